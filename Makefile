@@ -1,0 +1,119 @@
+# nlpops - see README.md.  `make` builds ./nlpops; `make check` installs what
+# is missing (Debian), builds, and runs every test, then runs them all again
+# under AddressSanitizer + UndefinedBehaviorSanitizer.
+#
+# The user's CPPFLAGS, CFLAGS and LDFLAGS are applied last and never replaced.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+PKGS := libarchive libcrypto sqlite3 jansson libxxhash
+VERSION := 0.1.0
+
+# Debian packages: what building needs, and what the tests need on top.
+DEB_BUILD := make gcc pkg-config libarchive-dev libssl-dev libsqlite3-dev \
+	libjansson-dev libxxhash-dev
+DEB_TEST := libcriterion-dev clang groff-base
+
+NLP_CPPFLAGS := -Ilib -DNLP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+NLP_CFLAGS := -std=c17 -Wall -Wextra -Werror -pthread \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+NLP_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
+CRIT_LIBS := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+CMD_SRC := $(sort $(wildcard cmd/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+# Two builds from one source: plain (obj/) and sanitized (obj-san/).
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+
+define build_tree # $1 = object dir, $2 = extra flags
+$1/lib/%.o: lib/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(NLP_CPPFLAGS) $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
+$1/cmd/%.o: cmd/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(NLP_CPPFLAGS) -Icmd $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
+$1/tests/%.o: tests/unit/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(NLP_CPPFLAGS) -Icmd $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
+$1/libnlpops.a: $$(LIB_SRC:%.c=$1/%.o)
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+$1/tests/%: $1/tests/%.o $1/libnlpops.a
+	$$(CC) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 $$(LDFLAGS) -o $$@ $$^ $$(CRIT_LIBS) $$(NLP_LIBS)
+endef
+
+$(eval $(call build_tree,obj,))
+$(eval $(call build_tree,obj-san,$(SAN_FLAGS)))
+
+UNIT := $(TEST_SRC:tests/unit/%.c=obj/tests/%)
+UNIT_SAN := $(TEST_SRC:tests/unit/%.c=obj-san/tests/%)
+
+all: nlpops
+
+nlpops: $(CMD_SRC:%.c=obj/%.o) obj/libnlpops.a
+	$(CC) $(NLP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
+
+obj-san/nlpops: $(CMD_SRC:%.c=obj-san/%.o) obj-san/libnlpops.a
+	$(CC) $(NLP_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
+
+-include $(shell find obj obj-san -name '*.d' 2>/dev/null)
+
+# deps: install the Debian packages that are missing (as root), or print
+# the exact apt-get line and stop.
+deps:
+	@sh tests/deps.sh $(DEB_BUILD) $(if $(DEPS_TEST),$(DEB_TEST))
+
+# The test suite: unit tests (Criterion) and end-to-end tests of the built
+# binary, plain and then under the sanitizers.
+check:
+	@$(MAKE) --no-print-directory deps DEPS_TEST=1
+	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory test-san
+
+test: nlpops $(UNIT)
+	@sh tests/run.sh ./nlpops $(UNIT)
+
+test-san: obj-san/nlpops $(UNIT_SAN)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		sh tests/run.sh ./obj-san/nlpops $(UNIT_SAN)
+
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/demo.sh ./nlpops
+
+bench: nlpops
+	bench/run
+
+install: nlpops
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions \
+		$(DESTDIR)$(DATADIR)/zsh/vendor-completions \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	install -m 755 nlpops $(DESTDIR)$(BINDIR)/nlpops
+	for f in man/*.1; do [ -e "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(MANDIR)/man1/ || :; done
+	[ ! -e completions/nlpops.bash ] || install -m 644 completions/nlpops.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/nlpops
+	[ ! -e completions/_nlpops ] || install -m 644 completions/_nlpops $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_nlpops
+	[ ! -e completions/nlpops.fish ] || install -m 644 completions/nlpops.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/nlpops.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/nlpops $(DESTDIR)$(MANDIR)/man1/nlpops.1 \
+		$(DESTDIR)$(MANDIR)/man1/nlpops-*.1 \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions/nlpops \
+		$(DESTDIR)$(DATADIR)/zsh/vendor-completions/_nlpops \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/nlpops.fish
+
+clean:
+	rm -rf obj obj-san nlpops
+
+.PHONY: all deps check test test-san demo bench install uninstall clean
+.SECONDARY:

@@ -1,0 +1,87 @@
+/*
+ * artifact.h - the model artifact: one reproducible POSIX (ustar) tarball.
+ *
+ * Members, in this order: "manifest", then the caller's members in the
+ * order given (nlpops writes "weights", "meta.json", "profile").  Every
+ * header has mtime 0, uid/gid 0, uname/gname "nlpops"... fixed, mode 0644,
+ * so identical members give identical bytes.  The manifest is text:
+ *
+ *     nlpops-artifact 1
+ *     <xxh3-128 hex> <size> <name>
+ *     ...
+ *
+ * one line per other member, in member order.  Tar members start on
+ * 512-byte boundaries, so an uncompressed artifact can be mapped and the
+ * weights used in place.
+ *
+ * Writing is atomic: a temporary file in the target directory, fsync,
+ * rename, fsync of the directory.  An interrupted write leaves nothing.
+ *
+ * Loading maps an uncompressed file, or inflates a gzip-compressed one into
+ * memory (libarchive), never extracting to disk; then checks the tar
+ * structure, that the manifest lists exactly the members present, every
+ * size against the bytes present (before allocating anything from it), and
+ * every member's checksum.  A truncated, corrupt or tampered file is
+ * refused with one clear line (NLP_DATA), never a crash.
+ */
+#ifndef NLP_ARTIFACT_H
+#define NLP_ARTIFACT_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+#define NLP_ARTIFACT_FORMAT 1
+
+struct nlp_member {
+	const char *name;        /* ustar name: at most 99 bytes, no '/' */
+	const void *data;
+	size_t size;
+};
+
+/*
+ * Write members[0..n-1] (after a generated manifest) to path atomically;
+ * gzip != 0 writes a .tar.gz whose gzip header has no timestamp or name.
+ * path "-" writes to stdout (not atomic, obviously).
+ * Returns NLP_OK, NLP_IO (cannot write) or NLP_USAGE (bad member name).
+ */
+int nlp_artifact_write(const char *path, const struct nlp_member *members,
+    size_t n, int gzip, struct nlp_err *e);
+
+/* Same, into a malloc'd buffer (*out, *outlen); for tests and the registry. */
+int nlp_artifact_write_mem(void **out, size_t *outlen,
+    const struct nlp_member *members, size_t n, int gzip, struct nlp_err *e);
+
+struct nlp_artifact;
+
+/*
+ * Open and fully verify the artifact at path (plain or gzip-compressed
+ * tar).  Returns NLP_OK, NLP_IO (cannot read) or NLP_DATA (not a valid
+ * artifact; the message says what is wrong, e.g. "'m.tar': truncated: member
+ * 'weights' needs 4096 bytes, 1000 present").
+ */
+int nlp_artifact_open(struct nlp_artifact **out, const char *path,
+    struct nlp_err *e);
+
+/* Same, over bytes in memory (copied, or kept if the caller keeps them). */
+int nlp_artifact_open_mem(struct nlp_artifact **out, const void *data,
+    size_t len, struct nlp_err *e);
+
+/*
+ * The member called name: its bytes (valid while the artifact is open,
+ * 512-byte aligned relative to the mapping/buffer start) and size.
+ * Returns NLP_OK, or NLP_DATA with e filled when there is no such member.
+ */
+int nlp_artifact_member(const struct nlp_artifact *a, const char *name,
+    const void **data, size_t *size, struct nlp_err *e);
+
+/* Member names in order (manifest first); *n set to the count. */
+const char *const *nlp_artifact_members(const struct nlp_artifact *a,
+    size_t *n);
+
+/* The raw bytes of the artifact file as read (mapped), and their length. */
+const void *nlp_artifact_bytes(const struct nlp_artifact *a, size_t *len);
+
+void nlp_artifact_close(struct nlp_artifact *a);
+
+#endif

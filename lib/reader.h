@@ -1,0 +1,167 @@
+/*
+ * reader.h - reading text records from files or stdin, shared by train,
+ * eval, predict and drift.
+ *
+ * Labeled formats (train, eval): TSV "label<TAB>text", fastText
+ * "__label__X __label__Y text", JSONL (jansson) and CSV (RFC 4180, header
+ * row).  Unlabeled text (predict, drift): plain lines, or the same
+ * structured formats when asked for.  Gzip, xz and zstd input is
+ * decompressed transparently (libarchive's raw format), whatever the name.
+ *
+ * The reader never crashes, hangs or runs out of memory on odd input:
+ * invalid UTF-8 is replaced by U+FFFD, NUL bytes by spaces, CR before LF is
+ * dropped, and a record longer than max_record bytes is cut there (the rest
+ * of it is read and thrown away).  Every oddity is counted in struct
+ * nlp_reader_stats with the line of its first occurrence; with strict set,
+ * the first oddity is an error (NLP_DATA) naming file and line.
+ *
+ * While reading, the reader computes the SHA-256 and size of each input's
+ * raw bytes (as sha256sum and wc -c report for that file, or for the bytes
+ * read from stdin): the identity of the training data.
+ */
+#ifndef NLP_READER_H
+#define NLP_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "digest.h"
+#include "error.h"
+
+enum nlp_format {
+	NLP_FMT_AUTO = 0,   /* from the file name's extension (see below) */
+	NLP_FMT_PLAIN,      /* one text per line, no label */
+	NLP_FMT_TSV,        /* label<TAB>text; or columns chosen by option */
+	NLP_FMT_CSV,        /* RFC 4180 with a header row */
+	NLP_FMT_JSONL,      /* one JSON object per line */
+	NLP_FMT_FASTTEXT,   /* __label__X [__label__Y ...] text */
+};
+
+/*
+ * Parse a --format value ("plain", "txt", "tsv", "csv", "jsonl", "json",
+ * "fasttext", "ft"); returns NLP_FMT_AUTO... or -1 when unknown.
+ */
+int nlp_format_parse(const char *name);
+const char *nlp_format_name(enum nlp_format f);
+
+/*
+ * The format a path implies for AUTO, looking through a compression suffix
+ * (.gz, .xz, .zst): .tsv, .csv, .jsonl/.ndjson, .ft/.fasttext.  For stdin
+ * ("-") and other names: TSV when labeled, PLAIN otherwise.
+ */
+enum nlp_format nlp_format_guess(const char *path, int labeled);
+
+struct nlp_reader_opts {
+	enum nlp_format format;  /* NLP_FMT_AUTO: per file, by nlp_format_guess */
+	int labeled;             /* 1: records need a label (train, eval) */
+	/*
+	 * TSV and CSV columns, by header name (CSV) or 1-based number; NULL
+	 * for the default (TSV: label 1, text 2; CSV: "label" and "text").
+	 * TSV with a text_column and no label: the text is that column.
+	 */
+	const char *text_column, *label_column, *id_column;
+	/* JSONL fields; NULL means "text", "label", and no id. */
+	const char *text_field, *label_field, *id_field;
+	int strict;              /* first oddity is an error */
+	size_t max_record;       /* bytes of text kept per record; 0: 1 MiB */
+};
+
+/* What one record says.  Pointers stay valid until the next call. */
+struct nlp_record {
+	const char *text;        /* valid UTF-8, no NUL, no newline (plain/TSV) */
+	size_t text_len;
+	const char *const *labels;  /* nlabels labels, each NUL-terminated */
+	size_t nlabels;          /* 0 for unlabeled; >1 for fastText multi-label */
+	const char *id;          /* NULL unless an id column/field was asked for */
+	const char *source;      /* the path as given ("-" for stdin) */
+	uint64_t line;           /* 1-based line number where the record starts */
+	unsigned flags;          /* NLP_REC_* */
+};
+
+#define NLP_REC_BAD_UTF8  0x1u  /* invalid UTF-8 was replaced by U+FFFD */
+#define NLP_REC_NUL       0x2u  /* NUL bytes were replaced by spaces */
+#define NLP_REC_CUT       0x4u  /* longer than max_record; cut */
+#define NLP_REC_MALFORMED 0x8u  /* unlabeled mode: the record could not be
+                                   parsed (bad JSON, missing column); text
+                                   is empty, but the record is still
+                                   returned so that output stays aligned */
+
+struct nlp_reader_stats {
+	uint64_t records;        /* records returned */
+	uint64_t lines;          /* physical lines read */
+	uint64_t skipped_nolabel;    /* labeled mode: no label, or empty label */
+	uint64_t skipped_multilabel; /* labeled mode, allow_multilabel off */
+	uint64_t skipped_malformed;  /* labeled mode: bad JSON, missing column */
+	uint64_t blank;          /* blank lines (skipped in labeled mode) */
+	uint64_t bad_utf8;       /* records with invalid UTF-8 */
+	uint64_t nul;            /* records with NUL bytes */
+	uint64_t cut;            /* records longer than max_record */
+	/* 1-based line of the first occurrence of each, 0 if none, and the
+	   file it was in. */
+	uint64_t first_nolabel, first_multilabel, first_malformed, first_bad_utf8,
+	    first_nul, first_cut;
+	const char *first_nolabel_src, *first_multilabel_src, *first_malformed_src,
+	    *first_bad_utf8_src, *first_nul_src, *first_cut_src;
+};
+
+/* The identity of one input, known once it has been read to its end. */
+struct nlp_input {
+	const char *path;        /* as given; "-" for stdin */
+	char sha256[NLP_SHA256_HEX];
+	uint64_t bytes;
+};
+
+struct nlp_reader;
+
+/*
+ * Open a reader over paths[0..n-1] ("-" is stdin; n == 0 means stdin),
+ * read one after another.  Files are opened lazily, in order; a file that
+ * cannot be opened is an NLP_IO error from nlp_reader_next().  The reader
+ * keeps the paths pointers (they must outlive it) and copies opts.
+ */
+int nlp_reader_open(struct nlp_reader **out, const char *const *paths,
+    size_t n, const struct nlp_reader_opts *opts, struct nlp_err *e);
+
+/*
+ * Read the next record: returns 1 and fills rec, 0 at the end of the last
+ * input, or a negative status (-NLP_IO, -NLP_DATA, -NLP_USAGE for a column
+ * that is not in the CSV header) with e filled, naming file and line.
+ * In labeled mode, records without a usable label are skipped and counted.
+ * In unlabeled mode every line (or record) yields exactly one record, even
+ * when blank or malformed, so that output stays aligned with input.
+ */
+int nlp_reader_next(struct nlp_reader *r, struct nlp_record *rec,
+    struct nlp_err *e);
+
+/* Let labeled mode return records with several labels (fastText). */
+void nlp_reader_allow_multilabel(struct nlp_reader *r, int allow);
+
+const struct nlp_reader_stats *nlp_reader_stats(const struct nlp_reader *r);
+
+/*
+ * The inputs fully read so far, with their SHA-256 and size; all of them
+ * after nlp_reader_next() returned 0.
+ */
+const struct nlp_input *nlp_reader_inputs(const struct nlp_reader *r,
+    size_t *n);
+
+/*
+ * One human line describing the oddities, e.g. "skipped 2 records without
+ * a label; 1 line had invalid UTF-8 (first at x.tsv:17)", written to buf
+ * (always NUL-terminated); returns 0 when there was nothing odd.
+ */
+int nlp_reader_describe(const struct nlp_reader_stats *s, char *buf,
+    size_t size);
+
+void nlp_reader_free(struct nlp_reader *r);
+
+/*
+ * Replace invalid UTF-8 in src[0..len) by U+FFFD and NUL by space, writing
+ * to dst (which needs 3 * len bytes at most); returns the new length and
+ * sets *flags bits NLP_REC_BAD_UTF8 / NLP_REC_NUL.  Exposed for tests and
+ * for callers that get text from elsewhere.
+ */
+size_t nlp_utf8_repair(const char *src, size_t len, char *dst,
+    unsigned *flags);
+
+#endif
