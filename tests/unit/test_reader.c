@@ -158,18 +158,21 @@ read1(const char *path, struct nlp_reader_opts o)
 	return read_all(&path, 1, o, 0);
 }
 
-/* What sha256sum prints for path. */
+/*
+ * Record i of g must have this text and these labels ('|'-joined) at this
+ * line; NULL or 0 leaves that part unchecked.
+ */
 static void
-sha256sum(const char *path, char hex[NLP_SHA256_HEX])
+expect(const struct got *g, int i, const char *text, const char *labels,
+    uint64_t line)
 {
-	char cmd[512];
-	FILE *p;
-
-	snprintf(cmd, sizeof cmd, "sha256sum '%s'", path);
-	p = popen(cmd, "r");
-	cr_assert(p != NULL);
-	cr_assert_eq(fscanf(p, "%64s", hex), 1);
-	pclose(p);
+	cr_assert_lt(i, g->n, "record %d of %d", i, g->n);
+	if (text != NULL)
+		cr_assert_str_eq(g->text[i], text, "record %d", i);
+	if (labels != NULL)
+		cr_assert_str_eq(g->labels[i], labels, "record %d", i);
+	if (line != 0)
+		cr_assert_eq(g->line[i], line, "record %d", i);
 }
 
 /* The size of a file, as wc -c says. */
@@ -180,6 +183,33 @@ file_size(const char *path)
 
 	cr_assert_eq(stat(path, &st), 0);
 	return (uint64_t)st.st_size;
+}
+
+/* in must have the digest and size that sha256sum and wc -c give path. */
+static void
+expect_digest(const struct nlp_input *in, const char *path)
+{
+	char cmd[512], hex[NLP_SHA256_HEX];
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "sha256sum '%s'", path);
+	p = popen(cmd, "r");
+	cr_assert(p != NULL);
+	cr_assert_eq(fscanf(p, "%64s", hex), 1);
+	pclose(p);
+	cr_assert_str_eq(in->sha256, hex, "%s", path);
+	cr_assert_eq(in->bytes, file_size(path), "%s", path);
+}
+
+/* Make fd 0 read the file at path, for the tests of stdin. */
+static void
+stdin_from(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+
+	cr_assert(fd >= 0);
+	cr_assert_eq(dup2(fd, 0), 0);
+	close(fd);
 }
 
 /* Bytes the heap holds now (the allocator's count under ASan). */
@@ -209,12 +239,8 @@ Test(reader, tsv_reads_label_then_text_with_tabs_kept)
 
 	cr_assert_eq(g->status, 0);
 	cr_assert_eq(g->n, 2);
-	cr_assert_str_eq(g->labels[0], "pos");
-	cr_assert_str_eq(g->text[0], "good movie");
-	cr_assert_eq(g->line[0], 1);
-	cr_assert_str_eq(g->labels[1], "neg");
-	cr_assert_str_eq(g->text[1], "bad\tfilm");
-	cr_assert_eq(g->line[1], 2);
+	expect(g, 0, "good movie", "pos", 1);
+	expect(g, 1, "bad\tfilm", "neg", 2);
 	cr_assert_eq(g->src[1], p);
 	cr_assert_str_eq(g->id[0], "(none)");
 	cr_assert_eq(g->st.records, 2);
@@ -230,8 +256,7 @@ Test(reader, tsv_skips_records_without_label)
 	struct got *g = read1(p, LABELED());
 
 	cr_assert_eq(g->n, 2);
-	cr_assert_str_eq(g->text[1], "b");
-	cr_assert_eq(g->line[1], 5);
+	expect(g, 1, "b", NULL, 5);
 	cr_assert_eq(g->st.skipped_nolabel, 3);
 	cr_assert_eq(g->st.first_nolabel, 2);
 	cr_assert_eq(g->st.first_nolabel_src, p);
@@ -257,8 +282,7 @@ Test(reader, tsv_picks_label_text_and_id_columns_by_number)
 	    .label_column = "3", .id_column = "1"));
 
 	cr_assert_eq(g->n, 2);
-	cr_assert_str_eq(g->text[0], "good");
-	cr_assert_str_eq(g->labels[0], "pos");
+	expect(g, 0, "good", "pos", 0);
 	cr_assert_str_eq(g->id[0], "1");
 	cr_assert_str_eq(g->text[1], "bad");
 	cr_assert_str_eq(g->id[1], "2");
@@ -273,8 +297,7 @@ Test(reader, tsv_label_column_alone_puts_text_in_the_first_other_column)
 	struct got *g = read1(p, LABELED(.label_column = "2"));
 
 	cr_assert_eq(g->n, 1);
-	cr_assert_str_eq(g->text[0], "good film");
-	cr_assert_str_eq(g->labels[0], "pos");
+	expect(g, 0, "good film", "pos", 0);
 	free(g);
 }
 
@@ -350,10 +373,8 @@ Test(reader, fasttext_reads_leading_labels_then_text)
 	struct got *g = read1(p, LABELED());
 
 	cr_assert_eq(g->n, 2);
-	cr_assert_str_eq(g->labels[0], "pos");
-	cr_assert_str_eq(g->text[0], "good one");
-	cr_assert_str_eq(g->labels[1], "neg");
-	cr_assert_str_eq(g->text[1], "bad __label__x");
+	expect(g, 0, "good one", "pos", 0);
+	expect(g, 1, "bad __label__x", "neg", 0);
 	cr_assert_eq(g->st.skipped_nolabel, 1);
 	cr_assert_eq(g->st.first_nolabel, 3);
 	free(g);
@@ -383,8 +404,7 @@ Test(reader, fasttext_returns_multilabel_records_when_allowed)
 
 	cr_assert_eq(g->n, 1);
 	cr_assert_eq(g->nlabels[0], 2);
-	cr_assert_str_eq(g->labels[0], "a|b");
-	cr_assert_str_eq(g->text[0], "two");
+	expect(g, 0, "two", "a|b", 0);
 	cr_assert_eq(g->st.skipped_multilabel, 0);
 	free(g);
 }
@@ -418,8 +438,7 @@ Test(reader, jsonl_reads_string_number_and_boolean_labels)
 	struct got *g = read1(p, LABELED());
 
 	cr_assert_eq(g->n, 4);
-	cr_assert_str_eq(g->labels[0], "pos");
-	cr_assert_str_eq(g->text[0], "hi");
+	expect(g, 0, "hi", "pos", 0);
 	cr_assert_str_eq(g->labels[1], "3");
 	cr_assert_str_eq(g->labels[2], "2.5");
 	cr_assert_str_eq(g->labels[3], "true");
@@ -462,8 +481,7 @@ Test(reader, jsonl_skips_bad_json_in_labeled_mode)
 	char want[256];
 
 	cr_assert_eq(g->n, 2);
-	cr_assert_str_eq(g->text[1], "b");
-	cr_assert_eq(g->line[1], 6);
+	expect(g, 1, "b", NULL, 6);
 	cr_assert_eq(g->st.skipped_malformed, 4);
 	cr_assert_eq(g->st.first_malformed, 2);
 	snprintf(want, sizeof want, "skipped 4 malformed records (first at "
@@ -502,8 +520,7 @@ Test(reader, jsonl_takes_field_names_from_options_and_ids)
 	    .label_field = "tag", .id_field = "key"));
 
 	cr_assert_eq(g->n, 2);
-	cr_assert_str_eq(g->text[0], "t");
-	cr_assert_str_eq(g->labels[0], "p");
+	expect(g, 0, "t", "p", 0);
 	cr_assert_str_eq(g->id[0], "7");
 	cr_assert_str_eq(g->id[1], "k2");
 	cr_assert_eq(g->st.skipped_malformed, 1);
@@ -538,9 +555,7 @@ Test(reader, csv_finds_columns_by_header_name_in_any_case)
 
 	cr_assert_eq(g->status, 0);
 	cr_assert_eq(g->n, 2);
-	cr_assert_str_eq(g->labels[0], "pos");
-	cr_assert_str_eq(g->text[0], "good");
-	cr_assert_eq(g->line[0], 2);
+	expect(g, 0, "good", "pos", 2);
 	cr_assert_eq(g->line[1], 3);
 	cr_assert_eq(g->st.lines, 3);
 	free(g);
@@ -558,20 +573,14 @@ Test(reader, csv_handles_quoted_commas_quotes_and_newlines)
 	struct got *g = read1(p, LABELED(.id_column = "id"));
 
 	cr_assert_eq(g->n, 5);
-	cr_assert_str_eq(g->text[0], "hello, world");
-	cr_assert_str_eq(g->labels[0], "pos");
+	expect(g, 0, "hello, world", "pos", 0);
 	cr_assert_str_eq(g->id[0], "1");
 	cr_assert_eq(g->line[0], 2);
-	cr_assert_str_eq(g->text[1], "she said \"hi\"");
-	cr_assert_eq(g->line[1], 3);
-	cr_assert_str_eq(g->text[2], "two\nlines");
-	cr_assert_eq(g->line[2], 4);
+	expect(g, 1, "she said \"hi\"", NULL, 3);
+	expect(g, 2, "two\nlines", NULL, 4);
 	cr_assert_str_eq(g->id[2], "3");
-	cr_assert_str_eq(g->text[3], "plain");
-	cr_assert_str_eq(g->labels[3], "neg");
-	cr_assert_eq(g->line[3], 6);
-	cr_assert_str_eq(g->text[4], "");
-	cr_assert_eq(g->line[4], 7);
+	expect(g, 3, "plain", "neg", 6);
+	expect(g, 4, "", NULL, 7);
 	cr_assert_eq(g->st.lines, 7);
 	free(g);
 }
@@ -583,8 +592,7 @@ Test(reader, csv_selects_columns_by_number)
 	    .label_column = "1"));
 
 	cr_assert_eq(g->n, 1);
-	cr_assert_str_eq(g->text[0], "good");
-	cr_assert_str_eq(g->labels[0], "pos");
+	expect(g, 0, "good", "pos", 0);
 	free(g);
 }
 
@@ -655,8 +663,7 @@ Test(reader, csv_unlabeled_reads_the_text_column_and_keeps_blank_lines)
 	cr_assert_str_eq(g->id[0], "1");
 	cr_assert_eq(g->line[0], 3);
 	cr_assert_str_eq(g->text[1], "");
-	cr_assert_str_eq(g->text[2], "b");
-	cr_assert_eq(g->line[2], 5);
+	expect(g, 2, "b", NULL, 5);
 	free(g);
 }
 
@@ -673,8 +680,7 @@ Test(reader, plain_returns_every_line_even_blank_ones)
 	cr_assert_str_eq(g->text[0], "a");
 	cr_assert_str_eq(g->text[1], "");
 	cr_assert_str_eq(g->text[2], "");
-	cr_assert_str_eq(g->text[3], "b");
-	cr_assert_eq(g->line[3], 4);
+	expect(g, 3, "b", NULL, 4);
 	cr_assert_eq(g->st.blank, 2);
 	cr_assert_eq(g->st.lines, 4);
 	cr_assert_eq(nlp_reader_describe(&g->st, g->describe,
@@ -928,20 +934,16 @@ Test(reader, empty_file_gives_no_records_and_the_digest_of_nothing)
 Test(reader, digest_and_size_are_those_of_sha256sum_and_wc)
 {
 	const char *p = TMP(".tsv", "pos\tgood\nneg\tbad\xff\n\nno label\n");
-	char want[NLP_SHA256_HEX];
 	struct got *g = read1(p, LABELED());
 
-	sha256sum(p, want);
 	cr_assert_eq(g->nin, 1);
-	cr_assert_str_eq(g->in[0].sha256, want);
-	cr_assert_eq(g->in[0].bytes, file_size(p));
+	expect_digest(&g->in[0], p);
 	free(g);
 }
 
 Test(reader, several_files_are_read_in_order_with_their_own_lines)
 {
 	const char *paths[2];
-	char want[NLP_SHA256_HEX];
 	struct got *g;
 
 	paths[0] = TMP(".tsv", "pos\ta\nneg\tb\n");
@@ -952,13 +954,13 @@ Test(reader, several_files_are_read_in_order_with_their_own_lines)
 	cr_assert_eq(g->src[1], paths[0]);
 	cr_assert_eq(g->line[1], 2);
 	cr_assert_eq(g->src[2], paths[1]);
-	cr_assert_eq(g->line[2], 2);
-	cr_assert_str_eq(g->text[2], "c");
+	expect(g, 2, "c", NULL, 2);
 	cr_assert_eq(g->st.lines, 4);
 	cr_assert_eq(g->nin, 2);
+	cr_assert_eq(g->in[0].path, paths[0]);
 	cr_assert_eq(g->in[1].path, paths[1]);
-	sha256sum(paths[1], want);
-	cr_assert_str_eq(g->in[1].sha256, want);
+	expect_digest(&g->in[0], paths[0]);
+	expect_digest(&g->in[1], paths[1]);
 	free(g);
 }
 
@@ -1019,53 +1021,54 @@ Test(reader, auto_format_follows_each_file_name)
 Test(reader, stdin_is_read_when_no_path_is_given)
 {
 	const char *p = TMP(".txt", "one\ntwo\n");
-	char want[NLP_SHA256_HEX];
 	struct got *g;
-	int fd;
 
-	fd = open(p, O_RDONLY);
-	cr_assert(fd >= 0);
-	cr_assert_eq(dup2(fd, 0), 0);
-	close(fd);
+	stdin_from(p);
 	g = read_all(NULL, 0, UNLABELED(), 0);
 	cr_assert_eq(g->n, 2);
 	cr_assert_str_eq(g->src[0], "-");
 	cr_assert_str_eq(g->text[1], "two");
 	cr_assert_eq(g->nin, 1);
 	cr_assert_str_eq(g->in[0].path, "-");
-	sha256sum(p, want);
-	cr_assert_str_eq(g->in[0].sha256, want);
+	expect_digest(&g->in[0], p);
 	free(g);
 }
 
 /*
- * Compress plain into a new file with tool (e.g. "gzip -n -c"), read it
- * labeled, and check the records and the digest of the compressed bytes.
+ * Compress the file at path with tool (e.g. "gzip -n -c") into a new file
+ * named path + ext; skips the test when the tool is not installed.
  */
+static const char *
+compress(const char *tool, const char *path, const char *ext)
+{
+	char cmd[512], *z;
+
+	snprintf(cmd, sizeof cmd, "command -v %.*s >/dev/null 2>&1",
+	    (int)strcspn(tool, " "), tool);
+	if (system(cmd) != 0)
+		cr_skip_test("%.*s is not installed", (int)strcspn(tool, " "),
+		    tool);
+	cr_assert(asprintf(&z, "%s%s", path, ext) > 0);
+	keep(z);
+	snprintf(cmd, sizeof cmd, "%s '%s' > '%s'", tool, path, z);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	return z;
+}
+
+/* Read a compressed TSV file: records, and the digest of what is stored. */
 static void
 check_compressed(const char *tool, const char *ext)
 {
 	const char *plain = TMP(".tsv", "pos\tfirst\nneg\tsecond\xff\n");
-	char cmd[512], prog[32], want[NLP_SHA256_HEX], *z;
-	struct got *g;
+	const char *z = compress(tool, plain, ext);
+	struct got *g = read1(z, LABELED());
 
-	snprintf(prog, sizeof prog, "%.*s", (int)strcspn(tool, " "), tool);
-	snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", prog);
-	if (system(cmd) != 0)
-		cr_skip_test("%s is not installed", prog);
-	cr_assert(asprintf(&z, "%s%s", plain, ext) > 0);
-	keep(z);
-	snprintf(cmd, sizeof cmd, "%s '%s' > '%s'", tool, plain, z);
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	g = read1(z, LABELED());
 	cr_assert_eq(g->status, 0, "%s", g->err.msg);
 	cr_assert_eq(g->n, 2);
-	cr_assert_str_eq(g->text[0], "first");
-	cr_assert_str_eq(g->text[1], "second" FFFD);
+	expect(g, 0, "first", "pos", 1);
+	expect(g, 1, "second" FFFD, "neg", 2);
 	cr_assert_eq(g->st.first_bad_utf8, 2);
-	sha256sum(z, want);
-	cr_assert_str_eq(g->in[0].sha256, want);
-	cr_assert_eq(g->in[0].bytes, file_size(z));
+	expect_digest(&g->in[0], z);
 	cr_assert_neq(g->in[0].bytes, file_size(plain));
 	free(g);
 }
@@ -1087,21 +1090,13 @@ Test(reader, zstd_input_is_decompressed_and_hashed_compressed)
 
 Test(reader, empty_gzip_gives_no_records)
 {
-	const char *p = tmp_with(".tsv", "", 0);
-	char *z, cmd[512], want[NLP_SHA256_HEX];
-	struct got *g;
+	const char *z = compress("gzip -n -c", tmp_with(".tsv", "", 0), ".gz");
+	struct got *g = read1(z, LABELED());
 
-	if (system("command -v gzip >/dev/null 2>&1") != 0)
-		cr_skip_test("gzip is not installed");
-	cr_assert(asprintf(&z, "%s.gz", p) > 0);
-	keep(z);
-	snprintf(cmd, sizeof cmd, "gzip -n -c '%s' > '%s'", p, z);
-	cr_assert_eq(system(cmd), 0);
-	g = read1(z, LABELED());
 	cr_assert_eq(g->status, 0, "%s", g->err.msg);
 	cr_assert_eq(g->n, 0);
-	sha256sum(z, want);
-	cr_assert_str_eq(g->in[0].sha256, want);
+	cr_assert_eq(g->nin, 1);
+	expect_digest(&g->in[0], z);
 	cr_assert_eq(g->in[0].bytes, 20);
 	free(g);
 }
@@ -1188,12 +1183,8 @@ Test(reader, strict_mode_names_stdin_as_such)
 {
 	const char *p = TMP(".txt", "pos\ta\nnone\n");
 	struct got *g;
-	int fd;
 
-	fd = open(p, O_RDONLY);
-	cr_assert(fd >= 0);
-	cr_assert_eq(dup2(fd, 0), 0);
-	close(fd);
+	stdin_from(p);
 	g = read_all(NULL, 0, LABELED(.strict = 1), 0);
 	cr_assert_str_eq(g->err.msg, "stdin line 2: record without a label");
 	free(g);
