@@ -22,12 +22,12 @@
  * - TSV columns are 1-based numbers; a name is a usage error (no header).
  *   When only one of the label and text columns is given, the other is
  *   the first column not taken.
- * - CSV columns are looked up by header name (case-insensitive, blanks
- *   around names ignored), then as 1-based numbers.  Blank lines before
+ * - CSV columns are looked up by header name (case-insensitive, white
+ *   space around names ignored), then as 1-based numbers.  Blank lines before
  *   the header are ignored.  A quote opens a quoted field only at the
  *   start of the field; elsewhere, and after the closing quote, it is
  *   text.
- * - A blank line (empty, or spaces and tabs only) gives a blank record:
+ * - A blank line (empty, or white space only) gives a blank record:
  *   skipped when labeled, empty text when not.
  * - A UTF-8 byte order mark at the start of an input is dropped.
  * - Labels are trimmed; an empty label is no label; a label with a control
@@ -123,6 +123,7 @@ struct nlp_reader {
 	struct nlp_err err;
 };
 
+/* Format names for --format, and file name extensions for AUTO. */
 static const struct {
 	const char *name;
 	enum nlp_format f;
@@ -523,8 +524,9 @@ input_open(struct nlp_reader *r)
 		return oom(r);
 	archive_read_support_filter_all(r->ar);
 	archive_read_support_format_raw(r->ar);
+	/* ARCHIVE_WARN is success, e.g. "using external gzip program". */
 	rv = archive_read_open(r->ar, r, NULL, raw_read, NULL);
-	if (rv == ARCHIVE_OK)
+	if (rv >= ARCHIVE_WARN)
 		rv = archive_read_next_header(r->ar, &ent);
 	/*
 	 * The raw format takes any data but none: "unrecognized format"
@@ -672,12 +674,29 @@ get_line(struct nlp_reader *r, char **line, size_t *len, int *cut)
  * Records.
  */
 
-/* Whether s[0..n) holds nothing but spaces and tabs. */
+/* Whether c is white space: space, tab, CR, VT or FF (not LF). */
+static int
+is_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r' && c != '\n');
+}
+
+/* s[0..*n) without white space at either end. */
+static const char *
+trim(const char *s, size_t *n)
+{
+	while (*n > 0 && is_space(*s))
+		s++, --*n;
+	while (*n > 0 && is_space(s[*n - 1]))
+		--*n;
+	return s;
+}
+
+/* Whether s[0..n) holds nothing but white space. */
 static int
 is_blank(const char *s, size_t n)
 {
-	while (n > 0 && (*s == ' ' || *s == '\t'))
-		s++, n--;
+	trim(s, &n);
 	return n == 0;
 }
 
@@ -742,10 +761,7 @@ lab_add(struct nlp_reader *r, const char *s, size_t n)
 	const char **ptr;
 	size_t i, *off, cap;
 
-	for (; n > 0 && strchr(" \t\r\v\f", *s) != NULL; s++, n--)
-		continue;
-	for (; n > 0 && strchr(" \t\r\v\f", s[n - 1]) != NULL; n--)
-		continue;
+	s = trim(s, &n);
 	if (n == 0)
 		return V_KEEP;
 	for (i = 0; i < n; i++)
@@ -1118,16 +1134,13 @@ csv_fields(struct nlp_reader *r, struct nlp_record *rec, size_t *nf, int *v)
 	}
 }
 
-/* Whether header name h (blanks around it ignored) is name, any case. */
+/* Whether header name h, trimmed, is name in any case. */
 static int
 name_is(const char *h, const char *name)
 {
 	size_t n = strlen(h);
 
-	while (n > 0 && (*h == ' ' || *h == '\t'))
-		h++, n--;
-	while (n > 0 && (h[n - 1] == ' ' || h[n - 1] == '\t'))
-		n--;
+	h = trim(h, &n);
 	return strlen(name) == n && strncasecmp(h, name, n) == 0;
 }
 
