@@ -897,6 +897,87 @@ Test(reader, long_line_is_cut_and_memory_stays_bounded)
 	nlp_reader_free(r);
 }
 
+/* The length of line i (0-based) of the refill test; some are empty. */
+static size_t
+refill_len(size_t i)
+{
+	return i % 7 == 0 ? 0 : (i * 7919) % 3001;
+}
+
+/* Byte k of line i of the refill test. */
+static char
+refill_byte(size_t i, size_t k)
+{
+	return (char)('a' + (i + k) % 26);
+}
+
+Test(reader, lines_across_buffer_refills_come_out_whole)
+{
+	const size_t nlines = 3000;
+	struct nlp_reader_opts o = UNLABELED();
+	struct nlp_record rec;
+	struct nlp_reader *r;
+	struct nlp_err e;
+	size_t i, k, len = 0;
+	const char *p;
+	char *data;
+
+	data = malloc(nlines * 3003);
+	cr_assert(data != NULL);
+	for (i = 0; i < nlines; i++) {
+		for (k = 0; k < refill_len(i); k++)
+			data[len++] = refill_byte(i, k);
+		if (i % 2)
+			data[len++] = '\r';
+		data[len++] = '\n';
+	}
+	p = tmp_with(".txt", data, len);
+	free(data);
+	cr_assert_eq(nlp_reader_open(&r, &p, 1, &o, &e), NLP_OK);
+	for (i = 0; i < nlines; i++) {
+		cr_assert_eq(nlp_reader_next(r, &rec, &e), 1, "%s", e.msg);
+		cr_assert_eq(rec.line, i + 1);
+		cr_assert_eq(rec.text_len, refill_len(i), "line %zu", i + 1);
+		for (k = 0; k < rec.text_len; k++)
+			if (rec.text[k] != refill_byte(i, k))
+				cr_assert_fail("line %zu, byte %zu", i + 1, k);
+		cr_assert_eq(rec.flags, 0);
+	}
+	cr_assert_eq(nlp_reader_next(r, &rec, &e), 0);
+	cr_assert_eq(nlp_reader_stats(r)->lines, nlines);
+	nlp_reader_free(r);
+}
+
+Test(reader, line_longer_than_the_buffer_but_not_the_limit_is_whole)
+{
+	const size_t big = 900u << 10;
+	struct nlp_reader_opts o = LABELED();
+	struct nlp_record rec;
+	struct nlp_reader *r;
+	struct nlp_err e;
+	const char *p;
+	char *line;
+
+	line = malloc(big + 16);
+	cr_assert(line != NULL);
+	memcpy(line, "pos\t", 4);
+	memset(line + 4, 'x', big);
+	memcpy(line + 4 + big, "\nneg\ty\n", 7);
+	p = tmp_with(".tsv", line, big + 11);
+	free(line);
+	cr_assert_eq(nlp_reader_open(&r, &p, 1, &o, &e), NLP_OK);
+	cr_assert_eq(nlp_reader_next(r, &rec, &e), 1);
+	cr_assert_eq(rec.text_len, big);
+	cr_assert_eq(rec.flags, 0);
+	cr_assert_str_eq(rec.labels[0], "pos");
+	cr_assert_eq(rec.text[big - 1], 'x');
+	cr_assert_eq(nlp_reader_next(r, &rec, &e), 1);
+	cr_assert_str_eq(rec.text, "y");
+	cr_assert_eq(rec.line, 2);
+	cr_assert_eq(nlp_reader_next(r, &rec, &e), 0);
+	nlp_reader_free(r);
+}
+
 Test(reader, long_jsonl_line_is_cut_and_malformed)
 {
 	char line[400];
