@@ -102,6 +102,10 @@ struct nlp_reader_stats {
 	    first_nul, first_cut;
 	const char *first_nolabel_src, *first_multilabel_src, *first_malformed_src,
 	    *first_bad_utf8_src, *first_nul_src, *first_cut_src;
+	/* Unlabeled mode: malformed records returned with NLP_REC_MALFORMED
+	   (first_malformed tells the first of these too). */
+	uint64_t malformed;
+	int labeled;             /* the reader's mode, for nlp_reader_describe() */
 };
 
 /* The identity of one input, known once it has been read to its end. */
@@ -117,7 +121,9 @@ struct nlp_reader;
  * Open a reader over paths[0..n-1] ("-" is stdin; n == 0 means stdin),
  * read one after another.  Files are opened lazily, in order; a file that
  * cannot be opened is an NLP_IO error from nlp_reader_next().  The reader
- * keeps the paths pointers (they must outlive it) and copies opts.
+ * keeps the paths pointers (they must outlive it) and copies opts (opts
+ * NULL: all defaults).  Returns NLP_OK, NLP_USAGE for options that cannot
+ * work (plain text with labels, TSV columns given by name) or NLP_IO.
  */
 int nlp_reader_open(struct nlp_reader **out, const char *const *paths,
     size_t n, const struct nlp_reader_opts *opts, struct nlp_err *e);
@@ -147,8 +153,10 @@ const struct nlp_input *nlp_reader_inputs(const struct nlp_reader *r,
 
 /*
  * One human line describing the oddities, e.g. "skipped 2 records without
- * a label; 1 line had invalid UTF-8 (first at x.tsv:17)", written to buf
- * (always NUL-terminated); returns 0 when there was nothing odd.
+ * a label (first at x.tsv:3); 1 record had invalid UTF-8 (first at
+ * x.tsv:17)", written to buf (always NUL-terminated, cut to size); returns
+ * the number of items, 0 when there was nothing odd.  Blank lines are odd
+ * in labeled mode only.
  */
 int nlp_reader_describe(const struct nlp_reader_stats *s, char *buf,
     size_t size);

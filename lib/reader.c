@@ -1,0 +1,1520 @@
+/*
+ * reader.c - the record reader behind train, eval, predict and drift: turns
+ * files or stdin, compressed or not, into labeled or unlabeled text
+ * records, repairing what it can and counting every oddity (see reader.h).
+ *
+ * Bytes flow: read(2) into rbuf, where they are hashed and counted (so the
+ * digest is that of the raw, possibly compressed, bytes), then through
+ * libarchive (raw format, any filter) into the line buffer `in`, where
+ * lines are found with memchr and mostly used in place.  Of a line longer
+ * than line_cap only line_cap bytes are kept; the rest is read into the
+ * spare room after them and dropped, so memory stays near line_cap + CHUNK
+ * whatever the input.  Text is cut again at max_record, on a character
+ * boundary, when it is made the record's text.
+ *
+ * What the header leaves open, decided here:
+ * - TSV, labeled, no columns given: the label is what comes before the
+ *   first TAB and the text everything after it (TABs included); a line
+ *   without a TAB has no label.  With columns given, fields are split at
+ *   every TAB, and a line with too few of them is malformed.
+ * - TSV, unlabeled, no text column given: the text is the last column (the
+ *   whole line when it has no TAB).
+ * - TSV columns are 1-based numbers; a name is a usage error (no header).
+ *   When only one of the label and text columns is given, the other is
+ *   the first column not taken.
+ * - CSV columns are looked up by header name (case-insensitive, white
+ *   space around names ignored), then as 1-based numbers.  Blank lines before
+ *   the header are ignored.  A quote opens a quoted field only at the
+ *   start of the field; elsewhere, and after the closing quote, it is
+ *   text.
+ * - A blank line (empty, or white space only) gives a blank record:
+ *   skipped when labeled, empty text when not.
+ * - A UTF-8 byte order mark at the start of an input is dropped.
+ * - Labels are trimmed; an empty label is no label; a label with a control
+ *   character or invalid UTF-8 makes the record malformed; a label
+ *   repeated on one record counts once.  JSON numbers and booleans are
+ *   labels by their text.
+ * - A requested id column or field that is missing makes the record
+ *   malformed, like a missing text or label column.
+ * - JSONL lines are repaired (invalid UTF-8, NUL) before parsing; a JSONL
+ *   line longer than line_cap cannot be parsed and is cut and malformed.
+ * - Oddities of records that are skipped anyway (no label, malformed) are
+ *   not counted: their text is never looked at.
+ */
+#include "reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <jansson.h>
+
+#define CHUNK        (256 * 1024)   /* bytes per read, and spare room in `in` */
+#define MAX_RECORD   (1024 * 1024)  /* default max_record */
+#define LINE_SLACK   (64 * 1024)    /* room for labels, ids, syntax */
+#define MAX_COLUMN   1000000L       /* largest column number taken */
+
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Columns (0-based) or these. */
+#define COL_NONE (-1L)   /* not asked for */
+#define COL_LAST (-2L)   /* unlabeled TSV: the last column */
+#define COL_REST (-3L)   /* labeled TSV: everything after the first TAB */
+
+enum { TEXT, LABEL, ID, NSLOT };
+
+/* What a parser makes of a record; errors are negative statuses. */
+enum {
+	V_KEEP,
+	V_BLANK,
+	V_NOLABEL,
+	V_MULTI,
+	V_MALFORMED,
+	V_END,          /* no record: the input is over */
+};
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+struct nlp_reader {
+	const char *const *paths;
+	size_t npaths, ipath;
+	struct nlp_reader_opts o;
+	char *own[6];            /* copies of the option strings */
+	const char *spec[NSLOT]; /* text, label, id column as given */
+	const char *field[NSLOT];/* JSONL field names */
+	int allow_multi;
+	size_t max_record, line_cap, max_cap;
+
+	/* The input being read. */
+	int active;
+	const char *path;
+	enum nlp_format fmt;
+	int fd, own_fd, eof, rerr, header;
+	struct archive *ar;
+	struct nlp_sha256 *sha;
+	uint64_t bytes, lineno;
+	long col[NSLOT];
+
+	unsigned char *rbuf;     /* raw bytes, CHUNK */
+	char *in;                /* decoded bytes, [pos, end) unread */
+	size_t pos, end, cap;
+
+	struct buf out, id, tmp, lab, hdr, f[NSLOT];
+	size_t nhdr, nlab, labcap, *laboff;
+	const char **labptr;
+	int csv_cut;
+	const char *why;
+	char whybuf[256];
+
+	struct nlp_input *inputs;
+	size_t ninputs, inputs_cap;
+	struct nlp_reader_stats st;
+	int failed;
+	struct nlp_err err;
+};
+
+/* Format names for --format, and file name extensions for AUTO. */
+static const struct {
+	const char *name;
+	enum nlp_format f;
+} formats[] = {
+	/* The first name of each format is its name. */
+	{ "auto", NLP_FMT_AUTO },
+	{ "plain", NLP_FMT_PLAIN },
+	{ "txt", NLP_FMT_PLAIN },
+	{ "tsv", NLP_FMT_TSV },
+	{ "csv", NLP_FMT_CSV },
+	{ "jsonl", NLP_FMT_JSONL },
+	{ "json", NLP_FMT_JSONL },
+	{ "fasttext", NLP_FMT_FASTTEXT },
+	{ "ft", NLP_FMT_FASTTEXT },
+}, extensions[] = {
+	{ ".tsv", NLP_FMT_TSV },
+	{ ".csv", NLP_FMT_CSV },
+	{ ".jsonl", NLP_FMT_JSONL },
+	{ ".ndjson", NLP_FMT_JSONL },
+	{ ".ft", NLP_FMT_FASTTEXT },
+	{ ".fasttext", NLP_FMT_FASTTEXT },
+};
+
+int
+nlp_format_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < sizeof formats / sizeof formats[0]; i++)
+		if (strcasecmp(name, formats[i].name) == 0)
+			return (int)formats[i].f;
+	return -1;
+}
+
+const char *
+nlp_format_name(enum nlp_format f)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof formats / sizeof formats[0]; i++)
+		if (formats[i].f == f)
+			return formats[i].name;
+	return "unknown";
+}
+
+/* Whether s[0..len) ends with suffix, ignoring case. */
+static int
+ends_with(const char *s, size_t len, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return len > n && strncasecmp(s + len - n, suffix, n) == 0;
+}
+
+enum nlp_format
+nlp_format_guess(const char *path, int labeled)
+{
+	static const char *const zext[] = { ".gz", ".xz", ".zst" };
+	size_t i, len = path != NULL ? strlen(path) : 0;
+
+	for (i = 0; i < sizeof zext / sizeof zext[0]; i++)
+		if (ends_with(path, len, zext[i])) {
+			len -= strlen(zext[i]);
+			break;
+		}
+	for (i = 0; i < sizeof extensions / sizeof extensions[0]; i++)
+		if (ends_with(path, len, extensions[i].name))
+			return extensions[i].f;
+	return labeled ? NLP_FMT_TSV : NLP_FMT_PLAIN;
+}
+
+/*
+ * UTF-8.
+ */
+
+/*
+ * The length of the UTF-8 sequence at s[0..n) (n > 0) when it is
+ * well-formed (RFC 3629: no overlong forms, surrogates or code points past
+ * U+10FFFF); else minus the length of its maximal invalid subpart (Unicode
+ * 3.9, "U+FFFD substitution of maximal subparts"), at least 1.
+ */
+static int
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	int len, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2)
+		return -1;
+	if (c < 0xe0)
+		len = 2;
+	else if (c < 0xf0) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c < 0xf5) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return -1;
+	for (i = 1; i < len; i++) {
+		if ((size_t)i >= n || s[i] < lo || s[i] > hi)
+			return -i;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return len;
+}
+
+/*
+ * How many bytes at the start of s[0..n) are valid UTF-8 without NUL: the
+ * fast path, eight ASCII bytes at a time (a zero or high-bit byte in the
+ * word sets a high bit in (w - ONES) | w).
+ */
+static size_t
+utf8_clean(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint64_t w, x;
+	size_t i = 0;
+	int k;
+
+	while (i < n) {
+		while (n - i >= 16) {
+			memcpy(&w, u + i, 8);
+			memcpy(&x, u + i + 8, 8);
+			if ((((w - ONES) | w | (x - ONES) | x) & HIGHS) != 0)
+				break;
+			i += 16;
+		}
+		if (i == n || u[i] == 0)
+			break;
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = utf8_seq(u + i, n - i)) < 0)
+			break;
+		i += (size_t)k;
+	}
+	return i;
+}
+
+/*
+ * Repair s[0..n) into dst, writing at most cap bytes: valid UTF-8 is
+ * copied, NUL becomes a space, each maximal invalid subpart U+FFFD.  Stops
+ * before a character that would not fit, and says so with NLP_REC_CUT.
+ */
+static size_t
+repair(const char *s, size_t n, char *dst, size_t cap, unsigned *flags)
+{
+	size_t i = 0, o = 0, k;
+
+	for (;;) {
+		k = utf8_clean(s + i, n - i);
+		if (k > cap - o) {
+			k = cap - o;
+			while (k > 0 && ((unsigned char)s[i + k] & 0xc0) == 0x80)
+				k--;
+			memcpy(dst + o, s + i, k);
+			*flags |= NLP_REC_CUT;
+			return o + k;
+		}
+		memcpy(dst + o, s + i, k);
+		o += k;
+		i += k;
+		if (i == n)
+			return o;
+		if (s[i] == '\0') {
+			if (o == cap)
+				break;
+			dst[o++] = ' ';
+			*flags |= NLP_REC_NUL;
+			i++;
+			continue;
+		}
+		if (cap - o < 3)
+			break;
+		memcpy(dst + o, "\xef\xbf\xbd", 3);
+		o += 3;
+		i += (size_t)-utf8_seq((const unsigned char *)s + i, n - i);
+		*flags |= NLP_REC_BAD_UTF8;
+	}
+	*flags |= NLP_REC_CUT;
+	return o;
+}
+
+size_t
+nlp_utf8_repair(const char *src, size_t len, char *dst, unsigned *flags)
+{
+	unsigned f = 0;
+	size_t n;
+
+	n = repair(src, len, dst, SIZE_MAX, &f);
+	if (flags != NULL)
+		*flags |= f & (NLP_REC_BAD_UTF8 | NLP_REC_NUL);
+	return n;
+}
+
+/*
+ * Buffers and errors.
+ */
+
+/* Make room in b for n more bytes and a NUL; -1 when out of memory. */
+static int
+buf_room(struct buf *b, size_t n)
+{
+	size_t need, cap;
+	char *p;
+
+	if (__builtin_add_overflow(b->len, n, &need) ||
+	    __builtin_add_overflow(need, 1, &need))
+		return -1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap > 0 ? b->cap : 256;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	if ((p = realloc(b->p, cap)) == NULL)
+		return -1;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+/* Append s[0..n) to b, keeping it NUL-terminated. */
+static int
+buf_add(struct buf *b, const void *s, size_t n)
+{
+	if (buf_room(b, n) < 0)
+		return -1;
+	if (n > 0)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/* The error every failed allocation turns into. */
+static int
+oom(struct nlp_reader *r)
+{
+	return -nlp_errf(&r->err, NLP_IO, "out of memory");
+}
+
+/* Say why the record at hand is malformed; returns V_MALFORMED. */
+static int __attribute__((format(printf, 2, 3)))
+malformed(struct nlp_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->whybuf, sizeof r->whybuf, fmt, ap);
+	va_end(ap);
+	r->why = r->whybuf;
+	return V_MALFORMED;
+}
+
+/* "'path'", or "stdin" for "-": how messages name an input. */
+static const char *
+shown(const char *path, char *buf, size_t size)
+{
+	if (strcmp(path, "-") == 0)
+		return "stdin";
+	snprintf(buf, size, "'%s'", path);
+	return buf;
+}
+
+/*
+ * Input: open, decompress, find lines.
+ */
+
+/* Read raw bytes from the input, hashing and counting them; -1 on error. */
+static ssize_t
+raw_chunk(struct nlp_reader *r)
+{
+	ssize_t n;
+
+	do
+		n = read(r->fd, r->rbuf, CHUNK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		r->rerr = errno;
+		return -1;
+	}
+	nlp_sha256_update(r->sha, r->rbuf, (size_t)n);
+	r->bytes += (uint64_t)n;
+	return n;
+}
+
+/* libarchive's read callback: our own, so that we see the raw bytes. */
+static la_ssize_t
+raw_read(struct archive *a, void *arg, const void **out)
+{
+	struct nlp_reader *r = arg;
+	ssize_t n;
+
+	if ((n = raw_chunk(r)) < 0)
+		archive_set_error(a, r->rerr, "read error");
+	*out = r->rbuf;
+	return n;
+}
+
+/* The error for a failed libarchive call: a read error or bad data. */
+static int
+archive_fail(struct nlp_reader *r)
+{
+	const char *why = archive_error_string(r->ar);
+
+	if (r->rerr != 0)
+		return -nlp_errnof(&r->err, NLP_IO, r->rerr, "cannot read '%s'",
+		    r->path);
+	return -nlp_errf(&r->err, NLP_DATA, "'%s': cannot decompress: %s",
+	    r->path, why != NULL ? why : "unknown error");
+}
+
+/* Parse a 1-based column number; 0 when s is not one. */
+static long
+column_number(const char *s)
+{
+	long n = 0;
+
+	if (*s == '\0')
+		return 0;
+	for (; *s >= '0' && *s <= '9'; s++)
+		if ((n = n * 10 + (*s - '0')) > MAX_COLUMN)
+			return 0;
+	return *s == '\0' ? n : 0;
+}
+
+/* Resolve the TSV columns of the options: numbers only (no header). */
+static int
+tsv_columns(struct nlp_reader *r)
+{
+	long n[NSLOT];
+	int i;
+
+	for (i = 0; i < NSLOT; i++) {
+		n[i] = r->spec[i] != NULL ? column_number(r->spec[i]) : 0;
+		if (r->spec[i] != NULL && n[i] == 0)
+			return -nlp_errf(&r->err, NLP_USAGE, "TSV columns are "
+			    "numbers from 1, not '%s' (TSV has no header)",
+			    r->spec[i]);
+	}
+	if (!r->o.labeled) {
+		r->col[TEXT] = n[TEXT] > 0 ? n[TEXT] - 1 : COL_LAST;
+		r->col[LABEL] = COL_NONE;
+	} else if (n[TEXT] == 0 && n[LABEL] == 0) {
+		r->col[LABEL] = 0;
+		r->col[TEXT] = COL_REST;
+	} else {
+		if (n[LABEL] == 0)
+			n[LABEL] = n[TEXT] == 1 ? 2 : 1;
+		if (n[TEXT] == 0)
+			n[TEXT] = n[LABEL] == 1 ? 2 : 1;
+		if (n[TEXT] == n[LABEL])
+			return -nlp_errf(&r->err, NLP_USAGE, "label and text "
+			    "cannot both be column %ld", n[TEXT]);
+		r->col[LABEL] = n[LABEL] - 1;
+		r->col[TEXT] = n[TEXT] - 1;
+	}
+	r->col[ID] = n[ID] > 0 ? n[ID] - 1 : COL_NONE;
+	return 0;
+}
+
+/*
+ * Open the next input: the file or stdin, its digest, the decompressor,
+ * its format and columns.
+ */
+static int
+input_open(struct nlp_reader *r)
+{
+	struct archive_entry *ent;
+	int rv;
+
+	r->path = r->paths[r->ipath];
+	r->pos = r->end = 0;
+	r->eof = r->rerr = r->header = 0;
+	r->bytes = r->lineno = 0;
+	if (strcmp(r->path, "-") == 0) {
+		r->fd = 0;
+		r->own_fd = 0;
+	} else if ((r->fd = open(r->path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -nlp_errnof(&r->err, NLP_IO, errno, "cannot open '%s'",
+		    r->path);
+	else
+		r->own_fd = 1;
+	r->active = 1;
+	if ((r->sha = nlp_sha256_new()) == NULL ||
+	    (r->ar = archive_read_new()) == NULL)
+		return oom(r);
+	archive_read_support_filter_all(r->ar);
+	archive_read_support_format_raw(r->ar);
+	/* ARCHIVE_WARN is success, e.g. "using external gzip program". */
+	rv = archive_read_open(r->ar, r, NULL, raw_read, NULL);
+	if (rv >= ARCHIVE_WARN)
+		rv = archive_read_next_header(r->ar, &ent);
+	/*
+	 * The raw format takes any data but none: "unrecognized format"
+	 * (EILSEQ, libarchive's ARCHIVE_ERRNO_FILE_FORMAT) means an empty
+	 * input, maybe once decompressed.
+	 */
+	if (rv == ARCHIVE_EOF || (rv < ARCHIVE_WARN && r->rerr == 0 &&
+	    archive_errno(r->ar) == EILSEQ))
+		r->eof = 1;
+	else if (rv < ARCHIVE_WARN)
+		return archive_fail(r);
+	r->fmt = r->o.format != NLP_FMT_AUTO ? r->o.format :
+	    nlp_format_guess(r->path, r->o.labeled);
+	if (r->fmt == NLP_FMT_TSV)
+		return tsv_columns(r);
+	r->header = r->fmt == NLP_FMT_CSV;
+	return 0;
+}
+
+/* Release what the current input holds, read to its end or not. */
+static void
+input_close(struct nlp_reader *r)
+{
+	archive_read_free(r->ar);
+	r->ar = NULL;
+	nlp_sha256_free(r->sha);
+	r->sha = NULL;
+	if (r->own_fd)
+		close(r->fd);
+	r->fd = -1;
+	r->own_fd = 0;
+	r->active = 0;
+}
+
+/*
+ * At the end of an input: hash what the decompressor left unread (trailing
+ * bytes), record the input's digest and size, and close it.
+ */
+static int
+input_done(struct nlp_reader *r)
+{
+	struct nlp_input *in;
+	size_t cap;
+	ssize_t n;
+
+	while ((n = raw_chunk(r)) > 0)
+		continue;
+	if (n < 0)
+		return -nlp_errnof(&r->err, NLP_IO, r->rerr, "cannot read '%s'",
+		    r->path);
+	if (r->ninputs == r->inputs_cap) {
+		cap = r->inputs_cap > 0 ? 2 * r->inputs_cap : 4;
+		if (cap > SIZE_MAX / sizeof *in ||
+		    (in = realloc(r->inputs, cap * sizeof *in)) == NULL)
+			return oom(r);
+		r->inputs = in;
+		r->inputs_cap = cap;
+	}
+	in = &r->inputs[r->ninputs++];
+	in->path = r->path;
+	in->bytes = r->bytes;
+	nlp_sha256_final(r->sha, in->sha256);
+	r->sha = NULL;
+	input_close(r);
+	r->ipath++;
+	return 0;
+}
+
+/* Decompress more bytes into `in` after end; sets eof at the end. */
+static int
+fill(struct nlp_reader *r)
+{
+	la_ssize_t n;
+
+	n = archive_read_data(r->ar, r->in + r->end, r->cap - 1 - r->end);
+	if (n < 0)
+		return archive_fail(r);
+	if (n == 0)
+		r->eof = 1;
+	r->end += (size_t)n;
+	return 0;
+}
+
+/*
+ * The next physical line of the current input, NUL-terminated in place,
+ * without its LF nor a CR before that, nor a byte order mark at the start
+ * of the input.  At most line_cap bytes of a longer line are kept (*cut
+ * set); the rest is read into the spare room after them and dropped.
+ * Returns 1, 0 at the end of the input, or an error.
+ */
+static int
+get_line(struct nlp_reader *r, char **line, size_t *len, int *cut)
+{
+	size_t scan = r->pos, n, cap;
+	char *nl, *p;
+	int rv;
+
+	*cut = 0;
+	for (;;) {
+		nl = memchr(r->in + scan, '\n', r->end - scan);
+		if (nl != NULL || r->eof)
+			break;
+		if (r->end - r->pos > r->line_cap) {
+			*cut = 1;
+			r->end = r->pos + r->line_cap;
+		}
+		scan = r->end;
+		if (r->pos > 0) {
+			memmove(r->in, r->in + r->pos, r->end - r->pos);
+			scan -= r->pos;
+			r->end -= r->pos;
+			r->pos = 0;
+		}
+		if (r->cap - 1 - r->end < CHUNK / 2 && r->cap < r->max_cap) {
+			cap = r->cap > r->max_cap / 2 ? r->max_cap : 2 * r->cap;
+			if ((p = realloc(r->in, cap)) == NULL)
+				return oom(r);
+			r->in = p;
+			r->cap = cap;
+		}
+		if ((rv = fill(r)) < 0)
+			return rv;
+	}
+	if (nl == NULL && r->pos == r->end)
+		return 0;
+	n = (nl != NULL ? (size_t)(nl - r->in) : r->end) - r->pos;
+	*line = r->in + r->pos;
+	r->pos += n + (nl != NULL);
+	if (n > r->line_cap) {
+		*cut = 1;
+		n = r->line_cap;
+	} else if (!*cut && nl != NULL && n > 0 && (*line)[n - 1] == '\r')
+		n--;
+	(*line)[n] = '\0';
+	if (r->lineno++ == 0 && n >= 3 && memcmp(*line, "\xef\xbb\xbf", 3) == 0) {
+		*line += 3;
+		n -= 3;
+	}
+	r->st.lines++;
+	*len = n;
+	return 1;
+}
+
+/*
+ * Records.
+ */
+
+/* Whether c is white space: space, tab, CR, VT or FF (not LF). */
+static int
+is_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r' && c != '\n');
+}
+
+/* s[0..*n) without white space at either end. */
+static const char *
+trim(const char *s, size_t *n)
+{
+	while (*n > 0 && is_space(*s))
+		s++, --*n;
+	while (*n > 0 && is_space(s[*n - 1]))
+		--*n;
+	return s;
+}
+
+/* Whether s[0..n) holds nothing but white space. */
+static int
+is_blank(const char *s, size_t n)
+{
+	trim(s, &n);
+	return n == 0;
+}
+
+/* Repair s[0..n) into b, writing at most cap bytes; NULL: no memory. */
+static char *
+repaired(struct buf *b, const char *s, size_t n, size_t cap, unsigned *flags,
+    size_t *len)
+{
+	b->len = 0;
+	if (buf_room(b, cap) < 0)
+		return NULL;
+	*len = b->len = repair(s, n, b->p, cap, flags);
+	b->p[b->len] = '\0';
+	return b->p;
+}
+
+/* Room a repaired copy of n bytes needs, up to max_record. */
+static size_t
+repair_room(const struct nlp_reader *r, size_t n)
+{
+	return n > r->max_record / 3 ? r->max_record : 3 * n;
+}
+
+/*
+ * Make s[0..n) the record's text: in place when it is clean and short
+ * enough (s[n] becomes NUL, so it must be writable), else repaired into
+ * `out` and cut at max_record.
+ */
+static int
+set_text(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
+{
+	if (n <= r->max_record && utf8_clean(s, n) == n) {
+		s[n] = '\0';
+		rec->text = s;
+		rec->text_len = n;
+		return V_KEEP;
+	}
+	rec->text = repaired(&r->out, s, n, repair_room(r, n), &rec->flags,
+	    &rec->text_len);
+	return rec->text != NULL ? V_KEEP : oom(r);
+}
+
+/* Make s[0..n) the record's id, repaired and cut like text. */
+static int
+set_id(struct nlp_reader *r, struct nlp_record *rec, const char *s, size_t n)
+{
+	unsigned flags = 0;
+	size_t len;
+
+	rec->id = repaired(&r->id, s, n, repair_room(r, n), &flags, &len);
+	return rec->id != NULL ? V_KEEP : oom(r);
+}
+
+/*
+ * Add a label to the record at hand, trimmed; an empty one is ignored and
+ * a repeated one counted once.  Returns V_KEEP, V_MALFORMED for a label
+ * that cannot be one, or an error.
+ */
+static int
+lab_add(struct nlp_reader *r, const char *s, size_t n)
+{
+	const char **ptr;
+	size_t i, *off, cap;
+
+	s = trim(s, &n);
+	if (n == 0)
+		return V_KEEP;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return malformed(r, "label with a control character");
+	if (utf8_clean(s, n) != n)
+		return malformed(r, "label with invalid UTF-8");
+	for (i = 0; i < r->nlab; i++)
+		if (strlen(r->lab.p + r->laboff[i]) == n &&
+		    memcmp(r->lab.p + r->laboff[i], s, n) == 0)
+			return V_KEEP;
+	if (r->nlab == r->labcap) {
+		cap = r->labcap > 0 ? 2 * r->labcap : 8;
+		if (cap > SIZE_MAX / sizeof *ptr)
+			return oom(r);
+		if ((off = realloc(r->laboff, cap * sizeof *off)) == NULL)
+			return oom(r);
+		r->laboff = off;
+		if ((ptr = realloc(r->labptr, cap * sizeof *ptr)) == NULL)
+			return oom(r);
+		r->labptr = ptr;
+		r->labcap = cap;
+	}
+	r->laboff[r->nlab++] = r->lab.len;
+	if (buf_add(&r->lab, s, n) < 0)
+		return oom(r);
+	r->lab.len++;    /* keep the NUL */
+	return V_KEEP;
+}
+
+/* Point rec at the labels added, and judge them. */
+static int
+lab_finish(struct nlp_reader *r, struct nlp_record *rec)
+{
+	size_t i;
+
+	if (r->nlab == 0)
+		return V_NOLABEL;
+	if (r->nlab > 1 && !r->allow_multi)
+		return V_MULTI;
+	for (i = 0; i < r->nlab; i++)
+		r->labptr[i] = r->lab.p + r->laboff[i];
+	rec->labels = r->labptr;
+	rec->nlabels = r->nlab;
+	return V_KEEP;
+}
+
+/*
+ * Fill a record from its text, label and id fields (TSV, CSV): labels
+ * first, so that a record to skip costs no text repair.
+ */
+static int
+take_fields(struct nlp_reader *r, struct nlp_record *rec, char **f,
+    const size_t *n)
+{
+	int v;
+
+	r->nlab = r->lab.len = 0;
+	if (r->col[LABEL] != COL_NONE &&
+	    ((v = lab_add(r, f[LABEL], n[LABEL])) != V_KEEP ||
+	    (v = lab_finish(r, rec)) != V_KEEP))
+		return v;
+	if (r->col[ID] != COL_NONE && (v = set_id(r, rec, f[ID], n[ID])) < 0)
+		return v;
+	return set_text(r, rec, f[TEXT], n[TEXT]);
+}
+
+/* Column col of a TSV line (or COL_LAST, COL_REST); 0 if there is none. */
+static int
+tsv_field(char *s, size_t n, long col, char **f, size_t *fn)
+{
+	char *end = s + n, *t;
+
+	if (col == COL_LAST) {
+		t = memrchr(s, '\t', n);
+		*f = t != NULL ? t + 1 : s;
+	} else if (col == COL_REST) {
+		if ((t = memchr(s, '\t', n)) == NULL)
+			return 0;
+		*f = t + 1;
+	} else {
+		for (; col > 0; col--, s = t + 1)
+			if ((t = memchr(s, '\t', (size_t)(end - s))) == NULL)
+				return 0;
+		if ((t = memchr(s, '\t', (size_t)(end - s))) != NULL)
+			end = t;
+		*f = s;
+	}
+	*fn = (size_t)(end - *f);
+	return 1;
+}
+
+/* A TSV line: label, text and id from their columns. */
+static int
+tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
+{
+	char *f[NSLOT];
+	size_t fn[NSLOT];
+	int i;
+
+	for (i = 0; i < NSLOT; i++) {
+		if (r->col[i] == COL_NONE ||
+		    tsv_field(s, n, r->col[i], &f[i], &fn[i]))
+			continue;
+		if (r->col[i] == COL_REST)
+			return V_NOLABEL;   /* no TAB: text without a label */
+		return malformed(r, "no column %ld", r->col[i] + 1);
+	}
+	return take_fields(r, rec, f, fn);
+}
+
+/* A fastText line: leading __label__ tokens, then the text. */
+static int
+ft_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
+{
+	static const char pre[] = "__label__";
+	char *end = s + n, *t;
+	int v;
+
+	r->nlab = r->lab.len = 0;
+	for (;;) {
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		if ((size_t)(end - s) < sizeof pre - 1 ||
+		    memcmp(s, pre, sizeof pre - 1) != 0)
+			break;
+		s += sizeof pre - 1;
+		for (t = s; t < end && *t != ' ' && *t != '\t'; t++)
+			continue;
+		if (r->o.labeled && (v = lab_add(r, s, (size_t)(t - s))) != V_KEEP)
+			return v;
+		s = t;
+	}
+	if (r->o.labeled && (v = lab_finish(r, rec)) != V_KEEP)
+		return v;
+	return set_text(r, rec, s, (size_t)(end - s));
+}
+
+/*
+ * The text of a JSON string, number or boolean, in tmp when it has to be
+ * made; -1 for anything else.  A real takes its shortest exact form.
+ */
+static int
+json_text(const json_t *v, char tmp[32], const char **s, size_t *n)
+{
+	double d;
+	int prec;
+
+	if (json_is_string(v)) {
+		*s = json_string_value(v);
+		*n = json_string_length(v);
+		return 0;
+	}
+	if (json_is_integer(v))
+		snprintf(tmp, 32, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_real(v)) {
+		d = json_real_value(v);
+		for (prec = 1; prec < 17; prec++) {
+			snprintf(tmp, 32, "%.*g", prec, d);
+			if (strtod(tmp, NULL) == d)
+				break;
+		}
+		snprintf(tmp, 32, "%.*g", prec, d);
+	} else if (json_is_boolean(v))
+		snprintf(tmp, 32, "%s", json_is_true(v) ? "true" : "false");
+	else
+		return -1;
+	*s = tmp;
+	*n = strlen(tmp);
+	return 0;
+}
+
+/* The labels of a JSON object's label field: a scalar or an array. */
+static int
+json_labels(struct nlp_reader *r, struct nlp_record *rec, const json_t *v)
+{
+	const char *s;
+	char tmp[32];
+	size_t i, n;
+	int rv;
+
+	r->nlab = r->lab.len = 0;
+	if (json_is_array(v)) {
+		for (i = 0; i < json_array_size(v); i++) {
+			if (json_text(json_array_get(v, i), tmp, &s, &n) < 0)
+				return malformed(r, "field '%s' is not a list "
+				    "of labels", r->field[LABEL]);
+			if ((rv = lab_add(r, s, n)) != V_KEEP)
+				return rv;
+		}
+	} else if (v != NULL && !json_is_null(v)) {
+		if (json_text(v, tmp, &s, &n) < 0)
+			return malformed(r, "field '%s' is not a label",
+			    r->field[LABEL]);
+		if ((rv = lab_add(r, s, n)) != V_KEEP)
+			return rv;
+	}
+	return lab_finish(r, rec);
+}
+
+/* A JSONL line: an object whose fields give text, label and id. */
+static int
+json_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
+{
+	const json_t *text;
+	const char *id;
+	json_error_t jerr;
+	json_t *root;
+	char tmp[32];
+	size_t idlen;
+	int rv;
+
+	if (utf8_clean(s, n) != n &&
+	    (s = repaired(&r->tmp, s, n, 3 * n, &rec->flags, &n)) == NULL)
+		return oom(r);
+	if ((root = json_loadb(s, n, JSON_ALLOW_NUL, &jerr)) == NULL)
+		return malformed(r, "invalid JSON: %s", jerr.text);
+	if (!json_is_object(root)) {
+		rv = malformed(r, "not a JSON object");
+		goto out;
+	}
+	text = json_object_get(root, r->field[TEXT]);
+	if (!json_is_string(text)) {
+		rv = malformed(r, "no string field '%s'", r->field[TEXT]);
+		goto out;
+	}
+	if (r->field[ID] != NULL) {
+		if (json_text(json_object_get(root, r->field[ID]), tmp, &id,
+		    &idlen) < 0) {
+			rv = malformed(r, "no field '%s'", r->field[ID]);
+			goto out;
+		}
+		if ((rv = set_id(r, rec, id, idlen)) < 0)
+			goto out;
+	}
+	if (r->o.labeled && (rv = json_labels(r, rec,
+	    json_object_get(root, r->field[LABEL]))) != V_KEEP)
+		goto out;
+	r->f[TEXT].len = 0;
+	if (buf_add(&r->f[TEXT], json_string_value(text),
+	    json_string_length(text)) < 0)
+		rv = oom(r);
+	else
+		rv = set_text(r, rec, r->f[TEXT].p, r->f[TEXT].len);
+out:
+	json_decref(root);
+	return rv;
+}
+
+/* One record of a line format: plain, TSV, fastText or JSONL. */
+static int
+line_record(struct nlp_reader *r, struct nlp_record *rec)
+{
+	size_t n;
+	char *s;
+	int cut, rv;
+
+	if ((rv = get_line(r, &s, &n, &cut)) <= 0)
+		return rv == 0 ? V_END : rv;
+	rec->line = r->lineno;
+	if (cut)
+		rec->flags |= NLP_REC_CUT;
+	if (is_blank(s, n))
+		return V_BLANK;
+	switch (r->fmt) {
+	case NLP_FMT_TSV:
+		return tsv_parse(r, rec, s, n);
+	case NLP_FMT_FASTTEXT:
+		return ft_parse(r, rec, s, n);
+	case NLP_FMT_JSONL:
+		return json_parse(r, rec, s, n);
+	default:
+		return set_text(r, rec, s, n);
+	}
+}
+
+/* Append to b, keeping at most line_cap bytes (the record is then cut). */
+static int
+cap_add(struct nlp_reader *r, struct buf *b, const char *s, size_t n)
+{
+	if (n > r->line_cap - b->len) {
+		n = r->line_cap - b->len;
+		r->csv_cut = 1;
+	}
+	return buf_add(b, s, n);
+}
+
+/*
+ * Append s[0..n) to field f of the CSV record at hand: to the header
+ * names, or to each slot that wants that column.
+ */
+static int
+csv_add(struct nlp_reader *r, size_t f, const char *s, size_t n)
+{
+	int i;
+
+	if (r->header)
+		return cap_add(r, &r->hdr, s, n);
+	for (i = 0; i < NSLOT; i++)
+		if (r->col[i] >= 0 && (size_t)r->col[i] == f &&
+		    cap_add(r, &r->f[i], s, n) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Read one CSV record (RFC 4180), which spans lines while a quote is
+ * open, into the slots (or the header names).  Returns the number of
+ * fields, 0 at the end of the input, or an error; V_BLANK and "unclosed
+ * quote" are told by *v.
+ */
+static int
+csv_fields(struct nlp_reader *r, struct nlp_record *rec, size_t *nf, int *v)
+{
+	char *s, *end, *q;
+	int cut, rv, quoted = 0, start = 1;
+	size_t n;
+
+	do
+		if ((rv = get_line(r, &s, &n, &cut)) <= 0)
+			return rv;
+	while (r->header && is_blank(s, n));
+	rec->line = r->lineno;
+	r->csv_cut = cut;
+	*v = V_KEEP;
+	*nf = 0;
+	if (is_blank(s, n)) {
+		*v = V_BLANK;
+		return 1;
+	}
+	r->hdr.len = r->f[TEXT].len = r->f[LABEL].len = r->f[ID].len = 0;
+	for (end = s + n;;) {
+		if (quoted && (q = memchr(s, '"', (size_t)(end - s))) == NULL) {
+			if (csv_add(r, *nf, s, (size_t)(end - s)) < 0 ||
+			    csv_add(r, *nf, "\n", 1) < 0)
+				return oom(r);
+			if ((rv = get_line(r, &s, &n, &cut)) < 0)
+				return rv;
+			if (rv == 0) {
+				*v = malformed(r, "unclosed quote");
+				return 1;
+			}
+			r->csv_cut |= cut;
+			end = s + n;
+		} else if (quoted) {
+			if (csv_add(r, *nf, s, (size_t)(q - s)) < 0)
+				return oom(r);
+			s = q + 1;
+			if (s < end && *s == '"') {
+				if (csv_add(r, *nf, "\"", 1) < 0)
+					return oom(r);
+				s++;
+			} else
+				quoted = 0;
+		} else if (start && s < end && *s == '"') {
+			quoted = 1;
+			start = 0;
+			s++;
+		} else {
+			q = memchr(s, ',', (size_t)(end - s));
+			if (csv_add(r, *nf, s, (size_t)((q ? q : end) - s)) < 0 ||
+			    (r->header && cap_add(r, &r->hdr, "", 1) < 0))
+				return oom(r);
+			++*nf;
+			if (q == NULL)
+				return 1;
+			s = q + 1;
+			start = 1;
+		}
+	}
+}
+
+/* Whether header name h, trimmed, is name in any case. */
+static int
+name_is(const char *h, const char *name)
+{
+	size_t n = strlen(h);
+
+	h = trim(h, &n);
+	return strlen(name) == n && strncasecmp(h, name, n) == 0;
+}
+
+/* Find the CSV columns of the options in the header just read. */
+static int
+csv_columns(struct nlp_reader *r, size_t nf)
+{
+	static const char *const defname[NSLOT] = { "text", "label", NULL };
+	char list[640], where[300];
+	const char *want, *h;
+	size_t i, len;
+	long num;
+	int s;
+
+	for (s = 0; s < NSLOT; s++) {
+		want = r->spec[s] != NULL ? r->spec[s] : defname[s];
+		r->col[s] = COL_NONE;
+		if (want == NULL || (s == LABEL && !r->o.labeled))
+			continue;
+		for (i = 0, h = r->hdr.p; i < nf; i++, h += strlen(h) + 1)
+			if (name_is(h, want))
+				break;
+		if (i == nf && (num = column_number(want)) > 0 &&
+		    (size_t)num <= nf)
+			i = (size_t)num - 1;
+		if (i < nf) {
+			r->col[s] = (long)i;
+			continue;
+		}
+		list[0] = '\0';
+		for (i = 0, h = r->hdr.p; i < nf; i++, h += strlen(h) + 1) {
+			len = strlen(list);
+			snprintf(list + len, sizeof list - len, "%s%s",
+			    i > 0 ? ", " : "", h);
+		}
+		return -nlp_errf(&r->err, NLP_USAGE, "%s: no column '%s' in "
+		    "the CSV header (columns: %s)",
+		    shown(r->path, where, sizeof where), want, list);
+	}
+	return 0;
+}
+
+/* One CSV record, after the header of the input if it comes first. */
+static int
+csv_record(struct nlp_reader *r, struct nlp_record *rec)
+{
+	char *f[NSLOT], where[300];
+	size_t nf, fn[NSLOT];
+	int i, v, rv;
+
+	if (r->header) {
+		if ((rv = csv_fields(r, rec, &nf, &v)) <= 0)
+			return rv == 0 ? V_END : rv;
+		if (v != V_KEEP || r->csv_cut)
+			return -nlp_errf(&r->err, NLP_DATA, "%s line %llu: %s",
+			    shown(r->path, where, sizeof where),
+			    (unsigned long long)rec->line, v != V_KEEP ?
+			    "unclosed quote in the CSV header" :
+			    "CSV header too long");
+		if ((rv = csv_columns(r, nf)) < 0)
+			return rv;
+		r->header = 0;
+	}
+	if ((rv = csv_fields(r, rec, &nf, &v)) <= 0)
+		return rv == 0 ? V_END : rv;
+	if (r->csv_cut)
+		rec->flags |= NLP_REC_CUT;
+	if (v != V_KEEP)
+		return v;
+	for (i = 0; i < NSLOT; i++) {
+		if (r->col[i] == COL_NONE)
+			continue;
+		if ((size_t)r->col[i] >= nf)
+			return malformed(r, "no column %ld", r->col[i] + 1);
+		f[i] = r->f[i].p;
+		fn[i] = r->f[i].len;
+	}
+	return take_fields(r, rec, f, fn);
+}
+
+/* Count one oddity, remembering where it first happened. */
+static void
+note(const struct nlp_reader *r, uint64_t *count, uint64_t *first,
+    const char **src, uint64_t line)
+{
+	if ((*count)++ == 0) {
+		*first = line;
+		*src = r->path;
+	}
+}
+
+/*
+ * Count what is odd about a record and decide: 1 to return it, 0 to skip
+ * it, or (strict) an error naming the first oddity.
+ */
+static int
+judge(struct nlp_reader *r, struct nlp_record *rec, int v)
+{
+	struct nlp_reader_stats *st = &r->st;
+	const char *what = NULL;
+	char where[300], big[64];
+	int lab = r->o.labeled;
+
+	switch (v) {
+	case V_BLANK:
+		st->blank++;
+		if (lab)
+			what = "blank line";
+		rec->text = "";
+		rec->text_len = 0;
+		break;
+	case V_NOLABEL:
+		note(r, &st->skipped_nolabel, &st->first_nolabel,
+		    &st->first_nolabel_src, rec->line);
+		what = "record without a label";
+		break;
+	case V_MULTI:
+		note(r, &st->skipped_multilabel, &st->first_multilabel,
+		    &st->first_multilabel_src, rec->line);
+		what = "record with several labels";
+		break;
+	case V_MALFORMED:
+		note(r, lab ? &st->skipped_malformed : &st->malformed,
+		    &st->first_malformed, &st->first_malformed_src, rec->line);
+		if (!lab) {
+			rec->flags |= NLP_REC_MALFORMED;
+			rec->text = "";
+			rec->text_len = 0;
+			rec->labels = NULL;
+			rec->nlabels = 0;
+			rec->id = NULL;
+		}
+		what = r->why;
+		break;
+	}
+	if (!lab || v == V_KEEP) {
+		if (rec->flags & NLP_REC_CUT) {
+			note(r, &st->cut, &st->first_cut, &st->first_cut_src,
+			    rec->line);
+			snprintf(big, sizeof big, "record longer than %zu bytes",
+			    r->max_record);
+			what = what != NULL ? what : big;
+		}
+		if (rec->flags & NLP_REC_BAD_UTF8) {
+			note(r, &st->bad_utf8, &st->first_bad_utf8,
+			    &st->first_bad_utf8_src, rec->line);
+			what = what != NULL ? what : "invalid UTF-8";
+		}
+		if (rec->flags & NLP_REC_NUL) {
+			note(r, &st->nul, &st->first_nul, &st->first_nul_src,
+			    rec->line);
+			what = what != NULL ? what : "NUL byte";
+		}
+	}
+	if (r->o.strict && what != NULL)
+		return -nlp_errf(&r->err, NLP_DATA, "%s line %llu: %s",
+		    shown(r->path, where, sizeof where),
+		    (unsigned long long)rec->line, what);
+	if (lab && v != V_KEEP)
+		return 0;
+	st->records++;
+	return 1;
+}
+
+/*
+ * The reader.
+ */
+
+int
+nlp_reader_open(struct nlp_reader **out, const char *const *paths,
+    size_t n, const struct nlp_reader_opts *opts, struct nlp_err *e)
+{
+	static const char *const std_in[] = { "-" };
+	static const struct nlp_reader_opts defaults;
+	struct nlp_reader *r;
+	const char **str[6];
+	int i, rv;
+
+	*out = NULL;
+	if (opts == NULL)
+		opts = &defaults;
+	if (opts->format < NLP_FMT_AUTO || opts->format > NLP_FMT_FASTTEXT)
+		return nlp_errf(e, NLP_USAGE, "unknown input format %d",
+		    (int)opts->format);
+	if (opts->labeled && opts->format == NLP_FMT_PLAIN)
+		return nlp_errf(e, NLP_USAGE, "plain text has no labels; use "
+		    "tsv, csv, jsonl or fasttext");
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	r->paths = n > 0 ? paths : std_in;
+	r->npaths = n > 0 ? n : 1;
+	r->o = *opts;
+	r->fd = -1;
+	r->st.labeled = opts->labeled != 0;
+	str[0] = &r->o.text_column;
+	str[1] = &r->o.label_column;
+	str[2] = &r->o.id_column;
+	str[3] = &r->o.text_field;
+	str[4] = &r->o.label_field;
+	str[5] = &r->o.id_field;
+	for (i = 0; i < 6; i++)
+		if (*str[i] != NULL &&
+		    (*str[i] = r->own[i] = strdup(*str[i])) == NULL)
+			goto nomem;
+	for (i = 0; i < NSLOT; i++) {
+		r->spec[i] = *str[i];
+		r->field[i] = *str[NSLOT + i];
+	}
+	if (r->field[TEXT] == NULL)
+		r->field[TEXT] = "text";
+	if (r->field[LABEL] == NULL)
+		r->field[LABEL] = "label";
+	/* Clamped so that no size below can overflow: 3 * line_cap fits. */
+	r->max_record = opts->max_record > 0 ? opts->max_record : MAX_RECORD;
+	if (r->max_record > SIZE_MAX / 16)
+		r->max_record = SIZE_MAX / 16;
+	r->line_cap = 2 * r->max_record + LINE_SLACK;
+	r->max_cap = r->line_cap + CHUNK + 1;
+	r->cap = CHUNK + 1;
+	if ((r->in = malloc(r->cap)) == NULL ||
+	    (r->rbuf = malloc(CHUNK)) == NULL)
+		goto nomem;
+	if (opts->format == NLP_FMT_TSV && (rv = tsv_columns(r)) < 0) {
+		if (e != NULL)
+			*e = r->err;
+		nlp_reader_free(r);
+		return -rv;
+	}
+	*out = r;
+	return NLP_OK;
+nomem:
+	nlp_reader_free(r);
+	return nlp_errf(e, NLP_IO, "out of memory");
+}
+
+int
+nlp_reader_next(struct nlp_reader *r, struct nlp_record *rec,
+    struct nlp_err *e)
+{
+	int v = 0;
+
+	while (!r->failed) {
+		if (!r->active) {
+			if (r->ipath == r->npaths)
+				return 0;
+			if ((v = input_open(r)) < 0)
+				break;
+		}
+		memset(rec, 0, sizeof *rec);
+		rec->text = "";
+		rec->source = r->path;
+		v = r->fmt == NLP_FMT_CSV ? csv_record(r, rec) :
+		    line_record(r, rec);
+		if (v == V_END) {
+			if ((v = input_done(r)) < 0)
+				break;
+			continue;
+		}
+		if (v >= 0)
+			v = judge(r, rec, v);
+		if (v < 0)
+			break;
+		if (v == 1)
+			return 1;
+	}
+	/* An error sticks: every later call returns it again. */
+	r->failed = 1;
+	if (e != NULL)
+		*e = r->err;
+	return -r->err.status;
+}
+
+void
+nlp_reader_allow_multilabel(struct nlp_reader *r, int allow)
+{
+	r->allow_multi = allow != 0;
+}
+
+const struct nlp_reader_stats *
+nlp_reader_stats(const struct nlp_reader *r)
+{
+	return &r->st;
+}
+
+const struct nlp_input *
+nlp_reader_inputs(const struct nlp_reader *r, size_t *n)
+{
+	*n = r->ninputs;
+	return r->inputs;
+}
+
+/* Where nlp_reader_describe() writes, and how many items it wrote. */
+struct said {
+	char *buf;
+	size_t size, len;
+	int items;
+};
+
+/*
+ * Add "<pre><n> <noun>[s]<post> (first at src:line)" to the description
+ * when n > 0 (the place only when src is given).
+ */
+static void
+say(struct said *o, uint64_t n, const char *pre, const char *noun,
+    const char *post, const char *src, uint64_t line)
+{
+	char at[300] = "";
+	int k;
+
+	if (n == 0)
+		return;
+	if (src != NULL)
+		snprintf(at, sizeof at, " (first at %s:%llu)",
+		    strcmp(src, "-") == 0 ? "stdin" : src,
+		    (unsigned long long)line);
+	if (o->len < o->size) {
+		k = snprintf(o->buf + o->len, o->size - o->len,
+		    "%s%s%llu %s%s%s%s", o->items > 0 ? "; " : "", pre,
+		    (unsigned long long)n, noun, n == 1 ? "" : "s", post, at);
+		if (k > 0)
+			o->len += (size_t)k;
+	}
+	o->items++;
+}
+
+int
+nlp_reader_describe(const struct nlp_reader_stats *s, char *buf, size_t size)
+{
+	struct said o = { buf, size, 0, 0 };
+
+	if (size > 0)
+		buf[0] = '\0';
+	say(&o, s->skipped_nolabel, "skipped ", "record", " without a label",
+	    s->first_nolabel_src, s->first_nolabel);
+	say(&o, s->skipped_multilabel, "skipped ", "record",
+	    " with several labels", s->first_multilabel_src,
+	    s->first_multilabel);
+	say(&o, s->skipped_malformed, "skipped ", "malformed record", "",
+	    s->first_malformed_src, s->first_malformed);
+	say(&o, s->malformed, "", "malformed record", " read as empty text",
+	    s->first_malformed_src, s->first_malformed);
+	if (s->labeled)
+		say(&o, s->blank, "skipped ", "blank line", "", NULL, 0);
+	say(&o, s->bad_utf8, "", "record", " had invalid UTF-8",
+	    s->first_bad_utf8_src, s->first_bad_utf8);
+	say(&o, s->nul, "", "record", " had NUL bytes", s->first_nul_src,
+	    s->first_nul);
+	say(&o, s->cut, "", "record", " cut to the maximum record size",
+	    s->first_cut_src, s->first_cut);
+	return o.items;
+}
+
+void
+nlp_reader_free(struct nlp_reader *r)
+{
+	int i;
+
+	if (r == NULL)
+		return;
+	if (r->active)
+		input_close(r);
+	for (i = 0; i < 6; i++)
+		free(r->own[i]);
+	for (i = 0; i < NSLOT; i++)
+		free(r->f[i].p);
+	free(r->out.p);
+	free(r->id.p);
+	free(r->tmp.p);
+	free(r->lab.p);
+	free(r->hdr.p);
+	free(r->laboff);
+	free(r->labptr);
+	free(r->in);
+	free(r->rbuf);
+	free(r->inputs);
+	free(r);
+}
