@@ -51,7 +51,9 @@ nlp_err_prefix(struct nlp_err *e, const char *fmt, ...)
 	vsnprintf(head, sizeof head, fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof old);
-	snprintf(e->msg, sizeof e->msg, "%s: %s", head, old);
+	/* Truncation is intended (see top); using the result tells gcc so. */
+	if (snprintf(e->msg, sizeof e->msg, "%s: %s", head, old) < 0)
+		e->msg[0] = '\0';
 }
 
 void
