@@ -33,6 +33,13 @@
 
 #define NLP_ARTIFACT_FORMAT 1
 
+/* At most this many members, the manifest included: writing refuses more
+ * (NLP_USAGE), loading refuses an artifact with more (NLP_DATA). */
+#define NLP_ARTIFACT_MAX_MEMBERS 64
+
+/* Member names are further limited to A-Z a-z 0-9 . _ + - (not "." or
+ * ".."), so that they are safe in manifest lines, messages and shells. */
+
 struct nlp_member {
 	const char *name;        /* ustar name: at most 99 bytes, no '/' */
 	const void *data;
@@ -79,7 +86,8 @@ int nlp_artifact_member(const struct nlp_artifact *a, const char *name,
 const char *const *nlp_artifact_members(const struct nlp_artifact *a,
     size_t *n);
 
-/* The raw bytes of the artifact file as read (mapped), and their length. */
+/* The raw bytes of the artifact file as read (mapped), and their length;
+ * for a gzip artifact these are the compressed bytes, as on disk. */
 const void *nlp_artifact_bytes(const struct nlp_artifact *a, size_t *len);
 
 void nlp_artifact_close(struct nlp_artifact *a);

@@ -1,0 +1,930 @@
+/*
+ * artifact.c - the model artifact (see artifact.h): written with libarchive
+ * as a reproducible ustar tarball, optionally gzip-compressed; loaded by a
+ * strict parser of our own over the mapped (or inflated) bytes.
+ *
+ * Writing fixes every header field and turns libarchive's output blocking
+ * off, so the bytes depend on the members alone: the tar ends right after
+ * its two zero blocks, and the gzip header carries no name and mtime 0.
+ * A file is written to ".NAME.tmpXXXXXX" beside the target, created with
+ * O_EXCL and mode 0666 so that open() itself applies the umask (no umask()
+ * toggling, which would race with other threads), then fsync'd and renamed
+ * over the target; the directory is fsync'd last.  On failure the
+ * temporary file is removed and the target is untouched.  (A process
+ * killed mid-write can leave the hidden temporary file, never a partial
+ * target.)
+ *
+ * Reading does not use libarchive's tar reader: members must be usable in
+ * place (zero-copy, 512-byte aligned) and hostile input must be refused
+ * before it makes us touch or allocate anything.  libarchive only inflates
+ * gzip, into memory, never past the size the gzip trailer states, which
+ * must be plausible for the input's size.  The parser is strict so
+ * that every byte of an uncompressed artifact matters: header fields are
+ * covered by the header checksum, member data by the manifest's XXH3-128,
+ * the manifest by its strict syntax, and padding, the end-of-archive
+ * marker and anything after it must be zero bytes.  Zero padding after the
+ * marker (tar's 10240-byte blocking) is accepted; anything else is not.
+ * (In a gzip artifact, the gzip header's mtime and OS bytes and the CRC
+ * are not checked: libarchive ignores the CRC; the tar is checked as
+ * above.)
+ *
+ * Limits: NLP_ARTIFACT_MAX_MEMBERS members, manifest included; names of 1
+ * to 99 bytes of [A-Za-z0-9._+-], not "." or ".."; members below 8 GiB
+ * (ustar's size field); under 4 GiB of inflated tar (the size field of
+ * the gzip trailer), 4 GiB read from a non-regular file (a pipe).
+ */
+#include "artifact.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "digest.h"
+
+#define BLOCK 512                          /* tar block */
+#define NAME_MAX_LEN 99                    /* ustar name field less its NUL */
+#define MEMBER_MAX UINT64_C(077777777777)  /* 11 octal digits: 8 GiB - 1 */
+#define CHUNK ((size_t)1 << 20)            /* libarchive gzip takes < 4 GiB */
+#define DEFLATE_MAX_RATIO 1032             /* deflate's best case */
+#define GZIP_MIN 18                        /* header, empty body, trailer */
+#define MAX_LOADED ((size_t)(SIZE_MAX / 2 < (UINT64_C(4) << 30) ? \
+    SIZE_MAX / 2 : UINT64_C(4) << 30))     /* inflated or read, not mapped */
+#define FORMAT_LINE "nlpops-artifact "
+#define MANIFEST "manifest"
+#define MEM_LABEL "(memory)"
+
+/* ustar header fields used here (offset into the 512-byte block). */
+enum {
+	H_NAME = 0, H_NAME_LEN = 100,
+	H_SIZE = 124, H_SIZE_LEN = 12,
+	H_SUM = 148, H_SUM_LEN = 8,
+	H_TYPE = 156,
+	H_MAGIC = 257,                 /* "ustar\0" then version "00" */
+	H_PREFIX = 345,
+};
+
+/* A growable byte buffer: the in-memory writer's output, and what is
+ * inflated from gzip or read from a pipe. */
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+/* Where written archive bytes go: a file descriptor, or mem when fd < 0. */
+struct sink {
+	int fd;
+	struct buf mem;
+	int err;                       /* errno of the first failed write */
+};
+
+struct nlp_artifact {
+	char *label;                   /* the path, for messages */
+	void *map;                     /* the file mapped, or NULL */
+	struct buf file;               /* or the file's bytes copied or read */
+	const unsigned char *bytes;    /* the file as read: map or file.p */
+	size_t len;
+	struct buf inflated;           /* the tar inside a gzip artifact */
+	size_t n;                      /* members, manifest first */
+	const char *names[NLP_ARTIFACT_MAX_MEMBERS + 1];  /* NULL-terminated */
+	const unsigned char *data[NLP_ARTIFACT_MAX_MEMBERS];
+	size_t size[NLP_ARTIFACT_MAX_MEMBERS];
+};
+
+/* Make room for need more bytes in b, doubling, never past max bytes in
+ * all: 0, ENOMEM, or EFBIG when max would be passed. */
+static int
+buf_reserve(struct buf *b, size_t need, size_t max)
+{
+	unsigned char *p;
+	size_t cap;
+
+	if (b->len > max || need > max - b->len)
+		return EFBIG;
+	if (need <= b->cap - b->len)
+		return 0;
+	cap = b->cap != 0 ? b->cap : 65536;
+	if (cap > max)
+		cap = max;
+	while (cap - b->len < need)
+		cap = cap > max / 2 ? max : cap * 2;
+	if ((p = realloc(b->p, cap)) == NULL)
+		return ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+/*
+ * Append all that fill() yields (fill returns a byte count, 0 at the end,
+ * negative on failure) to b, up to max bytes in all.  A full buffer
+ * is grown only once one more byte is known to come, so that an exact
+ * size hint costs no reallocation.  Returns 0, ENOMEM, EFBIG (too much),
+ * or -1 when fill failed (its source knows why; errno is kept).
+ */
+static int
+slurp(struct buf *b, size_t max, ssize_t (*fill)(void *, void *, size_t),
+    void *src)
+{
+	unsigned char probe, *p;
+	ssize_t n;
+	int full, err;
+
+	for (;;) {
+		full = b->cap == b->len;
+		n = fill(src, full ? &probe : b->p + b->len,
+		    full ? 1 : b->cap - b->len);
+		if (n <= 0)
+			break;
+		if (full && (err = buf_reserve(b, 1, max)) != 0)
+			return err;
+		if (full)
+			b->p[b->len] = probe;
+		b->len += (size_t)n;
+	}
+	if (n < 0)
+		return -1;
+	/* Shrink to fit (cheap: glibc shrinks in place or by mremap), so
+	 * that a sanitizer sees any read past the bytes. */
+	if (b->len > 0 && b->len < b->cap && (p = realloc(b->p, b->len)) != NULL) {
+		b->p = p;
+		b->cap = b->len;
+	}
+	return 0;
+}
+
+/* slurp() source: a file descriptor (a pipe, a terminal). */
+static ssize_t
+fill_fd(void *src, void *dst, size_t n)
+{
+	ssize_t r;
+
+	if (n > (size_t)1 << 30)
+		n = (size_t)1 << 30;
+	do
+		r = read(*(int *)src, dst, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* slurp() source: libarchive's decompressed data. */
+static ssize_t
+fill_archive(void *src, void *dst, size_t n)
+{
+	la_ssize_t r = archive_read_data(src, dst, n);
+
+	return r < 0 ? -1 : (ssize_t)r;
+}
+
+/* Are the n bytes at p all zero? */
+static int
+is_zero(const unsigned char *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/* Is s[0..len) a member name we write and accept: 1 to 99 bytes of
+ * [A-Za-z0-9._+-], not "." or ".."?  Safe in tar listings, shells, file
+ * systems and manifest lines, and printable in messages. */
+static int
+name_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > NAME_MAX_LEN || (len <= 2 && s[0] == '.' &&
+	    s[len - 1] == '.'))
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] == '\0' || !strchr("abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-", s[i]))
+			return 0;
+	return 1;
+}
+
+/* The index of the member called s[0..len), or -1. */
+static int
+find_member(const struct nlp_artifact *a, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (strlen(a->names[i]) == len && memcmp(a->names[i], s, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ---- writing ---- */
+
+/* Refuse bad arguments before anything is created: names, duplicates, the
+ * reserved "manifest", the member count, ustar's size limit. */
+static int
+check_members(const struct nlp_member *m, size_t n, struct nlp_err *e)
+{
+	size_t i, j;
+
+	if (n > 0 && m == NULL)
+		return nlp_errf(e, NLP_USAGE, "artifact members missing");
+	if (n >= NLP_ARTIFACT_MAX_MEMBERS)
+		return nlp_errf(e, NLP_USAGE, "too many artifact members: %zu "
+		    "(at most %d)", n, NLP_ARTIFACT_MAX_MEMBERS - 1);
+	for (i = 0; i < n; i++) {
+		if (m[i].name == NULL)
+			return nlp_errf(e, NLP_USAGE, "artifact member %zu has no "
+			    "name", i + 1);
+		if (!name_ok(m[i].name, strnlen(m[i].name, NAME_MAX_LEN + 1)))
+			return nlp_errf(e, NLP_USAGE, "bad artifact member name "
+			    "'%.*s': want 1 to %d of A-Z a-z 0-9 . _ + -",
+			    NAME_MAX_LEN + 1, m[i].name, NAME_MAX_LEN);
+		if (strcmp(m[i].name, MANIFEST) == 0)
+			return nlp_errf(e, NLP_USAGE, "artifact member name "
+			    "'" MANIFEST "' is reserved");
+		for (j = 0; j < i; j++)
+			if (strcmp(m[i].name, m[j].name) == 0)
+				return nlp_errf(e, NLP_USAGE, "duplicate artifact "
+				    "member '%s'", m[i].name);
+		if ((uint64_t)m[i].size > MEMBER_MAX)
+			return nlp_errf(e, NLP_USAGE, "artifact member '%s' is "
+			    "too large: %zu bytes (at most %" PRIu64 ")",
+			    m[i].name, m[i].size, MEMBER_MAX);
+		if (m[i].data == NULL && m[i].size > 0)
+			return nlp_errf(e, NLP_USAGE, "artifact member '%s' has "
+			    "no data", m[i].name);
+	}
+	return NLP_OK;
+}
+
+/* The manifest for m[0..n-1], malloc'd (its length in *len); NULL when
+ * out of memory.  Line lengths are bounded, so the size is exact enough. */
+static char *
+make_manifest(const struct nlp_member *m, size_t n, size_t *len)
+{
+	size_t cap = 32 + n * (NLP_XXH128_HEX + 21 + NAME_MAX_LEN + 2), off, i;
+	char hex[NLP_XXH128_HEX], *s;
+
+	if ((s = malloc(cap)) == NULL)
+		return NULL;
+	off = (size_t)snprintf(s, cap, FORMAT_LINE "%d\n", NLP_ARTIFACT_FORMAT);
+	for (i = 0; i < n; i++) {
+		nlp_xxh128_hex(m[i].data, m[i].size, hex);
+		off += (size_t)snprintf(s + off, cap - off, "%s %zu %s\n", hex,
+		    m[i].size, m[i].name);
+	}
+	*len = off;
+	return s;
+}
+
+/* libarchive write callback: append to memory, or write all to the fd. */
+static la_ssize_t
+sink_write(struct archive *a, void *ctx, const void *p, size_t n)
+{
+	struct sink *s = ctx;
+	size_t done = 0;
+	ssize_t w;
+
+	if (s->err == 0 && s->fd < 0 && n > 0 &&
+	    (s->err = buf_reserve(&s->mem, n, SIZE_MAX)) == 0) {
+		memcpy(s->mem.p + s->mem.len, p, n);
+		s->mem.len += n;
+	}
+	while (s->fd >= 0 && s->err == 0 && done < n) {
+		w = write(s->fd, (const unsigned char *)p + done, n - done);
+		if (w >= 0)
+			done += (size_t)w;
+		else if (errno != EINTR)
+			s->err = errno;
+	}
+	if (s->err != 0) {
+		archive_set_error(a, s->err, "%s", strerror(s->err));
+		return -1;
+	}
+	return (la_ssize_t)n;
+}
+
+/* One regular-file entry with the fixed header fields, then its data in
+ * chunks (libarchive's gzip writer takes under 4 GiB at a time). */
+static int
+write_entry(struct archive *a, struct archive_entry *ent, const char *name,
+    const void *data, size_t size)
+{
+	size_t done = 0, want;
+	la_ssize_t w;
+
+	archive_entry_clear(ent);
+	archive_entry_set_pathname(ent, name);
+	archive_entry_set_filetype(ent, AE_IFREG);
+	archive_entry_set_perm(ent, 0644);
+	archive_entry_set_size(ent, (la_int64_t)size);
+	archive_entry_set_mtime(ent, 0, 0);
+	archive_entry_set_uid(ent, 0);
+	archive_entry_set_gid(ent, 0);
+	archive_entry_set_uname(ent, "nlpops");
+	archive_entry_set_gname(ent, "nlpops");
+	if (archive_write_header(a, ent) != ARCHIVE_OK)
+		return -1;
+	while (done < size) {
+		want = size - done < CHUNK ? size - done : CHUNK;
+		w = archive_write_data(a, (const char *)data + done, want);
+		if (w <= 0)
+			return -1;
+		done += (size_t)w;
+	}
+	return archive_write_finish_entry(a) == ARCHIVE_OK ? 0 : -1;
+}
+
+/*
+ * Write the manifest and m[0..n-1] to s as ustar, gzip-compressed when
+ * asked (level 6, no timestamp: bytes 4-7 of the gzip header are zero).
+ * No output blocking: nothing is padded after the end-of-archive blocks.
+ */
+static int
+write_archive(struct sink *s, const struct nlp_member *m, size_t n, int gzip,
+    const char *label, struct nlp_err *e)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *ent = archive_entry_new();
+	size_t mlen = 0, i;
+	char *manifest = make_manifest(m, n, &mlen);
+	int rc = NLP_OK, bad;
+
+	if (a == NULL || ent == NULL || manifest == NULL) {
+		rc = nlp_errf(e, NLP_IO, "cannot write '%s': out of memory", label);
+		goto out;
+	}
+	bad = archive_write_set_format_ustar(a) ||
+	    archive_write_set_bytes_per_block(a, 0) ||
+	    (gzip && (archive_write_add_filter_gzip(a) ||
+	    archive_write_set_filter_option(a, "gzip", "timestamp", NULL) ||
+	    archive_write_set_filter_option(a, "gzip", "compression-level", "6"))) ||
+	    archive_write_open2(a, s, NULL, sink_write, NULL, NULL) ||
+	    write_entry(a, ent, MANIFEST, manifest, mlen) != 0;
+	for (i = 0; i < n && !bad; i++)
+		bad = write_entry(a, ent, m[i].name, m[i].data, m[i].size) != 0;
+	if (bad || archive_write_close(a) != ARCHIVE_OK) {
+		if (s->err != 0)
+			rc = nlp_errnof(e, NLP_IO, s->err, "cannot write '%s'", label);
+		else
+			rc = nlp_errf(e, NLP_IO, "cannot write '%s': %s", label,
+			    archive_error_string(a) ? archive_error_string(a) :
+			    "archive error");
+	}
+out:
+	archive_write_free(a);
+	archive_entry_free(ent);
+	free(manifest);
+	return rc;
+}
+
+/* Create the temporary file ".BASE.tmpXXXXXX" beside path (exclusively,
+ * mode 0666 less the umask); its name in *tmp (malloc'd), its fd in *fd. */
+static int
+create_temp(const char *path, char **tmp, int *fd, struct nlp_err *e)
+{
+	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789";
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	unsigned char r[6];
+	char *t = NULL, *x;
+	int tries, rc = NLP_OK;
+
+	if (asprintf(&t, "%.*s.%.200s.tmpXXXXXX", (int)(base - path), path,
+	    base) < 0) {
+		t = NULL;
+		rc = nlp_errf(e, NLP_IO, "cannot write '%s': out of memory", path);
+		goto out;
+	}
+	x = t + strlen(t) - sizeof r;
+	*fd = -1;
+	for (tries = 0; *fd < 0 && tries < 100; tries++) {
+		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+			break;
+		for (size_t i = 0; i < sizeof r; i++)
+			x[i] = set[r[i] % (sizeof set - 1)];
+		*fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (*fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (*fd < 0)
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
+out:
+	if (rc != NLP_OK)
+		free(t);
+	else
+		*tmp = t;
+	return rc;
+}
+
+/* fsync the directory that holds path, so that the rename is durable;
+ * file systems that cannot sync a directory (EINVAL) are let be. */
+static int
+sync_dir(const char *path, struct nlp_err *e)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? strdup(".") :
+	    strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	int rc = NLP_OK;
+
+	if (dir == NULL)
+		rc = nlp_errf(e, NLP_IO, "cannot write '%s': out of memory", path);
+	else if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL))
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot sync directory '%s'", dir);
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
+int
+nlp_artifact_write(const char *path, const struct nlp_member *members,
+    size_t n, int gzip, struct nlp_err *e)
+{
+	struct sink s = { .fd = STDOUT_FILENO };
+	char *tmp = NULL;
+	int rc;
+
+	if ((rc = check_members(members, n, e)) != NLP_OK)
+		return rc;
+	if (strcmp(path, "-") == 0)
+		return write_archive(&s, members, n, gzip, "(stdout)", e);
+	if ((rc = create_temp(path, &tmp, &s.fd, e)) != NLP_OK)
+		return rc;
+	rc = write_archive(&s, members, n, gzip, path, e);
+	if (rc == NLP_OK && fsync(s.fd) != 0)
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
+	if (close(s.fd) != 0 && rc == NLP_OK)
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
+	if (rc == NLP_OK && rename(tmp, path) != 0)
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
+	if (rc != NLP_OK)
+		unlink(tmp);
+	else
+		rc = sync_dir(path, e);
+	free(tmp);
+	return rc;
+}
+
+int
+nlp_artifact_write_mem(void **out, size_t *outlen,
+    const struct nlp_member *members, size_t n, int gzip, struct nlp_err *e)
+{
+	struct sink s = { .fd = -1 };
+	int rc = check_members(members, n, e);
+
+	if (rc == NLP_OK)
+		rc = write_archive(&s, members, n, gzip, MEM_LABEL, e);
+	if (rc != NLP_OK) {
+		free(s.mem.p);
+		return rc;
+	}
+	*out = s.mem.p;
+	*outlen = s.mem.len;
+	return NLP_OK;
+}
+
+/* ---- reading ---- */
+
+/* Parse a ustar number: octal digits (zero-padded, as libarchive and GNU
+ * tar write them), then only NULs and spaces to the end of the field.  The
+ * base-256 form is refused: we never write it. */
+static int
+parse_octal(const unsigned char *f, size_t w, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i, digits = 0;
+
+	for (i = 0; i < w && f[i] >= '0' && f[i] <= '7'; i++, digits++) {
+		if (v > UINT64_MAX >> 3)
+			return -1;
+		v = v << 3 | (uint64_t)(f[i] - '0');
+	}
+	for (; i < w; i++)
+		if (f[i] != '\0' && f[i] != ' ')
+			return -1;
+	*out = v;
+	return digits > 0 ? 0 : -1;
+}
+
+static const char not_ustar[] = "not a ustar header";
+
+/* Check one 512-byte header: magic, checksum, name, regular file, size.
+ * NULL when good (the size in *size), or what is wrong: not_ustar when the
+ * magic is not POSIX ustar's.  The checksum field, which the sum does not
+ * cover, must be exactly as written: 6 octal digits, NUL, space. */
+static const char *
+check_header(const unsigned char *h, uint64_t *size)
+{
+	uint64_t sum = 0, want;
+	size_t i, namelen = strnlen((const char *)h + H_NAME, H_NAME_LEN);
+
+	if (memcmp(h + H_MAGIC, "ustar\0" "00", 8) != 0)
+		return not_ustar;
+	for (i = 0; i < BLOCK; i++)
+		sum += i >= H_SUM && i < H_SUM + H_SUM_LEN ? ' ' : h[i];
+	if (parse_octal(h + H_SUM, H_SUM_LEN - 2, &want) != 0 || want != sum ||
+	    memcmp(h + H_SUM + H_SUM_LEN - 2, "\0 ", 2) != 0)
+		return "checksum mismatch (damaged or tampered)";
+	if (!name_ok((const char *)h + H_NAME, namelen) || h[H_PREFIX] != '\0')
+		return "bad member name";
+	if (h[H_TYPE] != '0' && h[H_TYPE] != '\0')
+		return "not a regular file";
+	if (parse_octal(h + H_SIZE, H_SIZE_LEN, size) != 0)
+		return "bad size field";
+	return NULL;
+}
+
+/*
+ * Walk the headers of tar[0..len) and record each member.  Every header is
+ * checked, each member's data and padding are bounds-checked against the
+ * bytes present before anything is read from them, padding must be zero,
+ * and the archive must end with two zero blocks followed only by zeros.
+ */
+static int
+parse_tar(struct nlp_artifact *a, const unsigned char *tar, size_t len,
+    struct nlp_err *e)
+{
+	const char *why, *name, *L = a->label;
+	size_t off = 0, pad;
+	uint64_t size;
+
+	for (;;) {
+		if (len - off < BLOCK)
+			return off == 0 ? nlp_errf(e, NLP_DATA, "'%s': truncated or "
+			    "not an nlpops artifact (%zu bytes)", L, len) :
+			    nlp_errf(e, NLP_DATA, "'%s': truncated: header at "
+			    "offset %zu cut short", L, off);
+		if (is_zero(tar + off, BLOCK))
+			break;
+		if ((why = check_header(tar + off, &size)) != NULL)
+			return off == 0 && why == not_ustar ?
+			    nlp_errf(e, NLP_DATA, "'%s': not an nlpops artifact", L) :
+			    nlp_errf(e, NLP_DATA, "'%s': header at offset %zu: %s",
+			    L, off, why);
+		name = (const char *)tar + off;
+		if (find_member(a, name, strlen(name)) >= 0)
+			return nlp_errf(e, NLP_DATA, "'%s': duplicate member '%s'",
+			    L, name);
+		if (a->n == NLP_ARTIFACT_MAX_MEMBERS)
+			return nlp_errf(e, NLP_DATA, "'%s': too many members "
+			    "(more than %d)", L, NLP_ARTIFACT_MAX_MEMBERS);
+		off += BLOCK;
+		if (size > len - off)
+			return nlp_errf(e, NLP_DATA, "'%s': truncated: member '%s' "
+			    "needs %" PRIu64 " bytes, %zu present", L, name, size,
+			    len - off);
+		pad = (BLOCK - size % BLOCK) % BLOCK;
+		if (pad > len - off - size)
+			return nlp_errf(e, NLP_DATA, "'%s': truncated after member "
+			    "'%s'", L, name);
+		if (!is_zero(tar + off + size, pad))
+			return nlp_errf(e, NLP_DATA, "'%s': non-zero padding after "
+			    "member '%s' (damaged or tampered)", L, name);
+		a->names[a->n] = name;
+		a->data[a->n] = tar + off;
+		a->size[a->n++] = (size_t)size;
+		off += size + pad;
+	}
+	if (!is_zero(tar + off, len - off))
+		return nlp_errf(e, NLP_DATA, "'%s': unexpected data after the end "
+		    "of the archive", L);
+	if (len - off < 2 * BLOCK)
+		return nlp_errf(e, NLP_DATA, "'%s': truncated: end-of-archive "
+		    "marker cut short", L);
+	return NLP_OK;
+}
+
+/* Consume the literal s at *p (before end); 1 if it was there. */
+static int
+skip(const char **p, const char *end, const char *s)
+{
+	size_t n = strlen(s);
+
+	if ((size_t)(end - *p) < n || memcmp(*p, s, n) != 0)
+		return 0;
+	*p += n;
+	return 1;
+}
+
+/* Consume a decimal number at *p: digits, no leading zero, no overflow. */
+static int
+parse_dec(const char **p, const char *end, uint64_t *out)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+
+	for (; s < end && *s >= '0' && *s <= '9'; s++) {
+		if ((s > *p && v == 0) || v > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+			return 0;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	if (s == *p)
+		return 0;
+	*p = s;
+	*out = v;
+	return 1;
+}
+
+/* Consume "<32 lowercase hex> <size> <name>\n" at *p; the hash and name
+ * point into the manifest. */
+static int
+parse_line(const char **p, const char *end, const char **hex, uint64_t *size,
+    const char **name, size_t *namelen)
+{
+	const char *s = *p, *nl;
+	int i;
+
+	for (i = 0; i < NLP_XXH128_HEX - 1; i++)
+		if (s + i >= end || !strchr("0123456789abcdef", s[i]) || s[i] == '\0')
+			return 0;
+	*hex = s;
+	s += i;
+	if (!skip(&s, end, " ") || !parse_dec(&s, end, size) || !skip(&s, end, " ") ||
+	    (nl = memchr(s, '\n', (size_t)(end - s))) == NULL ||
+	    !name_ok(s, (size_t)(nl - s)))
+		return 0;
+	*name = s;
+	*namelen = (size_t)(nl - s);
+	*p = nl + 1;
+	return 1;
+}
+
+/*
+ * Check the manifest (member 0) against the members: the format line, then
+ * one line per other member in member order, each with the member's size
+ * and XXH3-128.  Lines are only read while they match members, so the
+ * work is bounded by the member count whatever the manifest's size.
+ */
+static int
+check_manifest(const struct nlp_artifact *a, struct nlp_err *e)
+{
+	const char *p, *end, *hex, *name, *L = a->label;
+	char got[NLP_XXH128_HEX];
+	size_t line, namelen;
+	uint64_t ver, size;
+	int i;
+
+	if (a->n == 0 || strcmp(a->names[0], MANIFEST) != 0)
+		return nlp_errf(e, NLP_DATA, "'%s': not an nlpops artifact "
+		    "(no manifest)", L);
+	p = (const char *)a->data[0];
+	end = p + a->size[0];
+	if (!skip(&p, end, FORMAT_LINE) || !parse_dec(&p, end, &ver) ||
+	    !skip(&p, end, "\n") || ver == 0)
+		return nlp_errf(e, NLP_DATA, "'%s': bad manifest: no '"
+		    FORMAT_LINE "N' line", L);
+	if (ver > NLP_ARTIFACT_FORMAT)
+		return nlp_errf(e, NLP_DATA, "'%s': the artifact format %" PRIu64
+		    " is newer than this nlpops supports (%d)", L, ver,
+		    NLP_ARTIFACT_FORMAT);
+	for (line = 1; p < end; line++) {
+		if (!parse_line(&p, end, &hex, &size, &name, &namelen))
+			return nlp_errf(e, NLP_DATA, "'%s': bad manifest line %zu",
+			    L, line + 1);
+		if ((i = find_member(a, name, namelen)) < 0)
+			return nlp_errf(e, NLP_DATA, "'%s': the manifest lists member "
+			    "'%.*s', which is missing", L, (int)namelen, name);
+		if ((size_t)i < line)
+			return nlp_errf(e, NLP_DATA, "'%s': the manifest lists member "
+			    "'%s' twice", L, a->names[i]);
+		if ((size_t)i > line)
+			return nlp_errf(e, NLP_DATA, "'%s': member '%s' is out of "
+			    "manifest order", L, a->names[i]);
+		if (size != a->size[i])
+			return nlp_errf(e, NLP_DATA, "'%s': member '%s' has %zu bytes, "
+			    "the manifest says %" PRIu64, L, a->names[i], a->size[i],
+			    size);
+		nlp_xxh128_hex(a->data[i], a->size[i], got);
+		if (memcmp(got, hex, NLP_XXH128_HEX - 1) != 0)
+			return nlp_errf(e, NLP_DATA, "'%s': member '%s' checksum "
+			    "mismatch (damaged or tampered)", L, a->names[i]);
+	}
+	if (line < a->n)
+		return nlp_errf(e, NLP_DATA, "'%s': member '%s' is not listed in "
+		    "the manifest", L, a->names[line]);
+	return NLP_OK;
+}
+
+/*
+ * Inflate the gzip artifact into a->inflated with libarchive (raw format).
+ * The size in the gzip trailer (mod 2^32: gzip artifacts stay under 4 GiB)
+ * bounds memory: it must be within deflate's best ratio of the input, and
+ * inflating stops with an error past it, so a gzip bomb costs at most what
+ * its trailer admits, never more than DEFLATE_MAX_RATIO times its size.
+ * The buffer starts at a few times the input and doubles, so that a lying
+ * trailer cannot make us reserve much.  After the stream, the size must
+ * match and no byte may follow (libarchive would skip them).  The CRC is
+ * not checked (libarchive does not): the tar checks are stronger.
+ */
+static int
+inflate_gzip(struct nlp_artifact *a, struct nlp_err *e)
+{
+	struct archive *ar = NULL;
+	struct archive_entry *ent;
+	const unsigned char *t;
+	size_t stated, start;
+	int rc = NLP_OK, err = 0;
+
+	if (a->len < GZIP_MIN) {
+		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: truncated",
+		    a->label);
+		goto out;
+	}
+	t = a->bytes + a->len - 4;
+	stated = (size_t)((uint32_t)t[0] | (uint32_t)t[1] << 8 |
+	    (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24);
+	start = a->len < stated / 4 ? 4 * a->len : stated;
+	if (stated > MAX_LOADED || stated / DEFLATE_MAX_RATIO > a->len) {
+		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: %zu bytes "
+		    "cannot inflate to the %zu its trailer states", a->label,
+		    a->len, stated);
+		goto out;
+	}
+	if ((ar = archive_read_new()) == NULL ||
+	    buf_reserve(&a->inflated, start, stated) != 0) {
+		rc = nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
+		goto out;
+	}
+	if (archive_read_support_filter_gzip(ar) != ARCHIVE_OK ||
+	    archive_read_support_format_raw(ar) != ARCHIVE_OK ||
+	    archive_read_open_memory(ar, a->bytes, a->len) != ARCHIVE_OK ||
+	    archive_filter_code(ar, 0) != ARCHIVE_FILTER_GZIP ||
+	    archive_read_next_header(ar, &ent) != ARCHIVE_OK)
+		err = -1;
+	if (err == 0)
+		err = slurp(&a->inflated, stated, fill_archive, ar);
+	if (err == 0 && archive_filter_bytes(ar, -1) != (la_int64_t)a->len)
+		rc = nlp_errf(e, NLP_DATA, "'%s': unexpected data after the gzip "
+		    "stream", a->label);
+	else if (err == 0 && a->inflated.len != stated)
+		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: %zu bytes, "
+		    "its trailer states %zu", a->label, a->inflated.len, stated);
+	else if (err == ENOMEM)
+		rc = nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
+	else if (err == EFBIG)
+		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: inflates past "
+		    "the %zu bytes its trailer states (or past 4 GiB)", a->label,
+		    stated);
+	else if (err != 0)
+		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: %s", a->label,
+		    archive_error_string(ar) ? archive_error_string(ar) :
+		    "bad gzip stream");
+out:
+	archive_read_free(ar);
+	return rc;
+}
+
+/* Map path read-only, or read it whole when it is not a regular file (a
+ * pipe): the bytes as read end up in a->bytes and a->len.  (A mapped file
+ * truncated by someone else would fault; ours are replaced by rename,
+ * which leaves existing mappings intact.) */
+static int
+load_file(struct nlp_artifact *a, const char *path, struct nlp_err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = NLP_OK, err;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot open '%s'", path);
+	} else if (!S_ISREG(st.st_mode)) {
+		if ((err = slurp(&a->file, MAX_LOADED, fill_fd, &fd)) == -1)
+			rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", path);
+		else if (err != 0)
+			rc = nlp_errf(e, err == EFBIG ? NLP_DATA : NLP_IO, "cannot "
+			    "read '%s': %s", path, err == EFBIG ? "too large" :
+			    "out of memory");
+		a->bytes = a->file.p;
+		a->len = a->file.len;
+	} else if ((uint64_t)st.st_size > SIZE_MAX) {
+		rc = nlp_errf(e, NLP_IO, "cannot map '%s': too large", path);
+	} else if (st.st_size > 0) {
+		a->map = mmap(NULL, (size_t)st.st_size, PROT_READ,
+		    MAP_PRIVATE, fd, 0);
+		if (a->map == MAP_FAILED) {
+			a->map = NULL;
+			rc = nlp_errnof(e, NLP_IO, errno, "cannot map '%s'", path);
+		}
+		a->bytes = a->map;
+		a->len = (size_t)st.st_size;
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* A new, empty artifact labelled for messages; NULL when out of memory. */
+static struct nlp_artifact *
+artifact_new(const char *label)
+{
+	struct nlp_artifact *a = calloc(1, sizeof *a);
+
+	if (a != NULL && (a->label = strdup(label)) == NULL) {
+		free(a);
+		a = NULL;
+	}
+	return a;
+}
+
+/* Verify a loaded artifact (status rc so far) and hand it out, or free it:
+ * inflate if gzip, then the tar structure, then manifest and checksums. */
+static int
+settle(struct nlp_artifact *a, int rc, struct nlp_artifact **out,
+    struct nlp_err *e)
+{
+	int gz = rc == NLP_OK && a->len >= 2 && a->bytes[0] == 0x1f &&
+	    a->bytes[1] == 0x8b;
+
+	if (rc == NLP_OK && a->len == 0)
+		rc = nlp_errf(e, NLP_DATA, "'%s': not an nlpops artifact (empty)",
+		    a->label);
+	if (rc == NLP_OK && gz)
+		rc = inflate_gzip(a, e);
+	if (rc == NLP_OK)
+		rc = gz ? parse_tar(a, a->inflated.p, a->inflated.len, e) :
+		    parse_tar(a, a->bytes, a->len, e);
+	if (rc == NLP_OK)
+		rc = check_manifest(a, e);
+	if (rc != NLP_OK) {
+		nlp_artifact_close(a);
+		a = NULL;
+	}
+	*out = a;
+	return rc;
+}
+
+int
+nlp_artifact_open(struct nlp_artifact **out, const char *path,
+    struct nlp_err *e)
+{
+	struct nlp_artifact *a = artifact_new(path);
+	int rc = a ? load_file(a, path, e) :
+	    nlp_errf(e, NLP_IO, "cannot open '%s': out of memory", path);
+
+	return settle(a, rc, out, e);
+}
+
+int
+nlp_artifact_open_mem(struct nlp_artifact **out, const void *data,
+    size_t len, struct nlp_err *e)
+{
+	struct nlp_artifact *a = artifact_new(MEM_LABEL);
+	int rc = NLP_OK;
+
+	/* Exactly len bytes, so that a sanitizer sees any read past them. */
+	if (a == NULL || (len > 0 && (a->file.p = malloc(len)) == NULL))
+		rc = nlp_errf(e, NLP_IO, "'" MEM_LABEL "': out of memory");
+	else if (len > 0)
+		memcpy(a->file.p, data, len);
+	if (a != NULL) {
+		a->bytes = a->file.p;
+		a->len = rc == NLP_OK ? len : 0;
+	}
+	return settle(a, rc, out, e);
+}
+
+int
+nlp_artifact_member(const struct nlp_artifact *a, const char *name,
+    const void **data, size_t *size, struct nlp_err *e)
+{
+	int i = find_member(a, name, strlen(name));
+
+	if (i < 0)
+		return nlp_errf(e, NLP_DATA, "'%s': no member '%s'", a->label, name);
+	*data = a->data[i];
+	*size = a->size[i];
+	return NLP_OK;
+}
+
+const char *const *
+nlp_artifact_members(const struct nlp_artifact *a, size_t *n)
+{
+	*n = a->n;
+	return a->names;
+}
+
+const void *
+nlp_artifact_bytes(const struct nlp_artifact *a, size_t *len)
+{
+	*len = a->len;
+	return a->bytes;
+}
+
+void
+nlp_artifact_close(struct nlp_artifact *a)
+{
+	if (a == NULL)
+		return;
+	if (a->map != NULL)
+		munmap(a->map, a->len);
+	free(a->file.p);
+	free(a->inflated.p);
+	free(a->label);
+	free(a);
+}
