@@ -9,7 +9,7 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share
 CC ?= cc
-CFLAGS ?= -O2 -g
+CFLAGS ?= -O3 -g
 PKG_CONFIG ?= pkg-config
 
 PKGS := libarchive libcrypto sqlite3 jansson libxxhash
@@ -20,7 +20,7 @@ DEB_BUILD := make gcc pkg-config libarchive-dev libssl-dev libsqlite3-dev \
 	libjansson-dev libxxhash-dev
 DEB_TEST := libcriterion-dev clang groff-base
 
-NLP_CPPFLAGS := -Ilib -DNLP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+NLP_CPPFLAGS := -iquote lib -DNLP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 NLP_CFLAGS := -std=c17 -Wall -Wextra -Werror -pthread \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 NLP_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
@@ -40,10 +40,10 @@ $1/lib/%.o: lib/%.c
 	$$(CC) $$(NLP_CPPFLAGS) $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
 $1/cmd/%.o: cmd/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(NLP_CPPFLAGS) -Icmd $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
+	$$(CC) $$(NLP_CPPFLAGS) -iquote cmd $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
 $1/tests/%.o: tests/unit/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(NLP_CPPFLAGS) -Icmd $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
+	$$(CC) $$(NLP_CPPFLAGS) -iquote cmd $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
 $1/libnlpops.a: $$(LIB_SRC:%.c=$1/%.o)
 	@rm -f $$@
 	$$(AR) rcs $$@ $$^

@@ -1,0 +1,52 @@
+/*
+ * cmd.h - the commands and the helpers they share.
+ *
+ * Adding a command: write cmd/NAME.c with `int cmd_NAME(int argc, char
+ * **argv)` (argv[0] is the command's name) that parses its options, calls
+ * the library, prints results to stdout and returns an exit status from
+ * enum nlp_status; declare it here; add a row to the table in nlpops.c; then
+ * its man page, completions and README section.
+ */
+#ifndef NLP_CMD_H
+#define NLP_CMD_H
+
+#include <stdio.h>
+
+#include "error.h"
+
+int cmd_train(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+
+/* Print "nlpops CMD: MESSAGE" on stderr and return e->status. */
+int cli_error(const char *cmd, const struct nlp_err *e);
+
+/* Format and print like cli_error(); returns status. */
+int cli_errorf(const char *cmd, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A usage error: the message and a pointer to --help; returns NLP_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Print usage text to stdout and return NLP_OK (for -h/--help). */
+int cli_help(const char *usage);
+
+/*
+ * Parse an option's value; on failure print a usage error naming the
+ * option and return NLP_USAGE, else NLP_OK.
+ */
+int cli_uint(const char *cmd, const char *opt, const char *arg,
+    unsigned long min, unsigned long max, unsigned long *out);
+int cli_double(const char *cmd, const char *opt, const char *arg, double min,
+    double max, double *out);
+
+/* getopt_long's complaint about argv, as a usage error. */
+int cli_bad_option(const char *cmd, int optopt, char **argv, int optind);
+
+/* Is fd a terminal, and are escape codes and progress wanted there? */
+int cli_isatty(int fd);
+
+/* Seconds since some fixed point (monotonic). */
+double cli_now(void);
+
+#endif

@@ -1,0 +1,279 @@
+/*
+ * nlpops.c - the dispatcher: global options, the command table, help,
+ * the nearest-name hint for a typo, and the final check that everything
+ * written to stdout really got out (a full disk must not look like success).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "version.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "train", cmd_train, "learn a text classifier from labeled text" },
+	{ "predict", cmd_predict, "label text from stdin or files, one line each" },
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const char usage_text[] =
+    "usage: nlpops [--version] [-h | --help] <command> [options] [args]\n";
+
+/* The command list, for `nlpops`, `nlpops -h` and `nlpops help`. */
+static void
+list_commands(FILE *out)
+{
+	size_t i;
+
+	fputs(usage_text, out);
+	fputs("\ncommands:\n", out);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("  help       show a command's usage\n", out);
+	fputs("\nSee 'nlpops help <command>' or 'nlpops <command> --help'.\n", out);
+}
+
+/* Optimal string alignment distance, for "did you mean". */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t d[32][32];
+
+	if (la > 30 || lb > 30)
+		return 99;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1], v;
+			v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < v)
+				v = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Unknown command: name the nearest, if any is near. */
+static int
+unknown_command(const char *name)
+{
+	size_t i, best = 99, bi = 0;
+
+	for (i = 0; i < NCOMMANDS; i++) {
+		size_t d = distance(name, commands[i].name);
+		if (d < best)
+			best = d, bi = i;
+	}
+	if (distance(name, "help") < best)
+		best = distance(name, "help"), bi = NCOMMANDS;
+	if (best <= 2)
+		fprintf(stderr, "nlpops: '%s' is not a command; did you mean "
+		    "'%s'?\n", name, bi < NCOMMANDS ? commands[bi].name : "help");
+	else
+		fprintf(stderr, "nlpops: '%s' is not a command (see 'nlpops "
+		    "--help')\n", name);
+	return NLP_USAGE;
+}
+
+/* `nlpops help [COMMAND]`. */
+static int
+help(int argc, char **argv)
+{
+	const struct command *c;
+	char *hargv[3];
+
+	if (argc < 2) {
+		list_commands(stdout);
+		return NLP_OK;
+	}
+	if ((c = find_command(argv[1])) == NULL)
+		return unknown_command(argv[1]);
+	hargv[0] = (char *)c->name;
+	hargv[1] = (char *)"--help";
+	hargv[2] = NULL;
+	optind = 0;
+	return c->fn(2, hargv);
+}
+
+/* Make sure stdout reached its destination; a failure is an I/O error. */
+static int
+finish_stdout(const char *cmd, int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		int err = errno ? errno : EIO;
+		fprintf(stderr, "nlpops %s: cannot write output: %s\n", cmd,
+		    strerror(err));
+		return status == NLP_OK || status == NLP_NO ? NLP_IO : status;
+	}
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct command *c;
+	const char *name;
+	int status;
+
+	if (argc < 2) {
+		list_commands(stderr);
+		return NLP_USAGE;
+	}
+	name = argv[1];
+	if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
+		list_commands(stdout);
+		return finish_stdout("help", NLP_OK);
+	}
+	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+		char libs[512];
+		nlp_library_versions(libs, sizeof libs);
+		printf("nlpops %s\n%s\n", nlp_version(), libs);
+		return finish_stdout("version", NLP_OK);
+	}
+	if (name[0] == '-') {
+		fprintf(stderr, "nlpops: unknown option '%s' (see 'nlpops "
+		    "--help')\n", name);
+		return NLP_USAGE;
+	}
+	if (strcmp(name, "help") == 0)
+		return finish_stdout("help", help(argc - 1, argv + 1));
+	if ((c = find_command(name)) == NULL)
+		return unknown_command(name);
+	status = c->fn(argc - 1, argv + 1);
+	return finish_stdout(c->name, status);
+}
+
+/* Helpers shared by the commands (cmd.h). */
+
+int
+cli_error(const char *cmd, const struct nlp_err *e)
+{
+	fprintf(stderr, "nlpops %s: %s\n", cmd, e->msg);
+	return e->status ? e->status : NLP_BUG;
+}
+
+int
+cli_errorf(const char *cmd, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "nlpops %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int
+cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "nlpops %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'nlpops %s --help')\n", cmd);
+	return NLP_USAGE;
+}
+
+int
+cli_help(const char *usage)
+{
+	fputs(usage, stdout);
+	return NLP_OK;
+}
+
+int
+cli_uint(const char *cmd, const char *opt, const char *arg, unsigned long min,
+    unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (arg[0] == '\0' || arg[0] == '-' || *end != '\0' || errno != 0 ||
+	    v < min || v > max)
+		return cli_usage_error(cmd, "%s takes a whole number from %lu "
+		    "to %lu, not '%s'", opt, min, max, arg);
+	*out = v;
+	return NLP_OK;
+}
+
+int
+cli_double(const char *cmd, const char *opt, const char *arg, double min,
+    double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (arg[0] == '\0' || *end != '\0' || errno != 0 || !(v >= min) ||
+	    !(v <= max))
+		return cli_usage_error(cmd, "%s takes a number from %g to %g, "
+		    "not '%s'", opt, min, max, arg);
+	*out = v;
+	return NLP_OK;
+}
+
+int
+cli_bad_option(const char *cmd, int optopt, char **argv, int optind)
+{
+	const char *arg = argv[optind - 1];
+
+	if (optopt != 0 && optopt != '?' && arg[0] == '-' && arg[1] != '-')
+		return cli_usage_error(cmd, "option '-%c' is unknown or needs a "
+		    "value", optopt);
+	return cli_usage_error(cmd, "option '%s' is unknown or needs a value",
+	    arg);
+}
+
+int
+cli_isatty(int fd)
+{
+	return isatty(fd);
+}
+
+double
+cli_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}

@@ -1,0 +1,478 @@
+/*
+ * predict.c - `nlpops predict`: one output line per input line, in order.
+ *
+ * Single-threaded, records are scored as they are read.  With --threads,
+ * records are gathered into batches, scored in parallel chunks, each chunk
+ * formatting its own output, and the chunks written in order: the output
+ * is the same bytes either way.
+ */
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "artifact.h"
+#include "atomic.h"
+#include "cmd.h"
+#include "digest.h"
+#include "model.h"
+#include "pool.h"
+#include "reader.h"
+
+static const char usage[] =
+    "usage: nlpops predict -m MODEL [options] [FILE...]\n"
+    "\n"
+    "Read one text per line (stdin when no FILE or '-') and write one line\n"
+    "per input line, in order: label<TAB>probability.\n"
+    "\n"
+    "  -m, --model MODEL        the model artifact\n"
+    "  -o, --output FILE        write here (atomically) instead of stdout\n"
+    "  -k, --top N              the N most probable labels (default: 1)\n"
+    "      --threshold P        below top probability P, print the fallback\n"
+    "      --fallback LABEL     the label printed below --threshold\n"
+    "                           (default: unknown)\n"
+    "      --output-format F    tsv or jsonl (default: tsv)\n"
+    "      --format F           input format: plain, tsv, csv, jsonl, fasttext\n"
+    "                           (default: plain; or from the extension)\n"
+    "      --text-column C      TSV/CSV text column (name or number)\n"
+    "      --id-column C        TSV/CSV id column, carried to the output\n"
+    "      --text-field F       JSONL text field (default: text)\n"
+    "      --id-field F         JSONL id field, carried to the output\n"
+    "      --threads T          threads (default: 1); output is the same\n"
+    "      --line-buffered      flush every line (default on a terminal)\n"
+    "  -q, --quiet              no summary line on stderr\n"
+    "  -h, --help               show this help\n";
+
+enum {
+	OPT_THRESHOLD = 256, OPT_FALLBACK, OPT_OUTFMT, OPT_FORMAT, OPT_TEXT_COL,
+	OPT_ID_COL, OPT_TEXT_FIELD, OPT_ID_FIELD, OPT_THREADS, OPT_LINEBUF,
+};
+
+static const struct option longopts[] = {
+	{ "model", required_argument, NULL, 'm' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "top", required_argument, NULL, 'k' },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "fallback", required_argument, NULL, OPT_FALLBACK },
+	{ "output-format", required_argument, NULL, OPT_OUTFMT },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "text-column", required_argument, NULL, OPT_TEXT_COL },
+	{ "id-column", required_argument, NULL, OPT_ID_COL },
+	{ "text-field", required_argument, NULL, OPT_TEXT_FIELD },
+	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "line-buffered", no_argument, NULL, OPT_LINEBUF },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define BATCH_RECORDS 8192
+#define CHUNK_RECORDS 256
+#define NCHUNKS (BATCH_RECORDS / CHUNK_RECORDS)
+
+/* A growable output buffer. */
+struct obuf {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+struct popts {
+	const struct nlp_model *m;
+	size_t k;
+	double threshold;
+	const char *fallback;
+	int jsonl;
+	int want_id;             /* an id column or field was asked for */
+};
+
+/* Make room for n more bytes. */
+static int
+ob_reserve(struct obuf *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	char *p;
+
+	if (b->len + n <= b->cap)
+		return 0;
+	while (cap < b->len + n)
+		cap *= 2;
+	if ((p = realloc(b->p, cap)) == NULL) {
+		b->failed = 1;
+		return -1;
+	}
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+static void
+ob_put(struct obuf *b, const char *s, size_t n)
+{
+	if (ob_reserve(b, n) == 0) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+	}
+}
+
+/* A probability with 6 decimals, fast and locale-free. */
+static void
+ob_prob(struct obuf *b, float p)
+{
+	uint32_t v = (uint32_t)((double)p * 1e6 + 0.5);
+	char s[8];
+	int i;
+
+	if (v > 1000000)
+		v = 1000000;
+	if (ob_reserve(b, 8) < 0)
+		return;
+	s[0] = (char)('0' + v / 1000000);
+	s[1] = '.';
+	v %= 1000000;
+	for (i = 7; i >= 2; i--, v /= 10)
+		s[i] = (char)('0' + v % 10);
+	memcpy(b->p + b->len, s, 8);
+	b->len += 8;
+}
+
+/* A JSON string (labels and ids are valid UTF-8). */
+static void
+ob_json_str(struct obuf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	ob_put(b, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			char esc[2] = { '\\', (char)c };
+			ob_put(b, esc, 2);
+		} else if (c < 0x20) {
+			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			ob_put(b, esc, 6);
+		} else {
+			ob_put(b, (const char *)&c, 1);
+		}
+	}
+	ob_put(b, "\"", 1);
+}
+
+/* Format one record's result. */
+static void
+format_result(struct obuf *b, const struct popts *o, const float *probs,
+    const char *id)
+{
+	uint32_t idx[64];
+	size_t n = nlp_top_k(probs, o->m->nclasses, o->k, idx), i;
+	const char *first = o->m->labels[idx[0]];
+
+	if (o->threshold > 0 && probs[idx[0]] < o->threshold)
+		first = o->fallback;
+	if (o->jsonl) {
+		ob_put(b, "{", 1);
+		if (o->want_id) {
+			ob_put(b, "\"id\":", 5);
+			ob_json_str(b, id ? id : "");
+			ob_put(b, ",", 1);
+		}
+		ob_put(b, "\"label\":", 8);
+		ob_json_str(b, first);
+		ob_put(b, ",\"p\":", 5);
+		ob_prob(b, probs[idx[0]]);
+		ob_put(b, ",\"top\":[", 8);
+		for (i = 0; i < n; i++) {
+			ob_put(b, i ? ",{\"label\":" : "{\"label\":", i ? 10 : 9);
+			ob_json_str(b, o->m->labels[idx[i]]);
+			ob_put(b, ",\"p\":", 5);
+			ob_prob(b, probs[idx[i]]);
+			ob_put(b, "}", 1);
+		}
+		ob_put(b, "]}\n", 3);
+		return;
+	}
+	if (o->want_id) {
+		/* a TSV field cannot hold tabs or newlines: they become spaces */
+		size_t start = b->len;
+		ob_put(b, id ? id : "", id ? strlen(id) : 0);
+		for (i = start; i < b->len && !b->failed; i++)
+			if (b->p[i] == '\t' || b->p[i] == '\n' || b->p[i] == '\r')
+				b->p[i] = ' ';
+		ob_put(b, "\t", 1);
+	}
+	for (i = 0; i < n; i++) {
+		const char *l = i == 0 ? first : o->m->labels[idx[i]];
+		if (i > 0)
+			ob_put(b, "\t", 1);
+		ob_put(b, l, strlen(l));
+		ob_put(b, "\t", 1);
+		ob_prob(b, probs[idx[i]]);
+	}
+	ob_put(b, "\n", 1);
+}
+
+/* A batch of records copied out of the reader, for parallel scoring. */
+struct batch {
+	char *text;
+	size_t len, cap;
+	size_t off[BATCH_RECORDS + 1];
+	size_t idoff[BATCH_RECORDS];     /* SIZE_MAX: no id */
+	size_t n;
+	const struct popts *o;
+	struct nlp_scorer sc[NCHUNKS];
+	float *probs[NCHUNKS];
+	struct obuf out[NCHUNKS];
+};
+
+/* Append bytes (and a NUL) to the batch's text. */
+static int
+batch_put(struct batch *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1 << 20;
+		char *p;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if ((p = realloc(b->text, cap)) == NULL)
+			return -1;
+		b->text = p;
+		b->cap = cap;
+	}
+	memcpy(b->text + b->len, s, n);
+	b->len += n;
+	b->text[b->len++] = '\0';
+	return 0;
+}
+
+/* Score chunk k of the batch into its own output buffer. */
+static void
+score_chunk(void *arg, size_t k)
+{
+	struct batch *b = arg;
+	size_t i, end = (k + 1) * CHUNK_RECORDS;
+
+	b->out[k].len = 0;
+	if (end > b->n)
+		end = b->n;
+	for (i = k * CHUNK_RECORDS; i < end; i++) {
+		const char *t = b->text + b->off[i];
+		size_t len = b->idoff[i] != SIZE_MAX ? b->idoff[i] - b->off[i] - 1 :
+		    b->off[i + 1] - b->off[i] - 1;
+		if (nlp_model_predict(b->o->m, &b->sc[k], t, len, b->probs[k]) < 0) {
+			b->out[k].failed = 1;
+			return;
+		}
+		format_result(&b->out[k], b->o,  b->probs[k],
+		    b->idoff[i] != SIZE_MAX ? b->text + b->idoff[i] : NULL);
+	}
+}
+
+/* Score the batch and write it out in order; returns 0 or -1 (memory). */
+static int
+flush_batch(struct batch *b, struct nlp_pool *pool, FILE *out)
+{
+	size_t k, nchunks = (b->n + CHUNK_RECORDS - 1) / CHUNK_RECORDS;
+
+	nlp_pool_run(pool, nchunks, score_chunk, b);
+	for (k = 0; k < nchunks; k++) {
+		if (b->out[k].failed)
+			return -1;
+		fwrite(b->out[k].p, 1, b->out[k].len, out);
+	}
+	b->n = b->len = 0;
+	return 0;
+}
+
+int
+cmd_predict(int argc, char **argv)
+{
+	struct nlp_reader_opts ro;
+	struct nlp_reader *r = NULL;
+	struct nlp_record rec;
+	struct nlp_model m;
+	struct nlp_artifact *art = NULL;
+	struct nlp_err e = { 0, "" };
+	struct nlp_atomic af;
+	struct nlp_scorer sc;
+	struct popts po;
+	struct obuf ob;
+	struct batch *b = NULL;
+	struct nlp_pool *pool = NULL;
+	const char *model = NULL, *outpath = NULL, *outfmt = "tsv";
+	unsigned long u, threads = 1;
+	uint64_t lines = 0, damaged = 0;
+	float *probs = NULL;
+	FILE *out = stdout;
+	double t0 = cli_now();
+	int c, quiet = 0, linebuf = -1, rc = NLP_OK, fmt;
+	size_t i;
+
+	memset(&ro, 0, sizeof ro);
+	memset(&po, 0, sizeof po);
+	memset(&sc, 0, sizeof sc);
+	memset(&ob, 0, sizeof ob);
+	memset(&af, 0, sizeof af);
+	po.k = 1;
+	po.fallback = "unknown";
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:o:k:qh", longopts, NULL)) != -1) {
+		rc = NLP_OK;
+		switch (c) {
+		case 'm': model = optarg; break;
+		case 'o': outpath = optarg; break;
+		case 'k':
+			rc = cli_uint(argv[0], "-k", optarg, 1, 64, &u);
+			po.k = u;
+			break;
+		case OPT_THRESHOLD:
+			rc = cli_double(argv[0], "--threshold", optarg, 0, 1,
+			    &po.threshold);
+			break;
+		case OPT_FALLBACK: po.fallback = optarg; break;
+		case OPT_OUTFMT:
+			if (strcmp(optarg, "tsv") != 0 && strcmp(optarg, "jsonl") != 0)
+				return cli_usage_error(argv[0], "--output-format "
+				    "takes tsv or jsonl, not '%s'", optarg);
+			outfmt = optarg;
+			break;
+		case OPT_FORMAT:
+			if ((fmt = nlp_format_parse(optarg)) < 0)
+				return cli_usage_error(argv[0], "--format takes plain, "
+				    "tsv, csv, jsonl or fasttext, not '%s'", optarg);
+			ro.format = (enum nlp_format)fmt;
+			break;
+		case OPT_TEXT_COL: ro.text_column = optarg; break;
+		case OPT_ID_COL: ro.id_column = optarg; break;
+		case OPT_TEXT_FIELD: ro.text_field = optarg; break;
+		case OPT_ID_FIELD: ro.id_field = optarg; break;
+		case OPT_THREADS:
+			rc = cli_uint(argv[0], "--threads", optarg, 1, 256, &threads);
+			break;
+		case OPT_LINEBUF: linebuf = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h': return cli_help(usage);
+		default:
+			return cli_bad_option(argv[0], optopt, argv, optind);
+		}
+		if (rc != NLP_OK)
+			return rc;
+	}
+	if (model == NULL)
+		return cli_usage_error(argv[0], "no model: give -m MODEL");
+	po.jsonl = strcmp(outfmt, "jsonl") == 0;
+	po.want_id = ro.id_column != NULL || ro.id_field != NULL;
+	if (linebuf < 0)
+		linebuf = outpath == NULL && cli_isatty(1);
+
+	if ((rc = nlp_model_open(&m, &art, model, &e)) != NLP_OK)
+		return cli_error(argv[0], &e);
+	po.m = &m;
+	if (po.k > m.nclasses)
+		po.k = m.nclasses;
+	if ((rc = nlp_reader_open(&r, (const char *const *)argv + optind,
+	    (size_t)(argc - optind), &ro, &e)) != NLP_OK)
+		goto fail;
+	if (outpath != NULL && strcmp(outpath, "-") != 0) {
+		if ((rc = nlp_atomic_open(&af, outpath, &e)) != NLP_OK)
+			goto fail;
+		out = af.fp;
+	}
+	if (linebuf)
+		setvbuf(out, NULL, _IOLBF, 0);
+	else
+		setvbuf(out, NULL, _IOFBF, 1 << 16);
+	if ((probs = malloc(m.nclasses * sizeof *probs)) == NULL)
+		goto oom;
+	if (threads > 1 && !linebuf) {
+		if ((pool = nlp_pool_new((unsigned)threads)) == NULL ||
+		    (b = calloc(1, sizeof *b)) == NULL)
+			goto oom;
+		b->o = &po;
+		for (i = 0; i < NCHUNKS; i++)
+			if ((b->probs[i] = malloc(m.nclasses * sizeof(float))) == NULL)
+				goto oom;
+	}
+
+	while ((rc = nlp_reader_next(r, &rec, &e)) > 0) {
+		lines++;
+		if (rec.flags)
+			damaged++;
+		if (b != NULL) {
+			b->off[b->n] = b->len;
+			if (batch_put(b, rec.text, rec.text_len) < 0)
+				goto oom;
+			b->idoff[b->n] = SIZE_MAX;
+			if (rec.id != NULL) {
+				b->idoff[b->n] = b->len;
+				if (batch_put(b, rec.id, strlen(rec.id)) < 0)
+					goto oom;
+			}
+			b->off[++b->n] = b->len;
+			if ((b->n == BATCH_RECORDS || b->len > (16u << 20)) &&
+			    flush_batch(b, pool, out) < 0)
+				goto oom;
+			continue;
+		}
+		if (nlp_model_predict(&m, &sc, rec.text, rec.text_len, probs) < 0)
+			goto oom;
+		ob.len = 0;
+		format_result(&ob, &po, probs, rec.id);
+		if (ob.failed)
+			goto oom;
+		fwrite(ob.p, 1, ob.len, out);
+	}
+	if (rc < 0) {
+		rc = -rc;
+		goto fail;
+	}
+	if (b != NULL && b->n > 0 && flush_batch(b, pool, out) < 0)
+		goto oom;
+	if (outpath != NULL && strcmp(outpath, "-") != 0) {
+		if ((rc = nlp_atomic_commit(&af, &e)) != NLP_OK)
+			goto fail;
+	}
+	if (!quiet) {
+		char hex[NLP_SHA256_HEX];
+		const void *bytes;
+		size_t len;
+
+		bytes = nlp_artifact_bytes(art, &len);
+		nlp_sha256_hex(bytes, len, hex);
+		fprintf(stderr, "nlpops predict: %s (sha256 %.12s): %llu lines, "
+		    "%llu damaged, %.2f s\n", model, hex,
+		    (unsigned long long)lines, (unsigned long long)damaged,
+		    cli_now() - t0);
+		if (nlp_reader_describe(nlp_reader_stats(r), e.msg, sizeof e.msg))
+			fprintf(stderr, "nlpops predict: %s\n", e.msg);
+	}
+	rc = NLP_OK;
+	goto done;
+oom:
+	nlp_errf(&e, NLP_IO, "out of memory");
+	rc = NLP_IO;
+fail:
+	cli_error(argv[0], &e);
+	if (af.tmp != NULL)
+		nlp_atomic_abort(&af);
+done:
+	if (b != NULL) {
+		for (i = 0; i < NCHUNKS; i++) {
+			nlp_scorer_release(&b->sc[i]);
+			free(b->probs[i]);
+			free(b->out[i].p);
+		}
+		free(b->text);
+		free(b);
+	}
+	nlp_pool_free(pool);
+	nlp_reader_free(r);
+	nlp_scorer_release(&sc);
+	free(probs);
+	free(ob.p);
+	nlp_model_release(&m);
+	nlp_artifact_close(art);
+	return rc;
+}

@@ -1,0 +1,198 @@
+/*
+ * features.c - n-gram hashing and TF-IDF weighting (see features.h).
+ */
+#include "features.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "digest.h"
+
+/* Mix an n-gram's running hash with the next token's (a 64-bit finalizer). */
+static inline uint64_t
+mix(uint64_t h, uint64_t x)
+{
+	h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	h *= 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 33);
+}
+
+/* Grow *p (element size sz) to hold want elements. */
+static int
+grow(void *pp, size_t *cap, size_t want, size_t sz)
+{
+	void **p = pp;
+	size_t c = *cap ? *cap : 256;
+	void *q;
+
+	if (want <= *cap)
+		return 0;
+	while (c < want)
+		c *= 2;
+	if ((q = realloc(*p, c * sz)) == NULL)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/* Push one feature hash as a bucket. */
+static inline void
+push(struct nlp_featurizer *f, uint64_t h, unsigned bits)
+{
+	f->bucket[f->nbucket++] = (uint32_t)(h >> (64 - bits));
+}
+
+/*
+ * Sort n keys of `bits` bits: LSD radix sort by bytes, with tmp as scratch
+ * (n entries).  A document has a few hundred features, where this is
+ * several times faster than qsort; the sorted order is what makes sums
+ * over a document's features run in the same order everywhere.
+ */
+static void
+radix_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
+{
+	unsigned shift;
+
+	for (shift = 0; shift < bits; shift += 8) {
+		uint32_t count[256];
+		size_t i, sum = 0;
+		uint32_t *t;
+
+		memset(count, 0, sizeof count);
+		for (i = 0; i < n; i++)
+			count[(a[i] >> shift) & 0xff]++;
+		for (i = 0; i < 256; i++) {
+			size_t c = count[i];
+			count[i] = (uint32_t)sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			tmp[count[(a[i] >> shift) & 0xff]++] = a[i];
+		t = a, a = tmp, tmp = t;
+	}
+	/* an odd number of passes leaves the result in the scratch array */
+	if (((bits + 7) / 8) % 2 == 1)
+		memcpy(tmp, a, n * sizeof *a);
+}
+
+/* Append the char n-grams of one word token. */
+static int
+char_ngrams(struct nlp_featurizer *f, const struct nlp_feat_opts *o,
+    const char *w, size_t wlen)
+{
+	size_t ncp = 0, i, n, need;
+	uint64_t seed;
+
+	if (grow(&f->wrap, &f->wrap_cap, wlen + 2, 1) < 0 ||
+	    grow(&f->cpoff, &f->cpoff_cap, wlen + 3, sizeof *f->cpoff) < 0)
+		return -1;
+	f->wrap[0] = '<';
+	memcpy(f->wrap + 1, w, wlen);
+	f->wrap[wlen + 1] = '>';
+	for (i = 0; i < wlen + 2; i++)
+		if (((unsigned char)f->wrap[i] & 0xc0) != 0x80)
+			f->cpoff[ncp++] = (uint32_t)i;
+	f->cpoff[ncp] = (uint32_t)(wlen + 2);
+	need = f->nbucket + ncp * (o->char_max - o->char_min + 1);
+	if (grow(&f->bucket, &f->bucket_cap, need, sizeof *f->bucket) < 0)
+		return -1;
+	for (n = o->char_min; n <= o->char_max && n <= ncp; n++) {
+		seed = o->seed ^ (0xc4a5ULL << 32) ^ n;
+		for (i = 0; i + n <= ncp; i++) {
+			size_t a = f->cpoff[i], b = f->cpoff[i + n];
+			push(f, nlp_xxh64(f->wrap + a, b - a, seed), o->bits);
+		}
+	}
+	return 0;
+}
+
+int
+nlp_featurize(struct nlp_featurizer *f, const struct nlp_feat_opts *o,
+    const char *text, size_t len)
+{
+	const struct nlp_tokens *t = &f->tok;
+	size_t i, k, n, nb;
+
+	f->nbucket = f->nkey = 0;
+	if (nlp_tokenize(text, len, &f->tok) < 0)
+		return -1;
+	n = t->n;
+	if (grow(&f->hash, &f->hash_cap, n + 1, sizeof *f->hash) < 0 ||
+	    grow(&f->bucket, &f->bucket_cap, n * o->ngrams + 1,
+	    sizeof *f->bucket) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		f->hash[i] = nlp_xxh64(t->text + t->off[i], t->len[i], o->seed);
+		push(f, f->hash[i], o->bits);
+	}
+	for (k = 2; k <= o->ngrams; k++) {
+		for (i = 0; i + k <= n; i++) {
+			uint64_t h = o->seed + k;
+			size_t j;
+
+			for (j = 0; j < k; j++)
+				h = mix(h, f->hash[i + j]);
+			push(f, h, o->bits);
+		}
+	}
+	if (o->char_max > 0)
+		for (i = 0; i < n; i++)
+			if (t->kind[i] == NLP_TOK_WORD &&
+			    char_ngrams(f, o, t->text + t->off[i], t->len[i]) < 0)
+				return -1;
+
+	nb = f->nbucket;
+	if (grow(&f->key, &f->key_cap, nb + 1, sizeof *f->key) < 0 ||
+	    grow(&f->tf, &f->tf_cap, nb + 1, sizeof *f->tf) < 0)
+		return -1;
+	radix_sort(f->bucket, f->key, nb, o->bits);
+	for (i = 0; i < nb; i++) {
+		if (f->nkey > 0 && f->key[f->nkey - 1] == f->bucket[i]) {
+			f->tf[f->nkey - 1]++;
+		} else {
+			f->key[f->nkey] = f->bucket[i];
+			f->tf[f->nkey] = 1;
+			f->nkey++;
+		}
+	}
+	return 0;
+}
+
+void
+nlp_featurizer_release(struct nlp_featurizer *f)
+{
+	nlp_tokens_release(&f->tok);
+	free(f->hash);
+	free(f->bucket);
+	free(f->key);
+	free(f->tf);
+	free(f->cpoff);
+	free(f->wrap);
+	memset(f, 0, sizeof *f);
+}
+
+float
+nlp_idf(uint64_t n, uint64_t df)
+{
+	return (float)(log((1.0 + (double)n) / (1.0 + (double)df)) + 1.0);
+}
+
+void
+nlp_tfidf_normalize(float *val, const uint32_t *tf, const float *idf, size_t n)
+{
+	double ss = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		float v = (float)(1.0 + log((double)tf[i])) * idf[i];
+		val[i] = v;
+		ss += (double)v * v;
+	}
+	if (ss > 0) {
+		float inv = (float)(1.0 / sqrt(ss));
+		for (i = 0; i < n; i++)
+			val[i] *= inv;
+	}
+}

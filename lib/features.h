@@ -1,0 +1,74 @@
+/*
+ * features.h - hashed sparse n-gram features and their TF-IDF weighting.
+ *
+ * Every token is hashed with XXH3-64 (seeded).  Features are the word
+ * unigrams, the word n-grams of order 2..ngrams (over consecutive tokens,
+ * punctuation included), and, when char_max > 0, the character n-grams of
+ * char_min..char_max code points of each word wrapped in '<' and '>' (as
+ * fastText does).  A feature's bucket is the top `bits` bits of its 64-bit
+ * hash, so a smaller hash space is always a coarsening of a larger one.
+ *
+ * A document's vector: for each distinct bucket with term count tf, the
+ * value (1 + ln tf) * idf, and the whole vector scaled to unit L2 norm
+ * (scikit-learn's TfidfVectorizer with sublinear_tf and smooth idf).
+ */
+#ifndef NLP_FEATURES_H
+#define NLP_FEATURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "token.h"
+
+#define NLP_BITS_MIN 10
+#define NLP_BITS_MAX 26
+#define NLP_NGRAMS_MAX 5
+#define NLP_CHAR_MAX 10
+
+struct nlp_feat_opts {
+	unsigned ngrams;          /* 1..NLP_NGRAMS_MAX */
+	unsigned char_min, char_max;  /* 0, 0: none */
+	unsigned bits;            /* NLP_BITS_MIN..NLP_BITS_MAX */
+	uint64_t seed;            /* hash seed (fixed per model) */
+};
+
+/*
+ * Scratch state for featurizing one document at a time; zero-initialize,
+ * reuse, release.  One per thread.
+ */
+struct nlp_featurizer {
+	struct nlp_tokens tok;
+	uint64_t *hash;           /* per-token hashes */
+	size_t hash_cap;
+	uint32_t *bucket;         /* feature buckets, sorted after counting */
+	size_t nbucket, bucket_cap;
+	uint32_t *key, *tf;       /* distinct buckets and their counts */
+	size_t nkey, key_cap, tf_cap;
+	uint32_t *cpoff;          /* code point offsets, for char n-grams */
+	size_t cpoff_cap;
+	char *wrap;               /* "<word>" for char n-grams */
+	size_t wrap_cap;
+};
+
+/*
+ * Featurize text: on return f->key[0..f->nkey) are the distinct buckets in
+ * increasing order and f->tf[] their counts; f->tok holds the tokens.
+ * Returns 0, or -1 when out of memory.
+ */
+int nlp_featurize(struct nlp_featurizer *f, const struct nlp_feat_opts *o,
+    const char *text, size_t len);
+
+void nlp_featurizer_release(struct nlp_featurizer *f);
+
+/* The smoothed idf of a feature seen in df of n documents. */
+float nlp_idf(uint64_t n, uint64_t df);
+
+/*
+ * Weight and normalize in place: val[i] = (1 + ln tf[i]) * idf[i], then
+ * scale the vector to unit L2 norm (left as is when all zero).  The sums run
+ * in index order, so the result depends only on the inputs.
+ */
+void nlp_tfidf_normalize(float *val, const uint32_t *tf, const float *idf,
+    size_t n);
+
+#endif

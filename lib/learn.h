@@ -1,0 +1,71 @@
+/*
+ * learn.h - multinomial logistic regression by mini-batch SGD, the same
+ * result at any thread count.
+ *
+ * Each epoch visits the examples in a seeded random order, in mini-batches
+ * of NLP_BATCH.  For a batch, the class probabilities of every example are
+ * computed from the weights as they stand at the start of the batch (in
+ * parallel over examples); then the updates are applied example by example
+ * in batch order, the weight rows split among the threads (each weight is
+ * owned by one thread, so every weight sees the same updates in the same
+ * order whatever the thread count).  The learning rate falls linearly to 0
+ * over the run, as in fastText.  L2 regularization is applied to the rows
+ * an example touches ("sparse L2").
+ */
+#ifndef NLP_LEARN_H
+#define NLP_LEARN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "pool.h"
+
+#define NLP_BATCH 32
+
+/* Examples as sparse rows: example i has features start[i]..start[i+1). */
+struct nlp_dataset {
+	size_t n;
+	const size_t *start;     /* n + 1 offsets into row/val */
+	const uint32_t *row;
+	const float *val;
+	const uint32_t *y;       /* class of each example */
+	uint32_t nrows, nclasses;
+};
+
+struct nlp_epoch_report {
+	unsigned epoch;          /* 1-based */
+	double loss;             /* mean weighted training log loss this epoch */
+	double examples_per_s;
+};
+
+struct nlp_learn_opts {
+	unsigned epochs;
+	float lr;
+	float l2;
+	uint64_t seed;
+	const float *class_weight;   /* nclasses weights, or NULL for 1 */
+	struct nlp_pool *pool;
+	/*
+	 * Called after each epoch with the weights as they are; return
+	 * nonzero to stop training there.  May be NULL.
+	 */
+	int (*epoch_done)(void *arg, const struct nlp_epoch_report *r,
+	    const float *w, const float *bias);
+	void *arg;
+};
+
+/*
+ * Train: w (nrows x nclasses, row-major) and bias (nclasses) are updated in
+ * place (start them at zero).  Returns NLP_OK or NLP_IO (out of memory).
+ */
+int nlp_learn(const struct nlp_dataset *d, const struct nlp_learn_opts *o,
+    float *w, float *bias, struct nlp_err *e);
+
+/* splitmix64: the deterministic generator used for every seeded choice. */
+uint64_t nlp_rand_next(uint64_t *state);
+
+/* Shuffle idx[0..n) with the generator (Fisher-Yates). */
+void nlp_shuffle(uint32_t *idx, size_t n, uint64_t *state);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * metrics.c - accuracy, precision, recall and F1 from a confusion matrix.
+ */
+#include "metrics.h"
+
+#include <stdlib.h>
+
+int
+nlp_confusion_init(struct nlp_confusion *c, uint32_t nclasses)
+{
+	c->nclasses = nclasses;
+	c->n = 0;
+	c->m = calloc((size_t)nclasses * nclasses, sizeof *c->m);
+	return c->m ? 0 : -1;
+}
+
+void
+nlp_confusion_add(struct nlp_confusion *c, uint32_t gold, uint32_t pred)
+{
+	c->m[(size_t)gold * c->nclasses + pred]++;
+	c->n++;
+}
+
+double
+nlp_accuracy(const struct nlp_confusion *c)
+{
+	uint64_t ok = 0;
+	uint32_t k;
+
+	for (k = 0; k < c->nclasses; k++)
+		ok += c->m[(size_t)k * c->nclasses + k];
+	return c->n ? (double)ok / (double)c->n : 0;
+}
+
+/* Column sum (predicted as k) and row sum (gold k). */
+static void
+sums(const struct nlp_confusion *c, uint32_t k, uint64_t *pred, uint64_t *gold)
+{
+	uint32_t j, C = c->nclasses;
+
+	*pred = *gold = 0;
+	for (j = 0; j < C; j++) {
+		*pred += c->m[(size_t)j * C + k];
+		*gold += c->m[(size_t)k * C + j];
+	}
+}
+
+void
+nlp_class_prf(const struct nlp_confusion *c, uint32_t k, double *p, double *r,
+    double *f1)
+{
+	uint64_t tp = c->m[(size_t)k * c->nclasses + k], pred, gold;
+
+	sums(c, k, &pred, &gold);
+	*p = pred ? (double)tp / (double)pred : 0;
+	*r = gold ? (double)tp / (double)gold : 0;
+	*f1 = (*p + *r) > 0 ? 2 * *p * *r / (*p + *r) : 0;
+}
+
+double
+nlp_macro_f1(const struct nlp_confusion *c)
+{
+	double sum = 0, p, r, f1;
+	uint32_t k, used = 0;
+
+	for (k = 0; k < c->nclasses; k++) {
+		uint64_t pred, gold;
+
+		sums(c, k, &pred, &gold);
+		if (pred == 0 && gold == 0)
+			continue;
+		nlp_class_prf(c, k, &p, &r, &f1);
+		sum += f1;
+		used++;
+	}
+	return used ? sum / used : 0;
+}
+
+void
+nlp_confusion_release(struct nlp_confusion *c)
+{
+	free(c->m);
+	c->m = NULL;
+}

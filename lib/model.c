@@ -1,0 +1,396 @@
+/*
+ * model.c - the weights member format, loading with full validation, and
+ * scoring (see model.h for the layout).
+ *
+ * Loading is a view: nothing is copied but the label pointers, so a mapped
+ * artifact is usable in the time it takes to validate the header and the
+ * bucket table.
+ */
+#include "model.h"
+
+#include "artifact.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "nlpops reads its weights in place: little-endian hosts only, for now"
+#endif
+
+#define HEADER_SIZE 128
+#define PREFETCH 6
+static const char MAGIC[8] = "NLPOPSW";
+
+struct header {
+	char magic[8];
+	uint32_t version, header_size, dtype, nclasses, nrows, table_cap;
+	uint32_t bits, ngrams, char_min, char_max;
+	uint64_t seed;
+	uint32_t label_bytes, reserved;
+	uint64_t off_labels, off_table, off_idf, off_bias, off_w;
+	char pad[24];
+};
+
+_Static_assert(sizeof(struct header) == HEADER_SIZE, "header layout");
+
+/* Round up to a multiple of 64. */
+static uint64_t
+align64(uint64_t x)
+{
+	return (x + 63) & ~(uint64_t)63;
+}
+
+/* The table slot where probing for bucket starts. */
+static inline uint32_t
+slot_of(uint32_t bucket, uint32_t cap)
+{
+	return (uint32_t)((bucket * 2654435761u) ^ (bucket >> 16)) & (cap - 1);
+}
+
+/* Does section [off, off + len) lie within size bytes, aligned? */
+static int
+section_ok(uint64_t off, uint64_t len, uint64_t size)
+{
+	return off % 64 == 0 && off >= HEADER_SIZE && off <= size &&
+	    len <= size - off;
+}
+
+int
+nlp_model_load(struct nlp_model *m, const void *data, size_t size,
+    struct nlp_err *e)
+{
+	const unsigned char *base = data;
+	struct header h;
+	const char *lab;
+	uint64_t C, V, cap, i;
+	uint32_t seen = 0;
+
+	memset(m, 0, sizeof *m);
+	if (size < HEADER_SIZE)
+		return nlp_errf(e, NLP_DATA, "weights: truncated header");
+	memcpy(&h, data, HEADER_SIZE);
+	if (memcmp(h.magic, MAGIC, sizeof MAGIC) != 0)
+		return nlp_errf(e, NLP_DATA, "weights: bad magic");
+	if (h.version > NLP_WEIGHTS_VERSION)
+		return nlp_errf(e, NLP_DATA, "weights: format %u is newer than "
+		    "this nlpops supports (%d)", h.version, NLP_WEIGHTS_VERSION);
+	if (h.version != NLP_WEIGHTS_VERSION || h.header_size != HEADER_SIZE ||
+	    h.dtype != 1)
+		return nlp_errf(e, NLP_DATA, "weights: unsupported layout");
+	C = h.nclasses, V = h.nrows, cap = h.table_cap;
+	if (C < 1 || C > 1000000 || cap < 2 || (cap & (cap - 1)) != 0 ||
+	    V > cap / 2 || h.bits < NLP_BITS_MIN || h.bits > NLP_BITS_MAX ||
+	    h.ngrams < 1 || h.ngrams > NLP_NGRAMS_MAX ||
+	    h.char_max > NLP_CHAR_MAX || h.char_min > h.char_max ||
+	    (h.char_max > 0 && h.char_min < 1))
+		return nlp_errf(e, NLP_DATA, "weights: header out of range");
+	if (!section_ok(h.off_labels, h.label_bytes, size) ||
+	    !section_ok(h.off_table, cap * 8, size) ||
+	    !section_ok(h.off_idf, V * 4, size) ||
+	    !section_ok(h.off_bias, C * 4, size) ||
+	    !section_ok(h.off_w, V * C * 4, size))
+		return nlp_errf(e, NLP_DATA, "weights: section outside the "
+		    "member (truncated or damaged)");
+
+	/* Labels: exactly C NUL-terminated strings filling label_bytes. */
+	lab = (const char *)base + h.off_labels;
+	if (h.label_bytes == 0 || lab[h.label_bytes - 1] != '\0')
+		return nlp_errf(e, NLP_DATA, "weights: bad label table");
+	if ((m->labels = calloc(C, sizeof *m->labels)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	for (i = 0; i < h.label_bytes; i++) {
+		if (i == 0 || lab[i - 1] == '\0') {
+			if (seen == C || lab[i] == '\0')
+				goto bad_labels;
+			m->labels[seen++] = lab + i;
+		}
+	}
+	if (seen != C)
+		goto bad_labels;
+
+	/* Table: every used slot names a distinct in-range row and bucket. */
+	m->table = (const uint32_t *)(base + h.off_table);
+	for (i = 0, seen = 0; i < cap; i++) {
+		uint32_t key = m->table[2 * i], row = m->table[2 * i + 1];
+		if (key == 0)
+			continue;
+		if (row >= V || (key - 1) >> h.bits != 0) {
+			nlp_model_release(m);
+			return nlp_errf(e, NLP_DATA, "weights: bad bucket table");
+		}
+		seen++;
+	}
+	if (seen != V) {
+		nlp_model_release(m);
+		return nlp_errf(e, NLP_DATA, "weights: bucket table has %u "
+		    "entries for %u rows", seen, (unsigned)V);
+	}
+	m->feat.bits = h.bits;
+	m->feat.ngrams = h.ngrams;
+	m->feat.char_min = h.char_min;
+	m->feat.char_max = h.char_max;
+	m->feat.seed = h.seed;
+	m->nclasses = (uint32_t)C;
+	m->nrows = (uint32_t)V;
+	m->table_cap = (uint32_t)cap;
+	m->idf = (const float *)(base + h.off_idf);
+	m->bias = (const float *)(base + h.off_bias);
+	m->w = (const float *)(base + h.off_w);
+	return NLP_OK;
+
+bad_labels:
+	nlp_model_release(m);
+	return nlp_errf(e, NLP_DATA, "weights: bad label table");
+}
+
+void
+nlp_model_release(struct nlp_model *m)
+{
+	free(m->labels);
+	memset(m, 0, sizeof *m);
+}
+
+int
+nlp_model_serialize(void **out, size_t *len, const struct nlp_feat_opts *feat,
+    const char *const *labels, uint32_t nclasses, const uint32_t *keys,
+    const float *idf, uint32_t nrows, const float *bias, const float *w,
+    struct nlp_err *e)
+{
+	struct header h;
+	uint64_t cap = 2, lb = 0, total, r;
+	unsigned char *buf;
+	uint32_t *table;
+	uint32_t c;
+
+	for (c = 0; c < nclasses; c++)
+		lb += strlen(labels[c]) + 1;
+	while (cap < 2 * (uint64_t)nrows)
+		cap *= 2;
+	memset(&h, 0, sizeof h);
+	memcpy(h.magic, MAGIC, sizeof MAGIC);
+	h.version = NLP_WEIGHTS_VERSION;
+	h.header_size = HEADER_SIZE;
+	h.dtype = 1;
+	h.nclasses = nclasses;
+	h.nrows = nrows;
+	h.table_cap = (uint32_t)cap;
+	h.bits = feat->bits;
+	h.ngrams = feat->ngrams;
+	h.char_min = feat->char_min;
+	h.char_max = feat->char_max;
+	h.seed = feat->seed;
+	h.label_bytes = (uint32_t)lb;
+	h.off_labels = HEADER_SIZE;
+	h.off_table = align64(h.off_labels + lb);
+	h.off_idf = align64(h.off_table + cap * 8);
+	h.off_bias = align64(h.off_idf + (uint64_t)nrows * 4);
+	h.off_w = align64(h.off_bias + (uint64_t)nclasses * 4);
+	total = h.off_w + (uint64_t)nrows * nclasses * 4;
+	if (total > SIZE_MAX || (buf = calloc(1, (size_t)total)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory for %llu bytes of "
+		    "weights", (unsigned long long)total);
+	memcpy(buf, &h, sizeof h);
+	for (c = 0, lb = h.off_labels; c < nclasses; c++) {
+		size_t n = strlen(labels[c]) + 1;
+		memcpy(buf + lb, labels[c], n);
+		lb += n;
+	}
+	table = (uint32_t *)(buf + h.off_table);
+	for (r = 0; r < nrows; r++) {
+		uint32_t s = slot_of(keys[r], (uint32_t)cap);
+		while (table[2 * s] != 0)
+			s = (s + 1) & (uint32_t)(cap - 1);
+		table[2 * s] = keys[r] + 1;
+		table[2 * s + 1] = (uint32_t)r;
+	}
+	memcpy(buf + h.off_idf, idf, (size_t)nrows * 4);
+	memcpy(buf + h.off_bias, bias, (size_t)nclasses * 4);
+	memcpy(buf + h.off_w, w, (size_t)nrows * nclasses * 4);
+	*out = buf;
+	*len = (size_t)total;
+	return NLP_OK;
+}
+
+/* The row of bucket, or -1 when the model has none. */
+static inline int64_t
+find_row(const struct nlp_model *m, uint32_t bucket)
+{
+	uint32_t s = slot_of(bucket, m->table_cap), k;
+
+	while ((k = m->table[2 * s]) != 0) {
+		if (k == bucket + 1)
+			return m->table[2 * s + 1];
+		s = (s + 1) & (m->table_cap - 1);
+	}
+	return -1;
+}
+
+/* Make room in s for n features. */
+static int
+scorer_reserve(struct nlp_scorer *s, size_t n)
+{
+	size_t cap = s->cap ? s->cap : 256;
+	void *p;
+
+	if (n <= s->cap)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	if ((p = realloc(s->row, cap * sizeof *s->row)) == NULL)
+		return -1;
+	s->row = p;
+	if ((p = realloc(s->tf, cap * sizeof *s->tf)) == NULL)
+		return -1;
+	s->tf = p;
+	if ((p = realloc(s->idf, cap * sizeof *s->idf)) == NULL)
+		return -1;
+	s->idf = p;
+	if ((p = realloc(s->val, cap * sizeof *s->val)) == NULL)
+		return -1;
+	s->val = p;
+	s->cap = cap;
+	return 0;
+}
+
+int
+nlp_model_vectorize(const struct nlp_model *m, struct nlp_scorer *s,
+    const char *text, size_t len)
+{
+	struct nlp_featurizer *f = &s->f;
+	size_t i, n = 0;
+
+	s->nknown = 0;
+	if (nlp_featurize(f, &m->feat, text, len) < 0 ||
+	    scorer_reserve(s, f->nkey + 1) < 0)
+		return -1;
+	/* the table is larger than the caches: start the loads early */
+	for (i = 0; i < f->nkey; i++)
+		__builtin_prefetch(&m->table[2 * slot_of(f->key[i], m->table_cap)]);
+	for (i = 0; i < f->nkey; i++) {
+		int64_t r = find_row(m, f->key[i]);
+		if (r < 0)
+			continue;
+		s->row[n] = (uint32_t)r;
+		s->tf[n] = f->tf[i];
+		s->idf[n] = m->idf[r];
+		n++;
+	}
+	nlp_tfidf_normalize(s->val, s->tf, s->idf, n);
+	s->nknown = n;
+	return 0;
+}
+
+void
+nlp_softmax(float *x, size_t n)
+{
+	float max = x[0], sum = 0;
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (x[i] > max)
+			max = x[i];
+	for (i = 0; i < n; i++) {
+		x[i] = expf(x[i] - max);
+		sum += x[i];
+	}
+	for (i = 0; i < n; i++)
+		x[i] /= sum;
+}
+
+void
+nlp_model_scores(const float *w, const float *bias, uint32_t C,
+    const uint32_t *rows, const float *vals, size_t n, float *probs)
+{
+	size_t i;
+	uint32_t c;
+
+	memcpy(probs, bias, C * sizeof *probs);
+	for (i = 0; i < n; i++) {
+		const float *wr = w + (size_t)rows[i] * C;
+		float v = vals[i];
+		if (i + PREFETCH < n)
+			nlp_prefetch_row(w + (size_t)rows[i + PREFETCH] * C, C);
+		for (c = 0; c < C; c++)
+			probs[c] += v * wr[c];
+	}
+	nlp_softmax(probs, C);
+}
+
+int
+nlp_model_predict(const struct nlp_model *m, struct nlp_scorer *s,
+    const char *text, size_t len, float *probs)
+{
+	if (nlp_model_vectorize(m, s, text, len) < 0)
+		return -1;
+	nlp_model_scores(m->w, m->bias, m->nclasses, s->row, s->val, s->nknown,
+	    probs);
+	return 0;
+}
+
+void
+nlp_scorer_release(struct nlp_scorer *s)
+{
+	nlp_featurizer_release(&s->f);
+	free(s->row);
+	free(s->tf);
+	free(s->idf);
+	free(s->val);
+	memset(s, 0, sizeof *s);
+}
+
+size_t
+nlp_top_k(const float *probs, uint32_t C, size_t k, uint32_t *idx)
+{
+	size_t n = 0, j;
+	uint32_t c;
+
+	if (k > C)
+		k = C;
+	for (c = 0; c < C; c++) {
+		/* insertion into the sorted prefix; strict > keeps ties stable */
+		if (n < k)
+			n++;
+		else if (!(probs[c] > probs[idx[n - 1]]))
+			continue;
+		for (j = n - 1; j > 0 && probs[c] > probs[idx[j - 1]]; j--)
+			idx[j] = idx[j - 1];
+		idx[j] = c;
+	}
+	return n;
+}
+
+int
+nlp_model_label_index(const struct nlp_model *m, const char *label)
+{
+	uint32_t c;
+
+	for (c = 0; c < m->nclasses; c++)
+		if (strcmp(m->labels[c], label) == 0)
+			return (int)c;
+	return -1;
+}
+
+int
+nlp_model_open(struct nlp_model *m, struct nlp_artifact **a, const char *path,
+    struct nlp_err *e)
+{
+	const void *data;
+	size_t size;
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	*a = NULL;
+	if ((rc = nlp_artifact_open(a, path, e)) != NLP_OK)
+		return rc;
+	rc = nlp_artifact_member(*a, "weights", &data, &size, e);
+	if (rc == NLP_OK)
+		rc = nlp_model_load(m, data, size, e);
+	if (rc != NLP_OK) {
+		if (strncmp(e->msg, "weights:", 8) == 0)
+			nlp_err_prefix(e, "'%s'", path);
+		nlp_artifact_close(*a);
+		*a = NULL;
+	}
+	return rc;
+}

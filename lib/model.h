@@ -1,0 +1,139 @@
+/*
+ * model.h - the linear classifier: its weights format, loading, scoring.
+ *
+ * A model is a multinomial logistic regression over the hashed TF-IDF
+ * features of features.h.  Only the buckets seen in training have rows, so
+ * the model's size follows the data, not 2^bits; an open-addressing table
+ * maps a bucket to its row.
+ *
+ * The "weights" member of an artifact (format version 1), little-endian:
+ *
+ *   off  size  field
+ *     0     8  magic "NLPOPSW\0"
+ *     8     4  format version (1)
+ *    12     4  header size (128)
+ *    16     4  value type (1 = IEEE float32)
+ *    20     4  classes C
+ *    24     4  rows V
+ *    28     4  table capacity (a power of two >= 2V)
+ *    32     4  hash bits      36  4  word n-grams
+ *    40     4  char n-gram min 44  4  char n-gram max
+ *    48     8  hash seed
+ *    56     4  label bytes L (C NUL-terminated UTF-8 labels)
+ *    60     4  reserved (0)
+ *    64    40  offsets of: labels, table, idf, bias, weights
+ *   104    24  zero
+ *
+ * then, each section 64-byte aligned: labels (L bytes); table (capacity x
+ * {bucket + 1, row}, u32 pairs, 0 = empty); idf (V float); bias (C float);
+ * weights (V x C float, row-major: a feature's class weights together).
+ */
+#ifndef NLP_MODEL_H
+#define NLP_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "features.h"
+
+#define NLP_WEIGHTS_VERSION 1
+
+struct nlp_model {
+	struct nlp_feat_opts feat;
+	uint32_t nclasses, nrows, table_cap;
+	const char **labels;     /* nclasses pointers into the label bytes */
+	const uint32_t *table;   /* table_cap pairs {bucket + 1, row} */
+	const float *idf;        /* nrows */
+	const float *bias;       /* nclasses */
+	const float *w;          /* nrows * nclasses */
+};
+
+/*
+ * Make m a view of a weights member (data must stay valid and unchanged
+ * while m is used; it is not copied).  Validates every size, offset and
+ * table entry against size.  Returns NLP_OK or NLP_DATA.  Release with
+ * nlp_model_release().
+ */
+int nlp_model_load(struct nlp_model *m, const void *data, size_t size,
+    struct nlp_err *e);
+
+void nlp_model_release(struct nlp_model *m);
+
+/*
+ * Serialize a weights member into a malloc'd buffer (*out, *len).  keys
+ * are the sorted distinct buckets, one per row; labels are C strings.
+ * Returns NLP_OK or NLP_IO (out of memory).
+ */
+int nlp_model_serialize(void **out, size_t *len, const struct nlp_feat_opts *feat,
+    const char *const *labels, uint32_t nclasses, const uint32_t *keys,
+    const float *idf, uint32_t nrows, const float *bias, const float *w,
+    struct nlp_err *e);
+
+/* Scratch for scoring, one per thread; zero-initialize, release. */
+struct nlp_scorer {
+	struct nlp_featurizer f;
+	uint32_t *row, *tf;
+	float *idf, *val;
+	size_t cap;
+	size_t nknown;           /* features of the last text the model knows */
+};
+
+/*
+ * Probabilities of each class for text, into probs[0..nclasses) (they sum
+ * to 1).  An empty text gets the softmax of the biases.  Returns 0, or -1
+ * when out of memory.
+ */
+int nlp_model_predict(const struct nlp_model *m, struct nlp_scorer *s,
+    const char *text, size_t len, float *probs);
+
+/*
+ * The sparse TF-IDF vector of text over the model's rows, in s->row[] and
+ * s->val[] (s->nknown entries, rows increasing).  Returns 0 or -1.
+ */
+int nlp_model_vectorize(const struct nlp_model *m, struct nlp_scorer *s,
+    const char *text, size_t len);
+
+/* Softmax of scores over the sparse vector x (rows, vals, n) into probs. */
+void nlp_model_scores(const float *w, const float *bias, uint32_t nclasses,
+    const uint32_t *rows, const float *vals, size_t n, float *probs);
+
+/*
+ * Ask the CPU to load a weight row of C floats (no effect on results).  A
+ * large model's weights do not fit in the caches and the rows a document
+ * needs are scattered: asking a few features ahead overlaps the loads.
+ */
+static inline void
+nlp_prefetch_row(const float *row, uint32_t C)
+{
+	const char *p = (const char *)row, *end = p + (size_t)C * sizeof *row;
+
+	for (; p < end; p += 64)
+		__builtin_prefetch(p);
+}
+
+void nlp_scorer_release(struct nlp_scorer *s);
+
+/* In-place softmax of x[0..n). */
+void nlp_softmax(float *x, size_t n);
+
+/*
+ * The k best classes, most probable first (ties: lower class index first),
+ * into idx[0..k); returns min(k, nclasses).
+ */
+size_t nlp_top_k(const float *probs, uint32_t nclasses, size_t k, uint32_t *idx);
+
+/* The class index of label, or -1. */
+int nlp_model_label_index(const struct nlp_model *m, const char *label);
+
+struct nlp_artifact;
+
+/*
+ * Open the artifact at path (verified, see artifact.h) and load its
+ * weights into m, a view into the artifact: close *a after releasing m.
+ * Returns NLP_OK, NLP_IO or NLP_DATA (message names the path).
+ */
+int nlp_model_open(struct nlp_model *m, struct nlp_artifact **a,
+    const char *path, struct nlp_err *e);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * pool.h - a fixed set of worker threads that run index ranges.
+ *
+ * nlp_pool_run(p, n, fn, arg) calls fn(arg, i) once for every i in [0, n)
+ * and returns when all calls have returned.  Which thread runs which index
+ * is unspecified: callers keep results deterministic by writing each
+ * index's result to its own slot and combining slots in index order.
+ */
+#ifndef NLP_POOL_H
+#define NLP_POOL_H
+
+#include <stddef.h>
+
+struct nlp_pool;
+
+/* A pool of threads workers in all (the caller counts as one); NULL on
+   failure.  threads <= 1 makes a pool that runs everything in the caller. */
+struct nlp_pool *nlp_pool_new(unsigned threads);
+
+/* The number of threads, the caller included. */
+unsigned nlp_pool_size(const struct nlp_pool *p);
+
+void nlp_pool_run(struct nlp_pool *p, size_t n,
+    void (*fn)(void *arg, size_t i), void *arg);
+
+void nlp_pool_free(struct nlp_pool *p);
+
+/* The number of online CPUs, at least 1. */
+unsigned nlp_cpu_count(void);
+
+#endif

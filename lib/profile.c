@@ -1,0 +1,274 @@
+/*
+ * profile.c - text statistics for drift (see profile.h).
+ */
+#include "profile.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+unsigned
+nlp_profile_bin(uint64_t len)
+{
+	unsigned b = 0;
+
+	while (len > 0 && b < NLP_PROFILE_BINS - 1) {
+		len >>= 1;
+		b++;
+	}
+	return b;
+}
+
+/* Count the character classes of text; returns the code points. */
+static uint64_t
+count_chars(struct nlp_profile *p, const char *text, size_t len)
+{
+	uint64_t cps = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if ((c & 0xc0) == 0x80)
+			continue;
+		cps++;
+		if (c >= 0x80)
+			p->non_ascii++;
+		else if ((c | 32) >= 'a' && (c | 32) <= 'z')
+			p->letter++;
+		else if (c >= '0' && c <= '9')
+			p->digit++;
+		else if (c == ' ' || c == '\t')
+			p->space++;
+		else if (c > ' ' && c < 0x7f)
+			p->punct++;
+		else
+			p->other++;
+	}
+	return cps;
+}
+
+/* Append one sample entry. */
+static int
+sample_push(struct nlp_profile *p, const struct nlp_length_sample *s)
+{
+	if (p->nsample == p->sample_cap) {
+		size_t cap = p->sample_cap ? p->sample_cap * 2 : 256;
+		void *q = realloc(p->sample, cap * sizeof *p->sample);
+		if (q == NULL)
+			return -1;
+		p->sample = q;
+		p->sample_cap = cap;
+	}
+	p->sample[p->nsample++] = *s;
+	return 0;
+}
+
+int
+nlp_profile_add(struct nlp_profile *p, const char *text, size_t len,
+    const struct nlp_tokens *tok, unsigned flags, uint64_t doc_hash)
+{
+	struct nlp_length_sample s;
+	size_t i;
+
+	p->docs++;
+	if (tok->n == 0)
+		p->empty++;
+	if (flags & 1u)   /* NLP_REC_BAD_UTF8 */
+		p->bad_utf8++;
+	p->tokens += tok->n;
+	s.hash = doc_hash;
+	s.tokens = (uint32_t)tok->n;
+	s.chars = (uint32_t)count_chars(p, text, len);
+	p->tok_hist[nlp_profile_bin(s.tokens)]++;
+	p->char_hist[nlp_profile_bin(s.chars)]++;
+	for (i = 0; i < tok->n; i++) {
+		struct nlp_strmap_entry *en = nlp_strmap_add(&p->freq,
+		    tok->text + tok->off[i], tok->len[i]);
+		if (en == NULL)
+			return -1;
+		en->value++;
+	}
+	return sample_push(p, &s);
+}
+
+int
+nlp_profile_merge(struct nlp_profile *dst, const struct nlp_profile *src)
+{
+	size_t i;
+
+	dst->docs += src->docs;
+	dst->tokens += src->tokens;
+	dst->empty += src->empty;
+	dst->bad_utf8 += src->bad_utf8;
+	dst->letter += src->letter;
+	dst->digit += src->digit;
+	dst->space += src->space;
+	dst->punct += src->punct;
+	dst->other += src->other;
+	dst->non_ascii += src->non_ascii;
+	for (i = 0; i < NLP_PROFILE_BINS; i++) {
+		dst->tok_hist[i] += src->tok_hist[i];
+		dst->char_hist[i] += src->char_hist[i];
+	}
+	for (i = 0; i < src->freq.n; i++) {
+		const struct nlp_strmap_entry *s = &src->freq.ent[i];
+		struct nlp_strmap_entry *d = nlp_strmap_add(&dst->freq, s->key,
+		    s->len);
+		if (d == NULL)
+			return -1;
+		d->value += s->value;
+	}
+	for (i = 0; i < src->nsample; i++)
+		if (sample_push(dst, &src->sample[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+cmp_sample(const void *a, const void *b)
+{
+	const struct nlp_length_sample *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	if (x->tokens != y->tokens)
+		return x->tokens < y->tokens ? -1 : 1;
+	return (x->chars > y->chars) - (x->chars < y->chars);
+}
+
+static int
+cmp_freq(const void *a, const void *b)
+{
+	const struct nlp_strmap_entry *x = *(const struct nlp_strmap_entry *const *)a;
+	const struct nlp_strmap_entry *y = *(const struct nlp_strmap_entry *const *)b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c;
+
+	if (x->value != y->value)
+		return x->value > y->value ? -1 : 1;
+	if ((c = memcmp(x->key, y->key, n)) != 0)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
+static int
+cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* A JSON array of n unsigned counts. */
+static json_t *
+counts(const uint64_t *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a && i < n; i++)
+		json_array_append_new(a, json_integer((json_int_t)v[i]));
+	return a;
+}
+
+char *
+nlp_profile_json(struct nlp_profile *p, const struct nlp_profile_model *m)
+{
+	const struct nlp_strmap_entry **ent = NULL;
+	json_t *root, *a, *o, *h;
+	uint64_t bins[NLP_PROFILE_BINS];
+	float *conf = NULL;
+	size_t i, ntop;
+	char *out = NULL;
+
+	root = json_object();
+	if (root == NULL)
+		return NULL;
+	json_object_set_new(root, "schema", json_integer(1));
+	json_object_set_new(root, "docs", json_integer((json_int_t)p->docs));
+	json_object_set_new(root, "tokens", json_integer((json_int_t)p->tokens));
+	json_object_set_new(root, "empty", json_integer((json_int_t)p->empty));
+	json_object_set_new(root, "bad_utf8", json_integer((json_int_t)p->bad_utf8));
+	o = json_object();
+	json_object_set_new(o, "letter", json_integer((json_int_t)p->letter));
+	json_object_set_new(o, "digit", json_integer((json_int_t)p->digit));
+	json_object_set_new(o, "space", json_integer((json_int_t)p->space));
+	json_object_set_new(o, "punct", json_integer((json_int_t)p->punct));
+	json_object_set_new(o, "other", json_integer((json_int_t)p->other));
+	json_object_set_new(o, "non_ascii", json_integer((json_int_t)p->non_ascii));
+	json_object_set_new(root, "chars", o);
+	for (i = 0; i < NLP_PROFILE_BINS; i++)
+		bins[i] = i == 0 ? 0 : ((uint64_t)1 << i) - 1;
+	json_object_set_new(root, "length_bins", counts(bins, NLP_PROFILE_BINS));
+	json_object_set_new(root, "token_length_hist",
+	    counts(p->tok_hist, NLP_PROFILE_BINS));
+	json_object_set_new(root, "char_length_hist",
+	    counts(p->char_hist, NLP_PROFILE_BINS));
+
+	qsort(p->sample, p->nsample, sizeof *p->sample, cmp_sample);
+	a = json_array();
+	for (i = 0; i < p->nsample && i < NLP_PROFILE_SAMPLE; i++) {
+		json_t *pair = json_array();
+		json_array_append_new(pair, json_integer(p->sample[i].tokens));
+		json_array_append_new(pair, json_integer(p->sample[i].chars));
+		json_array_append_new(a, pair);
+	}
+	json_object_set_new(root, "length_sample", a);
+
+	json_object_set_new(root, "distinct_tokens",
+	    json_integer((json_int_t)p->freq.n));
+	if (p->freq.n > 0 &&
+	    (ent = malloc(p->freq.n * sizeof *ent)) == NULL)
+		goto out;
+	for (i = 0; i < p->freq.n; i++)
+		ent[i] = &p->freq.ent[i];
+	if (p->freq.n > 0)
+		qsort(ent, p->freq.n, sizeof *ent, cmp_freq);
+	ntop = p->freq.n < NLP_PROFILE_TOP ? p->freq.n : NLP_PROFILE_TOP;
+	a = json_array();
+	for (i = 0; i < ntop; i++) {
+		json_t *pair = json_array();
+		json_array_append_new(pair, json_stringn(ent[i]->key, ent[i]->len));
+		json_array_append_new(pair, json_integer((json_int_t)ent[i]->value));
+		json_array_append_new(a, pair);
+	}
+	json_object_set_new(root, "top_tokens", a);
+
+	o = json_object();
+	for (i = 0; i < m->nclasses; i++)
+		json_object_set_new(o, m->labels[i],
+		    json_integer((json_int_t)m->label_counts[i]));
+	json_object_set_new(root, "labels", o);
+
+	h = json_object();
+	json_object_set_new(h, "n", json_integer((json_int_t)m->held_out));
+	if (m->held_out > 0) {
+		json_object_set_new(h, "accuracy", json_real(m->accuracy));
+		json_object_set_new(h, "macro_f1", json_real(m->macro_f1));
+		if ((conf = malloc(m->held_out * sizeof *conf)) == NULL)
+			goto out;
+		memcpy(conf, m->confidence, m->held_out * sizeof *conf);
+		qsort(conf, m->held_out, sizeof *conf, cmp_float);
+		a = json_array();
+		for (i = 0; i < m->held_out; i++)
+			json_array_append_new(a, json_real(conf[i]));
+		json_object_set_new(h, "confidence", a);
+	}
+	json_object_set_new(root, "held_out", h);
+	out = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(7));
+out:
+	free(ent);
+	free(conf);
+	json_decref(root);
+	return out;
+}
+
+void
+nlp_profile_release(struct nlp_profile *p)
+{
+	nlp_strmap_release(&p->freq);
+	free(p->sample);
+	memset(p, 0, sizeof *p);
+}

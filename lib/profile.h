@@ -1,0 +1,77 @@
+/*
+ * profile.h - statistics of a body of text, stored in the model artifact
+ * at training time so that `nlpops drift` can compare today's text with the
+ * training text without the training data.
+ *
+ * Every statistic is a sum or a bottom-k sample, so partial profiles built
+ * over chunks of the data in parallel merge into the same result in any
+ * order.  The "profile" member is JSON (schema 1):
+ *
+ *   docs, tokens, empty, bad_utf8          counts
+ *   chars: {letter, digit, space, punct, other, non_ascii}   code points
+ *   length_bins                            upper bounds of the bins below
+ *   token_length_hist, char_length_hist    documents per length bin
+ *   length_sample: [[tokens, chars], ...]  up to 4096 documents, chosen by
+ *                                          the smallest seeded hash
+ *   distinct_tokens, top_tokens: [[token, count], ...]  the 2000 most
+ *                                          frequent, count then bytes order
+ *   labels: {label: count}                 training label distribution
+ *   held_out: {n, accuracy, macro_f1, confidence: [sorted top-1 p]}
+ */
+#ifndef NLP_PROFILE_H
+#define NLP_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "strmap.h"
+#include "token.h"
+
+#define NLP_PROFILE_BINS 20
+#define NLP_PROFILE_SAMPLE 4096
+#define NLP_PROFILE_TOP 2000
+
+struct nlp_length_sample {
+	uint64_t hash;
+	uint32_t tokens, chars;
+};
+
+struct nlp_profile {
+	uint64_t docs, tokens, empty, bad_utf8;
+	uint64_t letter, digit, space, punct, other, non_ascii;
+	uint64_t tok_hist[NLP_PROFILE_BINS], char_hist[NLP_PROFILE_BINS];
+	struct nlp_strmap freq;            /* token -> count */
+	struct nlp_length_sample *sample;
+	size_t nsample, sample_cap;
+};
+
+/* The bin of a length: 0, 1, 2-3, 4-7, ... (powers of two). */
+unsigned nlp_profile_bin(uint64_t len);
+
+/*
+ * Add one document: its raw text, its tokens, the reader's flags for it,
+ * and a hash that identifies it for sampling.  Returns 0 or -1 (memory).
+ */
+int nlp_profile_add(struct nlp_profile *p, const char *text, size_t len,
+    const struct nlp_tokens *tok, unsigned flags, uint64_t doc_hash);
+
+/* Add src's statistics to dst.  Returns 0 or -1 (memory). */
+int nlp_profile_merge(struct nlp_profile *dst, const struct nlp_profile *src);
+
+/* What the profile records about the model itself. */
+struct nlp_profile_model {
+	const char *const *labels;
+	const uint64_t *label_counts;
+	uint32_t nclasses;
+	uint64_t held_out;               /* examples held out (0: none) */
+	double accuracy, macro_f1;       /* on them */
+	const float *confidence;         /* held_out top-1 probabilities */
+};
+
+/* The profile as JSON text (malloc'd, NUL-terminated), or NULL (memory). */
+char *nlp_profile_json(struct nlp_profile *p, const struct nlp_profile_model *m);
+
+void nlp_profile_release(struct nlp_profile *p);
+
+#endif

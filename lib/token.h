@@ -1,0 +1,55 @@
+/*
+ * token.h - the tokenizer: what a token is, exactly.
+ *
+ * Input is valid UTF-8 (the reader guarantees it).  The text is lowercased
+ * with Unicode simple case mappings (glibc's C.UTF-8 tables, whatever the
+ * user's locale), then cut into tokens:
+ *
+ *  - a word: a maximal run of Unicode letters and digits, with the
+ *    combining marks that follow them ("naïve", "Ж", "x86", "٣");
+ *  - a CJK ideograph, hiragana or katakana character: one token each, since
+ *    those scripts do not separate words by spaces;
+ *  - any other visible character (punctuation, symbol, emoji): one token
+ *    each ("$", "!", "€");
+ *  - white space, control and invisible format characters (NBSP, zero-width
+ *    space, soft hyphen, BOM) only separate tokens.
+ *
+ * So "Don't PANIC!!" gives "don", "'", "t", "panic", "!", "!".
+ */
+#ifndef NLP_TOKEN_H
+#define NLP_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum nlp_tok_kind {
+	NLP_TOK_WORD = 0,    /* letters, digits, marks */
+	NLP_TOK_SINGLE = 1,  /* one punctuation/symbol/CJK character */
+};
+
+/*
+ * A tokenized text.  Zero-initialize, reuse across calls (buffers grow and
+ * are kept), release with nlp_tokens_release().  Token i is the bytes
+ * text[off[i] .. off[i] + len[i]), lowercased UTF-8.
+ */
+struct nlp_tokens {
+	char *text;          /* lowercased token bytes, concatenated */
+	size_t text_cap;
+	uint32_t *off, *len;
+	uint8_t *kind;       /* enum nlp_tok_kind */
+	size_t n, cap;
+};
+
+/*
+ * Tokenize s[0..slen) into t (previous contents are dropped).  Returns 0,
+ * or -1 when out of memory (t is then empty but still valid).  Texts over
+ * 4 GiB are not supported; callers cap records far below that.
+ */
+int nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t);
+
+void nlp_tokens_release(struct nlp_tokens *t);
+
+/* Decode one code point at s (valid UTF-8, n > 0 bytes left); sets *cp. */
+size_t nlp_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * train.h - from labeled text to a model artifact.
+ *
+ * nlp_train() reads the data (reader.h), featurizes it in parallel
+ * (features.h), builds the vocabulary of buckets seen in training and their
+ * idf, learns the weights (learn.h), measures the model on held-out data,
+ * profiles the text (profile.h), and returns the artifact's members.  The
+ * result depends only on the data, the options that shape the model and
+ * the seed: never on the thread count.
+ */
+#ifndef NLP_TRAIN_H
+#define NLP_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "reader.h"
+
+struct nlp_train_progress {
+	unsigned epoch, epochs;
+	double loss;             /* mean training log loss of the epoch */
+	double examples_per_s;
+	double valid_accuracy;   /* on --valid or the held-out slice; < 0: none */
+};
+
+struct nlp_train_opts {
+	struct nlp_reader_opts reader;
+	unsigned ngrams;         /* word n-grams, 1..5 */
+	unsigned char_min, char_max;  /* char n-grams; 0, 0: none */
+	unsigned bits;           /* hash bits; 0: sized to the data */
+	/*
+	 * Features in fewer training documents are dropped; 0: 3 from 2000
+	 * examples on, 2 from 200, else 1.
+	 */
+	unsigned min_df;
+	unsigned epochs;
+	double lr, l2;
+	int balanced;            /* class weights n / (C * n_c) */
+	uint64_t seed;
+	unsigned threads;
+	const char *valid;       /* labeled file for early stopping, or NULL */
+	/*
+	 * Without valid: this fraction of the examples (at most 2000) is held
+	 * out of training to measure the model, when there are at least 1000.
+	 */
+	double holdout;
+	void (*progress)(void *arg, const struct nlp_train_progress *p);
+	void *progress_arg;
+};
+
+/* Defaults for every field. */
+void nlp_train_opts_init(struct nlp_train_opts *o);
+
+struct nlp_trained {
+	void *weights;
+	size_t weights_len;
+	char *meta;              /* meta.json */
+	char *profile;           /* profile (JSON) */
+	uint64_t examples;       /* trained on */
+	uint64_t held_out;
+	uint32_t nclasses, nrows;
+	unsigned bits, epochs_run, best_epoch;
+	double held_out_accuracy, held_out_macro_f1;
+	char oddities[1024];     /* the reader's summary of odd input, or "" */
+};
+
+/*
+ * Train on paths[0..n) (n == 0: stdin).  Returns NLP_OK with *out filled,
+ * or NLP_DATA (no examples, fewer than two classes, bad input in strict
+ * mode), NLP_IO, NLP_USAGE (a column not in the header).
+ */
+int nlp_train(const char *const *paths, size_t n, const struct nlp_train_opts *o,
+    struct nlp_trained *out, struct nlp_err *e);
+
+/* Write the artifact (atomically) to path; gzip: a .tar.gz. */
+int nlp_trained_write(const struct nlp_trained *t, const char *path, int gzip,
+    struct nlp_err *e);
+
+void nlp_trained_release(struct nlp_trained *t);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * version.c - version strings, asked of the libraries at run time.
+ */
+#include "version.h"
+
+#include <stdio.h>
+
+#include <archive.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+
+const char *
+nlp_version(void)
+{
+	return NLP_VERSION;
+}
+
+void
+nlp_library_versions(char *buf, size_t size)
+{
+	snprintf(buf, size, "SQLite %s, %s, %s, jansson %s",
+	    sqlite3_libversion(), archive_version_string(),
+	    OpenSSL_version(OPENSSL_VERSION), jansson_version_str());
+}

@@ -1,0 +1,121 @@
+# train_predict.sh - the spine end to end: the dispatcher, `nlpops train`
+# and `nlpops predict` through pipes, on the bundled sample of real data.
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+zcat "$DATA/spam.train.tsv.gz" >"$T/train.tsv"
+zcat "$DATA/spam.test.tsv.gz" >"$T/test.tsv"
+cut -f2- "$T/test.tsv" >"$T/test.txt"
+cut -f1 "$T/test.tsv" >"$T/gold"
+
+# --- the dispatcher
+expect_status 0 "--version" "$N" --version
+check "--version names the libraries" grep -q 'SQLite .*libarchive' "$T/out"
+expect_status 2 "no command" "$N"
+expect_status 0 "-h" "$N" -h
+check "-h lists train and predict" grep -q '^  predict' "$T/out"
+expect_status 0 "help train" "$N" help train
+cp "$T/out" "$T/help1"
+expect_status 0 "train --help" "$N" train --help
+check "help train equals train --help" cmp -s "$T/out" "$T/help1"
+expect_status 2 "a typo" "$N" trian
+check "a typo names the nearest command" grep -q "did you mean 'train'" "$T/err"
+expect_status 2 "unknown option" "$N" predict --bogus
+check "unknown option is named" grep -q -- "--bogus" "$T/err"
+expect_status 2 "bad number" "$N" train -o "$T/x" --epochs abc "$T/train.tsv"
+check "bad number names the option" grep -q -- "--epochs" "$T/err"
+check "bad number left no artifact" test ! -e "$T/x"
+
+# --- training
+expect_status 0 "train on gzip TSV" "$N" train -q --threads 1 -o "$T/m1.nlp" "$DATA/spam.train.tsv.gz"
+check "quiet train prints nothing" test ! -s "$T/err" -a ! -s "$T/out"
+expect_status 0 "train with 2 threads" "$N" train -q --threads 2 -o "$T/m2.nlp" "$DATA/spam.train.tsv.gz"
+check "1 and 2 threads give identical artifacts" cmp -s "$T/m1.nlp" "$T/m2.nlp"
+tar -tvf "$T/m1.nlp" >"$T/list" 2>&1
+check "tar lists the members in order" test "$(awk '{print $NF}' "$T/list" | tr '\n' ' ')" = "manifest weights meta.json profile "
+check "members have mtime 0" grep -q '1970-01-01' "$T/list"
+tar -xOf "$T/m1.nlp" meta.json >"$T/meta.json"
+sum=$(sha256sum "$DATA/spam.train.tsv.gz" | cut -d' ' -f1)
+bytes=$(wc -c <"$DATA/spam.train.tsv.gz")
+check "meta.json records the input's sha256sum" grep -q "\"sha256\": \"$sum\"" "$T/meta.json"
+check "meta.json records the input's size" grep -q "\"bytes\": $bytes" "$T/meta.json"
+check "meta.json has no --threads" sh -c "! grep -q threads '$T/meta.json'"
+
+expect_status 0 "train from stdin" sh -c "'$N' train -o '$T/m3.nlp' - <'$T/train.tsv'"
+check "train reports a summary on stderr" grep -q 'examples, 2 classes' "$T/err"
+sum=$(sha256sum <"$T/train.tsv" | cut -d' ' -f1)
+check "stdin's sha256 is recorded" sh -c "tar -xOf '$T/m3.nlp' meta.json | grep -q '$sum'"
+expect_status 0 "gzip artifact" "$N" train -q -o "$T/m.tar.gz" "$T/train.tsv"
+check "a .gz artifact is gzip" sh -c "gzip -t '$T/m.tar.gz'"
+
+# --- predicting
+expect_status 0 "predict stdin" sh -c "'$N' predict -m '$T/m1.nlp' <'$T/test.txt' >'$T/pred'"
+check "one output line per input line" test "$(wc -l <"$T/pred")" -eq "$(wc -l <"$T/test.txt")"
+check "summary names the model and its sha256" grep -q "sha256 $(sha256sum "$T/m1.nlp" | cut -c1-12)" "$T/err"
+acc=$(paste "$T/gold" "$T/pred" | awk -F'\t' '$1 == $2 { ok++ } END { printf "%d", 1000 * ok / NR }')
+check "accuracy on the spam sample is at least 0.95 ($acc/1000)" test "$acc" -ge 950
+check "probabilities are in [0,1]" awk -F'\t' '$2 < 0 || $2 > 1 || NF != 2 { exit 1 }' "$T/pred"
+"$N" predict -q --threads 2 -m "$T/m1.nlp" <"$T/test.txt" >"$T/pred2"
+check "predict with 2 threads gives the same bytes" cmp -s "$T/pred" "$T/pred2"
+"$N" predict -q -m "$T/m.tar.gz" <"$T/test.txt" >"$T/pred3"
+"$N" predict -q -m "$T/m1.nlp" <"$T/test.txt" >"$T/pred1q"
+check "a gzip artifact of the same data predicts the same" cmp -s "$T/pred3" "$T/pred1q"
+"$N" predict -q -k 2 -m "$T/m1.nlp" <"$T/test.txt" >"$T/top2"
+check "-k 2 gives two label/probability pairs" awk -F'\t' 'NF != 4 || $2 < $4 { exit 1 }' "$T/top2"
+"$N" predict -q --output-format jsonl -m "$T/m1.nlp" <"$T/test.txt" >"$T/pred.jsonl"
+check "jsonl has a line per input" test "$(wc -l <"$T/pred.jsonl")" -eq "$(wc -l <"$T/test.txt")"
+check "jsonl lines have label, p and top" sh -c "grep -c '^{\"label\":\"[a-z]*\",\"p\":[01]\.[0-9]*,\"top\":\[{' '$T/pred.jsonl' | grep -qx \"\$(wc -l <'$T/test.txt')\""
+printf 'free money now\n' | "$N" predict -q --threshold 0.999999 --fallback maybe -m "$T/m1.nlp" >"$T/fb"
+check "below the threshold the fallback is printed" grep -q '^maybe	' "$T/fb"
+
+printf '' | "$N" predict -m "$T/m1.nlp" >"$T/empty" 2>/dev/null
+check "empty input gives empty output, exit 0" test $? -eq 0 -a ! -s "$T/empty"
+printf 'hello\n\n\377\376 bad utf8\n\000nul\nlast line without newline' >"$T/odd.txt"
+expect_status 0 "odd lines" "$N" predict -m "$T/m1.nlp" "$T/odd.txt"
+check "every odd line still gets its line" test "$(wc -l <"$T/out")" -eq 5
+check "damaged lines are counted" grep -q '2 damaged' "$T/err"
+printf 'id1\tfree money\nid2\tmeeting at noon\n' >"$T/ids.tsv"
+"$N" predict -q -m "$T/m1.nlp" --format tsv --text-column 2 --id-column 1 "$T/ids.tsv" >"$T/ids.out"
+check "an id column is carried through" sh -c "cut -f1 '$T/ids.out' | tr '\n' ' ' | grep -qx 'id1 id2 '"
+printf 'id1\tfree money\nno-text-column\n' | "$N" predict -q -m "$T/m1.nlp" --format tsv --text-column 2 --id-column 1 >"$T/ids2.out"
+check "a malformed record keeps its line and an empty id" awk -F'\t' 'NR == 2 && $1 == "" && NF == 3 { ok = 1 } END { exit !(ok && NR == 2) }' "$T/ids2.out"
+
+expect_status 0 "predict -o" "$N" predict -q -m "$T/m1.nlp" -o "$T/out.tsv" "$T/test.txt"
+check "predict -o writes the same output" cmp -s "$T/out.tsv" "$T/pred"
+expect_status 4 "predict -o with a missing input" "$N" predict -q -m "$T/m1.nlp" -o "$T/half.tsv" "$T/test.txt" "$T/nosuch"
+check "a failed predict -o leaves no file" sh -c "! ls -a '$T' | grep -q half"
+if [ -w /dev/full ]; then
+	expect_status 4 "a full disk is an error" sh -c "'$N' predict -q -m '$T/m1.nlp' <'$T/test.txt' >/dev/full"
+fi
+
+# --- bad data and bad models
+expect_status 3 "no examples" sh -c "printf '' | '$N' train -o '$T/e.nlp'"
+check "no examples is said" grep -q 'no examples' "$T/err"
+check "a failed train leaves no artifact" sh -c "! ls -a '$T' | grep -q 'e.nlp'"
+expect_status 3 "one class" sh -c "printf 'a\tx\na\ty\n' | '$N' train -o '$T/e.nlp'"
+expect_status 4 "missing file" "$N" train -o "$T/e.nlp" "$T/nosuch.tsv"
+check "missing file is named" grep -q "nosuch.tsv" "$T/err"
+expect_status 3 "strict names the line" sh -c "printf 'a\tx\nno label here\nb\ty\n' | '$N' train --strict -o '$T/e.nlp'"
+check "strict error has the line number" grep -q 'line 2' "$T/err"
+expect_status 0 "odd records are skipped" sh -c "printf 'a\tx\nno label here\nb\ty\n' | '$N' train -o '$T/e.nlp'"
+check "skipped records are reported" grep -q 'skipped 1' "$T/err"
+
+cp "$T/m1.nlp" "$T/bad.nlp"
+size=$(wc -c <"$T/m1.nlp")
+printf 'X' | dd of="$T/bad.nlp" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+expect_status 3 "a flipped byte is refused" sh -c "echo hi | '$N' predict -m '$T/bad.nlp'"
+check "the refusal names the file" grep -q "bad.nlp" "$T/err"
+head -c $((size / 3)) "$T/m1.nlp" >"$T/short.nlp"
+expect_status 3 "a truncated artifact is refused" sh -c "echo hi | '$N' predict -m '$T/short.nlp'"
+echo "not a model" >"$T/junk.nlp"
+expect_status 3 "junk is refused" sh -c "echo hi | '$N' predict -m '$T/junk.nlp'"
+expect_status 4 "a missing model" sh -c "echo hi | '$N' predict -m '$T/nosuch.nlp'"
+
+# --- other input formats
+printf 'label,text\nham,"hello, friend"\nspam,"win ""big"" now"\nham,"multi\nline"\n' >"$T/d.csv"
+expect_status 0 "train on CSV" "$N" train -q -o "$T/csv.nlp" "$T/d.csv"
+printf '{"text":"hello friend","label":"ham"}\n{"text":"win big","label":"spam"}\n' >"$T/d.jsonl"
+expect_status 0 "train on JSONL" "$N" train -q -o "$T/jsonl.nlp" "$T/d.jsonl"
+printf '__label__ham hello friend\n__label__spam win big\n' >"$T/d.ft"
+expect_status 0 "train on fastText" "$N" train -q -o "$T/ft.nlp" "$T/d.ft"
+check "fastText labels are the model's labels" sh -c "tar -xOf '$T/ft.nlp' meta.json | grep -q '\"label\": \"spam\"'"

@@ -1,0 +1,314 @@
+/*
+ * test_model.c - the weights format (round trip, rejection of damage),
+ * scoring, top-k, and the learner's determinism across thread counts.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learn.h"
+#include "metrics.h"
+#include "model.h"
+#include "pool.h"
+#include "strmap.h"
+
+/* A tiny model over two buckets and three classes. */
+static void *blob;
+static size_t bloblen;
+
+static void
+make_blob(void)
+{
+	static const char *labels[] = { "alpha", "beta", "gamma" };
+	struct nlp_feat_opts fo = { .ngrams = 2, .bits = 20, .seed = 42 };
+	uint32_t keys[2] = { 5, 900 };
+	float idf[2] = { 1.5f, 2.0f }, bias[3] = { 0.1f, 0.2f, 0.3f };
+	float w[6] = { 1, 2, 3, 4, 5, 6 };
+	struct nlp_err e;
+
+	cr_assert_eq(nlp_model_serialize(&blob, &bloblen, &fo, labels, 3, keys,
+	    idf, 2, bias, w, &e), NLP_OK);
+}
+
+static void
+free_blob(void)
+{
+	free(blob);
+}
+
+TestSuite(weights, .init = make_blob, .fini = free_blob);
+
+Test(weights, round_trip_keeps_every_field)
+{
+	struct nlp_model m;
+	struct nlp_err e;
+
+	cr_assert_eq(nlp_model_load(&m, blob, bloblen, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(m.nclasses, 3);
+	cr_assert_eq(m.nrows, 2);
+	cr_assert_str_eq(m.labels[0], "alpha");
+	cr_assert_str_eq(m.labels[2], "gamma");
+	cr_assert_eq(m.feat.bits, 20);
+	cr_assert_eq(m.feat.ngrams, 2);
+	cr_assert_eq(m.feat.seed, 42);
+	cr_assert_float_eq(m.idf[1], 2.0f, 0);
+	cr_assert_float_eq(m.bias[2], 0.3f, 0);
+	cr_assert_float_eq(m.w[5], 6.0f, 0);
+	cr_assert_eq(nlp_model_label_index(&m, "beta"), 1);
+	cr_assert_eq(nlp_model_label_index(&m, "delta"), -1);
+	nlp_model_release(&m);
+}
+
+Test(weights, every_truncation_is_refused)
+{
+	struct nlp_model m;
+	struct nlp_err e;
+	size_t n;
+
+	for (n = 0; n < bloblen; n++) {
+		cr_assert_eq(nlp_model_load(&m, blob, n, &e), NLP_DATA,
+		    "truncated at %zu accepted", n);
+		cr_assert(strstr(e.msg, "weights") != NULL);
+	}
+}
+
+Test(weights, damaged_headers_are_refused_not_trusted)
+{
+	struct nlp_model m;
+	struct nlp_err e;
+	unsigned char *copy = malloc(bloblen);
+	size_t off;
+
+	/* every byte of the header and the label table, set to 0xff */
+	for (off = 0; off < 128 + 20; off++) {
+		int rc;
+		memcpy(copy, blob, bloblen);
+		if (copy[off] == 0xff)
+			continue;
+		copy[off] = 0xff;
+		rc = nlp_model_load(&m, copy, bloblen, &e);
+		if (rc == NLP_OK) {
+			/* a byte that does not matter (reserved, seed, label text):
+			   the model must still be internally consistent */
+			cr_assert_lt(m.nrows, m.table_cap);
+			nlp_model_release(&m);
+		} else {
+			cr_assert_eq(rc, NLP_DATA);
+		}
+	}
+	free(copy);
+}
+
+Test(weights, a_newer_format_is_named_as_such)
+{
+	struct nlp_model m;
+	struct nlp_err e;
+	unsigned char *copy = malloc(bloblen);
+
+	memcpy(copy, blob, bloblen);
+	copy[8] = 9;
+	cr_assert_eq(nlp_model_load(&m, copy, bloblen, &e), NLP_DATA);
+	cr_assert(strstr(e.msg, "newer") != NULL, "%s", e.msg);
+	free(copy);
+}
+
+Test(scoring, probabilities_sum_to_one_and_empty_text_gets_the_bias_softmax,
+    .init = make_blob, .fini = free_blob)
+{
+	struct nlp_model m;
+	struct nlp_scorer s;
+	struct nlp_err e;
+	float p[3], sum;
+	double z;
+
+	memset(&s, 0, sizeof s);
+	cr_assert_eq(nlp_model_load(&m, blob, bloblen, &e), NLP_OK);
+	cr_assert_eq(nlp_model_predict(&m, &s, "", 0, p), 0);
+	z = exp(0.1) + exp(0.2) + exp(0.3);
+	cr_assert_float_eq(p[0], exp(0.1) / z, 1e-6);
+	cr_assert_float_eq(p[2], exp(0.3) / z, 1e-6);
+	cr_assert_eq(nlp_model_predict(&m, &s, "some words", 10, p), 0);
+	sum = p[0] + p[1] + p[2];
+	cr_assert_float_eq(sum, 1.0f, 1e-6);
+	nlp_scorer_release(&s);
+	nlp_model_release(&m);
+}
+
+Test(scoring, top_k_orders_by_probability_and_keeps_ties_stable)
+{
+	float p[5] = { 0.1f, 0.3f, 0.3f, 0.05f, 0.25f };
+	uint32_t idx[5];
+
+	cr_assert_eq(nlp_top_k(p, 5, 3, idx), 3);
+	cr_assert_eq(idx[0], 1);
+	cr_assert_eq(idx[1], 2);
+	cr_assert_eq(idx[2], 4);
+	cr_assert_eq(nlp_top_k(p, 5, 9, idx), 5);
+	cr_assert_eq(idx[4], 3);
+}
+
+Test(scoring, softmax_survives_huge_scores)
+{
+	float x[3] = { 1000.0f, 999.0f, -1000.0f };
+
+	nlp_softmax(x, 3);
+	cr_assert(isfinite(x[0]) && isfinite(x[1]) && isfinite(x[2]));
+	cr_assert_float_eq(x[0] + x[1] + x[2], 1.0f, 1e-6);
+}
+
+/* A synthetic separable problem for the learner. */
+#define NEX 3000
+#define NF 6
+static size_t start[NEX + 1];
+static uint32_t rows[NEX * NF], ys[NEX];
+static float vals[NEX * NF];
+
+static void
+make_data(struct nlp_dataset *d)
+{
+	uint64_t rng = 99;
+	size_t i, j;
+
+	for (i = 0; i < NEX; i++) {
+		ys[i] = (uint32_t)(nlp_rand_next(&rng) % 4);
+		start[i] = i * NF;
+		for (j = 0; j < NF; j++) {
+			/* half the features say the class, half are noise */
+			uint32_t r = j < NF / 2 ? ys[i] * 50 + (uint32_t)(nlp_rand_next(&rng) % 50)
+			    : 200 + (uint32_t)(nlp_rand_next(&rng) % 300);
+			rows[i * NF + j] = r;
+			vals[i * NF + j] = 1.0f / sqrtf(NF);
+		}
+		/* rows must be increasing within an example */
+		for (j = 1; j < NF; j++) {
+			size_t k = j;
+			while (k > 0 && rows[i * NF + k - 1] > rows[i * NF + k]) {
+				uint32_t t = rows[i * NF + k];
+				rows[i * NF + k] = rows[i * NF + k - 1];
+				rows[i * NF + k - 1] = t;
+				k--;
+			}
+		}
+	}
+	start[NEX] = NEX * NF;
+	d->n = NEX;
+	d->start = start;
+	d->row = rows;
+	d->val = vals;
+	d->y = ys;
+	d->nrows = 500;
+	d->nclasses = 4;
+}
+
+/* Train with threads threads into w (500 x 4) and b (4). */
+static void
+train_with(unsigned threads, float *w, float *b, double l2)
+{
+	struct nlp_dataset d;
+	struct nlp_learn_opts o;
+	struct nlp_err e;
+
+	make_data(&d);
+	memset(&o, 0, sizeof o);
+	o.epochs = 3;
+	o.lr = 1.0f;
+	o.l2 = (float)l2;
+	o.seed = 5;
+	o.pool = nlp_pool_new(threads);
+	memset(w, 0, 2000 * sizeof *w);
+	memset(b, 0, 4 * sizeof *b);
+	cr_assert_eq(nlp_learn(&d, &o, w, b, &e), NLP_OK);
+	nlp_pool_free(o.pool);
+}
+
+Test(learn, same_weights_at_any_thread_count)
+{
+	static float w1[2000], w2[2000], w3[2000];
+	float b1[4], b2[4], b3[4];
+
+	train_with(1, w1, b1, 0);
+	train_with(2, w2, b2, 0);
+	train_with(3, w3, b3, 0);
+	cr_assert(memcmp(w1, w2, sizeof w1) == 0);
+	cr_assert(memcmp(w1, w3, sizeof w1) == 0);
+	cr_assert(memcmp(b1, b2, sizeof b1) == 0);
+	train_with(1, w1, b1, 1e-3);
+	train_with(2, w2, b2, 1e-3);
+	cr_assert(memcmp(w1, w2, sizeof w1) == 0);
+}
+
+Test(learn, learns_a_separable_problem)
+{
+	static float w[2000];
+	float b[4], p[4];
+	struct nlp_dataset d;
+	size_t i, ok = 0;
+
+	train_with(2, w, b, 0);
+	make_data(&d);
+	for (i = 0; i < NEX; i++) {
+		uint32_t best;
+		nlp_model_scores(w, b, 4, rows + start[i], vals + start[i], NF, p);
+		nlp_top_k(p, 4, 1, &best);
+		ok += best == ys[i];
+	}
+	cr_assert_gt(ok, NEX * 95 / 100, "accuracy %zu/%d", ok, NEX);
+}
+
+Test(learn, shuffle_is_a_seeded_permutation)
+{
+	uint32_t a[100], b[100], seen[100] = { 0 };
+	uint64_t s1 = 3, s2 = 3;
+	size_t i;
+
+	for (i = 0; i < 100; i++)
+		a[i] = b[i] = (uint32_t)i;
+	nlp_shuffle(a, 100, &s1);
+	nlp_shuffle(b, 100, &s2);
+	cr_assert(memcmp(a, b, sizeof a) == 0);
+	for (i = 0; i < 100; i++)
+		seen[a[i]]++;
+	for (i = 0; i < 100; i++)
+		cr_assert_eq(seen[i], 1);
+}
+
+Test(strmap, entries_keep_their_numbers)
+{
+	struct nlp_strmap m;
+	char key[16];
+	int i;
+
+	memset(&m, 0, sizeof m);
+	for (i = 0; i < 1000; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		cr_assert_not_null(nlp_strmap_add(&m, key, strlen(key)));
+	}
+	cr_assert_eq(m.n, 1000);
+	cr_assert_eq(nlp_strmap_get(&m, "k500", 4) - m.ent, 500);
+	cr_assert_eq(nlp_strmap_add(&m, "k7", 2) - m.ent, 7);
+	cr_assert_null(nlp_strmap_get(&m, "nope", 4));
+	cr_assert_eq(m.n, 1000);
+	nlp_strmap_release(&m);
+}
+
+Test(metrics, macro_f1_counts_classes_seen_in_gold_or_predictions)
+{
+	struct nlp_confusion c;
+	double p, r, f;
+
+	/* gold: 0 0 1 1; predicted: 0 1 1 1; class 2 never occurs */
+	cr_assert_eq(nlp_confusion_init(&c, 3), 0);
+	nlp_confusion_add(&c, 0, 0);
+	nlp_confusion_add(&c, 0, 1);
+	nlp_confusion_add(&c, 1, 1);
+	nlp_confusion_add(&c, 1, 1);
+	cr_assert_float_eq(nlp_accuracy(&c), 0.75, 1e-12);
+	nlp_class_prf(&c, 1, &p, &r, &f);
+	cr_assert_float_eq(p, 2.0 / 3, 1e-12);
+	cr_assert_float_eq(r, 1.0, 1e-12);
+	/* sklearn f1_score(average='macro'): (2/3 + 0.8) / 2 */
+	cr_assert_float_eq(nlp_macro_f1(&c), (2.0 / 3 + 0.8) / 2, 1e-12);
+	nlp_confusion_release(&c);
+}

@@ -1,0 +1,186 @@
+/*
+ * test_token.c - the tokenizer's definition of a token, and the features
+ * built on it (n-grams, char n-grams, hashing into buckets, TF-IDF).
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "features.h"
+#include "token.h"
+
+static struct nlp_tokens tok;
+
+static void
+release(void)
+{
+	nlp_tokens_release(&tok);
+}
+
+/* Tokenize s and compare with the expected tokens joined by '|'. */
+static void
+expect_tokens(const char *s, const char *want)
+{
+	char got[1024] = "";
+	size_t i, n = 0;
+
+	cr_assert_eq(nlp_tokenize(s, strlen(s), &tok), 0);
+	for (i = 0; i < tok.n; i++) {
+		if (i > 0)
+			got[n++] = '|';
+		memcpy(got + n, tok.text + tok.off[i], tok.len[i]);
+		n += tok.len[i];
+	}
+	got[n] = '\0';
+	cr_assert_str_eq(got, want, "tokens of \"%s\"", s);
+}
+
+TestSuite(token, .fini = release);
+
+Test(token, ascii_words_are_lowercased_and_punctuation_stands_alone)
+{
+	expect_tokens("Don't PANIC!!", "don|'|t|panic|!|!");
+	expect_tokens("  x86_64 costs $5.99\t", "x86|_|64|costs|$|5|.|99");
+}
+
+Test(token, empty_and_blank_texts_have_no_tokens)
+{
+	expect_tokens("", "");
+	expect_tokens(" \t \r ", "");
+}
+
+Test(token, unicode_letters_are_lowercased)
+{
+	expect_tokens("ÉCOLE Straße ЖУК", "école|straße|жук");
+	expect_tokens("İstanbul", "istanbul");
+}
+
+Test(token, combining_marks_stay_in_their_word)
+{
+	/* "e" + U+0301 COMBINING ACUTE */
+	expect_tokens("cafe\xcc\x81 ok", "cafe\xcc\x81|ok");
+}
+
+Test(token, cjk_characters_are_one_token_each)
+{
+	expect_tokens("中文abc", "中|文|abc");
+	expect_tokens("ひらがな", "ひ|ら|が|な");
+}
+
+Test(token, invisible_characters_separate)
+{
+	/* NBSP, zero-width space, BOM */
+	expect_tokens("a\xc2\xa0" "b\xe2\x80\x8b" "c\xef\xbb\xbf" "d", "a|b|c|d");
+}
+
+Test(token, symbols_and_emoji_are_single_tokens)
+{
+	expect_tokens("price€ 😀ok", "price|€|😀|ok");
+}
+
+Test(token, arabic_digits_are_word_characters)
+{
+	expect_tokens("٣٤ x", "٣٤|x");
+}
+
+static struct nlp_featurizer feat;
+
+static void
+release_feat(void)
+{
+	nlp_featurizer_release(&feat);
+}
+
+TestSuite(features, .fini = release_feat);
+
+static size_t
+nfeatures(const struct nlp_feat_opts *o, const char *s)
+{
+	size_t i, total = 0;
+
+	cr_assert_eq(nlp_featurize(&feat, o, s, strlen(s)), 0);
+	for (i = 0; i < feat.nkey; i++)
+		total += feat.tf[i];
+	return total;
+}
+
+Test(features, counts_unigrams_and_word_ngrams)
+{
+	struct nlp_feat_opts o = { .ngrams = 1, .bits = 24, .seed = 7 };
+
+	cr_assert_eq(nfeatures(&o, "a b c d"), 4);
+	o.ngrams = 2;
+	cr_assert_eq(nfeatures(&o, "a b c d"), 4 + 3);
+	o.ngrams = 3;
+	cr_assert_eq(nfeatures(&o, "a b c d"), 4 + 3 + 2);
+}
+
+Test(features, char_ngrams_wrap_each_word)
+{
+	struct nlp_feat_opts o = { .ngrams = 1, .bits = 24, .seed = 7,
+	    .char_min = 3, .char_max = 3 };
+
+	/* "<ab>": 4 code points, 2 trigrams; plus the word itself */
+	cr_assert_eq(nfeatures(&o, "ab"), 1 + 2);
+	/* "<é>" is 3 code points: one trigram */
+	cr_assert_eq(nfeatures(&o, "é"), 1 + 1);
+}
+
+Test(features, repeated_tokens_share_a_bucket_with_their_count)
+{
+	struct nlp_feat_opts o = { .ngrams = 1, .bits = 24, .seed = 7 };
+
+	nfeatures(&o, "spam Spam SPAM");
+	cr_assert_eq(feat.nkey, 1);
+	cr_assert_eq(feat.tf[0], 3);
+}
+
+Test(features, buckets_are_sorted_and_within_the_hash_space)
+{
+	struct nlp_feat_opts o = { .ngrams = 2, .bits = 10, .seed = 7 };
+	size_t i;
+
+	nfeatures(&o, "the quick brown fox jumps over the lazy dog again and again");
+	for (i = 0; i < feat.nkey; i++) {
+		cr_assert_lt(feat.key[i], 1u << 10);
+		if (i > 0)
+			cr_assert_gt(feat.key[i], feat.key[i - 1]);
+	}
+}
+
+Test(features, a_narrower_hash_is_a_coarsening_of_a_wider_one)
+{
+	struct nlp_feat_opts wide = { .ngrams = 1, .bits = 26, .seed = 3 };
+	struct nlp_feat_opts narrow = { .ngrams = 1, .bits = 12, .seed = 3 };
+	uint32_t w;
+
+	nfeatures(&wide, "word");
+	w = feat.key[0];
+	nfeatures(&narrow, "word");
+	cr_assert_eq(feat.key[0], w >> 14);
+}
+
+Test(features, the_seed_changes_the_buckets)
+{
+	struct nlp_feat_opts a = { .ngrams = 1, .bits = 26, .seed = 1 };
+	struct nlp_feat_opts b = { .ngrams = 1, .bits = 26, .seed = 2 };
+	uint32_t k;
+
+	nfeatures(&a, "word");
+	k = feat.key[0];
+	nfeatures(&b, "word");
+	cr_assert_neq(feat.key[0], k);
+}
+
+Test(features, tfidf_is_sublinear_and_unit_length)
+{
+	uint32_t tf[2] = { 1, 4 };
+	float idf[2] = { 2.0f, 1.0f }, val[2];
+	double a = 2.0, b = 1.0 + log(4.0), norm = sqrt(a * a + b * b);
+
+	nlp_tfidf_normalize(val, tf, idf, 2);
+	cr_assert_float_eq(val[0], a / norm, 1e-6);
+	cr_assert_float_eq(val[1], b / norm, 1e-6);
+	cr_assert_float_eq(nlp_idf(10, 10), 1.0, 1e-6);
+	cr_assert_float_eq(nlp_idf(9, 1), log(10.0 / 2.0) + 1.0, 1e-6);
+}

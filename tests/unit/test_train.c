@@ -1,0 +1,118 @@
+/*
+ * test_train.c - the training pipeline on real data: the same artifact
+ * members at any thread count, the held-out figures, and refusals.
+ * Run from the repository root (tests/run.sh does).
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "artifact.h"
+#include "model.h"
+#include "train.h"
+
+static const char *spam[] = { "tests/data/spam.train.tsv.gz" };
+
+static void
+train(struct nlp_trained *t, unsigned threads, uint64_t seed)
+{
+	struct nlp_train_opts o;
+	struct nlp_err e;
+	int rc;
+
+	nlp_train_opts_init(&o);
+	o.threads = threads;
+	o.seed = seed;
+	o.epochs = 4;
+	rc = nlp_train(spam, 1, &o, t, &e);
+	cr_assert_eq(rc, NLP_OK, "%s", e.msg);
+}
+
+Test(train, same_members_at_one_two_and_three_threads)
+{
+	struct nlp_trained a, b, c;
+
+	train(&a, 1, 1);
+	train(&b, 2, 1);
+	train(&c, 3, 1);
+	cr_assert_eq(a.weights_len, b.weights_len);
+	cr_assert(memcmp(a.weights, b.weights, a.weights_len) == 0);
+	cr_assert(memcmp(a.weights, c.weights, a.weights_len) == 0);
+	cr_assert_str_eq(a.meta, b.meta);
+	cr_assert_str_eq(a.profile, c.profile);
+	nlp_trained_release(&a);
+	nlp_trained_release(&b);
+	nlp_trained_release(&c);
+}
+
+Test(train, another_seed_gives_another_model)
+{
+	struct nlp_trained a, b;
+
+	train(&a, 2, 1);
+	train(&b, 2, 2);
+	cr_assert(a.weights_len != b.weights_len ||
+	    memcmp(a.weights, b.weights, a.weights_len) != 0);
+	nlp_trained_release(&a);
+	nlp_trained_release(&b);
+}
+
+Test(train, holds_out_a_slice_and_measures_the_model_on_it)
+{
+	struct nlp_trained t;
+	struct nlp_model m;
+	struct nlp_err e;
+
+	train(&t, 2, 1);
+	/* 1800 examples: 5% held out */
+	cr_assert_eq(t.held_out, 90);
+	cr_assert_eq(t.examples + t.held_out, 1800);
+	cr_assert_gt(t.held_out_accuracy, 0.9);
+	cr_assert_eq(t.nclasses, 2);
+	cr_assert(strstr(t.profile, "\"held_out\":{") != NULL);
+	cr_assert(strstr(t.meta, "\"min_df\": 2") != NULL, "%s", t.meta);
+	cr_assert_eq(nlp_model_load(&m, t.weights, t.weights_len, &e), NLP_OK);
+	cr_assert_eq(m.nrows, t.nrows);
+	cr_assert_str_eq(m.labels[0], "ham");
+	cr_assert_str_eq(m.labels[1], "spam");
+	nlp_model_release(&m);
+	nlp_trained_release(&t);
+}
+
+Test(train, written_artifact_loads_back)
+{
+	struct nlp_trained t;
+	struct nlp_artifact *a;
+	struct nlp_model m;
+	struct nlp_err e;
+	char path[] = "/tmp/nlpops-test-XXXXXX";
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	train(&t, 1, 1);
+	cr_assert_eq(nlp_trained_write(&t, path, 0, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_model_open(&m, &a, path, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(m.nrows, t.nrows);
+	nlp_model_release(&m);
+	nlp_artifact_close(a);
+	unlink(path);
+	nlp_trained_release(&t);
+}
+
+Test(train, refuses_data_with_one_label)
+{
+	static const char *one[] = { "/tmp/nlpops-one-label.tsv" };
+	struct nlp_train_opts o;
+	struct nlp_trained t;
+	struct nlp_err e;
+	FILE *f = fopen(one[0], "w");
+
+	fputs("a\thello\na\tworld\n", f);
+	fclose(f);
+	nlp_train_opts_init(&o);
+	cr_assert_eq(nlp_train(one, 1, &o, &t, &e), NLP_DATA);
+	cr_assert(strstr(e.msg, "one label") != NULL, "%s", e.msg);
+	unlink(one[0]);
+}
