@@ -30,29 +30,34 @@ LIB_SRC := $(sort $(wildcard lib/*.c))
 CMD_SRC := $(sort $(wildcard cmd/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
-# Two builds from one source: plain (obj/) and sanitized (obj-san/).
+# Two builds from one source: plain (obj/, $(CC)) and sanitized (obj-san/,
+# clang when it is installed, so that `make check` compiles everything with
+# both gcc and clang, -Werror).
+ifndef SAN_CC
+SAN_CC := $(shell command -v clang >/dev/null 2>&1 && echo clang || echo $(CC))
+endif
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 
-define build_tree # $1 = object dir, $2 = extra flags
+define build_tree # $1 = object dir, $2 = extra flags, $3 = compiler
 $1/lib/%.o: lib/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(NLP_CPPFLAGS) $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
+	$3 $$(NLP_CPPFLAGS) $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
 $1/cmd/%.o: cmd/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(NLP_CPPFLAGS) -iquote cmd $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
+	$3 $$(NLP_CPPFLAGS) -iquote cmd $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
 $1/tests/%.o: tests/unit/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$(NLP_CPPFLAGS) -iquote cmd $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
+	$3 $$(NLP_CPPFLAGS) -iquote cmd $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
 $1/libnlpops.a: $$(LIB_SRC:%.c=$1/%.o)
 	@rm -f $$@
 	$$(AR) rcs $$@ $$^
 $1/tests/%: $1/tests/%.o $1/libnlpops.a
-	$$(CC) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 $$(LDFLAGS) -o $$@ $$^ $$(CRIT_LIBS) $$(NLP_LIBS)
+	$3 $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 $$(LDFLAGS) -o $$@ $$^ $$(CRIT_LIBS) $$(NLP_LIBS)
 endef
 
-$(eval $(call build_tree,obj,))
-$(eval $(call build_tree,obj-san,$(SAN_FLAGS)))
+$(eval $(call build_tree,obj,,$$(CC)))
+$(eval $(call build_tree,obj-san,$(SAN_FLAGS),$$(SAN_CC)))
 
 UNIT := $(TEST_SRC:tests/unit/%.c=obj/tests/%)
 UNIT_SAN := $(TEST_SRC:tests/unit/%.c=obj-san/tests/%)
@@ -63,7 +68,7 @@ nlpops: $(CMD_SRC:%.c=obj/%.o) obj/libnlpops.a
 	$(CC) $(NLP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
 
 obj-san/nlpops: $(CMD_SRC:%.c=obj-san/%.o) obj-san/libnlpops.a
-	$(CC) $(NLP_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
+	$(SAN_CC) $(NLP_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
 
 -include $(shell find obj obj-san -name '*.d' 2>/dev/null)
 

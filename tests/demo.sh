@@ -14,8 +14,8 @@ tar -tvf "$dir/spam.nlp"
 echo
 echo "\$ printf '...' | nlpops predict -m spam.nlp -k 2"
 printf '%s\n' \
-    "Meeting moved to 3pm, see the updated agenda attached" \
+    "Re: the patch to exmh for the new sequences works, see the CVS log" \
     "CONGRATULATIONS! You have WON a FREE vacation, click here to claim your prize" \
-    "Can you review my patch for the kernel build before Friday?" \
+    "Anyone else seeing razor2 time out when reporting from spamassassin 2.4?" \
     "Lowest mortgage rates guaranteed!!! Act now, limited time offer" |
 	"$n" predict -m "$dir/spam.nlp" -k 2
