@@ -1,0 +1,89 @@
+/*
+ * store.h - the registry's content-addressed object store.
+ *
+ * An object is a file's bytes stored under their SHA-256:
+ * DIR/objects/sha256/ab/cdef... (the first two hex digits name a
+ * subdirectory).  Objects are written to DIR/tmp first, fsynced, linked
+ * into place and the directory fsynced, so an object that exists is
+ * complete and durable; they are never modified afterwards.  A crash can
+ * leave a temporary file in DIR/tmp or an object that no database row
+ * refers to: both are harmless, and `registry gc` removes them.
+ *
+ * In a shared registry (DIR group-writable and setgid), every file and
+ * directory the store creates is group-writable too, whatever the umask.
+ */
+#ifndef NLP_STORE_H
+#define NLP_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "digest.h"
+#include "error.h"
+
+/*
+ * The path of object hex under dir, into buf (size bytes).  Returns 0, or
+ * -1 when it does not fit or hex is not 64 lowercase hex digits.
+ */
+int nlp_store_path(const char *dir, const char *hex, char *buf, size_t size);
+
+/* Is hex 64 lowercase hex digits? */
+int nlp_store_valid_hex(const char *hex);
+
+/*
+ * Store data (len bytes) whose SHA-256 is hex; *created is set to 1 when
+ * the object was written, 0 when it was already there (an existing object
+ * of the wrong size is an NLP_DATA error: the store is damaged).  Creates
+ * DIR/objects and DIR/tmp as needed.  Returns NLP_OK or NLP_IO (disk full,
+ * read-only, permission), with nothing left behind on failure but what
+ * `gc` cleans.
+ */
+int nlp_store_put(const char *dir, const char *hex, const void *data,
+    size_t len, int *created, struct nlp_err *e);
+
+/*
+ * Re-hash object hex: NLP_OK when its bytes have that SHA-256 (and size, if
+ * size >= 0), NLP_NO with e saying what is wrong (missing, wrong size,
+ * wrong hash), NLP_IO when it cannot be read.
+ */
+int nlp_store_check(const char *dir, const char *hex, int64_t size,
+    struct nlp_err *e);
+
+/* Copy object hex to path atomically, checking its SHA-256 on the way. */
+int nlp_store_export(const char *dir, const char *hex, const char *path,
+    struct nlp_err *e);
+
+/* One entry found by nlp_store_scan(). */
+struct nlp_store_entry {
+	char hex[NLP_SHA256_HEX];    /* for objects; "" for temporary files */
+	char path[4096];
+	int64_t size;
+	int64_t mtime;               /* seconds since the epoch */
+	int is_temp;                 /* a file in DIR/tmp */
+	int bad_name;                /* a file under objects/ whose name is not
+	                                an object name */
+};
+
+/*
+ * Call fn for every object and every temporary file (sorted by path);
+ * stops and returns fn's value when it is nonzero.  Returns NLP_OK,
+ * fn's value, or NLP_IO.
+ */
+int nlp_store_scan(const char *dir,
+    int (*fn)(void *arg, const struct nlp_store_entry *en), void *arg,
+    struct nlp_err *e);
+
+/* Remove an object or temporary file found by scan. */
+int nlp_store_remove(const struct nlp_store_entry *en, struct nlp_err *e);
+
+/*
+ * Is DIR a shared registry (group-writable, setgid)?  Then new files get
+ * mode 0664 and directories 02775.
+ */
+int nlp_store_shared(const char *dir);
+
+/* Make path's mode right for the registry in dir (shared or not). */
+void nlp_store_fix_mode(const char *dir, int fd, int is_dir);
+
+#endif
