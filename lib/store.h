@@ -10,7 +10,10 @@
  * refers to: both are harmless, and `registry gc` removes them.
  *
  * In a shared registry (DIR group-writable and setgid), every file and
- * directory the store creates is group-writable too, whatever the umask.
+ * directory the store creates is group-writable too, whatever the umask,
+ * except objects: they are read-only, 0444 (never modified; removing one
+ * needs only its directory's write permission).  In a private registry
+ * the umask decides (objects: 0444 less the umask).
  */
 #ifndef NLP_STORE_H
 #define NLP_STORE_H
@@ -37,7 +40,8 @@ int nlp_store_valid_hex(const char *hex);
  * of the wrong size is an NLP_DATA error: the store is damaged).  Creates
  * DIR/objects and DIR/tmp as needed.  Returns NLP_OK or NLP_IO (disk full,
  * read-only, permission), with nothing left behind on failure but what
- * `gc` cleans.
+ * `gc` cleans.  (A hex that is not an object name, see
+ * nlp_store_valid_hex(), is NLP_DATA here and in every call below.)
  */
 int nlp_store_put(const char *dir, const char *hex, const void *data,
     size_t len, int *created, struct nlp_err *e);
@@ -50,7 +54,13 @@ int nlp_store_put(const char *dir, const char *hex, const void *data,
 int nlp_store_check(const char *dir, const char *hex, int64_t size,
     struct nlp_err *e);
 
-/* Copy object hex to path atomically, checking its SHA-256 on the way. */
+/*
+ * Copy object hex to path atomically, checking its SHA-256 on the way:
+ * NLP_OK, NLP_DATA when the object is missing or damaged (then nothing is
+ * left at path), NLP_IO.  Path "-" is standard output, written as the
+ * object is read: a damaged object is still NLP_DATA, but only after its
+ * bytes went out.
+ */
 int nlp_store_export(const char *dir, const char *hex, const char *path,
     struct nlp_err *e);
 
@@ -62,7 +72,9 @@ struct nlp_store_entry {
 	int64_t mtime;               /* seconds since the epoch */
 	int is_temp;                 /* a file in DIR/tmp */
 	int bad_name;                /* a file under objects/ whose name is not
-	                                an object name */
+	                                an object name, or that is not a
+	                                regular file (a symbolic link, which
+	                                scan never follows) */
 };
 
 /*
@@ -79,11 +91,15 @@ int nlp_store_remove(const struct nlp_store_entry *en, struct nlp_err *e);
 
 /*
  * Is DIR a shared registry (group-writable, setgid)?  Then new files get
- * mode 0664 and directories 02775.
+ * mode 0664 (objects 0444, see above) and directories 02775.
  */
 int nlp_store_shared(const char *dir);
 
-/* Make path's mode right for the registry in dir (shared or not). */
+/*
+ * Make the mode of the file or directory open at fd right for the registry
+ * in dir: in a shared one as nlp_store_shared() says, whatever the umask;
+ * in a private one it is left as the umask made it.
+ */
 void nlp_store_fix_mode(const char *dir, int fd, int is_dir);
 
 #endif

@@ -21,144 +21,33 @@
 
 #include "artifact.h"
 #include "digest.h"
+#include "files.h"
+#include "leak_test.h"
 
 #define WEIGHTS_SIZE ((size_t)3 << 20)
 
-/*
- * Criterion's workers end without LeakSanitizer's exit-time check, so
- * under AddressSanitizer each test checks for leaks once its body has
- * returned: TEST(name) is Test(artifact, name) with that check.  (In
- * teardown a failure would only be a warning.)
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define LEAK_CHECK 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LEAK_CHECK 1
-#endif
-#endif
-#ifdef LEAK_CHECK
-int __lsan_do_recoverable_leak_check(void);
-#define NO_LEAKS() cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, \
-	"memory leaked (see above)")
-#else
-#define NO_LEAKS() ((void)0)
-#endif
-#define TEST(name) \
-	static void name(void); \
-	Test(artifact, name) { name(); NO_LEAKS(); } \
-	static void name(void)
+/* TEST(name): Test(artifact, name) with a leak check (see leak_test.h). */
+#define TEST(name) LEAK_TEST(artifact, name)
 
-static char dir[64];
 static unsigned char *weights;   /* WEIGHTS_SIZE pseudo-random bytes */
-
-/* Deterministic pseudo-random bytes (xorshift64). */
-static void
-fill_random(unsigned char *p, size_t n, uint64_t seed)
-{
-	uint64_t x = seed | 1;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		p[i] = (unsigned char)(x >> 24);
-	}
-}
 
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/nlpops-test-artifact-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	make_test_dir("artifact");
 	weights = malloc(WEIGHTS_SIZE);
 	cr_assert_not_null(weights);
 	fill_random(weights, WEIGHTS_SIZE, 42);
 }
 
-static int
-remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path);
-}
-
 static void
 teardown(void)
 {
-	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	remove_test_dir();
 	free(weights);
 }
 
 TestSuite(artifact, .init = setup, .fini = teardown);
-
-/* dir/name, in a static buffer (one at a time). */
-static const char *
-in_dir(const char *name)
-{
-	static char path[256];
-
-	cr_assert_lt(snprintf(path, sizeof path, "%s/%s", dir, name),
-	    (int)sizeof path);
-	return path;
-}
-
-/* The entries of directory d, "." and ".." aside. */
-static int
-entries(const char *d)
-{
-	DIR *dp = opendir(d);
-	struct dirent *de;
-	int n = 0;
-
-	cr_assert_not_null(dp, "opendir %s", d);
-	while ((de = readdir(dp)) != NULL)
-		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
-	closedir(dp);
-	return n;
-}
-
-/* The whole file at path (malloc'd), its length in *len. */
-static unsigned char *
-slurp_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *p;
-	long n;
-
-	cr_assert_not_null(f, "open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = malloc((size_t)n + 1);
-	cr_assert_eq(fread(p, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
-/* The file at path holds exactly p[0..len). */
-static void
-file_is(const char *path, const void *p, size_t len)
-{
-	size_t flen;
-	unsigned char *f = slurp_file(path, &flen);
-
-	cr_assert(flen == len && memcmp(f, p, len) == 0, "%s: %zu bytes, want %zu",
-	    path, flen, len);
-	free(f);
-}
-
-static void
-spit_file(const char *path, const void *p, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	cr_assert_not_null(f, "create %s", path);
-	cr_assert_eq(fwrite(p, 1, len, f), len);
-	cr_assert_eq(fclose(f), 0);
-}
 
 /* The members used throughout: a few MB, text, empty, one byte. */
 static size_t
