@@ -16,6 +16,17 @@
 
 int cmd_train(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_registry(int argc, char **argv);
+
+/*
+ * The registry directory: the global --registry option, else
+ * $NLPOPS_REGISTRY, else $XDG_DATA_HOME/nlpops, else
+ * ~/.local/share/nlpops.
+ */
+const char *cli_registry_dir(void);
+
+/* Who is acting, for the registry's records: the user, "alice via sudo". */
+const char *cli_who(void);
 
 /* Print "nlpops CMD: MESSAGE" on stderr and return e->status. */
 int cli_error(const char *cmd, const struct nlp_err *e);

@@ -4,6 +4,7 @@
  * written to stdout really got out (a full disk must not look like success).
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +24,16 @@ struct command {
 static const struct command commands[] = {
 	{ "train", cmd_train, "learn a text classifier from labeled text" },
 	{ "predict", cmd_predict, "label text from stdin or files, one line each" },
+	{ "registry", cmd_registry, "versioned models: push, alias, rollback, history" },
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static const char usage_text[] =
-    "usage: nlpops [--version] [-h | --help] <command> [options] [args]\n";
+    "usage: nlpops [--version] [-h | --help] [--registry DIR] <command> [options]\n"
+    "              [args]\n";
+
+static const char *registry_opt;     /* the global --registry DIR */
 
 /* The command list, for `nlpops`, `nlpops -h` and `nlpops help`. */
 static void
@@ -147,6 +152,24 @@ main(int argc, char **argv)
 	const char *name;
 	int status;
 
+	/* global options, before the command */
+	while (argc > 1 && (strcmp(argv[1], "--registry") == 0 ||
+	    strncmp(argv[1], "--registry=", 11) == 0)) {
+		if (argv[1][10] == '=') {
+			registry_opt = argv[1] + 11;
+		} else if (argc > 2) {
+			registry_opt = argv[2];
+			argv++, argc--;
+		} else {
+			fprintf(stderr, "nlpops: --registry needs a directory\n");
+			return NLP_USAGE;
+		}
+		if (registry_opt[0] == '\0') {
+			fprintf(stderr, "nlpops: --registry needs a directory\n");
+			return NLP_USAGE;
+		}
+		argv++, argc--;
+	}
 	if (argc < 2) {
 		list_commands(stderr);
 		return NLP_USAGE;
@@ -176,6 +199,48 @@ main(int argc, char **argv)
 }
 
 /* Helpers shared by the commands (cmd.h). */
+
+const char *
+cli_registry_dir(void)
+{
+	static char buf[4096];
+	const char *v;
+
+	if (registry_opt != NULL)
+		return registry_opt;
+	if ((v = getenv("NLPOPS_REGISTRY")) != NULL && v[0] != '\0')
+		return v;
+	if ((v = getenv("XDG_DATA_HOME")) != NULL && v[0] == '/')
+		snprintf(buf, sizeof buf, "%s/nlpops", v);
+	else if ((v = getenv("HOME")) != NULL && v[0] != '\0')
+		snprintf(buf, sizeof buf, "%s/.local/share/nlpops", v);
+	else {
+		struct passwd *pw = getpwuid(getuid());
+		snprintf(buf, sizeof buf, "%s/.local/share/nlpops",
+		    pw ? pw->pw_dir : "");
+	}
+	return buf;
+}
+
+const char *
+cli_who(void)
+{
+	static char buf[256];
+	struct passwd *pw = getpwuid(getuid());
+	const char *sudo = getenv("SUDO_USER");
+	char uid[32];
+	const char *me = pw ? pw->pw_name : NULL;
+
+	if (me == NULL) {
+		snprintf(uid, sizeof uid, "uid %u", (unsigned)getuid());
+		me = uid;
+	}
+	if (sudo != NULL && sudo[0] != '\0' && strcmp(sudo, me) != 0)
+		snprintf(buf, sizeof buf, "%s via sudo", sudo);
+	else
+		snprintf(buf, sizeof buf, "%s", me);
+	return buf;
+}
 
 int
 cli_error(const char *cmd, const struct nlp_err *e)

@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "digest.h"
 #include "model.h"
+#include "modelref.h"
 #include "pool.h"
 #include "reader.h"
 
@@ -291,8 +292,7 @@ cmd_predict(int argc, char **argv)
 	struct nlp_reader_opts ro;
 	struct nlp_reader *r = NULL;
 	struct nlp_record rec;
-	struct nlp_model m;
-	struct nlp_artifact *art = NULL;
+	struct nlp_loaded lm;
 	struct nlp_err e = { 0, "" };
 	struct nlp_atomic af;
 	struct nlp_scorer sc;
@@ -367,11 +367,11 @@ cmd_predict(int argc, char **argv)
 	if (linebuf < 0)
 		linebuf = outpath == NULL && cli_isatty(1);
 
-	if ((rc = nlp_model_open(&m, &art, model, &e)) != NLP_OK)
+	if ((rc = nlp_load_model(&lm, model, cli_registry_dir(), &e)) != NLP_OK)
 		return cli_error(argv[0], &e);
-	po.m = &m;
-	if (po.k > m.nclasses)
-		po.k = m.nclasses;
+	po.m = &lm.m;
+	if (po.k > lm.m.nclasses)
+		po.k = lm.m.nclasses;
 	if ((rc = nlp_reader_open(&r, (const char *const *)argv + optind,
 	    (size_t)(argc - optind), &ro, &e)) != NLP_OK)
 		goto fail;
@@ -384,7 +384,7 @@ cmd_predict(int argc, char **argv)
 		setvbuf(out, NULL, _IOLBF, 0);
 	else
 		setvbuf(out, NULL, _IOFBF, 1 << 16);
-	if ((probs = malloc(m.nclasses * sizeof *probs)) == NULL)
+	if ((probs = malloc(lm.m.nclasses * sizeof *probs)) == NULL)
 		goto oom;
 	if (threads > 1 && !linebuf) {
 		if ((pool = nlp_pool_new((unsigned)threads)) == NULL ||
@@ -392,7 +392,7 @@ cmd_predict(int argc, char **argv)
 			goto oom;
 		b->o = &po;
 		for (i = 0; i < NCHUNKS; i++)
-			if ((b->probs[i] = malloc(m.nclasses * sizeof(float))) == NULL)
+			if ((b->probs[i] = malloc(lm.m.nclasses * sizeof(float))) == NULL)
 				goto oom;
 	}
 
@@ -416,7 +416,7 @@ cmd_predict(int argc, char **argv)
 				goto oom;
 			continue;
 		}
-		if (nlp_model_predict(&m, &sc, rec.text, rec.text_len, probs) < 0)
+		if (nlp_model_predict(&lm.m, &sc, rec.text, rec.text_len, probs) < 0)
 			goto oom;
 		ob.len = 0;
 		format_result(&ob, &po, probs, rec.id);
@@ -435,14 +435,8 @@ cmd_predict(int argc, char **argv)
 			goto fail;
 	}
 	if (!quiet) {
-		char hex[NLP_SHA256_HEX];
-		const void *bytes;
-		size_t len;
-
-		bytes = nlp_artifact_bytes(art, &len);
-		nlp_sha256_hex(bytes, len, hex);
 		fprintf(stderr, "nlpops predict: %s (sha256 %.12s): %llu lines, "
-		    "%llu damaged, %.2f s\n", model, hex,
+		    "%llu damaged, %.2f s\n", lm.display, nlp_loaded_sha256(&lm),
 		    (unsigned long long)lines, (unsigned long long)damaged,
 		    cli_now() - t0);
 		if (nlp_reader_describe(nlp_reader_stats(r), e.msg, sizeof e.msg))
@@ -472,7 +466,6 @@ done:
 	nlp_scorer_release(&sc);
 	free(probs);
 	free(ob.p);
-	nlp_model_release(&m);
-	nlp_artifact_close(art);
+	nlp_loaded_close(&lm);
 	return rc;
 }

@@ -9,15 +9,18 @@
 #include "cmd.h"
 #include "pool.h"
 #include "reader.h"
+#include "registry.h"
 #include "train.h"
 
 static const char usage[] =
-    "usage: nlpops train -o ARTIFACT [options] [DATA...]\n"
+    "usage: nlpops train (-o ARTIFACT | --push NAME) [options] [DATA...]\n"
     "\n"
     "Learn a text classifier from labeled text (files, or stdin when none\n"
     "or '-') and write a reproducible model artifact.\n"
     "\n"
-    "  -o, --output FILE        artifact to write (atomically); '.gz' name: gzip\n"
+    "  -o, --output ARTIFACT    artifact to write (atomically); '.gz' name: gzip\n"
+    "      --push NAME          push the artifact to the registry as NAME\n"
+    "      --alias ALIAS        with --push: point ALIAS at the new version\n"
     "      --format F           input format: tsv, csv, jsonl, fasttext\n"
     "                           (default: from the extension; tsv for stdin)\n"
     "      --text-column C      CSV/TSV text column (name or number)\n"
@@ -51,7 +54,7 @@ enum {
 	OPT_FORMAT = 256, OPT_TEXT_COL, OPT_LABEL_COL, OPT_TEXT_FIELD,
 	OPT_LABEL_FIELD, OPT_STRICT, OPT_NGRAMS, OPT_CHAR, OPT_BITS,
 	OPT_EPOCHS, OPT_LR, OPT_L2, OPT_CW, OPT_SEED, OPT_VALID, OPT_HOLDOUT,
-	OPT_THREADS, OPT_MIN_DF,
+	OPT_THREADS, OPT_MIN_DF, OPT_PUSH, OPT_ALIAS,
 };
 
 static const struct option longopts[] = {
@@ -74,6 +77,8 @@ static const struct option longopts[] = {
 	{ "holdout", required_argument, NULL, OPT_HOLDOUT },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "min-df", required_argument, NULL, OPT_MIN_DF },
+	{ "push", required_argument, NULL, OPT_PUSH },
+	{ "alias", required_argument, NULL, OPT_ALIAS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -119,13 +124,44 @@ gz_name(const char *path)
 	return n > 3 && strcmp(path + n - 3, ".gz") == 0;
 }
 
+/* Push the trained artifact; prints NAME@VERSION SHA256 on stdout. */
+static int
+push_model(const struct nlp_trained *t, const char *name, const char *alias,
+    struct nlp_err *e)
+{
+	struct nlp_registry *r;
+	struct nlp_push_opts po;
+	struct nlp_push_result res;
+	void *data;
+	size_t len;
+	int rc;
+
+	if ((rc = nlp_trained_bytes(t, &data, &len, e)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_registry_open(&r, cli_registry_dir(), 1, e)) != NLP_OK) {
+		free(data);
+		return rc;
+	}
+	memset(&po, 0, sizeof po);
+	po.name = name;
+	po.alias = alias;
+	po.source = "nlpops train";
+	po.who = cli_who();
+	rc = nlp_registry_push(r, data, len, &po, &res, e);
+	nlp_registry_close(r);
+	free(data);
+	if (rc == NLP_OK)
+		printf("%s@%ld %s\n", name, res.version, res.sha256);
+	return rc;
+}
+
 int
 cmd_train(int argc, char **argv)
 {
 	struct nlp_train_opts o;
 	struct nlp_trained t;
 	struct nlp_err e = { 0, "" };
-	const char *out = NULL;
+	const char *out = NULL, *push = NULL, *alias = NULL;
 	unsigned long u;
 	double d, t0;
 	int c, quiet = 0, rc, fmt;
@@ -138,6 +174,8 @@ cmd_train(int argc, char **argv)
 		rc = NLP_OK;
 		switch (c) {
 		case 'o': out = optarg; break;
+		case OPT_PUSH: push = optarg; break;
+		case OPT_ALIAS: alias = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h': return cli_help(usage);
 		case OPT_FORMAT:
@@ -208,8 +246,17 @@ cmd_train(int argc, char **argv)
 		if (rc != NLP_OK)
 			return rc;
 	}
-	if (out == NULL)
-		return cli_usage_error(argv[0], "no output: give -o ARTIFACT");
+	if (out == NULL && push == NULL)
+		return cli_usage_error(argv[0], "no output: give -o ARTIFACT or "
+		    "--push NAME");
+	if (alias != NULL && push == NULL)
+		return cli_usage_error(argv[0], "--alias goes with --push");
+	if (push != NULL && !nlp_registry_valid_name(push))
+		return cli_usage_error(argv[0], "'%s' is not a valid model name "
+		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
+		    "digit)", push);
+	if (alias != NULL && !nlp_registry_valid_alias(alias))
+		return cli_usage_error(argv[0], "'%s' is not a valid alias", alias);
 	if (!quiet && cli_isatty(2))
 		o.progress = progress;
 
@@ -222,8 +269,12 @@ cmd_train(int argc, char **argv)
 		return cli_error(argv[0], &e);
 	if (!quiet && t.oddities[0])
 		fprintf(stderr, "nlpops train: %s\n", t.oddities);
-	rc = nlp_trained_write(&t, out, gz_name(out), &e);
-	if (rc != NLP_OK) {
+	if (out != NULL && (rc = nlp_trained_write(&t, out, gz_name(out), &e))
+	    != NLP_OK) {
+		nlp_trained_release(&t);
+		return cli_error(argv[0], &e);
+	}
+	if (push != NULL && (rc = push_model(&t, push, alias, &e)) != NLP_OK) {
 		nlp_trained_release(&t);
 		return cli_error(argv[0], &e);
 	}
@@ -238,7 +289,10 @@ cmd_train(int argc, char **argv)
 			fprintf(stderr, ", held-out accuracy %.4f macro-F1 %.4f "
 			    "(%llu examples)", t.held_out_accuracy,
 			    t.held_out_macro_f1, (unsigned long long)t.held_out);
-		fprintf(stderr, ", %.2f s -> %s\n", cli_now() - t0, out);
+		fprintf(stderr, ", %.2f s", cli_now() - t0);
+		if (out != NULL)
+			fprintf(stderr, " -> %s", out);
+		fputc('\n', stderr);
 	}
 	nlp_trained_release(&t);
 	return NLP_OK;

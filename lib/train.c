@@ -863,12 +863,10 @@ out:
 	return rc;
 }
 
-int
-nlp_trained_write(const struct nlp_trained *t, const char *path, int gzip,
-    struct nlp_err *e)
+/* The artifact's members, in order, for writing. */
+static void
+members(const struct nlp_trained *t, struct nlp_member m[3])
 {
-	struct nlp_member m[3];
-
 	m[0].name = "weights";
 	m[0].data = t->weights;
 	m[0].size = t->weights_len;
@@ -878,7 +876,26 @@ nlp_trained_write(const struct nlp_trained *t, const char *path, int gzip,
 	m[2].name = "profile";
 	m[2].data = t->profile;
 	m[2].size = strlen(t->profile);
+}
+
+int
+nlp_trained_write(const struct nlp_trained *t, const char *path, int gzip,
+    struct nlp_err *e)
+{
+	struct nlp_member m[3];
+
+	members(t, m);
 	return nlp_artifact_write(path, m, 3, gzip, e);
+}
+
+int
+nlp_trained_bytes(const struct nlp_trained *t, void **out, size_t *len,
+    struct nlp_err *e)
+{
+	struct nlp_member m[3];
+
+	members(t, m);
+	return nlp_artifact_write_mem(out, len, m, 3, 0, e);
 }
 
 void

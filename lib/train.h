@@ -77,6 +77,10 @@ int nlp_train(const char *const *paths, size_t n, const struct nlp_train_opts *o
 int nlp_trained_write(const struct nlp_trained *t, const char *path, int gzip,
     struct nlp_err *e);
 
+/* The same artifact (uncompressed) in a malloc'd buffer, for pushing. */
+int nlp_trained_bytes(const struct nlp_trained *t, void **out, size_t *len,
+    struct nlp_err *e);
+
 void nlp_trained_release(struct nlp_trained *t);
 
 #endif

@@ -1,0 +1,177 @@
+/*
+ * registry.h - versioned models in a local SQLite registry.
+ *
+ * A registry is a directory: registry.db (SQLite, WAL, synchronous=FULL,
+ * foreign keys, application_id, schema version in user_version) and the
+ * object store (store.h) holding each artifact's bytes under their SHA-256.
+ * An object is always durable before the row that names it is committed,
+ * so a row without its object cannot happen; every change is one
+ * BEGIN IMMEDIATE transaction, retried while another process holds the
+ * lock, and recorded in an append-only event log.
+ *
+ * Reads return jansson objects, the one source for both the tables and the
+ * --json output of the commands (the caller owns them: json_decref).
+ */
+#ifndef NLP_REGISTRY_H
+#define NLP_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "digest.h"
+#include "error.h"
+
+#define NLP_REGISTRY_SCHEMA 1
+#define NLP_NAME_MAX 64
+
+struct nlp_registry;
+
+/*
+ * Open the registry in dir.  writable: create the directory and database
+ * when missing; otherwise a missing registry is NLP_REGISTRY ("no registry
+ * at DIR"), and a registry on read-only media is opened read-only.
+ * Refuses a foreign SQLite file and a newer schema (NLP_REGISTRY).
+ */
+int nlp_registry_open(struct nlp_registry **out, const char *dir,
+    int writable, struct nlp_err *e);
+
+/*
+ * Create (or adopt) the registry in dir; group: make it shared by that
+ * group (directory group-owned, group-writable, setgid), or NULL.
+ */
+int nlp_registry_init(const char *dir, const char *group, struct nlp_err *e);
+
+void nlp_registry_close(struct nlp_registry *r);
+
+/* The directory of an open registry. */
+const char *nlp_registry_dir(const struct nlp_registry *r);
+
+/*
+ * Is s a valid model name or alias: 1 to 64 of A-Z a-z 0-9 . _ -, starting
+ * with a letter or digit; an alias also may not be all digits (it would
+ * read as a version).
+ */
+int nlp_registry_valid_name(const char *s);
+int nlp_registry_valid_alias(const char *s);
+
+/* A parsed model reference: NAME, NAME@VERSION or NAME@ALIAS. */
+struct nlp_ref {
+	char name[NLP_NAME_MAX + 1];
+	char alias[NLP_NAME_MAX + 1];   /* "" when a version is given */
+	long version;                   /* 0 when an alias is given */
+};
+
+/*
+ * Parse a reference; bare NAME means NAME@production.  Malformed ("spam@",
+ * "@x", "a b") is NLP_USAGE.
+ */
+int nlp_ref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e);
+
+/*
+ * Does a -m argument name a file rather than a registry reference?  A path
+ * (it contains '/'), or an existing file.
+ */
+int nlp_ref_is_path(const char *s);
+
+/* What a reference resolves to. */
+struct nlp_resolved {
+	char name[NLP_NAME_MAX + 1];
+	long version;
+	char sha256[NLP_SHA256_HEX];
+	int64_t size;
+	char path[4096];                /* the object's file */
+};
+
+/* Resolve a reference: NLP_OK, or NLP_REGISTRY naming what is missing. */
+int nlp_registry_resolve(struct nlp_registry *r, const struct nlp_ref *ref,
+    struct nlp_resolved *out, struct nlp_err *e);
+
+struct nlp_push_opts {
+	const char *name;
+	const char *alias;              /* set this alias too, or NULL */
+	const char *const *tags;        /* "k=v" strings */
+	size_t ntags;
+	const char *description;
+	const char *source;             /* where the artifact came from */
+	const char *who;
+	const char *reason;             /* for the alias event */
+};
+
+struct nlp_push_result {
+	long version;
+	char sha256[NLP_SHA256_HEX];
+	int existed;                    /* these bytes were already a version */
+};
+
+/*
+ * Push an artifact's bytes (verified as an artifact first: NLP_DATA when
+ * it is not one).  The same bytes pushed to the same name again make no
+ * new version: res->existed is set and the version named.
+ */
+int nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
+    const struct nlp_push_opts *o, struct nlp_push_result *res,
+    struct nlp_err *e);
+
+/*
+ * Point alias at version.  if_current > 0: only if the alias points at
+ * that version now (compare-and-swap; NLP_REGISTRY otherwise, changing
+ * nothing); if_current == -1: only if the alias does not exist yet.
+ * *old is set to the version it pointed at before (0: none).
+ */
+int nlp_registry_alias_set(struct nlp_registry *r, const char *name,
+    long version, const char *alias, long if_current, const char *who,
+    const char *reason, long *old, struct nlp_err *e);
+
+int nlp_registry_alias_delete(struct nlp_registry *r, const char *name,
+    const char *alias, const char *who, const char *reason, long *old,
+    struct nlp_err *e);
+
+/*
+ * Move alias back to the version it pointed at before its last move (from
+ * the event log; repeated rollbacks walk further back), or to `to` when
+ * to > 0.  Nothing to roll back to: NLP_REGISTRY, changing nothing.
+ */
+int nlp_registry_rollback(struct nlp_registry *r, const char *name,
+    const char *alias, long to, const char *who, const char *reason,
+    long *from, long *dest, struct nlp_err *e);
+
+/*
+ * Remove a version (its object stays until gc).  Refused (NLP_REGISTRY)
+ * while an alias points at it, unless force, which deletes those aliases.
+ */
+int nlp_registry_rm(struct nlp_registry *r, const char *name, long version,
+    int force, const char *who, const char *reason, struct nlp_err *e);
+
+/* Reads. */
+int nlp_registry_list(struct nlp_registry *r, const char *name, json_t **out,
+    struct nlp_err *e);
+int nlp_registry_show(struct nlp_registry *r, const struct nlp_ref *ref,
+    json_t **out, struct nlp_err *e);
+int nlp_registry_history(struct nlp_registry *r, const char *name,
+    const char *alias, json_t **out, struct nlp_err *e);
+
+/* Copy the artifact ref names to path (atomically, hash checked). */
+int nlp_registry_pull(struct nlp_registry *r, const struct nlp_ref *ref,
+    const char *path, struct nlp_resolved *out, struct nlp_err *e);
+
+/*
+ * Check the registry: every object re-hashed (quick: size only), SQLite's
+ * integrity_check and foreign_key_check, rows without objects.  *out gets
+ * {"problems": [...], "notes": [...]}; returns NLP_OK when there is no
+ * problem, NLP_NO when there is one (orphans and stale temporary files
+ * are notes, not problems).
+ */
+int nlp_registry_verify(struct nlp_registry *r, int quick, json_t **out,
+    struct nlp_err *e);
+
+/*
+ * Remove objects no version refers to and temporary files, both only when
+ * older than grace seconds; dry_run lists without removing.  *out gets
+ * {"removed": [...], "bytes": N, "dry_run": bool}.
+ */
+int nlp_registry_gc(struct nlp_registry *r, int dry_run, int64_t grace,
+    json_t **out, struct nlp_err *e);
+
+#endif
