@@ -16,6 +16,7 @@
 
 int cmd_train(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
 
 /*

@@ -24,6 +24,7 @@ struct command {
 static const struct command commands[] = {
 	{ "train", cmd_train, "learn a text classifier from labeled text" },
 	{ "predict", cmd_predict, "label text from stdin or files, one line each" },
+	{ "eval", cmd_eval, "metrics on labeled data, and gates for CI" },
 	{ "registry", cmd_registry, "versioned models: push, alias, rollback, history" },
 };
 

@@ -1,0 +1,466 @@
+/*
+ * eval.c - `nlpops eval`: metrics a person and a CI job can trust; the
+ * exit status is the verdict of the gates.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+#include "eval.h"
+#include "modelref.h"
+#include "pool.h"
+#include "reader.h"
+
+static const char usage[] =
+    "usage: nlpops eval -m MODEL [options] [DATA...]\n"
+    "\n"
+    "Score a model on labeled data (files, or stdin when none or '-') with\n"
+    "scikit-learn's metrics; with gates, the exit status is the verdict:\n"
+    "0 all passed, 1 a gate failed.\n"
+    "\n"
+    "  -m, --model MODEL        the model: a file or NAME[@VERSION|@ALIAS]\n"
+    "      --json               one JSON object (schema 1) on stdout\n"
+    "      --confusion          print the confusion matrix\n"
+    "      --errors N           print the N most confident errors\n"
+    "      --min-accuracy X     gate: accuracy >= X\n"
+    "      --min-f1 X           gate: macro-F1 >= X\n"
+    "      --min-class-f1 L=X   gate: F1 of label L >= X (repeatable)\n"
+    "      --max-log-loss X     gate: log loss <= X\n"
+    "      --max-ece X          gate: expected calibration error <= X\n"
+    "      --baseline MODEL     evaluate this model on the same data too\n"
+    "      --max-drop X         gate: accuracy and macro-F1 at most X below\n"
+    "                           the baseline's\n"
+    "      --bootstrap N        95% intervals from N resamples (paired with\n"
+    "                           --baseline)\n"
+    "      --gate-on WHAT       point (default) or lower: gate on the\n"
+    "                           bootstrap's lower bounds\n"
+    "      --seed S             bootstrap seed (default: 1)\n"
+    "      --strict             an odd record or an unknown gold label is an\n"
+    "                           error\n"
+    "      --format F           input format: tsv, csv, jsonl, fasttext\n"
+    "      --text-column C      CSV/TSV text column (name or number)\n"
+    "      --label-column C     CSV/TSV label column (name or number)\n"
+    "      --text-field F       JSONL text field (default: text)\n"
+    "      --label-field F      JSONL label field (default: label)\n"
+    "      --threads T          threads (default: all CPUs); same results\n"
+    "  -q, --quiet              no summary or timing on stderr\n"
+    "  -h, --help               show this help\n";
+
+enum {
+	OPT_JSON = 256, OPT_CONFUSION, OPT_ERRORS, OPT_MIN_ACC, OPT_MIN_F1,
+	OPT_MIN_CLASS_F1, OPT_MAX_LL, OPT_MAX_ECE, OPT_BASELINE, OPT_MAX_DROP,
+	OPT_BOOTSTRAP, OPT_GATE_ON, OPT_SEED, OPT_STRICT, OPT_FORMAT,
+	OPT_TEXT_COL, OPT_LABEL_COL, OPT_TEXT_FIELD, OPT_LABEL_FIELD, OPT_THREADS,
+};
+
+static const struct option longopts[] = {
+	{ "model", required_argument, NULL, 'm' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "confusion", no_argument, NULL, OPT_CONFUSION },
+	{ "errors", required_argument, NULL, OPT_ERRORS },
+	{ "min-accuracy", required_argument, NULL, OPT_MIN_ACC },
+	{ "min-f1", required_argument, NULL, OPT_MIN_F1 },
+	{ "min-class-f1", required_argument, NULL, OPT_MIN_CLASS_F1 },
+	{ "max-log-loss", required_argument, NULL, OPT_MAX_LL },
+	{ "max-ece", required_argument, NULL, OPT_MAX_ECE },
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "max-drop", required_argument, NULL, OPT_MAX_DROP },
+	{ "bootstrap", required_argument, NULL, OPT_BOOTSTRAP },
+	{ "gate-on", required_argument, NULL, OPT_GATE_ON },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "text-column", required_argument, NULL, OPT_TEXT_COL },
+	{ "label-column", required_argument, NULL, OPT_LABEL_COL },
+	{ "text-field", required_argument, NULL, OPT_TEXT_FIELD },
+	{ "label-field", required_argument, NULL, OPT_LABEL_FIELD },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define MAX_GATES 64
+
+/* A number from a report ("macro_avg.f1" style paths are spelled out). */
+static double
+num(const json_t *o, const char *a, const char *b)
+{
+	const json_t *x = json_object_get(o, a);
+
+	if (b != NULL)
+		x = json_object_get(x, b);
+	return json_number_value(x);
+}
+
+/* The classification_report-like table. */
+static void
+print_table(const json_t *rep, const char *title)
+{
+	const json_t *per = json_object_get(rep, "per_class");
+	const json_t *labels = json_object_get(json_object_get(rep, "confusion"),
+	    "labels");
+	static const char *avgs[][2] = {
+		{ "macro avg", "macro_avg" }, { "weighted avg", "weighted_avg" },
+		{ "micro avg", "micro_avg" },
+	};
+	size_t i, w = 12;
+	json_t *l;
+
+	json_array_foreach(labels, i, l)
+		if (strlen(json_string_value(l)) > w)
+			w = strlen(json_string_value(l));
+	printf("%s\n\n", title);
+	printf("%*s  %9s  %9s  %9s  %9s\n", (int)w, "", "precision", "recall",
+	    "f1-score", "support");
+	json_array_foreach(labels, i, l) {
+		const json_t *c = json_object_get(per, json_string_value(l));
+		printf("%*s  %9.4f  %9.4f  %9.4f  %9lld\n", (int)w,
+		    json_string_value(l), num(c, "precision", NULL),
+		    num(c, "recall", NULL), num(c, "f1", NULL),
+		    (long long)json_integer_value(json_object_get(c, "support")));
+	}
+	printf("\n%*s  %9s  %9s  %9.4f  %9lld\n", (int)w, "accuracy", "", "",
+	    num(rep, "accuracy", NULL),
+	    (long long)json_integer_value(json_object_get(rep, "n")));
+	for (i = 0; i < 3; i++)
+		printf("%*s  %9.4f  %9.4f  %9.4f  %9lld\n", (int)w, avgs[i][0],
+		    num(rep, avgs[i][1], "precision"), num(rep, avgs[i][1], "recall"),
+		    num(rep, avgs[i][1], "f1"), (long long)json_integer_value(
+		    json_object_get(json_object_get(rep, avgs[i][1]), "support")));
+	printf("\n%*s  %9.4f\n%*s  %9.4f\n", (int)w, "log loss",
+	    num(rep, "log_loss", NULL), (int)w, "ECE", num(rep, "ece", NULL));
+	if (json_is_object(json_object_get(rep, "bootstrap"))) {
+		const json_t *bs = json_object_get(rep, "bootstrap");
+		printf("\n95%% intervals (%lld resamples): accuracy [%.4f, %.4f], "
+		    "macro-F1 [%.4f, %.4f]\n",
+		    (long long)json_integer_value(json_object_get(bs, "replicates")),
+		    json_number_value(json_array_get(json_object_get(bs, "accuracy"), 0)),
+		    json_number_value(json_array_get(json_object_get(bs, "accuracy"), 1)),
+		    json_number_value(json_array_get(json_object_get(bs, "macro_f1"), 0)),
+		    json_number_value(json_array_get(json_object_get(bs, "macro_f1"), 1)));
+	}
+}
+
+static void
+print_confusion(const json_t *rep)
+{
+	const json_t *c = json_object_get(rep, "confusion");
+	const json_t *labels = json_object_get(c, "labels");
+	const json_t *m = json_object_get(c, "matrix"), *row, *l;
+	size_t i, j, w = 6;
+
+	json_array_foreach(labels, i, l)
+		if (strlen(json_string_value(l)) > w)
+			w = strlen(json_string_value(l));
+	printf("\nconfusion (rows: gold, columns: predicted)\n%*s", (int)w, "");
+	json_array_foreach(labels, i, l)
+		printf(" %*s", (int)w, json_string_value(l));
+	putchar('\n');
+	json_array_foreach(m, i, row) {
+		json_t *v;
+		printf("%*s", (int)w, json_string_value(json_array_get(labels, i)));
+		json_array_foreach(row, j, v)
+			printf(" %*lld", (int)w, (long long)json_integer_value(v));
+		putchar('\n');
+	}
+}
+
+static void
+print_errors(const json_t *errs)
+{
+	const json_t *x;
+	size_t i;
+
+	printf("\nmost confident errors (gold, predicted, p, example, text)\n");
+	json_array_foreach(errs, i, x) {
+		const char *t = json_string_value(json_object_get(x, "text"));
+		printf("%s\t%s\t%.4f\t%lld\t%.200s\n",
+		    json_string_value(json_object_get(x, "gold")),
+		    json_string_value(json_object_get(x, "predicted")),
+		    json_number_value(json_object_get(x, "p")),
+		    (long long)json_integer_value(json_object_get(x, "example")), t);
+	}
+}
+
+/* {"ref", "sha256"} of a loaded model. */
+static json_t *
+model_json(struct nlp_loaded *l)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "ref", json_string(l->display));
+	json_object_set_new(o, "sha256", json_string(nlp_loaded_sha256(l)));
+	return o;
+}
+
+/* Evaluate one model on d into a report (with bootstrap when asked). */
+static int
+evaluate(const char *cmd, struct nlp_loaded *lm, const struct nlp_labeled *d,
+    unsigned threads, struct nlp_eval *ev, json_t **rep)
+{
+	struct nlp_err e = { 0, "" };
+
+	if (nlp_eval_run(ev, &lm->m, d, threads, &e) != NLP_OK)
+		return cli_error(cmd, &e);
+	if ((*rep = nlp_eval_report(ev)) == NULL)
+		return cli_errorf(cmd, NLP_IO, "out of memory");
+	json_object_set_new(*rep, "model", model_json(lm));
+	return NLP_OK;
+}
+
+int
+cmd_eval(int argc, char **argv)
+{
+	struct nlp_reader_opts ro;
+	struct nlp_labeled d;
+	struct nlp_loaded lm, lb;
+	struct nlp_eval ev, evb;
+	struct nlp_gate gates[MAX_GATES];
+	struct nlp_err e = { 0, "" };
+	const char *model = NULL, *baseline = NULL;
+	json_t *rep = NULL, *brep = NULL, *res = NULL, *x;
+	unsigned long u, bootstrap = 0, threads = nlp_cpu_count(), seed = 1;
+	size_t ngates = 0, nerrors = 0, failed = 0, i;
+	double v, max_drop = -1;
+	int c, rc, json = 0, confusion = 0, lower = 0, quiet = 0, fmt;
+
+	memset(&ro, 0, sizeof ro);
+	memset(&d, 0, sizeof d);
+	memset(&lm, 0, sizeof lm);
+	memset(&lb, 0, sizeof lb);
+	memset(&ev, 0, sizeof ev);
+	memset(&evb, 0, sizeof evb);
+	ro.labeled = 1;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:qh", longopts, NULL)) != -1) {
+		rc = NLP_OK;
+		if (ngates == MAX_GATES)
+			return cli_usage_error(argv[0], "too many gates");
+		switch (c) {
+		case 'm': model = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'h': return cli_help(usage);
+		case OPT_JSON: json = 1; break;
+		case OPT_CONFUSION: confusion = 1; break;
+		case OPT_ERRORS:
+			rc = cli_uint(argv[0], "--errors", optarg, 0, 1000000, &u);
+			nerrors = u;
+			break;
+		case OPT_MIN_ACC:
+		case OPT_MIN_F1:
+		case OPT_MAX_LL:
+		case OPT_MAX_ECE:
+			rc = cli_double(argv[0], c == OPT_MIN_ACC ? "--min-accuracy" :
+			    c == OPT_MIN_F1 ? "--min-f1" : c == OPT_MAX_LL ?
+			    "--max-log-loss" : "--max-ece", optarg, 0,
+			    c == OPT_MAX_LL ? 1e9 : 1, &v);
+			gates[ngates].kind = c == OPT_MIN_ACC ? NLP_GATE_MIN_ACCURACY :
+			    c == OPT_MIN_F1 ? NLP_GATE_MIN_F1 : c == OPT_MAX_LL ?
+			    NLP_GATE_MAX_LOG_LOSS : NLP_GATE_MAX_ECE;
+			gates[ngates].label = NULL;
+			gates[ngates++].bound = v;
+			break;
+		case OPT_MIN_CLASS_F1: {
+			char *eq = strrchr(optarg, '=');
+			if (eq == NULL || eq == optarg)
+				return cli_usage_error(argv[0], "--min-class-f1 takes "
+				    "LABEL=X, not '%s'", optarg);
+			*eq = '\0';
+			rc = cli_double(argv[0], "--min-class-f1", eq + 1, 0, 1, &v);
+			gates[ngates].kind = NLP_GATE_MIN_CLASS_F1;
+			gates[ngates].label = optarg;
+			gates[ngates++].bound = v;
+			break;
+		}
+		case OPT_BASELINE: baseline = optarg; break;
+		case OPT_MAX_DROP:
+			rc = cli_double(argv[0], "--max-drop", optarg, 0, 1, &max_drop);
+			break;
+		case OPT_BOOTSTRAP:
+			rc = cli_uint(argv[0], "--bootstrap", optarg, 1, 100000,
+			    &bootstrap);
+			break;
+		case OPT_GATE_ON:
+			if (strcmp(optarg, "lower") == 0)
+				lower = 1;
+			else if (strcmp(optarg, "point") == 0)
+				lower = 0;
+			else
+				return cli_usage_error(argv[0], "--gate-on takes point or "
+				    "lower, not '%s'", optarg);
+			break;
+		case OPT_SEED:
+			rc = cli_uint(argv[0], "--seed", optarg, 0, 0xffffffffUL, &seed);
+			break;
+		case OPT_STRICT: ro.strict = 1; break;
+		case OPT_FORMAT:
+			fmt = nlp_format_parse(optarg);
+			if (fmt < 0 || fmt == NLP_FMT_PLAIN)
+				return cli_usage_error(argv[0], "--format takes tsv, "
+				    "csv, jsonl or fasttext, not '%s'", optarg);
+			ro.format = (enum nlp_format)fmt;
+			break;
+		case OPT_TEXT_COL: ro.text_column = optarg; break;
+		case OPT_LABEL_COL: ro.label_column = optarg; break;
+		case OPT_TEXT_FIELD: ro.text_field = optarg; break;
+		case OPT_LABEL_FIELD: ro.label_field = optarg; break;
+		case OPT_THREADS:
+			rc = cli_uint(argv[0], "--threads", optarg, 1, 256, &threads);
+			break;
+		default:
+			return cli_bad_option(argv[0], optopt, argv, optind);
+		}
+		if (rc != NLP_OK)
+			return rc;
+	}
+	if (model == NULL)
+		return cli_usage_error(argv[0], "no model: give -m MODEL");
+	if (max_drop >= 0 && baseline == NULL)
+		return cli_usage_error(argv[0], "--max-drop needs --baseline MODEL");
+	if (lower && bootstrap == 0)
+		return cli_usage_error(argv[0], "--gate-on lower needs --bootstrap N");
+	if (max_drop >= 0) {
+		gates[ngates].kind = NLP_GATE_MAX_DROP;
+		gates[ngates].label = NULL;
+		gates[ngates++].bound = max_drop;
+	}
+
+	if ((rc = nlp_load_model(&lm, model, cli_registry_dir(), &e)) != NLP_OK)
+		return cli_error(argv[0], &e);
+	if (baseline != NULL &&
+	    (rc = nlp_load_model(&lb, baseline, cli_registry_dir(), &e)) != NLP_OK) {
+		nlp_err_prefix(&e, "baseline");
+		cli_error(argv[0], &e);
+		goto out;
+	}
+	if ((rc = nlp_labeled_read(&d, (const char *const *)argv + optind,
+	    (size_t)(argc - optind), &ro, &e)) != NLP_OK) {
+		cli_error(argv[0], &e);
+		goto out;
+	}
+	if (d.n == 0) {
+		rc = cli_errorf(argv[0], NLP_DATA, "no examples to evaluate%s%s",
+		    d.oddities[0] ? ": " : "", d.oddities);
+		goto out;
+	}
+	if ((rc = evaluate(argv[0], &lm, &d, (unsigned)threads, &ev, &rep)) !=
+	    NLP_OK)
+		goto out;
+	if (ev.unknown > 0 && ro.strict) {
+		rc = cli_errorf(argv[0], NLP_DATA, "%llu examples have gold labels "
+		    "the model does not know", (unsigned long long)ev.unknown);
+		goto out;
+	}
+	if (baseline != NULL && (rc = evaluate(argv[0], &lb, &d,
+	    (unsigned)threads, &evb, &brep)) != NLP_OK)
+		goto out;
+	if (bootstrap > 0) {
+		if ((x = nlp_eval_bootstrap(&ev, baseline ? &evb : NULL,
+		    (unsigned)bootstrap, seed)) == NULL) {
+			rc = cli_errorf(argv[0], NLP_IO, "out of memory");
+			goto out;
+		}
+		json_object_set_new(rep, "bootstrap", x);
+	}
+	res = json_deep_copy(rep);
+	if (brep != NULL)
+		json_object_set(res, "baseline", brep);
+	x = json_array();
+	for (i = 0; i < d.ninputs; i++) {
+		json_t *in = json_object();
+		json_object_set_new(in, "name", json_string(d.inputs[i].path));
+		json_object_set_new(in, "sha256", json_string(d.inputs[i].sha256));
+		json_object_set_new(in, "bytes", json_integer((json_int_t)
+		    d.inputs[i].bytes));
+		json_array_append_new(x, in);
+	}
+	json_object_set_new(res, "data", x);
+	json_object_set_new(res, "skipped", json_string(d.oddities));
+	if (ngates > 0)
+		json_object_set_new(res, "gates", nlp_eval_gates(rep, brep, gates,
+		    ngates, lower, &failed));
+	if (nerrors > 0)
+		json_object_set_new(res, "errors", nlp_eval_errors(&ev, &d, nerrors));
+	if (json) {
+		json_t *t = json_object();
+		json_object_set_new(t, "seconds", json_real(ev.seconds));
+		json_object_set_new(t, "examples_per_s", json_real(ev.seconds > 0 ?
+		    (double)ev.n / ev.seconds : 0));
+		json_object_set_new(res, "timing", t);
+		json_dumpf(res, stdout, JSON_INDENT(2) | JSON_SORT_KEYS |
+		    JSON_REAL_PRECISION(10));
+		putchar('\n');
+	} else {
+		char title[8192];
+		snprintf(title, sizeof title, "model %s (sha256 %.12s), %zu examples",
+		    lm.display, nlp_loaded_sha256(&lm), d.n);
+		print_table(rep, title);
+		if (brep != NULL) {
+			const json_t *df = json_object_get(json_object_get(rep,
+			    "bootstrap"), "difference");
+			printf("\nbaseline %s (sha256 %.12s): accuracy %.4f, macro-F1 "
+			    "%.4f; candidate - baseline: accuracy %+.4f, macro-F1 %+.4f\n",
+			    lb.display, nlp_loaded_sha256(&lb), num(brep, "accuracy", NULL),
+			    num(brep, "macro_avg", "f1"), num(rep, "accuracy", NULL) -
+			    num(brep, "accuracy", NULL), num(rep, "macro_avg", "f1") -
+			    num(brep, "macro_avg", "f1"));
+			if (df != NULL)
+				printf("95%% paired intervals of the difference: accuracy "
+				    "[%+.4f, %+.4f], macro-F1 [%+.4f, %+.4f]\n",
+				    json_number_value(json_array_get(json_object_get(df,
+				    "accuracy"), 0)), json_number_value(json_array_get(
+				    json_object_get(df, "accuracy"), 1)), json_number_value(
+				    json_array_get(json_object_get(df, "macro_f1"), 0)),
+				    json_number_value(json_array_get(json_object_get(df,
+				    "macro_f1"), 1)));
+		}
+		if (confusion)
+			print_confusion(rep);
+		if (nerrors > 0)
+			print_errors(json_object_get(res, "errors"));
+	}
+	if (!quiet) {
+		json_t *zd = json_object_get(rep, "zero_division");
+		if (d.oddities[0])
+			fprintf(stderr, "nlpops eval: %s\n", d.oddities);
+		if (ev.unknown > 0)
+			fprintf(stderr, "nlpops eval: %llu examples have gold labels "
+			    "the model does not know; scored as errors\n",
+			    (unsigned long long)ev.unknown);
+		json_array_foreach(zd, i, x)
+			fprintf(stderr, "nlpops eval: warning: %s is undefined, "
+			    "counted as 0\n", json_string_value(x));
+		fprintf(stderr, "nlpops eval: %zu examples in %.2f s (%.0f/s)\n", d.n,
+		    ev.seconds, ev.seconds > 0 ? (double)d.n / ev.seconds : 0);
+	}
+	json_array_foreach(json_object_get(res, "gates"), i, x) {
+		if (json_is_true(json_object_get(x, "passed")))
+			continue;
+		fprintf(stderr, "nlpops eval: gate %s failed: %s %.4f, bound %.4f%s\n",
+		    json_string_value(json_object_get(x, "gate")),
+		    json_string_value(json_object_get(x, "metric")),
+		    json_number_value(json_object_get(x, "value")),
+		    json_number_value(json_object_get(x, "bound")),
+		    lower ? " (bootstrap lower bound)" : "");
+	}
+	if (!quiet && ngates > 0 && failed == 0)
+		fprintf(stderr, "nlpops eval: all %zu gates passed\n",
+		    json_array_size(json_object_get(res, "gates")));
+	rc = failed ? NLP_NO : NLP_OK;
+out:
+	json_decref(rep);
+	json_decref(brep);
+	json_decref(res);
+	nlp_eval_release(&ev);
+	nlp_eval_release(&evb);
+	nlp_labeled_release(&d);
+	nlp_loaded_close(&lm);
+	nlp_loaded_close(&lb);
+	return rc;
+}

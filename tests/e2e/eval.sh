@@ -1,0 +1,78 @@
+# eval.sh - `nlpops eval`: the report, --json, every gate passing and
+# failing with its exit status and message, --baseline, bad input.
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+TEST=$DATA/spam.test.tsv.gz
+"$N" train -q -o "$T/good.nlp" "$DATA/spam.train.tsv.gz"
+zcat "$DATA/spam.train.tsv.gz" | head -60 >"$T/small.tsv"
+"$N" train -q --epochs 1 --ngrams 1 -o "$T/weak.nlp" "$T/small.tsv"
+
+expect_status 0 "eval prints a report" "$N" eval -m "$T/good.nlp" "$TEST"
+check "the report has the classes and averages" sh -c "grep -q '^ *ham ' '$T/out' && grep -q 'macro avg' '$T/out' && grep -q 'log loss' '$T/out'"
+check "throughput goes to stderr" grep -q 'examples in' "$T/err"
+expect_status 0 "eval from stdin" sh -c "zcat '$TEST' | '$N' eval -q -m '$T/good.nlp' >'$T/stdin.out'"
+"$N" eval -q -m "$T/good.nlp" "$TEST" >"$T/file.out"
+check "stdin and file give the same report" cmp -s "$T/stdin.out" "$T/file.out"
+
+expect_status 0 "--json" "$N" eval -q --json -m "$T/good.nlp" "$TEST"
+cp "$T/out" "$T/report.json"
+for key in '"schema": 1' '"n": 500' '"accuracy"' '"macro_avg"' '"micro_avg"' '"weighted_avg"' '"per_class"' '"confusion"' '"log_loss"' '"ece"' '"labels"' '"matrix"' '"timing"'; do
+	check "--json has $key" grep -q "$key" "$T/report.json"
+done
+if command -v /usr/bin/python3 >/dev/null 2>&1; then
+	check "--json is one JSON document" /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/report.json"
+fi
+"$N" eval -q --json -m "$T/good.nlp" "$TEST" | grep -v -e seconds -e examples_per_s >"$T/r1"
+"$N" eval -q --json --threads 1 -m "$T/good.nlp" "$TEST" | grep -v -e seconds -e examples_per_s >"$T/r2"
+check "results are byte-identical between runs and thread counts, timing aside" cmp -s "$T/r1" "$T/r2"
+
+# every gate, passing and failing
+expect_status 0 "--min-accuracy passes" "$N" eval -q -m "$T/good.nlp" --min-accuracy 0.9 "$TEST"
+expect_status 1 "--min-accuracy fails" "$N" eval -q -m "$T/good.nlp" --min-accuracy 0.999 "$TEST"
+check "the failed gate names itself, the value and the bound" grep -q 'gate --min-accuracy failed: accuracy 0\.9[0-9]*, bound 0\.9990' "$T/err"
+expect_status 0 "--min-f1 passes" "$N" eval -q -m "$T/good.nlp" --min-f1 0.9 "$TEST"
+expect_status 1 "--min-f1 fails" "$N" eval -q -m "$T/good.nlp" --min-f1 0.999 "$TEST"
+check "--min-f1 failure is named" grep -q 'gate --min-f1 failed: macro_f1' "$T/err"
+expect_status 0 "--min-class-f1 passes" "$N" eval -q -m "$T/good.nlp" --min-class-f1 spam=0.9 "$TEST"
+expect_status 1 "--min-class-f1 fails" "$N" eval -q -m "$T/good.nlp" --min-class-f1 spam=0.999 "$TEST"
+check "--min-class-f1 failure names the class" grep -q "f1 of 'spam'" "$T/err"
+expect_status 0 "--max-log-loss passes" "$N" eval -q -m "$T/good.nlp" --max-log-loss 1 "$TEST"
+expect_status 1 "--max-log-loss fails" "$N" eval -q -m "$T/good.nlp" --max-log-loss 0.001 "$TEST"
+expect_status 0 "--max-ece passes" "$N" eval -q -m "$T/good.nlp" --max-ece 0.5 "$TEST"
+expect_status 1 "--max-ece fails" "$N" eval -q -m "$T/good.nlp" --max-ece 0.0001 "$TEST"
+expect_status 1 "two failing gates" "$N" eval -q -m "$T/good.nlp" --min-f1 0.999 --max-ece 0.0001 "$TEST"
+check "one stderr line per failed gate" test "$(grep -c 'gate .* failed' "$T/err")" -eq 2
+
+# baselines
+expect_status 0 "a better candidate passes --max-drop" "$N" eval -q -m "$T/good.nlp" --baseline "$T/weak.nlp" --max-drop 0.01 "$TEST"
+check "the baseline is reported" grep -q '^baseline ' "$T/out"
+expect_status 1 "a worse candidate fails --max-drop" "$N" eval -q -m "$T/weak.nlp" --baseline "$T/good.nlp" --max-drop 0.01 "$TEST"
+check "the drop is named" grep -q 'gate --max-drop failed: accuracy drop from the baseline' "$T/err"
+expect_status 0 "--bootstrap" "$N" eval -q --json -m "$T/good.nlp" --baseline "$T/weak.nlp" --bootstrap 200 "$TEST"
+check "--bootstrap reports intervals and the paired difference" sh -c "grep -q '\"bootstrap\"' '$T/out' && grep -q '\"difference\"' '$T/out'"
+"$N" eval -q --json -m "$T/good.nlp" --bootstrap 200 --seed 3 "$TEST" | grep -v -e seconds -e examples_per_s >"$T/b1"
+"$N" eval -q --json -m "$T/good.nlp" --bootstrap 200 --seed 3 --threads 1 "$TEST" | grep -v -e seconds -e examples_per_s >"$T/b2"
+check "the bootstrap is reproducible across runs and thread counts" cmp -s "$T/b1" "$T/b2"
+expect_status 1 "--gate-on lower is stricter than the point value" "$N" eval -q -m "$T/good.nlp" --bootstrap 300 --gate-on lower --min-accuracy "$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["accuracy"] - 0.001)' "$T/report.json" 2>/dev/null || echo 0.98)" "$TEST"
+check "--gate-on lower says so" grep -q 'bootstrap lower bound' "$T/err"
+expect_status 2 "--max-drop needs --baseline" "$N" eval -m "$T/good.nlp" --max-drop 0.1 "$TEST"
+expect_status 2 "--gate-on lower needs --bootstrap" "$N" eval -m "$T/good.nlp" --gate-on lower "$TEST"
+expect_status 2 "a bad bound" "$N" eval -m "$T/good.nlp" --min-f1 abc "$TEST"
+check "a bad bound names the option" grep -q -- '--min-f1' "$T/err"
+
+# --confusion and --errors
+expect_status 0 "--confusion --errors" "$N" eval -q -m "$T/good.nlp" --confusion --errors 3 "$TEST"
+check "--confusion prints the matrix" grep -q 'rows: gold' "$T/out"
+check "--errors prints 3 errors" test "$(sed -n '/most confident errors/,$p' "$T/out" | tail -n +2 | wc -l)" -eq 3
+
+# bad inputs
+expect_status 3 "no examples" sh -c "printf '' | '$N' eval -m '$T/good.nlp'"
+check "no examples is said" grep -q 'no examples' "$T/err"
+expect_status 4 "an unreadable file" "$N" eval -m "$T/good.nlp" "$T/nosuch.tsv"
+printf 'ham\thello there\nmaybe\tan unknown label\n' >"$T/unknown.tsv"
+expect_status 0 "unknown gold labels are scored as errors" "$N" eval -m "$T/good.nlp" "$T/unknown.tsv"
+check "unknown gold labels are counted" grep -q '1 examples have gold labels the model does not know' "$T/err"
+check "the unknown label has its row" grep -q '^ *maybe ' "$T/out"
+expect_status 3 "--strict refuses unknown gold labels" "$N" eval --strict -m "$T/good.nlp" "$T/unknown.tsv"
+expect_status 3 "a damaged model" sh -c "printf 'x' | dd of='$T/good.nlp' bs=1 seek=3000 conv=notrunc 2>/dev/null; '$N' eval -m '$T/good.nlp' '$TEST'"
