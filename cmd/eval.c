@@ -14,6 +14,8 @@
 #include "modelref.h"
 #include "pool.h"
 #include "reader.h"
+#include "seen.h"
+#include "artifact.h"
 
 static const char usage[] =
     "usage: nlpops eval -m MODEL [options] [DATA...]\n"
@@ -198,6 +200,31 @@ model_json(struct nlp_loaded *l)
 	return o;
 }
 
+/*
+ * {examples, share}: evaluation texts the model was trained on (by token
+ * fingerprint), or null when the artifact does not record them.
+ */
+static json_t *
+seen_json(struct nlp_loaded *lm, const struct nlp_eval *ev)
+{
+	struct nlp_err e = { 0, "" };
+	struct nlp_seen s;
+	const void *data;
+	size_t len;
+	uint64_t k;
+	json_t *o;
+
+	if (nlp_artifact_member(lm->a, "seen", &data, &len, &e) != NLP_OK ||
+	    nlp_seen_load(&s, data, len, &e) != NLP_OK)
+		return json_null();
+	k = nlp_eval_seen(ev, &s);
+	o = json_object();
+	json_object_set_new(o, "examples", json_integer((json_int_t)k));
+	json_object_set_new(o, "share", json_real(ev->n ? (double)k /
+	    (double)ev->n : 0));
+	return o;
+}
+
 /* Evaluate one model on d into a report (with bootstrap when asked). */
 static int
 evaluate(const char *cmd, struct nlp_loaded *lm, const struct nlp_labeled *d,
@@ -210,6 +237,7 @@ evaluate(const char *cmd, struct nlp_loaded *lm, const struct nlp_labeled *d,
 	if ((*rep = nlp_eval_report(ev)) == NULL)
 		return cli_errorf(cmd, NLP_IO, "out of memory");
 	json_object_set_new(*rep, "model", model_json(lm));
+	json_object_set_new(*rep, "seen_in_training", seen_json(lm, ev));
 	return NLP_OK;
 }
 
@@ -429,6 +457,12 @@ cmd_eval(int argc, char **argv)
 		json_t *zd = json_object_get(rep, "zero_division");
 		if (d.oddities[0])
 			fprintf(stderr, "nlpops eval: %s\n", d.oddities);
+		x = json_object_get(rep, "seen_in_training");
+		if (json_is_object(x))
+			fprintf(stderr, "nlpops eval: %lld of %zu examples (%.1f%%) "
+			    "also occur in the training data\n",
+			    (long long)json_integer_value(json_object_get(x, "examples")),
+			    d.n, 100 * json_number_value(json_object_get(x, "share")));
 		if (ev.unknown > 0)
 			fprintf(stderr, "nlpops eval: %llu examples have gold labels "
 			    "the model does not know; scored as errors\n",

@@ -10,6 +10,7 @@
 
 #include "learn.h"
 #include "pool.h"
+#include "seen.h"
 #include "strmap.h"
 
 #define EPS 2.220446049250313e-16   /* float64 epsilon, scikit-learn's */
@@ -146,7 +147,8 @@ nlp_eval_init(struct nlp_eval *ev, const char *const *classes, uint32_t C,
 	ev->pred = calloc(n + 1, sizeof *ev->pred);
 	ev->conf = calloc(n + 1, sizeof *ev->conf);
 	ev->loss = calloc(n + 1, sizeof *ev->loss);
-	if (!ev->labels || !ev->class_label || !ev->gold_class || !ev->gold ||
+	ev->fp = calloc(n + 1, sizeof *ev->fp);
+	if (!ev->fp || !ev->labels || !ev->class_label || !ev->gold_class || !ev->gold ||
 	    !ev->pred || !ev->conf || !ev->loss) {
 		nlp_eval_release(ev);
 		return -1;
@@ -238,6 +240,7 @@ eval_task(void *arg, size_t k)
 			break;
 		}
 		nlp_eval_row(j->ev, i, p);
+		j->ev->fp[i] = nlp_tokens_fingerprint(&s.f.tok);
 	}
 	if (p == NULL)
 		j->failed = 1;
@@ -275,12 +278,24 @@ nlp_eval_run(struct nlp_eval *ev, const struct nlp_model *m,
 	return NLP_OK;
 }
 
+uint64_t
+nlp_eval_seen(const struct nlp_eval *ev, const struct nlp_seen *s)
+{
+	uint64_t k = 0;
+	size_t i;
+
+	for (i = 0; i < ev->n; i++)
+		k += nlp_seen_has(s, ev->fp[i]);
+	return k;
+}
+
 void
 nlp_eval_release(struct nlp_eval *ev)
 {
 	free(ev->labels);
 	free(ev->class_label);
 	free(ev->gold_class);
+	free(ev->fp);
 	free(ev->gold);
 	free(ev->pred);
 	free(ev->conf);

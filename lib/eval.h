@@ -67,6 +67,7 @@ struct nlp_eval {
 	uint32_t nclasses;       /* the model's classes */
 	uint32_t *class_label;   /* model class -> index into labels */
 	int32_t *gold_class;     /* n: model class of the gold label, or -1 */
+	uint64_t *fp;            /* n text fingerprints (nlp_eval_run only) */
 	double seconds;          /* time spent scoring */
 };
 
@@ -85,6 +86,10 @@ void nlp_eval_row(struct nlp_eval *ev, size_t i, const float *probs);
 int nlp_eval_run(struct nlp_eval *ev, const struct nlp_model *m,
     const struct nlp_labeled *d, unsigned threads, struct nlp_err *e);
 void nlp_eval_release(struct nlp_eval *ev);
+
+/* How many examples' texts are in the training set's fingerprints. */
+struct nlp_seen;
+uint64_t nlp_eval_seen(const struct nlp_eval *ev, const struct nlp_seen *s);
 
 /* Accuracy and macro-F1 over the examples idx[0..n) (all when idx NULL). */
 void nlp_eval_summary(const struct nlp_eval *ev, const uint32_t *idx,

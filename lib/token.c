@@ -8,6 +8,9 @@
  */
 #include "token.h"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include <locale.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -252,4 +255,18 @@ nlp_tokens_release(struct nlp_tokens *t)
 	free(t->len);
 	free(t->kind);
 	memset(t, 0, sizeof *t);
+}
+
+uint64_t
+nlp_tokens_fingerprint(const struct nlp_tokens *t)
+{
+	XXH3_state_t st;
+	size_t i;
+
+	XXH3_64bits_reset(&st);
+	for (i = 0; i < t->n; i++)
+		XXH3_64bits_update(&st, t->text + t->off[i], (size_t)t->len[i] + 0);
+	/* token boundaries: the lengths, so "ab" "c" differs from "a" "bc" */
+	XXH3_64bits_update(&st, t->len, t->n * sizeof *t->len);
+	return XXH3_64bits_digest(&st);
 }

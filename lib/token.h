@@ -49,6 +49,13 @@ int nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t);
 
 void nlp_tokens_release(struct nlp_tokens *t);
 
+/*
+ * A 64-bit fingerprint of the token sequence (XXH3 of the tokens' bytes
+ * and lengths): texts that differ only in case, spacing or invisible
+ * characters share it.  Used to spot evaluation texts seen in training.
+ */
+uint64_t nlp_tokens_fingerprint(const struct nlp_tokens *t);
+
 /* Decode one code point at s (valid UTF-8, n > 0 bytes left); sets *cp. */
 size_t nlp_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 

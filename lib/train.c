@@ -22,6 +22,7 @@
 #include "model.h"
 #include "pool.h"
 #include "profile.h"
+#include "seen.h"
 #include "strmap.h"
 
 #define CHUNK 512            /* documents per featurization task */
@@ -183,6 +184,7 @@ struct feat_chunk {
 	uint32_t *key, *tf;
 	size_t nnz, cap;
 	size_t *count;           /* features per document */
+	uint64_t *fp;            /* text fingerprints (training data only) */
 	struct nlp_profile prof;
 	int failed;
 };
@@ -207,7 +209,8 @@ feat_task(void *arg, size_t k)
 	size_t a = k * CHUNK, b = a + CHUNK < j->n ? a + CHUNK : j->n, i;
 
 	memset(&f, 0, sizeof f);
-	if ((ch->count = calloc(b - a, sizeof *ch->count)) == NULL)
+	if ((ch->count = calloc(b - a, sizeof *ch->count)) == NULL ||
+	    (j->profile && (ch->fp = calloc(b - a, sizeof *ch->fp)) == NULL))
 		goto fail;
 	for (i = a; i < b; i++) {
 		uint32_t d = j->idx[i];
@@ -233,6 +236,8 @@ feat_task(void *arg, size_t k)
 		memcpy(ch->tf + ch->nnz, f.tf, f.nkey * sizeof *f.tf);
 		ch->nnz += f.nkey;
 		ch->count[i - a] = f.nkey;
+		if (j->profile)
+			ch->fp[i - a] = nlp_tokens_fingerprint(&f.tok);
 		if (j->profile && nlp_profile_add(&ch->prof, t, len, &f.tok,
 		    j->c->flags[d], nlp_xxh64(&d, sizeof d, j->seed)) < 0)
 			goto fail;
@@ -251,7 +256,7 @@ fail:
 static int
 featurize(const struct corpus *c, const uint32_t *idx, size_t n,
     const struct nlp_feat_opts *fo, struct nlp_pool *pool,
-    struct nlp_profile *prof, uint64_t seed, struct csr *out,
+    struct nlp_profile *prof, uint64_t seed, struct csr *out, uint64_t **fp,
     struct nlp_err *e)
 {
 	struct feat_job j;
@@ -272,6 +277,9 @@ featurize(const struct corpus *c, const uint32_t *idx, size_t n,
 		nnz += j.chunks[k].nnz;
 	}
 	out->n = n;
+	if (rc == NLP_OK && prof != NULL &&
+	    (*fp = malloc((n + 1) * sizeof **fp)) == NULL)
+		rc = NLP_IO;
 	if (rc == NLP_OK &&
 	    ((out->start = malloc((n + 1) * sizeof *out->start)) == NULL ||
 	    (out->key = malloc((nnz + 1) * sizeof *out->key)) == NULL ||
@@ -285,6 +293,8 @@ featurize(const struct corpus *c, const uint32_t *idx, size_t n,
 			memcpy(out->key + out->nnz, ch->key, ch->nnz * sizeof *ch->key);
 			memcpy(out->tf + out->nnz, ch->tf, ch->nnz * sizeof *ch->tf);
 			for (i = a; i < b; i++) {
+				if (prof != NULL)
+					(*fp)[d] = ch->fp[i - a];
 				out->start[d] = out->nnz;
 				out->y[d] = c->y[idx[i]];
 				out->nnz += ch->count[i - a];
@@ -296,6 +306,7 @@ featurize(const struct corpus *c, const uint32_t *idx, size_t n,
 		free(ch->key);
 		free(ch->tf);
 		free(ch->count);
+		free(ch->fp);
 		nlp_profile_release(&ch->prof);
 	}
 	free(j.chunks);
@@ -597,7 +608,7 @@ nlp_train(const char *const *paths, size_t npaths,
 	struct nlp_confusion cm;
 	uint32_t *order = NULL, *rank = NULL, *idx = NULL, *rowmap = NULL,
 	    *keys = NULL, *df = NULL;
-	uint64_t *counts = NULL, unknown = 0, rng;
+	uint64_t *counts = NULL, *fps = NULL, unknown = 0, rng;
 	float *idf = NULL, *w = NULL, *bias = NULL, *cw = NULL, *conf = NULL;
 	const char **labnames = NULL;
 	size_t ninputs = 0, nvinputs = 0, ntrain, nhold = 0, i, f, nbuckets;
@@ -689,18 +700,19 @@ nlp_train(const char *const *paths, size_t npaths,
 	fo.bits = NLP_BITS_MAX;
 	fo.seed = 0x6e6c706f7073ULL;   /* "nlpops": fixed, not --seed */
 	rc = featurize(&all, idx + nhold, ntrain, &fo, pool, &prof, o->seed,
-	    &tr, e);
+	    &tr, &fps, e);
 	if (rc != NLP_OK)
 		goto out;
 	if (nhold > 0)
-		rc = featurize(&all, idx, nhold, &fo, pool, NULL, 0, &ev, e);
+		rc = featurize(&all, idx, nhold, &fo, pool, NULL, 0, &ev, NULL, e);
 	else if (val.n > 0) {
 		uint32_t *vidx = malloc(val.n * sizeof *vidx);
 		if (vidx == NULL)
 			goto oom;
 		for (i = 0; i < val.n; i++)
 			vidx[i] = (uint32_t)i;
-		rc = featurize(&val, vidx, val.n, &fo, pool, NULL, 0, &ev, e);
+		rc = featurize(&val, vidx, val.n, &fo, pool, NULL, 0, &ev, NULL,
+		    e);
 		free(vidx);
 	}
 	if (rc != NLP_OK)
@@ -826,6 +838,9 @@ nlp_train(const char *const *paths, size_t npaths,
 	if ((t->meta = make_meta(o, &fo, min_df, &labels, order, counts, t, inputs,
 	    ninputs, vinputs, unknown)) == NULL)
 		goto oom;
+	if ((rc = nlp_seen_build(fps, ntrain, &t->seen, &t->seen_len, e)) !=
+	    NLP_OK)
+		goto out;
 	rc = nlp_model_serialize(&t->weights, &t->weights_len, &fo, labnames, C,
 	    keys, idf, V, bias, w, e);
 	goto out;
@@ -844,6 +859,7 @@ out:
 	nlp_profile_release(&prof);
 	free(inputs);
 	free(vinputs);
+	free(fps);
 	free(order);
 	free(rank);
 	free(labnames);
@@ -865,7 +881,7 @@ out:
 
 /* The artifact's members, in order, for writing. */
 static void
-members(const struct nlp_trained *t, struct nlp_member m[3])
+members(const struct nlp_trained *t, struct nlp_member m[4])
 {
 	m[0].name = "weights";
 	m[0].data = t->weights;
@@ -876,26 +892,29 @@ members(const struct nlp_trained *t, struct nlp_member m[3])
 	m[2].name = "profile";
 	m[2].data = t->profile;
 	m[2].size = strlen(t->profile);
+	m[3].name = "seen";
+	m[3].data = t->seen;
+	m[3].size = t->seen_len;
 }
 
 int
 nlp_trained_write(const struct nlp_trained *t, const char *path, int gzip,
     struct nlp_err *e)
 {
-	struct nlp_member m[3];
+	struct nlp_member m[4];
 
 	members(t, m);
-	return nlp_artifact_write(path, m, 3, gzip, e);
+	return nlp_artifact_write(path, m, 4, gzip, e);
 }
 
 int
 nlp_trained_bytes(const struct nlp_trained *t, void **out, size_t *len,
     struct nlp_err *e)
 {
-	struct nlp_member m[3];
+	struct nlp_member m[4];
 
 	members(t, m);
-	return nlp_artifact_write_mem(out, len, m, 3, 0, e);
+	return nlp_artifact_write_mem(out, len, m, 4, 0, e);
 }
 
 void
@@ -904,6 +923,7 @@ nlp_trained_release(struct nlp_trained *t)
 	free(t->weights);
 	free(t->meta);
 	free(t->profile);
-	t->weights = NULL;
+	free(t->seen);
+	t->weights = t->seen = NULL;
 	t->meta = t->profile = NULL;
 }

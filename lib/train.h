@@ -57,6 +57,8 @@ struct nlp_trained {
 	size_t weights_len;
 	char *meta;              /* meta.json */
 	char *profile;           /* profile (JSON) */
+	void *seen;              /* training-text fingerprints (seen.h) */
+	size_t seen_len;
 	uint64_t examples;       /* trained on */
 	uint64_t held_out;
 	uint32_t nclasses, nrows;

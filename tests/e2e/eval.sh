@@ -76,3 +76,11 @@ check "unknown gold labels are counted" grep -q '1 examples have gold labels the
 check "the unknown label has its row" grep -q '^ *maybe ' "$T/out"
 expect_status 3 "--strict refuses unknown gold labels" "$N" eval --strict -m "$T/good.nlp" "$T/unknown.tsv"
 expect_status 3 "a damaged model" sh -c "printf 'x' | dd of='$T/good.nlp' bs=1 seek=3000 conv=notrunc 2>/dev/null; '$N' eval -m '$T/good.nlp' '$TEST'"
+
+# the leakage guard
+"$N" train -q -o "$T/fresh.nlp" "$DATA/spam.train.tsv.gz"
+zcat "$DATA/spam.train.tsv.gz" | head -100 >"$T/seen.tsv"
+expect_status 0 "eval on training lines" "$N" eval -m "$T/fresh.nlp" "$T/seen.tsv"
+check "eval counts the examples seen in training (95 trained on, 5 held out)" grep -q '95 of 100 examples (95.0%) also occur in the training data' "$T/err"
+expect_status 0 "eval on the test split" "$N" eval -q --json -m "$T/fresh.nlp" "$TEST"
+check "no test example occurs in training" grep -q '"examples": 0' "$T/out"
