@@ -1,0 +1,56 @@
+/*
+ * stats.h - the statistics drift detection rests on, each equal to its
+ * SciPy / scikit-learn counterpart to at least 4 decimals (tests check them
+ * against fixtures computed with Debian's SciPy and scikit-learn).
+ */
+#ifndef NLP_STATS_H
+#define NLP_STATS_H
+
+#include <stddef.h>
+
+/*
+ * Two-sample Kolmogorov-Smirnov test, two-sided: scipy.stats.ks_2samp(x, y)
+ * with its default method 'auto' (exact when both samples have at most
+ * 10000 values, else asymptotic, falling back to asymptotic as SciPy does).
+ * x and y need not be sorted (they are copied).  Sets *d (the statistic),
+ * *p (the p-value) and *exact (1 when the exact distribution was used).
+ * Returns 0, or -1 when a sample is empty or out of memory.
+ */
+int nlp_ks_2samp(const double *x, size_t n, const double *y, size_t m,
+    double *d, double *p, int *exact);
+
+/*
+ * Pearson's chi-squared goodness-of-fit test: scipy.stats.chisquare(obs,
+ * exp) with ddof 0, k - 1 degrees of freedom.  Categories with exp == 0 are
+ * the caller's to avoid.  Returns 0, or -1 when k < 2.
+ */
+int nlp_chisquare(const double *obs, const double *exp, size_t k,
+    double *stat, double *p);
+
+/* The regularized upper incomplete gamma function Q(a, x) (scipy gammaincc). */
+double nlp_gamma_q(double a, double x);
+
+/*
+ * Jensen-Shannon distance with base 2: scipy.spatial.distance.jensenshannon
+ * (p, q, base=2) -- p and q are normalized to sum 1 first.  In [0, 1].
+ */
+double nlp_jensenshannon(const double *p, const double *q, size_t k);
+
+/*
+ * Population stability index, sum (q_i - p_i) ln(q_i / p_i), and the KL
+ * divergence KL(q || p) = sum q_i ln(q_i / p_i), over p and q normalized
+ * after adding eps to every bin (so that empty bins are defined).
+ */
+double nlp_psi(const double *p, const double *q, size_t k, double eps);
+double nlp_kl(const double *p, const double *q, size_t k, double eps);
+
+/* First Wasserstein distance of two samples: scipy.stats.wasserstein_distance. */
+double nlp_wasserstein(const double *x, size_t n, const double *y, size_t m);
+
+/*
+ * Area under the ROC curve of scores against 0/1 labels, ties counted half
+ * (sklearn.metrics.roc_auc_score).  Returns NAN when a class is missing.
+ */
+double nlp_roc_auc(const double *score, const int *label, size_t n);
+
+#endif
