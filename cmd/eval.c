@@ -41,6 +41,9 @@ static const char usage[] =
     "      --gate-on WHAT       point (default) or lower: gate on the\n"
     "                           bootstrap's lower bounds\n"
     "      --seed S             bootstrap seed (default: 1)\n"
+    "      --record             store the metrics and the data's SHA-256 on the\n"
+    "                           model's registry version (MODEL must be a\n"
+    "                           registry reference)\n"
     "      --strict             an odd record or an unknown gold label is an\n"
     "                           error\n"
     "      --format F           input format: tsv, csv, jsonl, fasttext\n"
@@ -57,6 +60,7 @@ enum {
 	OPT_MIN_CLASS_F1, OPT_MAX_LL, OPT_MAX_ECE, OPT_BASELINE, OPT_MAX_DROP,
 	OPT_BOOTSTRAP, OPT_GATE_ON, OPT_SEED, OPT_STRICT, OPT_FORMAT,
 	OPT_TEXT_COL, OPT_LABEL_COL, OPT_TEXT_FIELD, OPT_LABEL_FIELD, OPT_THREADS,
+	OPT_RECORD,
 };
 
 static const struct option longopts[] = {
@@ -75,6 +79,7 @@ static const struct option longopts[] = {
 	{ "gate-on", required_argument, NULL, OPT_GATE_ON },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "record", no_argument, NULL, OPT_RECORD },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "text-column", required_argument, NULL, OPT_TEXT_COL },
 	{ "label-column", required_argument, NULL, OPT_LABEL_COL },
@@ -241,6 +246,58 @@ evaluate(const char *cmd, struct nlp_loaded *lm, const struct nlp_labeled *d,
 	return NLP_OK;
 }
 
+/* --record: the metrics and the data's identity, on the registry version. */
+static int
+record_eval(const char *cmd, struct nlp_loaded *lm, const json_t *rep,
+    json_t *data, int quiet)
+{
+	struct nlp_err e = { 0, "" };
+	struct nlp_registry *r;
+	struct nlp_ref ref;
+	json_t *m = json_object(), *pc = json_object(), *v;
+	const char *label;
+	char *ms, *ds;
+	long version;
+	int rc;
+
+	json_object_set_new(m, "n", json_integer(json_integer_value(
+	    json_object_get(rep, "n"))));
+	json_object_set_new(m, "accuracy", json_real(num(rep, "accuracy", NULL)));
+	json_object_set_new(m, "macro_f1", json_real(num(rep, "macro_avg", "f1")));
+	json_object_set_new(m, "weighted_f1", json_real(num(rep, "weighted_avg",
+	    "f1")));
+	json_object_set_new(m, "log_loss", json_real(num(rep, "log_loss", NULL)));
+	json_object_set_new(m, "ece", json_real(num(rep, "ece", NULL)));
+	json_object_foreach((json_t *)json_object_get(rep, "per_class"), label, v)
+		json_object_set_new(pc, label, json_real(num(v, "f1", NULL)));
+	json_object_set_new(m, "per_class_f1", pc);
+	ms = json_dumps(m, JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(10));
+	ds = json_dumps(data, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(m);
+	if (ms == NULL || ds == NULL) {
+		free(ms);
+		free(ds);
+		return cli_errorf(cmd, NLP_IO, "out of memory");
+	}
+	snprintf(ref.name, sizeof ref.name, "%s", lm->name);
+	ref.alias[0] = '\0';
+	ref.version = lm->version;
+	rc = nlp_registry_open(&r, cli_registry_dir(), 1, &e);
+	if (rc == NLP_OK) {
+		rc = nlp_registry_record_eval(r, &ref, cli_who(), ds, ms, &version,
+		    &e);
+		nlp_registry_close(r);
+	}
+	free(ms);
+	free(ds);
+	if (rc != NLP_OK)
+		return cli_error(cmd, &e);
+	if (!quiet)
+		fprintf(stderr, "nlpops eval: recorded on %s@%ld\n", lm->name,
+		    version);
+	return NLP_OK;
+}
+
 int
 cmd_eval(int argc, char **argv)
 {
@@ -255,7 +312,7 @@ cmd_eval(int argc, char **argv)
 	unsigned long u, bootstrap = 0, threads = nlp_cpu_count(), seed = 1;
 	size_t ngates = 0, nerrors = 0, failed = 0, i;
 	double v, max_drop = -1;
-	int c, rc, json = 0, confusion = 0, lower = 0, quiet = 0, fmt;
+	int c, rc, json = 0, confusion = 0, lower = 0, quiet = 0, fmt, record = 0;
 
 	memset(&ro, 0, sizeof ro);
 	memset(&d, 0, sizeof d);
@@ -327,6 +384,7 @@ cmd_eval(int argc, char **argv)
 			rc = cli_uint(argv[0], "--seed", optarg, 0, 0xffffffffUL, &seed);
 			break;
 		case OPT_STRICT: ro.strict = 1; break;
+		case OPT_RECORD: record = 1; break;
 		case OPT_FORMAT:
 			fmt = nlp_format_parse(optarg);
 			if (fmt < 0 || fmt == NLP_FMT_PLAIN)
@@ -353,6 +411,9 @@ cmd_eval(int argc, char **argv)
 		return cli_usage_error(argv[0], "--max-drop needs --baseline MODEL");
 	if (lower && bootstrap == 0)
 		return cli_usage_error(argv[0], "--gate-on lower needs --bootstrap N");
+	if (record && nlp_ref_is_path(model))
+		return cli_usage_error(argv[0], "--record needs a registry reference "
+		    "(NAME@VERSION or NAME@ALIAS), not the file '%s'", model);
 	if (max_drop >= 0) {
 		gates[ngates].kind = NLP_GATE_MAX_DROP;
 		gates[ngates].label = NULL;
@@ -486,6 +547,9 @@ cmd_eval(int argc, char **argv)
 	if (!quiet && ngates > 0 && failed == 0)
 		fprintf(stderr, "nlpops eval: all %zu gates passed\n",
 		    json_array_size(json_object_get(res, "gates")));
+	if (record && (rc = record_eval(argv[0], &lm, rep, json_object_get(res,
+	    "data"), quiet)) != NLP_OK)
+		goto out;
 	rc = failed ? NLP_NO : NLP_OK;
 out:
 	json_decref(rep);

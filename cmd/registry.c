@@ -23,8 +23,10 @@ static const char usage[] =
     "                                        store an artifact as a new version\n"
     "  list [NAME] [--json]                  models, or one model's versions\n"
     "  show REF [--json]                     a version: lineage, metrics, events\n"
-    "  alias NAME VERSION ALIAS [--if-current V] [--reason T]\n"
-    "                                        set or move an alias (also: promote)\n"
+    "  alias NAME VERSION ALIAS [--if-current V] [--require EXPR]... [--reason T]\n"
+    "                                        set or move an alias (also: promote);\n"
+    "                                        --require 'macro_f1>=0.85' checks the\n"
+    "                                        version's recorded evaluation\n"
     "  alias --delete NAME ALIAS [--reason T]\n"
     "  rollback NAME [--alias A] [--to VERSION] [--reason T]\n"
     "                                        move an alias back (default: production)\n"
@@ -43,7 +45,7 @@ static const char usage[] =
 enum {
 	OPT_NAME = 256, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_JSON, OPT_IFCUR,
 	OPT_REASON, OPT_DELETE, OPT_TO, OPT_QUICK, OPT_DRY, OPT_GRACE, OPT_FORCE,
-	OPT_SHARED,
+	OPT_SHARED, OPT_REQUIRE,
 };
 
 static const struct option longopts[] = {
@@ -61,6 +63,7 @@ static const struct option longopts[] = {
 	{ "grace", required_argument, NULL, OPT_GRACE },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "shared", required_argument, NULL, OPT_SHARED },
+	{ "require", required_argument, NULL, OPT_REQUIRE },
 	{ "output", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -72,6 +75,8 @@ struct ropts {
 	const char *name, *alias, *desc, *reason, *output, *shared;
 	const char **tags;
 	size_t ntags;
+	const char **req;
+	size_t nreq;
 	int json, del, quick, dry, force;
 	long if_current, to;
 	int64_t grace;
@@ -137,6 +142,14 @@ parse(int argc, char **argv, struct ropts *o)
 				return cli_errorf("registry", NLP_IO, "out of memory");
 			o->tags = t;
 			o->tags[o->ntags++] = optarg;
+			break;
+		}
+		case OPT_REQUIRE: {
+			const char **t = realloc(o->req, (o->nreq + 1) * sizeof *t);
+			if (t == NULL)
+				return cli_errorf("registry", NLP_IO, "out of memory");
+			o->req = t;
+			o->req[o->nreq++] = optarg;
 			break;
 		}
 		case OPT_DESC: o->desc = optarg; break;
@@ -488,6 +501,19 @@ verb_show(struct nlp_registry *r, struct ropts *o)
 		    json_string_value(json_object_get(x, "sha256")),
 		    json_string_value(json_object_get(x, "name")),
 		    (long long)json_integer_value(json_object_get(x, "bytes")));
+	printf("evaluations:\n");
+	json_array_foreach(json_object_get(v, "evaluations"), i, x) {
+		json_t *mt = json_object_get(x, "metrics");
+		printf("  #%lld %s by %s: accuracy %.4f, macro-F1 %.4f, n %lld, data "
+		    "%.12s\n", (long long)json_integer_value(json_object_get(x, "id")),
+		    json_string_value(json_object_get(x, "at")),
+		    json_string_value(json_object_get(x, "who")),
+		    json_number_value(json_object_get(mt, "accuracy")),
+		    json_number_value(json_object_get(mt, "macro_f1")),
+		    (long long)json_integer_value(json_object_get(mt, "n")),
+		    json_string_value(json_object_get(json_array_get(json_object_get(
+		    x, "data"), 0), "sha256")));
+	}
 	printf("recent events:\n");
 	k = json_string_value(json_object_get(v, "name"));
 	print_events(json_object_get(v, "recent_events"), k);
@@ -530,8 +556,8 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 		    o->verb);
 	if ((rc = parse_version(o->verb, "VERSION", o->args[1], &version)) != NLP_OK)
 		return rc;
-	rc = nlp_registry_alias_set(r, o->args[0], version, o->args[2],
-	    o->if_current, cli_who(), o->reason, &old, &e);
+	rc = nlp_registry_promote(r, o->args[0], version, o->args[2],
+	    o->if_current, o->req, o->nreq, cli_who(), o->reason, &old, &e);
 	if (rc != NLP_OK)
 		return cli_error("registry", &e);
 	if (old == version)
@@ -715,20 +741,15 @@ cmd_registry(int argc, char **argv)
 		return cli_usage_error("registry", "'%s' is not a registry verb",
 		    argv[1]);
 	rc = parse(argc - 1, argv + 1, &o);
-	if (rc < 0) {
+	if (rc != NLP_OK || (verbs[i].open &&
+	    (r = open_registry(verbs[i].open == 2, &rc)) == NULL)) {
 		free(o.tags);
-		return cli_help(usage);
-	}
-	if (rc != NLP_OK) {
-		free(o.tags);
-		return rc;
-	}
-	if (verbs[i].open && (r = open_registry(verbs[i].open == 2, &rc)) == NULL) {
-		free(o.tags);
-		return rc;
+		free(o.req);
+		return rc < 0 ? cli_help(usage) : rc;
 	}
 	rc = verbs[i].fn(r, &o);
 	nlp_registry_close(r);
 	free(o.tags);
+	free(o.req);
 	return rc;
 }

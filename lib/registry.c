@@ -35,6 +35,7 @@ struct nlp_registry {
 	char *dbpath;
 	sqlite3 *db;
 	int writable;
+	int schema;                   /* the database's schema version */
 };
 
 static const char schema_v1[] =
@@ -92,6 +93,19 @@ static const char schema_v1[] =
     "  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;"
     "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
     "  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;";
+
+/* Schema 2: recorded evaluations (eval --record), append-only. */
+static const char schema_v2[] =
+    "CREATE TABLE evaluations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  version_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,"
+    "  at TEXT NOT NULL,"
+    "  who TEXT NOT NULL,"
+    "  data TEXT NOT NULL,"          /* JSON: [{name, sha256, bytes}] */
+    "  metrics TEXT NOT NULL);"      /* JSON: accuracy, macro_f1, ... */
+    "CREATE INDEX evaluations_version ON evaluations (version_id, id);"
+    "CREATE TRIGGER evaluations_no_update BEFORE UPDATE ON evaluations"
+    "  BEGIN SELECT RAISE(ABORT, 'evaluations are append-only'); END;";
 
 /* The current time, UTC, ISO 8601 to the second. */
 static void
@@ -230,6 +244,7 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 	if ((rc = query_int(r, "PRAGMA application_id", NULL, NULL, 0, &app, e)) ||
 	    (rc = query_int(r, "PRAGMA user_version", NULL, NULL, 0, &ver, e)))
 		return rc;
+	r->schema = NLP_REGISTRY_SCHEMA;
 	if (app == APPLICATION_ID && ver == NLP_REGISTRY_SCHEMA)
 		return NLP_OK;
 	if (app != 0 && app != APPLICATION_ID)
@@ -239,9 +254,11 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 		return nlp_errf(e, NLP_REGISTRY, "registry '%s' has schema %lld, "
 		    "newer than this nlpops knows (%d): upgrade nlpops", r->dir,
 		    (long long)ver, NLP_REGISTRY_SCHEMA);
-	if (!r->writable)
-		return nlp_errf(e, NLP_REGISTRY, "registry '%s' needs an upgrade "
-		    "to schema %d, and is read-only", r->dir, NLP_REGISTRY_SCHEMA);
+	if (!r->writable) {
+		/* read what is there; what a newer schema adds reads as empty */
+		r->schema = (int)ver;
+		return NLP_OK;
+	}
 	if ((rc = begin(r, e)) != NLP_OK)
 		return rc;
 	/* someone else may have done it while we waited for the lock */
@@ -264,7 +281,10 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 		    (rc = exec(r, "PRAGMA user_version = 1", e)) != NLP_OK)
 			goto fail;
 	}
-	/* migrations from schema 1 to later ones go here, one step each */
+	/* migrations, one step each */
+	if (ver <= 1 && ((rc = exec(r, schema_v2, e)) != NLP_OK ||
+	    (rc = exec(r, "PRAGMA user_version = 2", e)) != NLP_OK))
+		goto fail;
 	return commit(r, e);
 fail:
 	rollback_tx(r);
@@ -934,7 +954,143 @@ nlp_registry_alias_set(struct nlp_registry *r, const char *name, long version,
     const char *alias, long if_current, const char *who, const char *reason,
     long *old, struct nlp_err *e)
 {
-	int64_t mid;
+	return nlp_registry_promote(r, name, version, alias, if_current, NULL, 0,
+	    who, reason, old, e);
+}
+
+/* A requirement "METRIC OP NUMBER", split. */
+struct requirement {
+	char metric[NLP_NAME_MAX + 8];
+	char op[3];
+	double bound;
+};
+
+static int
+parse_requirement(const char *s, struct requirement *q, struct nlp_err *e)
+{
+	const char *p = s;
+	size_t n = 0;
+	char *end;
+
+	while (*p && strchr("<>=!", *p) == NULL)
+		p++;
+	n = (size_t)(p - s);
+	if (n == 0 || n >= sizeof q->metric)
+		goto bad;
+	memcpy(q->metric, s, n);
+	q->metric[n] = '\0';
+	if (strncmp(p, ">=", 2) == 0 || strncmp(p, "<=", 2) == 0) {
+		memcpy(q->op, p, 2);
+		q->op[2] = '\0';
+		p += 2;
+	} else if (*p == '>' || *p == '<') {
+		q->op[0] = *p++;
+		q->op[1] = '\0';
+	} else {
+		goto bad;
+	}
+	errno = 0;
+	q->bound = strtod(p, &end);
+	if (end == p || *end != '\0' || errno != 0)
+		goto bad;
+	if (strcmp(q->metric, "accuracy") && strcmp(q->metric, "macro_f1") &&
+	    strcmp(q->metric, "weighted_f1") && strcmp(q->metric, "log_loss") &&
+	    strcmp(q->metric, "ece") && strcmp(q->metric, "n") &&
+	    strncmp(q->metric, "f1:", 3) != 0)
+		return nlp_errf(e, NLP_USAGE, "requirement '%s': unknown metric "
+		    "'%s' (accuracy, macro_f1, weighted_f1, log_loss, ece, n, "
+		    "f1:LABEL)", s, q->metric);
+	return NLP_OK;
+bad:
+	return nlp_errf(e, NLP_USAGE, "requirement '%s' is not METRIC OP NUMBER "
+	    "(like macro_f1>=0.85)", s);
+}
+
+/*
+ * Check requirements against the latest evaluation recorded on the
+ * version (inside the caller's transaction).
+ */
+static int
+check_requirements(struct nlp_registry *r, int64_t vid, const char *name,
+    long version, const char *const *req, size_t nreq, struct nlp_err *e)
+{
+	struct requirement q;
+	sqlite3_stmt *st;
+	json_t *metrics = NULL;
+	char at[64] = "", data[128] = "";
+	int64_t evid = 0;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < nreq; i++)
+		if ((rc = parse_requirement(req[i], &q, e)) != NLP_OK)
+			return rc;
+	if (nreq == 0)
+		return NLP_OK;
+	if (r->schema < 2)
+		return nlp_errf(e, NLP_NO, "%s@%ld has no recorded evaluation",
+		    name, version);
+	if ((rc = prep(r, &st, "SELECT id, at, metrics, json_extract(data, "
+	    "'$[0].sha256') FROM evaluations WHERE version_id = ? ORDER BY id "
+	    "DESC LIMIT 1", e)) != NLP_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, vid);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		evid = sqlite3_column_int64(st, 0);
+		snprintf(at, sizeof at, "%s", sqlite3_column_text(st, 1));
+		metrics = json_loads((const char *)sqlite3_column_text(st, 2), 0,
+		    NULL);
+		if (sqlite3_column_text(st, 3) != NULL)
+			snprintf(data, sizeof data, "%.12s", sqlite3_column_text(st, 3));
+	}
+	sqlite3_finalize(st);
+	if (evid == 0 || metrics == NULL) {
+		json_decref(metrics);
+		return nlp_errf(e, NLP_NO, "%s@%ld has no recorded evaluation "
+		    "(run 'nlpops eval -m %s@%ld --record DATA' first)", name, version,
+		    name, version);
+	}
+	for (i = 0; i < nreq; i++) {
+		json_t *v;
+		double x;
+		int ok;
+
+		parse_requirement(req[i], &q, e);
+		if (strncmp(q.metric, "f1:", 3) == 0)
+			v = json_object_get(json_object_get(metrics, "per_class_f1"),
+			    q.metric + 3);
+		else
+			v = json_object_get(metrics, q.metric);
+		if (!json_is_number(v)) {
+			rc = nlp_errf(e, NLP_NO, "requirement '%s' failed: evaluation "
+			    "#%lld of %s@%ld (%s, data %s) has no %s", req[i],
+			    (long long)evid, name, version, at, data, q.metric);
+			json_decref(metrics);
+			return rc;
+		}
+		x = json_number_value(v);
+		ok = strcmp(q.op, ">=") == 0 ? x >= q.bound :
+		    strcmp(q.op, "<=") == 0 ? x <= q.bound :
+		    strcmp(q.op, ">") == 0 ? x > q.bound : x < q.bound;
+		if (!ok) {
+			rc = nlp_errf(e, NLP_NO, "requirement '%s' failed: %s is %.4f "
+			    "on evaluation #%lld of %s@%ld (%s, data %s); nothing "
+			    "changed", req[i], q.metric, x, (long long)evid, name,
+			    version, at, data);
+			json_decref(metrics);
+			return rc;
+		}
+	}
+	json_decref(metrics);
+	return NLP_OK;
+}
+
+int
+nlp_registry_promote(struct nlp_registry *r, const char *name, long version,
+    const char *alias, long if_current, const char *const *req, size_t nreq,
+    const char *who, const char *reason, long *old, struct nlp_err *e)
+{
+	int64_t mid, vid;
 	int rc;
 
 	*old = 0;
@@ -943,12 +1099,55 @@ nlp_registry_alias_set(struct nlp_registry *r, const char *name, long version,
 	if ((rc = begin(r, e)) != NLP_OK)
 		return rc;
 	if ((rc = need_model(r, name, &mid, e)) != NLP_OK ||
+	    (rc = need_version(r, mid, name, version, &vid, e)) != NLP_OK ||
+	    (rc = check_requirements(r, vid, name, version, req, nreq, e))
+	    != NLP_OK ||
 	    (rc = set_alias_locked(r, mid, name, version, alias, if_current, who,
 	    reason, NULL, old, e)) != NLP_OK) {
 		rollback_tx(r);
 		return rc;
 	}
 	return commit(r, e);
+}
+
+int
+nlp_registry_record_eval(struct nlp_registry *r, const struct nlp_ref *ref,
+    const char *who, const char *data_json, const char *metrics_json,
+    long *version, struct nlp_err *e)
+{
+	struct nlp_resolved res;
+	sqlite3_stmt *st;
+	int64_t mid, vid;
+	char at[32];
+	int rc;
+
+	*version = 0;
+	if ((rc = begin(r, e)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_registry_resolve(r, ref, &res, e)) != NLP_OK ||
+	    (rc = need_model(r, ref->name, &mid, e)) != NLP_OK ||
+	    (rc = need_version(r, mid, ref->name, res.version, &vid, e)) != NLP_OK)
+		goto fail;
+	now_iso(at);
+	if ((rc = prep(r, &st, "INSERT INTO evaluations (version_id, at, who, "
+	    "data, metrics) VALUES (?, ?, ?, ?, ?)", e)) != NLP_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, vid);
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, who ? who : "unknown", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, data_json, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, metrics_json, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		rc = db_err(r, e, "cannot record the evaluation");
+		goto fail;
+	}
+	*version = res.version;
+	return commit(r, e);
+fail:
+	rollback_tx(r);
+	return rc;
 }
 
 /* Delete an alias (inside a transaction). */
@@ -1351,6 +1550,19 @@ nlp_registry_show(struct nlp_registry *r, const struct nlp_ref *ref,
 		return rc;
 	}
 	json_object_set_new(obj, "recent_events", x);
+	if (r->schema >= 2) {
+		if ((rc = rows_json2(r, "SELECT e.id AS id, e.at AS at, e.who AS who, "
+		    "e.data AS data_json, e.metrics AS metrics_json FROM evaluations e "
+		    "JOIN versions v ON v.id = e.version_id WHERE v.model_id = ? AND "
+		    "v.version = ? ORDER BY e.id DESC LIMIT 10", mid, res.version,
+		    NULL, &x, e)) != NLP_OK) {
+			json_decref(obj);
+			return rc;
+		}
+	} else {
+		x = json_array();
+	}
+	json_object_set_new(obj, "evaluations", x);
 	*out = obj;
 	return NLP_OK;
 }

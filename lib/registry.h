@@ -23,7 +23,7 @@
 #include "digest.h"
 #include "error.h"
 
-#define NLP_REGISTRY_SCHEMA 1
+#define NLP_REGISTRY_SCHEMA 2
 #define NLP_NAME_MAX 64
 
 struct nlp_registry;
@@ -143,6 +143,29 @@ int nlp_registry_rollback(struct nlp_registry *r, const char *name,
  */
 int nlp_registry_rm(struct nlp_registry *r, const char *name, long version,
     int force, const char *who, const char *reason, struct nlp_err *e);
+
+/*
+ * Like nlp_registry_alias_set(), but first check the requirements
+ * req[0..nreq) ("macro_f1>=0.85": METRIC OP NUMBER with OP one of >= <= >
+ * <, METRIC one of accuracy, macro_f1, weighted_f1, log_loss, ece, n, or
+ * f1:LABEL) against the version's latest recorded evaluation, in the same
+ * transaction: NLP_NO, changing nothing, when one fails or nothing was
+ * recorded (e says which and on which evaluation); NLP_USAGE when one is
+ * malformed.
+ */
+int nlp_registry_promote(struct nlp_registry *r, const char *name,
+    long version, const char *alias, long if_current,
+    const char *const *req, size_t nreq, const char *who, const char *reason,
+    long *old, struct nlp_err *e);
+
+/*
+ * Record an evaluation of ref's version: the data's identity (JSON array of
+ * {name, sha256, bytes}) and metrics (a JSON object with at least the keys
+ * requirements use).  *version is set to the version recorded on.
+ */
+int nlp_registry_record_eval(struct nlp_registry *r, const struct nlp_ref *ref,
+    const char *who, const char *data_json, const char *metrics_json,
+    long *version, struct nlp_err *e);
 
 /* Reads. */
 int nlp_registry_list(struct nlp_registry *r, const char *name, json_t **out,
