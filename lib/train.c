@@ -469,6 +469,66 @@ auto_bits(size_t nnz)
 	return b;
 }
 
+struct pick {
+	uint64_t hash;
+	uint32_t doc;
+};
+
+static int
+cmp_pick(const void *a, const void *b)
+{
+	const struct pick *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+/*
+ * The "sample" member: up to NLP_SAMPLE_TEXTS training texts, those whose
+ * seeded hash is smallest (the same documents the profile's length sample
+ * uses), each cut to NLP_SAMPLE_BYTES at a character boundary, separated by
+ * NUL bytes.  drift trains its domain classifier on them.
+ */
+static int
+make_sample(const struct corpus *c, const uint32_t *idx, size_t n,
+    uint64_t seed, struct nlp_trained *t, struct nlp_err *e)
+{
+	struct pick *p = malloc((n + 1) * sizeof *p);
+	size_t i, k, len = 0;
+	char *buf;
+
+	if (p == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	for (i = 0; i < n; i++) {
+		p[i].doc = idx[i];
+		p[i].hash = nlp_xxh64(&p[i].doc, sizeof p[i].doc, seed);
+	}
+	qsort(p, n, sizeof *p, cmp_pick);
+	k = n < NLP_SAMPLE_TEXTS ? n : NLP_SAMPLE_TEXTS;
+	if ((buf = malloc(k * (NLP_SAMPLE_BYTES + 1) + 1)) == NULL) {
+		free(p);
+		return nlp_errf(e, NLP_IO, "out of memory");
+	}
+	for (i = 0; i < k; i++) {
+		const char *s = c->text + c->off[p[i].doc];
+		size_t l = c->off[p[i].doc + 1] - c->off[p[i].doc];
+
+		if (l > NLP_SAMPLE_BYTES) {
+			l = NLP_SAMPLE_BYTES;
+			while (l > 0 && ((unsigned char)s[l] & 0xc0) == 0x80)
+				l--;
+		}
+		memcpy(buf + len, s, l);
+		len += l;
+		buf[len++] = '\0';
+	}
+	free(p);
+	t->sample = buf;
+	t->sample_len = len;
+	return NLP_OK;
+}
+
 /* meta.json: what the model is and what it was made from. */
 static char *
 make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
@@ -839,7 +899,8 @@ nlp_train(const char *const *paths, size_t npaths,
 	    ninputs, vinputs, unknown)) == NULL)
 		goto oom;
 	if ((rc = nlp_seen_build(fps, ntrain, &t->seen, &t->seen_len, e)) !=
-	    NLP_OK)
+	    NLP_OK ||
+	    (rc = make_sample(&all, idx + nhold, ntrain, o->seed, t, e)) != NLP_OK)
 		goto out;
 	rc = nlp_model_serialize(&t->weights, &t->weights_len, &fo, labnames, C,
 	    keys, idf, V, bias, w, e);
@@ -881,7 +942,7 @@ out:
 
 /* The artifact's members, in order, for writing. */
 static void
-members(const struct nlp_trained *t, struct nlp_member m[4])
+members(const struct nlp_trained *t, struct nlp_member m[5])
 {
 	m[0].name = "weights";
 	m[0].data = t->weights;
@@ -895,26 +956,29 @@ members(const struct nlp_trained *t, struct nlp_member m[4])
 	m[3].name = "seen";
 	m[3].data = t->seen;
 	m[3].size = t->seen_len;
+	m[4].name = "sample";
+	m[4].data = t->sample;
+	m[4].size = t->sample_len;
 }
 
 int
 nlp_trained_write(const struct nlp_trained *t, const char *path, int gzip,
     struct nlp_err *e)
 {
-	struct nlp_member m[4];
+	struct nlp_member m[5];
 
 	members(t, m);
-	return nlp_artifact_write(path, m, 4, gzip, e);
+	return nlp_artifact_write(path, m, 5, gzip, e);
 }
 
 int
 nlp_trained_bytes(const struct nlp_trained *t, void **out, size_t *len,
     struct nlp_err *e)
 {
-	struct nlp_member m[4];
+	struct nlp_member m[5];
 
 	members(t, m);
-	return nlp_artifact_write_mem(out, len, m, 4, 0, e);
+	return nlp_artifact_write_mem(out, len, m, 5, 0, e);
 }
 
 void
@@ -924,6 +988,7 @@ nlp_trained_release(struct nlp_trained *t)
 	free(t->meta);
 	free(t->profile);
 	free(t->seen);
-	t->weights = t->seen = NULL;
+	free(t->sample);
+	t->weights = t->seen = t->sample = NULL;
 	t->meta = t->profile = NULL;
 }

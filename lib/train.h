@@ -17,6 +17,9 @@
 #include "error.h"
 #include "reader.h"
 
+#define NLP_SAMPLE_TEXTS 2000   /* training texts kept for drift */
+#define NLP_SAMPLE_BYTES 2000   /* at most, each */
+
 struct nlp_train_progress {
 	unsigned epoch, epochs;
 	double loss;             /* mean training log loss of the epoch */
@@ -59,6 +62,8 @@ struct nlp_trained {
 	char *profile;           /* profile (JSON) */
 	void *seen;              /* training-text fingerprints (seen.h) */
 	size_t seen_len;
+	char *sample;            /* sample of training texts, NUL-separated */
+	size_t sample_len;
 	uint64_t examples;       /* trained on */
 	uint64_t held_out;
 	uint32_t nclasses, nrows;

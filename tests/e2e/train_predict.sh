@@ -32,7 +32,7 @@ check "quiet train prints nothing" test ! -s "$T/err" -a ! -s "$T/out"
 expect_status 0 "train with 2 threads" "$N" train -q --threads 2 -o "$T/m2.nlp" "$DATA/spam.train.tsv.gz"
 check "1 and 2 threads give identical artifacts" cmp -s "$T/m1.nlp" "$T/m2.nlp"
 tar -tvf "$T/m1.nlp" >"$T/list" 2>&1
-check "tar lists the members in order" test "$(awk '{print $NF}' "$T/list" | tr '\n' ' ')" = "manifest weights meta.json profile seen "
+check "tar lists the members in order" test "$(awk '{print $NF}' "$T/list" | tr '\n' ' ')" = "manifest weights meta.json profile seen sample "
 check "members have mtime 0" grep -q '1970-01-01' "$T/list"
 tar -xOf "$T/m1.nlp" meta.json >"$T/meta.json"
 sum=$(sha256sum "$DATA/spam.train.tsv.gz" | cut -d' ' -f1)
