@@ -127,16 +127,9 @@ nlp_featurize(struct nlp_featurizer *f, const struct nlp_feat_opts *o,
 		f->hash[i] = nlp_xxh64(t->text + t->off[i], t->len[i], o->seed);
 		push(f, f->hash[i], o->bits);
 	}
-	for (k = 2; k <= o->ngrams; k++) {
-		for (i = 0; i + k <= n; i++) {
-			uint64_t h = o->seed + k;
-			size_t j;
-
-			for (j = 0; j < k; j++)
-				h = mix(h, f->hash[i + j]);
-			push(f, h, o->bits);
-		}
-	}
+	for (k = 2; k <= o->ngrams; k++)
+		for (i = 0; i + k <= n; i++)
+			push(f, nlp_ngram_hash(o->seed, f->hash + i, k), o->bits);
 	if (o->char_max > 0)
 		for (i = 0; i < n; i++)
 			if (t->kind[i] == NLP_TOK_WORD &&
@@ -158,6 +151,19 @@ nlp_featurize(struct nlp_featurizer *f, const struct nlp_feat_opts *o,
 		}
 	}
 	return 0;
+}
+
+uint64_t
+nlp_ngram_hash(uint64_t seed, const uint64_t *tok, size_t k)
+{
+	uint64_t h = seed + k;
+	size_t j;
+
+	if (k == 1)
+		return tok[0];
+	for (j = 0; j < k; j++)
+		h = mix(h, tok[j]);
+	return h;
 }
 
 void

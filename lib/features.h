@@ -60,6 +60,14 @@ int nlp_featurize(struct nlp_featurizer *f, const struct nlp_feat_opts *o,
 
 void nlp_featurizer_release(struct nlp_featurizer *f);
 
+/*
+ * The 64-bit hash of the word n-gram made of the k tokens whose hashes are
+ * tok[0..k) (k == 1: the token itself), as nlp_featurize() computes it;
+ * its bucket is the top `bits` bits.  After nlp_featurize(), f->hash holds
+ * the token hashes.  For naming the n-grams behind buckets.
+ */
+uint64_t nlp_ngram_hash(uint64_t seed, const uint64_t *tok, size_t k);
+
 /* The smoothed idf of a feature seen in df of n documents. */
 float nlp_idf(uint64_t n, uint64_t df);
 

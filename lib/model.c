@@ -361,6 +361,12 @@ nlp_top_k(const float *probs, uint32_t C, size_t k, uint32_t *idx)
 }
 
 int
+nlp_model_has_bucket(const struct nlp_model *m, uint32_t bucket)
+{
+	return find_row(m, bucket) >= 0;
+}
+
+int
 nlp_model_label_index(const struct nlp_model *m, const char *label)
 {
 	uint32_t c;

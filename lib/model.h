@@ -123,6 +123,9 @@ void nlp_softmax(float *x, size_t n);
  */
 size_t nlp_top_k(const float *probs, uint32_t nclasses, size_t k, uint32_t *idx);
 
+/* Does the model have a row for bucket (a feature seen in training)? */
+int nlp_model_has_bucket(const struct nlp_model *m, uint32_t bucket);
+
 /* The class index of label, or -1. */
 int nlp_model_label_index(const struct nlp_model *m, const char *label);
 

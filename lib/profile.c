@@ -49,6 +49,8 @@ count_chars(struct nlp_profile *p, const char *text, size_t len)
 	return cps;
 }
 
+static int cmp_sample(const void *a, const void *b);
+
 /* Append one sample entry. */
 static int
 sample_push(struct nlp_profile *p, const struct nlp_length_sample *s)
@@ -62,6 +64,12 @@ sample_push(struct nlp_profile *p, const struct nlp_length_sample *s)
 		p->sample_cap = cap;
 	}
 	p->sample[p->nsample++] = *s;
+	/* keep the smallest hashes only: a bottom-k sample stays bounded, and
+	   pruning early gives the same sample as pruning at the end */
+	if (p->nsample >= 4 * NLP_PROFILE_SAMPLE) {
+		qsort(p->sample, p->nsample, sizeof *p->sample, cmp_sample);
+		p->nsample = NLP_PROFILE_SAMPLE;
+	}
 	return 0;
 }
 
@@ -83,7 +91,7 @@ nlp_profile_add(struct nlp_profile *p, const char *text, size_t len,
 	s.chars = (uint32_t)count_chars(p, text, len);
 	p->tok_hist[nlp_profile_bin(s.tokens)]++;
 	p->char_hist[nlp_profile_bin(s.chars)]++;
-	for (i = 0; i < tok->n; i++) {
+	for (i = 0; !p->no_tokens && i < tok->n; i++) {
 		struct nlp_strmap_entry *en = nlp_strmap_add(&p->freq,
 		    tok->text + tok->off[i], tok->len[i]);
 		if (en == NULL)

@@ -44,6 +44,7 @@ struct nlp_profile {
 	struct nlp_strmap freq;            /* token -> count */
 	struct nlp_length_sample *sample;
 	size_t nsample, sample_cap;
+	int no_tokens;                     /* do not count tokens (freq) */
 };
 
 /* The bin of a length: 0, 1, 2-3, 4-7, ... (powers of two). */
