@@ -4,31 +4,65 @@
 # COMP_CWORD, so it works without the bash-completion package.  Source it,
 # or install it as $datadir/bash-completion/completions/nlpops.
 #
-# The tables below mirror the usage texts of cmd/train.c and cmd/predict.c;
-# when an option is added there, add it here (and to _nlpops, nlpops.fish).
+# The tables below mirror the usage texts of cmd/nlpops.c, cmd/train.c,
+# cmd/predict.c and cmd/registry.c; when an option is added there, add it
+# here (and to _nlpops, nlpops.fish).
+#
+# Model names (for predict -m, train --push and the NAME or REF of registry
+# verbs) come from `nlpops [--registry DIR] registry list --json`, run with
+# the --registry DIR given on the command line, if any; a missing registry
+# just gives no names.
 
-_nlpops_commands='train predict help'
+_nlpops_commands='train predict registry help'
+_nlpops_verbs='init push list show alias promote rollback history pull verify
+	gc rm'
 
 # Options that take a value, and options that do not, per command.
-_nlpops_train_valued='-o --output --format --text-column --label-column
-	--text-field --label-field --ngrams --char-ngrams --bits --min-df
-	--epochs --lr --l2 --class-weight --seed --valid --holdout --threads'
+_nlpops_train_valued='-o --output --push --alias --format --text-column
+	--label-column --text-field --label-field --ngrams --char-ngrams --bits
+	--min-df --epochs --lr --l2 --class-weight --seed --valid --holdout
+	--threads'
 _nlpops_train_flags='--strict -q --quiet -h --help'
 _nlpops_predict_valued='-m --model -o --output -k --top --threshold
 	--fallback --output-format --format --text-column --id-column
 	--text-field --id-field --threads'
 _nlpops_predict_flags='--line-buffered -q --quiet -h --help'
+# Every registry option that takes a value (getopt accepts any of them
+# after any verb, so they are skipped the same way everywhere).
+_nlpops_registry_valued='--shared --name --alias --tag --description
+	--if-current --reason --to --grace -o --output'
 
-# What to offer for an option's value: "files", a list of words, or
-# nothing (a number, a column name, a label: no completion).
+# The options each registry verb uses.
+_nlpops_verb_options() { # verb
+	case $1 in
+	init) echo '--shared' ;;
+	push) echo '--name --alias --tag --description --reason' ;;
+	list | show) echo '--json' ;;
+	alias | promote) echo '--if-current --reason --delete' ;;
+	rollback) echo '--alias --to --reason' ;;
+	history) echo '--alias --json' ;;
+	pull) echo '-o --output' ;;
+	verify) echo '--quick --json' ;;
+	gc) echo '--dry-run --grace --json' ;;
+	rm) echo '--force --reason' ;;
+	esac
+	echo '-h --help'
+}
+
+# What to offer for an option's value: "files", "dirs", "groups",
+# "models", "models+files", a list of words, or nothing (a number, a
+# column name, a label, a reason: no completion).
 _nlpops_values() { # command option
 	case $1:$2 in
-	*:-o | *:--output | predict:-m | predict:--model | train:--valid)
-		echo files ;;
+	predict:-m | predict:--model) echo models+files ;;
+	train:--push | registry:--name) echo models ;;
+	registry:--shared) echo groups ;;
+	*:-o | *:--output | train:--valid) echo files ;;
 	train:--format) echo 'tsv csv jsonl fasttext' ;;
 	predict:--format) echo 'plain tsv csv jsonl fasttext' ;;
 	predict:--output-format) echo 'tsv jsonl' ;;
 	train:--class-weight) echo 'none balanced' ;;
+	registry:--grace) echo '30m 1h 1d' ;;
 	esac
 }
 
@@ -43,9 +77,29 @@ _nlpops_files() {
 	_nlpops_reply -f -- "$1"
 }
 
+# A path as the shell would expand a leading ~ in it.
+_nlpops_tilde() {
+	case $1 in
+	'~') printf '%s\n' "$HOME" ;;
+	'~/'*) printf '%s\n' "$HOME/${1#'~/'}" ;;
+	*) printf '%s\n' "$1" ;;
+	esac
+}
+
+# The model names in the registry, one a line; nothing when there is no
+# registry.  Uses the program and the --registry DIR of the command line.
+_nlpops_models() { # program registry-dir
+	local prog reg=()
+
+	prog=$(_nlpops_tilde "$1")
+	[[ -n $2 ]] && reg=(--registry "$(_nlpops_tilde "$2")")
+	"$prog" "${reg[@]}" registry list --json 2>/dev/null </dev/null |
+		sed -n 's/^    "name": "\([^"]*\)".*/\1/p'
+}
+
 _nlpops() {
-	local cur=${COMP_WORDS[COMP_CWORD]} prev='' cmd=${COMP_WORDS[1]}
-	local i valued flags values
+	local cur=${COMP_WORDS[COMP_CWORD]} prev='' cmd='' verb=''
+	local ci=1 vi=0 i n word regdir='' valued flags values skip
 
 	COMPREPLY=()
 	# bash splits "--format=ts" into "--format" "=" "ts".
@@ -58,30 +112,70 @@ _nlpops() {
 		fi
 	fi
 
-	# The command comes first; only --version and -h/--help may replace it.
-	if ((COMP_CWORD == 1)); then
+	# Global options before the command: --registry DIR, --registry=DIR.
+	while ((ci < COMP_CWORD)); do
+		word=${COMP_WORDS[ci]}
+		if [[ $word == --registry ]]; then
+			if [[ ${COMP_WORDS[ci + 1]} == = ]]; then
+				regdir=${COMP_WORDS[ci + 2]}
+				((ci += 3))
+			else
+				regdir=${COMP_WORDS[ci + 1]}
+				((ci += 2))
+			fi
+		elif [[ $word == --registry=* ]]; then
+			regdir=${word#--registry=}
+			((ci++))
+		else
+			break
+		fi
+	done
+
+	# The directory of --registry.
+	if [[ $prev == --registry ]] && ((COMP_CWORD <= ci)); then
+		compopt -o filenames 2>/dev/null
+		_nlpops_reply -d -- "$cur"
+		return 0
+	fi
+
+	# The command comes first; only global options may replace it.
+	if ((COMP_CWORD <= ci)); then
 		if [[ $cur == -* ]]; then
-			_nlpops_reply -W '--version -h --help' -- "$cur"
+			_nlpops_reply -W '--version -h --help --registry' -- "$cur"
 		else
 			_nlpops_reply -W "$_nlpops_commands" -- "$cur"
 		fi
 		return 0
 	fi
+	cmd=${COMP_WORDS[ci]}
 
 	case $cmd in
 	help)
-		((COMP_CWORD == 2)) &&
-			_nlpops_reply -W 'train predict' -- "$cur"
+		((COMP_CWORD == ci + 1)) &&
+			_nlpops_reply -W 'train predict registry' -- "$cur"
 		return 0 ;;
 	train) valued=$_nlpops_train_valued flags=$_nlpops_train_flags ;;
 	predict) valued=$_nlpops_predict_valued flags=$_nlpops_predict_flags ;;
+	registry)
+		vi=$((ci + 1))
+		if ((COMP_CWORD == vi)); then
+			if [[ $cur == -* ]]; then
+				_nlpops_reply -W '-h --help' -- "$cur"
+			else
+				_nlpops_reply -W "$_nlpops_verbs" -- "$cur"
+			fi
+			return 0
+		fi
+		verb=${COMP_WORDS[vi]}
+		valued=$_nlpops_registry_valued
+		flags=$(_nlpops_verb_options "$verb") ;;
 	*) return 0 ;;
 	esac
 
-	# After "--", everything is a file.
-	for ((i = 2; i < COMP_CWORD; i++)); do
+	# After "--", everything is an operand.
+	for ((i = ci + 1; i < COMP_CWORD; i++)); do
 		if [[ ${COMP_WORDS[i]} == -- ]]; then
-			_nlpops_files "$cur"
+			[[ $cmd != registry ]] && _nlpops_files "$cur"
 			return 0
 		fi
 	done
@@ -91,16 +185,60 @@ _nlpops() {
 		values=$(_nlpops_values "$cmd" "$prev")
 		case $values in
 		files) _nlpops_files "$cur" ;;
+		groups) _nlpops_reply -g -- "$cur" ;;
+		models)
+			_nlpops_reply -W "$(_nlpops_models "${COMP_WORDS[0]}" \
+			    "$regdir")" -- "$cur" ;;
+		models+files)
+			_nlpops_files "$cur"
+			[[ $cur == */* ]] || mapfile -t -O "${#COMPREPLY[@]}" \
+			    COMPREPLY < <(compgen -W "$(_nlpops_models \
+			    "${COMP_WORDS[0]}" "$regdir")" -- "$cur") ;;
 		?*) _nlpops_reply -W "$values" -- "$cur" ;;
 		esac
 		return 0
 	fi
 
 	if [[ $cur == -* ]]; then
-		_nlpops_reply -W "$valued $flags" -- "$cur"
-	else
-		_nlpops_files "$cur"
+		if [[ $cmd == registry ]]; then
+			_nlpops_reply -W "$flags" -- "$cur"
+		else
+			_nlpops_reply -W "$valued $flags" -- "$cur"
+		fi
+		return 0
 	fi
+
+	if [[ $cmd != registry ]]; then
+		_nlpops_files "$cur"
+		return 0
+	fi
+
+	# A registry verb's operand: count the operands before this one.
+	n=0 skip=0
+	for ((i = vi + 1; i < COMP_CWORD; i++)); do
+		word=${COMP_WORDS[i]}
+		if ((skip)); then
+			[[ $word == = ]] || skip=0
+			continue
+		fi
+		if [[ $word == -* ]]; then
+			[[ " $valued " == *[[:space:]]"$word"[[:space:]]* ]] && skip=1
+			continue
+		fi
+		[[ $word == = ]] || ((n++))
+	done
+	case $verb:$n in
+	push:0) _nlpops_files "$cur" ;;
+	list:0 | show:0 | alias:0 | promote:0 | rollback:0 | history:0 | \
+	pull:0)
+		_nlpops_reply -W "$(_nlpops_models "${COMP_WORDS[0]}" \
+		    "$regdir")" -- "$cur" ;;
+	rm:0) # NAME@VERSION: offer "NAME@", the version is typed
+		[[ $cur == *@* ]] && return 0
+		compopt -o nospace 2>/dev/null
+		_nlpops_reply -W "$(_nlpops_models "${COMP_WORDS[0]}" \
+		    "$regdir" | sed 's/$/@/')" -- "$cur" ;;
+	esac
 	return 0
 }
 
