@@ -186,7 +186,21 @@ print_errors(const json_t *errs)
 	printf("\nmost confident errors (gold, predicted, p, example, text)\n");
 	json_array_foreach(errs, i, x) {
 		const char *t = json_string_value(json_object_get(x, "text"));
-		printf("%s\t%s\t%.4f\t%lld\t%.200s\n",
+		char cut[204];
+		size_t n = strlen(t), k;
+
+		if (n > 200) {
+			n = 200;
+			while (n > 0 && ((unsigned char)t[n] & 0xc0) == 0x80)
+				n--;
+		}
+		memcpy(cut, t, n);
+		cut[n] = '\0';
+		for (k = 0; k < n; k++)
+			if (cut[k] == '\t' || cut[k] == '\n' || cut[k] == '\r')
+				cut[k] = ' ';
+		t = cut;
+		printf("%s\t%s\t%.4f\t%lld\t%s\n",
 		    json_string_value(json_object_get(x, "gold")),
 		    json_string_value(json_object_get(x, "predicted")),
 		    json_number_value(json_object_get(x, "p")),
@@ -325,8 +339,10 @@ cmd_eval(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "m:qh", longopts, NULL)) != -1) {
 		rc = NLP_OK;
-		if (ngates == MAX_GATES)
-			return cli_usage_error(argv[0], "too many gates");
+		/* room for this option's gate and for --max-drop's */
+		if (ngates + 2 > MAX_GATES)
+			return cli_usage_error(argv[0], "too many gates (at most %d)",
+			    MAX_GATES - 1);
 		switch (c) {
 		case 'm': model = optarg; break;
 		case 'q': quiet = 1; break;
@@ -471,6 +487,14 @@ cmd_eval(int argc, char **argv)
 	}
 	json_object_set_new(res, "data", x);
 	json_object_set_new(res, "skipped", json_string(d.oddities));
+	for (i = 0; i < ngates; i++)
+		if (gates[i].kind == NLP_GATE_MIN_CLASS_F1 && json_object_get(
+		    json_object_get(rep, "per_class"), gates[i].label) == NULL) {
+			rc = cli_usage_error(argv[0], "--min-class-f1: no class '%s' "
+			    "in the model's predictions or the gold labels",
+			    gates[i].label);
+			goto out;
+		}
 	if (ngates > 0)
 		json_object_set_new(res, "gates", nlp_eval_gates(rep, brep, gates,
 		    ngates, lower, &failed));
@@ -525,8 +549,8 @@ cmd_eval(int argc, char **argv)
 			    (long long)json_integer_value(json_object_get(x, "examples")),
 			    d.n, 100 * json_number_value(json_object_get(x, "share")));
 		if (ev.unknown > 0)
-			fprintf(stderr, "nlpops eval: %llu examples have gold labels "
-			    "the model does not know; scored as errors\n",
+			fprintf(stderr, "nlpops eval: examples with gold labels the "
+			    "model does not know, scored as errors: %llu\n",
 			    (unsigned long long)ev.unknown);
 		json_array_foreach(zd, i, x)
 			fprintf(stderr, "nlpops eval: warning: %s is undefined, "
@@ -537,12 +561,17 @@ cmd_eval(int argc, char **argv)
 	json_array_foreach(json_object_get(res, "gates"), i, x) {
 		if (json_is_true(json_object_get(x, "passed")))
 			continue;
+		const char *gate = json_string_value(json_object_get(x, "gate"));
+		const char *bound_note = "";
+		if (lower && (strcmp(gate, "--min-accuracy") == 0 ||
+		    strcmp(gate, "--min-f1") == 0))
+			bound_note = " (bootstrap lower bound)";
+		else if (lower && strcmp(gate, "--max-drop") == 0)
+			bound_note = " (bootstrap upper bound of the drop)";
 		fprintf(stderr, "nlpops eval: gate %s failed: %s %.4f, bound %.4f%s\n",
-		    json_string_value(json_object_get(x, "gate")),
-		    json_string_value(json_object_get(x, "metric")),
+		    gate, json_string_value(json_object_get(x, "metric")),
 		    json_number_value(json_object_get(x, "value")),
-		    json_number_value(json_object_get(x, "bound")),
-		    lower ? " (bootstrap lower bound)" : "");
+		    json_number_value(json_object_get(x, "bound")), bound_note);
 	}
 	if (!quiet && ngates > 0 && failed == 0)
 		fprintf(stderr, "nlpops eval: all %zu gates passed\n",

@@ -20,7 +20,7 @@ static const char usage[] =
     "\n"
     "  init [--shared GROUP]                 create the registry\n"
     "  push ARTIFACT --name NAME [--alias A] [--tag K=V]... [--description T]\n"
-    "                                        store an artifact as a new version\n"
+    "       [--reason T]                     store an artifact as a new version\n"
     "  list [NAME] [--json]                  models, or one model's versions\n"
     "  show REF [--json]                     a version: lineage, metrics, events\n"
     "  alias NAME VERSION ALIAS [--if-current V] [--require EXPR]... [--reason T]\n"
@@ -348,7 +348,9 @@ verb_push(struct nlp_registry *r, struct ropts *o)
 	rc = nlp_registry_push(r, data, len, &po, &res, &e);
 	free(data);
 	if (rc != NLP_OK) {
-		if (strncmp(e.msg, "'", 1) != 0 && rc == NLP_DATA)
+		if (rc == NLP_DATA && strncmp(e.msg, "'(memory)': ", 12) == 0)
+			memmove(e.msg, e.msg + 12, strlen(e.msg + 12) + 1);
+		if (rc == NLP_DATA)
 			nlp_err_prefix(&e, "'%s'", o->args[0]);
 		return cli_error("registry", &e);
 	}

@@ -150,6 +150,9 @@ push_model(const struct nlp_trained *t, const char *name, const char *alias,
 	rc = nlp_registry_push(r, data, len, &po, &res, e);
 	nlp_registry_close(r);
 	free(data);
+	if (rc == NLP_OK && res.existed)
+		fprintf(stderr, "nlpops train: these bytes are already %s@%ld; no "
+		    "new version\n", name, res.version);
 	if (rc == NLP_OK)
 		printf("%s@%ld %s\n", name, res.version, res.sha256);
 	return rc;
@@ -251,6 +254,9 @@ cmd_train(int argc, char **argv)
 		    "--push NAME");
 	if (alias != NULL && push == NULL)
 		return cli_usage_error(argv[0], "--alias goes with --push");
+	if (push != NULL && out != NULL && strcmp(out, "-") == 0)
+		return cli_usage_error(argv[0], "-o - and --push would both write "
+		    "to stdout");
 	if (push != NULL && !nlp_registry_valid_name(push))
 		return cli_usage_error(argv[0], "'%s' is not a valid model name "
 		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "

@@ -111,7 +111,10 @@ json_t *nlp_eval_report(const struct nlp_eval *ev);
 json_t *nlp_eval_bootstrap(const struct nlp_eval *ev,
     const struct nlp_eval *base, unsigned replicates, uint64_t seed);
 
-/* The n most confident errors, as {line, gold, predicted, p, text}. */
+/*
+ * The n most confident errors, as {example, gold, predicted, p, text};
+ * example counts the examples read from 1 (skipped records not counted).
+ */
 json_t *nlp_eval_errors(const struct nlp_eval *ev, const struct nlp_labeled *d,
     size_t n);
 

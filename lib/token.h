@@ -51,8 +51,9 @@ void nlp_tokens_release(struct nlp_tokens *t);
 
 /*
  * A 64-bit fingerprint of the token sequence (XXH3 of the tokens' bytes
- * and lengths): texts that differ only in case, spacing or invisible
- * characters share it.  Used to spot evaluation texts seen in training.
+ * and lengths): texts that differ only in case or in the white space and
+ * invisible characters between words share it.  Used to spot evaluation
+ * texts seen in training.
  */
 uint64_t nlp_tokens_fingerprint(const struct nlp_tokens *t);
 
