@@ -104,20 +104,43 @@ now_iso(char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Fill e from the database's last error. */
+/* The registry stayed busy past the retries (exit 75). */
+static int
+busy_err(struct nlp_registry *r, struct nlp_err *e)
+{
+	return nlp_errf(e, NLP_BUSY, "registry '%s' is busy: another process "
+	    "held it for over %d s; try again later", r->dir,
+	    BUSY_RETRIES * BUSY_TIMEOUT_MS / 1000);
+}
+
+/*
+ * Fill e from the database's last error.  Busy is the message above, never
+ * SQLite's "database is locked".  SQLite says "database or disk is full"
+ * for a full disk and "disk I/O error" without the cause: name the cause
+ * (for SQLITE_FULL SQLite keeps no errno, and it means ENOSPC here: no
+ * max_page_count is set).
+ */
 static int
 db_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
 {
 	int code = sqlite3_extended_errcode(r->db);
 	int prim = code & 0xff;
+	int sys = sqlite3_system_errno(r->db);
 	int status = NLP_IO;
 
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
-		status = NLP_BUSY;
-	else if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
+		return busy_err(r, e);
+	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
 		status = NLP_REGISTRY;
 	else if (prim == SQLITE_CONSTRAINT)
 		status = NLP_REGISTRY;
+	else if (prim == SQLITE_FULL)
+		sys = ENOSPC;
+	else if (prim != SQLITE_IOERR && prim != SQLITE_CANTOPEN)
+		sys = 0;
+	if (sys != 0)
+		return nlp_errnof(e, status, sys, "registry '%s': %s: %s", r->dir,
+		    what, sqlite3_errmsg(r->db));
 	return nlp_errf(e, status, "registry '%s': %s: %s", r->dir, what,
 	    sqlite3_errmsg(r->db));
 }
@@ -186,9 +209,7 @@ begin(struct nlp_registry *r, struct nlp_err *e)
 	if (rc == SQLITE_OK)
 		return NLP_OK;
 	if ((rc & 0xff) == SQLITE_BUSY)
-		return nlp_errf(e, NLP_BUSY, "registry '%s' is busy: another "
-		    "process held it for over %d s; try again later", r->dir,
-		    BUSY_RETRIES * BUSY_TIMEOUT_MS / 1000);
+		return busy_err(r, e);
 	if ((rc & 0xff) == SQLITE_READONLY)
 		return nlp_errf(e, NLP_IO, "registry '%s' is read-only: %s",
 		    r->dir, sqlite3_errmsg(r->db));
@@ -294,6 +315,29 @@ make_dirs(const char *dir)
 	return rc;
 }
 
+/* A file: URI for path with query q ('%', '?' and '#' escaped); NULL when
+ * out of memory; sqlite3_free() it. */
+static char *
+file_uri(const char *path, const char *q)
+{
+	size_t n = strlen(path), i, j;
+	char *u = sqlite3_malloc64(3 * n + strlen(q) + 16);
+
+	if (u == NULL)
+		return NULL;
+	/* file:///abs (empty authority), so that "//x" is not a host */
+	j = (size_t)sprintf(u, "%s", path[0] == '/' ? "file://" : "file:");
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+		if (c == '%' || c == '?' || c == '#')
+			j += (size_t)sprintf(u + j, "%%%02X", c);
+		else
+			u[j++] = (char)c;
+	}
+	sprintf(u + j, "?%s", q);
+	return u;
+}
+
 /* Open the database connection with the given flags and settings. */
 static int
 connect(struct nlp_registry *r, int flags, const char *uri, struct nlp_err *e)
@@ -311,6 +355,51 @@ connect(struct nlp_registry *r, int flags, const char *uri, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/*
+ * A WAL database whose -shm file is missing and cannot be created (read-only
+ * media, or a directory we may not write) cannot be opened the usual way.
+ * Then no process has it open -- a writer would have made the -shm -- and
+ * on read-only media none can: read it without locks or shared memory.
+ * When registry.db-wal holds frames (commits a killed process left there,
+ * never checkpointed into registry.db), through the "unix-none" VFS in
+ * exclusive locking mode, which keeps the WAL index in heap memory and so
+ * reads those commits; otherwise as an immutable file.  (immutable=1
+ * ignores the WAL: with such a -wal it served the state before those
+ * commits, an alias pointing where it pointed before, without a word.)  On
+ * writable media a writer could start while we read; the window is one
+ * short open, as it was with immutable=1 alone.
+ */
+static int
+open_unshared(struct nlp_registry *r, struct nlp_err *e)
+{
+	char *wal = sqlite3_mprintf("%s-wal", r->dbpath), *uri = NULL;
+	struct stat sb;
+	int use_wal, rc;
+
+	if (wal == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	use_wal = stat(wal, &sb) == 0 && sb.st_size > 0;
+	sqlite3_free(wal);
+	if (use_wal && sqlite3_vfs_find("unix-none") == NULL)
+		return nlp_errf(e, NLP_IO, "cannot read registry '%s': its "
+		    "registry.db-wal needs registry.db-shm, which is missing and "
+		    "cannot be created", r->dir);
+	uri = file_uri(r->dbpath, use_wal ? "mode=ro&vfs=unix-none" :
+	    "immutable=1");
+	if (uri == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	sqlite3_close(r->db);
+	r->db = NULL;
+	rc = connect(r, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, uri, e);
+	sqlite3_free(uri);
+	if (rc == NLP_OK && use_wal)
+		rc = exec(r, "PRAGMA locking_mode = EXCLUSIVE", e);
+	if (rc == NLP_OK && sqlite3_exec(r->db, "SELECT 1 FROM sqlite_master "
+	    "LIMIT 1", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_err(r, e, "cannot read the database");
+	return rc;
+}
+
 int
 nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
     struct nlp_err *e)
@@ -318,7 +407,7 @@ nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
 	struct nlp_registry *r;
 	struct stat sb;
 	size_t n = strlen(dir) + 16;
-	int rc;
+	int rc, sq = SQLITE_OK;
 
 	*out = NULL;
 	if ((r = calloc(1, sizeof *r)) == NULL || (r->dir = strdup(dir)) == NULL ||
@@ -337,6 +426,19 @@ nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
 		if ((rc = connect(r, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 		    NULL, e)) != NLP_OK)
 			goto fail;
+		/*
+		 * On read-only media, or without write permission, SQLite
+		 * quietly opens the file read-only: say so now, in one line
+		 * (exit 4), rather than fail later with whatever a first
+		 * write happens to hit -- or succeed, for a write that had
+		 * nothing to change.
+		 */
+		if (sqlite3_db_readonly(r->db, "main") == 1) {
+			int err = access(r->dbpath, W_OK) == 0 ? EACCES : errno;
+			rc = nlp_errnof(e, NLP_IO, err, "registry '%s' is "
+			    "read-only", dir);
+			goto fail;
+		}
 		if (stat(r->dbpath, &sb) == 0) {
 			int fd = open(r->dbpath, O_RDONLY | O_CLOEXEC);
 			if (fd >= 0) {
@@ -344,11 +446,20 @@ nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
 				close(fd);
 			}
 		}
-		/* journal_mode needs the lock briefly: retry like a write */
+		/*
+		 * journal_mode needs the lock briefly: retry like a write.
+		 * Extended result codes are on, so a busy result is any
+		 * SQLITE_BUSY_*; still busy after the retries is NLP_BUSY.
+		 * Other failures leave the journal mode as it was, as before.
+		 */
 		for (n = 0; n < BUSY_RETRIES; n++)
-			if (sqlite3_exec(r->db, "PRAGMA journal_mode = WAL", NULL,
-			    NULL, NULL) != SQLITE_BUSY)
+			if (((sq = sqlite3_exec(r->db, "PRAGMA journal_mode = WAL",
+			    NULL, NULL, NULL)) & 0xff) != SQLITE_BUSY)
 				break;
+		if ((sq & 0xff) == SQLITE_BUSY) {
+			rc = busy_err(r, e);
+			goto fail;
+		}
 		if ((rc = exec(r, "PRAGMA synchronous = FULL;"
 		    "PRAGMA foreign_keys = ON", e)) != NLP_OK)
 			goto fail;
@@ -359,19 +470,21 @@ nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
 			goto fail;
 		}
 		rc = connect(r, SQLITE_OPEN_READONLY, NULL, e);
-		if (rc == NLP_OK && sqlite3_exec(r->db, "SELECT 1 FROM "
-		    "sqlite_master LIMIT 1", NULL, NULL, NULL) != SQLITE_OK) {
+		if (rc == NLP_OK && (sq = sqlite3_exec(r->db, "SELECT 1 FROM "
+		    "sqlite_master LIMIT 1", NULL, NULL, NULL)) != SQLITE_OK) {
 			/*
-			 * A WAL database on read-only media whose -shm file is
-			 * missing cannot be opened the usual way: read it as an
-			 * immutable file (no other process can be writing it).
+			 * Only a -shm that cannot be made calls for reading
+			 * without locks: SQLITE_CANTOPEN on read-only media,
+			 * SQLITE_READONLY_DIRECTORY in a directory we may not
+			 * write.  Anything else (busy past the timeout, say,
+			 * while a writer works) is reported as it is: reading
+			 * a live database without locks could see a checkpoint
+			 * half done.
 			 */
-			char *uri = sqlite3_mprintf("file:%s?immutable=1", r->dbpath);
-			sqlite3_close(r->db);
-			r->db = NULL;
-			rc = uri ? connect(r, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
-			    uri, e) : nlp_errf(e, NLP_IO, "out of memory");
-			sqlite3_free(uri);
+			if (sq == SQLITE_CANTOPEN || sq == SQLITE_READONLY_DIRECTORY)
+				rc = open_unshared(r, e);
+			else
+				rc = db_err(r, e, "cannot read the database");
 		}
 		if (rc != NLP_OK)
 			goto fail;
