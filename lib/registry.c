@@ -988,7 +988,7 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 	char *metatext = NULL, objpath[4096];
 	int64_t mid, existing, next;
 	struct stat sb;
-	int created, rc, tries;
+	int created, rc;
 	long old;
 
 	memset(res, 0, sizeof *res);
@@ -998,21 +998,22 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 		return rc;
 	nlp_sha256_hex(data, len, res->sha256);
 	nlp_store_path(r->dir, res->sha256, objpath, sizeof objpath);
-	for (tries = 0; tries < 3; tries++) {
-		if ((rc = nlp_store_put(r->dir, res->sha256, data, len, &created,
-		    e)) != NLP_OK)
-			goto out;
-		if ((rc = begin(r, e)) != NLP_OK)
-			goto out;
-		/* a gc that ran before our lock may have taken the object */
-		if (stat(objpath, &sb) == 0)
-			break;
-		rollback_tx(r);
-	}
-	if (tries == 3) {
-		rc = nlp_errf(e, NLP_IO, "object %s keeps disappearing", res->sha256);
+	/*
+	 * Store the object (the slow part) before taking the lock.  gc
+	 * removes objects only while it holds the write lock, so once we
+	 * hold it an object that is there stays until we commit.  One that a
+	 * gc took between our put and our lock (it was no version's yet) is
+	 * stored again now, under the lock: this used to be three tries of
+	 * put-then-lock, which a gc running in a loop could all defeat.
+	 */
+	if ((rc = nlp_store_put(r->dir, res->sha256, data, len, &created,
+	    e)) != NLP_OK)
 		goto out;
-	}
+	if ((rc = begin(r, e)) != NLP_OK)
+		goto out;
+	if (stat(objpath, &sb) != 0 && (rc = nlp_store_put(r->dir, res->sha256,
+	    data, len, &created, e)) != NLP_OK)
+		goto fail;
 	if ((rc = model_id(r, o->name, &mid, e)) != NLP_OK)
 		goto fail;
 	if (mid == 0) {
@@ -1644,8 +1645,13 @@ gc_scan(void *arg, const struct nlp_store_entry *en)
 		return 0;
 	if (!en->is_temp && is_referenced(x->hex, x->n, en->hex))
 		return 0;
-	if (!x->dry_run && nlp_store_remove(en, x->e) != NLP_OK)
-		return NLP_IO;
+	if (!x->dry_run) {
+		int rc = nlp_store_remove(en, x->e);
+		if (rc == NLP_BUSY)     /* a put is writing it: not garbage */
+			return 0;
+		if (rc != NLP_OK)
+			return NLP_IO;
+	}
 	json_array_append_new(x->removed, json_string(en->path));
 	x->bytes += en->size;
 	return 0;
