@@ -118,20 +118,43 @@ now_iso(char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Fill e from the database's last error. */
+/* The registry stayed busy past the retries (exit 75). */
+static int
+busy_err(struct nlp_registry *r, struct nlp_err *e)
+{
+	return nlp_errf(e, NLP_BUSY, "registry '%s' is busy: another process "
+	    "held it for over %d s; try again later", r->dir,
+	    BUSY_RETRIES * BUSY_TIMEOUT_MS / 1000);
+}
+
+/*
+ * Fill e from the database's last error.  Busy is the message above, never
+ * SQLite's "database is locked".  SQLite says "database or disk is full"
+ * for a full disk and "disk I/O error" without the cause: name the cause
+ * (for SQLITE_FULL SQLite keeps no errno, and it means ENOSPC here: no
+ * max_page_count is set).
+ */
 static int
 db_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
 {
 	int code = sqlite3_extended_errcode(r->db);
 	int prim = code & 0xff;
+	int sys = sqlite3_system_errno(r->db);
 	int status = NLP_IO;
 
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
-		status = NLP_BUSY;
-	else if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
+		return busy_err(r, e);
+	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
 		status = NLP_REGISTRY;
 	else if (prim == SQLITE_CONSTRAINT)
 		status = NLP_REGISTRY;
+	else if (prim == SQLITE_FULL)
+		sys = ENOSPC;
+	else if (prim != SQLITE_IOERR && prim != SQLITE_CANTOPEN)
+		sys = 0;
+	if (sys != 0)
+		return nlp_errnof(e, status, sys, "registry '%s': %s: %s", r->dir,
+		    what, sqlite3_errmsg(r->db));
 	return nlp_errf(e, status, "registry '%s': %s: %s", r->dir, what,
 	    sqlite3_errmsg(r->db));
 }
@@ -200,9 +223,7 @@ begin(struct nlp_registry *r, struct nlp_err *e)
 	if (rc == SQLITE_OK)
 		return NLP_OK;
 	if ((rc & 0xff) == SQLITE_BUSY)
-		return nlp_errf(e, NLP_BUSY, "registry '%s' is busy: another "
-		    "process held it for over %d s; try again later", r->dir,
-		    BUSY_RETRIES * BUSY_TIMEOUT_MS / 1000);
+		return busy_err(r, e);
 	if ((rc & 0xff) == SQLITE_READONLY)
 		return nlp_errf(e, NLP_IO, "registry '%s' is read-only: %s",
 		    r->dir, sqlite3_errmsg(r->db));
@@ -314,6 +335,29 @@ make_dirs(const char *dir)
 	return rc;
 }
 
+/* A file: URI for path with query q ('%', '?' and '#' escaped); NULL when
+ * out of memory; sqlite3_free() it. */
+static char *
+file_uri(const char *path, const char *q)
+{
+	size_t n = strlen(path), i, j;
+	char *u = sqlite3_malloc64(3 * n + strlen(q) + 16);
+
+	if (u == NULL)
+		return NULL;
+	/* file:///abs (empty authority), so that "//x" is not a host */
+	j = (size_t)sprintf(u, "%s", path[0] == '/' ? "file://" : "file:");
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+		if (c == '%' || c == '?' || c == '#')
+			j += (size_t)sprintf(u + j, "%%%02X", c);
+		else
+			u[j++] = (char)c;
+	}
+	sprintf(u + j, "?%s", q);
+	return u;
+}
+
 /* Open the database connection with the given flags and settings. */
 static int
 connect(struct nlp_registry *r, int flags, const char *uri, struct nlp_err *e)
@@ -331,6 +375,51 @@ connect(struct nlp_registry *r, int flags, const char *uri, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/*
+ * A WAL database whose -shm file is missing and cannot be created (read-only
+ * media, or a directory we may not write) cannot be opened the usual way.
+ * Then no process has it open -- a writer would have made the -shm -- and
+ * on read-only media none can: read it without locks or shared memory.
+ * When registry.db-wal holds frames (commits a killed process left there,
+ * never checkpointed into registry.db), through the "unix-none" VFS in
+ * exclusive locking mode, which keeps the WAL index in heap memory and so
+ * reads those commits; otherwise as an immutable file.  (immutable=1
+ * ignores the WAL: with such a -wal it served the state before those
+ * commits, an alias pointing where it pointed before, without a word.)  On
+ * writable media a writer could start while we read; the window is one
+ * short open, as it was with immutable=1 alone.
+ */
+static int
+open_unshared(struct nlp_registry *r, struct nlp_err *e)
+{
+	char *wal = sqlite3_mprintf("%s-wal", r->dbpath), *uri = NULL;
+	struct stat sb;
+	int use_wal, rc;
+
+	if (wal == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	use_wal = stat(wal, &sb) == 0 && sb.st_size > 0;
+	sqlite3_free(wal);
+	if (use_wal && sqlite3_vfs_find("unix-none") == NULL)
+		return nlp_errf(e, NLP_IO, "cannot read registry '%s': its "
+		    "registry.db-wal needs registry.db-shm, which is missing and "
+		    "cannot be created", r->dir);
+	uri = file_uri(r->dbpath, use_wal ? "mode=ro&vfs=unix-none" :
+	    "immutable=1");
+	if (uri == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	sqlite3_close(r->db);
+	r->db = NULL;
+	rc = connect(r, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, uri, e);
+	sqlite3_free(uri);
+	if (rc == NLP_OK && use_wal)
+		rc = exec(r, "PRAGMA locking_mode = EXCLUSIVE", e);
+	if (rc == NLP_OK && sqlite3_exec(r->db, "SELECT 1 FROM sqlite_master "
+	    "LIMIT 1", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_err(r, e, "cannot read the database");
+	return rc;
+}
+
 int
 nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
     struct nlp_err *e)
@@ -338,7 +427,7 @@ nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
 	struct nlp_registry *r;
 	struct stat sb;
 	size_t n = strlen(dir) + 16;
-	int rc;
+	int rc, sq = SQLITE_OK;
 
 	*out = NULL;
 	if ((r = calloc(1, sizeof *r)) == NULL || (r->dir = strdup(dir)) == NULL ||
@@ -357,6 +446,19 @@ nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
 		if ((rc = connect(r, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 		    NULL, e)) != NLP_OK)
 			goto fail;
+		/*
+		 * On read-only media, or without write permission, SQLite
+		 * quietly opens the file read-only: say so now, in one line
+		 * (exit 4), rather than fail later with whatever a first
+		 * write happens to hit -- or succeed, for a write that had
+		 * nothing to change.
+		 */
+		if (sqlite3_db_readonly(r->db, "main") == 1) {
+			int err = access(r->dbpath, W_OK) == 0 ? EACCES : errno;
+			rc = nlp_errnof(e, NLP_IO, err, "registry '%s' is "
+			    "read-only", dir);
+			goto fail;
+		}
 		if (stat(r->dbpath, &sb) == 0) {
 			int fd = open(r->dbpath, O_RDONLY | O_CLOEXEC);
 			if (fd >= 0) {
@@ -364,11 +466,20 @@ nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
 				close(fd);
 			}
 		}
-		/* journal_mode needs the lock briefly: retry like a write */
+		/*
+		 * journal_mode needs the lock briefly: retry like a write.
+		 * Extended result codes are on, so a busy result is any
+		 * SQLITE_BUSY_*; still busy after the retries is NLP_BUSY.
+		 * Other failures leave the journal mode as it was, as before.
+		 */
 		for (n = 0; n < BUSY_RETRIES; n++)
-			if (sqlite3_exec(r->db, "PRAGMA journal_mode = WAL", NULL,
-			    NULL, NULL) != SQLITE_BUSY)
+			if (((sq = sqlite3_exec(r->db, "PRAGMA journal_mode = WAL",
+			    NULL, NULL, NULL)) & 0xff) != SQLITE_BUSY)
 				break;
+		if ((sq & 0xff) == SQLITE_BUSY) {
+			rc = busy_err(r, e);
+			goto fail;
+		}
 		if ((rc = exec(r, "PRAGMA synchronous = FULL;"
 		    "PRAGMA foreign_keys = ON", e)) != NLP_OK)
 			goto fail;
@@ -379,19 +490,21 @@ nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
 			goto fail;
 		}
 		rc = connect(r, SQLITE_OPEN_READONLY, NULL, e);
-		if (rc == NLP_OK && sqlite3_exec(r->db, "SELECT 1 FROM "
-		    "sqlite_master LIMIT 1", NULL, NULL, NULL) != SQLITE_OK) {
+		if (rc == NLP_OK && (sq = sqlite3_exec(r->db, "SELECT 1 FROM "
+		    "sqlite_master LIMIT 1", NULL, NULL, NULL)) != SQLITE_OK) {
 			/*
-			 * A WAL database on read-only media whose -shm file is
-			 * missing cannot be opened the usual way: read it as an
-			 * immutable file (no other process can be writing it).
+			 * Only a -shm that cannot be made calls for reading
+			 * without locks: SQLITE_CANTOPEN on read-only media,
+			 * SQLITE_READONLY_DIRECTORY in a directory we may not
+			 * write.  Anything else (busy past the timeout, say,
+			 * while a writer works) is reported as it is: reading
+			 * a live database without locks could see a checkpoint
+			 * half done.
 			 */
-			char *uri = sqlite3_mprintf("file:%s?immutable=1", r->dbpath);
-			sqlite3_close(r->db);
-			r->db = NULL;
-			rc = uri ? connect(r, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
-			    uri, e) : nlp_errf(e, NLP_IO, "out of memory");
-			sqlite3_free(uri);
+			if (sq == SQLITE_CANTOPEN || sq == SQLITE_READONLY_DIRECTORY)
+				rc = open_unshared(r, e);
+			else
+				rc = db_err(r, e, "cannot read the database");
 		}
 		if (rc != NLP_OK)
 			goto fail;
@@ -576,8 +689,10 @@ alias_version(struct nlp_registry *r, int64_t mid, const char *alias,
 	return rc;
 }
 
-int
-nlp_registry_resolve(struct nlp_registry *r, const struct nlp_ref *ref,
+/* What ref names, without looking at its object (show; pull, which checks
+ * the object as it copies it). */
+static int
+resolve_ref(struct nlp_registry *r, const struct nlp_ref *ref,
     struct nlp_resolved *out, struct nlp_err *e)
 {
 	sqlite3_stmt *st;
@@ -618,6 +733,32 @@ nlp_registry_resolve(struct nlp_registry *r, const struct nlp_ref *ref,
 		return nlp_errf(e, NLP_REGISTRY, "registry '%s': bad object name "
 		    "for %s@%ld", r->dir, ref->name, version);
 	return NLP_OK;
+}
+
+/*
+ * Resolve for a loader (predict -m REF): the object must hash to the
+ * SHA-256 its row names before anyone parses it.  The artifact loader's
+ * own checks (tar headers, manifest checksums) come after parsing and do
+ * not see everything: a flipped byte in a gzip artifact's header (mtime,
+ * OS) inflates to the same tar, and predict then served damaged bytes
+ * while printing the registry's SHA-256 for them.  A damaged or missing
+ * object is NLP_DATA (exit 3), as `registry pull` says.  The cost is one
+ * SHA-256 pass over the object (about 1 ms per 2 MB here).
+ */
+int
+nlp_registry_resolve(struct nlp_registry *r, const struct nlp_ref *ref,
+    struct nlp_resolved *out, struct nlp_err *e)
+{
+	struct nlp_err ce = { 0, "" };
+	int rc;
+
+	if ((rc = resolve_ref(r, ref, out, e)) != NLP_OK)
+		return rc;
+	rc = nlp_store_check(r->dir, out->sha256, out->size, &ce);
+	if (rc == NLP_OK)
+		return NLP_OK;
+	return nlp_errf(e, rc == NLP_NO ? NLP_DATA : rc, "%s@%ld: %s", out->name,
+	    out->version, ce.msg);
 }
 
 /* Append an event to the log (inside the caller's transaction). */
@@ -867,7 +1008,7 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 	char *metatext = NULL, objpath[4096];
 	int64_t mid, existing, next;
 	struct stat sb;
-	int created, rc, tries;
+	int created, rc;
 	long old;
 
 	memset(res, 0, sizeof *res);
@@ -877,21 +1018,22 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 		return rc;
 	nlp_sha256_hex(data, len, res->sha256);
 	nlp_store_path(r->dir, res->sha256, objpath, sizeof objpath);
-	for (tries = 0; tries < 3; tries++) {
-		if ((rc = nlp_store_put(r->dir, res->sha256, data, len, &created,
-		    e)) != NLP_OK)
-			goto out;
-		if ((rc = begin(r, e)) != NLP_OK)
-			goto out;
-		/* a gc that ran before our lock may have taken the object */
-		if (stat(objpath, &sb) == 0)
-			break;
-		rollback_tx(r);
-	}
-	if (tries == 3) {
-		rc = nlp_errf(e, NLP_IO, "object %s keeps disappearing", res->sha256);
+	/*
+	 * Store the object (the slow part) before taking the lock.  gc
+	 * removes objects only while it holds the write lock, so once we
+	 * hold it an object that is there stays until we commit.  One that a
+	 * gc took between our put and our lock (it was no version's yet) is
+	 * stored again now, under the lock: this used to be three tries of
+	 * put-then-lock, which a gc running in a loop could all defeat.
+	 */
+	if ((rc = nlp_store_put(r->dir, res->sha256, data, len, &created,
+	    e)) != NLP_OK)
 		goto out;
-	}
+	if ((rc = begin(r, e)) != NLP_OK)
+		goto out;
+	if (stat(objpath, &sb) != 0 && (rc = nlp_store_put(r->dir, res->sha256,
+	    data, len, &created, e)) != NLP_OK)
+		goto fail;
 	if ((rc = model_id(r, o->name, &mid, e)) != NLP_OK)
 		goto fail;
 	if (mid == 0) {
@@ -1512,7 +1654,7 @@ nlp_registry_show(struct nlp_registry *r, const struct nlp_ref *ref,
 	int rc;
 
 	*out = NULL;
-	if ((rc = nlp_registry_resolve(r, ref, &res, e)) != NLP_OK ||
+	if ((rc = resolve_ref(r, ref, &res, e)) != NLP_OK ||
 	    (rc = need_model(r, ref->name, &mid, e)) != NLP_OK)
 		return rc;
 	if ((rc = rows_json2(r, "SELECT m.name AS name, v.version AS version, "
@@ -1592,7 +1734,7 @@ nlp_registry_pull(struct nlp_registry *r, const struct nlp_ref *ref,
 {
 	int rc;
 
-	if ((rc = nlp_registry_resolve(r, ref, out, e)) != NLP_OK)
+	if ((rc = resolve_ref(r, ref, out, e)) != NLP_OK)
 		return rc;
 	return nlp_store_export(r->dir, out->sha256, path, e);
 }
@@ -1715,8 +1857,13 @@ gc_scan(void *arg, const struct nlp_store_entry *en)
 		return 0;
 	if (!en->is_temp && is_referenced(x->hex, x->n, en->hex))
 		return 0;
-	if (!x->dry_run && nlp_store_remove(en, x->e) != NLP_OK)
-		return NLP_IO;
+	if (!x->dry_run) {
+		int rc = nlp_store_remove(en, x->e);
+		if (rc == NLP_BUSY)     /* a put is writing it: not garbage */
+			return 0;
+		if (rc != NLP_OK)
+			return NLP_IO;
+	}
 	json_array_append_new(x->removed, json_string(en->path));
 	x->bytes += en->size;
 	return 0;

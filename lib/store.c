@@ -15,6 +15,14 @@
  * a put racing it into that directory fails with EACCES and can be
  * retried; nothing is damaged.)
  *
+ * A put holds an exclusive flock() on its temporary file from creating it
+ * to removing it, and remove leaves alone a temporary file so locked: a
+ * gc with a short grace period (--grace 0s) took the temporary files of
+ * puts still writing them, whose link() then failed with ENOENT.  A lock
+ * dies with its process, so a killed put's file is removed as before; a gc
+ * that slips in between a put's open() and its flock() makes that put
+ * start over with a new file.
+ *
  * Reading never trusts a name: hex must be 64 lowercase hex digits before
  * it becomes a path, objects are opened with O_NOFOLLOW, and scan uses
  * fstatat/openat without following symbolic links, reporting one as a
@@ -31,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +51,7 @@
 #define OBJECT_MODE 0444
 #define SHARED_DIR_MODE 02775
 #define SHARED_FILE_MODE 0664
+#define PUT_TRIES 5           /* temporary files taken by a gc, at most */
 
 /* Is c a lowercase hex digit? */
 static int
@@ -298,7 +308,7 @@ nlp_store_put(const char *dir, const char *hex, const void *data,
     size_t len, int *created, struct nlp_err *e)
 {
 	char obj[PATH_MAX], tmp[PATH_MAX] = "";
-	int fd = -1, found = 0, shared, err, rc;
+	int fd = -1, found = 0, shared, err, rc, tries;
 
 	*created = 0;
 	if ((rc = object_path(dir, hex, obj, e)) != NLP_OK ||
@@ -307,32 +317,47 @@ nlp_store_put(const char *dir, const char *hex, const void *data,
 	if (found)
 		return sync_dir_of(obj, e);
 	shared = nlp_store_shared(dir);
-	if ((rc = make_dirs(dir, hex, shared, e)) != NLP_OK ||
-	    (rc = create_temp(dir, tmp, &fd, e)) != NLP_OK)
-		goto out;
-	err = write_all(fd, data, len) != 0 || fsync(fd) != 0 ||
-	    (shared && fchmod(fd, OBJECT_MODE) != 0) ? errno : 0;
-	if (close(fd) != 0 && err == 0)
-		err = errno;
-	fd = -1;
-	if (err != 0) {
-		rc = nlp_errnof(e, NLP_IO, err, "cannot write '%s'", tmp);
-		goto out;
+	for (tries = 1; ; tries++) {
+		if ((rc = make_dirs(dir, hex, shared, e)) != NLP_OK ||
+		    (rc = create_temp(dir, tmp, &fd, e)) != NLP_OK)
+			goto out;
+		/* ours while we write it: gc leaves a locked temporary file
+		 * alone (best effort: a file system without flock() only
+		 * loses that protection) */
+		(void)flock(fd, LOCK_EX);
+		err = write_all(fd, data, len) != 0 || fsync(fd) != 0 ||
+		    (shared && fchmod(fd, OBJECT_MODE) != 0) ? errno : 0;
+		if (err != 0) {
+			rc = nlp_errnof(e, NLP_IO, err, "cannot write '%s'", tmp);
+			goto out;
+		}
+		if (link(tmp, obj) == 0) {
+			*created = 1;
+			break;
+		}
+		if (errno == EEXIST) {   /* another process stored them first */
+			rc = existing(obj, len, &found, e);
+			break;
+		}
+		/* ENOENT: a gc took our file before we locked it; start over */
+		if (errno != ENOENT || tries == PUT_TRIES) {
+			rc = nlp_errnof(e, NLP_IO, errno, "cannot link '%s' to "
+			    "'%s'", tmp, obj);
+			goto out;
+		}
+		unlink(tmp);
+		close(fd);
+		fd = -1;
 	}
-	if (link(tmp, obj) == 0)
-		*created = 1;
-	else if (errno == EEXIST)   /* another process stored them first */
-		rc = existing(obj, len, &found, e);
-	else
-		rc = nlp_errnof(e, NLP_IO, errno, "cannot link '%s' to '%s'",
-		    tmp, obj);
 	if (rc == NLP_OK)
 		rc = sync_dir_of(obj, e);
 out:
-	if (fd >= 0)
-		close(fd);
+	/* unlink before close: the lock covers the file until its name is
+	 * gone (a close error cannot matter now: the bytes were fsynced) */
 	if (tmp[0] != '\0')
 		unlink(tmp);
+	if (fd >= 0)
+		close(fd);
 	if (rc != NLP_OK)
 		*created = 0;
 	return rc;
@@ -668,12 +693,29 @@ out:
 }
 
 /* Directories (left in DIR/tmp, or stray under objects/) are removed when
- * empty; a name already gone is not an error (another gc was first). */
+ * empty; a name already gone is not an error (another gc was first).  A
+ * temporary file that a running put holds locked is left alone: NLP_BUSY,
+ * which gc takes as "not garbage".  (The lock taken here is held until the
+ * file is unlinked, so that a put cannot lock it in between; a put that
+ * opened it just before is left with an unlinked file and starts over.) */
 int
 nlp_store_remove(const struct nlp_store_entry *en, struct nlp_err *e)
 {
+	int fd = -1, rc = NLP_OK;
+
+	if (en->is_temp) {
+		fd = open(en->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0 &&
+		    errno == EWOULDBLOCK) {
+			close(fd);
+			return nlp_errf(e, NLP_BUSY, "'%s' is being written",
+			    en->path);
+		}
+	}
 	if (unlink(en->path) != 0 && !(errno == EISDIR && rmdir(en->path) == 0)
 	    && errno != ENOENT)
-		return nlp_errnof(e, NLP_IO, errno, "cannot remove '%s'", en->path);
-	return sync_dir_of(en->path, e);
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot remove '%s'", en->path);
+	if (fd >= 0)
+		close(fd);
+	return rc == NLP_OK ? sync_dir_of(en->path, e) : rc;
 }

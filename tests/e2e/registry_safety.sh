@@ -1,0 +1,474 @@
+# registry_safety.sh - the registry's safety claims, each shown by real
+# processes racing, dying and failing: concurrent pushes (also behind a
+# lock held for 2 s), predict while an alias moves, kill -9 at random
+# moments of push, alias and rollback, a corrupted object, a read-only
+# mount (and a user who may not write), a full disk, and gc racing push.
+# The runner calls it once per binary; against the sanitized one
+# (*/obj-san/nlpops) it runs fewer rounds and kill trials.
+# The read-only and disk-full parts need a private mount namespace
+# (unshare -m as root, else unshare -Urm), the parts that hold a database
+# connection open the sqlite3 shell, the unwritable-user part root: without
+# them those parts print SKIP on stderr and count nothing.
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+case $N in */obj-san/nlpops) san=1 ;; *) san=0 ;; esac
+start=$(date +%s)
+
+# Random numbers: one 16-bit value a line, read on descriptor 3 (dash has
+# no $RANDOM).
+od -An -tu2 -N8192 /dev/urandom | tr -s ' ' '\n' | grep . >"$T/random"
+exec 3<"$T/random"
+rand() {   # rand N: a random number in 0..N-1, in $r
+	IFS= read -r r <&3 || r=$(od -An -tu2 -N2 /dev/urandom | tr -d ' ')
+	r=$((r % $1))
+}
+
+# Milliseconds since the epoch (GNU date).
+ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# one_line FILE: FILE holds exactly one non-empty line.
+one_line() { [ "$(wc -l <"$1")" -eq 1 ] && [ -s "$1" ]; }
+
+# flip FILE OFFSET: flip the low bit of the byte at OFFSET in place (objects
+# are 0444: make it writable for a moment, as root need not).
+flip() {
+	b=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
+	chmod u+w "$1"
+	printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+	chmod 444 "$1"
+}
+
+# Eight distinct artifacts, cheaply: one epoch, eight seeds.  Small ones
+# (2^10 and 2^12 buckets) for the disk-full test.
+for i in 1 2 3 4 5 6 7 8; do
+	"$N" train -q --threads 1 --epochs 1 --seed "$i" -o "$T/a$i.nlp" "$DATA/spam.train.tsv.gz" &
+done
+"$N" train -q --threads 1 --epochs 1 --bits 10 -o "$T/small.nlp" "$DATA/spam.train.tsv.gz"
+"$N" train -q --threads 1 --epochs 1 --bits 12 --seed 2 -o "$T/small2.nlp" "$DATA/spam.train.tsv.gz"
+wait
+for i in 1 2 3 4 5 6 7 8; do sha256sum "$T/a$i.nlp" | cut -c1-64 >"$T/a$i.sha"; done
+check "eight distinct artifacts" test "$(sort -u "$T"/a?.sha | wc -l)" -eq 8
+printf 'free money now, click here\nsee you at the meeting tomorrow\n' >"$T/in.txt"
+
+# --- 1. Eight concurrent pushes of distinct artifacts to one name: eight
+# distinct consecutive versions, none lost, no "database is locked".  The
+# first rounds create the registry as they race (journal_mode=WAL at open
+# under concurrency); the last pushes into an existing one.
+rounds=8; [ $san -eq 1 ] && rounds=3
+round=1
+while [ $round -le $rounds ]; do
+	R=$T/conc$round
+	[ $round -eq $rounds ] && "$N" --registry "$R" registry init >/dev/null
+	pids=
+	for i in 1 2 3 4 5 6 7 8; do
+		"$N" --registry "$R" registry push "$T/a$i.nlp" --name conc >"$T/p$i.out" 2>"$T/p$i.err" &
+		pids="$pids $!"
+	done
+	failed=0 i=1
+	for p in $pids; do
+		wait "$p" || { failed=$((failed + 1)); echo "push $i: exit $?: $(cat "$T/p$i.err")" >&2; }
+		i=$((i + 1))
+	done
+	check "round $round: all 8 concurrent pushes exit 0" test $failed -eq 0
+	check "round $round: no 'database is locked' in any stderr" sh -c "! cat '$T'/p?.err | grep -qi 'database is locked'"
+	check "round $round: all 8 stderr empty" sh -c "! cat '$T'/p?.err | grep -q ."
+	cat "$T"/p?.out | cut -d' ' -f1 | sort -u >"$T/printed"
+	check "round $round: 8 distinct NAME@V printed" test "$(wc -l <"$T/printed")" -eq 8
+	check "round $round: the printed versions are conc@1..8" test "$(sort -t@ -k2n "$T/printed" | tr '\n' ' ')" = "conc@1 conc@2 conc@3 conc@4 conc@5 conc@6 conc@7 conc@8 "
+	"$N" --registry "$R" registry list conc --json >"$T/list.json" 2>"$T/err"
+	check "round $round: list --json has versions 1..8" test "$(grep -o '"version": [0-9]*' "$T/list.json" | cut -d' ' -f2 | tr '\n' ' ')" = "1 2 3 4 5 6 7 8 "
+	ok=1
+	for i in 1 2 3 4 5 6 7 8; do
+		v=$(cut -d' ' -f1 "$T/p$i.out")
+		"$N" --registry "$R" registry show "$v" --json 2>/dev/null | grep -q "\"sha256\": \"$(cat "$T/a$i.sha")\"" || ok=0
+	done
+	check "round $round: each printed version holds the bytes its push sent" test $ok -eq 1
+	expect_status 0 "round $round: verify after concurrent pushes" "$N" --registry "$R" registry verify
+	round=$((round + 1))
+done
+
+# A writer holding the lock far longer than a push takes (the sqlite3 shell
+# in BEGIN IMMEDIATE for 2 s): the eight pushes wait it out, within the
+# busy timeout, and still all succeed, with no "database is locked".
+if command -v sqlite3 >/dev/null 2>&1; then
+	R=$T/held
+	"$N" --registry "$R" registry init >/dev/null
+	mkfifo "$T/lockfifo"
+	sqlite3 "$R/registry.db" <"$T/lockfifo" >/dev/null 2>"$T/holder.err" &
+	holder=$!
+	exec 5>"$T/lockfifo"
+	echo '.timeout 5000' >&5
+	echo 'BEGIN IMMEDIATE; INSERT INTO models (name, created_at) VALUES ('"'held'"', '"'now'"');' >&5
+	sleep 0.3
+	t=$(ms) pids=
+	for i in 1 2 3 4 5 6 7 8; do
+		"$N" --registry "$R" registry push "$T/a$i.nlp" --name conc >"$T/p$i.out" 2>"$T/p$i.err" &
+		pids="$pids $!"
+	done
+	sleep 2
+	echo 'COMMIT;' >&5
+	exec 5>&-
+	failed=0
+	for p in $pids; do wait "$p" || failed=$((failed + 1)); done
+	waited=$(($(ms) - t))
+	wait $holder
+	check "lock held 2 s: the holder committed" test ! -s "$T/holder.err"
+	check "lock held 2 s: all 8 pushes exit 0" test $failed -eq 0
+	check "lock held 2 s: the pushes waited for it (${waited} ms)" test $waited -ge 1500
+	check "lock held 2 s: no 'database is locked', stderr empty" sh -c "! cat '$T'/p?.err | grep -q ."
+	check "lock held 2 s: versions 1..8" test "$(cat "$T"/p?.out | cut -d' ' -f1 | sort -t@ -k2n | tr '\n' ' ')" = "conc@1 conc@2 conc@3 conc@4 conc@5 conc@6 conc@7 conc@8 "
+	check "lock held 2 s: the holder's model is there too" sh -c "'$N' --registry '$R' registry list | grep -q '^held '"
+else
+	echo "SKIP: registry_safety: no sqlite3 shell to hold the lock; the long-held lock test not run" >&2
+fi
+
+# --- 2. predict -m NAME@production in a loop while another process moves
+# that alias back and forth: every predict succeeds, with a complete,
+# verified version (the summary names p@1 or p@2 with its sha256; the
+# output is exactly that version's output).
+R=$T/flip
+"$N" --registry "$R" registry push "$T/a1.nlp" --name p --alias production >/dev/null
+"$N" --registry "$R" registry push "$T/a2.nlp" --name p >/dev/null
+"$N" predict -q -m "$T/a1.nlp" "$T/in.txt" >"$T/want1"
+"$N" predict -q -m "$T/a2.nlp" "$T/in.txt" >"$T/want2"
+check "the two versions predict differently (the test can tell them apart)" sh -c "! cmp -s '$T/want1' '$T/want2'"
+moves=100
+(
+	i=1
+	while [ $i -le $moves ]; do
+		"$N" --registry "$R" registry alias p $((i % 2 + 1)) production >/dev/null 2>>"$T/mover.err" ||
+		    echo "move $i: exit $?" >>"$T/mover.err"
+		i=$((i + 1))
+	done
+) &
+mover=$!
+n=0 bad=0 during=0
+: >"$T/served"
+while [ $n -lt 100 ] || kill -0 $mover 2>/dev/null; do
+	kill -0 $mover 2>/dev/null && during=$((during + 1))
+	"$N" --registry "$R" predict -m p@production "$T/in.txt" >"$T/pout" 2>"$T/perr"; st=$?
+	n=$((n + 1))
+	v=$(sed -n 's/^nlpops predict: p@\([12]\) (sha256 \([0-9a-f]*\)).*/\1 \2/p' "$T/perr")
+	set -- $v
+	if [ $st -ne 0 ] || [ $# -ne 2 ]; then
+		bad=$((bad + 1)); echo "predict $n: exit $st: $(head -c 300 "$T/perr")" >&2; continue
+	fi
+	echo "$1" >>"$T/served"
+	if [ "$2" != "$(cut -c1-12 "$T/a$1.sha")" ] || ! cmp -s "$T/pout" "$T/want$1"; then
+		bad=$((bad + 1)); echo "predict $n: p@$1 output or sha256 wrong" >&2
+	fi
+done
+wait $mover
+check "all $n predicts exit 0 with the output and sha256 of the version they name" test $bad -eq 0
+check "predicts ran while the alias moved ($during of $n)" test $during -ge 20
+check "both versions were served" test "$(sort -u "$T/served" | tr '\n' ' ')" = "1 2 "
+check "all $moves alias moves exit 0" test ! -s "$T/mover.err"
+
+# --- 3. kill -9 at random moments of push, alias and rollback: registry
+# verify always exits 0, and every version whose push printed success is
+# there with its bytes.  The delay is drawn from 0 to the verb's measured
+# run time, so that most kills land while it works.
+R=$T/kill
+"$N" --registry "$R" registry push "$T/a1.nlp" --name k --alias production >/dev/null
+"$N" --registry "$R" registry push "$T/a2.nlp" --name k >/dev/null
+# Each verb's run time: the fastest of three real runs, in ms.
+d_push='' d_alias='' d_rb=''
+for i in 1 2 3; do
+	t=$(ms); "$N" --registry "$R" registry push "$T/a$((i + 2)).nlp" --name calib >/dev/null
+	t=$(($(ms) - t)); [ -z "$d_push" ] || [ $t -lt $d_push ] && d_push=$t
+	t=$(ms); "$N" --registry "$R" registry alias k 2 production >/dev/null
+	t=$(($(ms) - t)); [ -z "$d_alias" ] || [ $t -lt $d_alias ] && d_alias=$t
+	t=$(ms); "$N" --registry "$R" registry rollback k >/dev/null
+	t=$(($(ms) - t)); [ -z "$d_rb" ] || [ $t -lt $d_rb ] && d_rb=$t
+done
+d_push=$((d_push + 1)) d_alias=$((d_alias + 1)) d_rb=$((d_rb + 1))
+trials=150; [ $san -eq 1 ] && trials=120
+: >"$T/printed"
+: >"$T/killed-verbs"
+killed=0 verify_bad=0 odd=0 trial=1
+while [ $trial -le $trials ]; do
+	case $((trial % 3)) in
+	0) rand 8; a=$((r + 1)); rand 3
+	   "$N" --registry "$R" registry push "$T/a$a.nlp" --name "k$r" >"$T/kout" 2>"$T/kerr" &
+	   max=$d_push ;;
+	1) "$N" --registry "$R" registry alias k $((trial / 3 % 2 + 1)) production >"$T/kout" 2>"$T/kerr" &
+	   max=$d_alias ;;
+	2) "$N" --registry "$R" registry rollback k >"$T/kout" 2>"$T/kerr" &
+	   max=$d_rb ;;
+	esac
+	pid=$!
+	rand "$max"
+	sleep "$((r / 1000)).$(printf '%03d' $((r % 1000)))"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null; st=$?
+	case $st in
+	137) killed=$((killed + 1)); echo $((trial % 3)) >>"$T/killed-verbs" ;;
+	0|5) ;;   # finished first (5: alias already there, nothing to roll back)
+	*) odd=$((odd + 1)); echo "kill trial $trial: exit $st: $(cat "$T/kerr")" >&2 ;;
+	esac
+	# a push that printed NAME@V SHA: remember both
+	grep '^k[0-9]*@[0-9]* [0-9a-f]*$' "$T/kout" >>"$T/printed"
+	if ! "$N" --registry "$R" registry verify >"$T/vout" 2>&1; then
+		verify_bad=$((verify_bad + 1)); echo "kill trial $trial: verify: $(head -c 600 "$T/vout")" >&2
+	fi
+	trial=$((trial + 1))
+done
+check "verify exits 0 after each of $trials kill -9 trials ($killed killed mid-run)" test $verify_bad -eq 0
+check "kill trials that finished exit 0 or 5" test $odd -eq 0
+kp=$(grep -cx 0 "$T/killed-verbs") ka=$(grep -cx 1 "$T/killed-verbs") kr=$(grep -cx 2 "$T/killed-verbs")
+check "at least a quarter of the trials were killed mid-run ($killed of $trials: push $kp, alias $ka, rollback $kr)" test $killed -ge $((trials / 4))
+lost=0
+while read -r ref sha; do
+	"$N" --registry "$R" registry show "$ref" --json 2>/dev/null | grep -q "\"sha256\": \"$sha\"" ||
+	    { lost=$((lost + 1)); echo "lost $ref $sha" >&2; }
+done <"$T/printed"
+check "every push that printed success is there ($(wc -l <"$T/printed") printed)" test $lost -eq 0
+expect_status 0 "gc cleans what the killed processes left" "$N" --registry "$R" registry gc --grace 0s
+expect_status 0 "verify after gc" "$N" --registry "$R" registry verify
+check "verify after gc has no notes" grep -q ' 0 problems, 0 notes$' "$T/out"
+
+# --- 4. A corrupted object (one bit flipped at a random offset) is
+# reported by verify (exit 1, naming the version) and refused by predict
+# (exit 3) before it is parsed: the error is the SHA-256 mismatch, not a
+# parse error.  A gzip artifact too, flipped in its header's OS byte:
+# inflating and the tar checks cannot see that one.
+R=$T/corrupt
+"$N" --registry "$R" registry push "$T/a1.nlp" --name c --alias production >/dev/null
+gzip -n -c "$T/a2.nlp" >"$T/a2.nlp.gz"
+"$N" --registry "$R" registry push "$T/a2.nlp.gz" --name c >/dev/null
+obj1=$R/objects/sha256/$(cut -c1-2 "$T/a1.sha")/$(cut -c3- "$T/a1.sha")
+gzsha=$(sha256sum "$T/a2.nlp.gz" | cut -c1-64)
+obj2=$R/objects/sha256/$(echo "$gzsha" | cut -c1-2)/$(echo "$gzsha" | cut -c3-)
+check "objects are read-only files" test "$(stat -c %a "$obj1")" = 444
+size=$(wc -c <"$obj1")
+cp "$obj1" "$T/obj1.orig"
+for k in 1 2 3 4 5; do
+	case $k in 1) off=0 ;; 2) off=$((size - 1)) ;; *) rand 32768; off=$((r * (size / 32768))) ;; esac
+	flip "$obj1" $off
+	expect_status 1 "verify finds a bit flipped at offset $off" "$N" --registry "$R" registry verify
+	check "verify names c@1 (offset $off)" grep -q '^problem: c@1: ' "$T/out"
+	expect_status 3 "predict -m c@1 refuses the object (offset $off)" "$N" --registry "$R" predict -m c@1 "$T/in.txt"
+	check "predict names the SHA-256 mismatch (offset $off)" grep -q 'c@1.*damaged: its SHA-256 is' "$T/err"
+	check "predict wrote nothing (offset $off)" test ! -s "$T/out"
+	check "predict's error is one line (offset $off)" one_line "$T/err"
+	expect_status 0 "c@2 is still served (offset $off)" "$N" --registry "$R" predict -q -m c@2 "$T/in.txt"
+	chmod u+w "$obj1"; cp "$T/obj1.orig" "$obj1"; chmod 444 "$obj1"
+done
+expect_status 0 "restored: verify is clean" "$N" --registry "$R" registry verify
+flip "$obj2" 9
+expect_status 1 "verify finds the gzip header flip" "$N" --registry "$R" registry verify
+check "verify names c@2" grep -q '^problem: c@2: ' "$T/out"
+expect_status 3 "predict -m c@2 refuses the gzip object" "$N" --registry "$R" predict -m c@2 "$T/in.txt"
+check "predict of the gzip object names the SHA-256 mismatch" grep -q 'c@2.*damaged: its SHA-256 is' "$T/err"
+check "predict of the gzip object wrote nothing" test ! -s "$T/out"
+expect_status 3 "pull refuses it too" "$N" --registry "$R" registry pull c@2 -o "$T/pulled"
+check "pull left nothing" test ! -e "$T/pulled"
+
+# A private mount namespace: root's, else a user namespace's.
+ns=
+if unshare -m true 2>/dev/null; then ns="unshare -m"
+elif unshare -Urm true 2>/dev/null; then ns="unshare -Urm"
+fi
+
+# --- 5. A registry on a read-only mount serves reads, and writes fail in
+# one line with exit 4: after a clean close (no -wal, no -shm), with -wal
+# and -shm present, with a -wal holding commits a killed process never
+# checkpointed, and with that -wal but no -shm (copied without it, or
+# cleaned away).
+R=$T/ro
+"$N" --registry "$R" registry push "$T/a1.nlp" --name r --alias production >/dev/null
+"$N" --registry "$R" registry push "$T/a2.nlp" --name r >/dev/null
+"$N" --registry "$R" registry alias r 2 production >/dev/null
+# a writer closed last: a clean close
+mkdir "$T/ro-states"
+cp -a "$R" "$T/ro-states/clean"
+check "state clean: no -wal, no -shm" test ! -e "$T/ro-states/clean/registry.db-wal" -a ! -e "$T/ro-states/clean/registry.db-shm"
+# a reader closed last: -wal and -shm stay
+"$N" --registry "$R" predict -q -m r "$T/in.txt" >/dev/null
+cp -a "$R" "$T/ro-states/shm"
+check "state shm: -wal and -shm present" test -e "$T/ro-states/shm/registry.db-wal" -a -e "$T/ro-states/shm/registry.db-shm"
+# commits in the -wal only: a connection held open (the sqlite3 shell on a
+# pipe) keeps the pushes from checkpointing, then it is killed
+walstates=
+if command -v sqlite3 >/dev/null 2>&1; then
+	cp -a "$R" "$T/ro-live"
+	mkfifo "$T/hold"
+	sqlite3 "$T/ro-live/registry.db" <"$T/hold" >/dev/null 2>&1 &
+	holder=$!
+	exec 4>"$T/hold"
+	echo 'SELECT count(*) FROM models;' >&4
+	sleep 0.2
+	"$N" --registry "$T/ro-live" registry push "$T/a3.nlp" --name r >/dev/null
+	"$N" --registry "$T/ro-live" registry alias r 3 production >/dev/null
+	kill -9 $holder; wait $holder 2>/dev/null
+	exec 4>&-
+	cp -a "$T/ro-live" "$T/ro-states/wal"
+	cp -a "$T/ro-live" "$T/ro-states/walnoshm"
+	rm -f "$T/ro-states/walnoshm/registry.db-shm"
+	check "state wal: the -wal holds commits" test -s "$T/ro-states/wal/registry.db-wal"
+	walstates="wal walnoshm"
+else
+	echo "SKIP: registry_safety: no sqlite3 shell to hold a connection open; the read-only states with commits only in the -wal are not tested" >&2
+fi
+if [ -z "$ns" ]; then
+	echo "SKIP: registry_safety: no private mount namespace (unshare -m, unshare -Urm); read-only and disk-full tests not run" >&2
+else
+	cat >"$T/ro.sh" <<'EOF'
+# ro.sh NLPOPS DIR OUT IN NEW OLD: bind-mount DIR read-only, run reads and writes
+# against it, each command's status, stdout and stderr into OUT/NAME.*
+N=$1 R=$2 O=$3 IN=$4 NEW=$5 OLD=$6
+mount --bind "$R" "$R" && mount -o remount,bind,ro "$R" "$R" || exit 99
+touch "$R/probe" 2>/dev/null && exit 98
+ls "$R" >"$O/files.before"
+run() { name=$1; shift; "$@" >"$O/$name.out" 2>"$O/$name.err"; echo $? >"$O/$name.st"; }
+run list "$N" --registry "$R" registry list
+run listr "$N" --registry "$R" registry list r --json
+run show "$N" --registry "$R" registry show r --json
+run history "$N" --registry "$R" registry history r
+run verify "$N" --registry "$R" registry verify
+run predict "$N" --registry "$R" predict -m r "$IN"
+run pull "$N" --registry "$R" registry pull r -o "$O/pulled"
+run push "$N" --registry "$R" registry push "$NEW" --name r2
+run pushsame "$N" --registry "$R" registry push "$OLD" --name r
+run alias "$N" --registry "$R" registry alias r 1 production
+run rollback "$N" --registry "$R" registry rollback r
+run rm "$N" --registry "$R" registry rm r@1 --force
+run gc "$N" --registry "$R" registry gc --grace 0s
+ls "$R" >"$O/files.after"
+EOF
+	for s in clean shm $walstates; do
+		O=$T/ro-out-$s; mkdir "$O"
+		case $s in wal*) wv=3 ;; *) wv=2 ;; esac
+		$ns sh "$T/ro.sh" "$N" "$T/ro-states/$s" "$O" "$T/in.txt" "$T/a4.nlp" "$T/a2.nlp"
+		st=$?
+		check "$s: the read-only bind mount works (exit $st)" test $st -eq 0
+		[ $st -eq 0 ] || continue
+		for c in list listr show history verify predict pull; do
+			check "$s: $c on read-only media exits 0 ($(head -c 300 "$O/$c.err"))" test "$(cat "$O/$c.st")" -eq 0
+		done
+		check "$s: list shows the versions" test "$(grep -o '"version": [0-9]*' "$O/listr.out" | cut -d' ' -f2 | tr '\n' ' ')" = "$(seq 1 $wv | tr '\n' ' ')"
+		check "$s: production is r@$wv (the newest commit)" grep -q "\"version\": $wv" "$O/show.out"
+		check "$s: predict used r@$wv" grep -q "^nlpops predict: r@$wv (sha256 $(cut -c1-12 "$T/a$wv.sha"))" "$O/predict.err"
+		check "$s: predict's output is r@$wv's" sh -c "'$N' predict -q -m '$T/a$wv.nlp' '$T/in.txt' | cmp -s - '$O/predict.out'"
+		check "$s: pull copied r@$wv" cmp -s "$O/pulled" "$T/a$wv.nlp"
+		for c in push pushsame alias rollback rm gc; do
+			check "$s: $c on read-only media exits 4 ($(cat "$O/$c.st"): $(head -c 300 "$O/$c.err"))" test "$(cat "$O/$c.st")" -eq 4
+			check "$s: $c fails in one line" one_line "$O/$c.err"
+			check "$s: $c says it is read-only" grep -qi 'read-only' "$O/$c.err"
+		done
+		check "$s: no file appeared or vanished" cmp -s "$O/files.before" "$O/files.after"
+	done
+fi
+
+# The same lock-free reading serves a user who may not write the
+# registry's directory (no -shm can be made there: SQLITE_READONLY_DIRECTORY
+# rather than SQLITE_CANTOPEN), and that user's writes are refused.  Needs
+# root, to become nobody.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
+    setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$N" 2>/dev/null; then
+	chmod 711 "$T"
+	for s in clean shm $walstates; do
+		case $s in wal*) wv=3 ;; *) wv=2 ;; esac
+		R=$T/ro-states/$s
+		expect_status 0 "$s as nobody: list" setpriv --reuid=65534 --regid=65534 --clear-groups "$N" --registry "$R" registry list r --json
+		check "$s as nobody: list shows the versions" test "$(grep -o '"version": [0-9]*' "$T/out" | cut -d' ' -f2 | tr '\n' ' ')" = "$(seq 1 $wv | tr '\n' ' ')"
+		expect_status 0 "$s as nobody: predict" setpriv --reuid=65534 --regid=65534 --clear-groups "$N" --registry "$R" predict -m r "$T/in.txt"
+		check "$s as nobody: predict used r@$wv" grep -q "^nlpops predict: r@$wv " "$T/err"
+		expect_status 4 "$s as nobody: alias is refused" setpriv --reuid=65534 --regid=65534 --clear-groups "$N" --registry "$R" registry alias r 1 production
+		check "$s as nobody: in one line saying read-only" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'read-only: Permission denied' '$T/err'"
+	done
+	chmod 700 "$T"
+else
+	echo "SKIP: registry_safety: not root (or no setpriv): reading as a user who may not write the registry not tested" >&2
+fi
+
+# --- 6. A full disk during push leaves the registry unchanged: a 1 MiB
+# tmpfs holding a registry with one small version; a big artifact does not
+# fit; then the disk is filled to a few KiB and a smaller push and an alias
+# (a database write) fail too.  Each failure is exit 4, one line, naming
+# "No space left on device"; list is unchanged and verify exits 0.
+if [ -n "$ns" ]; then
+	mkdir "$T/full" "$T/full-out"
+	cat >"$T/full.sh" <<'EOF'
+# full.sh NLPOPS MNT OUT SMALL SMALL2 BIG
+N=$1 M=$2 O=$3 SMALL=$4 SMALL2=$5 BIG=$6 R=$2/reg
+mount -t tmpfs -o size=1m tmpfs "$M" || exit 99
+run() { name=$1; shift; "$@" >"$O/$name.out" 2>"$O/$name.err"; echo $? >"$O/$name.st"; }
+run push1 "$N" --registry "$R" registry push "$SMALL" --name f --alias production
+run list1 "$N" --registry "$R" registry list f --json
+run big "$N" --registry "$R" registry push "$BIG" --name f
+run list2 "$N" --registry "$R" registry list f --json
+run verify2 "$N" --registry "$R" registry verify
+avail=$(df -k "$M" | awk 'NR == 2 { print $4 }')
+dd if=/dev/zero of="$M/filler" bs=1k count=$((avail - 4)) 2>/dev/null
+df -k "$M" | awk 'NR == 2 { print $4 }' >"$O/left"
+run push3 "$N" --registry "$R" registry push "$SMALL2" --name f
+run alias "$N" --registry "$R" registry alias f 1 staging
+rm -f "$M/filler"
+run list3 "$N" --registry "$R" registry list f --json
+run verify3 "$N" --registry "$R" registry verify
+run push4 "$N" --registry "$R" registry push "$SMALL2" --name f
+run verify4 "$N" --registry "$R" registry verify
+EOF
+	$ns sh "$T/full.sh" "$N" "$T/full" "$T/full-out" "$T/small.nlp" "$T/small2.nlp" "$T/a1.nlp"
+	st=$?
+	O=$T/full-out
+	check "disk full: the tmpfs mount works (exit $st)" test $st -eq 0
+	if [ $st -eq 0 ]; then
+		check "disk full: the first push fits" test "$(cat "$O/push1.st")" -eq 0
+		for c in big push3 alias; do
+			check "disk full: $c exits 4 ($(cat "$O/$c.st"): $(head -c 300 "$O/$c.err"))" test "$(cat "$O/$c.st")" -eq 4
+			check "disk full: $c fails in one line" one_line "$O/$c.err"
+			check "disk full: $c says No space left on device" grep -q 'No space left on device' "$O/$c.err"
+		done
+		check "disk full: list unchanged after the big push" cmp -s "$O/list1.out" "$O/list2.out"
+		check "disk full: list unchanged after the disk filled up" cmp -s "$O/list1.out" "$O/list3.out"
+		check "disk full: verify exits 0 after the big push" test "$(cat "$O/verify2.st")" -eq 0
+		check "disk full: verify exits 0 once the filler is gone" test "$(cat "$O/verify3.st")" -eq 0
+		check "disk full: a push works again with room ($(head -c 300 "$O/push4.err"))" test "$(cat "$O/push4.st")" -eq 0
+		check "disk full: and verify is clean" test "$(cat "$O/verify4.st")" -eq 0
+	fi
+fi
+
+# --- 7. gc racing push never leaves a row without its object: gc --grace
+# 0s in a loop while pushes store bytes that are an orphan object already
+# (and new ones, whose temporary files gc must not take), each version
+# removed again to make its object an orphan for the next round.
+R=$T/gc
+"$N" --registry "$R" registry push "$T/a1.nlp" --name g --alias production >/dev/null
+"$N" --registry "$R" registry push "$T/a2.nlp" --name g >/dev/null
+"$N" --registry "$R" registry rm g@2 >/dev/null     # a2 is an orphan object now
+(
+	g=0
+	while [ ! -e "$T/stop-gc" ]; do
+		"$N" --registry "$R" registry gc --grace 0s >/dev/null 2>>"$T/gc.err" || echo "gc: exit $?" >>"$T/gc.err"
+		g=$((g + 1))
+	done
+	echo $g >"$T/gc.runs"
+) &
+gcpid=$!
+rounds=30; [ $san -eq 1 ] && rounds=15
+i=1 pushbad=0 rowbad=0
+while [ $i -le $rounds ]; do
+	case $((i % 3)) in 0) a=$((i % 6 + 3)) ;; *) a=2 ;; esac
+	if "$N" --registry "$R" registry push "$T/a$a.nlp" --name g >"$T/gout" 2>"$T/gerr"; then
+		ref=$(cut -d' ' -f1 "$T/gout")
+		"$N" --registry "$R" registry pull "$ref" -o "$T/gpulled" >/dev/null 2>&1 &&
+		    cmp -s "$T/gpulled" "$T/a$a.nlp" || { rowbad=$((rowbad + 1)); echo "gc race: $ref has no object" >&2; }
+		"$N" --registry "$R" registry rm "$ref" >/dev/null 2>&1
+	else
+		pushbad=$((pushbad + 1)); echo "gc race: push a$a: $(cat "$T/gerr")" >&2
+	fi
+	"$N" --registry "$R" registry verify --quick >/dev/null 2>&1 || { rowbad=$((rowbad + 1)); echo "gc race: verify failed" >&2; }
+	i=$((i + 1))
+done
+touch "$T/stop-gc"
+wait $gcpid
+check "gc racing push: every version pushed has its object" test $rowbad -eq 0
+check "gc racing push: every push succeeded ($pushbad of $rounds failed)" test $pushbad -eq 0
+check "gc racing push: gc itself never failed" test ! -s "$T/gc.err"
+check "gc racing push: gc ran during the pushes ($(cat "$T/gc.runs") runs)" test "$(cat "$T/gc.runs")" -ge 10
+expect_status 0 "gc racing push: verify at the end" "$N" --registry "$R" registry verify
+
+echo "registry_safety: $(basename "$(dirname "$N")")/$(basename "$N"): $trials kill trials ($killed killed mid-run: push $kp, alias $ka, rollback $kr; delays up to $d_push/$d_alias/$d_rb ms), $n predicts during $moves alias moves, $(($(date +%s) - start)) s" >&2
