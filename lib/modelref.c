@@ -8,6 +8,30 @@
 
 #include "artifact.h"
 
+/*
+ * An uncompressed artifact is covered byte for byte by its tar checksums,
+ * zero padding and manifest, all checked as it loads; a gzip one is not (a
+ * flipped byte in the gzip header inflates to the same tar).  Loading it
+ * means inflating it anyway, so hashing the object costs little: do it,
+ * and refuse bytes that are not what the registry stored.
+ */
+static int
+check_gzip_object(struct nlp_loaded *l, const char *want, struct nlp_err *e)
+{
+	const unsigned char *b;
+	char hex[NLP_SHA256_HEX];
+	size_t len;
+
+	b = nlp_artifact_bytes(l->a, &len);
+	if (len < 2 || b[0] != 0x1f || b[1] != 0x8b)
+		return NLP_OK;
+	nlp_sha256_hex(b, len, hex);
+	if (strcmp(hex, want) != 0)
+		return nlp_errf(e, NLP_DATA, "object %s is damaged: its SHA-256 "
+		    "is %s", want, hex);
+	return NLP_OK;
+}
+
 int
 nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
     struct nlp_err *e)
@@ -35,6 +59,8 @@ nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
 	l->version = res.version;
 	memcpy(l->sha256, res.sha256, sizeof l->sha256);
 	rc = nlp_model_open(&l->m, &l->a, res.path, e);
+	if (rc == NLP_OK && (rc = check_gzip_object(l, res.sha256, e)) != NLP_OK)
+		nlp_loaded_close(l);
 	if (rc != NLP_OK)
 		nlp_err_prefix(e, "%s", l->display);
 	return rc;

@@ -736,29 +736,14 @@ resolve_ref(struct nlp_registry *r, const struct nlp_ref *ref,
 }
 
 /*
- * Resolve for a loader (predict -m REF): the object must hash to the
- * SHA-256 its row names before anyone parses it.  The artifact loader's
- * own checks (tar headers, manifest checksums) come after parsing and do
- * not see everything: a flipped byte in a gzip artifact's header (mtime,
- * OS) inflates to the same tar, and predict then served damaged bytes
- * while printing the registry's SHA-256 for them.  A damaged or missing
- * object is NLP_DATA (exit 3), as `registry pull` says.  The cost is one
- * SHA-256 pass over the object (about 1 ms per 2 MB here).
+ * Resolve without reading the object: loading checks it (modelref.c), pull
+ * hashes it as it copies, verify re-hashes everything.
  */
 int
 nlp_registry_resolve(struct nlp_registry *r, const struct nlp_ref *ref,
     struct nlp_resolved *out, struct nlp_err *e)
 {
-	struct nlp_err ce = { 0, "" };
-	int rc;
-
-	if ((rc = resolve_ref(r, ref, out, e)) != NLP_OK)
-		return rc;
-	rc = nlp_store_check(r->dir, out->sha256, out->size, &ce);
-	if (rc == NLP_OK)
-		return NLP_OK;
-	return nlp_errf(e, rc == NLP_NO ? NLP_DATA : rc, "%s@%ld: %s", out->name,
-	    out->version, ce.msg);
+	return resolve_ref(r, ref, out, e);
 }
 
 /* Append an event to the log (inside the caller's transaction). */
