@@ -5,15 +5,15 @@
 # or install it as $datadir/bash-completion/completions/nlpops.
 #
 # The tables below mirror the usage texts of cmd/nlpops.c, cmd/train.c,
-# cmd/predict.c and cmd/registry.c; when an option is added there, add it
-# here (and to _nlpops, nlpops.fish).
+# cmd/predict.c, cmd/eval.c and cmd/registry.c; when an option is added
+# there, add it here (and to _nlpops, nlpops.fish).
 #
-# Model names (for predict -m, train --push and the NAME or REF of registry
-# verbs) come from `nlpops [--registry DIR] registry list --json`, run with
+# Model names (for predict -m, eval -m and --baseline, train --push and the
+# NAME or REF of registry verbs) come from `nlpops [--registry DIR] registry list --json`, run with
 # the --registry DIR given on the command line, if any; a missing registry
 # just gives no names.
 
-_nlpops_commands='train predict registry help'
+_nlpops_commands='train predict eval registry help'
 _nlpops_verbs='init push list show alias promote rollback history pull verify
 	gc rm'
 
@@ -27,10 +27,16 @@ _nlpops_predict_valued='-m --model -o --output -k --top --threshold
 	--fallback --output-format --format --text-column --id-column
 	--text-field --id-field --threads'
 _nlpops_predict_flags='--line-buffered -q --quiet -h --help'
+_nlpops_eval_valued='-m --model --errors --min-accuracy --min-f1
+	--min-class-f1 --max-log-loss --max-ece --baseline --max-drop --bootstrap
+	--gate-on --seed --format --text-column --label-column --text-field
+	--label-field --threads'
+_nlpops_eval_flags='--json --confusion --record --strict -q --quiet -h
+	--help'
 # Every registry option that takes a value (getopt accepts any of them
 # after any verb, so they are skipped the same way everywhere).
 _nlpops_registry_valued='--shared --name --alias --tag --description
-	--if-current --reason --to --grace -o --output'
+	--if-current --require --reason --to --grace -o --output'
 
 # The options each registry verb uses.
 _nlpops_verb_options() { # verb
@@ -38,7 +44,7 @@ _nlpops_verb_options() { # verb
 	init) echo '--shared' ;;
 	push) echo '--name --alias --tag --description --reason' ;;
 	list | show) echo '--json' ;;
-	alias | promote) echo '--if-current --reason --delete' ;;
+	alias | promote) echo '--if-current --require --reason --delete' ;;
 	rollback) echo '--alias --to --reason' ;;
 	history) echo '--alias --json' ;;
 	pull) echo '-o --output' ;;
@@ -54,14 +60,16 @@ _nlpops_verb_options() { # verb
 # column name, a label, a reason: no completion).
 _nlpops_values() { # command option
 	case $1:$2 in
-	predict:-m | predict:--model) echo models+files ;;
+	predict:-m | predict:--model | eval:-m | eval:--model | \
+	eval:--baseline) echo models+files ;;
 	train:--push | registry:--name) echo models ;;
 	registry:--shared) echo groups ;;
 	*:-o | *:--output | train:--valid) echo files ;;
-	train:--format) echo 'tsv csv jsonl fasttext' ;;
+	train:--format | eval:--format) echo 'tsv csv jsonl fasttext' ;;
 	predict:--format) echo 'plain tsv csv jsonl fasttext' ;;
 	predict:--output-format) echo 'tsv jsonl' ;;
 	train:--class-weight) echo 'none balanced' ;;
+	eval:--gate-on) echo 'point lower' ;;
 	registry:--grace) echo '30m 1h 1d' ;;
 	esac
 }
@@ -152,10 +160,11 @@ _nlpops() {
 	case $cmd in
 	help)
 		((COMP_CWORD == ci + 1)) &&
-			_nlpops_reply -W 'train predict registry' -- "$cur"
+			_nlpops_reply -W 'train predict eval registry' -- "$cur"
 		return 0 ;;
 	train) valued=$_nlpops_train_valued flags=$_nlpops_train_flags ;;
 	predict) valued=$_nlpops_predict_valued flags=$_nlpops_predict_flags ;;
+	eval) valued=$_nlpops_eval_valued flags=$_nlpops_eval_flags ;;
 	registry)
 		vi=$((ci + 1))
 		if ((COMP_CWORD == vi)); then

@@ -1,7 +1,7 @@
 # fish completion for nlpops(1).  Install as
 # $datadir/fish/vendor_completions.d/nlpops.fish.  The option lists mirror
-# the usage texts of cmd/nlpops.c, cmd/train.c, cmd/predict.c and
-# cmd/registry.c.
+# the usage texts of cmd/nlpops.c, cmd/train.c, cmd/predict.c, cmd/eval.c
+# and cmd/registry.c.
 #
 # Model names come from `nlpops [--registry DIR] registry list --json`, with
 # the --registry DIR of the command line, if any; a missing registry just
@@ -77,7 +77,7 @@ end
 # options and their values.
 function __fish_nlpops_operands
     set -l args (__fish_nlpops_args)
-    set -l valued --shared --name --alias --tag --description --if-current --reason --to --grace -o --output
+    set -l valued --shared --name --alias --tag --description --if-current --require --reason --to --grace -o --output
     set -l n 0
     set -l skip 0
     for w in $args[3..-1]
@@ -107,6 +107,7 @@ complete -c nlpops -f
 # The command, or nlpops' own options.
 complete -c nlpops -n __fish_nlpops_needs_command -a train -d 'learn a text classifier from labeled text'
 complete -c nlpops -n __fish_nlpops_needs_command -a predict -d 'label text from stdin or files, one line each'
+complete -c nlpops -n __fish_nlpops_needs_command -a eval -d 'metrics on labeled data, and gates for CI'
 complete -c nlpops -n __fish_nlpops_needs_command -a registry -d 'versioned models: push, alias, rollback, history'
 complete -c nlpops -n __fish_nlpops_needs_command -a help -d "show a command's usage"
 complete -c nlpops -n __fish_nlpops_needs_command -l version -d 'show the version of nlpops and its libraries'
@@ -114,7 +115,7 @@ complete -c nlpops -n __fish_nlpops_needs_command -s h -l help -d 'list the comm
 complete -c nlpops -n __fish_nlpops_needs_command -l registry -x -a '(__fish_complete_directories (commandline -ct))' -d 'use the model registry in DIR'
 
 # nlpops help COMMAND
-complete -c nlpops -n '__fish_nlpops_using help; and test (count (__fish_nlpops_args)) -eq 1' -a 'train predict registry'
+complete -c nlpops -n '__fish_nlpops_using help; and test (count (__fish_nlpops_args)) -eq 1' -a 'train predict eval registry'
 
 # nlpops train
 set -l t '__fish_nlpops_using train'
@@ -162,6 +163,34 @@ complete -c nlpops -n $p -l line-buffered -d 'flush every line'
 complete -c nlpops -n $p -s q -l quiet -d 'no summary line on stderr'
 complete -c nlpops -n $p -s h -l help -d 'show this help'
 
+# nlpops eval
+set -l e '__fish_nlpops_using eval'
+complete -c nlpops -n $e -F
+complete -c nlpops -n $e -s m -l model -r -F -a '(__fish_nlpops_models)' -d 'the model: an artifact, or NAME[@VERSION|@ALIAS]'
+complete -c nlpops -n $e -l json -d 'one JSON object (schema 1) on stdout'
+complete -c nlpops -n $e -l confusion -d 'print the confusion matrix'
+complete -c nlpops -n $e -l errors -x -d 'print the N most confident errors'
+complete -c nlpops -n $e -l min-accuracy -x -d 'gate: accuracy >= X'
+complete -c nlpops -n $e -l min-f1 -x -d 'gate: macro-F1 >= X'
+complete -c nlpops -n $e -l min-class-f1 -x -d 'gate: F1 of label L >= X (L=X, repeatable)'
+complete -c nlpops -n $e -l max-log-loss -x -d 'gate: log loss <= X'
+complete -c nlpops -n $e -l max-ece -x -d 'gate: expected calibration error <= X'
+complete -c nlpops -n $e -l baseline -r -F -a '(__fish_nlpops_models)' -d 'evaluate this model on the same data too'
+complete -c nlpops -n $e -l max-drop -x -d "gate: accuracy and macro-F1 at most X below the baseline's"
+complete -c nlpops -n $e -l bootstrap -x -d '95% intervals from N resamples'
+complete -c nlpops -n $e -l gate-on -x -a 'point lower' -d "gate on the values or the bootstrap's lower bounds"
+complete -c nlpops -n $e -l seed -x -d 'bootstrap seed (default: 1)'
+complete -c nlpops -n $e -l record -d "store the metrics and the data's SHA-256 on the registry version"
+complete -c nlpops -n $e -l strict -d 'an odd record or an unknown gold label is an error'
+complete -c nlpops -n $e -l format -x -a 'tsv csv jsonl fasttext' -d 'input format'
+complete -c nlpops -n $e -l text-column -x -d 'CSV/TSV text column (name or number)'
+complete -c nlpops -n $e -l label-column -x -d 'CSV/TSV label column (name or number)'
+complete -c nlpops -n $e -l text-field -x -d 'JSONL text field (default: text)'
+complete -c nlpops -n $e -l label-field -x -d 'JSONL label field (default: label)'
+complete -c nlpops -n $e -l threads -x -d 'threads (default: all CPUs)'
+complete -c nlpops -n $e -s q -l quiet -d 'no summary or timing on stderr'
+complete -c nlpops -n $e -s h -l help -d 'show this help'
+
 # nlpops registry VERB
 set -l r __fish_nlpops_registry_needs_verb
 complete -c nlpops -n $r -a init -d 'create the registry'
@@ -188,6 +217,7 @@ complete -c nlpops -n '__fish_nlpops_verb push' -l description -x -d 'describe t
 complete -c nlpops -n '__fish_nlpops_verb push alias promote rollback rm' -l reason -x -d 'why, for the event log'
 complete -c nlpops -n '__fish_nlpops_verb list show history verify gc' -l json -d 'print JSON'
 complete -c nlpops -n '__fish_nlpops_verb alias promote' -l if-current -x -d 'only if the alias points at this version now'
+complete -c nlpops -n '__fish_nlpops_verb alias promote' -l require -x -d "only if the latest recorded evaluation meets it: METRIC OP NUMBER"
 complete -c nlpops -n '__fish_nlpops_verb alias promote' -l delete -d 'delete the alias: NAME ALIAS'
 complete -c nlpops -n '__fish_nlpops_verb rollback' -l alias -x -d 'the alias to move back (default: production)'
 complete -c nlpops -n '__fish_nlpops_verb rollback' -l to -x -d 'move the alias to this version'
