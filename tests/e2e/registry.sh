@@ -1,0 +1,372 @@
+# registry.sh - the model registry end to end: where it lives, push, list,
+# show, aliases and their compare-and-swap, rollback over the event log,
+# history, pull, verify, gc, rm, model references in predict, train --push,
+# the schema as the sqlite3 CLI sees it, and concurrent writers.
+#
+# Checks marked BUG show a product bug and fail until it is fixed.
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+PY=/usr/bin/python3
+# never the user's own registry
+export HOME="$T/home"
+unset XDG_DATA_HOME
+mkdir -p "$HOME"
+cd "$T" || exit 4      # bare names must not match files where we run
+
+R=$T/reg
+reg() { "$N" --registry "$R" registry "$@"; }
+
+# one_line: the last command said one line on stderr.
+one_line() { test "$(wc -l <"$T/err")" -eq 1; }
+# out_is TEXT: the last command's stdout is exactly TEXT.
+out_is() { test "$(cat "$T/out")" = "$1"; }
+# json_check DESC EXPR: the last stdout parses as JSON, EXPR (Python, the
+# document is d) holds.
+json_check() {
+	jdesc=$1 jexpr=$2
+	if "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($jexpr) else 1)" "$T/out" 2>"$T/pyerr"
+	then pass; else fail "$jdesc: $(head -c 300 "$T/pyerr") $(head -c 300 "$T/out")"; fi
+}
+sum() { sha256sum "$1" | cut -d' ' -f1; }
+# object HEX: the object file of a sha256 in registry $2 (default $R).
+object() { echo "${2:-$R}/objects/sha256/$(echo "$1" | cut -c1-2)/$(echo "$1" | cut -c3-)"; }
+# flip FILE: change one byte in the middle of FILE (objects are 0444).
+flip() {
+	at=$(($(wc -c <"$1") / 2)) new=X
+	chmod u+w "$1"
+	[ "$(dd if="$1" bs=1 skip=$at count=1 2>/dev/null)" = X ] && new=Y
+	printf '%s' $new | dd of="$1" bs=1 seek=$at conv=notrunc 2>/dev/null
+}
+nevents() { "$N" --registry "${2:-$R}" registry history "$1" | wc -l; }
+
+# small, distinct artifacts
+for s in 1 2 3 4; do
+	"$N" train -q --bits 16 --epochs 1 --seed $s -o "$T/a$s.nlp" "$DATA/spam.train.tsv.gz" ||
+		fail "training artifact $s"
+done
+S1=$(sum a1.nlp) S2=$(sum a2.nlp) S3=$(sum a3.nlp)
+zcat "$DATA/spam.test.tsv.gz" | head -50 | cut -f2- >"$T/text.txt"
+
+# --- where the registry is; a read on a missing one creates nothing
+for verb in "list" "list spam" "show spam" "history spam" "pull spam -o $T/x.nlp" "verify" "verify --quick"; do
+	# shellcheck disable=SC2086
+	expect_status 5 "$verb on a missing registry" reg $verb
+	check "$verb on a missing registry says so in one line" sh -c "grep -q 'no registry' '$T/err' && test \$(wc -l <'$T/err') -eq 1"
+	check "$verb on a missing registry does not create it" test ! -e "$R"
+done
+expect_status 5 "predict -m NAME on a missing registry" sh -c "'$N' --registry '$R' predict -m spam <'$T/text.txt'"
+check "predict on a missing registry: one line" one_line
+check "predict on a missing registry does not create it" test ! -e "$R"
+check "no read created the default registry" test ! -e "$HOME/.local"
+
+expect_status 0 "push to ~/.local/share/nlpops (no env)" "$N" registry push a1.nlp --name home
+check "the default is ~/.local/share/nlpops" test -f "$HOME/.local/share/nlpops/registry.db"
+expect_status 0 "push to \$XDG_DATA_HOME/nlpops" env XDG_DATA_HOME="$T/xdg" "$N" registry push a1.nlp --name xdg
+check "\$XDG_DATA_HOME/nlpops is used" test -f "$T/xdg/nlpops/registry.db"
+expect_status 0 "a relative \$XDG_DATA_HOME is ignored" env XDG_DATA_HOME=rel "$N" registry list
+check "... and ~/.local/share/nlpops used instead" grep -q '^home ' "$T/out"
+check "... and nothing made under it" test ! -e "$T/rel"
+expect_status 0 "push to \$NLPOPS_REGISTRY" env XDG_DATA_HOME="$T/xdg" NLPOPS_REGISTRY="$T/envreg" "$N" registry push a1.nlp --name env
+check "\$NLPOPS_REGISTRY beats \$XDG_DATA_HOME" test -f "$T/envreg/registry.db"
+expect_status 0 "--registry beats \$NLPOPS_REGISTRY" env NLPOPS_REGISTRY="$T/envreg" "$N" --registry "$T/optreg" registry push a1.nlp --name opt
+check "--registry DIR is used" test -f "$T/optreg/registry.db"
+expect_status 0 "--registry=DIR" env NLPOPS_REGISTRY="$T/envreg" "$N" --registry="$T/optreg" registry list
+check "--registry=DIR reads that registry" sh -c "grep -q '^opt ' '$T/out' && ! grep -q '^env ' '$T/out'"
+expect_status 0 "\$NLPOPS_REGISTRY for predict -m" sh -c "NLPOPS_REGISTRY='$T/envreg' '$N' predict -q -m env@1 <'$T/text.txt'"
+check "XDG registry has only its model" sh -c "XDG_DATA_HOME='$T/xdg' '$N' registry list | grep -q '^xdg ' && ! XDG_DATA_HOME='$T/xdg' '$N' registry list | grep -q '^home '"
+expect_status 2 "--registry after the command is not taken" "$N" registry list --registry "$T/optreg"
+expect_status 2 "--registry without a directory" "$N" --registry
+expect_status 0 "registry init" reg init
+check "init creates the database" test -f "$R/registry.db"
+expect_status 0 "list on an empty registry" reg list --json
+json_check "an empty registry lists []" "d == []"
+rm -rf "$R"
+
+# BUG: a write that is refused (usage error, invalid name, not an
+# artifact) still creates the registry: open_registry() runs before the
+# verb checks its arguments.  Expected: nothing created.
+expect_status 2 "push without arguments" reg push
+check "BUG: a push refused for usage does not create the registry" test ! -e "$R"
+rm -rf "$R"
+expect_status 2 "push with an invalid name" reg push a1.nlp --name 'a b'
+check "BUG: a push with an invalid name does not create the registry" test ! -e "$R"
+rm -rf "$R"
+
+# --- push
+expect_status 0 "push" reg push a1.nlp --name spam --tag team=ml --description "first model"
+check "push prints NAME@VERSION SHA256" out_is "spam@1 $S1"
+expect_status 0 "push the same bytes again" reg push a1.nlp --name spam
+check "the same bytes are the same version" out_is "spam@1 $S1"
+check "the repeat push says which version has them" grep -q 'already spam@1' "$T/err"
+expect_status 0 "push a second" reg push a2.nlp --name spam
+check "the second is version 2" out_is "spam@2 $S2"
+expect_status 0 "push a third" reg push a3.nlp --name spam
+check "the third is version 3" out_is "spam@3 $S3"
+for bad in 'a@b' 'a/b' 'a b' "$(printf 'a\tb')" "$(printf 'a\001b')" '' '-a' "$(printf 'x%.0s' $(seq 65))"; do
+	expect_status 2 "push --name '$bad' is refused" reg push a4.nlp --name "$bad"
+done
+for bad in 'x@y' 'x/y' 'x y' '123' "$(printf 'x\001')"; do
+	expect_status 2 "push --alias '$bad' is refused" reg push a4.nlp --name spam --alias "$bad"
+done
+expect_status 2 "a tag without =" reg push a4.nlp --name spam --tag novalue
+expect_status 2 "push without --name" reg push a4.nlp
+echo "not an artifact" >"$T/junk.nlp"
+expect_status 3 "pushing a non-artifact" reg push junk.nlp --name spam
+check "a refused push says one line" one_line
+# BUG: the message names '(memory)', not the file pushed.
+check "BUG: the refusal names the file pushed" grep -q 'junk.nlp' "$T/err"
+expect_status 4 "pushing a missing file" reg push nosuch.nlp --name spam
+expect_status 0 "list after the refused pushes" reg list spam --json
+json_check "refused pushes added no version" "[v['version'] for v in d] == [1, 2, 3]"
+
+# --- list, show, --json
+expect_status 0 "list" reg list
+check "list shows the model with 3 versions" grep -Eq '^spam +3 +3 ' "$T/out"
+expect_status 0 "list --json" reg list --json
+json_check "list --json: name, latest, versions, aliases" "len(d) == 1 and d[0]['name'] == 'spam' and d[0]['latest'] == 3 and d[0]['versions'] == 3 and d[0]['aliases'] == {} and 'updated_at' in d[0]"
+expect_status 0 "list NAME --json" reg list spam --json
+json_check "list NAME --json: versions, hashes, sizes, tags" "[v['sha256'] for v in d] == ['$S1', '$S2', '$S3'] and d[0]['size'] == $(wc -c <a1.nlp) and d[0]['tags'] == {'team': 'ml'} and d[1]['tags'] == {} and d[0]['aliases'] == []"
+expect_status 0 "show NAME@VERSION" reg show spam@1
+check "show names the hash" grep -q "^sha256: *$S1\$" "$T/out"
+check "show names the tag" grep -q "^tags: *team=ml" "$T/out"
+expect_status 0 "show --json" reg show spam@1 --json
+json_check "show --json: the version's record" "d['name'] == 'spam' and d['version'] == 1 and d['sha256'] == '$S1' and d['size'] == $(wc -c <a1.nlp) and d['description'] == 'first model' and d['tags'] == {'team': 'ml'} and d['source'] == 'a1.nlp' and d['hyperparameters']['seed'] == 1 and isinstance(d['recent_events'], list)"
+expect_status 0 "history --json" reg history spam --json
+json_check "history --json: events with their fields" "len(d) == 3 and all(set(e) >= {'at', 'who', 'kind', 'alias', 'old_version', 'new_version', 'reason'} for e in d) and [e['new_version'] for e in d] == [3, 2, 1]"
+expect_status 0 "verify --json" reg verify --json
+json_check "verify --json: no problems" "d['problems'] == [] and d['versions'] == 3"
+expect_status 0 "gc --dry-run --json" reg gc --dry-run --json
+json_check "gc --json: nothing to remove" "d['removed'] == [] and d['dry_run'] is True"
+for ref in nosuch spam@99 spam@nosuchalias spam; do
+	expect_status 5 "show $ref" reg show "$ref"
+	check "show $ref: one line" one_line
+done
+for ref in 'spam@' '@x' 'a@b@c' 'a b'; do
+	expect_status 2 "show '$ref' is malformed" reg show "$ref"
+done
+expect_status 5 "list NOSUCH" reg list nosuch
+expect_status 5 "history NOSUCH" reg history nosuch
+
+# --- aliases
+expect_status 0 "alias" reg alias spam 1 production
+check "alias prints the move" out_is "production: (none) -> spam@1"
+expect_status 0 "alias moves" reg alias spam 3 production
+check "alias prints old -> new" out_is "production: spam@1 -> spam@3"
+expect_status 0 "promote is alias" reg promote spam 2 production --reason "better f1"
+check "promote prints old -> new" out_is "production: spam@3 -> spam@2"
+n=$(nevents spam)
+expect_status 5 "--if-current refuses when the alias points elsewhere" reg alias spam 1 production --if-current 3
+check "the refused compare-and-swap says where it points" grep -q 'spam@2' "$T/err"
+check "the refused compare-and-swap logged nothing" test "$(nevents spam)" -eq "$n"
+expect_status 0 "after a refused compare-and-swap" reg show spam --json
+json_check "production still points at 2" "d['version'] == 2"
+expect_status 0 "alias staging" reg alias spam 3 staging
+expect_status 0 "--if-current succeeds when it points there" reg alias spam 1 staging --if-current 3
+check "the swap prints the move" out_is "staging: spam@3 -> spam@1"
+expect_status 5 "--if-current on a missing alias" reg alias spam 1 canary --if-current 2
+expect_status 0 "alias --delete" reg alias --delete spam staging
+check "alias --delete prints the removal" out_is "staging: spam@1 -> (none)"
+expect_status 5 "alias --delete a missing alias" reg alias --delete spam staging
+expect_status 5 "alias to no such version" reg alias spam 9 production
+expect_status 5 "alias of no such model" reg alias nosuch 1 production
+expect_status 2 "alias with a bad version" reg alias spam x production
+expect_status 2 "alias with a bad alias" reg alias spam 1 'a@b'
+expect_status 2 "an all-digit alias" reg alias spam 1 42
+
+# --- model references in predict
+"$N" predict -q -m "$T/a1.nlp" <"$T/text.txt" >"$T/p.a1"
+"$N" predict -q -m "$T/a2.nlp" <"$T/text.txt" >"$T/p.a2"
+check "two artifacts predict differently (so the checks below mean something)" sh -c "test -s '$T/p.a1' && ! cmp -s '$T/p.a1' '$T/p.a2'"
+expect_status 0 "predict -m NAME (production)" sh -c "'$N' --registry '$R' predict -m spam <'$T/text.txt'"
+check "bare NAME is NAME@production" cmp -s "$T/out" "$T/p.a2"
+check "the summary names spam@2" grep -q 'spam@2' "$T/err"
+expect_status 0 "predict -m NAME@VERSION" sh -c "'$N' --registry '$R' predict -q -m spam@1 <'$T/text.txt'"
+check "NAME@VERSION is that version" cmp -s "$T/out" "$T/p.a1"
+expect_status 0 "predict -m NAME@ALIAS" sh -c "'$N' --registry '$R' predict -q -m spam@production <'$T/text.txt'"
+check "NAME@ALIAS is where it points" cmp -s "$T/out" "$T/p.a2"
+expect_status 0 "predict -m PATH still works" sh -c "'$N' --registry '$R' predict -q -m ./a1.nlp <'$T/text.txt'"
+for ref in nosuch spam@99 spam@nosuchalias nosuch@production; do
+	expect_status 5 "predict -m $ref" sh -c "'$N' --registry '$R' predict -m $ref <'$T/text.txt'"
+	check "predict -m $ref: one line" one_line
+	check "predict -m $ref: no output" test ! -s "$T/out"
+done
+for ref in 'spam@' '@x' 'a@b@c'; do
+	expect_status 2 "predict -m '$ref' is malformed" sh -c "'$N' --registry '$R' predict -m '$ref' <'$T/text.txt'"
+	check "predict -m '$ref': one line" one_line
+done
+# BUG: an alias starting with a digit can be set but not referenced.
+expect_status 0 "an alias starting with a digit can be set" reg alias spam 1 2024q1
+expect_status 0 "BUG: NAME@ALIAS works for an alias starting with a digit" reg show spam@2024q1
+reg alias --delete spam 2024q1 >/dev/null 2>&1
+
+# --- rollback: back along the alias's own history, not to version - 1
+# (production went 1 -> 3 -> 2 above)
+expect_status 0 "rollback" reg rollback spam --reason "F1 fell after v2"
+check "rollback goes to where production was before (3, not 1)" out_is "production: spam@2 -> spam@3"
+expect_status 0 "rollback again" reg rollback spam
+check "a second rollback walks further back" out_is "production: spam@3 -> spam@1"
+n=$(nevents spam)
+expect_status 5 "nothing left to roll back" reg rollback spam
+check "nothing to roll back: one line" one_line
+check "nothing to roll back: nothing printed" test ! -s "$T/out"
+check "nothing to roll back: nothing logged" test "$(nevents spam)" -eq "$n"
+expect_status 0 "after a refused rollback" reg show spam --json
+json_check "production still points at 1" "d['version'] == 1"
+expect_status 0 "history --alias" reg history spam --alias production
+check "history: the rollback is the newest event" sh -c "head -1 '$T/out' | grep -q 'rollback production: spam@3 -> spam@1'"
+check "history: the rollback's reason" grep -q 'rollback production: spam@2 -> spam@3  # F1 fell after v2' "$T/out"
+check "history --alias lists only that alias" sh -c "! grep -q 'push\\|staging' '$T/out'"
+check "history: the promote's reason" grep -q 'spam@3 -> spam@2  # better f1' "$T/out"
+check "history: time and who on each line" sh -c "test -s '$T/out' && ! grep -Ev '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z  $(id -un) ' '$T/out'"
+check "history: oldest last" sh -c "tail -1 '$T/out' | grep -q 'alias-set production: (none) -> spam@1'"
+expect_status 0 "a move after a rollback" reg alias spam 2 production
+expect_status 0 "rolling that move back" reg rollback spam
+check "a move after a rollback is undone by the next" out_is "production: spam@2 -> spam@1"
+expect_status 0 "rollback --to" reg rollback spam --to 3 --reason "pin"
+check "rollback --to goes there" out_is "production: spam@1 -> spam@3"
+expect_status 0 "rollback after --to" reg rollback spam
+check "rollback after --to returns" out_is "production: spam@3 -> spam@1"
+expect_status 5 "rollback --to where it is" reg rollback spam --to 1
+expect_status 5 "rollback --to no such version" reg rollback spam --to 9
+expect_status 5 "rollback of a missing alias" reg rollback spam --alias staging
+expect_status 5 "rollback of no such model" reg rollback nosuch
+expect_status 0 "history" reg history spam
+check "history: newest first" sh -c "head -1 '$T/out' | grep -q 'rollback production: spam@3 -> spam@1'"
+check "history: the pushes are at the end" sh -c "tail -1 '$T/out' | grep -q 'push spam@1'"
+env SUDO_USER=nlpops-test-alice "$N" --registry "$R" registry alias spam 2 canary >/dev/null 2>&1
+reg history spam >"$T/out" 2>&1
+check "history names who, through sudo" sh -c "head -1 '$T/out' | grep -q 'nlpops-test-alice via sudo'"
+
+# BUG: after a rollback that passed over a removed version, rollbacks go
+# forward again and swing between two versions forever.
+for a in a1 a2 a3; do reg push $a.nlp --name osc >/dev/null 2>&1; done
+reg alias osc 1 production >/dev/null 2>&1
+reg alias osc 3 production >/dev/null 2>&1
+reg alias osc 2 production >/dev/null 2>&1
+reg rm osc@3 >/dev/null 2>&1
+expect_status 0 "rollback passes over a removed version" reg rollback osc
+check "... to the one before it" out_is "production: osc@2 -> osc@1"
+expect_status 5 "BUG: then there is nothing left to roll back" reg rollback osc
+
+# --- pull
+expect_status 0 "pull" reg pull spam@2 -o "$T/pulled.nlp"
+check "pull gives the pushed bytes" cmp -s "$T/pulled.nlp" a2.nlp
+check "pull says what it wrote" out_is "spam@2 $S2 -> $T/pulled.nlp"
+expect_status 0 "pull -o -" sh -c "'$N' --registry '$R' registry pull spam -o - >'$T/pulled2.nlp'"
+check "pull to stdout gives production's bytes" cmp -s "$T/pulled2.nlp" a1.nlp
+expect_status 5 "pull of no such version" reg pull spam@99 -o "$T/none.nlp"
+check "a failed pull leaves no file" test ! -e "$T/none.nlp"
+expect_status 2 "pull without -o" reg pull spam
+
+# --- rm
+expect_status 5 "rm of what production points at" reg rm spam@1
+check "rm names the alias in the way" grep -q production "$T/err"
+expect_status 0 "still there after the refusal" reg show spam@1
+expect_status 0 "rm of an unaliased version" reg rm spam@3 --reason "never used"
+check "rm says what it removed" out_is "removed spam@3"
+expect_status 5 "spam@3 is gone" reg show spam@3
+expect_status 0 "rm --force" reg rm spam@1 --force --reason "withdrawn"
+expect_status 5 "the alias went with it" reg show spam
+expect_status 0 "history after rm" reg history spam
+check "rm is logged with its reason" sh -c "head -1 '$T/out' | grep -q 'rm spam@1  # withdrawn'"
+check "the alias removed by --force is logged" grep -q 'alias-delete production: spam@1 -> (none)' "$T/out"
+check "the first rm is logged" grep -q 'rm spam@3  # never used' "$T/out"
+expect_status 5 "rm of no such model" reg rm nosuch@1
+expect_status 2 "rm without a version" reg rm spam
+expect_status 0 "a push after rm" reg push a4.nlp --name spam
+check "version numbers are not reused" out_is "spam@4 $(sum a4.nlp)"
+
+# --- verify and gc (a registry of their own)
+R2=$T/reg2
+reg2() { "$N" --registry "$R2" registry "$@"; }
+reg2 push a1.nlp --name g --alias production >/dev/null 2>&1
+reg2 push a2.nlp --name g >/dev/null 2>&1
+reg2 push a2.nlp --name h >/dev/null 2>&1      # the same bytes, two names
+reg2 push a3.nlp --name g >/dev/null 2>&1
+reg2 rm g@3 >/dev/null 2>&1                     # its object is an orphan
+reg2 rm g@2 >/dev/null 2>&1                     # h@1 still needs it
+echo partial >"$R2/tmp/put-stale.tmp"
+expect_status 0 "verify with an orphan and a temporary file" reg2 verify
+check "verify notes the orphan" grep -q "^note: object $S3" "$T/out"
+check "verify notes the temporary file" grep -q '^note: temporary file .*put-stale.tmp' "$T/out"
+check "verify reports no problem" sh -c "! grep -q '^problem' '$T/out'"
+expect_status 0 "gc (grace 1h)" reg2 gc
+check "gc keeps what is younger than the grace" test -e "$(object "$S3" "$R2")" -a -e "$R2/tmp/put-stale.tmp"
+touch -d '2 hours ago' "$R2/tmp/put-stale.tmp"
+expect_status 0 "gc removes an old temporary file" reg2 gc
+check "the old temporary file is gone" test ! -e "$R2/tmp/put-stale.tmp"
+check "the young orphan is still there" test -e "$(object "$S3" "$R2")"
+expect_status 0 "gc --dry-run --grace 0s" reg2 gc --dry-run --grace 0s
+check "the dry run lists the orphan" grep -q "^would remove .*$(echo "$S3" | cut -c3-)" "$T/out"
+check "the dry run lists only the orphan" test "$(grep -c '^would remove' "$T/out")" -eq 1
+check "the dry run removes nothing" test -e "$(object "$S3" "$R2")"
+expect_status 0 "gc --grace 0s" reg2 gc --grace 0s
+check "gc removed the orphan" test ! -e "$(object "$S3" "$R2")"
+check "gc kept the referenced objects" test -e "$(object "$S1" "$R2")" -a -e "$(object "$S2" "$R2")"
+expect_status 0 "verify after gc" reg2 verify
+check "verify after gc: no notes" sh -c "! grep -q '^note' '$T/out'"
+expect_status 0 "pull after gc" reg2 pull h@1 -o "$T/h.nlp"
+check "h@1 survived gc" cmp -s "$T/h.nlp" a2.nlp
+expect_status 2 "gc --grace bogus" reg2 gc --grace soon
+
+# --- damage
+flip "$(object "$S1" "$R2")"
+expect_status 3 "predict from a damaged object" sh -c "'$N' --registry '$R2' predict -m g <'$T/text.txt'"
+check "predict from a damaged object: one line" one_line
+expect_status 1 "verify finds a flipped byte" reg2 verify
+check "verify names the damaged version" grep -q '^problem: g@1: .*damaged' "$T/out"
+expect_status 0 "verify --quick checks sizes only" reg2 verify --quick
+expect_status 3 "pull of a damaged object" reg2 pull g -o "$T/dmg.nlp"
+check "a damaged pull leaves no file" test ! -e "$T/dmg.nlp"
+# BUG: pushing the good bytes again reports success but leaves the damaged
+# object in place; the new version cannot be pulled or used.
+expect_status 0 "BUG: pushing good bytes over a damaged object" sh -c "'$N' --registry '$R2' registry push a1.nlp --name g2 && '$N' --registry '$R2' registry pull g2@1 -o '$T/g2.nlp'"
+rm -f "$(object "$S2" "$R2")"
+expect_status 1 "verify finds a missing object" reg2 verify
+check "verify names the version without its object" grep -q '^problem: h@1: .*missing' "$T/out"
+check "verify names both problems" test "$(grep -c '^problem' "$T/out")" -ge 2
+expect_status 1 "verify --quick finds a missing object" reg2 verify --quick
+# BUG: exits 1 (nlp_store_export maps its return value to NLP_DATA but
+# leaves e.status NLP_NO, which the command returns).
+expect_status 3 "BUG: pull of a missing object is a data error" reg2 pull h@1 -o "$T/miss.nlp"
+check "a pull of a missing object leaves no file" test ! -e "$T/miss.nlp"
+
+# --- train --push
+expect_status 0 "train --push --alias" "$N" --registry "$R" train -q --bits 16 --epochs 1 --push tp --alias production "$DATA/spam.train.tsv.gz"
+check "train --push prints NAME@VERSION SHA256" grep -Eqx 'tp@1 [0-9a-f]{64}' "$T/out"
+expect_status 0 "show the trained version" reg show tp --json
+json_check "show lists the training data's sha256sum and size" "d['version'] == 1 and d['aliases'] == ['production'] and d['training_data'][0]['sha256'] == '$(sum "$DATA/spam.train.tsv.gz")' and d['training_data'][0]['bytes'] == $(wc -c <"$DATA/spam.train.tsv.gz") and d['training_data'][0]['name'] == 'spam.train.tsv.gz'"
+expect_status 0 "predict -m the pushed model" sh -c "'$N' --registry '$R' predict -q -m tp <'$T/text.txt'"
+check "one prediction per line" test "$(wc -l <"$T/out")" -eq "$(wc -l <"$T/text.txt")"
+expect_status 0 "train --push the same again" "$N" --registry "$R" train -q --bits 16 --epochs 1 --push tp "$DATA/spam.train.tsv.gz"
+check "the same model is the same version" grep -q '^tp@1 ' "$T/out"
+expect_status 2 "train --push with a bad name" "$N" --registry "$R" train -q --push 'a/b' "$DATA/spam.train.tsv.gz"
+expect_status 2 "train --alias without --push" "$N" --registry "$R" train -q -o "$T/x.nlp" --alias production "$DATA/spam.train.tsv.gz"
+
+# --- the schema, through the sqlite3 CLI (when it is installed)
+if command -v sqlite3 >/dev/null 2>&1; then
+	check "application_id is set" test "$(sqlite3 "$R/registry.db" 'PRAGMA application_id')" = 1313624143
+	check "user_version is 1" test "$(sqlite3 "$R/registry.db" 'PRAGMA user_version')" = 1
+	check "the database is in WAL mode" test "$(sqlite3 "$R/registry.db" 'PRAGMA journal_mode')" = wal
+	n=$(sqlite3 "$R/registry.db" 'SELECT count(*) FROM events')
+	check "an UPDATE of events fails" sh -c "! sqlite3 '$R/registry.db' \"UPDATE events SET who = 'mallory'\" 2>/dev/null"
+	check "a DELETE of events fails" sh -c "! sqlite3 '$R/registry.db' 'DELETE FROM events' 2>/dev/null"
+	check "the event log is unchanged" test "$(sqlite3 "$R/registry.db" "SELECT count(*) FROM events WHERE who <> 'mallory'")" = "$n"
+	check "the versions table is readable" test "$(sqlite3 "$R/registry.db" "SELECT sha256 FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'spam' AND v.version = 2")" = "$S2"
+fi
+
+# --- concurrent writers
+R3=$T/reg3
+for s in 1 2 3 4; do
+	("$N" --registry "$R3" registry push "a$s.nlp" --name c >"$T/c$s.out" 2>"$T/c$s.err"; echo $? >"$T/c$s.rc") &
+done
+wait
+check "four concurrent pushes all succeed" test "$(cat "$T"/c?.rc | tr -d '\n')" = 0000
+check "... as four distinct versions" test "$(cut -d' ' -f1 "$T"/c?.out | sort | tr '\n' ' ')" = "c@1 c@2 c@3 c@4 "
+"$N" --registry "$R3" registry alias c 1 production >/dev/null 2>&1
+for v in 2 3 4; do
+	("$N" --registry "$R3" registry alias c $v production --if-current 1 >/dev/null 2>&1; echo $? >"$T/cas$v.rc") &
+done
+wait
+check "of three racing compare-and-swaps exactly one wins" test "$(cat "$T"/cas?.rc | sort | tr -d '\n')" = 055
