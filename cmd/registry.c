@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "artifact.h"
 #include "registry.h"
 
 static const char usage[] =
@@ -322,8 +323,9 @@ slurp(const char *path, void **data, size_t *len, struct nlp_err *e)
 }
 
 static int
-verb_push(struct nlp_registry *r, struct ropts *o)
+verb_push(struct nlp_registry *unused, struct ropts *o)
 {
+	struct nlp_registry *r;
 	struct nlp_push_opts po;
 	struct nlp_push_result res;
 	struct nlp_err e = { 0, "" };
@@ -331,11 +333,39 @@ verb_push(struct nlp_registry *r, struct ropts *o)
 	size_t len = 0;
 	int rc;
 
+	(void)unused;
 	if (o->nargs != 1 || o->name == NULL)
 		return cli_usage_error("registry", "push needs ARTIFACT and --name "
 		    "NAME");
 	if ((rc = slurp(o->args[0], &data, &len, &e)) != NLP_OK)
 		return cli_error("registry", &e);
+	/* check everything before the registry is created or touched */
+	if (!nlp_registry_valid_name(o->name)) {
+		free(data);
+		return cli_usage_error("registry", "'%s' is not a valid model name "
+		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
+		    "digit)", o->name);
+	}
+	if (o->alias != NULL && !nlp_registry_valid_alias(o->alias)) {
+		free(data);
+		return cli_usage_error("registry", "'%s' is not a valid alias",
+		    o->alias);
+	}
+	{
+		struct nlp_artifact *a;
+		if ((rc = nlp_artifact_open_mem(&a, data, len, &e)) != NLP_OK) {
+			free(data);
+			if (strncmp(e.msg, "'(memory)': ", 12) == 0)
+				memmove(e.msg, e.msg + 12, strlen(e.msg + 12) + 1);
+			nlp_err_prefix(&e, "'%s'", o->args[0]);
+			return cli_error("registry", &e);
+		}
+		nlp_artifact_close(a);
+	}
+	if ((r = open_registry(1, &rc)) == NULL) {
+		free(data);
+		return rc;
+	}
 	memset(&po, 0, sizeof po);
 	po.name = o->name;
 	po.alias = o->alias;
@@ -346,6 +376,7 @@ verb_push(struct nlp_registry *r, struct ropts *o)
 	po.who = cli_who();
 	po.reason = o->reason;
 	rc = nlp_registry_push(r, data, len, &po, &res, &e);
+	nlp_registry_close(r);
 	free(data);
 	if (rc != NLP_OK) {
 		if (rc == NLP_DATA && strncmp(e.msg, "'(memory)': ", 12) == 0)
@@ -711,7 +742,7 @@ static const struct verb {
 	int open;            /* 0: none, 1: read, 2: write */
 } verbs[] = {
 	{ "init", verb_init, 0 },
-	{ "push", verb_push, 2 },
+	{ "push", verb_push, 0 },        /* opens after checking its input */
 	{ "list", verb_list, 1 },
 	{ "show", verb_show, 1 },
 	{ "alias", verb_alias, 2 },
@@ -743,8 +774,10 @@ cmd_registry(int argc, char **argv)
 		return cli_usage_error("registry", "'%s' is not a registry verb",
 		    argv[1]);
 	rc = parse(argc - 1, argv + 1, &o);
-	if (rc != NLP_OK || (verbs[i].open &&
-	    (r = open_registry(verbs[i].open == 2, &rc)) == NULL)) {
+	/* writes other than push need an existing registry: never create one
+	   just to say that a model is missing */
+	if (rc != NLP_OK || (verbs[i].open && (r = open_registry(verbs[i].open ==
+	    2 ? NLP_REGISTRY_WRITE_EXISTING : 0, &rc)) == NULL)) {
 		free(o.tags);
 		free(o.req);
 		return rc < 0 ? cli_help(usage) : rc;

@@ -268,7 +268,9 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 	r->schema = NLP_REGISTRY_SCHEMA;
 	if (app == APPLICATION_ID && ver == NLP_REGISTRY_SCHEMA)
 		return NLP_OK;
-	if (app != 0 && app != APPLICATION_ID)
+	/* nlpops sets application_id with the first schema: a file without
+	   it is ours only while it is still empty */
+	if (app != APPLICATION_ID && (app != 0 || ver != 0))
 		return nlp_errf(e, NLP_REGISTRY, "'%s' is not an nlpops registry "
 		    "(another application's SQLite file)", r->dbpath);
 	if (ver > NLP_REGISTRY_SCHEMA)
@@ -436,7 +438,12 @@ nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
 		return nlp_errf(e, NLP_IO, "out of memory");
 	}
 	snprintf(r->dbpath, n, "%s/registry.db", dir);
-	r->writable = writable;
+	r->writable = writable != 0;
+	if (writable == NLP_REGISTRY_WRITE_EXISTING && stat(r->dbpath, &sb) != 0) {
+		rc = nlp_errf(e, NLP_REGISTRY, "no registry at '%s' (push a model "
+		    "or run 'nlpops registry init' to make one)", dir);
+		goto fail;
+	}
 	if (writable) {
 		if (make_dirs(dir) != 0) {
 			rc = nlp_errnof(e, NLP_IO, errno, "cannot create registry "
@@ -609,7 +616,8 @@ nlp_ref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e)
 		strcpy(ref->alias, "production");
 		return NLP_OK;
 	}
-	if (at[1] >= '0' && at[1] <= '9') {
+	if (at[1] >= '0' && at[1] <= '9' && at[1 + strspn(at + 1,
+	    "0123456789")] == '\0') {
 		char *end;
 		errno = 0;
 		ref->version = strtol(at + 1, &end, 10);
@@ -1370,9 +1378,16 @@ rollback_target(struct nlp_registry *r, int64_t mid, const char *name,
 			n = 0;
 			continue;
 		}
-		if (strcmp(kind, "rollback") == 0 && n >= 2 && stack[n - 2] == v) {
-			n--;
-			continue;
+		if (strcmp(kind, "rollback") == 0) {
+			/* a rollback went down the stack to v, passing over removed
+			   versions; one with --to elsewhere is a move */
+			size_t j = n;
+			while (j >= 2 && stack[j - 2] != v)
+				j--;
+			if (j >= 2) {
+				n = j - 1;
+				continue;
+			}
 		}
 		if (n == cap) {
 			long *p;
@@ -1721,7 +1736,10 @@ nlp_registry_pull(struct nlp_registry *r, const struct nlp_ref *ref,
 
 	if ((rc = resolve_ref(r, ref, out, e)) != NLP_OK)
 		return rc;
-	return nlp_store_export(r->dir, out->sha256, path, e);
+	if ((rc = nlp_store_export(r->dir, out->sha256, path, e)) != NLP_OK &&
+	    e != NULL)
+		e->status = rc;
+	return rc;
 }
 
 /* The SHA-256 of every version, sorted, for verify and gc. */

@@ -29,13 +29,16 @@
 struct nlp_registry;
 
 /*
- * Open the registry in dir.  writable: create the directory and database
- * when missing; otherwise a missing registry is NLP_REGISTRY ("no registry
+ * Open the registry in dir.  writable (1): create the directory and
+ * database when missing (NLP_REGISTRY_WRITE_EXISTING: do not); otherwise a missing registry is NLP_REGISTRY ("no registry
  * at DIR"), and a registry on read-only media is opened read-only.
  * Refuses a foreign SQLite file and a newer schema (NLP_REGISTRY).
  */
 int nlp_registry_open(struct nlp_registry **out, const char *dir,
     int writable, struct nlp_err *e);
+
+/* writable for nlp_registry_open(): write, but only an existing registry. */
+#define NLP_REGISTRY_WRITE_EXISTING 2
 
 /*
  * Create (or adopt) the registry in dir; group: make it shared by that

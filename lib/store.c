@@ -308,14 +308,30 @@ nlp_store_put(const char *dir, const char *hex, const void *data,
     size_t len, int *created, struct nlp_err *e)
 {
 	char obj[PATH_MAX], tmp[PATH_MAX] = "";
-	int fd = -1, found = 0, shared, err, rc, tries;
+	int fd = -1, found = 0, repair = 0, shared, err, rc, tries;
 
 	*created = 0;
-	if ((rc = object_path(dir, hex, obj, e)) != NLP_OK ||
-	    (rc = existing(obj, len, &found, e)) != NLP_OK)
+	if ((rc = object_path(dir, hex, obj, e)) != NLP_OK)
 		return rc;
-	if (found)
-		return sync_dir_of(obj, e);
+	rc = existing(obj, len, &found, e);
+	if (rc == NLP_OK && found) {
+		/* the bytes there must be these: a damaged object is replaced by
+		   the right bytes (a repair), never trusted */
+		struct nlp_err ce;
+		int c = nlp_store_check(dir, hex, (int64_t)len, &ce);
+		if (c == NLP_OK)
+			return sync_dir_of(obj, e);
+		if (c != NLP_NO) {
+			if (e != NULL)
+				*e = ce;
+			return c;
+		}
+		repair = 1;
+	} else if (rc == NLP_DATA) {
+		repair = 1;         /* of the wrong size: replace it too */
+	} else if (rc != NLP_OK) {
+		return rc;
+	}
 	shared = nlp_store_shared(dir);
 	for (tries = 1; ; tries++) {
 		if ((rc = make_dirs(dir, hex, shared, e)) != NLP_OK ||
@@ -331,8 +347,11 @@ nlp_store_put(const char *dir, const char *hex, const void *data,
 			rc = nlp_errnof(e, NLP_IO, err, "cannot write '%s'", tmp);
 			goto out;
 		}
-		if (link(tmp, obj) == 0) {
+		if (repair ? rename(tmp, obj) == 0 : link(tmp, obj) == 0) {
 			*created = 1;
+			if (repair)
+				tmp[0] = '\0';   /* it is the object now */
+			rc = NLP_OK;
 			break;
 		}
 		if (errno == EEXIST) {   /* another process stored them first */

@@ -3,7 +3,7 @@
 # history, pull, verify, gc, rm, model references in predict, train --push,
 # the schema as the sqlite3 CLI sees it, and concurrent writers.
 #
-# Checks marked BUG show a product bug and fail until it is fixed.
+# Checks under "Regression (fixed)" reproduce bugs found by this file.
 . "$TOP/tests/e2e/lib.sh"
 
 N=$NLPOPS
@@ -83,14 +83,14 @@ expect_status 0 "list on an empty registry" reg list --json
 json_check "an empty registry lists []" "d == []"
 rm -rf "$R"
 
-# BUG: a write that is refused (usage error, invalid name, not an
+# Regression (fixed): a write that is refused (usage error, invalid name, not an
 # artifact) still creates the registry: open_registry() runs before the
 # verb checks its arguments.  Expected: nothing created.
 expect_status 2 "push without arguments" reg push
-check "BUG: a push refused for usage does not create the registry" test ! -e "$R"
+check "a push refused for usage does not create the registry" test ! -e "$R"
 rm -rf "$R"
 expect_status 2 "push with an invalid name" reg push a1.nlp --name 'a b'
-check "BUG: a push with an invalid name does not create the registry" test ! -e "$R"
+check "a push with an invalid name does not create the registry" test ! -e "$R"
 rm -rf "$R"
 
 # --- push
@@ -114,8 +114,8 @@ expect_status 2 "push without --name" reg push a4.nlp
 echo "not an artifact" >"$T/junk.nlp"
 expect_status 3 "pushing a non-artifact" reg push junk.nlp --name spam
 check "a refused push says one line" one_line
-# BUG: the message names '(memory)', not the file pushed.
-check "BUG: the refusal names the file pushed" grep -q 'junk.nlp' "$T/err"
+# Regression (fixed): the message names '(memory)', not the file pushed.
+check "the refusal names the file pushed" grep -q 'junk.nlp' "$T/err"
 expect_status 4 "pushing a missing file" reg push nosuch.nlp --name spam
 expect_status 0 "list after the refused pushes" reg list spam --json
 json_check "refused pushes added no version" "[v['version'] for v in d] == [1, 2, 3]"
@@ -195,9 +195,9 @@ for ref in 'spam@' '@x' 'a@b@c'; do
 	expect_status 2 "predict -m '$ref' is malformed" sh -c "'$N' --registry '$R' predict -m '$ref' <'$T/text.txt'"
 	check "predict -m '$ref': one line" one_line
 done
-# BUG: an alias starting with a digit can be set but not referenced.
+# Regression (fixed): an alias starting with a digit can be set but not referenced.
 expect_status 0 "an alias starting with a digit can be set" reg alias spam 1 2024q1
-expect_status 0 "BUG: NAME@ALIAS works for an alias starting with a digit" reg show spam@2024q1
+expect_status 0 "NAME@ALIAS works for an alias starting with a digit" reg show spam@2024q1
 reg alias --delete spam 2024q1 >/dev/null 2>&1
 
 # --- rollback: back along the alias's own history, not to version - 1
@@ -238,7 +238,7 @@ env SUDO_USER=nlpops-test-alice "$N" --registry "$R" registry alias spam 2 canar
 reg history spam >"$T/out" 2>&1
 check "history names who, through sudo" sh -c "head -1 '$T/out' | grep -q 'nlpops-test-alice via sudo'"
 
-# BUG: after a rollback that passed over a removed version, rollbacks go
+# Regression (fixed): after a rollback that passed over a removed version, rollbacks go
 # forward again and swing between two versions forever.
 for a in a1 a2 a3; do reg push $a.nlp --name osc >/dev/null 2>&1; done
 reg alias osc 1 production >/dev/null 2>&1
@@ -247,7 +247,7 @@ reg alias osc 2 production >/dev/null 2>&1
 reg rm osc@3 >/dev/null 2>&1
 expect_status 0 "rollback passes over a removed version" reg rollback osc
 check "... to the one before it" out_is "production: osc@2 -> osc@1"
-expect_status 5 "BUG: then there is nothing left to roll back" reg rollback osc
+expect_status 5 "then there is nothing left to roll back" reg rollback osc
 
 # --- pull
 expect_status 0 "pull" reg pull spam@2 -o "$T/pulled.nlp"
@@ -319,17 +319,16 @@ check "verify names the damaged version" grep -q '^problem: g@1: .*damaged' "$T/
 expect_status 0 "verify --quick checks sizes only" reg2 verify --quick
 expect_status 3 "pull of a damaged object" reg2 pull g -o "$T/dmg.nlp"
 check "a damaged pull leaves no file" test ! -e "$T/dmg.nlp"
-# BUG: pushing the good bytes again reports success but leaves the damaged
-# object in place; the new version cannot be pulled or used.
-expect_status 0 "BUG: pushing good bytes over a damaged object" sh -c "'$N' --registry '$R2' registry push a1.nlp --name g2 && '$N' --registry '$R2' registry pull g2@1 -o '$T/g2.nlp'"
+# pushing the good bytes again repairs the damaged object
+expect_status 0 "pushing good bytes over a damaged object repairs it" sh -c "'$N' --registry '$R2' registry push a1.nlp --name g2 && '$N' --registry '$R2' registry pull g2@1 -o '$T/g2.nlp'"
 rm -f "$(object "$S2" "$R2")"
 expect_status 1 "verify finds a missing object" reg2 verify
 check "verify names the version without its object" grep -q '^problem: h@1: .*missing' "$T/out"
-check "verify names both problems" test "$(grep -c '^problem' "$T/out")" -ge 2
+check "the repaired object is no longer a problem" sh -c "! grep -q '^problem: g@1' '$T/out'"
 expect_status 1 "verify --quick finds a missing object" reg2 verify --quick
-# BUG: exits 1 (nlp_store_export maps its return value to NLP_DATA but
+# Regression (fixed): exits 1 (nlp_store_export maps its return value to NLP_DATA but
 # leaves e.status NLP_NO, which the command returns).
-expect_status 3 "BUG: pull of a missing object is a data error" reg2 pull h@1 -o "$T/miss.nlp"
+expect_status 3 "pull of a missing object is a data error" reg2 pull h@1 -o "$T/miss.nlp"
 check "a pull of a missing object leaves no file" test ! -e "$T/miss.nlp"
 
 # --- train --push
@@ -347,7 +346,7 @@ expect_status 2 "train --alias without --push" "$N" --registry "$R" train -q -o 
 # --- the schema, through the sqlite3 CLI (when it is installed)
 if command -v sqlite3 >/dev/null 2>&1; then
 	check "application_id is set" test "$(sqlite3 "$R/registry.db" 'PRAGMA application_id')" = 1313624143
-	check "user_version is 1" test "$(sqlite3 "$R/registry.db" 'PRAGMA user_version')" = 1
+	check "user_version is 2" test "$(sqlite3 "$R/registry.db" 'PRAGMA user_version')" = 2
 	check "the database is in WAL mode" test "$(sqlite3 "$R/registry.db" 'PRAGMA journal_mode')" = wal
 	n=$(sqlite3 "$R/registry.db" 'SELECT count(*) FROM events')
 	check "an UPDATE of events fails" sh -c "! sqlite3 '$R/registry.db' \"UPDATE events SET who = 'mallory'\" 2>/dev/null"
