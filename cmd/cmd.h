@@ -17,6 +17,7 @@
 int cmd_train(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_drift(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
 
 /*

@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "train", cmd_train, "learn a text classifier from labeled text" },
 	{ "predict", cmd_predict, "label text from stdin or files, one line each" },
 	{ "eval", cmd_eval, "metrics on labeled data, and gates for CI" },
+	{ "drift", cmd_drift, "has today's text drifted from the training text?" },
 	{ "registry", cmd_registry, "versioned models: push, alias, rollback, history" },
 };
 

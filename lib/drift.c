@@ -447,6 +447,8 @@ static void
 share_signal(json_t *a, const char *name, double rk, double rn, double k,
     double n, int small, const struct nlp_drift_opts *o)
 {
+	/* small is 0 for shares of tokens and characters: their counts run to
+	   the millions, where any difference is "significant" */
 	double rs = rn > 0 ? rk / rn : 0, cs = n > 0 ? k / n : 0;
 	double stat = NAN, p = NAN;
 
@@ -1084,11 +1086,12 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 	cb[k - 1] = (double)p.other;
 	if (rb[k - 1] < 0)
 		rb[k - 1] = 0;
-	dist_signal(sig, "vocabulary", rb, cb, k, 0, small, o);
+	/* token counts: an effect size always (see share_signal) */
+	dist_signal(sig, "vocabulary", rb, cb, k, 0, 0, o);
 	if (m != NULL && p.tokens > 0) {
 		double roov = reference_oov(ref);
 		share_signal(sig, "oov_rate", roov * 1e6, 1e6, (double)p.oov,
-		    (double)p.tokens, small, o);
+		    (double)p.tokens, 0, o);
 	}
 
 	/* text shape */
@@ -1122,7 +1125,7 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 		double cl = (double)(p.prof.letter + p.prof.non_ascii);
 		double cnl = (double)(p.prof.digit + p.prof.punct + p.prof.other);
 		share_signal(sig, "non_letter_share", rnl, rl + rnl, cnl, cl + cnl,
-		    small, o);
+		    0, o);
 	}
 	share_signal(sig, "empty_share", pcount(prof, "empty", NULL),
 	    pcount(prof, "docs", NULL), (double)p.prof.empty, (double)p.records,

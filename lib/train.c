@@ -28,6 +28,13 @@
 #define CHUNK 512            /* documents per featurization task */
 #define HOLDOUT_MIN_DOCS 1000
 #define HOLDOUT_MAX 2000
+/*
+ * The text sample drift compares with comes from the held-out texts when
+ * there are this many: texts the model never saw are the fair reference
+ * for vocabulary the model lacks (training texts would make any new text
+ * look out of vocabulary).
+ */
+#define SAMPLE_MIN_HELD_OUT 50
 
 void
 nlp_train_opts_init(struct nlp_train_opts *o)
@@ -485,10 +492,11 @@ cmp_pick(const void *a, const void *b)
 }
 
 /*
- * The "sample" member: up to NLP_SAMPLE_TEXTS training texts, those whose
- * seeded hash is smallest (the same documents the profile's length sample
- * uses), each cut to NLP_SAMPLE_BYTES at a character boundary, separated by
- * NUL bytes.  drift trains its domain classifier on them.
+ * The "sample" member: up to NLP_SAMPLE_TEXTS of the texts idx[0..n) (the
+ * held-out ones, or the training ones), those whose seeded hash is
+ * smallest, each cut to NLP_SAMPLE_BYTES at a character boundary,
+ * separated by NUL bytes.  drift measures the reference's OOV rate and
+ * trains its domain classifier on them.
  */
 static int
 make_sample(const struct corpus *c, const uint32_t *idx, size_t n,
@@ -900,7 +908,9 @@ nlp_train(const char *const *paths, size_t npaths,
 		goto oom;
 	if ((rc = nlp_seen_build(fps, ntrain, &t->seen, &t->seen_len, e)) !=
 	    NLP_OK ||
-	    (rc = make_sample(&all, idx + nhold, ntrain, o->seed, t, e)) != NLP_OK)
+	    (rc = (nhold >= SAMPLE_MIN_HELD_OUT ? make_sample(&all, idx, nhold,
+	    o->seed, t, e) : make_sample(&all, idx + nhold, ntrain, o->seed, t,
+	    e))) != NLP_OK)
 		goto out;
 	rc = nlp_model_serialize(&t->weights, &t->weights_len, &fo, labnames, C,
 	    keys, idf, V, bias, w, e);
