@@ -999,18 +999,6 @@ out:
 	return out;
 }
 
-static int
-cmp_length_sample(const void *a, const void *b)
-{
-	const struct nlp_length_sample *x = a, *y = b;
-
-	if (x->hash != y->hash)
-		return x->hash < y->hash ? -1 : 1;
-	if (x->tokens != y->tokens)
-		return x->tokens < y->tokens ? -1 : 1;
-	return (x->chars > y->chars) - (x->chars < y->chars);
-}
-
 /* h[name] = the histogram counts. */
 static void
 a_hist(json_t *h, const char *name, const uint64_t *v)
@@ -1098,7 +1086,7 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 	rn = json_array_size(json_object_get(prof, "length_sample"));
 	cn = p.prof.nsample;
 	qsort(p.prof.sample, p.prof.nsample, sizeof *p.prof.sample,
-	    cmp_length_sample);
+	    nlp_length_sample_cmp);
 	if (cn > NLP_PROFILE_SAMPLE)
 		cn = NLP_PROFILE_SAMPLE;
 	r1 = malloc((rn + 1) * sizeof *r1);

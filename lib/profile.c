@@ -49,8 +49,6 @@ count_chars(struct nlp_profile *p, const char *text, size_t len)
 	return cps;
 }
 
-static int cmp_sample(const void *a, const void *b);
-
 /* Append one sample entry. */
 static int
 sample_push(struct nlp_profile *p, const struct nlp_length_sample *s)
@@ -67,7 +65,8 @@ sample_push(struct nlp_profile *p, const struct nlp_length_sample *s)
 	/* keep the smallest hashes only: a bottom-k sample stays bounded, and
 	   pruning early gives the same sample as pruning at the end */
 	if (p->nsample >= 4 * NLP_PROFILE_SAMPLE) {
-		qsort(p->sample, p->nsample, sizeof *p->sample, cmp_sample);
+		qsort(p->sample, p->nsample, sizeof *p->sample,
+		    nlp_length_sample_cmp);
 		p->nsample = NLP_PROFILE_SAMPLE;
 	}
 	return 0;
@@ -134,8 +133,8 @@ nlp_profile_merge(struct nlp_profile *dst, const struct nlp_profile *src)
 	return 0;
 }
 
-static int
-cmp_sample(const void *a, const void *b)
+int
+nlp_length_sample_cmp(const void *a, const void *b)
 {
 	const struct nlp_length_sample *x = a, *y = b;
 
@@ -215,7 +214,8 @@ nlp_profile_json(struct nlp_profile *p, const struct nlp_profile_model *m)
 	json_object_set_new(root, "char_length_hist",
 	    counts(p->char_hist, NLP_PROFILE_BINS));
 
-	qsort(p->sample, p->nsample, sizeof *p->sample, cmp_sample);
+	qsort(p->sample, p->nsample, sizeof *p->sample,
+		    nlp_length_sample_cmp);
 	a = json_array();
 	for (i = 0; i < p->nsample && i < NLP_PROFILE_SAMPLE; i++) {
 		json_t *pair = json_array();

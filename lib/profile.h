@@ -47,6 +47,9 @@ struct nlp_profile {
 	int no_tokens;                     /* do not count tokens (freq) */
 };
 
+/* Order length samples by hash (then value): the bottom-k order. */
+int nlp_length_sample_cmp(const void *a, const void *b);
+
 /* The bin of a length: 0, 1, 2-3, 4-7, ... (powers of two). */
 unsigned nlp_profile_bin(uint64_t len);
 
