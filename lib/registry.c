@@ -255,19 +255,36 @@ rollback_tx(struct nlp_registry *r)
 		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Create the schema, or check and migrate an existing one. */
+/*
+ * The header's application_id and user_version, read in one statement:
+ * two separate reads could straddle another process's schema creation and
+ * see half of it.
+ */
 static int
-setup_schema(struct nlp_registry *r, struct nlp_err *e)
+read_header(struct nlp_registry *r, int64_t *app, int64_t *ver,
+    struct nlp_err *e)
 {
-	int64_t app = 0, ver = 0, tables = 0;
+	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = query_int(r, "PRAGMA application_id", NULL, NULL, 0, &app, e)) ||
-	    (rc = query_int(r, "PRAGMA user_version", NULL, NULL, 0, &ver, e)))
+	*app = *ver = 0;
+	if ((rc = prep(r, &st, "SELECT a.application_id, u.user_version FROM "
+	    "pragma_application_id AS a, pragma_user_version AS u", e)) != NLP_OK)
 		return rc;
-	r->schema = NLP_REGISTRY_SCHEMA;
-	if (app == APPLICATION_ID && ver == NLP_REGISTRY_SCHEMA)
-		return NLP_OK;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*app = sqlite3_column_int64(st, 0);
+		*ver = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? NLP_OK : db_err(r, e, "cannot read the header");
+}
+
+/* Is this header one nlpops can use (ours, or empty; not newer)? */
+static int
+check_header(struct nlp_registry *r, int64_t app, int64_t ver,
+    struct nlp_err *e)
+{
 	/* nlpops sets application_id with the first schema: a file without
 	   it is ours only while it is still empty */
 	if (app != APPLICATION_ID && (app != 0 || ver != 0))
@@ -277,6 +294,23 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 		return nlp_errf(e, NLP_REGISTRY, "registry '%s' has schema %lld, "
 		    "newer than this nlpops knows (%d): upgrade nlpops", r->dir,
 		    (long long)ver, NLP_REGISTRY_SCHEMA);
+	return NLP_OK;
+}
+
+/* Create the schema, or check and migrate an existing one. */
+static int
+setup_schema(struct nlp_registry *r, struct nlp_err *e)
+{
+	int64_t app = 0, ver = 0, tables = 0;
+	int rc;
+
+	if ((rc = read_header(r, &app, &ver, e)) != NLP_OK)
+		return rc;
+	r->schema = NLP_REGISTRY_SCHEMA;
+	if (app == APPLICATION_ID && ver == NLP_REGISTRY_SCHEMA)
+		return NLP_OK;
+	if ((rc = check_header(r, app, ver, e)) != NLP_OK)
+		return rc;
 	if (!r->writable) {
 		/* read what is there; what a newer schema adds reads as empty */
 		r->schema = (int)ver;
@@ -284,8 +318,9 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 	}
 	if ((rc = begin(r, e)) != NLP_OK)
 		return rc;
-	/* someone else may have done it while we waited for the lock */
-	if ((rc = query_int(r, "PRAGMA user_version", NULL, NULL, 0, &ver, e)) ||
+	/* someone else may have created or migrated it while we waited */
+	if ((rc = read_header(r, &app, &ver, e)) != NLP_OK ||
+	    (rc = check_header(r, app, ver, e)) != NLP_OK ||
 	    (rc = query_int(r, "SELECT count(*) FROM sqlite_master", NULL, NULL,
 	    0, &tables, e)))
 		goto fail;
