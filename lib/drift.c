@@ -98,6 +98,14 @@ nlp_drift_ref_release(struct nlp_drift_ref *ref)
 	memset(ref, 0, sizeof *ref);
 }
 
+/* qsort(), which must not be given a NULL array even when n is 0. */
+static void
+sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(v, n, size, cmp);
+}
+
 /* A text kept for the domain classifier, chosen by smallest hash. */
 struct kept {
 	uint64_t hash;
@@ -123,7 +131,7 @@ keep_prune(struct keep *s)
 {
 	size_t i;
 
-	qsort(s->v, s->n, sizeof *s->v, cmp_kept);
+	sort(s->v, s->n, sizeof *s->v, cmp_kept);
 	for (i = s->k; i < s->n; i++)
 		free(s->v[i].text);
 	if (s->n > s->k)
@@ -189,7 +197,7 @@ numkeep_add(struct numkeep *s, uint64_t hash, double v)
 {
 	if (s->n == s->cap) {
 		if (s->n >= 4 * s->k) {
-			qsort(s->v, s->n, sizeof *s->v, cmp_numkeep);
+			sort(s->v, s->n, sizeof *s->v, cmp_numkeep);
 			s->n = s->k;
 		} else {
 			size_t cap = s->cap ? s->cap * 2 : 256;
@@ -348,7 +356,7 @@ out:
 	free(probs);
 	if (rc == NLP_OK) {
 		keep_prune(&p->texts);
-		qsort(p->conf.v, p->conf.n, sizeof *p->conf.v, cmp_numkeep);
+		sort(p->conf.v, p->conf.n, sizeof *p->conf.v, cmp_numkeep);
 		if (p->conf.n > p->conf.k)
 			p->conf.n = p->conf.k;
 	}
@@ -978,7 +986,7 @@ token_changes(const json_t *prof, const struct pass *p)
 		c[n].delta = c[n].cur;
 		n++;
 	}
-	qsort(c, n, sizeof *c, cmp_change);
+	sort(c, n, sizeof *c, cmp_change);
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < n && i < TOP_CHANGES; i++) {
 			const struct change *ch = &c[k == 0 ? i : n - 1 - i];
@@ -1085,7 +1093,7 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 	/* text shape */
 	rn = json_array_size(json_object_get(prof, "length_sample"));
 	cn = p.prof.nsample;
-	qsort(p.prof.sample, p.prof.nsample, sizeof *p.prof.sample,
+	sort(p.prof.sample, p.prof.nsample, sizeof *p.prof.sample,
 	    nlp_length_sample_cmp);
 	if (cn > NLP_PROFILE_SAMPLE)
 		cn = NLP_PROFILE_SAMPLE;
@@ -1279,7 +1287,7 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 				if (cc != NULL) {
 					for (i = 0; i < p.conf.n; i++)
 						cc[i] = p.conf.v[i].v;
-					qsort(cc, p.conf.n, sizeof *cc, cmp_double_asc);
+					sort(cc, p.conf.n, sizeof *cc, cmp_double_asc);
 					json_object_set_new(h, "current_confidence",
 					    numbers(cc, p.conf.n));
 					free(cc);

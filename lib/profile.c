@@ -214,7 +214,8 @@ nlp_profile_json(struct nlp_profile *p, const struct nlp_profile_model *m)
 	json_object_set_new(root, "char_length_hist",
 	    counts(p->char_hist, NLP_PROFILE_BINS));
 
-	qsort(p->sample, p->nsample, sizeof *p->sample,
+	if (p->nsample > 1)
+		qsort(p->sample, p->nsample, sizeof *p->sample,
 		    nlp_length_sample_cmp);
 	a = json_array();
 	for (i = 0; i < p->nsample && i < NLP_PROFILE_SAMPLE; i++) {
