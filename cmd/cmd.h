@@ -19,6 +19,7 @@ int cmd_predict(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_drift(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
+int cmd_complete(int argc, char **argv);
 
 /*
  * The registry directory: the global --registry option, else
@@ -26,6 +27,9 @@ int cmd_registry(int argc, char **argv);
  * ~/.local/share/nlpops.
  */
 const char *cli_registry_dir(void);
+
+/* Print the command names, one per line (help included). */
+void cli_command_names(FILE *out);
 
 /* Who is acting, for the registry's records: the user, "alice via sudo". */
 const char *cli_who(void);
@@ -56,8 +60,14 @@ int cli_double(const char *cmd, const char *opt, const char *arg, double min,
 /* getopt_long's complaint about argv, as a usage error. */
 int cli_bad_option(const char *cmd, int optopt, char **argv, int optind);
 
-/* Is fd a terminal, and are escape codes and progress wanted there? */
+/* Is fd a terminal (progress goes to stderr only when it is)? */
 int cli_isatty(int fd);
+
+/*
+ * May escape codes go to stderr: a terminal, NO_COLOR unset and TERM not
+ * "dumb"?
+ */
+int cli_escapes(void);
 
 /* Seconds since some fixed point (monotonic). */
 double cli_now(void);

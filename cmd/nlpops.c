@@ -4,7 +4,9 @@
  * written to stdout really got out (a full disk must not look like success).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
+#include <sys/wait.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +116,43 @@ unknown_command(const char *name)
 	return NLP_USAGE;
 }
 
+/*
+ * On a terminal, `help CMD` shows nlpops-CMD(1) when man has it; returns
+ * 0 when it did, -1 to fall back to --help.
+ */
+static int
+man_page(const char *cmd)
+{
+	char page[64];
+	pid_t pid;
+	int st;
+
+	snprintf(page, sizeof page, "nlpops-%s", cmd);
+	/* is the page installed? (man -w prints its path, quietly here) */
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execlp("man", "man", "-w", page, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return -1;
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		execlp("man", "man", page, (char *)NULL);
+		_exit(127);
+	}
+	return waitpid(pid, &st, 0) >= 0 && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
 /* `nlpops help [COMMAND]`. */
 static int
 help(int argc, char **argv)
@@ -127,6 +166,8 @@ help(int argc, char **argv)
 	}
 	if ((c = find_command(argv[1])) == NULL)
 		return unknown_command(argv[1]);
+	if (isatty(1) && man_page(c->name) == 0)
+		return NLP_OK;
 	hargv[0] = (char *)c->name;
 	hargv[1] = (char *)"--help";
 	hargv[2] = NULL;
@@ -194,6 +235,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(name, "help") == 0)
 		return finish_stdout("help", help(argc - 1, argv + 1));
+	if (strcmp(name, "__complete") == 0)    /* hidden: for completions */
+		return finish_stdout("__complete", cmd_complete(argc - 1, argv + 1));
 	if ((c = find_command(name)) == NULL)
 		return unknown_command(name);
 	status = c->fn(argc - 1, argv + 1);
@@ -201,6 +244,16 @@ main(int argc, char **argv)
 }
 
 /* Helpers shared by the commands (cmd.h). */
+
+void
+cli_command_names(FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "%s\n", commands[i].name);
+	fputs("help\n", out);
+}
 
 const char *
 cli_registry_dir(void)
@@ -334,6 +387,16 @@ int
 cli_isatty(int fd)
 {
 	return isatty(fd);
+}
+
+int
+cli_escapes(void)
+{
+	const char *term = getenv("TERM");
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(2) && (nc == NULL || nc[0] == '\0') &&
+	    (term == NULL || strcmp(term, "dumb") != 0);
 }
 
 double

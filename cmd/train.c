@@ -93,7 +93,9 @@ progress(void *arg, const struct nlp_train_progress *p)
 	    p->epochs, p->examples_per_s, p->loss);
 	if (p->valid_accuracy >= 0)
 		fprintf(stderr, "  valid accuracy %.4f", p->valid_accuracy);
-	fputs("\033[K", stderr);
+	/* clear the rest of the line: an escape code where they are wanted,
+	   spaces where they are not (NO_COLOR, TERM=dumb) */
+	fputs(cli_escapes() ? "\033[K" : "          ", stderr);
 	fflush(stderr);
 }
 
@@ -270,7 +272,7 @@ cmd_train(int argc, char **argv)
 	rc = nlp_train((const char *const *)argv + optind,
 	    (size_t)(argc - optind), &o, &t, &e);
 	if (o.progress)
-		fputs("\r\033[K", stderr);
+		fputs(cli_escapes() ? "\r\033[K" : "\n", stderr);
 	if (rc != NLP_OK)
 		return cli_error(argv[0], &e);
 	if (!quiet && t.oddities[0])

@@ -1,0 +1,67 @@
+/*
+ * complete.c - `nlpops __complete WHAT`: candidates for the shell
+ * completion scripts, so that they stay thin and the binary stays the
+ * source of truth.  Hidden from help; prints nothing and exits 0 when there
+ * is nothing to offer (no registry, say).
+ *
+ *   __complete commands    the commands
+ *   __complete models      the registry's model names
+ *   __complete refs        NAME, NAME@VERSION and NAME@ALIAS for each model
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+#include "registry.h"
+
+/* Print every model's name, and with refs its versions and aliases. */
+static void
+print_models(int refs)
+{
+	struct nlp_registry *r;
+	struct nlp_err e = { 0, "" };
+	json_t *models = NULL, *m, *v;
+	const char *alias;
+	size_t i, j;
+
+	if (nlp_registry_open(&r, cli_registry_dir(), 0, &e) != NLP_OK)
+		return;
+	if (nlp_registry_list(r, NULL, &models, &e) == NLP_OK) {
+		json_array_foreach(models, i, m) {
+			const char *name = json_string_value(json_object_get(m, "name"));
+			json_t *versions = NULL;
+
+			printf("%s\n", name);
+			if (!refs)
+				continue;
+			json_object_foreach(json_object_get(m, "aliases"), alias, v)
+				printf("%s@%s\n", name, alias);
+			if (nlp_registry_list(r, name, &versions, &e) != NLP_OK)
+				continue;
+			json_array_foreach(versions, j, v)
+				printf("%s@%lld\n", name, (long long)json_integer_value(
+				    json_object_get(v, "version")));
+			json_decref(versions);
+		}
+	}
+	json_decref(models);
+	nlp_registry_close(r);
+}
+
+int
+cmd_complete(int argc, char **argv)
+{
+	if (argc < 2)
+		return NLP_USAGE;
+	if (strcmp(argv[1], "commands") == 0)
+		cli_command_names(stdout);
+	else if (strcmp(argv[1], "models") == 0)
+		print_models(0);
+	else if (strcmp(argv[1], "refs") == 0)
+		print_models(1);
+	else
+		return NLP_USAGE;
+	return NLP_OK;
+}

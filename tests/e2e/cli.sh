@@ -1,0 +1,41 @@
+# cli.sh - one consistent command line: help for every command, validated
+# numbers, the hidden completion helper, progress and escape codes only
+# where they belong.
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+for c in $("$N" __complete commands); do
+	[ "$c" = help ] && continue
+	expect_status 0 "$c -h" "$N" "$c" -h
+	check "$c -h prints usage on stdout" grep -q "^usage: nlpops.* $c" "$T/out"
+	expect_status 0 "$c --help" "$N" "$c" --help
+	expect_status 0 "help $c (not a terminal: the usage)" "$N" help "$c"
+	check "help $c is the usage when stdout is not a terminal" grep -q "^usage:" "$T/out"
+done
+check "__complete commands lists the commands" sh -c "'$N' __complete commands | tr '\n' ' ' | grep -qx 'train predict eval drift registry help '"
+expect_status 0 "__complete models without a registry says nothing" "$N" --registry "$T/none" __complete models
+check "and prints nothing" test ! -s "$T/out"
+check "and creates nothing" test ! -e "$T/none"
+"$N" --registry "$T/reg" train -q --epochs 1 --push spam --alias production "$DATA/debian.train.tsv.gz" >/dev/null
+expect_status 0 "__complete refs" "$N" --registry "$T/reg" __complete refs
+check "refs has the name, its alias and its version" sh -c "tr '\n' ' ' <'$T/out' | grep -qx 'spam spam@production spam@1 '"
+NLPOPS_REGISTRY=$T/reg expect_status 0 "__complete models reads NLPOPS_REGISTRY" "$N" __complete models
+check "models has the name" grep -qx spam "$T/out"
+for o in "train --epochs abc" "train --ngrams 9" "predict -k x" "eval --bootstrap -1" "drift --alpha 2" "train --lr nan"; do
+	set -- $o
+	expect_status 2 "$o is a usage error" "$N" "$@" -o "$T/x" "$DATA/spam.test.tsv.gz"
+	check "$o names the option" grep -q -- "$2" "$T/err"
+done
+expect_status 2 "a typo names the nearest command" "$N" regsitry list
+check "regsitry -> registry" grep -q "did you mean 'registry'" "$T/err"
+
+# progress: only on a terminal, and without escape codes under NO_COLOR
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$N' train --epochs 2 -o '$T/p.nlp' '$DATA/debian.train.tsv.gz'" /dev/null >"$T/tty" 2>&1
+	check "on a terminal, train shows its epochs" grep -q 'epoch 2/2' "$T/tty"
+	check "on a terminal, train clears its line with an escape code" grep -q "$(printf '\033')\[K" "$T/tty"
+	NO_COLOR=1 script -qec "'$N' train --epochs 2 -o '$T/p.nlp' '$DATA/debian.train.tsv.gz'" /dev/null >"$T/tty2" 2>&1
+	check "NO_COLOR: progress without escape codes" sh -c "grep -q 'epoch 2/2' '$T/tty2' && ! grep -q \"$(printf '\033')\" '$T/tty2'"
+fi
+"$N" train --epochs 2 -o "$T/p.nlp" "$DATA/debian.train.tsv.gz" 2>"$T/notty"
+check "not on a terminal: no progress lines" sh -c "! grep -q 'epoch [0-9]*/' '$T/notty'"
