@@ -17,6 +17,7 @@
 #include "drift_html.h"
 #include "modelref.h"
 #include "pool.h"
+#include "profile.h"
 #include "reader.h"
 
 static const char usage[] =
@@ -207,7 +208,8 @@ write_prom(const char *cmd, const char *path, const json_t *rep,
 	LABELS();
 	fprintf(f, "} %lld\n", (long long)json_integer_value(json_object_get(v,
 	    "drifted")));
-	fputs("# HELP nlpops_drift_signal A drift signal's statistic.\n"
+	fputs("# HELP nlpops_drift_signal A drift signal's statistic (its "
+	    "statistic_name is in --json).\n"
 	    "# TYPE nlpops_drift_signal gauge\n", f);
 	json_array_foreach(json_object_get(rep, "signals"), i, s) {
 		if (!json_is_number(json_object_get(s, "statistic")))
@@ -216,8 +218,6 @@ write_prom(const char *cmd, const char *path, const json_t *rep,
 		LABELS();
 		fputs(",signal=\"", f);
 		prom_label(f, json_string_value(json_object_get(s, "name")));
-		fputs("\",statistic=\"", f);
-		prom_label(f, json_string_value(json_object_get(s, "statistic_name")));
 		fprintf(f, "\"} %.17g\n", json_number_value(json_object_get(s,
 		    "statistic")));
 	}
@@ -360,10 +360,15 @@ cmd_drift(int argc, char **argv)
 		const char *first = optind < argc ? argv[optind] : "-";
 		enum nlp_format f = o.reader.format ? o.reader.format :
 		    nlp_format_guess(first, 0);
-		o.reader.labeled = f != NLP_FMT_PLAIN && o.reader.label_column !=
-		    NULL ? 1 : (f == NLP_FMT_FASTTEXT || (f == NLP_FMT_TSV &&
-		    o.reader.text_column == NULL) || f == NLP_FMT_CSV ||
-		    f == NLP_FMT_JSONL);
+		/*
+		 * Labels when the input has them for sure: fastText lines, TSV
+		 * label<TAB>text, or a label column or field named; else every
+		 * record is read as text (a CSV or JSONL file without labels
+		 * still works).
+		 */
+		o.reader.labeled = f == NLP_FMT_FASTTEXT ||
+		    (f == NLP_FMT_TSV && o.reader.text_column == NULL) ||
+		    o.reader.label_column != NULL || o.reader.label_field != NULL;
 	}
 	if (model != NULL) {
 		const void *pd, *sd;
@@ -381,6 +386,19 @@ cmd_drift(int argc, char **argv)
 		}
 		if ((rc = nlp_drift_ref_from_members(&ref, &lm.m, pd, pl, sd, sl,
 		    &e)) != NLP_OK) {
+			cli_error(argv[0], &e);
+			goto out;
+		}
+		if (json_integer_value(json_object_get(ref.profile, "schema")) <
+		    NLP_PROFILE_SCHEMA) {
+			rc = cli_errorf(argv[0], NLP_DATA, "%s has a text profile of "
+			    "schema %lld, older than this nlpops compares (%d): "
+			    "retrain it, or use --reference FILE", lm.display,
+			    (long long)json_integer_value(json_object_get(ref.profile,
+			    "schema")), NLP_PROFILE_SCHEMA);
+			goto out;
+		}
+		if (0) {
 			cli_error(argv[0], &e);
 			goto out;
 		}

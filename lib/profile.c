@@ -93,9 +93,14 @@ nlp_profile_add(struct nlp_profile *p, const char *text, size_t len,
 	for (i = 0; !p->no_tokens && i < tok->n; i++) {
 		struct nlp_strmap_entry *en = nlp_strmap_add(&p->freq,
 		    tok->text + tok->off[i], tok->len[i]);
+		size_t k;
 		if (en == NULL)
 			return -1;
+		k = (size_t)(en - p->freq.ent);
+		if (nlp_doc_once(&p->last, &p->last_cap, k, p->docs))
+			continue;
 		en->value++;
+		p->token_docs++;
 	}
 	return sample_push(p, &s);
 }
@@ -107,6 +112,7 @@ nlp_profile_merge(struct nlp_profile *dst, const struct nlp_profile *src)
 
 	dst->docs += src->docs;
 	dst->tokens += src->tokens;
+	dst->token_docs += src->token_docs;
 	dst->empty += src->empty;
 	dst->bad_utf8 += src->bad_utf8;
 	dst->letter += src->letter;
@@ -193,9 +199,11 @@ nlp_profile_json(struct nlp_profile *p, const struct nlp_profile_model *m)
 	root = json_object();
 	if (root == NULL)
 		return NULL;
-	json_object_set_new(root, "schema", json_integer(1));
+	json_object_set_new(root, "schema", json_integer(NLP_PROFILE_SCHEMA));
 	json_object_set_new(root, "docs", json_integer((json_int_t)p->docs));
 	json_object_set_new(root, "tokens", json_integer((json_int_t)p->tokens));
+	json_object_set_new(root, "token_docs",
+	    json_integer((json_int_t)p->token_docs));
 	json_object_set_new(root, "empty", json_integer((json_int_t)p->empty));
 	json_object_set_new(root, "bad_utf8", json_integer((json_int_t)p->bad_utf8));
 	o = json_object();
@@ -274,9 +282,30 @@ out:
 	return out;
 }
 
+int
+nlp_doc_once(uint64_t **last, size_t *cap, size_t k, uint64_t doc)
+{
+	if (k >= *cap) {
+		size_t n = *cap ? *cap : 1024;
+		uint64_t *q;
+		while (n <= k)
+			n *= 2;
+		if ((q = realloc(*last, n * sizeof *q)) == NULL)
+			return 0;     /* count it again rather than fail */
+		memset(q + *cap, 0, (n - *cap) * sizeof *q);
+		*last = q;
+		*cap = n;
+	}
+	if ((*last)[k] == doc)
+		return 1;
+	(*last)[k] = doc;
+	return 0;
+}
+
 void
 nlp_profile_release(struct nlp_profile *p)
 {
+	free(p->last);
 	nlp_strmap_release(&p->freq);
 	free(p->sample);
 	memset(p, 0, sizeof *p);

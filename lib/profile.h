@@ -5,7 +5,7 @@
  *
  * Every statistic is a sum or a bottom-k sample, so partial profiles built
  * over chunks of the data in parallel merge into the same result in any
- * order.  The "profile" member is JSON (schema 1):
+ * order.  The "profile" member is JSON (schema 2):
  *
  *   docs, tokens, empty, bad_utf8          counts
  *   chars: {letter, digit, space, punct, other, non_ascii}   code points
@@ -13,8 +13,13 @@
  *   token_length_hist, char_length_hist    documents per length bin
  *   length_sample: [[tokens, chars], ...]  up to 4096 documents, chosen by
  *                                          the smallest seeded hash
- *   distinct_tokens, top_tokens: [[token, count], ...]  the 2000 most
- *                                          frequent, count then bytes order
+ *   token_docs                             sum over documents of their
+ *                                          distinct tokens
+ *   distinct_tokens, top_tokens: [[token, docs], ...]  the 2000 tokens in
+ *                                          most documents (each counted once
+ *                                          per document: one long text that
+ *                                          repeats a word does not swamp
+ *                                          the rest), count then bytes order
  *   labels: {label: count}                 training label distribution
  *   held_out: {n, accuracy, macro_f1, confidence: [sorted top-1 p]}
  */
@@ -28,6 +33,7 @@
 #include "strmap.h"
 #include "token.h"
 
+#define NLP_PROFILE_SCHEMA 2   /* 2: token counts are document counts */
 #define NLP_PROFILE_BINS 20
 #define NLP_PROFILE_SAMPLE 4096
 #define NLP_PROFILE_TOP 2000
@@ -41,11 +47,20 @@ struct nlp_profile {
 	uint64_t docs, tokens, empty, bad_utf8;
 	uint64_t letter, digit, space, punct, other, non_ascii;
 	uint64_t tok_hist[NLP_PROFILE_BINS], char_hist[NLP_PROFILE_BINS];
-	struct nlp_strmap freq;            /* token -> count */
+	struct nlp_strmap freq;            /* token -> documents with it */
+	uint64_t token_docs;               /* sum of distinct tokens per doc */
+	uint64_t *last;                    /* per freq entry: last document */
+	size_t last_cap;
 	struct nlp_length_sample *sample;
 	size_t nsample, sample_cap;
 	int no_tokens;                     /* do not count tokens (freq) */
 };
+
+/*
+ * Has entry k already been counted for document doc?  Records doc for k in
+ * (*last)[k] (grown as needed); returns 1 when it had been.
+ */
+int nlp_doc_once(uint64_t **last, size_t *cap, size_t k, uint64_t doc);
 
 /* Order length samples by hash (then value): the bottom-k order. */
 int nlp_length_sample_cmp(const void *a, const void *b);
