@@ -5,15 +5,15 @@
 # or install it as $datadir/bash-completion/completions/nlpops.
 #
 # The tables below mirror the usage texts of cmd/nlpops.c, cmd/train.c,
-# cmd/predict.c, cmd/eval.c and cmd/registry.c; when an option is added
-# there, add it here (and to _nlpops, nlpops.fish).
+# cmd/predict.c, cmd/eval.c, cmd/drift.c and cmd/registry.c; when an option
+# is added there, add it here (and to _nlpops, nlpops.fish).
 #
-# Model names (for predict -m, eval -m and --baseline, train --push and the
-# NAME or REF of registry verbs) come from `nlpops [--registry DIR] registry list --json`, run with
+# Model names (for predict -m, eval -m and --baseline, drift -m, train
+# --push and the NAME or REF of registry verbs) come from `nlpops [--registry DIR] registry list --json`, run with
 # the --registry DIR given on the command line, if any; a missing registry
 # just gives no names.
 
-_nlpops_commands='train predict eval registry help'
+_nlpops_commands='train predict eval drift registry help'
 _nlpops_verbs='init push list show alias promote rollback history pull verify
 	gc rm'
 
@@ -33,6 +33,11 @@ _nlpops_eval_valued='-m --model --errors --min-accuracy --min-f1
 	--label-field --threads'
 _nlpops_eval_flags='--json --confusion --record --strict -q --quiet -h
 	--help'
+_nlpops_drift_valued='-m --model --reference --html --prom --alpha --effect
+	--share-effect --auc --drift-share --max-accuracy-drop --small
+	--max-sample --permutations --seed --format --text-column --label-column
+	--text-field --label-field'
+_nlpops_drift_flags='--json -q --quiet -h --help'
 # Every registry option that takes a value (getopt accepts any of them
 # after any verb, so they are skipped the same way everywhere).
 _nlpops_registry_valued='--shared --name --alias --tag --description
@@ -61,12 +66,13 @@ _nlpops_verb_options() { # verb
 _nlpops_values() { # command option
 	case $1:$2 in
 	predict:-m | predict:--model | eval:-m | eval:--model | \
-	eval:--baseline) echo models+files ;;
+	eval:--baseline | drift:-m | drift:--model) echo models+files ;;
 	train:--push | registry:--name) echo models ;;
 	registry:--shared) echo groups ;;
-	*:-o | *:--output | train:--valid) echo files ;;
+	*:-o | *:--output | train:--valid | drift:--reference | drift:--html | \
+	drift:--prom) echo files ;;
 	train:--format | eval:--format) echo 'tsv csv jsonl fasttext' ;;
-	predict:--format) echo 'plain tsv csv jsonl fasttext' ;;
+	predict:--format | drift:--format) echo 'plain tsv csv jsonl fasttext' ;;
 	predict:--output-format) echo 'tsv jsonl' ;;
 	train:--class-weight) echo 'none balanced' ;;
 	eval:--gate-on) echo 'point lower' ;;
@@ -160,11 +166,12 @@ _nlpops() {
 	case $cmd in
 	help)
 		((COMP_CWORD == ci + 1)) &&
-			_nlpops_reply -W 'train predict eval registry' -- "$cur"
+			_nlpops_reply -W 'train predict eval drift registry' -- "$cur"
 		return 0 ;;
 	train) valued=$_nlpops_train_valued flags=$_nlpops_train_flags ;;
 	predict) valued=$_nlpops_predict_valued flags=$_nlpops_predict_flags ;;
 	eval) valued=$_nlpops_eval_valued flags=$_nlpops_eval_flags ;;
+	drift) valued=$_nlpops_drift_valued flags=$_nlpops_drift_flags ;;
 	registry)
 		vi=$((ci + 1))
 		if ((COMP_CWORD == vi)); then

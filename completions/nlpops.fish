@@ -1,7 +1,7 @@
 # fish completion for nlpops(1).  Install as
 # $datadir/fish/vendor_completions.d/nlpops.fish.  The option lists mirror
-# the usage texts of cmd/nlpops.c, cmd/train.c, cmd/predict.c, cmd/eval.c
-# and cmd/registry.c.
+# the usage texts of cmd/nlpops.c, cmd/train.c, cmd/predict.c, cmd/eval.c,
+# cmd/drift.c and cmd/registry.c.
 #
 # Model names come from `nlpops [--registry DIR] registry list --json`, with
 # the --registry DIR of the command line, if any; a missing registry just
@@ -108,6 +108,7 @@ complete -c nlpops -f
 complete -c nlpops -n __fish_nlpops_needs_command -a train -d 'learn a text classifier from labeled text'
 complete -c nlpops -n __fish_nlpops_needs_command -a predict -d 'label text from stdin or files, one line each'
 complete -c nlpops -n __fish_nlpops_needs_command -a eval -d 'metrics on labeled data, and gates for CI'
+complete -c nlpops -n __fish_nlpops_needs_command -a drift -d "has today's text drifted from the training text?"
 complete -c nlpops -n __fish_nlpops_needs_command -a registry -d 'versioned models: push, alias, rollback, history'
 complete -c nlpops -n __fish_nlpops_needs_command -a help -d "show a command's usage"
 complete -c nlpops -n __fish_nlpops_needs_command -l version -d 'show the version of nlpops and its libraries'
@@ -115,7 +116,7 @@ complete -c nlpops -n __fish_nlpops_needs_command -s h -l help -d 'list the comm
 complete -c nlpops -n __fish_nlpops_needs_command -l registry -x -a '(__fish_complete_directories (commandline -ct))' -d 'use the model registry in DIR'
 
 # nlpops help COMMAND
-complete -c nlpops -n '__fish_nlpops_using help; and test (count (__fish_nlpops_args)) -eq 1' -a 'train predict eval registry'
+complete -c nlpops -n '__fish_nlpops_using help; and test (count (__fish_nlpops_args)) -eq 1' -a 'train predict eval drift registry'
 
 # nlpops train
 set -l t '__fish_nlpops_using train'
@@ -190,6 +191,32 @@ complete -c nlpops -n $e -l label-field -x -d 'JSONL label field (default: label
 complete -c nlpops -n $e -l threads -x -d 'threads (default: all CPUs)'
 complete -c nlpops -n $e -s q -l quiet -d 'no summary or timing on stderr'
 complete -c nlpops -n $e -s h -l help -d 'show this help'
+
+# nlpops drift
+set -l d '__fish_nlpops_using drift'
+complete -c nlpops -n $d -F
+complete -c nlpops -n $d -s m -l model -r -F -a '(__fish_nlpops_models)' -d 'compare with the profile stored in the model'
+complete -c nlpops -n $d -l reference -r -F -d 'compare with this text instead (no model)'
+complete -c nlpops -n $d -l json -d 'one JSON object (schema 1) on stdout'
+complete -c nlpops -n $d -l html -r -F -d 'write a self-contained HTML report'
+complete -c nlpops -n $d -l prom -r -F -d 'write Prometheus textfile metrics (atomically)'
+complete -c nlpops -n $d -l alpha -x -d 'p-value threshold (default: 0.05)'
+complete -c nlpops -n $d -l effect -x -d 'effect-size threshold: Jensen-Shannon, PSI, normed Wasserstein (default: 0.1)'
+complete -c nlpops -n $d -l share-effect -x -d "threshold on a share's change (default: 0.05)"
+complete -c nlpops -n $d -l auc -x -d 'domain classifier ROC AUC threshold (default: 0.55)'
+complete -c nlpops -n $d -l drift-share -x -d 'share of drifted signals that is drift (default: 0.5)'
+complete -c nlpops -n $d -l max-accuracy-drop -x -d 'labeled data: accuracy drop that is drift (default: 0.05)'
+complete -c nlpops -n $d -l small -x -d 'up to N records judge by p-values (default: 1000)'
+complete -c nlpops -n $d -l max-sample -x -d 'texts per side for the domain classifier (default: 2000)'
+complete -c nlpops -n $d -l permutations -x -d 'label-shuffled domain runs for small samples (default: 20)'
+complete -c nlpops -n $d -l seed -x -d 'seed for samples and the classifier (default: 1)'
+complete -c nlpops -n $d -l format -x -a 'plain tsv csv jsonl fasttext' -d 'input format; labeled formats enable concept-drift signals'
+complete -c nlpops -n $d -l text-column -x -d 'TSV/CSV text column'
+complete -c nlpops -n $d -l label-column -x -d 'TSV/CSV label column'
+complete -c nlpops -n $d -l text-field -x -d 'JSONL text field'
+complete -c nlpops -n $d -l label-field -x -d 'JSONL label field'
+complete -c nlpops -n $d -s q -l quiet -d 'print nothing but errors (the exit status says)'
+complete -c nlpops -n $d -s h -l help -d 'show this help'
 
 # nlpops registry VERB
 set -l r __fish_nlpops_registry_needs_verb
