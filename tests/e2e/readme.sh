@@ -1,0 +1,93 @@
+# readme.sh - the README's examples run.  Every ```sh block of README.md
+# is run with `sh -e`, in order, in one scratch directory where tests/ is
+# the repository's and ./nlpops (and `nlpops` on PATH) the binary under
+# test, with HOME, TMPDIR and NLPOPS_REGISTRY in temporary directories.
+# The blocks are one shell session: each sees what the blocks before it
+# exported (export NLPOPS_REGISTRY=...).  `make` is the binary already
+# built: a `make` with no arguments on PATH that does nothing else.
+# A block whose first line is "# NOT RUNNABLE HERE: <why>" (it needs root,
+# cron, or installs packages) is only checked with `sh -n`.
+. "$TOP/tests/e2e/lib.sh"
+
+MARK='# NOT RUNNABLE HERE:'
+W=$T/work
+mkdir -p "$W" "$T/bin" "$T/home" "$T/tmp" "$T/registry" "$T/blocks"
+ln -s "$TOP/tests" "$W/tests"
+ln -s "$NLPOPS" "$W/nlpops"
+ln -s "$NLPOPS" "$T/bin/nlpops"
+cat >"$T/bin/make" <<'EOF'
+#!/bin/sh
+# make, as the README's blocks use it: ./nlpops is built already.
+[ $# -eq 0 ] && [ -x ./nlpops ] && exit 0
+echo "readme.sh: make $* is not available to README blocks" >&2
+exit 1
+EOF
+chmod +x "$T/bin/make"
+
+# The blocks: $T/blocks/N.sh, N from 1, and N.line, the line of README.md
+# where the block starts.
+awk -v dir="$T/blocks" '
+	in_block && /^```[ \t]*$/ { in_block = 0; close(f); next }
+	in_block { print > f; next }
+	/^```sh[ \t]*$/ { n++; in_block = 1; f = dir "/" n ".sh";
+		printf "" > f; print NR + 1 > (dir "/" n ".line"); close(dir "/" n ".line") }
+	END { if (in_block) exit 1 }
+' "$TOP/README.md"
+check "README.md: every \`\`\`sh block is closed" test $? -eq 0
+n=$(ls "$T/blocks" | grep -c '\.sh$')
+check "README.md has \`\`\`sh blocks ($n)" test "$n" -ge 8
+
+: >"$T/env"
+run=0 skipped=0 i=1
+while [ "$i" -le "$n" ]; do
+	b=$T/blocks/$i.sh
+	at="README.md:$(cat "$T/blocks/$i.line")"
+	expect_status 0 "$at: the block is valid sh (sh -n)" sh -n "$b"
+	if head -1 "$b" | grep -q "^$MARK"; then
+		check "$at: a block not run says why" \
+		    sh -c 'head -1 "$1" | grep -q ": *[^ ]"' x "$b"
+		skipped=$((skipped + 1)) i=$((i + 1))
+		continue
+	fi
+	# The block, with the exports of the blocks before it, and its own
+	# exports saved for the next ones when it succeeds.
+	{ cat "$T/env"; cat "$b"; printf '\nexport -p >"%s"\n' "$T/env.new"; } >"$T/run.sh"
+	rm -f "$T/env.new"
+	(cd "$W" && env -u XDG_DATA_HOME -u XDG_CONFIG_HOME -u NLPOPS_REGISTRY \
+	    PATH="$T/bin:$PATH" HOME="$T/home" TMPDIR="$T/tmp" \
+	    NLPOPS_REGISTRY="$T/registry" sh -e "$T/run.sh" >"$T/out" 2>"$T/err" </dev/null)
+	got=$?
+	if [ "$got" -eq 0 ] && [ -s "$T/env.new" ]; then
+		pass
+		# only the variables the block may have exported
+		grep -e NLPOPS -e '^export [A-Z_]*_REGISTRY' "$T/env.new" >"$T/env" || :
+	else
+		fail "$at: the block exits $got under sh -e; stderr: $(tail -c 400 "$T/err")"
+	fi
+	run=$((run + 1)) i=$((i + 1))
+done
+check "README.md: most blocks run ($run run, $skipped only parsed)" \
+    test "$run" -ge 6 -a "$skipped" -ge 1
+
+# What the runnable blocks left behind is what they say.
+check "the quick start wrote spam.nlp, an artifact tar lists" \
+    sh -c 'tar -tf "$1/spam.nlp" | grep -qx manifest' x "$W"
+check "the quick start scored every test line" \
+    test "$(wc -l <"$W/scored.tsv")" -eq "$(zcat "$DATA/spam.test.tsv.gz" | wc -l)"
+check "the drift example wrote its reports" \
+    test -s "$W/drift.json" -a -s "$W/drift.html" -a -s "$W/drift.prom"
+check "the drift example: nlpops_drift 1 in drift.prom" \
+    grep -q '^nlpops_drift[{ ].* 1$' "$W/drift.prom"
+
+# The verdicts the README quotes in its comments are the ones printed:
+# "CMD  # drift: yes (...), exit 1" -> the first line CMD prints.
+grep -e '^zcat .* | \./nlpops drift -m spam\.nlp.*# drift: ' "$TOP/README.md" >"$T/claims"
+check "README.md quotes drift verdicts ($(wc -l <"$T/claims"))" \
+    test "$(wc -l <"$T/claims")" -ge 2
+while IFS= read -r line; do
+	cmd=${line%%  #*} cmd=${cmd%%||*}
+	want=$(printf '%s\n' "$line" | sed 's/.*# \(drift: [^)]*)\).*/\1/')
+	got=$(cd "$W" && sh -c "$cmd" 2>/dev/null </dev/null | head -1)
+	check "README.md: '$cmd' prints '$want' (prints '$got')" \
+	    test "$got" = "$want"
+done <"$T/claims"
