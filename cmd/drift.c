@@ -130,17 +130,17 @@ print_report(const json_t *rep)
 	size_t i;
 
 	verdict_line(stdout, rep);
-	printf("\n%-18s %-20s %10s %10s %10s  %s\n", "SIGNAL", "STATISTIC", "VALUE",
+	printf("\n%-18s %-24s %10s %10s %10s  %s\n", "SIGNAL", "STATISTIC", "VALUE",
 	    "P-VALUE", "THRESHOLD", "DRIFT");
 	json_array_foreach(json_object_get(rep, "signals"), i, s)
-		printf("%-18s %-20s %10s %10s %10s  %s\n",
+		printf("%-18s %-24s %10s %10s %10s  %s\n",
 		    json_string_value(json_object_get(s, "name")),
 		    json_string_value(json_object_get(s, "statistic_name")),
 		    fmt(json_object_get(s, "statistic"), b1, sizeof b1),
 		    fmt(json_object_get(s, "p_value"), b2, sizeof b2),
 		    fmt(json_object_get(s, "threshold"), b3, sizeof b3),
 		    json_is_true(json_object_get(s, "drifted")) ? "yes" : "no");
-	printf("%-18s %-20s %10s %10s %10s  %s\n", "domain", "roc_auc",
+	printf("%-18s %-24s %10s %10s %10s  %s\n", "domain", "roc_auc",
 	    fmt(json_object_get(dom, "auc"), b1, sizeof b1), "-",
 	    fmt(json_object_get(dom, "threshold"), b3, sizeof b3),
 	    json_is_true(json_object_get(dom, "drifted")) ? "yes" : "no");
