@@ -123,7 +123,8 @@ keep_prune(struct keep *s)
 {
 	size_t i;
 
-	qsort(s->v, s->n, sizeof *s->v, cmp_kept);
+	if (s->n > 0)        /* s->v is NULL then: qsort must not see it */
+		qsort(s->v, s->n, sizeof *s->v, cmp_kept);
 	for (i = s->k; i < s->n; i++)
 		free(s->v[i].text);
 	if (s->n > s->k)
@@ -348,7 +349,9 @@ out:
 	free(probs);
 	if (rc == NLP_OK) {
 		keep_prune(&p->texts);
-		qsort(p->conf.v, p->conf.n, sizeof *p->conf.v, cmp_numkeep);
+		if (p->conf.n > 0)  /* no model, no confidences: v is NULL */
+			qsort(p->conf.v, p->conf.n, sizeof *p->conf.v,
+			    cmp_numkeep);
 		if (p->conf.n > p->conf.k)
 			p->conf.n = p->conf.k;
 	}
@@ -373,6 +376,11 @@ nlp_drift_ref_from_files(struct nlp_drift_ref *ref, const char *const *paths,
 	if ((rc = run_pass(&p, paths, n, ro, NULL, 0, o->max_sample, o->seed ^ 1,
 	    e)) != NLP_OK)
 		goto out;
+	if (p.records == 0) {
+		/* nothing to compare with: not "no drift" */
+		rc = nlp_errf(e, NLP_DATA, "no reference text");
+		goto out;
+	}
 	memset(&pm, 0, sizeof pm);
 	labels = calloc(p.gold.n + 1, sizeof *labels);
 	counts = calloc(p.gold.n + 1, sizeof *counts);
