@@ -763,6 +763,7 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 	struct nlp_featurizer f;
 	struct nlp_strmap names;
 	char **name_of = NULL;
+	size_t name_cap = 0, named = 0;
 	struct ddocs tr, te;
 	struct named *rank = NULL;
 	uint32_t *vocab = NULL, *df = NULL, *y = NULL, V = 0;
@@ -803,12 +804,19 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 				if ((en = nlp_strmap_add(&names, (const char *)&b,
 				    sizeof b)) == NULL)
 					goto done;
-				if (names.n > before) {
-					char **p = realloc(name_of, names.n * sizeof *p);
+				/* grown by doubling: one realloc per new n-gram copied
+				   the whole array each time (quadratic under ASan) */
+				if (names.n > before && names.n > name_cap) {
+					size_t cap = name_cap ? 2 * name_cap : 1024;
+					char **p = realloc(name_of, cap * sizeof *p);
 					if (p == NULL)
 						goto done;
 					name_of = p;
+					name_cap = cap;
+				}
+				if (names.n > before) {
 					name_of[names.n - 1] = ngram_name(&f.tok, j, k);
+					named = names.n;
 				}
 			}
 		}
@@ -888,7 +896,7 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 		json_object_set_new(out, k == 0 ? "top_current" : "top_reference", a);
 	}
 done:
-	for (i = 0; i < names.n; i++)
+	for (i = 0; i < named; i++)
 		free(name_of[i]);
 	free(name_of);
 	nlp_strmap_release(&names);
