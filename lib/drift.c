@@ -666,10 +666,10 @@ ddocs_vectorize(struct ddocs *d, const uint32_t *vocab, size_t V,
 	return 0;
 }
 
-/* Train on tr (labels y) and return the ROC AUC on te. */
+/* Train on tr (labels y) and return the ROC AUC on te (labels ty). */
 static double
 domain_auc(const struct ddocs *tr, const uint32_t *y, const struct ddocs *te,
-    uint32_t V, uint64_t seed, float *w)
+    const uint32_t *ty, uint32_t V, uint64_t seed, float *w)
 {
 	struct nlp_dataset ds;
 	struct nlp_learn_opts lo;
@@ -701,7 +701,7 @@ domain_auc(const struct ddocs *tr, const uint32_t *y, const struct ddocs *te,
 		nlp_model_scores(w, bias, 2, te->key + te->start[i],
 		    te->val + te->start[i], te->start[i + 1] - te->start[i], p);
 		score[i] = p[1];
-		lab[i] = (int)te->y[i];
+		lab[i] = (int)ty[i];
 	}
 	auc = nlp_roc_auc(score, lab, te->n);
 	free(score);
@@ -766,7 +766,7 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 	size_t name_cap = 0, named = 0;
 	struct ddocs tr, te;
 	struct named *rank = NULL;
-	uint32_t *vocab = NULL, *df = NULL, *y = NULL, V = 0;
+	uint32_t *vocab = NULL, *df = NULL, *y = NULL, *ty = NULL, V = 0;
 	float *idf = NULL, *w = NULL;
 	double auc, threshold = o->auc, *perm = NULL;
 	json_t *out = json_object(), *a;
@@ -779,6 +779,10 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 	memset(&te, 0, sizeof te);
 	if (m > o->max_sample)
 		m = o->max_sample;
+	/* the AUC is as noisy as the texts per side are few, however many
+	   current records there are: a model's sample is its held-out texts,
+	   which may be 50 */
+	small = small || m <= o->small;
 	json_object_set_new(out, "texts_per_side", json_integer((json_int_t)m));
 	if (m < 20) {
 		json_object_set_new(out, "auc", json_null());
@@ -834,7 +838,8 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 	idf = malloc((V + 1) * sizeof *idf);
 	w = malloc(((size_t)V * 2 + 1) * sizeof *w);
 	y = malloc((tr.n + 1) * sizeof *y);
-	if (!df || !idf || !w || !y)
+	ty = malloc((te.n + 1) * sizeof *ty);
+	if (!df || !idf || !w || !y || !ty)
 		goto done;
 	for (i = 0; i < tr.nnz; i++)
 		df[(uint32_t *)bsearch(&tr.key[i], vocab, V, sizeof *vocab,
@@ -852,17 +857,32 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 		uint64_t state = o->seed ^ 0x9e3779b9ULL;
 		if ((perm = malloc(o->permutations * sizeof *perm)) == NULL)
 			goto done;
+		/* the test labels are shuffled too: a classifier trained on
+		   shuffled labels still splits texts that differ into two
+		   groups, at random which way, so against the true test labels
+		   its AUC is near 0 or 1 and the largest of them near 1
+		   whenever there is drift to find */
 		for (k = 0; k < o->permutations; k++) {
 			memcpy(y, tr.y, tr.n * sizeof *y);
 			nlp_shuffle(y, tr.n, &state);
-			perm[k] = domain_auc(&tr, y, &te, V, o->seed + k + 1, w);
+			memcpy(ty, te.y, te.n * sizeof *ty);
+			nlp_shuffle(ty, te.n, &state);
+			perm[k] = domain_auc(&tr, y, &te, ty, V, o->seed + k + 1, w);
 		}
 		qsort(perm, o->permutations, sizeof *perm, cmp_double_asc);
-		threshold = perm[(size_t)ceil(0.95 * o->permutations) - 1];
+		/* drift when the permutation p-value (1 + #{perm >= auc}) /
+		   (B + 1) is at most alpha: at most j permuted AUCs reach the
+		   real one, so it must beat the (j+1)-th largest (with B = 20,
+		   alpha 0.05: all of them) */
+		j = (size_t)floor(o->alpha * (o->permutations + 1) + 1e-9);
+		j = j > 1 ? j - 1 : 0;
+		if (j >= o->permutations)
+			j = o->permutations - 1;
+		threshold = perm[o->permutations - 1 - j];
 		json_object_set_new(out, "permutations",
 		    json_integer(o->permutations));
 	}
-	auc = domain_auc(&tr, tr.y, &te, V, o->seed, w);
+	auc = domain_auc(&tr, tr.y, &te, te.y, V, o->seed, w);
 	*drifted = isfinite(auc) && auc > threshold;
 	json_object_set_new(out, "auc", isfinite(auc) ? json_real(auc) :
 	    json_null());
@@ -909,6 +929,7 @@ done:
 	free(idf);
 	free(w);
 	free(y);
+	free(ty);
 	free(perm);
 	return out;
 }
