@@ -500,6 +500,11 @@ sample_signal(json_t *a, const char *name, const double *r, size_t rn,
 
 	if (rn == 0 || cn == 0 || nlp_ks_2samp(r, rn, c, cn, &d, &p, &exact) < 0)
 		return;
+	/* a small reference sample is small whatever the current one is: a
+	   model's held-out confidences may be 50 values, whose normed
+	   Wasserstein distance to any large sample is above the effect
+	   threshold most of the time */
+	small = small || rn <= o->small;
 	mean_sd(r, rn, &mean, &sd);
 	mean_sd(c, cn, &cmean, &csd);
 	w = nlp_wasserstein(r, rn, c, cn) / (sd > 0 ? sd : 1);
