@@ -1089,7 +1089,7 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 	double *r1 = NULL, *r2 = NULL, *c1 = NULL, *c2 = NULL, *rb = NULL,
 	    *cb = NULL;
 	size_t i, rn, cn, k, ndrift = 0, nsig;
-	int rc, small, ddrift;
+	int rc, small, ddrift, cdrift = 0;
 
 	*out = NULL;
 	memset(&p, 0, sizeof p);
@@ -1252,9 +1252,12 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 				json_object_set_new(r, "accuracy", json_real(racc));
 				json_object_set_new(r, "macro_f1", json_real(pcount(ho,
 				    "macro_f1", NULL)));
+				/* an accuracy drop past the bound is drift on its own
+				   (--max-accuracy-drop: "accuracy drop that is drift"),
+				   not one vote among the signals */
+				cdrift = racc - acc > o->max_accuracy_drop;
 				signal_add(sig, "accuracy", "drop", racc - acc, NAN,
-				    "effect", o->max_accuracy_drop,
-				    racc - acc > o->max_accuracy_drop, r, cur);
+				    "effect", o->max_accuracy_drop, cdrift, r, cur);
 			} else {
 				json_decref(cur);
 				json_array_append_new(warn, json_string("the model records "
@@ -1271,13 +1274,14 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 	json_array_foreach(sig, i, x)
 		ndrift += json_is_true(json_object_get(x, "drifted"));
 	verdict = json_object();
-	json_object_set_new(verdict, "drift", json_boolean(ddrift ||
+	json_object_set_new(verdict, "drift", json_boolean(ddrift || cdrift ||
 	    (nsig > 0 && (double)ndrift / (double)nsig >= o->drift_share)));
 	json_object_set_new(verdict, "drifted", json_integer((json_int_t)ndrift));
 	json_object_set_new(verdict, "signals", json_integer((json_int_t)nsig));
 	json_object_set_new(verdict, "share", json_real(nsig ? (double)ndrift /
 	    (double)nsig : 0));
 	json_object_set_new(verdict, "domain_drift", json_boolean(ddrift));
+	json_object_set_new(verdict, "concept_drift", json_boolean(cdrift));
 	json_object_set_new(verdict, "rule", json_string(small ? "p-values "
 	    "(small sample)" : "effect sizes (large sample)"));
 	if (p.records < 100)
