@@ -392,6 +392,11 @@ nlp_drift_ref_from_files(struct nlp_drift_ref *ref, const char *const *paths,
 	if ((rc = run_pass(&p, paths, n, ro, NULL, 0, o->max_sample, o->seed ^ 1,
 	    e)) != NLP_OK)
 		goto out;
+	if (p.records == 0) {
+		/* nothing to compare with: not "no drift" */
+		rc = nlp_errf(e, NLP_DATA, "no reference text");
+		goto out;
+	}
 	memset(&pm, 0, sizeof pm);
 	labels = calloc(p.gold.n + 1, sizeof *labels);
 	counts = calloc(p.gold.n + 1, sizeof *counts);
@@ -511,6 +516,11 @@ sample_signal(json_t *a, const char *name, const double *r, size_t rn,
 
 	if (rn == 0 || cn == 0 || nlp_ks_2samp(r, rn, c, cn, &d, &p, &exact) < 0)
 		return;
+	/* a small reference sample is small whatever the current one is: a
+	   model's held-out confidences may be 50 values, whose normed
+	   Wasserstein distance to any large sample is above the effect
+	   threshold most of the time */
+	small = small || rn <= o->small;
 	mean_sd(r, rn, &mean, &sd);
 	mean_sd(c, cn, &cmean, &csd);
 	w = nlp_wasserstein(r, rn, c, cn) / (sd > 0 ? sd : 1);
@@ -692,10 +702,10 @@ ddocs_vectorize(struct ddocs *d, const uint32_t *vocab, size_t V,
 	return 0;
 }
 
-/* Train on tr (labels y) and return the ROC AUC on te. */
+/* Train on tr (labels y) and return the ROC AUC on te (labels ty). */
 static double
 domain_auc(const struct ddocs *tr, const uint32_t *y, const struct ddocs *te,
-    uint32_t V, uint64_t seed, float *w)
+    const uint32_t *ty, uint32_t V, uint64_t seed, float *w)
 {
 	struct nlp_dataset ds;
 	struct nlp_learn_opts lo;
@@ -727,7 +737,7 @@ domain_auc(const struct ddocs *tr, const uint32_t *y, const struct ddocs *te,
 		nlp_model_scores(w, bias, 2, te->key + te->start[i],
 		    te->val + te->start[i], te->start[i + 1] - te->start[i], p);
 		score[i] = p[1];
-		lab[i] = (int)te->y[i];
+		lab[i] = (int)ty[i];
 	}
 	auc = nlp_roc_auc(score, lab, te->n);
 	free(score);
@@ -817,6 +827,7 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 	struct nlp_featurizer f;
 	struct nlp_strmap names;
 	char **name_of = NULL;
+	size_t name_cap = 0, named = 0;
 	struct ddocs tr, te;
 	struct named *rank = NULL;
 	uint32_t *vocab = NULL, *df = NULL, *y = NULL, *y2 = NULL, V = 0;
@@ -832,6 +843,10 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 	memset(&te, 0, sizeof te);
 	if (m > o->max_sample)
 		m = o->max_sample;
+	/* the AUC is as noisy as the texts per side are few, however many
+	   current records there are: a model's sample is its held-out texts,
+	   which may be 50 */
+	small = small || m <= o->small;
 	json_object_set_new(out, "texts_per_side", json_integer((json_int_t)m));
 	if (m < 20) {
 		json_object_set_new(out, "auc", json_null());
@@ -857,12 +872,19 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 				if ((en = nlp_strmap_add(&names, (const char *)&b,
 				    sizeof b)) == NULL)
 					goto done;
-				if (names.n > before) {
-					char **p = realloc(name_of, names.n * sizeof *p);
+				/* grown by doubling: one realloc per new n-gram copied
+				   the whole array each time (quadratic under ASan) */
+				if (names.n > before && names.n > name_cap) {
+					size_t cap = name_cap ? 2 * name_cap : 1024;
+					char **p = realloc(name_of, cap * sizeof *p);
 					if (p == NULL)
 						goto done;
 					name_of = p;
+					name_cap = cap;
+				}
+				if (names.n > before) {
 					name_of[names.n - 1] = ngram_name(&f.tok, j, k);
+					named = names.n;
 				}
 			}
 		}
@@ -904,15 +926,27 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 		uint64_t state = o->seed ^ 0x9e3779b9ULL;
 		if ((perm = malloc(o->permutations * sizeof *perm)) == NULL)
 			goto done;
+		/* each side's training labels are a balanced random half: a
+		   plain shuffle leaves one side with more 1s, and on texts that
+		   differ the classifier learns the sides from that, scoring
+		   near 0 or 1 against the true test labels */
 		for (k = 0; k < o->permutations; k++) {
 			balanced_labels(&tr, y, &state);
 			balanced_labels(&te, y2, &state);
-			perm[k] = (domain_auc(&tr, y, &te, V, o->seed + k + 1, w) +
-			    domain_auc(&te, y2, &tr, V, o->seed + k + 1, w)) / 2;
+			perm[k] = (domain_auc(&tr, y, &te, te.y, V, o->seed + k + 1,
+			    w) + domain_auc(&te, y2, &tr, tr.y, V, o->seed + k + 1,
+			    w)) / 2;
 		}
 		qsort(perm, o->permutations, sizeof *perm, cmp_double_asc);
-		/* above 0.55 and above the shuffled runs' 95th percentile */
-		threshold = perm[(size_t)ceil(0.95 * o->permutations) - 1];
+		/* drift when the permutation p-value (1 + #{perm >= auc}) /
+		   (B + 1) is at most alpha: at most j permuted AUCs reach the
+		   real one, so it must beat the (j+1)-th largest (with B = 20,
+		   alpha 0.05: all of them); and it must pass 0.55 too */
+		j = (size_t)floor(o->alpha * (o->permutations + 1) + 1e-9);
+		j = j > 1 ? j - 1 : 0;
+		if (j >= o->permutations)
+			j = o->permutations - 1;
+		threshold = perm[o->permutations - 1 - j];
 		if (threshold < o->auc)
 			threshold = o->auc;
 		json_object_set_new(out, "permutations",
@@ -920,8 +954,8 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 	}
 	/* two folds, averaged: half the variance of one; the fold trained
 	   on the even texts runs last, and its weights name the n-grams */
-	auc = (domain_auc(&te, te.y, &tr, V, o->seed, w) +
-	    domain_auc(&tr, tr.y, &te, V, o->seed, w)) / 2;
+	auc = (domain_auc(&te, te.y, &tr, tr.y, V, o->seed, w) +
+	    domain_auc(&tr, tr.y, &te, te.y, V, o->seed, w)) / 2;
 	*drifted = isfinite(auc) && auc > threshold;
 	json_object_set_new(out, "auc", isfinite(auc) ? json_real(auc) :
 	    json_null());
@@ -955,7 +989,7 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 		json_object_set_new(out, k == 0 ? "top_current" : "top_reference", a);
 	}
 done:
-	for (i = 0; i < names.n; i++)
+	for (i = 0; i < named; i++)
 		free(name_of[i]);
 	free(name_of);
 	nlp_strmap_release(&names);
@@ -1142,7 +1176,7 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 	double *r1 = NULL, *r2 = NULL, *c1 = NULL, *c2 = NULL, *rb = NULL,
 	    *cb = NULL;
 	size_t i, rn, cn, k, ndrift = 0, nsig;
-	int rc, small, ddrift;
+	int rc, small, ddrift, cdrift = 0;
 
 	*out = NULL;
 	memset(&p, 0, sizeof p);
@@ -1306,9 +1340,12 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 				json_object_set_new(r, "accuracy", json_real(racc));
 				json_object_set_new(r, "macro_f1", json_real(pcount(ho,
 				    "macro_f1", NULL)));
+				/* an accuracy drop past the bound is drift on its own
+				   (--max-accuracy-drop: "accuracy drop that is drift"),
+				   not one vote among the signals */
+				cdrift = racc - acc > o->max_accuracy_drop;
 				signal_add(sig, "accuracy", "drop", racc - acc, NAN,
-				    "effect", o->max_accuracy_drop,
-				    racc - acc > o->max_accuracy_drop, r, cur);
+				    "effect", o->max_accuracy_drop, cdrift, r, cur);
 			} else {
 				json_decref(cur);
 				json_array_append_new(warn, json_string("the model records "
@@ -1327,13 +1364,14 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 	json_array_foreach(sig, i, x)
 		ndrift += json_is_true(json_object_get(x, "drifted"));
 	verdict = json_object();
-	json_object_set_new(verdict, "drift", json_boolean(ddrift ||
+	json_object_set_new(verdict, "drift", json_boolean(ddrift || cdrift ||
 	    (nsig > 0 && (double)ndrift / (double)nsig >= o->drift_share)));
 	json_object_set_new(verdict, "drifted", json_integer((json_int_t)ndrift));
 	json_object_set_new(verdict, "signals", json_integer((json_int_t)nsig));
 	json_object_set_new(verdict, "share", json_real(nsig ? (double)ndrift /
 	    (double)nsig : 0));
 	json_object_set_new(verdict, "domain_drift", json_boolean(ddrift));
+	json_object_set_new(verdict, "concept_drift", json_boolean(cdrift));
 	json_object_set_new(verdict, "rule", json_string(small ? "p-values "
 	    "(small sample)" : "effect sizes (large sample)"));
 	if (p.records < 100)
