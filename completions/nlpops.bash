@@ -9,7 +9,8 @@
 # is added there, add it here (and to _nlpops, nlpops.fish).
 #
 # Model names (for predict -m, eval -m and --baseline, drift -m, train
-# --push and the NAME or REF of registry verbs) come from `nlpops [--registry DIR] registry list --json`, run with
+# --push and the NAME or REF of registry verbs) come from the binary's hidden
+# helper `nlpops [--registry DIR] __complete models`, run with
 # the --registry DIR given on the command line, if any; a missing registry
 # just gives no names.
 
@@ -107,8 +108,7 @@ _nlpops_models() { # program registry-dir
 
 	prog=$(_nlpops_tilde "$1")
 	[[ -n $2 ]] && reg=(--registry "$(_nlpops_tilde "$2")")
-	"$prog" "${reg[@]}" registry list --json 2>/dev/null </dev/null |
-		sed -n 's/^    "name": "\([^"]*\)".*/\1/p'
+	"$prog" "${reg[@]}" __complete models 2>/dev/null </dev/null
 }
 
 _nlpops() {

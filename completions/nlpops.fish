@@ -3,7 +3,7 @@
 # the usage texts of cmd/nlpops.c, cmd/train.c, cmd/predict.c, cmd/eval.c,
 # cmd/drift.c and cmd/registry.c.
 #
-# Model names come from `nlpops [--registry DIR] registry list --json`, with
+# Model names come from `nlpops [--registry DIR] __complete models`, with
 # the --registry DIR of the command line, if any; a missing registry just
 # gives no names.
 
@@ -98,8 +98,7 @@ function __fish_nlpops_models
     set -l dir (__fish_nlpops_registry_dir)
     set -l reg
     set -q dir[1]; and set reg --registry $dir
-    $prog $reg registry list --json 2>/dev/null </dev/null |
-        string replace -rf '^    "name": "([^"]*)".*' '$1'
+    $prog $reg __complete models 2>/dev/null </dev/null
 end
 
 complete -c nlpops -f

@@ -39,3 +39,13 @@ if command -v script >/dev/null 2>&1; then
 fi
 "$N" train --epochs 2 -o "$T/p.nlp" "$DATA/debian.train.tsv.gz" 2>"$T/notty"
 check "not on a terminal: no progress lines" sh -c "! grep -q 'epoch [0-9]*/' '$T/notty'"
+
+# help CMD on a terminal opens nlpops-CMD(1) when man has it
+if command -v script >/dev/null 2>&1 && command -v man >/dev/null 2>&1; then
+	mkdir -p "$T/man/man1"
+	cp "$TOP"/man/*.1 "$T/man/man1/"
+	MANPATH=$T/man MANPAGER=cat PAGER=cat MANWIDTH=80 script -qec "'$N' help train" /dev/null >"$T/helptty" 2>&1
+	check "help train on a terminal shows nlpops-train(1)" grep -q 'nlpops-train.*train a\|NLPOPS-TRAIN' "$T/helptty"
+	MANPATH=$T/empty script -qec "'$N' help train" /dev/null >"$T/helptty2" 2>&1
+	check "without the page, help train on a terminal prints the usage" grep -q '^usage: nlpops train' "$T/helptty2"
+fi
