@@ -54,6 +54,7 @@ static const char usage[] =
     "      --label-column C     TSV/CSV label column\n"
     "      --text-field F       JSONL text field\n"
     "      --label-field F      JSONL label field\n"
+    "      --threads T          threads (default: all CPUs); the same report\n"
     "  -q, --quiet              print nothing but errors (the exit status says)\n"
     "  -h, --help               show this help\n";
 
@@ -61,7 +62,7 @@ enum {
 	OPT_REFERENCE = 256, OPT_JSON, OPT_HTML, OPT_PROM, OPT_ALPHA, OPT_EFFECT,
 	OPT_SHARE_EFFECT, OPT_AUC, OPT_DRIFT_SHARE, OPT_MAX_ACC_DROP, OPT_SMALL,
 	OPT_MAX_SAMPLE, OPT_PERMUTATIONS, OPT_SEED, OPT_FORMAT, OPT_TEXT_COL,
-	OPT_LABEL_COL, OPT_TEXT_FIELD, OPT_LABEL_FIELD,
+	OPT_LABEL_COL, OPT_TEXT_FIELD, OPT_LABEL_FIELD, OPT_THREADS,
 };
 
 static const struct option longopts[] = {
@@ -85,6 +86,7 @@ static const struct option longopts[] = {
 	{ "label-column", required_argument, NULL, OPT_LABEL_COL },
 	{ "text-field", required_argument, NULL, OPT_TEXT_FIELD },
 	{ "label-field", required_argument, NULL, OPT_LABEL_FIELD },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -346,6 +348,10 @@ cmd_drift(int argc, char **argv)
 		case OPT_LABEL_COL: o.reader.label_column = optarg; break;
 		case OPT_TEXT_FIELD: o.reader.text_field = optarg; break;
 		case OPT_LABEL_FIELD: o.reader.label_field = optarg; break;
+		case OPT_THREADS:
+			rc = cli_uint(argv[0], "--threads", optarg, 1, 256, &u);
+			o.threads = (unsigned)u;
+			break;
 		default:
 			return cli_bad_option(argv[0], optopt, argv, optind);
 		}

@@ -37,7 +37,7 @@ _nlpops_eval_flags='--json --confusion --record --strict -q --quiet -h
 _nlpops_drift_valued='-m --model --reference --html --prom --alpha --effect
 	--share-effect --auc --drift-share --max-accuracy-drop --small
 	--max-sample --permutations --seed --format --text-column --label-column
-	--text-field --label-field'
+	--text-field --label-field --threads'
 _nlpops_drift_flags='--json -q --quiet -h --help'
 # Every registry option that takes a value (getopt accepts any of them
 # after any verb, so they are skipped the same way everywhere).

@@ -214,6 +214,7 @@ complete -c nlpops -n $d -l text-column -x -d 'TSV/CSV text column'
 complete -c nlpops -n $d -l label-column -x -d 'TSV/CSV label column'
 complete -c nlpops -n $d -l text-field -x -d 'JSONL text field'
 complete -c nlpops -n $d -l label-field -x -d 'JSONL label field'
+complete -c nlpops -n $d -l threads -x -d 'threads (the same report)'
 complete -c nlpops -n $d -s q -l quiet -d 'print nothing but errors (the exit status says)'
 complete -c nlpops -n $d -s h -l help -d 'show this help'
 

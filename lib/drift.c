@@ -12,6 +12,7 @@
 #include "features.h"
 #include "learn.h"
 #include "metrics.h"
+#include "pool.h"
 #include "profile.h"
 #include "stats.h"
 #include "strmap.h"
@@ -216,7 +217,9 @@ numkeep_add(struct numkeep *s, uint64_t hash, double v)
 /* What one pass over a text collection accumulates. */
 struct pass {
 	struct nlp_profile prof;     /* lengths, characters, empty, bad UTF-8 */
-	struct nlp_strmap top;       /* reference top tokens -> current docs */
+	struct nlp_strmap top;       /* reference top tokens (the whole pass's) */
+	const struct nlp_strmap *topmap;  /* the top map counted against */
+	uint64_t *topcnt;            /* per top entry: current documents */
 	uint64_t *top_last, *fresh_last;  /* per entry: last document counted */
 	size_t top_cap, fresh_cap;
 	uint64_t other;              /* distinct tokens per document outside
@@ -231,6 +234,9 @@ struct pass {
 	struct nlp_confusion cm;
 	struct keep texts;
 	uint64_t records;
+	/* no record whose hash is at least these can enter the bottom-k
+	   samples any more (the whole pass's, read by its chunks) */
+	uint64_t texts_max, conf_max;
 };
 
 static void
@@ -239,6 +245,7 @@ pass_release(struct pass *p)
 	nlp_profile_release(&p->prof);
 	nlp_strmap_release(&p->top);
 	nlp_strmap_release(&p->fresh);
+	free(p->topcnt);
 	free(p->top_last);
 	free(p->fresh_last);
 	nlp_strmap_release(&p->gold);
@@ -250,19 +257,21 @@ pass_release(struct pass *p)
 
 /* Count the tokens of one text against the reference's top list. */
 static int
-count_tokens(struct pass *p, const struct nlp_tokens *t, int with_top)
+count_tokens(struct pass *p, const struct nlp_tokens *t, int with_top,
+    uint64_t doc)
 {
 	size_t i;
 
 	/* each token counts once per document, as in the profile */
 	for (i = 0; with_top && i < t->n; i++) {
 		const char *s = t->text + t->off[i];
-		struct nlp_strmap_entry *en = nlp_strmap_get(&p->top, s, t->len[i]);
+		struct nlp_strmap_entry *en = nlp_strmap_get(p->topmap, s,
+		    t->len[i]);
 
 		if (en != NULL) {
-			if (!nlp_doc_once(&p->top_last, &p->top_cap,
-			    (size_t)(en - p->top.ent), p->records))
-				en->value++;
+			size_t x = (size_t)(en - p->topmap->ent);
+			if (!nlp_doc_once(&p->top_last, &p->top_cap, x, doc))
+				p->topcnt[x]++;
 			continue;
 		}
 		en = nlp_strmap_get(&p->fresh, s, t->len[i]);
@@ -273,7 +282,7 @@ count_tokens(struct pass *p, const struct nlp_tokens *t, int with_top)
 			p->fresh_dropped++;
 			p->other++;
 		} else if (!nlp_doc_once(&p->fresh_last, &p->fresh_cap,
-		    (size_t)(en - p->fresh.ent), p->records)) {
+		    (size_t)(en - p->fresh.ent), doc)) {
 			en->value++;
 			p->other++;
 		}
@@ -281,95 +290,325 @@ count_tokens(struct pass *p, const struct nlp_tokens *t, int with_top)
 	return 0;
 }
 
+/* Per-thread scratch for scoring records. */
+struct worker {
+	struct nlp_scorer sc;
+	struct nlp_tokens tok;
+	float *probs;
+};
+
+/* Accumulate one record (number recno in the whole input) into p. */
+static int
+pass_record(struct pass *p, struct worker *w, const char *text, size_t len,
+    const char *label, unsigned flags, uint64_t recno,
+    const struct nlp_model *m, int with_top, uint64_t seed)
+{
+	const struct nlp_tokens *t = &w->tok;
+	uint64_t h = nlp_xxh64(&recno, sizeof recno, seed);
+
+	p->records++;
+	/* doc-once counting keys on the record: recno + 1 is never 0 */
+	if (m != NULL) {
+		uint32_t best;
+		size_t i;
+
+		if (nlp_model_predict(m, &w->sc, text, len, w->probs) < 0)
+			return -1;
+		t = &w->sc.f.tok;
+		nlp_top_k(w->probs, m->nclasses, 1, &best);
+		p->pred[best]++;
+		if (h < p->conf_max && numkeep_add(&p->conf, h, w->probs[best]) < 0)
+			return -1;
+		for (i = 0; i < t->n; i++)
+			p->oov += !nlp_model_has_bucket(m, (uint32_t)(w->sc.f.hash[i] >>
+			    (64 - m->feat.bits)));
+		p->tokens += t->n;
+		if (label != NULL) {
+			int g = nlp_model_label_index(m, label);
+			if (g >= 0) {
+				nlp_confusion_add(&p->cm, (uint32_t)g, best);
+				p->scored++;
+				p->correct += (uint32_t)g == best;
+			}
+		}
+	} else if (nlp_tokenize(text, len, &w->tok) < 0) {
+		return -1;
+	}
+	if (label != NULL) {
+		struct nlp_strmap_entry *en = nlp_strmap_add(&p->gold, label,
+		    strlen(label));
+		if (en == NULL)
+			return -1;
+		en->value++;
+	}
+	if (nlp_profile_add(&p->prof, text, len, t, flags, h) < 0 ||
+	    count_tokens(p, t, with_top, recno + 1) < 0 ||
+	    (h < p->texts_max && keep_add(&p->texts, h, text, len) < 0))
+		return -1;
+	return 0;
+}
+
+/* Set up an empty pass (or chunk of one) over the top map. */
+static int
+pass_init(struct pass *p, const struct nlp_strmap *topmap,
+    const struct nlp_model *m, int with_top, size_t keep_k)
+{
+	p->prof.no_tokens = with_top;
+	p->texts.k = keep_k;
+	p->conf.k = NLP_PROFILE_SAMPLE;
+	p->topmap = topmap;
+	p->texts_max = p->conf_max = UINT64_MAX;
+	if ((p->topcnt = calloc(topmap->n + 1, sizeof *p->topcnt)) == NULL)
+		return -1;
+	if (m != NULL && ((p->pred = calloc(m->nclasses, sizeof *p->pred)) ==
+	    NULL || nlp_confusion_init(&p->cm, m->nclasses) < 0))
+		return -1;
+	return 0;
+}
+
+/* Add chunk c's counts to p, in chunk order (c is emptied). */
+static int
+pass_merge(struct pass *p, struct pass *c, const struct nlp_model *m)
+{
+	size_t i;
+
+	if (nlp_profile_merge(&p->prof, &c->prof) < 0)
+		return -1;
+	for (i = 0; i < p->topmap->n; i++)
+		p->topcnt[i] += c->topcnt[i];
+	p->other += c->other;
+	p->fresh_dropped += c->fresh_dropped;
+	for (i = 0; i < c->fresh.n; i++) {
+		const struct nlp_strmap_entry *ce = &c->fresh.ent[i];
+		struct nlp_strmap_entry *en = nlp_strmap_get(&p->fresh, ce->key,
+		    ce->len);
+		if (en == NULL && p->fresh.n < NEW_TOKENS_MAX &&
+		    (en = nlp_strmap_add(&p->fresh, ce->key, ce->len)) == NULL)
+			return -1;
+		if (en != NULL)
+			en->value += ce->value;
+		else
+			p->fresh_dropped += ce->value;
+	}
+	p->tokens += c->tokens;
+	p->oov += c->oov;
+	p->correct += c->correct;
+	p->scored += c->scored;
+	p->records += c->records;
+	if (m != NULL) {
+		for (i = 0; i < m->nclasses; i++)
+			p->pred[i] += c->pred[i];
+		for (i = 0; i < (size_t)m->nclasses * m->nclasses; i++)
+			p->cm.m[i] += c->cm.m[i];
+		p->cm.n += c->cm.n;
+	}
+	for (i = 0; i < c->gold.n; i++) {
+		const struct nlp_strmap_entry *ce = &c->gold.ent[i];
+		struct nlp_strmap_entry *en = nlp_strmap_add(&p->gold, ce->key,
+		    ce->len);
+		if (en == NULL)
+			return -1;
+		en->value += ce->value;
+	}
+	for (i = 0; i < c->conf.n; i++)
+		if (numkeep_add(&p->conf, c->conf.v[i].hash, c->conf.v[i].v) < 0)
+			return -1;
+	for (i = 0; i < c->texts.n; i++) {
+		/* hand the string over: keep_add would copy it */
+		if (p->texts.n == p->texts.cap) {
+			size_t cap = p->texts.cap ? p->texts.cap * 2 : 64;
+			void *q;
+			if (p->texts.n >= 4 * p->texts.k) {
+				keep_prune(&p->texts);
+			} else {
+				if ((q = realloc(p->texts.v, cap * sizeof *p->texts.v)) ==
+				    NULL)
+					return -1;
+				p->texts.v = q;
+				p->texts.cap = cap;
+			}
+		}
+		p->texts.v[p->texts.n++] = c->texts.v[i];
+		c->texts.v[i].text = NULL;
+	}
+	c->texts.n = 0;
+	return 0;
+}
+
+#define PASS_BATCH 4096          /* records read before scoring them */
+#define PASS_CHUNK 256           /* records a task accumulates */
+#define PASS_CHUNKS (PASS_BATCH / PASS_CHUNK)
+
+/* A batch of records copied out of the reader. */
+struct pass_batch {
+	char *text;
+	size_t len, cap;
+	size_t off[PASS_BATCH + 1];
+	size_t lab[PASS_BATCH];      /* offset of the label, or SIZE_MAX */
+	unsigned flags[PASS_BATCH];
+	size_t n;
+	uint64_t first;              /* record number of the first */
+	struct pass part[PASS_CHUNKS];
+	struct worker w[PASS_CHUNKS];
+	const struct nlp_model *m;
+	int with_top, failed;
+	uint64_t seed;
+};
+
+static int
+batch_text(struct pass_batch *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1 << 20;
+		char *q;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if ((q = realloc(b->text, cap)) == NULL)
+			return -1;
+		b->text = q;
+		b->cap = cap;
+	}
+	memcpy(b->text + b->len, s, n);
+	b->len += n;
+	b->text[b->len++] = '\0';
+	return 0;
+}
+
+/* Accumulate chunk k of the batch into its own partial pass. */
+static void
+pass_task(void *arg, size_t k)
+{
+	struct pass_batch *b = arg;
+	size_t i, end = (k + 1) * PASS_CHUNK;
+
+	if (end > b->n)
+		end = b->n;
+	for (i = k * PASS_CHUNK; i < end; i++) {
+		const char *t = b->text + b->off[i];
+		size_t len = b->lab[i] != SIZE_MAX ? b->lab[i] - b->off[i] - 1 :
+		    b->off[i + 1] - b->off[i] - 1;
+		if (pass_record(&b->part[k], &b->w[k], t, len, b->lab[i] !=
+		    SIZE_MAX ? b->text + b->lab[i] : NULL, b->flags[i],
+		    b->first + i, b->m, b->with_top, b->seed) < 0) {
+			b->failed = 1;
+			return;
+		}
+	}
+}
+
+/* Score the batch in parallel chunks and merge them in order. */
+static int
+pass_flush(struct pass *p, struct pass_batch *b, struct nlp_pool *pool,
+    size_t keep_k)
+{
+	size_t k, nchunks = (b->n + PASS_CHUNK - 1) / PASS_CHUNK;
+
+	/* the samples so far bound what can still enter them: chunks skip
+	   records that cannot (the result is the same, the copying is not) */
+	keep_prune(&p->texts);
+	if (p->texts.n >= p->texts.k && p->texts.k > 0)
+		p->texts_max = p->texts.v[p->texts.k - 1].hash;
+	if (p->conf.n >= p->conf.k && p->conf.k > 0) {
+		sort(p->conf.v, p->conf.n, sizeof *p->conf.v, cmp_numkeep);
+		p->conf.n = p->conf.k;
+		p->conf_max = p->conf.v[p->conf.k - 1].hash;
+	}
+	for (k = 0; k < nchunks; k++) {
+		if (pass_init(&b->part[k], p->topmap, b->m, b->with_top,
+		    keep_k) < 0)
+			return -1;
+		b->part[k].texts_max = p->texts_max;
+		b->part[k].conf_max = p->conf_max;
+	}
+	nlp_pool_run(pool, nchunks, pass_task, b);
+	for (k = 0; k < nchunks; k++) {
+		if (!b->failed && pass_merge(p, &b->part[k], b->m) < 0)
+			b->failed = 1;
+		pass_release(&b->part[k]);
+		memset(&b->part[k], 0, sizeof b->part[k]);
+	}
+	b->first += b->n;
+	b->n = b->len = 0;
+	return b->failed ? -1 : 0;
+}
+
 /*
  * Read texts and accumulate.  With the model: predictions, confidences,
  * OOV.  with_top: count against p->top (current); otherwise count every
- * token into the profile (a reference file).
+ * token into the profile (a reference file).  Records are scored in
+ * parallel chunks of a fixed size, merged in order: the result does not
+ * depend on the thread count.
  */
 static int
 run_pass(struct pass *p, const char *const *paths, size_t n,
     const struct nlp_reader_opts *ro, const struct nlp_model *m, int with_top,
-    size_t keep_k, uint64_t seed, struct nlp_err *e)
+    size_t keep_k, uint64_t seed, unsigned threads, struct nlp_err *e)
 {
 	struct nlp_reader *r = NULL;
 	struct nlp_record rec;
-	struct nlp_scorer sc;
-	struct nlp_tokens tok;
-	float *probs = NULL;
+	struct nlp_pool *pool = NULL;
+	struct pass_batch *b = NULL;
+	size_t k;
 	int rc;
 
-	memset(&sc, 0, sizeof sc);
-	memset(&tok, 0, sizeof tok);
-	p->prof.no_tokens = with_top;
-	p->texts.k = keep_k;
-	p->conf.k = NLP_PROFILE_SAMPLE;
-	if (m != NULL && ((probs = malloc(m->nclasses * sizeof *probs)) == NULL ||
-	    (p->pred = calloc(m->nclasses, sizeof *p->pred)) == NULL ||
-	    nlp_confusion_init(&p->cm, m->nclasses) < 0)) {
-		free(probs);
-		return nlp_errf(e, NLP_IO, "out of memory");
-	}
+	if (pass_init(p, &p->top, m, with_top, keep_k) < 0 ||
+	    (b = calloc(1, sizeof *b)) == NULL ||
+	    (pool = nlp_pool_new(threads)) == NULL)
+		goto oom;
+	b->m = m;
+	b->with_top = with_top;
+	b->seed = seed;
+	for (k = 0; m != NULL && k < PASS_CHUNKS; k++)
+		if ((b->w[k].probs = malloc(m->nclasses * sizeof(float))) == NULL)
+			goto oom;
 	if ((rc = nlp_reader_open(&r, paths, n, ro, e)) != NLP_OK)
 		goto out;
 	while ((rc = nlp_reader_next(r, &rec, e)) > 0) {
-		const struct nlp_tokens *t = &tok;
-		uint64_t h = nlp_xxh64(&p->records, sizeof p->records, seed);
-
-		p->records++;
-		if (m != NULL) {
-			uint32_t best;
-			size_t i;
-
-			if (nlp_model_predict(m, &sc, rec.text, rec.text_len, probs) < 0)
-				goto oom;
-			t = &sc.f.tok;
-			nlp_top_k(probs, m->nclasses, 1, &best);
-			p->pred[best]++;
-			if (numkeep_add(&p->conf, h, probs[best]) < 0)
-				goto oom;
-			for (i = 0; i < t->n; i++) {
-				uint32_t bucket = (uint32_t)(sc.f.hash[i] >>
-				    (64 - m->feat.bits));
-				p->oov += !nlp_model_has_bucket(m, bucket);
-			}
-			p->tokens += t->n;
-			if (rec.nlabels > 0) {
-				int g = nlp_model_label_index(m, rec.labels[0]);
-				if (g >= 0) {
-					nlp_confusion_add(&p->cm, (uint32_t)g, best);
-					p->scored++;
-					p->correct += (uint32_t)g == best;
-				}
-			}
-		} else if (nlp_tokenize(rec.text, rec.text_len, &tok) < 0) {
+		b->off[b->n] = b->len;
+		if (batch_text(b, rec.text, rec.text_len) < 0)
 			goto oom;
-		}
+		b->lab[b->n] = SIZE_MAX;
 		if (rec.nlabels > 0) {
-			struct nlp_strmap_entry *en = nlp_strmap_add(&p->gold,
-			    rec.labels[0], strlen(rec.labels[0]));
-			if (en == NULL)
+			b->lab[b->n] = b->len;
+			if (batch_text(b, rec.labels[0], strlen(rec.labels[0])) < 0)
 				goto oom;
-			en->value++;
 		}
-		if (nlp_profile_add(&p->prof, rec.text, rec.text_len, t, rec.flags,
-		    h) < 0 || count_tokens(p, t, with_top) < 0 ||
-		    keep_add(&p->texts, h, rec.text, rec.text_len) < 0)
+		b->flags[b->n] = rec.flags;
+		b->off[++b->n] = b->len;
+		if ((b->n == PASS_BATCH || b->len > (16u << 20)) &&
+		    pass_flush(p, b, pool, keep_k) < 0)
 			goto oom;
 	}
-	rc = rc < 0 ? -rc : NLP_OK;
+	if (rc < 0) {
+		rc = -rc;
+		goto out;
+	}
+	if (b->n > 0 && pass_flush(p, b, pool, keep_k) < 0)
+		goto oom;
+	rc = NLP_OK;
 	goto out;
 oom:
 	rc = nlp_errf(e, NLP_IO, "out of memory");
 out:
 	nlp_reader_free(r);
-	nlp_scorer_release(&sc);
-	nlp_tokens_release(&tok);
-	free(probs);
+	nlp_pool_free(pool);
+	if (b != NULL) {
+		for (k = 0; k < PASS_CHUNKS; k++) {
+			nlp_scorer_release(&b->w[k].sc);
+			nlp_tokens_release(&b->w[k].tok);
+			free(b->w[k].probs);
+		}
+		free(b->text);
+		free(b);
+	}
 	if (rc == NLP_OK) {
 		keep_prune(&p->texts);
 		sort(p->conf.v, p->conf.n, sizeof *p->conf.v, cmp_numkeep);
 		if (p->conf.n > p->conf.k)
 			p->conf.n = p->conf.k;
+		/* the counts, where the report reads them */
+		for (k = 0; k < p->top.n; k++)
+			p->top.ent[k].value = p->topcnt[k];
 	}
 	return rc;
 }
@@ -390,7 +629,7 @@ nlp_drift_ref_from_files(struct nlp_drift_ref *ref, const char *const *paths,
 	memset(ref, 0, sizeof *ref);
 	memset(&p, 0, sizeof p);
 	if ((rc = run_pass(&p, paths, n, ro, NULL, 0, o->max_sample, o->seed ^ 1,
-	    e)) != NLP_OK)
+	    o->threads, e)) != NLP_OK)
 		goto out;
 	if (p.records == 0) {
 		/* nothing to compare with: not "no drift" */
@@ -1187,7 +1426,7 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 			return nlp_errf(e, NLP_IO, "out of memory");
 	}
 	if ((rc = run_pass(&p, paths, npaths, &o->reader, m, 1, o->max_sample,
-	    o->seed, e)) != NLP_OK)
+	    o->seed, o->threads, e)) != NLP_OK)
 		goto out;
 	if (p.records == 0) {
 		rc = nlp_errf(e, NLP_DATA, "no current text to compare");

@@ -305,6 +305,11 @@ check "--reference --json is byte-identical between runs" cmp -s r1.json r2.json
 "$N" drift --json --seed 7 -m half.nlp debian.txt >m1.json 2>/dev/null
 "$N" drift --json --seed 7 -m half.nlp debian.txt >m2.json 2>/dev/null
 check "-m --json is byte-identical between runs" cmp -s m1.json m2.json
+"$N" drift --json --seed 7 --threads 1 -m half.nlp debian.txt >t1.json 2>/dev/null
+"$N" drift --json --seed 7 --threads 3 -m half.nlp debian.txt >t3.json 2>/dev/null
+check "--json is byte-identical at 1, 3 and all threads" sh -c 'cmp -s m1.json t1.json && cmp -s m1.json t3.json'
+"$N" drift --json --seed 7 --threads 1 --reference a.txt injected.txt >t4.json 2>/dev/null
+check "--reference --json is byte-identical at 1 thread and all" cmp -s r1.json t4.json
 cat debian.txt | "$N" drift --json --seed 7 -m half.nlp >m3.json 2>/dev/null
 check "stdin and a file give the same report" cmp -s m1.json m3.json
 "$N" drift --json --seed 8 -m half.nlp debian.txt >m4.json 2>/dev/null
