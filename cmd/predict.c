@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "artifact.h"
 #include "atomic.h"
 #include "cmd.h"
@@ -217,8 +218,7 @@ format_result(struct obuf *b, const struct popts *o, const float *probs,
 
 /* A batch of records copied out of the reader, for parallel scoring. */
 struct batch {
-	char *text;
-	size_t len, cap;
+	struct nlp_arena text;
 	size_t off[BATCH_RECORDS + 1];
 	size_t idoff[BATCH_RECORDS];     /* SIZE_MAX: no id */
 	size_t n;
@@ -227,26 +227,6 @@ struct batch {
 	float *probs[NCHUNKS];
 	struct obuf out[NCHUNKS];
 };
-
-/* Append bytes (and a NUL) to the batch's text. */
-static int
-batch_put(struct batch *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1 << 20;
-		char *p;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((p = realloc(b->text, cap)) == NULL)
-			return -1;
-		b->text = p;
-		b->cap = cap;
-	}
-	memcpy(b->text + b->len, s, n);
-	b->len += n;
-	b->text[b->len++] = '\0';
-	return 0;
-}
 
 /* Score chunk k of the batch into its own output buffer. */
 static void
@@ -259,7 +239,7 @@ score_chunk(void *arg, size_t k)
 	if (end > b->n)
 		end = b->n;
 	for (i = k * CHUNK_RECORDS; i < end; i++) {
-		const char *t = b->text + b->off[i];
+		const char *t = b->text.p + b->off[i];
 		size_t len = b->idoff[i] != SIZE_MAX ? b->idoff[i] - b->off[i] - 1 :
 		    b->off[i + 1] - b->off[i] - 1;
 		if (nlp_model_predict(b->o->m, &b->sc[k], t, len, b->probs[k]) < 0) {
@@ -267,7 +247,7 @@ score_chunk(void *arg, size_t k)
 			return;
 		}
 		format_result(&b->out[k], b->o,  b->probs[k],
-		    b->idoff[i] != SIZE_MAX ? b->text + b->idoff[i] : NULL);
+		    b->idoff[i] != SIZE_MAX ? b->text.p + b->idoff[i] : NULL);
 	}
 }
 
@@ -283,7 +263,8 @@ flush_batch(struct batch *b, struct nlp_pool *pool, FILE *out)
 			return -1;
 		fwrite(b->out[k].p, 1, b->out[k].len, out);
 	}
-	b->n = b->len = 0;
+	b->n = 0;
+	nlp_arena_clear(&b->text);
 	return 0;
 }
 
@@ -402,17 +383,15 @@ cmd_predict(int argc, char **argv)
 		if (rec.flags)
 			damaged++;
 		if (b != NULL) {
-			b->off[b->n] = b->len;
-			if (batch_put(b, rec.text, rec.text_len) < 0)
+			if ((b->off[b->n] = nlp_arena_put(&b->text, rec.text,
+			    rec.text_len)) == (size_t)-1)
 				goto oom;
 			b->idoff[b->n] = SIZE_MAX;
-			if (rec.id != NULL) {
-				b->idoff[b->n] = b->len;
-				if (batch_put(b, rec.id, strlen(rec.id)) < 0)
-					goto oom;
-			}
-			b->off[++b->n] = b->len;
-			if ((b->n == BATCH_RECORDS || b->len > (16u << 20)) &&
+			if (rec.id != NULL && (b->idoff[b->n] = nlp_arena_put(&b->text,
+			    rec.id, strlen(rec.id))) == (size_t)-1)
+				goto oom;
+			b->off[++b->n] = b->text.len;
+			if ((b->n == BATCH_RECORDS || b->text.len > (16u << 20)) &&
 			    flush_batch(b, pool, out) < 0)
 				goto oom;
 			continue;
@@ -459,7 +438,7 @@ done:
 			free(b->probs[i]);
 			free(b->out[i].p);
 		}
-		free(b->text);
+		nlp_arena_release(&b->text);
 		free(b);
 	}
 	nlp_pool_free(pool);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "digest.h"
 #include "features.h"
 #include "learn.h"
@@ -441,8 +442,7 @@ pass_merge(struct pass *p, struct pass *c, const struct nlp_model *m)
 
 /* A batch of records copied out of the reader. */
 struct pass_batch {
-	char *text;
-	size_t len, cap;
+	struct nlp_arena text;
 	size_t off[PASS_BATCH + 1];
 	size_t lab[PASS_BATCH];      /* offset of the label, or SIZE_MAX */
 	unsigned flags[PASS_BATCH];
@@ -455,25 +455,6 @@ struct pass_batch {
 	uint64_t seed;
 };
 
-static int
-batch_text(struct pass_batch *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1 << 20;
-		char *q;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((q = realloc(b->text, cap)) == NULL)
-			return -1;
-		b->text = q;
-		b->cap = cap;
-	}
-	memcpy(b->text + b->len, s, n);
-	b->len += n;
-	b->text[b->len++] = '\0';
-	return 0;
-}
-
 /* Accumulate chunk k of the batch into its own partial pass. */
 static void
 pass_task(void *arg, size_t k)
@@ -484,11 +465,11 @@ pass_task(void *arg, size_t k)
 	if (end > b->n)
 		end = b->n;
 	for (i = k * PASS_CHUNK; i < end; i++) {
-		const char *t = b->text + b->off[i];
+		const char *t = b->text.p + b->off[i];
 		size_t len = b->lab[i] != SIZE_MAX ? b->lab[i] - b->off[i] - 1 :
 		    b->off[i + 1] - b->off[i] - 1;
 		if (pass_record(&b->part[k], &b->w[k], t, len, b->lab[i] !=
-		    SIZE_MAX ? b->text + b->lab[i] : NULL, b->flags[i],
+		    SIZE_MAX ? b->text.p + b->lab[i] : NULL, b->flags[i],
 		    b->first + i, b->m, b->with_top, b->seed) < 0) {
 			b->failed = 1;
 			return;
@@ -528,7 +509,8 @@ pass_flush(struct pass *p, struct pass_batch *b, struct nlp_pool *pool,
 		memset(&b->part[k], 0, sizeof b->part[k]);
 	}
 	b->first += b->n;
-	b->n = b->len = 0;
+	b->n = 0;
+	nlp_arena_clear(&b->text);
 	return b->failed ? -1 : 0;
 }
 
@@ -564,18 +546,16 @@ run_pass(struct pass *p, const char *const *paths, size_t n,
 	if ((rc = nlp_reader_open(&r, paths, n, ro, e)) != NLP_OK)
 		goto out;
 	while ((rc = nlp_reader_next(r, &rec, e)) > 0) {
-		b->off[b->n] = b->len;
-		if (batch_text(b, rec.text, rec.text_len) < 0)
+		if ((b->off[b->n] = nlp_arena_put(&b->text, rec.text,
+		    rec.text_len)) == (size_t)-1)
 			goto oom;
 		b->lab[b->n] = SIZE_MAX;
-		if (rec.nlabels > 0) {
-			b->lab[b->n] = b->len;
-			if (batch_text(b, rec.labels[0], strlen(rec.labels[0])) < 0)
-				goto oom;
-		}
+		if (rec.nlabels > 0 && (b->lab[b->n] = nlp_arena_put(&b->text,
+		    rec.labels[0], strlen(rec.labels[0]))) == (size_t)-1)
+			goto oom;
 		b->flags[b->n] = rec.flags;
-		b->off[++b->n] = b->len;
-		if ((b->n == PASS_BATCH || b->len > (16u << 20)) &&
+		b->off[++b->n] = b->text.len;
+		if ((b->n == PASS_BATCH || b->text.len > (16u << 20)) &&
 		    pass_flush(p, b, pool, keep_k) < 0)
 			goto oom;
 	}
@@ -598,7 +578,7 @@ out:
 			nlp_tokens_release(&b->w[k].tok);
 			free(b->w[k].probs);
 		}
-		free(b->text);
+		nlp_arena_release(&b->text);
 		free(b);
 	}
 	if (rc == NLP_OK) {
