@@ -18,7 +18,8 @@ VERSION := 0.1.0
 # Debian packages: what building needs, and what the tests need on top.
 DEB_BUILD := make gcc pkg-config libarchive-dev libssl-dev libsqlite3-dev \
 	libjansson-dev libxxhash-dev
-DEB_TEST := libcriterion-dev clang groff-base mandoc man-db zsh fish
+DEB_TEST := libcriterion-dev clang groff-base mandoc man-db zsh fish python3 \
+	xz-utils zstd sqlite3
 
 NLP_CPPFLAGS := -iquote lib -DNLP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 NLP_CFLAGS := -std=c17 -Wall -Wextra -Werror -pthread \
