@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "error.h"
+#include "reader.h"
 
 int cmd_train(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
@@ -33,6 +34,38 @@ void cli_command_names(FILE *out);
 
 /* Who is acting, for the registry's records: the user, "alice via sudo". */
 const char *cli_who(void);
+
+/*
+ * The options that say how to read records, the same in every command that
+ * reads them: option codes, entries for a getopt_long table (the labeled
+ * set for train, eval and drift; predict adds ids), and their handler.
+ */
+enum {
+	CLI_FORMAT = 1000, CLI_TEXT_COLUMN, CLI_LABEL_COLUMN, CLI_ID_COLUMN,
+	CLI_TEXT_FIELD, CLI_LABEL_FIELD, CLI_ID_FIELD,
+};
+
+#define CLI_LABELED_INPUT_OPTIONS \
+	{ "format", required_argument, NULL, CLI_FORMAT }, \
+	{ "text-column", required_argument, NULL, CLI_TEXT_COLUMN }, \
+	{ "label-column", required_argument, NULL, CLI_LABEL_COLUMN }, \
+	{ "text-field", required_argument, NULL, CLI_TEXT_FIELD }, \
+	{ "label-field", required_argument, NULL, CLI_LABEL_FIELD }
+
+#define CLI_TEXT_INPUT_OPTIONS \
+	{ "format", required_argument, NULL, CLI_FORMAT }, \
+	{ "text-column", required_argument, NULL, CLI_TEXT_COLUMN }, \
+	{ "id-column", required_argument, NULL, CLI_ID_COLUMN }, \
+	{ "text-field", required_argument, NULL, CLI_TEXT_FIELD }, \
+	{ "id-field", required_argument, NULL, CLI_ID_FIELD }
+
+/*
+ * Apply reader option c (its argument arg) to ro; plain: --format may be
+ * plain.  Returns NLP_OK, NLP_USAGE (message printed) or -1 when c is not
+ * a reader option.
+ */
+int cli_reader_option(const char *cmd, int c, const char *arg,
+    struct nlp_reader_opts *ro, int plain);
 
 /* Print "nlpops CMD: MESSAGE" on stderr and return e->status. */
 int cli_error(const char *cmd, const struct nlp_err *e);

@@ -61,8 +61,7 @@ static const char usage[] =
 enum {
 	OPT_REFERENCE = 256, OPT_JSON, OPT_HTML, OPT_PROM, OPT_ALPHA, OPT_EFFECT,
 	OPT_SHARE_EFFECT, OPT_AUC, OPT_DRIFT_SHARE, OPT_MAX_ACC_DROP, OPT_SMALL,
-	OPT_MAX_SAMPLE, OPT_PERMUTATIONS, OPT_SEED, OPT_FORMAT, OPT_TEXT_COL,
-	OPT_LABEL_COL, OPT_TEXT_FIELD, OPT_LABEL_FIELD, OPT_THREADS,
+	OPT_MAX_SAMPLE, OPT_PERMUTATIONS, OPT_SEED, OPT_THREADS,
 };
 
 static const struct option longopts[] = {
@@ -81,11 +80,7 @@ static const struct option longopts[] = {
 	{ "max-sample", required_argument, NULL, OPT_MAX_SAMPLE },
 	{ "permutations", required_argument, NULL, OPT_PERMUTATIONS },
 	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "text-column", required_argument, NULL, OPT_TEXT_COL },
-	{ "label-column", required_argument, NULL, OPT_LABEL_COL },
-	{ "text-field", required_argument, NULL, OPT_TEXT_FIELD },
-	{ "label-field", required_argument, NULL, OPT_LABEL_FIELD },
+	CLI_LABELED_INPUT_OPTIONS,
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -283,7 +278,7 @@ cmd_drift(int argc, char **argv)
 	unsigned long u;
 	json_t *rep = NULL;
 	char version[32] = "";
-	int c, rc = NLP_OK, json = 0, quiet = 0, fmtn, drift;
+	int c, rc = NLP_OK, json = 0, quiet = 0, drift;
 
 	nlp_drift_opts_init(&o);
 	o.threads = nlp_cpu_count();
@@ -338,22 +333,14 @@ cmd_drift(int argc, char **argv)
 			rc = cli_uint(argv[0], "--seed", optarg, 0, 0xffffffffUL, &u);
 			o.seed = u;
 			break;
-		case OPT_FORMAT:
-			if ((fmtn = nlp_format_parse(optarg)) < 0)
-				return cli_usage_error(argv[0], "--format takes plain, "
-				    "tsv, csv, jsonl or fasttext, not '%s'", optarg);
-			o.reader.format = (enum nlp_format)fmtn;
-			break;
-		case OPT_TEXT_COL: o.reader.text_column = optarg; break;
-		case OPT_LABEL_COL: o.reader.label_column = optarg; break;
-		case OPT_TEXT_FIELD: o.reader.text_field = optarg; break;
-		case OPT_LABEL_FIELD: o.reader.label_field = optarg; break;
 		case OPT_THREADS:
 			rc = cli_uint(argv[0], "--threads", optarg, 1, 256, &u);
 			o.threads = (unsigned)u;
 			break;
 		default:
-			return cli_bad_option(argv[0], optopt, argv, optind);
+			if ((rc = cli_reader_option(argv[0], c, optarg, &o.reader, 1)) < 0)
+				return cli_bad_option(argv[0], optopt, argv, optind);
+			break;
 		}
 		if (rc != NLP_OK)
 			return rc;

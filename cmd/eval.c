@@ -58,9 +58,7 @@ static const char usage[] =
 enum {
 	OPT_JSON = 256, OPT_CONFUSION, OPT_ERRORS, OPT_MIN_ACC, OPT_MIN_F1,
 	OPT_MIN_CLASS_F1, OPT_MAX_LL, OPT_MAX_ECE, OPT_BASELINE, OPT_MAX_DROP,
-	OPT_BOOTSTRAP, OPT_GATE_ON, OPT_SEED, OPT_STRICT, OPT_FORMAT,
-	OPT_TEXT_COL, OPT_LABEL_COL, OPT_TEXT_FIELD, OPT_LABEL_FIELD, OPT_THREADS,
-	OPT_RECORD,
+	OPT_BOOTSTRAP, OPT_GATE_ON, OPT_SEED, OPT_STRICT, OPT_THREADS, OPT_RECORD,
 };
 
 static const struct option longopts[] = {
@@ -80,11 +78,7 @@ static const struct option longopts[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "record", no_argument, NULL, OPT_RECORD },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "text-column", required_argument, NULL, OPT_TEXT_COL },
-	{ "label-column", required_argument, NULL, OPT_LABEL_COL },
-	{ "text-field", required_argument, NULL, OPT_TEXT_FIELD },
-	{ "label-field", required_argument, NULL, OPT_LABEL_FIELD },
+	CLI_LABELED_INPUT_OPTIONS,
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -326,7 +320,7 @@ cmd_eval(int argc, char **argv)
 	unsigned long u, bootstrap = 0, threads = nlp_cpu_count(), seed = 1;
 	size_t ngates = 0, nerrors = 0, failed = 0, i;
 	double v, max_drop = -1;
-	int c, rc, json = 0, confusion = 0, lower = 0, quiet = 0, fmt, record = 0;
+	int c, rc, json = 0, confusion = 0, lower = 0, quiet = 0, record = 0;
 
 	memset(&ro, 0, sizeof ro);
 	memset(&d, 0, sizeof d);
@@ -401,22 +395,13 @@ cmd_eval(int argc, char **argv)
 			break;
 		case OPT_STRICT: ro.strict = 1; break;
 		case OPT_RECORD: record = 1; break;
-		case OPT_FORMAT:
-			fmt = nlp_format_parse(optarg);
-			if (fmt < 0 || fmt == NLP_FMT_PLAIN)
-				return cli_usage_error(argv[0], "--format takes tsv, "
-				    "csv, jsonl or fasttext, not '%s'", optarg);
-			ro.format = (enum nlp_format)fmt;
-			break;
-		case OPT_TEXT_COL: ro.text_column = optarg; break;
-		case OPT_LABEL_COL: ro.label_column = optarg; break;
-		case OPT_TEXT_FIELD: ro.text_field = optarg; break;
-		case OPT_LABEL_FIELD: ro.label_field = optarg; break;
 		case OPT_THREADS:
 			rc = cli_uint(argv[0], "--threads", optarg, 1, 256, &threads);
 			break;
 		default:
-			return cli_bad_option(argv[0], optopt, argv, optind);
+			if ((rc = cli_reader_option(argv[0], c, optarg, &ro, 0)) < 0)
+				return cli_bad_option(argv[0], optopt, argv, optind);
+			break;
 		}
 		if (rc != NLP_OK)
 			return rc;

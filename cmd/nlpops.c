@@ -338,6 +338,30 @@ cli_help(const char *usage)
 }
 
 int
+cli_reader_option(const char *cmd, int c, const char *arg,
+    struct nlp_reader_opts *ro, int plain)
+{
+	int fmt;
+
+	switch (c) {
+	case CLI_FORMAT:
+		fmt = nlp_format_parse(arg);
+		if (fmt < 0 || (!plain && fmt == NLP_FMT_PLAIN))
+			return cli_usage_error(cmd, "--format takes %stsv, csv, jsonl "
+			    "or fasttext, not '%s'", plain ? "plain, " : "", arg);
+		ro->format = (enum nlp_format)fmt;
+		return NLP_OK;
+	case CLI_TEXT_COLUMN: ro->text_column = arg; return NLP_OK;
+	case CLI_LABEL_COLUMN: ro->label_column = arg; return NLP_OK;
+	case CLI_ID_COLUMN: ro->id_column = arg; return NLP_OK;
+	case CLI_TEXT_FIELD: ro->text_field = arg; return NLP_OK;
+	case CLI_LABEL_FIELD: ro->label_field = arg; return NLP_OK;
+	case CLI_ID_FIELD: ro->id_field = arg; return NLP_OK;
+	default: return -1;
+	}
+}
+
+int
 cli_uint(const char *cmd, const char *opt, const char *arg, unsigned long min,
     unsigned long max, unsigned long *out)
 {

@@ -48,8 +48,7 @@ static const char usage[] =
     "  -h, --help               show this help\n";
 
 enum {
-	OPT_THRESHOLD = 256, OPT_FALLBACK, OPT_OUTFMT, OPT_FORMAT, OPT_TEXT_COL,
-	OPT_ID_COL, OPT_TEXT_FIELD, OPT_ID_FIELD, OPT_THREADS, OPT_LINEBUF,
+	OPT_THRESHOLD = 256, OPT_FALLBACK, OPT_OUTFMT, OPT_THREADS, OPT_LINEBUF,
 };
 
 static const struct option longopts[] = {
@@ -59,11 +58,7 @@ static const struct option longopts[] = {
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "fallback", required_argument, NULL, OPT_FALLBACK },
 	{ "output-format", required_argument, NULL, OPT_OUTFMT },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "text-column", required_argument, NULL, OPT_TEXT_COL },
-	{ "id-column", required_argument, NULL, OPT_ID_COL },
-	{ "text-field", required_argument, NULL, OPT_TEXT_FIELD },
-	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
+	CLI_TEXT_INPUT_OPTIONS,
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "line-buffered", no_argument, NULL, OPT_LINEBUF },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -288,7 +283,7 @@ cmd_predict(int argc, char **argv)
 	float *probs = NULL;
 	FILE *out = stdout;
 	double t0 = cli_now();
-	int c, quiet = 0, linebuf = -1, rc = NLP_OK, fmt;
+	int c, quiet = 0, linebuf = -1, rc = NLP_OK;
 	size_t i;
 
 	memset(&ro, 0, sizeof ro);
@@ -320,16 +315,6 @@ cmd_predict(int argc, char **argv)
 				    "takes tsv or jsonl, not '%s'", optarg);
 			outfmt = optarg;
 			break;
-		case OPT_FORMAT:
-			if ((fmt = nlp_format_parse(optarg)) < 0)
-				return cli_usage_error(argv[0], "--format takes plain, "
-				    "tsv, csv, jsonl or fasttext, not '%s'", optarg);
-			ro.format = (enum nlp_format)fmt;
-			break;
-		case OPT_TEXT_COL: ro.text_column = optarg; break;
-		case OPT_ID_COL: ro.id_column = optarg; break;
-		case OPT_TEXT_FIELD: ro.text_field = optarg; break;
-		case OPT_ID_FIELD: ro.id_field = optarg; break;
 		case OPT_THREADS:
 			rc = cli_uint(argv[0], "--threads", optarg, 1, 256, &threads);
 			break;
@@ -337,7 +322,9 @@ cmd_predict(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': return cli_help(usage);
 		default:
-			return cli_bad_option(argv[0], optopt, argv, optind);
+			if ((rc = cli_reader_option(argv[0], c, optarg, &ro, 1)) < 0)
+				return cli_bad_option(argv[0], optopt, argv, optind);
+			break;
 		}
 		if (rc != NLP_OK)
 			return rc;

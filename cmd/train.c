@@ -51,19 +51,14 @@ static const char usage[] =
     "  -h, --help               show this help\n";
 
 enum {
-	OPT_FORMAT = 256, OPT_TEXT_COL, OPT_LABEL_COL, OPT_TEXT_FIELD,
-	OPT_LABEL_FIELD, OPT_STRICT, OPT_NGRAMS, OPT_CHAR, OPT_BITS,
+	OPT_STRICT = 256, OPT_NGRAMS, OPT_CHAR, OPT_BITS,
 	OPT_EPOCHS, OPT_LR, OPT_L2, OPT_CW, OPT_SEED, OPT_VALID, OPT_HOLDOUT,
 	OPT_THREADS, OPT_MIN_DF, OPT_PUSH, OPT_ALIAS,
 };
 
 static const struct option longopts[] = {
 	{ "output", required_argument, NULL, 'o' },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "text-column", required_argument, NULL, OPT_TEXT_COL },
-	{ "label-column", required_argument, NULL, OPT_LABEL_COL },
-	{ "text-field", required_argument, NULL, OPT_TEXT_FIELD },
-	{ "label-field", required_argument, NULL, OPT_LABEL_FIELD },
+	CLI_LABELED_INPUT_OPTIONS,
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "ngrams", required_argument, NULL, OPT_NGRAMS },
 	{ "char-ngrams", required_argument, NULL, OPT_CHAR },
@@ -169,7 +164,7 @@ cmd_train(int argc, char **argv)
 	const char *out = NULL, *push = NULL, *alias = NULL;
 	unsigned long u;
 	double d, t0;
-	int c, quiet = 0, rc, fmt;
+	int c, quiet = 0, rc;
 
 	nlp_train_opts_init(&o);
 	o.threads = nlp_cpu_count();
@@ -183,17 +178,6 @@ cmd_train(int argc, char **argv)
 		case OPT_ALIAS: alias = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h': return cli_help(usage);
-		case OPT_FORMAT:
-			fmt = nlp_format_parse(optarg);
-			if (fmt < 0 || fmt == NLP_FMT_PLAIN)
-				return cli_usage_error(argv[0], "--format takes tsv, "
-				    "csv, jsonl or fasttext, not '%s'", optarg);
-			o.reader.format = (enum nlp_format)fmt;
-			break;
-		case OPT_TEXT_COL: o.reader.text_column = optarg; break;
-		case OPT_LABEL_COL: o.reader.label_column = optarg; break;
-		case OPT_TEXT_FIELD: o.reader.text_field = optarg; break;
-		case OPT_LABEL_FIELD: o.reader.label_field = optarg; break;
 		case OPT_STRICT: o.reader.strict = 1; break;
 		case OPT_NGRAMS:
 			rc = cli_uint(argv[0], "--ngrams", optarg, 1, 5, &u);
@@ -246,7 +230,9 @@ cmd_train(int argc, char **argv)
 			o.threads = (unsigned)u;
 			break;
 		default:
-			return cli_bad_option(argv[0], optopt, argv, optind);
+			if ((rc = cli_reader_option(argv[0], c, optarg, &o.reader, 0)) < 0)
+				return cli_bad_option(argv[0], optopt, argv, optind);
+			break;
 		}
 		if (rc != NLP_OK)
 			return rc;
