@@ -63,6 +63,20 @@ $(eval $(call build_tree,obj-san,$(SAN_FLAGS),$$(SAN_CC)))
 UNIT := $(TEST_SRC:tests/unit/%.c=obj/tests/%)
 UNIT_SAN := $(TEST_SRC:tests/unit/%.c=obj-san/tests/%)
 
+# Test tools, always from the plain build: forge (hostile artifacts, member
+# by member) and failmalloc.so (fail the Nth allocation, LD_PRELOAD).
+TOOLS := obj/tools/forge obj/tools/failmalloc.so
+TOOL_ENV := NLP_FORGE=$(CURDIR)/obj/tools/forge \
+	NLP_FAILMALLOC=$(CURDIR)/obj/tools/failmalloc.so
+
+obj/tools/forge: tests/tools/forge.c obj/libnlpops.a
+	@mkdir -p $(@D)
+	$(CC) $(NLP_CPPFLAGS) $(CPPFLAGS) $(NLP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
+
+obj/tools/failmalloc.so: tests/tools/failmalloc.c
+	@mkdir -p $(@D)
+	$(CC) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -fPIC -shared $(LDFLAGS) -o $@ $<
+
 all: nlpops
 
 nlpops: $(CMD_SRC:%.c=obj/%.o) obj/libnlpops.a
@@ -85,11 +99,11 @@ check:
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory test-san
 
-test: nlpops $(UNIT)
-	@sh tests/run.sh ./nlpops $(UNIT)
+test: nlpops $(UNIT) $(TOOLS)
+	@$(TOOL_ENV) sh tests/run.sh ./nlpops $(UNIT)
 
-test-san: obj-san/nlpops $(UNIT_SAN)
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+test-san: obj-san/nlpops $(UNIT_SAN) $(TOOLS)
+	@$(TOOL_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		sh tests/run.sh ./obj-san/nlpops $(UNIT_SAN)
 
 demo:

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "digest.h"
 #include "version.h"
 
 struct command {
@@ -192,9 +193,14 @@ int
 main(int argc, char **argv)
 {
 	const struct command *c;
+	struct nlp_err e = { 0, "" };
 	const char *name;
 	int status;
 
+	if (nlp_digest_init(&e) != NLP_OK) {
+		fprintf(stderr, "nlpops: %s\n", e.msg);
+		return e.status;
+	}
 	/* global options, before the command */
 	while (argc > 1 && (strcmp(argv[1], "--registry") == 0 ||
 	    strncmp(argv[1], "--registry=", 11) == 0)) {

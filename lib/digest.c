@@ -1,5 +1,5 @@
 /*
- * digest.c - thin wrappers over libcrypto's EVP SHA-256 and libxxhash.
+ * digest.c - SHA-256 (libcrypto, low-level) and XXH3 (libxxhash).
  */
 #include "digest.h"
 
@@ -10,12 +10,21 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+/*
+ * SHA-256 through libcrypto's low-level interface, deprecated in OpenSSL
+ * 3.0 but kept there, with the same SHA-NI/AVX2 code as EVP: it works on
+ * a caller's struct and allocates nothing.  EVP's digests fetch their
+ * implementation from a provider on first use, and under memory pressure
+ * that lazy initialisation left a NULL lock behind and crashed the next
+ * call (OpenSSL 3.0.x).  Nothing else of libcrypto is used.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 struct nlp_sha256 {
-	EVP_MD_CTX *ctx;
+	SHA256_CTX ctx;
 };
 
 static void
@@ -31,17 +40,28 @@ to_hex(const unsigned char *b, size_t n, char *hex)
 	hex[2 * n] = '\0';
 }
 
+int
+nlp_digest_init(struct nlp_err *e)
+{
+	char hex[NLP_SHA256_HEX];
+
+	/* the known answer for "abc" (FIPS 180-2): the code that runs on
+	   this CPU is right */
+	if (nlp_sha256_hex("abc", 3, hex) != 0 || strcmp(hex, "ba7816bf8f01cfea"
+	    "414140de5dae2223b00361a396177a9cb410ff61f20015ad") != 0)
+		return nlp_errf(e, NLP_BUG, "libcrypto's SHA-256 gives a wrong "
+		    "answer");
+	return NLP_OK;
+}
+
 struct nlp_sha256 *
 nlp_sha256_new(void)
 {
 	struct nlp_sha256 *s = calloc(1, sizeof *s);
 
-	if (s == NULL)
-		return NULL;
-	s->ctx = EVP_MD_CTX_new();
-	if (s->ctx == NULL || EVP_DigestInit_ex(s->ctx, EVP_sha256(), NULL) != 1) {
-		nlp_sha256_free(s);
-		return NULL;
+	if (s != NULL && SHA256_Init(&s->ctx) != 1) {
+		free(s);
+		s = NULL;
 	}
 	return s;
 }
@@ -50,37 +70,38 @@ void
 nlp_sha256_update(struct nlp_sha256 *s, const void *data, size_t len)
 {
 	if (len > 0)
-		EVP_DigestUpdate(s->ctx, data, len);
+		SHA256_Update(&s->ctx, data, len);
 }
 
 void
 nlp_sha256_final(struct nlp_sha256 *s, char hex[NLP_SHA256_HEX])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
+	unsigned char md[SHA256_DIGEST_LENGTH];
 
-	EVP_DigestFinal_ex(s->ctx, md, &n);
-	to_hex(md, n, hex);
+	SHA256_Final(md, &s->ctx);
+	to_hex(md, sizeof md, hex);
 	nlp_sha256_free(s);
 }
 
 void
 nlp_sha256_free(struct nlp_sha256 *s)
 {
-	if (s == NULL)
-		return;
-	EVP_MD_CTX_free(s->ctx);
 	free(s);
 }
 
-void
+int
 nlp_sha256_hex(const void *data, size_t len, char hex[NLP_SHA256_HEX])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	SHA256_CTX c;
 
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	to_hex(md, n, hex);
+	if (SHA256_Init(&c) != 1 || SHA256_Update(&c, data, len) != 1 ||
+	    SHA256_Final(md, &c) != 1) {
+		hex[0] = '\0';
+		return -1;
+	}
+	to_hex(md, sizeof md, hex);
+	return 0;
 }
 
 int

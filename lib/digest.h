@@ -20,6 +20,13 @@
 
 struct nlp_sha256;          /* streaming SHA-256 state */
 
+/*
+ * Check SHA-256 once at start-up against a known answer (NLP_OK, or
+ * NLP_BUG).  SHA-256 here needs no initialisation that can fail: it uses
+ * libcrypto's low-level interface, which allocates nothing (see digest.c).
+ */
+int nlp_digest_init(struct nlp_err *e);
+
 /* Allocate a streaming state; NULL when out of memory. */
 struct nlp_sha256 *nlp_sha256_new(void);
 void nlp_sha256_update(struct nlp_sha256 *s, const void *data, size_t len);
@@ -28,8 +35,10 @@ void nlp_sha256_final(struct nlp_sha256 *s, char hex[NLP_SHA256_HEX]);
 /* Free a state that will not be finished (s may be NULL). */
 void nlp_sha256_free(struct nlp_sha256 *s);
 
-/* One-shot SHA-256 of a buffer, as hex. */
-void nlp_sha256_hex(const void *data, size_t len, char hex[NLP_SHA256_HEX]);
+/* One-shot SHA-256 of a buffer, as hex: 0 (-1, hex "", cannot happen with
+ * the implementation in use; callers check all the same). */
+int nlp_sha256_hex(const void *data, size_t len, char hex[NLP_SHA256_HEX])
+	__attribute__((warn_unused_result));
 
 /* SHA-256 of a whole file, as hex; returns NLP_OK or NLP_IO. */
 int nlp_sha256_file(const char *path, char hex[NLP_SHA256_HEX], struct nlp_err *e);

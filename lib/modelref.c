@@ -25,7 +25,8 @@ check_gzip_object(struct nlp_loaded *l, const char *want, struct nlp_err *e)
 	b = nlp_artifact_bytes(l->a, &len);
 	if (len < 2 || b[0] != 0x1f || b[1] != 0x8b)
 		return NLP_OK;
-	nlp_sha256_hex(b, len, hex);
+	if (nlp_sha256_hex(b, len, hex) != 0)
+		return nlp_errf(e, NLP_IO, "out of memory");
 	if (strcmp(hex, want) != 0)
 		return nlp_errf(e, NLP_DATA, "object %s is damaged: its SHA-256 "
 		    "is %s", want, hex);
@@ -72,7 +73,8 @@ nlp_loaded_sha256(struct nlp_loaded *l)
 	if (l->sha256[0] == '\0' && l->a != NULL) {
 		size_t len;
 		const void *bytes = nlp_artifact_bytes(l->a, &len);
-		nlp_sha256_hex(bytes, len, l->sha256);
+		if (nlp_sha256_hex(bytes, len, l->sha256) != 0)
+			l->sha256[0] = '\0';
 	}
 	return l->sha256;
 }

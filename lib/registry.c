@@ -1044,7 +1044,10 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 		return rc;
 	if ((rc = artifact_meta(data, len, &meta, &metatext, e)) != NLP_OK)
 		return rc;
-	nlp_sha256_hex(data, len, res->sha256);
+	if (nlp_sha256_hex(data, len, res->sha256) != 0) {
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+		goto out;
+	}
 	nlp_store_path(r->dir, res->sha256, objpath, sizeof objpath);
 	/*
 	 * Store the object (the slow part) before taking the lock.  gc
