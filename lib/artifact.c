@@ -44,11 +44,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "digest.h"
 
 #define BLOCK 512                          /* tar block */
@@ -58,7 +57,10 @@
 #define DEFLATE_MAX_RATIO 1032             /* deflate's best case */
 #define GZIP_MIN 18                        /* header, empty body, trailer */
 #define MAX_LOADED ((size_t)(SIZE_MAX / 2 < (UINT64_C(4) << 30) ? \
-    SIZE_MAX / 2 : UINT64_C(4) << 30))     /* inflated or read, not mapped */
+    SIZE_MAX / 2 : UINT64_C(4) << 30))     /* read, or inflated */
+#define CHUNK_READ ((size_t)64 << 10)      /* a gzip artifact's raw reads */
+#define MANIFEST_MAX ((uint64_t)64 << 10)  /* 64 lines of < 160 bytes fit */
+#define BLOCKING 10240                     /* tar's zero padding at the end */
 #define FORMAT_LINE "nlpops-artifact "
 #define MANIFEST "manifest"
 #define MEM_LABEL "(memory)"
@@ -89,10 +91,10 @@ struct sink {
 
 struct nlp_artifact {
 	char *label;                   /* the path, for messages */
-	void *map;                     /* the file mapped, or NULL */
-	struct buf file;               /* or the file's bytes copied or read */
-	const unsigned char *bytes;    /* the file as read: map or file.p */
+	struct buf file;               /* the file's bytes, read or copied */
+	const unsigned char *bytes;    /* the file as read: file.p */
 	size_t len;
+	char sha256[NLP_SHA256_HEX];   /* of those bytes */
 	struct buf inflated;           /* the tar inside a gzip artifact */
 	size_t n;                      /* members, manifest first */
 	const char *names[NLP_ARTIFACT_MAX_MEMBERS + 1];  /* NULL-terminated */
@@ -160,20 +162,6 @@ slurp(struct buf *b, size_t max, ssize_t (*fill)(void *, void *, size_t),
 		b->cap = b->len;
 	}
 	return 0;
-}
-
-/* slurp() source: a file descriptor (a pipe, a terminal). */
-static ssize_t
-fill_fd(void *src, void *dst, size_t n)
-{
-	ssize_t r;
-
-	if (n > (size_t)1 << 30)
-		n = (size_t)1 << 30;
-	do
-		r = read(*(int *)src, dst, n);
-	while (r < 0 && errno == EINTR);
-	return r;
 }
 
 /* slurp() source: libarchive's decompressed data. */
@@ -383,92 +371,25 @@ out:
 	return rc;
 }
 
-/* Create the temporary file ".BASE.tmpXXXXXX" beside path (exclusively,
- * mode 0666 less the umask); its name in *tmp (malloc'd), its fd in *fd. */
-static int
-create_temp(const char *path, char **tmp, int *fd, struct nlp_err *e)
-{
-	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789";
-	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-	unsigned char r[6];
-	char *t = NULL, *x;
-	int tries, rc = NLP_OK;
-
-	if (asprintf(&t, "%.*s.%.200s.tmpXXXXXX", (int)(base - path), path,
-	    base) < 0) {
-		t = NULL;
-		rc = nlp_errf(e, NLP_IO, "cannot write '%s': out of memory", path);
-		goto out;
-	}
-	x = t + strlen(t) - sizeof r;
-	*fd = -1;
-	for (tries = 0; *fd < 0 && tries < 100; tries++) {
-		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
-			break;
-		for (size_t i = 0; i < sizeof r; i++)
-			x[i] = set[r[i] % (sizeof set - 1)];
-		*fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-		if (*fd < 0 && errno != EEXIST)
-			break;
-	}
-	if (*fd < 0)
-		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
-out:
-	if (rc != NLP_OK)
-		free(t);
-	else
-		*tmp = t;
-	return rc;
-}
-
-/* fsync the directory that holds path, so that the rename is durable;
- * file systems that cannot sync a directory (EINVAL) are let be. */
-static int
-sync_dir(const char *path, struct nlp_err *e)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash == NULL ? strdup(".") :
-	    strndup(path, slash == path ? 1 : (size_t)(slash - path));
-	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	int rc = NLP_OK;
-
-	if (dir == NULL)
-		rc = nlp_errf(e, NLP_IO, "cannot write '%s': out of memory", path);
-	else if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL))
-		rc = nlp_errnof(e, NLP_IO, errno, "cannot sync directory '%s'", dir);
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	return rc;
-}
-
 int
 nlp_artifact_write(const char *path, const struct nlp_member *members,
     size_t n, int gzip, struct nlp_err *e)
 {
 	struct sink s = { .fd = STDOUT_FILENO };
-	char *tmp = NULL;
+	struct nlp_atomic out;
 	int rc;
 
 	if ((rc = check_members(members, n, e)) != NLP_OK)
 		return rc;
 	if (strcmp(path, "-") == 0)
 		return write_archive(&s, members, n, gzip, "(stdout)", e);
-	if ((rc = create_temp(path, &tmp, &s.fd, e)) != NLP_OK)
+	if ((rc = nlp_atomic_open(&out, path, e)) != NLP_OK)
 		return rc;
-	rc = write_archive(&s, members, n, gzip, path, e);
-	if (rc == NLP_OK && fsync(s.fd) != 0)
-		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
-	if (close(s.fd) != 0 && rc == NLP_OK)
-		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
-	if (rc == NLP_OK && rename(tmp, path) != 0)
-		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
-	if (rc != NLP_OK)
-		unlink(tmp);
+	s.fd = out.fd;
+	if ((rc = write_archive(&s, members, n, gzip, path, e)) == NLP_OK)
+		rc = nlp_atomic_commit(&out, e);
 	else
-		rc = sync_dir(path, e);
-	free(tmp);
+		nlp_atomic_abort(&out);
 	return rc;
 }
 
@@ -713,109 +634,369 @@ check_manifest(const struct nlp_artifact *a, struct nlp_err *e)
 }
 
 /*
- * Inflate the gzip artifact into a->inflated with libarchive (raw format).
- * The size in the gzip trailer (mod 2^32: gzip artifacts stay under 4 GiB)
- * bounds memory: it must be within deflate's best ratio of the input, and
- * inflating stops with an error past it, so a gzip bomb costs at most what
- * its trailer admits, never more than DEFLATE_MAX_RATIO times its size.
- * The buffer starts at a few times the input and doubles, so that a lying
- * trailer cannot make us reserve much.  After the stream, the size must
- * match and no byte may follow (libarchive would skip them).  The CRC is
- * not checked (libarchive does not): the tar checks are stronger.
+ * Where an artifact's bytes come from while it loads: a file descriptor
+ * (a regular file, a pipe, a device) or memory.  Every byte read is
+ * appended to the artifact's own copy (a->file) and hashed on the way, so
+ * that the SHA-256 of what was checked is the SHA-256 reported.
+ */
+struct source {
+	struct nlp_artifact *a;
+	int fd;                        /* or -1: read mem */
+	const unsigned char *mem;
+	size_t memlen, memoff;
+	int known;                     /* the total size is known: size */
+	size_t size;
+	size_t replay;                 /* a->file's first bytes, read already,
+	                                  to hand to libarchive first */
+	struct nlp_sha256 *sha;
+	int err;                       /* errno of a failed read, EFBIG, ENOMEM */
+	unsigned char block[CHUNK_READ];
+};
+
+/* Read up to n raw bytes into dst (0 at the end, -1 with s->err set),
+ * hashing them; never more than MAX_LOADED in all. */
+static ssize_t
+raw_read(struct source *s, void *dst, size_t n)
+{
+	ssize_t r;
+
+	if (s->fd < 0) {
+		if (n > s->memlen - s->memoff)
+			n = s->memlen - s->memoff;
+		memcpy(dst, s->mem + s->memoff, n);
+		s->memoff += n;
+		r = (ssize_t)n;
+	} else {
+		if (n > (size_t)1 << 30)
+			n = (size_t)1 << 30;
+		do
+			r = read(s->fd, dst, n);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			s->err = errno;
+			return -1;
+		}
+	}
+	if (r > 0)
+		nlp_sha256_update(s->sha, dst, (size_t)r);
+	return r;
+}
+
+/* slurp() source: raw bytes straight into the artifact's copy. */
+static ssize_t
+fill_raw(void *src, void *dst, size_t n)
+{
+	return raw_read(src, dst, n);
+}
+
+/* libarchive read callback: the next block of raw (compressed) bytes,
+ * kept in the artifact's copy too. */
+static la_ssize_t
+gzip_block(struct archive *ar, void *src, const void **out)
+{
+	struct source *s = src;
+	ssize_t n;
+	int err;
+
+	(void)ar;
+	*out = s->block;
+	if (s->replay > 0) {           /* kept and hashed already */
+		memcpy(s->block, s->a->file.p, s->replay);
+		n = (ssize_t)s->replay;
+		s->replay = 0;
+		return n;
+	}
+	n = raw_read(s, s->block, sizeof s->block);
+	if (n > 0 && (err = buf_reserve(&s->a->file, (size_t)n, MAX_LOADED)) != 0) {
+		s->err = err;
+		return -1;
+	}
+	if (n > 0) {
+		memcpy(s->a->file.p + s->a->file.len, s->block, (size_t)n);
+		s->a->file.len += (size_t)n;
+	}
+	return n < 0 ? -1 : (la_ssize_t)n;
+}
+
+/* Read from fill until b holds want bytes (max at most) or the source
+ * ends: 0, or the error (ENOMEM, -1: the source's). */
+static int
+fill_to(struct buf *b, size_t want, size_t max,
+    ssize_t (*fill)(void *, void *, size_t), void *src)
+{
+	ssize_t n;
+	int err;
+
+	if (want > max)
+		want = max;
+	if (want > b->len && (err = buf_reserve(b, want - b->len, max)) != 0)
+		return err;
+	while (b->len < want) {
+		if ((n = fill(src, b->p + b->len, want - b->len)) < 0)
+			return -1;
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+	}
+	return 0;
+}
+
+/* Round up to a whole number of tar blocks. */
+static uint64_t
+blocks(uint64_t n)
+{
+	return (n + BLOCK - 1) / BLOCK * BLOCK;
+}
+
+/*
+ * The size of the whole tar that the manifest m[0..len) describes: its
+ * header and data, one header and the data of each member it lists, the
+ * end-of-archive marker.  Lenient (check_manifest() is strict later): it
+ * only needs the sizes, and a size or count out of range.  0 when the
+ * manifest cannot be read that far; *line is then the bad line.
+ */
+static uint64_t
+manifest_bound(const char *m, size_t len, size_t *line)
+{
+	const char *p = m, *end = m + len, *nl;
+	uint64_t total = BLOCK + blocks(len) + 2 * BLOCK, size;
+
+	*line = 1;
+	if ((nl = memchr(p, '\n', len)) == NULL || !skip(&p, end, FORMAT_LINE))
+		return 0;
+	for (p = nl + 1; p < end; p = nl + 1) {
+		++*line;
+		if (*line > NLP_ARTIFACT_MAX_MEMBERS || (nl = memchr(p, '\n',
+		    (size_t)(end - p))) == NULL || (p = memchr(p, ' ',
+		    (size_t)(nl - p))) == NULL)
+			return 0;
+		p++;
+		if (!parse_dec(&p, nl, &size) || size > MEMBER_MAX)
+			return 0;
+		total += BLOCK + blocks(size);
+	}
+	return total;
+}
+
+/*
+ * Fill b with a whole tar from fill, reading no further than needed: the
+ * first block must be the manifest's header (anything else is refused
+ * after 512 bytes), and when the source's size is not known beforehand
+ * (a pipe, a gzip stream) the manifest's sizes bound what is read.  What
+ * follows the archive's end may be zero blocking, at most BLOCKING bytes:
+ * a source that goes on past that is refused without reading it all.
  */
 static int
-inflate_gzip(struct nlp_artifact *a, struct nlp_err *e)
+read_tar(struct nlp_artifact *a, struct buf *b, size_t max, int bounded,
+    int max_is_isize, ssize_t (*fill)(void *, void *, size_t), void *src,
+    struct nlp_err *e)
 {
-	struct archive *ar = NULL;
-	struct archive_entry *ent;
-	const unsigned char *t;
-	size_t stated, start;
-	int rc = NLP_OK, err = 0;
+	const char *why;
+	uint64_t msize, total;
+	size_t line, limit;
+	int err;
 
-	if (a->len < GZIP_MIN) {
-		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: truncated",
+	if ((err = fill_to(b, BLOCK, max, fill, src)) != 0)
+		goto fail;
+	if (b->len == 0)
+		return nlp_errf(e, NLP_DATA, "'%s': not an nlpops artifact (empty)",
 		    a->label);
-		goto out;
+	if (b->len < BLOCK)
+		return nlp_errf(e, NLP_DATA, "'%s': truncated or not an nlpops "
+		    "artifact (%zu bytes)", a->label, b->len);
+	if (is_zero(b->p, BLOCK))
+		return nlp_errf(e, NLP_DATA, "'%s': not an nlpops artifact (no "
+		    "manifest)", a->label);
+	if ((why = check_header(b->p, &msize)) != NULL)
+		return why == not_ustar ? nlp_errf(e, NLP_DATA, "'%s': not an "
+		    "nlpops artifact", a->label) : nlp_errf(e, NLP_DATA, "'%s': "
+		    "header at offset 0: %s", a->label, why);
+	if (strcmp((const char *)b->p, MANIFEST) != 0)
+		return nlp_errf(e, NLP_DATA, "'%s': not an nlpops artifact (no "
+		    "manifest)", a->label);
+	if (msize > MANIFEST_MAX)
+		return nlp_errf(e, NLP_DATA, "'%s': bad manifest: %" PRIu64
+		    " bytes", a->label, msize);
+	limit = max;
+	if (bounded) {
+		if ((err = fill_to(b, BLOCK + blocks(msize), max, fill, src)) != 0)
+			goto fail;
+		if (b->len < BLOCK + msize)
+			return nlp_errf(e, NLP_DATA, "'%s': truncated: member "
+			    "'manifest' needs %" PRIu64 " bytes, %zu present",
+			    a->label, msize, b->len - BLOCK);
+		if ((total = manifest_bound((const char *)b->p + BLOCK,
+		    (size_t)msize, &line)) == 0)
+			return nlp_errf(e, NLP_DATA, "'%s': bad manifest line %zu",
+			    a->label, line);
+		if (total + BLOCKING < max)
+			limit = (size_t)total + BLOCKING;
 	}
-	t = a->bytes + a->len - 4;
-	stated = (size_t)((uint32_t)t[0] | (uint32_t)t[1] << 8 |
+	/* all, up to the limit, then one byte more to see the end */
+	if ((err = slurp(b, limit, fill, src)) == 0)
+		return NLP_OK;
+	if (err == EFBIG && limit < max)
+		return nlp_errf(e, NLP_DATA, "'%s': unexpected data after the end "
+		    "of the archive (its manifest describes %zu bytes)", a->label,
+		    limit - BLOCKING);
+fail:
+	if (err == ENOMEM)
+		return nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
+	if (err == EFBIG && max_is_isize)
+		return nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: inflates "
+		    "past the %zu bytes its trailer states", a->label, max);
+	if (err == EFBIG)
+		return nlp_errf(e, NLP_DATA, "'%s': too large (over %zu bytes)",
+		    a->label, max);
+	return -1;                    /* the source's own error */
+}
+
+/* The gzip trailer's size (ISIZE, the inflated size mod 2^32) of the raw
+ * bytes p[0..len). */
+static size_t
+gzip_isize(const unsigned char *p, size_t len)
+{
+	const unsigned char *t = p + len - 4;
+
+	return (size_t)((uint32_t)t[0] | (uint32_t)t[1] << 8 |
 	    (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24);
-	start = a->len < stated / 4 ? 4 * a->len : stated;
-	if (stated > MAX_LOADED || stated / DEFLATE_MAX_RATIO > a->len) {
-		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: %zu bytes "
-		    "cannot inflate to the %zu its trailer states", a->label,
-		    a->len, stated);
-		goto out;
+}
+
+/*
+ * Inflate a gzip artifact from s into a->inflated with libarchive (raw
+ * format), as its raw bytes arrive.  Memory is bounded by the tar's
+ * manifest (read_tar()), and, when the raw size is known beforehand, by
+ * the size the gzip trailer states, which must be within deflate's best
+ * ratio of it: a gzip bomb costs at most what its manifest admits.  After
+ * the stream, the trailer's size must match and no byte may follow
+ * (libarchive would skip them).  The CRC is not checked (libarchive does
+ * not): the tar checks are stronger.
+ */
+static int
+inflate_gzip(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
+{
+	struct archive *ar = archive_read_new();
+	struct archive_entry *ent;
+	size_t stated = 0, max = MAX_LOADED;
+	int rc = NLP_OK;
+
+	if (s->known && s->size < GZIP_MIN)
+		return nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: truncated",
+		    a->label);
+	if (s->known) {
+		const unsigned char *t = s->fd < 0 ? s->mem : NULL;
+		unsigned char tail[4];
+		if (t == NULL && (pread(s->fd, tail, 4, (off_t)(s->size - 4)) != 4))
+			return nlp_errnof(e, NLP_IO, errno, "cannot read '%s'",
+			    a->label);
+		stated = t ? gzip_isize(t, s->size) : gzip_isize(tail, 4);
+		if (stated > MAX_LOADED || stated / DEFLATE_MAX_RATIO > s->size)
+			return nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: %zu "
+			    "bytes cannot inflate to the %zu its trailer states",
+			    a->label, s->size, stated);
+		max = stated;
 	}
-	if ((ar = archive_read_new()) == NULL ||
-	    buf_reserve(&a->inflated, start, stated) != 0) {
-		rc = nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
-		goto out;
-	}
+	if (ar == NULL)
+		return nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
 	if (archive_read_support_filter_gzip(ar) != ARCHIVE_OK ||
 	    archive_read_support_format_raw(ar) != ARCHIVE_OK ||
-	    archive_read_open_memory(ar, a->bytes, a->len) != ARCHIVE_OK ||
+	    archive_read_open(ar, s, NULL, gzip_block, NULL) != ARCHIVE_OK ||
 	    archive_filter_code(ar, 0) != ARCHIVE_FILTER_GZIP ||
-	    archive_read_next_header(ar, &ent) != ARCHIVE_OK)
-		err = -1;
-	if (err == 0)
-		err = slurp(&a->inflated, stated, fill_archive, ar);
-	if (err == 0 && archive_filter_bytes(ar, -1) != (la_int64_t)a->len)
-		rc = nlp_errf(e, NLP_DATA, "'%s': unexpected data after the gzip "
-		    "stream", a->label);
-	else if (err == 0 && a->inflated.len != stated)
-		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: %zu bytes, "
-		    "its trailer states %zu", a->label, a->inflated.len, stated);
-	else if (err == ENOMEM)
-		rc = nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
-	else if (err == EFBIG)
-		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: inflates past "
-		    "the %zu bytes its trailer states (or past 4 GiB)", a->label,
-		    stated);
-	else if (err != 0)
+	    archive_read_next_header(ar, &ent) != ARCHIVE_OK) {
+		rc = s->err == ENOMEM ? nlp_errf(e, NLP_IO, "'%s': out of memory",
+		    a->label) : s->err != 0 ? nlp_errnof(e, NLP_IO, s->err,
+		    "cannot read '%s'", a->label) : nlp_errf(e, NLP_DATA, "'%s': "
+		    "corrupt gzip data: %s", a->label, archive_error_string(ar) ?
+		    archive_error_string(ar) : "bad gzip stream");
+		goto out;
+	}
+	rc = read_tar(a, &a->inflated, max, 1, s->known, fill_archive, ar, e);
+	if (rc == -1 && s->err != 0)
+		rc = s->err == ENOMEM ? nlp_errf(e, NLP_IO, "'%s': out of memory",
+		    a->label) : s->err == EFBIG ? nlp_errf(e, NLP_DATA, "'%s': too "
+		    "large", a->label) : nlp_errnof(e, NLP_IO, s->err, "cannot "
+		    "read '%s'", a->label);
+	else if (rc == -1)
 		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: %s", a->label,
 		    archive_error_string(ar) ? archive_error_string(ar) :
 		    "bad gzip stream");
+	if (rc != NLP_OK)
+		goto out;
+	/* the raw bytes to their end, a little past where the gzip stream
+	 * ended: nothing may follow it */
+	{
+		const void *unused;
+		size_t ended = a->file.len;
+		la_ssize_t n;
+		while ((n = gzip_block(ar, s, &unused)) > 0 &&
+		    a->file.len - ended <= BLOCKING)
+			;
+	}
+	if (s->err != 0)
+		rc = nlp_errnof(e, NLP_IO, s->err, "cannot read '%s'", a->label);
+	else if (archive_filter_bytes(ar, -1) != (la_int64_t)a->file.len)
+		rc = nlp_errf(e, NLP_DATA, "'%s': unexpected data after the gzip "
+		    "stream", a->label);
+	else if (a->file.len < GZIP_MIN)
+		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: truncated",
+		    a->label);
+	else if ((stated = gzip_isize(a->file.p, a->file.len)) !=
+	    (a->inflated.len & 0xffffffffu))
+		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: %zu bytes, "
+		    "its trailer states %zu", a->label, a->inflated.len, stated);
 out:
 	archive_read_free(ar);
 	return rc;
 }
 
-/* Map path read-only, or read it whole when it is not a regular file (a
- * pipe): the bytes as read end up in a->bytes and a->len.  (A mapped file
- * truncated by someone else would fault; ours are replaced by rename,
- * which leaves existing mappings intact.) */
+/*
+ * Read the artifact from s into a: a private copy, never a mapping (a
+ * mapped file that someone truncates or rewrites in place faults or
+ * changes under the scores; a copy cannot), hashed as it is read.  The
+ * first block decides: gzip is inflated as it arrives; anything else must
+ * be a tar starting with the manifest's header.
+ */
 static int
-load_file(struct nlp_artifact *a, const char *path, struct nlp_err *e)
+load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = NLP_OK, err;
-	struct stat st;
+	size_t max = s->known ? s->size : MAX_LOADED;
+	int rc, gz;
 
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		rc = nlp_errnof(e, NLP_IO, errno, "cannot open '%s'", path);
-	} else if (!S_ISREG(st.st_mode)) {
-		if ((err = slurp(&a->file, MAX_LOADED, fill_fd, &fd)) == -1)
-			rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", path);
-		else if (err != 0)
-			rc = nlp_errf(e, err == EFBIG ? NLP_DATA : NLP_IO, "cannot "
-			    "read '%s': %s", path, err == EFBIG ? "too large" :
-			    "out of memory");
-		a->bytes = a->file.p;
-		a->len = a->file.len;
-	} else if ((uint64_t)st.st_size > SIZE_MAX) {
-		rc = nlp_errf(e, NLP_IO, "cannot map '%s': too large", path);
-	} else if (st.st_size > 0) {
-		a->map = mmap(NULL, (size_t)st.st_size, PROT_READ,
-		    MAP_PRIVATE, fd, 0);
-		if (a->map == MAP_FAILED) {
-			a->map = NULL;
-			rc = nlp_errnof(e, NLP_IO, errno, "cannot map '%s'", path);
-		}
-		a->bytes = a->map;
-		a->len = (size_t)st.st_size;
+	if (s->known && s->size > MAX_LOADED)
+		return nlp_errf(e, NLP_DATA, "'%s': too large (%zu bytes; at most "
+		    "%zu)", a->label, s->size, (size_t)MAX_LOADED);
+	if ((s->sha = nlp_sha256_new()) == NULL)
+		return nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
+	/* two bytes tell gzip from tar; they stay in a->file either way */
+	if ((rc = fill_to(&a->file, 2, max, fill_raw, s)) != 0) {
+		rc = rc == ENOMEM ? nlp_errf(e, NLP_IO, "'%s': out of memory",
+		    a->label) : nlp_errnof(e, NLP_IO, s->err, "cannot read '%s'",
+		    a->label);
+		goto out;
 	}
-	if (fd >= 0)
-		close(fd);
+	gz = a->file.len == 2 && a->file.p[0] == 0x1f && a->file.p[1] == 0x8b;
+	if (gz) {
+		s->replay = a->file.len;
+		rc = inflate_gzip(a, s, e);
+	} else {
+		rc = read_tar(a, &a->file, max, !s->known, 0, fill_raw, s, e);
+		if (rc == -1)
+			rc = s->err == ENOMEM ? nlp_errf(e, NLP_IO, "'%s': out of "
+			    "memory", a->label) : nlp_errnof(e, NLP_IO, s->err,
+			    "cannot read '%s'", a->label);
+	}
+	if (rc == NLP_OK && s->known && a->file.len != s->size)
+		rc = nlp_errf(e, NLP_DATA, "'%s': changed while it was read (%zu "
+		    "bytes, then %zu)", a->label, s->size, a->file.len);
+	if (rc == NLP_OK) {
+		nlp_sha256_final(s->sha, a->sha256);
+		s->sha = NULL;
+	}
+	a->bytes = a->file.p;
+	a->len = a->file.len;
+out:
+	nlp_sha256_free(s->sha);
+	s->sha = NULL;
 	return rc;
 }
 
@@ -832,22 +1013,17 @@ artifact_new(const char *label)
 	return a;
 }
 
-/* Verify a loaded artifact (status rc so far) and hand it out, or free it:
- * inflate if gzip, then the tar structure, then manifest and checksums. */
+/* Load the artifact from s and verify it (status rc so far), and hand it
+ * out, or free it: the tar structure, then manifest and checksums. */
 static int
-settle(struct nlp_artifact *a, int rc, struct nlp_artifact **out,
-    struct nlp_err *e)
+settle(struct nlp_artifact *a, struct source *s, int rc,
+    struct nlp_artifact **out, struct nlp_err *e)
 {
-	int gz = rc == NLP_OK && a->len >= 2 && a->bytes[0] == 0x1f &&
-	    a->bytes[1] == 0x8b;
-
-	if (rc == NLP_OK && a->len == 0)
-		rc = nlp_errf(e, NLP_DATA, "'%s': not an nlpops artifact (empty)",
-		    a->label);
-	if (rc == NLP_OK && gz)
-		rc = inflate_gzip(a, e);
 	if (rc == NLP_OK)
-		rc = gz ? parse_tar(a, a->inflated.p, a->inflated.len, e) :
+		rc = load(a, s, e);
+	if (rc == NLP_OK)
+		rc = a->inflated.p != NULL ?
+		    parse_tar(a, a->inflated.p, a->inflated.len, e) :
 		    parse_tar(a, a->bytes, a->len, e);
 	if (rc == NLP_OK)
 		rc = check_manifest(a, e);
@@ -860,14 +1036,46 @@ settle(struct nlp_artifact *a, int rc, struct nlp_artifact **out,
 }
 
 int
+nlp_artifact_open_fd(struct nlp_artifact **out, int fd, const char *label,
+    struct nlp_err *e)
+{
+	struct nlp_artifact *a = artifact_new(label);
+	struct source *s = calloc(1, sizeof *s);
+	struct stat st;
+	int rc = NLP_OK;
+
+	if (a == NULL || s == NULL)
+		rc = nlp_errf(e, NLP_IO, "cannot read '%s': out of memory", label);
+	else if (fstat(fd, &st) != 0)
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", label);
+	else if (S_ISDIR(st.st_mode))
+		rc = nlp_errnof(e, NLP_IO, EISDIR, "cannot read '%s'", label);
+	if (rc == NLP_OK) {
+		s->a = a;
+		s->fd = fd;
+		/* a regular file's size is known (and bounds the read); a
+		 * pipe's or device's is not */
+		s->known = S_ISREG(st.st_mode);
+		s->size = s->known && (uint64_t)st.st_size <= SIZE_MAX ?
+		    (size_t)st.st_size : SIZE_MAX;
+	}
+	rc = settle(a, s, rc, out, e);
+	free(s);
+	return rc;
+}
+
+int
 nlp_artifact_open(struct nlp_artifact **out, const char *path,
     struct nlp_err *e)
 {
-	struct nlp_artifact *a = artifact_new(path);
-	int rc = a ? load_file(a, path, e) :
-	    nlp_errf(e, NLP_IO, "cannot open '%s': out of memory", path);
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC), rc;
 
-	return settle(a, rc, out, e);
+	*out = NULL;
+	if (fd < 0)
+		return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'", path);
+	rc = nlp_artifact_open_fd(out, fd, path, e);
+	close(fd);
+	return rc;
 }
 
 int
@@ -875,18 +1083,22 @@ nlp_artifact_open_mem(struct nlp_artifact **out, const void *data,
     size_t len, struct nlp_err *e)
 {
 	struct nlp_artifact *a = artifact_new(MEM_LABEL);
+	struct source *s = calloc(1, sizeof *s);
 	int rc = NLP_OK;
 
-	/* Exactly len bytes, so that a sanitizer sees any read past them. */
-	if (a == NULL || (len > 0 && (a->file.p = malloc(len)) == NULL))
+	if (a == NULL || s == NULL) {
 		rc = nlp_errf(e, NLP_IO, "'" MEM_LABEL "': out of memory");
-	else if (len > 0)
-		memcpy(a->file.p, data, len);
-	if (a != NULL) {
-		a->bytes = a->file.p;
-		a->len = rc == NLP_OK ? len : 0;
+	} else {
+		s->a = a;
+		s->fd = -1;
+		s->mem = data;
+		s->memlen = len;
+		s->known = 1;
+		s->size = len;
 	}
-	return settle(a, rc, out, e);
+	rc = settle(a, s, rc, out, e);
+	free(s);
+	return rc;
 }
 
 int
@@ -916,13 +1128,17 @@ nlp_artifact_bytes(const struct nlp_artifact *a, size_t *len)
 	return a->bytes;
 }
 
+const char *
+nlp_artifact_sha256(const struct nlp_artifact *a)
+{
+	return a->sha256;
+}
+
 void
 nlp_artifact_close(struct nlp_artifact *a)
 {
 	if (a == NULL)
 		return;
-	if (a->map != NULL)
-		munmap(a->map, a->len);
 	free(a->file.p);
 	free(a->inflated.p);
 	free(a->label);

@@ -14,15 +14,19 @@
  * 512-byte boundaries, so an uncompressed artifact can be mapped and the
  * weights used in place.
  *
- * Writing is atomic: a temporary file in the target directory, fsync,
- * rename, fsync of the directory.  An interrupted write leaves nothing.
+ * Writing goes through nlp_atomic (atomic.h): a file appears whole or not
+ * at all; a device or FIFO is written directly.
  *
- * Loading maps an uncompressed file, or inflates a gzip-compressed one into
- * memory (libarchive), never extracting to disk; then checks the tar
- * structure, that the manifest lists exactly the members present, every
- * size against the bytes present (before allocating anything from it), and
- * every member's checksum.  A truncated, corrupt or tampered file is
- * refused with one clear line (NLP_DATA), never a crash.
+ * Loading reads the file into memory, a private copy (never a mapping that
+ * another process could truncate or rewrite under us), hashing it with
+ * SHA-256 on the way, and inflates a gzip-compressed one as it arrives
+ * (libarchive), never extracting to disk.  What is read is bounded before
+ * it is read: the first block must be the manifest's header, and for a
+ * pipe or a gzip stream the manifest's sizes bound the rest.  Then it
+ * checks the tar structure, that the manifest lists exactly the members
+ * present, every size against the bytes present (before allocating
+ * anything from it), and every member's checksum.  A truncated, corrupt or
+ * tampered file is refused with one clear line (NLP_DATA), never a crash.
  */
 #ifndef NLP_ARTIFACT_H
 #define NLP_ARTIFACT_H
@@ -70,13 +74,22 @@ struct nlp_artifact;
 int nlp_artifact_open(struct nlp_artifact **out, const char *path,
     struct nlp_err *e);
 
-/* Same, over bytes in memory (copied, or kept if the caller keeps them). */
+/* Same, over bytes in memory (copied). */
 int nlp_artifact_open_mem(struct nlp_artifact **out, const void *data,
     size_t len, struct nlp_err *e);
 
+/* Same, from an open descriptor (a file, a pipe, standard input), read to
+ * its end; label names it in messages.  The caller closes fd. */
+int nlp_artifact_open_fd(struct nlp_artifact **out, int fd, const char *label,
+    struct nlp_err *e);
+
+/* The SHA-256 of the artifact's bytes as they were read and checked (for
+ * a gzip artifact, of the compressed bytes, as sha256sum prints it). */
+const char *nlp_artifact_sha256(const struct nlp_artifact *a);
+
 /*
  * The member called name: its bytes (valid while the artifact is open,
- * 512-byte aligned relative to the mapping/buffer start) and size.
+ * 512-byte aligned relative to the buffer's start) and size.
  * Returns NLP_OK, or NLP_DATA with e filled when there is no such member.
  */
 int nlp_artifact_member(const struct nlp_artifact *a, const char *name,
@@ -86,8 +99,8 @@ int nlp_artifact_member(const struct nlp_artifact *a, const char *name,
 const char *const *nlp_artifact_members(const struct nlp_artifact *a,
     size_t *n);
 
-/* The raw bytes of the artifact file as read (mapped), and their length;
- * for a gzip artifact these are the compressed bytes, as on disk. */
+/* The raw bytes of the artifact file as read, and their length; for a
+ * gzip artifact these are the compressed bytes, as on disk. */
 const void *nlp_artifact_bytes(const struct nlp_artifact *a, size_t *len);
 
 void nlp_artifact_close(struct nlp_artifact *a);

@@ -1,12 +1,26 @@
 /*
- * atomic.c - temporary file, fsync, rename, fsync directory.
+ * atomic.c - output files: what the name is decides how it is written
+ * (see atomic.h).
+ *
+ * The name is opened with O_PATH first: that follows a symbolic link the
+ * way open() does, with the kernel's own protections (protected_symlinks
+ * in sticky world-writable directories), opens nothing for reading or
+ * writing (no FIFO blocks, no device's open routine runs) and tells
+ * through fstat() what is there.  A regular file's real name then comes
+ * from /proc/self/fd, so that the file replaced is the one that was
+ * looked at; a device or FIFO is reopened for writing through the same
+ * descriptor.  The temporary file is created with O_EXCL and mode 0666,
+ * so that open() applies the umask (umask() itself would race with other
+ * threads).
  */
 #include "atomic.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,90 +41,194 @@ int
 nlp_fsync_dir_of(const char *path)
 {
 	char *dir = dir_of(path);
-	int fd, rc = -1;
+	int fd, rc = -1, err;
 
 	if (dir == NULL)
 		return -1;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
-		rc = fsync(fd);
+		rc = fsync(fd) != 0 && errno != EINVAL ? -1 : 0;
+		err = errno;
 		close(fd);
+		errno = err;
 	}
 	free(dir);
+	return rc;
+}
+
+/* The file that the O_PATH descriptor fd names, malloc'd: from
+ * /proc/self/fd, or path itself when /proc is not mounted and path is no
+ * symbolic link.  NULL with errno set. */
+static char *
+real_name(int fd, const char *path)
+{
+	char link[64], buf[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, sizeof buf - 1);
+	if (n > 0 && buf[0] == '/') {
+		buf[n] = '\0';
+		return strdup(buf);
+	}
+	if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode))
+		return strdup(path);
+	errno = ENOENT;
+	return NULL;
+}
+
+/* Create ".BASE.XXXXXX" beside target exclusively (mode 0666 less the
+ * umask, then mode if it is not 0); its name in a->tmp, fd in a->fd. */
+static int
+create_temp(struct nlp_atomic *a, mode_t mode, struct nlp_err *e)
+{
+	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789";
+	const char *slash = strrchr(a->target, '/');
+	const char *base = slash ? slash + 1 : a->target;
+	unsigned char r[6];
+	char *x;
+	int tries;
+
+	if (asprintf(&a->tmp, "%.*s.%.200s.XXXXXX", (int)(base - a->target),
+	    a->target, base) < 0) {
+		a->tmp = NULL;
+		return nlp_errf(e, NLP_IO, "cannot write '%s': out of memory",
+		    a->path);
+	}
+	x = a->tmp + strlen(a->tmp) - sizeof r;
+	for (tries = 0; a->fd < 0 && tries < 100; tries++) {
+		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+			break;
+		for (size_t i = 0; i < sizeof r; i++)
+			x[i] = set[r[i] % (sizeof set - 1)];
+		a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		    O_NOFOLLOW, 0666);
+		if (a->fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (a->fd < 0) {
+		int err = errno;
+		free(a->tmp);
+		a->tmp = NULL;
+		return nlp_errnof(e, NLP_IO, err, "cannot write '%s'", a->path);
+	}
+	if (mode != 0 && fchmod(a->fd, mode) != 0)
+		return nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", a->path);
+	return NLP_OK;
+}
+
+/* Open the device or FIFO that the O_PATH descriptor pfd names. */
+static int
+open_direct(struct nlp_atomic *a, int pfd, struct nlp_err *e)
+{
+	char link[64];
+
+	snprintf(link, sizeof link, "/proc/self/fd/%d", pfd);
+	a->fd = open(link, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (a->fd < 0 && errno == ENOENT)      /* no /proc */
+		a->fd = open(a->path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (a->fd < 0)
+		return nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", a->path);
+	a->direct = 1;
+	return NLP_OK;
+}
+
+/* Decide how path is written (see atomic.h) and open it for that. */
+static int
+prepare(struct nlp_atomic *a, struct nlp_err *e)
+{
+	int pfd = open(a->path, O_PATH | O_CLOEXEC), rc;
+	struct stat st;
+
+	if (pfd < 0) {
+		if (errno != ENOENT)
+			return nlp_errnof(e, NLP_IO, errno, "cannot write '%s'",
+			    a->path);
+		if (lstat(a->path, &st) == 0 && S_ISLNK(st.st_mode))
+			return nlp_errf(e, NLP_IO, "cannot write '%s': it is a "
+			    "symbolic link to a file that does not exist",
+			    a->path);
+		if ((a->target = strdup(a->path)) == NULL)
+			return nlp_errf(e, NLP_IO, "cannot write '%s': out of "
+			    "memory", a->path);
+		return create_temp(a, 0, e);
+	}
+	if (fstat(pfd, &st) != 0) {
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", a->path);
+	} else if (S_ISREG(st.st_mode)) {
+		if ((a->target = real_name(pfd, a->path)) == NULL)
+			rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s': "
+			    "cannot tell where its symbolic link leads", a->path);
+		else
+			rc = create_temp(a, st.st_mode & 07777, e);
+	} else if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+		rc = open_direct(a, pfd, e);
+	} else if (S_ISDIR(st.st_mode)) {
+		rc = nlp_errnof(e, NLP_IO, EISDIR, "cannot write '%s'", a->path);
+	} else {
+		rc = nlp_errf(e, NLP_IO, "cannot write '%s': it is a %s, not a "
+		    "file, character device or FIFO", a->path,
+		    S_ISBLK(st.st_mode) ? "block device" : "socket");
+	}
+	close(pfd);
 	return rc;
 }
 
 int
 nlp_atomic_open(struct nlp_atomic *a, const char *path, struct nlp_err *e)
 {
-	const char *base = strrchr(path, '/');
-	char *dir;
-	mode_t um;
-	size_t n;
+	int rc;
 
 	memset(a, 0, sizeof *a);
 	a->fd = -1;
-	base = base ? base + 1 : path;
-	if ((dir = dir_of(path)) == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
-	n = strlen(dir) + strlen(base) + 16;
-	a->tmp = malloc(n);
-	a->path = strdup(path);
-	if (a->tmp == NULL || a->path == NULL) {
-		free(dir);
+	if ((a->path = strdup(path)) == NULL)
+		return nlp_errf(e, NLP_IO, "cannot write '%s': out of memory", path);
+	if ((rc = prepare(a, e)) == NLP_OK && (a->fp = fdopen(a->fd, "w")) == NULL)
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
+	if (rc != NLP_OK)
 		nlp_atomic_abort(a);
-		return nlp_errf(e, NLP_IO, "out of memory");
-	}
-	snprintf(a->tmp, n, "%s/.%s.XXXXXX", dir, base);
-	free(dir);
-	if ((a->fd = mkostemp(a->tmp, O_CLOEXEC)) < 0) {
-		int err = errno;
-		free(a->tmp);
-		a->tmp = NULL;
-		nlp_atomic_abort(a);
-		return nlp_errnof(e, NLP_IO, err, "cannot create '%s'", path);
-	}
-	um = umask(0);
-	umask(um);
-	fchmod(a->fd, 0666 & ~um);
-	if ((a->fp = fdopen(a->fd, "w")) == NULL) {
-		int err = errno;
-		nlp_atomic_abort(a);
-		return nlp_errnof(e, NLP_IO, err, "cannot write '%s'", path);
-	}
-	return NLP_OK;
+	return rc;
 }
 
 int
 nlp_atomic_commit(struct nlp_atomic *a, struct nlp_err *e)
 {
-	int err = 0;
+	int err = 0, rc = NLP_OK;
 
 	if (fflush(a->fp) != 0 || ferror(a->fp))
 		err = errno ? errno : EIO;
-	else if (fsync(a->fd) != 0)
+	else if (!a->direct && fsync(a->fd) != 0)
 		err = errno;
 	if (fclose(a->fp) != 0 && err == 0)
 		err = errno;
 	a->fp = NULL;
 	a->fd = -1;
-	if (err == 0 && rename(a->tmp, a->path) != 0)
+	if (err == 0 && !a->direct && rename(a->tmp, a->target) != 0)
 		err = errno;
 	if (err != 0) {
 		nlp_errnof(e, NLP_IO, err, "cannot write '%s'", a->path);
 		nlp_atomic_abort(a);
 		return NLP_IO;
 	}
-	nlp_fsync_dir_of(a->path);
+	if (!a->direct && nlp_fsync_dir_of(a->target) != 0)
+		rc = nlp_errnof(e, NLP_IO, errno, "wrote '%s', but cannot sync "
+		    "its directory", a->path);
 	free(a->tmp);
-	free(a->path);
-	a->tmp = a->path = NULL;
-	return NLP_OK;
+	a->tmp = NULL;
+	nlp_atomic_abort(a);
+	return rc;
 }
 
 void
 nlp_atomic_abort(struct nlp_atomic *a)
 {
+	if (a->path == NULL) {             /* zeroed, or already finished */
+		memset(a, 0, sizeof *a);
+		a->fd = -1;
+		return;
+	}
 	if (a->fp != NULL)
 		fclose(a->fp);
 	else if (a->fd >= 0)
@@ -118,6 +236,7 @@ nlp_atomic_abort(struct nlp_atomic *a)
 	if (a->tmp != NULL)
 		unlink(a->tmp);
 	free(a->tmp);
+	free(a->target);
 	free(a->path);
 	memset(a, 0, sizeof *a);
 	a->fd = -1;

@@ -1,10 +1,26 @@
 /*
- * atomic.h - writing a file so that it appears whole or not at all.
+ * atomic.h - writing an output file so that it appears whole or not at all.
  *
- * The data goes to a temporary file in the target's directory; commit
- * flushes it, fsyncs it, renames it over the target and fsyncs the
- * directory.  Abort (or a crash) leaves the target as it was, and abort
- * removes the temporary file.
+ * Every output nlpops writes to a named file (-o, --prom, --html, pull,
+ * train's artifact) goes through here, with one policy for what the name
+ * may be:
+ *
+ *   - a new name, or an existing regular file: the data goes to a
+ *     temporary file ".NAME.XXXXXX" beside it; commit flushes and fsyncs
+ *     it, renames it over the target and fsyncs the directory.  Abort (or
+ *     a crash) leaves the target as it was, and abort removes the
+ *     temporary file.  A file replaced keeps its permission bits; a new
+ *     one gets 0666 less the umask.
+ *   - a symbolic link to a regular file: followed, as the shell's '>'
+ *     follows it, and the file it points to is replaced atomically as
+ *     above (the link stays a link).  A link to nothing is refused.
+ *   - a character device or a FIFO (/dev/null, /dev/stdout, a named
+ *     pipe): written directly, not atomically (it cannot be), and never
+ *     replaced: renaming a file over /dev/null would turn the system's
+ *     /dev/null into a regular file.
+ *   - a directory, a block device or a socket: refused (NLP_IO).
+ *
+ * "-" is not a file name here: callers write standard output themselves.
  */
 #ifndef NLP_ATOMIC_H
 #define NLP_ATOMIC_H
@@ -14,22 +30,30 @@
 #include "error.h"
 
 struct nlp_atomic {
-	char *path;              /* the target */
-	char *tmp;               /* the temporary file */
-	int fd;
-	FILE *fp;                /* write here */
+	char *path;              /* the name given, for messages */
+	char *target;            /* the file replaced (a symlink resolved) */
+	char *tmp;               /* the temporary file; NULL when direct */
+	int fd;                  /* open for writing: tmp, or the device */
+	FILE *fp;                /* write here (over fd) */
+	int direct;              /* a character device or FIFO */
 };
 
-/* Create the temporary file for path; a->fp is then open for writing. */
+/* Prepare to write path; a->fp (and a->fd) are then open for writing.
+ * NLP_OK, or NLP_IO naming path. */
 int nlp_atomic_open(struct nlp_atomic *a, const char *path, struct nlp_err *e);
 
-/* Publish the file: NLP_OK, or NLP_IO (and the temporary file is gone). */
+/* Publish the file: NLP_OK, or NLP_IO (and the temporary file is gone,
+ * the target as it was).  A failed fsync of the directory after the
+ * rename is reported too: the new file is in place but may not survive
+ * a crash. */
 int nlp_atomic_commit(struct nlp_atomic *a, struct nlp_err *e);
 
-/* Throw the temporary file away. */
+/* Throw the temporary file away (safe on a zeroed or finished struct). */
 void nlp_atomic_abort(struct nlp_atomic *a);
 
-/* fsync the directory that holds path (so a rename in it is durable). */
+/* fsync the directory that holds path (so a rename in it is durable):
+ * 0, or -1 with errno; file systems that cannot sync a directory
+ * (EINVAL) count as success. */
 int nlp_fsync_dir_of(const char *path);
 
 #endif

@@ -37,8 +37,7 @@ void nlp_sha256_free(struct nlp_sha256 *s);
 
 /* One-shot SHA-256 of a buffer, as hex: 0 (-1, hex "", cannot happen with
  * the implementation in use; callers check all the same). */
-int nlp_sha256_hex(const void *data, size_t len, char hex[NLP_SHA256_HEX])
-	__attribute__((warn_unused_result));
+int nlp_sha256_hex(const void *data, size_t len, char hex[NLP_SHA256_HEX]);
 
 /* SHA-256 of a whole file, as hex; returns NLP_OK or NLP_IO. */
 int nlp_sha256_file(const char *path, char hex[NLP_SHA256_HEX], struct nlp_err *e);

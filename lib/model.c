@@ -9,6 +9,7 @@
 #include "model.h"
 
 #include "artifact.h"
+#include "text.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -46,6 +47,32 @@ static inline uint32_t
 slot_of(uint32_t bucket, uint32_t cap)
 {
 	return (uint32_t)((bucket * 2654435761u) ^ (bucket >> 16)) & (cap - 1);
+}
+
+/* Largest magnitude a weight, bias or idf may have.  Training makes
+ * nothing near it; past it, sums over a text's features could overflow
+ * to infinity, and inf - inf in the softmax is NaN.  (A float's bits
+ * compare like its magnitude once the sign is masked off, and NaN and
+ * infinity compare above every finite bound.) */
+#define VALUE_MAX 1e30f
+
+/* Are the n floats at p finite and within VALUE_MAX (min_zero: and not
+ * negative)?  Integer compares, so that the loop vectorizes: checking a
+ * 45 MB weights table costs a few milliseconds. */
+static int
+values_ok(const float *p, uint64_t n, int min_zero)
+{
+	const float bound = VALUE_MAX;
+	uint32_t max, bad = 0, neg = 0, x;
+	uint64_t i;
+
+	memcpy(&max, &bound, sizeof max);
+	for (i = 0; i < n; i++) {
+		memcpy(&x, p + i, sizeof x);
+		bad |= (uint32_t)((x & 0x7fffffffu) > max);
+		neg |= x >> 31 & (uint32_t)((x & 0x7fffffffu) != 0);
+	}
+	return bad == 0 && (!min_zero || neg == 0);
 }
 
 /* Does section [off, off + len) lie within size bytes, aligned? */
@@ -93,7 +120,8 @@ nlp_model_load(struct nlp_model *m, const void *data, size_t size,
 		return nlp_errf(e, NLP_DATA, "weights: section outside the "
 		    "member (truncated or damaged)");
 
-	/* Labels: exactly C NUL-terminated strings filling label_bytes. */
+	/* Labels: exactly C NUL-terminated strings filling label_bytes, each
+	 * clean (text.h): a label is printed as it is, in every output. */
 	lab = (const char *)base + h.off_labels;
 	if (h.label_bytes == 0 || lab[h.label_bytes - 1] != '\0')
 		return nlp_errf(e, NLP_DATA, "weights: bad label table");
@@ -108,6 +136,13 @@ nlp_model_load(struct nlp_model *m, const void *data, size_t size,
 	}
 	if (seen != C)
 		goto bad_labels;
+	for (i = 0; i < C; i++)
+		if (!nlp_text_clean(m->labels[i], strlen(m->labels[i]))) {
+			nlp_model_release(m);
+			return nlp_errf(e, NLP_DATA, "weights: label %llu is not "
+			    "printable UTF-8 (it has control characters or invalid "
+			    "bytes)", (unsigned long long)i + 1);
+		}
 
 	/* Table: every used slot names a distinct in-range row and bucket. */
 	m->table = (const uint32_t *)(base + h.off_table);
@@ -125,6 +160,16 @@ nlp_model_load(struct nlp_model *m, const void *data, size_t size,
 		nlp_model_release(m);
 		return nlp_errf(e, NLP_DATA, "weights: bucket table has %u "
 		    "entries for %u rows", seen, (unsigned)V);
+	}
+	/* Values: finite and bounded, or scores would be NaN (every text then
+	 * got the first label with probability 0, and eval's calibration
+	 * error read 0). */
+	if (!values_ok((const float *)(base + h.off_idf), V, 1) ||
+	    !values_ok((const float *)(base + h.off_bias), C, 0) ||
+	    !values_ok((const float *)(base + h.off_w), V * C, 0)) {
+		nlp_model_release(m);
+		return nlp_errf(e, NLP_DATA, "weights: a value is not a finite "
+		    "number within +-1e30 (damaged or forged)");
 	}
 	m->feat.bits = h.bits;
 	m->feat.ngrams = h.ngrams;

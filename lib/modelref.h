@@ -15,7 +15,6 @@ struct nlp_loaded {
 	struct nlp_model m;
 	struct nlp_artifact *a;
 	char display[NLP_NAME_MAX + 32 + 4096];  /* "spam@7" or the path */
-	char sha256[NLP_SHA256_HEX];             /* "" until known */
 	char name[NLP_NAME_MAX + 1];             /* registry name, or "" */
 	long version;                            /* registry version, or 0 */
 };
@@ -23,15 +22,18 @@ struct nlp_loaded {
 /*
  * Load the model arg names.  A path (see nlp_ref_is_path) is opened as a
  * file; anything else is resolved in the registry at regdir (which is only
- * opened then).  The artifact is verified against its manifest before use.
- * Returns NLP_OK, NLP_USAGE (malformed reference), NLP_REGISTRY (no such
- * model, version or alias), NLP_DATA (damaged artifact), NLP_IO.
+ * opened then).  The artifact is verified against its manifest before use,
+ * and a registry version's bytes against the SHA-256 the registry recorded
+ * (another valid artifact in its place is NLP_DATA).  Returns NLP_OK,
+ * NLP_USAGE (malformed reference), NLP_REGISTRY (no such model, version or
+ * alias), NLP_DATA (damaged or replaced artifact), NLP_IO.
  */
 int nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
     struct nlp_err *e);
 
-/* The SHA-256 of the artifact (computed from its bytes when needed). */
-const char *nlp_loaded_sha256(struct nlp_loaded *l);
+/* The SHA-256 of the artifact's bytes as they were loaded and checked
+ * (for a registry reference, checked against the version's too). */
+const char *nlp_loaded_sha256(const struct nlp_loaded *l);
 
 void nlp_loaded_close(struct nlp_loaded *l);
 
