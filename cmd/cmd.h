@@ -67,6 +67,34 @@ enum {
 int cli_reader_option(const char *cmd, int c, const char *arg,
     struct nlp_reader_opts *ro, int plain);
 
+/*
+ * s for a person to read: returned as it is when clean (text.h), else
+ * escaped into buf (size bytes) -- a reason, a description, a label or a
+ * text from the data must not bring control characters to a terminal.
+ */
+const char *cli_shown(const char *s, char *buf, size_t size);
+
+/* Flush stdout: 0, or the errno of the failure (for a registry write's
+ * before-commit hook, see registry.h). */
+int cli_flush_stdout(void);
+
+/*
+ * Can standard output take a result: 0, or the errno that writing would
+ * meet (closed, a full device, a pipe nobody reads)?  Registry writes ask
+ * just before they commit, so that such a failure changes nothing.
+ */
+int cli_stdout_writable(void);
+
+/* cli_stdout_writable() as a before-commit hook (registry.h). */
+int cli_check_stdout(void *unused);
+
+/* Print what a push committed ("spam@7 <sha256>", and on stderr when the
+ * bytes were a version already): NLP_OK, or NLP_IO saying the push was
+ * committed but could not be printed. */
+struct nlp_push_result;
+int cli_print_pushed(const char *cmd, const char *name,
+    const struct nlp_push_result *res);
+
 /* Print "nlpops CMD: MESSAGE" on stderr and return e->status. */
 int cli_error(const char *cmd, const struct nlp_err *e);
 

@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 
 #include "cmd.h"
 #include "digest.h"
+#include "text.h"
 #include "version.h"
 
 struct command {
@@ -180,6 +183,9 @@ help(int argc, char **argv)
 static int
 finish_stdout(const char *cmd, int status)
 {
+	/* a command that failed has said why; its output is moot */
+	if (status != NLP_OK && status != NLP_NO)
+		return status;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		int err = errno ? errno : EIO;
 		fprintf(stderr, "nlpops %s: cannot write output: %s\n", cmd,
@@ -187,6 +193,24 @@ finish_stdout(const char *cmd, int status)
 		return status == NLP_OK || status == NLP_NO ? NLP_IO : status;
 	}
 	return status;
+}
+
+/*
+ * A closed standard descriptor (`nlpops ... >&-`, as some cron set-ups
+ * run commands) would be the next one open() returns: the registry's
+ * database or an output file would land on fd 1, and printing a result
+ * would write into it.  Fill each closed one with /dev/null opened the
+ * wrong way round, so that using it still fails (EBADF) as it did.
+ */
+static void
+keep_standard_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) != fd)
+			_exit(NLP_IO);
 }
 
 int
@@ -197,6 +221,7 @@ main(int argc, char **argv)
 	const char *name;
 	int status;
 
+	keep_standard_fds();
 	if (nlp_digest_init(&e) != NLP_OK) {
 		fprintf(stderr, "nlpops: %s\n", e.msg);
 		return e.status;
@@ -296,11 +321,57 @@ cli_who(void)
 		snprintf(uid, sizeof uid, "uid %u", (unsigned)getuid());
 		me = uid;
 	}
-	if (sudo != NULL && sudo[0] != '\0' && strcmp(sudo, me) != 0)
+	/* SUDO_USER is only the environment's word: ignored unless it is a
+	 * plain name */
+	if (sudo != NULL && sudo[0] != '\0' && strcmp(sudo, me) != 0 &&
+	    strlen(sudo) < 64 && strspn(sudo, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-$") == strlen(sudo))
 		snprintf(buf, sizeof buf, "%s via sudo", sudo);
 	else
 		snprintf(buf, sizeof buf, "%s", me);
 	return buf;
+}
+
+const char *
+cli_shown(const char *s, char *buf, size_t size)
+{
+	if (s == NULL)
+		return "-";
+	if (nlp_text_clean(s, strlen(s)))
+		return s;
+	nlp_text_escape(buf, size, s, strlen(s));
+	return buf;
+}
+
+int
+cli_stdout_writable(void)
+{
+	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	struct stat st;
+	int fl;
+
+	if ((fl = fcntl(STDOUT_FILENO, F_GETFL)) < 0)
+		return errno;
+	if ((fl & O_ACCMODE) == O_RDONLY)
+		return EBADF;
+	/* a zero-byte write meets a full device's ENOSPC, a closed one's
+	 * EBADF; a pipe whose reader is gone shows POLLERR */
+	if (write(STDOUT_FILENO, "", 0) < 0)
+		return errno;
+	if (fstat(STDOUT_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) ||
+	    S_ISSOCK(st.st_mode)) && poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLERR | POLLHUP)) != 0)
+		return EPIPE;
+	return 0;
+}
+
+int
+cli_flush_stdout(void)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return errno ? errno : EIO;
+	return 0;
 }
 
 int

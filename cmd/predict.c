@@ -6,6 +6,7 @@
  * formatting its own output, and the chunks written in order: the output
  * is the same bytes either way.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "modelref.h"
 #include "pool.h"
 #include "reader.h"
+#include "text.h"
 
 static const char usage[] =
     "usage: nlpops predict -m MODEL [options] [FILE...]\n"
@@ -49,6 +51,7 @@ static const char usage[] =
 
 enum {
 	OPT_THRESHOLD = 256, OPT_FALLBACK, OPT_OUTFMT, OPT_THREADS, OPT_LINEBUF,
+	OPT_STRICT,
 };
 
 static const struct option longopts[] = {
@@ -61,6 +64,7 @@ static const struct option longopts[] = {
 	CLI_TEXT_INPUT_OPTIONS,
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "line-buffered", no_argument, NULL, OPT_LINEBUF },
+	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -119,7 +123,9 @@ ob_put(struct obuf *b, const char *s, size_t n)
 static void
 ob_prob(struct obuf *b, float p)
 {
-	uint32_t v = (uint32_t)((double)p * 1e6 + 0.5);
+	/* the model refuses non-finite weights, so p is a probability; the
+	 * comparison keeps a NaN from reaching the conversion all the same */
+	uint32_t v = p >= 0 && p <= 1 ? (uint32_t)((double)p * 1e6 + 0.5) : 0;
 	char s[8];
 	int i;
 
@@ -158,6 +164,31 @@ ob_json_str(struct obuf *b, const char *s)
 	ob_put(b, "\"", 1);
 }
 
+/* A TSV field from the input (an id): a tab or newline would split the
+ * line, a control character (ESC, ...) would reach the terminal as a
+ * command; each becomes a space.  Invalid UTF-8 is the reader's to
+ * repair. */
+static void
+ob_tsv_field(struct obuf *b, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, k;
+	uint32_t cp;
+
+	while (i < n) {
+		k = nlp_utf8_char(u + i, n - i, &cp);
+		if (k == 0)
+			k = 1;
+		else if (nlp_is_control(cp)) {
+			ob_put(b, " ", 1);
+			i += k;
+			continue;
+		}
+		ob_put(b, s + i, k);
+		i += k;
+	}
+}
+
 /* Format one record's result. */
 static void
 format_result(struct obuf *b, const struct popts *o, const float *probs,
@@ -192,12 +223,7 @@ format_result(struct obuf *b, const struct popts *o, const float *probs,
 		return;
 	}
 	if (o->want_id) {
-		/* a TSV field cannot hold tabs or newlines: they become spaces */
-		size_t start = b->len;
-		ob_put(b, id ? id : "", id ? strlen(id) : 0);
-		for (i = start; i < b->len && !b->failed; i++)
-			if (b->p[i] == '\t' || b->p[i] == '\n' || b->p[i] == '\r')
-				b->p[i] = ' ';
+		ob_tsv_field(b, id ? id : "");
 		ob_put(b, "\t", 1);
 	}
 	for (i = 0; i < n; i++) {
@@ -246,18 +272,34 @@ score_chunk(void *arg, size_t k)
 	}
 }
 
-/* Score the batch and write it out in order; returns 0 or -1 (memory). */
+/* Write n bytes to out: 0, or -1 with errno set (a full disk, a closed
+ * pipe when SIGPIPE is ignored: the run stops at the first failure). */
+static int
+put_out(FILE *out, const char *p, size_t n)
+{
+	errno = 0;
+	if (n > 0 && fwrite(p, 1, n, out) != n) {
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* Score the batch and write it out in order: 0, -1 (memory) or -2 (a
+ * write failed, errno set). */
 static int
 flush_batch(struct batch *b, struct nlp_pool *pool, FILE *out)
 {
 	size_t k, nchunks = (b->n + CHUNK_RECORDS - 1) / CHUNK_RECORDS;
 
 	nlp_pool_run(pool, nchunks, score_chunk, b);
-	for (k = 0; k < nchunks; k++) {
+	for (k = 0; k < nchunks; k++)
 		if (b->out[k].failed)
 			return -1;
-		fwrite(b->out[k].p, 1, b->out[k].len, out);
-	}
+	for (k = 0; k < nchunks; k++)
+		if (put_out(out, b->out[k].p, b->out[k].len) < 0)
+			return -2;
 	b->n = 0;
 	nlp_arena_clear(&b->text);
 	return 0;
@@ -283,7 +325,7 @@ cmd_predict(int argc, char **argv)
 	float *probs = NULL;
 	FILE *out = stdout;
 	double t0 = cli_now();
-	int c, quiet = 0, linebuf = -1, rc = NLP_OK;
+	int c, quiet = 0, linebuf = -1, rc = NLP_OK, wr;
 	size_t i;
 
 	memset(&ro, 0, sizeof ro);
@@ -319,6 +361,7 @@ cmd_predict(int argc, char **argv)
 			rc = cli_uint(argv[0], "--threads", optarg, 1, 256, &threads);
 			break;
 		case OPT_LINEBUF: linebuf = 1; break;
+		case OPT_STRICT: ro.strict = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': return cli_help(usage);
 		default:
@@ -379,8 +422,8 @@ cmd_predict(int argc, char **argv)
 				goto oom;
 			b->off[++b->n] = b->text.len;
 			if ((b->n == BATCH_RECORDS || b->text.len > (16u << 20)) &&
-			    flush_batch(b, pool, out) < 0)
-				goto oom;
+			    (wr = flush_batch(b, pool, out)) < 0)
+				goto batch_failed;
 			continue;
 		}
 		if (nlp_model_predict(&lm.m, &sc, rec.text, rec.text_len, probs) < 0)
@@ -389,17 +432,21 @@ cmd_predict(int argc, char **argv)
 		format_result(&ob, &po, probs, rec.id);
 		if (ob.failed)
 			goto oom;
-		fwrite(ob.p, 1, ob.len, out);
+		if (put_out(out, ob.p, ob.len) < 0)
+			goto write_failed;
 	}
 	if (rc < 0) {
 		rc = -rc;
 		goto fail;
 	}
-	if (b != NULL && b->n > 0 && flush_batch(b, pool, out) < 0)
-		goto oom;
+	if (b != NULL && b->n > 0 && (wr = flush_batch(b, pool, out)) < 0)
+		goto batch_failed;
 	if (outpath != NULL && strcmp(outpath, "-") != 0) {
 		if ((rc = nlp_atomic_commit(&af, &e)) != NLP_OK)
 			goto fail;
+	} else if (fflush(stdout) != 0 || ferror(stdout)) {
+		/* before the summary: a success line must not precede it */
+		goto write_failed;
 	}
 	if (!quiet) {
 		fprintf(stderr, "nlpops predict: %s (sha256 %.12s): %llu lines, "
@@ -411,13 +458,21 @@ cmd_predict(int argc, char **argv)
 	}
 	rc = NLP_OK;
 	goto done;
+batch_failed:
+	if (wr == -1)
+		goto oom;
+write_failed:
+	nlp_errnof(&e, NLP_IO, errno ? errno : EIO, "cannot write '%s'",
+	    outpath != NULL && strcmp(outpath, "-") != 0 ? outpath :
+	    "standard output");
+	rc = NLP_IO;
+	goto fail;
 oom:
 	nlp_errf(&e, NLP_IO, "out of memory");
 	rc = NLP_IO;
 fail:
 	cli_error(argv[0], &e);
-	if (af.tmp != NULL)
-		nlp_atomic_abort(&af);
+	nlp_atomic_abort(&af);
 done:
 	if (b != NULL) {
 		for (i = 0; i < NCHUNKS; i++) {

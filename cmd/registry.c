@@ -4,6 +4,7 @@
  * calls the library, prints (a table, or --json), returns an exit status.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -217,7 +218,7 @@ text(json_t *v, char *buf, size_t size)
 	if (v == NULL || json_is_null(v))
 		return "-";
 	if (json_is_string(v))
-		return json_string_value(v);
+		return cli_shown(json_string_value(v), buf, size);
 	if (json_is_integer(v)) {
 		snprintf(buf, size, "%lld", (long long)json_integer_value(v));
 		return buf;
@@ -285,51 +286,40 @@ verb_init(struct nlp_registry *unused, struct ropts *o)
 	return NLP_OK;
 }
 
-/* Read a whole file (or stdin for "-") into memory. */
-static int
-slurp(const char *path, void **data, size_t *len, struct nlp_err *e)
+int
+cli_print_pushed(const char *cmd, const char *name,
+    const struct nlp_push_result *res)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	size_t cap = 1 << 20, n = 0, got;
-	char *buf = NULL, *p;
+	char line[NLP_NAME_MAX + NLP_SHA256_HEX + 32];
+	int err;
 
-	if (f == NULL)
-		return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'", path);
-	for (;;) {
-		if ((p = realloc(buf, cap)) == NULL) {
-			free(buf);
-			if (f != stdin)
-				fclose(f);
-			return nlp_errf(e, NLP_IO, "out of memory reading '%s'", path);
-		}
-		buf = p;
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (n < cap)
-			break;
-		cap *= 2;
-	}
-	if (ferror(f)) {
-		free(buf);
-		if (f != stdin)
-			fclose(f);
-		return nlp_errf(e, NLP_IO, "cannot read '%s'", path);
-	}
-	if (f != stdin)
-		fclose(f);
-	*data = buf;
-	*len = n;
+	if (res->existed)
+		fprintf(stderr, "nlpops %s: these bytes are already %s@%ld; no new "
+		    "version\n", cmd, name, res->version);
+	snprintf(line, sizeof line, "%s@%ld %s", name, res->version, res->sha256);
+	printf("%s\n", line);
+	if ((err = cli_flush_stdout()) != 0)
+		return cli_errorf(cmd, NLP_IO, "the push was committed (%s), but "
+		    "standard output failed: %s", line, strerror(err));
 	return NLP_OK;
+}
+
+int
+cli_check_stdout(void *unused)
+{
+	(void)unused;
+	return cli_stdout_writable();
 }
 
 static int
 verb_push(struct nlp_registry *unused, struct ropts *o)
 {
 	struct nlp_registry *r;
+	struct nlp_artifact *a;
 	struct nlp_push_opts po;
 	struct nlp_push_result res;
 	struct nlp_err e = { 0, "" };
-	void *data = NULL;
+	const void *data;
 	size_t len = 0;
 	int rc;
 
@@ -337,33 +327,29 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 	if (o->nargs != 1 || o->name == NULL)
 		return cli_usage_error("registry", "push needs ARTIFACT and --name "
 		    "NAME");
-	if ((rc = slurp(o->args[0], &data, &len, &e)) != NLP_OK)
-		return cli_error("registry", &e);
 	/* check everything before the registry is created or touched */
-	if (!nlp_registry_valid_name(o->name)) {
-		free(data);
+	if (!nlp_registry_valid_name(o->name))
 		return cli_usage_error("registry", "'%s' is not a valid model name "
 		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
 		    "digit)", o->name);
-	}
-	if (o->alias != NULL && !nlp_registry_valid_alias(o->alias)) {
-		free(data);
+	if (o->alias != NULL && !nlp_registry_valid_alias(o->alias))
 		return cli_usage_error("registry", "'%s' is not a valid alias",
 		    o->alias);
-	}
-	{
-		struct nlp_artifact *a;
-		if ((rc = nlp_artifact_open_mem(&a, data, len, &e)) != NLP_OK) {
-			free(data);
-			if (strncmp(e.msg, "'(memory)': ", 12) == 0)
-				memmove(e.msg, e.msg + 12, strlen(e.msg + 12) + 1);
-			nlp_err_prefix(&e, "'%s'", o->args[0]);
-			return cli_error("registry", &e);
-		}
+	/* read with bounds (the header first: /dev/zero or a random file is
+	 * refused after one block), then checked as predict loads it */
+	rc = strcmp(o->args[0], "-") == 0 ?
+	    nlp_artifact_open_fd(&a, 0, "standard input", &e) :
+	    nlp_artifact_open(&a, o->args[0], &e);
+	if (rc != NLP_OK)
+		return cli_error("registry", &e);
+	data = nlp_artifact_bytes(a, &len);
+	if ((rc = nlp_registry_check_artifact(data, len, &e)) != NLP_OK) {
 		nlp_artifact_close(a);
+		nlp_err_prefix(&e, "'%s'", o->args[0]);
+		return cli_error("registry", &e);
 	}
 	if ((r = open_registry(1, &rc)) == NULL) {
-		free(data);
+		nlp_artifact_close(a);
 		return rc;
 	}
 	memset(&po, 0, sizeof po);
@@ -375,9 +361,10 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 	po.source = o->args[0];
 	po.who = cli_who();
 	po.reason = o->reason;
+	nlp_registry_before_commit(r, cli_check_stdout, NULL);
 	rc = nlp_registry_push(r, data, len, &po, &res, &e);
 	nlp_registry_close(r);
-	free(data);
+	nlp_artifact_close(a);
 	if (rc != NLP_OK) {
 		if (rc == NLP_DATA && strncmp(e.msg, "'(memory)': ", 12) == 0)
 			memmove(e.msg, e.msg + 12, strlen(e.msg + 12) + 1);
@@ -385,11 +372,7 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 			nlp_err_prefix(&e, "'%s'", o->args[0]);
 		return cli_error("registry", &e);
 	}
-	if (res.existed)
-		fprintf(stderr, "nlpops registry: these bytes are already %s@%ld; "
-		    "no new version\n", o->name, res.version);
-	printf("%s@%ld %s\n", o->name, res.version, res.sha256);
-	return NLP_OK;
+	return cli_print_pushed("registry", o->name, &res);
 }
 
 static int
@@ -425,7 +408,7 @@ verb_list(struct nlp_registry *r, struct ropts *o)
 			printf("%7s  %-20s %-16s %10s  %.12s %s\n",
 			    text(json_object_get(row, "version"), b1, sizeof b1),
 			    json_string_value(json_object_get(row, "created_at")),
-			    json_string_value(json_object_get(row, "created_by")),
+			    text(json_object_get(row, "created_by"), b4, sizeof b4),
 			    text(json_object_get(row, "size"), b2, sizeof b2),
 			    json_string_value(json_object_get(row, "sha256")),
 			    joined(json_object_get(row, "aliases"), b3, sizeof b3));
@@ -458,7 +441,7 @@ print_events(json_t *rows, const char *name)
 		json_int_t ov = json_integer_value(json_object_get(ev, "old_version"));
 		json_int_t nv = json_integer_value(json_object_get(ev, "new_version"));
 		const char *reason = json_string_value(json_object_get(ev, "reason"));
-		char what[256];
+		char what[256], who[1024], shown[4 * NLP_TEXT_MAX + 1];
 
 		if (strcmp(kind, "push") == 0)
 			snprintf(what, sizeof what, "push %s@%lld", name, (long long)nv);
@@ -475,8 +458,9 @@ print_events(json_t *rows, const char *name)
 			    alias, name, (long long)nv);
 		printf("%s  %-16s %s%s%s\n",
 		    json_string_value(json_object_get(ev, "at")),
-		    json_string_value(json_object_get(ev, "who")), what,
-		    reason ? "  # " : "", reason ? reason : "");
+		    cli_shown(json_string_value(json_object_get(ev, "who")), who,
+		    sizeof who), what, reason ? "  # " : "", reason ?
+		    cli_shown(reason, shown, sizeof shown) : "");
 	}
 }
 
@@ -486,7 +470,7 @@ verb_show(struct nlp_registry *r, struct ropts *o)
 	struct nlp_err e = { 0, "" };
 	struct nlp_ref ref;
 	json_t *v, *x;
-	char buf[1024];
+	char buf[4 * NLP_TEXT_MAX + 1];
 	const char *k;
 	size_t i;
 	int rc;
@@ -509,7 +493,7 @@ verb_show(struct nlp_registry *r, struct ropts *o)
 	    sizeof buf));
 	printf("created:     %s by %s\n",
 	    json_string_value(json_object_get(v, "created_at")),
-	    json_string_value(json_object_get(v, "created_by")));
+	    text(json_object_get(v, "created_by"), buf, sizeof buf));
 	printf("source:      %s\n", text(json_object_get(v, "source"), buf,
 	    sizeof buf));
 	printf("description: %s\n", text(json_object_get(v, "description"), buf,
@@ -526,13 +510,14 @@ verb_show(struct nlp_registry *r, struct ropts *o)
 	    "hyperparameters"), buf, sizeof buf));
 	printf("labels:     ");
 	json_array_foreach(json_object_get(v, "labels"), i, x)
-		printf(" %s(%lld)", json_string_value(json_object_get(x, "label")),
-		    (long long)json_integer_value(json_object_get(x, "count")));
+		printf(" %s(%lld)", text(json_object_get(x, "label"), buf,
+		    sizeof buf), (long long)json_integer_value(json_object_get(x,
+		    "count")));
 	printf("\ntraining data:\n");
 	json_array_foreach(json_object_get(v, "training_data"), i, x)
 		printf("  %s  %s  %lld bytes\n",
 		    json_string_value(json_object_get(x, "sha256")),
-		    json_string_value(json_object_get(x, "name")),
+		    text(json_object_get(x, "name"), buf, sizeof buf),
 		    (long long)json_integer_value(json_object_get(x, "bytes")));
 	printf("evaluations:\n");
 	json_array_foreach(json_object_get(v, "evaluations"), i, x) {
@@ -540,7 +525,7 @@ verb_show(struct nlp_registry *r, struct ropts *o)
 		printf("  #%lld %s by %s: accuracy %.4f, macro-F1 %.4f, n %lld, data "
 		    "%.12s\n", (long long)json_integer_value(json_object_get(x, "id")),
 		    json_string_value(json_object_get(x, "at")),
-		    json_string_value(json_object_get(x, "who")),
+		    text(json_object_get(x, "who"), buf, sizeof buf),
 		    json_number_value(json_object_get(mt, "accuracy")),
 		    json_number_value(json_object_get(mt, "macro_f1")),
 		    (long long)json_integer_value(json_object_get(mt, "n")),
@@ -554,16 +539,55 @@ verb_show(struct nlp_registry *r, struct ropts *o)
 	return NLP_OK;
 }
 
-/* "production: spam@7 -> spam@6" */
-static void
+/*
+ * A write's result goes to standard output after the commit, so that what
+ * is printed is what was committed (a process killed in between has
+ * printed nothing).  Whether standard output can take it is checked just
+ * before the commit (nlp_registry_before_commit): closed, a full device
+ * or a pipe nobody reads fails the change, which is rolled back, instead
+ * of leaving it done but reported as failed (a retried rollback walked
+ * back twice).  What cannot be known beforehand -- a regular file on a
+ * disk that fills in between -- is reported as a change that was
+ * committed and could not be printed.
+ */
+static int
+check_stdout(void *unused)
+{
+	(void)unused;
+	return cli_stdout_writable();
+}
+
+/* Print the line of a committed change: NLP_OK, or NLP_IO saying that
+ * the change was made all the same. */
+static int
+print_committed(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	fputs(line, stdout);
+	if ((err = cli_flush_stdout()) != 0) {
+		line[strcspn(line, "\n")] = '\0';
+		return cli_errorf("registry", NLP_IO, "the change was committed "
+		    "(%s), but standard output failed: %s", line, strerror(err));
+	}
+	return NLP_OK;
+}
+
+/* "production: spam@7 -> spam@6", committed. */
+static int
 print_move(const char *alias, const char *name, long from, long to)
 {
 	if (from > 0 && to > 0)
-		printf("%s: %s@%ld -> %s@%ld\n", alias, name, from, name, to);
-	else if (to > 0)
-		printf("%s: (none) -> %s@%ld\n", alias, name, to);
-	else
-		printf("%s: %s@%ld -> (none)\n", alias, name, from);
+		return print_committed("%s: %s@%ld -> %s@%ld\n", alias, name, from,
+		    name, to);
+	if (to > 0)
+		return print_committed("%s: (none) -> %s@%ld\n", alias, name, to);
+	return print_committed("%s: %s@%ld -> (none)\n", alias, name, from);
 }
 
 static int
@@ -577,18 +601,19 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 		if (o->nargs != 2)
 			return cli_usage_error("registry", "alias --delete takes NAME "
 			    "ALIAS");
+		nlp_registry_before_commit(r, check_stdout, NULL);
 		rc = nlp_registry_alias_delete(r, o->args[0], o->args[1], cli_who(),
 		    o->reason, &old, &e);
 		if (rc != NLP_OK)
 			return cli_error("registry", &e);
-		print_move(o->args[1], o->args[0], old, 0);
-		return NLP_OK;
+		return print_move(o->args[1], o->args[0], old, 0);
 	}
 	if (o->nargs != 3)
 		return cli_usage_error("registry", "%s takes NAME VERSION ALIAS",
 		    o->verb);
 	if ((rc = parse_version(o->verb, "VERSION", o->args[1], &version)) != NLP_OK)
 		return rc;
+	nlp_registry_before_commit(r, check_stdout, NULL);
 	rc = nlp_registry_promote(r, o->args[0], version, o->args[2],
 	    o->if_current, o->req, o->nreq, cli_who(), o->reason, &old, &e);
 	if (rc != NLP_OK)
@@ -596,8 +621,7 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 	if (old == version)
 		fprintf(stderr, "nlpops registry: %s already points at %s@%ld\n",
 		    o->args[2], o->args[0], version);
-	print_move(o->args[2], o->args[0], old, version);
-	return NLP_OK;
+	return print_move(o->args[2], o->args[0], old, version);
 }
 
 static int
@@ -610,12 +634,12 @@ verb_rollback(struct nlp_registry *r, struct ropts *o)
 
 	if (o->nargs != 1)
 		return cli_usage_error("registry", "rollback takes one NAME");
+	nlp_registry_before_commit(r, check_stdout, NULL);
 	rc = nlp_registry_rollback(r, o->args[0], alias, o->to, cli_who(),
 	    o->reason, &from, &to, &e);
 	if (rc != NLP_OK)
 		return cli_error("registry", &e);
-	print_move(alias, o->args[0], from, to);
-	return NLP_OK;
+	return print_move(alias, o->args[0], from, to);
 }
 
 static int
@@ -659,16 +683,17 @@ verb_pull(struct nlp_registry *r, struct ropts *o)
 }
 
 static int
-verb_verify(struct nlp_registry *r, struct ropts *o)
+verb_verify(struct nlp_registry *unused, struct ropts *o)
 {
 	struct nlp_err e = { 0, "" };
 	json_t *rep, *v;
 	size_t i;
 	int rc;
 
+	(void)unused;
 	if (o->nargs != 0)
 		return cli_usage_error("registry", "verify takes no arguments");
-	rc = nlp_registry_verify(r, o->quick, &rep, &e);
+	rc = nlp_registry_verify_dir(cli_registry_dir(), o->quick, &rep, &e);
 	if (rc != NLP_OK && rc != NLP_NO)
 		return cli_error("registry", &e);
 	if (o->json) {
@@ -679,7 +704,7 @@ verb_verify(struct nlp_registry *r, struct ropts *o)
 		json_array_foreach(json_object_get(rep, "notes"), i, v)
 			printf("note: %s\n", json_string_value(v));
 		printf("%s: %lld versions checked, %zu problems, %zu notes\n",
-		    nlp_registry_dir(r),
+		    cli_registry_dir(),
 		    (long long)json_integer_value(json_object_get(rep, "versions")),
 		    json_array_size(json_object_get(rep, "problems")),
 		    json_array_size(json_object_get(rep, "notes")));
@@ -728,12 +753,12 @@ verb_rm(struct nlp_registry *r, struct ropts *o)
 	if (ref.version == 0)
 		return cli_usage_error("registry", "rm takes NAME@VERSION, with a "
 		    "version number, not '%s'", o->args[0]);
+	nlp_registry_before_commit(r, check_stdout, NULL);
 	rc = nlp_registry_rm(r, ref.name, ref.version, o->force, cli_who(),
 	    o->reason, &e);
 	if (rc != NLP_OK)
 		return cli_error("registry", &e);
-	printf("removed %s@%ld\n", ref.name, ref.version);
-	return NLP_OK;
+	return print_committed("removed %s@%ld\n", ref.name, ref.version);
 }
 
 static const struct verb {
@@ -750,7 +775,7 @@ static const struct verb {
 	{ "rollback", verb_rollback, 2 },
 	{ "history", verb_history, 1 },
 	{ "pull", verb_pull, 1 },
-	{ "verify", verb_verify, 1 },
+	{ "verify", verb_verify, 0 },    /* opens itself: damage is a finding */
 	{ "gc", verb_gc, 2 },
 	{ "rm", verb_rm, 2 },
 };

@@ -121,7 +121,8 @@ gz_name(const char *path)
 	return n > 3 && strcmp(path + n - 3, ".gz") == 0;
 }
 
-/* Push the trained artifact; prints NAME@VERSION SHA256 on stdout. */
+/* Push the trained artifact; prints NAME@VERSION SHA256 on stdout.  A
+ * push committed whose line could not be printed is -NLP_IO (reported). */
 static int
 push_model(const struct nlp_trained *t, const char *name, const char *alias,
     struct nlp_err *e)
@@ -144,14 +145,13 @@ push_model(const struct nlp_trained *t, const char *name, const char *alias,
 	po.alias = alias;
 	po.source = "nlpops train";
 	po.who = cli_who();
+	nlp_registry_before_commit(r, cli_check_stdout, NULL);
 	rc = nlp_registry_push(r, data, len, &po, &res, e);
 	nlp_registry_close(r);
 	free(data);
-	if (rc == NLP_OK && res.existed)
-		fprintf(stderr, "nlpops train: these bytes are already %s@%ld; no "
-		    "new version\n", name, res.version);
 	if (rc == NLP_OK)
-		printf("%s@%ld %s\n", name, res.version, res.sha256);
+		return cli_print_pushed("train", name, &res) == NLP_OK ? NLP_OK :
+		    -NLP_IO;
 	return rc;
 }
 
@@ -270,7 +270,8 @@ cmd_train(int argc, char **argv)
 	}
 	if (push != NULL && (rc = push_model(&t, push, alias, &e)) != NLP_OK) {
 		nlp_trained_release(&t);
-		return cli_error(argv[0], &e);
+		/* negative: committed, and what failed is said already */
+		return rc < 0 ? -rc : cli_error(argv[0], &e);
 	}
 	if (!quiet) {
 		fprintf(stderr, "nlpops train: %llu examples, %u classes, %u "

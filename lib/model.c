@@ -422,26 +422,44 @@ nlp_model_label_index(const struct nlp_model *m, const char *label)
 	return -1;
 }
 
-int
-nlp_model_open(struct nlp_model *m, struct nlp_artifact **a, const char *path,
-    struct nlp_err *e)
+/* Load the weights of the artifact just opened into m (rc: how opening
+ * went), or close it; label names it in messages. */
+static int
+load_weights(struct nlp_model *m, struct nlp_artifact **a, int rc,
+    const char *label, struct nlp_err *e)
 {
 	const void *data;
 	size_t size;
-	int rc;
 
-	memset(m, 0, sizeof *m);
-	*a = NULL;
-	if ((rc = nlp_artifact_open(a, path, e)) != NLP_OK)
+	if (rc != NLP_OK)
 		return rc;
 	rc = nlp_artifact_member(*a, "weights", &data, &size, e);
 	if (rc == NLP_OK)
 		rc = nlp_model_load(m, data, size, e);
 	if (rc != NLP_OK) {
 		if (strncmp(e->msg, "weights:", 8) == 0)
-			nlp_err_prefix(e, "'%s'", path);
+			nlp_err_prefix(e, "'%s'", label);
 		nlp_artifact_close(*a);
 		*a = NULL;
 	}
 	return rc;
+}
+
+int
+nlp_model_open(struct nlp_model *m, struct nlp_artifact **a, const char *path,
+    struct nlp_err *e)
+{
+	memset(m, 0, sizeof *m);
+	*a = NULL;
+	return load_weights(m, a, nlp_artifact_open(a, path, e), path, e);
+}
+
+int
+nlp_model_open_fd(struct nlp_model *m, struct nlp_artifact **a, int fd,
+    const char *label, struct nlp_err *e)
+{
+	memset(m, 0, sizeof *m);
+	*a = NULL;
+	return load_weights(m, a, nlp_artifact_open_fd(a, fd, label, e), label,
+	    e);
 }

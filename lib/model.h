@@ -139,4 +139,8 @@ struct nlp_artifact;
 int nlp_model_open(struct nlp_model *m, struct nlp_artifact **a,
     const char *path, struct nlp_err *e);
 
+/* Same, from an open descriptor (label names it in messages). */
+int nlp_model_open_fd(struct nlp_model *m, struct nlp_artifact **a, int fd,
+    const char *label, struct nlp_err *e);
+
 #endif

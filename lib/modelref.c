@@ -5,8 +5,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "artifact.h"
+#include "store.h"
 
 int
 nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
@@ -15,7 +17,7 @@ nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
 	struct nlp_registry *r;
 	struct nlp_resolved res;
 	struct nlp_ref ref;
-	int rc;
+	int rc, fd;
 
 	memset(l, 0, sizeof *l);
 	if (nlp_ref_is_path(arg)) {
@@ -30,10 +32,16 @@ nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
 	nlp_registry_close(r);
 	if (rc != NLP_OK)
 		return rc;
+	/* through the registry's own directories, never a symbolic link */
+	if ((rc = nlp_store_open(regdir, res.sha256, &fd, e)) != NLP_OK) {
+		nlp_err_prefix(e, "%s@%ld", res.name, res.version);
+		return rc;
+	}
 	snprintf(l->display, sizeof l->display, "%s@%ld", res.name, res.version);
 	snprintf(l->name, sizeof l->name, "%s", res.name);
 	l->version = res.version;
-	rc = nlp_model_open(&l->m, &l->a, res.path, e);
+	rc = nlp_model_open_fd(&l->m, &l->a, fd, res.path, e);
+	close(fd);
 	/*
 	 * The bytes must be the version's: an object file replaced by
 	 * another valid artifact loads fine, and would be used (and have
@@ -41,8 +49,8 @@ nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
 	 * SHA-256 was computed as the file was read (SHA-NI: about 1 GB/s).
 	 */
 	if (rc == NLP_OK && strcmp(nlp_artifact_sha256(l->a), res.sha256) != 0) {
-		rc = nlp_errf(e, NLP_DATA, "object '%s' is damaged or was "
-		    "replaced: its SHA-256 is %s, the registry's %s", res.path,
+		rc = nlp_errf(e, NLP_DATA, "object '%s' is damaged: its SHA-256 "
+		    "is %s, the version's %s (changed or replaced)", res.path,
 		    nlp_artifact_sha256(l->a), res.sha256);
 		nlp_loaded_close(l);
 	}

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <grp.h>
 #include <limits.h>
 #include <stdio.h>
@@ -24,7 +25,9 @@
 #include <sqlite3.h>
 
 #include "artifact.h"
+#include "model.h"
 #include "store.h"
+#include "text.h"
 
 #define APPLICATION_ID 0x4e4c504f     /* "NLPO" */
 #define BUSY_TIMEOUT_MS 5000
@@ -36,6 +39,9 @@ struct nlp_registry {
 	sqlite3 *db;
 	int writable;
 	int schema;                   /* the database's schema version */
+	int corrupt;                  /* SQLite said malformed, not a db */
+	int (*before_commit)(void *); /* see nlp_registry_before_commit() */
+	void *before_arg;
 };
 
 static const char schema_v1[] =
@@ -144,8 +150,10 @@ db_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
 
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
 		return busy_err(r, e);
-	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
+	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB) {
 		status = NLP_REGISTRY;
+		r->corrupt = 1;
+	}
 	else if (prim == SQLITE_CONSTRAINT)
 		status = NLP_REGISTRY;
 	else if (prim == SQLITE_FULL)
@@ -233,7 +241,14 @@ begin(struct nlp_registry *r, struct nlp_err *e)
 static int
 commit(struct nlp_registry *r, struct nlp_err *e)
 {
-	int i, rc = SQLITE_BUSY;
+	int i, rc = SQLITE_BUSY, err;
+
+	if (r->before_commit != NULL && (err = r->before_commit(r->before_arg))
+	    != 0) {
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+		return nlp_errnof(e, NLP_IO, err, "cannot write the result, so "
+		    "nothing was changed");
+	}
 
 	for (i = 0; i < BUSY_RETRIES; i++) {
 		rc = sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
@@ -297,6 +312,34 @@ check_header(struct nlp_registry *r, int64_t app, int64_t ver,
 	return NLP_OK;
 }
 
+/*
+ * A database without our header and without tables: a registry being
+ * created (another process may hold the lock and be making it), or one
+ * whose registry.db was emptied -- by a crash, a full disk, a mistake.
+ * With objects in the store it is the latter, and a new schema there
+ * would silently renumber history ("spam@1" would name another model)
+ * and let gc delete every artifact: refuse.
+ */
+static int
+empty_database(struct nlp_registry *r, struct nlp_err *e)
+{
+	size_t n = 0;
+	int rc;
+
+	if ((rc = nlp_store_count(r->dir, &n, e)) != NLP_OK)
+		return rc;
+	if (n > 0)
+		return nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: its "
+		    "database is empty but %zu object%s exist%s (restore "
+		    "registry.db from a backup); nothing was changed", r->dir, n,
+		    n == 1 ? "" : "s", n == 1 ? "s" : "");
+	if (!r->writable)
+		return nlp_errf(e, NLP_REGISTRY, "no registry at '%s' (its "
+		    "database is empty; push a model or run 'nlpops registry "
+		    "init' to make one)", r->dir);
+	return NLP_OK;
+}
+
 /* Create the schema, or check and migrate an existing one. */
 static int
 setup_schema(struct nlp_registry *r, struct nlp_err *e)
@@ -312,6 +355,16 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 	if ((rc = check_header(r, app, ver, e)) != NLP_OK)
 		return rc;
 	if (!r->writable) {
+		if (ver == 0) {
+			if ((rc = query_int(r, "SELECT count(*) FROM sqlite_master",
+			    NULL, NULL, 0, &tables, e)) != NLP_OK)
+				return rc;
+			if (tables > 0)
+				return nlp_errf(e, NLP_REGISTRY, "'%s' is not an "
+				    "nlpops registry (a SQLite file with other "
+				    "tables)", r->dbpath);
+			return empty_database(r, e);
+		}
 		/* read what is there; what a newer schema adds reads as empty */
 		r->schema = (int)ver;
 		return NLP_OK;
@@ -331,7 +384,8 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 	}
 	if (ver == 0) {
 		char sql[64];
-		if ((rc = exec(r, schema_v1, e)) != NLP_OK)
+		if ((rc = empty_database(r, e)) != NLP_OK ||
+		    (rc = exec(r, schema_v1, e)) != NLP_OK)
 			goto fail;
 		snprintf(sql, sizeof sql, "PRAGMA application_id = %d",
 		    APPLICATION_ID);
@@ -447,7 +501,8 @@ open_unshared(struct nlp_registry *r, struct nlp_err *e)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	sqlite3_close(r->db);
 	r->db = NULL;
-	rc = connect(r, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, uri, e);
+	rc = connect(r, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+	    SQLITE_OPEN_NOFOLLOW, uri, e);
 	sqlite3_free(uri);
 	if (rc == NLP_OK && use_wal)
 		rc = exec(r, "PRAGMA locking_mode = EXCLUSIVE", e);
@@ -457,14 +512,160 @@ open_unshared(struct nlp_registry *r, struct nlp_err *e)
 	return rc;
 }
 
-int
-nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
+/* What nlp_registry_open() finds at the registry's path. */
+enum layout {
+	NO_DIR,            /* the directory does not exist */
+	NO_DB,             /* it does, without registry.db */
+	DB,                /* registry.db is there, a plain file of ours */
+};
+
+/* Is this file of the registry (registry.db, its -wal, -shm, -journal)
+ * what it should be: a regular file with one name, the registry's?
+ * NLP_OK, NLP_REGISTRY refusing it, or NLP_IO.  *exists says whether it
+ * is there. */
+static int
+check_file(struct nlp_registry *r, int dfd, const struct stat *dirst,
+    const char *name, int *exists, struct nlp_err *e)
+{
+	struct stat st;
+	const char *why = NULL;
+
+	*exists = 0;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno == ENOENT)
+			return NLP_OK;
+		return nlp_errnof(e, NLP_IO, errno, "cannot open registry '%s'",
+		    r->dir);
+	}
+	*exists = 1;
+	if (S_ISLNK(st.st_mode))
+		why = "a symbolic link";
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_nlink != 1)
+		why = "a file with other hard links";
+	else if (!nlp_store_owned(dirst, &st))
+		why = "not the registry's (another file system or owner)";
+	if (why != NULL)
+		return nlp_errf(e, NLP_REGISTRY, "'%s/%s' is %s: refusing it (the "
+		    "registry is damaged, or someone tampered with it)", r->dir,
+		    name, why);
+	return NLP_OK;
+}
+
+/*
+ * Look at the registry's directory before SQLite does: a registry.db (or
+ * its -wal, -shm, -journal) that is a symbolic link, a device, a hard
+ * link or someone else's file is refused -- SQLite would follow it and
+ * write a database over whatever it points at -- and so are objects/ and
+ * tmp/ when they are not directories.  A directory that is not empty and
+ * holds no registry.db is not a registry, and is never made into one.
+ */
+static int
+inspect(struct nlp_registry *r, enum layout *lay, int *empty,
     struct nlp_err *e)
 {
+	static const char *const files[] = {
+		"registry.db-wal", "registry.db-shm", "registry.db-journal",
+	};
+	static const char *const dirs[] = { "objects", "tmp" };
+	struct stat dirst, st;
+	int dfd, exists, rc = NLP_OK;
+	struct dirent *de;
+	size_t i;
+	DIR *dp;
+
+	*lay = NO_DIR;
+	*empty = 1;
+	if ((dfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return NLP_OK;
+		if (errno == ENOTDIR)
+			return nlp_errf(e, NLP_REGISTRY, "'%s' is not a directory, "
+			    "so not a registry", r->dir);
+		return nlp_errnof(e, NLP_IO, errno, "cannot open registry '%s'",
+		    r->dir);
+	}
+	if (fstat(dfd, &dirst) != 0) {
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot open registry '%s'",
+		    r->dir);
+		goto out;
+	}
+	*lay = NO_DB;
+	if ((rc = check_file(r, dfd, &dirst, "registry.db", &exists, e))
+	    != NLP_OK)
+		goto out;
+	if (exists)
+		*lay = DB;
+	/* an emptied registry.db must not be written, not even the header
+	 * that setting WAL mode writes before the schema is looked at */
+	if (exists && fstatat(dfd, "registry.db", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_size == 0 && (rc = empty_database(r, e)) != NLP_OK)
+		goto out;
+	for (i = 0; rc == NLP_OK && i < sizeof files / sizeof *files; i++)
+		rc = check_file(r, dfd, &dirst, files[i], &exists, e);
+	for (i = 0; rc == NLP_OK && i < sizeof dirs / sizeof *dirs; i++)
+		if (fstatat(dfd, dirs[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISDIR(st.st_mode))
+			rc = nlp_errf(e, NLP_REGISTRY, "'%s/%s' is %s: refusing it "
+			    "(the registry is damaged, or someone tampered with "
+			    "it)", r->dir, dirs[i], S_ISLNK(st.st_mode) ?
+			    "a symbolic link" : "not a directory");
+	if (rc != NLP_OK || *lay == DB)
+		goto out;
+	/* no database: is there anything else? */
+	if ((dp = fdopendir(dfd)) == NULL) {
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot read registry '%s'",
+		    r->dir);
+		goto out;
+	}
+	dfd = -1;
+	while ((de = readdir(dp)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			*empty = 0;
+	closedir(dp);
+out:
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
+/* A registry.db that is missing where it must be found. */
+static int
+no_registry(struct nlp_registry *r, enum layout lay, int empty,
+    struct nlp_err *e)
+{
+	size_t n = 0;
+
+	if (lay == NO_DB && !empty && nlp_store_count(r->dir, &n, NULL) ==
+	    NLP_OK && n > 0)
+		return nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: "
+		    "registry.db is missing but %zu object%s exist%s (restore it "
+		    "from a backup)", r->dir, n, n == 1 ? "" : "s", n == 1 ?
+		    "s" : "");
+	return nlp_errf(e, NLP_REGISTRY, "no registry at '%s' (push a model or "
+	    "run 'nlpops registry init' to make one)", r->dir);
+}
+
+/* Did a read fail because the WAL index (registry.db-shm) could not be
+ * made or sized: a full disk, a quota? */
+static int
+no_shm(int sq)
+{
+	return sq == SQLITE_IOERR_SHMOPEN || sq == SQLITE_IOERR_SHMSIZE ||
+	    sq == SQLITE_IOERR_SHMMAP || (sq & 0xff) == SQLITE_FULL;
+}
+
+/* nlp_registry_open(); *corrupt set when it failed because SQLite found
+ * the database malformed (or no database at all). */
+static int
+open_registry(struct nlp_registry **out, const char *dir, int writable,
+    int *corrupt, struct nlp_err *e)
+{
 	struct nlp_registry *r;
-	struct stat sb;
 	size_t n = strlen(dir) + 16;
-	int rc, sq = SQLITE_OK;
+	int rc, sq = SQLITE_OK, empty;
+	enum layout lay;
 
 	*out = NULL;
 	if ((r = calloc(1, sizeof *r)) == NULL || (r->dir = strdup(dir)) == NULL ||
@@ -474,19 +675,22 @@ nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
 	}
 	snprintf(r->dbpath, n, "%s/registry.db", dir);
 	r->writable = writable != 0;
-	if (writable == NLP_REGISTRY_WRITE_EXISTING && stat(r->dbpath, &sb) != 0) {
-		rc = nlp_errf(e, NLP_REGISTRY, "no registry at '%s' (push a model "
-		    "or run 'nlpops registry init' to make one)", dir);
+	if ((rc = inspect(r, &lay, &empty, e)) != NLP_OK)
+		goto fail;
+	if (lay != DB && (writable != 1 || (lay == NO_DB && !empty))) {
+		rc = writable == 1 ? nlp_errf(e, NLP_REGISTRY, "'%s' is not empty "
+		    "and holds no registry: nlpops makes a registry only in a new "
+		    "or empty directory", dir) : no_registry(r, lay, empty, e);
 		goto fail;
 	}
 	if (writable) {
-		if (make_dirs(dir) != 0) {
+		if (lay == NO_DIR && make_dirs(dir) != 0) {
 			rc = nlp_errnof(e, NLP_IO, errno, "cannot create registry "
 			    "'%s'", dir);
 			goto fail;
 		}
-		if ((rc = connect(r, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-		    NULL, e)) != NLP_OK)
+		if ((rc = connect(r, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOFOLLOW, NULL, e)) != NLP_OK)
 			goto fail;
 		/*
 		 * On read-only media, or without write permission, SQLite
@@ -501,12 +705,13 @@ nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
 			    "read-only", dir);
 			goto fail;
 		}
-		if (stat(r->dbpath, &sb) == 0) {
-			int fd = open(r->dbpath, O_RDONLY | O_CLOEXEC);
-			if (fd >= 0) {
+		{
+			int fd = open(r->dbpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			struct stat fsb;
+			if (fd >= 0 && fstat(fd, &fsb) == 0 && S_ISREG(fsb.st_mode))
 				nlp_store_fix_mode(dir, fd, 0);
+			if (fd >= 0)
 				close(fd);
-			}
 		}
 		/*
 		 * journal_mode needs the lock briefly: retry like a write.
@@ -526,24 +731,22 @@ nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
 		    "PRAGMA foreign_keys = ON", e)) != NLP_OK)
 			goto fail;
 	} else {
-		if (stat(r->dbpath, &sb) != 0) {
-			rc = nlp_errf(e, NLP_REGISTRY, "no registry at '%s' (push a "
-			    "model or run 'nlpops registry init' to make one)", dir);
-			goto fail;
-		}
-		rc = connect(r, SQLITE_OPEN_READONLY, NULL, e);
+		rc = connect(r, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL,
+		    e);
 		if (rc == NLP_OK && (sq = sqlite3_exec(r->db, "SELECT 1 FROM "
 		    "sqlite_master LIMIT 1", NULL, NULL, NULL)) != SQLITE_OK) {
 			/*
 			 * Only a -shm that cannot be made calls for reading
 			 * without locks: SQLITE_CANTOPEN on read-only media,
 			 * SQLITE_READONLY_DIRECTORY in a directory we may not
-			 * write.  Anything else (busy past the timeout, say,
-			 * while a writer works) is reported as it is: reading
-			 * a live database without locks could see a checkpoint
-			 * half done.
+			 * write, an I/O error making it on a full disk.
+			 * Anything else (busy past the timeout, say, while a
+			 * writer works) is reported as it is: reading a live
+			 * database without locks could see a checkpoint half
+			 * done.
 			 */
-			if (sq == SQLITE_CANTOPEN || sq == SQLITE_READONLY_DIRECTORY)
+			if (sq == SQLITE_CANTOPEN || sq == SQLITE_READONLY_DIRECTORY ||
+			    no_shm(sq))
 				rc = open_unshared(r, e);
 			else
 				rc = db_err(r, e, "cannot read the database");
@@ -556,8 +759,19 @@ nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
 	*out = r;
 	return NLP_OK;
 fail:
+	if (r != NULL)
+		*corrupt = r->corrupt;
 	nlp_registry_close(r);
 	return rc;
+}
+
+int
+nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
+    struct nlp_err *e)
+{
+	int corrupt = 0;
+
+	return open_registry(out, dir, writable, &corrupt, e);
 }
 
 void
@@ -575,6 +789,33 @@ const char *
 nlp_registry_dir(const struct nlp_registry *r)
 {
 	return r->dir;
+}
+
+void
+nlp_registry_before_commit(struct nlp_registry *r, int (*fn)(void *arg),
+    void *arg)
+{
+	r->before_commit = fn;
+	r->before_arg = arg;
+}
+
+/* Is s, a free text for the records (a reason, a description, a tag's
+ * value), one printable line of reasonable length?  A newline in a
+ * reason forged lines in 'registry history'. */
+static int
+check_text(const char *what, const char *s, struct nlp_err *e)
+{
+	size_t n;
+
+	if (s == NULL)
+		return NLP_OK;
+	if ((n = strlen(s)) > NLP_TEXT_MAX)
+		return nlp_errf(e, NLP_USAGE, "%s is %zu bytes long; at most %d",
+		    what, n, NLP_TEXT_MAX);
+	if (!nlp_text_clean(s, n))
+		return nlp_errf(e, NLP_USAGE, "%s must be one line of printable "
+		    "UTF-8 text, without control characters", what);
+	return NLP_OK;
 }
 
 int
@@ -881,10 +1122,11 @@ insert_version(struct nlp_registry *r, int64_t mid, long version,
 	json_t *hyper = json_object_get(meta, "hyperparameters");
 	json_t *held = json_object_get(meta, "held_out");
 	json_t *inputs = json_object_get(meta, "inputs"), *in;
-	char *hs = json_dumps(hyper ? hyper : json_object(), JSON_SORT_KEYS |
-	    JSON_COMPACT);
-	char *ms = json_dumps(held ? held : json_object(), JSON_SORT_KEYS |
-	    JSON_COMPACT);
+	/* check_meta() made these objects or absent ("{}") */
+	char *hs = hyper ? json_dumps(hyper, JSON_SORT_KEYS | JSON_COMPACT) :
+	    strdup("{}");
+	char *ms = held ? json_dumps(held, JSON_SORT_KEYS | JSON_COMPACT) :
+	    strdup("{}");
 	char at[32];
 	int64_t vid;
 	size_t i;
@@ -971,6 +1213,7 @@ static int
 check_push_opts(const struct nlp_push_opts *o, struct nlp_err *e)
 {
 	size_t i;
+	int rc;
 
 	if (!nlp_registry_valid_name(o->name))
 		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid model name "
@@ -992,18 +1235,76 @@ check_push_opts(const struct nlp_push_opts *o, struct nlp_err *e)
 		if (!nlp_registry_valid_name(key))
 			return nlp_errf(e, NLP_USAGE, "tag key '%s' is not valid "
 			    "(A-Z a-z 0-9 . _ -)", key);
+		if ((rc = check_text("a tag's value", eq + 1, e)) != NLP_OK)
+			return rc;
+	}
+	if ((rc = check_text("--description", o->description, e)) != NLP_OK ||
+	    (rc = check_text("the user's name", o->who, e)) != NLP_OK ||
+	    (rc = check_text("--reason", o->reason, e)) != NLP_OK ||
+	    (rc = check_text("the source", o->source, e)) != NLP_OK)
+		return rc;
+	return NLP_OK;
+}
+
+/* A member field that is not what the registry reads it as. */
+static int
+bad_field(const char *field, const char *want, struct nlp_err *e)
+{
+	return nlp_errf(e, NLP_DATA, "member 'meta.json': field '%s' is not %s",
+	    field, want);
+}
+
+/*
+ * Check the meta.json fields the registry stores and shows, by type and
+ * range: hyperparameters and held_out objects (or absent), inputs an
+ * array of {name, sha256, bytes}, labels an array, examples a count.
+ */
+static int
+check_meta(json_t *meta, struct nlp_err *e)
+{
+	json_t *v, *in;
+	size_t i;
+
+	if ((v = json_object_get(meta, "hyperparameters")) != NULL &&
+	    !json_is_object(v))
+		return bad_field("hyperparameters", "an object", e);
+	if ((v = json_object_get(meta, "held_out")) != NULL && !json_is_object(v))
+		return bad_field("held_out", "an object", e);
+	if ((v = json_object_get(meta, "labels")) != NULL && !json_is_array(v))
+		return bad_field("labels", "an array", e);
+	if ((v = json_object_get(meta, "examples")) != NULL &&
+	    (!json_is_integer(v) || json_integer_value(v) < 0))
+		return bad_field("examples", "a count", e);
+	if ((v = json_object_get(meta, "inputs")) != NULL && !json_is_array(v))
+		return bad_field("inputs", "an array", e);
+	json_array_foreach(v, i, in) {
+		json_t *n = json_object_get(in, "name");
+		json_t *h = json_object_get(in, "sha256");
+		json_t *b = json_object_get(in, "bytes");
+		if (!json_is_string(n) || !nlp_text_clean(json_string_value(n),
+		    json_string_length(n)) || !json_is_string(h) ||
+		    !nlp_store_valid_hex(json_string_value(h)) ||
+		    !json_is_integer(b) || json_integer_value(b) < 0)
+			return bad_field("inputs", "an array of {name, sha256, "
+			    "bytes}", e);
 	}
 	return NLP_OK;
 }
 
-/* The artifact's meta.json, parsed; NLP_DATA when it is not an artifact. */
+/*
+ * The artifact's meta.json, parsed and checked, after its weights loaded
+ * the way predict loads them: NLP_DATA when it is not an artifact, or not
+ * one that every command can use -- a version that cannot be loaded must
+ * never be pushed, let alone promoted.
+ */
 static int
 artifact_meta(const void *data, size_t len, json_t **meta, char **text,
     struct nlp_err *e)
 {
 	struct nlp_artifact *a;
-	const void *m;
-	size_t mlen;
+	struct nlp_model m;
+	const void *w, *mj;
+	size_t wlen, mlen;
 	json_error_t je;
 	int rc;
 
@@ -1011,19 +1312,41 @@ artifact_meta(const void *data, size_t len, json_t **meta, char **text,
 	*text = NULL;
 	if ((rc = nlp_artifact_open_mem(&a, data, len, e)) != NLP_OK)
 		return rc;
-	rc = nlp_artifact_member(a, "meta.json", &m, &mlen, e);
+	if ((rc = nlp_artifact_member(a, "weights", &w, &wlen, e)) == NLP_OK &&
+	    (rc = nlp_model_load(&m, w, wlen, e)) == NLP_OK)
+		nlp_model_release(&m);
+	if (rc == NLP_OK)
+		rc = nlp_artifact_member(a, "meta.json", &mj, &mlen, e);
 	if (rc == NLP_OK) {
-		*meta = json_loadb(m, mlen, 0, &je);
-		*text = strndup(m, mlen);
-		if (*meta == NULL || !json_is_object(*meta) || *text == NULL) {
-			json_decref(*meta);
-			free(*text);
-			*meta = NULL;
-			*text = NULL;
-			rc = nlp_errf(e, NLP_DATA, "meta.json is not a JSON object");
-		}
+		*meta = json_loadb(mj, mlen, JSON_REJECT_DUPLICATES, &je);
+		*text = strndup(mj, mlen);
+		if (*text == NULL)
+			rc = nlp_errf(e, NLP_IO, "out of memory");
+		else if (*meta == NULL || !json_is_object(*meta))
+			rc = nlp_errf(e, NLP_DATA, "member 'meta.json' is not a "
+			    "JSON object");
+		else
+			rc = check_meta(*meta, e);
+	}
+	if (rc != NLP_OK) {
+		json_decref(*meta);
+		free(*text);
+		*meta = NULL;
+		*text = NULL;
 	}
 	nlp_artifact_close(a);
+	return rc;
+}
+
+int
+nlp_registry_check_artifact(const void *data, size_t len, struct nlp_err *e)
+{
+	json_t *meta;
+	char *text;
+	int rc = artifact_meta(data, len, &meta, &text, e);
+
+	json_decref(meta);
+	free(text);
 	return rc;
 }
 
@@ -1269,7 +1592,9 @@ nlp_registry_promote(struct nlp_registry *r, const char *name, long version,
 	*old = 0;
 	if (!nlp_registry_valid_alias(alias))
 		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias", alias);
-	if ((rc = begin(r, e)) != NLP_OK)
+	if ((rc = check_text("--reason", reason, e)) != NLP_OK ||
+	    (rc = check_text("the user's name", who, e)) != NLP_OK ||
+	    (rc = begin(r, e)) != NLP_OK)
 		return rc;
 	if ((rc = need_model(r, name, &mid, e)) != NLP_OK ||
 	    (rc = need_version(r, mid, name, version, &vid, e)) != NLP_OK ||
@@ -1358,7 +1683,9 @@ nlp_registry_alias_delete(struct nlp_registry *r, const char *name,
 	int rc;
 
 	*old = 0;
-	if ((rc = begin(r, e)) != NLP_OK)
+	if ((rc = check_text("--reason", reason, e)) != NLP_OK ||
+	    (rc = check_text("the user's name", who, e)) != NLP_OK ||
+	    (rc = begin(r, e)) != NLP_OK)
 		return rc;
 	if ((rc = need_model(r, name, &mid, e)) != NLP_OK ||
 	    (rc = delete_alias_locked(r, mid, name, alias, who, reason, old,
@@ -1468,7 +1795,9 @@ nlp_registry_rollback(struct nlp_registry *r, const char *name,
 	int rc;
 
 	*from = *dest = 0;
-	if ((rc = begin(r, e)) != NLP_OK)
+	if ((rc = check_text("--reason", reason, e)) != NLP_OK ||
+	    (rc = check_text("the user's name", who, e)) != NLP_OK ||
+	    (rc = begin(r, e)) != NLP_OK)
 		return rc;
 	if ((rc = need_model(r, name, &mid, e)) != NLP_OK ||
 	    (rc = alias_version(r, mid, alias, from, e)) != NLP_OK)
@@ -1515,7 +1844,9 @@ nlp_registry_rm(struct nlp_registry *r, const char *name, long version,
 	long old;
 	int rc;
 
-	if ((rc = begin(r, e)) != NLP_OK)
+	if ((rc = check_text("--reason", reason, e)) != NLP_OK ||
+	    (rc = check_text("the user's name", who, e)) != NLP_OK ||
+	    (rc = begin(r, e)) != NLP_OK)
 		return rc;
 	if ((rc = need_model(r, name, &mid, e)) != NLP_OK ||
 	    (rc = need_version(r, mid, name, version, &vid, e)) != NLP_OK ||
@@ -1793,9 +2124,11 @@ referenced(struct nlp_registry *r, char (**hex)[NLP_SHA256_HEX],
 	*sizes = NULL;
 	*names = NULL;
 	*n = 0;
+	/* from the table itself, not an index: a damaged index that lost an
+	 * entry made gc delete a live version's object */
 	if ((rc = prep(r, &st, "SELECT v.sha256, v.size, m.name || '@' || "
-	    "v.version FROM versions v JOIN models m ON m.id = v.model_id "
-	    "ORDER BY v.sha256", e)) != NLP_OK)
+	    "v.version FROM versions AS v NOT INDEXED JOIN models AS m "
+	    "NOT INDEXED ON m.id = v.model_id ORDER BY v.sha256", e)) != NLP_OK)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
@@ -1857,6 +2190,7 @@ is_referenced(char (*hex)[NLP_SHA256_HEX], size_t n, const char *h)
 }
 
 struct scan_ctx {
+	const char *dir;
 	char (*hex)[NLP_SHA256_HEX];
 	size_t n;
 	json_t *notes;               /* verify */
@@ -1884,7 +2218,8 @@ verify_scan(void *arg, const struct nlp_store_entry *en)
 		    "removes it)", en->hex);
 	else
 		return 0;
-	json_array_append_new(x->notes, json_string(msg));
+	if (x->notes != NULL)
+		json_array_append_new(x->notes, json_string(msg));
 	return 0;
 }
 
@@ -1899,7 +2234,7 @@ gc_scan(void *arg, const struct nlp_store_entry *en)
 	if (!en->is_temp && is_referenced(x->hex, x->n, en->hex))
 		return 0;
 	if (!x->dry_run) {
-		int rc = nlp_store_remove(en, x->e);
+		int rc = nlp_store_remove(x->dir, en, x->e);
 		if (rc == NLP_BUSY)     /* a put is writing it: not garbage */
 			return 0;
 		if (rc != NLP_OK)
@@ -1910,6 +2245,49 @@ gc_scan(void *arg, const struct nlp_store_entry *en)
 	return 0;
 }
 
+/* A step of verify failed: when the database is damaged (malformed, or
+ * a directory of the store refused) that is a problem to report, and
+ * verify goes on (*skip says the step's results are missing); anything
+ * else is an error that stops it. */
+static int
+verify_failed(struct nlp_registry *r, json_t *problems, int rc, int *skip,
+    struct nlp_err *e)
+{
+	if (!(r->corrupt || rc == NLP_REGISTRY))
+		return rc;
+	json_array_append_new(problems, json_sprintf("database: %s", e->msg));
+	r->corrupt = 0;
+	*skip = 1;
+	return NLP_OK;
+}
+
+/* Check each version's object: its size (quick) or its whole SHA-256. */
+static void
+verify_objects(struct nlp_registry *r, int quick, struct scan_ctx *x,
+    const int64_t *sizes, char *const *names, json_t *problems)
+{
+	struct nlp_err ce;
+	struct stat sb;
+	size_t i;
+	int c, fd;
+
+	for (i = 0; i < x->n; i++) {
+		if (!quick) {
+			c = nlp_store_check(r->dir, x->hex[i], sizes[i], &ce);
+		} else if ((c = nlp_store_open(r->dir, x->hex[i], &fd, &ce)) ==
+		    NLP_OK) {
+			if (fstat(fd, &sb) == 0 && sb.st_size != sizes[i])
+				c = nlp_errf(&ce, NLP_NO, "object %s has %lld bytes, "
+				    "not %lld", x->hex[i], (long long)sb.st_size,
+				    (long long)sizes[i]);
+			close(fd);
+		}
+		if (c != NLP_OK)
+			json_array_append_new(problems, json_sprintf("%s: %s",
+			    names[i], ce.msg));
+	}
+}
+
 int
 nlp_registry_verify(struct nlp_registry *r, int quick, json_t **out,
     struct nlp_err *e)
@@ -1918,13 +2296,14 @@ nlp_registry_verify(struct nlp_registry *r, int quick, json_t **out,
 	json_t *problems = json_array(), *notes = json_array(), *rows = NULL;
 	int64_t *sizes = NULL;
 	char **names = NULL;
+	int rc, skip = 0;
 	size_t i;
-	int rc;
 
 	*out = NULL;
 	memset(&x, 0, sizeof x);
 	if ((rc = rows_json(r, quick ? "PRAGMA quick_check" :
-	    "PRAGMA integrity_check", 0, NULL, &rows, e)) != NLP_OK)
+	    "PRAGMA integrity_check", 0, NULL, &rows, e)) != NLP_OK &&
+	    (rc = verify_failed(r, problems, rc, &skip, e)) != NLP_OK)
 		goto out;
 	for (i = 0; i < json_array_size(rows); i++) {
 		json_t *row = json_array_get(rows, i);
@@ -1937,8 +2316,10 @@ nlp_registry_verify(struct nlp_registry *r, int quick, json_t **out,
 		}
 	}
 	json_decref(rows);
+	rows = NULL;
 	if ((rc = rows_json(r, "PRAGMA foreign_key_check", 0, NULL, &rows, e))
-	    != NLP_OK)
+	    != NLP_OK && (rc = verify_failed(r, problems, rc, &skip, e)) !=
+	    NLP_OK)
 		goto out;
 	for (i = 0; i < json_array_size(rows); i++)
 		json_array_append_new(problems, json_sprintf("database: row %lld "
@@ -1950,33 +2331,17 @@ nlp_registry_verify(struct nlp_registry *r, int quick, json_t **out,
 	json_decref(rows);
 	rows = NULL;
 
-	if ((rc = referenced(r, &x.hex, &sizes, &names, &x.n, e)) != NLP_OK)
+	skip = 0;
+	if ((rc = referenced(r, &x.hex, &sizes, &names, &x.n, e)) != NLP_OK &&
+	    (rc = verify_failed(r, problems, rc, &skip, e)) != NLP_OK)
 		goto out;
-	for (i = 0; i < x.n; i++) {
-		struct nlp_err ce;
-		int c;
-
-		if (quick) {
-			char path[4096];
-			struct stat sb;
-			nlp_store_path(r->dir, x.hex[i], path, sizeof path);
-			if (stat(path, &sb) != 0)
-				json_array_append_new(problems, json_sprintf(
-				    "%s: object %s is missing", names[i], x.hex[i]));
-			else if (sb.st_size != sizes[i])
-				json_array_append_new(problems, json_sprintf(
-				    "%s: object %s has %lld bytes, not %lld", names[i],
-				    x.hex[i], (long long)sb.st_size, (long long)sizes[i]));
-			continue;
-		}
-		c = nlp_store_check(r->dir, x.hex[i], sizes[i], &ce);
-		if (c == NLP_NO || c == NLP_IO)
-			json_array_append_new(problems, json_sprintf("%s: %s",
-			    names[i], ce.msg));
-	}
-	x.notes = notes;
+	verify_objects(r, quick, &x, sizes, names, problems);
+	/* which objects belong to no version is known only from a readable
+	 * table: without it, say nothing about them */
+	x.notes = skip ? NULL : notes;
 	x.e = e;
-	if ((rc = nlp_store_scan(r->dir, verify_scan, &x, e)) != NLP_OK)
+	if ((rc = nlp_store_scan(r->dir, verify_scan, &x, e)) != NLP_OK &&
+	    (rc = verify_failed(r, problems, rc, &skip, e)) != NLP_OK)
 		goto out;
 	*out = json_object();
 	json_object_set(*out, "problems", problems);
@@ -1988,6 +2353,59 @@ out:
 	json_decref(notes);
 	free_referenced(x.hex, sizes, names, x.n);
 	return rc;
+}
+
+int
+nlp_registry_verify_dir(const char *dir, int quick, json_t **out,
+    struct nlp_err *e)
+{
+	struct nlp_registry *r;
+	int corrupt = 0, rc;
+
+	*out = NULL;
+	if ((rc = open_registry(&r, dir, 0, &corrupt, e)) != NLP_OK) {
+		json_t *problems;
+		if (!corrupt)
+			return rc;
+		/* too damaged to open: that is what verify reports */
+		problems = json_array();
+		json_array_append_new(problems, json_sprintf("database: %s",
+		    e->msg));
+		*out = json_object();
+		json_object_set_new(*out, "problems", problems);
+		json_object_set_new(*out, "notes", json_array());
+		json_object_set_new(*out, "versions", json_integer(0));
+		return NLP_NO;
+	}
+	rc = nlp_registry_verify(r, quick, out, e);
+	nlp_registry_close(r);
+	return rc;
+}
+
+/* gc deletes only from a database that SQLite finds sound: NLP_OK, or
+ * NLP_REGISTRY with the first problem integrity_check reports. */
+static int
+integrity(struct nlp_registry *r, struct nlp_err *e)
+{
+	sqlite3_stmt *st;
+	char first[512] = "";
+	int rc, n = 0;
+
+	if ((rc = prep(r, &st, "PRAGMA integrity_check(10)", e)) != NLP_OK)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+		if (v != NULL && strcmp(v, "ok") != 0 && n++ == 0)
+			snprintf(first, sizeof first, "%s", v);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_err(r, e, "cannot check the database");
+	if (n > 0)
+		return nlp_errf(e, NLP_REGISTRY, "registry '%s': the database is "
+		    "damaged (%s%s): gc removes nothing until 'nlpops registry "
+		    "verify' is clean", r->dir, first, n > 1 ? "; and more" : "");
+	return NLP_OK;
 }
 
 int
@@ -2008,9 +2426,11 @@ nlp_registry_gc(struct nlp_registry *r, int dry_run, int64_t grace,
 	 */
 	if ((rc = begin(r, e)) != NLP_OK)
 		return rc;
-	if ((rc = referenced(r, &x.hex, &sizes, &names, &x.n, e)) != NLP_OK)
+	if ((rc = integrity(r, e)) != NLP_OK ||
+	    (rc = referenced(r, &x.hex, &sizes, &names, &x.n, e)) != NLP_OK)
 		goto out;
 	x.removed = json_array();
+	x.dir = r->dir;
 	x.cutoff = (int64_t)time(NULL) - grace;
 	x.dry_run = dry_run;
 	x.e = e;

@@ -25,6 +25,7 @@
 
 #define NLP_REGISTRY_SCHEMA 2
 #define NLP_NAME_MAX 64
+#define NLP_TEXT_MAX 4096     /* a reason, description or tag value */
 
 struct nlp_registry;
 
@@ -50,6 +51,18 @@ void nlp_registry_close(struct nlp_registry *r);
 
 /* The directory of an open registry. */
 const char *nlp_registry_dir(const struct nlp_registry *r);
+
+/*
+ * Have fn(arg) called inside each later write transaction on r, after
+ * every check passed and just before COMMIT (the call's out-parameters
+ * are filled by then): a nonzero return (an errno value) rolls the change
+ * back, and the call returns NLP_IO saying nothing was changed.  The
+ * commands print their result there: a closed or full standard output
+ * then fails the change, instead of leaving it done but reported as
+ * failed (a retried rollback walked back twice).
+ */
+void nlp_registry_before_commit(struct nlp_registry *r, int (*fn)(void *arg),
+    void *arg);
 
 /*
  * Is s a valid model name or alias: 1 to 64 of A-Z a-z 0-9 . _ -, starting
@@ -109,12 +122,19 @@ struct nlp_push_result {
 };
 
 /*
- * Push an artifact's bytes (verified as an artifact first: NLP_DATA when
- * it is not one).  The same bytes pushed to the same name again make no
+ * Push an artifact's bytes (verified first, as predict loads it -- the
+ * manifest, the weights, meta.json's fields by type -- NLP_DATA when it is
+ * not a usable artifact; a description, reason or tag value that is not
+ * one printable line is NLP_USAGE).  The same bytes pushed to the same name again make no
  * new version: res->existed is set and the version named.
  */
 int nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
     const struct nlp_push_opts *o, struct nlp_push_result *res,
+    struct nlp_err *e);
+
+/* The artifact checks of push, without a registry (so that a command can
+ * refuse a bad artifact before it creates one): NLP_OK or NLP_DATA. */
+int nlp_registry_check_artifact(const void *data, size_t len,
     struct nlp_err *e);
 
 /*
@@ -190,6 +210,15 @@ int nlp_registry_pull(struct nlp_registry *r, const struct nlp_ref *ref,
  * are notes, not problems).
  */
 int nlp_registry_verify(struct nlp_registry *r, int quick, json_t **out,
+    struct nlp_err *e);
+
+/*
+ * Open the registry in dir read-only and verify it: a database too damaged
+ * to open (SQLite finds it malformed, or not a database) is a problem this
+ * reports (NLP_NO), not a failure to run; a missing, foreign or emptied
+ * registry is refused as by nlp_registry_open().
+ */
+int nlp_registry_verify_dir(const char *dir, int quick, json_t **out,
     struct nlp_err *e);
 
 /*

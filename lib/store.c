@@ -1,19 +1,36 @@
 /*
  * store.c - the registry's content-addressed object store (see store.h).
  *
+ * Every name below the registry directory is reached through directory
+ * descriptors opened with O_NOFOLLOW: DIR itself is opened by the path the
+ * user gave (it may be a symbolic link), then "objects", "sha256", "ab",
+ * "tmp" and the files in them with openat/linkat/unlinkat relative to
+ * those descriptors.  In a shared registry every group member may rename
+ * and create names in DIR; a member who swapped DIR/tmp or objects/ for a
+ * symbolic link between our look and our unlink made root's gc delete
+ * files elsewhere.  Now a symbolic link (or anything but a directory) in
+ * the place of one of ours is refused, and what is removed is removed
+ * from the directory that was looked at, checked again by device and
+ * inode.  A directory is also checked to belong to the registry: on its
+ * file system, owned by us, by the registry's owner, by root, or in a
+ * shared registry by its group.
+ *
  * put writes DIR/tmp/put-RANDOM.tmp exclusively, fsyncs it, links it to
  * its object name and fsyncs the object's directory, so an object name
  * exists only for complete, durable bytes; link() rather than rename()
  * because link fails with EEXIST, which tells a concurrent put of the same
  * bytes apart from ours without replacing what another process stored.
+ * gc removes from DIR/tmp only names of that form, regular files: the
+ * registry may live in a directory whose tmp/ holds other programs' files
+ * (a registry made in $HOME met ~/tmp), and those are never ours to take.
  *
  * Modes: objects are 0444, less the umask in a private registry (never
- * modified; removing one needs only the directory's write permission).  In a shared registry directories are
- * 02775, set with fchmod after mkdir so that the umask does not matter;
- * otherwise the umask decides, as for any file the user creates.  (Another
- * group member can see a directory we just made before its mode is fixed:
- * a put racing it into that directory fails with EACCES and can be
- * retried; nothing is damaged.)
+ * modified; removing one needs only the directory's write permission).
+ * In a shared registry directories are 02775, set with fchmod after mkdir
+ * so that the umask does not matter; otherwise the umask decides, as for
+ * any file the user creates.  (Another group member can see a directory
+ * we just made before its mode is fixed: a put racing it into that
+ * directory fails with EACCES and can be retried; nothing is damaged.)
  *
  * A put holds an exclusive flock() on its temporary file from creating it
  * to removing it, and remove leaves alone a temporary file so locked: a
@@ -24,9 +41,7 @@
  * start over with a new file.
  *
  * Reading never trusts a name: hex must be 64 lowercase hex digits before
- * it becomes a path, objects are opened with O_NOFOLLOW, and scan uses
- * fstatat/openat without following symbolic links, reporting one as a
- * bad name instead.
+ * it becomes a path.
  */
 #include "store.h"
 
@@ -52,6 +67,9 @@
 #define SHARED_DIR_MODE 02775
 #define SHARED_FILE_MODE 0664
 #define PUT_TRIES 5           /* temporary files taken by a gc, at most */
+#define TEMP_PREFIX "put-"
+#define TEMP_SUFFIX ".tmp"
+#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
 /* Is c a lowercase hex digit? */
 static int
@@ -76,6 +94,26 @@ int
 nlp_store_valid_hex(const char *hex)
 {
 	return hex != NULL && all_hex(hex, HEX_LEN);
+}
+
+/* Is name one of put's temporary files: "put-" 1 to 32 of [a-z0-9] ".tmp"? */
+static int
+temp_name(const char *name)
+{
+	size_t n = strlen(name), i, mid;
+
+	if (n <= strlen(TEMP_PREFIX) + strlen(TEMP_SUFFIX) ||
+	    strncmp(name, TEMP_PREFIX, strlen(TEMP_PREFIX)) != 0 ||
+	    strcmp(name + n - strlen(TEMP_SUFFIX), TEMP_SUFFIX) != 0)
+		return 0;
+	mid = n - strlen(TEMP_PREFIX) - strlen(TEMP_SUFFIX);
+	if (mid > 32)
+		return 0;
+	for (i = strlen(TEMP_PREFIX); i < strlen(TEMP_PREFIX) + mid; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= '0' && name[i] <= '9')))
+			return 0;
+	return 1;
 }
 
 /* printf into buf; -1 (and errno ENAMETOOLONG) when it does not fit, so
@@ -154,82 +192,170 @@ nlp_store_fix_mode(const char *dir, int fd, int is_dir)
 		(void)fchmod(fd, is_dir ? SHARED_DIR_MODE : SHARED_FILE_MODE);
 }
 
-/* fsync the directory holding path, so that a name made or removed there
- * survives a crash; file systems that cannot sync directories (EINVAL)
- * are let be. */
+/* The registry directory, open, with what its children are checked
+ * against. */
+struct regdir {
+	const char *dir;             /* the path, for messages */
+	int fd;
+	struct stat st;
+	int shared;
+};
+
+/* Open the registry directory dir (following a link: the user named it).
+ * ENOENT is NLP_IO with *missing set, for callers to whom it matters. */
 static int
-sync_dir_of(const char *path, struct nlp_err *e)
+regdir_open(struct regdir *d, const char *dir, struct nlp_err *e)
 {
-	if (nlp_fsync_dir_of(path) != 0 && errno != EINVAL)
-		return nlp_errnof(e, NLP_IO, errno,
-		    "cannot sync the directory of '%s'", path);
+	d->dir = dir;
+	d->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->fd < 0)
+		return nlp_errnof(e, NLP_IO, errno, "cannot use the registry '%s'",
+		    dir);
+	if (fstat(d->fd, &d->st) != 0) {
+		int err = errno;
+		close(d->fd);
+		d->fd = -1;
+		return nlp_errnof(e, NLP_IO, err, "cannot use the registry '%s'",
+		    dir);
+	}
+	d->shared = S_ISDIR(d->st.st_mode) && (d->st.st_mode & S_ISGID) &&
+	    (d->st.st_mode & S_IWGRP);
 	return NLP_OK;
 }
 
-/* Make directory path unless it exists; a new one gets the registry's
- * mode and its parent is fsynced, so the object linked into it later is
- * reachable after a crash. */
-static int
-make_dir(const char *path, int shared, struct nlp_err *e)
+static void
+regdir_close(struct regdir *d)
 {
-	struct stat st;
-	int fd, err = 0;
-
-	if (mkdir(path, 0777) != 0) {
-		if (errno != EEXIST)
-			return nlp_errnof(e, NLP_IO, errno,
-			    "cannot create directory '%s'", path);
-		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-			return nlp_errnof(e, NLP_IO, ENOTDIR,
-			    "cannot create directory '%s'", path);
-		return NLP_OK;
-	}
-	if (shared) {
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0 || fchmod(fd, SHARED_DIR_MODE) != 0)
-			err = errno;
-		if (fd >= 0)
-			close(fd);
-		if (err != 0)
-			return nlp_errnof(e, NLP_IO, err,
-			    "cannot set the mode of '%s'", path);
-	}
-	return sync_dir_of(path, e);
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
 }
 
-/* Create DIR/tmp and the directories above object hex, outermost first. */
+/* May a file or directory with these owners be part of the registry d:
+ * on its file system, and ours, the registry's owner's, root's, or in a
+ * shared registry its group's? */
 static int
-make_dirs(const char *dir, const char *hex, int shared, struct nlp_err *e)
+belongs(const struct regdir *d, const struct stat *st)
 {
-	static const char *const sub[] = {
-		"tmp", "objects", "objects/sha256", "objects/sha256/",
-	};
-	char path[PATH_MAX];
-	int rc = NLP_OK;
-	size_t i;
+	return nlp_store_owned(&d->st, st);
+}
 
-	for (i = 0; rc == NLP_OK && i < sizeof sub / sizeof *sub; i++) {
-		/* the last one ends in the two-digit directory's name */
-		int digits = i + 1 == sizeof sub / sizeof *sub ? 2 : 0;
+int
+nlp_store_owned(const struct stat *dirst, const struct stat *st)
+{
+	int shared = (dirst->st_mode & S_ISGID) && (dirst->st_mode & S_IWGRP);
 
-		if (fmt_path(path, sizeof path, "%s/%s%.*s", dir, sub[i], digits,
-		    hex) != 0)
-			return nlp_errnof(e, NLP_IO, errno, "cannot store in '%s'",
-			    dir);
-		rc = make_dir(path, shared, e);
+	return st->st_dev == dirst->st_dev && (st->st_uid == geteuid() ||
+	    st->st_uid == dirst->st_uid || st->st_uid == 0 ||
+	    (shared && st->st_gid == dirst->st_gid));
+}
+
+/* Refuse what is in the place of one of the registry's own names. */
+static int
+refuse(const struct regdir *d, const char *rel, const char *what,
+    struct nlp_err *e)
+{
+	return nlp_errf(e, NLP_REGISTRY, "'%s/%s' is %s: refusing it (the "
+	    "registry is damaged, or someone tampered with it)", d->dir, rel,
+	    what);
+}
+
+/*
+ * Open directory name in the directory at, whose path below the registry
+ * is rel (for messages), never following a symbolic link; create it when
+ * create is set (the new one gets the registry's mode and its parent is
+ * fsynced, so the object linked into it later is reachable after a
+ * crash).  *out is -1 and NLP_OK returned when it is missing and create
+ * is not set.
+ */
+static int
+subdir(const struct regdir *d, int at, const char *name, const char *rel,
+    int create, int *out, struct nlp_err *e)
+{
+	struct stat st;
+	int fd, made = 0;
+
+	*out = -1;
+	for (;;) {
+		if ((fd = openat(at, name, DIR_FLAGS)) >= 0)
+			break;
+		if (errno == ELOOP || errno == ENOTDIR)
+			return refuse(d, rel, "a symbolic link or not a directory",
+			    e);
+		if (errno != ENOENT)
+			return nlp_errnof(e, NLP_IO, errno, "cannot use '%s/%s'",
+			    d->dir, rel);
+		if (!create)
+			return NLP_OK;
+		if (mkdirat(at, name, 0777) == 0)
+			made = 1;
+		else if (errno != EEXIST)
+			return nlp_errnof(e, NLP_IO, errno, "cannot create "
+			    "directory '%s/%s'", d->dir, rel);
 	}
+	if (fstat(fd, &st) != 0) {
+		int err = errno;
+		close(fd);
+		return nlp_errnof(e, NLP_IO, err, "cannot use '%s/%s'", d->dir,
+		    rel);
+	}
+	if (!belongs(d, &st)) {
+		close(fd);
+		return refuse(d, rel, "not the registry's (another file system "
+		    "or owner)", e);
+	}
+	if (made && d->shared && fchmod(fd, SHARED_DIR_MODE) != 0) {
+		int err = errno;
+		close(fd);
+		return nlp_errnof(e, NLP_IO, err, "cannot set the mode of "
+		    "'%s/%s'", d->dir, rel);
+	}
+	if (made && fsync(at) != 0 && errno != EINVAL) {
+		int err = errno;
+		close(fd);
+		return nlp_errnof(e, NLP_IO, err, "cannot sync the directory of "
+		    "'%s/%s'", d->dir, rel);
+	}
+	*out = fd;
+	return NLP_OK;
+}
+
+/* The directory objects/sha256/ab of hex (ab its first two digits), open;
+ * -1 when it is missing and create is not set. */
+static int
+object_dir(const struct regdir *d, const char *hex, int create, int *out,
+    struct nlp_err *e)
+{
+	char rel[32];
+	int objects, sha, rc;
+
+	*out = -1;
+	if ((rc = subdir(d, d->fd, "objects", "objects", create, &objects, e))
+	    != NLP_OK || objects < 0)
+		return rc;
+	rc = subdir(d, objects, "sha256", "objects/sha256", create, &sha, e);
+	close(objects);
+	if (rc != NLP_OK || sha < 0)
+		return rc;
+	snprintf(rel, sizeof rel, "objects/sha256/%.2s", hex);
+	rc = subdir(d, sha, rel + strlen("objects/sha256/"), rel, create, out,
+	    e);
+	close(sha);
 	return rc;
 }
 
-/* Does the object at path exist (*found) with len bytes?  One of another
- * size, or not a regular file, means the store is damaged. */
+/* Does the object (its name in abfd) exist (*found) with len bytes?  One
+ * of another size, or not a regular file, means the store is damaged. */
 static int
-existing(const char *path, size_t len, int *found, struct nlp_err *e)
+existing(int abfd, const char *hex, const char *path, size_t len, int *found,
+    struct nlp_err *e)
 {
 	struct stat st;
 
 	*found = 0;
-	if (lstat(path, &st) != 0) {
+	if (abfd < 0)
+		return NLP_OK;
+	if (fstatat(abfd, hex + 2, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		if (errno == ENOENT)
 			return NLP_OK;
 		return nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", path);
@@ -245,14 +371,14 @@ existing(const char *path, size_t len, int *found, struct nlp_err *e)
 	return NLP_OK;
 }
 
-/* Create DIR/tmp/put-RANDOM.tmp exclusively (mode 0444 less the umask:
- * the fd is writable all the same); its name in tmp, its fd in *fd. */
+/* Create tmp/put-RANDOM.tmp exclusively in tmpfd (mode 0444 less the
+ * umask: the fd is writable all the same); its name in name, fd in *fd. */
 static int
-create_temp(const char *dir, char tmp[PATH_MAX], int *fd, struct nlp_err *e)
+create_temp(const struct regdir *d, int tmpfd, char name[32], int *fd,
+    struct nlp_err *e)
 {
 	static const char set[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 	unsigned char r[12];
-	char name[sizeof r + 1];
 	int tries;
 
 	*fd = -1;
@@ -260,21 +386,19 @@ create_temp(const char *dir, char tmp[PATH_MAX], int *fd, struct nlp_err *e)
 	for (tries = 0; *fd < 0 && errno == EEXIST && tries < 100; tries++) {
 		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
 			return nlp_errnof(e, NLP_IO, errno,
-			    "cannot name a temporary file in '%s/tmp'", dir);
+			    "cannot name a temporary file in '%s/tmp'", d->dir);
+		memcpy(name, TEMP_PREFIX, strlen(TEMP_PREFIX));
 		for (size_t i = 0; i < sizeof r; i++)
-			name[i] = set[r[i] % (sizeof set - 1)];
-		name[sizeof r] = '\0';
-		if (fmt_path(tmp, PATH_MAX, "%s/tmp/put-%s.tmp", dir, name) != 0)
-			return nlp_errnof(e, NLP_IO, errno, "cannot store in '%s'",
-			    dir);
-		*fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		    OBJECT_MODE);
+			name[strlen(TEMP_PREFIX) + i] = set[r[i] % (sizeof set - 1)];
+		strcpy(name + strlen(TEMP_PREFIX) + sizeof r, TEMP_SUFFIX);
+		*fd = openat(tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, OBJECT_MODE);
 	}
 	if (*fd < 0) {
 		int err = errno;
-		tmp[0] = '\0';   /* not ours: the caller must not unlink it */
+		name[0] = '\0';   /* not ours: the caller must not unlink it */
 		return nlp_errnof(e, NLP_IO, err, "cannot create a temporary "
-		    "file in '%s/tmp'", dir);
+		    "file in '%s/tmp'", d->dir);
 	}
 	return NLP_OK;
 }
@@ -303,114 +427,195 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* fsync a directory; file systems that cannot (EINVAL) are let be. */
+static int
+sync_dirfd(int fd, const char *path, struct nlp_err *e)
+{
+	if (fsync(fd) != 0 && errno != EINVAL)
+		return nlp_errnof(e, NLP_IO, errno,
+		    "cannot sync the directory of '%s'", path);
+	return NLP_OK;
+}
+
+/* What one put holds open. */
+struct put {
+	struct regdir d;
+	int tmpfd, abfd, fd;
+	char name[32];               /* the temporary file in tmpfd, or "" */
+};
+
+/* Write one temporary file with data and link (or, repairing, rename)
+ * it to its object name: NLP_OK, NLP_BUSY when a gc took the temporary
+ * file first (start over), or the error. */
+static int
+put_once(struct put *p, const char *hex, const char *obj, const void *data,
+    size_t len, int repair, int *found, struct nlp_err *e)
+{
+	int rc, err;
+
+	if ((rc = create_temp(&p->d, p->tmpfd, p->name, &p->fd, e)) != NLP_OK)
+		return rc;
+	/* ours while we write it: gc leaves a locked temporary file alone
+	 * (best effort: a file system without flock() only loses that
+	 * protection) */
+	(void)flock(p->fd, LOCK_EX);
+	err = write_all(p->fd, data, len) != 0 || fsync(p->fd) != 0 ||
+	    (p->d.shared && fchmod(p->fd, OBJECT_MODE) != 0) ? errno : 0;
+	if (err != 0)
+		return nlp_errnof(e, NLP_IO, err, "cannot write '%s/tmp/%s'",
+		    p->d.dir, p->name);
+	if (repair ? renameat(p->tmpfd, p->name, p->abfd, hex + 2) == 0 :
+	    linkat(p->tmpfd, p->name, p->abfd, hex + 2, 0) == 0) {
+		if (repair)
+			p->name[0] = '\0';   /* it is the object now */
+		*found = 0;
+		return NLP_OK;
+	}
+	if (errno == EEXIST)     /* another process stored them first */
+		return existing(p->abfd, hex, obj, len, found, e);
+	if (errno == ENOENT)     /* a gc took our file before we locked it */
+		return NLP_BUSY;
+	return nlp_errnof(e, NLP_IO, errno, "cannot link '%s/tmp/%s' to '%s'",
+	    p->d.dir, p->name, obj);
+}
+
+/* Close the temporary file, unlinking it first: the lock covers it until
+ * its name is gone (a close error cannot matter now: the bytes were
+ * fsynced). */
+static void
+put_drop_temp(struct put *p)
+{
+	if (p->name[0] != '\0')
+		unlinkat(p->tmpfd, p->name, 0);
+	p->name[0] = '\0';
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
+}
+
 int
 nlp_store_put(const char *dir, const char *hex, const void *data,
     size_t len, int *created, struct nlp_err *e)
 {
-	char obj[PATH_MAX], tmp[PATH_MAX] = "";
-	int fd = -1, found = 0, repair = 0, shared, err, rc, tries;
+	struct put p = { .d = { .fd = -1 }, .tmpfd = -1, .abfd = -1, .fd = -1 };
+	char obj[PATH_MAX];
+	int found = 0, repair = 0, rc, tries;
 
 	*created = 0;
-	if ((rc = object_path(dir, hex, obj, e)) != NLP_OK)
+	if ((rc = object_path(dir, hex, obj, e)) != NLP_OK ||
+	    (rc = regdir_open(&p.d, dir, e)) != NLP_OK)
 		return rc;
-	rc = existing(obj, len, &found, e);
+	if ((rc = object_dir(&p.d, hex, 0, &p.abfd, e)) != NLP_OK)
+		goto out;
+	rc = existing(p.abfd, hex, obj, len, &found, e);
 	if (rc == NLP_OK && found) {
 		/* the bytes there must be these: a damaged object is replaced by
 		   the right bytes (a repair), never trusted */
 		struct nlp_err ce;
 		int c = nlp_store_check(dir, hex, (int64_t)len, &ce);
-		if (c == NLP_OK)
-			return sync_dir_of(obj, e);
+		if (c == NLP_OK) {
+			rc = sync_dirfd(p.abfd, obj, e);
+			goto out;
+		}
 		if (c != NLP_NO) {
 			if (e != NULL)
 				*e = ce;
-			return c;
+			rc = c;
+			goto out;
 		}
 		repair = 1;
 	} else if (rc == NLP_DATA) {
 		repair = 1;         /* of the wrong size: replace it too */
 	} else if (rc != NLP_OK) {
-		return rc;
+		goto out;
 	}
-	shared = nlp_store_shared(dir);
+	if ((rc = subdir(&p.d, p.d.fd, "tmp", "tmp", 1, &p.tmpfd, e)) != NLP_OK)
+		goto out;
+	if (p.abfd < 0 && (rc = object_dir(&p.d, hex, 1, &p.abfd, e)) != NLP_OK)
+		goto out;
 	for (tries = 1; ; tries++) {
-		if ((rc = make_dirs(dir, hex, shared, e)) != NLP_OK ||
-		    (rc = create_temp(dir, tmp, &fd, e)) != NLP_OK)
-			goto out;
-		/* ours while we write it: gc leaves a locked temporary file
-		 * alone (best effort: a file system without flock() only
-		 * loses that protection) */
-		(void)flock(fd, LOCK_EX);
-		err = write_all(fd, data, len) != 0 || fsync(fd) != 0 ||
-		    (shared && fchmod(fd, OBJECT_MODE) != 0) ? errno : 0;
-		if (err != 0) {
-			rc = nlp_errnof(e, NLP_IO, err, "cannot write '%s'", tmp);
-			goto out;
-		}
-		if (repair ? rename(tmp, obj) == 0 : link(tmp, obj) == 0) {
-			*created = 1;
-			if (repair)
-				tmp[0] = '\0';   /* it is the object now */
-			rc = NLP_OK;
+		rc = put_once(&p, hex, obj, data, len, repair, &found, e);
+		if (rc != NLP_BUSY)
+			break;
+		put_drop_temp(&p);
+		if (tries == PUT_TRIES) {
+			rc = nlp_errnof(e, NLP_IO, ENOENT, "cannot link a temporary "
+			    "file to '%s' (a gc keeps taking them)", obj);
 			break;
 		}
-		if (errno == EEXIST) {   /* another process stored them first */
-			rc = existing(obj, len, &found, e);
-			break;
-		}
-		/* ENOENT: a gc took our file before we locked it; start over */
-		if (errno != ENOENT || tries == PUT_TRIES) {
-			rc = nlp_errnof(e, NLP_IO, errno, "cannot link '%s' to "
-			    "'%s'", tmp, obj);
-			goto out;
-		}
-		unlink(tmp);
-		close(fd);
-		fd = -1;
 	}
 	if (rc == NLP_OK)
-		rc = sync_dir_of(obj, e);
+		rc = sync_dirfd(p.abfd, obj, e);
+	if (rc == NLP_OK)
+		*created = !found;
 out:
-	/* unlink before close: the lock covers the file until its name is
-	 * gone (a close error cannot matter now: the bytes were fsynced) */
-	if (tmp[0] != '\0')
-		unlink(tmp);
-	if (fd >= 0)
-		close(fd);
-	if (rc != NLP_OK)
-		*created = 0;
+	put_drop_temp(&p);
+	if (p.tmpfd >= 0)
+		close(p.tmpfd);
+	if (p.abfd >= 0)
+		close(p.abfd);
+	regdir_close(&p.d);
 	return rc;
 }
 
-/* Open object hex read-only, refusing anything but a regular file: NLP_NO
- * when it is missing or not a file, as check reports it. */
+/* Open object hex read-only through the registry's own directories,
+ * refusing anything but a regular file: NLP_NO when it is missing or not
+ * a file, as check reports it. */
 static int
 open_object(const char *dir, const char *hex, char path[PATH_MAX], int *fd,
     struct stat *st, struct nlp_err *e)
 {
-	int rc;
+	struct regdir d = { .fd = -1 };
+	int abfd = -1, rc;
 
 	*fd = -1;
-	if ((rc = object_path(dir, hex, path, e)) != NLP_OK)
+	if ((rc = object_path(dir, hex, path, e)) != NLP_OK ||
+	    (rc = regdir_open(&d, dir, e)) != NLP_OK)
 		return rc;
-	if ((*fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+	if ((rc = object_dir(&d, hex, 0, &abfd, e)) != NLP_OK)
+		goto out;
+	if (abfd < 0) {
+		rc = nlp_errf(e, NLP_NO, "object '%s' is missing", path);
+		goto out;
+	}
+	if ((*fd = openat(abfd, hex + 2, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
-			return nlp_errf(e, NLP_NO, "object '%s' is missing", path);
-		if (errno == ELOOP)
-			return nlp_errf(e, NLP_NO, "object '%s' is damaged: it is "
-			    "a symbolic link", path);
-		return nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", path);
+			rc = nlp_errf(e, NLP_NO, "object '%s' is missing", path);
+		else if (errno == ELOOP)
+			rc = nlp_errf(e, NLP_NO, "object '%s' is damaged: it is a "
+			    "symbolic link", path);
+		else
+			rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", path);
+		goto out;
 	}
 	if (fstat(*fd, st) != 0)
 		rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", path);
 	else if (!S_ISREG(st->st_mode))
 		rc = nlp_errf(e, NLP_NO, "object '%s' is damaged: it is not a "
 		    "regular file", path);
+	/* a regular file: reads block as usual */
+	else if (fcntl(*fd, F_SETFL, 0) != 0)
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", path);
 	if (rc != NLP_OK) {
 		close(*fd);
 		*fd = -1;
 	}
+out:
+	if (abfd >= 0)
+		close(abfd);
+	regdir_close(&d);
 	return rc;
+}
+
+int
+nlp_store_open(const char *dir, const char *hex, int *fd, struct nlp_err *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int rc = open_object(dir, hex, path, fd, &st, e);
+
+	return rc == NLP_NO ? NLP_DATA : rc;     /* the store is damaged */
 }
 
 /*
@@ -537,8 +742,12 @@ out:
 /* What scan found, before sorting: the entry without its fixed buffers. */
 struct found {
 	char *path;
+	char sub[3];                 /* the two-digit directory; "" for tmp */
+	char *name;                  /* within it */
 	int64_t size, mtime;
 	int is_temp, bad_name;
+	dev_t dirdev;                /* the directory it was found in */
+	ino_t dirino;
 };
 
 struct found_list {
@@ -546,11 +755,14 @@ struct found_list {
 	size_t n, cap;
 };
 
-/* Append a copy of path with its lstat data; -1 (errno set) on failure. */
+/* Append an entry; -1 (errno set) on failure. */
 static int
-add_found(struct found_list *l, const char *path, const struct stat *st,
+add_found(struct found_list *l, const char *path, const char *sub,
+    const char *name, const struct stat *st, const struct stat *dirst,
     int is_temp, int bad_name)
 {
+	struct found *f;
+
 	if (l->n == l->cap) {
 		struct found *v;
 		size_t cap;
@@ -565,32 +777,23 @@ add_found(struct found_list *l, const char *path, const struct stat *st,
 		l->v = v;
 		l->cap = cap;
 	}
-	if ((l->v[l->n].path = strdup(path)) == NULL)
+	f = &l->v[l->n];
+	memset(f, 0, sizeof *f);
+	if ((f->path = strdup(path)) == NULL)
 		return -1;
-	l->v[l->n].size = (int64_t)st->st_size;
-	l->v[l->n].mtime = (int64_t)st->st_mtime;
-	l->v[l->n].is_temp = is_temp;
-	l->v[l->n].bad_name = bad_name;
+	if ((f->name = strdup(name)) == NULL) {
+		free(f->path);
+		return -1;
+	}
+	snprintf(f->sub, sizeof f->sub, "%s", sub);
+	f->size = (int64_t)st->st_size;
+	f->mtime = (int64_t)st->st_mtime;
+	f->is_temp = is_temp;
+	f->bad_name = bad_name;
+	f->dirdev = dirst->st_dev;
+	f->dirino = dirst->st_ino;
 	l->n++;
 	return 0;
-}
-
-/* Open directory path without following a symbolic link at its end;
- * NULL with errno ENOENT when it is not there. */
-static DIR *
-open_dir(int at, const char *path)
-{
-	int fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d;
-
-	if (fd < 0)
-		return NULL;
-	if ((d = fdopendir(fd)) == NULL) {
-		int err = errno;
-		close(fd);
-		errno = err;
-	}
-	return d;
 }
 
 /* Is name an object file name under the two-digit directory sub? */
@@ -601,49 +804,63 @@ object_name(const char *sub, const char *name)
 }
 
 /*
- * Add every entry of directory path (kind 0: DIR/tmp, 1: objects/sha256,
- * 2: one of its two-digit directories) to l, descending from kind 1 into
- * real directories; sub is the two-digit directory's name for kind 2.
+ * Add the entries of the directory open at fd (path for messages) to l:
+ * kind 0 is DIR/tmp (only put's own temporary files, regular files, are
+ * listed: anything else there is not ours), 1 objects/sha256 (descending
+ * into its real directories), 2 one of those, named sub.  Takes fd.
  */
 static int
-walk(struct found_list *l, const char *path, int kind, const char *sub,
-    struct nlp_err *e)
+walk(const struct regdir *d, struct found_list *l, int fd, const char *path,
+    int kind, const char *sub, struct nlp_err *e)
 {
 	char child[PATH_MAX];
+	struct stat st, dirst;
 	struct dirent *de;
-	struct stat st;
 	int rc = NLP_OK;
-	DIR *d;
+	DIR *dp;
 
-	if ((d = open_dir(AT_FDCWD, path)) == NULL) {
-		if (errno == ENOENT)
-			return NLP_OK;
-		return nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", path);
+	if (fstat(fd, &dirst) != 0 || (dp = fdopendir(fd)) == NULL) {
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", path);
+		close(fd);
+		return rc;
 	}
-	for (errno = 0; rc == NLP_OK && (de = readdir(d)) != NULL; errno = 0) {
+	for (errno = 0; rc == NLP_OK && (de = readdir(dp)) != NULL; errno = 0) {
 		const char *name = de->d_name;
-		int is_dir;
 
 		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 			continue;
 		if (fmt_path(child, sizeof child, "%s/%s", path, name) != 0 ||
-		    fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		    fstatat(dirfd(dp), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 			if (errno == ENOENT)
 				continue;   /* removed while we looked */
 			rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s/%s'",
 			    path, name);
 			break;
 		}
-		is_dir = S_ISDIR(st.st_mode);
-		if (kind == 1 && is_dir)
-			rc = walk(l, child, 2, name, e);
-		else if (add_found(l, child, &st, kind == 0, kind != 0 &&
-		    (kind == 1 || !S_ISREG(st.st_mode) || !object_name(sub, name))) != 0)
+		if (kind == 0) {
+			if (!temp_name(name) || !S_ISREG(st.st_mode))
+				continue;   /* not ours */
+			if (add_found(l, child, "", name, &st, &dirst, 1, 0) != 0)
+				rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s'",
+				    path);
+		} else if (kind == 1 && S_ISDIR(st.st_mode)) {
+			int sfd = openat(dirfd(dp), name, DIR_FLAGS);
+			if (sfd < 0 && errno == ENOENT)
+				continue;
+			if (sfd < 0)
+				rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s'",
+				    child);
+			else
+				rc = walk(d, l, sfd, child, 2, name, e);
+		} else if (add_found(l, child, kind == 2 ? sub : "", name, &st,
+		    &dirst, 0, kind == 1 || !S_ISREG(st.st_mode) ||
+		    !object_name(sub, name)) != 0) {
 			rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", path);
+		}
 	}
 	if (rc == NLP_OK && errno != 0)
 		rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", path);
-	closedir(d);
+	closedir(dp);
 	return rc;
 }
 
@@ -655,14 +872,50 @@ by_path(const void *a, const void *b)
 	    ((const struct found *)b)->path);
 }
 
+/* Walk objects/sha256 and tmp of d into l. */
+static int
+walk_store(const struct regdir *d, struct found_list *l, struct nlp_err *e)
+{
+	char path[PATH_MAX];
+	int objects = -1, fd = -1, rc;
+
+	if ((rc = subdir(d, d->fd, "objects", "objects", 0, &objects, e))
+	    != NLP_OK)
+		return rc;
+	if (objects >= 0) {
+		rc = subdir(d, objects, "sha256", "objects/sha256", 0, &fd, e);
+		close(objects);
+		if (rc == NLP_OK && fd >= 0) {
+			if (fmt_path(path, sizeof path, "%s/objects/sha256", d->dir))
+				rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s'",
+				    d->dir);
+			else
+				rc = walk(d, l, fd, path, 1, NULL, e);
+			fd = -1;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (rc != NLP_OK)
+			return rc;
+	}
+	if ((rc = subdir(d, d->fd, "tmp", "tmp", 0, &fd, e)) != NLP_OK ||
+	    fd < 0)
+		return rc;
+	if (fmt_path(path, sizeof path, "%s/tmp", d->dir) != 0) {
+		close(fd);
+		return nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", d->dir);
+	}
+	return walk(d, l, fd, path, 0, NULL, e);
+}
+
 int
 nlp_store_scan(const char *dir,
     int (*fn)(void *arg, const struct nlp_store_entry *en), void *arg,
     struct nlp_err *e)
 {
+	struct regdir d = { .fd = -1 };
 	struct found_list l = { 0 };
 	struct nlp_store_entry *en = calloc(1, sizeof *en);
-	char path[PATH_MAX];
 	int rc = NLP_OK;
 	size_t i;
 
@@ -670,14 +923,9 @@ nlp_store_scan(const char *dir,
 		rc = nlp_errf(e, NLP_IO, "cannot read '%s': out of memory", dir);
 		goto out;
 	}
-	if (fmt_path(path, sizeof path, "%s/objects/sha256", dir) != 0 ||
-	    (rc = walk(&l, path, 1, NULL, e)) != NLP_OK ||
-	    fmt_path(path, sizeof path, "%s/tmp", dir) != 0 ||
-	    (rc = walk(&l, path, 0, NULL, e)) != NLP_OK) {
-		if (rc == NLP_OK)
-			rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", dir);
+	if ((rc = regdir_open(&d, dir, e)) != NLP_OK ||
+	    (rc = walk_store(&d, &l, e)) != NLP_OK)
 		goto out;
-	}
 	if (l.n > 1)
 		qsort(l.v, l.n, sizeof *l.v, by_path);
 	for (i = 0; rc == NLP_OK && i < l.n; i++) {
@@ -685,56 +933,133 @@ nlp_store_scan(const char *dir,
 		size_t plen = strlen(f->path);
 
 		memset(en, 0, sizeof *en);
-		if (plen >= sizeof en->path) {
+		if (plen >= sizeof en->path || strlen(f->name) >= sizeof en->name) {
 			rc = nlp_errnof(e, NLP_IO, ENAMETOOLONG, "cannot read '%s'",
 			    f->path);
 			break;
 		}
 		memcpy(en->path, f->path, plen + 1);
-		/* .../ab/cdef...: the hex is the last 65 bytes less the '/' */
+		strcpy(en->name, f->name);
+		memcpy(en->sub, f->sub, sizeof en->sub);
 		if (!f->is_temp && !f->bad_name) {
-			memcpy(en->hex, f->path + plen - HEX_LEN - 1, 2);
-			memcpy(en->hex + 2, f->path + plen - HEX_LEN + 2,
-			    HEX_LEN - 1);   /* 62 digits and the NUL */
+			memcpy(en->hex, f->sub, 2);
+			memcpy(en->hex + 2, f->name, HEX_LEN - 1);   /* and the NUL */
 		}
 		en->size = f->size;
 		en->mtime = f->mtime;
 		en->is_temp = f->is_temp;
 		en->bad_name = f->bad_name;
+		en->dirdev = (uint64_t)f->dirdev;
+		en->dirino = (uint64_t)f->dirino;
 		rc = fn(arg, en);
 	}
 out:
-	for (i = 0; i < l.n; i++)
+	for (i = 0; i < l.n; i++) {
 		free(l.v[i].path);
+		free(l.v[i].name);
+	}
 	free(l.v);
 	free(en);
+	regdir_close(&d);
 	return rc;
 }
 
-/* Directories (left in DIR/tmp, or stray under objects/) are removed when
- * empty; a name already gone is not an error (another gc was first).  A
- * temporary file that a running put holds locked is left alone: NLP_BUSY,
- * which gc takes as "not garbage".  (The lock taken here is held until the
- * file is unlinked, so that a put cannot lock it in between; a put that
- * opened it just before is left with an unlinked file and starts over.) */
-int
-nlp_store_remove(const struct nlp_store_entry *en, struct nlp_err *e)
+/* The directory that en was found in, open again through the registry's
+ * own directories (no link followed) and checked to be that one: -1 when
+ * it is gone or was replaced (then nothing is removed from it). */
+static int
+entry_dir(const struct regdir *d, const struct nlp_store_entry *en, int *out,
+    struct nlp_err *e)
 {
-	int fd = -1, rc = NLP_OK;
+	char hex[3];
+	struct stat st;
+	int rc;
 
+	*out = -1;
+	if (en->is_temp)
+		rc = subdir(d, d->fd, "tmp", "tmp", 0, out, e);
+	else {
+		memcpy(hex, en->sub, 3);
+		rc = object_dir(d, hex, 0, out, e);
+	}
+	if (rc != NLP_OK || *out < 0)
+		return rc;
+	if (fstat(*out, &st) != 0 || (uint64_t)st.st_dev != en->dirdev ||
+	    (uint64_t)st.st_ino != en->dirino) {
+		close(*out);
+		*out = -1;
+	}
+	return NLP_OK;
+}
+
+/*
+ * Remove an object or one of put's temporary files found by scan (never a
+ * bad name: those are listed, not ours to remove); a name already gone is
+ * not an error (another gc was first).  A temporary file that a running
+ * put holds locked is left alone: NLP_BUSY, which gc takes as "not
+ * garbage".  (The lock taken here is held until the file is unlinked, so
+ * that a put cannot lock it in between; a put that opened it just before
+ * is left with an unlinked file and starts over.)
+ */
+int
+nlp_store_remove(const char *dir, const struct nlp_store_entry *en,
+    struct nlp_err *e)
+{
+	struct regdir d = { .fd = -1 };
+	struct stat st;
+	int at = -1, fd = -1, rc;
+
+	if (en->bad_name || (en->is_temp && !temp_name(en->name)) ||
+	    (!en->is_temp && !object_name(en->sub, en->name)))
+		return nlp_errf(e, NLP_BUG, "'%s' is not the store's to remove",
+		    en->path);
+	if ((rc = regdir_open(&d, dir, e)) != NLP_OK ||
+	    (rc = entry_dir(&d, en, &at, e)) != NLP_OK || at < 0)
+		goto out;
+	if (fstatat(at, en->name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(st.st_mode))
+		goto out;                /* gone, or not a file any more */
 	if (en->is_temp) {
-		fd = open(en->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		fd = openat(at, en->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_NOCTTY | O_CLOEXEC);
 		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0 &&
 		    errno == EWOULDBLOCK) {
-			close(fd);
-			return nlp_errf(e, NLP_BUSY, "'%s' is being written",
+			rc = nlp_errf(e, NLP_BUSY, "'%s' is being written",
 			    en->path);
+			goto out;
 		}
 	}
-	if (unlink(en->path) != 0 && !(errno == EISDIR && rmdir(en->path) == 0)
-	    && errno != ENOENT)
+	if (unlinkat(at, en->name, 0) != 0 && errno != ENOENT)
 		rc = nlp_errnof(e, NLP_IO, errno, "cannot remove '%s'", en->path);
+	else
+		rc = sync_dirfd(at, en->path, e);
+out:
 	if (fd >= 0)
 		close(fd);
-	return rc == NLP_OK ? sync_dir_of(en->path, e) : rc;
+	if (at >= 0)
+		close(at);
+	regdir_close(&d);
+	return rc;
+}
+
+int
+nlp_store_count(const char *dir, size_t *n, struct nlp_err *e)
+{
+	struct regdir d = { .fd = -1 };
+	struct found_list l = { 0 };
+	size_t i;
+	int rc;
+
+	*n = 0;
+	if ((rc = regdir_open(&d, dir, e)) == NLP_OK &&
+	    (rc = walk_store(&d, &l, e)) == NLP_OK)
+		for (i = 0; i < l.n; i++)
+			*n += !l.v[i].is_temp && !l.v[i].bad_name;
+	for (i = 0; i < l.n; i++) {
+		free(l.v[i].path);
+		free(l.v[i].name);
+	}
+	free(l.v);
+	regdir_close(&d);
+	return rc;
 }

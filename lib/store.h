@@ -3,11 +3,19 @@
  *
  * An object is a file's bytes stored under their SHA-256:
  * DIR/objects/sha256/ab/cdef... (the first two hex digits name a
- * subdirectory).  Objects are written to DIR/tmp first, fsynced, linked
- * into place and the directory fsynced, so an object that exists is
- * complete and durable; they are never modified afterwards.  A crash can
- * leave a temporary file in DIR/tmp or an object that no database row
- * refers to: both are harmless, and `registry gc` removes them.
+ * subdirectory).  Objects are written to DIR/tmp/put-RANDOM.tmp first,
+ * fsynced, linked into place and the directory fsynced, so an object that
+ * exists is complete and durable; they are never modified afterwards.  A
+ * crash can leave such a temporary file or an object that no database row
+ * refers to: both are harmless, and `registry gc` removes them.  Nothing
+ * else is ever removed: not another program's file in DIR/tmp, not a
+ * stray file under objects/.
+ *
+ * No symbolic link below DIR is followed: objects/, objects/sha256, its
+ * two-digit directories and tmp/ must be real directories of the
+ * registry's (its file system; owned by the user, the registry's owner,
+ * root, or in a shared registry its group), else NLP_REGISTRY names the
+ * one refused.
  *
  * In a shared registry (DIR group-writable and setgid), every file and
  * directory the store creates is group-writable too, whatever the umask,
@@ -20,6 +28,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "digest.h"
@@ -55,6 +64,14 @@ int nlp_store_check(const char *dir, const char *hex, int64_t size,
     struct nlp_err *e);
 
 /*
+ * Open object hex for reading (*fd, the caller closes it), through the
+ * registry's own directories and never a link: NLP_OK, NLP_DATA when it is
+ * missing or not a regular file (the store is damaged), NLP_IO.
+ */
+int nlp_store_open(const char *dir, const char *hex, int *fd,
+    struct nlp_err *e);
+
+/*
  * Copy object hex to path atomically, checking its SHA-256 on the way:
  * NLP_OK, NLP_DATA when the object is missing or damaged (then nothing is
  * left at path), NLP_IO.  Path "-" is standard output, written as the
@@ -66,28 +83,50 @@ int nlp_store_export(const char *dir, const char *hex, const char *path,
 
 /* One entry found by nlp_store_scan(). */
 struct nlp_store_entry {
-	char hex[NLP_SHA256_HEX];    /* for objects; "" for temporary files */
-	char path[4096];
+	char hex[NLP_SHA256_HEX];    /* for objects; "" otherwise */
+	char path[4096];             /* for messages */
+	char sub[3];                 /* its two-digit directory; "" in tmp */
+	char name[256];              /* its name there */
 	int64_t size;
 	int64_t mtime;               /* seconds since the epoch */
-	int is_temp;                 /* a file in DIR/tmp */
+	int is_temp;                 /* one of put's files in DIR/tmp */
 	int bad_name;                /* a file under objects/ whose name is not
 	                                an object name, or that is not a
 	                                regular file (a symbolic link, which
 	                                scan never follows) */
+	uint64_t dirdev, dirino;     /* the directory it was found in */
 };
 
 /*
- * Call fn for every object and every temporary file (sorted by path);
- * stops and returns fn's value when it is nonzero.  Returns NLP_OK,
- * fn's value, or NLP_IO.
+ * Call fn for every object, every stray name under objects/ and every
+ * temporary file of put's in DIR/tmp (sorted by path; other names in
+ * DIR/tmp are not the store's and are not listed); stops and returns fn's
+ * value when it is nonzero.  Returns NLP_OK, fn's value, NLP_REGISTRY (a
+ * directory refused, see above) or NLP_IO.
  */
 int nlp_store_scan(const char *dir,
     int (*fn)(void *arg, const struct nlp_store_entry *en), void *arg,
     struct nlp_err *e);
 
-/* Remove an object or temporary file found by scan. */
-int nlp_store_remove(const struct nlp_store_entry *en, struct nlp_err *e);
+/*
+ * Remove an object or temporary file found by scan in dir, relative to
+ * the very directory scan found it in (a directory replaced meanwhile is
+ * left alone, as is a name that is gone or no longer a regular file).  A
+ * bad name is refused (NLP_BUG): the store never removes what it did not
+ * make.  NLP_BUSY: a put is still writing that temporary file.
+ */
+int nlp_store_remove(const char *dir, const struct nlp_store_entry *en,
+    struct nlp_err *e);
+
+/*
+ * May a file with these stat data (st) be part of the registry whose
+ * directory has dirst: on its file system, and owned by us, the
+ * registry's owner or root, or in a shared registry by its group?
+ */
+int nlp_store_owned(const struct stat *dirst, const struct stat *st);
+
+/* The number of objects in dir (stray names and temporary files aside). */
+int nlp_store_count(const char *dir, size_t *n, struct nlp_err *e);
 
 /*
  * Is DIR a shared registry (group-writable, setgid)?  Then new files get

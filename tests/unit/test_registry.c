@@ -30,6 +30,7 @@
 #include "digest.h"
 #include "files.h"
 #include "leak_test.h"
+#include "model.h"
 #include "registry.h"
 #include "store.h"
 
@@ -58,6 +59,23 @@ TestSuite(registry, .init = setup, .fini = teardown);
 
 /* ---- helpers ---- */
 
+/* A tiny valid weights member (malloc'd): two labels, one feature; the
+ * registry loads the weights of what it is pushed, as predict would. */
+static void *
+tiny_weights(size_t *len)
+{
+	static const char *const labels[] = { "a", "b" };
+	struct nlp_feat_opts f = { .ngrams = 1, .bits = NLP_BITS_MIN, .seed = 1 };
+	const uint32_t keys[] = { 7 };
+	const float idf[] = { 1 }, bias[] = { 0, 0 }, w[] = { 1, -1 };
+	struct nlp_err e = { 0 };
+	void *out = NULL;
+
+	cr_assert_eq(nlp_model_serialize(&out, len, &f, labels, 2, keys, idf, 1,
+	    bias, w, &e), NLP_OK, "%s", e.msg);
+	return out;
+}
+
 /* A small artifact (malloc'd) whose meta.json says seed n. */
 static void *
 artifact(int n, size_t *len)
@@ -69,17 +87,19 @@ artifact(int n, size_t *len)
 	    " {\"label\": \"b\", \"count\": 5}],"
 	    " \"inputs\": [{\"name\": \"d.tsv\", \"sha256\":"
 	    " \"%064d\", \"bytes\": 42}]}";
-	char meta[1024], weights[64];
+	char meta[1024];
 	struct nlp_member m[2];
 	struct nlp_err e = { 0 };
-	void *out = NULL;
+	void *out = NULL, *w;
+	size_t wlen;
 
 	snprintf(meta, sizeof meta, meta_fmt, n, n, n);
-	snprintf(weights, sizeof weights, "weights of model %d", n);
-	m[0] = (struct nlp_member){ "weights", weights, strlen(weights) };
+	w = tiny_weights(&wlen);
+	m[0] = (struct nlp_member){ "weights", w, wlen };
 	m[1] = (struct nlp_member){ "meta.json", meta, strlen(meta) };
 	cr_assert_eq(nlp_artifact_write_mem(&out, len, m, 2, 0, &e), NLP_OK,
 	    "%s", e.msg);
+	free(w);
 	return out;
 }
 
@@ -670,13 +690,27 @@ TEST(pushing_the_same_bytes_again_makes_no_new_version)
 
 TEST(push_refuses_what_is_not_an_artifact_and_changes_nothing)
 {
+	static const char *const bad_meta[][2] = {
+		{ "{\"hyperparameters\": [1]}", "'hyperparameters'" },
+		{ "{\"hyperparameters\": \"x\"}", "'hyperparameters'" },
+		{ "{\"held_out\": 3}", "'held_out'" },
+		{ "{\"inputs\": {}}", "'inputs'" },
+		{ "{\"inputs\": [{\"name\": 1}]}", "'inputs'" },
+		{ "{\"inputs\": [{\"name\": \"a\\nb\", \"sha256\": \"" \
+		    "0000000000000000000000000000000000000000000000000000000000000000"
+		    "\", \"bytes\": 1}]}", "'inputs'" },
+		{ "{\"inputs\": [{\"name\": \"a\", \"sha256\": \"xyz\", "
+		    "\"bytes\": 1}]}", "'inputs'" },
+		{ "{\"examples\": -3}", "'examples'" },
+		{ "{\"labels\": 7}", "'labels'" },
+	};
 	struct nlp_registry *r = open_rw();
 	struct nlp_push_opts o = { 0 };
 	struct nlp_push_result res;
 	struct nlp_err e = { 0 };
-	struct nlp_member m[1];
-	size_t len;
-	void *a;
+	struct nlp_member m[2];
+	size_t len, wlen;
+	void *a, *w;
 	json_t *l;
 
 	o.name = "spam";
@@ -684,21 +718,40 @@ TEST(push_refuses_what_is_not_an_artifact_and_changes_nothing)
 	cr_assert_eq(nlp_registry_push(r, "hello world\n", 12, &o, &res, &e),
 	    NLP_DATA);
 	/* an artifact without meta.json */
-	m[0] = (struct nlp_member){ "weights", "xyz", 3 };
+	w = tiny_weights(&wlen);
+	m[0] = (struct nlp_member){ "weights", w, wlen };
 	a = artifact_of(m, 1, &len);
 	cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_DATA);
 	free(a);
 	/* meta.json that is JSON, but not an object */
-	m[0] = (struct nlp_member){ "meta.json", "[1, 2]", 6 };
-	a = artifact_of(m, 1, &len);
+	m[1] = (struct nlp_member){ "meta.json", "[1, 2]", 6 };
+	a = artifact_of(m, 2, &len);
 	cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_DATA);
 	assert_has(e.msg, "meta.json");
 	free(a);
 	/* meta.json that is not JSON */
-	m[0] = (struct nlp_member){ "meta.json", "{nope", 5 };
-	a = artifact_of(m, 1, &len);
+	m[1] = (struct nlp_member){ "meta.json", "{nope", 5 };
+	a = artifact_of(m, 2, &len);
 	cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_DATA);
 	free(a);
+	/* fields of the wrong type: bad data, never "out of memory" */
+	for (size_t i = 0; i < sizeof bad_meta / sizeof *bad_meta; i++) {
+		m[1] = (struct nlp_member){ "meta.json", bad_meta[i][0],
+		    strlen(bad_meta[i][0]) };
+		a = artifact_of(m, 2, &len);
+		cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_DATA,
+		    "%s: %s", bad_meta[i][0], e.msg);
+		assert_has(e.msg, bad_meta[i][1]);
+		free(a);
+	}
+	/* weights that predict could not load: not pushed */
+	m[0] = (struct nlp_member){ "weights", "xyz", 3 };
+	m[1] = (struct nlp_member){ "meta.json", "{}", 2 };
+	a = artifact_of(m, 2, &len);
+	cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_DATA);
+	assert_has(e.msg, "weights");
+	free(a);
+	free(w);
 	/* a valid artifact cut short */
 	a = artifact(1, &len);
 	cr_assert_eq(nlp_registry_push(r, a, len / 2, &o, &res, &e), NLP_DATA);
@@ -1395,5 +1448,60 @@ TEST(a_version_pushed_after_gc_took_its_object_gets_the_object_back)
 	cr_assert_eq(res.version, 2);
 	cr_assert_eq(nlp_registry_verify(r, 0, &rep, &e), NLP_OK, "%s", e.msg);
 	json_decref(rep);
+	nlp_registry_close(r);
+}
+
+TEST(a_push_whose_meta_json_is_empty_is_stored_without_a_leak)
+{
+	struct nlp_registry *r = open_rw();
+	struct nlp_push_opts o = { .name = "m", .who = "tester" };
+	struct nlp_push_result res;
+	struct nlp_err e = { 0 };
+	struct nlp_member m[2];
+	size_t len, wlen;
+	void *a, *w = tiny_weights(&wlen);
+
+	m[0] = (struct nlp_member){ "weights", w, wlen };
+	m[1] = (struct nlp_member){ "meta.json", "{}", 2 };
+	a = artifact_of(m, 2, &len);
+	cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_OK, "%s",
+	    e.msg);
+	cr_assert_eq(res.version, 1);
+	free(a);
+	free(w);
+	nlp_registry_close(r);
+}
+
+TEST(reasons_and_descriptions_must_be_one_printable_line)
+{
+	static const char *const bad[] = {
+		"x\n2026-01-01T00:00:00Z  admin  alias-move production",
+		"\033[2Jcleared", "tab\there", "bad \xff byte",
+	};
+	struct nlp_registry *r = open_rw();
+	struct nlp_push_opts o = { .name = "m", .who = "tester" };
+	struct nlp_push_result res;
+	struct nlp_err e = { 0 };
+	size_t len, i;
+	void *a = artifact(1, &len);
+	long old;
+
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		o.description = bad[i];
+		cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_USAGE,
+		    "%s", bad[i]);
+		assert_has(e.msg, "--description");
+	}
+	o.description = "fine, with UTF-8: caf\xc3\xa9";
+	cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_OK, "%s",
+	    e.msg);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		cr_assert_eq(nlp_registry_alias_set(r, "m", 1, "production", 0,
+		    "tester", bad[i], &old, &e), NLP_USAGE);
+		assert_has(e.msg, "--reason");
+	}
+	cr_assert_eq(sql_int(dbpath(), "SELECT count(*) FROM events WHERE "
+	    "kind = 'alias-set'"), 0);
+	free(a);
 	nlp_registry_close(r);
 }

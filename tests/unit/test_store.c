@@ -524,19 +524,99 @@ TEST(remove_deletes_what_scan_found_and_nothing_a_link_points_to)
 	char hex[3][NLP_SHA256_HEX];
 	struct nlp_err e = { 0 };
 	struct seen s;
+	int bad = 0;
 
 	make_mixed_store(hex);
 	scan(&s);
 	cr_assert_eq(s.n, 9);
+	for (int i = 0; i < s.n; i++) {
+		int rc = nlp_store_remove(dir, &s.v[i], &e);
+		if (s.v[i].bad_name) {
+			/* not the store's: listed, never removed */
+			cr_assert_eq(rc, NLP_BUG, "%s", s.v[i].path);
+			bad++;
+		} else {
+			cr_assert_eq(rc, NLP_OK, "%s", e.msg);
+		}
+	}
+	cr_assert_eq(bad, 4);
 	for (int i = 0; i < s.n; i++)
-		cr_assert_eq(nlp_store_remove(&s.v[i], &e), NLP_OK, "%s", e.msg);
-	cr_assert_eq(nlp_store_remove(&s.v[0], &e), NLP_OK,
-	    "removing twice: %s", e.msg);
+		if (!s.v[i].bad_name)
+			cr_assert_eq(nlp_store_remove(dir, &s.v[i], &e), NLP_OK,
+			    "removing twice: %s", e.msg);
 	scan(&s);
-	cr_assert_eq(s.n, 0);
+	cr_assert_eq(s.n, 4, "the four bad names stay");
 	cr_assert_eq(entries(in_dir("outside")), 1);
 	cr_assert_eq(nlp_store_check(dir, hex[0], -1, &e), NLP_NO);
 	assert_has(e.msg, "is missing");
+}
+
+TEST(scan_lists_only_puts_own_temporary_files_in_tmp)
+{
+	struct seen s;
+
+	cr_assert_eq(mkdir(in_dir("tmp"), 0755), 0);
+	spit_file(in_dir("tmp/put-abc123.tmp"), "ours", 4);
+	spit_file(in_dir("tmp/notes.txt"), "a user's", 8);
+	spit_file(in_dir("tmp/put-ABC.tmp"), "not our pattern", 15);
+	spit_file(in_dir("tmp/put-.tmp"), "not our pattern", 15);
+	cr_assert_eq(mkdir(in_dir("tmp/put-dir.tmp"), 0755), 0);
+	spit_file(in_dir("tmp/put-dir.tmp/inside"), "x", 1);
+	cr_assert_eq(mkfifo(in_dir("tmp/put-fifo.tmp"), 0644), 0);
+	cr_assert_eq(symlink(in_dir("tmp/notes.txt"), in_dir("tmp/put-link.tmp")),
+	    0);
+	scan(&s);
+	cr_assert_eq(s.n, 1);
+	cr_assert_str_eq(s.v[0].path, in_dir("tmp/put-abc123.tmp"));
+	cr_assert(s.v[0].is_temp);
+}
+
+TEST(a_symbolic_link_in_place_of_tmp_or_objects_is_refused)
+{
+	char hex[NLP_SHA256_HEX];
+	struct nlp_err e = { 0 };
+	struct seen s;
+	int created;
+
+	cr_assert_eq(mkdir(in_dir("elsewhere"), 0755), 0);
+	spit_file(in_dir("elsewhere/put-aaaa.tmp"), "not the store's", 15);
+	cr_assert_eq(symlink(in_dir("elsewhere"), in_dir("tmp")), 0);
+	memset(&s, 0, sizeof s);
+	cr_assert_eq(nlp_store_scan(dir, collect, &s, &e), NLP_REGISTRY);
+	assert_has(e.msg, "tmp' is a symbolic link or not a directory");
+	cr_assert_eq(s.n, 0);
+	nlp_sha256_hex("x", 1, hex);
+	cr_assert_eq(nlp_store_put(dir, hex, "x", 1, &created, &e), NLP_REGISTRY);
+	cr_assert_eq(unlink(in_dir("tmp")), 0);
+	cr_assert_eq(symlink(in_dir("elsewhere"), in_dir("objects")), 0);
+	cr_assert_eq(nlp_store_put(dir, hex, "x", 1, &created, &e), NLP_REGISTRY);
+	assert_has(e.msg, "objects' is a symbolic link or not a directory");
+	cr_assert_eq(nlp_store_check(dir, hex, -1, &e), NLP_REGISTRY);
+	cr_assert_eq(entries(in_dir("elsewhere")), 1);
+}
+
+TEST(remove_leaves_a_directory_swapped_after_the_scan_alone)
+{
+	struct nlp_err e = { 0 };
+	struct seen s;
+
+	cr_assert_eq(mkdir(in_dir("tmp"), 0755), 0);
+	spit_file(in_dir("tmp/put-abc123.tmp"), "ours", 4);
+	scan(&s);
+	cr_assert_eq(s.n, 1);
+	/* tmp swapped for a link to a directory with a file of that name */
+	cr_assert_eq(rename(in_dir("tmp"), in_dir("old")), 0);
+	cr_assert_eq(mkdir(in_dir("victim"), 0755), 0);
+	spit_file(in_dir("victim/put-abc123.tmp"), "precious", 8);
+	cr_assert_eq(symlink(in_dir("victim"), in_dir("tmp")), 0);
+	cr_assert_eq(nlp_store_remove(dir, &s.v[0], &e), NLP_REGISTRY);
+	cr_assert_eq(entries(in_dir("victim")), 1);
+	/* or for another real directory: not the one scanned, left alone */
+	cr_assert_eq(unlink(in_dir("tmp")), 0);
+	cr_assert_eq(rename(in_dir("victim"), in_dir("tmp")), 0);
+	cr_assert_eq(nlp_store_remove(dir, &s.v[0], &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(entries(in_dir("tmp")), 1);
+	cr_assert_eq(entries(in_dir("old")), 1);
 }
 
 /* ---- modes ---- */

@@ -1,0 +1,295 @@
+# hostile_registry.sh - the registry against a hostile or unlucky file
+# system, each check a finding of the hostile-input campaign (issue 9) that
+# failed before it was fixed: gc deleting files that are not its own (also
+# with DIR/tmp swapped for a symbolic link while a root gc runs, by another
+# user of a shared registry), a symlinked or emptied registry.db, a damaged
+# index, a swapped object, reads on a full disk, a result that cannot be
+# printed, exit statuses, pushes of unusable artifacts, forged history
+# lines.  Parts that need root (another user, a private mount namespace, a
+# device node) print SKIP on stderr when they cannot run.
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+FORGE=${NLP_FORGE:-$TOP/obj/tools/forge}
+case $N in */obj-san/nlpops) san=1 ;; *) san=0 ;; esac
+root=0; [ "$(id -u)" -eq 0 ] && root=1
+
+# one_line FILE: FILE holds exactly one non-empty line.
+one_line() { [ "$(wc -l <"$1")" -eq 1 ] && [ -s "$1" ]; }
+# old FILE...: an mtime two hours back, past gc's default grace
+old() { touch -d '2 hours ago' "$@"; }
+
+"$N" train -q --threads 1 --epochs 1 --bits 12 -o "$T/a.nlp" "$DATA/spam.train.tsv.gz"
+"$N" train -q --threads 1 --epochs 1 --bits 12 --seed 2 -o "$T/b.nlp" "$DATA/spam.train.tsv.gz"
+printf 'free money now, click here\nsee you at the meeting tomorrow\n' >"$T/in.txt"
+asha=$(sha256sum "$T/a.nlp" | cut -c1-64)
+aobj() { echo "$1/objects/sha256/$(echo "$asha" | cut -c1-2)/$(echo "$asha" | cut -c3-)"; }
+
+# --- 1. gc removes only its own temporary files.  A registry is never
+# made in a directory that already holds other things ($HOME with its
+# ~/tmp): refused, and nothing there is touched.
+H=$T/home
+mkdir -p "$H/tmp/sub" && echo mine >"$H/tmp/notes" && echo x >"$H/tmp/sub/f"
+old "$H/tmp/notes" "$H/tmp/sub/f" "$H/tmp/sub" "$H/tmp"
+expect_status 5 "push into a non-empty directory without a registry is refused" "$N" --registry "$H" registry push "$T/a.nlp" --name spam
+check "it says the directory is not empty" grep -q "not empty and holds no registry" "$T/err"
+check "and made no registry there" test ! -e "$H/registry.db"
+expect_status 5 "init there is refused too" "$N" --registry "$H" registry init
+# An existing registry whose tmp/ holds another program's files: gc
+# --grace 0 leaves every one of them, removes its own stale file.
+R=$T/r1
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam >/dev/null
+echo user >"$R/tmp/notes.txt"
+mkdir "$R/tmp/empty" "$R/tmp/full" && echo x >"$R/tmp/full/f"
+mkfifo "$R/tmp/fifo"
+ln -s "$T/a.nlp" "$R/tmp/link"
+echo partial >"$R/tmp/put-abcdef123456.tmp"
+mkdir "$R/tmp/put-dir.tmp"
+old "$R/tmp/notes.txt" "$R/tmp/empty" "$R/tmp/full" "$R/tmp/put-abcdef123456.tmp" "$R/tmp/put-dir.tmp"
+expect_status 0 "gc --grace 0 runs with foreign files in DIR/tmp (and a non-empty directory)" "$N" --registry "$R" registry gc --grace 0
+check "gc removed its own stale temporary file" test ! -e "$R/tmp/put-abcdef123456.tmp"
+check "gc said so" grep -q "put-abcdef123456.tmp" "$T/out"
+for f in notes.txt empty full/f fifo link put-dir.tmp; do
+	check "gc left DIR/tmp/$f alone" sh -c "[ -e '$R/tmp/$f' ] || [ -L '$R/tmp/$f' ]"
+done
+check "gc did not follow the symbolic link in tmp" test -f "$T/a.nlp"
+expect_status 0 "verify is clean with foreign files in tmp" "$N" --registry "$R" registry verify
+check "verify does not list them" sh -c "! grep -q 'notes.txt\|fifo' '$T/out'"
+
+# DIR/tmp or objects/ replaced by a symbolic link: refused by every verb.
+R=$T/r2
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null
+mkdir "$T/victim2" && echo precious >"$T/victim2/put-aaaaaaaa.tmp" && old "$T/victim2/put-aaaaaaaa.tmp"
+mv "$R/tmp" "$R/tmp.real" && ln -s "$T/victim2" "$R/tmp"
+expect_status 5 "gc refuses a registry whose tmp is a symbolic link" "$N" --registry "$R" registry gc --grace 0
+check "gc names it" grep -q "tmp' is a symbolic link" "$T/err"
+check "the file it points at is intact" test -f "$T/victim2/put-aaaaaaaa.tmp"
+expect_status 5 "push refuses it too" "$N" --registry "$R" registry push "$T/b.nlp" --name spam
+rm "$R/tmp" && mv "$R/tmp.real" "$R/tmp"
+mv "$R/objects" "$R/objects.real" && ln -s objects.real "$R/objects"
+expect_status 5 "predict refuses a registry whose objects/ is a symbolic link" "$N" --registry "$R" predict -m spam "$T/in.txt"
+expect_status 5 "gc refuses it" "$N" --registry "$R" registry gc --grace 0
+rm "$R/objects" && mv "$R/objects.real" "$R/objects"
+expect_status 0 "restored, predict works" "$N" --registry "$R" predict -q -m spam "$T/in.txt"
+
+# A shared registry, root's gc in a loop, and a group member (nobody, in
+# the registry's group) swapping DIR/tmp for a symbolic link to a root-only
+# directory of files named like gc's own: none of them is deleted.
+if [ $root -eq 1 ] && command -v setpriv >/dev/null 2>&1; then
+	R=$T/shared
+	mkdir "$R" && chgrp nogroup "$R" && chmod 02775 "$R"
+	"$N" --registry "$R" registry push "$T/a.nlp" --name spam >/dev/null
+	chmod 0775 "$R/tmp"
+	V=$T/rootonly
+	mkdir "$V" && chmod 0700 "$V"
+	i=1; while [ $i -le 50 ]; do echo "root's $i" >"$V/put-victim$i.tmp"; i=$((i + 1)); done
+	old "$V"/put-victim*.tmp
+	chmod 0711 "$T"
+	cat >"$T/swap.sh" <<EOF
+end=\$((\$(date +%s) + 6))
+while [ \$(date +%s) -lt \$end ]; do
+	mv -T "$R/tmp" "$R/tmp.x" 2>/dev/null && ln -s "$V" "$R/tmp" 2>/dev/null
+	rm -f "$R/tmp" 2>/dev/null; mv -T "$R/tmp.x" "$R/tmp" 2>/dev/null
+done
+EOF
+	chmod 0755 "$T/swap.sh"
+	setpriv --reuid=65534 --regid=65534 --clear-groups sh "$T/swap.sh" &
+	swapper=$!
+	odd=0 k=0
+	while kill -0 $swapper 2>/dev/null && [ $k -lt 200 ]; do
+		"$N" --registry "$R" registry gc --grace 0 >/dev/null 2>"$T/gcerr"
+		st=$?
+		case $st in 0|5) ;; *) odd=$((odd + 1)); echo "gc exit $st: $(cat "$T/gcerr")" >&2 ;; esac
+		k=$((k + 1))
+	done
+	wait $swapper
+	check "root's gc ran $k times against the swapper, each exit 0 or 5" test $odd -eq 0
+	check "all 50 root-owned files in the directory the link named survive" test "$(ls "$V" | wc -l)" -eq 50
+	[ -d "$R/tmp" ] || { rm -f "$R/tmp"; mv -T "$R/tmp.x" "$R/tmp" 2>/dev/null; }
+	chmod 0700 "$T"
+else
+	echo "SKIP: hostile_registry: not root (or no setpriv): the shared-registry tmp swap race not run" >&2
+fi
+
+# --- 3. registry.db (or its -wal) replaced by a symbolic link: refused,
+# the file it points at untouched, its mode too.
+R=$T/r3
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam >/dev/null
+echo "root only" >"$T/secret" && chmod 0600 "$T/secret"
+mv "$R/registry.db" "$R/registry.db.real" && ln -s ../secret "$R/registry.db"
+expect_status 5 "push refuses a symlinked registry.db" "$N" --registry "$R" registry push "$T/b.nlp" --name spam
+check "naming it, in one line" sh -c "grep -q \"registry.db' is a symbolic link\" '$T/err' && [ \$(wc -l <'$T/err') -eq 1 ]"
+expect_status 5 "list refuses it" "$N" --registry "$R" registry list
+expect_status 5 "predict refuses it" "$N" --registry "$R" predict -m spam "$T/in.txt"
+check "the file it pointed at is unchanged" test "$(cat "$T/secret")" = "root only"
+check "and so is its mode" test "$(stat -c %a "$T/secret")" = 600
+check "no journal was made beside it" sh -c "! ls '$T'/secret-* 2>/dev/null | grep -q ."
+rm "$R/registry.db" && mv "$R/registry.db.real" "$R/registry.db"
+ln -s ../secret "$R/registry.db-wal"
+expect_status 5 "a symlinked registry.db-wal is refused" "$N" --registry "$R" registry list
+rm "$R/registry.db-wal"
+ln "$R/registry.db" "$T/hardlink.db"
+expect_status 5 "a registry.db with another hard link is refused" "$N" --registry "$R" registry list
+rm "$T/hardlink.db"
+expect_status 0 "restored, list works" "$N" --registry "$R" registry list
+
+# --- 4. An emptied registry.db next to objects is damage, not a new
+# registry: every verb refuses, nothing is renumbered or deleted.
+R=$T/r4
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null
+: >"$R/registry.db"; rm -f "$R/registry.db-wal" "$R/registry.db-shm"
+old "$(aobj "$R")"
+expect_status 5 "list on an emptied registry.db is exit 5" "$N" --registry "$R" registry list
+check "saying it is damaged, with the objects counted" grep -q "damaged: its database is empty but 1 object exists" "$T/err"
+expect_status 5 "predict -m spam is exit 5" "$N" --registry "$R" predict -m spam "$T/in.txt"
+expect_status 5 "push is refused" "$N" --registry "$R" registry push "$T/b.nlp" --name spam
+expect_status 5 "gc refuses to run" "$N" --registry "$R" registry gc --grace 0
+expect_status 5 "verify refuses to run" "$N" --registry "$R" registry verify
+check "the database is still empty" test ! -s "$R/registry.db"
+check "the artifact is still there" test -f "$(aobj "$R")"
+rm "$R/registry.db"
+expect_status 5 "registry.db missing beside objects is damage too" "$N" --registry "$R" registry list
+check "it says so" grep -q "registry.db is missing but 1 object exists" "$T/err"
+expect_status 5 "and push does not make a new one" "$N" --registry "$R" registry push "$T/b.nlp" --name spam
+R=$T/r4b
+mkdir "$R" && sqlite3 "$R/registry.db" "CREATE TABLE t(x)" 2>/dev/null
+if [ -s "$R/registry.db" ]; then
+	expect_status 5 "a foreign SQLite file is not a registry, for reads too" "$N" --registry "$R" registry list
+	check "it says so" grep -q "not an nlpops registry" "$T/err"
+fi
+
+# --- 5. An index that lost an entry: verify reports it and gc deletes
+# nothing (the object of a live version stays).
+R=$T/r5
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam >/dev/null
+sqlite3 "$R/registry.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+cp "$R/registry.db" "$T/one.db"
+"$N" --registry "$R" registry push "$T/b.nlp" --name spam >/dev/null
+sqlite3 "$R/registry.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+bsha=$(sha256sum "$T/b.nlp" | cut -c1-64)
+bobj=$R/objects/sha256/$(echo "$bsha" | cut -c1-2)/$(echo "$bsha" | cut -c3-)
+# copy the sha256 index's page from before the second push
+pg=$(sqlite3 "$R/registry.db" "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_versions_2'")
+ps=$(sqlite3 "$R/registry.db" "PRAGMA page_size")
+dd if="$T/one.db" of="$R/registry.db" bs="$ps" skip=$((pg - 1)) seek=$((pg - 1)) count=1 conv=notrunc 2>/dev/null
+old "$bobj"
+expect_status 1 "verify reports the damaged index" "$N" --registry "$R" registry verify
+check "and does not call spam@2's object an orphan" sh -c "! grep -q '$bsha belongs to no version' '$T/out'"
+expect_status 5 "gc --grace 0 refuses a damaged database" "$N" --registry "$R" registry gc --grace 0
+check "gc says why" grep -q "the database is damaged" "$T/err"
+check "spam@2's object is still there" test -f "$bobj"
+
+# --- 9. A registry object replaced by another valid artifact: predict
+# refuses it and names both hashes; eval --record records nothing.
+R=$T/r9
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null
+o=$(aobj "$R")
+chmod u+w "$o" && cp "$T/b.nlp" "$o" && chmod 444 "$o"
+expect_status 3 "predict refuses a swapped object" "$N" --registry "$R" predict -m spam "$T/in.txt"
+check "naming the SHA-256 it found and the version's" sh -c "grep -q 'damaged: its SHA-256 is $bsha, the version.s $asha' '$T/err' && [ \$(wc -l <'$T/err') -eq 1 ]"
+check "and printing no prediction" test ! -s "$T/out"
+zcat "$DATA/spam.test.tsv.gz" | head -50 >"$T/test50.tsv"
+expect_status 3 "eval --record refuses it" "$N" --registry "$R" eval -m spam@1 --record "$T/test50.tsv"
+check "nothing was recorded" test "$(sqlite3 "$R/registry.db" 'SELECT count(*) FROM evaluations' 2>/dev/null || echo 0)" = 0
+chmod u+w "$o" && cp "$T/a.nlp" "$o" && chmod 444 "$o"
+expect_status 0 "restored, predict prints the hash it checked" "$N" --registry "$R" predict -m spam "$T/in.txt"
+check "that hash is the artifact's" grep -q "spam@1 (sha256 $(echo "$asha" | cut -c1-12))" "$T/err"
+
+# --- 12. A full disk: reads keep working (a tmpfs in a private mount
+# namespace, filled after the push; the WAL index cannot be made).
+if [ $root -eq 1 ] && unshare -m true 2>/dev/null; then
+	cat >"$T/full.sh" <<EOF
+mount -t tmpfs -o size=2m tmpfs "$T/mnt" || exit 9
+"$N" --registry "$T/mnt/r" registry push "$T/a.nlp" --name spam --alias production >/dev/null || exit 8
+dd if=/dev/zero of="$T/mnt/fill" bs=4k 2>/dev/null
+"$N" --registry "$T/mnt/r" registry list >"$T/full.list" 2>&1 || exit 1
+"$N" --registry "$T/mnt/r" predict -q -m spam "$T/in.txt" >"$T/full.pred" 2>&1 || exit 2
+"$N" --registry "$T/mnt/r" registry show spam >/dev/null 2>&1 || exit 3
+"$N" --registry "$T/mnt/r" registry verify >/dev/null 2>&1 || exit 4
+"$N" --registry "$T/mnt/r" registry pull spam -o "$T/full.pulled" >/dev/null 2>&1 || exit 5
+exit 0
+EOF
+	mkdir "$T/mnt"
+	expect_status 0 "list, predict, show, verify and pull work on a full disk" unshare -m sh "$T/full.sh"
+	check "pull copied the artifact out" cmp -s "$T/full.pulled" "$T/a.nlp"
+	check "predict scored both lines" test "$(wc -l <"$T/full.pred")" -eq 2
+else
+	echo "SKIP: hostile_registry: not root (no private mount namespace): reads on a full disk not tested" >&2
+fi
+
+# --- 17. A result that cannot be printed: the change is not made (stdout
+# closed, a full device, a pipe nobody reads), so a retry cannot repeat it.
+R=$T/r17
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null
+"$N" --registry "$R" registry push "$T/b.nlp" --name spam >/dev/null
+"$N" --registry "$R" registry alias spam 2 production >/dev/null
+expect_status 4 "rollback with stdout closed is exit 4" sh -c "'$N' --registry '$R' registry rollback spam >&-"
+expect_status 4 "rollback to /dev/full is exit 4" sh -c "'$N' --registry '$R' registry rollback spam >/dev/full"
+check "saying nothing was changed" grep -q "nothing was changed" "$T/err"
+sh -c "trap '' PIPE; { '$N' --registry '$R' registry alias spam 1 staging 2>'$T/perr'; echo \$? >'$T/pst'; } | (exec 0<&-; sleep 1)"
+check "alias to a pipe nobody reads is exit 4" test "$(cat "$T/pst")" = 4
+check "saying the pipe is broken and nothing changed" grep -q "nothing was changed: Broken pipe" "$T/perr"
+expect_status 0 "production is still spam@2, staging absent" "$N" --registry "$R" registry show spam@production
+check "production is spam@2" grep -q "^model: *spam@2" "$T/out"
+check "no staging alias" sh -c "! grep -q staging '$T/out'"
+check "the history has no rollback" sh -c "! '$N' --registry '$R' registry history spam | grep -q rollback"
+expect_status 4 "push with stdout closed adds no version" sh -c "'$N' --registry '$R' registry push '$T/a.nlp' --name other >&-"
+check "no model 'other'" sh -c "! '$N' --registry '$R' registry list | grep -q '^other '"
+expect_status 0 "one rollback then" "$N" --registry "$R" registry rollback spam
+check "prints the move" grep -qx "production: spam@2 -> spam@1" "$T/out"
+
+# --- 18. Exit statuses: a registry the user cannot read is an I/O error
+# (4), not "no registry"; verify on a malformed database is damage (1).
+R=$T/r18
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam >/dev/null
+if [ $root -eq 1 ] && command -v setpriv >/dev/null 2>&1; then
+	mkdir "$T/pub" && cp "$N" "$T/pub/nlpops" && chmod 0755 "$T/pub" "$T/pub/nlpops" && chmod 0711 "$T"
+	chmod 000 "$R"
+	expect_status 4 "another user on a registry directory of mode 000: exit 4" setpriv --reuid=65534 --regid=65534 --clear-groups "$T/pub/nlpops" --registry "$R" registry list
+	check "permission denied, not 'no registry'" grep -q "Permission denied" "$T/err"
+	chmod 755 "$R"
+	chmod 0700 "$T"
+else
+	echo "SKIP: hostile_registry: not root (or no setpriv): the unreadable registry is not tested" >&2
+fi
+sqlite3 "$R/registry.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+dd if=/dev/urandom of="$R/registry.db" bs=4096 seek=2 count=1 conv=notrunc 2>/dev/null
+expect_status 1 "verify on a malformed database is exit 1" "$N" --registry "$R" registry verify
+check "reporting it as a problem" grep -q "^problem: database: " "$T/out"
+dd if=/dev/urandom of="$R/registry.db" bs=16 count=1 conv=notrunc 2>/dev/null
+expect_status 1 "verify on a file that is no database is exit 1" "$N" --registry "$R" registry verify
+expect_status 5 "list on it is exit 5" "$N" --registry "$R" registry list
+
+# --- 18, 19. Pushes of artifacts the commands could not use: refused (3).
+"$FORGE" --cat "$T/a.nlp" meta.json | python3 -c 'import json,sys; m=json.load(sys.stdin); m["hyperparameters"]=[1,2]; print(json.dumps(m))' >"$T/m1.json"
+"$FORGE" "$T/a.nlp" "$T/hyper.nlp" meta.json="$T/m1.json"
+R=$T/r19
+expect_status 3 "push of meta.json with hyperparameters not an object: exit 3" "$N" --registry "$R" registry push "$T/hyper.nlp" --name spam
+check "naming the member and field" grep -q "meta.json': field 'hyperparameters' is not an object" "$T/err"
+printf 'not weights' >"$T/w.bin"
+"$FORGE" "$T/a.nlp" "$T/noweights.nlp" weights="$T/w.bin"
+expect_status 3 "push of an artifact without valid weights: exit 3" "$N" --registry "$R" registry push "$T/noweights.nlp" --name spam
+check "naming the weights" grep -q "weights" "$T/err"
+"$FORGE" "$T/a.nlp" "$T/nometa.nlp" -meta.json
+expect_status 3 "push of an artifact without meta.json: exit 3" "$N" --registry "$R" registry push "$T/nometa.nlp" --name spam
+check "none of them made a registry" test ! -e "$R/registry.db"
+expect_status 3 "push /dev/zero is refused at once" timeout 20 "$N" --registry "$R" registry push /dev/zero --name spam
+check "as not an artifact" grep -q "not an nlpops artifact" "$T/err"
+if [ $san -eq 0 ]; then
+	head -c 200000000 /dev/urandom >"$T/random.bin"
+	expect_status 3 "push of 200 MB of random bytes is refused in 150 MB of memory" sh -c "ulimit -v 150000; exec '$N' --registry '$R' registry push '$T/random.bin' --name spam"
+	rm -f "$T/random.bin"
+fi
+
+# --- 16. Forged history lines: a reason with a newline is refused; one
+# already in a database (an older nlpops wrote it) is shown escaped.
+R=$T/r16
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam >/dev/null
+expect_status 2 "a reason with a newline is refused" "$N" --registry "$R" registry alias spam 1 production --reason "ok
+2026-01-01T00:00:00Z  admin            alias-move production: spam@9 -> spam@1"
+expect_status 2 "a description with an escape is refused" "$N" --registry "$R" registry push "$T/b.nlp" --name spam --description "$(printf 'x\033[2Jy')"
+sqlite3 "$R/registry.db" "INSERT INTO events (at, who, model, kind, alias, old_version, new_version, reason) VALUES ('2026-01-01T00:00:00Z', 'x', 'spam', 'alias-set', 'staging', NULL, 1, 'line one' || char(10) || 'fake line' || char(27) || '[31m')" 2>/dev/null
+expect_status 0 "history of a row with control characters" "$N" --registry "$R" registry history spam
+check "prints one line per event" test "$(wc -l <"$T/out")" -eq 2
+check "with the newline and the escape shown escaped" grep -q 'line one\\x0afake line\\x1b\[31m' "$T/out"
+check "no raw escape reaches the output" sh -c "! grep -q \"$(printf '\033')\" '$T/out'"
