@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "digest.h"
 #include "text.h"
+#include "token.h"
 #include "version.h"
 
 struct command {
@@ -222,7 +223,7 @@ main(int argc, char **argv)
 	int status;
 
 	keep_standard_fds();
-	if (nlp_digest_init(&e) != NLP_OK) {
+	if (nlp_digest_init(&e) != NLP_OK || nlp_token_init(&e) != NLP_OK) {
 		fprintf(stderr, "nlpops: %s\n", e.msg);
 		return e.status;
 	}

@@ -46,6 +46,8 @@ static const char usage[] =
     "      --id-field F         JSONL id field, carried to the output\n"
     "      --threads T          threads (default: 1); output is the same\n"
     "      --line-buffered      flush every line (default on a terminal)\n"
+    "      --strict             the first odd record (invalid UTF-8, a NUL, a\n"
+    "                           record cut at 1 MiB, a malformed row) is an error\n"
     "  -q, --quiet              no summary line on stderr\n"
     "  -h, --help               show this help\n";
 

@@ -11,6 +11,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <errno.h>
 #include <locale.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 enum cls { SEP, WORD, SINGLE, MARK };
 
 static locale_t utf8_locale;
+static int locale_errno;
 static pthread_once_t locale_once = PTHREAD_ONCE_INIT;
 
 /* Load C.UTF-8 once; without it (not on Debian) non-ASCII stays as is. */
@@ -27,6 +29,21 @@ static void
 load_locale(void)
 {
 	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (utf8_locale == (locale_t)0)
+		locale_errno = errno;
+}
+
+int
+nlp_token_init(struct nlp_err *e)
+{
+	pthread_once(&locale_once, load_locale);
+	/* without it every token of non-ASCII text would differ from what
+	 * another machine makes; and glibc reports a load that ran out of
+	 * memory as a missing locale: either way, refuse */
+	if (utf8_locale == (locale_t)0)
+		return nlp_errnof(e, NLP_IO, locale_errno ? locale_errno : ENOENT,
+		    "cannot load the C.UTF-8 locale (glibc's Unicode tables)");
+	return NLP_OK;
 }
 
 /* The class of an ASCII byte. */

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error.h"
+
 enum nlp_tok_kind {
 	NLP_TOK_WORD = 0,    /* letters, digits, marks */
 	NLP_TOK_SINGLE = 1,  /* one punctuation/symbol/CJK character */
@@ -46,6 +48,16 @@ struct nlp_tokens {
  * 4 GiB are not supported; callers cap records far below that.
  */
 int nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t);
+
+/*
+ * Load the Unicode tables (glibc's C.UTF-8) now and check them: NLP_OK,
+ * or NLP_IO when they cannot be loaded (missing, or memory ran out:
+ * tokenizing would otherwise go on without them and give other tokens
+ * than on another machine).  A process calls it once at start-up;
+ * nlp_tokenize() loads them itself when it was not called, and without
+ * them leaves non-ASCII text as it is.
+ */
+int nlp_token_init(struct nlp_err *e);
 
 void nlp_tokens_release(struct nlp_tokens *t);
 

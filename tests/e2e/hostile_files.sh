@@ -1,0 +1,172 @@
+# hostile_files.sh - outputs and model files against hostile or unlucky
+# input, each check a finding of the hostile-input campaign (issue 9) that
+# failed before it was fixed: -o on a device, a FIFO, a symbolic link, a
+# directory; a model file rewritten or truncated while predict runs;
+# non-finite weights and unprintable labels in a forged artifact; a closed
+# pipe (SIGPIPE ignored) and a full device under predict; unbounded reads
+# of /dev/zero and of gzip bombs; control characters in ids; an
+# allocation failure at start-up.  The device-node part needs root, the
+# memory-bound parts the plain build (ulimit -v and ASan do not mix).
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+FORGE=${NLP_FORGE:-$TOP/obj/tools/forge}
+FAILMALLOC=${NLP_FAILMALLOC:-$TOP/obj/tools/failmalloc.so}
+case $N in */obj-san/nlpops) san=1 ;; *) san=0 ;; esac
+root=0; [ "$(id -u)" -eq 0 ] && root=1
+
+one_line() { [ "$(wc -l <"$1")" -eq 1 ] && [ -s "$1" ]; }
+
+"$N" train -q --threads 1 --epochs 1 --bits 12 -o "$T/m.nlp" "$DATA/spam.train.tsv.gz"
+"$N" train -q --threads 1 --epochs 1 --bits 14 --seed 5 -o "$T/other.nlp" "$DATA/spam.train.tsv.gz"
+zcat "$DATA/spam.test.tsv.gz" | cut -f2 | head -200 >"$T/in.txt"
+"$N" predict -q -m "$T/m.nlp" "$T/in.txt" >"$T/want.tsv"
+
+# --- 2. -o on special files.  A character device is written, never
+# replaced (a node of our own with /dev/null's numbers, as root).
+if [ $root -eq 1 ] && mknod "$T/null" c 1 3 2>/dev/null; then
+	expect_status 0 "predict -o a character device" "$N" predict -q -m "$T/m.nlp" -o "$T/null" "$T/in.txt"
+	check "it is still a character device" test -c "$T/null"
+	expect_status 0 "train -o a character device" "$N" train -q --epochs 1 --bits 10 -o "$T/null" "$DATA/debian.train.tsv.gz"
+	check "still a character device after train" test -c "$T/null"
+	expect_status 0 "drift --prom and --html to a character device" "$N" drift -q -m "$T/m.nlp" --prom "$T/null" --html "$T/null" "$T/in.txt"
+	check "still a character device after drift" test -c "$T/null"
+	check "no temporary file was left beside it" test "$(ls -a "$T" | grep -c '^\.null\.')" -eq 0
+else
+	echo "SKIP: hostile_files: not root (mknod): -o on a character device not tested" >&2
+fi
+mkfifo "$T/fifo"
+cat "$T/fifo" >"$T/through-fifo" &
+reader=$!
+expect_status 0 "predict -o a FIFO writes through it" "$N" predict -q -m "$T/m.nlp" -o "$T/fifo" "$T/in.txt"
+wait $reader
+check "the FIFO is still a FIFO" test -p "$T/fifo"
+check "the reader got every line" cmp -s "$T/through-fifo" "$T/want.tsv"
+mkdir "$T/real"
+echo old >"$T/real/scores.tsv" && chmod 640 "$T/real/scores.tsv"
+ln -s real/scores.tsv "$T/link.tsv"
+expect_status 0 "predict -o a symbolic link" "$N" predict -q -m "$T/m.nlp" -o "$T/link.tsv" "$T/in.txt"
+check "the link is still a link" test -L "$T/link.tsv"
+check "its target holds the scores" cmp -s "$T/real/scores.tsv" "$T/want.tsv"
+check "and kept its mode" test "$(stat -c %a "$T/real/scores.tsv")" = 640
+check "no temporary file left in either directory" test "$(ls -a "$T" "$T/real" | grep -c '^\..*\.tsv\.')" -eq 0
+ln -s real/missing.tsv "$T/dangling.tsv"
+expect_status 4 "predict -o a dangling link is refused" "$N" predict -q -m "$T/m.nlp" -o "$T/dangling.tsv" "$T/in.txt"
+check "saying so in one line" sh -c "one_line() { [ \$(wc -l <\"\$1\") -eq 1 ]; }; one_line '$T/err' && grep -q 'symbolic link to a file that does not exist' '$T/err'"
+expect_status 4 "predict -o a directory is refused" "$N" predict -q -m "$T/m.nlp" -o "$T/real" "$T/in.txt"
+check "saying it is a directory" grep -q "Is a directory" "$T/err"
+R=$T/reg
+"$N" --registry "$R" registry push "$T/m.nlp" --name spam >/dev/null
+echo old >"$T/real/pulled.nlp"
+ln -s real/pulled.nlp "$T/pull-link.nlp"
+expect_status 0 "registry pull -o a symbolic link" "$N" --registry "$R" registry pull spam@1 -o "$T/pull-link.nlp"
+check "the link stays, its target is the artifact" sh -c "test -L '$T/pull-link.nlp' && cmp -s '$T/real/pulled.nlp' '$T/m.nlp'"
+
+# --- 10. The model file rewritten in place, then truncated, while predict
+# runs: the scores stay the first model's, no SIGBUS, no mixed output.
+cp "$T/m.nlp" "$T/live.nlp"
+mkfifo "$T/feed"
+"$N" predict -q --line-buffered -m "$T/live.nlp" <"$T/feed" >"$T/live.out" 2>"$T/live.err" &
+pred=$!
+exec 4>"$T/feed"
+head -100 "$T/in.txt" >&4
+i=0; while [ "$(wc -l <"$T/live.out")" -lt 100 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+dd if="$T/other.nlp" of="$T/live.nlp" conv=notrunc 2>/dev/null   # rewritten in place
+tail -n +101 "$T/in.txt" | head -50 >&4
+i=0; while [ "$(wc -l <"$T/live.out")" -lt 150 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+: >"$T/live.nlp"                                                  # truncated
+tail -n +151 "$T/in.txt" >&4
+exec 4>&-
+wait $pred; st=$?
+check "predict survives its model being rewritten and truncated (exit $st)" test $st -eq 0
+check "every line scored by the model it loaded" cmp -s "$T/live.out" "$T/want.tsv"
+
+# --- 11. Non-finite or huge values in weights, bias or idf, and labels
+# with control characters, in forged artifacts: refused at load (exit 3).
+"$FORGE" --cat "$T/m.nlp" weights >"$T/w.bin"
+for spot in w bias idf; do
+	for val in nan inf -inf 3e38; do
+		python3 - "$T/w.bin" "$T/w2.bin" "$spot" "$val" <<'EOF'
+import struct, sys
+src, dst, spot, val = sys.argv[1:5]
+b = bytearray(open(src, 'rb').read())
+offs = struct.unpack_from('<5Q', b, 64)        # labels, table, idf, bias, w
+at = {'idf': offs[2], 'bias': offs[3], 'w': offs[4]}[spot]
+struct.pack_into('<f', b, at, float(val))
+open(dst, 'wb').write(b)
+EOF
+		"$FORGE" "$T/m.nlp" "$T/bad.nlp" weights="$T/w2.bin"
+		expect_status 3 "predict refuses $val in $spot" "$N" predict -q -m "$T/bad.nlp" "$T/in.txt"
+		check "and names the weights ($val in $spot)" grep -q "weights: a value is not a finite number" "$T/err"
+	done
+done
+zcat "$DATA/spam.test.tsv.gz" | head -100 >"$T/test.tsv"
+expect_status 3 "eval refuses a NaN model (no ECE of 0)" "$N" eval -m "$T/bad.nlp" "$T/test.tsv" --max-ece 0.01
+expect_status 3 "registry push refuses it" "$N" --registry "$R" registry push "$T/bad.nlp" --name nan
+python3 - "$T/w.bin" "$T/w3.bin" <<'EOF'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+lab = struct.unpack_from('<Q', b, 64)[0]
+b[lab] = 0x0a                                   # the first label starts with a newline
+open(sys.argv[2], 'wb').write(b)
+EOF
+"$FORGE" "$T/m.nlp" "$T/badlabel.nlp" weights="$T/w3.bin"
+expect_status 3 "predict refuses a label with a newline" "$N" predict -q -m "$T/badlabel.nlp" "$T/in.txt"
+check "saying the label is not printable" grep -q "label 1 is not printable" "$T/err"
+
+# --- 13. Stop at the first failed write: SIGPIPE ignored (systemd's
+# default for services) on an endless stream, and a full device.
+expect_status 4 "predict into a closed pipe with SIGPIPE ignored stops (exit 4)" sh -c "trap '' PIPE; yes 'free money now' | timeout 20 '$N' predict -m '$T/m.nlp' 2>'$T/pipe.err' | head -1 >/dev/null; exit \$(( \$(grep -c 'Broken pipe' '$T/pipe.err') ? 4 : 1 ))"
+check "without a success summary" sh -c "! grep -q ' lines, ' '$T/pipe.err'"
+expect_status 4 "predict to /dev/full is exit 4" "$N" predict -m "$T/m.nlp" "$T/in.txt" -o /dev/full
+check "naming the device, no summary" sh -c "grep -q \"cannot write '/dev/full'\" '$T/err' && ! grep -q ' lines, ' '$T/err'"
+expect_status 4 "predict > /dev/full --threads 2 is exit 4" sh -c "'$N' predict --threads 2 -m '$T/m.nlp' '$T/in.txt' >/dev/full"
+check "one error line" one_line "$T/err"
+
+# --- 14. Reads are bounded before they are made.
+expect_status 3 "-m /dev/zero is refused after one block" timeout 20 "$N" predict -m /dev/zero "$T/in.txt"
+check "as not an artifact" grep -q "not an nlpops artifact" "$T/err"
+expect_status 3 "a model from a pipe of zeros is refused at once" sh -c "head -c 100000000 /dev/zero | timeout 20 '$N' predict -m /dev/stdin '$T/in.txt'"
+if [ $san -eq 0 ]; then
+	# a real artifact's bytes followed by 300 MB of zeros, gzipped: the
+	# manifest bounds what is inflated
+	{ cat "$T/m.nlp"; head -c 300000000 /dev/zero; } | gzip -1 >"$T/bomb.nlp.gz"
+	expect_status 3 "a gzip bomb is refused in 120 MB of memory" sh -c "ulimit -v 120000; exec '$N' predict -m '$T/bomb.nlp.gz' '$T/in.txt'"
+	check "past the end of its archive" grep -q "unexpected data after the end of the archive" "$T/err"
+	expect_status 3 "through a pipe too" sh -c "ulimit -v 120000; exec '$N' predict -m /dev/stdin '$T/in.txt' <'$T/bomb.nlp.gz'"
+	rm -f "$T/bomb.nlp.gz"
+fi
+gzip -c "$T/m.nlp" >"$T/m.nlp.gz"
+expect_status 0 "a gzip artifact through a pipe loads" sh -c "'$N' predict -q -m /dev/stdin '$T/in.txt' <'$T/m.nlp.gz' >'$T/gz.tsv'"
+check "and scores as the plain one" cmp -s "$T/gz.tsv" "$T/want.tsv"
+
+# --- 16. Control characters in ids never reach the output raw; --strict.
+printf 'id\001x\033[31m\tfree money\n' >"$T/ids.tsv"
+expect_status 0 "predict with an id holding control characters" "$N" predict -q -m "$T/m.nlp" --format tsv --text-column 2 --id-column 1 "$T/ids.tsv"
+check "one output line" test "$(wc -l <"$T/out")" -eq 1
+check "no control character in it" sh -c "! LC_ALL=C grep -q '[[:cntrl:]]' \"\$(tr -d '\t\n' <'$T/out' >'$T/stripped'; echo '$T/stripped')\""
+printf 'good line\nbad \377 byte\n' >"$T/bad.txt"
+expect_status 3 "predict --strict stops at the first odd record" "$N" predict -q --strict -m "$T/m.nlp" "$T/bad.txt"
+check "naming its file and line" grep -q "bad.txt' line 2: invalid UTF-8" "$T/err"
+
+# --- 21. An allocation failure anywhere in start-up and loading (libcrypto's
+# and the C.UTF-8 locale's initialisation included) is exit 4 or a
+# success with the right output, never a crash or other scores.
+if [ $san -eq 0 ] && [ -e "$FAILMALLOC" ]; then
+	FAILMALLOC_COUNT=$T/count LD_PRELOAD=$FAILMALLOC "$N" predict -q -m "$T/m.nlp" "$T/in.txt" >/dev/null 2>&1
+	total=$(cat "$T/count")
+	crashed=0 bad=0 k=1
+	while [ $k -le 120 ]; do
+		FAILMALLOC_N=$k LD_PRELOAD=$FAILMALLOC "$N" predict -q -m "$T/m.nlp" "$T/in.txt" >"$T/fm.out" 2>"$T/fm.err"
+		st=$?
+		if [ $st -ge 128 ]; then crashed=$((crashed + 1)); echo "allocation $k: exit $st" >&2
+		elif [ $st -ne 0 ] && { [ $st -ne 4 ] || ! grep -q "out of memory\|Cannot allocate" "$T/fm.err"; }; then
+			bad=$((bad + 1)); echo "allocation $k: exit $st: $(head -c 200 "$T/fm.err")" >&2
+		elif [ $st -eq 0 ] && ! cmp -s "$T/fm.out" "$T/want.tsv"; then
+			bad=$((bad + 1)); echo "allocation $k: exit 0 with other output" >&2
+		fi
+		k=$((k + 1))
+	done
+	check "failing each of the first 120 of $total allocations of predict: no crash" test $crashed -eq 0
+	check "and each run is exit 4 'out of memory' or the right output" test $bad -eq 0
+fi
