@@ -22,11 +22,15 @@ static const char usage[] =
     "\n"
     "Score a model on labeled data (files, or stdin when none or '-') with\n"
     "scikit-learn's metrics; with gates, the exit status is the verdict:\n"
-    "0 all passed, 1 a gate failed.\n"
+    "0 all passed, 1 a gate failed.  When more than 1% of the records were\n"
+    "skipped (no label, several labels, malformed), the gates and --record\n"
+    "have no verdict: status 3.  A label with a control character or\n"
+    "invalid UTF-8, or a CSV quote never closed, is an error (status 3).\n"
     "\n"
     "  -m, --model MODEL        the model: a file or NAME[@VERSION|@ALIAS]\n"
     "      --json               one JSON object (schema 1) on stdout\n"
-    "      --confusion          print the confusion matrix\n"
+    "      --confusion          print the confusion matrix (of the 100 labels\n"
+    "                           with the most examples, when there are more)\n"
     "      --errors N           print the N most confident errors\n"
     "      --min-accuracy X     gate: accuracy >= X\n"
     "      --min-f1 X           gate: macro-F1 >= X\n"
@@ -86,6 +90,7 @@ static const struct option longopts[] = {
 };
 
 #define MAX_GATES 64
+#define ZD_SHOWN 10      /* undefined-metric warnings shown on stderr */
 
 /* A number from a report ("macro_avg.f1" style paths are spelled out). */
 static double
@@ -102,26 +107,24 @@ num(const json_t *o, const char *a, const char *b)
 static void
 print_table(const json_t *rep, const char *title)
 {
-	const json_t *per = json_object_get(rep, "per_class");
-	const json_t *labels = json_object_get(json_object_get(rep, "confusion"),
-	    "labels");
+	const json_t *per = json_object_get(rep, "per_class"), *c;
 	static const char *avgs[][2] = {
 		{ "macro avg", "macro_avg" }, { "weighted avg", "weighted_avg" },
 		{ "micro avg", "micro_avg" },
 	};
 	size_t i, w = 12;
-	json_t *l;
+	const char *l;
 
-	json_array_foreach(labels, i, l)
-		if (strlen(json_string_value(l)) > w)
-			w = strlen(json_string_value(l));
-	printf("%s\n\n", title);
-	printf("%*s  %9s  %9s  %9s  %9s\n", (int)w, "", "precision", "recall",
-	    "f1-score", "support");
-	json_array_foreach(labels, i, l) {
-		const json_t *c = json_object_get(per, json_string_value(l));
-		printf("%*s  %9.4f  %9.4f  %9.4f  %9lld\n", (int)w,
-		    json_string_value(l), num(c, "precision", NULL),
+	/* per_class holds every label scored, in label order */
+	json_object_foreach((json_t *)per, l, c)
+		if (cli_safe_width(l) > w)
+			w = cli_safe_width(l);
+	cli_put_safe(stdout, title, 0);
+	printf("\n\n%*s  %9s  %9s  %9s  %9s\n", (int)w, "", "precision",
+	    "recall", "f1-score", "support");
+	json_object_foreach((json_t *)per, l, c) {
+		cli_put_safe(stdout, l, (int)w);
+		printf("  %9.4f  %9.4f  %9.4f  %9lld\n", num(c, "precision", NULL),
 		    num(c, "recall", NULL), num(c, "f1", NULL),
 		    (long long)json_integer_value(json_object_get(c, "support")));
 	}
@@ -147,24 +150,38 @@ print_table(const json_t *rep, const char *title)
 	}
 }
 
+/*
+ * The confusion matrix; with more labels than the report's matrix holds
+ * (NLP_CONFUSION_MAX_LABELS), the title says which part it is.
+ */
 static void
 print_confusion(const json_t *rep)
 {
 	const json_t *c = json_object_get(rep, "confusion");
 	const json_t *labels = json_object_get(c, "labels");
 	const json_t *m = json_object_get(c, "matrix"), *row, *l;
+	long long total = json_integer_value(json_object_get(c, "labels_total"));
 	size_t i, j, w = 6;
 
 	json_array_foreach(labels, i, l)
-		if (strlen(json_string_value(l)) > w)
-			w = strlen(json_string_value(l));
-	printf("\nconfusion (rows: gold, columns: predicted)\n%*s", (int)w, "");
-	json_array_foreach(labels, i, l)
-		printf(" %*s", (int)w, json_string_value(l));
+		if (cli_safe_width(json_string_value(l)) > w)
+			w = cli_safe_width(json_string_value(l));
+	printf("\nconfusion (rows: gold, columns: predicted)");
+	if (total > (long long)json_array_size(labels))
+		printf(" of the %zu labels with the most examples, of %lld; %lld "
+		    "examples outside them", json_array_size(labels), total,
+		    (long long)json_integer_value(json_object_get(c,
+		    "examples_outside")));
+	printf("\n%*s", (int)w, "");
+	json_array_foreach(labels, i, l) {
+		putchar(' ');
+		cli_put_safe(stdout, json_string_value(l), (int)w);
+	}
 	putchar('\n');
 	json_array_foreach(m, i, row) {
 		json_t *v;
-		printf("%*s", (int)w, json_string_value(json_array_get(labels, i)));
+		cli_put_safe(stdout, json_string_value(json_array_get(labels, i)),
+		    (int)w);
 		json_array_foreach(row, j, v)
 			printf(" %*lld", (int)w, (long long)json_integer_value(v));
 		putchar('\n');
@@ -193,12 +210,16 @@ print_errors(const json_t *errs)
 		for (k = 0; k < n; k++)
 			if (cut[k] == '\t' || cut[k] == '\n' || cut[k] == '\r')
 				cut[k] = ' ';
-		t = cut;
-		printf("%s\t%s\t%.4f\t%lld\t%s\n",
-		    json_string_value(json_object_get(x, "gold")),
-		    json_string_value(json_object_get(x, "predicted")),
-		    json_number_value(json_object_get(x, "p")),
-		    (long long)json_integer_value(json_object_get(x, "example")), t);
+		/* labels and text come from the data: no raw control bytes */
+		cli_put_safe(stdout, json_string_value(json_object_get(x, "gold")),
+		    0);
+		putchar('\t');
+		cli_put_safe(stdout, json_string_value(json_object_get(x,
+		    "predicted")), 0);
+		printf("\t%.4f\t%lld\t", json_number_value(json_object_get(x, "p")),
+		    (long long)json_integer_value(json_object_get(x, "example")));
+		cli_put_safe(stdout, cut, 0);
+		putchar('\n');
 	}
 }
 
@@ -215,10 +236,14 @@ model_json(struct nlp_loaded *l)
 
 /*
  * {examples, share}: evaluation texts the model was trained on (by token
- * fingerprint), or null when the artifact does not record them.
+ * fingerprint), or null with the reason in why (one line naming the
+ * artifact and member) when the artifact does not tell: the member is
+ * missing (written before nlpops kept it, or removed) or damaged.  A figure
+ * that silently disappears reads as "no leakage".
  */
 static json_t *
-seen_json(struct nlp_loaded *lm, const struct nlp_eval *ev)
+seen_json(struct nlp_loaded *lm, const struct nlp_eval *ev, char *why,
+    size_t size)
 {
 	struct nlp_err e = { 0, "" };
 	struct nlp_seen s;
@@ -227,9 +252,16 @@ seen_json(struct nlp_loaded *lm, const struct nlp_eval *ev)
 	uint64_t k;
 	json_t *o;
 
-	if (nlp_artifact_member(lm->a, "seen", &data, &len, &e) != NLP_OK ||
-	    nlp_seen_load(&s, data, len, &e) != NLP_OK)
+	why[0] = '\0';
+	if (nlp_artifact_member(lm->a, "seen", &data, &len, &e) != NLP_OK) {
+		snprintf(why, size, "'%s' has no member 'seen'", lm->display);
 		return json_null();
+	}
+	if (nlp_seen_load(&s, data, len, &e) != NLP_OK) {
+		snprintf(why, size, "member 'seen' of '%s' is damaged (%s)",
+		    lm->display, e.msg);
+		return json_null();
+	}
 	k = nlp_eval_seen(ev, &s);
 	o = json_object();
 	json_object_set_new(o, "examples", json_integer((json_int_t)k));
@@ -244,13 +276,20 @@ evaluate(const char *cmd, struct nlp_loaded *lm, const struct nlp_labeled *d,
     unsigned threads, struct nlp_eval *ev, json_t **rep)
 {
 	struct nlp_err e = { 0, "" };
+	char why[8192];
 
-	if (nlp_eval_run(ev, &lm->m, d, threads, &e) != NLP_OK)
+	if (nlp_eval_run(ev, &lm->m, d, threads, &e) != NLP_OK) {
+		nlp_err_prefix(&e, "%s", lm->display);
 		return cli_error(cmd, &e);
+	}
 	if ((*rep = nlp_eval_report(ev)) == NULL)
 		return cli_errorf(cmd, NLP_IO, "out of memory");
 	json_object_set_new(*rep, "model", model_json(lm));
-	json_object_set_new(*rep, "seen_in_training", seen_json(lm, ev));
+	json_object_set_new(*rep, "seen_in_training", seen_json(lm, ev, why,
+	    sizeof why));
+	if (why[0] != '\0')
+		json_object_set_new(*rep, "seen_in_training_unknown",
+		    json_string(why));
 	return NLP_OK;
 }
 
@@ -320,7 +359,9 @@ cmd_eval(int argc, char **argv)
 	unsigned long u, bootstrap = 0, threads = nlp_cpu_count(), seed = 1;
 	size_t ngates = 0, nerrors = 0, failed = 0, i;
 	double v, max_drop = -1;
+	char undecided[256];
 	int c, rc, json = 0, confusion = 0, lower = 0, quiet = 0, record = 0;
+	int decisive;
 
 	memset(&ro, 0, sizeof ro);
 	memset(&d, 0, sizeof d);
@@ -480,9 +521,18 @@ cmd_eval(int argc, char **argv)
 			    gates[i].label);
 			goto out;
 		}
-	if (ngates > 0)
+	/* figures on a fraction of the data decide nothing: no verdict */
+	decisive = nlp_labeled_decisive(&d, undecided, sizeof undecided);
+	if (ngates > 0) {
 		json_object_set_new(res, "gates", nlp_eval_gates(rep, brep, gates,
 		    ngates, lower, &failed));
+		if (!decisive) {
+			json_array_foreach(json_object_get(res, "gates"), i, x)
+				json_object_set_new(x, "passed", json_null());
+			json_object_set_new(res, "gates_undecided",
+			    json_string(undecided));
+		}
+	}
 	if (nerrors > 0)
 		json_object_set_new(res, "errors", nlp_eval_errors(&ev, &d, nerrors));
 	if (json) {
@@ -495,7 +545,7 @@ cmd_eval(int argc, char **argv)
 		    JSON_REAL_PRECISION(10));
 		putchar('\n');
 	} else {
-		char title[8192];
+		char title[sizeof lm.display + 64];
 		snprintf(title, sizeof title, "model %s (sha256 %.12s), %zu examples",
 		    lm.display, nlp_loaded_sha256(&lm), d.n);
 		print_table(rep, title);
@@ -533,15 +583,40 @@ cmd_eval(int argc, char **argv)
 			    "also occur in the training data\n",
 			    (long long)json_integer_value(json_object_get(x, "examples")),
 			    d.n, 100 * json_number_value(json_object_get(x, "share")));
+		x = json_object_get(rep, "seen_in_training_unknown");
+		if (json_is_string(x)) {
+			fputs("nlpops eval: warning: cannot tell how many examples "
+			    "the model was trained on: ", stderr);
+			cli_put_safe(stderr, json_string_value(x), 0);
+			fputc('\n', stderr);
+		}
 		if (ev.unknown > 0)
 			fprintf(stderr, "nlpops eval: examples with gold labels the "
 			    "model does not know, scored as errors: %llu\n",
 			    (unsigned long long)ev.unknown);
-		json_array_foreach(zd, i, x)
-			fprintf(stderr, "nlpops eval: warning: %s is undefined, "
-			    "counted as 0\n", json_string_value(x));
+		/* thousands of labels make thousands of these: the first few */
+		json_array_foreach(zd, i, x) {
+			if (i == ZD_SHOWN) {
+				fprintf(stderr, "nlpops eval: warning: %zu more "
+				    "precisions or recalls are undefined, counted as 0 "
+				    "(--json lists them)\n", json_array_size(zd) - i);
+				break;
+			}
+			fputs("nlpops eval: warning: ", stderr);
+			cli_put_safe(stderr, json_string_value(x), 0);
+			fputs(" is undefined, counted as 0\n", stderr);
+		}
+		if (!decisive && ngates == 0)
+			fprintf(stderr, "nlpops eval: warning: %s: the figures stand "
+			    "on the rest\n", undecided);
 		fprintf(stderr, "nlpops eval: %zu examples in %.2f s (%.0f/s)\n", d.n,
 		    ev.seconds, ev.seconds > 0 ? (double)d.n / ev.seconds : 0);
+	}
+	if (!decisive && (ngates > 0 || record)) {
+		rc = cli_errorf(argv[0], NLP_DATA, "%s have no verdict: %s: %s",
+		    ngates > 0 ? "the gates" : "--record: the figures",
+		    undecided, d.oddities);
+		goto out;
 	}
 	json_array_foreach(json_object_get(res, "gates"), i, x) {
 		if (json_is_true(json_object_get(x, "passed")))
@@ -553,10 +628,17 @@ cmd_eval(int argc, char **argv)
 			bound_note = " (bootstrap lower bound)";
 		else if (lower && strcmp(gate, "--max-drop") == 0)
 			bound_note = " (bootstrap upper bound of the drop)";
-		fprintf(stderr, "nlpops eval: gate %s failed: %s %.4f, bound %.4f%s\n",
-		    gate, json_string_value(json_object_get(x, "metric")),
-		    json_number_value(json_object_get(x, "value")),
-		    json_number_value(json_object_get(x, "bound")), bound_note);
+		fprintf(stderr, "nlpops eval: gate %s failed: ", gate);
+		cli_put_safe(stderr, json_string_value(json_object_get(x, "metric")),
+		    0);
+		/* a figure that is not a number fails: say so, not "0.0000" */
+		if (json_is_number(json_object_get(x, "value")))
+			fprintf(stderr, " %.4f", json_number_value(json_object_get(x,
+			    "value")));
+		else
+			fputs(" undefined", stderr);
+		fprintf(stderr, ", bound %.4f%s\n", json_number_value(
+		    json_object_get(x, "bound")), bound_note);
 	}
 	if (!quiet && ngates > 0 && failed == 0)
 		fprintf(stderr, "nlpops eval: all %zu gates passed\n",

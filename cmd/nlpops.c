@@ -501,6 +501,64 @@ cli_escapes(void)
 	    (term == NULL || strcmp(term, "dumb") != 0);
 }
 
+/*
+ * The escaped form of the character at s (NUL-terminated) into buf, or NULL
+ * when it is shown as it is; *len is its length in s.
+ */
+static const char *
+safe_char(const char *s, char buf[8], size_t *len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	/* at most 4 bytes are looked at, none past the NUL */
+	*len = nlp_utf8_char(s, strnlen(s, 4));
+	if (*len == 0) {
+		*len = 1;
+		snprintf(buf, 8, "\\x%02x", u[0]);
+		return buf;
+	}
+	if (u[0] < 0x20 || u[0] == 0x7f) {
+		snprintf(buf, 8, "\\x%02x", u[0]);
+		return buf;
+	}
+	if (u[0] == 0xc2 && u[1] <= 0x9f) {
+		snprintf(buf, 8, "\\u%04x", u[1]);
+		return buf;
+	}
+	return NULL;
+}
+
+size_t
+cli_safe_width(const char *s)
+{
+	const char *esc;
+	size_t w = 0, len;
+	char buf[8];
+
+	for (; s != NULL && *s != '\0'; s += len) {
+		esc = safe_char(s, buf, &len);
+		w += esc != NULL ? strlen(esc) : len;
+	}
+	return w;
+}
+
+void
+cli_put_safe(FILE *out, const char *s, int width)
+{
+	const char *esc;
+	size_t w = cli_safe_width(s), len;
+	char buf[8];
+
+	for (; width > 0 && (size_t)width > w; width--)
+		fputc(' ', out);
+	for (; s != NULL && *s != '\0'; s += len) {
+		if ((esc = safe_char(s, buf, &len)) != NULL)
+			fputs(esc, out);
+		else
+			fwrite(s, 1, len, out);
+	}
+}
+
 double
 cli_now(void)
 {

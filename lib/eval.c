@@ -34,16 +34,20 @@ int
 nlp_labeled_read(struct nlp_labeled *d, const char *const *paths, size_t n,
     const struct nlp_reader_opts *ro, struct nlp_err *e)
 {
+	struct nlp_reader_opts o = *ro;
 	struct nlp_reader *r = NULL;
 	struct nlp_record rec;
 	struct nlp_strmap names;
+	const struct nlp_reader_stats *st;
 	size_t len = 0, cap = 0, ncap = 0, i;
 	uint32_t *gi = NULL;
 	int rc;
 
 	memset(d, 0, sizeof *d);
 	memset(&names, 0, sizeof names);
-	if ((rc = nlp_reader_open(&r, paths, n, ro, e)) != NLP_OK)
+	/* as in training: a label that cannot be a class is an error */
+	o.bad_label_error = 1;
+	if ((rc = nlp_reader_open(&r, paths, n, &o, e)) != NLP_OK)
 		return rc;
 	while ((rc = nlp_reader_next(r, &rec, e)) > 0) {
 		struct nlp_strmap_entry *en;
@@ -82,8 +86,11 @@ nlp_labeled_read(struct nlp_labeled *d, const char *const *paths, size_t n,
 	}
 	if (d->off != NULL)
 		d->off[d->n] = len;
-	nlp_reader_describe(nlp_reader_stats(r), d->oddities, sizeof d->oddities);
-	d->multilabel = nlp_reader_stats(r)->skipped_multilabel;
+	st = nlp_reader_stats(r);
+	nlp_reader_describe(st, d->oddities, sizeof d->oddities);
+	d->multilabel = st->skipped_multilabel;
+	d->skipped = st->skipped_nolabel + st->skipped_multilabel +
+	    st->skipped_malformed;
 	{
 		const struct nlp_input *in = nlp_reader_inputs(r, &d->ninputs);
 		if ((d->inputs = calloc(d->ninputs + 1, sizeof *d->inputs)) == NULL)
@@ -116,6 +123,22 @@ fail:
 	return rc;
 }
 
+int
+nlp_labeled_decisive(const struct nlp_labeled *d, char *why, size_t size)
+{
+	uint64_t total = d->n + d->skipped;
+
+	if (size > 0)
+		why[0] = '\0';
+	if (d->skipped * 100 <= total * NLP_MAX_SKIPPED_PERCENT)
+		return 1;
+	snprintf(why, size, "%llu of %llu records (%.1f%%) were skipped, more "
+	    "than the %d%% gates allow", (unsigned long long)d->skipped,
+	    (unsigned long long)total, 100.0 * (double)d->skipped /
+	    (double)total, NLP_MAX_SKIPPED_PERCENT);
+	return 0;
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -135,8 +158,9 @@ int
 nlp_eval_init(struct nlp_eval *ev, const char *const *classes, uint32_t C,
     char *const *gold, size_t n)
 {
-	uint32_t c, nl = 0;
-	size_t i;
+	int32_t *label_class = NULL;
+	size_t i, nl = 0, k;
+	uint32_t c;
 
 	memset(ev, 0, sizeof *ev);
 	/* labels: the model's classes and the gold labels it lacks, sorted */
@@ -149,43 +173,45 @@ nlp_eval_init(struct nlp_eval *ev, const char *const *classes, uint32_t C,
 	ev->loss = calloc(n + 1, sizeof *ev->loss);
 	ev->fp = calloc(n + 1, sizeof *ev->fp);
 	if (!ev->fp || !ev->labels || !ev->class_label || !ev->gold_class || !ev->gold ||
-	    !ev->pred || !ev->conf || !ev->loss) {
-		nlp_eval_release(ev);
-		return -1;
-	}
+	    !ev->pred || !ev->conf || !ev->loss)
+		goto fail;
+	/*
+	 * All of them sorted and made distinct: n log n, however many
+	 * distinct gold labels there are (inserting each unknown one into a
+	 * sorted list was quadratic in their number).
+	 */
 	for (c = 0; c < C; c++)
 		ev->labels[nl++] = (char *)classes[c];
+	for (i = 0; i < n; i++)
+		ev->labels[nl++] = gold[i];
 	qsort(ev->labels, nl, sizeof *ev->labels, cmp_str);
-	for (i = 0; i < n; i++) {
-		int64_t k = find_label(ev->labels, C, gold[i]);
-		if (k < 0 && find_label(ev->labels + C, nl - C, gold[i]) < 0) {
-			/* keep the unknown labels sorted after the classes */
-			size_t j = nl++;
-			while (j > C && strcmp(ev->labels[j - 1], gold[i]) > 0) {
-				ev->labels[j] = ev->labels[j - 1];
-				j--;
-			}
-			ev->labels[j] = gold[i];
-		}
-	}
-	/* one sorted list over both, for reports in label order */
-	qsort(ev->labels, nl, sizeof *ev->labels, cmp_str);
-	ev->nlabels = nl;
+	for (i = k = 0; i < nl; i++)
+		if (k == 0 || strcmp(ev->labels[k - 1], ev->labels[i]) != 0)
+			ev->labels[k++] = ev->labels[i];
+	nl = k;
+	if ((label_class = malloc((nl + 1) * sizeof *label_class)) == NULL)
+		goto fail;
+	for (i = 0; i < nl; i++)
+		label_class[i] = -1;
+	ev->nlabels = (uint32_t)nl;
 	ev->nclasses = C;
-	for (c = 0; c < C; c++)
-		ev->class_label[c] = (uint32_t)find_label(ev->labels, nl, classes[c]);
+	for (c = 0; c < C; c++) {
+		ev->class_label[c] = (uint32_t)find_label(ev->labels, ev->nlabels,
+		    classes[c]);
+		label_class[ev->class_label[c]] = (int32_t)c;
+	}
 	ev->n = n;
 	for (i = 0; i < n; i++) {
-		uint32_t c2;
-		ev->gold[i] = (uint32_t)find_label(ev->labels, nl, gold[i]);
-		ev->gold_class[i] = -1;
-		for (c2 = 0; c2 < C; c2++)
-			if (ev->class_label[c2] == ev->gold[i])
-				ev->gold_class[i] = (int32_t)c2;
+		ev->gold[i] = (uint32_t)find_label(ev->labels, ev->nlabels, gold[i]);
+		ev->gold_class[i] = label_class[ev->gold[i]];
 		if (ev->gold_class[i] < 0)
 			ev->unknown++;
 	}
+	free(label_class);
 	return 0;
+fail:
+	nlp_eval_release(ev);
+	return -1;
 }
 
 void
@@ -194,14 +220,20 @@ nlp_eval_row(struct nlp_eval *ev, size_t i, const float *p)
 	uint32_t best, c;
 	double sum = 0, pg;
 	int32_t g = ev->gold_class[i];
+	int finite = 1;
 
 	nlp_top_k(p, ev->nclasses, 1, &best);
 	ev->pred[i] = ev->class_label[best];
 	ev->conf[i] = p[best];
 	/* scikit-learn's log_loss: clip, renormalize; an unknown label has
 	   probability 0, clipped to eps */
-	for (c = 0; c < ev->nclasses; c++)
+	for (c = 0; c < ev->nclasses; c++) {
+		finite &= isfinite(p[c]) != 0;
 		sum += fmin(fmax((double)p[c], EPS), 1 - EPS);
+	}
+	/* fmax() would clip a NaN to eps and hide it: mark the row instead */
+	if (!finite)
+		ev->conf[i] = NAN;
 	if (g >= 0) {
 		pg = fmin(fmax((double)p[g], EPS), 1 - EPS);
 	} else {
@@ -255,6 +287,7 @@ nlp_eval_run(struct nlp_eval *ev, const struct nlp_model *m,
 	struct eval_job j;
 	struct nlp_pool *pool;
 	struct timespec t0, t1;
+	size_t i;
 
 	if (nlp_eval_init(ev, m->labels, m->nclasses, d->gold, d->n) < 0)
 		return nlp_errf(e, NLP_IO, "out of memory");
@@ -275,6 +308,18 @@ nlp_eval_run(struct nlp_eval *ev, const struct nlp_model *m,
 		nlp_eval_release(ev);
 		return nlp_errf(e, NLP_IO, "out of memory scoring the data");
 	}
+	/*
+	 * A NaN or infinite probability comes from damaged weights; every
+	 * figure would be meaningless (and a NaN compares false with any
+	 * bound): no report at all.
+	 */
+	for (i = 0; i < ev->n; i++)
+		if (!isfinite(ev->conf[i])) {
+			nlp_eval_release(ev);
+			return nlp_errf(e, NLP_DATA, "the model gives example %zu a "
+			    "probability that is not a number: its weights are "
+			    "damaged", i + 1);
+		}
 	return NLP_OK;
 }
 
@@ -406,21 +451,108 @@ prf_json(double p, double r, double f, uint64_t support)
 	return o;
 }
 
+/* Order label numbers by examples (gold + predicted), most first. */
+static int
+cmp_busiest(const void *a, const void *b, void *arg)
+{
+	const struct counts *k = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint64_t nx = k->gold[x] + k->pred[x], ny = k->gold[y] + k->pred[y];
+
+	if (nx != ny)
+		return nx > ny ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The confusion member: {labels, matrix, labels_total, examples_outside}
+ * over the used labels, or when there are more than
+ * NLP_CONFUSION_MAX_LABELS of them, over the busiest ones.  Memory is
+ * that of what is reported: a dense matrix over every label scored is
+ * quadratic in their number (20000 distinct gold labels took 24 GB).
+ */
+static json_t *
+confusion_json(const struct nlp_eval *ev, const struct counts *k,
+    const uint32_t *used, uint32_t nused)
+{
+	uint32_t K = nused < NLP_CONFUSION_MAX_LABELS ? nused :
+	    NLP_CONFUSION_MAX_LABELS, g, l;
+	uint32_t *pick = malloc((nused + 1) * sizeof *pick);
+	int32_t *pos = malloc(((size_t)ev->nlabels + 1) * sizeof *pos);
+	uint64_t *cm = calloc((size_t)K * K + 1, sizeof *cm), outside = 0;
+	json_t *c = NULL, *labels, *matrix, *row;
+	size_t i;
+
+	if (pick == NULL || pos == NULL || cm == NULL)
+		goto out;
+	memcpy(pick, used, nused * sizeof *pick);
+	if (K < nused) {
+		qsort_r(pick, nused, sizeof *pick, cmp_busiest, (void *)k);
+		qsort(pick, K, sizeof *pick, cmp_u32);
+	}
+	for (l = 0; l < ev->nlabels; l++)
+		pos[l] = -1;
+	for (l = 0; l < K; l++)
+		pos[pick[l]] = (int32_t)l;
+	for (i = 0; i < ev->n; i++) {
+		int32_t pg = pos[ev->gold[i]], pp = pos[ev->pred[i]];
+		if (pg < 0 || pp < 0)
+			outside++;
+		else
+			cm[(size_t)pg * K + (size_t)pp]++;
+	}
+	c = json_object();
+	labels = json_array();
+	matrix = json_array();
+	for (g = 0; g < K; g++) {
+		json_array_append_new(labels, json_string(ev->labels[pick[g]]));
+		row = json_array();
+		for (l = 0; l < K; l++)
+			json_array_append_new(row, json_integer((json_int_t)
+			    cm[(size_t)g * K + l]));
+		json_array_append_new(matrix, row);
+	}
+	json_object_set_new(c, "labels", labels);
+	json_object_set_new(c, "matrix", matrix);
+	json_object_set_new(c, "labels_total", json_integer(nused));
+	json_object_set_new(c, "examples_outside", json_integer((json_int_t)
+	    outside));
+out:
+	free(pick);
+	free(pos);
+	free(cm);
+	return c;
+}
+
+/* A JSON number, or null for a NaN or infinity (which JSON lacks). */
+static json_t *
+json_num(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
 json_t *
 nlp_eval_report(const struct nlp_eval *ev)
 {
 	struct counts k;
-	json_t *root, *per, *labels, *matrix, *zd, *unk;
+	json_t *root, *per, *zd, *unk, *conf;
 	double sp = 0, sr = 0, sf = 0, wp = 0, wr = 0, wf = 0, p, r, f, loss = 0;
 	double acc, ece = 0, bconf[NLP_ECE_BINS] = { 0 };
 	uint64_t bn[NLP_ECE_BINS] = { 0 }, bok[NLP_ECE_BINS] = { 0 };
-	uint64_t *cm;
-	uint32_t l, used = 0, g;
+	uint32_t l, used = 0, *usedl;
 	size_t i;
 
 	if (counts_init(&k, ev->nlabels) < 0)
 		return NULL;
-	if ((cm = calloc((size_t)ev->nlabels * ev->nlabels + 1, sizeof *cm)) == NULL) {
+	if ((usedl = malloc(((size_t)ev->nlabels + 1) * sizeof *usedl)) == NULL) {
 		counts_release(&k);
 		return NULL;
 	}
@@ -428,7 +560,6 @@ nlp_eval_report(const struct nlp_eval *ev)
 	acc = k.n ? (double)k.correct / (double)k.n : 0;
 	root = json_object();
 	per = json_object();
-	labels = json_array();
 	zd = json_array();
 	for (l = 0; l < ev->nlabels; l++) {
 		if (k.gold[l] == 0 && k.pred[l] == 0)
@@ -441,16 +572,16 @@ nlp_eval_report(const struct nlp_eval *ev)
 			json_array_append_new(zd, json_sprintf("recall of '%s' (not "
 			    "in the gold labels)", ev->labels[l]));
 		json_object_set_new(per, ev->labels[l], prf_json(p, r, f, k.gold[l]));
-		json_array_append_new(labels, json_string(ev->labels[l]));
 		sp += p, sr += r, sf += f;
 		wp += p * (double)k.gold[l];
 		wr += r * (double)k.gold[l];
 		wf += f * (double)k.gold[l];
-		used++;
+		usedl[used++] = l;
 	}
 	for (i = 0; i < ev->n; i++) {
 		double c = ev->conf[i];
-		int b = (int)ceil(c * NLP_ECE_BINS) - 1;
+		/* a NaN (a row nlp_eval_run refuses) must not index a bin */
+		int b = c > 0 ? (int)ceil(fmin(c, 1) * NLP_ECE_BINS) - 1 : 0;
 		if (b < 0)
 			b = 0;
 		if (b >= NLP_ECE_BINS)
@@ -458,7 +589,6 @@ nlp_eval_report(const struct nlp_eval *ev)
 		bn[b]++;
 		bconf[b] += c;
 		bok[b] += ev->gold[i] == ev->pred[i];
-		cm[(size_t)ev->gold[i] * ev->nlabels + ev->pred[i]]++;
 		loss += ev->loss[i];
 	}
 	for (i = 0; i < NLP_ECE_BINS; i++)
@@ -474,32 +604,20 @@ nlp_eval_report(const struct nlp_eval *ev)
 	json_object_set_new(root, "weighted_avg", prf_json(k.n ? wp / k.n : 0,
 	    k.n ? wr / k.n : 0, k.n ? wf / k.n : 0, k.n));
 	json_object_set_new(root, "per_class", per);
-	matrix = json_array();
-	for (g = 0; g < ev->nlabels; g++) {
-		json_t *row;
-		if (k.gold[g] == 0 && k.pred[g] == 0)
-			continue;
-		row = json_array();
-		for (l = 0; l < ev->nlabels; l++)
-			if (k.gold[l] != 0 || k.pred[l] != 0)
-				json_array_append_new(row, json_integer((json_int_t)
-				    cm[(size_t)g * ev->nlabels + l]));
-		json_array_append_new(matrix, row);
-	}
-	{
-		json_t *c = json_object();
-		json_object_set_new(c, "labels", labels);
-		json_object_set_new(c, "matrix", matrix);
-		json_object_set_new(root, "confusion", c);
-	}
-	json_object_set_new(root, "log_loss", json_real(ev->n ? loss / ev->n : 0));
-	json_object_set_new(root, "ece", json_real(ece));
+	conf = confusion_json(ev, &k, usedl, used);
+	json_object_set_new(root, "log_loss", json_num(ev->n ? loss / ev->n : 0));
+	json_object_set_new(root, "ece", json_num(ece));
 	unk = json_object();
 	json_object_set_new(unk, "examples", json_integer((json_int_t)ev->unknown));
 	json_object_set_new(root, "unknown_labels", unk);
 	json_object_set_new(root, "zero_division", zd);
-	free(cm);
+	free(usedl);
 	counts_release(&k);
+	if (conf == NULL) {
+		json_decref(root);
+		return NULL;
+	}
+	json_object_set_new(root, "confusion", conf);
 	return root;
 }
 
@@ -638,6 +756,8 @@ metric(const json_t *rep, const char *name, const char *label, int lower,
 {
 	json_t *x;
 
+	/* a metric that is not there fails every gate, never a stale value */
+	*v = NAN;
 	if (lower && label == NULL) {
 		x = json_object_get(json_object_get(rep, "bootstrap"), name);
 		if (json_is_array(x)) {
@@ -667,7 +787,7 @@ gate_result(json_t *a, const char *gate, const char *metric_name, double value,
 
 	json_object_set_new(o, "gate", json_string(gate));
 	json_object_set_new(o, "metric", json_string(metric_name));
-	json_object_set_new(o, "value", json_real(value));
+	json_object_set_new(o, "value", json_num(value));
 	json_object_set_new(o, "bound", json_real(bound));
 	json_object_set_new(o, "passed", json_boolean(passed));
 	json_array_append_new(a, o);
@@ -691,19 +811,16 @@ nlp_eval_gates(const json_t *rep, const json_t *base,
 
 		switch (g->kind) {
 		case NLP_GATE_MIN_ACCURACY:
-			v = 0;
 			metric(rep, "accuracy", NULL, lower, &v);
 			gate_result(a, "--min-accuracy", "accuracy", v, g->bound,
 			    v >= g->bound, failed);
 			break;
 		case NLP_GATE_MIN_F1:
-			v = 0;
 			metric(rep, "macro_f1", NULL, lower, &v);
 			gate_result(a, "--min-f1", "macro_f1", v, g->bound,
 			    v >= g->bound, failed);
 			break;
 		case NLP_GATE_MIN_CLASS_F1:
-			v = 0;
 			snprintf(name, sizeof name, "f1 of '%s'", g->label);
 			metric(rep, "f1", g->label, 0, &v);
 			gate_result(a, "--min-class-f1", name, v, g->bound,
@@ -727,7 +844,6 @@ nlp_eval_gates(const json_t *rep, const json_t *base,
 				if (lower && json_is_array(d)) {
 					diff = json_number_value(json_array_get(d, 0));
 				} else {
-					v = b = 0;
 					metric(rep, drop_metrics[j], NULL, 0, &v);
 					metric(base, drop_metrics[j], NULL, 0, &b);
 					diff = v - b;

@@ -48,12 +48,29 @@ struct nlp_labeled {
 	size_t ninputs;
 	char oddities[1024];     /* the reader's summary, or "" */
 	uint64_t multilabel;     /* skipped multi-label records */
+	uint64_t skipped;        /* records skipped: no label, several labels,
+	                            malformed (blank lines are not records) */
 };
 
-/* Read labeled data (reader options in labeled mode). */
+/*
+ * Read labeled data (reader options in labeled mode).  As in training, a
+ * label with a control character or invalid UTF-8 is an error (NLP_DATA)
+ * naming file and line, not a record skipped.
+ */
 int nlp_labeled_read(struct nlp_labeled *d, const char *const *paths,
     size_t n, const struct nlp_reader_opts *ro, struct nlp_err *e);
 void nlp_labeled_release(struct nlp_labeled *d);
+
+/*
+ * Gates decide only on data that was read: when more than
+ * NLP_MAX_SKIPPED_PERCENT % of the records (examples + skipped) were
+ * skipped, figures on what is left say nothing about the data given (an
+ * unclosed quote or a wrong --label-field can leave 5 examples of 1000),
+ * so the gates have no verdict.  Returns 1 when they may decide, else 0
+ * with the reason in why (one line).
+ */
+#define NLP_MAX_SKIPPED_PERCENT 1
+int nlp_labeled_decisive(const struct nlp_labeled *d, char *why, size_t size);
 
 /* One model's results on a labeled set. */
 struct nlp_eval {
@@ -79,10 +96,17 @@ struct nlp_eval {
 int nlp_eval_init(struct nlp_eval *ev, const char *const *classes,
     uint32_t nclasses, char *const *gold, size_t n);
 
-/* Example i's class probabilities (nclasses, in the model's class order). */
+/*
+ * Example i's class probabilities (nclasses, in the model's class order).
+ * A row with a NaN or infinite probability gets confidence NaN.
+ */
 void nlp_eval_row(struct nlp_eval *ev, size_t i, const float *probs);
 
-/* Score every example of d with m (threads: parallel, same results). */
+/*
+ * Score every example of d with m (threads: parallel, same results).
+ * NLP_DATA when the model gives an example a probability that is not a
+ * finite number (damaged weights): no figure would mean anything.
+ */
 int nlp_eval_run(struct nlp_eval *ev, const struct nlp_model *m,
     const struct nlp_labeled *d, unsigned threads, struct nlp_err *e);
 void nlp_eval_release(struct nlp_eval *ev);
@@ -97,9 +121,17 @@ void nlp_eval_summary(const struct nlp_eval *ev, const uint32_t *idx,
 
 /*
  * The report (schema 1): n, accuracy, macro_avg, micro_avg, weighted_avg,
- * per_class, confusion {labels, matrix}, log_loss, ece, unknown_labels,
- * zero_division.  NULL when out of memory.
+ * per_class (in label order), confusion {labels, matrix, labels_total,
+ * examples_outside}, log_loss, ece, unknown_labels, zero_division.  NULL
+ * when out of memory.  The confusion matrix covers every label scored when
+ * there are at most NLP_CONFUSION_MAX_LABELS of them, else the
+ * NLP_CONFUSION_MAX_LABELS labels with the most examples (gold plus
+ * predicted; ties in label order), in label order: labels_total counts the
+ * labels scored, examples_outside the examples whose gold or predicted
+ * label is not in the matrix.  Memory is linear in the labels and examples.
+ * A metric that is not a finite number is null.
  */
+#define NLP_CONFUSION_MAX_LABELS 100
 json_t *nlp_eval_report(const struct nlp_eval *ev);
 
 /*
@@ -134,7 +166,9 @@ struct nlp_gate {
  * Check the gates against report (and the baseline's, for MAX_DROP, on
  * accuracy and macro-F1).  gate_on_lower: use the bootstrap's lower bounds
  * (report's "bootstrap" key) instead of the point values.  Returns an array
- * of {gate, metric, value, bound, passed}; *failed counts the failures.
+ * of {gate, metric, value, bound, passed}; *failed counts the failures.  A
+ * metric missing from the report, or not a number, fails its gate (value
+ * null).
  */
 json_t *nlp_eval_gates(const json_t *report, const json_t *baseline,
     const struct nlp_gate *gates, size_t ngates, int gate_on_lower,

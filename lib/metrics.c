@@ -1,5 +1,6 @@
 /*
- * metrics.c - accuracy, precision, recall and F1 from a confusion matrix.
+ * metrics.c - accuracy, precision, recall and F1 from a confusion matrix
+ * or from per-class counts.
  */
 #include "metrics.h"
 
@@ -81,4 +82,62 @@ nlp_confusion_release(struct nlp_confusion *c)
 {
 	free(c->m);
 	c->m = NULL;
+}
+
+int
+nlp_class_counts_init(struct nlp_class_counts *k, uint32_t nclasses)
+{
+	k->nclasses = nclasses;
+	k->n = k->correct = 0;
+	k->tp = calloc((size_t)nclasses + 1, sizeof *k->tp);
+	k->pred = calloc((size_t)nclasses + 1, sizeof *k->pred);
+	k->gold = calloc((size_t)nclasses + 1, sizeof *k->gold);
+	if (k->tp && k->pred && k->gold)
+		return 0;
+	nlp_class_counts_release(k);
+	return -1;
+}
+
+void
+nlp_class_counts_add(struct nlp_class_counts *k, uint32_t gold, uint32_t pred)
+{
+	k->gold[gold]++;
+	k->pred[pred]++;
+	if (gold == pred) {
+		k->tp[gold]++;
+		k->correct++;
+	}
+	k->n++;
+}
+
+double
+nlp_class_counts_accuracy(const struct nlp_class_counts *k)
+{
+	return k->n ? (double)k->correct / (double)k->n : 0;
+}
+
+double
+nlp_class_counts_macro_f1(const struct nlp_class_counts *k)
+{
+	double sum = 0, p, r;
+	uint32_t c, used = 0;
+
+	for (c = 0; c < k->nclasses; c++) {
+		if (k->pred[c] == 0 && k->gold[c] == 0)
+			continue;
+		p = k->pred[c] ? (double)k->tp[c] / (double)k->pred[c] : 0;
+		r = k->gold[c] ? (double)k->tp[c] / (double)k->gold[c] : 0;
+		sum += p + r > 0 ? 2 * p * r / (p + r) : 0;
+		used++;
+	}
+	return used ? sum / used : 0;
+}
+
+void
+nlp_class_counts_release(struct nlp_class_counts *k)
+{
+	free(k->tp);
+	free(k->pred);
+	free(k->gold);
+	k->tp = k->pred = k->gold = NULL;
 }

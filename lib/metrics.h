@@ -1,8 +1,9 @@
 /*
  * metrics.h - classification metrics with scikit-learn's definitions.
  *
- * A confusion matrix over C classes; accuracy; per-class precision, recall
- * and F1 with zero division counted as 0; the macro average over the
+ * A confusion matrix over C classes, or per-class counts when C may be
+ * large; accuracy; per-class precision, recall and F1 with zero division
+ * counted as 0; the macro average over the
  * classes that occur in the gold labels or the predictions (the labels
  * scikit-learn's classification_report uses by default).
  */
@@ -12,6 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * A C x C matrix: for few classes only (8 C^2 bytes; 20000 classes take
+ * 3.2 GB).  Accuracy and per-class figures need only the per-class counts
+ * of struct nlp_class_counts below, linear in C.
+ */
 struct nlp_confusion {
 	uint32_t nclasses;
 	uint64_t *m;             /* C x C: m[gold * C + pred] */
@@ -27,5 +33,21 @@ void nlp_class_prf(const struct nlp_confusion *c, uint32_t k, double *p,
     double *r, double *f1);
 double nlp_macro_f1(const struct nlp_confusion *c);
 void nlp_confusion_release(struct nlp_confusion *c);
+
+/* Per-class counts: what accuracy and (macro) F1 need, in 24 C bytes. */
+struct nlp_class_counts {
+	uint32_t nclasses;
+	uint64_t *tp, *pred, *gold;  /* C each: right, predicted, support */
+	uint64_t n, correct;
+};
+
+/* Zero counts; returns 0 or -1 (memory). */
+int nlp_class_counts_init(struct nlp_class_counts *k, uint32_t nclasses);
+void nlp_class_counts_add(struct nlp_class_counts *k, uint32_t gold,
+    uint32_t pred);
+/* The same figures as nlp_accuracy() and nlp_macro_f1() of the matrix. */
+double nlp_class_counts_accuracy(const struct nlp_class_counts *k);
+double nlp_class_counts_macro_f1(const struct nlp_class_counts *k);
+void nlp_class_counts_release(struct nlp_class_counts *k);
 
 #endif

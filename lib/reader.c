@@ -31,9 +31,11 @@
  *   skipped when labeled, empty text when not.
  * - A UTF-8 byte order mark at the start of an input is dropped.
  * - Labels are trimmed; an empty label is no label; a label with a control
- *   character or invalid UTF-8 makes the record malformed; a label
- *   repeated on one record counts once.  JSON numbers and booleans are
- *   labels by their text.
+ *   character (C0, DEL, C1) or invalid UTF-8 makes the record malformed,
+ *   or is an error with bad_label_error; a label repeated on one record
+ *   counts once.  JSON numbers and booleans are labels by their text.  In
+ *   a JSONL line that had invalid UTF-8, a label holding U+FFFD counts as
+ *   invalid UTF-8 (the repair before parsing may have put it there).
  * - A requested id column or field that is missing makes the record
  *   malformed, like a missing text or label column.
  * - JSONL lines are repaired (invalid UTF-8, NUL) before parsing; a JSONL
@@ -54,6 +56,8 @@
 
 #include <archive.h>
 #include <jansson.h>
+
+#include "digest.h"
 
 #define CHUNK        (256 * 1024)   /* bytes per read, and spare room in `in` */
 #define MAX_RECORD   (1024 * 1024)  /* default max_record */
@@ -77,6 +81,7 @@ enum {
 	V_NOLABEL,
 	V_MULTI,
 	V_MALFORMED,
+	V_BADLABEL,     /* a label with a control character or bad UTF-8 */
 	V_END,          /* no record: the input is over */
 };
 
@@ -112,6 +117,19 @@ struct nlp_reader {
 	struct buf out, id, tmp, lab, hdr, f[NSLOT];
 	size_t nhdr, nlab, labcap, *laboff;
 	const char **labptr;
+	/*
+	 * The record's labels as a hash set, so that spotting a repeated
+	 * label takes constant time, not a scan of those before it (a line
+	 * of 80000 fastText labels took seconds): a slot holds a label's
+	 * number + 1 and the generation (record) that put it there, so
+	 * starting a record empties the set in one step.
+	 */
+	struct labslot { uint32_t gen, idx; } *labset;
+	size_t labset_cap;
+	uint32_t labgen;
+	/* JSONL: the line had invalid UTF-8, replaced before parsing */
+	int json_repaired;
+	uint64_t quote_line;     /* CSV: the line where the open quote opened */
 	int csv_cut;
 	const char *why;
 	char whybuf[256];
@@ -328,6 +346,14 @@ nlp_utf8_repair(const char *src, size_t len, char *dst, unsigned *flags)
 	if (flags != NULL)
 		*flags |= f & (NLP_REC_BAD_UTF8 | NLP_REC_NUL);
 	return n;
+}
+
+size_t
+nlp_utf8_char(const char *s, size_t len)
+{
+	int k = utf8_seq((const unsigned char *)s, len);
+
+	return k > 0 ? (size_t)k : 0;
 }
 
 /*
@@ -750,29 +776,132 @@ set_id(struct nlp_reader *r, struct nlp_record *rec, const char *s, size_t n)
 	return rec->id != NULL ? V_KEEP : oom(r);
 }
 
+/* Start the labels of a new record. */
+static void
+lab_reset(struct nlp_reader *r)
+{
+	r->nlab = r->lab.len = 0;
+	if (++r->labgen == 0) {
+		/* the generation wrapped: old slots could look current */
+		if (r->labset != NULL)
+			memset(r->labset, 0, r->labset_cap * sizeof *r->labset);
+		r->labgen = 1;
+	}
+}
+
+/* Label i of the record at hand, and its length. */
+static const char *
+lab_get(const struct nlp_reader *r, size_t i, size_t *n)
+{
+	size_t end = i + 1 < r->nlab ? r->laboff[i + 1] : r->lab.len;
+
+	*n = end - r->laboff[i] - 1;
+	return r->lab.p + r->laboff[i];
+}
+
+/* The slot of label s[0..n) in the set: its own, or the empty one for it. */
+static size_t
+lab_slot(const struct nlp_reader *r, const char *s, size_t n)
+{
+	size_t mask = r->labset_cap - 1, k = nlp_xxh64(s, n, 0) & mask, len;
+	const struct labslot *sl;
+	const char *p;
+
+	for (;; k = (k + 1) & mask) {
+		sl = &r->labset[k];
+		if (sl->gen != r->labgen)
+			return k;
+		p = lab_get(r, sl->idx, &len);
+		if (len == n && memcmp(p, s, n) == 0)
+			return k;
+	}
+}
+
+/* Make room in the set for one more label; -1 when out of memory. */
+static int
+lab_grow(struct nlp_reader *r)
+{
+	struct labslot *old = r->labset;
+	size_t i, len, cap = r->labset_cap;
+	const char *s;
+
+	if ((r->nlab + 1) * 2 <= cap)
+		return 0;
+	cap = cap > 0 ? 2 * cap : 16;
+	if (cap > SIZE_MAX / sizeof *old ||
+	    (r->labset = calloc(cap, sizeof *old)) == NULL) {
+		r->labset = old;
+		return -1;
+	}
+	free(old);
+	r->labset_cap = cap;
+	r->labgen = 1;
+	for (i = 0; i < r->nlab; i++) {
+		s = lab_get(r, i, &len);
+		r->labset[lab_slot(r, s, len)] =
+		    (struct labslot){ r->labgen, (uint32_t)i };
+	}
+	return 0;
+}
+
+/*
+ * What is wrong with label s[0..n), or NULL: a control character (C0, DEL,
+ * or C1: U+0080 to U+009F, UTF-8 C2 80 to C2 9F), which would reach
+ * terminals and line-based output as it is, or invalid UTF-8.
+ */
+static const char *
+lab_fault(const char *s, size_t n, char *buf, size_t size)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned cp = 0;
+	size_t i;
+
+	for (i = 0; i < n && cp == 0; i++)
+		if (u[i] < 0x20 || u[i] == 0x7f)
+			cp = u[i] + 0x100;
+	if (cp == 0 && utf8_clean(s, n) != n)
+		return "label with invalid UTF-8";
+	/* valid UTF-8 now: C2 is followed by one byte, 80..BF */
+	for (i = 0; i + 1 < n && cp == 0; i++)
+		if (u[i] == 0xc2 && u[i + 1] <= 0x9f)
+			cp = u[i + 1] + 0x100;
+	if (cp == 0)
+		return NULL;
+	snprintf(buf, size, "label with a control character (U+%04X)",
+	    cp - 0x100);
+	return buf;
+}
+
 /*
  * Add a label to the record at hand, trimmed; an empty one is ignored and
- * a repeated one counted once.  Returns V_KEEP, V_MALFORMED for a label
+ * a repeated one counted once.  Returns V_KEEP, V_BADLABEL for a label
  * that cannot be one, or an error.
  */
 static int
 lab_add(struct nlp_reader *r, const char *s, size_t n)
 {
 	const char **ptr;
-	size_t i, *off, cap;
+	const char *fault;
+	size_t *off, cap, k;
 
 	s = trim(s, &n);
 	if (n == 0)
 		return V_KEEP;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return malformed(r, "label with a control character");
-	if (utf8_clean(s, n) != n)
-		return malformed(r, "label with invalid UTF-8");
-	for (i = 0; i < r->nlab; i++)
-		if (strlen(r->lab.p + r->laboff[i]) == n &&
-		    memcmp(r->lab.p + r->laboff[i], s, n) == 0)
-			return V_KEEP;
+	/* a U+FFFD that repairing the JSONL line may have put there */
+	if (r->fmt == NLP_FMT_JSONL && r->json_repaired &&
+	    memmem(s, n, "\xef\xbf\xbd", 3) != NULL)
+		fault = "label with invalid UTF-8";
+	else
+		fault = lab_fault(s, n, r->whybuf, sizeof r->whybuf);
+	if (fault != NULL) {
+		r->why = fault;
+		return V_BADLABEL;
+	}
+	if (lab_grow(r) < 0)
+		return oom(r);
+	k = lab_slot(r, s, n);
+	if (r->labset[k].gen == r->labgen)
+		return V_KEEP;
 	if (r->nlab == r->labcap) {
 		cap = r->labcap > 0 ? 2 * r->labcap : 8;
 		if (cap > SIZE_MAX / sizeof *ptr)
@@ -785,9 +914,11 @@ lab_add(struct nlp_reader *r, const char *s, size_t n)
 		r->labptr = ptr;
 		r->labcap = cap;
 	}
-	r->laboff[r->nlab++] = r->lab.len;
 	if (buf_add(&r->lab, s, n) < 0)
 		return oom(r);
+	r->laboff[r->nlab] = r->lab.len - n;
+	r->labset[k] = (struct labslot){ r->labgen, (uint32_t)r->nlab };
+	r->nlab++;
 	r->lab.len++;    /* keep the NUL */
 	return V_KEEP;
 }
@@ -819,7 +950,7 @@ take_fields(struct nlp_reader *r, struct nlp_record *rec, char **f,
 {
 	int v;
 
-	r->nlab = r->lab.len = 0;
+	lab_reset(r);
 	if (r->col[LABEL] != COL_NONE &&
 	    ((v = lab_add(r, f[LABEL], n[LABEL])) != V_KEEP ||
 	    (v = lab_finish(r, rec)) != V_KEEP))
@@ -881,7 +1012,7 @@ ft_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	char *end = s + n, *t;
 	int v;
 
-	r->nlab = r->lab.len = 0;
+	lab_reset(r);
 	for (;;) {
 		while (s < end && (*s == ' ' || *s == '\t'))
 			s++;
@@ -943,7 +1074,7 @@ json_labels(struct nlp_reader *r, struct nlp_record *rec, const json_t *v)
 	size_t i, n;
 	int rv;
 
-	r->nlab = r->lab.len = 0;
+	lab_reset(r);
 	if (json_is_array(v)) {
 		for (i = 0; i < json_array_size(v); i++) {
 			if (json_text(json_array_get(v, i), tmp, &s, &n) < 0)
@@ -974,7 +1105,8 @@ json_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	size_t idlen;
 	int rv;
 
-	if (utf8_clean(s, n) != n &&
+	r->json_repaired = utf8_clean(s, n) != n;
+	if (r->json_repaired &&
 	    (s = repaired(&r->tmp, s, n, 3 * n, &rec->flags, &n)) == NULL)
 		return oom(r);
 	if ((root = json_loadb(s, n, JSON_ALLOW_NUL, &jerr)) == NULL)
@@ -1068,17 +1200,33 @@ csv_add(struct nlp_reader *r, size_t f, const char *s, size_t n)
 }
 
 /*
+ * The error for a CSV quote left open at line r->quote_line: it would take
+ * the rest of the input into one record, so that a run would quietly stand
+ * on a fraction of the data.
+ */
+static int
+unclosed(struct nlp_reader *r, const char *how)
+{
+	char where[300];
+
+	return -nlp_errf(&r->err, NLP_DATA, "%s line %llu: unclosed quote (%s)",
+	    shown(r->path, where, sizeof where),
+	    (unsigned long long)r->quote_line, how);
+}
+
+/*
  * Read one CSV record (RFC 4180), which spans lines while a quote is
  * open, into the slots (or the header names).  Returns the number of
- * fields, 0 at the end of the input, or an error; V_BLANK and "unclosed
- * quote" are told by *v.
+ * fields, 0 at the end of the input, or an error, among them a quote
+ * still open at the end of the input or after more than max_record bytes
+ * of lines; V_BLANK is told by *v.
  */
 static int
 csv_fields(struct nlp_reader *r, struct nlp_record *rec, size_t *nf, int *v)
 {
-	char *s, *end, *q;
+	char *s, *end, *q, how[64];
 	int cut, rv, quoted = 0, start = 1;
-	size_t n;
+	size_t n, qbytes = 0;
 
 	do
 		if ((rv = get_line(r, &s, &n, &cut)) <= 0)
@@ -1098,12 +1246,17 @@ csv_fields(struct nlp_reader *r, struct nlp_record *rec, size_t *nf, int *v)
 			if (csv_add(r, *nf, s, (size_t)(end - s)) < 0 ||
 			    csv_add(r, *nf, "\n", 1) < 0)
 				return oom(r);
+			qbytes += (size_t)(end - s) + 1;
+			if (qbytes > r->max_record) {
+				snprintf(how, sizeof how, "the quoted field runs "
+				    "past %zu bytes", r->max_record);
+				return unclosed(r, how);
+			}
 			if ((rv = get_line(r, &s, &n, &cut)) < 0)
 				return rv;
-			if (rv == 0) {
-				*v = malformed(r, "unclosed quote");
-				return 1;
-			}
+			if (rv == 0)
+				return unclosed(r, "the quoted field runs to the "
+				    "end of the input");
 			r->csv_cut |= cut;
 			end = s + n;
 		} else if (quoted) {
@@ -1120,6 +1273,8 @@ csv_fields(struct nlp_reader *r, struct nlp_record *rec, size_t *nf, int *v)
 			quoted = 1;
 			start = 0;
 			s++;
+			r->quote_line = r->lineno;
+			qbytes = 0;
 		} else {
 			q = memchr(s, ',', (size_t)(end - s));
 			if (csv_add(r, *nf, s, (size_t)((q ? q : end) - s)) < 0 ||
@@ -1194,12 +1349,10 @@ csv_record(struct nlp_reader *r, struct nlp_record *rec)
 	if (r->header) {
 		if ((rv = csv_fields(r, rec, &nf, &v)) <= 0)
 			return rv == 0 ? V_END : rv;
-		if (v != V_KEEP || r->csv_cut)
-			return -nlp_errf(&r->err, NLP_DATA, "%s line %llu: %s",
-			    shown(r->path, where, sizeof where),
-			    (unsigned long long)rec->line, v != V_KEEP ?
-			    "unclosed quote in the CSV header" :
-			    "CSV header too long");
+		if (r->csv_cut)
+			return -nlp_errf(&r->err, NLP_DATA, "%s line %llu: CSV "
+			    "header too long", shown(r->path, where, sizeof where),
+			    (unsigned long long)rec->line);
 		if ((rv = csv_columns(r, nf)) < 0)
 			return rv;
 		r->header = 0;
@@ -1244,6 +1397,12 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 	char where[300], big[64];
 	int lab = r->o.labeled;
 
+	if (v == V_BADLABEL && r->o.bad_label_error)
+		return -nlp_errf(&r->err, NLP_DATA, "%s line %llu: %s",
+		    shown(r->path, where, sizeof where),
+		    (unsigned long long)rec->line, r->why);
+	if (v == V_BADLABEL)
+		v = V_MALFORMED;
 	switch (v) {
 	case V_BLANK:
 		st->blank++;
@@ -1513,6 +1672,7 @@ nlp_reader_free(struct nlp_reader *r)
 	free(r->hdr.p);
 	free(r->laboff);
 	free(r->labptr);
+	free(r->labset);
 	free(r->in);
 	free(r->rbuf);
 	free(r->inputs);

@@ -13,7 +13,13 @@
  * dropped, and a record longer than max_record bytes is cut there (the rest
  * of it is read and thrown away).  Every oddity is counted in struct
  * nlp_reader_stats with the line of its first occurrence; with strict set,
- * the first oddity is an error (NLP_DATA) naming file and line.
+ * the first oddity is an error (NLP_DATA) naming file and line.  Time is
+ * linear in the input, however many labels a line holds.
+ *
+ * A CSV quote that is never closed would swallow the rest of the input
+ * into one record: a quoted field still open at the end of the input, or
+ * after more than max_record bytes of further lines, is an error (NLP_DATA)
+ * naming the line where the quote opened, strict or not.
  *
  * While reading, the reader computes the SHA-256 and size of each input's
  * raw bytes (as sha256sum and wc -c report for that file, or for the bytes
@@ -63,6 +69,14 @@ struct nlp_reader_opts {
 	/* JSONL fields; NULL means "text", "label", and no id. */
 	const char *text_field, *label_field, *id_field;
 	int strict;              /* first oddity is an error */
+	/*
+	 * Labeled mode: a label with a control character (C0, DEL, C1) or
+	 * invalid UTF-8 is an error (NLP_DATA) naming file and line, even
+	 * without strict, instead of a malformed record skipped: such a label
+	 * cannot be a class (it would break every line-based output), and
+	 * train and eval must not quietly drop the examples that carry it.
+	 */
+	int bad_label_error;
 	size_t max_record;       /* bytes of text kept per record; 0: 1 MiB */
 };
 
@@ -171,5 +185,11 @@ void nlp_reader_free(struct nlp_reader *r);
  */
 size_t nlp_utf8_repair(const char *src, size_t len, char *dst,
     unsigned *flags);
+
+/*
+ * The length (1 to 4) of the well-formed UTF-8 character at s[0..len)
+ * (len > 0), or 0 when it is not one (RFC 3629).
+ */
+size_t nlp_utf8_char(const char *s, size_t len);
 
 #endif

@@ -143,11 +143,14 @@ read_corpus(const char *const *paths, size_t npaths,
     struct nlp_input **inputs, size_t *ninputs, char *odd, size_t oddsize,
     struct nlp_err *e)
 {
+	struct nlp_reader_opts o = *ro;
 	struct nlp_reader *r = NULL;
 	struct nlp_record rec;
 	int rc;
 
-	if ((rc = nlp_reader_open(&r, paths, npaths, ro, e)) != NLP_OK)
+	/* a label that cannot be a class is an error, not a skipped record */
+	o.bad_label_error = 1;
+	if ((rc = nlp_reader_open(&r, paths, npaths, &o, e)) != NLP_OK)
 		return rc;
 	while ((rc = nlp_reader_next(r, &rec, e)) > 0) {
 		struct nlp_strmap_entry *en;
@@ -239,8 +242,11 @@ feat_task(void *arg, size_t k)
 			ch->tf = p;
 			ch->cap = cap;
 		}
-		memcpy(ch->key + ch->nnz, f.key, f.nkey * sizeof *f.key);
-		memcpy(ch->tf + ch->nnz, f.tf, f.nkey * sizeof *f.tf);
+		/* a text without features leaves ch->key NULL: no memcpy */
+		if (f.nkey > 0) {
+			memcpy(ch->key + ch->nnz, f.key, f.nkey * sizeof *f.key);
+			memcpy(ch->tf + ch->nnz, f.tf, f.nkey * sizeof *f.tf);
+		}
 		ch->nnz += f.nkey;
 		ch->count[i - a] = f.nkey;
 		if (j->profile)
@@ -297,8 +303,12 @@ featurize(const struct corpus *c, const uint32_t *idx, size_t n,
 		struct feat_chunk *ch = &j.chunks[k];
 		if (rc == NLP_OK) {
 			size_t a = k * CHUNK, b = a + CHUNK < n ? a + CHUNK : n;
-			memcpy(out->key + out->nnz, ch->key, ch->nnz * sizeof *ch->key);
-			memcpy(out->tf + out->nnz, ch->tf, ch->nnz * sizeof *ch->tf);
+			if (ch->nnz > 0) {
+				memcpy(out->key + out->nnz, ch->key,
+				    ch->nnz * sizeof *ch->key);
+				memcpy(out->tf + out->nnz, ch->tf,
+				    ch->nnz * sizeof *ch->tf);
+			}
 			for (i = a; i < b; i++) {
 				if (prof != NULL)
 					(*fp)[d] = ch->fp[i - a];
@@ -673,7 +683,7 @@ nlp_train(const char *const *paths, size_t npaths,
 	struct epoch_ctx ctx;
 	struct nlp_learn_opts lo;
 	struct nlp_dataset ds;
-	struct nlp_confusion cm;
+	struct nlp_class_counts cm;
 	uint32_t *order = NULL, *rank = NULL, *idx = NULL, *rowmap = NULL,
 	    *keys = NULL, *df = NULL;
 	uint64_t *counts = NULL, *fps = NULL, unknown = 0, rng;
@@ -771,6 +781,13 @@ nlp_train(const char *const *paths, size_t npaths,
 	    &tr, &fps, e);
 	if (rc != NLP_OK)
 		goto out;
+	/* a model of no features would be the class priors, passed off as a
+	   classifier: refuse it */
+	if (tr.nnz == 0) {
+		rc = nlp_errf(e, NLP_DATA, "no usable examples: the texts of all "
+		    "%zu training examples are empty or white space", ntrain);
+		goto out;
+	}
 	if (nhold > 0)
 		rc = featurize(&all, idx, nhold, &fo, pool, NULL, 0, &ev, NULL, e);
 	else if (val.n > 0) {
@@ -800,6 +817,12 @@ nlp_train(const char *const *paths, size_t npaths,
 		if (rowmap[i] < min_df)
 			rowmap[i] = 0;
 		V += rowmap[i] != 0;
+	}
+	if (V == 0) {
+		rc = nlp_errf(e, NLP_DATA, "no usable examples: no feature occurs "
+		    "in %u or more of the %zu training texts (--min-df)", min_df,
+		    ntrain);
+		goto out;
 	}
 	keys = malloc((V + 1) * sizeof *keys);
 	df = malloc((V + 1) * sizeof *df);
@@ -866,7 +889,8 @@ nlp_train(const char *const *paths, size_t npaths,
 		memcpy(bias, ctx.best_b, C * sizeof *bias);
 	}
 
-	/* Held-out figures for the profile and meta.json. */
+	/* Held-out figures for the profile and meta.json: per-class counts,
+	   linear in C (a C x C matrix took 3.2 GB at 20000 classes). */
 	t->examples = ntrain;
 	t->held_out = ev.n;
 	t->nclasses = C;
@@ -876,7 +900,7 @@ nlp_train(const char *const *paths, size_t npaths,
 	t->best_epoch = ctx.early_stop && ctx.best_epoch ? ctx.best_epoch :
 	    ctx.epochs_run;
 	if (ev.n > 0) {
-		if (nlp_confusion_init(&cm, C) < 0 ||
+		if (nlp_class_counts_init(&cm, C) < 0 ||
 		    (conf = malloc(ev.n * sizeof *conf)) == NULL)
 			goto oom;
 		for (i = 0; i < ev.n; i++) {
@@ -885,11 +909,11 @@ nlp_train(const char *const *paths, size_t npaths,
 			nlp_model_scores(w, bias, C, ev.key + a, ev.val + a,
 			    ev.start[i + 1] - a, ctx.probs);
 			nlp_top_k(ctx.probs, C, 1, &best);
-			nlp_confusion_add(&cm, ev.y[i], best);
+			nlp_class_counts_add(&cm, ev.y[i], best);
 			conf[i] = ctx.probs[best];
 		}
-		t->held_out_accuracy = nlp_accuracy(&cm);
-		t->held_out_macro_f1 = nlp_macro_f1(&cm);
+		t->held_out_accuracy = nlp_class_counts_accuracy(&cm);
+		t->held_out_macro_f1 = nlp_class_counts_macro_f1(&cm);
 	}
 	{
 		struct nlp_profile_model pm;
@@ -920,7 +944,7 @@ oom:
 out:
 	if (rc != NLP_OK)
 		nlp_trained_release(t);
-	nlp_confusion_release(&cm);
+	nlp_class_counts_release(&cm);
 	nlp_pool_free(pool);
 	corpus_release(&all);
 	corpus_release(&val);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "eval.h"
+#include "metrics.h"
 
 /* Build ev for a case: classes, gold labels and probability rows. */
 static void
@@ -267,4 +268,151 @@ Test(gates, pass_and_fail_with_values_and_bounds)
 	json_decref(res);
 	json_decref(rep);
 	json_decref(base);
+}
+
+/*
+ * 20000 distinct gold labels for a 2-class model: the report used to hold
+ * a dense matrix over every label scored (24 GB).  Now the labels are
+ * sorted once (not inserted one by one), and the matrix covers the
+ * NLP_CONFUSION_MAX_LABELS busiest labels, saying how much it leaves out.
+ */
+Test(by_hand, many_gold_labels_give_a_bounded_confusion_matrix)
+{
+	enum { N = 20000 };
+	static char names[N][8];
+	static char *gold[N];
+	static float p[2 * N];
+	const json_t *c, *m, *labels;
+	struct nlp_eval ev;
+	json_t *rep;
+	size_t i;
+
+	for (i = 0; i < N; i++) {
+		/* label z0000 has 100 examples: it must be in the matrix */
+		snprintf(names[i], sizeof names[i], "z%04zu", i < 100 ? 0 : i);
+		gold[i] = names[i];
+		p[2 * i] = i % 2 ? .9f : .2f;       /* a, then b */
+		p[2 * i + 1] = 1 - p[2 * i];
+	}
+	gold[N - 1] = "a";                       /* one example right */
+	build(&ev, ab, 2, gold, p, N);
+	cr_assert_eq(ev.nlabels, 2 + (N - 100 - 1) + 1);
+	cr_assert_eq(ev.unknown, N - 1);
+	rep = nlp_eval_report(&ev);
+	cr_assert_not_null(rep);
+	c = json_object_get(rep, "confusion");
+	labels = json_object_get(c, "labels");
+	m = json_object_get(c, "matrix");
+	cr_assert_eq(json_array_size(labels), NLP_CONFUSION_MAX_LABELS);
+	cr_assert_eq(json_array_size(m), NLP_CONFUSION_MAX_LABELS);
+	cr_assert_eq(json_array_size(json_array_get(m, 0)),
+	    NLP_CONFUSION_MAX_LABELS);
+	cr_assert_eq(json_integer_value(json_object_get(c, "labels_total")),
+	    ev.nlabels);
+	/* a and b (10000 predictions each), z0000 (100), then the first of
+	   the labels of one example, in label order */
+	cr_assert_str_eq(json_string_value(json_array_get(labels, 0)), "a");
+	cr_assert_str_eq(json_string_value(json_array_get(labels, 1)), "b");
+	cr_assert_str_eq(json_string_value(json_array_get(labels, 2)), "z0000");
+	cr_assert_str_eq(json_string_value(json_array_get(labels, 99)), "z0196");
+	/* z0000 row: 50 predicted a, 50 predicted b */
+	cr_assert_eq(json_integer_value(json_array_get(json_array_get(m, 2), 0)),
+	    50);
+	cr_assert_eq(json_integer_value(json_array_get(json_array_get(m, 2), 1)),
+	    50);
+	/* in the matrix: a's example, z0000's 100 and 97 more */
+	cr_assert_eq(json_integer_value(json_object_get(c, "examples_outside")),
+	    N - 1 - 100 - 97);
+	/* every label still has its figures */
+	cr_assert_eq(json_object_size(json_object_get(rep, "per_class")),
+	    ev.nlabels);
+	json_decref(rep);
+	nlp_eval_release(&ev);
+}
+
+/*
+ * A NaN probability (damaged weights) is marked on its row, so that
+ * nlp_eval_run can refuse the model; the report never carries a NaN, and
+ * a gate on a figure that is not a number fails (its value was left
+ * uninitialized, and a damaged model passed --max-ece).
+ */
+Test(by_hand, a_nan_probability_marks_the_row_and_fails_the_gates)
+{
+	char *gold[] = { "a", "b" };
+	float p[] = { NAN, NAN, .3f, .7f };
+	struct nlp_gate g[] = {
+		{ NLP_GATE_MAX_ECE, NULL, 1 },
+		{ NLP_GATE_MAX_LOG_LOSS, NULL, 1e9 },
+		{ NLP_GATE_MIN_ACCURACY, NULL, 0 },
+	};
+	struct nlp_eval ev;
+	json_t *rep, *res;
+	size_t failed, i;
+
+	build(&ev, ab, 2, gold, p, 2);
+	cr_assert(isnan(ev.conf[0]));
+	cr_assert(!isnan(ev.conf[1]));
+	rep = nlp_eval_report(&ev);
+	cr_assert_not_null(rep);
+	cr_assert(json_is_null(json_object_get(rep, "ece")));
+	/* a report from elsewhere may lack the figures altogether */
+	json_object_del(rep, "log_loss");
+	json_object_del(rep, "accuracy");
+	res = nlp_eval_gates(rep, NULL, g, 3, 0, &failed);
+	cr_assert_eq(failed, 3);
+	for (i = 0; i < 3; i++) {
+		cr_assert(json_is_false(json_object_get(json_array_get(res, i),
+		    "passed")), "gate %zu", i);
+		cr_assert(json_is_null(json_object_get(json_array_get(res, i),
+		    "value")), "gate %zu", i);
+	}
+	json_decref(res);
+	json_decref(rep);
+	nlp_eval_release(&ev);
+}
+
+Test(skipped, more_than_one_percent_skipped_leaves_the_gates_undecided)
+{
+	struct nlp_labeled d;
+	char why[256];
+
+	memset(&d, 0, sizeof d);
+	d.n = 990;
+	d.skipped = 10;                          /* 1.0 %: still decisive */
+	cr_assert_eq(nlp_labeled_decisive(&d, why, sizeof why), 1);
+	cr_assert_str_eq(why, "");
+	d.skipped = 11;                          /* 1.1 % */
+	cr_assert_eq(nlp_labeled_decisive(&d, why, sizeof why), 0);
+	cr_assert_str_eq(why, "11 of 1001 records (1.1%) were skipped, more "
+	    "than the 1% gates allow");
+	d.n = 5;
+	d.skipped = 1;                           /* one of six */
+	cr_assert_eq(nlp_labeled_decisive(&d, why, sizeof why), 0);
+	d.skipped = 0;
+	cr_assert_eq(nlp_labeled_decisive(&d, why, sizeof why), 1);
+}
+
+/* The counts train's held-out figures now use agree with the matrix. */
+Test(metrics, class_counts_agree_with_the_confusion_matrix)
+{
+	static const uint32_t pairs[][2] = {
+		{ 0, 0 }, { 0, 1 }, { 1, 1 }, { 1, 1 }, { 2, 0 }, { 3, 3 }, { 1, 2 },
+	};
+	struct nlp_confusion c;
+	struct nlp_class_counts k;
+	size_t i;
+
+	cr_assert_eq(nlp_confusion_init(&c, 5), 0);
+	cr_assert_eq(nlp_class_counts_init(&k, 5), 0);
+	for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+		nlp_confusion_add(&c, pairs[i][0], pairs[i][1]);
+		nlp_class_counts_add(&k, pairs[i][0], pairs[i][1]);
+	}
+	cr_assert_float_eq(nlp_class_counts_accuracy(&k), nlp_accuracy(&c),
+	    1e-15);
+	cr_assert_float_eq(nlp_class_counts_macro_f1(&k), nlp_macro_f1(&c),
+	    1e-15);
+	cr_assert_float_eq(nlp_class_counts_accuracy(&k), 4.0 / 7, 1e-15);
+	nlp_confusion_release(&c);
+	nlp_class_counts_release(&k);
 }

@@ -116,3 +116,89 @@ Test(train, refuses_data_with_one_label)
 	cr_assert(strstr(e.msg, "one label") != NULL, "%s", e.msg);
 	unlink(one[0]);
 }
+
+/* Train on the lines of text (a TSV written to a temporary file). */
+static int
+train_text(const char *text, struct nlp_trained *t, struct nlp_err *e)
+{
+	char path[] = "/tmp/nlpops-train-XXXXXX.tsv";
+	const char *paths[] = { path };
+	struct nlp_train_opts o;
+	int fd = mkstemps(path, 4), rc;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	nlp_train_opts_init(&o);
+	rc = nlp_train(paths, 1, &o, t, e);
+	unlink(path);
+	return rc;
+}
+
+/*
+ * Texts of nothing but white space have no features: training went on to
+ * a model of 0 features (the class priors) with exit 0, through a memcpy
+ * from a NULL pointer.  It is no usable example at all.
+ */
+Test(train, refuses_texts_that_are_all_white_space)
+{
+	struct nlp_trained t;
+	struct nlp_err e;
+
+	cr_assert_eq(train_text("ham\t   \nspam\t \t \nham\t\t\nspam\t \n", &t, &e),
+	    NLP_DATA);
+	cr_assert(strstr(e.msg, "no usable examples") != NULL, "%s", e.msg);
+	cr_assert(strstr(e.msg, "empty or white space") != NULL, "%s", e.msg);
+}
+
+/* min_df can drop every feature too: the same refusal, saying why. */
+Test(train, refuses_data_whose_features_all_fall_under_min_df)
+{
+	struct nlp_trained t;
+	struct nlp_err e;
+	struct nlp_train_opts o;
+	char path[] = "/tmp/nlpops-train-XXXXXX.tsv";
+	const char *paths[] = { path };
+	const char *text = "ham\tone\nspam\ttwo\nham\tthree\n";
+	int fd = mkstemps(path, 4);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	nlp_train_opts_init(&o);
+	o.min_df = 2;
+	cr_assert_eq(nlp_train(paths, 1, &o, &t, &e), NLP_DATA);
+	unlink(path);
+	cr_assert(strstr(e.msg, "no usable examples: no feature occurs in 2 or "
+	    "more of the 3 training texts") != NULL, "%s", e.msg);
+}
+
+/* Empty texts among good ones are fine (and, under UBSan, defined). */
+Test(train, empty_texts_among_good_ones_train)
+{
+	struct nlp_trained t;
+	struct nlp_err e;
+
+	cr_assert_eq(train_text("ham\t \nspam\tbuy cheap pills now\nham\t\t\n"
+	    "ham\tsee you at lunch\nspam\tcheap pills\nham\tlunch at noon\n",
+	    &t, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(t.nclasses, 2);
+	cr_assert_gt(t.nrows, 0);
+	nlp_trained_release(&t);
+}
+
+/*
+ * A label with a control character (here ESC, from a JSON escape) was a
+ * malformed record, skipped: training quietly lost its examples.  It is
+ * an error naming the file and line.
+ */
+Test(train, refuses_a_label_with_a_control_character)
+{
+	struct nlp_trained t;
+	struct nlp_err e;
+
+	cr_assert_eq(train_text("ham\thello\nspam\tbuy\nh\x1b[31mam\thi\n", &t,
+	    &e), NLP_DATA);
+	cr_assert(strstr(e.msg, ".tsv' line 3: label with a control character "
+	    "(U+001B)") != NULL, "%s", e.msg);
+}
