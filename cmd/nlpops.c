@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,17 +334,6 @@ cli_who(void)
 	return buf;
 }
 
-const char *
-cli_shown(const char *s, char *buf, size_t size)
-{
-	if (s == NULL)
-		return "-";
-	if (nlp_text_clean(s, strlen(s)))
-		return s;
-	nlp_text_escape(buf, size, s, strlen(s));
-	return buf;
-}
-
 int
 cli_stdout_writable(void)
 {
@@ -502,30 +492,27 @@ cli_escapes(void)
 }
 
 /*
- * The escaped form of the character at s (NUL-terminated) into buf, or NULL
- * when it is shown as it is; *len is its length in s.
+ * The escaped form of the character at s (NUL-terminated) into buf (see
+ * text.h: \xNN for C0, DEL and bytes that are not UTF-8, \u00NN for C1),
+ * or NULL when it is shown as it is; *len is its length in s.
  */
 static const char *
 safe_char(const char *s, char buf[8], size_t *len)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
 
 	/* at most 4 bytes are looked at, none past the NUL */
-	*len = nlp_utf8_char(s, strnlen(s, 4));
+	*len = nlp_utf8_char(u, strnlen(s, 4), &cp);
 	if (*len == 0) {
 		*len = 1;
 		snprintf(buf, 8, "\\x%02x", u[0]);
 		return buf;
 	}
-	if (u[0] < 0x20 || u[0] == 0x7f) {
-		snprintf(buf, 8, "\\x%02x", u[0]);
-		return buf;
-	}
-	if (u[0] == 0xc2 && u[1] <= 0x9f) {
-		snprintf(buf, 8, "\\u%04x", u[1]);
-		return buf;
-	}
-	return NULL;
+	if (!nlp_is_control(cp))
+		return NULL;
+	snprintf(buf, 8, *len == 1 ? "\\x%02x" : "\\u%04x", (unsigned)cp);
+	return buf;
 }
 
 size_t
@@ -557,6 +544,29 @@ cli_put_safe(FILE *out, const char *s, int width)
 		else
 			fwrite(s, 1, len, out);
 	}
+}
+
+const char *
+cli_shown(const char *s, char *buf, size_t size)
+{
+	const char *esc;
+	size_t o = 0, len, n;
+	char one[8];
+
+	if (s == NULL)
+		return "-";
+	if (nlp_text_clean(s, strlen(s)))
+		return s;
+	for (; *s != '\0'; s += len) {
+		esc = safe_char(s, one, &len);
+		n = esc != NULL ? strlen(esc) : len;
+		if (o + n >= size)
+			break;
+		memcpy(buf + o, esc != NULL ? esc : s, n);
+		o += n;
+	}
+	buf[o] = '\0';
+	return buf;
 }
 
 double

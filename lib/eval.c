@@ -23,7 +23,7 @@ nlp_labeled_release(struct nlp_labeled *d)
 	free(d->text);
 	free(d->off);
 	free(d->gold);
-	for (i = 0; i < d->nnames; i++)
+	for (i = 0; d->names != NULL && i < d->nnames; i++)
 		free(d->names[i]);
 	free(d->names);
 	free(d->inputs);
@@ -98,10 +98,10 @@ nlp_labeled_read(struct nlp_labeled *d, const char *const *paths, size_t n,
 		memcpy(d->inputs, in, d->ninputs * sizeof *in);
 	}
 	/* the names move out of the map; gold points at them */
-	d->nnames = names.n;
 	if ((d->names = calloc(names.n + 1, sizeof *d->names)) == NULL ||
 	    (d->gold = calloc(d->n + 1, sizeof *d->gold)) == NULL)
 		goto oom;
+	d->nnames = names.n;
 	for (i = 0; i < names.n; i++) {
 		d->names[i] = names.ent[i].key;
 		names.ent[i].key = NULL;

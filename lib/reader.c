@@ -4,9 +4,13 @@
  * records, repairing what it can and counting every oddity (see reader.h).
  *
  * Bytes flow: read(2) into rbuf, where they are hashed and counted (so the
- * digest is that of the raw, possibly compressed, bytes), then through
- * libarchive (raw format, any filter) into the line buffer `in`, where
- * lines are found with memchr and mostly used in place.  Of a line longer
+ * digest is that of the raw, possibly compressed, bytes), then -- when the
+ * first bytes are a compressed format's magic -- through libarchive (raw
+ * format, any filter) into the line buffer `in`, where lines are found
+ * with memchr and mostly used in place.  Plain input, most of it, is
+ * copied into `in` directly: libarchive's filter detection crashed, or
+ * took a failed allocation for an empty input (zero records, exit 0),
+ * when memory ran out.  Of a line longer
  * than line_cap only line_cap bytes are kept; the rest is read into the
  * spare room after them and dropped, so memory stays near line_cap + CHUNK
  * whatever the input.  Text is cut again at max_record, on a character
@@ -111,6 +115,7 @@ struct nlp_reader {
 	long col[NSLOT];
 
 	unsigned char *rbuf;     /* raw bytes, CHUNK */
+	size_t pend, pendoff;    /* rbuf[pendoff..pend): read, not yet used */
 	char *in;                /* decoded bytes, [pos, end) unread */
 	size_t pos, end, cap;
 
@@ -348,14 +353,6 @@ nlp_utf8_repair(const char *src, size_t len, char *dst, unsigned *flags)
 	return n;
 }
 
-size_t
-nlp_utf8_char(const char *s, size_t len)
-{
-	int k = utf8_seq((const unsigned char *)s, len);
-
-	return k > 0 ? (size_t)k : 0;
-}
-
 /*
  * Buffers and errors.
  */
@@ -454,6 +451,12 @@ raw_read(struct archive *a, void *arg, const void **out)
 	struct nlp_reader *r = arg;
 	ssize_t n;
 
+	if (r->pend > 0) {             /* the bytes the magic was read from */
+		*out = r->rbuf;
+		n = (ssize_t)r->pend;
+		r->pend = 0;
+		return n;
+	}
 	if ((n = raw_chunk(r)) < 0)
 		archive_set_error(a, r->rerr, "read error");
 	*out = r->rbuf;
@@ -466,6 +469,8 @@ archive_fail(struct nlp_reader *r)
 {
 	const char *why = archive_error_string(r->ar);
 
+	if (archive_errno(r->ar) == ENOMEM)
+		return oom(r);
 	if (r->rerr != 0)
 		return -nlp_errnof(&r->err, NLP_IO, r->rerr, "cannot read '%s'",
 		    r->path);
@@ -526,10 +531,29 @@ tsv_columns(struct nlp_reader *r)
  * Open the next input: the file or stdin, its digest, the decompressor,
  * its format and columns.
  */
+/* Do the n bytes at p start with the magic of a format libarchive
+ * decompresses (gzip, xz, zstd, bzip2, lz4, lzip, lzma, compress)? */
+static int
+compressed(const unsigned char *p, size_t n)
+{
+	static const struct { const char *m; size_t len; } magic[] = {
+		{ "\x1f\x8b", 2 }, { "\xfd" "7zXZ\0", 6 }, { "\x28\xb5\x2f\xfd", 4 },
+		{ "BZh", 3 }, { "\x04\x22\x4d\x18", 4 }, { "LZIP", 4 },
+		{ "\x5d\0\0", 3 }, { "\x1f\x9d", 2 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof magic / sizeof *magic; i++)
+		if (n >= magic[i].len && memcmp(p, magic[i].m, magic[i].len) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 input_open(struct nlp_reader *r)
 {
 	struct archive_entry *ent;
+	ssize_t n;
 	int rv;
 
 	r->path = r->paths[r->ipath];
@@ -545,11 +569,22 @@ input_open(struct nlp_reader *r)
 	else
 		r->own_fd = 1;
 	r->active = 1;
-	if ((r->sha = nlp_sha256_new()) == NULL ||
-	    (r->ar = archive_read_new()) == NULL)
+	r->pend = r->pendoff = 0;
+	if ((r->sha = nlp_sha256_new()) == NULL)
 		return oom(r);
-	archive_read_support_filter_all(r->ar);
-	archive_read_support_format_raw(r->ar);
+	/* the first chunk tells plain from compressed */
+	if ((n = raw_chunk(r)) < 0)
+		return -nlp_errnof(&r->err, NLP_IO, r->rerr, "cannot read '%s'",
+		    r->path);
+	r->pend = (size_t)n;
+	if (!compressed(r->rbuf, r->pend)) {
+		r->eof = n == 0;
+		goto format;
+	}
+	if ((r->ar = archive_read_new()) == NULL ||
+	    archive_read_support_filter_all(r->ar) < ARCHIVE_WARN ||
+	    archive_read_support_format_raw(r->ar) < ARCHIVE_WARN)
+		return oom(r);
 	/* ARCHIVE_WARN is success, e.g. "using external gzip program". */
 	rv = archive_read_open(r->ar, r, NULL, raw_read, NULL);
 	if (rv >= ARCHIVE_WARN)
@@ -557,13 +592,14 @@ input_open(struct nlp_reader *r)
 	/*
 	 * The raw format takes any data but none: "unrecognized format"
 	 * (EILSEQ, libarchive's ARCHIVE_ERRNO_FILE_FORMAT) means an empty
-	 * input, maybe once decompressed.
+	 * input, once decompressed.
 	 */
 	if (rv == ARCHIVE_EOF || (rv < ARCHIVE_WARN && r->rerr == 0 &&
 	    archive_errno(r->ar) == EILSEQ))
 		r->eof = 1;
 	else if (rv < ARCHIVE_WARN)
 		return archive_fail(r);
+format:
 	r->fmt = r->o.format != NLP_FMT_AUTO ? r->o.format :
 	    nlp_format_guess(r->path, r->o.labeled);
 	if (r->fmt == NLP_FMT_TSV)
@@ -625,9 +661,29 @@ input_done(struct nlp_reader *r)
 static int
 fill(struct nlp_reader *r)
 {
+	size_t room = r->cap - 1 - r->end;
 	la_ssize_t n;
 
-	n = archive_read_data(r->ar, r->in + r->end, r->cap - 1 - r->end);
+	if (r->ar == NULL) {            /* plain: the raw bytes themselves */
+		if (r->pendoff == r->pend) {
+			if ((n = raw_chunk(r)) < 0)
+				return -nlp_errnof(&r->err, NLP_IO, r->rerr,
+				    "cannot read '%s'", r->path);
+			r->pend = (size_t)n;
+			r->pendoff = 0;
+			if (n == 0) {
+				r->eof = 1;
+				return 0;
+			}
+		}
+		n = (la_ssize_t)(r->pend - r->pendoff < room ? r->pend - r->pendoff :
+		    room);
+		memcpy(r->in + r->end, r->rbuf + r->pendoff, (size_t)n);
+		r->pendoff += (size_t)n;
+		r->end += (size_t)n;
+		return 0;
+	}
+	n = archive_read_data(r->ar, r->in + r->end, room);
 	if (n < 0)
 		return archive_fail(r);
 	if (n == 0)

@@ -186,10 +186,4 @@ void nlp_reader_free(struct nlp_reader *r);
 size_t nlp_utf8_repair(const char *src, size_t len, char *dst,
     unsigned *flags);
 
-/*
- * The length (1 to 4) of the well-formed UTF-8 character at s[0..len)
- * (len > 0), or 0 when it is not one (RFC 3629).
- */
-size_t nlp_utf8_char(const char *s, size_t len);
-
 #endif

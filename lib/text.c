@@ -3,7 +3,6 @@
  */
 #include "text.h"
 
-#include <stdio.h>
 #include <string.h>
 
 size_t
@@ -58,40 +57,4 @@ nlp_text_clean(const char *s, size_t len)
 		i += k;
 	}
 	return 1;
-}
-
-size_t
-nlp_text_escape(char *dst, size_t cap, const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, o = 0, k, need;
-	char esc[8];
-	uint32_t cp;
-	int cut = 0;
-
-	while (i < len) {
-		k = nlp_utf8_char(u + i, len - i, &cp);
-		if (k == 0 || nlp_is_control(cp)) {
-			need = (size_t)(k > 1 ? snprintf(esc, sizeof esc, "\\u%04x",
-			    (unsigned)cp) : snprintf(esc, sizeof esc, "\\x%02x",
-			    u[i]));
-			if (k == 0)
-				k = 1;
-		} else {
-			need = k;
-			memcpy(esc, u + i, k);
-		}
-		if (!cut && o + need < cap)
-			memcpy(dst + o, esc, need);
-		else if (!cut) {
-			cut = 1;
-			if (cap > 0)
-				dst[o < cap ? o : cap - 1] = '\0';
-		}
-		o += need;
-		i += k;
-	}
-	if (!cut && cap > 0)
-		dst[o] = '\0';
-	return o;
 }

@@ -8,7 +8,8 @@
  * (U+0080-U+009F).  Labels and registry names must be clean, so that one
  * of them can never forge an output line, move the cursor or make JSON
  * invalid.  Text that is not ours to refuse (the input texts, old registry
- * rows) is escaped when shown to a person instead.
+ * rows) is escaped when shown to a person instead (cmd.h: cli_shown(),
+ * cli_put_safe()).
  */
 #ifndef NLP_TEXT_H
 #define NLP_TEXT_H
@@ -25,15 +26,5 @@ int nlp_is_control(uint32_t cp);
 
 /* Is s[0..len) clean (see above)? */
 int nlp_text_clean(const char *s, size_t len);
-
-/*
- * The escaped form of s[0..len) for a person to read, into dst (cap
- * bytes, cap >= 1, always NUL-terminated, cut short at a whole escape
- * when it does not fit): control characters and bytes that are not valid
- * UTF-8 become \xHH (C1 characters \u0080-\u009f), a backslash stays a
- * backslash.  Returns the length the whole escaped form needs (without
- * the NUL), as snprintf does.
- */
-size_t nlp_text_escape(char *dst, size_t cap, const char *s, size_t len);
 
 #endif

@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wctype.h>
 
 enum cls { SEP, WORD, SINGLE, MARK };
@@ -31,6 +32,11 @@ load_locale(void)
 	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	if (utf8_locale == (locale_t)0)
 		locale_errno = errno;
+	/* glibc says ENOENT also when loading ran out of memory: the file
+	 * being there tells which */
+	if (utf8_locale == (locale_t)0 && locale_errno == ENOENT &&
+	    access("/usr/lib/locale/C.utf8/LC_CTYPE", R_OK) == 0)
+		locale_errno = ENOMEM;
 }
 
 int

@@ -144,6 +144,6 @@ off=$(od -An -t u8 -j 88 -N 8 "$T/w" | tr -d ' ')     # the bias section
 printf '\377\377\377\177' | dd of="$T/w" bs=1 seek="$off" conv=notrunc 2>/dev/null
 "$FORGE" "$T/m.nlp" "$T/nan.nlp" weights="$T/w"
 expect_status 3 "NaN weights fail --max-ece: no verdict" "$N" eval -m "$T/nan.nlp" --max-ece 0.5 "$T/trained.tsv"
-check "and say why" grep -q "nlpops eval: $T/nan.nlp: the model gives example 1 a probability that is not a number: its weights are damaged" "$T/err"
+check "and say why" grep -q "nlpops eval: '$T/nan.nlp': weights: a value is not a finite number" "$T/err"
 expect_status 3 "NaN weights with --min-accuracy first" "$N" eval -m "$T/nan.nlp" --min-accuracy 0.5 --max-ece 0.01 "$T/trained.tsv"
 check "no gate is reported passed or failed" sh -c "! grep -q 'gate' '$T/err'"
