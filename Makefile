@@ -60,6 +60,9 @@ endef
 $(eval $(call build_tree,obj,,$$(CC)))
 $(eval $(call build_tree,obj-san,$(SAN_FLAGS),$$(SAN_CC)))
 
+# make check builds with this many jobs (the machine's processors).
+CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 UNIT := $(TEST_SRC:tests/unit/%.c=obj/tests/%)
 UNIT_SAN := $(TEST_SRC:tests/unit/%.c=obj-san/tests/%)
 
@@ -96,7 +99,11 @@ deps:
 # binary, plain and then under the sanitizers.
 check:
 	@$(MAKE) --no-print-directory deps DEPS_TEST=1
+	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) nlpops $(UNIT) $(TOOLS) \
+		obj-san/nlpops $(UNIT_SAN)
+	@echo "== the plain build ($(CC)) =="
 	@$(MAKE) --no-print-directory test
+	@echo "== the sanitized build ($(SAN_CC), AddressSanitizer + UndefinedBehaviorSanitizer) =="
 	@$(MAKE) --no-print-directory test-san
 
 test: nlpops $(UNIT) $(TOOLS)

@@ -356,7 +356,11 @@ write_archive(struct sink *s, const struct nlp_member *m, size_t n, int gzip,
 	    write_entry(a, ent, MANIFEST, manifest, mlen) != 0;
 	for (i = 0; i < n && !bad; i++)
 		bad = write_entry(a, ent, m[i].name, m[i].data, m[i].size) != 0;
-	if (bad || archive_write_close(a) != ARCHIVE_OK) {
+	/* close even after a failure: archive_write_free() alone leaks the
+	 * state of the filter whose write failed (libarchive 3.6) */
+	if (archive_write_close(a) != ARCHIVE_OK)
+		bad = 1;
+	if (bad) {
 		if (s->err != 0)
 			rc = nlp_errnof(e, NLP_IO, s->err, "cannot write '%s'", label);
 		else
@@ -875,7 +879,7 @@ gzip_isize(const unsigned char *p, size_t len)
 static int
 inflate_gzip(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 {
-	struct archive *ar = archive_read_new();
+	struct archive *ar;
 	struct archive_entry *ent;
 	size_t stated = 0, max = MAX_LOADED;
 	int rc = NLP_OK;
@@ -896,7 +900,7 @@ inflate_gzip(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 			    a->label, s->size, stated);
 		max = stated;
 	}
-	if (ar == NULL)
+	if ((ar = archive_read_new()) == NULL)
 		return nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
 	if (archive_read_support_filter_gzip(ar) != ARCHIVE_OK ||
 	    archive_read_support_format_raw(ar) != ARCHIVE_OK ||

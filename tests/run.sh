@@ -1,10 +1,14 @@
 #!/bin/sh
 # run.sh NLPOPS UNIT... - run the Criterion unit tests, then every
-# end-to-end script in tests/e2e against the binary NLPOPS.  Prints one
-# closing line "N passed, N failed" and fails if anything failed.
+# end-to-end script in tests/e2e against the binary NLPOPS, two at a time
+# (NLP_TEST_JOBS to change it; the scripts are independent, each in its own
+# temporary directory), printing each script's output whole, in name
+# order.  Prints one closing line "N passed, N failed" and fails if
+# anything failed.
 bin=$1; shift
 top=$(cd "$(dirname "$0")/.." && pwd)
 case $bin in /*) ;; *) bin=$top/${bin#./} ;; esac
+jobs=${NLP_TEST_JOBS:-2}
 passed=0 failed=0
 tmp=$(mktemp -d) || exit 4
 cd "$top" || exit 4      # unit tests read tests/data
@@ -30,15 +34,42 @@ for t in "$@"; do
 		echo "unit $name: FAILED"
 	fi
 done
-for s in "$top"/tests/e2e/*.sh; do
-	[ -e "$s" ] && [ "${s##*/}" != lib.sh ] || continue
-	: >"$tmp/counts"
-	NLPOPS=$bin TOP=$top COUNTS=$tmp/counts sh "$s"
-	rc=$?
-	p=$(grep -c '^pass' "$tmp/counts") f=$(grep -c '^fail' "$tmp/counts")
-	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { f=1; echo "e2e ${s##*/}: exited $rc"; }
+
+# The scripts, the longest first, go to $jobs lanes; each lane takes the
+# next script from the queue (a mkdir lock guards it).
+ls "$top"/tests/e2e/*.sh | grep -v '/lib\.sh$' >"$tmp/all"
+for s in registry_safety drift drift_html hostile_files hostile_registry registry; do
+	grep "/$s\.sh\$" "$tmp/all"
+done >"$tmp/queue"
+grep -v -F -x -f "$tmp/queue" "$tmp/all" >>"$tmp/queue"
+: >"$tmp/next"
+take() {   # the next script of the queue, in $s; 1 when none is left
+	until mkdir "$tmp/lock" 2>/dev/null; do sleep 0.05; done
+	k=$(($(wc -l <"$tmp/next") + 1))
+	s=$(sed -n "${k}p" "$tmp/queue")
+	[ -n "$s" ] && echo x >>"$tmp/next"
+	rmdir "$tmp/lock"
+	[ -n "$s" ]
+}
+lane() {
+	while take; do
+		n=${s##*/}
+		: >"$tmp/$n.counts"
+		NLPOPS=$bin TOP=$top COUNTS=$tmp/$n.counts sh "$s" >"$tmp/$n.log" 2>&1
+		echo $? >"$tmp/$n.rc"
+	done
+}
+i=0
+while [ $i -lt "$jobs" ]; do lane & i=$((i + 1)); done
+wait
+for s in $(cat "$tmp/all"); do
+	n=${s##*/}
+	cat "$tmp/$n.log"
+	rc=$(cat "$tmp/$n.rc" 2>/dev/null || echo 70)
+	p=$(grep -c '^pass' "$tmp/$n.counts") f=$(grep -c '^fail' "$tmp/$n.counts")
+	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { f=1; echo "e2e $n: exited $rc"; }
 	passed=$((passed + p)) failed=$((failed + f))
-	echo "e2e ${s##*/}: $p passed, $f failed"
+	echo "e2e $n: $p passed, $f failed"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -123,6 +123,10 @@ check "naming the device, no summary" sh -c "grep -q \"cannot write '/dev/full'\
 expect_status 4 "predict > /dev/full --threads 2 is exit 4" sh -c "'$N' predict --threads 2 -m '$T/m.nlp' '$T/in.txt' >/dev/full"
 check "one error line" one_line "$T/err"
 
+expect_status 4 "train -o /dev/full is exit 4, nothing leaked on the way out" "$N" train -q --epochs 1 --bits 10 -o /dev/full "$DATA/debian.train.tsv.gz"
+check "naming the device" grep -q "cannot write '/dev/full': No space left" "$T/err"
+check "which is still a character device" test -c /dev/full
+
 # --- 14. Reads are bounded before they are made.
 expect_status 3 "-m /dev/zero is refused after one block" timeout 20 "$N" predict -m /dev/zero "$T/in.txt"
 check "as not an artifact" grep -q "not an nlpops artifact" "$T/err"
