@@ -15,9 +15,9 @@
 #include "cmd.h"
 #include "drift.h"
 #include "drift_html.h"
+#include "jsonwatch.h"
 #include "modelref.h"
 #include "pool.h"
-#include "profile.h"
 #include "reader.h"
 
 static const char usage[] =
@@ -178,21 +178,14 @@ prom_label(FILE *f, const char *s)
 	}
 }
 
-/* Write textfile-collector metrics to path atomically. */
-static int
-write_prom(const char *cmd, const char *path, const json_t *rep,
-    const char *model, const char *version)
+/* Write textfile-collector metrics to f. */
+static void
+write_prom(FILE *f, const json_t *rep, const char *model, const char *version)
 {
-	struct nlp_err e = { 0, "" };
-	struct nlp_atomic af;
 	const json_t *s, *v = json_object_get(rep, "verdict");
 	const json_t *auc = json_object_get(json_object_get(rep, "domain"), "auc");
-	FILE *f;
 	size_t i;
 
-	if (nlp_atomic_open(&af, path, &e) != NLP_OK)
-		return cli_error(cmd, &e);
-	f = af.fp;
 #define LABELS() do { fputs("{model=\"", f); prom_label(f, model); \
 	fputs("\",version=\"", f); prom_label(f, version); fputc('"', f); } while (0)
 	fputs("# HELP nlpops_drift 1 when nlpops drift found drift, else 0.\n"
@@ -240,31 +233,44 @@ write_prom(const char *cmd, const char *path, const json_t *rep,
 	fprintf(f, "} %lld\n", (long long)json_integer_value(json_object_get(
 	    json_object_get(rep, "counts"), "current_records")));
 #undef LABELS
-	if (nlp_atomic_commit(&af, &e) != NLP_OK)
-		return cli_error(cmd, &e);
-	return NLP_OK;
 }
 
-/* Write the HTML report to path atomically. */
+/*
+ * The output files, --prom and --html: both are written to temporary
+ * files first and published only when both are whole, so that a failure
+ * (out of memory, a full disk) leaves each target as it was.
+ */
 static int
-write_html(const char *cmd, const char *path, const json_t *rep,
-    const char *title)
+write_files(const char *cmd, const char *prom, const char *html,
+    const char *page, const json_t *rep, const char *model,
+    const char *version)
 {
 	struct nlp_err e = { 0, "" };
-	struct nlp_atomic af;
-	char *html = nlp_drift_html(rep, title);
+	struct nlp_atomic pa, ha;
+	int rc;
 
-	if (html == NULL)
-		return cli_errorf(cmd, NLP_IO, "out of memory");
-	if (nlp_atomic_open(&af, path, &e) != NLP_OK) {
-		free(html);
-		return cli_error(cmd, &e);
+	memset(&pa, 0, sizeof pa);
+	memset(&ha, 0, sizeof ha);
+	pa.fd = ha.fd = -1;
+	if (prom != NULL) {
+		if ((rc = nlp_atomic_open(&pa, prom, &e)) != NLP_OK)
+			goto fail;
+		write_prom(pa.fp, rep, model, version);
 	}
-	fputs(html, af.fp);
-	free(html);
-	if (nlp_atomic_commit(&af, &e) != NLP_OK)
-		return cli_error(cmd, &e);
+	if (html != NULL) {
+		if ((rc = nlp_atomic_open(&ha, html, &e)) != NLP_OK)
+			goto fail;
+		fputs(page, ha.fp);
+	}
+	if ((prom != NULL && (rc = nlp_atomic_commit(&pa, &e)) != NLP_OK) ||
+	    (html != NULL && (rc = nlp_atomic_commit(&ha, &e)) != NLP_OK))
+		goto fail;
 	return NLP_OK;
+fail:
+	/* a committed or failed one is already clean: abort is a no-op */
+	nlp_atomic_abort(&pa);
+	nlp_atomic_abort(&ha);
+	return cli_error(cmd, &e);
 }
 
 int
@@ -277,7 +283,7 @@ cmd_drift(int argc, char **argv)
 	const char *model = NULL, *reference = NULL, *html = NULL, *prom = NULL;
 	unsigned long u;
 	json_t *rep = NULL;
-	char version[32] = "";
+	char version[32] = "", *text = NULL, *page = NULL;
 	int c, rc = NLP_OK, json = 0, quiet = 0, drift;
 
 	nlp_drift_opts_init(&o);
@@ -379,19 +385,9 @@ cmd_drift(int argc, char **argv)
 		}
 		if ((rc = nlp_drift_ref_from_members(&ref, &lm.m, pd, pl, sd, sl,
 		    &e)) != NLP_OK) {
-			cli_error(argv[0], &e);
-			goto out;
-		}
-		if (json_integer_value(json_object_get(ref.profile, "schema")) <
-		    NLP_PROFILE_SCHEMA) {
-			rc = cli_errorf(argv[0], NLP_DATA, "%s has a text profile of "
-			    "schema %lld, older than this nlpops compares (%d): "
-			    "retrain it, or use --reference FILE", lm.display,
-			    (long long)json_integer_value(json_object_get(ref.profile,
-			    "schema")), NLP_PROFILE_SCHEMA);
-			goto out;
-		}
-		if (0) {
+			/* "'m.nlp': member 'profile': field 'docs' is ..." */
+			if (rc == NLP_DATA)
+				nlp_err_prefix(&e, "'%s'", lm.display);
 			cli_error(argv[0], &e);
 			goto out;
 		}
@@ -418,9 +414,26 @@ cmd_drift(int argc, char **argv)
 	}
 	drift = json_is_true(json_object_get(json_object_get(rep, "verdict"),
 	    "drift"));
+	/* everything that needs memory comes first, then the files, then
+	   stdout: a failure leaves no partial output anywhere */
+	nlp_json_watch();
+	if (json && ((text = json_dumps(rep, JSON_INDENT(2) | JSON_SORT_KEYS |
+	    JSON_REAL_PRECISION(10))) == NULL || nlp_json_failed())) {
+		/* json_dumps() may leave a key out and return the rest */
+		rc = cli_errorf(argv[0], NLP_IO, "out of memory");
+		goto out;
+	}
+	if (html != NULL && (page = nlp_drift_html(rep, model ? lm.display :
+	    reference)) == NULL) {
+		rc = cli_errorf(argv[0], NLP_IO, "out of memory");
+		goto out;
+	}
+	if ((prom != NULL || html != NULL) && (rc = write_files(argv[0], prom,
+	    html, page, rep, model ? (lm.name[0] ? lm.name : lm.display) :
+	    reference, version)) != NLP_OK)
+		goto out;
 	if (json) {
-		json_dumpf(rep, stdout, JSON_INDENT(2) | JSON_SORT_KEYS |
-		    JSON_REAL_PRECISION(10));
+		fputs(text, stdout);
 		putchar('\n');
 	} else if (!quiet) {
 		print_report(rep);
@@ -432,14 +445,10 @@ cmd_drift(int argc, char **argv)
 			fprintf(stderr, "nlpops drift: warning: %s\n",
 			    json_string_value(w));
 	}
-	if (prom != NULL && (rc = write_prom(argv[0], prom, rep, model ?
-	    (lm.name[0] ? lm.name : lm.display) : reference, version)) != NLP_OK)
-		goto out;
-	if (html != NULL && (rc = write_html(argv[0], html, rep, model ?
-	    lm.display : reference)) != NLP_OK)
-		goto out;
 	rc = drift ? NLP_NO : NLP_OK;
 out:
+	free(text);
+	free(page);
 	json_decref(rep);
 	nlp_drift_ref_release(&ref);
 	nlp_loaded_close(&lm);

@@ -5,12 +5,14 @@
 #include "drift.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "digest.h"
 #include "features.h"
+#include "jsonwatch.h"
 #include "learn.h"
 #include "metrics.h"
 #include "pool.h"
@@ -59,36 +61,358 @@ split_texts(struct nlp_drift_ref *ref, char *buf, size_t len)
 	return 0;
 }
 
+/* Is s[0..n) well-formed UTF-8 (no overlong forms, surrogates or code
+   points past U+10FFFF)? */
+static int
+utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = s[i];
+		size_t len, k;
+		unsigned lo = 0x80, hi = 0xbf;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			len = 2;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4;
+		else
+			return 0;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+		else if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+		if (n - i < len || s[i + 1] < lo || s[i + 1] > hi)
+			return 0;
+		for (k = 2; k < len; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/*
+ * The profile member is data from a file: every field drift reads is
+ * checked here, once, for type and range, so that a damaged or forged
+ * artifact is a data error naming the member and the field -- never a
+ * crash (a NULL string), undefined behaviour (1e308 converted to an
+ * integer) or a verdict computed from nonsense.  Counts are integers that
+ * a double holds exactly; what a profile bounds (top tokens, the length
+ * sample) is bounded here too, so memory stays bounded on any artifact.
+ */
+#define COUNT_MAX ((json_int_t)1 << 53)
+
+static int
+bad_field(struct nlp_err *e, const char *field, const char *what)
+{
+	return nlp_errf(e, NLP_DATA, "member 'profile': field '%s' %s", field,
+	    what);
+}
+
+/* x (field) as a count from 0 to max. */
+static int
+check_count(const json_t *x, const char *field, json_int_t max,
+    json_int_t *v, struct nlp_err *e)
+{
+	if (x == NULL)
+		return bad_field(e, field, "is missing");
+	if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+	    json_integer_value(x) > max)
+		return nlp_errf(e, NLP_DATA, "member 'profile': field '%s' is not "
+		    "a count from 0 to %lld", field, (long long)max);
+	if (v != NULL)
+		*v = json_integer_value(x);
+	return NLP_OK;
+}
+
+/* x (field) as a share or probability, a number from 0 to 1. */
+static int
+check_unit(const json_t *x, const char *field, struct nlp_err *e)
+{
+	if (x == NULL)
+		return bad_field(e, field, "is missing");
+	if (!json_is_number(x) || !(json_number_value(x) >= 0 &&
+	    json_number_value(x) <= 1))
+		return bad_field(e, field, "is not a number from 0 to 1");
+	return NLP_OK;
+}
+
+/* x (field) as an array of at most max elements. */
+static int
+check_array(const json_t *x, const char *field, size_t max,
+    struct nlp_err *e)
+{
+	char what[64];
+
+	if (x == NULL)
+		return bad_field(e, field, "is missing");
+	if (!json_is_array(x))
+		return bad_field(e, field, "is not an array");
+	if (json_array_size(x) > max) {
+		snprintf(what, sizeof what, "has more than %zu entries", max);
+		return bad_field(e, field, what);
+	}
+	return NLP_OK;
+}
+
+/* x (field) as an object. */
+static int
+check_object(const json_t *x, const char *field, struct nlp_err *e)
+{
+	if (x == NULL)
+		return bad_field(e, field, "is missing");
+	if (!json_is_object(x))
+		return bad_field(e, field, "is not an object");
+	return NLP_OK;
+}
+
+/* top_tokens: [token, documents] pairs, each token once. */
+static int
+check_top(const json_t *x, json_int_t docs, struct nlp_err *e)
+{
+	struct nlp_strmap seen;
+	const json_t *y, *t;
+	char f[64];
+	size_t i;
+	int rc;
+
+	if ((rc = check_array(x, "top_tokens", NLP_PROFILE_TOP, e)) != NLP_OK)
+		return rc;
+	memset(&seen, 0, sizeof seen);
+	json_array_foreach(x, i, y) {
+		size_t before = seen.n;
+
+		snprintf(f, sizeof f, "top_tokens[%zu]", i);
+		t = json_array_get(y, 0);
+		if (!json_is_array(y) || json_array_size(y) != 2 ||
+		    !json_is_string(t)) {
+			rc = bad_field(e, f, "is not [string, count]");
+			break;
+		}
+		/* one token in two bins would be counted twice */
+		if (nlp_strmap_add(&seen, json_string_value(t),
+		    json_string_length(t)) == NULL) {
+			rc = nlp_errf(e, NLP_IO, "out of memory");
+			break;
+		}
+		if (seen.n == before) {
+			rc = bad_field(e, f, "repeats a token");
+			break;
+		}
+		/* a token is in at most every document */
+		snprintf(f, sizeof f, "top_tokens[%zu][1]", i);
+		if ((rc = check_count(json_array_get(y, 1), f, docs, NULL, e)) !=
+		    NLP_OK)
+			break;
+	}
+	nlp_strmap_release(&seen);
+	return rc;
+}
+
+/* Every field of the profile that drift reads (see profile.h). */
+static int
+check_profile(const json_t *prof, struct nlp_err *e)
+{
+	static const char *const chars[] = {
+		"letter", "digit", "punct", "other", "non_ascii",
+	};
+	static const char *const hists[] = {
+		"length_bins", "token_length_hist", "char_length_hist",
+	};
+	const json_t *x, *y, *ho;
+	json_int_t docs = 0, n = 0;
+	const char *key;
+	char f[96];
+	size_t i, j;
+	int rc;
+
+	x = json_object_get(prof, "schema");
+	if (x == NULL)
+		return bad_field(e, "schema", "is missing");
+	if (!json_is_integer(x))
+		return bad_field(e, "schema", "is not an integer");
+	if (json_integer_value(x) < NLP_PROFILE_SCHEMA)
+		return nlp_errf(e, NLP_DATA, "member 'profile': field 'schema' is "
+		    "%lld, older than this nlpops compares (%d): retrain the "
+		    "model, or use --reference FILE",
+		    (long long)json_integer_value(x), NLP_PROFILE_SCHEMA);
+	/* a newer schema may mean other things by the same names */
+	if (json_integer_value(x) > NLP_PROFILE_SCHEMA)
+		return nlp_errf(e, NLP_DATA, "member 'profile': field 'schema' is "
+		    "%lld, newer than this nlpops reads (%d)",
+		    (long long)json_integer_value(x), NLP_PROFILE_SCHEMA);
+	if ((rc = check_count(json_object_get(prof, "docs"), "docs", COUNT_MAX,
+	    &docs, e)) != NLP_OK)
+		return rc;
+	if (docs == 0)
+		return bad_field(e, "docs", "is 0: the profile has no text");
+	if ((rc = check_count(json_object_get(prof, "empty"), "empty", docs,
+	    NULL, e)) != NLP_OK ||
+	    (rc = check_count(json_object_get(prof, "bad_utf8"), "bad_utf8",
+	    docs, NULL, e)) != NLP_OK ||
+	    (rc = check_count(json_object_get(prof, "token_docs"), "token_docs",
+	    COUNT_MAX, NULL, e)) != NLP_OK ||
+	    (rc = check_object(json_object_get(prof, "chars"), "chars", e)) !=
+	    NLP_OK)
+		return rc;
+	for (i = 0; i < sizeof chars / sizeof *chars; i++) {
+		snprintf(f, sizeof f, "chars.%s", chars[i]);
+		if ((rc = check_count(json_object_get(json_object_get(prof,
+		    "chars"), chars[i]), f, COUNT_MAX, NULL, e)) != NLP_OK)
+			return rc;
+	}
+	for (i = 0; i < sizeof hists / sizeof *hists; i++) {
+		x = json_object_get(prof, hists[i]);
+		if ((rc = check_array(x, hists[i], NLP_PROFILE_BINS, e)) != NLP_OK)
+			return rc;
+		if (json_array_size(x) != NLP_PROFILE_BINS) {
+			snprintf(f, sizeof f, "does not have %d bins",
+			    NLP_PROFILE_BINS);
+			return bad_field(e, hists[i], f);
+		}
+		json_array_foreach(x, j, y) {
+			snprintf(f, sizeof f, "%s[%zu]", hists[i], j);
+			if ((rc = check_count(y, f, COUNT_MAX, NULL, e)) != NLP_OK)
+				return rc;
+		}
+	}
+	x = json_object_get(prof, "length_sample");
+	if ((rc = check_array(x, "length_sample", NLP_PROFILE_SAMPLE, e)) !=
+	    NLP_OK)
+		return rc;
+	json_array_foreach(x, i, y) {
+		snprintf(f, sizeof f, "length_sample[%zu]", i);
+		if (!json_is_array(y) || json_array_size(y) != 2)
+			return bad_field(e, f, "is not [tokens, chars]");
+		for (j = 0; j < 2; j++) {
+			snprintf(f, sizeof f, "length_sample[%zu][%zu]", i, j);
+			if ((rc = check_count(json_array_get(y, j), f, UINT32_MAX,
+			    NULL, e)) != NLP_OK)
+				return rc;
+		}
+	}
+	if ((rc = check_top(json_object_get(prof, "top_tokens"), docs, e)) !=
+	    NLP_OK)
+		return rc;
+	x = json_object_get(prof, "labels");
+	if ((rc = check_object(x, "labels", e)) != NLP_OK)
+		return rc;
+	json_object_foreach((json_t *)x, key, y) {
+		snprintf(f, sizeof f, "labels.%.64s", key);
+		if ((rc = check_count(y, f, COUNT_MAX, NULL, e)) != NLP_OK)
+			return rc;
+	}
+	ho = json_object_get(prof, "held_out");
+	if ((rc = check_object(ho, "held_out", e)) != NLP_OK ||
+	    (rc = check_count(json_object_get(ho, "n"), "held_out.n", COUNT_MAX,
+	    &n, e)) != NLP_OK)
+		return rc;
+	/* written when examples were held out; read whenever present */
+	if ((n > 0 || json_object_get(ho, "accuracy") != NULL) &&
+	    (rc = check_unit(json_object_get(ho, "accuracy"),
+	    "held_out.accuracy", e)) != NLP_OK)
+		return rc;
+	if ((n > 0 || json_object_get(ho, "macro_f1") != NULL) &&
+	    (rc = check_unit(json_object_get(ho, "macro_f1"),
+	    "held_out.macro_f1", e)) != NLP_OK)
+		return rc;
+	x = json_object_get(ho, "confidence");
+	if (n > 0 || x != NULL) {
+		if ((rc = check_array(x, "held_out.confidence", (size_t)n, e)) !=
+		    NLP_OK)
+			return rc;
+		if (json_array_size(x) != (size_t)n)
+			return bad_field(e, "held_out.confidence", "does not have "
+			    "'held_out.n' entries");
+		json_array_foreach(x, i, y) {
+			snprintf(f, sizeof f, "held_out.confidence[%zu]", i);
+			if ((rc = check_unit(y, f, e)) != NLP_OK)
+				return rc;
+		}
+	}
+	return NLP_OK;
+}
+
 int
 nlp_drift_ref_from_members(struct nlp_drift_ref *ref, const struct nlp_model *m,
     const void *profile, size_t plen, const void *sample, size_t slen,
     struct nlp_err *e)
 {
+	const unsigned char *sp = sample;
 	json_error_t je;
 	char *buf;
+	size_t i, start;
+	int rc;
 
 	memset(ref, 0, sizeof *ref);
+	memset(&je, 0, sizeof je);
 	ref->model = m;
+	nlp_json_watch();
 	ref->profile = json_loadb(profile, plen, 0, &je);
-	if (!json_is_object(ref->profile)) {
-		json_decref(ref->profile);
-		ref->profile = NULL;
-		return nlp_errf(e, NLP_DATA, "the model's profile is not JSON: %s",
+	if (nlp_json_failed()) {
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+		goto fail;
+	}
+	if (ref->profile == NULL) {
+		rc = nlp_errf(e, NLP_DATA, "member 'profile': not JSON: %s",
 		    je.text);
+		goto fail;
 	}
-	if ((buf = malloc(slen + 1)) == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
+	if (!json_is_object(ref->profile)) {
+		rc = nlp_errf(e, NLP_DATA, "member 'profile': not a JSON object");
+		goto fail;
+	}
+	if ((rc = check_profile(ref->profile, e)) != NLP_OK)
+		goto fail;
+	/* the labels become keys of the report's JSON */
+	for (i = 0; m != NULL && i < m->nclasses; i++)
+		if (!utf8_valid((const unsigned char *)m->labels[i],
+		    strlen(m->labels[i]))) {
+			rc = nlp_errf(e, NLP_DATA, "member 'weights': label %zu is "
+			    "not UTF-8", i + 1);
+			goto fail;
+		}
+	/* texts, each NUL-terminated, that the tokenizer takes as UTF-8 */
+	if (slen > 0 && sp[slen - 1] != '\0') {
+		rc = nlp_errf(e, NLP_DATA, "member 'sample': the last text is not "
+		    "NUL-terminated");
+		goto fail;
+	}
+	for (i = 0, start = 0; i < slen; i++) {
+		if (sp[i] != '\0')
+			continue;
+		if (!utf8_valid(sp + start, i - start)) {
+			rc = nlp_errf(e, NLP_DATA, "member 'sample': text at byte "
+			    "%zu is not UTF-8", start);
+			goto fail;
+		}
+		start = i + 1;
+	}
+	if ((buf = malloc(slen + 1)) == NULL) {
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+		goto fail;
+	}
 	memcpy(buf, sample, slen);
-	if (slen > 0 && buf[slen - 1] != '\0') {
-		free(buf);
-		nlp_drift_ref_release(ref);
-		return nlp_errf(e, NLP_DATA, "the model's text sample is damaged");
-	}
 	if (split_texts(ref, buf, slen) < 0) {
-		nlp_drift_ref_release(ref);
-		return nlp_errf(e, NLP_IO, "out of memory");
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+		goto fail;
 	}
 	return NLP_OK;
+fail:
+	nlp_drift_ref_release(ref);
+	return rc;
 }
 
 void
@@ -269,9 +593,14 @@ count_tokens(struct pass *p, const struct nlp_tokens *t, int with_top,
 		struct nlp_strmap_entry *en = nlp_strmap_get(p->topmap, s,
 		    t->len[i]);
 
+		int seen;
+
 		if (en != NULL) {
 			size_t x = (size_t)(en - p->topmap->ent);
-			if (!nlp_doc_once(&p->top_last, &p->top_cap, x, doc))
+			if ((seen = nlp_doc_once(&p->top_last, &p->top_cap, x,
+			    doc)) < 0)
+				return -1;
+			if (!seen)
 				p->topcnt[x]++;
 			continue;
 		}
@@ -282,8 +611,12 @@ count_tokens(struct pass *p, const struct nlp_tokens *t, int with_top,
 		if (en == NULL) {
 			p->fresh_dropped++;
 			p->other++;
-		} else if (!nlp_doc_once(&p->fresh_last, &p->fresh_cap,
-		    (size_t)(en - p->fresh.ent), doc)) {
+			continue;
+		}
+		if ((seen = nlp_doc_once(&p->fresh_last, &p->fresh_cap,
+		    (size_t)(en - p->fresh.ent), doc)) < 0)
+			return -1;
+		if (!seen) {
 			en->value++;
 			p->other++;
 		}
@@ -494,14 +827,16 @@ pass_flush(struct pass *p, struct pass_batch *b, struct nlp_pool *pool,
 		p->conf.n = p->conf.k;
 		p->conf_max = p->conf.v[p->conf.k - 1].hash;
 	}
-	for (k = 0; k < nchunks; k++) {
+	for (k = 0; k < nchunks && !b->failed; k++) {
+		/* a chunk that fails half set up is released below */
 		if (pass_init(&b->part[k], p->topmap, b->m, b->with_top,
 		    keep_k) < 0)
-			return -1;
+			b->failed = 1;
 		b->part[k].texts_max = p->texts_max;
 		b->part[k].conf_max = p->conf_max;
 	}
-	nlp_pool_run(pool, nchunks, pass_task, b);
+	if (!b->failed)
+		nlp_pool_run(pool, nchunks, pass_task, b);
 	for (k = 0; k < nchunks; k++) {
 		if (!b->failed && pass_merge(p, &b->part[k], b->m) < 0)
 			b->failed = 1;
@@ -630,7 +965,12 @@ nlp_drift_ref_from_files(struct nlp_drift_ref *ref, const char *const *paths,
 	pm.nclasses = (uint32_t)p.gold.n;
 	if ((prof = nlp_profile_json(&p.prof, &pm)) == NULL)
 		goto oom;
+	nlp_json_watch();
 	ref->profile = json_loads(prof, 0, NULL);
+	if (nlp_json_failed()) {
+		json_decref(ref->profile);
+		ref->profile = NULL;
+	}
 	for (i = 0; i < p.texts.n; i++)
 		len += strlen(p.texts.v[i].text) + 1;
 	if ((buf = malloc(len + 1)) == NULL)
@@ -660,33 +1000,54 @@ out:
 	return rc;
 }
 
-/* Append a signal to the report. */
-static void
+/*
+ * Building the report: the jansson calls add up their results in jr.
+ * json_object_set_new() and json_array_append_new() fail (and free the
+ * value) when the value or the container is NULL, so one failed allocation
+ * anywhere shows in jr and becomes "out of memory", instead of a key that
+ * silently is not there (a report without verdict.drift reads as "no
+ * drift").
+ */
+
+/* A number, or null where it is not finite (JSON has no NaN): NULL only
+   when out of memory. */
+static json_t *
+jnum(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+/*
+ * Append a signal to the report; -1 when out of memory.  reference and
+ * current (json_null() for none) are taken over, whatever happens.
+ */
+static int
 signal_add(json_t *a, const char *name, const char *stat_name, double stat,
     double p, const char *method, double threshold, int drifted,
     json_t *reference, json_t *current)
 {
 	json_t *o = json_object();
+	int jr = 0;
 
-	json_object_set_new(o, "name", json_string(name));
-	json_object_set_new(o, "statistic_name", json_string(stat_name));
-	json_object_set_new(o, "statistic", isfinite(stat) ? json_real(stat) :
-	    json_null());
-	json_object_set_new(o, "p_value", isfinite(p) ? json_real(p) :
-	    json_null());
-	json_object_set_new(o, "method", json_string(method));
-	json_object_set_new(o, "threshold", json_real(threshold));
-	json_object_set_new(o, "drifted", json_boolean(drifted));
-	json_object_set_new(o, "reference", reference ? reference : json_null());
-	json_object_set_new(o, "current", current ? current : json_null());
-	json_array_append_new(a, o);
+	jr |= json_object_set_new(o, "name", json_string(name));
+	jr |= json_object_set_new(o, "statistic_name", json_string(stat_name));
+	jr |= json_object_set_new(o, "statistic", jnum(stat));
+	jr |= json_object_set_new(o, "p_value", jnum(p));
+	jr |= json_object_set_new(o, "method", json_string(method));
+	jr |= json_object_set_new(o, "threshold", jnum(threshold));
+	jr |= json_object_set_new(o, "drifted", json_boolean(drifted));
+	jr |= json_object_set_new(o, "reference", reference);
+	jr |= json_object_set_new(o, "current", current);
+	jr |= json_array_append_new(a, o);
+	return jr;
 }
 
 /*
  * A share (k of n) against the reference's (rk of rn): chi-squared on the
- * two cells, or the absolute change for large samples.
+ * two cells, or the absolute change for large samples.  Returns 0 (also
+ * when there is nothing to compare), -1 when out of memory.
  */
-static void
+static int
 share_signal(json_t *a, const char *name, double rk, double rn, double k,
     double n, int small, const struct nlp_drift_opts *o)
 {
@@ -696,18 +1057,17 @@ share_signal(json_t *a, const char *name, double rk, double rn, double k,
 	double stat = NAN, p = NAN;
 
 	if (rn <= 0 || n <= 0)
-		return;
+		return 0;
 	if (rs > 0 && rs < 1) {
 		double obs[2] = { k, n - k }, exp[2] = { rs * n, (1 - rs) * n };
 		nlp_chisquare(obs, exp, 2, &stat, &p);
 	}
 	if (small && isfinite(p))
-		signal_add(a, name, "chi2", stat, p, "p-value", o->alpha,
-		    p < o->alpha, json_real(rs), json_real(cs));
-	else
-		signal_add(a, name, "abs_change", fabs(cs - rs), p, "effect",
-		    o->share_effect, fabs(cs - rs) >= o->share_effect,
-		    json_real(rs), json_real(cs));
+		return signal_add(a, name, "chi2", stat, p, "p-value", o->alpha,
+		    p < o->alpha, jnum(rs), jnum(cs));
+	return signal_add(a, name, "abs_change", fabs(cs - rs), p, "effect",
+	    o->share_effect, fabs(cs - rs) >= o->share_effect, jnum(rs),
+	    jnum(cs));
 }
 
 /* Mean and standard deviation of v[0..n). */
@@ -725,16 +1085,24 @@ mean_sd(const double *v, size_t n, double *mean, double *sd)
 	*sd = n > 1 ? sqrt(ss / (n - 1)) : 0;
 }
 
-/* Two samples: KS (small) or Wasserstein normed by the reference's sd. */
-static void
+/*
+ * Two samples: KS (small) or Wasserstein normed by the reference's sd.
+ * Returns 0 (also when a sample is empty), -1 when out of memory.
+ */
+static int
 sample_signal(json_t *a, const char *name, const double *r, size_t rn,
     const double *c, size_t cn, int small, const struct nlp_drift_opts *o)
 {
 	double d, p, w, mean, sd, cmean, csd;
 	int exact;
 
-	if (rn == 0 || cn == 0 || nlp_ks_2samp(r, rn, c, cn, &d, &p, &exact) < 0)
-		return;
+	if (rn == 0 || cn == 0)
+		return 0;
+	/* neither sample is empty and every value is finite: failing here is
+	   out of memory (stats.h) */
+	if (nlp_ks_2samp(r, rn, c, cn, &d, &p, &exact) < 0 ||
+	    isnan(w = nlp_wasserstein(r, rn, c, cn)))
+		return -1;
 	/* a small reference sample is small whatever the current one is: a
 	   model's held-out confidences may be 50 values, whose normed
 	   Wasserstein distance to any large sample is above the effect
@@ -742,39 +1110,39 @@ sample_signal(json_t *a, const char *name, const double *r, size_t rn,
 	small = small || rn <= o->small;
 	mean_sd(r, rn, &mean, &sd);
 	mean_sd(c, cn, &cmean, &csd);
-	w = nlp_wasserstein(r, rn, c, cn) / (sd > 0 ? sd : 1);
+	w /= sd > 0 ? sd : 1;
 	if (small)
-		signal_add(a, name, exact ? "ks (exact)" : "ks (asymptotic)", d, p,
-		    "p-value", o->alpha, p < o->alpha, json_real(mean),
-		    json_real(cmean));
-	else
-		signal_add(a, name, "wasserstein_normed", w, p, "effect", o->effect,
-		    w >= o->effect, json_real(mean), json_real(cmean));
+		return signal_add(a, name, exact ? "ks (exact)" :
+		    "ks (asymptotic)", d, p, "p-value", o->alpha, p < o->alpha,
+		    jnum(mean), jnum(cmean));
+	return signal_add(a, name, "wasserstein_normed", w, p, "effect",
+	    o->effect, w >= o->effect, jnum(mean), jnum(cmean));
 }
 
 /*
  * Two distributions over the same bins: chi-squared (small) or an effect
  * size (JS distance or PSI) for large samples.  ref are reference counts,
- * cur current counts.
+ * cur current counts.  Returns 0 (also when there is nothing to compare),
+ * -1 when out of memory.
  */
-static json_t *
+static int
 dist_signal(json_t *a, const char *name, const double *ref, const double *cur,
     size_t k, int use_psi, int small, const struct nlp_drift_opts *o)
 {
 	double rt = 0, ct = 0, stat = NAN, p = NAN, js, psi, kl;
-	double *obs = malloc((k + 1) * sizeof *obs);
-	double *exp = malloc((k + 1) * sizeof *exp);
-	json_t *extra = json_object();
+	double *obs = NULL, *exp = NULL;
+	json_t *extra = NULL;
 	size_t i, m = 0;
+	int jr = -1;
 
 	for (i = 0; i < k; i++)
 		rt += ref[i], ct += cur[i];
-	if (obs == NULL || exp == NULL || rt <= 0 || ct <= 0 || k < 2) {
-		free(obs);
-		free(exp);
-		json_decref(extra);
-		return NULL;
-	}
+	if (rt <= 0 || ct <= 0 || k < 2)
+		return 0;
+	obs = malloc((k + 1) * sizeof *obs);
+	exp = malloc((k + 1) * sizeof *exp);
+	if (obs == NULL || exp == NULL || (extra = json_object()) == NULL)
+		goto out;
 	/* bins the reference never saw have no expected count: left out */
 	for (i = 0; i < k; i++) {
 		if (ref[i] <= 0)
@@ -788,20 +1156,19 @@ dist_signal(json_t *a, const char *name, const double *ref, const double *cur,
 	js = nlp_jensenshannon(ref, cur, k);
 	psi = nlp_psi(ref, cur, k, 1e-4);
 	kl = nlp_kl(ref, cur, k, 1e-4);
-	json_object_set_new(extra, "jensen_shannon", json_real(js));
-	json_object_set_new(extra, "psi", json_real(psi));
-	json_object_set_new(extra, "kl", json_real(kl));
-	json_object_set_new(extra, "chi2", isfinite(stat) ? json_real(stat) :
-	    json_null());
-	json_object_set_new(extra, "chi2_p_value", isfinite(p) ? json_real(p) :
-	    json_null());
-	json_object_set_new(extra, "bins", json_integer((json_int_t)k));
+	jr = 0;
+	jr |= json_object_set_new(extra, "jensen_shannon", jnum(js));
+	jr |= json_object_set_new(extra, "psi", jnum(psi));
+	jr |= json_object_set_new(extra, "kl", jnum(kl));
+	jr |= json_object_set_new(extra, "chi2", jnum(stat));
+	jr |= json_object_set_new(extra, "chi2_p_value", jnum(p));
+	jr |= json_object_set_new(extra, "bins", json_integer((json_int_t)k));
 	if (small && isfinite(p))
-		signal_add(a, name, "chi2", stat, p, "p-value", o->alpha,
-		    p < o->alpha, NULL, NULL);
+		jr |= signal_add(a, name, "chi2", stat, p, "p-value", o->alpha,
+		    p < o->alpha, json_null(), json_null());
 	else if (use_psi)
-		signal_add(a, name, "psi", psi, p, "effect", o->effect,
-		    psi >= o->effect, NULL, NULL);
+		jr |= signal_add(a, name, "psi", psi, p, "effect", o->effect,
+		    psi >= o->effect, json_null(), json_null());
 	else {
 		/*
 		 * Two samples of one distribution differ by chance: the
@@ -813,16 +1180,23 @@ dist_signal(json_t *a, const char *name, const double *ref, const double *cur,
 		 */
 		double jsd = js * js - (double)(k - 1) / ((rt + ct) * log(2.0));
 		double jsc = jsd > 0 ? sqrt(jsd) : 0;
-		json_object_set_new(extra, "jensen_shannon_corrected",
-		    json_real(jsc));
-		signal_add(a, name, "jensen_shannon_corrected", jsc, p, "effect",
-		    o->effect, jsc >= o->effect, NULL, NULL);
+		jr |= json_object_set_new(extra, "jensen_shannon_corrected",
+		    jnum(jsc));
+		jr |= signal_add(a, name, "jensen_shannon_corrected", jsc, p,
+		    "effect", o->effect, jsc >= o->effect, json_null(),
+		    json_null());
 	}
-	json_object_set_new(json_array_get(a, json_array_size(a) - 1), "detail",
-	    extra);
+	if (jr == 0)
+		jr = json_object_set_new(json_array_get(a, json_array_size(a) - 1),
+		    "detail", extra);
+	else
+		json_decref(extra);
+	extra = NULL;
+out:
+	json_decref(extra);
 	free(obs);
 	free(exp);
-	return extra;
+	return jr;
 }
 
 /* The domain classifier's documents. */
@@ -921,23 +1295,26 @@ ddocs_vectorize(struct ddocs *d, const uint32_t *vocab, size_t V,
 	return 0;
 }
 
-/* Train on tr (labels y) and return the ROC AUC on te (labels ty). */
-static double
+/*
+ * Train on tr (labels y) and put the ROC AUC on te (labels ty) in *auc.
+ * Returns NLP_OK, or NLP_IO when out of memory: a domain classifier that
+ * did not run must not read as one that found nothing.
+ */
+static int
 domain_auc(const struct ddocs *tr, const uint32_t *y, const struct ddocs *te,
-    const uint32_t *ty, uint32_t V, uint64_t seed, float *w)
+    const uint32_t *ty, uint32_t V, uint64_t seed, float *w, double *auc,
+    struct nlp_err *e)
 {
 	struct nlp_dataset ds;
 	struct nlp_learn_opts lo;
-	struct nlp_err e;
 	float bias[2] = { 0, 0 }, p[2];
-	double *score = malloc((te->n + 1) * sizeof *score), auc;
-	int *lab = malloc((te->n + 1) * sizeof *lab);
+	double *score = malloc((te->n + 1) * sizeof *score);
+	int *lab = malloc((te->n + 1) * sizeof *lab), rc;
 	size_t i;
 
 	if (score == NULL || lab == NULL) {
-		free(score);
-		free(lab);
-		return NAN;
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+		goto out;
 	}
 	memset(w, 0, (size_t)V * 2 * sizeof *w);
 	ds.n = tr->n;
@@ -951,17 +1328,20 @@ domain_auc(const struct ddocs *tr, const uint32_t *y, const struct ddocs *te,
 	lo.epochs = 5;
 	lo.lr = 1.0f;
 	lo.seed = seed;
-	nlp_learn(&ds, &lo, w, bias, &e);
+	if ((rc = nlp_learn(&ds, &lo, w, bias, e)) != NLP_OK)
+		goto out;
 	for (i = 0; i < te->n; i++) {
 		nlp_model_scores(w, bias, 2, te->key + te->start[i],
 		    te->val + te->start[i], te->start[i + 1] - te->start[i], p);
 		score[i] = p[1];
 		lab[i] = (int)ty[i];
 	}
-	auc = nlp_roc_auc(score, lab, te->n);
+	if (nlp_roc_auc(score, lab, te->n, auc) < 0)
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+out:
 	free(score);
 	free(lab);
-	return auc;
+	return rc;
 }
 
 /* "tok" or "tok1 tok2": the n-gram of k tokens at j. */
@@ -1009,18 +1389,18 @@ cmp_double_asc(const void *a, const void *b)
  * Labels for a permutation run: within each side, a random half labeled 1.
  * A plain shuffle would leave one side with more 1s by chance, and on text
  * that truly differs the classifier would learn the sides from that and
- * score far from 0.5 either way, inflating the null distribution.
+ * score far from 0.5 either way, inflating the null distribution.  Returns
+ * 0, or -1 when out of memory (the true labels instead would make the
+ * permutation threshold the real AUC).
  */
-static void
+static int
 balanced_labels(const struct ddocs *tr, uint32_t *y, uint64_t *state)
 {
 	uint32_t side, *idx = malloc((tr->n + 1) * sizeof *idx);
 	size_t i, n;
 
-	if (idx == NULL) {
-		memcpy(y, tr->y, tr->n * sizeof *y);
-		return;
-	}
+	if (idx == NULL)
+		return -1;
 	for (side = 0; side < 2; side++) {
 		for (i = 0, n = 0; i < tr->n; i++)
 			if (tr->y[i] == side)
@@ -1030,17 +1410,20 @@ balanced_labels(const struct ddocs *tr, uint32_t *y, uint64_t *state)
 			y[idx[i]] = i < n / 2 ? 1 : 0;
 	}
 	free(idx);
+	return 0;
 }
 
 /*
  * Tell reference texts from current ones: train on the even-numbered texts
  * of each side and measure ROC AUC on the odd ones, and the other way
- * round, and average; name the n-grams that separate them best.  Returns
- * the "domain" object.
+ * round, and average; name the n-grams that separate them best.  *dom
+ * gets the "domain" object.  Returns NLP_OK or NLP_IO (out of memory:
+ * *dom is NULL and *drifted 0, and the caller must not give a verdict).
  */
-static json_t *
+static int
 domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
-    const struct nlp_drift_opts *o, int small, int *drifted)
+    const struct nlp_drift_opts *o, int small, int *drifted, json_t **dom,
+    struct nlp_err *e)
 {
 	struct nlp_feat_opts fo = { .ngrams = 2, .bits = 22, .seed = 0x646f6dULL };
 	struct nlp_featurizer f;
@@ -1051,27 +1434,34 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 	struct named *rank = NULL;
 	uint32_t *vocab = NULL, *df = NULL, *y = NULL, *y2 = NULL, V = 0;
 	float *idf = NULL, *w = NULL;
-	double auc, threshold = o->auc, *perm = NULL;
+	double auc, a1, a2, threshold = o->auc, *perm = NULL;
 	json_t *out = json_object(), *a;
 	size_t m = rn < cn ? rn : cn, i, j, k, nv = 0;
+	int rc = NLP_OK, jr = 0;
 
 	*drifted = 0;
+	*dom = NULL;
 	memset(&f, 0, sizeof f);
 	memset(&names, 0, sizeof names);
 	memset(&tr, 0, sizeof tr);
 	memset(&te, 0, sizeof te);
+	if (out == NULL)
+		goto oom;
 	if (m > o->max_sample)
 		m = o->max_sample;
 	/* the AUC is as noisy as the texts per side are few, however many
 	   current records there are: a model's sample is its held-out texts,
 	   which may be 50 */
 	small = small || m <= o->small;
-	json_object_set_new(out, "texts_per_side", json_integer((json_int_t)m));
+	jr |= json_object_set_new(out, "texts_per_side",
+	    json_integer((json_int_t)m));
 	if (m < 20) {
-		json_object_set_new(out, "auc", json_null());
-		json_object_set_new(out, "skipped", json_string("fewer than 20 texts "
-		    "on a side"));
-		return out;
+		jr |= json_object_set_new(out, "auc", json_null());
+		jr |= json_object_set_new(out, "skipped", json_string("fewer than "
+		    "20 texts on a side"));
+		if (jr != 0)
+			goto oom;
+		goto done;
 	}
 	for (i = 0; i < 2 * m; i++) {
 		const char *t = i % 2 ? ctexts[i / 2].text : rtexts[i / 2];
@@ -1079,7 +1469,7 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 
 		if (nlp_featurize(&f, &fo, t, strlen(t)) < 0 ||
 		    ddocs_add(d, &f, (uint32_t)(i % 2)) < 0)
-			goto done;
+			goto oom;
 		/* name the unigrams and bigrams */
 		for (j = 0; j < f.tok.n; j++) {
 			for (k = 1; k <= 2 && j + k <= f.tok.n; k++) {
@@ -1090,27 +1480,32 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 
 				if ((en = nlp_strmap_add(&names, (const char *)&b,
 				    sizeof b)) == NULL)
-					goto done;
+					goto oom;
 				/* grown by doubling: one realloc per new n-gram copied
 				   the whole array each time (quadratic under ASan) */
 				if (names.n > before && names.n > name_cap) {
 					size_t cap = name_cap ? 2 * name_cap : 1024;
 					char **p = realloc(name_of, cap * sizeof *p);
-					if (p == NULL)
-						goto done;
+					if (p == NULL) {
+						/* the entry has no name yet: not one to free */
+						named = before;
+						goto oom;
+					}
 					name_of = p;
 					name_cap = cap;
 				}
 				if (names.n > before) {
-					name_of[names.n - 1] = ngram_name(&f.tok, j, k);
 					named = names.n;
+					if ((name_of[names.n - 1] = ngram_name(&f.tok, j,
+					    k)) == NULL)
+						goto oom;
 				}
 			}
 		}
 	}
 	/* vocabulary and idf from both halves (no labels: no leak) */
 	if ((vocab = malloc((tr.nnz + te.nnz + 1) * sizeof *vocab)) == NULL)
-		goto done;
+		goto oom;
 	memcpy(vocab, tr.key, tr.nnz * sizeof *vocab);
 	memcpy(vocab + tr.nnz, te.key, te.nnz * sizeof *vocab);
 	qsort(vocab, tr.nnz + te.nnz, sizeof *vocab, cmp_u32);
@@ -1124,7 +1519,7 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 	y = malloc((tr.n + 1) * sizeof *y);
 	y2 = malloc((te.n + 1) * sizeof *y2);
 	if (!df || !idf || !w || !y || !y2)
-		goto done;
+		goto oom;
 	for (i = 0; i < tr.nnz; i++)
 		df[(uint32_t *)bsearch(&tr.key[i], vocab, V, sizeof *vocab,
 		    cmp_u32) - vocab]++;
@@ -1135,26 +1530,30 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 		idf[i] = nlp_idf(tr.n + te.n, df[i]);
 	if (ddocs_vectorize(&tr, vocab, V, idf) < 0 ||
 	    ddocs_vectorize(&te, vocab, V, idf) < 0)
-		goto done;
+		goto oom;
 	/* permutations first: the last training is the real one, whose
 	   weights name the n-grams */
 	small = small && o->permutations > 0;
-	json_object_set_new(out, "method", json_string(small ? "permutation" :
-	    "threshold"));
+	jr |= json_object_set_new(out, "method", json_string(small ?
+	    "permutation" : "threshold"));
 	if (small && o->permutations > 0) {
 		uint64_t state = o->seed ^ 0x9e3779b9ULL;
 		if ((perm = malloc(o->permutations * sizeof *perm)) == NULL)
-			goto done;
+			goto oom;
 		/* each side's training labels are a balanced random half: a
 		   plain shuffle leaves one side with more 1s, and on texts that
 		   differ the classifier learns the sides from that, scoring
 		   near 0 or 1 against the true test labels */
 		for (k = 0; k < o->permutations; k++) {
-			balanced_labels(&tr, y, &state);
-			balanced_labels(&te, y2, &state);
-			perm[k] = (domain_auc(&tr, y, &te, te.y, V, o->seed + k + 1,
-			    w) + domain_auc(&te, y2, &tr, tr.y, V, o->seed + k + 1,
-			    w)) / 2;
+			if (balanced_labels(&tr, y, &state) < 0 ||
+			    balanced_labels(&te, y2, &state) < 0)
+				goto oom;
+			if ((rc = domain_auc(&tr, y, &te, te.y, V, o->seed + k + 1,
+			    w, &a1, e)) != NLP_OK ||
+			    (rc = domain_auc(&te, y2, &tr, tr.y, V, o->seed + k + 1,
+			    w, &a2, e)) != NLP_OK)
+				goto done;
+			perm[k] = (a1 + a2) / 2;
 		}
 		qsort(perm, o->permutations, sizeof *perm, cmp_double_asc);
 		/* drift when the permutation p-value (1 + #{perm >= auc}) /
@@ -1168,21 +1567,24 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 		threshold = perm[o->permutations - 1 - j];
 		if (threshold < o->auc)
 			threshold = o->auc;
-		json_object_set_new(out, "permutations",
+		jr |= json_object_set_new(out, "permutations",
 		    json_integer(o->permutations));
 	}
 	/* two folds, averaged: half the variance of one; the fold trained
 	   on the even texts runs last, and its weights name the n-grams */
-	auc = (domain_auc(&te, te.y, &tr, tr.y, V, o->seed, w) +
-	    domain_auc(&tr, tr.y, &te, te.y, V, o->seed, w)) / 2;
+	if ((rc = domain_auc(&te, te.y, &tr, tr.y, V, o->seed, w, &a1, e)) !=
+	    NLP_OK ||
+	    (rc = domain_auc(&tr, tr.y, &te, te.y, V, o->seed, w, &a2, e)) !=
+	    NLP_OK)
+		goto done;
+	auc = (a1 + a2) / 2;
 	*drifted = isfinite(auc) && auc > threshold;
-	json_object_set_new(out, "auc", isfinite(auc) ? json_real(auc) :
-	    json_null());
-	json_object_set_new(out, "threshold", json_real(threshold));
-	json_object_set_new(out, "drifted", json_boolean(*drifted));
+	jr |= json_object_set_new(out, "auc", jnum(auc));
+	jr |= json_object_set_new(out, "threshold", jnum(threshold));
+	jr |= json_object_set_new(out, "drifted", json_boolean(*drifted));
 	/* n-grams with the largest weight for one side over the other */
 	if ((rank = malloc((V + 1) * sizeof *rank)) == NULL)
-		goto done;
+		goto oom;
 	for (i = 0; i < V; i++) {
 		rank[i].row = (uint32_t)i;
 		rank[i].weight = (double)w[2 * i + 1] - (double)w[2 * i];
@@ -1190,7 +1592,7 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 	qsort(rank, V, sizeof *rank, cmp_named);
 	for (k = 0; k < 2; k++) {
 		a = json_array();
-		for (i = 0; i < V && json_array_size(a) < 15; i++) {
+		for (i = 0; a != NULL && i < V && json_array_size(a) < 15; i++) {
 			const struct named *r = &rank[k == 0 ? i : V - 1 - i];
 			struct nlp_strmap_entry *en = nlp_strmap_get(&names,
 			    (const char *)&vocab[r->row], sizeof vocab[r->row]);
@@ -1200,13 +1602,19 @@ domain(char *const *rtexts, size_t rn, const struct kept *ctexts, size_t cn,
 			if (en == NULL || name_of[en - names.ent] == NULL)
 				continue;
 			x = json_object();
-			json_object_set_new(x, "ngram",
+			jr |= json_object_set_new(x, "ngram",
 			    json_string(name_of[en - names.ent]));
-			json_object_set_new(x, "weight", json_real(fabs(r->weight)));
-			json_array_append_new(a, x);
+			jr |= json_object_set_new(x, "weight", jnum(fabs(r->weight)));
+			jr |= json_array_append_new(a, x);
 		}
-		json_object_set_new(out, k == 0 ? "top_current" : "top_reference", a);
+		jr |= json_object_set_new(out, k == 0 ? "top_current" :
+		    "top_reference", a);
 	}
+	if (jr != 0)
+		goto oom;
+	goto done;
+oom:
+	rc = nlp_errf(e, NLP_IO, "out of memory");
 done:
 	for (i = 0; i < named; i++)
 		free(name_of[i]);
@@ -1223,7 +1631,13 @@ done:
 	free(y);
 	free(y2);
 	free(perm);
-	return out;
+	if (rc != NLP_OK) {
+		json_decref(out);
+		out = NULL;
+		*drifted = 0;
+	}
+	*dom = out;
+	return rc;
 }
 
 /*
@@ -1257,7 +1671,7 @@ pool_rare_bins(double *ref, double *cur, size_t k)
 	return w + 1;
 }
 
-/* An unsigned count from the profile. */
+/* A count from the profile (checked by check_profile(); 0 if absent). */
 static double
 pcount(const json_t *prof, const char *a, const char *b)
 {
@@ -1268,9 +1682,10 @@ pcount(const json_t *prof, const char *a, const char *b)
 	return json_is_number(x) ? json_number_value(x) : 0;
 }
 
-/* The OOV rate of the reference sample texts under the model. */
-static double
-reference_oov(const struct nlp_drift_ref *ref)
+/* The OOV rate of the reference sample texts under the model in *rate;
+   0, or -1 when out of memory. */
+static int
+reference_oov(const struct nlp_drift_ref *ref, double *rate)
 {
 	const struct nlp_model *m = ref->model;
 	struct nlp_featurizer f;
@@ -1280,15 +1695,18 @@ reference_oov(const struct nlp_drift_ref *ref)
 	memset(&f, 0, sizeof f);
 	for (i = 0; i < ref->ntexts; i++) {
 		if (nlp_featurize(&f, &m->feat, ref->texts[i],
-		    strlen(ref->texts[i])) < 0)
-			break;
+		    strlen(ref->texts[i])) < 0) {
+			nlp_featurizer_release(&f);
+			return -1;
+		}
 		for (j = 0; j < f.tok.n; j++)
 			oov += !nlp_model_has_bucket(m, (uint32_t)(f.hash[j] >>
 			    (64 - m->feat.bits)));
 		n += f.tok.n;
 	}
 	nlp_featurizer_release(&f);
-	return n ? (double)oov / (double)n : 0;
+	*rate = n ? (double)oov / (double)n : 0;
+	return 0;
 }
 
 struct change {
@@ -1306,26 +1724,34 @@ cmp_change(const void *a, const void *b)
 	return strcmp(x->token, y->token);
 }
 
-/* The tokens whose share grew and shrank most. */
-static json_t *
-token_changes(const json_t *prof, const struct pass *p)
+/* The tokens whose share grew and shrank most, in *res; 0, or -1 when out
+   of memory. */
+static int
+token_changes(const json_t *prof, const struct pass *p, json_t **res)
 {
 	const json_t *top = json_object_get(prof, "top_tokens"), *x;
 	double rt = pcount(prof, "token_docs", NULL);
 	double ct = (double)(p->other);
-	struct change *c;
+	struct change *c = NULL;
 	size_t i, n = 0, k;
 	json_t *out = json_object(), *grew = json_array(), *shrank = json_array();
+	int jr = 0;
 
+	*res = NULL;
 	for (i = 0; i < p->top.n; i++)
 		ct += (double)p->top.ent[i].value;
+	if (rt <= 0 || ct <= 0)
+		goto out;       /* nothing to compare: empty lists */
 	c = malloc((json_array_size(top) + p->fresh.n + 1) * sizeof *c);
-	if (c == NULL || rt <= 0 || ct <= 0)
+	if (c == NULL) {
+		jr = -1;
 		goto out;
+	}
 	json_array_foreach(top, i, x) {
-		const char *t = json_string_value(json_array_get(x, 0));
-		struct nlp_strmap_entry *en = nlp_strmap_get(&p->top, t, strlen(t));
-		c[n].token = t;
+		const json_t *t = json_array_get(x, 0);
+		struct nlp_strmap_entry *en = nlp_strmap_get(&p->top,
+		    json_string_value(t), json_string_length(t));
+		c[n].token = json_string_value(t);
 		c[n].ref = json_number_value(json_array_get(x, 1)) / rt;
 		c[n].cur = en ? (double)en->value / ct : 0;
 		c[n].delta = c[n].cur - c[n].ref;
@@ -1346,41 +1772,60 @@ token_changes(const json_t *prof, const struct pass *p)
 			if ((k == 0 && ch->delta <= 0) || (k == 1 && ch->delta >= 0))
 				break;
 			o = json_object();
-			json_object_set_new(o, "token", json_string(ch->token));
-			json_object_set_new(o, "reference", json_real(ch->ref));
-			json_object_set_new(o, "current", json_real(ch->cur));
-			json_array_append_new(k == 0 ? grew : shrank, o);
+			jr |= json_object_set_new(o, "token", json_string(ch->token));
+			jr |= json_object_set_new(o, "reference", jnum(ch->ref));
+			jr |= json_object_set_new(o, "current", jnum(ch->cur));
+			jr |= json_array_append_new(k == 0 ? grew : shrank, o);
 		}
 	}
 out:
 	free(c);
-	json_object_set_new(out, "grew", grew);
-	json_object_set_new(out, "shrank", shrank);
-	return out;
+	jr |= json_object_set_new(out, "grew", grew);
+	jr |= json_object_set_new(out, "shrank", shrank);
+	if (jr != 0) {
+		json_decref(out);
+		return -1;
+	}
+	*res = out;
+	return 0;
 }
 
-/* h[name] = the histogram counts. */
-static void
+/* h[name] = the histogram counts; 0, or -1 when out of memory. */
+static int
 a_hist(json_t *h, const char *name, const uint64_t *v)
 {
 	json_t *a = json_array();
 	size_t i;
+	int jr = 0;
 
 	for (i = 0; i < NLP_PROFILE_BINS; i++)
-		json_array_append_new(a, json_integer((json_int_t)v[i]));
-	json_object_set_new(h, name, a);
+		jr |= json_array_append_new(a, json_integer((json_int_t)v[i]));
+	jr |= json_object_set_new(h, name, a);
+	return jr;
 }
 
-/* A JSON array of numbers. */
+/* A JSON array of numbers, or NULL (memory). */
 static json_t *
 numbers(const double *v, size_t n)
 {
 	json_t *a = json_array();
 	size_t i;
+	int jr = 0;
 
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_real(v[i]));
+	for (i = 0; a != NULL && i < n; i++)
+		jr |= json_array_append_new(a, jnum(v[i]));
+	if (jr != 0) {
+		json_decref(a);
+		return NULL;
+	}
 	return a;
+}
+
+/* o[key] = a copy of v, where v is there; 0, or -1 when out of memory. */
+static int
+set_copy(json_t *o, const char *key, const json_t *v)
+{
+	return v == NULL ? 0 : json_object_set_new(o, key, json_deep_copy(v));
 }
 
 int
@@ -1391,19 +1836,30 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 	const json_t *prof = ref->profile, *x;
 	const struct nlp_model *m = ref->model;
 	struct pass p;
-	json_t *rep = NULL, *sig, *dom, *verdict, *counts, *warn;
+	json_t *rep = NULL, *sig = NULL, *dom = NULL, *warn = NULL, *tok = NULL;
+	json_t *verdict, *counts;
 	double *r1 = NULL, *r2 = NULL, *c1 = NULL, *c2 = NULL, *rb = NULL,
-	    *cb = NULL;
+	    *cb = NULL, *v1 = NULL, *v2 = NULL;
 	size_t i, rn, cn, k, ndrift = 0, nsig;
-	int rc, small, ddrift, cdrift = 0;
+	int rc, small, ddrift, cdrift = 0, jr = 0;
 
 	*out = NULL;
 	memset(&p, 0, sizeof p);
+	nlp_json_watch();
 	/* the reference's top tokens, to count the current text against */
 	json_array_foreach(json_object_get(prof, "top_tokens"), i, x) {
-		const char *t = json_string_value(json_array_get(x, 0));
-		if (t != NULL && nlp_strmap_add(&p.top, t, strlen(t)) == NULL)
-			return nlp_errf(e, NLP_IO, "out of memory");
+		const json_t *t = json_array_get(x, 0);
+		size_t before = p.top.n;
+
+		if (nlp_strmap_add(&p.top, json_string_value(t),
+		    json_string_length(t)) == NULL)
+			goto oom;
+		/* check_profile() refused repeated tokens */
+		if (p.top.n == before) {
+			rc = nlp_errf(e, NLP_BUG, "top_tokens[%zu] repeats a token",
+			    i);
+			goto out;
+		}
 	}
 	if ((rc = run_pass(&p, paths, npaths, &o->reader, m, 1, o->max_sample,
 	    o->seed, o->threads, e)) != NLP_OK)
@@ -1416,6 +1872,8 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 	rep = json_object();
 	sig = json_array();
 	warn = json_array();
+	if (rep == NULL || sig == NULL || warn == NULL)
+		goto oom;
 
 	/* vocabulary: the reference's top tokens plus "other" */
 	k = json_array_size(json_object_get(prof, "top_tokens")) + 1;
@@ -1425,8 +1883,9 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 		goto oom;
 	rb[k - 1] = pcount(prof, "token_docs", NULL);
 	json_array_foreach(json_object_get(prof, "top_tokens"), i, x) {
-		const char *t = json_string_value(json_array_get(x, 0));
-		struct nlp_strmap_entry *en = nlp_strmap_get(&p.top, t, strlen(t));
+		const json_t *t = json_array_get(x, 0);
+		struct nlp_strmap_entry *en = nlp_strmap_get(&p.top,
+		    json_string_value(t), json_string_length(t));
 		rb[i] = json_number_value(json_array_get(x, 1));
 		rb[k - 1] -= rb[i];
 		cb[i] = en ? (double)en->value : 0;
@@ -1436,11 +1895,14 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 		rb[k - 1] = 0;
 	k = pool_rare_bins(rb, cb, k);
 	/* token counts: an effect size always (see share_signal) */
-	dist_signal(sig, "vocabulary", rb, cb, k, 0, 0, o);
+	if (dist_signal(sig, "vocabulary", rb, cb, k, 0, 0, o) < 0)
+		goto oom;
 	if (m != NULL && p.tokens > 0) {
-		double roov = reference_oov(ref);
-		share_signal(sig, "oov_rate", roov * 1e6, 1e6, (double)p.oov,
-		    (double)p.tokens, 0, o);
+		double roov;
+		if (reference_oov(ref, &roov) < 0 ||
+		    share_signal(sig, "oov_rate", roov * 1e6, 1e6, (double)p.oov,
+		    (double)p.tokens, 0, o) < 0)
+			goto oom;
 	}
 
 	/* text shape */
@@ -1464,8 +1926,9 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 		c1[i] = p.prof.sample[i].tokens;
 		c2[i] = p.prof.sample[i].chars;
 	}
-	sample_signal(sig, "length_tokens", r1, rn, c1, cn, small, o);
-	sample_signal(sig, "length_chars", r2, rn, c2, cn, small, o);
+	if (sample_signal(sig, "length_tokens", r1, rn, c1, cn, small, o) < 0 ||
+	    sample_signal(sig, "length_chars", r2, rn, c2, cn, small, o) < 0)
+		goto oom;
 	{
 		double rl = pcount(prof, "chars", "letter") + pcount(prof, "chars",
 		    "non_ascii");
@@ -1473,48 +1936,52 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 		    "punct") + pcount(prof, "chars", "other");
 		double cl = (double)(p.prof.letter + p.prof.non_ascii);
 		double cnl = (double)(p.prof.digit + p.prof.punct + p.prof.other);
-		share_signal(sig, "non_letter_share", rnl, rl + rnl, cnl, cl + cnl,
-		    0, o);
+		if (share_signal(sig, "non_letter_share", rnl, rl + rnl, cnl,
+		    cl + cnl, 0, o) < 0)
+			goto oom;
 	}
-	share_signal(sig, "empty_share", pcount(prof, "empty", NULL),
+	if (share_signal(sig, "empty_share", pcount(prof, "empty", NULL),
 	    pcount(prof, "docs", NULL), (double)p.prof.empty, (double)p.records,
-	    small, o);
-	share_signal(sig, "bad_utf8_share", pcount(prof, "bad_utf8", NULL),
+	    small, o) < 0 ||
+	    share_signal(sig, "bad_utf8_share", pcount(prof, "bad_utf8", NULL),
 	    pcount(prof, "docs", NULL), (double)p.prof.bad_utf8,
-	    (double)p.records, small, o);
+	    (double)p.records, small, o) < 0)
+		goto oom;
 
 	/* predictions, without gold labels */
 	if (m != NULL) {
-		double *rl = calloc(m->nclasses + 1, sizeof *rl);
-		double *cl = calloc(m->nclasses + 1, sizeof *cl);
 		const json_t *conf = json_object_get(json_object_get(prof,
 		    "held_out"), "confidence");
-		if (rl == NULL || cl == NULL) {
-			free(rl);
-			free(cl);
+		v1 = calloc(m->nclasses + 1, sizeof *v1);
+		v2 = calloc(m->nclasses + 1, sizeof *v2);
+		if (v1 == NULL || v2 == NULL)
 			goto oom;
-		}
 		for (i = 0; i < m->nclasses; i++) {
-			rl[i] = json_number_value(json_object_get(json_object_get(prof,
+			v1[i] = json_number_value(json_object_get(json_object_get(prof,
 			    "labels"), m->labels[i]));
-			cl[i] = (double)p.pred[i];
+			v2[i] = (double)p.pred[i];
 		}
-		dist_signal(sig, "predicted_labels", rl, cl, m->nclasses, 1, small, o);
-		free(rl);
-		free(cl);
+		if (dist_signal(sig, "predicted_labels", v1, v2, m->nclasses, 1,
+		    small, o) < 0)
+			goto oom;
+		free(v1);
+		free(v2);
+		v1 = v2 = NULL;
 		if (json_array_size(conf) > 0 && p.conf.n > 0) {
-			double *rc2 = malloc(json_array_size(conf) * sizeof *rc2);
-			double *cc = malloc(p.conf.n * sizeof *cc);
-			if (rc2 && cc) {
-				json_array_foreach(conf, i, x)
-					rc2[i] = json_number_value(x);
-				for (i = 0; i < p.conf.n; i++)
-					cc[i] = p.conf.v[i].v;
-				sample_signal(sig, "confidence", rc2, json_array_size(conf),
-				    cc, p.conf.n, small, o);
-			}
-			free(rc2);
-			free(cc);
+			v1 = malloc(json_array_size(conf) * sizeof *v1);
+			v2 = malloc(p.conf.n * sizeof *v2);
+			if (v1 == NULL || v2 == NULL)
+				goto oom;
+			json_array_foreach(conf, i, x)
+				v1[i] = json_number_value(x);
+			for (i = 0; i < p.conf.n; i++)
+				v2[i] = p.conf.v[i].v;
+			if (sample_signal(sig, "confidence", v1,
+			    json_array_size(conf), v2, p.conf.n, small, o) < 0)
+				goto oom;
+			free(v1);
+			free(v2);
+			v1 = v2 = NULL;
 		}
 	}
 
@@ -1522,140 +1989,150 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 	if (p.gold.n > 0) {
 		const json_t *labels = json_object_get(prof, "labels");
 		size_t nl = json_object_size(labels), j = 0;
-		double *rg = calloc(nl + 2, sizeof *rg), *cg = calloc(nl + 2,
-		    sizeof *cg);
 		const char *key;
 		json_t *v;
-		if (rg == NULL || cg == NULL) {
-			free(rg);
-			free(cg);
+		v1 = calloc(nl + 2, sizeof *v1);
+		v2 = calloc(nl + 2, sizeof *v2);
+		if (v1 == NULL || v2 == NULL)
 			goto oom;
-		}
 		json_object_foreach((json_t *)labels, key, v) {
 			struct nlp_strmap_entry *en = nlp_strmap_get(&p.gold, key,
 			    strlen(key));
-			rg[j] = json_number_value(v);
-			cg[j] = en ? (double)en->value : 0;
+			v1[j] = json_number_value(v);
+			v2[j] = en ? (double)en->value : 0;
 			j++;
 		}
 		/* gold labels the reference never had: one more bin */
 		for (i = 0; i < p.gold.n; i++)
 			if (json_object_get(labels, p.gold.ent[i].key) == NULL)
-				cg[nl] += (double)p.gold.ent[i].value;
-		if (nl > 0)
-			dist_signal(sig, "gold_labels", rg, cg, nl + 1, 1, small, o);
-		free(rg);
-		free(cg);
+				v2[nl] += (double)p.gold.ent[i].value;
+		if (nl > 0 && dist_signal(sig, "gold_labels", v1, v2, nl + 1, 1,
+		    small, o) < 0)
+			goto oom;
+		free(v1);
+		free(v2);
+		v1 = v2 = NULL;
 		if (m != NULL && p.scored > 0) {
 			const json_t *ho = json_object_get(prof, "held_out");
 			double acc = (double)p.correct / (double)p.scored;
 			double racc = pcount(ho, "accuracy", NULL);
 			json_t *cur = json_object();
-			json_object_set_new(cur, "accuracy", json_real(acc));
-			json_object_set_new(cur, "macro_f1",
-			    json_real(nlp_macro_f1(&p.cm)));
+			jr |= json_object_set_new(cur, "accuracy", jnum(acc));
+			jr |= json_object_set_new(cur, "macro_f1",
+			    jnum(nlp_macro_f1(&p.cm)));
 			if (json_is_number(json_object_get(ho, "accuracy"))) {
 				json_t *r = json_object();
-				json_object_set_new(r, "accuracy", json_real(racc));
-				json_object_set_new(r, "macro_f1", json_real(pcount(ho,
+				jr |= json_object_set_new(r, "accuracy", jnum(racc));
+				jr |= json_object_set_new(r, "macro_f1", jnum(pcount(ho,
 				    "macro_f1", NULL)));
 				/* an accuracy drop past the bound is drift on its own
 				   (--max-accuracy-drop: "accuracy drop that is drift"),
 				   not one vote among the signals */
 				cdrift = racc - acc > o->max_accuracy_drop;
-				signal_add(sig, "accuracy", "drop", racc - acc, NAN,
+				jr |= signal_add(sig, "accuracy", "drop", racc - acc, NAN,
 				    "effect", o->max_accuracy_drop, cdrift, r, cur);
 			} else {
 				json_decref(cur);
-				json_array_append_new(warn, json_string("the model records "
-				    "no held-out accuracy to compare with"));
+				jr |= json_array_append_new(warn, json_string("the model "
+				    "records no held-out accuracy to compare with"));
 			}
+			if (jr != 0)
+				goto oom;
 		}
 	}
 
 	/* the domain classifier */
 	/* the domain classifier's sample decides whether it is small */
-	dom = domain(ref->texts, ref->ntexts, p.texts.v, p.texts.n, o,
+	if ((rc = domain(ref->texts, ref->ntexts, p.texts.v, p.texts.n, o,
 	    (ref->ntexts < p.texts.n ? ref->ntexts : p.texts.n) < o->small,
-	    &ddrift);
+	    &ddrift, &dom, e)) != NLP_OK)
+		goto out;
 
 	nsig = json_array_size(sig);
 	json_array_foreach(sig, i, x)
 		ndrift += json_is_true(json_object_get(x, "drifted"));
 	verdict = json_object();
-	json_object_set_new(verdict, "drift", json_boolean(ddrift || cdrift ||
-	    (nsig > 0 && (double)ndrift / (double)nsig >= o->drift_share)));
-	json_object_set_new(verdict, "drifted", json_integer((json_int_t)ndrift));
-	json_object_set_new(verdict, "signals", json_integer((json_int_t)nsig));
-	json_object_set_new(verdict, "share", json_real(nsig ? (double)ndrift /
-	    (double)nsig : 0));
-	json_object_set_new(verdict, "domain_drift", json_boolean(ddrift));
-	json_object_set_new(verdict, "concept_drift", json_boolean(cdrift));
-	json_object_set_new(verdict, "rule", json_string(small ? "p-values "
-	    "(small sample)" : "effect sizes (large sample)"));
+	jr |= json_object_set_new(verdict, "drift", json_boolean(ddrift ||
+	    cdrift || (nsig > 0 && (double)ndrift / (double)nsig >=
+	    o->drift_share)));
+	jr |= json_object_set_new(verdict, "drifted",
+	    json_integer((json_int_t)ndrift));
+	jr |= json_object_set_new(verdict, "signals",
+	    json_integer((json_int_t)nsig));
+	jr |= json_object_set_new(verdict, "share", jnum(nsig ?
+	    (double)ndrift / (double)nsig : 0));
+	jr |= json_object_set_new(verdict, "domain_drift", json_boolean(ddrift));
+	jr |= json_object_set_new(verdict, "concept_drift",
+	    json_boolean(cdrift));
+	jr |= json_object_set_new(verdict, "rule", json_string(small ?
+	    "p-values (small sample)" : "effect sizes (large sample)"));
 	if (p.records < 100)
-		json_array_append_new(warn, json_sprintf("only %llu current records: "
-		    "below 100, every test has little power", (unsigned long long)
-		    p.records));
+		jr |= json_array_append_new(warn, json_sprintf("only %llu current "
+		    "records: below 100, every test has little power",
+		    (unsigned long long)p.records));
 	if (p.fresh_dropped > 0)
-		json_array_append_new(warn, json_sprintf("more than %d distinct new "
-		    "tokens: %llu occurrences of later ones were not itemized",
-		    NEW_TOKENS_MAX, (unsigned long long)p.fresh_dropped));
+		jr |= json_array_append_new(warn, json_sprintf("more than %d "
+		    "distinct new tokens: %llu occurrences of later ones were not "
+		    "itemized", NEW_TOKENS_MAX,
+		    (unsigned long long)p.fresh_dropped));
 
-	json_object_set_new(rep, "schema", json_integer(NLP_DRIFT_SCHEMA));
-	json_object_set_new(rep, "verdict", verdict);
-	json_object_set_new(rep, "signals", sig);
-	json_object_set_new(rep, "domain", dom);
-	json_object_set_new(rep, "tokens", token_changes(prof, &p));
+	jr |= json_object_set_new(rep, "schema", json_integer(NLP_DRIFT_SCHEMA));
+	jr |= json_object_set_new(rep, "verdict", verdict);
+	jr |= json_object_set_new(rep, "signals", sig);
+	jr |= json_object_set_new(rep, "domain", dom);
+	sig = dom = NULL;          /* rep's now, or freed */
+	jr |= token_changes(prof, &p, &tok);
+	jr |= json_object_set_new(rep, "tokens", tok);
 	counts = json_object();
-	json_object_set_new(counts, "current_records",
+	jr |= json_object_set_new(counts, "current_records",
 	    json_integer((json_int_t)p.records));
-	json_object_set_new(counts, "reference_records",
-	    json_integer((json_int_t)pcount(prof, "docs", NULL)));
-	json_object_set_new(counts, "current_tokens", json_integer((json_int_t)
-	    (p.tokens ? p.tokens : p.prof.tokens)));
-	json_object_set_new(rep, "counts", counts);
+	jr |= json_object_set_new(counts, "reference_records",
+	    json_integer(json_integer_value(json_object_get(prof, "docs"))));
+	jr |= json_object_set_new(counts, "current_tokens",
+	    json_integer((json_int_t)(p.tokens ? p.tokens : p.prof.tokens)));
+	jr |= json_object_set_new(rep, "counts", counts);
 	{
 		/* what reports draw: length histograms, label bars, confidences */
 		json_t *h = json_object();
-		json_object_set_new(h, "length_bins", json_deep_copy(json_object_get(
-		    prof, "length_bins")));
-		json_object_set_new(h, "reference_token_length",
-		    json_deep_copy(json_object_get(prof, "token_length_hist")));
-		a_hist(h, "current_token_length", p.prof.tok_hist);
-		json_object_set_new(h, "reference_char_length",
-		    json_deep_copy(json_object_get(prof, "char_length_hist")));
-		a_hist(h, "current_char_length", p.prof.char_hist);
+		jr |= set_copy(h, "length_bins", json_object_get(prof,
+		    "length_bins"));
+		jr |= set_copy(h, "reference_token_length", json_object_get(prof,
+		    "token_length_hist"));
+		jr |= a_hist(h, "current_token_length", p.prof.tok_hist);
+		jr |= set_copy(h, "reference_char_length", json_object_get(prof,
+		    "char_length_hist"));
+		jr |= a_hist(h, "current_char_length", p.prof.char_hist);
 		if (m != NULL) {
 			json_t *lb = json_object();
 			for (i = 0; i < m->nclasses; i++) {
 				json_t *pair = json_array();
-				json_array_append_new(pair, json_real(json_number_value(
+				jr |= json_array_append_new(pair, jnum(json_number_value(
 				    json_object_get(json_object_get(prof, "labels"),
 				    m->labels[i]))));
-				json_array_append_new(pair, json_integer((json_int_t)
+				jr |= json_array_append_new(pair, json_integer((json_int_t)
 				    p.pred[i]));
-				json_object_set_new(lb, m->labels[i], pair);
+				jr |= json_object_set_new(lb, m->labels[i], pair);
 			}
-			json_object_set_new(h, "labels", lb);
-			json_object_set_new(h, "reference_confidence", json_deep_copy(
-			    json_object_get(json_object_get(prof, "held_out"),
-			    "confidence")));
-			{
-				double *cc = malloc((p.conf.n + 1) * sizeof *cc);
-				if (cc != NULL) {
-					for (i = 0; i < p.conf.n; i++)
-						cc[i] = p.conf.v[i].v;
-					sort(cc, p.conf.n, sizeof *cc, cmp_double_asc);
-					json_object_set_new(h, "current_confidence",
-					    numbers(cc, p.conf.n));
-					free(cc);
-				}
+			jr |= json_object_set_new(h, "labels", lb);
+			jr |= set_copy(h, "reference_confidence", json_object_get(
+			    json_object_get(prof, "held_out"), "confidence"));
+			if ((v1 = malloc((p.conf.n + 1) * sizeof *v1)) == NULL) {
+				json_decref(h);
+				goto oom;
 			}
+			for (i = 0; i < p.conf.n; i++)
+				v1[i] = p.conf.v[i].v;
+			sort(v1, p.conf.n, sizeof *v1, cmp_double_asc);
+			jr |= json_object_set_new(h, "current_confidence",
+			    numbers(v1, p.conf.n));
 		}
-		json_object_set_new(rep, "histograms", h);
+		jr |= json_object_set_new(rep, "histograms", h);
 	}
-	json_object_set_new(rep, "warnings", warn);
+	jr |= json_object_set_new(rep, "warnings", warn);
+	warn = NULL;
+	/* whatever jansson could not allocate without saying (jsonwatch.h) */
+	if (jr != 0 || nlp_json_failed())
+		goto oom;
 	*out = rep;
 	rep = NULL;
 	rc = NLP_OK;
@@ -1664,12 +2141,17 @@ oom:
 	rc = nlp_errf(e, NLP_IO, "out of memory");
 out:
 	json_decref(rep);
+	json_decref(sig);
+	json_decref(dom);
+	json_decref(warn);
 	free(r1);
 	free(r2);
 	free(c1);
 	free(c2);
 	free(rb);
 	free(cb);
+	free(v1);
+	free(v2);
 	pass_release(&p);
 	return rc;
 }

@@ -1241,17 +1241,18 @@ char *
 nlp_drift_html(const json_t *report, const char *title)
 {
 	locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-	locale_t old = (locale_t)0;
+	locale_t old;
 	struct out o;
 
+	/* "C" is always there: newlocale() fails only when out of memory, and
+	   a page in the caller's locale instead would be another page */
+	if (c == (locale_t)0)
+		return NULL;
 	memset(&o, 0, sizeof o);
-	if (c != (locale_t)0)
-		old = uselocale(c);
+	old = uselocale(c);
 	page(&o, report, title);
-	if (c != (locale_t)0) {
-		uselocale(old);
-		freelocale(c);
-	}
+	uselocale(old);
+	freelocale(c);
 	if (o.oom || o.p == NULL) {
 		free(o.p);
 		return NULL;

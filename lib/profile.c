@@ -3,10 +3,13 @@
  */
 #include "profile.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+
+#include "jsonwatch.h"
 
 unsigned
 nlp_profile_bin(uint64_t len)
@@ -97,8 +100,12 @@ nlp_profile_add(struct nlp_profile *p, const char *text, size_t len,
 		if (en == NULL)
 			return -1;
 		k = (size_t)(en - p->freq.ent);
-		if (nlp_doc_once(&p->last, &p->last_cap, k, p->docs))
+		switch (nlp_doc_once(&p->last, &p->last_cap, k, p->docs)) {
+		case -1:
+			return -1;
+		case 1:
 			continue;
+		}
 		en->value++;
 		p->token_docs++;
 	}
@@ -174,15 +181,36 @@ cmp_float(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* A JSON array of n unsigned counts. */
+/*
+ * The jansson calls below add up their results in r: json_object_set_new()
+ * and json_array_append_new() fail (freeing the value) when the value or
+ * the container is NULL, so one failed allocation anywhere shows in r
+ * instead of a key that silently is not there; what jansson does not
+ * report at all, jsonwatch.h catches.
+ */
+
+/* A number, or null where it is not finite (json_real() would give NULL,
+   which reads as out of memory). */
+static json_t *
+real(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+/* A JSON array of n unsigned counts, or NULL (memory). */
 static json_t *
 counts(const uint64_t *v, size_t n)
 {
 	json_t *a = json_array();
 	size_t i;
+	int r = 0;
 
 	for (i = 0; a && i < n; i++)
-		json_array_append_new(a, json_integer((json_int_t)v[i]));
+		r |= json_array_append_new(a, json_integer((json_int_t)v[i]));
+	if (r != 0) {
+		json_decref(a);
+		return NULL;
+	}
 	return a;
 }
 
@@ -195,49 +223,56 @@ nlp_profile_json(struct nlp_profile *p, const struct nlp_profile_model *m)
 	float *conf = NULL;
 	size_t i, ntop;
 	char *out = NULL;
+	int r = 0;
 
+	nlp_json_watch();
 	root = json_object();
 	if (root == NULL)
 		return NULL;
-	json_object_set_new(root, "schema", json_integer(NLP_PROFILE_SCHEMA));
-	json_object_set_new(root, "docs", json_integer((json_int_t)p->docs));
-	json_object_set_new(root, "tokens", json_integer((json_int_t)p->tokens));
-	json_object_set_new(root, "token_docs",
+	r |= json_object_set_new(root, "schema", json_integer(NLP_PROFILE_SCHEMA));
+	r |= json_object_set_new(root, "docs", json_integer((json_int_t)p->docs));
+	r |= json_object_set_new(root, "tokens", json_integer((json_int_t)p->tokens));
+	r |= json_object_set_new(root, "token_docs",
 	    json_integer((json_int_t)p->token_docs));
-	json_object_set_new(root, "empty", json_integer((json_int_t)p->empty));
-	json_object_set_new(root, "bad_utf8", json_integer((json_int_t)p->bad_utf8));
+	r |= json_object_set_new(root, "empty", json_integer((json_int_t)p->empty));
+	r |= json_object_set_new(root, "bad_utf8",
+	    json_integer((json_int_t)p->bad_utf8));
 	o = json_object();
-	json_object_set_new(o, "letter", json_integer((json_int_t)p->letter));
-	json_object_set_new(o, "digit", json_integer((json_int_t)p->digit));
-	json_object_set_new(o, "space", json_integer((json_int_t)p->space));
-	json_object_set_new(o, "punct", json_integer((json_int_t)p->punct));
-	json_object_set_new(o, "other", json_integer((json_int_t)p->other));
-	json_object_set_new(o, "non_ascii", json_integer((json_int_t)p->non_ascii));
-	json_object_set_new(root, "chars", o);
+	r |= json_object_set_new(o, "letter", json_integer((json_int_t)p->letter));
+	r |= json_object_set_new(o, "digit", json_integer((json_int_t)p->digit));
+	r |= json_object_set_new(o, "space", json_integer((json_int_t)p->space));
+	r |= json_object_set_new(o, "punct", json_integer((json_int_t)p->punct));
+	r |= json_object_set_new(o, "other", json_integer((json_int_t)p->other));
+	r |= json_object_set_new(o, "non_ascii",
+	    json_integer((json_int_t)p->non_ascii));
+	r |= json_object_set_new(root, "chars", o);
 	for (i = 0; i < NLP_PROFILE_BINS; i++)
 		bins[i] = i == 0 ? 0 : ((uint64_t)1 << i) - 1;
-	json_object_set_new(root, "length_bins", counts(bins, NLP_PROFILE_BINS));
-	json_object_set_new(root, "token_length_hist",
+	r |= json_object_set_new(root, "length_bins",
+	    counts(bins, NLP_PROFILE_BINS));
+	r |= json_object_set_new(root, "token_length_hist",
 	    counts(p->tok_hist, NLP_PROFILE_BINS));
-	json_object_set_new(root, "char_length_hist",
+	r |= json_object_set_new(root, "char_length_hist",
 	    counts(p->char_hist, NLP_PROFILE_BINS));
+	if (r != 0)
+		goto out;
 
 	if (p->nsample > 1)
 		qsort(p->sample, p->nsample, sizeof *p->sample,
 		    nlp_length_sample_cmp);
 	a = json_array();
-	for (i = 0; i < p->nsample && i < NLP_PROFILE_SAMPLE; i++) {
+	for (i = 0; a && i < p->nsample && i < NLP_PROFILE_SAMPLE; i++) {
 		json_t *pair = json_array();
-		json_array_append_new(pair, json_integer(p->sample[i].tokens));
-		json_array_append_new(pair, json_integer(p->sample[i].chars));
-		json_array_append_new(a, pair);
+		r |= json_array_append_new(pair, json_integer(p->sample[i].tokens));
+		r |= json_array_append_new(pair, json_integer(p->sample[i].chars));
+		r |= json_array_append_new(a, pair);
 	}
-	json_object_set_new(root, "length_sample", a);
+	r |= json_object_set_new(root, "length_sample", a);
 
-	json_object_set_new(root, "distinct_tokens",
+	r |= json_object_set_new(root, "distinct_tokens",
 	    json_integer((json_int_t)p->freq.n));
-	if (p->freq.n > 0 &&
-	    (ent = malloc(p->freq.n * sizeof *ent)) == NULL)
+	if (r != 0 || (p->freq.n > 0 &&
+	    (ent = malloc(p->freq.n * sizeof *ent)) == NULL))
 		goto out;
 	for (i = 0; i < p->freq.n; i++)
 		ent[i] = &p->freq.ent[i];
@@ -245,36 +280,47 @@ nlp_profile_json(struct nlp_profile *p, const struct nlp_profile_model *m)
 		qsort(ent, p->freq.n, sizeof *ent, cmp_freq);
 	ntop = p->freq.n < NLP_PROFILE_TOP ? p->freq.n : NLP_PROFILE_TOP;
 	a = json_array();
-	for (i = 0; i < ntop; i++) {
+	for (i = 0; a && i < ntop; i++) {
 		json_t *pair = json_array();
-		json_array_append_new(pair, json_stringn(ent[i]->key, ent[i]->len));
-		json_array_append_new(pair, json_integer((json_int_t)ent[i]->value));
-		json_array_append_new(a, pair);
+		r |= json_array_append_new(pair, json_stringn(ent[i]->key,
+		    ent[i]->len));
+		r |= json_array_append_new(pair,
+		    json_integer((json_int_t)ent[i]->value));
+		r |= json_array_append_new(a, pair);
 	}
-	json_object_set_new(root, "top_tokens", a);
+	r |= json_object_set_new(root, "top_tokens", a);
 
 	o = json_object();
 	for (i = 0; i < m->nclasses; i++)
-		json_object_set_new(o, m->labels[i],
+		r |= json_object_set_new(o, m->labels[i],
 		    json_integer((json_int_t)m->label_counts[i]));
-	json_object_set_new(root, "labels", o);
+	r |= json_object_set_new(root, "labels", o);
 
 	h = json_object();
-	json_object_set_new(h, "n", json_integer((json_int_t)m->held_out));
+	r |= json_object_set_new(h, "n", json_integer((json_int_t)m->held_out));
 	if (m->held_out > 0) {
-		json_object_set_new(h, "accuracy", json_real(m->accuracy));
-		json_object_set_new(h, "macro_f1", json_real(m->macro_f1));
-		if ((conf = malloc(m->held_out * sizeof *conf)) == NULL)
+		r |= json_object_set_new(h, "accuracy", real(m->accuracy));
+		r |= json_object_set_new(h, "macro_f1", real(m->macro_f1));
+		if ((conf = malloc(m->held_out * sizeof *conf)) == NULL) {
+			json_decref(h);
 			goto out;
+		}
 		memcpy(conf, m->confidence, m->held_out * sizeof *conf);
 		qsort(conf, m->held_out, sizeof *conf, cmp_float);
 		a = json_array();
-		for (i = 0; i < m->held_out; i++)
-			json_array_append_new(a, json_real(conf[i]));
-		json_object_set_new(h, "confidence", a);
+		for (i = 0; a && i < m->held_out; i++)
+			r |= json_array_append_new(a, real(conf[i]));
+		r |= json_object_set_new(h, "confidence", a);
 	}
-	json_object_set_new(root, "held_out", h);
-	out = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(7));
+	r |= json_object_set_new(root, "held_out", h);
+	if (r == 0)
+		out = json_dumps(root, JSON_SORT_KEYS | JSON_COMPACT |
+		    JSON_REAL_PRECISION(7));
+	/* json_dumps() may have left a key out (jsonwatch.h) */
+	if (nlp_json_failed()) {
+		free(out);
+		out = NULL;
+	}
 out:
 	free(ent);
 	free(conf);
@@ -290,8 +336,9 @@ nlp_doc_once(uint64_t **last, size_t *cap, size_t k, uint64_t doc)
 		uint64_t *q;
 		while (n <= k)
 			n *= 2;
+		/* counting it again instead would be a wrong count */
 		if ((q = realloc(*last, n * sizeof *q)) == NULL)
-			return 0;     /* count it again rather than fail */
+			return -1;
 		memset(q + *cap, 0, (n - *cap) * sizeof *q);
 		*last = q;
 		*cap = n;

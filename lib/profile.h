@@ -58,7 +58,8 @@ struct nlp_profile {
 
 /*
  * Has entry k already been counted for document doc?  Records doc for k in
- * (*last)[k] (grown as needed); returns 1 when it had been.
+ * (*last)[k] (grown as needed); returns 1 when it had been, 0 when not,
+ * -1 when out of memory.
  */
 int nlp_doc_once(uint64_t **last, size_t *cap, size_t k, uint64_t doc);
 

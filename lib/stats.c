@@ -991,8 +991,8 @@ nlp_wasserstein(const double *x, size_t n, const double *y, size_t m)
  * exactly the area under sklearn's ROC curve (trapezoids between distinct
  * thresholds).  Counts are whole or half numbers, exact in doubles below
  * 2^52 pairs; one division at the end.  O(n log n).  A label other than 0
- * counts as 1.  NAN (where sklearn raises) when a class is missing, a score
- * is NaN, or out of memory.
+ * counts as 1.  NAN (where sklearn raises) when a class is missing or a
+ * score is NaN; out of memory is -1, apart from those.
  */
 struct scored {
 	double s;
@@ -1007,26 +1007,27 @@ cmp_scored(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-double
-nlp_roc_auc(const double *score, const int *label, size_t n)
+int
+nlp_roc_auc(const double *score, const int *label, size_t n, double *auc)
 {
 	struct scored *v;
 	double npos = 0, nneg = 0, below = 0, num = 0;
 	size_t i, j;
 
+	*auc = NAN;
 	for (i = 0; i < n; i++) {
 		if (isnan(score[i]))
-			return NAN;
+			return 0;
 		if (label[i])
 			npos++;
 		else
 			nneg++;
 	}
 	if (npos == 0 || nneg == 0)
-		return NAN;
+		return 0;
 	v = malloc(n * sizeof *v);
 	if (v == NULL)
-		return NAN;
+		return -1;
 	for (i = 0; i < n; i++) {
 		v[i].s = score[i];
 		v[i].pos = label[i] != 0;
@@ -1044,5 +1045,6 @@ nlp_roc_auc(const double *score, const int *label, size_t n)
 		below += q;
 	}
 	free(v);
-	return num / (npos * nneg);
+	*auc = num / (npos * nneg);
+	return 0;
 }

@@ -14,7 +14,8 @@
  * 10000 values, else asymptotic, falling back to asymptotic as SciPy does).
  * x and y need not be sorted (they are copied).  Sets *d (the statistic),
  * *p (the p-value) and *exact (1 when the exact distribution was used).
- * Returns 0, or -1 when a sample is empty or out of memory.
+ * Returns 0, or -1 when a sample is empty or out of memory (so, for
+ * non-empty samples, -1 means out of memory).
  */
 int nlp_ks_2samp(const double *x, size_t n, const double *y, size_t m,
     double *d, double *p, int *exact);
@@ -44,13 +45,19 @@ double nlp_jensenshannon(const double *p, const double *q, size_t k);
 double nlp_psi(const double *p, const double *q, size_t k, double eps);
 double nlp_kl(const double *p, const double *q, size_t k, double eps);
 
-/* First Wasserstein distance of two samples: scipy.stats.wasserstein_distance. */
+/*
+ * First Wasserstein distance of two samples: scipy.stats.wasserstein_distance.
+ * NAN for an empty sample or out of memory (so, for non-empty samples of
+ * finite values, NAN means out of memory).
+ */
 double nlp_wasserstein(const double *x, size_t n, const double *y, size_t m);
 
 /*
  * Area under the ROC curve of scores against 0/1 labels, ties counted half
- * (sklearn.metrics.roc_auc_score).  Returns NAN when a class is missing.
+ * (sklearn.metrics.roc_auc_score), in *auc: NAN when a class is missing or
+ * a score is NaN.  Returns 0, or -1 when out of memory (an answer apart:
+ * a NAN for it would read as "no signal" and hide the failure).
  */
-double nlp_roc_auc(const double *score, const int *label, size_t n);
+int nlp_roc_auc(const double *score, const int *label, size_t n, double *auc);
 
 #endif

@@ -1,0 +1,23 @@
+/*
+ * jsonwatch.h - did jansson fail to allocate?
+ *
+ * jansson (2.14) does not report every allocation that fails: its lexer
+ * drops a character it cannot save (a string or a number then reads
+ * shorter, or valid JSON fails as a syntax error), json_dumps() leaves out
+ * an object key it cannot append and still returns the text, and a
+ * constructor's NULL is easily lost in a chain of calls.  After
+ * nlp_json_watch(), jansson allocates through a malloc() that notes a
+ * failure on the calling thread, and nlp_json_failed() says whether one
+ * has failed since: a caller that parses or writes JSON checks it, so that
+ * out of memory is said as such, never passed on as other data.
+ */
+#ifndef NLP_JSONWATCH_H
+#define NLP_JSONWATCH_H
+
+/* Start (or restart) watching jansson's allocations on this thread. */
+void nlp_json_watch(void);
+
+/* Has one of them failed on this thread since nlp_json_watch()? */
+int nlp_json_failed(void);
+
+#endif
