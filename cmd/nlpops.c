@@ -215,8 +215,41 @@ keep_standard_fds(void)
 			_exit(NLP_IO);
 }
 
+/*
+ * Some libraries end the process themselves when memory runs out:
+ * libarchive prints "Fatal Internal Error in libarchive: Out of memory"
+ * and calls exit(1) -- and 1 says "the check said no" (drift found, a
+ * gate failed).  main() sets this before it returns; an exit() from
+ * anywhere else becomes status 4.
+ */
+static int returning;
+
+static void
+exit_guard(void)
+{
+	if (!returning) {
+		fputs("nlpops: a library ended the process (out of memory?)\n",
+		    stderr);
+		_exit(NLP_IO);
+	}
+}
+
+static int main_(int argc, char **argv);
+
 int
 main(int argc, char **argv)
+{
+	int status;
+
+	if (atexit(exit_guard) != 0)
+		return NLP_IO;
+	status = main_(argc, argv);
+	returning = 1;
+	return status;
+}
+
+static int
+main_(int argc, char **argv)
 {
 	const struct command *c;
 	struct nlp_err e = { 0, "" };

@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-static _Thread_local int failed;
+static _Thread_local unsigned long failures, mark;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void *
@@ -20,7 +20,7 @@ watched_malloc(size_t n)
 	void *p = malloc(n);
 
 	if (p == NULL)
-		failed = 1;
+		failures++;
 	return p;
 }
 
@@ -30,15 +30,21 @@ install(void)
 	json_set_alloc_funcs(watched_malloc, free);
 }
 
-void
+unsigned long
 nlp_json_watch(void)
 {
 	pthread_once(&once, install);
-	failed = 0;
+	return mark = failures;
 }
 
 int
 nlp_json_failed(void)
 {
-	return failed;
+	return failures != mark;
+}
+
+int
+nlp_json_failed_since(unsigned long m)
+{
+	return failures != m;
 }

@@ -14,10 +14,15 @@
 #ifndef NLP_JSONWATCH_H
 #define NLP_JSONWATCH_H
 
-/* Start (or restart) watching jansson's allocations on this thread. */
-void nlp_json_watch(void);
+/* Start (or restart) watching jansson's allocations on this thread; the
+ * value returned is a mark for nlp_json_failed_since(). */
+unsigned long nlp_json_watch(void);
 
-/* Has one of them failed on this thread since nlp_json_watch()? */
+/* Has one of them failed on this thread since the last nlp_json_watch()? */
 int nlp_json_failed(void);
+
+/* ... since the watch that returned mark (which calls in between that
+ * watch again do not disturb)? */
+int nlp_json_failed_since(unsigned long mark);
 
 #endif

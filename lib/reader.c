@@ -585,8 +585,14 @@ input_open(struct nlp_reader *r)
 	    archive_read_support_filter_all(r->ar) < ARCHIVE_WARN ||
 	    archive_read_support_format_raw(r->ar) < ARCHIVE_WARN)
 		return oom(r);
-	/* ARCHIVE_WARN is success, e.g. "using external gzip program". */
-	rv = archive_read_open(r->ar, r, NULL, raw_read, NULL);
+	/* archive_read_open() ignores a failed set-up allocation and then
+	 * reads through a NULL pointer (libarchive 3.6): the steps one by
+	 * one, each checked.  ARCHIVE_WARN is success, e.g. "using external
+	 * gzip program". */
+	if (archive_read_set_read_callback(r->ar, raw_read) != ARCHIVE_OK ||
+	    archive_read_set_callback_data(r->ar, r) != ARCHIVE_OK)
+		return oom(r);
+	rv = archive_read_open1(r->ar);
 	if (rv >= ARCHIVE_WARN)
 		rv = archive_read_next_header(r->ar, &ent);
 	/*

@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "artifact.h"
+#include "jsonwatch.h"
 #include "model.h"
 #include "store.h"
 #include "text.h"
@@ -1530,6 +1531,7 @@ check_requirements(struct nlp_registry *r, int64_t vid, const char *name,
 	    "'$[0].sha256') FROM evaluations WHERE version_id = ? ORDER BY id "
 	    "DESC LIMIT 1", e)) != NLP_OK)
 		return rc;
+	nlp_json_watch();
 	sqlite3_bind_int64(st, 1, vid);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		evid = sqlite3_column_int64(st, 0);
@@ -1540,6 +1542,8 @@ check_requirements(struct nlp_registry *r, int64_t vid, const char *name,
 			snprintf(data, sizeof data, "%.12s", sqlite3_column_text(st, 3));
 	}
 	sqlite3_finalize(st);
+	if (evid != 0 && metrics == NULL && nlp_json_failed())
+		return nlp_errf(e, NLP_IO, "out of memory");
 	if (evid == 0 || metrics == NULL) {
 		json_decref(metrics);
 		return nlp_errf(e, NLP_NO, "%s@%ld has no recorded evaluation "
@@ -1932,11 +1936,12 @@ rows_json2(struct nlp_registry *r, const char *sql, int64_t iparam,
     int64_t iparam2, const char *tparam, json_t **out, struct nlp_err *e)
 {
 	sqlite3_stmt *st;
-	json_t *a = json_array();
+	json_t *a;
 	int rc, i, ncol;
 
 	*out = NULL;
-	if (a == NULL)
+	nlp_json_watch();       /* a key or row lost to a failed allocation */
+	if ((a = json_array()) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	if ((rc = prep(r, &st, sql, e)) != NLP_OK) {
 		json_decref(a);
@@ -1972,6 +1977,10 @@ rows_json2(struct nlp_registry *r, const char *sql, int64_t iparam,
 	if (rc != SQLITE_DONE) {
 		json_decref(a);
 		return db_err(r, e, "query");
+	}
+	if (nlp_json_failed()) {
+		json_decref(a);
+		return nlp_errf(e, NLP_IO, "out of memory");
 	}
 	*out = a;
 	return NLP_OK;
@@ -2017,6 +2026,7 @@ int
 nlp_registry_show(struct nlp_registry *r, const struct nlp_ref *ref,
     json_t **out, struct nlp_err *e)
 {
+	unsigned long mark = nlp_json_watch();
 	struct nlp_resolved res;
 	json_t *rows = NULL, *obj, *x = NULL;
 	int64_t mid;
@@ -2074,6 +2084,10 @@ nlp_registry_show(struct nlp_registry *r, const struct nlp_ref *ref,
 		x = json_array();
 	}
 	json_object_set_new(obj, "evaluations", x);
+	if (nlp_json_failed_since(mark)) {
+		json_decref(obj);
+		return nlp_errf(e, NLP_IO, "out of memory");
+	}
 	*out = obj;
 	return NLP_OK;
 }
@@ -2292,6 +2306,7 @@ int
 nlp_registry_verify(struct nlp_registry *r, int quick, json_t **out,
     struct nlp_err *e)
 {
+	unsigned long mark = nlp_json_watch();
 	struct scan_ctx x;
 	json_t *problems = json_array(), *notes = json_array(), *rows = NULL;
 	int64_t *sizes = NULL;
@@ -2301,6 +2316,10 @@ nlp_registry_verify(struct nlp_registry *r, int quick, json_t **out,
 
 	*out = NULL;
 	memset(&x, 0, sizeof x);
+	if (problems == NULL || notes == NULL) {
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+		goto out;
+	}
 	if ((rc = rows_json(r, quick ? "PRAGMA quick_check" :
 	    "PRAGMA integrity_check", 0, NULL, &rows, e)) != NLP_OK &&
 	    (rc = verify_failed(r, problems, rc, &skip, e)) != NLP_OK)
@@ -2348,6 +2367,14 @@ nlp_registry_verify(struct nlp_registry *r, int quick, json_t **out,
 	json_object_set(*out, "notes", notes);
 	json_object_set_new(*out, "versions", json_integer((json_int_t)x.n));
 	rc = json_array_size(problems) ? NLP_NO : NLP_OK;
+	/* a problem dropped by a failed allocation would read as a clean
+	 * registry (rows_json() watched only its own rows) */
+	if (*out == NULL || json_object_size(*out) != 3 ||
+	    nlp_json_failed_since(mark)) {
+		json_decref(*out);
+		*out = NULL;
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+	}
 out:
 	json_decref(problems);
 	json_decref(notes);
@@ -2412,6 +2439,7 @@ int
 nlp_registry_gc(struct nlp_registry *r, int dry_run, int64_t grace,
     json_t **out, struct nlp_err *e)
 {
+	unsigned long mark = nlp_json_watch();
 	struct scan_ctx x;
 	int64_t *sizes = NULL;
 	char **names = NULL;
@@ -2440,6 +2468,14 @@ nlp_registry_gc(struct nlp_registry *r, int dry_run, int64_t grace,
 		json_object_set(*out, "removed", x.removed);
 		json_object_set_new(*out, "bytes", json_integer(x.bytes));
 		json_object_set_new(*out, "dry_run", json_boolean(dry_run));
+		/* the files were removed; a name missing from the list would
+		 * misreport what was */
+		if (*out == NULL || nlp_json_failed_since(mark)) {
+			json_decref(*out);
+			*out = NULL;
+			rc = nlp_errf(e, NLP_IO, "out of memory (the files are "
+			    "removed, but cannot be listed)");
+		}
 	}
 out:
 	rollback_tx(r);

@@ -17,6 +17,7 @@
 
 #include "artifact.h"
 #include "features.h"
+#include "jsonwatch.h"
 #include "learn.h"
 #include "metrics.h"
 #include "model.h"
@@ -556,11 +557,15 @@ make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
     const struct nlp_input *in, size_t nin, const struct nlp_input *valid,
     uint64_t skipped_valid)
 {
-	json_t *root = json_object(), *a, *h, *x;
+	json_t *root, *a, *h, *x;
 	char *s;
 	size_t i;
 
-	if (root == NULL)
+	/* a constructor or json_dumps() that ran out of memory drops a key
+	 * without a word: an artifact's meta.json with a key missing would be
+	 * written and pushed as if whole */
+	nlp_json_watch();
+	if ((root = json_object()) == NULL)
 		return NULL;
 	json_object_set_new(root, "format", json_integer(NLP_ARTIFACT_FORMAT));
 	json_object_set_new(root, "nlpops_version", json_string(NLP_VERSION));
@@ -636,6 +641,10 @@ make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
 	s = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) |
 	    JSON_REAL_PRECISION(8));
 	json_decref(root);
+	if (s != NULL && nlp_json_failed()) {
+		free(s);
+		return NULL;
+	}
 	if (s != NULL) {
 		/* a text file ends with a newline */
 		size_t n = strlen(s);
