@@ -6,27 +6,22 @@
  * Writing fixes every header field and turns libarchive's output blocking
  * off, so the bytes depend on the members alone: the tar ends right after
  * its two zero blocks, and the gzip header carries no name and mtime 0.
- * A file is written to ".NAME.tmpXXXXXX" beside the target, created with
- * O_EXCL and mode 0666 so that open() itself applies the umask (no umask()
- * toggling, which would race with other threads), then fsync'd and renamed
- * over the target; the directory is fsync'd last.  On failure the
- * temporary file is removed and the target is untouched.  (A process
- * killed mid-write can leave the hidden temporary file, never a partial
- * target.)
+ * A file is written through nlp_atomic (atomic.h); on failure the target
+ * is untouched.
  *
- * Reading does not use libarchive's tar reader: members must be usable in
- * place (zero-copy, 512-byte aligned) and hostile input must be refused
- * before it makes us touch or allocate anything.  libarchive only inflates
- * gzip, into memory, never past the size the gzip trailer states, which
- * must be plausible for the input's size.  The parser is strict so
+ * Reading does not use libarchive: members must be usable in place
+ * (512-byte aligned in our own copy) and hostile input must be refused
+ * before it makes us read or allocate much.  A gzip artifact is inflated
+ * with zlib, which checks its CRC and size, never past what the manifest
+ * describes (nor, for a file, past the size the gzip trailer states,
+ * which must be plausible for the file's size).  The parser is strict so
  * that every byte of an uncompressed artifact matters: header fields are
  * covered by the header checksum, member data by the manifest's XXH3-128,
  * the manifest by its strict syntax, and padding, the end-of-archive
  * marker and anything after it must be zero bytes.  Zero padding after the
  * marker (tar's 10240-byte blocking) is accepted; anything else is not.
- * (In a gzip artifact, the gzip header's mtime and OS bytes and the CRC
- * are not checked: libarchive ignores the CRC; the tar is checked as
- * above.)
+ * (In a gzip artifact, the gzip header's mtime and OS bytes are not
+ * checked; the tar is checked as above.)
  *
  * Limits: NLP_ARTIFACT_MAX_MEMBERS members, manifest included; names of 1
  * to 99 bytes of [A-Za-z0-9._+-], not "." or ".."; members below 8 GiB
@@ -37,9 +32,11 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,15 +159,6 @@ slurp(struct buf *b, size_t max, ssize_t (*fill)(void *, void *, size_t),
 		b->cap = b->len;
 	}
 	return 0;
-}
-
-/* slurp() source: libarchive's decompressed data. */
-static ssize_t
-fill_archive(void *src, void *dst, size_t n)
-{
-	la_ssize_t r = archive_read_data(src, dst, n);
-
-	return r < 0 ? -1 : (ssize_t)r;
 }
 
 /* Are the n bytes at p all zero? */
@@ -693,17 +681,14 @@ fill_raw(void *src, void *dst, size_t n)
 	return raw_read(src, dst, n);
 }
 
-/* libarchive read callback: the next block of raw (compressed) bytes,
- * kept in the artifact's copy too. */
-static la_ssize_t
-gzip_block(struct archive *ar, void *src, const void **out)
+/* The next block of raw (compressed) bytes into s->block, kept in the
+ * artifact's copy too: its length, 0 at the end, -1 (s->err set). */
+static ssize_t
+next_block(struct source *s)
 {
-	struct source *s = src;
 	ssize_t n;
 	int err;
 
-	(void)ar;
-	*out = s->block;
 	if (s->replay > 0) {           /* kept and hashed already */
 		memcpy(s->block, s->a->file.p, s->replay);
 		n = (ssize_t)s->replay;
@@ -719,7 +704,52 @@ gzip_block(struct archive *ar, void *src, const void **out)
 		memcpy(s->a->file.p + s->a->file.len, s->block, (size_t)n);
 		s->a->file.len += (size_t)n;
 	}
-	return n < 0 ? -1 : (la_ssize_t)n;
+	return n;
+}
+
+/* A gzip stream being inflated with zlib: slurp()'s source. */
+struct gunzip {
+	z_stream z;
+	struct source *s;
+	int end;                       /* the stream's end was reached */
+	int zerr;                      /* zlib's error, Z_OK */
+};
+
+/* slurp() source: up to n inflated bytes (0 at the stream's end, -1 on
+ * failure: g->zerr, or the source's error in g->s->err). */
+static ssize_t
+fill_gunzip(void *src, void *dst, size_t n)
+{
+	struct gunzip *g = src;
+	ssize_t got;
+	int rc;
+
+	if (g->end)
+		return 0;
+	g->z.next_out = dst;
+	g->z.avail_out = n > UINT_MAX ? UINT_MAX : (uInt)n;
+	while (g->z.avail_out > 0) {
+		if (g->z.avail_in == 0) {
+			if ((got = next_block(g->s)) < 0)
+				return -1;
+			if (got == 0) {
+				g->zerr = Z_BUF_ERROR;    /* the stream stops short */
+				return -1;
+			}
+			g->z.next_in = g->s->block;
+			g->z.avail_in = (uInt)got;
+		}
+		rc = inflate(&g->z, Z_NO_FLUSH);
+		if (rc == Z_STREAM_END) {
+			g->end = 1;
+			break;
+		}
+		if (rc != Z_OK && !(rc == Z_BUF_ERROR && g->z.avail_in == 0)) {
+			g->zerr = rc;
+			return -1;
+		}
+	}
+	return (ssize_t)(n - g->z.avail_out);
 }
 
 /* Read from fill until b holds want bytes (max at most) or the source
@@ -867,22 +897,21 @@ gzip_isize(const unsigned char *p, size_t len)
 }
 
 /*
- * Inflate a gzip artifact from s into a->inflated with libarchive (raw
- * format), as its raw bytes arrive.  Memory is bounded by the tar's
- * manifest (read_tar()), and, when the raw size is known beforehand, by
- * the size the gzip trailer states, which must be within deflate's best
- * ratio of it: a gzip bomb costs at most what its manifest admits.  After
- * the stream, the trailer's size must match and no byte may follow
- * (libarchive would skip them).  The CRC is not checked (libarchive does
- * not): the tar checks are stronger.
+ * Inflate a gzip artifact from s into a->inflated with zlib, as its raw
+ * bytes arrive (zlib checks the header, the CRC and the size in the
+ * trailer; out of memory is Z_MEM_ERROR, where libarchive crashed).
+ * Memory is bounded by the tar's manifest (read_tar()), and, when the raw
+ * size is known beforehand, by the size the gzip trailer states, which
+ * must be within deflate's best ratio of it: a gzip bomb costs at most
+ * what its manifest admits.  Nothing may follow the stream.
  */
 static int
 inflate_gzip(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 {
-	struct archive *ar;
-	struct archive_entry *ent;
-	size_t stated = 0, max = MAX_LOADED;
-	int rc = NLP_OK;
+	struct gunzip g;
+	size_t stated = 0, max = MAX_LOADED, ended;
+	ssize_t n;
+	int rc;
 
 	if (s->known && s->size < GZIP_MIN)
 		return nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: truncated",
@@ -900,56 +929,49 @@ inflate_gzip(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 			    a->label, s->size, stated);
 		max = stated;
 	}
-	if ((ar = archive_read_new()) == NULL)
+	memset(&g, 0, sizeof g);
+	g.s = s;
+	switch (inflateInit2(&g.z, 16 + MAX_WBITS)) {   /* gzip, not zlib */
+	case Z_OK:
+		break;
+	case Z_MEM_ERROR:
 		return nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
-	if (archive_read_support_filter_gzip(ar) != ARCHIVE_OK ||
-	    archive_read_support_format_raw(ar) != ARCHIVE_OK ||
-	    archive_read_open(ar, s, NULL, gzip_block, NULL) != ARCHIVE_OK ||
-	    archive_filter_code(ar, 0) != ARCHIVE_FILTER_GZIP ||
-	    archive_read_next_header(ar, &ent) != ARCHIVE_OK) {
-		rc = s->err == ENOMEM ? nlp_errf(e, NLP_IO, "'%s': out of memory",
-		    a->label) : s->err != 0 ? nlp_errnof(e, NLP_IO, s->err,
-		    "cannot read '%s'", a->label) : nlp_errf(e, NLP_DATA, "'%s': "
-		    "corrupt gzip data: %s", a->label, archive_error_string(ar) ?
-		    archive_error_string(ar) : "bad gzip stream");
-		goto out;
+	default:
+		return nlp_errf(e, NLP_BUG, "'%s': zlib: %s", a->label,
+		    g.z.msg ? g.z.msg : "cannot start");
 	}
-	rc = read_tar(a, &a->inflated, max, 1, s->known, fill_archive, ar, e);
-	if (rc == -1 && s->err != 0)
+	rc = read_tar(a, &a->inflated, max, 1, s->known, fill_gunzip, &g, e);
+	if (rc == -1 && g.zerr == Z_MEM_ERROR)
+		rc = nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
+	else if (rc == -1 && g.zerr != Z_OK)
+		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: %s", a->label,
+		    g.zerr == Z_BUF_ERROR ? "truncated" : g.z.msg ? g.z.msg :
+		    "bad gzip stream");
+	else if (rc == -1)
 		rc = s->err == ENOMEM ? nlp_errf(e, NLP_IO, "'%s': out of memory",
 		    a->label) : s->err == EFBIG ? nlp_errf(e, NLP_DATA, "'%s': too "
 		    "large", a->label) : nlp_errnof(e, NLP_IO, s->err, "cannot "
 		    "read '%s'", a->label);
-	else if (rc == -1)
-		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: %s", a->label,
-		    archive_error_string(ar) ? archive_error_string(ar) :
-		    "bad gzip stream");
-	if (rc != NLP_OK)
-		goto out;
-	/* the raw bytes to their end, a little past where the gzip stream
-	 * ended: nothing may follow it */
-	{
-		const void *unused;
-		size_t ended = a->file.len;
-		la_ssize_t n;
-		while ((n = gzip_block(ar, s, &unused)) > 0 &&
+	else if (rc == NLP_OK && !g.end)
+		/* the tar ended before the stream: more data follows it */
+		rc = nlp_errf(e, NLP_DATA, "'%s': unexpected data after the end of "
+		    "the archive", a->label);
+	if (rc == NLP_OK) {
+		/* nothing after the stream: what zlib left of the last block,
+		 * then the source, read a little further */
+		ended = a->file.len;
+		n = 0;
+		while (g.z.avail_in == 0 && (n = next_block(s)) > 0 &&
 		    a->file.len - ended <= BLOCKING)
 			;
+		if (n < 0)
+			rc = nlp_errnof(e, NLP_IO, s->err, "cannot read '%s'",
+			    a->label);
+		else if (g.z.avail_in > 0 || n > 0)
+			rc = nlp_errf(e, NLP_DATA, "'%s': unexpected data after the "
+			    "gzip stream", a->label);
 	}
-	if (s->err != 0)
-		rc = nlp_errnof(e, NLP_IO, s->err, "cannot read '%s'", a->label);
-	else if (archive_filter_bytes(ar, -1) != (la_int64_t)a->file.len)
-		rc = nlp_errf(e, NLP_DATA, "'%s': unexpected data after the gzip "
-		    "stream", a->label);
-	else if (a->file.len < GZIP_MIN)
-		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: truncated",
-		    a->label);
-	else if ((stated = gzip_isize(a->file.p, a->file.len)) !=
-	    (a->inflated.len & 0xffffffffu))
-		rc = nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: %zu bytes, "
-		    "its trailer states %zu", a->label, a->inflated.len, stated);
-out:
-	archive_read_free(ar);
+	inflateEnd(&g.z);
 	return rc;
 }
 

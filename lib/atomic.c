@@ -79,9 +79,9 @@ real_name(int fd, const char *path)
 }
 
 /* Create ".BASE.XXXXXX" beside target exclusively (mode 0666 less the
- * umask, then mode if it is not 0); its name in a->tmp, fd in a->fd. */
+ * umask, then mode when keep is set); its name in a->tmp, fd in a->fd. */
 static int
-create_temp(struct nlp_atomic *a, mode_t mode, struct nlp_err *e)
+create_temp(struct nlp_atomic *a, int keep, mode_t mode, struct nlp_err *e)
 {
 	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -114,7 +114,7 @@ create_temp(struct nlp_atomic *a, mode_t mode, struct nlp_err *e)
 		a->tmp = NULL;
 		return nlp_errnof(e, NLP_IO, err, "cannot write '%s'", a->path);
 	}
-	if (mode != 0 && fchmod(a->fd, mode) != 0)
+	if (keep && fchmod(a->fd, mode) != 0)
 		return nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", a->path);
 	return NLP_OK;
 }
@@ -136,10 +136,24 @@ open_direct(struct nlp_atomic *a, int pfd, struct nlp_err *e)
 }
 
 /* Decide how path is written (see atomic.h) and open it for that. */
+/* The standard descriptor (0 to 2) open on the file st describes, or -1. */
+static int
+standard_fd(const struct stat *st)
+{
+	struct stat sd;
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++)
+		if (fstat(fd, &sd) == 0 && sd.st_dev == st->st_dev &&
+		    sd.st_ino == st->st_ino)
+			return fd;
+	return -1;
+}
+
 static int
 prepare(struct nlp_atomic *a, struct nlp_err *e)
 {
-	int pfd = open(a->path, O_PATH | O_CLOEXEC), rc;
+	int pfd = open(a->path, O_PATH | O_CLOEXEC), rc = NLP_OK, std;
 	struct stat st;
 
 	if (pfd < 0) {
@@ -153,16 +167,25 @@ prepare(struct nlp_atomic *a, struct nlp_err *e)
 		if ((a->target = strdup(a->path)) == NULL)
 			return nlp_errf(e, NLP_IO, "cannot write '%s': out of "
 			    "memory", a->path);
-		return create_temp(a, 0, e);
+		return create_temp(a, 0, 0, e);
 	}
 	if (fstat(pfd, &st) != 0) {
 		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", a->path);
+	} else if ((std = standard_fd(&st)) >= 0) {
+		/* /dev/stdout and the like, whatever is behind them (a file
+		 * opened by the shell's >>, say): written through that
+		 * descriptor, never replaced */
+		if ((a->fd = fcntl(std, F_DUPFD_CLOEXEC, 3)) < 0)
+			rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'",
+			    a->path);
+		else
+			a->direct = 1;
 	} else if (S_ISREG(st.st_mode)) {
 		if ((a->target = real_name(pfd, a->path)) == NULL)
 			rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s': "
 			    "cannot tell where its symbolic link leads", a->path);
 		else
-			rc = create_temp(a, st.st_mode & 07777, e);
+			rc = create_temp(a, 1, st.st_mode & 07777, e);
 	} else if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
 		rc = open_direct(a, pfd, e);
 	} else if (S_ISDIR(st.st_mode)) {

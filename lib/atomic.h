@@ -14,10 +14,13 @@
  *   - a symbolic link to a regular file: followed, as the shell's '>'
  *     follows it, and the file it points to is replaced atomically as
  *     above (the link stays a link).  A link to nothing is refused.
- *   - a character device or a FIFO (/dev/null, /dev/stdout, a named
- *     pipe): written directly, not atomically (it cannot be), and never
- *     replaced: renaming a file over /dev/null would turn the system's
- *     /dev/null into a regular file.
+ *   - a character device or a FIFO (/dev/null, a named pipe): written
+ *     directly, not atomically (it cannot be), and never replaced:
+ *     renaming a file over /dev/null would turn the system's /dev/null
+ *     into a regular file.
+ *   - the file a standard descriptor is open on (/dev/stdout when the
+ *     shell's > or >> made it a file): written through that descriptor,
+ *     as the shell would, never replaced.
  *   - a directory, a block device or a socket: refused (NLP_IO).
  *
  * "-" is not a file name here: callers write standard output themselves.

@@ -8,9 +8,12 @@
  * first bytes are a compressed format's magic -- through libarchive (raw
  * format, any filter) into the line buffer `in`, where lines are found
  * with memchr and mostly used in place.  Plain input, most of it, is
- * copied into `in` directly: libarchive's filter detection crashed, or
- * took a failed allocation for an empty input (zero records, exit 0),
- * when memory ran out.  Of a line longer
+ * copied into `in` directly, and gzip, most of the rest, is inflated with
+ * zlib: libarchive's filter detection crashed, or took a failed
+ * allocation for an empty input (zero records, exit 0), when memory ran
+ * out; zlib reports it.  Concatenated gzip members are read one after
+ * the other, as gzip(1) reads them; bytes after the last that are not
+ * another member are ignored (and hashed), as before.  Of a line longer
  * than line_cap only line_cap bytes are kept; the rest is read into the
  * spare room after them and dropped, so memory stays near line_cap + CHUNK
  * whatever the input.  Text is cut again at max_record, on a character
@@ -50,6 +53,7 @@
 #include "reader.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,6 +63,7 @@
 #include <unistd.h>
 
 #include <archive.h>
+#include <zlib.h>
 #include <jansson.h>
 
 #include "digest.h"
@@ -116,6 +121,8 @@ struct nlp_reader {
 
 	unsigned char *rbuf;     /* raw bytes, CHUNK */
 	size_t pend, pendoff;    /* rbuf[pendoff..pend): read, not yet used */
+	z_stream z;              /* gzip input, inflated with zlib */
+	int gz, gzend;           /* gzip input; a member has ended */
 	char *in;                /* decoded bytes, [pos, end) unread */
 	size_t pos, end, cap;
 
@@ -531,20 +538,55 @@ tsv_columns(struct nlp_reader *r)
  * Open the next input: the file or stdin, its digest, the decompressor,
  * its format and columns.
  */
+/* Read more raw bytes into rbuf after the first pend (hashed, counted):
+ * their number, 0 at the end, -1 (r->rerr set). */
+static ssize_t
+read_more(struct nlp_reader *r)
+{
+	ssize_t n;
+
+	do
+		n = read(r->fd, r->rbuf + r->pend, CHUNK - r->pend);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		r->rerr = errno;
+		return -1;
+	}
+	nlp_sha256_update(r->sha, r->rbuf + r->pend, (size_t)n);
+	r->bytes += (uint64_t)n;
+	return n;
+}
+
 /* Do the n bytes at p start with the magic of a format libarchive
- * decompresses (gzip, xz, zstd, bzip2, lz4, lzip, lzma, compress)? */
+ * decompresses (gzip, xz, zstd, bzip2, lz4, lzip, lzma, compress, lzop,
+ * lrzip)? */
+static const struct { const char *m; size_t len; } magic[] = {
+	{ "\x1f\x8b", 2 }, { "\xfd" "7zXZ\0", 6 }, { "\x28\xb5\x2f\xfd", 4 },
+	{ "BZh", 3 }, { "\x04\x22\x4d\x18", 4 }, { "\x02\x21\x4c\x18", 4 },
+	{ "LZIP", 4 }, { "\x5d\0\0", 3 }, { "\x1f\x9d", 2 },
+	{ "\x89LZO", 4 }, { "LRZI", 4 },
+};
+#define NMAGIC (sizeof magic / sizeof *magic)
+
 static int
 compressed(const unsigned char *p, size_t n)
 {
-	static const struct { const char *m; size_t len; } magic[] = {
-		{ "\x1f\x8b", 2 }, { "\xfd" "7zXZ\0", 6 }, { "\x28\xb5\x2f\xfd", 4 },
-		{ "BZh", 3 }, { "\x04\x22\x4d\x18", 4 }, { "LZIP", 4 },
-		{ "\x5d\0\0", 3 }, { "\x1f\x9d", 2 },
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof magic / sizeof *magic; i++)
+	for (i = 0; i < NMAGIC; i++)
 		if (n >= magic[i].len && memcmp(p, magic[i].m, magic[i].len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Are the n bytes at p the start of a magic, not all of it yet? */
+static int
+magic_prefix(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < NMAGIC; i++)
+		if (n < magic[i].len && memcmp(p, magic[i].m, n) == 0)
 			return 1;
 	return 0;
 }
@@ -577,8 +619,26 @@ input_open(struct nlp_reader *r)
 		return -nlp_errnof(&r->err, NLP_IO, r->rerr, "cannot read '%s'",
 		    r->path);
 	r->pend = (size_t)n;
+	/* the magic needs its bytes: a pipe may hand them over one by one
+	 * (but a short line of text must not wait for more) */
+	while (r->pend > 0 && magic_prefix(r->rbuf, r->pend) &&
+	    (n = read_more(r)) > 0)
+		r->pend += (size_t)n;
+	if (n < 0)
+		return -nlp_errnof(&r->err, NLP_IO, r->rerr, "cannot read '%s'",
+		    r->path);
+	if (r->pend >= 2 && r->rbuf[0] == 0x1f && r->rbuf[1] == 0x8b) {
+		memset(&r->z, 0, sizeof r->z);
+		switch (inflateInit2(&r->z, 16 + MAX_WBITS)) {
+		case Z_OK: break;
+		case Z_MEM_ERROR: return oom(r);
+		default: return -nlp_errf(&r->err, NLP_BUG, "zlib: cannot start");
+		}
+		r->gz = 1;
+		goto format;
+	}
 	if (!compressed(r->rbuf, r->pend)) {
-		r->eof = n == 0;
+		r->eof = r->pend == 0;
 		goto format;
 	}
 	if ((r->ar = archive_read_new()) == NULL ||
@@ -620,6 +680,9 @@ input_close(struct nlp_reader *r)
 {
 	archive_read_free(r->ar);
 	r->ar = NULL;
+	if (r->gz)
+		inflateEnd(&r->z);
+	r->gz = r->gzend = 0;
 	nlp_sha256_free(r->sha);
 	r->sha = NULL;
 	if (r->own_fd)
@@ -663,6 +726,66 @@ input_done(struct nlp_reader *r)
 	return 0;
 }
 
+/* Inflate gzip input into `in` (room bytes free): 0, or the error. */
+static int
+fill_gz(struct nlp_reader *r, size_t room)
+{
+	size_t before;
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		if (r->z.avail_in == 0) {
+			if (r->pendoff < r->pend) {
+				r->z.next_in = r->rbuf + r->pendoff;
+				r->z.avail_in = (uInt)(r->pend - r->pendoff);
+				r->pendoff = r->pend;
+			} else if ((n = raw_chunk(r)) < 0) {
+				return -nlp_errnof(&r->err, NLP_IO, r->rerr,
+				    "cannot read '%s'", r->path);
+			} else if (n == 0) {
+				if (r->gzend) {
+					r->eof = 1;
+					return 0;
+				}
+				return -nlp_errf(&r->err, NLP_DATA, "'%s': cannot "
+				    "decompress: gzip data cut short", r->path);
+			} else {
+				r->pend = r->pendoff = (size_t)n;
+				r->z.next_in = r->rbuf;
+				r->z.avail_in = (uInt)n;
+			}
+		}
+		if (r->gzend) {
+			/* another member follows, or bytes that are not one:
+			 * those end the input (input_done() hashes them) */
+			if (r->z.next_in[0] != 0x1f || (r->z.avail_in > 1 &&
+			    r->z.next_in[1] != 0x8b)) {
+				r->z.avail_in = 0;
+				r->eof = 1;
+				return 0;
+			}
+			if (inflateReset(&r->z) != Z_OK)
+				return oom(r);
+			r->gzend = 0;
+		}
+		r->z.next_out = (unsigned char *)r->in + r->end;
+		r->z.avail_out = room > UINT_MAX ? UINT_MAX : (uInt)room;
+		before = r->z.avail_out;
+		rc = inflate(&r->z, Z_NO_FLUSH);
+		r->end += before - r->z.avail_out;
+		if (rc == Z_STREAM_END)
+			r->gzend = 1;
+		else if (rc == Z_MEM_ERROR)
+			return oom(r);
+		else if (rc != Z_OK && rc != Z_BUF_ERROR)
+			return -nlp_errf(&r->err, NLP_DATA, "'%s': cannot decompress: "
+			    "%s", r->path, r->z.msg ? r->z.msg : "bad gzip data");
+		if (before != r->z.avail_out)
+			return 0;
+	}
+}
+
 /* Decompress more bytes into `in` after end; sets eof at the end. */
 static int
 fill(struct nlp_reader *r)
@@ -670,6 +793,8 @@ fill(struct nlp_reader *r)
 	size_t room = r->cap - 1 - r->end;
 	la_ssize_t n;
 
+	if (r->gz)
+		return fill_gz(r, room);
 	if (r->ar == NULL) {            /* plain: the raw bytes themselves */
 		if (r->pendoff == r->pend) {
 			if ((n = raw_chunk(r)) < 0)

@@ -30,6 +30,13 @@
 #include "store.h"
 #include "text.h"
 
+/*
+ * Text is bound SQLITE_STATIC everywhere: every string bound outlives the
+ * statement's step (a local or a parameter of the function that steps it),
+ * and a static bind copies nothing, so it cannot fail for want of memory
+ * -- a TRANSIENT bind that did left a NULL that read as "NOT NULL
+ * constraint failed" (exit 5) instead of out of memory.
+ */
 #define APPLICATION_ID 0x4e4c504f     /* "NLPO" */
 #define BUSY_TIMEOUT_MS 5000
 #define BUSY_RETRIES 6                /* 6 x 5 s, then NLP_BUSY */
@@ -201,9 +208,9 @@ query_int(struct nlp_registry *r, const char *sql, const char *a,
 	if ((rc = prep(r, &st, sql, e)) != NLP_OK)
 		return rc;
 	if (a)
-		sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
 	if (b)
-		sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(st, 0);
@@ -571,13 +578,15 @@ inspect(struct nlp_registry *r, enum layout *lay, int *empty,
 	};
 	static const char *const dirs[] = { "objects", "tmp" };
 	struct stat dirst, st;
-	int dfd, exists, rc = NLP_OK;
+	int dfd, exists, rc = NLP_OK, again, retried = 0;
 	struct dirent *de;
 	size_t i;
 	DIR *dp;
 
+top:
 	*lay = NO_DIR;
 	*empty = 1;
+	again = 0;
 	if ((dfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
 			return NLP_OK;
@@ -621,10 +630,21 @@ inspect(struct nlp_registry *r, enum layout *lay, int *empty,
 		goto out;
 	}
 	dfd = -1;
-	while ((de = readdir(dp)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+	/* another process may be making the registry right now: a
+	 * registry.db that appeared since we looked for it means look again;
+	 * its -wal or -journal alone does not make the directory foreign,
+	 * and objects/ without a database is caught as damage later */
+	while ((de = readdir(dp)) != NULL) {
+		if (strcmp(de->d_name, "registry.db") == 0)
+			again = 1;
+		else if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..")
+		    != 0 && strcmp(de->d_name, "objects") != 0 &&
+		    strncmp(de->d_name, "registry.db-", 12) != 0)
 			*empty = 0;
+	}
 	closedir(dp);
+	if (again && retried++ == 0)
+		goto top;
 out:
 	if (dfd >= 0)
 		close(dfd);
@@ -638,8 +658,8 @@ no_registry(struct nlp_registry *r, enum layout lay, int empty,
 {
 	size_t n = 0;
 
-	if (lay == NO_DB && !empty && nlp_store_count(r->dir, &n, NULL) ==
-	    NLP_OK && n > 0)
+	(void)empty;
+	if (lay == NO_DB && nlp_store_count(r->dir, &n, NULL) == NLP_OK && n > 0)
 		return nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: "
 		    "registry.db is missing but %zu object%s exist%s (restore it "
 		    "from a backup)", r->dir, n, n == 1 ? "" : "s", n == 1 ?
@@ -1046,18 +1066,18 @@ event(struct nlp_registry *r, const char *kind, const char *model,
 	    "old_version, new_version, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 	    e)) != NLP_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, who ? who : "unknown", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, model, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, who ? who : "unknown", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
 	if (alias)
-		sqlite3_bind_text(st, 5, alias, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 5, alias, -1, SQLITE_STATIC);
 	if (oldv > 0)
 		sqlite3_bind_int64(st, 6, oldv);
 	if (newv > 0)
 		sqlite3_bind_int64(st, 7, newv);
 	if (reason)
-		sqlite3_bind_text(st, 8, reason, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 8, reason, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? NLP_OK : db_err(r, e, "cannot log the event");
@@ -1101,9 +1121,9 @@ set_alias_locked(struct nlp_registry *r, int64_t mid, const char *name,
 	    "updated_at = excluded.updated_at", e)) != NLP_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, mid);
-	sqlite3_bind_text(st, 2, alias, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, alias, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, vid);
-	sqlite3_bind_text(st, 4, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -1144,17 +1164,17 @@ insert_version(struct nlp_registry *r, int64_t mid, long version,
 		goto out;
 	sqlite3_bind_int64(st, 1, mid);
 	sqlite3_bind_int64(st, 2, version);
-	sqlite3_bind_text(st, 3, hex, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, hex, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)len);
-	sqlite3_bind_text(st, 5, at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, o->who ? o->who : "unknown", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, o->who ? o->who : "unknown", -1, SQLITE_STATIC);
 	if (o->source)
-		sqlite3_bind_text(st, 7, o->source, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 7, o->source, -1, SQLITE_STATIC);
 	if (o->description)
-		sqlite3_bind_text(st, 8, o->description, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 9, hs, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 10, ms, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 11, metatext, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 8, o->description, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, hs, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, ms, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, metatext, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		rc = db_err(r, e, "cannot add the version");
 		goto out;
@@ -1175,8 +1195,8 @@ insert_version(struct nlp_registry *r, int64_t mid, long version,
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, vid);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
-		sqlite3_bind_text(st, 3, n, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 4, h, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, n, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, h, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 5, b);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			rc = db_err(r, e, "cannot record the training data");
@@ -1195,8 +1215,8 @@ insert_version(struct nlp_registry *r, int64_t mid, long version,
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, vid);
 		sqlite3_bind_text(st, 2, o->tags[i], (int)(eq - o->tags[i]),
-		    SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 3, eq + 1, -1, SQLITE_TRANSIENT);
+		    SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, eq + 1, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			rc = db_err(r, e, "cannot tag the version");
 			goto out;
@@ -1319,9 +1339,12 @@ artifact_meta(const void *data, size_t len, json_t **meta, char **text,
 	if (rc == NLP_OK)
 		rc = nlp_artifact_member(a, "meta.json", &mj, &mlen, e);
 	if (rc == NLP_OK) {
+		unsigned long mark = nlp_json_watch();
 		*meta = json_loadb(mj, mlen, JSON_REJECT_DUPLICATES, &je);
 		*text = strndup(mj, mlen);
-		if (*text == NULL)
+		/* jansson's lexer drops what it cannot allocate: a value read
+		 * short, or valid JSON called invalid, is out of memory */
+		if (*text == NULL || nlp_json_failed_since(mark))
 			rc = nlp_errf(e, NLP_IO, "out of memory");
 		else if (*meta == NULL || !json_is_object(*meta))
 			rc = nlp_errf(e, NLP_DATA, "member 'meta.json' is not a "
@@ -1398,8 +1421,8 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 		if ((rc = prep(r, &st, "INSERT INTO models (name, created_at) "
 		    "VALUES (?, ?)", e)) != NLP_OK)
 			goto fail;
-		sqlite3_bind_text(st, 1, o->name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 1, o->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE) {
@@ -1635,10 +1658,10 @@ nlp_registry_record_eval(struct nlp_registry *r, const struct nlp_ref *ref,
 	    "data, metrics) VALUES (?, ?, ?, ?, ?)", e)) != NLP_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, vid);
-	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, who ? who : "unknown", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, data_json, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, metrics_json, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, who ? who : "unknown", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, data_json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, metrics_json, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -1670,7 +1693,7 @@ delete_alias_locked(struct nlp_registry *r, int64_t mid, const char *name,
 	    "alias = ?", e)) != NLP_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, mid);
-	sqlite3_bind_text(st, 2, alias, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, alias, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -1737,8 +1760,8 @@ rollback_target(struct nlp_registry *r, int64_t mid, const char *name,
 	if ((rc = prep(r, &st, "SELECT kind, new_version FROM events WHERE "
 	    "model = ? AND alias = ? ORDER BY id", e)) != NLP_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, alias, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, alias, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *kind = (const char *)sqlite3_column_text(st, 0);
 		long v = (long)sqlite3_column_int64(st, 1);
@@ -1951,7 +1974,7 @@ rows_json2(struct nlp_registry *r, const char *sql, int64_t iparam,
 		sqlite3_bind_int64(st, 1, iparam);
 	if (sqlite3_bind_parameter_count(st) >= 2) {
 		if (tparam != NULL)
-			sqlite3_bind_text(st, 2, tparam, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 2, tparam, -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_int64(st, 2, iparam2);
 	}
@@ -2248,11 +2271,13 @@ gc_scan(void *arg, const struct nlp_store_entry *en)
 	if (!en->is_temp && is_referenced(x->hex, x->n, en->hex))
 		return 0;
 	if (!x->dry_run) {
-		int rc = nlp_store_remove(x->dir, en, x->e);
+		int removed = 0, rc = nlp_store_remove(x->dir, en, &removed, x->e);
 		if (rc == NLP_BUSY)     /* a put is writing it: not garbage */
 			return 0;
 		if (rc != NLP_OK)
-			return NLP_IO;
+			return rc;
+		if (!removed)           /* gone already, or not what was seen */
+			return 0;
 	}
 	json_array_append_new(x->removed, json_string(en->path));
 	x->bytes += en->size;
@@ -2275,10 +2300,13 @@ verify_failed(struct nlp_registry *r, json_t *problems, int rc, int *skip,
 	return NLP_OK;
 }
 
-/* Check each version's object: its size (quick) or its whole SHA-256. */
-static void
+/* Check each version's object: its size (quick) or its whole SHA-256.
+ * Damage goes to problems; any other failure stops the check (its
+ * status, e filled). */
+static int
 verify_objects(struct nlp_registry *r, int quick, struct scan_ctx *x,
-    const int64_t *sizes, char *const *names, json_t *problems)
+    const int64_t *sizes, char *const *names, json_t *problems,
+    struct nlp_err *e)
 {
 	struct nlp_err ce;
 	struct stat sb;
@@ -2296,10 +2324,18 @@ verify_objects(struct nlp_registry *r, int quick, struct scan_ctx *x,
 				    (long long)sizes[i]);
 			close(fd);
 		}
-		if (c != NLP_OK)
+		if (c == NLP_NO || c == NLP_DATA || c == NLP_REGISTRY)
 			json_array_append_new(problems, json_sprintf("%s: %s",
 			    names[i], ce.msg));
+		else if (c != NLP_OK) {
+			/* out of memory, permission denied: not damage, and
+			 * verify cannot say the object is sound either */
+			if (e != NULL)
+				*e = ce;
+			return c;
+		}
 	}
+	return NLP_OK;
 }
 
 int
@@ -2354,7 +2390,9 @@ nlp_registry_verify(struct nlp_registry *r, int quick, json_t **out,
 	if ((rc = referenced(r, &x.hex, &sizes, &names, &x.n, e)) != NLP_OK &&
 	    (rc = verify_failed(r, problems, rc, &skip, e)) != NLP_OK)
 		goto out;
-	verify_objects(r, quick, &x, sizes, names, problems);
+	if ((rc = verify_objects(r, quick, &x, sizes, names, problems, e)) !=
+	    NLP_OK)
+		goto out;
 	/* which objects belong to no version is known only from a readable
 	 * table: without it, say nothing about them */
 	x.notes = skip ? NULL : notes;

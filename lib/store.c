@@ -886,11 +886,13 @@ walk_store(const struct regdir *d, struct found_list *l, struct nlp_err *e)
 		rc = subdir(d, objects, "sha256", "objects/sha256", 0, &fd, e);
 		close(objects);
 		if (rc == NLP_OK && fd >= 0) {
-			if (fmt_path(path, sizeof path, "%s/objects/sha256", d->dir))
+			if (fmt_path(path, sizeof path, "%s/objects/sha256", d->dir)) {
 				rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s'",
 				    d->dir);
-			else
-				rc = walk(d, l, fd, path, 1, NULL, e);
+				close(fd);
+			} else {
+				rc = walk(d, l, fd, path, 1, NULL, e);   /* takes fd */
+			}
 			fd = -1;
 		}
 		if (fd >= 0)
@@ -1003,12 +1005,13 @@ entry_dir(const struct regdir *d, const struct nlp_store_entry *en, int *out,
  */
 int
 nlp_store_remove(const char *dir, const struct nlp_store_entry *en,
-    struct nlp_err *e)
+    int *removed, struct nlp_err *e)
 {
 	struct regdir d = { .fd = -1 };
 	struct stat st;
 	int at = -1, fd = -1, rc;
 
+	*removed = 0;
 	if (en->bad_name || (en->is_temp && !temp_name(en->name)) ||
 	    (!en->is_temp && !object_name(en->sub, en->name)))
 		return nlp_errf(e, NLP_BUG, "'%s' is not the store's to remove",
@@ -1029,10 +1032,14 @@ nlp_store_remove(const char *dir, const struct nlp_store_entry *en,
 			goto out;
 		}
 	}
-	if (unlinkat(at, en->name, 0) != 0 && errno != ENOENT)
-		rc = nlp_errnof(e, NLP_IO, errno, "cannot remove '%s'", en->path);
-	else
+	if (unlinkat(at, en->name, 0) != 0) {
+		if (errno != ENOENT)
+			rc = nlp_errnof(e, NLP_IO, errno, "cannot remove '%s'",
+			    en->path);
+	} else {
+		*removed = 1;
 		rc = sync_dirfd(at, en->path, e);
+	}
 out:
 	if (fd >= 0)
 		close(fd);

@@ -113,10 +113,12 @@ int nlp_store_scan(const char *dir,
  * the very directory scan found it in (a directory replaced meanwhile is
  * left alone, as is a name that is gone or no longer a regular file).  A
  * bad name is refused (NLP_BUG): the store never removes what it did not
- * make.  NLP_BUSY: a put is still writing that temporary file.
+ * make.  NLP_BUSY: a put is still writing that temporary file.  *removed
+ * says whether this call removed it (not when it was gone already, or
+ * left alone).
  */
 int nlp_store_remove(const char *dir, const struct nlp_store_entry *en,
-    struct nlp_err *e);
+    int *removed, struct nlp_err *e);
 
 /*
  * May a file with these stat data (st) be part of the registry whose

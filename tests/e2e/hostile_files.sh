@@ -50,6 +50,10 @@ check "the link is still a link" test -L "$T/link.tsv"
 check "its target holds the scores" cmp -s "$T/real/scores.tsv" "$T/want.tsv"
 check "and kept its mode" test "$(stat -c %a "$T/real/scores.tsv")" = 640
 check "no temporary file left in either directory" test "$(ls -a "$T" "$T/real" | grep -c '^\..*\.tsv\.')" -eq 0
+echo header >"$T/log.tsv"
+expect_status 0 "predict -o /dev/stdout with stdout appended to a file" sh -c "'$N' predict -q -m '$T/m.nlp' -o /dev/stdout '$T/in.txt' >>'$T/log.tsv'"
+check "the file keeps what was there before the scores" test "$(head -1 "$T/log.tsv")" = header
+check "and holds the scores after it" sh -c "tail -n +2 '$T/log.tsv' | cmp -s - '$T/want.tsv'"
 ln -s real/missing.tsv "$T/dangling.tsv"
 expect_status 4 "predict -o a dangling link is refused" "$N" predict -q -m "$T/m.nlp" -o "$T/dangling.tsv" "$T/in.txt"
 check "saying so in one line" sh -c "one_line() { [ \$(wc -l <\"\$1\") -eq 1 ]; }; one_line '$T/err' && grep -q 'symbolic link to a file that does not exist' '$T/err'"
@@ -140,6 +144,9 @@ if [ $san -eq 0 ]; then
 	expect_status 3 "through a pipe too" sh -c "ulimit -v 120000; exec '$N' predict -m /dev/stdin '$T/in.txt' <'$T/bomb.nlp.gz'"
 	rm -f "$T/bomb.nlp.gz"
 fi
+gzip -c "$T/in.txt" >"$T/in.txt.gz"
+expect_status 0 "gzip input whose first byte comes alone through a pipe" sh -c "(head -c1 '$T/in.txt.gz'; sleep 0.3; tail -c +2 '$T/in.txt.gz') | '$N' predict -q -m '$T/m.nlp' >'$T/split.tsv'"
+check "is read as gzip" cmp -s "$T/split.tsv" "$T/want.tsv"
 gzip -c "$T/m.nlp" >"$T/m.nlp.gz"
 expect_status 0 "a gzip artifact through a pipe loads" sh -c "'$N' predict -q -m /dev/stdin '$T/in.txt' <'$T/m.nlp.gz' >'$T/gz.tsv'"
 check "and scores as the plain one" cmp -s "$T/gz.tsv" "$T/want.tsv"
@@ -172,5 +179,23 @@ if [ $san -eq 0 ] && [ -e "$FAILMALLOC" ]; then
 		k=$((k + 1))
 	done
 	check "failing each of the first 120 of $total allocations of predict: no crash" test $crashed -eq 0
+	check "and each run is exit 4 'out of memory' or the right output" test $bad -eq 0
+	# a gzip artifact and gzip input (zlib, not libarchive, inflates them):
+	# every allocation of the run
+	FAILMALLOC_COUNT=$T/count LD_PRELOAD=$FAILMALLOC "$N" predict -q -m "$T/m.nlp.gz" "$T/in.txt.gz" >/dev/null 2>&1
+	total=$(cat "$T/count")
+	crashed=0 bad=0 k=1
+	while [ $k -le "$total" ]; do
+		FAILMALLOC_N=$k LD_PRELOAD=$FAILMALLOC "$N" predict -q -m "$T/m.nlp.gz" "$T/in.txt.gz" >"$T/fm.out" 2>"$T/fm.err"
+		st=$?
+		if [ $st -ge 128 ]; then crashed=$((crashed + 1)); echo "gzip, allocation $k: exit $st" >&2
+		elif [ $st -ne 0 ] && { [ $st -ne 4 ] || ! grep -q "out of memory\|Cannot allocate" "$T/fm.err"; }; then
+			bad=$((bad + 1)); echo "gzip, allocation $k: exit $st: $(head -c 200 "$T/fm.err")" >&2
+		elif [ $st -eq 0 ] && ! cmp -s "$T/fm.out" "$T/want.tsv"; then
+			bad=$((bad + 1)); echo "gzip, allocation $k: exit 0 with other output" >&2
+		fi
+		k=$((k + 1))
+	done
+	check "gzip model and input, each of $total allocations failed: no crash" test $crashed -eq 0
 	check "and each run is exit 4 'out of memory' or the right output" test $bad -eq 0
 fi

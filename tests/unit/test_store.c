@@ -524,26 +524,28 @@ TEST(remove_deletes_what_scan_found_and_nothing_a_link_points_to)
 	char hex[3][NLP_SHA256_HEX];
 	struct nlp_err e = { 0 };
 	struct seen s;
-	int bad = 0;
+	int bad = 0, removed;
 
 	make_mixed_store(hex);
 	scan(&s);
 	cr_assert_eq(s.n, 9);
 	for (int i = 0; i < s.n; i++) {
-		int rc = nlp_store_remove(dir, &s.v[i], &e);
+		int rc = nlp_store_remove(dir, &s.v[i], &removed, &e);
 		if (s.v[i].bad_name) {
 			/* not the store's: listed, never removed */
 			cr_assert_eq(rc, NLP_BUG, "%s", s.v[i].path);
+			cr_assert_eq(removed, 0);
 			bad++;
 		} else {
 			cr_assert_eq(rc, NLP_OK, "%s", e.msg);
+			cr_assert_eq(removed, 1, "%s", s.v[i].path);
 		}
 	}
 	cr_assert_eq(bad, 4);
 	for (int i = 0; i < s.n; i++)
 		if (!s.v[i].bad_name)
-			cr_assert_eq(nlp_store_remove(dir, &s.v[i], &e), NLP_OK,
-			    "removing twice: %s", e.msg);
+			cr_assert(nlp_store_remove(dir, &s.v[i], &removed, &e) ==
+			    NLP_OK && removed == 0, "removing twice: %s", e.msg);
 	scan(&s);
 	cr_assert_eq(s.n, 4, "the four bad names stay");
 	cr_assert_eq(entries(in_dir("outside")), 1);
@@ -599,6 +601,7 @@ TEST(remove_leaves_a_directory_swapped_after_the_scan_alone)
 {
 	struct nlp_err e = { 0 };
 	struct seen s;
+	int removed;
 
 	cr_assert_eq(mkdir(in_dir("tmp"), 0755), 0);
 	spit_file(in_dir("tmp/put-abc123.tmp"), "ours", 4);
@@ -609,12 +612,13 @@ TEST(remove_leaves_a_directory_swapped_after_the_scan_alone)
 	cr_assert_eq(mkdir(in_dir("victim"), 0755), 0);
 	spit_file(in_dir("victim/put-abc123.tmp"), "precious", 8);
 	cr_assert_eq(symlink(in_dir("victim"), in_dir("tmp")), 0);
-	cr_assert_eq(nlp_store_remove(dir, &s.v[0], &e), NLP_REGISTRY);
+	cr_assert_eq(nlp_store_remove(dir, &s.v[0], &removed, &e), NLP_REGISTRY);
 	cr_assert_eq(entries(in_dir("victim")), 1);
 	/* or for another real directory: not the one scanned, left alone */
 	cr_assert_eq(unlink(in_dir("tmp")), 0);
 	cr_assert_eq(rename(in_dir("victim"), in_dir("tmp")), 0);
-	cr_assert_eq(nlp_store_remove(dir, &s.v[0], &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_store_remove(dir, &s.v[0], &removed, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(removed, 0, "reported as removed");
 	cr_assert_eq(entries(in_dir("tmp")), 1);
 	cr_assert_eq(entries(in_dir("old")), 1);
 }
