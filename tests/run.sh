@@ -55,8 +55,10 @@ lane() {
 	while take; do
 		n=${s##*/}
 		: >"$tmp/$n.counts"
+		t0=$(date +%s)
 		NLPOPS=$bin TOP=$top COUNTS=$tmp/$n.counts sh "$s" >"$tmp/$n.log" 2>&1
 		echo $? >"$tmp/$n.rc"
+		echo $(($(date +%s) - t0)) >"$tmp/$n.secs"
 	done
 }
 i=0
@@ -69,7 +71,7 @@ for s in $(cat "$tmp/all"); do
 	p=$(grep -c '^pass' "$tmp/$n.counts") f=$(grep -c '^fail' "$tmp/$n.counts")
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { f=1; echo "e2e $n: exited $rc"; }
 	passed=$((passed + p)) failed=$((failed + f))
-	echo "e2e $n: $p passed, $f failed"
+	echo "e2e $n: $p passed, $f failed ($(cat "$tmp/$n.secs" 2>/dev/null) s)"
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
