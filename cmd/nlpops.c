@@ -343,14 +343,40 @@ cli_registry_dir(void)
 	return buf;
 }
 
+/*
+ * The name of user uid into buf: from /etc/passwd read directly first,
+ * else through getpwuid() (NSS: LDAP and the like).  glibc's NSS set-up
+ * crashes when one of its allocations fails; a local user never gets
+ * there.  NULL when there is no name.
+ */
+static const char *
+user_name(uid_t uid, char *buf, size_t size)
+{
+	struct passwd *pw;
+	FILE *f = fopen("/etc/passwd", "re");
+
+	while (f != NULL && (pw = fgetpwent(f)) != NULL)
+		if (pw->pw_uid == uid) {
+			snprintf(buf, size, "%s", pw->pw_name);
+			fclose(f);
+			return buf;
+		}
+	if (f != NULL)
+		fclose(f);
+	if ((pw = getpwuid(uid)) == NULL)
+		return NULL;
+	snprintf(buf, size, "%s", pw->pw_name);
+	return buf;
+}
+
 const char *
 cli_who(void)
 {
 	static char buf[256];
-	struct passwd *pw = getpwuid(getuid());
+	char name[128];
 	const char *sudo = getenv("SUDO_USER");
 	char uid[32];
-	const char *me = pw ? pw->pw_name : NULL;
+	const char *me = user_name(getuid(), name, sizeof name);
 
 	if (me == NULL) {
 		snprintf(uid, sizeof uid, "uid %u", (unsigned)getuid());

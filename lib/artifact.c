@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,6 +59,8 @@
 #define CHUNK_READ ((size_t)64 << 10)      /* a gzip artifact's raw reads */
 #define MANIFEST_MAX ((uint64_t)64 << 10)  /* 64 lines of < 160 bytes fit */
 #define BLOCKING 10240                     /* tar's zero padding at the end */
+#define HUGE_READ ((size_t)4 << 20)        /* files this large: huge pages */
+#define HUGE_ALIGN ((size_t)2 << 20)
 #define FORMAT_LINE "nlpops-artifact "
 #define MANIFEST "manifest"
 #define MEM_LABEL "(memory)"
@@ -91,7 +94,7 @@ struct nlp_artifact {
 	struct buf file;               /* the file's bytes, read or copied */
 	const unsigned char *bytes;    /* the file as read: file.p */
 	size_t len;
-	char sha256[NLP_SHA256_HEX];   /* of those bytes */
+	char sha256[NLP_SHA256_HEX];   /* of those bytes, once asked for */
 	struct buf inflated;           /* the tar inside a gzip artifact */
 	size_t n;                      /* members, manifest first */
 	const char *names[NLP_ARTIFACT_MAX_MEMBERS + 1];  /* NULL-terminated */
@@ -640,7 +643,6 @@ struct source {
 	size_t size;
 	size_t replay;                 /* a->file's first bytes, read already,
 	                                  to hand to libarchive first */
-	struct nlp_sha256 *sha;
 	int err;                       /* errno of a failed read, EFBIG, ENOMEM */
 	unsigned char block[CHUNK_READ];
 };
@@ -669,8 +671,6 @@ raw_read(struct source *s, void *dst, size_t n)
 			return -1;
 		}
 	}
-	if (r > 0)
-		nlp_sha256_update(s->sha, dst, (size_t)r);
 	return r;
 }
 
@@ -976,6 +976,27 @@ inflate_gzip(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 }
 
 /*
+ * Make b hold the size bytes of a file it has the start of, in one block
+ * aligned for
+ * transparent huge pages: reading 45 MB into fresh memory cost 11000 page
+ * faults, more than the read itself.  0 or ENOMEM.
+ */
+static int
+reserve_huge(struct buf *b, size_t size)
+{
+	void *p;
+
+	if (posix_memalign(&p, HUGE_ALIGN, size) != 0)
+		return ENOMEM;
+	(void)madvise(p, size - size % HUGE_ALIGN, MADV_HUGEPAGE);
+	memcpy(p, b->p, b->len);         /* what was read so far */
+	free(b->p);
+	b->p = p;
+	b->cap = size;
+	return 0;
+}
+
+/*
  * Read the artifact from s into a: a private copy, never a mapping (a
  * mapped file that someone truncates or rewrites in place faults or
  * changes under the scores; a copy cannot), hashed as it is read.  The
@@ -991,16 +1012,25 @@ load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 	if (s->known && s->size > MAX_LOADED)
 		return nlp_errf(e, NLP_DATA, "'%s': too large (%zu bytes; at most "
 		    "%zu)", a->label, s->size, (size_t)MAX_LOADED);
-	if ((s->sha = nlp_sha256_new()) == NULL)
-		return nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
 	/* two bytes tell gzip from tar; they stay in a->file either way */
-	if ((rc = fill_to(&a->file, 2, max, fill_raw, s)) != 0) {
-		rc = rc == ENOMEM ? nlp_errf(e, NLP_IO, "'%s': out of memory",
+	if ((rc = fill_to(&a->file, 2, max, fill_raw, s)) != 0)
+		return rc == ENOMEM ? nlp_errf(e, NLP_IO, "'%s': out of memory",
 		    a->label) : nlp_errnof(e, NLP_IO, s->err, "cannot read '%s'",
 		    a->label);
-		goto out;
-	}
 	gz = a->file.len == 2 && a->file.p[0] == 0x1f && a->file.p[1] == 0x8b;
+	/* a large file that starts as an artifact does: room for all of it
+	 * at once (never for 200 MB of something else) */
+	if (!gz && s->known && s->size >= HUGE_READ) {
+		uint64_t msize;
+		if ((rc = fill_to(&a->file, BLOCK, max, fill_raw, s)) != 0)
+			return rc == ENOMEM ? nlp_errf(e, NLP_IO, "'%s': out of "
+			    "memory", a->label) : nlp_errnof(e, NLP_IO, s->err,
+			    "cannot read '%s'", a->label);
+		if (a->file.len == BLOCK && check_header(a->file.p, &msize) == NULL &&
+		    strcmp((const char *)a->file.p, MANIFEST) == 0 &&
+		    reserve_huge(&a->file, s->size) != 0)
+			return nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
+	}
 	if (gz) {
 		s->replay = a->file.len;
 		rc = inflate_gzip(a, s, e);
@@ -1014,15 +1044,8 @@ load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 	if (rc == NLP_OK && s->known && a->file.len != s->size)
 		rc = nlp_errf(e, NLP_DATA, "'%s': changed while it was read (%zu "
 		    "bytes, then %zu)", a->label, s->size, a->file.len);
-	if (rc == NLP_OK) {
-		nlp_sha256_final(s->sha, a->sha256);
-		s->sha = NULL;
-	}
 	a->bytes = a->file.p;
 	a->len = a->file.len;
-out:
-	nlp_sha256_free(s->sha);
-	s->sha = NULL;
 	return rc;
 }
 
@@ -1155,8 +1178,14 @@ nlp_artifact_bytes(const struct nlp_artifact *a, size_t *len)
 }
 
 const char *
-nlp_artifact_sha256(const struct nlp_artifact *a)
+nlp_artifact_sha256(struct nlp_artifact *a)
 {
+	/* once, when asked: a model loaded from a file for predict -q is
+	 * never hashed (45 MB cost 30 ms); the bytes are our own copy, so
+	 * hashing them later hashes what was checked and used */
+	if (a->sha256[0] == '\0' && nlp_sha256_hex(a->bytes, a->len,
+	    a->sha256) != 0)
+		a->sha256[0] = '\0';
 	return a->sha256;
 }
 

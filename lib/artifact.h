@@ -18,8 +18,7 @@
  * at all; a device or FIFO is written directly.
  *
  * Loading reads the file into memory, a private copy (never a mapping that
- * another process could truncate or rewrite under us), hashing it with
- * SHA-256 on the way, and inflates a gzip-compressed one as it arrives
+ * another process could truncate or rewrite under us), and inflates a gzip-compressed one as it arrives
  * (libarchive), never extracting to disk.  What is read is bounded before
  * it is read: the first block must be the manifest's header, and for a
  * pipe or a gzip stream the manifest's sizes bound the rest.  Then it
@@ -84,8 +83,9 @@ int nlp_artifact_open_fd(struct nlp_artifact **out, int fd, const char *label,
     struct nlp_err *e);
 
 /* The SHA-256 of the artifact's bytes as they were read and checked (for
- * a gzip artifact, of the compressed bytes, as sha256sum prints it). */
-const char *nlp_artifact_sha256(const struct nlp_artifact *a);
+ * a gzip artifact, of the compressed bytes, as sha256sum prints it),
+ * computed on the first call (not thread-safe: ask before sharing a). */
+const char *nlp_artifact_sha256(struct nlp_artifact *a);
 
 /*
  * The member called name: its bytes (valid while the artifact is open,
