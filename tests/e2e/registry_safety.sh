@@ -4,7 +4,7 @@
 # moments of push, alias and rollback, a corrupted object, a read-only
 # mount (and a user who may not write), a full disk, and gc racing push.
 # The runner calls it once per binary; against the sanitized one
-# (*/obj-san/nlpops) it runs fewer rounds and kill trials.
+# (*/obj-san/nlpops) it runs fewer rounds and kill trials (60 of 150).
 # The read-only and disk-full parts need a private mount namespace
 # (unshare -m as root, else unshare -Urm), the parts that hold a database
 # connection open the sqlite3 shell, the unwritable-user part root: without
@@ -183,7 +183,7 @@ for i in 1 2 3; do
 	t=$(($(ms) - t)); [ -z "$d_rb" ] || [ $t -lt $d_rb ] && d_rb=$t
 done
 d_push=$((d_push + 1)) d_alias=$((d_alias + 1)) d_rb=$((d_rb + 1))
-trials=150; [ $san -eq 1 ] && trials=120
+trials=150; [ $san -eq 1 ] && trials=60
 : >"$T/printed"
 : >"$T/killed-verbs"
 killed=0 verify_bad=0 odd=0 trial=1
