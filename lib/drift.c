@@ -556,7 +556,7 @@ struct pass {
 	struct numkeep conf;         /* top-1 confidences */
 	struct nlp_strmap gold;      /* gold label counts, labeled data */
 	uint64_t correct, scored;    /* gold known to the model */
-	struct nlp_confusion cm;
+	struct nlp_class_counts cm;    /* gold x predicted, linear in C */
 	struct keep texts;
 	uint64_t records;
 	/* no record whose hash is at least these can enter the bottom-k
@@ -574,7 +574,7 @@ pass_release(struct pass *p)
 	free(p->top_last);
 	free(p->fresh_last);
 	nlp_strmap_release(&p->gold);
-	nlp_confusion_release(&p->cm);
+	nlp_class_counts_release(&p->cm);
 	free(p->pred);
 	free(p->conf.v);
 	keep_release(&p->texts);
@@ -660,7 +660,7 @@ pass_record(struct pass *p, struct worker *w, const char *text, size_t len,
 		if (label != NULL) {
 			int g = nlp_model_label_index(m, label);
 			if (g >= 0) {
-				nlp_confusion_add(&p->cm, (uint32_t)g, best);
+				nlp_class_counts_add(&p->cm, (uint32_t)g, best);
 				p->scored++;
 				p->correct += (uint32_t)g == best;
 			}
@@ -695,7 +695,7 @@ pass_init(struct pass *p, const struct nlp_strmap *topmap,
 	if ((p->topcnt = calloc(topmap->n + 1, sizeof *p->topcnt)) == NULL)
 		return -1;
 	if (m != NULL && ((p->pred = calloc(m->nclasses, sizeof *p->pred)) ==
-	    NULL || nlp_confusion_init(&p->cm, m->nclasses) < 0))
+	    NULL || nlp_class_counts_init(&p->cm, m->nclasses) < 0))
 		return -1;
 	return 0;
 }
@@ -732,9 +732,13 @@ pass_merge(struct pass *p, struct pass *c, const struct nlp_model *m)
 	if (m != NULL) {
 		for (i = 0; i < m->nclasses; i++)
 			p->pred[i] += c->pred[i];
-		for (i = 0; i < (size_t)m->nclasses * m->nclasses; i++)
-			p->cm.m[i] += c->cm.m[i];
+		for (i = 0; i < m->nclasses; i++) {
+			p->cm.tp[i] += c->cm.tp[i];
+			p->cm.pred[i] += c->cm.pred[i];
+			p->cm.gold[i] += c->cm.gold[i];
+		}
 		p->cm.n += c->cm.n;
+		p->cm.correct += c->cm.correct;
 	}
 	for (i = 0; i < c->gold.n; i++) {
 		const struct nlp_strmap_entry *ce = &c->gold.ent[i];
@@ -2019,7 +2023,7 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 			json_t *cur = json_object();
 			jr |= json_object_set_new(cur, "accuracy", jnum(acc));
 			jr |= json_object_set_new(cur, "macro_f1",
-			    jnum(nlp_macro_f1(&p.cm)));
+			    jnum(nlp_class_counts_macro_f1(&p.cm)));
 			if (json_is_number(json_object_get(ho, "accuracy"))) {
 				json_t *r = json_object();
 				jr |= json_object_set_new(r, "accuracy", jnum(racc));
