@@ -22,6 +22,10 @@ int cmd_drift(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
 
+/* The commands' declarations (opts.h), for help and completion. */
+struct cli_cmd;
+extern const struct cli_cmd cli_train, cli_predict;
+
 /*
  * The registry directory: the global --registry option, else
  * $NLPOPS_REGISTRY, else $XDG_DATA_HOME/nlpops, else
@@ -45,19 +49,35 @@ enum {
 	CLI_TEXT_FIELD, CLI_LABEL_FIELD, CLI_ID_FIELD,
 };
 
+/* The column and field options of a labeled format, and of an unlabeled
+ * one with ids, as opts.h declares options. */
+#define CLI_OPTS_LABELED_COLUMNS \
+	{ CLI_TEXT_COLUMN, 0, "text-column", "C", "TSV/CSV text column (name " \
+	    "or number)", NULL }, \
+	{ CLI_LABEL_COLUMN, 0, "label-column", "C", "TSV/CSV label column " \
+	    "(name or number)", NULL }, \
+	{ CLI_TEXT_FIELD, 0, "text-field", "F", "JSONL text field (default: " \
+	    "text)", NULL }, \
+	{ CLI_LABEL_FIELD, 0, "label-field", "F", "JSONL label field " \
+	    "(default: label)", NULL }
+
+#define CLI_OPTS_TEXT_COLUMNS \
+	{ CLI_TEXT_COLUMN, 0, "text-column", "C", "TSV/CSV text column (name " \
+	    "or number)", NULL }, \
+	{ CLI_ID_COLUMN, 0, "id-column", "C", "TSV/CSV id column, carried to " \
+	    "the output", NULL }, \
+	{ CLI_TEXT_FIELD, 0, "text-field", "F", "JSONL text field (default: " \
+	    "text)", NULL }, \
+	{ CLI_ID_FIELD, 0, "id-field", "F", "JSONL id field, carried to the " \
+	    "output", NULL }
+
+/* Until every command declares its options in opts.h's tables. */
 #define CLI_LABELED_INPUT_OPTIONS \
 	{ "format", required_argument, NULL, CLI_FORMAT }, \
 	{ "text-column", required_argument, NULL, CLI_TEXT_COLUMN }, \
 	{ "label-column", required_argument, NULL, CLI_LABEL_COLUMN }, \
 	{ "text-field", required_argument, NULL, CLI_TEXT_FIELD }, \
 	{ "label-field", required_argument, NULL, CLI_LABEL_FIELD }
-
-#define CLI_TEXT_INPUT_OPTIONS \
-	{ "format", required_argument, NULL, CLI_FORMAT }, \
-	{ "text-column", required_argument, NULL, CLI_TEXT_COLUMN }, \
-	{ "id-column", required_argument, NULL, CLI_ID_COLUMN }, \
-	{ "text-field", required_argument, NULL, CLI_TEXT_FIELD }, \
-	{ "id-field", required_argument, NULL, CLI_ID_FIELD }
 
 /*
  * Apply reader option c (its argument arg) to ro; plain: --format may be

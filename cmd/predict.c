@@ -7,7 +7,6 @@
  * is the same bytes either way.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,56 +19,53 @@
 #include "digest.h"
 #include "model.h"
 #include "modelref.h"
+#include "opts.h"
 #include "pool.h"
 #include "reader.h"
 #include "text.h"
-
-static const char usage[] =
-    "usage: nlpops predict -m MODEL [options] [FILE...]\n"
-    "\n"
-    "Read one text per line (stdin when no FILE or '-') and write one line\n"
-    "per input line, in order: label<TAB>probability.\n"
-    "\n"
-    "  -m, --model MODEL        the model: a file, or NAME[@VERSION|@ALIAS] in the\n"
-    "                           registry (NAME alone: NAME@production)\n"
-    "  -o, --output FILE        write here (atomically) instead of stdout\n"
-    "  -k, --top N              the N most probable labels (default: 1)\n"
-    "      --threshold P        below top probability P, print the fallback\n"
-    "      --fallback LABEL     the label printed below --threshold\n"
-    "                           (default: unknown)\n"
-    "      --output-format F    tsv or jsonl (default: tsv)\n"
-    "      --format F           input format: plain, tsv, csv, jsonl, fasttext\n"
-    "                           (default: plain; or from the extension)\n"
-    "      --text-column C      TSV/CSV text column (name or number)\n"
-    "      --id-column C        TSV/CSV id column, carried to the output\n"
-    "      --text-field F       JSONL text field (default: text)\n"
-    "      --id-field F         JSONL id field, carried to the output\n"
-    "      --threads T          threads (default: 1); output is the same\n"
-    "      --line-buffered      flush every line (default on a terminal)\n"
-    "      --strict             the first odd record (invalid UTF-8, a NUL, a\n"
-    "                           record cut at 1 MiB, a malformed row) is an error\n"
-    "  -q, --quiet              no summary line on stderr\n"
-    "  -h, --help               show this help\n";
 
 enum {
 	OPT_THRESHOLD = 256, OPT_FALLBACK, OPT_OUTFMT, OPT_THREADS, OPT_LINEBUF,
 	OPT_STRICT,
 };
 
-static const struct option longopts[] = {
-	{ "model", required_argument, NULL, 'm' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "top", required_argument, NULL, 'k' },
-	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
-	{ "fallback", required_argument, NULL, OPT_FALLBACK },
-	{ "output-format", required_argument, NULL, OPT_OUTFMT },
-	CLI_TEXT_INPUT_OPTIONS,
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "line-buffered", no_argument, NULL, OPT_LINEBUF },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const struct cli_opt options[] = {
+	{ 'm', 'm', "model", "MODEL", "the model: a file, or "
+	    "NAME[@VERSION|@ALIAS] in the\nregistry (NAME alone: NAME@production)",
+	    "model" },
+	{ 'o', 'o', "output", "FILE", "write here (atomically) instead of "
+	    "stdout", "file" },
+	{ 'k', 'k', "top", "N", "the N most probable labels (default: 1)",
+	    NULL },
+	{ OPT_THRESHOLD, 0, "threshold", "P", "below top probability P, print "
+	    "the fallback", NULL },
+	{ OPT_FALLBACK, 0, "fallback", "LABEL", "the label printed below "
+	    "--threshold\n(default: unknown)", NULL },
+	{ OPT_OUTFMT, 0, "output-format", "F", "tsv or jsonl (default: tsv)",
+	    "tsv jsonl" },
+	{ CLI_FORMAT, 0, "format", "F", "input format: plain, tsv, csv, jsonl, "
+	    "fasttext\n(default: plain; or from the extension)",
+	    "plain tsv csv jsonl fasttext" },
+	CLI_OPTS_TEXT_COLUMNS,
+	{ OPT_THREADS, 0, "threads", "T", "threads (default: 1); output is the "
+	    "same", NULL },
+	{ OPT_LINEBUF, 0, "line-buffered", NULL, "flush every line (default on "
+	    "a terminal)", NULL },
+	{ OPT_STRICT, 0, "strict", NULL, "the first odd record (invalid UTF-8, a "
+	    "NUL, a\nrecord cut at 1 MiB, a malformed row) is an error", NULL },
+	{ 'q', 'q', "quiet", NULL, "no summary line on stderr", NULL },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+const struct cli_cmd cli_predict = {
+	"predict",
+	"usage: nlpops predict -m MODEL [options] [FILE...]\n"
+	"\n"
+	"Read one text per line (stdin when no FILE or '-') and write one line\n"
+	"per input line, in order: label<TAB>probability.\n"
+	"\n",
+	options, NULL,
 };
 
 #define BATCH_RECORDS 8192
@@ -307,189 +303,258 @@ flush_batch(struct batch *b, struct nlp_pool *pool, FILE *out)
 	return 0;
 }
 
+/* One run: what the command line asked for, and what it holds. */
+struct run {
+	struct nlp_reader_opts ro;
+	struct popts po;
+	const char *model, *outpath, *outfmt;
+	unsigned long threads;
+	int quiet, linebuf;
+	struct nlp_loaded lm;
+	struct nlp_reader *r;
+	struct nlp_atomic af;
+	FILE *out;
+	float *probs;
+	struct nlp_scorer sc;
+	struct obuf ob;
+	struct batch *b;             /* with --threads: records in batches */
+	struct nlp_pool *pool;
+	uint64_t lines, damaged;
+	struct nlp_err e;
+};
+
+/* One option (cli_parse()'s handler). */
+static int
+option(void *ctx, int id, const char *arg)
+{
+	struct run *u = ctx;
+	unsigned long k;
+	int rc = NLP_OK;
+
+	switch (id) {
+	case 'm': u->model = arg; break;
+	case 'o': u->outpath = arg; break;
+	case 'k':
+		rc = cli_uint("predict", "-k", arg, 1, 64, &k);
+		u->po.k = k;
+		break;
+	case OPT_THRESHOLD:
+		rc = cli_double("predict", "--threshold", arg, 0, 1,
+		    &u->po.threshold);
+		break;
+	case OPT_FALLBACK: u->po.fallback = arg; break;
+	case OPT_OUTFMT:
+		if (strcmp(arg, "tsv") != 0 && strcmp(arg, "jsonl") != 0)
+			return cli_usage_error("predict", "--output-format takes tsv "
+			    "or jsonl, not '%s'", arg);
+		u->outfmt = arg;
+		break;
+	case OPT_THREADS:
+		rc = cli_uint("predict", "--threads", arg, 1, 256, &u->threads);
+		break;
+	case OPT_LINEBUF: u->linebuf = 1; break;
+	case OPT_STRICT: u->ro.strict = 1; break;
+	case 'q': u->quiet = 1; break;
+	default:
+		if ((rc = cli_reader_option("predict", id, arg, &u->ro, 1)) < 0)
+			rc = cli_errorf("predict", NLP_BUG, "option %d has no "
+			    "handler", id);
+		break;
+	}
+	return rc;
+}
+
+/* Scratch for --threads: a pool and a batch with its chunks' buffers. */
+static int
+make_batch(struct run *u)
+{
+	size_t i;
+
+	if ((u->pool = nlp_pool_new((unsigned)u->threads)) == NULL ||
+	    (u->b = calloc(1, sizeof *u->b)) == NULL)
+		return -1;
+	u->b->o = &u->po;
+	for (i = 0; i < NCHUNKS; i++)
+		if ((u->b->probs[i] = malloc(u->lm.m.nclasses * sizeof(float))) ==
+		    NULL)
+			return -1;
+	return 0;
+}
+
+/* Load the model, open the input and the output, make the buffers. */
+static int
+setup(struct run *u, char **paths, size_t npaths)
+{
+	int rc;
+
+	if ((rc = nlp_load_model(&u->lm, u->model, cli_registry_dir(), &u->e))
+	    != NLP_OK)
+		return rc;
+	u->po.m = &u->lm.m;
+	if (u->po.k > u->lm.m.nclasses)
+		u->po.k = u->lm.m.nclasses;
+	if ((rc = nlp_reader_open(&u->r, (const char *const *)paths, npaths,
+	    &u->ro, &u->e)) != NLP_OK)
+		return rc;
+	if (u->outpath != NULL && strcmp(u->outpath, "-") != 0) {
+		if ((rc = nlp_atomic_open(&u->af, u->outpath, &u->e)) != NLP_OK)
+			return rc;
+		u->out = u->af.fp;
+	}
+	setvbuf(u->out, NULL, u->linebuf ? _IOLBF : _IOFBF, u->linebuf ? 0 :
+	    1 << 16);
+	if ((u->probs = malloc(u->lm.m.nclasses * sizeof *u->probs)) == NULL ||
+	    (u->threads > 1 && !u->linebuf && make_batch(u) < 0))
+		return nlp_errf(&u->e, NLP_IO, "out of memory");
+	return NLP_OK;
+}
+
+/* The error of a failed write to the output (errno). */
+static int
+write_error(struct run *u)
+{
+	return nlp_errnof(&u->e, NLP_IO, errno ? errno : EIO, "cannot write "
+	    "'%s'", u->outpath != NULL && strcmp(u->outpath, "-") != 0 ?
+	    u->outpath : "standard output");
+}
+
+/* Add the record to the batch, scoring and writing it when full. */
+static int
+batch_record(struct run *u, const struct nlp_record *rec)
+{
+	struct batch *b = u->b;
+	int wr;
+
+	if ((b->off[b->n] = nlp_arena_put(&b->text, rec->text,
+	    rec->text_len)) == (size_t)-1)
+		return nlp_errf(&u->e, NLP_IO, "out of memory");
+	b->idoff[b->n] = SIZE_MAX;
+	if (rec->id != NULL && (b->idoff[b->n] = nlp_arena_put(&b->text,
+	    rec->id, strlen(rec->id))) == (size_t)-1)
+		return nlp_errf(&u->e, NLP_IO, "out of memory");
+	b->off[++b->n] = b->text.len;
+	if ((b->n == BATCH_RECORDS || b->text.len > (16u << 20)) &&
+	    (wr = flush_batch(b, u->pool, u->out)) < 0)
+		return wr == -1 ? nlp_errf(&u->e, NLP_IO, "out of memory") :
+		    write_error(u);
+	return NLP_OK;
+}
+
+/* Score one record now and write its line. */
+static int
+score_record(struct run *u, const struct nlp_record *rec)
+{
+	if (nlp_model_predict(&u->lm.m, &u->sc, rec->text, rec->text_len,
+	    u->probs) < 0)
+		return nlp_errf(&u->e, NLP_IO, "out of memory");
+	u->ob.len = 0;
+	format_result(&u->ob, &u->po, u->probs, rec->id);
+	if (u->ob.failed)
+		return nlp_errf(&u->e, NLP_IO, "out of memory");
+	if (put_out(u->out, u->ob.p, u->ob.len) < 0)
+		return write_error(u);
+	return NLP_OK;
+}
+
+/* Every record, then what is left of the batch, then the output made
+ * whole (committed, or flushed: a success line must not precede a
+ * failed write). */
+static int
+score_all(struct run *u)
+{
+	struct nlp_record rec;
+	int rc, wr;
+
+	while ((rc = nlp_reader_next(u->r, &rec, &u->e)) > 0) {
+		u->lines++;
+		u->damaged += rec.flags != 0;
+		if ((rc = u->b != NULL ? batch_record(u, &rec) :
+		    score_record(u, &rec)) != NLP_OK)
+			return rc;
+	}
+	if (rc < 0)
+		return -rc;
+	if (u->b != NULL && u->b->n > 0 &&
+	    (wr = flush_batch(u->b, u->pool, u->out)) < 0)
+		return wr == -1 ? nlp_errf(&u->e, NLP_IO, "out of memory") :
+		    write_error(u);
+	if (u->out != stdout)
+		return nlp_atomic_commit(&u->af, &u->e);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return write_error(u);
+	return NLP_OK;
+}
+
+/* The summary on stderr. */
+static void
+summary(struct run *u, double t0)
+{
+	fprintf(stderr, "nlpops predict: %s (sha256 %.12s): %llu lines, %llu "
+	    "damaged, %.2f s\n", u->lm.display, nlp_loaded_sha256(&u->lm),
+	    (unsigned long long)u->lines, (unsigned long long)u->damaged,
+	    cli_now() - t0);
+	if (nlp_reader_describe(nlp_reader_stats(u->r), u->e.msg,
+	    sizeof u->e.msg))
+		fprintf(stderr, "nlpops predict: %s\n", u->e.msg);
+}
+
+/* Free what the run holds. */
+static void
+release(struct run *u)
+{
+	size_t i;
+
+	if (u->b != NULL) {
+		for (i = 0; i < NCHUNKS; i++) {
+			nlp_scorer_release(&u->b->sc[i]);
+			free(u->b->probs[i]);
+			free(u->b->out[i].p);
+		}
+		nlp_arena_release(&u->b->text);
+		free(u->b);
+	}
+	nlp_atomic_abort(&u->af);
+	nlp_pool_free(u->pool);
+	nlp_reader_free(u->r);
+	nlp_scorer_release(&u->sc);
+	free(u->probs);
+	free(u->ob.p);
+	nlp_loaded_close(&u->lm);
+}
+
 int
 cmd_predict(int argc, char **argv)
 {
-	struct nlp_reader_opts ro;
-	struct nlp_reader *r = NULL;
-	struct nlp_record rec;
-	struct nlp_loaded lm;
-	struct nlp_err e = { 0, "" };
-	struct nlp_atomic af;
-	struct nlp_scorer sc;
-	struct popts po;
-	struct obuf ob;
-	struct batch *b = NULL;
-	struct nlp_pool *pool = NULL;
-	const char *model = NULL, *outpath = NULL, *outfmt = "tsv";
-	unsigned long u, threads = 1;
-	uint64_t lines = 0, damaged = 0;
-	float *probs = NULL;
-	FILE *out = stdout;
+	struct run *u = calloc(1, sizeof *u);
 	double t0 = cli_now();
-	int c, quiet = 0, linebuf = -1, rc = NLP_OK, wr;
-	size_t i;
+	int first, rc;
 
-	memset(&ro, 0, sizeof ro);
-	memset(&po, 0, sizeof po);
-	memset(&sc, 0, sizeof sc);
-	memset(&ob, 0, sizeof ob);
-	memset(&af, 0, sizeof af);
-	po.k = 1;
-	po.fallback = "unknown";
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:o:k:qh", longopts, NULL)) != -1) {
-		rc = NLP_OK;
-		switch (c) {
-		case 'm': model = optarg; break;
-		case 'o': outpath = optarg; break;
-		case 'k':
-			rc = cli_uint(argv[0], "-k", optarg, 1, 64, &u);
-			po.k = u;
-			break;
-		case OPT_THRESHOLD:
-			rc = cli_double(argv[0], "--threshold", optarg, 0, 1,
-			    &po.threshold);
-			break;
-		case OPT_FALLBACK: po.fallback = optarg; break;
-		case OPT_OUTFMT:
-			if (strcmp(optarg, "tsv") != 0 && strcmp(optarg, "jsonl") != 0)
-				return cli_usage_error(argv[0], "--output-format "
-				    "takes tsv or jsonl, not '%s'", optarg);
-			outfmt = optarg;
-			break;
-		case OPT_THREADS:
-			rc = cli_uint(argv[0], "--threads", optarg, 1, 256, &threads);
-			break;
-		case OPT_LINEBUF: linebuf = 1; break;
-		case OPT_STRICT: ro.strict = 1; break;
-		case 'q': quiet = 1; break;
-		case 'h': return cli_help(usage);
-		default:
-			if ((rc = cli_reader_option(argv[0], c, optarg, &ro, 1)) < 0)
-				return cli_bad_option(argv[0], optopt, argv, optind);
-			break;
-		}
+	if (u == NULL)
+		return cli_errorf("predict", NLP_IO, "out of memory");
+	u->po.k = 1;
+	u->po.fallback = "unknown";
+	u->outfmt = "tsv";
+	u->threads = 1;
+	u->linebuf = -1;
+	u->out = stdout;
+	u->af.fd = -1;
+	rc = cli_parse(&cli_predict, argc, argv, option, u, &first);
+	if (rc == NLP_OK && u->model == NULL)
+		rc = cli_usage_error("predict", "no model: give -m MODEL");
+	if (rc == NLP_OK) {
+		u->po.jsonl = strcmp(u->outfmt, "jsonl") == 0;
+		u->po.want_id = u->ro.id_column != NULL || u->ro.id_field != NULL;
+		if (u->linebuf < 0)
+			u->linebuf = u->outpath == NULL && cli_isatty(1);
+		if ((rc = setup(u, argv + first, (size_t)(argc - first))) ==
+		    NLP_OK)
+			rc = score_all(u);
 		if (rc != NLP_OK)
-			return rc;
+			cli_error("predict", &u->e);
+		else if (!u->quiet)
+			summary(u, t0);
 	}
-	if (model == NULL)
-		return cli_usage_error(argv[0], "no model: give -m MODEL");
-	po.jsonl = strcmp(outfmt, "jsonl") == 0;
-	po.want_id = ro.id_column != NULL || ro.id_field != NULL;
-	if (linebuf < 0)
-		linebuf = outpath == NULL && cli_isatty(1);
-
-	if ((rc = nlp_load_model(&lm, model, cli_registry_dir(), &e)) != NLP_OK)
-		return cli_error(argv[0], &e);
-	po.m = &lm.m;
-	if (po.k > lm.m.nclasses)
-		po.k = lm.m.nclasses;
-	if ((rc = nlp_reader_open(&r, (const char *const *)argv + optind,
-	    (size_t)(argc - optind), &ro, &e)) != NLP_OK)
-		goto fail;
-	if (outpath != NULL && strcmp(outpath, "-") != 0) {
-		if ((rc = nlp_atomic_open(&af, outpath, &e)) != NLP_OK)
-			goto fail;
-		out = af.fp;
-	}
-	if (linebuf)
-		setvbuf(out, NULL, _IOLBF, 0);
-	else
-		setvbuf(out, NULL, _IOFBF, 1 << 16);
-	if ((probs = malloc(lm.m.nclasses * sizeof *probs)) == NULL)
-		goto oom;
-	if (threads > 1 && !linebuf) {
-		if ((pool = nlp_pool_new((unsigned)threads)) == NULL ||
-		    (b = calloc(1, sizeof *b)) == NULL)
-			goto oom;
-		b->o = &po;
-		for (i = 0; i < NCHUNKS; i++)
-			if ((b->probs[i] = malloc(lm.m.nclasses * sizeof(float))) == NULL)
-				goto oom;
-	}
-
-	while ((rc = nlp_reader_next(r, &rec, &e)) > 0) {
-		lines++;
-		if (rec.flags)
-			damaged++;
-		if (b != NULL) {
-			if ((b->off[b->n] = nlp_arena_put(&b->text, rec.text,
-			    rec.text_len)) == (size_t)-1)
-				goto oom;
-			b->idoff[b->n] = SIZE_MAX;
-			if (rec.id != NULL && (b->idoff[b->n] = nlp_arena_put(&b->text,
-			    rec.id, strlen(rec.id))) == (size_t)-1)
-				goto oom;
-			b->off[++b->n] = b->text.len;
-			if ((b->n == BATCH_RECORDS || b->text.len > (16u << 20)) &&
-			    (wr = flush_batch(b, pool, out)) < 0)
-				goto batch_failed;
-			continue;
-		}
-		if (nlp_model_predict(&lm.m, &sc, rec.text, rec.text_len, probs) < 0)
-			goto oom;
-		ob.len = 0;
-		format_result(&ob, &po, probs, rec.id);
-		if (ob.failed)
-			goto oom;
-		if (put_out(out, ob.p, ob.len) < 0)
-			goto write_failed;
-	}
-	if (rc < 0) {
-		rc = -rc;
-		goto fail;
-	}
-	if (b != NULL && b->n > 0 && (wr = flush_batch(b, pool, out)) < 0)
-		goto batch_failed;
-	if (outpath != NULL && strcmp(outpath, "-") != 0) {
-		if ((rc = nlp_atomic_commit(&af, &e)) != NLP_OK)
-			goto fail;
-	} else if (fflush(stdout) != 0 || ferror(stdout)) {
-		/* before the summary: a success line must not precede it */
-		goto write_failed;
-	}
-	if (!quiet) {
-		fprintf(stderr, "nlpops predict: %s (sha256 %.12s): %llu lines, "
-		    "%llu damaged, %.2f s\n", lm.display, nlp_loaded_sha256(&lm),
-		    (unsigned long long)lines, (unsigned long long)damaged,
-		    cli_now() - t0);
-		if (nlp_reader_describe(nlp_reader_stats(r), e.msg, sizeof e.msg))
-			fprintf(stderr, "nlpops predict: %s\n", e.msg);
-	}
-	rc = NLP_OK;
-	goto done;
-batch_failed:
-	if (wr == -1)
-		goto oom;
-write_failed:
-	nlp_errnof(&e, NLP_IO, errno ? errno : EIO, "cannot write '%s'",
-	    outpath != NULL && strcmp(outpath, "-") != 0 ? outpath :
-	    "standard output");
-	rc = NLP_IO;
-	goto fail;
-oom:
-	nlp_errf(&e, NLP_IO, "out of memory");
-	rc = NLP_IO;
-fail:
-	cli_error(argv[0], &e);
-	nlp_atomic_abort(&af);
-done:
-	if (b != NULL) {
-		for (i = 0; i < NCHUNKS; i++) {
-			nlp_scorer_release(&b->sc[i]);
-			free(b->probs[i]);
-			free(b->out[i].p);
-		}
-		nlp_arena_release(&b->text);
-		free(b);
-	}
-	nlp_pool_free(pool);
-	nlp_reader_free(r);
-	nlp_scorer_release(&sc);
-	free(probs);
-	free(ob.p);
-	nlp_loaded_close(&lm);
-	return rc;
+	release(u);
+	free(u);
+	return rc == CLI_HELP_SHOWN ? NLP_OK : rc;
 }

@@ -1,56 +1,18 @@
 /*
  * train.c - `nlpops train`: learn a classifier, write the artifact.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "atomic.h"
 #include "cmd.h"
+#include "opts.h"
 #include "pool.h"
 #include "reader.h"
 #include "registry.h"
 #include "train.h"
-
-static const char usage[] =
-    "usage: nlpops train (-o ARTIFACT | --push NAME) [options] [DATA...]\n"
-    "\n"
-    "Learn a text classifier from labeled text (files, or stdin when none\n"
-    "or '-') and write a reproducible model artifact.  A label with a\n"
-    "control character or invalid UTF-8, a CSV quote never closed, and data\n"
-    "whose texts have no features are errors (status 3).\n"
-    "\n"
-    "  -o, --output ARTIFACT    artifact to write (atomically); '.gz' name: gzip\n"
-    "      --push NAME          push the artifact to the registry as NAME\n"
-    "      --alias ALIAS        with --push: point ALIAS at the new version\n"
-    "      --format F           input format: tsv, csv, jsonl, fasttext\n"
-    "                           (default: from the extension; tsv for stdin)\n"
-    "      --text-column C      CSV/TSV text column (name or number)\n"
-    "      --label-column C     CSV/TSV label column (name or number)\n"
-    "      --text-field F       JSONL text field (default: text)\n"
-    "      --label-field F      JSONL label field (default: label)\n"
-    "      --strict             the first odd record is an error\n"
-    "      --ngrams N           word n-grams, 1 to 5 (default: 2)\n"
-    "      --char-ngrams MIN-MAX  character n-grams, e.g. 3-5 (default: none)\n"
-    "      --bits B             hash 2^B buckets, 10 to 26 (default: sized\n"
-    "                           to the data, at most 24)\n"
-    "      --min-df N           drop features seen in fewer than N documents\n"
-    "                           (default: 3 from 2000 examples, 2 from 200,\n"
-    "                           else 1)\n"
-    "      --epochs E           passes over the data (default: 10)\n"
-    "      --lr R               initial learning rate (default: 2)\n"
-    "      --l2 L               L2 regularization (default: 0)\n"
-    "      --class-weight W     none or balanced (default: none)\n"
-    "      --seed S             random seed (default: 1)\n"
-    "      --valid FILE         labeled data for early stopping and the\n"
-    "                           held-out figures\n"
-    "      --holdout F          without --valid: fraction held out to measure\n"
-    "                           the model, at most 2000 examples, when there\n"
-    "                           are 1000 or more (default: 0.05; 0: none)\n"
-    "      --threads T          threads (default: all CPUs); the model is the\n"
-    "                           same whatever T is\n"
-    "  -q, --quiet              print nothing but errors\n"
-    "  -h, --help               show this help\n";
 
 enum {
 	OPT_STRICT = 256, OPT_NGRAMS, OPT_CHAR, OPT_BITS,
@@ -58,27 +20,64 @@ enum {
 	OPT_THREADS, OPT_MIN_DF, OPT_PUSH, OPT_ALIAS,
 };
 
-static const struct option longopts[] = {
-	{ "output", required_argument, NULL, 'o' },
-	CLI_LABELED_INPUT_OPTIONS,
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "ngrams", required_argument, NULL, OPT_NGRAMS },
-	{ "char-ngrams", required_argument, NULL, OPT_CHAR },
-	{ "bits", required_argument, NULL, OPT_BITS },
-	{ "epochs", required_argument, NULL, OPT_EPOCHS },
-	{ "lr", required_argument, NULL, OPT_LR },
-	{ "l2", required_argument, NULL, OPT_L2 },
-	{ "class-weight", required_argument, NULL, OPT_CW },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "valid", required_argument, NULL, OPT_VALID },
-	{ "holdout", required_argument, NULL, OPT_HOLDOUT },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "min-df", required_argument, NULL, OPT_MIN_DF },
-	{ "push", required_argument, NULL, OPT_PUSH },
-	{ "alias", required_argument, NULL, OPT_ALIAS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const struct cli_opt options[] = {
+	{ 'o', 'o', "output", "ARTIFACT", "artifact to write (atomically); "
+	    "'.gz' name: gzip", "file" },
+	{ OPT_PUSH, 0, "push", "NAME", "push the artifact to the registry as "
+	    "NAME", "model" },
+	{ OPT_ALIAS, 0, "alias", "ALIAS", "with --push: point ALIAS at the new "
+	    "version", NULL },
+	{ CLI_FORMAT, 0, "format", "F", "input format: tsv, csv, jsonl, fasttext\n"
+	    "(default: from the extension; tsv for stdin)",
+	    "tsv csv jsonl fasttext" },
+	CLI_OPTS_LABELED_COLUMNS,
+	{ OPT_STRICT, 0, "strict", NULL, "the first odd record is an error",
+	    NULL },
+	{ OPT_NGRAMS, 0, "ngrams", "N", "word n-grams, 1 to 5 (default: 2)",
+	    NULL },
+	{ OPT_CHAR, 0, "char-ngrams", "MIN-MAX", "character n-grams, e.g. 3-5 "
+	    "(default: none)", NULL },
+	{ OPT_BITS, 0, "bits", "B", "hash 2^B buckets, 10 to 26 (default: "
+	    "sized\nto the data, at most 24)", NULL },
+	{ OPT_MIN_DF, 0, "min-df", "N", "drop features seen in fewer than N "
+	    "documents\n(default: 3 from 2000 examples, 2 from 200,\nelse 1)",
+	    NULL },
+	{ OPT_EPOCHS, 0, "epochs", "E", "passes over the data (default: 10)",
+	    NULL },
+	{ OPT_LR, 0, "lr", "R", "initial learning rate (default: 2)", NULL },
+	{ OPT_L2, 0, "l2", "L", "L2 regularization (default: 0)", NULL },
+	{ OPT_CW, 0, "class-weight", "W", "none or balanced (default: none)",
+	    "none balanced" },
+	{ OPT_SEED, 0, "seed", "S", "random seed (default: 1)", NULL },
+	{ OPT_VALID, 0, "valid", "FILE", "labeled data for early stopping and "
+	    "the\nheld-out figures", "file" },
+	{ OPT_HOLDOUT, 0, "holdout", "F", "without --valid: fraction held out "
+	    "to measure\nthe model, at most 2000 examples, when there\nare 1000 "
+	    "or more (default: 0.05; 0: none)", NULL },
+	{ OPT_THREADS, 0, "threads", "T", "threads (default: all CPUs); the "
+	    "model is the\nsame whatever T is", NULL },
+	{ 'q', 'q', "quiet", NULL, "print nothing but errors", NULL },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+const struct cli_cmd cli_train = {
+	"train",
+	"usage: nlpops train (-o ARTIFACT | --push NAME) [options] [DATA...]\n"
+	"\n"
+	"Learn a text classifier from labeled text (files, or stdin when none\n"
+	"or '-') and write a reproducible model artifact.  A label with a\n"
+	"control character or invalid UTF-8, a CSV quote never closed, and data\n"
+	"whose texts have no features are errors (status 3).\n"
+	"\n",
+	options, NULL,
+};
+
+/* What the command line asked for. */
+struct targs {
+	struct nlp_train_opts o;
+	const char *out, *push, *alias;
+	int quiet;
 };
 
 /* The epoch line, rewritten in place on a terminal. */
@@ -157,140 +156,175 @@ push_model(const struct nlp_trained *t, const char *name, const char *alias,
 	return rc;
 }
 
-int
-cmd_train(int argc, char **argv)
+/* One option (cli_parse()'s handler). */
+static int
+option(void *ctx, int id, const char *arg)
 {
-	struct nlp_train_opts o;
-	struct nlp_trained t;
-	struct nlp_err e = { 0, "" };
-	const char *out = NULL, *push = NULL, *alias = NULL;
-	unsigned long u;
-	double d, t0;
-	int c, quiet = 0, rc;
+	struct targs *t = ctx;
+	struct nlp_train_opts *o = &t->o;
+	unsigned long u = 0;
+	double d = 0;
+	int rc = NLP_OK;
 
-	nlp_train_opts_init(&o);
-	o.threads = nlp_cpu_count();
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
-		rc = NLP_OK;
-		switch (c) {
-		case 'o': out = optarg; break;
-		case OPT_PUSH: push = optarg; break;
-		case OPT_ALIAS: alias = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h': return cli_help(usage);
-		case OPT_STRICT: o.reader.strict = 1; break;
-		case OPT_NGRAMS:
-			rc = cli_uint(argv[0], "--ngrams", optarg, 1, 5, &u);
-			o.ngrams = (unsigned)u;
-			break;
-		case OPT_CHAR:
-			if (parse_range(optarg, &o.char_min, &o.char_max) < 0)
-				return cli_usage_error(argv[0], "--char-ngrams takes "
-				    "MIN-MAX with 1 <= MIN <= MAX <= 10, not '%s'",
-				    optarg);
-			break;
-		case OPT_BITS:
-			rc = cli_uint(argv[0], "--bits", optarg, 10, 26, &u);
-			o.bits = (unsigned)u;
-			break;
-		case OPT_EPOCHS:
-			rc = cli_uint(argv[0], "--epochs", optarg, 1, 10000, &u);
-			o.epochs = (unsigned)u;
-			break;
-		case OPT_LR:
-			rc = cli_double(argv[0], "--lr", optarg, 1e-6, 1000, &o.lr);
-			break;
-		case OPT_L2:
-			rc = cli_double(argv[0], "--l2", optarg, 0, 1, &o.l2);
-			break;
-		case OPT_CW:
-			if (strcmp(optarg, "balanced") == 0)
-				o.balanced = 1;
-			else if (strcmp(optarg, "none") == 0)
-				o.balanced = 0;
-			else
-				return cli_usage_error(argv[0], "--class-weight "
-				    "takes none or balanced, not '%s'", optarg);
-			break;
-		case OPT_SEED:
-			rc = cli_uint(argv[0], "--seed", optarg, 0, 0xffffffffUL, &u);
-			o.seed = u;
-			break;
-		case OPT_VALID: o.valid = optarg; break;
-		case OPT_HOLDOUT:
-			rc = cli_double(argv[0], "--holdout", optarg, 0, 0.5, &d);
-			o.holdout = d;
-			break;
-		case OPT_MIN_DF:
-			rc = cli_uint(argv[0], "--min-df", optarg, 1, 1000000, &u);
-			o.min_df = (unsigned)u;
-			break;
-		case OPT_THREADS:
-			rc = cli_uint(argv[0], "--threads", optarg, 1, 256, &u);
-			o.threads = (unsigned)u;
-			break;
-		default:
-			if ((rc = cli_reader_option(argv[0], c, optarg, &o.reader, 0)) < 0)
-				return cli_bad_option(argv[0], optopt, argv, optind);
-			break;
-		}
+	switch (id) {
+	case 'o': t->out = arg; break;
+	case OPT_PUSH: t->push = arg; break;
+	case OPT_ALIAS: t->alias = arg; break;
+	case 'q': t->quiet = 1; break;
+	case OPT_STRICT: o->reader.strict = 1; break;
+	case OPT_VALID: o->valid = arg; break;
+	case OPT_CHAR:
+		if (parse_range(arg, &o->char_min, &o->char_max) < 0)
+			return cli_usage_error("train", "--char-ngrams takes MIN-MAX "
+			    "with 1 <= MIN <= MAX <= 10, not '%s'", arg);
+		break;
+	case OPT_CW:
+		if (strcmp(arg, "balanced") != 0 && strcmp(arg, "none") != 0)
+			return cli_usage_error("train", "--class-weight takes none "
+			    "or balanced, not '%s'", arg);
+		o->balanced = strcmp(arg, "balanced") == 0;
+		break;
+	case OPT_NGRAMS:
+		rc = cli_uint("train", "--ngrams", arg, 1, 5, &u);
+		o->ngrams = (unsigned)u;
+		break;
+	case OPT_BITS:
+		rc = cli_uint("train", "--bits", arg, 10, 26, &u);
+		o->bits = (unsigned)u;
+		break;
+	case OPT_EPOCHS:
+		rc = cli_uint("train", "--epochs", arg, 1, 10000, &u);
+		o->epochs = (unsigned)u;
+		break;
+	case OPT_MIN_DF:
+		rc = cli_uint("train", "--min-df", arg, 1, 1000000, &u);
+		o->min_df = (unsigned)u;
+		break;
+	case OPT_THREADS:
+		rc = cli_uint("train", "--threads", arg, 1, 256, &u);
+		o->threads = (unsigned)u;
+		break;
+	case OPT_SEED:
+		rc = cli_uint("train", "--seed", arg, 0, 0xffffffffUL, &u);
+		o->seed = u;
+		break;
+	case OPT_LR: rc = cli_double("train", "--lr", arg, 1e-6, 1000, &o->lr); break;
+	case OPT_L2: rc = cli_double("train", "--l2", arg, 0, 1, &o->l2); break;
+	case OPT_HOLDOUT:
+		rc = cli_double("train", "--holdout", arg, 0, 0.5, &d);
+		o->holdout = d;
+		break;
+	default:
+		if ((rc = cli_reader_option("train", id, arg, &o->reader, 0)) < 0)
+			rc = cli_errorf("train", NLP_BUG, "option %d has no handler",
+			    id);
+		break;
+	}
+	return rc;
+}
+
+/* What cannot go together, and names the registry would refuse. */
+static int
+check_args(const struct targs *t)
+{
+	if (t->out == NULL && t->push == NULL)
+		return cli_usage_error("train", "no output: give -o ARTIFACT or "
+		    "--push NAME");
+	if (t->alias != NULL && t->push == NULL)
+		return cli_usage_error("train", "--alias goes with --push");
+	if (t->push != NULL && t->out != NULL && strcmp(t->out, "-") == 0)
+		return cli_usage_error("train", "-o - and --push would both write "
+		    "to stdout");
+	if (t->push != NULL && !nlp_registry_valid_name(t->push))
+		return cli_usage_error("train", "'%s' is not a valid model name "
+		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
+		    "digit)", t->push);
+	if (t->alias != NULL && !nlp_registry_valid_alias(t->alias))
+		return cli_usage_error("train", "'%s' is not a valid alias",
+		    t->alias);
+	return NLP_OK;
+}
+
+/* The summary line on stderr. */
+static void
+summary(const struct targs *a, const struct nlp_trained *t, double t0)
+{
+	fprintf(stderr, "nlpops train: %llu examples, %u classes, %u "
+	    "features (%u bits), %u epochs", (unsigned long long)t->examples,
+	    t->nclasses, t->nrows, t->bits, t->epochs_run);
+	if (t->best_epoch != t->epochs_run)
+		fprintf(stderr, " (kept epoch %u)", t->best_epoch);
+	if (t->held_out > 0)
+		fprintf(stderr, ", held-out accuracy %.4f macro-F1 %.4f (%llu "
+		    "examples)", t->held_out_accuracy, t->held_out_macro_f1,
+		    (unsigned long long)t->held_out);
+	fprintf(stderr, ", %.2f s", cli_now() - t0);
+	if (a->out != NULL)
+		fprintf(stderr, " -> %s", a->out);
+	fputc('\n', stderr);
+}
+
+/*
+ * Write the artifact to -o, into out (opened before training, so that an
+ * output that cannot be created fails at once, not after the whole run),
+ * then push it.  A push committed but not printed is -NLP_IO (reported).
+ */
+static int
+deliver(const struct targs *a, const struct nlp_trained *t,
+    struct nlp_atomic *out, struct nlp_err *e)
+{
+	int rc;
+
+	if (a->out != NULL) {
+		rc = nlp_trained_write_fd(t, out->fp ? out->fd : STDOUT_FILENO,
+		    out->fp ? a->out : "standard output", gz_name(a->out), e);
+		if (rc == NLP_OK && out->fp != NULL)
+			rc = nlp_atomic_commit(out, e);
 		if (rc != NLP_OK)
 			return rc;
 	}
-	if (out == NULL && push == NULL)
-		return cli_usage_error(argv[0], "no output: give -o ARTIFACT or "
-		    "--push NAME");
-	if (alias != NULL && push == NULL)
-		return cli_usage_error(argv[0], "--alias goes with --push");
-	if (push != NULL && out != NULL && strcmp(out, "-") == 0)
-		return cli_usage_error(argv[0], "-o - and --push would both write "
-		    "to stdout");
-	if (push != NULL && !nlp_registry_valid_name(push))
-		return cli_usage_error(argv[0], "'%s' is not a valid model name "
-		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
-		    "digit)", push);
-	if (alias != NULL && !nlp_registry_valid_alias(alias))
-		return cli_usage_error(argv[0], "'%s' is not a valid alias", alias);
-	if (!quiet && cli_isatty(2))
-		o.progress = progress;
+	return a->push != NULL ? push_model(t, a->push, a->alias, e) : NLP_OK;
+}
 
+int
+cmd_train(int argc, char **argv)
+{
+	struct targs a;
+	struct nlp_trained t;
+	struct nlp_atomic out;
+	struct nlp_err e = { 0, "" };
+	double t0;
+	int first, rc;
+
+	memset(&a, 0, sizeof a);
+	memset(&out, 0, sizeof out);
+	nlp_train_opts_init(&a.o);
+	a.o.threads = nlp_cpu_count();
+	if ((rc = cli_parse(&cli_train, argc, argv, option, &a, &first)) != NLP_OK)
+		return rc == CLI_HELP_SHOWN ? NLP_OK : rc;
+	if ((rc = check_args(&a)) != NLP_OK)
+		return rc;
+	if (a.out != NULL && strcmp(a.out, "-") != 0 &&
+	    nlp_atomic_open(&out, a.out, &e) != NLP_OK)
+		return cli_error("train", &e);
+	if (!a.quiet && cli_isatty(2))
+		a.o.progress = progress;
 	t0 = cli_now();
-	rc = nlp_train((const char *const *)argv + optind,
-	    (size_t)(argc - optind), &o, &t, &e);
-	if (o.progress)
+	rc = nlp_train((const char *const *)argv + first, (size_t)(argc - first),
+	    &a.o, &t, &e);
+	if (a.o.progress)
 		fputs(cli_escapes() ? "\r\033[K" : "\n", stderr);
-	if (rc != NLP_OK)
-		return cli_error(argv[0], &e);
-	if (!quiet && t.oddities[0])
+	if (rc != NLP_OK) {
+		nlp_atomic_abort(&out);
+		return cli_error("train", &e);
+	}
+	if (!a.quiet && t.oddities[0])
 		fprintf(stderr, "nlpops train: %s\n", t.oddities);
-	if (out != NULL && (rc = nlp_trained_write(&t, out, gz_name(out), &e))
-	    != NLP_OK) {
-		nlp_trained_release(&t);
-		return cli_error(argv[0], &e);
-	}
-	if (push != NULL && (rc = push_model(&t, push, alias, &e)) != NLP_OK) {
-		nlp_trained_release(&t);
-		/* negative: committed, and what failed is said already */
-		return rc < 0 ? -rc : cli_error(argv[0], &e);
-	}
-	if (!quiet) {
-		fprintf(stderr, "nlpops train: %llu examples, %u classes, %u "
-		    "features (%u bits), %u epochs",
-		    (unsigned long long)t.examples, t.nclasses, t.nrows, t.bits,
-		    t.epochs_run);
-		if (t.best_epoch != t.epochs_run)
-			fprintf(stderr, " (kept epoch %u)", t.best_epoch);
-		if (t.held_out > 0)
-			fprintf(stderr, ", held-out accuracy %.4f macro-F1 %.4f "
-			    "(%llu examples)", t.held_out_accuracy,
-			    t.held_out_macro_f1, (unsigned long long)t.held_out);
-		fprintf(stderr, ", %.2f s", cli_now() - t0);
-		if (out != NULL)
-			fprintf(stderr, " -> %s", out);
-		fputc('\n', stderr);
-	}
+	rc = deliver(&a, &t, &out, &e);
+	nlp_atomic_abort(&out);
+	if (rc == NLP_OK && !a.quiet)
+		summary(&a, &t, t0);
 	nlp_trained_release(&t);
-	return NLP_OK;
+	/* negative: committed, and what failed is said already */
+	return rc < 0 ? -rc : rc != NLP_OK ? cli_error("train", &e) : NLP_OK;
 }

@@ -370,22 +370,31 @@ int
 nlp_artifact_write(const char *path, const struct nlp_member *members,
     size_t n, int gzip, struct nlp_err *e)
 {
-	struct sink s = { .fd = STDOUT_FILENO };
 	struct nlp_atomic out;
 	int rc;
 
 	if ((rc = check_members(members, n, e)) != NLP_OK)
 		return rc;
-	if (strcmp(path, "-") == 0)
-		return write_archive(&s, members, n, gzip, "(stdout)", e);
 	if ((rc = nlp_atomic_open(&out, path, e)) != NLP_OK)
 		return rc;
-	s.fd = out.fd;
-	if ((rc = write_archive(&s, members, n, gzip, path, e)) == NLP_OK)
+	if ((rc = nlp_artifact_write_fd(out.fd, path, members, n, gzip, e)) ==
+	    NLP_OK)
 		rc = nlp_atomic_commit(&out, e);
 	else
 		nlp_atomic_abort(&out);
 	return rc;
+}
+
+int
+nlp_artifact_write_fd(int fd, const char *label,
+    const struct nlp_member *members, size_t n, int gzip, struct nlp_err *e)
+{
+	struct sink s = { .fd = fd };
+	int rc;
+
+	if ((rc = check_members(members, n, e)) != NLP_OK)
+		return rc;
+	return write_archive(&s, members, n, gzip, label, e);
 }
 
 int

@@ -50,13 +50,18 @@ struct nlp_member {
 };
 
 /*
- * Write members[0..n-1] (after a generated manifest) to path atomically;
- * gzip != 0 writes a .tar.gz whose gzip header has no timestamp or name.
- * path "-" writes to stdout (not atomic, obviously).
- * Returns NLP_OK, NLP_IO (cannot write) or NLP_USAGE (bad member name).
+ * Write members[0..n-1] (after a generated manifest) to path, as
+ * atomic.h writes files; gzip != 0 writes a .tar.gz whose gzip header has
+ * no timestamp or name.  Returns NLP_OK, NLP_IO (cannot write) or
+ * NLP_USAGE (bad member name).
  */
 int nlp_artifact_write(const char *path, const struct nlp_member *members,
     size_t n, int gzip, struct nlp_err *e);
+
+/* Same, to an open descriptor (standard output, or an nlp_atomic's fd the
+ * caller commits); label names it in messages. */
+int nlp_artifact_write_fd(int fd, const char *label,
+    const struct nlp_member *members, size_t n, int gzip, struct nlp_err *e);
 
 /* Same, into a malloc'd buffer (*out, *outlen); for tests and the registry. */
 int nlp_artifact_write_mem(void **out, size_t *outlen,

@@ -3,21 +3,10 @@
  * files or stdin, compressed or not, into labeled or unlabeled text
  * records, repairing what it can and counting every oddity (see reader.h).
  *
- * Bytes flow: read(2) into rbuf, where they are hashed and counted (so the
- * digest is that of the raw, possibly compressed, bytes), then -- when the
- * first bytes are a compressed format's magic -- through libarchive (raw
- * format, any filter) into the line buffer `in`, where lines are found
- * with memchr and mostly used in place.  Plain input, most of it, is
- * copied into `in` directly, and gzip, most of the rest, is inflated with
- * zlib: libarchive's filter detection crashed, or took a failed
- * allocation for an empty input (zero records, exit 0), when memory ran
- * out; zlib reports it.  Concatenated gzip members are read one after
- * the other, as gzip(1) reads them; bytes after the last that are not
- * another member are ignored (and hashed), as before.  Of a line longer
- * than line_cap only line_cap bytes are kept; the rest is read into the
- * spare room after them and dropped, so memory stays near line_cap + CHUNK
- * whatever the input.  Text is cut again at max_record, on a character
- * boundary, when it is made the record's text.
+ * Bytes come as lines from input.h (read, hashed, decompressed, a line
+ * longer than line_cap cut there), and are mostly used in place.  Text is
+ * cut again at max_record, on a character boundary, when it is made the
+ * record's text.
  *
  * What the header leaves open, decided here:
  * - TSV, labeled, no columns given: the label is what comes before the
@@ -62,19 +51,19 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <zlib.h>
 #include <jansson.h>
 
 #include "digest.h"
+#include "input.h"
+#include "text.h"
 
-#define CHUNK        (256 * 1024)   /* bytes per read, and spare room in `in` */
+_Static_assert(NLP_REC_BAD_UTF8 == NLP_UTF8_BAD && NLP_REC_NUL == NLP_UTF8_NUL &&
+    NLP_REC_CUT == NLP_UTF8_CUT, "text.h's repair flags are the records'");
+
 #define MAX_RECORD   (1024 * 1024)  /* default max_record */
 #define LINE_SLACK   (64 * 1024)    /* room for labels, ids, syntax */
 #define MAX_COLUMN   1000000L       /* largest column number taken */
 
-#define ONES  0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
 
 /* Columns (0-based) or these. */
 #define COL_NONE (-1L)   /* not asked for */
@@ -107,24 +96,15 @@ struct nlp_reader {
 	const char *spec[NSLOT]; /* text, label, id column as given */
 	const char *field[NSLOT];/* JSONL field names */
 	int allow_multi;
-	size_t max_record, line_cap, max_cap;
+	size_t max_record, line_cap;
 
 	/* The input being read. */
 	int active;
 	const char *path;
 	enum nlp_format fmt;
-	int fd, own_fd, eof, rerr, header;
-	struct archive *ar;
-	struct nlp_sha256 *sha;
-	uint64_t bytes, lineno;
+	int header;
+	struct nlp_stream s;     /* its bytes, as lines (input.h) */
 	long col[NSLOT];
-
-	unsigned char *rbuf;     /* raw bytes, CHUNK */
-	size_t pend, pendoff;    /* rbuf[pendoff..pend): read, not yet used */
-	z_stream z;              /* gzip input, inflated with zlib */
-	int gz, gzend;           /* gzip input; a member has ended */
-	char *in;                /* decoded bytes, [pos, end) unread */
-	size_t pos, end, cap;
 
 	struct buf out, id, tmp, lab, hdr, f[NSLOT];
 	size_t nhdr, nlab, labcap, *laboff;
@@ -225,136 +205,13 @@ nlp_format_guess(const char *path, int labeled)
 	return labeled ? NLP_FMT_TSV : NLP_FMT_PLAIN;
 }
 
-/*
- * UTF-8.
- */
-
-/*
- * The length of the UTF-8 sequence at s[0..n) (n > 0) when it is
- * well-formed (RFC 3629: no overlong forms, surrogates or code points past
- * U+10FFFF); else minus the length of its maximal invalid subpart (Unicode
- * 3.9, "U+FFFD substitution of maximal subparts"), at least 1.
- */
-static int
-utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	int len, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2)
-		return -1;
-	if (c < 0xe0)
-		len = 2;
-	else if (c < 0xf0) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c < 0xf5) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return -1;
-	for (i = 1; i < len; i++) {
-		if ((size_t)i >= n || s[i] < lo || s[i] > hi)
-			return -i;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return len;
-}
-
-/*
- * How many bytes at the start of s[0..n) are valid UTF-8 without NUL: the
- * fast path, eight ASCII bytes at a time (a zero or high-bit byte in the
- * word sets a high bit in (w - ONES) | w).
- */
-static size_t
-utf8_clean(const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	uint64_t w, x;
-	size_t i = 0;
-	int k;
-
-	while (i < n) {
-		while (n - i >= 16) {
-			memcpy(&w, u + i, 8);
-			memcpy(&x, u + i + 8, 8);
-			if ((((w - ONES) | w | (x - ONES) | x) & HIGHS) != 0)
-				break;
-			i += 16;
-		}
-		if (i == n || u[i] == 0)
-			break;
-		if (u[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((k = utf8_seq(u + i, n - i)) < 0)
-			break;
-		i += (size_t)k;
-	}
-	return i;
-}
-
-/*
- * Repair s[0..n) into dst, writing at most cap bytes: valid UTF-8 is
- * copied, NUL becomes a space, each maximal invalid subpart U+FFFD.  Stops
- * before a character that would not fit, and says so with NLP_REC_CUT.
- */
-static size_t
-repair(const char *s, size_t n, char *dst, size_t cap, unsigned *flags)
-{
-	size_t i = 0, o = 0, k;
-
-	for (;;) {
-		k = utf8_clean(s + i, n - i);
-		if (k > cap - o) {
-			k = cap - o;
-			while (k > 0 && ((unsigned char)s[i + k] & 0xc0) == 0x80)
-				k--;
-			memcpy(dst + o, s + i, k);
-			*flags |= NLP_REC_CUT;
-			return o + k;
-		}
-		memcpy(dst + o, s + i, k);
-		o += k;
-		i += k;
-		if (i == n)
-			return o;
-		if (s[i] == '\0') {
-			if (o == cap)
-				break;
-			dst[o++] = ' ';
-			*flags |= NLP_REC_NUL;
-			i++;
-			continue;
-		}
-		if (cap - o < 3)
-			break;
-		memcpy(dst + o, "\xef\xbf\xbd", 3);
-		o += 3;
-		i += (size_t)-utf8_seq((const unsigned char *)s + i, n - i);
-		*flags |= NLP_REC_BAD_UTF8;
-	}
-	*flags |= NLP_REC_CUT;
-	return o;
-}
-
 size_t
 nlp_utf8_repair(const char *src, size_t len, char *dst, unsigned *flags)
 {
 	unsigned f = 0;
 	size_t n;
 
-	n = repair(src, len, dst, SIZE_MAX, &f);
+	n = nlp_utf8_repair_into(src, len, dst, SIZE_MAX, &f);
 	if (flags != NULL)
 		*flags |= f & (NLP_REC_BAD_UTF8 | NLP_REC_NUL);
 	return n;
@@ -429,62 +286,6 @@ shown(const char *path, char *buf, size_t size)
 	return buf;
 }
 
-/*
- * Input: open, decompress, find lines.
- */
-
-/* Read raw bytes from the input, hashing and counting them; -1 on error. */
-static ssize_t
-raw_chunk(struct nlp_reader *r)
-{
-	ssize_t n;
-
-	do
-		n = read(r->fd, r->rbuf, CHUNK);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		r->rerr = errno;
-		return -1;
-	}
-	nlp_sha256_update(r->sha, r->rbuf, (size_t)n);
-	r->bytes += (uint64_t)n;
-	return n;
-}
-
-/* libarchive's read callback: our own, so that we see the raw bytes. */
-static la_ssize_t
-raw_read(struct archive *a, void *arg, const void **out)
-{
-	struct nlp_reader *r = arg;
-	ssize_t n;
-
-	if (r->pend > 0) {             /* the bytes the magic was read from */
-		*out = r->rbuf;
-		n = (ssize_t)r->pend;
-		r->pend = 0;
-		return n;
-	}
-	if ((n = raw_chunk(r)) < 0)
-		archive_set_error(a, r->rerr, "read error");
-	*out = r->rbuf;
-	return n;
-}
-
-/* The error for a failed libarchive call: a read error or bad data. */
-static int
-archive_fail(struct nlp_reader *r)
-{
-	const char *why = archive_error_string(r->ar);
-
-	if (archive_errno(r->ar) == ENOMEM)
-		return oom(r);
-	if (r->rerr != 0)
-		return -nlp_errnof(&r->err, NLP_IO, r->rerr, "cannot read '%s'",
-		    r->path);
-	return -nlp_errf(&r->err, NLP_DATA, "'%s': cannot decompress: %s",
-	    r->path, why != NULL ? why : "unknown error");
-}
-
 /* Parse a 1-based column number; 0 when s is not one. */
 static long
 column_number(const char *s)
@@ -535,137 +336,20 @@ tsv_columns(struct nlp_reader *r)
 }
 
 /*
- * Open the next input: the file or stdin, its digest, the decompressor,
- * its format and columns.
+ * Open the next input: the file or stdin (input.h), its format and
+ * columns.
  */
-/* Read more raw bytes into rbuf after the first pend (hashed, counted):
- * their number, 0 at the end, -1 (r->rerr set). */
-static ssize_t
-read_more(struct nlp_reader *r)
-{
-	ssize_t n;
-
-	do
-		n = read(r->fd, r->rbuf + r->pend, CHUNK - r->pend);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		r->rerr = errno;
-		return -1;
-	}
-	nlp_sha256_update(r->sha, r->rbuf + r->pend, (size_t)n);
-	r->bytes += (uint64_t)n;
-	return n;
-}
-
-/* Do the n bytes at p start with the magic of a format libarchive
- * decompresses (gzip, xz, zstd, bzip2, lz4, lzip, lzma, compress, lzop,
- * lrzip)? */
-static const struct { const char *m; size_t len; } magic[] = {
-	{ "\x1f\x8b", 2 }, { "\xfd" "7zXZ\0", 6 }, { "\x28\xb5\x2f\xfd", 4 },
-	{ "BZh", 3 }, { "\x04\x22\x4d\x18", 4 }, { "\x02\x21\x4c\x18", 4 },
-	{ "LZIP", 4 }, { "\x5d\0\0", 3 }, { "\x1f\x9d", 2 },
-	{ "\x89LZO", 4 }, { "LRZI", 4 },
-};
-#define NMAGIC (sizeof magic / sizeof *magic)
-
-static int
-compressed(const unsigned char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < NMAGIC; i++)
-		if (n >= magic[i].len && memcmp(p, magic[i].m, magic[i].len) == 0)
-			return 1;
-	return 0;
-}
-
-/* Are the n bytes at p the start of a magic, not all of it yet? */
-static int
-magic_prefix(const unsigned char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < NMAGIC; i++)
-		if (n < magic[i].len && memcmp(p, magic[i].m, n) == 0)
-			return 1;
-	return 0;
-}
-
 static int
 input_open(struct nlp_reader *r)
 {
-	struct archive_entry *ent;
-	ssize_t n;
-	int rv;
+	int rc;
 
 	r->path = r->paths[r->ipath];
-	r->pos = r->end = 0;
-	r->eof = r->rerr = r->header = 0;
-	r->bytes = r->lineno = 0;
-	if (strcmp(r->path, "-") == 0) {
-		r->fd = 0;
-		r->own_fd = 0;
-	} else if ((r->fd = open(r->path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -nlp_errnof(&r->err, NLP_IO, errno, "cannot open '%s'",
-		    r->path);
-	else
-		r->own_fd = 1;
+	r->header = 0;
 	r->active = 1;
-	r->pend = r->pendoff = 0;
-	if ((r->sha = nlp_sha256_new()) == NULL)
-		return oom(r);
-	/* the first chunk tells plain from compressed */
-	if ((n = raw_chunk(r)) < 0)
-		return -nlp_errnof(&r->err, NLP_IO, r->rerr, "cannot read '%s'",
-		    r->path);
-	r->pend = (size_t)n;
-	/* the magic needs its bytes: a pipe may hand them over one by one
-	 * (but a short line of text must not wait for more) */
-	while (r->pend > 0 && magic_prefix(r->rbuf, r->pend) &&
-	    (n = read_more(r)) > 0)
-		r->pend += (size_t)n;
-	if (n < 0)
-		return -nlp_errnof(&r->err, NLP_IO, r->rerr, "cannot read '%s'",
-		    r->path);
-	if (r->pend >= 2 && r->rbuf[0] == 0x1f && r->rbuf[1] == 0x8b) {
-		memset(&r->z, 0, sizeof r->z);
-		switch (inflateInit2(&r->z, 16 + MAX_WBITS)) {
-		case Z_OK: break;
-		case Z_MEM_ERROR: return oom(r);
-		default: return -nlp_errf(&r->err, NLP_BUG, "zlib: cannot start");
-		}
-		r->gz = 1;
-		goto format;
-	}
-	if (!compressed(r->rbuf, r->pend)) {
-		r->eof = r->pend == 0;
-		goto format;
-	}
-	if ((r->ar = archive_read_new()) == NULL ||
-	    archive_read_support_filter_all(r->ar) < ARCHIVE_WARN ||
-	    archive_read_support_format_raw(r->ar) < ARCHIVE_WARN)
-		return oom(r);
-	/* archive_read_open() ignores a failed set-up allocation and then
-	 * reads through a NULL pointer (libarchive 3.6): the steps one by
-	 * one, each checked.  ARCHIVE_WARN is success, e.g. "using external
-	 * gzip program". */
-	if (archive_read_set_read_callback(r->ar, raw_read) != ARCHIVE_OK ||
-	    archive_read_set_callback_data(r->ar, r) != ARCHIVE_OK)
-		return oom(r);
-	rv = archive_read_open1(r->ar);
-	if (rv >= ARCHIVE_WARN)
-		rv = archive_read_next_header(r->ar, &ent);
-	/*
-	 * The raw format takes any data but none: "unrecognized format"
-	 * (EILSEQ, libarchive's ARCHIVE_ERRNO_FILE_FORMAT) means an empty
-	 * input, once decompressed.
-	 */
-	if (rv == ARCHIVE_EOF || (rv < ARCHIVE_WARN && r->rerr == 0 &&
-	    archive_errno(r->ar) == EILSEQ))
-		r->eof = 1;
-	else if (rv < ARCHIVE_WARN)
-		return archive_fail(r);
-format:
+	if ((rc = nlp_stream_open(&r->s, r->path, r->line_cap, &r->err)) !=
+	    NLP_OK)
+		return -rc;
 	r->fmt = r->o.format != NLP_FMT_AUTO ? r->o.format :
 	    nlp_format_guess(r->path, r->o.labeled);
 	if (r->fmt == NLP_FMT_TSV)
@@ -678,36 +362,18 @@ format:
 static void
 input_close(struct nlp_reader *r)
 {
-	archive_read_free(r->ar);
-	r->ar = NULL;
-	if (r->gz)
-		inflateEnd(&r->z);
-	r->gz = r->gzend = 0;
-	nlp_sha256_free(r->sha);
-	r->sha = NULL;
-	if (r->own_fd)
-		close(r->fd);
-	r->fd = -1;
-	r->own_fd = 0;
+	nlp_stream_close(&r->s);
 	r->active = 0;
 }
 
-/*
- * At the end of an input: hash what the decompressor left unread (trailing
- * bytes), record the input's digest and size, and close it.
- */
+/* At the end of an input: record its digest and size, and close it. */
 static int
 input_done(struct nlp_reader *r)
 {
 	struct nlp_input *in;
 	size_t cap;
-	ssize_t n;
+	int rc;
 
-	while ((n = raw_chunk(r)) > 0)
-		continue;
-	if (n < 0)
-		return -nlp_errnof(&r->err, NLP_IO, r->rerr, "cannot read '%s'",
-		    r->path);
 	if (r->ninputs == r->inputs_cap) {
 		cap = r->inputs_cap > 0 ? 2 * r->inputs_cap : 4;
 		if (cap > SIZE_MAX / sizeof *in ||
@@ -716,171 +382,27 @@ input_done(struct nlp_reader *r)
 		r->inputs = in;
 		r->inputs_cap = cap;
 	}
-	in = &r->inputs[r->ninputs++];
+	in = &r->inputs[r->ninputs];
+	if ((rc = nlp_stream_finish(&r->s, in->sha256, &in->bytes, &r->err)) !=
+	    NLP_OK)
+		return -rc;
 	in->path = r->path;
-	in->bytes = r->bytes;
-	nlp_sha256_final(r->sha, in->sha256);
-	r->sha = NULL;
+	r->ninputs++;
 	input_close(r);
 	r->ipath++;
 	return 0;
 }
 
-/* Inflate gzip input into `in` (room bytes free): 0, or the error. */
-static int
-fill_gz(struct nlp_reader *r, size_t room)
-{
-	size_t before;
-	ssize_t n;
-	int rc;
-
-	for (;;) {
-		if (r->z.avail_in == 0) {
-			if (r->pendoff < r->pend) {
-				r->z.next_in = r->rbuf + r->pendoff;
-				r->z.avail_in = (uInt)(r->pend - r->pendoff);
-				r->pendoff = r->pend;
-			} else if ((n = raw_chunk(r)) < 0) {
-				return -nlp_errnof(&r->err, NLP_IO, r->rerr,
-				    "cannot read '%s'", r->path);
-			} else if (n == 0) {
-				if (r->gzend) {
-					r->eof = 1;
-					return 0;
-				}
-				return -nlp_errf(&r->err, NLP_DATA, "'%s': cannot "
-				    "decompress: gzip data cut short", r->path);
-			} else {
-				r->pend = r->pendoff = (size_t)n;
-				r->z.next_in = r->rbuf;
-				r->z.avail_in = (uInt)n;
-			}
-		}
-		if (r->gzend) {
-			/* another member follows, or bytes that are not one:
-			 * those end the input (input_done() hashes them) */
-			if (r->z.next_in[0] != 0x1f || (r->z.avail_in > 1 &&
-			    r->z.next_in[1] != 0x8b)) {
-				r->z.avail_in = 0;
-				r->eof = 1;
-				return 0;
-			}
-			if (inflateReset(&r->z) != Z_OK)
-				return oom(r);
-			r->gzend = 0;
-		}
-		r->z.next_out = (unsigned char *)r->in + r->end;
-		r->z.avail_out = room > UINT_MAX ? UINT_MAX : (uInt)room;
-		before = r->z.avail_out;
-		rc = inflate(&r->z, Z_NO_FLUSH);
-		r->end += before - r->z.avail_out;
-		if (rc == Z_STREAM_END)
-			r->gzend = 1;
-		else if (rc == Z_MEM_ERROR)
-			return oom(r);
-		else if (rc != Z_OK && rc != Z_BUF_ERROR)
-			return -nlp_errf(&r->err, NLP_DATA, "'%s': cannot decompress: "
-			    "%s", r->path, r->z.msg ? r->z.msg : "bad gzip data");
-		if (before != r->z.avail_out)
-			return 0;
-	}
-}
-
-/* Decompress more bytes into `in` after end; sets eof at the end. */
-static int
-fill(struct nlp_reader *r)
-{
-	size_t room = r->cap - 1 - r->end;
-	la_ssize_t n;
-
-	if (r->gz)
-		return fill_gz(r, room);
-	if (r->ar == NULL) {            /* plain: the raw bytes themselves */
-		if (r->pendoff == r->pend) {
-			if ((n = raw_chunk(r)) < 0)
-				return -nlp_errnof(&r->err, NLP_IO, r->rerr,
-				    "cannot read '%s'", r->path);
-			r->pend = (size_t)n;
-			r->pendoff = 0;
-			if (n == 0) {
-				r->eof = 1;
-				return 0;
-			}
-		}
-		n = (la_ssize_t)(r->pend - r->pendoff < room ? r->pend - r->pendoff :
-		    room);
-		memcpy(r->in + r->end, r->rbuf + r->pendoff, (size_t)n);
-		r->pendoff += (size_t)n;
-		r->end += (size_t)n;
-		return 0;
-	}
-	n = archive_read_data(r->ar, r->in + r->end, room);
-	if (n < 0)
-		return archive_fail(r);
-	if (n == 0)
-		r->eof = 1;
-	r->end += (size_t)n;
-	return 0;
-}
-
-/*
- * The next physical line of the current input, NUL-terminated in place,
- * without its LF nor a CR before that, nor a byte order mark at the start
- * of the input.  At most line_cap bytes of a longer line are kept (*cut
- * set); the rest is read into the spare room after them and dropped.
- * Returns 1, 0 at the end of the input, or an error.
- */
+/* The next line of the current input (input.h): 1, 0 at its end, or
+ * -status. */
 static int
 get_line(struct nlp_reader *r, char **line, size_t *len, int *cut)
 {
-	size_t scan = r->pos, n, cap;
-	char *nl, *p;
-	int rv;
+	int rv = nlp_stream_line(&r->s, line, len, cut, &r->err);
 
-	*cut = 0;
-	for (;;) {
-		nl = memchr(r->in + scan, '\n', r->end - scan);
-		if (nl != NULL || r->eof)
-			break;
-		if (r->end - r->pos > r->line_cap) {
-			*cut = 1;
-			r->end = r->pos + r->line_cap;
-		}
-		scan = r->end;
-		if (r->pos > 0) {
-			memmove(r->in, r->in + r->pos, r->end - r->pos);
-			scan -= r->pos;
-			r->end -= r->pos;
-			r->pos = 0;
-		}
-		if (r->cap - 1 - r->end < CHUNK / 2 && r->cap < r->max_cap) {
-			cap = r->cap > r->max_cap / 2 ? r->max_cap : 2 * r->cap;
-			if ((p = realloc(r->in, cap)) == NULL)
-				return oom(r);
-			r->in = p;
-			r->cap = cap;
-		}
-		if ((rv = fill(r)) < 0)
-			return rv;
-	}
-	if (nl == NULL && r->pos == r->end)
-		return 0;
-	n = (nl != NULL ? (size_t)(nl - r->in) : r->end) - r->pos;
-	*line = r->in + r->pos;
-	r->pos += n + (nl != NULL);
-	if (n > r->line_cap) {
-		*cut = 1;
-		n = r->line_cap;
-	} else if (!*cut && nl != NULL && n > 0 && (*line)[n - 1] == '\r')
-		n--;
-	(*line)[n] = '\0';
-	if (r->lineno++ == 0 && n >= 3 && memcmp(*line, "\xef\xbb\xbf", 3) == 0) {
-		*line += 3;
-		n -= 3;
-	}
-	r->st.lines++;
-	*len = n;
-	return 1;
+	if (rv > 0)
+		r->st.lines++;
+	return rv;
 }
 
 /*
@@ -921,7 +443,7 @@ repaired(struct buf *b, const char *s, size_t n, size_t cap, unsigned *flags,
 	b->len = 0;
 	if (buf_room(b, cap) < 0)
 		return NULL;
-	*len = b->len = repair(s, n, b->p, cap, flags);
+	*len = b->len = nlp_utf8_repair_into(s, n, b->p, cap, flags);
 	b->p[b->len] = '\0';
 	return b->p;
 }
@@ -941,7 +463,7 @@ repair_room(const struct nlp_reader *r, size_t n)
 static int
 set_text(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 {
-	if (n <= r->max_record && utf8_clean(s, n) == n) {
+	if (n <= r->max_record && nlp_utf8_clean(s, n) == n) {
 		s[n] = '\0';
 		rec->text = s;
 		rec->text_len = n;
@@ -1046,7 +568,7 @@ lab_fault(const char *s, size_t n, char *buf, size_t size)
 	for (i = 0; i < n && cp == 0; i++)
 		if (u[i] < 0x20 || u[i] == 0x7f)
 			cp = u[i] + 0x100;
-	if (cp == 0 && utf8_clean(s, n) != n)
+	if (cp == 0 && nlp_utf8_clean(s, n) != n)
 		return "label with invalid UTF-8";
 	/* valid UTF-8 now: C2 is followed by one byte, 80..BF */
 	for (i = 0; i + 1 < n && cp == 0; i++)
@@ -1292,7 +814,7 @@ json_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	size_t idlen;
 	int rv;
 
-	r->json_repaired = utf8_clean(s, n) != n;
+	r->json_repaired = nlp_utf8_clean(s, n) != n;
 	if (r->json_repaired &&
 	    (s = repaired(&r->tmp, s, n, 3 * n, &rec->flags, &n)) == NULL)
 		return oom(r);
@@ -1340,7 +862,7 @@ line_record(struct nlp_reader *r, struct nlp_record *rec)
 
 	if ((rv = get_line(r, &s, &n, &cut)) <= 0)
 		return rv == 0 ? V_END : rv;
-	rec->line = r->lineno;
+	rec->line = r->s.lineno;
 	if (cut)
 		rec->flags |= NLP_REC_CUT;
 	if (is_blank(s, n))
@@ -1419,7 +941,7 @@ csv_fields(struct nlp_reader *r, struct nlp_record *rec, size_t *nf, int *v)
 		if ((rv = get_line(r, &s, &n, &cut)) <= 0)
 			return rv;
 	while (r->header && is_blank(s, n));
-	rec->line = r->lineno;
+	rec->line = r->s.lineno;
 	r->csv_cut = cut;
 	*v = V_KEEP;
 	*nf = 0;
@@ -1460,7 +982,7 @@ csv_fields(struct nlp_reader *r, struct nlp_record *rec, size_t *nf, int *v)
 			quoted = 1;
 			start = 0;
 			s++;
-			r->quote_line = r->lineno;
+			r->quote_line = r->s.lineno;
 			qbytes = 0;
 		} else {
 			q = memchr(s, ',', (size_t)(end - s));
@@ -1679,7 +1201,6 @@ nlp_reader_open(struct nlp_reader **out, const char *const *paths,
 	r->paths = n > 0 ? paths : std_in;
 	r->npaths = n > 0 ? n : 1;
 	r->o = *opts;
-	r->fd = -1;
 	r->st.labeled = opts->labeled != 0;
 	str[0] = &r->o.text_column;
 	str[1] = &r->o.label_column;
@@ -1704,11 +1225,6 @@ nlp_reader_open(struct nlp_reader **out, const char *const *paths,
 	if (r->max_record > SIZE_MAX / 16)
 		r->max_record = SIZE_MAX / 16;
 	r->line_cap = 2 * r->max_record + LINE_SLACK;
-	r->max_cap = r->line_cap + CHUNK + 1;
-	r->cap = CHUNK + 1;
-	if ((r->in = malloc(r->cap)) == NULL ||
-	    (r->rbuf = malloc(CHUNK)) == NULL)
-		goto nomem;
 	if (opts->format == NLP_FMT_TSV && (rv = tsv_columns(r)) < 0) {
 		if (e != NULL)
 			*e = r->err;
@@ -1860,8 +1376,6 @@ nlp_reader_free(struct nlp_reader *r)
 	free(r->laboff);
 	free(r->labptr);
 	free(r->labset);
-	free(r->in);
-	free(r->rbuf);
 	free(r->inputs);
 	free(r);
 }

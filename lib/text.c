@@ -5,36 +5,130 @@
 
 #include <string.h>
 
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+int
+nlp_utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	int len, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2)
+		return -1;
+	if (c < 0xe0)
+		len = 2;
+	else if (c < 0xf0) {
+		len = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+	} else if (c < 0xf5) {
+		len = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return -1;
+	for (i = 1; i < len; i++) {
+		if ((size_t)i >= n || s[i] < lo || s[i] > hi)
+			return -i;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return len;
+}
+
 size_t
 nlp_utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
 {
-	unsigned char c = s[0];
-	size_t len, i;
-	uint32_t v, min;
+	static const unsigned char mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	int len = nlp_utf8_seq(s, n), i;
+	uint32_t v;
 
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, v = c & 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, v = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, v = c & 0x07, min = 0x10000;
-	else
+	if (len < 0)
 		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
+	for (v = s[0] & mask[len], i = 1; i < len; i++)
 		v = v << 6 | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
 	*cp = v;
-	return len;
+	return (size_t)len;
+}
+
+/*
+ * The fast path: eight ASCII bytes at a time (a zero or high-bit byte in
+ * the word sets a high bit in (w - ONES) | w).
+ */
+size_t
+nlp_utf8_clean(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint64_t w, x;
+	size_t i = 0;
+	int k;
+
+	while (i < n) {
+		while (n - i >= 16) {
+			memcpy(&w, u + i, 8);
+			memcpy(&x, u + i + 8, 8);
+			if ((((w - ONES) | w | (x - ONES) | x) & HIGHS) != 0)
+				break;
+			i += 16;
+		}
+		if (i == n || u[i] == 0)
+			break;
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = nlp_utf8_seq(u + i, n - i)) < 0)
+			break;
+		i += (size_t)k;
+	}
+	return i;
+}
+
+size_t
+nlp_utf8_repair_into(const char *s, size_t n, char *dst, size_t cap,
+    unsigned *flags)
+{
+	size_t i = 0, o = 0, k;
+
+	for (;;) {
+		k = nlp_utf8_clean(s + i, n - i);
+		if (k > cap - o) {
+			k = cap - o;
+			while (k > 0 && ((unsigned char)s[i + k] & 0xc0) == 0x80)
+				k--;
+			memcpy(dst + o, s + i, k);
+			*flags |= NLP_UTF8_CUT;
+			return o + k;
+		}
+		memcpy(dst + o, s + i, k);
+		o += k;
+		i += k;
+		if (i == n)
+			return o;
+		if (s[i] == '\0') {
+			if (o == cap)
+				break;
+			dst[o++] = ' ';
+			*flags |= NLP_UTF8_NUL;
+			i++;
+			continue;
+		}
+		if (cap - o < 3)
+			break;
+		memcpy(dst + o, "\xef\xbf\xbd", 3);
+		o += 3;
+		i += (size_t)-nlp_utf8_seq((const unsigned char *)s + i, n - i);
+		*flags |= NLP_UTF8_BAD;
+	}
+	*flags |= NLP_UTF8_CUT;
+	return o;
 }
 
 int

@@ -17,9 +17,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The length of the UTF-8 sequence at s[0..n) (n > 0) when it is
+ * well-formed (RFC 3629: no overlong forms, surrogates or code points past
+ * U+10FFFF); else minus the length of its maximal invalid subpart (Unicode
+ * 3.9, "U+FFFD substitution of maximal subparts"), at least 1.  The one
+ * UTF-8 decoder of nlpops: the functions below are built on it.
+ */
+int nlp_utf8_seq(const unsigned char *s, size_t n);
+
 /* The length of the valid UTF-8 sequence at s[0..n) (n > 0) and its code
  * point in *cp, or 0 when the bytes there are not valid UTF-8. */
 size_t nlp_utf8_char(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* How many bytes at the start of s[0..n) are valid UTF-8 without NUL
+ * (ASCII eight bytes at a time). */
+size_t nlp_utf8_clean(const char *s, size_t n);
+
+/* What nlp_utf8_repair_into() did, in *flags (the same bits as a reader
+ * record's NLP_REC_BAD_UTF8, _NUL and _CUT). */
+#define NLP_UTF8_BAD 0x1u    /* a maximal invalid subpart became U+FFFD */
+#define NLP_UTF8_NUL 0x2u    /* a NUL became a space */
+#define NLP_UTF8_CUT 0x4u    /* stopped before a character that did not fit */
+
+/* Repair s[0..n) into dst, writing at most cap bytes: valid UTF-8 is
+ * copied, NUL becomes a space, each maximal invalid subpart U+FFFD; the
+ * length written. */
+size_t nlp_utf8_repair_into(const char *s, size_t n, char *dst, size_t cap,
+    unsigned *flags);
 
 /* Is cp a control character (C0, DEL, C1)? */
 int nlp_is_control(uint32_t cp);

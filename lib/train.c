@@ -1005,13 +1005,13 @@ members(const struct nlp_trained *t, struct nlp_member m[5])
 }
 
 int
-nlp_trained_write(const struct nlp_trained *t, const char *path, int gzip,
-    struct nlp_err *e)
+nlp_trained_write_fd(const struct nlp_trained *t, int fd, const char *label,
+    int gzip, struct nlp_err *e)
 {
 	struct nlp_member m[5];
 
 	members(t, m);
-	return nlp_artifact_write(path, m, 5, gzip, e);
+	return nlp_artifact_write_fd(fd, label, m, 5, gzip, e);
 }
 
 int

@@ -80,9 +80,10 @@ struct nlp_trained {
 int nlp_train(const char *const *paths, size_t n, const struct nlp_train_opts *o,
     struct nlp_trained *out, struct nlp_err *e);
 
-/* Write the artifact (atomically) to path; gzip: a .tar.gz. */
-int nlp_trained_write(const struct nlp_trained *t, const char *path, int gzip,
-    struct nlp_err *e);
+/* Write the artifact to fd (an nlp_atomic's, which the caller commits,
+ * or standard output); label names it in messages; gzip: a .tar.gz. */
+int nlp_trained_write_fd(const struct nlp_trained *t, int fd,
+    const char *label, int gzip, struct nlp_err *e);
 
 /* The same artifact (uncompressed) in a malloc'd buffer, for pushing. */
 int nlp_trained_bytes(const struct nlp_trained *t, void **out, size_t *len,

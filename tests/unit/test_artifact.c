@@ -1043,7 +1043,7 @@ TEST(writing_over_a_directory_fails_and_leaves_no_temporary)
 	cr_assert_eq(entries(dir), 1);
 }
 
-TEST(writing_to_dash_goes_to_standard_output)
+TEST(writing_to_a_descriptor_writes_the_same_bytes)
 {
 	struct nlp_member m[3];
 	size_t n = small(m), len;
@@ -1055,7 +1055,7 @@ TEST(writing_to_dash_goes_to_standard_output)
 	fd = open(in_dir("out"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	cr_assert(fd >= 0 && saved >= 0);
 	dup2(fd, STDOUT_FILENO);
-	rc = nlp_artifact_write("-", m, n, 1, &e);
+	rc = nlp_artifact_write_fd(STDOUT_FILENO, "(stdout)", m, n, 1, &e);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
 	close(fd);

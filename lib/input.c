@@ -1,0 +1,391 @@
+/*
+ * input.c - one input's bytes, as lines (see input.h).
+ *
+ * Plain input, most of it, is copied from the raw buffer straight into the
+ * line buffer, and gzip, most of the rest, is inflated with zlib: only the
+ * other compressed formats go through libarchive (raw format, any filter),
+ * whose filter detection crashed, or took a failed allocation for an
+ * empty input (zero records, exit 0), when memory ran out; zlib reports
+ * it.  Concatenated gzip members are read one after the other, as gzip(1)
+ * reads them; bytes after the last that are not another member are
+ * ignored (and hashed).
+ */
+#include "input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+
+#define CHUNK (256 * 1024)       /* bytes per read, and spare room in `in` */
+
+/* Out of memory, as a line of this module's: -NLP_IO. */
+static int
+oom(struct nlp_err *e)
+{
+	return -nlp_errf(e, NLP_IO, "out of memory");
+}
+
+/* Reading failed (s->rerr): -NLP_IO. */
+static int
+read_error(const struct nlp_stream *s, struct nlp_err *e)
+{
+	return -nlp_errnof(e, NLP_IO, s->rerr, "cannot read '%s'", s->path);
+}
+
+/* Read raw bytes into rbuf from its offset at, hashing and counting them:
+ * their number, 0 at the end, -1 (s->rerr set). */
+static ssize_t
+raw_read_at(struct nlp_stream *s, size_t at)
+{
+	ssize_t n;
+
+	do
+		n = read(s->fd, s->rbuf + at, CHUNK - at);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		s->rerr = errno;
+		return -1;
+	}
+	nlp_sha256_update(s->sha, s->rbuf + at, (size_t)n);
+	s->bytes += (uint64_t)n;
+	return n;
+}
+
+/* libarchive's read callback: the bytes the magic was read from first,
+ * then the next chunks. */
+static la_ssize_t
+archive_chunk(struct archive *a, void *arg, const void **out)
+{
+	struct nlp_stream *s = arg;
+	ssize_t n;
+
+	*out = s->rbuf;
+	if (s->pend > 0) {
+		n = (ssize_t)s->pend;
+		s->pend = 0;
+		return n;
+	}
+	if ((n = raw_read_at(s, 0)) < 0)
+		archive_set_error(a, s->rerr, "read error");
+	return n;
+}
+
+/* libarchive failed: out of memory, a read error, or bad data. */
+static int
+archive_fail(const struct nlp_stream *s, struct nlp_err *e)
+{
+	const char *why = archive_error_string(s->ar);
+
+	if (archive_errno(s->ar) == ENOMEM)
+		return oom(e);
+	if (s->rerr != 0)
+		return read_error(s, e);
+	return -nlp_errf(e, NLP_DATA, "'%s': cannot decompress: %s", s->path,
+	    why != NULL ? why : "unknown error");
+}
+
+/* The magics of the formats libarchive decompresses (gzip, xz, zstd,
+ * bzip2, lz4, lz4 legacy, lzip, lzma, compress, lzop, lrzip). */
+static const struct { const char *m; size_t len; } magic[] = {
+	{ "\x1f\x8b", 2 }, { "\xfd" "7zXZ\0", 6 }, { "\x28\xb5\x2f\xfd", 4 },
+	{ "BZh", 3 }, { "\x04\x22\x4d\x18", 4 }, { "\x02\x21\x4c\x18", 4 },
+	{ "LZIP", 4 }, { "\x5d\0\0", 3 }, { "\x1f\x9d", 2 },
+	{ "\x89LZO", 4 }, { "LRZI", 4 },
+};
+#define NMAGIC (sizeof magic / sizeof *magic)
+
+/* Do the n bytes at p start with a magic (whole: 1), or could they (the
+ * start of one, not all of it yet: 2)?  0 otherwise. */
+static int
+magic_at(const unsigned char *p, size_t n)
+{
+	int prefix = 0;
+	size_t i;
+
+	for (i = 0; i < NMAGIC; i++) {
+		if (n >= magic[i].len && memcmp(p, magic[i].m, magic[i].len) == 0)
+			return 1;
+		if (n < magic[i].len && memcmp(p, magic[i].m, n) == 0)
+			prefix = 1;
+	}
+	return prefix ? 2 : 0;
+}
+
+/* Other compressed formats: libarchive, its steps one by one, each
+ * checked (archive_read_open() ignores a failed set-up allocation and
+ * then reads through a NULL pointer, libarchive 3.6). */
+static int
+open_archive(struct nlp_stream *s, struct nlp_err *e)
+{
+	struct archive_entry *ent;
+	int rv;
+
+	if ((s->ar = archive_read_new()) == NULL ||
+	    archive_read_support_filter_all(s->ar) < ARCHIVE_WARN ||
+	    archive_read_support_format_raw(s->ar) < ARCHIVE_WARN ||
+	    archive_read_set_read_callback(s->ar, archive_chunk) != ARCHIVE_OK ||
+	    archive_read_set_callback_data(s->ar, s) != ARCHIVE_OK)
+		return oom(e);
+	/* ARCHIVE_WARN is success, e.g. "using external gzip program" */
+	rv = archive_read_open1(s->ar);
+	if (rv >= ARCHIVE_WARN)
+		rv = archive_read_next_header(s->ar, &ent);
+	/* the raw format takes any data but none: "unrecognized format"
+	 * (EILSEQ, ARCHIVE_ERRNO_FILE_FORMAT) means an empty input, once
+	 * decompressed */
+	if (rv == ARCHIVE_EOF || (rv < ARCHIVE_WARN && s->rerr == 0 &&
+	    archive_errno(s->ar) == EILSEQ))
+		s->eof = 1;
+	else if (rv < ARCHIVE_WARN)
+		return archive_fail(s, e);
+	return 0;
+}
+
+int
+nlp_stream_open(struct nlp_stream *s, const char *path, size_t line_cap,
+    struct nlp_err *e)
+{
+	ssize_t n;
+	int m;
+
+	memset(s, 0, sizeof *s);
+	s->path = path;
+	s->fd = -1;
+	s->line_cap = line_cap;
+	s->max_cap = line_cap + CHUNK + 1;
+	s->cap = CHUNK + 1;
+	if ((s->in = malloc(s->cap)) == NULL || (s->rbuf = malloc(CHUNK)) ==
+	    NULL || (s->sha = nlp_sha256_new()) == NULL)
+		return -oom(e);
+	if (strcmp(path, "-") == 0)
+		s->fd = 0;
+	else if ((s->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'", path);
+	else
+		s->own_fd = 1;
+	/* the first chunk tells plain from compressed; the magic needs its
+	 * bytes, which a pipe may hand over one by one (but a short line of
+	 * text must not wait for more) */
+	if ((n = raw_read_at(s, 0)) < 0)
+		return -read_error(s, e);
+	s->pend = (size_t)n;
+	while (s->pend > 0 && (m = magic_at(s->rbuf, s->pend)) == 2 &&
+	    (n = raw_read_at(s, s->pend)) > 0)
+		s->pend += (size_t)n;
+	if (n < 0)
+		return -read_error(s, e);
+	if (s->pend >= 2 && s->rbuf[0] == 0x1f && s->rbuf[1] == 0x8b) {
+		switch (inflateInit2(&s->z, 16 + MAX_WBITS)) {
+		case Z_OK: s->gz = 1; return NLP_OK;
+		case Z_MEM_ERROR: return -oom(e);
+		default: return nlp_errf(e, NLP_BUG, "zlib: cannot start");
+		}
+	}
+	if (s->pend == 0 || magic_at(s->rbuf, s->pend) != 1) {
+		s->eof = s->pend == 0;
+		return NLP_OK;
+	}
+	return -open_archive(s, e);
+}
+
+/* Inflate gzip input into `in` (room bytes free): 0, or -status. */
+static int
+fill_gz(struct nlp_stream *s, size_t room, struct nlp_err *e)
+{
+	size_t before;
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		if (s->z.avail_in == 0) {
+			if (s->pendoff < s->pend) {
+				s->z.next_in = s->rbuf + s->pendoff;
+				s->z.avail_in = (uInt)(s->pend - s->pendoff);
+				s->pendoff = s->pend;
+			} else if ((n = raw_read_at(s, 0)) < 0) {
+				return read_error(s, e);
+			} else if (n == 0) {
+				if (s->gzend) {
+					s->eof = 1;
+					return 0;
+				}
+				return -nlp_errf(e, NLP_DATA, "'%s': cannot decompress: "
+				    "gzip data cut short", s->path);
+			} else {
+				s->pend = s->pendoff = (size_t)n;
+				s->z.next_in = s->rbuf;
+				s->z.avail_in = (uInt)n;
+			}
+		}
+		if (s->gzend) {
+			/* another member follows, or bytes that are not one:
+			 * those end the input (nlp_stream_finish() hashes them) */
+			if (s->z.next_in[0] != 0x1f || (s->z.avail_in > 1 &&
+			    s->z.next_in[1] != 0x8b)) {
+				s->z.avail_in = 0;
+				s->eof = 1;
+				return 0;
+			}
+			if (inflateReset(&s->z) != Z_OK)
+				return oom(e);
+			s->gzend = 0;
+		}
+		s->z.next_out = (unsigned char *)s->in + s->end;
+		s->z.avail_out = room > UINT_MAX ? UINT_MAX : (uInt)room;
+		before = s->z.avail_out;
+		rc = inflate(&s->z, Z_NO_FLUSH);
+		s->end += before - s->z.avail_out;
+		if (rc == Z_STREAM_END)
+			s->gzend = 1;
+		else if (rc == Z_MEM_ERROR)
+			return oom(e);
+		else if (rc != Z_OK && rc != Z_BUF_ERROR)
+			return -nlp_errf(e, NLP_DATA, "'%s': cannot decompress: %s",
+			    s->path, s->z.msg ? s->z.msg : "bad gzip data");
+		if (before != s->z.avail_out)
+			return 0;
+	}
+}
+
+/* Plain input: the raw bytes themselves, into `in`. */
+static int
+fill_plain(struct nlp_stream *s, size_t room, struct nlp_err *e)
+{
+	ssize_t n;
+	size_t k;
+
+	if (s->pendoff == s->pend) {
+		if ((n = raw_read_at(s, 0)) < 0)
+			return read_error(s, e);
+		s->pend = (size_t)n;
+		s->pendoff = 0;
+		if (n == 0) {
+			s->eof = 1;
+			return 0;
+		}
+	}
+	k = s->pend - s->pendoff < room ? s->pend - s->pendoff : room;
+	memcpy(s->in + s->end, s->rbuf + s->pendoff, k);
+	s->pendoff += k;
+	s->end += k;
+	return 0;
+}
+
+/* Decode more bytes into `in` after end; sets eof at the end. */
+static int
+fill(struct nlp_stream *s, struct nlp_err *e)
+{
+	size_t room = s->cap - 1 - s->end;
+	la_ssize_t n;
+
+	if (s->gz)
+		return fill_gz(s, room, e);
+	if (s->ar == NULL)
+		return fill_plain(s, room, e);
+	if ((n = archive_read_data(s->ar, s->in + s->end, room)) < 0)
+		return archive_fail(s, e);
+	if (n == 0)
+		s->eof = 1;
+	s->end += (size_t)n;
+	return 0;
+}
+
+/* Make room after the unread bytes: move them to the start, and grow the
+ * buffer (up to max_cap) when little room is left.  0 or -NLP_IO. */
+static int
+make_room(struct nlp_stream *s, size_t *scan, struct nlp_err *e)
+{
+	size_t cap;
+	char *p;
+
+	if (s->pos > 0) {
+		memmove(s->in, s->in + s->pos, s->end - s->pos);
+		*scan -= s->pos;
+		s->end -= s->pos;
+		s->pos = 0;
+	}
+	if (s->cap - 1 - s->end < CHUNK / 2 && s->cap < s->max_cap) {
+		cap = s->cap > s->max_cap / 2 ? s->max_cap : 2 * s->cap;
+		if ((p = realloc(s->in, cap)) == NULL)
+			return oom(e);
+		s->in = p;
+		s->cap = cap;
+	}
+	return 0;
+}
+
+int
+nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
+    struct nlp_err *e)
+{
+	size_t scan = s->pos, n;
+	char *nl;
+	int rv;
+
+	*cut = 0;
+	for (;;) {
+		nl = memchr(s->in + scan, '\n', s->end - scan);
+		if (nl != NULL || s->eof)
+			break;
+		if (s->end - s->pos > s->line_cap) {
+			*cut = 1;
+			s->end = s->pos + s->line_cap;
+		}
+		scan = s->end;
+		if ((rv = make_room(s, &scan, e)) < 0 || (rv = fill(s, e)) < 0)
+			return rv;
+	}
+	if (nl == NULL && s->pos == s->end)
+		return 0;
+	n = (nl != NULL ? (size_t)(nl - s->in) : s->end) - s->pos;
+	*line = s->in + s->pos;
+	s->pos += n + (nl != NULL);
+	if (n > s->line_cap) {
+		*cut = 1;
+		n = s->line_cap;
+	} else if (!*cut && nl != NULL && n > 0 && (*line)[n - 1] == '\r')
+		n--;
+	(*line)[n] = '\0';
+	if (s->lineno++ == 0 && n >= 3 && memcmp(*line, "\xef\xbb\xbf", 3) == 0) {
+		*line += 3;
+		n -= 3;
+	}
+	*len = n;
+	return 1;
+}
+
+int
+nlp_stream_finish(struct nlp_stream *s, char sha256[NLP_SHA256_HEX],
+    uint64_t *bytes, struct nlp_err *e)
+{
+	ssize_t n;
+
+	while ((n = raw_read_at(s, 0)) > 0)
+		continue;
+	if (n < 0)
+		return -read_error(s, e);
+	nlp_sha256_final(s->sha, sha256);
+	s->sha = NULL;
+	*bytes = s->bytes;
+	return NLP_OK;
+}
+
+void
+nlp_stream_close(struct nlp_stream *s)
+{
+	archive_read_free(s->ar);
+	if (s->gz)
+		inflateEnd(&s->z);
+	nlp_sha256_free(s->sha);
+	if (s->own_fd)
+		close(s->fd);
+	free(s->in);
+	free(s->rbuf);
+	memset(s, 0, sizeof *s);
+	s->fd = -1;
+}
