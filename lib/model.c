@@ -83,110 +83,131 @@ section_ok(uint64_t off, uint64_t len, uint64_t size)
 	    len <= size - off;
 }
 
+/* The header's sizes and ranges, and every section within size bytes. */
+static int
+check_header(const struct header *h, size_t size, struct nlp_err *e)
+{
+	uint64_t C = h->nclasses, V = h->nrows, cap = h->table_cap;
+
+	if (memcmp(h->magic, MAGIC, sizeof MAGIC) != 0)
+		return nlp_errf(e, NLP_DATA, "weights: bad magic");
+	if (h->version > NLP_WEIGHTS_VERSION)
+		return nlp_errf(e, NLP_DATA, "weights: format %u is newer than "
+		    "this nlpops supports (%d)", h->version, NLP_WEIGHTS_VERSION);
+	if (h->version != NLP_WEIGHTS_VERSION || h->header_size != HEADER_SIZE ||
+	    h->dtype != 1)
+		return nlp_errf(e, NLP_DATA, "weights: unsupported layout");
+	if (C < 1 || C > 1000000 || cap < 2 || (cap & (cap - 1)) != 0 ||
+	    V > cap / 2 || h->bits < NLP_BITS_MIN || h->bits > NLP_BITS_MAX ||
+	    h->ngrams < 1 || h->ngrams > NLP_NGRAMS_MAX ||
+	    h->char_max > NLP_CHAR_MAX || h->char_min > h->char_max ||
+	    (h->char_max > 0 && h->char_min < 1))
+		return nlp_errf(e, NLP_DATA, "weights: header out of range");
+	if (!section_ok(h->off_labels, h->label_bytes, size) ||
+	    !section_ok(h->off_table, cap * 8, size) ||
+	    !section_ok(h->off_idf, V * 4, size) ||
+	    !section_ok(h->off_bias, C * 4, size) ||
+	    !section_ok(h->off_w, V * C * 4, size))
+		return nlp_errf(e, NLP_DATA, "weights: section outside the "
+		    "member (truncated or damaged)");
+	return NLP_OK;
+}
+
+/* Labels: exactly C NUL-terminated strings filling label_bytes, each
+ * clean (text.h): a label is printed as it is, in every output. */
+static int
+load_labels(struct nlp_model *m, const struct header *h, const char *lab,
+    struct nlp_err *e)
+{
+	uint32_t seen = 0, C = h->nclasses;
+	uint64_t i;
+
+	if (h->label_bytes == 0 || lab[h->label_bytes - 1] != '\0')
+		return nlp_errf(e, NLP_DATA, "weights: bad label table");
+	if ((m->labels = calloc(C, sizeof *m->labels)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	for (i = 0; i < h->label_bytes; i++) {
+		if (i == 0 || lab[i - 1] == '\0') {
+			if (seen == C || lab[i] == '\0')
+				return nlp_errf(e, NLP_DATA, "weights: bad label "
+				    "table");
+			m->labels[seen++] = lab + i;
+		}
+	}
+	if (seen != C)
+		return nlp_errf(e, NLP_DATA, "weights: bad label table");
+	for (i = 0; i < C; i++)
+		if (!nlp_text_clean(m->labels[i], strlen(m->labels[i])))
+			return nlp_errf(e, NLP_DATA, "weights: label %llu is not "
+			    "printable UTF-8 (it has control characters or invalid "
+			    "bytes)", (unsigned long long)i + 1);
+	return NLP_OK;
+}
+
+/* Table: every used slot names a distinct in-range row and bucket. */
+static int
+check_table(const uint32_t *table, const struct header *h, struct nlp_err *e)
+{
+	uint64_t i, seen = 0;
+
+	for (i = 0; i < h->table_cap; i++) {
+		uint32_t key = table[2 * i], row = table[2 * i + 1];
+		if (key == 0)
+			continue;
+		if (row >= h->nrows || (key - 1) >> h->bits != 0)
+			return nlp_errf(e, NLP_DATA, "weights: bad bucket table");
+		seen++;
+	}
+	if (seen != h->nrows)
+		return nlp_errf(e, NLP_DATA, "weights: bucket table has %llu "
+		    "entries for %u rows", (unsigned long long)seen, h->nrows);
+	return NLP_OK;
+}
+
 int
 nlp_model_load(struct nlp_model *m, const void *data, size_t size,
     struct nlp_err *e)
 {
 	const unsigned char *base = data;
 	struct header h;
-	const char *lab;
-	uint64_t C, V, cap, i;
-	uint32_t seen = 0;
+	int rc;
 
 	memset(m, 0, sizeof *m);
 	if (size < HEADER_SIZE)
 		return nlp_errf(e, NLP_DATA, "weights: truncated header");
 	memcpy(&h, data, HEADER_SIZE);
-	if (memcmp(h.magic, MAGIC, sizeof MAGIC) != 0)
-		return nlp_errf(e, NLP_DATA, "weights: bad magic");
-	if (h.version > NLP_WEIGHTS_VERSION)
-		return nlp_errf(e, NLP_DATA, "weights: format %u is newer than "
-		    "this nlpops supports (%d)", h.version, NLP_WEIGHTS_VERSION);
-	if (h.version != NLP_WEIGHTS_VERSION || h.header_size != HEADER_SIZE ||
-	    h.dtype != 1)
-		return nlp_errf(e, NLP_DATA, "weights: unsupported layout");
-	C = h.nclasses, V = h.nrows, cap = h.table_cap;
-	if (C < 1 || C > 1000000 || cap < 2 || (cap & (cap - 1)) != 0 ||
-	    V > cap / 2 || h.bits < NLP_BITS_MIN || h.bits > NLP_BITS_MAX ||
-	    h.ngrams < 1 || h.ngrams > NLP_NGRAMS_MAX ||
-	    h.char_max > NLP_CHAR_MAX || h.char_min > h.char_max ||
-	    (h.char_max > 0 && h.char_min < 1))
-		return nlp_errf(e, NLP_DATA, "weights: header out of range");
-	if (!section_ok(h.off_labels, h.label_bytes, size) ||
-	    !section_ok(h.off_table, cap * 8, size) ||
-	    !section_ok(h.off_idf, V * 4, size) ||
-	    !section_ok(h.off_bias, C * 4, size) ||
-	    !section_ok(h.off_w, V * C * 4, size))
-		return nlp_errf(e, NLP_DATA, "weights: section outside the "
-		    "member (truncated or damaged)");
-
-	/* Labels: exactly C NUL-terminated strings filling label_bytes, each
-	 * clean (text.h): a label is printed as it is, in every output. */
-	lab = (const char *)base + h.off_labels;
-	if (h.label_bytes == 0 || lab[h.label_bytes - 1] != '\0')
-		return nlp_errf(e, NLP_DATA, "weights: bad label table");
-	if ((m->labels = calloc(C, sizeof *m->labels)) == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
-	for (i = 0; i < h.label_bytes; i++) {
-		if (i == 0 || lab[i - 1] == '\0') {
-			if (seen == C || lab[i] == '\0')
-				goto bad_labels;
-			m->labels[seen++] = lab + i;
-		}
-	}
-	if (seen != C)
-		goto bad_labels;
-	for (i = 0; i < C; i++)
-		if (!nlp_text_clean(m->labels[i], strlen(m->labels[i]))) {
-			nlp_model_release(m);
-			return nlp_errf(e, NLP_DATA, "weights: label %llu is not "
-			    "printable UTF-8 (it has control characters or invalid "
-			    "bytes)", (unsigned long long)i + 1);
-		}
-
-	/* Table: every used slot names a distinct in-range row and bucket. */
+	if ((rc = check_header(&h, size, e)) != NLP_OK)
+		return rc;
 	m->table = (const uint32_t *)(base + h.off_table);
-	for (i = 0, seen = 0; i < cap; i++) {
-		uint32_t key = m->table[2 * i], row = m->table[2 * i + 1];
-		if (key == 0)
-			continue;
-		if (row >= V || (key - 1) >> h.bits != 0) {
-			nlp_model_release(m);
-			return nlp_errf(e, NLP_DATA, "weights: bad bucket table");
-		}
-		seen++;
-	}
-	if (seen != V) {
-		nlp_model_release(m);
-		return nlp_errf(e, NLP_DATA, "weights: bucket table has %u "
-		    "entries for %u rows", seen, (unsigned)V);
-	}
+	if ((rc = load_labels(m, &h, (const char *)base + h.off_labels, e)) !=
+	    NLP_OK || (rc = check_table(m->table, &h, e)) != NLP_OK)
+		goto fail;
 	/* Values: finite and bounded, or scores would be NaN (every text then
 	 * got the first label with probability 0, and eval's calibration
 	 * error read 0). */
-	if (!values_ok((const float *)(base + h.off_idf), V, 1) ||
-	    !values_ok((const float *)(base + h.off_bias), C, 0) ||
-	    !values_ok((const float *)(base + h.off_w), V * C, 0)) {
-		nlp_model_release(m);
-		return nlp_errf(e, NLP_DATA, "weights: a value is not a finite "
+	if (!values_ok((const float *)(base + h.off_idf), h.nrows, 1) ||
+	    !values_ok((const float *)(base + h.off_bias), h.nclasses, 0) ||
+	    !values_ok((const float *)(base + h.off_w), (uint64_t)h.nrows *
+	    h.nclasses, 0)) {
+		rc = nlp_errf(e, NLP_DATA, "weights: a value is not a finite "
 		    "number within +-1e30 (damaged or forged)");
+		goto fail;
 	}
 	m->feat.bits = h.bits;
 	m->feat.ngrams = h.ngrams;
 	m->feat.char_min = h.char_min;
 	m->feat.char_max = h.char_max;
 	m->feat.seed = h.seed;
-	m->nclasses = (uint32_t)C;
-	m->nrows = (uint32_t)V;
-	m->table_cap = (uint32_t)cap;
+	m->nclasses = h.nclasses;
+	m->nrows = h.nrows;
+	m->table_cap = h.table_cap;
 	m->idf = (const float *)(base + h.off_idf);
 	m->bias = (const float *)(base + h.off_bias);
 	m->w = (const float *)(base + h.off_w);
 	return NLP_OK;
-
-bad_labels:
+fail:
 	nlp_model_release(m);
-	return nlp_errf(e, NLP_DATA, "weights: bad label table");
+	return rc;
 }
 
 void

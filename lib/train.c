@@ -548,40 +548,15 @@ make_sample(const struct corpus *c, const uint32_t *idx, size_t n,
 	return NLP_OK;
 }
 
-/* meta.json: what the model is and what it was made from. */
-static char *
-make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
-    unsigned min_df,
-    const struct nlp_strmap *labels, const uint32_t *order,
-    const uint64_t *counts, const struct nlp_trained *t,
-    const struct nlp_input *in, size_t nin, const struct nlp_input *valid,
-    uint64_t skipped_valid)
+/* meta.json's "hyperparameters": what changes the model (not --threads,
+ * -q or the output's name). */
+static json_t *
+meta_hyper(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
+    unsigned min_df)
 {
-	json_t *root, *a, *h, *x;
-	char *s;
-	size_t i;
+	json_t *h = json_object(), *x = json_array();
 
-	/* a constructor or json_dumps() that ran out of memory drops a key
-	 * without a word: an artifact's meta.json with a key missing would be
-	 * written and pushed as if whole */
-	nlp_json_watch();
-	if ((root = json_object()) == NULL)
-		return NULL;
-	json_object_set_new(root, "format", json_integer(NLP_ARTIFACT_FORMAT));
-	json_object_set_new(root, "nlpops_version", json_string(NLP_VERSION));
-	json_object_set_new(root, "model", json_string("softmax regression "
-	    "on hashed tf-idf n-grams"));
-	a = json_array();
-	for (i = 0; i < labels->n; i++) {
-		x = json_object();
-		json_object_set_new(x, "label", json_string(labels->ent[order[i]].key));
-		json_object_set_new(x, "count", json_integer((json_int_t)counts[i]));
-		json_array_append_new(a, x);
-	}
-	json_object_set_new(root, "labels", a);
-	h = json_object();
 	json_object_set_new(h, "ngrams", json_integer(fo->ngrams));
-	x = json_array();
 	json_array_append_new(x, json_integer(fo->char_min));
 	json_array_append_new(x, json_integer(fo->char_max));
 	json_object_set_new(h, "char_ngrams", x);
@@ -596,8 +571,15 @@ make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
 	if (o->valid == NULL)
 		json_object_set_new(h, "holdout", json_real(o->holdout));
 	json_object_set_new(h, "batch", json_integer(NLP_BATCH));
-	json_object_set_new(root, "hyperparameters", h);
-	x = json_object();
+	return h;
+}
+
+/* meta.json's "tokenizer": how text becomes features, in words. */
+static json_t *
+meta_tokenizer(void)
+{
+	json_t *x = json_object();
+
 	json_object_set_new(x, "lowercase", json_true());
 	json_object_set_new(x, "unicode", json_string("glibc C.UTF-8"));
 	json_object_set_new(x, "tokens", json_string("runs of letters, digits "
@@ -605,14 +587,19 @@ make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
 	json_object_set_new(x, "hash", json_string("xxh3-64, top bits"));
 	json_object_set_new(x, "weighting", json_string("(1 + ln tf) * "
 	    "(ln((1 + n) / (1 + df)) + 1), l2-normalized"));
-	json_object_set_new(root, "tokenizer", x);
-	json_object_set_new(root, "rows", json_integer(t->nrows));
-	json_object_set_new(root, "examples", json_integer((json_int_t)t->examples));
-	json_object_set_new(root, "epochs_run", json_integer(t->epochs_run));
-	json_object_set_new(root, "best_epoch", json_integer(t->best_epoch));
-	x = json_object();
+	return x;
+}
+
+/* meta.json's "held_out": the figures, and where they came from. */
+static json_t *
+meta_held_out(const struct nlp_train_opts *o, const struct nlp_trained *t,
+    uint64_t skipped_valid)
+{
+	json_t *x = json_object();
+
 	json_object_set_new(x, "n", json_integer((json_int_t)t->held_out));
-	json_object_set_new(x, "source", json_string(o->valid ? "valid" : "holdout"));
+	json_object_set_new(x, "source", json_string(o->valid ? "valid" :
+	    "holdout"));
 	if (t->held_out > 0) {
 		json_object_set_new(x, "accuracy", json_real(t->held_out_accuracy));
 		json_object_set_new(x, "macro_f1", json_real(t->held_out_macro_f1));
@@ -620,13 +607,23 @@ make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
 	if (o->valid)
 		json_object_set_new(x, "unknown_labels",
 		    json_integer((json_int_t)skipped_valid));
-	json_object_set_new(root, "held_out", x);
-	json_object_set_new(root, "skipped", json_string(t->oddities));
-	a = json_array();
+	return x;
+}
+
+/* meta.json's "inputs" (each file's base name, SHA-256 and size, as
+ * sha256sum and wc -c say) and "valid". */
+static void
+meta_inputs(json_t *root, const struct nlp_input *in, size_t nin,
+    const struct nlp_input *valid)
+{
+	json_t *a = json_array(), *x;
+	size_t i;
+
 	for (i = 0; i < nin; i++) {
 		const char *base = strrchr(in[i].path, '/');
 		x = json_object();
-		json_object_set_new(x, "name", json_string(base ? base + 1 : in[i].path));
+		json_object_set_new(x, "name", json_string(base ? base + 1 :
+		    in[i].path));
 		json_object_set_new(x, "sha256", json_string(in[i].sha256));
 		json_object_set_new(x, "bytes", json_integer((json_int_t)in[i].bytes));
 		json_array_append_new(a, x);
@@ -638,24 +635,74 @@ make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
 		json_object_set_new(x, "bytes", json_integer((json_int_t)valid->bytes));
 		json_object_set_new(root, "valid", x);
 	}
-	s = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) |
-	    JSON_REAL_PRECISION(8));
-	json_decref(root);
-	if (s != NULL && nlp_json_failed()) {
+}
+
+/* json_dumps() of root, with the newline a text file ends with. */
+static char *
+dump_text(json_t *root)
+{
+	char *s = json_dumps(root, JSON_SORT_KEYS | JSON_INDENT(2) |
+	    JSON_REAL_PRECISION(8)), *t;
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s);
+	if ((t = realloc(s, n + 2)) == NULL) {
 		free(s);
 		return NULL;
 	}
-	if (s != NULL) {
-		/* a text file ends with a newline */
-		size_t n = strlen(s);
-		char *t = realloc(s, n + 2);
-		if (t == NULL) {
-			free(s);
-			return NULL;
-		}
-		t[n] = '\n';
-		t[n + 1] = '\0';
-		s = t;
+	t[n] = '\n';
+	t[n + 1] = '\0';
+	return t;
+}
+
+/* meta.json: what the model is and what it was made from. */
+static char *
+make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
+    unsigned min_df,
+    const struct nlp_strmap *labels, const uint32_t *order,
+    const uint64_t *counts, const struct nlp_trained *t,
+    const struct nlp_input *in, size_t nin, const struct nlp_input *valid,
+    uint64_t skipped_valid)
+{
+	unsigned long mark;
+	json_t *root, *a, *x;
+	char *s;
+	size_t i;
+
+	/* a constructor or json_dumps() that ran out of memory drops a key
+	 * without a word: an artifact's meta.json with a key missing would be
+	 * written and pushed as if whole */
+	mark = nlp_json_watch();
+	if ((root = json_object()) == NULL)
+		return NULL;
+	json_object_set_new(root, "format", json_integer(NLP_ARTIFACT_FORMAT));
+	json_object_set_new(root, "nlpops_version", json_string(NLP_VERSION));
+	json_object_set_new(root, "model", json_string("softmax regression "
+	    "on hashed tf-idf n-grams"));
+	a = json_array();
+	for (i = 0; i < labels->n; i++) {
+		x = json_object();
+		json_object_set_new(x, "label", json_string(labels->ent[order[i]].key));
+		json_object_set_new(x, "count", json_integer((json_int_t)counts[i]));
+		json_array_append_new(a, x);
+	}
+	json_object_set_new(root, "labels", a);
+	json_object_set_new(root, "hyperparameters", meta_hyper(o, fo, min_df));
+	json_object_set_new(root, "tokenizer", meta_tokenizer());
+	json_object_set_new(root, "rows", json_integer(t->nrows));
+	json_object_set_new(root, "examples", json_integer((json_int_t)t->examples));
+	json_object_set_new(root, "epochs_run", json_integer(t->epochs_run));
+	json_object_set_new(root, "best_epoch", json_integer(t->best_epoch));
+	json_object_set_new(root, "held_out", meta_held_out(o, t, skipped_valid));
+	json_object_set_new(root, "skipped", json_string(t->oddities));
+	meta_inputs(root, in, nin, valid);
+	s = dump_text(root);
+	json_decref(root);
+	if (s != NULL && nlp_json_failed_since(mark)) {
+		free(s);
+		return NULL;
 	}
 	return s;
 }
@@ -678,308 +725,389 @@ cmp_label(const void *a, const void *b, void *arg)
 	    m->ent[*(const uint32_t *)b].key);
 }
 
+/* One training run: everything nlp_train() makes on the way. */
+struct run {
+	const struct nlp_train_opts *o;
+	struct corpus all, val;      /* the data; --valid's */
+	struct csr tr, ev;           /* training and held-out vectors */
+	struct nlp_strmap labels;
+	struct nlp_profile prof;
+	struct nlp_feat_opts fo;
+	struct nlp_input *inputs, *vinputs;
+	size_t ninputs, nvinputs;
+	struct nlp_pool *pool;
+	struct epoch_ctx ctx;
+	struct nlp_class_counts cm;
+	uint32_t *order, *rank;      /* classes in label order, and back */
+	const char **labnames;
+	uint64_t *counts;            /* training examples per class */
+	uint32_t *idx;               /* held out first (nhold), then training */
+	uint32_t *rowmap, *keys, *df;
+	float *idf, *w, *bias, *cw, *conf;
+	uint64_t *fps, unknown;
+	size_t ntrain, nhold;
+	uint32_t C, V;
+	unsigned min_df;
+};
+
+static void
+run_release(struct run *u)
+{
+	nlp_class_counts_release(&u->cm);
+	nlp_pool_free(u->pool);
+	corpus_release(&u->all);
+	corpus_release(&u->val);
+	csr_release(&u->tr);
+	csr_release(&u->ev);
+	nlp_strmap_release(&u->labels);
+	nlp_profile_release(&u->prof);
+	free(u->inputs);
+	free(u->vinputs);
+	free(u->fps);
+	free(u->order);
+	free(u->rank);
+	free(u->labnames);
+	free(u->counts);
+	free(u->idx);
+	free(u->rowmap);
+	free(u->keys);
+	free(u->df);
+	free(u->idf);
+	free(u->w);
+	free(u->bias);
+	free(u->cw);
+	free(u->conf);
+	free(u->ctx.best_w);
+	free(u->ctx.best_b);
+	free(u->ctx.probs);
+}
+
+static int
+oom(struct nlp_err *e)
+{
+	return nlp_errf(e, NLP_IO, "out of memory");
+}
+
+/* Read the data; classes in bytewise label order, so that the model does
+ * not depend on which label came first. */
+static int
+load_data(struct run *u, const char *const *paths, size_t npaths,
+    struct nlp_trained *t, struct nlp_err *e)
+{
+	size_t i;
+	int rc;
+
+	rc = read_corpus(paths, npaths, &u->o->reader, &u->labels, 0, NULL,
+	    &u->all, &u->inputs, &u->ninputs, t->oddities, sizeof t->oddities, e);
+	if (rc != NLP_OK)
+		return rc;
+	if (u->all.n == 0)
+		return nlp_errf(e, NLP_DATA, "no examples%s%s", t->oddities[0] ?
+		    ": " : "", t->oddities);
+	if ((u->C = (uint32_t)u->labels.n) < 2)
+		return nlp_errf(e, NLP_DATA, "only one label ('%s') in %zu "
+		    "examples: a classifier needs at least two",
+		    u->labels.ent[0].key, u->all.n);
+	u->order = malloc(u->C * sizeof *u->order);
+	u->rank = malloc(u->C * sizeof *u->rank);
+	u->labnames = malloc(u->C * sizeof *u->labnames);
+	u->counts = calloc(u->C, sizeof *u->counts);
+	u->idx = malloc(u->all.n * sizeof *u->idx);
+	if (!u->order || !u->rank || !u->labnames || !u->counts || !u->idx ||
+	    (u->pool = nlp_pool_new(u->o->threads)) == NULL)
+		return oom(e);
+	for (i = 0; i < u->C; i++)
+		u->order[i] = (uint32_t)i;
+	qsort_r(u->order, u->C, sizeof *u->order, cmp_label, &u->labels);
+	for (i = 0; i < u->C; i++) {
+		u->rank[u->order[i]] = (uint32_t)i;
+		u->labnames[i] = u->labels.ent[u->order[i]].key;
+	}
+	for (i = 0; i < u->all.n; i++)
+		u->all.y[i] = u->rank[u->all.y[i]];
+	return NLP_OK;
+}
+
+/* Validation data: --valid, or a seeded held-out slice of the data (the
+ * first nhold of idx, each part in input order). */
+static int
+split(struct run *u, struct nlp_err *e)
+{
+	const struct nlp_train_opts *o = u->o;
+	uint64_t rng;
+	size_t i;
+	int rc;
+
+	if (o->valid != NULL) {
+		const char *vp[1] = { o->valid };
+		rc = read_corpus(vp, 1, &o->reader, &u->labels, 1, &u->unknown,
+		    &u->val, &u->vinputs, &u->nvinputs, NULL, 0, e);
+		if (rc != NLP_OK) {
+			nlp_err_prefix(e, "--valid");
+			return rc;
+		}
+		for (i = 0; i < u->val.n; i++)
+			u->val.y[i] = u->rank[u->val.y[i]];
+	} else if (o->holdout > 0 && u->all.n >= HOLDOUT_MIN_DOCS) {
+		u->nhold = (size_t)(u->all.n * o->holdout);
+		if (u->nhold > HOLDOUT_MAX)
+			u->nhold = HOLDOUT_MAX;
+	}
+	for (i = 0; i < u->all.n; i++)
+		u->idx[i] = (uint32_t)i;
+	rng = o->seed ^ 0x401d0c7ULL;
+	if (u->nhold > 0) {
+		nlp_shuffle(u->idx, u->all.n, &rng);
+		qsort(u->idx, u->nhold, sizeof *u->idx, cmp_u32_asc);
+		qsort(u->idx + u->nhold, u->all.n - u->nhold, sizeof *u->idx,
+		    cmp_u32_asc);
+	}
+	u->ntrain = u->all.n - u->nhold;
+	for (i = u->nhold; i < u->all.n; i++)
+		u->counts[u->all.y[u->idx[i]]]++;
+	return NLP_OK;
+}
+
+/* Hash the training texts (and profile them), then the held-out ones. */
+static int
+featurize_all(struct run *u, struct nlp_err *e)
+{
+	const struct nlp_train_opts *o = u->o;
+	uint32_t *vidx;
+	size_t i;
+	int rc;
+
+	u->fo.ngrams = o->ngrams;
+	u->fo.char_min = o->char_min;
+	u->fo.char_max = o->char_max;
+	u->fo.bits = NLP_BITS_MAX;
+	u->fo.seed = 0x6e6c706f7073ULL;   /* "nlpops": fixed, not --seed */
+	if ((rc = featurize(&u->all, u->idx + u->nhold, u->ntrain, &u->fo,
+	    u->pool, &u->prof, o->seed, &u->tr, &u->fps, e)) != NLP_OK)
+		return rc;
+	/* a model of no features would be the class priors, passed off as a
+	   classifier: refuse it */
+	if (u->tr.nnz == 0)
+		return nlp_errf(e, NLP_DATA, "no usable examples: the texts of all "
+		    "%zu training examples are empty or white space", u->ntrain);
+	if (u->nhold > 0)
+		return featurize(&u->all, u->idx, u->nhold, &u->fo, u->pool, NULL,
+		    0, &u->ev, NULL, e);
+	if (u->val.n == 0)
+		return NLP_OK;
+	if ((vidx = malloc(u->val.n * sizeof *vidx)) == NULL)
+		return oom(e);
+	for (i = 0; i < u->val.n; i++)
+		vidx[i] = (uint32_t)i;
+	rc = featurize(&u->val, vidx, u->val.n, &u->fo, u->pool, NULL, 0, &u->ev,
+	    NULL, e);
+	free(vidx);
+	return rc;
+}
+
+/* Hash width, vocabulary (buckets in min_df documents or more) and idf;
+ * then the TF-IDF vectors over the vocabulary's rows. */
+static int
+vocabulary(struct run *u, struct nlp_err *e)
+{
+	size_t nbuckets, i, f;
+
+	u->fo.bits = u->o->bits ? u->o->bits : auto_bits(u->tr.nnz);
+	coarsen(&u->tr, u->fo.bits);
+	coarsen(&u->ev, u->fo.bits);
+	nbuckets = (size_t)1 << u->fo.bits;
+	if ((u->rowmap = calloc(nbuckets, sizeof *u->rowmap)) == NULL)
+		return oom(e);
+	for (f = 0; f < u->tr.nnz; f++)
+		u->rowmap[u->tr.key[f]]++;
+	u->min_df = u->o->min_df ? u->o->min_df : u->ntrain >= 2000 ? 3 :
+	    u->ntrain >= 200 ? 2 : 1;
+	for (i = 0; i < nbuckets; i++) {
+		if (u->rowmap[i] < u->min_df)
+			u->rowmap[i] = 0;
+		u->V += u->rowmap[i] != 0;
+	}
+	if (u->V == 0)
+		return nlp_errf(e, NLP_DATA, "no usable examples: no feature "
+		    "occurs in %u or more of the %zu training texts (--min-df)",
+		    u->min_df, u->ntrain);
+	u->keys = malloc((u->V + 1) * sizeof *u->keys);
+	u->df = malloc((u->V + 1) * sizeof *u->df);
+	u->idf = malloc((u->V + 1) * sizeof *u->idf);
+	if (!u->keys || !u->df || !u->idf)
+		return oom(e);
+	for (i = 0, u->V = 0; i < nbuckets; i++) {
+		if (u->rowmap[i] == 0)
+			continue;
+		u->keys[u->V] = (uint32_t)i;
+		u->df[u->V] = u->rowmap[i];
+		u->idf[u->V] = nlp_idf(u->ntrain, u->df[u->V]);
+		u->rowmap[i] = ++u->V;
+	}
+	if (vectorize(&u->tr, u->rowmap, u->idf) < 0 ||
+	    vectorize(&u->ev, u->rowmap, u->idf) < 0)
+		return oom(e);
+	free(u->rowmap);
+	u->rowmap = NULL;
+	return NLP_OK;
+}
+
+/* The epochs' bookkeeping, and balanced class weights when asked. */
+static int
+learn_setup(struct run *u, struct nlp_err *e)
+{
+	uint32_t C = u->C;
+	size_t i;
+
+	u->w = calloc((size_t)u->V * C + 1, sizeof *u->w);
+	u->bias = calloc(C, sizeof *u->bias);
+	u->ctx.probs = malloc(C * sizeof *u->ctx.probs);
+	if (!u->w || !u->bias || !u->ctx.probs)
+		return oom(e);
+	if (u->o->balanced) {
+		if ((u->cw = malloc(C * sizeof *u->cw)) == NULL)
+			return oom(e);
+		for (i = 0; i < C; i++)
+			u->cw[i] = u->counts[i] ? (float)((double)u->ntrain /
+			    ((double)C * (double)u->counts[i])) : 0;
+	}
+	u->ctx.o = u->o;
+	u->ctx.eval = u->ev.n > 0 ? &u->ev : NULL;
+	u->ctx.nclasses = C;
+	u->ctx.nweights = (size_t)u->V * C;
+	u->ctx.early_stop = u->o->valid != NULL && u->ev.n > 0;
+	u->ctx.best_loss = INFINITY;
+	if (u->ctx.early_stop &&
+	    ((u->ctx.best_w = malloc(u->ctx.nweights * sizeof *u->w + 1)) ==
+	    NULL || (u->ctx.best_b = malloc(C * sizeof *u->bias)) == NULL))
+		return oom(e);
+	return NLP_OK;
+}
+
+/* Learn the weights (keeping the best epoch's under early stopping). */
+static int
+learn(struct run *u, struct nlp_err *e)
+{
+	struct nlp_learn_opts lo;
+	struct nlp_dataset ds;
+	int rc;
+
+	if ((rc = learn_setup(u, e)) != NLP_OK)
+		return rc;
+	memset(&lo, 0, sizeof lo);
+	lo.epochs = u->o->epochs;
+	lo.lr = (float)u->o->lr;
+	lo.l2 = (float)u->o->l2;
+	lo.seed = u->o->seed;
+	lo.class_weight = u->cw;
+	lo.pool = u->pool;
+	lo.epoch_done = epoch_done;
+	lo.arg = &u->ctx;
+	ds.n = u->tr.n;
+	ds.start = u->tr.start;
+	ds.row = u->tr.key;
+	ds.val = u->tr.val;
+	ds.y = u->tr.y;
+	ds.nrows = u->V;
+	ds.nclasses = u->C;
+	if ((rc = nlp_learn(&ds, &lo, u->w, u->bias, e)) != NLP_OK)
+		return rc;
+	if (u->ctx.early_stop && u->ctx.best_epoch > 0 &&
+	    u->ctx.best_epoch != u->ctx.epochs_run) {
+		memcpy(u->w, u->ctx.best_w, u->ctx.nweights * sizeof *u->w);
+		memcpy(u->bias, u->ctx.best_b, u->C * sizeof *u->bias);
+	}
+	return NLP_OK;
+}
+
+/* Held-out figures for the profile and meta.json: per-class counts,
+ * linear in C (a C x C matrix took 3.2 GB at 20000 classes). */
+static int
+held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
+{
+	const struct csr *ev = &u->ev;
+	uint32_t best;
+	size_t i, a;
+
+	t->examples = u->ntrain;
+	t->held_out = ev->n;
+	t->nclasses = u->C;
+	t->nrows = u->V;
+	t->bits = u->fo.bits;
+	t->epochs_run = u->ctx.epochs_run;
+	t->best_epoch = u->ctx.early_stop && u->ctx.best_epoch ?
+	    u->ctx.best_epoch : u->ctx.epochs_run;
+	if (ev->n == 0)
+		return NLP_OK;
+	if (nlp_class_counts_init(&u->cm, u->C) < 0 ||
+	    (u->conf = malloc(ev->n * sizeof *u->conf)) == NULL)
+		return oom(e);
+	for (i = 0; i < ev->n; i++) {
+		a = ev->start[i];
+		nlp_model_scores(u->w, u->bias, u->C, ev->key + a, ev->val + a,
+		    ev->start[i + 1] - a, u->ctx.probs);
+		nlp_top_k(u->ctx.probs, u->C, 1, &best);
+		nlp_class_counts_add(&u->cm, ev->y[i], best);
+		u->conf[i] = u->ctx.probs[best];
+	}
+	t->held_out_accuracy = nlp_class_counts_accuracy(&u->cm);
+	t->held_out_macro_f1 = nlp_class_counts_macro_f1(&u->cm);
+	return NLP_OK;
+}
+
+/* The artifact's members: profile, meta.json, seen, sample, weights. */
+static int
+members_of(struct run *u, struct nlp_trained *t, struct nlp_err *e)
+{
+	struct nlp_profile_model pm;
+	int rc;
+
+	pm.labels = u->labnames;
+	pm.label_counts = u->counts;
+	pm.nclasses = u->C;
+	pm.held_out = u->ev.n;
+	pm.accuracy = t->held_out_accuracy;
+	pm.macro_f1 = t->held_out_macro_f1;
+	pm.confidence = u->conf;
+	if ((t->profile = nlp_profile_json(&u->prof, &pm)) == NULL ||
+	    (t->meta = make_meta(u->o, &u->fo, u->min_df, &u->labels, u->order,
+	    u->counts, t, u->inputs, u->ninputs, u->vinputs, u->unknown)) == NULL)
+		return oom(e);
+	if ((rc = nlp_seen_build(u->fps, u->ntrain, &t->seen, &t->seen_len, e))
+	    != NLP_OK)
+		return rc;
+	/* the sample drift reads: held-out texts when there are enough */
+	rc = u->nhold >= SAMPLE_MIN_HELD_OUT ? make_sample(&u->all, u->idx,
+	    u->nhold, u->o->seed, t, e) : make_sample(&u->all, u->idx + u->nhold,
+	    u->ntrain, u->o->seed, t, e);
+	if (rc != NLP_OK)
+		return rc;
+	return nlp_model_serialize(&t->weights, &t->weights_len, &u->fo,
+	    u->labnames, u->C, u->keys, u->idf, u->V, u->bias, u->w, e);
+}
+
 int
 nlp_train(const char *const *paths, size_t npaths,
     const struct nlp_train_opts *o, struct nlp_trained *t, struct nlp_err *e)
 {
-	struct corpus all, val;
-	struct csr tr, ev;
-	struct nlp_strmap labels;
-	struct nlp_profile prof;
-	struct nlp_feat_opts fo;
-	struct nlp_input *inputs = NULL, *vinputs = NULL;
-	struct nlp_pool *pool = NULL;
-	struct epoch_ctx ctx;
-	struct nlp_learn_opts lo;
-	struct nlp_dataset ds;
-	struct nlp_class_counts cm;
-	uint32_t *order = NULL, *rank = NULL, *idx = NULL, *rowmap = NULL,
-	    *keys = NULL, *df = NULL;
-	uint64_t *counts = NULL, *fps = NULL, unknown = 0, rng;
-	float *idf = NULL, *w = NULL, *bias = NULL, *cw = NULL, *conf = NULL;
-	const char **labnames = NULL;
-	size_t ninputs = 0, nvinputs = 0, ntrain, nhold = 0, i, f, nbuckets;
-	uint32_t C, V = 0;
-	unsigned min_df;
+	struct run *u = calloc(1, sizeof *u);
 	int rc;
 
 	memset(t, 0, sizeof *t);
-	memset(&all, 0, sizeof all);
-	memset(&val, 0, sizeof val);
-	memset(&tr, 0, sizeof tr);
-	memset(&ev, 0, sizeof ev);
-	memset(&labels, 0, sizeof labels);
-	memset(&prof, 0, sizeof prof);
-	memset(&ctx, 0, sizeof ctx);
-	memset(&cm, 0, sizeof cm);
-
-	rc = read_corpus(paths, npaths, &o->reader, &labels, 0, NULL, &all,
-	    &inputs, &ninputs, t->oddities, sizeof t->oddities, e);
-	if (rc != NLP_OK)
-		goto out;
-	if (all.n == 0) {
-		rc = nlp_errf(e, NLP_DATA, "no examples%s%s",
-		    t->oddities[0] ? ": " : "", t->oddities);
-		goto out;
-	}
-	C = (uint32_t)labels.n;
-	if (C < 2) {
-		rc = nlp_errf(e, NLP_DATA, "only one label ('%s') in %zu "
-		    "examples: a classifier needs at least two", labels.ent[0].key,
-		    all.n);
-		goto out;
-	}
-
-	/* Classes in bytewise label order, so the model does not depend on
-	   which label came first. */
-	order = malloc(C * sizeof *order);
-	rank = malloc(C * sizeof *rank);
-	labnames = malloc(C * sizeof *labnames);
-	counts = calloc(C, sizeof *counts);
-	idx = malloc(all.n * sizeof *idx);
-	if (!order || !rank || !labnames || !counts || !idx)
-		goto oom;
-	for (i = 0; i < C; i++)
-		order[i] = (uint32_t)i;
-	qsort_r(order, C, sizeof *order, cmp_label, &labels);
-	for (i = 0; i < C; i++) {
-		rank[order[i]] = (uint32_t)i;
-		labnames[i] = labels.ent[order[i]].key;
-	}
-	for (i = 0; i < all.n; i++)
-		all.y[i] = rank[all.y[i]];
-
-	if ((pool = nlp_pool_new(o->threads)) == NULL)
-		goto oom;
-
-	/* Validation data: --valid, or a seeded held-out slice. */
-	if (o->valid != NULL) {
-		const char *vp[1] = { o->valid };
-		rc = read_corpus(vp, 1, &o->reader, &labels, 1, &unknown, &val,
-		    &vinputs, &nvinputs, NULL, 0, e);
-		if (rc != NLP_OK) {
-			nlp_err_prefix(e, "--valid");
-			goto out;
-		}
-		for (i = 0; i < val.n; i++)
-			val.y[i] = rank[val.y[i]];
-	} else if (o->holdout > 0 && all.n >= HOLDOUT_MIN_DOCS) {
-		nhold = (size_t)(all.n * o->holdout);
-		if (nhold > HOLDOUT_MAX)
-			nhold = HOLDOUT_MAX;
-	}
-	for (i = 0; i < all.n; i++)
-		idx[i] = (uint32_t)i;
-	rng = o->seed ^ 0x401d0c7ULL;
-	if (nhold > 0) {
-		/* the first nhold of a seeded shuffle, each part in input order */
-		nlp_shuffle(idx, all.n, &rng);
-		qsort(idx, nhold, sizeof *idx, cmp_u32_asc);
-		qsort(idx + nhold, all.n - nhold, sizeof *idx, cmp_u32_asc);
-	}
-	ntrain = all.n - nhold;
-	for (i = nhold; i < all.n; i++)
-		counts[all.y[idx[i]]]++;
-
-	fo.ngrams = o->ngrams;
-	fo.char_min = o->char_min;
-	fo.char_max = o->char_max;
-	fo.bits = NLP_BITS_MAX;
-	fo.seed = 0x6e6c706f7073ULL;   /* "nlpops": fixed, not --seed */
-	rc = featurize(&all, idx + nhold, ntrain, &fo, pool, &prof, o->seed,
-	    &tr, &fps, e);
-	if (rc != NLP_OK)
-		goto out;
-	/* a model of no features would be the class priors, passed off as a
-	   classifier: refuse it */
-	if (tr.nnz == 0) {
-		rc = nlp_errf(e, NLP_DATA, "no usable examples: the texts of all "
-		    "%zu training examples are empty or white space", ntrain);
-		goto out;
-	}
-	if (nhold > 0)
-		rc = featurize(&all, idx, nhold, &fo, pool, NULL, 0, &ev, NULL, e);
-	else if (val.n > 0) {
-		uint32_t *vidx = malloc(val.n * sizeof *vidx);
-		if (vidx == NULL)
-			goto oom;
-		for (i = 0; i < val.n; i++)
-			vidx[i] = (uint32_t)i;
-		rc = featurize(&val, vidx, val.n, &fo, pool, NULL, 0, &ev, NULL,
-		    e);
-		free(vidx);
-	}
-	if (rc != NLP_OK)
-		goto out;
-
-	/* Hash width, vocabulary and idf. */
-	fo.bits = o->bits ? o->bits : auto_bits(tr.nnz);
-	coarsen(&tr, fo.bits);
-	coarsen(&ev, fo.bits);
-	nbuckets = (size_t)1 << fo.bits;
-	if ((rowmap = calloc(nbuckets, sizeof *rowmap)) == NULL)
-		goto oom;
-	for (f = 0; f < tr.nnz; f++)
-		rowmap[tr.key[f]]++;
-	min_df = o->min_df ? o->min_df : ntrain >= 2000 ? 3 : ntrain >= 200 ? 2 : 1;
-	for (i = 0; i < nbuckets; i++) {
-		if (rowmap[i] < min_df)
-			rowmap[i] = 0;
-		V += rowmap[i] != 0;
-	}
-	if (V == 0) {
-		rc = nlp_errf(e, NLP_DATA, "no usable examples: no feature occurs "
-		    "in %u or more of the %zu training texts (--min-df)", min_df,
-		    ntrain);
-		goto out;
-	}
-	keys = malloc((V + 1) * sizeof *keys);
-	df = malloc((V + 1) * sizeof *df);
-	idf = malloc((V + 1) * sizeof *idf);
-	if (!keys || !df || !idf)
-		goto oom;
-	for (i = 0, V = 0; i < nbuckets; i++) {
-		if (rowmap[i] == 0)
-			continue;
-		keys[V] = (uint32_t)i;
-		df[V] = rowmap[i];
-		idf[V] = nlp_idf(ntrain, df[V]);
-		rowmap[i] = ++V;
-	}
-	if (vectorize(&tr, rowmap, idf) < 0 || vectorize(&ev, rowmap, idf) < 0)
-		goto oom;
-	free(rowmap);
-	rowmap = NULL;
-
-	/* Learn. */
-	w = calloc((size_t)V * C + 1, sizeof *w);
-	bias = calloc(C, sizeof *bias);
-	ctx.probs = malloc(C * sizeof *ctx.probs);
-	if (!w || !bias || !ctx.probs)
-		goto oom;
-	if (o->balanced) {
-		if ((cw = malloc(C * sizeof *cw)) == NULL)
-			goto oom;
-		for (i = 0; i < C; i++)
-			cw[i] = counts[i] ? (float)((double)ntrain /
-			    ((double)C * (double)counts[i])) : 0;
-	}
-	ctx.o = o;
-	ctx.eval = ev.n > 0 ? &ev : NULL;
-	ctx.nclasses = C;
-	ctx.nweights = (size_t)V * C;
-	ctx.early_stop = o->valid != NULL && ev.n > 0;
-	ctx.best_loss = INFINITY;
-	if (ctx.early_stop &&
-	    ((ctx.best_w = malloc(ctx.nweights * sizeof *w + 1)) == NULL ||
-	    (ctx.best_b = malloc(C * sizeof *bias)) == NULL))
-		goto oom;
-	memset(&lo, 0, sizeof lo);
-	lo.epochs = o->epochs;
-	lo.lr = (float)o->lr;
-	lo.l2 = (float)o->l2;
-	lo.seed = o->seed;
-	lo.class_weight = cw;
-	lo.pool = pool;
-	lo.epoch_done = epoch_done;
-	lo.arg = &ctx;
-	ds.n = tr.n;
-	ds.start = tr.start;
-	ds.row = tr.key;
-	ds.val = tr.val;
-	ds.y = tr.y;
-	ds.nrows = V;
-	ds.nclasses = C;
-	if ((rc = nlp_learn(&ds, &lo, w, bias, e)) != NLP_OK)
-		goto out;
-	if (ctx.early_stop && ctx.best_epoch > 0 &&
-	    ctx.best_epoch != ctx.epochs_run) {
-		memcpy(w, ctx.best_w, ctx.nweights * sizeof *w);
-		memcpy(bias, ctx.best_b, C * sizeof *bias);
-	}
-
-	/* Held-out figures for the profile and meta.json: per-class counts,
-	   linear in C (a C x C matrix took 3.2 GB at 20000 classes). */
-	t->examples = ntrain;
-	t->held_out = ev.n;
-	t->nclasses = C;
-	t->nrows = V;
-	t->bits = fo.bits;
-	t->epochs_run = ctx.epochs_run;
-	t->best_epoch = ctx.early_stop && ctx.best_epoch ? ctx.best_epoch :
-	    ctx.epochs_run;
-	if (ev.n > 0) {
-		if (nlp_class_counts_init(&cm, C) < 0 ||
-		    (conf = malloc(ev.n * sizeof *conf)) == NULL)
-			goto oom;
-		for (i = 0; i < ev.n; i++) {
-			uint32_t best;
-			size_t a = ev.start[i];
-			nlp_model_scores(w, bias, C, ev.key + a, ev.val + a,
-			    ev.start[i + 1] - a, ctx.probs);
-			nlp_top_k(ctx.probs, C, 1, &best);
-			nlp_class_counts_add(&cm, ev.y[i], best);
-			conf[i] = ctx.probs[best];
-		}
-		t->held_out_accuracy = nlp_class_counts_accuracy(&cm);
-		t->held_out_macro_f1 = nlp_class_counts_macro_f1(&cm);
-	}
-	{
-		struct nlp_profile_model pm;
-		pm.labels = labnames;
-		pm.label_counts = counts;
-		pm.nclasses = C;
-		pm.held_out = ev.n;
-		pm.accuracy = t->held_out_accuracy;
-		pm.macro_f1 = t->held_out_macro_f1;
-		pm.confidence = conf;
-		if ((t->profile = nlp_profile_json(&prof, &pm)) == NULL)
-			goto oom;
-	}
-	if ((t->meta = make_meta(o, &fo, min_df, &labels, order, counts, t, inputs,
-	    ninputs, vinputs, unknown)) == NULL)
-		goto oom;
-	if ((rc = nlp_seen_build(fps, ntrain, &t->seen, &t->seen_len, e)) !=
-	    NLP_OK ||
-	    (rc = (nhold >= SAMPLE_MIN_HELD_OUT ? make_sample(&all, idx, nhold,
-	    o->seed, t, e) : make_sample(&all, idx + nhold, ntrain, o->seed, t,
-	    e))) != NLP_OK)
-		goto out;
-	rc = nlp_model_serialize(&t->weights, &t->weights_len, &fo, labnames, C,
-	    keys, idf, V, bias, w, e);
-	goto out;
-oom:
-	rc = nlp_errf(e, NLP_IO, "out of memory");
-out:
+	if (u == NULL)
+		return oom(e);
+	u->o = o;
+	if ((rc = load_data(u, paths, npaths, t, e)) == NLP_OK &&
+	    (rc = split(u, e)) == NLP_OK &&
+	    (rc = featurize_all(u, e)) == NLP_OK &&
+	    (rc = vocabulary(u, e)) == NLP_OK &&
+	    (rc = learn(u, e)) == NLP_OK &&
+	    (rc = held_out(u, t, e)) == NLP_OK)
+		rc = members_of(u, t, e);
 	if (rc != NLP_OK)
 		nlp_trained_release(t);
-	nlp_class_counts_release(&cm);
-	nlp_pool_free(pool);
-	corpus_release(&all);
-	corpus_release(&val);
-	csr_release(&tr);
-	csr_release(&ev);
-	nlp_strmap_release(&labels);
-	nlp_profile_release(&prof);
-	free(inputs);
-	free(vinputs);
-	free(fps);
-	free(order);
-	free(rank);
-	free(labnames);
-	free(counts);
-	free(idx);
-	free(rowmap);
-	free(keys);
-	free(df);
-	free(idf);
-	free(w);
-	free(bias);
-	free(cw);
-	free(conf);
-	free(ctx.best_w);
-	free(ctx.best_b);
-	free(ctx.probs);
+	run_release(u);
+	free(u);
 	return rc;
 }
 

@@ -90,9 +90,10 @@ Test(train, written_artifact_loads_back)
 	int fd = mkstemp(path);
 
 	cr_assert_geq(fd, 0);
-	close(fd);
 	train(&t, 1, 1);
-	cr_assert_eq(nlp_trained_write(&t, path, 0, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_trained_write_fd(&t, fd, path, 0, &e), NLP_OK, "%s",
+	    e.msg);
+	close(fd);
 	cr_assert_eq(nlp_model_open(&m, &a, path, &e), NLP_OK, "%s", e.msg);
 	cr_assert_eq(m.nrows, t.nrows);
 	nlp_model_release(&m);
