@@ -127,4 +127,14 @@ fill_random(unsigned char *p, size_t n, uint64_t seed)
 	}
 }
 
+/* The permission bits of path (lstat). */
+static inline mode_t
+mode_of(const char *path)
+{
+	struct stat st;
+
+	cr_assert_eq(lstat(path, &st), 0, "%s", path);
+	return st.st_mode & 07777;
+}
+
 #endif

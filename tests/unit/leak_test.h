@@ -29,4 +29,11 @@ int __lsan_do_recoverable_leak_check(void);
 	Test(suite, name) { name(); NO_LEAKS(); } \
 	static void name(void)
 
+/* The same in a suite whose .fini frees what its tests leave: fini runs
+ * before the check (and again as .fini: it must be idempotent). */
+#define LEAK_TEST_FINI(suite, name, fini) \
+	static void name(void); \
+	Test(suite, name) { name(); fini(); NO_LEAKS(); } \
+	static void name(void)
+
 #endif

@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include "arena.h"
+#include "leak_test.h"
 
-Test(arena, offsets_survive_growth_and_strings_are_terminated)
+LEAK_TEST(arena, offsets_survive_growth_and_strings_are_terminated)
 {
 	struct nlp_arena a = { 0 };
 	size_t off[5000], i;
@@ -31,7 +32,7 @@ Test(arena, offsets_survive_growth_and_strings_are_terminated)
 	cr_assert_null(a.p);
 }
 
-Test(arena, embedded_bytes_are_kept_as_given)
+LEAK_TEST(arena, embedded_bytes_are_kept_as_given)
 {
 	struct nlp_arena a = { 0 };
 	size_t o = nlp_arena_put(&a, "a\tb\nc", 5);

@@ -13,6 +13,7 @@
 #include "model.h"
 #include "pool.h"
 #include "strmap.h"
+#include "leak_test.h"
 
 /* A tiny model over two buckets and three classes. */
 static void *blob;
@@ -36,11 +37,12 @@ static void
 free_blob(void)
 {
 	free(blob);
+	blob = NULL;
 }
 
 TestSuite(weights, .init = make_blob, .fini = free_blob);
 
-Test(weights, round_trip_keeps_every_field)
+LEAK_TEST_FINI(weights, round_trip_keeps_every_field, free_blob)
 {
 	struct nlp_model m;
 	struct nlp_err e;
@@ -61,7 +63,7 @@ Test(weights, round_trip_keeps_every_field)
 	nlp_model_release(&m);
 }
 
-Test(weights, every_truncation_is_refused)
+LEAK_TEST_FINI(weights, every_truncation_is_refused, free_blob)
 {
 	struct nlp_model m;
 	struct nlp_err e;
@@ -74,7 +76,7 @@ Test(weights, every_truncation_is_refused)
 	}
 }
 
-Test(weights, damaged_headers_are_refused_not_trusted)
+LEAK_TEST_FINI(weights, damaged_headers_are_refused_not_trusted, free_blob)
 {
 	struct nlp_model m;
 	struct nlp_err e;
@@ -101,7 +103,7 @@ Test(weights, damaged_headers_are_refused_not_trusted)
 	free(copy);
 }
 
-Test(weights, a_newer_format_is_named_as_such)
+LEAK_TEST_FINI(weights, a_newer_format_is_named_as_such, free_blob)
 {
 	struct nlp_model m;
 	struct nlp_err e;
@@ -134,9 +136,11 @@ Test(scoring, probabilities_sum_to_one_and_empty_text_gets_the_bias_softmax,
 	cr_assert_float_eq(sum, 1.0f, 1e-6);
 	nlp_scorer_release(&s);
 	nlp_model_release(&m);
+	free_blob();
+	NO_LEAKS();
 }
 
-Test(scoring, top_k_orders_by_probability_and_keeps_ties_stable)
+LEAK_TEST(scoring, top_k_orders_by_probability_and_keeps_ties_stable)
 {
 	float p[5] = { 0.1f, 0.3f, 0.3f, 0.05f, 0.25f };
 	uint32_t idx[5];
@@ -149,7 +153,7 @@ Test(scoring, top_k_orders_by_probability_and_keeps_ties_stable)
 	cr_assert_eq(idx[4], 3);
 }
 
-Test(scoring, softmax_survives_huge_scores)
+LEAK_TEST(scoring, softmax_survives_huge_scores)
 {
 	float x[3] = { 1000.0f, 999.0f, -1000.0f };
 
@@ -223,7 +227,7 @@ train_with(unsigned threads, float *w, float *b, double l2)
 	nlp_pool_free(o.pool);
 }
 
-Test(learn, same_weights_at_any_thread_count)
+LEAK_TEST(learn, same_weights_at_any_thread_count)
 {
 	static float w1[2000], w2[2000], w3[2000];
 	float b1[4], b2[4], b3[4];
@@ -239,7 +243,7 @@ Test(learn, same_weights_at_any_thread_count)
 	cr_assert(memcmp(w1, w2, sizeof w1) == 0);
 }
 
-Test(learn, learns_a_separable_problem)
+LEAK_TEST(learn, learns_a_separable_problem)
 {
 	static float w[2000];
 	float b[4], p[4];
@@ -257,7 +261,7 @@ Test(learn, learns_a_separable_problem)
 	cr_assert_gt(ok, NEX * 95 / 100, "accuracy %zu/%d", ok, NEX);
 }
 
-Test(learn, shuffle_is_a_seeded_permutation)
+LEAK_TEST(learn, shuffle_is_a_seeded_permutation)
 {
 	uint32_t a[100], b[100], seen[100] = { 0 };
 	uint64_t s1 = 3, s2 = 3;
@@ -274,7 +278,7 @@ Test(learn, shuffle_is_a_seeded_permutation)
 		cr_assert_eq(seen[i], 1);
 }
 
-Test(strmap, entries_keep_their_numbers)
+LEAK_TEST(strmap, entries_keep_their_numbers)
 {
 	struct nlp_strmap m;
 	char key[16];
@@ -293,7 +297,7 @@ Test(strmap, entries_keep_their_numbers)
 	nlp_strmap_release(&m);
 }
 
-Test(metrics, macro_f1_counts_classes_seen_in_gold_or_predictions)
+LEAK_TEST(metrics, macro_f1_counts_classes_seen_in_gold_or_predictions)
 {
 	struct nlp_confusion c;
 	double p, r, f;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "reader.h"
+#include "leak_test.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ASAN 1
@@ -233,7 +234,7 @@ heap_in_use(void)
  * TSV.
  */
 
-Test(reader, tsv_reads_label_then_text_with_tabs_kept)
+LEAK_TEST_FINI(reader, tsv_reads_label_then_text_with_tabs_kept, cleanup)
 {
 	const char *p = TMP(".tsv", "pos\tgood movie\nneg\tbad\tfilm\n");
 	struct got *g = read1(p, LABELED());
@@ -250,7 +251,7 @@ Test(reader, tsv_reads_label_then_text_with_tabs_kept)
 	free(g);
 }
 
-Test(reader, tsv_skips_records_without_label)
+LEAK_TEST_FINI(reader, tsv_skips_records_without_label, cleanup)
 {
 	const char *p = TMP(".tsv",
 	    "pos\ta\nno tab here\n\tempty label\n  \tblank label\nneg\tb\n");
@@ -264,7 +265,7 @@ Test(reader, tsv_skips_records_without_label)
 	free(g);
 }
 
-Test(reader, tsv_trims_labels_and_refuses_control_characters_in_them)
+LEAK_TEST_FINI(reader, tsv_trims_labels_and_refuses_control_characters_in_them, cleanup)
 {
 	const char *p = TMP(".tsv", " pos \ta\nne\x01g\tb\nneg\xff\tc\n");
 	struct got *g = read1(p, LABELED());
@@ -276,7 +277,7 @@ Test(reader, tsv_trims_labels_and_refuses_control_characters_in_them)
 	free(g);
 }
 
-Test(reader, c1_control_characters_in_labels_are_refused_too)
+LEAK_TEST_FINI(reader, c1_control_characters_in_labels_are_refused_too, cleanup)
 {
 	/* U+009B is CSI, a terminal escape of its own */
 	const char *p = TMP(".tsv", "pos\ta\nne\xc2\x9bg\tb\nn\xc2\xa0g\tc\n");
@@ -289,7 +290,7 @@ Test(reader, c1_control_characters_in_labels_are_refused_too)
 	free(g);
 }
 
-Test(reader, bad_label_error_names_file_line_and_character)
+LEAK_TEST_FINI(reader, bad_label_error_names_file_line_and_character, cleanup)
 {
 	const char *jl = TMP(".jsonl", "{\"text\":\"hi\",\"label\":\"ham\"}\n"
 	    "{\"text\":\"hello\",\"label\":\"ham\\nX\"}\n");
@@ -322,7 +323,7 @@ Test(reader, bad_label_error_names_file_line_and_character)
 	free(g);
 }
 
-Test(reader, jsonl_label_repaired_from_invalid_utf8_is_a_bad_label)
+LEAK_TEST_FINI(reader, jsonl_label_repaired_from_invalid_utf8_is_a_bad_label, cleanup)
 {
 	/* the repair before parsing would make "ham\xff" the label "ham\uFFFD" */
 	const char *p = TMP(".jsonl", "{\"text\":\"a\xff\",\"label\":\"ok\"}\n"
@@ -343,7 +344,7 @@ Test(reader, jsonl_label_repaired_from_invalid_utf8_is_a_bad_label)
 	free(e);
 }
 
-Test(reader, tsv_picks_label_text_and_id_columns_by_number)
+LEAK_TEST_FINI(reader, tsv_picks_label_text_and_id_columns_by_number, cleanup)
 {
 	const char *p = TMP(".tsv", "1\tgood\tpos\n2\tbad\tneg\n3\tshort\n");
 	struct got *g = read1(p, LABELED(.text_column = "2",
@@ -359,7 +360,7 @@ Test(reader, tsv_picks_label_text_and_id_columns_by_number)
 	free(g);
 }
 
-Test(reader, tsv_label_column_alone_puts_text_in_the_first_other_column)
+LEAK_TEST_FINI(reader, tsv_label_column_alone_puts_text_in_the_first_other_column, cleanup)
 {
 	const char *p = TMP(".tsv", "good film\tpos\n");
 	struct got *g = read1(p, LABELED(.label_column = "2"));
@@ -369,7 +370,7 @@ Test(reader, tsv_label_column_alone_puts_text_in_the_first_other_column)
 	free(g);
 }
 
-Test(reader, tsv_refuses_column_names_and_equal_columns)
+LEAK_TEST_FINI(reader, tsv_refuses_column_names_and_equal_columns, cleanup)
 {
 	struct nlp_reader_opts o = LABELED(.format = NLP_FMT_TSV,
 	    .text_column = "text");
@@ -384,7 +385,7 @@ Test(reader, tsv_refuses_column_names_and_equal_columns)
 	cr_assert(strstr(e.msg, "column 2") != NULL, "%s", e.msg);
 }
 
-Test(reader, tsv_column_name_is_a_usage_error_when_the_format_is_guessed)
+LEAK_TEST_FINI(reader, tsv_column_name_is_a_usage_error_when_the_format_is_guessed, cleanup)
 {
 	const char *p = TMP(".tsv", "pos\ta\n");
 	struct got *g = read1(p, LABELED(.text_column = "text"));
@@ -394,7 +395,7 @@ Test(reader, tsv_column_name_is_a_usage_error_when_the_format_is_guessed)
 	free(g);
 }
 
-Test(reader, unlabeled_tsv_takes_the_last_column_by_default)
+LEAK_TEST_FINI(reader, unlabeled_tsv_takes_the_last_column_by_default, cleanup)
 {
 	const char *p = TMP(".tsv", "a\tb\tc\nsolo\n\n");
 	struct got *g = read1(p, UNLABELED());
@@ -408,7 +409,7 @@ Test(reader, unlabeled_tsv_takes_the_last_column_by_default)
 	free(g);
 }
 
-Test(reader, unlabeled_tsv_returns_a_missing_text_column_as_malformed)
+LEAK_TEST_FINI(reader, unlabeled_tsv_returns_a_missing_text_column_as_malformed, cleanup)
 {
 	const char *p = TMP(".tsv", "a\tb\tc\na\tb\nx\ty\tz\n");
 	struct got *g = read1(p, UNLABELED(.text_column = "3",
@@ -434,7 +435,7 @@ Test(reader, unlabeled_tsv_returns_a_missing_text_column_as_malformed)
  * fastText.
  */
 
-Test(reader, fasttext_reads_leading_labels_then_text)
+LEAK_TEST_FINI(reader, fasttext_reads_leading_labels_then_text, cleanup)
 {
 	const char *p = TMP(".ft",
 	    "__label__pos good one\n__label__neg\tbad __label__x\nno label\n");
@@ -448,7 +449,7 @@ Test(reader, fasttext_reads_leading_labels_then_text)
 	free(g);
 }
 
-Test(reader, fasttext_skips_multilabel_records_by_default)
+LEAK_TEST_FINI(reader, fasttext_skips_multilabel_records_by_default, cleanup)
 {
 	const char *p = TMP(".ft",
 	    "__label__a __label__b two\n__label__a __label__a one\n");
@@ -465,7 +466,7 @@ Test(reader, fasttext_skips_multilabel_records_by_default)
 	free(g);
 }
 
-Test(reader, fasttext_returns_multilabel_records_when_allowed)
+LEAK_TEST_FINI(reader, fasttext_returns_multilabel_records_when_allowed, cleanup)
 {
 	const char *p = TMP(".ft", "__label__a __label__b two\n");
 	struct got *g = read_all(&p, 1, LABELED(), 1);
@@ -483,7 +484,7 @@ Test(reader, fasttext_returns_multilabel_records_when_allowed)
  * labels (80000 distinct) is read in a blink, and each counts once, in
  * order.
  */
-Test(reader, fasttext_line_of_many_labels_is_read_in_linear_time)
+LEAK_TEST_FINI(reader, fasttext_line_of_many_labels_is_read_in_linear_time, cleanup)
 {
 	size_t cap = 4u << 20, len = 0, i;
 	char *data = malloc(cap);
@@ -523,7 +524,7 @@ Test(reader, fasttext_line_of_many_labels_is_read_in_linear_time)
 	cr_assert_lt(s, 5.0, "%.2f s for one line of 100000 labels", s);
 }
 
-Test(reader, unlabeled_fasttext_drops_the_labels)
+LEAK_TEST_FINI(reader, unlabeled_fasttext_drops_the_labels, cleanup)
 {
 	const char *p = TMP(".ft", "__label__a __label__b two\nplain\n");
 	struct got *g = read1(p, UNLABELED());
@@ -539,7 +540,7 @@ Test(reader, unlabeled_fasttext_drops_the_labels)
  * JSONL.
  */
 
-Test(reader, jsonl_reads_string_number_and_boolean_labels)
+LEAK_TEST_FINI(reader, jsonl_reads_string_number_and_boolean_labels, cleanup)
 {
 	const char *p = TMP(".jsonl",
 	    "{\"text\": \"hi\", \"label\": \"pos\"}\n"
@@ -561,7 +562,7 @@ Test(reader, jsonl_reads_string_number_and_boolean_labels)
 	free(g);
 }
 
-Test(reader, jsonl_label_array_is_multilabel)
+LEAK_TEST_FINI(reader, jsonl_label_array_is_multilabel, cleanup)
 {
 	const char *p = TMP(".jsonl",
 	    "{\"text\": \"a\", \"label\": [\"x\", \"y\"]}\n"
@@ -582,7 +583,7 @@ Test(reader, jsonl_label_array_is_multilabel)
 	free(m);
 }
 
-Test(reader, jsonl_skips_bad_json_in_labeled_mode)
+LEAK_TEST_FINI(reader, jsonl_skips_bad_json_in_labeled_mode, cleanup)
 {
 	const char *p = TMP(".jsonl",
 	    "{\"text\": \"a\", \"label\": \"p\"}\n"
@@ -604,7 +605,7 @@ Test(reader, jsonl_skips_bad_json_in_labeled_mode)
 	free(g);
 }
 
-Test(reader, jsonl_returns_bad_json_as_malformed_in_unlabeled_mode)
+LEAK_TEST_FINI(reader, jsonl_returns_bad_json_as_malformed_in_unlabeled_mode, cleanup)
 {
 	const char *p = TMP(".jsonl",
 	    "{\"text\": \"a\"}\n{bad\n\n{\"text\": \"c\"}\n");
@@ -624,7 +625,7 @@ Test(reader, jsonl_returns_bad_json_as_malformed_in_unlabeled_mode)
 	free(g);
 }
 
-Test(reader, jsonl_takes_field_names_from_options_and_ids)
+LEAK_TEST_FINI(reader, jsonl_takes_field_names_from_options_and_ids, cleanup)
 {
 	const char *p = TMP(".jsonl",
 	    "{\"body\": \"t\", \"tag\": \"p\", \"key\": 7}\n"
@@ -641,7 +642,7 @@ Test(reader, jsonl_takes_field_names_from_options_and_ids)
 	free(g);
 }
 
-Test(reader, jsonl_decodes_escapes_and_repairs_nul_and_bad_bytes)
+LEAK_TEST_FINI(reader, jsonl_decodes_escapes_and_repairs_nul_and_bad_bytes, cleanup)
 {
 	const char *p = TMP(".jsonl",
 	    "{\"text\": \"caf\\u00e9\\u0000x\\nline\", \"label\": \"a\"}\n"
@@ -662,7 +663,7 @@ Test(reader, jsonl_decodes_escapes_and_repairs_nul_and_bad_bytes)
  * CSV.
  */
 
-Test(reader, csv_finds_columns_by_header_name_in_any_case)
+LEAK_TEST_FINI(reader, csv_finds_columns_by_header_name_in_any_case, cleanup)
 {
 	const char *p = TMP(".csv", " Label ,TEXT\npos,good\nneg,bad\n");
 	struct got *g = read1(p, LABELED());
@@ -675,7 +676,7 @@ Test(reader, csv_finds_columns_by_header_name_in_any_case)
 	free(g);
 }
 
-Test(reader, csv_handles_quoted_commas_quotes_and_newlines)
+LEAK_TEST_FINI(reader, csv_handles_quoted_commas_quotes_and_newlines, cleanup)
 {
 	const char *p = TMP(".csv",
 	    "text,label,id\n"
@@ -699,7 +700,7 @@ Test(reader, csv_handles_quoted_commas_quotes_and_newlines)
 	free(g);
 }
 
-Test(reader, csv_selects_columns_by_number)
+LEAK_TEST_FINI(reader, csv_selects_columns_by_number, cleanup)
 {
 	const char *p = TMP(".csv", "a,b\npos,good\n");
 	struct got *g = read1(p, LABELED(.text_column = "2",
@@ -710,7 +711,7 @@ Test(reader, csv_selects_columns_by_number)
 	free(g);
 }
 
-Test(reader, csv_column_missing_from_the_header_is_a_usage_error)
+LEAK_TEST_FINI(reader, csv_column_missing_from_the_header_is_a_usage_error, cleanup)
 {
 	const char *p = TMP(".csv", "body,tag\nx,y\n");
 	struct got *g = read1(p, LABELED(.text_column = "body"));
@@ -725,7 +726,7 @@ Test(reader, csv_column_missing_from_the_header_is_a_usage_error)
 	free(g);
 }
 
-Test(reader, csv_record_with_too_few_fields_is_malformed)
+LEAK_TEST_FINI(reader, csv_record_with_too_few_fields_is_malformed, cleanup)
 {
 	const char *p = TMP(".csv", "text,label\nonly\ngood,pos\n");
 	struct got *g = read1(p, LABELED());
@@ -742,7 +743,7 @@ Test(reader, csv_record_with_too_few_fields_is_malformed)
  * malformed record that was skipped: 5 of 1183 rows were evaluated and the
  * gates passed.  It is an error at the line where the quote opened.
  */
-Test(reader, csv_unclosed_quote_at_the_end_is_an_error_at_its_line)
+LEAK_TEST_FINI(reader, csv_unclosed_quote_at_the_end_is_an_error_at_its_line, cleanup)
 {
 	const char *p = TMP(".csv",
 	    "text,label\ngood,pos\n\"open,pos\nmore,neg\nrows,neg\n");
@@ -762,7 +763,7 @@ Test(reader, csv_unclosed_quote_at_the_end_is_an_error_at_its_line)
 	free(u);
 }
 
-Test(reader, csv_unclosed_quote_names_the_line_where_it_opened)
+LEAK_TEST_FINI(reader, csv_unclosed_quote_names_the_line_where_it_opened, cleanup)
 {
 	/* the record starts on line 2; its second field opens on line 3 */
 	const char *p = TMP(".csv", "label,text\n\"po\ns\",\"a\nb\nc\n");
@@ -774,7 +775,7 @@ Test(reader, csv_unclosed_quote_names_the_line_where_it_opened)
 	free(g);
 }
 
-Test(reader, csv_quote_open_past_the_record_limit_is_an_error)
+LEAK_TEST_FINI(reader, csv_quote_open_past_the_record_limit_is_an_error, cleanup)
 {
 	/* 4 KiB limit; the quote stays open over 100 lines of 100 bytes */
 	char *data = malloc(20000), *q = data;
@@ -797,7 +798,7 @@ Test(reader, csv_quote_open_past_the_record_limit_is_an_error)
 	free(g);
 }
 
-Test(reader, csv_quoted_field_over_a_few_lines_is_one_field)
+LEAK_TEST_FINI(reader, csv_quoted_field_over_a_few_lines_is_one_field, cleanup)
 {
 	const char *p = TMP(".csv",
 	    "label,text\npos,\"one\ntwo\nthree\"\nneg,\"x\"\"y\"\n");
@@ -810,7 +811,7 @@ Test(reader, csv_quoted_field_over_a_few_lines_is_one_field)
 	free(g);
 }
 
-Test(reader, csv_unlabeled_reads_the_text_column_and_keeps_blank_lines)
+LEAK_TEST_FINI(reader, csv_unlabeled_reads_the_text_column_and_keeps_blank_lines, cleanup)
 {
 	const char *p = TMP(".csv", "\n\"id\",text\n1,\"a\"\n\n2,b\n");
 	struct got *g = read1(p, UNLABELED(.id_column = "id"));
@@ -828,7 +829,7 @@ Test(reader, csv_unlabeled_reads_the_text_column_and_keeps_blank_lines)
  * Plain text, line endings, blank lines.
  */
 
-Test(reader, plain_returns_every_line_even_blank_ones)
+LEAK_TEST_FINI(reader, plain_returns_every_line_even_blank_ones, cleanup)
 {
 	const char *p = TMP(".txt", "a\n\n  \nb");
 	struct got *g = read1(p, UNLABELED());
@@ -845,7 +846,7 @@ Test(reader, plain_returns_every_line_even_blank_ones)
 	free(g);
 }
 
-Test(reader, labeled_mode_skips_and_counts_blank_lines)
+LEAK_TEST_FINI(reader, labeled_mode_skips_and_counts_blank_lines, cleanup)
 {
 	const char *p = TMP(".tsv", "pos\ta\n\n\t \nneg\tb\n");
 	struct got *g = read1(p, LABELED());
@@ -857,7 +858,7 @@ Test(reader, labeled_mode_skips_and_counts_blank_lines)
 	free(g);
 }
 
-Test(reader, plain_format_with_labels_is_a_usage_error)
+LEAK_TEST_FINI(reader, plain_format_with_labels_is_a_usage_error, cleanup)
 {
 	struct nlp_reader_opts o = LABELED(.format = NLP_FMT_PLAIN);
 	struct nlp_reader *r;
@@ -867,7 +868,7 @@ Test(reader, plain_format_with_labels_is_a_usage_error)
 	cr_assert_eq(e.status, NLP_USAGE);
 }
 
-Test(reader, cr_before_lf_is_dropped_and_other_crs_kept)
+LEAK_TEST_FINI(reader, cr_before_lf_is_dropped_and_other_crs_kept, cleanup)
 {
 	const char *p = TMP(".tsv", "pos\ta\r\nneg\tmid\rdle\r\n");
 	struct got *g = read1(p, LABELED());
@@ -878,7 +879,7 @@ Test(reader, cr_before_lf_is_dropped_and_other_crs_kept)
 	free(g);
 }
 
-Test(reader, final_line_without_newline_is_a_record)
+LEAK_TEST_FINI(reader, final_line_without_newline_is_a_record, cleanup)
 {
 	const char *p = TMP(".tsv", "pos\ta\nneg\tb");
 	struct got *g = read1(p, LABELED());
@@ -889,7 +890,7 @@ Test(reader, final_line_without_newline_is_a_record)
 	free(g);
 }
 
-Test(reader, byte_order_mark_at_the_start_is_dropped)
+LEAK_TEST_FINI(reader, byte_order_mark_at_the_start_is_dropped, cleanup)
 {
 	const char *p = TMP(".csv", "\xef\xbb\xbftext,label\nhi,pos\n");
 	struct got *g = read1(p, LABELED());
@@ -904,7 +905,7 @@ Test(reader, byte_order_mark_at_the_start_is_dropped)
  * Bad bytes.
  */
 
-Test(reader, nul_bytes_become_spaces_and_are_counted)
+LEAK_TEST_FINI(reader, nul_bytes_become_spaces_and_are_counted, cleanup)
 {
 	const char *p = TMP(".txt", "ok\na\0b\0\nc\0\n");
 	struct got *g = read1(p, UNLABELED());
@@ -928,7 +929,7 @@ struct utf8_case {
 
 #define FFFD "\xef\xbf\xbd"
 
-Test(reader, utf8_repair_replaces_each_maximal_invalid_subpart)
+LEAK_TEST_FINI(reader, utf8_repair_replaces_each_maximal_invalid_subpart, cleanup)
 {
 	static const struct utf8_case cases[] = {
 		{ "ascii", "plain", "plain", 0 },
@@ -974,7 +975,7 @@ Test(reader, utf8_repair_replaces_each_maximal_invalid_subpart)
 	cr_assert_eq(flags, NLP_REC_NUL);
 }
 
-Test(reader, invalid_utf8_is_counted_with_its_first_line)
+LEAK_TEST_FINI(reader, invalid_utf8_is_counted_with_its_first_line, cleanup)
 {
 	const char *p = TMP(".txt",
 	    "ok\nbad \xc0\x80\nfine\n\xed\xa0\x80\ncut \xe2\x82\n");
@@ -999,7 +1000,7 @@ Test(reader, invalid_utf8_is_counted_with_its_first_line)
  * Size limit.
  */
 
-Test(reader, record_is_cut_at_max_record_on_a_character_boundary)
+LEAK_TEST_FINI(reader, record_is_cut_at_max_record_on_a_character_boundary, cleanup)
 {
 	const char *p = TMP(".tsv",
 	    "pos\t\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n"
@@ -1018,7 +1019,7 @@ Test(reader, record_is_cut_at_max_record_on_a_character_boundary)
 	free(g);
 }
 
-Test(reader, long_line_is_cut_and_memory_stays_bounded)
+LEAK_TEST_FINI(reader, long_line_is_cut_and_memory_stays_bounded, cleanup)
 {
 	const size_t big = 50u << 20, mib = 1u << 20;
 	struct nlp_reader_opts o = UNLABELED(.max_record = mib);
@@ -1068,7 +1069,7 @@ refill_byte(size_t i, size_t k)
 	return (char)('a' + (i + k) % 26);
 }
 
-Test(reader, lines_across_buffer_refills_come_out_whole)
+LEAK_TEST_FINI(reader, lines_across_buffer_refills_come_out_whole, cleanup)
 {
 	const size_t nlines = 3000;
 	struct nlp_reader_opts o = UNLABELED();
@@ -1105,7 +1106,7 @@ Test(reader, lines_across_buffer_refills_come_out_whole)
 	nlp_reader_free(r);
 }
 
-Test(reader, line_longer_than_the_buffer_but_not_the_limit_is_whole)
+LEAK_TEST_FINI(reader, line_longer_than_the_buffer_but_not_the_limit_is_whole, cleanup)
 {
 	const size_t big = 900u << 10;
 	struct nlp_reader_opts o = LABELED();
@@ -1135,7 +1136,7 @@ Test(reader, line_longer_than_the_buffer_but_not_the_limit_is_whole)
 	nlp_reader_free(r);
 }
 
-Test(reader, long_jsonl_line_is_cut_and_malformed)
+LEAK_TEST_FINI(reader, long_jsonl_line_is_cut_and_malformed, cleanup)
 {
 	char line[400];
 	const char *p;
@@ -1154,7 +1155,7 @@ Test(reader, long_jsonl_line_is_cut_and_malformed)
  * Inputs: empty, several, missing, compressed, stdin; digests.
  */
 
-Test(reader, empty_file_gives_no_records_and_the_digest_of_nothing)
+LEAK_TEST_FINI(reader, empty_file_gives_no_records_and_the_digest_of_nothing, cleanup)
 {
 	const char *p = tmp_with(".tsv", "", 0);
 	struct got *g = read1(p, LABELED());
@@ -1169,7 +1170,7 @@ Test(reader, empty_file_gives_no_records_and_the_digest_of_nothing)
 	free(g);
 }
 
-Test(reader, digest_and_size_are_those_of_sha256sum_and_wc)
+LEAK_TEST_FINI(reader, digest_and_size_are_those_of_sha256sum_and_wc, cleanup)
 {
 	const char *p = TMP(".tsv", "pos\tgood\nneg\tbad\xff\n\nno label\n");
 	struct got *g = read1(p, LABELED());
@@ -1179,7 +1180,7 @@ Test(reader, digest_and_size_are_those_of_sha256sum_and_wc)
 	free(g);
 }
 
-Test(reader, several_files_are_read_in_order_with_their_own_lines)
+LEAK_TEST_FINI(reader, several_files_are_read_in_order_with_their_own_lines, cleanup)
 {
 	const char *paths[2];
 	struct got *g;
@@ -1202,7 +1203,7 @@ Test(reader, several_files_are_read_in_order_with_their_own_lines)
 	free(g);
 }
 
-Test(reader, missing_file_is_an_io_error_that_sticks)
+LEAK_TEST_FINI(reader, missing_file_is_an_io_error_that_sticks, cleanup)
 {
 	const char *paths[2];
 	struct nlp_reader_opts o = LABELED();
@@ -1224,7 +1225,7 @@ Test(reader, missing_file_is_an_io_error_that_sticks)
 	nlp_reader_free(r);
 }
 
-Test(reader, inputs_list_only_what_was_read_to_the_end)
+LEAK_TEST_FINI(reader, inputs_list_only_what_was_read_to_the_end, cleanup)
 {
 	const char *p = TMP(".tsv", "pos\ta\nneg\tb\n");
 	struct nlp_reader_opts o = LABELED();
@@ -1240,7 +1241,7 @@ Test(reader, inputs_list_only_what_was_read_to_the_end)
 	nlp_reader_free(r);
 }
 
-Test(reader, auto_format_follows_each_file_name)
+LEAK_TEST_FINI(reader, auto_format_follows_each_file_name, cleanup)
 {
 	const char *paths[3];
 	struct got *g;
@@ -1256,7 +1257,7 @@ Test(reader, auto_format_follows_each_file_name)
 	free(g);
 }
 
-Test(reader, stdin_is_read_when_no_path_is_given)
+LEAK_TEST_FINI(reader, stdin_is_read_when_no_path_is_given, cleanup)
 {
 	const char *p = TMP(".txt", "one\ntwo\n");
 	struct got *g;
@@ -1311,22 +1312,22 @@ check_compressed(const char *tool, const char *ext)
 	free(g);
 }
 
-Test(reader, gzip_input_is_decompressed_and_hashed_compressed)
+LEAK_TEST_FINI(reader, gzip_input_is_decompressed_and_hashed_compressed, cleanup)
 {
 	check_compressed("gzip -n -c", ".gz");
 }
 
-Test(reader, xz_input_is_decompressed_and_hashed_compressed)
+LEAK_TEST_FINI(reader, xz_input_is_decompressed_and_hashed_compressed, cleanup)
 {
 	check_compressed("xz -c", ".xz");
 }
 
-Test(reader, zstd_input_is_decompressed_and_hashed_compressed)
+LEAK_TEST_FINI(reader, zstd_input_is_decompressed_and_hashed_compressed, cleanup)
 {
 	check_compressed("zstd -q -c", ".zst");
 }
 
-Test(reader, empty_gzip_gives_no_records)
+LEAK_TEST_FINI(reader, empty_gzip_gives_no_records, cleanup)
 {
 	const char *z = compress("gzip -n -c", tmp_with(".tsv", "", 0), ".gz");
 	struct got *g = read1(z, LABELED());
@@ -1339,7 +1340,7 @@ Test(reader, empty_gzip_gives_no_records)
 	free(g);
 }
 
-Test(reader, truncated_gzip_is_a_data_error)
+LEAK_TEST_FINI(reader, truncated_gzip_is_a_data_error, cleanup)
 {
 	/* gzip -n of "pos\tsome text that is long enough to span\n", cut */
 	static const unsigned char gz[] = {
@@ -1373,7 +1374,7 @@ struct strict_case {
 
 #define CASE(lit, lab, line, what) { lit, sizeof lit - 1, lab, line, what }
 
-Test(reader, strict_mode_stops_at_the_first_oddity_naming_file_and_line)
+LEAK_TEST_FINI(reader, strict_mode_stops_at_the_first_oddity_naming_file_and_line, cleanup)
 {
 	static const struct strict_case cases[] = {
 		CASE("pos\ta\nno label\n", 1, 2, "record without a label"),
@@ -1407,7 +1408,7 @@ Test(reader, strict_mode_stops_at_the_first_oddity_naming_file_and_line)
 	}
 }
 
-Test(reader, strict_mode_lets_blank_lines_through_when_unlabeled)
+LEAK_TEST_FINI(reader, strict_mode_lets_blank_lines_through_when_unlabeled, cleanup)
 {
 	const char *p = TMP(".txt", "a\n\nb\n");
 	struct got *g = read1(p, UNLABELED(.strict = 1));
@@ -1417,7 +1418,7 @@ Test(reader, strict_mode_lets_blank_lines_through_when_unlabeled)
 	free(g);
 }
 
-Test(reader, strict_mode_names_stdin_as_such)
+LEAK_TEST_FINI(reader, strict_mode_names_stdin_as_such, cleanup)
 {
 	const char *p = TMP(".txt", "pos\ta\nnone\n");
 	struct got *g;
@@ -1432,7 +1433,7 @@ Test(reader, strict_mode_names_stdin_as_such)
  * Description, formats.
  */
 
-Test(reader, describe_lists_each_oddity_with_its_first_place)
+LEAK_TEST_FINI(reader, describe_lists_each_oddity_with_its_first_place, cleanup)
 {
 	struct nlp_reader_stats s = {
 		.labeled = 1,
@@ -1452,7 +1453,7 @@ Test(reader, describe_lists_each_oddity_with_its_first_place)
 	    "size (first at stdin:5)");
 }
 
-Test(reader, describe_says_nothing_when_all_is_well)
+LEAK_TEST_FINI(reader, describe_says_nothing_when_all_is_well, cleanup)
 {
 	struct nlp_reader_stats s = { .records = 10, .lines = 12, .blank = 2 };
 	char buf[16] = "junk";
@@ -1461,7 +1462,7 @@ Test(reader, describe_says_nothing_when_all_is_well)
 	cr_assert_str_eq(buf, "");
 }
 
-Test(reader, describe_cuts_its_line_to_the_buffer)
+LEAK_TEST_FINI(reader, describe_cuts_its_line_to_the_buffer, cleanup)
 {
 	struct nlp_reader_stats s = {
 		.nul = 1, .first_nul = 1, .first_nul_src = "a",
@@ -1474,7 +1475,7 @@ Test(reader, describe_cuts_its_line_to_the_buffer)
 	cr_assert_eq(nlp_reader_describe(&s, NULL, 0), 2);
 }
 
-Test(reader, format_names_parse_both_ways)
+LEAK_TEST_FINI(reader, format_names_parse_both_ways, cleanup)
 {
 	cr_assert_eq(nlp_format_parse("plain"), NLP_FMT_PLAIN);
 	cr_assert_eq(nlp_format_parse("txt"), NLP_FMT_PLAIN);
@@ -1493,7 +1494,7 @@ Test(reader, format_names_parse_both_ways)
 	cr_assert_str_eq(nlp_format_name((enum nlp_format)42), "unknown");
 }
 
-Test(reader, format_guess_looks_through_compression_suffixes)
+LEAK_TEST_FINI(reader, format_guess_looks_through_compression_suffixes, cleanup)
 {
 	cr_assert_eq(nlp_format_guess("a.tsv", 0), NLP_FMT_TSV);
 	cr_assert_eq(nlp_format_guess("a.tsv.gz", 0), NLP_FMT_TSV);

@@ -103,16 +103,6 @@ truncate_object(const char *hex, off_t n)
 	cr_assert_eq(truncate(object(hex), n), 0);
 }
 
-/* The permission bits of path (lstat). */
-static mode_t
-mode_of(const char *path)
-{
-	struct stat st;
-
-	cr_assert_eq(lstat(path, &st), 0, "%s: %s", path, strerror(errno));
-	return st.st_mode & 07777;
-}
-
 #define assert_has(msg, part) \
 	cr_assert_not_null(strstr((msg), (part)), "'%s' lacks '%s'", (msg), (part))
 

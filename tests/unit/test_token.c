@@ -8,6 +8,7 @@
 
 #include "features.h"
 #include "token.h"
+#include "leak_test.h"
 
 static struct nlp_tokens tok;
 
@@ -37,48 +38,48 @@ expect_tokens(const char *s, const char *want)
 
 TestSuite(token, .fini = release);
 
-Test(token, ascii_words_are_lowercased_and_punctuation_stands_alone)
+LEAK_TEST_FINI(token, ascii_words_are_lowercased_and_punctuation_stands_alone, release)
 {
 	expect_tokens("Don't PANIC!!", "don|'|t|panic|!|!");
 	expect_tokens("  x86_64 costs $5.99\t", "x86|_|64|costs|$|5|.|99");
 }
 
-Test(token, empty_and_blank_texts_have_no_tokens)
+LEAK_TEST_FINI(token, empty_and_blank_texts_have_no_tokens, release)
 {
 	expect_tokens("", "");
 	expect_tokens(" \t \r ", "");
 }
 
-Test(token, unicode_letters_are_lowercased)
+LEAK_TEST_FINI(token, unicode_letters_are_lowercased, release)
 {
 	expect_tokens("ÉCOLE Straße ЖУК", "école|straße|жук");
 	expect_tokens("İstanbul", "istanbul");
 }
 
-Test(token, combining_marks_stay_in_their_word)
+LEAK_TEST_FINI(token, combining_marks_stay_in_their_word, release)
 {
 	/* "e" + U+0301 COMBINING ACUTE */
 	expect_tokens("cafe\xcc\x81 ok", "cafe\xcc\x81|ok");
 }
 
-Test(token, cjk_characters_are_one_token_each)
+LEAK_TEST_FINI(token, cjk_characters_are_one_token_each, release)
 {
 	expect_tokens("中文abc", "中|文|abc");
 	expect_tokens("ひらがな", "ひ|ら|が|な");
 }
 
-Test(token, invisible_characters_separate)
+LEAK_TEST_FINI(token, invisible_characters_separate, release)
 {
 	/* NBSP, zero-width space, BOM */
 	expect_tokens("a\xc2\xa0" "b\xe2\x80\x8b" "c\xef\xbb\xbf" "d", "a|b|c|d");
 }
 
-Test(token, symbols_and_emoji_are_single_tokens)
+LEAK_TEST_FINI(token, symbols_and_emoji_are_single_tokens, release)
 {
 	expect_tokens("price€ 😀ok", "price|€|😀|ok");
 }
 
-Test(token, arabic_digits_are_word_characters)
+LEAK_TEST_FINI(token, arabic_digits_are_word_characters, release)
 {
 	expect_tokens("٣٤ x", "٣٤|x");
 }
@@ -104,7 +105,7 @@ nfeatures(const struct nlp_feat_opts *o, const char *s)
 	return total;
 }
 
-Test(features, counts_unigrams_and_word_ngrams)
+LEAK_TEST_FINI(features, counts_unigrams_and_word_ngrams, release_feat)
 {
 	struct nlp_feat_opts o = { .ngrams = 1, .bits = 24, .seed = 7 };
 
@@ -115,7 +116,7 @@ Test(features, counts_unigrams_and_word_ngrams)
 	cr_assert_eq(nfeatures(&o, "a b c d"), 4 + 3 + 2);
 }
 
-Test(features, char_ngrams_wrap_each_word)
+LEAK_TEST_FINI(features, char_ngrams_wrap_each_word, release_feat)
 {
 	struct nlp_feat_opts o = { .ngrams = 1, .bits = 24, .seed = 7,
 	    .char_min = 3, .char_max = 3 };
@@ -126,7 +127,7 @@ Test(features, char_ngrams_wrap_each_word)
 	cr_assert_eq(nfeatures(&o, "é"), 1 + 1);
 }
 
-Test(features, repeated_tokens_share_a_bucket_with_their_count)
+LEAK_TEST_FINI(features, repeated_tokens_share_a_bucket_with_their_count, release_feat)
 {
 	struct nlp_feat_opts o = { .ngrams = 1, .bits = 24, .seed = 7 };
 
@@ -135,7 +136,7 @@ Test(features, repeated_tokens_share_a_bucket_with_their_count)
 	cr_assert_eq(feat.tf[0], 3);
 }
 
-Test(features, buckets_are_sorted_and_within_the_hash_space)
+LEAK_TEST_FINI(features, buckets_are_sorted_and_within_the_hash_space, release_feat)
 {
 	struct nlp_feat_opts o = { .ngrams = 2, .bits = 10, .seed = 7 };
 	size_t i;
@@ -148,7 +149,7 @@ Test(features, buckets_are_sorted_and_within_the_hash_space)
 	}
 }
 
-Test(features, a_narrower_hash_is_a_coarsening_of_a_wider_one)
+LEAK_TEST_FINI(features, a_narrower_hash_is_a_coarsening_of_a_wider_one, release_feat)
 {
 	struct nlp_feat_opts wide = { .ngrams = 1, .bits = 26, .seed = 3 };
 	struct nlp_feat_opts narrow = { .ngrams = 1, .bits = 12, .seed = 3 };
@@ -160,7 +161,7 @@ Test(features, a_narrower_hash_is_a_coarsening_of_a_wider_one)
 	cr_assert_eq(feat.key[0], w >> 14);
 }
 
-Test(features, the_seed_changes_the_buckets)
+LEAK_TEST_FINI(features, the_seed_changes_the_buckets, release_feat)
 {
 	struct nlp_feat_opts a = { .ngrams = 1, .bits = 26, .seed = 1 };
 	struct nlp_feat_opts b = { .ngrams = 1, .bits = 26, .seed = 2 };
@@ -172,7 +173,7 @@ Test(features, the_seed_changes_the_buckets)
 	cr_assert_neq(feat.key[0], k);
 }
 
-Test(features, tfidf_is_sublinear_and_unit_length)
+LEAK_TEST_FINI(features, tfidf_is_sublinear_and_unit_length, release_feat)
 {
 	uint32_t tf[2] = { 1, 4 };
 	float idf[2] = { 2.0f, 1.0f }, val[2];

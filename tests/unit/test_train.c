@@ -11,6 +11,7 @@
 #include "artifact.h"
 #include "model.h"
 #include "train.h"
+#include "leak_test.h"
 
 static const char *spam[] = { "tests/data/spam.train.tsv.gz" };
 
@@ -29,7 +30,7 @@ train(struct nlp_trained *t, unsigned threads, uint64_t seed)
 	cr_assert_eq(rc, NLP_OK, "%s", e.msg);
 }
 
-Test(train, same_members_at_one_two_and_three_threads)
+LEAK_TEST(train, same_members_at_one_two_and_three_threads)
 {
 	struct nlp_trained a, b, c;
 
@@ -46,7 +47,7 @@ Test(train, same_members_at_one_two_and_three_threads)
 	nlp_trained_release(&c);
 }
 
-Test(train, another_seed_gives_another_model)
+LEAK_TEST(train, another_seed_gives_another_model)
 {
 	struct nlp_trained a, b;
 
@@ -58,7 +59,7 @@ Test(train, another_seed_gives_another_model)
 	nlp_trained_release(&b);
 }
 
-Test(train, holds_out_a_slice_and_measures_the_model_on_it)
+LEAK_TEST(train, holds_out_a_slice_and_measures_the_model_on_it)
 {
 	struct nlp_trained t;
 	struct nlp_model m;
@@ -80,7 +81,7 @@ Test(train, holds_out_a_slice_and_measures_the_model_on_it)
 	nlp_trained_release(&t);
 }
 
-Test(train, written_artifact_loads_back)
+LEAK_TEST(train, written_artifact_loads_back)
 {
 	struct nlp_trained t;
 	struct nlp_artifact *a;
@@ -102,7 +103,7 @@ Test(train, written_artifact_loads_back)
 	nlp_trained_release(&t);
 }
 
-Test(train, refuses_data_with_one_label)
+LEAK_TEST(train, refuses_data_with_one_label)
 {
 	static const char *one[] = { "/tmp/nlpops-one-label.tsv" };
 	struct nlp_train_opts o;
@@ -141,7 +142,7 @@ train_text(const char *text, struct nlp_trained *t, struct nlp_err *e)
  * a model of 0 features (the class priors) with exit 0, through a memcpy
  * from a NULL pointer.  It is no usable example at all.
  */
-Test(train, refuses_texts_that_are_all_white_space)
+LEAK_TEST(train, refuses_texts_that_are_all_white_space)
 {
 	struct nlp_trained t;
 	struct nlp_err e;
@@ -153,7 +154,7 @@ Test(train, refuses_texts_that_are_all_white_space)
 }
 
 /* min_df can drop every feature too: the same refusal, saying why. */
-Test(train, refuses_data_whose_features_all_fall_under_min_df)
+LEAK_TEST(train, refuses_data_whose_features_all_fall_under_min_df)
 {
 	struct nlp_trained t;
 	struct nlp_err e;
@@ -175,7 +176,7 @@ Test(train, refuses_data_whose_features_all_fall_under_min_df)
 }
 
 /* Empty texts among good ones are fine (and, under UBSan, defined). */
-Test(train, empty_texts_among_good_ones_train)
+LEAK_TEST(train, empty_texts_among_good_ones_train)
 {
 	struct nlp_trained t;
 	struct nlp_err e;
@@ -193,7 +194,7 @@ Test(train, empty_texts_among_good_ones_train)
  * malformed record, skipped: training quietly lost its examples.  It is
  * an error naming the file and line.
  */
-Test(train, refuses_a_label_with_a_control_character)
+LEAK_TEST(train, refuses_a_label_with_a_control_character)
 {
 	struct nlp_trained t;
 	struct nlp_err e;
