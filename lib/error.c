@@ -4,7 +4,6 @@
  */
 #include "error.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,15 +62,4 @@ nlp_err_clear(struct nlp_err *e)
 		return;
 	e->status = NLP_OK;
 	e->msg[0] = '\0';
-}
-
-int
-nlp_status_from_errno(int errnum)
-{
-	switch (errnum) {
-	case EBUSY:
-		return NLP_BUSY;
-	default:
-		return NLP_IO;
-	}
 }

@@ -46,7 +46,4 @@ void nlp_err_prefix(struct nlp_err *e, const char *fmt, ...)
 /* Reset e to "no error". */
 void nlp_err_clear(struct nlp_err *e);
 
-/* The status for an errno value: ENOMEM, ENOSPC, EACCES, ... are NLP_IO. */
-int nlp_status_from_errno(int errnum);
-
 #endif
