@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "atomic.h"
 #include "digest.h"
 #include "text.h"
 #include "token.h"
@@ -234,6 +236,34 @@ exit_guard(void)
 	}
 }
 
+/* Ctrl-C, kill, a closed terminal: no output's temporary file is left
+ * behind, and the process dies of the signal as it would have. */
+static void
+on_signal(int sig)
+{
+	nlp_atomic_unlink_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+		struct sigaction old;
+		/* a signal the parent ignores (nohup) stays ignored */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+}
+
 static int main_(int argc, char **argv);
 
 int
@@ -243,6 +273,7 @@ main(int argc, char **argv)
 
 	if (atexit(exit_guard) != 0)
 		return NLP_IO;
+	catch_signals();
 	status = main_(argc, argv);
 	returning = 1;
 	return status;

@@ -18,11 +18,61 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/*
+ * The temporary files being written, for nlp_atomic_unlink_all(): a fixed
+ * table, so that a signal handler can walk it without locks or malloc
+ * (a slot's path is complete before its flag is set, and the flag is
+ * cleared before the path is freed).  A process writes a few outputs at
+ * a time at most; one beyond the table is simply not cleaned on a signal.
+ */
+#define NSLOTS 16
+static struct {
+	volatile sig_atomic_t used;
+	char path[PATH_MAX];
+} slots[NSLOTS];
+
+/* Remember tmp (its slot in *slot, -1 when none is free). */
+static void
+slot_take(const char *tmp, int *slot)
+{
+	int i;
+
+	*slot = -1;
+	if (strlen(tmp) >= PATH_MAX)
+		return;
+	for (i = 0; i < NSLOTS; i++)
+		if (!slots[i].used) {
+			strcpy(slots[i].path, tmp);
+			slots[i].used = 1;
+			*slot = i;
+			return;
+		}
+}
+
+static void
+slot_drop(int *slot)
+{
+	if (*slot >= 0)
+		slots[*slot].used = 0;
+	*slot = -1;
+}
+
+void
+nlp_atomic_unlink_all(void)
+{
+	int i;
+
+	for (i = 0; i < NSLOTS; i++)
+		if (slots[i].used)
+			unlink(slots[i].path);   /* async-signal-safe */
+}
 
 /* The directory part of path ("." when there is none), malloc'd. */
 static char *
@@ -114,6 +164,7 @@ create_temp(struct nlp_atomic *a, int keep, mode_t mode, struct nlp_err *e)
 		a->tmp = NULL;
 		return nlp_errnof(e, NLP_IO, err, "cannot write '%s'", a->path);
 	}
+	slot_take(a->tmp, &a->slot);
 	if (keep && fchmod(a->fd, mode) != 0)
 		return nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", a->path);
 	return NLP_OK;
@@ -206,6 +257,7 @@ nlp_atomic_open(struct nlp_atomic *a, const char *path, struct nlp_err *e)
 
 	memset(a, 0, sizeof *a);
 	a->fd = -1;
+	a->slot = -1;
 	if ((a->path = strdup(path)) == NULL)
 		return nlp_errf(e, NLP_IO, "cannot write '%s': out of memory", path);
 	if ((rc = prepare(a, e)) == NLP_OK && (a->fp = fdopen(a->fd, "w")) == NULL)
@@ -230,6 +282,8 @@ nlp_atomic_commit(struct nlp_atomic *a, struct nlp_err *e)
 	a->fd = -1;
 	if (err == 0 && !a->direct && rename(a->tmp, a->target) != 0)
 		err = errno;
+	if (err == 0)
+		slot_drop(&a->slot);     /* the name is the target's now */
 	if (err != 0) {
 		nlp_errnof(e, NLP_IO, err, "cannot write '%s'", a->path);
 		nlp_atomic_abort(a);
@@ -250,6 +304,7 @@ nlp_atomic_abort(struct nlp_atomic *a)
 	if (a->path == NULL) {             /* zeroed, or already finished */
 		memset(a, 0, sizeof *a);
 		a->fd = -1;
+		a->slot = -1;
 		return;
 	}
 	if (a->fp != NULL)
@@ -258,9 +313,11 @@ nlp_atomic_abort(struct nlp_atomic *a)
 		close(a->fd);
 	if (a->tmp != NULL)
 		unlink(a->tmp);
+	slot_drop(&a->slot);
 	free(a->tmp);
 	free(a->target);
 	free(a->path);
 	memset(a, 0, sizeof *a);
 	a->fd = -1;
+	a->slot = -1;
 }

@@ -39,6 +39,7 @@ struct nlp_atomic {
 	int fd;                  /* open for writing: tmp, or the device */
 	FILE *fp;                /* write here (over fd) */
 	int direct;              /* a character device or FIFO */
+	int slot;                /* see nlp_atomic_unlink_all() */
 };
 
 /* Prepare to write path; a->fp (and a->fd) are then open for writing.
@@ -53,6 +54,13 @@ int nlp_atomic_commit(struct nlp_atomic *a, struct nlp_err *e);
 
 /* Throw the temporary file away (safe on a zeroed or finished struct). */
 void nlp_atomic_abort(struct nlp_atomic *a);
+
+/*
+ * Remove every temporary file being written, from a signal handler (it is
+ * async-signal-safe): the command calls it on SIGINT, SIGTERM and SIGHUP
+ * before it dies of the signal, so that Ctrl-C leaves no .NAME.XXXXXX.
+ */
+void nlp_atomic_unlink_all(void);
 
 /* fsync the directory that holds path (so a rename in it is durable):
  * 0, or -1 with errno; file systems that cannot sync a directory

@@ -204,3 +204,15 @@ if [ $san -eq 0 ] && [ -e "$FAILMALLOC" ]; then
 	check "gzip model and input, each of $total allocations failed: no crash" test $crashed -eq 0
 	check "and each run is exit 4 'out of memory' or the right output" test $bad -eq 0
 fi
+
+# --- Interrupted: SIGINT, SIGTERM or SIGHUP while predict -o writes
+# leaves no temporary file, and the process dies of the signal (the
+# registry's own crash leftovers stay gc's job).
+for sig in INT TERM HUP; do
+	yes 'free money now' | env --default-signal="$sig" "$N" predict -q -m "$T/m.nlp" -o "$T/sig$sig.tsv" 2>/dev/null &
+	i=0; while ! ls -a "$T" | grep -q "^\.sig$sig\.tsv\." && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	check "SIG$sig: predict was writing its temporary file" sh -c "ls -a '$T' | grep -q '^\.sig$sig\.tsv\.'"
+	pkill -"$sig" -f "predict -q -m $T/m.nlp -o $T/sig$sig.tsv"
+	wait $!
+	check "SIG$sig: no temporary file is left, no output made" sh -c "! ls -a '$T' | grep -q 'sig$sig'"
+done
