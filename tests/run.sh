@@ -3,13 +3,14 @@
 # end-to-end script in tests/e2e against the binary NLPOPS, two at a time
 # (NLP_TEST_JOBS to change it; the scripts are independent, each in its own
 # temporary directory), printing each script's output whole, in name
-# order.  Prints one closing line "N passed, N failed" and fails if
-# anything failed.
+# order.  A script that cannot run a part says so in a line starting
+# with "SKIP" on stderr; the closing line is "N passed, N failed, N
+# skipped", each skip's reason listed above it.  Fails if anything failed.
 bin=$1; shift
 top=$(cd "$(dirname "$0")/.." && pwd)
 case $bin in /*) ;; *) bin=$top/${bin#./} ;; esac
 jobs=${NLP_TEST_JOBS:-2}
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 tmp=$(mktemp -d) || exit 4
 cd "$top" || exit 4      # unit tests read tests/data
 trap 'rm -rf "$tmp"' EXIT
@@ -71,7 +72,13 @@ for s in $(cat "$tmp/all"); do
 	p=$(grep -c '^pass' "$tmp/$n.counts") f=$(grep -c '^fail' "$tmp/$n.counts")
 	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { f=1; echo "e2e $n: exited $rc"; }
 	passed=$((passed + p)) failed=$((failed + f))
+	grep '^SKIP' "$tmp/$n.log" >>"$tmp/skips"
 	echo "e2e $n: $p passed, $f failed ($(cat "$tmp/$n.secs" 2>/dev/null) s)"
 done
-echo "$passed passed, $failed failed"
+if [ -s "$tmp/skips" ]; then
+	skipped=$(wc -l <"$tmp/skips")
+	echo "skipped:"
+	sed 's/^/  /' "$tmp/skips"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
