@@ -26,7 +26,7 @@
 
 enum {
 	OPT_THRESHOLD = 256, OPT_FALLBACK, OPT_OUTFMT, OPT_THREADS, OPT_LINEBUF,
-	OPT_STRICT,
+	OPT_STRICT, OPT_SCORE_EMPTY,
 };
 
 static const struct cli_opt options[] = {
@@ -53,6 +53,8 @@ static const struct cli_opt options[] = {
 	    "a terminal)", NULL },
 	{ OPT_STRICT, 0, "strict", NULL, "the first odd record (invalid UTF-8, a "
 	    "NUL, a\nrecord cut at 1 MiB, a malformed row) is an error", NULL },
+	{ OPT_SCORE_EMPTY, 0, "score-empty", NULL, "score empty records too (the "
+	    "model's prior)\ninstead of an empty label", NULL },
 	{ 'q', 'q', "quiet", NULL, "no summary line on stderr", NULL },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
@@ -63,7 +65,9 @@ const struct cli_cmd cli_predict = {
 	"usage: nlpops predict -m MODEL [options] [FILE...]\n"
 	"\n"
 	"Read one text per line (stdin when no FILE or '-') and write one line\n"
-	"per input line, in order: label<TAB>probability.\n"
+	"per input line, in order: label<TAB>probability.  A record with no\n"
+	"text to score (empty, blank, a row without its text column) gets an\n"
+	"empty label and probability (JSONL: \"label\":null and a \"reason\").\n"
 	"\n",
 	options, NULL,
 };
@@ -86,6 +90,7 @@ struct popts {
 	const char *fallback;
 	int jsonl;
 	int want_id;             /* an id column or field was asked for */
+	int score_empty;         /* --score-empty: the prior for them too */
 };
 
 /* Make room for n more bytes. */
@@ -116,6 +121,9 @@ ob_put(struct obuf *b, const char *s, size_t n)
 		b->len += n;
 	}
 }
+
+/* A string literal, its length counted by the compiler. */
+#define ob_lit(b, s) ob_put((b), (s), sizeof(s) - 1)
 
 /* A probability with 6 decimals, fast and locale-free. */
 static void
@@ -187,10 +195,55 @@ ob_tsv_field(struct obuf *b, const char *s)
 	}
 }
 
+/* Why a record gets no scores (its line says so), or NULL: an empty or
+ * blank text, or a row without its text column.  A label would look like
+ * a prediction: the prior's, which --score-empty asks for. */
+static const char *
+unscored(const struct popts *o, const char *text, size_t len,
+    unsigned flags)
+{
+	size_t i;
+
+	if (o->score_empty)
+		return NULL;
+	if (flags & NLP_REC_MALFORMED)
+		return "no_text";
+	for (i = 0; i < len; i++)
+		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' &&
+		    text[i] != '\f' && text[i] != '\v')
+			return NULL;
+	return "empty";
+}
+
+/* The line of a record with no scores: an empty label and probability in
+ * TSV, "label": null and the reason in JSONL; the id always. */
+static void
+format_unscored(struct obuf *b, const struct popts *o, const char *id,
+    const char *why)
+{
+	if (o->jsonl) {
+		ob_put(b, "{", 1);
+		if (o->want_id) {
+			ob_put(b, "\"id\":", 5);
+			ob_json_str(b, id ? id : "");
+			ob_put(b, ",", 1);
+		}
+		ob_lit(b, "\"label\":null,\"p\":null,\"top\":[],\"reason\":");
+		ob_json_str(b, why);
+		ob_put(b, "}\n", 2);
+		return;
+	}
+	if (o->want_id) {
+		ob_tsv_field(b, id ? id : "");
+		ob_put(b, "\t", 1);
+	}
+	ob_put(b, "\t\n", 2);
+}
+
 /* Format one record's result. */
 static void
 format_result(struct obuf *b, const struct popts *o, const float *probs,
-    const char *id)
+    const char *id, int cut)
 {
 	uint32_t idx[64];
 	size_t n = nlp_top_k(probs, o->m->nclasses, o->k, idx), i;
@@ -217,7 +270,10 @@ format_result(struct obuf *b, const struct popts *o, const float *probs,
 			ob_prob(b, probs[idx[i]]);
 			ob_put(b, "}", 1);
 		}
-		ob_put(b, "]}\n", 3);
+		ob_put(b, "]", 1);
+		if (cut)                 /* scored on its first 1 MiB */
+			ob_lit(b, ",\"cut\":true");
+		ob_put(b, "}\n", 2);
 		return;
 	}
 	if (o->want_id) {
@@ -240,6 +296,7 @@ struct batch {
 	struct nlp_arena text;
 	size_t off[BATCH_RECORDS + 1];
 	size_t idoff[BATCH_RECORDS];     /* SIZE_MAX: no id */
+	unsigned flags[BATCH_RECORDS];   /* the records' NLP_REC_* */
 	size_t n;
 	const struct popts *o;
 	struct nlp_scorer sc[NCHUNKS];
@@ -258,15 +315,21 @@ score_chunk(void *arg, size_t k)
 	if (end > b->n)
 		end = b->n;
 	for (i = k * CHUNK_RECORDS; i < end; i++) {
-		const char *t = b->text.p + b->off[i];
+		const char *t = b->text.p + b->off[i], *why;
+		const char *id = b->idoff[i] != SIZE_MAX ? b->text.p + b->idoff[i] :
+		    NULL;
 		size_t len = b->idoff[i] != SIZE_MAX ? b->idoff[i] - b->off[i] - 1 :
 		    b->off[i + 1] - b->off[i] - 1;
+		if ((why = unscored(b->o, t, len, b->flags[i])) != NULL) {
+			format_unscored(&b->out[k], b->o, id, why);
+			continue;
+		}
 		if (nlp_model_predict(b->o->m, &b->sc[k], t, len, b->probs[k]) < 0) {
 			b->out[k].failed = 1;
 			return;
 		}
-		format_result(&b->out[k], b->o,  b->probs[k],
-		    b->idoff[i] != SIZE_MAX ? b->text.p + b->idoff[i] : NULL);
+		format_result(&b->out[k], b->o, b->probs[k], id,
+		    (b->flags[i] & NLP_REC_CUT) != 0);
 	}
 }
 
@@ -354,6 +417,7 @@ option(void *ctx, int id, const char *arg)
 		break;
 	case OPT_LINEBUF: u->linebuf = 1; break;
 	case OPT_STRICT: u->ro.strict = 1; break;
+	case OPT_SCORE_EMPTY: u->po.score_empty = 1; break;
 	case 'q': u->quiet = 1; break;
 	default:
 		if ((rc = cli_reader_option("predict", id, arg, &u->ro, 1)) < 0)
@@ -429,6 +493,7 @@ batch_record(struct run *u, const struct nlp_record *rec)
 	    rec->text_len)) == (size_t)-1)
 		return nlp_errf(&u->e, NLP_IO, "out of memory");
 	b->idoff[b->n] = SIZE_MAX;
+	b->flags[b->n] = rec->flags;
 	if (rec->id != NULL && (b->idoff[b->n] = nlp_arena_put(&b->text,
 	    rec->id, strlen(rec->id))) == (size_t)-1)
 		return nlp_errf(&u->e, NLP_IO, "out of memory");
@@ -444,11 +509,17 @@ batch_record(struct run *u, const struct nlp_record *rec)
 static int
 score_record(struct run *u, const struct nlp_record *rec)
 {
-	if (nlp_model_predict(&u->lm.m, &u->sc, rec->text, rec->text_len,
+	const char *why = unscored(&u->po, rec->text, rec->text_len, rec->flags);
+
+	u->ob.len = 0;
+	if (why != NULL)
+		format_unscored(&u->ob, &u->po, rec->id, why);
+	else if (nlp_model_predict(&u->lm.m, &u->sc, rec->text, rec->text_len,
 	    u->probs) < 0)
 		return nlp_errf(&u->e, NLP_IO, "out of memory");
-	u->ob.len = 0;
-	format_result(&u->ob, &u->po, u->probs, rec->id);
+	else
+		format_result(&u->ob, &u->po, u->probs, rec->id,
+		    (rec->flags & NLP_REC_CUT) != 0);
 	if (u->ob.failed)
 		return nlp_errf(&u->e, NLP_IO, "out of memory");
 	if (put_out(u->out, u->ob.p, u->ob.len) < 0)

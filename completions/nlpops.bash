@@ -27,7 +27,7 @@ _nlpops_train_flags='--strict -q --quiet -h --help'
 _nlpops_predict_valued='-m --model -o --output -k --top --threshold
 	--fallback --output-format --format --text-column --id-column
 	--text-field --id-field --threads'
-_nlpops_predict_flags='--line-buffered --strict -q --quiet -h --help'
+_nlpops_predict_flags='--line-buffered --strict --score-empty -q --quiet -h --help'
 _nlpops_eval_valued='-m --model --errors --min-accuracy --min-f1
 	--min-class-f1 --max-log-loss --max-ece --baseline --max-drop --bootstrap
 	--gate-on --seed --format --text-column --label-column --text-field

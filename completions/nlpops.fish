@@ -161,6 +161,7 @@ complete -c nlpops -n $p -l id-field -x -d 'JSONL id field, carried to the outpu
 complete -c nlpops -n $p -l threads -x -d 'threads (default: 1)'
 complete -c nlpops -n $p -l line-buffered -d 'flush every line'
 complete -c nlpops -n $p -l strict -d 'the first odd record is an error'
+complete -c nlpops -n $p -l score-empty -d 'score empty records too (the prior)'
 complete -c nlpops -n $p -s q -l quiet -d 'no summary line on stderr'
 complete -c nlpops -n $p -s h -l help -d 'show this help'
 

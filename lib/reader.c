@@ -708,6 +708,12 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 			continue;
 		if (r->col[i] == COL_REST)
 			return V_NOLABEL;   /* no TAB: text without a label */
+		/* the id, when there is one, goes with the record all the
+		 * same: predict's line for it must say which row it was */
+		if (!r->o.labeled && i != ID && r->col[ID] != COL_NONE &&
+		    tsv_field(s, n, r->col[ID], &f[ID], &fn[ID]) &&
+		    set_id(r, rec, f[ID], fn[ID]) < 0)
+			return oom(r);
 		return malformed(r, "no column %ld", r->col[i] + 1);
 	}
 	return take_fields(r, rec, f, fn);
@@ -1139,7 +1145,6 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 			rec->text_len = 0;
 			rec->labels = NULL;
 			rec->nlabels = 0;
-			rec->id = NULL;
 		}
 		what = r->why;
 		break;

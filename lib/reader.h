@@ -97,8 +97,9 @@ struct nlp_record {
 #define NLP_REC_CUT       0x4u  /* longer than max_record; cut */
 #define NLP_REC_MALFORMED 0x8u  /* unlabeled mode: the record could not be
                                    parsed (bad JSON, missing column); text
-                                   is empty, but the record is still
-                                   returned so that output stays aligned */
+                                   is empty (its id kept when the row has
+                                   one), but the record is still returned
+                                   so that output stays aligned */
 
 struct nlp_reader_stats {
 	uint64_t records;        /* records returned */
