@@ -151,13 +151,12 @@ int cli_isatty(int fd);
 int cli_escapes(void);
 
 /*
- * Text from the data or a model, made safe for a terminal: control
- * characters (C0 and DEL) are written \xNN (ESC as \x1b), C1 controls
- * (U+0080 to U+009F) \u00NN, and bytes that are not UTF-8 \xNN, so that no
- * escape sequence in a label or text reaches the terminal and every record
- * stays on its line.  cli_safe_width() is the number of bytes written.
- * cli_put_safe() right-aligns in width bytes, like printf's %*s.  s NULL
- * (what jansson gives for a string it refused) is written as nothing.
+ * Text from the data or a model, made safe for a terminal: escaped as
+ * text.h says (nlp_text_put_safe()), so that no escape sequence in a label
+ * or text reaches the terminal and every record stays on its line.
+ * cli_safe_width() is the number of bytes written.  cli_put_safe()
+ * right-aligns in width bytes, like printf's %*s.  s NULL is written as
+ * nothing.
  */
 size_t cli_safe_width(const char *s);
 void cli_put_safe(FILE *out, const char *s, int width);

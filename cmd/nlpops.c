@@ -581,59 +581,17 @@ cli_escapes(void)
 	    (term == NULL || strcmp(term, "dumb") != 0);
 }
 
-/*
- * The escaped form of the character at s (NUL-terminated) into buf (see
- * text.h: \xNN for C0, DEL and bytes that are not UTF-8, \u00NN for C1),
- * or NULL when it is shown as it is; *len is its length in s.
- */
-static const char *
-safe_char(const char *s, char buf[8], size_t *len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	uint32_t cp;
-
-	/* at most 4 bytes are looked at, none past the NUL */
-	*len = nlp_utf8_char(u, strnlen(s, 4), &cp);
-	if (*len == 0) {
-		*len = 1;
-		snprintf(buf, 8, "\\x%02x", u[0]);
-		return buf;
-	}
-	if (!nlp_is_control(cp))
-		return NULL;
-	snprintf(buf, 8, *len == 1 ? "\\x%02x" : "\\u%04x", (unsigned)cp);
-	return buf;
-}
-
 size_t
 cli_safe_width(const char *s)
 {
-	const char *esc;
-	size_t w = 0, len;
-	char buf[8];
-
-	for (; s != NULL && *s != '\0'; s += len) {
-		esc = safe_char(s, buf, &len);
-		w += esc != NULL ? strlen(esc) : len;
-	}
-	return w;
+	return nlp_text_safe_width(s);
 }
 
 void
 cli_put_safe(FILE *out, const char *s, int width)
 {
-	const char *esc;
-	size_t w = cli_safe_width(s), len;
-	char buf[8];
-
-	for (; width > 0 && (size_t)width > w; width--)
-		fputc(' ', out);
-	for (; s != NULL && *s != '\0'; s += len) {
-		if ((esc = safe_char(s, buf, &len)) != NULL)
-			fputs(esc, out);
-		else
-			fwrite(s, 1, len, out);
-	}
+	/* a failed write shows in ferror(out), which finish_stdout() checks */
+	(void)nlp_text_put_safe(out, s, width);
 }
 
 const char *
@@ -648,7 +606,7 @@ cli_shown(const char *s, char *buf, size_t size)
 	if (nlp_text_clean(s, strlen(s)))
 		return s;
 	for (; *s != '\0'; s += len) {
-		esc = safe_char(s, one, &len);
+		esc = nlp_text_escape_char(s, one, &len);
 		n = esc != NULL ? strlen(esc) : len;
 		if (o + n >= size)
 			break;

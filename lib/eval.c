@@ -1,14 +1,18 @@
 /*
- * eval.c - metrics, calibration, bootstrap and gates (see eval.h).
+ * eval.c - scoring labeled data, the figures, calibration, bootstrap and
+ * gates, and the whole evaluation a command asks for (see eval.h).
  */
 #include "eval.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "learn.h"
+#include "metrics.h"
+#include "modelref.h"
 #include "pool.h"
 #include "seen.h"
 #include "strmap.h"
@@ -30,6 +34,83 @@ nlp_labeled_release(struct nlp_labeled *d)
 	memset(d, 0, sizeof *d);
 }
 
+/* What nlp_labeled_read() builds up before the labels move into d. */
+struct labeled_build {
+	struct nlp_strmap names;
+	uint32_t *gi;            /* per example: its label's entry in names */
+	size_t len, cap, ncap;   /* text bytes used and held; examples held */
+};
+
+/* Append one record's text and label: 0, or -1 when out of memory. */
+static int
+labeled_add(struct nlp_labeled *d, struct labeled_build *b,
+    const struct nlp_record *rec)
+{
+	struct nlp_strmap_entry *en;
+	const char *lab = rec->labels[0];
+
+	if (b->len + rec->text_len + 1 > b->cap) {
+		char *p;
+		b->cap = b->cap ? b->cap : 1 << 20;
+		while (b->len + rec->text_len + 1 > b->cap)
+			b->cap *= 2;
+		if ((p = realloc(d->text, b->cap)) == NULL)
+			return -1;
+		d->text = p;
+	}
+	if (d->n + 2 > b->ncap) {
+		void *p;
+		b->ncap = b->ncap ? b->ncap * 2 : 4096;
+		if ((p = realloc(d->off, b->ncap * sizeof *d->off)) == NULL)
+			return -1;
+		d->off = p;
+		if ((p = realloc(b->gi, b->ncap * sizeof *b->gi)) == NULL)
+			return -1;
+		b->gi = p;
+	}
+	if ((en = nlp_strmap_add(&b->names, lab, strlen(lab))) == NULL)
+		return -1;
+	d->off[d->n] = b->len;
+	memcpy(d->text + b->len, rec->text, rec->text_len);
+	b->len += rec->text_len;
+	d->text[b->len++] = '\0';
+	b->gi[d->n++] = (uint32_t)(en - b->names.ent);
+	return 0;
+}
+
+/* The reader's summary and inputs, and the labels moved out of the map
+ * (gold points at them): 0, or -1 when out of memory. */
+static int
+labeled_finish(struct nlp_labeled *d, struct labeled_build *b,
+    const struct nlp_reader *r)
+{
+	const struct nlp_reader_stats *st = nlp_reader_stats(r);
+	const struct nlp_input *in = nlp_reader_inputs(r, &d->ninputs);
+	size_t i;
+
+	if (d->off != NULL)
+		d->off[d->n] = b->len;
+	nlp_reader_describe(st, d->oddities, sizeof d->oddities);
+	d->multilabel = st->skipped_multilabel;
+	d->skipped = st->skipped_nolabel + st->skipped_multilabel +
+	    st->skipped_malformed;
+	if ((d->inputs = calloc(d->ninputs + 1, sizeof *d->inputs)) == NULL)
+		return -1;
+	memcpy(d->inputs, in, d->ninputs * sizeof *in);
+	if ((d->names = calloc(b->names.n + 1, sizeof *d->names)) == NULL ||
+	    (d->gold = calloc(d->n + 1, sizeof *d->gold)) == NULL)
+		return -1;
+	d->nnames = b->names.n;
+	for (i = 0; i < b->names.n; i++) {
+		d->names[i] = b->names.ent[i].key;
+		b->names.ent[i].key = NULL;
+		b->names.ent[i].len = 0;
+	}
+	for (i = 0; i < d->n; i++)
+		d->gold[i] = d->names[b->gi[i]];
+	return 0;
+}
+
 int
 nlp_labeled_read(struct nlp_labeled *d, const char *const *paths, size_t n,
     const struct nlp_reader_opts *ro, struct nlp_err *e)
@@ -37,89 +118,27 @@ nlp_labeled_read(struct nlp_labeled *d, const char *const *paths, size_t n,
 	struct nlp_reader_opts o = *ro;
 	struct nlp_reader *r = NULL;
 	struct nlp_record rec;
-	struct nlp_strmap names;
-	const struct nlp_reader_stats *st;
-	size_t len = 0, cap = 0, ncap = 0, i;
-	uint32_t *gi = NULL;
+	struct labeled_build b;
 	int rc;
 
 	memset(d, 0, sizeof *d);
-	memset(&names, 0, sizeof names);
+	memset(&b, 0, sizeof b);
 	/* as in training: a label that cannot be a class is an error */
 	o.bad_label_error = 1;
 	if ((rc = nlp_reader_open(&r, paths, n, &o, e)) != NLP_OK)
 		return rc;
-	while ((rc = nlp_reader_next(r, &rec, e)) > 0) {
-		struct nlp_strmap_entry *en;
-		const char *lab = rec.labels[0];
-
-		if (len + rec.text_len + 1 > cap) {
-			char *p;
-			cap = cap ? cap : 1 << 20;
-			while (len + rec.text_len + 1 > cap)
-				cap *= 2;
-			if ((p = realloc(d->text, cap)) == NULL)
-				goto oom;
-			d->text = p;
-		}
-		if (d->n + 2 > ncap) {
-			void *p;
-			ncap = ncap ? ncap * 2 : 4096;
-			if ((p = realloc(d->off, ncap * sizeof *d->off)) == NULL)
-				goto oom;
-			d->off = p;
-			if ((p = realloc(gi, ncap * sizeof *gi)) == NULL)
-				goto oom;
-			gi = p;
-		}
-		if ((en = nlp_strmap_add(&names, lab, strlen(lab))) == NULL)
-			goto oom;
-		d->off[d->n] = len;
-		memcpy(d->text + len, rec.text, rec.text_len);
-		len += rec.text_len;
-		d->text[len++] = '\0';
-		gi[d->n++] = (uint32_t)(en - names.ent);
-	}
-	if (rc < 0) {
+	while ((rc = nlp_reader_next(r, &rec, e)) > 0)
+		if (labeled_add(d, &b, &rec) < 0)
+			break;
+	if (rc < 0)
 		rc = -rc;
-		goto fail;
-	}
-	if (d->off != NULL)
-		d->off[d->n] = len;
-	st = nlp_reader_stats(r);
-	nlp_reader_describe(st, d->oddities, sizeof d->oddities);
-	d->multilabel = st->skipped_multilabel;
-	d->skipped = st->skipped_nolabel + st->skipped_multilabel +
-	    st->skipped_malformed;
-	{
-		const struct nlp_input *in = nlp_reader_inputs(r, &d->ninputs);
-		if ((d->inputs = calloc(d->ninputs + 1, sizeof *d->inputs)) == NULL)
-			goto oom;
-		memcpy(d->inputs, in, d->ninputs * sizeof *in);
-	}
-	/* the names move out of the map; gold points at them */
-	if ((d->names = calloc(names.n + 1, sizeof *d->names)) == NULL ||
-	    (d->gold = calloc(d->n + 1, sizeof *d->gold)) == NULL)
-		goto oom;
-	d->nnames = names.n;
-	for (i = 0; i < names.n; i++) {
-		d->names[i] = names.ent[i].key;
-		names.ent[i].key = NULL;
-		names.ent[i].len = 0;
-	}
-	for (i = 0; i < d->n; i++)
-		d->gold[i] = d->names[gi[i]];
-	free(gi);
-	nlp_strmap_release(&names);
+	else if (rc > 0 || labeled_finish(d, &b, r) < 0)
+		rc = nlp_errf(e, NLP_IO, "out of memory reading the data");
+	free(b.gi);
+	nlp_strmap_release(&b.names);
 	nlp_reader_free(r);
-	return NLP_OK;
-oom:
-	rc = nlp_errf(e, NLP_IO, "out of memory reading the data");
-fail:
-	free(gi);
-	nlp_strmap_release(&names);
-	nlp_reader_free(r);
-	nlp_labeled_release(d);
+	if (rc != NLP_OK)
+		nlp_labeled_release(d);
 	return rc;
 }
 
@@ -347,35 +366,10 @@ nlp_eval_release(struct nlp_eval *ev)
 	free(ev->loss);
 	memset(ev, 0, sizeof *ev);
 }
-
-/* Per-label counts over a sample: tp, predicted, support. */
-struct counts {
-	uint64_t *tp, *pred, *gold;
-	uint64_t n, correct;
-};
-
-static int
-counts_init(struct counts *k, uint32_t L)
-{
-	memset(k, 0, sizeof *k);
-	k->tp = calloc(L + 1, sizeof *k->tp);
-	k->pred = calloc(L + 1, sizeof *k->pred);
-	k->gold = calloc(L + 1, sizeof *k->gold);
-	return k->tp && k->pred && k->gold ? 0 : -1;
-}
-
-static void
-counts_release(struct counts *k)
-{
-	free(k->tp);
-	free(k->pred);
-	free(k->gold);
-}
-
-/* Count examples idx[0..n) (all when idx is NULL). */
+/* Count examples idx[0..n) (all when idx is NULL) into k (zeroed first). */
 static void
 count(const struct nlp_eval *ev, const uint32_t *idx, size_t n,
-    struct counts *k)
+    struct nlp_class_counts *k)
 {
 	size_t i;
 
@@ -387,75 +381,111 @@ count(const struct nlp_eval *ev, const uint32_t *idx, size_t n,
 		n = ev->n;
 	for (i = 0; i < n; i++) {
 		size_t x = idx ? idx[i] : i;
-		uint32_t g = ev->gold[x], p = ev->pred[x];
-		k->gold[g]++;
-		k->pred[p]++;
-		if (g == p) {
-			k->tp[g]++;
-			k->correct++;
-		}
-		k->n++;
+		nlp_class_counts_add(k, ev->gold[x], ev->pred[x]);
 	}
 }
 
 /* Precision, recall, F1 of label l (0 on zero division). */
 static void
-prf(const struct counts *k, uint32_t l, double *p, double *r, double *f)
+prf(const struct nlp_class_counts *k, uint32_t l, double *p, double *r,
+    double *f)
 {
 	*p = k->pred[l] ? (double)k->tp[l] / (double)k->pred[l] : 0;
 	*r = k->gold[l] ? (double)k->tp[l] / (double)k->gold[l] : 0;
 	*f = *p + *r > 0 ? 2 * *p * *r / (*p + *r) : 0;
 }
 
-static double
-macro_f1(const struct nlp_eval *ev, const struct counts *k)
-{
-	double sum = 0, p, r, f;
-	uint32_t l, used = 0;
-
-	for (l = 0; l < ev->nlabels; l++) {
-		if (k->gold[l] == 0 && k->pred[l] == 0)
-			continue;
-		prf(k, l, &p, &r, &f);
-		sum += f;
-		used++;
-	}
-	return used ? sum / used : 0;
-}
-
-void
+int
 nlp_eval_summary(const struct nlp_eval *ev, const uint32_t *idx, size_t n,
     double *accuracy, double *mf1)
 {
-	struct counts k;
+	struct nlp_class_counts k;
 
 	*accuracy = *mf1 = 0;
-	if (counts_init(&k, ev->nlabels) < 0)
-		return;
+	if (nlp_class_counts_init(&k, ev->nlabels) < 0)
+		return -1;
 	count(ev, idx, n, &k);
-	*accuracy = k.n ? (double)k.correct / (double)k.n : 0;
-	*mf1 = macro_f1(ev, &k);
-	counts_release(&k);
+	*accuracy = nlp_class_counts_accuracy(&k);
+	*mf1 = nlp_class_counts_macro_f1(&k);
+	nlp_class_counts_release(&k);
+	return 0;
 }
 
-/* {precision, recall, f1, support} */
-static json_t *
-prf_json(double p, double r, double f, uint64_t support)
+/*
+ * The labels scored (those with gold or predicted examples), their figures
+ * and the averages; returns the number of labels scored, or -1 when out of
+ * memory.
+ */
+static int64_t
+measure_classes(struct nlp_eval_figures *f, const struct nlp_eval *ev,
+    const struct nlp_class_counts *k)
 {
-	json_t *o = json_object();
+	double sp = 0, sr = 0, sf = 0, wp = 0, wr = 0, wf = 0, p, r, fl, acc;
+	uint32_t l, used = 0;
 
-	json_object_set_new(o, "precision", json_real(p));
-	json_object_set_new(o, "recall", json_real(r));
-	json_object_set_new(o, "f1", json_real(f));
-	json_object_set_new(o, "support", json_integer((json_int_t)support));
-	return o;
+	if ((f->classes = calloc((size_t)ev->nlabels + 1, sizeof *f->classes)) ==
+	    NULL)
+		return -1;
+	for (l = 0; l < ev->nlabels; l++) {
+		struct nlp_eval_class *c;
+		if (k->gold[l] == 0 && k->pred[l] == 0)
+			continue;
+		prf(k, l, &p, &r, &fl);
+		c = &f->classes[used++];
+		c->label = ev->labels[l];
+		c->prf = (struct nlp_eval_prf){ p, r, fl, k->gold[l] };
+		c->predicted = k->pred[l];
+		sp += p, sr += r, sf += fl;
+		wp += p * (double)k->gold[l];
+		wr += r * (double)k->gold[l];
+		wf += fl * (double)k->gold[l];
+	}
+	f->nclasses = used;
+	f->accuracy = acc = nlp_class_counts_accuracy(k);
+	f->macro = (struct nlp_eval_prf){ used ? sp / used : 0,
+	    used ? sr / used : 0, used ? sf / used : 0, k->n };
+	f->micro = (struct nlp_eval_prf){ acc, acc, acc, k->n };
+	f->weighted = (struct nlp_eval_prf){ k->n ? wp / k->n : 0,
+	    k->n ? wr / k->n : 0, k->n ? wf / k->n : 0, k->n };
+	return used;
+}
+
+/* The calibration bins, ECE and log loss. */
+static void
+measure_calibration(struct nlp_eval_figures *f, const struct nlp_eval *ev)
+{
+	double loss = 0, ece = 0;
+	size_t i;
+
+	for (i = 0; i < ev->n; i++) {
+		double c = ev->conf[i];
+		/* a NaN (a row nlp_eval_run refuses) must not index a bin */
+		int b = c > 0 ? (int)ceil(fmin(c, 1) * NLP_ECE_BINS) - 1 : 0;
+		if (b < 0)
+			b = 0;
+		if (b >= NLP_ECE_BINS)
+			b = NLP_ECE_BINS - 1;
+		f->bins[b].n++;
+		f->bins[b].confidence += c;
+		f->bins[b].correct += ev->gold[i] == ev->pred[i];
+		loss += ev->loss[i];
+	}
+	for (i = 0; i < NLP_ECE_BINS; i++) {
+		const struct nlp_eval_bin *b = &f->bins[i];
+		if (b->n > 0)
+			ece += (double)b->n / (double)ev->n *
+			    fabs((double)b->correct / (double)b->n -
+			    b->confidence / (double)b->n);
+	}
+	f->log_loss = ev->n ? loss / ev->n : 0;
+	f->ece = ece;
 }
 
 /* Order label numbers by examples (gold + predicted), most first. */
 static int
 cmp_busiest(const void *a, const void *b, void *arg)
 {
-	const struct counts *k = arg;
+	const struct nlp_class_counts *k = arg;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	uint64_t nx = k->gold[x] + k->pred[x], ny = k->gold[y] + k->pred[y];
 
@@ -472,153 +502,98 @@ cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/*
- * The confusion member: {labels, matrix, labels_total, examples_outside}
- * over the used labels, or when there are more than
- * NLP_CONFUSION_MAX_LABELS of them, over the busiest ones.  Memory is
- * that of what is reported: a dense matrix over every label scored is
- * quadratic in their number (20000 distinct gold labels took 24 GB).
- */
-static json_t *
-confusion_json(const struct nlp_eval *ev, const struct counts *k,
-    const uint32_t *used, uint32_t nused)
+/* The confusion matrix over the nused labels scored, or the busiest of
+ * them (eval.h): 0, or -1 when out of memory. */
+static int
+measure_confusion(struct nlp_eval_confusion *c, const struct nlp_eval *ev,
+    const struct nlp_class_counts *k, uint32_t nused)
 {
 	uint32_t K = nused < NLP_CONFUSION_MAX_LABELS ? nused :
-	    NLP_CONFUSION_MAX_LABELS, g, l;
-	uint32_t *pick = malloc((nused + 1) * sizeof *pick);
+	    NLP_CONFUSION_MAX_LABELS, l, n = 0;
+	uint32_t *pick = malloc(((size_t)nused + 1) * sizeof *pick);
 	int32_t *pos = malloc(((size_t)ev->nlabels + 1) * sizeof *pos);
-	uint64_t *cm = calloc((size_t)K * K + 1, sizeof *cm), outside = 0;
-	json_t *c = NULL, *labels, *matrix, *row;
 	size_t i;
+	int rc = -1;
 
-	if (pick == NULL || pos == NULL || cm == NULL)
+	c->labels = calloc((size_t)K + 1, sizeof *c->labels);
+	c->matrix = calloc((size_t)K * K + 1, sizeof *c->matrix);
+	if (pick == NULL || pos == NULL || c->labels == NULL || c->matrix == NULL)
 		goto out;
-	memcpy(pick, used, nused * sizeof *pick);
+	for (l = 0; l < ev->nlabels; l++)
+		if (k->gold[l] != 0 || k->pred[l] != 0)
+			pick[n++] = l;
 	if (K < nused) {
 		qsort_r(pick, nused, sizeof *pick, cmp_busiest, (void *)k);
 		qsort(pick, K, sizeof *pick, cmp_u32);
 	}
 	for (l = 0; l < ev->nlabels; l++)
 		pos[l] = -1;
-	for (l = 0; l < K; l++)
+	for (l = 0; l < K; l++) {
 		pos[pick[l]] = (int32_t)l;
+		c->labels[l] = ev->labels[pick[l]];
+	}
 	for (i = 0; i < ev->n; i++) {
 		int32_t pg = pos[ev->gold[i]], pp = pos[ev->pred[i]];
 		if (pg < 0 || pp < 0)
-			outside++;
+			c->examples_outside++;
 		else
-			cm[(size_t)pg * K + (size_t)pp]++;
+			c->matrix[(size_t)pg * K + (size_t)pp]++;
 	}
-	c = json_object();
-	labels = json_array();
-	matrix = json_array();
-	for (g = 0; g < K; g++) {
-		json_array_append_new(labels, json_string(ev->labels[pick[g]]));
-		row = json_array();
-		for (l = 0; l < K; l++)
-			json_array_append_new(row, json_integer((json_int_t)
-			    cm[(size_t)g * K + l]));
-		json_array_append_new(matrix, row);
-	}
-	json_object_set_new(c, "labels", labels);
-	json_object_set_new(c, "matrix", matrix);
-	json_object_set_new(c, "labels_total", json_integer(nused));
-	json_object_set_new(c, "examples_outside", json_integer((json_int_t)
-	    outside));
+	c->k = K;
+	c->labels_total = nused;
+	rc = 0;
 out:
 	free(pick);
 	free(pos);
-	free(cm);
-	return c;
+	return rc;
 }
 
-/* A JSON number, or null for a NaN or infinity (which JSON lacks). */
-static json_t *
-json_num(double x)
+int
+nlp_eval_measure(struct nlp_eval_figures *f, const struct nlp_eval *ev)
 {
-	return isfinite(x) ? json_real(x) : json_null();
-}
+	struct nlp_class_counts k;
+	int64_t used;
 
-json_t *
-nlp_eval_report(const struct nlp_eval *ev)
-{
-	struct counts k;
-	json_t *root, *per, *zd, *unk, *conf;
-	double sp = 0, sr = 0, sf = 0, wp = 0, wr = 0, wf = 0, p, r, f, loss = 0;
-	double acc, ece = 0, bconf[NLP_ECE_BINS] = { 0 };
-	uint64_t bn[NLP_ECE_BINS] = { 0 }, bok[NLP_ECE_BINS] = { 0 };
-	uint32_t l, used = 0, *usedl;
-	size_t i;
-
-	if (counts_init(&k, ev->nlabels) < 0)
-		return NULL;
-	if ((usedl = malloc(((size_t)ev->nlabels + 1) * sizeof *usedl)) == NULL) {
-		counts_release(&k);
-		return NULL;
-	}
+	memset(f, 0, sizeof *f);
+	if (nlp_class_counts_init(&k, ev->nlabels) < 0)
+		return -1;
+	f->n = ev->n;
+	f->unknown = ev->unknown;
 	count(ev, NULL, 0, &k);
-	acc = k.n ? (double)k.correct / (double)k.n : 0;
-	root = json_object();
-	per = json_object();
-	zd = json_array();
-	for (l = 0; l < ev->nlabels; l++) {
-		if (k.gold[l] == 0 && k.pred[l] == 0)
-			continue;
-		prf(&k, l, &p, &r, &f);
-		if (k.pred[l] == 0)
-			json_array_append_new(zd, json_sprintf("precision of '%s' "
-			    "(never predicted)", ev->labels[l]));
-		if (k.gold[l] == 0)
-			json_array_append_new(zd, json_sprintf("recall of '%s' (not "
-			    "in the gold labels)", ev->labels[l]));
-		json_object_set_new(per, ev->labels[l], prf_json(p, r, f, k.gold[l]));
-		sp += p, sr += r, sf += f;
-		wp += p * (double)k.gold[l];
-		wr += r * (double)k.gold[l];
-		wf += f * (double)k.gold[l];
-		usedl[used++] = l;
+	if ((used = measure_classes(f, ev, &k)) < 0 ||
+	    measure_confusion(&f->confusion, ev, &k, (uint32_t)used) < 0) {
+		nlp_class_counts_release(&k);
+		nlp_eval_figures_release(f);
+		return -1;
 	}
-	for (i = 0; i < ev->n; i++) {
-		double c = ev->conf[i];
-		/* a NaN (a row nlp_eval_run refuses) must not index a bin */
-		int b = c > 0 ? (int)ceil(fmin(c, 1) * NLP_ECE_BINS) - 1 : 0;
-		if (b < 0)
-			b = 0;
-		if (b >= NLP_ECE_BINS)
-			b = NLP_ECE_BINS - 1;
-		bn[b]++;
-		bconf[b] += c;
-		bok[b] += ev->gold[i] == ev->pred[i];
-		loss += ev->loss[i];
-	}
-	for (i = 0; i < NLP_ECE_BINS; i++)
-		if (bn[i] > 0)
-			ece += (double)bn[i] / (double)ev->n *
-			    fabs((double)bok[i] / (double)bn[i] - bconf[i] / (double)bn[i]);
-	json_object_set_new(root, "schema", json_integer(NLP_EVAL_SCHEMA));
-	json_object_set_new(root, "n", json_integer((json_int_t)ev->n));
-	json_object_set_new(root, "accuracy", json_real(acc));
-	json_object_set_new(root, "macro_avg", prf_json(used ? sp / used : 0,
-	    used ? sr / used : 0, used ? sf / used : 0, k.n));
-	json_object_set_new(root, "micro_avg", prf_json(acc, acc, acc, k.n));
-	json_object_set_new(root, "weighted_avg", prf_json(k.n ? wp / k.n : 0,
-	    k.n ? wr / k.n : 0, k.n ? wf / k.n : 0, k.n));
-	json_object_set_new(root, "per_class", per);
-	conf = confusion_json(ev, &k, usedl, used);
-	json_object_set_new(root, "log_loss", json_num(ev->n ? loss / ev->n : 0));
-	json_object_set_new(root, "ece", json_num(ece));
-	unk = json_object();
-	json_object_set_new(unk, "examples", json_integer((json_int_t)ev->unknown));
-	json_object_set_new(root, "unknown_labels", unk);
-	json_object_set_new(root, "zero_division", zd);
-	free(usedl);
-	counts_release(&k);
-	if (conf == NULL) {
-		json_decref(root);
+	measure_calibration(f, ev);
+	nlp_class_counts_release(&k);
+	return 0;
+}
+
+void
+nlp_eval_figures_release(struct nlp_eval_figures *f)
+{
+	free(f->classes);
+	free(f->confusion.labels);
+	free(f->confusion.matrix);
+	memset(f, 0, sizeof *f);
+}
+
+static int
+cmp_class(const void *key, const void *c)
+{
+	return strcmp(key, ((const struct nlp_eval_class *)c)->label);
+}
+
+const struct nlp_eval_class *
+nlp_eval_class_find(const struct nlp_eval_figures *f, const char *label)
+{
+	/* the classes are in label order, which is strcmp()'s */
+	if (f->nclasses == 0)
 		return NULL;
-	}
-	json_object_set_new(root, "confusion", conf);
-	return root;
+	return bsearch(label, f->classes, f->nclasses, sizeof *f->classes,
+	    cmp_class);
 }
 
 /* The q-quantile of sorted v[0..n) (linear interpolation, numpy's). */
@@ -642,61 +617,75 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* [lo, hi] of a 95 % percentile interval. */
-static json_t *
-interval(double *v, size_t n)
+/* The 95 % percentile interval of v[0..n) (sorted in place) into ci. */
+static void
+interval(double *v, size_t n, double ci[2])
 {
-	json_t *a = json_array();
-
 	qsort(v, n, sizeof *v, cmp_double);
-	json_array_append_new(a, json_real(quantile(v, n, 0.025)));
-	json_array_append_new(a, json_real(quantile(v, n, 0.975)));
-	return a;
+	ci[0] = quantile(v, n, 0.025);
+	ci[1] = quantile(v, n, 0.975);
 }
 
-json_t *
-nlp_eval_bootstrap(const struct nlp_eval *ev, const struct nlp_eval *base,
-    unsigned R, uint64_t seed)
+/* Figures of one resample: the counts are allocated once, not per
+ * replicate. */
+static void
+resample(const struct nlp_eval *ev, const uint32_t *idx, size_t n,
+    struct nlp_class_counts *k, double *acc, double *f1)
 {
-	double *acc = calloc(R + 1, sizeof *acc), *f1 = calloc(R + 1, sizeof *f1);
-	double *dacc = calloc(R + 1, sizeof *dacc), *df1 = calloc(R + 1, sizeof *df1);
+	count(ev, idx, n, k);
+	*acc = nlp_class_counts_accuracy(k);
+	*f1 = nlp_class_counts_macro_f1(k);
+}
+
+int
+nlp_eval_bootstrap(struct nlp_eval_bootstrap *b, const struct nlp_eval *ev,
+    const struct nlp_eval *base, unsigned R, uint64_t seed)
+{
+	double *v = calloc(4 * ((size_t)R + 1), sizeof *v);
+	double *acc, *f1, *dacc, *df1;
 	uint32_t *idx = malloc((ev->n + 1) * sizeof *idx);
+	struct nlp_class_counts k, kb;
 	uint64_t state = seed ^ 0xb0075ULL;
-	json_t *o = NULL, *d;
 	unsigned rep;
 	size_t i;
+	int rc = -1;
 
-	if (!acc || !f1 || !dacc || !df1 || !idx || ev->n == 0 || R == 0)
+	memset(b, 0, sizeof *b);
+	memset(&k, 0, sizeof k);
+	memset(&kb, 0, sizeof kb);
+	if (v == NULL || idx == NULL || nlp_class_counts_init(&k, ev->nlabels) <
+	    0 || (base != NULL && nlp_class_counts_init(&kb, base->nlabels) < 0))
 		goto out;
+	rc = 0;
+	if (ev->n == 0 || R == 0)
+		goto out;
+	acc = v, f1 = v + R, dacc = v + 2 * R, df1 = v + 3 * R;
 	for (rep = 0; rep < R; rep++) {
+		double ba, bf;
 		for (i = 0; i < ev->n; i++)
 			idx[i] = (uint32_t)(nlp_rand_next(&state) % ev->n);
-		nlp_eval_summary(ev, idx, ev->n, &acc[rep], &f1[rep]);
+		resample(ev, idx, ev->n, &k, &acc[rep], &f1[rep]);
 		if (base != NULL) {
-			double ba, bf;
-			nlp_eval_summary(base, idx, base->n, &ba, &bf);
+			resample(base, idx, base->n, &kb, &ba, &bf);
 			dacc[rep] = acc[rep] - ba;
 			df1[rep] = f1[rep] - bf;
 		}
 	}
-	o = json_object();
-	json_object_set_new(o, "replicates", json_integer(R));
-	json_object_set_new(o, "seed", json_integer((json_int_t)seed));
-	json_object_set_new(o, "accuracy", interval(acc, R));
-	json_object_set_new(o, "macro_f1", interval(f1, R));
+	b->replicates = R;
+	b->seed = seed;
+	interval(acc, R, b->accuracy);
+	interval(f1, R, b->macro_f1);
 	if (base != NULL) {
-		d = json_object();
-		json_object_set_new(d, "accuracy", interval(dacc, R));
-		json_object_set_new(d, "macro_f1", interval(df1, R));
-		json_object_set_new(o, "difference", d);
+		b->paired = 1;
+		interval(dacc, R, b->diff_accuracy);
+		interval(df1, R, b->diff_macro_f1);
 	}
 out:
-	free(acc);
-	free(f1);
-	free(dacc);
-	free(df1);
+	free(v);
 	free(idx);
-	return o;
+	nlp_class_counts_release(&k);
+	nlp_class_counts_release(&kb);
+	return rc;
 }
 
 struct err_ref {
@@ -714,19 +703,17 @@ cmp_err(const void *a, const void *b)
 	return (x->i > y->i) - (x->i < y->i);
 }
 
-json_t *
-nlp_eval_errors(const struct nlp_eval *ev, const struct nlp_labeled *d,
-    size_t n)
+int
+nlp_eval_errors(struct nlp_eval_error **out, size_t *count,
+    const struct nlp_eval *ev, const struct nlp_labeled *d, size_t n)
 {
 	struct err_ref *e = malloc((ev->n + 1) * sizeof *e);
-	json_t *a = json_array();
 	size_t i, k = 0;
 
-	if (e == NULL || a == NULL) {
-		free(e);
-		json_decref(a);
-		return NULL;
-	}
+	*out = NULL;
+	*count = 0;
+	if (e == NULL)
+		return -1;
 	for (i = 0; i < ev->n; i++)
 		if (ev->gold[i] != ev->pred[i]) {
 			e[k].i = i;
@@ -734,127 +721,243 @@ nlp_eval_errors(const struct nlp_eval *ev, const struct nlp_labeled *d,
 			k++;
 		}
 	qsort(e, k, sizeof *e, cmp_err);
-	for (i = 0; i < k && i < n; i++) {
-		json_t *o = json_object();
-		size_t x = e[i].i;
-		json_object_set_new(o, "example", json_integer((json_int_t)x + 1));
-		json_object_set_new(o, "gold", json_string(ev->labels[ev->gold[x]]));
-		json_object_set_new(o, "predicted",
-		    json_string(ev->labels[ev->pred[x]]));
-		json_object_set_new(o, "p", json_real(e[i].conf));
-		json_object_set_new(o, "text", json_string(d->text + d->off[x]));
-		json_array_append_new(a, o);
-	}
-	free(e);
-	return a;
-}
-
-/* A metric of a report, or of its bootstrap's lower bound. */
-static int
-metric(const json_t *rep, const char *name, const char *label, int lower,
-    double *v)
-{
-	json_t *x;
-
-	/* a metric that is not there fails every gate, never a stale value */
-	*v = NAN;
-	if (lower && label == NULL) {
-		x = json_object_get(json_object_get(rep, "bootstrap"), name);
-		if (json_is_array(x)) {
-			*v = json_number_value(json_array_get(x, 0));
-			return 0;
-		}
-	}
-	if (label != NULL)
-		x = json_object_get(json_object_get(json_object_get(rep,
-		    "per_class"), label), "f1");
-	else if (strcmp(name, "macro_f1") == 0)
-		x = json_object_get(json_object_get(rep, "macro_avg"), "f1");
-	else
-		x = json_object_get(rep, name);
-	if (!json_is_number(x))
+	if (k > n)
+		k = n;
+	if ((*out = calloc(k + 1, sizeof **out)) == NULL) {
+		free(e);
 		return -1;
-	*v = json_number_value(x);
+	}
+	for (i = 0; i < k; i++) {
+		struct nlp_eval_error *x = &(*out)[i];
+		x->example = e[i].i + 1;
+		x->gold = ev->labels[ev->gold[e[i].i]];
+		x->predicted = ev->labels[ev->pred[e[i].i]];
+		x->text = d->text + d->off[e[i].i];
+		x->p = e[i].conf;
+	}
+	*count = k;
+	free(e);
 	return 0;
 }
 
-/* Append one gate's result. */
-static void
-gate_result(json_t *a, const char *gate, const char *metric_name, double value,
-    double bound, int passed, size_t *failed)
+const char *
+nlp_gate_name(enum nlp_gate_kind kind)
 {
-	json_t *o = json_object();
+	static const char *const names[] = {
+		[NLP_GATE_MIN_ACCURACY] = "--min-accuracy",
+		[NLP_GATE_MIN_F1] = "--min-f1",
+		[NLP_GATE_MIN_CLASS_F1] = "--min-class-f1",
+		[NLP_GATE_MAX_LOG_LOSS] = "--max-log-loss",
+		[NLP_GATE_MAX_ECE] = "--max-ece",
+		[NLP_GATE_MAX_DROP] = "--max-drop",
+	};
 
-	json_object_set_new(o, "gate", json_string(gate));
-	json_object_set_new(o, "metric", json_string(metric_name));
-	json_object_set_new(o, "value", json_num(value));
-	json_object_set_new(o, "bound", json_real(bound));
-	json_object_set_new(o, "passed", json_boolean(passed));
-	json_array_append_new(a, o);
-	if (!passed)
+	return (size_t)kind < sizeof names / sizeof names[0] ? names[kind] : "?";
+}
+
+/*
+ * One verdict of gate g on value (a lower bound, or with max an upper
+ * one).  A figure that is not a finite number fails, never compares.
+ */
+static void
+verdict(struct nlp_gate_result *res, const struct nlp_gate *g,
+    const char *metric, double value, int max, size_t *failed)
+{
+	int defined = isfinite(value) != 0;
+
+	res->kind = g->kind;
+	snprintf(res->metric, sizeof res->metric, "%s", metric);
+	res->value = defined ? value : NAN;
+	res->bound = g->bound;
+	res->passed = defined && (max ? value <= g->bound : value >= g->bound);
+	if (!res->passed)
 		(*failed)++;
 }
 
-json_t *
-nlp_eval_gates(const json_t *rep, const json_t *base,
-    const struct nlp_gate *gates, size_t ngates, int lower, size_t *failed)
+/* --max-drop's two verdicts, on accuracy and macro-F1 (none without a
+ * baseline): returns how many. */
+static size_t
+drop_verdicts(struct nlp_gate_result *res, const struct nlp_gate *g,
+    const struct nlp_eval_figures *f, const struct nlp_eval_figures *base,
+    const struct nlp_eval_bootstrap *paired, size_t *failed)
 {
-	static const char *drop_metrics[] = { "accuracy", "macro_f1" };
-	json_t *a = json_array();
-	size_t i, j;
-	double v, b;
+	double dacc, df1;
 
-	*failed = 0;
+	if (base == NULL)
+		return 0;
+	/* candidate - baseline: the paired interval's lower bound, or the
+	   point values */
+	dacc = paired ? paired->diff_accuracy[0] : f->accuracy - base->accuracy;
+	df1 = paired ? paired->diff_macro_f1[0] : f->macro.f1 - base->macro.f1;
+	verdict(&res[0], g, "accuracy drop from the baseline", -dacc, 1, failed);
+	verdict(&res[1], g, "macro_f1 drop from the baseline", -df1, 1, failed);
+	return 2;
+}
+
+int
+nlp_eval_gates(struct nlp_gate_result **out, size_t *count, size_t *failed,
+    const struct nlp_eval_figures *f, const struct nlp_eval_figures *base,
+    const struct nlp_eval_bootstrap *bs, const struct nlp_gate *gates,
+    size_t ngates, int lower, struct nlp_err *e)
+{
+	struct nlp_gate_result *res = calloc(2 * ngates + 1, sizeof *res);
+	/* the bootstrap's bounds, when asked for and there */
+	const struct nlp_eval_bootstrap *b = lower && bs != NULL &&
+	    bs->replicates > 0 ? bs : NULL;
+	const struct nlp_eval_class *c;
+	size_t i, n = 0;
+	char name[256];
+
+	*out = NULL;
+	*count = *failed = 0;
+	if (res == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
 	for (i = 0; i < ngates; i++) {
 		const struct nlp_gate *g = &gates[i];
-		char name[256];
-
 		switch (g->kind) {
 		case NLP_GATE_MIN_ACCURACY:
-			metric(rep, "accuracy", NULL, lower, &v);
-			gate_result(a, "--min-accuracy", "accuracy", v, g->bound,
-			    v >= g->bound, failed);
+			verdict(&res[n++], g, "accuracy", b ? b->accuracy[0] :
+			    f->accuracy, 0, failed);
 			break;
 		case NLP_GATE_MIN_F1:
-			metric(rep, "macro_f1", NULL, lower, &v);
-			gate_result(a, "--min-f1", "macro_f1", v, g->bound,
-			    v >= g->bound, failed);
+			verdict(&res[n++], g, "macro_f1", b ? b->macro_f1[0] :
+			    f->macro.f1, 0, failed);
 			break;
 		case NLP_GATE_MIN_CLASS_F1:
 			snprintf(name, sizeof name, "f1 of '%s'", g->label);
-			metric(rep, "f1", g->label, 0, &v);
-			gate_result(a, "--min-class-f1", name, v, g->bound,
-			    v >= g->bound, failed);
+			c = nlp_eval_class_find(f, g->label);
+			verdict(&res[n++], g, name, c ? c->prf.f1 : NAN, 0, failed);
 			break;
 		case NLP_GATE_MAX_LOG_LOSS:
-			metric(rep, "log_loss", NULL, 0, &v);
-			gate_result(a, "--max-log-loss", "log_loss", v, g->bound,
-			    v <= g->bound, failed);
+			verdict(&res[n++], g, "log_loss", f->log_loss, 1, failed);
 			break;
 		case NLP_GATE_MAX_ECE:
-			metric(rep, "ece", NULL, 0, &v);
-			gate_result(a, "--max-ece", "ece", v, g->bound, v <= g->bound,
-			    failed);
+			verdict(&res[n++], g, "ece", f->ece, 1, failed);
 			break;
 		case NLP_GATE_MAX_DROP:
-			for (j = 0; base != NULL && j < 2; j++) {
-				json_t *d = json_object_get(json_object_get(json_object_get(
-				    rep, "bootstrap"), "difference"), drop_metrics[j]);
-				double diff;
-				if (lower && json_is_array(d)) {
-					diff = json_number_value(json_array_get(d, 0));
-				} else {
-					metric(rep, drop_metrics[j], NULL, 0, &v);
-					metric(base, drop_metrics[j], NULL, 0, &b);
-					diff = v - b;
-				}
-				snprintf(name, sizeof name, "%s drop from the baseline",
-				    drop_metrics[j]);
-				gate_result(a, "--max-drop", name, -diff, g->bound,
-				    -diff <= g->bound, failed);
-			}
+			n += drop_verdicts(&res[n], g, f, base, b != NULL &&
+			    b->paired ? b : NULL, failed);
 			break;
 		}
 	}
-	return a;
+	*out = res;
+	*count = n;
+	return NLP_OK;
+}
+
+/* Score d with l into f: the figures, which model, what it was trained
+ * on. */
+static int
+score_model(struct nlp_eval_figures *f, struct nlp_eval *ev,
+    struct nlp_loaded *l, const struct nlp_labeled *d, unsigned threads,
+    struct nlp_err *e)
+{
+	struct nlp_err why = { 0, "" };
+	struct nlp_seen s;
+	int rc;
+
+	if ((rc = nlp_eval_run(ev, &l->m, d, threads, e)) != NLP_OK) {
+		nlp_err_prefix(e, "%s", l->display);
+		return rc;
+	}
+	if (nlp_eval_measure(f, ev) != 0)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	f->ref = l->display;
+	/* hashed when first asked: an empty hash is a failed allocation */
+	if (*(f->sha256 = nlp_loaded_sha256(l)) == '\0')
+		return nlp_errf(e, NLP_IO, "out of memory");
+	/* a figure that silently disappears reads as "no leakage": say why */
+	if (nlp_seen_from_artifact(&s, l->a, l->display, &why) != NLP_OK) {
+		snprintf(f->seen_why, sizeof f->seen_why, "%s", why.msg);
+		return NLP_OK;
+	}
+	f->seen_known = 1;
+	f->seen = nlp_eval_seen(ev, &s);
+	f->seen_share = ev->n ? (double)f->seen / (double)ev->n : 0;
+	return NLP_OK;
+}
+
+/* The gates and the errors, once the figures are there. */
+static int
+conclude(struct nlp_eval_result *r, const struct nlp_eval *ev,
+    const struct nlp_labeled *d, const struct nlp_eval_opts *o,
+    struct nlp_err *e)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < o->ngates; i++)
+		if (o->gates[i].kind == NLP_GATE_MIN_CLASS_F1 &&
+		    nlp_eval_class_find(&r->model, o->gates[i].label) == NULL)
+			return nlp_errf(e, NLP_USAGE, "--min-class-f1: no class '%s' "
+			    "in the model's predictions or the gold labels",
+			    o->gates[i].label);
+	/* figures on a fraction of the data decide nothing: no verdict */
+	r->decisive = nlp_labeled_decisive(d, r->undecided, sizeof r->undecided);
+	if (o->ngates > 0 && (rc = nlp_eval_gates(&r->gates, &r->ngates,
+	    &r->failed, &r->model, r->has_baseline ? &r->baseline : NULL,
+	    &r->bootstrap, o->gates, o->ngates, o->gate_on_lower, e)) != NLP_OK)
+		return rc;
+	for (i = 0; !r->decisive && i < r->ngates; i++)
+		r->gates[i].passed = -1;
+	r->errors_asked = o->errors > 0;
+	if (o->errors > 0 && nlp_eval_errors(&r->errors, &r->nerrors, ev, d,
+	    o->errors) != 0)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	return NLP_OK;
+}
+
+int
+nlp_eval_evaluate(struct nlp_eval_result *r, struct nlp_loaded *model,
+    struct nlp_loaded *baseline, const struct nlp_labeled *d,
+    const struct nlp_eval_opts *o, struct nlp_err *e)
+{
+	struct nlp_eval ev, evb;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	memset(&ev, 0, sizeof ev);
+	memset(&evb, 0, sizeof evb);
+	r->inputs = d->inputs;
+	r->ninputs = d->ninputs;
+	r->skipped = d->oddities;
+	r->records_skipped = d->skipped;
+	r->gate_on_lower = o->gate_on_lower;
+	if ((rc = score_model(&r->model, &ev, model, d, o->threads, e)) !=
+	    NLP_OK)
+		goto out;
+	r->seconds = ev.seconds;
+	if (ev.unknown > 0 && o->strict) {
+		rc = nlp_errf(e, NLP_DATA, "%llu examples have gold labels the "
+		    "model does not know", (unsigned long long)ev.unknown);
+		goto out;
+	}
+	if (baseline != NULL) {
+		r->has_baseline = 1;
+		if ((rc = score_model(&r->baseline, &evb, baseline, d, o->threads,
+		    e)) != NLP_OK)
+			goto out;
+	}
+	if (o->bootstrap > 0 && nlp_eval_bootstrap(&r->bootstrap, &ev,
+	    baseline != NULL ? &evb : NULL, o->bootstrap, o->seed) != 0) {
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+		goto out;
+	}
+	rc = conclude(r, &ev, d, o, e);
+out:
+	nlp_eval_release(&ev);
+	nlp_eval_release(&evb);
+	if (rc != NLP_OK)
+		nlp_eval_result_release(r);
+	return rc;
+}
+
+void
+nlp_eval_result_release(struct nlp_eval_result *r)
+{
+	nlp_eval_figures_release(&r->model);
+	nlp_eval_figures_release(&r->baseline);
+	free(r->errors);
+	free(r->gates);
+	memset(r, 0, sizeof *r);
 }

@@ -20,14 +20,19 @@
  *    weighted by the bin's share of examples.
  * Multi-label records (several fastText labels) are skipped and counted,
  * as in training.
+ *
+ * The layers: nlp_labeled_read() reads the data; nlp_eval_run() scores
+ * every example (struct nlp_eval); nlp_eval_measure() turns the scores
+ * into one model's figures, nlp_eval_bootstrap() into intervals, and
+ * nlp_eval_gates() decides the gates on the figures.  nlp_eval_evaluate()
+ * does all of it for a command, into one struct nlp_eval_result, which
+ * eval_report.h writes as JSON or as a report for a person.
  */
 #ifndef NLP_EVAL_H
 #define NLP_EVAL_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include <jansson.h>
 
 #include "error.h"
 #include "model.h"
@@ -72,7 +77,7 @@ void nlp_labeled_release(struct nlp_labeled *d);
 #define NLP_MAX_SKIPPED_PERCENT 1
 int nlp_labeled_decisive(const struct nlp_labeled *d, char *why, size_t size);
 
-/* One model's results on a labeled set. */
+/* One model's scores on a labeled set, example by example. */
 struct nlp_eval {
 	uint32_t nlabels;        /* model classes + unknown gold labels */
 	char **labels;           /* sorted; pointers owned by the model/data */
@@ -91,7 +96,8 @@ struct nlp_eval {
 /*
  * Prepare ev for n examples with these gold labels, for a model with these
  * classes (both copied by pointer: they must outlive ev).  Then
- * nlp_eval_row() gives each example its class probabilities.
+ * nlp_eval_row() gives each example its class probabilities.  0, or -1
+ * when out of memory.
  */
 int nlp_eval_init(struct nlp_eval *ev, const char *const *classes,
     uint32_t nclasses, char *const *gold, size_t n);
@@ -109,46 +115,130 @@ void nlp_eval_row(struct nlp_eval *ev, size_t i, const float *probs);
  */
 int nlp_eval_run(struct nlp_eval *ev, const struct nlp_model *m,
     const struct nlp_labeled *d, unsigned threads, struct nlp_err *e);
+
+/* Free what ev holds (ev zeroed; a zeroed ev may be released). */
 void nlp_eval_release(struct nlp_eval *ev);
 
 /* How many examples' texts are in the training set's fingerprints. */
 struct nlp_seen;
 uint64_t nlp_eval_seen(const struct nlp_eval *ev, const struct nlp_seen *s);
 
-/* Accuracy and macro-F1 over the examples idx[0..n) (all when idx NULL). */
-void nlp_eval_summary(const struct nlp_eval *ev, const uint32_t *idx,
+/*
+ * Accuracy and macro-F1 over the examples idx[0..n) (all when idx NULL).
+ * 0, or -1 when out of memory.
+ */
+int nlp_eval_summary(const struct nlp_eval *ev, const uint32_t *idx,
     size_t n, double *accuracy, double *macro_f1);
 
+/* Precision, recall, F1 (0 on zero division) and support. */
+struct nlp_eval_prf {
+	double precision, recall, f1;
+	uint64_t support;
+};
+
+/* A label scored: one row of the table. */
+struct nlp_eval_class {
+	const char *label;
+	struct nlp_eval_prf prf;
+	uint64_t predicted;      /* 0: its precision is undefined, and with
+	                            support 0 its recall (zero_division) */
+};
+
+/* A calibration bin: top-1 confidences in (i / 15, (i + 1) / 15]. */
+struct nlp_eval_bin {
+	uint64_t n, correct;
+	double confidence;       /* their sum */
+};
+
 /*
- * The report (schema 1): n, accuracy, macro_avg, micro_avg, weighted_avg,
- * per_class (in label order), confusion {labels, matrix, labels_total,
- * examples_outside}, log_loss, ece, unknown_labels, zero_division.  NULL
- * when out of memory.  The confusion matrix covers every label scored when
- * there are at most NLP_CONFUSION_MAX_LABELS of them, else the
- * NLP_CONFUSION_MAX_LABELS labels with the most examples (gold plus
- * predicted; ties in label order), in label order: labels_total counts the
- * labels scored, examples_outside the examples whose gold or predicted
- * label is not in the matrix.  Memory is linear in the labels and examples.
- * A metric that is not a finite number is null.
+ * The confusion matrix over every label scored when there are at most
+ * NLP_CONFUSION_MAX_LABELS of them, else over the NLP_CONFUSION_MAX_LABELS
+ * labels with the most examples (gold plus predicted; ties in label
+ * order), in label order.  Memory is that of what is reported: a dense
+ * matrix over every label scored is quadratic in their number (20000
+ * distinct gold labels took 24 GB).
  */
 #define NLP_CONFUSION_MAX_LABELS 100
-json_t *nlp_eval_report(const struct nlp_eval *ev);
+struct nlp_eval_confusion {
+	const char **labels;     /* k */
+	uint64_t *matrix;        /* k x k: matrix[gold * k + predicted] */
+	uint32_t k;
+	uint32_t labels_total;   /* the labels scored */
+	uint64_t examples_outside;  /* gold or predicted label not in the
+	                               matrix */
+};
+
+/*
+ * One model's figures on a labeled set (the report of schema 1).  Strings
+ * are borrowed: labels from the model and the data, ref and sha256 from
+ * the loaded model, all of which must outlive the figures.  A figure that
+ * is not a finite number (log_loss and ece of a row nlp_eval_run refuses)
+ * is undefined: JSON null, and it fails every gate.
+ */
+struct nlp_eval_figures {
+	const char *ref;         /* the model as named ("spam@7", a path) */
+	const char *sha256;      /* of its artifact */
+	size_t n;                /* examples */
+	double accuracy;
+	struct nlp_eval_prf macro, micro, weighted;
+	struct nlp_eval_class *classes;  /* every label scored, label order */
+	uint32_t nclasses;
+	struct nlp_eval_confusion confusion;
+	double log_loss, ece;
+	struct nlp_eval_bin bins[NLP_ECE_BINS];
+	uint64_t unknown;        /* examples whose gold label the model lacks */
+	/* the examples whose text the model was trained on (the artifact's
+	   "seen" member), or when the artifact cannot tell, why (one line) */
+	int seen_known;
+	uint64_t seen;
+	double seen_share;
+	char seen_why[1024];
+};
+
+/*
+ * Measure ev into f (zeroed first; ref, sha256 and seen are the caller's).
+ * 0, or -1 when out of memory (f holds nothing then).
+ */
+int nlp_eval_measure(struct nlp_eval_figures *f, const struct nlp_eval *ev);
+
+/* Free what f holds (f zeroed; a zeroed f may be released). */
+void nlp_eval_figures_release(struct nlp_eval_figures *f);
+
+/* The figures of label, or NULL when it was not scored. */
+const struct nlp_eval_class *nlp_eval_class_find(
+    const struct nlp_eval_figures *f, const char *label);
 
 /*
  * Percentile bootstrap (seeded; the same for any thread count): 95 %
- * intervals of accuracy and macro-F1 as {"accuracy": [lo, hi],
- * "macro_f1": [lo, hi]}; with base (scored on the same examples), the
- * paired intervals of candidate - baseline under "difference".
+ * intervals [lo, hi] of accuracy and macro-F1; with a baseline scored on
+ * the same examples, the paired intervals of candidate - baseline.
  */
-json_t *nlp_eval_bootstrap(const struct nlp_eval *ev,
+struct nlp_eval_bootstrap {
+	unsigned replicates;     /* 0: none */
+	uint64_t seed;
+	double accuracy[2], macro_f1[2];
+	int paired;              /* the difference below is there */
+	double diff_accuracy[2], diff_macro_f1[2];
+};
+
+/* 0 (b zeroed when ev has no example or replicates is 0), or -1 when out
+ * of memory. */
+int nlp_eval_bootstrap(struct nlp_eval_bootstrap *b, const struct nlp_eval *ev,
     const struct nlp_eval *base, unsigned replicates, uint64_t seed);
 
-/*
- * The n most confident errors, as {example, gold, predicted, p, text};
- * example counts the examples read from 1 (skipped records not counted).
- */
-json_t *nlp_eval_errors(const struct nlp_eval *ev, const struct nlp_labeled *d,
-    size_t n);
+/* One of the most confident errors; strings borrowed from the model and
+ * the data. */
+struct nlp_eval_error {
+	size_t example;          /* counted from 1 among the examples read
+	                            (skipped records not counted) */
+	const char *gold, *predicted, *text;
+	float p;                 /* the predicted label's probability */
+};
+
+/* The n most confident errors into *out (malloc'd, *count of them, fewer
+ * when there are fewer errors).  0, or -1 when out of memory. */
+int nlp_eval_errors(struct nlp_eval_error **out, size_t *count,
+    const struct nlp_eval *ev, const struct nlp_labeled *d, size_t n);
 
 /* A gate: a bound on a metric. */
 enum nlp_gate_kind {
@@ -162,16 +252,87 @@ struct nlp_gate {
 	double bound;
 };
 
+/* The option that sets a gate of this kind ("--min-accuracy"). */
+const char *nlp_gate_name(enum nlp_gate_kind kind);
+
+/* A gate's verdict; NLP_GATE_MAX_DROP gives two, accuracy and macro-F1. */
+struct nlp_gate_result {
+	enum nlp_gate_kind kind;
+	char metric[256];        /* "accuracy", "f1 of 'spam'", "macro_f1 drop
+	                            from the baseline" */
+	double value;            /* NaN when undefined */
+	double bound;
+	int passed;              /* 1, 0, or -1: no verdict (see
+	                            nlp_labeled_decisive) */
+};
+
 /*
- * Check the gates against report (and the baseline's, for MAX_DROP, on
- * accuracy and macro-F1).  gate_on_lower: use the bootstrap's lower bounds
- * (report's "bootstrap" key) instead of the point values.  Returns an array
- * of {gate, metric, value, bound, passed}; *failed counts the failures.  A
- * metric missing from the report, or not a number, fails its gate (value
- * null).
+ * Decide the gates on f (and base, for MAX_DROP, on accuracy and
+ * macro-F1).  gate_on_lower: with bs (replicates > 0), accuracy and
+ * macro-F1 gates use the bootstrap's lower bounds and MAX_DROP the paired
+ * difference's.  A figure that is undefined fails its gate (value NaN).
+ * *out is malloc'd (*count results); *failed counts the failures.  NLP_OK,
+ * or NLP_IO when out of memory.
  */
-json_t *nlp_eval_gates(const json_t *report, const json_t *baseline,
+int nlp_eval_gates(struct nlp_gate_result **out, size_t *count,
+    size_t *failed, const struct nlp_eval_figures *f,
+    const struct nlp_eval_figures *base, const struct nlp_eval_bootstrap *bs,
     const struct nlp_gate *gates, size_t ngates, int gate_on_lower,
-    size_t *failed);
+    struct nlp_err *e);
+
+/* What nlp_eval_evaluate() is asked for. */
+struct nlp_eval_opts {
+	unsigned threads;
+	int strict;              /* an unknown gold label is an error */
+	unsigned bootstrap;      /* replicates; 0: no intervals */
+	uint64_t seed;
+	size_t errors;           /* the N most confident errors; 0: none */
+	const struct nlp_gate *gates;
+	size_t ngates;
+	int gate_on_lower;
+};
+
+/*
+ * Everything `nlpops eval` reports.  The caller owns the struct and
+ * releases it with nlp_eval_result_release(); strings and inputs are
+ * borrowed from the loaded models and the labeled data, which must outlive
+ * it.
+ */
+struct nlp_eval_result {
+	struct nlp_eval_figures model;
+	struct nlp_eval_figures baseline;  /* when has_baseline */
+	int has_baseline;
+	struct nlp_eval_bootstrap bootstrap;
+	const struct nlp_input *inputs;    /* the data read */
+	size_t ninputs;
+	const char *skipped;     /* the reader's oddities, "" when none */
+	uint64_t records_skipped;  /* no label, several labels, malformed */
+	int errors_asked;        /* errors below were asked for */
+	struct nlp_eval_error *errors;
+	size_t nerrors;
+	struct nlp_gate_result *gates;     /* in order; none: no gate asked */
+	size_t ngates, failed;   /* results, and how many did not pass */
+	int gate_on_lower;
+	int decisive;            /* the gates may decide (else undecided says
+	                            why, and every gate's passed is -1) */
+	char undecided[256];
+	double seconds;          /* scoring the model */
+};
+
+/*
+ * Score d with model (and baseline, when not NULL, on the same examples)
+ * into r (zeroed first): figures, seen-in-training, bootstrap, gates,
+ * errors as o asks.  Returns NLP_OK; NLP_DATA (damaged weights, or with
+ * o->strict an unknown gold label); NLP_USAGE (a MIN_CLASS_F1 gate on a
+ * label neither predicted nor in the gold labels); NLP_IO (memory).  On
+ * error r holds nothing.
+ */
+struct nlp_loaded;
+int nlp_eval_evaluate(struct nlp_eval_result *r, struct nlp_loaded *model,
+    struct nlp_loaded *baseline, const struct nlp_labeled *d,
+    const struct nlp_eval_opts *o, struct nlp_err *e);
+
+/* Free what r holds (r zeroed; a zeroed r may be released). */
+void nlp_eval_result_release(struct nlp_eval_result *r);
 
 #endif

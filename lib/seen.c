@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "artifact.h"
+
 static const char MAGIC[8] = "NLPOPSS";
 #define HEADER 24
 
@@ -64,6 +66,23 @@ nlp_seen_load(struct nlp_seen *s, const void *data, size_t len,
 		    "bytes", (unsigned long long)count, len);
 	s->fp = (const uint64_t *)(b + HEADER);
 	s->n = (size_t)count;
+	return NLP_OK;
+}
+
+int
+nlp_seen_from_artifact(struct nlp_seen *s, const struct nlp_artifact *a,
+    const char *name, struct nlp_err *e)
+{
+	struct nlp_err why = { 0, "" };
+	const void *data;
+	size_t len;
+
+	memset(s, 0, sizeof *s);
+	if (nlp_artifact_member(a, "seen", &data, &len, &why) != NLP_OK)
+		return nlp_errf(e, NLP_DATA, "'%s' has no member 'seen'", name);
+	if (nlp_seen_load(s, data, len, &why) != NLP_OK)
+		return nlp_errf(e, NLP_DATA, "member 'seen' of '%s' is damaged (%s)",
+		    name, why.msg);
 	return NLP_OK;
 }
 

@@ -27,6 +27,18 @@ struct nlp_seen {
 int nlp_seen_load(struct nlp_seen *s, const void *data, size_t len,
     struct nlp_err *e);
 
+/*
+ * The set in artifact a's member "seen" (a view: valid while a is open);
+ * name is the artifact as the user named it.  NLP_OK, or NLP_DATA with the
+ * reason naming artifact and member: "'NAME' has no member 'seen'" (written
+ * before nlpops kept it, or removed) or "member 'seen' of 'NAME' is damaged
+ * (...)".  Without the set nobody can tell how many evaluation examples the
+ * model was trained on, which a caller must say rather than report none.
+ */
+struct nlp_artifact;
+int nlp_seen_from_artifact(struct nlp_seen *s, const struct nlp_artifact *a,
+    const char *name, struct nlp_err *e);
+
 /* Is fp in the set? */
 int nlp_seen_has(const struct nlp_seen *s, uint64_t fp);
 

@@ -3,6 +3,7 @@
  */
 #include "text.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define ONES  0x0101010101010101ull
@@ -151,4 +152,69 @@ nlp_text_clean(const char *s, size_t len)
 		i += k;
 	}
 	return 1;
+}
+
+const char *
+nlp_text_escape_char(const char *s, char buf[8], size_t *len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
+
+	/* at most 4 bytes are looked at, none past the NUL */
+	*len = nlp_utf8_char(u, strnlen(s, 4), &cp);
+	if (*len == 0) {
+		*len = 1;
+		snprintf(buf, 8, "\\x%02x", u[0]);
+		return buf;
+	}
+	if (!nlp_is_control(cp))
+		return NULL;
+	snprintf(buf, 8, *len == 1 ? "\\x%02x" : "\\u%04x", (unsigned)cp);
+	return buf;
+}
+
+size_t
+nlp_text_safe_width(const char *s)
+{
+	const char *esc;
+	size_t w = 0, len;
+	char buf[8];
+
+	for (; s != NULL && *s != '\0'; s += len) {
+		esc = nlp_text_escape_char(s, buf, &len);
+		w += esc != NULL ? strlen(esc) : len;
+	}
+	return w;
+}
+
+int
+nlp_text_put_safe(FILE *out, const char *s, int width)
+{
+	const char *esc;
+	size_t w = nlp_text_safe_width(s), len;
+	char buf[8];
+
+	for (; width > 0 && (size_t)width > w; width--)
+		if (fputc(' ', out) == EOF)
+			return EOF;
+	for (; s != NULL && *s != '\0'; s += len) {
+		if ((esc = nlp_text_escape_char(s, buf, &len)) != NULL) {
+			if (fputs(esc, out) == EOF)
+				return EOF;
+		} else if (fwrite(s, 1, len, out) != len) {
+			return EOF;
+		}
+	}
+	return 0;
+}
+
+size_t
+nlp_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	/* back to the first byte of the character that would be split */
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
 }

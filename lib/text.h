@@ -8,14 +8,18 @@
  * (U+0080-U+009F).  Labels and registry names must be clean, so that one
  * of them can never forge an output line, move the cursor or make JSON
  * invalid.  Text that is not ours to refuse (the input texts, old registry
- * rows) is escaped when shown to a person instead (cmd.h: cli_shown(),
- * cli_put_safe()).
+ * rows) is escaped when shown to a person instead: control characters (C0
+ * and DEL) are written \xNN (ESC as \x1b), C1 controls (U+0080 to U+009F)
+ * \u00NN, and bytes that are not UTF-8 \xNN, so that no escape sequence
+ * in a label or text reaches a terminal and every record stays on its line
+ * (nlp_text_escape_char() below; cmd.h: cli_shown(), cli_put_safe()).
  */
 #ifndef NLP_TEXT_H
 #define NLP_TEXT_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /*
  * The length of the UTF-8 sequence at s[0..n) (n > 0) when it is
@@ -51,5 +55,26 @@ int nlp_is_control(uint32_t cp);
 
 /* Is s[0..len) clean (see above)? */
 int nlp_text_clean(const char *s, size_t len);
+
+/*
+ * The escaped form of the character at s (NUL-terminated) written to buf,
+ * or NULL when it is shown as it is; *len is its length in s (at least 1).
+ */
+const char *nlp_text_escape_char(const char *s, char buf[8], size_t *len);
+
+/*
+ * s escaped for a person (see above) on out, right-aligned in width bytes
+ * like printf's %*s (width 0: no padding); s NULL is written as nothing.
+ * nlp_text_safe_width() is the number of bytes written, padding aside.
+ * Returns 0, or EOF when a write failed (errno set).
+ */
+int nlp_text_put_safe(FILE *out, const char *s, int width);
+size_t nlp_text_safe_width(const char *s);
+
+/*
+ * The length of the longest prefix of s[0..len) of at most max bytes that
+ * does not end inside a UTF-8 sequence (s is valid UTF-8).
+ */
+size_t nlp_utf8_cut(const char *s, size_t len, size_t max);
 
 #endif

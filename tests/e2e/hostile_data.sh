@@ -2,7 +2,8 @@
 # reported however many labels there are, and linear parsing; an unclosed
 # CSV quote, and skipped records, that must not decide a gate; texts
 # without features; labels with control characters, and escapes kept from
-# the terminal; a damaged or missing 'seen' member; NaN weights.
+# the terminal; a damaged or missing 'seen' member; NaN weights; out of
+# memory anywhere in eval (issue 10), which is exit 4, never a smaller report.
 . "$TOP/tests/e2e/lib.sh"
 
 N=$NLPOPS
@@ -147,3 +148,49 @@ expect_status 3 "NaN weights fail --max-ece: no verdict" "$N" eval -m "$T/nan.nl
 check "and say why" grep -q "nlpops eval: '$T/nan.nlp': weights: a value is not a finite number" "$T/err"
 expect_status 3 "NaN weights with --min-accuracy first" "$N" eval -m "$T/nan.nlp" --min-accuracy 0.5 --max-ece 0.01 "$T/trained.tsv"
 check "no gate is reported passed or failed" sh -c "! grep -q 'gate' '$T/err'"
+
+# --- out of memory: exit 4, or the whole report (issue 10) --------------
+# A failed allocation used to drop a key of the --json document, or a row
+# of the table, and eval still exited 0.  Every STRIDE-th allocation of a
+# run that fills every part of the result (a baseline, the bootstrap,
+# errors, gates) is made to fail (failmalloc, plain build only): the run
+# is exit 4 with one line saying out of memory and nothing on stdout, or
+# exit 0 with exactly the report (timing aside).
+FM=${NLP_FAILMALLOC:-$TOP/obj/tools/failmalloc.so}
+if [ "$san" = 0 ] && [ ! -f "$FM" ]; then
+	fail "NLP_FAILMALLOC (obj/tools/failmalloc.so) is not set: run through make test"
+elif [ "$san" = 0 ]; then
+	STRIDE=7
+	head -100 "$T/test.tsv" >"$T/oom.tsv"
+	"$N" train -q --epochs 1 --ngrams 1 -o "$T/base.nlp" "$T/small.tsv"
+	# oom_sweep NAME WANT CMD...: fail allocations 1, 1 + STRIDE, ... of CMD
+	oom_sweep() {
+		name=$1 want=$2; shift 2
+		FAILMALLOC_COUNT=$T/allocs LD_PRELOAD=$FM "$@" >/dev/null 2>&1
+		total=$(cat "$T/allocs" 2>/dev/null || echo 0)
+		echo "hostile_data.sh: failmalloc: $name: N = 1, $((1 + STRIDE)), ... (every ${STRIDE}th) of $total allocations" >&2
+		check "$name: failmalloc counts allocations ($total)" test "$total" -gt 100
+		bad= k=1
+		while [ "$k" -le $((total + 1)) ]; do
+			FAILMALLOC_N=$k LD_PRELOAD=$FM "$@" >"$T/fm.out" 2>"$T/fm.err"
+			st=$?
+			if [ $st -eq 0 ] && grep -v -e '"seconds"' -e '"examples_per_s"' "$T/fm.out" | cmp -s - "$want"; then
+				:
+			elif [ $st -eq 4 ] && [ "$(wc -l <"$T/fm.err")" -eq 1 ] &&
+			    grep -q 'out of memory\|Cannot allocate memory' "$T/fm.err" &&
+			    { [ "$name" = text ] || [ ! -s "$T/fm.out" ]; }; then
+				:
+			else
+				bad="$bad N=$k:exit=$st:$(head -c 80 "$T/fm.err" | tr '\n' ' ')"
+			fi
+			k=$((k + STRIDE))
+		done
+		check "$name: every failed allocation is exit 4 'out of memory' or the exact report:$(echo "$bad" | cut -c1-600)" test -z "$bad"
+	}
+	set -- eval -q --threads 1 -m "$T/m.nlp" --baseline "$T/base.nlp" --bootstrap 20 --errors 3 --min-accuracy 0.5 --max-ece 0.5 --max-drop 0.5
+	"$N" "$@" --json "$T/oom.tsv" | grep -v -e '"seconds"' -e '"examples_per_s"' >"$T/want.json"
+	check "the reference --json run has every part" sh -c "grep -q '\"baseline\"' '$T/want.json' && grep -q '\"difference\"' '$T/want.json' && grep -q '\"errors\"' '$T/want.json' && grep -q '\"gates\"' '$T/want.json'"
+	oom_sweep --json "$T/want.json" "$N" "$@" --json "$T/oom.tsv"
+	"$N" "$@" --confusion "$T/oom.tsv" >"$T/want.txt"
+	oom_sweep text "$T/want.txt" "$N" "$@" --confusion "$T/oom.tsv"
+fi

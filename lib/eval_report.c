@@ -1,0 +1,626 @@
+/*
+ * eval_report.c - an evaluation's result as JSON and as a report for a
+ * person (see eval_report.h).
+ *
+ * JSON goes through jansson, whose key sorting and number formatting the
+ * documents have always had; jansson drops a key whose value it failed to
+ * allocate, so every document is built under nlp_json_watch() and refused
+ * whole when an allocation failed.
+ */
+#include "eval_report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "jsonwatch.h"
+#include "text.h"
+
+#define ZD_SHOWN 10      /* undefined precisions and recalls noted */
+#define TEXT_SHOWN 200   /* bytes of an error's text shown */
+
+/* A real, or null when it is not a finite number (JSON has neither). */
+static json_t *
+num(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+static json_t *
+prf_json(const struct nlp_eval_prf *p)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "precision", num(p->precision));
+	json_object_set_new(o, "recall", num(p->recall));
+	json_object_set_new(o, "f1", num(p->f1));
+	json_object_set_new(o, "support", json_integer((json_int_t)p->support));
+	return o;
+}
+
+/* [lo, hi] */
+static json_t *
+interval_json(const double ci[2])
+{
+	json_t *a = json_array();
+
+	json_array_append_new(a, num(ci[0]));
+	json_array_append_new(a, num(ci[1]));
+	return a;
+}
+
+/*
+ * Call fn for each precision or recall that is undefined (counted as 0),
+ * in label order, a label's precision first; fn returns nonzero to stop.
+ */
+static void
+zero_division(const struct nlp_eval_figures *f,
+    int (*fn)(void *arg, const char *label, int recall), void *arg)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->nclasses; i++) {
+		const struct nlp_eval_class *c = &f->classes[i];
+		if (c->predicted == 0 && fn(arg, c->label, 0))
+			return;
+		if (c->prf.support == 0 && fn(arg, c->label, 1))
+			return;
+	}
+}
+
+static const char *const zd_what[2][2] = {
+	{ "precision", "never predicted" },
+	{ "recall", "not in the gold labels" },
+};
+
+static int
+zd_append(void *arg, const char *label, int recall)
+{
+	json_array_append_new(arg, json_sprintf("%s of '%s' (%s)",
+	    zd_what[recall][0], label, zd_what[recall][1]));
+	return 0;
+}
+
+static json_t *
+confusion_json(const struct nlp_eval_confusion *c)
+{
+	json_t *o = json_object(), *labels = json_array(), *matrix = json_array();
+	uint32_t g, l;
+
+	for (g = 0; g < c->k; g++) {
+		json_t *row = json_array();
+		json_array_append_new(labels, json_string(c->labels[g]));
+		for (l = 0; l < c->k; l++)
+			json_array_append_new(row, json_integer((json_int_t)
+			    c->matrix[(size_t)g * c->k + l]));
+		json_array_append_new(matrix, row);
+	}
+	json_object_set_new(o, "labels", labels);
+	json_object_set_new(o, "matrix", matrix);
+	json_object_set_new(o, "labels_total", json_integer(c->labels_total));
+	json_object_set_new(o, "examples_outside", json_integer((json_int_t)
+	    c->examples_outside));
+	return o;
+}
+
+/* {examples, share} of the examples seen in training, or null. */
+static json_t *
+seen_json(const struct nlp_eval_figures *f)
+{
+	json_t *o;
+
+	if (!f->seen_known)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "examples", json_integer((json_int_t)f->seen));
+	json_object_set_new(o, "share", num(f->seen_share));
+	return o;
+}
+
+/* One model's report (schema 1). */
+static json_t *
+figures_json(const struct nlp_eval_figures *f)
+{
+	json_t *o = json_object(), *per = json_object(), *zd = json_array();
+	json_t *unk = json_object(), *model = json_object();
+	uint32_t i;
+
+	for (i = 0; i < f->nclasses; i++)
+		json_object_set_new(per, f->classes[i].label,
+		    prf_json(&f->classes[i].prf));
+	zero_division(f, zd_append, zd);
+	json_object_set_new(unk, "examples", json_integer((json_int_t)f->unknown));
+	json_object_set_new(model, "ref", json_string(f->ref));
+	json_object_set_new(model, "sha256", json_string(f->sha256));
+	json_object_set_new(o, "schema", json_integer(NLP_EVAL_SCHEMA));
+	json_object_set_new(o, "n", json_integer((json_int_t)f->n));
+	json_object_set_new(o, "accuracy", num(f->accuracy));
+	json_object_set_new(o, "macro_avg", prf_json(&f->macro));
+	json_object_set_new(o, "micro_avg", prf_json(&f->micro));
+	json_object_set_new(o, "weighted_avg", prf_json(&f->weighted));
+	json_object_set_new(o, "per_class", per);
+	json_object_set_new(o, "log_loss", num(f->log_loss));
+	json_object_set_new(o, "ece", num(f->ece));
+	json_object_set_new(o, "unknown_labels", unk);
+	json_object_set_new(o, "zero_division", zd);
+	json_object_set_new(o, "confusion", confusion_json(&f->confusion));
+	json_object_set_new(o, "model", model);
+	json_object_set_new(o, "seen_in_training", seen_json(f));
+	if (!f->seen_known)
+		json_object_set_new(o, "seen_in_training_unknown",
+		    json_string(f->seen_why));
+	return o;
+}
+
+static json_t *
+bootstrap_json(const struct nlp_eval_bootstrap *b)
+{
+	json_t *o = json_object(), *d;
+
+	json_object_set_new(o, "replicates", json_integer(b->replicates));
+	json_object_set_new(o, "seed", json_integer((json_int_t)b->seed));
+	json_object_set_new(o, "accuracy", interval_json(b->accuracy));
+	json_object_set_new(o, "macro_f1", interval_json(b->macro_f1));
+	if (b->paired) {
+		d = json_object();
+		json_object_set_new(d, "accuracy", interval_json(b->diff_accuracy));
+		json_object_set_new(d, "macro_f1", interval_json(b->diff_macro_f1));
+		json_object_set_new(o, "difference", d);
+	}
+	return o;
+}
+
+/* [{name, sha256, bytes}] of the inputs read. */
+static json_t *
+data_json(const struct nlp_eval_result *r)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < r->ninputs; i++) {
+		json_t *in = json_object();
+		json_object_set_new(in, "name", json_string(r->inputs[i].path));
+		json_object_set_new(in, "sha256", json_string(r->inputs[i].sha256));
+		json_object_set_new(in, "bytes", json_integer((json_int_t)
+		    r->inputs[i].bytes));
+		json_array_append_new(a, in);
+	}
+	return a;
+}
+
+static json_t *
+gates_json(const struct nlp_eval_result *r)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < r->ngates; i++) {
+		const struct nlp_gate_result *g = &r->gates[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "gate", json_string(nlp_gate_name(g->kind)));
+		json_object_set_new(o, "metric", json_string(g->metric));
+		json_object_set_new(o, "value", num(g->value));
+		json_object_set_new(o, "bound", num(g->bound));
+		json_object_set_new(o, "passed", g->passed < 0 ? json_null() :
+		    json_boolean(g->passed));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *
+errors_json(const struct nlp_eval_result *r)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < r->nerrors; i++) {
+		const struct nlp_eval_error *x = &r->errors[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "example", json_integer((json_int_t)
+		    x->example));
+		json_object_set_new(o, "gold", json_string(x->gold));
+		json_object_set_new(o, "predicted", json_string(x->predicted));
+		json_object_set_new(o, "p", num(x->p));
+		json_object_set_new(o, "text", json_string(x->text));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* The --json document as a tree (NULL, or incomplete, when out of memory:
+ * the caller watches). */
+static json_t *
+result_json(const struct nlp_eval_result *r)
+{
+	json_t *o = figures_json(&r->model), *t = json_object();
+
+	if (r->bootstrap.replicates > 0)
+		json_object_set_new(o, "bootstrap", bootstrap_json(&r->bootstrap));
+	if (r->has_baseline)
+		json_object_set_new(o, "baseline", figures_json(&r->baseline));
+	json_object_set_new(o, "data", data_json(r));
+	json_object_set_new(o, "skipped", json_string(r->skipped));
+	if (r->ngates > 0) {
+		json_object_set_new(o, "gates", gates_json(r));
+		if (!r->decisive)
+			json_object_set_new(o, "gates_undecided",
+			    json_string(r->undecided));
+	}
+	if (r->errors_asked)
+		json_object_set_new(o, "errors", errors_json(r));
+	json_object_set_new(t, "seconds", num(r->seconds));
+	json_object_set_new(t, "examples_per_s", num(r->seconds > 0 ?
+	    (double)r->model.n / r->seconds : 0));
+	json_object_set_new(o, "timing", t);
+	return o;
+}
+
+/* Dump root (taking it) with flags into *out: NLP_OK, or NLP_IO when an
+ * allocation failed since mark, there or while building root. */
+static int
+dump(json_t *root, size_t flags, unsigned long mark, char **out,
+    struct nlp_err *e)
+{
+	char *s = root != NULL ? json_dumps(root, flags) : NULL;
+
+	json_decref(root);
+	if (s == NULL || nlp_json_failed_since(mark)) {
+		free(s);
+		*out = NULL;
+		return nlp_errf(e, NLP_IO, "out of memory");
+	}
+	*out = s;
+	return NLP_OK;
+}
+
+int
+nlp_eval_json(const struct nlp_eval_result *r, char **out, struct nlp_err *e)
+{
+	unsigned long mark = nlp_json_watch();
+	char *s, *t;
+	size_t len;
+	int rc;
+
+	if ((rc = dump(result_json(r), JSON_INDENT(2) | JSON_SORT_KEYS |
+	    JSON_REAL_PRECISION(10), mark, &s, e)) != NLP_OK)
+		return rc;
+	len = strlen(s);
+	if ((t = realloc(s, len + 2)) == NULL) {
+		free(s);
+		*out = NULL;
+		return nlp_errf(e, NLP_IO, "out of memory");
+	}
+	memcpy(t + len, "\n", 2);
+	*out = t;
+	return NLP_OK;
+}
+
+int
+nlp_eval_write_json(FILE *out, const struct nlp_eval_result *r,
+    struct nlp_err *e)
+{
+	char *s;
+	int rc;
+
+	if ((rc = nlp_eval_json(r, &s, e)) != NLP_OK)
+		return rc;
+	errno = 0;
+	if (fputs(s, out) == EOF)
+		rc = nlp_errnof(e, NLP_IO, errno ? errno : EIO, "cannot write "
+		    "output");
+	free(s);
+	return rc;
+}
+
+int
+nlp_eval_record_json(const struct nlp_eval_result *r, char **data,
+    char **metrics, struct nlp_err *e)
+{
+	const struct nlp_eval_figures *f = &r->model;
+	unsigned long mark = nlp_json_watch();
+	json_t *m = json_object(), *pc = json_object();
+	uint32_t i;
+
+	json_object_set_new(m, "n", json_integer((json_int_t)f->n));
+	json_object_set_new(m, "accuracy", num(f->accuracy));
+	json_object_set_new(m, "macro_f1", num(f->macro.f1));
+	json_object_set_new(m, "weighted_f1", num(f->weighted.f1));
+	json_object_set_new(m, "log_loss", num(f->log_loss));
+	json_object_set_new(m, "ece", num(f->ece));
+	for (i = 0; i < f->nclasses; i++)
+		json_object_set_new(pc, f->classes[i].label,
+		    num(f->classes[i].prf.f1));
+	json_object_set_new(m, "per_class_f1", pc);
+	*data = NULL;
+	if (dump(m, JSON_SORT_KEYS | JSON_COMPACT | JSON_REAL_PRECISION(10), mark,
+	    metrics, e) != NLP_OK ||
+	    dump(data_json(r), JSON_SORT_KEYS | JSON_COMPACT, mark, data, e) !=
+	    NLP_OK) {
+		free(*metrics);
+		*metrics = NULL;
+		return NLP_IO;
+	}
+	return NLP_OK;
+}
+
+/* A stream written to, and the first failure. */
+struct out {
+	FILE *f;
+	int err;                 /* errno of the first write that failed */
+};
+
+static void say(struct out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+say(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	if (o->err != 0)
+		return;
+	errno = 0;
+	va_start(ap, fmt);
+	rc = vfprintf(o->f, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		o->err = errno ? errno : EIO;
+}
+
+/* s from the data or a model, escaped (text.h), right-aligned in width. */
+static void
+say_safe(struct out *o, const char *s, int width)
+{
+	if (o->err != 0)
+		return;
+	errno = 0;
+	if (nlp_text_put_safe(o->f, s, width) != 0)
+		o->err = errno ? errno : EIO;
+}
+
+static int
+out_status(const struct out *o, struct nlp_err *e)
+{
+	if (o->err == 0)
+		return NLP_OK;
+	if (o->err == ENOMEM)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	return nlp_errnof(e, NLP_IO, o->err, "cannot write output");
+}
+
+/* What the report always showed for a figure that is not a number. */
+static double
+shown(double x)
+{
+	return isfinite(x) ? x : 0;
+}
+
+/* The classification_report-like table, log loss, ECE, intervals. */
+static void
+write_table(struct out *o, const struct nlp_eval_result *r)
+{
+	const struct nlp_eval_figures *f = &r->model;
+	const struct { const char *name; const struct nlp_eval_prf *p; } avgs[] = {
+		{ "macro avg", &f->macro }, { "weighted avg", &f->weighted },
+		{ "micro avg", &f->micro },
+	};
+	size_t i, w = 12;
+
+	for (i = 0; i < f->nclasses; i++)
+		if (nlp_text_safe_width(f->classes[i].label) > w)
+			w = nlp_text_safe_width(f->classes[i].label);
+	say(o, "model ");
+	say_safe(o, f->ref, 0);
+	say(o, " (sha256 %.12s), %zu examples", f->sha256, f->n);
+	say(o, "\n\n%*s  %9s  %9s  %9s  %9s\n", (int)w, "", "precision",
+	    "recall", "f1-score", "support");
+	for (i = 0; i < f->nclasses; i++) {
+		const struct nlp_eval_prf *p = &f->classes[i].prf;
+		say_safe(o, f->classes[i].label, (int)w);
+		say(o, "  %9.4f  %9.4f  %9.4f  %9llu\n", p->precision, p->recall,
+		    p->f1, (unsigned long long)p->support);
+	}
+	say(o, "\n%*s  %9s  %9s  %9.4f  %9zu\n", (int)w, "accuracy", "", "",
+	    f->accuracy, f->n);
+	for (i = 0; i < 3; i++)
+		say(o, "%*s  %9.4f  %9.4f  %9.4f  %9llu\n", (int)w, avgs[i].name,
+		    avgs[i].p->precision, avgs[i].p->recall, avgs[i].p->f1,
+		    (unsigned long long)avgs[i].p->support);
+	say(o, "\n%*s  %9.4f\n%*s  %9.4f\n", (int)w, "log loss",
+	    shown(f->log_loss), (int)w, "ECE", shown(f->ece));
+	if (r->bootstrap.replicates > 0)
+		say(o, "\n95%% intervals (%u resamples): accuracy [%.4f, %.4f], "
+		    "macro-F1 [%.4f, %.4f]\n", r->bootstrap.replicates,
+		    r->bootstrap.accuracy[0], r->bootstrap.accuracy[1],
+		    r->bootstrap.macro_f1[0], r->bootstrap.macro_f1[1]);
+}
+
+/* The baseline's figures and the difference. */
+static void
+write_baseline(struct out *o, const struct nlp_eval_result *r)
+{
+	const struct nlp_eval_figures *f = &r->model, *b = &r->baseline;
+	const struct nlp_eval_bootstrap *bs = &r->bootstrap;
+
+	say(o, "\nbaseline ");
+	say_safe(o, b->ref, 0);
+	say(o, " (sha256 %.12s): accuracy %.4f, macro-F1 %.4f; candidate - "
+	    "baseline: accuracy %+.4f, macro-F1 %+.4f\n", b->sha256,
+	    b->accuracy, b->macro.f1, f->accuracy - b->accuracy,
+	    f->macro.f1 - b->macro.f1);
+	if (bs->replicates > 0 && bs->paired)
+		say(o, "95%% paired intervals of the difference: accuracy "
+		    "[%+.4f, %+.4f], macro-F1 [%+.4f, %+.4f]\n",
+		    bs->diff_accuracy[0], bs->diff_accuracy[1],
+		    bs->diff_macro_f1[0], bs->diff_macro_f1[1]);
+}
+
+/*
+ * The confusion matrix; with more labels than it holds
+ * (NLP_CONFUSION_MAX_LABELS), the title says which part it is.
+ */
+static void
+write_confusion(struct out *o, const struct nlp_eval_confusion *c)
+{
+	size_t w = 6;
+	uint32_t g, l;
+
+	for (l = 0; l < c->k; l++)
+		if (nlp_text_safe_width(c->labels[l]) > w)
+			w = nlp_text_safe_width(c->labels[l]);
+	say(o, "\nconfusion (rows: gold, columns: predicted)");
+	if (c->labels_total > c->k)
+		say(o, " of the %u labels with the most examples, of %u; %llu "
+		    "examples outside them", (unsigned)c->k,
+		    (unsigned)c->labels_total,
+		    (unsigned long long)c->examples_outside);
+	say(o, "\n%*s", (int)w, "");
+	for (l = 0; l < c->k; l++) {
+		say(o, " ");
+		say_safe(o, c->labels[l], (int)w);
+	}
+	say(o, "\n");
+	for (g = 0; g < c->k; g++) {
+		say_safe(o, c->labels[g], (int)w);
+		for (l = 0; l < c->k; l++)
+			say(o, " %*llu", (int)w, (unsigned long long)
+			    c->matrix[(size_t)g * c->k + l]);
+		say(o, "\n");
+	}
+}
+
+/* The most confident errors, one line each, the text cut short. */
+static void
+write_errors(struct out *o, const struct nlp_eval_result *r)
+{
+	char cut[TEXT_SHOWN + 1];
+	size_t i, n, k;
+
+	say(o, "\nmost confident errors (gold, predicted, p, example, text)\n");
+	for (i = 0; i < r->nerrors; i++) {
+		const struct nlp_eval_error *x = &r->errors[i];
+		n = nlp_utf8_cut(x->text, strlen(x->text), TEXT_SHOWN);
+		memcpy(cut, x->text, n);
+		cut[n] = '\0';
+		/* one line per error */
+		for (k = 0; k < n; k++)
+			if (cut[k] == '\t' || cut[k] == '\n' || cut[k] == '\r')
+				cut[k] = ' ';
+		say_safe(o, x->gold, 0);
+		say(o, "\t");
+		say_safe(o, x->predicted, 0);
+		say(o, "\t%.4f\t%zu\t", x->p, x->example);
+		say_safe(o, cut, 0);
+		say(o, "\n");
+	}
+}
+
+int
+nlp_eval_write_text(FILE *out, const struct nlp_eval_result *r,
+    int confusion, struct nlp_err *e)
+{
+	struct out o = { out, 0 };
+
+	write_table(&o, r);
+	if (r->has_baseline)
+		write_baseline(&o, r);
+	if (confusion)
+		write_confusion(&o, &r->model.confusion);
+	if (r->errors_asked)
+		write_errors(&o, r);
+	return out_status(&o, e);
+}
+
+/* The first ZD_SHOWN undefined precisions and recalls, then how many
+ * more: thousands of labels make thousands of them. */
+struct zd_notes {
+	struct out *o;
+	const char *prefix;
+	size_t n;
+};
+
+static int
+zd_note(void *arg, const char *label, int recall)
+{
+	struct zd_notes *z = arg;
+
+	if (z->n++ < ZD_SHOWN) {
+		say(z->o, "%s: warning: %s of '", z->prefix, zd_what[recall][0]);
+		say_safe(z->o, label, 0);
+		say(z->o, "' (%s) is undefined, counted as 0\n",
+		    zd_what[recall][1]);
+	}
+	return 0;
+}
+
+void
+nlp_eval_write_notes(FILE *out, const char *prefix,
+    const struct nlp_eval_result *r)
+{
+	const struct nlp_eval_figures *f = &r->model;
+	struct out o = { out, 0 };
+	struct zd_notes z = { &o, prefix, 0 };
+
+	if (r->skipped[0] != '\0')
+		say(&o, "%s: %s\n", prefix, r->skipped);
+	if (f->seen_known) {
+		say(&o, "%s: %llu of %zu examples (%.1f%%) also occur in the "
+		    "training data\n", prefix, (unsigned long long)f->seen, f->n,
+		    100 * f->seen_share);
+	} else {
+		say(&o, "%s: warning: cannot tell how many examples the model "
+		    "was trained on: ", prefix);
+		say_safe(&o, f->seen_why, 0);
+		say(&o, "\n");
+	}
+	if (f->unknown > 0)
+		say(&o, "%s: examples with gold labels the model does not know, "
+		    "scored as errors: %llu\n", prefix,
+		    (unsigned long long)f->unknown);
+	zero_division(f, zd_note, &z);
+	if (z.n > ZD_SHOWN)
+		say(&o, "%s: warning: %zu more precisions or recalls are "
+		    "undefined, counted as 0 (--json lists them)\n", prefix,
+		    z.n - ZD_SHOWN);
+	if (!r->decisive && r->ngates == 0)
+		say(&o, "%s: warning: %s: the figures stand on the rest\n", prefix,
+		    r->undecided);
+	say(&o, "%s: %zu examples in %.2f s (%.0f/s)\n", prefix, f->n,
+	    r->seconds, r->seconds > 0 ? (double)f->n / r->seconds : 0);
+}
+
+void
+nlp_eval_write_gates(FILE *out, const char *prefix,
+    const struct nlp_eval_result *r, int quiet)
+{
+	struct out o = { out, 0 };
+	size_t i;
+
+	for (i = 0; i < r->ngates; i++) {
+		const struct nlp_gate_result *g = &r->gates[i];
+		const char *note = "";
+		if (g->passed == 1)
+			continue;
+		if (r->gate_on_lower && (g->kind == NLP_GATE_MIN_ACCURACY ||
+		    g->kind == NLP_GATE_MIN_F1))
+			note = " (bootstrap lower bound)";
+		else if (r->gate_on_lower && g->kind == NLP_GATE_MAX_DROP)
+			note = " (bootstrap upper bound of the drop)";
+		say(&o, "%s: gate %s failed: ", prefix, nlp_gate_name(g->kind));
+		say_safe(&o, g->metric, 0);
+		/* a figure that is not a number fails: say so, not "0.0000" */
+		if (isfinite(g->value))
+			say(&o, " %.4f", g->value);
+		else
+			say(&o, " undefined");
+		say(&o, ", bound %.4f%s\n", g->bound, note);
+	}
+	if (!quiet && r->ngates > 0 && r->failed == 0)
+		say(&o, "%s: all %zu gates passed\n", prefix, r->ngates);
+}
