@@ -420,7 +420,7 @@ LEAK_TEST_FINI(reader, unlabeled_tsv_returns_a_missing_text_column_as_malformed,
 	cr_assert_str_eq(g->id[0], "a");
 	cr_assert_str_eq(g->text[1], "");
 	cr_assert_eq(g->flags[1], NLP_REC_MALFORMED);
-	cr_assert_str_eq(g->id[1], "(none)");
+	cr_assert_str_eq(g->id[1], "a");   /* the id goes with it */
 	cr_assert_eq(g->line[1], 2);
 	cr_assert_str_eq(g->text[2], "z");
 	cr_assert_eq(g->st.malformed, 1);
