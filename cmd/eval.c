@@ -4,7 +4,6 @@
  * status are decided here; the evaluation, the gates and every output
  * format are the library's (eval.h, eval_report.h).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,50 +12,9 @@
 #include "eval.h"
 #include "eval_report.h"
 #include "modelref.h"
+#include "opts.h"
 #include "pool.h"
 #include "reader.h"
-
-static const char usage[] =
-    "usage: nlpops eval -m MODEL [options] [DATA...]\n"
-    "\n"
-    "Score a model on labeled data (files, or stdin when none or '-') with\n"
-    "scikit-learn's metrics; with gates, the exit status is the verdict:\n"
-    "0 all passed, 1 a gate failed.  When more than 1% of the records were\n"
-    "skipped (no label, several labels, malformed), the gates and --record\n"
-    "have no verdict: status 3.  A label with a control character or\n"
-    "invalid UTF-8, or a CSV quote never closed, is an error (status 3).\n"
-    "\n"
-    "  -m, --model MODEL        the model: a file or NAME[@VERSION|@ALIAS]\n"
-    "      --json               one JSON object (schema 1) on stdout\n"
-    "      --confusion          print the confusion matrix (of the 100 labels\n"
-    "                           with the most examples, when there are more)\n"
-    "      --errors N           print the N most confident errors\n"
-    "      --min-accuracy X     gate: accuracy >= X\n"
-    "      --min-f1 X           gate: macro-F1 >= X\n"
-    "      --min-class-f1 L=X   gate: F1 of label L >= X (repeatable)\n"
-    "      --max-log-loss X     gate: log loss <= X\n"
-    "      --max-ece X          gate: expected calibration error <= X\n"
-    "      --baseline MODEL     evaluate this model on the same data too\n"
-    "      --max-drop X         gate: accuracy and macro-F1 at most X below\n"
-    "                           the baseline's\n"
-    "      --bootstrap N        95% intervals from N resamples (paired with\n"
-    "                           --baseline)\n"
-    "      --gate-on WHAT       point (default) or lower: gate on the\n"
-    "                           bootstrap's lower bounds\n"
-    "      --seed S             bootstrap seed (default: 1)\n"
-    "      --record             store the metrics and the data's SHA-256 on the\n"
-    "                           model's registry version (MODEL must be a\n"
-    "                           registry reference)\n"
-    "      --strict             an odd record or an unknown gold label is an\n"
-    "                           error\n"
-    "      --format F           input format: tsv, csv, jsonl, fasttext\n"
-    "      --text-column C      CSV/TSV text column (name or number)\n"
-    "      --label-column C     CSV/TSV label column (name or number)\n"
-    "      --text-field F       JSONL text field (default: text)\n"
-    "      --label-field F      JSONL label field (default: label)\n"
-    "      --threads T          threads (default: all CPUs); same results\n"
-    "  -q, --quiet              no summary or timing on stderr\n"
-    "  -h, --help               show this help\n";
 
 enum {
 	OPT_JSON = 256, OPT_CONFUSION, OPT_ERRORS, OPT_MIN_ACC, OPT_MIN_F1,
@@ -64,28 +22,58 @@ enum {
 	OPT_BOOTSTRAP, OPT_GATE_ON, OPT_SEED, OPT_STRICT, OPT_THREADS, OPT_RECORD,
 };
 
-static const struct option longopts[] = {
-	{ "model", required_argument, NULL, 'm' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "confusion", no_argument, NULL, OPT_CONFUSION },
-	{ "errors", required_argument, NULL, OPT_ERRORS },
-	{ "min-accuracy", required_argument, NULL, OPT_MIN_ACC },
-	{ "min-f1", required_argument, NULL, OPT_MIN_F1 },
-	{ "min-class-f1", required_argument, NULL, OPT_MIN_CLASS_F1 },
-	{ "max-log-loss", required_argument, NULL, OPT_MAX_LL },
-	{ "max-ece", required_argument, NULL, OPT_MAX_ECE },
-	{ "baseline", required_argument, NULL, OPT_BASELINE },
-	{ "max-drop", required_argument, NULL, OPT_MAX_DROP },
-	{ "bootstrap", required_argument, NULL, OPT_BOOTSTRAP },
-	{ "gate-on", required_argument, NULL, OPT_GATE_ON },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "record", no_argument, NULL, OPT_RECORD },
-	CLI_LABELED_INPUT_OPTIONS,
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const struct cli_opt options[] = {
+	{ 'm', 'm', "model", "MODEL", "the model: a file or NAME[@VERSION|@ALIAS]",
+	    "model" },
+	{ OPT_JSON, 0, "json", NULL, "one JSON object (schema 1) on stdout",
+	    NULL },
+	{ OPT_CONFUSION, 0, "confusion", NULL, "print the confusion matrix (of "
+	    "the 100 labels\nwith the most examples, when there are more)", NULL },
+	{ OPT_ERRORS, 0, "errors", "N", "print the N most confident errors",
+	    NULL },
+	{ OPT_MIN_ACC, 0, "min-accuracy", "X", "gate: accuracy >= X", NULL },
+	{ OPT_MIN_F1, 0, "min-f1", "X", "gate: macro-F1 >= X", NULL },
+	{ OPT_MIN_CLASS_F1, 0, "min-class-f1", "L=X", "gate: F1 of label L >= X "
+	    "(repeatable)", NULL },
+	{ OPT_MAX_LL, 0, "max-log-loss", "X", "gate: log loss <= X", NULL },
+	{ OPT_MAX_ECE, 0, "max-ece", "X", "gate: expected calibration error <= X",
+	    NULL },
+	{ OPT_BASELINE, 0, "baseline", "MODEL", "evaluate this model on the same "
+	    "data too", "model" },
+	{ OPT_MAX_DROP, 0, "max-drop", "X", "gate: accuracy and macro-F1 at most "
+	    "X below\nthe baseline's", NULL },
+	{ OPT_BOOTSTRAP, 0, "bootstrap", "N", "95% intervals from N resamples "
+	    "(paired with\n--baseline)", NULL },
+	{ OPT_GATE_ON, 0, "gate-on", "WHAT", "point (default) or lower: gate on "
+	    "the\nbootstrap's lower bounds", "point lower" },
+	{ OPT_SEED, 0, "seed", "S", "bootstrap seed (default: 1)", NULL },
+	{ OPT_RECORD, 0, "record", NULL, "store the metrics and the data's "
+	    "SHA-256 on the\nmodel's registry version (MODEL must be a\n"
+	    "registry reference)", NULL },
+	{ OPT_STRICT, 0, "strict", NULL, "an odd record or an unknown gold label "
+	    "is an\nerror", NULL },
+	{ CLI_FORMAT, 0, "format", "F", "input format: tsv, csv, jsonl, fasttext",
+	    "tsv csv jsonl fasttext" },
+	CLI_OPTS_LABELED_COLUMNS,
+	{ OPT_THREADS, 0, "threads", "T", "threads (default: all CPUs); same "
+	    "results", NULL },
+	{ 'q', 'q', "quiet", NULL, "no summary or timing on stderr", NULL },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+const struct cli_cmd cli_eval = {
+	"eval",
+	"usage: nlpops eval -m MODEL [options] [DATA...]\n"
+	"\n"
+	"Score a model on labeled data (files, or stdin when none or '-') with\n"
+	"scikit-learn's metrics; with gates, the exit status is the verdict:\n"
+	"0 all passed, 1 a gate failed.  When more than 1% of the records were\n"
+	"skipped (no label, several labels, malformed), the gates and --record\n"
+	"have no verdict: status 3.  A label with a control character or\n"
+	"invalid UTF-8, or a CSV quote never closed, is an error (status 3).\n"
+	"\n",
+	options, NULL,
 };
 
 #define MAX_GATES 64
@@ -97,13 +85,15 @@ struct eval_args {
 	struct nlp_gate gates[MAX_GATES];
 	struct nlp_eval_opts o;
 	double max_drop;         /* < 0: no --max-drop */
-	int json, confusion, quiet, record, help;
+	int json, confusion, quiet, record;
 };
 
 /* A gate option's bound into the next gate: NLP_OK or NLP_USAGE. */
 static int
-gate_option(struct eval_args *a, const char *cmd, int c, char *arg)
+gate_option(struct eval_args *a, const char *cmd, int c, const char *value)
 {
+	/* the value is in argv, which is ours to cut at the '=' */
+	char *arg = (char *)value;
 	struct nlp_gate *g = &a->gates[a->o.ngates];
 	char *eq;
 
@@ -129,91 +119,87 @@ gate_option(struct eval_args *a, const char *cmd, int c, char *arg)
 	    c == OPT_MAX_LL ? 1e9 : 1, &g->bound);
 }
 
-/* One option (getopt_long's c and optarg): NLP_OK, or the status to exit
- * with (the message printed). */
+/* One option (cli_parse()'s handler): NLP_OK, or the status to exit with
+ * (the message printed). */
 static int
-eval_option(struct eval_args *a, const char *cmd, int c, char **argv)
+option(void *ctx, int c, const char *arg)
 {
+	struct eval_args *a = ctx;
+	const char *cmd = "eval";
 	unsigned long u = 0;
 	int rc = NLP_OK;
 
+	/* room for this option's gate and for --max-drop's */
+	if (a->o.ngates + 2 > MAX_GATES)
+		return cli_usage_error(cmd, "too many gates (at most %d)",
+		    MAX_GATES - 1);
 	switch (c) {
-	case 'm': a->model = optarg; break;
+	case 'm': a->model = arg; break;
 	case 'q': a->quiet = 1; break;
-	case 'h': a->help = 1; break;
 	case OPT_JSON: a->json = 1; break;
 	case OPT_CONFUSION: a->confusion = 1; break;
 	case OPT_ERRORS:
-		rc = cli_uint(cmd, "--errors", optarg, 0, 1000000, &u);
+		rc = cli_uint(cmd, "--errors", arg, 0, 1000000, &u);
 		a->o.errors = u;
 		break;
 	case OPT_MIN_ACC: case OPT_MIN_F1: case OPT_MAX_LL: case OPT_MAX_ECE:
 	case OPT_MIN_CLASS_F1:
-		return gate_option(a, cmd, c, optarg);
-	case OPT_BASELINE: a->baseline = optarg; break;
+		return gate_option(a, cmd, c, arg);
+	case OPT_BASELINE: a->baseline = arg; break;
 	case OPT_MAX_DROP:
-		return cli_double(cmd, "--max-drop", optarg, 0, 1, &a->max_drop);
+		return cli_double(cmd, "--max-drop", arg, 0, 1, &a->max_drop);
 	case OPT_BOOTSTRAP:
-		rc = cli_uint(cmd, "--bootstrap", optarg, 1, 100000, &u);
+		rc = cli_uint(cmd, "--bootstrap", arg, 1, 100000, &u);
 		a->o.bootstrap = (unsigned)u;
 		break;
 	case OPT_GATE_ON:
-		if (strcmp(optarg, "lower") == 0)
+		if (strcmp(arg, "lower") == 0)
 			a->o.gate_on_lower = 1;
-		else if (strcmp(optarg, "point") == 0)
+		else if (strcmp(arg, "point") == 0)
 			a->o.gate_on_lower = 0;
 		else
 			return cli_usage_error(cmd, "--gate-on takes point or "
-			    "lower, not '%s'", optarg);
+			    "lower, not '%s'", arg);
 		break;
 	case OPT_SEED:
-		rc = cli_uint(cmd, "--seed", optarg, 0, 0xffffffffUL, &u);
+		rc = cli_uint(cmd, "--seed", arg, 0, 0xffffffffUL, &u);
 		a->o.seed = u;
 		break;
 	case OPT_STRICT: a->ro.strict = a->o.strict = 1; break;
 	case OPT_RECORD: a->record = 1; break;
 	case OPT_THREADS:
-		rc = cli_uint(cmd, "--threads", optarg, 1, 256, &u);
+		rc = cli_uint(cmd, "--threads", arg, 1, 256, &u);
 		a->o.threads = (unsigned)u;
 		break;
 	default:
-		if ((rc = cli_reader_option(cmd, c, optarg, &a->ro, 0)) < 0)
-			return cli_bad_option(cmd, optopt, argv, optind);
+		rc = cli_reader_option(cmd, c, arg, &a->ro, 0);
 		break;
 	}
 	return rc;
 }
 
-/* Parse the options (optind is then at the data): NLP_OK, or the status to
- * exit with; a->help: --help was given. */
+/* Parse the options (*first is then the data's index in argv): NLP_OK,
+ * CLI_HELP_SHOWN, or the status to exit with. */
 static int
-eval_args(struct eval_args *a, int argc, char **argv)
+eval_args(struct eval_args *a, int argc, char **argv, int *first)
 {
-	int c, rc;
+	int rc;
 
 	memset(a, 0, sizeof *a);
 	a->ro.labeled = 1;
 	a->o.threads = nlp_cpu_count();
 	a->o.seed = 1;
 	a->max_drop = -1;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:qh", longopts, NULL)) != -1) {
-		/* room for this option's gate and for --max-drop's */
-		if (a->o.ngates + 2 > MAX_GATES)
-			return cli_usage_error(argv[0], "too many gates (at most %d)",
-			    MAX_GATES - 1);
-		if ((rc = eval_option(a, argv[0], c, argv)) != NLP_OK || a->help)
-			return rc;
-	}
+	if ((rc = cli_parse(&cli_eval, argc, argv, option, a, first)) != NLP_OK)
+		return rc;
 	if (a->model == NULL)
-		return cli_usage_error(argv[0], "no model: give -m MODEL");
+		return cli_usage_error("eval", "no model: give -m MODEL");
 	if (a->max_drop >= 0 && a->baseline == NULL)
-		return cli_usage_error(argv[0], "--max-drop needs --baseline MODEL");
+		return cli_usage_error("eval", "--max-drop needs --baseline MODEL");
 	if (a->o.gate_on_lower && a->o.bootstrap == 0)
-		return cli_usage_error(argv[0], "--gate-on lower needs --bootstrap N");
+		return cli_usage_error("eval", "--gate-on lower needs --bootstrap N");
 	if (a->record && nlp_ref_is_path(a->model))
-		return cli_usage_error(argv[0], "--record needs a registry reference "
+		return cli_usage_error("eval", "--record needs a registry reference "
 		    "(NAME@VERSION or NAME@ALIAS), not the file '%s'", a->model);
 	if (a->max_drop >= 0) {
 		a->gates[a->o.ngates].kind = NLP_GATE_MAX_DROP;
@@ -313,25 +299,25 @@ cmd_eval(int argc, char **argv)
 	struct nlp_loaded lm, lb;
 	struct nlp_eval_result res;
 	struct nlp_err e = { 0, "" };
-	int rc;
+	int first, rc;
 
-	if ((rc = eval_args(&a, argc, argv)) != NLP_OK || a.help)
-		return a.help ? cli_help(usage) : rc;
+	if ((rc = eval_args(&a, argc, argv, &first)) != NLP_OK)
+		return rc == CLI_HELP_SHOWN ? NLP_OK : rc;
 	memset(&d, 0, sizeof d);
 	memset(&lm, 0, sizeof lm);
 	memset(&lb, 0, sizeof lb);
 	memset(&res, 0, sizeof res);
-	if ((rc = eval_inputs(argv[0], &a, argc - optind, argv + optind, &lm,
+	if ((rc = eval_inputs("eval", &a, argc - first, argv + first, &lm,
 	    &lb, &d)) != NLP_OK)
 		goto out;
 	rc = nlp_eval_evaluate(&res, &lm, a.baseline != NULL ? &lb : NULL, &d,
 	    &a.o, &e);
 	if (rc == NLP_USAGE)
-		rc = cli_usage_error(argv[0], "%s", e.msg);
+		rc = cli_usage_error("eval", "%s", e.msg);
 	else if (rc != NLP_OK)
-		cli_error(argv[0], &e);
+		cli_error("eval", &e);
 	else
-		rc = eval_report(argv[0], &a, &lm, &res);
+		rc = eval_report("eval", &a, &lm, &res);
 out:
 	nlp_eval_result_release(&res);
 	nlp_labeled_release(&d);
