@@ -536,15 +536,15 @@ score_all(struct run *u)
 	struct nlp_record rec;
 	int rc, wr;
 
-	while ((rc = nlp_reader_next(u->r, &rec, &u->e)) > 0) {
+	while ((rc = nlp_reader_next(u->r, &rec, &u->e)) == NLP_OK && rec.text) {
 		u->lines++;
 		u->damaged += rec.flags != 0;
 		if ((rc = u->b != NULL ? batch_record(u, &rec) :
 		    score_record(u, &rec)) != NLP_OK)
 			return rc;
 	}
-	if (rc < 0)
-		return -rc;
+	if (rc != NLP_OK)
+		return rc;
 	if (u->b != NULL && u->b->n > 0 &&
 	    (wr = flush_batch(u->b, u->pool, u->out)) < 0)
 		return wr == -1 ? nlp_errf(&u->e, NLP_IO, "out of memory") :

@@ -884,7 +884,7 @@ run_pass(struct pass *p, const char *const *paths, size_t n,
 			goto oom;
 	if ((rc = nlp_reader_open(&r, paths, n, ro, e)) != NLP_OK)
 		goto out;
-	while ((rc = nlp_reader_next(r, &rec, e)) > 0) {
+	while ((rc = nlp_reader_next(r, &rec, e)) == NLP_OK && rec.text) {
 		if ((b->off[b->n] = nlp_arena_put(&b->text, rec.text,
 		    rec.text_len)) == (size_t)-1)
 			goto oom;
@@ -898,10 +898,8 @@ run_pass(struct pass *p, const char *const *paths, size_t n,
 		    pass_flush(p, b, pool, keep_k) < 0)
 			goto oom;
 	}
-	if (rc < 0) {
-		rc = -rc;
+	if (rc != NLP_OK)
 		goto out;
-	}
 	if (b->n > 0 && pass_flush(p, b, pool, keep_k) < 0)
 		goto oom;
 	rc = NLP_OK;

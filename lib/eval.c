@@ -127,12 +127,10 @@ nlp_labeled_read(struct nlp_labeled *d, const char *const *paths, size_t n,
 	o.bad_label_error = 1;
 	if ((rc = nlp_reader_open(&r, paths, n, &o, e)) != NLP_OK)
 		return rc;
-	while ((rc = nlp_reader_next(r, &rec, e)) > 0)
+	while ((rc = nlp_reader_next(r, &rec, e)) == NLP_OK && rec.text)
 		if (labeled_add(d, &b, &rec) < 0)
 			break;
-	if (rc < 0)
-		rc = -rc;
-	else if (rc > 0 || labeled_finish(d, &b, r) < 0)
+	if (rc == NLP_OK && (rec.text != NULL || labeled_finish(d, &b, r) < 0))
 		rc = nlp_errf(e, NLP_IO, "out of memory reading the data");
 	free(b.gi);
 	nlp_strmap_release(&b.names);

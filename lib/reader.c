@@ -1251,8 +1251,10 @@ nlp_reader_next(struct nlp_reader *r, struct nlp_record *rec,
 
 	while (!r->failed) {
 		if (!r->active) {
-			if (r->ipath == r->npaths)
-				return 0;
+			if (r->ipath == r->npaths) {
+				memset(rec, 0, sizeof *rec);
+				return NLP_OK;
+			}
 			if ((v = input_open(r)) < 0)
 				break;
 		}
@@ -1271,13 +1273,13 @@ nlp_reader_next(struct nlp_reader *r, struct nlp_record *rec,
 		if (v < 0)
 			break;
 		if (v == 1)
-			return 1;
+			return NLP_OK;
 	}
 	/* An error sticks: every later call returns it again. */
 	r->failed = 1;
 	if (e != NULL)
 		*e = r->err;
-	return -r->err.status;
+	return r->err.status;
 }
 
 void

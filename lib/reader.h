@@ -144,9 +144,14 @@ int nlp_reader_open(struct nlp_reader **out, const char *const *paths,
     size_t n, const struct nlp_reader_opts *opts, struct nlp_err *e);
 
 /*
- * Read the next record: returns 1 and fills rec, 0 at the end of the last
- * input, or a negative status (-NLP_IO, -NLP_DATA, -NLP_USAGE for a column
- * that is not in the CSV header) with e filled, naming file and line.
+ * Read the next record into rec: NLP_OK (rec->text is NULL at the end of
+ * the last input), or NLP_IO, NLP_DATA or NLP_USAGE (a column that is not
+ * in the CSV header) with e filled, naming file and line; an error sticks,
+ * every later call returns it again.  The loop:
+ *
+ *	while ((rc = nlp_reader_next(r, &rec, e)) == NLP_OK && rec.text)
+ *		...
+ *
  * In labeled mode, records without a usable label are skipped and counted.
  * In unlabeled mode every line (or record) yields exactly one record, even
  * when blank or malformed, so that output stays aligned with input.
@@ -161,7 +166,7 @@ const struct nlp_reader_stats *nlp_reader_stats(const struct nlp_reader *r);
 
 /*
  * The inputs fully read so far, with their SHA-256 and size; all of them
- * after nlp_reader_next() returned 0.
+ * after nlp_reader_next() reached the end.
  */
 const struct nlp_input *nlp_reader_inputs(const struct nlp_reader *r,
     size_t *n);

@@ -153,7 +153,7 @@ read_corpus(const char *const *paths, size_t npaths,
 	o.bad_label_error = 1;
 	if ((rc = nlp_reader_open(&r, paths, npaths, &o, e)) != NLP_OK)
 		return rc;
-	while ((rc = nlp_reader_next(r, &rec, e)) > 0) {
+	while ((rc = nlp_reader_next(r, &rec, e)) == NLP_OK && rec.text) {
 		struct nlp_strmap_entry *en;
 		const char *lab = rec.labels[0];
 
@@ -169,9 +169,9 @@ read_corpus(const char *const *paths, size_t npaths,
 		    (uint32_t)(en - labels->ent), rec.flags) < 0)
 			goto oom;
 	}
-	if (rc < 0) {
+	if (rc != NLP_OK) {
 		nlp_reader_free(r);
-		return -rc;
+		return rc;
 	}
 	if (odd != NULL)
 		nlp_reader_describe(nlp_reader_stats(r), odd, oddsize);

@@ -97,6 +97,16 @@ struct got {
 	size_t nin;
 };
 
+/* nlp_reader_next() as a number to compare: 1 a record, 0 the end, the
+ * status negated on an error. */
+static int
+step(struct nlp_reader *r, struct nlp_record *rec, struct nlp_err *e)
+{
+	int rc = nlp_reader_next(r, rec, e);
+
+	return rc != NLP_OK ? -rc : rec->text != NULL;
+}
+
 /* Copy one record into g. */
 static void
 take(struct got *g, const struct nlp_record *rec)
@@ -140,7 +150,7 @@ read_all(const char *const *paths, size_t n, struct nlp_reader_opts o,
 	rv = nlp_reader_open(&r, paths, n, &o, &g->err);
 	cr_assert_eq(rv, NLP_OK, "open: %s", g->err.msg);
 	nlp_reader_allow_multilabel(r, multi);
-	while ((rv = nlp_reader_next(r, &rec, &g->err)) == 1)
+	while ((rv = step(r, &rec, &g->err)) == 1)
 		take(g, &rec);
 	g->status = rv;
 	g->st = *nlp_reader_stats(r);
@@ -506,7 +516,7 @@ LEAK_TEST_FINI(reader, fasttext_line_of_many_labels_is_read_in_linear_time, clea
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cr_assert_eq(nlp_reader_open(&r, &p, 1, &LABELED(), &e), NLP_OK);
 	nlp_reader_allow_multilabel(r, 1);
-	rv = nlp_reader_next(r, &rec, &e);
+	rv = step(r, &rec, &e);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	cr_assert_eq(rv, 1, "%s", e.msg);
 	cr_assert_eq(rec.nlabels, 80000);
@@ -515,7 +525,7 @@ LEAK_TEST_FINI(reader, fasttext_line_of_many_labels_is_read_in_linear_time, clea
 		snprintf(want, sizeof want, "l%zu", i);
 		cr_assert_str_eq(rec.labels[i], want);
 	}
-	cr_assert_eq(nlp_reader_next(r, &rec, &e), 1);
+	cr_assert_eq(step(r, &rec, &e), 1);
 	cr_assert_eq(rec.nlabels, 1);
 	cr_assert_str_eq(rec.labels[0], "a");
 	nlp_reader_free(r);
@@ -1039,17 +1049,17 @@ LEAK_TEST_FINI(reader, long_line_is_cut_and_memory_stays_bounded, cleanup)
 	free(line);
 	before = heap_in_use();
 	cr_assert_eq(nlp_reader_open(&r, &p, 1, &o, &e), NLP_OK);
-	cr_assert_eq(nlp_reader_next(r, &rec, &e), 1);
+	cr_assert_eq(step(r, &rec, &e), 1);
 	cr_assert_eq(rec.text_len, mib);
 	cr_assert_eq(rec.flags, NLP_REC_CUT);
 	cr_assert_eq(rec.text[0], 'a');
 	cr_assert_eq(rec.text[mib - 1], (char)('a' + (mib - 1) % 26));
 	cr_assert_lt(heap_in_use() - before, (size_t)8 << 20,
 	    "a 50 MB line took %zu bytes", heap_in_use() - before);
-	cr_assert_eq(nlp_reader_next(r, &rec, &e), 1);
+	cr_assert_eq(step(r, &rec, &e), 1);
 	cr_assert_str_eq(rec.text, "next");
 	cr_assert_eq(rec.line, 2);
-	cr_assert_eq(nlp_reader_next(r, &rec, &e), 0);
+	cr_assert_eq(step(r, &rec, &e), 0);
 	cr_assert_eq(nlp_reader_stats(r)->cut, 1);
 	cr_assert_eq(nlp_reader_stats(r)->first_cut, 1);
 	nlp_reader_free(r);
@@ -1093,7 +1103,7 @@ LEAK_TEST_FINI(reader, lines_across_buffer_refills_come_out_whole, cleanup)
 	free(data);
 	cr_assert_eq(nlp_reader_open(&r, &p, 1, &o, &e), NLP_OK);
 	for (i = 0; i < nlines; i++) {
-		cr_assert_eq(nlp_reader_next(r, &rec, &e), 1, "%s", e.msg);
+		cr_assert_eq(step(r, &rec, &e), 1, "%s", e.msg);
 		cr_assert_eq(rec.line, i + 1);
 		cr_assert_eq(rec.text_len, refill_len(i), "line %zu", i + 1);
 		for (k = 0; k < rec.text_len; k++)
@@ -1101,7 +1111,7 @@ LEAK_TEST_FINI(reader, lines_across_buffer_refills_come_out_whole, cleanup)
 				cr_assert_fail("line %zu, byte %zu", i + 1, k);
 		cr_assert_eq(rec.flags, 0);
 	}
-	cr_assert_eq(nlp_reader_next(r, &rec, &e), 0);
+	cr_assert_eq(step(r, &rec, &e), 0);
 	cr_assert_eq(nlp_reader_stats(r)->lines, nlines);
 	nlp_reader_free(r);
 }
@@ -1124,15 +1134,15 @@ LEAK_TEST_FINI(reader, line_longer_than_the_buffer_but_not_the_limit_is_whole, c
 	p = tmp_with(".tsv", line, big + 11);
 	free(line);
 	cr_assert_eq(nlp_reader_open(&r, &p, 1, &o, &e), NLP_OK);
-	cr_assert_eq(nlp_reader_next(r, &rec, &e), 1);
+	cr_assert_eq(step(r, &rec, &e), 1);
 	cr_assert_eq(rec.text_len, big);
 	cr_assert_eq(rec.flags, 0);
 	cr_assert_str_eq(rec.labels[0], "pos");
 	cr_assert_eq(rec.text[big - 1], 'x');
-	cr_assert_eq(nlp_reader_next(r, &rec, &e), 1);
+	cr_assert_eq(step(r, &rec, &e), 1);
 	cr_assert_str_eq(rec.text, "y");
 	cr_assert_eq(rec.line, 2);
-	cr_assert_eq(nlp_reader_next(r, &rec, &e), 0);
+	cr_assert_eq(step(r, &rec, &e), 0);
 	nlp_reader_free(r);
 }
 
@@ -1215,11 +1225,11 @@ LEAK_TEST_FINI(reader, missing_file_is_an_io_error_that_sticks, cleanup)
 	paths[0] = TMP(".tsv", "pos\ta\n");
 	paths[1] = "/nonexistent/nlp-reader.tsv";
 	cr_assert_eq(nlp_reader_open(&r, paths, 2, &o, &e), NLP_OK);
-	cr_assert_eq(nlp_reader_next(r, &rec, &e), 1);
-	cr_assert_eq(nlp_reader_next(r, &rec, &e), -NLP_IO);
+	cr_assert_eq(step(r, &rec, &e), 1);
+	cr_assert_eq(step(r, &rec, &e), -NLP_IO);
 	cr_assert_str_eq(e.msg, "cannot open '/nonexistent/nlp-reader.tsv': "
 	    "No such file or directory");
-	cr_assert_eq(nlp_reader_next(r, &rec, NULL), -NLP_IO);
+	cr_assert_eq(nlp_reader_next(r, &rec, NULL), NLP_IO);
 	nlp_reader_inputs(r, &n);
 	cr_assert_eq(n, 1);
 	nlp_reader_free(r);
@@ -1235,7 +1245,7 @@ LEAK_TEST_FINI(reader, inputs_list_only_what_was_read_to_the_end, cleanup)
 	size_t n;
 
 	cr_assert_eq(nlp_reader_open(&r, &p, 1, &o, &e), NLP_OK);
-	cr_assert_eq(nlp_reader_next(r, &rec, &e), 1);
+	cr_assert_eq(step(r, &rec, &e), 1);
 	nlp_reader_inputs(r, &n);
 	cr_assert_eq(n, 0);
 	nlp_reader_free(r);
