@@ -33,6 +33,9 @@ extern const struct cli_cmd cli_train, cli_predict, cli_eval;
  */
 const char *cli_registry_dir(void);
 
+/* The global --registry option (set by the dispatcher), or NULL. */
+extern const char *cli_registry_opt;
+
 /* Print the command names, one per line (help included). */
 void cli_command_names(FILE *out);
 

@@ -1,0 +1,295 @@
+/*
+ * cli.c - the helpers the commands share (cmd.h): the registry directory
+ * and who is acting, messages and usage errors, option values, standard
+ * output's state, and what a terminal may be shown.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "text.h"
+
+const char *cli_registry_opt;
+
+const char *
+cli_registry_dir(void)
+{
+	static char buf[4096];
+	const char *v;
+
+	if (cli_registry_opt != NULL)
+		return cli_registry_opt;
+	if ((v = getenv("NLPOPS_REGISTRY")) != NULL && v[0] != '\0')
+		return v;
+	if ((v = getenv("XDG_DATA_HOME")) != NULL && v[0] == '/')
+		snprintf(buf, sizeof buf, "%s/nlpops", v);
+	else if ((v = getenv("HOME")) != NULL && v[0] != '\0')
+		snprintf(buf, sizeof buf, "%s/.local/share/nlpops", v);
+	else {
+		struct passwd *pw = getpwuid(getuid());
+		snprintf(buf, sizeof buf, "%s/.local/share/nlpops",
+		    pw ? pw->pw_dir : "");
+	}
+	return buf;
+}
+
+/*
+ * The name of user uid into buf: from /etc/passwd read directly first,
+ * else through getpwuid() (NSS: LDAP and the like).  glibc's NSS set-up
+ * crashes when one of its allocations fails; a local user never gets
+ * there.  NULL when there is no name.
+ */
+static const char *
+user_name(uid_t uid, char *buf, size_t size)
+{
+	struct passwd *pw;
+	FILE *f = fopen("/etc/passwd", "re");
+
+	while (f != NULL && (pw = fgetpwent(f)) != NULL)
+		if (pw->pw_uid == uid) {
+			snprintf(buf, size, "%s", pw->pw_name);
+			fclose(f);
+			return buf;
+		}
+	if (f != NULL)
+		fclose(f);
+	if ((pw = getpwuid(uid)) == NULL)
+		return NULL;
+	snprintf(buf, size, "%s", pw->pw_name);
+	return buf;
+}
+
+const char *
+cli_who(void)
+{
+	static char buf[256];
+	char name[128];
+	const char *sudo = getenv("SUDO_USER");
+	char uid[32];
+	const char *me = user_name(getuid(), name, sizeof name);
+
+	if (me == NULL) {
+		snprintf(uid, sizeof uid, "uid %u", (unsigned)getuid());
+		me = uid;
+	}
+	/* SUDO_USER is only the environment's word: ignored unless it is a
+	 * plain name */
+	if (sudo != NULL && sudo[0] != '\0' && strcmp(sudo, me) != 0 &&
+	    strlen(sudo) < 64 && strspn(sudo, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-$") == strlen(sudo))
+		snprintf(buf, sizeof buf, "%s via sudo", sudo);
+	else
+		snprintf(buf, sizeof buf, "%s", me);
+	return buf;
+}
+
+int
+cli_stdout_writable(void)
+{
+	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	struct stat st;
+	int fl;
+
+	if ((fl = fcntl(STDOUT_FILENO, F_GETFL)) < 0)
+		return errno;
+	if ((fl & O_ACCMODE) == O_RDONLY)
+		return EBADF;
+	/* a zero-byte write meets a full device's ENOSPC, a closed one's
+	 * EBADF; a pipe whose reader is gone shows POLLERR */
+	if (write(STDOUT_FILENO, "", 0) < 0)
+		return errno;
+	if (fstat(STDOUT_FILENO, &st) == 0 && (S_ISFIFO(st.st_mode) ||
+	    S_ISSOCK(st.st_mode)) && poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLERR | POLLHUP)) != 0)
+		return EPIPE;
+	return 0;
+}
+
+int
+cli_flush_stdout(void)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return errno ? errno : EIO;
+	return 0;
+}
+
+int
+cli_error(const char *cmd, const struct nlp_err *e)
+{
+	fprintf(stderr, "nlpops %s: %s\n", cmd, e->msg);
+	return e->status ? e->status : NLP_BUG;
+}
+
+int
+cli_errorf(const char *cmd, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "nlpops %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int
+cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "nlpops %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'nlpops %s --help')\n", cmd);
+	return NLP_USAGE;
+}
+
+int
+cli_help(const char *usage)
+{
+	fputs(usage, stdout);
+	return NLP_OK;
+}
+
+int
+cli_reader_option(const char *cmd, int c, const char *arg,
+    struct nlp_reader_opts *ro, int plain)
+{
+	int fmt;
+
+	switch (c) {
+	case CLI_FORMAT:
+		fmt = nlp_format_parse(arg);
+		if (fmt < 0 || (!plain && fmt == NLP_FMT_PLAIN))
+			return cli_usage_error(cmd, "--format takes %stsv, csv, jsonl "
+			    "or fasttext, not '%s'", plain ? "plain, " : "", arg);
+		ro->format = (enum nlp_format)fmt;
+		return NLP_OK;
+	case CLI_TEXT_COLUMN: ro->text_column = arg; return NLP_OK;
+	case CLI_LABEL_COLUMN: ro->label_column = arg; return NLP_OK;
+	case CLI_ID_COLUMN: ro->id_column = arg; return NLP_OK;
+	case CLI_TEXT_FIELD: ro->text_field = arg; return NLP_OK;
+	case CLI_LABEL_FIELD: ro->label_field = arg; return NLP_OK;
+	case CLI_ID_FIELD: ro->id_field = arg; return NLP_OK;
+	default: return -1;
+	}
+}
+
+int
+cli_uint(const char *cmd, const char *opt, const char *arg, unsigned long min,
+    unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (arg[0] == '\0' || arg[0] == '-' || *end != '\0' || errno != 0 ||
+	    v < min || v > max)
+		return cli_usage_error(cmd, "%s takes a whole number from %lu "
+		    "to %lu, not '%s'", opt, min, max, arg);
+	*out = v;
+	return NLP_OK;
+}
+
+int
+cli_double(const char *cmd, const char *opt, const char *arg, double min,
+    double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (arg[0] == '\0' || *end != '\0' || errno != 0 || !(v >= min) ||
+	    !(v <= max))
+		return cli_usage_error(cmd, "%s takes a number from %g to %g, "
+		    "not '%s'", opt, min, max, arg);
+	*out = v;
+	return NLP_OK;
+}
+
+int
+cli_bad_option(const char *cmd, int optopt, char **argv, int optind)
+{
+	const char *arg = argv[optind - 1];
+
+	if (optopt != 0 && optopt != '?' && arg[0] == '-' && arg[1] != '-')
+		return cli_usage_error(cmd, "option '-%c' is unknown or needs a "
+		    "value", optopt);
+	return cli_usage_error(cmd, "option '%s' is unknown or needs a value",
+	    arg);
+}
+
+int
+cli_isatty(int fd)
+{
+	return isatty(fd);
+}
+
+int
+cli_escapes(void)
+{
+	const char *term = getenv("TERM");
+	const char *nc = getenv("NO_COLOR");
+
+	return isatty(2) && (nc == NULL || nc[0] == '\0') &&
+	    (term == NULL || strcmp(term, "dumb") != 0);
+}
+
+size_t
+cli_safe_width(const char *s)
+{
+	return nlp_text_safe_width(s);
+}
+
+void
+cli_put_safe(FILE *out, const char *s, int width)
+{
+	/* a failed write shows in ferror(out), which finish_stdout() checks */
+	(void)nlp_text_put_safe(out, s, width);
+}
+
+const char *
+cli_shown(const char *s, char *buf, size_t size)
+{
+	const char *esc;
+	size_t o = 0, len, n;
+	char one[8];
+
+	if (s == NULL)
+		return "-";
+	if (nlp_text_clean(s, strlen(s)))
+		return s;
+	for (; *s != '\0'; s += len) {
+		esc = nlp_text_escape_char(s, one, &len);
+		n = esc != NULL ? strlen(esc) : len;
+		if (o + n >= size)
+			break;
+		memcpy(buf + o, esc != NULL ? esc : s, n);
+		o += n;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+double
+cli_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
