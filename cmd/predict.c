@@ -560,10 +560,10 @@ score_all(struct run *u)
 static void
 summary(struct run *u, double t0)
 {
-	fprintf(stderr, "nlpops predict: %s (sha256 %.12s): %llu lines, %llu "
+	fprintf(stderr, "nlpops predict: %s (sha256 %.12s): %llu line%s, %llu "
 	    "damaged, %.2f s\n", u->lm.display, nlp_loaded_sha256(&u->lm),
-	    (unsigned long long)u->lines, (unsigned long long)u->damaged,
-	    cli_now() - t0);
+	    (unsigned long long)u->lines, u->lines == 1 ? "" : "s",
+	    (unsigned long long)u->damaged, cli_now() - t0);
 	if (nlp_reader_describe(nlp_reader_stats(u->r), u->e.msg,
 	    sizeof u->e.msg))
 		fprintf(stderr, "nlpops predict: %s\n", u->e.msg);

@@ -16,6 +16,7 @@
 #include "pool.h"
 #include "seen.h"
 #include "strmap.h"
+#include "text.h"
 
 #define EPS 2.220446049250313e-16   /* float64 epsilon, scikit-learn's */
 
@@ -905,6 +906,55 @@ conclude(struct nlp_eval_result *r, const struct nlp_eval *ev,
 	return NLP_OK;
 }
 
+#define FOREIGN_NAMED 3   /* unknown gold labels a message names */
+
+/*
+ * More than half the examples carry gold labels the model never learned:
+ * data for another model, not a model that fails its gates -- NLP_DATA,
+ * naming the commonest of those labels.  NLP_OK otherwise.
+ */
+static int
+foreign_labels(const struct nlp_eval *ev, struct nlp_err *e)
+{
+	uint32_t top[FOREIGN_NAMED], ntop = 0, l, k;
+	uint64_t *count;
+	char names[512];
+	size_t i, len = 0;
+
+	if (ev->unknown * 2 <= ev->n)
+		return NLP_OK;
+	if ((count = calloc(ev->nlabels, sizeof *count)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	for (i = 0; i < ev->n; i++)
+		if (ev->gold_class[i] < 0)
+			count[ev->gold[i]]++;
+	for (l = 0; l < ev->nlabels; l++) {
+		if (count[l] == 0)
+			continue;
+		/* insert l among the commonest, in label order on ties */
+		for (k = ntop; k > 0 && count[top[k - 1]] < count[l]; k--)
+			if (k < FOREIGN_NAMED)
+				top[k] = top[k - 1];
+		if (k < FOREIGN_NAMED) {
+			top[k] = l;
+			ntop += ntop < FOREIGN_NAMED;
+		}
+	}
+	for (k = 0; k < ntop && len < sizeof names - 100; k++) {
+		const char *s = ev->labels[top[k]];
+		int n = snprintf(names + len, sizeof names - len, "%s'%.*s' %llu",
+		    k ? ", " : "", (int)nlp_utf8_cut(s, strlen(s), 60), s,
+		    (unsigned long long)count[top[k]]);
+		len += n > 0 ? (size_t)n : 0;
+	}
+	free(count);
+	return nlp_errf(e, NLP_DATA, "%llu of %zu examples (%.0f%%) have gold "
+	    "labels the model never learned (%s%s): is this data for another "
+	    "model?", (unsigned long long)ev->unknown, ev->n,
+	    100.0 * (double)ev->unknown / (double)ev->n, names,
+	    ev->nlabels - ev->nclasses > ntop ? ", ..." : "");
+}
+
 int
 nlp_eval_evaluate(struct nlp_eval_result *r, struct nlp_loaded *model,
     struct nlp_loaded *baseline, const struct nlp_labeled *d,
@@ -930,6 +980,8 @@ nlp_eval_evaluate(struct nlp_eval_result *r, struct nlp_loaded *model,
 		    "model does not know", (unsigned long long)ev.unknown);
 		goto out;
 	}
+	if ((rc = foreign_labels(&ev, e)) != NLP_OK)
+		goto out;
 	if (baseline != NULL) {
 		r->has_baseline = 1;
 		if ((rc = score_model(&r->baseline, &evb, baseline, d, o->threads,

@@ -322,8 +322,10 @@ struct nlp_eval_result {
 /*
  * Score d with model (and baseline, when not NULL, on the same examples)
  * into r (zeroed first): figures, seen-in-training, bootstrap, gates,
- * errors as o asks.  Returns NLP_OK; NLP_DATA (damaged weights, or with
- * o->strict an unknown gold label); NLP_USAGE (a MIN_CLASS_F1 gate on a
+ * errors as o asks.  Returns NLP_OK; NLP_DATA (damaged weights; more than
+ * half the examples with gold labels the model never learned -- data for
+ * another model, not a failed gate; with o->strict any unknown gold
+ * label); NLP_USAGE (a MIN_CLASS_F1 gate on a
  * label neither predicted nor in the gold labels); NLP_IO (memory).  On
  * error r holds nothing.
  */

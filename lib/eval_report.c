@@ -20,7 +20,7 @@
 #include "jsonwatch.h"
 #include "text.h"
 
-#define ZD_SHOWN 10      /* undefined precisions and recalls noted */
+#define ZD_SHOWN 5       /* labels named for undefined figures */
 #define TEXT_SHOWN 200   /* bytes of an error's text shown */
 
 /* A real, or null when it is not a finite number (JSON has neither). */
@@ -245,6 +245,10 @@ result_json(const struct nlp_eval_result *r)
 		json_object_set_new(o, "baseline", figures_json(&r->baseline));
 	json_object_set_new(o, "data", data_json(r));
 	json_object_set_new(o, "skipped", json_string(r->skipped));
+	/* the verdict: false when a gate failed or the gates could not
+	 * decide; true when every gate passed, or none was given */
+	json_object_set_new(o, "passed", json_boolean(r->ngates == 0 ||
+	    (r->decisive && r->failed == 0)));
 	if (r->ngates > 0) {
 		json_object_set_new(o, "gates", gates_json(r));
 		if (!r->decisive)
@@ -537,12 +541,12 @@ nlp_eval_write_text(FILE *out, const struct nlp_eval_result *r,
 	return out_status(&o, e);
 }
 
-/* The first ZD_SHOWN undefined precisions and recalls, then how many
- * more: thousands of labels make thousands of them. */
+/* The undefined precisions and recalls, for one warning: how many of each,
+ * and the first ZD_SHOWN labels of each (thousands of labels make
+ * thousands of them). */
 struct zd_notes {
-	struct out *o;
-	const char *prefix;
-	size_t n;
+	size_t n[2];
+	const char *first[2][ZD_SHOWN];
 };
 
 static int
@@ -550,13 +554,35 @@ zd_note(void *arg, const char *label, int recall)
 {
 	struct zd_notes *z = arg;
 
-	if (z->n++ < ZD_SHOWN) {
-		say(z->o, "%s: warning: %s of '", z->prefix, zd_what[recall][0]);
-		say_safe(z->o, label, 0);
-		say(z->o, "' (%s) is undefined, counted as 0\n",
-		    zd_what[recall][1]);
-	}
+	if (z->n[recall] < ZD_SHOWN)
+		z->first[recall][z->n[recall]] = label;
+	z->n[recall]++;
 	return 0;
+}
+
+/* The one line that says which figures are undefined, counted as 0. */
+static void
+zd_warning(struct out *o, const char *prefix, const struct zd_notes *z)
+{
+	int r;
+	size_t i;
+
+	if (z->n[0] + z->n[1] == 0)
+		return;
+	say(o, "%s: warning: undefined, counted as 0:", prefix);
+	for (r = 0; r < 2; r++) {
+		if (z->n[r] == 0)
+			continue;
+		say(o, "%s %s of %zu label%s %s (", r && z->n[0] ? ";" : "",
+		    zd_what[r][0], z->n[r], z->n[r] == 1 ? "" : "s", zd_what[r][1]);
+		for (i = 0; i < z->n[r] && i < ZD_SHOWN; i++) {
+			say(o, "%s'", i ? ", " : "");
+			say_safe(o, z->first[r][i], 0);
+			say(o, "'");
+		}
+		say(o, "%s)", z->n[r] > ZD_SHOWN ? ", ..." : "");
+	}
+	say(o, "\n");
 }
 
 void
@@ -565,7 +591,7 @@ nlp_eval_write_notes(FILE *out, const char *prefix,
 {
 	const struct nlp_eval_figures *f = &r->model;
 	struct out o = { out, 0 };
-	struct zd_notes z = { &o, prefix, 0 };
+	struct zd_notes z;
 
 	if (r->skipped[0] != '\0')
 		say(&o, "%s: %s\n", prefix, r->skipped);
@@ -583,11 +609,9 @@ nlp_eval_write_notes(FILE *out, const char *prefix,
 		say(&o, "%s: examples with gold labels the model does not know, "
 		    "scored as errors: %llu\n", prefix,
 		    (unsigned long long)f->unknown);
+	memset(&z, 0, sizeof z);
 	zero_division(f, zd_note, &z);
-	if (z.n > ZD_SHOWN)
-		say(&o, "%s: warning: %zu more precisions or recalls are "
-		    "undefined, counted as 0 (--json lists them)\n", prefix,
-		    z.n - ZD_SHOWN);
+	zd_warning(&o, prefix, &z);
 	if (!r->decisive && r->ngates == 0)
 		say(&o, "%s: warning: %s: the figures stand on the rest\n", prefix,
 		    r->undecided);
@@ -621,6 +645,8 @@ nlp_eval_write_gates(FILE *out, const char *prefix,
 			say(&o, " undefined");
 		say(&o, ", bound %.4f%s\n", g->bound, note);
 	}
-	if (!quiet && r->ngates > 0 && r->failed == 0)
+	if (!quiet && r->ngates == 1 && r->failed == 0)
+		say(&o, "%s: the gate passed\n", prefix);
+	else if (!quiet && r->ngates > 1 && r->failed == 0)
 		say(&o, "%s: all %zu gates passed\n", prefix, r->ngates);
 }

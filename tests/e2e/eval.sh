@@ -44,6 +44,17 @@ expect_status 0 "--max-ece passes" "$N" eval -q -m "$T/good.nlp" --max-ece 0.5 "
 expect_status 1 "--max-ece fails" "$N" eval -q -m "$T/good.nlp" --max-ece 0.0001 "$TEST"
 expect_status 1 "two failing gates" "$N" eval -q -m "$T/good.nlp" --min-f1 0.999 --max-ece 0.0001 "$TEST"
 check "one stderr line per failed gate" test "$(grep -c 'gate .* failed' "$T/err")" -eq 2
+expect_status 0 "one gate passing" "$N" eval -m "$T/good.nlp" --min-f1 0.9 "$TEST"
+check "is 'the gate passed', not 'all 1 gates'" sh -c "tail -1 '$T/err' | grep -qx 'nlpops eval: the gate passed'"
+expect_status 0 "two gates passing" "$N" eval -m "$T/good.nlp" --min-f1 0.9 --max-ece 0.5 "$TEST"
+check "are 'all 2 gates passed'" sh -c "tail -1 '$T/err' | grep -qx 'nlpops eval: all 2 gates passed'"
+
+# --json's verdict: "passed" beside the gates
+expect_status 0 "--json with a gate that passes" "$N" eval -q --json -m "$T/good.nlp" --min-f1 0.9 "$TEST"
+check "says \"passed\": true" grep -q '^  "passed": true,$' "$T/out"
+expect_status 1 "--json with a gate that fails" "$N" eval -q --json -m "$T/good.nlp" --min-f1 0.9 --max-ece 0.0001 "$TEST"
+check "says \"passed\": false" grep -q '^  "passed": false,$' "$T/out"
+check "--json without gates says \"passed\": true" grep -q '^  "passed": true,$' "$T/report.json"
 
 # baselines
 expect_status 0 "a better candidate passes --max-drop" "$N" eval -q -m "$T/good.nlp" --baseline "$T/weak.nlp" --max-drop 0.01 "$TEST"
@@ -76,6 +87,11 @@ expect_status 0 "unknown gold labels are scored as errors" "$N" eval -m "$T/good
 check "unknown gold labels are counted" grep -q 'gold labels the model does not know, scored as errors: 1' "$T/err"
 check "the unknown label has its row" grep -q '^ *maybe ' "$T/out"
 expect_status 3 "--strict refuses unknown gold labels" "$N" eval --strict -m "$T/good.nlp" "$T/unknown.tsv"
+# data for another model (the spam model on the debian data): bad data,
+# not a failed gate; half the examples unknown (above) is still scored
+expect_status 3 "data mostly of labels the model never learned is refused" "$N" eval -m "$T/good.nlp" --min-accuracy 0.9 "$DATA/debian.test.tsv.gz"
+check "saying how many and naming the commonest" grep -q "^nlpops eval: 200 of 200 examples (100%) have gold labels the model never learned ('libs' 29, 'doc' 17, 'libdevel' 16, ...): is this data for another model?$" "$T/err"
+check "with no report and no gate verdict" sh -c "test ! -s '$T/out' && ! grep -q 'gate' '$T/err'"
 expect_status 3 "a damaged model" sh -c "printf 'x' | dd of='$T/good.nlp' bs=1 seek=3000 conv=notrunc 2>/dev/null; '$N' eval -m '$T/good.nlp' '$TEST'"
 
 # the leakage guard

@@ -668,6 +668,7 @@ static const char sample_json[] =
 "    \"sha256\": \"0123456789abcdef0123\"\n"
 "  },\n"
 "  \"n\": 5,\n"
+"  \"passed\": false,\n"
 "  \"per_class\": {\n"
 "    \"ham\": {\n"
 "      \"f1\": 0.8571428571,\n"
@@ -741,6 +742,8 @@ LEAK_TEST(serialize, undecided_gates_have_no_verdict_and_say_why)
 	cr_assert_eq(nlp_eval_json(&r, &s, &e), NLP_OK, "%s", e.msg);
 	cr_assert_not_null(strstr(s, "\"gates_undecided\": \"2 of 7 records\""));
 	cr_assert_not_null(strstr(s, "\"passed\": null"));
+	/* no verdict is not a pass */
+	cr_assert_not_null(strstr(s, "\n  \"passed\": false,\n"));
 	free(s);
 }
 
@@ -873,10 +876,9 @@ LEAK_TEST(serialize, the_notes_and_the_gates_lines)
 	    "data\n"
 	    "nlpops eval: examples with gold labels the model does not know, "
 	    "scored as errors: 2\n"
-	    "nlpops eval: warning: precision of 'zz' (never predicted) is "
-	    "undefined, counted as 0\n"
-	    "nlpops eval: warning: recall of 'zz' (not in the gold labels) is "
-	    "undefined, counted as 0\n"
+	    "nlpops eval: warning: undefined, counted as 0: precision of 1 "
+	    "label never predicted ('zz'); recall of 1 label not in the gold "
+	    "labels ('zz')\n"
 	    "nlpops eval: 5 examples in 0.50 s (10/s)\n");
 	free(s);
 	r.model.seen_known = 0;
@@ -903,7 +905,12 @@ LEAK_TEST(serialize, the_notes_and_the_gates_lines)
 	r.gates = &ok;
 	r.failed = 0;
 	s = written(gate_lines, &r);
-	cr_assert_str_eq(s, "nlpops eval: all 1 gates passed\n");
+	cr_assert_str_eq(s, "nlpops eval: the gate passed\n");
+	free(s);
+	r.ngates = 2;
+	r.gates = (struct nlp_gate_result[2]){ ok, ok };
+	s = written(gate_lines, &r);
+	cr_assert_str_eq(s, "nlpops eval: all 2 gates passed\n");
 	free(s);
 }
 
