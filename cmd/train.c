@@ -320,6 +320,11 @@ cmd_train(int argc, char **argv)
 	}
 	if (!a.quiet && t.oddities[0])
 		fprintf(stderr, "nlpops train: %s\n", t.oddities);
+	if (!a.quiet && t.warning[0]) {
+		char buf[sizeof t.warning * 4];
+		fprintf(stderr, "nlpops train: warning: %s\n",
+		    cli_shown(t.warning, buf, sizeof buf));
+	}
 	rc = deliver(&a, &t, &out, &e);
 	nlp_atomic_abort(&out);
 	if (rc == NLP_OK && !a.quiet)

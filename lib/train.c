@@ -25,6 +25,7 @@
 #include "profile.h"
 #include "seen.h"
 #include "strmap.h"
+#include "text.h"
 
 #define CHUNK 512            /* documents per featurization task */
 #define HOLDOUT_MIN_DOCS 1000
@@ -697,6 +698,8 @@ make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
 	json_object_set_new(root, "best_epoch", json_integer(t->best_epoch));
 	json_object_set_new(root, "held_out", meta_held_out(o, t, skipped_valid));
 	json_object_set_new(root, "skipped", json_string(t->oddities));
+	if (t->warning[0] != '\0')
+		json_object_set_new(root, "warning", json_string(t->warning));
 	meta_inputs(root, in, nin, valid);
 	s = dump_text(root);
 	json_decref(root);
@@ -1052,6 +1055,19 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	}
 	t->held_out_accuracy = nlp_class_counts_accuracy(&u->cm);
 	t->held_out_macro_f1 = nlp_class_counts_macro_f1(&u->cm);
+	for (i = best = 0; i < u->C; i++)
+		if (u->cm.gold[i] > u->cm.gold[best])
+			best = (uint32_t)i;
+	t->held_out_majority = (double)u->cm.gold[best] / (double)ev->n;
+	/* a model worse than always saying the commonest label learned
+	 * nothing worth keeping (shuffled labels, texts not matching) */
+	if (t->held_out_accuracy < t->held_out_majority)
+		snprintf(t->warning, sizeof t->warning, "held-out accuracy %.4f "
+		    "is below the majority-class rate %.4f (always '%.*s'): the "
+		    "model predicts worse than its commonest label",
+		    t->held_out_accuracy, t->held_out_majority,
+		    (int)nlp_utf8_cut(u->labnames[best], strlen(u->labnames[best]),
+		    100), u->labnames[best]);
 	return NLP_OK;
 }
 

@@ -69,7 +69,11 @@ struct nlp_trained {
 	uint32_t nclasses, nrows;
 	unsigned bits, epochs_run, best_epoch;
 	double held_out_accuracy, held_out_macro_f1;
+	double held_out_majority; /* the share of the commonest held-out label:
+	                             what always saying it would score */
 	char oddities[1024];     /* the reader's summary of odd input, or "" */
+	char warning[512];       /* about the model itself (below the majority
+	                            rate), also in meta.json; or "" */
 };
 
 /*

@@ -47,6 +47,13 @@ sum=$(sha256sum <"$T/train.tsv" | cut -d' ' -f1)
 check "stdin's sha256 is recorded" sh -c "tar -xOf '$T/m3.nlp' meta.json | grep -q '$sum'"
 expect_status 0 "gzip artifact" "$N" train -q -o "$T/m.tar.gz" "$T/train.tsv"
 check "a .gz artifact is gzip" sh -c "gzip -t '$T/m.tar.gz'"
+check "a model better than its commonest label has no warning" sh -c "! grep -q warning '$T/err' && ! tar -xOf '$T/m3.nlp' meta.json | grep -q '\"warning\"'"
+# labels dealt to the wrong texts (a fixed permutation): a model worse
+# than always saying 'ham' is trained, but not in silence
+awk -F'\t' '{ lab[NR] = $1; txt[NR] = $2 } END { for (i = 1; i <= NR; i++) print lab[(i * 7919) % NR + 1] "\t" txt[i] }' "$T/train.tsv" >"$T/shuffled.tsv"
+expect_status 0 "train on shuffled labels" "$N" train -o "$T/shuffled.nlp" "$T/shuffled.tsv"
+check "warns that the model is below the majority-class rate" grep -q "^nlpops train: warning: held-out accuracy 0\.[0-9]* is below the majority-class rate 0\.[0-9]* (always 'ham'): the model predicts worse than its commonest label$" "$T/err"
+check "and records it in meta.json" sh -c "tar -xOf '$T/shuffled.nlp' meta.json | grep -q '\"warning\": \"held-out accuracy .* below the majority-class rate'"
 
 # --- predicting
 expect_status 0 "predict stdin" sh -c "'$N' predict -m '$T/m1.nlp' <'$T/test.txt' >'$T/pred'"
