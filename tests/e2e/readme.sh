@@ -5,11 +5,11 @@
 # The blocks are one shell session: each sees what the blocks before it
 # exported (export NLPOPS_REGISTRY=...).  `make` is the binary already
 # built: a `make` with no arguments on PATH that does nothing else.
-# A block whose first line is "# NOT RUNNABLE HERE: <why>" (it needs root,
-# cron, or installs packages) is only checked with `sh -n`.
+# A block right after the line "<!-- not run by the README test: <why> -->"
+# (it needs root, cron, or installs packages; the comment is not shown
+# on a rendered page) is only checked with `sh -n`.
 . "$TOP/tests/e2e/lib.sh"
 
-MARK='# NOT RUNNABLE HERE:'
 W=$T/work
 mkdir -p "$W" "$T/bin" "$T/home" "$T/tmp" "$T/registry" "$T/blocks"
 ln -s "$TOP/tests" "$W/tests"
@@ -24,13 +24,17 @@ exit 1
 EOF
 chmod +x "$T/bin/make"
 
-# The blocks: $T/blocks/N.sh, N from 1, and N.line, the line of README.md
-# where the block starts.
+# The blocks: $T/blocks/N.sh, N from 1, N.line, the line of README.md
+# where the block starts, and N.skip, why it is not run, when the line
+# before it says.
 awk -v dir="$T/blocks" '
 	in_block && /^```[ \t]*$/ { in_block = 0; close(f); next }
 	in_block { print > f; next }
 	/^```sh[ \t]*$/ { n++; in_block = 1; f = dir "/" n ".sh";
-		printf "" > f; print NR + 1 > (dir "/" n ".line"); close(dir "/" n ".line") }
+		printf "" > f; print NR + 1 > (dir "/" n ".line"); close(dir "/" n ".line")
+		if (why != "") { print why > (dir "/" n ".skip"); close(dir "/" n ".skip") } }
+	{ why = "" }
+	/^<!-- not run by the README test:.*-->$/ { why = $0; sub(/^<!-- not run by the README test: */, "", why); sub(/ *-->$/, "", why) }
 	END { if (in_block) exit 1 }
 ' "$TOP/README.md"
 check "README.md: every \`\`\`sh block is closed" test $? -eq 0
@@ -43,9 +47,8 @@ while [ "$i" -le "$n" ]; do
 	b=$T/blocks/$i.sh
 	at="README.md:$(cat "$T/blocks/$i.line")"
 	expect_status 0 "$at: the block is valid sh (sh -n)" sh -n "$b"
-	if head -1 "$b" | grep -q "^$MARK"; then
-		check "$at: a block not run says why" \
-		    sh -c 'head -1 "$1" | grep -q ": *[^ ]"' x "$b"
+	if [ -e "$T/blocks/$i.skip" ]; then
+		check "$at: a block not run says why" test -s "$T/blocks/$i.skip"
 		skipped=$((skipped + 1)) i=$((i + 1))
 		continue
 	fi
@@ -78,6 +81,16 @@ check "the drift example wrote its reports" \
     test -s "$W/drift.json" -a -s "$W/drift.html" -a -s "$W/drift.prom"
 check "the drift example: nlpops_drift 1 in drift.prom" \
     grep -q '^nlpops_drift[{ ].* 1$' "$W/drift.prom"
+
+# What the blocks wrote must not leave a clone's `git status` dirty.
+if command -v git >/dev/null 2>&1 && git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	for f in $(cd "$W" && find . -type f | sed 's|^\./||' | sort); do
+		check "README.md writes '$f', which .gitignore ignores" \
+		    git -C "$TOP" check-ignore -q --no-index "$f"
+	done
+else
+	echo "SKIP readme.sh: the outputs against .gitignore ($TOP is not a git work tree)" >&2
+fi
 
 # The verdicts the README quotes in its comments are the ones printed:
 # "CMD  # drift: yes (...), exit 1" -> the first line CMD prints.
