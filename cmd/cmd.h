@@ -36,7 +36,7 @@ const char *cli_registry_dir(void);
 /* The global --registry option (set by the dispatcher), or NULL. */
 extern const char *cli_registry_opt;
 
-/* Print the command names, one per line (help included). */
+/* Print the commands, "name<TAB>summary" a line (help included). */
 void cli_command_names(FILE *out);
 
 /* Who is acting, for the registry's records: the user, "alice via sudo". */

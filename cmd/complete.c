@@ -4,9 +4,15 @@
  * source of truth.  Hidden from help; prints nothing and exits 0 when there
  * is nothing to offer (no registry, say).
  *
- *   __complete commands    the commands
+ *   __complete commands    the commands, "name<TAB>summary"
  *   __complete models      the registry's model names
  *   __complete refs        NAME, NAME@VERSION and NAME@ALIAS for each model
+ *   __complete options CMD [VERB]
+ *                          CMD's (or registry VERB's) options, one per line:
+ *                          "--name<TAB>-x<TAB>values<TAB>help" (opts.h)
+ *   __complete operands CMD [VERB]
+ *                          what completes each operand, one per line
+ *   __complete verbs       the registry's verbs, "verb<TAB>summary"
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +20,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "registry.h"
 
 /* Print every model's name, and with refs its versions and aliases. */
@@ -50,9 +57,28 @@ print_models(int refs)
 	nlp_registry_close(r);
 }
 
+/* The declaration of command argv[0] (registry: of verb argv[1]), or
+ * NULL. */
+static const struct cli_cmd *
+find_cmd(int argc, char **argv)
+{
+	static const struct cli_cmd *const commands[] = {
+		&cli_train, &cli_predict, &cli_eval,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[0], commands[i]->name) == 0)
+			return commands[i];
+	(void)argc;
+	return NULL;
+}
+
 int
 cmd_complete(int argc, char **argv)
 {
+	const struct cli_cmd *c;
+
 	if (argc < 2)
 		return NLP_USAGE;
 	if (strcmp(argv[1], "commands") == 0)
@@ -61,6 +87,15 @@ cmd_complete(int argc, char **argv)
 		print_models(0);
 	else if (strcmp(argv[1], "refs") == 0)
 		print_models(1);
+	else if ((strcmp(argv[1], "options") == 0 ||
+	    strcmp(argv[1], "operands") == 0) && argc >= 3) {
+		if ((c = find_cmd(argc - 2, argv + 2)) == NULL)
+			return NLP_USAGE;
+		if (strcmp(argv[1], "options") == 0)
+			cli_complete_options(c, stdout);
+		else
+			cli_complete_operands(c, stdout);
+	}
 	else
 		return NLP_USAGE;
 	return NLP_OK;

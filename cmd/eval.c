@@ -24,7 +24,7 @@ enum {
 
 static const struct cli_opt options[] = {
 	{ 'm', 'm', "model", "MODEL", "the model: a file or NAME[@VERSION|@ALIAS]",
-	    "model" },
+	    "ref" },
 	{ OPT_JSON, 0, "json", NULL, "one JSON object (schema 1) on stdout",
 	    NULL },
 	{ OPT_CONFUSION, 0, "confusion", NULL, "print the confusion matrix (of "
@@ -39,7 +39,7 @@ static const struct cli_opt options[] = {
 	{ OPT_MAX_ECE, 0, "max-ece", "X", "gate: expected calibration error <= X",
 	    NULL },
 	{ OPT_BASELINE, 0, "baseline", "MODEL", "evaluate this model on the same "
-	    "data too", "model" },
+	    "data too", "ref" },
 	{ OPT_MAX_DROP, 0, "max-drop", "X", "gate: accuracy and macro-F1 at most "
 	    "X below\nthe baseline's", NULL },
 	{ OPT_BOOTSTRAP, 0, "bootstrap", "N", "95% intervals from N resamples "
@@ -73,7 +73,7 @@ const struct cli_cmd cli_eval = {
 	"have no verdict: status 3.  A label with a control character or\n"
 	"invalid UTF-8, or a CSV quote never closed, is an error (status 3).\n"
 	"\n",
-	options, NULL,
+	options, NULL, "file...",
 };
 
 #define MAX_GATES 64

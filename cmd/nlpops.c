@@ -341,6 +341,6 @@ cli_command_names(FILE *out)
 	size_t i;
 
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "%s\n", commands[i].name);
-	fputs("help\n", out);
+		fprintf(out, "%s\t%s\n", commands[i].name, commands[i].summary);
+	fputs("help\tshow a command's usage\n", out);
 }

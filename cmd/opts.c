@@ -141,6 +141,19 @@ cli_usage(const struct cli_cmd *c, FILE *out)
 }
 
 void
+cli_complete_operands(const struct cli_cmd *c, FILE *out)
+{
+	const char *s = c->operands, *bar;
+
+	for (; s != NULL && *s != '\0'; s = bar + 1) {
+		bar = strchr(s, '|');
+		fprintf(out, "%.*s\n", bar ? (int)(bar - s) : (int)strlen(s), s);
+		if (bar == NULL)
+			break;
+	}
+}
+
+void
 cli_complete_options(const struct cli_cmd *c, FILE *out)
 {
 	const struct cli_opt *o;

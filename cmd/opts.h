@@ -24,10 +24,21 @@ struct cli_opt {
 	const char *arg;    /* the value's name in --help ("FILE"); NULL:
 	                       the option takes no value */
 	const char *help;   /* --help's text; '\n' starts another line */
-	const char *values; /* what completes the value: "file", "dir",
-	                       "model", "ref", or the words themselves
-	                       ("tsv jsonl"); NULL: nothing to offer */
+	const char *values; /* what completes the value (see below), or the
+	                       words themselves ("tsv jsonl"); NULL: nothing */
 };
+
+/*
+ * What completes a value or an operand, for the completion scripts:
+ *   file    a file name
+ *   dir     a directory
+ *   group   a group name
+ *   model   a registry model name
+ *   ref     a model as -m takes it: an artifact file, or a registry
+ *           reference (NAME, NAME@VERSION, NAME@ALIAS; __complete refs)
+ *   model@  NAME@ for a reference whose version is typed
+ * anything else is the words themselves, space-separated.
+ */
 
 #define CLI_OPT_END { 0, 0, NULL, NULL, NULL, NULL }
 
@@ -40,6 +51,9 @@ struct cli_cmd {
 	const char *head;           /* --help before the option lines */
 	const struct cli_opt *opts; /* ends with CLI_OPT_END */
 	const char *tail;           /* --help after them, or NULL */
+	const char *operands;       /* what completes each operand, in order,
+	                               '|' between them ("model|-|-"; "-":
+	                               nothing); "file..." repeats the last */
 };
 
 /* cli_parse() printed the help: the command returns success. */
@@ -70,5 +84,9 @@ void cli_usage_options(const struct cli_opt *opts, FILE *out);
  * first line of the option's help.
  */
 void cli_complete_options(const struct cli_cmd *c, FILE *out);
+
+/* For the completion scripts: what completes each operand of c, one per
+ * line ("-": nothing; a last line ending in "..." repeats). */
+void cli_complete_operands(const struct cli_cmd *c, FILE *out);
 
 #endif

@@ -32,7 +32,7 @@ enum {
 static const struct cli_opt options[] = {
 	{ 'm', 'm', "model", "MODEL", "the model: a file, or "
 	    "NAME[@VERSION|@ALIAS] in the\nregistry (NAME alone: NAME@production)",
-	    "model" },
+	    "ref" },
 	{ 'o', 'o', "output", "FILE", "write here (atomically) instead of "
 	    "stdout", "file" },
 	{ 'k', 'k', "top", "N", "the N most probable labels (default: 1)",
@@ -69,7 +69,7 @@ const struct cli_cmd cli_predict = {
 	"text to score (empty, blank, a row without its text column) gets an\n"
 	"empty label and probability (JSONL: \"label\":null and a \"reason\").\n"
 	"\n",
-	options, NULL,
+	options, NULL, "file...",
 };
 
 #define BATCH_RECORDS 8192

@@ -70,7 +70,7 @@ const struct cli_cmd cli_train = {
 	"control character or invalid UTF-8, a CSV quote never closed, and data\n"
 	"whose texts have no features are errors (status 3).\n"
 	"\n",
-	options, NULL,
+	options, NULL, "file...",
 };
 
 /* What the command line asked for. */

@@ -4,7 +4,7 @@
 . "$TOP/tests/e2e/lib.sh"
 
 N=$NLPOPS
-for c in $("$N" __complete commands); do
+for c in $("$N" __complete commands | cut -f1); do
 	[ "$c" = help ] && continue
 	expect_status 0 "$c -h" "$N" "$c" -h
 	check "$c -h prints usage on stdout" grep -q "^usage: nlpops.* $c" "$T/out"
@@ -12,7 +12,15 @@ for c in $("$N" __complete commands); do
 	expect_status 0 "help $c (not a terminal: the usage)" "$N" help "$c"
 	check "help $c is the usage when stdout is not a terminal" grep -q "^usage:" "$T/out"
 done
-check "__complete commands lists the commands" sh -c "'$N' __complete commands | tr '\n' ' ' | grep -qx 'train predict eval drift registry help '"
+check "__complete commands lists the commands" sh -c "'$N' __complete commands | cut -f1 | tr '\n' ' ' | grep -qx 'train predict eval drift registry help '"
+check "each with its summary" sh -c "'$N' __complete commands | grep -qx 'eval	metrics on labeled data, and gates for CI'"
+expect_status 0 "__complete options eval" "$N" __complete options eval
+check "gives each option, its short form, what completes it and its help" grep -qx -- '--model	-m	ref	the model: a file or NAME\[@VERSION|@ALIAS\]' "$T/out"
+check "a flag's values are '-'" grep -qx -- '--json		-	one JSON object (schema 1) on stdout' "$T/out"
+check "the words a value takes" grep -qx -- '--gate-on		point lower	point (default) or lower: gate on the' "$T/out"
+expect_status 0 "__complete operands predict" "$N" __complete operands predict
+check "is files, repeated" sh -c "test \"\$(cat '$T/out')\" = file..."
+expect_status 2 "__complete options of no command" "$N" __complete options nosuch
 expect_status 0 "__complete models without a registry says nothing" "$N" --registry "$T/none" __complete models
 check "and prints nothing" test ! -s "$T/out"
 check "and creates nothing" test ! -e "$T/none"
