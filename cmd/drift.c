@@ -3,19 +3,15 @@
  * text?  The exit status says (0 no, 1 yes); the report says why.
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "artifact.h"
 #include "atomic.h"
 #include "cmd.h"
 #include "drift.h"
 #include "drift_html.h"
-#include "jsonwatch.h"
+#include "drift_render.h"
 #include "modelref.h"
 #include "pool.h"
 #include "reader.h"
@@ -87,162 +83,150 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* "0.1234" or "-" for a JSON number or null. */
-static const char *
-fmt(const json_t *v, char *buf, size_t size)
-{
-	double x;
+/* What the command was asked. */
+struct args {
+	struct nlp_drift_opts o;
+	const char *model, *reference, *html, *prom;
+	int json, quiet, help;
+};
 
-	if (!json_is_number(v))
-		return "-";
-	x = json_number_value(v);
-	if (x != 0 && fabs(x) < 1e-4)
-		snprintf(buf, size, "%.2e", x);
-	else
-		snprintf(buf, size, "%.4f", x);
-	return buf;
+/* Apply option c (its argument arg): NLP_OK, or a usage error (printed). */
+static int
+option(char **argv, int c, const char *arg, struct args *a)
+{
+	struct nlp_drift_opts *o = &a->o;
+	const char *cmd = argv[0];
+	unsigned long u;
+	int rc = NLP_OK;
+
+	switch (c) {
+	case 'm': a->model = arg; break;
+	case 'q': a->quiet = 1; break;
+	case 'h': a->help = 1; break;
+	case OPT_REFERENCE: a->reference = arg; break;
+	case OPT_JSON: a->json = 1; break;
+	case OPT_HTML: a->html = arg; break;
+	case OPT_PROM: a->prom = arg; break;
+	case OPT_ALPHA:
+		return cli_double(cmd, "--alpha", arg, 0, 1, &o->alpha);
+	case OPT_EFFECT:
+		return cli_double(cmd, "--effect", arg, 0, 1e9, &o->effect);
+	case OPT_SHARE_EFFECT:
+		return cli_double(cmd, "--share-effect", arg, 0, 1,
+		    &o->share_effect);
+	case OPT_AUC:
+		return cli_double(cmd, "--auc", arg, 0, 1, &o->auc);
+	case OPT_DRIFT_SHARE:
+		return cli_double(cmd, "--drift-share", arg, 0, 1,
+		    &o->drift_share);
+	case OPT_MAX_ACC_DROP:
+		return cli_double(cmd, "--max-accuracy-drop", arg, 0, 1,
+		    &o->max_accuracy_drop);
+	case OPT_SMALL:
+		rc = cli_uint(cmd, "--small", arg, 0, 1UL << 40, &u);
+		o->small = u;
+		break;
+	case OPT_MAX_SAMPLE:
+		rc = cli_uint(cmd, "--max-sample", arg, 0, 1000000, &u);
+		o->max_sample = u;
+		break;
+	case OPT_PERMUTATIONS:
+		rc = cli_uint(cmd, "--permutations", arg, 0, 1000, &u);
+		o->permutations = (unsigned)u;
+		break;
+	case OPT_SEED:
+		rc = cli_uint(cmd, "--seed", arg, 0, 0xffffffffUL, &u);
+		o->seed = u;
+		break;
+	case OPT_THREADS:
+		rc = cli_uint(cmd, "--threads", arg, 1, 256, &u);
+		o->threads = (unsigned)u;
+		break;
+	default:
+		if ((rc = cli_reader_option(cmd, c, arg, &o->reader, 1)) < 0)
+			return cli_bad_option(cmd, optopt, argv, optind);
+	}
+	return rc;
 }
 
-/* The verdict line: "drift: yes (4/7 signals; domain AUC 0.81)". */
+/*
+ * Labels when the input has them for sure: fastText lines, TSV
+ * label<TAB>text, or a label column or field named; else every record is
+ * read as text (a CSV or JSONL file without labels still works).  The
+ * format is --format's, or the first input's by its extension.
+ */
 static void
-verdict_line(FILE *f, const json_t *rep)
+guess_labeled(struct nlp_reader_opts *ro, const char *first)
 {
-	const json_t *v = json_object_get(rep, "verdict");
-	const json_t *auc = json_object_get(json_object_get(rep, "domain"), "auc");
+	enum nlp_format f = ro->format ? ro->format : nlp_format_guess(first, 0);
 
-	fprintf(f, "drift: %s (%lld/%lld signals",
-	    json_is_true(json_object_get(v, "drift")) ? "yes" : "no",
-	    (long long)json_integer_value(json_object_get(v, "drifted")),
-	    (long long)json_integer_value(json_object_get(v, "signals")));
-	if (json_is_number(auc))
-		fprintf(f, "; domain AUC %.2f", json_number_value(auc));
-	fprintf(f, ")\n");
+	ro->labeled = f == NLP_FMT_FASTTEXT ||
+	    (f == NLP_FMT_TSV && ro->text_column == NULL) ||
+	    ro->label_column != NULL || ro->label_field != NULL;
 }
 
-static void
-print_report(const json_t *rep)
+/* The options; the inputs are argv[optind..argc). */
+static int
+parse(int argc, char **argv, struct args *a)
 {
-	const json_t *s, *x, *dom = json_object_get(rep, "domain");
-	char b1[32], b2[32], b3[32];
-	size_t i;
+	int c, rc;
 
-	verdict_line(stdout, rep);
-	printf("\n%-18s %-24s %10s %10s %10s  %s\n", "SIGNAL", "STATISTIC", "VALUE",
-	    "P-VALUE", "THRESHOLD", "DRIFT");
-	json_array_foreach(json_object_get(rep, "signals"), i, s)
-		printf("%-18s %-24s %10s %10s %10s  %s\n",
-		    json_string_value(json_object_get(s, "name")),
-		    json_string_value(json_object_get(s, "statistic_name")),
-		    fmt(json_object_get(s, "statistic"), b1, sizeof b1),
-		    fmt(json_object_get(s, "p_value"), b2, sizeof b2),
-		    fmt(json_object_get(s, "threshold"), b3, sizeof b3),
-		    json_is_true(json_object_get(s, "drifted")) ? "yes" : "no");
-	printf("%-18s %-24s %10s %10s %10s  %s\n", "domain", "roc_auc",
-	    fmt(json_object_get(dom, "auc"), b1, sizeof b1), "-",
-	    fmt(json_object_get(dom, "threshold"), b3, sizeof b3),
-	    json_is_true(json_object_get(dom, "drifted")) ? "yes" : "no");
-	printf("\nrule: %s\n", json_string_value(json_object_get(json_object_get(
-	    rep, "verdict"), "rule")));
-	printf("\ntokens whose share grew most:");
-	json_array_foreach(json_object_get(json_object_get(rep, "tokens"), "grew"),
-	    i, x)
-		if (i < 10)
-			printf(" %s", json_string_value(json_object_get(x, "token")));
-	printf("\ntokens whose share shrank most:");
-	json_array_foreach(json_object_get(json_object_get(rep, "tokens"),
-	    "shrank"), i, x)
-		if (i < 10)
-			printf(" %s", json_string_value(json_object_get(x, "token")));
-	printf("\nn-grams that mark the current text:");
-	json_array_foreach(json_object_get(dom, "top_current"), i, x)
-		if (i < 10)
-			printf(" [%s]", json_string_value(json_object_get(x, "ngram")));
-	printf("\nn-grams that mark the reference text:");
-	json_array_foreach(json_object_get(dom, "top_reference"), i, x)
-		if (i < 10)
-			printf(" [%s]", json_string_value(json_object_get(x, "ngram")));
-	putchar('\n');
+	memset(a, 0, sizeof *a);
+	nlp_drift_opts_init(&a->o);
+	a->o.threads = nlp_cpu_count();
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:qh", longopts, NULL)) != -1)
+		if ((rc = option(argv, c, optarg, a)) != NLP_OK || a->help)
+			return rc;
+	if ((a->model == NULL) == (a->reference == NULL))
+		return cli_usage_error(argv[0], "give either -m MODEL or "
+		    "--reference FILE");
+	guess_labeled(&a->o.reader, optind < argc ? argv[optind] : "-");
+	return NLP_OK;
 }
 
-/* A Prometheus label value: backslash, quote and newline escaped. */
-static void
-prom_label(FILE *f, const char *s)
+/* The reference: the profile and sample of -m's model (its registry
+   version in version), or --reference's file profiled now. */
+static int
+load_reference(const char *cmd, const struct args *a, struct nlp_loaded *lm,
+    struct nlp_drift_ref *ref, char *version, size_t size)
 {
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fputc('\\', f);
-		if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
-	}
-}
+	struct nlp_reader_opts ro = a->o.reader;
+	const char *paths[1] = { a->reference };
+	struct nlp_err e = { 0, "" };
+	int rc;
 
-/* Write textfile-collector metrics to f. */
-static void
-write_prom(FILE *f, const json_t *rep, const char *model, const char *version)
-{
-	const json_t *s, *v = json_object_get(rep, "verdict");
-	const json_t *auc = json_object_get(json_object_get(rep, "domain"), "auc");
-	size_t i;
-
-#define LABELS() do { fputs("{model=\"", f); prom_label(f, model); \
-	fputs("\",version=\"", f); prom_label(f, version); fputc('"', f); } while (0)
-	fputs("# HELP nlpops_drift 1 when nlpops drift found drift, else 0.\n"
-	    "# TYPE nlpops_drift gauge\nnlpops_drift", f);
-	LABELS();
-	fprintf(f, "} %d\n", json_is_true(json_object_get(v, "drift")));
-	fputs("# HELP nlpops_drift_signals_drifted Signals that drifted.\n"
-	    "# TYPE nlpops_drift_signals_drifted gauge\n"
-	    "nlpops_drift_signals_drifted", f);
-	LABELS();
-	fprintf(f, "} %lld\n", (long long)json_integer_value(json_object_get(v,
-	    "drifted")));
-	fputs("# HELP nlpops_drift_signal A drift signal's statistic (its "
-	    "statistic_name is in --json).\n"
-	    "# TYPE nlpops_drift_signal gauge\n", f);
-	json_array_foreach(json_object_get(rep, "signals"), i, s) {
-		if (!json_is_number(json_object_get(s, "statistic")))
-			continue;
-		fputs("nlpops_drift_signal", f);
-		LABELS();
-		fputs(",signal=\"", f);
-		prom_label(f, json_string_value(json_object_get(s, "name")));
-		fprintf(f, "\"} %.17g\n", json_number_value(json_object_get(s,
-		    "statistic")));
+	if (a->model != NULL) {
+		if ((rc = nlp_load_model(lm, a->model, cli_registry_dir(), &e)) !=
+		    NLP_OK ||
+		    (rc = nlp_drift_ref_from_artifact(ref, lm->a, &lm->m,
+		    lm->display, &e)) != NLP_OK)
+			return cli_error(cmd, &e);
+		if (lm->version > 0)
+			snprintf(version, size, "%ld", lm->version);
+		return NLP_OK;
 	}
-	fputs("# HELP nlpops_drift_signal_drifted 1 when the signal drifted.\n"
-	    "# TYPE nlpops_drift_signal_drifted gauge\n", f);
-	json_array_foreach(json_object_get(rep, "signals"), i, s) {
-		fputs("nlpops_drift_signal_drifted", f);
-		LABELS();
-		fputs(",signal=\"", f);
-		prom_label(f, json_string_value(json_object_get(s, "name")));
-		fprintf(f, "\"} %d\n", json_is_true(json_object_get(s, "drifted")));
+	ro.format = nlp_format_guess(a->reference, 0);
+	ro.labeled = ro.format == NLP_FMT_FASTTEXT || ro.format == NLP_FMT_TSV ||
+	    ro.format == NLP_FMT_CSV || ro.format == NLP_FMT_JSONL;
+	if ((rc = nlp_drift_ref_from_files(ref, paths, 1, &ro, &a->o, &e)) !=
+	    NLP_OK) {
+		nlp_err_prefix(&e, "--reference");
+		return cli_error(cmd, &e);
 	}
-	if (json_is_number(auc)) {
-		fputs("# HELP nlpops_drift_domain_auc The domain classifier's ROC "
-		    "AUC.\n# TYPE nlpops_drift_domain_auc gauge\n"
-		    "nlpops_drift_domain_auc", f);
-		LABELS();
-		fprintf(f, "} %.17g\n", json_number_value(auc));
-	}
-	fputs("# HELP nlpops_drift_records Current records compared.\n"
-	    "# TYPE nlpops_drift_records gauge\nnlpops_drift_records", f);
-	LABELS();
-	fprintf(f, "} %lld\n", (long long)json_integer_value(json_object_get(
-	    json_object_get(rep, "counts"), "current_records")));
-#undef LABELS
+	return NLP_OK;
 }
 
 /*
  * The output files, --prom and --html: both are written to temporary
  * files first and published only when both are whole, so that a failure
- * (out of memory, a full disk) leaves each target as it was.
+ * (out of memory, a full disk) leaves each target as it was.  A write
+ * that fails shows in the commit (the stream's error).
  */
 static int
-write_files(const char *cmd, const char *prom, const char *html,
-    const char *page, const json_t *rep, const char *model,
+write_files(const char *cmd, const struct args *a, const char *page,
+    const struct nlp_drift_report *rep, const char *model,
     const char *version)
 {
 	struct nlp_err e = { 0, "" };
@@ -252,18 +236,18 @@ write_files(const char *cmd, const char *prom, const char *html,
 	memset(&pa, 0, sizeof pa);
 	memset(&ha, 0, sizeof ha);
 	pa.fd = ha.fd = -1;
-	if (prom != NULL) {
-		if ((rc = nlp_atomic_open(&pa, prom, &e)) != NLP_OK)
+	if (a->prom != NULL) {
+		if ((rc = nlp_atomic_open(&pa, a->prom, &e)) != NLP_OK)
 			goto fail;
-		write_prom(pa.fp, rep, model, version);
+		nlp_drift_prom(pa.fp, rep, model, version);
 	}
-	if (html != NULL) {
-		if ((rc = nlp_atomic_open(&ha, html, &e)) != NLP_OK)
+	if (a->html != NULL) {
+		if ((rc = nlp_atomic_open(&ha, a->html, &e)) != NLP_OK)
 			goto fail;
 		fputs(page, ha.fp);
 	}
-	if ((prom != NULL && (rc = nlp_atomic_commit(&pa, &e)) != NLP_OK) ||
-	    (html != NULL && (rc = nlp_atomic_commit(&ha, &e)) != NLP_OK))
+	if ((a->prom != NULL && (rc = nlp_atomic_commit(&pa, &e)) != NLP_OK) ||
+	    (a->html != NULL && (rc = nlp_atomic_commit(&ha, &e)) != NLP_OK))
 		goto fail;
 	return NLP_OK;
 fail:
@@ -273,183 +257,74 @@ fail:
 	return cli_error(cmd, &e);
 }
 
+/*
+ * Everything that needs memory comes first (the JSON document, the page),
+ * then the files, then stdout: a failure leaves no partial output
+ * anywhere.  The warnings go to stderr.
+ */
+static int
+write_outputs(const char *cmd, const struct args *a,
+    const struct nlp_drift_report *rep, const struct nlp_loaded *lm,
+    const char *version)
+{
+	const char *title = a->model ? lm->display : a->reference;
+	const char *name = a->model ? (lm->name[0] ? lm->name : lm->display) :
+	    a->reference;
+	char *text = NULL, *page = NULL;
+	size_t i;
+	int rc = NLP_OK;
+
+	if ((a->json && (text = nlp_drift_json(rep)) == NULL) ||
+	    (a->html != NULL && (page = nlp_drift_html(rep, title)) == NULL))
+		rc = cli_errorf(cmd, NLP_IO, "out of memory");
+	else if (a->prom != NULL || a->html != NULL)
+		rc = write_files(cmd, a, page, rep, name, version);
+	/* stdout's write errors are the dispatcher's to report (nlpops.c:
+	   finish_stdout), the files' their commit's */
+	if (rc == NLP_OK) {
+		if (a->json)
+			fputs(text, stdout);
+		else if (!a->quiet)
+			nlp_drift_text(stdout, rep);
+		for (i = 0; !a->quiet && i < rep->nwarnings; i++)
+			fprintf(stderr, "nlpops drift: warning: %s\n",
+			    rep->warning[i]);
+	}
+	free(text);
+	free(page);
+	return rc;
+}
+
 int
 cmd_drift(int argc, char **argv)
 {
-	struct nlp_drift_opts o;
+	struct args a;
 	struct nlp_drift_ref ref;
+	struct nlp_drift_report rep;
 	struct nlp_loaded lm;
 	struct nlp_err e = { 0, "" };
-	const char *model = NULL, *reference = NULL, *html = NULL, *prom = NULL;
-	unsigned long u;
-	json_t *rep = NULL;
-	char version[32] = "", *text = NULL, *page = NULL;
-	int c, rc = NLP_OK, json = 0, quiet = 0, drift;
+	char version[32] = "";
+	int rc;
 
-	nlp_drift_opts_init(&o);
-	o.threads = nlp_cpu_count();
 	memset(&lm, 0, sizeof lm);
 	memset(&ref, 0, sizeof ref);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:qh", longopts, NULL)) != -1) {
-		rc = NLP_OK;
-		switch (c) {
-		case 'm': model = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'h': return cli_help(usage);
-		case OPT_REFERENCE: reference = optarg; break;
-		case OPT_JSON: json = 1; break;
-		case OPT_HTML: html = optarg; break;
-		case OPT_PROM: prom = optarg; break;
-		case OPT_ALPHA:
-			rc = cli_double(argv[0], "--alpha", optarg, 0, 1, &o.alpha);
-			break;
-		case OPT_EFFECT:
-			rc = cli_double(argv[0], "--effect", optarg, 0, 1e9, &o.effect);
-			break;
-		case OPT_SHARE_EFFECT:
-			rc = cli_double(argv[0], "--share-effect", optarg, 0, 1,
-			    &o.share_effect);
-			break;
-		case OPT_AUC:
-			rc = cli_double(argv[0], "--auc", optarg, 0, 1, &o.auc);
-			break;
-		case OPT_DRIFT_SHARE:
-			rc = cli_double(argv[0], "--drift-share", optarg, 0, 1,
-			    &o.drift_share);
-			break;
-		case OPT_MAX_ACC_DROP:
-			rc = cli_double(argv[0], "--max-accuracy-drop", optarg, 0, 1,
-			    &o.max_accuracy_drop);
-			break;
-		case OPT_SMALL:
-			rc = cli_uint(argv[0], "--small", optarg, 0, 1UL << 40, &u);
-			o.small = u;
-			break;
-		case OPT_MAX_SAMPLE:
-			rc = cli_uint(argv[0], "--max-sample", optarg, 0, 1000000, &u);
-			o.max_sample = u;
-			break;
-		case OPT_PERMUTATIONS:
-			rc = cli_uint(argv[0], "--permutations", optarg, 0, 1000, &u);
-			o.permutations = (unsigned)u;
-			break;
-		case OPT_SEED:
-			rc = cli_uint(argv[0], "--seed", optarg, 0, 0xffffffffUL, &u);
-			o.seed = u;
-			break;
-		case OPT_THREADS:
-			rc = cli_uint(argv[0], "--threads", optarg, 1, 256, &u);
-			o.threads = (unsigned)u;
-			break;
-		default:
-			if ((rc = cli_reader_option(argv[0], c, optarg, &o.reader, 1)) < 0)
-				return cli_bad_option(argv[0], optopt, argv, optind);
-			break;
-		}
-		if (rc != NLP_OK)
-			return rc;
-	}
-	if ((model == NULL) == (reference == NULL))
-		return cli_usage_error(argv[0], "give either -m MODEL or "
-		    "--reference FILE");
-	/* labeled formats (by --format or extension) bring gold labels */
-	{
-		const char *first = optind < argc ? argv[optind] : "-";
-		enum nlp_format f = o.reader.format ? o.reader.format :
-		    nlp_format_guess(first, 0);
-		/*
-		 * Labels when the input has them for sure: fastText lines, TSV
-		 * label<TAB>text, or a label column or field named; else every
-		 * record is read as text (a CSV or JSONL file without labels
-		 * still works).
-		 */
-		o.reader.labeled = f == NLP_FMT_FASTTEXT ||
-		    (f == NLP_FMT_TSV && o.reader.text_column == NULL) ||
-		    o.reader.label_column != NULL || o.reader.label_field != NULL;
-	}
-	if (model != NULL) {
-		const void *pd, *sd;
-		size_t pl, sl;
-
-		if ((rc = nlp_load_model(&lm, model, cli_registry_dir(), &e)) !=
-		    NLP_OK)
-			return cli_error(argv[0], &e);
-		if (nlp_artifact_member(lm.a, "profile", &pd, &pl, &e) != NLP_OK ||
-		    nlp_artifact_member(lm.a, "sample", &sd, &sl, &e) != NLP_OK) {
-			rc = cli_errorf(argv[0], NLP_DATA, "%s has no text profile "
-			    "(made by an older nlpops?): retrain it, or use "
-			    "--reference FILE", lm.display);
-			goto out;
-		}
-		if ((rc = nlp_drift_ref_from_members(&ref, &lm.m, pd, pl, sd, sl,
-		    &e)) != NLP_OK) {
-			/* "'m.nlp': member 'profile': field 'docs' is ..." */
-			if (rc == NLP_DATA)
-				nlp_err_prefix(&e, "'%s'", lm.display);
-			cli_error(argv[0], &e);
-			goto out;
-		}
-		if (lm.version > 0)
-			snprintf(version, sizeof version, "%ld", lm.version);
-	} else {
-		const char *paths[1] = { reference };
-		struct nlp_reader_opts ro = o.reader;
-		enum nlp_format f = nlp_format_guess(reference, 0);
-		ro.format = f;
-		ro.labeled = f == NLP_FMT_FASTTEXT || f == NLP_FMT_TSV ||
-		    f == NLP_FMT_CSV || f == NLP_FMT_JSONL;
-		if ((rc = nlp_drift_ref_from_files(&ref, paths, 1, &ro, &o, &e)) !=
-		    NLP_OK) {
-			nlp_err_prefix(&e, "--reference");
-			cli_error(argv[0], &e);
-			goto out;
-		}
-	}
+	memset(&rep, 0, sizeof rep);
+	if ((rc = parse(argc, argv, &a)) != NLP_OK)
+		return rc;
+	if (a.help)
+		return cli_help(usage);
+	if ((rc = load_reference(argv[0], &a, &lm, &ref, version,
+	    sizeof version)) != NLP_OK)
+		goto out;
 	if ((rc = nlp_drift_run(&ref, (const char *const *)argv + optind,
-	    (size_t)(argc - optind), &o, &rep, &e)) != NLP_OK) {
+	    (size_t)(argc - optind), &a.o, &rep, &e)) != NLP_OK) {
 		cli_error(argv[0], &e);
 		goto out;
 	}
-	drift = json_is_true(json_object_get(json_object_get(rep, "verdict"),
-	    "drift"));
-	/* everything that needs memory comes first, then the files, then
-	   stdout: a failure leaves no partial output anywhere */
-	nlp_json_watch();
-	if (json && ((text = json_dumps(rep, JSON_INDENT(2) | JSON_SORT_KEYS |
-	    JSON_REAL_PRECISION(10))) == NULL || nlp_json_failed())) {
-		/* json_dumps() may leave a key out and return the rest */
-		rc = cli_errorf(argv[0], NLP_IO, "out of memory");
-		goto out;
-	}
-	if (html != NULL && (page = nlp_drift_html(rep, model ? lm.display :
-	    reference)) == NULL) {
-		rc = cli_errorf(argv[0], NLP_IO, "out of memory");
-		goto out;
-	}
-	if ((prom != NULL || html != NULL) && (rc = write_files(argv[0], prom,
-	    html, page, rep, model ? (lm.name[0] ? lm.name : lm.display) :
-	    reference, version)) != NLP_OK)
-		goto out;
-	if (json) {
-		fputs(text, stdout);
-		putchar('\n');
-	} else if (!quiet) {
-		print_report(rep);
-	}
-	if (!quiet) {
-		json_t *w;
-		size_t i;
-		json_array_foreach(json_object_get(rep, "warnings"), i, w)
-			fprintf(stderr, "nlpops drift: warning: %s\n",
-			    json_string_value(w));
-	}
-	rc = drift ? NLP_NO : NLP_OK;
+	if ((rc = write_outputs(argv[0], &a, &rep, &lm, version)) == NLP_OK)
+		rc = rep.verdict.drift ? NLP_NO : NLP_OK;
 out:
-	free(text);
-	free(page);
-	json_decref(rep);
+	nlp_drift_report_release(&rep);
 	nlp_drift_ref_release(&ref);
 	nlp_loaded_close(&lm);
 	return rc;

@@ -12,8 +12,8 @@
  * Numbers are formatted in the "C" locale.  The same report gives the same
  * bytes: no clock, no addresses, labels in a fixed order.
  *
- * Missing keys are tolerated everywhere: a report without a model has no
- * label bars or confidences, a skipped domain classifier has auc null.
+ * A report without a model has no label bars or confidences; a domain
+ * classifier that did not run, no AUC.
  */
 #include "drift_html.h"
 
@@ -25,7 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LENGTH_BINS_DEFAULT 20  /* drift.h's power-of-two length bins */
+#include "text.h"
+
 #define CONF_BINS 20            /* confidence histogram bins over [0, 1] */
 #define MAX_LABEL_ROWS 25       /* label bars; the rest are summed */
 #define LABEL_CHARS 18          /* code points of a label in a chart */
@@ -113,50 +114,39 @@ putf(struct out *o, const char *fmt, ...)
 	free(big);
 }
 
-/* The length of the well-formed UTF-8 sequence at s (n > 0 bytes), or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
+/* An escaped character: & < > " ' as references, control characters but
+   tab and line ends as U+FFFD. */
+static void
+esc_char(struct out *o, const char *s, size_t k, uint32_t cp)
 {
-	uint32_t c;
-	size_t len, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
+	switch (cp) {
+	case '&':
+		put(o, "&amp;");
+		break;
+	case '<':
+		put(o, "&lt;");
+		break;
+	case '>':
+		put(o, "&gt;");
+		break;
+	case '"':
+		put(o, "&quot;");
+		break;
+	case '\'':
+		put(o, "&#39;");
+		break;
+	default:
+		if (nlp_is_control(cp) && cp != '\t' && cp != '\n' && cp != '\r')
+			put(o, U_FFFD);
+		else
+			put_n(o, s, k);
 	}
-	if (s[0] < 0xc2)
-		return 0;
-	if (s[0] < 0xe0) {
-		len = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] < 0xf0) {
-		len = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] < 0xf5) {
-		len = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 ||
-	    c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
 }
 
 /*
- * s[0..len) as HTML text or a quoted attribute value: & < > " ' as
- * character references; control characters, NUL and bytes that are not
- * UTF-8 as U+FFFD.  With max > 0, text longer than max code points is cut
- * to max - 1 and an ellipsis.
+ * s[0..len) as HTML text or a quoted attribute value: see esc_char();
+ * bytes that are not UTF-8 as U+FFFD.  With max > 0, text longer than max
+ * code points is cut to max - 1 and an ellipsis.
  */
 static void
 esc_n(struct out *o, const char *s, size_t len, size_t max)
@@ -169,7 +159,7 @@ esc_n(struct out *o, const char *s, size_t len, size_t max)
 		return;
 	if (max > 0) {
 		for (i = 0; i < len; i += k, total++)
-			if ((k = utf8_seq(u + i, len - i, &cp)) == 0)
+			if ((k = nlp_utf8_char(u + i, len - i, &cp)) == 0)
 				k = 1;
 		max = total <= max ? 0 : max - 1;
 	}
@@ -178,34 +168,12 @@ esc_n(struct out *o, const char *s, size_t len, size_t max)
 			put(o, U_ELLIPSIS);
 			break;
 		}
-		if ((k = utf8_seq(u + i, len - i, &cp)) == 0) {
+		if ((k = nlp_utf8_char(u + i, len - i, &cp)) == 0) {
 			put(o, U_FFFD);
 			k = 1;
 			continue;
 		}
-		switch (cp) {
-		case '&':
-			put(o, "&amp;");
-			break;
-		case '<':
-			put(o, "&lt;");
-			break;
-		case '>':
-			put(o, "&gt;");
-			break;
-		case '"':
-			put(o, "&quot;");
-			break;
-		case '\'':
-			put(o, "&#39;");
-			break;
-		default:
-			if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
-			    (cp >= 0x7f && cp < 0xa0))
-				put(o, U_FFFD);
-			else
-				put_n(o, s + i, k);
-		}
+		esc_char(o, s + i, k, cp);
 	}
 }
 
@@ -216,31 +184,12 @@ esc(struct out *o, const char *s)
 		esc_n(o, s, strlen(s), 0);
 }
 
-/* A JSON string, escaped (embedded NULs included); nothing otherwise. */
+/* A string of the report, cut to max code points (0: not cut). */
 static void
-esc_json(struct out *o, const json_t *x, size_t max)
+esc_cut(struct out *o, const char *s, size_t max)
 {
-	if (json_is_string(x))
-		esc_n(o, json_string_value(x), json_string_length(x), max);
-}
-
-/* Accessors that tolerate anything: NAN or NULL when absent or mistyped. */
-static double
-num(const json_t *x)
-{
-	return json_is_number(x) ? json_number_value(x) : NAN;
-}
-
-static double
-num_at(const json_t *o, const char *key)
-{
-	return num(json_object_get(o, key));
-}
-
-static const char *
-str_at(const json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
+	if (s != NULL)
+		esc_n(o, s, strlen(s), max);
 }
 
 /* A statistic or p-value: 4 significant digits, exponent when tiny. */
@@ -295,43 +244,18 @@ put_pct(struct out *o, double share, int decimals)
 		putf(o, "%.*f%%", decimals, share * 100 + 0.0);
 }
 
-/* A signal's reference or current value: a number, an object of numbers
-   (keys in byte order), or a dash. */
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
+/* A signal's value of one side (cur: the current one): a number,
+   accuracy and macro F1, or a dash. */
 static void
-put_value(struct out *o, const json_t *x)
+put_value(struct out *o, const struct nlp_drift_signal *s, int cur)
 {
-	const char **keys;
-	const char *k;
-	json_t *v;
-	size_t n = 0, i;
-
-	if (json_is_number(x)) {
-		put_num(o, json_number_value(x));
-	} else if (json_is_string(x)) {
-		esc_json(o, x, TOKEN_CHARS);
-	} else if (json_is_boolean(x)) {
-		put(o, json_is_true(x) ? "yes" : "no");
-	} else if (json_is_object(x) && json_object_size(x) > 0) {
-		if ((keys = malloc(json_object_size(x) * sizeof *keys)) == NULL) {
-			o->oom = 1;
-			return;
-		}
-		json_object_foreach((json_t *)x, k, v)
-			keys[n++] = k;
-		qsort(keys, n, sizeof *keys, cmp_str);
-		for (i = 0; i < n; i++) {
-			put(o, i ? ", " : "");
-			esc(o, keys[i]);
-			put(o, " ");
-			put_num(o, num(json_object_get(x, keys[i])));
-		}
-		free(keys);
+	if (s->value == NLP_DRIFT_VALUE_NUMBER) {
+		put_num(o, cur ? s->current : s->reference);
+	} else if (s->value == NLP_DRIFT_VALUE_SCORES) {
+		put(o, "accuracy ");
+		put_num(o, cur ? s->current : s->reference);
+		put(o, ", macro_f1 ");
+		put_num(o, cur ? s->current_f1 : s->reference_f1);
 	} else {
 		put(o, U_DASH);
 	}
@@ -402,11 +326,87 @@ struct hist {
 	char (*range)[64];       /* n descriptions of the bins, for tooltips */
 };
 
+/* The grid with the y axis labels, the bars (reference, then current over
+   it), and a tooltip per bin on a transparent rectangle over it. */
+static void
+hist_bars(struct out *o, const struct hist *h, double rt, double ct,
+    double step, double ymax)
+{
+	double pw = HW - HML - HMR, ph = HH - HMT - HMB;
+	double bw = pw / (double)h->n, x;
+	size_t i, k;
+
+	for (k = 0; k * step <= ymax + 1e-9; k++) {
+		double y = HMT + ph - (double)k * step / ymax * ph;
+		putf(o, "<line class=\"grid\" x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" "
+		    "y2=\"%.1f\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">",
+		    HML, HML + pw, y, y, HML - 6, y + 4);
+		put_tick_pct(o, (double)k * step);
+		put(o, "</text>\n");
+	}
+	for (k = 0; k < 2; k++) {
+		const double *c = k == 0 ? h->ref : h->cur;
+		double t = k == 0 ? rt : ct;
+		if (t <= 0)
+			continue;
+		for (i = 0; i < h->n; i++) {
+			double bh = c[i] / t / ymax * ph;
+			if (c[i] <= 0)
+				continue;
+			x = HML + (double)i * bw;
+			putf(o, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+			    "height=\"%.1f\"/>\n", k == 0 ? "ref" : "cur", x + 1.5,
+			    HMT + ph - bh, bw > 4 ? bw - 3 : bw, bh);
+		}
+	}
+	for (i = 0; i < h->n; i++) {
+		putf(o, "<rect class=\"hit\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+		    "height=\"%.1f\"><title>", HML + (double)i * bw, HMT, bw, ph);
+		put(o, h->range[i]);
+		if (rt > 0) {
+			put(o, ": reference ");
+			put_pct(o, h->ref[i] / rt, 1);
+		}
+		if (ct > 0) {
+			put(o, rt > 0 ? ", current " : ": current ");
+			put_pct(o, h->cur[i] / ct, 1);
+		}
+		put(o, "</title></rect>\n");
+	}
+}
+
+/* The x axis, its edge labels and title, the legend. */
+static void
+hist_axis(struct out *o, const struct hist *h, double rt, double ct)
+{
+	double pw = HW - HML - HMR, ph = HH - HMT - HMB;
+	double bw = pw / (double)h->n, x;
+	size_t i, every = h->n > 14 ? 2 : 1;
+
+	putf(o, "<line class=\"axis\" x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" "
+	    "y2=\"%.1f\"/>\n", HML, HML + pw, HMT + ph, HMT + ph);
+	for (i = 0; i <= h->n; i++) {
+		if (h->edge[i][0] == '\0' || i % every != 0)
+			continue;
+		x = HML + (double)i * bw;
+		putf(o, "<line class=\"axis\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+		    "y2=\"%.1f\"/><text x=\"%.1f\" y=\"%.1f\" "
+		    "text-anchor=\"middle\">%s</text>\n", x, x, HMT + ph,
+		    HMT + ph + 4, x, HMT + ph + 16, h->edge[i]);
+	}
+	putf(o, "<text class=\"legend\" x=\"%.1f\" y=\"%d\" "
+	    "text-anchor=\"middle\">", HML + pw / 2, HH - 8);
+	put(o, h->xtitle);
+	put(o, "</text>\n");
+	legend(o, HML, 16, rt > 0 ? h->ref_name : NULL, rt, ct > 0 ?
+	    h->cur_name : NULL, ct);
+}
+
 static void
 hist_svg(struct out *o, const struct hist *h)
 {
-	double rt = 0, ct = 0, m = 0, step, ymax, pw, ph, bw, x;
-	size_t i, k, every;
+	double rt = 0, ct = 0, m = 0, step, ymax;
+	size_t i;
 
 	for (i = 0; i < h->n; i++) {
 		rt += h->ref ? h->ref[i] : 0;
@@ -429,85 +429,23 @@ hist_svg(struct out *o, const struct hist *h)
 	ymax = ceil(m / step - 1e-9) * step;
 	if (ymax <= 0)
 		ymax = step;
-	pw = HW - HML - HMR;
-	ph = HH - HMT - HMB;
-	bw = pw / (double)h->n;
 	putf(o, "<svg class=\"hist\" viewBox=\"0 0 %d %d\" role=\"img\" "
 	    "aria-label=\"", HW, HH);
 	put(o, h->caption);
 	put(o, "\">\n");
-	/* grid and y axis labels */
-	for (k = 0; k * step <= ymax + 1e-9; k++) {
-		double y = HMT + ph - (double)k * step / ymax * ph;
-		putf(o, "<line class=\"grid\" x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" "
-		    "y2=\"%.1f\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">",
-		    HML, HML + pw, y, y, HML - 6, y + 4);
-		put_tick_pct(o, (double)k * step);
-		put(o, "</text>\n");
-	}
-	/* bars: reference, then current over it */
-	for (k = 0; k < 2; k++) {
-		const double *c = k == 0 ? h->ref : h->cur;
-		double t = k == 0 ? rt : ct;
-		if (t <= 0)
-			continue;
-		for (i = 0; i < h->n; i++) {
-			double bh = c[i] / t / ymax * ph;
-			if (c[i] <= 0)
-				continue;
-			x = HML + (double)i * bw;
-			putf(o, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-			    "height=\"%.1f\"/>\n", k == 0 ? "ref" : "cur", x + 1.5,
-			    HMT + ph - bh, bw > 4 ? bw - 3 : bw, bh);
-		}
-	}
-	/* a tooltip per bin, on a transparent rectangle over the bin */
-	for (i = 0; i < h->n; i++) {
-		putf(o, "<rect class=\"hit\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
-		    "height=\"%.1f\"><title>", HML + (double)i * bw, HMT, bw, ph);
-		put(o, h->range[i]);
-		if (rt > 0) {
-			put(o, ": reference ");
-			put_pct(o, h->ref[i] / rt, 1);
-		}
-		if (ct > 0) {
-			put(o, rt > 0 ? ", current " : ": current ");
-			put_pct(o, h->cur[i] / ct, 1);
-		}
-		put(o, "</title></rect>\n");
-	}
-	/* x axis, edge labels, titles */
-	putf(o, "<line class=\"axis\" x1=\"%d\" x2=\"%.1f\" y1=\"%.1f\" "
-	    "y2=\"%.1f\"/>\n", HML, HML + pw, HMT + ph, HMT + ph);
-	every = h->n > 14 ? 2 : 1;
-	for (i = 0; i <= h->n; i++) {
-		if (h->edge[i][0] == '\0' || i % every != 0)
-			continue;
-		x = HML + (double)i * bw;
-		putf(o, "<line class=\"axis\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
-		    "y2=\"%.1f\"/><text x=\"%.1f\" y=\"%.1f\" "
-		    "text-anchor=\"middle\">%s</text>\n", x, x, HMT + ph,
-		    HMT + ph + 4, x, HMT + ph + 16, h->edge[i]);
-	}
-	putf(o, "<text class=\"legend\" x=\"%.1f\" y=\"%d\" "
-	    "text-anchor=\"middle\">", HML + pw / 2, HH - 8);
-	put(o, h->xtitle);
-	put(o, "</text>\n");
-	legend(o, HML, 16, rt > 0 ? h->ref_name : NULL, rt, ct > 0 ?
-	    h->cur_name : NULL, ct);
+	hist_bars(o, h, rt, ct, step, ymax);
+	hist_axis(o, h, rt, ct);
 	put(o, "</svg></figure>\n");
 }
 
-/* Counts of a JSON array into v[0..n) (missing or non-numbers: 0). */
+/* Counts as doubles. */
 static void
-counts_of(const json_t *a, double *v, size_t n)
+counts_of(const uint64_t *a, double *v, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		double x = num(json_array_get(a, i));
-		v[i] = isfinite(x) && x > 0 ? x : 0;
-	}
+	for (i = 0; i < n; i++)
+		v[i] = (double)a[i];
 }
 
 /* 1024 -> "1k", 1048576 -> "1M", else decimal. */
@@ -522,64 +460,61 @@ short_len(char *s, size_t n, unsigned long long v)
 		snprintf(s, n, "%llu", v);
 }
 
-/* One length histogram (tokens or characters per text). */
+
+/* The bins of a length histogram from first to last (non-empty ones): the
+   labels under their edges and their descriptions. */
 static void
-length_hist(struct out *o, const json_t *hs, const char *caption,
-    const char *refkey, const char *curkey, const char *unit,
+length_labels(struct hist *h, const unsigned long long *hi, size_t n,
+    size_t first, size_t last, const char *unit, const char *unit1)
+{
+	size_t i;
+
+	/* the last bin holds every longer text too (profile.h) */
+	for (i = 0; i < h->n; i++) {
+		size_t b = first + i;
+		unsigned long long lo = b == 0 ? 0 : hi[b - 1] + 1;
+		short_len(h->edge[i], sizeof h->edge[i], lo);
+		if (b + 1 == n && b > 0)
+			snprintf(h->range[i], sizeof h->range[i], U_GE " %llu %s",
+			    lo, unit);
+		else if (lo >= hi[b])
+			snprintf(h->range[i], sizeof h->range[i], "%llu %s", lo,
+			    lo == 1 ? unit1 : unit);
+		else
+			snprintf(h->range[i], sizeof h->range[i], "%llu" U_NDASH
+			    "%llu %s", lo, hi[b], unit);
+	}
+	if (h->n > 0 && last + 1 < n)
+		short_len(h->edge[h->n], sizeof h->edge[h->n], hi[last] + 1);
+}
+
+/* One length histogram (tokens or characters per text), drawn from the
+   first non-empty bin to the last. */
+static void
+length_hist(struct out *o, const uint64_t *bins, const uint64_t *ra,
+    const uint64_t *ca, const char *caption, const char *unit,
     const char *unit1)
 {
-	const json_t *bins = json_object_get(hs, "length_bins");
-	const json_t *ra = json_object_get(hs, refkey);
-	const json_t *ca = json_object_get(hs, curkey);
-	size_t n = json_array_size(ra) > json_array_size(ca) ?
-	    json_array_size(ra) : json_array_size(ca);
-	size_t i, first = n, last = 0, shown;
-	double *r, *c;
-	unsigned long long *hi;
-	char (*edge)[24], (*range)[64], xtitle[64];
+	const size_t n = NLP_PROFILE_BINS;
+	double r[NLP_PROFILE_BINS], c[NLP_PROFILE_BINS];
+	unsigned long long hi[NLP_PROFILE_BINS];
+	char edge[NLP_PROFILE_BINS + 1][24], range[NLP_PROFILE_BINS][64];
+	char xtitle[64];
+	size_t i, first = n, last = 0;
 	struct hist h;
 
-	r = calloc(n + 1, sizeof *r);
-	c = calloc(n + 1, sizeof *c);
-	hi = calloc(n + 1, sizeof *hi);
-	edge = calloc(n + 2, sizeof *edge);
-	range = calloc(n + 1, sizeof *range);
-	if (!r || !c || !hi || !edge || !range) {
-		o->oom = 1;
-		goto out;
-	}
+	memset(edge, 0, sizeof edge);
+	memset(range, 0, sizeof range);
 	counts_of(ra, r, n);
 	counts_of(ca, c, n);
-	/* upper bounds: the report's, else 2^i - 1 */
 	for (i = 0; i < n; i++) {
-		double b = num(json_array_get(bins, i));
-		if (isfinite(b) && b >= 0 && b < 1e18)
-			hi[i] = (unsigned long long)b;
-		else
-			hi[i] = i == 0 ? 0 : i < 63 ? (1ULL << i) - 1 : ~0ULL;
+		hi[i] = bins[i];
 		if (r[i] > 0 || c[i] > 0) {
 			if (first == n)
 				first = i;
 			last = i;
 		}
 	}
-	shown = first == n ? 0 : last - first + 1;
-	/* the last bin holds every longer text too (profile.h) */
-	for (i = 0; i < shown; i++) {
-		size_t b = first + i;
-		unsigned long long lo = b == 0 ? 0 : hi[b - 1] + 1;
-		short_len(edge[i], sizeof edge[i], lo);
-		if (b + 1 == n && b > 0)
-			snprintf(range[i], sizeof range[i], U_GE " %llu %s", lo, unit);
-		else if (lo >= hi[b])
-			snprintf(range[i], sizeof range[i], "%llu %s", lo, lo == 1 ?
-			    unit1 : unit);
-		else
-			snprintf(range[i], sizeof range[i], "%llu" U_NDASH "%llu %s",
-			    lo, hi[b], unit);
-	}
-	if (shown > 0 && last + 1 < n)
-		short_len(edge[shown], sizeof edge[shown], hi[last] + 1);
 	snprintf(xtitle, sizeof xtitle, "%s per text (bins double in width)",
 	    unit);
 	memset(&h, 0, sizeof h);
@@ -587,53 +522,44 @@ length_hist(struct out *o, const json_t *hs, const char *caption,
 	h.xtitle = xtitle;
 	h.ref_name = "reference";
 	h.cur_name = "current";
-	h.n = shown;
-	h.ref = r + (shown ? first : 0);
-	h.cur = c + (shown ? first : 0);
+	h.n = first == n ? 0 : last - first + 1;
+	h.ref = r + (h.n ? first : 0);
+	h.cur = c + (h.n ? first : 0);
 	h.edge = edge;
 	h.range = range;
+	length_labels(&h, hi, n, first, last, unit, unit1);
 	hist_svg(o, &h);
-out:
-	free(r);
-	free(c);
-	free(hi);
-	free(edge);
-	free(range);
 }
 
 /* Top-1 probabilities into CONF_BINS bins over [0, 1]. */
-static double
-conf_bins(const json_t *a, double *v)
+static void
+conf_bins(const double *p, size_t n, double *v)
 {
-	const json_t *x;
-	double t = 0;
 	size_t i;
+	int b;
 
 	memset(v, 0, CONF_BINS * sizeof *v);
-	json_array_foreach(a, i, x) {
-		double p = num(x);
-		int b;
-		if (!isfinite(p))
+	for (i = 0; i < n; i++) {
+		if (!isfinite(p[i]))
 			continue;
-		b = p <= 0 ? 0 : p >= 1 ? CONF_BINS - 1 : (int)(p * CONF_BINS);
+		b = p[i] <= 0 ? 0 : p[i] >= 1 ? CONF_BINS - 1 :
+		    (int)(p[i] * CONF_BINS);
 		if (b >= CONF_BINS)
 			b = CONF_BINS - 1;
 		v[b]++;
-		t++;
 	}
-	return t;
 }
 
 static void
-confidence_hist(struct out *o, const json_t *hs)
+confidence_hist(struct out *o, const struct nlp_drift_histograms *hs)
 {
 	double r[CONF_BINS], c[CONF_BINS];
 	char edge[CONF_BINS + 1][24], range[CONF_BINS][64];
 	struct hist h;
 	size_t i;
 
-	conf_bins(json_object_get(hs, "reference_confidence"), r);
-	conf_bins(json_object_get(hs, "current_confidence"), c);
+	conf_bins(hs->reference_confidence, hs->nreference_confidence, r);
+	conf_bins(hs->current_confidence, hs->ncurrent_confidence, c);
 	for (i = 0; i <= CONF_BINS; i++) {
 		if (i % 2 == 0)
 			snprintf(edge[i], sizeof edge[i], "%g", (double)i / CONF_BINS);
@@ -680,42 +606,100 @@ cmp_lrow(const void *a, const void *b)
 	return (x->len > y->len) - (x->len < y->len);
 }
 
+/* The rows of the label chart, the larger reference share first, the
+   rest beyond MAX_LABEL_ROWS - 1 summed in the last: their number, or
+   -1 when out of memory.  *rt and *ct are the totals of each side. */
+static long
+label_rows(const struct nlp_drift_histograms *hs, struct lrow **rows,
+    double *rt, double *ct)
+{
+	struct lrow *v, *rest;
+	size_t n = hs->nlabels, i;
+
+	*rt = *ct = 0;
+	if ((*rows = v = calloc(n + 1, sizeof *v)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		double a = hs->label_reference[i];
+		v[i].name = hs->labels[i];
+		v[i].len = strlen(hs->labels[i]);
+		v[i].ref = isfinite(a) && a > 0 ? a : 0;
+		v[i].cur = (double)hs->label_current[i];
+		*rt += v[i].ref;
+		*ct += v[i].cur;
+	}
+	qsort(v, n, sizeof *v, cmp_lrow);
+	if (n <= MAX_LABEL_ROWS)
+		return (long)n;
+	rest = &v[MAX_LABEL_ROWS - 1];
+	rest->others = n - (MAX_LABEL_ROWS - 1);
+	for (i = MAX_LABEL_ROWS; i < n; i++) {
+		rest->ref += v[i].ref;
+		rest->cur += v[i].cur;
+	}
+	return MAX_LABEL_ROWS;
+}
+
+/* Label chart geometry: left margin (labels), right margin, row height,
+   top (legend), and the width the bars share. */
+#define LL 130
+#define LR 52
+#define LRH 30
+#define LT 30
+#define LBW (HW - LL - LR)
+
+/* One label's row: its name, a bar for each side's share (m the largest
+   share), tooltip with the counts. */
+static void
+label_row(struct out *o, const struct lrow *row, size_t i, double rt,
+    double ct, double m)
+{
+	double y = LT + (double)i * LRH;
+	double rs = rt > 0 ? row->ref / rt : 0, cs = ct > 0 ? row->cur / ct : 0;
+
+	put(o, "<g><title>");
+	if (row->others > 0)
+		putf(o, "%zu other labels", row->others);
+	else
+		esc_n(o, row->name, row->len, 0);
+	put(o, ": reference ");
+	put_pct(o, rs, 1);
+	put(o, " (");
+	put_count(o, row->ref);
+	put(o, "), current ");
+	put_pct(o, cs, 1);
+	put(o, " (");
+	put_count(o, row->cur);
+	putf(o, ")</title><text class=\"legend\" x=\"%d\" y=\"%.1f\" "
+	    "text-anchor=\"end\">", LL - 8, y + 16);
+	if (row->others > 0)
+		putf(o, "(%zu other labels)", row->others);
+	else
+		esc_n(o, row->name, row->len, LABEL_CHARS);
+	put(o, "</text>");
+	putf(o, "<rect class=\"ref\" x=\"%d\" y=\"%.1f\" width=\"%.1f\" "
+	    "height=\"11\"/><text x=\"%.1f\" y=\"%.1f\">", LL, y + 3,
+	    rs / m * LBW, LL + rs / m * LBW + 5, y + 12);
+	put_pct(o, rs, 1);
+	putf(o, "</text><rect class=\"cur\" x=\"%d\" y=\"%.1f\" "
+	    "width=\"%.1f\" height=\"11\"/><text x=\"%.1f\" y=\"%.1f\">", LL,
+	    y + 15, cs / m * LBW, LL + cs / m * LBW + 5, y + 24);
+	put_pct(o, cs, 1);
+	put(o, "</text></g>\n");
+}
+
 /* Horizontal bars: reference vs current share of each label. */
 static void
-label_bars(struct out *o, const json_t *labels)
+label_bars(struct out *o, const struct nlp_drift_histograms *hs)
 {
-	const int W = HW, L = 130, R = 52, RH = 30, T = 30;
 	struct lrow *rows;
-	const char *k;
-	json_t *v;
-	double rt = 0, ct = 0, m = 0, bw = W - L - R;
-	size_t n = 0, i, shown;
+	double rt, ct, m = 0;
+	long shown = label_rows(hs, &rows, &rt, &ct);
+	long i;
 
-	if ((rows = calloc(json_object_size(labels) + 1, sizeof *rows)) == NULL) {
+	if (shown < 0) {
 		o->oom = 1;
 		return;
-	}
-	json_object_foreach((json_t *)labels, k, v) {
-		double a = num(json_array_get(v, 0)), b = num(json_array_get(v, 1));
-		rows[n].name = k;
-		rows[n].len = strlen(k);
-		rows[n].ref = isfinite(a) && a > 0 ? a : 0;
-		rows[n].cur = isfinite(b) && b > 0 ? b : 0;
-		rt += rows[n].ref;
-		ct += rows[n].cur;
-		n++;
-	}
-	qsort(rows, n, sizeof *rows, cmp_lrow);
-	if (n > MAX_LABEL_ROWS) {
-		struct lrow *rest = &rows[MAX_LABEL_ROWS - 1];
-		rest->others = n - (MAX_LABEL_ROWS - 1);
-		for (i = MAX_LABEL_ROWS; i < n; i++) {
-			rest->ref += rows[i].ref;
-			rest->cur += rows[i].cur;
-		}
-		shown = MAX_LABEL_ROWS;
-	} else {
-		shown = n;
 	}
 	put(o, "<figure><figcaption>Labels: reference (training) "
 	    "vs current (predicted)</figcaption>\n");
@@ -732,59 +716,26 @@ label_bars(struct out *o, const json_t *labels)
 	}
 	if (m <= 0)
 		m = 1;
-	putf(o, "<svg class=\"labels\" viewBox=\"0 0 %d %zu\" role=\"img\" "
-	    "aria-label=\"label shares\">\n", W, T + shown * RH + 6);
-	legend(o, L, 16, rt > 0 ? "reference" : NULL, rt, ct > 0 ? "current" :
+	putf(o, "<svg class=\"labels\" viewBox=\"0 0 %d %ld\" role=\"img\" "
+	    "aria-label=\"label shares\">\n", HW, LT + shown * LRH + 6);
+	legend(o, LL, 16, rt > 0 ? "reference" : NULL, rt, ct > 0 ? "current" :
 	    NULL, ct);
-	for (i = 0; i < shown; i++) {
-		double y = T + (double)i * RH;
-		double rs = rt > 0 ? rows[i].ref / rt : 0;
-		double cs = ct > 0 ? rows[i].cur / ct : 0;
-
-		put(o, "<g><title>");
-		if (rows[i].others > 0)
-			putf(o, "%zu other labels", rows[i].others);
-		else
-			esc_n(o, rows[i].name, rows[i].len, 0);
-		put(o, ": reference ");
-		put_pct(o, rs, 1);
-		put(o, " (");
-		put_count(o, rows[i].ref);
-		put(o, "), current ");
-		put_pct(o, cs, 1);
-		put(o, " (");
-		put_count(o, rows[i].cur);
-		putf(o, ")</title><text class=\"legend\" x=\"%d\" y=\"%.1f\" "
-		    "text-anchor=\"end\">", L - 8, y + 16);
-		if (rows[i].others > 0)
-			putf(o, "(%zu other labels)", rows[i].others);
-		else
-			esc_n(o, rows[i].name, rows[i].len, LABEL_CHARS);
-		put(o, "</text>");
-		putf(o, "<rect class=\"ref\" x=\"%d\" y=\"%.1f\" width=\"%.1f\" "
-		    "height=\"11\"/><text x=\"%.1f\" y=\"%.1f\">", L, y + 3,
-		    rs / m * bw, L + rs / m * bw + 5, y + 12);
-		put_pct(o, rs, 1);
-		putf(o, "</text><rect class=\"cur\" x=\"%d\" y=\"%.1f\" "
-		    "width=\"%.1f\" height=\"11\"/><text x=\"%.1f\" y=\"%.1f\">", L,
-		    y + 15, cs / m * bw, L + cs / m * bw + 5, y + 24);
-		put_pct(o, cs, 1);
-		put(o, "</text></g>\n");
-	}
-	putf(o, "<line class=\"axis\" x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%zu\"/>\n",
-	    L, L, T, T + shown * RH);
+	for (i = 0; i < shown; i++)
+		label_row(o, &rows[i], (size_t)i, rt, ct, m);
+	putf(o, "<line class=\"axis\" x1=\"%d\" x2=\"%d\" y1=\"%d\" "
+	    "y2=\"%ld\"/>\n", LL, LL, LT, LT + shown * LRH);
 	put(o, "</svg></figure>\n");
 	free(rows);
 }
 
 /* The signal table. */
 static void
-signal_table(struct out *o, const json_t *sigs)
+signal_table(struct out *o, const struct nlp_drift_report *r)
 {
-	const json_t *s;
+	const struct nlp_drift_signal *s;
 	size_t i;
 
-	if (json_array_size(sigs) == 0) {
+	if (r->nsignals == 0) {
 		put(o, "<p class=\"none\">no signals</p>\n");
 		return;
 	}
@@ -793,119 +744,126 @@ signal_table(struct out *o, const json_t *sigs)
 	    "<th class=\"n\">p-value</th><th class=\"n\">threshold</th>"
 	    "<th>reference " U_ARROW " current</th><th>drifted</th></tr>"
 	    "</thead><tbody>\n");
-	json_array_foreach(sigs, i, s) {
-		int d = json_is_true(json_object_get(s, "drifted"));
-		const char *method = str_at(s, "method");
-
-		put(o, d ? "<tr class=\"drifted\"><td>" : "<tr><td>");
-		esc_json(o, json_object_get(s, "name"), TOKEN_CHARS);
+	for (i = 0; i < r->nsignals; i++) {
+		s = &r->signal[i];
+		put(o, s->drifted ? "<tr class=\"drifted\"><td>" : "<tr><td>");
+		esc_cut(o, s->name, TOKEN_CHARS);
 		put(o, "</td><td>");
-		esc_json(o, json_object_get(s, "statistic_name"), TOKEN_CHARS);
+		esc_cut(o, s->statistic_name, TOKEN_CHARS);
 		put(o, "</td><td class=\"n\">");
-		put_num(o, num_at(s, "statistic"));
+		put_num(o, s->statistic);
 		put(o, "</td><td class=\"n\">");
-		put_num(o, num_at(s, "p_value"));
-		put(o, "</td><td class=\"n\">");
-		if (method != NULL && strcmp(method, "p-value") == 0)
-			put(o, "p &lt; ");
-		else if (method != NULL && strcmp(method, "effect") == 0)
-			put(o, U_GE " ");
-		put_num(o, num_at(s, "threshold"));
+		put_num(o, s->p_value);
+		put(o, s->method == NLP_DRIFT_BY_P_VALUE ?
+		    "</td><td class=\"n\">p &lt; " :
+		    "</td><td class=\"n\">" U_GE " ");
+		put_num(o, s->threshold);
 		put(o, "</td><td class=\"v\">");
-		if (json_object_get(s, "reference") == NULL ||
-		    json_is_null(json_object_get(s, "reference"))) {
+		if (s->value == NLP_DRIFT_VALUE_NONE ||
+		    (s->value == NLP_DRIFT_VALUE_NUMBER &&
+		    !isfinite(s->reference))) {
 			put(o, U_DASH);
 		} else {
-			put_value(o, json_object_get(s, "reference"));
+			put_value(o, s, 0);
 			put(o, " " U_ARROW " ");
-			put_value(o, json_object_get(s, "current"));
+			put_value(o, s, 1);
 		}
-		put(o, d ? "</td><td><span class=\"badge yes\">yes</span></td></tr>\n"
-		    : "</td><td><span class=\"badge no\">no</span></td></tr>\n");
+		put(o, s->drifted ? "</td><td><span class=\"badge yes\">yes</span>"
+		    "</td></tr>\n" : "</td><td><span class=\"badge no\">no</span>"
+		    "</td></tr>\n");
 	}
 	put(o, "</tbody></table></div>\n");
 }
 
-/* tokens.grew or tokens.shrank: token, shares, change, a bar. */
-static void
-token_table(struct out *o, const json_t *a, const char *caption, int up)
+/* A heading over a table of a list, or "none" for an empty one: 1 when
+   the table follows. */
+static int
+list_head(struct out *o, const char *caption, size_t n)
 {
-	const json_t *x;
-	double m = 0;
-	size_t i;
-
 	put(o, "<div><h3>");
 	put(o, caption);
 	put(o, "</h3>\n");
-	if (json_array_size(a) == 0) {
+	if (n == 0) {
 		put(o, "<p class=\"none\">none</p></div>\n");
-		return;
+		return 0;
 	}
-	json_array_foreach(a, i, x) {
-		double d = fabs(num_at(x, "current") - num_at(x, "reference"));
+	return 1;
+}
+
+/* A bar in a table cell, w of the longest m. */
+static void
+bar_cell(struct out *o, int up, double w, double m)
+{
+	putf(o, "</td><td class=\"barcell\"><span class=\"bar %s\" "
+	    "style=\"width:%.1f%%\"></span></td></tr>\n", up ? "up" : "down",
+	    isfinite(w) && m > 0 ? fabs(w) / m * 100 : 0.0);
+}
+
+/* tokens.grew or tokens.shrank: token, shares, change, a bar. */
+static void
+token_table(struct out *o, const struct nlp_drift_token *t, size_t n,
+    const char *caption, int up)
+{
+	double m = 0;
+	size_t i;
+
+	if (!list_head(o, caption, n))
+		return;
+	for (i = 0; i < n; i++) {
+		double d = fabs(t[i].current - t[i].reference);
 		if (isfinite(d) && d > m)
 			m = d;
 	}
 	put(o, "<table class=\"tokens\"><thead><tr><th>token</th>"
 	    "<th class=\"n\">reference</th><th class=\"n\">current</th>"
 	    "<th class=\"n\">change</th><th></th></tr></thead><tbody>\n");
-	json_array_foreach(a, i, x) {
-		double r = num_at(x, "reference"), c = num_at(x, "current");
-		double d = c - r;
+	for (i = 0; i < n; i++) {
+		double d = t[i].current - t[i].reference;
 
 		put(o, "<tr><td><code>");
-		esc_json(o, json_object_get(x, "token"), TOKEN_CHARS);
+		esc_cut(o, t[i].token, TOKEN_CHARS);
 		put(o, "</code></td><td class=\"n\">");
-		put_pct(o, r, 2);
+		put_pct(o, t[i].reference, 2);
 		put(o, "</td><td class=\"n\">");
-		put_pct(o, c, 2);
+		put_pct(o, t[i].current, 2);
 		put(o, "</td><td class=\"n\">");
 		if (isfinite(d))
 			putf(o, "%+.2f pp", d * 100 + 0.0);
 		else
 			put(o, U_DASH);
-		putf(o, "</td><td class=\"barcell\"><span class=\"bar %s\" "
-		    "style=\"width:%.1f%%\"></span></td></tr>\n", up ? "up" : "down",
-		    isfinite(d) && m > 0 ? fabs(d) / m * 100 : 0.0);
+		bar_cell(o, up, d, m);
 	}
 	put(o, "</tbody></table></div>\n");
 }
 
 /* domain.top_current or top_reference: n-gram and weight. */
 static void
-ngram_table(struct out *o, const json_t *a, const char *caption, int up)
+ngram_table(struct out *o, const struct nlp_drift_ngram *g, size_t n,
+    const char *caption, int up)
 {
-	const json_t *x;
 	double m = 0;
 	size_t i;
 
-	put(o, "<div><h3>");
-	put(o, caption);
-	put(o, "</h3>\n");
-	if (json_array_size(a) == 0) {
-		put(o, "<p class=\"none\">none</p></div>\n");
+	if (!list_head(o, caption, n))
 		return;
-	}
-	json_array_foreach(a, i, x) {
-		double w = fabs(num_at(x, "weight"));
+	for (i = 0; i < n; i++) {
+		double w = fabs(g[i].weight);
 		if (isfinite(w) && w > m)
 			m = w;
 	}
 	put(o, "<table class=\"ngrams\"><thead><tr><th>n-gram</th>"
 	    "<th class=\"n\">weight</th><th></th></tr></thead><tbody>\n");
-	json_array_foreach(a, i, x) {
-		double w = num_at(x, "weight");
+	for (i = 0; i < n; i++) {
+		double w = g[i].weight;
 
 		put(o, "<tr><td><code>");
-		esc_json(o, json_object_get(x, "ngram"), TOKEN_CHARS);
+		esc_cut(o, g[i].ngram, TOKEN_CHARS);
 		put(o, "</code></td><td class=\"n\">");
 		if (isfinite(w))
 			putf(o, "%.3f", w);
 		else
 			put(o, U_DASH);
-		putf(o, "</td><td class=\"barcell\"><span class=\"bar %s\" "
-		    "style=\"width:%.1f%%\"></span></td></tr>\n", up ? "up" : "down",
-		    isfinite(w) && m > 0 ? fabs(w) / m * 100 : 0.0);
+		bar_cell(o, up, w, m);
 	}
 	put(o, "</tbody></table></div>\n");
 }
@@ -963,56 +921,53 @@ auc_scale(struct out *o, double auc, double thr)
 	put(o, "</svg>\n");
 }
 
-static void
-domain_section(struct out *o, const json_t *dom)
-{
-	double auc = num_at(dom, "auc"), thr = num_at(dom, "threshold");
-	double per = num_at(dom, "texts_per_side"), perm = num_at(dom,
-	    "permutations");
-	const char *method = str_at(dom, "method");
-	const json_t *d = json_object_get(dom, "drifted");
 
-	put(o, "<section id=\"domain\"><h2>Domain classifier</h2>\n<p>");
-	if (isfinite(auc)) {
-		putf(o, "A classifier trained to tell current texts from reference "
-		    "texts reaches ROC AUC <b>%.3f</b>", auc);
-		if (isfinite(thr)) {
-			put(o, " against a threshold of ");
-			put_num(o, thr);
-		}
-		if (method != NULL && strcmp(method, "permutation") == 0) {
-			put(o, " (95th percentile of ");
-			if (isfinite(perm))
-				put_count(o, perm);
-			put(o, " label-shuffled runs)");
-		}
-		if (isfinite(per)) {
-			put(o, ", on ");
-			put_count(o, per);
-			put(o, " texts per side");
-		}
-		put(o, ": 0.5 means it cannot tell them apart.");
-		if (json_is_boolean(d))
-			put(o, json_is_true(d) ? " <span class=\"badge yes\">drifted"
-			    "</span>" : " <span class=\"badge no\">not drifted</span>");
-	} else {
+/* What the domain classifier found, in words. */
+static void
+domain_words(struct out *o, const struct nlp_drift_domain *d)
+{
+	if (!isfinite(d->auc)) {
 		put(o, "<span class=\"none\">Not run");
-		if (str_at(dom, "skipped") != NULL) {
+		if (d->skipped != NULL) {
 			put(o, ": ");
-			esc(o, str_at(dom, "skipped"));
+			esc(o, d->skipped);
 		}
 		put(o, ".</span>");
+		return;
 	}
+	putf(o, "A classifier trained to tell current texts from reference "
+	    "texts reaches ROC AUC <b>%.3f</b>", d->auc);
+	if (isfinite(d->threshold)) {
+		put(o, " against a threshold of ");
+		put_num(o, d->threshold);
+	}
+	if (d->permutation) {
+		put(o, " (95th percentile of ");
+		put_count(o, d->permutations);
+		put(o, " label-shuffled runs)");
+	}
+	put(o, ", on ");
+	put_count(o, (double)d->texts_per_side);
+	put(o, " texts per side");
+	put(o, ": 0.5 means it cannot tell them apart.");
+	put(o, d->drifted ? " <span class=\"badge yes\">drifted</span>" :
+	    " <span class=\"badge no\">not drifted</span>");
+}
+
+static void
+domain_section(struct out *o, const struct nlp_drift_domain *d)
+{
+	put(o, "<section id=\"domain\"><h2>Domain classifier</h2>\n<p>");
+	domain_words(o, d);
 	put(o, "</p>\n");
-	if (isfinite(auc))
-		auc_scale(o, auc, thr);
-	if (json_array_size(json_object_get(dom, "top_current")) > 0 ||
-	    json_array_size(json_object_get(dom, "top_reference")) > 0) {
+	if (isfinite(d->auc))
+		auc_scale(o, d->auc, d->threshold);
+	if (d->ntop_current > 0 || d->ntop_reference > 0) {
 		put(o, "<p class=\"note\">The n-grams whose weights pull the "
 		    "classifier most towards one side.</p>\n<div class=\"cols\">\n");
-		ngram_table(o, json_object_get(dom, "top_current"),
+		ngram_table(o, d->top_current, d->ntop_current,
 		    "N-grams typical of the current text", 1);
-		ngram_table(o, json_object_get(dom, "top_reference"),
+		ngram_table(o, d->top_reference, d->ntop_reference,
 		    "N-grams typical of the reference text", 0);
 		put(o, "</div>\n");
 	}
@@ -1088,64 +1043,36 @@ static const char css[] =
 
 /* The banner: the verdict line and the rule. */
 static void
-banner(struct out *o, const json_t *rep)
+banner(struct out *o, const struct nlp_drift_report *r)
 {
-	const json_t *v = json_object_get(rep, "verdict");
-	const json_t *dom = json_object_get(rep, "domain");
-	const json_t *drift = json_object_get(v, "drift");
-	double drifted = num_at(v, "drifted"), nsig = num_at(v, "signals");
-	double share = num_at(v, "share"), auc = num_at(v, "domain_auc");
-	const char *cls = !json_is_boolean(drift) ? "unknown" :
-	    json_is_true(drift) ? "yes" : "no";
+	const struct nlp_drift_verdict *v = &r->verdict;
+	const char *cls = v->drift ? "yes" : "no";
 
-	if (!isfinite(auc))
-		auc = num_at(dom, "auc");
 	putf(o, "<header class=\"banner %s\" id=\"verdict\">\n"
-	    "<p class=\"verdict\">drift: %s", cls, cls);
-	if (isfinite(drifted) && isfinite(nsig)) {
-		put(o, " (");
-		put_count(o, drifted);
-		put(o, "/");
-		put_count(o, nsig);
-		put(o, " signals; ");
-	} else {
-		put(o, " (");
-	}
-	if (isfinite(auc))
-		putf(o, "domain AUC %.2f)", auc);
+	    "<p class=\"verdict\">drift: %s (", cls, cls);
+	put_count(o, (double)v->drifted);
+	put(o, "/");
+	put_count(o, (double)v->signals);
+	put(o, " signals; ");
+	if (isfinite(r->domain.auc))
+		putf(o, "domain AUC %.2f)", r->domain.auc);
 	else
 		put(o, "domain classifier not run)");
 	put(o, "</p>\n<p class=\"rule\">rule: ");
-	if (str_at(v, "rule") != NULL)
-		esc(o, str_at(v, "rule"));
-	else
-		put(o, "not recorded");
-	if (isfinite(share)) {
-		put(o, " " U_MIDDOT " share of drifted signals ");
-		put_pct(o, share, 0);
-	}
-	if (json_is_boolean(json_object_get(v, "domain_drift")))
-		put(o, json_is_true(json_object_get(v, "domain_drift")) ?
-		    " " U_MIDDOT " the domain classifier tells the texts apart" :
-		    " " U_MIDDOT " the domain classifier cannot tell the texts apart");
+	put(o, v->small ? "p-values (small sample)" :
+	    "effect sizes (large sample)");
+	put(o, " " U_MIDDOT " share of drifted signals ");
+	put_pct(o, v->share, 0);
+	put(o, v->domain_drift ?
+	    " " U_MIDDOT " the domain classifier tells the texts apart" :
+	    " " U_MIDDOT " the domain classifier cannot tell the texts apart");
 	put(o, "</p>\n</header>\n");
 }
 
+/* The document's head, with the title. */
 static void
-page(struct out *o, const json_t *rep, const char *title)
+head(struct out *o, const char *title)
 {
-	const json_t *hs = json_object_get(rep, "histograms");
-	const json_t *counts = json_object_get(rep, "counts");
-	const json_t *tok = json_object_get(rep, "tokens");
-	const json_t *warn = json_object_get(rep, "warnings"), *x;
-	double rr = num_at(counts, "reference_records");
-	double cr = num_at(counts, "current_records");
-	double ctok = num_at(counts, "current_tokens");
-	const char *sep = "";
-	size_t i;
-
-	if (title == NULL || title[0] == '\0')
-		title = "nlpops drift report";
 	put(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
@@ -1157,88 +1084,90 @@ page(struct out *o, const json_t *rep, const char *title)
 	put(o, "</title>\n<style>\n");
 	put(o, css);
 	put(o, "</style>\n</head>\n<body>\n");
-	banner(o, rep);
+}
+
+/* The title, what was compared, the warnings. */
+static void
+intro(struct out *o, const struct nlp_drift_report *r, const char *title)
+{
+	size_t i;
+
 	put(o, "<main>\n<h1>");
 	esc(o, title);
-	put(o, "</h1>\n<p class=\"meta\">");
-	if (isfinite(rr)) {
-		put(o, "reference: ");
-		put_count(o, rr);
-		put(o, " texts");
-		sep = " " U_MIDDOT " ";
+	put(o, "</h1>\n<p class=\"meta\">reference: ");
+	put_count(o, (double)r->reference_records);
+	put(o, " texts " U_MIDDOT " current: ");
+	put_count(o, (double)r->current_records);
+	put(o, " texts, ");
+	put_count(o, (double)r->current_tokens);
+	put(o, " tokens</p>\n");
+	if (r->nwarnings == 0)
+		return;
+	put(o, "<section id=\"warnings\"><h2>Warnings</h2>\n"
+	    "<ul class=\"warnings\">\n");
+	for (i = 0; i < r->nwarnings; i++) {
+		put(o, "<li>");
+		esc(o, r->warning[i]);
+		put(o, "</li>\n");
 	}
-	if (isfinite(cr)) {
-		put(o, sep);
-		put(o, "current: ");
-		put_count(o, cr);
-		put(o, " texts");
-		if (isfinite(ctok)) {
-			put(o, ", ");
-			put_count(o, ctok);
-			put(o, " tokens");
-		}
-	}
-	put(o, "</p>\n");
+	put(o, "</ul></section>\n");
+}
 
-	if (json_array_size(warn) > 0) {
-		put(o, "<section id=\"warnings\"><h2>Warnings</h2>\n"
-		    "<ul class=\"warnings\">\n");
-		json_array_foreach(warn, i, x) {
-			put(o, "<li>");
-			esc_json(o, x, 0);
-			put(o, "</li>\n");
-		}
-		put(o, "</ul></section>\n");
-	}
+/* Text length, and with a model its predictions. */
+static void
+charts(struct out *o, const struct nlp_drift_histograms *hs)
+{
+	put(o, "<section id=\"lengths\"><h2>Text length</h2>\n"
+	    "<div class=\"charts\">\n");
+	length_hist(o, hs->length_bins, hs->reference_token_length,
+	    hs->current_token_length, "Tokens per text", "tokens", "token");
+	length_hist(o, hs->length_bins, hs->reference_char_length,
+	    hs->current_char_length, "Characters per text", "characters",
+	    "character");
+	put(o, "</div></section>\n");
+	if (hs->nlabels == 0 && hs->nreference_confidence == 0 &&
+	    hs->ncurrent_confidence == 0)
+		return;
+	put(o, "<section id=\"model\"><h2>Predictions</h2>\n"
+	    "<div class=\"charts\">\n");
+	if (hs->nlabels > 0)
+		label_bars(o, hs);
+	if (hs->nreference_confidence > 0 || hs->ncurrent_confidence > 0)
+		confidence_hist(o, hs);
+	put(o, "</div></section>\n");
+}
 
+static void
+page(struct out *o, const struct nlp_drift_report *r, const char *title)
+{
+	if (title == NULL || title[0] == '\0')
+		title = "nlpops drift report";
+	head(o, title);
+	banner(o, r);
+	intro(o, r, title);
 	put(o, "<section id=\"signals\"><h2>Signals</h2>\n<p class=\"note\">"
 	    "A signal tested by p-value drifts when p is below its threshold; "
 	    "one judged by effect size, when its statistic reaches the "
 	    "threshold.</p>\n");
-	signal_table(o, json_object_get(rep, "signals"));
+	signal_table(o, r);
 	put(o, "</section>\n");
-
-	put(o, "<section id=\"lengths\"><h2>Text length</h2>\n"
-	    "<div class=\"charts\">\n");
-	length_hist(o, hs, "Tokens per text", "reference_token_length",
-	    "current_token_length", "tokens", "token");
-	length_hist(o, hs, "Characters per text", "reference_char_length",
-	    "current_char_length", "characters", "character");
-	put(o, "</div></section>\n");
-
-	if (json_object_size(json_object_get(hs, "labels")) > 0 ||
-	    json_array_size(json_object_get(hs, "reference_confidence")) > 0 ||
-	    json_array_size(json_object_get(hs, "current_confidence")) > 0) {
-		put(o, "<section id=\"model\"><h2>Predictions</h2>\n"
-		    "<div class=\"charts\">\n");
-		if (json_object_size(json_object_get(hs, "labels")) > 0)
-			label_bars(o, json_object_get(hs, "labels"));
-		if (json_array_size(json_object_get(hs, "reference_confidence")) >
-		    0 || json_array_size(json_object_get(hs,
-		    "current_confidence")) > 0)
-			confidence_hist(o, hs);
-		put(o, "</div></section>\n");
-	}
-
+	charts(o, &r->hist);
 	put(o, "<section id=\"tokens\"><h2>Tokens whose share changed most</h2>\n"
 	    "<p class=\"note\">Share of all tokens on each side; the change in "
 	    "percentage points.</p>\n<div class=\"cols\">\n");
-	token_table(o, json_object_get(tok, "grew"), "Grew", 1);
-	token_table(o, json_object_get(tok, "shrank"), "Shrank", 0);
+	token_table(o, r->grew, r->ngrew, "Grew", 1);
+	token_table(o, r->shrank, r->nshrank, "Shrank", 0);
 	put(o, "</div></section>\n");
-
-	domain_section(o, json_object_get(rep, "domain"));
-
-	put(o, "<footer>nlpops drift ");
-	if (isfinite(num_at(rep, "schema")))
-		putf(o, U_MIDDOT " report schema %.0f ", num_at(rep, "schema"));
+	domain_section(o, &r->domain);
+	put(o, "<footer>nlpops drift " U_MIDDOT " report schema ");
+	putf(o, "%d ", NLP_DRIFT_SCHEMA);
 	put(o, U_MIDDOT " shares, not counts, are drawn: the two sides differ in "
 	    "size " U_MIDDOT " self-contained: no script, no network</footer>\n"
 	    "</main>\n</body>\n</html>\n");
 }
 
 char *
-nlp_drift_html(const json_t *report, const char *title)
+nlp_drift_html(const struct nlp_drift_report *r, const char *title)
 {
 	locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
 	locale_t old;
@@ -1250,7 +1179,7 @@ nlp_drift_html(const json_t *report, const char *title)
 		return NULL;
 	memset(&o, 0, sizeof o);
 	old = uselocale(c);
-	page(&o, report, title);
+	page(&o, r, title);
 	uselocale(old);
 	freelocale(c);
 	if (o.oom || o.p == NULL) {

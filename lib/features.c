@@ -4,6 +4,7 @@
 #include "features.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,8 +29,11 @@ grow(void *pp, size_t *cap, size_t want, size_t sz)
 
 	if (want <= *cap)
 		return 0;
+	if (want > SIZE_MAX / sz)
+		return -1;
+	/* doubling, short of the point where c * sz would overflow */
 	while (c < want)
-		c *= 2;
+		c = c > SIZE_MAX / sz / 2 ? want : c * 2;
 	if ((q = realloc(*p, c * sz)) == NULL)
 		return -1;
 	*p = q;
@@ -177,6 +181,147 @@ nlp_featurizer_release(struct nlp_featurizer *f)
 	free(f->cpoff);
 	free(f->wrap);
 	memset(f, 0, sizeof *f);
+}
+
+int
+nlp_docs_add(struct nlp_docs *d, const struct nlp_featurizer *f, uint32_t y)
+{
+	size_t want = d->nnz + f->nkey + 1, kcap = d->cap, tcap = d->cap;
+	size_t scap = d->doc_cap, ycap = d->doc_cap;
+	int rc;
+
+	/* key and tf (start and y) grow together: the smaller is the capacity */
+	rc = grow(&d->key, &kcap, want, sizeof *d->key) |
+	    grow(&d->tf, &tcap, want, sizeof *d->tf);
+	d->cap = kcap < tcap ? kcap : tcap;
+	rc |= grow(&d->start, &scap, d->n + 2, sizeof *d->start) |
+	    grow(&d->y, &ycap, d->n + 2, sizeof *d->y);
+	d->doc_cap = scap < ycap ? scap : ycap;
+	if (rc != 0)
+		return -1;
+	d->start[d->n] = d->nnz;
+	memcpy(d->key + d->nnz, f->key, f->nkey * sizeof *f->key);
+	memcpy(d->tf + d->nnz, f->tf, f->nkey * sizeof *f->tf);
+	d->nnz += f->nkey;
+	d->y[d->n++] = y;
+	d->start[d->n] = d->nnz;
+	return 0;
+}
+
+void
+nlp_docs_release(struct nlp_docs *d)
+{
+	free(d->start);
+	free(d->key);
+	free(d->tf);
+	free(d->val);
+	free(d->y);
+	memset(d, 0, sizeof *d);
+}
+
+/* Count the documents of each bucket in v->rowmap, noting each bucket the
+ * first time in *seen (*nseen of them, grown as needed). */
+static int
+count_buckets(struct nlp_vocab *v, const struct nlp_docs *d,
+    uint32_t **seen, size_t *nseen, size_t *cap)
+{
+	size_t f;
+
+	for (f = 0; f < d->nnz; f++) {
+		if (v->rowmap[d->key[f]]++ > 0)
+			continue;
+		if (grow(seen, cap, *nseen + 1, sizeof **seen) < 0)
+			return -1;
+		(*seen)[(*nseen)++] = d->key[f];
+	}
+	return 0;
+}
+
+int
+nlp_vocab_build(struct nlp_vocab *v, const struct nlp_docs *const *docs,
+    size_t k, unsigned bits, unsigned min_df)
+{
+	uint32_t *seen = NULL, *tmp = NULL;
+	size_t i, nseen = 0, cap = 0, ndocs = 0;
+
+	memset(v, 0, sizeof *v);
+	if ((v->rowmap = calloc((size_t)1 << bits, sizeof *v->rowmap)) == NULL)
+		return -1;
+	for (i = 0; i < k; i++) {
+		ndocs += docs[i]->n;
+		if (count_buckets(v, docs[i], &seen, &nseen, &cap) < 0)
+			goto fail;
+	}
+	/* the buckets seen, in bucket order: linear in them, where a scan of
+	   the 2^bits counts would cost the same for ten texts as for millions */
+	if ((tmp = malloc((nseen + 1) * sizeof *tmp)) == NULL ||
+	    (v->key = malloc((nseen + 1) * sizeof *v->key)) == NULL ||
+	    (v->idf = malloc((nseen + 1) * sizeof *v->idf)) == NULL)
+		goto fail;
+	radix_sort(seen, tmp, nseen, bits);
+	for (i = 0; i < nseen; i++) {
+		uint32_t b = seen[i], df = v->rowmap[b];
+
+		if (df < min_df) {
+			v->rowmap[b] = 0;
+			continue;
+		}
+		v->key[v->n] = b;
+		v->idf[v->n] = nlp_idf(ndocs, df);
+		v->rowmap[b] = ++v->n;
+	}
+	free(seen);
+	free(tmp);
+	return 0;
+fail:
+	free(seen);
+	free(tmp);
+	nlp_vocab_release(v);
+	return -1;
+}
+
+void
+nlp_vocab_release(struct nlp_vocab *v)
+{
+	free(v->key);
+	free(v->idf);
+	free(v->rowmap);
+	memset(v, 0, sizeof *v);
+}
+
+int
+nlp_docs_vectorize(struct nlp_docs *d, const struct nlp_vocab *v)
+{
+	float *idf = NULL;
+	size_t i, f, w = 0, cap = 0;
+
+	if (d->n == 0)
+		return 0;
+	if ((d->val = malloc((d->nnz + 1) * sizeof *d->val)) == NULL)
+		return -1;
+	for (i = 0; i < d->n; i++) {
+		size_t a = d->start[i], b = d->start[i + 1], first = w;
+
+		d->start[i] = w;
+		for (f = a; f < b; f++) {
+			uint32_t r = v->rowmap[d->key[f]];
+			if (r == 0)
+				continue;
+			d->key[w] = r - 1;
+			d->tf[w] = d->tf[f];
+			w++;
+		}
+		if (grow(&idf, &cap, w - first + 1, sizeof *idf) < 0) {
+			free(idf);
+			return -1;
+		}
+		for (f = first; f < w; f++)
+			idf[f - first] = v->idf[d->key[f]];
+		nlp_tfidf_normalize(d->val + first, d->tf + first, idf, w - first);
+	}
+	d->start[d->n] = d->nnz = w;
+	free(idf);
+	return 0;
 }
 
 float

@@ -68,6 +68,57 @@ void nlp_featurizer_release(struct nlp_featurizer *f);
  */
 uint64_t nlp_ngram_hash(uint64_t seed, const uint64_t *tok, size_t k);
 
+/*
+ * Documents as sparse vectors, the path from featurized texts to what
+ * nlp_learn_docs() (learn.h) trains on.  nlp_docs_add() appends a text's
+ * buckets and counts (f->key, f->tf) with a class; nlp_docs_vectorize()
+ * maps the buckets to the rows of a vocabulary, dropping the others, and
+ * weights them by TF-IDF (val).  Document i is entries start[i] to
+ * start[i + 1].  Zero-initialize; nlp_docs_release() frees what it holds.
+ */
+struct nlp_docs {
+	size_t n, nnz;
+	size_t *start;            /* n + 1 offsets */
+	uint32_t *key;            /* nnz: buckets, then rows once vectorized */
+	uint32_t *tf;             /* nnz term counts */
+	float *val;               /* nnz TF-IDF values, once vectorized */
+	uint32_t *y;              /* n classes */
+	size_t cap, doc_cap;      /* entries allocated: key and tf, start and y */
+};
+
+/* Append the text featurized in f with class y.  Returns 0, or -1 when out
+ * of memory (d is unchanged then). */
+int nlp_docs_add(struct nlp_docs *d, const struct nlp_featurizer *f,
+    uint32_t y);
+
+void nlp_docs_release(struct nlp_docs *d);
+
+/*
+ * A vocabulary: the buckets (of `bits` bits) that occur in at least min_df
+ * documents become rows, in bucket order, each with its smoothed idf over
+ * all the documents counted.  Zero-initialize; nlp_vocab_release() frees.
+ */
+struct nlp_vocab {
+	uint32_t n;               /* rows */
+	uint32_t *key;            /* n buckets, increasing: row r is key[r] */
+	float *idf;               /* n */
+	uint32_t *rowmap;         /* 2^bits: bucket -> row + 1, 0 for none */
+};
+
+/*
+ * The vocabulary of docs[0..k) (bucket keys, as nlp_docs_add() leaves
+ * them: each distinct in its document).  Returns 0, or -1 when out of
+ * memory.
+ */
+int nlp_vocab_build(struct nlp_vocab *v, const struct nlp_docs *const *docs,
+    size_t k, unsigned bits, unsigned min_df);
+
+void nlp_vocab_release(struct nlp_vocab *v);
+
+/* Buckets to v's rows and TF-IDF values (nlp_tfidf_normalize()), in place.
+ * Returns 0, or -1 when out of memory (d is then fit only for release). */
+int nlp_docs_vectorize(struct nlp_docs *d, const struct nlp_vocab *v);
+
 /* The smoothed idf of a feature seen in df of n documents. */
 float nlp_idf(uint64_t n, uint64_t df);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "features.h"
 #include "model.h"
 
 struct job {
@@ -170,4 +171,21 @@ out:
 	free(j.grad);
 	free(j.loss);
 	return rc;
+}
+
+int
+nlp_learn_docs(const struct nlp_docs *d, const uint32_t *y, uint32_t nrows,
+    uint32_t nclasses, const struct nlp_learn_opts *o, float *w, float *bias,
+    struct nlp_err *e)
+{
+	struct nlp_dataset ds;
+
+	ds.n = d->n;
+	ds.start = d->start;
+	ds.row = d->key;
+	ds.val = d->val;
+	ds.y = y != NULL ? y : d->y;
+	ds.nrows = nrows;
+	ds.nclasses = nclasses;
+	return nlp_learn(&ds, o, w, bias, e);
 }

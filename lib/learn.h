@@ -62,6 +62,15 @@ struct nlp_learn_opts {
 int nlp_learn(const struct nlp_dataset *d, const struct nlp_learn_opts *o,
     float *w, float *bias, struct nlp_err *e);
 
+/*
+ * Train on documents vectorized by nlp_docs_vectorize() (features.h): rows
+ * 0..nrows, classes y (d->y when NULL).  The same as nlp_learn() on them.
+ */
+struct nlp_docs;
+int nlp_learn_docs(const struct nlp_docs *d, const uint32_t *y,
+    uint32_t nrows, uint32_t nclasses, const struct nlp_learn_opts *o,
+    float *w, float *bias, struct nlp_err *e);
+
 /* splitmix64: the deterministic generator used for every seeded choice. */
 uint64_t nlp_rand_next(uint64_t *state);
 

@@ -22,6 +22,9 @@
  *                                          the rest), count then bytes order
  *   labels: {label: count}                 training label distribution
  *   held_out: {n, accuracy, macro_f1, confidence: [sorted top-1 p]}
+ *
+ * train writes it (nlp_profile_json()); drift reads it back, every field
+ * checked (nlp_profile_parse()).
  */
 #ifndef NLP_PROFILE_H
 #define NLP_PROFILE_H
@@ -93,5 +96,44 @@ struct nlp_profile_model {
 char *nlp_profile_json(struct nlp_profile *p, const struct nlp_profile_model *m);
 
 void nlp_profile_release(struct nlp_profile *p);
+
+/*
+ * A profile read back from its JSON: every field drift compares with.
+ * Zero-initialize or fill with nlp_profile_parse(); the caller owns it and
+ * frees what it holds with nlp_profile_stored_release().
+ */
+struct nlp_profile_stored {
+	uint64_t docs, empty, bad_utf8, token_docs;
+	uint64_t letter, digit, punct, other, non_ascii;
+	uint64_t length_bins[NLP_PROFILE_BINS];  /* upper bounds */
+	uint64_t tok_hist[NLP_PROFILE_BINS], char_hist[NLP_PROFILE_BINS];
+	double *sample_tokens, *sample_chars;    /* the length sample */
+	size_t nsample;
+	struct nlp_strmap top;       /* top tokens -> documents, in file order */
+	struct nlp_strmap labels;    /* label -> count, in file order */
+	uint64_t held_out;           /* examples held out (0: none) */
+	int has_accuracy;            /* held_out.accuracy is there */
+	double accuracy, macro_f1;   /* on them (macro_f1 0 when absent) */
+	int has_confidence;          /* held_out.confidence is there */
+	double *confidence;          /* held_out sorted top-1 probabilities */
+	size_t nconfidence;
+};
+
+/*
+ * Parse and check the "profile" member (len bytes of JSON): every field
+ * is checked for type and range, so that a damaged or forged artifact is
+ * an error naming the member and the field ("member 'profile': field
+ * 'docs' is missing") -- never a crash or numbers made of nonsense.
+ * Returns NLP_OK, NLP_DATA, or NLP_IO (out of memory); on failure s is
+ * left empty.
+ */
+int nlp_profile_parse(struct nlp_profile_stored *s, const char *json,
+    size_t len, struct nlp_err *e);
+
+/* The training count of label (0 when the profile has none). */
+uint64_t nlp_profile_label_count(const struct nlp_profile_stored *s,
+    const char *label);
+
+void nlp_profile_stored_release(struct nlp_profile_stored *s);
 
 #endif

@@ -417,35 +417,34 @@ rescale(double *A, long n)
 	return e;
 }
 
-/*
- * P(D_n < d) by Durbin's matrix formula in Marsaglia, Tsang & Wang's form:
- * with k = ceil(nd), h = k - nd, m = 2k - 1 and the m x m matrix H
- * (H[i][j] = 1/(i-j+1)! for i-j+1 >= 0, first column and last row corrected
- * by h), P = n!/n^n (H^n)[k-1][k-1].  H^n by repeated squaring, rescaled by
- * powers of two (exact) whenever an entry passes 2^128.  All entries are
- * non-negative, so there is no cancellation: ~1e-14 relative.  O(m^3 log n);
- * SciPy asks for it only when m is at most ~120.  Returns NAN when out of
- * memory.
- */
-static double
-durbin_cdf(long n, double d)
+/* T = A B for m x m matrices, skipping A's zeros (H is sparse at first). */
+static void
+mat_mul(double *T, const double *A, const double *B, long m)
 {
-	double nd = (double)n * d, h, *H, *R, *T, *v, fac, p, big = ldexp(1, 128);
-	long k, m, i, j, l, e_H = 0, e_R = 0, e, nn;
-	int first = 1;
+	long i, j, l;
 
-	if (d >= 1)
-		return 1.0;
-	if (nd <= 0.5)
-		return 0.0;
-	k = (long)ceil(nd);
-	h = (double)k - nd;
-	m = 2 * k - 1;
-	H = malloc((size_t)(3 * m * m + m) * sizeof *H);
-	if (H == NULL)
-		return NAN;
-	R = H + m * m, T = R + m * m, v = T + m * m;
-	fac = 1.0;
+	memset(T, 0, (size_t)(m * m) * sizeof *T);
+	for (i = 0; i < m; i++)
+		for (l = 0; l < m; l++) {
+			double a = A[i * m + l];
+			if (a == 0)
+				continue;
+			for (j = 0; j < m; j++)
+				T[i * m + j] += a * B[l * m + j];
+		}
+}
+
+/*
+ * Durbin's m x m matrix H for k = ceil(nd), h = k - nd: H[i][j] =
+ * 1/(i-j+1)! for i-j+1 >= 0, the first column and the last row corrected
+ * by h (v is scratch for m entries).
+ */
+static void
+durbin_matrix(double *H, double *v, long m, double h)
+{
+	double fac = 1.0;
+	long i, j;
+
 	for (j = 1; j <= m; j++) {      /* v[j-1] = (1 - h^j) / j! */
 		fac /= (double)j;
 		v[j - 1] = (1.0 - pow(h, (double)j)) * fac;
@@ -466,8 +465,19 @@ durbin_cdf(long n, double d)
 	}
 	for (j = 0; j < m; j++)
 		H[(m - 1) * m + j] = v[m - 1 - j];
+}
 
-	/* R = H^n */
+/*
+ * R = H^n by repeated squaring (H is overwritten, T is scratch), rescaled
+ * by powers of two (exact) whenever an entry passes 2^128: returns the
+ * exponent taken out of R.
+ */
+static long
+durbin_power(double *R, double *H, double *T, long m, long n)
+{
+	long e_H = 0, e_R = 0, nn;
+	int first = 1;
+
 	for (nn = n;;) {
 		if (nn & 1) {
 			if (first) {
@@ -475,15 +485,7 @@ durbin_cdf(long n, double d)
 				e_R = e_H;
 				first = 0;
 			} else {
-				memset(T, 0, (size_t)(m * m) * sizeof *T);
-				for (i = 0; i < m; i++)
-					for (l = 0; l < m; l++) {
-						double a = R[i * m + l];
-						if (a == 0)
-							continue;
-						for (j = 0; j < m; j++)
-							T[i * m + j] += a * H[l * m + j];
-					}
+				mat_mul(T, R, H, m);
 				memcpy(R, T, (size_t)(m * m) * sizeof *R);
 				e_R += e_H;
 			}
@@ -491,24 +493,43 @@ durbin_cdf(long n, double d)
 		}
 		nn >>= 1;
 		if (nn == 0)
-			break;
-		memset(T, 0, (size_t)(m * m) * sizeof *T);
-		for (i = 0; i < m; i++)
-			for (l = 0; l < m; l++) {
-				double a = H[i * m + l];
-				if (a == 0)
-					continue;
-				for (j = 0; j < m; j++)
-					T[i * m + j] += a * H[l * m + j];
-			}
+			return e_R;
+		mat_mul(T, H, H, m);
 		memcpy(H, T, (size_t)(m * m) * sizeof *H);
 		e_H *= 2;
 		e_H += rescale(H, m * m);
 	}
+}
+
+/*
+ * P(D_n < d) by Durbin's matrix formula in Marsaglia, Tsang & Wang's form:
+ * with k = ceil(nd), h = k - nd, m = 2k - 1 and the m x m matrix H
+ * (durbin_matrix()), P = n!/n^n (H^n)[k-1][k-1].  All entries are
+ * non-negative, so there is no cancellation: ~1e-14 relative.  O(m^3 log
+ * n); SciPy asks for it only when m is at most ~120.  Returns NAN when out
+ * of memory.
+ */
+static double
+durbin_cdf(long n, double d)
+{
+	double nd = (double)n * d, *H, *R, *T, p, big = ldexp(1, 128);
+	long k, m, i, e;
+
+	if (d >= 1)
+		return 1.0;
+	if (nd <= 0.5)
+		return 0.0;
+	k = (long)ceil(nd);
+	m = 2 * k - 1;
+	H = malloc((size_t)(3 * m * m + m) * sizeof *H);
+	if (H == NULL)
+		return NAN;
+	R = H + m * m, T = R + m * m;
+	durbin_matrix(H, T + m * m, m, (double)k - nd);
+	e = durbin_power(R, H, T, m, n);
 	p = R[(k - 1) * m + k - 1];
 	free(H);
 	/* times n! / n^n */
-	e = e_R;
 	for (i = 1; i <= n; i++) {
 		p = (double)i * p / (double)n;
 		if (p < 1.0 / big) {
@@ -1047,4 +1068,12 @@ nlp_roc_auc(const double *score, const int *label, size_t n, double *auc)
 	free(v);
 	*auc = num / (npos * nneg);
 	return 0;
+}
+
+int
+nlp_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
 }

@@ -60,4 +60,7 @@ double nlp_wasserstein(const double *x, size_t n, const double *y, size_t m);
  */
 int nlp_roc_auc(const double *score, const int *label, size_t n, double *auc);
 
+/* qsort() order of doubles, ascending (NaNs compare equal to all). */
+int nlp_cmp_double(const void *a, const void *b);
+
 #endif

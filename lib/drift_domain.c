@@ -1,0 +1,395 @@
+/*
+ * drift_domain.c - drift's domain classifier (see drift_domain.h).
+ */
+#include "drift_domain.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "features.h"
+#include "learn.h"
+#include "metrics.h"
+#include "model.h"
+#include "stats.h"
+#include "strmap.h"
+
+#define MIN_TEXTS 20             /* a side, for the classifier to run */
+#define EPOCHS 5
+
+/* The classifier's state, from texts to weights. */
+struct dom {
+	const struct nlp_drift_opts *o;
+	struct nlp_feat_opts fo;
+	struct nlp_featurizer f;
+	struct nlp_strmap names;     /* bucket -> entry number in name_of */
+	char **name_of;              /* the n-gram of each bucket named */
+	size_t name_cap, named;      /* name_of[0..named) to free */
+	struct nlp_docs tr, te;      /* even- and odd-numbered texts */
+	struct nlp_vocab v;
+	uint32_t *y, *y2;            /* shuffled labels of tr and te */
+	float *w;                    /* v.n x 2 weights */
+};
+
+static void
+dom_release(struct dom *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->named; i++)
+		free(d->name_of[i]);
+	free(d->name_of);
+	nlp_strmap_release(&d->names);
+	nlp_featurizer_release(&d->f);
+	nlp_docs_release(&d->tr);
+	nlp_docs_release(&d->te);
+	nlp_vocab_release(&d->v);
+	free(d->y);
+	free(d->y2);
+	free(d->w);
+}
+
+/* "tok" or "tok1 tok2": the n-gram of k tokens at j. */
+static char *
+ngram_name(const struct nlp_tokens *t, size_t j, size_t k)
+{
+	size_t len = t->len[j] + (k == 2 ? t->len[j + 1] + 1 : 0);
+	char *s = malloc(len + 1);
+
+	if (s == NULL)
+		return NULL;
+	memcpy(s, t->text + t->off[j], t->len[j]);
+	if (k == 2) {
+		s[t->len[j]] = ' ';
+		memcpy(s + t->len[j] + 1, t->text + t->off[j + 1], t->len[j + 1]);
+	}
+	s[len] = '\0';
+	return s;
+}
+
+/* Name the bucket of the n-gram of k tokens at j of the text just
+   featurized, the first time it is seen. */
+static int
+name_ngram(struct dom *d, size_t j, size_t k)
+{
+	uint32_t b = (uint32_t)(nlp_ngram_hash(d->fo.seed, d->f.hash + j, k) >>
+	    (64 - d->fo.bits));
+	size_t before = d->names.n;
+
+	if (nlp_strmap_add(&d->names, (const char *)&b, sizeof b) == NULL)
+		return -1;
+	if (d->names.n == before)
+		return 0;
+	/* grown by doubling: one realloc per new n-gram copied the whole
+	   array each time (quadratic under ASan) */
+	if (d->names.n > d->name_cap) {
+		size_t cap = d->name_cap ? 2 * d->name_cap : 1024;
+		char **p = realloc(d->name_of, cap * sizeof *p);
+		if (p == NULL)
+			return -1;   /* the entry has no name yet: none to free */
+		d->name_of = p;
+		d->name_cap = cap;
+	}
+	d->named = d->names.n;
+	if ((d->name_of[d->names.n - 1] = ngram_name(&d->f.tok, j, k)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * Featurize m texts of each side, alternately into tr and te (class 0 the
+ * reference, 1 the current text), naming their unigrams and bigrams; then
+ * the vocabulary and idf of both halves (no labels: no leak) and the
+ * TF-IDF vectors.
+ */
+static int
+featurize(struct dom *d, const char *const *rtexts, const char *const *ctexts,
+    size_t m)
+{
+	const struct nlp_docs *both[2] = { &d->tr, &d->te };
+	size_t i, j, k;
+
+	for (i = 0; i < 2 * m; i++) {
+		const char *t = i % 2 ? ctexts[i / 2] : rtexts[i / 2];
+
+		if (nlp_featurize(&d->f, &d->fo, t, strlen(t)) < 0 ||
+		    nlp_docs_add((i / 2) % 2 ? &d->te : &d->tr, &d->f,
+		    (uint32_t)(i % 2)) < 0)
+			return -1;
+		for (j = 0; j < d->f.tok.n; j++)
+			for (k = 1; k <= 2 && j + k <= d->f.tok.n; k++)
+				if (name_ngram(d, j, k) < 0)
+					return -1;
+	}
+	if (nlp_vocab_build(&d->v, both, 2, d->fo.bits, 1) < 0 ||
+	    nlp_docs_vectorize(&d->tr, &d->v) < 0 ||
+	    nlp_docs_vectorize(&d->te, &d->v) < 0 ||
+	    (d->w = malloc(((size_t)d->v.n * 2 + 1) * sizeof *d->w)) == NULL ||
+	    (d->y = malloc((d->tr.n + 1) * sizeof *d->y)) == NULL ||
+	    (d->y2 = malloc((d->te.n + 1) * sizeof *d->y2)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * Train on tr (classes y) with seed and put the ROC AUC on te (classes
+ * ty) in *auc; the weights stay in d->w.  Returns NLP_OK, or NLP_IO when
+ * out of memory.
+ */
+static int
+fold_auc(struct dom *d, const struct nlp_docs *tr, const uint32_t *y,
+    const struct nlp_docs *te, const uint32_t *ty, uint64_t seed,
+    double *auc, struct nlp_err *e)
+{
+	struct nlp_learn_opts lo;
+	float bias[2] = { 0, 0 }, p[2];
+	double *score = malloc((te->n + 1) * sizeof *score);
+	int *lab = malloc((te->n + 1) * sizeof *lab), rc;
+	size_t i;
+
+	if (score == NULL || lab == NULL) {
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+		goto out;
+	}
+	memset(d->w, 0, (size_t)d->v.n * 2 * sizeof *d->w);
+	memset(&lo, 0, sizeof lo);
+	lo.epochs = EPOCHS;
+	lo.lr = 1.0f;
+	lo.seed = seed;
+	if ((rc = nlp_learn_docs(tr, y, d->v.n, 2, &lo, d->w, bias, e)) !=
+	    NLP_OK)
+		goto out;
+	for (i = 0; i < te->n; i++) {
+		nlp_model_scores(d->w, bias, 2, te->key + te->start[i],
+		    te->val + te->start[i], te->start[i + 1] - te->start[i], p);
+		score[i] = p[1];
+		lab[i] = (int)ty[i];
+	}
+	if (nlp_roc_auc(score, lab, te->n, auc) < 0)
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+out:
+	free(score);
+	free(lab);
+	return rc;
+}
+
+/* Both folds, averaged (half the variance of one); the fold trained on
+   the even texts runs last, so that its weights stay in d->w. */
+static int
+two_folds(struct dom *d, const uint32_t *ytr, const uint32_t *yte,
+    uint64_t seed, double *auc, struct nlp_err *e)
+{
+	double a1, a2;
+	int rc;
+
+	if ((rc = fold_auc(d, &d->te, yte, &d->tr, d->tr.y, seed, &a1, e)) !=
+	    NLP_OK ||
+	    (rc = fold_auc(d, &d->tr, ytr, &d->te, d->te.y, seed, &a2, e)) !=
+	    NLP_OK)
+		return rc;
+	*auc = (a1 + a2) / 2;
+	return NLP_OK;
+}
+
+/*
+ * Labels for a permutation run: within each side, a random half labeled 1.
+ * A plain shuffle would leave one side with more 1s by chance, and on text
+ * that truly differs the classifier would learn the sides from that and
+ * score far from 0.5 either way, inflating the null distribution.  Returns
+ * 0, or -1 when out of memory (the true labels instead would make the
+ * permutation threshold the real AUC).
+ */
+static int
+balanced_labels(const struct nlp_docs *docs, uint32_t *y, uint64_t *state)
+{
+	uint32_t side, *idx = malloc((docs->n + 1) * sizeof *idx);
+	size_t i, n;
+
+	if (idx == NULL)
+		return -1;
+	for (side = 0; side < 2; side++) {
+		for (i = 0, n = 0; i < docs->n; i++)
+			if (docs->y[i] == side)
+				idx[n++] = (uint32_t)i;
+		nlp_shuffle(idx, n, state);
+		for (i = 0; i < n; i++)
+			y[idx[i]] = i < n / 2 ? 1 : 0;
+	}
+	free(idx);
+	return 0;
+}
+
+/*
+ * The permutation test's threshold: drift when the p-value (1 + #{perm >=
+ * auc}) / (B + 1) is at most alpha, so at most j permuted AUCs may reach
+ * the real one, which must beat the (j+1)-th largest (with B = 20, alpha
+ * 0.05: all of them); and it must pass --auc too.  Runs first: the last
+ * training is the real one, whose weights name the n-grams.
+ */
+static int
+permutation_threshold(struct dom *d, double *threshold, struct nlp_err *e)
+{
+	const struct nlp_drift_opts *o = d->o;
+	uint64_t state = o->seed ^ 0x9e3779b9ULL;
+	double *perm = malloc(o->permutations * sizeof *perm);
+	size_t k, j;
+	int rc = NLP_OK;
+
+	if (perm == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	for (k = 0; k < o->permutations && rc == NLP_OK; k++) {
+		if (balanced_labels(&d->tr, d->y, &state) < 0 ||
+		    balanced_labels(&d->te, d->y2, &state) < 0)
+			rc = nlp_errf(e, NLP_IO, "out of memory");
+		else
+			rc = two_folds(d, d->y, d->y2, o->seed + k + 1, &perm[k], e);
+	}
+	if (rc == NLP_OK) {
+		qsort(perm, o->permutations, sizeof *perm, nlp_cmp_double);
+		j = (size_t)floor(o->alpha * (o->permutations + 1) + 1e-9);
+		j = j > 1 ? j - 1 : 0;
+		if (j >= o->permutations)
+			j = o->permutations - 1;
+		*threshold = perm[o->permutations - 1 - j];
+		if (*threshold < o->auc)
+			*threshold = o->auc;
+	}
+	free(perm);
+	return rc;
+}
+
+/* A row of the vocabulary and its weight for the current side. */
+struct ranked {
+	uint32_t row;
+	double weight;
+};
+
+static int
+cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->weight != y->weight)
+		return x->weight > y->weight ? -1 : 1;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Up to NLP_DRIFT_TOP named n-grams from one end of rank[0..V), while
+   their weights have sign; the names move from d to out. */
+static void
+list_ngrams(struct dom *d, const struct ranked *rank, uint32_t V, int sign,
+    struct nlp_drift_ngram *out, size_t *nout)
+{
+	uint32_t i;
+
+	for (i = 0; i < V && *nout < NLP_DRIFT_TOP; i++) {
+		const struct ranked *r = &rank[sign > 0 ? i : V - 1 - i];
+		const struct nlp_strmap_entry *en = nlp_strmap_get(&d->names,
+		    (const char *)&d->v.key[r->row], sizeof d->v.key[r->row]);
+		char **name;
+
+		if (sign > 0 ? r->weight <= 0 : r->weight >= 0)
+			break;
+		if (en == NULL || *(name = &d->name_of[en - d->names.ent]) == NULL)
+			continue;
+		out[*nout].ngram = *name;
+		out[(*nout)++].weight = fabs(r->weight);
+		*name = NULL;
+	}
+}
+
+/* The n-grams with the largest weight for one side over the other. */
+static int
+top_ngrams(struct dom *d, struct nlp_drift_domain *out)
+{
+	uint32_t i, V = d->v.n;
+	struct ranked *rank = malloc((V + 1) * sizeof *rank);
+
+	if (rank == NULL)
+		return -1;
+	for (i = 0; i < V; i++) {
+		rank[i].row = i;
+		rank[i].weight = (double)d->w[2 * i + 1] - (double)d->w[2 * i];
+	}
+	if (V > 1)
+		qsort(rank, V, sizeof *rank, cmp_ranked);
+	list_ngrams(d, rank, V, 1, out->top_current, &out->ntop_current);
+	list_ngrams(d, rank, V, -1, out->top_reference, &out->ntop_reference);
+	free(rank);
+	return 0;
+}
+
+/* Train, judge and name: the classifier on texts already featurized. */
+static int
+classify(struct dom *d, struct nlp_drift_domain *out, int small,
+    struct nlp_err *e)
+{
+	double auc, threshold = d->o->auc;
+	int rc;
+
+	out->permutation = small && d->o->permutations > 0;
+	if (out->permutation) {
+		out->permutations = d->o->permutations;
+		if ((rc = permutation_threshold(d, &threshold, e)) != NLP_OK)
+			return rc;
+	}
+	if ((rc = two_folds(d, d->tr.y, d->te.y, d->o->seed, &auc, e)) !=
+	    NLP_OK)
+		return rc;
+	out->auc = auc;
+	out->threshold = threshold;
+	out->drifted = isfinite(auc) && auc > threshold;
+	if (top_ngrams(d, out) < 0)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	return NLP_OK;
+}
+
+int
+nlp_drift_domain_run(struct nlp_drift_domain *out, const char *const *rtexts,
+    size_t rn, const char *const *ctexts, size_t cn, int small,
+    const struct nlp_drift_opts *o, struct nlp_err *e)
+{
+	struct dom d;
+	size_t m = rn < cn ? rn : cn;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	out->auc = out->threshold = NAN;
+	if (m > o->max_sample)
+		m = o->max_sample;
+	out->texts_per_side = m;
+	if (m < MIN_TEXTS) {
+		out->skipped = "fewer than 20 texts on a side";
+		return NLP_OK;
+	}
+	/* the AUC is as noisy as the texts per side are few, however many
+	   current records there are: a model's sample is its held-out texts,
+	   which may be 50 */
+	small = small || m <= o->small;
+	memset(&d, 0, sizeof d);
+	d.o = o;
+	d.fo.ngrams = 2;
+	d.fo.bits = 22;
+	d.fo.seed = 0x646f6dULL;
+	if (featurize(&d, rtexts, ctexts, m) < 0)
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+	else
+		rc = classify(&d, out, small, e);
+	dom_release(&d);
+	if (rc != NLP_OK)
+		nlp_drift_domain_release(out);
+	return rc;
+}
+
+void
+nlp_drift_domain_release(struct nlp_drift_domain *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->ntop_current; i++)
+		free(d->top_current[i].ngram);
+	for (i = 0; i < d->ntop_reference; i++)
+		free(d->top_reference[i].ngram);
+	memset(d, 0, sizeof *d);
+	d->auc = d->threshold = NAN;
+}

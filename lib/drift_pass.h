@@ -1,0 +1,103 @@
+/*
+ * drift_pass.h - drift's one streaming pass over a text collection: the
+ * profile of the text (profile.h), counts of the reference's top tokens
+ * and of tokens the reference lacks, the model's predictions, confidences
+ * and out-of-vocabulary tokens, gold label counts and accuracy on labeled
+ * data, and a bottom-k sample of the texts for the domain classifier.
+ *
+ * Records are read in batches and scored in parallel chunks of a fixed
+ * size, merged in order: the result does not depend on the thread count.
+ * Memory is bounded: the samples are bottom-k (the smallest seeded hashes
+ * of the record numbers), new tokens are counted up to
+ * NLP_DRIFT_NEW_TOKENS_MAX distinct ones.
+ */
+#ifndef NLP_DRIFT_PASS_H
+#define NLP_DRIFT_PASS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "metrics.h"
+#include "model.h"
+#include "profile.h"
+#include "reader.h"
+#include "strmap.h"
+
+#define NLP_DRIFT_NEW_TOKENS_MAX 200000  /* distinct new tokens counted */
+#define NLP_DRIFT_TEXT_BYTES 2000        /* of a text kept, at most */
+
+/* A text kept for the domain classifier, chosen by smallest hash. */
+struct nlp_drift_kept {
+	uint64_t hash;
+	char *text;              /* NUL-terminated, cut at a character */
+};
+
+/* A bottom-k sample of texts (k of them once the pass is done). */
+struct nlp_drift_texts {
+	struct nlp_drift_kept *v;
+	size_t n, cap, k;
+};
+
+/* A bottom-k sample of numbers (confidences). */
+struct nlp_drift_numbers {
+	struct nlp_drift_number { uint64_t hash; double v; } *v;
+	size_t n, cap, k;
+};
+
+/* How to read: what to count against, what to keep. */
+struct nlp_drift_pass_opts {
+	const struct nlp_model *model;   /* predictions, confidences, OOV;
+	                                    or NULL */
+	const struct nlp_strmap *top;    /* the current text: count its tokens
+	                                    against these (the reference's top
+	                                    tokens); NULL for a reference, whose
+	                                    every token the profile counts */
+	size_t keep;             /* texts kept for the domain classifier */
+	uint64_t seed;           /* of the samples' hashes */
+	unsigned threads;
+};
+
+/*
+ * What a pass accumulates.  Zero-initialize; nlp_drift_pass_release()
+ * frees what it holds.  The counts are read once nlp_drift_pass_run() has
+ * returned.
+ */
+struct nlp_drift_pass {
+	struct nlp_profile prof;     /* lengths, characters, empty, bad UTF-8;
+	                                every token of a reference; the length
+	                                sample ends sorted, NLP_PROFILE_SAMPLE
+	                                at most */
+	const struct nlp_strmap *top;    /* as in the options */
+	uint64_t *topcnt;            /* per top entry: current documents */
+	uint64_t other;              /* distinct tokens per document outside
+	                                the top list, summed */
+	struct nlp_strmap fresh;     /* those tokens -> documents, up to
+	                                NLP_DRIFT_NEW_TOKENS_MAX */
+	uint64_t fresh_dropped;      /* occurrences of the ones beyond */
+	uint64_t tokens, oov;        /* unigrams checked against the model */
+	uint64_t *pred;              /* predicted class counts */
+	struct nlp_drift_numbers conf;   /* top-1 confidences, by hash */
+	struct nlp_strmap gold;      /* gold label counts, labeled data */
+	uint64_t correct, scored;    /* gold labels known to the model */
+	struct nlp_class_counts cm;  /* gold x predicted, linear in C */
+	struct nlp_drift_texts texts;    /* by hash */
+	uint64_t records;
+	/* internal: per-entry last document counted, for counting each
+	   token once per document; hashes no later record can beat */
+	uint64_t *top_last, *fresh_last;
+	size_t top_cap, fresh_cap;
+	uint64_t texts_max, conf_max;
+};
+
+/*
+ * Read paths (stdin when n == 0) with ro and accumulate into p (zeroed).
+ * Returns NLP_OK, or the reader's status, or NLP_IO (out of memory).
+ */
+int nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
+    size_t n, const struct nlp_reader_opts *ro,
+    const struct nlp_drift_pass_opts *po, struct nlp_err *e);
+
+void nlp_drift_pass_release(struct nlp_drift_pass *p);
+
+#endif

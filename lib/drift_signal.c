@@ -1,0 +1,529 @@
+/*
+ * drift_signal.c - drift's signals and the tokens that changed (see
+ * drift_signal.h).
+ */
+#include "drift_signal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+
+void
+nlp_drift_warn(struct nlp_drift_report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nwarnings == NLP_DRIFT_WARNINGS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->warning[r->nwarnings++], sizeof r->warning[0], fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The next signal of r, judged: its verdict is p < threshold (by p-value)
+ * or statistic >= threshold (by effect).  NULL when r is full, which the
+ * fixed set of signals never makes it (drift.h).
+ */
+static struct nlp_drift_signal *
+add(struct nlp_drift_report *r, const char *name, const char *stat_name,
+    double stat, double p, enum nlp_drift_method method, double threshold)
+{
+	struct nlp_drift_signal *s;
+
+	if (r->nsignals == NLP_DRIFT_SIGNALS_MAX)
+		return NULL;
+	s = &r->signal[r->nsignals++];
+	memset(s, 0, sizeof *s);
+	s->name = name;
+	s->statistic_name = stat_name;
+	s->statistic = stat;
+	s->p_value = p;
+	s->method = method;
+	s->threshold = threshold;
+	s->drifted = method == NLP_DRIFT_BY_P_VALUE ? p < threshold :
+	    stat >= threshold;
+	return s;
+}
+
+/* A signal that shows a number of each side. */
+static int
+add_values(struct nlp_drift_report *r, const char *name,
+    const char *stat_name, double stat, double p,
+    enum nlp_drift_method method, double threshold, double ref, double cur)
+{
+	struct nlp_drift_signal *s = add(r, name, stat_name, stat, p, method,
+	    threshold);
+
+	if (s == NULL)
+		return -1;
+	s->value = NLP_DRIFT_VALUE_NUMBER;
+	s->reference = ref;
+	s->current = cur;
+	return 0;
+}
+
+int
+nlp_drift_share_signal(struct nlp_drift_report *r, const char *name,
+    double rk, double rn, double k, double n, int small,
+    const struct nlp_drift_opts *o)
+{
+	/* small is 0 for shares of tokens and characters: their counts run to
+	   the millions, where any difference is "significant" */
+	double rs = rn > 0 ? rk / rn : 0, cs = n > 0 ? k / n : 0;
+	double stat = NAN, p = NAN;
+
+	if (rn <= 0 || n <= 0)
+		return 0;
+	if (rs > 0 && rs < 1) {
+		double obs[2] = { k, n - k }, exp[2] = { rs * n, (1 - rs) * n };
+		nlp_chisquare(obs, exp, 2, &stat, &p);
+	}
+	if (small && isfinite(p))
+		return add_values(r, name, "chi2", stat, p, NLP_DRIFT_BY_P_VALUE,
+		    o->alpha, rs, cs);
+	return add_values(r, name, "abs_change", fabs(cs - rs), p,
+	    NLP_DRIFT_BY_EFFECT, o->share_effect, rs, cs);
+}
+
+/* Mean and standard deviation of v[0..n). */
+static void
+mean_sd(const double *v, size_t n, double *mean, double *sd)
+{
+	double s = 0, ss = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		s += v[i];
+	*mean = n ? s / n : 0;
+	for (i = 0; i < n; i++)
+		ss += (v[i] - *mean) * (v[i] - *mean);
+	*sd = n > 1 ? sqrt(ss / (n - 1)) : 0;
+}
+
+int
+nlp_drift_sample_signal(struct nlp_drift_report *r, const char *name,
+    const double *ref, size_t rn, const double *cur, size_t cn, int small,
+    const struct nlp_drift_opts *o)
+{
+	double d, p, w, mean, sd, cmean, csd;
+	int exact;
+
+	if (rn == 0 || cn == 0)
+		return 0;
+	/* neither sample is empty and every value is finite: failing here is
+	   out of memory (stats.h) */
+	if (nlp_ks_2samp(ref, rn, cur, cn, &d, &p, &exact) < 0 ||
+	    isnan(w = nlp_wasserstein(ref, rn, cur, cn)))
+		return -1;
+	/* a small reference sample is small whatever the current one is: a
+	   model's held-out confidences may be 50 values, whose normed
+	   Wasserstein distance to any large sample is above the effect
+	   threshold most of the time */
+	small = small || rn <= o->small;
+	mean_sd(ref, rn, &mean, &sd);
+	mean_sd(cur, cn, &cmean, &csd);
+	w /= sd > 0 ? sd : 1;
+	if (small)
+		return add_values(r, name, exact ? "ks (exact)" :
+		    "ks (asymptotic)", d, p, NLP_DRIFT_BY_P_VALUE, o->alpha, mean,
+		    cmean);
+	return add_values(r, name, "wasserstein_normed", w, p,
+	    NLP_DRIFT_BY_EFFECT, o->effect, mean, cmean);
+}
+
+/* The distribution's figures, and chi-squared over the bins the reference
+   saw (the others have no expected count). */
+static int
+dist_detail(struct nlp_drift_detail *dt, const double *ref, const double *cur,
+    size_t k, double rt, double ct)
+{
+	double *obs = malloc((k + 1) * sizeof *obs);
+	double *exp = malloc((k + 1) * sizeof *exp);
+	size_t i, m = 0;
+
+	if (obs == NULL || exp == NULL) {
+		free(obs);
+		free(exp);
+		return -1;
+	}
+	for (i = 0; i < k; i++) {
+		if (ref[i] <= 0)
+			continue;
+		obs[m] = cur[i];
+		exp[m] = ref[i] / rt * ct;
+		m++;
+	}
+	dt->chi2 = dt->chi2_p_value = NAN;
+	if (m >= 2)
+		nlp_chisquare(obs, exp, m, &dt->chi2, &dt->chi2_p_value);
+	free(obs);
+	free(exp);
+	dt->jensen_shannon = nlp_jensenshannon(ref, cur, k);
+	dt->psi = nlp_psi(ref, cur, k, 1e-4);
+	dt->kl = nlp_kl(ref, cur, k, 1e-4);
+	dt->bins = k;
+	return 0;
+}
+
+int
+nlp_drift_dist_signal(struct nlp_drift_report *r, const char *name,
+    const double *ref, const double *cur, size_t k, int use_psi, int small,
+    const struct nlp_drift_opts *o)
+{
+	struct nlp_drift_detail dt;
+	struct nlp_drift_signal *s;
+	double rt = 0, ct = 0, p;
+	size_t i;
+
+	for (i = 0; i < k; i++)
+		rt += ref[i], ct += cur[i];
+	if (rt <= 0 || ct <= 0 || k < 2)
+		return 0;
+	memset(&dt, 0, sizeof dt);
+	if (dist_detail(&dt, ref, cur, k, rt, ct) < 0)
+		return -1;
+	p = dt.chi2_p_value;
+	if (small && isfinite(p)) {
+		s = add(r, name, "chi2", dt.chi2, p, NLP_DRIFT_BY_P_VALUE, o->alpha);
+	} else if (use_psi) {
+		s = add(r, name, "psi", dt.psi, p, NLP_DRIFT_BY_EFFECT, o->effect);
+	} else {
+		/*
+		 * Two samples of one distribution differ by chance: the
+		 * G-test gives E[JSD] ~ (k - 1) / (2 N ln 2) over k bins and N
+		 * counts, and tokens cluster within documents (an
+		 * overdispersion of about 2 on our data), so JSD - (k - 1) /
+		 * (N ln 2) is the part sampling noise does not explain.  The
+		 * verdict uses that distance; the raw one is in detail.
+		 */
+		double jsd = dt.jensen_shannon * dt.jensen_shannon -
+		    (double)(k - 1) / ((rt + ct) * log(2.0));
+		dt.jensen_shannon_corrected = jsd > 0 ? sqrt(jsd) : 0;
+		dt.has_corrected = 1;
+		s = add(r, name, "jensen_shannon_corrected",
+		    dt.jensen_shannon_corrected, p, NLP_DRIFT_BY_EFFECT, o->effect);
+	}
+	if (s == NULL)
+		return -1;
+	s->has_detail = 1;
+	s->detail = dt;
+	return 0;
+}
+
+size_t
+nlp_drift_pool_rare_bins(double *ref, double *cur, size_t k)
+{
+	double rt = 0, ct = 0;
+	size_t i, w = 0;
+
+	for (i = 0; i < k; i++)
+		rt += ref[i], ct += cur[i];
+	if (rt <= 0)
+		return k;
+	for (i = 0; i + 1 < k; i++) {
+		if (ref[i] / rt * ct >= 5) {
+			ref[w] = ref[i];
+			cur[w] = cur[i];
+			w++;
+		} else {
+			ref[k - 1] += ref[i];
+			cur[k - 1] += cur[i];
+		}
+	}
+	ref[w] = ref[k - 1];
+	cur[w] = cur[k - 1];
+	return w + 1;
+}
+
+/* The OOV rate of the reference sample texts under the model in *rate;
+   0, or -1 when out of memory. */
+static int
+reference_oov(const struct nlp_drift_ref *ref, double *rate)
+{
+	const struct nlp_model *m = ref->model;
+	struct nlp_featurizer f;
+	uint64_t oov = 0, n = 0;
+	size_t i, j;
+
+	memset(&f, 0, sizeof f);
+	for (i = 0; i < ref->ntexts; i++) {
+		if (nlp_featurize(&f, &m->feat, ref->texts[i],
+		    strlen(ref->texts[i])) < 0) {
+			nlp_featurizer_release(&f);
+			return -1;
+		}
+		for (j = 0; j < f.tok.n; j++)
+			oov += !nlp_model_has_bucket(m, (uint32_t)(f.hash[j] >>
+			    (64 - m->feat.bits)));
+		n += f.tok.n;
+	}
+	nlp_featurizer_release(&f);
+	*rate = n ? (double)oov / (double)n : 0;
+	return 0;
+}
+
+/* Two vectors of counts or values that the signals below fill in turn:
+   n entries each, the most any of them needs. */
+struct scratch {
+	double *a, *b;
+};
+
+/*
+ * Tokens: the documents of each of the reference's top tokens and of
+ * "other", against the current ones (an effect size always, see
+ * nlp_drift_share_signal); with a model, its out-of-vocabulary rate.
+ */
+static int
+vocabulary(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
+    const struct nlp_drift_pass *p, const struct scratch *v,
+    const struct nlp_drift_opts *o)
+{
+	const struct nlp_profile_stored *prof = &ref->profile;
+	double *rb = v->a, *cb = v->b, roov;
+	size_t i, k = prof->top.n + 1;
+
+	rb[k - 1] = (double)prof->token_docs;
+	for (i = 0; i < prof->top.n; i++) {
+		rb[i] = (double)prof->top.ent[i].value;
+		rb[k - 1] -= rb[i];
+		cb[i] = (double)p->topcnt[i];
+	}
+	cb[k - 1] = (double)p->other;
+	if (rb[k - 1] < 0)
+		rb[k - 1] = 0;
+	k = nlp_drift_pool_rare_bins(rb, cb, k);
+	if (nlp_drift_dist_signal(r, "vocabulary", rb, cb, k, 0, 0, o) < 0)
+		return -1;
+	if (ref->model != NULL && p->tokens > 0 &&
+	    (reference_oov(ref, &roov) < 0 ||
+	    nlp_drift_share_signal(r, "oov_rate", roov * 1e6, 1e6,
+	    (double)p->oov, (double)p->tokens, 0, o) < 0))
+		return -1;
+	return 0;
+}
+
+/* Text shape: lengths in tokens and characters, the share of characters
+   that are not letters, empty texts, invalid UTF-8. */
+static int
+shape(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
+    const struct nlp_drift_pass *p, const struct scratch *v, int small,
+    const struct nlp_drift_opts *o)
+{
+	size_t i, cn = p->prof.nsample;
+	double rl = (double)prof->letter + (double)prof->non_ascii;
+	double rnl = (double)prof->digit + (double)prof->punct +
+	    (double)prof->other;
+	double cl = (double)(p->prof.letter + p->prof.non_ascii);
+	double cnl = (double)(p->prof.digit + p->prof.punct + p->prof.other);
+
+	for (i = 0; i < cn; i++) {
+		v->a[i] = p->prof.sample[i].tokens;
+		v->b[i] = p->prof.sample[i].chars;
+	}
+	if (nlp_drift_sample_signal(r, "length_tokens", prof->sample_tokens,
+	    prof->nsample, v->a, cn, small, o) < 0 ||
+	    nlp_drift_sample_signal(r, "length_chars", prof->sample_chars,
+	    prof->nsample, v->b, cn, small, o) < 0 ||
+	    nlp_drift_share_signal(r, "non_letter_share", rnl, rl + rnl, cnl,
+	    cl + cnl, 0, o) < 0 ||
+	    nlp_drift_share_signal(r, "empty_share", (double)prof->empty,
+	    (double)prof->docs, (double)p->prof.empty, (double)p->records,
+	    small, o) < 0 ||
+	    nlp_drift_share_signal(r, "bad_utf8_share", (double)prof->bad_utf8,
+	    (double)prof->docs, (double)p->prof.bad_utf8, (double)p->records,
+	    small, o) < 0)
+		return -1;
+	return 0;
+}
+
+/* The model's predictions, without gold labels: the label mix and the
+   top-1 confidences. */
+static int
+predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
+    const struct nlp_drift_pass *p, const struct scratch *v, int small,
+    const struct nlp_drift_opts *o)
+{
+	const struct nlp_model *m = ref->model;
+	const struct nlp_profile_stored *prof = &ref->profile;
+	size_t i;
+
+	for (i = 0; i < m->nclasses; i++) {
+		v->a[i] = (double)nlp_profile_label_count(prof, m->labels[i]);
+		v->b[i] = (double)p->pred[i];
+	}
+	if (nlp_drift_dist_signal(r, "predicted_labels", v->a, v->b,
+	    m->nclasses, 1, small, o) < 0)
+		return -1;
+	for (i = 0; i < p->conf.n; i++)
+		v->b[i] = p->conf.v[i].v;
+	if (prof->nconfidence > 0 && p->conf.n > 0 &&
+	    nlp_drift_sample_signal(r, "confidence", prof->confidence,
+	    prof->nconfidence, v->b, p->conf.n, small, o) < 0)
+		return -1;
+	return 0;
+}
+
+/* The accuracy on labeled data against the held-out accuracy: a drop past
+   the bound is drift on its own (--max-accuracy-drop: "accuracy drop that
+   is drift"), not one vote among the signals. */
+static int
+accuracy(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
+    const struct nlp_drift_pass *p, const struct nlp_drift_opts *o)
+{
+	double acc = (double)p->correct / (double)p->scored;
+	struct nlp_drift_signal *s;
+
+	if (!prof->has_accuracy) {
+		nlp_drift_warn(r, "the model records no held-out accuracy to "
+		    "compare with");
+		return 0;
+	}
+	if ((s = add(r, "accuracy", "drop", prof->accuracy - acc, NAN,
+	    NLP_DRIFT_BY_EFFECT, o->max_accuracy_drop)) == NULL)
+		return -1;
+	/* "past the bound": a drop equal to it is not drift */
+	s->drifted = prof->accuracy - acc > o->max_accuracy_drop;
+	s->value = NLP_DRIFT_VALUE_SCORES;
+	s->reference = prof->accuracy;
+	s->reference_f1 = prof->macro_f1;
+	s->current = acc;
+	s->current_f1 = nlp_class_counts_macro_f1(&p->cm);
+	r->verdict.concept_drift = s->drifted;
+	return 0;
+}
+
+/* Concept drift, with gold labels: their mix (labels the reference never
+   had in one more bin), and the model's accuracy. */
+static int
+concept(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
+    const struct nlp_drift_pass *p, const struct scratch *v, int small,
+    const struct nlp_drift_opts *o)
+{
+	const struct nlp_profile_stored *prof = &ref->profile;
+	const struct nlp_strmap_entry *en;
+	size_t i, nl = prof->labels.n;
+
+	for (i = 0; i < nl; i++) {
+		en = nlp_strmap_get(&p->gold, prof->labels.ent[i].key,
+		    prof->labels.ent[i].len);
+		v->a[i] = (double)prof->labels.ent[i].value;
+		v->b[i] = en ? (double)en->value : 0;
+	}
+	v->a[nl] = v->b[nl] = 0;
+	for (i = 0; i < p->gold.n; i++)
+		if (nlp_strmap_get(&prof->labels, p->gold.ent[i].key,
+		    p->gold.ent[i].len) == NULL)
+			v->b[nl] += (double)p->gold.ent[i].value;
+	if ((nl > 0 && nlp_drift_dist_signal(r, "gold_labels", v->a, v->b,
+	    nl + 1, 1, small, o) < 0) ||
+	    (ref->model != NULL && p->scored > 0 && accuracy(r, prof, p, o) < 0))
+		return -1;
+	return 0;
+}
+
+static size_t
+max3(size_t a, size_t b, size_t c)
+{
+	return a > b ? (a > c ? a : c) : (b > c ? b : c);
+}
+
+int
+nlp_drift_signals(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
+    const struct nlp_drift_pass *p, int small, const struct nlp_drift_opts *o)
+{
+	size_t n = max3(ref->profile.top.n + 1, p->prof.nsample,
+	    ref->profile.labels.n + 1);
+	struct scratch v;
+	int rc = -1;
+
+	if (ref->model != NULL)
+		n = max3(n, ref->model->nclasses, p->conf.n);
+	v.a = malloc((n + 1) * sizeof *v.a);
+	v.b = malloc((n + 1) * sizeof *v.b);
+	if (v.a != NULL && v.b != NULL &&
+	    vocabulary(r, ref, p, &v, o) == 0 &&
+	    shape(r, &ref->profile, p, &v, small, o) == 0 &&
+	    (ref->model == NULL || predictions(r, ref, p, &v, small, o) == 0) &&
+	    (p->gold.n == 0 || concept(r, ref, p, &v, small, o) == 0))
+		rc = 0;
+	free(v.a);
+	free(v.b);
+	return rc;
+}
+
+/* A token's share of all tokens on each side. */
+struct change {
+	const char *token;
+	double ref, cur, delta;
+};
+
+static int
+cmp_change(const void *a, const void *b)
+{
+	const struct change *x = a, *y = b;
+
+	if (x->delta != y->delta)
+		return x->delta > y->delta ? -1 : 1;
+	return strcmp(x->token, y->token);
+}
+
+/* The first NLP_DRIFT_TOP changes from one end of c[0..n), while their
+   sign is sign, into out (the tokens copied). */
+static int
+list_changes(struct nlp_drift_token *out, size_t *nout,
+    const struct change *c, size_t n, int sign)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < NLP_DRIFT_TOP; i++) {
+		const struct change *ch = &c[sign > 0 ? i : n - 1 - i];
+		if (sign > 0 ? ch->delta <= 0 : ch->delta >= 0)
+			break;
+		if ((out[*nout].token = strdup(ch->token)) == NULL)
+			return -1;
+		out[*nout].reference = ch->ref;
+		out[(*nout)++].current = ch->cur;
+	}
+	return 0;
+}
+
+int
+nlp_drift_token_changes(struct nlp_drift_report *r,
+    const struct nlp_profile_stored *prof, const struct nlp_drift_pass *p)
+{
+	double rt = (double)prof->token_docs, ct = (double)p->other;
+	const struct nlp_strmap *top = &prof->top;
+	struct change *c;
+	size_t i, n = 0;
+	int rc;
+
+	for (i = 0; i < top->n; i++)
+		ct += (double)p->topcnt[i];
+	if (rt <= 0 || ct <= 0)
+		return 0;       /* nothing to compare: empty lists */
+	if ((c = malloc((top->n + p->fresh.n + 1) * sizeof *c)) == NULL)
+		return -1;
+	for (i = 0; i < top->n; i++, n++) {
+		c[n].token = top->ent[i].key;
+		c[n].ref = (double)top->ent[i].value / rt;
+		c[n].cur = (double)p->topcnt[i] / ct;
+		c[n].delta = c[n].cur - c[n].ref;
+	}
+	for (i = 0; i < p->fresh.n; i++, n++) {
+		c[n].token = p->fresh.ent[i].key;
+		c[n].ref = 0;
+		c[n].cur = (double)p->fresh.ent[i].value / ct;
+		c[n].delta = c[n].cur;
+	}
+	if (n > 1)
+		qsort(c, n, sizeof *c, cmp_change);
+	rc = list_changes(r->grew, &r->ngrew, c, n, 1) < 0 ||
+	    list_changes(r->shrank, &r->nshrank, c, n, -1) < 0 ? -1 : 0;
+	free(c);
+	return rc;
+}
