@@ -15,6 +15,7 @@
 
 #include "cmd.h"
 #include "artifact.h"
+#include "modelref.h"
 #include "registry.h"
 
 static const char usage[] =
@@ -423,7 +424,7 @@ ref_arg(const char *s, struct nlp_ref *ref)
 {
 	struct nlp_err e = { 0, "" };
 
-	if (nlp_ref_parse(s, ref, &e) != NLP_OK)
+	if (nlp_modelref_parse(s, ref, &e) != NLP_OK)
 		return cli_error("registry", &e);
 	return NLP_OK;
 }

@@ -27,6 +27,7 @@
 #include "artifact.h"
 #include "jsonwatch.h"
 #include "model.h"
+#include "modelref.h"
 #include "store.h"
 #include "text.h"
 
@@ -863,7 +864,7 @@ nlp_registry_init(const char *dir, const char *group, struct nlp_err *e)
 	return NLP_OK;
 }
 
-/* Names and references. */
+/* Names. */
 
 int
 nlp_registry_valid_name(const char *s)
@@ -893,47 +894,6 @@ nlp_registry_valid_alias(const char *s)
 		if (s[i] < '0' || s[i] > '9')
 			return 1;
 	return 0;
-}
-
-int
-nlp_ref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e)
-{
-	const char *at = strchr(s, '@');
-	size_t n = at ? (size_t)(at - s) : strlen(s);
-
-	memset(ref, 0, sizeof *ref);
-	if (n == 0 || n > NLP_NAME_MAX)
-		return nlp_errf(e, NLP_USAGE, "'%s' is not a model reference "
-		    "(NAME, NAME@VERSION or NAME@ALIAS)", s);
-	memcpy(ref->name, s, n);
-	if (!nlp_registry_valid_name(ref->name) || (at && strchr(at + 1, '@')))
-		return nlp_errf(e, NLP_USAGE, "'%s' is not a model reference "
-		    "(NAME, NAME@VERSION or NAME@ALIAS)", s);
-	if (at == NULL) {
-		strcpy(ref->alias, "production");
-		return NLP_OK;
-	}
-	if (at[1] >= '0' && at[1] <= '9' && at[1 + strspn(at + 1,
-	    "0123456789")] == '\0') {
-		char *end;
-		errno = 0;
-		ref->version = strtol(at + 1, &end, 10);
-		if (*end == '\0' && errno == 0 && ref->version > 0)
-			return NLP_OK;
-	} else if (nlp_registry_valid_alias(at + 1)) {
-		strcpy(ref->alias, at + 1);
-		return NLP_OK;
-	}
-	return nlp_errf(e, NLP_USAGE, "'%s' is not a model reference (NAME, "
-	    "NAME@VERSION or NAME@ALIAS)", s);
-}
-
-int
-nlp_ref_is_path(const char *s)
-{
-	struct stat sb;
-
-	return strchr(s, '/') != NULL || stat(s, &sb) == 0;
 }
 
 /* The id of model name, or 0 when there is none. */

@@ -11,6 +11,9 @@
  *
  * Reads return jansson objects, the one source for both the tables and the
  * --json output of the commands (the caller owns them: json_decref).
+ *
+ * Model references (NAME, NAME@VERSION, NAME@ALIAS) are parsed by
+ * modelref.h.
  */
 #ifndef NLP_REGISTRY_H
 #define NLP_REGISTRY_H
@@ -28,6 +31,7 @@
 #define NLP_TEXT_MAX 4096     /* a reason, description or tag value */
 
 struct nlp_registry;
+struct nlp_ref;               /* a parsed reference: modelref.h */
 
 /*
  * Open the registry in dir.  writable (1): create the directory and
@@ -71,25 +75,6 @@ void nlp_registry_before_commit(struct nlp_registry *r, int (*fn)(void *arg),
  */
 int nlp_registry_valid_name(const char *s);
 int nlp_registry_valid_alias(const char *s);
-
-/* A parsed model reference: NAME, NAME@VERSION or NAME@ALIAS. */
-struct nlp_ref {
-	char name[NLP_NAME_MAX + 1];
-	char alias[NLP_NAME_MAX + 1];   /* "" when a version is given */
-	long version;                   /* 0 when an alias is given */
-};
-
-/*
- * Parse a reference; bare NAME means NAME@production.  Malformed ("spam@",
- * "@x", "a b") is NLP_USAGE.
- */
-int nlp_ref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e);
-
-/*
- * Does a -m argument name a file rather than a registry reference?  A path
- * (it contains '/'), or an existing file.
- */
-int nlp_ref_is_path(const char *s);
 
 /* What a reference resolves to. */
 struct nlp_resolved {

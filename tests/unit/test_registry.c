@@ -31,6 +31,7 @@
 #include "files.h"
 #include "leak_test.h"
 #include "model.h"
+#include "modelref.h"
 #include "registry.h"
 #include "store.h"
 
@@ -155,7 +156,7 @@ resolve(struct nlp_registry *r, const char *s)
 	struct nlp_err e = { 0 };
 	int rc;
 
-	cr_assert_eq(nlp_ref_parse(s, &ref, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_modelref_parse(s, &ref, &e), NLP_OK, "%s", e.msg);
 	rc = nlp_registry_resolve(r, &ref, &res, &e);
 	if (rc == NLP_REGISTRY)
 		return 0;
@@ -277,25 +278,25 @@ TEST(ref_parse_reads_name_version_alias_and_bare_name)
 	struct nlp_ref ref;
 	struct nlp_err e = { 0 };
 
-	cr_assert_eq(nlp_ref_parse("spam", &ref, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_modelref_parse("spam", &ref, &e), NLP_OK, "%s", e.msg);
 	cr_assert_str_eq(ref.name, "spam");
 	cr_assert_str_eq(ref.alias, "production");
 	cr_assert_eq(ref.version, 0);
 
-	cr_assert_eq(nlp_ref_parse("spam@7", &ref, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_modelref_parse("spam@7", &ref, &e), NLP_OK, "%s", e.msg);
 	cr_assert_str_eq(ref.name, "spam");
 	cr_assert_str_eq(ref.alias, "");
 	cr_assert_eq(ref.version, 7);
 
-	cr_assert_eq(nlp_ref_parse("spam@123456", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam@123456", &ref, &e), NLP_OK);
 	cr_assert_eq(ref.version, 123456);
 
-	cr_assert_eq(nlp_ref_parse("spam@staging", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam@staging", &ref, &e), NLP_OK);
 	cr_assert_str_eq(ref.name, "spam");
 	cr_assert_str_eq(ref.alias, "staging");
 	cr_assert_eq(ref.version, 0);
 
-	cr_assert_eq(nlp_ref_parse("my.model_2-x@canary-1.b", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("my.model_2-x@canary-1.b", &ref, &e), NLP_OK);
 	cr_assert_str_eq(ref.name, "my.model_2-x");
 	cr_assert_str_eq(ref.alias, "canary-1.b");
 
@@ -304,7 +305,7 @@ TEST(ref_parse_reads_name_version_alias_and_bare_name)
 		char s[NLP_NAME_MAX + 16];
 		memset(s, 'n', NLP_NAME_MAX);
 		strcpy(s + NLP_NAME_MAX, "@3");
-		cr_assert_eq(nlp_ref_parse(s, &ref, &e), NLP_OK, "%s", e.msg);
+		cr_assert_eq(nlp_modelref_parse(s, &ref, &e), NLP_OK, "%s", e.msg);
 		cr_assert_eq(strlen(ref.name), NLP_NAME_MAX);
 		cr_assert_eq(ref.version, 3);
 	}
@@ -325,7 +326,7 @@ TEST(ref_parse_refuses_malformed_references_as_usage_errors)
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct nlp_err e = { 0 };
-		cr_assert_eq(nlp_ref_parse(bad[i], &ref, &e), NLP_USAGE,
+		cr_assert_eq(nlp_modelref_parse(bad[i], &ref, &e), NLP_USAGE,
 		    "'%s' was accepted", bad[i]);
 		cr_assert_eq(e.status, NLP_USAGE);
 		cr_assert_gt(strlen(e.msg), 0);
@@ -335,9 +336,9 @@ TEST(ref_parse_refuses_malformed_references_as_usage_errors)
 	longname[NLP_NAME_MAX + 1] = '\0';
 	{
 		struct nlp_err e = { 0 };
-		cr_assert_eq(nlp_ref_parse(longname, &ref, &e), NLP_USAGE);
+		cr_assert_eq(nlp_modelref_parse(longname, &ref, &e), NLP_USAGE);
 		strcat(longname, "@1");
-		cr_assert_eq(nlp_ref_parse(longname, &ref, &e), NLP_USAGE);
+		cr_assert_eq(nlp_modelref_parse(longname, &ref, &e), NLP_USAGE);
 	}
 	/* an alias of NLP_NAME_MAX + 1 */
 	strcpy(longalias, "m@");
@@ -345,9 +346,9 @@ TEST(ref_parse_refuses_malformed_references_as_usage_errors)
 	longalias[NLP_NAME_MAX + 3] = '\0';
 	{
 		struct nlp_err e = { 0 };
-		cr_assert_eq(nlp_ref_parse(longalias, &ref, &e), NLP_USAGE);
+		cr_assert_eq(nlp_modelref_parse(longalias, &ref, &e), NLP_USAGE);
 		longalias[NLP_NAME_MAX + 2] = '\0';   /* exactly the maximum */
-		cr_assert_eq(nlp_ref_parse(longalias, &ref, &e), NLP_OK, "%s",
+		cr_assert_eq(nlp_modelref_parse(longalias, &ref, &e), NLP_OK, "%s",
 		    e.msg);
 		cr_assert_eq(strlen(ref.alias), NLP_NAME_MAX);
 	}
@@ -356,7 +357,7 @@ TEST(ref_parse_refuses_malformed_references_as_usage_errors)
 /*
  * Regression (fixed): an alias that starts with a digit ("1a", "2024-q1") is valid for
  * nlp_registry_valid_alias() and can be set (`registry alias spam 1 1a`,
- * `push --alias 1a`), but nlp_ref_parse("spam@1a") refuses it as
+ * `push --alias 1a`), but nlp_modelref_parse("spam@1a") refuses it as
  * malformed (it tries a version number and gives up), so the alias can
  * never be used: `predict -m spam@1a` exits 2.
  */
@@ -367,10 +368,10 @@ TEST(ref_parse_accepts_every_valid_alias_even_one_starting_with_a_digit)
 
 	cr_assert(nlp_registry_valid_alias("1a"));
 	cr_assert(nlp_registry_valid_alias("2024-q1"));
-	cr_expect_eq(nlp_ref_parse("spam@1a", &ref, &e), NLP_OK,
+	cr_expect_eq(nlp_modelref_parse("spam@1a", &ref, &e), NLP_OK,
 	    "valid alias '1a' is unusable in a reference: %s", e.msg);
 	cr_expect_str_eq(ref.alias, "1a");
-	cr_expect_eq(nlp_ref_parse("spam@2024-q1", &ref, &e), NLP_OK,
+	cr_expect_eq(nlp_modelref_parse("spam@2024-q1", &ref, &e), NLP_OK,
 	    "valid alias '2024-q1' is unusable in a reference: %s", e.msg);
 }
 
@@ -605,7 +606,7 @@ TEST(push_then_resolve_round_trip)
 	cr_assert_eq(res.existed, 0);
 	cr_assert_str_eq(res.sha256, hex);
 
-	cr_assert_eq(nlp_ref_parse("spam@1", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam@1", &ref, &e), NLP_OK);
 	cr_assert_eq(nlp_registry_resolve(r, &ref, &rv, &e), NLP_OK, "%s", e.msg);
 	cr_assert_str_eq(rv.name, "spam");
 	cr_assert_eq(rv.version, 1);
@@ -618,7 +619,7 @@ TEST(push_then_resolve_round_trip)
 	cr_assert_eq(entries(in_dir("reg/tmp")), 0, "a temporary file was left");
 
 	/* no production alias yet: the bare name does not resolve */
-	cr_assert_eq(nlp_ref_parse("spam", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam", &ref, &e), NLP_OK);
 	cr_assert_eq(nlp_registry_resolve(r, &ref, &rv, &e), NLP_REGISTRY);
 	assert_has(e.msg, "production");
 
@@ -645,7 +646,7 @@ TEST(unknown_references_are_registry_errors)
 	push_n(r, "spam", 1, NULL, NULL);
 	for (i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
 		struct nlp_err e = { 0 };
-		cr_assert_eq(nlp_ref_parse(unknown[i], &ref, &e), NLP_OK);
+		cr_assert_eq(nlp_modelref_parse(unknown[i], &ref, &e), NLP_OK);
 		cr_assert_eq(nlp_registry_resolve(r, &ref, &rv, &e), NLP_REGISTRY,
 		    "'%s' resolved", unknown[i]);
 		cr_assert_eq(e.status, NLP_REGISTRY);
@@ -821,7 +822,7 @@ TEST(push_validates_the_name_alias_and_tags)
 	{
 		struct nlp_ref ref;
 		json_t *v;
-		cr_assert_eq(nlp_ref_parse("spam@1", &ref, &e), NLP_OK);
+		cr_assert_eq(nlp_modelref_parse("spam@1", &ref, &e), NLP_OK);
 		cr_assert_eq(nlp_registry_show(r, &ref, &v, &e), NLP_OK, "%s",
 		    e.msg);
 		cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
@@ -1162,7 +1163,7 @@ TEST(list_show_and_history_return_the_records)
 	json_decref(l);
 	cr_assert_eq(nlp_registry_list(r, "nosuch", &l, &e), NLP_REGISTRY);
 
-	cr_assert_eq(nlp_ref_parse("spam", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam", &ref, &e), NLP_OK);
 	cr_assert_eq(nlp_registry_show(r, &ref, &v, &e), NLP_OK, "%s", e.msg);
 	cr_assert_eq(json_integer_value(json_object_get(v, "version")), 2);
 	cr_assert_str_eq(json_string_value(json_object_get(v, "sha256")),
@@ -1216,7 +1217,7 @@ TEST(pull_copies_the_exact_bytes_and_refuses_damage)
 	struct stat st;
 
 	push_n(r, "spam", 1, "production", NULL);
-	cr_assert_eq(nlp_ref_parse("spam", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam", &ref, &e), NLP_OK);
 	cr_assert_eq(nlp_registry_pull(r, &ref, in_dir("out.nlp"), &rv, &e),
 	    NLP_OK, "%s", e.msg);
 	file_is(in_dir("out.nlp"), a, len);
@@ -1248,7 +1249,7 @@ TEST(pull_of_a_missing_object_reports_a_data_error_consistently)
 	int rc;
 
 	push_n(r, "spam", 1, "production", NULL);
-	cr_assert_eq(nlp_ref_parse("spam", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam", &ref, &e), NLP_OK);
 	cr_assert_eq(nlp_registry_resolve(r, &ref, &rv, &e), NLP_OK);
 	cr_assert_eq(unlink(rv.path), 0);
 	rc = nlp_registry_pull(r, &ref, in_dir("out.nlp"), &rv, &e);
