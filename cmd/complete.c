@@ -17,8 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "cmd.h"
 #include "opts.h"
 #include "registry.h"
@@ -29,31 +27,30 @@ print_models(int refs)
 {
 	struct nlp_registry *r;
 	struct nlp_err e = { 0, "" };
-	json_t *models = NULL, *m, *v;
-	const char *alias;
+	struct nlp_registry_models models;
+	struct nlp_registry_versions versions;
 	size_t i, j;
 
 	if (nlp_registry_open(&r, cli_registry_dir(), 0, &e) != NLP_OK)
 		return;
-	if (nlp_registry_list(r, NULL, &models, &e) == NLP_OK) {
-		json_array_foreach(models, i, m) {
-			const char *name = json_string_value(json_object_get(m, "name"));
-			json_t *versions = NULL;
+	if (nlp_registry_list(r, &models, &e) == NLP_OK) {
+		for (i = 0; i < models.n; i++) {
+			const struct nlp_registry_model *m = &models.v[i];
 
-			printf("%s\n", name);
+			printf("%s\n", m->name);
 			if (!refs)
 				continue;
-			json_object_foreach(json_object_get(m, "aliases"), alias, v)
-				printf("%s@%s\n", name, alias);
-			if (nlp_registry_list(r, name, &versions, &e) != NLP_OK)
+			for (j = 0; j < m->naliases; j++)
+				printf("%s@%s\n", m->name, m->aliases[j].alias);
+			if (nlp_registry_list_versions(r, m->name, &versions, &e) !=
+			    NLP_OK)
 				continue;
-			json_array_foreach(versions, j, v)
-				printf("%s@%lld\n", name, (long long)json_integer_value(
-				    json_object_get(v, "version")));
-			json_decref(versions);
+			for (j = 0; j < versions.n; j++)
+				printf("%s@%ld\n", m->name, versions.v[j].version);
+			nlp_registry_versions_release(&versions);
 		}
+		nlp_registry_models_release(&models);
 	}
-	json_decref(models);
 	nlp_registry_close(r);
 }
 

@@ -11,10 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "cmd.h"
 #include "artifact.h"
+#include "modelref.h"
 #include "registry.h"
 
 static const char usage[] =
@@ -202,73 +201,110 @@ open_registry(int writable, int *status)
 	return r;
 }
 
-/* Print JSON (for --json), sorted keys, one document. */
-static void
-print_json(json_t *j)
+/* Print the JSON document (for --json) that an nlp_registry_*_json()
+ * returning rc left in *doc. */
+static int
+print_json(int rc, char **doc, struct nlp_err *e)
 {
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS |
-	    JSON_REAL_PRECISION(10));
-	fputc('\n', stdout);
+	if (rc != NLP_OK)
+		return cli_error("registry", e);
+	printf("%s\n", *doc);
+	free(*doc);
+	return NLP_OK;
 }
 
-/* A JSON value as short text for tables ("-" for null). */
+/* A number as text for tables, in buf. */
 static const char *
-text(json_t *v, char *buf, size_t size)
+num(long long v, char *buf, size_t size)
 {
-	if (v == NULL || json_is_null(v))
-		return "-";
-	if (json_is_string(v))
-		return cli_shown(json_string_value(v), buf, size);
-	if (json_is_integer(v)) {
-		snprintf(buf, size, "%lld", (long long)json_integer_value(v));
-		return buf;
-	}
-	if (json_is_real(v)) {
-		snprintf(buf, size, "%.4f", json_real_value(v));
-		return buf;
-	}
-	{
-		char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
-		snprintf(buf, size, "%s", s ? s : "?");
-		free(s);
-	}
+	snprintf(buf, size, "%lld", v);
 	return buf;
 }
 
-/* "a,b" from an array of strings, or "-". */
+/* A value as short text for tables ("-" for null), in buf. */
 static const char *
-joined(json_t *a, char *buf, size_t size)
+value_text(const struct nlp_registry_value *v, char *buf, size_t size)
+{
+	switch (v->type) {
+	case NLP_RV_NULL:
+		return "-";
+	case NLP_RV_TEXT:
+		return cli_shown(v->s, buf, size);
+	case NLP_RV_INT:
+		return num(v->i, buf, size);
+	case NLP_RV_REAL:
+		snprintf(buf, size, "%.4f", v->d);
+		return buf;
+	default:
+		snprintf(buf, size, "%s", v->s);
+		return buf;
+	}
+}
+
+/* "a,b" from a list of strings, or "-". */
+static const char *
+joined(const struct nlp_registry_strings *l, char *buf, size_t size)
 {
 	size_t i, n = 0;
-	json_t *v;
 
 	buf[0] = '\0';
-	json_array_foreach(a, i, v) {
-		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s",
-		    i ? "," : "", json_string_value(v));
-		if (n >= size)
-			break;
+	for (i = 0; i < l->n && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? "," : "",
+		    l->v[i]);
+	return buf[0] ? buf : "-";
+}
+
+/*
+ * "k=v,k=v" of n pairs, or "-": pair(arg, i, &k, v, vsize) gives pair i's
+ * value (written into v, or elsewhere) and key.  A value is cut to 31
+ * bytes, as it always was.
+ */
+static const char *
+pairs(size_t n, const char *(*pair)(const void *arg, size_t i,
+    const char **k, char *v, size_t vsize), const void *arg, char *buf,
+    size_t size)
+{
+	size_t i, used = 0;
+	const char *k, *val;
+	char v[32];
+
+	buf[0] = '\0';
+	for (i = 0; i < n && used < size; i++) {
+		val = pair(arg, i, &k, v, sizeof v);
+		used += (size_t)snprintf(buf + used, size - used, "%s%s=%s",
+		    used ? "," : "", k, val);
 	}
 	return buf[0] ? buf : "-";
 }
 
-/* "production=7,staging=8" from an object, or "-". */
+/* A field of an object (metrics, hyperparameters). */
 static const char *
-pairs(json_t *o, char *buf, size_t size)
+field_pair(const void *arg, size_t i, const char **k, char *v, size_t vsize)
 {
-	const char *k;
-	json_t *v;
-	size_t n = 0;
-	char num[32];
+	const struct nlp_registry_object *o = arg;
 
-	buf[0] = '\0';
-	json_object_foreach(o, k, v) {
-		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s=%s",
-		    n ? "," : "", k, text(v, num, sizeof num));
-		if (n >= size)
-			break;
-	}
-	return buf[0] ? buf : "-";
+	*k = o->fields[i].key;
+	return value_text(&o->fields[i].value, v, vsize);
+}
+
+/* A tag of a version. */
+static const char *
+tag_pair(const void *arg, size_t i, const char **k, char *v, size_t vsize)
+{
+	const struct nlp_registry_version *ver = arg;
+
+	*k = ver->tags[i].key;
+	return cli_shown(ver->tags[i].value, v, vsize);
+}
+
+/* An alias of a model. */
+static const char *
+alias_pair(const void *arg, size_t i, const char **k, char *v, size_t vsize)
+{
+	const struct nlp_registry_model *m = arg;
+
+	*k = m->aliases[i].alias;
+	return num(m->aliases[i].version, v, vsize);
 }
 
 static int
@@ -375,46 +411,72 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 	return cli_print_pushed("registry", o->name, &res);
 }
 
+/* The models, as a table. */
+static void
+print_models(const struct nlp_registry_models *m)
+{
+	char b1[64], b2[64], b3[512], b4[64];
+	size_t i;
+
+	printf("%-24s %6s %8s  %-20s %s\n", "NAME", "LATEST", "VERSIONS",
+	    "UPDATED", "ALIASES");
+	for (i = 0; i < m->n; i++)
+		printf("%-24s %6s %8s  %-20s %s\n", m->v[i].name,
+		    m->v[i].latest > 0 ? num(m->v[i].latest, b1, sizeof b1) : "-",
+		    num(m->v[i].versions, b2, sizeof b2),
+		    cli_shown(m->v[i].updated_at, b4, sizeof b4),
+		    pairs(m->v[i].naliases, alias_pair, &m->v[i], b3,
+		    sizeof b3));
+}
+
+/* A model's versions, as a table. */
+static void
+print_versions(const struct nlp_registry_versions *v)
+{
+	char b1[64], b2[64], b3[512], b4[64];
+	size_t i;
+
+	printf("%7s  %-20s %-16s %10s  %-12s %s\n", "VERSION", "CREATED", "BY",
+	    "BYTES", "SHA256", "ALIASES");
+	for (i = 0; i < v->n; i++)
+		printf("%7s  %-20s %-16s %10s  %.12s %s\n",
+		    num(v->v[i].version, b1, sizeof b1), v->v[i].created_at,
+		    cli_shown(v->v[i].created_by, b4, sizeof b4),
+		    num(v->v[i].size, b2, sizeof b2), v->v[i].sha256,
+		    joined(&v->v[i].aliases, b3, sizeof b3));
+}
+
 static int
 verb_list(struct nlp_registry *r, struct ropts *o)
 {
 	struct nlp_err e = { 0, "" };
-	json_t *rows, *row;
-	char b1[64], b2[64], b3[512], b4[64];
-	size_t i;
+	struct nlp_registry_models m;
+	struct nlp_registry_versions v;
+	char *doc = NULL;
 	int rc;
 
 	if (o->nargs > 1)
 		return cli_usage_error("registry", "list takes at most one NAME");
-	rc = nlp_registry_list(r, o->nargs ? o->args[0] : NULL, &rows, &e);
-	if (rc != NLP_OK)
-		return cli_error("registry", &e);
-	if (o->json) {
-		print_json(rows);
-	} else if (o->nargs == 0) {
-		printf("%-24s %6s %8s  %-20s %s\n", "NAME", "LATEST", "VERSIONS",
-		    "UPDATED", "ALIASES");
-		json_array_foreach(rows, i, row)
-			printf("%-24s %6s %8s  %-20s %s\n",
-			    json_string_value(json_object_get(row, "name")),
-			    text(json_object_get(row, "latest"), b1, sizeof b1),
-			    text(json_object_get(row, "versions"), b2, sizeof b2),
-			    text(json_object_get(row, "updated_at"), b4, sizeof b4),
-			    pairs(json_object_get(row, "aliases"), b3, sizeof b3));
-	} else {
-		printf("%7s  %-20s %-16s %10s  %-12s %s\n", "VERSION", "CREATED",
-		    "BY", "BYTES", "SHA256", "ALIASES");
-		json_array_foreach(rows, i, row)
-			printf("%7s  %-20s %-16s %10s  %.12s %s\n",
-			    text(json_object_get(row, "version"), b1, sizeof b1),
-			    json_string_value(json_object_get(row, "created_at")),
-			    text(json_object_get(row, "created_by"), b4, sizeof b4),
-			    text(json_object_get(row, "size"), b2, sizeof b2),
-			    json_string_value(json_object_get(row, "sha256")),
-			    joined(json_object_get(row, "aliases"), b3, sizeof b3));
+	if (o->nargs == 0) {
+		if ((rc = nlp_registry_list(r, &m, &e)) != NLP_OK)
+			return cli_error("registry", &e);
+		if (o->json)
+			rc = print_json(nlp_registry_models_json(&m, &doc, &e), &doc,
+			    &e);
+		else
+			print_models(&m);
+		nlp_registry_models_release(&m);
+		return rc;
 	}
-	json_decref(rows);
-	return NLP_OK;
+	if ((rc = nlp_registry_list_versions(r, o->args[0], &v, &e)) != NLP_OK)
+		return cli_error("registry", &e);
+	if (o->json)
+		rc = print_json(nlp_registry_versions_json(&v, &doc, &e), &doc,
+		    &e);
+	else
+		print_versions(&v);
+	nlp_registry_versions_release(&v);
+	return rc;
 }
 
 /* Parse a REF argument, as a usage error when malformed. */
@@ -423,56 +485,103 @@ ref_arg(const char *s, struct nlp_ref *ref)
 {
 	struct nlp_err e = { 0, "" };
 
-	if (nlp_ref_parse(s, ref, &e) != NLP_OK)
+	if (nlp_modelref_parse(s, ref, &e) != NLP_OK)
 		return cli_error("registry", &e);
 	return NLP_OK;
 }
 
 /* One line per event: time, who, what, old -> new, reason. */
 static void
-print_events(json_t *rows, const char *name)
+print_events(const struct nlp_registry_events *ev, const char *name)
 {
-	json_t *ev;
 	size_t i;
 
-	json_array_foreach(rows, i, ev) {
-		const char *kind = json_string_value(json_object_get(ev, "kind"));
-		const char *alias = json_string_value(json_object_get(ev, "alias"));
-		json_int_t ov = json_integer_value(json_object_get(ev, "old_version"));
-		json_int_t nv = json_integer_value(json_object_get(ev, "new_version"));
-		const char *reason = json_string_value(json_object_get(ev, "reason"));
+	for (i = 0; i < ev->n; i++) {
+		const struct nlp_registry_event *x = &ev->v[i];
+		long long ov = x->old_version, nv = x->new_version;
 		char what[256], who[1024], shown[4 * NLP_TEXT_MAX + 1];
 
-		if (strcmp(kind, "push") == 0)
-			snprintf(what, sizeof what, "push %s@%lld", name, (long long)nv);
-		else if (strcmp(kind, "rm") == 0)
-			snprintf(what, sizeof what, "rm %s@%lld", name, (long long)ov);
-		else if (strcmp(kind, "alias-delete") == 0)
-			snprintf(what, sizeof what, "%s %s: %s@%lld -> (none)", kind,
-			    alias, name, (long long)ov);
+		if (strcmp(x->kind, "push") == 0)
+			snprintf(what, sizeof what, "push %s@%lld", name, nv);
+		else if (strcmp(x->kind, "rm") == 0)
+			snprintf(what, sizeof what, "rm %s@%lld", name, ov);
+		else if (strcmp(x->kind, "alias-delete") == 0)
+			snprintf(what, sizeof what, "%s %s: %s@%lld -> (none)", x->kind,
+			    x->alias, name, ov);
 		else if (ov)
-			snprintf(what, sizeof what, "%s %s: %s@%lld -> %s@%lld", kind,
-			    alias, name, (long long)ov, name, (long long)nv);
+			snprintf(what, sizeof what, "%s %s: %s@%lld -> %s@%lld", x->kind,
+			    x->alias, name, ov, name, nv);
 		else
-			snprintf(what, sizeof what, "%s %s: (none) -> %s@%lld", kind,
-			    alias, name, (long long)nv);
-		printf("%s  %-16s %s%s%s\n",
-		    json_string_value(json_object_get(ev, "at")),
-		    cli_shown(json_string_value(json_object_get(ev, "who")), who,
-		    sizeof who), what, reason ? "  # " : "", reason ?
-		    cli_shown(reason, shown, sizeof shown) : "");
+			snprintf(what, sizeof what, "%s %s: (none) -> %s@%lld", x->kind,
+			    x->alias, name, nv);
+		printf("%s  %-16s %s%s%s\n", x->at, cli_shown(x->who, who,
+		    sizeof who), what, x->reason ? "  # " : "", x->reason ?
+		    cli_shown(x->reason, shown, sizeof shown) : "");
 	}
+}
+
+/* A version's lineage, metrics and labels, as `show` prints them. */
+static void
+print_version(const struct nlp_registry_shown *v)
+{
+	char buf[4 * NLP_TEXT_MAX + 1];
+	size_t i;
+
+	printf("model:       %s@%s\n", v->name, num(v->v.version, buf,
+	    sizeof buf));
+	printf("sha256:      %s\n", v->v.sha256);
+	printf("size:        %s bytes\n", num(v->v.size, buf, sizeof buf));
+	printf("created:     %s by %s\n", v->v.created_at,
+	    cli_shown(v->v.created_by, buf, sizeof buf));
+	printf("source:      %s\n", cli_shown(v->source, buf, sizeof buf));
+	printf("description: %s\n", cli_shown(v->v.description, buf,
+	    sizeof buf));
+	printf("aliases:     %s\n", joined(&v->v.aliases, buf, sizeof buf));
+	printf("tags:        %s\n", pairs(v->v.ntags, tag_pair, &v->v, buf,
+	    sizeof buf));
+	printf("examples:    %s\n", value_text(&v->examples, buf, sizeof buf));
+	printf("metrics:     %s\n", pairs(v->v.metrics.nfields, field_pair,
+	    &v->v.metrics, buf, sizeof buf));
+	printf("hyperparameters: %s\n", pairs(v->hyperparameters.nfields,
+	    field_pair, &v->hyperparameters, buf, sizeof buf));
+	printf("labels:     ");
+	for (i = 0; i < v->nlabel_counts; i++)
+		printf(" %s(%lld)", cli_shown(v->label_counts[i].label, buf,
+		    sizeof buf), (long long)v->label_counts[i].count);
+	printf("\n");
+}
+
+/* A version's training data, evaluations and its model's recent events. */
+static void
+print_lists(const struct nlp_registry_shown *v)
+{
+	char buf[4 * NLP_TEXT_MAX + 1];
+	size_t i;
+
+	printf("training data:\n");
+	for (i = 0; i < v->ntraining_data; i++)
+		printf("  %s  %s  %lld bytes\n", v->training_data[i].sha256,
+		    cli_shown(v->training_data[i].name, buf, sizeof buf),
+		    (long long)v->training_data[i].bytes);
+	printf("evaluations:\n");
+	for (i = 0; i < v->nevaluations; i++) {
+		const struct nlp_registry_evaluation *x = &v->evaluations[i];
+		printf("  #%ld %s by %s: accuracy %.4f, macro-F1 %.4f, n %lld, data "
+		    "%.12s\n", x->id, x->at, cli_shown(x->who, buf, sizeof buf),
+		    x->accuracy, x->macro_f1, (long long)x->n,
+		    x->data_sha256 ? x->data_sha256 : "-");
+	}
+	printf("recent events:\n");
+	print_events(&v->recent_events, v->name);
 }
 
 static int
 verb_show(struct nlp_registry *r, struct ropts *o)
 {
 	struct nlp_err e = { 0, "" };
+	struct nlp_registry_shown v;
 	struct nlp_ref ref;
-	json_t *v, *x;
-	char buf[4 * NLP_TEXT_MAX + 1];
-	const char *k;
-	size_t i;
+	char *doc = NULL;
 	int rc;
 
 	if (o->nargs != 1)
@@ -482,61 +591,13 @@ verb_show(struct nlp_registry *r, struct ropts *o)
 	if ((rc = nlp_registry_show(r, &ref, &v, &e)) != NLP_OK)
 		return cli_error("registry", &e);
 	if (o->json) {
-		print_json(v);
-		json_decref(v);
-		return NLP_OK;
+		rc = print_json(nlp_registry_shown_json(&v, &doc, &e), &doc, &e);
+	} else {
+		print_version(&v);
+		print_lists(&v);
 	}
-	printf("model:       %s@%s\n", json_string_value(json_object_get(v, "name")),
-	    text(json_object_get(v, "version"), buf, sizeof buf));
-	printf("sha256:      %s\n", json_string_value(json_object_get(v, "sha256")));
-	printf("size:        %s bytes\n", text(json_object_get(v, "size"), buf,
-	    sizeof buf));
-	printf("created:     %s by %s\n",
-	    json_string_value(json_object_get(v, "created_at")),
-	    text(json_object_get(v, "created_by"), buf, sizeof buf));
-	printf("source:      %s\n", text(json_object_get(v, "source"), buf,
-	    sizeof buf));
-	printf("description: %s\n", text(json_object_get(v, "description"), buf,
-	    sizeof buf));
-	printf("aliases:     %s\n", joined(json_object_get(v, "aliases"), buf,
-	    sizeof buf));
-	printf("tags:        %s\n", pairs(json_object_get(v, "tags"), buf,
-	    sizeof buf));
-	printf("examples:    %s\n", text(json_object_get(v, "examples"), buf,
-	    sizeof buf));
-	printf("metrics:     %s\n", pairs(json_object_get(v, "metrics"), buf,
-	    sizeof buf));
-	printf("hyperparameters: %s\n", pairs(json_object_get(v,
-	    "hyperparameters"), buf, sizeof buf));
-	printf("labels:     ");
-	json_array_foreach(json_object_get(v, "labels"), i, x)
-		printf(" %s(%lld)", text(json_object_get(x, "label"), buf,
-		    sizeof buf), (long long)json_integer_value(json_object_get(x,
-		    "count")));
-	printf("\ntraining data:\n");
-	json_array_foreach(json_object_get(v, "training_data"), i, x)
-		printf("  %s  %s  %lld bytes\n",
-		    json_string_value(json_object_get(x, "sha256")),
-		    text(json_object_get(x, "name"), buf, sizeof buf),
-		    (long long)json_integer_value(json_object_get(x, "bytes")));
-	printf("evaluations:\n");
-	json_array_foreach(json_object_get(v, "evaluations"), i, x) {
-		json_t *mt = json_object_get(x, "metrics");
-		printf("  #%lld %s by %s: accuracy %.4f, macro-F1 %.4f, n %lld, data "
-		    "%.12s\n", (long long)json_integer_value(json_object_get(x, "id")),
-		    json_string_value(json_object_get(x, "at")),
-		    text(json_object_get(x, "who"), buf, sizeof buf),
-		    json_number_value(json_object_get(mt, "accuracy")),
-		    json_number_value(json_object_get(mt, "macro_f1")),
-		    (long long)json_integer_value(json_object_get(mt, "n")),
-		    json_string_value(json_object_get(json_array_get(json_object_get(
-		    x, "data"), 0), "sha256")));
-	}
-	printf("recent events:\n");
-	k = json_string_value(json_object_get(v, "name"));
-	print_events(json_object_get(v, "recent_events"), k);
-	json_decref(v);
-	return NLP_OK;
+	nlp_registry_shown_release(&v);
+	return rc;
 }
 
 /*
@@ -646,20 +707,21 @@ static int
 verb_history(struct nlp_registry *r, struct ropts *o)
 {
 	struct nlp_err e = { 0, "" };
-	json_t *rows;
+	struct nlp_registry_events ev;
+	char *doc = NULL;
 	int rc;
 
 	if (o->nargs != 1)
 		return cli_usage_error("registry", "history takes one NAME");
-	rc = nlp_registry_history(r, o->args[0], o->alias, &rows, &e);
+	rc = nlp_registry_history(r, o->args[0], o->alias, &ev, &e);
 	if (rc != NLP_OK)
 		return cli_error("registry", &e);
 	if (o->json)
-		print_json(rows);
+		rc = print_json(nlp_registry_events_json(&ev, &doc, &e), &doc, &e);
 	else
-		print_events(rows, o->args[0]);
-	json_decref(rows);
-	return NLP_OK;
+		print_events(&ev, o->args[0]);
+	nlp_registry_events_release(&ev);
+	return rc;
 }
 
 static int
@@ -686,9 +748,10 @@ static int
 verb_verify(struct nlp_registry *unused, struct ropts *o)
 {
 	struct nlp_err e = { 0, "" };
-	json_t *rep, *v;
+	struct nlp_registry_verify_report rep;
+	char *doc = NULL;
 	size_t i;
-	int rc;
+	int rc, jrc;
 
 	(void)unused;
 	if (o->nargs != 0)
@@ -697,19 +760,18 @@ verb_verify(struct nlp_registry *unused, struct ropts *o)
 	if (rc != NLP_OK && rc != NLP_NO)
 		return cli_error("registry", &e);
 	if (o->json) {
-		print_json(rep);
+		jrc = nlp_registry_verify_report_json(&rep, &doc, &e);
+		if ((jrc = print_json(jrc, &doc, &e)) != NLP_OK)
+			rc = jrc;
 	} else {
-		json_array_foreach(json_object_get(rep, "problems"), i, v)
-			printf("problem: %s\n", json_string_value(v));
-		json_array_foreach(json_object_get(rep, "notes"), i, v)
-			printf("note: %s\n", json_string_value(v));
-		printf("%s: %lld versions checked, %zu problems, %zu notes\n",
-		    cli_registry_dir(),
-		    (long long)json_integer_value(json_object_get(rep, "versions")),
-		    json_array_size(json_object_get(rep, "problems")),
-		    json_array_size(json_object_get(rep, "notes")));
+		for (i = 0; i < rep.problems.n; i++)
+			printf("problem: %s\n", rep.problems.v[i]);
+		for (i = 0; i < rep.notes.n; i++)
+			printf("note: %s\n", rep.notes.v[i]);
+		printf("%s: %ld versions checked, %zu problems, %zu notes\n",
+		    cli_registry_dir(), rep.versions, rep.problems.n, rep.notes.n);
 	}
-	json_decref(rep);
+	nlp_registry_verify_report_release(&rep);
 	return rc;
 }
 
@@ -717,7 +779,8 @@ static int
 verb_gc(struct nlp_registry *r, struct ropts *o)
 {
 	struct nlp_err e = { 0, "" };
-	json_t *rep, *v;
+	struct nlp_registry_gc_report rep;
+	char *doc = NULL;
 	size_t i;
 	int rc;
 
@@ -726,17 +789,17 @@ verb_gc(struct nlp_registry *r, struct ropts *o)
 	if ((rc = nlp_registry_gc(r, o->dry, o->grace, &rep, &e)) != NLP_OK)
 		return cli_error("registry", &e);
 	if (o->json) {
-		print_json(rep);
+		rc = print_json(nlp_registry_gc_report_json(&rep, &doc, &e), &doc,
+		    &e);
 	} else {
-		json_array_foreach(json_object_get(rep, "removed"), i, v)
+		for (i = 0; i < rep.removed.n; i++)
 			printf("%s %s\n", o->dry ? "would remove" : "removed",
-			    json_string_value(v));
-		printf("%s%zu files, %lld bytes\n", o->dry ? "would free " : "freed ",
-		    json_array_size(json_object_get(rep, "removed")),
-		    (long long)json_integer_value(json_object_get(rep, "bytes")));
+			    rep.removed.v[i]);
+		printf("%s%zu files, %lld bytes\n", o->dry ? "would free " :
+		    "freed ", rep.removed.n, (long long)rep.bytes);
 	}
-	json_decref(rep);
-	return NLP_OK;
+	nlp_registry_gc_report_release(&rep);
+	return rc;
 }
 
 static int

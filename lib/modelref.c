@@ -1,14 +1,59 @@
 /*
- * modelref.c - resolve and load a -m argument (see modelref.h).
+ * modelref.c - parse a model reference; resolve and load a -m argument
+ * (see modelref.h).
  */
 #include "modelref.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "artifact.h"
 #include "store.h"
+
+int
+nlp_modelref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e)
+{
+	const char *at = strchr(s, '@');
+	size_t n = at ? (size_t)(at - s) : strlen(s);
+
+	memset(ref, 0, sizeof *ref);
+	if (n == 0 || n > NLP_NAME_MAX)
+		return nlp_errf(e, NLP_USAGE, "'%s' is not a model reference "
+		    "(NAME, NAME@VERSION or NAME@ALIAS)", s);
+	memcpy(ref->name, s, n);
+	if (!nlp_registry_valid_name(ref->name) || (at && strchr(at + 1, '@')))
+		return nlp_errf(e, NLP_USAGE, "'%s' is not a model reference "
+		    "(NAME, NAME@VERSION or NAME@ALIAS)", s);
+	if (at == NULL) {
+		strcpy(ref->alias, "production");
+		return NLP_OK;
+	}
+	if (at[1] >= '0' && at[1] <= '9' && at[1 + strspn(at + 1,
+	    "0123456789")] == '\0') {
+		char *end;
+		errno = 0;
+		ref->version = strtol(at + 1, &end, 10);
+		if (*end == '\0' && errno == 0 && ref->version > 0)
+			return NLP_OK;
+	} else if (nlp_registry_valid_alias(at + 1)) {
+		strcpy(ref->alias, at + 1);
+		return NLP_OK;
+	}
+	return nlp_errf(e, NLP_USAGE, "'%s' is not a model reference (NAME, "
+	    "NAME@VERSION or NAME@ALIAS)", s);
+}
+
+int
+nlp_modelref_is_path(const char *s)
+{
+	struct stat sb;
+
+	return strchr(s, '/') != NULL || stat(s, &sb) == 0;
+}
 
 int
 nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
@@ -20,11 +65,11 @@ nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
 	int rc, fd;
 
 	memset(l, 0, sizeof *l);
-	if (nlp_ref_is_path(arg)) {
+	if (nlp_modelref_is_path(arg)) {
 		snprintf(l->display, sizeof l->display, "%s", arg);
 		return nlp_model_open(&l->m, &l->a, arg, e);
 	}
-	if ((rc = nlp_ref_parse(arg, &ref, e)) != NLP_OK)
+	if ((rc = nlp_modelref_parse(arg, &ref, e)) != NLP_OK)
 		return rc;
 	if ((rc = nlp_registry_open(&r, regdir, 0, e)) != NLP_OK)
 		return rc;

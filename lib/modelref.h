@@ -1,7 +1,8 @@
 /*
- * modelref.h - loading the model a -m argument names: a path to an
- * artifact, or a registry reference (NAME, NAME@VERSION, NAME@ALIAS).
- * Every command that takes -m goes through here.
+ * modelref.h - model references and loading the model a -m argument
+ * names: a path to an artifact, or a registry reference (NAME,
+ * NAME@VERSION, NAME@ALIAS).  Every command that takes -m goes through
+ * here.  (registry.h comes with it: a reference is resolved there.)
  */
 #ifndef NLP_MODELREF_H
 #define NLP_MODELREF_H
@@ -10,6 +11,29 @@
 #include "error.h"
 #include "model.h"
 #include "registry.h"
+
+/* A parsed model reference: NAME, NAME@VERSION or NAME@ALIAS. */
+struct nlp_ref {
+	char name[NLP_NAME_MAX + 1];
+	char alias[NLP_NAME_MAX + 1];   /* "" when a version is given */
+	long version;                   /* 0 when an alias is given */
+};
+
+/*
+ * Parse a reference; bare NAME means NAME@production.  Malformed ("spam@",
+ * "@x", "a b") is NLP_USAGE.
+ */
+int nlp_modelref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e);
+
+/*
+ * Does a -m argument name a file rather than a registry reference?  A path
+ * (it contains '/'), or an existing file.
+ */
+int nlp_modelref_is_path(const char *s);
+
+/* The name cmd/eval.c still calls (issue 10: eval is being restructured on
+ * another branch); remove once it calls nlp_modelref_is_path(). */
+#define nlp_ref_is_path nlp_modelref_is_path
 
 struct nlp_loaded {
 	struct nlp_model m;
@@ -20,9 +44,9 @@ struct nlp_loaded {
 };
 
 /*
- * Load the model arg names.  A path (see nlp_ref_is_path) is opened as a
- * file; anything else is resolved in the registry at regdir (which is only
- * opened then).  The artifact is verified against its manifest before use,
+ * Load the model arg names.  A path (see nlp_modelref_is_path) is opened
+ * as a file; anything else is resolved in the registry at regdir (which is
+ * only opened then).  The artifact is verified against its manifest before use,
  * and a registry version's bytes against the SHA-256 the registry recorded
  * (another valid artifact in its place is NLP_DATA).  Returns NLP_OK,
  * NLP_USAGE (malformed reference), NLP_REGISTRY (no such model, version or

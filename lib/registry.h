@@ -9,16 +9,18 @@
  * BEGIN IMMEDIATE transaction, retried while another process holds the
  * lock, and recorded in an append-only event log.
  *
- * Reads return jansson objects, the one source for both the tables and the
- * --json output of the commands (the caller owns them: json_decref).
+ * Reads return typed results (below), the one source for both the tables
+ * and the --json output of the commands; nlp_registry_*_json() writes each
+ * as the JSON document `registry ... --json` prints.
+ *
+ * Model references (NAME, NAME@VERSION, NAME@ALIAS) are parsed by
+ * modelref.h.
  */
 #ifndef NLP_REGISTRY_H
 #define NLP_REGISTRY_H
 
 #include <stddef.h>
 #include <stdint.h>
-
-#include <jansson.h>
 
 #include "digest.h"
 #include "error.h"
@@ -28,12 +30,14 @@
 #define NLP_TEXT_MAX 4096     /* a reason, description or tag value */
 
 struct nlp_registry;
+struct nlp_ref;               /* a parsed reference: modelref.h */
 
 /*
  * Open the registry in dir.  writable (1): create the directory and
- * database when missing (NLP_REGISTRY_WRITE_EXISTING: do not); otherwise a missing registry is NLP_REGISTRY ("no registry
- * at DIR"), and a registry on read-only media is opened read-only.
- * Refuses a foreign SQLite file and a newer schema (NLP_REGISTRY).
+ * database when missing (NLP_REGISTRY_WRITE_EXISTING: do not); otherwise a
+ * missing registry is NLP_REGISTRY ("no registry at DIR"), and a registry
+ * on read-only media is opened read-only.  Refuses a foreign SQLite file
+ * and a newer schema (NLP_REGISTRY).
  */
 int nlp_registry_open(struct nlp_registry **out, const char *dir,
     int writable, struct nlp_err *e);
@@ -72,25 +76,6 @@ void nlp_registry_before_commit(struct nlp_registry *r, int (*fn)(void *arg),
 int nlp_registry_valid_name(const char *s);
 int nlp_registry_valid_alias(const char *s);
 
-/* A parsed model reference: NAME, NAME@VERSION or NAME@ALIAS. */
-struct nlp_ref {
-	char name[NLP_NAME_MAX + 1];
-	char alias[NLP_NAME_MAX + 1];   /* "" when a version is given */
-	long version;                   /* 0 when an alias is given */
-};
-
-/*
- * Parse a reference; bare NAME means NAME@production.  Malformed ("spam@",
- * "@x", "a b") is NLP_USAGE.
- */
-int nlp_ref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e);
-
-/*
- * Does a -m argument name a file rather than a registry reference?  A path
- * (it contains '/'), or an existing file.
- */
-int nlp_ref_is_path(const char *s);
-
 /* What a reference resolves to. */
 struct nlp_resolved {
 	char name[NLP_NAME_MAX + 1];
@@ -103,6 +88,8 @@ struct nlp_resolved {
 /* Resolve a reference: NLP_OK, or NLP_REGISTRY naming what is missing. */
 int nlp_registry_resolve(struct nlp_registry *r, const struct nlp_ref *ref,
     struct nlp_resolved *out, struct nlp_err *e);
+
+/* ---- Writes ---- */
 
 struct nlp_push_opts {
 	const char *name;
@@ -125,8 +112,9 @@ struct nlp_push_result {
  * Push an artifact's bytes (verified first, as predict loads it -- the
  * manifest, the weights, meta.json's fields by type -- NLP_DATA when it is
  * not a usable artifact; a description, reason or tag value that is not
- * one printable line is NLP_USAGE).  The same bytes pushed to the same name again make no
- * new version: res->existed is set and the version named.
+ * one printable line is NLP_USAGE).  The same bytes pushed to the same
+ * name again make no new version: res->existed is set and the version
+ * named.
  */
 int nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
     const struct nlp_push_opts *o, struct nlp_push_result *res,
@@ -190,27 +178,212 @@ int nlp_registry_record_eval(struct nlp_registry *r, const struct nlp_ref *ref,
     const char *who, const char *data_json, const char *metrics_json,
     long *version, struct nlp_err *e);
 
-/* Reads. */
-int nlp_registry_list(struct nlp_registry *r, const char *name, json_t **out,
-    struct nlp_err *e);
-int nlp_registry_show(struct nlp_registry *r, const struct nlp_ref *ref,
-    json_t **out, struct nlp_err *e);
-int nlp_registry_history(struct nlp_registry *r, const char *name,
-    const char *alias, json_t **out, struct nlp_err *e);
-
 /* Copy the artifact ref names to path (atomically, hash checked). */
 int nlp_registry_pull(struct nlp_registry *r, const struct nlp_ref *ref,
     const char *path, struct nlp_resolved *out, struct nlp_err *e);
 
+/* ---- Reads: typed results ----
+ *
+ * Each read fills a struct of the caller's.  The strings and arrays in it
+ * are the struct's: the matching nlp_registry_*_release() frees them and
+ * leaves the struct empty.  A read that fails leaves its struct empty too
+ * (releasing it is harmless), as does releasing twice.  Strings are
+ * NUL-terminated and, unless said otherwise, never NULL; free text
+ * (who, a reason, a description, a tag's value, a label) is as recorded:
+ * a command escapes it for a terminal.
+ */
+
+/* A value read back: one member of a JSON object the registry stored
+ * (metrics, hyperparameters), or a field of meta.json. */
+enum nlp_registry_vtype {
+	NLP_RV_NULL,                    /* null, or absent */
+	NLP_RV_INT,                     /* i */
+	NLP_RV_REAL,                    /* d */
+	NLP_RV_TEXT,                    /* s: the string */
+	NLP_RV_JSON,                    /* s: an array, an object, true or
+	                                   false, as compact JSON (keys
+	                                   sorted) */
+};
+
+struct nlp_registry_value {
+	enum nlp_registry_vtype type;
+	int64_t i;
+	double d;
+	char *s;                        /* NULL unless TEXT or JSON */
+};
+
+struct nlp_registry_field {
+	char *key;
+	struct nlp_registry_value value;
+};
+
+/*
+ * A JSON object the registry stored (a version's metrics or
+ * hyperparameters, an evaluation's metrics): its text as stored, which
+ * --json prints (null when it is not JSON), and its members in that
+ * text's order for the tables (none when it is not an object).
+ */
+struct nlp_registry_object {
+	char *json;                     /* NULL: the column was NULL */
+	struct nlp_registry_field *fields;
+	size_t nfields;
+};
+
+/* A list of strings: a version's aliases, verify's problems, ... */
+struct nlp_registry_strings {
+	char **v;
+	size_t n;
+	size_t cap;                     /* the library's */
+};
+
+/* An alias of a model and the version it points at. */
+struct nlp_registry_alias {
+	char *alias;
+	long version;
+};
+
+/* A model, as `registry list` shows it. */
+struct nlp_registry_model {
+	char *name;
+	long latest;                    /* its highest version; 0: none left */
+	long versions;                  /* how many it has */
+	struct nlp_registry_alias *aliases;   /* by alias */
+	size_t naliases;
+	char *updated_at;               /* its last event's time; NULL: none */
+};
+
+/* Every model, by name. */
+struct nlp_registry_models {
+	struct nlp_registry_model *v;
+	size_t n;
+};
+
+int nlp_registry_list(struct nlp_registry *r,
+    struct nlp_registry_models *out, struct nlp_err *e);
+void nlp_registry_models_release(struct nlp_registry_models *m);
+
+struct nlp_registry_tag {
+	char *key;
+	char *value;
+};
+
+/* A version, as `registry list NAME` shows it. */
+struct nlp_registry_version {
+	long version;
+	char *sha256;
+	int64_t size;
+	char *created_at;
+	char *created_by;
+	char *description;              /* NULL: none */
+	struct nlp_registry_strings aliases;  /* those pointing at it, sorted */
+	struct nlp_registry_tag *tags;  /* by key */
+	size_t ntags;
+	struct nlp_registry_object metrics;   /* held-out figures at training */
+};
+
+/* A model's versions, oldest first. */
+struct nlp_registry_versions {
+	struct nlp_registry_version *v;
+	size_t n;
+};
+
+/* The versions of model name: NLP_REGISTRY when there is no such model. */
+int nlp_registry_list_versions(struct nlp_registry *r, const char *name,
+    struct nlp_registry_versions *out, struct nlp_err *e);
+void nlp_registry_versions_release(struct nlp_registry_versions *v);
+
+/* An entry of the event log. */
+struct nlp_registry_event {
+	char *at;                       /* ISO 8601, UTC */
+	char *who;
+	char *kind;                     /* push, alias-set, alias-move,
+	                                   alias-delete, rollback, rm */
+	char *alias;                    /* NULL: not an alias's event */
+	long old_version;               /* 0: none */
+	long new_version;               /* 0: none */
+	char *reason;                   /* NULL: none given */
+};
+
+/* Events, newest first. */
+struct nlp_registry_events {
+	struct nlp_registry_event *v;
+	size_t n;
+};
+
+/* The events of model name (alias: only that alias's, or NULL):
+ * NLP_REGISTRY when there is no such model. */
+int nlp_registry_history(struct nlp_registry *r, const char *name,
+    const char *alias, struct nlp_registry_events *out, struct nlp_err *e);
+void nlp_registry_events_release(struct nlp_registry_events *ev);
+
+/* A file of a version's training data, from its artifact's meta.json. */
+struct nlp_registry_input {
+	char *name;
+	char *sha256;
+	int64_t bytes;
+};
+
+/* A label of the training data and its count, from meta.json. */
+struct nlp_registry_label {
+	char *label;                    /* NULL: not a string there */
+	int64_t count;                  /* 0: not an integer there */
+};
+
+/* An evaluation recorded by `eval --record`. */
+struct nlp_registry_evaluation {
+	long id;                        /* its number in the registry */
+	char *at;
+	char *who;
+	char *data_json;                /* as recorded: [{name, sha256, bytes}] */
+	char *data_sha256;              /* the first file's; NULL: none */
+	struct nlp_registry_object metrics;
+	/* read from metrics for the tables: 0 when absent */
+	double accuracy, macro_f1;
+	int64_t n;
+};
+
+/* A version, as `registry show` shows it. */
+struct nlp_registry_shown {
+	char *name;
+	struct nlp_registry_version v;
+	char *source;                   /* NULL: not recorded */
+	struct nlp_registry_object hyperparameters;
+	/* from the artifact's meta.json: labels (its text in labels.s), the
+	 * number of training examples, the nlpops that trained it */
+	struct nlp_registry_value labels, examples, nlpops_version;
+	struct nlp_registry_label *label_counts;   /* labels, parsed */
+	size_t nlabel_counts;
+	struct nlp_registry_input *training_data;
+	size_t ntraining_data;
+	struct nlp_registry_events recent_events;  /* the model's last 10 */
+	struct nlp_registry_evaluation *evaluations;   /* the last 10, newest
+	                                                  first */
+	size_t nevaluations;
+};
+
+/* The version ref names: NLP_REGISTRY when it does not resolve. */
+int nlp_registry_show(struct nlp_registry *r, const struct nlp_ref *ref,
+    struct nlp_registry_shown *out, struct nlp_err *e);
+void nlp_registry_shown_release(struct nlp_registry_shown *s);
+
+/* ---- Checks ---- */
+
+struct nlp_registry_verify_report {
+	struct nlp_registry_strings problems;   /* damage: exit 1 */
+	struct nlp_registry_strings notes;      /* orphans, stale temporary
+	                                           files: gc's business */
+	long versions;                  /* how many versions were checked */
+};
+
 /*
  * Check the registry: every object re-hashed (quick: size only), SQLite's
- * integrity_check and foreign_key_check, rows without objects.  *out gets
- * {"problems": [...], "notes": [...]}; returns NLP_OK when there is no
- * problem, NLP_NO when there is one (orphans and stale temporary files
- * are notes, not problems).
+ * integrity_check and foreign_key_check, rows without objects, into *out.
+ * Returns NLP_OK when there is no problem, NLP_NO when there is one
+ * (orphans and stale temporary files are notes, not problems); *out is
+ * filled in both cases, and left empty on any other status.
  */
-int nlp_registry_verify(struct nlp_registry *r, int quick, json_t **out,
-    struct nlp_err *e);
+int nlp_registry_verify(struct nlp_registry *r, int quick,
+    struct nlp_registry_verify_report *out, struct nlp_err *e);
 
 /*
  * Open the registry in dir read-only and verify it: a database too damaged
@@ -218,15 +391,43 @@ int nlp_registry_verify(struct nlp_registry *r, int quick, json_t **out,
  * reports (NLP_NO), not a failure to run; a missing, foreign or emptied
  * registry is refused as by nlp_registry_open().
  */
-int nlp_registry_verify_dir(const char *dir, int quick, json_t **out,
-    struct nlp_err *e);
+int nlp_registry_verify_dir(const char *dir, int quick,
+    struct nlp_registry_verify_report *out, struct nlp_err *e);
+void nlp_registry_verify_report_release(struct nlp_registry_verify_report *v);
+
+struct nlp_registry_gc_report {
+	struct nlp_registry_strings removed;    /* paths, sorted */
+	int64_t bytes;                  /* their sizes, summed */
+	int dry_run;                    /* listed only, nothing removed */
+};
 
 /*
  * Remove objects no version refers to and temporary files, both only when
- * older than grace seconds; dry_run lists without removing.  *out gets
- * {"removed": [...], "bytes": N, "dry_run": bool}.
+ * older than grace seconds, listing them in *out; dry_run lists without
+ * removing.
  */
 int nlp_registry_gc(struct nlp_registry *r, int dry_run, int64_t grace,
-    json_t **out, struct nlp_err *e);
+    struct nlp_registry_gc_report *out, struct nlp_err *e);
+void nlp_registry_gc_report_release(struct nlp_registry_gc_report *g);
+
+/* ---- JSON ----
+ *
+ * Each result as the JSON document the commands print for --json (keys
+ * sorted, indented by 2, reals to 10 significant digits): *out gets the
+ * text, without a final newline (the caller frees it).  NLP_OK, or NLP_IO
+ * when out of memory -- never a document with a key left out.
+ */
+int nlp_registry_models_json(const struct nlp_registry_models *m,
+    char **out, struct nlp_err *e);
+int nlp_registry_versions_json(const struct nlp_registry_versions *v,
+    char **out, struct nlp_err *e);
+int nlp_registry_shown_json(const struct nlp_registry_shown *s, char **out,
+    struct nlp_err *e);
+int nlp_registry_events_json(const struct nlp_registry_events *ev,
+    char **out, struct nlp_err *e);
+int nlp_registry_verify_report_json(const struct nlp_registry_verify_report *v,
+    char **out, struct nlp_err *e);
+int nlp_registry_gc_report_json(const struct nlp_registry_gc_report *g,
+    char **out, struct nlp_err *e);
 
 #endif

@@ -1,9 +1,11 @@
 /*
  * test_registry.c - the SQLite model registry (lib/registry.h): model
- * references and names, opening (missing, new, foreign, newer schema),
- * push and resolve, deduplication, aliases and their compare-and-swap,
- * rollback over the event log, rm, reads, pull, verify and gc.  Each test
- * runs in its own temporary directory; the registry is DIR/reg.
+ * references (lib/modelref.h) and names, opening (missing, new, foreign,
+ * newer schema), push and resolve, deduplication, aliases and their
+ * compare-and-swap, rollback over the event log, rm, reads, pull, verify
+ * and gc; the typed results of the reads against the database's rows, and
+ * their JSON against what the reads printed before they were typed.  Each
+ * test runs in its own temporary directory; the registry is DIR/reg.
  *
  * Artifacts are small: nlp_artifact_write_mem() with a meta.json member
  * (what the registry needs) and a few bytes of "weights".
@@ -31,6 +33,7 @@
 #include "files.h"
 #include "leak_test.h"
 #include "model.h"
+#include "modelref.h"
 #include "registry.h"
 #include "store.h"
 
@@ -155,7 +158,7 @@ resolve(struct nlp_registry *r, const char *s)
 	struct nlp_err e = { 0 };
 	int rc;
 
-	cr_assert_eq(nlp_ref_parse(s, &ref, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_modelref_parse(s, &ref, &e), NLP_OK, "%s", e.msg);
 	rc = nlp_registry_resolve(r, &ref, &res, &e);
 	if (rc == NLP_REGISTRY)
 		return 0;
@@ -192,13 +195,13 @@ static size_t
 nevents(struct nlp_registry *r, const char *name)
 {
 	struct nlp_err e = { 0 };
-	json_t *h;
+	struct nlp_registry_events h;
 	size_t n;
 
 	cr_assert_eq(nlp_registry_history(r, name, NULL, &h, &e), NLP_OK, "%s",
 	    e.msg);
-	n = json_array_size(h);
-	json_decref(h);
+	n = h.n;
+	nlp_registry_events_release(&h);
 	return n;
 }
 
@@ -277,25 +280,25 @@ TEST(ref_parse_reads_name_version_alias_and_bare_name)
 	struct nlp_ref ref;
 	struct nlp_err e = { 0 };
 
-	cr_assert_eq(nlp_ref_parse("spam", &ref, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_modelref_parse("spam", &ref, &e), NLP_OK, "%s", e.msg);
 	cr_assert_str_eq(ref.name, "spam");
 	cr_assert_str_eq(ref.alias, "production");
 	cr_assert_eq(ref.version, 0);
 
-	cr_assert_eq(nlp_ref_parse("spam@7", &ref, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_modelref_parse("spam@7", &ref, &e), NLP_OK, "%s", e.msg);
 	cr_assert_str_eq(ref.name, "spam");
 	cr_assert_str_eq(ref.alias, "");
 	cr_assert_eq(ref.version, 7);
 
-	cr_assert_eq(nlp_ref_parse("spam@123456", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam@123456", &ref, &e), NLP_OK);
 	cr_assert_eq(ref.version, 123456);
 
-	cr_assert_eq(nlp_ref_parse("spam@staging", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam@staging", &ref, &e), NLP_OK);
 	cr_assert_str_eq(ref.name, "spam");
 	cr_assert_str_eq(ref.alias, "staging");
 	cr_assert_eq(ref.version, 0);
 
-	cr_assert_eq(nlp_ref_parse("my.model_2-x@canary-1.b", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("my.model_2-x@canary-1.b", &ref, &e), NLP_OK);
 	cr_assert_str_eq(ref.name, "my.model_2-x");
 	cr_assert_str_eq(ref.alias, "canary-1.b");
 
@@ -304,7 +307,7 @@ TEST(ref_parse_reads_name_version_alias_and_bare_name)
 		char s[NLP_NAME_MAX + 16];
 		memset(s, 'n', NLP_NAME_MAX);
 		strcpy(s + NLP_NAME_MAX, "@3");
-		cr_assert_eq(nlp_ref_parse(s, &ref, &e), NLP_OK, "%s", e.msg);
+		cr_assert_eq(nlp_modelref_parse(s, &ref, &e), NLP_OK, "%s", e.msg);
 		cr_assert_eq(strlen(ref.name), NLP_NAME_MAX);
 		cr_assert_eq(ref.version, 3);
 	}
@@ -325,7 +328,7 @@ TEST(ref_parse_refuses_malformed_references_as_usage_errors)
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct nlp_err e = { 0 };
-		cr_assert_eq(nlp_ref_parse(bad[i], &ref, &e), NLP_USAGE,
+		cr_assert_eq(nlp_modelref_parse(bad[i], &ref, &e), NLP_USAGE,
 		    "'%s' was accepted", bad[i]);
 		cr_assert_eq(e.status, NLP_USAGE);
 		cr_assert_gt(strlen(e.msg), 0);
@@ -335,9 +338,9 @@ TEST(ref_parse_refuses_malformed_references_as_usage_errors)
 	longname[NLP_NAME_MAX + 1] = '\0';
 	{
 		struct nlp_err e = { 0 };
-		cr_assert_eq(nlp_ref_parse(longname, &ref, &e), NLP_USAGE);
+		cr_assert_eq(nlp_modelref_parse(longname, &ref, &e), NLP_USAGE);
 		strcat(longname, "@1");
-		cr_assert_eq(nlp_ref_parse(longname, &ref, &e), NLP_USAGE);
+		cr_assert_eq(nlp_modelref_parse(longname, &ref, &e), NLP_USAGE);
 	}
 	/* an alias of NLP_NAME_MAX + 1 */
 	strcpy(longalias, "m@");
@@ -345,9 +348,9 @@ TEST(ref_parse_refuses_malformed_references_as_usage_errors)
 	longalias[NLP_NAME_MAX + 3] = '\0';
 	{
 		struct nlp_err e = { 0 };
-		cr_assert_eq(nlp_ref_parse(longalias, &ref, &e), NLP_USAGE);
+		cr_assert_eq(nlp_modelref_parse(longalias, &ref, &e), NLP_USAGE);
 		longalias[NLP_NAME_MAX + 2] = '\0';   /* exactly the maximum */
-		cr_assert_eq(nlp_ref_parse(longalias, &ref, &e), NLP_OK, "%s",
+		cr_assert_eq(nlp_modelref_parse(longalias, &ref, &e), NLP_OK, "%s",
 		    e.msg);
 		cr_assert_eq(strlen(ref.alias), NLP_NAME_MAX);
 	}
@@ -356,7 +359,7 @@ TEST(ref_parse_refuses_malformed_references_as_usage_errors)
 /*
  * Regression (fixed): an alias that starts with a digit ("1a", "2024-q1") is valid for
  * nlp_registry_valid_alias() and can be set (`registry alias spam 1 1a`,
- * `push --alias 1a`), but nlp_ref_parse("spam@1a") refuses it as
+ * `push --alias 1a`), but nlp_modelref_parse("spam@1a") refuses it as
  * malformed (it tries a version number and gives up), so the alias can
  * never be used: `predict -m spam@1a` exits 2.
  */
@@ -367,10 +370,10 @@ TEST(ref_parse_accepts_every_valid_alias_even_one_starting_with_a_digit)
 
 	cr_assert(nlp_registry_valid_alias("1a"));
 	cr_assert(nlp_registry_valid_alias("2024-q1"));
-	cr_expect_eq(nlp_ref_parse("spam@1a", &ref, &e), NLP_OK,
+	cr_expect_eq(nlp_modelref_parse("spam@1a", &ref, &e), NLP_OK,
 	    "valid alias '1a' is unusable in a reference: %s", e.msg);
 	cr_expect_str_eq(ref.alias, "1a");
-	cr_expect_eq(nlp_ref_parse("spam@2024-q1", &ref, &e), NLP_OK,
+	cr_expect_eq(nlp_modelref_parse("spam@2024-q1", &ref, &e), NLP_OK,
 	    "valid alias '2024-q1' is unusable in a reference: %s", e.msg);
 }
 
@@ -605,7 +608,7 @@ TEST(push_then_resolve_round_trip)
 	cr_assert_eq(res.existed, 0);
 	cr_assert_str_eq(res.sha256, hex);
 
-	cr_assert_eq(nlp_ref_parse("spam@1", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam@1", &ref, &e), NLP_OK);
 	cr_assert_eq(nlp_registry_resolve(r, &ref, &rv, &e), NLP_OK, "%s", e.msg);
 	cr_assert_str_eq(rv.name, "spam");
 	cr_assert_eq(rv.version, 1);
@@ -618,7 +621,7 @@ TEST(push_then_resolve_round_trip)
 	cr_assert_eq(entries(in_dir("reg/tmp")), 0, "a temporary file was left");
 
 	/* no production alias yet: the bare name does not resolve */
-	cr_assert_eq(nlp_ref_parse("spam", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam", &ref, &e), NLP_OK);
 	cr_assert_eq(nlp_registry_resolve(r, &ref, &rv, &e), NLP_REGISTRY);
 	assert_has(e.msg, "production");
 
@@ -645,7 +648,7 @@ TEST(unknown_references_are_registry_errors)
 	push_n(r, "spam", 1, NULL, NULL);
 	for (i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
 		struct nlp_err e = { 0 };
-		cr_assert_eq(nlp_ref_parse(unknown[i], &ref, &e), NLP_OK);
+		cr_assert_eq(nlp_modelref_parse(unknown[i], &ref, &e), NLP_OK);
 		cr_assert_eq(nlp_registry_resolve(r, &ref, &rv, &e), NLP_REGISTRY,
 		    "'%s' resolved", unknown[i]);
 		cr_assert_eq(e.status, NLP_REGISTRY);
@@ -669,10 +672,10 @@ TEST(pushing_the_same_bytes_again_makes_no_new_version)
 	cr_assert_eq(nevents(r, "spam"), 2, "the repeat push was logged");
 	{
 		struct nlp_err e = { 0 };
-		json_t *l;
-		cr_assert_eq(nlp_registry_list(r, "spam", &l, &e), NLP_OK);
-		cr_assert_eq(json_array_size(l), 2);
-		json_decref(l);
+		struct nlp_registry_versions l;
+		cr_assert_eq(nlp_registry_list_versions(r, "spam", &l, &e), NLP_OK);
+		cr_assert_eq(l.n, 2);
+		nlp_registry_versions_release(&l);
 	}
 	/* the same bytes with an alias: the alias is set on the old version */
 	push_n(r, "spam", 1, "production", &res);
@@ -711,7 +714,7 @@ TEST(push_refuses_what_is_not_an_artifact_and_changes_nothing)
 	struct nlp_member m[2];
 	size_t len, wlen;
 	void *a, *w;
-	json_t *l;
+	struct nlp_registry_models l;
 
 	o.name = "spam";
 	o.who = "tester";
@@ -757,9 +760,9 @@ TEST(push_refuses_what_is_not_an_artifact_and_changes_nothing)
 	cr_assert_eq(nlp_registry_push(r, a, len / 2, &o, &res, &e), NLP_DATA);
 	free(a);
 
-	cr_assert_eq(nlp_registry_list(r, NULL, &l, &e), NLP_OK);
-	cr_assert_eq(json_array_size(l), 0, "a model was made");
-	json_decref(l);
+	cr_assert_eq(nlp_registry_list(r, &l, &e), NLP_OK);
+	cr_assert_eq(l.n, 0, "a model was made");
+	nlp_registry_models_release(&l);
 	cr_assert_eq(sql_int(dbpath(), "SELECT count(*) FROM events"), 0);
 	nlp_registry_close(r);
 	{
@@ -820,15 +823,15 @@ TEST(push_validates_the_name_alias_and_tags)
 	    e.msg);
 	{
 		struct nlp_ref ref;
-		json_t *v;
-		cr_assert_eq(nlp_ref_parse("spam@1", &ref, &e), NLP_OK);
+		struct nlp_registry_shown v;
+		cr_assert_eq(nlp_modelref_parse("spam@1", &ref, &e), NLP_OK);
 		cr_assert_eq(nlp_registry_show(r, &ref, &v, &e), NLP_OK, "%s",
 		    e.msg);
-		cr_assert_str_eq(json_string_value(json_object_get(json_object_get(
-		    v, "tags"), "team")), "nlp");
-		cr_assert_str_eq(json_string_value(json_object_get(v,
-		    "description")), "tagged");
-		json_decref(v);
+		cr_assert_eq(v.v.ntags, 1);
+		cr_assert_str_eq(v.v.tags[0].key, "team");
+		cr_assert_str_eq(v.v.tags[0].value, "nlp");
+		cr_assert_str_eq(v.v.description, "tagged");
+		nlp_registry_shown_release(&v);
 	}
 	free(a);
 	nlp_registry_close(r);
@@ -893,7 +896,7 @@ TEST(alias_delete_removes_the_alias_and_logs_it)
 	struct nlp_registry *r = open_rw();
 	struct nlp_err e = { 0 };
 	long old = 0;
-	json_t *h;
+	struct nlp_registry_events h;
 
 	push_n(r, "spam", 1, "staging", NULL);
 	cr_assert_eq(nlp_registry_alias_delete(r, "spam", "staging", "tester",
@@ -905,14 +908,12 @@ TEST(alias_delete_removes_the_alias_and_logs_it)
 	cr_assert_eq(nlp_registry_alias_delete(r, "nosuch", "staging", "tester",
 	    NULL, &old, &e), NLP_REGISTRY);
 	cr_assert_eq(nlp_registry_history(r, "spam", "staging", &h, &e), NLP_OK);
-	cr_assert_eq(json_array_size(h), 2);
-	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 0),
-	    "kind")), "alias-delete");
-	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 0),
-	    "reason")), "done");
-	cr_assert_eq(json_integer_value(json_object_get(json_array_get(h, 0),
-	    "old_version")), 1);
-	json_decref(h);
+	cr_assert_eq(h.n, 2);
+	cr_assert_str_eq(h.v[0].kind, "alias-delete");
+	cr_assert_str_eq(h.v[0].reason, "done");
+	cr_assert_eq(h.v[0].old_version, 1);
+	cr_assert_eq(h.v[0].new_version, 0);
+	nlp_registry_events_release(&h);
 	nlp_registry_close(r);
 }
 
@@ -951,18 +952,14 @@ TEST(rollback_walks_the_alias_history_not_the_version_numbers)
 	/* a rollback is an event, and a move after it can be rolled back */
 	{
 		struct nlp_err e = { 0 };
-		json_t *h;
+		struct nlp_registry_events h;
 		cr_assert_eq(nlp_registry_history(r, "spam", "production", &h, &e),
 		    NLP_OK);
-		cr_assert_str_eq(json_string_value(json_object_get(
-		    json_array_get(h, 0), "kind")), "rollback");
-		cr_assert_eq(json_integer_value(json_object_get(
-		    json_array_get(h, 0), "old_version")), 3);
-		cr_assert_eq(json_integer_value(json_object_get(
-		    json_array_get(h, 0), "new_version")), 1);
-		cr_assert_str_eq(json_string_value(json_object_get(
-		    json_array_get(h, 0), "reason")), "test");
-		json_decref(h);
+		cr_assert_str_eq(h.v[0].kind, "rollback");
+		cr_assert_eq(h.v[0].old_version, 3);
+		cr_assert_eq(h.v[0].new_version, 1);
+		cr_assert_str_eq(h.v[0].reason, "test");
+		nlp_registry_events_release(&h);
 	}
 	set_alias(r, "spam", 2, "production");
 	cr_assert_eq(roll(r, "spam", "production", &from, &to), NLP_OK);
@@ -1073,7 +1070,7 @@ TEST(rm_refuses_an_aliased_version_unless_forced)
 {
 	struct nlp_registry *r = open_rw();
 	struct nlp_err e = { 0 };
-	json_t *h;
+	struct nlp_registry_events h;
 	size_t n;
 
 	push_n(r, "spam", 1, "production", NULL);
@@ -1101,16 +1098,14 @@ TEST(rm_refuses_an_aliased_version_unless_forced)
 	cr_assert_eq(resolve(r, "spam@1"), 0);
 	cr_assert_eq(resolve(r, "spam"), 0);
 	cr_assert_eq(nlp_registry_history(r, "spam", NULL, &h, &e), NLP_OK);
-	cr_assert_eq(json_array_size(h), n + 3);
-	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 0),
-	    "kind")), "rm");
-	cr_assert_eq(json_integer_value(json_object_get(json_array_get(h, 0),
-	    "old_version")), 1);
-	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 0),
-	    "reason")), "broken");
-	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(h, 1),
-	    "kind")), "alias-delete");
-	json_decref(h);
+	cr_assert_eq(h.n, n + 3);
+	cr_assert_str_eq(h.v[0].kind, "rm");
+	cr_assert_eq(h.v[0].old_version, 1);
+	cr_assert_null(h.v[0].alias);
+	cr_assert_str_eq(h.v[0].reason, "broken");
+	cr_assert_str_eq(h.v[1].kind, "alias-delete");
+	cr_assert_str_eq(h.v[1].reason, "rm --force");
+	nlp_registry_events_release(&h);
 
 	/* version numbers are never reused */
 	{
@@ -1129,76 +1124,75 @@ TEST(list_show_and_history_return_the_records)
 	struct nlp_err e = { 0 };
 	struct nlp_push_result res;
 	struct nlp_ref ref;
-	json_t *l, *v, *x;
+	struct nlp_registry_models l;
+	struct nlp_registry_versions vl;
+	struct nlp_registry_shown v;
+	struct nlp_registry_events h;
 	size_t i;
 
 	push_n(r, "spam", 1, NULL, NULL);
 	push_n(r, "spam", 2, "production", &res);
 	push_n(r, "ham", 3, NULL, NULL);
 
-	cr_assert_eq(nlp_registry_list(r, NULL, &l, &e), NLP_OK, "%s", e.msg);
-	cr_assert_eq(json_array_size(l), 2);
-	x = json_array_get(l, 1);    /* sorted by name: ham, spam */
-	cr_assert_str_eq(json_string_value(json_object_get(x, "name")), "spam");
-	cr_assert_eq(json_integer_value(json_object_get(x, "latest")), 2);
-	cr_assert_eq(json_integer_value(json_object_get(x, "versions")), 2);
-	cr_assert_eq(json_integer_value(json_object_get(json_object_get(x,
-	    "aliases"), "production")), 2);
-	json_decref(l);
+	cr_assert_eq(nlp_registry_list(r, &l, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(l.n, 2);
+	cr_assert_str_eq(l.v[1].name, "spam");  /* sorted by name: ham, spam */
+	cr_assert_eq(l.v[1].latest, 2);
+	cr_assert_eq(l.v[1].versions, 2);
+	cr_assert_eq(l.v[1].naliases, 1);
+	cr_assert_str_eq(l.v[1].aliases[0].alias, "production");
+	cr_assert_eq(l.v[1].aliases[0].version, 2);
+	cr_assert_eq(l.v[0].naliases, 0);
+	nlp_registry_models_release(&l);
 
-	cr_assert_eq(nlp_registry_list(r, "spam", &l, &e), NLP_OK, "%s", e.msg);
-	cr_assert_eq(json_array_size(l), 2);
+	cr_assert_eq(nlp_registry_list_versions(r, "spam", &vl, &e), NLP_OK,
+	    "%s", e.msg);
+	cr_assert_eq(vl.n, 2);
 	for (i = 0; i < 2; i++) {
-		x = json_array_get(l, i);
-		cr_assert_eq(json_integer_value(json_object_get(x, "version")),
-		    (json_int_t)i + 1);
-		cr_assert_eq(strlen(json_string_value(json_object_get(x,
-		    "sha256"))), 64);
-		cr_assert_str_eq(json_string_value(json_object_get(x,
-		    "created_by")), "tester");
+		cr_assert_eq(vl.v[i].version, (long)i + 1);
+		cr_assert_eq(strlen(vl.v[i].sha256), 64);
+		cr_assert_str_eq(vl.v[i].created_by, "tester");
 	}
-	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(
-	    json_array_get(l, 1), "aliases"), 0)), "production");
-	json_decref(l);
-	cr_assert_eq(nlp_registry_list(r, "nosuch", &l, &e), NLP_REGISTRY);
+	cr_assert_eq(vl.v[1].aliases.n, 1);
+	cr_assert_str_eq(vl.v[1].aliases.v[0], "production");
+	nlp_registry_versions_release(&vl);
+	cr_assert_eq(nlp_registry_list_versions(r, "nosuch", &vl, &e),
+	    NLP_REGISTRY);
+	cr_assert_eq(vl.n, 0);
 
-	cr_assert_eq(nlp_ref_parse("spam", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam", &ref, &e), NLP_OK);
 	cr_assert_eq(nlp_registry_show(r, &ref, &v, &e), NLP_OK, "%s", e.msg);
-	cr_assert_eq(json_integer_value(json_object_get(v, "version")), 2);
-	cr_assert_str_eq(json_string_value(json_object_get(v, "sha256")),
-	    res.sha256);
-	cr_assert_eq(json_integer_value(json_object_get(json_object_get(v,
-	    "hyperparameters"), "seed")), 2);
-	cr_assert(json_real_value(json_object_get(json_object_get(v, "metrics"),
-	    "accuracy")) == 0.5);
-	cr_assert_eq(json_integer_value(json_object_get(v, "examples")), 10);
-	x = json_object_get(v, "training_data");
-	cr_assert_eq(json_array_size(x), 1);
-	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(x, 0),
-	    "name")), "d.tsv");
-	cr_assert_eq(json_integer_value(json_object_get(json_array_get(x, 0),
-	    "bytes")), 42);
-	cr_assert_eq(json_array_size(json_object_get(v, "labels")), 2);
-	cr_assert_geq(json_array_size(json_object_get(v, "recent_events")), 1);
-	json_decref(v);
+	cr_assert_eq(v.v.version, 2);
+	cr_assert_str_eq(v.v.sha256, res.sha256);
+	cr_assert_eq(v.hyperparameters.nfields, 2);
+	cr_assert_str_eq(v.hyperparameters.fields[1].key, "seed");
+	cr_assert_eq(v.hyperparameters.fields[1].value.type, NLP_RV_INT);
+	cr_assert_eq(v.hyperparameters.fields[1].value.i, 2);
+	cr_assert_eq(v.v.metrics.nfields, 1);
+	cr_assert_eq(v.v.metrics.fields[0].value.type, NLP_RV_REAL);
+	cr_assert(v.v.metrics.fields[0].value.d == 0.5);
+	cr_assert_eq(v.examples.type, NLP_RV_INT);
+	cr_assert_eq(v.examples.i, 10);
+	cr_assert_eq(v.ntraining_data, 1);
+	cr_assert_str_eq(v.training_data[0].name, "d.tsv");
+	cr_assert_eq(v.training_data[0].bytes, 42);
+	cr_assert_eq(v.nlabel_counts, 2);
+	cr_assert_str_eq(v.label_counts[1].label, "b");
+	cr_assert_eq(v.label_counts[1].count, 5);
+	cr_assert_geq(v.recent_events.n, 1);
+	nlp_registry_shown_release(&v);
 
 	/* history: newest first */
-	cr_assert_eq(nlp_registry_history(r, "spam", NULL, &l, &e), NLP_OK);
-	cr_assert_eq(json_array_size(l), 3);
-	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(l, 0),
-	    "kind")), "alias-set");
-	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(l, 1),
-	    "kind")), "push");
-	cr_assert_eq(json_integer_value(json_object_get(json_array_get(l, 1),
-	    "new_version")), 2);
-	cr_assert_eq(json_integer_value(json_object_get(json_array_get(l, 2),
-	    "new_version")), 1);
-	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(l, 2),
-	    "who")), "tester");
-	cr_assert_not_null(json_string_value(json_object_get(json_array_get(l,
-	    2), "at")));
-	json_decref(l);
-	cr_assert_eq(nlp_registry_history(r, "nosuch", NULL, &l, &e),
+	cr_assert_eq(nlp_registry_history(r, "spam", NULL, &h, &e), NLP_OK);
+	cr_assert_eq(h.n, 3);
+	cr_assert_str_eq(h.v[0].kind, "alias-set");
+	cr_assert_str_eq(h.v[1].kind, "push");
+	cr_assert_eq(h.v[1].new_version, 2);
+	cr_assert_eq(h.v[2].new_version, 1);
+	cr_assert_str_eq(h.v[2].who, "tester");
+	cr_assert_not_null(h.v[2].at);
+	nlp_registry_events_release(&h);
+	cr_assert_eq(nlp_registry_history(r, "nosuch", NULL, &h, &e),
 	    NLP_REGISTRY);
 	nlp_registry_close(r);
 }
@@ -1216,7 +1210,7 @@ TEST(pull_copies_the_exact_bytes_and_refuses_damage)
 	struct stat st;
 
 	push_n(r, "spam", 1, "production", NULL);
-	cr_assert_eq(nlp_ref_parse("spam", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam", &ref, &e), NLP_OK);
 	cr_assert_eq(nlp_registry_pull(r, &ref, in_dir("out.nlp"), &rv, &e),
 	    NLP_OK, "%s", e.msg);
 	file_is(in_dir("out.nlp"), a, len);
@@ -1248,7 +1242,7 @@ TEST(pull_of_a_missing_object_reports_a_data_error_consistently)
 	int rc;
 
 	push_n(r, "spam", 1, "production", NULL);
-	cr_assert_eq(nlp_ref_parse("spam", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam", &ref, &e), NLP_OK);
 	cr_assert_eq(nlp_registry_resolve(r, &ref, &rv, &e), NLP_OK);
 	cr_assert_eq(unlink(rv.path), 0);
 	rc = nlp_registry_pull(r, &ref, in_dir("out.nlp"), &rv, &e);
@@ -1298,38 +1292,35 @@ TEST(verify_finds_a_flipped_byte_and_a_missing_object)
 	struct nlp_registry *r = open_rw();
 	struct nlp_err e = { 0 };
 	struct nlp_push_result r1, r2;
-	json_t *rep;
+	struct nlp_registry_verify_report rep;
 	size_t len;
 	void *a = artifact(1, &len);
 
 	push_n(r, "spam", 1, NULL, &r1);
 	push_n(r, "spam", 2, NULL, &r2);
 	cr_assert_eq(nlp_registry_verify(r, 0, &rep, &e), NLP_OK, "%s", e.msg);
-	cr_assert_eq(json_array_size(json_object_get(rep, "problems")), 0);
-	cr_assert_eq(json_integer_value(json_object_get(rep, "versions")), 2);
-	json_decref(rep);
+	cr_assert_eq(rep.problems.n, 0);
+	cr_assert_eq(rep.versions, 2);
+	nlp_registry_verify_report_release(&rep);
 
 	flip_byte(object(r1.sha256), (off_t)len / 2);
 	cr_assert_eq(nlp_registry_verify(r, 0, &rep, &e), NLP_NO);
-	cr_assert_eq(json_array_size(json_object_get(rep, "problems")), 1);
-	assert_has(json_string_value(json_array_get(json_object_get(rep,
-	    "problems"), 0)), "spam@1");
-	json_decref(rep);
+	cr_assert_eq(rep.problems.n, 1);
+	assert_has(rep.problems.v[0], "spam@1");
+	nlp_registry_verify_report_release(&rep);
 	/* quick checks sizes only: a flipped byte passes it */
 	cr_assert_eq(nlp_registry_verify(r, 1, &rep, &e), NLP_OK);
-	json_decref(rep);
+	nlp_registry_verify_report_release(&rep);
 
 	cr_assert_eq(unlink(object(r2.sha256)), 0);
 	cr_assert_eq(nlp_registry_verify(r, 0, &rep, &e), NLP_NO);
-	cr_assert_eq(json_array_size(json_object_get(rep, "problems")), 2);
-	json_decref(rep);
+	cr_assert_eq(rep.problems.n, 2);
+	nlp_registry_verify_report_release(&rep);
 	cr_assert_eq(nlp_registry_verify(r, 1, &rep, &e), NLP_NO);
-	cr_assert_eq(json_array_size(json_object_get(rep, "problems")), 1);
-	assert_has(json_string_value(json_array_get(json_object_get(rep,
-	    "problems"), 0)), "spam@2");
-	assert_has(json_string_value(json_array_get(json_object_get(rep,
-	    "problems"), 0)), "missing");
-	json_decref(rep);
+	cr_assert_eq(rep.problems.n, 1);
+	assert_has(rep.problems.v[0], "spam@2");
+	assert_has(rep.problems.v[0], "missing");
+	nlp_registry_verify_report_release(&rep);
 	free(a);
 	nlp_registry_close(r);
 }
@@ -1338,7 +1329,7 @@ TEST(verify_notes_orphans_and_temporary_files_without_failing)
 {
 	struct nlp_registry *r = open_rw();
 	struct nlp_err e = { 0 };
-	json_t *rep;
+	struct nlp_registry_verify_report rep;
 
 	push_n(r, "spam", 1, "production", NULL);
 	push_n(r, "spam", 2, NULL, NULL);
@@ -1346,9 +1337,10 @@ TEST(verify_notes_orphans_and_temporary_files_without_failing)
 	    NLP_OK);
 	spit_file(in_dir("reg/tmp/put-stale.tmp"), "half", 4);
 	cr_assert_eq(nlp_registry_verify(r, 0, &rep, &e), NLP_OK, "%s", e.msg);
-	cr_assert_eq(json_array_size(json_object_get(rep, "problems")), 0);
-	cr_assert_eq(json_array_size(json_object_get(rep, "notes")), 2);
-	json_decref(rep);
+	cr_assert_eq(rep.problems.n, 0);
+	cr_assert_eq(rep.notes.n, 2);
+	cr_assert_eq(rep.versions, 1);
+	nlp_registry_verify_report_release(&rep);
 	nlp_registry_close(r);
 }
 
@@ -1369,7 +1361,8 @@ TEST(gc_removes_old_orphans_and_keeps_referenced_objects)
 	struct nlp_err e = { 0 };
 	struct nlp_push_result r1, r2, r3;
 	struct stat st;
-	json_t *rep;
+	struct nlp_registry_gc_report rep;
+	struct nlp_registry_verify_report vrep;
 	char orphan[PATH_MAX], kept[PATH_MAX], shared[PATH_MAX];
 	off_t osize;
 
@@ -1398,17 +1391,19 @@ TEST(gc_removes_old_orphans_and_keeps_referenced_objects)
 
 	/* dry run: lists, removes nothing */
 	cr_assert_eq(nlp_registry_gc(r, 1, 3600, &rep, &e), NLP_OK, "%s", e.msg);
-	cr_assert_eq(json_array_size(json_object_get(rep, "removed")), 2);
-	cr_assert(json_is_true(json_object_get(rep, "dry_run")));
-	json_decref(rep);
+	cr_assert_eq(rep.removed.n, 2);
+	cr_assert(rep.dry_run);
+	nlp_registry_gc_report_release(&rep);
 	cr_assert_eq(stat(orphan, &st), 0, "a dry run removed the orphan");
 	cr_assert_eq(stat(in_dir("reg/tmp/put-old.tmp"), &st), 0);
 
 	cr_assert_eq(nlp_registry_gc(r, 0, 3600, &rep, &e), NLP_OK, "%s", e.msg);
-	cr_assert_eq(json_array_size(json_object_get(rep, "removed")), 2);
-	cr_assert_eq(json_integer_value(json_object_get(rep, "bytes")),
-	    (json_int_t)osize + 1);
-	json_decref(rep);
+	cr_assert_eq(rep.removed.n, 2);
+	cr_assert_str_eq(rep.removed.v[0], orphan);    /* sorted by path */
+	cr_assert_not_null(strstr(rep.removed.v[1], "put-old.tmp"));
+	cr_assert_eq(rep.bytes, (int64_t)osize + 1);
+	cr_assert_not(rep.dry_run);
+	nlp_registry_gc_report_release(&rep);
 	cr_assert_neq(stat(orphan, &st), 0, "the orphan is still there");
 	cr_assert_neq(stat(in_dir("reg/tmp/put-old.tmp"), &st), 0);
 	cr_assert_eq(stat(in_dir("reg/tmp/put-new.tmp"), &st), 0,
@@ -1418,13 +1413,13 @@ TEST(gc_removes_old_orphans_and_keeps_referenced_objects)
 
 	/* grace 0: the fresh temporary file goes too, the rest stays */
 	cr_assert_eq(nlp_registry_gc(r, 0, 0, &rep, &e), NLP_OK, "%s", e.msg);
-	cr_assert_eq(json_array_size(json_object_get(rep, "removed")), 1);
-	json_decref(rep);
+	cr_assert_eq(rep.removed.n, 1);
+	nlp_registry_gc_report_release(&rep);
 	cr_assert_eq(stat(kept, &st), 0);
 	cr_assert_eq(stat(shared, &st), 0);
-	cr_assert_eq(nlp_registry_verify(r, 0, &rep, &e), NLP_OK, "%s", e.msg);
-	cr_assert_eq(json_array_size(json_object_get(rep, "notes")), 0);
-	json_decref(rep);
+	cr_assert_eq(nlp_registry_verify(r, 0, &vrep, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(vrep.notes.n, 0);
+	nlp_registry_verify_report_release(&vrep);
 	cr_assert_eq(resolve(r, "spam"), 1);
 	cr_assert_eq(resolve(r, "ham@1"), 1);
 	nlp_registry_close(r);
@@ -1435,19 +1430,20 @@ TEST(a_version_pushed_after_gc_took_its_object_gets_the_object_back)
 	struct nlp_registry *r = open_rw();
 	struct nlp_err e = { 0 };
 	struct nlp_push_result res;
-	json_t *rep;
+	struct nlp_registry_gc_report rep;
+	struct nlp_registry_verify_report vrep;
 
 	push_n(r, "spam", 1, NULL, &res);
 	cr_assert_eq(nlp_registry_rm(r, "spam", 1, 0, "tester", NULL, &e),
 	    NLP_OK);
 	cr_assert_eq(nlp_registry_gc(r, 0, 0, &rep, &e), NLP_OK, "%s", e.msg);
-	cr_assert_eq(json_array_size(json_object_get(rep, "removed")), 1);
-	json_decref(rep);
+	cr_assert_eq(rep.removed.n, 1);
+	nlp_registry_gc_report_release(&rep);
 	push_n(r, "spam", 1, NULL, &res);
 	cr_assert_eq(res.existed, 0);
 	cr_assert_eq(res.version, 2);
-	cr_assert_eq(nlp_registry_verify(r, 0, &rep, &e), NLP_OK, "%s", e.msg);
-	json_decref(rep);
+	cr_assert_eq(nlp_registry_verify(r, 0, &vrep, &e), NLP_OK, "%s", e.msg);
+	nlp_registry_verify_report_release(&vrep);
 	nlp_registry_close(r);
 }
 
@@ -1504,4 +1500,555 @@ TEST(reasons_and_descriptions_must_be_one_printable_line)
 	    "kind = 'alias-set'"), 0);
 	free(a);
 	nlp_registry_close(r);
+}
+
+/* ---- typed results and their JSON ---- */
+
+/* A registry with what every read shows: two models, tags, a
+ * description, aliases, an evaluation, a rollback, a removed version,
+ * and a model whose every version was removed. */
+static struct nlp_registry *
+rich_registry(void)
+{
+	static const char meta[] =
+	    "{\"hyperparameters\": {\"char_ngrams\": [0, 0], \"lr\": 2.0,"
+	    " \"l2\": 0.0, \"class_weight\": \"none\", \"fast\": true,"
+	    " \"seed\": 1}, \"held_out\": {\"accuracy\": 0.97777778,"
+	    " \"n\": 90, \"source\": \"holdout\"}, \"examples\": 1710,"
+	    " \"nlpops_version\": \"0.1.0\", \"labels\": [{\"label\": \"ham\","
+	    " \"count\": 1195}, {\"label\": \"spam\", \"count\": 515}],"
+	    " \"inputs\": [{\"name\": \"t.tsv\", \"sha256\": \"%064d\","
+	    " \"bytes\": 2475189}, {\"name\": \"u.tsv\", \"sha256\":"
+	    " \"%064d\", \"bytes\": 7}]}";
+	static const char *const tags[] = { "team=mail", "stage=beta" };
+	struct nlp_registry *r = open_rw();
+	struct nlp_push_opts o = { .name = "spam", .who = "tester" };
+	struct nlp_push_result res;
+	struct nlp_err e = { 0 };
+	struct nlp_member m[2];
+	struct nlp_ref ref = { "spam", "", 1 };
+	char text[1024];
+	size_t len, wlen;
+	void *a, *w = tiny_weights(&wlen);
+	long v, from, to;
+
+	snprintf(text, sizeof text, meta, 1, 2);
+	m[0] = (struct nlp_member){ "weights", w, wlen };
+	m[1] = (struct nlp_member){ "meta.json", text, strlen(text) };
+	a = artifact_of(m, 2, &len);
+	o.tags = tags;
+	o.ntags = 2;
+	o.description = "first spam model";
+	o.source = "spam.nlp";
+	cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_OK, "%s",
+	    e.msg);
+	free(a);
+	free(w);
+	push_n(r, "spam", 2, "candidate", NULL);
+	push_n(r, "spam", 3, NULL, NULL);
+	set_alias(r, "spam", 1, "production");
+	set_alias(r, "spam", 2, "production");
+	cr_assert_eq(roll(r, "spam", "production", &from, &to), NLP_OK);
+	set_alias(r, "spam", 1, "staging");
+	set_alias(r, "spam", 2, "canary");
+	cr_assert_eq(nlp_registry_alias_delete(r, "spam", "canary", "tester",
+	    "done", &from, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_registry_record_eval(r, &ref, "tester", "[{\"bytes\": "
+	    "661745, \"name\": \"spam.test.tsv\", \"sha256\": \"1104aaa98b645c5a"
+	    "015c0f0c41760607aca271d89fc69f398c91ad688c68ba2d\"}]",
+	    "{\"accuracy\": 0.982, \"ece\": 0.01330350173, \"macro_f1\": "
+	    "0.9794871795, \"n\": 500, \"per_class_f1\": {\"ham\": 0.9866666667, "
+	    "\"spam\": 0.9723076923}}", &v, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_registry_rm(r, "spam", 3, 0, "tester", "unused", &e),
+	    NLP_OK, "%s", e.msg);
+	push_n(r, "deb", 4, "production", NULL);
+	push_n(r, "gone", 5, NULL, NULL);
+	cr_assert_eq(nlp_registry_rm(r, "gone", 1, 0, "tester", NULL, &e),
+	    NLP_OK, "%s", e.msg);
+	return r;
+}
+
+/* A statement on the database file (a separate connection, read-only):
+ * the caller steps it, then calls done(). */
+static sqlite3 *rows_db;
+
+static sqlite3_stmt *
+rows(const char *sql)
+{
+	sqlite3_stmt *st;
+
+	if (rows_db == NULL)
+		cr_assert_eq(sqlite3_open_v2(dbpath(), &rows_db,
+		    SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(rows_db, sql, -1, &st, NULL), SQLITE_OK,
+	    "%s", sqlite3_errmsg(rows_db));
+	return st;
+}
+
+static void
+done(sqlite3_stmt *st)
+{
+	sqlite3_finalize(st);
+	sqlite3_close(rows_db);
+	rows_db = NULL;
+}
+
+/* Column i as text; NULL stays NULL. */
+static const char *
+col(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Strings equal, NULL equal to NULL only. */
+#define assert_same(a, b) do { \
+	const char *a_ = (a), *b_ = (b); \
+	if (a_ == NULL || b_ == NULL) \
+		cr_assert(a_ == b_, "%s is %s, %s is %s", #a, a_ ? a_ : "NULL", \
+		    #b, b_ ? b_ : "NULL"); \
+	else \
+		cr_assert_str_eq(a_, b_); \
+} while (0)
+
+/* An event against its row (at, who, kind, alias, old, new, reason). */
+static void
+assert_event(const struct nlp_registry_event *ev, sqlite3_stmt *st)
+{
+	assert_same(ev->at, col(st, 0));
+	assert_same(ev->who, col(st, 1));
+	assert_same(ev->kind, col(st, 2));
+	assert_same(ev->alias, col(st, 3));
+	cr_assert_eq(ev->old_version, sqlite3_column_int64(st, 4));
+	cr_assert_eq(ev->new_version, sqlite3_column_int64(st, 5));
+	assert_same(ev->reason, col(st, 6));
+}
+
+TEST(list_returns_the_models_rows)
+{
+	struct nlp_registry *r = rich_registry();
+	struct nlp_registry_models l;
+	struct nlp_err e = { 0 };
+	sqlite3_stmt *st;
+	size_t i = 0, j;
+
+	cr_assert_eq(nlp_registry_list(r, &l, &e), NLP_OK, "%s", e.msg);
+	st = rows("SELECT m.name, (SELECT max(version) FROM versions WHERE "
+	    "model_id = m.id), (SELECT count(*) FROM versions WHERE model_id = "
+	    "m.id), (SELECT max(at) FROM events WHERE model = m.name) FROM "
+	    "models m ORDER BY m.name");
+	for (; sqlite3_step(st) == SQLITE_ROW; i++) {
+		cr_assert_lt(i, l.n);
+		assert_same(l.v[i].name, col(st, 0));
+		cr_assert_eq(l.v[i].latest, sqlite3_column_int64(st, 1));
+		cr_assert_eq(l.v[i].versions, sqlite3_column_int64(st, 2));
+		assert_same(l.v[i].updated_at, col(st, 3));
+	}
+	done(st);
+	cr_assert_eq(i, l.n);
+	cr_assert_eq(l.n, 3);
+	cr_assert_str_eq(l.v[1].name, "gone");
+	cr_assert_eq(l.v[1].latest, 0, "no version left is latest 0");
+	/* spam's aliases, by name */
+	st = rows("SELECT a.alias, v.version FROM aliases a JOIN versions v ON "
+	    "v.id = a.version_id JOIN models m ON m.id = a.model_id WHERE "
+	    "m.name = 'spam' ORDER BY a.alias");
+	for (j = 0; sqlite3_step(st) == SQLITE_ROW; j++) {
+		cr_assert_lt(j, l.v[2].naliases);
+		assert_same(l.v[2].aliases[j].alias, col(st, 0));
+		cr_assert_eq(l.v[2].aliases[j].version, sqlite3_column_int64(st,
+		    1));
+	}
+	done(st);
+	cr_assert_eq(j, 3);
+	cr_assert_eq(l.v[2].naliases, 3);
+	nlp_registry_models_release(&l);
+	nlp_registry_models_release(&l);        /* twice: harmless */
+	nlp_registry_close(r);
+}
+
+TEST(list_versions_returns_the_versions_rows)
+{
+	struct nlp_registry *r = rich_registry();
+	struct nlp_registry_versions l;
+	struct nlp_err e = { 0 };
+	sqlite3_stmt *st;
+	size_t i = 0;
+
+	cr_assert_eq(nlp_registry_list_versions(r, "spam", &l, &e), NLP_OK,
+	    "%s", e.msg);
+	st = rows("SELECT v.version, v.sha256, v.size, v.created_at, "
+	    "v.created_by, v.description, v.metrics FROM versions v JOIN models "
+	    "m ON m.id = v.model_id WHERE m.name = 'spam' ORDER BY v.version");
+	for (; sqlite3_step(st) == SQLITE_ROW; i++) {
+		cr_assert_lt(i, l.n);
+		cr_assert_eq(l.v[i].version, sqlite3_column_int64(st, 0));
+		assert_same(l.v[i].sha256, col(st, 1));
+		cr_assert_eq(l.v[i].size, sqlite3_column_int64(st, 2));
+		assert_same(l.v[i].created_at, col(st, 3));
+		assert_same(l.v[i].created_by, col(st, 4));
+		assert_same(l.v[i].description, col(st, 5));
+		assert_same(l.v[i].metrics.json, col(st, 6));
+	}
+	done(st);
+	cr_assert_eq(i, 2, "spam@3 was removed");
+	/* spam@1: its aliases and tags, sorted; its metrics' fields in the
+	 * stored order, typed */
+	cr_assert_eq(l.v[0].aliases.n, 2);
+	cr_assert_str_eq(l.v[0].aliases.v[0], "production");
+	cr_assert_str_eq(l.v[0].aliases.v[1], "staging");
+	cr_assert_eq(l.v[0].ntags, 2);
+	cr_assert_str_eq(l.v[0].tags[0].key, "stage");
+	cr_assert_str_eq(l.v[0].tags[0].value, "beta");
+	cr_assert_str_eq(l.v[0].tags[1].key, "team");
+	cr_assert_eq(l.v[0].metrics.nfields, 3);
+	cr_assert_str_eq(l.v[0].metrics.fields[0].key, "accuracy");
+	cr_assert_eq(l.v[0].metrics.fields[0].value.type, NLP_RV_REAL);
+	cr_assert(l.v[0].metrics.fields[0].value.d == 0.97777778);
+	cr_assert_eq(l.v[0].metrics.fields[1].value.type, NLP_RV_INT);
+	cr_assert_eq(l.v[0].metrics.fields[1].value.i, 90);
+	cr_assert_eq(l.v[0].metrics.fields[2].value.type, NLP_RV_TEXT);
+	cr_assert_str_eq(l.v[0].metrics.fields[2].value.s, "holdout");
+	cr_assert_str_eq(l.v[1].aliases.v[0], "candidate");
+	cr_assert_eq(l.v[1].ntags, 0);
+	cr_assert_null(l.v[1].description);
+	nlp_registry_versions_release(&l);
+	nlp_registry_close(r);
+}
+
+/* show's lists against their rows: training data, events, evaluations. */
+static void
+assert_shown_lists(const struct nlp_registry_shown *s)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
+	st = rows("SELECT name, sha256, bytes FROM inputs WHERE version_id = "
+	    "(SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id "
+	    "WHERE m.name = 'spam' AND v.version = 1) ORDER BY position");
+	for (i = 0; sqlite3_step(st) == SQLITE_ROW; i++) {
+		cr_assert_lt(i, s->ntraining_data);
+		assert_same(s->training_data[i].name, col(st, 0));
+		assert_same(s->training_data[i].sha256, col(st, 1));
+		cr_assert_eq(s->training_data[i].bytes, sqlite3_column_int64(st,
+		    2));
+	}
+	done(st);
+	cr_assert_eq(i, 2);
+	st = rows("SELECT at, who, kind, alias, old_version, new_version, "
+	    "reason FROM events WHERE model = 'spam' ORDER BY id DESC LIMIT 10");
+	for (i = 0; sqlite3_step(st) == SQLITE_ROW; i++) {
+		cr_assert_lt(i, s->recent_events.n);
+		assert_event(&s->recent_events.v[i], st);
+	}
+	done(st);
+	cr_assert_eq(i, s->recent_events.n);
+	cr_assert_eq(i, 10, "the last 10 of more");
+	st = rows("SELECT id, at, who, data, metrics FROM evaluations");
+	for (i = 0; sqlite3_step(st) == SQLITE_ROW; i++) {
+		cr_assert_lt(i, s->nevaluations);
+		cr_assert_eq(s->evaluations[i].id, sqlite3_column_int64(st, 0));
+		assert_same(s->evaluations[i].at, col(st, 1));
+		assert_same(s->evaluations[i].who, col(st, 2));
+		assert_same(s->evaluations[i].data_json, col(st, 3));
+		assert_same(s->evaluations[i].metrics.json, col(st, 4));
+	}
+	done(st);
+	cr_assert_eq(i, 1);
+	cr_assert(s->evaluations[0].accuracy == 0.982);
+	cr_assert(s->evaluations[0].macro_f1 == 0.9794871795);
+	cr_assert_eq(s->evaluations[0].n, 500);
+	cr_assert_str_eq(s->evaluations[0].data_sha256, "1104aaa98b645c5a015c0f0"
+	    "c41760607aca271d89fc69f398c91ad688c68ba2d");
+}
+
+TEST(show_returns_the_versions_rows_and_meta_json)
+{
+	struct nlp_registry *r = rich_registry();
+	struct nlp_registry_shown s;
+	struct nlp_ref ref = { "spam", "staging", 0 };
+	struct nlp_err e = { 0 };
+	sqlite3_stmt *st;
+
+	cr_assert_eq(nlp_registry_show(r, &ref, &s, &e), NLP_OK, "%s", e.msg);
+	st = rows("SELECT m.name, v.version, v.sha256, v.source, "
+	    "v.hyperparameters, v.metrics FROM versions v JOIN models m ON "
+	    "m.id = v.model_id WHERE m.name = 'spam' AND v.version = 1");
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	assert_same(s.name, col(st, 0));
+	cr_assert_eq(s.v.version, sqlite3_column_int64(st, 1));
+	assert_same(s.v.sha256, col(st, 2));
+	assert_same(s.source, col(st, 3));
+	assert_same(s.hyperparameters.json, col(st, 4));
+	assert_same(s.v.metrics.json, col(st, 5));
+	done(st);
+	/* meta.json, parsed */
+	cr_assert_eq(s.examples.type, NLP_RV_INT);
+	cr_assert_eq(s.examples.i, 1710);
+	cr_assert_eq(s.nlpops_version.type, NLP_RV_TEXT);
+	cr_assert_str_eq(s.nlpops_version.s, "0.1.0");
+	cr_assert_eq(s.labels.type, NLP_RV_JSON);
+	cr_assert_str_eq(s.labels.s, "[{\"count\":1195,\"label\":\"ham\"},"
+	    "{\"count\":515,\"label\":\"spam\"}]");
+	cr_assert_eq(s.nlabel_counts, 2);
+	cr_assert_str_eq(s.label_counts[0].label, "ham");
+	cr_assert_eq(s.label_counts[0].count, 1195);
+	/* hyperparameters: arrays and booleans as compact JSON, in order */
+	cr_assert_eq(s.hyperparameters.nfields, 6);
+	cr_assert_str_eq(s.hyperparameters.fields[0].key, "char_ngrams");
+	cr_assert_eq(s.hyperparameters.fields[0].value.type, NLP_RV_JSON);
+	cr_assert_str_eq(s.hyperparameters.fields[0].value.s, "[0,0]");
+	cr_assert_str_eq(s.hyperparameters.fields[2].key, "fast");
+	cr_assert_str_eq(s.hyperparameters.fields[2].value.s, "true");
+	cr_assert_eq(s.hyperparameters.fields[4].value.type, NLP_RV_REAL);
+	assert_shown_lists(&s);
+	nlp_registry_shown_release(&s);
+	nlp_registry_shown_release(&s);
+	/* a version that does not resolve: NLP_REGISTRY, nothing to release */
+	ref.alias[0] = '\0';
+	ref.version = 3;
+	cr_assert_eq(nlp_registry_show(r, &ref, &s, &e), NLP_REGISTRY);
+	cr_assert_null(s.name);
+	nlp_registry_close(r);
+}
+
+TEST(history_returns_the_events_rows)
+{
+	struct nlp_registry *r = rich_registry();
+	struct nlp_registry_events h;
+	struct nlp_err e = { 0 };
+	sqlite3_stmt *st;
+	size_t i;
+
+	cr_assert_eq(nlp_registry_history(r, "spam", NULL, &h, &e), NLP_OK);
+	st = rows("SELECT at, who, kind, alias, old_version, new_version, "
+	    "reason FROM events WHERE model = 'spam' ORDER BY id DESC");
+	for (i = 0; sqlite3_step(st) == SQLITE_ROW; i++) {
+		cr_assert_lt(i, h.n);
+		assert_event(&h.v[i], st);
+	}
+	done(st);
+	cr_assert_eq(i, h.n);
+	cr_assert_eq(i, 11);
+	nlp_registry_events_release(&h);
+	cr_assert_eq(nlp_registry_history(r, "spam", "production", &h, &e),
+	    NLP_OK);
+	cr_assert_eq(h.n, 3);
+	cr_assert_str_eq(h.v[0].kind, "rollback");
+	cr_assert_eq(h.v[0].old_version, 2);
+	cr_assert_eq(h.v[0].new_version, 1);
+	nlp_registry_events_release(&h);
+	nlp_registry_close(r);
+}
+
+/*
+ * The reference for the serializers: what the reads returned before they
+ * were typed -- a query's rows as objects keyed by column name, "*_json"
+ * columns parsed -- printed the way the commands printed it.
+ */
+#define DUMP_FLAGS (JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10))
+
+static json_t *
+old_rows(const char *sql, long long a, long long b, const char *t)
+{
+	sqlite3_stmt *st = rows(sql);
+	json_t *arr = json_array();
+	int i;
+
+	if (sqlite3_bind_parameter_count(st) >= 1)
+		sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_bind_parameter_count(st) >= 2) {
+		if (t != NULL)
+			sqlite3_bind_text(st, 2, t, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(st, 2, b);
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *o = json_object();
+		for (i = 0; i < sqlite3_column_count(st); i++) {
+			const char *name = sqlite3_column_name(st, i);
+			size_t n = strlen(name);
+			json_t *v;
+			if (n > 5 && strcmp(name + n - 5, "_json") == 0) {
+				char key[64];
+				v = col(st, i) ? json_loads(col(st, i), 0, NULL) : NULL;
+				snprintf(key, sizeof key, "%.*s", (int)(n - 5), name);
+				json_object_set_new(o, key, v ? v : json_null());
+				continue;
+			}
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_INTEGER:
+				v = json_integer(sqlite3_column_int64(st, i));
+				break;
+			case SQLITE_FLOAT:
+				v = json_real(sqlite3_column_double(st, i));
+				break;
+			case SQLITE_NULL:
+				v = json_null();
+				break;
+			default:
+				v = json_string(col(st, i));
+			}
+			json_object_set_new(o, name, v);
+		}
+		json_array_append_new(arr, o);
+	}
+	done(st);
+	return arr;
+}
+
+/* The reference, printed, against what a serializer wrote (rc, doc). */
+static void
+assert_json(json_t *ref, int rc, char *doc, const struct nlp_err *e)
+{
+	char *want = json_dumps(ref, DUMP_FLAGS);
+
+	cr_assert_eq(rc, NLP_OK, "%s", e->msg);
+	cr_assert_str_eq(doc, want);
+	free(want);
+	free(doc);
+	json_decref(ref);
+}
+
+static const char old_events_sql[] = "SELECT at, who, kind, alias, "
+    "old_version, new_version, reason FROM events WHERE model = (SELECT "
+    "name FROM models WHERE id = ?)";
+
+TEST(list_json_is_what_list_printed)
+{
+	struct nlp_registry *r = rich_registry();
+	struct nlp_registry_models m;
+	struct nlp_registry_versions v;
+	struct nlp_err e = { 0 };
+	long long mid;
+	char *doc = NULL;
+	int rc;
+
+	cr_assert_eq(nlp_registry_list(r, &m, &e), NLP_OK, "%s", e.msg);
+	rc = nlp_registry_models_json(&m, &doc, &e);
+	assert_json(old_rows("SELECT m.name AS name, (SELECT max(version) FROM "
+	    "versions WHERE model_id = m.id) AS latest, (SELECT count(*) FROM "
+	    "versions WHERE model_id = m.id) AS versions, (SELECT "
+	    "json_group_object(a.alias, v.version) FROM aliases a JOIN versions "
+	    "v ON v.id = a.version_id WHERE a.model_id = m.id) AS aliases_json, "
+	    "(SELECT max(at) FROM events WHERE model = m.name) AS updated_at "
+	    "FROM models m ORDER BY m.name", 0, 0, NULL), rc, doc, &e);
+	nlp_registry_models_release(&m);
+
+	mid = sql_int(dbpath(), "SELECT id FROM models WHERE name = 'spam'");
+	cr_assert_eq(nlp_registry_list_versions(r, "spam", &v, &e), NLP_OK);
+	rc = nlp_registry_versions_json(&v, &doc, &e);
+	assert_json(old_rows("SELECT v.version AS version, v.sha256 AS sha256, "
+	    "v.size AS size, v.created_at AS created_at, v.created_by AS "
+	    "created_by, (SELECT json_group_array(alias) FROM (SELECT alias FROM "
+	    "aliases WHERE version_id = v.id ORDER BY alias)) AS aliases_json, "
+	    "(SELECT json_group_object(key, value) FROM tags WHERE version_id = "
+	    "v.id) AS tags_json, v.metrics AS metrics_json, v.description AS "
+	    "description FROM versions v WHERE v.model_id = ? ORDER BY v.version",
+	    mid, 0, NULL), rc, doc, &e);
+	nlp_registry_versions_release(&v);
+	nlp_registry_close(r);
+}
+
+/* show's document as show built it, for spam@version (model mid). */
+static json_t *
+old_show(long long mid, long version)
+{
+	json_t *rows0 = old_rows("SELECT m.name AS name, v.version AS version, "
+	    "v.sha256 AS sha256, v.size AS size, v.created_at AS created_at, "
+	    "v.created_by AS created_by, v.source AS source, v.description AS "
+	    "description, (SELECT json_group_array(alias) FROM (SELECT alias FROM "
+	    "aliases WHERE version_id = v.id ORDER BY alias)) AS aliases_json, "
+	    "(SELECT json_group_object(key, value) FROM tags WHERE version_id = "
+	    "v.id) AS tags_json, v.hyperparameters AS hyperparameters_json, "
+	    "v.metrics AS metrics_json, json_extract(v.meta, '$.labels') AS "
+	    "labels_json, json_extract(v.meta, '$.examples') AS examples, "
+	    "json_extract(v.meta, '$.nlpops_version') AS nlpops_version "
+	    "FROM versions v JOIN models m ON m.id = v.model_id "
+	    "WHERE v.model_id = ? AND v.version = ?", mid, version, NULL);
+	json_t *obj = json_incref(json_array_get(rows0, 0));
+	char events[512];
+
+	json_decref(rows0);
+	json_object_set_new(obj, "training_data", old_rows("SELECT i.name AS "
+	    "name, i.sha256 AS sha256, i.bytes AS bytes FROM inputs i JOIN "
+	    "versions v ON v.id = i.version_id WHERE v.model_id = ? AND "
+	    "v.version = ? ORDER BY i.position", mid, version, NULL));
+	snprintf(events, sizeof events, "%s ORDER BY id DESC LIMIT 10",
+	    old_events_sql);
+	json_object_set_new(obj, "recent_events", old_rows(events, mid, 0,
+	    NULL));
+	json_object_set_new(obj, "evaluations", old_rows("SELECT e.id AS id, "
+	    "e.at AS at, e.who AS who, e.data AS data_json, e.metrics AS "
+	    "metrics_json FROM evaluations e JOIN versions v ON v.id = "
+	    "e.version_id WHERE v.model_id = ? AND v.version = ? ORDER BY e.id "
+	    "DESC LIMIT 10", mid, version, NULL));
+	return obj;
+}
+
+TEST(show_and_history_json_are_what_they_printed)
+{
+	struct nlp_registry *r = rich_registry();
+	struct nlp_registry_shown s;
+	struct nlp_registry_events h;
+	struct nlp_ref ref = { "spam", "", 1 };
+	struct nlp_err e = { 0 };
+	long long mid = sql_int(dbpath(), "SELECT id FROM models WHERE name = "
+	    "'spam'");
+	char *doc = NULL, sql[512];
+	int rc;
+
+	for (ref.version = 1; ref.version <= 2; ref.version++) {
+		cr_assert_eq(nlp_registry_show(r, &ref, &s, &e), NLP_OK, "%s",
+		    e.msg);
+		rc = nlp_registry_shown_json(&s, &doc, &e);
+		assert_json(old_show(mid, ref.version), rc, doc, &e);
+		nlp_registry_shown_release(&s);
+	}
+	cr_assert_eq(nlp_registry_history(r, "spam", NULL, &h, &e), NLP_OK);
+	rc = nlp_registry_events_json(&h, &doc, &e);
+	snprintf(sql, sizeof sql, "%s ORDER BY id DESC", old_events_sql);
+	assert_json(old_rows(sql, mid, 0, NULL), rc, doc, &e);
+	nlp_registry_events_release(&h);
+	cr_assert_eq(nlp_registry_history(r, "spam", "production", &h, &e),
+	    NLP_OK);
+	rc = nlp_registry_events_json(&h, &doc, &e);
+	snprintf(sql, sizeof sql, "%s AND alias = ? ORDER BY id DESC",
+	    old_events_sql);
+	assert_json(old_rows(sql, mid, 0, "production"), rc, doc, &e);
+	nlp_registry_events_release(&h);
+	nlp_registry_close(r);
+}
+
+TEST(verify_and_gc_json_are_what_they_printed)
+{
+	char *p[] = { "database: row 3 of tags refers to a missing row of "
+	    "versions", "spam@1: object 00ab is missing" };
+	char *n[] = { "temporary file /r/tmp/put-x.tmp (gc removes it)" };
+	struct nlp_registry_verify_report v = { { p, 2, 0 }, { n, 1, 0 }, 7 };
+	struct nlp_registry_gc_report g = { { p, 1, 0 }, 123, 1 };
+	struct nlp_err e = { 0 };
+	char *doc = NULL;
+
+	cr_assert_eq(nlp_registry_verify_report_json(&v, &doc, &e), NLP_OK);
+	cr_assert_str_eq(doc, "{\n  \"notes\": [\n    \"temporary file "
+	    "/r/tmp/put-x.tmp (gc removes it)\"\n  ],\n  \"problems\": [\n    "
+	    "\"database: row 3 of tags refers to a missing row of versions\",\n"
+	    "    \"spam@1: object 00ab is missing\"\n  ],\n  \"versions\": 7\n}");
+	free(doc);
+	v.problems.n = v.notes.n = 0;
+	cr_assert_eq(nlp_registry_verify_report_json(&v, &doc, &e), NLP_OK);
+	cr_assert_str_eq(doc, "{\n  \"notes\": [],\n  \"problems\": [],\n  "
+	    "\"versions\": 7\n}");
+	free(doc);
+	cr_assert_eq(nlp_registry_gc_report_json(&g, &doc, &e), NLP_OK);
+	cr_assert_str_eq(doc, "{\n  \"bytes\": 123,\n  \"dry_run\": true,\n  "
+	    "\"removed\": [\n    \"database: row 3 of tags refers to a missing "
+	    "row of versions\"\n  ]\n}");
+	free(doc);
+	g.removed.n = 0;
+	g.dry_run = 0;
+	cr_assert_eq(nlp_registry_gc_report_json(&g, &doc, &e), NLP_OK);
+	cr_assert_str_eq(doc, "{\n  \"bytes\": 123,\n  \"dry_run\": false,\n  "
+	    "\"removed\": []\n}");
+	free(doc);
 }

@@ -1,0 +1,199 @@
+/*
+ * registry_internal.h - INTERNAL to the registry: what its modules
+ * (lib/registry_*.c) share.  Not part of the library's interface, and
+ * included nowhere else; registry.h is the registry's manual.
+ *
+ * The registry is five modules:
+ *
+ *   registry_db.c     the database: opening it (layout checks, schema and
+ *                     migrations), transactions and their busy retries,
+ *                     statements, SQLite's errors mapped to statuses, its
+ *                     own consistency checks.  Everything that is SQLite
+ *                     is here (and only here is <sqlite3.h> included): a
+ *                     second backend replaces this file and keeps the
+ *                     nlp_regdb_* calls below.
+ *   registry_write.c  push, alias and promote, rollback, rm, record_eval
+ *   registry_read.c   resolve, list, show, history, pull: the typed
+ *                     results of registry.h and the lookups writes share
+ *   registry_check.c  verify and gc
+ *   registry_json.c   the typed results as JSON
+ *
+ * The SQL the other modules hand to nlp_regdb_prepare() is plain: `?`
+ * parameters, no JSON functions, no PRAGMA.
+ */
+#ifndef NLP_REGISTRY_INTERNAL_H
+#define NLP_REGISTRY_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "registry.h"
+
+struct sqlite3;
+
+struct nlp_registry {
+	char *dir;
+	char *dbpath;
+	struct sqlite3 *db;           /* registry_db.c's alone */
+	int writable;
+	int schema;                   /* the database's schema version */
+	int corrupt;                  /* SQLite said malformed, not a db */
+	int (*before_commit)(void *); /* see nlp_registry_before_commit() */
+	void *before_arg;
+};
+
+/* ---- The database (registry_db.c) ---- */
+
+/* nlp_registry_open(); *corrupt set when it failed because the database
+ * is malformed (or no database at all): verify reports that. */
+int nlp_regdb_open(struct nlp_registry **out, const char *dir, int writable,
+    int *corrupt, struct nlp_err *e);
+
+/*
+ * A write transaction: begin takes the write lock now, waiting for
+ * another writer and retrying a bounded number of times (then NLP_BUSY);
+ * commit calls the before-commit hook first (its failure rolls back);
+ * rollback ends a transaction that is open, if any.
+ */
+int nlp_regdb_begin(struct nlp_registry *r, struct nlp_err *e);
+int nlp_regdb_commit(struct nlp_registry *r, struct nlp_err *e);
+void nlp_regdb_rollback(struct nlp_registry *r);
+
+/* Fill e from the database's last error (what: what failed) and return
+ * its status: NLP_BUSY, NLP_REGISTRY (damage, a constraint), NLP_IO. */
+int nlp_regdb_err(struct nlp_registry *r, struct nlp_err *e,
+    const char *what);
+
+/* Run SQL without results. */
+int nlp_regdb_exec(struct nlp_registry *r, const char *sql,
+    struct nlp_err *e);
+
+/*
+ * A statement's parameters, numbered from 1 in array order: an integer,
+ * or text (NULL: SQL NULL).  Text is not copied -- a copy could fail for
+ * want of memory, and did, as "NOT NULL constraint failed" -- so it must
+ * outlive the statement's step.
+ */
+struct nlp_regdb_param {
+	int is_text;
+	const char *s;
+	int64_t i;
+};
+#define NLP_REGDB_INT(v) ((struct nlp_regdb_param){ 0, NULL, (v) })
+#define NLP_REGDB_TEXT(v) ((struct nlp_regdb_param){ 1, (v), 0 })
+
+/* Run a statement without results; what: for the message if it fails. */
+int nlp_regdb_run(struct nlp_registry *r, const char *sql,
+    const struct nlp_regdb_param *p, size_t np, const char *what,
+    struct nlp_err *e);
+
+/* One integer from a query: the first column of the row it returns (at
+ * most one); def when there is none. */
+int nlp_regdb_int_query(struct nlp_registry *r, const char *sql,
+    const struct nlp_regdb_param *p, size_t np, int64_t def, int64_t *out,
+    struct nlp_err *e);
+
+/* A prepared statement, and the row a query is on. */
+struct nlp_regdb_stmt;
+
+/* Run a query, calling fn for each row; fn's status other than NLP_OK
+ * stops it and is returned. */
+int nlp_regdb_each(struct nlp_registry *r, const char *sql,
+    const struct nlp_regdb_param *p, size_t np,
+    int (*fn)(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e),
+    void *arg, struct nlp_err *e);
+
+/* Column i of the current row: its type (NULL, INT, REAL or TEXT), and
+ * its value as each (a NULL column's text is NULL). */
+enum nlp_registry_vtype nlp_regdb_type(struct nlp_regdb_stmt *st, int i);
+int64_t nlp_regdb_int(struct nlp_regdb_stmt *st, int i);
+double nlp_regdb_double(struct nlp_regdb_stmt *st, int i);
+const char *nlp_regdb_text(struct nlp_regdb_stmt *st, int i);
+
+/*
+ * A statement run many times with other parameters (inserting rows):
+ * prepare it, then for each row bind (replacing the last row's
+ * parameters) and step -- NLP_REGDB_DONE, or NLP_REGDB_ERROR and
+ * nlp_regdb_err() says what -- and finalize it.
+ */
+enum { NLP_REGDB_ERROR = -1, NLP_REGDB_DONE = 0, NLP_REGDB_ROW = 1 };
+int nlp_regdb_prepare(struct nlp_registry *r, struct nlp_regdb_stmt **st,
+    const char *sql, struct nlp_err *e);
+void nlp_regdb_bind(struct nlp_regdb_stmt *st,
+    const struct nlp_regdb_param *p, size_t np);
+int nlp_regdb_step(struct nlp_regdb_stmt *st);
+void nlp_regdb_finalize(struct nlp_regdb_stmt *st);
+
+/* The row id of the last row inserted. */
+int64_t nlp_regdb_last_id(struct nlp_registry *r);
+
+/*
+ * The database's own consistency checks, each problem found passed to
+ * fn as a line of text (an fn status other than NLP_OK stops it): the
+ * structure (quick: without comparing indexes with their tables; at most
+ * max problems, 0: the database's default; what: for the message when
+ * the check cannot run), and the references between tables.
+ */
+int nlp_regdb_check(struct nlp_registry *r, int quick, int max,
+    const char *what, int (*fn)(void *arg, const char *problem), void *arg,
+    struct nlp_err *e);
+int nlp_regdb_check_references(struct nlp_registry *r,
+    int (*fn)(void *arg, const char *problem), void *arg, struct nlp_err *e);
+
+/*
+ * Every version's object: fn(arg, sha256, size, "name@version") for each,
+ * sorted by sha256, read from the table itself, not an index (a damaged
+ * index that lost an entry made gc delete a live version's object).
+ */
+int nlp_regdb_each_object(struct nlp_registry *r,
+    int (*fn)(void *arg, const char *sha256, int64_t size, const char *ref),
+    void *arg, struct nlp_err *e);
+
+/* ---- Shared by the modules (registry_read.c) ---- */
+
+/* The current time, UTC, ISO 8601 to the second. */
+void nlp_registry_now(char buf[32]);
+
+/* Array v (capacity *cap elements of size bytes) with room for n + 1:
+ * v itself, or a larger copy (*cap updated, v freed); NULL when out of
+ * memory (v unchanged, still the caller's). */
+void *nlp_registry_grow(void *v, size_t *cap, size_t n, size_t size);
+
+/* Append a copy of s, or formatted text: NLP_OK or NLP_IO (out of
+ * memory, e filled). */
+int nlp_registry_strings_add(struct nlp_registry_strings *l, const char *s,
+    struct nlp_err *e);
+int nlp_registry_strings_addf(struct nlp_registry_strings *l,
+    struct nlp_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void nlp_registry_strings_release(struct nlp_registry_strings *l);
+
+/* A row callback for nlp_regdb_each(): the row's first column appended
+ * to the list at arg. */
+int nlp_registry_string_row(void *arg, struct nlp_regdb_stmt *st,
+    struct nlp_err *e);
+
+/* The id of model name: 0 when there is none (model_id), an error naming
+ * it (need_model). */
+int nlp_registry_model_id(struct nlp_registry *r, const char *name,
+    int64_t *id, struct nlp_err *e);
+int nlp_registry_need_model(struct nlp_registry *r, const char *name,
+    int64_t *id, struct nlp_err *e);
+
+/* The row id of version of model mid (name, for the message), or an
+ * error naming what is missing. */
+int nlp_registry_need_version(struct nlp_registry *r, int64_t mid,
+    const char *name, long version, int64_t *vid, struct nlp_err *e);
+
+/* The version alias of model mid points at (0: no such alias). */
+int nlp_registry_alias_version(struct nlp_registry *r, int64_t mid,
+    const char *alias, long *version, struct nlp_err *e);
+
+/* The evaluations recorded on version row vid, newest first, at most max:
+ * *ev (the caller releases each and frees the array), *n. */
+int nlp_registry_evaluations(struct nlp_registry *r, int64_t vid, int max,
+    struct nlp_registry_evaluation **ev, size_t *n, struct nlp_err *e);
+void nlp_registry_evaluation_release(struct nlp_registry_evaluation *ev);
+
+#endif

@@ -1,0 +1,989 @@
+/*
+ * registry_write.c - the registry's changes: push, alias and promote,
+ * rollback, rm, record_eval (see registry.h).
+ *
+ * Each change is one transaction (registry_db.c) that checks everything
+ * it depends on inside it and logs an event with the change.  Objects are
+ * stored (store.h) before the transaction that names them, and checked
+ * again inside it, so that a concurrent gc cannot leave a row without its
+ * object.
+ */
+#include "registry_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "artifact.h"
+#include "jsonwatch.h"
+#include "model.h"
+#include "modelref.h"
+#include "store.h"
+#include "text.h"
+
+#define NPARAM(p) (sizeof (p) / sizeof *(p))
+
+/* ---- names and texts ---- */
+
+int
+nlp_registry_valid_name(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n < 1 || n > NLP_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
+			return 0;
+	}
+	return 1;
+}
+
+int
+nlp_registry_valid_alias(const char *s)
+{
+	size_t i;
+
+	if (!nlp_registry_valid_name(s))
+		return 0;
+	for (i = 0; s[i]; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 1;
+	return 0;
+}
+
+/* Is s, a free text for the records (a reason, a description, a tag's
+ * value), one printable line of reasonable length?  A newline in a
+ * reason forged lines in 'registry history'. */
+static int
+check_text(const char *what, const char *s, struct nlp_err *e)
+{
+	size_t n;
+
+	if (s == NULL)
+		return NLP_OK;
+	if ((n = strlen(s)) > NLP_TEXT_MAX)
+		return nlp_errf(e, NLP_USAGE, "%s is %zu bytes long; at most %d",
+		    what, n, NLP_TEXT_MAX);
+	if (!nlp_text_clean(s, n))
+		return nlp_errf(e, NLP_USAGE, "%s must be one line of printable "
+		    "UTF-8 text, without control characters", what);
+	return NLP_OK;
+}
+
+/* The checks of a change's who and reason, then its transaction begun. */
+static int
+begin_change(struct nlp_registry *r, const char *who, const char *reason,
+    struct nlp_err *e)
+{
+	int rc;
+
+	if ((rc = check_text("--reason", reason, e)) != NLP_OK ||
+	    (rc = check_text("the user's name", who, e)) != NLP_OK)
+		return rc;
+	return nlp_regdb_begin(r, e);
+}
+
+/* The end of a change: committed when rc is NLP_OK, else rolled back. */
+static int
+end_change(struct nlp_registry *r, int rc, struct nlp_err *e)
+{
+	if (rc == NLP_OK)
+		return nlp_regdb_commit(r, e);
+	nlp_regdb_rollback(r);
+	return rc;
+}
+
+/* ---- the event log and aliases ---- */
+
+/* A version number as a parameter: 0 is none, NULL. */
+static struct nlp_regdb_param
+version_param(long v)
+{
+	return v > 0 ? NLP_REGDB_INT(v) : NLP_REGDB_TEXT(NULL);
+}
+
+/* Append an event to the log (inside the caller's transaction). */
+static int
+event(struct nlp_registry *r, const char *kind, const char *model,
+    const char *alias, long oldv, long newv, const char *who,
+    const char *reason, struct nlp_err *e)
+{
+	char at[32];
+	struct nlp_regdb_param p[] = {
+		NLP_REGDB_TEXT(at), NLP_REGDB_TEXT(who ? who : "unknown"),
+		NLP_REGDB_TEXT(model), NLP_REGDB_TEXT(kind), NLP_REGDB_TEXT(alias),
+		version_param(oldv), version_param(newv), NLP_REGDB_TEXT(reason),
+	};
+
+	nlp_registry_now(at);
+	return nlp_regdb_run(r, "INSERT INTO events (at, who, model, kind, "
+	    "alias, old_version, new_version, reason) VALUES (?, ?, ?, ?, ?, ?, "
+	    "?, ?)", p, NPARAM(p), "cannot log the event", e);
+}
+
+/* May alias (pointing at cur, 0: none) be moved, given if_current (see
+ * nlp_registry_alias_set())? */
+static int
+check_current(const char *name, const char *alias, long cur, long if_current,
+    struct nlp_err *e)
+{
+	if (if_current == -1 && cur != 0)
+		return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' already "
+		    "exists (it points at %s@%ld); nothing changed", alias, name,
+		    name, cur);
+	if (if_current > 0 && cur != if_current) {
+		if (cur == 0)
+			return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' does "
+			    "not exist, not %s@%ld as expected; nothing changed",
+			    alias, name, name, if_current);
+		return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' points at "
+		    "%s@%ld, not %s@%ld as expected; nothing changed", alias, name,
+		    name, cur, name, if_current);
+	}
+	return NLP_OK;
+}
+
+/* Point alias of model mid at version (inside a transaction); kind: the
+ * event's, or NULL for alias-set or alias-move. */
+static int
+set_alias_locked(struct nlp_registry *r, int64_t mid, const char *name,
+    long version, const char *alias, long if_current, const char *who,
+    const char *reason, const char *kind, long *old, struct nlp_err *e)
+{
+	int64_t vid;
+	long cur;
+	char at[32];
+	int rc;
+
+	if ((rc = nlp_registry_need_version(r, mid, name, version, &vid, e)) !=
+	    NLP_OK ||
+	    (rc = nlp_registry_alias_version(r, mid, alias, &cur, e)) != NLP_OK)
+		return rc;
+	*old = cur;
+	if ((rc = check_current(name, alias, cur, if_current, e)) != NLP_OK)
+		return rc;
+	if (cur == version)
+		return NLP_OK;
+	nlp_registry_now(at);
+	{
+		struct nlp_regdb_param p[] = {
+			NLP_REGDB_INT(mid), NLP_REGDB_TEXT(alias), NLP_REGDB_INT(vid),
+			NLP_REGDB_TEXT(at),
+		};
+		if ((rc = nlp_regdb_run(r, "INSERT INTO aliases (model_id, alias, "
+		    "version_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT "
+		    "(model_id, alias) DO UPDATE SET version_id = "
+		    "excluded.version_id, updated_at = excluded.updated_at", p,
+		    NPARAM(p), "cannot set the alias", e)) != NLP_OK)
+			return rc;
+	}
+	if (kind == NULL)
+		kind = cur ? "alias-move" : "alias-set";
+	return event(r, kind, name, alias, cur, version, who, reason, e);
+}
+
+/* Delete an alias (inside a transaction). */
+static int
+delete_alias_locked(struct nlp_registry *r, int64_t mid, const char *name,
+    const char *alias, const char *who, const char *reason, long *old,
+    struct nlp_err *e)
+{
+	struct nlp_regdb_param p[] = { NLP_REGDB_INT(mid), NLP_REGDB_TEXT(alias) };
+	int rc;
+
+	if ((rc = nlp_registry_alias_version(r, mid, alias, old, e)) != NLP_OK)
+		return rc;
+	if (*old == 0)
+		return nlp_errf(e, NLP_REGISTRY, "model '%s' has no alias '%s'",
+		    name, alias);
+	if ((rc = nlp_regdb_run(r, "DELETE FROM aliases WHERE model_id = ? AND "
+	    "alias = ?", p, NPARAM(p), "cannot delete the alias", e)) != NLP_OK)
+		return rc;
+	return event(r, "alias-delete", name, alias, *old, 0, who, reason, e);
+}
+
+/* ---- push ---- */
+
+/* A member field that is not what the registry reads it as. */
+static int
+bad_field(const char *field, const char *want, struct nlp_err *e)
+{
+	return nlp_errf(e, NLP_DATA, "member 'meta.json': field '%s' is not %s",
+	    field, want);
+}
+
+/*
+ * Check the meta.json fields the registry stores and shows, by type and
+ * range: hyperparameters and held_out objects (or absent), inputs an
+ * array of {name, sha256, bytes}, labels an array, examples a count.
+ */
+static int
+check_meta(json_t *meta, struct nlp_err *e)
+{
+	json_t *v, *in;
+	size_t i;
+
+	if ((v = json_object_get(meta, "hyperparameters")) != NULL &&
+	    !json_is_object(v))
+		return bad_field("hyperparameters", "an object", e);
+	if ((v = json_object_get(meta, "held_out")) != NULL && !json_is_object(v))
+		return bad_field("held_out", "an object", e);
+	if ((v = json_object_get(meta, "labels")) != NULL && !json_is_array(v))
+		return bad_field("labels", "an array", e);
+	if ((v = json_object_get(meta, "examples")) != NULL &&
+	    (!json_is_integer(v) || json_integer_value(v) < 0))
+		return bad_field("examples", "a count", e);
+	if ((v = json_object_get(meta, "inputs")) != NULL && !json_is_array(v))
+		return bad_field("inputs", "an array", e);
+	json_array_foreach(v, i, in) {
+		json_t *n = json_object_get(in, "name");
+		json_t *h = json_object_get(in, "sha256");
+		json_t *b = json_object_get(in, "bytes");
+		if (!json_is_string(n) || !nlp_text_clean(json_string_value(n),
+		    json_string_length(n)) || !json_is_string(h) ||
+		    !nlp_store_valid_hex(json_string_value(h)) ||
+		    !json_is_integer(b) || json_integer_value(b) < 0)
+			return bad_field("inputs", "an array of {name, sha256, "
+			    "bytes}", e);
+	}
+	return NLP_OK;
+}
+
+/* meta.json's text (mlen bytes at mj), parsed (*meta) and copied (*text). */
+static int
+parse_meta(const void *mj, size_t mlen, json_t **meta, char **text,
+    struct nlp_err *e)
+{
+	unsigned long mark = nlp_json_watch();
+	json_error_t je;
+
+	*meta = json_loadb(mj, mlen, JSON_REJECT_DUPLICATES, &je);
+	*text = strndup(mj, mlen);
+	/* jansson's lexer drops what it cannot allocate: a value read short,
+	 * or valid JSON called invalid, is out of memory */
+	if (*text == NULL || nlp_json_failed_since(mark))
+		return nlp_errf(e, NLP_IO, "out of memory");
+	if (*meta == NULL || !json_is_object(*meta))
+		return nlp_errf(e, NLP_DATA, "member 'meta.json' is not a JSON "
+		    "object");
+	return check_meta(*meta, e);
+}
+
+/*
+ * The artifact's meta.json, parsed and checked, after its weights loaded
+ * the way predict loads them: NLP_DATA when it is not an artifact, or not
+ * one that every command can use -- a version that cannot be loaded must
+ * never be pushed, let alone promoted.
+ */
+static int
+artifact_meta(const void *data, size_t len, json_t **meta, char **text,
+    struct nlp_err *e)
+{
+	struct nlp_artifact *a;
+	struct nlp_model m;
+	const void *w, *mj;
+	size_t wlen, mlen;
+	int rc;
+
+	*meta = NULL;
+	*text = NULL;
+	if ((rc = nlp_artifact_open_mem(&a, data, len, e)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_artifact_member(a, "weights", &w, &wlen, e)) == NLP_OK &&
+	    (rc = nlp_model_load(&m, w, wlen, e)) == NLP_OK)
+		nlp_model_release(&m);
+	if (rc == NLP_OK &&
+	    (rc = nlp_artifact_member(a, "meta.json", &mj, &mlen, e)) == NLP_OK)
+		rc = parse_meta(mj, mlen, meta, text, e);
+	if (rc != NLP_OK) {
+		json_decref(*meta);
+		free(*text);
+		*meta = NULL;
+		*text = NULL;
+	}
+	nlp_artifact_close(a);
+	return rc;
+}
+
+int
+nlp_registry_check_artifact(const void *data, size_t len, struct nlp_err *e)
+{
+	json_t *meta;
+	char *text;
+	int rc = artifact_meta(data, len, &meta, &text, e);
+
+	json_decref(meta);
+	free(text);
+	return rc;
+}
+
+/* Check the push options before touching anything. */
+static int
+check_push_opts(const struct nlp_push_opts *o, struct nlp_err *e)
+{
+	size_t i;
+	int rc;
+
+	if (!nlp_registry_valid_name(o->name))
+		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid model name "
+		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
+		    "digit)", o->name);
+	if (o->alias && !nlp_registry_valid_alias(o->alias))
+		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias (like a "
+		    "name, and not all digits)", o->alias);
+	for (i = 0; i < o->ntags; i++) {
+		const char *eq = strchr(o->tags[i], '=');
+		char key[NLP_NAME_MAX + 1];
+		size_t n = eq ? (size_t)(eq - o->tags[i]) : 0;
+
+		if (eq == NULL || n == 0 || n > NLP_NAME_MAX)
+			return nlp_errf(e, NLP_USAGE, "tag '%s' is not KEY=VALUE",
+			    o->tags[i]);
+		memcpy(key, o->tags[i], n);
+		key[n] = '\0';
+		if (!nlp_registry_valid_name(key))
+			return nlp_errf(e, NLP_USAGE, "tag key '%s' is not valid "
+			    "(A-Z a-z 0-9 . _ -)", key);
+		if ((rc = check_text("a tag's value", eq + 1, e)) != NLP_OK)
+			return rc;
+	}
+	if ((rc = check_text("--description", o->description, e)) != NLP_OK ||
+	    (rc = check_text("the user's name", o->who, e)) != NLP_OK ||
+	    (rc = check_text("--reason", o->reason, e)) != NLP_OK ||
+	    (rc = check_text("the source", o->source, e)) != NLP_OK)
+		return rc;
+	return NLP_OK;
+}
+
+/* Object v of meta.json as compact JSON, keys sorted; "{}" when absent
+ * (check_meta() made it an object or nothing).  NULL: out of memory. */
+static char *
+meta_object(json_t *meta, const char *key)
+{
+	json_t *v = json_object_get(meta, key);
+
+	return v != NULL ? json_dumps(v, JSON_SORT_KEYS | JSON_COMPACT) :
+	    strdup("{}");
+}
+
+/* Insert the version row (inside a transaction); *vid its row id. */
+static int
+insert_version_row(struct nlp_registry *r, int64_t mid, long version,
+    const char *hex, size_t len, const struct nlp_push_opts *o,
+    json_t *meta, const char *metatext, int64_t *vid, struct nlp_err *e)
+{
+	/* json_dumps() may leave a key out and return the rest (jsonwatch.h) */
+	unsigned long mark = nlp_json_watch();
+	char *hs = meta_object(meta, "hyperparameters");
+	char *ms = meta_object(meta, "held_out");
+	char at[32];
+	int rc;
+
+	nlp_registry_now(at);
+	if (hs == NULL || ms == NULL || nlp_json_failed_since(mark)) {
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+	} else {
+		struct nlp_regdb_param p[] = {
+			NLP_REGDB_INT(mid), NLP_REGDB_INT(version),
+			NLP_REGDB_TEXT(hex), NLP_REGDB_INT((int64_t)len),
+			NLP_REGDB_TEXT(at), NLP_REGDB_TEXT(o->who ? o->who :
+			"unknown"), NLP_REGDB_TEXT(o->source),
+			NLP_REGDB_TEXT(o->description), NLP_REGDB_TEXT(hs),
+			NLP_REGDB_TEXT(ms), NLP_REGDB_TEXT(metatext),
+		};
+		rc = nlp_regdb_run(r, "INSERT INTO versions (model_id, version, "
+		    "sha256, size, created_at, created_by, source, description, "
+		    "hyperparameters, metrics, meta) VALUES (?, ?, ?, ?, ?, ?, ?, "
+		    "?, ?, ?, ?)", p, NPARAM(p), "cannot add the version", e);
+		*vid = nlp_regdb_last_id(r);
+	}
+	free(hs);
+	free(ms);
+	return rc;
+}
+
+/* Insert one row per element of what a prepared statement (sql) names:
+ * bind(arg, i, p) fills the parameters of row i (0: skip it). */
+static int
+insert_rows(struct nlp_registry *r, const char *sql, size_t n,
+    int (*bind)(void *arg, size_t i, struct nlp_regdb_param *p), void *arg,
+    size_t np, const char *what, struct nlp_err *e)
+{
+	struct nlp_regdb_param p[8];
+	struct nlp_regdb_stmt *st;
+	size_t i;
+	int rc;
+
+	if ((rc = nlp_regdb_prepare(r, &st, sql, e)) != NLP_OK)
+		return rc;
+	for (i = 0; i < n && rc == NLP_OK; i++) {
+		if (!bind(arg, i, p))
+			continue;
+		nlp_regdb_bind(st, p, np);
+		if (nlp_regdb_step(st) != NLP_REGDB_DONE)
+			rc = nlp_regdb_err(r, e, what);
+	}
+	nlp_regdb_finalize(st);
+	return rc;
+}
+
+/* The rows of a version's lineage and tags. */
+struct lineage {
+	int64_t vid;
+	json_t *inputs;                 /* meta.json's */
+	const struct nlp_push_opts *o;
+	char key[NLP_NAME_MAX + 1];     /* the tag's, cut from "key=value" */
+};
+
+static int
+bind_input(void *arg, size_t i, struct nlp_regdb_param *p)
+{
+	struct lineage *l = arg;
+	json_t *in = json_array_get(l->inputs, i);
+	const char *n = json_string_value(json_object_get(in, "name"));
+	const char *h = json_string_value(json_object_get(in, "sha256"));
+
+	if (n == NULL || h == NULL)
+		return 0;
+	p[0] = NLP_REGDB_INT(l->vid);
+	p[1] = NLP_REGDB_INT((int64_t)i);
+	p[2] = NLP_REGDB_TEXT(n);
+	p[3] = NLP_REGDB_TEXT(h);
+	p[4] = NLP_REGDB_INT(json_integer_value(json_object_get(in, "bytes")));
+	return 1;
+}
+
+static int
+bind_tag(void *arg, size_t i, struct nlp_regdb_param *p)
+{
+	struct lineage *l = arg;
+	const char *tag = l->o->tags[i], *eq = strchr(tag, '=');
+
+	/* check_push_opts() made it KEY=VALUE, the key a name */
+	snprintf(l->key, sizeof l->key, "%.*s", (int)(eq - tag), tag);
+	p[0] = NLP_REGDB_INT(l->vid);
+	p[1] = NLP_REGDB_TEXT(l->key);
+	p[2] = NLP_REGDB_TEXT(eq + 1);
+	return 1;
+}
+
+/* Insert the version row, its training data and tags (inside a
+ * transaction). */
+static int
+insert_version(struct nlp_registry *r, int64_t mid, long version,
+    const char *hex, size_t len, const struct nlp_push_opts *o,
+    json_t *meta, const char *metatext, struct nlp_err *e)
+{
+	struct lineage l = { 0, json_object_get(meta, "inputs"), o, "" };
+	int rc;
+
+	if ((rc = insert_version_row(r, mid, version, hex, len, o, meta,
+	    metatext, &l.vid, e)) != NLP_OK ||
+	    (rc = insert_rows(r, "INSERT INTO inputs (version_id, position, "
+	    "name, sha256, bytes) VALUES (?, ?, ?, ?, ?)",
+	    json_array_size(l.inputs), bind_input, &l, 5,
+	    "cannot record the training data", e)) != NLP_OK)
+		return rc;
+	return insert_rows(r, "INSERT INTO tags (version_id, key, value) VALUES "
+	    "(?, ?, ?) ON CONFLICT (version_id, key) DO UPDATE SET "
+	    "value = excluded.value", o->ntags, bind_tag, &l, 3,
+	    "cannot tag the version", e);
+}
+
+/* The id of model name, which is added when it is new (inside a
+ * transaction). */
+static int
+model_for_push(struct nlp_registry *r, const char *name, int64_t *mid,
+    struct nlp_err *e)
+{
+	char at[32];
+	struct nlp_regdb_param p[] = { NLP_REGDB_TEXT(name), NLP_REGDB_TEXT(at) };
+	int rc;
+
+	if ((rc = nlp_registry_model_id(r, name, mid, e)) != NLP_OK || *mid != 0)
+		return rc;
+	nlp_registry_now(at);
+	if ((rc = nlp_regdb_run(r, "INSERT INTO models (name, created_at) VALUES "
+	    "(?, ?)", p, NPARAM(p), "cannot add the model", e)) != NLP_OK)
+		return rc;
+	*mid = nlp_regdb_last_id(r);
+	return NLP_OK;
+}
+
+/* The rows of a push (inside its transaction): the model, the version
+ * unless these bytes are one already, the alias. */
+static int
+push_locked(struct nlp_registry *r, size_t len, const struct nlp_push_opts *o,
+    json_t *meta, const char *metatext, struct nlp_push_result *res,
+    struct nlp_err *e)
+{
+	int64_t mid, existing, next;
+	long old;
+	int rc;
+
+	if ((rc = model_for_push(r, o->name, &mid, e)) != NLP_OK)
+		return rc;
+	{
+		struct nlp_regdb_param p[] = {
+			NLP_REGDB_INT(mid), NLP_REGDB_TEXT(res->sha256),
+		};
+		if ((rc = nlp_regdb_int_query(r, "SELECT version FROM versions "
+		    "WHERE model_id = ? AND sha256 = ?", p, 2, 0, &existing, e)) !=
+		    NLP_OK ||
+		    (rc = nlp_regdb_int_query(r, "SELECT next_version FROM models "
+		    "WHERE id = ?", p, 1, 1, &next, e)) != NLP_OK)
+			return rc;
+	}
+	if (existing) {
+		res->existed = 1;
+		res->version = (long)existing;
+	} else {
+		struct nlp_regdb_param p[] = {
+			NLP_REGDB_INT(next + 1), NLP_REGDB_INT(mid),
+		};
+		res->version = (long)next;
+		if ((rc = nlp_regdb_run(r, "UPDATE models SET next_version = ? "
+		    "WHERE id = ?", p, NPARAM(p), "database", e)) != NLP_OK ||
+		    (rc = insert_version(r, mid, res->version, res->sha256, len, o,
+		    meta, metatext, e)) != NLP_OK ||
+		    (rc = event(r, "push", o->name, NULL, 0, res->version, o->who,
+		    o->description, e)) != NLP_OK)
+			return rc;
+	}
+	if (o->alias)
+		return set_alias_locked(r, mid, o->name, res->version, o->alias, 0,
+		    o->who, o->reason, NULL, &old, e);
+	return NLP_OK;
+}
+
+int
+nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
+    const struct nlp_push_opts *o, struct nlp_push_result *res,
+    struct nlp_err *e)
+{
+	json_t *meta = NULL;
+	char *metatext = NULL, objpath[4096];
+	struct stat sb;
+	int created, rc;
+
+	memset(res, 0, sizeof *res);
+	if ((rc = check_push_opts(o, e)) != NLP_OK)
+		return rc;
+	if ((rc = artifact_meta(data, len, &meta, &metatext, e)) != NLP_OK)
+		return rc;
+	if (nlp_sha256_hex(data, len, res->sha256) != 0) {
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+		goto out;
+	}
+	nlp_store_path(r->dir, res->sha256, objpath, sizeof objpath);
+	/*
+	 * Store the object (the slow part) before taking the lock.  gc
+	 * removes objects only while it holds the write lock, so once we
+	 * hold it an object that is there stays until we commit.  One that a
+	 * gc took between our put and our lock (it was no version's yet) is
+	 * stored again now, under the lock: this used to be three tries of
+	 * put-then-lock, which a gc running in a loop could all defeat.
+	 */
+	if ((rc = nlp_store_put(r->dir, res->sha256, data, len, &created,
+	    e)) != NLP_OK || (rc = nlp_regdb_begin(r, e)) != NLP_OK)
+		goto out;
+	if (stat(objpath, &sb) != 0)
+		rc = nlp_store_put(r->dir, res->sha256, data, len, &created, e);
+	if (rc == NLP_OK)
+		rc = push_locked(r, len, o, meta, metatext, res, e);
+	rc = end_change(r, rc, e);
+out:
+	json_decref(meta);
+	free(metatext);
+	return rc;
+}
+
+/* ---- aliases, promote, evaluations ---- */
+
+int
+nlp_registry_alias_set(struct nlp_registry *r, const char *name, long version,
+    const char *alias, long if_current, const char *who, const char *reason,
+    long *old, struct nlp_err *e)
+{
+	return nlp_registry_promote(r, name, version, alias, if_current, NULL, 0,
+	    who, reason, old, e);
+}
+
+/* A requirement "METRIC OP NUMBER", split. */
+struct requirement {
+	char metric[NLP_NAME_MAX + 8];
+	char op[3];
+	double bound;
+};
+
+static int
+parse_requirement(const char *s, struct requirement *q, struct nlp_err *e)
+{
+	const char *p = s;
+	size_t n = 0;
+	char *end;
+
+	while (*p && strchr("<>=!", *p) == NULL)
+		p++;
+	n = (size_t)(p - s);
+	if (n == 0 || n >= sizeof q->metric)
+		goto bad;
+	memcpy(q->metric, s, n);
+	q->metric[n] = '\0';
+	if (strncmp(p, ">=", 2) == 0 || strncmp(p, "<=", 2) == 0) {
+		memcpy(q->op, p, 2);
+		q->op[2] = '\0';
+		p += 2;
+	} else if (*p == '>' || *p == '<') {
+		q->op[0] = *p++;
+		q->op[1] = '\0';
+	} else {
+		goto bad;
+	}
+	errno = 0;
+	q->bound = strtod(p, &end);
+	if (end == p || *end != '\0' || errno != 0)
+		goto bad;
+	if (strcmp(q->metric, "accuracy") && strcmp(q->metric, "macro_f1") &&
+	    strcmp(q->metric, "weighted_f1") && strcmp(q->metric, "log_loss") &&
+	    strcmp(q->metric, "ece") && strcmp(q->metric, "n") &&
+	    strncmp(q->metric, "f1:", 3) != 0)
+		return nlp_errf(e, NLP_USAGE, "requirement '%s': unknown metric "
+		    "'%s' (accuracy, macro_f1, weighted_f1, log_loss, ece, n, "
+		    "f1:LABEL)", s, q->metric);
+	return NLP_OK;
+bad:
+	return nlp_errf(e, NLP_USAGE, "requirement '%s' is not METRIC OP NUMBER "
+	    "(like macro_f1>=0.85)", s);
+}
+
+/* Check requirement s against evaluation ev of name@version, whose
+ * metrics are parsed in metrics. */
+static int
+check_requirement(const char *s, const struct nlp_registry_evaluation *ev,
+    json_t *metrics, const char *name, long version, struct nlp_err *e)
+{
+	struct requirement q;
+	json_t *v;
+	double x;
+	int ok;
+
+	parse_requirement(s, &q, e);
+	if (strncmp(q.metric, "f1:", 3) == 0)
+		v = json_object_get(json_object_get(metrics, "per_class_f1"),
+		    q.metric + 3);
+	else
+		v = json_object_get(metrics, q.metric);
+	if (!json_is_number(v))
+		return nlp_errf(e, NLP_NO, "requirement '%s' failed: evaluation "
+		    "#%ld of %s@%ld (%s, data %.12s) has no %s", s, ev->id, name,
+		    version, ev->at, ev->data_sha256 ? ev->data_sha256 : "",
+		    q.metric);
+	x = json_number_value(v);
+	ok = strcmp(q.op, ">=") == 0 ? x >= q.bound :
+	    strcmp(q.op, "<=") == 0 ? x <= q.bound :
+	    strcmp(q.op, ">") == 0 ? x > q.bound : x < q.bound;
+	if (!ok)
+		return nlp_errf(e, NLP_NO, "requirement '%s' failed: %s is %.4f on "
+		    "evaluation #%ld of %s@%ld (%s, data %.12s); nothing changed",
+		    s, q.metric, x, ev->id, name, version, ev->at,
+		    ev->data_sha256 ? ev->data_sha256 : "");
+	return NLP_OK;
+}
+
+/*
+ * Check requirements against the latest evaluation recorded on the
+ * version (inside the caller's transaction).
+ */
+static int
+check_requirements(struct nlp_registry *r, int64_t vid, const char *name,
+    long version, const char *const *req, size_t nreq, struct nlp_err *e)
+{
+	struct nlp_registry_evaluation *ev = NULL;
+	struct requirement q;
+	json_t *metrics = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	for (i = 0; i < nreq; i++)
+		if ((rc = parse_requirement(req[i], &q, e)) != NLP_OK)
+			return rc;
+	if (nreq == 0)
+		return NLP_OK;
+	if ((rc = nlp_registry_evaluations(r, vid, 1, &ev, &n, e)) != NLP_OK)
+		return rc;
+	if (n > 0 && ev[0].metrics.json != NULL) {
+		unsigned long mark = nlp_json_watch();
+		metrics = json_loads(ev[0].metrics.json, 0, NULL);
+		if (metrics == NULL && nlp_json_failed_since(mark))
+			rc = nlp_errf(e, NLP_IO, "out of memory");
+	}
+	if (rc == NLP_OK && metrics == NULL)
+		rc = nlp_errf(e, NLP_NO, "%s@%ld has no recorded evaluation (run "
+		    "'nlpops eval -m %s@%ld --record DATA' first)", name, version,
+		    name, version);
+	for (i = 0; rc == NLP_OK && i < nreq; i++)
+		rc = check_requirement(req[i], &ev[0], metrics, name, version, e);
+	json_decref(metrics);
+	for (i = 0; i < n; i++)
+		nlp_registry_evaluation_release(&ev[i]);
+	free(ev);
+	return rc;
+}
+
+int
+nlp_registry_promote(struct nlp_registry *r, const char *name, long version,
+    const char *alias, long if_current, const char *const *req, size_t nreq,
+    const char *who, const char *reason, long *old, struct nlp_err *e)
+{
+	int64_t mid, vid;
+	int rc;
+
+	*old = 0;
+	if (!nlp_registry_valid_alias(alias))
+		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias", alias);
+	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_registry_need_model(r, name, &mid, e)) == NLP_OK &&
+	    (rc = nlp_registry_need_version(r, mid, name, version, &vid, e)) ==
+	    NLP_OK &&
+	    (rc = check_requirements(r, vid, name, version, req, nreq, e)) ==
+	    NLP_OK)
+		rc = set_alias_locked(r, mid, name, version, alias, if_current, who,
+		    reason, NULL, old, e);
+	return end_change(r, rc, e);
+}
+
+int
+nlp_registry_record_eval(struct nlp_registry *r, const struct nlp_ref *ref,
+    const char *who, const char *data_json, const char *metrics_json,
+    long *version, struct nlp_err *e)
+{
+	struct nlp_resolved res;
+	int64_t mid, vid;
+	char at[32];
+	int rc;
+
+	*version = 0;
+	if ((rc = nlp_regdb_begin(r, e)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_registry_resolve(r, ref, &res, e)) == NLP_OK &&
+	    (rc = nlp_registry_need_model(r, ref->name, &mid, e)) == NLP_OK &&
+	    (rc = nlp_registry_need_version(r, mid, ref->name, res.version, &vid,
+	    e)) == NLP_OK) {
+		struct nlp_regdb_param p[] = {
+			NLP_REGDB_INT(vid), NLP_REGDB_TEXT(at),
+			NLP_REGDB_TEXT(who ? who : "unknown"),
+			NLP_REGDB_TEXT(data_json), NLP_REGDB_TEXT(metrics_json),
+		};
+		nlp_registry_now(at);
+		rc = nlp_regdb_run(r, "INSERT INTO evaluations (version_id, at, "
+		    "who, data, metrics) VALUES (?, ?, ?, ?, ?)", p, NPARAM(p),
+		    "cannot record the evaluation", e);
+	}
+	if (rc == NLP_OK)
+		*version = res.version;
+	return end_change(r, rc, e);
+}
+
+int
+nlp_registry_alias_delete(struct nlp_registry *r, const char *name,
+    const char *alias, const char *who, const char *reason, long *old,
+    struct nlp_err *e)
+{
+	int64_t mid;
+	int rc;
+
+	*old = 0;
+	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_registry_need_model(r, name, &mid, e)) == NLP_OK)
+		rc = delete_alias_locked(r, mid, name, alias, who, reason, old, e);
+	return end_change(r, rc, e);
+}
+
+/* ---- rollback ---- */
+
+/* The alias's past, replayed as a stack of versions. */
+struct alias_stack {
+	long *v;
+	size_t n, cap;
+};
+
+/*
+ * One event of the alias: a set or move pushes the new version, a
+ * rollback that went to the entry below the top pops, any other rollback
+ * (--to) pushes, a delete empties the stack.
+ */
+static int
+replay_event(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	struct alias_stack *s = arg;
+	const char *kind = nlp_regdb_text(st, 0);
+	long v = (long)nlp_regdb_int(st, 1), *grown;
+
+	if (strcmp(kind, "alias-delete") == 0) {
+		s->n = 0;
+		return NLP_OK;
+	}
+	if (strcmp(kind, "rollback") == 0) {
+		/* a rollback went down the stack to v, passing over removed
+		   versions; one with --to elsewhere is a move */
+		size_t j = s->n;
+		while (j >= 2 && s->v[j - 2] != v)
+			j--;
+		if (j >= 2) {
+			s->n = j - 1;
+			return NLP_OK;
+		}
+	}
+	if ((grown = nlp_registry_grow(s->v, &s->cap, s->n, sizeof *s->v)) ==
+	    NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	s->v = grown;
+	s->v[s->n++] = v;
+	return NLP_OK;
+}
+
+/*
+ * Where a rollback of alias goes: replay the alias's events (above), then
+ * take the entry below the top, skipping removed versions.  *target is 0
+ * when there is nothing to go back to.
+ */
+static int
+rollback_target(struct nlp_registry *r, int64_t mid, const char *name,
+    const char *alias, long *target, struct nlp_err *e)
+{
+	struct alias_stack s = { NULL, 0, 0 };
+	struct nlp_regdb_param p[] = {
+		NLP_REGDB_TEXT(name), NLP_REGDB_TEXT(alias),
+	};
+	int64_t vid;
+	int rc;
+
+	*target = 0;
+	rc = nlp_regdb_each(r, "SELECT kind, new_version FROM events WHERE "
+	    "model = ? AND alias = ? ORDER BY id", p, NPARAM(p), replay_event, &s,
+	    e);
+	while (rc == NLP_OK && s.n >= 2) {
+		struct nlp_regdb_param q[] = {
+			NLP_REGDB_INT(mid), NLP_REGDB_INT(s.v[s.n - 2]),
+		};
+		if (s.v[s.n - 2] != s.v[s.n - 1] &&
+		    (rc = nlp_regdb_int_query(r, "SELECT id FROM versions WHERE "
+		    "model_id = ? AND version = ?", q, 2, 0, &vid, e)) == NLP_OK &&
+		    vid != 0) {
+			*target = s.v[s.n - 2];
+			break;
+		}
+		/* the version below was removed: pass over it */
+		s.v[s.n - 2] = s.v[s.n - 1];
+		s.n--;
+	}
+	free(s.v);
+	return rc;
+}
+
+/* Where rollback goes (to, when given), checked: inside a transaction. */
+static int
+rollback_dest(struct nlp_registry *r, int64_t mid, const char *name,
+    const char *alias, long to, long from, long *dest, struct nlp_err *e)
+{
+	int rc;
+
+	if (to > 0) {
+		*dest = to;
+	} else {
+		if ((rc = rollback_target(r, mid, name, alias, dest, e)) != NLP_OK)
+			return rc;
+		if (*dest == 0)
+			return nlp_errf(e, NLP_REGISTRY, "nothing to roll back to: "
+			    "'%s' of '%s' has pointed only at %s@%ld", alias, name,
+			    name, from);
+	}
+	if (*dest == from)
+		return nlp_errf(e, NLP_REGISTRY, "'%s' of '%s' already points at "
+		    "%s@%ld: nothing changed", alias, name, name, from);
+	return NLP_OK;
+}
+
+int
+nlp_registry_rollback(struct nlp_registry *r, const char *name,
+    const char *alias, long to, const char *who, const char *reason,
+    long *from, long *dest, struct nlp_err *e)
+{
+	int64_t mid;
+	long old;
+	int rc;
+
+	*from = *dest = 0;
+	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_registry_need_model(r, name, &mid, e)) == NLP_OK &&
+	    (rc = nlp_registry_alias_version(r, mid, alias, from, e)) == NLP_OK &&
+	    *from == 0)
+		rc = nlp_errf(e, NLP_REGISTRY, "model '%s' has no alias '%s': "
+		    "nothing to roll back", name, alias);
+	if (rc == NLP_OK &&
+	    (rc = rollback_dest(r, mid, name, alias, to, *from, dest, e)) ==
+	    NLP_OK)
+		rc = set_alias_locked(r, mid, name, *dest, alias, *from, who,
+		    reason, "rollback", &old, e);
+	return end_change(r, rc, e);
+}
+
+/* ---- rm ---- */
+
+/* Remove version row vid of model mid (inside a transaction). */
+static int
+rm_locked(struct nlp_registry *r, int64_t mid, int64_t vid, const char *name,
+    long version, int force, const char *who, const char *reason,
+    struct nlp_err *e)
+{
+	struct nlp_registry_strings aliases = { NULL, 0, 0 };
+	struct nlp_regdb_param p[] = { NLP_REGDB_INT(vid) };
+	size_t i;
+	long old;
+	int rc;
+
+	rc = nlp_regdb_each(r, "SELECT alias FROM aliases WHERE version_id = ? "
+	    "ORDER BY alias", p, 1, nlp_registry_string_row, &aliases, e);
+	if (rc == NLP_OK && aliases.n > 0 && !force)
+		rc = nlp_errf(e, NLP_REGISTRY, "%s@%ld is what alias '%s' points "
+		    "at; move the alias first, or use --force", name, version,
+		    aliases.v[0]);
+	for (i = 0; rc == NLP_OK && i < aliases.n; i++)
+		rc = delete_alias_locked(r, mid, name, aliases.v[i], who,
+		    "rm --force", &old, e);
+	nlp_registry_strings_release(&aliases);
+	if (rc == NLP_OK)
+		rc = nlp_regdb_run(r, "DELETE FROM versions WHERE id = ?", p, 1,
+		    "cannot remove the version", e);
+	if (rc == NLP_OK)
+		rc = event(r, "rm", name, NULL, version, 0, who, reason, e);
+	return rc;
+}
+
+int
+nlp_registry_rm(struct nlp_registry *r, const char *name, long version,
+    int force, const char *who, const char *reason, struct nlp_err *e)
+{
+	int64_t mid, vid;
+	int rc;
+
+	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_registry_need_model(r, name, &mid, e)) == NLP_OK &&
+	    (rc = nlp_registry_need_version(r, mid, name, version, &vid, e)) ==
+	    NLP_OK)
+		rc = rm_locked(r, mid, vid, name, version, force, who, reason, e);
+	return end_change(r, rc, e);
+}
