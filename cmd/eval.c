@@ -198,7 +198,7 @@ eval_args(struct eval_args *a, int argc, char **argv, int *first)
 		return cli_usage_error("eval", "--max-drop needs --baseline MODEL");
 	if (a->o.gate_on_lower && a->o.bootstrap == 0)
 		return cli_usage_error("eval", "--gate-on lower needs --bootstrap N");
-	if (a->record && nlp_ref_is_path(a->model))
+	if (a->record && nlp_modelref_is_path(a->model))
 		return cli_usage_error("eval", "--record needs a registry reference "
 		    "(NAME@VERSION or NAME@ALIAS), not the file '%s'", a->model);
 	if (a->max_drop >= 0) {

@@ -31,10 +31,6 @@ int nlp_modelref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e);
  */
 int nlp_modelref_is_path(const char *s);
 
-/* The name cmd/eval.c still calls (issue 10: eval is being restructured on
- * another branch); remove once it calls nlp_modelref_is_path(). */
-#define nlp_ref_is_path nlp_modelref_is_path
-
 struct nlp_loaded {
 	struct nlp_model m;
 	struct nlp_artifact *a;
