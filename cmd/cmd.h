@@ -24,7 +24,7 @@ int cmd_complete(int argc, char **argv);
 
 /* The commands' declarations (opts.h), for help and completion. */
 struct cli_cmd;
-extern const struct cli_cmd cli_train, cli_predict, cli_eval;
+extern const struct cli_cmd cli_train, cli_predict, cli_eval, cli_drift;
 
 /*
  * The registry directory: the global --registry option, else

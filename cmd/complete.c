@@ -60,7 +60,7 @@ static const struct cli_cmd *
 find_cmd(int argc, char **argv)
 {
 	static const struct cli_cmd *const commands[] = {
-		&cli_train, &cli_predict, &cli_eval,
+		&cli_train, &cli_predict, &cli_eval, &cli_drift,
 	};
 	size_t i;
 

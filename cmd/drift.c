@@ -2,7 +2,6 @@
  * drift.c - `nlpops drift`: has the current text drifted from the training
  * text?  The exit status says (0 no, 1 yes); the report says why.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,46 +12,9 @@
 #include "drift_html.h"
 #include "drift_render.h"
 #include "modelref.h"
+#include "opts.h"
 #include "pool.h"
 #include "reader.h"
-
-static const char usage[] =
-    "usage: nlpops drift (-m MODEL | --reference FILE) [options] [FILE...]\n"
-    "\n"
-    "Compare current text (stdin when no FILE or '-') with the training text\n"
-    "profiled in MODEL, or with a reference file.  Exit status: 0 no drift,\n"
-    "1 drift.\n"
-    "\n"
-    "  -m, --model MODEL        compare with the profile stored in the model\n"
-    "      --reference FILE     compare with this text instead (no model)\n"
-    "      --json               one JSON object (schema 1) on stdout\n"
-    "      --html FILE          write a self-contained HTML report\n"
-    "      --prom FILE          write Prometheus textfile metrics (atomically)\n"
-    "      --alpha P            p-value threshold (default: 0.05)\n"
-    "      --effect X           effect-size threshold: Jensen-Shannon, PSI,\n"
-    "                           normed Wasserstein (default: 0.1)\n"
-    "      --share-effect X     threshold on a share's change (default: 0.05)\n"
-    "      --auc X              domain classifier ROC AUC threshold (default:\n"
-    "                           0.55; small samples use permutations)\n"
-    "      --drift-share X      share of drifted signals that is drift\n"
-    "                           (default: 0.5)\n"
-    "      --max-accuracy-drop X  labeled data: accuracy drop that is drift\n"
-    "                           (default: 0.05)\n"
-    "      --small N            up to N records judge by p-values (default: 1000)\n"
-    "      --max-sample N       texts per side for the domain classifier\n"
-    "                           (default: 2000)\n"
-    "      --permutations N     label-shuffled domain runs for small samples\n"
-    "                           (default: 20)\n"
-    "      --seed S             seed for samples and the classifier (default: 1)\n"
-    "      --format F           input format: plain, tsv, csv, jsonl, fasttext;\n"
-    "                           labeled formats enable concept-drift signals\n"
-    "      --text-column C      TSV/CSV text column\n"
-    "      --label-column C     TSV/CSV label column\n"
-    "      --text-field F       JSONL text field\n"
-    "      --label-field F      JSONL label field\n"
-    "      --threads T          threads (default: all CPUs); the same report\n"
-    "  -q, --quiet              print nothing but errors (the exit status says)\n"
-    "  -h, --help               show this help\n";
 
 enum {
 	OPT_REFERENCE = 256, OPT_JSON, OPT_HTML, OPT_PROM, OPT_ALPHA, OPT_EFFECT,
@@ -60,49 +22,81 @@ enum {
 	OPT_MAX_SAMPLE, OPT_PERMUTATIONS, OPT_SEED, OPT_THREADS,
 };
 
-static const struct option longopts[] = {
-	{ "model", required_argument, NULL, 'm' },
-	{ "reference", required_argument, NULL, OPT_REFERENCE },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "html", required_argument, NULL, OPT_HTML },
-	{ "prom", required_argument, NULL, OPT_PROM },
-	{ "alpha", required_argument, NULL, OPT_ALPHA },
-	{ "effect", required_argument, NULL, OPT_EFFECT },
-	{ "share-effect", required_argument, NULL, OPT_SHARE_EFFECT },
-	{ "auc", required_argument, NULL, OPT_AUC },
-	{ "drift-share", required_argument, NULL, OPT_DRIFT_SHARE },
-	{ "max-accuracy-drop", required_argument, NULL, OPT_MAX_ACC_DROP },
-	{ "small", required_argument, NULL, OPT_SMALL },
-	{ "max-sample", required_argument, NULL, OPT_MAX_SAMPLE },
-	{ "permutations", required_argument, NULL, OPT_PERMUTATIONS },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	CLI_LABELED_INPUT_OPTIONS,
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const struct cli_opt options[] = {
+	{ 'm', 'm', "model", "MODEL", "compare with the profile stored in the "
+	    "model", "ref" },
+	{ OPT_REFERENCE, 0, "reference", "FILE", "compare with this text "
+	    "instead (no model)", "file" },
+	{ OPT_JSON, 0, "json", NULL, "one JSON object (schema 1) on stdout",
+	    NULL },
+	{ OPT_HTML, 0, "html", "FILE", "write a self-contained HTML report",
+	    "file" },
+	{ OPT_PROM, 0, "prom", "FILE", "write Prometheus textfile metrics "
+	    "(atomically)", "file" },
+	{ OPT_ALPHA, 0, "alpha", "P", "p-value threshold (default: 0.05)",
+	    NULL },
+	{ OPT_EFFECT, 0, "effect", "X", "effect-size threshold: Jensen-Shannon, "
+	    "PSI,\nnormed Wasserstein (default: 0.1)", NULL },
+	{ OPT_SHARE_EFFECT, 0, "share-effect", "X", "threshold on a share's "
+	    "change (default: 0.05)", NULL },
+	{ OPT_AUC, 0, "auc", "X", "domain classifier ROC AUC threshold "
+	    "(default:\n0.55; small samples use permutations)", NULL },
+	{ OPT_DRIFT_SHARE, 0, "drift-share", "X", "share of drifted signals "
+	    "that is drift\n(default: 0.5)", NULL },
+	{ OPT_MAX_ACC_DROP, 0, "max-accuracy-drop", "X", "labeled data: "
+	    "accuracy drop that is drift\n(default: 0.05)", NULL },
+	{ OPT_SMALL, 0, "small", "N", "up to N records judge by p-values "
+	    "(default: 1000)", NULL },
+	{ OPT_MAX_SAMPLE, 0, "max-sample", "N", "texts per side for the domain "
+	    "classifier\n(default: 2000)", NULL },
+	{ OPT_PERMUTATIONS, 0, "permutations", "N", "label-shuffled domain runs "
+	    "for small samples\n(default: 20)", NULL },
+	{ OPT_SEED, 0, "seed", "S", "seed for samples and the classifier "
+	    "(default: 1)", NULL },
+	{ CLI_FORMAT, 0, "format", "F", "input format: plain, tsv, csv, jsonl, "
+	    "fasttext;\nlabeled formats enable concept-drift signals",
+	    "plain tsv csv jsonl fasttext" },
+	CLI_OPTS_LABELED_COLUMNS,
+	{ OPT_THREADS, 0, "threads", "T", "threads (default: all CPUs); the "
+	    "same report", NULL },
+	{ 'q', 'q', "quiet", NULL, "print nothing but errors (the exit status "
+	    "says)", NULL },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+const struct cli_cmd cli_drift = {
+	"drift",
+	"usage: nlpops drift (-m MODEL | --reference FILE) [options] [FILE...]\n"
+	"\n"
+	"Compare current text (stdin when no FILE or '-') with the training text\n"
+	"profiled in MODEL, or with a reference file.  Exit status: 0 no drift,\n"
+	"1 drift.\n"
+	"\n",
+	options, NULL, "file...",
 };
 
 /* What the command was asked. */
 struct args {
 	struct nlp_drift_opts o;
 	const char *model, *reference, *html, *prom;
-	int json, quiet, help;
+	int json, quiet;
 };
 
-/* Apply option c (its argument arg): NLP_OK, or a usage error (printed). */
+/* One option (cli_parse()'s handler): NLP_OK, or the status to exit with
+ * (the message printed). */
 static int
-option(char **argv, int c, const char *arg, struct args *a)
+option(void *ctx, int c, const char *arg)
 {
+	struct args *a = ctx;
 	struct nlp_drift_opts *o = &a->o;
-	const char *cmd = argv[0];
+	const char *cmd = "drift";
 	unsigned long u;
 	int rc = NLP_OK;
 
 	switch (c) {
 	case 'm': a->model = arg; break;
 	case 'q': a->quiet = 1; break;
-	case 'h': a->help = 1; break;
 	case OPT_REFERENCE: a->reference = arg; break;
 	case OPT_JSON: a->json = 1; break;
 	case OPT_HTML: a->html = arg; break;
@@ -143,8 +137,8 @@ option(char **argv, int c, const char *arg, struct args *a)
 		o->threads = (unsigned)u;
 		break;
 	default:
-		if ((rc = cli_reader_option(cmd, c, arg, &o->reader, 1)) < 0)
-			return cli_bad_option(cmd, optopt, argv, optind);
+		rc = cli_reader_option(cmd, c, arg, &o->reader, 1);
+		break;
 	}
 	return rc;
 }
@@ -165,24 +159,22 @@ guess_labeled(struct nlp_reader_opts *ro, const char *first)
 	    ro->label_column != NULL || ro->label_field != NULL;
 }
 
-/* The options; the inputs are argv[optind..argc). */
+/* Parse the options (*first is then the inputs' index in argv): NLP_OK,
+ * CLI_HELP_SHOWN, or the status to exit with. */
 static int
-parse(int argc, char **argv, struct args *a)
+parse(int argc, char **argv, struct args *a, int *first)
 {
-	int c, rc;
+	int rc;
 
 	memset(a, 0, sizeof *a);
 	nlp_drift_opts_init(&a->o);
 	a->o.threads = nlp_cpu_count();
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "m:qh", longopts, NULL)) != -1)
-		if ((rc = option(argv, c, optarg, a)) != NLP_OK || a->help)
-			return rc;
+	if ((rc = cli_parse(&cli_drift, argc, argv, option, a, first)) != NLP_OK)
+		return rc;
 	if ((a->model == NULL) == (a->reference == NULL))
-		return cli_usage_error(argv[0], "give either -m MODEL or "
+		return cli_usage_error("drift", "give either -m MODEL or "
 		    "--reference FILE");
-	guess_labeled(&a->o.reader, optind < argc ? argv[optind] : "-");
+	guess_labeled(&a->o.reader, *first < argc ? argv[*first] : "-");
 	return NLP_OK;
 }
 
@@ -304,20 +296,18 @@ cmd_drift(int argc, char **argv)
 	struct nlp_loaded lm;
 	struct nlp_err e = { 0, "" };
 	char version[32] = "";
-	int rc;
+	int rc, first;
 
 	memset(&lm, 0, sizeof lm);
 	memset(&ref, 0, sizeof ref);
 	memset(&rep, 0, sizeof rep);
-	if ((rc = parse(argc, argv, &a)) != NLP_OK)
-		return rc;
-	if (a.help)
-		return cli_help(usage);
+	if ((rc = parse(argc, argv, &a, &first)) != NLP_OK)
+		return rc == CLI_HELP_SHOWN ? NLP_OK : rc;
 	if ((rc = load_reference(argv[0], &a, &lm, &ref, version,
 	    sizeof version)) != NLP_OK)
 		goto out;
-	if ((rc = nlp_drift_run(&ref, (const char *const *)argv + optind,
-	    (size_t)(argc - optind), &a.o, &rep, &e)) != NLP_OK) {
+	if ((rc = nlp_drift_run(&ref, (const char *const *)argv + first,
+	    (size_t)(argc - first), &a.o, &rep, &e)) != NLP_OK) {
 		cli_error(argv[0], &e);
 		goto out;
 	}
