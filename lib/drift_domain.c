@@ -11,6 +11,7 @@
 #include "learn.h"
 #include "metrics.h"
 #include "model.h"
+#include "rng.h"
 #include "stats.h"
 #include "strmap.h"
 

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "learn.h"
 #include "metrics.h"
 #include "modelref.h"
 #include "pool.h"
+#include "rng.h"
 #include "seen.h"
 #include "strmap.h"
 #include "text.h"

@@ -71,10 +71,4 @@ int nlp_learn_docs(const struct nlp_docs *d, const uint32_t *y,
     uint32_t nrows, uint32_t nclasses, const struct nlp_learn_opts *o,
     float *w, float *bias, struct nlp_err *e);
 
-/* splitmix64: the deterministic generator used for every seeded choice. */
-uint64_t nlp_rand_next(uint64_t *state);
-
-/* Shuffle idx[0..n) with the generator (Fisher-Yates). */
-void nlp_shuffle(uint32_t *idx, size_t n, uint64_t *state);
-
 #endif

@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "pool.h"
+#include "rng.h"
 #include "profile.h"
 #include "seen.h"
 #include "strmap.h"
