@@ -47,12 +47,36 @@ nlp_modelref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e)
 	    "NAME@VERSION or NAME@ALIAS)", s);
 }
 
+/* Does s end in suffix? */
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+int
+nlp_modelref_has_file_suffix(const char *s)
+{
+	static const char *const suffixes[] = {
+		".nlp", ".tar", ".tar.gz", ".tgz", ".gz",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
+		if (ends_with(s, suffixes[i]))
+			return 1;
+	return 0;
+}
+
 int
 nlp_modelref_is_path(const char *s)
 {
 	struct stat sb;
 
-	return strchr(s, '/') != NULL || stat(s, &sb) == 0;
+	return strchr(s, '/') != NULL || nlp_modelref_has_file_suffix(s) ||
+	    stat(s, &sb) == 0;
 }
 
 int

@@ -142,3 +142,11 @@ expect_status 0 "train on JSONL" "$N" train -q -o "$T/jsonl.nlp" "$T/d.jsonl"
 printf '__label__ham hello friend\n__label__spam win big\n' >"$T/d.ft"
 expect_status 0 "train on fastText" "$N" train -q -o "$T/ft.nlp" "$T/d.ft"
 check "fastText labels are the model's labels" sh -c "tar -xOf '$T/ft.nlp' meta.json | grep -q '\"label\": \"spam\"'"
+
+# --- a mistyped model file is a missing file, not a registry question
+# (issue 11: 16): an argument ending like an artifact is a path
+for m in spam2.nlp spam.nlp.gz spam.tar spam.tgz; do
+	expect_status 4 "-m $m (no such file)" sh -c "cd '$T' && NLPOPS_REGISTRY='$T/noreg' '$N' predict -m $m </dev/null"
+	check "-m $m: says no such file" grep -q "cannot open '$m': No such file" "$T/err"
+	check "-m $m: says nothing of a registry" sh -c "! grep -q registry '$T/err'"
+done
