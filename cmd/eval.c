@@ -20,6 +20,7 @@ enum {
 	OPT_JSON = 256, OPT_CONFUSION, OPT_ERRORS, OPT_MIN_ACC, OPT_MIN_F1,
 	OPT_MIN_CLASS_F1, OPT_MAX_LL, OPT_MAX_ECE, OPT_BASELINE, OPT_MAX_DROP,
 	OPT_BOOTSTRAP, OPT_GATE_ON, OPT_SEED, OPT_STRICT, OPT_THREADS, OPT_RECORD,
+	OPT_BASELINE_IF_EXISTS,
 };
 
 static const struct cli_opt options[] = {
@@ -40,6 +41,9 @@ static const struct cli_opt options[] = {
 	    NULL },
 	{ OPT_BASELINE, 0, "baseline", "MODEL", "evaluate this model on the same "
 	    "data too", "ref" },
+	{ OPT_BASELINE_IF_EXISTS, 0, "baseline-if-exists", NULL, "no such "
+	    "baseline model or alias (a first\ndeployment): skip the drop gates, "
+	    "and say so", NULL },
 	{ OPT_MAX_DROP, 0, "max-drop", "X", "gate: accuracy and macro-F1 at most "
 	    "X below\nthe baseline's", NULL },
 	{ OPT_BOOTSTRAP, 0, "bootstrap", "N", "95% intervals from N resamples "
@@ -86,6 +90,8 @@ struct eval_args {
 	struct nlp_eval_opts o;
 	double max_drop;         /* < 0: no --max-drop */
 	int json, confusion, quiet, record;
+	int baseline_if_exists;
+	char baseline_skipped[256];  /* why, when it was skipped */
 };
 
 /* A gate option's bound into the next gate: NLP_OK or NLP_USAGE. */
@@ -146,6 +152,7 @@ option(void *ctx, int c, const char *arg)
 	case OPT_MIN_CLASS_F1:
 		return gate_option(a, cmd, c, arg);
 	case OPT_BASELINE: a->baseline = arg; break;
+	case OPT_BASELINE_IF_EXISTS: a->baseline_if_exists = 1; break;
 	case OPT_MAX_DROP:
 		return cli_double(cmd, "--max-drop", arg, 0, 1, &a->max_drop);
 	case OPT_BOOTSTRAP:
@@ -196,6 +203,9 @@ eval_args(struct eval_args *a, int argc, char **argv, int *first)
 		return cli_usage_error("eval", "no model: give -m MODEL");
 	if (a->max_drop >= 0 && a->baseline == NULL)
 		return cli_usage_error("eval", "--max-drop needs --baseline MODEL");
+	if (a->baseline_if_exists && a->baseline == NULL)
+		return cli_usage_error("eval", "--baseline-if-exists needs "
+		    "--baseline MODEL");
 	if (a->o.gate_on_lower && a->o.bootstrap == 0)
 		return cli_usage_error("eval", "--gate-on lower needs --bootstrap N");
 	if (a->record && nlp_modelref_is_path(a->model))
@@ -240,6 +250,37 @@ record_eval(const char *cmd, struct nlp_loaded *lm,
 	if (!quiet)
 		fprintf(stderr, "nlpops eval: recorded on %s@%ld\n", lm->name,
 		    version);
+	return NLP_OK;
+}
+
+/*
+ * --baseline-if-exists: a baseline reference that names no model or alias
+ * yet is dropped with its --max-drop gate (the last gate), and said; a
+ * registry that cannot be read is still an error.
+ */
+static int
+baseline_if_exists(const char *cmd, struct eval_args *a)
+{
+	struct nlp_err e = { 0, "" };
+	int exists;
+
+	if (!a->baseline_if_exists)
+		return NLP_OK;
+	if (nlp_modelref_exists(a->baseline, cli_registry_dir(), &exists,
+	    a->baseline_skipped, sizeof a->baseline_skipped, &e) != NLP_OK) {
+		nlp_err_prefix(&e, "baseline");
+		return cli_error(cmd, &e);
+	}
+	if (exists)
+		return NLP_OK;
+	if (a->max_drop >= 0)
+		a->o.ngates--;
+	if (!a->quiet)
+		fprintf(stderr, "nlpops %s: no baseline: %s; %s "
+		    "(--baseline-if-exists)\n", cmd, a->baseline_skipped,
+		    a->max_drop >= 0 ? "the drop gate is skipped" :
+		    "nothing to compare with");
+	a->baseline = NULL;
 	return NLP_OK;
 }
 
@@ -307,11 +348,15 @@ cmd_eval(int argc, char **argv)
 	memset(&lm, 0, sizeof lm);
 	memset(&lb, 0, sizeof lb);
 	memset(&res, 0, sizeof res);
+	if ((rc = baseline_if_exists("eval", &a)) != NLP_OK)
+		goto out;
 	if ((rc = eval_inputs("eval", &a, argc - first, argv + first, &lm,
 	    &lb, &d)) != NLP_OK)
 		goto out;
 	rc = nlp_eval_evaluate(&res, &lm, a.baseline != NULL ? &lb : NULL, &d,
 	    &a.o, &e);
+	if (a.baseline_skipped[0] != '\0')
+		res.baseline_skipped = a.baseline_skipped;
 	if (rc == NLP_USAGE)
 		rc = cli_usage_error("eval", "%s", e.msg);
 	else if (rc != NLP_OK)

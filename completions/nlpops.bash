@@ -32,7 +32,7 @@ _nlpops_eval_valued='-m --model --errors --min-accuracy --min-f1
 	--min-class-f1 --max-log-loss --max-ece --baseline --max-drop --bootstrap
 	--gate-on --seed --format --text-column --label-column --text-field
 	--label-field --threads'
-_nlpops_eval_flags='--json --confusion --record --strict -q --quiet -h
+_nlpops_eval_flags='--json --confusion --record --baseline-if-exists --strict -q --quiet -h
 	--help'
 _nlpops_drift_valued='-m --model --reference --html --prom --alpha --effect
 	--share-effect --auc --drift-share --max-accuracy-drop --small

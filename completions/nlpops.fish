@@ -178,6 +178,7 @@ complete -c nlpops -n $e -l min-class-f1 -x -d 'gate: F1 of label L >= X (L=X, r
 complete -c nlpops -n $e -l max-log-loss -x -d 'gate: log loss <= X'
 complete -c nlpops -n $e -l max-ece -x -d 'gate: expected calibration error <= X'
 complete -c nlpops -n $e -l baseline -r -F -a '(__fish_nlpops_models)' -d 'evaluate this model on the same data too'
+complete -c nlpops -n $e -l baseline-if-exists -d 'no such baseline model or alias: skip the drop gates'
 complete -c nlpops -n $e -l max-drop -x -d "gate: accuracy and macro-F1 at most X below the baseline's"
 complete -c nlpops -n $e -l bootstrap -x -d '95% intervals from N resamples'
 complete -c nlpops -n $e -l gate-on -x -a 'point lower' -d "gate on the values or the bootstrap's lower bounds"

@@ -788,8 +788,11 @@ drop_verdicts(struct nlp_gate_result *res, const struct nlp_gate *g,
 	   point values */
 	dacc = paired ? paired->diff_accuracy[0] : f->accuracy - base->accuracy;
 	df1 = paired ? paired->diff_macro_f1[0] : f->macro.f1 - base->macro.f1;
-	verdict(&res[0], g, "accuracy drop from the baseline", -dacc, 1, failed);
-	verdict(&res[1], g, "macro_f1 drop from the baseline", -df1, 1, failed);
+	/* 0.0 - x, not -x: no drop is 0, not -0 */
+	verdict(&res[0], g, "accuracy drop from the baseline", 0.0 - dacc, 1,
+	    failed);
+	verdict(&res[1], g, "macro_f1 drop from the baseline", 0.0 - df1, 1,
+	    failed);
 	return 2;
 }
 

@@ -302,6 +302,9 @@ struct nlp_eval_result {
 	struct nlp_eval_figures model;
 	struct nlp_eval_figures baseline;  /* when has_baseline */
 	int has_baseline;
+	const char *baseline_skipped;      /* a baseline asked for and
+	                                      skipped: why (the caller's,
+	                                      set after the evaluation) */
 	struct nlp_eval_bootstrap bootstrap;
 	const struct nlp_input *inputs;    /* the data read */
 	size_t ninputs;

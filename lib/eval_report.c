@@ -243,6 +243,9 @@ result_json(const struct nlp_eval_result *r)
 		json_object_set_new(o, "bootstrap", bootstrap_json(&r->bootstrap));
 	if (r->has_baseline)
 		json_object_set_new(o, "baseline", figures_json(&r->baseline));
+	if (r->baseline_skipped != NULL)
+		json_object_set_new(o, "baseline_skipped",
+		    json_string(r->baseline_skipped));
 	json_object_set_new(o, "data", data_json(r));
 	json_object_set_new(o, "skipped", json_string(r->skipped));
 	/* the verdict: false when a gate failed or the gates could not

@@ -80,6 +80,49 @@ nlp_modelref_is_path(const char *s)
 }
 
 int
+nlp_modelref_exists(const char *arg, const char *regdir, int *exists,
+    char *why, size_t whysize, struct nlp_err *e)
+{
+	struct nlp_registry_models models = { NULL, 0 };
+	const struct nlp_registry_model *m = NULL;
+	struct nlp_registry *r;
+	struct nlp_ref ref;
+	size_t i;
+	int rc;
+
+	*exists = 1;
+	if (whysize > 0)
+		why[0] = '\0';
+	if (nlp_modelref_is_path(arg))
+		return NLP_OK;
+	if ((rc = nlp_modelref_parse(arg, &ref, e)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_registry_open(&r, regdir, 0, e)) != NLP_OK)
+		return rc;
+	rc = nlp_registry_list(r, &models, e);
+	nlp_registry_close(r);
+	if (rc != NLP_OK)
+		return rc;
+	for (i = 0; i < models.n && m == NULL; i++)
+		if (strcmp(models.v[i].name, ref.name) == 0)
+			m = &models.v[i];
+	if (m == NULL) {
+		*exists = 0;
+		snprintf(why, whysize, "no model '%s' in the registry", ref.name);
+	} else if (ref.alias[0] != '\0') {
+		*exists = 0;
+		for (i = 0; i < m->naliases; i++)
+			if (strcmp(m->aliases[i].alias, ref.alias) == 0)
+				*exists = 1;
+		if (!*exists)
+			snprintf(why, whysize, "model '%s' has no alias '%s' yet",
+			    ref.name, ref.alias);
+	}
+	nlp_registry_models_release(&models);
+	return NLP_OK;
+}
+
+int
 nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
     struct nlp_err *e)
 {

@@ -37,6 +37,18 @@ int nlp_modelref_is_path(const char *s);
  * (a model name ending so is refused at push). */
 int nlp_modelref_has_file_suffix(const char *s);
 
+/*
+ * Is there something for arg to name?  *exists = 0 when arg is a registry
+ * reference and the registry at regdir has no model of that name, or the
+ * model no such alias -- what a first deployment meets, before any
+ * version was made production -- and why says which (whysize bytes).  A
+ * path, and a version number, are taken to exist (loading them says
+ * whether they do).  Returns NLP_OK, or the error of reaching the registry
+ * (a registry that is not there, unreadable or busy is no answer).
+ */
+int nlp_modelref_exists(const char *arg, const char *regdir, int *exists,
+    char *why, size_t whysize, struct nlp_err *e);
+
 struct nlp_loaded {
 	struct nlp_model m;
 	struct nlp_artifact *a;

@@ -24,3 +24,21 @@ expect_status 0 "requirements that hold" "$N" $R registry alias spam 1 productio
 check "the alias moved" grep -qx 'production: (none) -> spam@1' "$T/out"
 expect_status 2 "a malformed requirement" "$N" $R registry alias spam 1 staging --require 'macro_f1 is big'
 expect_status 2 "an unknown metric" "$N" $R registry alias spam 1 staging --require 'beauty>=1'
+
+# --- --baseline-if-exists: the first deployment has no production yet
+# (issue 11: 9)
+R2="--registry $T/reg2"
+"$N" $R2 registry push "$T/m.nlp" --name first >/dev/null
+expect_status 5 "no production yet: --baseline alone has no verdict" "$N" $R2 eval -m first@1 --baseline first@production --max-drop 0.01 "$TEST"
+expect_status 0 "--baseline-if-exists: the drop gate is skipped" "$N" $R2 eval -m first@1 --baseline first@production --baseline-if-exists --max-drop 0.01 --json "$TEST"
+check "... said on stderr" grep -q "no baseline: model 'first' has no alias 'production' yet; the drop gate is skipped" "$T/err"
+check "... and in the JSON" sh -c "jq -e '.baseline_skipped == \"model '\\''first'\\'' has no alias '\\''production'\\'' yet\" and .passed and .gates == null' '$T/out' >/dev/null"
+expect_status 1 "the other gates still decide" "$N" $R2 eval -q -m first@1 --baseline nosuch --baseline-if-exists --max-drop 0.01 --min-accuracy 0.999 "$TEST"
+check "a missing model is named too" sh -c "'$N' $R2 eval -m first@1 --baseline nosuch --baseline-if-exists '$TEST' 2>&1 >/dev/null | grep -q \"no model 'nosuch' in the registry\""
+expect_status 5 "a missing version is still an error" "$N" $R2 eval -m first@1 --baseline first@9 --baseline-if-exists --max-drop 0.01 "$TEST"
+expect_status 5 "a registry that is not there is still an error" "$N" --registry "$T/noreg" eval -m "$T/m.nlp" --baseline first@production --baseline-if-exists --max-drop 0.01 "$TEST"
+check "... and none was made" test ! -e "$T/noreg"
+"$N" $R2 registry alias first 1 production >/dev/null
+expect_status 0 "once production exists, the drop gate runs" "$N" $R2 eval -m first@1 --baseline first@production --baseline-if-exists --max-drop 0.01 --json "$TEST"
+check "... with both drops in the gates, and no -0" sh -c "jq -e '(.gates | length) == 2 and .baseline_skipped == null' '$T/out' >/dev/null && ! grep -q -- '\"value\": -0' '$T/out'"
+expect_status 2 "--baseline-if-exists needs --baseline" "$N" $R2 eval -m first@1 --baseline-if-exists "$TEST"
