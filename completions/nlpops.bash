@@ -39,8 +39,8 @@ _nlpops_drift_valued='-m --model --reference --html --prom --alpha --effect
 	--max-sample --permutations --seed --format --text-column --label-column
 	--text-field --label-field --threads'
 _nlpops_drift_flags='--json -q --quiet -h --help'
-# Every registry option that takes a value (getopt accepts any of them
-# after any verb, so they are skipped the same way everywhere).
+# Every registry option that takes a value (skipped the same way after
+# any verb; a verb refuses the options it does not take).
 _nlpops_registry_valued='--shared --name --alias --tag --description
 	--if-current --require --reason --to --grace -o --output'
 
