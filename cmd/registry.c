@@ -33,6 +33,8 @@ static const char usage[] =
     "  rollback NAME [--alias A] [--to VERSION] [--reason T]\n"
     "                                        move an alias back (default: production)\n"
     "  history NAME [--alias A] [--json]     what happened, newest first\n"
+    "  resolve REF [--json]                  the version REF names now and its\n"
+    "                                        SHA-256: \"spam@7 <sha256>\"\n"
     "  pull REF -o FILE                      copy an artifact out, hash checked\n"
     "  verify [--quick] [--json]             check every object and the database\n"
     "  gc [--dry-run] [--grace DURATION] [--json]\n"
@@ -215,6 +217,17 @@ static const struct cli_cmd cli_registry_history = {
 	"What happened to model NAME, newest first.\n"
 	"\n",
 	history_opts, NULL, "model",
+};
+
+static const struct cli_cmd cli_registry_resolve = {
+	"registry resolve",
+	"usage: nlpops [--registry DIR] registry resolve REF [--json]\n"
+	"\n"
+	"Print the version REF names now and its artifact's SHA-256, one line:\n"
+	"\"spam@7 <sha256>\".  Resolve once, then pass spam@7 to every command\n"
+	"that must see the same model.\n"
+	"\n",
+	list_opts, REF_TAIL, "ref",
 };
 
 static const struct cli_cmd cli_registry_pull = {
@@ -865,6 +878,28 @@ verb_history(struct nlp_registry *r, struct ropts *o)
 }
 
 static int
+verb_resolve(struct nlp_registry *r, struct ropts *o)
+{
+	struct nlp_err e = { 0, "" };
+	struct nlp_resolved res;
+	struct nlp_ref ref;
+	char *doc = NULL;
+	int rc;
+
+	if (o->nargs != 1)
+		return cli_usage_error("registry", "resolve takes one REF");
+	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_registry_resolve(r, &ref, &res, &e)) != NLP_OK)
+		return cli_error("registry", &e);
+	if (o->json)
+		return print_json(nlp_registry_resolved_json(&res, ref.alias, &doc,
+		    &e), &doc, &e);
+	printf("%s@%ld %s\n", res.name, res.version, res.sha256);
+	return NLP_OK;
+}
+
+static int
 verb_pull(struct nlp_registry *r, struct ropts *o)
 {
 	struct nlp_err e = { 0, "" };
@@ -985,6 +1020,8 @@ static const struct verb {
 	    verb_rollback, 2 },
 	{ &cli_registry_history, "what happened, newest first", verb_history,
 	    1 },
+	{ &cli_registry_resolve, "the version a reference names now, and its "
+	    "SHA-256", verb_resolve, 1 },
 	{ &cli_registry_pull, "copy an artifact out, hash checked", verb_pull,
 	    1 },
 	/* verify opens itself: damage is a finding */
@@ -999,7 +1036,8 @@ static const struct verb {
 const struct cli_cmd *const cli_registry_verbs[] = {
 	&cli_registry_init, &cli_registry_push, &cli_registry_list,
 	&cli_registry_show, &cli_registry_alias, &cli_registry_promote,
-	&cli_registry_rollback, &cli_registry_history, &cli_registry_pull,
+	&cli_registry_rollback, &cli_registry_history, &cli_registry_resolve,
+	&cli_registry_pull,
 	&cli_registry_verify, &cli_registry_gc, &cli_registry_rm, NULL,
 };
 

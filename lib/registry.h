@@ -429,5 +429,9 @@ int nlp_registry_verify_report_json(const struct nlp_registry_verify_report *v,
     char **out, struct nlp_err *e);
 int nlp_registry_gc_report_json(const struct nlp_registry_gc_report *g,
     char **out, struct nlp_err *e);
+/* What a reference resolved to: {ref "spam@7", name, version, alias (the
+ * alias resolved, or null), sha256, size}. */
+int nlp_registry_resolved_json(const struct nlp_resolved *res,
+    const char *alias, char **out, struct nlp_err *e);
 
 #endif

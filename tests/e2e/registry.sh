@@ -369,3 +369,29 @@ for v in 2 3 4; do
 done
 wait
 check "of three racing compare-and-swaps exactly one wins" test "$(cat "$T"/cas?.rc | sort | tr -d '\n')" = 055
+
+# --- resolve: the version a reference names now, pinned (a registry of its own)
+R4=$T/reg4
+reg4() { "$N" --registry "$R4" registry "$@"; }
+for a in a1 a2 a3 a4; do reg4 push $a.nlp --name spam >/dev/null 2>&1; done
+reg4 alias spam 2 production >/dev/null 2>&1
+expect_status 0 "resolve NAME@ALIAS" reg4 resolve spam@production
+check "resolve prints NAME@VERSION SHA256, one line" out_is "spam@2 $S2"
+expect_status 0 "resolve NAME (production)" reg4 resolve spam
+check "resolve NAME is NAME@production" out_is "spam@2 $S2"
+expect_status 0 "resolve NAME@VERSION" reg4 resolve spam@3
+check "resolve NAME@VERSION is that version" out_is "spam@3 $S3"
+expect_status 0 "resolve --json" reg4 resolve spam@production --json
+json_check "resolve --json: ref, name, version, alias, sha256, size" "d == {'ref': 'spam@2', 'name': 'spam', 'version': 2, 'alias': 'production', 'sha256': '$S2', 'size': $(wc -c <a2.nlp)}"
+pinned=$(reg4 resolve spam@production | cut -d' ' -f1)
+reg4 alias spam 3 production >/dev/null 2>&1
+expect_status 0 "the pinned reference outlives a move" sh -c "'$N' --registry '$R4' predict -q -m '$pinned' <'$T/text.txt'"
+check "predict -m the pinned spam@2 is spam@2 after production moved" cmp -s "$T/out" "$T/p.a2"
+for ref in nosuch spam@99 spam@nosuchalias; do
+	expect_status 5 "resolve $ref names nothing" reg4 resolve "$ref"
+	check "resolve $ref: one line, nothing on stdout" sh -c "test \$(wc -l <'$T/err') -eq 1 && test ! -s '$T/out'"
+done
+expect_status 2 "resolve a malformed reference" reg4 resolve 'spam@'
+expect_status 2 "resolve without a reference" reg4 resolve
+expect_status 5 "resolve on a missing registry" "$N" --registry "$T/noreg4" registry resolve spam
+check "resolve on a missing registry creates nothing" test ! -e "$T/noreg4"
