@@ -27,6 +27,7 @@ static const char usage[] =
     "  show REF [--json]                     a version: lineage, metrics, events\n"
     "  alias NAME VERSION ALIAS [--if-current V] [--require EXPR]... [--reason T]\n"
     "                                        set or move an alias (also: promote);\n"
+    "                                        VERSION: a number, or another alias\n"
     "                                        --require 'macro_f1>=0.85' checks the\n"
     "                                        version's recorded evaluation\n"
     "  alias --delete NAME ALIAS [--reason T]\n"
@@ -188,7 +189,9 @@ static const struct cli_cmd cli_registry_show = {
 	"       nlpops [--registry DIR] registry " verb " --delete NAME ALIAS " \
 	"[--reason T]\n" \
 	"\n" \
-	"Set or move an alias of model NAME (or delete it).\n" \
+	"Set or move an alias of model NAME (or delete it).  VERSION is a\n" \
+	"version number, or another alias of NAME: the version it points at\n" \
+	"now, read in the same transaction as the move.\n" \
 	"\n"
 
 static const struct cli_cmd cli_registry_alias = {
@@ -825,11 +828,20 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 	if (o->nargs != 3)
 		return cli_usage_error("registry", "%s takes NAME VERSION ALIAS",
 		    o->verb);
-	if ((rc = parse_version(o->verb, "VERSION", o->args[1], &version)) != NLP_OK)
-		return rc;
+	/* VERSION: a number, or another alias of the model (read in the
+	   move's transaction) */
 	nlp_registry_before_commit(r, cli_check_stdout, NULL);
-	rc = nlp_registry_promote(r, o->args[0], version, o->args[2],
-	    o->if_current, o->req, o->nreq, cli_who(), o->reason, &old, &e);
+	if (strspn(o->args[1], "0123456789") == strlen(o->args[1])) {
+		if ((rc = parse_version(o->verb, "VERSION", o->args[1],
+		    &version)) != NLP_OK)
+			return rc;
+		rc = nlp_registry_promote(r, o->args[0], version, o->args[2],
+		    o->if_current, o->req, o->nreq, cli_who(), o->reason, &old, &e);
+	} else {
+		rc = nlp_registry_promote_alias(r, o->args[0], o->args[1],
+		    o->args[2], o->if_current, o->req, o->nreq, cli_who(),
+		    o->reason, &version, &old, &e);
+	}
 	if (rc != NLP_OK)
 		return cli_error("registry", &e);
 	if (old == version)

@@ -170,7 +170,10 @@ check "alias --delete prints the removal" out_is "staging: spam@1 -> (none)"
 expect_status 5 "alias --delete a missing alias" reg alias --delete spam staging
 expect_status 5 "alias to no such version" reg alias spam 9 production
 expect_status 5 "alias of no such model" reg alias nosuch 1 production
-expect_status 2 "alias with a bad version" reg alias spam x production
+expect_status 2 "alias with a bad version" reg alias spam 0 production
+expect_status 2 "alias with a VERSION neither a number nor an alias" reg alias spam 'x y' production
+expect_status 5 "alias with a VERSION that is no alias of the model" reg alias spam x production
+check "... says the model has no such alias" grep -q "no alias 'x'" "$T/err"
 expect_status 2 "alias with a bad alias" reg alias spam 1 'a@b'
 expect_status 2 "an all-digit alias" reg alias spam 1 42
 
@@ -395,3 +398,24 @@ expect_status 2 "resolve a malformed reference" reg4 resolve 'spam@'
 expect_status 2 "resolve without a reference" reg4 resolve
 expect_status 5 "resolve on a missing registry" "$N" --registry "$T/noreg4" registry resolve spam
 check "resolve on a missing registry creates nothing" test ! -e "$T/noreg4"
+
+# --- alias NAME OTHER-ALIAS ALIAS: promote what another alias points at
+# (production is at 3 here)
+reg4 alias spam 1 candidate >/dev/null 2>&1
+expect_status 0 "alias spam candidate production" reg4 alias spam candidate production
+check "production goes where candidate points" out_is "production: spam@3 -> spam@1"
+reg4 alias spam 4 candidate >/dev/null 2>&1
+n=$(nevents spam "$R4")
+expect_status 5 "alias by alias with a stale --if-current" reg4 alias spam candidate production --if-current 3
+check "the stale compare-and-swap says where production is" grep -q "points at spam@1, not spam@3" "$T/err"
+check "the refused move logged nothing" test "$(nevents spam "$R4")" -eq "$n"
+expect_status 0 "alias by alias with --if-current" reg4 alias spam candidate production --if-current 1 --reason "candidate passed"
+check "production goes to candidate's version, compare-and-swap" out_is "production: spam@1 -> spam@4"
+expect_status 0 "history after the alias-by-alias move" reg4 history spam --alias production
+check "the move is logged with its version and reason" sh -c "head -1 '$T/out' | grep -q 'alias-move production: spam@1 -> spam@4  # candidate passed'"
+expect_status 5 "alias by an alias the model lacks" reg4 alias spam nosuch production
+check "... names the missing alias, one line" sh -c "grep -q \"no alias 'nosuch'\" '$T/err' && test \$(wc -l <'$T/err') -eq 1"
+expect_status 1 "alias by alias checks --require on the resolved version" reg4 alias spam candidate staging --require 'macro_f1>=0.5'
+check "... which has no recorded evaluation: spam@4 named" grep -q 'spam@4 has no recorded evaluation' "$T/err"
+expect_status 0 "alias by alias where it already points" reg4 alias spam candidate production
+check "... says so" grep -q 'already points at spam@4' "$T/err"
