@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "registry.h"
 #include "text.h"
 
 const char *cli_registry_opt;
@@ -112,6 +113,31 @@ cli_stdout_writable(void)
 	    (pfd.revents & (POLLERR | POLLHUP)) != 0)
 		return EPIPE;
 	return 0;
+}
+
+int
+cli_print_pushed(const char *cmd, const char *name,
+    const struct nlp_push_result *res)
+{
+	char line[NLP_NAME_MAX + NLP_SHA256_HEX + 32];
+	int err;
+
+	if (res->existed)
+		fprintf(stderr, "nlpops %s: these bytes are already %s@%ld; no new "
+		    "version\n", cmd, name, res->version);
+	snprintf(line, sizeof line, "%s@%ld %s", name, res->version, res->sha256);
+	printf("%s\n", line);
+	if ((err = cli_flush_stdout()) != 0)
+		return cli_errorf(cmd, NLP_IO, "the push was committed (%s), but "
+		    "standard output failed: %s", line, strerror(err));
+	return NLP_OK;
+}
+
+int
+cli_check_stdout(void *unused)
+{
+	(void)unused;
+	return cli_stdout_writable();
 }
 
 int

@@ -26,6 +26,12 @@ int cmd_complete(int argc, char **argv);
 struct cli_cmd;
 extern const struct cli_cmd cli_train, cli_predict, cli_eval, cli_drift;
 
+/* The registry's verbs ("registry push", ...), NULL-terminated. */
+extern const struct cli_cmd *const cli_registry_verbs[];
+
+/* Print the registry's verbs, "verb<TAB>summary" a line. */
+void cli_registry_verb_names(FILE *out);
+
 /*
  * The registry directory: the global --registry option, else
  * $NLPOPS_REGISTRY, else $XDG_DATA_HOME/nlpops, else

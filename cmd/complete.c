@@ -12,7 +12,8 @@
  *                          "--name<TAB>-x<TAB>values<TAB>help" (opts.h)
  *   __complete operands CMD [VERB]
  *                          what completes each operand, one per line
- *   __complete verbs       the registry's verbs, "verb<TAB>summary"
+ *   __complete verbs registry
+ *                          the registry's verbs, "verb<TAB>summary"
  */
 #include <stdio.h>
 #include <string.h>
@@ -62,12 +63,22 @@ find_cmd(int argc, char **argv)
 	static const struct cli_cmd *const commands[] = {
 		&cli_train, &cli_predict, &cli_eval, &cli_drift,
 	};
-	size_t i;
+	const struct cli_cmd *const *v;
+	size_t i, n;
 
+	if (strcmp(argv[0], "registry") == 0) {
+		if (argc < 2)
+			return NULL;
+		for (v = cli_registry_verbs; *v != NULL; v++) {
+			n = strlen("registry ");
+			if (strcmp((*v)->name + n, argv[1]) == 0)
+				return *v;
+		}
+		return NULL;
+	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[0], commands[i]->name) == 0)
 			return commands[i];
-	(void)argc;
 	return NULL;
 }
 
@@ -84,6 +95,9 @@ cmd_complete(int argc, char **argv)
 		print_models(0);
 	else if (strcmp(argv[1], "refs") == 0)
 		print_models(1);
+	else if (strcmp(argv[1], "verbs") == 0 && argc >= 3 &&
+	    strcmp(argv[2], "registry") == 0)
+		cli_registry_verb_names(stdout);
 	else if ((strcmp(argv[1], "options") == 0 ||
 	    strcmp(argv[1], "operands") == 0) && argc >= 3) {
 		if ((c = find_cmd(argc - 2, argv + 2)) == NULL)

@@ -1,11 +1,11 @@
 /*
  * registry.c - `nlpops registry VERB`: versioned models, aliases,
- * rollback and history, over lib/registry.  Each verb parses its options,
- * calls the library, prints (a table, or --json), returns an exit status.
+ * rollback and history, over lib/registry.  Each verb declares its options
+ * in a table (opts.h), parses them with cli_parse(), calls the library,
+ * prints (a table, or --json) and returns an exit status.
  */
 #include <errno.h>
 #include <stdarg.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "artifact.h"
 #include "modelref.h"
+#include "opts.h"
 #include "registry.h"
 
 static const char usage[] =
@@ -26,12 +27,15 @@ static const char usage[] =
     "  show REF [--json]                     a version: lineage, metrics, events\n"
     "  alias NAME VERSION ALIAS [--if-current V] [--require EXPR]... [--reason T]\n"
     "                                        set or move an alias (also: promote);\n"
+    "                                        VERSION: a number, or another alias\n"
     "                                        --require 'macro_f1>=0.85' checks the\n"
     "                                        version's recorded evaluation\n"
     "  alias --delete NAME ALIAS [--reason T]\n"
     "  rollback NAME [--alias A] [--to VERSION] [--reason T]\n"
     "                                        move an alias back (default: production)\n"
     "  history NAME [--alias A] [--json]     what happened, newest first\n"
+    "  resolve REF [--json]                  the version REF names now and its\n"
+    "                                        SHA-256: \"spam@7 <sha256>\"\n"
     "  pull REF -o FILE                      copy an artifact out, hash checked\n"
     "  verify [--quick] [--json]             check every object and the database\n"
     "  gc [--dry-run] [--grace DURATION] [--json]\n"
@@ -41,7 +45,8 @@ static const char usage[] =
     "\n"
     "REF is NAME, NAME@VERSION or NAME@ALIAS; NAME alone is NAME@production.\n"
     "The registry: --registry DIR, else $NLPOPS_REGISTRY, else\n"
-    "$XDG_DATA_HOME/nlpops, else ~/.local/share/nlpops.\n";
+    "$XDG_DATA_HOME/nlpops, else ~/.local/share/nlpops.\n"
+    "See 'nlpops registry VERB --help' for a verb's options.\n";
 
 enum {
 	OPT_NAME = 256, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_JSON, OPT_IFCUR,
@@ -49,28 +54,225 @@ enum {
 	OPT_SHARED, OPT_REQUIRE,
 };
 
-static const struct option longopts[] = {
-	{ "name", required_argument, NULL, OPT_NAME },
-	{ "alias", required_argument, NULL, OPT_ALIAS },
-	{ "tag", required_argument, NULL, OPT_TAG },
-	{ "description", required_argument, NULL, OPT_DESC },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "if-current", required_argument, NULL, OPT_IFCUR },
-	{ "reason", required_argument, NULL, OPT_REASON },
-	{ "delete", no_argument, NULL, OPT_DELETE },
-	{ "to", required_argument, NULL, OPT_TO },
-	{ "quick", no_argument, NULL, OPT_QUICK },
-	{ "dry-run", no_argument, NULL, OPT_DRY },
-	{ "grace", required_argument, NULL, OPT_GRACE },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "shared", required_argument, NULL, OPT_SHARED },
-	{ "require", required_argument, NULL, OPT_REQUIRE },
-	{ "output", required_argument, NULL, 'o' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+/* The options more than one verb takes. */
+#define OPT_JSON_ROW { OPT_JSON, 0, "json", NULL, "print JSON", NULL }
+#define OPT_REASON_ROW { OPT_REASON, 0, "reason", "T", "why, for the event log", \
+	NULL }
+
+/* The part of each verb's --help after its options. */
+#define REF_TAIL \
+    "\nREF is NAME, NAME@VERSION or NAME@ALIAS; NAME alone is NAME@production.\n"
+
+static const struct cli_opt init_opts[] = {
+	{ OPT_SHARED, 0, "shared", "GROUP", "share the registry with a group "
+	    "(02775, setgid)", "group" },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
 };
 
-/* Every verb's options, parsed once; each verb checks what it accepts. */
+static const struct cli_opt push_opts[] = {
+	{ OPT_NAME, 0, "name", "NAME", "the model", "model" },
+	{ OPT_ALIAS, 0, "alias", "A", "also point this alias at the new version",
+	    NULL },
+	{ OPT_TAG, 0, "tag", "K=V", "tag the version (repeatable)", NULL },
+	{ OPT_DESC, 0, "description", "T", "describe the version", NULL },
+	OPT_REASON_ROW,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_opt list_opts[] = {
+	OPT_JSON_ROW,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_opt alias_opts[] = {
+	{ OPT_IFCUR, 0, "if-current", "V", "only if the alias points at version V "
+	    "now", NULL },
+	{ OPT_REQUIRE, 0, "require", "EXPR", "only if the version's latest "
+	    "recorded evaluation\nmeets EXPR ('macro_f1>=0.85'; repeatable)",
+	    NULL },
+	{ OPT_DELETE, 0, "delete", NULL, "delete the alias: NAME ALIAS", NULL },
+	OPT_REASON_ROW,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_opt rollback_opts[] = {
+	{ OPT_ALIAS, 0, "alias", "A", "the alias to move back (default: "
+	    "production)", NULL },
+	{ OPT_TO, 0, "to", "VERSION", "move the alias to this version", NULL },
+	OPT_REASON_ROW,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_opt history_opts[] = {
+	{ OPT_ALIAS, 0, "alias", "A", "only the events of this alias", NULL },
+	OPT_JSON_ROW,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_opt pull_opts[] = {
+	{ 'o', 'o', "output", "FILE", "the file to write (- for stdout)",
+	    "file" },
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_opt verify_opts[] = {
+	{ OPT_QUICK, 0, "quick", NULL, "check sizes only, not hashes", NULL },
+	OPT_JSON_ROW,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_opt gc_opts[] = {
+	{ OPT_DRY, 0, "dry-run", NULL, "list what would be removed", NULL },
+	{ OPT_GRACE, 0, "grace", "DURATION", "only files older than this "
+	    "(default: 1h)", "30m 1h 1d" },
+	OPT_JSON_ROW,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_opt rm_opts[] = {
+	{ OPT_FORCE, 0, "force", NULL, "also delete the aliases that point at it",
+	    NULL },
+	OPT_REASON_ROW,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_cmd cli_registry_init = {
+	"registry init",
+	"usage: nlpops [--registry DIR] registry init [--shared GROUP]\n"
+	"\n"
+	"Create the registry (or adopt an empty directory).\n"
+	"\n",
+	init_opts, NULL, "",
+};
+
+static const struct cli_cmd cli_registry_push = {
+	"registry push",
+	"usage: nlpops [--registry DIR] registry push ARTIFACT --name NAME "
+	"[options]\n"
+	"\n"
+	"Store an artifact (a file, or - for stdin) as a new version of NAME.\n"
+	"\n",
+	push_opts, NULL, "file",
+};
+
+static const struct cli_cmd cli_registry_list = {
+	"registry list",
+	"usage: nlpops [--registry DIR] registry list [NAME] [--json]\n"
+	"\n"
+	"The models, or one model's versions.\n"
+	"\n",
+	list_opts, NULL, "model",
+};
+
+static const struct cli_cmd cli_registry_show = {
+	"registry show",
+	"usage: nlpops [--registry DIR] registry show REF [--json]\n"
+	"\n"
+	"A version: lineage, metrics, evaluations, events.\n"
+	"\n",
+	list_opts, REF_TAIL, "ref",
+};
+
+#define ALIAS_HEAD(verb) \
+	"usage: nlpops [--registry DIR] registry " verb " NAME VERSION ALIAS " \
+	"[options]\n" \
+	"       nlpops [--registry DIR] registry " verb " --delete NAME ALIAS " \
+	"[--reason T]\n" \
+	"\n" \
+	"Set or move an alias of model NAME (or delete it).  VERSION is a\n" \
+	"version number, or another alias of NAME: the version it points at\n" \
+	"now, read in the same transaction as the move.\n" \
+	"\n"
+
+static const struct cli_cmd cli_registry_alias = {
+	"registry alias", ALIAS_HEAD("alias"), alias_opts, NULL, "model|-|-",
+};
+
+static const struct cli_cmd cli_registry_promote = {
+	"registry promote", ALIAS_HEAD("promote"), alias_opts, NULL, "model|-|-",
+};
+
+static const struct cli_cmd cli_registry_rollback = {
+	"registry rollback",
+	"usage: nlpops [--registry DIR] registry rollback NAME [options]\n"
+	"\n"
+	"Move an alias back to the version it pointed at before its last move\n"
+	"(repeated rollbacks walk further back), or to --to VERSION.\n"
+	"\n",
+	rollback_opts, NULL, "model",
+};
+
+static const struct cli_cmd cli_registry_history = {
+	"registry history",
+	"usage: nlpops [--registry DIR] registry history NAME [--alias A] "
+	"[--json]\n"
+	"\n"
+	"What happened to model NAME, newest first.\n"
+	"\n",
+	history_opts, NULL, "model",
+};
+
+static const struct cli_cmd cli_registry_resolve = {
+	"registry resolve",
+	"usage: nlpops [--registry DIR] registry resolve REF [--json]\n"
+	"\n"
+	"Print the version REF names now and its artifact's SHA-256, one line:\n"
+	"\"spam@7 <sha256>\".  Resolve once, then pass spam@7 to every command\n"
+	"that must see the same model.\n"
+	"\n",
+	list_opts, REF_TAIL, "ref",
+};
+
+static const struct cli_cmd cli_registry_pull = {
+	"registry pull",
+	"usage: nlpops [--registry DIR] registry pull REF -o FILE\n"
+	"\n"
+	"Copy a version's artifact out, its hash checked.\n"
+	"\n",
+	pull_opts, REF_TAIL, "ref",
+};
+
+static const struct cli_cmd cli_registry_verify = {
+	"registry verify",
+	"usage: nlpops [--registry DIR] registry verify [--quick] [--json]\n"
+	"\n"
+	"Check every object and the database; exit 1 on damage.\n"
+	"\n",
+	verify_opts, NULL, "",
+};
+
+static const struct cli_cmd cli_registry_gc = {
+	"registry gc",
+	"usage: nlpops [--registry DIR] registry gc [--dry-run] [--grace "
+	"DURATION] [--json]\n"
+	"\n"
+	"Remove objects no version refers to, and temporary files.\n"
+	"\n",
+	gc_opts, NULL, "",
+};
+
+static const struct cli_cmd cli_registry_rm = {
+	"registry rm",
+	"usage: nlpops [--registry DIR] registry rm NAME@VERSION [--force] "
+	"[--reason T]\n"
+	"\n"
+	"Remove a version (refused while an alias points at it, unless --force).\n"
+	"\n",
+	rm_opts, NULL, "model@",
+};
+
+/* Every verb's options, parsed into one place; each verb's table says
+ * which it takes. */
 struct ropts {
 	const char *verb;
 	const char *name, *alias, *desc, *reason, *output, *shared;
@@ -123,69 +325,54 @@ parse_duration(const char *s, int64_t *out)
 	return 0;
 }
 
+/* Append s to the list *v (*n entries). */
 static int
-parse(int argc, char **argv, struct ropts *o)
+append(const char ***v, size_t *n, const char *s)
 {
-	int c;
+	const char **t = realloc(*v, (*n + 1) * sizeof *t);
 
-	memset(o, 0, sizeof *o);
-	o->verb = argv[0];
-	o->grace = 3600;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_NAME: o->name = optarg; break;
-		case OPT_ALIAS: o->alias = optarg; break;
-		case OPT_TAG: {
-			const char **t = realloc(o->tags, (o->ntags + 1) * sizeof *t);
-			if (t == NULL)
-				return cli_errorf("registry", NLP_IO, "out of memory");
-			o->tags = t;
-			o->tags[o->ntags++] = optarg;
-			break;
-		}
-		case OPT_REQUIRE: {
-			const char **t = realloc(o->req, (o->nreq + 1) * sizeof *t);
-			if (t == NULL)
-				return cli_errorf("registry", NLP_IO, "out of memory");
-			o->req = t;
-			o->req[o->nreq++] = optarg;
-			break;
-		}
-		case OPT_DESC: o->desc = optarg; break;
-		case OPT_JSON: o->json = 1; break;
-		case OPT_IFCUR:
-			if (parse_version(o->verb, "--if-current", optarg,
-			    &o->if_current) != NLP_OK)
-				return NLP_USAGE;
-			break;
-		case OPT_REASON: o->reason = optarg; break;
-		case OPT_DELETE: o->del = 1; break;
-		case OPT_TO:
-			if (parse_version(o->verb, "--to", optarg, &o->to) != NLP_OK)
-				return NLP_USAGE;
-			break;
-		case OPT_QUICK: o->quick = 1; break;
-		case OPT_DRY: o->dry = 1; break;
-		case OPT_GRACE:
-			if (parse_duration(optarg, &o->grace) < 0)
-				return cli_usage_error("registry", "--grace takes a "
-				    "duration like 90s, 30m, 1h or 2d, not '%s'", optarg);
-			break;
-		case OPT_FORCE: o->force = 1; break;
-		case OPT_SHARED: o->shared = optarg; break;
-		case 'o': o->output = optarg; break;
-		case 'h': return -1;
-		default:
-			return cli_bad_option("registry", optopt, argv, optind);
-		}
-	}
-	o->args = argv + optind;
-	o->nargs = argc - optind;
+	if (t == NULL)
+		return cli_errorf("registry", NLP_IO, "out of memory");
+	*v = t;
+	(*v)[(*n)++] = s;
 	return NLP_OK;
 }
 
+/* One option (cli_parse()'s handler). */
+static int
+option(void *ctx, int c, const char *arg)
+{
+	struct ropts *o = ctx;
+
+	switch (c) {
+	case OPT_NAME: o->name = arg; break;
+	case OPT_ALIAS: o->alias = arg; break;
+	case OPT_TAG: return append(&o->tags, &o->ntags, arg);
+	case OPT_REQUIRE: return append(&o->req, &o->nreq, arg);
+	case OPT_DESC: o->desc = arg; break;
+	case OPT_JSON: o->json = 1; break;
+	case OPT_IFCUR:
+		return parse_version(o->verb, "--if-current", arg, &o->if_current);
+	case OPT_REASON: o->reason = arg; break;
+	case OPT_DELETE: o->del = 1; break;
+	case OPT_TO:
+		return parse_version(o->verb, "--to", arg, &o->to);
+	case OPT_QUICK: o->quick = 1; break;
+	case OPT_DRY: o->dry = 1; break;
+	case OPT_GRACE:
+		if (parse_duration(arg, &o->grace) < 0)
+			return cli_usage_error("registry", "--grace takes a "
+			    "duration like 90s, 30m, 1h or 2d, not '%s'", arg);
+		break;
+	case OPT_FORCE: o->force = 1; break;
+	case OPT_SHARED: o->shared = arg; break;
+	case 'o': o->output = arg; break;
+	default:
+		return cli_errorf("registry", NLP_BUG, "option %d has no handler",
+		    c);
+	}
+	return NLP_OK;
+}
 /* Open the registry for the verb. */
 static struct nlp_registry *
 open_registry(int writable, int *status)
@@ -320,31 +507,6 @@ verb_init(struct nlp_registry *unused, struct ropts *o)
 		return cli_error("registry", &e);
 	printf("%s\n", cli_registry_dir());
 	return NLP_OK;
-}
-
-int
-cli_print_pushed(const char *cmd, const char *name,
-    const struct nlp_push_result *res)
-{
-	char line[NLP_NAME_MAX + NLP_SHA256_HEX + 32];
-	int err;
-
-	if (res->existed)
-		fprintf(stderr, "nlpops %s: these bytes are already %s@%ld; no new "
-		    "version\n", cmd, name, res->version);
-	snprintf(line, sizeof line, "%s@%ld %s", name, res->version, res->sha256);
-	printf("%s\n", line);
-	if ((err = cli_flush_stdout()) != 0)
-		return cli_errorf(cmd, NLP_IO, "the push was committed (%s), but "
-		    "standard output failed: %s", line, strerror(err));
-	return NLP_OK;
-}
-
-int
-cli_check_stdout(void *unused)
-{
-	(void)unused;
-	return cli_stdout_writable();
 }
 
 static int
@@ -604,20 +766,14 @@ verb_show(struct nlp_registry *r, struct ropts *o)
  * A write's result goes to standard output after the commit, so that what
  * is printed is what was committed (a process killed in between has
  * printed nothing).  Whether standard output can take it is checked just
- * before the commit (nlp_registry_before_commit): closed, a full device
+ * before the commit (cli_check_stdout, as nlp_registry_before_commit()'s
+ * hook): closed, a full device
  * or a pipe nobody reads fails the change, which is rolled back, instead
  * of leaving it done but reported as failed (a retried rollback walked
  * back twice).  What cannot be known beforehand -- a regular file on a
  * disk that fills in between -- is reported as a change that was
  * committed and could not be printed.
  */
-static int
-check_stdout(void *unused)
-{
-	(void)unused;
-	return cli_stdout_writable();
-}
-
 /* Print the line of a committed change: NLP_OK, or NLP_IO saying that
  * the change was made all the same. */
 static int
@@ -662,7 +818,7 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 		if (o->nargs != 2)
 			return cli_usage_error("registry", "alias --delete takes NAME "
 			    "ALIAS");
-		nlp_registry_before_commit(r, check_stdout, NULL);
+		nlp_registry_before_commit(r, cli_check_stdout, NULL);
 		rc = nlp_registry_alias_delete(r, o->args[0], o->args[1], cli_who(),
 		    o->reason, &old, &e);
 		if (rc != NLP_OK)
@@ -672,11 +828,20 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 	if (o->nargs != 3)
 		return cli_usage_error("registry", "%s takes NAME VERSION ALIAS",
 		    o->verb);
-	if ((rc = parse_version(o->verb, "VERSION", o->args[1], &version)) != NLP_OK)
-		return rc;
-	nlp_registry_before_commit(r, check_stdout, NULL);
-	rc = nlp_registry_promote(r, o->args[0], version, o->args[2],
-	    o->if_current, o->req, o->nreq, cli_who(), o->reason, &old, &e);
+	/* VERSION: a number, or another alias of the model (read in the
+	   move's transaction) */
+	nlp_registry_before_commit(r, cli_check_stdout, NULL);
+	if (strspn(o->args[1], "0123456789") == strlen(o->args[1])) {
+		if ((rc = parse_version(o->verb, "VERSION", o->args[1],
+		    &version)) != NLP_OK)
+			return rc;
+		rc = nlp_registry_promote(r, o->args[0], version, o->args[2],
+		    o->if_current, o->req, o->nreq, cli_who(), o->reason, &old, &e);
+	} else {
+		rc = nlp_registry_promote_alias(r, o->args[0], o->args[1],
+		    o->args[2], o->if_current, o->req, o->nreq, cli_who(),
+		    o->reason, &version, &old, &e);
+	}
 	if (rc != NLP_OK)
 		return cli_error("registry", &e);
 	if (old == version)
@@ -695,7 +860,7 @@ verb_rollback(struct nlp_registry *r, struct ropts *o)
 
 	if (o->nargs != 1)
 		return cli_usage_error("registry", "rollback takes one NAME");
-	nlp_registry_before_commit(r, check_stdout, NULL);
+	nlp_registry_before_commit(r, cli_check_stdout, NULL);
 	rc = nlp_registry_rollback(r, o->args[0], alias, o->to, cli_who(),
 	    o->reason, &from, &to, &e);
 	if (rc != NLP_OK)
@@ -722,6 +887,28 @@ verb_history(struct nlp_registry *r, struct ropts *o)
 		print_events(&ev, o->args[0]);
 	nlp_registry_events_release(&ev);
 	return rc;
+}
+
+static int
+verb_resolve(struct nlp_registry *r, struct ropts *o)
+{
+	struct nlp_err e = { 0, "" };
+	struct nlp_resolved res;
+	struct nlp_ref ref;
+	char *doc = NULL;
+	int rc;
+
+	if (o->nargs != 1)
+		return cli_usage_error("registry", "resolve takes one REF");
+	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_registry_resolve(r, &ref, &res, &e)) != NLP_OK)
+		return cli_error("registry", &e);
+	if (o->json)
+		return print_json(nlp_registry_resolved_json(&res, ref.alias, &doc,
+		    &e), &doc, &e);
+	printf("%s@%ld %s\n", res.name, res.version, res.sha256);
+	return NLP_OK;
 }
 
 static int
@@ -816,7 +1003,7 @@ verb_rm(struct nlp_registry *r, struct ropts *o)
 	if (ref.version == 0)
 		return cli_usage_error("registry", "rm takes NAME@VERSION, with a "
 		    "version number, not '%s'", o->args[0]);
-	nlp_registry_before_commit(r, check_stdout, NULL);
+	nlp_registry_before_commit(r, cli_check_stdout, NULL);
 	rc = nlp_registry_rm(r, ref.name, ref.version, o->force, cli_who(),
 	    o->reason, &e);
 	if (rc != NLP_OK)
@@ -824,24 +1011,57 @@ verb_rm(struct nlp_registry *r, struct ropts *o)
 	return print_committed("removed %s@%ld\n", ref.name, ref.version);
 }
 
+/* The verbs: their declarations, summaries and functions. */
 static const struct verb {
-	const char *name;
+	const struct cli_cmd *cmd;
+	const char *summary;
 	int (*fn)(struct nlp_registry *, struct ropts *);
 	int open;            /* 0: none, 1: read, 2: write */
 } verbs[] = {
-	{ "init", verb_init, 0 },
-	{ "push", verb_push, 0 },        /* opens after checking its input */
-	{ "list", verb_list, 1 },
-	{ "show", verb_show, 1 },
-	{ "alias", verb_alias, 2 },
-	{ "promote", verb_alias, 2 },
-	{ "rollback", verb_rollback, 2 },
-	{ "history", verb_history, 1 },
-	{ "pull", verb_pull, 1 },
-	{ "verify", verb_verify, 0 },    /* opens itself: damage is a finding */
-	{ "gc", verb_gc, 2 },
-	{ "rm", verb_rm, 2 },
+	{ &cli_registry_init, "create the registry", verb_init, 0 },
+	/* push opens after checking its input */
+	{ &cli_registry_push, "store an artifact as a new version", verb_push,
+	    0 },
+	{ &cli_registry_list, "models, or one model's versions", verb_list, 1 },
+	{ &cli_registry_show, "a version: lineage, metrics, events", verb_show,
+	    1 },
+	{ &cli_registry_alias, "set or move an alias", verb_alias, 2 },
+	{ &cli_registry_promote, "set or move an alias (same as alias)",
+	    verb_alias, 2 },
+	{ &cli_registry_rollback, "move an alias back (default: production)",
+	    verb_rollback, 2 },
+	{ &cli_registry_history, "what happened, newest first", verb_history,
+	    1 },
+	{ &cli_registry_resolve, "the version a reference names now, and its "
+	    "SHA-256", verb_resolve, 1 },
+	{ &cli_registry_pull, "copy an artifact out, hash checked", verb_pull,
+	    1 },
+	/* verify opens itself: damage is a finding */
+	{ &cli_registry_verify, "check every object and the database",
+	    verb_verify, 0 },
+	{ &cli_registry_gc, "remove unreferenced objects", verb_gc, 2 },
+	{ &cli_registry_rm, "remove a version", verb_rm, 2 },
 };
+
+#define NVERBS (sizeof verbs / sizeof verbs[0])
+
+const struct cli_cmd *const cli_registry_verbs[] = {
+	&cli_registry_init, &cli_registry_push, &cli_registry_list,
+	&cli_registry_show, &cli_registry_alias, &cli_registry_promote,
+	&cli_registry_rollback, &cli_registry_history, &cli_registry_resolve,
+	&cli_registry_pull,
+	&cli_registry_verify, &cli_registry_gc, &cli_registry_rm, NULL,
+};
+
+void
+cli_registry_verb_names(FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < NVERBS; i++)
+		fprintf(out, "%s\t%s\n", verbs[i].cmd->name + strlen("registry "),
+		    verbs[i].summary);
+}
 
 int
 cmd_registry(int argc, char **argv)
@@ -849,30 +1069,33 @@ cmd_registry(int argc, char **argv)
 	struct nlp_registry *r = NULL;
 	struct ropts o;
 	size_t i;
-	int rc;
+	int rc, first;
 
 	if (argc < 2)
 		return cli_usage_error("registry", "no verb given");
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)
 		return cli_help(usage);
-	for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-		if (strcmp(verbs[i].name, argv[1]) == 0)
+	for (i = 0; i < NVERBS; i++)
+		if (strcmp(verbs[i].cmd->name + strlen("registry "), argv[1]) == 0)
 			break;
-	if (i == sizeof verbs / sizeof verbs[0])
+	if (i == NVERBS)
 		return cli_usage_error("registry", "'%s' is not a registry verb",
 		    argv[1]);
-	rc = parse(argc - 1, argv + 1, &o);
+	memset(&o, 0, sizeof o);
+	o.verb = argv[1];
+	o.grace = 3600;
+	rc = cli_parse(verbs[i].cmd, argc - 1, argv + 1, option, &o, &first);
+	o.args = argv + 1 + first;
+	o.nargs = argc - 1 - first;
 	/* writes other than push need an existing registry: never create one
 	   just to say that a model is missing */
-	if (rc != NLP_OK || (verbs[i].open && (r = open_registry(verbs[i].open ==
-	    2 ? NLP_REGISTRY_WRITE_EXISTING : 0, &rc)) == NULL)) {
-		free(o.tags);
-		free(o.req);
-		return rc < 0 ? cli_help(usage) : rc;
-	}
-	rc = verbs[i].fn(r, &o);
+	if (rc == NLP_OK && verbs[i].open)
+		r = open_registry(verbs[i].open == 2 ? NLP_REGISTRY_WRITE_EXISTING :
+		    0, &rc);
+	if (rc == NLP_OK)
+		rc = verbs[i].fn(r, &o);
 	nlp_registry_close(r);
 	free(o.tags);
 	free(o.req);
-	return rc;
+	return rc == CLI_HELP_SHOWN ? NLP_OK : rc;
 }

@@ -170,6 +170,17 @@ int nlp_registry_promote(struct nlp_registry *r, const char *name,
     long *old, struct nlp_err *e);
 
 /*
+ * nlp_registry_promote() to the version another alias of the model,
+ * from_alias, points at now: read in the same transaction as the move
+ * (NLP_REGISTRY when the model has no such alias).  *version is set to
+ * the version alias was pointed at (0 on failure).
+ */
+int nlp_registry_promote_alias(struct nlp_registry *r, const char *name,
+    const char *from_alias, const char *alias, long if_current,
+    const char *const *req, size_t nreq, const char *who, const char *reason,
+    long *version, long *old, struct nlp_err *e);
+
+/*
  * Record an evaluation of ref's version: the data's identity (JSON array of
  * {name, sha256, bytes}) and metrics (a JSON object with at least the keys
  * requirements use).  *version is set to the version recorded on.
@@ -429,5 +440,9 @@ int nlp_registry_verify_report_json(const struct nlp_registry_verify_report *v,
     char **out, struct nlp_err *e);
 int nlp_registry_gc_report_json(const struct nlp_registry_gc_report *g,
     char **out, struct nlp_err *e);
+/* What a reference resolved to: {ref "spam@7", name, version, alias (the
+ * alias resolved, or null), sha256, size}. */
+int nlp_registry_resolved_json(const struct nlp_resolved *res,
+    const char *alias, char **out, struct nlp_err *e);
 
 #endif

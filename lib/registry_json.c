@@ -10,6 +10,7 @@
  */
 #include "registry.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <jansson.h>
@@ -257,5 +258,24 @@ nlp_registry_gc_report_json(const struct nlp_registry_gc_report *g,
 	json_object_set_new(doc, "removed", strings(&g->removed));
 	json_object_set_new(doc, "bytes", json_integer(g->bytes));
 	json_object_set_new(doc, "dry_run", json_boolean(g->dry_run));
+	return dump(doc, mark, out, e);
+}
+
+int
+nlp_registry_resolved_json(const struct nlp_resolved *res, const char *alias,
+    char **out, struct nlp_err *e)
+{
+	unsigned long mark = nlp_json_watch();
+	json_t *doc = json_object();
+	char ref[NLP_NAME_MAX + 32];
+
+	snprintf(ref, sizeof ref, "%s@%ld", res->name, res->version);
+	json_object_set_new(doc, "ref", text(ref));
+	json_object_set_new(doc, "name", text(res->name));
+	json_object_set_new(doc, "version", json_integer(res->version));
+	json_object_set_new(doc, "alias", text(alias != NULL && alias[0] ?
+	    alias : NULL));
+	json_object_set_new(doc, "sha256", text(res->sha256));
+	json_object_set_new(doc, "size", json_integer(res->size));
 	return dump(doc, mark, out, e);
 }

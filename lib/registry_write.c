@@ -739,12 +739,44 @@ check_requirements(struct nlp_registry *r, int64_t vid, const char *name,
 	return rc;
 }
 
+/*
+ * Promote (inside begin/end_change): point alias at version, or, when
+ * from_alias is given, at the version from_alias points at now, read in
+ * the same transaction; *version is set to the version it went to.
+ */
+static int
+promote_locked(struct nlp_registry *r, const char *name, const char *from_alias,
+    long *version, const char *alias, long if_current,
+    const char *const *req, size_t nreq, const char *who, const char *reason,
+    long *old, struct nlp_err *e)
+{
+	int64_t mid, vid;
+	int rc;
+
+	if ((rc = nlp_registry_need_model(r, name, &mid, e)) != NLP_OK)
+		return rc;
+	if (from_alias != NULL) {
+		if ((rc = nlp_registry_alias_version(r, mid, from_alias, version,
+		    e)) != NLP_OK)
+			return rc;
+		if (*version == 0)
+			return nlp_errf(e, NLP_REGISTRY, "model '%s' has no alias "
+			    "'%s'", name, from_alias);
+	}
+	if ((rc = nlp_registry_need_version(r, mid, name, *version, &vid, e)) !=
+	    NLP_OK ||
+	    (rc = check_requirements(r, vid, name, *version, req, nreq, e)) !=
+	    NLP_OK)
+		return rc;
+	return set_alias_locked(r, mid, name, *version, alias, if_current, who,
+	    reason, NULL, old, e);
+}
+
 int
 nlp_registry_promote(struct nlp_registry *r, const char *name, long version,
     const char *alias, long if_current, const char *const *req, size_t nreq,
     const char *who, const char *reason, long *old, struct nlp_err *e)
 {
-	int64_t mid, vid;
 	int rc;
 
 	*old = 0;
@@ -752,13 +784,31 @@ nlp_registry_promote(struct nlp_registry *r, const char *name, long version,
 		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias", alias);
 	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
-	if ((rc = nlp_registry_need_model(r, name, &mid, e)) == NLP_OK &&
-	    (rc = nlp_registry_need_version(r, mid, name, version, &vid, e)) ==
-	    NLP_OK &&
-	    (rc = check_requirements(r, vid, name, version, req, nreq, e)) ==
-	    NLP_OK)
-		rc = set_alias_locked(r, mid, name, version, alias, if_current, who,
-		    reason, NULL, old, e);
+	rc = promote_locked(r, name, NULL, &version, alias, if_current, req, nreq,
+	    who, reason, old, e);
+	return end_change(r, rc, e);
+}
+
+int
+nlp_registry_promote_alias(struct nlp_registry *r, const char *name,
+    const char *from_alias, const char *alias, long if_current,
+    const char *const *req, size_t nreq, const char *who, const char *reason,
+    long *version, long *old, struct nlp_err *e)
+{
+	int rc;
+
+	*old = *version = 0;
+	if (!nlp_registry_valid_alias(from_alias))
+		return nlp_errf(e, NLP_USAGE, "'%s' is neither a version number nor "
+		    "a valid alias", from_alias);
+	if (!nlp_registry_valid_alias(alias))
+		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias", alias);
+	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
+		return rc;
+	rc = promote_locked(r, name, from_alias, version, alias, if_current, req,
+	    nreq, who, reason, old, e);
+	if (rc != NLP_OK)
+		*version = 0;
 	return end_change(r, rc, e);
 }
 

@@ -34,6 +34,35 @@ for o in "train --epochs abc" "train --ngrams 9" "predict -k x" "eval --bootstra
 	expect_status 2 "$o is a usage error" "$N" "$@" -o "$T/x" "$DATA/spam.test.tsv.gz"
 	check "$o names the option" grep -q -- "$2" "$T/err"
 done
+# registry verbs: each declares its options; one it does not take is a
+# usage error naming it, whichever other verb takes it
+expect_status 0 "__complete verbs registry" "$N" __complete verbs registry
+check "__complete verbs registry gives each verb and its summary" grep -qx 'rollback	move an alias back (default: production)' "$T/out"
+cut -f1 "$T/out" >"$T/verbs"
+"$N" registry --help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | sort -u >"$T/helpverbs"
+grep -v -x promote "$T/verbs" | sort >"$T/listed"
+check "__complete verbs registry lists the verbs of registry --help (and promote)" cmp -s "$T/helpverbs" "$T/listed"
+expect_status 0 "__complete options registry alias" "$N" __complete options registry alias
+check "registry alias's options, from its table" grep -q -- '^--if-current	' "$T/out"
+expect_status 0 "__complete operands registry alias" "$N" __complete operands registry alias
+check "registry alias's operands: model, then nothing" test "$(tr '\n' ' ' <"$T/out")" = "model - - "
+expect_status 2 "__complete options registry nosuch" "$N" __complete options registry nosuch
+for v in $(cat "$T/verbs"); do
+	"$N" __complete options registry "$v" | cut -f1 >"$T/takes"
+	check "registry $v declares its options" test -s "$T/takes"
+	for w in $(cat "$T/verbs"); do
+		[ "$w" = "$v" ] && continue
+		"$N" __complete options registry "$w" >"$T/wopts"
+		while IFS='	' read -r opt short vals help; do
+			grep -qx -- "$opt" "$T/takes" && continue
+			if [ "$vals" = - ]; then set -- "$opt"; else set -- "$opt" x; fi
+			expect_status 2 "registry $v $* (an option of $w only)" \
+			    "$N" --registry "$T/noreg" registry "$v" "$@"
+			check "registry $v $opt: the message names it" grep -q -- "'$opt' is not an option of 'registry $v'" "$T/err"
+		done <"$T/wopts"
+	done
+done
+check "no registry was made by refused options" test ! -e "$T/noreg"
 expect_status 2 "a typo names the nearest command" "$N" regsitry list
 check "regsitry -> registry" grep -q "did you mean 'registry'" "$T/err"
 

@@ -170,7 +170,10 @@ check "alias --delete prints the removal" out_is "staging: spam@1 -> (none)"
 expect_status 5 "alias --delete a missing alias" reg alias --delete spam staging
 expect_status 5 "alias to no such version" reg alias spam 9 production
 expect_status 5 "alias of no such model" reg alias nosuch 1 production
-expect_status 2 "alias with a bad version" reg alias spam x production
+expect_status 2 "alias with a bad version" reg alias spam 0 production
+expect_status 2 "alias with a VERSION neither a number nor an alias" reg alias spam 'x y' production
+expect_status 5 "alias with a VERSION that is no alias of the model" reg alias spam x production
+check "... says the model has no such alias" grep -q "no alias 'x'" "$T/err"
 expect_status 2 "alias with a bad alias" reg alias spam 1 'a@b'
 expect_status 2 "an all-digit alias" reg alias spam 1 42
 
@@ -369,3 +372,50 @@ for v in 2 3 4; do
 done
 wait
 check "of three racing compare-and-swaps exactly one wins" test "$(cat "$T"/cas?.rc | sort | tr -d '\n')" = 055
+
+# --- resolve: the version a reference names now, pinned (a registry of its own)
+R4=$T/reg4
+reg4() { "$N" --registry "$R4" registry "$@"; }
+for a in a1 a2 a3 a4; do reg4 push $a.nlp --name spam >/dev/null 2>&1; done
+reg4 alias spam 2 production >/dev/null 2>&1
+expect_status 0 "resolve NAME@ALIAS" reg4 resolve spam@production
+check "resolve prints NAME@VERSION SHA256, one line" out_is "spam@2 $S2"
+expect_status 0 "resolve NAME (production)" reg4 resolve spam
+check "resolve NAME is NAME@production" out_is "spam@2 $S2"
+expect_status 0 "resolve NAME@VERSION" reg4 resolve spam@3
+check "resolve NAME@VERSION is that version" out_is "spam@3 $S3"
+expect_status 0 "resolve --json" reg4 resolve spam@production --json
+json_check "resolve --json: ref, name, version, alias, sha256, size" "d == {'ref': 'spam@2', 'name': 'spam', 'version': 2, 'alias': 'production', 'sha256': '$S2', 'size': $(wc -c <a2.nlp)}"
+pinned=$(reg4 resolve spam@production | cut -d' ' -f1)
+reg4 alias spam 3 production >/dev/null 2>&1
+expect_status 0 "the pinned reference outlives a move" sh -c "'$N' --registry '$R4' predict -q -m '$pinned' <'$T/text.txt'"
+check "predict -m the pinned spam@2 is spam@2 after production moved" cmp -s "$T/out" "$T/p.a2"
+for ref in nosuch spam@99 spam@nosuchalias; do
+	expect_status 5 "resolve $ref names nothing" reg4 resolve "$ref"
+	check "resolve $ref: one line, nothing on stdout" sh -c "test \$(wc -l <'$T/err') -eq 1 && test ! -s '$T/out'"
+done
+expect_status 2 "resolve a malformed reference" reg4 resolve 'spam@'
+expect_status 2 "resolve without a reference" reg4 resolve
+expect_status 5 "resolve on a missing registry" "$N" --registry "$T/noreg4" registry resolve spam
+check "resolve on a missing registry creates nothing" test ! -e "$T/noreg4"
+
+# --- alias NAME OTHER-ALIAS ALIAS: promote what another alias points at
+# (production is at 3 here)
+reg4 alias spam 1 candidate >/dev/null 2>&1
+expect_status 0 "alias spam candidate production" reg4 alias spam candidate production
+check "production goes where candidate points" out_is "production: spam@3 -> spam@1"
+reg4 alias spam 4 candidate >/dev/null 2>&1
+n=$(nevents spam "$R4")
+expect_status 5 "alias by alias with a stale --if-current" reg4 alias spam candidate production --if-current 3
+check "the stale compare-and-swap says where production is" grep -q "points at spam@1, not spam@3" "$T/err"
+check "the refused move logged nothing" test "$(nevents spam "$R4")" -eq "$n"
+expect_status 0 "alias by alias with --if-current" reg4 alias spam candidate production --if-current 1 --reason "candidate passed"
+check "production goes to candidate's version, compare-and-swap" out_is "production: spam@1 -> spam@4"
+expect_status 0 "history after the alias-by-alias move" reg4 history spam --alias production
+check "the move is logged with its version and reason" sh -c "head -1 '$T/out' | grep -q 'alias-move production: spam@1 -> spam@4  # candidate passed'"
+expect_status 5 "alias by an alias the model lacks" reg4 alias spam nosuch production
+check "... names the missing alias, one line" sh -c "grep -q \"no alias 'nosuch'\" '$T/err' && test \$(wc -l <'$T/err') -eq 1"
+expect_status 1 "alias by alias checks --require on the resolved version" reg4 alias spam candidate staging --require 'macro_f1>=0.5'
+check "... which has no recorded evaluation: spam@4 named" grep -q 'spam@4 has no recorded evaluation' "$T/err"
+expect_status 0 "alias by alias where it already points" reg4 alias spam candidate production
+check "... says so" grep -q 'already points at spam@4' "$T/err"

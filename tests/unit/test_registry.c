@@ -891,6 +891,46 @@ TEST(alias_compare_and_swap)
 	nlp_registry_close(r);
 }
 
+TEST(promote_alias_moves_to_what_another_alias_points_at)
+{
+	struct nlp_registry *r = open_rw();
+	struct nlp_err e = { 0 };
+	long old = -7, v = -7;
+	size_t n;
+
+	push_n(r, "spam", 1, NULL, NULL);
+	push_n(r, "spam", 2, NULL, NULL);
+	set_alias(r, "spam", 1, "production");
+	set_alias(r, "spam", 2, "candidate");
+	n = nevents(r, "spam");
+
+	/* a stale --if-current: refused, nothing changed or logged */
+	cr_assert_eq(nlp_registry_promote_alias(r, "spam", "candidate",
+	    "production", 2, NULL, 0, "tester", NULL, &v, &old, &e),
+	    NLP_REGISTRY);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(resolve(r, "spam"), 1);
+	cr_assert_eq(nevents(r, "spam"), n);
+
+	cr_assert_eq(nlp_registry_promote_alias(r, "spam", "candidate",
+	    "production", 1, NULL, 0, "tester", "ship", &v, &old, &e), NLP_OK,
+	    "%s", e.msg);
+	cr_assert_eq(v, 2);
+	cr_assert_eq(old, 1);
+	cr_assert_eq(resolve(r, "spam"), 2);
+	cr_assert_eq(nevents(r, "spam"), n + 1);
+
+	/* an alias the model lacks; not an alias at all */
+	cr_assert_eq(nlp_registry_promote_alias(r, "spam", "nosuch",
+	    "production", 0, NULL, 0, "tester", NULL, &v, &old, &e),
+	    NLP_REGISTRY);
+	assert_has(e.msg, "nosuch");
+	cr_assert_eq(nlp_registry_promote_alias(r, "spam", "a b", "production",
+	    0, NULL, 0, "tester", NULL, &v, &old, &e), NLP_USAGE);
+	cr_assert_eq(resolve(r, "spam"), 2);
+	nlp_registry_close(r);
+}
+
 TEST(alias_delete_removes_the_alias_and_logs_it)
 {
 	struct nlp_registry *r = open_rw();
