@@ -248,18 +248,6 @@ cli_double(const char *cmd, const char *opt, const char *arg, double min,
 }
 
 int
-cli_bad_option(const char *cmd, int optopt, char **argv, int optind)
-{
-	const char *arg = argv[optind - 1];
-
-	if (optopt != 0 && optopt != '?' && arg[0] == '-' && arg[1] != '-')
-		return cli_usage_error(cmd, "option '-%c' is unknown or needs a "
-		    "value", optopt);
-	return cli_usage_error(cmd, "option '%s' is unknown or needs a value",
-	    arg);
-}
-
-int
 cli_isatty(int fd)
 {
 	return isatty(fd);

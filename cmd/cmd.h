@@ -81,13 +81,6 @@ enum {
 	    "output", NULL }
 
 /* Until every command declares its options in opts.h's tables. */
-#define CLI_LABELED_INPUT_OPTIONS \
-	{ "format", required_argument, NULL, CLI_FORMAT }, \
-	{ "text-column", required_argument, NULL, CLI_TEXT_COLUMN }, \
-	{ "label-column", required_argument, NULL, CLI_LABEL_COLUMN }, \
-	{ "text-field", required_argument, NULL, CLI_TEXT_FIELD }, \
-	{ "label-field", required_argument, NULL, CLI_LABEL_FIELD }
-
 /*
  * Apply reader option c (its argument arg) to ro; plain: --format may be
  * plain.  Returns NLP_OK, NLP_USAGE (message printed) or -1 when c is not
@@ -147,8 +140,6 @@ int cli_uint(const char *cmd, const char *opt, const char *arg,
 int cli_double(const char *cmd, const char *opt, const char *arg, double min,
     double max, double *out);
 
-/* getopt_long's complaint about argv, as a usage error. */
-int cli_bad_option(const char *cmd, int optopt, char **argv, int optind);
 
 /* Is fd a terminal (progress goes to stderr only when it is)? */
 int cli_isatty(int fd);

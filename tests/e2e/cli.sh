@@ -48,19 +48,37 @@ expect_status 0 "__complete operands registry alias" "$N" __complete operands re
 check "registry alias's operands: model, then nothing" test "$(tr '\n' ' ' <"$T/out")" = "model - - "
 expect_status 2 "__complete options registry nosuch" "$N" __complete options registry nosuch
 for v in $(cat "$T/verbs"); do
-	"$N" __complete options registry "$v" | cut -f1 >"$T/takes"
-	check "registry $v declares its options" test -s "$T/takes"
-	for w in $(cat "$T/verbs"); do
-		[ "$w" = "$v" ] && continue
-		"$N" __complete options registry "$w" >"$T/wopts"
-		while IFS='	' read -r opt short vals help; do
-			grep -qx -- "$opt" "$T/takes" && continue
-			if [ "$vals" = - ]; then set -- "$opt"; else set -- "$opt" x; fi
-			expect_status 2 "registry $v $* (an option of $w only)" \
-			    "$N" --registry "$T/noreg" registry "$v" "$@"
-			check "registry $v $opt: the message names it" grep -q -- "'$opt' is not an option of 'registry $v'" "$T/err"
-		done <"$T/wopts"
-	done
+	"$N" __complete options registry "$v" >"$T/opts.registry-$v"
+	cut -f1 "$T/opts.registry-$v" >"$T/takes.registry-$v"
+done
+for v in $(cat "$T/verbs"); do
+	check "registry $v declares its options" test -s "$T/takes.registry-$v"
+	# each option once, whichever verbs take it
+	cat "$T"/opts.registry-* | sort -u -t '	' -k1,1 >"$T/wopts"
+	while IFS='	' read -r opt short vals help; do
+		grep -qx -- "$opt" "$T/takes.registry-$v" && continue
+		if [ "$vals" = - ]; then set -- "$opt"; else set -- "$opt" x; fi
+		expect_status 2 "registry $v $* (another verb's option)" \
+		    "$N" --registry "$T/noreg" registry "$v" "$@"
+		check "registry $v $opt: the message names it" grep -q -- "'$opt' is not an option of 'registry $v'" "$T/err"
+	done <"$T/wopts"
+done
+# the commands too: each refuses every other command's options it does not
+# take, naming them (before it reads a byte or writes a file)
+cmds="train predict eval drift"
+for v in $cmds; do
+	"$N" __complete options "$v" >"$T/opts.$v"
+	cut -f1 "$T/opts.$v" >"$T/takes.$v"
+done
+for v in $cmds; do
+	for w in $cmds; do cat "$T/opts.$w"; done | sort -u -t '	' -k1,1 >"$T/wopts"
+	while IFS='	' read -r opt short vals help; do
+		grep -qx -- "$opt" "$T/takes.$v" && continue
+		if [ "$vals" = - ]; then set -- "$opt"; else set -- "$opt" x; fi
+		expect_status 2 "$v $* (another command's option)" \
+		    "$N" --registry "$T/noreg" "$v" "$@" "$T/nosuchinput"
+		check "$v $opt: the message names it" grep -q -- "'$opt' is not an option of '$v'" "$T/err"
+	done <"$T/wopts"
 done
 check "no registry was made by refused options" test ! -e "$T/noreg"
 expect_status 2 "a typo names the nearest command" "$N" regsitry list
