@@ -248,6 +248,17 @@ cli_double(const char *cmd, const char *opt, const char *arg, double min,
 }
 
 int
+cli_threads(const char *cmd, const char *arg, unsigned *out)
+{
+	unsigned long u = 0;
+	int rc = cli_uint(cmd, "--threads", arg, 1, 256, &u);
+
+	if (rc == NLP_OK)
+		*out = (unsigned)u;
+	return rc;
+}
+
+int
 cli_isatty(int fd)
 {
 	return isatty(fd);

@@ -60,23 +60,26 @@ enum {
 
 /* The column and field options of a labeled format, and of an unlabeled
  * one with ids, as opts.h declares options. */
-#define CLI_OPTS_LABELED_COLUMNS \
+#define CLI_OPT_TEXT_COLUMN \
 	{ CLI_TEXT_COLUMN, 0, "text-column", "C", "TSV/CSV text column (name " \
-	    "or number)", NULL }, \
+	    "or number)", NULL }
+#define CLI_OPT_TEXT_FIELD \
+	{ CLI_TEXT_FIELD, 0, "text-field", "F", "JSONL text field (default: " \
+	    "text)", NULL }
+
+#define CLI_OPTS_LABELED_COLUMNS \
+	CLI_OPT_TEXT_COLUMN, \
 	{ CLI_LABEL_COLUMN, 0, "label-column", "C", "TSV/CSV label column " \
 	    "(name or number)", NULL }, \
-	{ CLI_TEXT_FIELD, 0, "text-field", "F", "JSONL text field (default: " \
-	    "text)", NULL }, \
+	CLI_OPT_TEXT_FIELD, \
 	{ CLI_LABEL_FIELD, 0, "label-field", "F", "JSONL label field " \
 	    "(default: label)", NULL }
 
 #define CLI_OPTS_TEXT_COLUMNS \
-	{ CLI_TEXT_COLUMN, 0, "text-column", "C", "TSV/CSV text column (name " \
-	    "or number)", NULL }, \
+	CLI_OPT_TEXT_COLUMN, \
 	{ CLI_ID_COLUMN, 0, "id-column", "C", "TSV/CSV id column, carried to " \
 	    "the output", NULL }, \
-	{ CLI_TEXT_FIELD, 0, "text-field", "F", "JSONL text field (default: " \
-	    "text)", NULL }, \
+	CLI_OPT_TEXT_FIELD, \
 	{ CLI_ID_FIELD, 0, "id-field", "F", "JSONL id field, carried to the " \
 	    "output", NULL }
 
@@ -139,6 +142,9 @@ int cli_uint(const char *cmd, const char *opt, const char *arg,
     unsigned long min, unsigned long max, unsigned long *out);
 int cli_double(const char *cmd, const char *opt, const char *arg, double min,
     double max, double *out);
+
+/* --threads T: 1 to 256 into *out; NLP_OK or NLP_USAGE (printed). */
+int cli_threads(const char *cmd, const char *arg, unsigned *out);
 
 
 /* Is fd a terminal (progress goes to stderr only when it is)? */

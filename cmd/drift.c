@@ -133,9 +133,7 @@ option(void *ctx, int c, const char *arg)
 		o->seed = u;
 		break;
 	case OPT_THREADS:
-		rc = cli_uint(cmd, "--threads", arg, 1, 256, &u);
-		o->threads = (unsigned)u;
-		break;
+		return cli_threads(cmd, arg, &o->threads);
 	default:
 		rc = cli_reader_option(cmd, c, arg, &o->reader, 1);
 		break;

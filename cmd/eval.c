@@ -175,9 +175,7 @@ option(void *ctx, int c, const char *arg)
 	case OPT_STRICT: a->ro.strict = a->o.strict = 1; break;
 	case OPT_RECORD: a->record = 1; break;
 	case OPT_THREADS:
-		rc = cli_uint(cmd, "--threads", arg, 1, 256, &u);
-		a->o.threads = (unsigned)u;
-		break;
+		return cli_threads(cmd, arg, &a->o.threads);
 	default:
 		rc = cli_reader_option(cmd, c, arg, &a->ro, 0);
 		break;

@@ -217,27 +217,37 @@ unscored(const struct popts *o, const char *text, size_t len,
 
 /* The line of a record with no scores: an empty label and probability in
  * TSV, "label": null and the reason in JSONL; the id always. */
+/* The start of a result line: "{" and the id in JSONL, the id column in
+ * TSV, when there are ids. */
+static void
+format_start(struct obuf *b, const struct popts *o, const char *id)
+{
+	if (o->jsonl)
+		ob_put(b, "{", 1);
+	if (!o->want_id)
+		return;
+	if (o->jsonl) {
+		ob_put(b, "\"id\":", 5);
+		ob_json_str(b, id ? id : "");
+		ob_put(b, ",", 1);
+	} else {
+		ob_tsv_field(b, id ? id : "");
+		ob_put(b, "\t", 1);
+	}
+}
+
 static void
 format_unscored(struct obuf *b, const struct popts *o, const char *id,
     const char *why)
 {
+	format_start(b, o, id);
 	if (o->jsonl) {
-		ob_put(b, "{", 1);
-		if (o->want_id) {
-			ob_put(b, "\"id\":", 5);
-			ob_json_str(b, id ? id : "");
-			ob_put(b, ",", 1);
-		}
 		ob_lit(b, "\"label\":null,\"p\":null,\"top\":[],\"reason\":");
 		ob_json_str(b, why);
 		ob_put(b, "}\n", 2);
-		return;
+	} else {
+		ob_put(b, "\t\n", 2);
 	}
-	if (o->want_id) {
-		ob_tsv_field(b, id ? id : "");
-		ob_put(b, "\t", 1);
-	}
-	ob_put(b, "\t\n", 2);
 }
 
 /* Format one record's result. */
@@ -251,13 +261,8 @@ format_result(struct obuf *b, const struct popts *o, const float *probs,
 
 	if (o->threshold > 0 && probs[idx[0]] < o->threshold)
 		first = o->fallback;
+	format_start(b, o, id);
 	if (o->jsonl) {
-		ob_put(b, "{", 1);
-		if (o->want_id) {
-			ob_put(b, "\"id\":", 5);
-			ob_json_str(b, id ? id : "");
-			ob_put(b, ",", 1);
-		}
 		ob_put(b, "\"label\":", 8);
 		ob_json_str(b, first);
 		ob_put(b, ",\"p\":", 5);
@@ -275,10 +280,6 @@ format_result(struct obuf *b, const struct popts *o, const float *probs,
 			ob_lit(b, ",\"cut\":true");
 		ob_put(b, "}\n", 2);
 		return;
-	}
-	if (o->want_id) {
-		ob_tsv_field(b, id ? id : "");
-		ob_put(b, "\t", 1);
 	}
 	for (i = 0; i < n; i++) {
 		const char *l = i == 0 ? first : o->m->labels[idx[i]];

@@ -201,9 +201,7 @@ option(void *ctx, int id, const char *arg)
 		o->min_df = (unsigned)u;
 		break;
 	case OPT_THREADS:
-		rc = cli_uint("train", "--threads", arg, 1, 256, &u);
-		o->threads = (unsigned)u;
-		break;
+		return cli_threads("train", arg, &o->threads);
 	case OPT_SEED:
 		rc = cli_uint("train", "--seed", arg, 0, 0xffffffffUL, &u);
 		o->seed = u;

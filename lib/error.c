@@ -7,17 +7,34 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Fill e: the message from fmt and ap, then ": strerror(errnum)" when
+ * errnum is not 0. */
+static int
+verrf(struct nlp_err *e, int status, int errnum, const char *fmt,
+    va_list ap)
+{
+	size_t n;
+
+	if (e == NULL)
+		return status;
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	if (errnum != 0) {
+		n = strlen(e->msg);
+		snprintf(e->msg + n, sizeof e->msg - n, ": %s",
+		    strerror(errnum));
+	}
+	e->status = status;
+	return status;
+}
+
 int
 nlp_errf(struct nlp_err *e, int status, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (e == NULL)
-		return status;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	status = verrf(e, status, 0, fmt, ap);
 	va_end(ap);
-	e->status = status;
 	return status;
 }
 
@@ -25,16 +42,10 @@ int
 nlp_errnof(struct nlp_err *e, int status, int errnum, const char *fmt, ...)
 {
 	va_list ap;
-	size_t n;
 
-	if (e == NULL)
-		return status;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	status = verrf(e, status, errnum, fmt, ap);
 	va_end(ap);
-	n = strlen(e->msg);
-	snprintf(e->msg + n, sizeof e->msg - n, ": %s", strerror(errnum));
-	e->status = status;
 	return status;
 }
 
