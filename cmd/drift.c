@@ -314,6 +314,6 @@ cmd_drift(int argc, char **argv)
 out:
 	nlp_drift_report_release(&rep);
 	nlp_drift_ref_release(&ref);
-	nlp_loaded_close(&lm);
+	nlp_loaded_release(&lm);
 	return rc;
 }

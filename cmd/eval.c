@@ -364,7 +364,7 @@ cmd_eval(int argc, char **argv)
 out:
 	nlp_eval_result_release(&res);
 	nlp_labeled_release(&d);
-	nlp_loaded_close(&lm);
-	nlp_loaded_close(&lb);
+	nlp_loaded_release(&lm);
+	nlp_loaded_release(&lb);
 	return rc;
 }

@@ -587,11 +587,11 @@ release(struct run *u)
 	}
 	nlp_atomic_abort(&u->af);
 	nlp_pool_free(u->pool);
-	nlp_reader_free(u->r);
+	nlp_reader_close(u->r);
 	nlp_scorer_release(&u->sc);
 	free(u->probs);
 	free(u->ob.p);
-	nlp_loaded_close(&u->lm);
+	nlp_loaded_release(&u->lm);
 }
 
 int

@@ -538,7 +538,7 @@ nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
 oom:
 	rc = nlp_errf(e, NLP_IO, "out of memory");
 out:
-	nlp_reader_free(r);
+	nlp_reader_close(r);
 	nlp_pool_free(pool);
 	batch_free(b);
 	return rc;

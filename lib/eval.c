@@ -135,7 +135,7 @@ nlp_labeled_read(struct nlp_labeled *d, const char *const *paths, size_t n,
 		rc = nlp_errf(e, NLP_IO, "out of memory reading the data");
 	free(b.gi);
 	nlp_strmap_release(&b.names);
-	nlp_reader_free(r);
+	nlp_reader_close(r);
 	if (rc != NLP_OK)
 		nlp_labeled_release(d);
 	return rc;

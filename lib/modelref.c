@@ -164,7 +164,7 @@ nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
 		rc = nlp_errf(e, NLP_DATA, "object '%s' is damaged: its SHA-256 "
 		    "is %s, the version's %s (changed or replaced)", res.path,
 		    nlp_artifact_sha256(l->a), res.sha256);
-		nlp_loaded_close(l);
+		nlp_loaded_release(l);
 	}
 	if (rc != NLP_OK)
 		nlp_err_prefix(e, "%s", l->display);
@@ -178,7 +178,7 @@ nlp_loaded_sha256(const struct nlp_loaded *l)
 }
 
 void
-nlp_loaded_close(struct nlp_loaded *l)
+nlp_loaded_release(struct nlp_loaded *l)
 {
 	nlp_model_release(&l->m);
 	nlp_artifact_close(l->a);

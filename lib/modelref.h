@@ -73,6 +73,8 @@ int nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
  * (for a registry reference, checked against the version's too). */
 const char *nlp_loaded_sha256(const struct nlp_loaded *l);
 
-void nlp_loaded_close(struct nlp_loaded *l);
+/* Free what nlp_load_model() filled l with (a zeroed l may be
+ * released). */
+void nlp_loaded_release(struct nlp_loaded *l);
 
 #endif

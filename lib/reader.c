@@ -1233,13 +1233,13 @@ nlp_reader_open(struct nlp_reader **out, const char *const *paths,
 	if (opts->format == NLP_FMT_TSV && (rv = tsv_columns(r)) < 0) {
 		if (e != NULL)
 			*e = r->err;
-		nlp_reader_free(r);
+		nlp_reader_close(r);
 		return -rv;
 	}
 	*out = r;
 	return NLP_OK;
 nomem:
-	nlp_reader_free(r);
+	nlp_reader_close(r);
 	return nlp_errf(e, NLP_IO, "out of memory");
 }
 
@@ -1363,7 +1363,7 @@ nlp_reader_describe(const struct nlp_reader_stats *s, char *buf, size_t size)
 }
 
 void
-nlp_reader_free(struct nlp_reader *r)
+nlp_reader_close(struct nlp_reader *r)
 {
 	int i;
 

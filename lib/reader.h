@@ -181,7 +181,8 @@ const struct nlp_input *nlp_reader_inputs(const struct nlp_reader *r,
 int nlp_reader_describe(const struct nlp_reader_stats *s, char *buf,
     size_t size);
 
-void nlp_reader_free(struct nlp_reader *r);
+/* Close what nlp_reader_open() opened (NULL: nothing to do). */
+void nlp_reader_close(struct nlp_reader *r);
 
 /*
  * Replace invalid UTF-8 in src[0..len) by U+FFFD and NUL by space, writing

@@ -172,7 +172,7 @@ read_corpus(const char *const *paths, size_t npaths,
 			goto oom;
 	}
 	if (rc != NLP_OK) {
-		nlp_reader_free(r);
+		nlp_reader_close(r);
 		return rc;
 	}
 	if (odd != NULL)
@@ -185,10 +185,10 @@ read_corpus(const char *const *paths, size_t npaths,
 		for (i = 0; i < *ninputs; i++)
 			(*inputs)[i] = in[i];
 	}
-	nlp_reader_free(r);
+	nlp_reader_close(r);
 	return NLP_OK;
 oom:
-	nlp_reader_free(r);
+	nlp_reader_close(r);
 	return nlp_errf(e, NLP_IO, "out of memory reading the data");
 }
 

@@ -128,7 +128,7 @@ LEAK_TEST(modelref, loads_from_a_file_and_from_the_registry)
 	cr_assert_eq(l.version, 0);
 	cr_assert_geq(nlp_model_label_index(&l.m, "spam"), 0);
 	cr_assert_eq(strlen(nlp_loaded_sha256(&l)), 64);
-	nlp_loaded_close(&l);
+	nlp_loaded_release(&l);
 
 	/* no registry yet: a registry error, and nothing created */
 	cr_assert_eq(nlp_load_model(&l, "spam", reg, &e), NLP_REGISTRY);
@@ -146,7 +146,7 @@ LEAK_TEST(modelref, loads_from_a_file_and_from_the_registry)
 	cr_assert_str_eq(l.name, "spam");
 	cr_assert_eq(l.version, 1);
 	cr_assert_str_eq(nlp_loaded_sha256(&l), pr.sha256);
-	nlp_loaded_close(&l);
+	nlp_loaded_release(&l);
 
 	cr_assert_eq(nlp_load_model(&l, "spam@2", reg, &e), NLP_REGISTRY);
 	cr_assert_eq(nlp_load_model(&l, "spam@staging", reg, &e),

@@ -159,7 +159,7 @@ read_all(const char *const *paths, size_t n, struct nlp_reader_opts o,
 	cr_assert(g->nin <= 4);
 	if (g->nin > 0)
 		memcpy(g->in, in, g->nin * sizeof *in);
-	nlp_reader_free(r);
+	nlp_reader_close(r);
 	return g;
 }
 
@@ -528,7 +528,7 @@ LEAK_TEST_FINI(reader, fasttext_line_of_many_labels_is_read_in_linear_time, clea
 	cr_assert_eq(step(r, &rec, &e), 1);
 	cr_assert_eq(rec.nlabels, 1);
 	cr_assert_str_eq(rec.labels[0], "a");
-	nlp_reader_free(r);
+	nlp_reader_close(r);
 	s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	/* linear: about 0.05 s, 0.5 s under the sanitizers; quadratic: 20 s */
 	cr_assert_lt(s, 5.0, "%.2f s for one line of 100000 labels", s);
@@ -1062,7 +1062,7 @@ LEAK_TEST_FINI(reader, long_line_is_cut_and_memory_stays_bounded, cleanup)
 	cr_assert_eq(step(r, &rec, &e), 0);
 	cr_assert_eq(nlp_reader_stats(r)->cut, 1);
 	cr_assert_eq(nlp_reader_stats(r)->first_cut, 1);
-	nlp_reader_free(r);
+	nlp_reader_close(r);
 }
 
 /* The length of line i (0-based) of the refill test; some are empty. */
@@ -1113,7 +1113,7 @@ LEAK_TEST_FINI(reader, lines_across_buffer_refills_come_out_whole, cleanup)
 	}
 	cr_assert_eq(step(r, &rec, &e), 0);
 	cr_assert_eq(nlp_reader_stats(r)->lines, nlines);
-	nlp_reader_free(r);
+	nlp_reader_close(r);
 }
 
 LEAK_TEST_FINI(reader, line_longer_than_the_buffer_but_not_the_limit_is_whole, cleanup)
@@ -1143,7 +1143,7 @@ LEAK_TEST_FINI(reader, line_longer_than_the_buffer_but_not_the_limit_is_whole, c
 	cr_assert_str_eq(rec.text, "y");
 	cr_assert_eq(rec.line, 2);
 	cr_assert_eq(step(r, &rec, &e), 0);
-	nlp_reader_free(r);
+	nlp_reader_close(r);
 }
 
 LEAK_TEST_FINI(reader, long_jsonl_line_is_cut_and_malformed, cleanup)
@@ -1232,7 +1232,7 @@ LEAK_TEST_FINI(reader, missing_file_is_an_io_error_that_sticks, cleanup)
 	cr_assert_eq(nlp_reader_next(r, &rec, NULL), NLP_IO);
 	nlp_reader_inputs(r, &n);
 	cr_assert_eq(n, 1);
-	nlp_reader_free(r);
+	nlp_reader_close(r);
 }
 
 LEAK_TEST_FINI(reader, inputs_list_only_what_was_read_to_the_end, cleanup)
@@ -1248,7 +1248,7 @@ LEAK_TEST_FINI(reader, inputs_list_only_what_was_read_to_the_end, cleanup)
 	cr_assert_eq(step(r, &rec, &e), 1);
 	nlp_reader_inputs(r, &n);
 	cr_assert_eq(n, 0);
-	nlp_reader_free(r);
+	nlp_reader_close(r);
 }
 
 LEAK_TEST_FINI(reader, auto_format_follows_each_file_name, cleanup)
