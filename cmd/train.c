@@ -17,7 +17,7 @@
 enum {
 	OPT_STRICT = 256, OPT_NGRAMS, OPT_CHAR, OPT_BITS,
 	OPT_EPOCHS, OPT_LR, OPT_L2, OPT_CW, OPT_SEED, OPT_VALID, OPT_HOLDOUT,
-	OPT_THREADS, OPT_MIN_DF, OPT_PUSH, OPT_ALIAS,
+	OPT_THREADS, OPT_MIN_DF, OPT_PUSH, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_REASON,
 };
 
 static const struct cli_opt options[] = {
@@ -27,6 +27,12 @@ static const struct cli_opt options[] = {
 	    "NAME", "model" },
 	{ OPT_ALIAS, 0, "alias", "ALIAS", "with --push: point ALIAS at the new "
 	    "version", NULL },
+	{ OPT_TAG, 0, "tag", "K=V", "with --push: tag the version (repeatable)",
+	    NULL },
+	{ OPT_DESC, 0, "description", "T", "with --push: describe the version",
+	    NULL },
+	{ OPT_REASON, 0, "reason", "T", "with --push: why, for the event log",
+	    NULL },
 	{ CLI_FORMAT, 0, "format", "F", "input format: tsv, csv, jsonl, fasttext\n"
 	    "(default: from the extension; tsv for stdin)",
 	    "tsv csv jsonl fasttext" },
@@ -74,9 +80,13 @@ const struct cli_cmd cli_train = {
 };
 
 /* What the command line asked for. */
+#define MAX_TAGS 64
+
 struct targs {
 	struct nlp_train_opts o;
-	const char *out, *push, *alias;
+	const char *out;
+	struct nlp_push_opts po;       /* po.name: --push NAME, or NULL */
+	const char *tags[MAX_TAGS];
 	int quiet;
 };
 
@@ -122,14 +132,14 @@ gz_name(const char *path)
 	return n > 3 && strcmp(path + n - 3, ".gz") == 0;
 }
 
-/* Push the trained artifact; prints NAME@VERSION SHA256 on stdout.  A
- * push committed whose line could not be printed is -NLP_IO (reported). */
+/* Push the trained artifact as po says; prints NAME@VERSION SHA256 on
+ * stdout.  A push committed whose line could not be printed is -NLP_IO
+ * (reported). */
 static int
-push_model(const struct nlp_trained *t, const char *name, const char *alias,
+push_model(const struct nlp_trained *t, const struct nlp_push_opts *po,
     struct nlp_err *e)
 {
 	struct nlp_registry *r;
-	struct nlp_push_opts po;
 	struct nlp_push_result res;
 	void *data;
 	size_t len;
@@ -141,18 +151,13 @@ push_model(const struct nlp_trained *t, const char *name, const char *alias,
 		free(data);
 		return rc;
 	}
-	memset(&po, 0, sizeof po);
-	po.name = name;
-	po.alias = alias;
-	po.source = "nlpops train";
-	po.who = cli_who();
 	nlp_registry_before_commit(r, cli_check_stdout, NULL);
-	rc = nlp_registry_push(r, data, len, &po, &res, e);
+	rc = nlp_registry_push(r, data, len, po, &res, e);
 	nlp_registry_close(r);
 	free(data);
 	if (rc == NLP_OK)
-		return cli_print_pushed("train", name, &res) == NLP_OK ? NLP_OK :
-		    -NLP_IO;
+		return cli_print_pushed("train", po->name, &res) == NLP_OK ?
+		    NLP_OK : -NLP_IO;
 	return rc;
 }
 
@@ -168,8 +173,16 @@ option(void *ctx, int id, const char *arg)
 
 	switch (id) {
 	case 'o': t->out = arg; break;
-	case OPT_PUSH: t->push = arg; break;
-	case OPT_ALIAS: t->alias = arg; break;
+	case OPT_PUSH: t->po.name = arg; break;
+	case OPT_ALIAS: t->po.alias = arg; break;
+	case OPT_DESC: t->po.description = arg; break;
+	case OPT_REASON: t->po.reason = arg; break;
+	case OPT_TAG:
+		if (t->po.ntags == MAX_TAGS)
+			return cli_usage_error("train", "too many --tag (at most "
+			    "%d)", MAX_TAGS);
+		t->tags[t->po.ntags++] = arg;
+		break;
 	case 'q': t->quiet = 1; break;
 	case OPT_STRICT: o->reader.strict = 1; break;
 	case OPT_VALID: o->valid = arg; break;
@@ -221,25 +234,31 @@ option(void *ctx, int id, const char *arg)
 	return rc;
 }
 
-/* What cannot go together, and names the registry would refuse. */
+/* What cannot go together, and what the registry would refuse (checked
+ * before the training, not after it). */
 static int
-check_args(const struct targs *t)
+check_args(struct targs *t)
 {
-	if (t->out == NULL && t->push == NULL)
+	struct nlp_err e = { 0, "" };
+	const char *alone = t->po.alias ? "--alias" : t->po.ntags ? "--tag" :
+	    t->po.description ? "--description" : t->po.reason ? "--reason" :
+	    NULL;
+
+	if (t->out == NULL && t->po.name == NULL)
 		return cli_usage_error("train", "no output: give -o ARTIFACT or "
 		    "--push NAME");
-	if (t->alias != NULL && t->push == NULL)
-		return cli_usage_error("train", "--alias goes with --push");
-	if (t->push != NULL && t->out != NULL && strcmp(t->out, "-") == 0)
+	if (alone != NULL && t->po.name == NULL)
+		return cli_usage_error("train", "%s goes with --push", alone);
+	if (t->po.name == NULL)
+		return NLP_OK;
+	if (t->out != NULL && strcmp(t->out, "-") == 0)
 		return cli_usage_error("train", "-o - and --push would both write "
 		    "to stdout");
-	if (t->push != NULL && !nlp_registry_valid_name(t->push))
-		return cli_usage_error("train", "'%s' is not a valid model name "
-		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
-		    "digit)", t->push);
-	if (t->alias != NULL && !nlp_registry_valid_alias(t->alias))
-		return cli_usage_error("train", "'%s' is not a valid alias",
-		    t->alias);
+	t->po.tags = t->tags;
+	t->po.source = "nlpops train";
+	t->po.who = cli_who();
+	if (nlp_registry_check_push(&t->po, &e) != NLP_OK)
+		return cli_usage_error("train", "%s", e.msg);
 	return NLP_OK;
 }
 
@@ -281,7 +300,7 @@ deliver(const struct targs *a, const struct nlp_trained *t,
 		if (rc != NLP_OK)
 			return rc;
 	}
-	return a->push != NULL ? push_model(t, a->push, a->alias, e) : NLP_OK;
+	return a->po.name != NULL ? push_model(t, &a->po, e) : NLP_OK;
 }
 
 int

@@ -120,6 +120,11 @@ int nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
     const struct nlp_push_opts *o, struct nlp_push_result *res,
     struct nlp_err *e);
 
+/* The checks of push on o (name, alias, tags, texts), without a registry
+ * or an artifact, so that `train --push` refuses them before it trains:
+ * NLP_OK or NLP_USAGE. */
+int nlp_registry_check_push(const struct nlp_push_opts *o, struct nlp_err *e);
+
 /* The artifact checks of push, without a registry (so that a command can
  * refuse a bad artifact before it creates one): NLP_OK or NLP_DATA. */
 int nlp_registry_check_artifact(const void *data, size_t len,

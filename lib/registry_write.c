@@ -1037,3 +1037,9 @@ nlp_registry_rm(struct nlp_registry *r, const char *name, long version,
 		rc = rm_locked(r, mid, vid, name, version, force, who, reason, e);
 	return end_change(r, rc, e);
 }
+
+int
+nlp_registry_check_push(const struct nlp_push_opts *o, struct nlp_err *e)
+{
+	return check_push_opts(o, e);
+}

@@ -150,3 +150,22 @@ for m in spam2.nlp spam.nlp.gz spam.tar spam.tgz; do
 	check "-m $m: says no such file" grep -q "cannot open '$m': No such file" "$T/err"
 	check "-m $m: says nothing of a registry" sh -c "! grep -q registry '$T/err'"
 done
+
+# --- train --push takes what registry push takes (issue 11: 17)
+R="--registry $T/preg"
+expect_status 0 "train --push with --tag, --description, --reason and --alias" "$N" $R train -q --threads 1 --epochs 2 --push spam --alias staging --tag team=mail --tag data=nov --description "nightly retrain" --reason "new data" "$DATA/spam.train.tsv.gz"
+expect_status 0 "registry show" "$N" $R registry show spam@1
+check "the tags are on the version" grep -q 'data=nov,team=mail' "$T/out"
+check "the description is on the version" grep -q '^description: nightly retrain' "$T/out"
+expect_status 0 "registry history" "$N" $R registry history spam
+check "the reason is on the alias event" grep -q 'staging: (none) -> spam@1  # new data' "$T/out"
+for o in "--tag a=b" "--description x" "--reason x" "--alias a"; do
+	expect_status 2 "train -o with $o but no --push" "$N" train -q -o "$T/np.nlp" $o "$DATA/spam.train.tsv.gz"
+	check "$o: says it goes with --push" grep -q -- "${o%% *} goes with --push" "$T/err"
+done
+check "and nothing was trained or written" test ! -e "$T/np.nlp"
+expect_status 2 "a malformed tag is refused before training" "$N" $R train -q --push spam --tag nokey "$DATA/spam.train.tsv.gz"
+check "naming the tag" grep -q "tag 'nokey' is not KEY=VALUE" "$T/err"
+expect_status 2 "a two-line description is refused" "$N" $R train -q --push spam --description "$(printf 'a\nb')" "$DATA/spam.train.tsv.gz"
+expect_status 0 "and no version was made by the refusals" "$N" $R registry list spam
+check "still one version" test "$("$N" $R __complete refs | grep -c '^spam@[0-9]')" -eq 1
