@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "pool.h"
+#include "rng.h"
 #include "strmap.h"
 #include "leak_test.h"
 
@@ -259,23 +260,6 @@ LEAK_TEST(learn, learns_a_separable_problem)
 		ok += best == ys[i];
 	}
 	cr_assert_gt(ok, NEX * 95 / 100, "accuracy %zu/%d", ok, NEX);
-}
-
-LEAK_TEST(learn, shuffle_is_a_seeded_permutation)
-{
-	uint32_t a[100], b[100], seen[100] = { 0 };
-	uint64_t s1 = 3, s2 = 3;
-	size_t i;
-
-	for (i = 0; i < 100; i++)
-		a[i] = b[i] = (uint32_t)i;
-	nlp_shuffle(a, 100, &s1);
-	nlp_shuffle(b, 100, &s2);
-	cr_assert(memcmp(a, b, sizeof a) == 0);
-	for (i = 0; i < 100; i++)
-		seen[a[i]]++;
-	for (i = 0; i < 100; i++)
-		cr_assert_eq(seen[i], 1);
 }
 
 LEAK_TEST(strmap, entries_keep_their_numbers)
