@@ -19,7 +19,7 @@ _nlpops_verbs='init push list show alias promote rollback history resolve pull
 	verify gc rm'
 
 # Options that take a value, and options that do not, per command.
-_nlpops_train_valued='-o --output --push --alias --format --text-column
+_nlpops_train_valued='-o --output --push --alias --tag --description --reason --format --text-column
 	--label-column --text-field --label-field --ngrams --char-ngrams --bits
 	--min-df --epochs --lr --l2 --class-weight --seed --valid --holdout
 	--threads'
