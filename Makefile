@@ -120,6 +120,17 @@ test-san: obj-san/nlpops $(UNIT_SAN) $(TOOLS)
 	@$(TOOL_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		sh tests/run.sh ./obj-san/nlpops $(UNIT_SAN)
 
+# The long campaigns make check samples: hundreds of kill -9 trials on
+# the registry, many drift seeds, failed allocations from random offsets
+# (each seed printed, so that a failure can be run again), plain build.
+stress: nlpops $(TOOLS)
+	@$(TOOL_ENV) NLP_TEST_ONLY="registry_safety drift hostile_drift hostile_registry" \
+		REGISTRY_SAFETY_TRIALS=$${REGISTRY_SAFETY_TRIALS:-1000} \
+		DRIFT_SEEDS=$${DRIFT_SEEDS:-100} DRIFT_MSEEDS=$${DRIFT_MSEEDS:-20} \
+		HOSTILE_DRIFT_SEED=$${HOSTILE_DRIFT_SEED:-random} HOSTILE_DRIFT_RUNS=$${HOSTILE_DRIFT_RUNS:-600} \
+		HOSTILE_REGISTRY_SEED=$${HOSTILE_REGISTRY_SEED:-random} HOSTILE_REGISTRY_STEP=$${HOSTILE_REGISTRY_STEP:-1} \
+		sh tests/run.sh ./nlpops
+
 demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
@@ -149,5 +160,5 @@ uninstall:
 clean:
 	rm -rf obj obj-san nlpops
 
-.PHONY: all deps check test test-san demo bench install uninstall clean
+.PHONY: all deps check test test-san stress demo bench install uninstall clean
 .SECONDARY:

@@ -586,7 +586,7 @@ release(struct run *u)
 		free(u->b);
 	}
 	nlp_atomic_abort(&u->af);
-	nlp_pool_free(u->pool);
+	nlp_pool_close(u->pool);
 	nlp_reader_close(u->r);
 	nlp_scorer_release(&u->sc);
 	free(u->probs);

@@ -80,11 +80,11 @@ nlp_sha256_final(struct nlp_sha256 *s, char hex[NLP_SHA256_HEX])
 
 	SHA256_Final(md, &s->ctx);
 	to_hex(md, sizeof md, hex);
-	nlp_sha256_free(s);
+	nlp_sha256_close(s);
 }
 
 void
-nlp_sha256_free(struct nlp_sha256 *s)
+nlp_sha256_close(struct nlp_sha256 *s)
 {
 	free(s);
 }
@@ -124,7 +124,7 @@ nlp_sha256_file(const char *path, char hex[NLP_SHA256_HEX], struct nlp_err *e)
 			if (errno == EINTR)
 				continue;
 			nlp_errnof(e, NLP_IO, errno, "cannot read '%s'", path);
-			nlp_sha256_free(s);
+			nlp_sha256_close(s);
 			close(fd);
 			return NLP_IO;
 		}

@@ -33,7 +33,7 @@ void nlp_sha256_update(struct nlp_sha256 *s, const void *data, size_t len);
 /* Write the lowercase hex digest to hex and free s. */
 void nlp_sha256_final(struct nlp_sha256 *s, char hex[NLP_SHA256_HEX]);
 /* Free a state that will not be finished (s may be NULL). */
-void nlp_sha256_free(struct nlp_sha256 *s);
+void nlp_sha256_close(struct nlp_sha256 *s);
 
 /* One-shot SHA-256 of a buffer, as hex: 0 (-1, hex "", cannot happen with
  * the implementation in use; callers check all the same). */

@@ -539,7 +539,7 @@ oom:
 	rc = nlp_errf(e, NLP_IO, "out of memory");
 out:
 	nlp_reader_close(r);
-	nlp_pool_free(pool);
+	nlp_pool_close(pool);
 	batch_free(b);
 	return rc;
 }

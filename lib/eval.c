@@ -321,7 +321,7 @@ nlp_eval_run(struct nlp_eval *ev, const struct nlp_model *m,
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ev->seconds = (double)(t1.tv_sec - t0.tv_sec) +
 	    (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	nlp_pool_free(pool);
+	nlp_pool_close(pool);
 	if (j.failed) {
 		nlp_eval_release(ev);
 		return nlp_errf(e, NLP_IO, "out of memory scoring the data");

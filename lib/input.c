@@ -381,7 +381,7 @@ nlp_stream_close(struct nlp_stream *s)
 	archive_read_free(s->ar);
 	if (s->gz)
 		inflateEnd(&s->z);
-	nlp_sha256_free(s->sha);
+	nlp_sha256_close(s->sha);
 	if (s->own_fd)
 		close(s->fd);
 	free(s->in);

@@ -73,13 +73,13 @@ nlp_pool_new(unsigned threads)
 	if (p->nthreads > 1) {
 		p->tid = calloc(p->nthreads - 1, sizeof *p->tid);
 		if (p->tid == NULL) {
-			nlp_pool_free(p);
+			nlp_pool_close(p);
 			return NULL;
 		}
 		for (i = 0; i + 1 < p->nthreads; i++) {
 			if (pthread_create(&p->tid[i], NULL, worker, p) != 0) {
 				p->nthreads = i + 1;
-				nlp_pool_free(p);
+				nlp_pool_close(p);
 				return NULL;
 			}
 		}
@@ -121,7 +121,7 @@ nlp_pool_run(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t),
 }
 
 void
-nlp_pool_free(struct nlp_pool *p)
+nlp_pool_close(struct nlp_pool *p)
 {
 	unsigned i;
 

@@ -23,7 +23,8 @@ unsigned nlp_pool_size(const struct nlp_pool *p);
 void nlp_pool_run(struct nlp_pool *p, size_t n,
     void (*fn)(void *arg, size_t i), void *arg);
 
-void nlp_pool_free(struct nlp_pool *p);
+/* Stop the threads and free the pool (p may be NULL). */
+void nlp_pool_close(struct nlp_pool *p);
 
 /* The number of online CPUs, at least 1. */
 unsigned nlp_cpu_count(void);

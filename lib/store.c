@@ -659,7 +659,7 @@ hash_copy(int fd, const char *path, FILE *out, const char *out_name,
 	nlp_sha256_final(s, hex);
 	s = NULL;
 out:
-	nlp_sha256_free(s);
+	nlp_sha256_close(s);
 	free(buf);
 	return rc;
 }

@@ -758,7 +758,7 @@ static void
 run_release(struct run *u)
 {
 	nlp_class_counts_release(&u->cm);
-	nlp_pool_free(u->pool);
+	nlp_pool_close(u->pool);
 	corpus_release(&u->all);
 	corpus_release(&u->val);
 	csr_release(&u->tr);

@@ -39,6 +39,10 @@ done
 # The scripts, the longest first, go to $jobs lanes; each lane takes the
 # next script from the queue (a mkdir lock guards it).
 ls "$top"/tests/e2e/*.sh | grep -v '/lib\.sh$' >"$tmp/all"
+if [ -n "${NLP_TEST_ONLY:-}" ]; then   # make stress: only these scripts
+	for s in $NLP_TEST_ONLY; do grep "/$s\.sh\$" "$tmp/all"; done >"$tmp/only"
+	mv "$tmp/only" "$tmp/all"
+fi
 for s in registry_safety drift drift_html hostile_files hostile_registry registry; do
 	grep "/$s\.sh\$" "$tmp/all"
 done >"$tmp/queue"

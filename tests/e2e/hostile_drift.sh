@@ -233,10 +233,11 @@ count() {
 	allocs=$(cat allocs.n 2>/dev/null || echo 0)
 	check "$cdesc: failmalloc counts allocations ($allocs)" test "$allocs" -gt 1000
 }
-# points FULL RUNS: every N to FULL, then about RUNS more from a seeded
-# offset through the rest of $allocs, and $allocs + 1 (nothing fails).
+# points FULL RUNS: every N to FULL, then about RUNS more (or
+# HOSTILE_DRIFT_RUNS: make stress) from a seeded offset through the rest
+# of $allocs, and $allocs + 1 (nothing fails).
 points() {
-	stride=$(( (allocs - $1) / $2 + 1 ))
+	stride=$(( (allocs - $1) / ${HOSTILE_DRIFT_RUNS:-$2} + 1 ))
 	echo "hostile_drift.sh: failmalloc: N = 1..$1, then every ${stride}th" \
 	    "from $(( $1 + 1 + SEED % stride )) of $allocs (HOSTILE_DRIFT_SEED=$SEED)" >&2
 	seq 1 "$1"

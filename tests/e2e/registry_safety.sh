@@ -184,6 +184,7 @@ for i in 1 2 3; do
 done
 d_push=$((d_push + 1)) d_alias=$((d_alias + 1)) d_rb=$((d_rb + 1))
 trials=150; [ $san -eq 1 ] && trials=60
+trials=${REGISTRY_SAFETY_TRIALS:-$trials}   # make stress: 1000
 : >"$T/printed"
 : >"$T/killed-verbs"
 killed=0 verify_bad=0 odd=0 trial=1

@@ -225,7 +225,7 @@ train_with(unsigned threads, float *w, float *b, double l2)
 	memset(w, 0, 2000 * sizeof *w);
 	memset(b, 0, 4 * sizeof *b);
 	cr_assert_eq(nlp_learn(&d, &o, w, b, &e), NLP_OK);
-	nlp_pool_free(o.pool);
+	nlp_pool_close(o.pool);
 }
 
 LEAK_TEST(learn, same_weights_at_any_thread_count)
