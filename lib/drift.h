@@ -89,6 +89,21 @@ void nlp_drift_ref_release(struct nlp_drift_ref *ref);
 /* How a signal is judged: p < threshold, or statistic >= threshold. */
 enum nlp_drift_method { NLP_DRIFT_BY_P_VALUE, NLP_DRIFT_BY_EFFECT };
 
+/* Why a signal is judged as it is: the rule that decided its row. */
+enum nlp_drift_basis {
+	NLP_DRIFT_SMALL_SAMPLE,      /* by p-value: at most --small current
+	                                records */
+	NLP_DRIFT_SMALL_REFERENCE,   /* by p-value: the current sample is
+	                                large, the reference's small */
+	NLP_DRIFT_LARGE_SAMPLE,      /* by effect: more than --small records */
+	NLP_DRIFT_COUNTS,            /* by effect, always: counts of tokens or
+	                                characters */
+	NLP_DRIFT_NO_P_VALUE,        /* by effect: a small sample, but the test
+	                                has no p-value (a reference share of 0
+	                                or 1, fewer than 2 bins) */
+	NLP_DRIFT_ACCURACY_DROP,     /* the accuracy's drop, always */
+};
+
 /* What a signal shows of each side, beside its statistic. */
 enum nlp_drift_value {
 	NLP_DRIFT_VALUE_NONE,    /* nothing: a distribution (see detail) */
@@ -117,6 +132,7 @@ struct nlp_drift_signal {
 	const char *statistic_name;
 	double statistic, p_value, threshold;
 	enum nlp_drift_method method;
+	enum nlp_drift_basis decided_by;
 	int drifted;
 	enum nlp_drift_value value;
 	double reference, current;         /* NUMBER: the values; SCORES: the
@@ -126,16 +142,22 @@ struct nlp_drift_signal {
 	struct nlp_drift_detail detail;
 };
 
-/* A token whose share changed, with its shares of each side. */
+/* A word whose share changed: its shares of all tokens and of the texts
+   of each side, and the z of its log-odds ratio over texts
+   (drift_signal.h), which ranks it. */
 struct nlp_drift_token {
 	char *token;             /* owned by the report */
 	double reference, current;
+	double reference_texts, current_texts;
+	double z;
 };
 
-/* An n-gram that marks one side, with its weight in the classifier. */
+/* An n-gram that marks one side: its weight towards that side in the
+   classifier, and the z of its log-odds ratio over the classifier's texts
+   (drift_signal.h), which ranks it (positive: the current side). */
 struct nlp_drift_ngram {
 	char *ngram;             /* owned by the report */
-	double weight;
+	double weight, z;
 };
 
 /* The domain classifier: can a classifier tell the two sides apart? */
@@ -144,6 +166,8 @@ struct nlp_drift_domain {
 	const char *skipped;     /* why it did not run (static), or NULL */
 	int permutation;         /* threshold from label-shuffled runs */
 	unsigned permutations;   /* how many, when permutation */
+	int auc_floor;           /* the threshold is --auc: without
+	                            permutations, or above their threshold */
 	double auc, threshold;   /* NAN when skipped */
 	int drifted;
 	struct nlp_drift_ngram top_current[NLP_DRIFT_TOP];

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drift_signal.h"
 #include "features.h"
 #include "learn.h"
 #include "metrics.h"
@@ -225,10 +226,11 @@ balanced_labels(const struct nlp_docs *docs, uint32_t *y, uint64_t *state)
  * auc}) / (B + 1) is at most alpha, so at most j permuted AUCs may reach
  * the real one, which must beat the (j+1)-th largest (with B = 20, alpha
  * 0.05: all of them); and it must pass --auc too.  Runs first: the last
- * training is the real one, whose weights name the n-grams.
+ * training is the real one, whose weights the n-grams report.
  */
 static int
-permutation_threshold(struct dom *d, double *threshold, struct nlp_err *e)
+permutation_threshold(struct dom *d, double *threshold, int *at_auc,
+    struct nlp_err *e)
 {
 	const struct nlp_drift_opts *o = d->o;
 	uint64_t state = o->seed ^ 0x9e3779b9ULL;
@@ -252,71 +254,130 @@ permutation_threshold(struct dom *d, double *threshold, struct nlp_err *e)
 		if (j >= o->permutations)
 			j = o->permutations - 1;
 		*threshold = perm[o->permutations - 1 - j];
-		if (*threshold < o->auc)
+		if ((*at_auc = *threshold < o->auc))
 			*threshold = o->auc;
 	}
 	free(perm);
 	return rc;
 }
 
-/* A row of the vocabulary and its weight for the current side. */
+/* A named row of the vocabulary: its log-odds z towards the current side
+   and its weight there in the classifier. */
 struct ranked {
 	uint32_t row;
-	double weight;
+	const char *name;
+	double z, weight;
 };
 
 static int
 cmp_ranked(const void *a, const void *b)
 {
 	const struct ranked *x = a, *y = b;
+	int c;
 
-	if (x->weight != y->weight)
-		return x->weight > y->weight ? -1 : 1;
+	if (x->z != y->z)
+		return x->z > y->z ? -1 : 1;
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
 	return (x->row > y->row) - (x->row < y->row);
 }
 
-/* Up to NLP_DRIFT_TOP named n-grams from one end of rank[0..V), while
-   their weights have sign; the names move from d to out. */
+/* Is every token of the n-gram s ("tok" or "tok1 tok2") a word? */
+static int
+all_words(const char *s)
+{
+	const char *sp;
+
+	for (; (sp = strchr(s, ' ')) != NULL; s = sp + 1)
+		if (!nlp_drift_is_word(s, (size_t)(sp - s)))
+			return 0;
+	return nlp_drift_is_word(s, strlen(s));
+}
+
+/* The name of row r, or NULL. */
+static char **
+row_name(struct dom *d, uint32_t r)
+{
+	const struct nlp_strmap_entry *en = nlp_strmap_get(&d->names,
+	    (const char *)&d->v.key[r], sizeof d->v.key[r]);
+
+	return en == NULL ? NULL : &d->name_of[en - d->names.ent];
+}
+
+/* Up to NLP_DRIFT_TOP n-grams from one end of rank[0..n), while the sign
+   of their z is sign; the names move from d to out. */
 static void
-list_ngrams(struct dom *d, const struct ranked *rank, uint32_t V, int sign,
+list_ngrams(struct dom *d, const struct ranked *rank, size_t n, int sign,
     struct nlp_drift_ngram *out, size_t *nout)
 {
-	uint32_t i;
+	size_t i;
 
-	for (i = 0; i < V && *nout < NLP_DRIFT_TOP; i++) {
-		const struct ranked *r = &rank[sign > 0 ? i : V - 1 - i];
-		const struct nlp_strmap_entry *en = nlp_strmap_get(&d->names,
-		    (const char *)&d->v.key[r->row], sizeof d->v.key[r->row]);
-		char **name;
+	for (i = 0; i < n && *nout < NLP_DRIFT_TOP; i++) {
+		const struct ranked *r = &rank[sign > 0 ? i : n - 1 - i];
+		char **name = row_name(d, r->row);
 
-		if (sign > 0 ? r->weight <= 0 : r->weight >= 0)
+		if (sign > 0 ? r->z <= 0 : r->z >= 0)
 			break;
-		if (en == NULL || *(name = &d->name_of[en - d->names.ent]) == NULL)
-			continue;
 		out[*nout].ngram = *name;
-		out[(*nout)++].weight = fabs(r->weight);
+		out[*nout].weight = sign > 0 ? r->weight : -r->weight;
+		out[(*nout)++].z = r->z;
 		*name = NULL;
 	}
 }
 
-/* The n-grams with the largest weight for one side over the other. */
+/* The texts of each side that have each row, into cnt (2 per row) and
+   the texts of each side into nside. */
+static void
+row_texts(const struct dom *d, double *cnt, double nside[2])
+{
+	const struct nlp_docs *both[2] = { &d->tr, &d->te };
+	size_t k, i, j;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < both[k]->n; i++) {
+			uint32_t side = both[k]->y[i];
+			nside[side] += 1;
+			for (j = both[k]->start[i]; j < both[k]->start[i + 1]; j++)
+				cnt[2 * (size_t)both[k]->key[j] + side] += 1;
+		}
+}
+
+/*
+ * The named word n-grams that mark each side: ranked by the log-odds z of
+ * the texts that have them (drift_signal.h), over all the classifier's
+ * texts, the pooled texts as the prior's mass; ties by their bytes.
+ */
 static int
 top_ngrams(struct dom *d, struct nlp_drift_domain *out)
 {
 	uint32_t i, V = d->v.n;
 	struct ranked *rank = malloc((V + 1) * sizeof *rank);
+	double *cnt = calloc(2 * (size_t)V + 2, sizeof *cnt), ns[2] = { 0, 0 };
+	size_t n = 0;
+	char **name;
 
-	if (rank == NULL)
+	if (rank == NULL || cnt == NULL) {
+		free(rank);
+		free(cnt);
 		return -1;
-	for (i = 0; i < V; i++) {
-		rank[i].row = i;
-		rank[i].weight = (double)d->w[2 * i + 1] - (double)d->w[2 * i];
 	}
-	if (V > 1)
-		qsort(rank, V, sizeof *rank, cmp_ranked);
-	list_ngrams(d, rank, V, 1, out->top_current, &out->ntop_current);
-	list_ngrams(d, rank, V, -1, out->top_reference, &out->ntop_reference);
+	row_texts(d, cnt, ns);
+	for (i = 0; i < V; i++) {
+		if ((name = row_name(d, i)) == NULL || *name == NULL ||
+		    !all_words(*name))
+			continue;
+		rank[n].row = i;
+		rank[n].name = *name;
+		rank[n].z = nlp_drift_log_odds_z(cnt[2 * i + 1], ns[1],
+		    cnt[2 * i], ns[0], ns[0] + ns[1]);
+		rank[n++].weight = (double)d->w[2 * i + 1] - (double)d->w[2 * i];
+	}
+	if (n > 1)
+		qsort(rank, n, sizeof *rank, cmp_ranked);
+	list_ngrams(d, rank, n, 1, out->top_current, &out->ntop_current);
+	list_ngrams(d, rank, n, -1, out->top_reference, &out->ntop_reference);
 	free(rank);
+	free(cnt);
 	return 0;
 }
 
@@ -329,9 +390,11 @@ classify(struct dom *d, struct nlp_drift_domain *out, int small,
 	int rc;
 
 	out->permutation = small && d->o->permutations > 0;
+	out->auc_floor = 1;
 	if (out->permutation) {
 		out->permutations = d->o->permutations;
-		if ((rc = permutation_threshold(d, &threshold, e)) != NLP_OK)
+		if ((rc = permutation_threshold(d, &threshold, &out->auc_floor,
+		    e)) != NLP_OK)
 			return rc;
 	}
 	if ((rc = two_folds(d, d->tr.y, d->te.y, d->o->seed, &auc, e)) !=

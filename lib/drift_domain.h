@@ -8,7 +8,9 @@
  * each side and measure ROC AUC on the odd ones, then the other way round,
  * and average.  On few texts a side the AUC is noisy, and the threshold is
  * the permutation test's (the AUCs of label-shuffled runs), never below
- * --auc.  The n-grams whose weights separate the sides best are named.
+ * --auc.  The word n-grams whose share of the texts differs most surely
+ * between the sides (the log-odds z of drift_signal.h) are named, with
+ * their weights.
  */
 #ifndef NLP_DRIFT_DOMAIN_H
 #define NLP_DRIFT_DOMAIN_H

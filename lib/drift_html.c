@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drift_render.h"
 #include "text.h"
 
 #define CONF_BINS 20            /* confidence histogram bins over [0, 1] */
@@ -733,6 +734,7 @@ static void
 signal_table(struct out *o, const struct nlp_drift_report *r)
 {
 	const struct nlp_drift_signal *s;
+	char why[96];
 	size_t i;
 
 	if (r->nsignals == 0) {
@@ -741,7 +743,7 @@ signal_table(struct out *o, const struct nlp_drift_report *r)
 	}
 	put(o, "<div class=\"scroll\"><table class=\"signals\"><thead><tr>"
 	    "<th>signal</th><th>statistic</th><th class=\"n\">value</th>"
-	    "<th class=\"n\">p-value</th><th class=\"n\">threshold</th>"
+	    "<th class=\"n\">p-value</th><th>decided by</th>"
 	    "<th>reference " U_ARROW " current</th><th>drifted</th></tr>"
 	    "</thead><tbody>\n");
 	for (i = 0; i < r->nsignals; i++) {
@@ -754,10 +756,9 @@ signal_table(struct out *o, const struct nlp_drift_report *r)
 		put_num(o, s->statistic);
 		put(o, "</td><td class=\"n\">");
 		put_num(o, s->p_value);
-		put(o, s->method == NLP_DRIFT_BY_P_VALUE ?
-		    "</td><td class=\"n\">p &lt; " :
-		    "</td><td class=\"n\">" U_GE " ");
-		put_num(o, s->threshold);
+		put(o, "</td><td>");
+		nlp_drift_decided_by(why, sizeof why, s);
+		esc(o, why);
 		put(o, "</td><td class=\"v\">");
 		if (s->value == NLP_DRIFT_VALUE_NONE ||
 		    (s->value == NLP_DRIFT_VALUE_NUMBER &&
@@ -799,60 +800,73 @@ bar_cell(struct out *o, int up, double w, double m)
 	    isfinite(w) && m > 0 ? fabs(w) / m * 100 : 0.0);
 }
 
-/* tokens.grew or tokens.shrank: token, shares, change, a bar. */
+/* The largest |z| of n entries of size bytes whose z is at z0. */
+static double
+max_z(const double *z0, size_t n, size_t size)
+{
+	double m = 0, z;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		z = fabs(*(const double *)((const char *)z0 + i * size));
+		if (isfinite(z) && z > m)
+			m = z;
+	}
+	return m;
+}
+
+/* z to 2 decimals, or a dash. */
+static void
+put_z(struct out *o, double z)
+{
+	if (isfinite(z))
+		putf(o, "%+.2f", z + 0.0);
+	else
+		put(o, U_DASH);
+}
+
+/* tokens.grew or tokens.shrank: word, shares of texts, z, a bar. */
 static void
 token_table(struct out *o, const struct nlp_drift_token *t, size_t n,
     const char *caption, int up)
 {
-	double m = 0;
+	double m;
 	size_t i;
 
 	if (!list_head(o, caption, n))
 		return;
-	for (i = 0; i < n; i++) {
-		double d = fabs(t[i].current - t[i].reference);
-		if (isfinite(d) && d > m)
-			m = d;
-	}
-	put(o, "<table class=\"tokens\"><thead><tr><th>token</th>"
+	m = max_z(&t[0].z, n, sizeof *t);
+	put(o, "<table class=\"tokens\"><thead><tr><th>word</th>"
 	    "<th class=\"n\">reference</th><th class=\"n\">current</th>"
-	    "<th class=\"n\">change</th><th></th></tr></thead><tbody>\n");
+	    "<th class=\"n\">z</th><th></th></tr></thead><tbody>\n");
 	for (i = 0; i < n; i++) {
-		double d = t[i].current - t[i].reference;
-
 		put(o, "<tr><td><code>");
 		esc_cut(o, t[i].token, TOKEN_CHARS);
 		put(o, "</code></td><td class=\"n\">");
-		put_pct(o, t[i].reference, 2);
+		put_pct(o, t[i].reference_texts, 1);
 		put(o, "</td><td class=\"n\">");
-		put_pct(o, t[i].current, 2);
+		put_pct(o, t[i].current_texts, 1);
 		put(o, "</td><td class=\"n\">");
-		if (isfinite(d))
-			putf(o, "%+.2f pp", d * 100 + 0.0);
-		else
-			put(o, U_DASH);
-		bar_cell(o, up, d, m);
+		put_z(o, t[i].z);
+		bar_cell(o, up, t[i].z, m);
 	}
 	put(o, "</tbody></table></div>\n");
 }
 
-/* domain.top_current or top_reference: n-gram and weight. */
+/* domain.top_current or top_reference: n-gram, weight, z, a bar. */
 static void
 ngram_table(struct out *o, const struct nlp_drift_ngram *g, size_t n,
     const char *caption, int up)
 {
-	double m = 0;
+	double m;
 	size_t i;
 
 	if (!list_head(o, caption, n))
 		return;
-	for (i = 0; i < n; i++) {
-		double w = fabs(g[i].weight);
-		if (isfinite(w) && w > m)
-			m = w;
-	}
+	m = max_z(&g[0].z, n, sizeof *g);
 	put(o, "<table class=\"ngrams\"><thead><tr><th>n-gram</th>"
-	    "<th class=\"n\">weight</th><th></th></tr></thead><tbody>\n");
+	    "<th class=\"n\">weight</th><th class=\"n\">z</th><th></th></tr>"
+	    "</thead><tbody>\n");
 	for (i = 0; i < n; i++) {
 		double w = g[i].weight;
 
@@ -863,7 +877,9 @@ ngram_table(struct out *o, const struct nlp_drift_ngram *g, size_t n,
 			putf(o, "%.3f", w);
 		else
 			put(o, U_DASH);
-		bar_cell(o, up, w, m);
+		put(o, "</td><td class=\"n\">");
+		put_z(o, g[i].z);
+		bar_cell(o, up, g[i].z, m);
 	}
 	put(o, "</tbody></table></div>\n");
 }
@@ -942,7 +958,8 @@ domain_words(struct out *o, const struct nlp_drift_domain *d)
 		put_num(o, d->threshold);
 	}
 	if (d->permutation) {
-		put(o, " (95th percentile of ");
+		put(o, d->auc_floor ? " (--auc, above the threshold of " :
+		    " (95th percentile of ");
 		put_count(o, d->permutations);
 		put(o, " label-shuffled runs)");
 	}
@@ -963,8 +980,11 @@ domain_section(struct out *o, const struct nlp_drift_domain *d)
 	if (isfinite(d->auc))
 		auc_scale(o, d->auc, d->threshold);
 	if (d->ntop_current > 0 || d->ntop_reference > 0) {
-		put(o, "<p class=\"note\">The n-grams whose weights pull the "
-		    "classifier most towards one side.</p>\n<div class=\"cols\">\n");
+		put(o, "<p class=\"note\">The word n-grams that mark each side "
+		    "of the classifier's texts most surely: ranked by z, the "
+		    "z-score of the log-odds ratio of the texts that have them "
+		    "(Monroe, Colaresi and Quinn 2008); weight is the "
+		    "classifier's towards that side.</p>\n<div class=\"cols\">\n");
 		ngram_table(o, d->top_current, d->ntop_current,
 		    "N-grams typical of the current text", 1);
 		ngram_table(o, d->top_reference, d->ntop_reference,
@@ -1152,9 +1172,11 @@ page(struct out *o, const struct nlp_drift_report *r, const char *title)
 	signal_table(o, r);
 	put(o, "</section>\n");
 	charts(o, &r->hist);
-	put(o, "<section id=\"tokens\"><h2>Tokens whose share changed most</h2>\n"
-	    "<p class=\"note\">Share of all tokens on each side; the change in "
-	    "percentage points.</p>\n<div class=\"cols\">\n");
+	put(o, "<section id=\"tokens\"><h2>Words whose share of texts "
+	    "changed most</h2>\n<p class=\"note\">Share of the texts that have "
+	    "the word on each side; ranked by z, the z-score of its log-odds "
+	    "ratio with an informative Dirichlet prior (Monroe, Colaresi and "
+	    "Quinn 2008).</p>\n<div class=\"cols\">\n");
 	token_table(o, r->grew, r->ngrew, "Grew", 1);
 	token_table(o, r->shrank, r->nshrank, "Shrank", 0);
 	put(o, "</div></section>\n");

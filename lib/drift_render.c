@@ -24,6 +24,26 @@
  * drift"); what jansson does not report at all, jsonwatch.h catches.
  */
 
+const char *
+nlp_drift_basis_name(enum nlp_drift_basis b)
+{
+	switch (b) {
+	case NLP_DRIFT_SMALL_SAMPLE:
+		return "small_sample";
+	case NLP_DRIFT_SMALL_REFERENCE:
+		return "small_reference";
+	case NLP_DRIFT_LARGE_SAMPLE:
+		return "large_sample";
+	case NLP_DRIFT_COUNTS:
+		return "counts";
+	case NLP_DRIFT_NO_P_VALUE:
+		return "no_p_value";
+	case NLP_DRIFT_ACCURACY_DROP:
+		return "accuracy_drop";
+	}
+	return "?";
+}
+
 /* A number, or null where it is not finite (JSON has no NaN): NULL only
    when out of memory. */
 static json_t *
@@ -145,6 +165,8 @@ signal_at(const void *v, size_t i)
 	r |= json_object_set_new(o, "method", json_string(s->method ==
 	    NLP_DRIFT_BY_P_VALUE ? "p-value" : "effect"));
 	r |= json_object_set_new(o, "threshold", jnum(s->threshold));
+	r |= json_object_set_new(o, "decided_by",
+	    json_string(nlp_drift_basis_name(s->decided_by)));
 	r |= json_object_set_new(o, "drifted", json_boolean(s->drifted));
 	r |= json_object_set_new(o, "reference", side_json(s, 0));
 	r |= json_object_set_new(o, "current", side_json(s, 1));
@@ -163,6 +185,7 @@ ngram_at(const void *v, size_t i)
 
 	r |= json_object_set_new(o, "ngram", json_string(g->ngram));
 	r |= json_object_set_new(o, "weight", jnum(g->weight));
+	r |= json_object_set_new(o, "z", jnum(g->z));
 	return whole(o, r);
 }
 
@@ -182,6 +205,8 @@ domain_json(const struct nlp_drift_domain *d)
 	if (d->permutation)
 		r |= json_object_set_new(o, "permutations",
 		    jcount(d->permutations));
+	r |= json_object_set_new(o, "threshold_from", json_string(d->auc_floor ?
+	    "auc" : "permutations"));
 	r |= json_object_set_new(o, "threshold", jnum(d->threshold));
 	r |= json_object_set_new(o, "drifted", json_boolean(d->drifted));
 	r |= json_object_set_new(o, "top_current", array_of(d->top_current,
@@ -202,6 +227,10 @@ token_at(const void *v, size_t i)
 	r |= json_object_set_new(o, "token", json_string(t->token));
 	r |= json_object_set_new(o, "reference", jnum(t->reference));
 	r |= json_object_set_new(o, "current", jnum(t->current));
+	r |= json_object_set_new(o, "reference_texts",
+	    jnum(t->reference_texts));
+	r |= json_object_set_new(o, "current_texts", jnum(t->current_texts));
+	r |= json_object_set_new(o, "z", jnum(t->z));
 	return whole(o, r);
 }
 
@@ -351,35 +380,114 @@ ngram_line(FILE *f, const char *heading, const struct nlp_drift_ngram *g,
 		fprintf(f, " [%s]", g[i].ngram);
 }
 
+/* Why a row is judged as it is, in words. */
+static const char *
+basis_words(enum nlp_drift_basis b)
+{
+	switch (b) {
+	case NLP_DRIFT_SMALL_SAMPLE:
+		return "small sample";
+	case NLP_DRIFT_SMALL_REFERENCE:
+		return "small reference sample";
+	case NLP_DRIFT_LARGE_SAMPLE:
+		return "large sample";
+	case NLP_DRIFT_COUNTS:
+		return "counts: any sample size";
+	case NLP_DRIFT_NO_P_VALUE:
+		return "small sample, no p-value";
+	case NLP_DRIFT_ACCURACY_DROP:
+		return "concept drift";
+	}
+	return "?";
+}
+
+void
+nlp_drift_decided_by(char *buf, size_t size, const struct nlp_drift_signal *s)
+{
+	const char *what = "effect", *op = s->drifted ? ">=" : "<";
+
+	if (s->decided_by == NLP_DRIFT_ACCURACY_DROP) {
+		snprintf(buf, size, "drop %s %.4g%s", s->drifted ? ">" : "<=",
+		    s->threshold, s->drifted ? " (concept drift)" : "");
+		return;
+	}
+	if (s->method == NLP_DRIFT_BY_P_VALUE) {
+		what = "p";
+		op = s->drifted ? "<" : ">=";
+	}
+	snprintf(buf, size, "%s %s %.4g (%s)", what, op, s->threshold,
+	    basis_words(s->decided_by));
+}
+
+void
+nlp_drift_domain_decided_by(char *buf, size_t size,
+    const struct nlp_drift_domain *d)
+{
+	char how[40];
+
+	if (d->skipped != NULL || !isfinite(d->auc)) {
+		snprintf(buf, size, "not run");
+		return;
+	}
+	if (!d->permutation)
+		snprintf(how, sizeof how, "fixed --auc");
+	else if (d->auc_floor)
+		snprintf(how, sizeof how, "--auc, above %u permuted runs",
+		    d->permutations);
+	else
+		snprintf(how, sizeof how, "permutation test, %u runs",
+		    d->permutations);
+	snprintf(buf, size, "AUC %s %.4g (%s)", d->drifted ? ">" : "<=",
+	    d->threshold, how);
+}
+
+#define ROW "%-18s %-24s %10s %10s  %-5s  %s\n"
+
+/* The table: a row per signal, the domain classifier's last. */
+static void
+signal_table(FILE *f, const struct nlp_drift_report *r)
+{
+	const struct nlp_drift_domain *d = &r->domain;
+	const struct nlp_drift_signal *s;
+	char b1[32], b2[32], why[96];
+	size_t i;
+
+	fprintf(f, ROW, "SIGNAL", "STATISTIC", "VALUE", "P-VALUE", "DRIFT",
+	    "DECIDED BY");
+	for (i = 0; i < r->nsignals; i++) {
+		s = &r->signal[i];
+		nlp_drift_decided_by(why, sizeof why, s);
+		fprintf(f, ROW, s->name, s->statistic_name, fmt(s->statistic, b1,
+		    sizeof b1), fmt(s->p_value, b2, sizeof b2), s->drifted ?
+		    "yes" : "no", why);
+	}
+	nlp_drift_domain_decided_by(why, sizeof why, d);
+	fprintf(f, ROW, "domain", "roc_auc", fmt(d->auc, b1, sizeof b1), "-",
+	    d->drifted ? "yes" : "no", why);
+}
+
 int
 nlp_drift_text(FILE *f, const struct nlp_drift_report *r)
 {
 	const struct nlp_drift_verdict *v = &r->verdict;
 	const struct nlp_drift_domain *d = &r->domain;
-	const struct nlp_drift_signal *s;
-	char b1[32], b2[32], b3[32];
-	size_t i;
 
 	fprintf(f, "drift: %s (%zu/%zu signals", v->drift ? "yes" : "no",
 	    v->drifted, v->signals);
 	if (isfinite(d->auc))
 		fprintf(f, "; domain AUC %.2f", d->auc);
-	fprintf(f, ")\n\n%-18s %-24s %10s %10s %10s  %s\n", "SIGNAL",
-	    "STATISTIC", "VALUE", "P-VALUE", "THRESHOLD", "DRIFT");
-	for (i = 0; i < r->nsignals; i++) {
-		s = &r->signal[i];
-		fprintf(f, "%-18s %-24s %10s %10s %10s  %s\n", s->name,
-		    s->statistic_name, fmt(s->statistic, b1, sizeof b1),
-		    fmt(s->p_value, b2, sizeof b2), fmt(s->threshold, b3,
-		    sizeof b3), s->drifted ? "yes" : "no");
-	}
-	fprintf(f, "%-18s %-24s %10s %10s %10s  %s\n", "domain", "roc_auc",
-	    fmt(d->auc, b1, sizeof b1), "-", fmt(d->threshold, b3, sizeof b3),
-	    d->drifted ? "yes" : "no");
-	fprintf(f, "\nrule: %s\n", v->small ? "p-values (small sample)" :
-	    "effect sizes (large sample)");
-	token_line(f, "\ntokens whose share grew most:", r->grew, r->ngrew);
-	token_line(f, "\ntokens whose share shrank most:", r->shrank,
+	fputs(")\n\n", f);
+	signal_table(f, r);
+	fprintf(f, "\nrule: %s sample: %llu current records)\n", v->small ?
+	    "p-values (small" : "effect sizes (large",
+	    (unsigned long long)r->current_records);
+	fprintf(f, "domain classifier: %zu reference texts vs %zu current",
+	    d->texts_per_side, d->texts_per_side);
+	if (d->skipped != NULL)
+		fprintf(f, ", not run: %s", d->skipped);
+	token_line(f, "\n\nwords whose share of texts grew most:", r->grew,
+	    r->ngrew);
+	token_line(f, "\nwords whose share of texts shrank most:", r->shrank,
 	    r->nshrank);
 	ngram_line(f, "\nn-grams that mark the current text:", d->top_current,
 	    d->ntop_current);

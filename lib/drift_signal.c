@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "stats.h"
+#include "text.h"
 
 void
 nlp_drift_warn(struct nlp_drift_report *r, const char *fmt, ...)
@@ -44,14 +45,16 @@ add(struct nlp_drift_report *r, const char *name, const char *stat_name,
 	s->statistic = stat;
 	s->p_value = p;
 	s->method = method;
+	s->decided_by = method == NLP_DRIFT_BY_P_VALUE ? NLP_DRIFT_SMALL_SAMPLE :
+	    NLP_DRIFT_LARGE_SAMPLE;
 	s->threshold = threshold;
 	s->drifted = method == NLP_DRIFT_BY_P_VALUE ? p < threshold :
 	    stat >= threshold;
 	return s;
 }
 
-/* A signal that shows a number of each side. */
-static int
+/* A signal that shows a number of each side, or NULL (add()). */
+static struct nlp_drift_signal *
 add_values(struct nlp_drift_report *r, const char *name,
     const char *stat_name, double stat, double p,
     enum nlp_drift_method method, double threshold, double ref, double cur)
@@ -60,11 +63,20 @@ add_values(struct nlp_drift_report *r, const char *name,
 	    threshold);
 
 	if (s == NULL)
-		return -1;
+		return NULL;
 	s->value = NLP_DRIFT_VALUE_NUMBER;
 	s->reference = ref;
 	s->current = cur;
-	return 0;
+	return s;
+}
+
+/* The signals added since r had n of them are judged by effect whatever
+   the sample: they count tokens or characters. */
+static void
+by_counts(struct nlp_drift_report *r, size_t n)
+{
+	for (; n < r->nsignals; n++)
+		r->signal[n].decided_by = NLP_DRIFT_COUNTS;
 }
 
 int
@@ -76,6 +88,7 @@ nlp_drift_share_signal(struct nlp_drift_report *r, const char *name,
 	   the millions, where any difference is "significant" */
 	double rs = rn > 0 ? rk / rn : 0, cs = n > 0 ? k / n : 0;
 	double stat = NAN, p = NAN;
+	struct nlp_drift_signal *s;
 
 	if (rn <= 0 || n <= 0)
 		return 0;
@@ -84,10 +97,12 @@ nlp_drift_share_signal(struct nlp_drift_report *r, const char *name,
 		nlp_chisquare(obs, exp, 2, &stat, &p);
 	}
 	if (small && isfinite(p))
-		return add_values(r, name, "chi2", stat, p, NLP_DRIFT_BY_P_VALUE,
+		s = add_values(r, name, "chi2", stat, p, NLP_DRIFT_BY_P_VALUE,
 		    o->alpha, rs, cs);
-	return add_values(r, name, "abs_change", fabs(cs - rs), p,
-	    NLP_DRIFT_BY_EFFECT, o->share_effect, rs, cs);
+	else if ((s = add_values(r, name, "abs_change", fabs(cs - rs), p,
+	    NLP_DRIFT_BY_EFFECT, o->share_effect, rs, cs)) != NULL && small)
+		s->decided_by = NLP_DRIFT_NO_P_VALUE;
+	return s == NULL ? -1 : 0;
 }
 
 /* Mean and standard deviation of v[0..n). */
@@ -111,7 +126,8 @@ nlp_drift_sample_signal(struct nlp_drift_report *r, const char *name,
     const struct nlp_drift_opts *o)
 {
 	double d, p, w, mean, sd, cmean, csd;
-	int exact;
+	struct nlp_drift_signal *s;
+	int exact, small_current = small;
 
 	if (rn == 0 || cn == 0)
 		return 0;
@@ -128,12 +144,15 @@ nlp_drift_sample_signal(struct nlp_drift_report *r, const char *name,
 	mean_sd(ref, rn, &mean, &sd);
 	mean_sd(cur, cn, &cmean, &csd);
 	w /= sd > 0 ? sd : 1;
-	if (small)
-		return add_values(r, name, exact ? "ks (exact)" :
-		    "ks (asymptotic)", d, p, NLP_DRIFT_BY_P_VALUE, o->alpha, mean,
-		    cmean);
-	return add_values(r, name, "wasserstein_normed", w, p,
-	    NLP_DRIFT_BY_EFFECT, o->effect, mean, cmean);
+	if (!small)
+		return add_values(r, name, "wasserstein_normed", w, p,
+		    NLP_DRIFT_BY_EFFECT, o->effect, mean, cmean) ? 0 : -1;
+	if ((s = add_values(r, name, exact ? "ks (exact)" : "ks (asymptotic)",
+	    d, p, NLP_DRIFT_BY_P_VALUE, o->alpha, mean, cmean)) == NULL)
+		return -1;
+	if (!small_current)
+		s->decided_by = NLP_DRIFT_SMALL_REFERENCE;
+	return 0;
 }
 
 /* The distribution's figures, and chi-squared over the bins the reference
@@ -210,6 +229,8 @@ nlp_drift_dist_signal(struct nlp_drift_report *r, const char *name,
 	}
 	if (s == NULL)
 		return -1;
+	if (small && s->method == NLP_DRIFT_BY_EFFECT)
+		s->decided_by = NLP_DRIFT_NO_P_VALUE;
 	s->has_detail = 1;
 	s->detail = dt;
 	return 0;
@@ -285,7 +306,7 @@ vocabulary(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 {
 	const struct nlp_profile_stored *prof = &ref->profile;
 	double *rb = v->a, *cb = v->b, roov;
-	size_t i, k = prof->top.n + 1;
+	size_t i, k = prof->top.n + 1, before = r->nsignals;
 
 	rb[k - 1] = (double)prof->token_docs;
 	for (i = 0; i < prof->top.n; i++) {
@@ -304,6 +325,7 @@ vocabulary(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	    nlp_drift_share_signal(r, "oov_rate", roov * 1e6, 1e6,
 	    (double)p->oov, (double)p->tokens, 0, o) < 0))
 		return -1;
+	by_counts(r, before);
 	return 0;
 }
 
@@ -320,6 +342,7 @@ shape(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
 	    (double)prof->other;
 	double cl = (double)(p->prof.letter + p->prof.non_ascii);
 	double cnl = (double)(p->prof.digit + p->prof.punct + p->prof.other);
+	size_t before;
 
 	for (i = 0; i < cn; i++) {
 		v->a[i] = p->prof.sample[i].tokens;
@@ -328,10 +351,14 @@ shape(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
 	if (nlp_drift_sample_signal(r, "length_tokens", prof->sample_tokens,
 	    prof->nsample, v->a, cn, small, o) < 0 ||
 	    nlp_drift_sample_signal(r, "length_chars", prof->sample_chars,
-	    prof->nsample, v->b, cn, small, o) < 0 ||
-	    nlp_drift_share_signal(r, "non_letter_share", rnl, rl + rnl, cnl,
-	    cl + cnl, 0, o) < 0 ||
-	    nlp_drift_share_signal(r, "empty_share", (double)prof->empty,
+	    prof->nsample, v->b, cn, small, o) < 0)
+		return -1;
+	before = r->nsignals;
+	if (nlp_drift_share_signal(r, "non_letter_share", rnl, rl + rnl, cnl,
+	    cl + cnl, 0, o) < 0)
+		return -1;
+	by_counts(r, before);
+	if (nlp_drift_share_signal(r, "empty_share", (double)prof->empty,
 	    (double)prof->docs, (double)p->prof.empty, (double)p->records,
 	    small, o) < 0 ||
 	    nlp_drift_share_signal(r, "bad_utf8_share", (double)prof->bad_utf8,
@@ -386,6 +413,7 @@ accuracy(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
 	if ((s = add(r, "accuracy", "drop", prof->accuracy - acc, NAN,
 	    NLP_DRIFT_BY_EFFECT, o->max_accuracy_drop)) == NULL)
 		return -1;
+	s->decided_by = NLP_DRIFT_ACCURACY_DROP;
 	/* "past the bound": a drop equal to it is not drift */
 	s->drifted = prof->accuracy - acc > o->max_accuracy_drop;
 	s->value = NLP_DRIFT_VALUE_SCORES;
@@ -456,10 +484,57 @@ nlp_drift_signals(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	return rc;
 }
 
-/* A token's share of all tokens on each side. */
+double
+nlp_drift_log_odds_z(double yc, double nc, double yr, double nr, double a0)
+{
+	double aw = (nc + nr) > 0 ? a0 * (yc + yr) / (nc + nr) : 0;
+	double restc = nc + a0 - yc - aw, restr = nr + a0 - yr - aw;
+	double delta, var;
+
+	/* no counts, or the token is every token of both sides */
+	if (aw <= 0 || restc <= 0 || restr <= 0)
+		return 0;
+	delta = log((yc + aw) / restc) - log((yr + aw) / restr);
+	/* the log-odds' variance in full: Monroe et al. leave out the
+	   1 / rest terms, small beside 1 / (y + a_w) for a rare word, but a
+	   word in most texts is rare among the texts without it */
+	var = 1 / (yc + aw) + 1 / restc + 1 / (yr + aw) + 1 / restr;
+	return delta / sqrt(var);
+}
+
+int
+nlp_drift_is_word(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k;
+	uint32_t cp;
+
+	while (i < len) {
+		if (u[i] < 0x80) {
+			if ((u[i] | 0x20) >= 'a' && (u[i] | 0x20) <= 'z')
+				return 1;
+			i++;
+			continue;
+		}
+		if ((k = nlp_utf8_char(u + i, len - i, &cp)) == 0)
+			return 0;
+		/* not Latin-1's signs (U+00A0-U+00BF, x, division), general
+		   punctuation (U+2000-U+206F), or U+FFFD */
+		if (!(cp <= 0xbf || cp == 0xd7 || cp == 0xf7 ||
+		    (cp >= 0x2000 && cp <= 0x206f) || cp == 0xfffd))
+			return 1;
+		i += k;
+	}
+	return 0;
+}
+
+/* A token's share of all tokens and of texts on each side, and its
+   log-odds z. */
 struct change {
 	const char *token;
-	double ref, cur, delta;
+	double ref, cur, rtexts, ctexts, z;
+	int listed;              /* in the reference's top list: its count
+	                            there is known, not bounded */
 };
 
 static int
@@ -467,36 +542,63 @@ cmp_change(const void *a, const void *b)
 {
 	const struct change *x = a, *y = b;
 
-	if (x->delta != y->delta)
-		return x->delta > y->delta ? -1 : 1;
+	if (x->z != y->z)
+		return x->z > y->z ? -1 : 1;
 	return strcmp(x->token, y->token);
 }
 
-/* The first NLP_DRIFT_TOP changes from one end of c[0..n), while their
-   sign is sign, into out (the tokens copied). */
+/* The first NLP_DRIFT_TOP words from one end of c[0..n), while the sign
+   of their z is sign, into out (the tokens copied); a token the
+   reference's list lacks is never said to have shrunk. */
 static int
 list_changes(struct nlp_drift_token *out, size_t *nout,
     const struct change *c, size_t n, int sign)
 {
 	size_t i;
 
-	for (i = 0; i < n && i < NLP_DRIFT_TOP; i++) {
+	for (i = 0; i < n && *nout < NLP_DRIFT_TOP; i++) {
 		const struct change *ch = &c[sign > 0 ? i : n - 1 - i];
-		if (sign > 0 ? ch->delta <= 0 : ch->delta >= 0)
+		if (sign > 0 ? ch->z <= 0 : ch->z >= 0)
 			break;
+		if ((sign < 0 && !ch->listed) ||
+		    !nlp_drift_is_word(ch->token, strlen(ch->token)))
+			continue;
 		if ((out[*nout].token = strdup(ch->token)) == NULL)
 			return -1;
 		out[*nout].reference = ch->ref;
-		out[(*nout)++].current = ch->cur;
+		out[*nout].current = ch->cur;
+		out[*nout].reference_texts = ch->rtexts;
+		out[*nout].current_texts = ch->ctexts;
+		out[(*nout)++].z = ch->z;
 	}
 	return 0;
+}
+
+/*
+ * The bound on the documents of a token the reference's top list lacks:
+ * 0 when the list holds every token of the reference, else the fewest
+ * documents of a listed token.
+ */
+static double
+unlisted_bound(const struct nlp_strmap *top)
+{
+	double b = 0;
+	size_t i;
+
+	if (top->n < NLP_PROFILE_TOP)
+		return 0;
+	for (i = 0; i < top->n; i++)
+		if (i == 0 || (double)top->ent[i].value < b)
+			b = (double)top->ent[i].value;
+	return b;
 }
 
 int
 nlp_drift_token_changes(struct nlp_drift_report *r,
     const struct nlp_profile_stored *prof, const struct nlp_drift_pass *p)
 {
-	double rt = (double)prof->token_docs, ct = (double)p->other;
+	double rt = (double)prof->token_docs, ct = (double)p->other, a0, y, b;
+	double nt = (double)p->records, rn = (double)prof->docs;
 	const struct nlp_strmap *top = &prof->top;
 	struct change *c;
 	size_t i, n = 0;
@@ -504,21 +606,32 @@ nlp_drift_token_changes(struct nlp_drift_report *r,
 
 	for (i = 0; i < top->n; i++)
 		ct += (double)p->topcnt[i];
-	if (rt <= 0 || ct <= 0)
+	if (rt <= 0 || ct <= 0 || nt <= 0 || rn <= 0)
 		return 0;       /* nothing to compare: empty lists */
 	if ((c = malloc((top->n + p->fresh.n + 1) * sizeof *c)) == NULL)
 		return -1;
+	a0 = nt + rn;   /* the prior's mass: the pooled texts */
+	b = unlisted_bound(top);
 	for (i = 0; i < top->n; i++, n++) {
+		y = (double)top->ent[i].value;
 		c[n].token = top->ent[i].key;
-		c[n].ref = (double)top->ent[i].value / rt;
+		c[n].ref = y / rt;
 		c[n].cur = (double)p->topcnt[i] / ct;
-		c[n].delta = c[n].cur - c[n].ref;
+		c[n].rtexts = y / rn;
+		c[n].ctexts = (double)p->topcnt[i] / nt;
+		c[n].z = nlp_drift_log_odds_z((double)p->topcnt[i], nt, y, rn,
+		    a0);
+		c[n].listed = 1;
 	}
 	for (i = 0; i < p->fresh.n; i++, n++) {
+		y = (double)p->fresh.ent[i].value;
 		c[n].token = p->fresh.ent[i].key;
 		c[n].ref = 0;
-		c[n].cur = (double)p->fresh.ent[i].value / ct;
-		c[n].delta = c[n].cur;
+		c[n].cur = y / ct;
+		c[n].rtexts = 0;
+		c[n].ctexts = y / nt;
+		c[n].z = nlp_drift_log_odds_z(y, nt, b, rn, a0);
+		c[n].listed = 0;
 	}
 	if (n > 1)
 		qsort(c, n, sizeof *c, cmp_change);

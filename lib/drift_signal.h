@@ -65,9 +65,46 @@ int nlp_drift_signals(struct nlp_drift_report *r,
 void nlp_drift_warn(struct nlp_drift_report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* The tokens whose share of all tokens grew and shrank most (r->grew,
- * r->shrank, NLP_DRIFT_TOP of each at most). */
+/*
+ * The words whose share of texts grew and shrank most (r->grew, r->shrank,
+ * NLP_DRIFT_TOP of each at most): ranked by nlp_drift_log_odds_z() over
+ * the texts that have each token, of all texts on each side, with the
+ * pooled number of texts as the prior's mass a0; ties by their bytes.
+ * Tokens that are not words (nlp_drift_is_word()) are left out.  A token
+ * the reference's top list lacks is in at most as many reference texts as
+ * the least of the list (none when the list is the whole vocabulary): it
+ * is ranked at that bound, and never listed as shrunk.
+ */
 int nlp_drift_token_changes(struct nlp_drift_report *r,
     const struct nlp_profile_stored *prof, const struct nlp_drift_pass *p);
+
+/*
+ * The log-odds ratio of a word between the current text (in yc of nc
+ * texts) and the reference (in yr of nr), with an informative Dirichlet
+ * prior, z-scored: "Fightin' Words" (Monroe, Colaresi and Quinn 2008,
+ * Political Analysis 16(4), section 3.5).  The prior of the word is its
+ * pooled share times the prior mass a0, a_w = a0 (yc + yr) / (nc + nr):
+ *
+ *	delta = ln((yc + a_w) / (nc + a0 - yc - a_w))
+ *	      - ln((yr + a_w) / (nr + a0 - yr - a_w))
+ *	var   = 1 / (yc + a_w) + 1 / (nc + a0 - yc - a_w)
+ *	      + 1 / (yr + a_w) + 1 / (nr + a0 - yr - a_w)
+ *	z     = delta / sqrt(var)
+ *
+ * The variance is the log-odds' in full: the paper leaves out the second
+ * and fourth terms, small for a rare word, but counted over texts a word
+ * like "the" is in most of them.  Positive: the word grew.  0 for a word
+ * with no counts, or in every text of both sides.
+ */
+double nlp_drift_log_odds_z(double yc, double nc, double yr, double nr,
+    double a0);
+
+/*
+ * Is the token s[0..len) a word: has it an ASCII letter, or a character
+ * past U+00BF other than the multiplication and division signs, general
+ * punctuation (U+2000-U+206F) and U+FFFD?  Not words: punctuation, digits,
+ * symbols, the replacement character.
+ */
+int nlp_drift_is_word(const char *s, size_t len);
 
 #endif

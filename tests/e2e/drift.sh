@@ -161,7 +161,27 @@ json_check "(b) the new words mark the current text for the domain classifier" b
     "any(w in g['ngram'] for g in d['domain']['top_current'][:5] for w in ('zorblax','quuxified','frobnitz'))"
 expect_quiet "(b) injected vocabulary" b.json 1 length_tokens length_chars non_letter_share empty_share bad_utf8_share
 expect_status 1 "(b) the text report" "$N" drift --reference a.txt injected.txt
-check "(b) ... among the tokens that grew" grep -q '^tokens whose share grew most:.* zorblax' "$T/out"
+check "(b) ... among the words that grew" grep -q '^words whose share of texts grew most:.* zorblax' "$T/out"
+
+# --- drift (b2): content words in one line in 20, the rest unchanged.
+# Ranked by the change of their share of all tokens, "?" came first and
+# ". : [" and "what", "your" followed (the old ranking fails here);
+# by the log-odds z they lead, and function words stay out of the top 10.
+awk 'NR % 20 == 1 { $0 = $0 " refund invoice crypto" } { print }' b.txt >sprinkled.txt
+"$N" drift --json --reference a.txt sprinkled.txt >b2.json 2>/dev/null
+json_check "(b2) the injected words lead the words that grew" b2.json \
+    "{t['token'] for t in d['tokens']['grew'][:3]} == {'refund','invoice','crypto'}"
+json_check "(b2) no function word among the first 10 that grew" b2.json \
+    "not {'the','and','to','a','of','you','your','is','i','what','for','this'} & {t['token'] for t in d['tokens']['grew'][:10]}"
+json_check "(b2) the lists hold words: no punctuation or digits" b2.json \
+    "all(any(c.isalpha() for c in t['token']) for t in d['tokens']['grew'] + d['tokens']['shrank'])"
+json_check "(b2) each word has its shares of texts and a z, in order" b2.json \
+    "all({'reference_texts','current_texts','z'} <= set(t) for t in d['tokens']['grew']) and [t['z'] for t in d['tokens']['grew']] == sorted((t['z'] for t in d['tokens']['grew']), reverse=True)"
+json_check "(b2) the injected words mark the current text" b2.json \
+    "{'refund','invoice','crypto'} <= {g['ngram'] for g in d['domain']['top_current'][:6]}"
+"$N" drift --reference a.txt sprinkled.txt >b2.txt 2>/dev/null
+check "(b2) the text report: the injected words first" \
+    grep -Eq '^words whose share of texts grew most: (crypto|invoice|refund) (crypto|invoice|refund) (crypto|invoice|refund) ' b2.txt
 
 # --- drift (c): texts of another domain (Debian package descriptions)
 expect_status 1 "(c) Debian descriptions against spam: drift" \
@@ -240,6 +260,21 @@ check "the first line is the verdict (yes)" \
     sh -c "head -n 1 '$T/out' | grep -Eq '^drift: yes \([0-9]+/[0-9]+ signals; domain AUC [01]\.[0-9]{2}\)$'"
 check "the table lists the signals and the domain classifier" \
     sh -c "grep -q '^vocabulary ' '$T/out' && grep -q '^bad_utf8_share ' '$T/out' && grep -q '^domain  *roc_auc' '$T/out'"
+check "the table: p-value and statistic apart, the rule of each row" \
+    grep -Eq '^SIGNAL +STATISTIC +VALUE +P-VALUE +DRIFT +DECIDED BY$' "$T/out"
+# Regression (fixed): non_letter_share with p = 0.0000 read "no" under a
+# THRESHOLD column of 0.05 that was an effect size's, with no reason.
+# Expected: the row says it is judged by effect whatever the p-value.
+check "a row judged by effect says so, with its cut-off" \
+    grep -Eq '^non_letter_share +abs_change .* (effect >= 0.05|effect < 0.05) \(counts: any sample size\)$' "$T/out"
+check "a row judged by p-value says so (600 records: small)" \
+    grep -Eq '^length_tokens +ks \(exact\) .* p < 0.05 \(small sample\)$' "$T/out"
+check "the domain row: its AUC rule" \
+    grep -Eq '^domain +roc_auc .* AUC > 0\.[0-9]+ \(permutation test, 20 runs\)$' "$T/out"
+check "the texts the domain classifier compared" \
+    grep -qx 'domain classifier: 600 reference texts vs 600 current' "$T/out"
+json_check "--json: each signal's decided_by" c.json \
+    "[s['decided_by'] for s in d['signals']] == ['counts','small_sample','small_sample','counts','no_p_value','no_p_value']"
 expect_status 0 "the report of no drift" "$N" drift --reference a.txt b.txt
 check "the first line is the verdict (no)" \
     sh -c "head -n 1 '$T/out' | grep -Eq '^drift: no \([0-9]/6 signals; domain AUC 0\.[0-9]{2}\)$'"

@@ -231,16 +231,19 @@ TEST(a_share_signal_by_p_value_or_by_effect)
 	cr_assert(r.signal[0].drifted);
 	cr_assert_float_eq(r.signal[0].reference, 0.1, 1e-12);
 	cr_assert_float_eq(r.signal[0].current, 0.3, 1e-12);
+	cr_assert_eq(r.signal[0].decided_by, NLP_DRIFT_SMALL_SAMPLE);
 	/* large: the absolute change, 0.02 < 0.05 */
 	cr_assert_eq(nlp_drift_share_signal(&r, "s", 100, 1000, 12, 100, 0,
 	    &o), 0);
 	cr_assert_str_eq(r.signal[1].statistic_name, "abs_change");
 	cr_assert_float_eq(r.signal[1].statistic, 0.02, 1e-12);
 	cr_assert(!r.signal[1].drifted);
+	cr_assert_eq(r.signal[1].decided_by, NLP_DRIFT_LARGE_SAMPLE);
 	/* a share of 0 has no chi-squared: the change, p undefined */
 	cr_assert_eq(nlp_drift_share_signal(&r, "s", 0, 1000, 0, 100, 1, &o), 0);
 	cr_assert_str_eq(r.signal[2].statistic_name, "abs_change");
 	cr_assert(isnan(r.signal[2].p_value));
+	cr_assert_eq(r.signal[2].decided_by, NLP_DRIFT_NO_P_VALUE);
 	/* nothing to compare: no signal */
 	cr_assert_eq(nlp_drift_share_signal(&r, "s", 0, 0, 1, 2, 1, &o), 0);
 	cr_assert_eq(r.nsignals, 3);
@@ -263,17 +266,20 @@ TEST(a_sample_signal_by_ks_or_by_wasserstein)
 	cr_assert_str_eq(r.signal[0].statistic_name, "ks (exact)");
 	cr_assert(r.signal[0].drifted);
 	cr_assert_float_eq(r.signal[0].reference, 14.5, 1e-9, "the mean");
+	cr_assert_eq(r.signal[0].decided_by, NLP_DRIFT_SMALL_SAMPLE);
 	/* large samples: Wasserstein distance over the reference's sd */
 	cr_assert_eq(nlp_drift_sample_signal(&r, "len", x, 2000, y, 2000, 0,
 	    &o), 0);
 	cr_assert_str_eq(r.signal[1].statistic_name, "wasserstein_normed");
 	cr_assert_float_eq(r.signal[1].statistic, 50 / 28.8733, 1e-4);
 	cr_assert(r.signal[1].drifted);
+	cr_assert_eq(r.signal[1].decided_by, NLP_DRIFT_LARGE_SAMPLE);
 	/* a small reference is judged by KS whatever the current side */
 	cr_assert_eq(nlp_drift_sample_signal(&r, "len", x, 30, y, 2000, 0, &o),
 	    0);
 	cr_assert_eq(r.signal[2].method, NLP_DRIFT_BY_P_VALUE);
 	cr_assert(strncmp(r.signal[2].statistic_name, "ks", 2) == 0);
+	cr_assert_eq(r.signal[2].decided_by, NLP_DRIFT_SMALL_REFERENCE);
 	cr_assert_eq(nlp_drift_sample_signal(&r, "len", x, 0, y, 10, 0, &o), 0);
 	cr_assert_eq(r.nsignals, 3);
 }
@@ -337,6 +343,8 @@ TEST(the_tokens_that_changed_most)
 	nlp_strmap_add(&prof.top, "b", 1)->value = 16;
 	nlp_strmap_add(&prof.top, "c", 1)->value = 32;
 	prof.token_docs = 128;
+	prof.docs = 128;
+	p.records = 128;
 	p.topcnt = cnt;
 	nlp_strmap_add(&p.fresh, "new", 3)->value = 32;
 	nlp_strmap_add(&p.fresh, "odd", 3)->value = 16;
@@ -349,6 +357,8 @@ TEST(the_tokens_that_changed_most)
 	cr_assert_str_eq(r.grew[1].token, "new");
 	cr_assert_str_eq(r.grew[2].token, "odd");
 	cr_assert_float_eq(r.grew[1].reference, 0, 0);
+	cr_assert_float_eq(r.grew[1].current_texts, 0.25, 0);
+	cr_assert(r.grew[0].z > r.grew[1].z && r.grew[1].z > r.grew[2].z);
 	cr_assert_eq(r.nshrank, 2);
 	cr_assert_str_eq(r.shrank[0].token, "a");
 	cr_assert_float_eq(r.shrank[0].current, 0.125, 0);
@@ -356,6 +366,30 @@ TEST(the_tokens_that_changed_most)
 	nlp_drift_report_release(&r);
 	nlp_strmap_release(&p.fresh);
 	nlp_profile_stored_release(&prof);
+}
+
+TEST(the_log_odds_z_and_what_a_word_is)
+{
+	/* a_w = 200 * 15 / 200 = 15: ln(25 / 275) - ln(20 / 280) over
+	   sqrt(1/25 + 1/275 + 1/20 + 1/280), as computed in Python */
+	cr_assert_float_eq(nlp_drift_log_odds_z(10, 100, 5, 100, 200),
+	    0.7734966541636527, 1e-12);
+	cr_assert_float_eq(nlp_drift_log_odds_z(5, 100, 10, 100, 200),
+	    -0.7734966541636527, 1e-12, "antisymmetric");
+	cr_assert_eq(nlp_drift_log_odds_z(0, 100, 0, 100, 200), 0);
+	cr_assert_eq(nlp_drift_log_odds_z(100, 100, 50, 50, 150), 0,
+	    "in every text of both sides");
+	cr_assert(nlp_drift_is_word("refund", 6));
+	cr_assert(nlp_drift_is_word("b2b", 3));
+	cr_assert(nlp_drift_is_word("caf\xc3\xa9", 5));
+	cr_assert(nlp_drift_is_word("\xce\xbb", 2), "Greek lambda");
+	cr_assert(!nlp_drift_is_word("2002", 4));
+	cr_assert(!nlp_drift_is_word("\"", 1));
+	cr_assert(!nlp_drift_is_word("_", 1));
+	cr_assert(!nlp_drift_is_word("\xef\xbf\xbd", 3), "U+FFFD");
+	cr_assert(!nlp_drift_is_word("\xe2\x80\x94", 3), "em dash");
+	cr_assert(!nlp_drift_is_word("\xc2\xa3", 2), "pound sign");
+	cr_assert(!nlp_drift_is_word("", 0));
 }
 
 TEST(the_training_path_vocabulary_and_vectors)
@@ -519,11 +553,13 @@ small_report(struct nlp_drift_report *r)
 	*s = (struct nlp_drift_signal){ .name = "empty_share",
 	    .statistic_name = "abs_change", .statistic = 0, .p_value = NAN,
 	    .method = NLP_DRIFT_BY_EFFECT, .threshold = 0.05,
+	    .decided_by = NLP_DRIFT_NO_P_VALUE,
 	    .value = NLP_DRIFT_VALUE_NUMBER, .reference = 0, .current = 0 };
 	s = &r->signal[r->nsignals++];
 	*s = (struct nlp_drift_signal){ .name = "accuracy",
 	    .statistic_name = "drop", .statistic = 0.03125, .p_value = NAN,
 	    .method = NLP_DRIFT_BY_EFFECT, .threshold = 0.05,
+	    .decided_by = NLP_DRIFT_ACCURACY_DROP,
 	    .value = NLP_DRIFT_VALUE_SCORES, .reference = 0.75,
 	    .reference_f1 = 0.5, .current = 0.71875, .current_f1 = 0.25 };
 	r->domain.texts_per_side = 25;
@@ -531,9 +567,12 @@ small_report(struct nlp_drift_report *r)
 	r->domain.permutations = 3;
 	r->domain.auc = 0.5;
 	r->domain.threshold = 0.55;
-	r->domain.top_current[0] = (struct nlp_drift_ngram){ "the cat", 0.75 };
+	r->domain.auc_floor = 1;
+	r->domain.top_current[0] = (struct nlp_drift_ngram){ "the cat", 0.75,
+	    3.5 };
 	r->domain.ntop_current = 1;
-	r->grew[0] = (struct nlp_drift_token){ "cat", 0.25, 0.5 };
+	r->grew[0] = (struct nlp_drift_token){ "cat", 0.25, 0.5, 0.5, 0.75,
+	    2.5 };
 	r->ngrew = 1;
 	r->current_records = 4;
 	r->reference_records = 3;
@@ -575,10 +614,12 @@ static const char want_json[] =
 	"    \"permutations\": 3,\n"
 	"    \"texts_per_side\": 25,\n"
 	"    \"threshold\": 0.55,\n"
+	"    \"threshold_from\": \"auc\",\n"
 	"    \"top_current\": [\n"
 	"      {\n"
 	"        \"ngram\": \"the cat\",\n"
-	"        \"weight\": 0.75\n"
+	"        \"weight\": 0.75,\n"
+	"        \"z\": 3.5\n"
 	"      }\n"
 	"    ],\n"
 	"    \"top_reference\": []\n"
@@ -588,20 +629,21 @@ static const char want_text[] =
 	"drift: yes (1/3 signals; domain AUC 0.50)\n"
 	"\n"
 	"SIGNAL             STATISTIC                     VALUE    P-VALUE  "
-	"THRESHOLD  DRIFT\n"
-	"vocabulary         chi2                        12.5000     0.0010     "
-	"0.0500  yes\n"
-	"empty_share        abs_change                   0.0000          -     "
-	"0.0500  no\n"
-	"accuracy           drop                         0.0312          -     "
-	"0.0500  no\n"
-	"domain             roc_auc                      0.5000          -     "
-	"0.5500  no\n"
+	"DRIFT  DECIDED BY\n"
+	"vocabulary         chi2                        12.5000     0.0010  "
+	"yes    p < 0.05 (small sample)\n"
+	"empty_share        abs_change                   0.0000          -  "
+	"no     effect < 0.05 (small sample, no p-value)\n"
+	"accuracy           drop                         0.0312          -  "
+	"no     drop <= 0.05\n"
+	"domain             roc_auc                      0.5000          -  "
+	"no     AUC <= 0.55 (--auc, above 3 permuted runs)\n"
 	"\n"
-	"rule: p-values (small sample)\n"
+	"rule: p-values (small sample: 4 current records)\n"
+	"domain classifier: 25 reference texts vs 25 current\n"
 	"\n"
-	"tokens whose share grew most: cat\n"
-	"tokens whose share shrank most:\n"
+	"words whose share of texts grew most: cat\n"
+	"words whose share of texts shrank most:\n"
 	"n-grams that mark the current text: [the cat]\n"
 	"n-grams that mark the reference text:\n";
 
@@ -668,6 +710,7 @@ TEST(the_json_document_byte_for_byte)
 	    "        \"accuracy\": 0.71875,\n"
 	    "        \"macro_f1\": 0.25\n"
 	    "      },\n"
+	    "      \"decided_by\": \"accuracy_drop\",\n"
 	    "      \"drifted\": false,\n"
 	    "      \"method\": \"effect\",\n"
 	    "      \"name\": \"accuracy\",\n"
@@ -682,6 +725,7 @@ TEST(the_json_document_byte_for_byte)
 	    "    }\n"), "the accuracy signal:\n%s", json);
 	cr_assert_not_null(strstr(json,
 	    "      \"current\": null,\n"
+	    "      \"decided_by\": \"small_sample\",\n"
 	    "      \"detail\": {\n"
 	    "        \"bins\": 3,\n"
 	    "        \"chi2\": 12.5,\n"
@@ -721,6 +765,30 @@ TEST(the_json_document_byte_for_byte)
 	    "power\"\n"
 	    "  ]\n"
 	    "}\n"), "the end:\n%s", json);
+	free(json);
+}
+
+TEST(the_json_rules_and_words)
+{
+	struct nlp_drift_report r;
+	char *json;
+
+	small_report(&r);
+	json = nlp_drift_json(&r);
+	cr_assert_not_null(json);
+	cr_assert_not_null(strstr(json,
+	    "      \"decided_by\": \"no_p_value\",\n"), "empty_share:\n%s", json);
+	cr_assert_not_null(strstr(json,
+	    "  \"tokens\": {\n"
+	    "    \"grew\": [\n"
+	    "      {\n"
+	    "        \"current\": 0.5,\n"
+	    "        \"current_texts\": 0.75,\n"
+	    "        \"reference\": 0.25,\n"
+	    "        \"reference_texts\": 0.5,\n"
+	    "        \"token\": \"cat\",\n"
+	    "        \"z\": 2.5\n"
+	    "      }\n"), "tokens:\n%s", json);
 	free(json);
 }
 
@@ -864,6 +932,11 @@ TEST(a_run_against_a_reference_file)
 	cr_assert_eq(r.nsignals, 6, "no model: six signals");
 	cr_assert_str_eq(r.signal[0].name, "vocabulary");
 	cr_assert(r.signal[0].drifted);
+	cr_assert_eq(r.signal[0].decided_by, NLP_DRIFT_COUNTS,
+	    "token counts: by effect, a small sample or not");
+	cr_assert_eq(r.signal[1].decided_by, NLP_DRIFT_SMALL_SAMPLE);
+	cr_assert_str_eq(r.signal[3].name, "non_letter_share");
+	cr_assert_eq(r.signal[3].decided_by, NLP_DRIFT_COUNTS);
 	cr_assert_eq(r.ngrew, 10, "the ten words of the market texts");
 	cr_assert_eq(r.nshrank, 11, "and the eleven of the pet texts");
 	cr_assert_eq(r.hist.nlabels, 0);
@@ -905,4 +978,88 @@ TEST(a_damaged_sample_is_refused)
 	cr_assert_str_eq(ref.texts[1], "two");
 	nlp_drift_ref_release(&ref);
 	free(prof);
+}
+
+/*
+ * The texts of a TSV sample (tests/data, run from the top) into dir/name,
+ * one a line; with every, the words "refund invoice crypto" appended to
+ * every every-th line.  Returns the path (static: copy it).
+ */
+static const char *
+texts_of_sample(const char *sample, const char *name, size_t every)
+{
+	const char *path = in_dir(name);
+	struct nlp_reader_opts ro;
+	struct nlp_reader *rd;
+	struct nlp_record rec;
+	struct nlp_err e;
+	FILE *f = fopen(path, "w");
+	size_t n = 0;
+	int rc;
+
+	memset(&ro, 0, sizeof ro);
+	ro.format = NLP_FMT_TSV;
+	ro.labeled = 1;
+	cr_assert_not_null(f);
+	cr_assert_eq(nlp_reader_open(&rd, &sample, 1, &ro, &e), NLP_OK,
+	    "%s (run from the top)", e.msg);
+	while ((rc = nlp_reader_next(rd, &rec, &e)) == NLP_OK && rec.text) {
+		fputs(rec.text, f);
+		if (every > 0 && n % every == 0)
+			fputs(" refund invoice crypto", f);
+		fputc('\n', f);
+		n++;
+	}
+	cr_assert_eq(rc, NLP_OK, "%s", e.msg);
+	nlp_reader_free(rd);
+	cr_assert_eq(fclose(f), 0);
+	return path;
+}
+
+/*
+ * A constructed drift: the spam test texts, "refund invoice crypto" added
+ * to one line in 10, against the spam training texts.  The injected words
+ * lead the tokens that grew, and no frequent function word is among the
+ * first ten: ranked by their shares' difference, "the", "to", "you" and
+ * punctuation crowded them out.
+ */
+TEST(injected_words_lead_the_tokens_that_grew)
+{
+	struct nlp_drift_ref ref;
+	struct nlp_drift_report r;
+	struct nlp_drift_opts o;
+	struct nlp_reader_opts ro;
+	struct nlp_err e;
+	char refpath[PATH_MAX], cur[PATH_MAX];
+	const char *p;
+	size_t i, j;
+
+	snprintf(refpath, sizeof refpath, "%s", texts_of_sample(
+	    "tests/data/spam.train.tsv.gz", "ref.txt", 0));
+	snprintf(cur, sizeof cur, "%s", texts_of_sample(
+	    "tests/data/spam.test.tsv.gz", "cur.txt", 10));
+	default_opts(&o);
+	memset(&ro, 0, sizeof ro);
+	p = refpath;
+	cr_assert_eq(nlp_drift_ref_from_files(&ref, &p, 1, &ro, &o, &e), NLP_OK,
+	    "%s", e.msg);
+	p = cur;
+	cr_assert_eq(nlp_drift_run(&ref, &p, 1, &o, &r, &e), NLP_OK, "%s",
+	    e.msg);
+	cr_assert_geq(r.ngrew, 10);
+	for (i = 0; i < 3; i++)
+		cr_assert(strcmp(r.grew[i].token, "crypto") == 0 ||
+		    strcmp(r.grew[i].token, "invoice") == 0 ||
+		    strcmp(r.grew[i].token, "refund") == 0,
+		    "grew[%zu] is '%s', not an injected word", i, r.grew[i].token);
+	for (i = 0; i < 10; i++) {
+		static const char *const function_words[] = { "the", "and", "to",
+		    "a", "of", "you", "is", "i" };
+		for (j = 0; j < sizeof function_words / sizeof *function_words;
+		    j++)
+			cr_assert_str_neq(r.grew[i].token, function_words[j],
+			    "a function word among the first ten that grew");
+	}
+	nlp_drift_report_release(&r);
+	nlp_drift_ref_release(&ref);
 }

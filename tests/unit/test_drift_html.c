@@ -51,6 +51,7 @@ number_signal(struct nlp_drift_report *r, const char *name,
 	s->statistic = stat;
 	s->p_value = p;
 	s->method = NLP_DRIFT_BY_EFFECT;
+	s->decided_by = NLP_DRIFT_LARGE_SAMPLE;
 	s->threshold = thr;
 	s->drifted = drifted;
 	s->value = NLP_DRIFT_VALUE_NUMBER;
@@ -104,21 +105,28 @@ full_report(struct nlp_drift_report *r)
 	number_signal(r, "accuracy", "drop", 0.01, NAN, 0.05, 0, 0.97, 0.96);
 	s = &r->signal[6];
 	s->value = NLP_DRIFT_VALUE_SCORES;
+	s->decided_by = NLP_DRIFT_ACCURACY_DROP;
 	s->reference_f1 = 0.96;
 	s->current_f1 = 0.95;
 	r->domain.texts_per_side = 2000;
 	r->domain.auc = 0.8123;
 	r->domain.threshold = 0.55;
 	r->domain.drifted = 1;
-	r->domain.top_current[0] = (struct nlp_drift_ngram){ "this package", 6.36 };
-	r->domain.top_current[1] = (struct nlp_drift_ngram){ "library", 7.18 };
+	r->domain.top_current[0] = (struct nlp_drift_ngram){ "this package", 6.36,
+	    12.25 };
+	r->domain.top_current[1] = (struct nlp_drift_ngram){ "library", 7.18,
+	    11.5 };
 	r->domain.ntop_current = 2;
-	r->domain.top_reference[0] = (struct nlp_drift_ngram){ "unsubscribe", 8.3 };
+	r->domain.top_reference[0] = (struct nlp_drift_ngram){ "unsubscribe", 8.3,
+	    -9.75 };
 	r->domain.ntop_reference = 1;
-	r->grew[0] = (struct nlp_drift_token){ "package", 0.0002, 0.0099 };
-	r->grew[1] = (struct nlp_drift_token){ "library", 0, 0.0085 };
+	r->grew[0] = (struct nlp_drift_token){ "package", 0.0002, 0.0099,
+	    0.006, 0.412, 21.5 };
+	r->grew[1] = (struct nlp_drift_token){ "library", 0, 0.0085, 0,
+	    0.35, 18.25 };
 	r->ngrew = 2;
-	r->shrank[0] = (struct nlp_drift_token){ "unsubscribe", 0.004, 0.0001 };
+	r->shrank[0] = (struct nlp_drift_token){ "unsubscribe", 0.004, 0.0001,
+	    0.2, 0.005, -11.5 };
 	r->nshrank = 1;
 	r->current_records = 4000;
 	r->reference_records = 1710;
@@ -353,8 +361,9 @@ TEST(full_report_with_model)
 	free(sig);
 	cr_assert_eq(count(html, "<tr class=\"drifted\">"), 4);
 	cr_assert(has(html, "<td>wasserstein_normed</td><td class=\"n\">0.52</td>"
-	    "<td class=\"n\">3.10e-95</td><td class=\"n\">\xe2\x89\xa5 0.1</td>"),
-	    "statistic, p-value and threshold of length_tokens");
+	    "<td class=\"n\">3.10e-95</td><td>effect &gt;= 0.1 (large "
+	    "sample)</td>"),
+	    "statistic, p-value and the rule that decided length_tokens");
 	cr_assert(has(html, "p_value") == 0, "no raw keys");
 	cr_assert(has(html, "0.0297 \xe2\x86\x92 0.118"), "oov reference -> current");
 	cr_assert(has(html, "accuracy 0.97, macro_f1 0.96 \xe2\x86\x92 accuracy 0.96,"
@@ -385,10 +394,12 @@ TEST(full_report_with_model)
 	cr_assert(has(html, "<title>0.00" NDASH "0.05: reference 0.0%, "
 	    "current 14.3%</title>"));
 	/* tokens and n-grams */
-	cr_assert(has(html, "<code>package</code></td><td class=\"n\">0.02%</td>"
-	    "<td class=\"n\">0.99%</td><td class=\"n\">+0.97 pp</td>"));
-	cr_assert(has(html, "<code>unsubscribe</code></td><td class=\"n\">0.40%"));
-	cr_assert(has(html, "<code>this package</code></td><td class=\"n\">6.360"));
+	cr_assert(has(html, "<code>package</code></td><td class=\"n\">0.6%</td>"
+	    "<td class=\"n\">41.2%</td><td class=\"n\">+21.50</td>"),
+	    "shares of texts and z");
+	cr_assert(has(html, "<code>unsubscribe</code></td><td class=\"n\">20.0%"));
+	cr_assert(has(html, "<code>this package</code></td><td class=\"n\">6.360"
+	    "</td><td class=\"n\">+12.25</td>"));
 	cr_assert(has(html, "ROC AUC <b>0.812</b> against a threshold of 0.55"));
 	cr_assert(has(html, "on 2,000 texts per side"));
 	cr_assert(has(html, "<li>the model records no held-out accuracy"));
@@ -430,12 +441,13 @@ TEST(hostile_strings_are_escaped)
 
 	full_report(&r);
 	r.grew[r.ngrew++] = (struct nlp_drift_token){
-	    "<script>alert(1)</script>", 0.001, 0.002 };
-	r.grew[r.ngrew++] = (struct nlp_drift_token){ "\"&'", 0.001, 0.002 };
+	    "<script>alert(1)</script>", 0.001, 0.002, 0.01, 0.02, 1.5 };
+	r.grew[r.ngrew++] = (struct nlp_drift_token){ "\"&'", 0.001, 0.002,
+	    0.01, 0.02, 1.5 };
 	r.domain.top_current[r.domain.ntop_current++] = (struct nlp_drift_ngram){
-	    "<img src=x onerror=alert(1)>", 1.0 };
+	    "<img src=x onerror=alert(1)>", 1.0, 2.0 };
 	r.domain.top_reference[r.domain.ntop_reference++] =
-	    (struct nlp_drift_ngram){ "a\"><svg onload=alert(1)>", 1.0 };
+	    (struct nlp_drift_ngram){ "a\"><svg onload=alert(1)>", 1.0, -2.0 };
 	r.hist.nlabels = 3;
 	r.hist.labels = names;
 	r.hist.label_reference = lref;
@@ -473,11 +485,12 @@ TEST(bad_bytes_and_controls)
 	ref_report(&r);
 	/* control characters and a very long token */
 	r.grew[r.ngrew++] = (struct nlp_drift_token){ "a\x01" "b\x7f" "c", 0.0,
-	    0.5 };
+	    0.5, 0, 0.5, 3 };
 	for (i = 0; i < 100; i++)
 		memcpy(longtok + 3 * i, "\xc3\xa9x", 3);    /* "éx" */
 	longtok[300] = '\0';
-	r.grew[r.ngrew++] = (struct nlp_drift_token){ longtok, 0.0, 0.25 };
+	r.grew[r.ngrew++] = (struct nlp_drift_token){ longtok, 0.0, 0.25, 0,
+	    0.25, 2 };
 	/* the title is the caller's bytes: not necessarily UTF-8 */
 	html = page_of(&r, "caf\xe9 \xff\xfe\x80 \xed\xa0\x80 \xf4\x90\x80\x80 ok");
 	check_page(html);
