@@ -1,208 +1,273 @@
-# completions.sh - the shell completions.  bash: completions/nlpops.bash
-# sourced in a fresh bash, its function called as bash would call it
-# (COMP_WORDS, COMP_CWORD, COMP_LINE, COMP_POINT), COMPREPLY checked
-# against what the binary says (--help, __complete).  zsh and fish: the
-# scripts parse; fish's completions are run too.  A shell that is not
+# completions.sh - the shell completions, driven in the real shells: bash
+# (completions/nlpops.bash, its function called as bash calls it), zsh
+# (_nlpops loaded by compinit in an interactive zsh on a pseudo-terminal,
+# TAB pressed) and fish (nlpops.fish, `complete -C`).  Every candidate must
+# be what `nlpops __complete` says: the commands, the verbs, each command's
+# and verb's options exactly (with their help as descriptions in zsh and
+# fish), option values and operands by kind, model names and references
+# from the --registry DIR of the command line.  A shell that is not
 # installed is skipped (make check installs them: DEB_TEST).
 . "$TOP/tests/e2e/lib.sh"
 
-COMMANDS='train predict eval drift registry'
-mkdir -p "$T/bin" "$T/home" "$T/cwd" "$T/empty"
+C=$TOP/completions
+mkdir -p "$T/bin" "$T/home" "$T/cwd/sub" "$T/fake" "$T/r"
 ln -s "$NLPOPS" "$T/bin/nlpops"
 PATH=$T/bin:$PATH HOME=$T/home
 export PATH HOME
 unset XDG_DATA_HOME XDG_CONFIG_HOME
+: >"$T/cwd/spam.nlp"
+: >"$T/cwd/report.html"
+# An nlpops elsewhere, with commands of its own: the scripts must ask the
+# nlpops of the command line.
+printf '#!/bin/sh\n[ "$1 $2" = "__complete commands" ] && printf "fakecmd\\tx\\n"\n' \
+    >"$T/fake/nlpops"
+chmod +x "$T/fake/nlpops"
 
-# A registry with two models, for model-name completion.
+# A registry with two models, an alias, for names and references.
 REG=$T/reg
-"$NLPOPS" train -q --epochs 1 -o "$T/m.nlp" "$DATA/spam.train.tsv.gz"
+"$NLPOPS" train -q --epochs 1 --bits 12 -o "$T/m.nlp" "$DATA/spam.train.tsv.gz"
 "$NLPOPS" --registry "$REG" registry push "$T/m.nlp" --name spamfilter >/dev/null
-"$NLPOPS" --registry "$REG" registry push "$T/m.nlp" --name topics >/dev/null
-expect_status 0 "the test registry lists two models" \
-    "$NLPOPS" --registry "$REG" registry list
+"$NLPOPS" --registry "$REG" registry push "$T/m.nlp" --name topics \
+    --alias production >/dev/null
 rm -f "$T/m.nlp"
+"$NLPOPS" --registry "$REG" __complete models | sort >"$T/models"
+"$NLPOPS" --registry "$REG" __complete refs | sort >"$T/refs"
+check "the test registry has two models ($(tr '\n' ' ' <"$T/models"))" \
+    test "$(tr '\n' ' ' <"$T/models")" = "spamfilter topics "
+check "and their references ($(tr '\n' ' ' <"$T/refs"))" \
+    test "$(tr '\n' ' ' <"$T/refs")" = "spamfilter spamfilter@1 topics topics@1 topics@production "
 
-# bcomp LINE: the completions bash offers for LINE (words split at
-# spaces, as bash splits them; end LINE with a space to complete a new
-# word; write "--format=x" as "--format = x", as COMP_WORDBREAKS splits
-# it), one a line, sorted, in $T/c.  Runs in $T/cwd (files: none).
-bcomp() {
+# --- what each shell completes -----------------------------------------------
+# q NAME LINE [WANT...]: complete LINE (ending with a space completes a new
+# word), and want exactly the words WANT; with no WANT, those of the file
+# $T/want.NAME the caller wrote, or none.  The results of each shell are
+# in $T/r/SHELL.NAME ("word<TAB>description" lines).
+: >"$T/q"
+q() {
+	printf '%s\t%s\n' "$1" "$2" >>"$T/q"
+	n=$1; shift 2
+	if [ $# -gt 0 ]; then words "$@" >"$T/want.$n"
+	else sort -u -o "$T/want.$n" "$T/want.$n" 2>/dev/null || : >"$T/want.$n"; fi
+}
+words() { printf '%s\n' "$@" | sort -u; }
+ls "$T/cwd" | sort >"$T/files"                  # report.html spam.nlp sub
+
+"$NLPOPS" __complete commands | cut -f1 | sort >"$T/want.cmds"
+q cmds 'nlpops '
+cp "$T/want.cmds" "$T/want.cmds-reg"
+q cmds-reg "nlpops --registry $REG "
+grep -vx help "$T/want.cmds" >"$T/want.help"
+q help 'nlpops help '
+q dr 'nlpops dr' drift
+q fake "$T/fake/nlpops " fakecmd
+"$NLPOPS" __complete verbs registry | cut -f1 | sort >"$T/want.verbs"
+q verbs 'nlpops registry '
+# nlpops' own options, and registry's before the verb (not in __complete).
+q dash 'nlpops -' --version -h --help --registry
+q registry-dash 'nlpops registry -' -h --help
+
+# Each command's and verb's options, long and short, with their help.
+# opts CMD [VERB]: their "name<TAB>help" lines, sorted.
+opts() {
+	"$NLPOPS" __complete options "$@" |
+	    awk -F '\t' '{ print $1 "\t" $4; if ($2 != "") print $2 "\t" $4 }' | sort
+}
+for cmd in train predict eval drift; do
+	opts "$cmd" >"$T/help.$cmd"
+	check "__complete options $cmd lists options" test -s "$T/help.$cmd"
+	cut -f1 "$T/help.$cmd" >"$T/want.$cmd"
+	q "$cmd" "nlpops $cmd -"
+done
+for verb in $(cat "$T/want.verbs"); do
+	opts registry "$verb" >"$T/help.registry-$verb"
+	cut -f1 "$T/help.registry-$verb" >"$T/want.registry-$verb"
+	q "registry-$verb" "nlpops registry $verb -"
+done
+
+# Every option whose values are words: exactly those words.
+for cmd in train predict eval drift $(sed 's/^/registry:/' "$T/want.verbs"); do
+	"$NLPOPS" __complete options $(echo "$cmd" | tr : ' ') |
+	    awk -F '\t' '$3 ~ / / { print $1 "\t" $3 }' >"$T/lits"
+	while IFS='	' read -r opt vals; do
+		words $vals >"$T/want.lit-$cmd$opt"
+		q "lit-$cmd$opt" "nlpops $(echo "$cmd" | tr : ' ') $opt "
+	done <"$T/lits"
+done
+check "options with words to offer (--format, --gate-on, --grace ...)" \
+    test "$(ls "$T" | grep -c '^want\.lit-')" -ge 8
+q format= 'nlpops predict --format=j' jsonl
+
+# Files, directories, groups.
+cp "$T/files" "$T/want.html"
+q html 'nlpops drift --html '
+cp "$T/files" "$T/want.train-data"
+q train-data 'nlpops train '
+q regdir 'nlpops --registry ' sub
+q init-shared 'nlpops registry init --shared roo' root
+
+# Model names and references, from the --registry DIR of the command line.
+cat "$T/files" "$T/refs" >"$T/want.m"
+q m "nlpops --registry $REG predict -m "
+cp "$T/files" "$T/want.m-noreg"
+q m-noreg "nlpops --registry $T/none predict -m "
+q baseline "nlpops --registry=$REG eval --baseline t" topics topics@1 topics@production
+cp "$T/models" "$T/want.push"
+q push "nlpops --registry $REG train --push "
+cp "$T/models" "$T/want.alias"
+q alias "nlpops --registry $REG registry alias "
+cp "$T/models" "$T/want.alias-opt"
+q alias-opt "nlpops --registry $REG registry alias --reason why "
+q alias-2 "nlpops --registry $REG registry alias topics "
+cat "$T/files" "$T/refs" >"$T/want.show"
+q show "nlpops --registry $REG registry show "
+q rm "nlpops --registry $REG registry rm " spamfilter@ topics@
+q rm-at "nlpops --registry $REG registry rm topics@" topics@1
+
+# shell NAME: what shell NAME offered for each q line, "word<TAB>descr" lines
+# in $T/r/NAME.QNAME.
+run_bash() {
 	(cd "$T/cwd" && bash --norc --noprofile -c '
 		. "$1" || exit 9
 		fn=$(complete -p nlpops | sed -n "s/.*-F \([^ ]*\).*/\1/p")
 		[ -n "$fn" ] || exit 8
-		COMP_LINE=$2 COMP_POINT=${#2}
-		read -r -a COMP_WORDS <<<"$2"
-		[[ $2 == *" " ]] && COMP_WORDS+=("")
-		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-		COMPREPLY=()
-		"$fn" nlpops "${COMP_WORDS[COMP_CWORD]}" \
-		    "${COMP_WORDS[COMP_CWORD - 1]}" 2>/dev/null
-		printf "%s\n" "${COMPREPLY[@]}"
-	' bcomp "$TOP/completions/nlpops.bash" "$1") | grep -v '^$' | sort >"$T/c"
+		while IFS=$'\''\t'\'' read -r name line; do
+			# COMP_WORDBREAKS splits "--format=j" into "--format" "=" "j".
+			l=${line//=/ = }
+			COMP_LINE=$line COMP_POINT=${#line}
+			read -r -a COMP_WORDS <<<"$l"
+			[[ $l == *" " ]] && COMP_WORDS+=("")
+			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+			COMPREPLY=()
+			"$fn" nlpops "${COMP_WORDS[COMP_CWORD]}" \
+			    "${COMP_WORDS[COMP_CWORD - 1]}" 2>/dev/null
+			printf "%s\n" "${COMPREPLY[@]}" >"$3/bash.$name"
+		done <"$2"
+	' bcomp "$C/nlpops.bash" "$T/q" "$T/r")
 }
-# words: the arguments, one a line, sorted.
-words() { printf '%s\n' "$@" | sort; }
-# offers_all FILE: every line of FILE is in $T/c.
-offers_all() { [ -z "$(comm -23 "$1" "$T/c")" ]; }
-missing() { comm -23 "$1" "$T/c" | tr '\n' ' '; }
-
-# --- bash ------------------------------------------------------------------
-bash --norc --noprofile -c '. "$1"; complete -p nlpops' x \
-    "$TOP/completions/nlpops.bash" >"$T/out" 2>&1
-check "nlpops.bash registers a completion function: $(cat "$T/out")" \
-    grep -q -e '-F [_a-zA-Z]' "$T/out"
-
-# Commands at position 1: those of __complete commands (with help).
-"$NLPOPS" __complete commands | cut -f1 | sort >"$T/want"
-check "__complete commands prints the commands and help" \
-    test "$(tr '\n' ' ' <"$T/want")" = "drift eval help predict registry train "
-bcomp 'nlpops '
-check "bash: nlpops <TAB> offers exactly the commands ($(tr '\n' ' ' <"$T/c"))" \
-    cmp -s "$T/want" "$T/c"
-bcomp 'nlpops dr'
-check "bash: nlpops dr<TAB> is drift" test "$(cat "$T/c")" = drift
-bcomp "nlpops --registry $REG "
-check "bash: the commands after --registry DIR" cmp -s "$T/want" "$T/c"
-bcomp 'nlpops help '
-check "bash: nlpops help <TAB> offers the commands" \
-    test "$(tr '\n' ' ' <"$T/c")" = "drift eval predict registry train "
-
-# Registry verbs: each verb of registry --help, and promote.
-"$NLPOPS" registry --help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | sort -u >"$T/verbs"
-echo promote >>"$T/verbs"; sort -o "$T/verbs" "$T/verbs"
-check "registry --help names 12 verbs (+ promote)" test "$(wc -l <"$T/verbs")" -eq 13
-bcomp 'nlpops registry '
-check "bash: nlpops registry <TAB> offers exactly the verbs: $(diff "$T/verbs" "$T/c" | grep '^[<>]' | tr '\n' ' ')" \
-    cmp -s "$T/verbs" "$T/c"
-
-# Each command's options after "CMD --": all of --help's long options.
-for cmd in train predict eval drift; do
-	"$NLPOPS" "$cmd" --help |
-	    sed -n 's/^  *\(-[a-zA-Z], \)\{0,1\}\(--[a-z][a-z0-9-]*\).*/\2/p' |
-	    sort -u >"$T/opts"
-	check "$cmd --help lists options" test -s "$T/opts"
-	bcomp "nlpops $cmd --"
-	check "bash: nlpops $cmd --<TAB> offers every long option of $cmd --help; missing: $(missing "$T/opts")" \
-	    offers_all "$T/opts"
-	# and nothing that --help does not list
-	comm -13 "$T/opts" "$T/c" >"$T/extra"
-	check "bash: nlpops $cmd --<TAB> offers only options of $cmd --help; extra: $(tr '\n' ' ' <"$T/extra")" \
-	    test ! -s "$T/extra"
-	# the short options of --help after "-"
-	"$NLPOPS" "$cmd" --help | sed -n 's/^  *\(-[a-zA-Z]\), --.*/\1/p' | sort -u >"$T/short"
-	bcomp "nlpops $cmd -"
-	check "bash: nlpops $cmd -<TAB> offers the short options; missing: $(missing "$T/short")" \
-	    offers_all "$T/short"
-done
-# Each registry verb's options: those on its lines of registry --help.
-"$NLPOPS" registry --help | awk '
-	/^  [a-z]+ / { verb = $1 }
-	/^$/ { verb = "" }
-	verb != "" {
-		s = $0
-		while (match(s, /(^| |\[)(--[a-z][a-z0-9-]*|-o)( |\]|$)/)) {
-			o = substr(s, RSTART, RLENGTH); gsub(/[][ ]/, "", o)
-			print verb, o
-			s = substr(s, RSTART + RLENGTH - 1)
-		}
-	}' | sort -u >"$T/vopts"
-check "registry --help names verb options" test -s "$T/vopts"
-for verb in $(cut -d' ' -f1 "$T/vopts" | sort -u); do
-	sed -n "s/^$verb //p" "$T/vopts" | sort -u >"$T/opts"
-	bcomp "nlpops registry $verb -"
-	check "bash: nlpops registry $verb -<TAB> offers its options; missing: $(missing "$T/opts")" \
-	    offers_all "$T/opts"
-done
-
-# --format values: those --help names; --output-format, --gate-on.
-for cmd in train predict eval drift; do
-	"$NLPOPS" "$cmd" --help |
-	    sed -n 's/.*--format F *input format: \([a-z, ]*\).*/\1/p' |
-	    tr ', ' '\n\n' | grep -v '^$' | sort >"$T/fmts"
-	check "$cmd --help names its input formats" test -s "$T/fmts"
-	bcomp "nlpops $cmd --format "
-	check "bash: nlpops $cmd --format <TAB> offers the formats of --help ($(tr '\n' ' ' <"$T/c"))" \
-	    cmp -s "$T/fmts" "$T/c"
-done
-bcomp 'nlpops predict --format = j'
-check "bash: predict --format=j<TAB> is jsonl" test "$(cat "$T/c")" = jsonl
-bcomp 'nlpops predict --output-format '
-check "bash: predict --output-format <TAB>" test "$(tr '\n' ' ' <"$T/c")" = "jsonl tsv "
-bcomp 'nlpops eval --gate-on '
-check "bash: eval --gate-on <TAB>" test "$(tr '\n' ' ' <"$T/c")" = "lower point "
-
-# Model names, from the registry of the command line or the environment.
-"$NLPOPS" --registry "$REG" __complete models | sort >"$T/models"
-check "__complete models names the two models" \
-    test "$(tr '\n' ' ' <"$T/models")" = "spamfilter topics "
-bcomp "nlpops --registry $REG predict -m "
-check "bash: --registry DIR predict -m <TAB> offers the models of __complete models ($(tr '\n' ' ' <"$T/c"))" \
-    cmp -s "$T/models" "$T/c"
-bcomp "nlpops --registry = $REG predict -m sp"
-check "bash: --registry=DIR predict -m sp<TAB> is spamfilter" \
-    test "$(cat "$T/c")" = spamfilter
-bcomp "nlpops --registry $REG eval --baseline t"
-check "bash: eval --baseline t<TAB> is topics" test "$(cat "$T/c")" = topics
-bcomp "nlpops --registry $REG registry rm "
-check "bash: registry rm <TAB> offers NAME@" \
-    test "$(tr '\n' ' ' <"$T/c")" = "spamfilter@ topics@ "
-NLPOPS_REGISTRY=$REG bcomp 'nlpops predict -m '
-check "bash: NLPOPS_REGISTRY, predict -m <TAB> offers the models ($(tr '\n' ' ' <"$T/c"))" \
-    test "$(tr '\n' ' ' <"$T/c")" = "spamfilter topics "
-NLPOPS_REGISTRY=$T/none bcomp 'nlpops predict -m '
-check "bash: no registry, predict -m <TAB> offers nothing ($(tr '\n' ' ' <"$T/c"))" \
-    test ! -s "$T/c"
-: >"$T/cwd/spam.nlp"
-NLPOPS_REGISTRY=$REG bcomp 'nlpops predict -m sp'
-check "bash: predict -m sp<TAB> offers the model and the file" \
-    test "$(tr '\n' ' ' <"$T/c")" = "spam.nlp spamfilter "
-rm -f "$T/cwd/spam.nlp"
-
-# --- zsh -------------------------------------------------------------------
-if command -v zsh >/dev/null 2>&1; then
-	expect_status 0 "zsh -n completions/_nlpops" zsh -n "$TOP/completions/_nlpops"
-	# Loaded by compinit from $fpath, it defines the completion function.
-	zsh -f -c 'fpath=("$1" $fpath); autoload -Uz compinit;
-	    compinit -u -d "$2/zcompdump"; print -r -- $_comps[nlpops]' x \
-	    "$TOP/completions" "$T" >"$T/out" 2>&1
-	check "zsh: compinit binds nlpops to _nlpops ($(cat "$T/out"))" \
-	    test "$(cat "$T/out")" = _nlpops
-else
-	echo "SKIP completions.sh: zsh (not installed)" >&2
-fi
-
-# --- fish ------------------------------------------------------------------
-# fcomp LINE: fish's candidates for LINE, without descriptions, in $T/c.
-fcomp() {
-	(cd "$T/cwd" && fish --no-config -c \
-	    'source $argv[1]; complete -C $argv[2]' \
-	    "$TOP/completions/nlpops.fish" "$1") 2>"$T/ferr" | cut -f1 | sort >"$T/c"
+run_fish() {
+	(cd "$T/cwd" && fish --no-config -c '
+		source $argv[1]; or exit 9
+		while read -l -d \t name line
+			complete -C "$line" >$argv[3]/fish.$name
+		end <$argv[2]
+	' "$C/nlpops.fish" "$T/q" "$T/r")
 }
-if command -v fish >/dev/null 2>&1; then
-	expect_status 0 "fish -n completions/nlpops.fish" fish -n "$TOP/completions/nlpops.fish"
-	fcomp 'nlpops tr'
-	check "fish: nlpops tr<TAB> is train ($(cat "$T/c" "$T/ferr"))" \
-	    test "$(cat "$T/c")" = train
-	fcomp 'nlpops '
-	check "fish: nlpops <TAB> offers the commands ($(tr '\n' ' ' <"$T/c"))" \
-	    cmp -s "$T/want" "$T/c"
-	fcomp 'nlpops registry '
-	check "fish: nlpops registry <TAB> offers the verbs" cmp -s "$T/verbs" "$T/c"
-	for cmd in train predict eval drift; do
-		"$NLPOPS" "$cmd" --help |
-		    sed -n 's/^  *\(-[a-zA-Z], \)\{0,1\}\(--[a-z][a-z0-9-]*\).*/\2/p' |
-		    sort -u >"$T/opts"
-		fcomp "nlpops $cmd --"
-		check "fish: nlpops $cmd --<TAB> offers every long option; missing: $(missing "$T/opts")" \
-		    offers_all "$T/opts"
+# zsh: an interactive zsh on a pseudo-terminal (zpty), _nlpops loaded from
+# $fpath by compinit, as installed; TAB runs complete-word, and compadd,
+# wrapped, writes each candidate that matches, with its suffix, and its
+# description (list-grouped off: one line each) to the file of the line.
+cat >"$T/zcap.zsh" <<'EOF'
+zmodload zsh/zpty || exit 9
+fdir=$1 q=$2 r=$3
+cat >$r/zcap.rc <<'RC'
+PS1='' PS2='' RPS1=''
+unset zle_bracketed_paste
+LISTMAX=100000
+unsetopt auto_list list_beep beep
+autoload -Uz compinit; compinit -u -D
+zstyle ':completion:*' list-grouped false
+compadd() {
+	if (( ${@[(I)-[OAD]]} )); then builtin compadd "$@"; return; fi
+	local -a hits dscr; local d i s a
+	if (( ${@[(I)-d]} )); then d=${@[${@[(i)-d]}+1]}; dscr=("${(@P)d}"); fi
+	for (( i = 1; i <= $#; i++ )); do	# the suffix: -S @, -qS=
+		a=${@[i]}
+		[[ $a == (-|--) ]] && break
+		if [[ $a == -S ]]; then s=${@[i+1]}; break; fi
+		[[ $a == -[a-zA-Z]#S?* ]] && { s=${a#*S}; break; }
 	done
-	fcomp 'nlpops drift --format '
-	check "fish: drift --format <TAB>" \
-	    test "$(tr '\n' ' ' <"$T/c")" = "csv fasttext jsonl plain tsv "
-	fcomp "nlpops --registry $REG predict -m "
-	check "fish: --registry DIR predict -m <TAB> offers the models ($(tr '\n' ' ' <"$T/c"))" \
-	    test "$(tr '\n' ' ' <"$T/c")" = "spamfilter topics "
-else
-	echo "SKIP completions.sh: fish (not installed)" >&2
-fi
+	builtin compadd -A hits "$@"
+	for (( i = 1; i <= $#hits; i++ )); do
+		print -r -- "$hits[i]$s	${dscr[i]}" >>$ZCAP
+	done
+	builtin compadd "$@"
+}
+zcap() { zle complete-word; print -- "<zcap-done>"; }
+zle -N zcap; bindkey '^I' zcap
+RC
+zpty z zsh -f -i
+zpty -w z "fpath=(${(q)fdir} \$fpath); source ${(q)r}/zcap.rc"
+while IFS=$'\t' read -r name line; do
+	zpty -w z "ZCAP=${(q)r}/zsh.$name; : >\$ZCAP"
+	zpty -n -w z "$line"$'\t'
+	zpty -r -m z junk '*<zcap-done>*' || exit 7
+	zpty -n -w z $'\C-u'
+done <$q
+zpty -d z
+EOF
+run_zsh() {
+	(cd "$T/cwd" && timeout 120 zsh -f "$T/zcap.zsh" "$C" "$T/q" "$T/r")
+}
+
+# got SHELL NAME: the words SHELL offered for NAME, sorted, in $T/got (a
+# directory's trailing "/", fish's "--option=" before a value and zsh's "="
+# after an option dropped).
+got() {
+	sed 's/\t.*//; s,^--[a-z-]*=\(.\),\1,; s,[/=]$,,; /^$/d' "$T/r/$1.$2" |
+	    sort -u >"$T/got"
+}
+# descr SHELL NAME: "word<TAB>help" as SHELL describes them, sorted.
+descr() {
+	case $1 in
+	zsh) sed 's/=\t/\t/; s/\t.* -- /\t/' "$T/r/$1.$2" ;;
+	fish) cat "$T/r/$1.$2" ;;
+	esac | sort -u >"$T/got"
+}
+# same WANT DESC: $T/got is the file WANT (a fail shows both).
+same() {
+	if cmp -s "$1" "$T/got"; then pass
+	else fail "$2: want $(tr '\n\t' ' :' <"$1"); got $(tr '\n\t' ' :' <"$T/got")"; fi
+}
+
+for sh in bash zsh fish; do
+	if ! command -v $sh >/dev/null 2>&1; then
+		echo "SKIP completions.sh: $sh (not installed)" >&2
+		continue
+	fi
+	case $sh in
+	bash) expect_status 0 "bash -n nlpops.bash" bash -n "$C/nlpops.bash" ;;
+	zsh) expect_status 0 "zsh -n _nlpops" zsh -n "$C/_nlpops" ;;
+	fish) expect_status 0 "fish -n nlpops.fish" fish -n "$C/nlpops.fish" ;;
+	esac
+	run_$sh >"$T/out" 2>&1
+	check "$sh: runs the completion of every line (exit $?): $(head -c 300 "$T/out")" \
+	    test -e "$T/r/$sh.rm-at"
+	while IFS='	' read -r name line; do
+		if [ ! -e "$T/r/$sh.$name" ]; then
+			fail "$sh: '$line<TAB>': no result"
+			continue
+		fi
+		got $sh "$name"
+		same "$T/want.$name" "$sh: '$line<TAB>'"
+		# the help of each option, as its description
+		if [ $sh != bash ] && [ -e "$T/help.$name" ]; then
+			descr $sh "$name"
+			same "$T/help.$name" "$sh: '$line<TAB>' describes each option by its help"
+		fi
+	done <"$T/q"
+done
+
+# bash: the registry of NLPOPS_REGISTRY, through the binary.
+printf 'envreg\tnlpops predict -m \n' >"$T/q"
+NLPOPS_REGISTRY=$REG run_bash
+got bash envreg
+check "bash: NLPOPS_REGISTRY, predict -m <TAB> offers its references too" \
+    test -z "$(comm -23 "$T/refs" "$T/got")"
+
+# No option, verb or value list of the binary is written in the scripts:
+# they ask __complete.  Looked for: every option but --help, every list of
+# words, the commands but help and registry, the verbs that are not plain
+# English (promote, rollback ...).
+for cmd in train predict eval drift $(sed 's/^/registry:/' "$T/want.verbs"); do
+	"$NLPOPS" __complete options $(echo "$cmd" | tr : ' ')
+done | awk -F '\t' '$1 != "--help" { print $1 } $3 ~ / / { print $3 }' >"$T/decl"
+grep -v -x -e help -e registry "$T/want.cmds" >>"$T/decl"
+grep -x '.\{6,\}' "$T/want.verbs" >>"$T/decl"
+sort -u -o "$T/decl" "$T/decl"
+check "the words to look for include --max-drop, --if-current and rollback" \
+    test "$(grep -c -x -e --max-drop -e --if-current -e rollback "$T/decl")" -eq 3
+for f in nlpops.bash _nlpops nlpops.fish; do
+	grep -F -w -o -f "$T/decl" "$C/$f" | sort -u | tr '\n' ' ' >"$T/found"
+	check "completions/$f writes none of the options, verbs or values itself (found: $(cat "$T/found"))" \
+	    test ! -s "$T/found"
+done
