@@ -58,32 +58,26 @@ enum {
 	CLI_TEXT_FIELD, CLI_LABEL_FIELD, CLI_ID_FIELD,
 };
 
-/* The column and field options of a labeled format, and of an unlabeled
- * one with ids, as opts.h declares options. */
-#define CLI_OPT_TEXT_COLUMN \
+/*
+ * The column and field options, as opts.h declares options: the text's,
+ * and a second value's -- the label of a labeled format, or an id carried
+ * to the output -- by column (TSV/CSV) and by field (JSONL).
+ */
+#define CLI_OPTS_COLUMNS(col, colname, colhelp, field, fieldname, fieldhelp) \
 	{ CLI_TEXT_COLUMN, 0, "text-column", "C", "TSV/CSV text column (name " \
-	    "or number)", NULL }
-#define CLI_OPT_TEXT_FIELD \
+	    "or number)", NULL }, \
+	{ col, 0, colname, "C", colhelp, NULL }, \
 	{ CLI_TEXT_FIELD, 0, "text-field", "F", "JSONL text field (default: " \
-	    "text)", NULL }
+	    "text)", NULL }, \
+	{ field, 0, fieldname, "F", fieldhelp, NULL }
+#define CLI_OPTS_LABELED_COLUMNS CLI_OPTS_COLUMNS( \
+	CLI_LABEL_COLUMN, "label-column", "TSV/CSV label column (name or " \
+	"number)", CLI_LABEL_FIELD, "label-field", "JSONL label field " \
+	"(default: label)")
+#define CLI_OPTS_TEXT_COLUMNS CLI_OPTS_COLUMNS( \
+	CLI_ID_COLUMN, "id-column", "TSV/CSV id column, carried to the output", \
+	CLI_ID_FIELD, "id-field", "JSONL id field, carried to the output")
 
-#define CLI_OPTS_LABELED_COLUMNS \
-	CLI_OPT_TEXT_COLUMN, \
-	{ CLI_LABEL_COLUMN, 0, "label-column", "C", "TSV/CSV label column " \
-	    "(name or number)", NULL }, \
-	CLI_OPT_TEXT_FIELD, \
-	{ CLI_LABEL_FIELD, 0, "label-field", "F", "JSONL label field " \
-	    "(default: label)", NULL }
-
-#define CLI_OPTS_TEXT_COLUMNS \
-	CLI_OPT_TEXT_COLUMN, \
-	{ CLI_ID_COLUMN, 0, "id-column", "C", "TSV/CSV id column, carried to " \
-	    "the output", NULL }, \
-	CLI_OPT_TEXT_FIELD, \
-	{ CLI_ID_FIELD, 0, "id-field", "F", "JSONL id field, carried to the " \
-	    "output", NULL }
-
-/* Until every command declares its options in opts.h's tables. */
 /*
  * Apply reader option c (its argument arg) to ro; plain: --format may be
  * plain.  Returns NLP_OK, NLP_USAGE (message printed) or -1 when c is not
