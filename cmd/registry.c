@@ -31,7 +31,7 @@ static const char usage[] =
     "                                        --require 'macro_f1>=0.85' checks the\n"
     "                                        version's recorded evaluation\n"
     "  alias --delete NAME ALIAS [--reason T]\n"
-    "  rollback NAME [--alias A] [--to VERSION] [--reason T]\n"
+    "  rollback NAME [--alias A] [--to VERSION] [--if-current V] [--reason T]\n"
     "                                        move an alias back (default: production)\n"
     "  history NAME [--alias A] [--json]     what happened, newest first\n"
     "  resolve REF [--json]                  the version REF names now and its\n"
@@ -103,6 +103,8 @@ static const struct cli_opt rollback_opts[] = {
 	{ OPT_ALIAS, 0, "alias", "A", "the alias to move back (default: "
 	    "production)", NULL },
 	{ OPT_TO, 0, "to", "VERSION", "move the alias to this version", NULL },
+	{ OPT_IFCUR, 0, "if-current", "V", "only if the alias points at version V "
+	    "now", NULL },
 	OPT_REASON_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
@@ -207,7 +209,8 @@ static const struct cli_cmd cli_registry_rollback = {
 	"usage: nlpops [--registry DIR] registry rollback NAME [options]\n"
 	"\n"
 	"Move an alias back to the version it pointed at before its last move\n"
-	"(repeated rollbacks walk further back), or to --to VERSION.\n"
+	"(repeated rollbacks walk further back), or to --to VERSION.  With\n"
+	"--if-current V, only if it points at NAME@V now (compare-and-swap).\n"
 	"\n",
 	rollback_opts, NULL, "model",
 };
@@ -860,9 +863,12 @@ verb_rollback(struct nlp_registry *r, struct ropts *o)
 
 	if (o->nargs != 1)
 		return cli_usage_error("registry", "rollback takes one NAME");
+	if (strchr(o->args[0], '@') != NULL)
+		return cli_usage_error("registry", "rollback takes NAME and --alias "
+		    "ALIAS, not a reference ('%s')", o->args[0]);
 	nlp_registry_before_commit(r, cli_check_stdout, NULL);
-	rc = nlp_registry_rollback(r, o->args[0], alias, o->to, cli_who(),
-	    o->reason, &from, &to, &e);
+	rc = nlp_registry_rollback(r, o->args[0], alias, o->to, o->if_current,
+	    cli_who(), o->reason, &from, &to, &e);
 	if (rc != NLP_OK)
 		return cli_error("registry", &e);
 	return print_move(alias, o->args[0], from, to);

@@ -51,7 +51,7 @@ _nlpops_verb_options() { # verb
 	push) echo '--name --alias --tag --description --reason' ;;
 	list | show | resolve) echo '--json' ;;
 	alias | promote) echo '--if-current --require --reason --delete' ;;
-	rollback) echo '--alias --to --reason' ;;
+	rollback) echo '--alias --to --if-current --reason' ;;
 	history) echo '--alias --json' ;;
 	pull) echo '-o --output' ;;
 	verify) echo '--quick --json' ;;

@@ -246,7 +246,7 @@ complete -c nlpops -n '__fish_nlpops_verb push' -l tag -x -d 'tag the version: K
 complete -c nlpops -n '__fish_nlpops_verb push' -l description -x -d 'describe the version'
 complete -c nlpops -n '__fish_nlpops_verb push alias promote rollback rm' -l reason -x -d 'why, for the event log'
 complete -c nlpops -n '__fish_nlpops_verb list show resolve history verify gc' -l json -d 'print JSON'
-complete -c nlpops -n '__fish_nlpops_verb alias promote' -l if-current -x -d 'only if the alias points at this version now'
+complete -c nlpops -n '__fish_nlpops_verb alias promote rollback' -l if-current -x -d 'only if the alias points at this version now'
 complete -c nlpops -n '__fish_nlpops_verb alias promote' -l require -x -d "only if the latest recorded evaluation meets it: METRIC OP NUMBER"
 complete -c nlpops -n '__fish_nlpops_verb alias promote' -l delete -d 'delete the alias: NAME ALIAS'
 complete -c nlpops -n '__fish_nlpops_verb rollback' -l alias -x -d 'the alias to move back (default: production)'

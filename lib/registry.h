@@ -128,7 +128,8 @@ int nlp_registry_check_artifact(const void *data, size_t len,
 /*
  * Point alias at version.  if_current > 0: only if the alias points at
  * that version now (compare-and-swap; NLP_REGISTRY otherwise, changing
- * nothing); if_current == -1: only if the alias does not exist yet.
+ * nothing, the message saying who last moved the alias, when and why);
+ * if_current == -1: only if the alias does not exist yet.
  * *old is set to the version it pointed at before (0: none).
  */
 int nlp_registry_alias_set(struct nlp_registry *r, const char *name,
@@ -142,11 +143,14 @@ int nlp_registry_alias_delete(struct nlp_registry *r, const char *name,
 /*
  * Move alias back to the version it pointed at before its last move (from
  * the event log; repeated rollbacks walk further back), or to `to` when
- * to > 0.  Nothing to roll back to: NLP_REGISTRY, changing nothing.
+ * to > 0.  if_current > 0: only if the alias points at that version now
+ * (compare-and-swap; otherwise NLP_REGISTRY, changing nothing, the
+ * message saying who last moved the alias, when and why).  Nothing to
+ * roll back to: NLP_REGISTRY, changing nothing.
  */
 int nlp_registry_rollback(struct nlp_registry *r, const char *name,
-    const char *alias, long to, const char *who, const char *reason,
-    long *from, long *dest, struct nlp_err *e);
+    const char *alias, long to, long if_current, const char *who,
+    const char *reason, long *from, long *dest, struct nlp_err *e);
 
 /*
  * Remove a version (its object stays until gc).  Refused (NLP_REGISTRY)

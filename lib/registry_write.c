@@ -129,26 +129,57 @@ event(struct nlp_registry *r, const char *kind, const char *model,
 	    "?, ?)", p, NPARAM(p), "cannot log the event", e);
 }
 
-/* May alias (pointing at cur, 0: none) be moved, given if_current (see
- * nlp_registry_alias_set())? */
+/* A row of the alias's last event: at, who, kind, reason. */
+struct last_event {
+	char text[NLP_NAME_MAX + 2 * NLP_TEXT_MAX + 128];
+};
+
 static int
-check_current(const char *name, const char *alias, long cur, long if_current,
-    struct nlp_err *e)
+last_event_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 {
+	struct last_event *l = arg;
+	const char *reason = nlp_regdb_text(st, 3);
+
+	(void)e;
+	snprintf(l->text, sizeof l->text, "; %s by %s at %s%s%s%s",
+	    strcmp(nlp_regdb_text(st, 2), "alias-delete") == 0 ? "deleted" :
+	    "last moved", nlp_regdb_text(st, 1), nlp_regdb_text(st, 0),
+	    reason ? " (\"" : "", reason ? reason : "", reason ? "\")" : "");
+	return NLP_OK;
+}
+
+/*
+ * May alias (pointing at cur, 0: none) be moved, given if_current (see
+ * nlp_registry_alias_set())?  When it may not, the message says who last
+ * moved the alias, when and why, from the event log.
+ */
+static int
+check_current(struct nlp_registry *r, const char *name, const char *alias,
+    long cur, long if_current, struct nlp_err *e)
+{
+	struct last_event l = { "" };
+	struct nlp_regdb_param p[] = {
+		NLP_REGDB_TEXT(name), NLP_REGDB_TEXT(alias),
+	};
+	int rc;
+
 	if (if_current == -1 && cur != 0)
 		return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' already "
 		    "exists (it points at %s@%ld); nothing changed", alias, name,
 		    name, cur);
-	if (if_current > 0 && cur != if_current) {
-		if (cur == 0)
-			return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' does "
-			    "not exist, not %s@%ld as expected; nothing changed",
-			    alias, name, name, if_current);
-		return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' points at "
-		    "%s@%ld, not %s@%ld as expected; nothing changed", alias, name,
-		    name, cur, name, if_current);
-	}
-	return NLP_OK;
+	if (if_current <= 0 || cur == if_current)
+		return NLP_OK;
+	if ((rc = nlp_regdb_each(r, "SELECT at, who, kind, reason FROM events "
+	    "WHERE model = ? AND alias = ? ORDER BY id DESC LIMIT 1", p, 2,
+	    last_event_row, &l, e)) != NLP_OK)
+		return rc;
+	if (cur == 0)
+		return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' does not "
+		    "exist, not %s@%ld as expected%s; nothing changed", alias, name,
+		    name, if_current, l.text);
+	return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' points at %s@%ld, "
+	    "not %s@%ld as expected%s; nothing changed", alias, name, name, cur,
+	    name, if_current, l.text);
 }
 
 /* Point alias of model mid at version (inside a transaction); kind: the
@@ -168,7 +199,7 @@ set_alias_locked(struct nlp_registry *r, int64_t mid, const char *name,
 	    (rc = nlp_registry_alias_version(r, mid, alias, &cur, e)) != NLP_OK)
 		return rc;
 	*old = cur;
-	if ((rc = check_current(name, alias, cur, if_current, e)) != NLP_OK)
+	if ((rc = check_current(r, name, alias, cur, if_current, e)) != NLP_OK)
 		return rc;
 	if (cur == version)
 		return NLP_OK;
@@ -906,11 +937,12 @@ replay_event(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 /*
  * Where a rollback of alias goes: replay the alias's events (above), then
  * take the entry below the top, skipping removed versions.  *target is 0
- * when there is nothing to go back to.
+ * when there is nothing to go back to; *skipped counts the removed
+ * versions passed over.
  */
 static int
 rollback_target(struct nlp_registry *r, int64_t mid, const char *name,
-    const char *alias, long *target, struct nlp_err *e)
+    const char *alias, long *target, size_t *skipped, struct nlp_err *e)
 {
 	struct alias_stack s = { NULL, 0, 0 };
 	struct nlp_regdb_param p[] = {
@@ -920,6 +952,7 @@ rollback_target(struct nlp_registry *r, int64_t mid, const char *name,
 	int rc;
 
 	*target = 0;
+	*skipped = 0;
 	rc = nlp_regdb_each(r, "SELECT kind, new_version FROM events WHERE "
 	    "model = ? AND alias = ? ORDER BY id", p, NPARAM(p), replay_event, &s,
 	    e);
@@ -935,6 +968,8 @@ rollback_target(struct nlp_registry *r, int64_t mid, const char *name,
 			break;
 		}
 		/* the version below was removed: pass over it */
+		if (s.v[s.n - 2] != s.v[s.n - 1])
+			(*skipped)++;
 		s.v[s.n - 2] = s.v[s.n - 1];
 		s.n--;
 	}
@@ -947,17 +982,23 @@ static int
 rollback_dest(struct nlp_registry *r, int64_t mid, const char *name,
     const char *alias, long to, long from, long *dest, struct nlp_err *e)
 {
+	size_t skipped;
 	int rc;
 
 	if (to > 0) {
 		*dest = to;
 	} else {
-		if ((rc = rollback_target(r, mid, name, alias, dest, e)) != NLP_OK)
+		if ((rc = rollback_target(r, mid, name, alias, dest, &skipped,
+		    e)) != NLP_OK)
 			return rc;
+		if (*dest == 0 && skipped > 0)
+			return nlp_errf(e, NLP_REGISTRY, "%s@%s is at %s@%ld; the "
+			    "versions it pointed at before were removed; nothing to "
+			    "roll back to", name, alias, name, from);
 		if (*dest == 0)
-			return nlp_errf(e, NLP_REGISTRY, "nothing to roll back to: "
-			    "'%s' of '%s' has pointed only at %s@%ld", alias, name,
-			    name, from);
+			return nlp_errf(e, NLP_REGISTRY, "%s@%s is at %s@%ld, the "
+			    "oldest version it has pointed at; nothing to roll back "
+			    "to", name, alias, name, from);
 	}
 	if (*dest == from)
 		return nlp_errf(e, NLP_REGISTRY, "'%s' of '%s' already points at "
@@ -967,8 +1008,8 @@ rollback_dest(struct nlp_registry *r, int64_t mid, const char *name,
 
 int
 nlp_registry_rollback(struct nlp_registry *r, const char *name,
-    const char *alias, long to, const char *who, const char *reason,
-    long *from, long *dest, struct nlp_err *e)
+    const char *alias, long to, long if_current, const char *who,
+    const char *reason, long *from, long *dest, struct nlp_err *e)
 {
 	int64_t mid;
 	long old;
@@ -979,14 +1020,18 @@ nlp_registry_rollback(struct nlp_registry *r, const char *name,
 		return rc;
 	if ((rc = nlp_registry_need_model(r, name, &mid, e)) == NLP_OK &&
 	    (rc = nlp_registry_alias_version(r, mid, alias, from, e)) == NLP_OK &&
-	    *from == 0)
+	    *from == 0 && if_current <= 0)
 		rc = nlp_errf(e, NLP_REGISTRY, "model '%s' has no alias '%s': "
 		    "nothing to roll back", name, alias);
+	if (rc == NLP_OK)
+		rc = check_current(r, name, alias, *from, if_current, e);
 	if (rc == NLP_OK &&
 	    (rc = rollback_dest(r, mid, name, alias, to, *from, dest, e)) ==
 	    NLP_OK)
 		rc = set_alias_locked(r, mid, name, *dest, alias, *from, who,
 		    reason, "rollback", &old, e);
+	if (rc != NLP_OK)
+		*from = *dest = 0;
 	return end_change(r, rc, e);
 }
 

@@ -419,3 +419,26 @@ expect_status 1 "alias by alias checks --require on the resolved version" reg4 a
 check "... which has no recorded evaluation: spam@4 named" grep -q 'spam@4 has no recorded evaluation' "$T/err"
 expect_status 0 "alias by alias where it already points" reg4 alias spam candidate production
 check "... says so" grep -q 'already points at spam@4' "$T/err"
+
+# --- rollback --if-current: compare-and-swap, naming who moved the alias
+# (production went 2 -> 3 -> 1 -> 4 above, the last move "candidate passed")
+n=$(nevents spam "$R4")
+expect_status 5 "rollback --if-current with a stale version" reg4 rollback spam --if-current 1
+check "the refusal says where the alias is and what was expected" grep -q "points at spam@4, not spam@1 as expected" "$T/err"
+check "... who moved it, when and why" grep -Eq "last moved by $(id -un) at [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z \(\"candidate passed\"\); nothing changed" "$T/err"
+check "... in one line, nothing on stdout" sh -c "test \$(wc -l <'$T/err') -eq 1 && test ! -s '$T/out'"
+check "the refused rollback logged nothing" test "$(nevents spam "$R4")" -eq "$n"
+expect_status 0 "rollback --if-current where it points" reg4 rollback spam --if-current 4 --reason "4 is worse"
+check "the rollback prints its move" out_is "production: spam@4 -> spam@1"
+expect_status 5 "rollback --if-current of a missing alias" reg4 rollback spam --alias canary --if-current 1
+check "... says it does not exist" grep -q "alias 'canary' of 'spam' does not exist, not spam@1 as expected" "$T/err"
+expect_status 2 "rollback NAME@ALIAS is a usage error" reg4 rollback spam@production
+check "... saying rollback takes NAME and --alias" grep -q "rollback takes NAME and --alias" "$T/err"
+# Regression (fixed): after pointing at 1, 2, 3, 4 and walking back to 1,
+# the refusal said "has pointed only at walk@1".
+for a in a1 a2 a3 a4; do reg4 push $a.nlp --name walk >/dev/null 2>&1; done
+for v in 1 2 3 4; do reg4 alias walk $v production >/dev/null 2>&1; done
+for v in 3 2 1; do reg4 rollback walk >/dev/null 2>&1; done
+expect_status 5 "rollback at the start of the alias's history" reg4 rollback walk
+check "the end of the walk says what is true" grep -q "walk@production is at walk@1, the oldest version it has pointed at; nothing to roll back to" "$T/err"
+check "... not 'pointed only at'" sh -c "! grep -q 'pointed only' '$T/err'"

@@ -182,7 +182,7 @@ roll(struct nlp_registry *r, const char *name, const char *alias, long *from,
     long *to)
 {
 	struct nlp_err e = { 0 };
-	int rc = nlp_registry_rollback(r, name, alias, 0, "tester", "test", from,
+	int rc = nlp_registry_rollback(r, name, alias, 0, 0, "tester", "test", from,
 	    to, &e);
 
 	if (rc != NLP_OK)
@@ -1028,14 +1028,14 @@ TEST(rollback_to_a_given_version_and_its_refusals)
 	cr_assert_eq(roll(r, "spam", "production", &from, &to), NLP_REGISTRY);
 	cr_assert_eq(resolve(r, "spam"), 2);
 
-	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 2, "tester",
+	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 2, 0, "tester",
 	    NULL, &from, &to, &e), NLP_REGISTRY, "a rollback to where it is");
-	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 9, "tester",
+	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 9, 0, "tester",
 	    NULL, &from, &to, &e), NLP_REGISTRY, "a rollback to no version");
 	cr_assert_eq(nevents(r, "spam"), n);
 	cr_assert_eq(resolve(r, "spam"), 2);
 
-	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 1, "tester",
+	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 1, 0, "tester",
 	    "bad", &from, &to, &e), NLP_OK, "%s", e.msg);
 	cr_assert_eq(from, 2);
 	cr_assert_eq(to, 1);
@@ -1105,6 +1105,41 @@ TEST(repeated_rollbacks_after_passing_a_removed_version_never_go_forward)
 }
 
 /* ---- rm ---- */
+
+TEST(rollback_compare_and_swap_names_who_moved_the_alias)
+{
+	struct nlp_registry *r = open_rw();
+	struct nlp_err e = { 0 };
+	long from = -7, to = -7, old;
+	size_t n;
+
+	push_n(r, "spam", 1, NULL, NULL);
+	push_n(r, "spam", 2, NULL, NULL);
+	set_alias(r, "spam", 1, "production");
+	cr_assert_eq(nlp_registry_alias_set(r, "spam", 2, "production", 0,
+	    "alice", "v2 is better", &old, &e), NLP_OK, "%s", e.msg);
+	n = nevents(r, "spam");
+
+	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 0, 1,
+	    "tester", NULL, &from, &to, &e), NLP_REGISTRY);
+	assert_has(e.msg, "points at spam@2, not spam@1");
+	assert_has(e.msg, "by alice at ");
+	assert_has(e.msg, "v2 is better");
+	cr_assert_eq(from, 0);
+	cr_assert_eq(resolve(r, "spam"), 2);
+	cr_assert_eq(nevents(r, "spam"), n);
+
+	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 0, 2,
+	    "tester", NULL, &from, &to, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(from, 2);
+	cr_assert_eq(to, 1);
+	cr_assert_eq(resolve(r, "spam"), 1);
+
+	/* the start of the alias's history: said as it is */
+	cr_assert_eq(roll(r, "spam", "production", &from, &to),
+	    NLP_REGISTRY);
+	nlp_registry_close(r);
+}
 
 TEST(rm_refuses_an_aliased_version_unless_forced)
 {
