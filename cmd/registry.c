@@ -533,9 +533,8 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 		return cli_usage_error("registry", "'%s' is not a valid model name "
 		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
 		    "digit)", o->name);
-	if (o->alias != NULL && !nlp_registry_valid_alias(o->alias))
-		return cli_usage_error("registry", "'%s' is not a valid alias",
-		    o->alias);
+	if (o->alias != NULL && nlp_registry_check_alias(o->alias, &e) != NLP_OK)
+		return cli_error("registry", &e);
 	/* read with bounds (the header first: /dev/zero or a random file is
 	 * refused after one block), then checked as predict loads it */
 	rc = strcmp(o->args[0], "-") == 0 ?
@@ -573,7 +572,7 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 			nlp_err_prefix(&e, "'%s'", o->args[0]);
 		return cli_error("registry", &e);
 	}
-	return cli_print_pushed("registry", o->name, &res);
+	return cli_print_pushed("registry", o->name, o->alias, &res);
 }
 
 /* The models, as a table. */
@@ -850,6 +849,9 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 	if (old == version)
 		fprintf(stderr, "nlpops registry: %s already points at %s@%ld\n",
 		    o->args[2], o->args[0], version);
+	if (old == 0)
+		fprintf(stderr, "nlpops registry: new alias '%s' of %s\n",
+		    o->args[2], o->args[0]);
 	return print_move(o->args[2], o->args[0], old, version);
 }
 

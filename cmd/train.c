@@ -151,7 +151,7 @@ push_model(const struct nlp_trained *t, const char *name, const char *alias,
 	nlp_registry_close(r);
 	free(data);
 	if (rc == NLP_OK)
-		return cli_print_pushed("train", name, &res) == NLP_OK ? NLP_OK :
+		return cli_print_pushed("train", name, alias, &res) == NLP_OK ? NLP_OK :
 		    -NLP_IO;
 	return rc;
 }
@@ -227,6 +227,8 @@ option(void *ctx, int id, const char *arg)
 static int
 check_args(const struct targs *t)
 {
+	struct nlp_err e = { 0, "" };
+
 	if (t->out == NULL && t->push == NULL)
 		return cli_usage_error("train", "no output: give -o ARTIFACT or "
 		    "--push NAME");
@@ -239,9 +241,8 @@ check_args(const struct targs *t)
 		return cli_usage_error("train", "'%s' is not a valid model name "
 		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
 		    "digit)", t->push);
-	if (t->alias != NULL && !nlp_registry_valid_alias(t->alias))
-		return cli_usage_error("train", "'%s' is not a valid alias",
-		    t->alias);
+	if (t->alias != NULL && nlp_registry_check_alias(t->alias, &e) != NLP_OK)
+		return cli_usage_error("train", "%s", e.msg);
 	return NLP_OK;
 }
 

@@ -76,6 +76,10 @@ void nlp_registry_before_commit(struct nlp_registry *r, int (*fn)(void *arg),
 int nlp_registry_valid_name(const char *s);
 int nlp_registry_valid_alias(const char *s);
 
+/* nlp_registry_valid_alias() as a status: NLP_OK, or NLP_USAGE saying
+ * why not (all digits: it would read as a version). */
+int nlp_registry_check_alias(const char *s, struct nlp_err *e);
+
 /* What a reference resolves to. */
 struct nlp_resolved {
 	char name[NLP_NAME_MAX + 1];
@@ -106,6 +110,7 @@ struct nlp_push_result {
 	long version;
 	char sha256[NLP_SHA256_HEX];
 	int existed;                    /* these bytes were already a version */
+	int alias_created;              /* the push's alias is new */
 };
 
 /*
@@ -114,7 +119,8 @@ struct nlp_push_result {
  * not a usable artifact; a description, reason or tag value that is not
  * one printable line is NLP_USAGE).  The same bytes pushed to the same
  * name again make no new version: res->existed is set and the version
- * named.
+ * named.  A new model name, or a new alias, that differs from an existing
+ * one only in case is NLP_USAGE, naming the existing one.
  */
 int nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
     const struct nlp_push_opts *o, struct nlp_push_result *res,
@@ -129,8 +135,10 @@ int nlp_registry_check_artifact(const void *data, size_t len,
  * Point alias at version.  if_current > 0: only if the alias points at
  * that version now (compare-and-swap; NLP_REGISTRY otherwise, changing
  * nothing, the message saying who last moved the alias, when and why);
- * if_current == -1: only if the alias does not exist yet.
- * *old is set to the version it pointed at before (0: none).
+ * if_current == -1: only if the alias does not exist yet.  A new alias
+ * that differs from an existing one of the model only in case is
+ * NLP_USAGE, naming that one.  *old is set to the version it pointed at
+ * before (0: none: the alias is new).
  */
 int nlp_registry_alias_set(struct nlp_registry *r, const char *name,
     long version, const char *alias, long if_current, const char *who,

@@ -59,6 +59,39 @@ nlp_registry_valid_alias(const char *s)
 	return 0;
 }
 
+int
+nlp_registry_check_alias(const char *s, struct nlp_err *e)
+{
+	if (nlp_registry_valid_alias(s))
+		return NLP_OK;
+	if (nlp_registry_valid_name(s))
+		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias: it is all "
+		    "digits, and would read as a version number", s);
+	return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias (1 to 64 of "
+	    "A-Z a-z 0-9 . _ -, starting with a letter or digit, not all "
+	    "digits)", s);
+}
+
+/*
+ * The first row of a query for an existing name that differs from a new
+ * one only in case (sql, its parameters p): into buf, "" when none.
+ */
+static int
+case_twin(struct nlp_registry *r, const char *sql,
+    const struct nlp_regdb_param *p, size_t np, char *buf, size_t size,
+    struct nlp_err *e)
+{
+	struct nlp_registry_strings l = { NULL, 0, 0 };
+	int rc;
+
+	buf[0] = '\0';
+	rc = nlp_regdb_each(r, sql, p, np, nlp_registry_string_row, &l, e);
+	if (rc == NLP_OK && l.n > 0)
+		snprintf(buf, size, "%s", l.v[0]);
+	nlp_registry_strings_release(&l);
+	return rc;
+}
+
 /* Is s, a free text for the records (a reason, a description, a tag's
  * value), one printable line of reasonable length?  A newline in a
  * reason forged lines in 'registry history'. */
@@ -201,6 +234,21 @@ set_alias_locked(struct nlp_registry *r, int64_t mid, const char *name,
 	*old = cur;
 	if ((rc = check_current(r, name, alias, cur, if_current, e)) != NLP_OK)
 		return rc;
+	if (cur == 0) {
+		/* a new alias: not one that differs from another only in case */
+		char twin[NLP_NAME_MAX + 1];
+		struct nlp_regdb_param p[] = {
+			NLP_REGDB_INT(mid), NLP_REGDB_TEXT(alias), NLP_REGDB_TEXT(alias),
+		};
+		if ((rc = case_twin(r, "SELECT alias FROM aliases WHERE model_id = ? "
+		    "AND lower(alias) = lower(?) AND alias <> ? ORDER BY alias", p,
+		    NPARAM(p), twin, sizeof twin, e)) != NLP_OK)
+			return rc;
+		if (twin[0])
+			return nlp_errf(e, NLP_USAGE, "no alias '%s' on %s; did you "
+			    "mean '%s'? (a new alias may not differ from another "
+			    "only in case)", alias, name, twin);
+	}
 	if (cur == version)
 		return NLP_OK;
 	nlp_registry_now(at);
@@ -367,9 +415,8 @@ check_push_opts(const struct nlp_push_opts *o, struct nlp_err *e)
 		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid model name "
 		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
 		    "digit)", o->name);
-	if (o->alias && !nlp_registry_valid_alias(o->alias))
-		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias (like a "
-		    "name, and not all digits)", o->alias);
+	if (o->alias && (rc = nlp_registry_check_alias(o->alias, e)) != NLP_OK)
+		return rc;
 	for (i = 0; i < o->ntags; i++) {
 		const char *eq = strchr(o->tags[i], '=');
 		char key[NLP_NAME_MAX + 1];
@@ -539,8 +586,18 @@ model_for_push(struct nlp_registry *r, const char *name, int64_t *mid,
 	struct nlp_regdb_param p[] = { NLP_REGDB_TEXT(name), NLP_REGDB_TEXT(at) };
 	int rc;
 
+	char twin[NLP_NAME_MAX + 1];
+
 	if ((rc = nlp_registry_model_id(r, name, mid, e)) != NLP_OK || *mid != 0)
 		return rc;
+	/* a new model: not one whose name differs from another only in case */
+	if ((rc = case_twin(r, "SELECT name FROM models WHERE lower(name) = "
+	    "lower(?) ORDER BY name", p, 1, twin, sizeof twin, e)) != NLP_OK)
+		return rc;
+	if (twin[0])
+		return nlp_errf(e, NLP_USAGE, "no model '%s' in the registry; did "
+		    "you mean '%s'? (a new model name may not differ from another "
+		    "only in case)", name, twin);
 	nlp_registry_now(at);
 	if ((rc = nlp_regdb_run(r, "INSERT INTO models (name, created_at) VALUES "
 	    "(?, ?)", p, NPARAM(p), "cannot add the model", e)) != NLP_OK)
@@ -589,9 +646,12 @@ push_locked(struct nlp_registry *r, size_t len, const struct nlp_push_opts *o,
 		    o->description, e)) != NLP_OK)
 			return rc;
 	}
-	if (o->alias)
-		return set_alias_locked(r, mid, o->name, res->version, o->alias, 0,
-		    o->who, o->reason, NULL, &old, e);
+	if (o->alias) {
+		if ((rc = set_alias_locked(r, mid, o->name, res->version, o->alias,
+		    0, o->who, o->reason, NULL, &old, e)) != NLP_OK)
+			return rc;
+		res->alias_created = old == 0;
+	}
 	return NLP_OK;
 }
 
@@ -811,8 +871,8 @@ nlp_registry_promote(struct nlp_registry *r, const char *name, long version,
 	int rc;
 
 	*old = 0;
-	if (!nlp_registry_valid_alias(alias))
-		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias", alias);
+	if ((rc = nlp_registry_check_alias(alias, e)) != NLP_OK)
+		return rc;
 	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
 	rc = promote_locked(r, name, NULL, &version, alias, if_current, req, nreq,
@@ -832,8 +892,8 @@ nlp_registry_promote_alias(struct nlp_registry *r, const char *name,
 	if (!nlp_registry_valid_alias(from_alias))
 		return nlp_errf(e, NLP_USAGE, "'%s' is neither a version number nor "
 		    "a valid alias", from_alias);
-	if (!nlp_registry_valid_alias(alias))
-		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias", alias);
+	if ((rc = nlp_registry_check_alias(alias, e)) != NLP_OK)
+		return rc;
 	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
 	rc = promote_locked(r, name, from_alias, version, alias, if_current, req,

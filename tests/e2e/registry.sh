@@ -442,3 +442,33 @@ for v in 3 2 1; do reg4 rollback walk >/dev/null 2>&1; done
 expect_status 5 "rollback at the start of the alias's history" reg4 rollback walk
 check "the end of the walk says what is true" grep -q "walk@production is at walk@1, the oldest version it has pointed at; nothing to roll back to" "$T/err"
 check "... not 'pointed only at'" sh -c "! grep -q 'pointed only' '$T/err'"
+
+# --- names that differ only in case, all-digit aliases, new aliases said
+n=$(nevents spam "$R4")
+expect_status 2 "a new alias differing from one only in case" reg4 alias spam 2 Production
+check "... says no such alias, and names the existing one" grep -q "no alias 'Production' on spam; did you mean 'production'?" "$T/err"
+check "... in one line" one_line
+check "... and changes nothing" test "$(nevents spam "$R4")" -eq "$n"
+expect_status 2 "push --alias differing only in case" reg4 push a2.nlp --name spam --alias PRODUCTION
+check "push --alias PRODUCTION: did you mean 'production'" grep -q "did you mean 'production'" "$T/err"
+check "... and changes nothing" test "$(nevents spam "$R4")" -eq "$n"
+expect_status 2 "push to a new model name differing only in case" reg4 push a1.nlp --name Spam
+check "... names the existing model" grep -q "no model 'Spam' in the registry; did you mean 'spam'?" "$T/err"
+expect_status 5 "... and makes no model" reg4 list Spam
+expect_status 2 "train --push to a name differing only in case" "$N" --registry "$R4" train -q --bits 16 --epochs 1 --push SPAM "$DATA/spam.train.tsv.gz"
+check "train --push SPAM: did you mean 'spam'" grep -q "did you mean 'spam'" "$T/err"
+expect_status 0 "an existing alias of the same case still moves" reg4 alias spam 2 production
+for bad in 42 007; do
+	expect_status 2 "alias '$bad' (all digits) is refused" reg4 alias spam 1 $bad
+	check "... saying it would read as a version" grep -q "'$bad' is not a valid alias: it is all digits" "$T/err"
+	expect_status 2 "push --alias '$bad' is refused" reg4 push a1.nlp --name spam --alias $bad
+	check "... saying it would read as a version" grep -q "all digits" "$T/err"
+done
+expect_status 0 "a new alias" reg4 alias spam 3 staging
+check "the move is printed as before" out_is "staging: (none) -> spam@3"
+check "a new alias is said on stderr, beside the move's notes" grep -qx "nlpops registry: new alias 'staging' of spam" "$T/err"
+expect_status 0 "moving an existing alias" reg4 alias spam 2 staging
+check "... says nothing of a new alias" sh -c "! grep -q 'new alias' '$T/err'"
+expect_status 0 "push --alias creating an alias" reg4 push a3.nlp --name spam --alias canary
+check "push prints its one line as before" out_is "spam@3 $S3"
+check "push says the alias is new" grep -q "new alias 'canary' of spam" "$T/err"

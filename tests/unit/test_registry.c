@@ -931,6 +931,43 @@ TEST(promote_alias_moves_to_what_another_alias_points_at)
 	nlp_registry_close(r);
 }
 
+TEST(names_and_aliases_differing_only_in_case_are_refused)
+{
+	struct nlp_registry *r = open_rw();
+	struct nlp_push_opts o = { 0 };
+	struct nlp_push_result res;
+	struct nlp_err e = { 0 };
+	long old;
+	size_t len, n;
+	void *a = artifact(2, &len);
+
+	push_n(r, "spam", 1, "production", &res);
+	cr_assert_eq(res.alias_created, 1);
+	n = nevents(r, "spam");
+	cr_assert_eq(nlp_registry_alias_set(r, "spam", 1, "Production", 0,
+	    "tester", NULL, &old, &e), NLP_USAGE);
+	assert_has(e.msg, "did you mean 'production'");
+	cr_assert_eq(nlp_registry_check_alias("42", &e), NLP_USAGE);
+	assert_has(e.msg, "all digits");
+	cr_assert_eq(nlp_registry_check_alias("q42", &e), NLP_OK);
+
+	o.name = "SPAM";
+	o.who = "tester";
+	cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_USAGE);
+	assert_has(e.msg, "did you mean 'spam'");
+	cr_assert_eq(resolve(r, "SPAM@1"), 0);
+	o.name = "spam";
+	o.alias = "PRODUCTION";
+	cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_USAGE);
+	cr_assert_eq(nevents(r, "spam"), n);
+	o.alias = "production";
+	cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_OK, "%s",
+	    e.msg);
+	cr_assert_eq(res.alias_created, 0);
+	free(a);
+	nlp_registry_close(r);
+}
+
 TEST(alias_delete_removes_the_alias_and_logs_it)
 {
 	struct nlp_registry *r = open_rw();
