@@ -529,10 +529,8 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 		return cli_usage_error("registry", "push needs ARTIFACT and --name "
 		    "NAME");
 	/* check everything before the registry is created or touched */
-	if (!nlp_registry_valid_name(o->name))
-		return cli_usage_error("registry", "'%s' is not a valid model name "
-		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
-		    "digit)", o->name);
+	if (nlp_registry_check_new_name(o->name, &e) != NLP_OK)
+		return cli_usage_error("registry", "%s", e.msg);
 	if (o->alias != NULL && nlp_registry_check_alias(o->alias, &e) != NLP_OK)
 		return cli_error("registry", &e);
 	/* read with bounds (the header first: /dev/zero or a random file is

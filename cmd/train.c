@@ -237,10 +237,9 @@ check_args(const struct targs *t)
 	if (t->push != NULL && t->out != NULL && strcmp(t->out, "-") == 0)
 		return cli_usage_error("train", "-o - and --push would both write "
 		    "to stdout");
-	if (t->push != NULL && !nlp_registry_valid_name(t->push))
-		return cli_usage_error("train", "'%s' is not a valid model name "
-		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
-		    "digit)", t->push);
+	if (t->push != NULL && nlp_registry_check_new_name(t->push, &e) !=
+	    NLP_OK)
+		return cli_usage_error("train", "%s", e.msg);
 	if (t->alias != NULL && nlp_registry_check_alias(t->alias, &e) != NLP_OK)
 		return cli_usage_error("train", "%s", e.msg);
 	return NLP_OK;

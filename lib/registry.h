@@ -76,6 +76,11 @@ void nlp_registry_before_commit(struct nlp_registry *r, int (*fn)(void *arg),
 int nlp_registry_valid_name(const char *s);
 int nlp_registry_valid_alias(const char *s);
 
+/* A name for a new model, as push takes it: valid, and not ending in
+ * .nlp, .tar, .tar.gz, .tgz or .gz (a file name given as the name):
+ * NLP_OK, or NLP_USAGE saying why not. */
+int nlp_registry_check_new_name(const char *s, struct nlp_err *e);
+
 /* nlp_registry_valid_alias() as a status: NLP_OK, or NLP_USAGE saying
  * why not (all digits: it would read as a version). */
 int nlp_registry_check_alias(const char *s, struct nlp_err *e);

@@ -175,11 +175,16 @@ int nlp_registry_string_row(void *arg, struct nlp_regdb_stmt *st,
     struct nlp_err *e);
 
 /* The id of model name: 0 when there is none (model_id), an error naming
- * it (need_model). */
+ * it and the models there are, nearest first (need_model). */
 int nlp_registry_model_id(struct nlp_registry *r, const char *name,
     int64_t *id, struct nlp_err *e);
 int nlp_registry_need_model(struct nlp_registry *r, const char *name,
     int64_t *id, struct nlp_err *e);
+
+/* NLP_REGISTRY: "model 'spam' has no alias 'x'", then the text then (or
+ * NULL), then its aliases, nearest first, and a guess when one is near. */
+int nlp_registry_no_alias(struct nlp_registry *r, int64_t mid,
+    const char *name, const char *alias, const char *then, struct nlp_err *e);
 
 /* The row id of version of model mid (name, for the message), or an
  * error naming what is missing. */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
@@ -57,6 +58,29 @@ nlp_registry_valid_alias(const char *s)
 		if (s[i] < '0' || s[i] > '9')
 			return 1;
 	return 0;
+}
+
+int
+nlp_registry_check_new_name(const char *s, struct nlp_err *e)
+{
+	static const char *const suffixes[] = {
+		".tar.gz", ".nlp", ".tar", ".tgz", ".gz",
+	};
+	size_t i, n = strlen(s), k;
+
+	if (!nlp_registry_valid_name(s))
+		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid model name "
+		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
+		    "digit)", s);
+	for (i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+		k = strlen(suffixes[i]);
+		if (n > k && strcasecmp(s + n - k, suffixes[i]) == 0)
+			return nlp_errf(e, NLP_USAGE, "'%s' looks like a file name, "
+			    "not a model name (one may not end in .nlp, .tar, "
+			    ".tar.gz, .tgz or .gz); did you mean '%.*s'?", s,
+			    (int)(n - k), s);
+	}
+	return NLP_OK;
 }
 
 int
@@ -281,8 +305,7 @@ delete_alias_locked(struct nlp_registry *r, int64_t mid, const char *name,
 	if ((rc = nlp_registry_alias_version(r, mid, alias, old, e)) != NLP_OK)
 		return rc;
 	if (*old == 0)
-		return nlp_errf(e, NLP_REGISTRY, "model '%s' has no alias '%s'",
-		    name, alias);
+		return nlp_registry_no_alias(r, mid, name, alias, NULL, e);
 	if ((rc = nlp_regdb_run(r, "DELETE FROM aliases WHERE model_id = ? AND "
 	    "alias = ?", p, NPARAM(p), "cannot delete the alias", e)) != NLP_OK)
 		return rc;
@@ -411,10 +434,8 @@ check_push_opts(const struct nlp_push_opts *o, struct nlp_err *e)
 	size_t i;
 	int rc;
 
-	if (!nlp_registry_valid_name(o->name))
-		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid model name "
-		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
-		    "digit)", o->name);
+	if ((rc = nlp_registry_check_new_name(o->name, e)) != NLP_OK)
+		return rc;
 	if (o->alias && (rc = nlp_registry_check_alias(o->alias, e)) != NLP_OK)
 		return rc;
 	for (i = 0; i < o->ntags; i++) {
@@ -851,8 +872,8 @@ promote_locked(struct nlp_registry *r, const char *name, const char *from_alias,
 		    e)) != NLP_OK)
 			return rc;
 		if (*version == 0)
-			return nlp_errf(e, NLP_REGISTRY, "model '%s' has no alias "
-			    "'%s'", name, from_alias);
+			return nlp_registry_no_alias(r, mid, name, from_alias, NULL,
+			    e);
 	}
 	if ((rc = nlp_registry_need_version(r, mid, name, *version, &vid, e)) !=
 	    NLP_OK ||
@@ -1081,8 +1102,8 @@ nlp_registry_rollback(struct nlp_registry *r, const char *name,
 	if ((rc = nlp_registry_need_model(r, name, &mid, e)) == NLP_OK &&
 	    (rc = nlp_registry_alias_version(r, mid, alias, from, e)) == NLP_OK &&
 	    *from == 0 && if_current <= 0)
-		rc = nlp_errf(e, NLP_REGISTRY, "model '%s' has no alias '%s': "
-		    "nothing to roll back", name, alias);
+		rc = nlp_registry_no_alias(r, mid, name, alias, ": nothing to roll "
+		    "back", e);
 	if (rc == NLP_OK)
 		rc = check_current(r, name, alias, *from, if_current, e);
 	if (rc == NLP_OK &&

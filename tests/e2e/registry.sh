@@ -472,3 +472,27 @@ check "... says nothing of a new alias" sh -c "! grep -q 'new alias' '$T/err'"
 expect_status 0 "push --alias creating an alias" reg4 push a3.nlp --name spam --alias canary
 check "push prints its one line as before" out_is "spam@3 $S3"
 check "push says the alias is new" grep -q "new alias 'canary' of spam" "$T/err"
+
+# --- file names as model names; references that name nothing say what exists
+for bad in spam.nlp spam.tar spam.tar.gz spam.tgz spam.gz SPAM.NLP; do
+	expect_status 2 "push --name $bad (a file name) is refused" reg4 push a1.nlp --name "$bad"
+	check "push --name $bad: says it looks like a file name" grep -q "'$bad' looks like a file name, not a model name" "$T/err"
+done
+expect_status 5 "... and makes no model" reg4 list spam.nlp
+expect_status 2 "train --push spam.nlp is refused" "$N" --registry "$R4" train -q --bits 16 --epochs 1 --push spam.nlp "$DATA/spam.train.tsv.gz"
+check "train --push spam.nlp: did you mean 'spam'" grep -q "did you mean 'spam'" "$T/err"
+expect_status 0 "a name with a dot elsewhere is still a name" reg4 push a1.nlp --name spam.v2
+reg4 push a1.nlp --name ham >/dev/null 2>&1
+expect_status 5 "show a misspelt model" reg4 show spma
+check "... names the nearest model and the models, nearest first" grep -q "no model 'spma' in registry '.*'; did you mean 'spam'? (models: spam, ham, spam.v2, walk)" "$T/err"
+check "... in one line" one_line
+expect_status 5 "predict -m a misspelt model" sh -c "'$N' --registry '$R4' predict -m spma <'$T/text.txt'"
+check "predict -m spma: did you mean 'spam'" grep -q "did you mean 'spam'?" "$T/err"
+expect_status 5 "a model far from every name" reg4 show zzzzzzzzzz
+check "... lists the models without a guess" sh -c "grep -q '(models: ' '$T/err' && ! grep -q 'did you mean' '$T/err'"
+expect_status 5 "resolve a misspelt alias" reg4 resolve spam@prodution
+check "... names the nearest alias and the aliases" grep -q "model 'spam' has no alias 'prodution'; did you mean 'production'? (aliases: production, " "$T/err"
+expect_status 5 "a model without aliases" reg4 show ham@production
+check "... says it has none" grep -q "no alias 'production' (no aliases)" "$T/err"
+expect_status 5 "rollback of a misspelt alias" reg4 rollback spam --alias prodution
+check "... did you mean 'production'" grep -q "did you mean 'production'" "$T/err"

@@ -35,6 +35,7 @@
 #include "model.h"
 #include "modelref.h"
 #include "registry.h"
+#include "text.h"
 #include "store.h"
 
 #define TEST(name) LEAK_TEST(registry, name)
@@ -965,6 +966,33 @@ TEST(names_and_aliases_differing_only_in_case_are_refused)
 	    e.msg);
 	cr_assert_eq(res.alias_created, 0);
 	free(a);
+	nlp_registry_close(r);
+}
+
+TEST(file_names_and_misspelt_references_are_said_as_such)
+{
+	struct nlp_registry *r = open_rw();
+	struct nlp_err e = { 0 };
+	struct nlp_ref ref;
+	struct nlp_resolved res;
+
+	cr_assert_eq(nlp_text_distance("spma", "spam"), 1);
+	cr_assert_eq(nlp_text_distance("rollbak", "rollback"), 1);
+	cr_assert_eq(nlp_text_distance("", "ham"), 3);
+	cr_assert_eq(nlp_registry_check_new_name("spam.nlp", &e), NLP_USAGE);
+	assert_has(e.msg, "did you mean 'spam'");
+	cr_assert_eq(nlp_registry_check_new_name("spam.TAR.GZ", &e), NLP_USAGE);
+	assert_has(e.msg, "did you mean 'spam'");
+	cr_assert_eq(nlp_registry_check_new_name("spam.v2", &e), NLP_OK);
+
+	push_n(r, "spam", 1, "production", NULL);
+	push_n(r, "ham", 2, NULL, NULL);
+	cr_assert_eq(nlp_modelref_parse("spma", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_registry_resolve(r, &ref, &res, &e), NLP_REGISTRY);
+	assert_has(e.msg, "did you mean 'spam'? (models: spam, ham)");
+	cr_assert_eq(nlp_modelref_parse("spam@prodution", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_registry_resolve(r, &ref, &res, &e), NLP_REGISTRY);
+	assert_has(e.msg, "did you mean 'production'? (aliases: production)");
 	nlp_registry_close(r);
 }
 
