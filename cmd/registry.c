@@ -16,6 +16,7 @@
 #include "modelref.h"
 #include "opts.h"
 #include "registry.h"
+#include "text.h"
 
 static const char usage[] =
     "usage: nlpops [--registry DIR] registry <verb> [options] [args]\n"
@@ -51,8 +52,11 @@ static const char usage[] =
 enum {
 	OPT_NAME = 256, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_JSON, OPT_IFCUR,
 	OPT_REASON, OPT_DELETE, OPT_TO, OPT_QUICK, OPT_DRY, OPT_GRACE, OPT_FORCE,
-	OPT_SHARED, OPT_REQUIRE,
+	OPT_SHARED, OPT_REQUIRE, OPT_REGISTRY,
 };
+
+/* --registry after the verb: hidden, refused saying where it goes. */
+#define OPT_REGISTRY_ROW { OPT_REGISTRY, 0, "registry", "DIR", NULL, NULL }
 
 /* The options more than one verb takes. */
 #define OPT_JSON_ROW { OPT_JSON, 0, "json", NULL, "print JSON", NULL }
@@ -66,6 +70,7 @@ enum {
 static const struct cli_opt init_opts[] = {
 	{ OPT_SHARED, 0, "shared", "GROUP", "share the registry with a group "
 	    "(02775, setgid)", "group" },
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -77,12 +82,14 @@ static const struct cli_opt push_opts[] = {
 	{ OPT_TAG, 0, "tag", "K=V", "tag the version (repeatable)", NULL },
 	{ OPT_DESC, 0, "description", "T", "describe the version", NULL },
 	OPT_REASON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
 
 static const struct cli_opt list_opts[] = {
 	OPT_JSON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -95,6 +102,7 @@ static const struct cli_opt alias_opts[] = {
 	    NULL },
 	{ OPT_DELETE, 0, "delete", NULL, "delete the alias: NAME ALIAS", NULL },
 	OPT_REASON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -106,6 +114,7 @@ static const struct cli_opt rollback_opts[] = {
 	{ OPT_IFCUR, 0, "if-current", "V", "only if the alias points at version V "
 	    "now", NULL },
 	OPT_REASON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -113,6 +122,7 @@ static const struct cli_opt rollback_opts[] = {
 static const struct cli_opt history_opts[] = {
 	{ OPT_ALIAS, 0, "alias", "A", "only the events of this alias", NULL },
 	OPT_JSON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -120,6 +130,7 @@ static const struct cli_opt history_opts[] = {
 static const struct cli_opt pull_opts[] = {
 	{ 'o', 'o', "output", "FILE", "the file to write (- for stdout)",
 	    "file" },
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -127,6 +138,7 @@ static const struct cli_opt pull_opts[] = {
 static const struct cli_opt verify_opts[] = {
 	{ OPT_QUICK, 0, "quick", NULL, "check sizes only, not hashes", NULL },
 	OPT_JSON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -136,6 +148,7 @@ static const struct cli_opt gc_opts[] = {
 	{ OPT_GRACE, 0, "grace", "DURATION", "only files older than this "
 	    "(default: 1h)", "30m 1h 1d" },
 	OPT_JSON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -144,6 +157,7 @@ static const struct cli_opt rm_opts[] = {
 	{ OPT_FORCE, 0, "force", NULL, "also delete the aliases that point at it",
 	    NULL },
 	OPT_REASON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -341,6 +355,15 @@ append(const char ***v, size_t *n, const char *s)
 	return NLP_OK;
 }
 
+/* --registry DIR given after `registry` or its verb: where it goes. */
+static int
+misplaced_registry(const char *verb, const char *dir)
+{
+	return cli_errorf("registry", NLP_USAGE, "'--registry' goes before the "
+	    "command: nlpops --registry %s registry %s", dir ? dir : "DIR",
+	    verb ? verb : "VERB");
+}
+
 /* One option (cli_parse()'s handler). */
 static int
 option(void *ctx, int c, const char *arg)
@@ -370,6 +393,8 @@ option(void *ctx, int c, const char *arg)
 	case OPT_FORCE: o->force = 1; break;
 	case OPT_SHARED: o->shared = arg; break;
 	case 'o': o->output = arg; break;
+	case OPT_REGISTRY:
+		return misplaced_registry(o->verb, arg);
 	default:
 		return cli_errorf("registry", NLP_BUG, "option %d has no handler",
 		    c);
@@ -1069,6 +1094,30 @@ cli_registry_verb_names(FILE *out)
 		    verbs[i].summary);
 }
 
+/* argv[1] is not a verb: --registry in the wrong place, or a typo. */
+static int
+unknown_verb(int argc, char **argv)
+{
+	const char *a = argv[1];
+	size_t i, d, best = NLP_DISTANCE_FAR, bi = 0;
+
+	if (strcmp(a, "--registry") == 0)
+		return misplaced_registry(argc > 3 ? argv[3] : NULL, argc > 2 ?
+		    argv[2] : NULL);
+	if (strncmp(a, "--registry=", 11) == 0)
+		return misplaced_registry(argc > 2 ? argv[2] : NULL, a + 11);
+	for (i = 0; i < NVERBS; i++) {
+		d = nlp_text_distance(a, verbs[i].cmd->name + strlen("registry "));
+		if (d < best)
+			best = d, bi = i;
+	}
+	if (best <= 2)
+		return cli_usage_error("registry", "'%s' is not a registry verb; "
+		    "did you mean '%s'?", a, verbs[bi].cmd->name +
+		    strlen("registry "));
+	return cli_usage_error("registry", "'%s' is not a registry verb", a);
+}
+
 int
 cmd_registry(int argc, char **argv)
 {
@@ -1085,8 +1134,7 @@ cmd_registry(int argc, char **argv)
 		if (strcmp(verbs[i].cmd->name + strlen("registry "), argv[1]) == 0)
 			break;
 	if (i == NVERBS)
-		return cli_usage_error("registry", "'%s' is not a registry verb",
-		    argv[1]);
+		return unknown_verb(argc, argv);
 	memset(&o, 0, sizeof o);
 	o.verb = argv[1];
 	o.grace = 3600;

@@ -739,16 +739,23 @@ struct requirement {
 static int
 parse_requirement(const char *s, struct requirement *q, struct nlp_err *e)
 {
-	const char *p = s;
+	const char *p, *m = s;
 	size_t n = 0;
 	char *end;
 
+	/* spaces around the metric, the operator and the number are allowed
+	   ('macro_f1 >= 0.85') */
+	while (*m == ' ' || *m == '\t')
+		m++;
+	p = m;
 	while (*p && strchr("<>=!", *p) == NULL)
 		p++;
-	n = (size_t)(p - s);
+	n = (size_t)(p - m);
+	while (n > 0 && (m[n - 1] == ' ' || m[n - 1] == '\t'))
+		n--;
 	if (n == 0 || n >= sizeof q->metric)
 		goto bad;
-	memcpy(q->metric, s, n);
+	memcpy(q->metric, m, n);
 	q->metric[n] = '\0';
 	if (strncmp(p, ">=", 2) == 0 || strncmp(p, "<=", 2) == 0) {
 		memcpy(q->op, p, 2);
@@ -760,8 +767,12 @@ parse_requirement(const char *s, struct requirement *q, struct nlp_err *e)
 	} else {
 		goto bad;
 	}
+	while (*p == ' ' || *p == '\t')
+		p++;
 	errno = 0;
 	q->bound = strtod(p, &end);
+	while (end != p && (*end == ' ' || *end == '\t'))
+		end++;
 	if (end == p || *end != '\0' || errno != 0)
 		goto bad;
 	if (strcmp(q->metric, "accuracy") && strcmp(q->metric, "macro_f1") &&

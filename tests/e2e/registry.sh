@@ -496,3 +496,27 @@ expect_status 5 "a model without aliases" reg4 show ham@production
 check "... says it has none" grep -q "no alias 'production' (no aliases)" "$T/err"
 expect_status 5 "rollback of a misspelt alias" reg4 rollback spam --alias prodution
 check "... did you mean 'production'" grep -q "did you mean 'production'" "$T/err"
+
+# --- the command line: --registry's place, verb typos, spaces in --require
+for v in "list" "show spam" "alias spam 1 production" "push a1.nlp --name spam"; do
+	# shellcheck disable=SC2086
+	expect_status 2 "registry $v --registry DIR" "$N" registry $v --registry "$R4"
+	check "registry $v --registry DIR: says where it goes" grep -qx "nlpops registry: '--registry' goes before the command: nlpops --registry $R4 registry ${v%% *}" "$T/err"
+done
+expect_status 2 "registry --registry DIR list" "$N" registry --registry "$R4" list
+check "... says where it goes" grep -q "'--registry' goes before the command: nlpops --registry $R4 registry list" "$T/err"
+expect_status 2 "registry list --registry=DIR" "$N" registry list --registry="$R4"
+check "... says where it goes" grep -q "goes before the command" "$T/err"
+for typo in rollbak:rollback lsit:list reslove:resolve histroy:history; do
+	expect_status 2 "registry ${typo%%:*}" reg4 "${typo%%:*}" spam
+	check "registry ${typo%%:*}: did you mean '${typo#*:}'" grep -q "'${typo%%:*}' is not a registry verb; did you mean '${typo#*:}'?" "$T/err"
+done
+expect_status 2 "a word far from every verb" reg4 frobnicate
+check "... no guess" sh -c "! grep -q 'did you mean' '$T/err'"
+"$N" --registry "$R4" eval -q -m spam@2 --record "$DATA/spam.test.tsv.gz" >/dev/null 2>&1
+expect_status 0 "--require with spaces around the operator" reg4 alias spam 2 vetted --require 'macro_f1 >= 0.1' --require ' accuracy>0.1 '
+check "... moves the alias" out_is "vetted: (none) -> spam@2"
+expect_status 1 "--require with spaces, not met" reg4 alias spam 2 vetted2 --require 'macro_f1 >= 1.5'
+check "... names the requirement" grep -q "requirement 'macro_f1 >= 1.5' failed" "$T/err"
+expect_status 2 "--require with spaces and no number" reg4 alias spam 2 vetted2 --require 'macro_f1 >= '
+expect_status 2 "--require with spaces inside the number" reg4 alias spam 2 vetted2 --require 'macro_f1 >= 0. 5'
