@@ -35,6 +35,7 @@ static const char usage[] =
     "  rollback NAME [--alias A] [--to VERSION] [--if-current V] [--reason T]\n"
     "                                        move an alias back (default: production)\n"
     "  history NAME [--alias A] [--json]     what happened, newest first\n"
+    "  diff REF REF [--json]                 what differs between two versions\n"
     "  resolve REF [--json]                  the version REF names now and its\n"
     "                                        SHA-256: \"spam@7 <sha256>\"\n"
     "  pull REF -o FILE                      copy an artifact out, hash checked\n"
@@ -237,6 +238,18 @@ static const struct cli_cmd cli_registry_history = {
 	"What happened to model NAME, newest first.\n"
 	"\n",
 	history_opts, NULL, "model",
+};
+
+static const struct cli_cmd cli_registry_diff = {
+	"registry diff",
+	"usage: nlpops [--registry DIR] registry diff REF REF [--json]\n"
+	"\n"
+	"What differs between two versions: their training data (by file\n"
+	"name, its SHA-256), hyperparameters, labels (their counts), held-out\n"
+	"metrics and latest recorded evaluations.  Exit 0 whether or not they\n"
+	"differ.\n"
+	"\n",
+	list_opts, REF_TAIL, "ref|ref",
 };
 
 static const struct cli_cmd cli_registry_resolve = {
@@ -616,21 +629,42 @@ print_models(const struct nlp_registry_models *m)
 		    sizeof b3));
 }
 
-/* A model's versions, as a table. */
+/* A held-out figure of a version's metrics as text ("-": none). */
+static const char *
+figure(const struct nlp_registry_object *o, const char *key, char *buf,
+    size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < o->nfields; i++)
+		if (strcmp(o->fields[i].key, key) == 0)
+			return value_text(&o->fields[i].value, buf, size);
+	return "-";
+}
+
+/* A model's versions, as a table: each one's headline figures (held-out
+ * macro-F1 at training, macro-F1 of its latest recorded evaluation) and
+ * aliases. */
 static void
 print_versions(const struct nlp_registry_versions *v)
 {
-	char b1[64], b2[64], b3[512], b4[64];
+	char b1[64], b2[64], b3[512], b4[64], b5[64];
 	size_t i;
 
-	printf("%7s  %-20s %-16s %10s  %-12s %s\n", "VERSION", "CREATED", "BY",
-	    "BYTES", "SHA256", "ALIASES");
-	for (i = 0; i < v->n; i++)
-		printf("%7s  %-20s %-16s %10s  %.12s %s\n",
+	printf("%7s  %-20s %-16s %11s %13s  %-12s %s\n", "VERSION", "CREATED",
+	    "BY", "HELD-OUT-F1", "LAST-EVAL-F1", "SHA256", "ALIASES");
+	for (i = 0; i < v->n; i++) {
+		const struct nlp_registry_evaluation *ev = v->v[i].latest;
+		if (ev != NULL)
+			snprintf(b5, sizeof b5, "%.4f (#%ld)", ev->macro_f1, ev->id);
+		else
+			snprintf(b5, sizeof b5, "-");
+		printf("%7s  %-20s %-16s %11s %13s  %.12s %s\n",
 		    num(v->v[i].version, b1, sizeof b1), v->v[i].created_at,
 		    cli_shown(v->v[i].created_by, b4, sizeof b4),
-		    num(v->v[i].size, b2, sizeof b2), v->v[i].sha256,
-		    joined(&v->v[i].aliases, b3, sizeof b3));
+		    figure(&v->v[i].metrics, "macro_f1", b2, sizeof b2), b5,
+		    v->v[i].sha256, joined(&v->v[i].aliases, b3, sizeof b3));
+	}
 }
 
 static int
@@ -707,7 +741,8 @@ print_events(const struct nlp_registry_events *ev, const char *name)
 	}
 }
 
-/* A version's lineage, metrics and labels, as `show` prints them. */
+/* A version's lineage, metrics and labels, as `show` prints them; a
+ * line or section with nothing to say is left out. */
 static void
 print_version(const struct nlp_registry_shown *v)
 {
@@ -716,41 +751,65 @@ print_version(const struct nlp_registry_shown *v)
 
 	printf("model:       %s@%s\n", v->name, num(v->v.version, buf,
 	    sizeof buf));
+	if (v->warning.type == NLP_RV_TEXT)
+		printf("warning:     %s\n", cli_shown(v->warning.s, buf,
+		    sizeof buf));
 	printf("sha256:      %s\n", v->v.sha256);
 	printf("size:        %s bytes\n", num(v->v.size, buf, sizeof buf));
 	printf("created:     %s by %s\n", v->v.created_at,
 	    cli_shown(v->v.created_by, buf, sizeof buf));
-	printf("source:      %s\n", cli_shown(v->source, buf, sizeof buf));
-	printf("description: %s\n", cli_shown(v->v.description, buf,
-	    sizeof buf));
-	printf("aliases:     %s\n", joined(&v->v.aliases, buf, sizeof buf));
-	printf("tags:        %s\n", pairs(v->v.ntags, tag_pair, &v->v, buf,
-	    sizeof buf));
-	printf("examples:    %s\n", value_text(&v->examples, buf, sizeof buf));
-	printf("metrics:     %s\n", pairs(v->v.metrics.nfields, field_pair,
-	    &v->v.metrics, buf, sizeof buf));
-	printf("hyperparameters: %s\n", pairs(v->hyperparameters.nfields,
-	    field_pair, &v->hyperparameters, buf, sizeof buf));
-	printf("labels:     ");
-	for (i = 0; i < v->nlabel_counts; i++)
-		printf(" %s(%lld)", cli_shown(v->label_counts[i].label, buf,
-		    sizeof buf), (long long)v->label_counts[i].count);
-	printf("\n");
+	if (v->source != NULL)
+		printf("source:      %s\n", cli_shown(v->source, buf, sizeof buf));
+	if (v->v.description != NULL)
+		printf("description: %s\n", cli_shown(v->v.description, buf,
+		    sizeof buf));
+	if (v->v.aliases.n > 0)
+		printf("aliases:     %s\n", joined(&v->v.aliases, buf, sizeof buf));
+	if (v->v.ntags > 0)
+		printf("tags:        %s\n", pairs(v->v.ntags, tag_pair, &v->v, buf,
+		    sizeof buf));
+	if (v->examples.type != NLP_RV_NULL)
+		printf("examples:    %s\n", value_text(&v->examples, buf,
+		    sizeof buf));
+	if (v->v.metrics.nfields > 0)
+		printf("metrics:     %s\n", pairs(v->v.metrics.nfields,
+		    field_pair, &v->v.metrics, buf, sizeof buf));
+	if (v->nlabel_counts > 0) {
+		printf("labels:     ");
+		for (i = 0; i < v->nlabel_counts; i++)
+			printf(" %s(%lld)", cli_shown(v->label_counts[i].label, buf,
+			    sizeof buf), (long long)v->label_counts[i].count);
+		printf("\n");
+	}
+	if (v->hyperparameters.nfields > 0)
+		printf("hyperparameters:\n");
+	for (i = 0; i < v->hyperparameters.nfields; i++) {
+		const struct nlp_registry_value *h =
+		    &v->hyperparameters.fields[i].value;
+		/* a hyperparameter as given: 1e-06, not 0.0000 */
+		if (h->type == NLP_RV_REAL)
+			snprintf(buf, sizeof buf, "%g", h->d);
+		printf("  %-14s %s\n", v->hyperparameters.fields[i].key,
+		    h->type == NLP_RV_REAL ? buf : value_text(h, buf, sizeof buf));
+	}
 }
 
-/* A version's training data, evaluations and its model's recent events. */
+/* A version's training data, evaluations and its model's recent events,
+ * each section only when it has something. */
 static void
 print_lists(const struct nlp_registry_shown *v)
 {
 	char buf[4 * NLP_TEXT_MAX + 1];
 	size_t i;
 
-	printf("training data:\n");
+	if (v->ntraining_data > 0)
+		printf("training data:\n");
 	for (i = 0; i < v->ntraining_data; i++)
 		printf("  %s  %s  %lld bytes\n", v->training_data[i].sha256,
 		    cli_shown(v->training_data[i].name, buf, sizeof buf),
 		    (long long)v->training_data[i].bytes);
-	printf("evaluations:\n");
+	if (v->nevaluations > 0)
+		printf("evaluations:\n");
 	for (i = 0; i < v->nevaluations; i++) {
 		const struct nlp_registry_evaluation *x = &v->evaluations[i];
 		printf("  #%ld %s by %s: accuracy %.4f, macro-F1 %.4f, n %lld, data "
@@ -758,7 +817,8 @@ print_lists(const struct nlp_registry_shown *v)
 		    x->accuracy, x->macro_f1, (long long)x->n,
 		    x->data_sha256 ? x->data_sha256 : "-");
 	}
-	printf("recent events:\n");
+	if (v->recent_events.n > 0)
+		printf("recent events:\n");
 	print_events(&v->recent_events, v->name);
 }
 
@@ -920,6 +980,96 @@ verb_history(struct nlp_registry *r, struct ropts *o)
 	return rc;
 }
 
+/* A value of a diff as text ("(none)" when absent), in buf. */
+static const char *
+diff_value(const char *section, const struct nlp_registry_value *v,
+    char *buf, size_t size)
+{
+	if (v->type == NLP_RV_NULL)
+		return "(none)";
+	/* a SHA-256: its first 12 digits, as list shows it */
+	if (v->type == NLP_RV_TEXT && strlen(v->s) == 64 &&
+	    strspn(v->s, "0123456789abcdef") == 64) {
+		snprintf(buf, size, "%.12s", v->s);
+		return buf;
+	}
+	if (v->type == NLP_RV_JSON && strlen(v->s) > 48) {
+		snprintf(buf, size, "%.45s...", v->s);
+		return cli_shown(buf, buf + 64, size - 64);
+	}
+	if (v->type == NLP_RV_REAL && strcmp(section, "hyperparameters") == 0) {
+		snprintf(buf, size, "%g", v->d);
+		return buf;
+	}
+	return value_text(v, buf, size);
+}
+
+/* A section of a diff as a person reads it: "training data". */
+static const char *
+section_name(const char *s, char *buf, size_t size)
+{
+	size_t i;
+
+	snprintf(buf, size, "%s", s);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == '_')
+			buf[i] = ' ';
+	return buf;
+}
+
+/* A diff, section by section: "  key  a -> b"; then the sections that
+ * are the same. */
+static void
+print_diff(const struct nlp_registry_diff *d)
+{
+	char ka[4 * NLP_TEXT_MAX + 1], a[256], b[256], name[64];
+	const char *sec, *last = NULL;
+	size_t i, nsame = 0;
+	unsigned j;
+
+	printf("%s -> %s\n", d->a, d->b);
+	for (i = 0; i < d->n; i++) {
+		const struct nlp_registry_difference *x = &d->v[i];
+		if (last == NULL || strcmp(last, x->section) != 0) {
+			printf("%s:\n", section_name(x->section, name, sizeof name));
+			last = x->section;
+		}
+		printf("  %-16s %s -> %s\n", cli_shown(x->key, ka, sizeof ka),
+		    diff_value(x->section, &x->a, a, sizeof a),
+		    diff_value(x->section, &x->b, b, sizeof b));
+	}
+	for (j = 0; (sec = nlp_registry_diff_section(j)) != NULL; j++)
+		if (!(d->differs & (1u << j)))
+			printf("%s%s", nsame++ ? ", " : "same: ", section_name(sec,
+			    name, sizeof name));
+	if (nsame > 0)
+		printf("\n");
+}
+
+static int
+verb_diff(struct nlp_registry *r, struct ropts *o)
+{
+	struct nlp_err e = { 0, "" };
+	struct nlp_registry_diff d;
+	struct nlp_ref a, b;
+	char *doc = NULL;
+	int rc;
+
+	if (o->nargs != 2)
+		return cli_usage_error("registry", "diff takes two REFs");
+	if ((rc = ref_arg(o->args[0], &a)) != NLP_OK ||
+	    (rc = ref_arg(o->args[1], &b)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_registry_diff(r, &a, &b, &d, &e)) != NLP_OK)
+		return cli_error("registry", &e);
+	if (o->json)
+		rc = print_json(nlp_registry_diff_json(&d, &doc, &e), &doc, &e);
+	else
+		print_diff(&d);
+	nlp_registry_diff_release(&d);
+	return rc;
+}
+
 static int
 verb_resolve(struct nlp_registry *r, struct ropts *o)
 {
@@ -1063,6 +1213,8 @@ static const struct verb {
 	    verb_rollback, 2 },
 	{ &cli_registry_history, "what happened, newest first", verb_history,
 	    1 },
+	{ &cli_registry_diff, "what differs between two versions", verb_diff,
+	    1 },
 	{ &cli_registry_resolve, "the version a reference names now, and its "
 	    "SHA-256", verb_resolve, 1 },
 	{ &cli_registry_pull, "copy an artifact out, hash checked", verb_pull,
@@ -1079,7 +1231,8 @@ static const struct verb {
 const struct cli_cmd *const cli_registry_verbs[] = {
 	&cli_registry_init, &cli_registry_push, &cli_registry_list,
 	&cli_registry_show, &cli_registry_alias, &cli_registry_promote,
-	&cli_registry_rollback, &cli_registry_history, &cli_registry_resolve,
+	&cli_registry_rollback, &cli_registry_history, &cli_registry_diff,
+	&cli_registry_resolve,
 	&cli_registry_pull,
 	&cli_registry_verify, &cli_registry_gc, &cli_registry_rm, NULL,
 };

@@ -15,8 +15,8 @@
 # just gives no names.
 
 _nlpops_commands='train predict eval drift registry help'
-_nlpops_verbs='init push list show alias promote rollback history resolve pull
-	verify gc rm'
+_nlpops_verbs='init push list show alias promote rollback history diff resolve
+	pull verify gc rm'
 
 # Options that take a value, and options that do not, per command.
 _nlpops_train_valued='-o --output --push --alias --format --text-column
@@ -49,7 +49,7 @@ _nlpops_verb_options() { # verb
 	case $1 in
 	init) echo '--shared' ;;
 	push) echo '--name --alias --tag --description --reason' ;;
-	list | show | resolve) echo '--json' ;;
+	list | show | diff | resolve) echo '--json' ;;
 	alias | promote) echo '--if-current --require --reason --delete' ;;
 	rollback) echo '--alias --to --if-current --reason' ;;
 	history) echo '--alias --json' ;;
@@ -246,7 +246,7 @@ _nlpops() {
 	case $verb:$n in
 	push:0) _nlpops_files "$cur" ;;
 	list:0 | show:0 | alias:0 | promote:0 | rollback:0 | history:0 | \
-	resolve:0 | pull:0)
+	diff:0 | diff:1 | resolve:0 | pull:0)
 		_nlpops_reply -W "$(_nlpops_models "${COMP_WORDS[0]}" \
 		    "$regdir")" -- "$cur" ;;
 	rm:0) # NAME@VERSION: offer "NAME@", the version is typed

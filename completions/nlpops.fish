@@ -230,13 +230,14 @@ complete -c nlpops -n $r -a alias -d 'set or move an alias'
 complete -c nlpops -n $r -a promote -d 'set or move an alias (same as alias)'
 complete -c nlpops -n $r -a rollback -d 'move an alias back (default: production)'
 complete -c nlpops -n $r -a history -d 'what happened, newest first'
+complete -c nlpops -n $r -a diff -d 'what differs between two versions'
 complete -c nlpops -n $r -a resolve -d 'the version a reference names now, and its SHA-256'
 complete -c nlpops -n $r -a pull -d 'copy an artifact out, hash checked'
 complete -c nlpops -n $r -a verify -d 'check every object and the database'
 complete -c nlpops -n $r -a gc -d 'remove unreferenced objects'
 complete -c nlpops -n $r -a rm -d 'remove a version'
 complete -c nlpops -n $r -s h -l help -d 'show the usage'
-complete -c nlpops -n '__fish_nlpops_verb init push list show alias promote rollback history resolve pull verify gc rm' -s h -l help -d 'show the usage'
+complete -c nlpops -n '__fish_nlpops_verb init push list show alias promote rollback history diff resolve pull verify gc rm' -s h -l help -d 'show the usage'
 
 # Each verb's options.
 complete -c nlpops -n '__fish_nlpops_verb init' -l shared -x -a '(__fish_complete_groups)' -d 'share the registry with a group (02775, setgid)'
@@ -245,7 +246,7 @@ complete -c nlpops -n '__fish_nlpops_verb push' -l alias -x -d 'also point this 
 complete -c nlpops -n '__fish_nlpops_verb push' -l tag -x -d 'tag the version: KEY=VALUE'
 complete -c nlpops -n '__fish_nlpops_verb push' -l description -x -d 'describe the version'
 complete -c nlpops -n '__fish_nlpops_verb push alias promote rollback rm' -l reason -x -d 'why, for the event log'
-complete -c nlpops -n '__fish_nlpops_verb list show resolve history verify gc' -l json -d 'print JSON'
+complete -c nlpops -n '__fish_nlpops_verb list show diff resolve history verify gc' -l json -d 'print JSON'
 complete -c nlpops -n '__fish_nlpops_verb alias promote rollback' -l if-current -x -d 'only if the alias points at this version now'
 complete -c nlpops -n '__fish_nlpops_verb alias promote' -l require -x -d "only if the latest recorded evaluation meets it: METRIC OP NUMBER"
 complete -c nlpops -n '__fish_nlpops_verb alias promote' -l delete -d 'delete the alias: NAME ALIAS'
@@ -260,5 +261,5 @@ complete -c nlpops -n '__fish_nlpops_verb rm' -l force -d 'also delete the alias
 
 # Each verb's first operand: an artifact, a model name, or NAME@ for rm.
 complete -c nlpops -n '__fish_nlpops_verb push; and test (__fish_nlpops_operands) -eq 0' -F -d artifact
-complete -c nlpops -n '__fish_nlpops_verb list show alias promote rollback history resolve pull; and test (__fish_nlpops_operands) -eq 0' -a '(__fish_nlpops_models)' -d model
+complete -c nlpops -n '__fish_nlpops_verb list show alias promote rollback history diff resolve pull; and test (__fish_nlpops_operands) -eq 0' -a '(__fish_nlpops_models)' -d model
 complete -c nlpops -n '__fish_nlpops_verb rm; and test (__fish_nlpops_operands) -eq 0' -a '(__fish_nlpops_models | string replace -r \'$\' @)' -d 'model: NAME@VERSION'

@@ -295,6 +295,8 @@ struct nlp_registry_tag {
 	char *value;
 };
 
+struct nlp_registry_evaluation;  /* below */
+
 /* A version, as `registry list NAME` shows it. */
 struct nlp_registry_version {
 	long version;
@@ -307,6 +309,9 @@ struct nlp_registry_version {
 	struct nlp_registry_tag *tags;  /* by key */
 	size_t ntags;
 	struct nlp_registry_object metrics;   /* held-out figures at training */
+	struct nlp_registry_evaluation *latest;   /* the latest recorded
+	                                             evaluation (list only);
+	                                             NULL: none */
 };
 
 /* A model's versions, oldest first. */
@@ -377,8 +382,9 @@ struct nlp_registry_shown {
 	char *source;                   /* NULL: not recorded */
 	struct nlp_registry_object hyperparameters;
 	/* from the artifact's meta.json: labels (its text in labels.s), the
-	 * number of training examples, the nlpops that trained it */
-	struct nlp_registry_value labels, examples, nlpops_version;
+	 * number of training examples, the nlpops that trained it, and the
+	 * warning train gave (a model below the majority-class rate) */
+	struct nlp_registry_value labels, examples, nlpops_version, warning;
 	struct nlp_registry_label *label_counts;   /* labels, parsed */
 	size_t nlabel_counts;
 	struct nlp_registry_input *training_data;
@@ -393,6 +399,35 @@ struct nlp_registry_shown {
 int nlp_registry_show(struct nlp_registry *r, const struct nlp_ref *ref,
     struct nlp_registry_shown *out, struct nlp_err *e);
 void nlp_registry_shown_release(struct nlp_registry_shown *s);
+
+/* One difference between two versions: in section ("training_data",
+ * by file name, its SHA-256; "hyperparameters"; "labels", their counts;
+ * "metrics", held out at training; "latest_evaluation", the metrics of
+ * the latest recorded evaluation and its data's SHA-256 as "data"), the
+ * value of key on each side (NLP_RV_NULL: absent there). */
+struct nlp_registry_difference {
+	const char *section;            /* static */
+	char *key;
+	struct nlp_registry_value a, b;
+};
+
+/* What differs between versions a and b, section by section in the order
+ * nlp_registry_diff_section() gives. */
+struct nlp_registry_diff {
+	char a[NLP_NAME_MAX + 32], b[NLP_NAME_MAX + 32];   /* "spam@7" */
+	struct nlp_registry_difference *v;
+	size_t n;
+	unsigned differs;               /* bit i: section i has differences */
+};
+
+/* Compare the versions refs a and b name: NLP_REGISTRY when one does not
+ * resolve. */
+int nlp_registry_diff(struct nlp_registry *r, const struct nlp_ref *a,
+    const struct nlp_ref *b, struct nlp_registry_diff *out, struct nlp_err *e);
+void nlp_registry_diff_release(struct nlp_registry_diff *d);
+
+/* The name of section i (0, 1, ...), or NULL past the last. */
+const char *nlp_registry_diff_section(unsigned i);
 
 /* ---- Checks ---- */
 
@@ -457,6 +492,9 @@ int nlp_registry_verify_report_json(const struct nlp_registry_verify_report *v,
     char **out, struct nlp_err *e);
 int nlp_registry_gc_report_json(const struct nlp_registry_gc_report *g,
     char **out, struct nlp_err *e);
+/* A diff: {a, b, differences: [{section, key, a, b}]}. */
+int nlp_registry_diff_json(const struct nlp_registry_diff *d, char **out,
+    struct nlp_err *e);
 /* What a reference resolved to: {ref "spam@7", name, version, alias (the
  * alias resolved, or null), sha256, size}. */
 int nlp_registry_resolved_json(const struct nlp_resolved *res,

@@ -3,7 +3,7 @@
  * (lib/registry_*.c) share.  Not part of the library's interface, and
  * included nowhere else; registry.h is the registry's manual.
  *
- * The registry is five modules:
+ * The registry is six modules:
  *
  *   registry_db.c     the database: opening it (layout checks, schema and
  *                     migrations), transactions and their busy retries,
@@ -17,6 +17,7 @@
  *                     results of registry.h and the lookups writes share
  *   registry_check.c  verify and gc
  *   registry_json.c   the typed results as JSON
+ *   registry_diff.c   what differs between two versions, over show
  *
  * The SQL the other modules hand to nlp_regdb_prepare() is plain: `?`
  * parameters, no JSON functions, no PRAGMA.

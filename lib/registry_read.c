@@ -702,6 +702,10 @@ version_release(struct nlp_registry_version *v)
 	}
 	free(v->tags);
 	object_release(&v->metrics);
+	if (v->latest != NULL) {
+		nlp_registry_evaluation_release(v->latest);
+		free(v->latest);
+	}
 	memset(v, 0, sizeof *v);
 }
 
@@ -809,8 +813,17 @@ nlp_registry_list_versions(struct nlp_registry *r, const char *name,
 	}
 	out->v = rs.v;
 	out->n = rs.n;
-	for (i = 0; rc == NLP_OK && i < out->n; i++)
-		rc = version_aliases_tags(r, rs.ids[i], &out->v[i], e);
+	for (i = 0; rc == NLP_OK && i < out->n; i++) {
+		size_t n = 0;
+		if ((rc = version_aliases_tags(r, rs.ids[i], &out->v[i], e)) ==
+		    NLP_OK)
+			rc = nlp_registry_evaluations(r, rs.ids[i], 1,
+			    &out->v[i].latest, &n, e);
+		if (n == 0) {
+			free(out->v[i].latest);
+			out->v[i].latest = NULL;
+		}
+	}
 	free(rs.ids);
 	if (rc != NLP_OK)
 		nlp_registry_versions_release(out);
@@ -925,6 +938,7 @@ nlp_registry_shown_release(struct nlp_registry_shown *s)
 	value_release(&s->labels);
 	value_release(&s->examples);
 	value_release(&s->nlpops_version);
+	value_release(&s->warning);
 	for (i = 0; i < s->nlabel_counts; i++)
 		free(s->label_counts[i].label);
 	free(s->label_counts);
@@ -980,7 +994,9 @@ meta_fields(const char *text, struct nlp_registry_shown *s, struct nlp_err *e)
 	    (rc = value_of(json_object_get(meta, "examples"), &s->examples, e)) ==
 	    NLP_OK &&
 	    (rc = value_of(json_object_get(meta, "nlpops_version"),
-	    &s->nlpops_version, e)) == NLP_OK)
+	    &s->nlpops_version, e)) == NLP_OK &&
+	    (rc = value_of(json_object_get(meta, "warning"), &s->warning, e)) ==
+	    NLP_OK)
 		rc = meta_labels(json_object_get(meta, "labels"), s, e);
 	json_decref(meta);
 	if (rc == NLP_OK && nlp_json_failed_since(mark))

@@ -71,7 +71,7 @@ check "bash: nlpops help <TAB> offers the commands" \
 # Registry verbs: each verb of registry --help, and promote.
 "$NLPOPS" registry --help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | sort -u >"$T/verbs"
 echo promote >>"$T/verbs"; sort -o "$T/verbs" "$T/verbs"
-check "registry --help names 12 verbs (+ promote)" test "$(wc -l <"$T/verbs")" -eq 13
+check "registry --help names 13 verbs (+ promote)" test "$(wc -l <"$T/verbs")" -eq 14
 bcomp 'nlpops registry '
 check "bash: nlpops registry <TAB> offers exactly the verbs: $(diff "$T/verbs" "$T/c" | grep '^[<>]' | tr '\n' ' ')" \
     cmp -s "$T/verbs" "$T/c"

@@ -520,3 +520,40 @@ expect_status 1 "--require with spaces, not met" reg4 alias spam 2 vetted2 --req
 check "... names the requirement" grep -q "requirement 'macro_f1 >= 1.5' failed" "$T/err"
 expect_status 2 "--require with spaces and no number" reg4 alias spam 2 vetted2 --require 'macro_f1 >= '
 expect_status 2 "--require with spaces inside the number" reg4 alias spam 2 vetted2 --require 'macro_f1 >= 0. 5'
+
+# --- list NAME's figures, show's sections, diff (spam@2 has an evaluation)
+expect_status 0 "list NAME" reg4 list spam
+check "list NAME's header names the figures" grep -Eq '^VERSION +CREATED +BY +HELD-OUT-F1 +LAST-EVAL-F1 +SHA256 +ALIASES$' "$T/out"
+check "each version's held-out macro-F1" sh -c "grep -E '^ +1 ' '$T/out' | grep -Eq ' 0\\.[0-9]{4} +- +[0-9a-f]{12} '"
+check "the latest recorded evaluation's macro-F1 and number" sh -c "grep -E '^ +2 ' '$T/out' | grep -Eq ' 0\\.[0-9]{4} \\(#[0-9]+\\)  [0-9a-f]{12} .*vetted'"
+check "and each version's aliases" sh -c "grep -E '^ +2 ' '$T/out' | grep -q 'production'"
+expect_status 0 "list NAME --json" reg4 list spam --json
+json_check "list NAME --json: latest_evaluation on the evaluated version, null elsewhere" "d[1]['latest_evaluation']['metrics']['macro_f1'] > 0 and d[0]['latest_evaluation'] is None"
+expect_status 0 "show a version without description, tags or evaluations" reg4 show spam@1
+check "show leaves out empty sections" sh -c "! grep -Eq '^(description|tags|evaluations|warning):' '$T/out'"
+check "show prints hyperparameters one per line" sh -c "grep -qx 'hyperparameters:' '$T/out' && grep -Eqx '  seed +1' '$T/out' && grep -Eqx '  epochs +1' '$T/out'"
+check "show keeps the sections that have something" sh -c "grep -q '^training data:' '$T/out' && grep -q '^recent events:' '$T/out' && grep -q '^labels:' '$T/out'"
+expect_status 0 "show a version with an evaluation" reg4 show spam@2
+check "... lists it" grep -q '^evaluations:' "$T/out"
+"$NLP_FORGE" --cat a1.nlp meta.json >"$T/meta.json"
+"$PY" -c "import json,sys; m=json.load(open(sys.argv[1])); m['warning']='held-out accuracy 0.5000 is below the majority-class rate 0.6000'; json.dump(m, open(sys.argv[1], 'w'))" "$T/meta.json"
+"$NLP_FORGE" a1.nlp "$T/warned.nlp" meta.json="$T/meta.json"
+expect_status 0 "push a model whose meta.json has a warning" reg4 push "$T/warned.nlp" --name warned
+expect_status 0 "show it" reg4 show warned@1
+check "show prints meta.json's warning" grep -qx 'warning:     held-out accuracy 0.5000 is below the majority-class rate 0.6000' "$T/out"
+expect_status 0 "show --json" reg4 show warned@1 --json
+json_check "show --json has the warning" "d['warning'].startswith('held-out accuracy 0.5000')"
+expect_status 0 "diff two versions" reg4 diff spam@1 spam@2
+check "diff names both" sh -c "head -1 '$T/out' | grep -qx 'spam@1 -> spam@2'"
+check "diff shows the hyperparameter that differs" sh -c "grep -qx 'hyperparameters:' '$T/out' && grep -Eqx '  seed +1 -> 2' '$T/out'"
+check "diff shows the label counts that differ" grep -Eqx "  ham +1195 -> 1199" "$T/out"
+check "diff shows the evaluation one has" sh -c "grep -qx 'latest evaluation:' '$T/out' && grep -Eq '^  macro_f1 +\\(none\\) -> 0\\.[0-9]{4}' '$T/out'"
+check "diff names what is the same" grep -qx "same: training data" "$T/out"
+expect_status 0 "diff --json" reg4 diff spam@1 spam@production --json
+json_check "diff --json: a, b and each difference" "d['a'] == 'spam@1' and d['b'] == 'spam@2' and {'section': 'hyperparameters', 'key': 'seed', 'a': 1, 'b': 2} in d['differences']"
+expect_status 0 "diff a version with itself" reg4 diff spam@2 spam@2
+check "... nothing differs" test "$(tail -1 "$T/out")" = "same: training data, hyperparameters, labels, metrics, latest evaluation"
+expect_status 0 "diff across models" reg4 diff spam@1 warned@1
+check "... the same bytes but the warning: nothing the sections hold differs" grep -q '^same: ' "$T/out"
+expect_status 5 "diff with a reference that names nothing" reg4 diff spam@1 spam@99
+expect_status 2 "diff with one reference" reg4 diff spam@1

@@ -996,6 +996,50 @@ TEST(file_names_and_misspelt_references_are_said_as_such)
 	nlp_registry_close(r);
 }
 
+TEST(diff_lists_what_differs_between_two_versions)
+{
+	struct nlp_registry *r = open_rw();
+	struct nlp_registry_diff d;
+	struct nlp_err e = { 0 };
+	struct nlp_ref a, b;
+	char *doc = NULL;
+	size_t i;
+	int seed = 0;
+
+	push_n(r, "spam", 1, NULL, NULL);
+	push_n(r, "spam", 2, NULL, NULL);
+	cr_assert_eq(nlp_modelref_parse("spam@1", &a, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam@2", &b, &e), NLP_OK);
+	cr_assert_eq(nlp_registry_diff(r, &a, &b, &d, &e), NLP_OK, "%s", e.msg);
+	cr_assert_str_eq(d.a, "spam@1");
+	cr_assert_str_eq(d.b, "spam@2");
+	for (i = 0; i < d.n; i++)
+		if (strcmp(d.v[i].section, "hyperparameters") == 0 &&
+		    strcmp(d.v[i].key, "seed") == 0) {
+			cr_assert_eq(d.v[i].a.i, 1);
+			cr_assert_eq(d.v[i].b.i, 2);
+			seed = 1;
+		}
+	cr_assert(seed, "the seeds differ");
+	cr_assert_neq(d.differs & 1u, 0, "each one's input is its own");
+	cr_assert_str_eq(nlp_registry_diff_section(0), "training_data");
+	cr_assert_null(nlp_registry_diff_section(5));
+	cr_assert_eq(nlp_registry_diff_json(&d, &doc, &e), NLP_OK, "%s", e.msg);
+	assert_has(doc, "\"key\": \"seed\"");
+	free(doc);
+	nlp_registry_diff_release(&d);
+	nlp_registry_diff_release(&d);
+
+	cr_assert_eq(nlp_registry_diff(r, &a, &a, &d, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(d.n, 0);
+	cr_assert_eq(d.differs, 0);
+	nlp_registry_diff_release(&d);
+	cr_assert_eq(nlp_modelref_parse("spam@9", &b, &e), NLP_OK);
+	cr_assert_eq(nlp_registry_diff(r, &a, &b, &d, &e), NLP_REGISTRY);
+	cr_assert_eq(d.n, 0);
+	nlp_registry_close(r);
+}
+
 TEST(alias_delete_removes_the_alias_and_logs_it)
 {
 	struct nlp_registry *r = open_rw();
@@ -2083,7 +2127,11 @@ TEST(list_json_is_what_list_printed)
 	    "aliases WHERE version_id = v.id ORDER BY alias)) AS aliases_json, "
 	    "(SELECT json_group_object(key, value) FROM tags WHERE version_id = "
 	    "v.id) AS tags_json, v.metrics AS metrics_json, v.description AS "
-	    "description FROM versions v WHERE v.model_id = ? ORDER BY v.version",
+	    "description, (SELECT json_object('id', e.id, 'at', e.at, 'who', "
+	    "e.who, 'data', json(e.data), 'metrics', json(e.metrics)) FROM "
+	    "evaluations e WHERE e.version_id = v.id ORDER BY e.id DESC LIMIT 1) "
+	    "AS latest_evaluation_json FROM versions v WHERE v.model_id = ? "
+	    "ORDER BY v.version",
 	    mid, 0, NULL), rc, doc, &e);
 	nlp_registry_versions_release(&v);
 	nlp_registry_close(r);
@@ -2102,7 +2150,8 @@ old_show(long long mid, long version)
 	    "v.id) AS tags_json, v.hyperparameters AS hyperparameters_json, "
 	    "v.metrics AS metrics_json, json_extract(v.meta, '$.labels') AS "
 	    "labels_json, json_extract(v.meta, '$.examples') AS examples, "
-	    "json_extract(v.meta, '$.nlpops_version') AS nlpops_version "
+	    "json_extract(v.meta, '$.nlpops_version') AS nlpops_version, "
+	    "json_extract(v.meta, '$.warning') AS warning "
 	    "FROM versions v JOIN models m ON m.id = v.model_id "
 	    "WHERE v.model_id = ? AND v.version = ?", mid, version, NULL);
 	json_t *obj = json_incref(json_array_get(rows0, 0));
