@@ -116,7 +116,7 @@ cli_stdout_writable(void)
 }
 
 int
-cli_print_pushed(const char *cmd, const char *name,
+cli_print_pushed(const char *cmd, const char *name, const char *alias,
     const struct nlp_push_result *res)
 {
 	char line[NLP_NAME_MAX + NLP_SHA256_HEX + 32];
@@ -125,6 +125,9 @@ cli_print_pushed(const char *cmd, const char *name,
 	if (res->existed)
 		fprintf(stderr, "nlpops %s: these bytes are already %s@%ld; no new "
 		    "version\n", cmd, name, res->version);
+	if (alias != NULL && res->alias_created)
+		fprintf(stderr, "nlpops %s: new alias '%s' of %s\n", cmd, alias,
+		    name);
 	snprintf(line, sizeof line, "%s@%ld %s", name, res->version, res->sha256);
 	printf("%s\n", line);
 	if ((err = cli_flush_stdout()) != 0)

@@ -107,11 +107,12 @@ int cli_stdout_writable(void);
 /* cli_stdout_writable() as a before-commit hook (registry.h). */
 int cli_check_stdout(void *unused);
 
-/* Print what a push committed ("spam@7 <sha256>", and on stderr when the
- * bytes were a version already): NLP_OK, or NLP_IO saying the push was
- * committed but could not be printed. */
+/* Print what a push committed ("spam@7 <sha256>"; on stderr, notes when
+ * the bytes were a version already and when alias (or NULL) is new):
+ * NLP_OK, or NLP_IO saying the push was committed but could not be
+ * printed. */
 struct nlp_push_result;
-int cli_print_pushed(const char *cmd, const char *name,
+int cli_print_pushed(const char *cmd, const char *name, const char *alias,
     const struct nlp_push_result *res);
 
 /* Print "nlpops CMD: MESSAGE" on stderr and return e->status. */

@@ -16,6 +16,7 @@
 #include "modelref.h"
 #include "opts.h"
 #include "registry.h"
+#include "text.h"
 
 static const char usage[] =
     "usage: nlpops [--registry DIR] registry <verb> [options] [args]\n"
@@ -31,9 +32,10 @@ static const char usage[] =
     "                                        --require 'macro_f1>=0.85' checks the\n"
     "                                        version's recorded evaluation\n"
     "  alias --delete NAME ALIAS [--reason T]\n"
-    "  rollback NAME [--alias A] [--to VERSION] [--reason T]\n"
+    "  rollback NAME [--alias A] [--to VERSION] [--if-current V] [--reason T]\n"
     "                                        move an alias back (default: production)\n"
     "  history NAME [--alias A] [--json]     what happened, newest first\n"
+    "  diff REF REF [--json]                 what differs between two versions\n"
     "  resolve REF [--json]                  the version REF names now and its\n"
     "                                        SHA-256: \"spam@7 <sha256>\"\n"
     "  pull REF -o FILE                      copy an artifact out, hash checked\n"
@@ -51,8 +53,11 @@ static const char usage[] =
 enum {
 	OPT_NAME = 256, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_JSON, OPT_IFCUR,
 	OPT_REASON, OPT_DELETE, OPT_TO, OPT_QUICK, OPT_DRY, OPT_GRACE, OPT_FORCE,
-	OPT_SHARED, OPT_REQUIRE,
+	OPT_SHARED, OPT_REQUIRE, OPT_REGISTRY,
 };
+
+/* --registry after the verb: hidden, refused saying where it goes. */
+#define OPT_REGISTRY_ROW { OPT_REGISTRY, 0, "registry", "DIR", NULL, NULL }
 
 /* The options more than one verb takes. */
 #define OPT_JSON_ROW { OPT_JSON, 0, "json", NULL, "print JSON", NULL }
@@ -66,6 +71,7 @@ enum {
 static const struct cli_opt init_opts[] = {
 	{ OPT_SHARED, 0, "shared", "GROUP", "share the registry with a group "
 	    "(02775, setgid)", "group" },
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -77,12 +83,14 @@ static const struct cli_opt push_opts[] = {
 	{ OPT_TAG, 0, "tag", "K=V", "tag the version (repeatable)", NULL },
 	{ OPT_DESC, 0, "description", "T", "describe the version", NULL },
 	OPT_REASON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
 
 static const struct cli_opt list_opts[] = {
 	OPT_JSON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -95,6 +103,7 @@ static const struct cli_opt alias_opts[] = {
 	    NULL },
 	{ OPT_DELETE, 0, "delete", NULL, "delete the alias: NAME ALIAS", NULL },
 	OPT_REASON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -103,7 +112,10 @@ static const struct cli_opt rollback_opts[] = {
 	{ OPT_ALIAS, 0, "alias", "A", "the alias to move back (default: "
 	    "production)", NULL },
 	{ OPT_TO, 0, "to", "VERSION", "move the alias to this version", NULL },
+	{ OPT_IFCUR, 0, "if-current", "V", "only if the alias points at version V "
+	    "now", NULL },
 	OPT_REASON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -111,6 +123,7 @@ static const struct cli_opt rollback_opts[] = {
 static const struct cli_opt history_opts[] = {
 	{ OPT_ALIAS, 0, "alias", "A", "only the events of this alias", NULL },
 	OPT_JSON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -118,6 +131,7 @@ static const struct cli_opt history_opts[] = {
 static const struct cli_opt pull_opts[] = {
 	{ 'o', 'o', "output", "FILE", "the file to write (- for stdout)",
 	    "file" },
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -125,6 +139,7 @@ static const struct cli_opt pull_opts[] = {
 static const struct cli_opt verify_opts[] = {
 	{ OPT_QUICK, 0, "quick", NULL, "check sizes only, not hashes", NULL },
 	OPT_JSON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -134,6 +149,7 @@ static const struct cli_opt gc_opts[] = {
 	{ OPT_GRACE, 0, "grace", "DURATION", "only files older than this "
 	    "(default: 1h)", "30m 1h 1d" },
 	OPT_JSON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -142,6 +158,7 @@ static const struct cli_opt rm_opts[] = {
 	{ OPT_FORCE, 0, "force", NULL, "also delete the aliases that point at it",
 	    NULL },
 	OPT_REASON_ROW,
+	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -207,7 +224,8 @@ static const struct cli_cmd cli_registry_rollback = {
 	"usage: nlpops [--registry DIR] registry rollback NAME [options]\n"
 	"\n"
 	"Move an alias back to the version it pointed at before its last move\n"
-	"(repeated rollbacks walk further back), or to --to VERSION.\n"
+	"(repeated rollbacks walk further back), or to --to VERSION.  With\n"
+	"--if-current V, only if it points at NAME@V now (compare-and-swap).\n"
 	"\n",
 	rollback_opts, NULL, "model",
 };
@@ -220,6 +238,18 @@ static const struct cli_cmd cli_registry_history = {
 	"What happened to model NAME, newest first.\n"
 	"\n",
 	history_opts, NULL, "model",
+};
+
+static const struct cli_cmd cli_registry_diff = {
+	"registry diff",
+	"usage: nlpops [--registry DIR] registry diff REF REF [--json]\n"
+	"\n"
+	"What differs between two versions: their training data (by file\n"
+	"name, its SHA-256), hyperparameters, labels (their counts), held-out\n"
+	"metrics and latest recorded evaluations.  Exit 0 whether or not they\n"
+	"differ.\n"
+	"\n",
+	list_opts, REF_TAIL, "ref|ref",
 };
 
 static const struct cli_cmd cli_registry_resolve = {
@@ -338,6 +368,15 @@ append(const char ***v, size_t *n, const char *s)
 	return NLP_OK;
 }
 
+/* --registry DIR given after `registry` or its verb: where it goes. */
+static int
+misplaced_registry(const char *verb, const char *dir)
+{
+	return cli_errorf("registry", NLP_USAGE, "'--registry' goes before the "
+	    "command: nlpops --registry %s registry %s", dir ? dir : "DIR",
+	    verb ? verb : "VERB");
+}
+
 /* One option (cli_parse()'s handler). */
 static int
 option(void *ctx, int c, const char *arg)
@@ -367,6 +406,8 @@ option(void *ctx, int c, const char *arg)
 	case OPT_FORCE: o->force = 1; break;
 	case OPT_SHARED: o->shared = arg; break;
 	case 'o': o->output = arg; break;
+	case OPT_REGISTRY:
+		return misplaced_registry(o->verb, arg);
 	default:
 		return cli_errorf("registry", NLP_BUG, "option %d has no handler",
 		    c);
@@ -526,13 +567,10 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 		return cli_usage_error("registry", "push needs ARTIFACT and --name "
 		    "NAME");
 	/* check everything before the registry is created or touched */
-	if (!nlp_registry_valid_name(o->name))
-		return cli_usage_error("registry", "'%s' is not a valid model name "
-		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
-		    "digit)", o->name);
-	if (o->alias != NULL && !nlp_registry_valid_alias(o->alias))
-		return cli_usage_error("registry", "'%s' is not a valid alias",
-		    o->alias);
+	if (nlp_registry_check_new_name(o->name, &e) != NLP_OK)
+		return cli_usage_error("registry", "%s", e.msg);
+	if (o->alias != NULL && nlp_registry_check_alias(o->alias, &e) != NLP_OK)
+		return cli_error("registry", &e);
 	/* read with bounds (the header first: /dev/zero or a random file is
 	 * refused after one block), then checked as predict loads it */
 	rc = strcmp(o->args[0], "-") == 0 ?
@@ -570,7 +608,7 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 			nlp_err_prefix(&e, "'%s'", o->args[0]);
 		return cli_error("registry", &e);
 	}
-	return cli_print_pushed("registry", o->name, &res);
+	return cli_print_pushed("registry", o->name, o->alias, &res);
 }
 
 /* The models, as a table. */
@@ -591,21 +629,42 @@ print_models(const struct nlp_registry_models *m)
 		    sizeof b3));
 }
 
-/* A model's versions, as a table. */
+/* A held-out figure of a version's metrics as text ("-": none). */
+static const char *
+figure(const struct nlp_registry_object *o, const char *key, char *buf,
+    size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < o->nfields; i++)
+		if (strcmp(o->fields[i].key, key) == 0)
+			return value_text(&o->fields[i].value, buf, size);
+	return "-";
+}
+
+/* A model's versions, as a table: each one's headline figures (held-out
+ * macro-F1 at training, macro-F1 of its latest recorded evaluation) and
+ * aliases. */
 static void
 print_versions(const struct nlp_registry_versions *v)
 {
-	char b1[64], b2[64], b3[512], b4[64];
+	char b1[64], b2[64], b3[512], b4[64], b5[64];
 	size_t i;
 
-	printf("%7s  %-20s %-16s %10s  %-12s %s\n", "VERSION", "CREATED", "BY",
-	    "BYTES", "SHA256", "ALIASES");
-	for (i = 0; i < v->n; i++)
-		printf("%7s  %-20s %-16s %10s  %.12s %s\n",
+	printf("%7s  %-20s %-16s %11s %13s  %-12s %s\n", "VERSION", "CREATED",
+	    "BY", "HELD-OUT-F1", "LAST-EVAL-F1", "SHA256", "ALIASES");
+	for (i = 0; i < v->n; i++) {
+		const struct nlp_registry_evaluation *ev = v->v[i].latest;
+		if (ev != NULL)
+			snprintf(b5, sizeof b5, "%.4f (#%ld)", ev->macro_f1, ev->id);
+		else
+			snprintf(b5, sizeof b5, "-");
+		printf("%7s  %-20s %-16s %11s %13s  %.12s %s\n",
 		    num(v->v[i].version, b1, sizeof b1), v->v[i].created_at,
 		    cli_shown(v->v[i].created_by, b4, sizeof b4),
-		    num(v->v[i].size, b2, sizeof b2), v->v[i].sha256,
-		    joined(&v->v[i].aliases, b3, sizeof b3));
+		    figure(&v->v[i].metrics, "macro_f1", b2, sizeof b2), b5,
+		    v->v[i].sha256, joined(&v->v[i].aliases, b3, sizeof b3));
+	}
 }
 
 static int
@@ -682,7 +741,8 @@ print_events(const struct nlp_registry_events *ev, const char *name)
 	}
 }
 
-/* A version's lineage, metrics and labels, as `show` prints them. */
+/* A version's lineage, metrics and labels, as `show` prints them; a
+ * line or section with nothing to say is left out. */
 static void
 print_version(const struct nlp_registry_shown *v)
 {
@@ -691,41 +751,65 @@ print_version(const struct nlp_registry_shown *v)
 
 	printf("model:       %s@%s\n", v->name, num(v->v.version, buf,
 	    sizeof buf));
+	if (v->warning.type == NLP_RV_TEXT)
+		printf("warning:     %s\n", cli_shown(v->warning.s, buf,
+		    sizeof buf));
 	printf("sha256:      %s\n", v->v.sha256);
 	printf("size:        %s bytes\n", num(v->v.size, buf, sizeof buf));
 	printf("created:     %s by %s\n", v->v.created_at,
 	    cli_shown(v->v.created_by, buf, sizeof buf));
-	printf("source:      %s\n", cli_shown(v->source, buf, sizeof buf));
-	printf("description: %s\n", cli_shown(v->v.description, buf,
-	    sizeof buf));
-	printf("aliases:     %s\n", joined(&v->v.aliases, buf, sizeof buf));
-	printf("tags:        %s\n", pairs(v->v.ntags, tag_pair, &v->v, buf,
-	    sizeof buf));
-	printf("examples:    %s\n", value_text(&v->examples, buf, sizeof buf));
-	printf("metrics:     %s\n", pairs(v->v.metrics.nfields, field_pair,
-	    &v->v.metrics, buf, sizeof buf));
-	printf("hyperparameters: %s\n", pairs(v->hyperparameters.nfields,
-	    field_pair, &v->hyperparameters, buf, sizeof buf));
-	printf("labels:     ");
-	for (i = 0; i < v->nlabel_counts; i++)
-		printf(" %s(%lld)", cli_shown(v->label_counts[i].label, buf,
-		    sizeof buf), (long long)v->label_counts[i].count);
-	printf("\n");
+	if (v->source != NULL)
+		printf("source:      %s\n", cli_shown(v->source, buf, sizeof buf));
+	if (v->v.description != NULL)
+		printf("description: %s\n", cli_shown(v->v.description, buf,
+		    sizeof buf));
+	if (v->v.aliases.n > 0)
+		printf("aliases:     %s\n", joined(&v->v.aliases, buf, sizeof buf));
+	if (v->v.ntags > 0)
+		printf("tags:        %s\n", pairs(v->v.ntags, tag_pair, &v->v, buf,
+		    sizeof buf));
+	if (v->examples.type != NLP_RV_NULL)
+		printf("examples:    %s\n", value_text(&v->examples, buf,
+		    sizeof buf));
+	if (v->v.metrics.nfields > 0)
+		printf("metrics:     %s\n", pairs(v->v.metrics.nfields,
+		    field_pair, &v->v.metrics, buf, sizeof buf));
+	if (v->nlabel_counts > 0) {
+		printf("labels:     ");
+		for (i = 0; i < v->nlabel_counts; i++)
+			printf(" %s(%lld)", cli_shown(v->label_counts[i].label, buf,
+			    sizeof buf), (long long)v->label_counts[i].count);
+		printf("\n");
+	}
+	if (v->hyperparameters.nfields > 0)
+		printf("hyperparameters:\n");
+	for (i = 0; i < v->hyperparameters.nfields; i++) {
+		const struct nlp_registry_value *h =
+		    &v->hyperparameters.fields[i].value;
+		/* a hyperparameter as given: 1e-06, not 0.0000 */
+		if (h->type == NLP_RV_REAL)
+			snprintf(buf, sizeof buf, "%g", h->d);
+		printf("  %-14s %s\n", v->hyperparameters.fields[i].key,
+		    h->type == NLP_RV_REAL ? buf : value_text(h, buf, sizeof buf));
+	}
 }
 
-/* A version's training data, evaluations and its model's recent events. */
+/* A version's training data, evaluations and its model's recent events,
+ * each section only when it has something. */
 static void
 print_lists(const struct nlp_registry_shown *v)
 {
 	char buf[4 * NLP_TEXT_MAX + 1];
 	size_t i;
 
-	printf("training data:\n");
+	if (v->ntraining_data > 0)
+		printf("training data:\n");
 	for (i = 0; i < v->ntraining_data; i++)
 		printf("  %s  %s  %lld bytes\n", v->training_data[i].sha256,
 		    cli_shown(v->training_data[i].name, buf, sizeof buf),
 		    (long long)v->training_data[i].bytes);
-	printf("evaluations:\n");
+	if (v->nevaluations > 0)
+		printf("evaluations:\n");
 	for (i = 0; i < v->nevaluations; i++) {
 		const struct nlp_registry_evaluation *x = &v->evaluations[i];
 		printf("  #%ld %s by %s: accuracy %.4f, macro-F1 %.4f, n %lld, data "
@@ -733,7 +817,8 @@ print_lists(const struct nlp_registry_shown *v)
 		    x->accuracy, x->macro_f1, (long long)x->n,
 		    x->data_sha256 ? x->data_sha256 : "-");
 	}
-	printf("recent events:\n");
+	if (v->recent_events.n > 0)
+		printf("recent events:\n");
 	print_events(&v->recent_events, v->name);
 }
 
@@ -847,6 +932,9 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 	if (old == version)
 		fprintf(stderr, "nlpops registry: %s already points at %s@%ld\n",
 		    o->args[2], o->args[0], version);
+	if (old == 0)
+		fprintf(stderr, "nlpops registry: new alias '%s' of %s\n",
+		    o->args[2], o->args[0]);
 	return print_move(o->args[2], o->args[0], old, version);
 }
 
@@ -860,9 +948,12 @@ verb_rollback(struct nlp_registry *r, struct ropts *o)
 
 	if (o->nargs != 1)
 		return cli_usage_error("registry", "rollback takes one NAME");
+	if (strchr(o->args[0], '@') != NULL)
+		return cli_usage_error("registry", "rollback takes NAME and --alias "
+		    "ALIAS, not a reference ('%s')", o->args[0]);
 	nlp_registry_before_commit(r, cli_check_stdout, NULL);
-	rc = nlp_registry_rollback(r, o->args[0], alias, o->to, cli_who(),
-	    o->reason, &from, &to, &e);
+	rc = nlp_registry_rollback(r, o->args[0], alias, o->to, o->if_current,
+	    cli_who(), o->reason, &from, &to, &e);
 	if (rc != NLP_OK)
 		return cli_error("registry", &e);
 	return print_move(alias, o->args[0], from, to);
@@ -886,6 +977,96 @@ verb_history(struct nlp_registry *r, struct ropts *o)
 	else
 		print_events(&ev, o->args[0]);
 	nlp_registry_events_release(&ev);
+	return rc;
+}
+
+/* A value of a diff as text ("(none)" when absent), in buf. */
+static const char *
+diff_value(const char *section, const struct nlp_registry_value *v,
+    char *buf, size_t size)
+{
+	if (v->type == NLP_RV_NULL)
+		return "(none)";
+	/* a SHA-256: its first 12 digits, as list shows it */
+	if (v->type == NLP_RV_TEXT && strlen(v->s) == 64 &&
+	    strspn(v->s, "0123456789abcdef") == 64) {
+		snprintf(buf, size, "%.12s", v->s);
+		return buf;
+	}
+	if (v->type == NLP_RV_JSON && strlen(v->s) > 48) {
+		snprintf(buf, size, "%.45s...", v->s);
+		return cli_shown(buf, buf + 64, size - 64);
+	}
+	if (v->type == NLP_RV_REAL && strcmp(section, "hyperparameters") == 0) {
+		snprintf(buf, size, "%g", v->d);
+		return buf;
+	}
+	return value_text(v, buf, size);
+}
+
+/* A section of a diff as a person reads it: "training data". */
+static const char *
+section_name(const char *s, char *buf, size_t size)
+{
+	size_t i;
+
+	snprintf(buf, size, "%s", s);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == '_')
+			buf[i] = ' ';
+	return buf;
+}
+
+/* A diff, section by section: "  key  a -> b"; then the sections that
+ * are the same. */
+static void
+print_diff(const struct nlp_registry_diff *d)
+{
+	char ka[4 * NLP_TEXT_MAX + 1], a[256], b[256], name[64];
+	const char *sec, *last = NULL;
+	size_t i, nsame = 0;
+	unsigned j;
+
+	printf("%s -> %s\n", d->a, d->b);
+	for (i = 0; i < d->n; i++) {
+		const struct nlp_registry_difference *x = &d->v[i];
+		if (last == NULL || strcmp(last, x->section) != 0) {
+			printf("%s:\n", section_name(x->section, name, sizeof name));
+			last = x->section;
+		}
+		printf("  %-16s %s -> %s\n", cli_shown(x->key, ka, sizeof ka),
+		    diff_value(x->section, &x->a, a, sizeof a),
+		    diff_value(x->section, &x->b, b, sizeof b));
+	}
+	for (j = 0; (sec = nlp_registry_diff_section(j)) != NULL; j++)
+		if (!(d->differs & (1u << j)))
+			printf("%s%s", nsame++ ? ", " : "same: ", section_name(sec,
+			    name, sizeof name));
+	if (nsame > 0)
+		printf("\n");
+}
+
+static int
+verb_diff(struct nlp_registry *r, struct ropts *o)
+{
+	struct nlp_err e = { 0, "" };
+	struct nlp_registry_diff d;
+	struct nlp_ref a, b;
+	char *doc = NULL;
+	int rc;
+
+	if (o->nargs != 2)
+		return cli_usage_error("registry", "diff takes two REFs");
+	if ((rc = ref_arg(o->args[0], &a)) != NLP_OK ||
+	    (rc = ref_arg(o->args[1], &b)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_registry_diff(r, &a, &b, &d, &e)) != NLP_OK)
+		return cli_error("registry", &e);
+	if (o->json)
+		rc = print_json(nlp_registry_diff_json(&d, &doc, &e), &doc, &e);
+	else
+		print_diff(&d);
+	nlp_registry_diff_release(&d);
 	return rc;
 }
 
@@ -1032,6 +1213,8 @@ static const struct verb {
 	    verb_rollback, 2 },
 	{ &cli_registry_history, "what happened, newest first", verb_history,
 	    1 },
+	{ &cli_registry_diff, "what differs between two versions", verb_diff,
+	    1 },
 	{ &cli_registry_resolve, "the version a reference names now, and its "
 	    "SHA-256", verb_resolve, 1 },
 	{ &cli_registry_pull, "copy an artifact out, hash checked", verb_pull,
@@ -1048,7 +1231,8 @@ static const struct verb {
 const struct cli_cmd *const cli_registry_verbs[] = {
 	&cli_registry_init, &cli_registry_push, &cli_registry_list,
 	&cli_registry_show, &cli_registry_alias, &cli_registry_promote,
-	&cli_registry_rollback, &cli_registry_history, &cli_registry_resolve,
+	&cli_registry_rollback, &cli_registry_history, &cli_registry_diff,
+	&cli_registry_resolve,
 	&cli_registry_pull,
 	&cli_registry_verify, &cli_registry_gc, &cli_registry_rm, NULL,
 };
@@ -1061,6 +1245,30 @@ cli_registry_verb_names(FILE *out)
 	for (i = 0; i < NVERBS; i++)
 		fprintf(out, "%s\t%s\n", verbs[i].cmd->name + strlen("registry "),
 		    verbs[i].summary);
+}
+
+/* argv[1] is not a verb: --registry in the wrong place, or a typo. */
+static int
+unknown_verb(int argc, char **argv)
+{
+	const char *a = argv[1];
+	size_t i, d, best = NLP_DISTANCE_FAR, bi = 0;
+
+	if (strcmp(a, "--registry") == 0)
+		return misplaced_registry(argc > 3 ? argv[3] : NULL, argc > 2 ?
+		    argv[2] : NULL);
+	if (strncmp(a, "--registry=", 11) == 0)
+		return misplaced_registry(argc > 2 ? argv[2] : NULL, a + 11);
+	for (i = 0; i < NVERBS; i++) {
+		d = nlp_text_distance(a, verbs[i].cmd->name + strlen("registry "));
+		if (d < best)
+			best = d, bi = i;
+	}
+	if (best <= 2)
+		return cli_usage_error("registry", "'%s' is not a registry verb; "
+		    "did you mean '%s'?", a, verbs[bi].cmd->name +
+		    strlen("registry "));
+	return cli_usage_error("registry", "'%s' is not a registry verb", a);
 }
 
 int
@@ -1079,8 +1287,7 @@ cmd_registry(int argc, char **argv)
 		if (strcmp(verbs[i].cmd->name + strlen("registry "), argv[1]) == 0)
 			break;
 	if (i == NVERBS)
-		return cli_usage_error("registry", "'%s' is not a registry verb",
-		    argv[1]);
+		return unknown_verb(argc, argv);
 	memset(&o, 0, sizeof o);
 	o.verb = argv[1];
 	o.grace = 3600;

@@ -156,8 +156,8 @@ push_model(const struct nlp_trained *t, const struct nlp_push_opts *po,
 	nlp_registry_close(r);
 	free(data);
 	if (rc == NLP_OK)
-		return cli_print_pushed("train", po->name, &res) == NLP_OK ?
-		    NLP_OK : -NLP_IO;
+		return cli_print_pushed("train", po->name, po->alias, &res) ==
+		    NLP_OK ? NLP_OK : -NLP_IO;
 	return rc;
 }
 

@@ -76,6 +76,15 @@ void nlp_registry_before_commit(struct nlp_registry *r, int (*fn)(void *arg),
 int nlp_registry_valid_name(const char *s);
 int nlp_registry_valid_alias(const char *s);
 
+/* A name for a new model, as push takes it: valid, and not ending in
+ * .nlp, .tar, .tar.gz, .tgz or .gz (a file name given as the name):
+ * NLP_OK, or NLP_USAGE saying why not. */
+int nlp_registry_check_new_name(const char *s, struct nlp_err *e);
+
+/* nlp_registry_valid_alias() as a status: NLP_OK, or NLP_USAGE saying
+ * why not (all digits: it would read as a version). */
+int nlp_registry_check_alias(const char *s, struct nlp_err *e);
+
 /* What a reference resolves to. */
 struct nlp_resolved {
 	char name[NLP_NAME_MAX + 1];
@@ -106,6 +115,7 @@ struct nlp_push_result {
 	long version;
 	char sha256[NLP_SHA256_HEX];
 	int existed;                    /* these bytes were already a version */
+	int alias_created;              /* the push's alias is new */
 };
 
 /*
@@ -114,7 +124,8 @@ struct nlp_push_result {
  * not a usable artifact; a description, reason or tag value that is not
  * one printable line is NLP_USAGE).  The same bytes pushed to the same
  * name again make no new version: res->existed is set and the version
- * named.
+ * named.  A new model name, or a new alias, that differs from an existing
+ * one only in case is NLP_USAGE, naming the existing one.
  */
 int nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
     const struct nlp_push_opts *o, struct nlp_push_result *res,
@@ -133,8 +144,11 @@ int nlp_registry_check_artifact(const void *data, size_t len,
 /*
  * Point alias at version.  if_current > 0: only if the alias points at
  * that version now (compare-and-swap; NLP_REGISTRY otherwise, changing
- * nothing); if_current == -1: only if the alias does not exist yet.
- * *old is set to the version it pointed at before (0: none).
+ * nothing, the message saying who last moved the alias, when and why);
+ * if_current == -1: only if the alias does not exist yet.  A new alias
+ * that differs from an existing one of the model only in case is
+ * NLP_USAGE, naming that one.  *old is set to the version it pointed at
+ * before (0: none: the alias is new).
  */
 int nlp_registry_alias_set(struct nlp_registry *r, const char *name,
     long version, const char *alias, long if_current, const char *who,
@@ -147,11 +161,14 @@ int nlp_registry_alias_delete(struct nlp_registry *r, const char *name,
 /*
  * Move alias back to the version it pointed at before its last move (from
  * the event log; repeated rollbacks walk further back), or to `to` when
- * to > 0.  Nothing to roll back to: NLP_REGISTRY, changing nothing.
+ * to > 0.  if_current > 0: only if the alias points at that version now
+ * (compare-and-swap; otherwise NLP_REGISTRY, changing nothing, the
+ * message saying who last moved the alias, when and why).  Nothing to
+ * roll back to: NLP_REGISTRY, changing nothing.
  */
 int nlp_registry_rollback(struct nlp_registry *r, const char *name,
-    const char *alias, long to, const char *who, const char *reason,
-    long *from, long *dest, struct nlp_err *e);
+    const char *alias, long to, long if_current, const char *who,
+    const char *reason, long *from, long *dest, struct nlp_err *e);
 
 /*
  * Remove a version (its object stays until gc).  Refused (NLP_REGISTRY)
@@ -283,6 +300,8 @@ struct nlp_registry_tag {
 	char *value;
 };
 
+struct nlp_registry_evaluation;  /* below */
+
 /* A version, as `registry list NAME` shows it. */
 struct nlp_registry_version {
 	long version;
@@ -295,6 +314,9 @@ struct nlp_registry_version {
 	struct nlp_registry_tag *tags;  /* by key */
 	size_t ntags;
 	struct nlp_registry_object metrics;   /* held-out figures at training */
+	struct nlp_registry_evaluation *latest;   /* the latest recorded
+	                                             evaluation (list only);
+	                                             NULL: none */
 };
 
 /* A model's versions, oldest first. */
@@ -365,8 +387,9 @@ struct nlp_registry_shown {
 	char *source;                   /* NULL: not recorded */
 	struct nlp_registry_object hyperparameters;
 	/* from the artifact's meta.json: labels (its text in labels.s), the
-	 * number of training examples, the nlpops that trained it */
-	struct nlp_registry_value labels, examples, nlpops_version;
+	 * number of training examples, the nlpops that trained it, and the
+	 * warning train gave (a model below the majority-class rate) */
+	struct nlp_registry_value labels, examples, nlpops_version, warning;
 	struct nlp_registry_label *label_counts;   /* labels, parsed */
 	size_t nlabel_counts;
 	struct nlp_registry_input *training_data;
@@ -381,6 +404,35 @@ struct nlp_registry_shown {
 int nlp_registry_show(struct nlp_registry *r, const struct nlp_ref *ref,
     struct nlp_registry_shown *out, struct nlp_err *e);
 void nlp_registry_shown_release(struct nlp_registry_shown *s);
+
+/* One difference between two versions: in section ("training_data",
+ * by file name, its SHA-256; "hyperparameters"; "labels", their counts;
+ * "metrics", held out at training; "latest_evaluation", the metrics of
+ * the latest recorded evaluation and its data's SHA-256 as "data"), the
+ * value of key on each side (NLP_RV_NULL: absent there). */
+struct nlp_registry_difference {
+	const char *section;            /* static */
+	char *key;
+	struct nlp_registry_value a, b;
+};
+
+/* What differs between versions a and b, section by section in the order
+ * nlp_registry_diff_section() gives. */
+struct nlp_registry_diff {
+	char a[NLP_NAME_MAX + 32], b[NLP_NAME_MAX + 32];   /* "spam@7" */
+	struct nlp_registry_difference *v;
+	size_t n;
+	unsigned differs;               /* bit i: section i has differences */
+};
+
+/* Compare the versions refs a and b name: NLP_REGISTRY when one does not
+ * resolve. */
+int nlp_registry_diff(struct nlp_registry *r, const struct nlp_ref *a,
+    const struct nlp_ref *b, struct nlp_registry_diff *out, struct nlp_err *e);
+void nlp_registry_diff_release(struct nlp_registry_diff *d);
+
+/* The name of section i (0, 1, ...), or NULL past the last. */
+const char *nlp_registry_diff_section(unsigned i);
 
 /* ---- Checks ---- */
 
@@ -445,6 +497,9 @@ int nlp_registry_verify_report_json(const struct nlp_registry_verify_report *v,
     char **out, struct nlp_err *e);
 int nlp_registry_gc_report_json(const struct nlp_registry_gc_report *g,
     char **out, struct nlp_err *e);
+/* A diff: {a, b, differences: [{section, key, a, b}]}. */
+int nlp_registry_diff_json(const struct nlp_registry_diff *d, char **out,
+    struct nlp_err *e);
 /* What a reference resolved to: {ref "spam@7", name, version, alias (the
  * alias resolved, or null), sha256, size}. */
 int nlp_registry_resolved_json(const struct nlp_resolved *res,

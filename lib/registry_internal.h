@@ -3,7 +3,7 @@
  * (lib/registry_*.c) share.  Not part of the library's interface, and
  * included nowhere else; registry.h is the registry's manual.
  *
- * The registry is five modules:
+ * The registry is six modules:
  *
  *   registry_db.c     the database: opening it (layout checks, schema and
  *                     migrations), transactions and their busy retries,
@@ -17,6 +17,7 @@
  *                     results of registry.h and the lookups writes share
  *   registry_check.c  verify and gc
  *   registry_json.c   the typed results as JSON
+ *   registry_diff.c   what differs between two versions, over show
  *
  * The SQL the other modules hand to nlp_regdb_prepare() is plain: `?`
  * parameters, no JSON functions, no PRAGMA.
@@ -175,11 +176,16 @@ int nlp_registry_string_row(void *arg, struct nlp_regdb_stmt *st,
     struct nlp_err *e);
 
 /* The id of model name: 0 when there is none (model_id), an error naming
- * it (need_model). */
+ * it and the models there are, nearest first (need_model). */
 int nlp_registry_model_id(struct nlp_registry *r, const char *name,
     int64_t *id, struct nlp_err *e);
 int nlp_registry_need_model(struct nlp_registry *r, const char *name,
     int64_t *id, struct nlp_err *e);
+
+/* NLP_REGISTRY: "model 'spam' has no alias 'x'", then the text then (or
+ * NULL), then its aliases, nearest first, and a guess when one is near. */
+int nlp_registry_no_alias(struct nlp_registry *r, int64_t mid,
+    const char *name, const char *alias, const char *then, struct nlp_err *e);
 
 /* The row id of version of model mid (name, for the message), or an
  * error naming what is missing. */

@@ -130,6 +130,20 @@ version_members(json_t *o, const struct nlp_registry_version *v)
 	json_object_set_new(o, "metrics", stored(v->metrics.json));
 }
 
+/* An evaluation, as list and show give it. */
+static json_t *
+evaluation(const struct nlp_registry_evaluation *ev)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(ev->id));
+	json_object_set_new(o, "at", text(ev->at));
+	json_object_set_new(o, "who", text(ev->who));
+	json_object_set_new(o, "data", stored(ev->data_json));
+	json_object_set_new(o, "metrics", stored(ev->metrics.json));
+	return o;
+}
+
 int
 nlp_registry_versions_json(const struct nlp_registry_versions *v, char **out,
     struct nlp_err *e)
@@ -141,6 +155,8 @@ nlp_registry_versions_json(const struct nlp_registry_versions *v, char **out,
 	for (i = 0; i < v->n; i++) {
 		json_t *o = json_object();
 		version_members(o, &v->v[i]);
+		json_object_set_new(o, "latest_evaluation", v->v[i].latest ?
+		    evaluation(v->v[i].latest) : json_null());
 		json_array_append_new(doc, o);
 	}
 	return dump(doc, mark, out, e);
@@ -201,16 +217,8 @@ evaluations(const struct nlp_registry_shown *s)
 	json_t *a = json_array();
 	size_t i;
 
-	for (i = 0; i < s->nevaluations; i++) {
-		const struct nlp_registry_evaluation *ev = &s->evaluations[i];
-		json_t *o = json_object();
-		json_object_set_new(o, "id", json_integer(ev->id));
-		json_object_set_new(o, "at", text(ev->at));
-		json_object_set_new(o, "who", text(ev->who));
-		json_object_set_new(o, "data", stored(ev->data_json));
-		json_object_set_new(o, "metrics", stored(ev->metrics.json));
-		json_array_append_new(a, o);
-	}
+	for (i = 0; i < s->nevaluations; i++)
+		json_array_append_new(a, evaluation(&s->evaluations[i]));
 	return a;
 }
 
@@ -229,6 +237,7 @@ nlp_registry_shown_json(const struct nlp_registry_shown *s, char **out,
 	json_object_set_new(doc, "labels", value(&s->labels));
 	json_object_set_new(doc, "examples", value(&s->examples));
 	json_object_set_new(doc, "nlpops_version", value(&s->nlpops_version));
+	json_object_set_new(doc, "warning", value(&s->warning));
 	json_object_set_new(doc, "training_data", training_data(s));
 	json_object_set_new(doc, "recent_events", events(&s->recent_events));
 	json_object_set_new(doc, "evaluations", evaluations(s));
@@ -277,5 +286,27 @@ nlp_registry_resolved_json(const struct nlp_resolved *res, const char *alias,
 	    alias : NULL));
 	json_object_set_new(doc, "sha256", text(res->sha256));
 	json_object_set_new(doc, "size", json_integer(res->size));
+	return dump(doc, mark, out, e);
+}
+
+int
+nlp_registry_diff_json(const struct nlp_registry_diff *d, char **out,
+    struct nlp_err *e)
+{
+	unsigned long mark = nlp_json_watch();
+	json_t *doc = json_object(), *a = json_array();
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "section", text(d->v[i].section));
+		json_object_set_new(o, "key", text(d->v[i].key));
+		json_object_set_new(o, "a", value(&d->v[i].a));
+		json_object_set_new(o, "b", value(&d->v[i].b));
+		json_array_append_new(a, o);
+	}
+	json_object_set_new(doc, "a", text(d->a));
+	json_object_set_new(doc, "b", text(d->b));
+	json_object_set_new(doc, "differences", a);
 	return dump(doc, mark, out, e);
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -20,6 +21,7 @@
 #include "jsonwatch.h"
 #include "modelref.h"
 #include "store.h"
+#include "text.h"
 
 #define NPARAM(p) (sizeof (p) / sizeof *(p))
 
@@ -132,16 +134,103 @@ nlp_registry_model_id(struct nlp_registry *r, const char *name, int64_t *id,
 	    1, 0, id, e);
 }
 
+/* For sorting candidates by their distance from the name wanted. */
+struct candidate {
+	const char *s;
+	size_t d;
+};
+
+static int
+by_distance(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+
+	if (x->d != y->d)
+		return x->d < y->d ? -1 : 1;
+	return strcmp(x->s, y->s);
+}
+
+#define SUGGEST_LIST 8          /* the names listed, at most */
+
+/*
+ * "; did you mean 'spam'? (models: spam, ham)" into buf: the names of l
+ * nearest first (edit distance), at most SUGGEST_LIST of them, and the
+ * nearest as a guess when it is near (what: "models", "aliases").  ""
+ * when out of memory; "(no WHAT)" when l is empty.
+ */
+static void
+suggest(const struct nlp_registry_strings *l, const char *want,
+    const char *what, char *buf, size_t size)
+{
+	struct candidate *c;
+	size_t i, o = 0, lim = strlen(want) / 3 > 2 ? strlen(want) / 3 : 2;
+
+/* append to buf, never past its end */
+#define PUT(...) (o += o < size ? (size_t)snprintf(buf + o, size - o, \
+	__VA_ARGS__) : 0)
+	buf[0] = '\0';
+	if (l->n == 0) {
+		PUT(" (no %s)", what);
+		return;
+	}
+	if ((c = malloc(l->n * sizeof *c)) == NULL)
+		return;
+	for (i = 0; i < l->n; i++) {
+		c[i].s = l->v[i];
+		c[i].d = strcasecmp(want, l->v[i]) == 0 ? 0 :
+		    nlp_text_distance(want, l->v[i]);
+	}
+	qsort(c, l->n, sizeof *c, by_distance);
+	if (c[0].d <= lim)
+		PUT("; did you mean '%s'?", c[0].s);
+	PUT(" (%s: ", what);
+	for (i = 0; i < l->n && i < SUGGEST_LIST; i++)
+		PUT("%s%s", i ? ", " : "", c[i].s);
+	PUT("%s)", l->n > SUGGEST_LIST ? ", ..." : "");
+#undef PUT
+	free(c);
+}
+
 int
 nlp_registry_need_model(struct nlp_registry *r, const char *name,
     int64_t *id, struct nlp_err *e)
 {
+	struct nlp_registry_strings l = { NULL, 0, 0 };
+	char hint[768];
 	int rc = nlp_registry_model_id(r, name, id, e);
 
-	if (rc == NLP_OK && *id == 0)
-		return nlp_errf(e, NLP_REGISTRY, "no model '%s' in registry '%s'",
-		    name, r->dir);
-	return rc;
+	if (rc != NLP_OK || *id != 0)
+		return rc;
+	if ((rc = nlp_regdb_each(r, "SELECT name FROM models ORDER BY name",
+	    NULL, 0, nlp_registry_string_row, &l, e)) != NLP_OK) {
+		nlp_registry_strings_release(&l);
+		return rc;
+	}
+	suggest(&l, name, "models", hint, sizeof hint);
+	nlp_registry_strings_release(&l);
+	return nlp_errf(e, NLP_REGISTRY, "no model '%s' in registry '%s'%s",
+	    name, r->dir, hint);
+}
+
+int
+nlp_registry_no_alias(struct nlp_registry *r, int64_t mid, const char *name,
+    const char *alias, const char *then, struct nlp_err *e)
+{
+	struct nlp_registry_strings l = { NULL, 0, 0 };
+	struct nlp_regdb_param p[] = { NLP_REGDB_INT(mid) };
+	char hint[768];
+	int rc;
+
+	if ((rc = nlp_regdb_each(r, "SELECT alias FROM aliases WHERE model_id = "
+	    "? ORDER BY alias", p, 1, nlp_registry_string_row, &l, e)) !=
+	    NLP_OK) {
+		nlp_registry_strings_release(&l);
+		return rc;
+	}
+	suggest(&l, alias, "aliases", hint, sizeof hint);
+	nlp_registry_strings_release(&l);
+	return nlp_errf(e, NLP_REGISTRY, "model '%s' has no alias '%s'%s%s",
+	    name, alias, then ? then : "", hint);
 }
 
 int
@@ -214,8 +303,8 @@ nlp_registry_resolve(struct nlp_registry *r, const struct nlp_ref *ref,
 		    e)) != NLP_OK)
 			return rc;
 		if (version == 0)
-			return nlp_errf(e, NLP_REGISTRY, "model '%s' has no alias "
-			    "'%s'", ref->name, ref->alias);
+			return nlp_registry_no_alias(r, mid, ref->name, ref->alias,
+			    NULL, e);
 	}
 	{
 		struct nlp_regdb_param p[] = {
@@ -613,6 +702,10 @@ version_release(struct nlp_registry_version *v)
 	}
 	free(v->tags);
 	object_release(&v->metrics);
+	if (v->latest != NULL) {
+		nlp_registry_evaluation_release(v->latest);
+		free(v->latest);
+	}
 	memset(v, 0, sizeof *v);
 }
 
@@ -720,8 +813,17 @@ nlp_registry_list_versions(struct nlp_registry *r, const char *name,
 	}
 	out->v = rs.v;
 	out->n = rs.n;
-	for (i = 0; rc == NLP_OK && i < out->n; i++)
-		rc = version_aliases_tags(r, rs.ids[i], &out->v[i], e);
+	for (i = 0; rc == NLP_OK && i < out->n; i++) {
+		size_t n = 0;
+		if ((rc = version_aliases_tags(r, rs.ids[i], &out->v[i], e)) ==
+		    NLP_OK)
+			rc = nlp_registry_evaluations(r, rs.ids[i], 1,
+			    &out->v[i].latest, &n, e);
+		if (n == 0) {
+			free(out->v[i].latest);
+			out->v[i].latest = NULL;
+		}
+	}
 	free(rs.ids);
 	if (rc != NLP_OK)
 		nlp_registry_versions_release(out);
@@ -836,6 +938,7 @@ nlp_registry_shown_release(struct nlp_registry_shown *s)
 	value_release(&s->labels);
 	value_release(&s->examples);
 	value_release(&s->nlpops_version);
+	value_release(&s->warning);
 	for (i = 0; i < s->nlabel_counts; i++)
 		free(s->label_counts[i].label);
 	free(s->label_counts);
@@ -891,7 +994,9 @@ meta_fields(const char *text, struct nlp_registry_shown *s, struct nlp_err *e)
 	    (rc = value_of(json_object_get(meta, "examples"), &s->examples, e)) ==
 	    NLP_OK &&
 	    (rc = value_of(json_object_get(meta, "nlpops_version"),
-	    &s->nlpops_version, e)) == NLP_OK)
+	    &s->nlpops_version, e)) == NLP_OK &&
+	    (rc = value_of(json_object_get(meta, "warning"), &s->warning, e)) ==
+	    NLP_OK)
 		rc = meta_labels(json_object_get(meta, "labels"), s, e);
 	json_decref(meta);
 	if (rc == NLP_OK && nlp_json_failed_since(mark))

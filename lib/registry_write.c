@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
@@ -57,6 +58,62 @@ nlp_registry_valid_alias(const char *s)
 		if (s[i] < '0' || s[i] > '9')
 			return 1;
 	return 0;
+}
+
+int
+nlp_registry_check_new_name(const char *s, struct nlp_err *e)
+{
+	static const char *const suffixes[] = {
+		".tar.gz", ".nlp", ".tar", ".tgz", ".gz",
+	};
+	size_t i, n = strlen(s), k;
+
+	if (!nlp_registry_valid_name(s))
+		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid model name "
+		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
+		    "digit)", s);
+	for (i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+		k = strlen(suffixes[i]);
+		if (n > k && strcasecmp(s + n - k, suffixes[i]) == 0)
+			return nlp_errf(e, NLP_USAGE, "'%s' looks like a file name, "
+			    "not a model name (one may not end in .nlp, .tar, "
+			    ".tar.gz, .tgz or .gz); did you mean '%.*s'?", s,
+			    (int)(n - k), s);
+	}
+	return NLP_OK;
+}
+
+int
+nlp_registry_check_alias(const char *s, struct nlp_err *e)
+{
+	if (nlp_registry_valid_alias(s))
+		return NLP_OK;
+	if (nlp_registry_valid_name(s))
+		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias: it is all "
+		    "digits, and would read as a version number", s);
+	return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias (1 to 64 of "
+	    "A-Z a-z 0-9 . _ -, starting with a letter or digit, not all "
+	    "digits)", s);
+}
+
+/*
+ * The first row of a query for an existing name that differs from a new
+ * one only in case (sql, its parameters p): into buf, "" when none.
+ */
+static int
+case_twin(struct nlp_registry *r, const char *sql,
+    const struct nlp_regdb_param *p, size_t np, char *buf, size_t size,
+    struct nlp_err *e)
+{
+	struct nlp_registry_strings l = { NULL, 0, 0 };
+	int rc;
+
+	buf[0] = '\0';
+	rc = nlp_regdb_each(r, sql, p, np, nlp_registry_string_row, &l, e);
+	if (rc == NLP_OK && l.n > 0)
+		snprintf(buf, size, "%s", l.v[0]);
+	nlp_registry_strings_release(&l);
+	return rc;
 }
 
 /* Is s, a free text for the records (a reason, a description, a tag's
@@ -129,26 +186,57 @@ event(struct nlp_registry *r, const char *kind, const char *model,
 	    "?, ?)", p, NPARAM(p), "cannot log the event", e);
 }
 
-/* May alias (pointing at cur, 0: none) be moved, given if_current (see
- * nlp_registry_alias_set())? */
+/* A row of the alias's last event: at, who, kind, reason. */
+struct last_event {
+	char text[NLP_NAME_MAX + 2 * NLP_TEXT_MAX + 128];
+};
+
 static int
-check_current(const char *name, const char *alias, long cur, long if_current,
-    struct nlp_err *e)
+last_event_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 {
+	struct last_event *l = arg;
+	const char *reason = nlp_regdb_text(st, 3);
+
+	(void)e;
+	snprintf(l->text, sizeof l->text, "; %s by %s at %s%s%s%s",
+	    strcmp(nlp_regdb_text(st, 2), "alias-delete") == 0 ? "deleted" :
+	    "last moved", nlp_regdb_text(st, 1), nlp_regdb_text(st, 0),
+	    reason ? " (\"" : "", reason ? reason : "", reason ? "\")" : "");
+	return NLP_OK;
+}
+
+/*
+ * May alias (pointing at cur, 0: none) be moved, given if_current (see
+ * nlp_registry_alias_set())?  When it may not, the message says who last
+ * moved the alias, when and why, from the event log.
+ */
+static int
+check_current(struct nlp_registry *r, const char *name, const char *alias,
+    long cur, long if_current, struct nlp_err *e)
+{
+	struct last_event l = { "" };
+	struct nlp_regdb_param p[] = {
+		NLP_REGDB_TEXT(name), NLP_REGDB_TEXT(alias),
+	};
+	int rc;
+
 	if (if_current == -1 && cur != 0)
 		return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' already "
 		    "exists (it points at %s@%ld); nothing changed", alias, name,
 		    name, cur);
-	if (if_current > 0 && cur != if_current) {
-		if (cur == 0)
-			return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' does "
-			    "not exist, not %s@%ld as expected; nothing changed",
-			    alias, name, name, if_current);
-		return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' points at "
-		    "%s@%ld, not %s@%ld as expected; nothing changed", alias, name,
-		    name, cur, name, if_current);
-	}
-	return NLP_OK;
+	if (if_current <= 0 || cur == if_current)
+		return NLP_OK;
+	if ((rc = nlp_regdb_each(r, "SELECT at, who, kind, reason FROM events "
+	    "WHERE model = ? AND alias = ? ORDER BY id DESC LIMIT 1", p, 2,
+	    last_event_row, &l, e)) != NLP_OK)
+		return rc;
+	if (cur == 0)
+		return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' does not "
+		    "exist, not %s@%ld as expected%s; nothing changed", alias, name,
+		    name, if_current, l.text);
+	return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' points at %s@%ld, "
+	    "not %s@%ld as expected%s; nothing changed", alias, name, name, cur,
+	    name, if_current, l.text);
 }
 
 /* Point alias of model mid at version (inside a transaction); kind: the
@@ -168,8 +256,23 @@ set_alias_locked(struct nlp_registry *r, int64_t mid, const char *name,
 	    (rc = nlp_registry_alias_version(r, mid, alias, &cur, e)) != NLP_OK)
 		return rc;
 	*old = cur;
-	if ((rc = check_current(name, alias, cur, if_current, e)) != NLP_OK)
+	if ((rc = check_current(r, name, alias, cur, if_current, e)) != NLP_OK)
 		return rc;
+	if (cur == 0) {
+		/* a new alias: not one that differs from another only in case */
+		char twin[NLP_NAME_MAX + 1];
+		struct nlp_regdb_param p[] = {
+			NLP_REGDB_INT(mid), NLP_REGDB_TEXT(alias), NLP_REGDB_TEXT(alias),
+		};
+		if ((rc = case_twin(r, "SELECT alias FROM aliases WHERE model_id = ? "
+		    "AND lower(alias) = lower(?) AND alias <> ? ORDER BY alias", p,
+		    NPARAM(p), twin, sizeof twin, e)) != NLP_OK)
+			return rc;
+		if (twin[0])
+			return nlp_errf(e, NLP_USAGE, "no alias '%s' on %s; did you "
+			    "mean '%s'? (a new alias may not differ from another "
+			    "only in case)", alias, name, twin);
+	}
 	if (cur == version)
 		return NLP_OK;
 	nlp_registry_now(at);
@@ -202,8 +305,7 @@ delete_alias_locked(struct nlp_registry *r, int64_t mid, const char *name,
 	if ((rc = nlp_registry_alias_version(r, mid, alias, old, e)) != NLP_OK)
 		return rc;
 	if (*old == 0)
-		return nlp_errf(e, NLP_REGISTRY, "model '%s' has no alias '%s'",
-		    name, alias);
+		return nlp_registry_no_alias(r, mid, name, alias, NULL, e);
 	if ((rc = nlp_regdb_run(r, "DELETE FROM aliases WHERE model_id = ? AND "
 	    "alias = ?", p, NPARAM(p), "cannot delete the alias", e)) != NLP_OK)
 		return rc;
@@ -332,13 +434,10 @@ check_push_opts(const struct nlp_push_opts *o, struct nlp_err *e)
 	size_t i;
 	int rc;
 
-	if (!nlp_registry_valid_name(o->name))
-		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid model name "
-		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
-		    "digit)", o->name);
-	if (o->alias && !nlp_registry_valid_alias(o->alias))
-		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias (like a "
-		    "name, and not all digits)", o->alias);
+	if ((rc = nlp_registry_check_new_name(o->name, e)) != NLP_OK)
+		return rc;
+	if (o->alias && (rc = nlp_registry_check_alias(o->alias, e)) != NLP_OK)
+		return rc;
 	for (i = 0; i < o->ntags; i++) {
 		const char *eq = strchr(o->tags[i], '=');
 		char key[NLP_NAME_MAX + 1];
@@ -508,8 +607,18 @@ model_for_push(struct nlp_registry *r, const char *name, int64_t *mid,
 	struct nlp_regdb_param p[] = { NLP_REGDB_TEXT(name), NLP_REGDB_TEXT(at) };
 	int rc;
 
+	char twin[NLP_NAME_MAX + 1];
+
 	if ((rc = nlp_registry_model_id(r, name, mid, e)) != NLP_OK || *mid != 0)
 		return rc;
+	/* a new model: not one whose name differs from another only in case */
+	if ((rc = case_twin(r, "SELECT name FROM models WHERE lower(name) = "
+	    "lower(?) ORDER BY name", p, 1, twin, sizeof twin, e)) != NLP_OK)
+		return rc;
+	if (twin[0])
+		return nlp_errf(e, NLP_USAGE, "no model '%s' in the registry; did "
+		    "you mean '%s'? (a new model name may not differ from another "
+		    "only in case)", name, twin);
 	nlp_registry_now(at);
 	if ((rc = nlp_regdb_run(r, "INSERT INTO models (name, created_at) VALUES "
 	    "(?, ?)", p, NPARAM(p), "cannot add the model", e)) != NLP_OK)
@@ -558,9 +667,12 @@ push_locked(struct nlp_registry *r, size_t len, const struct nlp_push_opts *o,
 		    o->description, e)) != NLP_OK)
 			return rc;
 	}
-	if (o->alias)
-		return set_alias_locked(r, mid, o->name, res->version, o->alias, 0,
-		    o->who, o->reason, NULL, &old, e);
+	if (o->alias) {
+		if ((rc = set_alias_locked(r, mid, o->name, res->version, o->alias,
+		    0, o->who, o->reason, NULL, &old, e)) != NLP_OK)
+			return rc;
+		res->alias_created = old == 0;
+	}
 	return NLP_OK;
 }
 
@@ -627,16 +739,23 @@ struct requirement {
 static int
 parse_requirement(const char *s, struct requirement *q, struct nlp_err *e)
 {
-	const char *p = s;
+	const char *p, *m = s;
 	size_t n = 0;
 	char *end;
 
+	/* spaces around the metric, the operator and the number are allowed
+	   ('macro_f1 >= 0.85') */
+	while (*m == ' ' || *m == '\t')
+		m++;
+	p = m;
 	while (*p && strchr("<>=!", *p) == NULL)
 		p++;
-	n = (size_t)(p - s);
+	n = (size_t)(p - m);
+	while (n > 0 && (m[n - 1] == ' ' || m[n - 1] == '\t'))
+		n--;
 	if (n == 0 || n >= sizeof q->metric)
 		goto bad;
-	memcpy(q->metric, s, n);
+	memcpy(q->metric, m, n);
 	q->metric[n] = '\0';
 	if (strncmp(p, ">=", 2) == 0 || strncmp(p, "<=", 2) == 0) {
 		memcpy(q->op, p, 2);
@@ -648,8 +767,12 @@ parse_requirement(const char *s, struct requirement *q, struct nlp_err *e)
 	} else {
 		goto bad;
 	}
+	while (*p == ' ' || *p == '\t')
+		p++;
 	errno = 0;
 	q->bound = strtod(p, &end);
+	while (end != p && (*end == ' ' || *end == '\t'))
+		end++;
 	if (end == p || *end != '\0' || errno != 0)
 		goto bad;
 	if (strcmp(q->metric, "accuracy") && strcmp(q->metric, "macro_f1") &&
@@ -760,8 +883,8 @@ promote_locked(struct nlp_registry *r, const char *name, const char *from_alias,
 		    e)) != NLP_OK)
 			return rc;
 		if (*version == 0)
-			return nlp_errf(e, NLP_REGISTRY, "model '%s' has no alias "
-			    "'%s'", name, from_alias);
+			return nlp_registry_no_alias(r, mid, name, from_alias, NULL,
+			    e);
 	}
 	if ((rc = nlp_registry_need_version(r, mid, name, *version, &vid, e)) !=
 	    NLP_OK ||
@@ -780,8 +903,8 @@ nlp_registry_promote(struct nlp_registry *r, const char *name, long version,
 	int rc;
 
 	*old = 0;
-	if (!nlp_registry_valid_alias(alias))
-		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias", alias);
+	if ((rc = nlp_registry_check_alias(alias, e)) != NLP_OK)
+		return rc;
 	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
 	rc = promote_locked(r, name, NULL, &version, alias, if_current, req, nreq,
@@ -801,8 +924,8 @@ nlp_registry_promote_alias(struct nlp_registry *r, const char *name,
 	if (!nlp_registry_valid_alias(from_alias))
 		return nlp_errf(e, NLP_USAGE, "'%s' is neither a version number nor "
 		    "a valid alias", from_alias);
-	if (!nlp_registry_valid_alias(alias))
-		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid alias", alias);
+	if ((rc = nlp_registry_check_alias(alias, e)) != NLP_OK)
+		return rc;
 	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
 	rc = promote_locked(r, name, from_alias, version, alias, if_current, req,
@@ -906,11 +1029,12 @@ replay_event(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 /*
  * Where a rollback of alias goes: replay the alias's events (above), then
  * take the entry below the top, skipping removed versions.  *target is 0
- * when there is nothing to go back to.
+ * when there is nothing to go back to; *skipped counts the removed
+ * versions passed over.
  */
 static int
 rollback_target(struct nlp_registry *r, int64_t mid, const char *name,
-    const char *alias, long *target, struct nlp_err *e)
+    const char *alias, long *target, size_t *skipped, struct nlp_err *e)
 {
 	struct alias_stack s = { NULL, 0, 0 };
 	struct nlp_regdb_param p[] = {
@@ -920,6 +1044,7 @@ rollback_target(struct nlp_registry *r, int64_t mid, const char *name,
 	int rc;
 
 	*target = 0;
+	*skipped = 0;
 	rc = nlp_regdb_each(r, "SELECT kind, new_version FROM events WHERE "
 	    "model = ? AND alias = ? ORDER BY id", p, NPARAM(p), replay_event, &s,
 	    e);
@@ -935,6 +1060,8 @@ rollback_target(struct nlp_registry *r, int64_t mid, const char *name,
 			break;
 		}
 		/* the version below was removed: pass over it */
+		if (s.v[s.n - 2] != s.v[s.n - 1])
+			(*skipped)++;
 		s.v[s.n - 2] = s.v[s.n - 1];
 		s.n--;
 	}
@@ -947,17 +1074,23 @@ static int
 rollback_dest(struct nlp_registry *r, int64_t mid, const char *name,
     const char *alias, long to, long from, long *dest, struct nlp_err *e)
 {
+	size_t skipped;
 	int rc;
 
 	if (to > 0) {
 		*dest = to;
 	} else {
-		if ((rc = rollback_target(r, mid, name, alias, dest, e)) != NLP_OK)
+		if ((rc = rollback_target(r, mid, name, alias, dest, &skipped,
+		    e)) != NLP_OK)
 			return rc;
+		if (*dest == 0 && skipped > 0)
+			return nlp_errf(e, NLP_REGISTRY, "%s@%s is at %s@%ld; the "
+			    "versions it pointed at before were removed; nothing to "
+			    "roll back to", name, alias, name, from);
 		if (*dest == 0)
-			return nlp_errf(e, NLP_REGISTRY, "nothing to roll back to: "
-			    "'%s' of '%s' has pointed only at %s@%ld", alias, name,
-			    name, from);
+			return nlp_errf(e, NLP_REGISTRY, "%s@%s is at %s@%ld, the "
+			    "oldest version it has pointed at; nothing to roll back "
+			    "to", name, alias, name, from);
 	}
 	if (*dest == from)
 		return nlp_errf(e, NLP_REGISTRY, "'%s' of '%s' already points at "
@@ -967,8 +1100,8 @@ rollback_dest(struct nlp_registry *r, int64_t mid, const char *name,
 
 int
 nlp_registry_rollback(struct nlp_registry *r, const char *name,
-    const char *alias, long to, const char *who, const char *reason,
-    long *from, long *dest, struct nlp_err *e)
+    const char *alias, long to, long if_current, const char *who,
+    const char *reason, long *from, long *dest, struct nlp_err *e)
 {
 	int64_t mid;
 	long old;
@@ -979,14 +1112,18 @@ nlp_registry_rollback(struct nlp_registry *r, const char *name,
 		return rc;
 	if ((rc = nlp_registry_need_model(r, name, &mid, e)) == NLP_OK &&
 	    (rc = nlp_registry_alias_version(r, mid, alias, from, e)) == NLP_OK &&
-	    *from == 0)
-		rc = nlp_errf(e, NLP_REGISTRY, "model '%s' has no alias '%s': "
-		    "nothing to roll back", name, alias);
+	    *from == 0 && if_current <= 0)
+		rc = nlp_registry_no_alias(r, mid, name, alias, ": nothing to roll "
+		    "back", e);
+	if (rc == NLP_OK)
+		rc = check_current(r, name, alias, *from, if_current, e);
 	if (rc == NLP_OK &&
 	    (rc = rollback_dest(r, mid, name, alias, to, *from, dest, e)) ==
 	    NLP_OK)
 		rc = set_alias_locked(r, mid, name, *dest, alias, *from, who,
 		    reason, "rollback", &old, e);
+	if (rc != NLP_OK)
+		*from = *dest = 0;
 	return end_change(r, rc, e);
 }
 

@@ -218,3 +218,32 @@ nlp_utf8_cut(const char *s, size_t len, size_t max)
 		max--;
 	return max;
 }
+
+size_t
+nlp_text_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t rows[3][NLP_DISTANCE_MAX + 1];
+	size_t *prev2 = rows[0], *prev = rows[1], *cur = rows[2], *t;
+
+	if (la > NLP_DISTANCE_MAX || lb > NLP_DISTANCE_MAX)
+		return NLP_DISTANCE_FAR;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1], v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (prev[j - 1] + cost < v)
+				v = prev[j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < v)
+				v = prev2[j - 2] + 1;
+			cur[j] = v;
+		}
+		t = prev2, prev2 = prev, prev = cur, cur = t;
+	}
+	return prev[lb];
+}

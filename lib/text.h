@@ -77,4 +77,14 @@ size_t nlp_text_safe_width(const char *s);
  */
 size_t nlp_utf8_cut(const char *s, size_t len, size_t max);
 
+/*
+ * The optimal string alignment distance between a and b (insertions,
+ * deletions, substitutions and swaps of two neighbours, byte by byte),
+ * for "did you mean"; a string longer than NLP_DISTANCE_MAX bytes is
+ * NLP_DISTANCE_FAR from everything.
+ */
+#define NLP_DISTANCE_MAX 128
+#define NLP_DISTANCE_FAR 9999
+size_t nlp_text_distance(const char *a, const char *b);
+
 #endif

@@ -24,7 +24,7 @@ expect_status 2 "__complete options of no command" "$N" __complete options nosuc
 expect_status 0 "__complete models without a registry says nothing" "$N" --registry "$T/none" __complete models
 check "and prints nothing" test ! -s "$T/out"
 check "and creates nothing" test ! -e "$T/none"
-"$N" --registry "$T/reg" train -q --epochs 1 --push spam --alias production "$DATA/debian.train.tsv.gz" >/dev/null
+"$N" --registry "$T/reg" train -q --epochs 1 --push spam --alias production "$DATA/debian.train.tsv.gz" >/dev/null 2>&1
 expect_status 0 "__complete refs" "$N" --registry "$T/reg" __complete refs
 check "refs has the name, its alias and its version" sh -c "tr '\n' ' ' <'$T/out' | grep -qx 'spam spam@production spam@1 '"
 NLPOPS_REGISTRY=$T/reg expect_status 0 "__complete models reads NLPOPS_REGISTRY" "$N" __complete models

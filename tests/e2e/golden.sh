@@ -86,6 +86,8 @@ run reg-list "$N" registry list
 run reg-list-json "$N" registry list --json
 run reg-list-spam "$N" registry list spam
 run reg-list-spam-json "$N" registry list spam --json
+run reg-diff "$N" registry diff spam@1 spam@2
+run reg-diff-json "$N" registry diff spam@1 spam@2 --json
 run reg-show "$N" registry show spam
 run reg-show-json "$N" registry show spam@1 --json
 run reg-history "$N" registry history spam

@@ -58,7 +58,7 @@ check "verify does not list them" sh -c "! grep -q 'notes.txt\|fifo' '$T/out'"
 
 # DIR/tmp or objects/ replaced by a symbolic link: refused by every verb.
 R=$T/r2
-"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null 2>&1
 mkdir "$T/victim2" && echo precious >"$T/victim2/put-aaaaaaaa.tmp" && old "$T/victim2/put-aaaaaaaa.tmp"
 mv "$R/tmp" "$R/tmp.real" && ln -s "$T/victim2" "$R/tmp"
 expect_status 5 "gc refuses a registry whose tmp is a symbolic link" "$N" --registry "$R" registry gc --grace 0
@@ -136,7 +136,7 @@ expect_status 0 "restored, list works" "$N" --registry "$R" registry list
 # --- 4. An emptied registry.db next to objects is damage, not a new
 # registry: every verb refuses, nothing is renumbered or deleted.
 R=$T/r4
-"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null 2>&1
 : >"$R/registry.db"; rm -f "$R/registry.db-wal" "$R/registry.db-shm"
 old "$(aobj "$R")"
 expect_status 5 "list on an emptied registry.db is exit 5" "$N" --registry "$R" registry list
@@ -182,7 +182,7 @@ check "spam@2's object is still there" test -f "$bobj"
 # --- 9. A registry object replaced by another valid artifact: predict
 # refuses it and names both hashes; eval --record records nothing.
 R=$T/r9
-"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null 2>&1
 o=$(aobj "$R")
 chmod u+w "$o" && cp "$T/b.nlp" "$o" && chmod 444 "$o"
 expect_status 3 "predict refuses a swapped object" "$N" --registry "$R" predict -m spam "$T/in.txt"
@@ -200,7 +200,7 @@ check "that hash is the artifact's" grep -q "spam@1 (sha256 $(echo "$asha" | cut
 if [ $root -eq 1 ] && unshare -m true 2>/dev/null; then
 	cat >"$T/full.sh" <<EOF
 mount -t tmpfs -o size=2m tmpfs "$T/mnt" || exit 9
-"$N" --registry "$T/mnt/r" registry push "$T/a.nlp" --name spam --alias production >/dev/null || exit 8
+"$N" --registry "$T/mnt/r" registry push "$T/a.nlp" --name spam --alias production >/dev/null 2>&1 || exit 8
 dd if=/dev/zero of="$T/mnt/fill" bs=4k 2>/dev/null
 "$N" --registry "$T/mnt/r" registry list >"$T/full.list" 2>&1 || exit 1
 "$N" --registry "$T/mnt/r" predict -q -m spam "$T/in.txt" >"$T/full.pred" 2>&1 || exit 2
@@ -220,7 +220,7 @@ fi
 # --- 17. A result that cannot be printed: the change is not made (stdout
 # closed, a full device, a pipe nobody reads), so a retry cannot repeat it.
 R=$T/r17
-"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null 2>&1
 "$N" --registry "$R" registry push "$T/b.nlp" --name spam >/dev/null
 "$N" --registry "$R" registry alias spam 2 production >/dev/null
 expect_status 4 "rollback with stdout closed is exit 4" sh -c "'$N' --registry '$R' registry rollback spam >&-"

@@ -419,3 +419,141 @@ expect_status 1 "alias by alias checks --require on the resolved version" reg4 a
 check "... which has no recorded evaluation: spam@4 named" grep -q 'spam@4 has no recorded evaluation' "$T/err"
 expect_status 0 "alias by alias where it already points" reg4 alias spam candidate production
 check "... says so" grep -q 'already points at spam@4' "$T/err"
+
+# --- rollback --if-current: compare-and-swap, naming who moved the alias
+# (production went 2 -> 3 -> 1 -> 4 above, the last move "candidate passed")
+n=$(nevents spam "$R4")
+expect_status 5 "rollback --if-current with a stale version" reg4 rollback spam --if-current 1
+check "the refusal says where the alias is and what was expected" grep -q "points at spam@4, not spam@1 as expected" "$T/err"
+check "... who moved it, when and why" grep -Eq "last moved by $(id -un) at [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z \(\"candidate passed\"\); nothing changed" "$T/err"
+check "... in one line, nothing on stdout" sh -c "test \$(wc -l <'$T/err') -eq 1 && test ! -s '$T/out'"
+check "the refused rollback logged nothing" test "$(nevents spam "$R4")" -eq "$n"
+expect_status 0 "rollback --if-current where it points" reg4 rollback spam --if-current 4 --reason "4 is worse"
+check "the rollback prints its move" out_is "production: spam@4 -> spam@1"
+expect_status 5 "rollback --if-current of a missing alias" reg4 rollback spam --alias canary --if-current 1
+check "... says it does not exist" grep -q "alias 'canary' of 'spam' does not exist, not spam@1 as expected" "$T/err"
+expect_status 2 "rollback NAME@ALIAS is a usage error" reg4 rollback spam@production
+check "... saying rollback takes NAME and --alias" grep -q "rollback takes NAME and --alias" "$T/err"
+# Regression (fixed): after pointing at 1, 2, 3, 4 and walking back to 1,
+# the refusal said "has pointed only at walk@1".
+for a in a1 a2 a3 a4; do reg4 push $a.nlp --name walk >/dev/null 2>&1; done
+for v in 1 2 3 4; do reg4 alias walk $v production >/dev/null 2>&1; done
+for v in 3 2 1; do reg4 rollback walk >/dev/null 2>&1; done
+expect_status 5 "rollback at the start of the alias's history" reg4 rollback walk
+check "the end of the walk says what is true" grep -q "walk@production is at walk@1, the oldest version it has pointed at; nothing to roll back to" "$T/err"
+check "... not 'pointed only at'" sh -c "! grep -q 'pointed only' '$T/err'"
+
+# --- names that differ only in case, all-digit aliases, new aliases said
+n=$(nevents spam "$R4")
+expect_status 2 "a new alias differing from one only in case" reg4 alias spam 2 Production
+check "... says no such alias, and names the existing one" grep -q "no alias 'Production' on spam; did you mean 'production'?" "$T/err"
+check "... in one line" one_line
+check "... and changes nothing" test "$(nevents spam "$R4")" -eq "$n"
+expect_status 2 "push --alias differing only in case" reg4 push a2.nlp --name spam --alias PRODUCTION
+check "push --alias PRODUCTION: did you mean 'production'" grep -q "did you mean 'production'" "$T/err"
+check "... and changes nothing" test "$(nevents spam "$R4")" -eq "$n"
+expect_status 2 "push to a new model name differing only in case" reg4 push a1.nlp --name Spam
+check "... names the existing model" grep -q "no model 'Spam' in the registry; did you mean 'spam'?" "$T/err"
+expect_status 5 "... and makes no model" reg4 list Spam
+expect_status 2 "train --push to a name differing only in case" "$N" --registry "$R4" train -q --bits 16 --epochs 1 --push SPAM "$DATA/spam.train.tsv.gz"
+check "train --push SPAM: did you mean 'spam'" grep -q "did you mean 'spam'" "$T/err"
+expect_status 0 "an existing alias of the same case still moves" reg4 alias spam 2 production
+for bad in 42 007; do
+	expect_status 2 "alias '$bad' (all digits) is refused" reg4 alias spam 1 $bad
+	check "... saying it would read as a version" grep -q "'$bad' is not a valid alias: it is all digits" "$T/err"
+	expect_status 2 "push --alias '$bad' is refused" reg4 push a1.nlp --name spam --alias $bad
+	check "... saying it would read as a version" grep -q "all digits" "$T/err"
+done
+expect_status 0 "a new alias" reg4 alias spam 3 staging
+check "the move is printed as before" out_is "staging: (none) -> spam@3"
+check "a new alias is said on stderr, beside the move's notes" grep -qx "nlpops registry: new alias 'staging' of spam" "$T/err"
+expect_status 0 "moving an existing alias" reg4 alias spam 2 staging
+check "... says nothing of a new alias" sh -c "! grep -q 'new alias' '$T/err'"
+expect_status 0 "push --alias creating an alias" reg4 push a3.nlp --name spam --alias canary
+check "push prints its one line as before" out_is "spam@3 $S3"
+check "push says the alias is new" grep -q "new alias 'canary' of spam" "$T/err"
+
+# --- file names as model names; references that name nothing say what exists
+for bad in spam.nlp spam.tar spam.tar.gz spam.tgz spam.gz SPAM.NLP; do
+	expect_status 2 "push --name $bad (a file name) is refused" reg4 push a1.nlp --name "$bad"
+	check "push --name $bad: says it looks like a file name" grep -q "'$bad' looks like a file name, not a model name" "$T/err"
+done
+expect_status 5 "... and makes no model" reg4 list spam.nlp
+expect_status 2 "train --push spam.nlp is refused" "$N" --registry "$R4" train -q --bits 16 --epochs 1 --push spam.nlp "$DATA/spam.train.tsv.gz"
+check "train --push spam.nlp: did you mean 'spam'" grep -q "did you mean 'spam'" "$T/err"
+expect_status 0 "a name with a dot elsewhere is still a name" reg4 push a1.nlp --name spam.v2
+reg4 push a1.nlp --name ham >/dev/null 2>&1
+expect_status 5 "show a misspelt model" reg4 show spma
+check "... names the nearest model and the models, nearest first" grep -q "no model 'spma' in registry '.*'; did you mean 'spam'? (models: spam, ham, spam.v2, walk)" "$T/err"
+check "... in one line" one_line
+expect_status 5 "predict -m a misspelt model" sh -c "'$N' --registry '$R4' predict -m spma <'$T/text.txt'"
+check "predict -m spma: did you mean 'spam'" grep -q "did you mean 'spam'?" "$T/err"
+expect_status 5 "a model far from every name" reg4 show zzzzzzzzzz
+check "... lists the models without a guess" sh -c "grep -q '(models: ' '$T/err' && ! grep -q 'did you mean' '$T/err'"
+expect_status 5 "resolve a misspelt alias" reg4 resolve spam@prodution
+check "... names the nearest alias and the aliases" grep -q "model 'spam' has no alias 'prodution'; did you mean 'production'? (aliases: production, " "$T/err"
+expect_status 5 "a model without aliases" reg4 show ham@production
+check "... says it has none" grep -q "no alias 'production' (no aliases)" "$T/err"
+expect_status 5 "rollback of a misspelt alias" reg4 rollback spam --alias prodution
+check "... did you mean 'production'" grep -q "did you mean 'production'" "$T/err"
+
+# --- the command line: --registry's place, verb typos, spaces in --require
+for v in "list" "show spam" "alias spam 1 production" "push a1.nlp --name spam"; do
+	# shellcheck disable=SC2086
+	expect_status 2 "registry $v --registry DIR" "$N" registry $v --registry "$R4"
+	check "registry $v --registry DIR: says where it goes" grep -qx "nlpops registry: '--registry' goes before the command: nlpops --registry $R4 registry ${v%% *}" "$T/err"
+done
+expect_status 2 "registry --registry DIR list" "$N" registry --registry "$R4" list
+check "... says where it goes" grep -q "'--registry' goes before the command: nlpops --registry $R4 registry list" "$T/err"
+expect_status 2 "registry list --registry=DIR" "$N" registry list --registry="$R4"
+check "... says where it goes" grep -q "goes before the command" "$T/err"
+for typo in rollbak:rollback lsit:list reslove:resolve histroy:history; do
+	expect_status 2 "registry ${typo%%:*}" reg4 "${typo%%:*}" spam
+	check "registry ${typo%%:*}: did you mean '${typo#*:}'" grep -q "'${typo%%:*}' is not a registry verb; did you mean '${typo#*:}'?" "$T/err"
+done
+expect_status 2 "a word far from every verb" reg4 frobnicate
+check "... no guess" sh -c "! grep -q 'did you mean' '$T/err'"
+"$N" --registry "$R4" eval -q -m spam@2 --record "$DATA/spam.test.tsv.gz" >/dev/null 2>&1
+expect_status 0 "--require with spaces around the operator" reg4 alias spam 2 vetted --require 'macro_f1 >= 0.1' --require ' accuracy>0.1 '
+check "... moves the alias" out_is "vetted: (none) -> spam@2"
+expect_status 1 "--require with spaces, not met" reg4 alias spam 2 vetted2 --require 'macro_f1 >= 1.5'
+check "... names the requirement" grep -q "requirement 'macro_f1 >= 1.5' failed" "$T/err"
+expect_status 2 "--require with spaces and no number" reg4 alias spam 2 vetted2 --require 'macro_f1 >= '
+expect_status 2 "--require with spaces inside the number" reg4 alias spam 2 vetted2 --require 'macro_f1 >= 0. 5'
+
+# --- list NAME's figures, show's sections, diff (spam@2 has an evaluation)
+expect_status 0 "list NAME" reg4 list spam
+check "list NAME's header names the figures" grep -Eq '^VERSION +CREATED +BY +HELD-OUT-F1 +LAST-EVAL-F1 +SHA256 +ALIASES$' "$T/out"
+check "each version's held-out macro-F1" sh -c "grep -E '^ +1 ' '$T/out' | grep -Eq ' 0\\.[0-9]{4} +- +[0-9a-f]{12} '"
+check "the latest recorded evaluation's macro-F1 and number" sh -c "grep -E '^ +2 ' '$T/out' | grep -Eq ' 0\\.[0-9]{4} \\(#[0-9]+\\)  [0-9a-f]{12} .*vetted'"
+check "and each version's aliases" sh -c "grep -E '^ +2 ' '$T/out' | grep -q 'production'"
+expect_status 0 "list NAME --json" reg4 list spam --json
+json_check "list NAME --json: latest_evaluation on the evaluated version, null elsewhere" "d[1]['latest_evaluation']['metrics']['macro_f1'] > 0 and d[0]['latest_evaluation'] is None"
+expect_status 0 "show a version without description, tags or evaluations" reg4 show spam@1
+check "show leaves out empty sections" sh -c "! grep -Eq '^(description|tags|evaluations|warning):' '$T/out'"
+check "show prints hyperparameters one per line" sh -c "grep -qx 'hyperparameters:' '$T/out' && grep -Eqx '  seed +1' '$T/out' && grep -Eqx '  epochs +1' '$T/out'"
+check "show keeps the sections that have something" sh -c "grep -q '^training data:' '$T/out' && grep -q '^recent events:' '$T/out' && grep -q '^labels:' '$T/out'"
+expect_status 0 "show a version with an evaluation" reg4 show spam@2
+check "... lists it" grep -q '^evaluations:' "$T/out"
+"$NLP_FORGE" --cat a1.nlp meta.json >"$T/meta.json"
+"$PY" -c "import json,sys; m=json.load(open(sys.argv[1])); m['warning']='held-out accuracy 0.5000 is below the majority-class rate 0.6000'; json.dump(m, open(sys.argv[1], 'w'))" "$T/meta.json"
+"$NLP_FORGE" a1.nlp "$T/warned.nlp" meta.json="$T/meta.json"
+expect_status 0 "push a model whose meta.json has a warning" reg4 push "$T/warned.nlp" --name warned
+expect_status 0 "show it" reg4 show warned@1
+check "show prints meta.json's warning" grep -qx 'warning:     held-out accuracy 0.5000 is below the majority-class rate 0.6000' "$T/out"
+expect_status 0 "show --json" reg4 show warned@1 --json
+json_check "show --json has the warning" "d['warning'].startswith('held-out accuracy 0.5000')"
+expect_status 0 "diff two versions" reg4 diff spam@1 spam@2
+check "diff names both" sh -c "head -1 '$T/out' | grep -qx 'spam@1 -> spam@2'"
+check "diff shows the hyperparameter that differs" sh -c "grep -qx 'hyperparameters:' '$T/out' && grep -Eqx '  seed +1 -> 2' '$T/out'"
+check "diff shows the label counts that differ" grep -Eqx "  ham +1195 -> 1199" "$T/out"
+check "diff shows the evaluation one has" sh -c "grep -qx 'latest evaluation:' '$T/out' && grep -Eq '^  macro_f1 +\\(none\\) -> 0\\.[0-9]{4}' '$T/out'"
+check "diff names what is the same" grep -qx "same: training data" "$T/out"
+expect_status 0 "diff --json" reg4 diff spam@1 spam@production --json
+json_check "diff --json: a, b and each difference" "d['a'] == 'spam@1' and d['b'] == 'spam@2' and {'section': 'hyperparameters', 'key': 'seed', 'a': 1, 'b': 2} in d['differences']"
+expect_status 0 "diff a version with itself" reg4 diff spam@2 spam@2
+check "... nothing differs" test "$(tail -1 "$T/out")" = "same: training data, hyperparameters, labels, metrics, latest evaluation"
+expect_status 0 "diff across models" reg4 diff spam@1 warned@1
+check "... the same bytes but the warning: nothing the sections hold differs" grep -q '^same: ' "$T/out"
+expect_status 5 "diff with a reference that names nothing" reg4 diff spam@1 spam@99
+expect_status 2 "diff with one reference" reg4 diff spam@1

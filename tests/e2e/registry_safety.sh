@@ -128,7 +128,7 @@ fi
 # verified version (the summary names p@1 or p@2 with its sha256; the
 # output is exactly that version's output).
 R=$T/flip
-"$N" --registry "$R" registry push "$T/a1.nlp" --name p --alias production >/dev/null
+"$N" --registry "$R" registry push "$T/a1.nlp" --name p --alias production >/dev/null 2>&1
 "$N" --registry "$R" registry push "$T/a2.nlp" --name p >/dev/null
 "$N" predict -q -m "$T/a1.nlp" "$T/in.txt" >"$T/want1"
 "$N" predict -q -m "$T/a2.nlp" "$T/in.txt" >"$T/want2"
@@ -170,7 +170,7 @@ check "all $moves alias moves exit 0" test ! -s "$T/mover.err"
 # there with its bytes.  The delay is drawn from 0 to the verb's measured
 # run time, so that most kills land while it works.
 R=$T/kill
-"$N" --registry "$R" registry push "$T/a1.nlp" --name k --alias production >/dev/null
+"$N" --registry "$R" registry push "$T/a1.nlp" --name k --alias production >/dev/null 2>&1
 "$N" --registry "$R" registry push "$T/a2.nlp" --name k >/dev/null
 # Each verb's run time: the fastest of three real runs, in ms.
 d_push='' d_alias='' d_rb=''
@@ -235,7 +235,7 @@ check "verify after gc has no notes" grep -q ' 0 problems, 0 notes$' "$T/out"
 # covered by its tar checksums, padding and manifest; a gzip artifact is
 # hashed whole (a flip in its header's OS byte inflates to the same tar).
 R=$T/corrupt
-"$N" --registry "$R" registry push "$T/a1.nlp" --name c --alias production >/dev/null
+"$N" --registry "$R" registry push "$T/a1.nlp" --name c --alias production >/dev/null 2>&1
 gzip -n -c "$T/a2.nlp" >"$T/a2.nlp.gz"
 "$N" --registry "$R" registry push "$T/a2.nlp.gz" --name c >/dev/null
 obj1=$R/objects/sha256/$(cut -c1-2 "$T/a1.sha")/$(cut -c3- "$T/a1.sha")
@@ -278,7 +278,7 @@ fi
 # checkpointed, and with that -wal but no -shm (copied without it, or
 # cleaned away).
 R=$T/ro
-"$N" --registry "$R" registry push "$T/a1.nlp" --name r --alias production >/dev/null
+"$N" --registry "$R" registry push "$T/a1.nlp" --name r --alias production >/dev/null 2>&1
 "$N" --registry "$R" registry push "$T/a2.nlp" --name r >/dev/null
 "$N" --registry "$R" registry alias r 2 production >/dev/null
 # a writer closed last: a clean close
@@ -437,7 +437,7 @@ fi
 # (and new ones, whose temporary files gc must not take), each version
 # removed again to make its object an orphan for the next round.
 R=$T/gc
-"$N" --registry "$R" registry push "$T/a1.nlp" --name g --alias production >/dev/null
+"$N" --registry "$R" registry push "$T/a1.nlp" --name g --alias production >/dev/null 2>&1
 "$N" --registry "$R" registry push "$T/a2.nlp" --name g >/dev/null
 "$N" --registry "$R" registry rm g@2 >/dev/null     # a2 is an orphan object now
 (

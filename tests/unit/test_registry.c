@@ -35,6 +35,7 @@
 #include "model.h"
 #include "modelref.h"
 #include "registry.h"
+#include "text.h"
 #include "store.h"
 
 #define TEST(name) LEAK_TEST(registry, name)
@@ -182,7 +183,7 @@ roll(struct nlp_registry *r, const char *name, const char *alias, long *from,
     long *to)
 {
 	struct nlp_err e = { 0 };
-	int rc = nlp_registry_rollback(r, name, alias, 0, "tester", "test", from,
+	int rc = nlp_registry_rollback(r, name, alias, 0, 0, "tester", "test", from,
 	    to, &e);
 
 	if (rc != NLP_OK)
@@ -931,6 +932,114 @@ TEST(promote_alias_moves_to_what_another_alias_points_at)
 	nlp_registry_close(r);
 }
 
+TEST(names_and_aliases_differing_only_in_case_are_refused)
+{
+	struct nlp_registry *r = open_rw();
+	struct nlp_push_opts o = { 0 };
+	struct nlp_push_result res;
+	struct nlp_err e = { 0 };
+	long old;
+	size_t len, n;
+	void *a = artifact(2, &len);
+
+	push_n(r, "spam", 1, "production", &res);
+	cr_assert_eq(res.alias_created, 1);
+	n = nevents(r, "spam");
+	cr_assert_eq(nlp_registry_alias_set(r, "spam", 1, "Production", 0,
+	    "tester", NULL, &old, &e), NLP_USAGE);
+	assert_has(e.msg, "did you mean 'production'");
+	cr_assert_eq(nlp_registry_check_alias("42", &e), NLP_USAGE);
+	assert_has(e.msg, "all digits");
+	cr_assert_eq(nlp_registry_check_alias("q42", &e), NLP_OK);
+
+	o.name = "SPAM";
+	o.who = "tester";
+	cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_USAGE);
+	assert_has(e.msg, "did you mean 'spam'");
+	cr_assert_eq(resolve(r, "SPAM@1"), 0);
+	o.name = "spam";
+	o.alias = "PRODUCTION";
+	cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_USAGE);
+	cr_assert_eq(nevents(r, "spam"), n);
+	o.alias = "production";
+	cr_assert_eq(nlp_registry_push(r, a, len, &o, &res, &e), NLP_OK, "%s",
+	    e.msg);
+	cr_assert_eq(res.alias_created, 0);
+	free(a);
+	nlp_registry_close(r);
+}
+
+TEST(file_names_and_misspelt_references_are_said_as_such)
+{
+	struct nlp_registry *r = open_rw();
+	struct nlp_err e = { 0 };
+	struct nlp_ref ref;
+	struct nlp_resolved res;
+
+	cr_assert_eq(nlp_text_distance("spma", "spam"), 1);
+	cr_assert_eq(nlp_text_distance("rollbak", "rollback"), 1);
+	cr_assert_eq(nlp_text_distance("", "ham"), 3);
+	cr_assert_eq(nlp_registry_check_new_name("spam.nlp", &e), NLP_USAGE);
+	assert_has(e.msg, "did you mean 'spam'");
+	cr_assert_eq(nlp_registry_check_new_name("spam.TAR.GZ", &e), NLP_USAGE);
+	assert_has(e.msg, "did you mean 'spam'");
+	cr_assert_eq(nlp_registry_check_new_name("spam.v2", &e), NLP_OK);
+
+	push_n(r, "spam", 1, "production", NULL);
+	push_n(r, "ham", 2, NULL, NULL);
+	cr_assert_eq(nlp_modelref_parse("spma", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_registry_resolve(r, &ref, &res, &e), NLP_REGISTRY);
+	assert_has(e.msg, "did you mean 'spam'? (models: spam, ham)");
+	cr_assert_eq(nlp_modelref_parse("spam@prodution", &ref, &e), NLP_OK);
+	cr_assert_eq(nlp_registry_resolve(r, &ref, &res, &e), NLP_REGISTRY);
+	assert_has(e.msg, "did you mean 'production'? (aliases: production)");
+	nlp_registry_close(r);
+}
+
+TEST(diff_lists_what_differs_between_two_versions)
+{
+	struct nlp_registry *r = open_rw();
+	struct nlp_registry_diff d;
+	struct nlp_err e = { 0 };
+	struct nlp_ref a, b;
+	char *doc = NULL;
+	size_t i;
+	int seed = 0;
+
+	push_n(r, "spam", 1, NULL, NULL);
+	push_n(r, "spam", 2, NULL, NULL);
+	cr_assert_eq(nlp_modelref_parse("spam@1", &a, &e), NLP_OK);
+	cr_assert_eq(nlp_modelref_parse("spam@2", &b, &e), NLP_OK);
+	cr_assert_eq(nlp_registry_diff(r, &a, &b, &d, &e), NLP_OK, "%s", e.msg);
+	cr_assert_str_eq(d.a, "spam@1");
+	cr_assert_str_eq(d.b, "spam@2");
+	for (i = 0; i < d.n; i++)
+		if (strcmp(d.v[i].section, "hyperparameters") == 0 &&
+		    strcmp(d.v[i].key, "seed") == 0) {
+			cr_assert_eq(d.v[i].a.i, 1);
+			cr_assert_eq(d.v[i].b.i, 2);
+			seed = 1;
+		}
+	cr_assert(seed, "the seeds differ");
+	cr_assert_neq(d.differs & 1u, 0, "each one's input is its own");
+	cr_assert_str_eq(nlp_registry_diff_section(0), "training_data");
+	cr_assert_null(nlp_registry_diff_section(5));
+	cr_assert_eq(nlp_registry_diff_json(&d, &doc, &e), NLP_OK, "%s", e.msg);
+	assert_has(doc, "\"key\": \"seed\"");
+	free(doc);
+	nlp_registry_diff_release(&d);
+	nlp_registry_diff_release(&d);
+
+	cr_assert_eq(nlp_registry_diff(r, &a, &a, &d, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(d.n, 0);
+	cr_assert_eq(d.differs, 0);
+	nlp_registry_diff_release(&d);
+	cr_assert_eq(nlp_modelref_parse("spam@9", &b, &e), NLP_OK);
+	cr_assert_eq(nlp_registry_diff(r, &a, &b, &d, &e), NLP_REGISTRY);
+	cr_assert_eq(d.n, 0);
+	nlp_registry_close(r);
+}
+
 TEST(alias_delete_removes_the_alias_and_logs_it)
 {
 	struct nlp_registry *r = open_rw();
@@ -1028,14 +1137,14 @@ TEST(rollback_to_a_given_version_and_its_refusals)
 	cr_assert_eq(roll(r, "spam", "production", &from, &to), NLP_REGISTRY);
 	cr_assert_eq(resolve(r, "spam"), 2);
 
-	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 2, "tester",
+	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 2, 0, "tester",
 	    NULL, &from, &to, &e), NLP_REGISTRY, "a rollback to where it is");
-	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 9, "tester",
+	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 9, 0, "tester",
 	    NULL, &from, &to, &e), NLP_REGISTRY, "a rollback to no version");
 	cr_assert_eq(nevents(r, "spam"), n);
 	cr_assert_eq(resolve(r, "spam"), 2);
 
-	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 1, "tester",
+	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 1, 0, "tester",
 	    "bad", &from, &to, &e), NLP_OK, "%s", e.msg);
 	cr_assert_eq(from, 2);
 	cr_assert_eq(to, 1);
@@ -1105,6 +1214,41 @@ TEST(repeated_rollbacks_after_passing_a_removed_version_never_go_forward)
 }
 
 /* ---- rm ---- */
+
+TEST(rollback_compare_and_swap_names_who_moved_the_alias)
+{
+	struct nlp_registry *r = open_rw();
+	struct nlp_err e = { 0 };
+	long from = -7, to = -7, old;
+	size_t n;
+
+	push_n(r, "spam", 1, NULL, NULL);
+	push_n(r, "spam", 2, NULL, NULL);
+	set_alias(r, "spam", 1, "production");
+	cr_assert_eq(nlp_registry_alias_set(r, "spam", 2, "production", 0,
+	    "alice", "v2 is better", &old, &e), NLP_OK, "%s", e.msg);
+	n = nevents(r, "spam");
+
+	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 0, 1,
+	    "tester", NULL, &from, &to, &e), NLP_REGISTRY);
+	assert_has(e.msg, "points at spam@2, not spam@1");
+	assert_has(e.msg, "by alice at ");
+	assert_has(e.msg, "v2 is better");
+	cr_assert_eq(from, 0);
+	cr_assert_eq(resolve(r, "spam"), 2);
+	cr_assert_eq(nevents(r, "spam"), n);
+
+	cr_assert_eq(nlp_registry_rollback(r, "spam", "production", 0, 2,
+	    "tester", NULL, &from, &to, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(from, 2);
+	cr_assert_eq(to, 1);
+	cr_assert_eq(resolve(r, "spam"), 1);
+
+	/* the start of the alias's history: said as it is */
+	cr_assert_eq(roll(r, "spam", "production", &from, &to),
+	    NLP_REGISTRY);
+	nlp_registry_close(r);
+}
 
 TEST(rm_refuses_an_aliased_version_unless_forced)
 {
@@ -1983,7 +2127,11 @@ TEST(list_json_is_what_list_printed)
 	    "aliases WHERE version_id = v.id ORDER BY alias)) AS aliases_json, "
 	    "(SELECT json_group_object(key, value) FROM tags WHERE version_id = "
 	    "v.id) AS tags_json, v.metrics AS metrics_json, v.description AS "
-	    "description FROM versions v WHERE v.model_id = ? ORDER BY v.version",
+	    "description, (SELECT json_object('id', e.id, 'at', e.at, 'who', "
+	    "e.who, 'data', json(e.data), 'metrics', json(e.metrics)) FROM "
+	    "evaluations e WHERE e.version_id = v.id ORDER BY e.id DESC LIMIT 1) "
+	    "AS latest_evaluation_json FROM versions v WHERE v.model_id = ? "
+	    "ORDER BY v.version",
 	    mid, 0, NULL), rc, doc, &e);
 	nlp_registry_versions_release(&v);
 	nlp_registry_close(r);
@@ -2002,7 +2150,8 @@ old_show(long long mid, long version)
 	    "v.id) AS tags_json, v.hyperparameters AS hyperparameters_json, "
 	    "v.metrics AS metrics_json, json_extract(v.meta, '$.labels') AS "
 	    "labels_json, json_extract(v.meta, '$.examples') AS examples, "
-	    "json_extract(v.meta, '$.nlpops_version') AS nlpops_version "
+	    "json_extract(v.meta, '$.nlpops_version') AS nlpops_version, "
+	    "json_extract(v.meta, '$.warning') AS warning "
 	    "FROM versions v JOIN models m ON m.id = v.model_id "
 	    "WHERE v.model_id = ? AND v.version = ?", mid, version, NULL);
 	json_t *obj = json_incref(json_array_get(rows0, 0));
