@@ -108,7 +108,9 @@ struct nlp_push_opts {
 	const char *description;
 	const char *source;             /* where the artifact came from */
 	const char *who;
-	const char *reason;             /* for the alias event */
+	const char *reason;             /* why: for the push's event (else
+	                                   the description is its note) and
+	                                   the alias's */
 };
 
 struct nlp_push_result {

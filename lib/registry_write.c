@@ -664,7 +664,7 @@ push_locked(struct nlp_registry *r, size_t len, const struct nlp_push_opts *o,
 		    (rc = insert_version(r, mid, res->version, res->sha256, len, o,
 		    meta, metatext, e)) != NLP_OK ||
 		    (rc = event(r, "push", o->name, NULL, 0, res->version, o->who,
-		    o->description, e)) != NLP_OK)
+		    o->reason ? o->reason : o->description, e)) != NLP_OK)
 			return rc;
 	}
 	if (o->alias) {

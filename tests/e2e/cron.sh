@@ -37,7 +37,7 @@ expect_status 5 "no spam@production: the script exits 5" nightly
 check "... having written no scores" test ! -e "$T/srv/scored/$day.tsv"
 check "... and says why" grep -q "production" "$T/err"
 
-"$N" --registry "$T/reg" registry alias spam 1 production >/dev/null
+"$N" --registry "$T/reg" registry alias spam 1 production >/dev/null 2>&1
 # a night of mail like the training mail: no drift, no mail
 zcat "$DATA/spam.test.tsv.gz" | cut -f2 | gzip >"$T/srv/mail/$day.txt.gz"
 rm -f "$T/mailed"

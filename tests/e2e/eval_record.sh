@@ -38,7 +38,7 @@ check "a missing model is named too" sh -c "'$N' $R2 eval -m first@1 --baseline 
 expect_status 5 "a missing version is still an error" "$N" $R2 eval -m first@1 --baseline first@9 --baseline-if-exists --max-drop 0.01 "$TEST"
 expect_status 5 "a registry that is not there is still an error" "$N" --registry "$T/noreg" eval -m "$T/m.nlp" --baseline first@production --baseline-if-exists --max-drop 0.01 "$TEST"
 check "... and none was made" test ! -e "$T/noreg"
-"$N" $R2 registry alias first 1 production >/dev/null
+"$N" $R2 registry alias first 1 production >/dev/null 2>&1
 expect_status 0 "once production exists, the drop gate runs" "$N" $R2 eval -m first@1 --baseline first@production --baseline-if-exists --max-drop 0.01 --json "$TEST"
 check "... with both drops in the gates, and no -0" sh -c "jq -e '(.gates | length) == 2 and .baseline_skipped == null' '$T/out' >/dev/null && ! grep -q -- '\"value\": -0' '$T/out'"
 expect_status 2 "--baseline-if-exists needs --baseline" "$N" $R2 eval -m first@1 --baseline-if-exists "$TEST"

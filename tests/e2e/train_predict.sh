@@ -169,3 +169,7 @@ check "naming the tag" grep -q "tag 'nokey' is not KEY=VALUE" "$T/err"
 expect_status 2 "a two-line description is refused" "$N" $R train -q --push spam --description "$(printf 'a\nb')" "$DATA/spam.train.tsv.gz"
 expect_status 0 "and no version was made by the refusals" "$N" $R registry list spam
 check "still one version" test "$("$N" $R __complete refs | grep -c '^spam@[0-9]')" -eq 1
+# a reason without --alias is kept too: on the push's event
+expect_status 0 "train --push --reason, no alias" "$N" $R train -q --threads 1 --epochs 1 --seed 9 --push spam --reason "weekly retrain" --description "d" "$DATA/spam.train.tsv.gz"
+expect_status 0 "registry history" "$N" $R registry history spam
+check "the reason is the push's note (not the description)" grep -q 'push spam@2  # weekly retrain$' "$T/out"
