@@ -852,15 +852,15 @@ verb_show(struct nlp_registry *r, struct ropts *o)
  * is printed is what was committed (a process killed in between has
  * printed nothing).  Whether standard output can take it is checked just
  * before the commit (cli_check_stdout, as nlp_registry_before_commit()'s
- * hook): closed, a full device
- * or a pipe nobody reads fails the change, which is rolled back, instead
- * of leaving it done but reported as failed (a retried rollback walked
- * back twice).  What cannot be known beforehand -- a regular file on a
- * disk that fills in between -- is reported as a change that was
- * committed and could not be printed.
+ * hook): closed, a full device or a pipe nobody reads fails the change,
+ * which is rolled back, instead of leaving it done but reported as failed
+ * (a retried rollback walked back twice).  What cannot be known
+ * beforehand -- a regular file on a disk that fills in between -- is
+ * reported as a change that was committed and could not be printed.
+ *
+ * Print the line of a committed change: NLP_OK, or NLP_IO saying that
+ * the change was made all the same.
  */
-/* Print the line of a committed change: NLP_OK, or NLP_IO saying that
- * the change was made all the same. */
 static int
 print_committed(const char *fmt, ...)
 {
