@@ -55,8 +55,13 @@ const char *cli_who(void);
  */
 enum {
 	CLI_FORMAT = 1000, CLI_TEXT_COLUMN, CLI_LABEL_COLUMN, CLI_ID_COLUMN,
-	CLI_TEXT_FIELD, CLI_LABEL_FIELD, CLI_ID_FIELD,
+	CLI_TEXT_FIELD, CLI_LABEL_FIELD, CLI_ID_FIELD, CLI_THREADS,
 };
+
+/* --threads T, which every command but registry takes (cli_threads()
+ * reads it); help says what the count changes (nothing in the results). */
+#define CLI_OPT_THREADS(help) \
+	{ CLI_THREADS, 0, "threads", "T", help, NULL }
 
 /*
  * The column and field options, as opts.h declares options: the text's,

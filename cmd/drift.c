@@ -19,8 +19,11 @@
 enum {
 	OPT_REFERENCE = 256, OPT_JSON, OPT_HTML, OPT_PROM, OPT_ALPHA, OPT_EFFECT,
 	OPT_SHARE_EFFECT, OPT_AUC, OPT_DRIFT_SHARE, OPT_MAX_ACC_DROP, OPT_SMALL,
-	OPT_MAX_SAMPLE, OPT_PERMUTATIONS, OPT_SEED, OPT_THREADS,
+	OPT_MAX_SAMPLE, OPT_PERMUTATIONS, OPT_SEED,
 };
+
+/* A number that tunes the verdict (no short form, nothing to complete). */
+#define TUNE(id, name, arg, help) { id, 0, name, arg, help, NULL }
 
 static const struct cli_opt options[] = {
 	{ 'm', 'm', "model", "MODEL", "compare with the profile stored in the "
@@ -33,32 +36,30 @@ static const struct cli_opt options[] = {
 	    "file" },
 	{ OPT_PROM, 0, "prom", "FILE", "write Prometheus textfile metrics "
 	    "(atomically)", "file" },
-	{ OPT_ALPHA, 0, "alpha", "P", "p-value threshold (default: 0.05)",
-	    NULL },
-	{ OPT_EFFECT, 0, "effect", "X", "effect-size threshold: Jensen-Shannon, "
-	    "PSI,\nnormed Wasserstein (default: 0.1)", NULL },
-	{ OPT_SHARE_EFFECT, 0, "share-effect", "X", "threshold on a share's "
-	    "change (default: 0.05)", NULL },
-	{ OPT_AUC, 0, "auc", "X", "domain classifier ROC AUC threshold "
-	    "(default:\n0.55; small samples use permutations)", NULL },
-	{ OPT_DRIFT_SHARE, 0, "drift-share", "X", "share of drifted signals "
-	    "that is drift\n(default: 0.5)", NULL },
-	{ OPT_MAX_ACC_DROP, 0, "max-accuracy-drop", "X", "labeled data: "
-	    "accuracy drop that is drift\n(default: 0.05)", NULL },
-	{ OPT_SMALL, 0, "small", "N", "up to N records judge by p-values "
-	    "(default: 1000)", NULL },
-	{ OPT_MAX_SAMPLE, 0, "max-sample", "N", "texts per side for the domain "
-	    "classifier\n(default: 2000)", NULL },
-	{ OPT_PERMUTATIONS, 0, "permutations", "N", "label-shuffled domain runs "
-	    "for small samples\n(default: 20)", NULL },
-	{ OPT_SEED, 0, "seed", "S", "seed for samples and the classifier "
-	    "(default: 1)", NULL },
+	TUNE(OPT_ALPHA, "alpha", "P", "p-value threshold (default: 0.05)"),
+	TUNE(OPT_EFFECT, "effect", "X", "effect-size threshold: Jensen-Shannon, "
+	    "PSI,\nnormed Wasserstein (default: 0.1)"),
+	TUNE(OPT_SHARE_EFFECT, "share-effect", "X", "threshold on a share's "
+	    "change (default: 0.05)"),
+	TUNE(OPT_AUC, "auc", "X", "domain classifier ROC AUC threshold "
+	    "(default:\n0.55; small samples use permutations)"),
+	TUNE(OPT_DRIFT_SHARE, "drift-share", "X", "share of drifted signals "
+	    "that is drift\n(default: 0.5)"),
+	TUNE(OPT_MAX_ACC_DROP, "max-accuracy-drop", "X", "labeled data: "
+	    "accuracy drop that is drift\n(default: 0.05)"),
+	TUNE(OPT_SMALL, "small", "N", "up to N records judge by p-values "
+	    "(default: 1000)"),
+	TUNE(OPT_MAX_SAMPLE, "max-sample", "N", "texts per side for the domain "
+	    "classifier\n(default: 2000)"),
+	TUNE(OPT_PERMUTATIONS, "permutations", "N", "label-shuffled domain runs "
+	    "for small samples\n(default: 20)"),
+	TUNE(OPT_SEED, "seed", "S", "seed for samples and the classifier "
+	    "(default: 1)"),
 	{ CLI_FORMAT, 0, "format", "F", "input format: plain, tsv, csv, jsonl, "
 	    "fasttext;\nlabeled formats enable concept-drift signals",
 	    "plain tsv csv jsonl fasttext" },
 	CLI_OPTS_LABELED_COLUMNS,
-	{ OPT_THREADS, 0, "threads", "T", "threads (default: all CPUs); the "
-	    "same report", NULL },
+	CLI_OPT_THREADS("threads (default: all CPUs); the same report"),
 	{ 'q', 'q', "quiet", NULL, "print nothing but errors (the exit status "
 	    "says)", NULL },
 	CLI_OPT_HELP,
@@ -132,7 +133,7 @@ option(void *ctx, int c, const char *arg)
 		rc = cli_uint(cmd, "--seed", arg, 0, 0xffffffffUL, &u);
 		o->seed = u;
 		break;
-	case OPT_THREADS:
+	case CLI_THREADS:
 		return cli_threads(cmd, arg, &o->threads);
 	default:
 		rc = cli_reader_option(cmd, c, arg, &o->reader, 1);

@@ -19,7 +19,7 @@
 enum {
 	OPT_JSON = 256, OPT_CONFUSION, OPT_ERRORS, OPT_MIN_ACC, OPT_MIN_F1,
 	OPT_MIN_CLASS_F1, OPT_MAX_LL, OPT_MAX_ECE, OPT_BASELINE, OPT_MAX_DROP,
-	OPT_BOOTSTRAP, OPT_GATE_ON, OPT_SEED, OPT_STRICT, OPT_THREADS, OPT_RECORD,
+	OPT_BOOTSTRAP, OPT_GATE_ON, OPT_SEED, OPT_STRICT, OPT_RECORD,
 	OPT_BASELINE_IF_EXISTS,
 };
 
@@ -59,8 +59,7 @@ static const struct cli_opt options[] = {
 	{ CLI_FORMAT, 0, "format", "F", "input format: tsv, csv, jsonl, fasttext",
 	    "tsv csv jsonl fasttext" },
 	CLI_OPTS_LABELED_COLUMNS,
-	{ OPT_THREADS, 0, "threads", "T", "threads (default: all CPUs); same "
-	    "results", NULL },
+	CLI_OPT_THREADS("threads (default: all CPUs); same results"),
 	{ 'q', 'q', "quiet", NULL, "no summary or timing on stderr", NULL },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
@@ -174,7 +173,7 @@ option(void *ctx, int c, const char *arg)
 		break;
 	case OPT_STRICT: a->ro.strict = a->o.strict = 1; break;
 	case OPT_RECORD: a->record = 1; break;
-	case OPT_THREADS:
+	case CLI_THREADS:
 		return cli_threads(cmd, arg, &a->o.threads);
 	default:
 		rc = cli_reader_option(cmd, c, arg, &a->ro, 0);

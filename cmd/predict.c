@@ -25,7 +25,7 @@
 #include "text.h"
 
 enum {
-	OPT_THRESHOLD = 256, OPT_FALLBACK, OPT_OUTFMT, OPT_THREADS, OPT_LINEBUF,
+	OPT_THRESHOLD = 256, OPT_FALLBACK, OPT_OUTFMT, OPT_LINEBUF,
 	OPT_STRICT, OPT_SCORE_EMPTY,
 };
 
@@ -47,8 +47,7 @@ static const struct cli_opt options[] = {
 	    "fasttext\n(default: plain; or from the extension)",
 	    "plain tsv csv jsonl fasttext" },
 	CLI_OPTS_TEXT_COLUMNS,
-	{ OPT_THREADS, 0, "threads", "T", "threads (default: 1); output is the "
-	    "same", NULL },
+	CLI_OPT_THREADS("threads (default: 1); output is the same"),
 	{ OPT_LINEBUF, 0, "line-buffered", NULL, "flush every line (default on "
 	    "a terminal)", NULL },
 	{ OPT_STRICT, 0, "strict", NULL, "the first odd record (invalid UTF-8, a "
@@ -413,7 +412,7 @@ option(void *ctx, int id, const char *arg)
 			    "or jsonl, not '%s'", arg);
 		u->outfmt = arg;
 		break;
-	case OPT_THREADS:
+	case CLI_THREADS:
 		rc = cli_uint("predict", "--threads", arg, 1, 256, &u->threads);
 		break;
 	case OPT_LINEBUF: u->linebuf = 1; break;

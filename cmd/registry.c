@@ -711,6 +711,15 @@ ref_arg(const char *s, struct nlp_ref *ref)
 	return NLP_OK;
 }
 
+/* The one REF operand of a verb; usage says what the verb takes. */
+static int
+one_ref(const struct ropts *o, const char *usage, struct nlp_ref *ref)
+{
+	if (o->nargs != 1)
+		return cli_usage_error("registry", "%s", usage);
+	return ref_arg(o->args[0], ref);
+}
+
 /* One line per event: time, who, what, old -> new, reason. */
 static void
 print_events(const struct nlp_registry_events *ev, const char *name)
@@ -831,9 +840,7 @@ verb_show(struct nlp_registry *r, struct ropts *o)
 	char *doc = NULL;
 	int rc;
 
-	if (o->nargs != 1)
-		return cli_usage_error("registry", "show takes one REF");
-	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
+	if ((rc = one_ref(o, "show takes one REF", &ref)) != NLP_OK)
 		return rc;
 	if ((rc = nlp_registry_show(r, &ref, &v, &e)) != NLP_OK)
 		return cli_error("registry", &e);
@@ -1079,9 +1086,7 @@ verb_resolve(struct nlp_registry *r, struct ropts *o)
 	char *doc = NULL;
 	int rc;
 
-	if (o->nargs != 1)
-		return cli_usage_error("registry", "resolve takes one REF");
-	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
+	if ((rc = one_ref(o, "resolve takes one REF", &ref)) != NLP_OK)
 		return rc;
 	if ((rc = nlp_registry_resolve(r, &ref, &res, &e)) != NLP_OK)
 		return cli_error("registry", &e);
@@ -1100,10 +1105,10 @@ verb_pull(struct nlp_registry *r, struct ropts *o)
 	struct nlp_ref ref;
 	int rc;
 
-	if (o->nargs != 1 || o->output == NULL)
-		return cli_usage_error("registry", "pull takes REF and -o FILE");
-	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
+	if ((rc = one_ref(o, "pull takes REF and -o FILE", &ref)) != NLP_OK)
 		return rc;
+	if (o->output == NULL)
+		return cli_usage_error("registry", "pull takes REF and -o FILE");
 	if ((rc = nlp_registry_pull(r, &ref, o->output, &res, &e)) != NLP_OK)
 		return cli_error("registry", &e);
 	if (strcmp(o->output, "-") != 0)
@@ -1177,9 +1182,7 @@ verb_rm(struct nlp_registry *r, struct ropts *o)
 	struct nlp_ref ref;
 	int rc;
 
-	if (o->nargs != 1)
-		return cli_usage_error("registry", "rm takes NAME@VERSION");
-	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
+	if ((rc = one_ref(o, "rm takes NAME@VERSION", &ref)) != NLP_OK)
 		return rc;
 	if (ref.version == 0)
 		return cli_usage_error("registry", "rm takes NAME@VERSION, with a "

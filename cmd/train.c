@@ -17,7 +17,7 @@
 enum {
 	OPT_STRICT = 256, OPT_NGRAMS, OPT_CHAR, OPT_BITS,
 	OPT_EPOCHS, OPT_LR, OPT_L2, OPT_CW, OPT_SEED, OPT_VALID, OPT_HOLDOUT,
-	OPT_THREADS, OPT_MIN_DF, OPT_PUSH, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_REASON,
+	OPT_MIN_DF, OPT_PUSH, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_REASON,
 };
 
 static const struct cli_opt options[] = {
@@ -60,8 +60,8 @@ static const struct cli_opt options[] = {
 	{ OPT_HOLDOUT, 0, "holdout", "F", "without --valid: fraction held out "
 	    "to measure\nthe model, at most 2000 examples, when there\nare 1000 "
 	    "or more (default: 0.05; 0: none)", NULL },
-	{ OPT_THREADS, 0, "threads", "T", "threads (default: all CPUs); the "
-	    "model is the\nsame whatever T is", NULL },
+	CLI_OPT_THREADS("threads (default: all CPUs); the model is the\n"
+	    "same whatever T is"),
 	{ 'q', 'q', "quiet", NULL, "print nothing but errors", NULL },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
@@ -213,7 +213,7 @@ option(void *ctx, int id, const char *arg)
 		rc = cli_uint("train", "--min-df", arg, 1, 1000000, &u);
 		o->min_df = (unsigned)u;
 		break;
-	case OPT_THREADS:
+	case CLI_THREADS:
 		return cli_threads("train", arg, &o->threads);
 	case OPT_SEED:
 		rc = cli_uint("train", "--seed", arg, 0, 0xffffffffUL, &u);

@@ -20,18 +20,14 @@
 void
 nlp_drift_opts_init(struct nlp_drift_opts *o)
 {
-	memset(o, 0, sizeof *o);
-	o->max_sample = 2000;
-	o->small = 1000;
-	o->alpha = 0.05;
-	o->effect = 0.1;
-	o->share_effect = 0.05;
-	o->auc = 0.55;
-	o->drift_share = 0.5;
-	o->max_accuracy_drop = 0.05;
-	o->permutations = 20;
-	o->seed = 1;
-	o->threads = 1;
+	static const struct nlp_drift_opts defaults = {
+		.max_sample = 2000, .small = 1000, .permutations = 20,
+		.alpha = 0.05, .effect = 0.1, .share_effect = 0.05, .auc = 0.55,
+		.drift_share = 0.5, .max_accuracy_drop = 0.05,
+		.seed = 1, .threads = 1,
+	};
+
+	*o = defaults;
 }
 
 /* Split NUL-separated texts into ref->texts (ref keeps the buffer). */
