@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "atomic.h"
 #include "digest.h"
+#include "text.h"
 #include "token.h"
 #include "version.h"
 
@@ -54,36 +55,6 @@ list_commands(FILE *out)
 	fputs("\nSee 'nlpops help <command>' or 'nlpops <command> --help'.\n", out);
 }
 
-/* Optimal string alignment distance, for "did you mean". */
-static size_t
-distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t d[32][32];
-
-	if (la > 30 || lb > 30)
-		return 99;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++) {
-		for (j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] != b[j - 1], v;
-			v = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < v)
-				v = d[i][j - 1] + 1;
-			if (d[i - 1][j - 1] + cost < v)
-				v = d[i - 1][j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
-				v = d[i - 2][j - 2] + 1;
-			d[i][j] = v;
-		}
-	}
-	return d[la][lb];
-}
-
 static const struct command *
 find_command(const char *name)
 {
@@ -99,15 +70,15 @@ find_command(const char *name)
 static int
 unknown_command(const char *name)
 {
-	size_t i, best = 99, bi = 0;
+	size_t i, best = NLP_DISTANCE_FAR, bi = 0;
 
 	for (i = 0; i < NCOMMANDS; i++) {
-		size_t d = distance(name, commands[i].name);
+		size_t d = nlp_text_distance(name, commands[i].name);
 		if (d < best)
 			best = d, bi = i;
 	}
-	if (distance(name, "help") < best)
-		best = distance(name, "help"), bi = NCOMMANDS;
+	if (nlp_text_distance(name, "help") < best)
+		best = nlp_text_distance(name, "help"), bi = NCOMMANDS;
 	if (best <= 2)
 		fprintf(stderr, "nlpops: '%s' is not a command; did you mean "
 		    "'%s'?\n", name, bi < NCOMMANDS ? commands[bi].name : "help");
