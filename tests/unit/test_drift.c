@@ -1011,7 +1011,7 @@ texts_of_sample(const char *sample, const char *name, size_t every)
 		n++;
 	}
 	cr_assert_eq(rc, NLP_OK, "%s", e.msg);
-	nlp_reader_free(rd);
+	nlp_reader_close(rd);
 	cr_assert_eq(fclose(f), 0);
 	return path;
 }
