@@ -35,7 +35,10 @@ for o in "train --epochs abc" "train --ngrams 9" "predict -k x" "eval --bootstra
 	check "$o names the option" grep -q -- "$2" "$T/err"
 done
 # registry verbs: each declares its options; one it does not take is a
-# usage error naming it, whichever other verb takes it
+# usage error naming it, whichever other verb takes it.  Under the
+# sanitizers (the same parser, 25 times slower to start) each command
+# and verb tries 3 of the options it refuses.
+case $N in */obj-san/nlpops) walk=3 ;; *) walk=1000 ;; esac
 expect_status 0 "__complete verbs registry" "$N" __complete verbs registry
 check "__complete verbs registry gives each verb and its summary" grep -qx 'rollback	move an alias back (default: production)' "$T/out"
 cut -f1 "$T/out" >"$T/verbs"
@@ -54,7 +57,9 @@ done
 for v in $(cat "$T/verbs"); do
 	check "registry $v declares its options" test -s "$T/takes.registry-$v"
 	# each option once, whichever verbs take it
-	cat "$T"/opts.registry-* | sort -u -t '	' -k1,1 >"$T/wopts"
+	cat "$T"/opts.registry-* | sort -u -t '	' -k1,1 |
+	    awk -F '	' 'NR == FNR { t[$1]; next } !($1 in t)' \
+	    "$T/takes.registry-$v" - | head -n $walk >"$T/wopts"
 	while IFS='	' read -r opt short vals help; do
 		grep -qx -- "$opt" "$T/takes.registry-$v" && continue
 		if [ "$vals" = - ]; then set -- "$opt"; else set -- "$opt" x; fi
@@ -71,7 +76,9 @@ for v in $cmds; do
 	cut -f1 "$T/opts.$v" >"$T/takes.$v"
 done
 for v in $cmds; do
-	for w in $cmds; do cat "$T/opts.$w"; done | sort -u -t '	' -k1,1 >"$T/wopts"
+	for w in $cmds; do cat "$T/opts.$w"; done | sort -u -t '	' -k1,1 |
+	    awk -F '	' 'NR == FNR { t[$1]; next } !($1 in t)' \
+	    "$T/takes.$v" - | head -n $walk >"$T/wopts"
 	while IFS='	' read -r opt short vals help; do
 		grep -qx -- "$opt" "$T/takes.$v" && continue
 		if [ "$vals" = - ]; then set -- "$opt"; else set -- "$opt" x; fi

@@ -114,6 +114,29 @@ for cmd in $(cat "$T/cmds"); do
 	    grep -q "^\.Xr nlpops-$cmd 1" "$TOP/man/nlpops.1"
 done
 
+# --- a fresh clone: the README's first command ------------------------------
+# A plain `make` in a tree with no build outputs builds ./nlpops (the
+# library alone was the default goal once), and without -Werror, which
+# only DEVELOPER=1 adds (a user's newer compiler must not stop the build).
+# (A property of the tree, not of the binary: the plain run checks it.)
+case $NLPOPS in */obj-san/nlpops) clone=0 ;; *) clone=1 ;; esac
+if [ $clone -eq 0 ]; then
+	:
+elif command -v make >/dev/null 2>&1 &&
+    git -C "$TOP" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	mkdir "$T/clone"
+	(cd "$TOP" && git ls-files -z --cached --others --exclude-standard |
+	    xargs -0 cp --parents -t "$T/clone" 2>/dev/null)
+	check "the copy has no build outputs" test ! -e "$T/clone/obj" -a ! -e "$T/clone/nlpops"
+	expect_status 0 "make -n DEVELOPER=1 (a developer's build)" env -u MAKEFLAGS -u MAKELEVEL make -C "$T/clone" -n DEVELOPER=1
+	check "DEVELOPER=1 compiles with -Werror" grep -q -- -Werror "$T/out"
+	expect_status 0 "a plain make in a fresh tree" env -u MAKEFLAGS -u MAKELEVEL make -C "$T/clone"
+	check "a plain make compiles without -Werror" sh -c "! grep -q -- -Werror '$T/out'"
+	expect_status 0 "and builds ./nlpops, which runs" "$T/clone/nlpops" --version
+else
+	echo "SKIP docs.sh: make in a fresh tree (not a git work tree, or no make)" >&2
+fi
+
 # --- make install / make uninstall -----------------------------------------
 # Installs the ./nlpops that is there (-o nlpops: never rebuilt here).
 if [ -x "$TOP/nlpops" ] && command -v make >/dev/null 2>&1; then
