@@ -117,8 +117,8 @@ LEAK_TEST_FINI(weights, a_newer_format_is_named_as_such, free_blob)
 	free(copy);
 }
 
-Test(scoring, probabilities_sum_to_one_and_empty_text_gets_the_bias_softmax,
-    .init = make_blob, .fini = free_blob)
+LEAK_TEST_FINI(weights, probabilities_sum_to_one_and_empty_text_gets_the_bias_softmax,
+    free_blob)
 {
 	struct nlp_model m;
 	struct nlp_scorer s;
