@@ -272,11 +272,11 @@ baseline_if_exists(const char *cmd, struct eval_args *a)
 		return NLP_OK;
 	if (a->max_drop >= 0)
 		a->o.ngates--;
-	if (!a->quiet)
-		fprintf(stderr, "nlpops %s: no baseline: %s; %s "
-		    "(--baseline-if-exists)\n", cmd, a->baseline_skipped,
-		    a->max_drop >= 0 ? "the drop gate is skipped" :
-		    "nothing to compare with");
+	/* said even with -q: a gate the command line asked for is skipped */
+	fprintf(stderr, "nlpops %s: no baseline: %s; %s "
+	    "(--baseline-if-exists)\n", cmd, a->baseline_skipped,
+	    a->max_drop >= 0 ? "the drop gate is skipped" :
+	    "nothing to compare with");
 	a->baseline = NULL;
 	return NLP_OK;
 }

@@ -81,6 +81,7 @@ cli_parse(const struct cli_cmd *c, int argc, char **argv,
 	char *shorts;
 	int ret, rc = NLP_OK;
 
+	*first = argc;
 	if (tables(c->opts, &longopts, &shorts) < 0)
 		return cli_errorf(c->name, NLP_IO, "out of memory");
 	opterr = 0;

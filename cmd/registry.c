@@ -567,10 +567,18 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 		return cli_usage_error("registry", "push needs ARTIFACT and --name "
 		    "NAME");
 	/* check everything before the registry is created or touched */
-	if (nlp_registry_check_new_name(o->name, &e) != NLP_OK)
-		return cli_usage_error("registry", "%s", e.msg);
-	if (o->alias != NULL && nlp_registry_check_alias(o->alias, &e) != NLP_OK)
-		return cli_error("registry", &e);
+	memset(&po, 0, sizeof po);
+	po.name = o->name;
+	po.alias = o->alias;
+	po.tags = o->tags;
+	po.ntags = o->ntags;
+	po.description = o->desc;
+	po.source = o->args[0];
+	po.who = cli_who();
+	po.reason = o->reason;
+	if (nlp_registry_check_push(&po, &e) != NLP_OK)
+		return e.status == NLP_USAGE ? cli_usage_error("registry", "%s",
+		    e.msg) : cli_error("registry", &e);
 	/* read with bounds (the header first: /dev/zero or a random file is
 	 * refused after one block), then checked as predict loads it */
 	rc = strcmp(o->args[0], "-") == 0 ?
@@ -588,15 +596,6 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 		nlp_artifact_close(a);
 		return rc;
 	}
-	memset(&po, 0, sizeof po);
-	po.name = o->name;
-	po.alias = o->alias;
-	po.tags = o->tags;
-	po.ntags = o->ntags;
-	po.description = o->desc;
-	po.source = o->args[0];
-	po.who = cli_who();
-	po.reason = o->reason;
 	nlp_registry_before_commit(r, cli_check_stdout, NULL);
 	rc = nlp_registry_push(r, data, len, &po, &res, &e);
 	nlp_registry_close(r);
@@ -1297,6 +1296,10 @@ cmd_registry(int argc, char **argv)
 	rc = cli_parse(verbs[i].cmd, argc - 1, argv + 1, option, &o, &first);
 	o.args = argv + 1 + first;
 	o.nargs = argc - 1 - first;
+	/* alias --delete with a guard it would not honour: refused, not run */
+	if (rc == NLP_OK && o.del && (o.if_current || o.nreq))
+		rc = cli_usage_error("registry", "alias --delete takes no %s",
+		    o.if_current ? "--if-current" : "--require");
 	/* writes other than push need an existing registry: never create one
 	   just to say that a model is missing */
 	if (rc == NLP_OK && verbs[i].open)

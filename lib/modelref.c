@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "artifact.h"
 #include "store.h"
+#include "text.h"
 
 int
 nlp_modelref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e)
@@ -47,27 +49,10 @@ nlp_modelref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e)
 	    "NAME@VERSION or NAME@ALIAS)", s);
 }
 
-/* Does s end in suffix? */
-static int
-ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n > k && strcmp(s + n - k, suffix) == 0;
-}
-
 int
 nlp_modelref_has_file_suffix(const char *s)
 {
-	static const char *const suffixes[] = {
-		".nlp", ".tar", ".tar.gz", ".tgz", ".gz",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++)
-		if (ends_with(s, suffixes[i]))
-			return 1;
-	return 0;
+	return nlp_registry_file_suffix(s) > 0;
 }
 
 int
@@ -77,6 +62,20 @@ nlp_modelref_is_path(const char *s)
 
 	return strchr(s, '/') != NULL || nlp_modelref_has_file_suffix(s) ||
 	    stat(s, &sb) == 0;
+}
+
+/* A name that is not there but near one that is (in case, or by a letter
+ * or two) is a typo, not a first deployment: NLP_REGISTRY, else NLP_OK. */
+static int
+not_a_typo(const char *given, const char *there, const char *what,
+    struct nlp_err *e)
+{
+	if (strcasecmp(given, there) != 0 &&
+	    nlp_text_distance(given, there) > 2)
+		return NLP_OK;
+	return nlp_errf(e, NLP_REGISTRY, "no %s '%s'; did you mean '%s'? (so "
+	    "near, it is taken for a typo, not for one still to come)", what,
+	    given, there);
 }
 
 int
@@ -107,6 +106,8 @@ nlp_modelref_exists(const char *arg, const char *regdir, int *exists,
 		if (strcmp(models.v[i].name, ref.name) == 0)
 			m = &models.v[i];
 	if (m == NULL) {
+		for (i = 0; i < models.n && rc == NLP_OK; i++)
+			rc = not_a_typo(ref.name, models.v[i].name, "model", e);
 		*exists = 0;
 		snprintf(why, whysize, "no model '%s' in the registry", ref.name);
 	} else if (ref.alias[0] != '\0') {
@@ -114,12 +115,20 @@ nlp_modelref_exists(const char *arg, const char *regdir, int *exists,
 		for (i = 0; i < m->naliases; i++)
 			if (strcmp(m->aliases[i].alias, ref.alias) == 0)
 				*exists = 1;
+		for (i = 0; i < m->naliases && rc == NLP_OK && !*exists; i++)
+			rc = not_a_typo(ref.alias, m->aliases[i].alias, "alias", e);
+		/* production, the alias every deployment has, even before */
+		if (rc == NLP_OK && !*exists &&
+		    strcmp(ref.alias, "production") != 0)
+			rc = not_a_typo(ref.alias, "production", "alias", e);
 		if (!*exists)
 			snprintf(why, whysize, "model '%s' has no alias '%s' yet",
 			    ref.name, ref.alias);
 	}
 	nlp_registry_models_release(&models);
-	return NLP_OK;
+	if (rc != NLP_OK)
+		*exists = 1;
+	return rc;
 }
 
 int

@@ -44,7 +44,9 @@ int nlp_modelref_has_file_suffix(const char *s);
  * version was made production -- and why says which (whysize bytes).  A
  * path, and a version number, are taken to exist (loading them says
  * whether they do).  Returns NLP_OK, or the error of reaching the registry
- * (a registry that is not there, unreadable or busy is no answer).
+ * (a registry that is not there, unreadable or busy is no answer), or
+ * NLP_REGISTRY when the name or alias is near one that exists (the same
+ * but for case, or one or two letters): a typo, never a first deployment.
  */
 int nlp_modelref_exists(const char *arg, const char *regdir, int *exists,
     char *why, size_t whysize, struct nlp_err *e);

@@ -81,6 +81,10 @@ int nlp_registry_valid_alias(const char *s);
  * NLP_OK, or NLP_USAGE saying why not. */
 int nlp_registry_check_new_name(const char *s, struct nlp_err *e);
 
+/* The length of s's file-name ending (.nlp, .tar, .tar.gz, .tgz, .gz, in
+ * any case), or 0: such a name is a file's, never a model's. */
+size_t nlp_registry_file_suffix(const char *s);
+
 /* nlp_registry_valid_alias() as a status: NLP_OK, or NLP_USAGE saying
  * why not (all digits: it would read as a version). */
 int nlp_registry_check_alias(const char *s, struct nlp_err *e);

@@ -176,8 +176,9 @@ sides_of(const struct nlp_registry_shown *v, struct sides *x,
 	    (ev ? ev->metrics.nfields + 1 : 0), k = 0, i;
 
 	memset(x, 0, sizeof *x);
-	if (total > 0 && ((x->keys = calloc(total, sizeof *x->keys)) == NULL ||
-	    (x->vals = calloc(total, sizeof *x->vals)) == NULL)) {
+	/* total + 1: never a NULL base, even with no fields at all */
+	if ((x->keys = calloc(total + 1, sizeof *x->keys)) == NULL ||
+	    (x->vals = calloc(total + 1, sizeof *x->vals)) == NULL) {
 		sides_free(x);
 		return nlp_errf(e, NLP_IO, "out of memory");
 	}

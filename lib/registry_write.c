@@ -60,26 +60,36 @@ nlp_registry_valid_alias(const char *s)
 	return 0;
 }
 
-int
-nlp_registry_check_new_name(const char *s, struct nlp_err *e)
+size_t
+nlp_registry_file_suffix(const char *s)
 {
 	static const char *const suffixes[] = {
 		".tar.gz", ".nlp", ".tar", ".tgz", ".gz",
 	};
 	size_t i, n = strlen(s), k;
 
+	for (i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+		k = strlen(suffixes[i]);
+		if (n > k && strcasecmp(s + n - k, suffixes[i]) == 0)
+			return k;
+	}
+	return 0;
+}
+
+int
+nlp_registry_check_new_name(const char *s, struct nlp_err *e)
+{
+	size_t n = strlen(s), k;
+
 	if (!nlp_registry_valid_name(s))
 		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid model name "
 		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
 		    "digit)", s);
-	for (i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
-		k = strlen(suffixes[i]);
-		if (n > k && strcasecmp(s + n - k, suffixes[i]) == 0)
-			return nlp_errf(e, NLP_USAGE, "'%s' looks like a file name, "
-			    "not a model name (one may not end in .nlp, .tar, "
-			    ".tar.gz, .tgz or .gz); did you mean '%.*s'?", s,
-			    (int)(n - k), s);
-	}
+	if ((k = nlp_registry_file_suffix(s)) > 0)
+		return nlp_errf(e, NLP_USAGE, "'%s' looks like a file name, "
+		    "not a model name (one may not end in .nlp, .tar, "
+		    ".tar.gz, .tgz or .gz); did you mean '%.*s'?", s,
+		    (int)(n - k), s);
 	return NLP_OK;
 }
 

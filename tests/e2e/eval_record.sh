@@ -42,3 +42,13 @@ check "... and none was made" test ! -e "$T/noreg"
 expect_status 0 "once production exists, the drop gate runs" "$N" $R2 eval -m first@1 --baseline first@production --baseline-if-exists --max-drop 0.01 --json "$TEST"
 check "... with both drops in the gates, and no -0" sh -c "jq -e '(.gates | length) == 2 and .baseline_skipped == null' '$T/out' >/dev/null && ! grep -q -- '\"value\": -0' '$T/out'"
 expect_status 2 "--baseline-if-exists needs --baseline" "$N" $R2 eval -m first@1 --baseline-if-exists "$TEST"
+# a misspelt baseline is a typo, never a first deployment: no verdict
+# (exit 5, with the name meant), even with -q
+for b in frist first@prodution first@Production; do
+	expect_status 5 "--baseline-if-exists: '$b' is a typo" "$N" $R2 eval -q -m first@1 --baseline "$b" --baseline-if-exists --max-drop 0.01 "$TEST"
+	check "... naming what was meant" grep -q "did you mean '\(first\|production\)'" "$T/err"
+done
+R3="--registry $T/reg3"
+"$N" $R3 registry push "$T/m.nlp" --name solo >/dev/null 2>&1
+expect_status 0 "-q still says the drop gate was skipped" "$N" $R3 eval -q -m solo@1 --baseline solo@production --baseline-if-exists --max-drop 0.01 "$TEST"
+check "... on stderr" grep -q "the drop gate is skipped" "$T/err"

@@ -557,3 +557,9 @@ expect_status 0 "diff across models" reg4 diff spam@1 warned@1
 check "... the same bytes but the warning: nothing the sections hold differs" grep -q '^same: ' "$T/out"
 expect_status 5 "diff with a reference that names nothing" reg4 diff spam@1 spam@99
 expect_status 2 "diff with one reference" reg4 diff spam@1
+
+# --- refused before anything is touched
+expect_status 2 "push with a malformed tag, to a registry not made yet" "$N" --registry "$T/notyet" registry push "$T/m1.nlp" --name spam --tag bad
+check "... makes no registry" test ! -e "$T/notyet"
+expect_status 2 "alias --delete takes no --if-current" "$N" --registry "$T/notyet" registry alias --delete spam production --if-current 3
+check "... saying so" grep -q "alias --delete takes no --if-current" "$T/err"

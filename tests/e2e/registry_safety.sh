@@ -4,7 +4,8 @@
 # moments of push, alias and rollback, a corrupted object, a read-only
 # mount (and a user who may not write), a full disk, and gc racing push.
 # The runner calls it once per binary; against the sanitized one
-# (*/obj-san/nlpops) it runs fewer rounds and kill trials (60 of 150).
+# (*/obj-san/nlpops) it runs fewer rounds and kill trials (40 of 100;
+# make stress: 1000).
 # The read-only and disk-full parts need a private mount namespace
 # (unshare -m as root, else unshare -Urm), the parts that hold a database
 # connection open the sqlite3 shell, the unwritable-user part root: without
@@ -183,7 +184,7 @@ for i in 1 2 3; do
 	t=$(($(ms) - t)); [ -z "$d_rb" ] || [ $t -lt $d_rb ] && d_rb=$t
 done
 d_push=$((d_push + 1)) d_alias=$((d_alias + 1)) d_rb=$((d_rb + 1))
-trials=150; [ $san -eq 1 ] && trials=60
+trials=100; [ $san -eq 1 ] && trials=40
 trials=${REGISTRY_SAFETY_TRIALS:-$trials}   # make stress: 1000
 : >"$T/printed"
 : >"$T/killed-verbs"
