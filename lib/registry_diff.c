@@ -153,13 +153,43 @@ struct sides {
 	struct side s[NSECTIONS];
 	const char **keys;          /* one array for all */
 	struct nlp_registry_value *vals;
+	char **names;               /* training files' keys made here */
+	size_t nnames;
 };
 
 static void
 sides_free(struct sides *x)
 {
+	size_t i;
+
+	for (i = 0; i < x->nnames; i++)
+		free(x->names[i]);
+	free(x->names);
 	free(x->keys);
 	free(x->vals);
+}
+
+/*
+ * The key of training file i: its name, or "name (2)" for the second file
+ * of that name (train records base names: 2024/train.tsv and
+ * 2025/train.tsv are both train.tsv), so that every file is compared.
+ */
+static const char *
+input_key(const struct nlp_registry_shown *v, size_t i, struct sides *x)
+{
+	const char *name = v->training_data[i].name;
+	size_t j, nth = 1;
+	int n;
+
+	for (j = 0; j < i; j++)
+		nth += strcmp(v->training_data[j].name, name) == 0;
+	if (nth == 1)
+		return name;
+	n = snprintf(NULL, 0, "%s (%zu)", name, nth);
+	if ((x->names[x->nnames] = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	snprintf(x->names[x->nnames], (size_t)n + 1, "%s (%zu)", name, nth);
+	return x->names[x->nnames++];
 }
 
 /* The sections of shown version v as sides (values borrowed from v,
@@ -178,14 +208,19 @@ sides_of(const struct nlp_registry_shown *v, struct sides *x,
 	memset(x, 0, sizeof *x);
 	/* total + 1: never a NULL base, even with no fields at all */
 	if ((x->keys = calloc(total + 1, sizeof *x->keys)) == NULL ||
-	    (x->vals = calloc(total + 1, sizeof *x->vals)) == NULL) {
+	    (x->vals = calloc(total + 1, sizeof *x->vals)) == NULL ||
+	    (x->names = calloc(v->ntraining_data + 1, sizeof *x->names)) ==
+	    NULL) {
 		sides_free(x);
 		return nlp_errf(e, NLP_IO, "out of memory");
 	}
 #define SIDE(j) (x->s[j].keys = x->keys + k, x->s[j].vals = x->vals + k)
 	SIDE(0);
 	for (i = 0; i < v->ntraining_data; i++, k++) {
-		x->keys[k] = v->training_data[i].name;
+		if ((x->keys[k] = input_key(v, i, x)) == NULL) {
+			sides_free(x);
+			return nlp_errf(e, NLP_IO, "out of memory");
+		}
 		x->vals[k].type = NLP_RV_TEXT;
 		x->vals[k].s = v->training_data[i].sha256;
 	}

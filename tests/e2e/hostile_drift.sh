@@ -278,7 +278,7 @@ cp outdir/d.html want.html
 check "the reference run wrote its report" test -s want.json -a -s want.prom -a -s want.html
 count "drifted, -m" "$N" drift -q --json $OPTS -m m.nlp --prom outdir/d.prom --html outdir/d.html spam.txt
 bad=
-for n in $(points $FULL 100); do
+for n in $(points $FULL 60); do
 	echo old-prom >outdir/d.prom
 	echo old-html >outdir/d.html
 	FAILMALLOC_N=$n LD_PRELOAD=$FM "$N" drift -q --json $OPTS -m m.nlp \

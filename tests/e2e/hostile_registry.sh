@@ -296,11 +296,11 @@ check "no raw escape reaches the output" sh -c "! grep -q \"$(printf '\033')\" '
 
 # --- 21 (the registry's part). A failed allocation during a push is exit
 # 4 and changes nothing: never "not a JSON object" (3), never a constraint
-# (5), never a crash; verify stays clean.  Every 5th allocation, from the
-# seed's offset.
+# (5), never a crash; verify stays clean.  Every 8th allocation (make
+# stress: every one), from the seed's offset.
 if [ $san -eq 0 ] && [ -e "${NLP_FAILMALLOC:-}" ]; then
 	seed=${HOSTILE_REGISTRY_SEED:-1}
-	[ "$seed" = random ] && seed=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 5 + 1 ))
+	[ "$seed" = random ] && seed=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 8 + 1 ))
 	echo "hostile_registry: allocation sweep of push, seed $seed" >&2
 	R=$T/r21
 	"$N" --registry "$R" registry push "$T/a.nlp" --name spam >/dev/null
@@ -316,7 +316,7 @@ if [ $san -eq 0 ] && [ -e "${NLP_FAILMALLOC:-}" ]; then
 		4) grep -q "out of memory\|Cannot allocate\|a library ended" "$T/fm.err" || { bad=$((bad + 1)); echo "push, allocation $k: exit 4: $(head -c 200 "$T/fm.err")" >&2; } ;;
 		*) bad=$((bad + 1)); echo "push, allocation $k: exit $st: $(head -c 200 "$T/fm.err")" >&2 ;;
 		esac
-		k=$((k + ${HOSTILE_REGISTRY_STEP:-5}))   # make stress: 1
+		k=$((k + ${HOSTILE_REGISTRY_STEP:-8}))   # make stress: 1
 	done
 	check "push with one of its $total allocations failed: exit 4 or 0, nothing else" test $bad -eq 0
 	expect_status 0 "and verify is clean after the sweep" "$N" --registry "$R" registry verify

@@ -563,3 +563,15 @@ expect_status 2 "push with a malformed tag, to a registry not made yet" "$N" --r
 check "... makes no registry" test ! -e "$T/notyet"
 expect_status 2 "alias --delete takes no --if-current" "$N" --registry "$T/notyet" registry alias --delete spam production --if-current 3
 check "... saying so" grep -q "alias --delete takes no --if-current" "$T/err"
+
+# --- diff compares every training file, also two of the same base name
+# (train records base names: 2024/train.tsv and 2025/train.tsv)
+mkdir -p "$T/y24" "$T/y25"
+zcat "$DATA/spam.train.tsv.gz" | head -600 >"$T/y24/train.tsv"
+zcat "$DATA/spam.train.tsv.gz" | sed -n 601,1200p >"$T/y25/train.tsv"
+R5=$T/reg5
+"$N" --registry "$R5" train -q --threads 1 --epochs 1 --push twin "$T/y24/train.tsv" "$T/y25/train.tsv" >/dev/null
+zcat "$DATA/spam.train.tsv.gz" | sed -n 601,1300p >"$T/y25/train.tsv"
+"$N" --registry "$R5" train -q --threads 1 --epochs 1 --push twin "$T/y24/train.tsv" "$T/y25/train.tsv" >/dev/null
+expect_status 0 "diff: the second of two files named alike changed" "$N" --registry "$R5" registry diff twin@1 twin@2
+check "... is listed as a difference" sh -c "grep -qx 'training data:' '$T/out' && grep -q '^  train.tsv (2) ' '$T/out' && ! grep -q '^  train.tsv [0-9a-f]' '$T/out'"
