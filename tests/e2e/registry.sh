@@ -364,7 +364,7 @@ for s in 1 2 3 4; do
 	("$N" --registry "$R3" registry push "a$s.nlp" --name c >"$T/c$s.out" 2>"$T/c$s.err"; echo $? >"$T/c$s.rc") &
 done
 wait
-check "four concurrent pushes all succeed" test "$(cat "$T"/c?.rc | tr -d '\n')" = 0000
+check "four concurrent pushes all succeed ($(cat "$T"/c?.rc | tr -d '\n'): $(cat "$T"/c?.err | head -c 600)" test "$(cat "$T"/c?.rc | tr -d '\n')" = 0000
 check "... as four distinct versions" test "$(cut -d' ' -f1 "$T"/c?.out | sort | tr '\n' ' ')" = "c@1 c@2 c@3 c@4 "
 "$N" --registry "$R3" registry alias c 1 production >/dev/null 2>&1
 for v in 2 3 4; do
