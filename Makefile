@@ -44,7 +44,7 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 ifndef SAN_CC
 SAN_CC := $(shell command -v clang >/dev/null 2>&1 && echo clang || echo $(CC))
 endif
-SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+SAN_FLAGS := -O1 -g1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 
 define build_tree # $1 = object dir, $2 = extra flags, $3 = compiler

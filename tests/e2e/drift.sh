@@ -1,5 +1,5 @@
 # drift.sh - `nlpops drift` end to end, on the bundled samples: no drift
-# between random halves of one dataset (12 seeds with --reference, a few
+# between random halves of one dataset (8 seeds with --reference, a few
 # with -m), drift that is built from the data and named by the right
 # signals (class mix, injected vocabulary, another domain, shorter texts,
 # damaged encoding, shuffled gold labels), the output (verdict line,
@@ -19,12 +19,12 @@ unset XDG_DATA_HOME
 mkdir -p "$HOME"
 cd "$T" || exit 4      # bare names must not match files where we run
 
-# make check runs the first 12 seeds and 4 with -m in the plain build, 2
+# make check runs the first 8 seeds and 4 with -m in the plain build, 2
 # and 1 under the sanitizers (*/obj-san/nlpops), within its 8 minutes;
 # DRIFT_SEEDS and DRIFT_MSEEDS set the counts (make stress: 100 and 20).
 case $N in
 */obj-san/nlpops) SEEDS=${DRIFT_SEEDS:-2} MSEEDS=${DRIFT_MSEEDS:-1} ;;
-*) SEEDS=${DRIFT_SEEDS:-12} MSEEDS=${DRIFT_MSEEDS:-4} ;;
+*) SEEDS=${DRIFT_SEEDS:-8} MSEEDS=${DRIFT_MSEEDS:-4} ;;
 esac
 
 # jq FILE EXPR: print the Python expression EXPR over the JSON document d.

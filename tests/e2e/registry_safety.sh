@@ -5,7 +5,7 @@
 # mount (and a user who may not write), a full disk, and gc racing push.
 # The runner calls it once per binary; against the sanitized one
 # (*/obj-san/nlpops), which adds nothing to a race but its start-up
-# time, it runs fewer rounds, alias moves and kill trials (15 of 80;
+# time, it runs fewer rounds, alias moves and kill trials (12 of 60;
 # make stress: 1000).
 # The read-only and disk-full parts need a private mount namespace
 # (unshare -m as root, else unshare -Urm), the parts that hold a database
@@ -185,7 +185,7 @@ for i in 1 2 3; do
 	t=$(($(ms) - t)); [ -z "$d_rb" ] || [ $t -lt $d_rb ] && d_rb=$t
 done
 d_push=$((d_push + 1)) d_alias=$((d_alias + 1)) d_rb=$((d_rb + 1))
-trials=80; [ $san -eq 1 ] && trials=15
+trials=60; [ $san -eq 1 ] && trials=12
 trials=${REGISTRY_SAFETY_TRIALS:-$trials}   # make stress: 1000
 : >"$T/printed"
 : >"$T/killed-verbs"
