@@ -50,17 +50,11 @@ nlp_modelref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e)
 }
 
 int
-nlp_modelref_has_file_suffix(const char *s)
-{
-	return nlp_registry_file_suffix(s) > 0;
-}
-
-int
 nlp_modelref_is_path(const char *s)
 {
 	struct stat sb;
 
-	return strchr(s, '/') != NULL || nlp_modelref_has_file_suffix(s) ||
+	return strchr(s, '/') != NULL || nlp_registry_file_suffix(s) > 0 ||
 	    stat(s, &sb) == 0;
 }
 

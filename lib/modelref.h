@@ -27,15 +27,12 @@ int nlp_modelref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e);
 
 /*
  * Does a -m argument name a file rather than a registry reference?  A path
- * (it contains '/'), a name ending like an artifact's (see below), or an
+ * (it contains '/'), a name ending like an artifact's (the endings of
+ * nlp_registry_file_suffix(), which push refuses in a model name), or an
  * existing file.  So a mistyped file name is "no such file", not a
  * registry's "no model".
  */
 int nlp_modelref_is_path(const char *s);
-
-/* Does s end in .nlp, .tar, .tar.gz, .tgz or .gz?  Such a name is a file's
- * (a model name ending so is refused at push). */
-int nlp_modelref_has_file_suffix(const char *s);
 
 /*
  * Is there something for arg to name?  *exists = 0 when arg is a registry
