@@ -383,7 +383,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
 	done
 	chmod 700 "$T"
 else
-	echo "SKIP: registry_safety: not root (or no setpriv): reading as a user who may not write the registry not tested" >&2
+	echo "SKIP: registry_safety: reading as a user who may not write the registry: needs root, setpriv, and a binary user nobody can run (a checkout under a private directory, such as mktemp -d, is not)" >&2
 fi
 
 # --- 6. A full disk during push leaves the registry unchanged: a 2 MiB
