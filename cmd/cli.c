@@ -20,6 +20,76 @@
 #include "text.h"
 
 const char *cli_registry_opt;
+const char *cli_cache_opt;
+int64_t cli_cache_max_opt = -1;
+const char *cli_command_name = "";
+
+int
+cli_parse_size(const char *s, int64_t *out)
+{
+	static const char units[] = "KMGT";
+	const char *u;
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno != 0 || v < 0 || s[0] == '-' || s[0] == ' ')
+		return -1;
+	if (*end != '\0') {
+		if ((u = strchr(units, *end)) == NULL)
+			return -1;
+		for (; u >= units; u--)
+			v *= 1024;
+		end++;
+		if (*end == 'i')
+			end++;
+		if (*end == 'B')
+			end++;
+		if (*end != '\0')
+			return -1;
+	}
+	if (v >= 9.2e18)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+/* The cache's one warning, when it cannot be used. */
+static void
+cache_warning(const char *msg)
+{
+	fprintf(stderr, "nlpops %s: warning: %s\n", cli_command_name, msg);
+}
+
+int
+cli_setup_cache(void)
+{
+	static char buf[4096];
+	const char *dir = cli_cache_opt, *v;
+	int64_t max = cli_cache_max_opt;
+	struct nlp_err e = { 0, "" };
+
+	if (dir == NULL && (v = getenv("NLPOPS_CACHE")) != NULL && v[0] != '\0')
+		dir = v;
+	if (dir == NULL && (v = getenv("XDG_CACHE_HOME")) != NULL && v[0] == '/')
+		snprintf(buf, sizeof buf, "%s/nlpops", v), dir = buf;
+	if (dir == NULL && (v = getenv("HOME")) != NULL && v[0] == '/')
+		snprintf(buf, sizeof buf, "%s/.cache/nlpops", v), dir = buf;
+	if (max < 0 && (v = getenv("NLPOPS_CACHE_MAX")) != NULL && v[0] != '\0' &&
+	    cli_parse_size(v, &max) != 0) {
+		fprintf(stderr, "nlpops: NLPOPS_CACHE_MAX '%s' is not a size (like "
+		    "500M or 2G)\n", v);
+		return NLP_USAGE;
+	}
+	if (max < 0)
+		max = CLI_CACHE_MAX_DEFAULT;
+	if (nlp_registry_set_cache(dir, max, cache_warning, &e) != NLP_OK) {
+		fprintf(stderr, "nlpops: %s\n", e.msg);
+		return e.status;
+	}
+	return NLP_OK;
+}
 
 const char *
 cli_registry_dir(void)
@@ -40,6 +110,15 @@ cli_registry_dir(void)
 		snprintf(buf, sizeof buf, "%s/.local/share/nlpops",
 		    pw ? pw->pw_dir : "");
 	}
+	return buf;
+}
+
+const char *
+cli_registry_shown(void)
+{
+	static char buf[4096];
+
+	nlp_registry_shown(cli_registry_dir(), buf, sizeof buf);
 	return buf;
 }
 

@@ -39,8 +39,26 @@ void cli_registry_verb_names(FILE *out);
  */
 const char *cli_registry_dir(void);
 
+/* The same as messages and results show it: a URI without its password. */
+const char *cli_registry_shown(void);
+
 /* The global --registry option (set by the dispatcher), or NULL. */
 extern const char *cli_registry_opt;
+
+/* The cache of a registry on PostgreSQL: --cache DIR and --cache-max SIZE
+ * (-1: not given), else $NLPOPS_CACHE, $NLPOPS_CACHE_MAX, else
+ * $XDG_CACHE_HOME/nlpops or ~/.cache/nlpops, at most 2 GiB. */
+#define CLI_CACHE_MAX_DEFAULT ((int64_t)2 << 30)
+extern const char *cli_cache_opt;
+extern int64_t cli_cache_max_opt;
+int cli_setup_cache(void);
+
+/* The command running (for messages from callbacks). */
+extern const char *cli_command_name;
+
+/* A size: a number of bytes, or with K, M, G, T (powers of 1024, "KiB"
+ * and "KB" alike); 0, or -1 when s is not one. */
+int cli_parse_size(const char *s, int64_t *out);
 
 /* Print the commands, "name<TAB>summary" a line (help included). */
 void cli_command_names(FILE *out);

@@ -37,8 +37,8 @@ static const struct command commands[] = {
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static const char usage_text[] =
-    "usage: nlpops [--version] [-h | --help] [--registry DIR] <command> [options]\n"
-    "              [args]\n";
+    "usage: nlpops [--version] [-h | --help] [--registry DIR|URI]\n"
+    "              [--cache DIR] [--cache-max SIZE] <command> [options] [args]\n";
 
 
 /* The command list, for `nlpops`, `nlpops -h` and `nlpops help`. */
@@ -243,6 +243,64 @@ main(int argc, char **argv)
 	return status;
 }
 
+/*
+ * Is argv[0] the global option name (--name VALUE or --name=VALUE)?  Then
+ * *value is set and *used says how many arguments it took; an empty or
+ * missing value is a usage error (*used -1).
+ */
+static int
+global_option(char **argv, int argc, const char *name, const char *what,
+    const char **value, int *used)
+{
+	size_t n = strlen(name);
+
+	*used = 0;
+	if (strncmp(argv[0], name, n) != 0 || (argv[0][n] != '\0' &&
+	    argv[0][n] != '='))
+		return 0;
+	if (argv[0][n] == '=') {
+		*value = argv[0] + n + 1;
+		*used = 1;
+	} else if (argc > 1) {
+		*value = argv[1];
+		*used = 2;
+	}
+	if (*used == 0 || (*value)[0] == '\0') {
+		fprintf(stderr, "nlpops: %s needs %s\n", name, what);
+		*used = -1;
+	}
+	return 1;
+}
+
+/* The options before the command: --registry, --cache, --cache-max. */
+static int
+global_options(int *argc, char ***argv)
+{
+	const char *max = NULL;
+	int used;
+
+	while (*argc > 1) {
+		char **a = *argv + 1;
+		int n = *argc - 1;
+		if (!global_option(a, n, "--registry", "a directory or a "
+		    "postgresql:// URI", &cli_registry_opt, &used) &&
+		    !global_option(a, n, "--cache", "a directory", &cli_cache_opt,
+		    &used) &&
+		    !global_option(a, n, "--cache-max", "a size", &max, &used))
+			break;
+		if (used < 0)
+			return NLP_USAGE;
+		*argv += used;
+		*argc -= used;
+	}
+	if (max != NULL && cli_parse_size(max, &cli_cache_max_opt) != 0) {
+		fprintf(stderr, "nlpops: --cache-max '%s' is not a size (like "
+		    "500M or 2G)\n", max);
+		return NLP_USAGE;
+	}
+	return NLP_OK;
+}
+
 static int
 main_(int argc, char **argv)
 {
@@ -257,23 +315,9 @@ main_(int argc, char **argv)
 		return e.status;
 	}
 	/* global options, before the command */
-	while (argc > 1 && (strcmp(argv[1], "--registry") == 0 ||
-	    strncmp(argv[1], "--registry=", 11) == 0)) {
-		if (argv[1][10] == '=') {
-			cli_registry_opt = argv[1] + 11;
-		} else if (argc > 2) {
-			cli_registry_opt = argv[2];
-			argv++, argc--;
-		} else {
-			fprintf(stderr, "nlpops: --registry needs a directory\n");
-			return NLP_USAGE;
-		}
-		if (cli_registry_opt[0] == '\0') {
-			fprintf(stderr, "nlpops: --registry needs a directory\n");
-			return NLP_USAGE;
-		}
-		argv++, argc--;
-	}
+	if ((status = global_options(&argc, &argv)) != NLP_OK ||
+	    (status = cli_setup_cache()) != NLP_OK)
+		return status;
 	if (argc < 2) {
 		list_commands(stderr);
 		return NLP_USAGE;
@@ -300,6 +344,7 @@ main_(int argc, char **argv)
 		return finish_stdout("__complete", cmd_complete(argc - 1, argv + 1));
 	if ((c = find_command(name)) == NULL)
 		return unknown_command(name);
+	cli_command_name = c->name;
 	status = c->fn(argc - 1, argv + 1);
 	return finish_stdout(c->name, status);
 }

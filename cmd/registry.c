@@ -546,7 +546,7 @@ verb_init(struct nlp_registry *unused, struct ropts *o)
 		return cli_usage_error("registry", "init takes no arguments");
 	if ((rc = nlp_registry_init(cli_registry_dir(), o->shared, &e)) != NLP_OK)
 		return cli_error("registry", &e);
-	printf("%s\n", cli_registry_dir());
+	printf("%s\n", cli_registry_shown());
 	return NLP_OK;
 }
 
@@ -1141,7 +1141,8 @@ verb_verify(struct nlp_registry *unused, struct ropts *o)
 		for (i = 0; i < rep.notes.n; i++)
 			printf("note: %s\n", rep.notes.v[i]);
 		printf("%s: %ld versions checked, %zu problems, %zu notes\n",
-		    cli_registry_dir(), rep.versions, rep.problems.n, rep.notes.n);
+		    cli_registry_shown(), rep.versions, rep.problems.n,
+		    rep.notes.n);
 	}
 	nlp_registry_verify_report_release(&rep);
 	return rc;

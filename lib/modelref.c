@@ -125,6 +125,37 @@ nlp_modelref_exists(const char *arg, const char *regdir, int *exists,
 	return rc;
 }
 
+/* Load the version res names from r (l->display set first). */
+static int
+open_version(struct nlp_loaded *l, struct nlp_registry *r,
+    struct nlp_resolved *res, struct nlp_err *e)
+{
+	int rc, fd;
+
+	snprintf(l->display, sizeof l->display, "%s@%ld", res->name,
+	    res->version);
+	snprintf(l->name, sizeof l->name, "%s", res->name);
+	l->version = res->version;
+	if ((rc = nlp_registry_object_open(r, res, &fd, e)) != NLP_OK)
+		return rc;
+	rc = nlp_model_open_fd(&l->m, &l->a, fd, res->path, e);
+	close(fd);
+	/*
+	 * The bytes must be the version's: an object file replaced by
+	 * another valid artifact loads fine, and would be used (and have
+	 * evaluations recorded against the version) without a word.  The
+	 * SHA-256 of our own copy of the bytes (SHA-NI: about 1.4 GB/s).
+	 */
+	if (rc == NLP_OK && strcmp(nlp_artifact_sha256(l->a), res->sha256) !=
+	    0) {
+		rc = nlp_errf(e, NLP_DATA, "object '%s' is damaged: its SHA-256 "
+		    "is %s, the version's %s (changed or replaced)", res->path,
+		    nlp_artifact_sha256(l->a), res->sha256);
+		nlp_loaded_release(l);
+	}
+	return rc;
+}
+
 int
 nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
     struct nlp_err *e)
@@ -132,7 +163,7 @@ nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
 	struct nlp_registry *r;
 	struct nlp_resolved res;
 	struct nlp_ref ref;
-	int rc, fd;
+	int rc;
 
 	memset(l, 0, sizeof *l);
 	if (nlp_modelref_is_path(arg)) {
@@ -143,32 +174,15 @@ nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
 		return rc;
 	if ((rc = nlp_registry_open(&r, regdir, 0, e)) != NLP_OK)
 		return rc;
-	rc = nlp_registry_resolve(r, &ref, &res, e);
+	if ((rc = nlp_registry_resolve(r, &ref, &res, e)) != NLP_OK) {
+		nlp_registry_close(r);
+		return rc;
+	}
+	rc = open_version(l, r, &res, e);
+	/* a cached copy found wrong is fetched again, once */
+	if (rc == NLP_DATA && nlp_registry_object_evict(r, &res))
+		rc = open_version(l, r, &res, e);
 	nlp_registry_close(r);
-	if (rc != NLP_OK)
-		return rc;
-	/* through the registry's own directories, never a symbolic link */
-	if ((rc = nlp_store_open(regdir, res.sha256, &fd, e)) != NLP_OK) {
-		nlp_err_prefix(e, "%s@%ld", res.name, res.version);
-		return rc;
-	}
-	snprintf(l->display, sizeof l->display, "%s@%ld", res.name, res.version);
-	snprintf(l->name, sizeof l->name, "%s", res.name);
-	l->version = res.version;
-	rc = nlp_model_open_fd(&l->m, &l->a, fd, res.path, e);
-	close(fd);
-	/*
-	 * The bytes must be the version's: an object file replaced by
-	 * another valid artifact loads fine, and would be used (and have
-	 * evaluations recorded against the version) without a word.  The
-	 * SHA-256 of our own copy of the bytes (SHA-NI: about 1.4 GB/s).
-	 */
-	if (rc == NLP_OK && strcmp(nlp_artifact_sha256(l->a), res.sha256) != 0) {
-		rc = nlp_errf(e, NLP_DATA, "object '%s' is damaged: its SHA-256 "
-		    "is %s, the version's %s (changed or replaced)", res.path,
-		    nlp_artifact_sha256(l->a), res.sha256);
-		nlp_loaded_release(l);
-	}
 	if (rc != NLP_OK)
 		nlp_err_prefix(e, "%s", l->display);
 	return rc;

@@ -31,9 +31,42 @@
 
 struct nlp_registry;
 struct nlp_ref;               /* a parsed reference: modelref.h */
+struct nlp_resolved;
+
+/* Does s name a registry on PostgreSQL (a postgresql:// or postgres://
+ * URI) rather than a directory? */
+int nlp_registry_is_uri(const char *s);
+
+/* A registry's location as messages show it, into buf: a URI without its
+ * password (a directory as it is). */
+void nlp_registry_shown(const char *loc, char *buf, size_t size);
 
 /*
- * Open the registry in dir.  writable (1): create the directory and
+ * The local cache of a registry on PostgreSQL, for this process: objects
+ * are kept in dir (a store, see store.h) under their SHA-256, at most max
+ * bytes of them (0: no bound; least recently used out).  dir NULL: none,
+ * every object fetched into a temporary file.  A directory that cannot be
+ * used leaves the process uncached, after one call of warn (when not
+ * NULL) saying why.
+ */
+int nlp_registry_set_cache(const char *dir, int64_t max,
+    void (*warn)(const char *msg), struct nlp_err *e);
+
+/*
+ * Open the object res names for reading (*fd, the caller closes it) and
+ * set res->path to the file it is (or a name for messages): on SQLite the
+ * store's file, on PostgreSQL the cached copy, fetched if need be.
+ * NLP_DATA when the object is missing or damaged.  evict: forget a cached
+ * copy whose bytes were found wrong, so that the next open fetches it
+ * (1: there was one).
+ */
+int nlp_registry_object_open(struct nlp_registry *r, struct nlp_resolved *res,
+    int *fd, struct nlp_err *e);
+int nlp_registry_object_evict(struct nlp_registry *r,
+    const struct nlp_resolved *res);
+
+/*
+ * Open the registry in dir (or at a postgresql:// URI).  writable (1): create the directory and
  * database when missing (NLP_REGISTRY_WRITE_EXISTING: do not); otherwise a
  * missing registry is NLP_REGISTRY ("no registry at DIR"), and a registry
  * on read-only media is opened read-only.  Refuses a foreign SQLite file

@@ -130,7 +130,10 @@ verify_objects(struct verify *x, int quick)
 
 	for (i = 0; i < x->ref.n; i++) {
 		const struct object_ref *o = &x->ref.v[i];
-		if (!quick) {
+		if (NLP_REGDB_IS_PG(x->r)) {
+			c = nlp_regpg_check_object(x->r, o->hex, o->size, quick,
+			    &ce);
+		} else if (!quick) {
 			c = nlp_store_check(x->r->dir, o->hex, o->size, &ce);
 		} else if ((c = nlp_store_open(x->r->dir, o->hex, &fd, &ce)) ==
 		    NLP_OK) {
@@ -174,6 +177,17 @@ verify_scan(void *arg, const struct nlp_store_entry *en)
 	return NLP_OK;
 }
 
+/* verify on PostgreSQL: an object no version refers to. */
+static int
+verify_orphan(void *arg, const char *sha256, int64_t size)
+{
+	struct verify *x = arg;
+
+	(void)size;
+	return nlp_registry_strings_addf(&x->rep->notes, x->e, "object %s "
+	    "belongs to no version (gc removes it)", sha256);
+}
+
 /* The steps of verify, each problem found added to x's report. */
 static int
 verify_steps(struct verify *x, int quick)
@@ -195,6 +209,8 @@ verify_steps(struct verify *x, int quick)
 		return rc;
 	/* which objects belong to no version is known only from a readable
 	 * table: without it, say nothing about them */
+	if (NLP_REGDB_IS_PG(r))
+		return nlp_regpg_orphans(r, 0, verify_orphan, x, x->e);
 	if ((rc = nlp_store_scan(r->dir, verify_scan, x, x->e)) != NLP_OK &&
 	    (rc = verify_failed(x, rc)) != NLP_OK)
 		return rc;
@@ -294,6 +310,37 @@ gc_scan(void *arg, const struct nlp_store_entry *en)
 	return 0;
 }
 
+/* gc on PostgreSQL: an object no version refers to, listed. */
+static int
+gc_orphan(void *arg, const char *sha256, int64_t size)
+{
+	struct gc *x = arg;
+	struct nlp_err ce;
+
+	if (nlp_registry_strings_addf(&x->rep->removed, &ce, "object %s",
+	    sha256) != NLP_OK)
+		x->unlisted = 1;
+	x->rep->bytes += size;
+	return NLP_OK;
+}
+
+/* gc on PostgreSQL: the objects go with the transaction that finds them
+ * orphans (a push stores its object in its own transaction, so there is
+ * none in flight to spare: no grace period). */
+static int
+gc_pg(struct nlp_registry *r, struct gc *x, struct nlp_err *e)
+{
+	int rc = nlp_regpg_orphans(r, !x->rep->dry_run, gc_orphan, x, e);
+
+	if (rc == NLP_OK && x->unlisted)
+		rc = nlp_errf(e, NLP_IO, "out of memory (the objects are "
+		    "removed, but cannot be listed)");
+	if (rc == NLP_OK && !x->rep->dry_run)
+		return nlp_regdb_commit(r, e);
+	nlp_regdb_rollback(r);
+	return rc;
+}
+
 /* The problems the database's check found: the first, and how many. */
 struct integrity {
 	char first[512];
@@ -350,6 +397,11 @@ nlp_registry_gc(struct nlp_registry *r, int dry_run, int64_t grace,
 	x.rep = out;
 	x.cutoff = (int64_t)time(NULL) - grace;
 	x.e = e;
+	if (NLP_REGDB_IS_PG(r)) {
+		if ((rc = gc_pg(r, &x, e)) != NLP_OK)
+			nlp_registry_gc_report_release(out);
+		return rc;
+	}
 	if ((rc = integrity(r, e)) == NLP_OK &&
 	    (rc = read_referenced(r, &x.ref, e)) == NLP_OK &&
 	    (rc = nlp_store_scan(r->dir, gc_scan, &x, e)) == NLP_OK &&

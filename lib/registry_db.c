@@ -1,289 +1,142 @@
 /*
- * registry_db.c - the registry's database: SQLite (see
- * registry_internal.h).  Opening it (the directory's layout checked
- * before SQLite looks, the schema created or migrated), transactions,
- * statements, SQLite's errors as statuses, SQLite's own consistency
- * checks.  The only file of the registry that knows it is SQLite.
- *
- * Every write is one BEGIN IMMEDIATE transaction: SQLite's busy timeout
- * waits for another writer, and a bounded retry loop around it turns a
- * registry held busy for too long into NLP_BUSY (exit 75), never into a
- * "database is locked" for the user.
+ * registry_db.c - the registry's database, whichever backend holds it
+ * (see registry_internal.h): a directory is SQLite's (registry_sqlite.c),
+ * a postgresql:// URI PostgreSQL's (registry_pg.c).  Each nlp_regdb_*
+ * call goes to the backend; what is the same on both (running a
+ * statement, the before-commit hook, opening and closing) is here.
  */
 #include "registry_internal.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <dirent.h>
-#include <grp.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <sqlite3.h>
-
-#include "store.h"
-
-/*
- * Text is bound SQLITE_STATIC everywhere: every string bound outlives the
- * statement's step (a local or a parameter of the function that steps it),
- * and a static bind copies nothing, so it cannot fail for want of memory
- * -- a TRANSIENT bind that did left a NULL that read as "NOT NULL
- * constraint failed" (exit 5) instead of out of memory.
- */
-#define APPLICATION_ID 0x4e4c504f     /* "NLPO" */
-#define BUSY_TIMEOUT_MS 5000
-#define BUSY_RETRIES 6                /* 6 x 5 s, then NLP_BUSY */
-
-/* A statement is SQLite's, under the registry's opaque name. */
-#define STMT(st) ((sqlite3_stmt *)(void *)(st))
-
-static const char schema_v1[] =
-    "CREATE TABLE models ("
-    "  id INTEGER PRIMARY KEY,"
-    "  name TEXT NOT NULL UNIQUE,"
-    "  next_version INTEGER NOT NULL DEFAULT 1,"
-    "  created_at TEXT NOT NULL);"
-    "CREATE TABLE versions ("
-    "  id INTEGER PRIMARY KEY,"
-    "  model_id INTEGER NOT NULL REFERENCES models(id),"
-    "  version INTEGER NOT NULL,"
-    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
-    "  size INTEGER NOT NULL,"
-    "  created_at TEXT NOT NULL,"
-    "  created_by TEXT NOT NULL,"
-    "  source TEXT,"
-    "  description TEXT,"
-    "  hyperparameters TEXT NOT NULL,"   /* JSON, from meta.json */
-    "  metrics TEXT NOT NULL,"           /* JSON: held-out figures */
-    "  meta TEXT NOT NULL,"              /* the artifact's meta.json */
-    "  UNIQUE (model_id, version),"
-    "  UNIQUE (model_id, sha256));"
-    "CREATE TABLE inputs ("
-    "  version_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,"
-    "  position INTEGER NOT NULL,"
-    "  name TEXT NOT NULL,"
-    "  sha256 TEXT NOT NULL,"
-    "  bytes INTEGER NOT NULL,"
-    "  PRIMARY KEY (version_id, position));"
-    "CREATE TABLE tags ("
-    "  version_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,"
-    "  key TEXT NOT NULL,"
-    "  value TEXT NOT NULL,"
-    "  PRIMARY KEY (version_id, key));"
-    "CREATE TABLE aliases ("
-    "  model_id INTEGER NOT NULL REFERENCES models(id),"
-    "  alias TEXT NOT NULL,"
-    "  version_id INTEGER NOT NULL REFERENCES versions(id),"
-    "  updated_at TEXT NOT NULL,"
-    "  PRIMARY KEY (model_id, alias));"
-    "CREATE TABLE events ("
-    "  id INTEGER PRIMARY KEY,"
-    "  at TEXT NOT NULL,"
-    "  who TEXT NOT NULL,"
-    "  model TEXT NOT NULL,"
-    "  kind TEXT NOT NULL CHECK (kind IN ('push', 'alias-set', 'alias-move',"
-    "    'alias-delete', 'rollback', 'rm')),"
-    "  alias TEXT,"
-    "  old_version INTEGER,"
-    "  new_version INTEGER,"
-    "  reason TEXT);"
-    "CREATE INDEX events_model ON events (model, alias, id);"
-    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
-    "  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;"
-    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
-    "  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;";
-
-/* Schema 2: recorded evaluations (eval --record), append-only. */
-static const char schema_v2[] =
-    "CREATE TABLE evaluations ("
-    "  id INTEGER PRIMARY KEY,"
-    "  version_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,"
-    "  at TEXT NOT NULL,"
-    "  who TEXT NOT NULL,"
-    "  data TEXT NOT NULL,"          /* JSON: [{name, sha256, bytes}] */
-    "  metrics TEXT NOT NULL);"      /* JSON: accuracy, macro_f1, ... */
-    "CREATE INDEX evaluations_version ON evaluations (version_id, id);"
-    "CREATE TRIGGER evaluations_no_update BEFORE UPDATE ON evaluations"
-    "  BEGIN SELECT RAISE(ABORT, 'evaluations are append-only'); END;";
-
-/* ---- errors, statements, transactions ---- */
-
-/* The registry stayed busy past the retries (exit 75). */
-static int
-busy_err(struct nlp_registry *r, struct nlp_err *e)
+int
+nlp_registry_is_uri(const char *s)
 {
-	return nlp_errf(e, NLP_BUSY, "registry '%s' is busy: another process "
-	    "held it for over %d s; try again later", r->dir,
-	    BUSY_RETRIES * BUSY_TIMEOUT_MS / 1000);
+	return s != NULL && (strncmp(s, "postgresql://", 13) == 0 ||
+	    strncmp(s, "postgres://", 11) == 0);
 }
 
-/*
- * Fill e from the database's last error.  Busy is the message above, never
- * SQLite's "database is locked".  SQLite says "database or disk is full"
- * for a full disk and "disk I/O error" without the cause: name the cause
- * (for SQLITE_FULL SQLite keeps no errno, and it means ENOSPC here: no
- * max_page_count is set).
- */
 int
 nlp_regdb_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
 {
-	int code = sqlite3_extended_errcode(r->db);
-	int prim = code & 0xff;
-	int sys = sqlite3_system_errno(r->db);
-	int status = NLP_IO;
-
-	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
-		return busy_err(r, e);
-	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB) {
-		status = NLP_REGISTRY;
-		r->corrupt = 1;
-	}
-	else if (prim == SQLITE_CONSTRAINT)
-		status = NLP_REGISTRY;
-	else if (prim == SQLITE_FULL)
-		sys = ENOSPC;
-	else if (prim != SQLITE_IOERR && prim != SQLITE_CANTOPEN)
-		sys = 0;
-	if (sys != 0)
-		return nlp_errnof(e, status, sys, "registry '%s': %s: %s", r->dir,
-		    what, sqlite3_errmsg(r->db));
-	return nlp_errf(e, status, "registry '%s': %s: %s", r->dir, what,
-	    sqlite3_errmsg(r->db));
+	return r->ops->err(r, e, what);
 }
 
 int
 nlp_regdb_exec(struct nlp_registry *r, const char *sql, struct nlp_err *e)
 {
-	if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return nlp_regdb_err(r, e, "database");
-	return NLP_OK;
-}
-
-/* Milliseconds on the monotonic clock. */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Run sql, again while another process holds the lock, for up to
- * BUSY_RETRIES x BUSY_TIMEOUT_MS in all: SQLite's result.  Extended result
- * codes are on, so a busy result is any SQLITE_BUSY_*.  Some come back at
- * once, without the busy handler's wait (another process recovering the
- * WAL, or turning a new database into WAL mode as concurrent first pushes
- * do): those are retried after 20 ms, not counted as a whole timeout.
- */
-static int
-exec_retried(struct nlp_registry *r, const char *sql)
-{
-	const struct timespec pause = { 0, 20 * 1000000L };
-	int64_t end = now_ms() + (int64_t)BUSY_RETRIES * BUSY_TIMEOUT_MS;
-	int rc;
-
-	while (((rc = sqlite3_exec(r->db, sql, NULL, NULL, NULL)) & 0xff) ==
-	    SQLITE_BUSY && now_ms() < end)
-		nanosleep(&pause, NULL);
-	return rc;
+	return r->ops->exec(r, sql, e);
 }
 
 int
 nlp_regdb_prepare(struct nlp_registry *r, struct nlp_regdb_stmt **st,
     const char *sql, struct nlp_err *e)
 {
-	sqlite3_stmt *s;
-
-	*st = NULL;
-	if (sqlite3_prepare_v2(r->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return nlp_regdb_err(r, e, "database");
-	*st = (struct nlp_regdb_stmt *)(void *)s;
-	return NLP_OK;
+	return r->ops->prepare(r, st, sql, e);
 }
 
 void
 nlp_regdb_bind(struct nlp_regdb_stmt *st, const struct nlp_regdb_param *p,
     size_t np)
 {
-	size_t i;
-
-	sqlite3_reset(STMT(st));
-	for (i = 0; i < np; i++)
-		if (!p[i].is_text)
-			sqlite3_bind_int64(STMT(st), (int)i + 1, p[i].i);
-		else if (p[i].s != NULL)
-			sqlite3_bind_text(STMT(st), (int)i + 1, p[i].s, -1,
-			    SQLITE_STATIC);
-		else
-			sqlite3_bind_null(STMT(st), (int)i + 1);
+	st->ops->bind(st, p, np);
 }
 
 int
 nlp_regdb_step(struct nlp_regdb_stmt *st)
 {
-	int rc = sqlite3_step(STMT(st));
-
-	return rc == SQLITE_ROW ? NLP_REGDB_ROW : rc == SQLITE_DONE ?
-	    NLP_REGDB_DONE : NLP_REGDB_ERROR;
+	return st->ops->step(st);
 }
 
 void
 nlp_regdb_finalize(struct nlp_regdb_stmt *st)
 {
-	sqlite3_finalize(STMT(st));
+	if (st != NULL)
+		st->ops->finalize(st);
 }
 
 enum nlp_registry_vtype
 nlp_regdb_type(struct nlp_regdb_stmt *st, int i)
 {
-	switch (sqlite3_column_type(STMT(st), i)) {
-	case SQLITE_INTEGER:
-		return NLP_RV_INT;
-	case SQLITE_FLOAT:
-		return NLP_RV_REAL;
-	case SQLITE_NULL:
-		return NLP_RV_NULL;
-	default:
-		return NLP_RV_TEXT;
-	}
+	return st->ops->type(st, i);
 }
 
 int64_t
 nlp_regdb_int(struct nlp_regdb_stmt *st, int i)
 {
-	return sqlite3_column_int64(STMT(st), i);
+	return st->ops->int64(st, i);
 }
 
 double
 nlp_regdb_double(struct nlp_regdb_stmt *st, int i)
 {
-	return sqlite3_column_double(STMT(st), i);
+	return st->ops->dbl(st, i);
 }
 
 const char *
 nlp_regdb_text(struct nlp_regdb_stmt *st, int i)
 {
-	return (const char *)sqlite3_column_text(STMT(st), i);
+	return st->ops->text(st, i);
 }
 
 int64_t
 nlp_regdb_last_id(struct nlp_registry *r)
 {
-	return sqlite3_last_insert_rowid(r->db);
+	return r->ops->last_id(r);
 }
 
-/* Run a statement, calling fn (when not NULL) for each row; fn's status
- * other than NLP_OK stops it and is returned.  what: for the message when
- * the statement fails. */
-static int
-run(struct nlp_registry *r, const char *sql, const struct nlp_regdb_param *p,
+int
+nlp_regdb_check(struct nlp_registry *r, int quick, int max,
+    const char *what, int (*fn)(void *arg, const char *problem), void *arg,
+    struct nlp_err *e)
+{
+	return r->ops->check(r, quick, max, what, fn, arg, e);
+}
+
+int
+nlp_regdb_check_references(struct nlp_registry *r,
+    int (*fn)(void *arg, const char *problem), void *arg, struct nlp_err *e)
+{
+	return r->ops->check_references(r, fn, arg, e);
+}
+
+int
+nlp_regdb_each_object(struct nlp_registry *r,
+    int (*fn)(void *arg, const char *sha256, int64_t size, const char *ref),
+    void *arg, struct nlp_err *e)
+{
+	return r->ops->each_object(r, fn, arg, e);
+}
+
+int
+nlp_regdb_begin(struct nlp_registry *r, struct nlp_err *e)
+{
+	return r->ops->begin(r, e);
+}
+
+int
+nlp_regdb_commit(struct nlp_registry *r, struct nlp_err *e)
+{
+	int err;
+
+	if (r->before_commit != NULL && (err = r->before_commit(r->before_arg))
+	    != 0) {
+		r->ops->rollback(r);
+		return nlp_errnof(e, NLP_IO, err, "cannot write the result, so "
+		    "nothing was changed");
+	}
+	return r->ops->commit(r, e);
+}
+
+void
+nlp_regdb_rollback(struct nlp_registry *r)
+{
+	r->ops->rollback(r);
+}
+
+int
+nlp_regdb_query(struct nlp_registry *r, const char *sql, const struct nlp_regdb_param *p,
     size_t np, int (*fn)(void *arg, struct nlp_regdb_stmt *st,
     struct nlp_err *e), void *arg, const char *what, struct nlp_err *e)
 {
@@ -307,7 +160,7 @@ nlp_regdb_run(struct nlp_registry *r, const char *sql,
     const struct nlp_regdb_param *p, size_t np, const char *what,
     struct nlp_err *e)
 {
-	return run(r, sql, p, np, NULL, NULL, what, e);
+	return nlp_regdb_query(r, sql, p, np, NULL, NULL, what, e);
 }
 
 int
@@ -316,7 +169,7 @@ nlp_regdb_each(struct nlp_registry *r, const char *sql,
     int (*fn)(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e),
     void *arg, struct nlp_err *e)
 {
-	return run(r, sql, p, np, fn, arg, "query", e);
+	return nlp_regdb_query(r, sql, p, np, fn, arg, "query", e);
 }
 
 /* The first column of a row, into the int64_t at arg. */
@@ -337,592 +190,29 @@ nlp_regdb_int_query(struct nlp_registry *r, const char *sql,
 	return nlp_regdb_each(r, sql, p, np, int_row, out, e);
 }
 
-/* BEGIN IMMEDIATE: take the write lock now. */
-int
-nlp_regdb_begin(struct nlp_registry *r, struct nlp_err *e)
-{
-	int rc = exec_retried(r, "BEGIN IMMEDIATE");
-
-	if (rc == SQLITE_OK)
-		return NLP_OK;
-	if ((rc & 0xff) == SQLITE_BUSY)
-		return busy_err(r, e);
-	if ((rc & 0xff) == SQLITE_READONLY)
-		return nlp_errf(e, NLP_IO, "registry '%s' is read-only: %s",
-		    r->dir, sqlite3_errmsg(r->db));
-	return nlp_regdb_err(r, e, "cannot start a transaction");
-}
-
-int
-nlp_regdb_commit(struct nlp_registry *r, struct nlp_err *e)
-{
-	int rc, err;
-
-	if (r->before_commit != NULL && (err = r->before_commit(r->before_arg))
-	    != 0) {
-		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-		return nlp_errnof(e, NLP_IO, err, "cannot write the result, so "
-		    "nothing was changed");
-	}
-	if ((rc = exec_retried(r, "COMMIT")) != SQLITE_OK) {
-		int status = nlp_regdb_err(r, e, "cannot commit");
-		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-		return status;
-	}
-	return NLP_OK;
-}
-
-void
-nlp_regdb_rollback(struct nlp_registry *r)
-{
-	if (!sqlite3_get_autocommit(r->db))
-		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-/* ---- the schema ---- */
-
-/*
- * The header's application_id and user_version, read in one statement:
- * two separate reads could straddle another process's schema creation and
- * see half of it.
- */
-static int
-read_header(struct nlp_registry *r, int64_t *app, int64_t *ver,
-    struct nlp_err *e)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	*app = *ver = 0;
-	if (sqlite3_prepare_v2(r->db, "SELECT a.application_id, u.user_version "
-	    "FROM pragma_application_id AS a, pragma_user_version AS u", -1, &st,
-	    NULL) != SQLITE_OK)
-		return nlp_regdb_err(r, e, "database");
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*app = sqlite3_column_int64(st, 0);
-		*ver = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? NLP_OK : nlp_regdb_err(r, e, "cannot read the "
-	    "header");
-}
-
-/* Is this header one nlpops can use (ours, or empty; not newer)? */
-static int
-check_header(struct nlp_registry *r, int64_t app, int64_t ver,
-    struct nlp_err *e)
-{
-	/* nlpops sets application_id with the first schema: a file without
-	   it is ours only while it is still empty */
-	if (app != APPLICATION_ID && (app != 0 || ver != 0))
-		return nlp_errf(e, NLP_REGISTRY, "'%s' is not an nlpops registry "
-		    "(another application's SQLite file)", r->dbpath);
-	if (ver > NLP_REGISTRY_SCHEMA)
-		return nlp_errf(e, NLP_REGISTRY, "registry '%s' has schema %lld, "
-		    "newer than this nlpops knows (%d): upgrade nlpops", r->dir,
-		    (long long)ver, NLP_REGISTRY_SCHEMA);
-	return NLP_OK;
-}
-
-/*
- * A database without our header and without tables: a registry being
- * created (another process may hold the lock and be making it), or one
- * whose registry.db was emptied -- by a crash, a full disk, a mistake.
- * With objects in the store it is the latter, and a new schema there
- * would silently renumber history ("spam@1" would name another model)
- * and let gc delete every artifact: refuse.
- */
-static int
-empty_database(struct nlp_registry *r, struct nlp_err *e)
-{
-	size_t n = 0;
-	int rc;
-
-	if ((rc = nlp_store_count(r->dir, &n, e)) != NLP_OK)
-		return rc;
-	if (n > 0)
-		return nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: its "
-		    "database is empty but %zu object%s exist%s (restore "
-		    "registry.db from a backup); nothing was changed", r->dir, n,
-		    n == 1 ? "" : "s", n == 1 ? "s" : "");
-	if (!r->writable)
-		return nlp_errf(e, NLP_REGISTRY, "no registry at '%s' (its "
-		    "database is empty; push a model or run 'nlpops registry "
-		    "init' to make one)", r->dir);
-	return NLP_OK;
-}
-
-/* The number of tables, views, indexes and triggers in the database. */
-static int
-count_tables(struct nlp_registry *r, int64_t *n, struct nlp_err *e)
-{
-	return nlp_regdb_int_query(r, "SELECT count(*) FROM sqlite_master", NULL,
-	    0, 0, n, e);
-}
-
-/* A database of another application's, without our header. */
-static int
-foreign_tables(struct nlp_registry *r, struct nlp_err *e)
-{
-	return nlp_errf(e, NLP_REGISTRY, "'%s' is not an nlpops registry (a "
-	    "SQLite file with other tables)", r->dbpath);
-}
-
-/* Create the schema in an empty database, or migrate an older one, inside
- * a transaction (the header read again in it: someone else may have
- * created or migrated it while we waited for the lock). */
-static int
-create_or_migrate(struct nlp_registry *r, struct nlp_err *e)
-{
-	int64_t app = 0, ver = 0, tables = 0;
-	char sql[64];
-	int rc;
-
-	if ((rc = read_header(r, &app, &ver, e)) != NLP_OK ||
-	    (rc = check_header(r, app, ver, e)) != NLP_OK ||
-	    (rc = count_tables(r, &tables, e)) != NLP_OK)
-		return rc;
-	if (ver == 0 && tables > 0)
-		return foreign_tables(r, e);
-	if (ver == 0) {
-		if ((rc = empty_database(r, e)) != NLP_OK ||
-		    (rc = nlp_regdb_exec(r, schema_v1, e)) != NLP_OK)
-			return rc;
-		snprintf(sql, sizeof sql, "PRAGMA application_id = %d",
-		    APPLICATION_ID);
-		if ((rc = nlp_regdb_exec(r, sql, e)) != NLP_OK ||
-		    (rc = nlp_regdb_exec(r, "PRAGMA user_version = 1", e)) != NLP_OK)
-			return rc;
-	}
-	/* migrations, one step each */
-	if (ver <= 1 && ((rc = nlp_regdb_exec(r, schema_v2, e)) != NLP_OK ||
-	    (rc = nlp_regdb_exec(r, "PRAGMA user_version = 2", e)) != NLP_OK))
-		return rc;
-	return NLP_OK;
-}
-
-/* Create the schema, or check and migrate an existing one. */
-static int
-setup_schema(struct nlp_registry *r, struct nlp_err *e)
-{
-	int64_t app = 0, ver = 0, tables = 0;
-	int rc;
-
-	if ((rc = read_header(r, &app, &ver, e)) != NLP_OK)
-		return rc;
-	r->schema = NLP_REGISTRY_SCHEMA;
-	if (app == APPLICATION_ID && ver == NLP_REGISTRY_SCHEMA)
-		return NLP_OK;
-	if ((rc = check_header(r, app, ver, e)) != NLP_OK)
-		return rc;
-	if (!r->writable) {
-		if (ver == 0) {
-			if ((rc = count_tables(r, &tables, e)) != NLP_OK)
-				return rc;
-			if (tables > 0)
-				return foreign_tables(r, e);
-			return empty_database(r, e);
-		}
-		/* read what is there; what a newer schema adds reads as empty */
-		r->schema = (int)ver;
-		return NLP_OK;
-	}
-	if ((rc = nlp_regdb_begin(r, e)) != NLP_OK)
-		return rc;
-	if ((rc = create_or_migrate(r, e)) != NLP_OK) {
-		nlp_regdb_rollback(r);
-		return rc;
-	}
-	return nlp_regdb_commit(r, e);
-}
-
 /* ---- opening ---- */
-
-/* mkdir -p for the registry directory itself. */
-static int
-make_dirs(const char *dir)
-{
-	char *p = strdup(dir), *s;
-	int rc = 0;
-
-	if (p == NULL)
-		return -1;
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0777) != 0 && errno != EEXIST)
-			rc = -1;
-		*s = '/';
-	}
-	if (mkdir(p, 0777) != 0 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	return rc;
-}
-
-/* A file: URI for path with query q ('%', '?' and '#' escaped); NULL when
- * out of memory; sqlite3_free() it. */
-static char *
-file_uri(const char *path, const char *q)
-{
-	size_t n = strlen(path), i, j;
-	char *u = sqlite3_malloc64(3 * n + strlen(q) + 16);
-
-	if (u == NULL)
-		return NULL;
-	/* file:///abs (empty authority), so that "//x" is not a host */
-	j = (size_t)sprintf(u, "%s", path[0] == '/' ? "file://" : "file:");
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)path[i];
-		if (c == '%' || c == '?' || c == '#')
-			j += (size_t)sprintf(u + j, "%%%02X", c);
-		else
-			u[j++] = (char)c;
-	}
-	sprintf(u + j, "?%s", q);
-	return u;
-}
-
-/* Open the database connection with the given flags and settings. */
-static int
-connect(struct nlp_registry *r, int flags, const char *uri, struct nlp_err *e)
-{
-	if (sqlite3_open_v2(uri ? uri : r->dbpath, &r->db, flags, NULL) !=
-	    SQLITE_OK) {
-		int rc = nlp_errf(e, NLP_IO, "cannot open registry '%s': %s",
-		    r->dir, r->db ? sqlite3_errmsg(r->db) : "out of memory");
-		sqlite3_close(r->db);
-		r->db = NULL;
-		return rc;
-	}
-	sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS);
-	sqlite3_extended_result_codes(r->db, 1);
-	return NLP_OK;
-}
-
-/*
- * A WAL database whose -shm file is missing and cannot be created (read-only
- * media, or a directory we may not write) cannot be opened the usual way.
- * Then no process has it open -- a writer would have made the -shm -- and
- * on read-only media none can: read it without locks or shared memory.
- * When registry.db-wal holds frames (commits a killed process left there,
- * never checkpointed into registry.db), through the "unix-none" VFS in
- * exclusive locking mode, which keeps the WAL index in heap memory and so
- * reads those commits; otherwise as an immutable file.  (immutable=1
- * ignores the WAL: with such a -wal it served the state before those
- * commits, an alias pointing where it pointed before, without a word.)  On
- * writable media a writer could start while we read; the window is one
- * short open, as it was with immutable=1 alone.
- */
-static int
-open_unshared(struct nlp_registry *r, struct nlp_err *e)
-{
-	char *wal = sqlite3_mprintf("%s-wal", r->dbpath), *uri = NULL;
-	struct stat sb;
-	int use_wal, rc;
-
-	if (wal == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
-	use_wal = stat(wal, &sb) == 0 && sb.st_size > 0;
-	sqlite3_free(wal);
-	if (use_wal && sqlite3_vfs_find("unix-none") == NULL)
-		return nlp_errf(e, NLP_IO, "cannot read registry '%s': its "
-		    "registry.db-wal needs registry.db-shm, which is missing and "
-		    "cannot be created", r->dir);
-	uri = file_uri(r->dbpath, use_wal ? "mode=ro&vfs=unix-none" :
-	    "immutable=1");
-	if (uri == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
-	sqlite3_close(r->db);
-	r->db = NULL;
-	rc = connect(r, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
-	    SQLITE_OPEN_NOFOLLOW, uri, e);
-	sqlite3_free(uri);
-	if (rc == NLP_OK && use_wal)
-		rc = nlp_regdb_exec(r, "PRAGMA locking_mode = EXCLUSIVE", e);
-	if (rc == NLP_OK && sqlite3_exec(r->db, "SELECT 1 FROM sqlite_master "
-	    "LIMIT 1", NULL, NULL, NULL) != SQLITE_OK)
-		rc = nlp_regdb_err(r, e, "cannot read the database");
-	return rc;
-}
-
-/* What nlp_registry_open() finds at the registry's path. */
-enum layout {
-	NO_DIR,            /* the directory does not exist */
-	NO_DB,             /* it does, without registry.db */
-	DB,                /* registry.db is there, a plain file of ours */
-};
-
-/* Is this file of the registry (registry.db, its -wal, -shm, -journal)
- * what it should be: a regular file with one name, the registry's?
- * NLP_OK, NLP_REGISTRY refusing it, or NLP_IO.  *exists says whether it
- * is there. */
-static int
-check_file(struct nlp_registry *r, int dfd, const struct stat *dirst,
-    const char *name, int *exists, struct nlp_err *e)
-{
-	struct stat st;
-	const char *why = NULL;
-
-	*exists = 0;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-		if (errno == ENOENT)
-			return NLP_OK;
-		return nlp_errnof(e, NLP_IO, errno, "cannot open registry '%s'",
-		    r->dir);
-	}
-	*exists = 1;
-	if (S_ISLNK(st.st_mode))
-		why = "a symbolic link";
-	else if (!S_ISREG(st.st_mode))
-		why = "not a regular file";
-	else if (st.st_nlink != 1)
-		why = "a file with other hard links";
-	else if (!nlp_store_owned(dirst, &st))
-		why = "not the registry's (another file system or owner)";
-	if (why != NULL)
-		return nlp_errf(e, NLP_REGISTRY, "'%s/%s' is %s: refusing it (the "
-		    "registry is damaged, or someone tampered with it)", r->dir,
-		    name, why);
-	return NLP_OK;
-}
-
-/* The files and directories of the registry in the directory open at dfd
- * (stat data dirst): *lay DB when registry.db is there, else NO_DB. */
-static int
-check_layout(struct nlp_registry *r, int dfd, const struct stat *dirst,
-    enum layout *lay, struct nlp_err *e)
-{
-	static const char *const files[] = {
-		"registry.db-wal", "registry.db-shm", "registry.db-journal",
-	};
-	static const char *const dirs[] = { "objects", "tmp" };
-	struct stat st;
-	int exists, rc;
-	size_t i;
-
-	*lay = NO_DB;
-	if ((rc = check_file(r, dfd, dirst, "registry.db", &exists, e)) != NLP_OK)
-		return rc;
-	if (exists)
-		*lay = DB;
-	/* an emptied registry.db must not be written, not even the header
-	 * that setting WAL mode writes before the schema is looked at */
-	if (exists && fstatat(dfd, "registry.db", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    st.st_size == 0 && (rc = empty_database(r, e)) != NLP_OK)
-		return rc;
-	for (i = 0; rc == NLP_OK && i < sizeof files / sizeof *files; i++)
-		rc = check_file(r, dfd, dirst, files[i], &exists, e);
-	for (i = 0; rc == NLP_OK && i < sizeof dirs / sizeof *dirs; i++)
-		if (fstatat(dfd, dirs[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    !S_ISDIR(st.st_mode))
-			rc = nlp_errf(e, NLP_REGISTRY, "'%s/%s' is %s: refusing it "
-			    "(the registry is damaged, or someone tampered with "
-			    "it)", r->dir, dirs[i], S_ISLNK(st.st_mode) ?
-			    "a symbolic link" : "not a directory");
-	return rc;
-}
-
-/*
- * A directory without registry.db (open at dfd, which this closes): is
- * there anything else in it (*empty 0)?  Another process may be making
- * the registry right now: a registry.db that appeared since we looked
- * for it sets *again; its -wal or -journal alone does not make the
- * directory foreign, and objects/ without a database is caught as damage
- * later.
- */
-static int
-list_dir(struct nlp_registry *r, int dfd, int *empty, int *again,
-    struct nlp_err *e)
-{
-	struct dirent *de;
-	DIR *dp;
-
-	if ((dp = fdopendir(dfd)) == NULL) {
-		int err = errno;
-		close(dfd);
-		return nlp_errnof(e, NLP_IO, err, "cannot read registry '%s'",
-		    r->dir);
-	}
-	while ((de = readdir(dp)) != NULL) {
-		if (strcmp(de->d_name, "registry.db") == 0)
-			*again = 1;
-		else if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..")
-		    != 0 && strcmp(de->d_name, "objects") != 0 &&
-		    strncmp(de->d_name, "registry.db-", 12) != 0)
-			*empty = 0;
-	}
-	closedir(dp);
-	return NLP_OK;
-}
-
-/*
- * Look at the registry's directory before SQLite does: a registry.db (or
- * its -wal, -shm, -journal) that is a symbolic link, a device, a hard
- * link or someone else's file is refused -- SQLite would follow it and
- * write a database over whatever it points at -- and so are objects/ and
- * tmp/ when they are not directories.  A directory that is not empty and
- * holds no registry.db is not a registry, and is never made into one.
- */
-static int
-inspect(struct nlp_registry *r, enum layout *lay, int *empty,
-    struct nlp_err *e)
-{
-	struct stat dirst;
-	int dfd, rc, again, retried = 0;
-
-	do {
-		*lay = NO_DIR;
-		*empty = 1;
-		again = 0;
-		if ((dfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-			if (errno == ENOENT)
-				return NLP_OK;
-			if (errno == ENOTDIR)
-				return nlp_errf(e, NLP_REGISTRY, "'%s' is not a "
-				    "directory, so not a registry", r->dir);
-			return nlp_errnof(e, NLP_IO, errno, "cannot open registry "
-			    "'%s'", r->dir);
-		}
-		if (fstat(dfd, &dirst) != 0)
-			rc = nlp_errnof(e, NLP_IO, errno, "cannot open registry "
-			    "'%s'", r->dir);
-		else
-			rc = check_layout(r, dfd, &dirst, lay, e);
-		if (rc != NLP_OK || *lay == DB) {
-			close(dfd);
-			return rc;
-		}
-		/* no database: is there anything else? */
-		if ((rc = list_dir(r, dfd, empty, &again, e)) != NLP_OK)
-			return rc;
-	} while (again && retried++ == 0);
-	return NLP_OK;
-}
-
-/* A registry.db that is missing where it must be found. */
-static int
-no_registry(struct nlp_registry *r, enum layout lay, struct nlp_err *e)
-{
-	size_t n = 0;
-
-	if (lay == NO_DB && nlp_store_count(r->dir, &n, NULL) == NLP_OK && n > 0)
-		return nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: "
-		    "registry.db is missing but %zu object%s exist%s (restore it "
-		    "from a backup)", r->dir, n, n == 1 ? "" : "s", n == 1 ?
-		    "s" : "");
-	return nlp_errf(e, NLP_REGISTRY, "no registry at '%s' (push a model or "
-	    "run 'nlpops registry init' to make one)", r->dir);
-}
-
-/* Did a read fail because the WAL index (registry.db-shm) could not be
- * made or sized: a full disk, a quota? */
-static int
-no_shm(int sq)
-{
-	return sq == SQLITE_IOERR_SHMOPEN || sq == SQLITE_IOERR_SHMSIZE ||
-	    sq == SQLITE_IOERR_SHMMAP || (sq & 0xff) == SQLITE_FULL;
-}
-
-/* Open the database for writing (lay: what inspect() found there). */
-static int
-open_writable(struct nlp_registry *r, enum layout lay, struct nlp_err *e)
-{
-	struct stat fsb;
-	int rc, fd;
-
-	if (lay == NO_DIR && make_dirs(r->dir) != 0)
-		return nlp_errnof(e, NLP_IO, errno, "cannot create registry '%s'",
-		    r->dir);
-	if ((rc = connect(r, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOFOLLOW, NULL, e)) != NLP_OK)
-		return rc;
-	/*
-	 * On read-only media, or without write permission, SQLite quietly
-	 * opens the file read-only: say so now, in one line (exit 4), rather
-	 * than fail later with whatever a first write happens to hit -- or
-	 * succeed, for a write that had nothing to change.
-	 */
-	if (sqlite3_db_readonly(r->db, "main") == 1) {
-		int err = access(r->dbpath, W_OK) == 0 ? EACCES : errno;
-		return nlp_errnof(e, NLP_IO, err, "registry '%s' is read-only",
-		    r->dir);
-	}
-	fd = open(r->dbpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 && fstat(fd, &fsb) == 0 && S_ISREG(fsb.st_mode))
-		nlp_store_fix_mode(r->dir, fd, 0);
-	if (fd >= 0)
-		close(fd);
-	/*
-	 * journal_mode needs the lock briefly: retry like a write; still busy
-	 * after the retries is NLP_BUSY.  Other failures leave the journal
-	 * mode as it was, as before.
-	 */
-	if ((exec_retried(r, "PRAGMA journal_mode = WAL") & 0xff) == SQLITE_BUSY)
-		return busy_err(r, e);
-	return nlp_regdb_exec(r, "PRAGMA synchronous = FULL;"
-	    "PRAGMA foreign_keys = ON", e);
-}
-
-/* Open the database for reading. */
-static int
-open_readonly(struct nlp_registry *r, struct nlp_err *e)
-{
-	int rc, sq;
-
-	if ((rc = connect(r, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL,
-	    e)) != NLP_OK)
-		return rc;
-	if ((sq = sqlite3_exec(r->db, "SELECT 1 FROM sqlite_master LIMIT 1",
-	    NULL, NULL, NULL)) == SQLITE_OK)
-		return NLP_OK;
-	/*
-	 * Only a -shm that cannot be made calls for reading without locks:
-	 * SQLITE_CANTOPEN on read-only media, SQLITE_READONLY_DIRECTORY in a
-	 * directory we may not write, an I/O error making it on a full disk.
-	 * Anything else (busy past the timeout, say, while a writer works) is
-	 * reported as it is: reading a live database without locks could see
-	 * a checkpoint half done.
-	 */
-	if (sq == SQLITE_CANTOPEN || sq == SQLITE_READONLY_DIRECTORY ||
-	    no_shm(sq))
-		return open_unshared(r, e);
-	return nlp_regdb_err(r, e, "cannot read the database");
-}
 
 int
 nlp_regdb_open(struct nlp_registry **out, const char *dir, int writable,
     int *corrupt, struct nlp_err *e)
 {
 	struct nlp_registry *r;
-	size_t n = strlen(dir) + 16;
-	int rc, empty;
-	enum layout lay;
+	int rc;
 
 	*out = NULL;
-	if ((r = calloc(1, sizeof *r)) == NULL || (r->dir = strdup(dir)) == NULL ||
-	    (r->dbpath = malloc(n)) == NULL) {
-		nlp_registry_close(r);
+	if ((r = calloc(1, sizeof *r)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
+	r->ops = nlp_registry_is_uri(dir) ? &nlp_regdb_pg : &nlp_regdb_sqlite;
+	r->writable = writable;
+	if (NLP_REGDB_IS_PG(r))
+		rc = nlp_regpg_names(r, dir, e);
+	else
+		rc = (r->dir = strdup(dir)) == NULL ? nlp_errf(e, NLP_IO,
+		    "out of memory") : NLP_OK;
+	if (rc == NLP_OK && (rc = r->ops->open(r, e)) == NLP_OK) {
+		*out = r;
+		return NLP_OK;
 	}
-	snprintf(r->dbpath, n, "%s/registry.db", dir);
-	r->writable = writable != 0;
-	if ((rc = inspect(r, &lay, &empty, e)) != NLP_OK)
-		goto fail;
-	if (lay != DB && (writable != 1 || (lay == NO_DB && !empty))) {
-		rc = writable == 1 ? nlp_errf(e, NLP_REGISTRY, "'%s' is not empty "
-		    "and holds no registry: nlpops makes a registry only in a new "
-		    "or empty directory", dir) : no_registry(r, lay, e);
-		goto fail;
-	}
-	if ((rc = writable ? open_writable(r, lay, e) : open_readonly(r, e)) !=
-	    NLP_OK || (rc = setup_schema(r, e)) != NLP_OK)
-		goto fail;
-	*out = r;
-	return NLP_OK;
-fail:
 	*corrupt = r->corrupt;
 	nlp_registry_close(r);
 	return rc;
@@ -942,9 +232,10 @@ nlp_registry_close(struct nlp_registry *r)
 {
 	if (r == NULL)
 		return;
-	sqlite3_close(r->db);
+	r->ops->close(r);
 	free(r->dir);
-	free(r->dbpath);
+	free(r->uri);
+	free(r->pg_msg);
 	free(r);
 }
 
@@ -965,107 +256,6 @@ nlp_registry_before_commit(struct nlp_registry *r, int (*fn)(void *arg),
 int
 nlp_registry_init(const char *dir, const char *group, struct nlp_err *e)
 {
-	struct nlp_registry *r;
-	int rc;
-
-	if (make_dirs(dir) != 0)
-		return nlp_errnof(e, NLP_IO, errno, "cannot create registry '%s'",
-		    dir);
-	if (group != NULL) {
-		struct group *g = getgrnam(group);
-		if (g == NULL)
-			return nlp_errf(e, NLP_USAGE, "no group '%s'", group);
-		if (chown(dir, (uid_t)-1, g->gr_gid) != 0 ||
-		    chmod(dir, 02775) != 0)
-			return nlp_errnof(e, NLP_IO, errno, "cannot share registry "
-			    "'%s' with group '%s'", dir, group);
-	}
-	if ((rc = nlp_registry_open(&r, dir, 1, e)) != NLP_OK)
-		return rc;
-	nlp_registry_close(r);
-	return NLP_OK;
-}
-
-/* ---- SQLite's own checks ---- */
-
-/* fn and its argument, for a row callback. */
-struct check_ctx {
-	int (*fn)(void *arg, const char *problem);
-	void *arg;
-};
-
-/* A row of integrity_check or quick_check: "ok", or a problem. */
-static int
-check_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
-{
-	struct check_ctx *c = arg;
-	const char *v = nlp_regdb_text(st, 0);
-
-	(void)e;
-	return v != NULL && strcmp(v, "ok") != 0 ? c->fn(c->arg, v) : NLP_OK;
-}
-
-int
-nlp_regdb_check(struct nlp_registry *r, int quick, int max, const char *what,
-    int (*fn)(void *arg, const char *problem), void *arg, struct nlp_err *e)
-{
-	struct check_ctx c = { fn, arg };
-	char sql[64];
-
-	snprintf(sql, sizeof sql, max > 0 ? "PRAGMA %s(%d)" : "PRAGMA %s",
-	    quick ? "quick_check" : "integrity_check", max);
-	return run(r, sql, NULL, 0, check_row, &c, what, e);
-}
-
-/* A row of foreign_key_check: table, rowid, parent, foreign key. */
-static int
-reference_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
-{
-	struct check_ctx *c = arg;
-	char msg[512];
-
-	(void)e;
-	snprintf(msg, sizeof msg, "row %lld of %s refers to a missing row of %s",
-	    (long long)nlp_regdb_int(st, 1), nlp_regdb_text(st, 0),
-	    nlp_regdb_text(st, 2));
-	return c->fn(c->arg, msg);
-}
-
-int
-nlp_regdb_check_references(struct nlp_registry *r,
-    int (*fn)(void *arg, const char *problem), void *arg, struct nlp_err *e)
-{
-	struct check_ctx c = { fn, arg };
-
-	return nlp_regdb_each(r, "PRAGMA foreign_key_check", NULL, 0,
-	    reference_row, &c, e);
-}
-
-struct object_ctx {
-	int (*fn)(void *arg, const char *sha256, int64_t size, const char *ref);
-	void *arg;
-};
-
-static int
-object_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
-{
-	struct object_ctx *c = arg;
-
-	(void)e;
-	return c->fn(c->arg, nlp_regdb_text(st, 0), nlp_regdb_int(st, 1),
-	    nlp_regdb_text(st, 2));
-}
-
-int
-nlp_regdb_each_object(struct nlp_registry *r,
-    int (*fn)(void *arg, const char *sha256, int64_t size, const char *ref),
-    void *arg, struct nlp_err *e)
-{
-	struct object_ctx c = { fn, arg };
-
-	/* NOT INDEXED: from the table itself (registry_internal.h) */
-	return nlp_regdb_each(r, "SELECT v.sha256, v.size, m.name || '@' || "
-	    "v.version FROM versions AS v NOT INDEXED JOIN models AS m "
-	    "NOT INDEXED ON m.id = v.model_id ORDER BY v.sha256", NULL, 0,
-	    object_row, &c, e);
+	return (nlp_registry_is_uri(dir) ? &nlp_regdb_pg :
+	    &nlp_regdb_sqlite)->init(dir, group, e);
 }

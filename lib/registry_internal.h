@@ -5,13 +5,19 @@
  *
  * The registry is six modules:
  *
- *   registry_db.c     the database: opening it (layout checks, schema and
- *                     migrations), transactions and their busy retries,
- *                     statements, SQLite's errors mapped to statuses, its
- *                     own consistency checks.  Everything that is SQLite
- *                     is here (and only here is <sqlite3.h> included): a
- *                     second backend replaces this file and keeps the
- *                     nlp_regdb_* calls below.
+ *   registry_db.c     the database, whichever it is: the nlp_regdb_* calls
+ *                     below, each handed to the backend's struct
+ *                     nlp_regdb_ops; opening and closing a registry
+ *   registry_sqlite.c the embedded backend, a directory: opening it
+ *                     (layout checks, schema and migrations), transactions
+ *                     and their busy retries, statements, SQLite's errors
+ *                     mapped to statuses, its own consistency checks.
+ *                     Only here is <sqlite3.h> included.  Its objects are
+ *                     files (store.c).
+ *   registry_pg.c     the shared backend, PostgreSQL through libpq: the same
+ *                     calls, the same schema, and the objects in the
+ *                     database as chunked rows, read through a verified
+ *                     local cache.  Only here is <libpq-fe.h> included.
  *   registry_write.c  push, alias and promote, rollback, rm, record_eval
  *   registry_read.c   resolve, list, show, history, pull: the typed
  *                     results of registry.h and the lookups writes share
@@ -19,8 +25,10 @@
  *   registry_json.c   the typed results as JSON
  *   registry_diff.c   what differs between two versions, over show
  *
- * The SQL the other modules hand to nlp_regdb_prepare() is plain: `?`
- * parameters, no JSON functions, no PRAGMA.
+ * The SQL the other modules hand to nlp_regdb_prepare() is plain, what
+ * both SQLite and PostgreSQL run alike: `?` parameters (PostgreSQL's $N
+ * made from them), no JSON functions, no PRAGMA, no comparison whose
+ * result is read as a number.
  */
 #ifndef NLP_REGISTRY_INTERNAL_H
 #define NLP_REGISTRY_INTERNAL_H
@@ -32,11 +40,20 @@
 #include "registry.h"
 
 struct sqlite3;
+struct pg_conn;
+struct nlp_regdb_ops;
 
 struct nlp_registry {
-	char *dir;
-	char *dbpath;
-	struct sqlite3 *db;           /* registry_db.c's alone */
+	const struct nlp_regdb_ops *ops; /* the backend */
+	char *dir;                    /* the directory, or the URI without its
+	                                 password: for messages */
+	char *dbpath;                 /* registry_sqlite.c's */
+	struct sqlite3 *db;           /* registry_sqlite.c's */
+	struct pg_conn *pg;           /* registry_pg.c's */
+	char *uri;                    /* registry_pg.c's: the URI as given */
+	char pg_state[6];             /* registry_pg.c's: the last error */
+	char *pg_msg;
+	int in_txn;                   /* registry_pg.c's */
 	int writable;
 	int schema;                   /* the database's schema version */
 	int corrupt;                  /* SQLite said malformed, not a db */
@@ -45,6 +62,15 @@ struct nlp_registry {
 };
 
 /* ---- The database (registry_db.c) ---- */
+
+/*
+ * A statement, whichever backend made it: each backend's own statement
+ * begins with this.
+ */
+struct nlp_regdb_stmt {
+	const struct nlp_regdb_ops *ops;
+};
+
 
 /* nlp_registry_open(); *corrupt set when it failed because the database
  * is malformed (or no database at all): verify reports that. */
@@ -94,6 +120,14 @@ int nlp_regdb_run(struct nlp_registry *r, const char *sql,
 int nlp_regdb_int_query(struct nlp_registry *r, const char *sql,
     const struct nlp_regdb_param *p, size_t np, int64_t def, int64_t *out,
     struct nlp_err *e);
+
+/* Run a statement, calling fn (when not NULL) for each row; fn's status
+ * other than NLP_OK stops it and is returned.  what: for the message when
+ * the statement fails. */
+int nlp_regdb_query(struct nlp_registry *r, const char *sql,
+    const struct nlp_regdb_param *p, size_t np,
+    int (*fn)(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e),
+    void *arg, const char *what, struct nlp_err *e);
 
 /* A prepared statement, and the row a query is on. */
 struct nlp_regdb_stmt;
@@ -150,6 +184,83 @@ int nlp_regdb_check_references(struct nlp_registry *r,
 int nlp_regdb_each_object(struct nlp_registry *r,
     int (*fn)(void *arg, const char *sha256, int64_t size, const char *ref),
     void *arg, struct nlp_err *e);
+
+/*
+ * A backend: what each nlp_regdb_* call below does on it.  open fills
+ * the registry r (its dir and writable set) or fails, leaving what it
+ * made for close; init is `registry init`.
+ */
+struct nlp_regdb_ops {
+	int (*open)(struct nlp_registry *r, struct nlp_err *e);
+	void (*close)(struct nlp_registry *r);
+	int (*init)(const char *dir, const char *group, struct nlp_err *e);
+	int (*err)(struct nlp_registry *r, struct nlp_err *e, const char *what);
+	int (*exec)(struct nlp_registry *r, const char *sql, struct nlp_err *e);
+	int (*begin)(struct nlp_registry *r, struct nlp_err *e);
+	int (*commit)(struct nlp_registry *r, struct nlp_err *e);
+	void (*rollback)(struct nlp_registry *r);
+	int (*prepare)(struct nlp_registry *r, struct nlp_regdb_stmt **st,
+	    const char *sql, struct nlp_err *e);
+	void (*bind)(struct nlp_regdb_stmt *st,
+	    const struct nlp_regdb_param *p, size_t np);
+	int (*step)(struct nlp_regdb_stmt *st);
+	void (*finalize)(struct nlp_regdb_stmt *st);
+	enum nlp_registry_vtype (*type)(struct nlp_regdb_stmt *st, int i);
+	int64_t (*int64)(struct nlp_regdb_stmt *st, int i);
+	double (*dbl)(struct nlp_regdb_stmt *st, int i);
+	const char *(*text)(struct nlp_regdb_stmt *st, int i);
+	int64_t (*last_id)(struct nlp_registry *r);
+	int (*check)(struct nlp_registry *r, int quick, int max,
+	    const char *what, int (*fn)(void *arg, const char *problem),
+	    void *arg, struct nlp_err *e);
+	int (*check_references)(struct nlp_registry *r,
+	    int (*fn)(void *arg, const char *problem), void *arg,
+	    struct nlp_err *e);
+	int (*each_object)(struct nlp_registry *r, int (*fn)(void *arg,
+	    const char *sha256, int64_t size, const char *ref), void *arg,
+	    struct nlp_err *e);
+};
+
+extern const struct nlp_regdb_ops nlp_regdb_sqlite, nlp_regdb_pg;
+
+/* Is this registry PostgreSQL's (its objects in the database, read
+ * through the cache)? */
+#define NLP_REGDB_IS_PG(r) ((r)->ops == &nlp_regdb_pg)
+
+/* ---- PostgreSQL's objects and names (registry_pg.c) ---- */
+
+/* r->uri (as given) and r->dir (without its password) from uri. */
+int nlp_regpg_names(struct nlp_registry *r, const char *uri,
+    struct nlp_err *e);
+
+/* Store data (len bytes, SHA-256 hex) as an object, in the caller's
+ * transaction, unless it is there; read back and checked. */
+int nlp_regpg_put_object(struct nlp_registry *r, const char *hex,
+    const void *data, size_t len, struct nlp_err *e);
+
+/*
+ * Open object hex for reading (*fd, the caller closes it): from the cache,
+ * else fetched (SHA-256 and size checked) into it, or without a usable
+ * cache into an unlinked temporary file.  path: the cached file, or a name
+ * for messages.  NLP_DATA when the object is missing or damaged.
+ */
+int nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
+    char *path, size_t pathsize, struct nlp_err *e);
+
+/* Drop object hex from the cache (its bytes were found wrong): 1 when
+ * there was a copy. */
+int nlp_regpg_evict(const char *hex);
+
+/* Check object hex: its size (quick) or its bytes' SHA-256: NLP_OK, NLP_NO
+ * (damage, e says what), or the database's error. */
+int nlp_regpg_check_object(struct nlp_registry *r, const char *hex,
+    int64_t size, int quick, struct nlp_err *e);
+
+/* fn for each object no version refers to, by SHA-256; with remove, they
+ * are deleted too (inside the caller's transaction). */
+int nlp_regpg_orphans(struct nlp_registry *r, int remove,
+    int (*fn)(void *arg, const char *sha256, int64_t size), void *arg,
+    struct nlp_err *e);
 
 /* ---- Shared by the modules (registry_read.c) ---- */
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <time.h>
 
@@ -320,22 +321,48 @@ nlp_registry_resolve(struct nlp_registry *r, const struct nlp_ref *ref,
 		    version);
 	snprintf(out->name, sizeof out->name, "%s", ref->name);
 	out->version = version;
-	if (nlp_store_path(r->dir, out->sha256, out->path, sizeof out->path) < 0)
+	if (!nlp_store_valid_hex(out->sha256))
 		return nlp_errf(e, NLP_REGISTRY, "registry '%s': bad object name "
 		    "for %s@%ld", r->dir, ref->name, version);
+	/* on PostgreSQL the file is known once the object is opened */
+	if (!NLP_REGDB_IS_PG(r))
+		nlp_store_path(r->dir, out->sha256, out->path, sizeof out->path);
 	return NLP_OK;
+}
+
+int
+nlp_registry_object_open(struct nlp_registry *r, struct nlp_resolved *res,
+    int *fd, struct nlp_err *e)
+{
+	if (NLP_REGDB_IS_PG(r))
+		return nlp_regpg_open_object(r, res->sha256, fd, res->path,
+		    sizeof res->path, e);
+	/* through the registry's own directories, never a symbolic link */
+	return nlp_store_open(r->dir, res->sha256, fd, e);
+}
+
+int
+nlp_registry_object_evict(struct nlp_registry *r,
+    const struct nlp_resolved *res)
+{
+	return NLP_REGDB_IS_PG(r) && nlp_regpg_evict(res->sha256);
 }
 
 int
 nlp_registry_pull(struct nlp_registry *r, const struct nlp_ref *ref,
     const char *path, struct nlp_resolved *out, struct nlp_err *e)
 {
-	int rc;
+	int rc, fd;
 
 	if ((rc = nlp_registry_resolve(r, ref, out, e)) != NLP_OK)
 		return rc;
-	if ((rc = nlp_store_export(r->dir, out->sha256, path, e)) != NLP_OK &&
-	    e != NULL)
+	if (!NLP_REGDB_IS_PG(r))
+		rc = nlp_store_export(r->dir, out->sha256, path, e);
+	else if ((rc = nlp_registry_object_open(r, out, &fd, e)) == NLP_OK) {
+		rc = nlp_store_export_fd(fd, out->path, out->sha256, path, e);
+		close(fd);
+	}
+	if (rc != NLP_OK && e != NULL)
 		e->status = rc;
 	return rc;
 }

@@ -705,6 +705,16 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 		goto out;
 	}
+	if (NLP_REGDB_IS_PG(r)) {
+		/* the object in the version's own transaction */
+		if ((rc = nlp_regdb_begin(r, e)) != NLP_OK)
+			goto out;
+		if ((rc = nlp_regpg_put_object(r, res->sha256, data, len, e)) ==
+		    NLP_OK)
+			rc = push_locked(r, len, o, meta, metatext, res, e);
+		rc = end_change(r, rc, e);
+		goto out;
+	}
 	nlp_store_path(r->dir, res->sha256, objpath, sizeof objpath);
 	/*
 	 * Store the object (the slow part) before taking the lock.  gc

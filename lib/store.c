@@ -705,27 +705,24 @@ nlp_store_check(const char *dir, const char *hex, int64_t size,
  * after its bytes were written.
  */
 int
-nlp_store_export(const char *dir, const char *hex, const char *path,
-    struct nlp_err *e)
+nlp_store_export_fd(int fd, const char *name, const char *hex,
+    const char *path, struct nlp_err *e)
 {
-	char obj[PATH_MAX], got[NLP_SHA256_HEX];
+	char got[NLP_SHA256_HEX];
 	struct nlp_atomic a = { .fd = -1 };
-	int to_stdout = strcmp(path, "-") == 0, fd, rc;
+	int to_stdout = strcmp(path, "-") == 0, rc;
 	FILE *out = stdout;
-	struct stat st;
 	uint64_t n;
 
-	if ((rc = open_object(dir, hex, obj, &fd, &st, e)) != NLP_OK)
-		return rc == NLP_NO ? NLP_DATA : rc;   /* the store is damaged */
 	if (!to_stdout) {
 		if ((rc = nlp_atomic_open(&a, path, e)) != NLP_OK)
-			goto out;
+			return rc;
 		out = a.fp;
 	}
-	rc = hash_copy(fd, obj, out, to_stdout ? "standard output" : path, got,
+	rc = hash_copy(fd, name, out, to_stdout ? "standard output" : path, got,
 	    &n, e);
 	if (rc == NLP_OK && strcmp(got, hex) != 0)
-		rc = damaged(obj, got, NLP_DATA, e);
+		rc = damaged(name, got, NLP_DATA, e);
 	if (to_stdout) {
 		if (fflush(stdout) != 0 && rc == NLP_OK)
 			rc = nlp_errnof(e, NLP_IO, errno,
@@ -734,7 +731,20 @@ nlp_store_export(const char *dir, const char *hex, const char *path,
 		rc = nlp_atomic_commit(&a, e);
 	else
 		nlp_atomic_abort(&a);
-out:
+	return rc;
+}
+
+int
+nlp_store_export(const char *dir, const char *hex, const char *path,
+    struct nlp_err *e)
+{
+	char obj[PATH_MAX];
+	struct stat st;
+	int fd, rc;
+
+	if ((rc = open_object(dir, hex, obj, &fd, &st, e)) != NLP_OK)
+		return rc == NLP_NO ? NLP_DATA : rc;   /* the store is damaged */
+	rc = nlp_store_export_fd(fd, obj, hex, path, e);
 	close(fd);
 	return rc;
 }

@@ -81,6 +81,11 @@ int nlp_store_open(const char *dir, const char *hex, int *fd,
 int nlp_store_export(const char *dir, const char *hex, const char *path,
     struct nlp_err *e);
 
+/* The same from fd, open at its start (name: the object, for messages):
+ * the copy of a registry's object on PostgreSQL. */
+int nlp_store_export_fd(int fd, const char *name, const char *hex,
+    const char *path, struct nlp_err *e);
+
 /* One entry found by nlp_store_scan(). */
 struct nlp_store_entry {
 	char hex[NLP_SHA256_HEX];    /* for objects; "" otherwise */

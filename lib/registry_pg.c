@@ -1,0 +1,1212 @@
+/*
+ * registry_pg.c - the registry's database on PostgreSQL, the shared
+ * backend (see registry_internal.h), through libpq.
+ *
+ * The same tables as on SQLite, in the connection's current schema, with
+ * the text columns in the "C" collation (so that every ORDER BY sorts as
+ * SQLite's BINARY does, whatever the database's locale), plus a table of
+ * our own (nlpops_meta: the schema version) and the objects: `objects`
+ * (sha256, size, chunks) and `chunks` (sha256, seq, data BYTEA), 1 MiB
+ * each, stored uncompressed (weights do not compress).  A version's
+ * sha256 references its object, so the database itself refuses a version
+ * without its bytes; triggers refuse UPDATE, DELETE and TRUNCATE on the
+ * event log and UPDATE on evaluations.
+ *
+ * Every write is one transaction that first takes an advisory lock, so
+ * writers take turns as they do on SQLite (readers never wait: MVCC);
+ * lock_timeout bounds the wait, then NLP_BUSY.  The connection lost in the
+ * middle aborts the transaction on the server: nothing half-written.
+ *
+ * Objects are read in single-row mode, one chunk in memory at a time,
+ * hashed as they arrive, into the local cache (a store of its own, see
+ * store.h) or, without one, an unlinked temporary file.
+ *
+ * The URI as given is used only to connect; every message names it
+ * without its password (r->dir).
+ */
+#include "registry_internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "digest.h"
+#include "store.h"
+
+#define LOCK_KEY 0x4e4c504f           /* "NLPO", the advisory lock */
+#define BUSY_SECONDS 30               /* as SQLite's retries: then NLP_BUSY */
+#define CHUNK (1 << 20)
+#define MAX_PARAMS 16
+
+/* ---- the cache (one per process, set by the command) ---- */
+
+static char *cache_dir;               /* NULL: none */
+static int64_t cache_max;             /* 0: unbounded */
+static void (*cache_warn)(const char *msg);
+
+int
+nlp_registry_set_cache(const char *dir, int64_t max,
+    void (*warn)(const char *msg), struct nlp_err *e)
+{
+	free(cache_dir);
+	cache_dir = NULL;
+	cache_max = max;
+	cache_warn = warn;
+	if (dir != NULL && (cache_dir = strdup(dir)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	return NLP_OK;
+}
+
+/* The cache cannot be used: say so (once: it is dropped), go on without. */
+static void
+no_cache(const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (cache_warn != NULL)
+		cache_warn(msg);
+	free(cache_dir);
+	cache_dir = NULL;
+}
+
+/* ---- names ---- */
+
+/*
+ * The URI without its password, for every message: the ":password" of
+ * the user information and a password= parameter are left out.
+ */
+static char *
+redact(const char *uri)
+{
+	const char *p = strstr(uri, "://"), *q, *at = NULL, *colon = NULL, *s;
+	size_t n = strlen(uri);
+	char *out = malloc(n + 1), *o;
+
+	if (out == NULL)
+		return NULL;
+	p = p != NULL ? p + 3 : uri;
+	q = p + strcspn(p, "/?#");
+	for (s = p; s < q; s++)
+		if (*s == '@')
+			at = s;
+	if (at != NULL)
+		colon = memchr(p, ':', (size_t)(at - p));
+	o = out;
+	for (s = uri; *s && *s != '?'; s++) {
+		if (colon != NULL && s >= colon && s < at)
+			continue;
+		*o++ = *s;
+	}
+	if (*s == '?') {
+		char sep = '?';
+		s++;
+		while (*s) {
+			size_t len = strcspn(s, "&#");
+			if (!(len >= 9 && strncmp(s, "password=", 9) == 0)) {
+				*o++ = sep;
+				memcpy(o, s, len);
+				o += len;
+				sep = '&';
+			}
+			s += len;
+			if (*s == '&')
+				s++;
+			else
+				break;
+		}
+		strcpy(o, s);
+		o += strlen(s);
+	}
+	*o = '\0';
+	return out;
+}
+
+void
+nlp_registry_shown(const char *loc, char *buf, size_t size)
+{
+	char *s = nlp_registry_is_uri(loc) ? redact(loc) : NULL;
+
+	snprintf(buf, size, "%s", s != NULL ? s : nlp_registry_is_uri(loc) ?
+	    "postgresql://" : loc);
+	free(s);
+}
+
+int
+nlp_regpg_names(struct nlp_registry *r, const char *uri, struct nlp_err *e)
+{
+	if ((r->uri = strdup(uri)) == NULL || (r->dir = redact(uri)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	return NLP_OK;
+}
+
+/* ---- errors ---- */
+
+/* libpq's message s on one line, a copy (NULL: out of memory): its lines
+ * joined by "; ", tabs and trailing blanks dropped. */
+static char *
+one_line(const char *s)
+{
+	char *out = malloc(2 * strlen(s) + 1), *o;
+	const char *p;
+
+	if (out == NULL)
+		return NULL;
+	for (o = out, p = s; *p; p++) {
+		if (*p == '\t')
+			continue;
+		if (*p == '\n') {
+			if (o > out && p[1] != '\0' && p[1] != '\n') {
+				*o++ = ';';
+				*o++ = ' ';
+			}
+			continue;
+		}
+		*o++ = *p;
+	}
+	while (o > out && (o[-1] == ' ' || o[-1] == ';'))
+		o--;
+	*o = '\0';
+	return out;
+}
+
+/* Keep what failed: res's SQLSTATE and message, else the connection's. */
+static void
+failed(struct nlp_registry *r, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) :
+	    NULL;
+	const char *msg = res ? PQresultErrorField(res,
+	    PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	snprintf(r->pg_state, sizeof r->pg_state, "%s", state ? state : "");
+	if (msg == NULL || *msg == '\0')
+		msg = PQerrorMessage(r->pg);
+	free(r->pg_msg);
+	r->pg_msg = one_line(msg && *msg ? msg : "unknown error");
+}
+
+static int
+busy_err(struct nlp_registry *r, struct nlp_err *e)
+{
+	return nlp_errf(e, NLP_BUSY, "registry '%s' is busy: another process "
+	    "held it for over %d s; try again later", r->dir, BUSY_SECONDS);
+}
+
+static int
+pg_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
+{
+	const char *st = r->pg_state, *msg = r->pg_msg ? r->pg_msg :
+	    "out of memory";
+	int status = NLP_IO;
+
+	if (PQstatus(r->pg) == CONNECTION_BAD || strncmp(st, "08", 2) == 0)
+		return nlp_errf(e, NLP_IO, "registry '%s': %s: lost the "
+		    "connection to the server: %s", r->dir, what, msg);
+	if (strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0 ||
+	    strcmp(st, "55P03") == 0)
+		return busy_err(r, e);
+	if (strncmp(st, "23", 2) == 0 || strcmp(st, "P0001") == 0)
+		status = NLP_REGISTRY;
+	else if (strcmp(st, "XX001") == 0 || strcmp(st, "XX002") == 0) {
+		status = NLP_REGISTRY;
+		r->corrupt = 1;
+	}
+	return nlp_errf(e, status, "registry '%s': %s: %s", r->dir, what, msg);
+}
+
+/* A result that is not what was expected: keep why, and clear it. */
+static int
+result_ok(struct nlp_registry *r, PGresult *res)
+{
+	ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)
+		return 1;
+	failed(r, res);
+	return 0;
+}
+
+static int
+pg_exec(struct nlp_registry *r, const char *sql, struct nlp_err *e)
+{
+	PGresult *res = PQexec(r->pg, sql);
+	int ok = result_ok(r, res);
+
+	PQclear(res);
+	return ok ? NLP_OK : pg_err(r, e, "database");
+}
+
+/* ---- statements ---- */
+
+struct pg_stmt {
+	struct nlp_regdb_stmt base;
+	struct nlp_registry *r;
+	char *sql;                    /* with $N for each ? */
+	int np;
+	const char *v[MAX_PARAMS];
+	char num[MAX_PARAMS][24];
+	PGresult *res;
+	int row, ran;
+};
+
+#define PST(st) ((struct pg_stmt *)(void *)(st))
+
+/* sql with each ? outside quotes made $1, $2, ...; NULL: out of memory. */
+static char *
+numbered(const char *sql)
+{
+	size_t n = strlen(sql), q = 0, i;
+	char *out, *o;
+	int k = 0;
+	char quote = 0;
+
+	for (i = 0; i < n; i++)
+		q += sql[i] == '?';
+	if ((out = malloc(n + 4 * q + 1)) == NULL)
+		return NULL;
+	for (o = out, i = 0; i < n; i++) {
+		char c = sql[i];
+		if (quote != 0 && c == quote)
+			quote = 0;
+		else if (quote == 0 && (c == '\'' || c == '"'))
+			quote = c;
+		if (c == '?' && quote == 0)
+			o += sprintf(o, "$%d", ++k);
+		else
+			*o++ = c;
+	}
+	*o = '\0';
+	return out;
+}
+
+static int
+pg_prepare(struct nlp_registry *r, struct nlp_regdb_stmt **st,
+    const char *sql, struct nlp_err *e)
+{
+	struct pg_stmt *s;
+
+	*st = NULL;
+	if ((s = calloc(1, sizeof *s)) == NULL ||
+	    (s->sql = numbered(sql)) == NULL) {
+		free(s);
+		return nlp_errf(e, NLP_IO, "out of memory");
+	}
+	s->base.ops = &nlp_regdb_pg;
+	s->r = r;
+	s->row = -1;
+	*st = &s->base;
+	return NLP_OK;
+}
+
+static void
+pg_bind(struct nlp_regdb_stmt *st, const struct nlp_regdb_param *p,
+    size_t np)
+{
+	struct pg_stmt *s = PST(st);
+	size_t i;
+
+	PQclear(s->res);
+	s->res = NULL;
+	s->ran = 0;
+	s->row = -1;
+	s->np = np > MAX_PARAMS ? -1 : (int)np;
+	for (i = 0; i < np && i < MAX_PARAMS; i++) {
+		if (p[i].is_text) {
+			s->v[i] = p[i].s;
+		} else {
+			snprintf(s->num[i], sizeof s->num[i], "%lld",
+			    (long long)p[i].i);
+			s->v[i] = s->num[i];
+		}
+	}
+}
+
+static int
+pg_step(struct nlp_regdb_stmt *st)
+{
+	struct pg_stmt *s = PST(st);
+
+	if (!s->ran) {
+		s->ran = 1;
+		if (s->np < 0) {
+			snprintf(s->r->pg_state, sizeof s->r->pg_state, "XX000");
+			free(s->r->pg_msg);
+			s->r->pg_msg = strdup("too many parameters (a bug)");
+			return NLP_REGDB_ERROR;
+		}
+		s->res = PQexecParams(s->r->pg, s->sql, s->np, NULL, s->v, NULL,
+		    NULL, 0);
+		if (!result_ok(s->r, s->res))
+			return NLP_REGDB_ERROR;
+	}
+	if (PQresultStatus(s->res) != PGRES_TUPLES_OK)
+		return NLP_REGDB_DONE;
+	return ++s->row < PQntuples(s->res) ? NLP_REGDB_ROW : NLP_REGDB_DONE;
+}
+
+static void
+pg_finalize(struct nlp_regdb_stmt *st)
+{
+	struct pg_stmt *s = PST(st);
+
+	PQclear(s->res);
+	free(s->sql);
+	free(s);
+}
+
+/* The type OIDs of pg_type.h: bool, int8, int2, int4, float4, float8,
+ * numeric. */
+enum { BOOLOID = 16, INT8OID = 20, INT2OID = 21, INT4OID = 23,
+	FLOAT4OID = 700, FLOAT8OID = 701, NUMERICOID = 1700 };
+
+static enum nlp_registry_vtype
+pg_type(struct nlp_regdb_stmt *st, int i)
+{
+	struct pg_stmt *s = PST(st);
+
+	if (PQgetisnull(s->res, s->row, i))
+		return NLP_RV_NULL;
+	switch (PQftype(s->res, i)) {
+	case BOOLOID: case INT8OID: case INT2OID: case INT4OID:
+		return NLP_RV_INT;
+	case FLOAT4OID: case FLOAT8OID: case NUMERICOID:
+		return NLP_RV_REAL;
+	default:
+		return NLP_RV_TEXT;
+	}
+}
+
+static int64_t
+pg_int(struct nlp_regdb_stmt *st, int i)
+{
+	struct pg_stmt *s = PST(st);
+	const char *v = PQgetvalue(s->res, s->row, i);
+
+	if (PQftype(s->res, i) == BOOLOID)
+		return v[0] == 't';
+	return strtoll(v, NULL, 10);
+}
+
+static double
+pg_double(struct nlp_regdb_stmt *st, int i)
+{
+	struct pg_stmt *s = PST(st);
+
+	return strtod(PQgetvalue(s->res, s->row, i), NULL);
+}
+
+static const char *
+pg_text(struct nlp_regdb_stmt *st, int i)
+{
+	struct pg_stmt *s = PST(st);
+
+	if (PQgetisnull(s->res, s->row, i))
+		return NULL;
+	return PQgetvalue(s->res, s->row, i);
+}
+
+static int64_t
+pg_last_id(struct nlp_registry *r)
+{
+	int64_t id = 0;
+
+	nlp_regdb_int_query(r, "SELECT lastval()", NULL, 0, 0, &id, NULL);
+	return id;
+}
+
+/* ---- transactions ---- */
+
+static int
+pg_begin(struct nlp_registry *r, struct nlp_err *e)
+{
+	char sql[64];
+	int rc;
+
+	if ((rc = pg_exec(r, "BEGIN", e)) != NLP_OK)
+		return rc;
+	snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%d)", LOCK_KEY);
+	if ((rc = pg_exec(r, sql, e)) != NLP_OK) {
+		PQclear(PQexec(r->pg, "ROLLBACK"));
+		return rc == NLP_IO && PQstatus(r->pg) == CONNECTION_OK ?
+		    nlp_errf(e, NLP_IO, "registry '%s': cannot start a "
+		    "transaction: %s", r->dir, r->pg_msg) : rc;
+	}
+	return NLP_OK;
+}
+
+static void
+pg_rollback(struct nlp_registry *r)
+{
+	PGTransactionStatusType t = PQtransactionStatus(r->pg);
+
+	if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
+		PQclear(PQexec(r->pg, "ROLLBACK"));
+}
+
+static int
+pg_commit(struct nlp_registry *r, struct nlp_err *e)
+{
+	PGresult *res = PQexec(r->pg, "COMMIT");
+	int ok = result_ok(r, res);
+
+	/* COMMIT of a failed transaction rolls back without an error */
+	if (ok && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		snprintf(r->pg_state, sizeof r->pg_state, "40000");
+		free(r->pg_msg);
+		r->pg_msg = strdup("the transaction was rolled back");
+		ok = 0;
+	}
+	PQclear(res);
+	if (ok)
+		return NLP_OK;
+	ok = pg_err(r, e, "cannot commit");
+	pg_rollback(r);
+	return ok;
+}
+
+/* ---- checks ---- */
+
+/* PostgreSQL checks its own pages and enforces every reference: there is
+ * nothing for these to add. */
+static int
+pg_check(struct nlp_registry *r, int quick, int max, const char *what,
+    int (*fn)(void *arg, const char *problem), void *arg, struct nlp_err *e)
+{
+	(void)r, (void)quick, (void)max, (void)what, (void)fn, (void)arg;
+	(void)e;
+	return NLP_OK;
+}
+
+static int
+pg_check_references(struct nlp_registry *r,
+    int (*fn)(void *arg, const char *problem), void *arg, struct nlp_err *e)
+{
+	(void)r, (void)fn, (void)arg, (void)e;
+	return NLP_OK;
+}
+
+struct object_ctx {
+	int (*fn)(void *arg, const char *sha256, int64_t size, const char *ref);
+	void *arg;
+};
+
+static int
+object_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	struct object_ctx *c = arg;
+
+	(void)e;
+	return c->fn(c->arg, nlp_regdb_text(st, 0), nlp_regdb_int(st, 1),
+	    nlp_regdb_text(st, 2));
+}
+
+static int
+pg_each_object(struct nlp_registry *r,
+    int (*fn)(void *arg, const char *sha256, int64_t size, const char *ref),
+    void *arg, struct nlp_err *e)
+{
+	struct object_ctx c = { fn, arg };
+
+	return nlp_regdb_each(r, "SELECT v.sha256, v.size, m.name || '@' || "
+	    "v.version FROM versions v JOIN models m ON m.id = v.model_id "
+	    "ORDER BY v.sha256", NULL, 0, object_row, &c, e);
+}
+
+/* ---- the schema ---- */
+
+static const char schema[] =
+    "CREATE TABLE nlpops_meta ("
+    "  key TEXT COLLATE \"C\" PRIMARY KEY,"
+    "  value TEXT NOT NULL);"
+    "CREATE TABLE models ("
+    "  id BIGSERIAL PRIMARY KEY,"
+    "  name TEXT COLLATE \"C\" NOT NULL UNIQUE,"
+    "  next_version BIGINT NOT NULL DEFAULT 1,"
+    "  created_at TEXT COLLATE \"C\" NOT NULL);"
+    "CREATE TABLE objects ("
+    "  sha256 TEXT COLLATE \"C\" PRIMARY KEY CHECK (length(sha256) = 64),"
+    "  size BIGINT NOT NULL CHECK (size >= 0),"
+    "  chunks INTEGER NOT NULL);"
+    "CREATE TABLE chunks ("
+    "  sha256 TEXT COLLATE \"C\" NOT NULL REFERENCES objects(sha256)"
+    "    ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL,"
+    "  data BYTEA NOT NULL,"
+    "  PRIMARY KEY (sha256, seq));"
+    "ALTER TABLE chunks ALTER COLUMN data SET STORAGE EXTERNAL;"
+    "CREATE TABLE versions ("
+    "  id BIGSERIAL PRIMARY KEY,"
+    "  model_id BIGINT NOT NULL REFERENCES models(id),"
+    "  version BIGINT NOT NULL,"
+    "  sha256 TEXT COLLATE \"C\" NOT NULL REFERENCES objects(sha256),"
+    "  size BIGINT NOT NULL,"
+    "  created_at TEXT COLLATE \"C\" NOT NULL,"
+    "  created_by TEXT COLLATE \"C\" NOT NULL,"
+    "  source TEXT COLLATE \"C\","
+    "  description TEXT COLLATE \"C\","
+    "  hyperparameters TEXT NOT NULL,"
+    "  metrics TEXT NOT NULL,"
+    "  meta TEXT NOT NULL,"
+    "  UNIQUE (model_id, version),"
+    "  UNIQUE (model_id, sha256));"
+    "CREATE INDEX versions_sha256 ON versions (sha256);"
+    "CREATE TABLE inputs ("
+    "  version_id BIGINT NOT NULL REFERENCES versions(id) ON DELETE CASCADE,"
+    "  position BIGINT NOT NULL,"
+    "  name TEXT COLLATE \"C\" NOT NULL,"
+    "  sha256 TEXT COLLATE \"C\" NOT NULL,"
+    "  bytes BIGINT NOT NULL,"
+    "  PRIMARY KEY (version_id, position));"
+    "CREATE TABLE tags ("
+    "  version_id BIGINT NOT NULL REFERENCES versions(id) ON DELETE CASCADE,"
+    "  key TEXT COLLATE \"C\" NOT NULL,"
+    "  value TEXT COLLATE \"C\" NOT NULL,"
+    "  PRIMARY KEY (version_id, key));"
+    "CREATE TABLE aliases ("
+    "  model_id BIGINT NOT NULL REFERENCES models(id),"
+    "  alias TEXT COLLATE \"C\" NOT NULL,"
+    "  version_id BIGINT NOT NULL REFERENCES versions(id),"
+    "  updated_at TEXT COLLATE \"C\" NOT NULL,"
+    "  PRIMARY KEY (model_id, alias));"
+    "CREATE TABLE events ("
+    "  id BIGSERIAL PRIMARY KEY,"
+    "  at TEXT COLLATE \"C\" NOT NULL,"
+    "  who TEXT COLLATE \"C\" NOT NULL,"
+    "  model TEXT COLLATE \"C\" NOT NULL,"
+    "  kind TEXT COLLATE \"C\" NOT NULL CHECK (kind IN ('push', 'alias-set',"
+    "    'alias-move', 'alias-delete', 'rollback', 'rm')),"
+    "  alias TEXT COLLATE \"C\","
+    "  old_version BIGINT,"
+    "  new_version BIGINT,"
+    "  reason TEXT COLLATE \"C\");"
+    "CREATE INDEX events_model ON events (model, alias, id);"
+    "CREATE TABLE evaluations ("
+    "  id BIGSERIAL PRIMARY KEY,"
+    "  version_id BIGINT NOT NULL REFERENCES versions(id) ON DELETE CASCADE,"
+    "  at TEXT COLLATE \"C\" NOT NULL,"
+    "  who TEXT COLLATE \"C\" NOT NULL,"
+    "  data TEXT NOT NULL,"
+    "  metrics TEXT NOT NULL);"
+    "CREATE INDEX evaluations_version ON evaluations (version_id, id);"
+    "CREATE FUNCTION nlpops_append_only() RETURNS trigger LANGUAGE plpgsql"
+    "  AS $$BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END$$;"
+    "CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON events"
+    "  FOR EACH ROW EXECUTE FUNCTION"
+    "  nlpops_append_only('the event log is append-only');"
+    "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION"
+    "  nlpops_append_only('the event log is append-only');"
+    "CREATE TRIGGER evaluations_no_update BEFORE UPDATE ON evaluations"
+    "  FOR EACH ROW EXECUTE FUNCTION"
+    "  nlpops_append_only('evaluations are append-only');"
+    "INSERT INTO nlpops_meta VALUES ('application', 'nlpops');";
+
+/*
+ * What is in the current schema: *ver our schema version (0: no
+ * nlpops_meta), *foreign when a table of ours is there without it.
+ */
+static int
+read_schema(struct nlp_registry *r, int64_t *ver, int *foreign,
+    struct nlp_err *e)
+{
+	int64_t n = 0;
+	int rc;
+
+	*ver = 0;
+	*foreign = 0;
+	if ((rc = nlp_regdb_int_query(r, "SELECT count(*) FROM "
+	    "information_schema.tables WHERE table_schema = current_schema() "
+	    "AND table_name = 'nlpops_meta'", NULL, 0, 0, &n, e)) != NLP_OK)
+		return rc;
+	if (n > 0)
+		return nlp_regdb_int_query(r, "SELECT CAST(value AS BIGINT) FROM "
+		    "nlpops_meta WHERE key = 'schema'", NULL, 0, 0, ver, e);
+	if ((rc = nlp_regdb_int_query(r, "SELECT count(*) FROM "
+	    "information_schema.tables WHERE table_schema = current_schema() "
+	    "AND table_name IN ('models', 'versions', 'aliases', 'events', "
+	    "'objects', 'chunks')", NULL, 0, 0, &n, e)) != NLP_OK)
+		return rc;
+	*foreign = n > 0;
+	return NLP_OK;
+}
+
+static int
+check_schema(struct nlp_registry *r, int64_t ver, int foreign,
+    struct nlp_err *e)
+{
+	if (foreign)
+		return nlp_errf(e, NLP_REGISTRY, "'%s' is not an nlpops registry "
+		    "(its schema has other tables of these names)", r->dir);
+	if (ver > NLP_REGISTRY_SCHEMA)
+		return nlp_errf(e, NLP_REGISTRY, "registry '%s' has schema %lld, "
+		    "newer than this nlpops knows (%d): upgrade nlpops", r->dir,
+		    (long long)ver, NLP_REGISTRY_SCHEMA);
+	return NLP_OK;
+}
+
+/* Create the schema, under the lock (looked at again: another process
+ * may have made it while we waited). */
+static int
+create_schema(struct nlp_registry *r, struct nlp_err *e)
+{
+	char sql[96];
+	int64_t ver;
+	int foreign, rc;
+
+	if ((rc = nlp_regdb_begin(r, e)) != NLP_OK)
+		return rc;
+	if ((rc = read_schema(r, &ver, &foreign, e)) == NLP_OK &&
+	    (rc = check_schema(r, ver, foreign, e)) == NLP_OK && ver == 0) {
+		snprintf(sql, sizeof sql, "INSERT INTO nlpops_meta VALUES "
+		    "('schema', '%d')", NLP_REGISTRY_SCHEMA);
+		if ((rc = pg_exec(r, schema, e)) == NLP_OK)
+			rc = pg_exec(r, sql, e);
+		if (rc != NLP_OK)
+			nlp_err_prefix(e, "cannot create the registry");
+	}
+	if (rc != NLP_OK) {
+		nlp_regdb_rollback(r);
+		return rc;
+	}
+	return nlp_regdb_commit(r, e);
+}
+
+static int
+setup_schema(struct nlp_registry *r, struct nlp_err *e)
+{
+	int64_t ver;
+	int foreign, rc;
+
+	if ((rc = read_schema(r, &ver, &foreign, e)) != NLP_OK ||
+	    (rc = check_schema(r, ver, foreign, e)) != NLP_OK)
+		return rc;
+	r->schema = ver > 0 ? (int)ver : NLP_REGISTRY_SCHEMA;
+	if (ver > 0)
+		return NLP_OK;
+	if (r->writable != 1)
+		return nlp_errf(e, NLP_REGISTRY, "no registry at '%s' (push a "
+		    "model or run 'nlpops registry init' to make one)", r->dir);
+	return create_schema(r, e);
+}
+
+/* ---- opening ---- */
+
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg, (void)message;     /* the library never prints */
+}
+
+static int
+pg_open(struct nlp_registry *r, struct nlp_err *e)
+{
+	static const char *const kw[] = {
+		"connect_timeout", "fallback_application_name", "dbname", NULL,
+	};
+	const char *val[] = { "10", "nlpops", r->uri, NULL };
+	char sql[96], *msg;
+	int rc;
+
+	if ((r->pg = PQconnectdbParams(kw, val, 1)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	if (PQstatus(r->pg) != CONNECTION_OK) {
+		msg = one_line(PQerrorMessage(r->pg));
+		rc = nlp_errf(e, NLP_IO, "cannot connect to registry '%s': %s",
+		    r->dir, msg ? msg : "out of memory");
+		free(msg);
+		return rc;
+	}
+	PQsetNoticeProcessor(r->pg, quiet, NULL);
+	snprintf(sql, sizeof sql, "SET lock_timeout = '%ds'; SET "
+	    "client_min_messages = error", BUSY_SECONDS);
+	if ((rc = pg_exec(r, sql, e)) != NLP_OK)
+		return rc;
+	return setup_schema(r, e);
+}
+
+static void
+pg_close(struct nlp_registry *r)
+{
+	if (r->pg != NULL)
+		PQfinish(r->pg);
+	r->pg = NULL;
+}
+
+static int
+pg_init(const char *dir, const char *group, struct nlp_err *e)
+{
+	struct nlp_registry *r;
+	int rc;
+
+	if (group != NULL)
+		return nlp_errf(e, NLP_USAGE, "--shared is for a registry "
+		    "directory; on PostgreSQL, roles and GRANT share it");
+	if ((rc = nlp_registry_open(&r, dir, 1, e)) != NLP_OK)
+		return rc;
+	nlp_registry_close(r);
+	return NLP_OK;
+}
+
+/* ---- objects ---- */
+
+/*
+ * Read object hex's chunks in order, one in memory at a time, through
+ * SHA-256 (got, *n: the digest and byte count), writing each to fd when it
+ * is not -1.  NLP_OK; NLP_NO when a chunk is missing (e says which);
+ * NLP_IO when writing fails; the database's error otherwise.
+ */
+static int
+stream_object(struct nlp_registry *r, const char *hex, int fd,
+    char got[NLP_SHA256_HEX], int64_t *n, struct nlp_err *e)
+{
+	const char *v[1] = { hex };
+	struct nlp_sha256 *s = nlp_sha256_new();
+	PGresult *res;
+	uint32_t seq, next = 0;
+	int rc = NLP_OK, err = 0;
+
+	*n = 0;
+	got[0] = '\0';
+	if (s == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	if (!PQsendQueryParams(r->pg, "SELECT seq, data FROM chunks WHERE "
+	    "sha256 = $1 ORDER BY seq", 1, NULL, v, NULL, NULL, 1) ||
+	    !PQsetSingleRowMode(r->pg)) {
+		failed(r, NULL);
+		nlp_sha256_close(s);
+		return pg_err(r, e, "cannot read object");
+	}
+	while ((res = PQgetResult(r->pg)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+		if (st == PGRES_SINGLE_TUPLE && rc == NLP_OK) {
+			const char *d = PQgetvalue(res, 0, 1);
+			size_t len = (size_t)PQgetlength(res, 0, 1);
+			memcpy(&seq, PQgetvalue(res, 0, 0), 4);
+			if (ntohl(seq) != next++)
+				rc = nlp_errf(e, NLP_NO, "object %s is damaged: "
+				    "chunk %u is missing", hex, next - 1);
+			nlp_sha256_update(s, d, len);
+			*n += (int64_t)len;
+			while (rc == NLP_OK && fd >= 0 && len > 0) {
+				ssize_t w = write(fd, d, len);
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w < 0) {
+					err = errno;
+					rc = NLP_IO;
+					break;
+				}
+				d += w;
+				len -= (size_t)w;
+			}
+		} else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK &&
+		    rc == NLP_OK) {
+			failed(r, res);
+			rc = pg_err(r, e, "cannot read object");
+		}
+		PQclear(res);
+	}
+	if (rc == NLP_IO && err != 0)
+		rc = nlp_errnof(e, NLP_IO, err, "cannot write object %s", hex);
+	if (rc == NLP_OK)
+		nlp_sha256_final(s, got);
+	else
+		nlp_sha256_close(s);
+	return rc;
+}
+
+/* The size the objects table gives object hex: -1 when it has none. */
+static int
+object_size(struct nlp_registry *r, const char *hex, int64_t *size,
+    struct nlp_err *e)
+{
+	struct nlp_regdb_param p[] = { NLP_REGDB_TEXT(hex) };
+
+	return nlp_regdb_int_query(r, "SELECT size FROM objects WHERE sha256 = "
+	    "?", p, 1, -1, size, e);
+}
+
+int
+nlp_regpg_put_object(struct nlp_registry *r, const char *hex,
+    const void *data, size_t len, struct nlp_err *e)
+{
+	struct nlp_regdb_param p[] = {
+		NLP_REGDB_TEXT(hex), NLP_REGDB_INT((int64_t)len),
+		NLP_REGDB_INT((int64_t)((len + CHUNK - 1) / CHUNK)),
+	};
+	char got[NLP_SHA256_HEX], seqs[16];
+	const char *v[3] = { hex, seqs, NULL };
+	int lens[3] = { 0, 0, 0 }, fmts[3] = { 0, 0, 1 };
+	int64_t have, n;
+	size_t off;
+	int rc, seq = 0;
+
+	if ((rc = object_size(r, hex, &have, e)) != NLP_OK)
+		return rc;
+	if (have == (int64_t)len)
+		return NLP_OK;
+	if (have >= 0)
+		return nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: "
+		    "object %s has %lld bytes there, not %zu (run 'nlpops "
+		    "registry verify')", r->dir, hex, (long long)have, len);
+	if ((rc = nlp_regdb_run(r, "INSERT INTO objects (sha256, size, chunks) "
+	    "VALUES (?, ?, ?)", p, 3, "cannot store the artifact", e)) != NLP_OK)
+		return rc;
+	for (off = 0; off < len; off += CHUNK, seq++) {
+		size_t k = len - off < CHUNK ? len - off : CHUNK;
+		PGresult *res;
+		int ok;
+		snprintf(seqs, sizeof seqs, "%d", seq);
+		v[2] = (const char *)data + off;
+		lens[2] = (int)k;
+		res = PQexecParams(r->pg, "INSERT INTO chunks (sha256, seq, data) "
+		    "VALUES ($1, $2, $3)", 3, NULL, v, lens, fmts, 0);
+		ok = result_ok(r, res);
+		PQclear(res);
+		if (!ok)
+			return pg_err(r, e, "cannot store the artifact");
+	}
+	/* read back: the bytes stored are the bytes named */
+	if ((rc = stream_object(r, hex, -1, got, &n, e)) != NLP_OK)
+		return rc == NLP_NO ? NLP_IO : rc;
+	if (strcmp(got, hex) != 0 || n != (int64_t)len)
+		return nlp_errf(e, NLP_IO, "registry '%s': the artifact stored "
+		    "reads back as %lld bytes with SHA-256 %s, not %s", r->dir,
+		    (long long)n, got, hex);
+	return NLP_OK;
+}
+
+int
+nlp_regpg_check_object(struct nlp_registry *r, const char *hex,
+    int64_t size, int quick, struct nlp_err *e)
+{
+	struct nlp_regdb_param p[] = { NLP_REGDB_TEXT(hex) };
+	char got[NLP_SHA256_HEX];
+	int64_t have, n;
+	int rc;
+
+	if ((rc = object_size(r, hex, &have, e)) != NLP_OK)
+		return rc;
+	if (have < 0)
+		return nlp_errf(e, NLP_NO, "object %s is missing", hex);
+	if (quick) {
+		if ((rc = nlp_regdb_int_query(r, "SELECT coalesce(sum("
+		    "octet_length(data)), 0) FROM chunks WHERE sha256 = ?", p, 1,
+		    0, &n, e)) != NLP_OK)
+			return rc;
+	} else if ((rc = stream_object(r, hex, -1, got, &n, e)) != NLP_OK) {
+		return rc;
+	}
+	if (n != size || have != size)
+		return nlp_errf(e, NLP_NO, "object %s has %lld bytes, not %lld",
+		    hex, (long long)n, (long long)size);
+	if (!quick && strcmp(got, hex) != 0)
+		return nlp_errf(e, NLP_NO, "object %s is damaged: its SHA-256 is "
+		    "%s", hex, got);
+	return NLP_OK;
+}
+
+struct orphan_ctx {
+	int (*fn)(void *arg, const char *sha256, int64_t size);
+	void *arg;
+};
+
+static int
+orphan_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	struct orphan_ctx *c = arg;
+
+	(void)e;
+	return c->fn(c->arg, nlp_regdb_text(st, 0), nlp_regdb_int(st, 1));
+}
+
+int
+nlp_regpg_orphans(struct nlp_registry *r, int remove,
+    int (*fn)(void *arg, const char *sha256, int64_t size), void *arg,
+    struct nlp_err *e)
+{
+	struct orphan_ctx c = { fn, arg };
+	int rc;
+
+	if ((rc = nlp_regdb_each(r, "SELECT sha256, size FROM objects o WHERE "
+	    "NOT EXISTS (SELECT 1 FROM versions v WHERE v.sha256 = o.sha256) "
+	    "ORDER BY sha256", NULL, 0, orphan_row, &c, e)) != NLP_OK ||
+	    !remove)
+		return rc;
+	return nlp_regdb_run(r, "DELETE FROM objects o WHERE NOT EXISTS "
+	    "(SELECT 1 FROM versions v WHERE v.sha256 = o.sha256)", NULL, 0,
+	    "cannot remove objects", e);
+}
+
+/* ---- the cache ---- */
+
+/* mkdir -p dir, the last one private to us. */
+static int
+make_cache_dir(const char *dir)
+{
+	char *p = strdup(dir), *s;
+	struct stat st;
+
+	if (p == NULL)
+		return -1;
+	for (s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	free(p);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return -1;
+	if (stat(dir, &st) != 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return access(dir, W_OK | X_OK);
+}
+
+/* The cache, if there is one we can use (else one warning, kept). */
+static const char *
+usable_cache(void)
+{
+	if (cache_dir == NULL)
+		return NULL;
+	if (make_cache_dir(cache_dir) == 0)
+		return cache_dir;
+	no_cache("cannot use the cache '%s': %s; running without it",
+	    cache_dir, strerror(errno));
+	return NULL;
+}
+
+struct trim {
+	struct nlp_store_entry *v;
+	size_t n, cap;
+	int64_t total;
+};
+
+static int
+trim_scan(void *arg, const struct nlp_store_entry *en)
+{
+	struct trim *t = arg;
+	struct nlp_store_entry *v;
+
+	if (en->is_temp || en->bad_name)
+		return 0;
+	if ((v = nlp_registry_grow(t->v, &t->cap, t->n, sizeof *v)) == NULL)
+		return NLP_IO;
+	t->v = v;
+	v[t->n++] = *en;
+	t->total += en->size;
+	return 0;
+}
+
+static int
+by_mtime(const void *a, const void *b)
+{
+	const struct nlp_store_entry *x = a, *y = b;
+
+	if (x->mtime != y->mtime)
+		return x->mtime < y->mtime ? -1 : 1;
+	return strcmp(x->hex, y->hex);
+}
+
+/* Least recently used out until the cache holds at most cache_max bytes,
+ * keep (just used) aside.  Best effort: a cache that cannot be trimmed
+ * is still a cache. */
+static void
+trim_cache(const char *dir, const char *keep)
+{
+	struct trim t = { NULL, 0, 0, 0 };
+	size_t i;
+
+	if (cache_max <= 0 || nlp_store_scan(dir, trim_scan, &t, NULL) !=
+	    NLP_OK || t.total <= cache_max) {
+		free(t.v);
+		return;
+	}
+	qsort(t.v, t.n, sizeof *t.v, by_mtime);
+	for (i = 0; i < t.n && t.total > cache_max; i++) {
+		int removed = 0;
+		if (strcmp(t.v[i].hex, keep) == 0)
+			continue;
+		if (nlp_store_remove(dir, &t.v[i], &removed, NULL) == NLP_OK &&
+		    removed)
+			t.total -= t.v[i].size;
+	}
+	free(t.v);
+}
+
+/* An unlinked file to fetch into: in dir (the cache's tmp/, on its file
+ * system) or $TMPDIR. */
+static int
+temp_file(const char *dir, int *fd, struct nlp_err *e)
+{
+	const char *t = getenv("TMPDIR");
+	char path[4096];
+
+	if (dir == NULL)
+		dir = t != NULL && t[0] == '/' ? t : "/tmp";
+	if ((*fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) >= 0)
+		return NLP_OK;
+	if (snprintf(path, sizeof path, "%s/nlpops-fetch-XXXXXX", dir) >=
+	    (int)sizeof path) {
+		errno = ENAMETOOLONG;
+		*fd = -1;
+	} else {
+		*fd = mkostemp(path, O_CLOEXEC);
+	}
+	if (*fd < 0)
+		return nlp_errnof(e, NLP_IO, errno, "cannot make a temporary "
+		    "file in '%s'", dir);
+	unlink(path);
+	return NLP_OK;
+}
+
+/* The cached object hex of size bytes, opened and marked used: NLP_OK,
+ * else NLP_NO (not there, or not whole: removed). */
+static int
+cached(const char *dir, const char *hex, int64_t size, int *fd,
+    char *path, size_t pathsize)
+{
+	struct stat st;
+
+	if (nlp_store_path(dir, hex, path, pathsize) < 0 ||
+	    nlp_store_open(dir, hex, fd, NULL) != NLP_OK)
+		return NLP_NO;
+	if (fstat(*fd, &st) == 0 && st.st_size == size) {
+		futimens(*fd, NULL);  /* used now: the last to go */
+		return NLP_OK;
+	}
+	close(*fd);
+	*fd = -1;
+	unlink(path);
+	return NLP_NO;
+}
+
+/* Put the fetched bytes at fd (size) into the cache dir, and open them
+ * there: NLP_OK, or the store's error (the caller goes on with fd). */
+static int
+fill_cache(const char *dir, const char *hex, int fd, int64_t size,
+    int *out, char *path, size_t pathsize, struct nlp_err *e)
+{
+	void *map = NULL;
+	int created, rc;
+
+	if (size > 0 && (map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED,
+	    fd, 0)) == MAP_FAILED)
+		return nlp_errnof(e, NLP_IO, errno, "cannot map object %s", hex);
+	rc = nlp_store_put(dir, hex, size > 0 ? map : "", (size_t)size,
+	    &created, e);
+	if (map != NULL)
+		munmap(map, (size_t)size);
+	if (rc != NLP_OK)
+		return rc;
+	if (cached(dir, hex, size, out, path, pathsize) != NLP_OK)
+		return nlp_errf(e, NLP_IO, "object %s vanished from the cache",
+		    hex);
+	trim_cache(dir, hex);
+	return NLP_OK;
+}
+
+int
+nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
+    char *path, size_t pathsize, struct nlp_err *e)
+{
+	const char *dir = usable_cache();
+	char got[NLP_SHA256_HEX], tmp[4096];
+	struct nlp_err ce;
+	int64_t size, n;
+	int rc, tfd;
+
+	*fd = -1;
+	if ((rc = object_size(r, hex, &size, e)) != NLP_OK)
+		return rc;
+	if (size < 0)
+		return nlp_errf(e, NLP_DATA, "registry '%s' is damaged: object %s "
+		    "is missing", r->dir, hex);
+	if (dir != NULL && cached(dir, hex, size, fd, path, pathsize) == NLP_OK)
+		return NLP_OK;
+	snprintf(path, pathsize, "%s: object %s", r->dir, hex);
+	if (dir != NULL)
+		snprintf(tmp, sizeof tmp, "%s/tmp", dir);
+	if (dir != NULL && mkdir(tmp, 0700) != 0 && errno != EEXIST)
+		dir = NULL;
+	if ((rc = temp_file(dir != NULL ? tmp : NULL, &tfd, e)) != NLP_OK)
+		return rc;
+	if ((rc = stream_object(r, hex, tfd, got, &n, e)) == NLP_OK &&
+	    (strcmp(got, hex) != 0 || n != size))
+		rc = nlp_errf(e, NLP_DATA, "object %s is damaged in registry "
+		    "'%s': %lld bytes with SHA-256 %s", hex, r->dir, (long long)n,
+		    got);
+	if (rc != NLP_OK) {
+		close(tfd);
+		return rc == NLP_NO ? NLP_DATA : rc;
+	}
+	if (dir != NULL && fill_cache(dir, hex, tfd, size, fd, path, pathsize,
+	    &ce) == NLP_OK) {
+		close(tfd);
+		return NLP_OK;
+	}
+	if (dir != NULL)
+		no_cache("cannot use the cache '%s': %s; running without it", dir,
+		    ce.msg);
+	if (lseek(tfd, 0, SEEK_SET) != 0) {
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot read object %s", hex);
+		close(tfd);
+		return rc;
+	}
+	snprintf(path, pathsize, "%s: object %s", r->dir, hex);
+	*fd = tfd;
+	return NLP_OK;
+}
+
+int
+nlp_regpg_evict(const char *hex)
+{
+	char path[4096];
+
+	return cache_dir != NULL && nlp_store_path(cache_dir, hex, path,
+	    sizeof path) == 0 && unlink(path) == 0;
+}
+
+const struct nlp_regdb_ops nlp_regdb_pg = {
+	.open = pg_open,
+	.close = pg_close,
+	.init = pg_init,
+	.err = pg_err,
+	.exec = pg_exec,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.prepare = pg_prepare,
+	.bind = pg_bind,
+	.step = pg_step,
+	.finalize = pg_finalize,
+	.type = pg_type,
+	.int64 = pg_int,
+	.dbl = pg_double,
+	.text = pg_text,
+	.last_id = pg_last_id,
+	.check = pg_check,
+	.check_references = pg_check_references,
+	.each_object = pg_each_object,
+};
