@@ -1,0 +1,238 @@
+# registry_backends.sh - the registry's verbs, promises and failure paths,
+# one script for both backends: a SQLite directory, and PostgreSQL on a
+# temporary cluster of its own (pg_virtualenv, a port of its own) that
+# this script starts and that stops with it.  The two backends' outputs
+# are compared: the same verbs give the same results (timestamps aside).
+#
+# sh registry_backends.sh                 both backends, then the comparison
+# sh registry_backends.sh inner sqlite|pg (internal: one backend; $REG, $OUT)
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+DATA=$TOP/tests/data
+
+if [ "${1:-}" != inner ]; then
+	# the artifacts both backends store: ten small models, distinct bytes
+	zcat "$DATA/spam.train.tsv.gz" | head -1500 >"$T/small.tsv"
+	i=1
+	while [ $i -le 10 ]; do
+		"$N" train -q --epochs 1 --seed $i -o "$T/m$i.nlp" "$T/small.tsv" ||
+			fail "train m$i"
+		i=$((i + 1))
+	done
+	zcat "$DATA/spam.test.tsv.gz" | head -300 >"$T/test.tsv"
+	cut -f2 "$T/test.tsv" >"$T/texts.txt"
+	export ART=$T
+	mkdir -p "$T/out/sqlite" "$T/out/pg"
+	REG=$T/reg OUT=$T/out/sqlite sh "$0" inner sqlite
+	if ! command -v pg_virtualenv >/dev/null 2>&1; then
+		echo "SKIP: registry_backends: PostgreSQL: pg_virtualenv is not installed (postgresql-common; make check installs it)"
+		exit 0
+	fi
+	# a port of our own: two runs at once never share a cluster
+	port=$(( (($$ * 7919) % 20000) + 30000 ))
+	while ss -ltn 2>/dev/null | grep -q ":$port "; do port=$((port + 1)); done
+	OUT=$T/out/pg pg_virtualenv -t -o "port=$port" sh "$0" inner pg \
+	    >"$T/pg.log" 2>&1 || true
+	cat "$T/pg.log" | grep -v '^Creating new\|^Dropping cluster\|^Ver Cluster\|^15  *regress' >&2
+	[ -s "$T/out/pg/list.txt" ] || fail "the PostgreSQL run did not finish"
+	# the same results from both backends, timestamps aside
+	for f in $(cd "$T/out/sqlite" && ls); do
+		sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z/TIME/g' \
+		    "$T/out/sqlite/$f" >"$T/a"
+		sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z/TIME/g' \
+		    "$T/out/pg/$f" >"$T/b" 2>/dev/null
+		check "$f: the same on SQLite and PostgreSQL ($(diff "$T/a" "$T/b" | head -3))" \
+		    cmp -s "$T/a" "$T/b"
+	done
+	exit 0
+fi
+
+# ---- one backend ----
+backend=$2
+if [ "$backend" = pg ]; then
+	# libpq's own environment carries the password (PGPASSWORD), as
+	# ~/.pgpass or PGSERVICE would: the URI names only the server
+	REG="postgresql://$PGUSER@localhost:$PGPORT/$PGDATABASE"
+	SECRET=$PGPASSWORD
+fi
+export NLPOPS_REGISTRY=$REG NLPOPS_CACHE=$T/cache
+A=$ART
+
+expect_status 0 "$backend: push m1" "$N" registry push "$A/m1.nlp" --name spam
+check "$backend: push says spam@1" grep -q 'spam@1' "$T/out"
+expect_status 0 "$backend: push m2" "$N" registry push "$A/m2.nlp" --name spam
+expect_status 0 "$backend: push m1 again" "$N" registry push "$A/m1.nlp" --name spam
+cp "$T/out" "$OUT/push_again.txt"
+expect_status 0 "$backend: alias" "$N" registry alias spam 1 production
+cp "$T/out" "$OUT/alias.txt"
+expect_status 5 "$backend: --if-current refuses" "$N" registry alias spam 2 production --if-current 2
+expect_status 0 "$backend: --if-current" "$N" registry alias spam 2 production --if-current 1 --reason "v2 is better"
+expect_status 0 "$backend: rollback" "$N" registry rollback spam --reason "back to v1"
+cp "$T/out" "$OUT/rollback.txt"
+expect_status 1 "$backend: --require refuses (no evaluation)" "$N" registry alias spam 2 production --require 'macro_f1>=0.5'
+"$N" registry list >"$OUT/list.txt" 2>&1 || fail "$backend: list"
+"$N" registry list --json >"$OUT/list.json" 2>&1 || fail "$backend: list --json"
+"$N" registry show spam --json >"$OUT/show.json" 2>&1 || fail "$backend: show"
+"$N" registry show spam@2 >"$OUT/show2.txt" 2>&1 || fail "$backend: show spam@2"
+"$N" registry history spam --json >"$OUT/history.json" 2>&1 || fail "$backend: history"
+"$N" registry history spam >"$OUT/history.txt" 2>&1 || fail "$backend: history"
+"$N" registry resolve spam@production >"$OUT/resolve.txt" 2>&1 || fail "$backend: resolve"
+"$N" predict -m spam -k 2 "$A/texts.txt" >"$OUT/predict.tsv" 2>/dev/null || fail "$backend: predict by alias"
+"$N" eval -m spam@2 --json "$A/test.tsv" 2>/dev/null | grep -v '"seconds"\|_per_s"' >"$OUT/eval.json" || fail "$backend: eval"
+"$N" eval -m spam@2 --record "$A/test.tsv" >/dev/null 2>&1 || fail "$backend: eval --record"
+expect_status 0 "$backend: --require after a recorded eval" "$N" registry alias spam 2 candidate --require 'macro_f1>=0.5'
+"$N" drift -m spam@1 --json "$A/texts.txt" 2>/dev/null | grep -v '"seconds"\|_per_s"' >"$OUT/drift.json"
+[ -s "$OUT/drift.json" ] || fail "$backend: drift -m spam@1"
+expect_status 0 "$backend: pull" "$N" registry pull spam@2 -o "$T/pulled.nlp"
+check "$backend: pull gives the bytes pushed" cmp -s "$T/pulled.nlp" "$A/m2.nlp"
+"$N" registry pull spam@1 -o - 2>/dev/null | cmp -s - "$A/m1.nlp" ||
+	fail "$backend: pull to stdout"
+pass
+expect_status 0 "$backend: verify" "$N" registry verify
+expect_status 5 "$backend: no such model" "$N" predict -m spma "$A/texts.txt"
+grep -q "spam" "$T/err" && pass || fail "$backend: the near name is suggested: $(cat "$T/err")"
+expect_status 5 "$backend: no such version" "$N" predict -m spam@9 "$A/texts.txt"
+expect_status 0 "$backend: rm an unaliased version" "$N" registry push "$A/m3.nlp" --name other
+expect_status 0 "$backend: rm" "$N" registry rm other@1 --reason "not needed"
+expect_status 0 "$backend: gc" "$N" registry gc
+expect_status 0 "$backend: verify after gc" "$N" registry verify
+expect_status 0 "$backend: pull after gc" "$N" registry pull spam@1 -o "$T/p1.nlp"
+
+# 8 pushers at once, from separate processes: versions 1..8, no gap, no twin
+i=3
+while [ $i -le 10 ]; do
+	"$N" registry push "$A/m$i.nlp" --name many >"$T/push$i.out" 2>"$T/push$i.err" &
+	i=$((i + 1))
+done
+wait
+"$N" registry list many --json >"$T/many.json" 2>&1
+versions=$(grep -o '"version": [0-9]*' "$T/many.json" | awk '{print $2}' | sort -n | tr '\n' ' ')
+check "$backend: 8 concurrent pushes are versions 1..8 ($versions; $(cat "$T"/push*.err | head -c 300))" \
+    test "$versions" = "1 2 3 4 5 6 7 8 "
+
+# 100 alias moves while predicts run by the alias: none fails
+"$N" registry alias many 1 production >/dev/null 2>&1
+( i=0; while [ $i -lt 100 ]; do
+	"$N" registry alias many $((i % 2 + 1)) production >/dev/null 2>"$T/move.err" ||
+		echo "move $i: $(cat "$T/move.err")" >>"$T/moves.failed"
+	i=$((i + 1))
+done; touch "$T/moves.done" ) &
+bad=0 runs=0
+while [ ! -e "$T/moves.done" ]; do
+	"$N" predict -m many "$A/texts.txt" >"$T/pm.out" 2>"$T/pm.err" || {
+		bad=$((bad + 1)); cp "$T/pm.err" "$T/pm.bad"; }
+	runs=$((runs + 1))
+done
+wait
+check "$backend: 100 alias moves, every move done ($(head -c 300 "$T/moves.failed" 2>/dev/null))" test ! -e "$T/moves.failed"
+check "$backend: $runs predicts by the moving alias, none failed ($(head -c 300 "$T/pm.bad" 2>/dev/null))" test "$bad" -eq 0
+moves=$("$N" registry history many --json | grep -c '"alias-move"')
+check "$backend: history has the moves ($moves)" test "$moves" -ge 99
+
+# kill -9 in the middle of pushes: never a version without its artifact
+i=0
+while [ $i -lt 6 ]; do
+	"$N" registry push "$A/m$((i + 1)).nlp" --name killed >/dev/null 2>&1 &
+	pid=$!
+	sleep "0.0$((i * 3))"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	i=$((i + 1))
+done
+expect_status 0 "$backend: verify after kill -9 mid-push" "$N" registry verify
+if "$N" registry list killed --json >"$T/killed.json" 2>/dev/null; then
+	for v in $(grep -o '"version": [0-9]*' "$T/killed.json" | awk '{print $2}'); do
+		"$N" registry pull "killed@$v" -o "$T/k.nlp" >/dev/null 2>&1 ||
+			fail "$backend: killed@$v has no artifact"
+	done
+	# numbered without a gap
+	got=$(grep -o '"version": [0-9]*' "$T/killed.json" | awk '{print $2}' | sort -n | tr '\n' ' ')
+	want=$(seq 1 "$(echo "$got" | wc -w)" | tr '\n' ' ')
+	check "$backend: the pushes that survived are numbered without a gap ($got)" test "$got" = "$want"
+fi
+pass
+
+[ "$backend" = pg ] || exit 0
+
+# ---- PostgreSQL only ----
+
+# the password never shows: not in a result, not in an error
+U="postgresql://$PGUSER:$SECRET@localhost:$PGPORT/$PGDATABASE"
+"$N" --registry "$U" registry verify >"$T/v.out" 2>&1
+"$N" --registry "$U" registry show nosuch >>"$T/v.out" 2>&1
+"$N" --registry "postgresql://$PGUSER:wrong$SECRET@localhost:$PGPORT/$PGDATABASE" registry list >>"$T/v.out" 2>&1
+"$N" --registry "postgresql://localhost:$PGPORT/$PGDATABASE?user=$PGUSER&password=x$SECRET" registry list >>"$T/v.out" 2>&1
+check "$backend: the password appears in no output ($(grep -c "$SECRET" "$T/v.out"))" \
+    sh -c "! grep -q '$SECRET' '$T/v.out'"
+check "$backend: a wrong password: cannot connect" grep -q "cannot connect to registry 'postgresql://$PGUSER@localhost" "$T/v.out"
+
+# unreachable: exit 4, never 5
+expect_status 4 "$backend: server unreachable" "$N" --registry "postgresql://$PGUSER@localhost:1/x" registry list
+check "$backend: unreachable says cannot connect" grep -q 'cannot connect to' "$T/err"
+
+# the event log is append-only in the database itself
+check "$backend: DELETE FROM events is refused by the database" \
+    sh -c '! psql -q -c "DELETE FROM events" 2>/dev/null'
+check "$backend: UPDATE events is refused" \
+    sh -c '! psql -q -c "UPDATE events SET reason = '"'x'"'" 2>/dev/null'
+check "$backend: TRUNCATE events is refused" \
+    sh -c '! psql -q -c "TRUNCATE events" 2>/dev/null'
+
+# a read-only role (GRANT SELECT) reads, scores and pulls; writes fail in
+# one line, exit 4
+psql -q -c "CREATE ROLE cron LOGIN PASSWORD 'cronpw'" -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO cron" >/dev/null 2>&1 ||
+	fail "$backend: cannot make the read-only role"
+RO="postgresql://cron@localhost:$PGPORT/$PGDATABASE"
+for verb in "registry list" "registry show spam" "registry history spam" "registry resolve spam"; do
+	expect_status 0 "$backend: read-only role: $verb" env PGPASSWORD=cronpw "$N" --registry "$RO" $verb
+done
+expect_status 0 "$backend: read-only role: predict" env PGPASSWORD=cronpw "$N" --registry "$RO" --cache "$T/rocache" predict -m spam "$A/texts.txt"
+expect_status 0 "$backend: read-only role: pull" env PGPASSWORD=cronpw "$N" --registry "$RO" registry pull spam -o "$T/ro.nlp"
+expect_status 4 "$backend: read-only role: push" env PGPASSWORD=cronpw "$N" --registry "$RO" registry push "$A/m9.nlp" --name spam
+check "$backend: push refused: one line, permission denied" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'permission denied' '$T/err'"
+expect_status 4 "$backend: read-only role: alias" env PGPASSWORD=cronpw "$N" --registry "$RO" registry alias spam 2 production
+"$N" registry alias spam 2 production >/dev/null 2>&1
+expect_status 4 "$backend: read-only role: rollback" env PGPASSWORD=cronpw "$N" --registry "$RO" registry rollback spam
+
+# the cache: a warm predict reads no object; a cached copy damaged is
+# fetched again; a bound keeps the most recent; no usable cache: one warning
+rm -rf "$T/c2"
+"$N" --cache "$T/c2" predict -m spam@1 "$A/texts.txt" >"$T/p1" 2>/dev/null
+n=$(find "$T/c2/objects" -type f | wc -l)
+check "$backend: the cache holds the object ($n)" test "$n" -eq 1
+obj=$(find "$T/c2/objects" -type f)
+chmod u+w "$obj" && printf 'XXXX' | dd of="$obj" bs=1 seek=600 conv=notrunc 2>/dev/null
+expect_status 0 "$backend: a damaged cached copy is fetched again" "$N" --cache "$T/c2" predict -m spam@1 "$A/texts.txt"
+check "$backend: the same predictions from the fetched copy" cmp -s "$T/out" "$T/p1"
+check "$backend: the cached copy is whole again" sh -c "sha256sum '$obj' | grep -q \"\$(basename '$obj' | cut -c1-20)\""
+"$N" --cache "$T/c2" --cache-max 1 predict -m spam@2 "$A/texts.txt" >/dev/null 2>&1
+n=$(find "$T/c2/objects" -type f | wc -l)
+check "$backend: --cache-max keeps the most recent object only ($n)" test "$n" -eq 1
+: >"$T/notadir"
+expect_status 0 "$backend: no usable cache: runs uncached" "$N" --cache "$T/notadir/c" predict -m spam "$A/texts.txt"
+check "$backend: one warning about the cache ($(cat "$T/err"))" sh -c "[ \$(grep -c 'warning: cannot use the cache' '$T/err') -eq 1 ]"
+
+# the server stopped in the middle of a push: exit 4 and nothing
+# half-written (or, had the push finished first, a whole version)
+for i in 1 2; do
+	"$N" registry push "$A/m$((i + 4)).nlp" --name cut >"$T/cut.out" 2>"$T/cut.err" &
+	pid=$!
+	sleep 0.0$i
+	pg_ctlcluster "$PGVERSION" regress stop -m immediate >/dev/null 2>&1
+	wait $pid
+	rc=$?
+	pg_ctlcluster "$PGVERSION" regress start >/dev/null 2>&1
+	check "$backend: a push cut by the server stopping: exit 0 or 4 ($rc: $(cat "$T/cut.err"))" \
+	    sh -c "[ $rc -eq 0 ] || [ $rc -eq 4 ]"
+done
+expect_status 0 "$backend: verify after the server stopped mid-push" "$N" registry verify
+if "$N" registry list cut --json >"$T/cut.json" 2>/dev/null; then
+	for v in $(grep -o '"version": [0-9]*' "$T/cut.json" | awk '{print $2}'); do
+		"$N" registry pull "cut@$v" -o "$T/c.nlp" >/dev/null 2>&1 ||
+			fail "$backend: cut@$v has no artifact"
+	done
+fi
+expect_status 4 "$backend: server down: exit 4" sh -c "pg_ctlcluster $PGVERSION regress stop -m fast >/dev/null 2>&1; '$N' registry list"
+pg_ctlcluster "$PGVERSION" regress start >/dev/null 2>&1
+exit 0
