@@ -43,7 +43,7 @@ if [ -n "${NLP_TEST_ONLY:-}" ]; then   # make stress: only these scripts
 	for s in $NLP_TEST_ONLY; do grep "/$s\.sh\$" "$tmp/all"; done >"$tmp/only"
 	mv "$tmp/only" "$tmp/all"
 fi
-for s in registry_safety drift drift_html hostile_files hostile_registry registry; do
+for s in registry_safety registry_backends drift drift_html hostile_files hostile_registry registry; do
 	grep "/$s\.sh\$" "$tmp/all"
 done >"$tmp/queue"
 grep -v -F -x -f "$tmp/queue" "$tmp/all" >>"$tmp/queue"
