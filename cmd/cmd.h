@@ -80,9 +80,17 @@ enum {
 	{ CLI_TRUST, 0, "trust", "PUBKEY", "refuse a model not signed by this " \
 	    "public key\n(repeatable; default: $NLPOPS_TRUSTED_KEYS)", "file" }
 struct nlp_loaded;
+struct nlp_trust;
 int cli_trust_option(const char *cmd, const char *arg);
 int cli_trust_check(const struct nlp_loaded *l, struct nlp_err *e);
 void cli_trust_release(void);
+
+/* The trusted set itself, read on the first call as cli_trust_check()
+ * reads it, for a check of something other than a loaded model (a
+ * registry version by its SHA-256 and manifest: sign.h's
+ * nlp_trust_check()): *t NULL when none is given.  NLP_OK, or the status
+ * of reading the keys with e filled. */
+int cli_trust_set(const struct nlp_trust **t, struct nlp_err *e);
 
 /*
  * The column and field options, as opts.h declares options: the text's,

@@ -315,8 +315,7 @@ sign_written(const struct targs *a, const struct nlp_atomic *out,
 	struct nlp_signature s;
 	int rc;
 
-	if (fsync(out->fd) != 0)
-		return nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", a->out);
+	/* the bytes written (not yet synced: the commit syncs them) */
 	if ((rc = nlp_artifact_open(&art, out->tmp, e)) != NLP_OK)
 		return rc;
 	rc = nlp_sign_artifact(a->key, art, &s, e);

@@ -68,6 +68,19 @@ cli_trust_check(const struct nlp_loaded *l, struct nlp_err *e)
 	return nlp_modelsig_check(&trusted, l, cli_registry_dir(), e);
 }
 
+int
+cli_trust_set(const struct nlp_trust **t, struct nlp_err *e)
+{
+	int rc;
+
+	*t = NULL;
+	if (loaded == 0 && (rc = load(e)) != NLP_OK)
+		return rc;
+	if (loaded > 0)
+		*t = &trusted;
+	return NLP_OK;
+}
+
 void
 cli_trust_release(void)
 {

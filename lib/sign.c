@@ -178,7 +178,8 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 
 /* ---- generating keys ---- */
 
-/* The directory part of path, "." when there is none (malloc'd). */
+/* A temporary name beside path, "DIR/.BASE.XXXXXX" for mkostemp()
+ * (malloc'd; NULL when out of memory). */
 static char *
 temp_name(const char *path)
 {

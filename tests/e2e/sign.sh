@@ -57,6 +57,8 @@ expect_status 2 "train --sign without -o" "$N" train -q $TRAIN --sign k --push s
 expect_status 2 "train --sign -o -" "$N" train -q $TRAIN --sign k -o - "$DATA/spam.train.tsv.gz"
 expect_status 4 "train --sign with no such key" "$N" train -q $TRAIN --sign nokey -o n.nlp "$DATA/spam.train.tsv.gz"
 check "leaves neither artifact nor signature" sh -c '! ls -a | grep -q "n\.nlp"'
+expect_status 4 "train --sign, the data missing" "$N" train -q $TRAIN --sign k -o n.nlp nosuch.tsv
+check "leaves neither artifact nor signature, nor a temporary file" sh -c '! ls -a | grep -q "n\.nlp"'
 expect_status 3 "train --sign with a public key" "$N" train -q $TRAIN --sign k.pub -o n.nlp "$DATA/spam.train.tsv.gz"
 "$N" train -q $TRAIN --seed 7 -o u.nlp "$DATA/spam.train.tsv.gz"
 
