@@ -21,10 +21,12 @@ int cmd_eval(int argc, char **argv);
 int cmd_drift(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
+int cmd_key(int argc, char **argv);
 
 /* The commands' declarations (opts.h), for help and completion. */
 struct cli_cmd;
-extern const struct cli_cmd cli_train, cli_predict, cli_eval, cli_drift;
+extern const struct cli_cmd cli_train, cli_predict, cli_eval, cli_drift,
+	cli_key;
 
 /* The registry's verbs ("registry push", ...), NULL-terminated. */
 extern const struct cli_cmd *const cli_registry_verbs[];
@@ -73,13 +75,40 @@ const char *cli_who(void);
  */
 enum {
 	CLI_FORMAT = 1000, CLI_TEXT_COLUMN, CLI_LABEL_COLUMN, CLI_ID_COLUMN,
-	CLI_TEXT_FIELD, CLI_LABEL_FIELD, CLI_ID_FIELD, CLI_THREADS,
+	CLI_TEXT_FIELD, CLI_LABEL_FIELD, CLI_ID_FIELD, CLI_THREADS, CLI_TRUST,
 };
 
 /* --threads T, which every command but registry takes (cli_threads()
  * reads it); help says what the count changes (nothing in the results). */
 #define CLI_OPT_THREADS(help) \
 	{ CLI_THREADS, 0, "threads", "T", help, NULL }
+
+/*
+ * --trust PUBKEY (repeatable), which the commands that load a model take
+ * (trust.c): with it, or else with NLPOPS_TRUSTED_KEYS (a colon-separated
+ * list of public key files; unset or empty: none), every model loaded must
+ * be signed by one of those keys.  cli_trust_option() keeps a --trust
+ * value (NLP_OK, or NLP_USAGE printed); cli_trust_check() reads the
+ * trusted set on its first call and checks the model l against it:
+ * NLP_OK (also when no set is given), or the status with e filled (a
+ * model not signed by a trusted key is NLP_DATA naming it and the key).
+ * cli_trust_release() frees the set, at the end of the command.
+ */
+#define CLI_OPT_TRUST \
+	{ CLI_TRUST, 0, "trust", "PUBKEY", "refuse a model not signed by this " \
+	    "public key\n(repeatable; default: $NLPOPS_TRUSTED_KEYS)", "file" }
+struct nlp_loaded;
+struct nlp_trust;
+int cli_trust_option(const char *cmd, const char *arg);
+int cli_trust_check(const struct nlp_loaded *l, struct nlp_err *e);
+void cli_trust_release(void);
+
+/* The trusted set itself, read on the first call as cli_trust_check()
+ * reads it, for a check of something other than a loaded model (a
+ * registry version by its SHA-256 and manifest: sign.h's
+ * nlp_trust_check()): *t NULL when none is given.  NLP_OK, or the status
+ * of reading the keys with e filled. */
+int cli_trust_set(const struct nlp_trust **t, struct nlp_err *e);
 
 /*
  * The column and field options, as opts.h declares options: the text's,

@@ -30,6 +30,7 @@ static const struct cli_opt options[] = {
 	    "model", "ref" },
 	{ OPT_REFERENCE, 0, "reference", "FILE", "compare with this text "
 	    "instead (no model)", "file" },
+	CLI_OPT_TRUST,
 	{ OPT_JSON, 0, "json", NULL, "one JSON object (schema 1) on stdout",
 	    NULL },
 	{ OPT_HTML, 0, "html", "FILE", "write a self-contained HTML report",
@@ -97,6 +98,7 @@ option(void *ctx, int c, const char *arg)
 
 	switch (c) {
 	case 'm': a->model = arg; break;
+	case CLI_TRUST: return cli_trust_option(cmd, arg);
 	case 'q': a->quiet = 1; break;
 	case OPT_REFERENCE: a->reference = arg; break;
 	case OPT_JSON: a->json = 1; break;
@@ -190,7 +192,7 @@ load_reference(const char *cmd, const struct args *a, struct nlp_loaded *lm,
 
 	if (a->model != NULL) {
 		if ((rc = nlp_load_model(lm, a->model, cli_registry_dir(), &e)) !=
-		    NLP_OK ||
+		    NLP_OK || (rc = cli_trust_check(lm, &e)) != NLP_OK ||
 		    (rc = nlp_drift_ref_from_artifact(ref, lm->a, &lm->m,
 		    lm->display, &e)) != NLP_OK)
 			return cli_error(cmd, &e);
@@ -316,5 +318,6 @@ out:
 	nlp_drift_report_release(&rep);
 	nlp_drift_ref_release(&ref);
 	nlp_loaded_release(&lm);
+	cli_trust_release();
 	return rc;
 }

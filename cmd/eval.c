@@ -26,6 +26,7 @@ enum {
 static const struct cli_opt options[] = {
 	{ 'm', 'm', "model", "MODEL", "the model: a file or NAME[@VERSION|@ALIAS]",
 	    "ref" },
+	CLI_OPT_TRUST,
 	{ OPT_JSON, 0, "json", NULL, "one JSON object (schema 1) on stdout",
 	    NULL },
 	{ OPT_CONFUSION, 0, "confusion", NULL, "print the confusion matrix (of "
@@ -140,6 +141,7 @@ option(void *ctx, int c, const char *arg)
 		    MAX_GATES - 1);
 	switch (c) {
 	case 'm': a->model = arg; break;
+	case CLI_TRUST: return cli_trust_option(cmd, arg);
 	case 'q': a->quiet = 1; break;
 	case OPT_JSON: a->json = 1; break;
 	case OPT_CONFUSION: a->confusion = 1; break;
@@ -289,10 +291,12 @@ eval_inputs(const char *cmd, const struct eval_args *a, int n, char **paths,
 {
 	struct nlp_err e = { 0, "" };
 
-	if (nlp_load_model(lm, a->model, cli_registry_dir(), &e) != NLP_OK)
+	if (nlp_load_model(lm, a->model, cli_registry_dir(), &e) != NLP_OK ||
+	    cli_trust_check(lm, &e) != NLP_OK)
 		return cli_error(cmd, &e);
 	if (a->baseline != NULL &&
-	    nlp_load_model(lb, a->baseline, cli_registry_dir(), &e) != NLP_OK) {
+	    (nlp_load_model(lb, a->baseline, cli_registry_dir(), &e) != NLP_OK ||
+	    cli_trust_check(lb, &e) != NLP_OK)) {
 		nlp_err_prefix(&e, "baseline");
 		return cli_error(cmd, &e);
 	}
@@ -365,5 +369,6 @@ out:
 	nlp_labeled_release(&d);
 	nlp_loaded_release(&lm);
 	nlp_loaded_release(&lb);
+	cli_trust_release();
 	return rc;
 }

@@ -33,6 +33,7 @@ static const struct cli_opt options[] = {
 	{ 'm', 'm', "model", "MODEL", "the model: a file, or "
 	    "NAME[@VERSION|@ALIAS] in the\nregistry (NAME alone: NAME@production)",
 	    "ref" },
+	CLI_OPT_TRUST,
 	{ 'o', 'o', "output", "FILE", "write here (atomically) instead of "
 	    "stdout", "file" },
 	{ 'k', 'k', "top", "N", "the N most probable labels (default: 1)",
@@ -396,6 +397,7 @@ option(void *ctx, int id, const char *arg)
 
 	switch (id) {
 	case 'm': u->model = arg; break;
+	case CLI_TRUST: rc = cli_trust_option("predict", arg); break;
 	case 'o': u->outpath = arg; break;
 	case 'k':
 		rc = cli_uint("predict", "-k", arg, 1, 64, &k);
@@ -452,7 +454,7 @@ setup(struct run *u, char **paths, size_t npaths)
 	int rc;
 
 	if ((rc = nlp_load_model(&u->lm, u->model, cli_registry_dir(), &u->e))
-	    != NLP_OK)
+	    != NLP_OK || (rc = cli_trust_check(&u->lm, &u->e)) != NLP_OK)
 		return rc;
 	u->po.m = &u->lm.m;
 	if (u->po.k > u->lm.m.nclasses)
@@ -591,6 +593,7 @@ release(struct run *u)
 	free(u->probs);
 	free(u->ob.p);
 	nlp_loaded_release(&u->lm);
+	cli_trust_release();
 }
 
 int

@@ -1,28 +1,33 @@
 /*
  * train.c - `nlpops train`: learn a classifier, write the artifact.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "artifact.h"
 #include "atomic.h"
 #include "cmd.h"
 #include "opts.h"
 #include "pool.h"
 #include "reader.h"
 #include "registry.h"
+#include "sign.h"
 #include "train.h"
 
 enum {
 	OPT_STRICT = 256, OPT_NGRAMS, OPT_CHAR, OPT_BITS,
 	OPT_EPOCHS, OPT_LR, OPT_L2, OPT_CW, OPT_SEED, OPT_VALID, OPT_HOLDOUT,
-	OPT_MIN_DF, OPT_PUSH, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_REASON,
+	OPT_MIN_DF, OPT_PUSH, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_REASON, OPT_SIGN,
 };
 
 static const struct cli_opt options[] = {
 	{ 'o', 'o', "output", "ARTIFACT", "artifact to write (atomically); "
 	    "'.gz' name: gzip", "file" },
+	{ OPT_SIGN, 0, "sign", "KEY", "with -o: sign the artifact with the "
+	    "private\nkey KEY, into ARTIFACT.sig beside it", "file" },
 	{ OPT_PUSH, 0, "push", "NAME", "push the artifact to the registry as "
 	    "NAME", "model" },
 	{ OPT_ALIAS, 0, "alias", "ALIAS", "with --push: point ALIAS at the new "
@@ -87,6 +92,9 @@ struct targs {
 	const char *out;
 	struct nlp_push_opts po;       /* po.name: --push NAME, or NULL */
 	const char *tags[MAX_TAGS];
+	const char *sign;              /* --sign KEY, or NULL */
+	struct nlp_key *key;           /* its key, loaded before training */
+	char sigpath[4096];            /* ARTIFACT.sig */
 	int quiet;
 };
 
@@ -174,6 +182,7 @@ option(void *ctx, int id, const char *arg)
 	switch (id) {
 	case 'o': t->out = arg; break;
 	case OPT_PUSH: t->po.name = arg; break;
+	case OPT_SIGN: t->sign = arg; break;
 	case OPT_ALIAS: t->po.alias = arg; break;
 	case OPT_DESC: t->po.description = arg; break;
 	case OPT_REASON: t->po.reason = arg; break;
@@ -249,6 +258,17 @@ check_args(struct targs *t)
 		    "--push NAME");
 	if (alone != NULL && t->po.name == NULL)
 		return cli_usage_error("train", "%s goes with --push", alone);
+	/* the registry does not store signatures yet: a pushed version
+	   would be unsigned whatever --sign said */
+	if (t->sign != NULL && t->po.name != NULL)
+		return cli_usage_error("train", "--sign goes with -o ARTIFACT "
+		    "only: the registry cannot store a signature yet");
+	if (t->sign != NULL && (t->out == NULL || strcmp(t->out, "-") == 0))
+		return cli_usage_error("train", "--sign needs -o ARTIFACT, a "
+		    "file: the signature is written beside it");
+	if (t->sign != NULL && nlp_signature_path(t->out, t->sigpath,
+	    sizeof t->sigpath) != 0)
+		return cli_usage_error("train", "-o name too long");
 	if (t->po.name == NULL)
 		return NLP_OK;
 	if (t->out != NULL && strcmp(t->out, "-") == 0)
@@ -282,25 +302,82 @@ summary(const struct targs *a, const struct nlp_trained *t, double t0)
 }
 
 /*
+ * --sign: sign the artifact written to out's temporary file, read back
+ * and checked as a loader would, and write the signature into sig (its
+ * own temporary file): both are committed by the caller, only when both
+ * are whole.
+ */
+static int
+sign_written(const struct targs *a, const struct nlp_atomic *out,
+    struct nlp_atomic *sig, struct nlp_err *e)
+{
+	struct nlp_artifact *art;
+	struct nlp_signature s;
+	int rc;
+
+	/* the bytes written (not yet synced: the commit syncs them) */
+	if ((rc = nlp_artifact_open(&art, out->tmp, e)) != NLP_OK)
+		return rc;
+	rc = nlp_sign_artifact(a->key, art, &s, e);
+	nlp_artifact_close(art);
+	if (rc != NLP_OK)
+		return rc;
+	if (fwrite(s.text, 1, s.len, sig->fp) != s.len || fflush(sig->fp) != 0)
+		return nlp_errnof(e, NLP_IO, errno, "cannot write '%s'",
+		    a->sigpath);
+	return NLP_OK;
+}
+
+/*
  * Write the artifact to -o, into out (opened before training, so that an
  * output that cannot be created fails at once, not after the whole run),
- * then push it.  A push committed but not printed is -NLP_IO (reported).
+ * with --sign its signature into sig, then push it.  A push committed but
+ * not printed is -NLP_IO (reported).
  */
 static int
 deliver(const struct targs *a, const struct nlp_trained *t,
-    struct nlp_atomic *out, struct nlp_err *e)
+    struct nlp_atomic *out, struct nlp_atomic *sig, struct nlp_err *e)
 {
 	int rc;
 
 	if (a->out != NULL) {
 		rc = nlp_trained_write_fd(t, out->fp ? out->fd : STDOUT_FILENO,
 		    out->fp ? a->out : "standard output", gz_name(a->out), e);
+		if (rc == NLP_OK && a->key != NULL)
+			rc = sign_written(a, out, sig, e);
 		if (rc == NLP_OK && out->fp != NULL)
 			rc = nlp_atomic_commit(out, e);
+		/* the artifact first: were the signature's commit to fail,
+		   an old signature beside the new artifact is refused */
+		if (rc == NLP_OK && a->key != NULL)
+			rc = nlp_atomic_commit(sig, e);
 		if (rc != NLP_OK)
 			return rc;
 	}
 	return a->po.name != NULL ? push_model(t, &a->po, e) : NLP_OK;
+}
+
+/*
+ * --sign KEY, before the training (a key that cannot be used fails at
+ * once): load the key, and open ARTIFACT.sig beside the artifact out.
+ * NLP_USAGE printed; any other failure in e.
+ */
+static int
+open_signing(struct targs *a, const struct nlp_atomic *out,
+    struct nlp_atomic *sig, struct nlp_err *e)
+{
+	int rc;
+
+	if (out->direct)
+		return cli_usage_error("train", "--sign needs -o to name a file, "
+		    "not a device or FIFO: the signature is written beside it");
+	if ((rc = nlp_key_load(&a->key, a->sign, e)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_atomic_open(sig, a->sigpath, e)) != NLP_OK) {
+		nlp_key_close(a->key);
+		a->key = NULL;
+	}
+	return rc;
 }
 
 int
@@ -308,13 +385,14 @@ cmd_train(int argc, char **argv)
 {
 	struct targs a;
 	struct nlp_trained t;
-	struct nlp_atomic out;
+	struct nlp_atomic out, sig;
 	struct nlp_err e = { 0, "" };
 	double t0;
 	int first, rc;
 
 	memset(&a, 0, sizeof a);
 	memset(&out, 0, sizeof out);
+	memset(&sig, 0, sizeof sig);
 	nlp_train_opts_init(&a.o);
 	a.o.threads = nlp_cpu_count();
 	if ((rc = cli_parse(&cli_train, argc, argv, option, &a, &first)) != NLP_OK)
@@ -324,6 +402,11 @@ cmd_train(int argc, char **argv)
 	if (a.out != NULL && strcmp(a.out, "-") != 0 &&
 	    nlp_atomic_open(&out, a.out, &e) != NLP_OK)
 		return cli_error("train", &e);
+	if (a.sign != NULL && (rc = open_signing(&a, &out, &sig, &e)) !=
+	    NLP_OK) {
+		nlp_atomic_abort(&out);
+		return rc == NLP_USAGE ? rc : cli_error("train", &e);
+	}
 	if (!a.quiet && cli_isatty(2))
 		a.o.progress = progress;
 	t0 = cli_now();
@@ -333,6 +416,8 @@ cmd_train(int argc, char **argv)
 		fputs(cli_escapes() ? "\r\033[K" : "\n", stderr);
 	if (rc != NLP_OK) {
 		nlp_atomic_abort(&out);
+		nlp_atomic_abort(&sig);
+		nlp_key_close(a.key);
 		return cli_error("train", &e);
 	}
 	if (!a.quiet && t.oddities[0])
@@ -342,8 +427,10 @@ cmd_train(int argc, char **argv)
 		fprintf(stderr, "nlpops train: warning: %s\n",
 		    cli_shown(t.warning, buf, sizeof buf));
 	}
-	rc = deliver(&a, &t, &out, &e);
+	rc = deliver(&a, &t, &out, &sig, &e);
 	nlp_atomic_abort(&out);
+	nlp_atomic_abort(&sig);
+	nlp_key_close(a.key);
 	if (rc == NLP_OK && !a.quiet)
 		summary(&a, &t, t0);
 	nlp_trained_release(&t);

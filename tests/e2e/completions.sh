@@ -77,7 +77,7 @@ opts() {
 	"$NLPOPS" __complete options "$@" |
 	    awk -F '\t' '{ print $1 "\t" $4; if ($2 != "") print $2 "\t" $4 }' | sort
 }
-for cmd in train predict eval drift; do
+for cmd in train predict eval drift key; do
 	opts "$cmd" >"$T/help.$cmd"
 	check "__complete options $cmd lists options" test -s "$T/help.$cmd"
 	cut -f1 "$T/help.$cmd" >"$T/want.$cmd"
@@ -109,6 +109,14 @@ cp "$T/files" "$T/want.train-data"
 q train-data 'nlpops train '
 q regdir 'nlpops --registry ' sub
 q init-shared 'nlpops registry init --shared roo' root
+# key's verb, its one operand; then the key file for -o, --sign, --trust.
+q key-verb 'nlpops key ' generate
+cp "$T/files" "$T/want.key-o"
+q key-o 'nlpops key generate -o '
+cp "$T/files" "$T/want.sign"
+q sign 'nlpops train --sign '
+cp "$T/files" "$T/want.trust"
+q trust 'nlpops predict --trust '
 
 # Model names and references, from the --registry DIR of the command line.
 cat "$T/files" "$T/refs" >"$T/want.m"

@@ -5,7 +5,7 @@
 # and take them away again.
 . "$TOP/tests/e2e/lib.sh"
 
-COMMANDS='train predict eval drift registry'
+COMMANDS='train predict eval drift registry key'
 
 # --- lint: every page, groff and (when installed) mandoc -------------------
 for page in "$TOP"/man/*.1; do
@@ -102,8 +102,8 @@ done
 # --- nlpops(1) lists exactly the commands ----------------------------------
 expect_status 0 "__complete commands" "$NLPOPS" __complete commands
 cut -f1 "$T/out" | grep -v -x help | sort >"$T/cmds"
-check "__complete commands names the five commands" \
-    test "$(tr '\n' ' ' <"$T/cmds")" = "drift eval predict registry train "
+check "__complete commands names the six commands" \
+    test "$(tr '\n' ' ' <"$T/cmds")" = "drift eval key predict registry train "
 awk '/^The commands are:/ { on = 1 } on && /^\.El/ { exit } on' \
     "$TOP/man/nlpops.1" | sed -n 's/^\.It Cm \([a-z_-]*\).*/\1/p' |
     grep -v -x help | sort >"$T/listed"
@@ -150,8 +150,8 @@ if [ -x "$TOP/nlpops" ] && command -v make >/dev/null 2>&1; then
 		check "installs man1/${page##*/}" \
 		    cmp -s "$page" "$d/usr/share/man/man1/${page##*/}"
 	done
-	check "installs 6 man pages" \
-	    test "$(ls "$d"/usr/share/man/man1/nlpops*.1 | wc -l)" -eq 6
+	check "installs 7 man pages" \
+	    test "$(ls "$d"/usr/share/man/man1/nlpops*.1 | wc -l)" -eq 7
 	check "installs the bash completion" \
 	    cmp -s "$TOP/completions/nlpops.bash" "$d/usr/share/bash-completion/completions/nlpops"
 	check "installs the zsh completion" \

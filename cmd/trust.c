@@ -1,0 +1,89 @@
+/*
+ * trust.c - --trust PUBKEY and NLPOPS_TRUSTED_KEYS, shared by the commands
+ * that load a model (predict, eval, drift): the trusted set is read once
+ * per process, and every model loaded is checked against it (cmd.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "modelsig.h"
+#include "sign.h"
+
+#define MAX_TRUST 64
+
+static const char *given[MAX_TRUST];   /* --trust, in order */
+static size_t ngiven;
+static struct nlp_trust trusted = NLP_TRUST_INIT;
+static int loaded;                     /* 1: read; -1: nothing asked */
+
+int
+cli_trust_option(const char *cmd, const char *arg)
+{
+	if (arg[0] == '\0')
+		return cli_usage_error(cmd, "--trust needs a public key file");
+	if (ngiven == MAX_TRUST)
+		return cli_usage_error(cmd, "too many --trust (at most %d)",
+		    MAX_TRUST);
+	given[ngiven++] = arg;
+	return NLP_OK;
+}
+
+/* Read the trusted set: --trust's keys when any was given, else
+ * NLPOPS_TRUSTED_KEYS's (unset or empty: no set, nothing checked). */
+static int
+load(struct nlp_err *e)
+{
+	const char *env = getenv("NLPOPS_TRUSTED_KEYS");
+	size_t i;
+	int rc = NLP_OK;
+
+	if (ngiven == 0 && (env == NULL || env[0] == '\0')) {
+		loaded = -1;
+		return NLP_OK;
+	}
+	for (i = 0; i < ngiven && rc == NLP_OK; i++)
+		if ((rc = nlp_trust_add(&trusted, given[i], e)) != NLP_OK)
+			nlp_err_prefix(e, "--trust");
+	if (ngiven == 0 && (rc = nlp_trust_add_list(&trusted, env,
+	    "NLPOPS_TRUSTED_KEYS", e)) != NLP_OK && rc != NLP_USAGE)
+		nlp_err_prefix(e, "NLPOPS_TRUSTED_KEYS");
+	if (rc != NLP_OK) {
+		nlp_trust_release(&trusted);
+		return rc;
+	}
+	loaded = 1;
+	return NLP_OK;
+}
+
+int
+cli_trust_check(const struct nlp_loaded *l, struct nlp_err *e)
+{
+	int rc;
+
+	if (loaded == 0 && (rc = load(e)) != NLP_OK)
+		return rc;
+	if (loaded < 0)
+		return NLP_OK;
+	return nlp_modelsig_check(&trusted, l, cli_registry_dir(), e);
+}
+
+int
+cli_trust_set(const struct nlp_trust **t, struct nlp_err *e)
+{
+	int rc;
+
+	*t = NULL;
+	if (loaded == 0 && (rc = load(e)) != NLP_OK)
+		return rc;
+	if (loaded > 0)
+		*t = &trusted;
+	return NLP_OK;
+}
+
+void
+cli_trust_release(void)
+{
+	nlp_trust_release(&trusted);
+	loaded = 0;
+}

@@ -1,0 +1,755 @@
+/*
+ * sign.c - Ed25519 keys, signatures of artifacts and trusted key sets
+ * (see sign.h), through OpenSSL 3's EVP interface.
+ */
+#include "sign.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "artifact.h"
+#include "atomic.h"
+
+#define KEY_FILE_MAX ((size_t)64 << 10)   /* a PEM key file, at most */
+#define FORMAT_LINE "nlpops-signature 1"
+
+struct nlp_key {
+	EVP_PKEY *pk;
+	char id[NLP_KEY_ID_HEX];
+};
+
+struct nlp_trusted_key {
+	EVP_PKEY *pk;
+	char id[NLP_KEY_ID_HEX];
+	char *path;
+};
+
+/* libcrypto's reason for the last failure, for a message; clears its
+ * queue (a failure must not be reported again by a later call). */
+static const char *
+ssl_reason(void)
+{
+	static _Thread_local char buf[160];
+	unsigned long code = ERR_peek_last_error();
+
+	if (code == 0)
+		snprintf(buf, sizeof buf, "unknown libcrypto error");
+	else
+		ERR_error_string_n(code, buf, sizeof buf);
+	ERR_clear_error();
+	return buf;
+}
+
+/* The key id of pk (sign.h): SHA-256 of its DER SubjectPublicKeyInfo. */
+static int
+key_id(EVP_PKEY *pk, char id[NLP_KEY_ID_HEX], struct nlp_err *e)
+{
+	unsigned char *der = NULL;
+	int n = i2d_PUBKEY(pk, &der);
+
+	if (n <= 0 || nlp_sha256_hex(der, (size_t)n, id) != 0) {
+		OPENSSL_free(der);
+		return nlp_errf(e, NLP_BUG, "cannot encode a public key: %s",
+		    ssl_reason());
+	}
+	OPENSSL_free(der);
+	return NLP_OK;
+}
+
+/* Are s[0..n) n lowercase hex digits (and s[n] the end when nul)? */
+static int
+is_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+static void
+to_hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static unsigned
+hex_value(char c)
+{
+	return c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
+}
+
+/*
+ * Read the file at path (at most KEY_FILE_MAX bytes) into a malloc'd
+ * buffer (*buf, *len; free with wipe_free()).  NLP_OK, NLP_IO or NLP_DATA
+ * (too large, not a regular file).
+ */
+static int
+read_small(const char *path, const char *what, char **buf, size_t *len,
+    struct nlp_err *e)
+{
+	struct stat st;
+	ssize_t r;
+	size_t n = 0;
+	char *p;
+	int fd, err;
+
+	*buf = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return nlp_errnof(e, NLP_IO, errno, "cannot open %s '%s'", what,
+		    path);
+	if (fstat(fd, &st) != 0) {
+		err = errno;
+		close(fd);
+		return nlp_errnof(e, NLP_IO, err, "cannot read %s '%s'", what,
+		    path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return nlp_errf(e, NLP_DATA, "%s '%s' is not a regular file",
+		    what, path);
+	}
+	if ((p = malloc(KEY_FILE_MAX + 1)) == NULL) {
+		close(fd);
+		return nlp_errf(e, NLP_IO, "out of memory");
+	}
+	while (n <= KEY_FILE_MAX &&
+	    (r = read(fd, p + n, KEY_FILE_MAX + 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = errno;
+			close(fd);
+			OPENSSL_cleanse(p, n);
+			free(p);
+			return nlp_errnof(e, NLP_IO, err, "cannot read %s '%s'",
+			    what, path);
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n > KEY_FILE_MAX) {
+		OPENSSL_cleanse(p, n);
+		free(p);
+		return nlp_errf(e, NLP_DATA, "%s '%s' is too large to be a key",
+		    what, path);
+	}
+	*buf = p;
+	*len = n;
+	return NLP_OK;
+}
+
+static void
+wipe_free(char *p, size_t n)
+{
+	if (p != NULL)
+		OPENSSL_cleanse(p, n);
+	free(p);
+}
+
+/* PEM passphrase callback: no passphrase, and never a prompt. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf, (void)size, (void)rwflag, (void)u;
+	return -1;
+}
+
+/* ---- generating keys ---- */
+
+/* A temporary name beside path, "DIR/.BASE.XXXXXX" for mkostemp()
+ * (malloc'd; NULL when out of memory). */
+static char *
+temp_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
+	const char *base = slash ? slash + 1 : path;
+	char *t = malloc(dlen + strlen(base) + 16);
+
+	if (t != NULL)
+		sprintf(t, "%.*s.%s.XXXXXX", (int)dlen, path, base);
+	return t;
+}
+
+/*
+ * Put data[0..len) at path with mode: into a temporary file beside it
+ * (created 0600), synced, then linked to path (which fails when path
+ * exists: never replaced) or, with force, renamed over it.  NLP_OK or
+ * NLP_IO naming path.
+ */
+static int
+publish(const char *path, const void *data, size_t len, mode_t mode,
+    int force, struct nlp_err *e)
+{
+	char *tmp = temp_name(path);
+	const char *p = data;
+	size_t off = 0;
+	int fd, rc = NLP_OK;
+
+	if (tmp == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
+		free(tmp);
+		return rc;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = nlp_errnof(e, NLP_IO, w < 0 ? errno : EIO, "cannot "
+			    "write '%s'", path);
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (rc == NLP_OK && (fchmod(fd, mode) != 0 || fsync(fd) != 0))
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
+	if (close(fd) != 0 && rc == NLP_OK)
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
+	if (rc == NLP_OK && !force && link(tmp, path) != 0)
+		rc = errno == EEXIST ? nlp_errf(e, NLP_IO, "'%s' exists: a key is "
+		    "never overwritten (--force replaces it)", path) :
+		    nlp_errnof(e, NLP_IO, errno, "cannot create '%s'", path);
+	if (rc == NLP_OK && force && rename(tmp, path) != 0)
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot replace '%s'", path);
+	if (!(rc == NLP_OK && force))
+		unlink(tmp);
+	if (rc == NLP_OK && nlp_fsync_dir_of(path) != 0)
+		rc = nlp_errnof(e, NLP_IO, errno, "wrote '%s', but cannot sync "
+		    "its directory", path);
+	free(tmp);
+	return rc;
+}
+
+/* pk's private key (pub 0) or public key (pub 1) as PEM, into a BIO. */
+static BIO *
+pem_of(EVP_PKEY *pk, int pub)
+{
+	BIO *b = BIO_new(pub ? BIO_s_mem() : BIO_s_secmem());
+
+	if (b == NULL)
+		return NULL;
+	if ((pub ? PEM_write_bio_PUBKEY(b, pk) : PEM_write_bio_PrivateKey(b,
+	    pk, NULL, NULL, 0, NULL, NULL)) != 1) {
+		BIO_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+int
+nlp_key_generate(const char *path, int force, char id[NLP_KEY_ID_HEX],
+    struct nlp_err *e)
+{
+	EVP_PKEY *pk = NULL;
+	BIO *priv = NULL, *pub = NULL;
+	char *pubpath = malloc(strlen(path) + 5);
+	char *pd, *bd;
+	long plen, blen;
+	struct stat st;
+	int rc;
+
+	id[0] = '\0';
+	if (pubpath == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	sprintf(pubpath, "%s.pub", path);
+	if (!force && (lstat(path, &st) == 0 || lstat(pubpath, &st) == 0)) {
+		rc = nlp_errf(e, NLP_IO, "'%s' exists: a key is never "
+		    "overwritten (--force replaces it)", lstat(path, &st) == 0 ?
+		    path : pubpath);
+		free(pubpath);
+		return rc;
+	}
+	if ((pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL ||
+	    (priv = pem_of(pk, 0)) == NULL || (pub = pem_of(pk, 1)) == NULL) {
+		rc = nlp_errf(e, NLP_BUG, "cannot make an Ed25519 key: %s",
+		    ssl_reason());
+		goto out;
+	}
+	if ((rc = key_id(pk, id, e)) != NLP_OK)
+		goto out;
+	plen = BIO_get_mem_data(priv, &pd);
+	blen = BIO_get_mem_data(pub, &bd);
+	if ((rc = publish(path, pd, (size_t)plen, 0600, force, e)) != NLP_OK)
+		goto out;
+	if ((rc = publish(pubpath, bd, (size_t)blen, 0644, force, e)) !=
+	    NLP_OK && !force)
+		unlink(path);        /* ours: linked just now, never replaced */
+out:
+	if (rc != NLP_OK)
+		id[0] = '\0';
+	BIO_free(priv);              /* secure memory: cleared when freed */
+	BIO_free(pub);
+	EVP_PKEY_free(pk);
+	free(pubpath);
+	return rc;
+}
+
+/* ---- loading keys ---- */
+
+/* Load a PEM key (private: priv != 0) from path, Ed25519 only. */
+static int
+load_pem(EVP_PKEY **out, const char *path, int priv, struct nlp_err *e)
+{
+	const char *what = priv ? "private key" : "public key";
+	EVP_PKEY *pk = NULL;
+	size_t len = 0;
+	char *buf;
+	BIO *b;
+	int rc;
+
+	*out = NULL;
+	if ((rc = read_small(path, what, &buf, &len, e)) != NLP_OK)
+		return rc;
+	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL) {
+		wipe_free(buf, len);
+		return nlp_errf(e, NLP_IO, "out of memory");
+	}
+	pk = priv ? PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL) :
+	    PEM_read_bio_PUBKEY(b, NULL, no_passphrase, NULL);
+	BIO_free(b);
+	wipe_free(buf, len);
+	if (pk == NULL) {
+		ERR_clear_error();
+		return nlp_errf(e, NLP_DATA, "'%s' is not a PEM %s%s", path, what,
+		    priv ? " (or it is encrypted: nlpops keys are not)" : "");
+	}
+	if (EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(pk);
+		return nlp_errf(e, NLP_DATA, "'%s' is not an Ed25519 %s", path,
+		    what);
+	}
+	*out = pk;
+	return NLP_OK;
+}
+
+int
+nlp_key_load(struct nlp_key **out, const char *path, struct nlp_err *e)
+{
+	struct nlp_key *k;
+	int rc;
+
+	*out = NULL;
+	if ((k = calloc(1, sizeof *k)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	if ((rc = load_pem(&k->pk, path, 1, e)) != NLP_OK ||
+	    (rc = key_id(k->pk, k->id, e)) != NLP_OK) {
+		nlp_key_close(k);
+		return rc;
+	}
+	*out = k;
+	return NLP_OK;
+}
+
+const char *
+nlp_key_id(const struct nlp_key *k)
+{
+	return k->id;
+}
+
+void
+nlp_key_close(struct nlp_key *k)
+{
+	if (k == NULL)
+		return;
+	EVP_PKEY_free(k->pk);
+	free(k);
+}
+
+/* ---- signing ---- */
+
+/* The signed message (sign.h), malloc'd into *msg, *len. */
+static int
+message(const char *sha256, const void *manifest, size_t mlen,
+    unsigned char **msg, size_t *len, struct nlp_err *e)
+{
+	size_t head = sizeof NLP_SIG_PREFIX - 1;
+
+	if (mlen > SIZE_MAX - head - 65 ||
+	    (*msg = malloc(head + 65 + mlen)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	memcpy(*msg, NLP_SIG_PREFIX, head);
+	memcpy(*msg + head, sha256, 64);
+	(*msg)[head + 64] = '\n';
+	if (mlen > 0)
+		memcpy(*msg + head + 65, manifest, mlen);
+	*len = head + 65 + mlen;
+	return NLP_OK;
+}
+
+/* s->text from s's fields. */
+static void
+format_text(struct nlp_signature *s)
+{
+	char hex[2 * NLP_SIG_BYTES + 1];
+
+	to_hex(s->sig, NLP_SIG_BYTES, hex);
+	s->len = (size_t)snprintf(s->text, sizeof s->text, FORMAT_LINE "\nkey "
+	    "%s\nsha256 %s\nsignature %s\n", s->key_id, s->sha256, hex);
+}
+
+int
+nlp_sign(const struct nlp_key *k, const char *sha256, const void *manifest,
+    size_t mlen, struct nlp_signature *s, struct nlp_err *e)
+{
+	EVP_MD_CTX *ctx = NULL;
+	unsigned char *msg;
+	size_t len = 0, slen = NLP_SIG_BYTES;
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	if (strlen(sha256) != 64 || !is_hex(sha256, 64))
+		return nlp_errf(e, NLP_USAGE, "'%s' is not a SHA-256 (64 "
+		    "lowercase hex digits)", sha256);
+	if ((rc = message(sha256, manifest, mlen, &msg, &len, e)) != NLP_OK)
+		return rc;
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, NULL, NULL, k->pk) != 1 ||
+	    EVP_DigestSign(ctx, s->sig, &slen, msg, len) != 1 ||
+	    slen != NLP_SIG_BYTES)
+		rc = nlp_errf(e, NLP_BUG, "cannot sign with key %s: %s", k->id,
+		    ssl_reason());
+	EVP_MD_CTX_free(ctx);
+	free(msg);
+	if (rc != NLP_OK)
+		return rc;
+	memcpy(s->key_id, k->id, sizeof s->key_id);
+	memcpy(s->sha256, sha256, 65);
+	format_text(s);
+	return NLP_OK;
+}
+
+/* An open artifact's SHA-256 and manifest. */
+static int
+artifact_parts(struct nlp_artifact *a, const char **sha256,
+    const void **manifest, size_t *mlen, struct nlp_err *e)
+{
+	*sha256 = nlp_artifact_sha256(a);
+	if ((*sha256)[0] == '\0')
+		return nlp_errf(e, NLP_IO, "cannot hash the artifact (out of "
+		    "memory)");
+	return nlp_artifact_member(a, "manifest", manifest, mlen, e);
+}
+
+int
+nlp_sign_artifact(const struct nlp_key *k, struct nlp_artifact *a,
+    struct nlp_signature *s, struct nlp_err *e)
+{
+	const char *sha256;
+	const void *manifest;
+	size_t mlen;
+	int rc;
+
+	if ((rc = artifact_parts(a, &sha256, &manifest, &mlen, e)) != NLP_OK)
+		return rc;
+	return nlp_sign(k, sha256, manifest, mlen, s, e);
+}
+
+/* ---- signature texts and files ---- */
+
+/*
+ * Match one line at *p (before end): word, ' ', n lowercase hex digits,
+ * '\n' (n 0: exactly word and '\n').  Advances *p; the hex into out
+ * (n + 1 bytes) when out is not NULL.
+ */
+static int
+line(const char **p, const char *end, const char *word, size_t n, char *out)
+{
+	size_t w = strlen(word), need = w + (n ? 1 + n : 0) + 1;
+
+	if ((size_t)(end - *p) < need || memcmp(*p, word, w) != 0 ||
+	    (n && (*p)[w] != ' ') || (*p)[need - 1] != '\n' ||
+	    !is_hex(*p + w + 1, n))
+		return -1;
+	if (out != NULL) {
+		memcpy(out, *p + w + 1, n);
+		out[n] = '\0';
+	}
+	*p += need;
+	return 0;
+}
+
+int
+nlp_signature_parse(struct nlp_signature *s, const void *text, size_t len,
+    const char *label, struct nlp_err *e)
+{
+	static const char *const want[] = {
+		"'" FORMAT_LINE "'", "'key' and 64 lowercase hex digits",
+		"'sha256' and 64 lowercase hex digits",
+		"'signature' and 128 lowercase hex digits",
+	};
+	char hex[2 * NLP_SIG_BYTES + 1];
+	const char *p = text, *end = p + len;
+	int ln = 0;
+	size_t i;
+
+	memset(s, 0, sizeof *s);
+	if (len >= NLP_SIG_MAX)
+		return nlp_errf(e, NLP_DATA, "%s is not an nlpops signature: %zu "
+		    "bytes, more than a signature has", label, len);
+	if (line(&p, end, FORMAT_LINE, 0, NULL) != 0 ||
+	    (ln++, line(&p, end, "key", 64, s->key_id)) != 0 ||
+	    (ln++, line(&p, end, "sha256", 64, s->sha256)) != 0 ||
+	    (ln++, line(&p, end, "signature", 2 * NLP_SIG_BYTES, hex)) != 0)
+		return nlp_errf(e, NLP_DATA, "%s is not an nlpops signature: line "
+		    "%d is not %s", label, ln + 1, want[ln]);
+	if (p != end)
+		return nlp_errf(e, NLP_DATA, "%s is not an nlpops signature: "
+		    "something follows its last line", label);
+	for (i = 0; i < NLP_SIG_BYTES; i++)
+		s->sig[i] = (unsigned char)(hex_value(hex[2 * i]) << 4 |
+		    hex_value(hex[2 * i + 1]));
+	memcpy(s->text, text, len);
+	s->text[len] = '\0';
+	s->len = len;
+	return NLP_OK;
+}
+
+int
+nlp_signature_path(const char *path, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s" NLP_SIG_SUFFIX, path);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int
+nlp_signature_read(const char *path, char buf[NLP_SIG_MAX], size_t *len,
+    int *found, struct nlp_err *e)
+{
+	struct stat st;
+	ssize_t r;
+	size_t n = 0;
+	int fd, err;
+
+	*found = 0;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return errno == ENOENT ? NLP_OK : nlp_errnof(e, NLP_IO, errno,
+		    "cannot open signature '%s'", path);
+	*found = 1;
+	if (fstat(fd, &st) != 0) {
+		err = errno;
+		close(fd);
+		return nlp_errnof(e, NLP_IO, err, "cannot read signature '%s'",
+		    path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return nlp_errf(e, NLP_DATA, "signature '%s' is not a regular "
+		    "file", path);
+	}
+	while (n < NLP_SIG_MAX && (r = read(fd, buf + n, NLP_SIG_MAX - n)) !=
+	    0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = errno;
+			close(fd);
+			return nlp_errnof(e, NLP_IO, err, "cannot read signature "
+			    "'%s'", path);
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	if (n >= NLP_SIG_MAX)
+		return nlp_errf(e, NLP_DATA, "'%s' is not an nlpops signature: "
+		    "larger than a signature is", path);
+	*len = n;
+	return NLP_OK;
+}
+
+int
+nlp_signature_write(const char *path, const struct nlp_signature *s,
+    struct nlp_err *e)
+{
+	struct nlp_atomic a;
+	int rc;
+
+	memset(&a, 0, sizeof a);
+	if ((rc = nlp_atomic_open(&a, path, e)) != NLP_OK)
+		return rc;
+	if (fwrite(s->text, 1, s->len, a.fp) != s->len) {
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
+		nlp_atomic_abort(&a);
+		return rc;
+	}
+	return nlp_atomic_commit(&a, e);
+}
+
+/* ---- trusted keys ---- */
+
+int
+nlp_trust_add(struct nlp_trust *t, const char *path, struct nlp_err *e)
+{
+	struct nlp_trusted_key k, *v;
+	size_t i;
+	int rc;
+
+	memset(&k, 0, sizeof k);
+	if ((rc = load_pem(&k.pk, path, 0, e)) != NLP_OK)
+		return rc;
+	if ((rc = key_id(k.pk, k.id, e)) != NLP_OK) {
+		EVP_PKEY_free(k.pk);
+		return rc;
+	}
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->keys[i].id, k.id) == 0) {
+			EVP_PKEY_free(k.pk);
+			return NLP_OK;
+		}
+	if ((k.path = strdup(path)) == NULL ||
+	    (v = realloc(t->keys, (t->n + 1) * sizeof *v)) == NULL) {
+		free(k.path);
+		EVP_PKEY_free(k.pk);
+		return nlp_errf(e, NLP_IO, "out of memory");
+	}
+	v[t->n++] = k;
+	t->keys = v;
+	return NLP_OK;
+}
+
+int
+nlp_trust_add_list(struct nlp_trust *t, const char *list, const char *what,
+    struct nlp_err *e)
+{
+	const char *p = list, *colon;
+	char *path;
+	int rc;
+
+	for (;;) {
+		colon = strchr(p, ':');
+		if (colon == p || *p == '\0')
+			return nlp_errf(e, NLP_USAGE, "%s has an empty entry ('%s')",
+			    what, list);
+		if (colon == NULL)
+			return nlp_trust_add(t, p, e);
+		if ((path = strndup(p, (size_t)(colon - p))) == NULL)
+			return nlp_errf(e, NLP_IO, "out of memory");
+		rc = nlp_trust_add(t, path, e);
+		free(path);
+		if (rc != NLP_OK)
+			return rc;
+		p = colon + 1;
+	}
+}
+
+const char *
+nlp_trust_key_id(const struct nlp_trust *t, size_t i)
+{
+	return t->keys[i].id;
+}
+
+const char *
+nlp_trust_key_path(const struct nlp_trust *t, size_t i)
+{
+	return t->keys[i].path;
+}
+
+void
+nlp_trust_release(struct nlp_trust *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		EVP_PKEY_free(t->keys[i].pk);
+		free(t->keys[i].path);
+	}
+	free(t->keys);
+	t->keys = NULL;
+	t->n = 0;
+}
+
+/* Does sig verify under pk over the message for sha256 and manifest?
+ * NLP_OK, NLP_NO, or NLP_IO (out of memory). */
+static int
+verifies(EVP_PKEY *pk, const struct nlp_signature *s, const void *manifest,
+    size_t mlen, struct nlp_err *e)
+{
+	EVP_MD_CTX *ctx;
+	unsigned char *msg;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = message(s->sha256, manifest, mlen, &msg, &len, e)) != NLP_OK)
+		return rc;
+	if ((ctx = EVP_MD_CTX_new()) == NULL) {
+		free(msg);
+		return nlp_errf(e, NLP_IO, "out of memory");
+	}
+	rc = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1 &&
+	    EVP_DigestVerify(ctx, s->sig, NLP_SIG_BYTES, msg, len) == 1 ?
+	    NLP_OK : NLP_NO;
+	ERR_clear_error();
+	EVP_MD_CTX_free(ctx);
+	free(msg);
+	return rc;
+}
+
+int
+nlp_trust_check(const struct nlp_trust *t, const char *sha256,
+    const void *manifest, size_t mlen, const void *sig, size_t siglen,
+    const char *label, struct nlp_signature *parsed, struct nlp_err *e)
+{
+	struct nlp_signature s;
+	size_t i;
+	int rc;
+
+	if ((rc = nlp_signature_parse(&s, sig, siglen, label, e)) != NLP_OK)
+		return rc;
+	if (parsed != NULL)
+		*parsed = s;
+	if (strcmp(s.sha256, sha256) != 0)
+		return nlp_errf(e, NLP_DATA, "%s is for another artifact (SHA-256 "
+		    "%s; this one's is %s)", label, s.sha256, sha256);
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->keys[i].id, s.key_id) == 0)
+			break;
+	if (i == t->n)
+		return nlp_errf(e, NLP_DATA, "signed by key %s, which is not a "
+		    "trusted key", s.key_id);
+	if ((rc = verifies(t->keys[i].pk, &s, manifest, mlen, e)) == NLP_NO)
+		return nlp_errf(e, NLP_DATA, "the signature by key %s ('%s') "
+		    "does not match the artifact", s.key_id, t->keys[i].path);
+	return rc;
+}
+
+int
+nlp_trust_check_artifact(const struct nlp_trust *t, struct nlp_artifact *a,
+    const void *sig, size_t siglen, const char *label,
+    struct nlp_signature *parsed, struct nlp_err *e)
+{
+	const char *sha256;
+	const void *manifest;
+	size_t mlen;
+	int rc;
+
+	if ((rc = artifact_parts(a, &sha256, &manifest, &mlen, e)) != NLP_OK)
+		return rc;
+	return nlp_trust_check(t, sha256, manifest, mlen, sig, siglen, label,
+	    parsed, e);
+}

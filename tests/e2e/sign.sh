@@ -1,0 +1,126 @@
+# sign.sh - signed artifacts: `key generate` (modes, PEM, never
+# overwriting without --force), `train --sign -o` (FILE.sig beside the
+# artifact, byte-identical run after run), and --trust / NLPOPS_TRUSTED_KEYS
+# on predict, eval and drift: a model signed by a trusted key loads; an
+# unsigned one, one signed by another key (named), a tampered one re-hashed
+# consistently, or a garbage signature is refused with exit 3; two trusted
+# keys (rotation) both work.
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+FORGE=${NLP_FORGE:-$TOP/obj/tools/forge}
+cd "$T" || exit 4
+TRAIN="--threads 1 --epochs 1 --bits 12"
+echo "free money now" >in.txt
+
+# --- key generate
+expect_status 0 "key generate -o k" "$N" key generate -o k
+id=$(cut -d' ' -f2 "$T/out")
+check "prints the public key's file and the key id" grep -Eqx 'k\.pub [0-9a-f]{64}' "$T/out"
+check "the private key is mode 0600" test "$(stat -c %a k)" = 600
+check "the private key is PEM" grep -qx -- '-----BEGIN PRIVATE KEY-----' k
+check "k.pub is a PEM public key" grep -qx -- '-----BEGIN PUBLIC KEY-----' k.pub
+if command -v openssl >/dev/null 2>&1; then
+	check "the key id is the SHA-256 of the DER public key" test \
+	    "$(openssl pkey -pubin -in k.pub -outform DER | sha256sum | cut -d' ' -f1)" = "$id"
+fi
+cp k k.before
+cp k.pub k.pub.before
+expect_status 4 "key generate over an existing key" "$N" key generate -o k
+check "names the key and --force" grep -q "'k' exists.*--force" "$T/err"
+check "the key is unchanged" cmp -s k k.before
+: >only.pub
+expect_status 4 "key generate when only KEY.pub exists" "$N" key generate -o only
+check "writes nothing" test ! -e only
+expect_status 0 "key generate --force" "$N" key generate -o k --force
+check "--force made a new key" sh -c "! cmp -s k k.before && ! cmp -s k.pub k.pub.before"
+check "still mode 0600" test "$(stat -c %a k)" = 600
+id=$(cut -d' ' -f2 "$T/out")
+expect_status 2 "key without a verb" "$N" key -o x
+expect_status 2 "key generate without -o" "$N" key generate
+expect_status 2 "key with an unknown verb" "$N" key make -o x
+"$N" key generate -o k2 >k2.out
+id2=$(cut -d' ' -f2 k2.out)
+"$N" key generate -o other >other.out
+other=$(cut -d' ' -f2 other.out)
+
+# --- train --sign -o
+expect_status 0 "train --sign -o" "$N" train -q $TRAIN --sign k -o m.nlp "$DATA/spam.train.tsv.gz"
+check "writes m.nlp.sig" test -s m.nlp.sig
+check "the signature names the key and the artifact's SHA-256" sh -c \
+    "sed -n 2p m.nlp.sig | grep -qx 'key $id' && sed -n 3p m.nlp.sig | grep -qx \"sha256 \$(sha256sum m.nlp | cut -d' ' -f1)\""
+cp m.nlp.sig first.sig
+"$N" train -q $TRAIN --sign k -o m.nlp "$DATA/spam.train.tsv.gz"
+check "the same key and data: a byte-identical signature" cmp -s m.nlp.sig first.sig
+expect_status 0 "train --sign -o a .gz artifact" "$N" train -q $TRAIN --sign k2 -o g.nlp.gz "$DATA/spam.train.tsv.gz"
+expect_status 2 "train --sign without -o" "$N" train -q $TRAIN --sign k --push spam "$DATA/spam.train.tsv.gz"
+expect_status 2 "train --sign -o -" "$N" train -q $TRAIN --sign k -o - "$DATA/spam.train.tsv.gz"
+expect_status 4 "train --sign with no such key" "$N" train -q $TRAIN --sign nokey -o n.nlp "$DATA/spam.train.tsv.gz"
+check "leaves neither artifact nor signature" sh -c '! ls -a | grep -q "n\.nlp"'
+expect_status 4 "train --sign, the data missing" "$N" train -q $TRAIN --sign k -o n.nlp nosuch.tsv
+check "leaves neither artifact nor signature, nor a temporary file" sh -c '! ls -a | grep -q "n\.nlp"'
+expect_status 3 "train --sign with a public key" "$N" train -q $TRAIN --sign k.pub -o n.nlp "$DATA/spam.train.tsv.gz"
+"$N" train -q $TRAIN --seed 7 -o u.nlp "$DATA/spam.train.tsv.gz"
+
+# --- --trust
+expect_status 0 "predict --trust the signer's key" "$N" predict -q -m m.nlp --trust k.pub in.txt
+check "and predicts" grep -q . "$T/out"
+expect_status 0 "a signed .gz artifact" "$N" predict -q -m g.nlp.gz --trust k2.pub in.txt
+expect_status 0 "without a trusted set nothing is checked" "$N" predict -q -m u.nlp in.txt
+expect_status 3 "an unsigned model is refused" "$N" predict -q -m u.nlp --trust k.pub in.txt
+check "naming the model" grep -q "model 'u.nlp': not signed" "$T/err"
+check "one line" test "$(wc -l <"$T/err")" -eq 1
+expect_status 3 "a key not in the trusted set is refused" "$N" predict -q -m m.nlp --trust other.pub in.txt
+check "naming the model and the key" grep -q "model 'm.nlp': signed by key $id, which is not a trusted key" "$T/err"
+expect_status 0 "rotation: either of two trusted keys (old)" "$N" predict -q -m m.nlp --trust k2.pub --trust k.pub in.txt
+expect_status 0 "rotation: either of two trusted keys (new)" "$N" predict -q -m g.nlp.gz --trust k2.pub --trust k.pub in.txt
+NLPOPS_TRUSTED_KEYS=other.pub:k.pub expect_status 0 "NLPOPS_TRUSTED_KEYS, a colon list" "$N" predict -q -m m.nlp in.txt
+NLPOPS_TRUSTED_KEYS=other.pub expect_status 3 "NLPOPS_TRUSTED_KEYS without the signer" "$N" predict -q -m m.nlp in.txt
+NLPOPS_TRUSTED_KEYS=other.pub expect_status 0 "--trust replaces NLPOPS_TRUSTED_KEYS" "$N" predict -q -m m.nlp --trust k.pub in.txt
+NLPOPS_TRUSTED_KEYS=k.pub: expect_status 2 "an empty entry in NLPOPS_TRUSTED_KEYS" "$N" predict -q -m m.nlp in.txt
+expect_status 4 "--trust a missing key file" "$N" predict -q -m m.nlp --trust nosuch.pub in.txt
+expect_status 3 "--trust a private key" "$N" predict -q -m m.nlp --trust k in.txt
+"$N" --registry reg registry push m.nlp --name spam >/dev/null
+expect_status 3 "a registry version: no signature is stored yet" "$N" --registry reg predict -q -m spam@1 --trust k.pub in.txt
+check "names the version" grep -q "model spam@1: not signed" "$T/err"
+zcat "$DATA/spam.test.tsv.gz" | head -100 >test.tsv
+expect_status 0 "eval --trust" "$N" eval -q -m m.nlp --trust k.pub test.tsv
+expect_status 3 "eval --trust: an unsigned baseline" "$N" eval -q -m m.nlp --baseline u.nlp --trust k.pub test.tsv
+check "names the baseline" grep -q "baseline: model 'u.nlp': not signed" "$T/err"
+cut -f2 test.tsv >drift.txt
+expect_status 0 "drift --trust" "$N" drift -q -m m.nlp --trust k.pub drift.txt
+expect_status 3 "drift --trust: a key not trusted" "$N" drift -q -m m.nlp --trust k2.pub drift.txt
+
+# --- tampered and garbage signatures
+printf 'garbage\n' >u.nlp.sig
+expect_status 3 "a garbage signature" "$N" predict -q -m u.nlp --trust k.pub in.txt
+check "says it is not a signature" grep -q "'u.nlp.sig' is not an nlpops signature" "$T/err"
+cp m.nlp.sig u.nlp.sig
+expect_status 3 "another artifact's signature" "$N" predict -q -m u.nlp --trust k.pub in.txt
+check "says so" grep -q "is for another artifact" "$T/err"
+sed 's/^nlpops-signature 1$/nlpops-signature 2/' m.nlp.sig >u.nlp.sig
+expect_status 3 "an unknown signature format" "$N" predict -q -m u.nlp --trust k.pub in.txt
+head -c 4000 /dev/zero | tr '\0' a >u.nlp.sig
+expect_status 3 "an oversized signature" "$N" predict -q -m u.nlp --trust k.pub in.txt
+if [ -x "$FORGE" ]; then
+	# weights changed, manifest rewritten around them: a valid artifact
+	# whose SHA-256 is its own, and the old signature beside it
+	"$FORGE" --cat m.nlp weights >w
+	sz=$(wc -c <w)
+	printf '\077' | dd of=w bs=1 seek=$((sz - 1)) conv=notrunc 2>/dev/null
+	"$FORGE" m.nlp t.nlp weights=w
+	expect_status 0 "the tampered artifact loads (its manifest is consistent)" "$N" predict -q -m t.nlp in.txt
+	cp m.nlp.sig t.nlp.sig
+	expect_status 3 "tampered, the signature beside it: refused" "$N" predict -q -m t.nlp --trust k.pub in.txt
+	sha=$(sha256sum t.nlp | cut -d' ' -f1)
+	sed "s/^sha256 .*/sha256 $sha/" m.nlp.sig >t.nlp.sig
+	expect_status 3 "tampered, the signature's SHA-256 rewritten: refused" "$N" predict -q -m t.nlp --trust k.pub in.txt
+	check "the signature does not match" grep -q "the signature by key $id ('k.pub') does not match" "$T/err"
+else
+	echo "SKIP: sign: no forge ($FORGE; make obj/tools/forge): tampered artifacts not tested" >&2
+fi
+# a flipped bit in the signature itself
+awk '/^signature /{ c = substr($2, 1, 1); $2 = (c == "0" ? "1" : "0") substr($2, 2) } { print }' m.nlp.sig >bad.sig
+cp m.nlp m2.nlp
+cp bad.sig m2.nlp.sig
+expect_status 3 "a signature with a changed digit" "$N" predict -q -m m2.nlp --trust k.pub in.txt
