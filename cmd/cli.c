@@ -68,7 +68,6 @@ cli_setup_cache(void)
 	static char buf[4096];
 	const char *dir = cli_cache_opt, *v;
 	int64_t max = cli_cache_max_opt;
-	struct nlp_err e = { 0, "" };
 
 	if (dir == NULL && (v = getenv("NLPOPS_CACHE")) != NULL && v[0] != '\0')
 		dir = v;
@@ -84,10 +83,7 @@ cli_setup_cache(void)
 	}
 	if (max < 0)
 		max = CLI_CACHE_MAX_DEFAULT;
-	if (nlp_registry_set_cache(dir, max, cache_warning, &e) != NLP_OK) {
-		fprintf(stderr, "nlpops: %s\n", e.msg);
-		return e.status;
-	}
+	nlp_registry_set_cache(dir, max, cache_warning);
 	return NLP_OK;
 }
 

@@ -110,6 +110,13 @@ void cli_trust_release(void);
  * of reading the keys with e filled. */
 int cli_trust_set(const struct nlp_trust **t, struct nlp_err *e);
 
+/* After a push with --sign (key, else NULL): a warning when the version
+ * existed already, signed by another key (it keeps that signature). */
+struct nlp_key;
+struct nlp_push_result;
+void cli_signed_by(const char *cmd, const struct nlp_key *key,
+    const char *name, const struct nlp_push_result *res);
+
 /*
  * The column and field options, as opts.h declares options: the text's,
  * and a second value's -- the label of a labeled format, or an id carried

@@ -10,16 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "artifact.h"
 #include "modelref.h"
+#include "modelsig.h"
+#include "sign.h"
 #include "opts.h"
 #include "registry.h"
 #include "text.h"
 
 static const char usage[] =
-    "usage: nlpops [--registry DIR] registry <verb> [options] [args]\n"
+    "usage: nlpops [--registry DIR|URI] registry <verb> [options] [args]\n"
     "\n"
     "  init [--shared GROUP]                 create the registry\n"
     "  push ARTIFACT --name NAME [--alias A] [--tag K=V]... [--description T]\n"
@@ -46,14 +49,14 @@ static const char usage[] =
     "                                        remove a version\n"
     "\n"
     "REF is NAME, NAME@VERSION or NAME@ALIAS; NAME alone is NAME@production.\n"
-    "The registry: --registry DIR, else $NLPOPS_REGISTRY, else\n"
-    "$XDG_DATA_HOME/nlpops, else ~/.local/share/nlpops.\n"
+    "The registry: --registry DIR or postgresql://URI, else $NLPOPS_REGISTRY,\n"
+    "else $XDG_DATA_HOME/nlpops, else ~/.local/share/nlpops.\n"
     "See 'nlpops registry VERB --help' for a verb's options.\n";
 
 enum {
 	OPT_NAME = 256, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_JSON, OPT_IFCUR,
 	OPT_REASON, OPT_DELETE, OPT_TO, OPT_QUICK, OPT_DRY, OPT_GRACE, OPT_FORCE,
-	OPT_SHARED, OPT_REQUIRE, OPT_REGISTRY,
+	OPT_SHARED, OPT_REQUIRE, OPT_REGISTRY, OPT_SIGN, OPT_SIGNATURES,
 };
 
 /* --registry after the verb: hidden, refused saying where it goes. */
@@ -82,6 +85,8 @@ static const struct cli_opt push_opts[] = {
 	    NULL },
 	{ OPT_TAG, 0, "tag", "K=V", "tag the version (repeatable)", NULL },
 	{ OPT_DESC, 0, "description", "T", "describe the version", NULL },
+	{ OPT_SIGN, 0, "sign", "KEY", "sign the version with this private key "
+	    "(nlpops key)", "file" },
 	OPT_REASON_ROW,
 	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
@@ -102,6 +107,7 @@ static const struct cli_opt alias_opts[] = {
 	    "recorded evaluation\nmeets EXPR ('macro_f1>=0.85'; repeatable)",
 	    NULL },
 	{ OPT_DELETE, 0, "delete", NULL, "delete the alias: NAME ALIAS", NULL },
+	CLI_OPT_TRUST,
 	OPT_REASON_ROW,
 	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
@@ -138,6 +144,9 @@ static const struct cli_opt pull_opts[] = {
 
 static const struct cli_opt verify_opts[] = {
 	{ OPT_QUICK, 0, "quick", NULL, "check sizes only, not hashes", NULL },
+	{ OPT_SIGNATURES, 0, "signatures", NULL, "also check every version's "
+	    "signature\nagainst the trusted keys", NULL },
+	CLI_OPT_TRUST,
 	OPT_JSON_ROW,
 	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
@@ -165,7 +174,7 @@ static const struct cli_opt rm_opts[] = {
 
 static const struct cli_cmd cli_registry_init = {
 	"registry init",
-	"usage: nlpops [--registry DIR] registry init [--shared GROUP]\n"
+	"usage: nlpops [--registry DIR|URI] registry init [--shared GROUP]\n"
 	"\n"
 	"Create the registry (or adopt an empty directory).\n"
 	"\n",
@@ -174,7 +183,7 @@ static const struct cli_cmd cli_registry_init = {
 
 static const struct cli_cmd cli_registry_push = {
 	"registry push",
-	"usage: nlpops [--registry DIR] registry push ARTIFACT --name NAME "
+	"usage: nlpops [--registry DIR|URI] registry push ARTIFACT --name NAME "
 	"[options]\n"
 	"\n"
 	"Store an artifact (a file, or - for stdin) as a new version of NAME.\n"
@@ -184,7 +193,7 @@ static const struct cli_cmd cli_registry_push = {
 
 static const struct cli_cmd cli_registry_list = {
 	"registry list",
-	"usage: nlpops [--registry DIR] registry list [NAME] [--json]\n"
+	"usage: nlpops [--registry DIR|URI] registry list [NAME] [--json]\n"
 	"\n"
 	"The models, or one model's versions.\n"
 	"\n",
@@ -193,7 +202,7 @@ static const struct cli_cmd cli_registry_list = {
 
 static const struct cli_cmd cli_registry_show = {
 	"registry show",
-	"usage: nlpops [--registry DIR] registry show REF [--json]\n"
+	"usage: nlpops [--registry DIR|URI] registry show REF [--json]\n"
 	"\n"
 	"A version: lineage, metrics, evaluations, events.\n"
 	"\n",
@@ -201,9 +210,9 @@ static const struct cli_cmd cli_registry_show = {
 };
 
 #define ALIAS_HEAD(verb) \
-	"usage: nlpops [--registry DIR] registry " verb " NAME VERSION ALIAS " \
+	"usage: nlpops [--registry DIR|URI] registry " verb " NAME VERSION ALIAS " \
 	"[options]\n" \
-	"       nlpops [--registry DIR] registry " verb " --delete NAME ALIAS " \
+	"       nlpops [--registry DIR|URI] registry " verb " --delete NAME ALIAS " \
 	"[--reason T]\n" \
 	"\n" \
 	"Set or move an alias of model NAME (or delete it).  VERSION is a\n" \
@@ -221,7 +230,7 @@ static const struct cli_cmd cli_registry_promote = {
 
 static const struct cli_cmd cli_registry_rollback = {
 	"registry rollback",
-	"usage: nlpops [--registry DIR] registry rollback NAME [options]\n"
+	"usage: nlpops [--registry DIR|URI] registry rollback NAME [options]\n"
 	"\n"
 	"Move an alias back to the version it pointed at before its last move\n"
 	"(repeated rollbacks walk further back), or to --to VERSION.  With\n"
@@ -232,7 +241,7 @@ static const struct cli_cmd cli_registry_rollback = {
 
 static const struct cli_cmd cli_registry_history = {
 	"registry history",
-	"usage: nlpops [--registry DIR] registry history NAME [--alias A] "
+	"usage: nlpops [--registry DIR|URI] registry history NAME [--alias A] "
 	"[--json]\n"
 	"\n"
 	"What happened to model NAME, newest first.\n"
@@ -242,7 +251,7 @@ static const struct cli_cmd cli_registry_history = {
 
 static const struct cli_cmd cli_registry_diff = {
 	"registry diff",
-	"usage: nlpops [--registry DIR] registry diff REF REF [--json]\n"
+	"usage: nlpops [--registry DIR|URI] registry diff REF REF [--json]\n"
 	"\n"
 	"What differs between two versions: their training data (by file\n"
 	"name, its SHA-256), hyperparameters, labels (their counts), held-out\n"
@@ -254,7 +263,7 @@ static const struct cli_cmd cli_registry_diff = {
 
 static const struct cli_cmd cli_registry_resolve = {
 	"registry resolve",
-	"usage: nlpops [--registry DIR] registry resolve REF [--json]\n"
+	"usage: nlpops [--registry DIR|URI] registry resolve REF [--json]\n"
 	"\n"
 	"Print the version REF names now and its artifact's SHA-256, one line:\n"
 	"\"spam@7 <sha256>\".  Resolve once, then pass spam@7 to every command\n"
@@ -265,7 +274,7 @@ static const struct cli_cmd cli_registry_resolve = {
 
 static const struct cli_cmd cli_registry_pull = {
 	"registry pull",
-	"usage: nlpops [--registry DIR] registry pull REF -o FILE\n"
+	"usage: nlpops [--registry DIR|URI] registry pull REF -o FILE\n"
 	"\n"
 	"Copy a version's artifact out, its hash checked.\n"
 	"\n",
@@ -274,7 +283,7 @@ static const struct cli_cmd cli_registry_pull = {
 
 static const struct cli_cmd cli_registry_verify = {
 	"registry verify",
-	"usage: nlpops [--registry DIR] registry verify [--quick] [--json]\n"
+	"usage: nlpops [--registry DIR|URI] registry verify [--quick] [--json]\n"
 	"\n"
 	"Check every object and the database; exit 1 on damage.\n"
 	"\n",
@@ -283,7 +292,7 @@ static const struct cli_cmd cli_registry_verify = {
 
 static const struct cli_cmd cli_registry_gc = {
 	"registry gc",
-	"usage: nlpops [--registry DIR] registry gc [--dry-run] [--grace "
+	"usage: nlpops [--registry DIR|URI] registry gc [--dry-run] [--grace "
 	"DURATION] [--json]\n"
 	"\n"
 	"Remove objects no version refers to, and temporary files.\n"
@@ -293,7 +302,7 @@ static const struct cli_cmd cli_registry_gc = {
 
 static const struct cli_cmd cli_registry_rm = {
 	"registry rm",
-	"usage: nlpops [--registry DIR] registry rm NAME@VERSION [--force] "
+	"usage: nlpops [--registry DIR|URI] registry rm NAME@VERSION [--force] "
 	"[--reason T]\n"
 	"\n"
 	"Remove a version (refused while an alias points at it, unless --force).\n"
@@ -305,12 +314,12 @@ static const struct cli_cmd cli_registry_rm = {
  * which it takes. */
 struct ropts {
 	const char *verb;
-	const char *name, *alias, *desc, *reason, *output, *shared;
+	const char *name, *alias, *desc, *reason, *output, *shared, *sign;
 	const char **tags;
 	size_t ntags;
 	const char **req;
 	size_t nreq;
-	int json, del, quick, dry, force;
+	int json, del, quick, dry, force, signatures;
 	long if_current, to;
 	int64_t grace;
 	char **args;
@@ -405,6 +414,9 @@ option(void *ctx, int c, const char *arg)
 		break;
 	case OPT_FORCE: o->force = 1; break;
 	case OPT_SHARED: o->shared = arg; break;
+	case OPT_SIGN: o->sign = arg; break;
+	case OPT_SIGNATURES: o->signatures = 1; break;
+	case CLI_TRUST: return cli_trust_option("registry", arg);
 	case 'o': o->output = arg; break;
 	case OPT_REGISTRY:
 		return misplaced_registry(o->verb, arg);
@@ -553,6 +565,7 @@ verb_init(struct nlp_registry *unused, struct ropts *o)
 static int
 verb_push(struct nlp_registry *unused, struct ropts *o)
 {
+	struct nlp_key *key = NULL;
 	struct nlp_registry *r;
 	struct nlp_artifact *a;
 	struct nlp_push_opts po;
@@ -579,21 +592,28 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 	if (nlp_registry_check_push(&po, &e) != NLP_OK)
 		return e.status == NLP_USAGE ? cli_usage_error("registry", "%s",
 		    e.msg) : cli_error("registry", &e);
+	if (o->sign != NULL && nlp_key_load(&key, o->sign, &e) != NLP_OK)
+		return cli_error("registry", &e);
+	po.sign = key;
 	/* read with bounds (the header first: /dev/zero or a random file is
 	 * refused after one block), then checked as predict loads it */
 	rc = strcmp(o->args[0], "-") == 0 ?
 	    nlp_artifact_open_fd(&a, 0, "standard input", &e) :
 	    nlp_artifact_open(&a, o->args[0], &e);
-	if (rc != NLP_OK)
+	if (rc != NLP_OK) {
+		nlp_key_close(key);
 		return cli_error("registry", &e);
+	}
 	data = nlp_artifact_bytes(a, &len);
 	if ((rc = nlp_registry_check_artifact(data, len, &e)) != NLP_OK) {
 		nlp_artifact_close(a);
+		nlp_key_close(key);
 		nlp_err_prefix(&e, "'%s'", o->args[0]);
 		return cli_error("registry", &e);
 	}
 	if ((r = open_registry(1, &rc)) == NULL) {
 		nlp_artifact_close(a);
+		nlp_key_close(key);
 		return rc;
 	}
 	nlp_registry_before_commit(r, cli_check_stdout, NULL);
@@ -601,12 +621,15 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 	nlp_registry_close(r);
 	nlp_artifact_close(a);
 	if (rc != NLP_OK) {
+		nlp_key_close(key);
 		if (rc == NLP_DATA && strncmp(e.msg, "'(memory)': ", 12) == 0)
 			memmove(e.msg, e.msg + 12, strlen(e.msg + 12) + 1);
 		if (rc == NLP_DATA)
 			nlp_err_prefix(&e, "'%s'", o->args[0]);
 		return cli_error("registry", &e);
 	}
+	cli_signed_by("registry", key, o->name, &res);
+	nlp_key_close(key);
 	return cli_print_pushed("registry", o->name, o->alias, &res);
 }
 
@@ -898,6 +921,43 @@ print_move(const char *alias, const char *name, long from, long to)
 	return print_committed("%s: %s@%ld -> (none)\n", alias, name, from);
 }
 
+/*
+ * With trusted keys (--trust, NLPOPS_TRUSTED_KEYS), the version an alias
+ * is to point at must be signed by one of them: *version the version
+ * checked (0 when no keys are given), or the status with the message
+ * printed (3: not signed by a trusted key).
+ */
+static int
+trusted_target(struct nlp_registry *r, const struct ropts *o, long *version)
+{
+	const struct nlp_trust *t = NULL;
+	struct nlp_err e = { 0, "" };
+	struct nlp_resolved res;
+	struct nlp_loaded l;
+	struct nlp_ref ref;
+	char arg[2 * NLP_NAME_MAX + 2];
+	int rc;
+
+	*version = 0;
+	if ((rc = cli_trust_set(&t, &e)) != NLP_OK)
+		return cli_error("registry", &e);
+	if (t == NULL)
+		return NLP_OK;
+	snprintf(arg, sizeof arg, "%s@%s", o->args[0], o->args[1]);
+	if ((rc = nlp_modelref_parse(arg, &ref, &e)) != NLP_OK ||
+	    (rc = nlp_registry_resolve(r, &ref, &res, &e)) != NLP_OK)
+		return cli_error("registry", &e);
+	snprintf(arg, sizeof arg, "%s@%ld", res.name, res.version);
+	if ((rc = nlp_load_model(&l, arg, cli_registry_dir(), &e)) == NLP_OK) {
+		rc = nlp_modelsig_check(t, &l, cli_registry_dir(), &e);
+		nlp_loaded_release(&l);
+	}
+	if (rc != NLP_OK)
+		return cli_error("registry", &e);
+	*version = res.version;
+	return NLP_OK;
+}
+
 static int
 verb_alias(struct nlp_registry *r, struct ropts *o)
 {
@@ -920,9 +980,15 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 		return cli_usage_error("registry", "%s takes NAME VERSION ALIAS",
 		    o->verb);
 	/* VERSION: a number, or another alias of the model (read in the
-	   move's transaction) */
+	   move's transaction; with trusted keys, resolved and checked first,
+	   and that version moved to) */
 	nlp_registry_before_commit(r, cli_check_stdout, NULL);
-	if (strspn(o->args[1], "0123456789") == strlen(o->args[1])) {
+	if ((rc = trusted_target(r, o, &version)) != NLP_OK)
+		return rc;
+	if (version > 0) {
+		rc = nlp_registry_promote(r, o->args[0], version, o->args[2],
+		    o->if_current, o->req, o->nreq, cli_who(), o->reason, &old, &e);
+	} else if (strspn(o->args[1], "0123456789") == strlen(o->args[1])) {
 		if ((rc = parse_version(o->verb, "VERSION", o->args[1],
 		    &version)) != NLP_OK)
 			return rc;
@@ -1096,6 +1162,38 @@ verb_resolve(struct nlp_registry *r, struct ropts *o)
 	return NLP_OK;
 }
 
+/*
+ * The signature of the version pulled to path, written beside it as
+ * path.sig (sign.h), when the version has one; a path.sig left from
+ * another artifact is removed, so that --trust never pairs them.
+ */
+static int
+pull_signature(struct nlp_registry *r, const struct nlp_resolved *res,
+    const char *path, struct nlp_err *e)
+{
+	struct nlp_signature s;
+	char buf[NLP_SIG_MAX], sigpath[4096];
+	size_t len = 0;
+	int rc;
+
+	if (nlp_signature_path(path, sigpath, sizeof sigpath) != 0)
+		return nlp_errf(e, NLP_IO, "'%s': name too long for its "
+		    "signature's", path);
+	if ((rc = nlp_registry_signature(r, res->name, res->version, buf,
+	    sizeof buf, &len, e)) != NLP_OK)
+		return rc;
+	if (len == 0) {
+		if (unlink(sigpath) != 0 && errno != ENOENT)
+			return nlp_errnof(e, NLP_IO, errno, "cannot remove '%s' (a "
+			    "signature of other bytes)", sigpath);
+		return NLP_OK;
+	}
+	if ((rc = nlp_signature_parse(&s, buf, len, "the stored signature",
+	    e)) != NLP_OK)
+		return rc;
+	return nlp_signature_write(sigpath, &s, e);
+}
+
 static int
 verb_pull(struct nlp_registry *r, struct ropts *o)
 {
@@ -1110,15 +1208,38 @@ verb_pull(struct nlp_registry *r, struct ropts *o)
 		return cli_usage_error("registry", "pull takes REF and -o FILE");
 	if ((rc = nlp_registry_pull(r, &ref, o->output, &res, &e)) != NLP_OK)
 		return cli_error("registry", &e);
-	if (strcmp(o->output, "-") != 0)
-		printf("%s@%ld %s -> %s\n", res.name, res.version, res.sha256,
-		    o->output);
+	if (strcmp(o->output, "-") == 0)
+		return NLP_OK;
+	if ((rc = pull_signature(r, &res, o->output, &e)) != NLP_OK)
+		return cli_error("registry", &e);
+	printf("%s@%ld %s -> %s\n", res.name, res.version, res.sha256,
+	    o->output);
 	return NLP_OK;
+}
+
+/* verify --signatures, after the rest of verify (its status rc). */
+static int
+verify_signatures(const struct nlp_trust *t,
+    struct nlp_registry_verify_report *rep, int rc, struct nlp_err *e)
+{
+	struct nlp_registry *r;
+	int src;
+
+	if ((src = nlp_registry_open(&r, cli_registry_dir(), 0, e)) != NLP_OK) {
+		nlp_registry_verify_report_release(rep);
+		return src;
+	}
+	src = nlp_registry_verify_signatures(r, t, rep, e);
+	nlp_registry_close(r);
+	if (src != NLP_OK && src != NLP_NO)
+		nlp_registry_verify_report_release(rep);
+	return src == NLP_OK ? rc : src;
 }
 
 static int
 verb_verify(struct nlp_registry *unused, struct ropts *o)
 {
+	const struct nlp_trust *t = NULL;
 	struct nlp_err e = { 0, "" };
 	struct nlp_registry_verify_report rep;
 	char *doc = NULL;
@@ -1128,7 +1249,16 @@ verb_verify(struct nlp_registry *unused, struct ropts *o)
 	(void)unused;
 	if (o->nargs != 0)
 		return cli_usage_error("registry", "verify takes no arguments");
+	if (o->signatures) {
+		if ((rc = cli_trust_set(&t, &e)) != NLP_OK)
+			return cli_error("registry", &e);
+		if (t == NULL)
+			return cli_usage_error("registry", "verify --signatures needs "
+			    "the trusted keys: --trust PUBKEY or NLPOPS_TRUSTED_KEYS");
+	}
 	rc = nlp_registry_verify_dir(cli_registry_dir(), o->quick, &rep, &e);
+	if ((rc == NLP_OK || rc == NLP_NO) && t != NULL)
+		rc = verify_signatures(t, &rep, rc, &e);
 	if (rc != NLP_OK && rc != NLP_NO)
 		return cli_error("registry", &e);
 	if (o->json) {

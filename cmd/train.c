@@ -26,8 +26,8 @@ enum {
 static const struct cli_opt options[] = {
 	{ 'o', 'o', "output", "ARTIFACT", "artifact to write (atomically); "
 	    "'.gz' name: gzip", "file" },
-	{ OPT_SIGN, 0, "sign", "KEY", "with -o: sign the artifact with the "
-	    "private\nkey KEY, into ARTIFACT.sig beside it", "file" },
+	{ OPT_SIGN, 0, "sign", "KEY", "sign the artifact with the private key "
+	    "KEY:\ninto ARTIFACT.sig beside -o, and with --push", "file" },
 	{ OPT_PUSH, 0, "push", "NAME", "push the artifact to the registry as "
 	    "NAME", "model" },
 	{ OPT_ALIAS, 0, "alias", "ALIAS", "with --push: point ALIAS at the new "
@@ -164,6 +164,8 @@ push_model(const struct nlp_trained *t, const struct nlp_push_opts *po,
 	nlp_registry_close(r);
 	free(data);
 	if (rc == NLP_OK)
+		cli_signed_by("train", po->sign, po->name, &res);
+	if (rc == NLP_OK)
 		return cli_print_pushed("train", po->name, po->alias, &res) ==
 		    NLP_OK ? NLP_OK : -NLP_IO;
 	return rc;
@@ -258,16 +260,13 @@ check_args(struct targs *t)
 		    "--push NAME");
 	if (alone != NULL && t->po.name == NULL)
 		return cli_usage_error("train", "%s goes with --push", alone);
-	/* the registry does not store signatures yet: a pushed version
-	   would be unsigned whatever --sign said */
-	if (t->sign != NULL && t->po.name != NULL)
-		return cli_usage_error("train", "--sign goes with -o ARTIFACT "
-		    "only: the registry cannot store a signature yet");
-	if (t->sign != NULL && (t->out == NULL || strcmp(t->out, "-") == 0))
+	/* --sign: the version pushed is signed (stored with it), and an
+	   artifact written to a file gets its signature beside it */
+	if (t->sign != NULL && t->out != NULL && strcmp(t->out, "-") == 0)
 		return cli_usage_error("train", "--sign needs -o ARTIFACT, a "
 		    "file: the signature is written beside it");
-	if (t->sign != NULL && nlp_signature_path(t->out, t->sigpath,
-	    sizeof t->sigpath) != 0)
+	if (t->sign != NULL && t->out != NULL && nlp_signature_path(t->out,
+	    t->sigpath, sizeof t->sigpath) != 0)
 		return cli_usage_error("train", "-o name too long");
 	if (t->po.name == NULL)
 		return NLP_OK;
@@ -359,7 +358,8 @@ deliver(const struct targs *a, const struct nlp_trained *t,
 
 /*
  * --sign KEY, before the training (a key that cannot be used fails at
- * once): load the key, and open ARTIFACT.sig beside the artifact out.
+ * once): load the key (for the push too), and with -o open ARTIFACT.sig
+ * beside the artifact out.
  * NLP_USAGE printed; any other failure in e.
  */
 static int
@@ -368,12 +368,14 @@ open_signing(struct targs *a, const struct nlp_atomic *out,
 {
 	int rc;
 
-	if (out->direct)
+	if (a->out != NULL && out->direct)
 		return cli_usage_error("train", "--sign needs -o to name a file, "
 		    "not a device or FIFO: the signature is written beside it");
 	if ((rc = nlp_key_load(&a->key, a->sign, e)) != NLP_OK)
 		return rc;
-	if ((rc = nlp_atomic_open(sig, a->sigpath, e)) != NLP_OK) {
+	a->po.sign = a->key;
+	if (a->out != NULL && (rc = nlp_atomic_open(sig, a->sigpath, e)) !=
+	    NLP_OK) {
 		nlp_key_close(a->key);
 		a->key = NULL;
 	}

@@ -87,3 +87,14 @@ cli_trust_release(void)
 	nlp_trust_release(&trusted);
 	loaded = 0;
 }
+
+void
+cli_signed_by(const char *cmd, const struct nlp_key *key, const char *name,
+    const struct nlp_push_result *res)
+{
+	if (key != NULL && res->signed_by[0] != '\0' &&
+	    strcmp(res->signed_by, nlp_key_id(key)) != 0)
+		fprintf(stderr, "nlpops %s: warning: %s@%ld was signed by key "
+		    "%.16s... when it was pushed; it keeps that signature\n", cmd,
+		    name, res->version, res->signed_by);
+}

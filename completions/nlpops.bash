@@ -98,33 +98,37 @@ _nlpops() {
 		fi
 	fi
 
-	# nlpops' own options before the command: --registry DIR (or =DIR).
+	# nlpops' own options before the command: --registry DIR (or =DIR),
+	# --cache DIR, --cache-max SIZE.
 	while ((ci < COMP_CWORD)); do
-		word=${COMP_WORDS[ci]}
-		if [[ $word == --registry ]]; then
+		word=${COMP_WORDS[ci]} val=
+		case $word in
+		--registry | --cache | --cache-max)
 			if [[ ${COMP_WORDS[ci + 1]} == = ]]; then
-				_nlpops_regdir=${COMP_WORDS[ci + 2]}
+				val=${COMP_WORDS[ci + 2]}
 				((ci += 3))
 			else
-				_nlpops_regdir=${COMP_WORDS[ci + 1]}
+				val=${COMP_WORDS[ci + 1]}
 				((ci += 2))
-			fi
-		elif [[ $word == --registry=* ]]; then
-			_nlpops_regdir=${word#--registry=}
-			((ci++))
-		else
-			break
-		fi
+			fi ;;
+		--registry=* | --cache=* | --cache-max=*)
+			val=${word#*=} word=${word%%=*}
+			((ci++)) ;;
+		*)
+			break ;;
+		esac
+		[[ $word == --registry ]] && _nlpops_regdir=$val
 	done
-	if [[ $prev == --registry ]] && ((COMP_CWORD <= ci)); then
+	if [[ $prev == --registry || $prev == --cache ]] && ((COMP_CWORD <= ci)); then
 		_nlpops_kind dir "$cur"
 		return 0
 	fi
+	[[ $prev == --cache-max ]] && ((COMP_CWORD <= ci)) && return 0
 
 	# The command.
 	if ((COMP_CWORD <= ci)); then
 		if [[ $cur == -* ]]; then
-			_nlpops_reply -W '--version -h --help --registry' -- "$cur"
+			_nlpops_reply -W '--version -h --help --registry --cache --cache-max' -- "$cur"
 		else
 			_nlpops_reply -W "$(_nlpops_names commands)" -- "$cur"
 		fi

@@ -26,6 +26,9 @@ function __fish_nlpops_ask
                 set -q words[$i]; and set reg --registry $words[$i]
             case '--registry=*'
                 set reg --registry (string replace -- --registry= '' $words[$i])
+            case --cache --cache-max
+                set i (math $i + 1)
+            case '--cache=*' '--cache-max=*'
             case '*'
                 break
         end
@@ -67,17 +70,22 @@ function __fish_nlpops_complete
     set -l cur (commandline -ct)
     set -e words[1]
 
-    # nlpops' own options before the command: --registry DIR (or =DIR).
+    # nlpops' own options before the command: --registry DIR (or =DIR),
+    # --cache DIR, --cache-max SIZE.
     while set -q words[1]
         switch $words[1]
-            case --registry
+            case --registry --cache
                 set -e words[1]
                 set -q words[1]; or begin
                     __fish_nlpops_kind dir "$cur"
                     return
                 end
                 set -e words[1]
-            case '--registry=*'
+            case --cache-max
+                set -e words[1]
+                set -q words[1]; or return
+                set -e words[1]
+            case '--registry=*' '--cache=*' '--cache-max=*'
                 set -e words[1]
             case '*'
                 break
@@ -93,7 +101,9 @@ function __fish_nlpops_complete
             case '-*'
                 printf '%s\t%s\n' --version 'show the version of nlpops and its libraries' \
                     -h 'list the commands' --help 'list the commands' \
-                    --registry 'use the model registry in DIR'
+                    --registry 'use the model registry in DIR, or at a postgresql:// URI' \
+                    --cache 'cache a PostgreSQL registry'"'"'s objects in DIR' \
+                    --cache-max 'keep at most SIZE in the cache (like 2G)'
             case '*'
                 __fish_nlpops_ask commands
         end

@@ -8,16 +8,22 @@
 #include <string.h>
 
 #include "artifact.h"
+#include "registry.h"
 
 int
 nlp_modelsig_of_version(const char *regdir, const char *name, long version,
     char buf[NLP_SIG_MAX], size_t *len, struct nlp_err *e)
 {
-	/* not stored yet (see modelsig.h): every version is unsigned */
-	(void)regdir, (void)name, (void)version, (void)e;
-	buf[0] = '\0';
+	struct nlp_registry *r;
+	int rc;
+
 	*len = 0;
-	return NLP_OK;
+	buf[0] = '\0';
+	if ((rc = nlp_registry_open(&r, regdir, 0, e)) != NLP_OK)
+		return rc;
+	rc = nlp_registry_signature(r, name, version, buf, NLP_SIG_MAX, len, e);
+	nlp_registry_close(r);
+	return rc;
 }
 
 /* The signature of a model loaded from a file: FILE.sig. */

@@ -22,10 +22,8 @@
  * registry at regdir: its text into buf (NLP_SIG_MAX bytes), *len its
  * length, 0 when the version has none.  NLP_OK, or the registry's error.
  *
- * THE REGISTRY HOOK.  The registry does not store signatures yet: this
- * says "none" (*len = 0) for every version, so that a reference is
- * refused as not signed under a trusted set.  When `registry push --sign`
- * stores one, this is the one place that reads it.
+ * A version pushed without --sign has none: under a trusted set it is
+ * refused as not signed.
  */
 int nlp_modelsig_of_version(const char *regdir, const char *name,
     long version, char buf[NLP_SIG_MAX], size_t *len, struct nlp_err *e);

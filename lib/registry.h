@@ -25,13 +25,14 @@
 #include "digest.h"
 #include "error.h"
 
-#define NLP_REGISTRY_SCHEMA 2
+#define NLP_REGISTRY_SCHEMA 3
 #define NLP_NAME_MAX 64
 #define NLP_TEXT_MAX 4096     /* a reason, description or tag value */
 
 struct nlp_registry;
 struct nlp_ref;               /* a parsed reference: modelref.h */
 struct nlp_resolved;
+struct nlp_key;               /* a signing key: sign.h */
 
 /* Does s name a registry on PostgreSQL (a postgresql:// or postgres://
  * URI) rather than a directory? */
@@ -47,10 +48,11 @@ void nlp_registry_shown(const char *loc, char *buf, size_t size);
  * bytes of them (0: no bound; least recently used out).  dir NULL: none,
  * every object fetched into a temporary file.  A directory that cannot be
  * used leaves the process uncached, after one call of warn (when not
- * NULL) saying why.
+ * NULL) saying why.  dir is not copied: it must outlive every registry
+ * opened after (a command's argument, the environment, a static buffer).
  */
-int nlp_registry_set_cache(const char *dir, int64_t max,
-    void (*warn)(const char *msg), struct nlp_err *e);
+void nlp_registry_set_cache(const char *dir, int64_t max,
+    void (*warn)(const char *msg));
 
 /*
  * Open the object res names for reading (*fd, the caller closes it) and
@@ -148,6 +150,7 @@ struct nlp_push_opts {
 	const char *reason;             /* why: for the push's event (else
 	                                   the description is its note) and
 	                                   the alias's */
+	const struct nlp_key *sign;     /* sign the version (sign.h), or NULL */
 };
 
 struct nlp_push_result {
@@ -155,6 +158,9 @@ struct nlp_push_result {
 	char sha256[NLP_SHA256_HEX];
 	int existed;                    /* these bytes were already a version */
 	int alias_created;              /* the push's alias is new */
+	char signed_by[NLP_SHA256_HEX]; /* with sign: the id of the key the
+	                                   version is signed with (an existing
+	                                   version keeps its signature) */
 };
 
 /*
@@ -253,6 +259,14 @@ int nlp_registry_record_eval(struct nlp_registry *r, const struct nlp_ref *ref,
 /* Copy the artifact ref names to path (atomically, hash checked). */
 int nlp_registry_pull(struct nlp_registry *r, const struct nlp_ref *ref,
     const char *path, struct nlp_resolved *out, struct nlp_err *e);
+
+/*
+ * The signature stored with name@version (its .sig text, sign.h) into buf
+ * (size bytes; NLP_SIG_MAX is enough), *len its length: 0 when the
+ * version has none (or the registry predates signatures).
+ */
+int nlp_registry_signature(struct nlp_registry *r, const char *name,
+    long version, char *buf, size_t size, size_t *len, struct nlp_err *e);
 
 /* ---- Reads: typed results ----
  *
@@ -500,6 +514,18 @@ int nlp_registry_verify(struct nlp_registry *r, int quick,
  */
 int nlp_registry_verify_dir(const char *dir, int quick,
     struct nlp_registry_verify_report *out, struct nlp_err *e);
+
+/*
+ * verify --signatures: each version's signature checked against the
+ * trusted keys t (sign.h), its bytes read as a loader reads them; a
+ * signature that is not a trusted key's over the version's bytes is a
+ * problem added to rep, a version without one a note.  NLP_OK, NLP_NO
+ * when rep has problems (those found before too), or an error.
+ */
+struct nlp_trust;
+int nlp_registry_verify_signatures(struct nlp_registry *r,
+    const struct nlp_trust *t, struct nlp_registry_verify_report *rep,
+    struct nlp_err *e);
 void nlp_registry_verify_report_release(struct nlp_registry_verify_report *v);
 
 struct nlp_registry_gc_report {

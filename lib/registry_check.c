@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "artifact.h"
+#include "sign.h"
 #include "store.h"
 
 /* A version's object. */
@@ -421,4 +423,76 @@ nlp_registry_gc_report_release(struct nlp_registry_gc_report *g)
 	nlp_registry_strings_release(&g->removed);
 	g->bytes = 0;
 	g->dry_run = 0;
+}
+
+/* ---- verify --signatures ---- */
+
+struct sigcheck {
+	struct nlp_registry *r;
+	const struct nlp_trust *t;
+	struct nlp_registry_verify_report *rep;
+	struct nlp_err *e;
+};
+
+/* A version's signature checked against the trusted keys: one it lacks
+ * is a note, one that is not a trusted key's over these bytes a
+ * problem. */
+static int
+signature_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	struct sigcheck *x = arg;
+	struct nlp_resolved res;
+	struct nlp_artifact *a = NULL;
+	const char *sig = nlp_regdb_text(st, 3);
+	char label[NLP_NAME_MAX + 64];
+	struct nlp_err ce;
+	int fd, rc;
+
+	memset(&res, 0, sizeof res);
+	snprintf(res.name, sizeof res.name, "%s", nlp_regdb_text(st, 0));
+	res.version = (long)nlp_regdb_int(st, 1);
+	snprintf(res.sha256, sizeof res.sha256, "%s", nlp_regdb_text(st, 2));
+	if (sig == NULL)
+		return nlp_registry_strings_addf(&x->rep->notes, e, "%s@%ld is "
+		    "not signed", res.name, res.version);
+	if (!NLP_REGDB_IS_PG(x->r))
+		nlp_store_path(x->r->dir, res.sha256, res.path, sizeof res.path);
+	snprintf(label, sizeof label, "the signature of %s@%ld", res.name,
+	    res.version);
+	if ((rc = nlp_registry_object_open(x->r, &res, &fd, &ce)) == NLP_OK) {
+		rc = nlp_artifact_open_fd(&a, fd, res.path, &ce);
+		close(fd);
+	}
+	if (rc == NLP_OK)
+		rc = nlp_trust_check_artifact(x->t, a, sig, strlen(sig), label, NULL,
+		    &ce);
+	nlp_artifact_close(a);
+	if (rc == NLP_DATA)
+		return nlp_registry_strings_addf(&x->rep->problems, e, "%s@%ld: %s",
+		    res.name, res.version, ce.msg);
+	if (rc != NLP_OK && e != NULL)
+		*e = ce;
+	return rc;
+}
+
+int
+nlp_registry_verify_signatures(struct nlp_registry *r,
+    const struct nlp_trust *t, struct nlp_registry_verify_report *rep,
+    struct nlp_err *e)
+{
+	struct sigcheck x = { r, t, rep, e };
+	int rc;
+
+	if (r->schema < 3)
+		rc = nlp_regdb_each(r, "SELECT m.name, v.version, v.sha256, NULL "
+		    "FROM versions v JOIN models m ON m.id = v.model_id ORDER BY "
+		    "m.name, v.version", NULL, 0, signature_row, &x, e);
+	else
+		rc = nlp_regdb_each(r, "SELECT m.name, v.version, v.sha256, "
+		    "s.signature FROM versions v JOIN models m ON m.id = "
+		    "v.model_id LEFT JOIN signatures s ON s.version_id = v.id "
+		    "ORDER BY m.name, v.version", NULL, 0, signature_row, &x, e);
+	if (rc != NLP_OK)
+		return rc;
+	return rep->problems.n > 0 ? NLP_NO : NLP_OK;
 }

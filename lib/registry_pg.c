@@ -49,21 +49,17 @@
 
 /* ---- the cache (one per process, set by the command) ---- */
 
-static char *cache_dir;               /* NULL: none */
+static const char *cache_dir;         /* NULL: none; the caller's */
 static int64_t cache_max;             /* 0: unbounded */
 static void (*cache_warn)(const char *msg);
 
-int
+void
 nlp_registry_set_cache(const char *dir, int64_t max,
-    void (*warn)(const char *msg), struct nlp_err *e)
+    void (*warn)(const char *msg))
 {
-	free(cache_dir);
-	cache_dir = NULL;
+	cache_dir = dir;
 	cache_max = max;
 	cache_warn = warn;
-	if (dir != NULL && (cache_dir = strdup(dir)) == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
-	return NLP_OK;
 }
 
 /* The cache cannot be used: say so (once: it is dropped), go on without. */
@@ -78,7 +74,6 @@ no_cache(const char *fmt, ...)
 	va_end(ap);
 	if (cache_warn != NULL)
 		cache_warn(msg);
-	free(cache_dir);
 	cache_dir = NULL;
 }
 
@@ -587,7 +582,7 @@ static const char schema[] =
     "  who TEXT COLLATE \"C\" NOT NULL,"
     "  model TEXT COLLATE \"C\" NOT NULL,"
     "  kind TEXT COLLATE \"C\" NOT NULL CHECK (kind IN ('push', 'alias-set',"
-    "    'alias-move', 'alias-delete', 'rollback', 'rm')),"
+    "    'alias-move', 'alias-delete', 'rollback', 'rm', 'import')),"
     "  alias TEXT COLLATE \"C\","
     "  old_version BIGINT,"
     "  new_version BIGINT,"
@@ -601,6 +596,11 @@ static const char schema[] =
     "  data TEXT NOT NULL,"
     "  metrics TEXT NOT NULL);"
     "CREATE INDEX evaluations_version ON evaluations (version_id, id);"
+    "CREATE TABLE signatures ("
+    "  version_id BIGINT PRIMARY KEY REFERENCES versions(id)"
+    "    ON DELETE CASCADE,"
+    "  key_id TEXT COLLATE \"C\" NOT NULL CHECK (length(key_id) = 64),"
+    "  signature TEXT NOT NULL);"
     "CREATE FUNCTION nlpops_append_only() RETURNS trigger LANGUAGE plpgsql"
     "  AS $$BEGIN RAISE EXCEPTION '%', TG_ARGV[0]; END$$;"
     "CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON events"

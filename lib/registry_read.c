@@ -349,6 +349,38 @@ nlp_registry_object_evict(struct nlp_registry *r,
 }
 
 int
+nlp_registry_signature(struct nlp_registry *r, const char *name,
+    long version, char *buf, size_t size, size_t *len, struct nlp_err *e)
+{
+	struct nlp_regdb_param p[] = {
+		NLP_REGDB_TEXT(name), NLP_REGDB_INT(version),
+	};
+	struct nlp_registry_strings l = { 0 };
+	int rc;
+
+	*len = 0;
+	buf[0] = '\0';
+	if (r->schema < 3)
+		return NLP_OK;
+	if ((rc = nlp_regdb_each(r, "SELECT s.signature FROM signatures s JOIN "
+	    "versions v ON v.id = s.version_id JOIN models m ON m.id = "
+	    "v.model_id WHERE m.name = ? AND v.version = ?", p, 2,
+	    nlp_registry_string_row, &l, e)) == NLP_OK && l.n > 0) {
+		*len = strlen(l.v[0]);
+		if (*len >= size)
+			rc = nlp_errf(e, NLP_DATA, "registry '%s': the signature of "
+			    "%s@%ld is too long (%zu bytes)", r->dir, name, version,
+			    *len);
+		else
+			memcpy(buf, l.v[0], *len + 1);
+	}
+	nlp_registry_strings_release(&l);
+	if (rc != NLP_OK)
+		*len = 0;
+	return rc;
+}
+
+int
 nlp_registry_pull(struct nlp_registry *r, const struct nlp_ref *ref,
     const char *path, struct nlp_resolved *out, struct nlp_err *e)
 {

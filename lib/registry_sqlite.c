@@ -115,6 +115,41 @@ static const char schema_v2[] =
     "CREATE TRIGGER evaluations_no_update BEFORE UPDATE ON evaluations"
     "  BEGIN SELECT RAISE(ABORT, 'evaluations are append-only'); END;";
 
+/*
+ * Schema 3: signatures (one per version: the text of its .sig, see
+ * sign.h), and the event kind 'import' (bundles).  A CHECK constraint
+ * changes only with its table: the event log is copied into a new one,
+ * its triggers dropped first and made again.
+ */
+static const char schema_v3[] =
+    "CREATE TABLE signatures ("
+    "  version_id INTEGER PRIMARY KEY REFERENCES versions(id)"
+    "    ON DELETE CASCADE,"
+    "  key_id TEXT NOT NULL CHECK (length(key_id) = 64),"
+    "  signature TEXT NOT NULL);"
+    "DROP TRIGGER events_no_update;"
+    "DROP TRIGGER events_no_delete;"
+    "CREATE TABLE events_v3 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at TEXT NOT NULL,"
+    "  who TEXT NOT NULL,"
+    "  model TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('push', 'alias-set', 'alias-move',"
+    "    'alias-delete', 'rollback', 'rm', 'import')),"
+    "  alias TEXT,"
+    "  old_version INTEGER,"
+    "  new_version INTEGER,"
+    "  reason TEXT);"
+    "INSERT INTO events_v3 SELECT id, at, who, model, kind, alias, "
+    "  old_version, new_version, reason FROM events;"
+    "DROP TABLE events;"
+    "ALTER TABLE events_v3 RENAME TO events;"
+    "CREATE INDEX events_model ON events (model, alias, id);"
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+    "  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;"
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+    "  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;";
+
 /* ---- errors, statements, transactions ---- */
 
 /* The registry stayed busy past the retries (exit 75). */
@@ -444,6 +479,9 @@ create_or_migrate(struct nlp_registry *r, struct nlp_err *e)
 	/* migrations, one step each */
 	if (ver <= 1 && ((rc = nlp_regdb_exec(r, schema_v2, e)) != NLP_OK ||
 	    (rc = nlp_regdb_exec(r, "PRAGMA user_version = 2", e)) != NLP_OK))
+		return rc;
+	if (ver <= 2 && ((rc = nlp_regdb_exec(r, schema_v3, e)) != NLP_OK ||
+	    (rc = nlp_regdb_exec(r, "PRAGMA user_version = 3", e)) != NLP_OK))
 		return rc;
 	return NLP_OK;
 }

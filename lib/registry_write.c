@@ -22,6 +22,7 @@
 #include "artifact.h"
 #include "jsonwatch.h"
 #include "model.h"
+#include "sign.h"
 #include "modelref.h"
 #include "store.h"
 #include "text.h"
@@ -396,8 +397,8 @@ parse_meta(const void *mj, size_t mlen, json_t **meta, char **text,
  * never be pushed, let alone promoted.
  */
 static int
-artifact_meta(const void *data, size_t len, json_t **meta, char **text,
-    struct nlp_err *e)
+artifact_meta(const void *data, size_t len, const struct nlp_key *key,
+    struct nlp_signature *sig, json_t **meta, char **text, struct nlp_err *e)
 {
 	struct nlp_artifact *a;
 	struct nlp_model m;
@@ -415,6 +416,8 @@ artifact_meta(const void *data, size_t len, json_t **meta, char **text,
 	if (rc == NLP_OK &&
 	    (rc = nlp_artifact_member(a, "meta.json", &mj, &mlen, e)) == NLP_OK)
 		rc = parse_meta(mj, mlen, meta, text, e);
+	if (rc == NLP_OK && key != NULL)
+		rc = nlp_sign_artifact(key, a, sig, e);
 	if (rc != NLP_OK) {
 		json_decref(*meta);
 		free(*text);
@@ -430,7 +433,7 @@ nlp_registry_check_artifact(const void *data, size_t len, struct nlp_err *e)
 {
 	json_t *meta;
 	char *text;
-	int rc = artifact_meta(data, len, &meta, &text, e);
+	int rc = artifact_meta(data, len, NULL, NULL, &meta, &text, e);
 
 	json_decref(meta);
 	free(text);
@@ -637,12 +640,46 @@ model_for_push(struct nlp_registry *r, const char *name, int64_t *mid,
 	return NLP_OK;
 }
 
+/*
+ * The version's signature (a push's --sign), unless it has one: a version
+ * pushed again with another key keeps the signature it was made with
+ * (res->signed_by says whose it is).
+ */
+static int
+store_signature(struct nlp_registry *r, int64_t mid,
+    struct nlp_push_result *res, const struct nlp_signature *sig,
+    struct nlp_err *e)
+{
+	struct nlp_regdb_param p[] = {
+		NLP_REGDB_INT(mid), NLP_REGDB_INT(res->version),
+	};
+	struct nlp_regdb_param q[] = {
+		NLP_REGDB_TEXT(sig->key_id), NLP_REGDB_TEXT(sig->text),
+		NLP_REGDB_INT(mid), NLP_REGDB_INT(res->version),
+	};
+	struct nlp_registry_strings l = { 0 };
+	int rc;
+
+	if ((rc = nlp_regdb_run(r, "INSERT INTO signatures (version_id, key_id, "
+	    "signature) SELECT id, ?, ? FROM versions WHERE model_id = ? AND "
+	    "version = ? ON CONFLICT (version_id) DO NOTHING", q, NPARAM(q),
+	    "cannot store the signature", e)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_regdb_each(r, "SELECT s.key_id FROM signatures s JOIN "
+	    "versions v ON v.id = s.version_id WHERE v.model_id = ? AND "
+	    "v.version = ?", p, 2, nlp_registry_string_row, &l, e)) == NLP_OK &&
+	    l.n > 0)
+		snprintf(res->signed_by, sizeof res->signed_by, "%s", l.v[0]);
+	nlp_registry_strings_release(&l);
+	return rc;
+}
+
 /* The rows of a push (inside its transaction): the model, the version
  * unless these bytes are one already, the alias. */
 static int
 push_locked(struct nlp_registry *r, size_t len, const struct nlp_push_opts *o,
-    json_t *meta, const char *metatext, struct nlp_push_result *res,
-    struct nlp_err *e)
+    json_t *meta, const char *metatext, const struct nlp_signature *sig,
+    struct nlp_push_result *res, struct nlp_err *e)
 {
 	int64_t mid, existing, next;
 	long old;
@@ -677,6 +714,9 @@ push_locked(struct nlp_registry *r, size_t len, const struct nlp_push_opts *o,
 		    o->reason ? o->reason : o->description, e)) != NLP_OK)
 			return rc;
 	}
+	if (o->sign != NULL && (rc = store_signature(r, mid, res, sig, e)) !=
+	    NLP_OK)
+		return rc;
 	if (o->alias) {
 		if ((rc = set_alias_locked(r, mid, o->name, res->version, o->alias,
 		    0, o->who, o->reason, NULL, &old, e)) != NLP_OK)
@@ -691,15 +731,18 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
     const struct nlp_push_opts *o, struct nlp_push_result *res,
     struct nlp_err *e)
 {
+	struct nlp_signature sig;
 	json_t *meta = NULL;
 	char *metatext = NULL, objpath[4096];
 	struct stat sb;
 	int created, rc;
 
 	memset(res, 0, sizeof *res);
+	memset(&sig, 0, sizeof sig);
 	if ((rc = check_push_opts(o, e)) != NLP_OK)
 		return rc;
-	if ((rc = artifact_meta(data, len, &meta, &metatext, e)) != NLP_OK)
+	if ((rc = artifact_meta(data, len, o->sign, &sig, &meta, &metatext, e)) !=
+	    NLP_OK)
 		return rc;
 	if (nlp_sha256_hex(data, len, res->sha256) != 0) {
 		rc = nlp_errf(e, NLP_IO, "out of memory");
@@ -711,7 +754,8 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 			goto out;
 		if ((rc = nlp_regpg_put_object(r, res->sha256, data, len, e)) ==
 		    NLP_OK)
-			rc = push_locked(r, len, o, meta, metatext, res, e);
+			rc = push_locked(r, len, o, meta, metatext, &sig, res,
+			    e);
 		rc = end_change(r, rc, e);
 		goto out;
 	}
@@ -730,7 +774,7 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 	if (stat(objpath, &sb) != 0)
 		rc = nlp_store_put(r->dir, res->sha256, data, len, &created, e);
 	if (rc == NLP_OK)
-		rc = push_locked(r, len, o, meta, metatext, res, e);
+		rc = push_locked(r, len, o, meta, metatext, &sig, res, e);
 	rc = end_change(r, rc, e);
 out:
 	json_decref(meta);

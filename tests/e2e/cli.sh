@@ -65,6 +65,9 @@ for v in $(cat "$T/verbs"); do
 		if [ "$vals" = - ]; then set -- "$opt"; else set -- "$opt" x; fi
 		expect_status 2 "registry $v $* (another verb's option)" \
 		    "$N" --registry "$T/noreg" registry "$v" "$@"
+		# an abbreviation of the verb's own option (getopt_long's: --sign
+		# of --signatures) is taken as it, and refused for what follows
+		grep -q -- "^$opt" "$T/takes.registry-$v" && { pass; continue; }
 		check "registry $v $opt: the message names it" grep -q -- "'$opt' is not an option of 'registry $v'" "$T/err"
 	done <"$T/wopts"
 done

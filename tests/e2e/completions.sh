@@ -61,6 +61,8 @@ ls "$T/cwd" | sort >"$T/files"                  # report.html spam.nlp sub
 q cmds 'nlpops '
 cp "$T/want.cmds" "$T/want.cmds-reg"
 q cmds-reg "nlpops --registry $REG "
+cp "$T/want.cmds" "$T/want.cmds-cache"
+q cmds-cache "nlpops --cache $T --cache-max 1G --registry $REG "
 grep -vx help "$T/want.cmds" >"$T/want.help"
 q help 'nlpops help '
 q dr 'nlpops dr' drift
@@ -68,7 +70,7 @@ q fake "$T/fake/nlpops " fakecmd
 "$NLPOPS" __complete verbs registry | cut -f1 | sort >"$T/want.verbs"
 q verbs 'nlpops registry '
 # nlpops' own options, and registry's before the verb (not in __complete).
-q dash 'nlpops -' --version -h --help --registry
+q dash 'nlpops -' --version -h --help --registry --cache --cache-max
 q registry-dash 'nlpops registry -' -h --help
 
 # Each command's and verb's options, long and short, with their help.

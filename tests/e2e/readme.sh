@@ -7,8 +7,25 @@
 # built: a `make` with no arguments on PATH that does nothing else.
 # A block right after the line "<!-- not run by the README test: <why> -->"
 # (it needs root, cron, or installs packages; the comment is not shown
-# on a rendered page) is only checked with `sh -n`.
+# on a rendered page) is only checked with `sh -n`.  A block after
+# "<!-- run by the README test on a temporary PostgreSQL -->" runs with
+# libpq's environment (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE) set
+# for a cluster this script starts (pg_virtualenv, a port of its own) and
+# that stops with it: the whole script runs again inside it.
 . "$TOP/tests/e2e/lib.sh"
+
+if [ -z "${NLP_README_PG:-}" ] && grep -q '^<!-- run by the README test on a temporary PostgreSQL -->$' "$TOP/README.md"; then
+	if command -v pg_virtualenv >/dev/null 2>&1; then
+		port=$(( (($$ * 7907) % 20000) + 30000 ))
+		while ss -ltn 2>/dev/null | grep -q ":$port "; do port=$((port + 1)); done
+		NLP_README_PG=1 pg_virtualenv -t -o "port=$port" sh "$0" >"$T/pg.log" 2>&1
+		rc=$?
+		grep -v '^Creating new\|^Dropping cluster\|^Ver Cluster\|^15  *regress' "$T/pg.log" >&2
+		exit $rc
+	fi
+	echo "SKIP: readme.sh: the PostgreSQL blocks (pg_virtualenv is not installed; make check installs it)" >&2
+	NLP_README_PG=none
+fi
 
 W=$T/work
 mkdir -p "$W" "$T/bin" "$T/home" "$T/tmp" "$T/registry" "$T/blocks"
@@ -27,7 +44,7 @@ chmod +x "$T/bin/make"
 # The blocks: $T/blocks/N.sh, N from 1, N.line, the line of README.md
 # where the block starts, and N.skip, why it is not run, when the line
 # before it says.
-awk -v dir="$T/blocks" '
+awk -v dir="$T/blocks" -v pg="${NLP_README_PG:-}" '
 	in_block && /^```[ \t]*$/ { in_block = 0; close(f); next }
 	in_block { print > f; next }
 	/^```sh[ \t]*$/ { n++; in_block = 1; f = dir "/" n ".sh";
@@ -35,6 +52,7 @@ awk -v dir="$T/blocks" '
 		if (why != "") { print why > (dir "/" n ".skip"); close(dir "/" n ".skip") } }
 	{ why = "" }
 	/^<!-- not run by the README test:.*-->$/ { why = $0; sub(/^<!-- not run by the README test: */, "", why); sub(/ *-->$/, "", why) }
+	/^<!-- run by the README test on a temporary PostgreSQL -->$/ { if (pg != "none") next; why = "no PostgreSQL to run it on" }
 	END { if (in_block) exit 1 }
 ' "$TOP/README.md"
 check "README.md: every \`\`\`sh block is closed" test $? -eq 0

@@ -349,7 +349,7 @@ expect_status 2 "train --alias without --push" "$N" --registry "$R" train -q -o 
 # --- the schema, through the sqlite3 CLI (when it is installed)
 if command -v sqlite3 >/dev/null 2>&1; then
 	check "application_id is set" test "$(sqlite3 "$R/registry.db" 'PRAGMA application_id')" = 1313624143
-	check "user_version is 2" test "$(sqlite3 "$R/registry.db" 'PRAGMA user_version')" = 2
+	check "user_version is 3" test "$(sqlite3 "$R/registry.db" 'PRAGMA user_version')" = 3
 	check "the database is in WAL mode" test "$(sqlite3 "$R/registry.db" 'PRAGMA journal_mode')" = wal
 	n=$(sqlite3 "$R/registry.db" 'SELECT count(*) FROM events')
 	check "an UPDATE of events fails" sh -c "! sqlite3 '$R/registry.db' \"UPDATE events SET who = 'mallory'\" 2>/dev/null"

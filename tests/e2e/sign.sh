@@ -53,7 +53,6 @@ cp m.nlp.sig first.sig
 "$N" train -q $TRAIN --sign k -o m.nlp "$DATA/spam.train.tsv.gz"
 check "the same key and data: a byte-identical signature" cmp -s m.nlp.sig first.sig
 expect_status 0 "train --sign -o a .gz artifact" "$N" train -q $TRAIN --sign k2 -o g.nlp.gz "$DATA/spam.train.tsv.gz"
-expect_status 2 "train --sign without -o" "$N" train -q $TRAIN --sign k --push spam "$DATA/spam.train.tsv.gz"
 expect_status 2 "train --sign -o -" "$N" train -q $TRAIN --sign k -o - "$DATA/spam.train.tsv.gz"
 expect_status 4 "train --sign with no such key" "$N" train -q $TRAIN --sign nokey -o n.nlp "$DATA/spam.train.tsv.gz"
 check "leaves neither artifact nor signature" sh -c '! ls -a | grep -q "n\.nlp"'
@@ -81,8 +80,30 @@ NLPOPS_TRUSTED_KEYS=k.pub: expect_status 2 "an empty entry in NLPOPS_TRUSTED_KEY
 expect_status 4 "--trust a missing key file" "$N" predict -q -m m.nlp --trust nosuch.pub in.txt
 expect_status 3 "--trust a private key" "$N" predict -q -m m.nlp --trust k in.txt
 "$N" --registry reg registry push m.nlp --name spam >/dev/null
-expect_status 3 "a registry version: no signature is stored yet" "$N" --registry reg predict -q -m spam@1 --trust k.pub in.txt
+expect_status 3 "a registry version pushed without --sign" "$N" --registry reg predict -q -m spam@1 --trust k.pub in.txt
 check "names the version" grep -q "model spam@1: not signed" "$T/err"
+
+# the registry keeps the signature a version was pushed with
+expect_status 0 "train --push --sign" "$N" --registry reg train -q $TRAIN --seed 7 --sign k --push spam "$DATA/spam.train.tsv.gz"
+expect_status 0 "a signed version loads under --trust" "$N" --registry reg predict -q -m spam@2 --trust k.pub in.txt
+expect_status 3 "... not under another key" "$N" --registry reg predict -q -m spam@2 --trust k2.pub in.txt
+check "... naming the key that signed it" grep -q "signed by key $id" "$T/err"
+expect_status 0 "registry push --sign" "$N" --registry reg registry push g.nlp.gz --name spam --sign k2
+expect_status 0 "rotation: either key" "$N" --registry reg predict -q -m spam@3 --trust k.pub --trust k2.pub in.txt
+expect_status 0 "pull writes FILE.sig" "$N" --registry reg registry pull spam@2 -o pulled.nlp
+expect_status 0 "the pulled artifact and its .sig load under --trust" "$N" predict -q -m pulled.nlp --trust k.pub in.txt
+cp first.sig pulled.nlp.sig
+expect_status 0 "pulling an unsigned version" "$N" --registry reg registry pull spam@1 -o pulled.nlp
+check "... removes a stale FILE.sig beside it" test ! -e pulled.nlp.sig
+expect_status 3 "alias with trusted keys: an unsigned version refused" "$N" --registry reg registry alias spam 1 production --trust k.pub
+expect_status 5 "... and the alias not made" "$N" --registry reg registry resolve spam@production
+expect_status 0 "alias with trusted keys: a signed version" "$N" --registry reg registry alias spam 2 production --trust k.pub
+expect_status 3 "alias, NLPOPS_TRUSTED_KEYS: the version an alias names is checked" env NLPOPS_TRUSTED_KEYS=k.pub "$N" --registry reg registry alias spam 3 candidate
+expect_status 2 "verify --signatures needs keys" env -u NLPOPS_TRUSTED_KEYS "$N" --registry reg registry verify --signatures
+expect_status 1 "verify --signatures: a version signed by an untrusted key is a problem" "$N" --registry reg registry verify --signatures --trust k.pub
+check "... named" grep -q 'problem: spam@3: .*not a trusted key' "$T/out"
+check "... the unsigned version a note" grep -q 'note: spam@1 is not signed' "$T/out"
+expect_status 0 "verify --signatures with both keys" "$N" --registry reg registry verify --signatures --trust k.pub --trust k2.pub
 zcat "$DATA/spam.test.tsv.gz" | head -100 >test.tsv
 expect_status 0 "eval --trust" "$N" eval -q -m m.nlp --trust k.pub test.tsv
 expect_status 3 "eval --trust: an unsigned baseline" "$N" eval -q -m m.nlp --baseline u.nlp --trust k.pub test.tsv
