@@ -42,6 +42,9 @@ static const char usage[] =
     "  resolve REF [--json]                  the version REF names now and its\n"
     "                                        SHA-256: \"spam@7 <sha256>\"\n"
     "  pull REF -o FILE                      copy an artifact out, hash checked\n"
+    "  export REF... -o FILE                 write a bundle (- for stdout): NAME\n"
+    "                                        alone is every version of NAME\n"
+    "  import FILE                           restore a bundle: versions, history\n"
     "  verify [--quick] [--json]             check every object and the database\n"
     "  gc [--dry-run] [--grace DURATION] [--json]\n"
     "                                        remove unreferenced objects (grace: 1h)\n"
@@ -137,6 +140,20 @@ static const struct cli_opt history_opts[] = {
 static const struct cli_opt pull_opts[] = {
 	{ 'o', 'o', "output", "FILE", "the file to write (- for stdout)",
 	    "file" },
+	OPT_REGISTRY_ROW,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_opt export_opts[] = {
+	{ 'o', 'o', "output", "FILE", "the bundle to write (- for stdout)",
+	    "file" },
+	OPT_REGISTRY_ROW,
+	CLI_OPT_HELP,
+	CLI_OPT_END,
+};
+
+static const struct cli_opt import_opts[] = {
 	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
@@ -279,6 +296,33 @@ static const struct cli_cmd cli_registry_pull = {
 	"Copy a version's artifact out, its hash checked.\n"
 	"\n",
 	pull_opts, REF_TAIL, "ref",
+};
+
+static const struct cli_cmd cli_registry_export = {
+	"registry export",
+	"usage: nlpops [--registry DIR|URI] registry export REF... -o FILE\n"
+	"\n"
+	"Write a bundle: one tar of the versions REF names (NAME alone: every\n"
+	"version of NAME) with their artifacts, lineage, metrics, evaluations,\n"
+	"tags and signatures, the aliases that point at them, and each model's\n"
+	"whole history.  Prints \"spam@7 <sha256>\" per version (not with -o -).\n"
+	"\n",
+	export_opts, "\nREF is NAME (every version), NAME@VERSION or "
+	"NAME@ALIAS.\n", "ref...",
+};
+
+static const struct cli_cmd cli_registry_import = {
+	"registry import",
+	"usage: nlpops [--registry DIR|URI] registry import FILE\n"
+	"\n"
+	"Restore a bundle into the registry (created when missing), in one\n"
+	"transaction: version numbers and events as they were, every hash\n"
+	"checked; one 'import' event per model that changed.  A version\n"
+	"already here is skipped; NAME@VERSION here with other bytes refuses\n"
+	"the whole bundle (exit 5).  Prints \"spam@7 <sha256> imported\" or\n"
+	"\"... already there\" per version.\n"
+	"\n",
+	import_opts, NULL, "file",
 };
 
 static const struct cli_cmd cli_registry_verify = {
@@ -753,7 +797,9 @@ print_events(const struct nlp_registry_events *ev, const char *name)
 		long long ov = x->old_version, nv = x->new_version;
 		char what[256], who[1024], shown[4 * NLP_TEXT_MAX + 1];
 
-		if (strcmp(x->kind, "push") == 0)
+		if (strcmp(x->kind, "import") == 0)
+			snprintf(what, sizeof what, "import %s", name);
+		else if (strcmp(x->kind, "push") == 0)
 			snprintf(what, sizeof what, "push %s@%lld", name, nv);
 		else if (strcmp(x->kind, "rm") == 0)
 			snprintf(what, sizeof what, "rm %s@%lld", name, ov);
@@ -1325,6 +1371,108 @@ verb_rm(struct nlp_registry *r, struct ropts *o)
 	return print_committed("removed %s@%ld\n", ref.name, ref.version);
 }
 
+/* export's REF: NAME alone is every version (version 0, no alias). */
+static int
+export_ref(const char *s, struct nlp_ref *ref)
+{
+	if (strchr(s, '@') != NULL)
+		return ref_arg(s, ref);
+	if (!nlp_registry_valid_name(s))
+		return cli_usage_error("registry", "'%s' is not a valid model name",
+		    s);
+	memset(ref, 0, sizeof *ref);
+	snprintf(ref->name, sizeof ref->name, "%s", s);
+	return NLP_OK;
+}
+
+static int
+verb_export(struct nlp_registry *r, struct ropts *o)
+{
+	struct nlp_err e = { 0, "" };
+	struct nlp_registry_bundle_report rep;
+	struct nlp_ref *refs;
+	int i, rc = NLP_OK, to_stdout;
+	size_t k;
+
+	if (o->nargs < 1 || o->output == NULL)
+		return cli_usage_error("registry", "export takes REF... and -o "
+		    "FILE");
+	to_stdout = strcmp(o->output, "-") == 0;
+	if (to_stdout && isatty(1))
+		return cli_usage_error("registry", "export -o -: standard output "
+		    "is a terminal; redirect it to a file");
+	if ((refs = calloc((size_t)o->nargs, sizeof *refs)) == NULL)
+		return cli_errorf("registry", NLP_IO, "out of memory");
+	for (i = 0; i < o->nargs && rc == NLP_OK; i++)
+		rc = export_ref(o->args[i], &refs[i]);
+	if (rc == NLP_OK) {
+		if (to_stdout)
+			fflush(stdout);
+		rc = nlp_registry_export(r, refs, (size_t)o->nargs,
+		    to_stdout ? NULL : o->output, 1, &rep, &e);
+		if (rc != NLP_OK)
+			rc = cli_error("registry", &e);
+	}
+	free(refs);
+	if (rc != NLP_OK)
+		return rc;
+	for (k = 0; k < rep.n && !to_stdout; k++)
+		printf("%s@%ld %s\n", rep.v[k].name, rep.v[k].version,
+		    rep.v[k].sha256);
+	fprintf(stderr, "nlpops registry: exported %zu version%s of %zu "
+	    "model%s to %s\n", rep.n, rep.n == 1 ? "" : "s", rep.nmodels,
+	    rep.nmodels == 1 ? "" : "s", to_stdout ? "standard output" :
+	    o->output);
+	nlp_registry_bundle_report_release(&rep);
+	return NLP_OK;
+}
+
+static int
+verb_import(struct nlp_registry *unused, struct ropts *o)
+{
+	struct nlp_err e = { 0, "" };
+	struct nlp_registry_bundle_report rep;
+	struct nlp_registry *r;
+	size_t k, added = 0;
+	int rc;
+
+	(void)unused;
+	if (o->nargs != 1)
+		return cli_usage_error("registry", "import takes one FILE");
+	if (strcmp(o->args[0], "-") == 0)
+		return cli_usage_error("registry", "import reads a file (it is "
+		    "read twice), not standard input");
+	if ((r = open_registry(1, &rc)) == NULL)
+		return rc;
+	nlp_registry_before_commit(r, cli_check_stdout, NULL);
+	rc = nlp_registry_import(r, o->args[0], cli_who(), &rep, &e);
+	nlp_registry_close(r);
+	if (rc != NLP_OK)
+		return cli_error("registry", &e);
+	for (k = 0; k < rep.n; k++) {
+		added += rep.v[k].imported != 0;
+		printf("%s@%ld %s %s\n", rep.v[k].name, rep.v[k].version,
+		    rep.v[k].sha256, rep.v[k].imported ? "imported" :
+		    "already there");
+	}
+	for (k = 0; k < rep.notes.n; k++)
+		fprintf(stderr, "nlpops registry: note: %s\n", rep.notes.v[k]);
+	if (rep.nmodels == 0)
+		fprintf(stderr, "nlpops registry: nothing to import: '%s' is all "
+		    "here already\n", o->args[0]);
+	else
+		fprintf(stderr, "nlpops registry: imported %zu version%s, %zu "
+		    "event%s and %zu alias%s into %zu model%s from '%s'\n", added,
+		    added == 1 ? "" : "s", rep.nevents, rep.nevents == 1 ? "" : "s",
+		    rep.naliases, rep.naliases == 1 ? "" : "es", rep.nmodels,
+		    rep.nmodels == 1 ? "" : "s", o->args[0]);
+	nlp_registry_bundle_report_release(&rep);
+	if ((rc = cli_flush_stdout()) != 0)
+		return cli_errorf("registry", NLP_IO, "the import was committed, "
+		    "but standard output failed: %s", strerror(rc));
+	return NLP_OK;
+}
+
 /* The verbs: their declarations, summaries and functions. */
 static const struct verb {
 	const struct cli_cmd *cmd;
@@ -1352,6 +1500,11 @@ static const struct verb {
 	    "SHA-256", verb_resolve, 1 },
 	{ &cli_registry_pull, "copy an artifact out, hash checked", verb_pull,
 	    1 },
+	{ &cli_registry_export, "write a bundle of models or versions",
+	    verb_export, 1 },
+	/* import opens itself: it creates a registry that is missing */
+	{ &cli_registry_import, "restore a bundle: versions and history",
+	    verb_import, 0 },
 	/* verify opens itself: damage is a finding */
 	{ &cli_registry_verify, "check every object and the database",
 	    verb_verify, 0 },
@@ -1366,7 +1519,7 @@ const struct cli_cmd *const cli_registry_verbs[] = {
 	&cli_registry_show, &cli_registry_alias, &cli_registry_promote,
 	&cli_registry_rollback, &cli_registry_history, &cli_registry_diff,
 	&cli_registry_resolve,
-	&cli_registry_pull,
+	&cli_registry_pull, &cli_registry_export, &cli_registry_import,
 	&cli_registry_verify, &cli_registry_gc, &cli_registry_rm, NULL,
 };
 

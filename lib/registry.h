@@ -487,6 +487,67 @@ void nlp_registry_diff_release(struct nlp_registry_diff *d);
 /* The name of section i (0, 1, ...), or NULL past the last. */
 const char *nlp_registry_diff_section(unsigned i);
 
+/* ---- Bundles: moving models between registries ---- */
+
+/* A version a bundle holds: name@version, its object, and on import
+ * whether it was added (0: the registry had it already). */
+struct nlp_registry_bundle_entry {
+	char *name;
+	long version;
+	char sha256[NLP_SHA256_HEX];
+	int64_t size;
+	int imported;
+};
+
+/* What export wrote or import did. */
+struct nlp_registry_bundle_report {
+	struct nlp_registry_bundle_entry *v;   /* by model, then version */
+	size_t n;
+	size_t cap;                     /* the library's */
+	size_t nmodels;                 /* export: models written; import:
+	                                   models changed (one 'import' event
+	                                   each) */
+	size_t nevents;                 /* import: events added */
+	size_t naliases;                /* import: aliases added */
+	struct nlp_registry_strings notes;     /* import: aliases kept as the
+	                                          registry has them */
+};
+
+/*
+ * Write a bundle (a deterministic uncompressed tar: bundle.json, then
+ * objects/<sha256> for each artifact once, sorted) of refs[0..nrefs): a
+ * ref with neither version nor alias (version 0, alias "") is the whole
+ * model, any other the version it resolves to.  Each model's whole event
+ * log goes with it, and the aliases that point at exported versions; each
+ * version's lineage, tags, evaluations and signature.  Objects are
+ * streamed (bounded memory) and their SHA-256 checked on the way
+ * (NLP_DATA: damaged).  path: written atomically there; NULL: written to
+ * fd.  A missing reference writes nothing (NLP_REGISTRY).  *out lists the
+ * versions written (release it with nlp_registry_bundle_report_release()).
+ */
+int nlp_registry_export(struct nlp_registry *r, const struct nlp_ref *refs,
+    size_t nrefs, const char *path, int fd,
+    struct nlp_registry_bundle_report *out, struct nlp_err *e);
+
+/*
+ * Import the bundle at path (a file: it is read twice) in one
+ * transaction, keeping version numbers and the bundle's events as they
+ * were.  Everything is checked before anything changes: bundle.json
+ * strictly, every object's SHA-256 and size, every artifact loadable
+ * (NLP_DATA).  A version already there with the same bytes is skipped;
+ * the same NAME@VERSION with other bytes, or the same bytes under another
+ * version of the model, refuses the whole bundle (NLP_REGISTRY, nothing
+ * changed).  Events the registry's log lacks are appended in order;
+ * missing aliases are set, one pointing elsewhere here is kept (a note in
+ * out->notes).  A model that changed gets one event of kind 'import'
+ * (who; reason "from FILE: versions 1, 2").  Importing a bundle twice
+ * changes nothing the second time.
+ */
+int nlp_registry_import(struct nlp_registry *r, const char *path,
+    const char *who, struct nlp_registry_bundle_report *out,
+    struct nlp_err *e);
+void nlp_registry_bundle_report_release(struct nlp_registry_bundle_report *b);
+
 /* ---- Checks ---- */
 
 struct nlp_registry_verify_report {
