@@ -3,7 +3,7 @@
  * (lib/registry_*.c) share.  Not part of the library's interface, and
  * included nowhere else; registry.h is the registry's manual.
  *
- * The registry is six modules:
+ * The registry is these modules:
  *
  *   registry_db.c     the database, whichever it is: the nlp_regdb_* calls
  *                     below, each handed to the backend's struct
@@ -23,6 +23,7 @@
  *                     results of registry.h and the lookups writes share
  *   registry_check.c  verify and gc
  *   registry_json.c   the typed results as JSON
+ *   registry_bundle.c export and import: bundles, over the calls below
  *   registry_diff.c   what differs between two versions, over show
  *
  * The SQL the other modules hand to nlp_regdb_prepare() is plain, what

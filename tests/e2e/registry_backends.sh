@@ -161,9 +161,106 @@ if "$N" registry list killed --json >"$T/killed.json" 2>/dev/null; then
 fi
 pass
 
+# ---- bundles: export and import, on this backend ----
+expect_status 0 "$backend: export spam" "$N" registry export spam -o "$T/b1.tar"
+check "$backend: export lists spam@1 and spam@2 ($(cat "$T/out"))" \
+    sh -c "grep -q '^spam@1 [0-9a-f]\{64\}\$' '$T/out' && grep -q '^spam@2 ' '$T/out'"
+"$N" registry export spam -o "$T/b2.tar" >/dev/null 2>&1
+check "$backend: two exports are byte-identical" cmp -s "$T/b1.tar" "$T/b2.tar"
+"$N" registry export spam -o - 2>/dev/null | cmp -s - "$T/b1.tar" &&
+	pass || fail "$backend: export -o - writes the same bundle"
+tar xOf "$T/b1.tar" bundle.json >"$OUT/bundle.json" 2>&1 || fail "$backend: tar reads the bundle"
+"$N" registry list >"$T/l0" 2>&1
+"$N" registry history spam --json >"$T/h0" 2>&1
+expect_status 0 "$backend: import into the registry it came from" "$N" registry import "$T/b1.tar"
+check "$backend: every version already there ($(cat "$T/out"))" \
+    sh -c "[ \$(grep -c ' already there\$' '$T/out') -eq 2 ] && ! grep -q imported '$T/out'"
+# a bundle whose spam@1 is other bytes: refused whole, its other model too
+"$N" --registry "$T/other" registry push "$A/m5.nlp" --name fresh >/dev/null 2>&1
+"$N" --registry "$T/other" registry push "$A/m6.nlp" --name spam >/dev/null 2>&1
+"$N" --registry "$T/other" registry export fresh spam -o "$T/conflict.tar" >/dev/null 2>&1
+expect_status 5 "$backend: a conflicting bundle is refused" "$N" registry import "$T/conflict.tar"
+check "$backend: the conflict is named ($(cat "$T/err"))" grep -q 'spam@1 is other bytes here' "$T/err"
+# tampered: an object's bytes, or bundle.json (same length, valid JSON)
+cp "$T/b1.tar" "$T/t1.tar"
+printf 'XXXX' | dd of="$T/t1.tar" bs=1 seek=40000 conv=notrunc 2>/dev/null
+expect_status 3 "$backend: a changed object is refused" "$N" registry import "$T/t1.tar"
+check "$backend: it says which ($(cat "$T/err"))" grep -q "member 'objects/.*it was changed" "$T/err"
+python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(d.replace(b"\"kind\": \"push\"", b"\"kind\": \"rm\"  ", 1))' \
+    "$T/b1.tar" "$T/t2.tar"
+expect_status 3 "$backend: an edited bundle.json is refused" "$N" registry import "$T/t2.tar"
+check "$backend: SHA256SUMS says so ($(cat "$T/err"))" grep -q 'SHA256SUMS does not match' "$T/err"
+"$N" registry list >"$T/l1" 2>&1
+"$N" registry history spam --json >"$T/h1" 2>&1
+check "$backend: refused bundles and a second import changed nothing" \
+    sh -c "cmp -s '$T/l0' '$T/l1' && cmp -s '$T/h0' '$T/h1'"
+# into a new SQLite registry: imported, then a second time nothing
+expect_status 0 "$backend: import into a new registry" "$N" --registry "$T/copy" registry import "$T/b1.tar"
+check "$backend: both versions imported" sh -c "[ \$(grep -c ' imported\$' '$T/out') -eq 2 ]"
+"$N" --registry "$T/copy" registry history spam --json >"$T/c0" 2>&1
+expect_status 0 "$backend: the same bundle again" "$N" --registry "$T/copy" registry import "$T/b1.tar"
+"$N" --registry "$T/copy" registry history spam --json >"$T/c1" 2>&1
+check "$backend: the second import changed nothing" cmp -s "$T/c0" "$T/c1"
+check "$backend: one import event" test "$(grep -c '"import"' "$T/c1")" -eq 1
+
 [ "$backend" = pg ] || exit 0
 
 # ---- PostgreSQL only ----
+
+# bundles: SQLite -> PostgreSQL -> SQLite, the same show --json and
+# history --json on all three (import events aside), signatures kept
+S1=$T/rt1 S3=$T/rt3 K=$T/key
+"$N" key generate -o "$K" >/dev/null 2>&1 || fail "$backend: key generate"
+{
+	"$N" --registry "$S1" registry push "$A/m7.nlp" --name moved --tag team=ops --description first &&
+	"$N" --registry "$S1" registry push "$A/m8.nlp" --name moved --sign "$K" --alias production &&
+	"$N" --registry "$S1" registry push "$A/m9.nlp" --name moved --alias candidate &&
+	"$N" --registry "$S1" registry alias moved 3 production --reason "try v3" &&
+	"$N" --registry "$S1" registry rollback moved --reason "back to v2" &&
+	"$N" --registry "$S1" eval -m moved@2 --record "$A/test.tsv" &&
+	"$N" --registry "$S1" registry alias --delete moved candidate &&
+	"$N" --registry "$S1" registry rm moved@3 --force
+} >/dev/null 2>"$T/rt.err" || fail "$backend: the round trip's registry: $(head -c 300 "$T/rt.err")"
+createdb rt 2>/dev/null || fail "$backend: createdb rt"
+PG2="postgresql://$PGUSER@localhost:$PGPORT/rt"
+expect_status 0 "$backend: export from SQLite" "$N" --registry "$S1" registry export moved -o "$T/rt1.tar"
+expect_status 0 "$backend: import into PostgreSQL" "$N" --registry "$PG2" registry import "$T/rt1.tar"
+expect_status 0 "$backend: export from PostgreSQL" "$N" --registry "$PG2" registry export moved -o "$T/rt2.tar"
+expect_status 0 "$backend: import into SQLite" "$N" --registry "$S3" registry import "$T/rt2.tar"
+noimport() {   # a show or history document without its import events
+	python3 -c 'import json, sys
+d = json.load(sys.stdin)
+keep = lambda l: [x for x in l if x["kind"] != "import"]
+if isinstance(d, list): d = keep(d)
+else: d["recent_events"] = keep(d["recent_events"])
+print(json.dumps(d, indent=1, sort_keys=True))'
+}
+for reg in "$S1" "$PG2" "$S3"; do
+	n=$(echo "$reg" | tr -c 'a-z0-9\n' _)
+	for v in 1 2; do
+		"$N" --registry "$reg" registry show moved@$v --json | noimport >"$T/show$v.$n" ||
+			fail "$backend: show moved@$v on $reg"
+	done
+	"$N" --registry "$reg" registry history moved --json | noimport >"$T/hist.$n" ||
+		fail "$backend: history on $reg"
+	"$N" --registry "$reg" registry pull moved@2 -o "$T/pulled.$n.nlp" >/dev/null 2>&1 ||
+		fail "$backend: pull moved@2 from $reg"
+done
+a=$(echo "$S1" | tr -c 'a-z0-9\n' _)
+for reg in "$PG2" "$S3"; do
+	n=$(echo "$reg" | tr -c 'a-z0-9\n' _)
+	for f in show1 show2 hist; do
+		check "$backend: round trip: $f the same on $reg ($(diff "$T/$f.$a" "$T/$f.$n" | head -4))" \
+		    cmp -s "$T/$f.$a" "$T/$f.$n"
+	done
+	check "$backend: round trip: moved@2's signature kept on $reg" \
+	    cmp -s "$T/pulled.$a.nlp.sig" "$T/pulled.$n.nlp.sig"
+done
+check "$backend: round trip: one import event on PostgreSQL, two on the copy" \
+    sh -c "[ \$('$N' --registry '$PG2' registry history moved --json | grep -c '\"import\"') -eq 1 ] &&
+    [ \$('$N' --registry '$S3' registry history moved --json | grep -c '\"import\"') -eq 2 ]"
+"$N" --registry "$S3" registry push "$A/m10.nlp" --name moved >"$T/out" 2>&1
+check "$backend: after the round trip a push is moved@4, past the removed 3 ($(cat "$T/out"))" grep -q '^moved@4 ' "$T/out"
 
 # the password never shows: not in a result, not in an error
 U="postgresql://$PGUSER:$SECRET@localhost:$PGPORT/$PGDATABASE"
