@@ -613,7 +613,10 @@ write_bundle(struct nlp_registry *r, int fd, const char *label,
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 		goto out;
 	}
+	/* the last block unpadded, to a file or a pipe alike (libarchive
+	 * pads it for a file only): the same bytes either way */
 	if (archive_write_set_format_ustar(a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open_fd(a, fd) != ARCHIVE_OK ||
 	    write_header(a, ent, BUNDLE_JSON, (int64_t)len) != 0 ||
 	    archive_write_data(a, text, len) != (la_ssize_t)len ||
