@@ -1,26 +1,17 @@
 /*
- * registry_bundle.c - bundles: `registry export` and `registry import`
- * (see registry.h).
+ * registry_bundle.c - bundles, and `registry export` (see registry.h;
+ * registry_import.c reads them back).
  *
  * A bundle is an uncompressed POSIX tar (ustar) written deterministically
- * (mtime 0, uid and gid 0, members in a fixed order): first bundle.json,
- * the models' records (versions with their lineage, metrics, evaluations,
- * tags and signatures; the aliases that point at exported versions; the
- * models' whole event logs), then objects/<sha256>, each artifact once,
- * sorted by SHA-256, and last SHA256SUMS: the SHA-256 of bundle.json and
- * of each object, as sha256sum(1) prints and checks them (an edited
- * bundle.json is refused).  The same registry content gives the same
- * bytes.
- *
- * Import reads the bundle twice.  The first pass, with no lock held,
- * checks everything that can be checked without the registry: the JSON,
- * strictly; every object's SHA-256 and size; every artifact loadable as
- * push requires.  The second pass runs inside one write transaction: the
- * versions are compared with the registry's (a conflict rolls everything
- * back), then the objects the new versions need are stored (re-hashed),
- * then the rows, events and aliases written, and one event of kind
- * 'import' logged per model that changed.  Memory is bounded by one
- * object and bundle.json.
+ * (mtime 0, uid and gid 0, members in a fixed order, the last block
+ * unpadded): first bundle.json, the models' records (versions with their
+ * lineage, metrics, evaluations, tags and signatures; the aliases that
+ * point at exported versions; the models' whole event logs), then
+ * objects/<sha256>, each artifact once, sorted by SHA-256, and last
+ * SHA256SUMS: the SHA-256 of bundle.json and of each object, as
+ * sha256sum(1) prints and checks them (an edited bundle.json is refused).
+ * The same registry content gives the same bytes.  Objects are streamed
+ * from the registry, their hashes checked on the way.
  */
 #include "registry_internal.h"
 
@@ -48,12 +39,6 @@
 
 #define NPARAM(p) (sizeof (p) / sizeof *(p))
 
-#define BUNDLE_FORMAT "nlpops-bundle"
-#define BUNDLE_VERSION 1
-#define BUNDLE_JSON "bundle.json"
-#define BUNDLE_SUMS "SHA256SUMS"
-#define BUNDLE_JSON_MAX (64 << 20)      /* bundle.json, at most */
-#define OBJECT_MAX ((int64_t)1 << 34)   /* one object, at most: 16 GiB */
 #define CHUNK (1 << 16)
 
 /* ---- the report ---- */
@@ -72,9 +57,8 @@ nlp_registry_bundle_report_release(struct nlp_registry_bundle_report *b)
 	memset(b, 0, sizeof *b);
 }
 
-/* Append an entry (name@version, sha256, size, imported) to the report. */
-static int
-report_add(struct nlp_registry_bundle_report *b, const char *name,
+int
+nlp_bundle_report_add(struct nlp_registry_bundle_report *b, const char *name,
     long version, const char *sha256, int64_t size, int imported,
     struct nlp_err *e)
 {
@@ -137,20 +121,12 @@ struct selection {
 	size_t n, cap;
 };
 
-/* An exported version: its row id, for the rows that hang off it. */
-struct exported {
-	int64_t vid;
-	long version;
-	char sha256[NLP_SHA256_HEX];
-	int64_t size;
-};
-
 struct export_ctx {
 	struct nlp_registry *r;
 	const struct selection *sel;
 	json_t *versions;               /* the model's, being built */
 	json_t *list;                   /* a version's inputs, tags, ... */
-	struct exported *x;
+	struct nlp_bundle_object *x;
 	size_t nx, cap;
 };
 
@@ -175,7 +151,7 @@ export_version_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	struct export_ctx *c = arg;
 	long version = (long)nlp_regdb_int(st, 1);
 	char what[NLP_NAME_MAX + 64];
-	struct exported *grown;
+	struct nlp_bundle_object *grown;
 	json_t *o, *h, *m, *meta;
 
 	if (!selected(c->sel, version))
@@ -309,11 +285,10 @@ export_alias_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	return NLP_OK;
 }
 
-/* A row of: at, who, kind, alias, old_version, new_version, reason. */
-static int
-export_event_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+int
+nlp_bundle_event_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 {
-	struct export_ctx *c = arg;
+	json_t *list = arg;
 	json_t *o = json_object();
 
 	(void)e;
@@ -324,13 +299,13 @@ export_event_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	json_object_set_new(o, "old_version", col_int(st, 4));
 	json_object_set_new(o, "new_version", col_int(st, 5));
 	json_object_set_new(o, "reason", col_text(st, 6));
-	json_array_append_new(c->list, o);
+	json_array_append_new(list, o);
 	return NLP_OK;
 }
 
 /* The rows of one exported version x into its object o. */
 static int
-export_version_rows(struct export_ctx *c, const struct exported *x, json_t *o,
+export_version_rows(struct export_ctx *c, const struct nlp_bundle_object *x, json_t *o,
     struct nlp_err *e)
 {
 	struct nlp_regdb_param p[] = { NLP_REGDB_INT(x->vid) };
@@ -394,7 +369,7 @@ export_model(struct export_ctx *c, const struct selection *s, json_t *models,
 			return rc;
 	/* the aliases that point at the versions exported */
 	{
-		struct exported *all = c->x;
+		struct nlp_bundle_object *all = c->x;
 		size_t nall = c->nx;
 		c->x += first;
 		c->nx -= first;
@@ -412,7 +387,7 @@ export_model(struct export_ctx *c, const struct selection *s, json_t *models,
 	json_object_set_new(m, "events", c->list);
 	return nlp_regdb_each(c->r, "SELECT at, who, kind, alias, old_version, "
 	    "new_version, reason FROM events WHERE model = ? ORDER BY id", q, 1,
-	    export_event_row, c, e);
+	    nlp_bundle_event_row, c->list, e);
 }
 
 /* Add version (0: all) of model name to the selections. */
@@ -460,25 +435,22 @@ by_name(const void *a, const void *b)
 	    ((const struct selection *)b)->name);
 }
 
-static int
-by_sha256(const void *a, const void *b)
+int
+nlp_bundle_by_sha256(const void *a, const void *b)
 {
-	return strcmp(((const struct exported *)a)->sha256,
-	    ((const struct exported *)b)->sha256);
+	return strcmp(((const struct nlp_bundle_object *)a)->sha256,
+	    ((const struct nlp_bundle_object *)b)->sha256);
 }
 
-/* The text of SHA256SUMS: bundle.json's hash (hex), then each object's
- * of x[0..nx) (sorted by SHA-256, a repeated one once); NULL: out of
- * memory.  The caller frees it. */
-static char *
-sums_text(const char *hex, const struct exported *x, size_t nx)
+char *
+nlp_bundle_sums(const char *hex, const struct nlp_bundle_object *x, size_t nx)
 {
 	size_t i, n = 0, size = (nx + 1) * 160;
 	char *t = malloc(size);
 
 	if (t == NULL)
 		return NULL;
-	n += (size_t)snprintf(t + n, size - n, "%s  %s\n", hex, BUNDLE_JSON);
+	n += (size_t)snprintf(t + n, size - n, "%s  %s\n", hex, NLP_BUNDLE_JSON);
 	for (i = 0; i < nx; i++)
 		if (i == 0 || strcmp(x[i].sha256, x[i - 1].sha256) != 0)
 			n += (size_t)snprintf(t + n, size - n, "%s  objects/%s\n",
@@ -522,7 +494,7 @@ archive_failed(struct archive *a, const char *label, struct nlp_err *e)
  * size checked on the way. */
 static int
 write_object(struct nlp_registry *r, struct archive *a,
-    struct archive_entry *ent, const struct exported *x, const char *label,
+    struct archive_entry *ent, const struct nlp_bundle_object *x, const char *label,
     struct nlp_err *e)
 {
 	struct nlp_resolved res;
@@ -601,7 +573,7 @@ out:
 /* The bundle: bundle.json (text, len bytes), then each object once. */
 static int
 write_bundle(struct nlp_registry *r, int fd, const char *label,
-    const char *text, size_t len, struct exported *x, size_t nx,
+    const char *text, size_t len, struct nlp_bundle_object *x, size_t nx,
     struct nlp_err *e)
 {
 	struct archive *a = archive_write_new();
@@ -618,22 +590,22 @@ write_bundle(struct nlp_registry *r, int fd, const char *label,
 	if (archive_write_set_format_ustar(a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open_fd(a, fd) != ARCHIVE_OK ||
-	    write_header(a, ent, BUNDLE_JSON, (int64_t)len) != 0 ||
+	    write_header(a, ent, NLP_BUNDLE_JSON, (int64_t)len) != 0 ||
 	    archive_write_data(a, text, len) != (la_ssize_t)len ||
 	    archive_write_finish_entry(a) != ARCHIVE_OK) {
 		rc = archive_failed(a, label, e);
 		goto close;
 	}
-	qsort(x, nx, sizeof *x, by_sha256);
+	qsort(x, nx, sizeof *x, nlp_bundle_by_sha256);
 	for (i = 0; i < nx && rc == NLP_OK; i++)
 		if (i == 0 || strcmp(x[i].sha256, x[i - 1].sha256) != 0)
 			rc = write_object(r, a, ent, &x[i], label, e);
 	if (rc == NLP_OK) {
 		char hex[NLP_SHA256_HEX], *sums = NULL;
 		if (nlp_sha256_hex(text, len, hex) != 0 ||
-		    (sums = sums_text(hex, x, nx)) == NULL)
+		    (sums = nlp_bundle_sums(hex, x, nx)) == NULL)
 			rc = nlp_errf(e, NLP_IO, "out of memory");
-		else if (write_header(a, ent, BUNDLE_SUMS,
+		else if (write_header(a, ent, NLP_BUNDLE_SUMS,
 		    (int64_t)strlen(sums)) != 0 ||
 		    archive_write_data(a, sums, strlen(sums)) !=
 		    (la_ssize_t)strlen(sums) ||
@@ -668,8 +640,8 @@ nlp_registry_export(struct nlp_registry *r, const struct nlp_ref *refs,
 	memset(&c, 0, sizeof c);
 	memset(&at, 0, sizeof at);
 	c.r = r;
-	json_object_set_new(root, "format", json_string(BUNDLE_FORMAT));
-	json_object_set_new(root, "version", json_integer(BUNDLE_VERSION));
+	json_object_set_new(root, "format", json_string(NLP_BUNDLE_FORMAT));
+	json_object_set_new(root, "version", json_integer(NLP_BUNDLE_VERSION));
 	json_object_set(root, "models", models);
 	/* every reference resolved first: a missing one writes nothing */
 	for (i = 0; i < nrefs && rc == NLP_OK; i++) {
@@ -695,7 +667,7 @@ nlp_registry_export(struct nlp_registry *r, const struct nlp_ref *refs,
 		if ((rc = export_model(&c, &sel[i], models, e)) != NLP_OK)
 			break;
 		for (j = first; j < c.nx && rc == NLP_OK; j++)
-			rc = report_add(out, sel[i].name, c.x[j].version,
+			rc = nlp_bundle_report_add(out, sel[i].name, c.x[j].version,
 			    c.x[j].sha256, c.x[j].size, 0, e);
 		out->nmodels++;
 	}
@@ -724,1097 +696,6 @@ nlp_registry_export(struct nlp_registry *r, const struct nlp_ref *refs,
 	free(text);
 	json_decref(models);
 	json_decref(root);
-	if (rc != NLP_OK)
-		nlp_registry_bundle_report_release(out);
-	return rc;
-}
-
-/* ---- import: reading and checking the bundle ---- */
-
-struct b_version {
-	json_t *j;
-	long version;
-	const char *sha256;
-	int64_t size;
-	char *metatext;                 /* the artifact's meta.json */
-	int is_new;                     /* not in the registry yet */
-};
-
-struct b_model {
-	json_t *j;
-	const char *name;
-	struct b_version *v;
-	size_t nv;
-	int64_t mid;
-	int changed;
-};
-
-struct bundle {
-	const char *path;               /* for messages */
-	json_t *root;
-	struct b_model *m;
-	size_t nm;
-	struct exported *obj;           /* each object once, by SHA-256 */
-	size_t nobj, objcap;
-	unsigned char *seen;            /* obj[i] was found in the tar */
-	char json_sha256[NLP_SHA256_HEX];   /* bundle.json's */
-};
-
-static void
-bundle_release(struct bundle *b)
-{
-	size_t i, j;
-
-	for (i = 0; i < b->nm; i++) {
-		for (j = 0; j < b->m[i].nv; j++)
-			free(b->m[i].v[j].metatext);
-		free(b->m[i].v);
-	}
-	free(b->m);
-	free(b->obj);
-	free(b->seen);
-	json_decref(b->root);
-}
-
-/* Bad bundle content: NLP_DATA, naming the bundle. */
-static int
-bad(const struct bundle *b, struct nlp_err *e, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-bad(const struct bundle *b, struct nlp_err *e, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return nlp_errf(e, NLP_DATA, "bundle '%s': %s; nothing changed", b->path,
-	    msg);
-}
-
-/* Is j a string that is one printable line of at most max bytes? */
-static int
-is_line(json_t *j, size_t max)
-{
-	return json_is_string(j) && json_string_length(j) <= max &&
-	    strlen(json_string_value(j)) == json_string_length(j) &&
-	    nlp_text_clean(json_string_value(j), json_string_length(j));
-}
-
-/* ... or null. */
-static int
-is_line_or_null(json_t *j, size_t max)
-{
-	return json_is_null(j) || is_line(j, max);
-}
-
-/* A version number (1 .. 2^31-1), or with null_ok null (0). */
-static int
-is_version(json_t *j, int null_ok)
-{
-	if (null_ok && json_is_null(j))
-		return 1;
-	return json_is_integer(j) && json_integer_value(j) >= 1 &&
-	    json_integer_value(j) <= 0x7fffffff;
-}
-
-/* Does object o have exactly the n keys listed (no more, none missing)? */
-static int
-has_keys(json_t *o, const char *const *keys, size_t n)
-{
-	size_t i;
-
-	if (!json_is_object(o) || json_object_size(o) != n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (json_object_get(o, keys[i]) == NULL)
-			return 0;
-	return 1;
-}
-#define HAS_KEYS(o, ...) has_keys((o), (const char *const []){ __VA_ARGS__ }, \
-	sizeof (const char *const []){ __VA_ARGS__ } / sizeof (const char *))
-
-static int
-check_event(const struct bundle *b, const char *name, json_t *ev,
-    struct nlp_err *e)
-{
-	static const char *const kinds[] = {
-		"push", "alias-set", "alias-move", "alias-delete", "rollback",
-		"rm", "import",
-	};
-	const char *k = json_string_value(json_object_get(ev, "kind"));
-	size_t i;
-
-	if (!HAS_KEYS(ev, "at", "who", "kind", "alias", "old_version",
-	    "new_version", "reason") ||
-	    !is_line(json_object_get(ev, "at"), 64) ||
-	    !is_line(json_object_get(ev, "who"), NLP_TEXT_MAX) ||
-	    !is_line_or_null(json_object_get(ev, "reason"), NLP_TEXT_MAX) ||
-	    !is_version(json_object_get(ev, "old_version"), 1) ||
-	    !is_version(json_object_get(ev, "new_version"), 1) ||
-	    !(json_is_null(json_object_get(ev, "alias")) ||
-	    (json_is_string(json_object_get(ev, "alias")) &&
-	    nlp_registry_valid_alias(json_string_value(json_object_get(ev,
-	    "alias"))))) || k == NULL)
-		return bad(b, e, "an event of '%s' is not {at, who, kind, alias, "
-		    "old_version, new_version, reason}", name);
-	for (i = 0; i < sizeof kinds / sizeof *kinds; i++)
-		if (strcmp(k, kinds[i]) == 0)
-			return NLP_OK;
-	return bad(b, e, "an event of '%s' has the unknown kind '%.64s'", name, k);
-}
-
-/* Check one version's record (model name). */
-static int
-check_version(const struct bundle *b, const char *name, json_t *v,
-    struct b_version *out, struct nlp_err *e)
-{
-	json_t *x, *sig;
-	size_t i;
-
-	if (!HAS_KEYS(v, "version", "sha256", "size", "created_at",
-	    "created_by", "source", "description", "hyperparameters",
-	    "metrics", "meta", "inputs", "tags", "evaluations", "signature"))
-		return bad(b, e, "a version of '%s' does not have exactly the "
-		    "fields of format version %d", name, BUNDLE_VERSION);
-	out->j = v;
-	if (!is_version(json_object_get(v, "version"), 0))
-		return bad(b, e, "a version of '%s' has no valid number", name);
-	out->version = (long)json_integer_value(json_object_get(v, "version"));
-	out->sha256 = json_string_value(json_object_get(v, "sha256"));
-	x = json_object_get(v, "size");
-	if (out->sha256 == NULL || !nlp_store_valid_hex(out->sha256) ||
-	    !json_is_integer(x) || json_integer_value(x) < 0 ||
-	    json_integer_value(x) > OBJECT_MAX)
-		return bad(b, e, "%s@%ld: bad sha256 or size", name, out->version);
-	out->size = json_integer_value(x);
-	if (!is_line(json_object_get(v, "created_at"), 64) ||
-	    !is_line(json_object_get(v, "created_by"), NLP_TEXT_MAX) ||
-	    !is_line_or_null(json_object_get(v, "source"), NLP_TEXT_MAX) ||
-	    !is_line_or_null(json_object_get(v, "description"), NLP_TEXT_MAX) ||
-	    !json_is_object(json_object_get(v, "hyperparameters")) ||
-	    !json_is_object(json_object_get(v, "metrics")) ||
-	    !json_is_object(json_object_get(v, "meta")))
-		return bad(b, e, "%s@%ld: a field has the wrong type", name,
-		    out->version);
-	json_array_foreach(json_object_get(v, "inputs"), i, x) {
-		if (!HAS_KEYS(x, "name", "sha256", "bytes") ||
-		    !is_line(json_object_get(x, "name"), NLP_TEXT_MAX) ||
-		    !json_is_string(json_object_get(x, "sha256")) ||
-		    !json_is_integer(json_object_get(x, "bytes")) ||
-		    json_integer_value(json_object_get(x, "bytes")) < 0)
-			return bad(b, e, "%s@%ld: an input is not {name, sha256, "
-			    "bytes}", name, out->version);
-	}
-	json_array_foreach(json_object_get(v, "tags"), i, x) {
-		json_t *k = json_object_get(x, "key");
-		if (!HAS_KEYS(x, "key", "value") || !json_is_string(k) ||
-		    !nlp_registry_valid_name(json_string_value(k)) ||
-		    !is_line(json_object_get(x, "value"), NLP_TEXT_MAX))
-			return bad(b, e, "%s@%ld: a tag is not {key, value}", name,
-			    out->version);
-	}
-	json_array_foreach(json_object_get(v, "evaluations"), i, x) {
-		if (!HAS_KEYS(x, "at", "who", "data", "metrics") ||
-		    !is_line(json_object_get(x, "at"), 64) ||
-		    !is_line(json_object_get(x, "who"), NLP_TEXT_MAX) ||
-		    !json_is_array(json_object_get(x, "data")) ||
-		    !json_is_object(json_object_get(x, "metrics")))
-			return bad(b, e, "%s@%ld: an evaluation is not {at, who, "
-			    "data, metrics}", name, out->version);
-	}
-	if (!json_is_array(json_object_get(v, "inputs")) ||
-	    !json_is_array(json_object_get(v, "tags")) ||
-	    !json_is_array(json_object_get(v, "evaluations")))
-		return bad(b, e, "%s@%ld: inputs, tags and evaluations must be "
-		    "arrays", name, out->version);
-	sig = json_object_get(v, "signature");
-	if (!json_is_null(sig)) {
-		struct nlp_signature s;
-		struct nlp_err se = { 0, "" };
-		json_t *t = json_object_get(sig, "signature");
-		const char *kid = json_string_value(json_object_get(sig,
-		    "key_id"));
-		if (!HAS_KEYS(sig, "key_id", "signature") || kid == NULL ||
-		    !json_is_string(t) ||
-		    nlp_signature_parse(&s, json_string_value(t),
-		    json_string_length(t), "the signature", &se) != NLP_OK ||
-		    strcmp(s.key_id, kid) != 0 ||
-		    strcmp(s.sha256, out->sha256) != 0)
-			return bad(b, e, "%s@%ld: the signature is not one of its "
-			    "artifact%s%s", name, out->version, se.msg[0] ? ": " : "",
-			    se.msg);
-	}
-	return NLP_OK;
-}
-
-/* Add object sha256 (size bytes) to the bundle's set. */
-static int
-add_object(struct bundle *b, const char *sha256, int64_t size, const char *name,
-    long version, struct nlp_err *e)
-{
-	struct exported *grown;
-	size_t i;
-
-	for (i = 0; i < b->nobj; i++)
-		if (strcmp(b->obj[i].sha256, sha256) == 0) {
-			if (b->obj[i].size != size)
-				return bad(b, e, "%s@%ld: object %.12s has two sizes",
-				    name, version, sha256);
-			return NLP_OK;
-		}
-	if ((grown = nlp_registry_grow(b->obj, &b->objcap, b->nobj,
-	    sizeof *b->obj)) == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
-	b->obj = grown;
-	memset(&b->obj[b->nobj], 0, sizeof b->obj[b->nobj]);
-	snprintf(b->obj[b->nobj].sha256, sizeof b->obj[b->nobj].sha256, "%s",
-	    sha256);
-	b->obj[b->nobj].size = size;
-	b->nobj++;
-	return NLP_OK;
-}
-
-/* Check one model's record into *m. */
-static int
-check_model(struct bundle *b, json_t *mj, struct b_model *m,
-    struct nlp_err *e)
-{
-	json_t *versions, *x;
-	size_t i, j;
-	int rc;
-
-	m->j = mj;
-	if (!HAS_KEYS(mj, "name", "versions", "aliases", "events") ||
-	    (m->name = json_string_value(json_object_get(mj, "name"))) == NULL ||
-	    !nlp_registry_valid_name(m->name))
-		return bad(b, e, "a model is not {name, versions, aliases, "
-		    "events} with a valid name");
-	versions = json_object_get(mj, "versions");
-	if (!json_is_array(versions) ||
-	    !json_is_array(json_object_get(mj, "aliases")) ||
-	    !json_is_array(json_object_get(mj, "events")))
-		return bad(b, e, "model '%s': versions, aliases and events must "
-		    "be arrays", m->name);
-	if ((m->v = calloc(json_array_size(versions) + 1, sizeof *m->v)) == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
-	json_array_foreach(versions, i, x) {
-		if ((rc = check_version(b, m->name, x, &m->v[i], e)) != NLP_OK)
-			return rc;
-		m->nv = i + 1;
-		for (j = 0; j < i; j++)
-			if (m->v[j].version == m->v[i].version ||
-			    strcmp(m->v[j].sha256, m->v[i].sha256) == 0)
-				return bad(b, e, "%s@%ld and %s@%ld are the same "
-				    "version or the same bytes", m->name, m->v[j].version,
-				    m->name, m->v[i].version);
-		if ((rc = add_object(b, m->v[i].sha256, m->v[i].size, m->name,
-		    m->v[i].version, e)) != NLP_OK)
-			return rc;
-	}
-	json_array_foreach(json_object_get(mj, "aliases"), i, x) {
-		json_t *a = json_object_get(x, "alias");
-		long v;
-		if (!HAS_KEYS(x, "alias", "version", "updated_at") ||
-		    !json_is_string(a) ||
-		    !nlp_registry_valid_alias(json_string_value(a)) ||
-		    !is_version(json_object_get(x, "version"), 0) ||
-		    !is_line(json_object_get(x, "updated_at"), 64))
-			return bad(b, e, "model '%s': an alias is not {alias, "
-			    "version, updated_at}", m->name);
-		v = (long)json_integer_value(json_object_get(x, "version"));
-		for (j = 0; j < m->nv && m->v[j].version != v; j++)
-			;
-		if (j == m->nv)
-			return bad(b, e, "alias '%s' of '%s' points at version %ld, "
-			    "which the bundle does not hold", json_string_value(a),
-			    m->name, v);
-	}
-	json_array_foreach(json_object_get(mj, "events"), i, x)
-		if ((rc = check_event(b, m->name, x, e)) != NLP_OK)
-			return rc;
-	return NLP_OK;
-}
-
-/* Parse and check bundle.json (text, len bytes). */
-static int
-check_bundle_json(struct bundle *b, const char *text, size_t len,
-    struct nlp_err *e)
-{
-	unsigned long mark = nlp_json_watch();
-	json_error_t je;
-	json_t *models, *x, *fmt, *ver;
-	size_t i, j;
-	int rc;
-
-	b->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-	if (nlp_json_failed_since(mark))
-		return nlp_errf(e, NLP_IO, "out of memory");
-	if (b->root == NULL)
-		return bad(b, e, "bundle.json is not JSON: line %d: %s", je.line,
-		    je.text);
-	fmt = json_object_get(b->root, "format");
-	ver = json_object_get(b->root, "version");
-	if (!json_is_object(b->root) || !json_is_string(fmt) ||
-	    strcmp(json_string_value(fmt), BUNDLE_FORMAT) != 0)
-		return bad(b, e, "not an nlpops bundle (bundle.json's format is "
-		    "not \"%s\")", BUNDLE_FORMAT);
-	if (!json_is_integer(ver) || json_integer_value(ver) < 1)
-		return bad(b, e, "bundle.json has no format version");
-	if (json_integer_value(ver) > BUNDLE_VERSION)
-		return bad(b, e, "format version %lld is newer than this nlpops "
-		    "reads (%d)", (long long)json_integer_value(ver),
-		    BUNDLE_VERSION);
-	models = json_object_get(b->root, "models");
-	if (!HAS_KEYS(b->root, "format", "version", "models") ||
-	    !json_is_array(models))
-		return bad(b, e, "bundle.json is not {format, version, models}");
-	if ((b->m = calloc(json_array_size(models) + 1, sizeof *b->m)) == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
-	json_array_foreach(models, i, x) {
-		rc = check_model(b, x, &b->m[i], e);
-		b->nm = i + 1;
-		if (rc != NLP_OK)
-			return rc;
-		for (j = 0; j < i; j++)
-			if (strcmp(b->m[j].name, b->m[i].name) == 0)
-				return bad(b, e, "model '%s' is there twice",
-				    b->m[i].name);
-	}
-	qsort(b->obj, b->nobj, sizeof *b->obj, by_sha256);
-	if ((b->seen = calloc(b->nobj + 1, 1)) == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
-	return NLP_OK;
-}
-
-/* Open the bundle for reading. */
-static int
-open_bundle(const struct bundle *b, struct archive **out, struct nlp_err *e)
-{
-	struct archive *a = archive_read_new();
-
-	*out = NULL;
-	if (a == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
-	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_all(a) < ARCHIVE_WARN ||
-	    archive_read_open_filename(a, b->path, CHUNK) != ARCHIVE_OK) {
-		int err = archive_errno(a);
-		int rc = err == ENOENT || err == EACCES || err == EISDIR ?
-		    nlp_errnof(e, NLP_IO, err, "cannot open '%s'", b->path) :
-		    nlp_errf(e, NLP_DATA, "bundle '%s': %s", b->path,
-		    archive_error_string(a) ? archive_error_string(a) :
-		    "not a tar archive");
-		archive_read_free(a);
-		return rc;
-	}
-	*out = a;
-	return NLP_OK;
-}
-
-/* The next member: ARCHIVE_OK, ARCHIVE_EOF, or an error filled in e. */
-static int
-next_member(const struct bundle *b, struct archive *a,
-    struct archive_entry **ent, int *rc, struct nlp_err *e)
-{
-	int r = archive_read_next_header(a, ent);
-
-	*rc = NLP_OK;
-	if (r == ARCHIVE_OK || r == ARCHIVE_EOF)
-		return r;
-	*rc = bad(b, e, "%s", archive_error_string(a) ? archive_error_string(a) :
-	    "cannot read the archive");
-	return ARCHIVE_FATAL;
-}
-
-/* Read the member's len bytes into a new buffer (*out, the caller frees). */
-static int
-read_member(const struct bundle *b, struct archive *a, int64_t len,
-    unsigned char **out, struct nlp_err *e)
-{
-	unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
-	int64_t done = 0;
-	la_ssize_t got;
-
-	*out = NULL;
-	if (buf == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory (%lld bytes for an "
-		    "object)", (long long)len);
-	while (done < len) {
-		size_t want = len - done < CHUNK ? (size_t)(len - done) : CHUNK;
-		if ((got = archive_read_data(a, buf + done, want)) <= 0) {
-			free(buf);
-			return bad(b, e, "a member is cut short%s%s",
-			    got < 0 ? ": " : "", got < 0 && archive_error_string(a) ?
-			    archive_error_string(a) : "");
-		}
-		done += got;
-	}
-	*out = buf;
-	return NLP_OK;
-}
-
-/* The object i of the set for member name ("objects/<sha256>"): -1 when
- * the bundle.json names no such object. */
-static long
-object_index(const struct bundle *b, const char *name)
-{
-	struct exported key;
-	const struct exported *x;
-
-	if (strncmp(name, "objects/", 8) != 0 || !nlp_store_valid_hex(name + 8))
-		return -1;
-	snprintf(key.sha256, sizeof key.sha256, "%s", name + 8);
-	x = bsearch(&key, b->obj, b->nobj, sizeof *b->obj, by_sha256);
-	return x ? (long)(x - b->obj) : -1;
-}
-
-/* An object's bytes checked: their SHA-256, a loadable artifact, and
- * meta.json the bundle's; the meta.json text kept for its versions. */
-static int
-check_object(struct bundle *b, const struct exported *x,
-    const unsigned char *data, int keep_meta, struct nlp_err *e)
-{
-	struct nlp_artifact *art = NULL;
-	char hex[NLP_SHA256_HEX];
-	const void *mj;
-	size_t mlen, i, j;
-	json_t *meta;
-	int rc;
-
-	if (nlp_sha256_hex(data, (size_t)x->size, hex) != 0)
-		return nlp_errf(e, NLP_IO, "out of memory");
-	if (strcmp(hex, x->sha256) != 0)
-		return bad(b, e, "member 'objects/%s' has the SHA-256 %s: it was "
-		    "changed", x->sha256, hex);
-	if (!keep_meta)
-		return NLP_OK;
-	if ((rc = nlp_registry_check_artifact(data, (size_t)x->size, e)) !=
-	    NLP_OK) {
-		nlp_err_prefix(e, "bundle '%s': object %.12s", b->path, x->sha256);
-		return NLP_DATA;
-	}
-	if ((rc = nlp_artifact_open_mem(&art, data, (size_t)x->size, e)) !=
-	    NLP_OK)
-		return rc;
-	if ((rc = nlp_artifact_member(art, "meta.json", &mj, &mlen, e)) !=
-	    NLP_OK) {
-		nlp_artifact_close(art);
-		return rc;
-	}
-	meta = json_loadb(mj, mlen, 0, NULL);
-	for (i = 0; i < b->nm && rc == NLP_OK; i++)
-		for (j = 0; j < b->m[i].nv && rc == NLP_OK; j++) {
-			struct b_version *v = &b->m[i].v[j];
-			if (strcmp(v->sha256, x->sha256) != 0)
-				continue;
-			if (meta == NULL || !json_equal(meta,
-			    json_object_get(v->j, "meta")))
-				rc = bad(b, e, "%s@%ld: its meta does not match its "
-				    "artifact's meta.json", b->m[i].name, v->version);
-			else if ((v->metatext = strndup(mj, mlen)) == NULL)
-				rc = nlp_errf(e, NLP_IO, "out of memory");
-		}
-	json_decref(meta);
-	nlp_artifact_close(art);
-	return rc;
-}
-
-/* The member SHA256SUMS (len bytes): what bundle.json and its objects
- * make it, to the byte (so an edited bundle.json is refused). */
-static int
-check_sums(struct bundle *b, struct archive *a, int64_t len,
-    struct nlp_err *e)
-{
-	unsigned char *buf = NULL;
-	char *want;
-	int rc;
-
-	if ((want = sums_text(b->json_sha256, b->obj, b->nobj)) == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
-	if (len != (int64_t)strlen(want))
-		rc = bad(b, e, "%s does not match bundle.json and its objects "
-		    "(was bundle.json edited?)", BUNDLE_SUMS);
-	else if ((rc = read_member(b, a, len, &buf, e)) == NLP_OK &&
-	    memcmp(buf, want, (size_t)len) != 0)
-		rc = bad(b, e, "%s does not match bundle.json and its objects "
-		    "(was bundle.json edited?)", BUNDLE_SUMS);
-	free(buf);
-	free(want);
-	return rc;
-}
-
-/* Pass 1: bundle.json read and checked, every object hashed, checked as
- * an artifact, and found. */
-static int
-read_bundle(struct bundle *b, struct nlp_err *e)
-{
-	struct archive *a;
-	struct archive_entry *ent;
-	unsigned char *buf = NULL;
-	int64_t len = 0;
-	long k;
-	size_t i;
-	int rc, r, sums = 0;
-
-	if ((rc = open_bundle(b, &a, e)) != NLP_OK)
-		return rc;
-	r = next_member(b, a, &ent, &rc, e);
-	if (r == ARCHIVE_EOF)
-		rc = bad(b, e, "the archive is empty");
-	else if (r == ARCHIVE_OK && (strcmp(archive_entry_pathname(ent),
-	    BUNDLE_JSON) != 0 || archive_entry_filetype(ent) != AE_IFREG))
-		rc = bad(b, e, "the first member is not bundle.json");
-	else if (r == ARCHIVE_OK && ((len = archive_entry_size(ent)) < 0 ||
-	    len > BUNDLE_JSON_MAX))
-		rc = bad(b, e, "bundle.json is larger than %d bytes",
-		    BUNDLE_JSON_MAX);
-	else if (r == ARCHIVE_OK &&
-	    (rc = read_member(b, a, len, &buf, e)) == NLP_OK) {
-		if (nlp_sha256_hex(buf, (size_t)len, b->json_sha256) != 0)
-			rc = nlp_errf(e, NLP_IO, "out of memory");
-		else
-			rc = check_bundle_json(b, (const char *)buf, (size_t)len, e);
-	}
-	free(buf);
-	buf = NULL;
-	while (rc == NLP_OK && !sums &&
-	    (r = next_member(b, a, &ent, &rc, e)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(ent);
-		if (name != NULL && strcmp(name, BUNDLE_SUMS) == 0) {
-			sums = 1;
-			rc = check_sums(b, a, archive_entry_size(ent), e);
-			continue;
-		}
-		if ((k = object_index(b, name ? name : "")) < 0 ||
-		    archive_entry_filetype(ent) != AE_IFREG)
-			rc = bad(b, e, "member '%.80s' is not an object bundle.json "
-			    "names", name ? name : "");
-		else if (b->seen[k])
-			rc = bad(b, e, "member '%s' is there twice", name);
-		else if (archive_entry_size(ent) != b->obj[k].size)
-			rc = bad(b, e, "member '%s' is %lld bytes, not %lld", name,
-			    (long long)archive_entry_size(ent),
-			    (long long)b->obj[k].size);
-		else if ((rc = read_member(b, a, b->obj[k].size, &buf, e)) ==
-		    NLP_OK)
-			rc = check_object(b, &b->obj[k], buf, 1, e);
-		if (rc == NLP_OK)
-			b->seen[k] = 1;
-		free(buf);
-		buf = NULL;
-	}
-	for (i = 0; rc == NLP_OK && i < b->nobj; i++)
-		if (!b->seen[i])
-			rc = bad(b, e, "object %s is missing", b->obj[i].sha256);
-	if (rc == NLP_OK && !sums)
-		rc = bad(b, e, "it has no %s (a bundle ends with it)",
-		    BUNDLE_SUMS);
-	else if (rc == NLP_OK && next_member(b, a, &ent, &rc, e) != ARCHIVE_EOF)
-		rc = rc != NLP_OK ? rc : bad(b, e, "a member follows %s",
-		    BUNDLE_SUMS);
-	archive_read_free(a);
-	return rc;
-}
-
-/* ---- import: the transaction ---- */
-
-/* Are the versions of model m the registry's already, or new, or in
- * conflict with it (NLP_REGISTRY)? */
-static int
-compare_model(struct nlp_registry *r, struct b_model *m, struct nlp_err *e)
-{
-	char twin[NLP_NAME_MAX + 1] = "";
-	struct nlp_registry_strings l = { 0 };
-	size_t i;
-	int rc;
-
-	if ((rc = nlp_registry_model_id(r, m->name, &m->mid, e)) != NLP_OK)
-		return rc;
-	if (m->mid == 0) {
-		struct nlp_regdb_param p[] = { NLP_REGDB_TEXT(m->name) };
-		if ((rc = nlp_regdb_each(r, "SELECT name FROM models WHERE "
-		    "lower(name) = lower(?) ORDER BY name", p, 1,
-		    nlp_registry_string_row, &l, e)) == NLP_OK && l.n > 0)
-			snprintf(twin, sizeof twin, "%s", l.v[0]);
-		nlp_registry_strings_release(&l);
-		if (rc != NLP_OK)
-			return rc;
-		if (twin[0])
-			return nlp_errf(e, NLP_REGISTRY, "the bundle's model '%s' "
-			    "differs from the registry's '%s' only in case; nothing "
-			    "changed", m->name, twin);
-		for (i = 0; i < m->nv; i++)
-			m->v[i].is_new = 1;
-		return NLP_OK;
-	}
-	for (i = 0; i < m->nv; i++) {
-		struct b_version *v = &m->v[i];
-		struct nlp_regdb_param p[] = {
-			NLP_REGDB_INT(m->mid), NLP_REGDB_INT(v->version),
-		};
-		struct nlp_regdb_param q[] = {
-			NLP_REGDB_INT(m->mid), NLP_REGDB_TEXT(v->sha256),
-		};
-		int64_t other;
-		if ((rc = nlp_regdb_each(r, "SELECT sha256 FROM versions WHERE "
-		    "model_id = ? AND version = ?", p, 2, nlp_registry_string_row,
-		    &l, e)) != NLP_OK)
-			return rc;
-		if (l.n > 0 && strcmp(l.v[0], v->sha256) != 0) {
-			rc = nlp_errf(e, NLP_REGISTRY, "the bundle conflicts with the "
-			    "registry: %s@%ld is other bytes here (%.12s, not %.12s); "
-			    "nothing changed", m->name, v->version, l.v[0], v->sha256);
-			nlp_registry_strings_release(&l);
-			return rc;
-		}
-		v->is_new = l.n == 0;
-		nlp_registry_strings_release(&l);
-		if (!v->is_new)
-			continue;
-		if ((rc = nlp_regdb_int_query(r, "SELECT version FROM versions "
-		    "WHERE model_id = ? AND sha256 = ?", q, 2, 0, &other, e)) !=
-		    NLP_OK)
-			return rc;
-		if (other != 0)
-			return nlp_errf(e, NLP_REGISTRY, "the bundle conflicts with "
-			    "the registry: %s@%ld is the bytes of %s@%lld here; "
-			    "nothing changed", m->name, v->version, m->name,
-			    (long long)other);
-	}
-	return NLP_OK;
-}
-
-/* Pass 2, under the lock: the objects the new versions need, stored
- * (re-hashed: the file may have changed since pass 1). */
-static int
-store_objects(struct nlp_registry *r, struct bundle *b, struct nlp_err *e)
-{
-	struct archive *a;
-	struct archive_entry *ent;
-	unsigned char *buf = NULL, *need;
-	size_t i, j, k;
-	int rc, created, ar;
-	long x;
-
-	if ((need = calloc(b->nobj + 1, 1)) == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
-	for (i = 0; i < b->nm; i++)
-		for (j = 0; j < b->m[i].nv; j++)
-			for (k = 0; k < b->nobj; k++)
-				if (b->m[i].v[j].is_new &&
-				    strcmp(b->obj[k].sha256, b->m[i].v[j].sha256) == 0)
-					need[k] = 1;
-	if ((rc = open_bundle(b, &a, e)) != NLP_OK) {
-		free(need);
-		return rc;
-	}
-	while (rc == NLP_OK &&
-	    (ar = next_member(b, a, &ent, &rc, e)) == ARCHIVE_OK) {
-		x = object_index(b, archive_entry_pathname(ent) ?
-		    archive_entry_pathname(ent) : "");
-		if (x < 0 || !need[x])
-			continue;
-		need[x] = 0;
-		if ((rc = read_member(b, a, b->obj[x].size, &buf, e)) != NLP_OK ||
-		    (rc = check_object(b, &b->obj[x], buf, 0, e)) != NLP_OK) {
-			free(buf);
-			break;
-		}
-		if (NLP_REGDB_IS_PG(r))
-			rc = nlp_regpg_put_object(r, b->obj[x].sha256, buf,
-			    (size_t)b->obj[x].size, e);
-		else
-			rc = nlp_store_put(r->dir, b->obj[x].sha256, buf,
-			    (size_t)b->obj[x].size, &created, e);
-		free(buf);
-		buf = NULL;
-	}
-	for (k = 0; rc == NLP_OK && k < b->nobj; k++)
-		if (need[k])
-			rc = bad(b, e, "object %s is missing (the file changed while "
-			    "it was read)", b->obj[k].sha256);
-	archive_read_free(a);
-	free(need);
-	return rc;
-}
-
-/* A JSON value as compact text, keys sorted: into *out (the caller frees). */
-static int
-dump(json_t *j, char **out, struct nlp_err *e)
-{
-	unsigned long mark = nlp_json_watch();
-
-	*out = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
-	if (*out == NULL || nlp_json_failed_since(mark)) {
-		free(*out);
-		*out = NULL;
-		return nlp_errf(e, NLP_IO, "out of memory");
-	}
-	return NLP_OK;
-}
-
-/* A JSON string or null as a text parameter. */
-static const char *
-str(json_t *o, const char *key)
-{
-	return json_string_value(json_object_get(o, key));
-}
-
-/* A JSON integer or null as a parameter. */
-static struct nlp_regdb_param
-int_or_null(json_t *o, const char *key)
-{
-	json_t *j = json_object_get(o, key);
-
-	return json_is_integer(j) ? NLP_REGDB_INT(json_integer_value(j)) :
-	    NLP_REGDB_TEXT(NULL);
-}
-
-/* Insert version v of model mid with its rows. */
-static int
-insert_version(struct nlp_registry *r, int64_t mid, struct b_version *v,
-    struct nlp_err *e)
-{
-	char *hs = NULL, *ms = NULL;
-	json_t *x;
-	int64_t vid = 0;
-	size_t i;
-	int rc;
-
-	if ((rc = dump(json_object_get(v->j, "hyperparameters"), &hs, e)) ==
-	    NLP_OK &&
-	    (rc = dump(json_object_get(v->j, "metrics"), &ms, e)) == NLP_OK) {
-		struct nlp_regdb_param p[] = {
-			NLP_REGDB_INT(mid), NLP_REGDB_INT(v->version),
-			NLP_REGDB_TEXT(v->sha256), NLP_REGDB_INT(v->size),
-			NLP_REGDB_TEXT(str(v->j, "created_at")),
-			NLP_REGDB_TEXT(str(v->j, "created_by")),
-			NLP_REGDB_TEXT(str(v->j, "source")),
-			NLP_REGDB_TEXT(str(v->j, "description")),
-			NLP_REGDB_TEXT(hs), NLP_REGDB_TEXT(ms),
-			NLP_REGDB_TEXT(v->metatext),
-		};
-		rc = nlp_regdb_run(r, "INSERT INTO versions (model_id, version, "
-		    "sha256, size, created_at, created_by, source, description, "
-		    "hyperparameters, metrics, meta) VALUES (?, ?, ?, ?, ?, ?, ?, "
-		    "?, ?, ?, ?)", p, NPARAM(p), "cannot add the version", e);
-		vid = nlp_regdb_last_id(r);
-	}
-	free(hs);
-	free(ms);
-	json_array_foreach(json_object_get(v->j, "inputs"), i, x) {
-		struct nlp_regdb_param p[] = {
-			NLP_REGDB_INT(vid), NLP_REGDB_INT((int64_t)i),
-			NLP_REGDB_TEXT(str(x, "name")), NLP_REGDB_TEXT(str(x, "sha256")),
-			int_or_null(x, "bytes"),
-		};
-		if (rc != NLP_OK)
-			break;
-		rc = nlp_regdb_run(r, "INSERT INTO inputs (version_id, position, "
-		    "name, sha256, bytes) VALUES (?, ?, ?, ?, ?)", p, NPARAM(p),
-		    "cannot record the training data", e);
-	}
-	json_array_foreach(json_object_get(v->j, "tags"), i, x) {
-		struct nlp_regdb_param p[] = {
-			NLP_REGDB_INT(vid), NLP_REGDB_TEXT(str(x, "key")),
-			NLP_REGDB_TEXT(str(x, "value")),
-		};
-		if (rc != NLP_OK)
-			break;
-		rc = nlp_regdb_run(r, "INSERT INTO tags (version_id, key, value) "
-		    "VALUES (?, ?, ?) ON CONFLICT (version_id, key) DO NOTHING", p,
-		    NPARAM(p), "cannot tag the version", e);
-	}
-	json_array_foreach(json_object_get(v->j, "evaluations"), i, x) {
-		char *ds = NULL, *mets = NULL;
-		if (rc != NLP_OK)
-			break;
-		if ((rc = dump(json_object_get(x, "data"), &ds, e)) == NLP_OK &&
-		    (rc = dump(json_object_get(x, "metrics"), &mets, e)) ==
-		    NLP_OK) {
-			struct nlp_regdb_param p[] = {
-				NLP_REGDB_INT(vid), NLP_REGDB_TEXT(str(x, "at")),
-				NLP_REGDB_TEXT(str(x, "who")), NLP_REGDB_TEXT(ds),
-				NLP_REGDB_TEXT(mets),
-			};
-			rc = nlp_regdb_run(r, "INSERT INTO evaluations (version_id, "
-			    "at, who, data, metrics) VALUES (?, ?, ?, ?, ?)", p,
-			    NPARAM(p), "cannot record the evaluation", e);
-		}
-		free(ds);
-		free(mets);
-	}
-	x = json_object_get(v->j, "signature");
-	if (rc == NLP_OK && json_is_object(x)) {
-		struct nlp_regdb_param p[] = {
-			NLP_REGDB_INT(vid), NLP_REGDB_TEXT(str(x, "key_id")),
-			NLP_REGDB_TEXT(str(x, "signature")),
-		};
-		rc = nlp_regdb_run(r, "INSERT INTO signatures (version_id, key_id, "
-		    "signature) VALUES (?, ?, ?)", p, NPARAM(p),
-		    "cannot store the signature", e);
-	}
-	return rc;
-}
-
-/* The model's events in the registry, oldest first (as JSON objects like
- * the bundle's), to tell which of the bundle's are there already. */
-static int
-registry_event_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
-{
-	struct export_ctx c;
-
-	memset(&c, 0, sizeof c);
-	c.list = arg;
-	return export_event_row(&c, st, e);
-}
-
-/* Append the bundle's events of model m that the registry's log lacks. */
-static int
-import_events(struct nlp_registry *r, struct b_model *m, size_t *added,
-    struct nlp_err *e)
-{
-	struct nlp_regdb_param q[] = { NLP_REGDB_TEXT(m->name) };
-	unsigned long mark = nlp_json_watch();
-	json_t *have = json_array(), *ev;
-	unsigned char *used = NULL;
-	size_t i, j, n;
-	int rc;
-
-	rc = nlp_regdb_each(r, "SELECT at, who, kind, alias, old_version, "
-	    "new_version, reason FROM events WHERE model = ? ORDER BY id", q, 1,
-	    registry_event_row, have, e);
-	if (rc == NLP_OK && nlp_json_failed_since(mark))
-		rc = nlp_errf(e, NLP_IO, "out of memory");
-	n = json_array_size(have);
-	if (rc == NLP_OK && (used = calloc(n + 1, 1)) == NULL)
-		rc = nlp_errf(e, NLP_IO, "out of memory");
-	json_array_foreach(json_object_get(m->j, "events"), i, ev) {
-		if (rc != NLP_OK)
-			break;
-		for (j = 0; j < n; j++)
-			if (!used[j] && json_equal(json_array_get(have, j), ev))
-				break;
-		if (j < n) {
-			used[j] = 1;
-			continue;
-		}
-		{
-			struct nlp_regdb_param p[] = {
-				NLP_REGDB_TEXT(str(ev, "at")),
-				NLP_REGDB_TEXT(str(ev, "who")),
-				NLP_REGDB_TEXT(m->name), NLP_REGDB_TEXT(str(ev, "kind")),
-				NLP_REGDB_TEXT(str(ev, "alias")),
-				int_or_null(ev, "old_version"),
-				int_or_null(ev, "new_version"),
-				NLP_REGDB_TEXT(str(ev, "reason")),
-			};
-			rc = nlp_regdb_run(r, "INSERT INTO events (at, who, model, "
-			    "kind, alias, old_version, new_version, reason) VALUES (?, "
-			    "?, ?, ?, ?, ?, ?, ?)", p, NPARAM(p),
-			    "cannot log the event", e);
-			(*added)++;
-		}
-	}
-	free(used);
-	json_decref(have);
-	return rc;
-}
-
-/* The bundle's aliases of model m that the registry lacks, set; one that
- * points elsewhere here is kept as it is, with a note. */
-static int
-import_aliases(struct nlp_registry *r, struct b_model *m,
-    struct nlp_registry_bundle_report *out, size_t *added, struct nlp_err *e)
-{
-	json_t *x;
-	size_t i;
-	int rc = NLP_OK;
-
-	json_array_foreach(json_object_get(m->j, "aliases"), i, x) {
-		const char *alias = str(x, "alias");
-		long v = (long)json_integer_value(json_object_get(x, "version"));
-		int64_t vid;
-		long cur;
-
-		if ((rc = nlp_registry_alias_version(r, m->mid, alias, &cur, e)) !=
-		    NLP_OK)
-			break;
-		if (cur == v)
-			continue;
-		if (cur != 0) {
-			if ((rc = nlp_registry_strings_addf(&out->notes, e, "alias "
-			    "'%s' of '%s' points at %s@%ld here, at %s@%ld in the "
-			    "bundle: kept as it is here", alias, m->name, m->name, cur,
-			    m->name, v)) != NLP_OK)
-				break;
-			continue;
-		}
-		if ((rc = nlp_registry_need_version(r, m->mid, m->name, v, &vid,
-		    e)) != NLP_OK)
-			break;
-		{
-			struct nlp_regdb_param p[] = {
-				NLP_REGDB_INT(m->mid), NLP_REGDB_TEXT(alias),
-				NLP_REGDB_INT(vid), NLP_REGDB_TEXT(str(x, "updated_at")),
-			};
-			if ((rc = nlp_regdb_run(r, "INSERT INTO aliases (model_id, "
-			    "alias, version_id, updated_at) VALUES (?, ?, ?, ?)", p,
-			    NPARAM(p), "cannot set the alias", e)) != NLP_OK)
-				break;
-		}
-		(*added)++;
-	}
-	return rc;
-}
-
-/* The reason of the import event: "from BUNDLE: versions 1, 2, 5". */
-static void
-import_reason(const struct bundle *b, const struct b_model *m, char *buf,
-    size_t size)
-{
-	char shown[512];
-	size_t i, n, k = 0, len = strlen(b->path);
-	const char *base = b->path;
-
-	/* the bundle's file name, made one printable line */
-	for (i = 0; i < len; i++)
-		if (b->path[i] == '/' && i + 1 < len)
-			base = b->path + i + 1;
-	snprintf(shown, sizeof shown, "%s", base);
-	if (!nlp_text_clean(shown, strlen(shown)))
-		snprintf(shown, sizeof shown, "a bundle");
-	n = (size_t)snprintf(buf, size, "from %s", shown);
-	for (i = 0; i < m->nv && n < size; i++) {
-		if (!m->v[i].is_new)
-			continue;
-		if (n + 32 > size || k == 100) {
-			snprintf(buf + n, size - n, ", ...");
-			return;
-		}
-		n += (size_t)snprintf(buf + n, size - n, "%s%ld",
-		    k++ ? ", " : ": versions ", m->v[i].version);
-	}
-}
-
-/* Import model m (inside the transaction); its versions reported. */
-static int
-import_model(struct nlp_registry *r, const struct bundle *b, struct b_model *m,
-    const char *who, struct nlp_registry_bundle_report *out,
-    struct nlp_err *e)
-{
-	int64_t next = 1;
-	size_t i, added = 0;
-	json_t *ev;
-	char at[32];
-	int rc = NLP_OK;
-
-	if (m->mid == 0) {
-		struct nlp_regdb_param p[] = {
-			NLP_REGDB_TEXT(m->name), NLP_REGDB_TEXT(at),
-		};
-		nlp_registry_now(at);
-		if ((rc = nlp_regdb_run(r, "INSERT INTO models (name, created_at) "
-		    "VALUES (?, ?)", p, NPARAM(p), "cannot add the model", e)) !=
-		    NLP_OK)
-			return rc;
-		m->mid = nlp_regdb_last_id(r);
-		m->changed = 1;
-	}
-	for (i = 0; i < m->nv && rc == NLP_OK; i++) {
-		struct b_version *v = &m->v[i];
-		if (v->version >= next)
-			next = v->version + 1;
-		if (v->is_new) {
-			rc = insert_version(r, m->mid, v, e);
-			m->changed = 1;
-		}
-		if (rc == NLP_OK)
-			rc = report_add(out, m->name, v->version, v->sha256, v->size,
-			    v->is_new, e);
-	}
-	/* never a number the history mentions again: a removed version's */
-	json_array_foreach(json_object_get(m->j, "events"), i, ev) {
-		json_int_t o = json_integer_value(json_object_get(ev, "old_version"));
-		json_int_t n = json_integer_value(json_object_get(ev, "new_version"));
-		if (o >= next)
-			next = o + 1;
-		if (n >= next)
-			next = n + 1;
-	}
-	if (rc == NLP_OK) {
-		struct nlp_regdb_param p[] = {
-			NLP_REGDB_INT(next), NLP_REGDB_INT(m->mid), NLP_REGDB_INT(next),
-		};
-		rc = nlp_regdb_run(r, "UPDATE models SET next_version = ? WHERE "
-		    "id = ? AND next_version < ?", p, NPARAM(p), "database", e);
-	}
-	if (rc == NLP_OK && (rc = import_events(r, m, &added, e)) == NLP_OK) {
-		out->nevents += added;
-		m->changed |= added > 0;
-		added = 0;
-		rc = import_aliases(r, m, out, &added, e);
-		out->naliases += added;
-		m->changed |= added > 0;
-	}
-	if (rc == NLP_OK && m->changed) {
-		char reason[NLP_TEXT_MAX];
-		struct nlp_regdb_param p[] = {
-			NLP_REGDB_TEXT(at), NLP_REGDB_TEXT(who ? who : "unknown"),
-			NLP_REGDB_TEXT(m->name), NLP_REGDB_TEXT("import"),
-			NLP_REGDB_TEXT(NULL), NLP_REGDB_TEXT(NULL),
-			NLP_REGDB_TEXT(NULL), NLP_REGDB_TEXT(reason),
-		};
-		import_reason(b, m, reason, sizeof reason);
-		nlp_registry_now(at);
-		rc = nlp_regdb_run(r, "INSERT INTO events (at, who, model, kind, "
-		    "alias, old_version, new_version, reason) VALUES (?, ?, ?, ?, ?, "
-		    "?, ?, ?)", p, NPARAM(p), "cannot log the event", e);
-		out->nmodels++;
-	}
-	return rc;
-}
-
-int
-nlp_registry_import(struct nlp_registry *r, const char *path, const char *who,
-    struct nlp_registry_bundle_report *out, struct nlp_err *e)
-{
-	struct bundle b;
-	size_t i;
-	int rc;
-
-	memset(out, 0, sizeof *out);
-	memset(&b, 0, sizeof b);
-	b.path = path;
-	if (who != NULL && (strlen(who) > NLP_TEXT_MAX ||
-	    !nlp_text_clean(who, strlen(who))))
-		return nlp_errf(e, NLP_USAGE, "the user's name must be one line of "
-		    "printable UTF-8 text");
-	if (r->schema < 3) {
-		rc = nlp_errf(e, NLP_REGISTRY, "registry '%s' predates bundles "
-		    "(schema %d); open it for writing with this nlpops first",
-		    r->dir, r->schema);
-		goto out;
-	}
-	if ((rc = read_bundle(&b, e)) != NLP_OK)
-		goto out;
-	if ((rc = nlp_regdb_begin(r, e)) != NLP_OK)
-		goto out;
-	for (i = 0; i < b.nm && rc == NLP_OK; i++)
-		rc = compare_model(r, &b.m[i], e);
-	if (rc == NLP_OK)
-		rc = store_objects(r, &b, e);
-	for (i = 0; i < b.nm && rc == NLP_OK; i++)
-		rc = import_model(r, &b, &b.m[i], who, out, e);
-	if (rc == NLP_OK)
-		rc = nlp_regdb_commit(r, e);
-	else
-		nlp_regdb_rollback(r);
-out:
-	bundle_release(&b);
 	if (rc != NLP_OK)
 		nlp_registry_bundle_report_release(out);
 	return rc;

@@ -23,7 +23,9 @@
  *                     results of registry.h and the lookups writes share
  *   registry_check.c  verify and gc
  *   registry_json.c   the typed results as JSON
- *   registry_bundle.c export and import: bundles, over the calls below
+ *   registry_bundle.c bundles (a tar of records and objects) and export
+ *   registry_import.c import: a bundle checked, then restored in one
+ *                     transaction
  *   registry_diff.c   what differs between two versions, over show
  *
  * The SQL the other modules hand to nlp_regdb_prepare() is plain, what
@@ -262,6 +264,43 @@ int nlp_regpg_check_object(struct nlp_registry *r, const char *hex,
 int nlp_regpg_orphans(struct nlp_registry *r, int remove,
     int (*fn)(void *arg, const char *sha256, int64_t size), void *arg,
     struct nlp_err *e);
+
+/* ---- Bundles (registry_bundle.c, read by registry_import.c) ---- */
+
+#define NLP_BUNDLE_FORMAT "nlpops-bundle"   /* bundle.json's "format" */
+#define NLP_BUNDLE_VERSION 1                /* ... and "version" */
+#define NLP_BUNDLE_JSON "bundle.json"       /* the first member */
+#define NLP_BUNDLE_SUMS "SHA256SUMS"        /* the last */
+#define NLP_BUNDLE_JSON_MAX (64 << 20)      /* bundle.json, at most */
+#define NLP_BUNDLE_OBJECT_MAX ((int64_t)1 << 34)   /* an object, at most */
+
+/* An object of a bundle: the version it is (its row id when exported). */
+struct nlp_bundle_object {
+	int64_t vid;
+	long version;
+	char sha256[NLP_SHA256_HEX];
+	int64_t size;
+};
+
+/* qsort() order of struct nlp_bundle_object: by SHA-256. */
+int nlp_bundle_by_sha256(const void *a, const void *b);
+
+/* The text of SHA256SUMS: bundle.json's SHA-256 (hex), then each object's
+ * of x[0..nx) (sorted by SHA-256, a repeated one once), as sha256sum(1)
+ * prints them; NULL: out of memory.  The caller frees it. */
+char *nlp_bundle_sums(const char *hex, const struct nlp_bundle_object *x,
+    size_t nx);
+
+/* A row callback for nlp_regdb_each() over "SELECT at, who, kind, alias,
+ * old_version, new_version, reason FROM events": each row appended as a
+ * bundle's event object to the JSON array at arg (a json_t *). */
+int nlp_bundle_event_row(void *arg, struct nlp_regdb_stmt *st,
+    struct nlp_err *e);
+
+/* Append an entry (name@version, sha256, size, imported) to a report. */
+int nlp_bundle_report_add(struct nlp_registry_bundle_report *b,
+    const char *name, long version, const char *sha256, int64_t size,
+    int imported, struct nlp_err *e);
 
 /* ---- Shared by the modules (registry_read.c) ---- */
 

@@ -2241,3 +2241,134 @@ TEST(verify_and_gc_json_are_what_they_printed)
 	    "\"removed\": []\n}");
 	free(doc);
 }
+
+/* ---- bundles ---- */
+
+/* Export ref (name alone: all) of r to path; the versions written. */
+static size_t
+export_to(struct nlp_registry *r, const char *name, const char *path)
+{
+	struct nlp_ref ref = { .version = 0 };
+	struct nlp_registry_bundle_report rep;
+	struct nlp_err e = { 0 };
+	size_t n;
+
+	snprintf(ref.name, sizeof ref.name, "%s", name);
+	cr_assert_eq(nlp_registry_export(r, &ref, 1, path, -1, &rep, &e),
+	    NLP_OK, "%s", e.msg);
+	n = rep.n;
+	nlp_registry_bundle_report_release(&rep);
+	return n;
+}
+
+/* Import path into r: its status; *imported counts the versions added,
+ * *models the models changed. */
+static int
+import_from(struct nlp_registry *r, const char *path, size_t *imported,
+    size_t *models, struct nlp_err *e)
+{
+	struct nlp_registry_bundle_report rep;
+	size_t i;
+	int rc = nlp_registry_import(r, path, "tester", &rep, e);
+
+	*imported = *models = 0;
+	for (i = 0; rc == NLP_OK && i < rep.n; i++)
+		*imported += rep.v[i].imported != 0;
+	*models = rep.nmodels;
+	nlp_registry_bundle_report_release(&rep);
+	return rc;
+}
+
+TEST(export_then_import_keeps_numbers_and_history_and_refuses_conflicts)
+{
+	struct nlp_registry *r = open_rw(), *r2, *r3;
+	struct nlp_push_result res;
+	struct nlp_err e = { 0 };
+	char bundle[PATH_MAX], other[PATH_MAX], reg2[PATH_MAX], reg3[PATH_MAX];
+	size_t imported, models, n;
+
+	snprintf(bundle, sizeof bundle, "%s/b.tar", dir);
+	snprintf(other, sizeof other, "%s/c.tar", dir);
+	snprintf(reg2, sizeof reg2, "%s/reg2", dir);
+	snprintf(reg3, sizeof reg3, "%s/reg3", dir);
+	push_n(r, "spam", 1, "production", NULL);
+	push_n(r, "spam", 2, NULL, NULL);
+	push_n(r, "spam", 3, NULL, NULL);
+	cr_assert_eq(nlp_registry_rm(r, "spam", 2, 0, "tester", "gone", &e),
+	    NLP_OK, "%s", e.msg);
+	cr_assert_eq(export_to(r, "spam", bundle), 2);
+	cr_assert_eq(nlp_registry_open(&r2, reg2, 1, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(import_from(r2, bundle, &imported, &models, &e), NLP_OK,
+	    "%s", e.msg);
+	cr_assert_eq(imported, 2);
+	cr_assert_eq(models, 1);
+	cr_assert_eq(resolve(r2, "spam@3"), 3);
+	cr_assert_eq(resolve(r2, "spam@production"), 1);
+	/* the source's events, and the import's */
+	n = nevents(r2, "spam");
+	cr_assert_eq(n, nevents(r, "spam") + 1);
+	/* again, and into the source itself: nothing changes */
+	cr_assert_eq(import_from(r2, bundle, &imported, &models, &e), NLP_OK,
+	    "%s", e.msg);
+	cr_assert_eq(imported + models, 0);
+	cr_assert_eq(nevents(r2, "spam"), n);
+	cr_assert_eq(import_from(r, bundle, &imported, &models, &e), NLP_OK,
+	    "%s", e.msg);
+	cr_assert_eq(imported + models, 0);
+	/* a number the history names is never given again */
+	push_n(r2, "spam", 4, NULL, &res);
+	cr_assert_eq(res.version, 4);
+	/* spam@1 with other bytes: refused whole */
+	cr_assert_eq(nlp_registry_open(&r3, reg3, 1, &e), NLP_OK, "%s", e.msg);
+	push_n(r3, "spam", 5, NULL, NULL);
+	push_n(r3, "ham", 6, NULL, NULL);
+	n = nevents(r2, "spam");
+	cr_assert_eq(export_to(r3, "spam", other), 1);
+	cr_assert_eq(import_from(r2, other, &imported, &models, &e),
+	    NLP_REGISTRY);
+	assert_has(e.msg, "spam@1 is other bytes here");
+	cr_assert_eq(nevents(r2, "spam"), n);
+	nlp_registry_close(r3);
+	nlp_registry_close(r2);
+	nlp_registry_close(r);
+}
+
+TEST(import_refuses_a_damaged_bundle_and_changes_nothing)
+{
+	struct nlp_registry *r = open_rw(), *r2;
+	struct nlp_err e = { 0 };
+	char bundle[PATH_MAX], reg2[PATH_MAX];
+	size_t imported, models;
+	struct stat sb;
+
+	snprintf(bundle, sizeof bundle, "%s/b.tar", dir);
+	snprintf(reg2, sizeof reg2, "%s/reg2", dir);
+	push_n(r, "spam", 1, NULL, NULL);
+	cr_assert_eq(export_to(r, "spam", bundle), 1);
+	/* a byte of the object: 600 bytes past its header's start */
+	{
+		FILE *f = fopen(bundle, "rb");
+		char *buf, *hit;
+		cr_assert_not_null(f);
+		cr_assert_eq(stat(bundle, &sb), 0);
+		buf = malloc((size_t)sb.st_size);
+		cr_assert_eq(fread(buf, 1, (size_t)sb.st_size, f),
+		    (size_t)sb.st_size);
+		fclose(f);
+		hit = memmem(buf, (size_t)sb.st_size, "objects/", 8);
+		cr_assert_not_null(hit);
+		flip_byte(bundle, (off_t)(hit - buf) + 600);
+		free(buf);
+	}
+	cr_assert_eq(nlp_registry_open(&r2, reg2, 1, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(import_from(r2, bundle, &imported, &models, &e), NLP_DATA);
+	assert_has(e.msg, "it was changed");
+	{
+		struct nlp_registry_models m;
+		cr_assert_eq(nlp_registry_list(r2, &m, &e), NLP_OK, "%s", e.msg);
+		cr_assert_eq(m.n, 0);
+		nlp_registry_models_release(&m);
+	}
+	nlp_registry_close(r2);
+	nlp_registry_close(r);
+}
