@@ -99,17 +99,26 @@ col_int(struct nlp_regdb_stmt *st, int i)
 	return json_integer(nlp_regdb_int(st, i));
 }
 
-/* Stored JSON text as a value; NULL (with e) when it is not JSON. */
-static json_t *
-col_json(struct nlp_regdb_stmt *st, int i, const char *what,
+/* Stored JSON text as a value (*out); NLP_DATA when it is not JSON. */
+static int
+col_json(struct nlp_regdb_stmt *st, int i, const char *what, json_t **out,
     struct nlp_err *e)
 {
 	const char *s = nlp_regdb_text(st, i);
+	unsigned long mark = nlp_json_watch();
 	json_t *j = s != NULL ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
 
+	/* jansson's lexer calls text it could not allocate for invalid */
+	*out = NULL;
+	if (nlp_json_failed_since(mark)) {
+		json_decref(j);
+		return nlp_errf(e, NLP_IO, "out of memory");
+	}
 	if (j == NULL)
-		nlp_errf(e, NLP_DATA, "%s is not JSON in the registry", what);
-	return j;
+		return nlp_errf(e, NLP_DATA, "%s is not JSON in the registry",
+		    what);
+	*out = j;
+	return NLP_OK;
 }
 
 /* The versions a model's export takes: all, or those listed. */
@@ -152,22 +161,19 @@ export_version_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	long version = (long)nlp_regdb_int(st, 1);
 	char what[NLP_NAME_MAX + 64];
 	struct nlp_bundle_object *grown;
-	json_t *o, *h, *m, *meta;
+	json_t *o, *h = NULL, *m = NULL, *meta = NULL;
+	int rc;
 
 	if (!selected(c->sel, version))
 		return NLP_OK;
 	snprintf(what, sizeof what, "%s@%ld: its hyperparameters, metrics or "
 	    "meta.json", c->sel->name, version);
-	if ((h = col_json(st, 8, what, e)) == NULL)
-		return NLP_DATA;
-	if ((m = col_json(st, 9, what, e)) == NULL) {
-		json_decref(h);
-		return NLP_DATA;
-	}
-	if ((meta = col_json(st, 10, what, e)) == NULL) {
+	if ((rc = col_json(st, 8, what, &h, e)) != NLP_OK ||
+	    (rc = col_json(st, 9, what, &m, e)) != NLP_OK ||
+	    (rc = col_json(st, 10, what, &meta, e)) != NLP_OK) {
 		json_decref(h);
 		json_decref(m);
-		return NLP_DATA;
+		return rc;
 	}
 	o = json_object();
 	json_object_set_new(o, "version", json_integer(version));
@@ -231,13 +237,13 @@ static int
 export_eval_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 {
 	struct export_ctx *c = arg;
-	json_t *o, *d, *m;
+	json_t *o, *d = NULL, *m = NULL;
+	int rc;
 
-	if ((d = col_json(st, 2, "an evaluation's data", e)) == NULL)
-		return NLP_DATA;
-	if ((m = col_json(st, 3, "an evaluation's metrics", e)) == NULL) {
+	if ((rc = col_json(st, 2, "an evaluation's data", &d, e)) != NLP_OK ||
+	    (rc = col_json(st, 3, "an evaluation's metrics", &m, e)) != NLP_OK) {
 		json_decref(d);
-		return NLP_DATA;
+		return rc;
 	}
 	o = json_object();
 	json_object_set_new(o, "at", col_text(st, 0));

@@ -264,15 +264,8 @@ add_object(struct bundle *b, const char *sha256, int64_t size, const char *name,
     long version, struct nlp_err *e)
 {
 	struct nlp_bundle_object *grown;
-	size_t i;
 
-	for (i = 0; i < b->nobj; i++)
-		if (strcmp(b->obj[i].sha256, sha256) == 0) {
-			if (b->obj[i].size != size)
-				return bad(b, e, "%s@%ld: object %.12s has two sizes",
-				    name, version, sha256);
-			return NLP_OK;
-		}
+	/* repeats are merged once all are in (objects_sorted()) */
 	if ((grown = nlp_registry_grow(b->obj, &b->objcap, b->nobj,
 	    sizeof *b->obj)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
@@ -281,7 +274,33 @@ add_object(struct bundle *b, const char *sha256, int64_t size, const char *name,
 	snprintf(b->obj[b->nobj].sha256, sizeof b->obj[b->nobj].sha256, "%s",
 	    sha256);
 	b->obj[b->nobj].size = size;
+	b->obj[b->nobj].version = version;
+	snprintf(b->obj[b->nobj].name, sizeof b->obj[b->nobj].name, "%s",
+	    name);
 	b->nobj++;
+	return NLP_OK;
+}
+
+/* The bundle's objects sorted by SHA-256, each once: one named twice
+ * with two sizes is refused. */
+static int
+objects_sorted(struct bundle *b, struct nlp_err *e)
+{
+	size_t i, n = 0;
+
+	qsort(b->obj, b->nobj, sizeof *b->obj, nlp_bundle_by_sha256);
+	for (i = 0; i < b->nobj; i++) {
+		if (n > 0 && strcmp(b->obj[n - 1].sha256, b->obj[i].sha256) == 0) {
+			if (b->obj[n - 1].size != b->obj[i].size)
+				return bad(b, e, "%s@%ld: object %.12s has another size "
+				    "than in %s@%ld", b->obj[i].name, b->obj[i].version,
+				    b->obj[i].sha256, b->obj[n - 1].name,
+				    b->obj[n - 1].version);
+			continue;
+		}
+		b->obj[n++] = b->obj[i];
+	}
+	b->nobj = n;
 	return NLP_OK;
 }
 
@@ -391,10 +410,31 @@ check_bundle_json(struct bundle *b, const char *text, size_t len,
 				return bad(b, e, "model '%s' is there twice",
 				    b->m[i].name);
 	}
-	qsort(b->obj, b->nobj, sizeof *b->obj, nlp_bundle_by_sha256);
+	if ((rc = objects_sorted(b, e)) != NLP_OK)
+		return rc;
 	if ((b->seen = calloc(b->nobj + 1, 1)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	return NLP_OK;
+}
+
+/*
+ * libarchive's failure on the bundle as e: out of memory and the system's
+ * errors reading the file are NLP_IO; anything else (not a tar, a
+ * damaged header, cut short) is bad data.  what: a prefix for the latter.
+ */
+static int
+archive_bad(const struct bundle *b, struct archive *a, const char *what,
+    struct nlp_err *e)
+{
+	int err = archive_errno(a);
+	const char *why = archive_error_string(a);
+
+	if (err == ENOMEM)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	if (err == ENOENT || err == EACCES || err == EISDIR || err == EIO ||
+	    err == ENOTDIR || err == ELOOP || err == EMFILE || err == ENFILE)
+		return nlp_errnof(e, NLP_IO, err, "cannot read '%s'", b->path);
+	return bad(b, e, "%s%s", what, why ? why : "cannot read the archive");
 }
 
 /* Open the bundle for reading. */
@@ -409,12 +449,7 @@ open_bundle(const struct bundle *b, struct archive **out, struct nlp_err *e)
 	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
 	    archive_read_support_filter_all(a) < ARCHIVE_WARN ||
 	    archive_read_open_filename(a, b->path, CHUNK) != ARCHIVE_OK) {
-		int err = archive_errno(a);
-		int rc = err == ENOENT || err == EACCES || err == EISDIR ?
-		    nlp_errnof(e, NLP_IO, err, "cannot open '%s'", b->path) :
-		    nlp_errf(e, NLP_DATA, "bundle '%s': %s", b->path,
-		    archive_error_string(a) ? archive_error_string(a) :
-		    "not a tar archive");
+		int rc = archive_bad(b, a, "", e);
 		archive_read_free(a);
 		return rc;
 	}
@@ -432,8 +467,7 @@ next_member(const struct bundle *b, struct archive *a,
 	*rc = NLP_OK;
 	if (r == ARCHIVE_OK || r == ARCHIVE_EOF)
 		return r;
-	*rc = bad(b, e, "%s", archive_error_string(a) ? archive_error_string(a) :
-	    "cannot read the archive");
+	*rc = archive_bad(b, a, "", e);
 	return ARCHIVE_FATAL;
 }
 
@@ -454,9 +488,8 @@ read_member(const struct bundle *b, struct archive *a, int64_t len,
 		size_t want = len - done < CHUNK ? (size_t)(len - done) : CHUNK;
 		if ((got = archive_read_data(a, buf + done, want)) <= 0) {
 			free(buf);
-			return bad(b, e, "a member is cut short%s%s",
-			    got < 0 ? ": " : "", got < 0 && archive_error_string(a) ?
-			    archive_error_string(a) : "");
+			return got < 0 ? archive_bad(b, a, "a member: ", e) :
+			    bad(b, e, "a member is cut short");
 		}
 		done += got;
 	}
@@ -489,6 +522,7 @@ check_object(struct bundle *b, const struct nlp_bundle_object *x,
 	char hex[NLP_SHA256_HEX];
 	const void *mj;
 	size_t mlen, i, j;
+	unsigned long mark;
 	json_t *meta;
 	int rc;
 
@@ -512,7 +546,10 @@ check_object(struct bundle *b, const struct nlp_bundle_object *x,
 		nlp_artifact_close(art);
 		return rc;
 	}
+	mark = nlp_json_watch();
 	meta = json_loadb(mj, mlen, 0, NULL);
+	if (nlp_json_failed_since(mark))
+		rc = nlp_errf(e, NLP_IO, "out of memory");
 	for (i = 0; i < b->nm && rc == NLP_OK; i++)
 		for (j = 0; j < b->m[i].nv && rc == NLP_OK; j++) {
 			struct b_version *v = &b->m[i].v[j];
@@ -710,11 +747,12 @@ store_objects(struct nlp_registry *r, struct bundle *b, struct nlp_err *e)
 	if ((need = calloc(b->nobj + 1, 1)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	for (i = 0; i < b->nm; i++)
-		for (j = 0; j < b->m[i].nv; j++)
-			for (k = 0; k < b->nobj; k++)
-				if (b->m[i].v[j].is_new &&
-				    strcmp(b->obj[k].sha256, b->m[i].v[j].sha256) == 0)
-					need[k] = 1;
+		for (j = 0; j < b->m[i].nv; j++) {
+			char name[96];
+			snprintf(name, sizeof name, "objects/%s", b->m[i].v[j].sha256);
+			if (b->m[i].v[j].is_new && (x = object_index(b, name)) >= 0)
+				need[x] = 1;
+		}
 	if ((rc = open_bundle(b, &a, e)) != NLP_OK) {
 		free(need);
 		return rc;
@@ -877,7 +915,7 @@ import_events(struct nlp_registry *r, struct b_model *m, size_t *added,
 	unsigned long mark = nlp_json_watch();
 	json_t *have = json_array(), *ev;
 	unsigned char *used = NULL;
-	size_t i, j, n;
+	size_t i, j, k, n, start = 0;
 	int rc;
 
 	rc = nlp_regdb_each(r, "SELECT at, who, kind, alias, old_version, "
@@ -891,11 +929,16 @@ import_events(struct nlp_registry *r, struct b_model *m, size_t *added,
 	json_array_foreach(json_object_get(m->j, "events"), i, ev) {
 		if (rc != NLP_OK)
 			break;
-		for (j = 0; j < n; j++)
+		/* from just past the last match: logs that agree are matched
+		 * in one pass, not in n * n comparisons */
+		for (k = 0; k < n; k++) {
+			j = (start + k) % n;
 			if (!used[j] && json_equal(json_array_get(have, j), ev))
 				break;
-		if (j < n) {
+		}
+		if (k < n) {
 			used[j] = 1;
+			start = j + 1;
 			continue;
 		}
 		{

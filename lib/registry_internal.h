@@ -274,9 +274,11 @@ int nlp_regpg_orphans(struct nlp_registry *r, int remove,
 #define NLP_BUNDLE_JSON_MAX (64 << 20)      /* bundle.json, at most */
 #define NLP_BUNDLE_OBJECT_MAX ((int64_t)1 << 34)   /* an object, at most */
 
-/* An object of a bundle: the version it is (its row id when exported). */
+/* An object of a bundle: the version it is (its row id when exported;
+ * its model's name when imported, for messages). */
 struct nlp_bundle_object {
 	int64_t vid;
+	char name[NLP_NAME_MAX + 1];
 	long version;
 	char sha256[NLP_SHA256_HEX];
 	int64_t size;
