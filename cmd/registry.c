@@ -42,9 +42,9 @@ static const char usage[] =
     "  resolve REF [--json]                  the version REF names now and its\n"
     "                                        SHA-256: \"spam@7 <sha256>\"\n"
     "  pull REF -o FILE                      copy an artifact out, hash checked\n"
-    "  export REF... -o FILE                 write a bundle (- for stdout): NAME\n"
+    "  export REF... -o FILE [--json]        write a bundle (- for stdout): NAME\n"
     "                                        alone is every version of NAME\n"
-    "  import FILE                           restore a bundle: versions, history\n"
+    "  import FILE [--json]                  restore a bundle: versions, history\n"
     "  verify [--quick] [--json]             check every object and the database\n"
     "  gc [--dry-run] [--grace DURATION] [--json]\n"
     "                                        remove unreferenced objects (grace: 1h)\n"
@@ -148,12 +148,14 @@ static const struct cli_opt pull_opts[] = {
 static const struct cli_opt export_opts[] = {
 	{ 'o', 'o', "output", "FILE", "the bundle to write (- for stdout)",
 	    "file" },
+	OPT_JSON_ROW,
 	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
 
 static const struct cli_opt import_opts[] = {
+	OPT_JSON_ROW,
 	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
 	CLI_OPT_END,
@@ -300,7 +302,8 @@ static const struct cli_cmd cli_registry_pull = {
 
 static const struct cli_cmd cli_registry_export = {
 	"registry export",
-	"usage: nlpops [--registry DIR|URI] registry export REF... -o FILE\n"
+	"usage: nlpops [--registry DIR|URI] registry export REF... -o FILE "
+	"[--json]\n"
 	"\n"
 	"Write a bundle: one tar of the versions REF names (NAME alone: every\n"
 	"version of NAME) with their artifacts, lineage, metrics, evaluations,\n"
@@ -313,7 +316,7 @@ static const struct cli_cmd cli_registry_export = {
 
 static const struct cli_cmd cli_registry_import = {
 	"registry import",
-	"usage: nlpops [--registry DIR|URI] registry import FILE\n"
+	"usage: nlpops [--registry DIR|URI] registry import FILE [--json]\n"
 	"\n"
 	"Restore a bundle into the registry (created when missing), in one\n"
 	"transaction: version numbers and events as they were, every hash\n"
@@ -1398,6 +1401,9 @@ verb_export(struct nlp_registry *r, struct ropts *o)
 		return cli_usage_error("registry", "export takes REF... and -o "
 		    "FILE");
 	to_stdout = strcmp(o->output, "-") == 0;
+	if (to_stdout && o->json)
+		return cli_usage_error("registry", "export -o - writes the bundle "
+		    "to standard output: no --json there");
 	if (to_stdout && isatty(1))
 		return cli_usage_error("registry", "export -o -: standard output "
 		    "is a terminal; redirect it to a file");
@@ -1416,7 +1422,12 @@ verb_export(struct nlp_registry *r, struct ropts *o)
 	free(refs);
 	if (rc != NLP_OK)
 		return rc;
-	for (k = 0; k < rep.n && !to_stdout; k++)
+	if (o->json) {
+		char *doc = NULL;
+		rc = print_json(nlp_registry_bundle_report_json(&rep, 0, &doc, &e),
+		    &doc, &e);
+	}
+	for (k = 0; k < rep.n && !to_stdout && !o->json; k++)
 		printf("%s@%ld %s\n", rep.v[k].name, rep.v[k].version,
 		    rep.v[k].sha256);
 	fprintf(stderr, "nlpops registry: exported %zu version%s of %zu "
@@ -1424,7 +1435,7 @@ verb_export(struct nlp_registry *r, struct ropts *o)
 	    rep.nmodels == 1 ? "" : "s", to_stdout ? "standard output" :
 	    o->output);
 	nlp_registry_bundle_report_release(&rep);
-	return NLP_OK;
+	return rc;
 }
 
 static int
@@ -1451,15 +1462,26 @@ verb_import(struct nlp_registry *unused, struct ropts *o)
 		return cli_error("registry", &e);
 	for (k = 0; k < rep.n; k++) {
 		added += rep.v[k].imported != 0;
-		printf("%s@%ld %s %s\n", rep.v[k].name, rep.v[k].version,
-		    rep.v[k].sha256, rep.v[k].imported ? "imported" :
-		    "already there");
+		if (!o->json)
+			printf("%s@%ld %s %s\n", rep.v[k].name, rep.v[k].version,
+			    rep.v[k].sha256, rep.v[k].imported ? "imported" :
+			    "already there");
+	}
+	if (o->json) {
+		char *doc = NULL;
+		if (nlp_registry_bundle_report_json(&rep, 1, &doc, &e) != NLP_OK) {
+			nlp_registry_bundle_report_release(&rep);
+			return cli_errorf("registry", NLP_IO, "the import was "
+			    "committed, but its report could not be made: %s", e.msg);
+		}
+		printf("%s\n", doc);
+		free(doc);
 	}
 	for (k = 0; k < rep.notes.n; k++)
 		fprintf(stderr, "nlpops registry: note: %s\n", rep.notes.v[k]);
 	if (rep.nmodels == 0)
-		fprintf(stderr, "nlpops registry: nothing to import: '%s' is all "
-		    "here already\n", o->args[0]);
+		fprintf(stderr, "nlpops registry: nothing changed: every version "
+		    "and event of '%s' is here already\n", o->args[0]);
 	else
 		fprintf(stderr, "nlpops registry: imported %zu version%s, %zu "
 		    "event%s and %zu alias%s into %zu model%s from '%s'\n", added,

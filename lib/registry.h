@@ -626,6 +626,11 @@ int nlp_registry_gc_report_json(const struct nlp_registry_gc_report *g,
 /* A diff: {a, b, differences: [{section, key, a, b}]}. */
 int nlp_registry_diff_json(const struct nlp_registry_diff *d, char **out,
     struct nlp_err *e);
+/* What export wrote: {versions: [{name, version, sha256, size}], models};
+ * with import, what it did: {versions: [{name, version, sha256, size,
+ * imported}], models_changed, events_added, aliases_added, notes}. */
+int nlp_registry_bundle_report_json(const struct nlp_registry_bundle_report *b,
+    int import, char **out, struct nlp_err *e);
 /* What a reference resolved to: {ref "spam@7", name, version, alias (the
  * alias resolved, or null), sha256, size}. */
 int nlp_registry_resolved_json(const struct nlp_resolved *res,

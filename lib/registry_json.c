@@ -271,6 +271,41 @@ nlp_registry_gc_report_json(const struct nlp_registry_gc_report *g,
 }
 
 int
+nlp_registry_bundle_report_json(const struct nlp_registry_bundle_report *b,
+    int import, char **out, struct nlp_err *e)
+{
+	unsigned long mark = nlp_json_watch();
+	json_t *doc = json_object(), *a = json_array(), *o;
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		o = json_object();
+		json_object_set_new(o, "name", text(b->v[i].name));
+		json_object_set_new(o, "version", json_integer(b->v[i].version));
+		json_object_set_new(o, "sha256", text(b->v[i].sha256));
+		json_object_set_new(o, "size", json_integer(b->v[i].size));
+		if (import)
+			json_object_set_new(o, "imported",
+			    json_boolean(b->v[i].imported));
+		json_array_append_new(a, o);
+	}
+	json_object_set_new(doc, "versions", a);
+	if (import) {
+		json_object_set_new(doc, "models_changed",
+		    json_integer((json_int_t)b->nmodels));
+		json_object_set_new(doc, "events_added",
+		    json_integer((json_int_t)b->nevents));
+		json_object_set_new(doc, "aliases_added",
+		    json_integer((json_int_t)b->naliases));
+		json_object_set_new(doc, "notes", strings(&b->notes));
+	} else {
+		json_object_set_new(doc, "models",
+		    json_integer((json_int_t)b->nmodels));
+	}
+	return dump(doc, mark, out, e);
+}
+
+int
 nlp_registry_resolved_json(const struct nlp_resolved *res, const char *alias,
     char **out, struct nlp_err *e)
 {

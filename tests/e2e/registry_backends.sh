@@ -175,6 +175,9 @@ tar xOf "$T/b1.tar" bundle.json >"$OUT/bundle.json" 2>&1 || fail "$backend: tar 
 expect_status 0 "$backend: import into the registry it came from" "$N" registry import "$T/b1.tar"
 check "$backend: every version already there ($(cat "$T/out"))" \
     sh -c "[ \$(grep -c ' already there\$' '$T/out') -eq 2 ] && ! grep -q imported '$T/out'"
+"$N" registry import "$T/b1.tar" --json >"$T/ij" 2>/dev/null
+check "$backend: import --json: two versions not imported, no model changed" \
+    sh -c "[ \$(grep -c '\"imported\": false' '$T/ij') -eq 2 ] && grep -q '\"models_changed\": 0' '$T/ij'"
 # a bundle whose spam@1 is other bytes: refused whole, its other model too
 "$N" --registry "$T/other" registry push "$A/m5.nlp" --name fresh >/dev/null 2>&1
 "$N" --registry "$T/other" registry push "$A/m6.nlp" --name spam >/dev/null 2>&1
