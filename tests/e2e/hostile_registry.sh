@@ -321,3 +321,80 @@ if [ $san -eq 0 ] && [ -e "${NLP_FAILMALLOC:-}" ]; then
 	check "push with one of its $total allocations failed: exit 4 or 0, nothing else" test $bad -eq 0
 	expect_status 0 "and verify is clean after the sweep" "$N" --registry "$R" registry verify
 fi
+
+# --- bundles: hostile ones are refused (exit 3) with nothing changed;
+# remade with SHA256SUMS recomputed, so that the check that refuses each is
+# the one named.  Then a sweep of import's failed allocations: exit 4 or
+# 0, never 3 or 5, and a failed import leaves the registry as it was
+# (every 256th allocation; make stress: every 32nd).
+B=$T/bundles
+R=$T/r30
+mkdir -p "$B"
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null 2>&1
+"$N" --registry "$R" registry push "$T/b.nlp" --name spam >/dev/null 2>&1
+"$N" --registry "$R" registry export spam -o "$B/good.tar" >/dev/null 2>&1 || fail "bundles: export"
+python3 - "$B" <<'PY' || fail "bundles: cannot make the hostile bundles"
+import hashlib, io, json, sys, tarfile
+d = sys.argv[1]
+src = tarfile.open(d + "/good.tar")
+members = [(m.name, src.extractfile(m).read()) for m in src.getmembers()]
+doc = json.loads(members[0][1])
+def write(name, members, sums=True, extra=()):
+    if sums:
+        text = "".join("%s  %s\n" % (hashlib.sha256(b).hexdigest(), n)
+                       for n, b in members if n != "SHA256SUMS")
+        members = [m for m in members if m[0] != "SHA256SUMS"] + \
+            [("SHA256SUMS", text.encode())]
+    with tarfile.open(d + "/" + name, "w", format=tarfile.USTAR_FORMAT) as t:
+        for n, b in list(members) + list(extra):
+            i = tarfile.TarInfo(n); i.size = len(b)
+            t.addfile(i, io.BytesIO(b))
+def with_doc(f):
+    dd = json.loads(members[0][1]); f(dd)
+    return [("bundle.json", json.dumps(dd).encode())] + members[1:]
+objs = [m for m in members if m[0].startswith("objects/")]
+write("objects-first.tar", objs + [members[0]])
+write("traversal.tar", members, extra=[("../evil", b"x")])
+write("newer.tar", with_doc(lambda d: d.update(version=2)))
+write("dupkey.tar", [("bundle.json", members[0][1].replace(b'"format"', b'"models": [], "format"', 1))] + members[1:])
+write("kind.tar", with_doc(lambda d: d["models"][0]["events"][0].update(kind="steal")))
+write("size.tar", with_doc(lambda d: d["models"][0]["versions"][0].update(size=1)))
+write("nosums.tar", members[:-1], sums=False)
+write("notartifact.tar", with_doc(lambda d: None)[:1] + [(n, b"x" * len(b)) for n, b in objs])
+junk = b"not an artifact"
+def swap(d):
+    v = d["models"][0]["versions"][0]
+    v["sha256"], v["size"] = hashlib.sha256(junk).hexdigest(), len(junk)
+write("junk.tar", [m for m in with_doc(swap) if m[0] != objs[0][0]] +
+    [("objects/" + hashlib.sha256(junk).hexdigest(), junk)])
+PY
+"$N" --registry "$R" registry history spam >"$T/h30"
+for f in objects-first traversal newer dupkey kind size nosums notartifact junk; do
+	[ -e "$B/$f.tar" ] || { fail "bundles: $f.tar was not made"; continue; }
+	expect_status 3 "bundles: $f.tar is refused" "$N" --registry "$R" registry import "$B/$f.tar"
+	check "bundles: $f.tar: one line ($(head -c 200 "$T/err"))" one_line "$T/err"
+	expect_status 3 "bundles: $f.tar into a new registry" "$N" --registry "$T/r31" registry import "$B/$f.tar"
+done
+check "bundles: nothing escaped the bundle" test ! -e "$T/evil"
+"$N" --registry "$R" registry history spam >"$T/h31"
+check "bundles: the registry is as it was" cmp -s "$T/h30" "$T/h31"
+check "bundles: nothing in the new one" sh -c "! '$N' --registry '$T/r31' registry list | grep -q spam"
+if [ $san -eq 0 ] && [ -e "${NLP_FAILMALLOC:-}" ]; then
+	FAILMALLOC_COUNT=$T/count2 LD_PRELOAD=$NLP_FAILMALLOC "$N" --registry "$T/r32" registry import "$B/good.tar" >/dev/null 2>&1
+	total=$(cat "$T/count2")
+	bad=0 k=${HOSTILE_REGISTRY_SEED:-1}
+	[ "$k" = random ] && k=1
+	while [ $k -le "$total" ]; do
+		rm -rf "$T/r33"
+		FAILMALLOC_N=$k LD_PRELOAD=$NLP_FAILMALLOC "$N" --registry "$T/r33" registry import "$B/good.tar" >/dev/null 2>"$T/fm.err"
+		st=$?
+		case $st in
+		0) ;;
+		4) grep -q "out of memory\|Cannot allocate\|a library ended" "$T/fm.err" || { bad=$((bad + 1)); echo "import, allocation $k: exit 4: $(head -c 200 "$T/fm.err")" >&2; }
+		   "$N" --registry "$T/r33" registry list 2>/dev/null | grep -q spam && { bad=$((bad + 1)); echo "import, allocation $k: failed, but changed the registry" >&2; } ;;
+		*) bad=$((bad + 1)); echo "import, allocation $k: exit $st: $(head -c 200 "$T/fm.err")" >&2 ;;
+		esac
+		k=$((k + ${HOSTILE_REGISTRY_STEP:-8} * 32))   # make stress: every 32nd
+	done
+	check "import with one of its $total allocations failed: exit 4 or 0, and a failure changes nothing" test $bad -eq 0
+fi
