@@ -292,13 +292,16 @@ check "$backend: TRUNCATE events is refused" \
 psql -q -c "CREATE ROLE cron LOGIN PASSWORD 'cronpw'" -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO cron" >/dev/null 2>&1 ||
 	fail "$backend: cannot make the read-only role"
 RO="postgresql://cron@localhost:$PGPORT/$PGDATABASE"
-for verb in "registry list" "registry show spam" "registry history spam" "registry resolve spam"; do
+for verb in "registry list" "registry show spam" "registry history spam" "registry resolve spam" "registry export spam -o $T/ro.tar"; do
 	expect_status 0 "$backend: read-only role: $verb" env PGPASSWORD=cronpw "$N" --registry "$RO" $verb
 done
 expect_status 0 "$backend: read-only role: predict" env PGPASSWORD=cronpw "$N" --registry "$RO" --cache "$T/rocache" predict -m spam "$A/texts.txt"
 expect_status 0 "$backend: read-only role: pull" env PGPASSWORD=cronpw "$N" --registry "$RO" registry pull spam -o "$T/ro.nlp"
 expect_status 4 "$backend: read-only role: push" env PGPASSWORD=cronpw "$N" --registry "$RO" registry push "$A/m9.nlp" --name spam
 check "$backend: push refused: one line, permission denied" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'permission denied' '$T/err'"
+"$N" --registry "$T/other" registry export fresh -o "$T/fresh.tar" >/dev/null 2>&1
+expect_status 4 "$backend: read-only role: import" env PGPASSWORD=cronpw "$N" --registry "$RO" registry import "$T/fresh.tar"
+check "$backend: import refused: one line, permission denied ($(cat "$T/err"))" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'permission denied' '$T/err'"
 expect_status 4 "$backend: read-only role: alias" env PGPASSWORD=cronpw "$N" --registry "$RO" registry alias spam 2 production
 "$N" registry alias spam 2 production >/dev/null 2>&1
 expect_status 4 "$backend: read-only role: rollback" env PGPASSWORD=cronpw "$N" --registry "$RO" registry rollback spam
