@@ -197,7 +197,7 @@ static int
 busy_err(struct nlp_registry *r, struct nlp_err *e)
 {
 	return nlp_errf(e, NLP_BUSY, "registry '%s' is busy: another process "
-	    "held it for over %d s; try again later", r->dir, BUSY_SECONDS);
+	    "held it for over %s; try again later", r->dir, r->pg_timeout);
 }
 
 static int
@@ -710,6 +710,18 @@ quiet(void *arg, const char *message)
 	(void)arg, (void)message;     /* the library never prints */
 }
 
+/* The lock timeout in force, for the busy message. */
+static int
+timeout_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	struct nlp_registry *r = arg;
+	const char *v = nlp_regdb_text(st, 0);
+
+	(void)e;
+	snprintf(r->pg_timeout, sizeof r->pg_timeout, "%s", v ? v : "?");
+	return NLP_OK;
+}
+
 static int
 pg_open(struct nlp_registry *r, struct nlp_err *e)
 {
@@ -718,6 +730,7 @@ pg_open(struct nlp_registry *r, struct nlp_err *e)
 	};
 	const char *val[] = { "10", "nlpops", r->uri, NULL };
 	char sql[96], *msg;
+	int64_t unset = 0;
 	int rc;
 
 	if ((r->pg = PQconnectdbParams(kw, val, 1)) == NULL)
@@ -730,9 +743,18 @@ pg_open(struct nlp_registry *r, struct nlp_err *e)
 		return rc;
 	}
 	PQsetNoticeProcessor(r->pg, quiet, NULL);
-	snprintf(sql, sizeof sql, "SET lock_timeout = '%ds'; SET "
-	    "client_min_messages = error", BUSY_SECONDS);
-	if ((rc = pg_exec(r, sql, e)) != NLP_OK)
+	/* the wait for the write lock: SQLite's budget, unless the connection
+	   chose its own (options=-c lock_timeout=5s, PGOPTIONS) */
+	if ((rc = pg_exec(r, "SET client_min_messages = error", e)) != NLP_OK ||
+	    (rc = nlp_regdb_int_query(r, "SELECT CASE WHEN current_setting("
+	    "'lock_timeout') = '0' THEN 1 ELSE 0 END", NULL, 0, 0, &unset,
+	    e)) != NLP_OK)
+		return rc;
+	snprintf(sql, sizeof sql, "SET lock_timeout = '%ds'", BUSY_SECONDS);
+	if (unset && (rc = pg_exec(r, sql, e)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_regdb_each(r, "SELECT current_setting('lock_timeout')",
+	    NULL, 0, timeout_row, r, e)) != NLP_OK)
 		return rc;
 	return setup_schema(r, e);
 }

@@ -6,8 +6,8 @@
 # The runner calls it once per binary; against the sanitized one
 # (*/obj-san/nlpops), which adds nothing to a race but its start-up
 # time, it runs fewer rounds, alias moves and kill trials (12 of 40;
-# make stress: 1000); 50 alias moves here, 100 in registry_backends.sh,
-# which moves an alias under predicts on both backends).
+# make stress: 1000); 50 alias moves here (registry_backends.sh moves an
+# alias 100 times under predicts, on both backends).
 # The read-only and disk-full parts need a private mount namespace
 # (unshare -m as root, else unshare -Urm), the parts that hold a database
 # connection open the sqlite3 shell, the unwritable-user part root: without
@@ -136,7 +136,7 @@ R=$T/flip
 "$N" predict -q -m "$T/a1.nlp" "$T/in.txt" >"$T/want1"
 "$N" predict -q -m "$T/a2.nlp" "$T/in.txt" >"$T/want2"
 check "the two versions predict differently (the test can tell them apart)" sh -c "! cmp -s '$T/want1' '$T/want2'"
-moves=50; [ $san -eq 1 ] && moves=30
+moves=50; [ $san -eq 1 ] && moves=15
 (
 	i=1
 	while [ $i -le $moves ]; do
