@@ -657,8 +657,22 @@ check_schema(struct nlp_registry *r, int64_t ver, int foreign,
 	return NLP_OK;
 }
 
-/* Create the schema, under the lock (looked at again: another process
- * may have made it while we waited). */
+/* Schema 2 to 3 (a registry made by a development build of this
+ * release): signatures, and the event kind 'import'. */
+static const char migrate_v3[] =
+    "CREATE TABLE signatures ("
+    "  version_id BIGINT PRIMARY KEY REFERENCES versions(id)"
+    "    ON DELETE CASCADE,"
+    "  key_id TEXT COLLATE \"C\" NOT NULL CHECK (length(key_id) = 64),"
+    "  signature TEXT NOT NULL);"
+    "ALTER TABLE events DROP CONSTRAINT events_kind_check;"
+    "ALTER TABLE events ADD CONSTRAINT events_kind_check CHECK (kind IN"
+    "  ('push', 'alias-set', 'alias-move', 'alias-delete', 'rollback', 'rm',"
+    "  'import'));"
+    "UPDATE nlpops_meta SET value = '3' WHERE key = 'schema';";
+
+/* Create the schema, or migrate an older one, under the lock (looked at
+ * again: another process may have done it while we waited). */
 static int
 create_schema(struct nlp_registry *r, struct nlp_err *e)
 {
@@ -676,6 +690,9 @@ create_schema(struct nlp_registry *r, struct nlp_err *e)
 			rc = pg_exec(r, sql, e);
 		if (rc != NLP_OK)
 			nlp_err_prefix(e, "cannot create the registry");
+	} else if (rc == NLP_OK && ver == 2) {
+		if ((rc = pg_exec(r, migrate_v3, e)) != NLP_OK)
+			nlp_err_prefix(e, "cannot migrate the registry to schema 3");
 	}
 	if (rc != NLP_OK) {
 		nlp_regdb_rollback(r);
@@ -694,8 +711,12 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 	    (rc = check_schema(r, ver, foreign, e)) != NLP_OK)
 		return rc;
 	r->schema = ver > 0 ? (int)ver : NLP_REGISTRY_SCHEMA;
-	if (ver > 0)
-		return NLP_OK;
+	if (ver == NLP_REGISTRY_SCHEMA || (ver > 0 && !r->writable))
+		return NLP_OK;      /* an older one is read as it is */
+	if (ver > 0) {
+		r->schema = NLP_REGISTRY_SCHEMA;
+		return create_schema(r, e);
+	}
 	if (r->writable != 1)
 		return nlp_errf(e, NLP_REGISTRY, "no registry at '%s' (push a "
 		    "model or run 'nlpops registry init' to make one)", r->dir);

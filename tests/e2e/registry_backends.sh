@@ -3,6 +3,9 @@
 # temporary cluster of its own (pg_virtualenv, a port of its own) that
 # this script starts and that stops with it.  The two backends' outputs
 # are compared: the same verbs give the same results (timestamps aside).
+# The races (concurrent pushers, alias moves under predicts, kill -9
+# mid-push) run here on PostgreSQL; registry_safety.sh runs them on
+# SQLite.
 #
 # sh registry_backends.sh                 both backends, then the comparison
 # sh registry_backends.sh inner sqlite|pg (internal: one backend; $REG, $OUT)
@@ -28,6 +31,7 @@ if [ "${1:-}" != inner ]; then
 		i=$((i + 1))
 	done
 	zcat "$DATA/spam.test.tsv.gz" | head -300 >"$T/test.tsv"
+	"$N" key generate -o "$T/k" >/dev/null || fail "key generate"
 	cut -f2 "$T/test.tsv" >"$T/texts.txt"
 	export ART=$T
 	mkdir -p "$T/out/sqlite" "$T/out/pg"
@@ -107,6 +111,11 @@ expect_status 0 "$backend: gc" "$N" registry gc
 expect_status 0 "$backend: verify after gc" "$N" registry verify
 expect_status 0 "$backend: pull after gc" "$N" registry pull spam@1 -o "$T/p1.nlp"
 
+# The races below run on PostgreSQL: registry_safety.sh runs them (and
+# more: kill -9 at random moments of push, alias and rollback, a full
+# disk, a read-only mount) on SQLite.
+[ "$backend" = pg ] || exit 0
+
 # 8 pushers at once, from separate processes: versions 1..8, no gap, no twin
 i=3
 while [ $i -le 10 ]; do
@@ -161,8 +170,6 @@ if "$N" registry list killed --json >"$T/killed.json" 2>/dev/null; then
 fi
 pass
 
-[ "$backend" = pg ] || exit 0
-
 # ---- PostgreSQL only ----
 
 # the password never shows: not in a result, not in an error
@@ -212,6 +219,15 @@ check "$backend: push refused: one line, permission denied" sh -c "[ \$(wc -l <'
 expect_status 4 "$backend: read-only role: alias" env PGPASSWORD=cronpw "$N" --registry "$RO" registry alias spam 2 production
 "$N" registry alias spam 2 production >/dev/null 2>&1
 expect_status 4 "$backend: read-only role: rollback" env PGPASSWORD=cronpw "$N" --registry "$RO" registry rollback spam
+
+# a schema-2 registry (before signatures) is read as it is and migrated
+# by the first write
+psql -q -c "DROP TABLE signatures" -c "UPDATE nlpops_meta SET value = '2' WHERE key = 'schema'" >/dev/null 2>&1 ||
+	fail "$backend: cannot make a schema-2 registry"
+expect_status 0 "$backend: a schema-2 registry is readable" "$N" registry history spam
+expect_status 0 "$backend: its first write" "$N" registry alias spam 1 production
+check "$backend: ... migrates it to schema 3" test "$(psql -Atc "SELECT value FROM nlpops_meta WHERE key = 'schema'")" = 3
+expect_status 0 "$backend: a signed push after the migration" "$N" registry push "$A/m9.nlp" --name signedlater --sign "$A/k"
 
 # the cache: a warm predict reads no object; a cached copy damaged is
 # fetched again; a bound keeps the most recent; no usable cache: one warning
