@@ -619,27 +619,37 @@ static const char schema[] =
  * nlpops_meta), *foreign when a table of ours is there without it.
  */
 static int
+tables_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	int64_t *n = arg;
+
+	(void)e;
+	n[0] = nlp_regdb_int(st, 0);
+	n[1] = nlp_regdb_int(st, 1);
+	return NLP_OK;
+}
+
+static int
 read_schema(struct nlp_registry *r, int64_t *ver, int *foreign,
     struct nlp_err *e)
 {
-	int64_t n = 0;
+	int64_t n[2] = { 0, 0 };
 	int rc;
 
 	*ver = 0;
 	*foreign = 0;
-	if ((rc = nlp_regdb_int_query(r, "SELECT count(*) FROM "
-	    "information_schema.tables WHERE table_schema = current_schema() "
-	    "AND table_name = 'nlpops_meta'", NULL, 0, 0, &n, e)) != NLP_OK)
+	/* pg_tables, not information_schema: a new backend's catalog caches
+	   are cold, and the latter's views cost tens of milliseconds */
+	if ((rc = nlp_regdb_each(r, "SELECT count(*) FILTER (WHERE tablename = "
+	    "'nlpops_meta'), count(*) FILTER (WHERE tablename IN ('models', "
+	    "'versions', 'aliases', 'events', 'objects', 'chunks')) FROM "
+	    "pg_tables WHERE schemaname = current_schema()", NULL, 0, tables_row,
+	    n, e)) != NLP_OK)
 		return rc;
-	if (n > 0)
+	if (n[0] > 0)
 		return nlp_regdb_int_query(r, "SELECT CAST(value AS BIGINT) FROM "
 		    "nlpops_meta WHERE key = 'schema'", NULL, 0, 0, ver, e);
-	if ((rc = nlp_regdb_int_query(r, "SELECT count(*) FROM "
-	    "information_schema.tables WHERE table_schema = current_schema() "
-	    "AND table_name IN ('models', 'versions', 'aliases', 'events', "
-	    "'objects', 'chunks')", NULL, 0, 0, &n, e)) != NLP_OK)
-		return rc;
-	*foreign = n > 0;
+	*foreign = n[1] > 0;
 	return NLP_OK;
 }
 
@@ -736,7 +746,7 @@ static int
 timeout_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 {
 	struct nlp_registry *r = arg;
-	const char *v = nlp_regdb_text(st, 0);
+	const char *v = nlp_regdb_text(st, 1);
 
 	(void)e;
 	snprintf(r->pg_timeout, sizeof r->pg_timeout, "%s", v ? v : "?");
@@ -750,8 +760,7 @@ pg_open(struct nlp_registry *r, struct nlp_err *e)
 		"connect_timeout", "fallback_application_name", "dbname", NULL,
 	};
 	const char *val[] = { "10", "nlpops", r->uri, NULL };
-	char sql[96], *msg;
-	int64_t unset = 0;
+	char sql[256], *msg;
 	int rc;
 
 	if ((r->pg = PQconnectdbParams(kw, val, 1)) == NULL)
@@ -765,17 +774,13 @@ pg_open(struct nlp_registry *r, struct nlp_err *e)
 	}
 	PQsetNoticeProcessor(r->pg, quiet, NULL);
 	/* the wait for the write lock: SQLite's budget, unless the connection
-	   chose its own (options=-c lock_timeout=5s, PGOPTIONS) */
-	if ((rc = pg_exec(r, "SET client_min_messages = error", e)) != NLP_OK ||
-	    (rc = nlp_regdb_int_query(r, "SELECT CASE WHEN current_setting("
-	    "'lock_timeout') = '0' THEN 1 ELSE 0 END", NULL, 0, 0, &unset,
-	    e)) != NLP_OK)
-		return rc;
-	snprintf(sql, sizeof sql, "SET lock_timeout = '%ds'", BUSY_SECONDS);
-	if (unset && (rc = pg_exec(r, sql, e)) != NLP_OK)
-		return rc;
-	if ((rc = nlp_regdb_each(r, "SELECT current_setting('lock_timeout')",
-	    NULL, 0, timeout_row, r, e)) != NLP_OK)
+	   chose its own (options=-c lock_timeout=5s, PGOPTIONS); one round
+	   trip */
+	snprintf(sql, sizeof sql, "SELECT set_config('client_min_messages', "
+	    "'error', false), CASE WHEN current_setting('lock_timeout') = '0' "
+	    "THEN set_config('lock_timeout', '%ds', false) ELSE "
+	    "current_setting('lock_timeout') END", BUSY_SECONDS);
+	if ((rc = nlp_regdb_each(r, sql, NULL, 0, timeout_row, r, e)) != NLP_OK)
 		return rc;
 	return setup_schema(r, e);
 }
