@@ -319,7 +319,9 @@ histograms(struct nlp_drift_histograms *h, const struct nlp_drift_ref *ref,
 		h->label_current[i] = p->pred[i];
 	}
 	h->has_reference_confidence = prof->has_confidence;
-	memcpy(h->reference_confidence, prof->confidence, n * sizeof(double));
+	if (n > 0)       /* a profile without confidences has no array */
+		memcpy(h->reference_confidence, prof->confidence,
+		    n * sizeof(double));
 	h->nreference_confidence = n;
 	for (i = 0; i < p->conf.n; i++)
 		h->current_confidence[i] = p->conf.v[i].v;

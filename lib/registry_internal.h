@@ -55,6 +55,7 @@ struct nlp_registry {
 	struct pg_conn *pg;           /* registry_pg.c's */
 	char *uri;                    /* registry_pg.c's: the URI as given */
 	char pg_state[6];             /* registry_pg.c's: the last error */
+	char pg_timeout[24];          /* registry_pg.c's: lock_timeout */
 	char *pg_msg;
 	int in_txn;                   /* registry_pg.c's */
 	int writable;

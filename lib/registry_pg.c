@@ -197,7 +197,7 @@ static int
 busy_err(struct nlp_registry *r, struct nlp_err *e)
 {
 	return nlp_errf(e, NLP_BUSY, "registry '%s' is busy: another process "
-	    "held it for over %d s; try again later", r->dir, BUSY_SECONDS);
+	    "held it for over %s; try again later", r->dir, r->pg_timeout);
 }
 
 static int
@@ -619,27 +619,37 @@ static const char schema[] =
  * nlpops_meta), *foreign when a table of ours is there without it.
  */
 static int
+tables_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	int64_t *n = arg;
+
+	(void)e;
+	n[0] = nlp_regdb_int(st, 0);
+	n[1] = nlp_regdb_int(st, 1);
+	return NLP_OK;
+}
+
+static int
 read_schema(struct nlp_registry *r, int64_t *ver, int *foreign,
     struct nlp_err *e)
 {
-	int64_t n = 0;
+	int64_t n[2] = { 0, 0 };
 	int rc;
 
 	*ver = 0;
 	*foreign = 0;
-	if ((rc = nlp_regdb_int_query(r, "SELECT count(*) FROM "
-	    "information_schema.tables WHERE table_schema = current_schema() "
-	    "AND table_name = 'nlpops_meta'", NULL, 0, 0, &n, e)) != NLP_OK)
+	/* pg_tables, not information_schema: a new backend's catalog caches
+	   are cold, and the latter's views cost tens of milliseconds */
+	if ((rc = nlp_regdb_each(r, "SELECT count(*) FILTER (WHERE tablename = "
+	    "'nlpops_meta'), count(*) FILTER (WHERE tablename IN ('models', "
+	    "'versions', 'aliases', 'events', 'objects', 'chunks')) FROM "
+	    "pg_tables WHERE schemaname = current_schema()", NULL, 0, tables_row,
+	    n, e)) != NLP_OK)
 		return rc;
-	if (n > 0)
+	if (n[0] > 0)
 		return nlp_regdb_int_query(r, "SELECT CAST(value AS BIGINT) FROM "
 		    "nlpops_meta WHERE key = 'schema'", NULL, 0, 0, ver, e);
-	if ((rc = nlp_regdb_int_query(r, "SELECT count(*) FROM "
-	    "information_schema.tables WHERE table_schema = current_schema() "
-	    "AND table_name IN ('models', 'versions', 'aliases', 'events', "
-	    "'objects', 'chunks')", NULL, 0, 0, &n, e)) != NLP_OK)
-		return rc;
-	*foreign = n > 0;
+	*foreign = n[1] > 0;
 	return NLP_OK;
 }
 
@@ -657,8 +667,22 @@ check_schema(struct nlp_registry *r, int64_t ver, int foreign,
 	return NLP_OK;
 }
 
-/* Create the schema, under the lock (looked at again: another process
- * may have made it while we waited). */
+/* Schema 2 to 3 (a registry made by a development build of this
+ * release): signatures, and the event kind 'import'. */
+static const char migrate_v3[] =
+    "CREATE TABLE signatures ("
+    "  version_id BIGINT PRIMARY KEY REFERENCES versions(id)"
+    "    ON DELETE CASCADE,"
+    "  key_id TEXT COLLATE \"C\" NOT NULL CHECK (length(key_id) = 64),"
+    "  signature TEXT NOT NULL);"
+    "ALTER TABLE events DROP CONSTRAINT events_kind_check;"
+    "ALTER TABLE events ADD CONSTRAINT events_kind_check CHECK (kind IN"
+    "  ('push', 'alias-set', 'alias-move', 'alias-delete', 'rollback', 'rm',"
+    "  'import'));"
+    "UPDATE nlpops_meta SET value = '3' WHERE key = 'schema';";
+
+/* Create the schema, or migrate an older one, under the lock (looked at
+ * again: another process may have done it while we waited). */
 static int
 create_schema(struct nlp_registry *r, struct nlp_err *e)
 {
@@ -676,6 +700,9 @@ create_schema(struct nlp_registry *r, struct nlp_err *e)
 			rc = pg_exec(r, sql, e);
 		if (rc != NLP_OK)
 			nlp_err_prefix(e, "cannot create the registry");
+	} else if (rc == NLP_OK && ver == 2) {
+		if ((rc = pg_exec(r, migrate_v3, e)) != NLP_OK)
+			nlp_err_prefix(e, "cannot migrate the registry to schema 3");
 	}
 	if (rc != NLP_OK) {
 		nlp_regdb_rollback(r);
@@ -694,8 +721,12 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 	    (rc = check_schema(r, ver, foreign, e)) != NLP_OK)
 		return rc;
 	r->schema = ver > 0 ? (int)ver : NLP_REGISTRY_SCHEMA;
-	if (ver > 0)
-		return NLP_OK;
+	if (ver == NLP_REGISTRY_SCHEMA || (ver > 0 && !r->writable))
+		return NLP_OK;      /* an older one is read as it is */
+	if (ver > 0) {
+		r->schema = NLP_REGISTRY_SCHEMA;
+		return create_schema(r, e);
+	}
 	if (r->writable != 1)
 		return nlp_errf(e, NLP_REGISTRY, "no registry at '%s' (push a "
 		    "model or run 'nlpops registry init' to make one)", r->dir);
@@ -710,6 +741,18 @@ quiet(void *arg, const char *message)
 	(void)arg, (void)message;     /* the library never prints */
 }
 
+/* The lock timeout in force, for the busy message. */
+static int
+timeout_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	struct nlp_registry *r = arg;
+	const char *v = nlp_regdb_text(st, 1);
+
+	(void)e;
+	snprintf(r->pg_timeout, sizeof r->pg_timeout, "%s", v ? v : "?");
+	return NLP_OK;
+}
+
 static int
 pg_open(struct nlp_registry *r, struct nlp_err *e)
 {
@@ -717,7 +760,7 @@ pg_open(struct nlp_registry *r, struct nlp_err *e)
 		"connect_timeout", "fallback_application_name", "dbname", NULL,
 	};
 	const char *val[] = { "10", "nlpops", r->uri, NULL };
-	char sql[96], *msg;
+	char sql[256], *msg;
 	int rc;
 
 	if ((r->pg = PQconnectdbParams(kw, val, 1)) == NULL)
@@ -730,9 +773,14 @@ pg_open(struct nlp_registry *r, struct nlp_err *e)
 		return rc;
 	}
 	PQsetNoticeProcessor(r->pg, quiet, NULL);
-	snprintf(sql, sizeof sql, "SET lock_timeout = '%ds'; SET "
-	    "client_min_messages = error", BUSY_SECONDS);
-	if ((rc = pg_exec(r, sql, e)) != NLP_OK)
+	/* the wait for the write lock: SQLite's budget, unless the connection
+	   chose its own (options=-c lock_timeout=5s, PGOPTIONS); one round
+	   trip */
+	snprintf(sql, sizeof sql, "SELECT set_config('client_min_messages', "
+	    "'error', false), CASE WHEN current_setting('lock_timeout') = '0' "
+	    "THEN set_config('lock_timeout', '%ds', false) ELSE "
+	    "current_setting('lock_timeout') END", BUSY_SECONDS);
+	if ((rc = nlp_regdb_each(r, sql, NULL, 0, timeout_row, r, e)) != NLP_OK)
 		return rc;
 	return setup_schema(r, e);
 }

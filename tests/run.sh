@@ -1,5 +1,6 @@
 #!/bin/sh
-# run.sh NLPOPS UNIT... - run the Criterion unit tests, then every
+# run.sh NLPOPS UNIT... - run the Criterion unit tests (one after the
+# other, beside the scripts) and every
 # end-to-end script in tests/e2e against the binary NLPOPS, two at a time
 # (NLP_TEST_JOBS to change it; the scripts are independent, each in its own
 # temporary directory), printing each script's output whole, in name
@@ -14,27 +15,35 @@ passed=0 failed=0 skipped=0
 tmp=$(mktemp -d) || exit 4
 cd "$top" || exit 4      # unit tests read tests/data
 trap 'rm -rf "$tmp"' EXIT
-for t in "$@"; do
-	name=${t##*/}
-	# Criterion counts a test that leaks as passed: a sanitizer report in
-	# the output is a failure all the same.
-	if "$t" --jobs 2 >"$tmp/out" 2>&1 &&
-	    ! grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$tmp/out"; then
-		n=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' "$tmp/out" | tail -1)
-		passed=$((passed + ${n:-0}))
-		echo "unit $name: ${n:-0} passed"
-	else
-		cat "$tmp/out"
-		n=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' "$tmp/out" | tail -1)
-		f=$(sed -n 's/.*Failing: \([0-9]*\).*Crashing: \([0-9]*\).*/\1 \2/p' "$tmp/out" | tail -1)
-		passed=$((passed + ${n:-0}))
-		set -- $f
-		n=$((${1:-1} + ${2:-0}))
-		[ "$n" -eq 0 ] && n=1    # a sanitizer report in a passing test
-		failed=$((failed + n))
-		echo "unit $name: FAILED"
-	fi
-done
+# The unit tests, one after the other, beside the end-to-end lanes (they
+# are CPU while many scripts wait on sleeps, locks and servers): their
+# lines go to $tmp/unit.log, their counts to $tmp/unit.counts.
+units() {
+	up=0 uf=0
+	for t in "$@"; do
+		name=${t##*/}
+		# Criterion counts a test that leaks as passed: a sanitizer report
+		# in the output is a failure all the same.
+		if "$t" --jobs 2 >"$tmp/out.unit" 2>&1 &&
+		    ! grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$tmp/out.unit"; then
+			n=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' "$tmp/out.unit" | tail -1)
+			up=$((up + ${n:-0}))
+			echo "unit $name: ${n:-0} passed"
+		else
+			cat "$tmp/out.unit"
+			n=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' "$tmp/out.unit" | tail -1)
+			f=$(sed -n 's/.*Failing: \([0-9]*\).*Crashing: \([0-9]*\).*/\1 \2/p' "$tmp/out.unit" | tail -1)
+			up=$((up + ${n:-0}))
+			set -- $f
+			n=$((${1:-1} + ${2:-0}))
+			[ "$n" -eq 0 ] && n=1    # a sanitizer report in a passing test
+			uf=$((uf + n))
+			echo "unit $name: FAILED"
+		fi
+	done >"$tmp/unit.log"
+	echo "$up $uf" >"$tmp/unit.counts"
+}
+units "$@" &
 
 # The scripts, the longest first, go to $jobs lanes; each lane takes the
 # next script from the queue (a mkdir lock guards it).
@@ -69,6 +78,9 @@ lane() {
 i=0
 while [ $i -lt "$jobs" ]; do lane & i=$((i + 1)); done
 wait
+cat "$tmp/unit.log"
+read -r up uf <"$tmp/unit.counts" || { up=0 uf=1; echo "unit tests: did not finish"; }
+passed=$((passed + up)) failed=$((failed + uf))
 for s in $(cat "$tmp/all"); do
 	n=${s##*/}
 	cat "$tmp/$n.log"

@@ -575,3 +575,19 @@ zcat "$DATA/spam.train.tsv.gz" | sed -n 601,1300p >"$T/y25/train.tsv"
 "$N" --registry "$R5" train -q --threads 1 --epochs 1 --push twin "$T/y24/train.tsv" "$T/y25/train.tsv" >/dev/null
 expect_status 0 "diff: the second of two files named alike changed" "$N" --registry "$R5" registry diff twin@1 twin@2
 check "... is listed as a difference" sh -c "grep -qx 'training data:' '$T/out' && grep -q '^  train.tsv (2) ' '$T/out' && ! grep -q '^  train.tsv [0-9a-f]' '$T/out'"
+
+# --- a schema-2 registry (before signatures) is read as it is, and
+# migrated to 3 by the first write: the event log copied whole, still
+# append-only
+if command -v sqlite3 >/dev/null 2>&1; then
+	"$N" --registry "$R5" registry alias twin 1 production >/dev/null 2>&1
+	sqlite3 "$R5/registry.db" 'DROP TABLE signatures; PRAGMA user_version = 2'
+	"$N" --registry "$R5" registry history twin >"$T/h2" 2>&1 ||
+		fail "a schema-2 registry is readable"
+	expect_status 0 "the first write to a schema-2 registry" "$N" --registry "$R5" registry alias twin 2 production
+	check "... migrates it to schema 3" test "$(sqlite3 "$R5/registry.db" 'PRAGMA user_version')" = 3
+	"$N" --registry "$R5" registry history twin | tail -n +2 >"$T/h3"
+	check "... keeping every event" cmp -s "$T/h2" "$T/h3"
+	check "... the event log still append-only" sh -c "! sqlite3 '$R5/registry.db' 'DELETE FROM events' 2>/dev/null"
+	expect_status 0 "... and verify clean" "$N" --registry "$R5" registry verify
+fi
