@@ -194,6 +194,27 @@ expect_status 75 "$backend: a writer held up past lock_timeout: exit 75" env PGO
 check "$backend: ... says busy ($(cat "$T/err"))" grep -q 'is busy: another process held it for over 1s' "$T/err"
 wait $holder
 
+# libpq's own ways: postgres://, the password from a PGPASSFILE, the
+# cache under $XDG_CACHE_HOME by default
+printf 'localhost:%s:*:%s:%s\n' "$PGPORT" "$PGUSER" "$SECRET" >"$T/pgpass"
+chmod 600 "$T/pgpass"
+expect_status 0 "$backend: postgres:// and the password from PGPASSFILE" env -u PGPASSWORD PGPASSFILE="$T/pgpass" "$N" --registry "postgres://$PGUSER@localhost:$PGPORT/$PGDATABASE" registry list
+expect_status 0 "$backend: the cache under \$XDG_CACHE_HOME/nlpops by default" env -u NLPOPS_CACHE XDG_CACHE_HOME="$T/xdg" "$N" predict -m spam@1 "$A/texts.txt"
+check "$backend: ... there" test "$(find "$T/xdg/nlpops/objects" -type f | wc -l)" -eq 1
+
+# the CI role of the README's grants: pushes and records evaluations, but
+# moves no alias
+psql -q -c "CREATE ROLE ci LOGIN PASSWORD 'cipw'" \
+    -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO ci" \
+    -c "GRANT INSERT ON models, versions, inputs, tags, objects, chunks, events, evaluations, signatures TO ci" \
+    -c "GRANT UPDATE (next_version) ON models TO ci" \
+    -c "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ci" >/dev/null 2>&1 ||
+	fail "$backend: cannot make the CI role"
+CI="postgresql://ci@localhost:$PGPORT/$PGDATABASE"
+expect_status 0 "$backend: CI role: push" env PGPASSWORD=cipw "$N" --registry "$CI" registry push "$A/m10.nlp" --name cimodel
+expect_status 0 "$backend: CI role: eval --record" env PGPASSWORD=cipw "$N" --registry "$CI" eval -m cimodel@1 --record "$A/test.tsv"
+expect_status 4 "$backend: CI role: alias refused" env PGPASSWORD=cipw "$N" --registry "$CI" registry alias cimodel 1 production
+
 # unreachable: exit 4, never 5
 expect_status 4 "$backend: server unreachable" "$N" --registry "postgresql://$PGUSER@localhost:1/x" registry list
 check "$backend: unreachable says cannot connect" grep -q 'cannot connect to' "$T/err"
