@@ -34,7 +34,7 @@ cli_parse_size(const char *s, int64_t *out)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || errno != 0 || v < 0 || s[0] == '-' || s[0] == ' ')
+	if (end == s || errno != 0 || !(v >= 0) || s[0] == '-' || s[0] == ' ')
 		return -1;
 	if (*end != '\0') {
 		if ((u = strchr(units, *end)) == NULL)
@@ -49,7 +49,7 @@ cli_parse_size(const char *s, int64_t *out)
 		if (*end != '\0')
 			return -1;
 	}
-	if (v >= 9.2e18)
+	if (!(v < 9.2e18))  /* too large, or not a number after a unit */
 		return -1;
 	*out = (int64_t)v;
 	return 0;

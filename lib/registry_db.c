@@ -101,12 +101,30 @@ nlp_regdb_check_references(struct nlp_registry *r,
 	return r->ops->check_references(r, fn, arg, e);
 }
 
+struct object_ctx {
+	int (*fn)(void *arg, const char *sha256, int64_t size, const char *ref);
+	void *arg;
+};
+
+static int
+object_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	struct object_ctx *c = arg;
+
+	(void)e;
+	return c->fn(c->arg, nlp_regdb_text(st, 0), nlp_regdb_int(st, 1),
+	    nlp_regdb_text(st, 2));
+}
+
 int
 nlp_regdb_each_object(struct nlp_registry *r,
     int (*fn)(void *arg, const char *sha256, int64_t size, const char *ref),
     void *arg, struct nlp_err *e)
 {
-	return r->ops->each_object(r, fn, arg, e);
+	struct object_ctx c = { fn, arg };
+
+	return nlp_regdb_each(r, r->ops->objects_sql, NULL, 0, object_row, &c,
+	    e);
 }
 
 int

@@ -220,9 +220,8 @@ struct nlp_regdb_ops {
 	int (*check_references)(struct nlp_registry *r,
 	    int (*fn)(void *arg, const char *problem), void *arg,
 	    struct nlp_err *e);
-	int (*each_object)(struct nlp_registry *r, int (*fn)(void *arg,
-	    const char *sha256, int64_t size, const char *ref), void *arg,
-	    struct nlp_err *e);
+	const char *objects_sql;      /* nlp_regdb_each_object()'s query:
+	                                 sha256, size, "name@version" */
 };
 
 extern const struct nlp_regdb_ops nlp_regdb_sqlite, nlp_regdb_pg;

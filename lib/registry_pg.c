@@ -493,32 +493,10 @@ pg_check_references(struct nlp_registry *r,
 	return NLP_OK;
 }
 
-struct object_ctx {
-	int (*fn)(void *arg, const char *sha256, int64_t size, const char *ref);
-	void *arg;
-};
-
-static int
-object_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
-{
-	struct object_ctx *c = arg;
-
-	(void)e;
-	return c->fn(c->arg, nlp_regdb_text(st, 0), nlp_regdb_int(st, 1),
-	    nlp_regdb_text(st, 2));
-}
-
-static int
-pg_each_object(struct nlp_registry *r,
-    int (*fn)(void *arg, const char *sha256, int64_t size, const char *ref),
-    void *arg, struct nlp_err *e)
-{
-	struct object_ctx c = { fn, arg };
-
-	return nlp_regdb_each(r, "SELECT v.sha256, v.size, m.name || '@' || "
-	    "v.version FROM versions v JOIN models m ON m.id = v.model_id "
-	    "ORDER BY v.sha256", NULL, 0, object_row, &c, e);
-}
+/* Every version's object, for verify and gc (see registry_internal.h). */
+static const char objects_sql[] =
+    "SELECT v.sha256, v.size, m.name || '@' || v.version FROM versions v "
+    "JOIN models m ON m.id = v.model_id ORDER BY v.sha256";
 
 /* ---- the schema ---- */
 
@@ -1256,5 +1234,5 @@ const struct nlp_regdb_ops nlp_regdb_pg = {
 	.last_id = pg_last_id,
 	.check = pg_check,
 	.check_references = pg_check_references,
-	.each_object = pg_each_object,
+	.objects_sql = objects_sql,
 };

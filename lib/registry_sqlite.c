@@ -988,34 +988,12 @@ sq_check_references(struct nlp_registry *r,
 	    reference_row, &c, e);
 }
 
-struct object_ctx {
-	int (*fn)(void *arg, const char *sha256, int64_t size, const char *ref);
-	void *arg;
-};
-
-static int
-object_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
-{
-	struct object_ctx *c = arg;
-
-	(void)e;
-	return c->fn(c->arg, nlp_regdb_text(st, 0), nlp_regdb_int(st, 1),
-	    nlp_regdb_text(st, 2));
-}
-
-static int
-sq_each_object(struct nlp_registry *r,
-    int (*fn)(void *arg, const char *sha256, int64_t size, const char *ref),
-    void *arg, struct nlp_err *e)
-{
-	struct object_ctx c = { fn, arg };
-
-	/* NOT INDEXED: from the table itself (registry_internal.h) */
-	return nlp_regdb_each(r, "SELECT v.sha256, v.size, m.name || '@' || "
-	    "v.version FROM versions AS v NOT INDEXED JOIN models AS m "
-	    "NOT INDEXED ON m.id = v.model_id ORDER BY v.sha256", NULL, 0,
-	    object_row, &c, e);
-}
+/* Every version's object, for verify and gc: NOT INDEXED, from the
+ * table itself (registry_internal.h). */
+static const char objects_sql[] =
+    "SELECT v.sha256, v.size, m.name || '@' || v.version FROM versions AS v "
+    "NOT INDEXED JOIN models AS m NOT INDEXED ON m.id = v.model_id ORDER BY "
+    "v.sha256";
 
 const struct nlp_regdb_ops nlp_regdb_sqlite = {
 	.open = sq_open,
@@ -1037,5 +1015,5 @@ const struct nlp_regdb_ops nlp_regdb_sqlite = {
 	.last_id = sq_last_id,
 	.check = sq_check,
 	.check_references = sq_check_references,
-	.each_object = sq_each_object,
+	.objects_sql = objects_sql,
 };

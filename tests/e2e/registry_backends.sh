@@ -90,6 +90,8 @@ expect_status 1 "$backend: --require refuses (no evaluation)" "$N" registry alia
 "$N" registry history spam --json >"$OUT/history.json" 2>&1 || fail "$backend: history"
 "$N" registry history spam >"$OUT/history.txt" 2>&1 || fail "$backend: history"
 "$N" registry resolve spam@production >"$OUT/resolve.txt" 2>&1 || fail "$backend: resolve"
+"$N" registry list spam >"$OUT/versions.txt" 2>&1 || fail "$backend: list spam"
+"$N" registry diff spam@1 spam@2 >"$OUT/diff.txt" 2>&1 || fail "$backend: diff"
 "$N" predict -m spam -k 2 "$A/texts.txt" >"$OUT/predict.tsv" 2>/dev/null || fail "$backend: predict by alias"
 "$N" eval -m spam@2 --json "$A/test.tsv" 2>/dev/null | grep -v '"seconds"\|_per_s"' >"$OUT/eval.json" || fail "$backend: eval"
 "$N" eval -m spam@2 --record "$A/test.tsv" >/dev/null 2>&1 || fail "$backend: eval --record"
@@ -292,6 +294,27 @@ expect_status 75 "$backend: a writer held up past lock_timeout: exit 75" env PGO
 check "$backend: ... says busy ($(cat "$T/err"))" grep -q 'is busy: another process held it for over 1s' "$T/err"
 wait $holder
 
+# libpq's own ways: postgres://, the password from a PGPASSFILE, the
+# cache under $XDG_CACHE_HOME by default
+printf 'localhost:%s:*:%s:%s\n' "$PGPORT" "$PGUSER" "$SECRET" >"$T/pgpass"
+chmod 600 "$T/pgpass"
+expect_status 0 "$backend: postgres:// and the password from PGPASSFILE" env -u PGPASSWORD PGPASSFILE="$T/pgpass" "$N" --registry "postgres://$PGUSER@localhost:$PGPORT/$PGDATABASE" registry list
+expect_status 0 "$backend: the cache under \$XDG_CACHE_HOME/nlpops by default" env -u NLPOPS_CACHE XDG_CACHE_HOME="$T/xdg" "$N" predict -m spam@1 "$A/texts.txt"
+check "$backend: ... there" test "$(find "$T/xdg/nlpops/objects" -type f | wc -l)" -eq 1
+
+# the CI role of the README's grants: pushes and records evaluations, but
+# moves no alias
+psql -q -c "CREATE ROLE ci LOGIN PASSWORD 'cipw'" \
+    -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO ci" \
+    -c "GRANT INSERT ON models, versions, inputs, tags, objects, chunks, events, evaluations, signatures TO ci" \
+    -c "GRANT UPDATE (next_version) ON models TO ci" \
+    -c "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ci" >/dev/null 2>&1 ||
+	fail "$backend: cannot make the CI role"
+CI="postgresql://ci@localhost:$PGPORT/$PGDATABASE"
+expect_status 0 "$backend: CI role: push" env PGPASSWORD=cipw "$N" --registry "$CI" registry push "$A/m10.nlp" --name cimodel
+expect_status 0 "$backend: CI role: eval --record" env PGPASSWORD=cipw "$N" --registry "$CI" eval -m cimodel@1 --record "$A/test.tsv"
+expect_status 4 "$backend: CI role: alias refused" env PGPASSWORD=cipw "$N" --registry "$CI" registry alias cimodel 1 production
+
 # unreachable: exit 4, never 5
 expect_status 4 "$backend: server unreachable" "$N" --registry "postgresql://$PGUSER@localhost:1/x" registry list
 check "$backend: unreachable says cannot connect" grep -q 'cannot connect to' "$T/err"
@@ -343,6 +366,17 @@ chmod u+w "$obj" && printf 'XXXX' | dd of="$obj" bs=1 seek=600 conv=notrunc 2>/d
 expect_status 0 "$backend: a damaged cached copy is fetched again" "$N" --cache "$T/c2" predict -m spam@1 "$A/texts.txt"
 check "$backend: the same predictions from the fetched copy" cmp -s "$T/out" "$T/p1"
 check "$backend: the cached copy is whole again" sh -c "sha256sum '$obj' | grep -q \"\$(basename '$obj' | cut -c1-20)\""
+# processes sharing a cold cache: each gets a whole copy, one stays
+rm -rf "$T/c3"
+for i in 1 2 3 4; do
+	"$N" --cache "$T/c3" predict -m spam@1 "$A/texts.txt" >"$T/cc$i.out" 2>"$T/cc$i.err" &
+done
+wait
+for i in 1 2 3 4; do
+	check "$backend: 4 processes filling one cache at once: #$i as alone ($(head -c 200 "$T/cc$i.err"))" cmp -s "$T/cc$i.out" "$T/p1"
+done
+n=$(find "$T/c3/objects" -type f | wc -l)
+check "$backend: ... one copy cached ($n)" test "$n" -eq 1
 "$N" --cache "$T/c2" --cache-max 1 predict -m spam@2 "$A/texts.txt" >/dev/null 2>&1
 n=$(find "$T/c2/objects" -type f | wc -l)
 check "$backend: --cache-max keeps the most recent object only ($n)" test "$n" -eq 1

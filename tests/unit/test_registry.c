@@ -2372,3 +2372,38 @@ TEST(import_refuses_a_damaged_bundle_and_changes_nothing)
 	nlp_registry_close(r2);
 	nlp_registry_close(r);
 }
+
+/*
+ * A PostgreSQL URI as every message shows it: without its password, in
+ * the user information or as a password= parameter; a directory and a URI
+ * without one as they are.
+ */
+TEST(a_uri_is_shown_without_its_password)
+{
+	static const char *const cases[][2] = {
+		{ "postgresql://ci:s3cret@db.example.com:5432/reg",
+		  "postgresql://ci@db.example.com:5432/reg" },
+		{ "postgres://ci:p@ss@db/reg", "postgres://ci@db/reg" },
+		{ "postgresql://db/reg?user=ci&password=s3cret&sslmode=require",
+		  "postgresql://db/reg?user=ci&sslmode=require" },
+		{ "postgresql://db/reg?password=s3cret", "postgresql://db/reg" },
+		{ "postgresql://ci:x@[::1]:5432/reg?password=y&application_name=z",
+		  "postgresql://ci@[::1]:5432/reg?application_name=z" },
+		{ "postgresql://", "postgresql://" },
+		{ "postgresql:///reg", "postgresql:///reg" },
+		{ "/var/lib/nlpops", "/var/lib/nlpops" },
+		{ "reg:with:colons@x", "reg:with:colons@x" },
+	};
+	char buf[256];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		nlp_registry_shown(cases[i][0], buf, sizeof buf);
+		cr_assert_str_eq(buf, cases[i][1], "%s", cases[i][0]);
+		cr_assert_null(strstr(buf, "s3cret"));
+	}
+	cr_assert(nlp_registry_is_uri("postgres://x"));
+	cr_assert(nlp_registry_is_uri("postgresql://"));
+	cr_assert(!nlp_registry_is_uri("postgresql:/x"));
+	cr_assert(!nlp_registry_is_uri("./postgresql://x"));
+}
