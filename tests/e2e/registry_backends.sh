@@ -396,8 +396,7 @@ check "$backend: one warning about the cache ($(cat "$T/err"))" sh -c "[ \$(grep
 if [ $san -eq 0 ]; then
 # the server stopped in the middle of a push: exit 4 and nothing
 # half-written (or, had the push finished first, a whole version)
-cuts="1 2"; [ $san -eq 1 ] && cuts=1
-for i in $cuts; do
+for i in 1; do
 	"$N" registry push "$A/m$((i + 4)).nlp" --name cut >"$T/cut.out" 2>"$T/cut.err" &
 	pid=$!
 	sleep 0.0$i

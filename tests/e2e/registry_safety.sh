@@ -5,8 +5,8 @@
 # mount (and a user who may not write), a full disk, and gc racing push.
 # The runner calls it once per binary; against the sanitized one
 # (*/obj-san/nlpops), which adds nothing to a race but its start-up
-# time, it runs fewer rounds, alias moves and kill trials (3 of 40;
-# make stress: 1000); 50 alias moves here (registry_backends.sh moves an
+# time, it runs fewer rounds, alias moves and kill trials (3 of 25;
+# make stress: 1000); 30 alias moves here (registry_backends.sh moves an
 # alias 100 times under predicts, on both backends).
 # The read-only and disk-full parts need a private mount namespace
 # (unshare -m as root, else unshare -Urm), the parts that hold a database
@@ -136,7 +136,7 @@ R=$T/flip
 "$N" predict -q -m "$T/a1.nlp" "$T/in.txt" >"$T/want1"
 "$N" predict -q -m "$T/a2.nlp" "$T/in.txt" >"$T/want2"
 check "the two versions predict differently (the test can tell them apart)" sh -c "! cmp -s '$T/want1' '$T/want2'"
-moves=50; [ $san -eq 1 ] && moves=4
+moves=30; [ $san -eq 1 ] && moves=8
 (
 	i=1
 	while [ $i -le $moves ]; do
@@ -186,7 +186,7 @@ for i in 1 2 3; do
 	t=$(($(ms) - t)); [ -z "$d_rb" ] || [ $t -lt $d_rb ] && d_rb=$t
 done
 d_push=$((d_push + 1)) d_alias=$((d_alias + 1)) d_rb=$((d_rb + 1))
-trials=40; [ $san -eq 1 ] && trials=3
+trials=25; [ $san -eq 1 ] && trials=3
 trials=${REGISTRY_SAFETY_TRIALS:-$trials}   # make stress: 1000
 : >"$T/printed"
 : >"$T/killed-verbs"
