@@ -19,12 +19,12 @@ unset XDG_DATA_HOME
 mkdir -p "$HOME"
 cd "$T" || exit 4      # bare names must not match files where we run
 
-# make check runs the first 8 seeds and 4 with -m in the plain build, 1
+# make check runs the first 6 seeds and 3 with -m in the plain build, 1
 # and 1 under the sanitizers (*/obj-san/nlpops), within its 8 minutes;
 # DRIFT_SEEDS and DRIFT_MSEEDS set the counts (make stress: 100 and 20).
 case $N in
 */obj-san/nlpops) SEEDS=${DRIFT_SEEDS:-1} MSEEDS=${DRIFT_MSEEDS:-1} ;;
-*) SEEDS=${DRIFT_SEEDS:-8} MSEEDS=${DRIFT_MSEEDS:-4} ;;
+*) SEEDS=${DRIFT_SEEDS:-6} MSEEDS=${DRIFT_MSEEDS:-3} ;;
 esac
 
 # jq FILE EXPR: print the Python expression EXPR over the JSON document d.

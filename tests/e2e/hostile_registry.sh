@@ -296,7 +296,7 @@ check "no raw escape reaches the output" sh -c "! grep -q \"$(printf '\033')\" '
 
 # --- 21 (the registry's part). A failed allocation during a push is exit
 # 4 and changes nothing: never "not a JSON object" (3), never a constraint
-# (5), never a crash; verify stays clean.  Every 8th allocation (make
+# (5), never a crash; verify stays clean.  Every 16th allocation (make
 # stress: every one), from the seed's offset.
 if [ $san -eq 0 ] && [ -e "${NLP_FAILMALLOC:-}" ]; then
 	seed=${HOSTILE_REGISTRY_SEED:-1}
@@ -316,7 +316,7 @@ if [ $san -eq 0 ] && [ -e "${NLP_FAILMALLOC:-}" ]; then
 		4) grep -q "out of memory\|Cannot allocate\|a library ended" "$T/fm.err" || { bad=$((bad + 1)); echo "push, allocation $k: exit 4: $(head -c 200 "$T/fm.err")" >&2; } ;;
 		*) bad=$((bad + 1)); echo "push, allocation $k: exit $st: $(head -c 200 "$T/fm.err")" >&2 ;;
 		esac
-		k=$((k + ${HOSTILE_REGISTRY_STEP:-8}))   # make stress: 1
+		k=$((k + ${HOSTILE_REGISTRY_STEP:-16}))   # make stress: 1
 	done
 	check "push with one of its $total allocations failed: exit 4 or 0, nothing else" test $bad -eq 0
 	expect_status 0 "and verify is clean after the sweep" "$N" --registry "$R" registry verify
@@ -394,7 +394,7 @@ if [ $san -eq 0 ] && [ -e "${NLP_FAILMALLOC:-}" ]; then
 		   "$N" --registry "$T/r33" registry list 2>/dev/null | grep -q spam && { bad=$((bad + 1)); echo "import, allocation $k: failed, but changed the registry" >&2; } ;;
 		*) bad=$((bad + 1)); echo "import, allocation $k: exit $st: $(head -c 200 "$T/fm.err")" >&2 ;;
 		esac
-		k=$((k + ${HOSTILE_REGISTRY_STEP:-8} * 32))   # make stress: every 32nd
+		k=$((k + ${HOSTILE_REGISTRY_STEP:-16} * 32))   # make stress: every 32nd
 	done
 	check "import with one of its $total allocations failed: exit 4 or 0, and a failure changes nothing" test $bad -eq 0
 fi
