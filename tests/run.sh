@@ -1,16 +1,17 @@
 #!/bin/sh
 # run.sh NLPOPS UNIT... - run the Criterion unit tests (one after the
-# other, beside the scripts) and every
-# end-to-end script in tests/e2e against the binary NLPOPS, two at a time
-# (NLP_TEST_JOBS to change it; the scripts are independent, each in its own
-# temporary directory), printing each script's output whole, in name
+# other, beside the scripts) and every end-to-end script in tests/e2e
+# against the binary NLPOPS, three at a time (many wait on sleeps, locks
+# and servers; NLP_TEST_JOBS to change it; the scripts are independent,
+# each in its own temporary directory), printing each script's output
+# whole, in name
 # order.  A script that cannot run a part says so in a line starting
 # with "SKIP" on stderr; the closing line is "N passed, N failed, N
 # skipped", each skip's reason listed above it.  Fails if anything failed.
 bin=$1; shift
 top=$(cd "$(dirname "$0")/.." && pwd)
 case $bin in /*) ;; *) bin=$top/${bin#./} ;; esac
-jobs=${NLP_TEST_JOBS:-2}
+jobs=${NLP_TEST_JOBS:-3}
 passed=0 failed=0 skipped=0
 tmp=$(mktemp -d) || exit 4
 cd "$top" || exit 4      # unit tests read tests/data

@@ -221,7 +221,7 @@ if [ -z "$FM" ] || [ ! -f "$FM" ]; then
 fi
 # The same points every run, so that a failure repeats; set
 # HOSTILE_DRIFT_SEED to another number (or "random") to sample others.
-FULL=150
+FULL=80
 SEED=${HOSTILE_DRIFT_SEED:-1}
 [ "$SEED" = random ] && SEED=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
 

@@ -6,9 +6,9 @@
 # The runner calls it once per binary; against the sanitized one
 # (*/obj-san/nlpops), which adds nothing to a race but its start-up
 # time, it runs fewer concurrent-push rounds and leaves out the other
-# races (2, 3 and 7 below); the plain run has 25 kill trials (make
-# stress: 1000) and 30 alias moves (registry_backends.sh moves an alias
-# 100 times under predicts, on both backends).
+# races (2, 3 and 7 below); the plain run has 15 kill trials (make
+# stress: 1000) and 20 alias moves (registry_backends.sh moves an alias
+# 100 times under predicts on PostgreSQL).
 # The read-only and disk-full parts need a private mount namespace
 # (unshare -m as root, else unshare -Urm), the parts that hold a database
 # connection open the sqlite3 shell, the unwritable-user part root: without
@@ -141,7 +141,7 @@ R=$T/flip
 "$N" predict -q -m "$T/a1.nlp" "$T/in.txt" >"$T/want1"
 "$N" predict -q -m "$T/a2.nlp" "$T/in.txt" >"$T/want2"
 check "the two versions predict differently (the test can tell them apart)" sh -c "! cmp -s '$T/want1' '$T/want2'"
-moves=30
+moves=20
 (
 	i=1
 	while [ $i -le $moves ]; do
@@ -191,7 +191,7 @@ for i in 1 2 3; do
 	t=$(($(ms) - t)); [ -z "$d_rb" ] || [ $t -lt $d_rb ] && d_rb=$t
 done
 d_push=$((d_push + 1)) d_alias=$((d_alias + 1)) d_rb=$((d_rb + 1))
-trials=25
+trials=15
 trials=${REGISTRY_SAFETY_TRIALS:-$trials}   # make stress: 1000
 : >"$T/printed"
 : >"$T/killed-verbs"
