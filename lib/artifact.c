@@ -288,15 +288,10 @@ sink_write(struct archive *a, void *ctx, const void *p, size_t n)
 	return (la_ssize_t)n;
 }
 
-/* One regular-file entry with the fixed header fields, then its data in
- * chunks (libarchive's gzip writer takes under 4 GiB at a time). */
-static int
-write_entry(struct archive *a, struct archive_entry *ent, const char *name,
-    const void *data, size_t size)
+int
+nlp_artifact_tar_header(struct archive *a, struct archive_entry *ent,
+    const char *name, int64_t size)
 {
-	size_t done = 0, want;
-	la_ssize_t w;
-
 	archive_entry_clear(ent);
 	archive_entry_set_pathname(ent, name);
 	archive_entry_set_filetype(ent, AE_IFREG);
@@ -307,7 +302,19 @@ write_entry(struct archive *a, struct archive_entry *ent, const char *name,
 	archive_entry_set_gid(ent, 0);
 	archive_entry_set_uname(ent, "nlpops");
 	archive_entry_set_gname(ent, "nlpops");
-	if (archive_write_header(a, ent) != ARCHIVE_OK)
+	return archive_write_header(a, ent) == ARCHIVE_OK ? 0 : -1;
+}
+
+/* One regular-file entry with the fixed header fields, then its data in
+ * chunks (libarchive's gzip writer takes under 4 GiB at a time). */
+static int
+write_entry(struct archive *a, struct archive_entry *ent, const char *name,
+    const void *data, size_t size)
+{
+	size_t done = 0, want;
+	la_ssize_t w;
+
+	if (nlp_artifact_tar_header(a, ent, name, (int64_t)size) != 0)
 		return -1;
 	while (done < size) {
 		want = size - done < CHUNK ? size - done : CHUNK;

@@ -31,6 +31,7 @@
 #define NLP_ARTIFACT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -109,5 +110,15 @@ const char *const *nlp_artifact_members(const struct nlp_artifact *a,
 const void *nlp_artifact_bytes(const struct nlp_artifact *a, size_t *len);
 
 void nlp_artifact_close(struct nlp_artifact *a);
+
+/*
+ * The header of a member of a reproducible tar (a regular file, mode
+ * 0644, mtime 0, owner and group nlpops, ids 0), written to a: 0, or -1
+ * with libarchive's error on a.  Artifacts and registry bundles use it.
+ */
+struct archive;
+struct archive_entry;
+int nlp_artifact_tar_header(struct archive *a, struct archive_entry *ent,
+    const char *name, int64_t size);
 
 #endif

@@ -466,24 +466,6 @@ nlp_bundle_sums(const char *hex, const struct nlp_bundle_object *x, size_t nx)
 
 /* ---- export: the tar ---- */
 
-/* A member's header: a regular file, the fixed fields. */
-static int
-write_header(struct archive *a, struct archive_entry *ent, const char *name,
-    int64_t size)
-{
-	archive_entry_clear(ent);
-	archive_entry_set_pathname(ent, name);
-	archive_entry_set_filetype(ent, AE_IFREG);
-	archive_entry_set_perm(ent, 0644);
-	archive_entry_set_size(ent, (la_int64_t)size);
-	archive_entry_set_mtime(ent, 0, 0);
-	archive_entry_set_uid(ent, 0);
-	archive_entry_set_gid(ent, 0);
-	archive_entry_set_uname(ent, "nlpops");
-	archive_entry_set_gname(ent, "nlpops");
-	return archive_write_header(a, ent) == ARCHIVE_OK ? 0 : -1;
-}
-
 /* The archive's failure as e (label: the output, for messages). */
 static int
 archive_failed(struct archive *a, const char *label, struct nlp_err *e)
@@ -533,7 +515,7 @@ write_object(struct nlp_registry *r, struct archive *a,
 		goto out;
 	}
 	snprintf(name, sizeof name, "objects/%s", x->sha256);
-	if (write_header(a, ent, name, x->size) != 0) {
+	if (nlp_artifact_tar_header(a, ent, name, x->size) != 0) {
 		rc = archive_failed(a, label, e);
 		goto out;
 	}
@@ -596,7 +578,8 @@ write_bundle(struct nlp_registry *r, int fd, const char *label,
 	if (archive_write_set_format_ustar(a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
 	    archive_write_open_fd(a, fd) != ARCHIVE_OK ||
-	    write_header(a, ent, NLP_BUNDLE_JSON, (int64_t)len) != 0 ||
+	    nlp_artifact_tar_header(a, ent, NLP_BUNDLE_JSON, (int64_t)len) !=
+	    0 ||
 	    archive_write_data(a, text, len) != (la_ssize_t)len ||
 	    archive_write_finish_entry(a) != ARCHIVE_OK) {
 		rc = archive_failed(a, label, e);
@@ -611,7 +594,7 @@ write_bundle(struct nlp_registry *r, int fd, const char *label,
 		if (nlp_sha256_hex(text, len, hex) != 0 ||
 		    (sums = nlp_bundle_sums(hex, x, nx)) == NULL)
 			rc = nlp_errf(e, NLP_IO, "out of memory");
-		else if (write_header(a, ent, NLP_BUNDLE_SUMS,
+		else if (nlp_artifact_tar_header(a, ent, NLP_BUNDLE_SUMS,
 		    (int64_t)strlen(sums)) != 0 ||
 		    archive_write_data(a, sums, strlen(sums)) !=
 		    (la_ssize_t)strlen(sums) ||
