@@ -8,7 +8,7 @@
 # time, it runs fewer concurrent-push rounds and leaves out the other
 # races (2, 3 and 7 below); the plain run has 15 kill trials (make
 # stress: 1000) and 20 alias moves (registry_backends.sh moves an alias
-# 100 times under predicts on PostgreSQL).
+# 100 times under predicts, on both backends).
 # The read-only and disk-full parts need a private mount namespace
 # (unshare -m as root, else unshare -Urm), the parts that hold a database
 # connection open the sqlite3 shell, the unwritable-user part root: without
