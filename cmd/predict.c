@@ -21,8 +21,8 @@
 #include "modelref.h"
 #include "opts.h"
 #include "pool.h"
+#include "predout.h"
 #include "reader.h"
-#include "text.h"
 
 enum {
 	OPT_THRESHOLD = 256, OPT_FALLBACK, OPT_OUTFMT, OPT_LINEBUF,
@@ -76,222 +76,6 @@ const struct cli_cmd cli_predict = {
 #define CHUNK_RECORDS 256
 #define NCHUNKS (BATCH_RECORDS / CHUNK_RECORDS)
 
-/* A growable output buffer. */
-struct obuf {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
-
-struct popts {
-	const struct nlp_model *m;
-	size_t k;
-	double threshold;
-	const char *fallback;
-	int jsonl;
-	int want_id;             /* an id column or field was asked for */
-	int score_empty;         /* --score-empty: the prior for them too */
-};
-
-/* Make room for n more bytes. */
-static int
-ob_reserve(struct obuf *b, size_t n)
-{
-	size_t cap = b->cap ? b->cap : 4096;
-	char *p;
-
-	if (b->len + n <= b->cap)
-		return 0;
-	while (cap < b->len + n)
-		cap *= 2;
-	if ((p = realloc(b->p, cap)) == NULL) {
-		b->failed = 1;
-		return -1;
-	}
-	b->p = p;
-	b->cap = cap;
-	return 0;
-}
-
-static void
-ob_put(struct obuf *b, const char *s, size_t n)
-{
-	if (ob_reserve(b, n) == 0) {
-		memcpy(b->p + b->len, s, n);
-		b->len += n;
-	}
-}
-
-/* A string literal, its length counted by the compiler. */
-#define ob_lit(b, s) ob_put((b), (s), sizeof(s) - 1)
-
-/* A probability with 6 decimals, fast and locale-free. */
-static void
-ob_prob(struct obuf *b, float p)
-{
-	/* the model refuses non-finite weights, so p is a probability; the
-	 * comparison keeps a NaN from reaching the conversion all the same */
-	uint32_t v = p >= 0 && p <= 1 ? (uint32_t)((double)p * 1e6 + 0.5) : 0;
-	char s[8];
-	int i;
-
-	if (v > 1000000)
-		v = 1000000;
-	if (ob_reserve(b, 8) < 0)
-		return;
-	s[0] = (char)('0' + v / 1000000);
-	s[1] = '.';
-	v %= 1000000;
-	for (i = 7; i >= 2; i--, v /= 10)
-		s[i] = (char)('0' + v % 10);
-	memcpy(b->p + b->len, s, 8);
-	b->len += 8;
-}
-
-/* A JSON string (labels and ids are valid UTF-8). */
-static void
-ob_json_str(struct obuf *b, const char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	ob_put(b, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\') {
-			char esc[2] = { '\\', (char)c };
-			ob_put(b, esc, 2);
-		} else if (c < 0x20) {
-			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			ob_put(b, esc, 6);
-		} else {
-			ob_put(b, (const char *)&c, 1);
-		}
-	}
-	ob_put(b, "\"", 1);
-}
-
-/* A TSV field from the input (an id): a tab or newline would split the
- * line, a control character (ESC, ...) would reach the terminal as a
- * command; each becomes a space.  Invalid UTF-8 is the reader's to
- * repair. */
-static void
-ob_tsv_field(struct obuf *b, const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, k;
-	uint32_t cp;
-
-	while (i < n) {
-		k = nlp_utf8_char(u + i, n - i, &cp);
-		if (k == 0)
-			k = 1;
-		else if (nlp_is_control(cp)) {
-			ob_put(b, " ", 1);
-			i += k;
-			continue;
-		}
-		ob_put(b, s + i, k);
-		i += k;
-	}
-}
-
-/* Why a record gets no scores (its line says so), or NULL: an empty or
- * blank text, or a row without its text column.  A label would look like
- * a prediction: the prior's, which --score-empty asks for. */
-static const char *
-unscored(const struct popts *o, const char *text, size_t len,
-    unsigned flags)
-{
-	size_t i;
-
-	if (o->score_empty)
-		return NULL;
-	if (flags & NLP_REC_MALFORMED)
-		return "no_text";
-	for (i = 0; i < len; i++)
-		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' &&
-		    text[i] != '\f' && text[i] != '\v')
-			return NULL;
-	return "empty";
-}
-
-/* The line of a record with no scores: an empty label and probability in
- * TSV, "label": null and the reason in JSONL; the id always. */
-/* The start of a result line: "{" and the id in JSONL, the id column in
- * TSV, when there are ids. */
-static void
-format_start(struct obuf *b, const struct popts *o, const char *id)
-{
-	if (o->jsonl)
-		ob_put(b, "{", 1);
-	if (!o->want_id)
-		return;
-	if (o->jsonl) {
-		ob_put(b, "\"id\":", 5);
-		ob_json_str(b, id ? id : "");
-		ob_put(b, ",", 1);
-	} else {
-		ob_tsv_field(b, id ? id : "");
-		ob_put(b, "\t", 1);
-	}
-}
-
-static void
-format_unscored(struct obuf *b, const struct popts *o, const char *id,
-    const char *why)
-{
-	format_start(b, o, id);
-	if (o->jsonl) {
-		ob_lit(b, "\"label\":null,\"p\":null,\"top\":[],\"reason\":");
-		ob_json_str(b, why);
-		ob_put(b, "}\n", 2);
-	} else {
-		ob_put(b, "\t\n", 2);
-	}
-}
-
-/* Format one record's result. */
-static void
-format_result(struct obuf *b, const struct popts *o, const float *probs,
-    const char *id, int cut)
-{
-	uint32_t idx[64];
-	size_t n = nlp_top_k(probs, o->m->nclasses, o->k, idx), i;
-	const char *first = o->m->labels[idx[0]];
-
-	if (o->threshold > 0 && probs[idx[0]] < o->threshold)
-		first = o->fallback;
-	format_start(b, o, id);
-	if (o->jsonl) {
-		ob_put(b, "\"label\":", 8);
-		ob_json_str(b, first);
-		ob_put(b, ",\"p\":", 5);
-		ob_prob(b, probs[idx[0]]);
-		ob_put(b, ",\"top\":[", 8);
-		for (i = 0; i < n; i++) {
-			ob_put(b, i ? ",{\"label\":" : "{\"label\":", i ? 10 : 9);
-			ob_json_str(b, o->m->labels[idx[i]]);
-			ob_put(b, ",\"p\":", 5);
-			ob_prob(b, probs[idx[i]]);
-			ob_put(b, "}", 1);
-		}
-		ob_put(b, "]", 1);
-		if (cut)                 /* scored on its first 1 MiB */
-			ob_lit(b, ",\"cut\":true");
-		ob_put(b, "}\n", 2);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		const char *l = i == 0 ? first : o->m->labels[idx[i]];
-		if (i > 0)
-			ob_put(b, "\t", 1);
-		ob_put(b, l, strlen(l));
-		ob_put(b, "\t", 1);
-		ob_prob(b, probs[idx[i]]);
-	}
-	ob_put(b, "\n", 1);
-}
-
 /* A batch of records copied out of the reader, for parallel scoring. */
 struct batch {
 	struct nlp_arena text;
@@ -299,10 +83,10 @@ struct batch {
 	size_t idoff[BATCH_RECORDS];     /* SIZE_MAX: no id */
 	unsigned flags[BATCH_RECORDS];   /* the records' NLP_REC_* */
 	size_t n;
-	const struct popts *o;
+	const struct nlp_predout *o;
 	struct nlp_scorer sc[NCHUNKS];
 	float *probs[NCHUNKS];
-	struct obuf out[NCHUNKS];
+	struct nlp_buf out[NCHUNKS];
 };
 
 /* Score chunk k of the batch into its own output buffer. */
@@ -321,15 +105,16 @@ score_chunk(void *arg, size_t k)
 		    NULL;
 		size_t len = b->idoff[i] != SIZE_MAX ? b->idoff[i] - b->off[i] - 1 :
 		    b->off[i + 1] - b->off[i] - 1;
-		if ((why = unscored(b->o, t, len, b->flags[i])) != NULL) {
-			format_unscored(&b->out[k], b->o, id, why);
+		why = nlp_predout_unscored(b->o, t, len, b->flags[i]);
+		if (why != NULL) {
+			nlp_predout_unscored_line(&b->out[k], b->o, id, why);
 			continue;
 		}
 		if (nlp_model_predict(b->o->m, &b->sc[k], t, len, b->probs[k]) < 0) {
 			b->out[k].failed = 1;
 			return;
 		}
-		format_result(&b->out[k], b->o, b->probs[k], id,
+		nlp_predout_line(&b->out[k], b->o, b->probs[k], id,
 		    (b->flags[i] & NLP_REC_CUT) != 0);
 	}
 }
@@ -370,7 +155,7 @@ flush_batch(struct batch *b, struct nlp_pool *pool, FILE *out)
 /* One run: what the command line asked for, and what it holds. */
 struct run {
 	struct nlp_reader_opts ro;
-	struct popts po;
+	struct nlp_predout po;
 	const char *model, *outpath, *outfmt;
 	unsigned long threads;
 	int quiet, linebuf;
@@ -380,7 +165,7 @@ struct run {
 	FILE *out;
 	float *probs;
 	struct nlp_scorer sc;
-	struct obuf ob;
+	struct nlp_buf ob;
 	struct batch *b;             /* with --threads: records in batches */
 	struct nlp_pool *pool;
 	uint64_t lines, damaged;
@@ -511,16 +296,17 @@ batch_record(struct run *u, const struct nlp_record *rec)
 static int
 score_record(struct run *u, const struct nlp_record *rec)
 {
-	const char *why = unscored(&u->po, rec->text, rec->text_len, rec->flags);
+	const char *why = nlp_predout_unscored(&u->po, rec->text,
+	    rec->text_len, rec->flags);
 
 	u->ob.len = 0;
 	if (why != NULL)
-		format_unscored(&u->ob, &u->po, rec->id, why);
+		nlp_predout_unscored_line(&u->ob, &u->po, rec->id, why);
 	else if (nlp_model_predict(&u->lm.m, &u->sc, rec->text, rec->text_len,
 	    u->probs) < 0)
 		return nlp_errf(&u->e, NLP_IO, "out of memory");
 	else
-		format_result(&u->ob, &u->po, u->probs, rec->id,
+		nlp_predout_line(&u->ob, &u->po, u->probs, rec->id,
 		    (rec->flags & NLP_REC_CUT) != 0);
 	if (u->ob.failed)
 		return nlp_errf(&u->e, NLP_IO, "out of memory");

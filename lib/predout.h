@@ -1,0 +1,71 @@
+/*
+ * predout.h - the lines a prediction is printed as: TSV
+ * (label<TAB>probability, the k best) or JSONL ({"label", "p", "top"}),
+ * with the record's id first when there are ids.  `nlpops predict` writes
+ * them to its output, `nlpops serve` into its responses: the same bytes
+ * for the same text.
+ */
+#ifndef NLP_PREDOUT_H
+#define NLP_PREDOUT_H
+
+#include <stddef.h>
+
+#include "model.h"
+
+/* A growable output buffer; zero-initialize.  After a failed allocation
+ * failed is set and every later put is dropped: check it once, at the
+ * end. */
+struct nlp_buf {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+void nlp_buf_put(struct nlp_buf *b, const char *s, size_t n);
+void nlp_buf_puts(struct nlp_buf *b, const char *s);
+/* A string literal, its length counted by the compiler. */
+#define nlp_buf_lit(b, s) nlp_buf_put((b), (s), sizeof(s) - 1)
+/* A JSON string: s (valid UTF-8, NUL-terminated) quoted and escaped. */
+void nlp_buf_json_str(struct nlp_buf *b, const char *s);
+/* A probability with 6 decimals, locale-free ("0.981234"). */
+void nlp_buf_prob(struct nlp_buf *b, float p);
+void nlp_buf_release(struct nlp_buf *b);
+
+/* How results are printed. */
+struct nlp_predout {
+	const struct nlp_model *m;
+	size_t k;                /* the k best labels (1..64, <= nclasses) */
+	double threshold;        /* below it the top label is the fallback */
+	const char *fallback;
+	int jsonl;               /* JSONL rather than TSV */
+	int want_id;             /* each line starts with the record's id */
+	int score_empty;         /* score empty texts too (the prior) */
+};
+
+/*
+ * Why a record gets no scores, or NULL: "empty" (an empty or blank text)
+ * or "no_text" (flags has NLP_REC_MALFORMED: a row without its text).
+ * With score_empty, always NULL.
+ */
+const char *nlp_predout_unscored(const struct nlp_predout *o,
+    const char *text, size_t len, unsigned flags);
+
+/* The line of a record with no scores: an empty label and probability in
+ * TSV, "label":null, "p":null, "top":[] and "reason" in JSONL. */
+void nlp_predout_unscored_line(struct nlp_buf *b, const struct nlp_predout *o,
+    const char *id, const char *why);
+
+/* The line of a scored record (probs: the model's nclasses); cut adds
+ * "cut":true in JSONL (scored on its first 1 MiB). */
+void nlp_predout_line(struct nlp_buf *b, const struct nlp_predout *o,
+    const float *probs, const char *id, int cut);
+
+/*
+ * The JSON members of a scored record, without braces:
+ * "label":L,"p":P,"top":[{"label":L,"p":P},...] -- what a JSONL line
+ * holds, for callers that add members of their own.
+ */
+void nlp_predout_members(struct nlp_buf *b, const struct nlp_predout *o,
+    const float *probs);
+
+#endif
