@@ -16,12 +16,12 @@ CC ?= cc
 CFLAGS ?= -O3 -g
 PKG_CONFIG ?= pkg-config
 
-PKGS := libarchive libcrypto sqlite3 libpq jansson libxxhash zlib
+PKGS := libarchive libcrypto sqlite3 libpq libmicrohttpd jansson libxxhash zlib
 VERSION := 0.1.0
 
 # Debian packages: what building needs, and what the tests need on top.
 DEB_BUILD := make gcc pkg-config libarchive-dev libssl-dev libsqlite3-dev libpq-dev \
-	libjansson-dev libxxhash-dev zlib1g-dev
+	libmicrohttpd-dev libjansson-dev libxxhash-dev zlib1g-dev
 DEB_TEST := libcriterion-dev clang groff-base mandoc man-db zsh fish python3 \
 	xz-utils zstd sqlite3 chromium postgresql postgresql-common
 

@@ -22,11 +22,12 @@ int cmd_drift(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
 int cmd_complete(int argc, char **argv);
 int cmd_key(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* The commands' declarations (opts.h), for help and completion. */
 struct cli_cmd;
 extern const struct cli_cmd cli_train, cli_predict, cli_eval, cli_drift,
-	cli_key;
+	cli_serve, cli_key;
 
 /* The registry's verbs ("registry push", ...), NULL-terminated. */
 extern const struct cli_cmd *const cli_registry_verbs[];

@@ -61,7 +61,8 @@ static const struct cli_cmd *
 find_cmd(int argc, char **argv)
 {
 	static const struct cli_cmd *const commands[] = {
-		&cli_train, &cli_predict, &cli_eval, &cli_drift, &cli_key,
+		&cli_train, &cli_predict, &cli_eval, &cli_drift, &cli_serve,
+		&cli_key,
 	};
 	const struct cli_cmd *const *v;
 	size_t i, n;

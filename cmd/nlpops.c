@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "eval", cmd_eval, "metrics on labeled data, and gates for CI" },
 	{ "drift", cmd_drift, "has today's text drifted from the training text?" },
 	{ "registry", cmd_registry, "versioned models: push, alias, rollback, history" },
+	{ "serve", cmd_serve, "answer predictions over HTTP, following an alias" },
 	{ "key", cmd_key, "make a key pair for signing models" },
 };
 

@@ -1,0 +1,351 @@
+/*
+ * server_work.c - the worker behind the responses: it scores each text
+ * with the shadow model, counts where the two disagree, and writes the
+ * prediction log, one JSON line per text.  Its queue is bounded (jobs
+ * and bytes): past it the shadow skips a text (counted) and the request
+ * writes its own log lines, so the log loses nothing and memory stays
+ * bounded (server_internal.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server_internal.h"
+
+#define QUEUE_JOBS 8192
+#define QUEUE_BYTES (64u << 20)
+
+static void
+job_free(struct job *j)
+{
+	nlp_srv_release(j->primary);
+	free(j->id);
+	free(j->text);
+	free(j);
+}
+
+/* The shadow's answer for j, as log members; counts it. */
+static void
+shadow_score(struct nlp_server *s, const struct job *j, struct nlp_buf *b)
+{
+	struct worker *w = &s->w;
+	struct served *v = nlp_srv_acquire(&s->shadow);
+	const struct nlp_model *m = &v->lm.m;
+	uint32_t top;
+	int agree;
+	float *p;
+
+	if (m->nclasses > w->probs_cap) {
+		if ((p = realloc(w->probs, m->nclasses * sizeof *p)) == NULL)
+			goto out;
+		w->probs = p;
+		w->probs_cap = m->nclasses;
+	}
+	if (nlp_model_predict(m, &w->sc, j->text, j->len, w->probs) < 0)
+		goto out;
+	nlp_top_k(w->probs, m->nclasses, 1, &top);
+	agree = strcmp(m->labels[top],
+	    j->primary->lm.m.labels[j->label]) == 0;
+	atomic_fetch_add(&s->mx.shadow_scored, 1);
+	if (!agree)
+		atomic_fetch_add(&s->mx.shadow_disagree, 1);
+	nlp_buf_lit(b, ",\"shadow\":{\"model\":");
+	nlp_buf_json_str(b, v->lm.display);
+	nlp_buf_lit(b, ",\"sha256\":");
+	nlp_buf_json_str(b, v->sha256);
+	nlp_buf_lit(b, ",\"label\":");
+	nlp_buf_json_str(b, m->labels[top]);
+	nlp_buf_lit(b, ",\"p\":");
+	nlp_buf_prob(b, w->probs[top]);
+	nlp_buf_puts(b, agree ? ",\"agree\":true}" : ",\"agree\":false}");
+out:
+	nlp_srv_release(v);
+}
+
+/* j's log line into b (the shadow's answer with it when there is one). */
+static void
+log_line(struct nlp_server *s, const struct job *j, struct nlp_buf *b,
+    int shadow)
+{
+	char t[32];
+
+	nlp_srv_time(j->time, t);
+	nlp_buf_lit(b, "{\"time\":");
+	nlp_buf_json_str(b, t);
+	nlp_buf_lit(b, ",\"request\":");
+	nlp_buf_json_str(b, j->request);
+	nlp_buf_lit(b, ",\"id\":");
+	nlp_buf_puts(b, j->id != NULL ? j->id : "null");
+	nlp_buf_lit(b, ",\"model\":");
+	nlp_buf_json_str(b, j->primary->lm.display);
+	nlp_buf_lit(b, ",\"sha256\":");
+	nlp_buf_json_str(b, j->primary->sha256);
+	if (j->label < 0) {
+		nlp_buf_lit(b, ",\"label\":null,\"p\":null,\"reason\":");
+		nlp_buf_json_str(b, j->reason);
+	} else {
+		nlp_buf_lit(b, ",\"label\":");
+		nlp_buf_json_str(b, j->primary->lm.m.labels[j->label]);
+		nlp_buf_lit(b, ",\"p\":");
+		nlp_buf_prob(b, j->p);
+	}
+	if (s->o.log_text && j->text != NULL) {
+		nlp_buf_lit(b, ",\"text\":");
+		nlp_buf_json_str(b, j->text);
+	}
+	if (shadow && j->label >= 0 && j->text != NULL)
+		shadow_score(s, j, b);
+	nlp_buf_lit(b, "}\n");
+}
+
+/* Write b to the log (flush: at once); a failure is counted, and said
+ * once until the log is written again. */
+static void
+log_write(struct nlp_server *s, const struct nlp_buf *b, int flush)
+{
+	struct worker *w = &s->w;
+	int failed;
+
+	pthread_mutex_lock(&w->log_mu);
+	errno = 0;
+	failed = b->failed || fwrite(b->p, 1, b->len, w->log) != b->len ||
+	    (flush && fflush(w->log) != 0);
+	if (failed) {
+		atomic_fetch_add(&s->mx.log_errors, 1);
+		clearerr(w->log);
+		if (!w->log_failing)
+			nlp_srv_event(s, "log_error", "cannot write '%s': %s",
+			    s->o.log_path, b->failed ? "out of memory" : errno ?
+			    strerror(errno) : "I/O error");
+		w->log_failing = 1;
+	} else {
+		atomic_fetch_add(&s->mx.log_lines, 1);
+		w->log_failing = 0;
+	}
+	pthread_mutex_unlock(&w->log_mu);
+}
+
+/* Do job j: the shadow, then the log. */
+static void
+work(struct nlp_server *s, const struct job *j)
+{
+	struct nlp_buf *b = &s->w.line;
+
+	b->len = 0;
+	b->failed = 0;
+	if (s->o.log_path == NULL) {
+		if (j->label >= 0 && j->text != NULL)
+			shadow_score(s, j, b);
+		return;
+	}
+	log_line(s, j, b, s->shadow.arg != NULL);
+	log_write(s, b, 0);
+}
+
+static void
+log_flush(struct nlp_server *s)
+{
+	if (s->o.log_path == NULL)
+		return;
+	pthread_mutex_lock(&s->w.log_mu);
+	if (fflush(s->w.log) != 0) {
+		atomic_fetch_add(&s->mx.log_errors, 1);
+		clearerr(s->w.log);
+	}
+	pthread_mutex_unlock(&s->w.log_mu);
+}
+
+static void *
+worker(void *arg)
+{
+	struct nlp_server *s = arg;
+	struct worker *w = &s->w;
+	struct job *j;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->head == NULL && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->head == NULL)
+			break;           /* stopped, and all done */
+		j = w->head;
+		if ((w->head = j->next) == NULL)
+			w->tail = NULL;
+		w->n--;
+		w->bytes -= j->len;
+		pthread_mutex_unlock(&w->mu);
+		work(s, j);
+		job_free(j);
+		pthread_mutex_lock(&w->mu);
+		if (w->head == NULL) {   /* idle: the log to the disk */
+			pthread_mutex_unlock(&w->mu);
+			log_flush(s);
+			pthread_mutex_lock(&w->mu);
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* A job for text i of q, or NULL (out of memory). */
+static struct job *
+job_new(struct nlp_server *s, const struct nlp_sreq *q, size_t i,
+    const struct nlp_sreq_result *r, struct served *v, const char *request,
+    double now)
+{
+	struct job *j = calloc(1, sizeof *j);
+	int text = s->shadow.arg != NULL || s->o.log_text;
+
+	if (j == NULL)
+		return NULL;
+	j->time = now;
+	snprintf(j->request, sizeof j->request, "%s", request);
+	j->label = r->label;
+	j->p = r->p;
+	j->reason = r->reason;
+	if ((q->id[i] != NULL && (j->id = strdup(q->id[i])) == NULL) ||
+	    (text && (j->text = strdup(q->text[i])) == NULL)) {
+		job_free(j);
+		return NULL;
+	}
+	j->len = text ? q->len[i] : 0;
+	atomic_fetch_add(&v->refs, 1);
+	j->primary = v;
+	return j;
+}
+
+/* Queue j: 0, or -1 when the queue is full. */
+static int
+enqueue(struct worker *w, struct job *j)
+{
+	pthread_mutex_lock(&w->mu);
+	if (w->n >= QUEUE_JOBS || w->bytes + j->len > QUEUE_BYTES) {
+		pthread_mutex_unlock(&w->mu);
+		return -1;
+	}
+	if (w->tail != NULL)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	w->n++;
+	w->bytes += j->len;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+/* A job the queue had no room for: its log line now, without the
+ * shadow. */
+static void
+overflow(struct nlp_server *s, struct job *j)
+{
+	struct nlp_buf b = { 0 };
+
+	if (s->shadow.arg != NULL && j->label >= 0)
+		atomic_fetch_add(&s->mx.shadow_skipped, 1);
+	if (s->o.log_path != NULL) {
+		log_line(s, j, &b, 0);
+		log_write(s, &b, 1);
+		nlp_buf_release(&b);
+	}
+	job_free(j);
+}
+
+void
+nlp_srv_worker_add(struct nlp_server *s, const struct nlp_sreq *q,
+    const struct nlp_sreq_result *res, struct served *v, const char *request)
+{
+	double now = nlp_srv_now();
+	struct job *j;
+	size_t i;
+
+	if (!s->w.running)
+		return;
+	for (i = 0; i < q->n; i++) {
+		if ((j = job_new(s, q, i, &res[i], v, request, now)) == NULL) {
+			atomic_fetch_add(&s->mx.log_errors, 1);
+			continue;
+		}
+		if (enqueue(&s->w, j) < 0)
+			overflow(s, j);
+	}
+}
+
+/* Open the log for appending (close-on-exec). */
+static FILE *
+log_open(const char *path)
+{
+	return fopen(path, "ae");
+}
+
+void
+nlp_srv_log_reopen(struct nlp_server *s)
+{
+	FILE *f;
+
+	if (s->o.log_path == NULL)
+		return;
+	if ((f = log_open(s->o.log_path)) == NULL) {
+		nlp_srv_event(s, "log_error", "cannot reopen '%s': %s; writing "
+		    "on to the file open before", s->o.log_path, strerror(errno));
+		return;
+	}
+	pthread_mutex_lock(&s->w.log_mu);
+	if (fclose(s->w.log) != 0)
+		atomic_fetch_add(&s->mx.log_errors, 1);
+	s->w.log = f;
+	s->w.log_failing = 0;
+	pthread_mutex_unlock(&s->w.log_mu);
+	nlp_srv_event(s, "log_reopened", "reopened '%s'", s->o.log_path);
+}
+
+int
+nlp_srv_worker_start(struct nlp_server *s, struct nlp_err *e)
+{
+	struct worker *w = &s->w;
+
+	if (s->o.log_path == NULL && s->shadow.arg == NULL)
+		return NLP_OK;           /* nothing to do off the response path */
+	if (s->o.log_path != NULL && (w->log = log_open(s->o.log_path)) == NULL)
+		return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'",
+		    s->o.log_path);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_mutex_init(&w->log_mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, worker, s) != 0) {
+		if (w->log != NULL)
+			fclose(w->log);
+		w->log = NULL;
+		return nlp_errf(e, NLP_IO, "cannot start a thread");
+	}
+	w->running = 1;
+	return NLP_OK;
+}
+
+void
+nlp_srv_worker_stop(struct nlp_server *s)
+{
+	struct worker *w = &s->w;
+
+	if (!w->running)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	w->running = 0;
+	if (w->log != NULL && fclose(w->log) != 0) {
+		atomic_fetch_add(&s->mx.log_errors, 1);
+		nlp_srv_event(s, "log_error", "cannot write '%s': %s",
+		    s->o.log_path, strerror(errno));
+	}
+	w->log = NULL;
+	nlp_scorer_release(&w->sc);
+	free(w->probs);
+	nlp_buf_release(&w->line);
+	pthread_mutex_destroy(&w->mu);
+	pthread_mutex_destroy(&w->log_mu);
+	pthread_cond_destroy(&w->cv);
+}
