@@ -1,0 +1,239 @@
+# serve.sh - `nlpops serve` with real clients: curl for every endpoint and
+# every error status, wrk for load while the alias moves (and rolls back)
+# with no non-2xx response, a broken and an untrusted new version that
+# leave the old one serving, the shadow's disagreements counted and
+# logged, the log reopened on SIGHUP, a drain on SIGTERM that answers the
+# request in progress and exits 0, /metrics through `promtool check
+# metrics`, socket activation.  Every server listens on 127.0.0.1, on a
+# port of its own (port 0), and stops by itself (timeout) if the script
+# dies.  The sanitized run skips the load (wrk): the sanitizers check the
+# same code on every other request.
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+PY=/usr/bin/python3
+case $N in */obj-san/*) san=1 ;; *) san=0 ;; esac
+for tool in curl "$PY"; do
+	command -v "$tool" >/dev/null || { fail "serve.sh needs $tool"; exit 1; }
+done
+cd "$T" || exit 4
+REG=$T/reg
+SERVERS=
+trap 'for p in $SERVERS; do kill -KILL $p 2>/dev/null; done; rm -rf "$T"' EXIT
+
+# two models that disagree now and then: a good one and a weak one
+zcat "$DATA/spam.train.tsv.gz" | head -1500 >train.tsv
+zcat "$DATA/spam.test.tsv.gz" | cut -f2 | head -200 >texts.txt
+"$N" train -q -o good.nlp train.tsv
+head -120 train.tsv >small.tsv
+"$N" train -q --epochs 1 --ngrams 1 -o weak.nlp small.tsv
+"$N" --registry "$REG" registry push --name spam good.nlp --alias production >/dev/null 2>&1
+"$N" --registry "$REG" registry push --name spam weak.nlp --alias candidate >/dev/null 2>&1
+
+# start NAME ARGS...: a server in the background (NAME.err its stderr);
+# its port in $PORT, its pid in $PID.  0 when it listens.
+start() {
+	name=$1; shift
+	timeout -s KILL 240 "$N" --registry "$REG" serve --listen 127.0.0.1:0 \
+	    "$@" 2>"$name.err" &
+	tpid=$!
+	SERVERS="$SERVERS $tpid"
+	i=0
+	while [ $i -lt 400 ] && ! grep -q 'listening on' "$name.err"; do
+		kill -0 $tpid 2>/dev/null || return 1
+		sleep 0.05; i=$((i + 1))
+	done
+	PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$name.err")
+	PID=$(ps -o pid= --ppid $tpid | tr -d ' ')
+	SERVERS="$SERVERS $PID"
+	TPID=$tpid
+	[ -n "$PORT" ] && [ -n "$PID" ]
+}
+# stop: SIGTERM to the server; its exit status in $RC.
+stop() { kill -TERM $PID; wait $TPID; RC=$?; [ $RC -eq 0 ] || { echo "stop: pid $PID tpid $TPID rc $RC" >&2; tail -3 "$name.err" >&2; }; }
+
+# post BODY [PATH] [CURL ARGS...]: the status code on stdout, the body in
+# body, the headers in headers.  Content-Type: $CT (JSON by default).
+post() {
+	b=$1; path=${2:-/v1/predict}; shift; [ $# -gt 0 ] && shift
+	curl -s -o body -D headers -w '%{http_code}' -H "Content-Type: ${CT:-application/json}" \
+	    --data-binary "$b" "$@" "http://127.0.0.1:$PORT$path"
+}
+get() { curl -s -o body -D headers -w '%{http_code}' "http://127.0.0.1:$PORT$1"; }
+# json EXPR: a Python expression over the body's JSON (j), printed.
+json() { "$PY" -c "import json,sys; j=json.load(open('body')); print($1)"; }
+# is GOT WANT DESC
+is() { if [ "$1" = "$2" ]; then pass; else fail "$3: got '$1', want '$2'"; fi; }
+metric() { curl -s "http://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
+
+# --- every endpoint
+check "serve starts and says where it listens" start main -m spam
+is "$(post '{"text": "WIN a FREE prize now, call 0800", "id": 7, "k": 2}')" 200 "POST /v1/predict"
+is "$(json 'sorted(j)')" "['id', 'label', 'model', 'p', 'sha256', 'top']" "a prediction's keys"
+is "$(json 'j["id"], j["model"], len(j["top"])')" "7 spam@1 2" "the id, the model, k=2"
+is "$(json 'j["label"] == j["top"][0]["label"] and j["p"] == j["top"][0]["p"]')" True "label and p are the top one's"
+sha=$("$N" --registry "$REG" registry show spam@1 --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["sha256"])')
+is "$(json 'j["sha256"]')" "$sha" "the sha256 is the version's"
+check "the response carries a request id" grep -qi '^X-Request-Id: ' headers
+curl -s -o /dev/null -D headers -H 'X-Request-Id: abc-123' -H 'Content-Type: application/json' -d '{"text":"x"}' "http://127.0.0.1:$PORT/v1/predict"
+check "a client's X-Request-Id comes back" grep -qi '^X-Request-Id: abc-123' headers
+
+body=$("$PY" -c 'import json; t=[l.rstrip("\n") for l in open("texts.txt")][:50]; print(json.dumps({"texts": t, "ids": list(range(50))}))')
+is "$(post "$body")" 200 "a batch of 50"
+is "$(json 'len(j["results"]), [r["id"] for r in j["results"]] == list(range(50)), j["model"]')" "50 True spam@1" "50 results, in order"
+head -50 texts.txt | "$N" predict -q -m good.nlp --output-format jsonl >jsonl.want
+json 'chr(10).join(json.dumps({"label": r["label"], "p": r["p"]}) for r in j["results"])' >batch.got
+"$PY" -c 'import json,sys
+for l in open("jsonl.want"):
+	r = json.loads(l); print(json.dumps({"label": r["label"], "p": r["p"]}))' >batch.want
+check "a batch's labels and probabilities are predict's" cmp -s batch.got batch.want
+
+# text/plain: predict's TSV lines, byte for byte -- CRLF, an empty line,
+# invalid UTF-8, a last line without its newline included
+{ head -30 texts.txt; printf 'crlf line\r\n\n\377bad utf-8\nno newline'; } >plain.txt
+CT=text/plain post @plain.txt >code
+is "$(cat code)" 200 "a text/plain body"
+"$N" predict -q -m good.nlp plain.txt >plain.want
+check "text/plain answers predict's TSV lines, byte for byte" cmp -s body plain.want
+check "text/plain answers with text/plain" grep -qi '^Content-Type: text/plain' headers
+CT=text/plain post @plain.txt '/v1/predict?k=2' >/dev/null
+"$N" predict -q -k 2 -m good.nlp plain.txt >plain2.want
+check "?k=2 on text/plain is predict -k 2" cmp -s body plain2.want
+
+is "$(get /v1/model)" 200 "GET /v1/model"
+is "$(json 'j["name"], j["version"], j["labels"], j["sha256"] == "'"$sha"'"')" "spam 1 ['ham', 'spam'] True" "the model's name, version, labels, sha256"
+is "$(json '"loaded_at" in j')" True "/v1/model says when it was loaded"
+is "$(get /healthz)" 200 "GET /healthz"
+is "$(get /readyz)" 200 "GET /readyz"
+is "$(get /metrics)" 200 "GET /metrics"
+check "/metrics is Prometheus' text format" grep -qi '^Content-Type: text/plain; version=0.0.4' headers
+if command -v promtool >/dev/null; then
+	check "promtool check metrics accepts /metrics" sh -c 'promtool check metrics <body >promtool.out 2>&1'
+else
+	fail "promtool is not installed"
+fi
+for m in nlpops_http_requests_total nlpops_request_duration_seconds_bucket nlpops_texts_scored_total nlpops_predictions_total nlpops_model_info nlpops_reloads_total nlpops_reload_failures_total nlpops_shadow_disagreements_total; do
+	check "/metrics has $m" grep -q "^$m" body
+done
+check "/metrics names the version in service" grep -q "^nlpops_model_info{role=\"model\",name=\"spam\",version=\"1\",sha256=\"$sha\"} 1" body
+check "/metrics counts the texts scored" test "$(metric nlpops_texts_scored_total)" -ge 112
+
+# --- every error: a status and one line of JSON
+err() {  # err WANT DESC CODE
+	is "$3" "$1" "$2"
+	if "$PY" -c 'import json; j=json.load(open("body")); assert list(j) == ["error"] and j["error"]' 2>/dev/null &&
+	    [ "$(wc -l <body)" -eq 1 ]; then pass; else fail "$2: not one line of {\"error\": ...}: $(head -c 200 body)"; fi
+}
+err 400 "malformed JSON" "$(post '{"text": "x"')"
+err 400 "a text that is not a string" "$(post '{"text": 5}')"
+err 400 "an empty body" "$(post '')"
+err 400 "an empty texts" "$(post '{"texts": []}')"
+err 400 "both text and texts" "$(post '{"text": "a", "texts": ["b"]}')"
+err 400 "neither text nor texts" "$(post '{"txt": "a"}')"
+err 400 "k = 0" "$(post '{"text": "a", "k": 0}')"
+err 400 "k = 65" "$(post '{"text": "a", "k": 65}')"
+err 400 "k a string" "$(post '{"text": "a", "k": "2"}')"
+err 400 "an id that is an object" "$(post '{"text": "a", "id": {}}')"
+err 400 "ids not as long as texts" "$(post '{"texts": ["a", "b"], "ids": [1]}')"
+err 400 "a body that is not an object" "$(post '["a"]')"
+err 400 "a duplicate key" "$(post '{"text": "a", "text": "b"}')"
+err 400 "?k=x on text/plain" "$(CT=text/plain post 'a' '/v1/predict?k=x')"
+err 415 "a form body" "$(CT=application/x-www-form-urlencoded post 'text=a')"
+err 415 "another charset" "$(CT='text/plain; charset=latin1' post 'a')"
+head -c 1100000 /dev/zero | tr '\0' a >big.txt
+err 413 "a body over --max-body (Content-Length)" "$(CT=text/plain post @big.txt)"
+err 413 "a chunked body over --max-body" "$(CT=text/plain post @big.txt /v1/predict -H 'Transfer-Encoding: chunked')"
+err 404 "an unknown path" "$(get /v2/predict)"
+err 405 "GET /v1/predict" "$(get /v1/predict)"
+check "405 says Allow: POST" grep -qi '^Allow: POST' headers
+err 405 "POST /healthz" "$(post '{}' /healthz)"
+is "$(post '{"text": "still fine"}')" 200 "the server answers after every bad request"
+is "$(metric 'nlpops_http_requests_total{endpoint="/v1/predict",code="400"}')" 14 "/metrics counts the 400s"
+
+# --- the alias moves: noticed within 2 s, without a restart
+"$N" --registry "$REG" registry alias spam 2 production >/dev/null 2>&1
+t0=$(date +%s%N)
+v=1
+while [ "$v" != 2 ] && [ $((($(date +%s%N) - t0) / 1000000)) -lt 5000 ]; do
+	get /v1/model >/dev/null; v=$(json 'j["version"]'); sleep 0.02
+done
+ms=$((($(date +%s%N) - t0) / 1000000))
+is "$v" 2 "the alias moved: spam@2 in service"
+check "... within 2 s of the move ($ms ms)" test $ms -lt 2000
+check "the reload is an event on stderr" grep -q 'model: now serving spam@2 (sha256 [0-9a-f]*), was spam@1' main.err
+is "$(metric nlpops_reloads_total)" 1 "/metrics counts the reload"
+
+# a new version that cannot be loaded (its stored bytes damaged) is
+# counted and said, and the old one keeps serving
+"$N" train -q --epochs 2 -o third.nlp small.tsv
+"$N" --registry "$REG" registry push --name spam third.nlp --description damaged >/dev/null 2>&1
+sha3=$("$N" --registry "$REG" registry show spam@3 --json | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["sha256"])')
+obj=$REG/objects/sha256/$(echo "$sha3" | cut -c1-2)/$(echo "$sha3" | cut -c3-)
+check "the third version's object is in the store" test -f "$obj"
+printf 'garbage' | dd of="$obj" bs=1 seek=100 conv=notrunc 2>/dev/null
+"$N" --registry "$REG" registry alias spam 3 production >/dev/null 2>&1
+i=0; while [ $i -lt 60 ] && ! grep -q 'cannot load spam@3' main.err; do sleep 0.05; i=$((i + 1)); done
+check "a damaged new version: reload_failed, said on stderr" grep -q 'error: model: cannot load spam@3: .*spam@2 keeps serving' main.err
+is "$(metric nlpops_reload_failures_total)" 1 "/metrics counts the failed reload"
+is "$(post '{"text": "hello"}')" 200 "... and the old version answers"
+is "$(json 'j["model"]')" spam@2 "... spam@2"
+is "$(get /readyz)" 200 "... and the server is ready"
+sleep 1.2
+is "$(metric nlpops_reload_failures_total)" 1 "a failed version is not retried every poll"
+kill -HUP $PID
+i=0; while [ $i -lt 60 ] && [ "$(metric nlpops_reload_failures_total)" != 2 ]; do sleep 0.05; i=$((i + 1)); done
+is "$(metric nlpops_reload_failures_total)" 2 "SIGHUP retries it"
+"$N" --registry "$REG" registry rollback spam >/dev/null 2>&1
+"$N" --registry "$REG" registry alias spam 1 production >/dev/null 2>&1
+
+# --log-format json: every event line is one JSON object
+stop
+is "$RC" 0 "SIGTERM: exit 0"
+check "every event line of the run is text" sh -c '! grep -v "^nlpops serve: " main.err'
+
+# --- shadow, prediction log, SIGHUP reopening it, --log-format json
+check "serve with --shadow and --log" start shadow -m spam --shadow spam@candidate \
+    --log "$T/log.jsonl" --log-text --log-format json
+is "$(post "$body")" 200 "a batch, scored by the model and the shadow"
+i=0; while [ $i -lt 100 ] && [ "$(metric nlpops_shadow_scored_total)" != 50 ]; do sleep 0.05; i=$((i + 1)); done
+is "$(metric nlpops_shadow_scored_total)" 50 "the shadow scored the 50 texts"
+i=0; while [ $i -lt 100 ] && [ "$(wc -l <log.jsonl)" -lt 50 ]; do sleep 0.05; i=$((i + 1)); done
+is "$(wc -l <log.jsonl)" 50 "one log line per text"
+dis=$(grep -c '"agree":false' log.jsonl)
+check "the weak shadow disagrees with the model at times ($dis)" test "$dis" -gt 0
+is "$(metric nlpops_shadow_disagreements_total)" "$dis" "/metrics counts the disagreements the log shows"
+"$PY" -c 'import json
+for i, l in enumerate(open("log.jsonl")):
+	j = json.loads(l)
+	assert list(j)[:8] == ["time", "request", "id", "model", "sha256", "label", "p", "text"], list(j)
+	assert j["model"] == "spam@1" and j["shadow"]["model"] == "spam@2", j
+	assert j["shadow"]["agree"] == (j["shadow"]["label"] == j["label"]), j
+' 2>shadow.py.err
+check "log lines: time, request, id, model, sha256, label, p, text, shadow" test ! -s shadow.py.err
+check "the ids are the client's, in order" sh -c "[ \"\$(\"$PY\" -c 'import json; print([json.loads(l)[\"id\"] for l in open(\"log.jsonl\")] == list(range(50)))')\" = True ]"
+mv log.jsonl log.1
+kill -HUP $PID
+i=0; while [ $i -lt 60 ] && ! grep -q 'reopened' shadow.err; do sleep 0.05; i=$((i + 1)); done
+post '{"text": "after the rotation", "id": "r1"}' >/dev/null
+i=0; while [ $i -lt 60 ] && ! [ -s log.jsonl ]; do sleep 0.05; i=$((i + 1)); done
+is "$(wc -l <log.jsonl 2>/dev/null)" 1 "SIGHUP: the log is reopened, new lines go to the new file"
+is "$(wc -l <log.1)" 50 "... and the rotated file keeps its lines"
+stop
+is "$RC" 0 "the shadow server stops with 0"
+check "--log-format json: every event line is a JSON object" "$PY" -c 'import json,sys
+for l in open("shadow.err"):
+	j = json.loads(l); assert list(j) == ["time", "level", "event", "msg"], j'
+
+# --- --trust: an unsigned version is never served, on start or reload
+"$N" key generate -o k >/dev/null 2>&1
+"$N" train -q --seed 4 -o fourth.nlp train.tsv
+"$N" --registry "$REG" registry push --name spam fourth.nlp --sign k --alias trusted >/dev/null 2>&1
+expect_status 3 "an unsigned model is refused at start" timeout -s KILL 20 "$N" --registry "$REG" serve --listen 127.0.0.1:0 -m spam@1 --trust k.pub
+check "... saying it is not signed" grep -q 'not signed' "$T/err"
+check "serve --trust with a signed version" start trust -m spam@trusted --trust k.pub
+"$N" --registry "$REG" registry alias spam 1 trusted >/dev/null 2>&1
+i=0; while [ $i -lt 60 ] && ! grep -q 'cannot load spam@1' trust.err; do sleep 0.05; i=$((i + 1)); done
+check "an unsigned new version is refused on reload" grep -q 'cannot load spam@1: .*not signed.*spam@4 keeps serving' trust.err
+post '{"text": "x"}' >/dev/null
+is "$(json 'j["model"]')" spam@4 "... and the signed one keeps serving"
+stop
