@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "eval.h"
 #include "eval_report.h"
+#include "evallog.h"
 #include "modelref.h"
 #include "opts.h"
 #include "pool.h"
@@ -20,13 +21,18 @@ enum {
 	OPT_JSON = 256, OPT_CONFUSION, OPT_ERRORS, OPT_MIN_ACC, OPT_MIN_F1,
 	OPT_MIN_CLASS_F1, OPT_MAX_LL, OPT_MAX_ECE, OPT_BASELINE, OPT_MAX_DROP,
 	OPT_BOOTSTRAP, OPT_GATE_ON, OPT_SEED, OPT_STRICT, OPT_RECORD,
-	OPT_BASELINE_IF_EXISTS,
+	OPT_BASELINE_IF_EXISTS, OPT_PREDICTIONS, OPT_SHADOW,
 };
 
 static const struct cli_opt options[] = {
 	{ 'm', 'm', "model", "MODEL", "the model: a file or NAME[@VERSION|@ALIAS]",
 	    "ref" },
 	CLI_OPT_TRUST,
+	{ OPT_PREDICTIONS, 0, "predictions", "LOG", "no model: score the labels "
+	    "of a prediction log\n(serve --log, predict's JSONL) against "
+	    "the\ngold data, joined by id (--id-column/--id-field)", "file" },
+	{ OPT_SHADOW, 0, "shadow", NULL, "with --predictions: the shadow model's "
+	    "labels", NULL },
 	{ OPT_JSON, 0, "json", NULL, "one JSON object (schema 1) on stdout",
 	    NULL },
 	{ OPT_CONFUSION, 0, "confusion", NULL, "print the confusion matrix (of "
@@ -60,6 +66,10 @@ static const struct cli_opt options[] = {
 	{ CLI_FORMAT, 0, "format", "F", "input format: tsv, csv, jsonl, fasttext",
 	    "tsv csv jsonl fasttext" },
 	CLI_OPTS_LABELED_COLUMNS,
+	{ CLI_ID_COLUMN, 0, "id-column", "C", "TSV/CSV id column, joining "
+	    "--predictions", NULL },
+	{ CLI_ID_FIELD, 0, "id-field", "F", "JSONL id field, joining "
+	    "--predictions", NULL },
 	CLI_OPT_THREADS("threads (default: all CPUs); same results"),
 	{ 'q', 'q', "quiet", NULL, "no summary or timing on stderr", NULL },
 	CLI_OPT_HELP,
@@ -69,6 +79,8 @@ static const struct cli_opt options[] = {
 const struct cli_cmd cli_eval = {
 	"eval",
 	"usage: nlpops eval -m MODEL [options] [DATA...]\n"
+	"       nlpops eval --predictions LOG (--id-column C | --id-field F)\n"
+	"                   [options] [GOLD...]\n"
 	"\n"
 	"Score a model on labeled data (files, or stdin when none or '-') with\n"
 	"scikit-learn's metrics; with gates, the exit status is the verdict:\n"
@@ -76,6 +88,9 @@ const struct cli_cmd cli_eval = {
 	"skipped (no label, several labels, malformed), the gates and --record\n"
 	"have no verdict: status 3.  A label with a control character or\n"
 	"invalid UTF-8, or a CSV quote never closed, is an error (status 3).\n"
+	"With --predictions, the labels a model gave in production are scored\n"
+	"against gold labels that came later (no log loss or ECE: the log has\n"
+	"no probability distributions).\n"
 	"\n",
 	options, NULL, "file...",
 };
@@ -85,6 +100,8 @@ const struct cli_cmd cli_eval = {
 /* What the options ask for. */
 struct eval_args {
 	const char *model, *baseline;
+	const char *predictions;     /* --predictions LOG */
+	int shadow;
 	struct nlp_reader_opts ro;
 	struct nlp_gate gates[MAX_GATES];
 	struct nlp_eval_opts o;
@@ -141,6 +158,8 @@ option(void *ctx, int c, const char *arg)
 		    MAX_GATES - 1);
 	switch (c) {
 	case 'm': a->model = arg; break;
+	case OPT_PREDICTIONS: a->predictions = arg; break;
+	case OPT_SHADOW: a->shadow = 1; break;
 	case CLI_TRUST: return cli_trust_option(cmd, arg);
 	case 'q': a->quiet = 1; break;
 	case OPT_JSON: a->json = 1; break;
@@ -184,6 +203,35 @@ option(void *ctx, int c, const char *arg)
 	return rc;
 }
 
+/* What --predictions cannot do, and what it needs: NLP_OK or NLP_USAGE
+ * (printed).  The gates are in place (a->o). */
+static int
+predictions_args(struct eval_args *a, int n, char **gold)
+{
+	const char *no = a->baseline != NULL ? "--baseline" : a->record ?
+	    "--record" : a->o.errors > 0 ? "--errors" : NULL;
+	int i, stdin_gold = n == 0;
+	size_t g;
+
+	for (g = 0; no == NULL && g < a->o.ngates; g++)
+		if (a->gates[g].kind == NLP_GATE_MAX_LOG_LOSS ||
+		    a->gates[g].kind == NLP_GATE_MAX_ECE)
+			no = nlp_gate_name(a->gates[g].kind);
+	if (no != NULL)
+		return cli_usage_error("eval", "%s needs a model; a prediction log "
+		    "has the predicted labels alone", no);
+	if (a->ro.id_column == NULL && a->ro.id_field == NULL)
+		return cli_usage_error("eval", "--predictions joins by id: give "
+		    "--id-column C or --id-field F for the gold data");
+	for (i = 0; i < n; i++)
+		stdin_gold |= strcmp(gold[i], "-") == 0;
+	if (stdin_gold && strcmp(a->predictions, "-") == 0)
+		return cli_usage_error("eval", "the log and the gold data cannot "
+		    "both be standard input");
+	a->o.gates = a->gates;
+	return NLP_OK;
+}
+
 /* Parse the options (*first is then the data's index in argv): NLP_OK,
  * CLI_HELP_SHOWN, or the status to exit with. */
 static int
@@ -198,8 +246,14 @@ eval_args(struct eval_args *a, int argc, char **argv, int *first)
 	a->max_drop = -1;
 	if ((rc = cli_parse(&cli_eval, argc, argv, option, a, first)) != NLP_OK)
 		return rc;
-	if (a->model == NULL)
-		return cli_usage_error("eval", "no model: give -m MODEL");
+	if (a->model != NULL && a->predictions != NULL)
+		return cli_usage_error("eval", "-m and --predictions exclude each "
+		    "other: a model scores the data, a log has scored it");
+	if (a->shadow && a->predictions == NULL)
+		return cli_usage_error("eval", "--shadow needs --predictions LOG");
+	if (a->model == NULL && a->predictions == NULL)
+		return cli_usage_error("eval", "no model: give -m MODEL (or "
+		    "--predictions LOG)");
 	if (a->max_drop >= 0 && a->baseline == NULL)
 		return cli_usage_error("eval", "--max-drop needs --baseline MODEL");
 	if (a->baseline_if_exists && a->baseline == NULL)
@@ -207,6 +261,8 @@ eval_args(struct eval_args *a, int argc, char **argv, int *first)
 		    "--baseline MODEL");
 	if (a->o.gate_on_lower && a->o.bootstrap == 0)
 		return cli_usage_error("eval", "--gate-on lower needs --bootstrap N");
+	if (a->predictions != NULL)
+		return predictions_args(a, argc - *first, argv + *first);
 	if (a->record && nlp_modelref_is_path(a->model))
 		return cli_usage_error("eval", "--record needs a registry reference "
 		    "(NAME@VERSION or NAME@ALIAS), not the file '%s'", a->model);
@@ -333,6 +389,34 @@ eval_report(const char *cmd, const struct eval_args *a, struct nlp_loaded *lm,
 	return res->failed ? NLP_NO : NLP_OK;
 }
 
+/* --predictions: the log joined to the gold data, and its figures. */
+static int
+eval_predictions(const char *cmd, struct eval_args *a, int n, char **paths)
+{
+	struct nlp_evallog l;
+	struct nlp_eval_result res;
+	struct nlp_err e = { 0, "" };
+	int rc;
+
+	memset(&l, 0, sizeof l);
+	memset(&res, 0, sizeof res);
+	if ((rc = nlp_evallog_read(&l, a->predictions, a->shadow, &e)) !=
+	    NLP_OK)
+		nlp_err_prefix(&e, "--predictions");
+	else if ((rc = nlp_evallog_join(&l, (const char *const *)paths,
+	    (size_t)n, &a->ro, &e)) == NLP_OK)
+		rc = nlp_evallog_evaluate(&res, &l, &a->o, &e);
+	if (rc == NLP_USAGE)
+		rc = cli_usage_error(cmd, "%s", e.msg);
+	else if (rc != NLP_OK)
+		cli_error(cmd, &e);
+	else
+		rc = eval_report(cmd, a, NULL, &res);
+	nlp_eval_result_release(&res);
+	nlp_evallog_release(&l);
+	return rc;
+}
+
 int
 cmd_eval(int argc, char **argv)
 {
@@ -345,6 +429,8 @@ cmd_eval(int argc, char **argv)
 
 	if ((rc = eval_args(&a, argc, argv, &first)) != NLP_OK)
 		return rc == CLI_HELP_SHOWN ? NLP_OK : rc;
+	if (a.predictions != NULL)
+		return eval_predictions("eval", &a, argc - first, argv + first);
 	memset(&d, 0, sizeof d);
 	memset(&lm, 0, sizeof lm);
 	memset(&lb, 0, sizeof lb);

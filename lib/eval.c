@@ -880,8 +880,8 @@ score_model(struct nlp_eval_figures *f, struct nlp_eval *ev,
 }
 
 /* The gates and the errors, once the figures are there. */
-static int
-conclude(struct nlp_eval_result *r, const struct nlp_eval *ev,
+int
+nlp_eval_conclude(struct nlp_eval_result *r, const struct nlp_eval *ev,
     const struct nlp_labeled *d, const struct nlp_eval_opts *o,
     struct nlp_err *e)
 {
@@ -996,7 +996,7 @@ nlp_eval_evaluate(struct nlp_eval_result *r, struct nlp_loaded *model,
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 		goto out;
 	}
-	rc = conclude(r, &ev, d, o, e);
+	rc = nlp_eval_conclude(r, &ev, d, o, e);
 out:
 	nlp_eval_release(&ev);
 	nlp_eval_release(&evb);

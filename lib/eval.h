@@ -292,6 +292,8 @@ struct nlp_eval_opts {
 	int gate_on_lower;
 };
 
+struct nlp_evallog_counts;
+
 /*
  * Everything `nlpops eval` reports.  The caller owns the struct and
  * releases it with nlp_eval_result_release(); strings and inputs are
@@ -320,6 +322,11 @@ struct nlp_eval_result {
 	                            why, and every gate's passed is -1) */
 	char undecided[256];
 	double seconds;          /* scoring the model */
+	/* --predictions (evallog.h): the figures are a prediction log's,
+	   joined by id to the gold data; NULL for a model's */
+	const struct nlp_evallog_counts *joined;
+	const struct nlp_input *log;       /* the log read */
+	int log_shadow;                    /* its shadow model's labels */
 };
 
 /*
@@ -336,6 +343,17 @@ struct nlp_loaded;
 int nlp_eval_evaluate(struct nlp_eval_result *r, struct nlp_loaded *model,
     struct nlp_loaded *baseline, const struct nlp_labeled *d,
     const struct nlp_eval_opts *o, struct nlp_err *e);
+
+/*
+ * The last steps of nlp_eval_evaluate(), for figures made elsewhere (a
+ * prediction log's, evallog.h): with r->model measured from ev, and
+ * r->bootstrap made, check the --min-class-f1 labels (NLP_USAGE), judge
+ * whether the gates may decide on d (only its n and skipped are read),
+ * decide them, and take the errors o asks for (d's texts then needed).
+ */
+int nlp_eval_conclude(struct nlp_eval_result *r, const struct nlp_eval *ev,
+    const struct nlp_labeled *d, const struct nlp_eval_opts *o,
+    struct nlp_err *e);
 
 /* Free what r holds (r zeroed; a zeroed r may be released). */
 void nlp_eval_result_release(struct nlp_eval_result *r);

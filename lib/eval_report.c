@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "evallog.h"
 #include "jsonwatch.h"
 #include "text.h"
 
@@ -135,7 +136,8 @@ figures_json(const struct nlp_eval_figures *f)
 	zero_division(f, zd_append, zd);
 	json_object_set_new(unk, "examples", json_integer((json_int_t)f->unknown));
 	json_object_set_new(model, "ref", json_string(f->ref));
-	json_object_set_new(model, "sha256", json_string(f->sha256));
+	json_object_set_new(model, "sha256", f->sha256 != NULL ?
+	    json_string(f->sha256) : json_null());
 	json_object_set_new(o, "schema", json_integer(NLP_EVAL_SCHEMA));
 	json_object_set_new(o, "n", json_integer((json_int_t)f->n));
 	json_object_set_new(o, "accuracy", num(f->accuracy));
@@ -232,6 +234,36 @@ errors_json(const struct nlp_eval_result *r)
 	return a;
 }
 
+/* --predictions: what the join of the log and the gold data counted. */
+static json_t *
+joined_json(const struct nlp_eval_result *r)
+{
+	const struct nlp_evallog_counts *c = r->joined;
+	json_t *o = json_object(), *log = json_object();
+
+	json_object_set_new(log, "name", json_string(r->log->path));
+	json_object_set_new(log, "sha256", json_string(r->log->sha256));
+	json_object_set_new(log, "bytes", json_integer((json_int_t)
+	    r->log->bytes));
+	json_object_set_new(o, "log", log);
+	json_object_set_new(o, "shadow", json_boolean(r->log_shadow));
+	json_object_set_new(o, "lines", json_integer((json_int_t)c->lines));
+	json_object_set_new(o, "ids", json_integer((json_int_t)c->ids));
+	json_object_set_new(o, "repeated", json_integer((json_int_t)
+	    c->repeated));
+	json_object_set_new(o, "no_id", json_integer((json_int_t)c->no_id));
+	json_object_set_new(o, "gold_records", json_integer((json_int_t)
+	    c->gold));
+	json_object_set_new(o, "scored", json_integer((json_int_t)c->scored));
+	json_object_set_new(o, "unscored", json_integer((json_int_t)
+	    c->unscored));
+	json_object_set_new(o, "no_prediction", json_integer((json_int_t)
+	    c->no_prediction));
+	json_object_set_new(o, "no_gold", json_integer((json_int_t)
+	    c->no_gold));
+	return o;
+}
+
 /* The --json document as a tree (NULL, or incomplete, when out of memory:
  * the caller watches). */
 static json_t *
@@ -247,6 +279,8 @@ result_json(const struct nlp_eval_result *r)
 		json_object_set_new(o, "baseline_skipped",
 		    json_string(r->baseline_skipped));
 	json_object_set_new(o, "data", data_json(r));
+	if (r->joined != NULL)
+		json_object_set_new(o, "predictions", joined_json(r));
 	json_object_set_new(o, "skipped", json_string(r->skipped));
 	/* the verdict: false when a gate failed or the gates could not
 	 * decide; true when every gate passed, or none was given */
@@ -424,7 +458,13 @@ write_table(struct out *o, const struct nlp_eval_result *r)
 			w = nlp_text_safe_width(f->classes[i].label);
 	say(o, "model ");
 	say_safe(o, f->ref, 0);
-	say(o, " (sha256 %.12s), %zu examples", f->sha256, f->n);
+	say(o, " (sha256 %.12s), %zu examples", f->sha256 != NULL ? f->sha256 :
+	    "unknown", f->n);
+	if (r->joined != NULL) {
+		say(o, ", %s of ", r->log_shadow ? "the shadow predictions" :
+		    "predictions");
+		say_safe(o, r->log->path, 0);
+	}
 	say(o, "\n\n%*s  %9s  %9s  %9s  %9s\n", (int)w, "", "precision",
 	    "recall", "f1-score", "support");
 	for (i = 0; i < f->nclasses; i++) {
@@ -439,8 +479,10 @@ write_table(struct out *o, const struct nlp_eval_result *r)
 		say(o, "%*s  %9.4f  %9.4f  %9.4f  %9llu\n", (int)w, avgs[i].name,
 		    avgs[i].p->precision, avgs[i].p->recall, avgs[i].p->f1,
 		    (unsigned long long)avgs[i].p->support);
-	say(o, "\n%*s  %9.4f\n%*s  %9.4f\n", (int)w, "log loss",
-	    shown(f->log_loss), (int)w, "ECE", shown(f->ece));
+	/* a prediction log has no distributions: no log loss, no ECE */
+	if (r->joined == NULL)
+		say(o, "\n%*s  %9.4f\n%*s  %9.4f\n", (int)w, "log loss",
+		    shown(f->log_loss), (int)w, "ECE", shown(f->ece));
 	if (r->bootstrap.replicates > 0)
 		say(o, "\n95%% intervals (%u resamples): accuracy [%.4f, %.4f], "
 		    "macro-F1 [%.4f, %.4f]\n", r->bootstrap.replicates,
@@ -588,6 +630,25 @@ zd_warning(struct out *o, const char *prefix, const struct zd_notes *z)
 	say(o, "\n");
 }
 
+/* --predictions: the one line that says what the join found. */
+static void
+joined_note(struct out *o, const char *prefix, const struct nlp_eval_result *r)
+{
+	const struct nlp_evallog_counts *c = r->joined;
+
+	say(o, "%s: ", prefix);
+	say_safe(o, r->log->path, 0);
+	say(o, ": %llu lines, %llu ids (%llu repeated: the last line counts; "
+	    "%llu without an id); %llu gold records: %llu scored, %llu "
+	    "unscored, %llu had no prediction; %llu predictions had no gold "
+	    "record\n", (unsigned long long)c->lines, (unsigned long long)c->ids,
+	    (unsigned long long)c->repeated, (unsigned long long)c->no_id,
+	    (unsigned long long)c->gold, (unsigned long long)c->scored,
+	    (unsigned long long)c->unscored,
+	    (unsigned long long)c->no_prediction,
+	    (unsigned long long)c->no_gold);
+}
+
 void
 nlp_eval_write_notes(FILE *out, const char *prefix,
     const struct nlp_eval_result *r)
@@ -598,7 +659,9 @@ nlp_eval_write_notes(FILE *out, const char *prefix,
 
 	if (r->skipped[0] != '\0')
 		say(&o, "%s: %s\n", prefix, r->skipped);
-	if (f->seen_known) {
+	if (r->joined != NULL)
+		joined_note(&o, prefix, r);
+	else if (f->seen_known) {
 		say(&o, "%s: %llu of %zu examples (%.1f%%) also occur in the "
 		    "training data\n", prefix, (unsigned long long)f->seen, f->n,
 		    100 * f->seen_share);
@@ -618,8 +681,9 @@ nlp_eval_write_notes(FILE *out, const char *prefix,
 	if (!r->decisive && r->ngates == 0)
 		say(&o, "%s: warning: %s: the figures stand on the rest\n", prefix,
 		    r->undecided);
-	say(&o, "%s: %zu examples in %.2f s (%.0f/s)\n", prefix, f->n,
-	    r->seconds, r->seconds > 0 ? (double)f->n / r->seconds : 0);
+	if (r->joined == NULL)
+		say(&o, "%s: %zu examples in %.2f s (%.0f/s)\n", prefix, f->n,
+		    r->seconds, r->seconds > 0 ? (double)f->n / r->seconds : 0);
 }
 
 void

@@ -1,0 +1,158 @@
+# eval_predictions.sh - `nlpops eval --predictions LOG`: a prediction log
+# (serve --log's lines, predict's JSONL) scored against gold labels joined
+# by id.  The oracle: the figures equal `eval -m` of the model that wrote
+# the log, on the same gold data.  Then the join's rules (the last line of
+# a repeated id, unscored lines, ids on one side only), --shadow, the
+# gates, the errors; and `nlpops drift` reading the log's texts.
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+zcat "$DATA/spam.train.tsv.gz" | head -300 >"$T/train.tsv"
+"$N" train -q --epochs 1 -o "$T/m.nlp" "$T/train.tsv"
+# the gold data: id, label, text (control characters, backslashes and
+# double quotes out: awk writes the JSON below)
+zcat "$DATA/spam.test.tsv.gz" | head -200 | awk -F'\t' '{ t = $2
+	gsub(/[\001-\037\177]/, " ", t); gsub(/\\/, "/", t); gsub(/"/, "'"'"'", t)
+	print NR "\t" $1 "\t" t }' >"$T/gold.tsv"
+COLS="--id-column 1 --label-column 2 --text-column 3"
+"$N" predict -m "$T/m.nlp" --id-column 1 --text-column 3 \
+    --output-format jsonl "$T/gold.tsv" >"$T/pred.jsonl" 2>/dev/null
+
+# serve's log: odd ids as integers, even ones as strings; a shadow model
+# (always "ham") on every third id; the text; id 5 first with the wrong
+# label (a client's retry: the last line counts); an unscored text (201),
+# two ids without gold, one line without an id.
+H=$(printf '%064d' 0 | tr 0 a)
+awk -F'\t' -v h="$H" '
+function line(id, label, p, text, sh) {
+	printf "{\"time\":\"2026-12-03T01:55:35.123Z\",\"request\":\"r-%d\",", ++req
+	printf "\"id\":%s,\"model\":\"spam@7\",\"sha256\":\"%s\",", id, h
+	printf "\"label\":%s,\"p\":%s,\"text\":\"%s\"%s}\n", label, p, text, sh
+}
+NR == FNR { text[$1] = $3; next }
+{
+	# {"id":"7","label":"ham","p":0.99,"top":[...]}
+	split($0, f, ","); id = f[1]; label = f[2]; p = f[3]
+	gsub(/^\{"id":"|"$/, "", id); gsub(/^"label":"|"$/, "", label)
+	sub(/^"p":/, "", p)
+	jid = id % 2 ? id : "\"" id "\""
+	sh = id % 3 ? "" : ",\"shadow\":{\"model\":\"spam@8\",\"sha256\":\"" h "\",\"label\":\"ham\",\"p\":0.6,\"agree\":" (label == "ham" ? "true" : "false") "}"
+	if (id == 5)
+		line(jid, label == "ham" ? "\"spam\"" : "\"ham\"", p, text[id], "")
+	line(jid, "\"" label "\"", p, text[id], sh)
+}
+END {
+	line(201, "null", "null", "", "")
+	line("\"9001\"", "\"ham\"", 0.9, "no gold for me", "")
+	line(9002, "\"spam\"", 0.8, "nor for me", "")
+	line("null", "\"ham\"", 0.7, "no id", "")
+}' "$T/gold.tsv" "$T/pred.jsonl" >"$T/log.jsonl"
+# the gold data of the log: the 200, the unscored 201, and 202 never served
+{ cat "$T/gold.tsv"; printf '201\tham\t \n202\tspam\tnever served\n'; } >"$T/gold+.tsv"
+
+check "the log fixture has 205 lines" test "$(wc -l <"$T/log.jsonl")" -eq 205
+# the report's table: from the header to the last average
+table() { sed -n '/precision/,/micro avg/p' "$1"; }
+
+"$N" eval -m "$T/m.nlp" --confusion $COLS "$T/gold.tsv" >"$T/model.out" 2>/dev/null
+expect_status 0 "eval --predictions" "$N" eval --predictions "$T/log.jsonl" --confusion $COLS "$T/gold+.tsv"
+cp "$T/out" "$T/log.out"; cp "$T/err" "$T/log.err"
+table "$T/model.out" >"$T/t1"; table "$T/log.out" >"$T/t2"
+check "the table (accuracy, per class, macro F1) equals eval -m's: $(diff "$T/t1" "$T/t2" | head -4 | tr '\n' ' ')" \
+    sh -c "test -s '$T/t1' && cmp -s '$T/t1' '$T/t2'"
+sed -n '/^confusion/,$p' "$T/model.out" >"$T/c1"; sed -n '/^confusion/,$p' "$T/log.out" >"$T/c2"
+check "the confusion matrix equals eval -m's" sh -c "test -s '$T/c1' && cmp -s '$T/c1' '$T/c2'"
+check "the title names the model of the log and the log" grep -q "^model spam@7 (sha256 aaaaaaaaaaaa), 200 examples, predictions of $T/log.jsonl\$" "$T/log.out"
+check "no log loss or ECE from a log" sh -c "! grep -q -e 'log loss' -e ECE '$T/log.out'"
+check "stderr counts the join" grep -q ": 205 lines, 203 ids (1 repeated: the last line counts; 1 without an id); 202 gold records: 200 scored, 1 unscored, 1 had no prediction; 2 predictions had no gold record\$" "$T/log.err"
+expect_status 0 "-q" "$N" eval -q --predictions "$T/log.jsonl" $COLS "$T/gold+.tsv"
+check "-q: no summary" test ! -s "$T/err"
+
+# --json: the same figures, log loss and ECE null, the counts
+"$N" eval -q --json -m "$T/m.nlp" $COLS "$T/gold.tsv" >"$T/model.json"
+expect_status 0 "--predictions --json" "$N" eval -q --json --predictions "$T/log.jsonl" $COLS "$T/gold+.tsv"
+cp "$T/out" "$T/log.json"
+for key in '"log_loss": null' '"ece": null' '"lines": 205' '"ids": 203' '"repeated": 1' '"no_id": 1' '"gold_records": 202' '"scored": 200' '"unscored": 1' '"no_prediction": 1' '"no_gold": 2' '"shadow": false' '"schema": 1' '"ref": "spam@7"'; do
+	check "--json has $key" grep -q "$key" "$T/log.json"
+done
+if command -v /usr/bin/python3 >/dev/null 2>&1; then
+	check "--json: accuracy, the averages, per class and confusion equal eval -m's" /usr/bin/python3 -c '
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+keys = ["n", "accuracy", "macro_avg", "micro_avg", "weighted_avg", "per_class", "confusion", "zero_division"]
+sys.exit(any(a[k] != b[k] for k in keys))' "$T/model.json" "$T/log.json"
+fi
+
+# predict's own JSONL is a log too (no model named: the log is)
+expect_status 0 "predict's JSONL as the log" "$N" eval --predictions "$T/pred.jsonl" $COLS "$T/gold.tsv"
+table "$T/out" >"$T/t3"
+check "gives eval -m's table" cmp -s "$T/t1" "$T/t3"
+check "and is named by its path" grep -q "^model $T/pred.jsonl (sha256 unknown)" "$T/out"
+gzip -c "$T/log.jsonl" >"$T/log.jsonl.gz"
+expect_status 0 "a compressed log" "$N" eval --predictions "$T/log.jsonl.gz" $COLS "$T/gold+.tsv"
+table "$T/out" >"$T/t4"
+check "gives the same table" cmp -s "$T/t1" "$T/t4"
+
+# last line wins: id 5 served twice, its first label wrong; the other way
+# round the first (wrong) label would count
+awk '/"id":5,/ { n++; if (n == 1) { first = $0; next } print; print first; next } 1' \
+    "$T/log.jsonl" >"$T/swapped.jsonl"
+"$N" eval -q --json --predictions "$T/swapped.jsonl" $COLS "$T/gold+.tsv" >"$T/swapped.json"
+check "the retry's order decides: the last line counts" sh -c "! cmp -s '$T/log.json' '$T/swapped.json' && grep -q '\"repeated\": 1' '$T/swapped.json'"
+
+# --shadow: the shadow model's labels (always ham), on ids divisible by 3
+expect_status 0 "--shadow" "$N" eval --shadow --predictions "$T/log.jsonl" $COLS "$T/gold+.tsv"
+want=$(awk -F'\t' '$1 % 3 == 0 { n++; h += $2 == "ham" } END { printf "accuracy %.4f %d", h / n, n }' "$T/gold.tsv")
+check "--shadow scores the shadow labels ($want)" sh -c "grep '^ *accuracy ' '$T/out' | tr -s ' ' | sed 's/^ //' | grep -qx '$want'"
+check "--shadow names the shadow model" grep -q '^model spam@8 (sha256 aaaaaaaaaaaa), 66 examples, the shadow predictions of' "$T/out"
+check "--shadow: lines without a shadow are unscored" grep -q '202 gold records: 66 scored, 135 unscored, 1 had no prediction' "$T/err"
+
+# the gates, with eval -m's statuses
+acc=$(awk '/^ *accuracy /{ print $2 }' "$T/log.out")
+expect_status 0 "--min-accuracy passes" "$N" eval -q --predictions "$T/log.jsonl" --min-accuracy 0.5 $COLS "$T/gold+.tsv"
+expect_status 1 "--min-accuracy fails" "$N" eval -q --predictions "$T/log.jsonl" --min-accuracy 0.999 $COLS "$T/gold+.tsv"
+check "the failed gate names the value ($acc) and the bound" grep -q "gate --min-accuracy failed: accuracy $acc, bound 0.9990" "$T/err"
+expect_status 0 "--min-f1 passes" "$N" eval -q --predictions "$T/log.jsonl" --min-f1 0.5 $COLS "$T/gold+.tsv"
+expect_status 1 "--min-f1 fails" "$N" eval -q --predictions "$T/log.jsonl" --min-f1 0.999 $COLS "$T/gold+.tsv"
+expect_status 1 "--min-class-f1 fails on the shadow's spam" "$N" eval -q --shadow --predictions "$T/log.jsonl" --min-class-f1 spam=0.5 $COLS "$T/gold+.tsv"
+check "naming the class" grep -q "f1 of 'spam'" "$T/err"
+expect_status 0 "--bootstrap works on labels" "$N" eval -q --json --bootstrap 100 --predictions "$T/log.jsonl" $COLS "$T/gold+.tsv"
+check "and reports intervals" grep -q '"bootstrap"' "$T/out"
+
+# usage errors (status 2)
+expect_status 2 "-m with --predictions" "$N" eval -m "$T/m.nlp" --predictions "$T/log.jsonl" $COLS "$T/gold.tsv"
+expect_status 2 "--predictions without an id option" "$N" eval --predictions "$T/log.jsonl" "$T/gold.tsv"
+check "says to give one" grep -q -- '--id-column' "$T/err"
+expect_status 2 "--max-log-loss on a log" "$N" eval --predictions "$T/log.jsonl" --max-log-loss 1 $COLS "$T/gold.tsv"
+expect_status 2 "--max-ece on a log" "$N" eval --predictions "$T/log.jsonl" --max-ece 0.5 $COLS "$T/gold.tsv"
+expect_status 2 "--errors on a log" "$N" eval --predictions "$T/log.jsonl" --errors 3 $COLS "$T/gold.tsv"
+expect_status 2 "--shadow without --predictions" "$N" eval -m "$T/m.nlp" --shadow "$T/gold.tsv"
+expect_status 0 "-m takes the id options too (the same columns for both)" "$N" eval -m "$T/m.nlp" $COLS "$T/gold.tsv"
+
+# bad data (status 3), named by file and line
+sed '3s/.*/{"id":3,"label":/' "$T/log.jsonl" >"$T/bad.jsonl"
+expect_status 3 "a log line that is not JSON" "$N" eval --predictions "$T/bad.jsonl" $COLS "$T/gold.tsv"
+check "names the log and the line" grep -q "^nlpops eval: --predictions: '$T/bad.jsonl' line 3: not JSON" "$T/err"
+sed '4s/"label":[^,]*,//' "$T/log.jsonl" >"$T/nolabel.jsonl"
+expect_status 3 "a log line without a label" "$N" eval --predictions "$T/nolabel.jsonl" $COLS "$T/gold.tsv"
+check "names the line" grep -q "line 4: no \"label\"" "$T/err"
+sed '4s/"id":[^,]*,/"id":[4],/' "$T/log.jsonl" >"$T/badid.jsonl"
+expect_status 3 "an id that is an array" "$N" eval --predictions "$T/badid.jsonl" $COLS "$T/gold.tsv"
+{ cat "$T/gold.tsv"; printf '7\tham\tagain\n'; } >"$T/dup.tsv"
+expect_status 3 "a gold id twice" "$N" eval --predictions "$T/log.jsonl" $COLS "$T/dup.tsv"
+check "names both lines" grep -q "'$T/dup.tsv' line 201: id '7' repeated (first at '$T/dup.tsv' line 7)" "$T/err"
+printf '900\tham\tx\n' >"$T/none.tsv"
+expect_status 3 "no gold record joins" "$N" eval --predictions "$T/log.jsonl" $COLS "$T/none.tsv"
+
+# drift reads the log's texts (the other keys, the shadow object ignored):
+# the same report as on the texts themselves
+cut -f3 "$T/gold.tsv" >"$T/texts.txt"
+printf '\nno gold for me\nnor for me\nno id\n' >>"$T/texts.txt"
+"$N" drift -m "$T/m.nlp" "$T/texts.txt" >"$T/d1" 2>&1
+"$N" drift -m "$T/m.nlp" "$T/log.jsonl" >"$T/out" 2>"$T/err"
+rc=$?
+check "drift reads the log (status $rc: 0 or 1, and a report)" \
+    sh -c "test $rc -le 1 && grep -q '^drift: ' '$T/out' && grep -q '^vocabulary ' '$T/out'"
+awk '/"id":5,/ && !n++ { next } 1' "$T/log.jsonl" >"$T/once.jsonl"
+"$N" drift -m "$T/m.nlp" "$T/once.jsonl" >"$T/d2" 2>&1
+check "drift on the log (each text once) and on its texts agree: $(diff "$T/d1" "$T/d2" | head -4 | tr '\n' ' ')" cmp -s "$T/d1" "$T/d2"
