@@ -12,7 +12,7 @@ for c in $("$N" __complete commands | cut -f1); do
 	expect_status 0 "help $c (not a terminal: the usage)" "$N" help "$c"
 	check "help $c is the usage when stdout is not a terminal" grep -q "^usage:" "$T/out"
 done
-check "__complete commands lists the commands" sh -c "'$N' __complete commands | cut -f1 | tr '\n' ' ' | grep -qx 'train predict eval drift registry key help '"
+check "__complete commands lists the commands" sh -c "'$N' __complete commands | cut -f1 | tr '\n' ' ' | grep -qx 'train predict eval drift registry serve key help '"
 check "each with its summary" sh -c "'$N' __complete commands | grep -qx 'eval	metrics on labeled data, and gates for CI'"
 expect_status 0 "__complete options eval" "$N" __complete options eval
 check "gives each option, its short form, what completes it and its help" grep -qx -- '--model	-m	ref	the model: a file or NAME\[@VERSION|@ALIAS\]' "$T/out"

@@ -102,8 +102,8 @@ done
 # --- nlpops(1) lists exactly the commands ----------------------------------
 expect_status 0 "__complete commands" "$NLPOPS" __complete commands
 cut -f1 "$T/out" | grep -v -x help | sort >"$T/cmds"
-check "__complete commands names the six commands" \
-    test "$(tr '\n' ' ' <"$T/cmds")" = "drift eval key predict registry train "
+check "__complete commands names the seven commands" \
+    test "$(tr '\n' ' ' <"$T/cmds")" = "drift eval key predict registry serve train "
 awk '/^The commands are:/ { on = 1 } on && /^\.El/ { exit } on' \
     "$TOP/man/nlpops.1" | sed -n 's/^\.It Cm \([a-z_-]*\).*/\1/p' |
     grep -v -x help | sort >"$T/listed"
@@ -150,8 +150,8 @@ if [ -x "$TOP/nlpops" ] && command -v make >/dev/null 2>&1; then
 		check "installs man1/${page##*/}" \
 		    cmp -s "$page" "$d/usr/share/man/man1/${page##*/}"
 	done
-	check "installs 7 man pages" \
-	    test "$(ls "$d"/usr/share/man/man1/nlpops*.1 | wc -l)" -eq 7
+	check "installs 8 man pages" \
+	    test "$(ls "$d"/usr/share/man/man1/nlpops*.1 | wc -l)" -eq 8
 	check "installs the bash completion" \
 	    cmp -s "$TOP/completions/nlpops.bash" "$d/usr/share/bash-completion/completions/nlpops"
 	check "installs the zsh completion" \
