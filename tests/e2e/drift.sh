@@ -24,7 +24,7 @@ cd "$T" || exit 4      # bare names must not match files where we run
 # DRIFT_SEEDS and DRIFT_MSEEDS set the counts (make stress: 100 and 20).
 case $N in
 */obj-san/nlpops) SEEDS=${DRIFT_SEEDS:-1} MSEEDS=${DRIFT_MSEEDS:-1} ;;
-*) SEEDS=${DRIFT_SEEDS:-6} MSEEDS=${DRIFT_MSEEDS:-3} ;;
+*) SEEDS=${DRIFT_SEEDS:-4} MSEEDS=${DRIFT_MSEEDS:-2} ;;
 esac
 
 # jq FILE EXPR: print the Python expression EXPR over the JSON document d.

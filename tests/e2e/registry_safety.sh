@@ -191,7 +191,7 @@ for i in 1 2 3; do
 	t=$(($(ms) - t)); [ -z "$d_rb" ] || [ $t -lt $d_rb ] && d_rb=$t
 done
 d_push=$((d_push + 1)) d_alias=$((d_alias + 1)) d_rb=$((d_rb + 1))
-trials=15
+trials=10
 trials=${REGISTRY_SAFETY_TRIALS:-$trials}   # make stress: 1000
 : >"$T/printed"
 : >"$T/killed-verbs"
