@@ -19,7 +19,7 @@ unset XDG_DATA_HOME
 mkdir -p "$HOME"
 cd "$T" || exit 4      # bare names must not match files where we run
 
-# make check runs the first 6 seeds and 3 with -m in the plain build, 1
+# make check runs the first 4 seeds and 2 with -m in the plain build, 1
 # and 1 under the sanitizers (*/obj-san/nlpops), within its 8 minutes;
 # DRIFT_SEEDS and DRIFT_MSEEDS set the counts (make stress: 100 and 20).
 case $N in

@@ -18,7 +18,7 @@ DATA=$TOP/tests/data
 # trip: what they need is the plain run's.
 case $N in
 */obj-san/nlpops) san=1 MOVES=${BACKEND_MOVES:-10} KILLS=2 ;;
-*) san=0 MOVES=${BACKEND_MOVES:-100} KILLS=6 ;;
+*) san=0 MOVES=${BACKEND_MOVES:-60} KILLS=5 ;;
 esac
 
 if [ "${1:-}" != inner ]; then
