@@ -3,7 +3,7 @@
 # temporary cluster of its own (pg_virtualenv, a port of its own) that
 # this script starts and that stops with it.  The two backends' outputs
 # are compared: the same verbs give the same results (timestamps aside).
-# The races (8 concurrent pushers, 100 alias moves under predicts, kill
+# The races (8 concurrent pushers, 60 alias moves under predicts (make check; BACKEND_MOVES for more), kill
 # -9 mid-push) run on both.
 #
 # sh registry_backends.sh                 both backends, then the comparison
@@ -177,7 +177,7 @@ versions=$(grep -o '"version": [0-9]*' "$T/many.json" | awk '{print $2}' | sort 
 check "$backend: 8 concurrent pushes are versions 1..8 ($versions; $(cat "$T"/push*.err | head -c 300))" \
     test "$versions" = "1 2 3 4 5 6 7 8 "
 
-# 100 alias moves while predicts run by the alias: none fails
+# $MOVES alias moves while predicts run by the alias: none fails
 "$N" registry alias many 1 production >/dev/null 2>&1
 ( i=0; while [ $i -lt $MOVES ]; do
 	"$N" registry alias many $((i % 2 + 1)) production >/dev/null 2>"$T/move.err" ||
