@@ -161,8 +161,7 @@ event(void *ctx, const char *kind, const char *msg)
 	struct sargs *a = ctx;
 	struct nlp_buf b = { 0 };
 	struct timespec ts;
-	struct tm tm;
-	char t[40];
+	char t[32];
 	size_t i;
 	int error = 0;
 
@@ -174,9 +173,7 @@ event(void *ctx, const char *kind, const char *msg)
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	i = strftime(t, 24, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(t + i, sizeof t - i, ".%03ldZ", ts.tv_nsec / 1000000);
+	nlp_server_time((double)ts.tv_sec + (double)ts.tv_nsec / 1e9, t);
 	nlp_buf_lit(&b, "{\"time\":");
 	nlp_buf_json_str(&b, t);
 	nlp_buf_puts(&b, error ? ",\"level\":\"error\"" : ",\"level\":\"info\"");

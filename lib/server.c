@@ -45,7 +45,7 @@ nlp_srv_now(void)
 }
 
 void
-nlp_srv_time(double t, char buf[32])
+nlp_server_time(double t, char buf[32])
 {
 	time_t sec = (time_t)t;
 	struct tm tm;
@@ -203,7 +203,7 @@ version_members(struct nlp_buf *b, const struct slot *sl,
 	nlp_buf_json_str(b, sl->arg);
 	nlp_buf_lit(b, ",\"sha256\":");
 	nlp_buf_json_str(b, v->sha256);
-	nlp_srv_time(v->loaded_at, t);
+	nlp_server_time(v->loaded_at, t);
 	nlp_buf_lit(b, ",\"loaded_at\":");
 	nlp_buf_json_str(b, t);
 }

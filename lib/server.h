@@ -76,6 +76,10 @@ unsigned nlp_server_drain(struct nlp_server *s, double seconds);
 /* Stop, write out the log, free everything (NULL: nothing to do). */
 void nlp_server_stop(struct nlp_server *s);
 
+/* Unix time t as "2026-12-03T01:55:35.123Z" (UTC, milliseconds): how
+ * the log, the events and /v1/model write times. */
+void nlp_server_time(double t, char buf[32]);
+
 /* The address the server listens on, as "127.0.0.1:8080" or
  * "[::1]:8080" (from the socket: port 0 shows the port chosen). */
 void nlp_server_address(int fd, char *buf, size_t size);

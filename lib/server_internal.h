@@ -106,8 +106,6 @@ struct nlp_server {
 void nlp_srv_event(struct nlp_server *s, const char *kind, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
 double nlp_srv_now(void);
-/* t as "2026-12-03T01:55:35.123Z". */
-void nlp_srv_time(double t, char buf[32]);
 
 /* server_models.c */
 int nlp_srv_slot_init(struct nlp_server *s, struct slot *sl, const char *arg,

@@ -69,7 +69,7 @@ log_line(struct nlp_server *s, const struct job *j, struct nlp_buf *b,
 {
 	char t[32];
 
-	nlp_srv_time(j->time, t);
+	nlp_server_time(j->time, t);
 	nlp_buf_lit(b, "{\"time\":");
 	nlp_buf_json_str(b, t);
 	nlp_buf_lit(b, ",\"request\":");
