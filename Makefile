@@ -103,22 +103,23 @@ deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(if $(DEPS_TEST),$(DEB_TEST))
 
 # The test suite: unit tests (Criterion) and end-to-end tests of the built
-# binary, plain and then under the sanitizers.
+# binary, the plain build and the sanitized one side by side (one queue of
+# scripts for both, so that neither waits on the other's slowest).
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 check:
 	@$(MAKE) --no-print-directory deps DEPS_TEST=1
 	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) DEVELOPER=1 nlpops \
 		$(UNIT) $(TOOLS) obj-san/nlpops $(UNIT_SAN)
-	@echo "== the plain build ($(CC)) =="
-	@$(MAKE) --no-print-directory DEVELOPER=1 test
-	@echo "== the sanitized build ($(SAN_CC), AddressSanitizer + UndefinedBehaviorSanitizer) =="
-	@$(MAKE) --no-print-directory DEVELOPER=1 test-san
+	@echo "== the plain build ($(CC)) and the sanitized build ($(SAN_CC), AddressSanitizer + UndefinedBehaviorSanitizer) =="
+	@$(TOOL_ENV) $(SAN_ENV) sh tests/run.sh ./nlpops $(UNIT) -- ./obj-san/nlpops $(UNIT_SAN)
 
+# One build at a time.
 test: nlpops $(UNIT) $(TOOLS)
 	@$(TOOL_ENV) sh tests/run.sh ./nlpops $(UNIT)
 
 test-san: obj-san/nlpops $(UNIT_SAN) $(TOOLS)
-	@$(TOOL_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		sh tests/run.sh ./obj-san/nlpops $(UNIT_SAN)
+	@$(TOOL_ENV) $(SAN_ENV) sh tests/run.sh ./obj-san/nlpops $(UNIT_SAN)
 
 # The long campaigns make check samples: hundreds of kill -9 trials on
 # the registry, many drift seeds, failed allocations from random offsets

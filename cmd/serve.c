@@ -248,12 +248,15 @@ listen_on(struct sargs *a, const char *where)
 	return fd;
 }
 
-/* systemd's socket (LISTEN_FDS, LISTEN_PID: sd_listen_fds(3)), or -1. */
+/* systemd's socket (LISTEN_FDS, LISTEN_PID: sd_listen_fds(3)): fd 3, -1
+ * when none was passed, -2 when the one passed is unusable (a->e says
+ * why: listening elsewhere instead would hide the mistake). */
 static int
-inherited_socket(void)
+inherited_socket(struct sargs *a)
 {
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	int fl;
+	int fl, on = 0;
+	socklen_t len = sizeof on;
 
 	if (pid == NULL || fds == NULL || strtol(pid, NULL, 10) != getpid() ||
 	    strtol(fds, NULL, 10) < 1)
@@ -262,8 +265,17 @@ inherited_socket(void)
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
 	if ((fl = fcntl(3, F_GETFL)) < 0 || fcntl(3, F_SETFL, fl | O_NONBLOCK) < 0
-	    || fcntl(3, F_SETFD, FD_CLOEXEC) < 0)
-		return -1;
+	    || fcntl(3, F_SETFD, FD_CLOEXEC) < 0 ||
+	    getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0) {
+		nlp_errf(&a->e, NLP_IO, "the socket passed in LISTEN_FDS (fd 3): "
+		    "%s", strerror(errno));
+		return -2;
+	}
+	if (!on) {
+		nlp_errf(&a->e, NLP_IO, "the socket passed in LISTEN_FDS (fd 3) "
+		    "is not listening");
+		return -2;
+	}
 	return 3;
 }
 
@@ -334,8 +346,9 @@ setup(struct sargs *a)
 	a->o.regdir = cli_registry_dir();
 	if ((rc = cli_trust_set(&a->o.trust, &a->e)) != NLP_OK)
 		return cli_error("serve", &a->e);
-	if ((a->o.listen_fd = inherited_socket()) < 0 &&
-	    (a->o.listen_fd = listen_on(a, a->listen)) < 0)
+	if ((a->o.listen_fd = inherited_socket(a)) == -1)
+		a->o.listen_fd = listen_on(a, a->listen);
+	if (a->o.listen_fd < 0)
 		return cli_error("serve", &a->e);
 	raise_nofile(a->o.max_connections);
 	return NLP_OK;

@@ -270,9 +270,11 @@ nlp_model_serialize(void **out, size_t *len, const struct nlp_feat_opts *feat,
 		table[2 * s] = keys[r] + 1;
 		table[2 * s + 1] = (uint32_t)r;
 	}
-	memcpy(buf + h.off_idf, idf, (size_t)nrows * 4);
+	if (nrows > 0) {         /* no rows: idf and w may be NULL */
+		memcpy(buf + h.off_idf, idf, (size_t)nrows * 4);
+		memcpy(buf + h.off_w, w, (size_t)nrows * nclasses * 4);
+	}
 	memcpy(buf + h.off_bias, bias, (size_t)nclasses * 4);
-	memcpy(buf + h.off_w, w, (size_t)nrows * nclasses * 4);
 	*out = buf;
 	*len = (size_t)total;
 	return NLP_OK;

@@ -209,8 +209,8 @@ parse_json(struct nlp_sreq *q, const char *body, size_t len,
 	json_t *root, *text, *texts;
 	int rc;
 
-	if ((root = json_loadb(body, len, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES,
-	    &jerr)) == NULL)
+	if ((root = json_loadb(body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL |
+	    JSON_REJECT_DUPLICATES, &jerr)) == NULL)
 		return nlp_errf(e, NLP_USAGE, "malformed JSON: %s (at byte %d)",
 		    jerr.text, jerr.position);
 	text = json_object_get(root, "text");
@@ -319,15 +319,43 @@ answer_lines(const struct nlp_sreq *q, const struct nlp_predout *o,
 	return NLP_OK;
 }
 
+/* application/json: one object, or {"results": [...]}, and the model. */
+static int
+answer_json(const struct nlp_sreq *q, const struct nlp_sreq_model *mod,
+    const struct nlp_predout *o, struct nlp_scorer *sc, float *probs,
+    struct nlp_buf *out, struct nlp_sreq_result *res)
+{
+	struct nlp_sreq_result r;
+	size_t i;
+	int rc = NLP_OK;
+
+	if (q->kind == NLP_SREQ_MANY)
+		nlp_buf_lit(out, "{\"results\":[");
+	for (i = 0; i < q->n && rc == NLP_OK; i++) {
+		if (i > 0)
+			nlp_buf_put(out, ",", 1);
+		if ((rc = answer_one(q, i, o, sc, probs, out, &r)) == NLP_OK &&
+		    res != NULL)
+			res[i] = r;
+		if (q->kind == NLP_SREQ_MANY)
+			nlp_buf_put(out, "}", 1);
+	}
+	if (q->kind == NLP_SREQ_MANY)
+		nlp_buf_lit(out, "],");
+	else
+		nlp_buf_put(out, ",", 1);
+	model_members(out, mod);
+	nlp_buf_lit(out, "}\n");
+	return rc;
+}
+
 int
 nlp_sreq_answer(const struct nlp_sreq *q, const struct nlp_sreq_model *mod,
     const struct nlp_predout *fmt, struct nlp_scorer *sc, float *probs,
     struct nlp_buf *out, struct nlp_sreq_result *res)
 {
 	struct nlp_predout o = *fmt;
-	struct nlp_sreq_result r;
-	size_t i;
-	int rc = NLP_OK;
+	int rc;
 
 	o.m = mod->m;
 	o.jsonl = q->kind != NLP_SREQ_LINES;
@@ -338,23 +366,8 @@ nlp_sreq_answer(const struct nlp_sreq *q, const struct nlp_sreq_model *mod,
 		o.k = 1;
 	if (o.k > mod->m->nclasses)
 		o.k = mod->m->nclasses;
-	if (q->kind == NLP_SREQ_LINES)
-		return answer_lines(q, &o, sc, probs, out, res);
-	if (q->kind == NLP_SREQ_MANY)
-		nlp_buf_lit(out, "{\"results\":[");
-	for (i = 0; i < q->n && rc == NLP_OK; i++) {
-		if (i > 0)
-			nlp_buf_put(out, ",", 1);
-		if ((rc = answer_one(q, i, &o, sc, probs, out, &r)) == NLP_OK &&
-		    res != NULL)
-			res[i] = r;
-		if (q->kind == NLP_SREQ_MANY)
-			nlp_buf_put(out, "}", 1);
-	}
-	nlp_buf_put(out, q->kind == NLP_SREQ_MANY ? "]," : ",", q->kind ==
-	    NLP_SREQ_MANY ? 2 : 1);
-	model_members(out, mod);
-	nlp_buf_lit(out, "}\n");
+	rc = q->kind == NLP_SREQ_LINES ? answer_lines(q, &o, sc, probs, out,
+	    res) : answer_json(q, mod, &o, sc, probs, out, res);
 	return rc == NLP_OK && out->failed ? NLP_IO : rc;
 }
 

@@ -1,27 +1,43 @@
 #!/bin/sh
-# run.sh NLPOPS UNIT... - run the Criterion unit tests (one after the
-# other, beside the scripts) and every end-to-end script in tests/e2e
-# against the binary NLPOPS, three at a time (many wait on sleeps, locks
-# and servers; NLP_TEST_JOBS to change it; the scripts are independent,
-# each in its own temporary directory), printing each script's output
-# whole, in name
-# order.  A script that cannot run a part says so in a line starting
-# with "SKIP" on stderr; the closing line is "N passed, N failed, N
-# skipped", each skip's reason listed above it.  Fails if anything failed.
-bin=$1; shift
+# run.sh NLPOPS UNIT... [-- NLPOPS UNIT...] - run the Criterion unit tests
+# and every end-to-end script in tests/e2e against each binary NLPOPS
+# given (make check: the plain build, then -- the sanitized one).  The
+# unit tests run one after the other, beside the scripts; the scripts of
+# every binary share one queue, the longest first, and run three at a
+# time (many wait on sleeps, locks and servers; NLP_TEST_JOBS to change
+# it; the scripts are independent, each in its own temporary directory).
+# Each binary's output is printed whole, script by script in name order.
+# A script that cannot run a part says so in a line starting with "SKIP"
+# on stderr; the closing line is "N passed, N failed, N skipped", each
+# skip's reason listed above it.  Fails if anything failed.
 top=$(cd "$(dirname "$0")/.." && pwd)
-case $bin in /*) ;; *) bin=$top/${bin#./} ;; esac
 jobs=${NLP_TEST_JOBS:-3}
 passed=0 failed=0 skipped=0
 tmp=$(mktemp -d) || exit 4
 cd "$top" || exit 4      # unit tests read tests/data
 trap 'rm -rf "$tmp"' EXIT
-# The unit tests, one after the other, beside the end-to-end lanes (they
-# are CPU while many scripts wait on sleeps, locks and servers): their
-# lines go to $tmp/unit.log, their counts to $tmp/unit.counts.
+
+# The runs: run R's binary in $tmp/R.bin, its unit tests in $tmp/R.units.
+nruns=0
+while [ $# -gt 0 ]; do
+	nruns=$((nruns + 1))
+	case $1 in /*) echo "$1" ;; *) echo "$top/${1#./}" ;; esac >"$tmp/$nruns.bin"
+	shift
+	: >"$tmp/$nruns.units"
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		echo "$1" >>"$tmp/$nruns.units"; shift
+	done
+	[ $# -gt 0 ] && shift
+done
+[ $nruns -gt 0 ] || { echo "usage: run.sh NLPOPS UNIT... [-- NLPOPS UNIT...]" >&2; exit 2; }
+
+# The unit tests of every run, one after the other, beside the end-to-end
+# lanes (they are CPU while many scripts wait on sleeps, locks and
+# servers): their lines go to $tmp/R.unit.log, their counts to
+# $tmp/R.unit.counts.
 units() {
-	up=0 uf=0
-	for t in "$@"; do
+	run=$1
+	for t in $(cat "$tmp/$run.units"); do
 		name=${t##*/}
 		# Criterion counts a test that leaks as passed: a sanitizer report
 		# in the output is a failure all the same.
@@ -41,37 +57,56 @@ units() {
 			uf=$((uf + n))
 			echo "unit $name: FAILED"
 		fi
-	done >"$tmp/unit.log"
-	echo "$up $uf" >"$tmp/unit.counts"
+	done >"$tmp/$run.unit.log"
 }
-units "$@" &
+(
+	r=1
+	while [ $r -le $nruns ]; do
+		up=0 uf=0
+		units $r
+		echo "$up $uf" >"$tmp/$r.unit.counts"
+		r=$((r + 1))
+	done
+) &
 
-# The scripts, the longest first, go to $jobs lanes; each lane takes the
-# next script from the queue (a mkdir lock guards it).
+# The queue: "RUN SCRIPT" lines, the longest scripts first (by their
+# times in make check, the sanitized run's slower), then the rest.
 ls "$top"/tests/e2e/*.sh | grep -v '/lib\.sh$' >"$tmp/all"
 if [ -n "${NLP_TEST_ONLY:-}" ]; then   # make stress: only these scripts
 	for s in $NLP_TEST_ONLY; do grep "/$s\.sh\$" "$tmp/all"; done >"$tmp/only"
 	mv "$tmp/only" "$tmp/all"
 fi
-for s in registry_safety registry_backends drift drift_html hostile_files hostile_registry registry; do
-	grep "/$s\.sh\$" "$tmp/all"
-done >"$tmp/queue"
-grep -v -F -x -f "$tmp/queue" "$tmp/all" >>"$tmp/queue"
+: >"$tmp/queue"
+for s in drift registry_backends registry_safety registry hostile_drift \
+    hostile_files completions hostile_registry cli docs readme serve golden; do
+	r=$nruns
+	while [ $r -ge 1 ]; do
+		grep "/$s\.sh\$" "$tmp/all" | sed "s|^|$r |" >>"$tmp/queue"
+		r=$((r - 1))
+	done
+done
+r=$nruns
+while [ $r -ge 1 ]; do
+	sed "s|^|$r |" "$tmp/all" | grep -v -F -x -f "$tmp/queue"
+	r=$((r - 1))
+done >>"$tmp/queue.rest"
+cat "$tmp/queue.rest" >>"$tmp/queue"
 : >"$tmp/next"
-take() {   # the next script of the queue, in $s; 1 when none is left
+take() {   # the next "RUN SCRIPT" of the queue, in $r and $s; 1 when none
 	until mkdir "$tmp/lock" 2>/dev/null; do sleep 0.05; done
 	k=$(($(wc -l <"$tmp/next") + 1))
-	s=$(sed -n "${k}p" "$tmp/queue")
-	[ -n "$s" ] && echo x >>"$tmp/next"
+	line=$(sed -n "${k}p" "$tmp/queue")
+	[ -n "$line" ] && echo x >>"$tmp/next"
 	rmdir "$tmp/lock"
-	[ -n "$s" ]
+	r=${line%% *} s=${line#* }
+	[ -n "$line" ]
 }
 lane() {
 	while take; do
-		n=${s##*/}
+		n=$r.${s##*/}
 		: >"$tmp/$n.counts"
 		t0=$(date +%s)
-		NLPOPS=$bin TOP=$top COUNTS=$tmp/$n.counts sh "$s" >"$tmp/$n.log" 2>&1
+		NLPOPS=$(cat "$tmp/$r.bin") TOP=$top COUNTS=$tmp/$n.counts sh "$s" >"$tmp/$n.log" 2>&1
 		echo $? >"$tmp/$n.rc"
 		echo $(($(date +%s) - t0)) >"$tmp/$n.secs"
 	done
@@ -79,18 +114,25 @@ lane() {
 i=0
 while [ $i -lt "$jobs" ]; do lane & i=$((i + 1)); done
 wait
-cat "$tmp/unit.log"
-read -r up uf <"$tmp/unit.counts" || { up=0 uf=1; echo "unit tests: did not finish"; }
-passed=$((passed + up)) failed=$((failed + uf))
-for s in $(cat "$tmp/all"); do
-	n=${s##*/}
-	cat "$tmp/$n.log"
-	rc=$(cat "$tmp/$n.rc" 2>/dev/null || echo 70)
-	p=$(grep -c '^pass' "$tmp/$n.counts") f=$(grep -c '^fail' "$tmp/$n.counts")
-	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { f=1; echo "e2e $n: exited $rc"; }
-	passed=$((passed + p)) failed=$((failed + f))
-	grep '^SKIP' "$tmp/$n.log" >>"$tmp/skips"
-	echo "e2e $n: $p passed, $f failed ($(cat "$tmp/$n.secs" 2>/dev/null) s)"
+
+: >"$tmp/skips"
+r=1
+while [ $r -le $nruns ]; do
+	[ $nruns -gt 1 ] && echo "== $(cat "$tmp/$r.bin") =="
+	cat "$tmp/$r.unit.log" 2>/dev/null
+	read -r up uf <"$tmp/$r.unit.counts" || { up=0 uf=1; echo "unit tests: did not finish"; }
+	passed=$((passed + up)) failed=$((failed + uf))
+	for s in $(cat "$tmp/all"); do
+		n=$r.${s##*/}
+		cat "$tmp/$n.log"
+		rc=$(cat "$tmp/$n.rc" 2>/dev/null || echo 70)
+		p=$(grep -c '^pass' "$tmp/$n.counts") f=$(grep -c '^fail' "$tmp/$n.counts")
+		[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { f=1; echo "e2e ${s##*/}: exited $rc"; }
+		passed=$((passed + p)) failed=$((failed + f))
+		grep '^SKIP' "$tmp/$n.log" >>"$tmp/skips"
+		echo "e2e ${s##*/}: $p passed, $f failed ($(cat "$tmp/$n.secs" 2>/dev/null) s)"
+	done
+	r=$((r + 1))
 done
 if [ -s "$tmp/skips" ]; then
 	skipped=$(wc -l <"$tmp/skips")

@@ -90,7 +90,7 @@ check "every line scored by the model it loaded" cmp -s "$T/live.out" "$T/want.t
 "$FORGE" --cat "$T/m.nlp" weights >"$T/w.bin"
 for spot in w bias idf; do
 	for val in nan inf -inf 3e38; do
-		python3 - "$T/w.bin" "$T/w2.bin" "$spot" "$val" <<'EOF'
+		/usr/bin/python3 - "$T/w.bin" "$T/w2.bin" "$spot" "$val" <<'EOF'
 import struct, sys
 src, dst, spot, val = sys.argv[1:5]
 b = bytearray(open(src, 'rb').read())
@@ -107,7 +107,7 @@ done
 zcat "$DATA/spam.test.tsv.gz" | head -100 >"$T/test.tsv"
 expect_status 3 "eval refuses a NaN model (no ECE of 0)" "$N" eval -m "$T/bad.nlp" "$T/test.tsv" --max-ece 0.01
 expect_status 3 "registry push refuses it" "$N" --registry "$R" registry push "$T/bad.nlp" --name nan
-python3 - "$T/w.bin" "$T/w3.bin" <<'EOF'
+/usr/bin/python3 - "$T/w.bin" "$T/w3.bin" <<'EOF'
 import struct, sys
 b = bytearray(open(sys.argv[1], 'rb').read())
 lab = struct.unpack_from('<Q', b, 64)[0]

@@ -261,7 +261,7 @@ expect_status 1 "verify on a file that is no database is exit 1" "$N" --registry
 expect_status 5 "list on it is exit 5" "$N" --registry "$R" registry list
 
 # --- 18, 19. Pushes of artifacts the commands could not use: refused (3).
-"$FORGE" --cat "$T/a.nlp" meta.json | python3 -c 'import json,sys; m=json.load(sys.stdin); m["hyperparameters"]=[1,2]; print(json.dumps(m))' >"$T/m1.json"
+"$FORGE" --cat "$T/a.nlp" meta.json | /usr/bin/python3 -c 'import json,sys; m=json.load(sys.stdin); m["hyperparameters"]=[1,2]; print(json.dumps(m))' >"$T/m1.json"
 "$FORGE" "$T/a.nlp" "$T/hyper.nlp" meta.json="$T/m1.json"
 R=$T/r19
 expect_status 3 "push of meta.json with hyperparameters not an object: exit 3" "$N" --registry "$R" registry push "$T/hyper.nlp" --name spam
@@ -333,7 +333,7 @@ mkdir -p "$B"
 "$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null 2>&1
 "$N" --registry "$R" registry push "$T/b.nlp" --name spam >/dev/null 2>&1
 "$N" --registry "$R" registry export spam -o "$B/good.tar" >/dev/null 2>&1 || fail "bundles: export"
-python3 - "$B" <<'PY' || fail "bundles: cannot make the hostile bundles"
+/usr/bin/python3 - "$B" <<'PY' || fail "bundles: cannot make the hostile bundles"
 import hashlib, io, json, sys, tarfile
 d = sys.argv[1]
 src = tarfile.open(d + "/good.tar")

@@ -141,7 +141,7 @@ cp "$T/b1.tar" "$T/t1.tar"
 printf 'XXXX' | dd of="$T/t1.tar" bs=1 seek=40000 conv=notrunc 2>/dev/null
 expect_status 3 "$backend: a changed object is refused" "$N" registry import "$T/t1.tar"
 check "$backend: it says which ($(cat "$T/err"))" grep -q "member 'objects/.*it was changed" "$T/err"
-python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(d.replace(b"\"kind\": \"push\"", b"\"kind\": \"rm\"  ", 1))' \
+/usr/bin/python3 -c 'import sys; d = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(d.replace(b"\"kind\": \"push\"", b"\"kind\": \"rm\"  ", 1))' \
     "$T/b1.tar" "$T/t2.tar"
 expect_status 3 "$backend: an edited bundle.json is refused" "$N" registry import "$T/t2.tar"
 check "$backend: SHA256SUMS says so ($(cat "$T/err"))" grep -q 'SHA256SUMS does not match' "$T/err"
@@ -248,7 +248,7 @@ expect_status 0 "$backend: import into PostgreSQL" "$N" --registry "$PG2" regist
 expect_status 0 "$backend: export from PostgreSQL" "$N" --registry "$PG2" registry export moved -o "$T/rt2.tar"
 expect_status 0 "$backend: import into SQLite" "$N" --registry "$S3" registry import "$T/rt2.tar"
 noimport() {   # a show or history document without its import events
-	python3 -c 'import json, sys
+	/usr/bin/python3 -c 'import json, sys
 d = json.load(sys.stdin)
 keep = lambda l: [x for x in l if x["kind"] != "import"]
 if isinstance(d, list): d = keep(d)

@@ -1,13 +1,15 @@
 # serve.sh - `nlpops serve` with real clients: curl for every endpoint and
-# every error status, wrk for load while the alias moves (and rolls back)
-# with no non-2xx response, a broken and an untrusted new version that
-# leave the old one serving, the shadow's disagreements counted and
-# logged, the log reopened on SIGHUP, a drain on SIGTERM that answers the
-# request in progress and exits 0, /metrics through `promtool check
-# metrics`, socket activation.  Every server listens on 127.0.0.1, on a
-# port of its own (port 0), and stops by itself (timeout) if the script
-# dies.  The sanitized run skips the load (wrk): the sanitizers check the
-# same code on every other request.
+# every error status, wrk's 256 connections while the alias moves (and
+# rolls back) with no non-2xx response, a broken and an untrusted new
+# version that leave the old one serving, the shadow's disagreements
+# counted and logged, the log reopened on SIGHUP, 503 at once past
+# --max-pending, idle and half-sent connections closed after --timeout, a
+# drain on SIGTERM that refuses new connections, answers the request in
+# progress in full and exits 0 (and stops waiting after --drain),
+# /metrics through `promtool check metrics`, socket activation.  Every
+# server listens on 127.0.0.1, on a port of its own (port 0), and stops
+# by itself (timeout) if the script dies.  The sanitized run skips the
+# load (wrk): the sanitizers check the same code on every other request.
 . "$TOP/tests/e2e/lib.sh"
 
 N=$NLPOPS
@@ -32,10 +34,13 @@ head -120 train.tsv >small.tsv
 
 # start NAME ARGS...: a server in the background (NAME.err its stderr);
 # its port in $PORT, its pid in $PID.  0 when it listens.
+# $WRAP runs before nlpops (socket activation); $LISTEN is the --listen
+# option (none with an inherited socket).
+WRAP= LISTEN="--listen 127.0.0.1:0"
 start() {
 	name=$1; shift
-	timeout -s KILL 240 "$N" --registry "$REG" serve --listen 127.0.0.1:0 \
-	    "$@" 2>"$name.err" &
+	timeout -s KILL 240 $WRAP "$N" --registry "$REG" serve $LISTEN "$@" \
+	    2>"$name.err" &
 	tpid=$!
 	SERVERS="$SERVERS $tpid"
 	i=0
@@ -237,3 +242,164 @@ check "an unsigned new version is refused on reload" grep -q 'cannot load spam@1
 post '{"text": "x"}' >/dev/null
 is "$(json 'j["model"]')" spam@4 "... and the signed one keeps serving"
 stop
+
+# --- load: wrk's 256 connections while the alias moves 8 times and rolls
+# back: every response a 2xx, the moves noticed (plain build only)
+if [ $san = 1 ]; then
+	:
+elif ! command -v wrk >/dev/null; then
+	fail "wrk is not installed"
+else
+	"$N" --registry "$REG" registry alias spam 1 production >/dev/null 2>&1
+	check "serve for the load" start load -m spam --poll 0.2
+	"$PY" -c 'import json
+texts = [l.rstrip("\n") for l in open("texts.txt")][:100]
+print("local bodies = {")
+for t in texts:
+    print("  %s," % json.dumps(json.dumps({"text": t})))
+print("}")' >post.lua
+	cat >>post.lua <<'EOF'
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  i = i % #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[i])
+end
+EOF
+	wrk -t2 -c256 -d7s -s post.lua "http://127.0.0.1:$PORT/v1/predict" >wrk.out 2>&1 &
+	wpid=$!
+	sleep 1
+	for v in 2 4 1 2 4 1 2 4; do
+		"$N" --registry "$REG" registry alias spam $v production >/dev/null 2>&1
+		sleep 0.5
+	done
+	"$N" --registry "$REG" registry rollback spam >/dev/null 2>&1   # to 2
+	wait $wpid
+	reqs=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' wrk.out)
+	check "wrk made requests (${reqs:-none})" test "${reqs:-0}" -gt 1000
+	check "no non-2xx response under load" sh -c '! grep -q "Non-2xx" wrk.out'
+	check "no socket error with 256 connections" sh -c '! grep -q "Socket errors" wrk.out'
+	curl -s "http://127.0.0.1:$PORT/metrics" >metrics.out
+	check "/metrics: no status but 200 under load" sh -c \
+	    '! grep "^nlpops_http_requests_total{" metrics.out | grep -v "code=\"200\"" | grep -q .'
+	ok=$(metric 'nlpops_http_requests_total{endpoint="/v1/predict",code="200"}')
+	check "/metrics counts wrk's requests ($ok >= $reqs)" test "${ok:-0}" -ge "${reqs:-1}"
+	n=$(grep -c 'model: now serving' load.err)
+	check "the moves under load were noticed ($n reloads)" test "$n" -ge 6
+	i=0
+	while [ $i -lt 60 ] && ! { get /v1/model >/dev/null && [ "$(json 'j["version"]')" = 2 ]; }; do
+		sleep 0.05; i=$((i + 1))
+	done
+	is "$(json 'j["version"]')" 2 "after the rollback spam@2 serves"
+	check "no reload failed" sh -c '! grep -q "cannot load" load.err'
+	stop
+	is "$RC" 0 "the loaded server stops with 0"
+	"$N" --registry "$REG" registry alias spam 1 production >/dev/null 2>&1
+fi
+
+# slow: POST slow.txt (60 kB) at 20 kB/s in the background, about 3 s;
+# its status in slow.code, its answer in slow.body, curl's pid in $SLOW.
+for i in 1 2 3 4 5 6 7 8 9 10; do cat texts.txt; done | head -c 60000 | sed '$d' >slow.txt
+slow() {
+	curl -s -o slow.body -w '%{http_code}' -H 'Content-Type: text/plain' \
+	    --limit-rate 20k --data-binary @slow.txt \
+	    "http://127.0.0.1:$PORT/v1/predict" >slow.code &
+	SLOW=$!
+	sleep 0.5
+}
+
+# --- overload: past --max-pending, 503 at once with Retry-After
+check "serve --max-pending 1" start busy -m spam --max-pending 1
+slow
+t0=$(date +%s%N)
+err 503 "a request past --max-pending" "$(post '{"text": "x"}')"
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "... answered at once ($ms ms), not queued" test $ms -lt 1000
+check "503 says Retry-After" grep -qi '^Retry-After: [0-9]' headers
+wait $SLOW
+is "$(cat slow.code)" 200 "the request in progress is answered"
+is "$(wc -l <slow.body)" "$(wc -l <slow.txt)" "... in full"
+is "$(post '{"text": "x"}')" 200 "once it is done, the next request is served"
+is "$(metric 'nlpops_http_requests_total{endpoint="/v1/predict",code="503"}')" 1 "/metrics counts the 503"
+stop
+
+# --- per-connection timeout: a client that stops half-way is closed
+check "serve --timeout 1" start idle -m spam --timeout 1
+"$PY" -c 'import socket, sys, time
+for what, data in (("idle", b""), ("half a request", b"POST /v1/predict HTTP/1.1\r\nHost: x\r\n")):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    s.settimeout(6)
+    t0 = time.time()
+    s.sendall(data)
+    try:
+        got = s.recv(1)
+    except ConnectionResetError:
+        got = b""
+    print(what, "closed" if got == b"" else "answered", "%.1f" % (time.time() - t0))
+' "$PORT" >idle.out 2>&1
+check "an idle connection is closed after --timeout" grep -Eq '^idle closed [12]\.' idle.out
+check "half a request is closed after --timeout" grep -Eq '^half a request closed [12]\.' idle.out
+is "$(get /healthz)" 200 "... and the server goes on"
+stop
+
+# --- SIGTERM drains: no new connection, the request in progress is
+# answered in full, exit 0; --drain bounds the wait
+check "serve for the drain" start drain -m spam
+slow
+kill -TERM $PID
+i=0; while [ $i -lt 60 ] && ! grep -q 'no new connections' drain.err; do sleep 0.05; i=$((i + 1)); done
+check "SIGTERM: no new connections, 1 request in progress" grep -q 'no new connections; answering the 1 request in progress' drain.err
+curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/healthz"
+is $? 7 "a new connection while draining is refused"
+wait $SLOW
+is "$(cat slow.code)" 200 "the request in progress is answered"
+is "$(wc -l <slow.body)" "$(wc -l <slow.txt)" "... in full"
+wait $TPID
+is $? 0 "then the server exits 0"
+check "serve --drain 0.5" start cut -m spam --drain 0.5
+slow
+t0=$(date +%s%N)
+stop
+ms=$((($(date +%s%N) - t0) / 1000000))
+is "$RC" 0 "a drain cut short exits 0"
+check "... after --drain 0.5 s, not the upload's 3 s ($ms ms)" test $ms -lt 2000
+check "... and says a request was cut short" grep -q '1 request still in progress after --drain 0.5 s were cut short' cut.err
+wait $SLOW
+
+# --- socket activation: the listening socket inherited as fd 3, as
+# systemd passes it (LISTEN_FDS, LISTEN_PID)
+cat >activate.py <<'EOF'
+import os, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+open("act.port", "w").write("%d\n" % s.getsockname()[1])
+if s.fileno() != 3:
+    os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
+os.environ["LISTEN_FDS"] = "1"
+os.environ["LISTEN_PID"] = str(os.getpid())
+os.execv(sys.argv[1], sys.argv[1:])
+EOF
+WRAP="$PY $T/activate.py" LISTEN=
+check "serve on an inherited socket" start act -m spam
+WRAP= LISTEN="--listen 127.0.0.1:0"
+is "$PORT" "$(cat act.port)" "it says it listens on the inherited port"
+is "$(post '{"text": "hello"}')" 200 "and answers there"
+stop
+is "$RC" 0 "the activated server stops with 0"
+# a LISTEN_FDS without a socket behind it: an error, not another port
+cat >noactivate.py <<'EOF'
+import os, sys
+try:
+    os.close(3)
+except OSError:
+    pass
+os.environ["LISTEN_FDS"] = "1"
+os.environ["LISTEN_PID"] = str(os.getpid())
+os.execv(sys.argv[1], sys.argv[1:])
+EOF
+expect_status 4 "LISTEN_FDS with no socket at fd 3: exit 4" \
+    "$PY" noactivate.py "$N" --registry "$REG" serve -m spam
+check "... saying what is wrong with fd 3" grep -q "^nlpops serve: the socket passed in LISTEN_FDS (fd 3): Bad file descriptor" "$T/err"
