@@ -14,17 +14,82 @@
 #include "model.h"
 #include "rng.h"
 #include "stats.h"
-#include "strmap.h"
 
 #define MIN_TEXTS 20             /* a side, for the classifier to run */
 #define EPOCHS 5
 
 /* The classifier's state, from texts to weights. */
+/* A map from a bucket to the number of its name: open addressing over
+ * bucket + 1 (0: an empty slot; buckets have fewer than 32 bits).  The
+ * buckets are hash bits already: their low bits pick the slot. */
+struct bnames {
+	uint32_t *key, *idx;
+	size_t cap, n;               /* cap: 0 or a power of two */
+};
+
+/* The slot of bucket b, or the empty one where it would go. */
+static size_t
+bn_slot(const struct bnames *m, uint32_t b)
+{
+	size_t s = b & (m->cap - 1);
+
+	while (m->key[s] != 0 && m->key[s] != b + 1)
+		s = (s + 1) & (m->cap - 1);
+	return s;
+}
+
+/* The number of bucket b, or -1. */
+static long
+bn_get(const struct bnames *m, uint32_t b)
+{
+	size_t s;
+
+	if (m->cap == 0)
+		return -1;
+	s = bn_slot(m, b);
+	return m->key[s] != 0 ? (long)m->idx[s] : -1;
+}
+
+/* Bucket b numbered m->n if new (*added 1): its number, or -1 when out
+ * of memory. */
+static long
+bn_add(struct bnames *m, uint32_t b, int *added)
+{
+	size_t s, i;
+
+	*added = 0;
+	if ((m->n + 1) * 2 > m->cap) {       /* at most half full */
+		struct bnames g = { NULL, NULL, m->cap ? 2 * m->cap : 4096, 0 };
+		if ((g.key = calloc(g.cap, sizeof *g.key)) == NULL ||
+		    (g.idx = malloc(g.cap * sizeof *g.idx)) == NULL) {
+			free(g.key);
+			return -1;
+		}
+		for (i = 0; i < m->cap; i++)
+			if (m->key[i] != 0) {
+				s = bn_slot(&g, m->key[i] - 1);
+				g.key[s] = m->key[i];
+				g.idx[s] = m->idx[i];
+			}
+		g.n = m->n;
+		free(m->key);
+		free(m->idx);
+		*m = g;
+	}
+	s = bn_slot(m, b);
+	if (m->key[s] == 0) {
+		m->key[s] = b + 1;
+		m->idx[s] = (uint32_t)m->n++;
+		*added = 1;
+	}
+	return (long)m->idx[s];
+}
+
 struct dom {
 	const struct nlp_drift_opts *o;
 	struct nlp_feat_opts fo;
 	struct nlp_featurizer f;
-	struct nlp_strmap names;     /* bucket -> entry number in name_of */
+	struct bnames names;         /* bucket -> entry number in name_of */
 	char **name_of;              /* the n-gram of each bucket named */
 	size_t name_cap, named;      /* name_of[0..named) to free */
 	struct nlp_docs tr, te;      /* even- and odd-numbered texts */
@@ -41,7 +106,8 @@ dom_release(struct dom *d)
 	for (i = 0; i < d->named; i++)
 		free(d->name_of[i]);
 	free(d->name_of);
-	nlp_strmap_release(&d->names);
+	free(d->names.key);
+	free(d->names.idx);
 	nlp_featurizer_release(&d->f);
 	nlp_docs_release(&d->tr);
 	nlp_docs_release(&d->te);
@@ -76,11 +142,11 @@ name_ngram(struct dom *d, size_t j, size_t k)
 {
 	uint32_t b = (uint32_t)(nlp_ngram_hash(d->fo.seed, d->f.hash + j, k) >>
 	    (64 - d->fo.bits));
-	size_t before = d->names.n;
+	int added;
 
-	if (nlp_strmap_add(&d->names, (const char *)&b, sizeof b) == NULL)
+	if (bn_add(&d->names, b, &added) < 0)
 		return -1;
-	if (d->names.n == before)
+	if (!added)
 		return 0;
 	/* grown by doubling: one realloc per new n-gram copied the whole
 	   array each time (quadratic under ASan) */
@@ -282,6 +348,49 @@ cmp_ranked(const void *a, const void *b)
 	return (x->row > y->row) - (x->row < y->row);
 }
 
+/* Offer r to best[0..*nb), the (at most) NLP_DRIFT_TOP first in the
+   order cmp_ranked (sign 1) or its reverse (-1), kept in that order. */
+static void
+keep_first(struct ranked *best, size_t *nb, const struct ranked *r, int sign)
+{
+	size_t i = *nb;
+
+	if (i == NLP_DRIFT_TOP && sign * cmp_ranked(r, &best[i - 1]) >= 0)
+		return;
+	if (i < NLP_DRIFT_TOP)
+		(*nb)++;
+	else
+		i--;                     /* the last one drops out */
+	for (; i > 0 && sign * cmp_ranked(r, &best[i - 1]) < 0; i--)
+		best[i] = best[i - 1];
+	best[i] = *r;
+}
+
+/* rank[0..n) cut to its NLP_DRIFT_TOP first and last in the order
+   cmp_ranked, in that order (all that list_ngrams reads): the new n.
+   Sorting every row to list 30 was most of the domain classifier's time
+   on short inputs. */
+static size_t
+both_ends(struct ranked *rank, size_t n)
+{
+	struct ranked lo[NLP_DRIFT_TOP], hi[NLP_DRIFT_TOP];
+	size_t i, nlo = 0, nhi = 0;
+
+	if (n <= 2 * NLP_DRIFT_TOP) {
+		if (n > 1)
+			qsort(rank, n, sizeof *rank, cmp_ranked);
+		return n;
+	}
+	for (i = 0; i < n; i++) {
+		keep_first(lo, &nlo, &rank[i], 1);
+		keep_first(hi, &nhi, &rank[i], -1);
+	}
+	memcpy(rank, lo, nlo * sizeof *rank);
+	for (i = 0; i < nhi; i++)
+		rank[nlo + i] = hi[nhi - 1 - i];
+	return nlo + nhi;
+}
+
 /* Is every token of the n-gram s ("tok" or "tok1 tok2") a word? */
 static int
 all_words(const char *s)
@@ -298,10 +407,9 @@ all_words(const char *s)
 static char **
 row_name(struct dom *d, uint32_t r)
 {
-	const struct nlp_strmap_entry *en = nlp_strmap_get(&d->names,
-	    (const char *)&d->v.key[r], sizeof d->v.key[r]);
+	long i = bn_get(&d->names, d->v.key[r]);
 
-	return en == NULL ? NULL : &d->name_of[en - d->names.ent];
+	return i < 0 ? NULL : &d->name_of[i];
 }
 
 /* Up to NLP_DRIFT_TOP n-grams from one end of rank[0..n), while the sign
@@ -372,8 +480,7 @@ top_ngrams(struct dom *d, struct nlp_drift_domain *out)
 		    cnt[2 * i], ns[0], ns[0] + ns[1]);
 		rank[n++].weight = (double)d->w[2 * i + 1] - (double)d->w[2 * i];
 	}
-	if (n > 1)
-		qsort(rank, n, sizeof *rank, cmp_ranked);
+	n = both_ends(rank, n);
 	list_ngrams(d, rank, n, 1, out->top_current, &out->ntop_current);
 	list_ngrams(d, rank, n, -1, out->top_reference, &out->ntop_reference);
 	free(rank);
