@@ -17,6 +17,8 @@ CFLAGS ?= -O3 -g
 PKG_CONFIG ?= pkg-config
 
 PKGS := libarchive libcrypto sqlite3 libpq libmicrohttpd jansson libxxhash zlib
+# Compiled against, not linked: loaded when first needed (lib/dynlib.h).
+DL_PKGS := libpq libmicrohttpd
 VERSION := 0.1.0
 
 # Debian packages: what building needs, and what the tests need on top.
@@ -31,7 +33,8 @@ NLP_CPPFLAGS := -iquote lib -DNLP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 WERROR := $(if $(DEVELOPER),-Werror)
 NLP_CFLAGS := -std=c17 -Wall -Wextra $(WERROR) -pthread \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-NLP_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm -pthread
+NLP_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out $(DL_PKGS),$(PKGS)) \
+	2>/dev/null) -ldl -lm -pthread
 CRIT_LIBS := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
 
 LIB_SRC := $(sort $(wildcard lib/*.c))

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,43 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dynlib.h"
 #include "server_internal.h"
+
+/* libmicrohttpd, loaded when a server starts (dynlib.h): MHD_foo below
+ * calls through mhd_fn. */
+static struct {
+	__typeof__(MHD_add_response_header) *f_add_response_header;
+	__typeof__(MHD_create_response_from_buffer) *f_create_response_from_buffer;
+	__typeof__(MHD_destroy_response) *f_destroy_response;
+	__typeof__(MHD_lookup_connection_value) *f_lookup_connection_value;
+	__typeof__(MHD_queue_response) *f_queue_response;
+	__typeof__(MHD_quiesce_daemon) *f_quiesce_daemon;
+	__typeof__(MHD_start_daemon) *f_start_daemon;
+	__typeof__(MHD_stop_daemon) *f_stop_daemon;
+} mhd_fn;
+static const struct nlp_dynsym mhd_syms[] = {
+	{ "MHD_add_response_header", offsetof(__typeof__(mhd_fn), f_add_response_header) },
+	{ "MHD_create_response_from_buffer", offsetof(__typeof__(mhd_fn), f_create_response_from_buffer) },
+	{ "MHD_destroy_response", offsetof(__typeof__(mhd_fn), f_destroy_response) },
+	{ "MHD_lookup_connection_value", offsetof(__typeof__(mhd_fn), f_lookup_connection_value) },
+	{ "MHD_queue_response", offsetof(__typeof__(mhd_fn), f_queue_response) },
+	{ "MHD_quiesce_daemon", offsetof(__typeof__(mhd_fn), f_quiesce_daemon) },
+	{ "MHD_start_daemon", offsetof(__typeof__(mhd_fn), f_start_daemon) },
+	{ "MHD_stop_daemon", offsetof(__typeof__(mhd_fn), f_stop_daemon) },
+};
+static struct nlp_dynlib mhd_lib = {
+	"libmicrohttpd.so.12", "nlpops serve", "libmicrohttpd12", mhd_syms,
+	sizeof mhd_syms / sizeof mhd_syms[0], &mhd_fn, 0, "",
+};
+#define MHD_add_response_header (*mhd_fn.f_add_response_header)
+#define MHD_create_response_from_buffer (*mhd_fn.f_create_response_from_buffer)
+#define MHD_destroy_response (*mhd_fn.f_destroy_response)
+#define MHD_lookup_connection_value (*mhd_fn.f_lookup_connection_value)
+#define MHD_queue_response (*mhd_fn.f_queue_response)
+#define MHD_quiesce_daemon (*mhd_fn.f_quiesce_daemon)
+#define MHD_start_daemon (*mhd_fn.f_start_daemon)
+#define MHD_stop_daemon (*mhd_fn.f_stop_daemon)
 
 /* One request, from its headers to its response. */
 struct req {
@@ -519,7 +556,8 @@ nlp_server_start(struct nlp_server **out, const struct nlp_server_opts *o,
 	*out = s;
 	if (init_sync(s) < 0)
 		return nlp_errf(e, NLP_IO, "out of memory");
-	if ((rc = nlp_srv_slot_init(s, &s->model, o->model, "model", e)) !=
+	if ((rc = nlp_dynlib_use(&mhd_lib, e)) != NLP_OK ||
+	    (rc = nlp_srv_slot_init(s, &s->model, o->model, "model", e)) !=
 	    NLP_OK || (o->shadow != NULL && (rc = nlp_srv_slot_init(s, &s->shadow,
 	    o->shadow, "shadow", e)) != NLP_OK) ||
 	    (rc = nlp_srv_worker_start(s, e)) != NLP_OK)

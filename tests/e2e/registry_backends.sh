@@ -35,6 +35,22 @@ if [ "${1:-}" != inner ]; then
 	cut -f2 "$T/test.tsv" >"$T/texts.txt"
 	export ART=$T
 	mkdir -p "$T/out/sqlite" "$T/out/pg"
+	# libpq is loaded for a PostgreSQL registry alone (lib/dynlib.h):
+	# hidden (an empty file mounted over it), such a registry says which
+	# library and package it needs, exit 4, and a SQLite one works
+	pq=$(ldconfig -p 2>/dev/null | sed -n 's|.*libpq\.so\.5 (libc6,x86-64) => ||p' | head -1)
+	if [ $san -eq 0 ] && [ -n "$pq" ] && unshare -m true 2>/dev/null; then
+		: >"$T/empty.so"
+		unshare -m sh -c 'mount --bind "$1" "$(readlink -f "$2")" && shift 2 && exec "$@"' sh \
+		    "$T/empty.so" "$pq" sh -c '"$1" --registry postgresql://127.0.0.1:1/x registry list 2>"$2/nopq.err"; echo $? >"$2/nopq.rc"
+			"$1" --registry "$2/nopq" registry push "$2/m1.nlp" --name a >/dev/null 2>&1; echo $? >>"$2/nopq.rc"' sh "$N" "$T"
+		[ "$(tr '\n' ' ' <"$T/nopq.rc")" = "4 0 " ] && pass ||
+			fail "without libpq: want exit 4 for PostgreSQL and 0 for SQLite, got $(tr '\n' ' ' <"$T/nopq.rc")"
+		grep -q '^nlpops registry: libpq.so.5 is needed for PostgreSQL registries (Debian: libpq5) and cannot be loaded: ' "$T/nopq.err" && pass ||
+			fail "without libpq: $(cat "$T/nopq.err")"
+	elif [ $san -eq 0 ]; then
+		echo "SKIP: registry_backends: hiding libpq needs root and unshare -m" >&2
+	fi
 	[ $san -eq 1 ] || REG=$T/reg OUT=$T/out/sqlite sh "$0" inner sqlite
 	if ! command -v pg_virtualenv >/dev/null 2>&1; then
 		echo "SKIP: registry_backends: PostgreSQL: pg_virtualenv is not installed (postgresql-common; make check installs it)"
