@@ -46,74 +46,42 @@
 
 /* libpq, loaded when a PostgreSQL registry is first opened (dynlib.h):
  * PQfoo below calls through pq_fn. */
-static struct {
-	__typeof__(PQclear) *f_clear;
-	__typeof__(PQcmdStatus) *f_cmdStatus;
-	__typeof__(PQconnectdbParams) *f_connectdbParams;
-	__typeof__(PQerrorMessage) *f_errorMessage;
-	__typeof__(PQexec) *f_exec;
-	__typeof__(PQexecParams) *f_execParams;
-	__typeof__(PQfinish) *f_finish;
-	__typeof__(PQftype) *f_ftype;
-	__typeof__(PQgetResult) *f_getResult;
-	__typeof__(PQgetisnull) *f_getisnull;
-	__typeof__(PQgetlength) *f_getlength;
-	__typeof__(PQgetvalue) *f_getvalue;
-	__typeof__(PQntuples) *f_ntuples;
-	__typeof__(PQresultErrorField) *f_resultErrorField;
-	__typeof__(PQresultStatus) *f_resultStatus;
-	__typeof__(PQsendQueryParams) *f_sendQueryParams;
-	__typeof__(PQsetNoticeProcessor) *f_setNoticeProcessor;
-	__typeof__(PQsetSingleRowMode) *f_setSingleRowMode;
-	__typeof__(PQstatus) *f_status;
-	__typeof__(PQtransactionStatus) *f_transactionStatus;
-} pq_fn;
-static const struct nlp_dynsym pq_syms[] = {
-	{ "PQclear", offsetof(__typeof__(pq_fn), f_clear) },
-	{ "PQcmdStatus", offsetof(__typeof__(pq_fn), f_cmdStatus) },
-	{ "PQconnectdbParams", offsetof(__typeof__(pq_fn), f_connectdbParams) },
-	{ "PQerrorMessage", offsetof(__typeof__(pq_fn), f_errorMessage) },
-	{ "PQexec", offsetof(__typeof__(pq_fn), f_exec) },
-	{ "PQexecParams", offsetof(__typeof__(pq_fn), f_execParams) },
-	{ "PQfinish", offsetof(__typeof__(pq_fn), f_finish) },
-	{ "PQftype", offsetof(__typeof__(pq_fn), f_ftype) },
-	{ "PQgetResult", offsetof(__typeof__(pq_fn), f_getResult) },
-	{ "PQgetisnull", offsetof(__typeof__(pq_fn), f_getisnull) },
-	{ "PQgetlength", offsetof(__typeof__(pq_fn), f_getlength) },
-	{ "PQgetvalue", offsetof(__typeof__(pq_fn), f_getvalue) },
-	{ "PQntuples", offsetof(__typeof__(pq_fn), f_ntuples) },
-	{ "PQresultErrorField", offsetof(__typeof__(pq_fn), f_resultErrorField) },
-	{ "PQresultStatus", offsetof(__typeof__(pq_fn), f_resultStatus) },
-	{ "PQsendQueryParams", offsetof(__typeof__(pq_fn), f_sendQueryParams) },
-	{ "PQsetNoticeProcessor", offsetof(__typeof__(pq_fn), f_setNoticeProcessor) },
-	{ "PQsetSingleRowMode", offsetof(__typeof__(pq_fn), f_setSingleRowMode) },
-	{ "PQstatus", offsetof(__typeof__(pq_fn), f_status) },
-	{ "PQtransactionStatus", offsetof(__typeof__(pq_fn), f_transactionStatus) },
-};
+#define LIBPQ_FUNCS(X) \
+	X(PQclear) X(PQcmdStatus) X(PQconnectdbParams) X(PQerrorMessage) \
+	X(PQexec) X(PQexecParams) X(PQfinish) X(PQftype) X(PQgetResult) \
+	X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQntuples) \
+	X(PQresultErrorField) X(PQresultStatus) X(PQsendQueryParams) \
+	X(PQsetNoticeProcessor) X(PQsetSingleRowMode) X(PQstatus) \
+	X(PQtransactionStatus)
+#define LIBPQ_PTR(f) __typeof__(f) *f;
+#define LIBPQ_SYM(f) { #f, offsetof(struct pq_fns, f) },
+static struct pq_fns { LIBPQ_FUNCS(LIBPQ_PTR) } pq_fn;
+static const struct nlp_dynsym pq_syms[] = { LIBPQ_FUNCS(LIBPQ_SYM) };
 static struct nlp_dynlib pq_lib = {
 	"libpq.so.5", "PostgreSQL registries", "libpq5", pq_syms,
 	sizeof pq_syms / sizeof pq_syms[0], &pq_fn, 0, "",
 };
-#define PQclear (*pq_fn.f_clear)
-#define PQcmdStatus (*pq_fn.f_cmdStatus)
-#define PQconnectdbParams (*pq_fn.f_connectdbParams)
-#define PQerrorMessage (*pq_fn.f_errorMessage)
-#define PQexec (*pq_fn.f_exec)
-#define PQexecParams (*pq_fn.f_execParams)
-#define PQfinish (*pq_fn.f_finish)
-#define PQftype (*pq_fn.f_ftype)
-#define PQgetResult (*pq_fn.f_getResult)
-#define PQgetisnull (*pq_fn.f_getisnull)
-#define PQgetlength (*pq_fn.f_getlength)
-#define PQgetvalue (*pq_fn.f_getvalue)
-#define PQntuples (*pq_fn.f_ntuples)
-#define PQresultErrorField (*pq_fn.f_resultErrorField)
-#define PQresultStatus (*pq_fn.f_resultStatus)
-#define PQsendQueryParams (*pq_fn.f_sendQueryParams)
-#define PQsetNoticeProcessor (*pq_fn.f_setNoticeProcessor)
-#define PQsetSingleRowMode (*pq_fn.f_setSingleRowMode)
-#define PQstatus (*pq_fn.f_status)
-#define PQtransactionStatus (*pq_fn.f_transactionStatus)
+/* each call through the table (a macro is not expanded in itself) */
+#define PQclear (*pq_fn.PQclear)
+#define PQcmdStatus (*pq_fn.PQcmdStatus)
+#define PQconnectdbParams (*pq_fn.PQconnectdbParams)
+#define PQerrorMessage (*pq_fn.PQerrorMessage)
+#define PQexec (*pq_fn.PQexec)
+#define PQexecParams (*pq_fn.PQexecParams)
+#define PQfinish (*pq_fn.PQfinish)
+#define PQftype (*pq_fn.PQftype)
+#define PQgetResult (*pq_fn.PQgetResult)
+#define PQgetisnull (*pq_fn.PQgetisnull)
+#define PQgetlength (*pq_fn.PQgetlength)
+#define PQgetvalue (*pq_fn.PQgetvalue)
+#define PQntuples (*pq_fn.PQntuples)
+#define PQresultErrorField (*pq_fn.PQresultErrorField)
+#define PQresultStatus (*pq_fn.PQresultStatus)
+#define PQsendQueryParams (*pq_fn.PQsendQueryParams)
+#define PQsetNoticeProcessor (*pq_fn.PQsetNoticeProcessor)
+#define PQsetSingleRowMode (*pq_fn.PQsetSingleRowMode)
+#define PQstatus (*pq_fn.PQstatus)
+#define PQtransactionStatus (*pq_fn.PQtransactionStatus)
 
 #define LOCK_KEY 0x4e4c504f           /* "NLPO", the advisory lock */
 #define BUSY_SECONDS 30               /* as SQLite's retries: then NLP_BUSY */

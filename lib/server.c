@@ -21,38 +21,28 @@
 
 /* libmicrohttpd, loaded when a server starts (dynlib.h): MHD_foo below
  * calls through mhd_fn. */
-static struct {
-	__typeof__(MHD_add_response_header) *f_add_response_header;
-	__typeof__(MHD_create_response_from_buffer) *f_create_response_from_buffer;
-	__typeof__(MHD_destroy_response) *f_destroy_response;
-	__typeof__(MHD_lookup_connection_value) *f_lookup_connection_value;
-	__typeof__(MHD_queue_response) *f_queue_response;
-	__typeof__(MHD_quiesce_daemon) *f_quiesce_daemon;
-	__typeof__(MHD_start_daemon) *f_start_daemon;
-	__typeof__(MHD_stop_daemon) *f_stop_daemon;
-} mhd_fn;
-static const struct nlp_dynsym mhd_syms[] = {
-	{ "MHD_add_response_header", offsetof(__typeof__(mhd_fn), f_add_response_header) },
-	{ "MHD_create_response_from_buffer", offsetof(__typeof__(mhd_fn), f_create_response_from_buffer) },
-	{ "MHD_destroy_response", offsetof(__typeof__(mhd_fn), f_destroy_response) },
-	{ "MHD_lookup_connection_value", offsetof(__typeof__(mhd_fn), f_lookup_connection_value) },
-	{ "MHD_queue_response", offsetof(__typeof__(mhd_fn), f_queue_response) },
-	{ "MHD_quiesce_daemon", offsetof(__typeof__(mhd_fn), f_quiesce_daemon) },
-	{ "MHD_start_daemon", offsetof(__typeof__(mhd_fn), f_start_daemon) },
-	{ "MHD_stop_daemon", offsetof(__typeof__(mhd_fn), f_stop_daemon) },
-};
+#define HTTPD_FUNCS(X) \
+	X(MHD_add_response_header) X(MHD_create_response_from_buffer) \
+	X(MHD_destroy_response) X(MHD_lookup_connection_value) \
+	X(MHD_queue_response) X(MHD_quiesce_daemon) X(MHD_start_daemon) \
+	X(MHD_stop_daemon)
+#define HTTPD_PTR(f) __typeof__(f) *f;
+#define HTTPD_SYM(f) { #f, offsetof(struct mhd_fns, f) },
+static struct mhd_fns { HTTPD_FUNCS(HTTPD_PTR) } mhd_fn;
+static const struct nlp_dynsym mhd_syms[] = { HTTPD_FUNCS(HTTPD_SYM) };
 static struct nlp_dynlib mhd_lib = {
 	"libmicrohttpd.so.12", "nlpops serve", "libmicrohttpd12", mhd_syms,
 	sizeof mhd_syms / sizeof mhd_syms[0], &mhd_fn, 0, "",
 };
-#define MHD_add_response_header (*mhd_fn.f_add_response_header)
-#define MHD_create_response_from_buffer (*mhd_fn.f_create_response_from_buffer)
-#define MHD_destroy_response (*mhd_fn.f_destroy_response)
-#define MHD_lookup_connection_value (*mhd_fn.f_lookup_connection_value)
-#define MHD_queue_response (*mhd_fn.f_queue_response)
-#define MHD_quiesce_daemon (*mhd_fn.f_quiesce_daemon)
-#define MHD_start_daemon (*mhd_fn.f_start_daemon)
-#define MHD_stop_daemon (*mhd_fn.f_stop_daemon)
+/* each call through the table (a macro is not expanded in itself) */
+#define MHD_add_response_header (*mhd_fn.MHD_add_response_header)
+#define MHD_create_response_from_buffer (*mhd_fn.MHD_create_response_from_buffer)
+#define MHD_destroy_response (*mhd_fn.MHD_destroy_response)
+#define MHD_lookup_connection_value (*mhd_fn.MHD_lookup_connection_value)
+#define MHD_queue_response (*mhd_fn.MHD_queue_response)
+#define MHD_quiesce_daemon (*mhd_fn.MHD_quiesce_daemon)
+#define MHD_start_daemon (*mhd_fn.MHD_start_daemon)
+#define MHD_stop_daemon (*mhd_fn.MHD_stop_daemon)
 
 /* One request, from its headers to its response. */
 struct req {

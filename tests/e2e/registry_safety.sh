@@ -6,7 +6,7 @@
 # The runner calls it once per binary; against the sanitized one
 # (*/obj-san/nlpops), which adds nothing to a race but its start-up
 # time, it runs fewer concurrent-push rounds and leaves out the other
-# races (2, 3 and 7 below); the plain run has 15 kill trials (make
+# races (2, 3 and 7 below); the plain run has 8 kill trials (make
 # stress: 1000) and 20 alias moves (registry_backends.sh moves an alias
 # 100 times under predicts, on both backends).
 # The read-only and disk-full parts need a private mount namespace
@@ -191,7 +191,7 @@ for i in 1 2 3; do
 	t=$(($(ms) - t)); [ -z "$d_rb" ] || [ $t -lt $d_rb ] && d_rb=$t
 done
 d_push=$((d_push + 1)) d_alias=$((d_alias + 1)) d_rb=$((d_rb + 1))
-trials=10
+trials=8
 trials=${REGISTRY_SAFETY_TRIALS:-$trials}   # make stress: 1000
 : >"$T/printed"
 : >"$T/killed-verbs"

@@ -408,7 +408,9 @@ check "... saying what is wrong with fd 3" grep -q "^nlpops serve: the socket pa
 # private mount namespace puts an empty file over it), serve says which
 # library and package it needs, exit 4, and every other command runs
 mhd=$(ldconfig -p 2>/dev/null | sed -n 's|.*libmicrohttpd\.so\.12 (libc6,x86-64) => ||p' | head -1)
-if [ $san = 0 ] && [ -n "$mhd" ] && unshare -m true 2>/dev/null; then
+if [ $san = 1 ]; then
+	:   # the plain run's: the sanitizers add nothing to a failed dlopen
+elif [ -n "$mhd" ] && unshare -m true 2>/dev/null; then
 	: >empty.so
 	unshare -m sh -c 'mount --bind "$1" "$(readlink -f "$2")" && shift 2 && exec "$@"' sh \
 	    "$T/empty.so" "$mhd" sh -c '"$1" --registry "$2" serve -m spam --listen 127.0.0.1:0 2>nomhd.err; echo $? >nomhd.rc
@@ -416,5 +418,5 @@ if [ $san = 0 ] && [ -n "$mhd" ] && unshare -m true 2>/dev/null; then
 	is "$(tr '\n' ' ' <nomhd.rc)" "4 0 " "without libmicrohttpd: serve exits 4, registry list 0"
 	check "... naming the library and the package" grep -q '^nlpops serve: libmicrohttpd.so.12 is needed for nlpops serve (Debian: libmicrohttpd12) and cannot be loaded: ' nomhd.err
 else
-	echo "SKIP: serve.sh: hiding libmicrohttpd needs root and unshare -m (and the plain build)" >&2
+	echo "SKIP: serve.sh: hiding libmicrohttpd needs root and unshare -m" >&2
 fi
