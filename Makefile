@@ -1,6 +1,6 @@
 # nlpops - see README.md.  `make` builds ./nlpops; `make check` installs what
-# is missing (Debian), builds, and runs every test, then runs them all again
-# under AddressSanitizer + UndefinedBehaviorSanitizer.
+# is missing (Debian), builds, and runs every test against the plain build
+# and the one under AddressSanitizer + UndefinedBehaviorSanitizer.
 #
 # The user's CPPFLAGS, CFLAGS and LDFLAGS are applied last and never replaced.
 
