@@ -25,7 +25,8 @@ VERSION := 0.1.0
 DEB_BUILD := make gcc pkg-config libarchive-dev libssl-dev libsqlite3-dev libpq-dev \
 	libmicrohttpd-dev libjansson-dev libxxhash-dev zlib1g-dev
 DEB_TEST := libcriterion-dev clang groff-base mandoc man-db zsh fish python3 \
-	xz-utils zstd sqlite3 chromium postgresql postgresql-common curl wrk prometheus
+	xz-utils zstd sqlite3 chromium postgresql postgresql-common curl wrk prometheus \
+	parallel
 
 NLP_CPPFLAGS := -iquote lib -DNLP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 # Warnings are errors for developers (make DEVELOPER=1, as git does; make
