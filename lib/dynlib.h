@@ -34,6 +34,24 @@ struct nlp_dynlib {
 };
 
 /*
+ * NLP_DYNLIB(var, FUNCS, soname, why, package): the table var_fn, one
+ * pointer named after each function, and var_lib, which fills it.  FUNCS
+ * is an X-macro list: FUNCS(X, a) expands to X(a, f) for each function f.
+ * A file then defines each f as (*var_fn.f): its calls read as the
+ * library's and go through the table (a macro is not expanded in itself).
+ */
+#define NLP_DYNLIB_PTR(t, f) __typeof__(f) *f;
+#define NLP_DYNLIB_SYM(t, f) { #f, offsetof(struct t, f) },
+#define NLP_DYNLIB(var, FUNCS, soname, why, package) \
+	static struct var##_fns { FUNCS(NLP_DYNLIB_PTR, var##_fns) } var##_fn; \
+	static const struct nlp_dynsym var##_syms[] = { \
+		FUNCS(NLP_DYNLIB_SYM, var##_fns) \
+	}; \
+	static struct nlp_dynlib var##_lib = { soname, why, package, \
+	    var##_syms, sizeof var##_syms / sizeof var##_syms[0], &var##_fn, \
+	    0, "" }
+
+/*
  * Load l once (thread-safe; a failure is remembered and said again).
  * Returns NLP_OK, the table filled, or NLP_IO with e naming the library,
  * what needs it and the package to install.

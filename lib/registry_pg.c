@@ -46,22 +46,15 @@
 
 /* libpq, loaded when a PostgreSQL registry is first opened (dynlib.h):
  * PQfoo below calls through pq_fn. */
-#define LIBPQ_FUNCS(X) \
-	X(PQclear) X(PQcmdStatus) X(PQconnectdbParams) X(PQerrorMessage) \
-	X(PQexec) X(PQexecParams) X(PQfinish) X(PQftype) X(PQgetResult) \
-	X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQntuples) \
-	X(PQresultErrorField) X(PQresultStatus) X(PQsendQueryParams) \
-	X(PQsetNoticeProcessor) X(PQsetSingleRowMode) X(PQstatus) \
-	X(PQtransactionStatus)
-#define LIBPQ_PTR(f) __typeof__(f) *f;
-#define LIBPQ_SYM(f) { #f, offsetof(struct pq_fns, f) },
-static struct pq_fns { LIBPQ_FUNCS(LIBPQ_PTR) } pq_fn;
-static const struct nlp_dynsym pq_syms[] = { LIBPQ_FUNCS(LIBPQ_SYM) };
-static struct nlp_dynlib pq_lib = {
-	"libpq.so.5", "PostgreSQL registries", "libpq5", pq_syms,
-	sizeof pq_syms / sizeof pq_syms[0], &pq_fn, 0, "",
-};
-/* each call through the table (a macro is not expanded in itself) */
+#define LIBPQ_FUNCS(X, a) \
+	X(a, PQclear) X(a, PQcmdStatus) X(a, PQconnectdbParams) \
+	X(a, PQerrorMessage) X(a, PQexec) X(a, PQexecParams) X(a, PQfinish) \
+	X(a, PQftype) X(a, PQgetResult) X(a, PQgetisnull) X(a, PQgetlength) \
+	X(a, PQgetvalue) X(a, PQntuples) X(a, PQresultErrorField) \
+	X(a, PQresultStatus) X(a, PQsendQueryParams) \
+	X(a, PQsetNoticeProcessor) X(a, PQsetSingleRowMode) X(a, PQstatus) \
+	X(a, PQtransactionStatus)
+NLP_DYNLIB(pq, LIBPQ_FUNCS, "libpq.so.5", "PostgreSQL registries", "libpq5");
 #define PQclear (*pq_fn.PQclear)
 #define PQcmdStatus (*pq_fn.PQcmdStatus)
 #define PQconnectdbParams (*pq_fn.PQconnectdbParams)

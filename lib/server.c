@@ -21,20 +21,13 @@
 
 /* libmicrohttpd, loaded when a server starts (dynlib.h): MHD_foo below
  * calls through mhd_fn. */
-#define HTTPD_FUNCS(X) \
-	X(MHD_add_response_header) X(MHD_create_response_from_buffer) \
-	X(MHD_destroy_response) X(MHD_lookup_connection_value) \
-	X(MHD_queue_response) X(MHD_quiesce_daemon) X(MHD_start_daemon) \
-	X(MHD_stop_daemon)
-#define HTTPD_PTR(f) __typeof__(f) *f;
-#define HTTPD_SYM(f) { #f, offsetof(struct mhd_fns, f) },
-static struct mhd_fns { HTTPD_FUNCS(HTTPD_PTR) } mhd_fn;
-static const struct nlp_dynsym mhd_syms[] = { HTTPD_FUNCS(HTTPD_SYM) };
-static struct nlp_dynlib mhd_lib = {
-	"libmicrohttpd.so.12", "nlpops serve", "libmicrohttpd12", mhd_syms,
-	sizeof mhd_syms / sizeof mhd_syms[0], &mhd_fn, 0, "",
-};
-/* each call through the table (a macro is not expanded in itself) */
+#define HTTPD_FUNCS(X, a) \
+	X(a, MHD_add_response_header) X(a, MHD_create_response_from_buffer) \
+	X(a, MHD_destroy_response) X(a, MHD_lookup_connection_value) \
+	X(a, MHD_queue_response) X(a, MHD_quiesce_daemon) \
+	X(a, MHD_start_daemon) X(a, MHD_stop_daemon)
+NLP_DYNLIB(mhd, HTTPD_FUNCS, "libmicrohttpd.so.12", "nlpops serve",
+    "libmicrohttpd12");
 #define MHD_add_response_header (*mhd_fn.MHD_add_response_header)
 #define MHD_create_response_from_buffer (*mhd_fn.MHD_create_response_from_buffer)
 #define MHD_destroy_response (*mhd_fn.MHD_destroy_response)
