@@ -130,10 +130,12 @@ test-san: obj-san/nlpops $(UNIT_SAN) $(TOOLS)
 	@$(TOOL_ENV) $(SAN_ENV) sh tests/run.sh ./obj-san/nlpops $(UNIT_SAN)
 
 # The long campaigns make check samples: hundreds of kill -9 trials on
-# the registry, many drift seeds, failed allocations from random offsets
+# the registry, 200 alias moves under predicts on both backends, many
+# drift seeds, failed allocations from random offsets
 # (each seed printed, so that a failure can be run again), plain build.
 stress: nlpops $(TOOLS)
-	@$(TOOL_ENV) NLP_TEST_ONLY="registry_safety drift hostile_drift hostile_registry" \
+	@$(TOOL_ENV) NLP_TEST_ONLY="registry_safety registry_backends drift hostile_drift hostile_registry" \
+		BACKEND_MOVES=$${BACKEND_MOVES:-200} \
 		REGISTRY_SAFETY_TRIALS=$${REGISTRY_SAFETY_TRIALS:-1000} \
 		DRIFT_SEEDS=$${DRIFT_SEEDS:-100} DRIFT_MSEEDS=$${DRIFT_MSEEDS:-20} \
 		HOSTILE_DRIFT_SEED=$${HOSTILE_DRIFT_SEED:-random} HOSTILE_DRIFT_RUNS=$${HOSTILE_DRIFT_RUNS:-600} \

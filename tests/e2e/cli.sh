@@ -36,9 +36,9 @@ for o in "train --epochs abc" "train --ngrams 9" "predict -k x" "eval --bootstra
 done
 # registry verbs: each declares its options; one it does not take is a
 # usage error naming it, whichever other verb takes it: each command and
-# verb tries 12 of the options it refuses (one table-driven parser for
+# verb tries 8 of the options it refuses (one table-driven parser for
 # all; under the sanitizers, 25 times slower to start, 3).
-case $N in */obj-san/nlpops) walk=3 ;; *) walk=12 ;; esac
+case $N in */obj-san/nlpops) walk=3 ;; *) walk=8 ;; esac
 expect_status 0 "__complete verbs registry" "$N" __complete verbs registry
 check "__complete verbs registry gives each verb and its summary" grep -qx 'rollback	move an alias back (default: production)' "$T/out"
 cut -f1 "$T/out" >"$T/verbs"

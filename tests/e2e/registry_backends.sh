@@ -3,7 +3,8 @@
 # temporary cluster of its own (pg_virtualenv, a port of its own) that
 # this script starts and that stops with it.  The two backends' outputs
 # are compared: the same verbs give the same results (timestamps aside).
-# The races (8 concurrent pushers, 60 alias moves under predicts (make check; BACKEND_MOVES for more), kill
+# The races (8 concurrent pushers, 40 alias moves under predicts (make
+# check; make stress and BACKEND_MOVES: more), kill
 # -9 mid-push) run on both.
 #
 # sh registry_backends.sh                 both backends, then the comparison
@@ -18,7 +19,7 @@ DATA=$TOP/tests/data
 # trip: what they need is the plain run's.
 case $N in
 */obj-san/nlpops) san=1 MOVES=${BACKEND_MOVES:-10} KILLS=2 ;;
-*) san=0 MOVES=${BACKEND_MOVES:-60} KILLS=5 ;;
+*) san=0 MOVES=${BACKEND_MOVES:-40} KILLS=5 ;;
 esac
 
 if [ "${1:-}" != inner ]; then
