@@ -76,17 +76,6 @@ intern(struct nlp_strmap *m, const char *s, size_t n, uint32_t *out)
 	return 0;
 }
 
-/* "'path'", or "stdin" for "-": how messages name an input (reader.c's
- * way). */
-static const char *
-where(const char *path, char *buf, size_t size)
-{
-	if (strcmp(path, "-") == 0)
-		return "stdin";
-	snprintf(buf, size, "'%s'", path);
-	return buf;
-}
-
 /* An id's text into tmp: 1, 0 for null or "", -1 when it cannot be one. */
 static int
 id_text(const json_t *v, char tmp[32], const char **s, size_t *n)
@@ -199,7 +188,7 @@ nlp_evallog_read(struct nlp_evallog *l, const char *path, int shadow,
 		return rc;
 	}
 	while ((rv = nlp_stream_line(&s, &p, &len, &cut, e)) > 0) {
-		shown = where(path, buf, sizeof buf);
+		shown = nlp_input_shown(path, buf, sizeof buf);
 		if (cut)
 			rc = nlp_errf(e, NLP_DATA, "%s line %" PRIu64 ": longer "
 			    "than %u MiB", shown, s.lineno, LOG_LINE_CAP >> 20);
@@ -255,15 +244,15 @@ gold_record(struct nlp_evallog *l, const struct nlp_record *rec,
 
 	if (rec->id == NULL || rec->id[0] == '\0')
 		return nlp_errf(e, NLP_DATA, "%s line %" PRIu64 ": no id",
-		    where(rec->source, b1, sizeof b1), rec->line);
+		    nlp_input_shown(rec->source, b1, sizeof b1), rec->line);
 	if ((x = id_entry(l, rec->id, strlen(rec->id))) == NULL ||
 	    intern(&l->labels, rec->labels[0], strlen(rec->labels[0]), &g) < 0)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	if (x->gold_line > 0)
 		return nlp_errf(e, NLP_DATA, "%s line %" PRIu64 ": id '%.100s' "
 		    "repeated (first at %s line %" PRIu64 ")",
-		    where(rec->source, b1, sizeof b1), rec->line, rec->id,
-		    where(x->gold_src, b2, sizeof b2), x->gold_line);
+		    nlp_input_shown(rec->source, b1, sizeof b1), rec->line, rec->id,
+		    nlp_input_shown(x->gold_src, b2, sizeof b2), x->gold_line);
 	x->gold_line = rec->line;
 	x->gold_src = rec->source;
 	l->c.gold++;

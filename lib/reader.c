@@ -276,9 +276,8 @@ malformed(struct nlp_reader *r, const char *fmt, ...)
 	return V_MALFORMED;
 }
 
-/* "'path'", or "stdin" for "-": how messages name an input. */
-static const char *
-shown(const char *path, char *buf, size_t size)
+const char *
+nlp_input_shown(const char *path, char *buf, size_t size)
 {
 	if (strcmp(path, "-") == 0)
 		return "stdin";
@@ -925,7 +924,7 @@ unclosed(struct nlp_reader *r, const char *how)
 	char where[300];
 
 	return -nlp_errf(&r->err, NLP_DATA, "%s line %llu: unclosed quote (%s)",
-	    shown(r->path, where, sizeof where),
+	    nlp_input_shown(r->path, where, sizeof where),
 	    (unsigned long long)r->quote_line, how);
 }
 
@@ -1048,7 +1047,7 @@ csv_columns(struct nlp_reader *r, size_t nf)
 		}
 		return -nlp_errf(&r->err, NLP_USAGE, "%s: no column '%s' in "
 		    "the CSV header (columns: %s)",
-		    shown(r->path, where, sizeof where), want, list);
+		    nlp_input_shown(r->path, where, sizeof where), want, list);
 	}
 	return 0;
 }
@@ -1066,7 +1065,7 @@ csv_record(struct nlp_reader *r, struct nlp_record *rec)
 			return rv == 0 ? V_END : rv;
 		if (r->csv_cut)
 			return -nlp_errf(&r->err, NLP_DATA, "%s line %llu: CSV "
-			    "header too long", shown(r->path, where, sizeof where),
+			    "header too long", nlp_input_shown(r->path, where, sizeof where),
 			    (unsigned long long)rec->line);
 		if ((rv = csv_columns(r, nf)) < 0)
 			return rv;
@@ -1114,7 +1113,7 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 
 	if (v == V_BADLABEL && r->o.bad_label_error)
 		return -nlp_errf(&r->err, NLP_DATA, "%s line %llu: %s",
-		    shown(r->path, where, sizeof where),
+		    nlp_input_shown(r->path, where, sizeof where),
 		    (unsigned long long)rec->line, r->why);
 	if (v == V_BADLABEL)
 		v = V_MALFORMED;
@@ -1170,7 +1169,7 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 	}
 	if (r->o.strict && what != NULL)
 		return -nlp_errf(&r->err, NLP_DATA, "%s line %llu: %s",
-		    shown(r->path, where, sizeof where),
+		    nlp_input_shown(r->path, where, sizeof where),
 		    (unsigned long long)rec->line, what);
 	if (lab && v != V_KEEP)
 		return 0;
