@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "drift_signal.h"
 #include "features.h"
 #include "learn.h"
@@ -19,79 +20,14 @@
 #define EPOCHS 5
 
 /* The classifier's state, from texts to weights. */
-/* A map from a bucket to the number of its name: open addressing over
- * bucket + 1 (0: an empty slot; buckets have fewer than 32 bits).  The
- * buckets are hash bits already: their low bits pick the slot. */
-struct bnames {
-	uint32_t *key, *idx;
-	size_t cap, n;               /* cap: 0 or a power of two */
-};
-
-/* The slot of bucket b, or the empty one where it would go. */
-static size_t
-bn_slot(const struct bnames *m, uint32_t b)
-{
-	size_t s = b & (m->cap - 1);
-
-	while (m->key[s] != 0 && m->key[s] != b + 1)
-		s = (s + 1) & (m->cap - 1);
-	return s;
-}
-
-/* The number of bucket b, or -1. */
-static long
-bn_get(const struct bnames *m, uint32_t b)
-{
-	size_t s;
-
-	if (m->cap == 0)
-		return -1;
-	s = bn_slot(m, b);
-	return m->key[s] != 0 ? (long)m->idx[s] : -1;
-}
-
-/* Bucket b numbered m->n if new (*added 1): its number, or -1 when out
- * of memory. */
-static long
-bn_add(struct bnames *m, uint32_t b, int *added)
-{
-	size_t s, i;
-
-	*added = 0;
-	if ((m->n + 1) * 2 > m->cap) {       /* at most half full */
-		struct bnames g = { NULL, NULL, m->cap ? 2 * m->cap : 4096, 0 };
-		if ((g.key = calloc(g.cap, sizeof *g.key)) == NULL ||
-		    (g.idx = malloc(g.cap * sizeof *g.idx)) == NULL) {
-			free(g.key);
-			return -1;
-		}
-		for (i = 0; i < m->cap; i++)
-			if (m->key[i] != 0) {
-				s = bn_slot(&g, m->key[i] - 1);
-				g.key[s] = m->key[i];
-				g.idx[s] = m->idx[i];
-			}
-		g.n = m->n;
-		free(m->key);
-		free(m->idx);
-		*m = g;
-	}
-	s = bn_slot(m, b);
-	if (m->key[s] == 0) {
-		m->key[s] = b + 1;
-		m->idx[s] = (uint32_t)m->n++;
-		*added = 1;
-	}
-	return (long)m->idx[s];
-}
-
 struct dom {
 	const struct nlp_drift_opts *o;
 	struct nlp_feat_opts fo;
 	struct nlp_featurizer f;
-	struct bnames names;         /* bucket -> entry number in name_of */
-	char **name_of;              /* the n-gram of each bucket named */
-	size_t name_cap, named;      /* name_of[0..named) to free */
+	struct nlp_bmap names;       /* bucket -> its name's offset + 1 */
+	struct nlp_arena name;       /* the n-gram of each bucket named */
+	char *buf;                   /* one name being made */
+	size_t buf_cap;
 	struct nlp_docs tr, te;      /* even- and odd-numbered texts */
 	struct nlp_vocab v;
 	uint32_t *y, *y2;            /* shuffled labels of tr and te */
@@ -101,13 +37,9 @@ struct dom {
 static void
 dom_release(struct dom *d)
 {
-	size_t i;
-
-	for (i = 0; i < d->named; i++)
-		free(d->name_of[i]);
-	free(d->name_of);
-	free(d->names.key);
-	free(d->names.idx);
+	nlp_bmap_release(&d->names);
+	nlp_arena_release(&d->name);
+	free(d->buf);
 	nlp_featurizer_release(&d->f);
 	nlp_docs_release(&d->tr);
 	nlp_docs_release(&d->te);
@@ -117,50 +49,40 @@ dom_release(struct dom *d)
 	free(d->w);
 }
 
-/* "tok" or "tok1 tok2": the n-gram of k tokens at j. */
-static char *
-ngram_name(const struct nlp_tokens *t, size_t j, size_t k)
-{
-	size_t len = t->len[j] + (k == 2 ? t->len[j + 1] + 1 : 0);
-	char *s = malloc(len + 1);
-
-	if (s == NULL)
-		return NULL;
-	memcpy(s, t->text + t->off[j], t->len[j]);
-	if (k == 2) {
-		s[t->len[j]] = ' ';
-		memcpy(s + t->len[j] + 1, t->text + t->off[j + 1], t->len[j + 1]);
-	}
-	s[len] = '\0';
-	return s;
-}
-
 /* Name the bucket of the n-gram of k tokens at j of the text just
-   featurized, the first time it is seen. */
+   featurized ("tok" or "tok1 tok2"), the first time it is seen: one
+   arena for the names (a text has a few hundred n-grams, a day's text
+   hundreds of thousands distinct, a malloc each was most of the time). */
 static int
 name_ngram(struct dom *d, size_t j, size_t k)
 {
+	const struct nlp_tokens *t = &d->f.tok;
 	uint32_t b = (uint32_t)(nlp_ngram_hash(d->fo.seed, d->f.hash + j, k) >>
-	    (64 - d->fo.bits));
+	    (64 - d->fo.bits)), *entry;
+	size_t len = t->len[j] + (k == 2 ? t->len[j + 1] + 1 : 0), off;
 	int added;
 
-	if (bn_add(&d->names, b, &added) < 0)
+	if ((entry = nlp_bmap_ref(&d->names, b, &added)) == NULL)
 		return -1;
 	if (!added)
 		return 0;
-	/* grown by doubling: one realloc per new n-gram copied the whole
-	   array each time (quadratic under ASan) */
-	if (d->names.n > d->name_cap) {
-		size_t cap = d->name_cap ? 2 * d->name_cap : 1024;
-		char **p = realloc(d->name_of, cap * sizeof *p);
+	if (len + 1 > d->buf_cap) {
+		char *p = realloc(d->buf, 2 * (len + 1));
 		if (p == NULL)
-			return -1;   /* the entry has no name yet: none to free */
-		d->name_of = p;
-		d->name_cap = cap;
+			return -1;
+		d->buf = p;
+		d->buf_cap = 2 * (len + 1);
 	}
-	d->named = d->names.n;
-	if ((d->name_of[d->names.n - 1] = ngram_name(&d->f.tok, j, k)) == NULL)
+	memcpy(d->buf, t->text + t->off[j], t->len[j]);
+	if (k == 2) {
+		d->buf[t->len[j]] = ' ';
+		memcpy(d->buf + t->len[j] + 1, t->text + t->off[j + 1],
+		    t->len[j + 1]);
+	}
+	if ((off = nlp_arena_put(&d->name, d->buf, len)) == (size_t)-1 ||
+	    off >= UINT32_MAX)
 		return -1;
+	*entry = (uint32_t)off + 1;
 	return 0;
 }
 
@@ -404,33 +326,34 @@ all_words(const char *s)
 }
 
 /* The name of row r, or NULL. */
-static char **
-row_name(struct dom *d, uint32_t r)
+static const char *
+row_name(const struct dom *d, uint32_t r)
 {
-	long i = bn_get(&d->names, d->v.key[r]);
+	uint32_t i = nlp_bmap_get(&d->names, d->v.key[r]);
 
-	return i < 0 ? NULL : &d->name_of[i];
+	return i == 0 ? NULL : d->name.p + (i - 1);
 }
 
 /* Up to NLP_DRIFT_TOP n-grams from one end of rank[0..n), while the sign
-   of their z is sign; the names move from d to out. */
-static void
-list_ngrams(struct dom *d, const struct ranked *rank, size_t n, int sign,
+   of their z is sign, copied to out.  Returns 0, or -1 when out of
+   memory. */
+static int
+list_ngrams(const struct ranked *rank, size_t n, int sign,
     struct nlp_drift_ngram *out, size_t *nout)
 {
 	size_t i;
 
 	for (i = 0; i < n && *nout < NLP_DRIFT_TOP; i++) {
 		const struct ranked *r = &rank[sign > 0 ? i : n - 1 - i];
-		char **name = row_name(d, r->row);
 
 		if (sign > 0 ? r->z <= 0 : r->z >= 0)
 			break;
-		out[*nout].ngram = *name;
+		if ((out[*nout].ngram = strdup(r->name)) == NULL)
+			return -1;
 		out[*nout].weight = sign > 0 ? r->weight : -r->weight;
 		out[(*nout)++].z = r->z;
-		*name = NULL;
 	}
+	return 0;
 }
 
 /* The texts of each side that have each row, into cnt (2 per row) and
@@ -462,7 +385,8 @@ top_ngrams(struct dom *d, struct nlp_drift_domain *out)
 	struct ranked *rank = malloc((V + 1) * sizeof *rank);
 	double *cnt = calloc(2 * (size_t)V + 2, sizeof *cnt), ns[2] = { 0, 0 };
 	size_t n = 0;
-	char **name;
+	const char *name;
+	int rc;
 
 	if (rank == NULL || cnt == NULL) {
 		free(rank);
@@ -471,21 +395,20 @@ top_ngrams(struct dom *d, struct nlp_drift_domain *out)
 	}
 	row_texts(d, cnt, ns);
 	for (i = 0; i < V; i++) {
-		if ((name = row_name(d, i)) == NULL || *name == NULL ||
-		    !all_words(*name))
+		if ((name = row_name(d, i)) == NULL || !all_words(name))
 			continue;
 		rank[n].row = i;
-		rank[n].name = *name;
+		rank[n].name = name;
 		rank[n].z = nlp_drift_log_odds_z(cnt[2 * i + 1], ns[1],
 		    cnt[2 * i], ns[0], ns[0] + ns[1]);
 		rank[n++].weight = (double)d->w[2 * i + 1] - (double)d->w[2 * i];
 	}
 	n = both_ends(rank, n);
-	list_ngrams(d, rank, n, 1, out->top_current, &out->ntop_current);
-	list_ngrams(d, rank, n, -1, out->top_reference, &out->ntop_reference);
+	rc = list_ngrams(rank, n, 1, out->top_current, &out->ntop_current) |
+	    list_ngrams(rank, n, -1, out->top_reference, &out->ntop_reference);
 	free(rank);
 	free(cnt);
-	return 0;
+	return rc;
 }
 
 /* Train, judge and name: the classifier on texts already featurized. */

@@ -219,20 +219,123 @@ nlp_docs_release(struct nlp_docs *d)
 	memset(d, 0, sizeof *d);
 }
 
-/* Count the documents of each bucket in v->rowmap, noting each bucket the
- * first time in *seen (*nseen of them, grown as needed). */
+/* The slot of bucket b in m (cap > 0), or the empty one where it goes:
+ * Fibonacci hashing, so that buckets of any width spread over the slots. */
+static size_t
+bmap_slot(const struct nlp_bmap *m, uint32_t b)
+{
+	size_t mask = m->cap - 1, s = (size_t)((b * 0x9e3779b97f4a7c15ULL) >>
+	    32) & mask;
+
+	while (m->kv[2 * s] != 0 && m->kv[2 * s] != b + 1)
+		s = (s + 1) & mask;
+	return s;
+}
+
+uint32_t
+nlp_bmap_get(const struct nlp_bmap *m, uint32_t b)
+{
+	size_t s;
+
+	if (m->cap == 0)
+		return 0;
+	s = bmap_slot(m, b);
+	return m->kv[2 * s] != 0 ? m->kv[2 * s + 1] : 0;
+}
+
+uint32_t *
+nlp_bmap_ref(struct nlp_bmap *m, uint32_t b, int *added)
+{
+	size_t s, i;
+
+	*added = 0;
+	if ((m->n + 1) * 2 > m->cap) {
+		struct nlp_bmap g = { NULL, m->cap ? 2 * m->cap : 1024, m->n };
+
+		if (g.cap > SIZE_MAX / 2 / sizeof *g.kv ||
+		    (g.kv = calloc(2 * g.cap, sizeof *g.kv)) == NULL)
+			return NULL;
+		for (i = 0; i < m->cap; i++)
+			if (m->kv[2 * i] != 0) {
+				s = bmap_slot(&g, m->kv[2 * i] - 1);
+				g.kv[2 * s] = m->kv[2 * i];
+				g.kv[2 * s + 1] = m->kv[2 * i + 1];
+			}
+		free(m->kv);
+		*m = g;
+	}
+	s = bmap_slot(m, b);
+	if (m->kv[2 * s] == 0) {
+		m->kv[2 * s] = b + 1;
+		m->kv[2 * s + 1] = 0;
+		m->n++;
+		*added = 1;
+	}
+	return &m->kv[2 * s + 1];
+}
+
+void
+nlp_bmap_release(struct nlp_bmap *m)
+{
+	free(m->kv);
+	memset(m, 0, sizeof *m);
+}
+
+/* Count the documents of each of nkeys buckets in v->rows, noting each
+ * bucket the first time in *seen (*nseen of them, grown as needed). */
 static int
-count_buckets(struct nlp_vocab *v, const struct nlp_docs *d,
+count_buckets(struct nlp_vocab *v, const uint32_t *keys, size_t nkeys,
     uint32_t **seen, size_t *nseen, size_t *cap)
 {
 	size_t f;
+	uint32_t *df;
+	int added;
 
-	for (f = 0; f < d->nnz; f++) {
-		if (v->rowmap[d->key[f]]++ > 0)
+	for (f = 0; f < nkeys; f++) {
+		if ((df = nlp_bmap_ref(&v->rows, keys[f], &added)) == NULL)
+			return -1;
+		++*df;
+		if (!added)
 			continue;
 		if (grow(seen, cap, *nseen + 1, sizeof **seen) < 0)
 			return -1;
-		(*seen)[(*nseen)++] = d->key[f];
+		(*seen)[(*nseen)++] = keys[f];
+	}
+	return 0;
+}
+
+/* The rows of v from the nseen buckets counted in v->rows, in bucket
+ * order: the buckets seen sorted, linear in them, where a scan of 2^bits
+ * counts would cost the same for ten texts as for millions. */
+static int
+number_rows(struct nlp_vocab *v, uint32_t *seen, size_t nseen, size_t ndocs,
+    unsigned bits, unsigned min_df)
+{
+	uint32_t *tmp;
+	size_t i;
+
+	if ((tmp = malloc((nseen + 1) * sizeof *tmp)) == NULL ||
+	    (v->key = malloc((nseen + 1) * sizeof *v->key)) == NULL ||
+	    (v->df = malloc((nseen + 1) * sizeof *v->df)) == NULL ||
+	    (v->idf = malloc((nseen + 1) * sizeof *v->idf)) == NULL) {
+		free(tmp);
+		return -1;
+	}
+	radix_sort(seen, tmp, nseen, bits);
+	free(tmp);
+	for (i = 0; i < nseen; i++) {
+		int added;
+		uint32_t b = seen[i], *row = nlp_bmap_ref(&v->rows, b, &added);
+		uint32_t df = *row;      /* present: no insertion, no failure */
+
+		if (df < min_df) {
+			*row = 0;
+			continue;
+		}
+		v->key[v->n] = b;
+		v->df[v->n] = df;
+		v->idf[v->n] = nlp_idf(ndocs, df);
+		*row = ++v->n;
 	}
 	return 0;
 }
@@ -241,51 +344,51 @@ int
 nlp_vocab_build(struct nlp_vocab *v, const struct nlp_docs *const *docs,
     size_t k, unsigned bits, unsigned min_df)
 {
-	uint32_t *seen = NULL, *tmp = NULL;
+	uint32_t *seen = NULL;
 	size_t i, nseen = 0, cap = 0, ndocs = 0;
 
 	memset(v, 0, sizeof *v);
-	if ((v->rowmap = calloc((size_t)1 << bits, sizeof *v->rowmap)) == NULL)
-		return -1;
 	for (i = 0; i < k; i++) {
 		ndocs += docs[i]->n;
-		if (count_buckets(v, docs[i], &seen, &nseen, &cap) < 0)
+		if (count_buckets(v, docs[i]->key, docs[i]->nnz, &seen, &nseen,
+		    &cap) < 0)
 			goto fail;
 	}
-	/* the buckets seen, in bucket order: linear in them, where a scan of
-	   the 2^bits counts would cost the same for ten texts as for millions */
-	if ((tmp = malloc((nseen + 1) * sizeof *tmp)) == NULL ||
-	    (v->key = malloc((nseen + 1) * sizeof *v->key)) == NULL ||
-	    (v->idf = malloc((nseen + 1) * sizeof *v->idf)) == NULL)
+	if (number_rows(v, seen, nseen, ndocs, bits, min_df) < 0)
 		goto fail;
-	radix_sort(seen, tmp, nseen, bits);
-	for (i = 0; i < nseen; i++) {
-		uint32_t b = seen[i], df = v->rowmap[b];
-
-		if (df < min_df) {
-			v->rowmap[b] = 0;
-			continue;
-		}
-		v->key[v->n] = b;
-		v->idf[v->n] = nlp_idf(ndocs, df);
-		v->rowmap[b] = ++v->n;
-	}
 	free(seen);
-	free(tmp);
 	return 0;
 fail:
 	free(seen);
-	free(tmp);
 	nlp_vocab_release(v);
 	return -1;
+}
+
+int
+nlp_vocab_build_keys(struct nlp_vocab *v, const uint32_t *keys,
+    size_t nkeys, size_t ndocs, unsigned bits, unsigned min_df)
+{
+	uint32_t *seen = NULL;
+	size_t nseen = 0, cap = 0;
+
+	memset(v, 0, sizeof *v);
+	if (count_buckets(v, keys, nkeys, &seen, &nseen, &cap) < 0 ||
+	    number_rows(v, seen, nseen, ndocs, bits, min_df) < 0) {
+		free(seen);
+		nlp_vocab_release(v);
+		return -1;
+	}
+	free(seen);
+	return 0;
 }
 
 void
 nlp_vocab_release(struct nlp_vocab *v)
 {
 	free(v->key);
+	free(v->df);
 	free(v->idf);
-	free(v->rowmap);
+	nlp_bmap_release(&v->rows);
 	memset(v, 0, sizeof *v);
 }
 
@@ -304,7 +407,7 @@ nlp_docs_vectorize(struct nlp_docs *d, const struct nlp_vocab *v)
 
 		d->start[i] = w;
 		for (f = a; f < b; f++) {
-			uint32_t r = v->rowmap[d->key[f]];
+			uint32_t r = nlp_vocab_row(v, d->key[f]);
 			if (r == 0)
 				continue;
 			d->key[w] = r - 1;

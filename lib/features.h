@@ -98,11 +98,33 @@ void nlp_docs_release(struct nlp_docs *d);
  * documents become rows, in bucket order, each with its smoothed idf over
  * all the documents counted.  Zero-initialize; nlp_vocab_release() frees.
  */
+/*
+ * A map from buckets to 32-bit values, by open addressing: memory in
+ * proportion to the buckets present, where an array of 2^bits values
+ * costs 16 MiB at 22 bits for any input, a page fault per 4 KiB touched
+ * and a cache miss per lookup.  Zero-initialize; nlp_bmap_release() frees.
+ */
+struct nlp_bmap {
+	uint32_t *kv;             /* cap pairs: bucket + 1 (0: empty), value;
+	                           * buckets have at most NLP_BITS_MAX bits */
+	size_t cap, n;            /* cap: 0 or a power of two, at most half full */
+};
+
+/* The value of bucket b, inserted as 0 when absent (*added 1, else 0): a
+ * pointer valid until the next insertion, or NULL when out of memory. */
+uint32_t *nlp_bmap_ref(struct nlp_bmap *m, uint32_t b, int *added);
+
+/* The value of bucket b, 0 when absent. */
+uint32_t nlp_bmap_get(const struct nlp_bmap *m, uint32_t b);
+
+void nlp_bmap_release(struct nlp_bmap *m);
+
 struct nlp_vocab {
 	uint32_t n;               /* rows */
 	uint32_t *key;            /* n buckets, increasing: row r is key[r] */
+	uint32_t *df;             /* n: the documents of each row */
 	float *idf;               /* n */
-	uint32_t *rowmap;         /* 2^bits: bucket -> row + 1, 0 for none */
+	struct nlp_bmap rows;     /* bucket -> row + 1; 0 (or absent) for none */
 };
 
 /*
@@ -112,6 +134,18 @@ struct nlp_vocab {
  */
 int nlp_vocab_build(struct nlp_vocab *v, const struct nlp_docs *const *docs,
     size_t k, unsigned bits, unsigned min_df);
+
+/* The same from nkeys bucket keys of ndocs documents, each distinct in
+ * its document, in any order. */
+int nlp_vocab_build_keys(struct nlp_vocab *v, const uint32_t *keys,
+    size_t nkeys, size_t ndocs, unsigned bits, unsigned min_df);
+
+/* Bucket b's row + 1 in v, 0 when b is not in v. */
+static inline uint32_t
+nlp_vocab_row(const struct nlp_vocab *v, uint32_t b)
+{
+	return nlp_bmap_get(&v->rows, b);
+}
 
 void nlp_vocab_release(struct nlp_vocab *v);
 

@@ -365,11 +365,11 @@ coarsen(struct csr *c, unsigned bits)
 }
 
 /*
- * Turn bucket keys into rows (rowmap[bucket] = row + 1, 0 for unknown
- * buckets, which are dropped) and counts into normalized TF-IDF values.
+ * Turn bucket keys into rows of v (buckets not in it are dropped) and
+ * counts into normalized TF-IDF values.
  */
 static int
-vectorize(struct csr *c, const uint32_t *rowmap, const float *idf)
+vectorize(struct csr *c, const struct nlp_vocab *v)
 {
 	float *tmp_idf = NULL;
 	size_t i, f, w = 0, cap = 0;
@@ -383,7 +383,7 @@ vectorize(struct csr *c, const uint32_t *rowmap, const float *idf)
 
 		c->start[i] = w;
 		for (f = a; f < b; f++) {
-			uint32_t r = rowmap[c->key[f]];
+			uint32_t r = nlp_vocab_row(v, c->key[f]);
 			if (r == 0)
 				continue;
 			c->key[w] = r - 1;
@@ -400,7 +400,7 @@ vectorize(struct csr *c, const uint32_t *rowmap, const float *idf)
 			tmp_idf = p;
 		}
 		for (f = first; f < w; f++)
-			tmp_idf[f - first] = idf[c->key[f]];
+			tmp_idf[f - first] = v->idf[c->key[f]];
 		nlp_tfidf_normalize(c->val + first, c->tf + first, tmp_idf,
 		    w - first);
 	}
@@ -746,7 +746,7 @@ struct run {
 	const char **labnames;
 	uint64_t *counts;            /* training examples per class */
 	uint32_t *idx;               /* held out first (nhold), then training */
-	uint32_t *rowmap, *keys, *df;
+	uint32_t *keys, *df;
 	float *idf, *w, *bias, *cw, *conf;
 	uint64_t *fps, unknown;
 	size_t ntrain, nhold;
@@ -773,7 +773,6 @@ run_release(struct run *u)
 	free(u->labnames);
 	free(u->counts);
 	free(u->idx);
-	free(u->rowmap);
 	free(u->keys);
 	free(u->df);
 	free(u->idf);
@@ -914,46 +913,28 @@ featurize_all(struct run *u, struct nlp_err *e)
 static int
 vocabulary(struct run *u, struct nlp_err *e)
 {
-	size_t nbuckets, i, f;
+	struct nlp_vocab v;
+	int rc = NLP_OK;
 
 	u->fo.bits = u->o->bits ? u->o->bits : auto_bits(u->tr.nnz);
 	coarsen(&u->tr, u->fo.bits);
 	coarsen(&u->ev, u->fo.bits);
-	nbuckets = (size_t)1 << u->fo.bits;
-	if ((u->rowmap = calloc(nbuckets, sizeof *u->rowmap)) == NULL)
-		return oom(e);
-	for (f = 0; f < u->tr.nnz; f++)
-		u->rowmap[u->tr.key[f]]++;
 	u->min_df = u->o->min_df ? u->o->min_df : u->ntrain >= 2000 ? 3 :
 	    u->ntrain >= 200 ? 2 : 1;
-	for (i = 0; i < nbuckets; i++) {
-		if (u->rowmap[i] < u->min_df)
-			u->rowmap[i] = 0;
-		u->V += u->rowmap[i] != 0;
-	}
-	if (u->V == 0)
-		return nlp_errf(e, NLP_DATA, "no usable examples: no feature "
+	if (nlp_vocab_build_keys(&v, u->tr.key, u->tr.nnz, u->ntrain,
+	    u->fo.bits, u->min_df) < 0)
+		return oom(e);
+	if ((u->V = v.n) == 0)
+		rc = nlp_errf(e, NLP_DATA, "no usable examples: no feature "
 		    "occurs in %u or more of the %zu training texts (--min-df)",
 		    u->min_df, u->ntrain);
-	u->keys = malloc((u->V + 1) * sizeof *u->keys);
-	u->df = malloc((u->V + 1) * sizeof *u->df);
-	u->idf = malloc((u->V + 1) * sizeof *u->idf);
-	if (!u->keys || !u->df || !u->idf)
-		return oom(e);
-	for (i = 0, u->V = 0; i < nbuckets; i++) {
-		if (u->rowmap[i] == 0)
-			continue;
-		u->keys[u->V] = (uint32_t)i;
-		u->df[u->V] = u->rowmap[i];
-		u->idf[u->V] = nlp_idf(u->ntrain, u->df[u->V]);
-		u->rowmap[i] = ++u->V;
-	}
-	if (vectorize(&u->tr, u->rowmap, u->idf) < 0 ||
-	    vectorize(&u->ev, u->rowmap, u->idf) < 0)
-		return oom(e);
-	free(u->rowmap);
-	u->rowmap = NULL;
-	return NLP_OK;
+	else if (vectorize(&u->tr, &v) < 0 || vectorize(&u->ev, &v) < 0)
+		rc = oom(e);
+	/* the rows' buckets, documents and idf stay; the map goes */
+	u->keys = v.key, u->df = v.df, u->idf = v.idf;
+	v.key = v.df = NULL, v.idf = NULL;
+	nlp_vocab_release(&v);
+	return rc;
 }
 
 /* The epochs' bookkeeping, and balanced class weights when asked. */

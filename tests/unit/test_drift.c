@@ -392,6 +392,35 @@ TEST(the_log_odds_z_and_what_a_word_is)
 	cr_assert(!nlp_drift_is_word("", 0));
 }
 
+TEST(a_bucket_map_holds_every_bucket_through_its_growth)
+{
+	struct nlp_bmap m = { 0 };
+	uint32_t i, *v, top = (1u << NLP_BITS_MAX) - 1;
+	int added;
+
+	cr_assert_eq(nlp_bmap_get(&m, 7), 0, "empty: nothing, no table");
+	/* 0, the top bucket, and 5000 that share their low bits (growth
+	   rehashes them) */
+	for (i = 0; i < 5000; i++) {
+		cr_assert_not_null(v = nlp_bmap_ref(&m, i << 12, &added));
+		cr_assert(added && *v == 0);
+		*v = i + 1;
+	}
+	cr_assert_not_null(v = nlp_bmap_ref(&m, top, &added));
+	*v = 9;
+	cr_assert_not_null(v = nlp_bmap_ref(&m, 1u << 12, &added));
+	cr_assert(!added && *v == 2, "present: the same value");
+	cr_assert_eq(m.n, 5001);
+	cr_assert_leq(2 * m.n, m.cap, "at most half full");
+	for (i = 0; i < 5000; i++)
+		cr_assert_eq(nlp_bmap_get(&m, i << 12), i + 1);
+	cr_assert_eq(nlp_bmap_get(&m, top), 9);
+	cr_assert_eq(nlp_bmap_get(&m, 1), 0, "absent");
+	cr_assert_eq(nlp_bmap_get(&m, top - 1), 0, "absent");
+	nlp_bmap_release(&m);
+	cr_assert(m.kv == NULL && m.cap == 0 && m.n == 0);
+}
+
 TEST(the_training_path_vocabulary_and_vectors)
 {
 	static const char *const t[] = { "a b c", "a b", "a d" };
@@ -416,7 +445,7 @@ TEST(the_training_path_vocabulary_and_vectors)
 	cr_assert_eq(v.n, 2);
 	cr_assert_lt(v.key[0], v.key[1], "rows in bucket order");
 	for (i = 0; i < v.n; i++)
-		cr_assert_eq(v.rowmap[v.key[i]], i + 1);
+		cr_assert_eq(nlp_vocab_row(&v, v.key[i]), i + 1);
 	cr_assert(v.idf[0] == nlp_idf(3, 3) || v.idf[0] == nlp_idf(3, 2));
 	cr_assert_eq(nlp_docs_vectorize(&d, &v), 0);
 	cr_assert_eq(d.nnz, 3 + 2, "c and d dropped");
