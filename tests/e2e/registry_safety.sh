@@ -6,8 +6,9 @@
 # The runner calls it once per binary; against the sanitized one
 # (*/obj-san/nlpops), which adds nothing to a race but its start-up
 # time, it runs fewer concurrent-push rounds and leaves out the other
-# races (2, 3 and 7 below); the plain run has 8 kill trials (make
-# stress: 1000) and 20 alias moves (registry_backends.sh moves an alias
+# races (2, 3 and 7 below); the plain run has 4 rounds of 8 concurrent
+# pushes (make stress: 40), 8 kill trials (make stress: 1000) and 20
+# alias moves (registry_backends.sh moves an alias
 # 100 times under predicts, on both backends).
 # The read-only and disk-full parts need a private mount namespace
 # (unshare -m as root, else unshare -Urm), the parts that hold a database
@@ -59,7 +60,8 @@ printf 'free money now, click here\nsee you at the meeting tomorrow\n' >"$T/in.t
 # distinct consecutive versions, none lost, no "database is locked".  The
 # first rounds create the registry as they race (journal_mode=WAL at open
 # under concurrency); the last pushes into an existing one.
-rounds=8; [ $san -eq 1 ] && rounds=3
+rounds=4; [ $san -eq 1 ] && rounds=2
+rounds=${REGISTRY_SAFETY_ROUNDS:-$rounds}   # make stress: 40
 round=1
 while [ $round -le $rounds ]; do
 	R=$T/conc$round

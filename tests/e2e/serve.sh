@@ -267,12 +267,12 @@ request = function()
   return wrk.format(nil, nil, nil, bodies[i])
 end
 EOF
-	wrk -t2 -c256 -d7s -s post.lua "http://127.0.0.1:$PORT/v1/predict" >wrk.out 2>&1 &
+	wrk -t2 -c256 -d5s -s post.lua "http://127.0.0.1:$PORT/v1/predict" >wrk.out 2>&1 &
 	wpid=$!
-	sleep 1
+	sleep 0.6
 	for v in 2 4 1 2 4 1 2 4; do
 		"$N" --registry "$REG" registry alias spam $v production >/dev/null 2>&1
-		sleep 0.5
+		sleep 0.4
 	done
 	"$N" --registry "$REG" registry rollback spam >/dev/null 2>&1   # to 2
 	wait $wpid
