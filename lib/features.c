@@ -249,7 +249,9 @@ nlp_bmap_ref(struct nlp_bmap *m, uint32_t b, int *added)
 	size_t s, i;
 
 	*added = 0;
-	if ((m->n + 1) * 2 > m->cap) {
+	if (m->cap > 0 && m->kv[2 * (s = bmap_slot(m, b))] != 0)
+		return &m->kv[2 * s + 1];
+	if ((m->n + 1) * 2 > m->cap) {       /* grown only to insert */
 		struct nlp_bmap g = { NULL, m->cap ? 2 * m->cap : 1024, m->n };
 
 		if (g.cap > SIZE_MAX / 2 / sizeof *g.kv ||
@@ -265,12 +267,10 @@ nlp_bmap_ref(struct nlp_bmap *m, uint32_t b, int *added)
 		*m = g;
 	}
 	s = bmap_slot(m, b);
-	if (m->kv[2 * s] == 0) {
-		m->kv[2 * s] = b + 1;
-		m->kv[2 * s + 1] = 0;
-		m->n++;
-		*added = 1;
-	}
+	m->kv[2 * s] = b + 1;
+	m->kv[2 * s + 1] = 0;
+	m->n++;
+	*added = 1;
 	return &m->kv[2 * s + 1];
 }
 

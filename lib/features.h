@@ -111,7 +111,8 @@ struct nlp_bmap {
 };
 
 /* The value of bucket b, inserted as 0 when absent (*added 1, else 0): a
- * pointer valid until the next insertion, or NULL when out of memory. */
+ * pointer valid until the next insertion, or NULL when out of memory
+ * (only ever when b is absent). */
 uint32_t *nlp_bmap_ref(struct nlp_bmap *m, uint32_t b, int *added);
 
 /* The value of bucket b, 0 when absent. */
