@@ -9,6 +9,7 @@
 
 #include "artifact.h"
 #include "atomic.h"
+#include "autotune.h"
 #include "cmd.h"
 #include "opts.h"
 #include "pool.h"
@@ -21,6 +22,7 @@ enum {
 	OPT_STRICT = 256, OPT_NGRAMS, OPT_CHAR, OPT_BITS,
 	OPT_EPOCHS, OPT_LR, OPT_L2, OPT_CW, OPT_SEED, OPT_VALID, OPT_HOLDOUT,
 	OPT_MIN_DF, OPT_PUSH, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_REASON, OPT_SIGN,
+	OPT_AUTOTUNE, OPT_TRIALS,
 };
 
 static const struct cli_opt options[] = {
@@ -65,6 +67,11 @@ static const struct cli_opt options[] = {
 	{ OPT_HOLDOUT, 0, "holdout", "F", "without --valid: fraction held out "
 	    "to measure\nthe model, at most 2000 examples, when there\nare 1000 "
 	    "or more (default: 0.05; 0: none)", NULL },
+	{ OPT_AUTOTUNE, 0, "autotune", NULL, "try --trials sets of the training "
+	    "options\n(those not given) and keep the model with the\nbest "
+	    "macro-F1 on --valid or the held-out slice", NULL },
+	{ OPT_TRIALS, 0, "trials", "N", "with --autotune: trials, 1 to 1000 "
+	    "(default: 16)", NULL },
 	CLI_OPT_THREADS("threads (default: all CPUs); the model is the\n"
 	    "same whatever T is"),
 	{ 'q', 'q', "quiet", NULL, "print nothing but errors", NULL },
@@ -96,6 +103,10 @@ struct targs {
 	struct nlp_key *key;           /* its key, loaded before training */
 	char sigpath[4096];            /* ARTIFACT.sig */
 	int quiet;
+	int autotune;
+	struct nlp_autotune_opts ao;   /* ao.fixed: the options given */
+	unsigned long trials;          /* --trials, 0: not given */
+	double last;                   /* when the last trial ended */
 };
 
 /* The epoch line, rewritten in place on a terminal. */
@@ -201,6 +212,12 @@ option(void *ctx, int id, const char *arg)
 		if (parse_range(arg, &o->char_min, &o->char_max) < 0)
 			return cli_usage_error("train", "--char-ngrams takes MIN-MAX "
 			    "with 1 <= MIN <= MAX <= 10, not '%s'", arg);
+		t->ao.fixed |= NLP_TUNE_CHAR;
+		break;
+	case OPT_AUTOTUNE: t->autotune = 1; break;
+	case OPT_TRIALS:
+		rc = cli_uint("train", "--trials", arg, 1, NLP_TUNE_MAX_TRIALS,
+		    &t->trials);
 		break;
 	case OPT_CW:
 		if (strcmp(arg, "balanced") != 0 && strcmp(arg, "none") != 0)
@@ -211,18 +228,22 @@ option(void *ctx, int id, const char *arg)
 	case OPT_NGRAMS:
 		rc = cli_uint("train", "--ngrams", arg, 1, 5, &u);
 		o->ngrams = (unsigned)u;
+		t->ao.fixed |= NLP_TUNE_NGRAMS;
 		break;
 	case OPT_BITS:
 		rc = cli_uint("train", "--bits", arg, 10, 26, &u);
 		o->bits = (unsigned)u;
+		t->ao.fixed |= NLP_TUNE_BITS;
 		break;
 	case OPT_EPOCHS:
 		rc = cli_uint("train", "--epochs", arg, 1, 10000, &u);
 		o->epochs = (unsigned)u;
+		t->ao.fixed |= NLP_TUNE_EPOCHS;
 		break;
 	case OPT_MIN_DF:
 		rc = cli_uint("train", "--min-df", arg, 1, 1000000, &u);
 		o->min_df = (unsigned)u;
+		t->ao.fixed |= NLP_TUNE_MIN_DF;
 		break;
 	case CLI_THREADS:
 		return cli_threads("train", arg, &o->threads);
@@ -230,8 +251,14 @@ option(void *ctx, int id, const char *arg)
 		rc = cli_uint("train", "--seed", arg, 0, 0xffffffffUL, &u);
 		o->seed = u;
 		break;
-	case OPT_LR: rc = cli_double("train", "--lr", arg, 1e-6, 1000, &o->lr); break;
-	case OPT_L2: rc = cli_double("train", "--l2", arg, 0, 1, &o->l2); break;
+	case OPT_LR:
+		rc = cli_double("train", "--lr", arg, 1e-6, 1000, &o->lr);
+		t->ao.fixed |= NLP_TUNE_LR;
+		break;
+	case OPT_L2:
+		rc = cli_double("train", "--l2", arg, 0, 1, &o->l2);
+		t->ao.fixed |= NLP_TUNE_L2;
+		break;
 	case OPT_HOLDOUT:
 		rc = cli_double("train", "--holdout", arg, 0, 0.5, &d);
 		o->holdout = d;
@@ -258,6 +285,9 @@ check_args(struct targs *t)
 	if (t->out == NULL && t->po.name == NULL)
 		return cli_usage_error("train", "no output: give -o ARTIFACT or "
 		    "--push NAME");
+	if (t->trials != 0 && !t->autotune)
+		return cli_usage_error("train", "--trials goes with --autotune");
+	t->ao.trials = t->trials ? (unsigned)t->trials : 16;
 	if (alone != NULL && t->po.name == NULL)
 		return cli_usage_error("train", "%s goes with --push", alone);
 	/* --sign: the version pushed is signed (stored with it), and an
@@ -382,6 +412,70 @@ open_signing(struct targs *a, const struct nlp_atomic *out,
 	return rc;
 }
 
+/* --autotune reads the data once per trial: files, not stdin. */
+static int
+check_autotune_files(int n, char **paths)
+{
+	int i;
+
+	if (n == 0)
+		return cli_usage_error("train", "--autotune reads the data once "
+		    "per trial: give it as files, not on stdin");
+	for (i = 0; i < n; i++)
+		if (strcmp(paths[i], "-") == 0)
+			return cli_usage_error("train", "--autotune reads the data "
+			    "once per trial: give it as files, not '-' (stdin)");
+	return NLP_OK;
+}
+
+/* A trial's options as `train` takes them (the sized and default ones
+ * left out), into buf. */
+static const char *
+trial_flags(const struct nlp_train_opts *o, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "--lr %g --epochs %u --ngrams %u", o->lr,
+	    o->epochs, o->ngrams);
+
+	if (o->char_min != 0 && n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, " --char-ngrams %u-%u",
+		    o->char_min, o->char_max);
+	if (o->bits != 0 && n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, " --bits %u", o->bits);
+	if (o->min_df != 0 && n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, " --min-df %u",
+		    o->min_df);
+	if (o->l2 != 0 && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, " --l2 %g", o->l2);
+	return buf;
+}
+
+/* One line on stderr per trial. */
+static void
+trial_line(void *arg, const struct nlp_autotune_trial *tr)
+{
+	struct targs *a = arg;
+	char flags[256], msg[sizeof tr->msg * 4];
+	double now = cli_now();
+
+	if (a->quiet) {
+		a->last = now;
+		return;
+	}
+	if (a->o.progress)          /* the epoch line, on a terminal */
+		fputs(cli_escapes() ? "\r\033[K" : "\n", stderr);
+	fprintf(stderr, "nlpops train: trial %u/%u: %s: ", tr->number,
+	    tr->trials, trial_flags(&tr->o, flags, sizeof flags));
+	if (tr->failed)
+		fprintf(stderr, "no model: %s", cli_shown(tr->msg, msg,
+		    sizeof msg));
+	else
+		fprintf(stderr, "macro-F1 %.4f, accuracy %.4f", tr->macro_f1,
+		    tr->accuracy);
+	fprintf(stderr, " (%.2f s)%s\n", now - a->last,
+	    tr->best == tr->number && !tr->failed ? " best" : "");
+	a->last = now;
+}
+
 int
 cmd_train(int argc, char **argv)
 {
@@ -401,6 +495,9 @@ cmd_train(int argc, char **argv)
 		return rc == CLI_HELP_SHOWN ? NLP_OK : rc;
 	if ((rc = check_args(&a)) != NLP_OK)
 		return rc;
+	if (a.autotune && (rc = check_autotune_files(argc - first,
+	    argv + first)) != NLP_OK)
+		return rc;
 	if (a.out != NULL && strcmp(a.out, "-") != 0 &&
 	    nlp_atomic_open(&out, a.out, &e) != NLP_OK)
 		return cli_error("train", &e);
@@ -412,8 +509,22 @@ cmd_train(int argc, char **argv)
 	if (!a.quiet && cli_isatty(2))
 		a.o.progress = progress;
 	t0 = cli_now();
-	rc = nlp_train((const char *const *)argv + first, (size_t)(argc - first),
-	    &a.o, &t, &e);
+	if (a.autotune) {
+		struct nlp_autotune_trial best;
+		char flags[256];
+
+		a.last = t0;
+		rc = nlp_autotune((const char *const *)argv + first,
+		    (size_t)(argc - first), &a.o, &a.ao, trial_line, &a, &t,
+		    &best, &e);
+		if (rc == NLP_OK && !a.quiet)
+			fprintf(stderr, "nlpops train: autotune: trial %u of %u is "
+			    "the best: %s\n", best.number, best.trials,
+			    trial_flags(&best.o, flags, sizeof flags));
+	} else {
+		rc = nlp_train((const char *const *)argv + first,
+		    (size_t)(argc - first), &a.o, &t, &e);
+	}
 	if (a.o.progress)
 		fputs(cli_escapes() ? "\r\033[K" : "\n", stderr);
 	if (rc != NLP_OK) {

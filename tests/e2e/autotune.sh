@@ -1,0 +1,71 @@
+# autotune.sh - `nlpops train --autotune`: a trial line per trial, the
+# options given pinned, the best model kept byte for byte as `train`
+# writes it with the best trial's options, the same trials and model at
+# any thread count, the best at least as good as the options given, and
+# the refusals (no validation data, stdin, --trials alone).  Under the
+# sanitizers: one small search and its reproduction.
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+case $N in */obj-san/nlpops) san=1 ;; *) san=0 ;; esac
+cd "$T" || exit 4
+zcat "$DATA/spam.train.tsv.gz" >train.tsv
+
+# a search: 4 trials (2 under the sanitizers), 3 epochs pinned
+trials=4 ep=3 pin="--epochs 3"
+[ $san -eq 1 ] && trials=2 ep=2 pin="--epochs 2 --bits 16"
+# shellcheck disable=SC2086
+expect_status 0 "train --autotune --trials $trials" \
+    "$N" train --autotune --trials $trials $pin -o at.nlp train.tsv
+cp "$T/err" at.err
+check "one line per trial ($(grep -c ': trial ' at.err))" \
+    test "$(grep -c "^nlpops train: trial [0-9]*/$trials: " at.err)" -eq $trials
+check "the options given are in every trial" \
+    test "$(grep '^nlpops train: trial ' at.err | grep -c -- "--epochs $ep ")" -eq $trials
+check "each trial has its held-out figures and time" \
+    test "$(grep -Ec ': macro-F1 [01]\.[0-9]{4}, accuracy [01]\.[0-9]{4} \([0-9.]+ s\)( best)?$' at.err)" -eq $trials
+check "trial 1 is the options given" \
+    grep -q "^nlpops train: trial 1/$trials: --lr 2 --epochs $ep --ngrams 2[ :]" at.err
+best=$(sed -n 's/^nlpops train: autotune: trial \([0-9]*\) of [0-9]* is the best: .*/\1/p' at.err)
+flags=$(sed -n 's/^nlpops train: autotune: trial [0-9]* of [0-9]* is the best: //p' at.err)
+check "the best trial is named ($best: $flags)" test -n "$best" -a -n "$flags"
+check "its line says best" grep -q "^nlpops train: trial $best/$trials: $flags: .* best$" at.err
+check "the summary line follows" grep -q '^nlpops train: 1710 examples, 2 classes, .* -> at.nlp$' at.err
+# shellcheck disable=SC2086
+"$N" train -q $flags -o re.nlp train.tsv
+check "the model is byte for byte train's with the best trial's options" cmp -s at.nlp re.nlp
+
+if [ $san -eq 0 ]; then
+	f1() { sed -n "s/^nlpops train: trial $1\/[0-9]*: .*: macro-F1 \([0-9.]*\), .*/\1/p" at.err; }
+	check "the best scores at least the options given ($(f1 "$best") >= $(f1 1))" \
+	    awk -v a="$(f1 "$best")" -v b="$(f1 1)" 'BEGIN { exit !(a + 0 >= b + 0) }'
+	# shellcheck disable=SC2086
+	"$N" train --autotune --trials $trials $pin --threads 1 -o at1.nlp \
+	    train.tsv 2>at1.err
+	check "one thread: the same model" cmp -s at.nlp at1.nlp
+	sed 's/ ([0-9.]* s)/ (T)/; s/, [0-9.]* s -> / -> /' at.err >a.norm
+	sed 's/ ([0-9.]* s)/ (T)/; s/, [0-9.]* s -> / -> /; s/at1\.nlp/at.nlp/' at1.err >b.norm
+	check "one thread: the same trials, in the same order" cmp -s a.norm b.norm
+	zcat "$DATA/spam.test.tsv.gz" >valid.tsv
+	expect_status 0 "--valid FILE is the validation data" \
+	    "$N" train --autotune --trials 2 --epochs 2 --valid valid.tsv -o v.nlp train.tsv
+	check "--valid: 2 trials" test "$(grep -c '^nlpops train: trial [12]/2: ' "$T/err")" -eq 2
+	expect_status 0 "-q: nothing on stderr" \
+	    "$N" train -q --autotune --trials 2 --epochs 1 -o q.nlp train.tsv
+	check "-q prints nothing" test ! -s "$T/err"
+fi
+
+# the refusals: nothing written
+head -n 300 train.tsv >small.tsv
+expect_status 3 "no validation data (300 examples, no --valid)" \
+    "$N" train --autotune --trials 2 --epochs 1 -o no.nlp small.tsv
+check "no validation data: said in one line" sh -c \
+    "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'autotune needs validation data' '$T/err'"
+check "no validation data: no artifact" test ! -e no.nlp
+expect_status 2 "--autotune on stdin" sh -c "'$N' train --autotune -o no.nlp <train.tsv"
+check "stdin: says why" grep -q 'give it as files, not on stdin' "$T/err"
+expect_status 2 "--autotune with '-'" "$N" train --autotune -o no.nlp train.tsv -
+expect_status 2 "--trials without --autotune" "$N" train --trials 3 -o no.nlp train.tsv
+expect_status 2 "--trials 0" "$N" train --autotune --trials 0 -o no.nlp train.tsv
+expect_status 2 "--trials 1001" "$N" train --autotune --trials 1001 -o no.nlp train.tsv
+check "no artifact from any refusal" test ! -e no.nlp
