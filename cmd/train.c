@@ -22,7 +22,7 @@ enum {
 	OPT_STRICT = 256, OPT_NGRAMS, OPT_CHAR, OPT_BITS,
 	OPT_EPOCHS, OPT_LR, OPT_L2, OPT_CW, OPT_SEED, OPT_VALID, OPT_HOLDOUT,
 	OPT_MIN_DF, OPT_PUSH, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_REASON, OPT_SIGN,
-	OPT_AUTOTUNE, OPT_TRIALS,
+	OPT_AUTOTUNE, OPT_TRIALS, OPT_QUANTIZE,
 };
 
 static const struct cli_opt options[] = {
@@ -67,6 +67,9 @@ static const struct cli_opt options[] = {
 	{ OPT_HOLDOUT, 0, "holdout", "F", "without --valid: fraction held out "
 	    "to measure\nthe model, at most 2000 examples, when there\nare 1000 "
 	    "or more (default: 0.05; 0: none)", NULL },
+	{ OPT_QUANTIZE, 0, "quantize", NULL, "store the weights as 8-bit integers "
+	    "with a\nscale per feature: a smaller artifact; the\nheld-out figures "
+	    "are the quantized model's", NULL },
 	{ OPT_AUTOTUNE, 0, "autotune", NULL, "try --trials sets of the training "
 	    "options\n(those not given) and keep the model with the\nbest "
 	    "macro-F1 on --valid or the held-out slice", NULL },
@@ -215,6 +218,7 @@ option(void *ctx, int id, const char *arg)
 		t->ao.fixed |= NLP_TUNE_CHAR;
 		break;
 	case OPT_AUTOTUNE: t->autotune = 1; break;
+	case OPT_QUANTIZE: o->quantize = 1; break;
 	case OPT_TRIALS:
 		rc = cli_uint("train", "--trials", arg, 1, NLP_TUNE_MAX_TRIALS,
 		    &t->trials);
@@ -320,10 +324,18 @@ summary(const struct targs *a, const struct nlp_trained *t, double t0)
 	    t->nclasses, t->nrows, t->bits, t->epochs_run);
 	if (t->best_epoch != t->epochs_run)
 		fprintf(stderr, " (kept epoch %u)", t->best_epoch);
-	if (t->held_out > 0)
+	if (t->held_out > 0 && t->quantized)
+		fprintf(stderr, ", quantized: held-out accuracy %.4f macro-F1 "
+		    "%.4f (%llu examples; float weights %.4f and %.4f)",
+		    t->held_out_accuracy, t->held_out_macro_f1,
+		    (unsigned long long)t->held_out, t->float_accuracy,
+		    t->float_macro_f1);
+	else if (t->held_out > 0)
 		fprintf(stderr, ", held-out accuracy %.4f macro-F1 %.4f (%llu "
 		    "examples)", t->held_out_accuracy, t->held_out_macro_f1,
 		    (unsigned long long)t->held_out);
+	else if (t->quantized)
+		fputs(", quantized", stderr);
 	fprintf(stderr, ", %.2f s", cli_now() - t0);
 	if (a->out != NULL)
 		fprintf(stderr, " -> %s", a->out);

@@ -30,7 +30,8 @@ struct header {
 	uint64_t seed;
 	uint32_t label_bytes, reserved;
 	uint64_t off_labels, off_table, off_idf, off_bias, off_w;
-	char pad[24];
+	uint64_t off_scale;      /* dtype 2: the rows' scales; dtype 1: 0 */
+	char pad[16];
 };
 
 _Static_assert(sizeof(struct header) == HEADER_SIZE, "header layout");
@@ -95,10 +96,13 @@ check_header(const struct header *h, size_t size, struct nlp_err *e)
 		return nlp_errf(e, NLP_DATA, "weights: format %u is newer than "
 		    "this nlpops supports (%d)", h->version, NLP_WEIGHTS_VERSION);
 	if (h->version != NLP_WEIGHTS_VERSION || h->header_size != HEADER_SIZE ||
-	    h->dtype != 1)
+	    (h->dtype != NLP_DTYPE_F32 && h->dtype != NLP_DTYPE_I8) ||
+	    (h->dtype == NLP_DTYPE_F32 && h->off_scale != 0))
 		return nlp_errf(e, NLP_DATA, "weights: unsupported layout");
 	if (C < 1 || C > 1000000 || cap < 2 || (cap & (cap - 1)) != 0 ||
-	    V > cap / 2 || h->bits < NLP_BITS_MIN || h->bits > NLP_BITS_MAX ||
+	    V > (h->dtype == NLP_DTYPE_I8 ? cap - cap / 4 : cap / 2) ||
+	    V >= cap ||             /* an empty slot ends every probe */
+	    h->bits < NLP_BITS_MIN || h->bits > NLP_BITS_MAX ||
 	    h->ngrams < 1 || h->ngrams > NLP_NGRAMS_MAX ||
 	    h->char_max > NLP_CHAR_MAX || h->char_min > h->char_max ||
 	    (h->char_max > 0 && h->char_min < 1))
@@ -107,7 +111,9 @@ check_header(const struct header *h, size_t size, struct nlp_err *e)
 	    !section_ok(h->off_table, cap * 8, size) ||
 	    !section_ok(h->off_idf, V * 4, size) ||
 	    !section_ok(h->off_bias, C * 4, size) ||
-	    !section_ok(h->off_w, V * C * 4, size))
+	    !section_ok(h->off_w, V * C * (h->dtype == NLP_DTYPE_I8 ? 1 : 4),
+	    size) ||
+	    (h->dtype == NLP_DTYPE_I8 && !section_ok(h->off_scale, V * 4, size)))
 		return nlp_errf(e, NLP_DATA, "weights: section outside the "
 		    "member (truncated or damaged)");
 	return NLP_OK;
@@ -187,8 +193,10 @@ nlp_model_load(struct nlp_model *m, const void *data, size_t size,
 	 * error read 0). */
 	if (!values_ok((const float *)(base + h.off_idf), h.nrows, 1) ||
 	    !values_ok((const float *)(base + h.off_bias), h.nclasses, 0) ||
-	    !values_ok((const float *)(base + h.off_w), (uint64_t)h.nrows *
-	    h.nclasses, 0)) {
+	    (h.dtype == NLP_DTYPE_F32 && !values_ok((const float *)(base +
+	    h.off_w), (uint64_t)h.nrows * h.nclasses, 0)) ||
+	    (h.dtype == NLP_DTYPE_I8 && !values_ok((const float *)(base +
+	    h.off_scale), h.nrows, 1))) {
 		rc = nlp_errf(e, NLP_DATA, "weights: a value is not a finite "
 		    "number within +-1e30 (damaged or forged)");
 		goto fail;
@@ -203,7 +211,12 @@ nlp_model_load(struct nlp_model *m, const void *data, size_t size,
 	m->table_cap = h.table_cap;
 	m->idf = (const float *)(base + h.off_idf);
 	m->bias = (const float *)(base + h.off_bias);
-	m->w = (const float *)(base + h.off_w);
+	if (h.dtype == NLP_DTYPE_I8) {
+		m->q = (const int8_t *)(base + h.off_w);
+		m->scale = (const float *)(base + h.off_scale);
+	} else {
+		m->w = (const float *)(base + h.off_w);
+	}
 	return NLP_OK;
 fail:
 	nlp_model_release(m);
@@ -221,8 +234,9 @@ int
 nlp_model_serialize(void **out, size_t *len, const struct nlp_feat_opts *feat,
     const char *const *labels, uint32_t nclasses, const uint32_t *keys,
     const float *idf, uint32_t nrows, const float *bias, const float *w,
-    struct nlp_err *e)
+    const struct nlp_quantized *qw, struct nlp_err *e)
 {
+	uint64_t vsize = qw != NULL ? 1 : 4;
 	struct header h;
 	uint64_t cap = 2, lb = 0, total, r;
 	unsigned char *buf;
@@ -231,13 +245,16 @@ nlp_model_serialize(void **out, size_t *len, const struct nlp_feat_opts *feat,
 
 	for (c = 0; c < nclasses; c++)
 		lb += strlen(labels[c]) + 1;
-	while (cap < 2 * (uint64_t)nrows)
+	/* at most half full; quantized, where the table is a quarter of the
+	   member, three quarters */
+	while (qw != NULL ? cap - cap / 4 < nrows || cap <= nrows :
+	    cap < 2 * (uint64_t)nrows)
 		cap *= 2;
 	memset(&h, 0, sizeof h);
 	memcpy(h.magic, MAGIC, sizeof MAGIC);
 	h.version = NLP_WEIGHTS_VERSION;
 	h.header_size = HEADER_SIZE;
-	h.dtype = 1;
+	h.dtype = qw != NULL ? NLP_DTYPE_I8 : NLP_DTYPE_F32;
 	h.nclasses = nclasses;
 	h.nrows = nrows;
 	h.table_cap = (uint32_t)cap;
@@ -252,7 +269,11 @@ nlp_model_serialize(void **out, size_t *len, const struct nlp_feat_opts *feat,
 	h.off_idf = align64(h.off_table + cap * 8);
 	h.off_bias = align64(h.off_idf + (uint64_t)nrows * 4);
 	h.off_w = align64(h.off_bias + (uint64_t)nclasses * 4);
-	total = h.off_w + (uint64_t)nrows * nclasses * 4;
+	total = h.off_w + (uint64_t)nrows * nclasses * vsize;
+	if (qw != NULL) {
+		h.off_scale = align64(total);
+		total = h.off_scale + (uint64_t)nrows * 4;
+	}
 	if (total > SIZE_MAX || (buf = calloc(1, (size_t)total)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory for %llu bytes of "
 		    "weights", (unsigned long long)total);
@@ -272,7 +293,10 @@ nlp_model_serialize(void **out, size_t *len, const struct nlp_feat_opts *feat,
 	}
 	if (nrows > 0) {         /* no rows: idf and w may be NULL */
 		memcpy(buf + h.off_idf, idf, (size_t)nrows * 4);
-		memcpy(buf + h.off_w, w, (size_t)nrows * nclasses * 4);
+		memcpy(buf + h.off_w, qw != NULL ? (const void *)qw->q :
+		    (const void *)w, (size_t)(nrows * nclasses * vsize));
+		if (qw != NULL)
+			memcpy(buf + h.off_scale, qw->scale, (size_t)nrows * 4);
 	}
 	memcpy(buf + h.off_bias, bias, (size_t)nclasses * 4);
 	*out = buf;
@@ -385,15 +409,81 @@ nlp_model_scores(const float *w, const float *bias, uint32_t C,
 	nlp_softmax(probs, C);
 }
 
+void
+nlp_model_scores_q(const int8_t *q, const float *scale, const float *bias,
+    uint32_t C, const uint32_t *rows, const float *vals, size_t n,
+    float *probs)
+{
+	size_t i;
+	uint32_t c;
+
+	memcpy(probs, bias, C * sizeof *probs);
+	for (i = 0; i < n; i++) {
+		const int8_t *qr = q + (size_t)rows[i] * C;
+		float v = vals[i], sr = scale[rows[i]];
+		if (i + PREFETCH < n)
+			__builtin_prefetch(q + (size_t)rows[i + PREFETCH] * C);
+		for (c = 0; c < C; c++) {
+			/* the weight training measured: sr * q, rounded */
+			float wc = sr * (float)qr[c];
+			probs[c] += v * wc;
+		}
+	}
+	nlp_softmax(probs, C);
+}
+
 int
 nlp_model_predict(const struct nlp_model *m, struct nlp_scorer *s,
     const char *text, size_t len, float *probs)
 {
 	if (nlp_model_vectorize(m, s, text, len) < 0)
 		return -1;
-	nlp_model_scores(m->w, m->bias, m->nclasses, s->row, s->val, s->nknown,
-	    probs);
+	if (m->q != NULL)
+		nlp_model_scores_q(m->q, m->scale, m->bias, m->nclasses, s->row,
+		    s->val, s->nknown, probs);
+	else
+		nlp_model_scores(m->w, m->bias, m->nclasses, s->row, s->val,
+		    s->nknown, probs);
 	return 0;
+}
+
+int
+nlp_quantize(struct nlp_quantized *qw, float *w, uint32_t nrows, uint32_t C)
+{
+	uint64_t r;
+	uint32_t c;
+
+	qw->q = malloc((size_t)nrows * C + 1);
+	qw->scale = malloc(((size_t)nrows + 1) * sizeof *qw->scale);
+	if (qw->q == NULL || qw->scale == NULL) {
+		nlp_quantized_release(qw);
+		return -1;
+	}
+	for (r = 0; r < nrows; r++) {
+		float *wr = w + r * C, max = 0, sr;
+		int8_t *qr = qw->q + r * C;
+
+		for (c = 0; c < C; c++)
+			if (fabsf(wr[c]) > max)
+				max = fabsf(wr[c]);
+		sr = max / 127.0f;
+		for (c = 0; c < C; c++) {
+			long k = sr > 0 ? lrintf(wr[c] / sr) : 0;
+			qr[c] = (int8_t)(k > 127 ? 127 : k < -127 ? -127 : k);
+			wr[c] = sr * (float)qr[c];
+		}
+		qw->scale[r] = sr;
+	}
+	return 0;
+}
+
+void
+nlp_quantized_release(struct nlp_quantized *qw)
+{
+	free(qw->q);
+	free(qw->scale);
+	qw->q = NULL;
+	qw->scale = NULL;
 }
 
 void

@@ -12,21 +12,28 @@
  *     0     8  magic "NLPOPSW\0"
  *     8     4  format version (1)
  *    12     4  header size (128)
- *    16     4  value type (1 = IEEE float32)
+ *    16     4  value type (1 = IEEE float32, 2 = int8 and scales)
  *    20     4  classes C
  *    24     4  rows V
- *    28     4  table capacity (a power of two >= 2V)
+ *    28     4  table capacity (a power of two >= 2V; value type 2:
+ *              >= 4V/3)
  *    32     4  hash bits      36  4  word n-grams
  *    40     4  char n-gram min 44  4  char n-gram max
  *    48     8  hash seed
  *    56     4  label bytes L (C NUL-terminated UTF-8 labels)
  *    60     4  reserved (0)
  *    64    40  offsets of: labels, table, idf, bias, weights
- *   104    24  zero
+ *   104     8  offset of the scales (value type 2), else 0
+ *   112    16  zero
  *
  * then, each section 64-byte aligned: labels (L bytes); table (capacity x
  * {bucket + 1, row}, u32 pairs, 0 = empty); idf (V float); bias (C float);
- * weights (V x C float, row-major: a feature's class weights together).
+ * weights (V x C, row-major: a feature's class weights together).
+ *
+ * Value type 1: the weights are float.  Value type 2 (`train --quantize`):
+ * they are int8 (-127 to 127), and a last section holds V float scales, one
+ * per row: weight [r][c] = scale[r] * q[r][c], rounded to float, which is
+ * what training measured the quantized model with.
  */
 #ifndef NLP_MODEL_H
 #define NLP_MODEL_H
@@ -38,6 +45,8 @@
 #include "features.h"
 
 #define NLP_WEIGHTS_VERSION 1
+#define NLP_DTYPE_F32 1
+#define NLP_DTYPE_I8 2
 
 struct nlp_model {
 	struct nlp_feat_opts feat;
@@ -46,8 +55,27 @@ struct nlp_model {
 	const uint32_t *table;   /* table_cap pairs {bucket + 1, row} */
 	const float *idf;        /* nrows */
 	const float *bias;       /* nclasses */
-	const float *w;          /* nrows * nclasses */
+	const float *w;          /* nrows * nclasses; NULL when quantized */
+	const int8_t *q;         /* quantized: nrows * nclasses, else NULL */
+	const float *scale;      /* quantized: nrows, else NULL */
 };
+
+/* Weights as int8 rows with a scale each (value type 2). */
+struct nlp_quantized {
+	int8_t *q;               /* nrows * C */
+	float *scale;            /* nrows */
+};
+
+/*
+ * Quantize the nrows x C weights w into qw (allocated), and replace each
+ * weight in w by the value the quantized model scores with (scale x q,
+ * rounded to float), so that measuring w measures the quantized model.
+ * Returns 0, or -1 when out of memory (w unchanged).
+ */
+int nlp_quantize(struct nlp_quantized *qw, float *w, uint32_t nrows,
+    uint32_t C);
+
+void nlp_quantized_release(struct nlp_quantized *qw);
 
 /*
  * Make m a view of a weights member (data must stay valid and unchanged
@@ -62,13 +90,14 @@ void nlp_model_release(struct nlp_model *m);
 
 /*
  * Serialize a weights member into a malloc'd buffer (*out, *len).  keys
- * are the sorted distinct buckets, one per row; labels are C strings.
+ * are the sorted distinct buckets, one per row; labels are C strings; the
+ * weights are w (float), or qw when it is not NULL (value type 2).
  * Returns NLP_OK or NLP_IO (out of memory).
  */
 int nlp_model_serialize(void **out, size_t *len, const struct nlp_feat_opts *feat,
     const char *const *labels, uint32_t nclasses, const uint32_t *keys,
     const float *idf, uint32_t nrows, const float *bias, const float *w,
-    struct nlp_err *e);
+    const struct nlp_quantized *qw, struct nlp_err *e);
 
 /* Scratch for scoring, one per thread; zero-initialize, release. */
 struct nlp_scorer {
@@ -97,6 +126,11 @@ int nlp_model_vectorize(const struct nlp_model *m, struct nlp_scorer *s,
 /* Softmax of scores over the sparse vector x (rows, vals, n) into probs. */
 void nlp_model_scores(const float *w, const float *bias, uint32_t nclasses,
     const uint32_t *rows, const float *vals, size_t n, float *probs);
+
+/* The same with quantized weights (q, scale). */
+void nlp_model_scores_q(const int8_t *q, const float *scale,
+    const float *bias, uint32_t nclasses, const uint32_t *rows,
+    const float *vals, size_t n, float *probs);
 
 /*
  * Ask the CPU to load a weight row of C floats (no effect on results).  A

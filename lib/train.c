@@ -573,6 +573,8 @@ meta_hyper(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
 	if (o->valid == NULL)
 		json_object_set_new(h, "holdout", json_real(o->holdout));
 	json_object_set_new(h, "batch", json_integer(NLP_BATCH));
+	if (o->quantize)         /* only then: older artifacts stay the same */
+		json_object_set_new(h, "quantize", json_true());
 	return h;
 }
 
@@ -605,6 +607,12 @@ meta_held_out(const struct nlp_train_opts *o, const struct nlp_trained *t,
 	if (t->held_out > 0) {
 		json_object_set_new(x, "accuracy", json_real(t->held_out_accuracy));
 		json_object_set_new(x, "macro_f1", json_real(t->held_out_macro_f1));
+		if (t->quantized) {
+			json_object_set_new(x, "float_accuracy",
+			    json_real(t->float_accuracy));
+			json_object_set_new(x, "float_macro_f1",
+			    json_real(t->float_macro_f1));
+		}
 	}
 	if (o->valid)
 		json_object_set_new(x, "unknown_labels",
@@ -748,6 +756,7 @@ struct run {
 	uint32_t *idx;               /* held out first (nhold), then training */
 	uint32_t *keys, *df;
 	float *idf, *w, *bias, *cw, *conf;
+	struct nlp_quantized qw;     /* --quantize */
 	uint64_t *fps, unknown;
 	size_t ntrain, nhold;
 	uint32_t C, V;
@@ -781,6 +790,7 @@ run_release(struct run *u)
 	free(u->cw);
 	free(u->conf);
 	free(u->ctx.best_w);
+	nlp_quantized_release(&u->qw);
 	free(u->ctx.best_b);
 	free(u->ctx.probs);
 }
@@ -1005,8 +1015,34 @@ learn(struct run *u, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/* The held-out accuracy and macro-F1 of the weights as they are.
+ * Returns 0, or -1 when out of memory. */
+static int
+figures(struct run *u, double *accuracy, double *macro_f1)
+{
+	const struct csr *ev = &u->ev;
+	struct nlp_class_counts cm;
+	uint32_t best;
+	size_t i, a;
+
+	if (nlp_class_counts_init(&cm, u->C) < 0)
+		return -1;
+	for (i = 0; i < ev->n; i++) {
+		a = ev->start[i];
+		nlp_model_scores(u->w, u->bias, u->C, ev->key + a, ev->val + a,
+		    ev->start[i + 1] - a, u->ctx.probs);
+		nlp_top_k(u->ctx.probs, u->C, 1, &best);
+		nlp_class_counts_add(&cm, ev->y[i], best);
+	}
+	*accuracy = nlp_class_counts_accuracy(&cm);
+	*macro_f1 = nlp_class_counts_macro_f1(&cm);
+	nlp_class_counts_release(&cm);
+	return 0;
+}
+
 /* Held-out figures for the profile and meta.json: per-class counts,
- * linear in C (a C x C matrix took 3.2 GB at 20000 classes). */
+ * linear in C (a C x C matrix took 3.2 GB at 20000 classes); with
+ * --quantize, of the quantized model (and of the float one it came from). */
 static int
 held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 {
@@ -1022,6 +1058,15 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	t->epochs_run = u->ctx.epochs_run;
 	t->best_epoch = u->ctx.early_stop && u->ctx.best_epoch ?
 	    u->ctx.best_epoch : u->ctx.epochs_run;
+	if (u->o->quantize) {
+		/* the float model's figures, then the quantized model's */
+		t->quantized = 1;
+		if (ev->n > 0 && figures(u, &t->float_accuracy,
+		    &t->float_macro_f1) < 0)
+			return oom(e);
+		if (nlp_quantize(&u->qw, u->w, u->V, u->C) < 0)
+			return oom(e);
+	}
 	if (ev->n == 0)
 		return NLP_OK;
 	if (nlp_class_counts_init(&u->cm, u->C) < 0 ||
@@ -1081,7 +1126,8 @@ members_of(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	if (rc != NLP_OK)
 		return rc;
 	return nlp_model_serialize(&t->weights, &t->weights_len, &u->fo,
-	    u->labnames, u->C, u->keys, u->idf, u->V, u->bias, u->w, e);
+	    u->labnames, u->C, u->keys, u->idf, u->V, u->bias, u->w,
+	    u->o->quantize ? &u->qw : NULL, e);
 }
 
 int

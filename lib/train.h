@@ -48,6 +48,7 @@ struct nlp_train_opts {
 	 * out of training to measure the model, when there are at least 1000.
 	 */
 	double holdout;
+	int quantize;            /* int8 weights, a scale per row (model.h) */
 	void (*progress)(void *arg, const struct nlp_train_progress *p);
 	void *progress_arg;
 };
@@ -69,6 +70,10 @@ struct nlp_trained {
 	uint32_t nclasses, nrows;
 	unsigned bits, epochs_run, best_epoch;
 	double held_out_accuracy, held_out_macro_f1;
+	/* quantized: the figures of the float weights it came from (those
+	   above are the quantized model's) */
+	int quantized;
+	double float_accuracy, float_macro_f1;
 	double held_out_majority; /* the share of the commonest held-out label:
 	                             what always saying it would score */
 	char oddities[1024];     /* the reader's summary of odd input, or "" */

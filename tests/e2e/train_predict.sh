@@ -173,3 +173,22 @@ check "still one version" test "$("$N" $R __complete refs | grep -c '^spam@[0-9]
 expect_status 0 "train --push --reason, no alias" "$N" $R train -q --threads 1 --epochs 1 --seed 9 --push spam --reason "weekly retrain" --description "d" "$DATA/spam.train.tsv.gz"
 expect_status 0 "registry history" "$N" $R registry history spam
 check "the reason is the push's note (not the description)" grep -q 'push spam@2  # weekly retrain$' "$T/out"
+
+# --- --quantize: int8 weights with a scale per row; the held-out figures
+# are the quantized model's, beside the float weights' they came from
+expect_status 0 "train --quantize" "$N" train --threads 1 --quantize -o "$T/q1.nlp" "$DATA/spam.train.tsv.gz"
+check "the summary gives both models' figures" grep -Eq ', quantized: held-out accuracy [01]\.[0-9]{4} macro-F1 [01]\.[0-9]{4} \(90 examples; float weights [01]\.[0-9]{4} and [01]\.[0-9]{4}\)' "$T/err"
+expect_status 0 "train --quantize, 2 threads" "$N" train -q --threads 2 --quantize -o "$T/q2.nlp" "$DATA/spam.train.tsv.gz"
+check "--quantize: 1 and 2 threads give identical artifacts" cmp -s "$T/q1.nlp" "$T/q2.nlp"
+tar -xOf "$T/q1.nlp" meta.json >"$T/qmeta.json"
+check "meta.json: quantize, and the float figures" sh -c \
+    "grep -q '\"quantize\": true' '$T/qmeta.json' && grep -q '\"float_macro_f1\": ' '$T/qmeta.json'"
+check "without --quantize meta.json says nothing of it" sh -c "! grep -q quantize '$T/meta.json'"
+q=$(tar -xOf "$T/q1.nlp" weights | wc -c) f=$(tar -xOf "$T/m1.nlp" weights | wc -c)
+check "the quantized weights member is smaller ($q < $f bytes)" test "$q" -lt "$f"
+expect_status 0 "predict with the quantized model" "$N" predict -m "$T/q1.nlp" "$T/test.txt"
+cut -f1 "$T/out" | paste -d' ' "$T/gold" - | awk '$1 == $2' | wc -l >"$T/qok"
+"$N" predict -m "$T/m1.nlp" "$T/test.txt" 2>/dev/null | cut -f1 | paste -d' ' "$T/gold" - | awk '$1 == $2' | wc -l >"$T/fok"
+check "test accuracy within 0.2 points of the float model's ($(cat "$T/qok") and $(cat "$T/fok") of 500 right)" \
+    awk -v q="$(cat "$T/qok")" -v f="$(cat "$T/fok")" 'BEGIN { exit !(f - q <= 1) }'
+expect_status 0 "eval of the quantized model" "$N" eval --json -m "$T/q1.nlp" "$T/test.tsv"

@@ -31,7 +31,7 @@ make_blob(void)
 	struct nlp_err e;
 
 	cr_assert_eq(nlp_model_serialize(&blob, &bloblen, &fo, labels, 3, keys,
-	    idf, 2, bias, w, &e), NLP_OK);
+	    idf, 2, bias, w, NULL, &e), NLP_OK);
 }
 
 static void
@@ -139,6 +139,79 @@ LEAK_TEST_FINI(weights, probabilities_sum_to_one_and_empty_text_gets_the_bias_so
 	nlp_model_release(&m);
 	free_blob();
 	NO_LEAKS();
+}
+
+LEAK_TEST(quantized, rows_scale_to_127_and_score_as_training_measured)
+{
+	static const char *labels[] = { "alpha", "beta", "gamma" };
+	struct nlp_feat_opts fo = { .ngrams = 1, .bits = 16, .seed = 7 };
+	uint32_t keys[3] = { 5, 900, 4000 }, rows[3] = { 0, 1, 2 };
+	float idf[3] = { 1, 1, 1 }, bias[3] = { 0.1f, -0.2f, 0.3f };
+	float w[9] = { 1.0f, -0.5f, 0.25f, 0, 0, 0, -3.0f, 2.0f, 0.001f };
+	float vals[3] = { 0.5f, 0.7f, 0.3f }, deq[9], p1[3], p2[3];
+	struct nlp_quantized qw;
+	struct nlp_scorer s;
+	struct nlp_model m;
+	int i;
+	struct nlp_err e;
+	void *q8, *f32;
+	size_t qlen, flen;
+	unsigned char *bad;
+	float scale;
+
+	memcpy(deq, w, sizeof w);
+	cr_assert_eq(nlp_quantize(&qw, deq, 3, 3), 0);
+	/* each row's largest magnitude is 127 steps; a zero row is all 0 */
+	cr_assert_eq(qw.q[0], 127);
+	cr_assert(qw.q[1] == -64 || qw.q[1] == -63, "%d", qw.q[1]);
+	cr_assert_eq(qw.q[2], 32, "31.75 rounds to 32");
+	cr_assert_eq(qw.scale[1], 0);
+	cr_assert(qw.q[3] == 0 && qw.q[4] == 0 && qw.q[5] == 0);
+	cr_assert_eq(qw.q[6], -127);
+	cr_assert_eq(qw.q[8], 0, "0.001 of 3 rounds to 0");
+	scale = 3.0f / 127.0f;
+	cr_assert_eq(qw.scale[2], scale);
+	cr_assert_eq(deq[7], scale * (float)qw.q[7], "w holds scale x q");
+	cr_assert_eq(nlp_model_serialize(&q8, &qlen, &fo, labels, 3, keys, idf,
+	    3, bias, deq, &qw, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_model_serialize(&f32, &flen, &fo, labels, 3, keys, idf,
+	    3, bias, w, NULL, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_model_load(&m, q8, qlen, &e), NLP_OK, "%s", e.msg);
+	cr_assert(m.w == NULL && m.q != NULL && m.scale != NULL);
+	cr_assert_eq(m.q[6], -127);
+	/* the quantized scores are exactly those of the weights training
+	   measured (scale x q) */
+	nlp_model_scores_q(m.q, m.scale, m.bias, 3, rows, vals, 3, p1);
+	nlp_model_scores(deq, bias, 3, rows, vals, 3, p2);
+	cr_assert(memcmp(p1, p2, sizeof p1) == 0);
+	/* the table three quarters full: a bucket absent ends its probe */
+	cr_assert_eq(m.table_cap, 4);
+	memset(&s, 0, sizeof s);
+	for (i = 0; i < 50; i++) {
+		char text[32];
+		snprintf(text, sizeof text, "absent %d words", i);
+		cr_assert_eq(nlp_model_predict(&m, &s, text, strlen(text), p1), 0);
+	}
+	nlp_scorer_release(&s);
+	nlp_model_release(&m);
+	/* a negative or NaN scale, a float model with a scale offset:
+	   refused */
+	bad = malloc(qlen);
+	memcpy(bad, q8, qlen);
+	memcpy(bad + qlen - 4, &(float){ -1.0f }, 4);
+	cr_assert_eq(nlp_model_load(&m, bad, qlen, &e), NLP_DATA);
+	memcpy(bad + qlen - 4, &(float){ NAN }, 4);
+	cr_assert_eq(nlp_model_load(&m, bad, qlen, &e), NLP_DATA);
+	free(bad);
+	bad = malloc(flen);
+	memcpy(bad, f32, flen);
+	bad[104] = 64;
+	cr_assert_eq(nlp_model_load(&m, bad, flen, &e), NLP_DATA);
+	cr_assert(strstr(e.msg, "unsupported layout") != NULL, "%s", e.msg);
+	free(bad);
+	free(q8);
+	free(f32);
+	nlp_quantized_release(&qw);
 }
 
 LEAK_TEST(scoring, top_k_orders_by_probability_and_keeps_ties_stable)
