@@ -2,8 +2,8 @@
 # --keep-order` cuts the input into blocks at line ends and runs one
 # `nlpops predict` per block; the output is byte-identical to one process
 # on the whole input, for plain text, for TSV with ids and -k 3, and for
-# JSONL out; a damaged model fails every block and parallel's exit status
-# says so.  The input is 3 MB of distinct records (the spam set's train
+# JSONL out, and with --pipepart on a file named; a damaged model fails
+# every block and parallel's exit status says so.  The input is 3 MB of distinct records (the spam set's train
 # and test texts, long mails with CRLFs and invalid UTF-8 among them).
 . "$TOP/tests/e2e/lib.sh"
 
@@ -40,6 +40,12 @@ same "plain text: parallel --pipe --keep-order = one process" "" all.txt
 same "TSV with ids, -k 3" "--id-column 1 --text-column 2 -k 3" ids.tsv
 same "JSONL out, with ids" "--id-column 1 --text-column 2 --output-format jsonl" ids.tsv
 check "... in more than one block" test "$(wc -c <ids.tsv)" -gt $((4 * 262144))
+# a file named (--pipepart: blocks found by seeking, no byte through Perl)
+"$N" predict -q -m m.nlp <all.txt >one.out 2>/dev/null
+parallel --will-cite --pipepart -a all.txt --keep-order --block 256k -j2 \
+    "$N" predict -q -m m.nlp >part.out 2>part.err
+check "parallel --pipepart -a FILE --keep-order = one process ($(head -c 200 part.err))" \
+    cmp -s one.out part.out
 
 # a damaged model: every block fails, and so does parallel
 head -c 20000 m.nlp >bad.nlp
