@@ -3,7 +3,7 @@
 # and every end-to-end script in tests/e2e against each binary NLPOPS
 # given (make check: the plain build, then -- the sanitized one).  The
 # unit tests run one after the other, beside the scripts; the scripts of
-# every binary share one queue, the longest first, and run three at a
+# every binary share one queue, the longest first, and run four at a
 # time (many wait on sleeps, locks and servers; NLP_TEST_JOBS to change
 # it; the scripts are independent, each in its own temporary directory).
 # Each binary's output is printed whole, script by script in name order.
@@ -11,7 +11,7 @@
 # on stderr; the closing line is "N passed, N failed, N skipped", each
 # skip's reason listed above it.  Fails if anything failed.
 top=$(cd "$(dirname "$0")/.." && pwd)
-jobs=${NLP_TEST_JOBS:-3}
+jobs=${NLP_TEST_JOBS:-4}
 passed=0 failed=0 skipped=0
 tmp=$(mktemp -d) || exit 4
 cd "$top" || exit 4      # unit tests read tests/data
