@@ -440,13 +440,24 @@ check_autotune_files(int n, char **paths)
 	return NLP_OK;
 }
 
+/* x as the shortest of %.9g and %.17g that reads back as x, into buf. */
+static const char *
+exact(double x, char *buf, size_t size)
+{
+	snprintf(buf, size, "%.9g", x);
+	if (strtod(buf, NULL) != x)
+		snprintf(buf, size, "%.17g", x);
+	return buf;
+}
+
 /* A trial's options as `train` takes them (the sized and default ones
- * left out), into buf. */
+ * left out), into buf: given to train, the same model. */
 static const char *
 trial_flags(const struct nlp_train_opts *o, char *buf, size_t size)
 {
-	int n = snprintf(buf, size, "--lr %g --epochs %u --ngrams %u", o->lr,
-	    o->epochs, o->ngrams);
+	char num[32];
+	int n = snprintf(buf, size, "--lr %s --epochs %u --ngrams %u",
+	    exact(o->lr, num, sizeof num), o->epochs, o->ngrams);
 
 	if (o->char_min != 0 && n >= 0 && (size_t)n < size)
 		n += snprintf(buf + n, size - (size_t)n, " --char-ngrams %u-%u",
@@ -457,7 +468,8 @@ trial_flags(const struct nlp_train_opts *o, char *buf, size_t size)
 		n += snprintf(buf + n, size - (size_t)n, " --min-df %u",
 		    o->min_df);
 	if (o->l2 != 0 && n >= 0 && (size_t)n < size)
-		snprintf(buf + n, size - (size_t)n, " --l2 %g", o->l2);
+		snprintf(buf + n, size - (size_t)n, " --l2 %s",
+		    exact(o->l2, num, sizeof num));
 	return buf;
 }
 

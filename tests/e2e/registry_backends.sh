@@ -312,12 +312,18 @@ check "$backend: a wrong password: cannot connect" grep -q "cannot connect to re
 
 # a writer holding the lock past lock_timeout: exit 75 (the connection's
 # own lock_timeout, 1 s here, else 30 s); readers do not wait
-psql -q -c "SELECT pg_advisory_xact_lock(1313624143), pg_sleep(3)" >/dev/null 2>&1 &
+# (held until cancelled, and the lock seen granted before going on: on a
+# loaded machine a fixed sleep let the holder finish first)
+psql -q -c "SELECT pg_advisory_xact_lock(1313624143), pg_sleep(60)" >/dev/null 2>&1 &
 holder=$!
-sleep 1
+i=0
+while [ $i -lt 200 ] && [ "$(psql -At -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = 1313624143 AND granted" 2>/dev/null)" != 1 ]; do
+	sleep 0.05; i=$((i + 1))
+done
 expect_status 0 "$backend: a reader while a writer holds the lock" "$N" registry list
 expect_status 75 "$backend: a writer held up past lock_timeout: exit 75" env PGOPTIONS='-c lock_timeout=1s' "$N" registry alias spam 1 production
 check "$backend: ... says busy ($(cat "$T/err"))" grep -q 'is busy: another process held it for over 1s' "$T/err"
+psql -q -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_advisory_xact_lock(1313624143)%'" >/dev/null 2>&1
 wait $holder
 
 # libpq's own ways: postgres://, the password from a PGPASSFILE, the
