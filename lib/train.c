@@ -1015,28 +1015,27 @@ learn(struct run *u, struct nlp_err *e)
 	return NLP_OK;
 }
 
-/* The held-out accuracy and macro-F1 of the weights as they are.
- * Returns 0, or -1 when out of memory. */
+/* Score the held-out examples with the weights as they are: their
+ * per-class counts into cm (initialized here), and with conf != NULL each
+ * one's top probability.  Returns 0, or -1 when out of memory. */
 static int
-figures(struct run *u, double *accuracy, double *macro_f1)
+score_held_out(struct run *u, struct nlp_class_counts *cm, float *conf)
 {
 	const struct csr *ev = &u->ev;
-	struct nlp_class_counts cm;
 	uint32_t best;
 	size_t i, a;
 
-	if (nlp_class_counts_init(&cm, u->C) < 0)
+	if (nlp_class_counts_init(cm, u->C) < 0)
 		return -1;
 	for (i = 0; i < ev->n; i++) {
 		a = ev->start[i];
 		nlp_model_scores(u->w, u->bias, u->C, ev->key + a, ev->val + a,
 		    ev->start[i + 1] - a, u->ctx.probs);
 		nlp_top_k(u->ctx.probs, u->C, 1, &best);
-		nlp_class_counts_add(&cm, ev->y[i], best);
+		nlp_class_counts_add(cm, ev->y[i], best);
+		if (conf != NULL)
+			conf[i] = u->ctx.probs[best];
 	}
-	*accuracy = nlp_class_counts_accuracy(&cm);
-	*macro_f1 = nlp_class_counts_macro_f1(&cm);
-	nlp_class_counts_release(&cm);
 	return 0;
 }
 
@@ -1048,7 +1047,7 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 {
 	const struct csr *ev = &u->ev;
 	uint32_t best;
-	size_t i, a;
+	size_t i;
 
 	t->examples = u->ntrain;
 	t->held_out = ev->n;
@@ -1061,25 +1060,22 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	if (u->o->quantize) {
 		/* the float model's figures, then the quantized model's */
 		t->quantized = 1;
-		if (ev->n > 0 && figures(u, &t->float_accuracy,
-		    &t->float_macro_f1) < 0)
-			return oom(e);
+		if (ev->n > 0) {
+			struct nlp_class_counts cm;
+			if (score_held_out(u, &cm, NULL) < 0)
+				return oom(e);
+			t->float_accuracy = nlp_class_counts_accuracy(&cm);
+			t->float_macro_f1 = nlp_class_counts_macro_f1(&cm);
+			nlp_class_counts_release(&cm);
+		}
 		if (nlp_quantize(&u->qw, u->w, u->V, u->C) < 0)
 			return oom(e);
 	}
 	if (ev->n == 0)
 		return NLP_OK;
-	if (nlp_class_counts_init(&u->cm, u->C) < 0 ||
-	    (u->conf = malloc(ev->n * sizeof *u->conf)) == NULL)
+	if ((u->conf = malloc(ev->n * sizeof *u->conf)) == NULL ||
+	    score_held_out(u, &u->cm, u->conf) < 0)
 		return oom(e);
-	for (i = 0; i < ev->n; i++) {
-		a = ev->start[i];
-		nlp_model_scores(u->w, u->bias, u->C, ev->key + a, ev->val + a,
-		    ev->start[i + 1] - a, u->ctx.probs);
-		nlp_top_k(u->ctx.probs, u->C, 1, &best);
-		nlp_class_counts_add(&u->cm, ev->y[i], best);
-		u->conf[i] = u->ctx.probs[best];
-	}
 	t->held_out_accuracy = nlp_class_counts_accuracy(&u->cm);
 	t->held_out_macro_f1 = nlp_class_counts_macro_f1(&u->cm);
 	for (i = best = 0; i < u->C; i++)
