@@ -9,6 +9,7 @@
 #include "atomic.h"
 #include "cmd.h"
 #include "drift.h"
+#include "drift_shard.h"
 #include "drift_html.h"
 #include "drift_render.h"
 #include "modelref.h"
@@ -19,7 +20,7 @@
 enum {
 	OPT_REFERENCE = 256, OPT_JSON, OPT_HTML, OPT_PROM, OPT_ALPHA, OPT_EFFECT,
 	OPT_SHARE_EFFECT, OPT_AUC, OPT_DRIFT_SHARE, OPT_MAX_ACC_DROP, OPT_SMALL,
-	OPT_MAX_SAMPLE, OPT_PERMUTATIONS, OPT_SEED,
+	OPT_MAX_SAMPLE, OPT_PERMUTATIONS, OPT_SEED, OPT_PROFILES,
 };
 
 /* A number that tunes the verdict (no short form, nothing to complete). */
@@ -30,6 +31,9 @@ static const struct cli_opt options[] = {
 	    "model", "ref" },
 	{ OPT_REFERENCE, 0, "reference", "FILE", "compare with this text "
 	    "instead (no model)", "file" },
+	{ OPT_PROFILES, 0, "profiles", NULL, "every FILE is a profile from "
+	    "`predict --profile-out`:\nmerge them (the same report as one "
+	    "pass over their text)", NULL },
 	CLI_OPT_TRUST,
 	{ OPT_JSON, 0, "json", NULL, "one JSON object (schema 1) on stdout",
 	    NULL },
@@ -70,6 +74,7 @@ static const struct cli_opt options[] = {
 const struct cli_cmd cli_drift = {
 	"drift",
 	"usage: nlpops drift (-m MODEL | --reference FILE) [options] [FILE...]\n"
+	"       nlpops drift -m MODEL --profiles [options] PROFILE...\n"
 	"\n"
 	"Compare current text (stdin when no FILE or '-') with the training text\n"
 	"profiled in MODEL, or with a reference file.  Exit status: 0 no drift,\n"
@@ -82,7 +87,7 @@ const struct cli_cmd cli_drift = {
 struct args {
 	struct nlp_drift_opts o;
 	const char *model, *reference, *html, *prom;
-	int json, quiet;
+	int json, quiet, profiles;
 };
 
 /* One option (cli_parse()'s handler): NLP_OK, or the status to exit with
@@ -102,6 +107,7 @@ option(void *ctx, int c, const char *arg)
 	case 'q': a->quiet = 1; break;
 	case OPT_REFERENCE: a->reference = arg; break;
 	case OPT_JSON: a->json = 1; break;
+	case OPT_PROFILES: a->profiles = 1; break;
 	case OPT_HTML: a->html = arg; break;
 	case OPT_PROM: a->prom = arg; break;
 	case OPT_ALPHA:
@@ -175,6 +181,12 @@ parse(int argc, char **argv, struct args *a, int *first)
 	if ((a->model == NULL) == (a->reference == NULL))
 		return cli_usage_error("drift", "give either -m MODEL or "
 		    "--reference FILE");
+	if (a->profiles && a->model == NULL)
+		return cli_usage_error("drift", "--profiles needs -m MODEL: "
+		    "the model the profiles were written under");
+	if (a->profiles && *first == argc)
+		return cli_usage_error("drift", "--profiles needs at least one "
+		    "profile FILE");
 	guess_labeled(&a->o.reader, *first < argc ? argv[*first] : "-");
 	return NLP_OK;
 }
@@ -288,6 +300,24 @@ write_outputs(const char *cmd, const struct args *a,
 	return rc;
 }
 
+/* The report from the profiles in paths, written under lm with o's seed
+   and sample size. */
+static int
+run_profiles(const struct nlp_drift_ref *ref, const struct nlp_loaded *lm,
+    char **paths, size_t n, const struct nlp_drift_opts *o,
+    struct nlp_drift_report *rep, struct nlp_err *e)
+{
+	struct nlp_drift_shard_id id;
+
+	memset(&id, 0, sizeof id);
+	snprintf(id.model_sha256, sizeof id.model_sha256, "%s",
+	    nlp_loaded_sha256(lm));
+	id.seed = o->seed;
+	id.max_sample = o->max_sample;
+	return nlp_drift_run_profiles(ref, (const char *const *)paths, n, &id,
+	    o, rep, e);
+}
+
 int
 cmd_drift(int argc, char **argv)
 {
@@ -307,7 +337,9 @@ cmd_drift(int argc, char **argv)
 	if ((rc = load_reference(argv[0], &a, &lm, &ref, version,
 	    sizeof version)) != NLP_OK)
 		goto out;
-	if ((rc = nlp_drift_run(&ref, (const char *const *)argv + first,
+	if ((rc = a.profiles ? run_profiles(&ref, &lm, argv + first,
+	    (size_t)(argc - first), &a.o, &rep, &e) :
+	    nlp_drift_run(&ref, (const char *const *)argv + first,
 	    (size_t)(argc - first), &a.o, &rep, &e)) != NLP_OK) {
 		cli_error(argv[0], &e);
 		goto out;

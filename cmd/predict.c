@@ -17,6 +17,9 @@
 #include "atomic.h"
 #include "cmd.h"
 #include "digest.h"
+#include "drift.h"
+#include "drift_pass.h"
+#include "drift_shard.h"
 #include "model.h"
 #include "modelref.h"
 #include "opts.h"
@@ -26,7 +29,7 @@
 
 enum {
 	OPT_THRESHOLD = 256, OPT_FALLBACK, OPT_OUTFMT, OPT_LINEBUF,
-	OPT_STRICT, OPT_SCORE_EMPTY,
+	OPT_STRICT, OPT_SCORE_EMPTY, OPT_PROFILE_OUT,
 };
 
 static const struct cli_opt options[] = {
@@ -55,6 +58,9 @@ static const struct cli_opt options[] = {
 	    "NUL, a\nrecord cut at 1 MiB, a malformed row) is an error", NULL },
 	{ OPT_SCORE_EMPTY, 0, "score-empty", NULL, "score empty records too (the "
 	    "model's prior)\ninstead of an empty label", NULL },
+	{ OPT_PROFILE_OUT, 0, "profile-out", "FILE", "also write the text's "
+	    "drift profile here\n(atomically), for `drift --profiles`",
+	    "file" },
 	{ 'q', 'q', "quiet", NULL, "no summary line on stderr", NULL },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
@@ -170,6 +176,14 @@ struct run {
 	struct nlp_pool *pool;
 	uint64_t lines, damaged;
 	struct nlp_err e;
+	/* --profile-out: drift's pass over the same records */
+	const char *profpath;
+	struct nlp_atomic pf;
+	struct nlp_drift_opts dopts;
+	struct nlp_drift_ref ref;
+	struct nlp_drift_pass_opts ppo;
+	struct nlp_drift_pass pass;
+	struct nlp_drift_feed *feed;
 };
 
 /* One option (cli_parse()'s handler). */
@@ -205,6 +219,7 @@ option(void *ctx, int id, const char *arg)
 	case OPT_LINEBUF: u->linebuf = 1; break;
 	case OPT_STRICT: u->ro.strict = 1; break;
 	case OPT_SCORE_EMPTY: u->po.score_empty = 1; break;
+	case OPT_PROFILE_OUT: u->profpath = arg; break;
 	case 'q': u->quiet = 1; break;
 	default:
 		if ((rc = cli_reader_option("predict", id, arg, &u->ro, 1)) < 0)
@@ -232,6 +247,53 @@ make_batch(struct run *u)
 	return 0;
 }
 
+/* --profile-out: the file opened (a bad name fails before any scoring),
+   drift's pass set up as `drift -m MODEL` sets its own up (defaults). */
+static int
+profile_setup(struct run *u)
+{
+	int rc;
+
+	if ((rc = nlp_drift_ref_from_artifact(&u->ref, u->lm.a, &u->lm.m,
+	    u->lm.display, &u->e)) != NLP_OK)
+		return rc;
+	if ((rc = nlp_atomic_open(&u->pf, u->profpath, &u->e)) != NLP_OK)
+		return rc;
+	nlp_drift_opts_init(&u->dopts);
+	u->dopts.threads = (unsigned)u->threads;
+	nlp_drift_pass_opts_of(&u->ppo, &u->ref, &u->dopts);
+	if (nlp_drift_feed_open(&u->feed, &u->pass, &u->ppo) < 0)
+		return nlp_errf(&u->e, NLP_IO, "out of memory");
+	return NLP_OK;
+}
+
+/* The profile, complete, into its temporary file (published with the
+   output). */
+static int
+profile_write(struct run *u)
+{
+	struct nlp_drift_shard_id id;
+	char *s = NULL;
+	int rc;
+
+	memset(&id, 0, sizeof id);
+	snprintf(id.model_sha256, sizeof id.model_sha256, "%s",
+	    nlp_loaded_sha256(&u->lm));
+	id.seed = u->dopts.seed;
+	id.max_sample = u->dopts.max_sample;
+	rc = nlp_drift_feed_close(u->feed);
+	if (rc == 0)
+		u->feed = NULL;     /* closed: freed */
+	if (rc < 0)
+		return nlp_errf(&u->e, NLP_IO, "out of memory");
+	if ((rc = nlp_drift_shard_json(&u->pass, &id, &u->lm.m, &s, &u->e)) !=
+	    NLP_OK)
+		return rc;
+	fputs(s, u->pf.fp);
+	free(s);
+	return NLP_OK;
+}
+
 /* Load the model, open the input and the output, make the buffers. */
 static int
 setup(struct run *u, char **paths, size_t npaths)
@@ -252,6 +314,8 @@ setup(struct run *u, char **paths, size_t npaths)
 			return rc;
 		u->out = u->af.fp;
 	}
+	if (u->profpath != NULL && (rc = profile_setup(u)) != NLP_OK)
+		return rc;
 	setvbuf(u->out, NULL, u->linebuf ? _IOLBF : _IOFBF, u->linebuf ? 0 :
 	    1 << 16);
 	if ((u->probs = malloc(u->lm.m.nclasses * sizeof *u->probs)) == NULL ||
@@ -327,6 +391,8 @@ score_all(struct run *u)
 	while ((rc = nlp_reader_next(u->r, &rec, &u->e)) == NLP_OK && rec.text) {
 		u->lines++;
 		u->damaged += rec.flags != 0;
+		if (u->feed != NULL && nlp_drift_feed_add(u->feed, &rec) < 0)
+			return nlp_errf(&u->e, NLP_IO, "out of memory");
 		if ((rc = u->b != NULL ? batch_record(u, &rec) :
 		    score_record(u, &rec)) != NLP_OK)
 			return rc;
@@ -337,10 +403,15 @@ score_all(struct run *u)
 	    (wr = flush_batch(u->b, u->pool, u->out)) < 0)
 		return wr == -1 ? nlp_errf(&u->e, NLP_IO, "out of memory") :
 		    write_error(u);
-	if (u->out != stdout)
-		return nlp_atomic_commit(&u->af, &u->e);
-	if (fflush(stdout) != 0 || ferror(stdout))
+	if (u->profpath != NULL && (rc = profile_write(u)) != NLP_OK)
+		return rc;
+	if (u->out != stdout && (rc = nlp_atomic_commit(&u->af, &u->e)) !=
+	    NLP_OK)
+		return rc;
+	if (u->out == stdout && (fflush(stdout) != 0 || ferror(stdout)))
 		return write_error(u);
+	if (u->profpath != NULL)
+		return nlp_atomic_commit(&u->pf, &u->e);
 	return NLP_OK;
 }
 
@@ -373,6 +444,10 @@ release(struct run *u)
 		free(u->b);
 	}
 	nlp_atomic_abort(&u->af);
+	nlp_atomic_abort(&u->pf);
+	nlp_drift_feed_free(u->feed);
+	nlp_drift_pass_release(&u->pass);
+	nlp_drift_ref_release(&u->ref);
 	nlp_pool_close(u->pool);
 	nlp_reader_close(u->r);
 	nlp_scorer_release(&u->sc);
@@ -397,7 +472,7 @@ cmd_predict(int argc, char **argv)
 	u->threads = 1;
 	u->linebuf = -1;
 	u->out = stdout;
-	u->af.fd = -1;
+	u->af.fd = u->pf.fd = -1;
 	rc = cli_parse(&cli_predict, argc, argv, option, u, &first);
 	if (rc == NLP_OK && u->model == NULL)
 		rc = cli_usage_error("predict", "no model: give -m MODEL");

@@ -13,6 +13,7 @@
 #include "artifact.h"
 #include "drift_domain.h"
 #include "drift_pass.h"
+#include "drift_shard.h"
 #include "drift_signal.h"
 #include "stats.h"
 #include "text.h"
@@ -278,9 +279,9 @@ decide(struct nlp_drift_report *r, const struct nlp_drift_pass *p,
 		nlp_drift_warn(r, "only %llu current records: below 100, every "
 		    "test has little power", (unsigned long long)p->records);
 	if (p->fresh_dropped > 0)
-		nlp_drift_warn(r, "more than %d distinct new tokens: %llu "
-		    "occurrences of later ones were not itemized",
-		    NLP_DRIFT_NEW_TOKENS_MAX,
+		nlp_drift_warn(r, "more than %d distinct new tokens: those "
+		    "of smallest hash are itemized, %llu text counts of the "
+		    "others are not", NLP_DRIFT_NEW_TOKENS_MAX,
 		    (unsigned long long)p->fresh_dropped);
 }
 
@@ -355,6 +356,37 @@ report(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	return NLP_OK;
 }
 
+void
+nlp_drift_pass_opts_of(struct nlp_drift_pass_opts *po,
+    const struct nlp_drift_ref *ref, const struct nlp_drift_opts *o)
+{
+	memset(po, 0, sizeof *po);
+	/* the current text, counted against the reference's top tokens */
+	po->model = ref->model;
+	po->top = &ref->profile.top;
+	po->keep = o->max_sample;
+	po->seed = o->seed;
+	po->threads = o->threads;
+}
+
+/* The report of the finished pass p (or the error rc it ended with). */
+static int
+report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
+    const struct nlp_drift_opts *o, struct nlp_drift_report *out,
+    struct nlp_err *e)
+{
+	if (rc == NLP_OK) {
+		if (p->records == 0)
+			rc = nlp_errf(e, NLP_DATA, "no current text to compare");
+		else
+			rc = report(out, ref, p, o, e);
+	}
+	if (rc != NLP_OK)
+		nlp_drift_report_release(out);
+	nlp_drift_pass_release(p);
+	return rc;
+}
+
 int
 nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
     size_t npaths, const struct nlp_drift_opts *o,
@@ -362,29 +394,45 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 {
 	struct nlp_drift_pass_opts po;
 	struct nlp_drift_pass p;
-	int rc;
 
 	memset(out, 0, sizeof *out);
 	out->domain.auc = out->domain.threshold = NAN;
 	memset(&p, 0, sizeof p);
-	memset(&po, 0, sizeof po);
-	/* the current text, counted against the reference's top tokens */
-	po.model = ref->model;
-	po.top = &ref->profile.top;
-	po.keep = o->max_sample;
-	po.seed = o->seed;
-	po.threads = o->threads;
-	if ((rc = nlp_drift_pass_run(&p, paths, npaths, &o->reader, &po, e)) ==
-	    NLP_OK) {
-		if (p.records == 0)
-			rc = nlp_errf(e, NLP_DATA, "no current text to compare");
-		else
-			rc = report(out, ref, &p, o, e);
+	nlp_drift_pass_opts_of(&po, ref, o);
+	return report_of(&p, nlp_drift_pass_run(&p, paths, npaths, &o->reader,
+	    &po, e), ref, o, out, e);
+}
+
+int
+nlp_drift_run_profiles(const struct nlp_drift_ref *ref,
+    const char *const *paths, size_t npaths,
+    const struct nlp_drift_shard_id *id, const struct nlp_drift_opts *o,
+    struct nlp_drift_report *out, struct nlp_err *e)
+{
+	struct nlp_drift_pass_opts po;
+	struct nlp_drift_pass p, part;
+	size_t i;
+	int rc = NLP_OK;
+
+	memset(out, 0, sizeof *out);
+	out->domain.auc = out->domain.threshold = NAN;
+	memset(&p, 0, sizeof p);
+	nlp_drift_pass_opts_of(&po, ref, o);
+	if (nlp_drift_pass_init(&p, &po) < 0)
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+	for (i = 0; i < npaths && rc == NLP_OK; i++) {
+		memset(&part, 0, sizeof part);
+		if (nlp_drift_pass_init(&part, &po) < 0)
+			rc = nlp_errf(e, NLP_IO, "out of memory");
+		else if ((rc = nlp_drift_shard_read(&part, paths[i], id, &po,
+		    e)) == NLP_OK && nlp_drift_pass_merge(&p, &part,
+		    ref->model) < 0)
+			rc = nlp_errf(e, NLP_IO, "out of memory");
+		nlp_drift_pass_release(&part);
 	}
-	if (rc != NLP_OK)
-		nlp_drift_report_release(out);
-	nlp_drift_pass_release(&p);
-	return rc;
+	if (rc == NLP_OK && nlp_drift_pass_finish(&p) < 0)
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+	return report_of(&p, rc, ref, o, out, e);
 }
 
 void

@@ -233,6 +233,25 @@ int nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
     size_t n, const struct nlp_drift_opts *o, struct nlp_drift_report *out,
     struct nlp_err *e);
 
+/*
+ * The same report from parts profiled apart (drift_shard.h: `predict
+ * --profile-out`), merged in the order given: it equals nlp_drift_run()'s
+ * over the parts' text.  id says what the parts must have been made under
+ * (ref's artifact, o's seed and max_sample).  Returns as nlp_drift_run();
+ * a part made otherwise, or damaged, is NLP_DATA naming its file.
+ */
+struct nlp_drift_shard_id;
+int nlp_drift_run_profiles(const struct nlp_drift_ref *ref,
+    const char *const *paths, size_t n, const struct nlp_drift_shard_id *id,
+    const struct nlp_drift_opts *o, struct nlp_drift_report *out,
+    struct nlp_err *e);
+
+/* The pass options drift uses against ref with o: the ones a part must be
+   profiled with too. */
+struct nlp_drift_pass_opts;
+void nlp_drift_pass_opts_of(struct nlp_drift_pass_opts *po,
+    const struct nlp_drift_ref *ref, const struct nlp_drift_opts *o);
+
 void nlp_drift_report_release(struct nlp_drift_report *r);
 
 #endif

@@ -15,22 +15,36 @@
 #define CHUNK 256                /* records a task accumulates */
 #define CHUNKS (BATCH / CHUNK)
 
-/* Order bottom-k entries (texts or numbers) by their hash, the first
-   member of both. */
+/* Texts of one hash (a collision: equal texts are interchangeable) in
+   byte order, so that the order never depends on how they arrived. */
 static int
-cmp_hash(const void *a, const void *b)
+cmp_kept(const void *a, const void *b)
 {
-	const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	const struct nlp_drift_kept *x = a, *y = b;
 
-	return (x > y) - (x < y);
+	if (x->hash != y->hash)
+		return (x->hash > y->hash) - (x->hash < y->hash);
+	return strcmp(x->text, y->text);
+}
+
+/* Numbers of one hash by value. */
+static int
+cmp_number(const void *a, const void *b)
+{
+	const struct nlp_drift_number *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return (x->hash > y->hash) - (x->hash < y->hash);
+	return (x->v > y->v) - (x->v < y->v);
 }
 
 /* qsort(), which must not be given a NULL array even when n is 0. */
 static void
-sort_by_hash(void *v, size_t n, size_t size)
+sort_by(void *v, size_t n, size_t size, int (*cmp)(const void *,
+    const void *))
 {
 	if (n > 1)
-		qsort(v, n, size, cmp_hash);
+		qsort(v, n, size, cmp);
 }
 
 /* Keep the k texts of smallest hash. */
@@ -39,7 +53,7 @@ texts_prune(struct nlp_drift_texts *s)
 {
 	size_t i;
 
-	sort_by_hash(s->v, s->n, sizeof *s->v);
+	sort_by(s->v, s->n, sizeof *s->v, cmp_kept);
 	for (i = s->k; i < s->n; i++)
 		free(s->v[i].text);
 	if (s->n > s->k)
@@ -102,7 +116,7 @@ texts_release(struct nlp_drift_texts *s)
 static void
 numbers_prune(struct nlp_drift_numbers *s)
 {
-	sort_by_hash(s->v, s->n, sizeof *s->v);
+	sort_by(s->v, s->n, sizeof *s->v, cmp_number);
 	if (s->n > s->k)
 		s->n = s->k;
 }
@@ -136,7 +150,7 @@ nlp_drift_pass_release(struct nlp_drift_pass *p)
 	nlp_strmap_release(&p->fresh);
 	free(p->topcnt);
 	free(p->top_last);
-	free(p->fresh_last);
+	free(p->tok);
 	nlp_strmap_release(&p->gold);
 	nlp_class_counts_release(&p->cm);
 	free(p->pred);
@@ -145,33 +159,114 @@ nlp_drift_pass_release(struct nlp_drift_pass *p)
 	memset(p, 0, sizeof *p);
 }
 
+/* A token of one text, by its seeded hash: a new token's place in the
+   bottom-k of new tokens, and the order that finds the text's repeats. */
+struct nlp_drift_tokref {
+	uint64_t hash;
+	const char *s;
+	size_t len;
+};
+
+static int
+cmp_tokref(const void *a, const void *b)
+{
+	const struct nlp_drift_tokref *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c;
+
+	if (x->hash != y->hash)
+		return (x->hash > y->hash) - (x->hash < y->hash);
+	if ((c = memcmp(x->s, y->s, n)) != 0)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
+}
+
 /*
- * The entry of a token the reference lacks, added while fewer than
- * NLP_DRIFT_NEW_TOKENS_MAX are counted: 1 and *en, or 0 when it is one
- * too many (not itemized), -1 when out of memory.
+ * Keep the NLP_DRIFT_NEW_TOKENS_MAX new tokens of smallest hash, and only
+ * those below fresh_max (what a part merged in could not count), in hash
+ * order; fresh_max becomes the smallest hash let go.  Every token below
+ * fresh_max was counted in every text since the first, so the map holds
+ * the bottom-k of all new tokens with their whole counts, whatever the
+ * order and the parts the texts came in.
  */
 static int
-fresh_entry(struct nlp_drift_pass *p, const char *s, size_t len,
-    struct nlp_strmap_entry **en)
+fresh_prune(struct nlp_drift_pass *p, uint64_t seed)
 {
-	*en = nlp_strmap_get(&p->fresh, s, len);
-	if (*en == NULL && p->fresh.n < NLP_DRIFT_NEW_TOKENS_MAX &&
-	    (*en = nlp_strmap_add(&p->fresh, s, len)) == NULL)
+	struct nlp_drift_tokref *v = NULL;
+	struct nlp_strmap m;
+	struct nlp_strmap_entry *en;
+	size_t i, n = p->fresh.n, keep;
+	int rc = -1;
+
+	memset(&m, 0, sizeof m);
+	if (n > 0 && (v = malloc(n * sizeof *v)) == NULL)
 		return -1;
-	return *en != NULL;
+	for (i = 0; i < n; i++) {
+		v[i].s = p->fresh.ent[i].key;
+		v[i].len = p->fresh.ent[i].len;
+		v[i].hash = nlp_xxh64(v[i].s, v[i].len, seed);
+	}
+	sort_by(v, n, sizeof *v, cmp_tokref);
+	for (keep = 0; keep < n && keep < NLP_DRIFT_NEW_TOKENS_MAX &&
+	    v[keep].hash < p->fresh_max; keep++)
+		;
+	if (keep < n)
+		p->fresh_max = v[keep].hash;
+	for (i = 0; i < keep; i++) {
+		const struct nlp_strmap_entry *old = nlp_strmap_get(&p->fresh,
+		    v[i].s, v[i].len);
+		if ((en = nlp_strmap_add(&m, v[i].s, v[i].len)) == NULL)
+			goto out;
+		en->value = old->value;
+	}
+	nlp_strmap_release(&p->fresh);
+	p->fresh = m;
+	memset(&m, 0, sizeof m);
+	rc = 0;
+out:
+	nlp_strmap_release(&m);
+	free(v);
+	return rc;
+}
+
+/* Count a new token's text (documents), while it can be in the sample. */
+static int
+fresh_count(struct nlp_drift_pass *p, const struct nlp_drift_tokref *t,
+    uint64_t count, uint64_t seed)
+{
+	struct nlp_strmap_entry *en;
+
+	if (t->hash >= p->fresh_max)
+		return 0;
+	if ((en = nlp_strmap_add(&p->fresh, t->s, t->len)) == NULL)
+		return -1;
+	en->value += count;
+	if (p->fresh.n >= 2 * NLP_DRIFT_NEW_TOKENS_MAX)
+		return fresh_prune(p, seed);
+	return 0;
 }
 
 /* Count the tokens of one text (document doc) against the top list, each
-   once per document, as the profile does. */
+   once per document, as the profile does; the others (new tokens) once
+   per document too, into other and the bottom-k of them. */
 static int
 count_tokens(struct nlp_drift_pass *p, const struct nlp_tokens *t,
-    uint64_t doc)
+    uint64_t doc, uint64_t seed)
 {
 	struct nlp_strmap_entry *en;
-	size_t i;
-	int seen, known;
+	struct nlp_drift_tokref *v;
+	size_t i, n = 0;
+	int seen;
 
-	for (i = 0; p->top != NULL && i < t->n; i++) {
+	if (p->top == NULL)
+		return 0;
+	if (t->n > p->tok_cap) {
+		if ((v = realloc(p->tok, t->n * sizeof *v)) == NULL)
+			return -1;
+		p->tok = v;
+		p->tok_cap = t->n;
+	}
+	for (i = 0; i < t->n; i++) {
 		const char *s = t->text + t->off[i];
 
 		if ((en = nlp_strmap_get(p->top, s, t->len[i])) != NULL) {
@@ -183,20 +278,17 @@ count_tokens(struct nlp_drift_pass *p, const struct nlp_tokens *t,
 				p->topcnt[x]++;
 			continue;
 		}
-		if ((known = fresh_entry(p, s, t->len[i], &en)) < 0)
-			return -1;
-		if (!known) {
-			p->fresh_dropped++;
-			p->other++;
+		p->tok[n].s = s;
+		p->tok[n].len = t->len[i];
+		p->tok[n++].hash = nlp_xxh64(s, t->len[i], seed);
+	}
+	sort_by(p->tok, n, sizeof *p->tok, cmp_tokref);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && cmp_tokref(&p->tok[i - 1], &p->tok[i]) == 0)
 			continue;
-		}
-		if ((seen = nlp_doc_once(&p->fresh_last, &p->fresh_cap,
-		    (size_t)(en - p->fresh.ent), doc)) < 0)
+		p->other++;
+		if (fresh_count(p, &p->tok[i], 1, seed) < 0)
 			return -1;
-		if (!seen) {
-			en->value++;
-			p->other++;
-		}
 	}
 	return 0;
 }
@@ -253,7 +345,9 @@ pass_record(struct nlp_drift_pass *p, struct worker *w,
     const struct record *r, const struct nlp_drift_pass_opts *po)
 {
 	const struct nlp_tokens *t = &w->tok;
-	uint64_t h = nlp_xxh64(&r->recno, sizeof r->recno, po->seed);
+	/* the samples' hash is the text's: parts of one input, profiled
+	   apart and merged, sample as one pass does */
+	uint64_t h = nlp_xxh64(r->text, r->len, po->seed);
 	struct nlp_strmap_entry *en;
 
 	p->records++;
@@ -271,15 +365,15 @@ pass_record(struct nlp_drift_pass *p, struct worker *w,
 	}
 	/* doc-once counting keys on the record: recno + 1 is never 0 */
 	if (nlp_profile_add(&p->prof, r->text, r->len, t, r->flags, h) < 0 ||
-	    count_tokens(p, t, r->recno + 1) < 0 ||
+	    count_tokens(p, t, r->recno + 1, po->seed) < 0 ||
 	    (h < p->texts_max && texts_add(&p->texts, h, r->text, r->len) < 0))
 		return -1;
 	return 0;
 }
 
-/* Set up an empty pass (or chunk of one). */
-static int
-pass_init(struct nlp_drift_pass *p, const struct nlp_drift_pass_opts *po)
+int
+nlp_drift_pass_init(struct nlp_drift_pass *p,
+    const struct nlp_drift_pass_opts *po)
 {
 	const struct nlp_model *m = po->model;
 
@@ -287,7 +381,8 @@ pass_init(struct nlp_drift_pass *p, const struct nlp_drift_pass_opts *po)
 	p->prof.no_tokens = po->top != NULL;
 	p->texts.k = po->keep;
 	p->conf.k = NLP_PROFILE_SAMPLE;
-	p->texts_max = p->conf_max = UINT64_MAX;
+	p->texts_max = p->conf_max = p->fresh_max = UINT64_MAX;
+	p->seed = po->seed;
 	if ((p->topcnt = calloc((po->top ? po->top->n : 0) + 1,
 	    sizeof *p->topcnt)) == NULL)
 		return -1;
@@ -297,23 +392,27 @@ pass_init(struct nlp_drift_pass *p, const struct nlp_drift_pass_opts *po)
 	return 0;
 }
 
-/* Add chunk c's strings to p: new tokens, gold labels. */
+/* Add part c's strings to p: new tokens, gold labels. */
 static int
 merge_maps(struct nlp_drift_pass *p, const struct nlp_drift_pass *c)
 {
+	struct nlp_drift_tokref t;
 	struct nlp_strmap_entry *en;
+	int lowered = c->fresh_max < p->fresh_max;
 	size_t i;
-	int known;
 
+	/* what c could not count, p cannot count either */
+	if (lowered)
+		p->fresh_max = c->fresh_max;
 	for (i = 0; i < c->fresh.n; i++) {
-		const struct nlp_strmap_entry *ce = &c->fresh.ent[i];
-		if ((known = fresh_entry(p, ce->key, ce->len, &en)) < 0)
+		t.s = c->fresh.ent[i].key;
+		t.len = c->fresh.ent[i].len;
+		t.hash = nlp_xxh64(t.s, t.len, p->seed);
+		if (fresh_count(p, &t, c->fresh.ent[i].value, p->seed) < 0)
 			return -1;
-		if (known)
-			en->value += ce->value;
-		else
-			p->fresh_dropped += ce->value;
 	}
+	if (lowered && fresh_prune(p, p->seed) < 0)
+		return -1;
 	for (i = 0; i < c->gold.n; i++) {
 		const struct nlp_strmap_entry *ce = &c->gold.ent[i];
 		if ((en = nlp_strmap_add(&p->gold, ce->key, ce->len)) == NULL)
@@ -341,9 +440,8 @@ merge_model(struct nlp_drift_pass *p, const struct nlp_drift_pass *c,
 	p->cm.correct += c->cm.correct;
 }
 
-/* Add chunk c's counts to p, in chunk order (c's texts are moved). */
-static int
-pass_merge(struct nlp_drift_pass *p, struct nlp_drift_pass *c,
+int
+nlp_drift_pass_merge(struct nlp_drift_pass *p, struct nlp_drift_pass *c,
     const struct nlp_model *m)
 {
 	size_t i;
@@ -353,7 +451,6 @@ pass_merge(struct nlp_drift_pass *p, struct nlp_drift_pass *c,
 	for (i = 0; p->top != NULL && i < p->top->n; i++)
 		p->topcnt[i] += c->topcnt[i];
 	p->other += c->other;
-	p->fresh_dropped += c->fresh_dropped;
 	p->tokens += c->tokens;
 	p->oov += c->oov;
 	p->correct += c->correct;
@@ -436,7 +533,7 @@ pass_flush(struct nlp_drift_pass *p, struct batch *b, struct nlp_pool *pool)
 	bound_samples(p);
 	for (k = 0; k < nchunks && !b->failed; k++) {
 		/* a chunk that fails half set up is released below */
-		if (pass_init(&b->part[k], b->po) < 0)
+		if (nlp_drift_pass_init(&b->part[k], b->po) < 0)
 			b->failed = 1;
 		b->part[k].texts_max = p->texts_max;
 		b->part[k].conf_max = p->conf_max;
@@ -444,7 +541,8 @@ pass_flush(struct nlp_drift_pass *p, struct batch *b, struct nlp_pool *pool)
 	if (!b->failed)
 		nlp_pool_run(pool, nchunks, pass_task, b);
 	for (k = 0; k < nchunks; k++) {
-		if (!b->failed && pass_merge(p, &b->part[k], b->po->model) < 0)
+		if (!b->failed && nlp_drift_pass_merge(p, &b->part[k],
+		    b->po->model) < 0)
 			b->failed = 1;
 		nlp_drift_pass_release(&b->part[k]);
 	}
@@ -491,9 +589,11 @@ batch_free(struct batch *b)
 
 /* The samples as the pass leaves them: k each, in hash order (the
    profile's length sample too, as nlp_profile_json() writes it). */
-static void
-finish(struct nlp_drift_pass *p)
+int
+nlp_drift_pass_finish(struct nlp_drift_pass *p)
 {
+	size_t i;
+
 	texts_prune(&p->texts);
 	numbers_prune(&p->conf);
 	if (p->prof.nsample > 1)
@@ -501,6 +601,68 @@ finish(struct nlp_drift_pass *p)
 		    nlp_length_sample_cmp);
 	if (p->prof.nsample > NLP_PROFILE_SAMPLE)
 		p->prof.nsample = NLP_PROFILE_SAMPLE;
+	if (fresh_prune(p, p->seed) < 0)
+		return -1;
+	p->fresh_dropped = p->other;
+	for (i = 0; i < p->fresh.n; i++)
+		p->fresh_dropped -= p->fresh.ent[i].value;
+	return 0;
+}
+
+/* Records fed one by one: the batch they are copied into. */
+struct nlp_drift_feed {
+	struct nlp_drift_pass *p;
+	struct nlp_pool *pool;
+	struct batch *b;
+};
+
+void
+nlp_drift_feed_free(struct nlp_drift_feed *f)
+{
+	if (f == NULL)
+		return;
+	nlp_pool_close(f->pool);
+	batch_free(f->b);
+	free(f);
+}
+
+int
+nlp_drift_feed_open(struct nlp_drift_feed **fp, struct nlp_drift_pass *p,
+    const struct nlp_drift_pass_opts *po)
+{
+	const struct nlp_model *m = po->model;
+	struct nlp_drift_feed *f;
+	size_t k;
+
+	if ((*fp = f = calloc(1, sizeof *f)) == NULL)
+		return -1;
+	f->p = p;
+	if (nlp_drift_pass_init(p, po) < 0 ||
+	    (f->b = calloc(1, sizeof *f->b)) == NULL ||
+	    (f->pool = nlp_pool_new(po->threads)) == NULL)
+		return -1;
+	f->b->po = po;
+	for (k = 0; m != NULL && k < CHUNKS; k++)
+		if ((f->b->w[k].probs = malloc(m->nclasses * sizeof(float))) ==
+		    NULL)
+			return -1;
+	return 0;
+}
+
+int
+nlp_drift_feed_add(struct nlp_drift_feed *f, const struct nlp_record *rec)
+{
+	return batch_add(f->p, f->b, f->pool, rec);
+}
+
+int
+nlp_drift_feed_close(struct nlp_drift_feed *f)
+{
+	if ((f->b->n > 0 && pass_flush(f->p, f->b, f->pool) < 0) ||
+	    nlp_drift_pass_finish(f->p) < 0)
+		return -1;
+	nlp_drift_feed_free(f);
+	return 0;
 }
 
 int
@@ -508,38 +670,29 @@ nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
     size_t n, const struct nlp_reader_opts *ro,
     const struct nlp_drift_pass_opts *po, struct nlp_err *e)
 {
-	const struct nlp_model *m = po->model;
+	struct nlp_drift_feed *f = NULL;
 	struct nlp_reader *r = NULL;
 	struct nlp_record rec;
-	struct nlp_pool *pool = NULL;
-	struct batch *b = NULL;
-	size_t k;
 	int rc;
 
-	if (pass_init(p, po) < 0 || (b = calloc(1, sizeof *b)) == NULL ||
-	    (pool = nlp_pool_new(po->threads)) == NULL)
+	if (nlp_drift_feed_open(&f, p, po) < 0)
 		goto oom;
-	b->po = po;
-	for (k = 0; m != NULL && k < CHUNKS; k++)
-		if ((b->w[k].probs = malloc(m->nclasses * sizeof(float))) == NULL)
-			goto oom;
 	if ((rc = nlp_reader_open(&r, paths, n, ro, e)) != NLP_OK)
 		goto out;
 	while ((rc = nlp_reader_next(r, &rec, e)) == NLP_OK && rec.text)
-		if (batch_add(p, b, pool, &rec) < 0)
+		if (nlp_drift_feed_add(f, &rec) < 0)
 			goto oom;
 	if (rc != NLP_OK)
 		goto out;
-	if (b->n > 0 && pass_flush(p, b, pool) < 0)
+	if (nlp_drift_feed_close(f) < 0)
 		goto oom;
-	finish(p);
+	f = NULL;       /* closed: freed */
 	rc = NLP_OK;
 	goto out;
 oom:
 	rc = nlp_errf(e, NLP_IO, "out of memory");
 out:
 	nlp_reader_close(r);
-	nlp_pool_close(pool);
-	batch_free(b);
+	nlp_drift_feed_free(f);
 	return rc;
 }

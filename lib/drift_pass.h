@@ -8,8 +8,11 @@
  * Records are read in batches and scored in parallel chunks of a fixed
  * size, merged in order: the result does not depend on the thread count.
  * Memory is bounded: the samples are bottom-k (the smallest seeded hashes
- * of the record numbers), new tokens are counted up to
- * NLP_DRIFT_NEW_TOKENS_MAX distinct ones.
+ * of the texts), and so are the new tokens itemized (the
+ * NLP_DRIFT_NEW_TOKENS_MAX of smallest seeded hash, each with its whole
+ * count).  Every figure is a sum or such a sample, so passes over parts of
+ * an input, merged in any order (nlp_drift_pass_merge()), equal one pass
+ * over the whole: `predict --profile-out` writes a part (drift_shard.h).
  */
 #ifndef NLP_DRIFT_PASS_H
 #define NLP_DRIFT_PASS_H
@@ -24,7 +27,7 @@
 #include "reader.h"
 #include "strmap.h"
 
-#define NLP_DRIFT_NEW_TOKENS_MAX 200000  /* distinct new tokens counted */
+#define NLP_DRIFT_NEW_TOKENS_MAX 200000  /* distinct new tokens itemized */
 #define NLP_DRIFT_TEXT_BYTES 2000        /* of a text kept, at most */
 
 /* A text kept for the domain classifier, chosen by smallest hash. */
@@ -72,9 +75,11 @@ struct nlp_drift_pass {
 	uint64_t *topcnt;            /* per top entry: current documents */
 	uint64_t other;              /* distinct tokens per document outside
 	                                the top list, summed */
-	struct nlp_strmap fresh;     /* those tokens -> documents, up to
-	                                NLP_DRIFT_NEW_TOKENS_MAX */
-	uint64_t fresh_dropped;      /* occurrences of the ones beyond */
+	struct nlp_strmap fresh;     /* those tokens -> documents: the
+	                                NLP_DRIFT_NEW_TOKENS_MAX of smallest
+	                                seeded hash, in hash order at the end */
+	uint64_t fresh_dropped;      /* documents' tokens not itemized: other
+	                                less the counts in fresh (at the end) */
 	uint64_t tokens, oov;        /* unigrams checked against the model */
 	uint64_t *pred;              /* predicted class counts */
 	struct nlp_drift_numbers conf;   /* top-1 confidences, by hash */
@@ -85,9 +90,12 @@ struct nlp_drift_pass {
 	uint64_t records;
 	/* internal: per-entry last document counted, for counting each
 	   token once per document; hashes no later record can beat */
-	uint64_t *top_last, *fresh_last;
-	size_t top_cap, fresh_cap;
-	uint64_t texts_max, conf_max;
+	uint64_t *top_last;
+	size_t top_cap;
+	struct nlp_drift_tokref *tok;    /* one text's new tokens */
+	size_t tok_cap;
+	uint64_t texts_max, conf_max, fresh_max;
+	uint64_t seed;
 };
 
 /*
@@ -97,6 +105,36 @@ struct nlp_drift_pass {
 int nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
     size_t n, const struct nlp_reader_opts *ro,
     const struct nlp_drift_pass_opts *po, struct nlp_err *e);
+
+/*
+ * The same pass fed record by record, as another reader (predict) reads
+ * them: nlp_drift_feed_open() sets p (zeroed) up, nlp_drift_feed_add()
+ * adds a record, nlp_drift_feed_close() ends the pass (p's counts are then
+ * final) and frees the feed.  Each returns 0, or -1 when out of memory;
+ * after -1, nlp_drift_feed_free() frees the feed (a NULL one too).
+ */
+struct nlp_drift_feed;
+int nlp_drift_feed_open(struct nlp_drift_feed **f, struct nlp_drift_pass *p,
+    const struct nlp_drift_pass_opts *po);
+int nlp_drift_feed_add(struct nlp_drift_feed *f, const struct nlp_record *rec);
+int nlp_drift_feed_close(struct nlp_drift_feed *f);
+void nlp_drift_feed_free(struct nlp_drift_feed *f);
+
+/*
+ * Set p (zeroed) up as an empty pass with po's settings, to merge passes
+ * into or to read one into (drift_shard.h).  Returns 0 or -1 (memory).
+ */
+int nlp_drift_pass_init(struct nlp_drift_pass *p,
+    const struct nlp_drift_pass_opts *po);
+
+/* Add finished pass c (same model, top list and settings) to p; c's texts
+   are moved out.  Returns 0 or -1 (memory). */
+int nlp_drift_pass_merge(struct nlp_drift_pass *p, struct nlp_drift_pass *c,
+    const struct nlp_model *m);
+
+/* Cut the samples to their k and put them in hash order: what a pass does
+   at its end, after merging too.  Returns 0 or -1 (memory). */
+int nlp_drift_pass_finish(struct nlp_drift_pass *p);
 
 void nlp_drift_pass_release(struct nlp_drift_pass *p);
 

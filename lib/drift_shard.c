@@ -1,0 +1,492 @@
+/*
+ * drift_shard.c - a drift pass as a file, and back (see drift_shard.h).
+ */
+#include "drift_shard.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+/* The scalar counts of a pass and of its profile, by name. */
+#define PASS_COUNTS(X) \
+	X(records, p->records) X(other, p->other) X(tokens, p->tokens) \
+	X(oov, p->oov) X(correct, p->correct) X(scored, p->scored) \
+	X(docs, p->prof.docs) X(profile_tokens, p->prof.tokens) \
+	X(empty, p->prof.empty) X(bad_utf8, p->prof.bad_utf8) \
+	X(letter, p->prof.letter) X(digit, p->prof.digit) \
+	X(space, p->prof.space) X(punct, p->prof.punct) \
+	X(other_chars, p->prof.other) X(non_ascii, p->prof.non_ascii) \
+	X(token_docs, p->prof.token_docs)
+
+static json_t *
+hash_hex(uint64_t h)
+{
+	char s[17];
+
+	snprintf(s, sizeof s, "%016" PRIx64, h);
+	return json_string(s);
+}
+
+/* n counts as an array. */
+static json_t *
+counts(const uint64_t *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		if (json_array_append_new(a, json_integer((json_int_t)v[i])) <
+		    0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* A map's entries as [[key, count], ...], in its order. */
+static json_t *
+pairs(const struct nlp_strmap *m)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < m->n; i++)
+		if (json_array_append_new(a, json_pack("[sI]", m->ent[i].key,
+		    (json_int_t)m->ent[i].value)) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* Set key to v, consuming v; -1 when v is NULL (out of memory). */
+static int
+put(json_t *o, const char *key, json_t *v)
+{
+	return v == NULL ? -1 : json_object_set_new(o, key, v);
+}
+
+static int
+samples_json(json_t *o, const struct nlp_drift_pass *p)
+{
+	json_t *ls = json_array(), *cf = json_array(), *tx = json_array();
+	size_t i;
+	int rc = -1;
+
+	if (ls == NULL || cf == NULL || tx == NULL)
+		goto out;
+	for (i = 0; i < p->prof.nsample; i++)
+		if (json_array_append_new(ls, json_pack("[oII]",
+		    hash_hex(p->prof.sample[i].hash),
+		    (json_int_t)p->prof.sample[i].tokens,
+		    (json_int_t)p->prof.sample[i].chars)) < 0)
+			goto out;
+	for (i = 0; i < p->conf.n; i++)
+		if (json_array_append_new(cf, json_pack("[of]",
+		    hash_hex(p->conf.v[i].hash), p->conf.v[i].v)) < 0)
+			goto out;
+	for (i = 0; i < p->texts.n; i++)
+		if (json_array_append_new(tx, json_pack("[os]",
+		    hash_hex(p->texts.v[i].hash), p->texts.v[i].text)) < 0)
+			goto out;
+	rc = put(o, "length_sample", ls) < 0 || put(o, "confidence", cf) < 0 ||
+	    put(o, "texts", tx) < 0 ? -1 : 0;
+	return rc;
+out:
+	json_decref(ls);
+	json_decref(cf);
+	json_decref(tx);
+	return rc;
+}
+
+static int
+model_json(json_t *o, const struct nlp_drift_pass *p,
+    const struct nlp_model *m)
+{
+	size_t c = m != NULL ? m->nclasses : 0;
+	json_t *cm;
+
+	if (m == NULL)
+		return 0;
+	if ((cm = json_object()) == NULL || put(o, "confusion", cm) < 0)
+		return -1;
+	return put(o, "predicted", counts(p->pred, c)) < 0 ||
+	    put(cm, "tp", counts(p->cm.tp, c)) < 0 ||
+	    put(cm, "pred", counts(p->cm.pred, c)) < 0 ||
+	    put(cm, "gold", counts(p->cm.gold, c)) < 0 ||
+	    put(cm, "n", json_integer((json_int_t)p->cm.n)) < 0 ||
+	    put(cm, "correct", json_integer((json_int_t)p->cm.correct)) < 0 ?
+	    -1 : 0;
+}
+
+int
+nlp_drift_shard_json(const struct nlp_drift_pass *p,
+    const struct nlp_drift_shard_id *id, const struct nlp_model *m,
+    char **out, struct nlp_err *e)
+{
+	json_t *o = json_object(), *c = json_object();
+	char seed[24];
+	int bad;
+
+	*out = NULL;
+	snprintf(seed, sizeof seed, "%" PRIu64, id->seed);
+#define PUT_COUNT(name, v) \
+	|| put(c, #name, json_integer((json_int_t)(v))) < 0
+	bad = o == NULL || c == NULL || put(o, "counts", json_incref(c)) < 0
+	    PASS_COUNTS(PUT_COUNT);
+#undef PUT_COUNT
+	bad = bad ||
+	    put(o, "format", json_string(NLP_DRIFT_SHARD_FORMAT)) < 0 ||
+	    put(o, "schema", json_integer(NLP_DRIFT_SHARD_SCHEMA)) < 0 ||
+	    put(o, "model_sha256", json_string(id->model_sha256)) < 0 ||
+	    put(o, "seed", json_string(seed)) < 0 ||
+	    put(o, "max_sample", json_integer((json_int_t)id->max_sample)) <
+	    0 ||
+	    put(o, "token_length_hist", counts(p->prof.tok_hist,
+	    NLP_PROFILE_BINS)) < 0 ||
+	    put(o, "char_length_hist", counts(p->prof.char_hist,
+	    NLP_PROFILE_BINS)) < 0 ||
+	    put(o, "top", counts(p->topcnt, p->top != NULL ? p->top->n : 0)) <
+	    0 ||
+	    put(o, "new_tokens", pairs(&p->fresh)) < 0 ||
+	    put(o, "new_tokens_max", hash_hex(p->fresh_max)) < 0 ||
+	    put(o, "gold", pairs(&p->gold)) < 0 ||
+	    samples_json(o, p) < 0 || model_json(o, p, m) < 0 ||
+	    (*out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS |
+	    JSON_REAL_PRECISION(17))) == NULL;
+	json_decref(c);
+	json_decref(o);
+	if (bad) {
+		free(*out);
+		*out = NULL;
+		return nlp_errf(e, NLP_IO, "out of memory");
+	}
+	/* a text file: one line */
+	{
+		size_t n = strlen(*out);
+		char *s = realloc(*out, n + 2);
+		if (s == NULL) {
+			free(*out);
+			*out = NULL;
+			return nlp_errf(e, NLP_IO, "out of memory");
+		}
+		s[n] = '\n';
+		s[n + 1] = '\0';
+		*out = s;
+	}
+	return NLP_OK;
+}
+
+/* Reading: every field checked, the first fault named. */
+
+static int
+bad(struct nlp_err *e, const char *field, const char *what)
+{
+	return nlp_errf(e, NLP_DATA, "field '%s' %s", field, what);
+}
+
+static int
+get_count(const json_t *x, const char *field, uint64_t *v, struct nlp_err *e)
+{
+	if (x == NULL)
+		return bad(e, field, "is missing");
+	if (!json_is_integer(x) || json_integer_value(x) < 0)
+		return bad(e, field, "is not a count");
+	*v = (uint64_t)json_integer_value(x);
+	return NLP_OK;
+}
+
+static int
+get_hash(const json_t *x, const char *field, uint64_t *v, struct nlp_err *e)
+{
+	const char *s = json_string_value(x);
+	char *end;
+
+	if (s == NULL || strlen(s) != 16 || strspn(s, "0123456789abcdef") !=
+	    16)
+		return bad(e, field, "has a hash that is not 16 hex digits");
+	*v = strtoull(s, &end, 16);
+	return NLP_OK;
+}
+
+/* Array field of exactly n counts (or any up to max when n is SIZE_MAX)
+   into v. */
+static int
+get_counts(const json_t *o, const char *field, uint64_t *v, size_t n,
+    struct nlp_err *e)
+{
+	const json_t *a = json_object_get(o, field);
+	size_t i;
+	int rc;
+
+	if (a == NULL)
+		return bad(e, field, "is missing");
+	if (!json_is_array(a) || json_array_size(a) != n) {
+		char what[64];
+		snprintf(what, sizeof what, "is not an array of %zu counts", n);
+		return bad(e, field, what);
+	}
+	for (i = 0; i < n; i++)
+		if ((rc = get_count(json_array_get(a, i), field, &v[i], e)) !=
+		    NLP_OK)
+			return rc;
+	return NLP_OK;
+}
+
+/* Array field of at most max entries. */
+static int
+get_array(const json_t *o, const char *field, size_t max, const json_t **a,
+    struct nlp_err *e)
+{
+	char what[64];
+
+	*a = json_object_get(o, field);
+	if (*a == NULL)
+		return bad(e, field, "is missing");
+	if (!json_is_array(*a))
+		return bad(e, field, "is not an array");
+	if (json_array_size(*a) > max) {
+		snprintf(what, sizeof what, "has more than %zu entries", max);
+		return bad(e, field, what);
+	}
+	return NLP_OK;
+}
+
+/* [[key, count], ...] into map m (keys distinct). */
+static int
+get_pairs(const json_t *o, const char *field, size_t max,
+    struct nlp_strmap *m, struct nlp_err *e)
+{
+	const json_t *a, *x;
+	struct nlp_strmap_entry *en;
+	size_t i;
+	int rc;
+
+	if ((rc = get_array(o, field, max, &a, e)) != NLP_OK)
+		return rc;
+	json_array_foreach(a, i, x) {
+		const json_t *k = json_array_get(x, 0);
+		size_t n0 = m->n;
+
+		if (!json_is_array(x) || json_array_size(x) != 2 ||
+		    !json_is_string(k))
+			return bad(e, field, "has an entry that is not "
+			    "[string, count]");
+		if ((en = nlp_strmap_add(m, json_string_value(k),
+		    json_string_length(k))) == NULL)
+			return nlp_errf(e, NLP_IO, "out of memory");
+		if (m->n == n0)
+			return bad(e, field, "has a key twice");
+		if ((rc = get_count(json_array_get(x, 1), field, &en->value,
+		    e)) != NLP_OK)
+			return rc;
+	}
+	return NLP_OK;
+}
+
+static int
+get_samples(struct nlp_drift_pass *p, const json_t *o, size_t keep,
+    struct nlp_err *e)
+{
+	const json_t *a, *x;
+	uint64_t t = 0, c = 0;
+	size_t i;
+	int rc;
+
+	if ((rc = get_array(o, "length_sample", NLP_PROFILE_SAMPLE, &a, e)) !=
+	    NLP_OK)
+		return rc;
+	if (json_array_size(a) > 0 && (p->prof.sample = malloc(
+	    json_array_size(a) * sizeof *p->prof.sample)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	p->prof.sample_cap = json_array_size(a);
+	json_array_foreach(a, i, x) {
+		struct nlp_length_sample *s = &p->prof.sample[i];
+		if (!json_is_array(x) || json_array_size(x) != 3)
+			return bad(e, "length_sample", "has an entry that is "
+			    "not [hash, tokens, chars]");
+		if ((rc = get_hash(json_array_get(x, 0), "length_sample",
+		    &s->hash, e)) != NLP_OK ||
+		    (rc = get_count(json_array_get(x, 1), "length_sample", &t,
+		    e)) != NLP_OK ||
+		    (rc = get_count(json_array_get(x, 2), "length_sample", &c,
+		    e)) != NLP_OK)
+			return rc;
+		if (t > UINT32_MAX || c > UINT32_MAX)
+			return bad(e, "length_sample", "has a length out of "
+			    "range");
+		s->tokens = (uint32_t)t;
+		s->chars = (uint32_t)c;
+		p->prof.nsample++;
+	}
+	if ((rc = get_array(o, "confidence", NLP_PROFILE_SAMPLE, &a, e)) !=
+	    NLP_OK)
+		return rc;
+	if (json_array_size(a) > 0 && (p->conf.v = malloc(json_array_size(a) *
+	    sizeof *p->conf.v)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	p->conf.cap = json_array_size(a);
+	json_array_foreach(a, i, x) {
+		const json_t *v = json_array_get(x, 1);
+		if (!json_is_array(x) || json_array_size(x) != 2 ||
+		    !json_is_number(v) || !(json_number_value(v) >= 0 &&
+		    json_number_value(v) <= 1))
+			return bad(e, "confidence", "has an entry that is not "
+			    "[hash, probability]");
+		if ((rc = get_hash(json_array_get(x, 0), "confidence",
+		    &p->conf.v[i].hash, e)) != NLP_OK)
+			return rc;
+		p->conf.v[i].v = json_number_value(v);
+		p->conf.n++;
+	}
+	if ((rc = get_array(o, "texts", keep, &a, e)) != NLP_OK)
+		return rc;
+	if (json_array_size(a) > 0 && (p->texts.v = calloc(json_array_size(a),
+	    sizeof *p->texts.v)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	p->texts.cap = json_array_size(a);
+	json_array_foreach(a, i, x) {
+		const json_t *s = json_array_get(x, 1);
+		if (!json_is_array(x) || json_array_size(x) != 2 ||
+		    !json_is_string(s) || json_string_length(s) >
+		    NLP_DRIFT_TEXT_BYTES || strlen(json_string_value(s)) !=
+		    json_string_length(s))
+			return bad(e, "texts", "has an entry that is not "
+			    "[hash, text]");
+		if ((rc = get_hash(json_array_get(x, 0), "texts",
+		    &p->texts.v[i].hash, e)) != NLP_OK)
+			return rc;
+		if ((p->texts.v[i].text = strdup(json_string_value(s))) == NULL)
+			return nlp_errf(e, NLP_IO, "out of memory");
+		p->texts.n++;
+	}
+	return NLP_OK;
+}
+
+static int
+get_model(struct nlp_drift_pass *p, const json_t *o,
+    const struct nlp_model *m, struct nlp_err *e)
+{
+	const json_t *cm = json_object_get(o, "confusion");
+	int rc;
+
+	if (m == NULL)
+		return NLP_OK;
+	if (!json_is_object(cm))
+		return bad(e, "confusion", "is missing or not an object");
+	if ((rc = get_counts(o, "predicted", p->pred, m->nclasses, e)) !=
+	    NLP_OK ||
+	    (rc = get_counts(cm, "tp", p->cm.tp, m->nclasses, e)) != NLP_OK ||
+	    (rc = get_counts(cm, "pred", p->cm.pred, m->nclasses, e)) !=
+	    NLP_OK ||
+	    (rc = get_counts(cm, "gold", p->cm.gold, m->nclasses, e)) !=
+	    NLP_OK ||
+	    (rc = get_count(json_object_get(cm, "n"), "confusion", &p->cm.n,
+	    e)) != NLP_OK ||
+	    (rc = get_count(json_object_get(cm, "correct"), "confusion",
+	    &p->cm.correct, e)) != NLP_OK)
+		return rc;
+	return NLP_OK;
+}
+
+/* What the part was made under, against what it is merged under. */
+static int
+check_id(const json_t *o, const struct nlp_drift_shard_id *id,
+    struct nlp_err *e)
+{
+	const char *f = json_string_value(json_object_get(o, "format"));
+	const char *sha = json_string_value(json_object_get(o,
+	    "model_sha256"));
+	const char *seed = json_string_value(json_object_get(o, "seed"));
+	const json_t *ms = json_object_get(o, "max_sample");
+	char want[24];
+
+	if (f == NULL || strcmp(f, NLP_DRIFT_SHARD_FORMAT) != 0)
+		return nlp_errf(e, NLP_DATA, "not a profile written by "
+		    "`nlpops predict --profile-out`");
+	if (json_integer_value(json_object_get(o, "schema")) !=
+	    NLP_DRIFT_SHARD_SCHEMA)
+		return nlp_errf(e, NLP_DATA, "profile schema is not %d (another "
+		    "nlpops wrote it)", NLP_DRIFT_SHARD_SCHEMA);
+	if (sha == NULL || strcmp(sha, id->model_sha256) != 0)
+		return nlp_errf(e, NLP_DATA, "written under another model "
+		    "(artifact SHA-256 %.12s, -m's is %.12s)", sha ? sha : "?",
+		    id->model_sha256);
+	snprintf(want, sizeof want, "%" PRIu64, id->seed);
+	if (seed == NULL || strcmp(seed, want) != 0)
+		return nlp_errf(e, NLP_DATA, "written with seed %s, not %s",
+		    seed ? seed : "?", want);
+	if (!json_is_integer(ms) ||
+	    json_integer_value(ms) != (json_int_t)id->max_sample)
+		return nlp_errf(e, NLP_DATA, "written with --max-sample %lld, "
+		    "not %zu", (long long)json_integer_value(ms),
+		    id->max_sample);
+	return NLP_OK;
+}
+
+/* A part's fields into p. */
+static int
+parse(struct nlp_drift_pass *p, const json_t *o,
+    const struct nlp_drift_shard_id *id, const struct nlp_drift_pass_opts *po,
+    struct nlp_err *e)
+{
+	const json_t *c;
+	size_t ntop = po->top != NULL ? po->top->n : 0;
+	int rc;
+
+	if (!json_is_object(o))
+		return nlp_errf(e, NLP_DATA, "not a profile: not a JSON object");
+	if ((rc = check_id(o, id, e)) != NLP_OK)
+		return rc;
+	c = json_object_get(o, "counts");
+	if (!json_is_object(c))
+		return bad(e, "counts", "is missing or not an object");
+#define GET_COUNT(name, v) \
+	if ((rc = get_count(json_object_get(c, #name), #name, &(v), e)) != \
+	    NLP_OK) \
+		return rc;
+	PASS_COUNTS(GET_COUNT)
+#undef GET_COUNT
+	if ((rc = get_counts(o, "token_length_hist", p->prof.tok_hist,
+	    NLP_PROFILE_BINS, e)) != NLP_OK ||
+	    (rc = get_counts(o, "char_length_hist", p->prof.char_hist,
+	    NLP_PROFILE_BINS, e)) != NLP_OK ||
+	    (rc = get_counts(o, "top", p->topcnt, ntop, e)) != NLP_OK ||
+	    (rc = get_hash(json_object_get(o, "new_tokens_max"),
+	    "new_tokens_max", &p->fresh_max, e)) != NLP_OK ||
+	    (rc = get_pairs(o, "new_tokens", NLP_DRIFT_NEW_TOKENS_MAX,
+	    &p->fresh, e)) != NLP_OK ||
+	    (rc = get_pairs(o, "gold", SIZE_MAX, &p->gold, e)) != NLP_OK ||
+	    (rc = get_samples(p, o, po->keep, e)) != NLP_OK)
+		return rc;
+	return get_model(p, o, po->model, e);
+}
+
+int
+nlp_drift_shard_read(struct nlp_drift_pass *p, const char *path,
+    const struct nlp_drift_shard_id *id, const struct nlp_drift_pass_opts *po,
+    struct nlp_err *e)
+{
+	json_error_t je;
+	json_t *o;
+	FILE *fp = fopen(path, "r");
+	int rc;
+
+	if (fp == NULL)
+		return nlp_errf(e, NLP_IO, "'%s': %s", path, strerror(errno));
+	o = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
+	if (o == NULL && ferror(fp))
+		rc = nlp_errf(e, NLP_IO, "'%s': %s", path, strerror(errno));
+	else if (o == NULL)
+		rc = nlp_errf(e, NLP_DATA, "'%s': not a profile: line %d: %s",
+		    path, je.line, je.text);
+	else if ((rc = parse(p, o, id, po, e)) != NLP_OK)
+		nlp_err_prefix(e, "'%s'", path);
+	fclose(fp);
+	json_decref(o);
+	return rc;
+}

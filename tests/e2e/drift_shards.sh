@@ -1,0 +1,86 @@
+# drift_shards.sh - drift on shards, in the scoring pass: `predict
+# --profile-out` writes each part's profile while it scores the part, and
+# `drift --profiles` merges the parts into the report one pass over the
+# whole text gives, byte for byte (--json), in any order of the parts and
+# at any thread count; the scores are the ones predict prints without it.
+# A profile made under another model, seed or sample size, or damaged, is
+# refused (exit 3), an unreadable one is exit 4.  The text is the spam
+# set's (5908 distinct mails: more than the samples keep), and a made-up
+# one with more distinct new tokens than drift itemizes.
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+san=0
+case $N in */obj-san/nlpops) san=1 ;; esac
+cd "$T" || exit 4
+
+"$N" train -q -o m.nlp "$DATA/spam.train.tsv.gz"
+zcat "$DATA/spam.train.tsv.gz" "$DATA/spam.test.tsv.gz" | cut -f2 >all.txt
+split -n l/4 -d all.txt part.
+check "four non-empty parts" test -s part.03
+
+# one pass, and the parts profiled while scored
+"$N" drift -q -m m.nlp --json all.txt >one.json; rc1=$?
+ok=1
+for p in part.00 part.01 part.02 part.03; do
+	"$N" predict -q -m m.nlp --profile-out "$p.prof" "$p" >"$p.out" 2>"$p.err" || ok=0
+done
+check "predict --profile-out on each part exits 0 ($(cat part.0?.err | head -c 300))" test $ok -eq 1
+"$N" predict -q -m m.nlp all.txt >all.out
+cat part.0?.out >parts.out
+check "... and prints the scores predict prints without it" cmp -s all.out parts.out
+"$N" drift -q -m m.nlp --json --profiles part.00.prof part.01.prof \
+    part.02.prof part.03.prof >merged.json 2>merged.err; rc2=$?
+check "drift --profiles on 4 parts = drift on the whole text, --json byte for byte (exit $rc1 and $rc2; $(head -c 300 merged.err))" \
+    sh -c "[ $rc1 -eq $rc2 ] && [ -s one.json ] && cmp -s one.json merged.json"
+"$N" drift -q -m m.nlp --json --profiles part.03.prof part.01.prof \
+    part.00.prof part.02.prof >shuffled.json 2>/dev/null
+check "... in any order of the parts" cmp -s one.json shuffled.json
+check "... the report covers all $(wc -l <all.txt) records" \
+    grep -q "\"current_records\": $(wc -l <all.txt)," merged.json
+"$N" predict -q -m m.nlp --threads 2 --profile-out t2.prof part.01 >/dev/null
+check "a profile is the same bytes at --threads 2" cmp -s t2.prof part.01.prof
+
+# refusals
+"$N" train -q --seed 7 -o other.nlp "$DATA/spam.train.tsv.gz"
+expect_status 3 "a profile made under another model" \
+    "$N" drift -m other.nlp --profiles part.00.prof
+check "... says so, naming the file" grep -q "'part.00.prof': written under another model" "$T/err"
+expect_status 3 "another --seed" "$N" drift -m m.nlp --seed 2 --profiles part.00.prof
+expect_status 3 "another --max-sample" "$N" drift -m m.nlp --max-sample 10 --profiles part.00.prof
+expect_status 3 "a text file given as a profile" "$N" drift -m m.nlp --profiles part.00
+head -c 5000 part.00.prof >cut.prof
+expect_status 3 "a truncated profile" "$N" drift -m m.nlp --profiles cut.prof
+sed 's/"records":[0-9]*/"records":-1/' part.00.prof >neg.prof
+expect_status 3 "a profile with a negative count" "$N" drift -m m.nlp --profiles neg.prof
+check "... names the field" grep -q "field 'records'" "$T/err"
+expect_status 4 "a missing profile" "$N" drift -m m.nlp --profiles none.prof
+expect_status 2 "--profiles without -m" "$N" drift --reference all.txt --profiles part.00.prof
+expect_status 2 "--profiles without a file" "$N" drift -m m.nlp --profiles
+expect_status 4 "--profile-out in a missing directory" \
+    "$N" predict -m m.nlp --profile-out no/such.prof -o p.out part.00
+check "... leaves no output file" test ! -e p.out
+
+[ $san -eq 1 ] && exit 0     # the rest is the same code on more data
+
+# more distinct new tokens than drift itemizes (200000): the kept ones are
+# the bottom-k by hash, the same however the text was cut
+awk 'BEGIN { for (i = 0; i < 210000; i++) printf "tok%dx zz%dq mail %d\n", i, i * 7, i % 100 }' >many.txt
+split -n l/3 -d many.txt many.
+"$N" drift -q -m m.nlp --json many.txt >many1.json
+for p in many.00 many.01 many.02; do
+	"$N" predict -q -m m.nlp --profile-out "$p.prof" "$p" >/dev/null
+done
+"$N" drift -q -m m.nlp --json --profiles many.0?.prof >many2.json
+check "over 400000 new tokens: the parts merge into the one-pass report" \
+    sh -c 'grep -q "more than 200000 distinct new tokens" many1.json && cmp -s many1.json many2.json'
+
+# GNU parallel: the parts' profiles named by job number
+if command -v parallel >/dev/null 2>&1; then
+	export HOME="$T"
+	parallel --will-cite --pipe --keep-order --block 512k -j2 \
+	    "$N" predict -q -m m.nlp --profile-out 'job.{#}.prof' <all.txt >par.out
+	"$N" drift -q -m m.nlp --json --profiles job.*.prof >par.json
+	check "parallel --pipe, predict --profile-out job.{#}.prof: $(ls job.*.prof | wc -l) parts, the one-pass report" \
+	    sh -c 'cmp -s all.out par.out && cmp -s one.json par.json && [ $(ls job.*.prof | wc -l) -gt 1 ]'
+fi
