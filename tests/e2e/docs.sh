@@ -174,3 +174,10 @@ if [ -x "$TOP/nlpops" ] && command -v make >/dev/null 2>&1; then
 else
 	echo "SKIP docs.sh: make install (no $TOP/nlpops or no make)" >&2
 fi
+
+# --- the README's comparison table is bench/RESULTS.md's -------------------
+sed -n '/^<!-- bench\/readme-table: begin -->$/,/^<!-- bench\/readme-table: end -->$/p' \
+    "$TOP/README.md" | sed '1d;$d' >"$T/readme-table"
+"$TOP/bench/readme-table" "$TOP/bench/RESULTS.md" >"$T/results-table" 2>"$T/err"
+check "README.md's comparison table is bench/readme-table's, from bench/RESULTS.md ($(diff "$T/readme-table" "$T/results-table" | head -3 | tr '\n' ' '))" \
+    sh -c "[ -s '$T/results-table' ] && cmp -s '$T/readme-table' '$T/results-table'"
