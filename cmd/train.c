@@ -22,7 +22,7 @@ enum {
 	OPT_STRICT = 256, OPT_NGRAMS, OPT_CHAR, OPT_BITS,
 	OPT_EPOCHS, OPT_LR, OPT_L2, OPT_CW, OPT_SEED, OPT_VALID, OPT_HOLDOUT,
 	OPT_MIN_DF, OPT_PUSH, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_REASON, OPT_SIGN,
-	OPT_AUTOTUNE, OPT_TRIALS, OPT_QUANTIZE,
+	OPT_AUTOTUNE, OPT_TRIALS, OPT_QUANTIZE, OPT_CV,
 };
 
 static const struct cli_opt options[] = {
@@ -75,6 +75,9 @@ static const struct cli_opt options[] = {
 	    "macro-F1 on --valid or the held-out slice", NULL },
 	{ OPT_TRIALS, 0, "trials", "N", "with --autotune: trials, 1 to 1000 "
 	    "(default: 16)", NULL },
+	{ OPT_CV, 0, "cv", "K", "with --autotune: score each trial by K-fold "
+	    "cross-\nvalidation (2 to 20), then train the kept model\non all "
+	    "the data with the best options", NULL },
 	CLI_OPT_THREADS("threads (default: all CPUs); the model is the\n"
 	    "same whatever T is"),
 	{ 'q', 'q', "quiet", NULL, "print nothing but errors", NULL },
@@ -109,6 +112,7 @@ struct targs {
 	int autotune;
 	struct nlp_autotune_opts ao;   /* ao.fixed: the options given */
 	unsigned long trials;          /* --trials, 0: not given */
+	unsigned long cv;              /* --cv, 0: not given */
 	double last;                   /* when the last trial ended */
 };
 
@@ -219,6 +223,9 @@ option(void *ctx, int id, const char *arg)
 		break;
 	case OPT_AUTOTUNE: t->autotune = 1; break;
 	case OPT_QUANTIZE: o->quantize = 1; break;
+	case OPT_CV:
+		rc = cli_uint("train", "--cv", arg, 2, NLP_TUNE_MAX_FOLDS, &t->cv);
+		break;
 	case OPT_TRIALS:
 		rc = cli_uint("train", "--trials", arg, 1, NLP_TUNE_MAX_TRIALS,
 		    &t->trials);
@@ -292,6 +299,12 @@ check_args(struct targs *t)
 	if (t->trials != 0 && !t->autotune)
 		return cli_usage_error("train", "--trials goes with --autotune");
 	t->ao.trials = t->trials ? (unsigned)t->trials : 16;
+	if (t->cv != 0 && !t->autotune)
+		return cli_usage_error("train", "--cv goes with --autotune");
+	if (t->cv != 0 && t->o.valid != NULL)
+		return cli_usage_error("train", "--cv and --valid are two ways to "
+		    "validate: give one");
+	t->ao.cv = (unsigned)t->cv;
 	if (alone != NULL && t->po.name == NULL)
 		return cli_usage_error("train", "%s goes with --push", alone);
 	/* --sign: the version pushed is signed (stored with it), and an
@@ -493,7 +506,8 @@ trial_line(void *arg, const struct nlp_autotune_trial *tr)
 		fprintf(stderr, "no model: %s", cli_shown(tr->msg, msg,
 		    sizeof msg));
 	else
-		fprintf(stderr, "macro-F1 %.4f, accuracy %.4f", tr->macro_f1,
+		fprintf(stderr, "%smacro-F1 %.4f, accuracy %.4f",
+		    a->ao.cv ? "cross-validated " : "", tr->macro_f1,
 		    tr->accuracy);
 	fprintf(stderr, " (%.2f s)%s\n", now - a->last,
 	    tr->best == tr->number && !tr->failed ? " best" : "");

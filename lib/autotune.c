@@ -169,6 +169,38 @@ better(const struct nlp_autotune_trial *a, const struct nlp_autotune_trial *b)
 	return a->accuracy > b->accuracy;
 }
 
+/* Score trial tr by K-fold cross-validation: its figures are the means
+   over the folds.  NLP_DATA from a fold of a trial after the first marks
+   the trial failed; anything else is returned. */
+static int
+cross_validate(const char *const *paths, size_t n,
+    struct nlp_autotune_trial *tr, unsigned folds, struct nlp_err *e)
+{
+	struct nlp_train_opts o = tr->o;
+	struct nlp_trained t;
+	double f1 = 0, acc = 0;
+	unsigned f;
+	int rc;
+
+	o.folds = folds;
+	for (f = 0; f < folds; f++) {
+		o.fold = f;
+		if ((rc = nlp_train(paths, n, &o, &t, e)) != NLP_OK) {
+			if (rc != NLP_DATA || tr->number == 1)
+				return rc;
+			tr->failed = 1;
+			snprintf(tr->msg, sizeof tr->msg, "%s", e->msg);
+			return NLP_OK;
+		}
+		f1 += t.held_out_macro_f1;
+		acc += t.held_out_accuracy;
+		nlp_trained_release(&t);
+	}
+	tr->macro_f1 = f1 / folds;
+	tr->accuracy = acc / folds;
+	return NLP_OK;
+}
+
 int
 nlp_autotune(const char *const *paths, size_t n,
     const struct nlp_train_opts *base, const struct nlp_autotune_opts *ao,
@@ -187,6 +219,9 @@ nlp_autotune(const char *const *paths, size_t n,
 	if (ao->trials < 1 || ao->trials > NLP_TUNE_MAX_TRIALS)
 		return nlp_errf(e, NLP_USAGE, "--trials takes 1 to %d",
 		    NLP_TUNE_MAX_TRIALS);
+	if (ao->cv == 1 || ao->cv > NLP_TUNE_MAX_FOLDS)
+		return nlp_errf(e, NLP_USAGE, "--cv takes 2 to %d",
+		    NLP_TUNE_MAX_FOLDS);
 	best_p = point_of(base);
 	for (k = 0; k < ao->trials; k++) {
 		memset(&tr, 0, sizeof tr);
@@ -210,7 +245,20 @@ nlp_autotune(const char *const *paths, size_t n,
 			apply(&tr.o, base, &p, ao->fixed);
 		}
 		tried[k] = p;
-		rc = nlp_train(paths, n, &tr.o, &t, e);
+		rc = ao->cv ? cross_validate(paths, n, &tr, ao->cv, e) :
+		    nlp_train(paths, n, &tr.o, &t, e);
+		if (rc == NLP_OK && ao->cv) {
+			/* the figures, not a model: keep the options */
+			if (!tr.failed && (!have || better(&tr, best_trial))) {
+				*best_trial = tr;
+				best_p = p;
+				have = 1;
+			}
+			tr.best = have ? best_trial->number : 0;
+			if (report != NULL)
+				report(arg, &tr);
+			continue;
+		}
 		if (rc == NLP_DATA && k > 0) {
 			tr.failed = 1;
 			snprintf(tr.msg, sizeof tr.msg, "%s", e->msg);
@@ -239,6 +287,13 @@ nlp_autotune(const char *const *paths, size_t n,
 		tr.best = best_trial->number;
 		if (report != NULL)
 			report(arg, &tr);
+	}
+	if (ao->cv) {
+		/* the model kept: the best options on all the data */
+		have = 0;
+		if ((rc = nlp_train(paths, n, &best_trial->o, best, e)) !=
+		    NLP_OK)
+			goto fail;
 	}
 	return NLP_OK;
 fail:

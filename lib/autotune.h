@@ -2,6 +2,11 @@
  * autotune.h - `train --autotune`: a search over the training options
  * that keeps the model that scores best on validation data.
  *
+ * With cv (K folds), each trial trains K times, each fold of a seeded
+ * order of the examples held out once, and is scored by the mean of the
+ * K folds' figures; the model kept is then trained once more with the
+ * best trial's options, as `train` would.
+ *
  * Trial 1 trains with the options given; each later trial changes the
  * options not pinned (NLP_TUNE_* in fixed) to values drawn from a small
  * grid by the seeded generator (rng.h): the first half of the trials at
@@ -32,9 +37,15 @@ enum {
 
 #define NLP_TUNE_MAX_TRIALS 1000
 
+#define NLP_TUNE_MAX_FOLDS 20
+
 struct nlp_autotune_opts {
 	unsigned trials;         /* 1..NLP_TUNE_MAX_TRIALS */
 	unsigned fixed;          /* NLP_TUNE_* bits */
+	unsigned cv;             /* K-fold: score a trial by the mean over K
+	                            folds (2..NLP_TUNE_MAX_FOLDS), then train
+	                            the kept model on the best options; 0:
+	                            the held-out slice or --valid */
 };
 
 /* One trial, as reported. */
@@ -45,7 +56,7 @@ struct nlp_autotune_trial {
 	int failed;              /* no model (e.g. --min-df left no feature):
 	                            why in msg */
 	char msg[sizeof ((struct nlp_err *)0)->msg];
-	double macro_f1, accuracy;  /* held out */
+	double macro_f1, accuracy;  /* held out (the mean over the folds) */
 	unsigned best;           /* the best trial so far, this one included */
 };
 

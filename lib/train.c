@@ -841,14 +841,29 @@ load_data(struct run *u, const char *const *paths, size_t npaths,
 	return NLP_OK;
 }
 
-/* Validation data: --valid, or a seeded held-out slice of the data (the
- * first nhold of idx, each part in input order). */
+/* Move v[lo..hi) to the front of v[0..hi), the rest after it in order. */
+static int
+rotate(uint32_t *v, size_t lo, size_t hi)
+{
+	uint32_t *t = malloc((hi - lo) * sizeof *t);
+
+	if (t == NULL)
+		return -1;
+	memcpy(t, v + lo, (hi - lo) * sizeof *t);
+	memmove(v + (hi - lo), v, lo * sizeof *v);
+	memcpy(v, t, (hi - lo) * sizeof *t);
+	free(t);
+	return 0;
+}
+
+/* Validation data: --valid, a fold, or a seeded held-out slice of the data
+ * (the first nhold of idx, each part in input order). */
 static int
 split(struct run *u, struct nlp_err *e)
 {
 	const struct nlp_train_opts *o = u->o;
 	uint64_t rng;
-	size_t i;
+	size_t i, lo = 0;
 	int rc;
 
 	if (o->valid != NULL) {
@@ -861,6 +876,12 @@ split(struct run *u, struct nlp_err *e)
 		}
 		for (i = 0; i < u->val.n; i++)
 			u->val.y[i] = u->rank[u->val.y[i]];
+	} else if (o->folds >= 2) {
+		if (u->all.n < 2 * (size_t)o->folds)
+			return nlp_errf(e, NLP_DATA, "%zu examples are too few for "
+			    "%u folds (2 a fold at least)", u->all.n, o->folds);
+		lo = u->all.n * o->fold / o->folds;
+		u->nhold = u->all.n * (o->fold + 1) / o->folds - lo;
 	} else if (o->holdout > 0 && u->all.n >= HOLDOUT_MIN_DOCS) {
 		u->nhold = (size_t)(u->all.n * o->holdout);
 		if (u->nhold > HOLDOUT_MAX)
@@ -871,6 +892,9 @@ split(struct run *u, struct nlp_err *e)
 	rng = o->seed ^ 0x401d0c7ULL;
 	if (u->nhold > 0) {
 		nlp_shuffle(u->idx, u->all.n, &rng);
+		/* a fold: its slice of the seeded order to the front */
+		if (lo > 0 && rotate(u->idx, lo, lo + u->nhold) < 0)
+			return nlp_errf(e, NLP_IO, "out of memory");
 		qsort(u->idx, u->nhold, sizeof *u->idx, cmp_u32_asc);
 		qsort(u->idx + u->nhold, u->all.n - u->nhold, sizeof *u->idx,
 		    cmp_u32_asc);

@@ -48,6 +48,12 @@ struct nlp_train_opts {
 	 * out of training to measure the model, when there are at least 1000.
 	 */
 	double holdout;
+	/*
+	 * Cross-validation (autotune.h): with folds >= 2 and no valid, the
+	 * held-out examples are fold fold (0-based) of folds equal slices of
+	 * the seeded order, whatever holdout says.  0: no folds.
+	 */
+	unsigned folds, fold;
 	int quantize;            /* int8 weights, a scale per row (model.h) */
 	void (*progress)(void *arg, const struct nlp_train_progress *p);
 	void *progress_arg;

@@ -69,3 +69,21 @@ expect_status 2 "--trials without --autotune" "$N" train --trials 3 -o no.nlp tr
 expect_status 2 "--trials 0" "$N" train --autotune --trials 0 -o no.nlp train.tsv
 expect_status 2 "--trials 1001" "$N" train --autotune --trials 1001 -o no.nlp train.tsv
 check "no artifact from any refusal" test ! -e no.nlp
+expect_status 2 "--cv without --autotune" "$N" train --cv 3 -o no.nlp train.tsv
+expect_status 2 "--cv with --valid" "$N" train --autotune --cv 3 --valid train.tsv -o no.nlp train.tsv
+expect_status 2 "--cv 1" "$N" train --autotune --cv 1 -o no.nlp train.tsv
+expect_status 2 "--cv 21" "$N" train --autotune --cv 21 -o no.nlp train.tsv
+check "no artifact from a --cv refusal" test ! -e no.nlp
+
+# --cv K: data too small for a held-out slice (300 examples) is
+# cross-validated; each trial's figures are the means of K folds, and the
+# model kept is train's with the best trial's options
+expect_status 0 "--cv 3 on 300 examples" \
+    "$N" train --autotune --trials 2 --cv 3 --epochs 2 --bits 16 -o cv.nlp small.tsv
+cp "$T/err" cv.err
+check "--cv: a cross-validated line per trial" \
+    test "$(grep -Ec '^nlpops train: trial [12]/2: .*: cross-validated macro-F1 [01]\.[0-9]{4}, accuracy [01]\.[0-9]{4} ' cv.err)" -eq 2
+flags=$(sed -n 's/^nlpops train: autotune: trial [0-9]* of [0-9]* is the best: //p' cv.err)
+# shellcheck disable=SC2086
+"$N" train -q $flags -o cvre.nlp small.tsv
+check "--cv: the model is train's with the best options ($flags)" cmp -s cv.nlp cvre.nlp

@@ -204,3 +204,51 @@ LEAK_TEST(train, refuses_a_label_with_a_control_character)
 	cr_assert(strstr(e.msg, ".tsv' line 3: label with a control character "
 	    "(U+001B)") != NULL, "%s", e.msg);
 }
+
+/* --cv's folds: each of K trainings holds one fold out, the folds cover
+   every example once, and too few examples for K folds is bad data. */
+LEAK_TEST(train, folds_hold_every_example_out_once)
+{
+	struct nlp_train_opts o;
+	struct nlp_trained t;
+	struct nlp_err e;
+	uint64_t held = 0, n = 0;
+	unsigned f;
+
+	nlp_train_opts_init(&o);
+	o.epochs = 1;
+	o.bits = 16;
+	o.folds = 3;
+	for (f = 0; f < 3; f++) {
+		o.fold = f;
+		cr_assert_eq(nlp_train(spam, 1, &o, &t, &e), NLP_OK, "%s", e.msg);
+		if (f == 0)
+			n = t.examples + t.held_out;
+		cr_assert_eq(t.examples + t.held_out, n);
+		cr_assert(t.held_out >= n / 3 && t.held_out <= n / 3 + 1,
+		    "fold %u holds out %llu of %llu", f,
+		    (unsigned long long)t.held_out, (unsigned long long)n);
+		cr_assert(t.held_out_accuracy > 0.8, "fold %u: accuracy %f", f,
+		    t.held_out_accuracy);
+		held += t.held_out;
+		nlp_trained_release(&t);
+	}
+	cr_assert_eq(held, n, "the folds hold out %llu of %llu",
+	    (unsigned long long)held, (unsigned long long)n);
+	{
+		static const char *few[] = { "/tmp/nlpops-few-folds.tsv" };
+		FILE *fp = fopen(few[0], "w");
+		int i;
+
+		cr_assert(fp != NULL);
+		for (i = 0; i < 10; i++)
+			fprintf(fp, "%s\tword%d text\n", i % 2 ? "a" : "b", i);
+		fclose(fp);
+		o.folds = 6;    /* 10 examples: fewer than 2 a fold */
+		o.fold = 0;
+		cr_assert_eq(nlp_train(few, 1, &o, &t, &e), NLP_DATA);
+		cr_assert(strstr(e.msg, "too few for 6 folds") != NULL, "%s",
+		    e.msg);
+		unlink(few[0]);
+	}
+}
