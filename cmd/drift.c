@@ -31,9 +31,9 @@ static const struct cli_opt options[] = {
 	    "model", "ref" },
 	{ OPT_REFERENCE, 0, "reference", "FILE", "compare with this text "
 	    "instead (no model)", "file" },
-	{ OPT_PROFILES, 0, "profiles", NULL, "every FILE is a profile from "
-	    "`predict --profile-out`:\nmerge them (the same report as one "
-	    "pass over their text)", NULL },
+	{ OPT_PROFILES, 0, "profiles", NULL, "the FILEs are profiles of "
+	    "`predict --profile-out`,\nmerged into the report of one pass "
+	    "over their text", NULL },
 	CLI_OPT_TRUST,
 	{ OPT_JSON, 0, "json", NULL, "one JSON object (schema 1) on stdout",
 	    NULL },
