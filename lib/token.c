@@ -264,6 +264,13 @@ nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t)
 			t->text[out++] = (char)lower;
 		else
 			out += utf8_encode(lower, t->text + out);
+		/* the rest of an ASCII word at once: the common case */
+		while (k == WORD && i < slen && u[i] < 0x80 &&
+		    ascii_class[u[i]] == WORD) {
+			c = u[i++];
+			t->text[out++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 :
+			    c);
+		}
 		t->len[t->n - 1] = (uint32_t)(out - t->off[t->n - 1]);
 		inword = k == WORD;
 	}
