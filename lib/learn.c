@@ -96,6 +96,7 @@ nlp_learn(const struct nlp_dataset *d, const struct nlp_learn_opts *o,
     float *w, float *bias, struct nlp_err *e)
 {
 	struct job j;
+	struct nlp_pool *pool = o->pool;
 	uint32_t *order = NULL;
 	uint64_t rng = o->seed ^ 0x5eed5eed5eedULL;
 	double total = (double)d->n * o->epochs, seen = 0;
@@ -103,9 +104,15 @@ nlp_learn(const struct nlp_dataset *d, const struct nlp_learn_opts *o,
 	size_t i;
 	int rc = NLP_OK;
 
+	/* the threads only when a batch's work outweighs waking them (the
+	   result is the same either way) */
+	if (d->n > 0 && (double)(d->start[d->n] - d->start[0]) / (double)d->n *
+	    d->nclasses * NLP_BATCH < (o->parallel_min > 0 ? o->parallel_min :
+	    NLP_LEARN_PARALLEL_MIN))
+		pool = NULL;
 	memset(&j, 0, sizeof j);
 	j.d = d, j.o = o, j.w = w, j.bias = bias;
-	j.nparts = o->pool ? nlp_pool_size(o->pool) : 1;
+	j.nparts = pool ? nlp_pool_size(pool) : 1;
 	order = malloc((d->n + 1) * sizeof *order);
 	j.grad = malloc((size_t)NLP_BATCH * d->nclasses * sizeof *j.grad);
 	j.loss = malloc(NLP_BATCH * sizeof *j.loss);
@@ -126,9 +133,9 @@ nlp_learn(const struct nlp_dataset *d, const struct nlp_learn_opts *o,
 			j.batch = order + i;
 			j.nb = d->n - i < NLP_BATCH ? d->n - i : NLP_BATCH;
 			j.lr = (float)(o->lr * (1.0 - seen / total));
-			if (o->pool) {
-				nlp_pool_run(o->pool, j.nb, forward, &j);
-				nlp_pool_run(o->pool, j.nparts, update, &j);
+			if (pool) {
+				nlp_pool_run(pool, j.nb, forward, &j);
+				nlp_pool_run(pool, j.nparts, update, &j);
 			} else {
 				for (k = 0; k < j.nb; k++)
 					forward(&j, k);

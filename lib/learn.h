@@ -8,7 +8,8 @@
  * parallel over examples); then the updates are applied example by example
  * in batch order, the weight rows split among the threads (each weight is
  * owned by one thread, so every weight sees the same updates in the same
- * order whatever the thread count).  The learning rate falls linearly to 0
+ * order whatever the thread count); small batches run on the calling
+ * thread alone (NLP_LEARN_PARALLEL_MIN).  The learning rate falls linearly to 0
  * over the run, as in fastText.  L2 regularization is applied to the rows
  * an example touches ("sparse L2").
  */
@@ -22,6 +23,14 @@
 #include "pool.h"
 
 #define NLP_BATCH 32
+/*
+ * A batch runs on the pool's threads only from this many multiply-adds
+ * (features x classes x NLP_BATCH) on: below it, waking the threads twice
+ * a batch costs more than they save (debian's 51 classes: some 250,000 a
+ * batch, and 2 threads took 1.4x the time of 1).  The weights are the
+ * same either way.
+ */
+#define NLP_LEARN_PARALLEL_MIN 4e6
 
 /* Examples as sparse rows: example i has features start[i]..start[i+1). */
 struct nlp_dataset {
@@ -46,6 +55,8 @@ struct nlp_learn_opts {
 	uint64_t seed;
 	const float *class_weight;   /* nclasses weights, or NULL for 1 */
 	struct nlp_pool *pool;
+	double parallel_min;     /* multiply-adds a batch from which the pool
+	                            is used; 0: NLP_LEARN_PARALLEL_MIN */
 	/*
 	 * Called after each epoch with the weights as they are; return
 	 * nonzero to stop training there.  May be NULL.

@@ -280,9 +280,11 @@ make_data(struct nlp_dataset *d)
 	d->nclasses = 4;
 }
 
-/* Train with threads threads into w (500 x 4) and b (4). */
+/* Train with threads threads into w (500 x 4) and b (4); the pool works
+   on every batch unless serial_small (the default threshold: this data's
+   batches are too small for it). */
 static void
-train_with(unsigned threads, float *w, float *b, double l2)
+train_opts(unsigned threads, float *w, float *b, double l2, int serial_small)
 {
 	struct nlp_dataset d;
 	struct nlp_learn_opts o;
@@ -295,10 +297,17 @@ train_with(unsigned threads, float *w, float *b, double l2)
 	o.l2 = (float)l2;
 	o.seed = 5;
 	o.pool = nlp_pool_new(threads);
+	o.parallel_min = serial_small ? 0 : 1;
 	memset(w, 0, 2000 * sizeof *w);
 	memset(b, 0, 4 * sizeof *b);
 	cr_assert_eq(nlp_learn(&d, &o, w, b, &e), NLP_OK);
 	nlp_pool_close(o.pool);
+}
+
+static void
+train_with(unsigned threads, float *w, float *b, double l2)
+{
+	train_opts(threads, w, b, l2, 0);
 }
 
 LEAK_TEST(learn, same_weights_at_any_thread_count)
@@ -315,6 +324,9 @@ LEAK_TEST(learn, same_weights_at_any_thread_count)
 	train_with(1, w1, b1, 1e-3);
 	train_with(2, w2, b2, 1e-3);
 	cr_assert(memcmp(w1, w2, sizeof w1) == 0);
+	/* small batches left to the calling thread: the same weights */
+	train_opts(2, w3, b3, 1e-3, 1);
+	cr_assert(memcmp(w1, w3, sizeof w1) == 0);
 }
 
 LEAK_TEST(learn, learns_a_separable_problem)
