@@ -309,11 +309,8 @@ run_profiles(const struct nlp_drift_ref *ref, const struct nlp_loaded *lm,
 {
 	struct nlp_drift_shard_id id;
 
-	memset(&id, 0, sizeof id);
-	snprintf(id.model_sha256, sizeof id.model_sha256, "%s",
-	    nlp_loaded_sha256(lm));
-	id.seed = o->seed;
-	id.max_sample = o->max_sample;
+	nlp_drift_shard_id_init(&id, nlp_loaded_sha256(lm), o->seed,
+	    o->max_sample);
 	return nlp_drift_run_profiles(ref, (const char *const *)paths, n, &id,
 	    o, rep, e);
 }

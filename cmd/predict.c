@@ -273,24 +273,17 @@ static int
 profile_write(struct run *u)
 {
 	struct nlp_drift_shard_id id;
-	char *s = NULL;
-	int rc;
 
-	memset(&id, 0, sizeof id);
-	snprintf(id.model_sha256, sizeof id.model_sha256, "%s",
-	    nlp_loaded_sha256(&u->lm));
-	id.seed = u->dopts.seed;
-	id.max_sample = u->dopts.max_sample;
-	rc = nlp_drift_feed_close(u->feed);
-	if (rc == 0)
-		u->feed = NULL;     /* closed: freed */
-	if (rc < 0)
+	if (nlp_drift_feed_close(u->feed) < 0)
 		return nlp_errf(&u->e, NLP_IO, "out of memory");
-	if ((rc = nlp_drift_shard_json(&u->pass, &id, &u->lm.m, &s, &u->e)) !=
-	    NLP_OK)
-		return rc;
-	fputs(s, u->pf.fp);
-	free(s);
+	u->feed = NULL;     /* closed: freed */
+	nlp_drift_shard_id_init(&id, nlp_loaded_sha256(&u->lm), u->dopts.seed,
+	    u->dopts.max_sample);
+	if (nlp_drift_shard_write(u->pf.fp, &u->pass, &id, &u->lm.m, &u->e) !=
+	    NLP_OK) {
+		nlp_err_prefix(&u->e, "--profile-out '%s'", u->profpath);
+		return NLP_IO;
+	}
 	return NLP_OK;
 }
 

@@ -123,16 +123,25 @@ model_json(json_t *o, const struct nlp_drift_pass *p,
 	    -1 : 0;
 }
 
+void
+nlp_drift_shard_id_init(struct nlp_drift_shard_id *id, const char *sha256,
+    uint64_t seed, size_t max_sample)
+{
+	memset(id, 0, sizeof *id);
+	snprintf(id->model_sha256, sizeof id->model_sha256, "%s", sha256);
+	id->seed = seed;
+	id->max_sample = max_sample;
+}
+
 int
-nlp_drift_shard_json(const struct nlp_drift_pass *p,
+nlp_drift_shard_write(FILE *fp, const struct nlp_drift_pass *p,
     const struct nlp_drift_shard_id *id, const struct nlp_model *m,
-    char **out, struct nlp_err *e)
+    struct nlp_err *e)
 {
 	json_t *o = json_object(), *c = json_object();
 	char seed[24];
 	int bad;
 
-	*out = NULL;
 	snprintf(seed, sizeof seed, "%" PRIu64, id->seed);
 #define PUT_COUNT(name, v) \
 	|| put(c, #name, json_integer((json_int_t)(v))) < 0
@@ -155,30 +164,17 @@ nlp_drift_shard_json(const struct nlp_drift_pass *p,
 	    put(o, "new_tokens", pairs(&p->fresh)) < 0 ||
 	    put(o, "new_tokens_max", hash_hex(p->fresh_max)) < 0 ||
 	    put(o, "gold", pairs(&p->gold)) < 0 ||
-	    samples_json(o, p) < 0 || model_json(o, p, m) < 0 ||
-	    (*out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS |
-	    JSON_REAL_PRECISION(17))) == NULL;
+	    samples_json(o, p) < 0 || model_json(o, p, m) < 0;
 	json_decref(c);
+	/* one line of text; a failed write shows in the stream's error too */
+	if (!bad && (json_dumpf(o, fp, JSON_COMPACT | JSON_SORT_KEYS |
+	    JSON_REAL_PRECISION(17)) < 0 || fputc('\n', fp) == EOF))
+		bad = ferror(fp) ? 2 : 1;
 	json_decref(o);
-	if (bad) {
-		free(*out);
-		*out = NULL;
-		return nlp_errf(e, NLP_IO, "out of memory");
-	}
-	/* a text file: one line */
-	{
-		size_t n = strlen(*out);
-		char *s = realloc(*out, n + 2);
-		if (s == NULL) {
-			free(*out);
-			*out = NULL;
-			return nlp_errf(e, NLP_IO, "out of memory");
-		}
-		s[n] = '\n';
-		s[n + 1] = '\0';
-		*out = s;
-	}
-	return NLP_OK;
+	if (bad == 2)
+		return nlp_errnof(e, NLP_IO, errno ? errno : EIO, "cannot write "
+		    "the profile");
+	return bad ? nlp_errf(e, NLP_IO, "out of memory") : NLP_OK;
 }
 
 /* Reading: every field checked, the first fault named. */

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "digest.h"
 #include "drift_pass.h"
@@ -32,14 +33,17 @@ struct nlp_drift_shard_id {
 	size_t max_sample;       /* texts kept for the domain classifier */
 };
 
+/* What a part made with this artifact, seed and sample size is. */
+void nlp_drift_shard_id_init(struct nlp_drift_shard_id *id,
+    const char *sha256, uint64_t seed, size_t max_sample);
+
 /*
- * Pass p (finished; its model m, or NULL) as the file's text, in *out
- * (malloc'd, newline-terminated).  Returns NLP_OK, or NLP_IO (out of
- * memory).
+ * Write pass p (finished; its model m, or NULL) to fp as the file's one
+ * line.  Returns NLP_OK, or NLP_IO (out of memory, a failed write).
  */
-int nlp_drift_shard_json(const struct nlp_drift_pass *p,
+int nlp_drift_shard_write(FILE *fp, const struct nlp_drift_pass *p,
     const struct nlp_drift_shard_id *id, const struct nlp_model *m,
-    char **out, struct nlp_err *e);
+    struct nlp_err *e);
 
 /*
  * Read the part in file path into p, which nlp_drift_pass_init() set up

@@ -60,6 +60,10 @@ expect_status 2 "--profiles without a file" "$N" drift -m m.nlp --profiles
 expect_status 4 "--profile-out in a missing directory" \
     "$N" predict -m m.nlp --profile-out no/such.prof -o p.out part.00
 check "... leaves no output file" test ! -e p.out
+expect_status 4 "--profile-out on a full device (/dev/full)" \
+    "$N" predict -q -m m.nlp --profile-out /dev/full -o p.out part.00
+check "... names it, and leaves no output file" sh -c \
+    "grep -q \"^nlpops predict: --profile-out '/dev/full': cannot write the profile: \" '$T/err' && [ ! -e p.out ]"
 
 [ $san -eq 1 ] && exit 0     # the rest is the same code on more data
 
