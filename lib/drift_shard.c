@@ -31,22 +31,6 @@ hash_hex(uint64_t h)
 	return json_string(s);
 }
 
-/* n counts as an array. */
-static json_t *
-counts(const uint64_t *v, size_t n)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; a != NULL && i < n; i++)
-		if (json_array_append_new(a, json_integer((json_int_t)v[i])) <
-		    0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
 /* A map's entries as [[key, count], ...], in its order. */
 static json_t *
 pairs(const struct nlp_strmap *m)
@@ -114,10 +98,10 @@ model_json(json_t *o, const struct nlp_drift_pass *p,
 		return 0;
 	if ((cm = json_object()) == NULL || put(o, "confusion", cm) < 0)
 		return -1;
-	return put(o, "predicted", counts(p->pred, c)) < 0 ||
-	    put(cm, "tp", counts(p->cm.tp, c)) < 0 ||
-	    put(cm, "pred", counts(p->cm.pred, c)) < 0 ||
-	    put(cm, "gold", counts(p->cm.gold, c)) < 0 ||
+	return put(o, "predicted", nlp_json_counts(p->pred, c)) < 0 ||
+	    put(cm, "tp", nlp_json_counts(p->cm.tp, c)) < 0 ||
+	    put(cm, "pred", nlp_json_counts(p->cm.pred, c)) < 0 ||
+	    put(cm, "gold", nlp_json_counts(p->cm.gold, c)) < 0 ||
 	    put(cm, "n", json_integer((json_int_t)p->cm.n)) < 0 ||
 	    put(cm, "correct", json_integer((json_int_t)p->cm.correct)) < 0 ?
 	    -1 : 0;
@@ -155,11 +139,11 @@ nlp_drift_shard_write(FILE *fp, const struct nlp_drift_pass *p,
 	    put(o, "seed", json_string(seed)) < 0 ||
 	    put(o, "max_sample", json_integer((json_int_t)id->max_sample)) <
 	    0 ||
-	    put(o, "token_length_hist", counts(p->prof.tok_hist,
+	    put(o, "token_length_hist", nlp_json_counts(p->prof.tok_hist,
 	    NLP_PROFILE_BINS)) < 0 ||
-	    put(o, "char_length_hist", counts(p->prof.char_hist,
+	    put(o, "char_length_hist", nlp_json_counts(p->prof.char_hist,
 	    NLP_PROFILE_BINS)) < 0 ||
-	    put(o, "top", counts(p->topcnt, p->top != NULL ? p->top->n : 0)) <
+	    put(o, "top", nlp_json_counts(p->topcnt, p->top != NULL ? p->top->n : 0)) <
 	    0 ||
 	    put(o, "new_tokens", pairs(&p->fresh)) < 0 ||
 	    put(o, "new_tokens_max", hash_hex(p->fresh_max)) < 0 ||

@@ -200,9 +200,8 @@ real(double x)
 	return isfinite(x) ? json_real(x) : json_null();
 }
 
-/* A JSON array of n unsigned counts, or NULL (memory). */
-static json_t *
-counts(const uint64_t *v, size_t n)
+json_t *
+nlp_json_counts(const uint64_t *v, size_t n)
 {
 	json_t *a = json_array();
 	size_t i;
@@ -249,11 +248,11 @@ counts_json(json_t *root, const struct nlp_profile *p)
 	for (i = 0; i < NLP_PROFILE_BINS; i++)
 		bins[i] = i == 0 ? 0 : ((uint64_t)1 << i) - 1;
 	r |= json_object_set_new(root, "length_bins",
-	    counts(bins, NLP_PROFILE_BINS));
+	    nlp_json_counts(bins, NLP_PROFILE_BINS));
 	r |= json_object_set_new(root, "token_length_hist",
-	    counts(p->tok_hist, NLP_PROFILE_BINS));
+	    nlp_json_counts(p->tok_hist, NLP_PROFILE_BINS));
 	r |= json_object_set_new(root, "char_length_hist",
-	    counts(p->char_hist, NLP_PROFILE_BINS));
+	    nlp_json_counts(p->char_hist, NLP_PROFILE_BINS));
 	return r;
 }
 

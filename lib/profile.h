@@ -97,6 +97,11 @@ char *nlp_profile_json(struct nlp_profile *p, const struct nlp_profile_model *m)
 
 void nlp_profile_release(struct nlp_profile *p);
 
+/* A JSON array (jansson) of n unsigned counts, or NULL (memory): the
+   profile's, and a drift part's (drift_shard.h). */
+struct json_t;
+struct json_t *nlp_json_counts(const uint64_t *v, size_t n);
+
 /*
  * A profile read back from its JSON: every field drift compares with.
  * Zero-initialize or fill with nlp_profile_parse(); the caller owns it and
