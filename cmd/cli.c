@@ -287,6 +287,17 @@ cli_reader_option(const char *cmd, int c, const char *arg,
 	case CLI_TEXT_FIELD: ro->text_field = arg; return NLP_OK;
 	case CLI_LABEL_FIELD: ro->label_field = arg; return NLP_OK;
 	case CLI_ID_FIELD: ro->id_field = arg; return NLP_OK;
+	case CLI_LABEL_SEP:
+		/* one byte that cannot be part of a TSV or CSV field's
+		   structure */
+		if (arg[0] == '\0' || arg[1] != '\0' || arg[0] == '\t' ||
+		    arg[0] == '"' || arg[0] == '\n' || arg[0] == '\r' ||
+		    (unsigned char)arg[0] >= 0x80)
+			return cli_usage_error(cmd, "--label-sep takes one ASCII "
+			    "character other than TAB, newline or '\"', not '%s'",
+			    arg);
+		ro->label_sep = arg[0];
+		return NLP_OK;
 	default: return -1;
 	}
 }

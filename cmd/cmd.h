@@ -76,7 +76,8 @@ const char *cli_who(void);
  */
 enum {
 	CLI_FORMAT = 1000, CLI_TEXT_COLUMN, CLI_LABEL_COLUMN, CLI_ID_COLUMN,
-	CLI_TEXT_FIELD, CLI_LABEL_FIELD, CLI_ID_FIELD, CLI_THREADS, CLI_TRUST,
+	CLI_TEXT_FIELD, CLI_LABEL_FIELD, CLI_ID_FIELD, CLI_LABEL_SEP,
+	CLI_THREADS, CLI_TRUST,
 };
 
 /* --threads T, which every command but registry takes (cli_threads()
@@ -134,6 +135,10 @@ void cli_signed_by(const char *cmd, const struct nlp_key *key,
 	CLI_LABEL_COLUMN, "label-column", "TSV/CSV label column (name or " \
 	"number)", CLI_LABEL_FIELD, "label-field", "JSONL label field " \
 	"(default: label)")
+/* Multi-label TSV/CSV: the separator of a label field's list. */
+#define CLI_OPT_LABEL_SEP \
+	{ CLI_LABEL_SEP, 0, "label-sep", "C", "multi-label TSV/CSV: the label " \
+	    "list separator\n(default: ,)", NULL }
 #define CLI_OPTS_TEXT_COLUMNS CLI_OPTS_COLUMNS( \
 	CLI_ID_COLUMN, "id-column", "TSV/CSV id column, carried to the output", \
 	CLI_ID_FIELD, "id-field", "JSONL id field, carried to the output")

@@ -21,7 +21,7 @@ enum {
 	OPT_JSON = 256, OPT_CONFUSION, OPT_ERRORS, OPT_MIN_ACC, OPT_MIN_F1,
 	OPT_MIN_CLASS_F1, OPT_MAX_LL, OPT_MAX_ECE, OPT_BASELINE, OPT_MAX_DROP,
 	OPT_BOOTSTRAP, OPT_GATE_ON, OPT_SEED, OPT_STRICT, OPT_RECORD,
-	OPT_BASELINE_IF_EXISTS, OPT_PREDICTIONS, OPT_SHADOW,
+	OPT_BASELINE_IF_EXISTS, OPT_PREDICTIONS, OPT_SHADOW, OPT_MIN_P,
 };
 
 static const struct cli_opt options[] = {
@@ -66,6 +66,9 @@ static const struct cli_opt options[] = {
 	{ CLI_FORMAT, 0, "format", "F", "input format: tsv, csv, jsonl, fasttext",
 	    "tsv csv jsonl fasttext" },
 	CLI_OPTS_LABELED_COLUMNS,
+	CLI_OPT_LABEL_SEP,
+	{ OPT_MIN_P, 0, "min-p", "P", "multi-label model: it predicts the labels "
+	    "of\nprobability P or more (default: 0.5)", NULL },
 	{ CLI_ID_COLUMN, 0, "id-column", "C", "TSV/CSV id column, joining "
 	    "--predictions", NULL },
 	{ CLI_ID_FIELD, 0, "id-field", "F", "JSONL id field, joining "
@@ -109,6 +112,7 @@ struct eval_args {
 	int json, confusion, quiet, record;
 	int baseline_if_exists;
 	char baseline_skipped[256];  /* why, when it was skipped */
+	int min_p_given;
 };
 
 /* A gate option's bound into the next gate: NLP_OK or NLP_USAGE. */
@@ -194,6 +198,9 @@ option(void *ctx, int c, const char *arg)
 		break;
 	case OPT_STRICT: a->ro.strict = a->o.strict = 1; break;
 	case OPT_RECORD: a->record = 1; break;
+	case OPT_MIN_P:
+		a->min_p_given = 1;
+		return cli_double(cmd, "--min-p", arg, 0, 1, &a->o.min_p);
 	case CLI_THREADS:
 		return cli_threads(cmd, arg, &a->o.threads);
 	default:
@@ -243,6 +250,7 @@ eval_args(struct eval_args *a, int argc, char **argv, int *first)
 	a->ro.labeled = 1;
 	a->o.threads = nlp_cpu_count();
 	a->o.seed = 1;
+	a->o.min_p = NLP_MIN_P;
 	a->max_drop = -1;
 	if ((rc = cli_parse(&cli_eval, argc, argv, option, a, first)) != NLP_OK)
 		return rc;
@@ -261,6 +269,10 @@ eval_args(struct eval_args *a, int argc, char **argv, int *first)
 		    "--baseline MODEL");
 	if (a->o.gate_on_lower && a->o.bootstrap == 0)
 		return cli_usage_error("eval", "--gate-on lower needs --bootstrap N");
+	if (a->predictions != NULL && (a->min_p_given || a->ro.label_sep))
+		return cli_usage_error("eval", "%s is for a multi-label model; "
+		    "--predictions has none", a->min_p_given ? "--min-p" :
+		    "--label-sep");
 	if (a->predictions != NULL)
 		return predictions_args(a, argc - *first, argv + *first);
 	if (a->record && nlp_modelref_is_path(a->model))
@@ -339,6 +351,37 @@ baseline_if_exists(const char *cmd, struct eval_args *a)
 	return NLP_OK;
 }
 
+/*
+ * What a multi-label model cannot be asked for (its figures are sets',
+ * eval.h), and what a single-label one cannot: NLP_OK or NLP_USAGE
+ * (printed).
+ */
+static int
+multilabel_args(const char *cmd, const struct eval_args *a,
+    const struct nlp_loaded *lm)
+{
+	const char *no = NULL;
+	size_t g;
+
+	if (!lm->m.multilabel) {
+		if (a->min_p_given || a->ro.label_sep)
+			return cli_usage_error(cmd, "%s is for a multi-label model; "
+			    "'%s' is single-label", a->min_p_given ? "--min-p" :
+			    "--label-sep", a->model);
+		return NLP_OK;
+	}
+	no = a->o.bootstrap ? "--bootstrap" : a->o.errors ? "--errors" :
+	    a->confusion ? "--confusion" : NULL;
+	for (g = 0; no == NULL && g < a->o.ngates; g++)
+		if (a->gates[g].kind == NLP_GATE_MAX_LOG_LOSS ||
+		    a->gates[g].kind == NLP_GATE_MAX_ECE)
+			no = nlp_gate_name(a->gates[g].kind);
+	if (no != NULL)
+		return cli_usage_error(cmd, "%s is a single-label figure; '%s' is a "
+		    "multi-label model", no, a->model);
+	return NLP_OK;
+}
+
 /* Load the models and read the data: NLP_OK, or the status (message
  * printed). */
 static int
@@ -347,16 +390,27 @@ eval_inputs(const char *cmd, const struct eval_args *a, int n, char **paths,
 {
 	struct nlp_err e = { 0, "" };
 
+	struct nlp_reader_opts ro = a->ro;
+	int rc;
+
 	if (nlp_load_model(lm, a->model, cli_registry_dir(), &e) != NLP_OK ||
 	    cli_trust_check(lm, &e) != NLP_OK)
 		return cli_error(cmd, &e);
+	if ((rc = multilabel_args(cmd, a, lm)) != NLP_OK)
+		return rc;
+	ro.multilabel = lm->m.multilabel;
 	if (a->baseline != NULL &&
 	    (nlp_load_model(lb, a->baseline, cli_registry_dir(), &e) != NLP_OK ||
 	    cli_trust_check(lb, &e) != NLP_OK)) {
 		nlp_err_prefix(&e, "baseline");
 		return cli_error(cmd, &e);
 	}
-	if (nlp_labeled_read(d, (const char *const *)paths, (size_t)n, &a->ro,
+	if (a->baseline != NULL && lb->m.multilabel != lm->m.multilabel)
+		return cli_usage_error(cmd, "the baseline '%s' is %s-label, the "
+		    "model '%s' %s-label: their figures do not compare",
+		    a->baseline, lb->m.multilabel ? "multi" : "single", a->model,
+		    lm->m.multilabel ? "multi" : "single");
+	if (nlp_labeled_read(d, (const char *const *)paths, (size_t)n, &ro,
 	    &e) != NLP_OK)
 		return cli_error(cmd, &e);
 	if (d->n == 0)

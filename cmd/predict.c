@@ -29,7 +29,7 @@
 
 enum {
 	OPT_THRESHOLD = 256, OPT_FALLBACK, OPT_OUTFMT, OPT_LINEBUF,
-	OPT_STRICT, OPT_SCORE_EMPTY, OPT_PROFILE_OUT,
+	OPT_STRICT, OPT_SCORE_EMPTY, OPT_PROFILE_OUT, OPT_MIN_P,
 };
 
 static const struct cli_opt options[] = {
@@ -39,8 +39,10 @@ static const struct cli_opt options[] = {
 	CLI_OPT_TRUST,
 	{ 'o', 'o', "output", "FILE", "write here (atomically) instead of "
 	    "stdout", "file" },
-	{ 'k', 'k', "top", "N", "the N most probable labels (default: 1)",
-	    NULL },
+	{ 'k', 'k', "top", "N", "the N most probable labels (default: 1;\n"
+	    "multi-label: at most N, default 64)", NULL },
+	{ OPT_MIN_P, 0, "min-p", "P", "multi-label model: every label with "
+	    "probability\nP or more (default: 0.5)", NULL },
 	{ OPT_THRESHOLD, 0, "threshold", "P", "below top probability P, print "
 	    "the fallback", NULL },
 	{ OPT_FALLBACK, 0, "fallback", "LABEL", "the label printed below "
@@ -165,6 +167,7 @@ struct run {
 	const char *model, *outpath, *outfmt;
 	unsigned long threads;
 	int quiet, linebuf;
+	int min_p_given;          /* --min-p */
 	struct nlp_loaded lm;
 	struct nlp_reader *r;
 	struct nlp_atomic af;
@@ -207,6 +210,10 @@ option(void *ctx, int id, const char *arg)
 		    &u->po.threshold);
 		break;
 	case OPT_FALLBACK: u->po.fallback = arg; break;
+	case OPT_MIN_P:
+		rc = cli_double("predict", "--min-p", arg, 0, 1, &u->po.min_p);
+		u->min_p_given = 1;
+		break;
 	case OPT_OUTFMT:
 		if (strcmp(arg, "tsv") != 0 && strcmp(arg, "jsonl") != 0)
 			return cli_usage_error("predict", "--output-format takes tsv "
@@ -297,6 +304,12 @@ setup(struct run *u, char **paths, size_t npaths)
 	    != NLP_OK || (rc = cli_trust_check(&u->lm, &u->e)) != NLP_OK)
 		return rc;
 	u->po.m = &u->lm.m;
+	if (u->min_p_given && !u->lm.m.multilabel)
+		return nlp_errf(&u->e, NLP_USAGE, "--min-p is for multi-label "
+		    "models; '%s' is single-label (-k and --threshold choose its "
+		    "labels)", u->model);
+	if (u->po.k == 0)
+		u->po.k = u->lm.m.multilabel ? 64 : 1;
 	if (u->po.k > u->lm.m.nclasses)
 		u->po.k = u->lm.m.nclasses;
 	if ((rc = nlp_reader_open(&u->r, (const char *const *)paths, npaths,
@@ -459,7 +472,7 @@ cmd_predict(int argc, char **argv)
 
 	if (u == NULL)
 		return cli_errorf("predict", NLP_IO, "out of memory");
-	u->po.k = 1;
+	u->po.min_p = NLP_MIN_P;
 	u->po.fallback = "unknown";
 	u->outfmt = "tsv";
 	u->threads = 1;

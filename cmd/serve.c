@@ -365,6 +365,7 @@ cmd_serve(int argc, char **argv)
 	a.listen = "127.0.0.1:8080";
 	a.o.fmt.k = 1;
 	a.o.fmt.fallback = "unknown";
+	a.o.fmt.min_p = NLP_MIN_P;
 	a.o.max_body = 1 << 20;
 	a.o.max_connections = 1024;
 	a.o.max_pending = 512;

@@ -22,7 +22,7 @@ enum {
 	OPT_STRICT = 256, OPT_NGRAMS, OPT_CHAR, OPT_BITS,
 	OPT_EPOCHS, OPT_LR, OPT_L2, OPT_CW, OPT_SEED, OPT_VALID, OPT_HOLDOUT,
 	OPT_MIN_DF, OPT_PUSH, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_REASON, OPT_SIGN,
-	OPT_AUTOTUNE, OPT_TRIALS, OPT_QUANTIZE, OPT_CV,
+	OPT_AUTOTUNE, OPT_TRIALS, OPT_QUANTIZE, OPT_CV, OPT_MULTILABEL,
 };
 
 static const struct cli_opt options[] = {
@@ -44,6 +44,9 @@ static const struct cli_opt options[] = {
 	    "(default: from the extension; tsv for stdin)",
 	    "tsv csv jsonl fasttext" },
 	CLI_OPTS_LABELED_COLUMNS,
+	{ OPT_MULTILABEL, 0, "multilabel", NULL, "records with several labels: "
+	    "one sigmoid\noutput per label (one-vs-all), not a softmax", NULL },
+	CLI_OPT_LABEL_SEP,
 	{ OPT_STRICT, 0, "strict", NULL, "the first odd record is an error",
 	    NULL },
 	{ OPT_NGRAMS, 0, "ngrams", "N", "word n-grams, 1 to 5 (default: 2)",
@@ -223,6 +226,7 @@ option(void *ctx, int id, const char *arg)
 		break;
 	case OPT_AUTOTUNE: t->autotune = 1; break;
 	case OPT_QUANTIZE: o->quantize = 1; break;
+	case OPT_MULTILABEL: o->multilabel = 1; break;
 	case OPT_CV:
 		rc = cli_uint("train", "--cv", arg, 2, NLP_TUNE_MAX_FOLDS, &t->cv);
 		break;
@@ -296,6 +300,12 @@ check_args(struct targs *t)
 	if (t->out == NULL && t->po.name == NULL)
 		return cli_usage_error("train", "no output: give -o ARTIFACT or "
 		    "--push NAME");
+	if (t->o.reader.label_sep != '\0' && !t->o.multilabel)
+		return cli_usage_error("train", "--label-sep goes with "
+		    "--multilabel");
+	if (t->o.balanced && t->o.multilabel)
+		return cli_usage_error("train", "--class-weight balanced is for "
+		    "single-label training, not --multilabel");
 	if (t->trials != 0 && !t->autotune)
 		return cli_usage_error("train", "--trials goes with --autotune");
 	t->ao.trials = t->trials ? (unsigned)t->trials : 16;
@@ -337,7 +347,16 @@ summary(const struct targs *a, const struct nlp_trained *t, double t0)
 	    t->nclasses, t->nrows, t->bits, t->epochs_run);
 	if (t->best_epoch != t->epochs_run)
 		fprintf(stderr, " (kept epoch %u)", t->best_epoch);
-	if (t->held_out > 0 && t->quantized)
+	if (t->held_out > 0 && a->o.multilabel)
+		fprintf(stderr, ", held-out subset accuracy %.4f macro-F1 %.4f "
+		    "micro-F1 %.4f Hamming loss %.4f (%llu examples)",
+		    t->held_out_accuracy, t->held_out_macro_f1,
+		    t->held_out_micro_f1, t->held_out_hamming,
+		    (unsigned long long)t->held_out);
+	if (a->o.multilabel && t->quantized)
+		fprintf(stderr, ", quantized (float weights: subset accuracy "
+		    "%.4f macro-F1 %.4f)", t->float_accuracy, t->float_macro_f1);
+	else if (t->held_out > 0 && t->quantized)
 		fprintf(stderr, ", quantized: held-out accuracy %.4f macro-F1 "
 		    "%.4f (%llu examples; float weights %.4f and %.4f)",
 		    t->held_out_accuracy, t->held_out_macro_f1,

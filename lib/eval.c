@@ -28,6 +28,8 @@ nlp_labeled_release(struct nlp_labeled *d)
 	free(d->text);
 	free(d->off);
 	free(d->gold);
+	free(d->gstart);
+	free(d->golds);
 	for (i = 0; d->names != NULL && i < d->nnames; i++)
 		free(d->names[i]);
 	free(d->names);
@@ -38,9 +40,28 @@ nlp_labeled_release(struct nlp_labeled *d)
 /* What nlp_labeled_read() builds up before the labels move into d. */
 struct labeled_build {
 	struct nlp_strmap names;
-	uint32_t *gi;            /* per example: its label's entry in names */
+	uint32_t *gi;            /* per example: its label's entry in names;
+	                            multi-label: per label, d->gstart says
+	                            whose */
+	size_t ngi, gicap;
 	size_t len, cap, ncap;   /* text bytes used and held; examples held */
 };
+
+/* Append label entry x to b->gi: 0, or -1 when out of memory. */
+static int
+labeled_push(struct labeled_build *b, uint32_t x)
+{
+	if (b->ngi == b->gicap) {
+		size_t cap = b->gicap ? 2 * b->gicap : 4096;
+		uint32_t *p = realloc(b->gi, cap * sizeof *p);
+		if (p == NULL)
+			return -1;
+		b->gi = p;
+		b->gicap = cap;
+	}
+	b->gi[b->ngi++] = x;
+	return 0;
+}
 
 /* Append one record's text and label: 0, or -1 when out of memory. */
 static int
@@ -48,7 +69,7 @@ labeled_add(struct nlp_labeled *d, struct labeled_build *b,
     const struct nlp_record *rec)
 {
 	struct nlp_strmap_entry *en;
-	const char *lab = rec->labels[0];
+	size_t k, nl = d->gstart != NULL ? rec->nlabels : 1;
 
 	if (b->len + rec->text_len + 1 > b->cap) {
 		char *p;
@@ -65,17 +86,25 @@ labeled_add(struct nlp_labeled *d, struct labeled_build *b,
 		if ((p = realloc(d->off, b->ncap * sizeof *d->off)) == NULL)
 			return -1;
 		d->off = p;
-		if ((p = realloc(b->gi, b->ncap * sizeof *b->gi)) == NULL)
+		if (d->gstart != NULL && (p = realloc(d->gstart, b->ncap *
+		    sizeof *d->gstart)) == NULL)
 			return -1;
-		b->gi = p;
+		if (d->gstart != NULL)
+			d->gstart = p;
 	}
-	if ((en = nlp_strmap_add(&b->names, lab, strlen(lab))) == NULL)
-		return -1;
+	if (d->gstart != NULL)
+		d->gstart[d->n] = b->ngi;
+	for (k = 0; k < nl; k++) {
+		const char *lab = rec->labels[k];
+		if ((en = nlp_strmap_add(&b->names, lab, strlen(lab))) == NULL ||
+		    labeled_push(b, (uint32_t)(en - b->names.ent)) < 0)
+			return -1;
+	}
 	d->off[d->n] = b->len;
 	memcpy(d->text + b->len, rec->text, rec->text_len);
 	b->len += rec->text_len;
 	d->text[b->len++] = '\0';
-	b->gi[d->n++] = (uint32_t)(en - b->names.ent);
+	d->n++;
 	return 0;
 }
 
@@ -91,6 +120,10 @@ labeled_finish(struct nlp_labeled *d, struct labeled_build *b,
 
 	if (d->off != NULL)
 		d->off[d->n] = b->len;
+	if (d->gstart != NULL && d->n == 0)
+		d->gstart[0] = 0;   /* the one from the start, still there */
+	if (d->gstart != NULL)
+		d->gstart[d->n] = b->ngi;
 	nlp_reader_describe(st, d->oddities, sizeof d->oddities);
 	d->multilabel = st->skipped_multilabel;
 	d->skipped = st->skipped_nolabel + st->skipped_multilabel +
@@ -99,7 +132,9 @@ labeled_finish(struct nlp_labeled *d, struct labeled_build *b,
 		return -1;
 	memcpy(d->inputs, in, d->ninputs * sizeof *in);
 	if ((d->names = calloc(b->names.n + 1, sizeof *d->names)) == NULL ||
-	    (d->gold = calloc(d->n + 1, sizeof *d->gold)) == NULL)
+	    (d->gold = calloc(d->n + 1, sizeof *d->gold)) == NULL ||
+	    (d->gstart != NULL &&
+	    (d->golds = calloc(b->ngi + 1, sizeof *d->golds)) == NULL))
 		return -1;
 	d->nnames = b->names.n;
 	for (i = 0; i < b->names.n; i++) {
@@ -107,8 +142,11 @@ labeled_finish(struct nlp_labeled *d, struct labeled_build *b,
 		b->names.ent[i].key = NULL;
 		b->names.ent[i].len = 0;
 	}
+	for (i = 0; d->gstart != NULL && i < b->ngi; i++)
+		d->golds[i] = d->names[b->gi[i]];
 	for (i = 0; i < d->n; i++)
-		d->gold[i] = d->names[b->gi[i]];
+		d->gold[i] = d->names[b->gi[d->gstart != NULL ?
+		    d->gstart[i] : i]];
 	return 0;
 }
 
@@ -126,8 +164,12 @@ nlp_labeled_read(struct nlp_labeled *d, const char *const *paths, size_t n,
 	memset(&b, 0, sizeof b);
 	/* as in training: a label that cannot be a class is an error */
 	o.bad_label_error = 1;
-	if ((rc = nlp_reader_open(&r, paths, n, &o, e)) != NLP_OK)
+	if (o.multilabel && (d->gstart = malloc(sizeof *d->gstart)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	if ((rc = nlp_reader_open(&r, paths, n, &o, e)) != NLP_OK) {
+		nlp_labeled_release(d);
 		return rc;
+	}
 	while ((rc = nlp_reader_next(r, &rec, e)) == NLP_OK && rec.text)
 		if (labeled_add(d, &b, &rec) < 0)
 			break;
@@ -341,6 +383,182 @@ nlp_eval_run(struct nlp_eval *ev, const struct nlp_model *m,
 	return NLP_OK;
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Multi-label: examples a chunk, by the data's size alone (so that the
+ * sums, made a chunk at a time, do not depend on the thread count), at
+ * most MULTI_CHUNKS chunks of counts. */
+#define MULTI_CHUNK_MIN 256
+#define MULTI_CHUNKS 256
+
+struct multi_job {
+	const struct nlp_model *m;
+	const struct nlp_labeled *d;
+	struct nlp_eval *ev;
+	struct nlp_class_counts *part;   /* a chunk's counts */
+	size_t chunk;
+	int failed;              /* 1: out of memory; 2: not a number */
+};
+
+int
+nlp_eval_row_multi(const struct nlp_eval *ev, struct nlp_class_counts *k,
+    const size_t *gstart, size_t i, const float *p, uint32_t *scratch)
+{
+	uint32_t c, *pred = scratch, *gold = scratch + ev->nclasses;
+	size_t a, g, np;
+	int finite = 1;
+
+	/* labels are in bytewise order, the model's classes too: the set
+	   comes out sorted */
+	for (c = 0, np = 0; c < ev->nclasses; c++) {
+		finite &= isfinite(p[c]) != 0;
+		if (p[c] >= ev->min_p)
+			pred[np++] = ev->class_label[c];
+	}
+	for (a = gstart[i], g = 0; a < gstart[i + 1]; a++)
+		gold[g++] = ev->gold[a];
+	qsort(gold, g, sizeof *gold, cmp_u32);
+	nlp_class_counts_add_sets(k, gold, g, pred, np);
+	return finite ? 0 : -1;
+}
+
+/* Score the examples of chunk k into its counts. */
+static void
+multi_task(void *arg, size_t k)
+{
+	struct multi_job *j = arg;
+	const struct nlp_labeled *d = j->d;
+	struct nlp_eval *ev = j->ev;
+	struct nlp_scorer s;
+	float *p = malloc(((size_t)ev->nclasses + 1) * sizeof *p);
+	uint32_t *scratch = malloc(((size_t)ev->nclasses + ev->nlabels + 1) *
+	    sizeof *scratch);
+	size_t i, end = (k + 1) * j->chunk;
+
+	memset(&s, 0, sizeof s);
+	if (end > d->n)
+		end = d->n;
+	if (p == NULL || scratch == NULL ||
+	    nlp_class_counts_init(&j->part[k], ev->nlabels) < 0)
+		j->failed = 1;
+	for (i = k * j->chunk; !j->failed && i < end; i++) {
+		const char *t = d->text + d->off[i];
+
+		if (nlp_model_predict(j->m, &s, t, d->off[i + 1] - d->off[i] - 1,
+		    p) < 0) {
+			j->failed = 1;
+			break;
+		}
+		if (nlp_eval_row_multi(ev, &j->part[k], d->gstart, i, p,
+		    scratch) < 0)
+			j->failed = 2;
+		ev->fp[i] = nlp_tokens_fingerprint(&s.f.tok);
+	}
+	free(p);
+	free(scratch);
+	nlp_scorer_release(&s);
+}
+
+/* Add the counts of chunk part into k. */
+static void
+counts_merge(struct nlp_class_counts *k, const struct nlp_class_counts *part)
+{
+	uint32_t l;
+
+	for (l = 0; l < k->nclasses; l++) {
+		k->tp[l] += part->tp[l];
+		k->pred[l] += part->pred[l];
+		k->gold[l] += part->gold[l];
+	}
+	k->n += part->n;
+	k->correct += part->correct;
+	k->wrong += part->wrong;
+	k->sample_p += part->sample_p;
+	k->sample_r += part->sample_r;
+	k->sample_f1 += part->sample_f1;
+}
+
+int
+nlp_eval_init_multi(struct nlp_eval *ev, const char *const *classes,
+    uint32_t C, char *const *golds, const size_t *gstart, size_t n,
+    double min_p)
+{
+	size_t i, a;
+
+	/* the labels: the model's and every gold one; then per example */
+	if (nlp_eval_init(ev, classes, C, golds, gstart[n]) < 0)
+		return -1;
+	ev->n = n;
+	ev->ngold = gstart[n];
+	ev->multilabel = 1;
+	ev->min_p = min_p;
+	ev->unknown = 0;
+	for (i = 0; i < n; i++)
+		for (a = gstart[i]; a < gstart[i + 1]; a++)
+			if (ev->gold_class[a] < 0) {
+				ev->unknown++;
+				break;
+			}
+	if (nlp_class_counts_init(&ev->counts, ev->nlabels) < 0) {
+		nlp_eval_release(ev);
+		return -1;
+	}
+	return 0;
+}
+
+int
+nlp_eval_run_multi(struct nlp_eval *ev, const struct nlp_model *m,
+    const struct nlp_labeled *d, double min_p, unsigned threads,
+    struct nlp_err *e)
+{
+	struct multi_job j;
+	struct nlp_pool *pool;
+	struct timespec t0, t1;
+	size_t i, nchunks;
+
+	if (nlp_eval_init_multi(ev, m->labels, m->nclasses, d->golds,
+	    d->gstart, d->n, min_p) < 0)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	memset(&j, 0, sizeof j);
+	j.m = m, j.d = d, j.ev = ev;
+	j.chunk = (d->n + MULTI_CHUNKS - 1) / MULTI_CHUNKS;
+	if (j.chunk < MULTI_CHUNK_MIN)
+		j.chunk = MULTI_CHUNK_MIN;
+	nchunks = (d->n + j.chunk - 1) / j.chunk;
+	j.part = calloc(nchunks + 1, sizeof *j.part);
+	if (j.part == NULL || (pool = nlp_pool_new(threads)) == NULL) {
+		free(j.part);
+		nlp_eval_release(ev);
+		return nlp_errf(e, NLP_IO, "out of memory");
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	nlp_pool_run(pool, nchunks, multi_task, &j);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ev->seconds = (double)(t1.tv_sec - t0.tv_sec) +
+	    (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	nlp_pool_close(pool);
+	for (i = 0; i < nchunks; i++) {
+		if (!j.failed)
+			counts_merge(&ev->counts, &j.part[i]);
+		nlp_class_counts_release(&j.part[i]);
+	}
+	free(j.part);
+	if (j.failed) {
+		nlp_eval_release(ev);
+		return j.failed == 2 ? nlp_errf(e, NLP_DATA, "the model gives an "
+		    "example a probability that is not a number: its weights "
+		    "are damaged") : nlp_errf(e, NLP_IO, "out of memory scoring "
+		    "the data");
+	}
+	return NLP_OK;
+}
+
 uint64_t
 nlp_eval_seen(const struct nlp_eval *ev, const struct nlp_seen *s)
 {
@@ -363,6 +581,7 @@ nlp_eval_release(struct nlp_eval *ev)
 	free(ev->pred);
 	free(ev->conf);
 	free(ev->loss);
+	nlp_class_counts_release(&ev->counts);
 	memset(ev, 0, sizeof *ev);
 }
 /* Count examples idx[0..n) (all when idx is NULL) into k (zeroed first). */
@@ -493,14 +712,6 @@ cmp_busiest(const void *a, const void *b, void *arg)
 	return (x > y) - (x < y);
 }
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The confusion matrix over the nused labels scored, or the busiest of
  * them (eval.h): 0, or -1 when out of memory. */
 static int
@@ -547,6 +758,48 @@ out:
 	return rc;
 }
 
+/* The figures of a multi-label model (eval.h): 0, or -1 when out of
+ * memory. */
+static int
+measure_multi(struct nlp_eval_figures *f, const struct nlp_eval *ev)
+{
+	const struct nlp_class_counts *k = &ev->counts;
+	uint64_t tp = 0, pred = 0, gold = 0;
+	double n = (double)k->n, p, r;
+	uint32_t l;
+
+	f->n = ev->n;
+	f->unknown = ev->unknown;
+	f->multilabel = 1;
+	f->min_p = ev->min_p;
+	if (measure_classes(f, ev, k) < 0) {
+		nlp_eval_figures_release(f);
+		return -1;
+	}
+	for (l = 0; l < k->nclasses; l++) {
+		tp += k->tp[l];
+		pred += k->pred[l];
+		gold += k->gold[l];
+	}
+	p = pred ? (double)tp / (double)pred : 0;
+	r = gold ? (double)tp / (double)gold : 0;
+	f->micro = (struct nlp_eval_prf){ p, r, p + r > 0 ? 2 * p * r /
+	    (p + r) : 0, gold };
+	/* weighted by support: the gold labels, not the examples */
+	if (gold > 0 && k->n > 0) {
+		f->weighted.precision *= n / (double)gold;
+		f->weighted.recall *= n / (double)gold;
+		f->weighted.f1 *= n / (double)gold;
+	}
+	f->weighted.support = gold;
+	f->macro.support = gold;
+	f->samples = (struct nlp_eval_prf){ k->n ? k->sample_p / n : 0,
+	    k->n ? k->sample_r / n : 0, k->n ? k->sample_f1 / n : 0, k->n };
+	f->hamming_loss = nlp_class_counts_hamming(k);
+	f->log_loss = f->ece = NAN;
+	return 0;
+}
+
 int
 nlp_eval_measure(struct nlp_eval_figures *f, const struct nlp_eval *ev)
 {
@@ -554,6 +807,8 @@ nlp_eval_measure(struct nlp_eval_figures *f, const struct nlp_eval *ev)
 	int64_t used;
 
 	memset(f, 0, sizeof *f);
+	if (ev->multilabel)
+		return measure_multi(f, ev);
 	if (nlp_class_counts_init(&k, ev->nlabels) < 0)
 		return -1;
 	f->n = ev->n;
@@ -851,14 +1106,16 @@ nlp_eval_gates(struct nlp_gate_result **out, size_t *count, size_t *failed,
  * on. */
 static int
 score_model(struct nlp_eval_figures *f, struct nlp_eval *ev,
-    struct nlp_loaded *l, const struct nlp_labeled *d, unsigned threads,
-    struct nlp_err *e)
+    struct nlp_loaded *l, const struct nlp_labeled *d, double min_p,
+    unsigned threads, struct nlp_err *e)
 {
 	struct nlp_err why = { 0, "" };
 	struct nlp_seen s;
 	int rc;
 
-	if ((rc = nlp_eval_run(ev, &l->m, d, threads, e)) != NLP_OK) {
+	rc = l->m.multilabel ? nlp_eval_run_multi(ev, &l->m, d, min_p, threads,
+	    e) : nlp_eval_run(ev, &l->m, d, threads, e);
+	if (rc != NLP_OK) {
 		nlp_err_prefix(e, "%s", l->display);
 		return rc;
 	}
@@ -922,13 +1179,13 @@ foreign_labels(const struct nlp_eval *ev, struct nlp_err *e)
 	uint32_t top[FOREIGN_NAMED], ntop = 0, l, k;
 	uint64_t *count;
 	char names[512];
-	size_t i, len = 0;
+	size_t i, len = 0, ngold = ev->multilabel ? ev->ngold : ev->n;
 
 	if (ev->unknown * 2 <= ev->n)
 		return NLP_OK;
 	if ((count = calloc(ev->nlabels, sizeof *count)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
-	for (i = 0; i < ev->n; i++)
+	for (i = 0; i < ngold; i++)
 		if (ev->gold_class[i] < 0)
 			count[ev->gold[i]]++;
 	for (l = 0; l < ev->nlabels; l++) {
@@ -974,8 +1231,16 @@ nlp_eval_evaluate(struct nlp_eval_result *r, struct nlp_loaded *model,
 	r->skipped = d->oddities;
 	r->records_skipped = d->skipped;
 	r->gate_on_lower = o->gate_on_lower;
-	if ((rc = score_model(&r->model, &ev, model, d, o->threads, e)) !=
-	    NLP_OK)
+	if (model->m.multilabel != (d->gstart != NULL) || (baseline != NULL &&
+	    baseline->m.multilabel != model->m.multilabel) ||
+	    (model->m.multilabel && (o->bootstrap > 0 || o->errors > 0))) {
+		rc = nlp_errf(e, NLP_USAGE, "multi-label and single-label models "
+		    "and data do not mix, and a multi-label model has no "
+		    "bootstrap or errors");
+		goto out;
+	}
+	if ((rc = score_model(&r->model, &ev, model, d, o->min_p, o->threads,
+	    e)) != NLP_OK)
 		goto out;
 	r->seconds = ev.seconds;
 	if (ev.unknown > 0 && o->strict) {
@@ -987,8 +1252,8 @@ nlp_eval_evaluate(struct nlp_eval_result *r, struct nlp_loaded *model,
 		goto out;
 	if (baseline != NULL) {
 		r->has_baseline = 1;
-		if ((rc = score_model(&r->baseline, &evb, baseline, d, o->threads,
-		    e)) != NLP_OK)
+		if ((rc = score_model(&r->baseline, &evb, baseline, d, o->min_p,
+		    o->threads, e)) != NLP_OK)
 			goto out;
 	}
 	if (o->bootstrap > 0 && nlp_eval_bootstrap(&r->bootstrap, &ev,

@@ -19,7 +19,20 @@
  *    ..., (14/15, 1]; the sum over bins of |accuracy - mean confidence|
  *    weighted by the bin's share of examples.
  * Multi-label records (several fastText labels) are skipped and counted,
- * as in training.
+ * as in training, unless the model is multi-label.
+ *
+ * A multi-label model (train --multilabel) predicts, for each example, the
+ * set of labels with probability min_p or more, and is measured as
+ * scikit-learn measures a label indicator matrix whose columns are the
+ * labels scored (the sorted union of gold and predicted labels):
+ * per-label precision, recall and F1; their micro average (from the summed
+ * counts), macro and weighted averages; the samples average (each
+ * example's own P, R and F1 over its sets, then their mean; 0 on zero
+ * division); Hamming loss (labels in one set but not the other, over
+ * examples x labels scored); and accuracy is subset accuracy (the share of
+ * examples whose predicted set is exactly the gold one).  Log loss,
+ * calibration, the confusion matrix, the bootstrap and the most confident
+ * errors are single-label figures.
  *
  * The layers: nlp_labeled_read() reads the data; nlp_eval_run() scores
  * every example (struct nlp_eval); nlp_eval_measure() turns the scores
@@ -35,6 +48,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "metrics.h"
 #include "model.h"
 #include "reader.h"
 
@@ -47,6 +61,10 @@ struct nlp_labeled {
 	size_t *off;             /* n + 1 offsets */
 	char **gold;             /* n labels (pointers into labels below) */
 	size_t n;
+	/* read as multi-label (ro->multilabel): example i's labels are
+	   golds[gstart[i]..gstart[i + 1]), gold[i] the first of them */
+	size_t *gstart;          /* n + 1, or NULL */
+	char **golds;
 	char **names;            /* distinct gold labels */
 	size_t nnames;
 	struct nlp_input *inputs;
@@ -91,6 +109,15 @@ struct nlp_eval {
 	int32_t *gold_class;     /* n: model class of the gold label, or -1 */
 	uint64_t *fp;            /* n text fingerprints (nlp_eval_run only) */
 	double seconds;          /* time spent scoring */
+	/*
+	 * Multi-label (nlp_eval_run_multi): every example's counts summed
+	 * into counts (over labels); gold and gold_class are per gold label
+	 * (the data's golds), pred, conf and loss unused.
+	 */
+	int multilabel;
+	double min_p;
+	size_t ngold;            /* the data's gold labels */
+	struct nlp_class_counts counts;
 };
 
 /*
@@ -116,6 +143,32 @@ void nlp_eval_row(struct nlp_eval *ev, size_t i, const float *probs);
 int nlp_eval_run(struct nlp_eval *ev, const struct nlp_model *m,
     const struct nlp_labeled *d, unsigned threads, struct nlp_err *e);
 
+/*
+ * Multi-label: prepare ev for n examples whose gold labels are
+ * golds[gstart[i]..gstart[i + 1]), a model with these classes; counts
+ * zeroed.  0, or -1 when out of memory.
+ */
+int nlp_eval_init_multi(struct nlp_eval *ev, const char *const *classes,
+    uint32_t nclasses, char *const *golds, const size_t *gstart, size_t n,
+    double min_p);
+/*
+ * Example i's class probabilities p (nclasses) into k: its predicted set
+ * (the classes of probability min_p or more) against its gold set.
+ * scratch holds nclasses + nlabels.  0, or -1 when a probability is not a
+ * finite number (damaged weights).
+ */
+int nlp_eval_row_multi(const struct nlp_eval *ev, struct nlp_class_counts *k,
+    const size_t *gstart, size_t i, const float *p, uint32_t *scratch);
+/*
+ * The same as nlp_eval_run() for a multi-label model on data read as
+ * multi-label: each
+ * example's predicted set is the labels of probability min_p or more.
+ * The sums are made in a fixed order: the same figures at any thread
+ * count.
+ */
+int nlp_eval_run_multi(struct nlp_eval *ev, const struct nlp_model *m,
+    const struct nlp_labeled *d, double min_p, unsigned threads,
+    struct nlp_err *e);
 /* Free what ev holds (ev zeroed; a zeroed ev may be released). */
 void nlp_eval_release(struct nlp_eval *ev);
 
@@ -186,6 +239,12 @@ struct nlp_eval_figures {
 	struct nlp_eval_confusion confusion;
 	double log_loss, ece;
 	struct nlp_eval_bin bins[NLP_ECE_BINS];
+	/* a multi-label model's (accuracy is then subset accuracy; log_loss
+	   and ece NaN, no bins, no confusion matrix) */
+	int multilabel;
+	double min_p;
+	struct nlp_eval_prf samples;
+	double hamming_loss;
 	uint64_t unknown;        /* examples whose gold label the model lacks */
 	/* the examples whose text the model was trained on (the artifact's
 	   "seen" member), or when the artifact cannot tell, why (one line) */
@@ -287,6 +346,7 @@ struct nlp_eval_opts {
 	unsigned bootstrap;      /* replicates; 0: no intervals */
 	uint64_t seed;
 	size_t errors;           /* the N most confident errors; 0: none */
+	double min_p;            /* a multi-label model's cut-off */
 	const struct nlp_gate *gates;
 	size_t ngates;
 	int gate_on_lower;

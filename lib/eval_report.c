@@ -149,7 +149,16 @@ figures_json(const struct nlp_eval_figures *f)
 	json_object_set_new(o, "ece", num(f->ece));
 	json_object_set_new(o, "unknown_labels", unk);
 	json_object_set_new(o, "zero_division", zd);
-	json_object_set_new(o, "confusion", confusion_json(&f->confusion));
+	if (f->multilabel) {
+		json_object_set_new(o, "multilabel", json_true());
+		json_object_set_new(o, "min_p", num(f->min_p));
+		json_object_set_new(o, "subset_accuracy", num(f->accuracy));
+		json_object_set_new(o, "samples_avg", prf_json(&f->samples));
+		json_object_set_new(o, "hamming_loss", num(f->hamming_loss));
+	} else {
+		json_object_set_new(o, "confusion",
+		    confusion_json(&f->confusion));
+	}
 	json_object_set_new(o, "model", model);
 	json_object_set_new(o, "seen_in_training", seen_json(f));
 	if (!f->seen_known)
@@ -449,9 +458,9 @@ write_table(struct out *o, const struct nlp_eval_result *r)
 	const struct nlp_eval_figures *f = &r->model;
 	const struct { const char *name; const struct nlp_eval_prf *p; } avgs[] = {
 		{ "macro avg", &f->macro }, { "weighted avg", &f->weighted },
-		{ "micro avg", &f->micro },
+		{ "micro avg", &f->micro }, { "samples avg", &f->samples },
 	};
-	size_t i, w = 12;
+	size_t i, w = f->multilabel ? 15 : 12;
 
 	for (i = 0; i < f->nclasses; i++)
 		if (nlp_text_safe_width(f->classes[i].label) > w)
@@ -465,6 +474,8 @@ write_table(struct out *o, const struct nlp_eval_result *r)
 		    "predictions");
 		say_safe(o, r->log->path, 0);
 	}
+	if (f->multilabel)
+		say(o, ", multi-label: the labels of p >= %g", f->min_p);
 	say(o, "\n\n%*s  %9s  %9s  %9s  %9s\n", (int)w, "", "precision",
 	    "recall", "f1-score", "support");
 	for (i = 0; i < f->nclasses; i++) {
@@ -473,14 +484,17 @@ write_table(struct out *o, const struct nlp_eval_result *r)
 		say(o, "  %9.4f  %9.4f  %9.4f  %9llu\n", p->precision, p->recall,
 		    p->f1, (unsigned long long)p->support);
 	}
-	say(o, "\n%*s  %9s  %9s  %9.4f  %9zu\n", (int)w, "accuracy", "", "",
-	    f->accuracy, f->n);
-	for (i = 0; i < 3; i++)
+	say(o, "\n%*s  %9s  %9s  %9.4f  %9zu\n", (int)w, f->multilabel ?
+	    "subset accuracy" : "accuracy", "", "", f->accuracy, f->n);
+	for (i = 0; i < (f->multilabel ? 4u : 3u); i++)
 		say(o, "%*s  %9.4f  %9.4f  %9.4f  %9llu\n", (int)w, avgs[i].name,
 		    avgs[i].p->precision, avgs[i].p->recall, avgs[i].p->f1,
 		    (unsigned long long)avgs[i].p->support);
 	/* a prediction log has no distributions: no log loss, no ECE */
-	if (r->joined == NULL)
+	if (f->multilabel)
+		say(o, "\n%*s  %9.4f\n", (int)w, "hamming loss",
+		    f->hamming_loss);
+	else if (r->joined == NULL)
 		say(o, "\n%*s  %9.4f\n%*s  %9.4f\n", (int)w, "log loss",
 		    shown(f->log_loss), (int)w, "ECE", shown(f->ece));
 	if (r->bootstrap.replicates > 0)

@@ -24,17 +24,52 @@ struct job {
 	unsigned nparts;
 };
 
+/*
+ * Multi-label forward pass for example i: one binary logistic loss per
+ * class on the scores in g (label set ys[ystart[i]..ystart[i+1]), sorted),
+ * the scores turned into gradients sigmoid(z) - y.
+ */
+static double
+forward_multi(const struct nlp_dataset *d, uint32_t i, float *g)
+{
+	size_t a = d->ystart[i], b = d->ystart[i + 1];
+	double loss = 0;
+	uint32_t c;
+
+	for (c = 0; c < d->nclasses; c++) {
+		float z = g[c], y = 0;
+
+		if (a < b && d->ys[a] == c) {
+			y = 1;
+			a++;
+		}
+		/* -log sigmoid(z) for y = 1, -log(1 - sigmoid(z)) for y = 0,
+		   without overflow */
+		loss += log1p(exp(-fabs((double)z))) + (z > 0 ? z : 0) - y * z;
+		g[c] = 1.0f / (1.0f + expf(-z)) - y;
+	}
+	return loss;
+}
+
 /* Forward pass for example k of the batch: probabilities to gradients. */
 static void
 forward(void *arg, size_t k)
 {
 	struct job *j = arg;
 	const struct nlp_dataset *d = j->d;
-	uint32_t C = d->nclasses, i = j->batch[k], y = d->y[i];
+	uint32_t C = d->nclasses, i = j->batch[k], y;
 	float *g = j->grad + k * C;
-	float cw = j->o->class_weight ? j->o->class_weight[y] : 1.0f;
+	float cw;
 	uint32_t c;
 
+	if (d->ystart != NULL) {
+		nlp_model_logits(j->w, j->bias, C, d->row + d->start[i],
+		    d->val + d->start[i], d->start[i + 1] - d->start[i], g);
+		j->loss[k] = forward_multi(d, i, g);
+		return;
+	}
+	y = d->y[i];
+	cw = j->o->class_weight ? j->o->class_weight[y] : 1.0f;
 	nlp_model_scores(j->w, j->bias, C, d->row + d->start[i],
 	    d->val + d->start[i], d->start[i + 1] - d->start[i], g);
 	j->loss[k] = -log(g[y] > 1e-30f ? (double)g[y] : 1e-30) * cw;
@@ -170,6 +205,8 @@ nlp_learn_docs(const struct nlp_docs *d, const uint32_t *y, uint32_t nrows,
 	ds.row = d->key;
 	ds.val = d->val;
 	ds.y = y != NULL ? y : d->y;
+	ds.ystart = NULL;
+	ds.ys = NULL;
 	ds.nrows = nrows;
 	ds.nclasses = nclasses;
 	return nlp_learn(&ds, o, w, bias, e);

@@ -1,6 +1,7 @@
 /*
  * learn.h - multinomial logistic regression by mini-batch SGD, the same
- * result at any thread count.
+ * result at any thread count; or one-vs-all logistic regressions for
+ * multi-label data.
  *
  * Each epoch visits the examples in a seeded random order, in mini-batches
  * of NLP_BATCH.  For a batch, the class probabilities of every example are
@@ -39,12 +40,21 @@ struct nlp_dataset {
 	const uint32_t *row;
 	const float *val;
 	const uint32_t *y;       /* class of each example */
+	/*
+	 * Multi-label (one-vs-all): when ystart is not NULL, example i's
+	 * classes are ys[ystart[i]..ystart[i + 1]), increasing, y is unused,
+	 * and each class has a binary logistic loss of its own (sigmoid
+	 * outputs; class weights do not apply).
+	 */
+	const size_t *ystart;
+	const uint32_t *ys;
 	uint32_t nrows, nclasses;
 };
 
 struct nlp_epoch_report {
 	unsigned epoch;          /* 1-based */
-	double loss;             /* mean weighted training log loss this epoch */
+	double loss;             /* mean weighted training log loss this epoch
+	                            (multi-label: summed over the classes) */
 	double examples_per_s;
 };
 

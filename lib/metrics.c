@@ -88,7 +88,8 @@ int
 nlp_class_counts_init(struct nlp_class_counts *k, uint32_t nclasses)
 {
 	k->nclasses = nclasses;
-	k->n = k->correct = 0;
+	k->n = k->correct = k->wrong = 0;
+	k->sample_p = k->sample_r = k->sample_f1 = 0;
 	k->tp = calloc((size_t)nclasses + 1, sizeof *k->tp);
 	k->pred = calloc((size_t)nclasses + 1, sizeof *k->pred);
 	k->gold = calloc((size_t)nclasses + 1, sizeof *k->gold);
@@ -108,6 +109,51 @@ nlp_class_counts_add(struct nlp_class_counts *k, uint32_t gold, uint32_t pred)
 		k->correct++;
 	}
 	k->n++;
+}
+
+void
+nlp_class_counts_add_sets(struct nlp_class_counts *k, const uint32_t *gold,
+    size_t ng, const uint32_t *pred, size_t np)
+{
+	size_t i = 0, j = 0, both = 0;
+
+	while (i < ng || j < np) {
+		if (j == np || (i < ng && gold[i] < pred[j])) {
+			k->gold[gold[i++]]++;
+		} else if (i == ng || pred[j] < gold[i]) {
+			k->pred[pred[j++]]++;
+		} else {
+			k->gold[gold[i]]++;
+			k->pred[pred[j]]++;
+			k->tp[gold[i]]++;
+			both++;
+			i++, j++;
+		}
+	}
+	k->wrong += ng + np - 2 * both;
+	k->correct += both == ng && both == np;
+	k->sample_p += np ? (double)both / (double)np : 0;
+	k->sample_r += ng ? (double)both / (double)ng : 0;
+	k->sample_f1 += ng + np ? 2.0 * (double)both / (double)(ng + np) : 0;
+	k->n++;
+}
+
+uint32_t
+nlp_class_counts_used(const struct nlp_class_counts *k)
+{
+	uint32_t c, used = 0;
+
+	for (c = 0; c < k->nclasses; c++)
+		used += k->pred[c] != 0 || k->gold[c] != 0;
+	return used;
+}
+
+double
+nlp_class_counts_hamming(const struct nlp_class_counts *k)
+{
+	uint32_t used = nlp_class_counts_used(k);
+
+	return k->n && used ? (double)k->wrong / ((double)k->n * used) : 0;
 }
 
 double

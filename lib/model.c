@@ -28,7 +28,7 @@ struct header {
 	uint32_t version, header_size, dtype, nclasses, nrows, table_cap;
 	uint32_t bits, ngrams, char_min, char_max;
 	uint64_t seed;
-	uint32_t label_bytes, reserved;
+	uint32_t label_bytes, output;   /* version 1: 0; 2: NLP_OUTPUT_* */
 	uint64_t off_labels, off_table, off_idf, off_bias, off_w;
 	uint64_t off_scale;      /* dtype 2: the rows' scales; dtype 1: 0 */
 	char pad[16];
@@ -95,7 +95,9 @@ check_header(const struct header *h, size_t size, struct nlp_err *e)
 	if (h->version > NLP_WEIGHTS_VERSION)
 		return nlp_errf(e, NLP_DATA, "weights: format %u is newer than "
 		    "this nlpops supports (%d)", h->version, NLP_WEIGHTS_VERSION);
-	if (h->version != NLP_WEIGHTS_VERSION || h->header_size != HEADER_SIZE ||
+	if (h->version < 1 || h->header_size != HEADER_SIZE ||
+	    (h->version == 1 && h->output != NLP_OUTPUT_SOFTMAX) ||
+	    (h->version == 2 && h->output != NLP_OUTPUT_SIGMOID) ||
 	    (h->dtype != NLP_DTYPE_F32 && h->dtype != NLP_DTYPE_I8) ||
 	    (h->dtype == NLP_DTYPE_F32 && h->off_scale != 0))
 		return nlp_errf(e, NLP_DATA, "weights: unsupported layout");
@@ -207,6 +209,7 @@ nlp_model_load(struct nlp_model *m, const void *data, size_t size,
 	m->feat.char_max = h.char_max;
 	m->feat.seed = h.seed;
 	m->nclasses = h.nclasses;
+	m->multilabel = h.output == NLP_OUTPUT_SIGMOID;
 	m->nrows = h.nrows;
 	m->table_cap = h.table_cap;
 	m->idf = (const float *)(base + h.off_idf);
@@ -234,7 +237,7 @@ int
 nlp_model_serialize(void **out, size_t *len, const struct nlp_feat_opts *feat,
     const char *const *labels, uint32_t nclasses, const uint32_t *keys,
     const float *idf, uint32_t nrows, const float *bias, const float *w,
-    const struct nlp_quantized *qw, struct nlp_err *e)
+    const struct nlp_quantized *qw, int multilabel, struct nlp_err *e)
 {
 	uint64_t vsize = qw != NULL ? 1 : 4;
 	struct header h;
@@ -252,7 +255,10 @@ nlp_model_serialize(void **out, size_t *len, const struct nlp_feat_opts *feat,
 		cap *= 2;
 	memset(&h, 0, sizeof h);
 	memcpy(h.magic, MAGIC, sizeof MAGIC);
-	h.version = NLP_WEIGHTS_VERSION;
+	/* a softmax model stays format 1, byte for byte: every nlpops
+	   reads it; format 2 only for what format 1 cannot say */
+	h.version = multilabel ? 2 : 1;
+	h.output = multilabel ? NLP_OUTPUT_SIGMOID : NLP_OUTPUT_SOFTMAX;
 	h.header_size = HEADER_SIZE;
 	h.dtype = qw != NULL ? NLP_DTYPE_I8 : NLP_DTYPE_F32;
 	h.nclasses = nclasses;
@@ -391,7 +397,24 @@ nlp_softmax(float *x, size_t n)
 }
 
 void
+nlp_sigmoid(float *x, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		x[i] = 1.0f / (1.0f + expf(-x[i]));
+}
+
+void
 nlp_model_scores(const float *w, const float *bias, uint32_t C,
+    const uint32_t *rows, const float *vals, size_t n, float *probs)
+{
+	nlp_model_logits(w, bias, C, rows, vals, n, probs);
+	nlp_softmax(probs, C);
+}
+
+void
+nlp_model_logits(const float *w, const float *bias, uint32_t C,
     const uint32_t *rows, const float *vals, size_t n, float *probs)
 {
 	size_t i;
@@ -406,11 +429,10 @@ nlp_model_scores(const float *w, const float *bias, uint32_t C,
 		for (c = 0; c < C; c++)
 			probs[c] += v * wr[c];
 	}
-	nlp_softmax(probs, C);
 }
 
 void
-nlp_model_scores_q(const int8_t *q, const float *scale, const float *bias,
+nlp_model_logits_q(const int8_t *q, const float *scale, const float *bias,
     uint32_t C, const uint32_t *rows, const float *vals, size_t n,
     float *probs)
 {
@@ -429,7 +451,6 @@ nlp_model_scores_q(const int8_t *q, const float *scale, const float *bias,
 			probs[c] += v * wc;
 		}
 	}
-	nlp_softmax(probs, C);
 }
 
 int
@@ -439,11 +460,15 @@ nlp_model_predict(const struct nlp_model *m, struct nlp_scorer *s,
 	if (nlp_model_vectorize(m, s, text, len) < 0)
 		return -1;
 	if (m->q != NULL)
-		nlp_model_scores_q(m->q, m->scale, m->bias, m->nclasses, s->row,
+		nlp_model_logits_q(m->q, m->scale, m->bias, m->nclasses, s->row,
 		    s->val, s->nknown, probs);
 	else
-		nlp_model_scores(m->w, m->bias, m->nclasses, s->row, s->val,
+		nlp_model_logits(m->w, m->bias, m->nclasses, s->row, s->val,
 		    s->nknown, probs);
+	if (m->multilabel)
+		nlp_sigmoid(probs, m->nclasses);
+	else
+		nlp_softmax(probs, m->nclasses);
 	return 0;
 }
 

@@ -21,7 +21,7 @@
  *    40     4  char n-gram min 44  4  char n-gram max
  *    48     8  hash seed
  *    56     4  label bytes L (C NUL-terminated UTF-8 labels)
- *    60     4  reserved (0)
+ *    60     4  output: format 1, 0 (softmax); format 2, 1 (sigmoid)
  *    64    40  offsets of: labels, table, idf, bias, weights
  *   104     8  offset of the scales (value type 2), else 0
  *   112    16  zero
@@ -29,6 +29,13 @@
  * then, each section 64-byte aligned: labels (L bytes); table (capacity x
  * {bucket + 1, row}, u32 pairs, 0 = empty); idf (V float); bias (C float);
  * weights (V x C, row-major: a feature's class weights together).
+ *
+ * Format 2 is format 1 with one-vs-all sigmoid outputs (`train
+ * --multilabel`): each class's probability is the logistic function of its
+ * score, independent of the others.  Softmax models are written as format
+ * 1, so that they stay readable by every nlpops; an older one refuses a
+ * format 2 model ("newer than this nlpops supports") rather than scoring it
+ * as softmax.
  *
  * Value type 1: the weights are float.  Value type 2 (`train --quantize`):
  * they are int8 (-127 to 127), and a last section holds V float scales, one
@@ -44,7 +51,12 @@
 #include "error.h"
 #include "features.h"
 
-#define NLP_WEIGHTS_VERSION 1
+#define NLP_WEIGHTS_VERSION 2
+#define NLP_OUTPUT_SOFTMAX 0
+#define NLP_OUTPUT_SIGMOID 1
+/* A multi-label model's classes for a text: those this probable or more
+ * (the default of predict's and eval's --min-p). */
+#define NLP_MIN_P 0.5
 #define NLP_DTYPE_F32 1
 #define NLP_DTYPE_I8 2
 
@@ -58,6 +70,8 @@ struct nlp_model {
 	const float *w;          /* nrows * nclasses; NULL when quantized */
 	const int8_t *q;         /* quantized: nrows * nclasses, else NULL */
 	const float *scale;      /* quantized: nrows, else NULL */
+	int multilabel;          /* sigmoid outputs: probabilities of classes
+	                            each on its own, not summing to 1 */
 };
 
 /* Weights as int8 rows with a scale each (value type 2). */
@@ -91,13 +105,14 @@ void nlp_model_release(struct nlp_model *m);
 /*
  * Serialize a weights member into a malloc'd buffer (*out, *len).  keys
  * are the sorted distinct buckets, one per row; labels are C strings; the
- * weights are w (float), or qw when it is not NULL (value type 2).
- * Returns NLP_OK or NLP_IO (out of memory).
+ * weights are w (float), or qw when it is not NULL (value type 2);
+ * multilabel: sigmoid outputs (format 2).  Returns NLP_OK or NLP_IO (out of
+ * memory).
  */
 int nlp_model_serialize(void **out, size_t *len, const struct nlp_feat_opts *feat,
     const char *const *labels, uint32_t nclasses, const uint32_t *keys,
     const float *idf, uint32_t nrows, const float *bias, const float *w,
-    const struct nlp_quantized *qw, struct nlp_err *e);
+    const struct nlp_quantized *qw, int multilabel, struct nlp_err *e);
 
 /* Scratch for scoring, one per thread; zero-initialize, release. */
 struct nlp_scorer {
@@ -109,8 +124,9 @@ struct nlp_scorer {
 };
 
 /*
- * Probabilities of each class for text, into probs[0..nclasses) (they sum
- * to 1).  An empty text gets the softmax of the biases.  Returns 0, or -1
+ * Probabilities of each class for text, into probs[0..nclasses): the
+ * softmax of the scores (they sum to 1), or for a multi-label model the
+ * sigmoid of each.  An empty text gets those of the biases.  Returns 0, or -1
  * when out of memory.
  */
 int nlp_model_predict(const struct nlp_model *m, struct nlp_scorer *s,
@@ -127,10 +143,13 @@ int nlp_model_vectorize(const struct nlp_model *m, struct nlp_scorer *s,
 void nlp_model_scores(const float *w, const float *bias, uint32_t nclasses,
     const uint32_t *rows, const float *vals, size_t n, float *probs);
 
+/* The scores themselves (bias + w.x), before softmax or sigmoid. */
+void nlp_model_logits(const float *w, const float *bias, uint32_t nclasses,
+    const uint32_t *rows, const float *vals, size_t n, float *scores);
 /* The same with quantized weights (q, scale). */
-void nlp_model_scores_q(const int8_t *q, const float *scale,
+void nlp_model_logits_q(const int8_t *q, const float *scale,
     const float *bias, uint32_t nclasses, const uint32_t *rows,
-    const float *vals, size_t n, float *probs);
+    const float *vals, size_t n, float *scores);
 
 /*
  * Ask the CPU to load a weight row of C floats (no effect on results).  A
@@ -150,6 +169,8 @@ void nlp_scorer_release(struct nlp_scorer *s);
 
 /* In-place softmax of x[0..n). */
 void nlp_softmax(float *x, size_t n);
+/* In-place logistic function of each of x[0..n). */
+void nlp_sigmoid(float *x, size_t n);
 
 /*
  * The k best classes, most probable first (ties: lower class index first),

@@ -187,12 +187,80 @@ first_label(const struct nlp_predout *o, const float *probs,
 	return o->m->labels[idx[0]];
 }
 
+/*
+ * Multi-label: the labels at or above min_p, most probable first, into
+ * idx (at most k); returns how many, or -1 for the fallback (the most
+ * probable one is below threshold).
+ */
+static long
+passing(const struct nlp_predout *o, const float *probs, uint32_t *idx)
+{
+	size_t n = nlp_top_k(probs, o->m->nclasses, o->k, idx), i;
+
+	if (n > 0 && o->threshold > 0 && probs[idx[0]] < o->threshold)
+		return -1;
+	for (i = 0; i < n && probs[idx[i]] >= o->min_p; i++)
+		;
+	return (long)i;
+}
+
+/* A multi-label model's members (JSON) or fields (TSV). */
+static void
+multi(struct nlp_buf *b, const struct nlp_predout *o, const float *probs)
+{
+	uint32_t idx[64];
+	long n = passing(o, probs, idx), i;
+
+	if (!o->jsonl) {
+		if (n < 0) {
+			nlp_buf_puts(b, o->fallback);
+			nlp_buf_put(b, "\t", 1);
+			nlp_buf_prob(b, probs[idx[0]]);
+		} else if (n == 0) {
+			nlp_buf_put(b, "\t", 1);
+		}
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				nlp_buf_put(b, "\t", 1);
+			nlp_buf_puts(b, o->m->labels[idx[i]]);
+			nlp_buf_put(b, "\t", 1);
+			nlp_buf_prob(b, probs[idx[i]]);
+		}
+		return;
+	}
+	if (n == 0) {
+		nlp_buf_lit(b, "\"label\":null,\"p\":null,\"labels\":[]");
+		return;
+	}
+	nlp_buf_lit(b, "\"label\":");
+	nlp_buf_json_str(b, n < 0 ? o->fallback : o->m->labels[idx[0]]);
+	nlp_buf_lit(b, ",\"p\":");
+	nlp_buf_prob(b, probs[idx[0]]);
+	nlp_buf_lit(b, ",\"labels\":[");
+	for (i = 0; i < n; i++) {
+		nlp_buf_puts(b, i ? ",{\"label\":" : "{\"label\":");
+		nlp_buf_json_str(b, o->m->labels[idx[i]]);
+		nlp_buf_lit(b, ",\"p\":");
+		nlp_buf_prob(b, probs[idx[i]]);
+		nlp_buf_put(b, "}", 1);
+	}
+	nlp_buf_put(b, "]", 1);
+}
+
 void
 nlp_predout_members(struct nlp_buf *b, const struct nlp_predout *o,
     const float *probs)
 {
 	uint32_t idx[64];
-	size_t n = nlp_top_k(probs, o->m->nclasses, o->k, idx), i;
+	size_t n, i;
+
+	if (o->m->multilabel) {
+		struct nlp_predout j = *o;
+		j.jsonl = 1;
+		multi(b, &j, probs);
+		return;
+	}
+	n = nlp_top_k(probs, o->m->nclasses, o->k, idx);
 
 	nlp_buf_lit(b, "\"label\":");
 	nlp_buf_json_str(b, first_label(o, probs, idx));
@@ -217,6 +285,11 @@ nlp_predout_line(struct nlp_buf *b, const struct nlp_predout *o,
 	size_t n, i;
 
 	line_start(b, o, id);
+	if (o->m->multilabel && !o->jsonl) {
+		multi(b, o, probs);
+		nlp_buf_put(b, "\n", 1);
+		return;
+	}
 	if (o->jsonl) {
 		nlp_predout_members(b, o, probs);
 		if (cut)                 /* scored on its first 1 MiB */

@@ -1,7 +1,16 @@
 /*
  * predout.h - the lines a prediction is printed as: TSV
  * (label<TAB>probability, the k best) or JSONL ({"label", "p", "top"}),
- * with the record's id first when there are ids.  `nlpops predict` writes
+ * with the record's id first when there are ids.
+ *
+ * A multi-label model's line holds every label whose probability is
+ * min_p or more (at most k), most probable first: TSV
+ * label<TAB>p<TAB>label<TAB>p..., JSONL {"label", "p" (the first),
+ * "labels": [{"label", "p"}, ...]}.  When none is that probable, the line
+ * is the empty-record marker (an empty label and probability; JSONL
+ * "label":null, "p":null, "labels":[]).  When the most probable label is
+ * below threshold, the line is the fallback and that probability, as for
+ * a single-label model ("labels":[] in JSONL).  `nlpops predict` writes
  * them to its output, `nlpops serve` into its responses: the same bytes
  * for the same text.
  */
@@ -34,7 +43,9 @@ void nlp_buf_release(struct nlp_buf *b);
 /* How results are printed. */
 struct nlp_predout {
 	const struct nlp_model *m;
-	size_t k;                /* the k best labels (1..64, <= nclasses) */
+	size_t k;                /* the k best labels (1..64, <= nclasses);
+	                            multi-label: at most k */
+	double min_p;            /* multi-label: the cut-off (0 to 1) */
 	double threshold;        /* below it the top label is the fallback */
 	const char *fallback;
 	int jsonl;               /* JSONL rather than TSV */

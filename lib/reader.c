@@ -649,6 +649,28 @@ lab_finish(struct nlp_reader *r, struct nlp_record *rec)
 }
 
 /*
+ * The labels of a TSV or CSV label field: one label, or with multi-label
+ * allowed a list split at label_sep.
+ */
+static int
+lab_list(struct nlp_reader *r, const char *s, size_t n)
+{
+	char sep = r->o.label_sep ? r->o.label_sep : ',';
+	const char *t;
+	int v;
+
+	if (!r->allow_multi)
+		return lab_add(r, s, n);
+	while ((t = memchr(s, sep, n)) != NULL) {
+		if ((v = lab_add(r, s, (size_t)(t - s))) != V_KEEP)
+			return v;
+		n -= (size_t)(t - s) + 1;
+		s = t + 1;
+	}
+	return lab_add(r, s, n);
+}
+
+/*
  * Fill a record from its text, label and id fields (TSV, CSV): labels
  * first, so that a record to skip costs no text repair.
  */
@@ -660,7 +682,7 @@ take_fields(struct nlp_reader *r, struct nlp_record *rec, char **f,
 
 	lab_reset(r);
 	if (r->col[LABEL] != COL_NONE &&
-	    ((v = lab_add(r, f[LABEL], n[LABEL])) != V_KEEP ||
+	    ((v = lab_list(r, f[LABEL], n[LABEL])) != V_KEEP ||
 	    (v = lab_finish(r, rec)) != V_KEEP))
 		return v;
 	if (r->col[ID] != COL_NONE && (v = set_id(r, rec, f[ID], n[ID])) < 0)
@@ -1205,6 +1227,7 @@ nlp_reader_open(struct nlp_reader **out, const char *const *paths,
 	r->paths = n > 0 ? paths : std_in;
 	r->npaths = n > 0 ? n : 1;
 	r->o = *opts;
+	r->allow_multi = opts->multilabel != 0;
 	r->st.labeled = opts->labeled != 0;
 	str[0] = &r->o.text_column;
 	str[1] = &r->o.label_column;

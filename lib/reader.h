@@ -81,6 +81,15 @@ struct nlp_reader_opts {
 	 */
 	int bad_label_error;
 	size_t max_record;       /* bytes of text kept per record; 0: 1 MiB */
+	/* Labeled mode: records may have several labels, as
+	   nlp_reader_allow_multilabel() allows (else they are skipped). */
+	int multilabel;
+	/*
+	 * With multi-label records allowed: a TSV or CSV label field is a
+	 * list of labels separated by this byte (0: ','), each trimmed;
+	 * otherwise the field is one label, whatever it holds.
+	 */
+	char label_sep;
 };
 
 /* What one record says.  Pointers stay valid until the next call. */
@@ -162,7 +171,11 @@ int nlp_reader_open(struct nlp_reader **out, const char *const *paths,
 int nlp_reader_next(struct nlp_reader *r, struct nlp_record *rec,
     struct nlp_err *e);
 
-/* Let labeled mode return records with several labels (fastText). */
+/*
+ * Let labeled mode return records with several labels: fastText lines with
+ * several __label__ tokens, JSONL label arrays, and TSV/CSV label fields
+ * split at label_sep.
+ */
 void nlp_reader_allow_multilabel(struct nlp_reader *r, int allow);
 
 const struct nlp_reader_stats *nlp_reader_stats(const struct nlp_reader *r);

@@ -244,6 +244,8 @@ model_body(struct nlp_server *s, struct nlp_buf *b)
 		nlp_buf_json_str(b, v->lm.m.labels[i]);
 	}
 	nlp_buf_put(b, "]", 1);
+	if (v->lm.m.multilabel)  /* only then: the answers have "labels" */
+		nlp_buf_lit(b, ",\"multilabel\":true");
 	if (s->shadow.arg != NULL && (w = nlp_srv_acquire(&s->shadow)) != NULL) {
 		nlp_buf_lit(b, ",\"shadow\":{");
 		version_members(b, &s->shadow, w);

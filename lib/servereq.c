@@ -363,7 +363,7 @@ nlp_sreq_answer(const struct nlp_sreq *q, const struct nlp_sreq_model *mod,
 	if (q->k > 0)
 		o.k = q->k;
 	if (o.k == 0)
-		o.k = 1;
+		o.k = mod->m->multilabel ? 64 : 1;
 	if (o.k > mod->m->nclasses)
 		o.k = mod->m->nclasses;
 	rc = q->kind == NLP_SREQ_LINES ? answer_lines(q, &o, sc, probs, out,

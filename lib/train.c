@@ -61,6 +61,12 @@ struct corpus {
 	uint32_t *y;
 	unsigned *flags;
 	size_t n, cap;
+	/* multi-label: document i's classes are ys[ystart[i]..ystart[i + 1])
+	   (y[i] is the first of them) */
+	int multi;
+	size_t *ystart;          /* n + 1 */
+	uint32_t *ys;
+	size_t nys, yscap;
 };
 
 /* Sparse documents: keys (buckets, then rows) with counts, then values. */
@@ -72,6 +78,8 @@ struct csr {
 	float *val;
 	uint32_t *y;
 	size_t nnz;
+	size_t *ystart;          /* multi-label: as in struct corpus */
+	uint32_t *ys;
 };
 
 static void
@@ -81,6 +89,8 @@ corpus_release(struct corpus *c)
 	free(c->off);
 	free(c->y);
 	free(c->flags);
+	free(c->ystart);
+	free(c->ys);
 	memset(c, 0, sizeof *c);
 }
 
@@ -92,6 +102,8 @@ csr_release(struct csr *c)
 	free(c->tf);
 	free(c->val);
 	free(c->y);
+	free(c->ystart);
+	free(c->ys);
 	memset(c, 0, sizeof *c);
 }
 
@@ -122,7 +134,17 @@ corpus_add(struct corpus *c, const char *text, size_t len, uint32_t y,
 		if ((p = realloc(c->flags, cap * sizeof *c->flags)) == NULL)
 			return -1;
 		c->flags = p;
+		if (c->multi && (p = realloc(c->ystart, cap *
+		    sizeof *c->ystart)) == NULL)
+			return -1;
+		if (c->multi)
+			c->ystart = p;
 		c->cap = cap;
+	}
+	if (c->multi) {          /* its labels were pushed just before */
+		if (c->n == 0)
+			c->ystart[0] = 0;
+		c->ystart[c->n + 1] = c->nys;
 	}
 	if (c->n == 0)
 		c->off[0] = 0;
@@ -134,10 +156,57 @@ corpus_add(struct corpus *c, const char *text, size_t len, uint32_t y,
 	return 0;
 }
 
+/* Push class y onto the label sets of a multi-label corpus. */
+static int
+corpus_push_label(struct corpus *c, uint32_t y)
+{
+	if (c->nys == c->yscap) {
+		size_t cap = c->yscap ? 2 * c->yscap : 4096;
+		uint32_t *p = realloc(c->ys, cap * sizeof *p);
+		if (p == NULL)
+			return -1;
+		c->ys = p;
+		c->yscap = cap;
+	}
+	c->ys[c->nys++] = y;
+	return 0;
+}
+
+/*
+ * The class of each of rec's labels, entries of the map (added to it
+ * unless labels_fixed), pushed onto c's label sets when multi-label; the
+ * first one's in *y.  Returns 1, 0 when labels_fixed and a label is not in
+ * the map (nothing pushed), or -1 when out of memory.
+ */
+static int
+record_classes(const struct nlp_record *rec, struct nlp_strmap *labels,
+    int labels_fixed, struct corpus *c, uint32_t *y)
+{
+	size_t k, n = c->multi ? rec->nlabels : 1, mark = c->nys;
+
+	for (k = 0; k < n; k++) {
+		const char *lab = rec->labels[k];
+		struct nlp_strmap_entry *en = labels_fixed ?
+		    nlp_strmap_get(labels, lab, strlen(lab)) :
+		    nlp_strmap_add(labels, lab, strlen(lab));
+		if (en == NULL) {
+			c->nys = mark;
+			return labels_fixed ? 0 : -1;
+		}
+		if (k == 0)
+			*y = (uint32_t)(en - labels->ent);
+		if (c->multi && corpus_push_label(c,
+		    (uint32_t)(en - labels->ent)) < 0)
+			return -1;
+	}
+	return 1;
+}
+
 /*
  * Read labeled records into c; labels are entries of the map, in order of
  * first appearance.  When labels_fixed, a label not yet in the map is
- * counted in *unknown and the record dropped (validation data).
+ * counted in *unknown and the record dropped (validation data).  With
+ * c->multi, records keep all their labels.
  */
 static int
 read_corpus(const char *const *paths, size_t npaths,
@@ -149,26 +218,22 @@ read_corpus(const char *const *paths, size_t npaths,
 	struct nlp_reader_opts o = *ro;
 	struct nlp_reader *r = NULL;
 	struct nlp_record rec;
-	int rc;
+	uint32_t y = 0;
+	int rc, k;
 
 	/* a label that cannot be a class is an error, not a skipped record */
 	o.bad_label_error = 1;
+	o.multilabel = c->multi;
 	if ((rc = nlp_reader_open(&r, paths, npaths, &o, e)) != NLP_OK)
 		return rc;
 	while ((rc = nlp_reader_next(r, &rec, e)) == NLP_OK && rec.text) {
-		struct nlp_strmap_entry *en;
-		const char *lab = rec.labels[0];
-
-		if (labels_fixed) {
-			en = nlp_strmap_get(labels, lab, strlen(lab));
-			if (en == NULL) {
-				(*unknown)++;
-				continue;
-			}
-		} else if ((en = nlp_strmap_add(labels, lab, strlen(lab))) == NULL)
+		if ((k = record_classes(&rec, labels, labels_fixed, c, &y)) < 0)
 			goto oom;
-		if (corpus_add(c, rec.text, rec.text_len,
-		    (uint32_t)(en - labels->ent), rec.flags) < 0)
+		if (k == 0) {
+			(*unknown)++;
+			continue;
+		}
+		if (corpus_add(c, rec.text, rec.text_len, y, rec.flags) < 0)
 			goto oom;
 	}
 	if (rc != NLP_OK) {
@@ -265,6 +330,30 @@ fail:
 	nlp_featurizer_release(&f);
 }
 
+/* The label sets of documents idx[0..n) of a multi-label corpus, into
+ * out: 0, or -1 when out of memory. */
+static int
+csr_labels(struct csr *out, const struct corpus *c, const uint32_t *idx,
+    size_t n)
+{
+	size_t i, len = 0, a, b;
+
+	for (i = 0; i < n; i++)
+		len += c->ystart[idx[i] + 1] - c->ystart[idx[i]];
+	if ((out->ystart = malloc((n + 1) * sizeof *out->ystart)) == NULL ||
+	    (out->ys = malloc((len + 1) * sizeof *out->ys)) == NULL)
+		return -1;
+	for (i = len = 0; i < n; i++) {
+		out->ystart[i] = len;
+		a = c->ystart[idx[i]];
+		b = c->ystart[idx[i] + 1];
+		memcpy(out->ys + len, c->ys + a, (b - a) * sizeof *out->ys);
+		len += b - a;
+	}
+	out->ystart[n] = len;
+	return 0;
+}
+
 /*
  * Featurize documents idx[0..n) of c into out (keys at fo->bits, counts),
  * merging the text profile into prof when it is not NULL.
@@ -335,6 +424,10 @@ featurize(const struct corpus *c, const uint32_t *idx, size_t n,
 		return nlp_errf(e, NLP_IO, "out of memory featurizing the data");
 	}
 	out->start[n] = out->nnz;
+	if (c->multi && csr_labels(out, c, idx, n) < 0) {
+		csr_release(out);
+		return nlp_errf(e, NLP_IO, "out of memory featurizing the data");
+	}
 	return NLP_OK;
 }
 
@@ -423,6 +516,51 @@ struct epoch_ctx {
 	int failed;
 };
 
+/* Multi-label: the classes of probs[0..C) at or above NLP_MIN_P into set;
+ * returns how many. */
+static size_t
+predicted_set(const float *probs, uint32_t C, uint32_t *set)
+{
+	size_t n = 0;
+	uint32_t k;
+
+	for (k = 0; k < C; k++)
+		if (probs[k] >= NLP_MIN_P)
+			set[n++] = k;
+	return n;
+}
+
+/* Multi-label: subset accuracy and mean log loss (summed over the
+ * classes) of (w, bias) on c; probs has C floats. */
+static double
+measure_multi(const struct csr *c, const float *w, const float *bias,
+    uint32_t C, float *probs, double *loss)
+{
+	uint64_t ok = 0;
+	double l = 0;
+	size_t i, a, b;
+	uint32_t k;
+
+	for (i = 0; i < c->n; i++) {
+		int same = 1;
+		a = c->start[i];
+		nlp_model_logits(w, bias, C, c->key + a, c->val + a,
+		    c->start[i + 1] - a, probs);
+		a = c->ystart[i];
+		b = c->ystart[i + 1];
+		for (k = 0; k < C; k++) {
+			int y = a < b && c->ys[a] == k;
+			double z = probs[k];
+			a += (size_t)y;
+			l += log1p(exp(-fabs(z))) + (z > 0 ? z : 0) - y * z;
+			same &= (z >= 0) == y;   /* sigmoid(z) >= 0.5 */
+		}
+		ok += (uint64_t)same;
+	}
+	*loss = c->n ? l / (double)c->n : 0;
+	return c->n ? (double)ok / (double)c->n : 0;
+}
+
 /* Accuracy and mean log loss of (w, bias) on c; probs has C floats. */
 static double
 measure(const struct csr *c, const float *w, const float *bias, uint32_t C,
@@ -432,6 +570,8 @@ measure(const struct csr *c, const float *w, const float *bias, uint32_t C,
 	double l = 0;
 	size_t i;
 
+	if (c->ystart != NULL)
+		return measure_multi(c, w, bias, C, probs, loss);
 	for (i = 0; i < c->n; i++) {
 		uint32_t best;
 		size_t a = c->start[i];
@@ -607,6 +747,12 @@ meta_held_out(const struct nlp_train_opts *o, const struct nlp_trained *t,
 	if (t->held_out > 0) {
 		json_object_set_new(x, "accuracy", json_real(t->held_out_accuracy));
 		json_object_set_new(x, "macro_f1", json_real(t->held_out_macro_f1));
+		if (o->multilabel) {
+			json_object_set_new(x, "micro_f1",
+			    json_real(t->held_out_micro_f1));
+			json_object_set_new(x, "hamming_loss",
+			    json_real(t->held_out_hamming));
+		}
 		if (t->quantized) {
 			json_object_set_new(x, "float_accuracy",
 			    json_real(t->float_accuracy));
@@ -689,8 +835,11 @@ make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
 		return NULL;
 	json_object_set_new(root, "format", json_integer(NLP_ARTIFACT_FORMAT));
 	json_object_set_new(root, "nlpops_version", json_string(NLP_VERSION));
-	json_object_set_new(root, "model", json_string("softmax regression "
-	    "on hashed tf-idf n-grams"));
+	json_object_set_new(root, "model", json_string(o->multilabel ?
+	    "one-vs-all logistic regressions on hashed tf-idf n-grams" :
+	    "softmax regression on hashed tf-idf n-grams"));
+	if (o->multilabel)       /* only then: older artifacts stay the same */
+		json_object_set_new(root, "multilabel", json_true());
 	a = json_array();
 	for (i = 0; i < labels->n; i++) {
 		x = json_object();
@@ -756,6 +905,7 @@ struct run {
 	uint32_t *idx;               /* held out first (nhold), then training */
 	uint32_t *keys, *df;
 	float *idf, *w, *bias, *cw, *conf;
+	uint32_t *pset;              /* multi-label: a predicted set, C */
 	struct nlp_quantized qw;     /* --quantize */
 	uint64_t *fps, unknown;
 	size_t ntrain, nhold;
@@ -789,6 +939,7 @@ run_release(struct run *u)
 	free(u->bias);
 	free(u->cw);
 	free(u->conf);
+	free(u->pset);
 	free(u->ctx.best_w);
 	nlp_quantized_release(&u->qw);
 	free(u->ctx.best_b);
@@ -801,6 +952,25 @@ oom(struct nlp_err *e)
 	return nlp_errf(e, NLP_IO, "out of memory");
 }
 
+/* Turn c's classes (label entries) into ranks in label order; each
+ * multi-label set then sorted. */
+static int
+rank_classes(const struct run *u, struct corpus *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		c->y[i] = u->rank[c->y[i]];
+	if (!c->multi)
+		return NLP_OK;
+	for (i = 0; i < c->nys; i++)
+		c->ys[i] = u->rank[c->ys[i]];
+	for (i = 0; i < c->n; i++)
+		qsort(c->ys + c->ystart[i], c->ystart[i + 1] - c->ystart[i],
+		    sizeof *c->ys, cmp_u32_asc);
+	return NLP_OK;
+}
+
 /* Read the data; classes in bytewise label order, so that the model does
  * not depend on which label came first. */
 static int
@@ -810,6 +980,7 @@ load_data(struct run *u, const char *const *paths, size_t npaths,
 	size_t i;
 	int rc;
 
+	u->all.multi = u->o->multilabel;
 	rc = read_corpus(paths, npaths, &u->o->reader, &u->labels, 0, NULL,
 	    &u->all, &u->inputs, &u->ninputs, t->oddities, sizeof t->oddities, e);
 	if (rc != NLP_OK)
@@ -836,9 +1007,7 @@ load_data(struct run *u, const char *const *paths, size_t npaths,
 		u->rank[u->order[i]] = (uint32_t)i;
 		u->labnames[i] = u->labels.ent[u->order[i]].key;
 	}
-	for (i = 0; i < u->all.n; i++)
-		u->all.y[i] = u->rank[u->all.y[i]];
-	return NLP_OK;
+	return rank_classes(u, &u->all);
 }
 
 /* Move v[lo..hi) to the front of v[0..hi), the rest after it in order. */
@@ -868,14 +1037,14 @@ split(struct run *u, struct nlp_err *e)
 
 	if (o->valid != NULL) {
 		const char *vp[1] = { o->valid };
+		u->val.multi = o->multilabel;
 		rc = read_corpus(vp, 1, &o->reader, &u->labels, 1, &u->unknown,
 		    &u->val, &u->vinputs, &u->nvinputs, NULL, 0, e);
 		if (rc != NLP_OK) {
 			nlp_err_prefix(e, "--valid");
 			return rc;
 		}
-		for (i = 0; i < u->val.n; i++)
-			u->val.y[i] = u->rank[u->val.y[i]];
+		rank_classes(u, &u->val);
 	} else if (o->folds >= 2) {
 		if (u->all.n < 2 * (size_t)o->folds)
 			return nlp_errf(e, NLP_DATA, "%zu examples are too few for "
@@ -900,8 +1069,15 @@ split(struct run *u, struct nlp_err *e)
 		    cmp_u32_asc);
 	}
 	u->ntrain = u->all.n - u->nhold;
-	for (i = u->nhold; i < u->all.n; i++)
-		u->counts[u->all.y[u->idx[i]]]++;
+	for (i = u->nhold; i < u->all.n; i++) {
+		const struct corpus *c = &u->all;
+		size_t k, d = u->idx[i];
+		if (!c->multi)
+			u->counts[c->y[d]]++;
+		else             /* multi-label: examples with the class */
+			for (k = c->ystart[d]; k < c->ystart[d + 1]; k++)
+				u->counts[c->ys[k]]++;
+	}
 	return NLP_OK;
 }
 
@@ -981,7 +1157,8 @@ learn_setup(struct run *u, struct nlp_err *e)
 	u->w = calloc((size_t)u->V * C + 1, sizeof *u->w);
 	u->bias = calloc(C, sizeof *u->bias);
 	u->ctx.probs = malloc(C * sizeof *u->ctx.probs);
-	if (!u->w || !u->bias || !u->ctx.probs)
+	u->pset = malloc(C * sizeof *u->pset);
+	if (!u->w || !u->bias || !u->ctx.probs || !u->pset)
 		return oom(e);
 	if (u->o->balanced) {
 		if ((u->cw = malloc(C * sizeof *u->cw)) == NULL)
@@ -1027,6 +1204,8 @@ learn(struct run *u, struct nlp_err *e)
 	ds.row = u->tr.key;
 	ds.val = u->tr.val;
 	ds.y = u->tr.y;
+	ds.ystart = u->tr.ystart;
+	ds.ys = u->tr.ys;
 	ds.nrows = u->V;
 	ds.nclasses = u->C;
 	if ((rc = nlp_learn(&ds, &lo, u->w, u->bias, e)) != NLP_OK)
@@ -1053,14 +1232,37 @@ score_held_out(struct run *u, struct nlp_class_counts *cm, float *conf)
 		return -1;
 	for (i = 0; i < ev->n; i++) {
 		a = ev->start[i];
-		nlp_model_scores(u->w, u->bias, u->C, ev->key + a, ev->val + a,
+		nlp_model_logits(u->w, u->bias, u->C, ev->key + a, ev->val + a,
 		    ev->start[i + 1] - a, u->ctx.probs);
+		if (u->o->multilabel)
+			nlp_sigmoid(u->ctx.probs, u->C);
+		else
+			nlp_softmax(u->ctx.probs, u->C);
 		nlp_top_k(u->ctx.probs, u->C, 1, &best);
-		nlp_class_counts_add(cm, ev->y[i], best);
+		if (u->o->multilabel)
+			nlp_class_counts_add_sets(cm, ev->ys + ev->ystart[i],
+			    ev->ystart[i + 1] - ev->ystart[i], u->pset,
+			    predicted_set(u->ctx.probs, u->C, u->pset));
+		else
+			nlp_class_counts_add(cm, ev->y[i], best);
 		if (conf != NULL)
 			conf[i] = u->ctx.probs[best];
 	}
 	return 0;
+}
+
+/* Micro-averaged F1 of the counts (2 tp / (predicted + support)). */
+static double
+micro_f1(const struct nlp_class_counts *k)
+{
+	uint64_t tp = 0, n = 0;
+	uint32_t c;
+
+	for (c = 0; c < k->nclasses; c++) {
+		tp += k->tp[c];
+		n += k->pred[c] + k->gold[c];
+	}
+	return n ? 2.0 * (double)tp / (double)n : 0;
 }
 
 /* Held-out figures for the profile and meta.json: per-class counts,
@@ -1102,6 +1304,12 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 		return oom(e);
 	t->held_out_accuracy = nlp_class_counts_accuracy(&u->cm);
 	t->held_out_macro_f1 = nlp_class_counts_macro_f1(&u->cm);
+	if (u->o->multilabel) {
+		/* no majority class to compare with: labels are not exclusive */
+		t->held_out_micro_f1 = micro_f1(&u->cm);
+		t->held_out_hamming = nlp_class_counts_hamming(&u->cm);
+		return NLP_OK;
+	}
 	for (i = best = 0; i < u->C; i++)
 		if (u->cm.gold[i] > u->cm.gold[best])
 			best = (uint32_t)i;
@@ -1147,7 +1355,7 @@ members_of(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 		return rc;
 	return nlp_model_serialize(&t->weights, &t->weights_len, &u->fo,
 	    u->labnames, u->C, u->keys, u->idf, u->V, u->bias, u->w,
-	    u->o->quantize ? &u->qw : NULL, e);
+	    u->o->quantize ? &u->qw : NULL, u->o->multilabel, e);
 }
 
 int
@@ -1160,6 +1368,12 @@ nlp_train(const char *const *paths, size_t npaths,
 	memset(t, 0, sizeof *t);
 	if (u == NULL)
 		return oom(e);
+	if (o->multilabel && o->balanced) {
+		free(u);
+		return nlp_errf(e, NLP_USAGE, "balanced class weights are for "
+		    "single-label training: a multi-label model's classes are "
+		    "learned each on its own");
+	}
 	u->o = o;
 	if ((rc = load_data(u, paths, npaths, t, e)) == NLP_OK &&
 	    (rc = split(u, e)) == NLP_OK &&

@@ -55,6 +55,13 @@ struct nlp_train_opts {
 	 */
 	unsigned folds, fold;
 	int quantize;            /* int8 weights, a scale per row (model.h) */
+	/*
+	 * Multi-label: records keep every label (fastText, JSONL arrays,
+	 * TSV/CSV lists split at reader.label_sep) and the model has one
+	 * sigmoid output per class (one-vs-all).  Accuracy is then subset
+	 * accuracy; held-out classes are those at or above NLP_MIN_P.
+	 */
+	int multilabel;
 	void (*progress)(void *arg, const struct nlp_train_progress *p);
 	void *progress_arg;
 };
@@ -76,6 +83,7 @@ struct nlp_trained {
 	uint32_t nclasses, nrows;
 	unsigned bits, epochs_run, best_epoch;
 	double held_out_accuracy, held_out_macro_f1;
+	double held_out_micro_f1, held_out_hamming;   /* multi-label */
 	/* quantized: the figures of the float weights it came from (those
 	   above are the quantized model's) */
 	int quantized;

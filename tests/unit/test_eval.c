@@ -1,7 +1,7 @@
 /*
  * test_eval.c - evaluation: the figures against scikit-learn on the
- * fixture in tests/data/eval (made by make_fixture.py from the cases next
- * to it) and against values worked out by hand on small cases; bootstrap;
+ * fixtures in tests/data/eval (made by make_fixture.py and
+ * make_fixture_multilabel.py from the cases next to them) and against values worked out by hand on small cases; bootstrap;
  * the gates, decided on the typed figures; and the bytes the serializers
  * write (the --json document, --record's texts, the report, the notes and
  * the gates' lines).  Every test checks for leaks.  Run from the
@@ -169,6 +169,117 @@ LEAK_TEST(sklearn, agrees_on_an_imbalanced_binary_problem)
 LEAK_TEST(sklearn, agrees_when_a_class_is_only_in_gold_or_only_predicted)
 {
 	check_case("absent");
+}
+
+/*
+ * Multi-label: one case of tests/data/eval/multilabel.tsv (case, min_p,
+ * classes, gold labels, probabilities) measured as `eval` measures a
+ * multi-label model, against scikit-learn's figures on the same predicted
+ * sets (make_fixture_multilabel.py).
+ */
+static void
+check_multi_case(const char *name)
+{
+	json_t *sk = json_load_file("tests/data/eval/sklearn_multilabel.json", 0,
+	    NULL);
+	FILE *fp = fopen("tests/data/eval/multilabel.tsv", "r");
+	static char *golds[4000], *cl[16], line[8192], classes[512];
+	static float probs[1000 * 16];
+	static size_t gstart[1001];
+	uint32_t scratch[64];
+	const json_t *want, *per;
+	const char *avg[] = { "micro", "macro", "weighted", "samples" };
+	const struct nlp_eval_prf *ours[4];
+	struct nlp_eval ev;
+	struct nlp_eval_figures f;
+	const char *label;
+	json_t *v;
+	double min_p = 0;
+	size_t n = 0, ng = 0, C = 0, i;
+	char *p, *tok;
+
+	cr_assert_not_null(sk);
+	cr_assert_not_null(fp, "tests/data/eval/multilabel.tsv (run from the "
+	    "top)");
+	want = json_object_get(sk, name);
+	cr_assert_not_null(want, "case %s", name);
+	while (fgets(line, sizeof line, fp) != NULL) {
+		char *f5[5];
+		line[strcspn(line, "\n")] = '\0';
+		f5[0] = strtok(line, "\t");
+		for (i = 1; i < 5; i++)
+			f5[i] = strtok(NULL, "\t");
+		if (strcmp(f5[0], name) != 0)
+			continue;
+		min_p = strtod(f5[1], NULL);
+		if (C == 0) {
+			snprintf(classes, sizeof classes, "%s", f5[2]);
+			for (tok = strtok(classes, ","); tok; tok = strtok(NULL, ","))
+				cl[C++] = tok;
+		}
+		gstart[n] = ng;
+		for (tok = strtok(f5[3], ","); tok; tok = strtok(NULL, ","))
+			golds[ng++] = strdup(tok);
+		p = f5[4];
+		for (i = 0; i < C; i++)
+			probs[n * C + i] = strtof(p, &p);
+		n++;
+	}
+	fclose(fp);
+	gstart[n] = ng;
+	cr_assert_eq(n, (size_t)json_integer_value(json_object_get(want, "n")));
+	cr_assert_eq(nlp_eval_init_multi(&ev, (const char *const *)cl,
+	    (uint32_t)C, golds, gstart, n, min_p), 0);
+	for (i = 0; i < n; i++)
+		cr_assert_eq(nlp_eval_row_multi(&ev, &ev.counts, gstart, i,
+		    probs + i * C, scratch), 0);
+	measure(&f, &ev);
+	cr_assert(f.multilabel);
+	cr_assert_eq(f.n, n);
+	NEAR(f.accuracy, get(want, "subset_accuracy", NULL));
+	NEAR(f.hamming_loss, get(want, "hamming_loss", NULL));
+	ours[0] = &f.micro, ours[1] = &f.macro, ours[2] = &f.weighted;
+	ours[3] = &f.samples;
+	for (i = 0; i < 4; i++) {
+		NEAR(ours[i]->precision, get(want, avg[i], "precision"));
+		NEAR(ours[i]->recall, get(want, avg[i], "recall"));
+		NEAR(ours[i]->f1, get(want, avg[i], "f1"));
+	}
+	per = json_object_get(want, "per_class");
+	cr_assert_eq(f.nclasses, json_object_size(per));
+	json_object_foreach((json_t *)per, label, v) {
+		const struct nlp_eval_prf *c = &cls(&f, label)->prf;
+		NEAR(c->precision, get(v, "precision", NULL));
+		NEAR(c->recall, get(v, "recall", NULL));
+		NEAR(c->f1, get(v, "f1", NULL));
+		NEAR((double)c->support, get(v, "support", NULL));
+	}
+	nlp_eval_figures_release(&f);
+	nlp_eval_release(&ev);
+	json_decref(sk);
+	for (i = 0; i < ng; i++)
+		free(golds[i]);
+}
+
+LEAK_TEST(sklearn, multilabel_agrees_on_sets_of_one_to_three_labels)
+{
+	check_multi_case("random");
+}
+
+LEAK_TEST(sklearn, multilabel_agrees_at_a_low_and_a_high_cut_off)
+{
+	check_multi_case("low_cut");
+	check_multi_case("high_cut");
+}
+
+LEAK_TEST(sklearn, multilabel_agrees_with_gold_labels_the_model_lacks)
+{
+	check_multi_case("unknown");
+}
+
+LEAK_TEST(sklearn, multilabel_agrees_on_one_example)
+{
+	check_multi_case("single");
 }
 
 static const char *ab[] = { "a", "b" };

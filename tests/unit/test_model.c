@@ -31,7 +31,7 @@ make_blob(void)
 	struct nlp_err e;
 
 	cr_assert_eq(nlp_model_serialize(&blob, &bloblen, &fo, labels, 3, keys,
-	    idf, 2, bias, w, NULL, &e), NLP_OK);
+	    idf, 2, bias, w, NULL, 0, &e), NLP_OK);
 }
 
 static void
@@ -173,16 +173,16 @@ LEAK_TEST(quantized, rows_scale_to_127_and_score_as_training_measured)
 	cr_assert_eq(qw.scale[2], scale);
 	cr_assert_eq(deq[7], scale * (float)qw.q[7], "w holds scale x q");
 	cr_assert_eq(nlp_model_serialize(&q8, &qlen, &fo, labels, 3, keys, idf,
-	    3, bias, deq, &qw, &e), NLP_OK, "%s", e.msg);
+	    3, bias, deq, &qw, 0, &e), NLP_OK, "%s", e.msg);
 	cr_assert_eq(nlp_model_serialize(&f32, &flen, &fo, labels, 3, keys, idf,
-	    3, bias, w, NULL, &e), NLP_OK, "%s", e.msg);
+	    3, bias, w, NULL, 0, &e), NLP_OK, "%s", e.msg);
 	cr_assert_eq(nlp_model_load(&m, q8, qlen, &e), NLP_OK, "%s", e.msg);
 	cr_assert(m.w == NULL && m.q != NULL && m.scale != NULL);
 	cr_assert_eq(m.q[6], -127);
 	/* the quantized scores are exactly those of the weights training
 	   measured (scale x q) */
-	nlp_model_scores_q(m.q, m.scale, m.bias, 3, rows, vals, 3, p1);
-	nlp_model_scores(deq, bias, 3, rows, vals, 3, p2);
+	nlp_model_logits_q(m.q, m.scale, m.bias, 3, rows, vals, 3, p1);
+	nlp_model_logits(deq, bias, 3, rows, vals, 3, p2);
 	cr_assert(memcmp(p1, p2, sizeof p1) == 0);
 	/* the table three quarters full: a bucket absent ends its probe */
 	cr_assert_eq(m.table_cap, 4);
@@ -276,6 +276,8 @@ make_data(struct nlp_dataset *d)
 	d->row = rows;
 	d->val = vals;
 	d->y = ys;
+	d->ystart = NULL;
+	d->ys = NULL;
 	d->nrows = 500;
 	d->nclasses = 4;
 }
@@ -345,6 +347,174 @@ LEAK_TEST(learn, learns_a_separable_problem)
 		ok += best == ys[i];
 	}
 	cr_assert_gt(ok, NEX * 95 / 100, "accuracy %zu/%d", ok, NEX);
+}
+
+/* Multi-label data: each example has a set of the 4 classes (made from
+ * ys: class y, and y + 1 on every third example), its features saying
+ * each of them. */
+static size_t ml_ystart[NEX + 1];
+static uint32_t ml_ys[2 * NEX];
+
+static void
+make_multi(struct nlp_dataset *d)
+{
+	size_t i, k = 0;
+
+	make_data(d);
+	for (i = 0; i < NEX; i++) {
+		uint32_t y = ys[i], z = (y + 1) % 4;
+		ml_ystart[i] = k;
+		if (i % 3 == 0) {
+			/* the second class's features replace the noise */
+			rows[i * NF + 3] = z * 50 + (uint32_t)(i % 50);
+			ml_ys[k++] = y < z ? y : z;
+			ml_ys[k++] = y < z ? z : y;
+		} else {
+			ml_ys[k++] = y;
+		}
+	}
+	ml_ystart[NEX] = k;
+	/* rows increasing within an example again */
+	for (i = 0; i < NEX; i++) {
+		uint32_t *r = rows + i * NF;
+		size_t a, b;
+		for (a = 1; a < NF; a++)
+			for (b = a; b > 0 && r[b - 1] > r[b]; b--) {
+				uint32_t t = r[b];
+				r[b] = r[b - 1];
+				r[b - 1] = t;
+			}
+	}
+	d->ystart = ml_ystart;
+	d->ys = ml_ys;
+}
+
+static void
+train_multi(unsigned threads, float *w, float *b)
+{
+	struct nlp_dataset d;
+	struct nlp_learn_opts o;
+	struct nlp_err e;
+
+	make_multi(&d);
+	memset(&o, 0, sizeof o);
+	o.epochs = 5;
+	o.lr = 1.0f;
+	o.seed = 5;
+	o.pool = nlp_pool_new(threads);
+	o.parallel_min = 1;
+	memset(w, 0, 2000 * sizeof *w);
+	memset(b, 0, 4 * sizeof *b);
+	cr_assert_eq(nlp_learn(&d, &o, w, b, &e), NLP_OK);
+	nlp_pool_close(o.pool);
+}
+
+LEAK_TEST(learn, multilabel_learns_label_sets_the_same_at_any_thread_count)
+{
+	static float w1[2000], w2[2000];
+	float b1[4], b2[4], p[4];
+	struct nlp_dataset d;
+	struct nlp_class_counts k;
+	uint32_t pred[4];
+	size_t i, np;
+	uint32_t c;
+
+	train_multi(1, w1, b1);
+	train_multi(2, w2, b2);
+	cr_assert(memcmp(w1, w2, sizeof w1) == 0);
+	cr_assert(memcmp(b1, b2, sizeof b1) == 0);
+	make_multi(&d);
+	cr_assert_eq(nlp_class_counts_init(&k, 4), 0);
+	for (i = 0; i < NEX; i++) {
+		nlp_model_logits(w1, b1, 4, rows + start[i], vals + start[i], NF,
+		    p);
+		nlp_sigmoid(p, 4);
+		for (c = 0, np = 0; c < 4; c++)
+			if (p[c] >= NLP_MIN_P)
+				pred[np++] = c;
+		nlp_class_counts_add_sets(&k, ml_ys + ml_ystart[i],
+		    ml_ystart[i + 1] - ml_ystart[i], pred, np);
+	}
+	/* the sets, not just one label each: most examples exactly right,
+	   the pairs included */
+	cr_assert_gt(k.correct, NEX * 85 / 100, "subset accuracy %llu/%d",
+	    (unsigned long long)k.correct, NEX);
+	cr_assert_lt(nlp_class_counts_hamming(&k), 0.05);
+	nlp_class_counts_release(&k);
+}
+
+LEAK_TEST(metrics, label_sets_count_every_label_and_exact_matches)
+{
+	struct nlp_class_counts k;
+	const uint32_t g1[] = { 0, 2 }, p1[] = { 0, 1 }, g2[] = { 1 }, p2[] = { 1 };
+
+	/* gold {0,2} predicted {0,1}; gold {1} predicted {1}; gold {2}
+	   predicted nothing */
+	cr_assert_eq(nlp_class_counts_init(&k, 4), 0);
+	nlp_class_counts_add_sets(&k, g1, 2, p1, 2);
+	nlp_class_counts_add_sets(&k, g2, 1, p2, 1);
+	nlp_class_counts_add_sets(&k, g1 + 1, 1, NULL, 0);
+	cr_assert_eq(k.n, 3);
+	cr_assert_eq(k.correct, 1);
+	cr_assert_eq(k.tp[0], 1);
+	cr_assert_eq(k.tp[1], 1);
+	cr_assert_eq(k.pred[1], 2);
+	cr_assert_eq(k.gold[2], 2);
+	cr_assert_eq(k.wrong, 3);             /* 1 and 2; then 2 */
+	cr_assert_eq(nlp_class_counts_used(&k), 3);
+	cr_assert_float_eq(nlp_class_counts_hamming(&k), 3.0 / 9, 1e-12);
+	/* per example: P 1/2, 1, 0; R 1/2, 1, 0; F1 1/2, 1, 0 */
+	cr_assert_float_eq(k.sample_p, 1.5, 1e-12);
+	cr_assert_float_eq(k.sample_f1, 1.5, 1e-12);
+	nlp_class_counts_release(&k);
+}
+
+LEAK_TEST_FINI(weights, multilabel_is_format_2_with_sigmoid_outputs,
+    free_blob)
+{
+	static const char *labels[] = { "alpha", "beta", "gamma" };
+	struct nlp_feat_opts fo = { .ngrams = 2, .bits = 20, .seed = 42 };
+	uint32_t keys[2] = { 5, 900 }, v;
+	float idf[2] = { 1.5f, 2.0f }, bias[3] = { 0.1f, -2.0f, 3.0f };
+	float w[6] = { 1, 2, 3, 4, 5, 6 }, p[3];
+	unsigned char *ml;
+	size_t len, i;
+	struct nlp_model m;
+	struct nlp_scorer s;
+	struct nlp_err e;
+
+	cr_assert_eq(nlp_model_serialize((void **)&ml, &len, &fo, labels, 3,
+	    keys, idf, 2, bias, w, NULL, 1, &e), NLP_OK);
+	memcpy(&v, ml + 8, 4);
+	cr_assert_eq(v, 2, "format %u", v);
+	memcpy(&v, ml + 60, 4);
+	cr_assert_eq(v, NLP_OUTPUT_SIGMOID);
+	cr_assert_eq(nlp_model_load(&m, ml, len, &e), NLP_OK, "%s", e.msg);
+	cr_assert(m.multilabel);
+	memset(&s, 0, sizeof s);
+	/* no feature: each class's probability is the sigmoid of its bias,
+	   on its own (they do not sum to 1) */
+	cr_assert_eq(nlp_model_predict(&m, &s, "", 0, p), 0);
+	for (i = 0; i < 3; i++)
+		cr_assert_float_eq(p[i], 1 / (1 + expf(-bias[i])), 1e-6);
+	nlp_scorer_release(&s);
+	nlp_model_release(&m);
+	/* format 1 with sigmoid outputs, format 2 with a softmax: refused */
+	v = 1;
+	memcpy(ml + 8, &v, 4);
+	cr_assert_eq(nlp_model_load(&m, ml, len, &e), NLP_DATA);
+	v = 2;
+	memcpy(ml + 8, &v, 4);
+	v = NLP_OUTPUT_SOFTMAX;
+	memcpy(ml + 60, &v, 4);
+	cr_assert_eq(nlp_model_load(&m, ml, len, &e), NLP_DATA);
+	free(ml);
+	/* a softmax model (the suite's) stays format 1, as every nlpops
+	   reads it */
+	memcpy(&v, (unsigned char *)blob + 8, 4);
+	cr_assert_eq(v, 1);
+	memcpy(&v, (unsigned char *)blob + 60, 4);
+	cr_assert_eq(v, 0);
 }
 
 LEAK_TEST(strmap, entries_keep_their_numbers)

@@ -488,6 +488,36 @@ LEAK_TEST_FINI(reader, fasttext_returns_multilabel_records_when_allowed, cleanup
 	free(g);
 }
 
+LEAK_TEST_FINI(reader, tsv_and_csv_label_lists_split_at_the_separator, cleanup)
+{
+	const char *t = TMP(".tsv", "bug, ui\tthe button\nbug,bug,\tsame twice\n"
+	    "a;b\tsemicolons\n");
+	const char *c = TMP(".csv", "label,text\n\"x,y\",both\nz,one\n");
+	struct nlp_reader_opts o = LABELED();
+	struct got *g = read_all(&t, 1, o, 1);
+
+	/* trimmed, a repeat counted once, an empty one ignored */
+	cr_assert_eq(g->n, 3);
+	expect(g, 0, "the button", "bug|ui", 1);
+	expect(g, 1, "same twice", "bug", 2);
+	expect(g, 2, "semicolons", "a;b", 3);
+	free(g);
+	o.label_sep = ';';
+	g = read_all(&t, 1, o, 1);
+	expect(g, 0, NULL, "bug, ui", 0);
+	expect(g, 2, NULL, "a|b", 0);
+	free(g);
+	g = read_all(&c, 1, LABELED(), 1);
+	cr_assert_eq(g->n, 2);
+	expect(g, 0, "both", "x|y", 0);
+	expect(g, 1, "one", "z", 0);
+	free(g);
+	/* without multi-label records allowed, the field is one label */
+	g = read_all(&t, 1, LABELED(), 0);
+	expect(g, 0, "the button", "bug, ui", 1);
+	free(g);
+}
+
 /*
  * A repeated label was found by comparing with every label before it:
  * 87000 labels on one line took 14 s.  Now a hash set: this line of 100000

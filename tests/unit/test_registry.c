@@ -76,7 +76,7 @@ tiny_weights(size_t *len)
 	void *out = NULL;
 
 	cr_assert_eq(nlp_model_serialize(&out, len, &f, labels, 2, keys, idf, 1,
-	    bias, w, NULL, &e), NLP_OK, "%s", e.msg);
+	    bias, w, NULL, 0, &e), NLP_OK, "%s", e.msg);
 	return out;
 }
 

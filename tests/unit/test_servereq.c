@@ -185,7 +185,7 @@ make_model(void)
 	struct nlp_err e;
 
 	cr_assert_eq(nlp_model_serialize(&blob, &bloblen, &fo, labels, 2, NULL,
-	    NULL, 0, bias, NULL, NULL, &e), NLP_OK, "%s", e.msg);
+	    NULL, 0, bias, NULL, NULL, 0, &e), NLP_OK, "%s", e.msg);
 	cr_assert_eq(nlp_model_load(&model, blob, bloblen, &e), NLP_OK, "%s",
 	    e.msg);
 }

@@ -1,0 +1,180 @@
+# multilabel.sh - `train --multilabel`, `predict` and `eval` of a
+# multi-label model on real multi-label text (Debian descriptions with
+# their debtags): the label list in TSV (and --label-sep), fastText and
+# JSONL giving the same weights; the same artifact at any thread count;
+# predict's lines (every label of p >= --min-p, most probable first, the
+# empty-record marker, the fallback below --threshold) in TSV and JSONL;
+# eval's figures equal to those worked out here from predict's own output
+# (subset accuracy, Hamming loss, micro/macro/samples F1), the same at any
+# thread count; its gates; and every refusal.
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+case $N in */obj-san/nlpops) san=1 ;; *) san=0 ;; esac
+cd "$T" || exit 4
+zcat "$DATA/debtags.train.tsv.gz" >train.tsv
+zcat "$DATA/debtags.test.tsv.gz" >test.tsv
+if [ $san -eq 1 ]; then
+	# the sanitizers: under a third of the data (1000 examples at least,
+	# for a held-out slice)
+	head -n 1200 train.tsv >t && mv t train.tsv
+	head -n 200 test.tsv >t && mv t test.tsv
+fi
+ep="--epochs 5"
+cut -f2 test.tsv >test.txt
+n=$(wc -l <test.txt)
+
+# shellcheck disable=SC2086
+expect_status 0 "train --multilabel" "$N" train --multilabel $ep -o m.nlp train.tsv
+check "the summary has the multi-label figures" \
+    grep -Eq 'held-out subset accuracy [01]\.[0-9]{4} macro-F1 [01]\.[0-9]{4} micro-F1 [01]\.[0-9]{4} Hamming loss [01]\.[0-9]{4}' "$T/err"
+tar -xOf m.nlp meta.json >meta.json
+check "meta.json says multilabel" grep -q '"multilabel": true' meta.json
+check "meta.json has the held-out micro-F1 and Hamming loss" \
+    grep -q '"hamming_loss"' meta.json
+labels=$(cut -f1 train.tsv | tr , '\n' | sort -u | wc -l)
+check "every tag of the data is a class ($labels)" \
+    test "$(grep -c '"label":' meta.json)" -eq "$labels"
+tar -xOf m.nlp weights | od -An -tu4 -j8 -N4 | tr -d ' ' >fmt
+check "the weights are format 2 ($(cat fmt))" test "$(cat fmt)" = 2
+
+# shellcheck disable=SC2086
+"$N" train -q --multilabel $ep --threads 2 -o m2.nlp train.tsv
+check "the same artifact on 2 threads" cmp -s m.nlp m2.nlp
+
+# the same records as fastText, JSONL and a ';'-separated TSV
+awk -F '\t' '{ n = split($1, l, ","); s = ""; for (i = 1; i <= n; i++) s = s "__label__" l[i] " "; print s $2 }' \
+    train.tsv >train.ft
+python3 -c '
+import json, sys
+for line in open("train.tsv", encoding="utf-8"):
+    lab, text = line.rstrip("\n").split("\t", 1)
+    print(json.dumps({"label": lab.split(","), "text": text}, ensure_ascii=False))
+' >train.jsonl
+awk -F '\t' -v OFS='\t' '{ gsub(/,/, ";", $1); print }' train.tsv >semi.tsv
+w() { tar -xOf "$1" weights | sha256sum | cut -c1-64; }
+for f in train.ft train.jsonl; do
+	# shellcheck disable=SC2086
+	"$N" train -q --multilabel $ep -o "$f.nlp" "$f"
+	check "$f gives the same weights as the TSV" test "$(w "$f.nlp")" = "$(w m.nlp)"
+done
+# shellcheck disable=SC2086
+"$N" train -q --multilabel --label-sep ';' $ep -o semi.nlp semi.tsv
+check "--label-sep ';' gives the same weights" test "$(w semi.nlp)" = "$(w m.nlp)"
+# without --multilabel a label list is one label (the old behaviour)
+"$N" train -q --epochs 1 -o single.nlp train.tsv
+tar -xOf single.nlp meta.json >single.json
+check "without --multilabel 'a,b' is one class" \
+    grep -q '"label": "[^"]*,[^"]*"' single.json
+
+# predict: TSV
+expect_status 0 "predict" "$N" predict -m m.nlp -o p.tsv test.txt
+check "one line per text" test "$(wc -l <p.tsv)" -eq "$n"
+check "labels at or above 0.5, most probable first, pairs well formed" awk -F '\t' '
+	NF == 2 && $1 == "" && $2 == "" { next }
+	NF % 2 != 0 { exit 1 }
+	{ for (i = 2; i <= NF; i += 2) { if ($i + 0 < 0.5) exit 1; if (i > 2 && $i + 0 > $(i - 2) + 0) exit 1 } }' p.tsv
+check "several labels on some lines" test "$(awk -F '\t' 'NF >= 4' p.tsv | wc -l)" -gt 0
+"$N" predict -q -m m.nlp --min-p 0.9 test.txt >p9.tsv
+check "--min-p 0.9: fewer labels" \
+    test "$(awk -F '\t' '$1 != "" { s += NF / 2 } END { print s + 0 }' p9.tsv)" -lt \
+    "$(awk -F '\t' '$1 != "" { s += NF / 2 } END { print s + 0 }' p.tsv)"
+printf 'zzqx qqzv\n' | "$N" predict -q -m m.nlp --min-p 0.99 >none.tsv
+check "none that probable: the empty-record marker" test "$(cat none.tsv)" = "$(printf '\t')"
+"$N" predict -q -m m.nlp --min-p 0 -k 3 test.txt >k3.tsv
+check "--min-p 0 -k 3: three labels each" \
+    test "$(awk -F '\t' 'NF == 6' k3.tsv | wc -l)" -eq "$n"
+"$N" predict -q -m m.nlp --threshold 0.999 --fallback other test.txt >fb.tsv
+check "below --threshold: the fallback and the top probability" \
+    awk -F '\t' '$1 == "other" && NF == 2 && $2 + 0 < 0.999 { f++ } END { exit !(f > 0) }' fb.tsv
+# JSONL: the same labels
+"$N" predict -q -m m.nlp --output-format jsonl test.txt >p.jsonl
+python3 -c '
+import json, sys
+tsv = [l.rstrip("\n").split("\t") for l in open("p.tsv")]
+for t, line in zip(tsv, open("p.jsonl")):
+    o = json.loads(line)
+    want = [] if t == ["", ""] else [(t[i], t[i + 1]) for i in range(0, len(t), 2)]
+    got = [(x["label"], "%.6f" % x["p"]) for x in o["labels"]]
+    if got != want or (o["label"] != (want[0][0] if want else None)):
+        sys.exit("mismatch: %r %r" % (t, o))
+' >py.err 2>&1
+check "JSONL lists the TSV's labels ($(head -c 200 py.err))" test ! -s py.err
+expect_status 2 "--min-p with a single-label model" "$N" predict -m single.nlp --min-p 0.3 test.txt
+check "it says why" grep -q 'is single-label' "$T/err"
+
+# eval: the figures from predict's own sets, worked out here
+expect_status 0 "eval --json" "$N" eval -m m.nlp --json --threads 1 test.tsv
+cp "$T/out" e1.json
+"$N" eval -q -m m.nlp --json --threads 2 test.tsv >e2.json
+check "the same figures on 2 threads" \
+    test "$(grep -v -e seconds -e examples_per_s e1.json)" = "$(grep -v -e seconds -e examples_per_s e2.json)"
+python3 -c '
+import json, sys
+gold = [set(l.split("\t", 1)[0].split(",")) for l in open("test.tsv", encoding="utf-8")]
+pred = []
+for l in open("p.tsv", encoding="utf-8"):
+    f = l.rstrip("\n").split("\t")
+    pred.append(set() if f == ["", ""] else set(f[0::2]))
+labels = set().union(*gold, *pred)
+tp = sum(len(g & p) for g, p in zip(gold, pred))
+np_ = sum(len(p) for p in pred); ng = sum(len(g) for g in gold)
+P, R = tp / np_, tp / ng
+want = {
+    "subset_accuracy": sum(g == p for g, p in zip(gold, pred)) / len(gold),
+    "hamming_loss": sum(len(g ^ p) for g, p in zip(gold, pred)) / (len(gold) * len(labels)),
+    "micro": 2 * P * R / (P + R),
+    "samples": sum(2 * len(g & p) / (len(g) + len(p)) for g, p in zip(gold, pred)) / len(gold),
+}
+def f1(l):
+    t = sum(l in g and l in p for g, p in zip(gold, pred))
+    pp = sum(l in p for p in pred); gg = sum(l in g for g in gold)
+    pr = t / pp if pp else 0; rc = t / gg if gg else 0
+    return 2 * pr * rc / (pr + rc) if pr + rc else 0
+want["macro"] = sum(f1(l) for l in labels) / len(labels)
+e = json.load(open("e1.json"))
+got = {"subset_accuracy": e["subset_accuracy"], "hamming_loss": e["hamming_loss"],
+       "micro": e["micro_avg"]["f1"], "samples": e["samples_avg"]["f1"],
+       "macro": e["macro_avg"]["f1"]}
+bad = [k for k in want if abs(want[k] - got[k]) > 1e-9]
+if bad or e["accuracy"] != e["subset_accuracy"] or not e["multilabel"] or len(e["per_class"]) != len(labels):
+    sys.exit("eval %r, from predict %r" % (got, want))
+print("%.4f %.4f" % (want["micro"], want["subset_accuracy"]))
+' >figures 2>&1
+check "eval's figures are those of predict's sets ($(head -c 300 figures))" \
+    grep -Eq '^[01]\.[0-9]{4} [01]\.[0-9]{4}$' figures
+expect_status 0 "eval: the report" "$N" eval -m m.nlp test.tsv
+check "the report ends with subset accuracy, the averages, Hamming loss" \
+    test "$(grep -Ec '^ *(subset accuracy|macro avg|weighted avg|micro avg|samples avg|hamming loss) ' "$T/out")" -eq 6
+check "it says multi-label and the cut-off" grep -q 'multi-label: the labels of p >= 0.5' "$T/out"
+"$N" eval -q -m m.nlp --min-p 0.9 --json test.tsv >e9.json
+check "--min-p moves the figures" test "$(grep '"min_p"' e9.json)" = '  "min_p": 0.9,'
+expect_status 1 "gate: --min-f1 0.99 fails" "$N" eval -m m.nlp --min-f1 0.99 test.tsv
+expect_status 0 "gate: --min-accuracy 0.05 passes" "$N" eval -m m.nlp --min-accuracy 0.05 test.tsv
+expect_status 0 "--baseline of the same kind, --max-drop" \
+    "$N" eval -m m.nlp --baseline m2.nlp --max-drop 0 test.tsv
+for o in "--bootstrap 10" "--errors 3" --confusion "--max-log-loss 1" "--max-ece 0.1"; do
+	# shellcheck disable=SC2086
+	expect_status 2 "eval $o with a multi-label model" "$N" eval -m m.nlp $o test.tsv
+done
+expect_status 2 "a single-label baseline" "$N" eval -m m.nlp --baseline single.nlp test.tsv
+expect_status 2 "eval --min-p with a single-label model" "$N" eval -m single.nlp --min-p 0.5 test.tsv
+expect_status 2 "eval --label-sep with a single-label model" "$N" eval -m single.nlp --label-sep ';' test.tsv
+
+# train's refusals
+expect_status 2 "--label-sep without --multilabel" "$N" train --label-sep ';' -o x.nlp train.tsv
+expect_status 2 "--label-sep of two characters" "$N" train --multilabel --label-sep ab -o x.nlp train.tsv
+expect_status 2 "--label-sep TAB" "$N" train --multilabel --label-sep "$(printf '\t')" -o x.nlp train.tsv
+expect_status 2 "--class-weight balanced --multilabel" "$N" train --multilabel --class-weight balanced -o x.nlp train.tsv
+check "no artifact left by a refusal" test ! -e x.nlp
+
+# quantized and autotuned multi-label models work as well
+if [ $san -eq 0 ]; then
+	"$N" train -q --multilabel $ep --quantize -o q.nlp train.tsv
+	"$N" predict -q -m q.nlp test.txt >q.tsv
+	same=$(cut -f1 p.tsv | paste - q.tsv | awk -F '\t' '$1 == $2 { k++ } END { print int(100 * k / NR) }')
+	check "quantized: the same first label on $same% of the texts" test "$same" -ge 95
+	expect_status 0 "train --multilabel --autotune --trials 2" \
+	    "$N" train --multilabel --autotune --trials 2 --epochs 3 -o at.nlp train.tsv
+	check "autotune trials have subset accuracy" grep -q 'trial 2/2: .*macro-F1' "$T/err"
+fi
