@@ -324,14 +324,24 @@ score_record(struct nlp_drift_pass *p, struct worker *w,
 		return -1;
 	*t = &w->sc.f.tok;
 	nlp_top_k(w->probs, m->nclasses, 1, &best);
-	p->pred[best]++;
+	if (!m->multilabel) {
+		p->pred[best]++;
+	} else {
+		/* every label it predicts, as the reference counts every
+		   label of a training example */
+		for (i = 0; i < m->nclasses; i++)
+			p->pred[i] += w->probs[i] >= NLP_MIN_P;
+	}
 	if (h < p->conf_max && numbers_add(&p->conf, h, w->probs[best]) < 0)
 		return -1;
 	for (i = 0; i < (*t)->n; i++)
 		p->oov += !nlp_model_has_bucket(m, (uint32_t)(w->sc.f.hash[i] >>
 		    (64 - m->feat.bits)));
 	p->tokens += (*t)->n;
-	if (r->label != NULL && (g = nlp_model_label_index(m, r->label)) >= 0) {
+	/* a multi-label model's labels are sets: the accuracy and the
+	   per-class counts here are a single label's */
+	if (r->label != NULL && !m->multilabel &&
+	    (g = nlp_model_label_index(m, r->label)) >= 0) {
 		nlp_class_counts_add(&p->cm, (uint32_t)g, best);
 		p->scored++;
 		p->correct += (uint32_t)g == best;

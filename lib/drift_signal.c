@@ -159,7 +159,7 @@ nlp_drift_sample_signal(struct nlp_drift_report *r, const char *name,
    saw (the others have no expected count). */
 static int
 dist_detail(struct nlp_drift_detail *dt, const double *ref, const double *cur,
-    size_t k, double rt, double ct)
+    size_t k, double rt, double ct, int two_sample)
 {
 	double *obs = malloc((k + 1) * sizeof *obs);
 	double *exp = malloc((k + 1) * sizeof *exp);
@@ -170,16 +170,34 @@ dist_detail(struct nlp_drift_detail *dt, const double *ref, const double *cur,
 		free(exp);
 		return -1;
 	}
-	for (i = 0; i < k; i++) {
+	dt->chi2 = dt->chi2_p_value = NAN;
+	for (i = 0; !two_sample && i < k; i++) {
 		if (ref[i] <= 0)
 			continue;
 		obs[m] = cur[i];
 		exp[m] = ref[i] / rt * ct;
 		m++;
 	}
-	dt->chi2 = dt->chi2_p_value = NAN;
-	if (m >= 2)
+	if (!two_sample && m >= 2)
 		nlp_chisquare(obs, exp, m, &dt->chi2, &dt->chi2_p_value);
+	if (two_sample) {
+		/* the 2 x k table's cells against the pooled shares; k - 1
+		   degrees of freedom over the bins that have counts */
+		double x = 0, er, ec;
+		for (i = 0; i < k; i++) {
+			if (ref[i] + cur[i] <= 0)
+				continue;
+			er = (ref[i] + cur[i]) * rt / (rt + ct);
+			ec = (ref[i] + cur[i]) * ct / (rt + ct);
+			x += (ref[i] - er) * (ref[i] - er) / er +
+			    (cur[i] - ec) * (cur[i] - ec) / ec;
+			m++;
+		}
+		if (m >= 2) {
+			dt->chi2 = x;
+			dt->chi2_p_value = nlp_gamma_q((double)(m - 1) / 2, x / 2);
+		}
+	}
 	free(obs);
 	free(exp);
 	dt->jensen_shannon = nlp_jensenshannon(ref, cur, k);
@@ -191,7 +209,7 @@ dist_detail(struct nlp_drift_detail *dt, const double *ref, const double *cur,
 
 int
 nlp_drift_dist_signal(struct nlp_drift_report *r, const char *name,
-    const double *ref, const double *cur, size_t k, int use_psi, int small,
+    const double *ref, const double *cur, size_t k, int how, int small,
     const struct nlp_drift_opts *o)
 {
 	struct nlp_drift_detail dt;
@@ -204,12 +222,12 @@ nlp_drift_dist_signal(struct nlp_drift_report *r, const char *name,
 	if (rt <= 0 || ct <= 0 || k < 2)
 		return 0;
 	memset(&dt, 0, sizeof dt);
-	if (dist_detail(&dt, ref, cur, k, rt, ct) < 0)
+	if (dist_detail(&dt, ref, cur, k, rt, ct, how & NLP_DIST_TWO_SAMPLE) < 0)
 		return -1;
 	p = dt.chi2_p_value;
 	if (small && isfinite(p)) {
 		s = add(r, name, "chi2", dt.chi2, p, NLP_DRIFT_BY_P_VALUE, o->alpha);
-	} else if (use_psi) {
+	} else if (how & NLP_DIST_PSI) {
 		s = add(r, name, "psi", dt.psi, p, NLP_DRIFT_BY_EFFECT, o->effect);
 	} else {
 		/*
@@ -380,11 +398,20 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	size_t i;
 
 	for (i = 0; i < m->nclasses; i++) {
-		v->a[i] = (double)nlp_profile_label_count(prof, m->labels[i]);
+		const struct nlp_strmap_entry *en = !prof->has_predicted ? NULL :
+		    nlp_strmap_get(&prof->predicted, m->labels[i],
+		    strlen(m->labels[i]));
+		/* a multi-label model's reference: its own predictions on the
+		   held-out examples (what it predicts of text like the
+		   training text), not the labels, which it predicts fewer
+		   of, and the rare ones least */
+		v->a[i] = prof->has_predicted ? (en != NULL ? (double)en->value :
+		    0) : (double)nlp_profile_label_count(prof, m->labels[i]);
 		v->b[i] = (double)p->pred[i];
 	}
 	if (nlp_drift_dist_signal(r, "predicted_labels", v->a, v->b,
-	    m->nclasses, 1, small, o) < 0)
+	    m->nclasses, NLP_DIST_PSI | (prof->has_predicted ?
+	    NLP_DIST_TWO_SAMPLE : 0), small, o) < 0)
 		return -1;
 	for (i = 0; i < p->conf.n; i++)
 		v->b[i] = p->conf.v[i].v;
@@ -448,7 +475,7 @@ concept(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 		    p->gold.ent[i].len) == NULL)
 			v->b[nl] += (double)p->gold.ent[i].value;
 	if ((nl > 0 && nlp_drift_dist_signal(r, "gold_labels", v->a, v->b,
-	    nl + 1, 1, small, o) < 0) ||
+	    nl + 1, NLP_DIST_PSI, small, o) < 0) ||
 	    (ref->model != NULL && p->scored > 0 && accuracy(r, prof, p, o) < 0))
 		return -1;
 	return 0;

@@ -35,11 +35,17 @@ int nlp_drift_sample_signal(struct nlp_drift_report *r, const char *name,
 
 /*
  * Two distributions of counts over the same k bins: chi-squared when
- * small, else PSI (use_psi) or the Jensen-Shannon distance less what
- * sampling noise explains; every figure is in the detail.
+ * small, else PSI (how & NLP_DIST_PSI) or the Jensen-Shannon distance less
+ * what sampling noise explains; every figure is in the detail.  The
+ * chi-squared test takes the reference as the distribution itself
+ * (goodness of fit: a reference of many counts), or with
+ * NLP_DIST_TWO_SAMPLE as a sample of it too (homogeneity of the 2 x k
+ * table: a reference as small as the current sample).
  */
+#define NLP_DIST_PSI 1
+#define NLP_DIST_TWO_SAMPLE 2
 int nlp_drift_dist_signal(struct nlp_drift_report *r, const char *name,
-    const double *ref, const double *cur, size_t k, int use_psi, int small,
+    const double *ref, const double *cur, size_t k, int how, int small,
     const struct nlp_drift_opts *o);
 
 /*

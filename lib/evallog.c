@@ -107,6 +107,11 @@ take_prediction(struct nlp_evallog *l, const json_t *o, struct evallog_id *x)
 	int n;
 
 	x->label = x->model = NONE;
+	/* a multi-label model's answer: its "label" is one of a set, and
+	   scoring it as the prediction would be a wrong figure */
+	if (json_object_get(o, "labels") != NULL)
+		return "a multi-label prediction (\"labels\"): --predictions "
+		    "scores single-label predictions";
 	if (lab == NULL || (!json_is_null(lab) && !json_is_string(lab)))
 		return "no \"label\" string or null";
 	if (json_is_string(lab) && intern(&l->labels, json_string_value(lab),

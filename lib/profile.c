@@ -335,6 +335,12 @@ model_json(json_t *root, const struct nlp_profile_model *m)
 		free(conf);
 		r |= json_object_set_new(h, "confidence", a);
 	}
+	if (m->held_out > 0 && m->predicted != NULL) {
+		json_t *p = json_object();
+		for (i = 0; i < m->nclasses; i++)
+			r |= set_count(p, m->labels[i], m->predicted[i]);
+		r |= json_object_set_new(h, "predicted", p);
+	}
 	return r | json_object_set_new(root, "held_out", h);
 }
 
@@ -600,29 +606,38 @@ parse_top(const json_t *prof, struct nlp_profile_stored *s,
 	return NLP_OK;
 }
 
-/* labels: the training label counts. */
+/* An object of label counts x (named what in messages) into m. */
 static int
-parse_labels(const json_t *prof, struct nlp_profile_stored *s,
+parse_label_counts(const json_t *x, const char *what, struct nlp_strmap *m,
     struct nlp_err *e)
 {
-	const json_t *x = json_object_get(prof, "labels"), *y;
+	const json_t *y;
 	struct nlp_strmap_entry *en;
 	const char *key;
 	char f[96];
 	uint64_t v = 0;
 	int rc;
 
-	if ((rc = check_object(x, "labels", e)) != NLP_OK)
+	if ((rc = check_object(x, what, e)) != NLP_OK)
 		return rc;
 	json_object_foreach((json_t *)x, key, y) {
-		snprintf(f, sizeof f, "labels.%.64s", key);
+		snprintf(f, sizeof f, "%s.%.64s", what, key);
 		if ((rc = check_count(y, f, COUNT_MAX, &v, e)) != NLP_OK)
 			return rc;
-		if ((en = nlp_strmap_add(&s->labels, key, strlen(key))) == NULL)
+		if ((en = nlp_strmap_add(m, key, strlen(key))) == NULL)
 			return nlp_errf(e, NLP_IO, "out of memory");
 		en->value = v;
 	}
 	return NLP_OK;
+}
+
+/* labels: the training label counts. */
+static int
+parse_labels(const json_t *prof, struct nlp_profile_stored *s,
+    struct nlp_err *e)
+{
+	return parse_label_counts(json_object_get(prof, "labels"), "labels",
+	    &s->labels, e);
 }
 
 /* held_out: n, and accuracy, macro_f1 and the sorted confidences, which
@@ -641,6 +656,12 @@ parse_held_out(const json_t *prof, struct nlp_profile_stored *s,
 	    &s->held_out, e)) != NLP_OK)
 		return rc;
 	n = (size_t)s->held_out;
+	if ((x = json_object_get(ho, "predicted")) != NULL) {
+		if ((rc = parse_label_counts(x, "held_out.predicted",
+		    &s->predicted, e)) != NLP_OK)
+			return rc;
+		s->has_predicted = 1;
+	}
 	s->has_accuracy = json_object_get(ho, "accuracy") != NULL;
 	if ((n > 0 || s->has_accuracy) &&
 	    (rc = check_unit(json_object_get(ho, "accuracy"),
@@ -720,6 +741,7 @@ nlp_profile_stored_release(struct nlp_profile_stored *s)
 	free(s->confidence);
 	nlp_strmap_release(&s->top);
 	nlp_strmap_release(&s->labels);
+	nlp_strmap_release(&s->predicted);
 	memset(s, 0, sizeof *s);
 }
 

@@ -21,7 +21,8 @@
  *                                          repeats a word does not swamp
  *                                          the rest), count then bytes order
  *   labels: {label: count}                 training label distribution
- *   held_out: {n, accuracy, macro_f1, confidence: [sorted top-1 p]}
+ *   held_out: {n, accuracy, macro_f1, confidence: [sorted top-1 p],
+ *              predicted: {label: count} (a multi-label model's)}
  *
  * train writes it (nlp_profile_json()); drift reads it back, every field
  * checked (nlp_profile_parse()).
@@ -90,6 +91,10 @@ struct nlp_profile_model {
 	uint64_t held_out;               /* examples held out (0: none) */
 	double accuracy, macro_f1;       /* on them */
 	const float *confidence;         /* held_out top-1 probabilities */
+	/* a multi-label model: the labels it predicted for the held-out
+	   examples (nclasses counts), the reference its predictions on new
+	   text compare with; NULL for none */
+	const uint64_t *predicted;
 };
 
 /* The profile as JSON text (malloc'd, NUL-terminated), or NULL (memory). */
@@ -122,6 +127,8 @@ struct nlp_profile_stored {
 	int has_confidence;          /* held_out.confidence is there */
 	double *confidence;          /* held_out sorted top-1 probabilities */
 	size_t nconfidence;
+	int has_predicted;           /* held_out.predicted is there */
+	struct nlp_strmap predicted; /* label -> held-out predictions */
 };
 
 /*

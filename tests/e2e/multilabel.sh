@@ -161,6 +161,16 @@ expect_status 2 "a single-label baseline" "$N" eval -m m.nlp --baseline single.n
 expect_status 2 "eval --min-p with a single-label model" "$N" eval -m single.nlp --min-p 0.5 test.tsv
 expect_status 2 "eval --label-sep with a single-label model" "$N" eval -m single.nlp --label-sep ';' test.tsv
 
+# drift: the labels predicted, against those predicted for the held-out
+# examples (a sample, tested as one): text like the training text does
+# not drift, the Perl packages alone do
+sig() { "$N" drift -m m.nlp --json "$1" 2>/dev/null | python3 -c '
+import json, sys
+print([s["drifted"] for s in json.load(sys.stdin)["signals"] if s["name"] == "predicted_labels"][0])'; }
+check "drift: predicted labels of the test text: no drift ($(sig test.txt))" test "$(sig test.txt)" = False
+grep -i perl test.txt >perl.txt
+check "drift: predicted labels of Perl texts alone: drift ($(sig perl.txt))" test "$(sig perl.txt)" = True
+
 # train's refusals
 expect_status 2 "--label-sep without --multilabel" "$N" train --label-sep ';' -o x.nlp train.tsv
 expect_status 2 "--label-sep of two characters" "$N" train --multilabel --label-sep ab -o x.nlp train.tsv
