@@ -30,8 +30,9 @@ struct header {
 	uint64_t seed;
 	uint32_t label_bytes, output;   /* version 1: 0; 2: NLP_OUTPUT_* */
 	uint64_t off_labels, off_table, off_idf, off_bias, off_w;
-	uint64_t off_scale;      /* dtype 2: the rows' scales; dtype 1: 0 */
-	char pad[16];
+	uint64_t off_scale;      /* dtypes 2, 3: the rows' scales; dtype 1: 0 */
+	uint64_t ndocs;          /* dtype 3: training documents; else 0 */
+	char pad[8];
 };
 
 _Static_assert(sizeof(struct header) == HEADER_SIZE, "header layout");
@@ -84,6 +85,31 @@ section_ok(uint64_t off, uint64_t len, uint64_t size)
 	    len <= size - off;
 }
 
+/* Value type 3's ranges and sections, each bounded by the next one. */
+static int
+check_compact(const struct header *h, size_t size, struct nlp_err *e)
+{
+	uint64_t C = h->nclasses, V = h->nrows, cap = h->table_cap;
+
+	if (C < 1 || C > 1000000 || cap < 2 || (cap & (cap - 1)) != 0 ||
+	    V > cap / 2 || cap > ((uint64_t)1 << 31) ||
+	    h->bits < NLP_BITS_MIN || h->bits > NLP_BITS_MAX ||
+	    h->ngrams < 1 || h->ngrams > NLP_NGRAMS_MAX ||
+	    h->char_max > NLP_CHAR_MAX || h->char_min > h->char_max ||
+	    (h->char_max > 0 && h->char_min < 1))
+		return nlp_errf(e, NLP_DATA, "weights: header out of range");
+	if (!section_ok(h->off_labels, h->label_bytes, size) ||
+	    h->off_table > h->off_idf || h->off_idf > h->off_bias ||
+	    !section_ok(h->off_table, h->off_idf - h->off_table, size) ||
+	    !section_ok(h->off_idf, h->off_bias - h->off_idf, size) ||
+	    !section_ok(h->off_bias, C * 4, size) ||
+	    !section_ok(h->off_w, V * C, size) ||
+	    !section_ok(h->off_scale, V * 2, size))
+		return nlp_errf(e, NLP_DATA, "weights: section outside the "
+		    "member (truncated or damaged)");
+	return NLP_OK;
+}
+
 /* The header's sizes and ranges, and every section within size bytes. */
 static int
 check_header(const struct header *h, size_t size, struct nlp_err *e)
@@ -98,9 +124,14 @@ check_header(const struct header *h, size_t size, struct nlp_err *e)
 	if (h->version < 1 || h->header_size != HEADER_SIZE ||
 	    (h->version == 1 && h->output != NLP_OUTPUT_SOFTMAX) ||
 	    (h->version == 2 && h->output != NLP_OUTPUT_SIGMOID) ||
-	    (h->dtype != NLP_DTYPE_F32 && h->dtype != NLP_DTYPE_I8) ||
-	    (h->dtype == NLP_DTYPE_F32 && h->off_scale != 0))
+	    (h->dtype != NLP_DTYPE_F32 && h->dtype != NLP_DTYPE_I8 &&
+	    h->dtype != NLP_DTYPE_I8C) ||
+	    (h->dtype == NLP_DTYPE_F32 && h->off_scale != 0) ||
+	    (h->dtype == NLP_DTYPE_I8C) != (h->ndocs != 0) ||
+	    h->ndocs > ((uint64_t)1 << 40))
 		return nlp_errf(e, NLP_DATA, "weights: unsupported layout");
+	if (h->dtype == NLP_DTYPE_I8C)
+		return check_compact(h, size, e);
 	if (C < 1 || C > 1000000 || cap < 2 || (cap & (cap - 1)) != 0 ||
 	    V > (h->dtype == NLP_DTYPE_I8 ? cap - cap / 4 : cap / 2) ||
 	    V >= cap ||             /* an empty slot ends every probe */
@@ -152,6 +183,117 @@ load_labels(struct nlp_model *m, const struct header *h, const char *lab,
 	return NLP_OK;
 }
 
+/* A float rounded to bfloat16 (to nearest, ties to even): its upper half.
+ * For finite values; a value past the largest bfloat16 becomes infinity,
+ * which loading refuses. */
+static uint16_t
+bf16_of(float x)
+{
+	uint32_t u;
+
+	memcpy(&u, &x, sizeof u);
+	u += 0x7fffu + ((u >> 16) & 1u);
+	return (uint16_t)(u >> 16);
+}
+
+static float
+bf16_float(uint16_t b)
+{
+	uint32_t u = (uint32_t)b << 16;
+	float x;
+
+	memcpy(&x, &u, sizeof x);
+	return x;
+}
+
+/* An unsigned LEB128 varint of at most 5 bytes (32 bits) from *p, below
+ * end: 0, or -1 when it runs past end or past 32 bits. */
+static int
+varint(const unsigned char **p, const unsigned char *end, uint32_t *v)
+{
+	uint64_t x = 0;
+	unsigned shift;
+
+	for (shift = 0; shift < 35 && *p < end; shift += 7) {
+		unsigned char b = *(*p)++;
+		x |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			if (x > UINT32_MAX)
+				return -1;
+			*v = (uint32_t)x;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Append v as a varint at p (NULL: only count); returns the bytes. */
+static size_t
+put_varint(unsigned char *p, uint32_t v)
+{
+	size_t n = 0;
+
+	do {
+		if (p != NULL)
+			p[n] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		n++;
+		v >>= 7;
+	} while (v > 0);
+	return n;
+}
+
+/*
+ * Value type 3: the table from the buckets, the idf from the document
+ * frequencies, the float scales from the bfloat16 ones, in one block
+ * (m->own).  Every bucket must be above the one before and below 2^bits,
+ * every df from 1 to n.
+ */
+static int
+load_compact(struct nlp_model *m, const struct header *h,
+    const unsigned char *base, struct nlp_err *e)
+{
+	const unsigned char *p = base + h->off_table, *end = base + h->off_idf;
+	uint64_t cap = h->table_cap, V = h->nrows, r, key = 0;
+	uint32_t *table, v, s;
+	float *idf, *scale;
+
+	m->own = calloc(1, (size_t)(cap * 8 + V * 8 + 8));
+	if (m->own == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	table = m->own;
+	idf = (float *)(table + 2 * cap);
+	scale = idf + V;
+	for (r = 0; r < V; r++) {
+		if (varint(&p, end, &v) < 0 || (r > 0 && v == 0))
+			return nlp_errf(e, NLP_DATA, "weights: bad bucket list");
+		key += v;
+		if (key >> h->bits != 0)
+			return nlp_errf(e, NLP_DATA, "weights: bad bucket list");
+		s = slot_of((uint32_t)key, (uint32_t)cap);
+		while (table[2 * s] != 0)
+			s = (s + 1) & (uint32_t)(cap - 1);
+		table[2 * s] = (uint32_t)key + 1;
+		table[2 * s + 1] = (uint32_t)r;
+	}
+	p = base + h->off_idf;
+	end = base + h->off_bias;
+	for (r = 0; r < V; r++) {
+		if (varint(&p, end, &v) < 0 || v == 0 || v > h->ndocs)
+			return nlp_errf(e, NLP_DATA, "weights: bad document "
+			    "frequency");
+		idf[r] = nlp_idf(h->ndocs, v);
+	}
+	for (r = 0; r < V; r++) {
+		uint16_t b;
+		memcpy(&b, base + h->off_scale + 2 * r, sizeof b);
+		scale[r] = bf16_float(b);
+	}
+	m->table = table;
+	m->idf = idf;
+	m->scale = scale;
+	return NLP_OK;
+}
+
 /* Table: every used slot names a distinct in-range row and bucket. */
 static int
 check_table(const uint32_t *table, const struct header *h, struct nlp_err *e)
@@ -186,19 +328,28 @@ nlp_model_load(struct nlp_model *m, const void *data, size_t size,
 	memcpy(&h, data, HEADER_SIZE);
 	if ((rc = check_header(&h, size, e)) != NLP_OK)
 		return rc;
-	m->table = (const uint32_t *)(base + h.off_table);
 	if ((rc = load_labels(m, &h, (const char *)base + h.off_labels, e)) !=
-	    NLP_OK || (rc = check_table(m->table, &h, e)) != NLP_OK)
+	    NLP_OK)
 		goto fail;
+	if (h.dtype == NLP_DTYPE_I8C) {
+		if ((rc = load_compact(m, &h, base, e)) != NLP_OK)
+			goto fail;
+	} else {
+		m->table = (const uint32_t *)(base + h.off_table);
+		m->idf = (const float *)(base + h.off_idf);
+		if ((rc = check_table(m->table, &h, e)) != NLP_OK)
+			goto fail;
+	}
 	/* Values: finite and bounded, or scores would be NaN (every text then
 	 * got the first label with probability 0, and eval's calibration
 	 * error read 0). */
-	if (!values_ok((const float *)(base + h.off_idf), h.nrows, 1) ||
+	if (!values_ok(m->idf, h.nrows, 1) ||
 	    !values_ok((const float *)(base + h.off_bias), h.nclasses, 0) ||
 	    (h.dtype == NLP_DTYPE_F32 && !values_ok((const float *)(base +
 	    h.off_w), (uint64_t)h.nrows * h.nclasses, 0)) ||
 	    (h.dtype == NLP_DTYPE_I8 && !values_ok((const float *)(base +
-	    h.off_scale), h.nrows, 1))) {
+	    h.off_scale), h.nrows, 1)) ||
+	    (h.dtype == NLP_DTYPE_I8C && !values_ok(m->scale, h.nrows, 1))) {
 		rc = nlp_errf(e, NLP_DATA, "weights: a value is not a finite "
 		    "number within +-1e30 (damaged or forged)");
 		goto fail;
@@ -212,9 +363,10 @@ nlp_model_load(struct nlp_model *m, const void *data, size_t size,
 	m->multilabel = h.output == NLP_OUTPUT_SIGMOID;
 	m->nrows = h.nrows;
 	m->table_cap = h.table_cap;
-	m->idf = (const float *)(base + h.off_idf);
 	m->bias = (const float *)(base + h.off_bias);
-	if (h.dtype == NLP_DTYPE_I8) {
+	if (h.dtype == NLP_DTYPE_I8C) {
+		m->q = (const int8_t *)(base + h.off_w);
+	} else if (h.dtype == NLP_DTYPE_I8) {
 		m->q = (const int8_t *)(base + h.off_w);
 		m->scale = (const float *)(base + h.off_scale);
 	} else {
@@ -229,8 +381,92 @@ fail:
 void
 nlp_model_release(struct nlp_model *m)
 {
+	free(m->own);
 	free(m->labels);
 	memset(m, 0, sizeof *m);
+}
+
+/* The header fields every value type shares. */
+static void
+header_init(struct header *h, const struct nlp_feat_opts *feat,
+    uint32_t nclasses, uint32_t nrows, uint64_t lb, int multilabel)
+{
+	memset(h, 0, sizeof *h);
+	memcpy(h->magic, MAGIC, sizeof MAGIC);
+	/* a softmax model stays format 1, byte for byte: every nlpops
+	   reads it; format 2 only for what format 1 cannot say */
+	h->version = multilabel ? 2 : 1;
+	h->output = multilabel ? NLP_OUTPUT_SIGMOID : NLP_OUTPUT_SOFTMAX;
+	h->header_size = HEADER_SIZE;
+	h->nclasses = nclasses;
+	h->nrows = nrows;
+	h->bits = feat->bits;
+	h->ngrams = feat->ngrams;
+	h->char_min = feat->char_min;
+	h->char_max = feat->char_max;
+	h->seed = feat->seed;
+	h->label_bytes = (uint32_t)lb;
+	h->off_labels = HEADER_SIZE;
+}
+
+/* The labels, NUL-terminated one after another, at p. */
+static void
+put_labels(unsigned char *p, const char *const *labels, uint32_t nclasses)
+{
+	uint32_t c;
+
+	for (c = 0; c < nclasses; c++) {
+		size_t n = strlen(labels[c]) + 1;
+		memcpy(p, labels[c], n);
+		p += n;
+	}
+}
+
+/* Value type 3 (model.h): buckets and document frequencies as varints,
+ * bfloat16 scales. */
+static int
+serialize_compact(void **out, size_t *len, struct header *h,
+    const char *const *labels, const uint32_t *keys, const float *bias,
+    const struct nlp_quantized *qw, struct nlp_err *e)
+{
+	uint64_t V = h->nrows, C = h->nclasses, nkeys = 0, ndf = 0, r, total;
+	unsigned char *buf, *p;
+	uint64_t cap = 2;
+
+	for (r = 0; r < V; r++) {
+		nkeys += put_varint(NULL, r > 0 ? keys[r] - keys[r - 1] : keys[r]);
+		ndf += put_varint(NULL, qw->df[r]);
+	}
+	while (cap < 2 * V)
+		cap *= 2;
+	h->dtype = NLP_DTYPE_I8C;
+	h->table_cap = (uint32_t)cap;
+	h->ndocs = qw->ndocs;
+	h->off_table = align64(h->off_labels + h->label_bytes);
+	h->off_idf = align64(h->off_table + nkeys);
+	h->off_bias = align64(h->off_idf + ndf);
+	h->off_w = align64(h->off_bias + C * 4);
+	h->off_scale = align64(h->off_w + V * C);
+	total = h->off_scale + V * 2;
+	if (total > SIZE_MAX || (buf = calloc(1, (size_t)total)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory for %llu bytes of "
+		    "weights", (unsigned long long)total);
+	memcpy(buf, h, sizeof *h);
+	put_labels(buf + h->off_labels, labels, h->nclasses);
+	for (r = 0, p = buf + h->off_table; r < V; r++)
+		p += put_varint(p, r > 0 ? keys[r] - keys[r - 1] : keys[r]);
+	for (r = 0, p = buf + h->off_idf; r < V; r++)
+		p += put_varint(p, qw->df[r]);
+	memcpy(buf + h->off_bias, bias, (size_t)C * 4);
+	if (V > 0)
+		memcpy(buf + h->off_w, qw->q, (size_t)(V * C));
+	for (r = 0, p = buf + h->off_scale; r < V; r++, p += 2) {
+		uint16_t b = bf16_of(qw->scale[r]);
+		memcpy(p, &b, sizeof b);
+	}
+	*out = buf;
+	*len = (size_t)total;
+	return NLP_OK;
 }
 
 int
@@ -248,29 +484,16 @@ nlp_model_serialize(void **out, size_t *len, const struct nlp_feat_opts *feat,
 
 	for (c = 0; c < nclasses; c++)
 		lb += strlen(labels[c]) + 1;
+	header_init(&h, feat, nclasses, nrows, lb, multilabel);
+	if (qw != NULL && qw->df != NULL)
+		return serialize_compact(out, len, &h, labels, keys, bias, qw, e);
 	/* at most half full; quantized, where the table is a quarter of the
 	   member, three quarters */
 	while (qw != NULL ? cap - cap / 4 < nrows || cap <= nrows :
 	    cap < 2 * (uint64_t)nrows)
 		cap *= 2;
-	memset(&h, 0, sizeof h);
-	memcpy(h.magic, MAGIC, sizeof MAGIC);
-	/* a softmax model stays format 1, byte for byte: every nlpops
-	   reads it; format 2 only for what format 1 cannot say */
-	h.version = multilabel ? 2 : 1;
-	h.output = multilabel ? NLP_OUTPUT_SIGMOID : NLP_OUTPUT_SOFTMAX;
-	h.header_size = HEADER_SIZE;
 	h.dtype = qw != NULL ? NLP_DTYPE_I8 : NLP_DTYPE_F32;
-	h.nclasses = nclasses;
-	h.nrows = nrows;
 	h.table_cap = (uint32_t)cap;
-	h.bits = feat->bits;
-	h.ngrams = feat->ngrams;
-	h.char_min = feat->char_min;
-	h.char_max = feat->char_max;
-	h.seed = feat->seed;
-	h.label_bytes = (uint32_t)lb;
-	h.off_labels = HEADER_SIZE;
 	h.off_table = align64(h.off_labels + lb);
 	h.off_idf = align64(h.off_table + cap * 8);
 	h.off_bias = align64(h.off_idf + (uint64_t)nrows * 4);
@@ -284,11 +507,7 @@ nlp_model_serialize(void **out, size_t *len, const struct nlp_feat_opts *feat,
 		return nlp_errf(e, NLP_IO, "out of memory for %llu bytes of "
 		    "weights", (unsigned long long)total);
 	memcpy(buf, &h, sizeof h);
-	for (c = 0, lb = h.off_labels; c < nclasses; c++) {
-		size_t n = strlen(labels[c]) + 1;
-		memcpy(buf + lb, labels[c], n);
-		lb += n;
-	}
+	put_labels(buf + h.off_labels, labels, nclasses);
 	table = (uint32_t *)(buf + h.off_table);
 	for (r = 0; r < nrows; r++) {
 		uint32_t s = slot_of(keys[r], (uint32_t)cap);
@@ -478,6 +697,8 @@ nlp_quantize(struct nlp_quantized *qw, float *w, uint32_t nrows, uint32_t C)
 	uint64_t r;
 	uint32_t c;
 
+	qw->df = NULL;
+	qw->ndocs = 0;
 	qw->q = malloc((size_t)nrows * C + 1);
 	qw->scale = malloc(((size_t)nrows + 1) * sizeof *qw->scale);
 	if (qw->q == NULL || qw->scale == NULL) {
@@ -491,7 +712,8 @@ nlp_quantize(struct nlp_quantized *qw, float *w, uint32_t nrows, uint32_t C)
 		for (c = 0; c < C; c++)
 			if (fabsf(wr[c]) > max)
 				max = fabsf(wr[c]);
-		sr = max / 127.0f;
+		/* the scale as value type 3 stores it (bfloat16) */
+		sr = bf16_float(bf16_of(max / 127.0f));
 		for (c = 0; c < C; c++) {
 			long k = sr > 0 ? lrintf(wr[c] / sr) : 0;
 			qr[c] = (int8_t)(k > 127 ? 127 : k < -127 ? -127 : k);

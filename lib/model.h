@@ -23,8 +23,9 @@
  *    56     4  label bytes L (C NUL-terminated UTF-8 labels)
  *    60     4  output: format 1, 0 (softmax); format 2, 1 (sigmoid)
  *    64    40  offsets of: labels, table, idf, bias, weights
- *   104     8  offset of the scales (value type 2), else 0
- *   112    16  zero
+ *   104     8  offset of the scales (value types 2 and 3), else 0
+ *   112     8  value type 3: the training documents n, else 0
+ *   120     8  zero
  *
  * then, each section 64-byte aligned: labels (L bytes); table (capacity x
  * {bucket + 1, row}, u32 pairs, 0 = empty); idf (V float); bias (C float);
@@ -37,10 +38,21 @@
  * format 2 model ("newer than this nlpops supports") rather than scoring it
  * as softmax.
  *
- * Value type 1: the weights are float.  Value type 2 (`train --quantize`):
- * they are int8 (-127 to 127), and a last section holds V float scales, one
- * per row: weight [r][c] = scale[r] * q[r][c], rounded to float, which is
- * what training measured the quantized model with.
+ * Value type 1: the weights are float.  Value type 2: they are int8 (-127
+ * to 127), and a last section holds V float scales, one per row: weight
+ * [r][c] = scale[r] * q[r][c], rounded to float, which is what training
+ * measured the quantized model with.
+ *
+ * Value type 3 (`train --quantize`) is value type 2 made compact, for
+ * models whose rows are short (2 classes: the table and idf were 20 of a
+ * row's 26 bytes): the table section holds the V buckets, increasing, as
+ * LEB128 varints of their differences (the first: the bucket itself); the
+ * idf section holds each row's document frequency df as a varint, idf
+ * being nlp_idf(n, df) (features.h), the same float training used; the
+ * scales are bfloat16 (the upper half of a float), 2 bytes a row.  Each
+ * section is bounded by the next one's offset.  Loading rebuilds the table
+ * (capacity: table_cap, a power of two >= 2V), the idf and the float
+ * scales in memory.
  */
 #ifndef NLP_MODEL_H
 #define NLP_MODEL_H
@@ -59,6 +71,7 @@
 #define NLP_MIN_P 0.5
 #define NLP_DTYPE_F32 1
 #define NLP_DTYPE_I8 2
+#define NLP_DTYPE_I8C 3
 
 struct nlp_model {
 	struct nlp_feat_opts feat;
@@ -70,21 +83,28 @@ struct nlp_model {
 	const float *w;          /* nrows * nclasses; NULL when quantized */
 	const int8_t *q;         /* quantized: nrows * nclasses, else NULL */
 	const float *scale;      /* quantized: nrows, else NULL */
+	void *own;               /* value type 3: what loading built (table,
+	                            idf, scales), freed by release */
 	int multilabel;          /* sigmoid outputs: probabilities of classes
 	                            each on its own, not summing to 1 */
 };
 
-/* Weights as int8 rows with a scale each (value type 2). */
+/* Weights as int8 rows with a scale each (value types 2 and 3). */
 struct nlp_quantized {
 	int8_t *q;               /* nrows * C */
-	float *scale;            /* nrows */
+	float *scale;            /* nrows, each a bfloat16 value */
+	/* value type 3: the rows' document frequencies and the training
+	   documents (the idf's inputs); df NULL: value type 2 */
+	const uint32_t *df;
+	uint64_t ndocs;
 };
 
 /*
- * Quantize the nrows x C weights w into qw (allocated), and replace each
- * weight in w by the value the quantized model scores with (scale x q,
- * rounded to float), so that measuring w measures the quantized model.
- * Returns 0, or -1 when out of memory (w unchanged).
+ * Quantize the nrows x C weights w into qw (allocated; df NULL), and
+ * replace each weight in w by the value the quantized model scores with
+ * (scale x q, rounded to float; the scale a bfloat16), so that measuring
+ * w measures the quantized model.  Returns 0, or -1 when out of memory (w
+ * unchanged).
  */
 int nlp_quantize(struct nlp_quantized *qw, float *w, uint32_t nrows,
     uint32_t C);

@@ -1296,6 +1296,9 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 		}
 		if (nlp_quantize(&u->qw, u->w, u->V, u->C) < 0)
 			return oom(e);
+		/* value type 3: the idf as its inputs */
+		u->qw.df = u->df;
+		u->qw.ndocs = u->ntrain;
 	}
 	if (ev->n == 0)
 		return NLP_OK;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "features.h"
 #include "learn.h"
 #include "metrics.h"
 #include "model.h"
@@ -169,8 +170,17 @@ LEAK_TEST(quantized, rows_scale_to_127_and_score_as_training_measured)
 	cr_assert(qw.q[3] == 0 && qw.q[4] == 0 && qw.q[5] == 0);
 	cr_assert_eq(qw.q[6], -127);
 	cr_assert_eq(qw.q[8], 0, "0.001 of 3 rounds to 0");
-	scale = 3.0f / 127.0f;
+	/* the scale is max / 127 as a bfloat16 (its float's upper half,
+	   rounded to nearest even) */
+	{
+		uint32_t u;
+		scale = 3.0f / 127.0f;
+		memcpy(&u, &scale, sizeof u);
+		u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+		memcpy(&scale, &u, sizeof u);
+	}
 	cr_assert_eq(qw.scale[2], scale);
+	cr_assert(fabsf(scale - 3.0f / 127.0f) < 3.0f / 127.0f / 256);
 	cr_assert_eq(deq[7], scale * (float)qw.q[7], "w holds scale x q");
 	cr_assert_eq(nlp_model_serialize(&q8, &qlen, &fo, labels, 3, keys, idf,
 	    3, bias, deq, &qw, 0, &e), NLP_OK, "%s", e.msg);
@@ -347,6 +357,114 @@ LEAK_TEST(learn, learns_a_separable_problem)
 		ok += best == ys[i];
 	}
 	cr_assert_gt(ok, NEX * 95 / 100, "accuracy %zu/%d", ok, NEX);
+}
+
+/*
+ * Value type 3, what `train --quantize` writes: the same scores as value
+ * type 2 from a member a fraction of its size; the idf rebuilt from the
+ * document frequencies as training computed it; and every damage to the
+ * varint sections refused.
+ */
+LEAK_TEST(quantized, compact_rows_score_as_value_type_2)
+{
+	static const char *labels[] = { "ham", "spam" };
+	struct nlp_feat_opts fo = { .ngrams = 1, .bits = 20, .seed = 7 };
+	enum { V = 300 };
+	static uint32_t keys[V], df[V];
+	static float idf[V], w[2 * V], deq[2 * V];
+	float bias[2] = { 0.25f, -0.25f }, p2[2], p3[2];
+	struct nlp_quantized qw;
+	struct nlp_model m2, m3;
+	struct nlp_scorer s2, s3;
+	struct nlp_err e;
+	unsigned char *b2, *b3, *bad;
+	size_t n2, n3, i;
+	uint64_t ot, oi;
+	uint32_t v;
+
+	for (i = 0; i < V; i++) {
+		/* increasing buckets, gaps from 1 to 400 (one and two byte
+		   varints) */
+		keys[i] = (uint32_t)(i == 0 ? 3 : keys[i - 1] + 1 + (i * 37) % 400);
+		df[i] = (uint32_t)(1 + i % 50);
+		idf[i] = nlp_idf(1000, df[i]);
+		w[2 * i] = (float)((int)(i % 17) - 8) / 3;
+		w[2 * i + 1] = -w[2 * i] / 2;
+	}
+	memcpy(deq, w, sizeof w);
+	cr_assert_eq(nlp_quantize(&qw, deq, V, 2), 0);
+	cr_assert_eq(nlp_model_serialize((void **)&b2, &n2, &fo, labels, 2,
+	    keys, idf, V, bias, deq, &qw, 0, &e), NLP_OK, "%s", e.msg);
+	qw.df = df;
+	qw.ndocs = 1000;
+	cr_assert_eq(nlp_model_serialize((void **)&b3, &n3, &fo, labels, 2,
+	    keys, idf, V, bias, deq, &qw, 0, &e), NLP_OK, "%s", e.msg);
+	memcpy(&v, b3 + 16, 4);
+	cr_assert_eq(v, NLP_DTYPE_I8C);
+	cr_assert_lt(n3 * 2, n2, "%zu bytes against %zu", n3, n2);
+	cr_assert_eq(nlp_model_load(&m2, b2, n2, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_model_load(&m3, b3, n3, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(m3.nrows, V);
+	cr_assert(memcmp(m3.idf, idf, sizeof idf) == 0, "idf as training's");
+	cr_assert(memcmp(m3.scale, qw.scale, V * sizeof *m3.scale) == 0);
+	for (i = 0; i < V; i++)
+		cr_assert(nlp_model_has_bucket(&m3, keys[i]), "bucket %zu", i);
+	cr_assert(!nlp_model_has_bucket(&m3, keys[1] + 1 == keys[2] ? 0 :
+	    keys[1] + 1));
+	memset(&s2, 0, sizeof s2);
+	memset(&s3, 0, sizeof s3);
+	for (i = 0; i < 200; i++) {
+		char text[64];
+		snprintf(text, sizeof text, "w%zu x%zu y%zu z", i, i * 7, i % 13);
+		cr_assert_eq(nlp_model_predict(&m2, &s2, text, strlen(text), p2), 0);
+		cr_assert_eq(nlp_model_predict(&m3, &s3, text, strlen(text), p3), 0);
+		cr_assert(memcmp(p2, p3, sizeof p2) == 0, "text %zu", i);
+	}
+	nlp_scorer_release(&s2);
+	nlp_scorer_release(&s3);
+	nlp_model_release(&m2);
+	nlp_model_release(&m3);
+	bad = malloc(n3);
+	/* the bucket list (from off_table, at 72, to off_idf, at 80): a
+	   varint cut short by the next section, a repeated bucket (gap 0), a
+	   gap past 32 bits */
+	memcpy(&ot, b3 + 72, 8);
+	memcpy(&oi, b3 + 80, 8);
+	memcpy(bad, b3, n3);
+	memset(bad + ot, 0xff, oi - ot);
+	cr_assert_eq(nlp_model_load(&m3, bad, n3, &e), NLP_DATA);
+	cr_assert(strstr(e.msg, "bucket") != NULL, "%s", e.msg);
+	memcpy(bad, b3, n3);
+	bad[ot + 1] = 0;                /* the second gap (one byte: 38) */
+	cr_assert_eq(nlp_model_load(&m3, bad, n3, &e), NLP_DATA);
+	memcpy(bad, b3, n3);
+	memcpy(bad + ot, "\xff\xff\xff\xff\x7f", 5);
+	cr_assert_eq(nlp_model_load(&m3, bad, n3, &e), NLP_DATA);
+	/* a bucket past 2^bits: the first one, as 2^20 (3 bytes: 80 80 40) */
+	memcpy(bad, b3, n3);
+	memcpy(bad + ot, "\x80\x80\x40", 3);
+	cr_assert_eq(nlp_model_load(&m3, bad, n3, &e), NLP_DATA);
+	/* a document frequency of 0, or above n */
+	memcpy(bad, b3, n3);
+	bad[oi] = 0;
+	cr_assert_eq(nlp_model_load(&m3, bad, n3, &e), NLP_DATA);
+	cr_assert(strstr(e.msg, "document frequency") != NULL, "%s", e.msg);
+	memcpy(bad, b3, n3);
+	v = 0;                          /* n (at 112) = 0: not value type 3 */
+	memcpy(bad + 112, &v, 4);
+	cr_assert_eq(nlp_model_load(&m3, bad, n3, &e), NLP_DATA);
+	memcpy(bad, b3, n3);
+	v = 1;                          /* n = 1: the df of 2 is above it */
+	memcpy(bad + 112, &v, 4);
+	cr_assert_eq(nlp_model_load(&m3, bad, n3, &e), NLP_DATA);
+	/* a scale that is not a number (bfloat16 0xffc0) */
+	memcpy(bad, b3, n3);
+	bad[n3 - 1] = 0xff, bad[n3 - 2] = 0xc0;
+	cr_assert_eq(nlp_model_load(&m3, bad, n3, &e), NLP_DATA);
+	free(bad);
+	free(b2);
+	free(b3);
+	nlp_quantized_release(&qw);
 }
 
 /* Multi-label data: each example has a set of the 4 classes (made from
