@@ -103,6 +103,46 @@ obj/tools/failmalloc.so: tests/tools/failmalloc.c
 	@mkdir -p $(@D)
 	$(CC) -std=c17 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -O2 -fPIC -shared $(LDFLAGS) -o $@ $<
 
+# Fuzzing (tests/fuzz): each harness built with replay.c, which runs the
+# inputs of its corpus -- plain and sanitized, for make check -- and with
+# libFuzzer (clang, coverage, the sanitizers) for make fuzz.
+FUZZ_NAMES := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out \
+	tests/fuzz/fuzz_util.c,$(wildcard tests/fuzz/fuzz_*.c))))
+REPLAY := $(FUZZ_NAMES:%=obj/fuzz/replay_%)
+REPLAY_SAN := $(FUZZ_NAMES:%=obj-san/fuzz/replay_%)
+FUZZ_TIME ?= 60
+FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+
+$(eval $(call build_tree,obj-fuzz,$(FUZZ_FLAGS),clang,))
+
+define fuzz_tree # $1 = object dir, $2 = extra flags, $3 = compiler
+$1/fuzz/%.o: tests/fuzz/%.c tests/fuzz/fuzz.h
+	@mkdir -p $$(@D)
+	$3 $$(NLP_CPPFLAGS) -iquote tests/fuzz $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -c $$< -o $$@
+endef
+$(eval $(call fuzz_tree,obj,,$$(CC)))
+$(eval $(call fuzz_tree,obj-san,$(SAN_FLAGS),$$(SAN_CC)))
+$(eval $(call fuzz_tree,obj-fuzz,$(FUZZ_FLAGS),clang))
+
+obj/fuzz/replay_%: obj/fuzz/fuzz_%.o obj/fuzz/replay.o obj/fuzz/fuzz_util.o obj/libnlpops.a
+	$(CC) $(NLP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
+obj-san/fuzz/replay_%: obj-san/fuzz/fuzz_%.o obj-san/fuzz/replay.o obj-san/fuzz/fuzz_util.o obj-san/libnlpops.a $(SAN_EXTRA)
+	$(SAN_CC) $(NLP_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
+obj-fuzz/fuzz_%: obj-fuzz/fuzz/fuzz_%.o obj-fuzz/fuzz/fuzz_util.o obj-fuzz/libnlpops.a
+	clang $(NLP_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
+
+# make fuzz: each harness FUZZ_TIME seconds (FUZZ=NAME for some), one at a
+# time; new inputs go to obj-fuzz/corpus/NAME (the seeds in
+# tests/fuzz/corpus/NAME stay as they are), findings to obj-fuzz/findings/,
+# each run's log to obj-fuzz/fuzz_NAME.log.  A finding, once fixed, is
+# copied into tests/fuzz/corpus/NAME/, which make check replays.
+fuzz:
+	@$(MAKE) --no-print-directory deps DEPS_TEST=1
+	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) DEVELOPER=1 \
+		$(patsubst %,obj-fuzz/fuzz_%,$(or $(FUZZ),$(FUZZ_NAMES)))
+	@sh tests/fuzz/run.sh $(FUZZ_TIME) $(or $(FUZZ),$(FUZZ_NAMES))
+
 all: nlpops
 
 nlpops: $(CMD_SRC:%.c=obj/%.o) obj/libnlpops.a
@@ -126,15 +166,15 @@ SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 check:
 	@$(MAKE) --no-print-directory deps DEPS_TEST=1
 	@$(MAKE) --no-print-directory -j$(CHECK_JOBS) DEVELOPER=1 nlpops \
-		$(UNIT) $(TOOLS) obj-san/nlpops $(UNIT_SAN)
+		$(UNIT) $(TOOLS) $(REPLAY) obj-san/nlpops $(UNIT_SAN) $(REPLAY_SAN)
 	@echo "== the plain build ($(CC)) and the sanitized build ($(SAN_CC), AddressSanitizer + UndefinedBehaviorSanitizer) =="
 	@$(TOOL_ENV) $(SAN_ENV) sh tests/run.sh ./nlpops $(UNIT) -- ./obj-san/nlpops $(UNIT_SAN)
 
 # One build at a time.
-test: nlpops $(UNIT) $(TOOLS)
+test: nlpops $(UNIT) $(TOOLS) $(REPLAY)
 	@$(TOOL_ENV) sh tests/run.sh ./nlpops $(UNIT)
 
-test-san: obj-san/nlpops $(UNIT_SAN) $(TOOLS)
+test-san: obj-san/nlpops $(UNIT_SAN) $(TOOLS) $(REPLAY_SAN)
 	@$(TOOL_ENV) $(SAN_ENV) sh tests/run.sh ./obj-san/nlpops $(UNIT_SAN)
 
 # The long campaigns make check samples: hundreds of kill -9 trials on
@@ -179,7 +219,7 @@ uninstall:
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/nlpops.fish
 
 clean:
-	rm -rf obj obj-san nlpops
+	rm -rf obj obj-san obj-fuzz nlpops
 
-.PHONY: all deps check test test-san stress demo bench install uninstall clean
+.PHONY: all deps check test test-san stress demo bench fuzz install uninstall clean
 .SECONDARY:

@@ -77,6 +77,21 @@ values_ok(const float *p, uint64_t n, int min_zero)
 	return bad == 0 && (!min_zero || neg == 0);
 }
 
+/* Are the n idf at p all within [1, VALUE_MAX], as training makes them
+ * (ln((1 + n) / (1 + df)) + 1 with df <= n)?  Below 1, a tiny one makes
+ * a text's norm underflow and its TF-IDF values infinite (a forged member
+ * scored NaN). */
+static int
+idf_ok(const float *p, uint64_t n)
+{
+	uint64_t i;
+	int bad = 0;
+
+	for (i = 0; i < n; i++)
+		bad |= !(p[i] >= 1.0f && p[i] <= VALUE_MAX);
+	return !bad;
+}
+
 /* Does section [off, off + len) lie within size bytes, aligned? */
 static int
 section_ok(uint64_t off, uint64_t len, uint64_t size)
@@ -91,8 +106,12 @@ check_compact(const struct header *h, size_t size, struct nlp_err *e)
 {
 	uint64_t C = h->nclasses, V = h->nrows, cap = h->table_cap;
 
+	/* the capacity is what the writer chose: the least power of two
+	   that is 2 or more and 2V or more (a forged one would make loading
+	   allocate gigabytes for a few rows) */
 	if (C < 1 || C > 1000000 || cap < 2 || (cap & (cap - 1)) != 0 ||
-	    V > cap / 2 || cap > ((uint64_t)1 << 31) ||
+	    V > cap / 2 || (cap > 2 && V <= cap / 4) ||
+	    cap > ((uint64_t)1 << 31) ||
 	    h->bits < NLP_BITS_MIN || h->bits > NLP_BITS_MAX ||
 	    h->ngrams < 1 || h->ngrams > NLP_NGRAMS_MAX ||
 	    h->char_max > NLP_CHAR_MAX || h->char_min > h->char_max ||
@@ -343,7 +362,7 @@ nlp_model_load(struct nlp_model *m, const void *data, size_t size,
 	/* Values: finite and bounded, or scores would be NaN (every text then
 	 * got the first label with probability 0, and eval's calibration
 	 * error read 0). */
-	if (!values_ok(m->idf, h.nrows, 1) ||
+	if (!idf_ok(m->idf, h.nrows) ||
 	    !values_ok((const float *)(base + h.off_bias), h.nclasses, 0) ||
 	    (h.dtype == NLP_DTYPE_F32 && !values_ok((const float *)(base +
 	    h.off_w), (uint64_t)h.nrows * h.nclasses, 0)) ||
@@ -351,7 +370,8 @@ nlp_model_load(struct nlp_model *m, const void *data, size_t size,
 	    h.off_scale), h.nrows, 1)) ||
 	    (h.dtype == NLP_DTYPE_I8C && !values_ok(m->scale, h.nrows, 1))) {
 		rc = nlp_errf(e, NLP_DATA, "weights: a value is not a finite "
-		    "number within +-1e30 (damaged or forged)");
+		    "number within +-1e30, or an idf is below 1 (damaged or "
+		    "forged)");
 		goto fail;
 	}
 	m->feat.bits = h.bits;
