@@ -100,6 +100,17 @@ section_ok(uint64_t off, uint64_t len, uint64_t size)
 	    len <= size - off;
 }
 
+/* The classes and the feature options within their ranges? */
+static int
+ranges_ok(const struct header *h)
+{
+	return h->nclasses >= 1 && h->nclasses <= 1000000 &&
+	    h->bits >= NLP_BITS_MIN && h->bits <= NLP_BITS_MAX &&
+	    h->ngrams >= 1 && h->ngrams <= NLP_NGRAMS_MAX &&
+	    h->char_max <= NLP_CHAR_MAX && h->char_min <= h->char_max &&
+	    (h->char_max == 0 || h->char_min >= 1);
+}
+
 /* Value type 3's ranges and sections, each bounded by the next one. */
 static int
 check_compact(const struct header *h, size_t size, struct nlp_err *e)
@@ -109,13 +120,9 @@ check_compact(const struct header *h, size_t size, struct nlp_err *e)
 	/* the capacity is what the writer chose: the least power of two
 	   that is 2 or more and 2V or more (a forged one would make loading
 	   allocate gigabytes for a few rows) */
-	if (C < 1 || C > 1000000 || cap < 2 || (cap & (cap - 1)) != 0 ||
+	if (!ranges_ok(h) || cap < 2 || (cap & (cap - 1)) != 0 ||
 	    V > cap / 2 || (cap > 2 && V <= cap / 4) ||
-	    cap > ((uint64_t)1 << 31) ||
-	    h->bits < NLP_BITS_MIN || h->bits > NLP_BITS_MAX ||
-	    h->ngrams < 1 || h->ngrams > NLP_NGRAMS_MAX ||
-	    h->char_max > NLP_CHAR_MAX || h->char_min > h->char_max ||
-	    (h->char_max > 0 && h->char_min < 1))
+	    cap > ((uint64_t)1 << 31))
 		return nlp_errf(e, NLP_DATA, "weights: header out of range");
 	if (!section_ok(h->off_labels, h->label_bytes, size) ||
 	    h->off_table > h->off_idf || h->off_idf > h->off_bias ||
@@ -151,13 +158,9 @@ check_header(const struct header *h, size_t size, struct nlp_err *e)
 		return nlp_errf(e, NLP_DATA, "weights: unsupported layout");
 	if (h->dtype == NLP_DTYPE_I8C)
 		return check_compact(h, size, e);
-	if (C < 1 || C > 1000000 || cap < 2 || (cap & (cap - 1)) != 0 ||
+	if (!ranges_ok(h) || cap < 2 || (cap & (cap - 1)) != 0 ||
 	    V > (h->dtype == NLP_DTYPE_I8 ? cap - cap / 4 : cap / 2) ||
-	    V >= cap ||             /* an empty slot ends every probe */
-	    h->bits < NLP_BITS_MIN || h->bits > NLP_BITS_MAX ||
-	    h->ngrams < 1 || h->ngrams > NLP_NGRAMS_MAX ||
-	    h->char_max > NLP_CHAR_MAX || h->char_min > h->char_max ||
-	    (h->char_max > 0 && h->char_min < 1))
+	    V >= cap)               /* an empty slot ends every probe */
 		return nlp_errf(e, NLP_DATA, "weights: header out of range");
 	if (!section_ok(h->off_labels, h->label_bytes, size) ||
 	    !section_ok(h->off_table, cap * 8, size) ||

@@ -187,6 +187,24 @@ first_label(const struct nlp_predout *o, const float *probs,
 	return o->m->labels[idx[0]];
 }
 
+/* A JSON array of {"label", "p"} for classes idx[0..n). */
+static void
+pairs(struct nlp_buf *b, const struct nlp_predout *o, const float *probs,
+    const uint32_t *idx, size_t n)
+{
+	size_t i;
+
+	nlp_buf_put(b, "[", 1);
+	for (i = 0; i < n; i++) {
+		nlp_buf_puts(b, i ? ",{\"label\":" : "{\"label\":");
+		nlp_buf_json_str(b, o->m->labels[idx[i]]);
+		nlp_buf_lit(b, ",\"p\":");
+		nlp_buf_prob(b, probs[idx[i]]);
+		nlp_buf_put(b, "}", 1);
+	}
+	nlp_buf_put(b, "]", 1);
+}
+
 /*
  * Multi-label: the labels at or above min_p, most probable first, into
  * idx (at most k); returns how many, or -1 for the fallback (the most
@@ -236,15 +254,8 @@ multi(struct nlp_buf *b, const struct nlp_predout *o, const float *probs)
 	nlp_buf_json_str(b, n < 0 ? o->fallback : o->m->labels[idx[0]]);
 	nlp_buf_lit(b, ",\"p\":");
 	nlp_buf_prob(b, probs[idx[0]]);
-	nlp_buf_lit(b, ",\"labels\":[");
-	for (i = 0; i < n; i++) {
-		nlp_buf_puts(b, i ? ",{\"label\":" : "{\"label\":");
-		nlp_buf_json_str(b, o->m->labels[idx[i]]);
-		nlp_buf_lit(b, ",\"p\":");
-		nlp_buf_prob(b, probs[idx[i]]);
-		nlp_buf_put(b, "}", 1);
-	}
-	nlp_buf_put(b, "]", 1);
+	nlp_buf_lit(b, ",\"labels\":");
+	pairs(b, o, probs, idx, n > 0 ? (size_t)n : 0);
 }
 
 void
@@ -252,7 +263,7 @@ nlp_predout_members(struct nlp_buf *b, const struct nlp_predout *o,
     const float *probs)
 {
 	uint32_t idx[64];
-	size_t n, i;
+	size_t n;
 
 	if (o->m->multilabel) {
 		struct nlp_predout j = *o;
@@ -266,15 +277,8 @@ nlp_predout_members(struct nlp_buf *b, const struct nlp_predout *o,
 	nlp_buf_json_str(b, first_label(o, probs, idx));
 	nlp_buf_lit(b, ",\"p\":");
 	nlp_buf_prob(b, probs[idx[0]]);
-	nlp_buf_lit(b, ",\"top\":[");
-	for (i = 0; i < n; i++) {
-		nlp_buf_puts(b, i ? ",{\"label\":" : "{\"label\":");
-		nlp_buf_json_str(b, o->m->labels[idx[i]]);
-		nlp_buf_lit(b, ",\"p\":");
-		nlp_buf_prob(b, probs[idx[i]]);
-		nlp_buf_put(b, "}", 1);
-	}
-	nlp_buf_put(b, "]", 1);
+	nlp_buf_lit(b, ",\"top\":");
+	pairs(b, o, probs, idx, n);
 }
 
 void

@@ -87,6 +87,9 @@ check "--min-p 0 -k 3: three labels each" \
 "$N" predict -q -m m.nlp --threshold 0.999 --fallback other test.txt >fb.tsv
 check "below --threshold: the fallback and the top probability" \
     awk -F '\t' '$1 == "other" && NF == 2 && $2 + 0 < 0.999 { f++ } END { exit !(f > 0) }' fb.tsv
+"$N" predict -q -m m.nlp --threshold 0.999 --fallback other --output-format jsonl test.txt >fb.jsonl
+check "JSONL below --threshold: the fallback, no labels" \
+    test "$(grep -c '"label":"other","p":0\.[0-9]*,"labels":\[\]}$' fb.jsonl)" -eq "$(grep -c '^other' fb.tsv)"
 # JSONL: the same labels
 "$N" predict -q -m m.nlp --output-format jsonl test.txt >p.jsonl
 python3 -c '

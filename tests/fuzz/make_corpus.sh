@@ -8,7 +8,9 @@ N=${1:-./nlpops}
 C=tests/fuzz/corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-rm -rf "$C"
+# every seed made again; the findings (finding-*) are kept: they are
+# regression tests
+[ -d "$C" ] && find "$C" -type f ! -name 'finding-*' -delete
 mkdir -p "$C/text" "$C/reader" "$C/weights" "$C/artifact" "$C/profile" \
     "$C/servereq" "$C/modelref"
 
@@ -89,6 +91,17 @@ flipped = bytearray(data); flipped[700] ^= 0x40
 open(f"{out}/flipped", "wb").write(bytes(flipped))
 PY
 printf '{"schema":1}' >"$C/profile/small"
+
+# drift profiles of parts: a valid one of fuzz_dprofile's own model
+# (obj/fuzz/replay_dprofile, built by make), checked to be read, and
+# variants: cut short, another model, another schema, a count negative
+mkdir -p "$C/dprofile"
+FUZZ_SEED_OUT="$C/dprofile/part" obj/fuzz/replay_dprofile /dev/null >/dev/null
+FUZZ_EXPECT_OK=1 obj/fuzz/replay_dprofile "$C/dprofile/part" >/dev/null
+head -c 600 "$C/dprofile/part" >"$C/dprofile/cut"
+sed 's/fuzzfuzz/otherfuz/' "$C/dprofile/part" >"$C/dprofile/other-model"
+sed 's/"schema":1/"schema":2/' "$C/dprofile/part" >"$C/dprofile/schema2"
+sed 's/"records":\([0-9]\)/"records":-\1/' "$C/dprofile/part" >"$C/dprofile/negative"
 
 # server requests: the first byte's low bit picks text/plain
 { printf 'j'; printf '{"text":"free money","id":7,"k":2}'; } >"$C/servereq/one"

@@ -323,3 +323,59 @@ LEAK_TEST(sreq_error, the_body_is_one_line_of_valid_json)
 	json_decref(j);
 	nlp_buf_release(&out);
 }
+
+/* A multi-label model with no features: each text gets the sigmoid of
+ * each bias, on its own -- bug 0.880797, ui 0.622459, doc 0.268941. */
+LEAK_TEST(sreq_multilabel, answers_every_label_at_or_above_the_cut_off)
+{
+	static const char *labels[] = { "bug", "doc", "ui" };
+	struct nlp_feat_opts fo = { .ngrams = 1, .bits = 10, .seed = 1 };
+	float bias[3] = { 2, -1, 0.5f }, probs[3];
+	struct nlp_model m;
+	struct nlp_sreq_model mod = { &m, "tags@1", "cd34" };
+	struct nlp_predout fmt = { .min_p = 0.5, .fallback = "unknown" };
+	struct nlp_sreq_result res[2];
+	struct nlp_scorer sc;
+	struct nlp_sreq q;
+	struct nlp_buf out;
+	struct nlp_err e;
+	const char *body = "{\"texts\": [\"a crash in the menu\", \"x\"]}";
+	json_t *j, *r, *l;
+	void *b;
+	size_t blen;
+
+	cr_assert_eq(nlp_model_serialize(&b, &blen, &fo, labels, 3, NULL, NULL,
+	    0, bias, NULL, NULL, 1, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_model_load(&m, b, blen, &e), NLP_OK, "%s", e.msg);
+	memset(&sc, 0, sizeof sc);
+	memset(&out, 0, sizeof out);
+	parse_ok(&q, NLP_CT_JSON, body, strlen(body));
+	cr_assert_eq(nlp_sreq_answer(&q, &mod, &fmt, &sc, probs, &out, res),
+	    NLP_OK);
+	nlp_buf_put(&out, "", 1);
+	j = json_loads(out.p, 0, NULL);
+	cr_assert_not_null(j, "%s", out.p);
+	r = json_array_get(json_object_get(j, "results"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(r, "label")), "bug");
+	l = json_object_get(r, "labels");
+	cr_assert_eq(json_array_size(l), 2, "%s", out.p);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(l, 1),
+	    "label")), "ui");
+	cr_assert_float_eq(json_real_value(json_object_get(json_array_get(l, 1),
+	    "p")), 0.622459, 1e-6);
+	json_decref(j);
+	nlp_buf_release(&out);
+	nlp_sreq_release(&q);
+	/* text/plain: TSV pairs, as predict prints them */
+	memset(&out, 0, sizeof out);
+	parse_ok(&q, NLP_CT_PLAIN, "one\n", 4);
+	cr_assert_eq(nlp_sreq_answer(&q, &mod, &fmt, &sc, probs, &out, res),
+	    NLP_OK);
+	nlp_buf_put(&out, "", 1);
+	cr_assert_str_eq(out.p, "bug\t0.880797\tui\t0.622459\n");
+	nlp_buf_release(&out);
+	nlp_sreq_release(&q);
+	nlp_scorer_release(&sc);
+	nlp_model_release(&m);
+	free(b);
+}
