@@ -182,7 +182,8 @@ test-san: obj-san/nlpops $(UNIT_SAN) $(TOOLS) $(REPLAY_SAN)
 # drift seeds, failed allocations from random offsets
 # (each seed printed, so that a failure can be run again), plain build.
 stress: nlpops $(TOOLS)
-	@$(TOOL_ENV) NLP_TEST_ONLY="registry_safety registry_backends drift hostile_drift hostile_registry" \
+	@$(TOOL_ENV) NLP_TEST_ONLY="registry_safety registry_backends drift hostile_drift hostile_registry multilabel" \
+		MULTILABEL_OOM_POINTS=$${MULTILABEL_OOM_POINTS:-1000000} \
 		BACKEND_MOVES=$${BACKEND_MOVES:-200} \
 		REGISTRY_SAFETY_TRIALS=$${REGISTRY_SAFETY_TRIALS:-1000} \
 		REGISTRY_SAFETY_ROUNDS=$${REGISTRY_SAFETY_ROUNDS:-40} \

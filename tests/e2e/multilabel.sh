@@ -191,3 +191,58 @@ if [ $san -eq 0 ]; then
 	    "$N" train --multilabel --autotune --trials 2 --epochs 3 -o at.nlp train.tsv
 	check "autotune trials have subset accuracy" grep -q 'trial 2/2: .*macro-F1' "$T/err"
 fi
+
+# out of memory in the multi-label paths (failmalloc, plain build only):
+# some 60 allocations spread over each run of train, predict and eval
+# (MULTILABEL_OOM_POINTS; make stress: every one), made to fail one at a
+# time: exit 4 with one line saying so and no output file (stdout empty),
+# or the run's exact output
+FM=${NLP_FAILMALLOC:-}
+if [ $san -eq 0 ] && [ -z "$FM" ]; then
+	fail "NLP_FAILMALLOC (obj/tools/failmalloc.so) is not set: run through make test"
+elif [ $san -eq 0 ]; then
+	head -n 150 train.tsv >small.tsv
+	head -n 60 test.tsv >stest.tsv
+	cut -f2 stest.tsv >stest.txt
+	"$N" train -q --multilabel --epochs 2 -o want.nlp small.tsv
+	"$N" predict -q -m want.nlp --output-format jsonl stest.txt >want.jsonl
+	"$N" eval -q -m want.nlp --json --threads 1 stest.tsv |
+	    grep -v -e '"seconds"' -e '"examples_per_s"' >want.json
+	# sweep NAME OUT WANT CMD...: OUT is the file CMD writes (or "-" for
+	# stdout), WANT what it must hold when the run succeeds
+	sweep() {
+		name=$1 out=$2 want=$3; shift 3
+		FAILMALLOC_COUNT=$T/allocs LD_PRELOAD=$FM "$@" >/dev/null 2>&1
+		total=$(cat "$T/allocs" 2>/dev/null || echo 0)
+		stride=$((total / ${MULTILABEL_OOM_POINTS:-60} + 1))
+		echo "multilabel.sh: failmalloc: $name: every ${stride}th of $total allocations" >&2
+		bad= k=1
+		while [ "$k" -le "$total" ]; do
+			rm -f fm.nlp fm.jsonl
+			FAILMALLOC_N=$k LD_PRELOAD=$FM "$@" >fm.out 2>fm.err
+			st=$?
+			[ "$out" = - ] && got=fm.out || got=$out
+			case $got in
+			*.nlp) same() { cmp -s "$got" "$want"; } ;;
+			*) same() { grep -v -e '"seconds"' -e '"examples_per_s"' "$got" | cmp -s - "$want"; } ;;
+			esac
+			if [ $st -eq 0 ] && same; then
+				:
+			elif [ $st -eq 4 ] && grep -q "^nlpops [a-z]*: wrote '$out', but cannot sync its directory" fm.err &&
+			    same; then
+				:       # in place, whole; its directory's sync failed
+			elif [ $st -eq 4 ] && [ "$(wc -l <fm.err)" -eq 1 ] &&
+			    grep -q 'out of memory\|Cannot allocate memory' fm.err &&
+			    [ ! -s fm.out ] && { [ "$out" = - ] || [ ! -e "$out" ]; }; then
+				:
+			else
+				bad="$bad N=$k:exit=$st:$(head -c 80 fm.err | tr '\n' ' ')"
+			fi
+			k=$((k + stride))
+		done
+		check "$name: each failed allocation is exit 4 'out of memory' or the exact output ($total allocations):$(echo "$bad" | cut -c1-500)" test -z "$bad"
+	}
+	sweep "train --multilabel" fm.nlp want.nlp "$N" train -q --multilabel --epochs 2 -o fm.nlp small.tsv
+	sweep "predict -o (multi-label)" fm.jsonl want.jsonl "$N" predict -q -m want.nlp --output-format jsonl -o fm.jsonl stest.txt
+	sweep "eval --json (multi-label)" - want.json "$N" eval -q -m want.nlp --json --threads 1 stest.tsv
+fi
