@@ -26,7 +26,7 @@ DEB_BUILD := make gcc pkg-config libarchive-dev libssl-dev libsqlite3-dev libpq-
 	libmicrohttpd-dev libjansson-dev libxxhash-dev zlib1g-dev
 DEB_TEST := libcriterion-dev clang groff-base mandoc man-db zsh fish python3 \
 	xz-utils zstd sqlite3 chromium postgresql postgresql-common curl wrk prometheus \
-	parallel
+	parallel strace
 
 NLP_CPPFLAGS := -iquote lib -DNLP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 # Warnings are errors for developers (make DEVELOPER=1, as git does; make
@@ -182,8 +182,9 @@ test-san: obj-san/nlpops $(UNIT_SAN) $(TOOLS) $(REPLAY_SAN)
 # drift seeds, failed allocations from random offsets
 # (each seed printed, so that a failure can be run again), plain build.
 stress: nlpops $(TOOLS)
-	@$(TOOL_ENV) NLP_TEST_ONLY="registry_safety registry_backends drift hostile_drift hostile_registry multilabel" \
+	@$(TOOL_ENV) NLP_TEST_ONLY="registry_safety registry_backends drift hostile_drift hostile_registry multilabel io_faults" \
 		MULTILABEL_OOM_POINTS=$${MULTILABEL_OOM_POINTS:-1000000} \
+		IO_FAULT_POINTS=$${IO_FAULT_POINTS:-1000000} \
 		BACKEND_MOVES=$${BACKEND_MOVES:-200} \
 		REGISTRY_SAFETY_TRIALS=$${REGISTRY_SAFETY_TRIALS:-1000} \
 		REGISTRY_SAFETY_ROUNDS=$${REGISTRY_SAFETY_ROUNDS:-40} \

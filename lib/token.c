@@ -22,7 +22,8 @@
 enum cls { SEP, WORD, SINGLE, MARK };
 
 static locale_t utf8_locale;
-static int locale_errno;
+static int locale_errno;        /* -1: the file is there, loading failed */
+#define LOCALE_FILE "/usr/lib/locale/C.utf8/LC_CTYPE"
 static pthread_once_t locale_once = PTHREAD_ONCE_INIT;
 
 /* Load C.UTF-8 once; without it (not on Debian) non-ASCII stays as is. */
@@ -32,11 +33,11 @@ load_locale(void)
 	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	if (utf8_locale == (locale_t)0)
 		locale_errno = errno;
-	/* glibc says ENOENT also when loading ran out of memory: the file
-	 * being there tells which */
+	/* glibc says ENOENT also when loading ran out of memory or a read
+	 * failed: the file being there tells which */
 	if (utf8_locale == (locale_t)0 && locale_errno == ENOENT &&
-	    access("/usr/lib/locale/C.utf8/LC_CTYPE", R_OK) == 0)
-		locale_errno = ENOMEM;
+	    access(LOCALE_FILE, R_OK) == 0)
+		locale_errno = -1;
 }
 
 int
@@ -46,6 +47,10 @@ nlp_token_init(struct nlp_err *e)
 	/* without it every token of non-ASCII text would differ from what
 	 * another machine makes; and glibc reports a load that ran out of
 	 * memory as a missing locale: either way, refuse */
+	if (utf8_locale == (locale_t)0 && locale_errno == -1)
+		return nlp_errf(e, NLP_IO, "cannot load the C.UTF-8 locale "
+		    "(glibc's Unicode tables): '%s' is there, but loading it "
+		    "failed (out of memory, or a read error)", LOCALE_FILE);
 	if (utf8_locale == (locale_t)0)
 		return nlp_errnof(e, NLP_IO, locale_errno ? locale_errno : ENOENT,
 		    "cannot load the C.UTF-8 locale (glibc's Unicode tables)");
