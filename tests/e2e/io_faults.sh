@@ -15,6 +15,11 @@
 #     come first).
 # Never a crash, never exit 0 with another result, never a partial file,
 # never a registry changed by a failed command.
+#
+# Crash points: the registry commands killed (SIGKILL) at each of those
+# calls instead: `registry verify` clean, the registry as it was or with
+# the change whole (the change surely, when its line was printed), and a
+# rerun leaves the state a clean run leaves.
 . "$TOP/tests/e2e/lib.sh"
 
 N=$NLPOPS
@@ -51,8 +56,13 @@ sweep() {
 		n=$(awk -v s="$s" '$NF == s { print $4 }' cnt)
 		for k in $(points "${n:-0}"); do
 			$reset
+			if [ "${KILL:-0}" = 1 ]; then
+				act=signal=KILL err=KILL
+			else
+				act=error=$err
+			fi
 			strace -f -qq -o /dev/null -e trace="$s" \
-			    -e inject="$s:error=$err:when=$k" "$@" >out 2>err
+			    -e inject="$s:$act:when=$k" "$@" >out 2>err
 			st=$?
 			runs=$((runs + 1))
 			if [ $st -eq 127 ] && grep -q 'error while loading shared libraries' err; then
@@ -62,6 +72,7 @@ sweep() {
 			fi
 			[ -n "$why" ] && bad="$bad $s#$k($err):exit=$st:$why"
 			[ $err = EIO ] && err=ENOSPC || err=EIO
+			[ "${KILL:-0}" = 1 ] && err=KILL
 		done
 	done
 	echo "io_faults.sh: $name: $runs runs" >&2
@@ -133,6 +144,18 @@ judge_reg() {
 	   state >state2
 	   cmp -s state2 want_state || echo "the rerun's state differs" ;;
 	127) cmp -s state1 state0 || echo "changed before main" ;;
+	137) # killed: as it was, or the change whole (and then, if its
+	   # line was printed, surely the change); a rerun finishes it
+	   if [ -s out ]; then
+		cmp -s state1 want_state || echo "printed, but not there"
+	   elif ! cmp -s state1 state0 && ! cmp -s state1 want_state; then
+		echo "half a change"
+		return
+	   fi
+	   cmp -s state1 want_state || "$@" >/dev/null 2>&1 ||
+		echo "the rerun failed"
+	   state >state2
+	   cmp -s state2 want_state || echo "the rerun's state differs" ;;
 	*) echo "$(head -c 100 err)" ;;
 	esac
 }
@@ -149,5 +172,9 @@ reg_sweep() {
 }
 reg_sweep push push --name spam m3.nlp
 reg_sweep alias alias spam 2 production
+# crash points: SIGKILL at each call instead of an error
+KILL=1 reg_sweep "push, killed" push --name spam m3.nlp
+KILL=1 reg_sweep "alias, killed" alias spam 2 production
 "$N" --registry pristine registry alias spam 2 production >/dev/null
 reg_sweep rollback rollback spam
+KILL=1 reg_sweep "rollback, killed" rollback spam
