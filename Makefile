@@ -194,6 +194,21 @@ stress: nlpops $(TOOLS)
 		HOSTILE_REGISTRY_SEED=$${HOSTILE_REGISTRY_SEED:-random} HOSTILE_REGISTRY_STEP=$${HOSTILE_REGISTRY_STEP:-1} \
 		sh tests/run.sh ./nlpops
 
+# The unit tests and the end-to-end scripts that neither time anything
+# nor load the machine, under valgrind memcheck (plain build): an error or
+# a definite leak fails them.  Long (an hour or so here).
+VALGRIND_E2E ?= cli train_predict eval eval_record golden drift_shards
+check-valgrind: nlpops $(UNIT) $(TOOLS) $(REPLAY)
+	@$(MAKE) --no-print-directory deps DEPS_TEST=1
+	@sh tests/deps.sh valgrind
+	@for t in $(UNIT); do \
+		echo "== valgrind $$t"; \
+		valgrind -q --error-exitcode=9 --leak-check=full \
+			--errors-for-leak-kinds=definite --trace-children=yes \
+			$$t >/dev/null || exit 1; \
+	done
+	@NLP_TEST_ONLY="$(VALGRIND_E2E)" sh tests/run.sh tests/tools/valgrind-nlpops
+
 demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all
@@ -223,5 +238,5 @@ uninstall:
 clean:
 	rm -rf obj obj-san obj-fuzz nlpops
 
-.PHONY: all deps check test test-san stress demo bench fuzz install uninstall clean
+.PHONY: all deps check test test-san stress check-valgrind demo bench fuzz install uninstall clean
 .SECONDARY:
