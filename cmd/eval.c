@@ -389,7 +389,6 @@ eval_inputs(const char *cmd, const struct eval_args *a, int n, char **paths,
     struct nlp_loaded *lm, struct nlp_loaded *lb, struct nlp_labeled *d)
 {
 	struct nlp_err e = { 0, "" };
-
 	struct nlp_reader_opts ro = a->ro;
 	int rc;
 

@@ -327,8 +327,9 @@ score_record(struct nlp_drift_pass *p, struct worker *w,
 	if (!m->multilabel) {
 		p->pred[best]++;
 	} else {
-		/* every label it predicts, as the reference counts every
-		   label of a training example */
+		/* every label it predicts, as the reference (the profile's
+		   held_out.predicted) counts every label it predicted for a
+		   held-out example */
 		for (i = 0; i < m->nclasses; i++)
 			p->pred[i] += w->probs[i] >= NLP_MIN_P;
 	}
