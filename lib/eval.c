@@ -491,8 +491,11 @@ nlp_eval_init_multi(struct nlp_eval *ev, const char *const *classes,
 {
 	size_t i, a;
 
-	/* the labels: the model's and every gold one; then per example */
-	if (nlp_eval_init(ev, classes, C, golds, gstart[n]) < 0)
+	/* the labels: the model's and every gold one; then per example
+	   (each has a gold label at least: the per-example arrays, sized by
+	   the gold labels, hold the examples too) */
+	memset(ev, 0, sizeof *ev);
+	if (gstart[n] < n || nlp_eval_init(ev, classes, C, golds, gstart[n]) < 0)
 		return -1;
 	ev->n = n;
 	ev->ngold = gstart[n];
