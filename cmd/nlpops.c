@@ -196,6 +196,8 @@ static void
 exit_guard(void)
 {
 	if (!returning) {
+		/* no output's temporary file is left behind either */
+		nlp_atomic_unlink_all();
 		fputs("nlpops: a library ended the process (out of memory?)\n",
 		    stderr);
 		_exit(NLP_IO);

@@ -361,10 +361,15 @@ write_archive(struct sink *s, const struct nlp_member *m, size_t n, int gzip,
 	if (bad) {
 		if (s->err != 0)
 			rc = nlp_errnof(e, NLP_IO, s->err, "cannot write '%s'", label);
+		else if (archive_errno(a) == ENOMEM)
+			/* libarchive's own words ("Can't allocate ustar
+			   data") say less than strerror's */
+			rc = nlp_errnof(e, NLP_IO, ENOMEM, "cannot write '%s'",
+			    label);
 		else
 			rc = nlp_errf(e, NLP_IO, "cannot write '%s': %s", label,
 			    archive_error_string(a) ? archive_error_string(a) :
-			    "archive error");
+			    "libarchive failed without a reason (out of memory?)");
 	}
 out:
 	archive_write_free(a);
