@@ -259,6 +259,7 @@ oom_line() {
 	"nlpops drift: "*"out of memory"*) return 0 ;;
 	"nlpops drift: "*"Cannot allocate memory"*) return 0 ;;
 	"nlpops: "*"Cannot allocate memory"*) return 0 ;;  # start-up
+	"nlpops: cannot load the C.UTF-8 locale"*"out of memory"*) return 0 ;;
 	esac
 	return 1
 }
