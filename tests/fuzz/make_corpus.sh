@@ -8,9 +8,10 @@ N=${1:-./nlpops}
 C=tests/fuzz/corpus
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-# every seed made again; the findings (finding-*) are kept: they are
-# regression tests
-[ -d "$C" ] && find "$C" -type f ! -name 'finding-*' -delete
+# every seed made again, by name; the other files are kept: findings
+# (finding-*) and the inputs `make fuzz` found that reach new code, merged
+# in with libFuzzer's -merge=1 (named by their SHA-1): all regression
+# tests
 mkdir -p "$C/text" "$C/reader" "$C/weights" "$C/artifact" "$C/profile" \
     "$C/servereq" "$C/modelref"
 
