@@ -347,16 +347,17 @@ summary(const struct targs *a, const struct nlp_trained *t, double t0)
 	    t->nclasses, t->nrows, t->bits, t->epochs_run);
 	if (t->best_epoch != t->epochs_run)
 		fprintf(stderr, " (kept epoch %u)", t->best_epoch);
-	if (t->held_out > 0 && a->o.multilabel)
+	if (t->held_out > 0 && a->o.multilabel) {
 		fprintf(stderr, ", held-out subset accuracy %.4f macro-F1 %.4f "
 		    "micro-F1 %.4f Hamming loss %.4f (%llu examples)",
 		    t->held_out_accuracy, t->held_out_macro_f1,
 		    t->held_out_micro_f1, t->held_out_hamming,
 		    (unsigned long long)t->held_out);
-	if (a->o.multilabel && t->quantized)
-		fprintf(stderr, ", quantized (float weights: subset accuracy "
-		    "%.4f macro-F1 %.4f)", t->float_accuracy, t->float_macro_f1);
-	else if (t->held_out > 0 && t->quantized)
+		if (t->quantized)
+			fprintf(stderr, ", quantized (float weights: subset "
+			    "accuracy %.4f macro-F1 %.4f)", t->float_accuracy,
+			    t->float_macro_f1);
+	} else if (t->held_out > 0 && t->quantized)
 		fprintf(stderr, ", quantized: held-out accuracy %.4f macro-F1 "
 		    "%.4f (%llu examples; float weights %.4f and %.4f)",
 		    t->held_out_accuracy, t->held_out_macro_f1,
