@@ -205,6 +205,7 @@ check-valgrind: nlpops $(UNIT) $(TOOLS) $(REPLAY)
 		echo "== valgrind $$t"; \
 		valgrind -q --error-exitcode=9 --leak-check=full \
 			--errors-for-leak-kinds=definite --trace-children=yes \
+			'--trace-children-skip=/usr/bin/*,/bin/*' \
 			$$t >/dev/null || exit 1; \
 	done
 	@NLP_TEST_ONLY="$(VALGRIND_E2E)" sh tests/run.sh tests/tools/valgrind-nlpops
