@@ -1259,10 +1259,16 @@ verb_pull(struct nlp_registry *r, struct ropts *o)
 		return cli_error("registry", &e);
 	if (strcmp(o->output, "-") == 0)
 		return NLP_OK;
+	/* the artifact is in place from here on: a failure says so */
 	if ((rc = pull_signature(r, &res, o->output, &e)) != NLP_OK)
-		return cli_error("registry", &e);
+		return cli_errorf("registry", rc, "wrote '%s' (%s@%ld), but %s",
+		    o->output, res.name, res.version, e.msg);
 	printf("%s@%ld %s -> %s\n", res.name, res.version, res.sha256,
 	    o->output);
+	if ((rc = cli_flush_stdout()) != 0)
+		return cli_errorf("registry", NLP_IO, "wrote '%s' (%s@%ld), but "
+		    "standard output failed: %s", o->output, res.name,
+		    res.version, strerror(rc));
 	return NLP_OK;
 }
 
@@ -1394,7 +1400,7 @@ verb_export(struct nlp_registry *r, struct ropts *o)
 	struct nlp_err e = { 0, "" };
 	struct nlp_registry_bundle_report rep;
 	struct nlp_ref *refs;
-	int i, rc = NLP_OK, to_stdout;
+	int i, rc = NLP_OK, to_stdout, err;
 	size_t k;
 
 	if (o->nargs < 1 || o->output == NULL)
@@ -1430,10 +1436,15 @@ verb_export(struct nlp_registry *r, struct ropts *o)
 	for (k = 0; k < rep.n && !to_stdout && !o->json; k++)
 		printf("%s@%ld %s\n", rep.v[k].name, rep.v[k].version,
 		    rep.v[k].sha256);
-	fprintf(stderr, "nlpops registry: exported %zu version%s of %zu "
-	    "model%s to %s\n", rep.n, rep.n == 1 ? "" : "s", rep.nmodels,
-	    rep.nmodels == 1 ? "" : "s", to_stdout ? "standard output" :
-	    o->output);
+	/* the bundle is in place from here on: a failure says so */
+	if (!to_stdout && rc == NLP_OK && (err = cli_flush_stdout()) != 0)
+		rc = cli_errorf("registry", NLP_IO, "wrote '%s', but standard "
+		    "output failed: %s", o->output, strerror(err));
+	if (rc == NLP_OK)
+		fprintf(stderr, "nlpops registry: exported %zu version%s of "
+		    "%zu model%s to %s\n", rep.n, rep.n == 1 ? "" : "s",
+		    rep.nmodels, rep.nmodels == 1 ? "" : "s", to_stdout ?
+		    "standard output" : o->output);
 	nlp_registry_bundle_report_release(&rep);
 	return rc;
 }
@@ -1477,6 +1488,11 @@ verb_import(struct nlp_registry *unused, struct ropts *o)
 		printf("%s\n", doc);
 		free(doc);
 	}
+	if ((rc = cli_flush_stdout()) != 0) {
+		nlp_registry_bundle_report_release(&rep);
+		return cli_errorf("registry", NLP_IO, "the import was committed, "
+		    "but standard output failed: %s", strerror(rc));
+	}
 	for (k = 0; k < rep.notes.n; k++)
 		fprintf(stderr, "nlpops registry: note: %s\n", rep.notes.v[k]);
 	if (rep.nmodels == 0)
@@ -1489,9 +1505,6 @@ verb_import(struct nlp_registry *unused, struct ropts *o)
 		    rep.naliases, rep.naliases == 1 ? "" : "es", rep.nmodels,
 		    rep.nmodels == 1 ? "" : "s", o->args[0]);
 	nlp_registry_bundle_report_release(&rep);
-	if ((rc = cli_flush_stdout()) != 0)
-		return cli_errorf("registry", NLP_IO, "the import was committed, "
-		    "but standard output failed: %s", strerror(rc));
 	return NLP_OK;
 }
 

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -485,11 +486,70 @@ pg_rollback(struct nlp_registry *r)
 		PQclear(PQexec(r->pg, "ROLLBACK"));
 }
 
+static int pg_connect(struct nlp_registry *, struct nlp_err *);
+
+/*
+ * The connection was lost during COMMIT, or its answer: the server may
+ * have committed or not.  Ask it, on a new connection, what became of transaction xid
+ * (txid_status, PostgreSQL 10 and later), waiting while the old session
+ * ends: committed is success, aborted a failure that changed nothing.
+ * When neither can be learnt, say so: a retry could make the change twice.
+ */
+static int
+commit_fate(struct nlp_registry *r, const char *xid, struct nlp_err *e)
+{
+	const char *param[1] = { xid };
+	struct timespec pause = { 0, 100000000 };
+	char why[256];
+	PGresult *res;
+	int tries, rc;
+
+	snprintf(why, sizeof why, "%s", r->pg_msg ? r->pg_msg : "out of memory");
+	PQfinish(r->pg);
+	r->pg = NULL;
+	for (tries = 0; tries < 100; tries++) {
+		if (r->pg == NULL && pg_connect(r, e) != NLP_OK)
+			break;
+		res = PQexecParams(r->pg, "SELECT txid_status($1::bigint)", 1,
+		    NULL, param, NULL, NULL, 0);
+		rc = result_ok(r, res) && PQntuples(res) == 1 &&
+		    !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0)[0] : 0;
+		PQclear(res);
+		if (rc == 'c')
+			return NLP_OK;
+		if (rc == 'a')
+			return nlp_errf(e, NLP_IO, "registry '%s': cannot commit: "
+			    "lost the connection to the server: %s (nothing was "
+			    "changed)", r->dir, why);
+		if (rc != 'i')
+			break;
+		nanosleep(&pause, NULL);
+	}
+	return nlp_errf(e, NLP_IO, "registry '%s': lost the connection to the "
+	    "server during the commit (%s): whether the change was made is "
+	    "unknown; see 'nlpops registry history' before trying again",
+	    r->dir, why);
+}
+
 static int
 pg_commit(struct nlp_registry *r, struct nlp_err *e)
 {
-	PGresult *res = PQexec(r->pg, "COMMIT");
-	int ok = result_ok(r, res);
+	char xid[32];
+	PGresult *res;
+	int ok;
+
+	/* the transaction's id: its fate, if the connection is lost in COMMIT */
+	res = PQexec(r->pg, "SELECT txid_current()");
+	ok = result_ok(r, res) && PQntuples(res) == 1;
+	snprintf(xid, sizeof xid, "%s", ok ? PQgetvalue(res, 0, 0) : "");
+	PQclear(res);
+	if (!ok) {
+		ok = pg_err(r, e, "cannot commit");
+		pg_rollback(r);
+		return ok;
+	}
+	res = PQexec(r->pg, "COMMIT");
+	ok = result_ok(r, res);
 
 	/* COMMIT of a failed transaction rolls back without an error */
 	if (ok && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
@@ -501,6 +561,10 @@ pg_commit(struct nlp_registry *r, struct nlp_err *e)
 	PQclear(res);
 	if (ok)
 		return NLP_OK;
+	/* no answer from the server (no SQLSTATE): it may have committed */
+	if (PQstatus(r->pg) == CONNECTION_BAD || r->pg_state[0] == '\0' ||
+	    strncmp(r->pg_state, "08", 2) == 0)
+		return commit_fate(r, xid, e);
 	ok = pg_err(r, e, "cannot commit");
 	pg_rollback(r);
 	return ok;
@@ -765,8 +829,9 @@ timeout_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/* Connect, and set the session up: its messages, its lock timeout. */
 static int
-pg_open(struct nlp_registry *r, struct nlp_err *e)
+pg_connect(struct nlp_registry *r, struct nlp_err *e)
 {
 	static const char *const kw[] = {
 		"connect_timeout", "fallback_application_name", "dbname", NULL,
@@ -794,7 +859,15 @@ pg_open(struct nlp_registry *r, struct nlp_err *e)
 	    "'error', false), CASE WHEN current_setting('lock_timeout') = '0' "
 	    "THEN set_config('lock_timeout', '%ds', false) ELSE "
 	    "current_setting('lock_timeout') END", BUSY_SECONDS);
-	if ((rc = nlp_regdb_each(r, sql, NULL, 0, timeout_row, r, e)) != NLP_OK)
+	return nlp_regdb_each(r, sql, NULL, 0, timeout_row, r, e);
+}
+
+static int
+pg_open(struct nlp_registry *r, struct nlp_err *e)
+{
+	int rc;
+
+	if ((rc = pg_connect(r, e)) != NLP_OK)
 		return rc;
 	return setup_schema(r, e);
 }
