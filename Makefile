@@ -198,13 +198,15 @@ stress: nlpops $(TOOLS)
 # nor load the machine, under valgrind memcheck (plain build): an error or
 # a definite leak fails them.  Long (an hour or so here).
 VALGRIND_E2E ?= cli train_predict eval eval_record golden drift_shards
+VALGRIND_UNIT ?= $(UNIT)
 check-valgrind: nlpops $(UNIT) $(TOOLS) $(REPLAY)
 	@$(MAKE) --no-print-directory deps DEPS_TEST=1
 	@sh tests/deps.sh valgrind
-	@for t in $(UNIT); do \
+	@for t in $(VALGRIND_UNIT); do \
 		echo "== valgrind $$t"; \
 		valgrind -q --error-exitcode=9 --leak-check=full \
-			--errors-for-leak-kinds=definite --trace-children=yes \
+			--errors-for-leak-kinds=definite --show-leak-kinds=definite \
+			--trace-children=yes \
 			'--trace-children-skip=/usr/bin/*,/bin/*' \
 			$$t >/dev/null || exit 1; \
 	done

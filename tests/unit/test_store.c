@@ -820,7 +820,7 @@ private_tmpfs(const char *mnt, char *why, size_t n)
 			return -1;
 		}
 	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("tmpfs", mnt, "tmpfs", 0, "size=64k,mode=0755") != 0) {
 		snprintf(why, n, "mount: %s", strerror(errno));
 		return -1;
@@ -851,7 +851,7 @@ disk_child(const char *mnt, struct disk_report *r)
 	nlp_sha256_hex("small", 5, small_hex);
 	r->small_status = nlp_store_put(mnt, small_hex, "small", 5, &created,
 	    &e);
-	if (mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL) != 0) {
+	if (mount("none", mnt, "tmpfs", MS_REMOUNT | MS_RDONLY, NULL) != 0) {
 		r->ro_status = -1;
 		snprintf(r->msg_ro, sizeof r->msg_ro, "remount: %s",
 		    strerror(errno));
