@@ -284,6 +284,27 @@ struct nlp_bundle_object {
 	int64_t size;
 };
 
+/* A requirement of promote, "METRIC OP NUMBER", split. */
+struct nlp_requirement {
+	char metric[NLP_NAME_MAX + 8];
+	char op[3];                     /* >=, <=, > or < */
+	double bound;                   /* finite */
+};
+
+/* Parse s (registry.h: nlp_registry_promote()): NLP_USAGE, saying why,
+ * when it is malformed or names no known metric. */
+int nlp_registry_parse_requirement(const char *s, struct nlp_requirement *q,
+    struct nlp_err *e);
+
+/* A push's check of the artifact's meta.json (mlen bytes at mj): a JSON
+ * object whose fields the registry stores have their types (NLP_DATA). */
+int nlp_registry_check_meta(const void *mj, size_t mlen, struct nlp_err *e);
+
+/* What show reads of a stored meta.json (text), into s's labels,
+ * examples, nlpops_version, warning and label_counts. */
+int nlp_registry_meta_fields(const char *text, struct nlp_registry_shown *s,
+    struct nlp_err *e);
+
 /* qsort() order of struct nlp_bundle_object: by SHA-256. */
 int nlp_bundle_by_sha256(const void *a, const void *b);
 

@@ -1038,8 +1038,9 @@ meta_labels(json_t *labels, struct nlp_registry_shown *s, struct nlp_err *e)
 }
 
 /* What show reads of the artifact's meta.json (its text). */
-static int
-meta_fields(const char *text, struct nlp_registry_shown *s, struct nlp_err *e)
+int
+nlp_registry_meta_fields(const char *text, struct nlp_registry_shown *s,
+    struct nlp_err *e)
 {
 	unsigned long mark;
 	json_t *meta;
@@ -1079,7 +1080,7 @@ shown_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	    (rc = object_of(nlp_regdb_text(st, c + 2), &s->hyperparameters, e)) !=
 	    NLP_OK)
 		return rc;
-	return meta_fields(nlp_regdb_text(st, c + 3), s, e);
+	return nlp_registry_meta_fields(nlp_regdb_text(st, c + 3), s, e);
 }
 
 /* A row of: name, sha256, bytes. */

@@ -11,6 +11,7 @@
 #include "registry_internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,6 +430,18 @@ artifact_meta(const void *data, size_t len, const struct nlp_key *key,
 }
 
 int
+nlp_registry_check_meta(const void *mj, size_t mlen, struct nlp_err *e)
+{
+	json_t *meta;
+	char *text;
+	int rc = parse_meta(mj, mlen, &meta, &text, e);
+
+	json_decref(meta);
+	free(text);
+	return rc;
+}
+
+int
 nlp_registry_check_artifact(const void *data, size_t len, struct nlp_err *e)
 {
 	json_t *meta;
@@ -793,15 +806,9 @@ nlp_registry_alias_set(struct nlp_registry *r, const char *name, long version,
 	    who, reason, old, e);
 }
 
-/* A requirement "METRIC OP NUMBER", split. */
-struct requirement {
-	char metric[NLP_NAME_MAX + 8];
-	char op[3];
-	double bound;
-};
-
-static int
-parse_requirement(const char *s, struct requirement *q, struct nlp_err *e)
+int
+nlp_registry_parse_requirement(const char *s, struct nlp_requirement *q,
+    struct nlp_err *e)
 {
 	const char *p, *m = s;
 	size_t n = 0;
@@ -837,7 +844,9 @@ parse_requirement(const char *s, struct requirement *q, struct nlp_err *e)
 	q->bound = strtod(p, &end);
 	while (end != p && (*end == ' ' || *end == '\t'))
 		end++;
-	if (end == p || *end != '\0' || errno != 0)
+	/* a finite number: NaN would fail every comparison, infinity pass
+	   or fail each whatever the evaluation */
+	if (end == p || *end != '\0' || errno != 0 || !isfinite(q->bound))
 		goto bad;
 	if (strcmp(q->metric, "accuracy") && strcmp(q->metric, "macro_f1") &&
 	    strcmp(q->metric, "weighted_f1") && strcmp(q->metric, "log_loss") &&
@@ -858,12 +867,12 @@ static int
 check_requirement(const char *s, const struct nlp_registry_evaluation *ev,
     json_t *metrics, const char *name, long version, struct nlp_err *e)
 {
-	struct requirement q;
+	struct nlp_requirement q;
 	json_t *v;
 	double x;
 	int ok;
 
-	parse_requirement(s, &q, e);
+	nlp_registry_parse_requirement(s, &q, e);
 	if (strncmp(q.metric, "f1:", 3) == 0)
 		v = json_object_get(json_object_get(metrics, "per_class_f1"),
 		    q.metric + 3);
@@ -895,13 +904,13 @@ check_requirements(struct nlp_registry *r, int64_t vid, const char *name,
     long version, const char *const *req, size_t nreq, struct nlp_err *e)
 {
 	struct nlp_registry_evaluation *ev = NULL;
-	struct requirement q;
+	struct nlp_requirement q;
 	json_t *metrics = NULL;
 	size_t i, n = 0;
 	int rc;
 
 	for (i = 0; i < nreq; i++)
-		if ((rc = parse_requirement(req[i], &q, e)) != NLP_OK)
+		if ((rc = nlp_registry_parse_requirement(req[i], &q, e)) != NLP_OK)
 			return rc;
 	if (nreq == 0)
 		return NLP_OK;

@@ -118,4 +118,69 @@ for s in spam spam@3 spam@production ./m.nlp /abs/m.nlp m.nlp a@ @x 'a b' \
 	printf '%s' "$s" >"$C/modelref/$(printf '%s' "$s" | tr '/ @.' '_=+,' | head -c 40)"
 done
 head -c 65 /dev/zero | tr '\0' a >"$C/modelref/name65"
+# requirements of registry alias --require
+mkdir -p "$C/require"
+i=0
+for s in 'macro_f1>=0.85' ' accuracy > 0.9 ' 'f1:spam<=1' 'log_loss<0.3' \
+    'n>=100' 'ece<0x1p-3' 'weighted_f1 >= 1e-3' 'macro_f1>=nan' \
+    'macro_f1>=inf' 'macro_f1>=1e999' 'macro_f1=>0.5' 'macro_f1==1' \
+    'x>=1' '>=1' 'macro_f1>=' 'f1:>=0.5' 'macro_f1>=0.5 extra'; do
+	i=$((i + 1))
+	printf '%s' "$s" >"$C/require/r$i"
+done
+
+# meta.json: each artifact's, and fields of the wrong types or shapes
+mkdir -p "$C/meta"
+for k in f q m; do
+	tar -xOf "$T/$k.nlp" meta.json >"$C/meta/$k"
+done
+printf '{"labels":{"a":1}}' >"$C/meta/labels-object"
+printf '{"labels":[1,{"label":2,"count":"x"},{"label":"a","count":-5}]}' >"$C/meta/labels-odd"
+printf '{"inputs":[{"name":"a\nb","sha256":"00","bytes":1}]}' >"$C/meta/inputs-bad"
+printf '{"examples":-1}' >"$C/meta/examples-negative"
+printf '{"a":1,"a":2}' >"$C/meta/duplicate"
+printf '[1,2]' >"$C/meta/array"
+printf '{"warning":"x","nlpops_version":{"v":[1]},"examples":1e400}' >"$C/meta/odd-values"
+python3 -c 'print("{\"hyperparameters\":" + "[" * 3000 + "]" * 3000 + "}")' >"$C/meta/deep"
+
+# bundles (fuzz_bundle.c): the first byte even, a bundle file; odd, a
+# length, an object and bundle.json, wrapped by the harness
+mkdir -p "$C/bundle"
+"$N" --registry "$T/reg" registry push --name spam --alias production "$T/f.nlp" >/dev/null 2>&1
+"$N" --registry "$T/reg" registry push --name spam "$T/q.nlp" >/dev/null 2>&1
+"$N" --registry "$T/reg" registry alias spam 2 production --reason "q is smaller" >/dev/null 2>&1
+"$N" --registry "$T/reg" registry push --name tags "$T/m.nlp" >/dev/null 2>&1
+"$N" --registry "$T/reg" registry export spam tags -o "$T/all.bundle" >/dev/null 2>&1
+"$N" --registry "$T/reg" registry export tags -o "$T/tags.bundle" >/dev/null 2>&1
+{ printf '\000'; cat "$T/all.bundle"; } >"$C/bundle/all"
+python3 - "$T/tags.bundle" "$C/bundle" <<'PY'
+import io, struct, sys, tarfile
+src, out = sys.argv[1], sys.argv[2]
+with tarfile.open(src) as t:
+    m = {i.name: t.extractfile(i).read() for i in t.getmembers()}
+obj = [v for k, v in m.items() if k.startswith("objects/")][0]
+js = m["bundle.json"]
+def odd(name, j, o=obj):
+    open(f"{out}/{name}", "wb").write(b"\001" + struct.pack("<I", len(o)) + o + j)
+odd("wrapped", js)
+odd("wrapped-other-name", js.replace(b'"tags"', b'"tags2"'))
+odd("wrapped-no-object", js, b"")
+odd("wrapped-version-0", js.replace(b'"version": 1,', b'"version": 0,', 1))
+odd("wrapped-format", js.replace(b"nlpops-bundle", b"nlpops-bundlf"))
+def raw(name, members):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
+        for n, data, typ in members:
+            i = tarfile.TarInfo(n); i.type = typ; i.size = len(data or b"")
+            if typ == tarfile.SYMTYPE: i.linkname = "/etc/passwd"; i.size = 0
+            t.addfile(i, io.BytesIO(data) if data else None)
+    open(f"{out}/{name}", "wb").write(b"\000" + buf.getvalue())
+objname = [k for k in m if k.startswith("objects/")][0]
+raw("dotdot", [("bundle.json", js, tarfile.REGTYPE), ("../" + objname, obj, tarfile.REGTYPE)])
+raw("symlink", [("bundle.json", js, tarfile.REGTYPE), (objname, None, tarfile.SYMTYPE)])
+raw("twice", [("bundle.json", js, tarfile.REGTYPE), (objname, obj, tarfile.REGTYPE), (objname, obj, tarfile.REGTYPE)])
+raw("no-sums", [("bundle.json", js, tarfile.REGTYPE), (objname, obj, tarfile.REGTYPE)])
+raw("sums-first", [("SHA256SUMS", m["SHA256SUMS"], tarfile.REGTYPE), ("bundle.json", js, tarfile.REGTYPE)])
+raw("after-sums", [("bundle.json", js, tarfile.REGTYPE), (objname, obj, tarfile.REGTYPE), ("SHA256SUMS", m["SHA256SUMS"], tarfile.REGTYPE), ("x", b"x", tarfile.REGTYPE)])
+PY
 echo "corpus: $(find "$C" -type f | wc -l) files, $(du -sk "$C" | cut -f1) KB"
