@@ -99,12 +99,18 @@ cli_registry_dir(void)
 		return v;
 	if ((v = getenv("XDG_DATA_HOME")) != NULL && v[0] == '/')
 		snprintf(buf, sizeof buf, "%s/nlpops", v);
-	else if ((v = getenv("HOME")) != NULL && v[0] != '\0')
+	else if ((v = getenv("HOME")) != NULL && v[0] == '/')
 		snprintf(buf, sizeof buf, "%s/.local/share/nlpops", v);
 	else {
+		/* HOME unset, empty or relative: the user's entry; no home at
+		   all is "" (the library asks which registry when one is
+		   needed), never a registry under / or the current directory */
 		struct passwd *pw = getpwuid(getuid());
-		snprintf(buf, sizeof buf, "%s/.local/share/nlpops",
-		    pw ? pw->pw_dir : "");
+		buf[0] = '\0';
+		if (pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/' &&
+		    pw->pw_dir[1] != '\0')
+			snprintf(buf, sizeof buf, "%s/.local/share/nlpops",
+			    pw->pw_dir);
 	}
 	return buf;
 }
@@ -227,36 +233,65 @@ cli_flush_stdout(void)
 	return 0;
 }
 
+/*
+ * "nlpops CMD: MSG" on stderr, one line whatever MSG holds: a file or
+ * registry name with a newline or another control character in it is
+ * shown escaped (\n, \xHH), so that the line is still one line.
+ */
+static void
+put_error(const char *cmd, const char *msg)
+{
+	const unsigned char *p;
+	char buf[4096];
+	size_t n = 0;
+
+	for (p = (const unsigned char *)msg; *p && n + 5 < sizeof buf; p++) {
+		if (*p == '\n' || *p == '\r')
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "\\%c",
+			    *p == '\n' ? 'n' : 'r');
+		else if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			n += (size_t)snprintf(buf + n, sizeof buf - n, "\\x%02x",
+			    *p);
+		else
+			buf[n++] = (char)*p;
+	}
+	buf[n] = '\0';
+	fprintf(stderr, "nlpops %s: %s\n", cmd, buf);
+}
+
 int
 cli_error(const char *cmd, const struct nlp_err *e)
 {
-	fprintf(stderr, "nlpops %s: %s\n", cmd, e->msg);
+	put_error(cmd, e->msg);
 	return e->status ? e->status : NLP_BUG;
 }
 
 int
 cli_errorf(const char *cmd, int status, const char *fmt, ...)
 {
+	char msg[4096];
 	va_list ap;
 
-	fprintf(stderr, "nlpops %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	put_error(cmd, msg);
 	return status;
 }
 
 int
 cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[4096];
 	va_list ap;
+	size_t n;
 
-	fprintf(stderr, "nlpops %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see 'nlpops %s --help')\n", cmd);
+	n = strlen(msg);
+	snprintf(msg + n, sizeof msg - n, " (see 'nlpops %s --help')", cmd);
+	put_error(cmd, msg);
 	return NLP_USAGE;
 }
 

@@ -210,6 +210,15 @@ nlp_regdb_int_query(struct nlp_registry *r, const char *sql,
 
 /* ---- opening ---- */
 
+/* No registry was named, and there is no home to find the default in. */
+static int
+no_registry(struct nlp_err *e)
+{
+	return nlp_errf(e, NLP_USAGE, "which registry? none was given and there "
+	    "is no home directory for the default (~/.local/share/nlpops): use "
+	    "--registry DIR or set NLPOPS_REGISTRY");
+}
+
 int
 nlp_regdb_open(struct nlp_registry **out, const char *dir, int writable,
     int *corrupt, struct nlp_err *e)
@@ -218,6 +227,8 @@ nlp_regdb_open(struct nlp_registry **out, const char *dir, int writable,
 	int rc;
 
 	*out = NULL;
+	if (dir == NULL || dir[0] == '\0')
+		return no_registry(e);
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	r->ops = nlp_registry_is_uri(dir) ? &nlp_regdb_pg : &nlp_regdb_sqlite;
@@ -274,6 +285,8 @@ nlp_registry_before_commit(struct nlp_registry *r, int (*fn)(void *arg),
 int
 nlp_registry_init(const char *dir, const char *group, struct nlp_err *e)
 {
+	if (dir == NULL || dir[0] == '\0')
+		return no_registry(e);
 	return (nlp_registry_is_uri(dir) ? &nlp_regdb_pg :
 	    &nlp_regdb_sqlite)->init(dir, group, e);
 }
