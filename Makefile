@@ -182,8 +182,9 @@ test-san: obj-san/nlpops $(UNIT_SAN) $(TOOLS) $(REPLAY_SAN)
 # drift seeds, failed allocations from random offsets
 # (each seed printed, so that a failure can be run again), plain build.
 stress: nlpops $(TOOLS)
-	@$(TOOL_ENV) NLP_TEST_ONLY="registry_safety registry_backends drift hostile_drift hostile_registry multilabel io_faults" \
+	@$(TOOL_ENV) NLP_TEST_ONLY="registry_safety registry_backends drift hostile_drift hostile_registry multilabel io_faults oom_registry" \
 		MULTILABEL_OOM_POINTS=$${MULTILABEL_OOM_POINTS:-1000000} \
+		OOM_REGISTRY_STEP=$${OOM_REGISTRY_STEP:-1} OOM_REGISTRY_SEED=$${OOM_REGISTRY_SEED:-1} \
 		IO_FAULT_POINTS=$${IO_FAULT_POINTS:-1000000} \
 		BACKEND_MOVES=$${BACKEND_MOVES:-200} \
 		REGISTRY_SAFETY_TRIALS=$${REGISTRY_SAFETY_TRIALS:-1000} \

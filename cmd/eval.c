@@ -299,8 +299,11 @@ record_eval(const char *cmd, struct nlp_loaded *lm,
 	long version;
 	int rc;
 
-	if (nlp_eval_record_json(res, &ds, &ms, &e) != NLP_OK)
+	/* the report is out already: a failure here is the recording's */
+	if (nlp_eval_record_json(res, &ds, &ms, &e) != NLP_OK) {
+		nlp_err_prefix(&e, "cannot record the evaluation");
 		return cli_error(cmd, &e);
+	}
 	snprintf(ref.name, sizeof ref.name, "%s", lm->name);
 	ref.alias[0] = '\0';
 	ref.version = lm->version;
@@ -312,8 +315,10 @@ record_eval(const char *cmd, struct nlp_loaded *lm,
 	}
 	free(ms);
 	free(ds);
-	if (rc != NLP_OK)
+	if (rc != NLP_OK) {
+		nlp_err_prefix(&e, "cannot record the evaluation");
 		return cli_error(cmd, &e);
+	}
 	if (!quiet)
 		fprintf(stderr, "nlpops eval: recorded on %s@%ld\n", lm->name,
 		    version);
