@@ -24,7 +24,7 @@ VERSION := 0.1.0
 # Debian packages: what building needs, and what the tests need on top.
 DEB_BUILD := make gcc pkg-config libarchive-dev libssl-dev libsqlite3-dev libpq-dev \
 	libmicrohttpd-dev libjansson-dev libxxhash-dev zlib1g-dev
-DEB_TEST := libcriterion-dev clang groff-base mandoc man-db zsh fish python3 \
+DEB_TEST := libcriterion-dev clang groff-base mandoc man-db zsh fish python3 time \
 	xz-utils zstd sqlite3 chromium postgresql postgresql-common curl wrk prometheus \
 	parallel strace
 

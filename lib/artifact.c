@@ -1148,6 +1148,18 @@ nlp_artifact_open(struct nlp_artifact **out, const char *path,
 	return rc;
 }
 
+/* An artifact in memory has no name of its own: its caller names it
+ * (the file it came from), so the messages do not start with one. */
+static void
+unlabel(struct nlp_err *e, int rc)
+{
+	const char *tag = "'" MEM_LABEL "': ";
+	size_t n = strlen(tag);
+
+	if (rc != NLP_OK && strncmp(e->msg, tag, n) == 0)
+		memmove(e->msg, e->msg + n, strlen(e->msg + n) + 1);
+}
+
 int
 nlp_artifact_open_mem(struct nlp_artifact **out, const void *data,
     size_t len, struct nlp_err *e)
@@ -1168,6 +1180,7 @@ nlp_artifact_open_mem(struct nlp_artifact **out, const void *data,
 	}
 	rc = settle(a, s, rc, out, e);
 	free(s);
+	unlabel(e, rc);
 	return rc;
 }
 
@@ -1177,6 +1190,8 @@ nlp_artifact_member(const struct nlp_artifact *a, const char *name,
 {
 	int i = find_member(a, name, strlen(name));
 
+	if (i < 0 && strcmp(a->label, MEM_LABEL) == 0)
+		return nlp_errf(e, NLP_DATA, "no member '%s'", name);
 	if (i < 0)
 		return nlp_errf(e, NLP_DATA, "'%s': no member '%s'", a->label, name);
 	*data = a->data[i];
