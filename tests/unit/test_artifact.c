@@ -447,7 +447,7 @@ TEST(a_truncated_member_says_how_many_bytes_it_needs)
 	char want[128];
 
 	off = offset_of(p, len, "weights", &size);
-	snprintf(want, sizeof want, "'(memory)': truncated: member 'weights' "
+	snprintf(want, sizeof want, "truncated: member 'weights' "
 	    "needs %zu bytes, 1000 present", size);
 	refused(p, off + 1000, want);
 	free(p);
