@@ -158,8 +158,8 @@ finish_stdout(const char *cmd, int status)
 		return status;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		int err = errno ? errno : EIO;
-		fprintf(stderr, "nlpops %s: cannot write standard output: %s\n", cmd,
-		    strerror(err));
+		fprintf(stderr, "nlpops %s: cannot write standard output: %s\n",
+		    cmd, strerror(err));
 		return status == NLP_OK || status == NLP_NO ? NLP_IO : status;
 	}
 	return status;

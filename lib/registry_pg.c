@@ -490,10 +490,11 @@ static int pg_connect(struct nlp_registry *, struct nlp_err *);
 
 /*
  * The connection was lost during COMMIT, or its answer: the server may
- * have committed or not.  Ask it, on a new connection, what became of transaction xid
- * (txid_status, PostgreSQL 10 and later), waiting while the old session
- * ends: committed is success, aborted a failure that changed nothing.
- * When neither can be learnt, say so: a retry could make the change twice.
+ * have committed or not.  Ask it, on a new connection, what became of
+ * transaction xid (txid_status, PostgreSQL 10 and later), waiting while
+ * the old session ends: committed is success, aborted a failure that
+ * changed nothing.  When neither can be learnt, say so: a retry could
+ * make the change twice.
  */
 static int
 commit_fate(struct nlp_registry *r, const char *xid, struct nlp_err *e)
