@@ -252,4 +252,16 @@ elif [ $san -eq 0 ]; then
 	sweep "train --multilabel" fm.nlp want.nlp "$N" train -q --multilabel --epochs 2 -o fm.nlp small.tsv
 	sweep "predict -o (multi-label)" fm.jsonl want.jsonl "$N" predict -q -m want.nlp --output-format jsonl -o fm.jsonl stest.txt
 	sweep "eval --json (multi-label)" - want.json "$N" eval -q -m want.nlp --json --threads 1 stest.tsv
+	# the single-label paths, with the same oracle: train (plain and
+	# --quantize), predict -o and predict --profile-out
+	zcat "$DATA/spam.train.tsv.gz" | head -150 >single.tsv
+	cut -f2 single.tsv | head -60 >single.txt
+	"$N" train -q --epochs 2 -o want1.nlp single.tsv
+	"$N" train -q --epochs 2 --quantize -o wantq.nlp single.tsv
+	"$N" predict -q -m want1.nlp -o want1.tsv single.txt
+	"$N" predict -q -m want1.nlp --profile-out wantp.json single.txt >/dev/null
+	sweep "train" fm.nlp want1.nlp "$N" train -q --epochs 2 -o fm.nlp single.tsv
+	sweep "train --quantize" fm.nlp wantq.nlp "$N" train -q --epochs 2 --quantize -o fm.nlp single.tsv
+	sweep "predict -o" fm.jsonl want1.tsv "$N" predict -q -m want1.nlp -o fm.jsonl single.txt
+	sweep "predict --profile-out" fm.jsonl wantp.json "$N" predict -q -m want1.nlp -o fm.tsv --profile-out fm.jsonl single.txt
 fi
