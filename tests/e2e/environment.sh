@@ -67,20 +67,22 @@ fi
 # usage error where one is needed, and a model file still works
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 &&
     ! getent passwd 54321 >/dev/null 2>&1; then
+	# a copy of the binary the other user can run (the checkout may be
+	# under a private directory)
 	mkdir -p nohome && chmod 777 nohome && cp m.nlp test.txt nohome/ &&
-	    chmod 755 "$T"
+	    chmod 755 "$T" && cp "$N" bin-nlpops && chmod 755 bin-nlpops
 	for h in unset '' rel; do
 		if [ "$h" = unset ]; then set -- env -u HOME; else set -- env HOME="$h"; fi
 		(cd nohome && setpriv --reuid=54321 --regid=54321 --clear-groups \
-		    "$@" "$N" registry list >"$T/out" 2>"$T/err"; echo $? >"$T/st")
+		    "$@" "$T/bin-nlpops" registry list >"$T/out" 2>"$T/err"; echo $? >"$T/st")
 		check "HOME $h, no home: registry list is exit 2 (got $(cat st))" test "$(cat st)" = 2
 		check "HOME $h, no home: it says which registry ($(cat err))" grep -q "which registry? .*--registry DIR or set NLPOPS_REGISTRY" err
 		check "HOME $h, no home: one line" one_line
 		(cd nohome && setpriv --reuid=54321 --regid=54321 --clear-groups \
-		    "$@" "$N" predict -q -m m.nlp test.txt >"$T/out" 2>"$T/err"; echo $? >"$T/st")
+		    "$@" "$T/bin-nlpops" predict -q -m m.nlp test.txt >"$T/out" 2>"$T/err"; echo $? >"$T/st")
 		check "HOME $h, no home: predict -m FILE works" cmp -s out want.tsv
 		(cd nohome && setpriv --reuid=54321 --regid=54321 --clear-groups \
-		    "$@" "$N" registry push --name x m.nlp >"$T/out" 2>"$T/err"; echo $? >"$T/st")
+		    "$@" "$T/bin-nlpops" registry push --name x m.nlp >"$T/out" 2>"$T/err"; echo $? >"$T/st")
 		check "HOME $h, no home: push is exit 2 (got $(cat st))" test "$(cat st)" = 2
 	done
 	check "no home: nothing made under the current directory: $(ls nohome | tr '\n' ' ')" \
