@@ -77,8 +77,9 @@ if [ -n "${NLP_TEST_ONLY:-}" ]; then   # make stress: only these scripts
 	mv "$tmp/only" "$tmp/all"
 fi
 : >"$tmp/queue"
-for s in drift registry_backends registry_safety registry hostile_drift \
-    hostile_files completions hostile_registry cli docs readme serve golden; do
+for s in io_faults drift registry_backends hostile_table registry_safety \
+    registry multilabel oom_registry hostile_drift hostile_files completions \
+    hostile_registry cli docs readme serve golden; do
 	r=$nruns
 	while [ $r -ge 1 ]; do
 		grep "/$s\.sh\$" "$tmp/all" | sed "s|^|$r |" >>"$tmp/queue"

@@ -214,7 +214,7 @@ elif [ $san -eq 0 ]; then
 		name=$1 out=$2 want=$3; shift 3
 		FAILMALLOC_COUNT=$T/allocs LD_PRELOAD=$FM "$@" >/dev/null 2>&1
 		total=$(cat "$T/allocs" 2>/dev/null || echo 0)
-		stride=$((total / ${MULTILABEL_OOM_POINTS:-60} + 1))
+		stride=$((total / ${MULTILABEL_OOM_POINTS:-$pts} + 1))
 		echo "multilabel.sh: failmalloc: $name: every ${stride}th of $total allocations" >&2
 		bad= k=1
 		while [ "$k" -le "$total" ]; do
@@ -249,6 +249,7 @@ elif [ $san -eq 0 ]; then
 		done
 		check "$name: each failed allocation is exit 4 'out of memory' or the exact output ($total allocations):$(echo "$bad" | cut -c1-500)" test -z "$bad"
 	}
+	pts=60
 	sweep "train --multilabel" fm.nlp want.nlp "$N" train -q --multilabel --epochs 2 -o fm.nlp small.tsv
 	sweep "predict -o (multi-label)" fm.jsonl want.jsonl "$N" predict -q -m want.nlp --output-format jsonl -o fm.jsonl stest.txt
 	sweep "eval --json (multi-label)" - want.json "$N" eval -q -m want.nlp --json --threads 1 stest.tsv
@@ -260,6 +261,7 @@ elif [ $san -eq 0 ]; then
 	"$N" train -q --epochs 2 --quantize -o wantq.nlp single.tsv
 	"$N" predict -q -m want1.nlp -o want1.tsv single.txt
 	"$N" predict -q -m want1.nlp --profile-out wantp.json single.txt >/dev/null
+	pts=15   # make check: fewer here (the same code, one label a line)
 	sweep "train" fm.nlp want1.nlp "$N" train -q --epochs 2 -o fm.nlp single.tsv
 	sweep "train --quantize" fm.nlp wantq.nlp "$N" train -q --epochs 2 --quantize -o fm.nlp single.tsv
 	sweep "predict -o" fm.jsonl want1.tsv "$N" predict -q -m want1.nlp -o fm.jsonl single.txt
