@@ -431,8 +431,13 @@ archive_bad(const struct bundle *b, struct archive *a, const char *what,
 
 	if (err == ENOMEM)
 		return nlp_errf(e, NLP_IO, "out of memory");
-	if (err == ENOENT || err == EACCES || err == EISDIR || err == EIO ||
-	    err == ENOTDIR || err == ELOOP || err == EMFILE || err == ENFILE)
+	/* libarchive's own complaints about the bytes are
+	   ARCHIVE_ERRNO_FILE_FORMAT (EILSEQ), ARCHIVE_ERRNO_MISC (-1),
+	   ARCHIVE_ERRNO_PROGRAMMER (EINVAL) or 0;
+	   any other errno is the system's, reading the file (ENOENT, EIO,
+	   ENOSPC on a network file system, ...) */
+	if (err > 0 && err != EILSEQ &&
+	    err != EINVAL)
 		return nlp_errnof(e, NLP_IO, err, "cannot read '%s'", b->path);
 	return bad(b, e, "%s%s", what, why ? why : "cannot read the archive");
 }

@@ -830,8 +830,12 @@ open_writable(struct nlp_registry *r, enum layout lay, struct nlp_err *e)
 	 * succeed, for a write that had nothing to change.
 	 */
 	if (sqlite3_db_readonly(r->db, "main") == 1) {
-		int err = access(r->dbpath, W_OK) == 0 ? EACCES : errno;
-		return nlp_errnof(e, NLP_IO, err, "registry '%s' is read-only",
+		/* writable all the same: the open for writing failed for a
+		   reason SQLite does not pass on (an I/O error) */
+		if (access(r->dbpath, W_OK) == 0)
+			return nlp_errf(e, NLP_IO, "registry '%s': cannot open its "
+			    "database for writing", r->dir);
+		return nlp_errnof(e, NLP_IO, errno, "registry '%s' is read-only",
 		    r->dir);
 	}
 	fd = open(r->dbpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

@@ -245,6 +245,17 @@ KILL=1 reg_sweep "rm, killed" rm spam@1
 "$N" --registry other-reg registry export other -o other.bundle >/dev/null 2>&1
 reg_sweep import import "$T/other.bundle"
 KILL=1 reg_sweep "import, killed" import "$T/other.bundle"
+# the bundle's own open failing (ENOSPC, as a network file system may
+# say) is an I/O error, exit 4 -- it was called bad data, exit 3
+reset_reg
+strace -f -qq -o trace -e trace=openat "$N" --registry "$R" registry import "$T/other.bundle" >/dev/null 2>&1
+k=$(grep 'openat(' trace | grep -n 'other\.bundle' | head -1 | cut -d: -f1)
+reset_reg
+strace -f -qq -o /dev/null -e trace=openat -e inject=openat:error=ENOSPC:when="${k:-1}" \
+    "$N" --registry "$R" registry import "$T/other.bundle" >out 2>err
+st=$?
+check "import: the bundle cannot be opened (ENOSPC): exit 4, not 3 (got $st: $(head -c 120 err))" \
+    sh -c "[ $st -eq 4 ] && grep -q 'No space left on device' err"
 
 # gc: two unreferenced objects.  The versions never change; each object
 # goes or stays (a failed or killed gc may have removed some of them),
