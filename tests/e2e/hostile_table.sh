@@ -93,6 +93,7 @@ for mem in $("$FORGE" --list m.nlp); do
 		*) "$FORGE" m.nlp bad.nlp "$mem=$kind" 2>/dev/null ;;
 		esac || { echo "SKIP: hostile_table: forge cannot make $mem $kind" >&2; continue; }
 		try "member $mem: $kind" "0 3" "$N" predict -q -m bad.nlp test.txt
+		[ $san -eq 1 ] && continue   # the readers above are the point
 		try "member $mem: $kind" "0 1 3" "$N" drift -q -m bad.nlp test.txt
 		rm -rf "$R"
 		try "member $mem: $kind" "0 3" "$N" --registry "$R" registry push --name x bad.nlp

@@ -261,7 +261,7 @@ elif [ $san -eq 0 ]; then
 	"$N" train -q --epochs 2 --quantize -o wantq.nlp single.tsv
 	"$N" predict -q -m want1.nlp -o want1.tsv single.txt
 	"$N" predict -q -m want1.nlp --profile-out wantp.json single.txt >/dev/null
-	pts=15   # make check: fewer here (the same code, one label a line)
+	pts=8    # make check: fewer here (the same code, one label a line)
 	sweep "train" fm.nlp want1.nlp "$N" train -q --epochs 2 -o fm.nlp single.tsv
 	sweep "train --quantize" fm.nlp wantq.nlp "$N" train -q --epochs 2 --quantize -o fm.nlp single.tsv
 	sweep "predict -o" fm.jsonl want1.tsv "$N" predict -q -m want1.nlp -o fm.jsonl single.txt

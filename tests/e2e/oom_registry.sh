@@ -20,7 +20,7 @@ if [ ! -e "${NLP_FAILMALLOC:-}" ]; then
 	exit 0
 fi
 cd "$T" || exit 4
-STEP=${OOM_REGISTRY_STEP:-0}   # 0: about 3 points per verb
+STEP=${OOM_REGISTRY_STEP:-0}   # 0: about 2 points per verb
 seed=${OOM_REGISTRY_SEED:-1}
 [ "$seed" = random ] && seed=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 7 + 1 ))
 echo "oom_registry: seed $seed (OOM_REGISTRY_SEED=$seed to run it again)" >&2
@@ -63,7 +63,7 @@ sweep() {
 	state >state_want
 	total=$(cat count)
 	step=$STEP
-	[ "$step" -gt 0 ] || step=$(( total / 3 + 1 ))
+	[ "$step" -gt 0 ] || step=$(( total / 2 + 1 ))
 	bad= runs=0 k=$seed
 	while [ $k -le "$total" ]; do
 		reset
