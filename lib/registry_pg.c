@@ -503,7 +503,7 @@ commit_fate(struct nlp_registry *r, const char *xid, struct nlp_err *e)
 	struct timespec pause = { 0, 100000000 };
 	char why[256];
 	PGresult *res;
-	int tries, rc;
+	int tries, fate;
 
 	snprintf(why, sizeof why, "%s", r->pg_msg ? r->pg_msg : "out of memory");
 	PQfinish(r->pg);
@@ -513,16 +513,17 @@ commit_fate(struct nlp_registry *r, const char *xid, struct nlp_err *e)
 			break;
 		res = PQexecParams(r->pg, "SELECT txid_status($1::bigint)", 1,
 		    NULL, param, NULL, NULL, 0);
-		rc = result_ok(r, res) && PQntuples(res) == 1 &&
+		/* 'c'ommitted, 'a'borted, 'i'n progress; 0: no answer */
+		fate = result_ok(r, res) && PQntuples(res) == 1 &&
 		    !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0)[0] : 0;
 		PQclear(res);
-		if (rc == 'c')
+		if (fate == 'c')
 			return NLP_OK;
-		if (rc == 'a')
+		if (fate == 'a')
 			return nlp_errf(e, NLP_IO, "registry '%s': cannot commit: "
 			    "lost the connection to the server: %s (nothing was "
 			    "changed)", r->dir, why);
-		if (rc != 'i')
+		if (fate != 'i')
 			break;
 		nanosleep(&pause, NULL);
 	}
