@@ -51,9 +51,10 @@ endif
 SAN_FLAGS := -O1 -g1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 
-# The unit tests' own code is compiled -O1 (the library they test keeps
-# the build's flags): half the compile time of -O3, the same tests.
-TEST_OPT := -O1
+# The unit tests' own code is compiled -O0 (the library they test keeps
+# the build's flags): a third of the compile time of -O1 under the
+# sanitizers, where test_registry.c alone took 8 s; the same tests.
+TEST_OPT := -O0
 
 define build_tree # $1 = object dir, $2 = extra flags, $3 = compiler
 $1/lib/%.o: lib/%.c

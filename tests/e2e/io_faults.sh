@@ -43,9 +43,11 @@ all=0
 [ -n "${IO_FAULT_POINTS:-}" ] && all=1
 
 # points COUNT: the occurrences to try, one per line
+# (POINTS=0: the last alone)
 points() {
 	awk -v n="$1" -v k="$POINTS" 'BEGIN {
 		if (n < 1) exit
+		if (k == 0) { print n; exit }
 		s = (n > k) ? int(n / k) : 1
 		for (i = 1; i <= n; i += s) print i
 		if ((n - 1) % s) print n }'
@@ -172,9 +174,10 @@ if [ "${1:-}" = pg ]; then
 		    echo "io_faults.sh: pg: cannot make the database again" >&2
 	}
 	SYSCALLS="sendto recvfrom poll write close"
-	# make check: the first and last of each call, two of the sweeps
-	# (about a second a run); IO_FAULT_POINTS (make stress): all
-	[ $all = 1 ] || POINTS=1
+	# make check: the last of each call (the COMMIT and its answer), two
+	# of the sweeps (about a second a run); IO_FAULT_POINTS (make
+	# stress): all of them, each occurrence
+	[ $all = 1 ] || POINTS=0
 	reg_sweep "push (PostgreSQL)" push --name spam m3.nlp
 	[ $all = 0 ] || KILL=1 reg_sweep "push (PostgreSQL), killed" push --name spam m3.nlp
 	[ $all = 0 ] || reg_sweep "alias (PostgreSQL)" alias spam 2 production

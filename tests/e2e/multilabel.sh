@@ -193,14 +193,17 @@ if [ $san -eq 0 ]; then
 fi
 
 # out of memory in the multi-label paths (failmalloc, plain build only):
-# some 60 allocations spread over each run of train, predict and eval
-# (MULTILABEL_OOM_POINTS; make stress: every one), made to fail one at a
-# time: exit 4 with one line saying so and no output file (stdout empty),
-# or the run's exact output
+# some 30 allocations spread over each run of train, predict and eval
+# (MULTILABEL_OOM_POINTS; make stress: every one), from an offset a seed
+# chooses (MULTILABEL_OOM_SEED, printed: 1 unless set, "random" for any),
+# made to fail one at a time: exit 4 with one line saying so and no
+# output file (stdout empty), or the run's exact output
 FM=${NLP_FAILMALLOC:-}
 if [ $san -eq 0 ] && [ -z "$FM" ]; then
 	fail "NLP_FAILMALLOC (obj/tools/failmalloc.so) is not set: run through make test"
 elif [ $san -eq 0 ]; then
+	seed=${MULTILABEL_OOM_SEED:-1}
+	[ "$seed" = random ] && seed=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
 	head -n 150 train.tsv >small.tsv
 	head -n 60 test.tsv >stest.tsv
 	cut -f2 stest.tsv >stest.txt
@@ -215,8 +218,9 @@ elif [ $san -eq 0 ]; then
 		FAILMALLOC_COUNT=$T/allocs LD_PRELOAD=$FM "$@" >/dev/null 2>&1
 		total=$(cat "$T/allocs" 2>/dev/null || echo 0)
 		stride=$((total / ${MULTILABEL_OOM_POINTS:-$pts} + 1))
-		echo "multilabel.sh: failmalloc: $name: every ${stride}th of $total allocations" >&2
-		bad= k=1
+		k=$((1 + (seed - 1) % stride))
+		echo "multilabel.sh: failmalloc: $name: $total allocations, each ${stride} from number $k (MULTILABEL_OOM_SEED=$seed)" >&2
+		bad=
 		while [ "$k" -le "$total" ]; do
 			rm -f fm.nlp fm.jsonl
 			FAILMALLOC_N=$k LD_PRELOAD=$FM "$@" >fm.out 2>fm.err
@@ -249,7 +253,7 @@ elif [ $san -eq 0 ]; then
 		done
 		check "$name: each failed allocation is exit 4 'out of memory' or the exact output ($total allocations):$(echo "$bad" | cut -c1-500)" test -z "$bad"
 	}
-	pts=60
+	pts=30
 	sweep "train --multilabel" fm.nlp want.nlp "$N" train -q --multilabel --epochs 2 -o fm.nlp small.tsv
 	sweep "predict -o (multi-label)" fm.jsonl want.jsonl "$N" predict -q -m want.nlp --output-format jsonl -o fm.jsonl stest.txt
 	sweep "eval --json (multi-label)" - want.json "$N" eval -q -m want.nlp --json --threads 1 stest.tsv
