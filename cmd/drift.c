@@ -175,6 +175,7 @@ parse(int argc, char **argv, struct args *a, int *first)
 
 	memset(a, 0, sizeof *a);
 	nlp_drift_opts_init(&a->o);
+	a->o.reader.no_digest = 1;   /* drift records no data hash */
 	a->o.threads = nlp_cpu_count();
 	if ((rc = cli_parse(&cli_drift, argc, argv, option, a, first)) != NLP_OK)
 		return rc;

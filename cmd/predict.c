@@ -474,6 +474,7 @@ cmd_predict(int argc, char **argv)
 		return cli_errorf("predict", NLP_IO, "out of memory");
 	u->po.min_p = NLP_MIN_P;
 	u->po.fallback = "unknown";
+	u->ro.no_digest = 1;         /* predict records no data hash */
 	u->outfmt = "tsv";
 	u->threads = 1;
 	u->linebuf = -1;

@@ -188,7 +188,7 @@ nlp_evallog_read(struct nlp_evallog *l, const char *path, int shadow,
 
 	l->path = path;
 	l->shadow = shadow;
-	if ((rc = nlp_stream_open(&s, path, LOG_LINE_CAP, e)) != NLP_OK) {
+	if ((rc = nlp_stream_open(&s, path, LOG_LINE_CAP, 1, e)) != NLP_OK) {
 		nlp_stream_close(&s);
 		return rc;
 	}

@@ -4,6 +4,7 @@
 #include "features.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,14 +49,23 @@ push(struct nlp_featurizer *f, uint64_t h, unsigned bits)
 	f->bucket[f->nbucket++] = (uint32_t)(h >> (64 - bits));
 }
 
-/*
- * Sort n keys of `bits` bits: LSD radix sort by bytes, with tmp as scratch
- * (n entries).  A document has a few hundred features, where this is
- * several times faster than qsort; the sorted order is what makes sums
- * over a document's features run in the same order everywhere.
- */
+/* Sort a[0..n) by insertion: for the few keys of a short text. */
 static void
-radix_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
+insertion_sort(uint32_t *a, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		uint32_t x = a[i];
+		for (j = i; j > 0 && a[j - 1] > x; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+	}
+}
+
+/* LSD radix sort by bytes, the result in a, with tmp as scratch. */
+static void
+lsd_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
 {
 	unsigned shift;
 
@@ -79,6 +89,66 @@ radix_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
 	/* an odd number of passes leaves the result in the scratch array */
 	if (((bits + 7) / 8) % 2 == 1)
 		memcpy(tmp, a, n * sizeof *a);
+}
+
+/*
+ * Sort n keys of `bits` bits in a, with tmp as scratch (n entries).  The
+ * sorted order is what makes sums over a document's features run in the
+ * same order everywhere; any way of sorting gives it.  A document has a
+ * few dozen to a few thousand features, hashed (so spread evenly): one
+ * pass on the top bits into some n/2 buckets leaves each a key or two
+ * (and the copies of a repeated word, which never move past each other),
+ * which insertion puts in order as it copies them back -- a third of the
+ * work of three byte-wide radix passes.  A short text is sorted by
+ * insertion alone; when insertion has moved keys more than a few times n
+ * (keys that are not spread: the vocabulary's millions, or a text made to
+ * collide) the byte radix sort starts again from the buckets.
+ */
+#define INSERTION_MAX 32
+#define TOP_BITS_MAX 12
+
+static void
+radix_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
+{
+	uint32_t count[1u << TOP_BITS_MAX];
+	unsigned d = 1, shift;
+	size_t i, j, sum = 0, moves = 0;
+
+	if (n <= INSERTION_MAX) {
+		insertion_sort(a, n);
+		return;
+	}
+	while (d < TOP_BITS_MAX && ((size_t)2 << d) <= n)
+		d++;
+	if (d > bits || n > ((size_t)64 << TOP_BITS_MAX)) {
+		lsd_sort(a, tmp, n, bits);
+		return;
+	}
+	shift = bits - d;
+	memset(count, 0, ((size_t)1 << d) * sizeof *count);
+	for (i = 0; i < n; i++)
+		count[a[i] >> shift]++;
+	for (i = 0; i < ((size_t)1 << d); i++) {
+		uint32_t c = count[i];
+		count[i] = (uint32_t)sum;
+		sum += c;
+	}
+	for (i = 0; i < n; i++)
+		tmp[count[a[i] >> shift]++] = a[i];
+	/* in order by the top bits: insertion moves a key back past the few
+	 * of its own bucket at most */
+	for (i = 0; i < n; i++) {
+		uint32_t x = tmp[i];
+		for (j = i; j > 0 && a[j - 1] > x; j--)
+			a[j] = a[j - 1];
+		a[j] = x;
+		moves += i - j;
+		if (moves > 4 * n) {
+			lsd_sort(tmp, a, n, bits);
+			memcpy(a, tmp, n * sizeof *a);
+			return;
+		}
+	}
 }
 
 /* Append the char n-grams of one word token. */
@@ -433,14 +503,37 @@ nlp_idf(uint64_t n, uint64_t df)
 	return (float)(log((1.0 + (double)n) / (1.0 + (double)df)) + 1.0);
 }
 
+/* 1 + log(tf) for the small counts that are nearly all of them: the same
+ * values log gives, computed once */
+#define SUBLINEAR_MAX 64
+static float sublinear_tab[SUBLINEAR_MAX];
+static pthread_once_t sublinear_once = PTHREAD_ONCE_INIT;
+
+static void
+sublinear_init(void)
+{
+	uint32_t t;
+
+	for (t = 0; t < SUBLINEAR_MAX; t++)
+		sublinear_tab[t] = (float)(1.0 + log((double)t));
+}
+
+static inline float
+sublinear(uint32_t tf)
+{
+	return tf < SUBLINEAR_MAX ? sublinear_tab[tf] :
+	    (float)(1.0 + log((double)tf));
+}
+
 void
 nlp_tfidf_normalize(float *val, const uint32_t *tf, const float *idf, size_t n)
 {
 	double ss = 0;
 	size_t i;
 
+	pthread_once(&sublinear_once, sublinear_init);
 	for (i = 0; i < n; i++) {
-		float v = (float)(1.0 + log((double)tf[i])) * idf[i];
+		float v = sublinear(tf[i]) * idf[i];
 		val[i] = v;
 		ss += (double)v * v;
 	}

@@ -51,7 +51,8 @@ raw_read_at(struct nlp_stream *s, size_t at)
 		s->rerr = errno;
 		return -1;
 	}
-	nlp_sha256_update(s->sha, s->rbuf + at, (size_t)n);
+	if (s->sha != NULL)
+		nlp_sha256_update(s->sha, s->rbuf + at, (size_t)n);
 	s->bytes += (uint64_t)n;
 	return n;
 }
@@ -148,7 +149,7 @@ open_archive(struct nlp_stream *s, struct nlp_err *e)
 
 int
 nlp_stream_open(struct nlp_stream *s, const char *path, size_t line_cap,
-    struct nlp_err *e)
+    int digest, struct nlp_err *e)
 {
 	ssize_t n;
 	int m;
@@ -160,7 +161,7 @@ nlp_stream_open(struct nlp_stream *s, const char *path, size_t line_cap,
 	s->max_cap = line_cap + CHUNK + 1;
 	s->cap = CHUNK + 1;
 	if ((s->in = malloc(s->cap)) == NULL || (s->rbuf = malloc(CHUNK)) ==
-	    NULL || (s->sha = nlp_sha256_new()) == NULL)
+	    NULL || (digest && (s->sha = nlp_sha256_new()) == NULL))
 		return -oom(e);
 	if (strcmp(path, "-") == 0)
 		s->fd = 0;
@@ -369,7 +370,10 @@ nlp_stream_finish(struct nlp_stream *s, char sha256[NLP_SHA256_HEX],
 		continue;
 	if (n < 0)
 		return -read_error(s, e);
-	nlp_sha256_final(s->sha, sha256);
+	if (s->sha != NULL)
+		nlp_sha256_final(s->sha, sha256);
+	else
+		sha256[0] = '\0';
 	s->sha = NULL;
 	*bytes = s->bytes;
 	return NLP_OK;

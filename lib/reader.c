@@ -346,8 +346,8 @@ input_open(struct nlp_reader *r)
 	r->path = r->paths[r->ipath];
 	r->header = 0;
 	r->active = 1;
-	if ((rc = nlp_stream_open(&r->s, r->path, r->line_cap, &r->err)) !=
-	    NLP_OK)
+	if ((rc = nlp_stream_open(&r->s, r->path, r->line_cap,
+	    !r->o.no_digest, &r->err)) != NLP_OK)
 		return -rc;
 	r->fmt = r->o.format != NLP_FMT_AUTO ? r->o.format :
 	    nlp_format_guess(r->path, r->o.labeled);

@@ -90,6 +90,9 @@ struct nlp_reader_opts {
 	 * otherwise the field is one label, whatever it holds.
 	 */
 	char label_sep;
+	/* 1: the inputs are not hashed (nlp_reader_inputs() then gives
+	   their sha256 as ""), for a pass that records no data hash */
+	int no_digest;
 };
 
 /* What one record says.  Pointers stay valid until the next call. */

@@ -57,8 +57,10 @@ nlp_token_init(struct nlp_err *e)
 	return NLP_OK;
 }
 
-/* The class of an ASCII byte. */
+/* The class of an ASCII byte; and for each byte, its lowercase when it
+ * is an ASCII word character, else 0 (the inner loop's one test). */
 static unsigned char ascii_class[128];
+static unsigned char word_lower[256];
 static pthread_once_t ascii_once = PTHREAD_ONCE_INIT;
 
 static void
@@ -68,9 +70,11 @@ init_ascii(void)
 
 	for (c = 0; c < 128; c++) {
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9'))
+		    (c >= '0' && c <= '9')) {
 			ascii_class[c] = WORD;
-		else if (c <= ' ' || c == 0x7f)
+			word_lower[c] = (unsigned char)((c >= 'A' && c <= 'Z') ?
+			    c + 32 : c);
+		} else if (c <= ' ' || c == 0x7f)
 			ascii_class[c] = SEP;
 		else
 			ascii_class[c] = SINGLE;
@@ -270,12 +274,11 @@ nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t)
 		else
 			out += utf8_encode(lower, t->text + out);
 		/* the rest of an ASCII word at once: the common case */
-		while (k == WORD && i < slen && u[i] < 0x80 &&
-		    ascii_class[u[i]] == WORD) {
-			c = u[i++];
-			t->text[out++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 :
-			    c);
-		}
+		if (k == WORD)
+			while (i < slen && (c = word_lower[u[i]]) != 0) {
+				t->text[out++] = (char)c;
+				i++;
+			}
 		t->len[t->n - 1] = (uint32_t)(out - t->off[t->n - 1]);
 		inword = k == WORD;
 	}

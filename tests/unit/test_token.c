@@ -4,8 +4,11 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "features.h"
 #include "token.h"
 #include "leak_test.h"
@@ -147,6 +150,79 @@ LEAK_TEST_FINI(features, buckets_are_sorted_and_within_the_hash_space, release_f
 		if (i > 0)
 			cr_assert_gt(feat.key[i], feat.key[i - 1]);
 	}
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* nwords words "w<k>" (k from a small LCG over vocab words), their
+ * unigram and bigram buckets of `bits` bits counted by qsort -- the
+ * oracle -- against what nlp_featurize() gives. */
+static void
+check_counts(size_t nwords, unsigned vocab, unsigned bits)
+{
+	struct nlp_feat_opts o = { .ngrams = 2, .bits = bits, .seed = 5 };
+	char *text = malloc(nwords * 12 + 1), *p = text;
+	uint64_t *h = malloc((nwords + 1) * sizeof *h);
+	uint32_t *want = malloc((2 * nwords + 1) * sizeof *want), x = 12345;
+	size_t i, nw = 0, k = 0;
+
+	cr_assert(text != NULL && h != NULL && want != NULL);
+	*p = '\0';
+	for (i = 0; i < nwords; i++) {
+		int len;
+
+		x = x * 1103515245u + 12345u;
+		len = sprintf(p, "%sw%u", i ? " " : "", (x >> 8) % vocab);
+		h[i] = nlp_xxh64(p + (i ? 1 : 0), (size_t)len - (i ? 1 : 0), o.seed);
+		want[nw++] = (uint32_t)(h[i] >> (64 - bits));
+		p += len;
+	}
+	for (i = 0; i + 2 <= nwords; i++)
+		want[nw++] = (uint32_t)(nlp_ngram_hash(o.seed, h + i, 2) >>
+		    (64 - bits));
+	qsort(want, nw, sizeof *want, cmp_u32);
+	cr_assert_eq(nlp_featurize(&feat, &o, text, strlen(text)), 0);
+	for (i = 0; i < nw; k++) {
+		size_t run = 1;
+
+		while (i + run < nw && want[i + run] == want[i])
+			run++;
+		cr_assert_lt(k, feat.nkey, "%zu words, %u bits: too few keys",
+		    nwords, bits);
+		cr_assert_eq(feat.key[k], want[i], "%zu words, %u bits: key %zu",
+		    nwords, bits, k);
+		cr_assert_eq(feat.tf[k], run, "%zu words, %u bits: count %zu",
+		    nwords, bits, k);
+		i += run;
+	}
+	cr_assert_eq(feat.nkey, k, "%zu words, %u bits: too many keys", nwords,
+	    bits);
+	free(text);
+	free(h);
+	free(want);
+}
+
+/* Each way the buckets are sorted -- insertion for a short text, one pass
+ * on the top bits then insertion, the byte radix sort when the keys crowd
+ * (a narrow hash, a word repeated) or are too many -- counts the same. */
+LEAK_TEST_FINI(features, buckets_are_counted_exactly_at_any_length_and_width, release_feat)
+{
+	static const size_t len[] = { 1, 2, 16, 17, 33, 100, 700, 4000, 40000 };
+	static const unsigned bits[] = { 4, 11, 16, 23, 31 };
+	size_t i, j;
+
+	for (i = 0; i < sizeof len / sizeof *len; i++)
+		for (j = 0; j < sizeof bits / sizeof *bits; j++) {
+			check_counts(len[i], 1000000, bits[j]);
+			check_counts(len[i], 3, bits[j]);
+		}
+	check_counts(150000, 1000000, 23);
 }
 
 LEAK_TEST_FINI(features, a_narrower_hash_is_a_coarsening_of_a_wider_one, release_feat)
