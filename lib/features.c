@@ -197,13 +197,28 @@ nlp_featurize(struct nlp_featurizer *f, const struct nlp_feat_opts *o,
 	    grow(&f->bucket, &f->bucket_cap, n * o->ngrams + 1,
 	    sizeof *f->bucket) < 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		f->hash[i] = nlp_xxh64(t->text + t->off[i], t->len[i], o->seed);
-		push(f, f->hash[i], o->bits);
+	{
+		/* in locals: stores through f->bucket would make the compiler
+		 * reload f's fields at every feature */
+		uint64_t *hash = f->hash, seed = o->seed;
+		uint32_t *bucket = f->bucket;
+		unsigned sh = 64 - o->bits;
+		size_t nbucket = 0;
+
+		for (i = 0; i < n; i++) {
+			hash[i] = nlp_xxh64(t->text + t->off[i], t->len[i], seed);
+			bucket[nbucket++] = (uint32_t)(hash[i] >> sh);
+		}
+		if (o->ngrams >= 2)      /* nlp_ngram_hash(seed, hash + i, 2) */
+			for (i = 0; i + 2 <= n; i++)
+				bucket[nbucket++] = (uint32_t)(mix(mix(seed + 2,
+				    hash[i]), hash[i + 1]) >> sh);
+		for (k = 3; k <= o->ngrams; k++)
+			for (i = 0; i + k <= n; i++)
+				bucket[nbucket++] = (uint32_t)(nlp_ngram_hash(seed,
+				    hash + i, k) >> sh);
+		f->nbucket = nbucket;
 	}
-	for (k = 2; k <= o->ngrams; k++)
-		for (i = 0; i + k <= n; i++)
-			push(f, nlp_ngram_hash(o->seed, f->hash + i, k), o->bits);
 	if (o->char_max > 0)
 		for (i = 0; i < n; i++)
 			if (t->kind[i] == NLP_TOK_WORD &&
@@ -215,14 +230,21 @@ nlp_featurize(struct nlp_featurizer *f, const struct nlp_feat_opts *o,
 	    grow(&f->tf, &f->tf_cap, nb + 1, sizeof *f->tf) < 0)
 		return -1;
 	radix_sort(f->bucket, f->key, nb, o->bits);
-	for (i = 0; i < nb; i++) {
-		if (f->nkey > 0 && f->key[f->nkey - 1] == f->bucket[i]) {
-			f->tf[f->nkey - 1]++;
-		} else {
-			f->key[f->nkey] = f->bucket[i];
-			f->tf[f->nkey] = 1;
-			f->nkey++;
+	{
+		const uint32_t *bucket = f->bucket;
+		uint32_t *key = f->key, *tf = f->tf;
+		size_t nkey = 0;
+
+		for (i = 0; i < nb; i++) {
+			if (nkey > 0 && key[nkey - 1] == bucket[i]) {
+				tf[nkey - 1]++;
+			} else {
+				key[nkey] = bucket[i];
+				tf[nkey] = 1;
+				nkey++;
+			}
 		}
+		f->nkey = nkey;
 	}
 	return 0;
 }
