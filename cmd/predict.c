@@ -80,9 +80,10 @@ const struct cli_cmd cli_predict = {
 	options, NULL, "file...",
 };
 
-#define BATCH_RECORDS 8192
-#define CHUNK_RECORDS 256
+#define BATCH_RECORDS 2048
+#define CHUNK_RECORDS 64
 #define NCHUNKS (BATCH_RECORDS / CHUNK_RECORDS)
+#define BATCH_BYTES (2u << 20)
 
 /* A batch of records copied out of the reader, for parallel scoring. */
 struct batch {
@@ -141,18 +142,24 @@ put_out(FILE *out, const char *p, size_t n)
 	return 0;
 }
 
-/* Score the batch and write it out in order: 0, -1 (memory) or -2 (a
+/* The number of chunks of the batch. */
+static size_t
+chunks(const struct batch *b)
+{
+	return (b->n + CHUNK_RECORDS - 1) / CHUNK_RECORDS;
+}
+
+/* Write out a scored batch in order and empty it: 0, -1 (memory) or -2 (a
  * write failed, errno set). */
 static int
-flush_batch(struct batch *b, struct nlp_pool *pool, FILE *out)
+write_batch(struct batch *b, FILE *out)
 {
-	size_t k, nchunks = (b->n + CHUNK_RECORDS - 1) / CHUNK_RECORDS;
+	size_t k;
 
-	nlp_pool_run(pool, nchunks, score_chunk, b);
-	for (k = 0; k < nchunks; k++)
+	for (k = 0; k < chunks(b); k++)
 		if (b->out[k].failed)
 			return -1;
-	for (k = 0; k < nchunks; k++)
+	for (k = 0; k < chunks(b); k++)
 		if (put_out(out, b->out[k].p, b->out[k].len) < 0)
 			return -2;
 	b->n = 0;
@@ -175,7 +182,10 @@ struct run {
 	float *probs;
 	struct nlp_scorer sc;
 	struct nlp_buf ob;
-	struct batch *b;             /* with --threads: records in batches */
+	/* with --threads: records in batches, two of them, so that the next
+	   is read while the workers score the one before */
+	struct batch *b[2];
+	int cur;                     /* the batch being filled */
 	struct nlp_pool *pool;
 	uint64_t lines, damaged;
 	struct nlp_err e;
@@ -237,20 +247,24 @@ option(void *ctx, int id, const char *arg)
 	return rc;
 }
 
-/* Scratch for --threads: a pool and a batch with its chunks' buffers. */
+/* Scratch for --threads: a pool and two batches with their chunks'
+ * buffers. */
 static int
-make_batch(struct run *u)
+make_batches(struct run *u)
 {
-	size_t i;
+	size_t i, j;
 
-	if ((u->pool = nlp_pool_new((unsigned)u->threads)) == NULL ||
-	    (u->b = calloc(1, sizeof *u->b)) == NULL)
+	if ((u->pool = nlp_pool_new((unsigned)u->threads)) == NULL)
 		return -1;
-	u->b->o = &u->po;
-	for (i = 0; i < NCHUNKS; i++)
-		if ((u->b->probs[i] = malloc(u->lm.m.nclasses * sizeof(float))) ==
-		    NULL)
+	for (j = 0; j < 2; j++) {
+		if ((u->b[j] = calloc(1, sizeof *u->b[j])) == NULL)
 			return -1;
+		u->b[j]->o = &u->po;
+		for (i = 0; i < NCHUNKS; i++)
+			if ((u->b[j]->probs[i] = malloc(u->lm.m.nclasses *
+			    sizeof(float))) == NULL)
+				return -1;
+	}
 	return 0;
 }
 
@@ -325,7 +339,7 @@ setup(struct run *u, char **paths, size_t npaths)
 	setvbuf(u->out, NULL, u->linebuf ? _IOLBF : _IOFBF, u->linebuf ? 0 :
 	    1 << 16);
 	if ((u->probs = malloc(u->lm.m.nclasses * sizeof *u->probs)) == NULL ||
-	    (u->threads > 1 && !u->linebuf && make_batch(u) < 0))
+	    (u->threads > 1 && !u->linebuf && make_batches(u) < 0))
 		return nlp_errf(&u->e, NLP_IO, "out of memory");
 	return NLP_OK;
 }
@@ -339,12 +353,38 @@ write_error(struct run *u)
 	    u->outpath : "standard output");
 }
 
-/* Add the record to the batch, scoring and writing it when full. */
+/*
+ * The batch being filled to the workers, and the one they scored before it
+ * written out meanwhile; with last, the new one waited for and written too.
+ * Between calls the workers score one batch while the caller reads the
+ * next; the output keeps the input's order.
+ */
+static int
+flush_batches(struct run *u, int last)
+{
+	struct batch *b = u->b[u->cur], *prev = u->b[!u->cur];
+	int wr = 0;
+
+	nlp_pool_wait(u->pool);
+	nlp_pool_start(u->pool, chunks(b), score_chunk, b);
+	u->cur = !u->cur;
+	if (prev->n > 0)
+		wr = write_batch(prev, u->out);
+	if (wr == 0 && last) {
+		nlp_pool_wait(u->pool);
+		wr = write_batch(b, u->out);
+	}
+	if (wr < 0)
+		return wr == -1 ? nlp_errf(&u->e, NLP_IO, "out of memory") :
+		    write_error(u);
+	return NLP_OK;
+}
+
+/* Add the record to the batch, handing it to the workers when full. */
 static int
 batch_record(struct run *u, const struct nlp_record *rec)
 {
-	struct batch *b = u->b;
-	int wr;
+	struct batch *b = u->b[u->cur];
 
 	if ((b->off[b->n] = nlp_arena_put(&b->text, rec->text,
 	    rec->text_len)) == (size_t)-1)
@@ -355,10 +395,8 @@ batch_record(struct run *u, const struct nlp_record *rec)
 	    rec->id, strlen(rec->id))) == (size_t)-1)
 		return nlp_errf(&u->e, NLP_IO, "out of memory");
 	b->off[++b->n] = b->text.len;
-	if ((b->n == BATCH_RECORDS || b->text.len > (16u << 20)) &&
-	    (wr = flush_batch(b, u->pool, u->out)) < 0)
-		return wr == -1 ? nlp_errf(&u->e, NLP_IO, "out of memory") :
-		    write_error(u);
+	if (b->n == BATCH_RECORDS || b->text.len > BATCH_BYTES)
+		return flush_batches(u, 0);
 	return NLP_OK;
 }
 
@@ -392,23 +430,21 @@ static int
 score_all(struct run *u)
 {
 	struct nlp_record rec;
-	int rc, wr;
+	int rc;
 
 	while ((rc = nlp_reader_next(u->r, &rec, &u->e)) == NLP_OK && rec.text) {
 		u->lines++;
 		u->damaged += rec.flags != 0;
 		if (u->feed != NULL && nlp_drift_feed_add(u->feed, &rec) < 0)
 			return nlp_errf(&u->e, NLP_IO, "out of memory");
-		if ((rc = u->b != NULL ? batch_record(u, &rec) :
+		if ((rc = u->pool != NULL ? batch_record(u, &rec) :
 		    score_record(u, &rec)) != NLP_OK)
 			return rc;
 	}
 	if (rc != NLP_OK)
 		return rc;
-	if (u->b != NULL && u->b->n > 0 &&
-	    (wr = flush_batch(u->b, u->pool, u->out)) < 0)
-		return wr == -1 ? nlp_errf(&u->e, NLP_IO, "out of memory") :
-		    write_error(u);
+	if (u->pool != NULL && (rc = flush_batches(u, 1)) != NLP_OK)
+		return rc;
 	if (u->profpath != NULL && (rc = profile_write(u)) != NLP_OK)
 		return rc;
 	if (u->out != stdout && (rc = nlp_atomic_commit(&u->af, &u->e)) !=
@@ -438,23 +474,25 @@ summary(struct run *u, double t0)
 static void
 release(struct run *u)
 {
-	size_t i;
+	size_t i, j;
 
-	if (u->b != NULL) {
+	nlp_pool_close(u->pool);     /* first: it may be scoring a batch */
+	for (j = 0; j < 2; j++) {
+		if (u->b[j] == NULL)
+			continue;
 		for (i = 0; i < NCHUNKS; i++) {
-			nlp_scorer_release(&u->b->sc[i]);
-			free(u->b->probs[i]);
-			free(u->b->out[i].p);
+			nlp_scorer_release(&u->b[j]->sc[i]);
+			free(u->b[j]->probs[i]);
+			free(u->b[j]->out[i].p);
 		}
-		nlp_arena_release(&u->b->text);
-		free(u->b);
+		nlp_arena_release(&u->b[j]->text);
+		free(u->b[j]);
 	}
 	nlp_atomic_abort(&u->af);
 	nlp_atomic_abort(&u->pf);
 	nlp_drift_feed_free(u->feed);
 	nlp_drift_pass_release(&u->pass);
 	nlp_drift_ref_release(&u->ref);
-	nlp_pool_close(u->pool);
 	nlp_reader_close(u->r);
 	nlp_scorer_release(&u->sc);
 	free(u->probs);

@@ -23,6 +23,7 @@ struct nlp_pool {
 	size_t n;
 	atomic_size_t next;
 	unsigned busy;               /* workers still in the job */
+	int started;                 /* a job nlp_pool_wait() has not seen end */
 };
 
 /* Take indices until none are left. */
@@ -94,12 +95,12 @@ nlp_pool_size(const struct nlp_pool *p)
 }
 
 void
-nlp_pool_run(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t),
+nlp_pool_start(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t),
     void *arg)
 {
 	size_t i;
 
-	if (p->nthreads == 1 || n <= 1) {
+	if (p->nthreads == 1) {
 		for (i = 0; i < n; i++)
 			fn(arg, i);
 		return;
@@ -111,13 +112,37 @@ nlp_pool_run(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t),
 	atomic_store(&p->next, 0);
 	p->busy = p->nthreads - 1;
 	p->generation++;
+	p->started = 1;
 	pthread_cond_broadcast(&p->wake);
 	pthread_mutex_unlock(&p->mu);
+}
+
+void
+nlp_pool_wait(struct nlp_pool *p)
+{
+	if (!p->started)
+		return;
 	drain(p);
 	pthread_mutex_lock(&p->mu);
 	while (p->busy > 0)
 		pthread_cond_wait(&p->done, &p->mu);
 	pthread_mutex_unlock(&p->mu);
+	p->started = 0;
+}
+
+void
+nlp_pool_run(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t),
+    void *arg)
+{
+	size_t i;
+
+	if (p->nthreads == 1 || n <= 1) {
+		for (i = 0; i < n; i++)
+			fn(arg, i);
+		return;
+	}
+	nlp_pool_start(p, n, fn, arg);
+	nlp_pool_wait(p);
 }
 
 void
@@ -127,6 +152,7 @@ nlp_pool_close(struct nlp_pool *p)
 
 	if (p == NULL)
 		return;
+	nlp_pool_wait(p);
 	pthread_mutex_lock(&p->mu);
 	p->quit = 1;
 	pthread_cond_broadcast(&p->wake);

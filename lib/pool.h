@@ -23,6 +23,19 @@ unsigned nlp_pool_size(const struct nlp_pool *p);
 void nlp_pool_run(struct nlp_pool *p, size_t n,
     void (*fn)(void *arg, size_t i), void *arg);
 
+/*
+ * The same job in two halves, so that the caller can do other work while
+ * the workers run it: nlp_pool_start() hands [0, n) to the workers and
+ * returns at once (with threads <= 1 it runs the job itself first);
+ * nlp_pool_wait() then takes the indices still left, alongside the workers,
+ * and returns when all calls have returned.  One job at a time: every start
+ * is followed by a wait before the next start or run.  A wait with no job
+ * started returns at once; nlp_pool_close() waits for a job still running.
+ */
+void nlp_pool_start(struct nlp_pool *p, size_t n,
+    void (*fn)(void *arg, size_t i), void *arg);
+void nlp_pool_wait(struct nlp_pool *p);
+
 /* Stop the threads and free the pool (p may be NULL). */
 void nlp_pool_close(struct nlp_pool *p);
 

@@ -135,6 +135,13 @@ else
 fi
 expect_status 4 "predict > /dev/full --threads 2 is exit 4" sh -c "'$N' predict --threads 2 -m '$T/m.nlp' '$T/in.txt' >/dev/full"
 check "one error line" one_line "$T/err"
+# with threads, a batch is being scored when the write of the one before
+# fails: the run waits for it, then stops
+for i in $(seq 60); do cat "$T/in.txt"; done >"$T/in60.txt"
+expect_status 4 "predict > /dev/full --threads 2, many batches, is exit 4" sh -c "'$N' predict --threads 2 -m '$T/m.nlp' '$T/in60.txt' >/dev/full"
+check "one error line" one_line "$T/err"
+expect_status 4 "predict --threads 2 into a closed pipe with SIGPIPE ignored stops (exit 4)" sh -c "trap '' PIPE; yes 'free money now' | timeout 20 '$N' predict --threads 2 -m '$T/m.nlp' 2>'$T/pipe.err' | head -1 >/dev/null; exit \$(( \$(grep -c 'Broken pipe' '$T/pipe.err') ? 4 : 1 ))"
+check "without a success summary" sh -c "! grep -q ' lines, ' '$T/pipe.err'"
 
 # --- 14. Reads are bounded before they are made.
 expect_status 3 "-m /dev/zero is refused after one block" timeout 20 "$N" predict -m /dev/zero "$T/in.txt"
@@ -202,6 +209,26 @@ if [ $san -eq 0 ] && [ -e "$FAILMALLOC" ]; then
 		k=$((k + 1))
 	done
 	check "gzip model and input, each of $total allocations failed: no crash" test $crashed -eq 0
+	check "and each run is exit 4 'out of memory' or the right output" test $bad -eq 0
+	# two threads over many batches (which thread allocates first varies:
+	# 40 points spread over the run)
+	for i in $(seq 60); do cat "$T/want.tsv"; done >"$T/want60.tsv"
+	FAILMALLOC_COUNT=$T/count LD_PRELOAD=$FAILMALLOC "$N" predict -q --threads 2 -m "$T/m.nlp" "$T/in60.txt" >/dev/null 2>&1
+	total=$(cat "$T/count")
+	crashed=0 bad=0 j=0
+	while [ $j -lt 40 ]; do
+		k=$((1 + j * total / 40))
+		FAILMALLOC_N=$k LD_PRELOAD=$FAILMALLOC "$N" predict -q --threads 2 -m "$T/m.nlp" "$T/in60.txt" >"$T/fm.out" 2>"$T/fm.err"
+		st=$?
+		if [ $st -ge 128 ]; then crashed=$((crashed + 1)); echo "threads, allocation $k: exit $st" >&2
+		elif [ $st -ne 0 ] && { [ $st -ne 4 ] || ! grep -q "out of memory\|Cannot allocate" "$T/fm.err"; }; then
+			bad=$((bad + 1)); echo "threads, allocation $k: exit $st: $(head -c 200 "$T/fm.err")" >&2
+		elif [ $st -eq 0 ] && ! cmp -s "$T/fm.out" "$T/want60.tsv"; then
+			bad=$((bad + 1)); echo "threads, allocation $k: exit 0 with other output" >&2
+		fi
+		j=$((j + 1))
+	done
+	check "--threads 2, many batches, 40 of $total allocations failed: no crash" test $crashed -eq 0
 	check "and each run is exit 4 'out of memory' or the right output" test $bad -eq 0
 fi
 

@@ -64,6 +64,16 @@ check "accuracy on the spam sample is at least 0.95 ($acc/1000)" test "$acc" -ge
 check "probabilities are in [0,1]" awk -F'\t' '$2 < 0 || $2 > 1 || NF != 2 { exit 1 }' "$T/pred"
 "$N" predict -q --threads 2 -m "$T/m1.nlp" <"$T/test.txt" >"$T/pred2"
 check "predict with 2 threads gives the same bytes" cmp -s "$T/pred" "$T/pred2"
+# many batches: one scored while the next is read, the output in order
+for i in 1 2 3 4 5 6 7; do cat "$T/test.txt"; done >"$T/test7.txt"
+for i in 1 2 3 4 5 6 7; do cat "$T/pred"; done >"$T/pred7"
+for t in 2 3; do
+	"$N" predict -q --threads $t -m "$T/m1.nlp" <"$T/test7.txt" >"$T/pred7.$t"
+	check "$(wc -l <"$T/test7.txt") lines, many batches, $t threads: the same bytes" cmp -s "$T/pred7" "$T/pred7.$t"
+done
+"$N" predict -q --threads 2 --output-format jsonl -m "$T/m1.nlp" "$T/test7.txt" >"$T/pred7.j2"
+"$N" predict -q --threads 1 --output-format jsonl -m "$T/m1.nlp" "$T/test7.txt" >"$T/pred7.j1"
+check "and as JSONL" cmp -s "$T/pred7.j1" "$T/pred7.j2"
 "$N" predict -q -m "$T/m.tar.gz" <"$T/test.txt" >"$T/pred3"
 "$N" predict -q -m "$T/m1.nlp" <"$T/test.txt" >"$T/pred1q"
 check "a gzip artifact of the same data predicts the same" cmp -s "$T/pred3" "$T/pred1q"
