@@ -12,17 +12,77 @@
 #include "features.h"
 #include "model.h"
 
+/*
+ * The weight rows fall in NLP_SHARDS ranges, fixed whatever the thread
+ * count; thread t owns shards t, t + T, ...: it alone reads and writes
+ * their rows, so they stay in its core's caches.  An example's logits are
+ * the bias plus one partial sum a shard, added in shard order: the same
+ * arithmetic for any T.
+ */
+#define NLP_SHARDS 4
+
 struct job {
 	const struct nlp_dataset *d;
 	const struct nlp_learn_opts *o;
 	float *w, *bias;
+	const uint8_t *shard;    /* the shard of each feature's row */
 	const uint32_t *batch;   /* example indices of this batch */
 	size_t nb;
+	float *partial;          /* nb x NLP_SHARDS x S: partial logits */
+	uint32_t S;              /* floats a partial: C rounded up to 16 */
 	float *grad;             /* nb x C: dLoss/dscore per example */
 	double *loss;            /* nb */
 	float lr;
-	unsigned nparts;
+	unsigned nparts;         /* threads taking part */
 };
+
+/* The shards thread part owns, as a bit mask. */
+static unsigned
+owned(const struct job *j, size_t part)
+{
+	unsigned s, mask = 0;
+
+	for (s = (unsigned)part; s < NLP_SHARDS; s += j->nparts)
+		mask |= 1u << s;
+	return mask;
+}
+
+/* The partial logits of the shards of thread part for every example of
+ * the batch, from the weights as they stand. */
+static void
+logits(void *arg, size_t part)
+{
+	struct job *j = arg;
+	const struct nlp_dataset *d = j->d;
+	uint32_t C = d->nclasses, c;
+	unsigned mask, s;
+	size_t k, f;
+
+	if (part >= j->nparts)
+		return;
+	mask = owned(j, part);
+	for (k = 0; k < j->nb; k++) {
+		uint32_t i = j->batch[k];
+		size_t end = d->start[i + 1];
+		float *pk = j->partial + k * NLP_SHARDS * j->S;
+
+		for (s = 0; s < NLP_SHARDS; s++)
+			if (mask >> s & 1)
+				memset(pk + s * j->S, 0, C * sizeof *pk);
+		for (f = d->start[i]; f < end; f++) {
+			const float *wr = j->w + (size_t)d->row[f] * C;
+			float v = d->val[f], *acc;
+
+			if (f + 6 < end && (mask >> j->shard[f + 6] & 1))
+				nlp_prefetch_row(j->w + (size_t)d->row[f + 6] * C, C);
+			if (!(mask >> j->shard[f] & 1))
+				continue;
+			acc = pk + j->shard[f] * j->S;
+			for (c = 0; c < C; c++)
+				acc[c] += v * wr[c];
+		}
+	}
+}
 
 /*
  * Multi-label forward pass for example i: one binary logistic loss per
@@ -51,59 +111,66 @@ forward_multi(const struct nlp_dataset *d, uint32_t i, float *g)
 	return loss;
 }
 
-/* Forward pass for example k of the batch: probabilities to gradients. */
+/* Example k of the batch: its logits (the bias and the shards' partial
+ * sums, in shard order), then the loss and its gradient. */
 static void
 forward(void *arg, size_t k)
 {
 	struct job *j = arg;
 	const struct nlp_dataset *d = j->d;
 	uint32_t C = d->nclasses, i = j->batch[k], y;
+	const float *pk = j->partial + k * NLP_SHARDS * j->S;
 	float *g = j->grad + k * C;
 	float cw;
 	uint32_t c;
+	unsigned s;
 
+	memcpy(g, j->bias, C * sizeof *g);
+	for (s = 0; s < NLP_SHARDS; s++)
+		for (c = 0; c < C; c++)
+			g[c] += pk[s * j->S + c];
 	if (d->ystart != NULL) {
-		nlp_model_logits(j->w, j->bias, C, d->row + d->start[i],
-		    d->val + d->start[i], d->start[i + 1] - d->start[i], g);
 		j->loss[k] = forward_multi(d, i, g);
 		return;
 	}
 	y = d->y[i];
 	cw = j->o->class_weight ? j->o->class_weight[y] : 1.0f;
-	nlp_model_scores(j->w, j->bias, C, d->row + d->start[i],
-	    d->val + d->start[i], d->start[i + 1] - d->start[i], g);
+	nlp_softmax(g, C);
 	j->loss[k] = -log(g[y] > 1e-30f ? (double)g[y] : 1e-30) * cw;
 	for (c = 0; c < C; c++)
 		g[c] = (g[c] - (c == y ? 1.0f : 0.0f)) * cw;
 }
 
-/* Apply the batch's updates to the rows of partition part, in order. */
+/* Apply the batch's updates to the rows of the shards of thread part,
+ * example by example in batch order. */
 static void
 update(void *arg, size_t part)
 {
 	struct job *j = arg;
 	const struct nlp_dataset *d = j->d;
-	uint32_t C = d->nclasses, lo, hi;
+	uint32_t C = d->nclasses;
 	float lr = j->lr, decay = 1.0f - j->lr * j->o->l2;
+	unsigned mask;
 	size_t k, f;
 	uint32_t c;
 
-	lo = (uint32_t)((uint64_t)d->nrows * part / j->nparts);
-	hi = (uint32_t)((uint64_t)d->nrows * (part + 1) / j->nparts);
+	if (part >= j->nparts)
+		return;
+	mask = owned(j, part);
 	for (k = 0; k < j->nb; k++) {
 		uint32_t i = j->batch[k];
+		size_t end = d->start[i + 1];
 		const float *g = j->grad + k * C;
 
-		for (f = d->start[i]; f < d->start[i + 1]; f++) {
-			uint32_t r = d->row[f];
+		for (f = d->start[i]; f < end; f++) {
 			float v = lr * d->val[f];
 			float *wr;
 
-			if (f + 6 < d->start[i + 1])
+			if (f + 6 < end && (mask >> j->shard[f + 6] & 1))
 				nlp_prefetch_row(j->w + (size_t)d->row[f + 6] * C, C);
-			if (r < lo || r >= hi)
+			if (!(mask >> j->shard[f] & 1))
 				continue;
-			wr = j->w + (size_t)r * C;
+			wr = j->w + (size_t)d->row[f] * C;
 			if (j->o->l2 > 0)
 				for (c = 0; c < C; c++)
 					wr[c] = wr[c] * decay - v * g[c];
@@ -133,10 +200,11 @@ nlp_learn(const struct nlp_dataset *d, const struct nlp_learn_opts *o,
 	struct job j;
 	struct nlp_pool *pool = o->pool;
 	uint32_t *order = NULL;
+	uint8_t *shard = NULL;
 	uint64_t rng = o->seed ^ 0x5eed5eed5eedULL;
 	double total = (double)d->n * o->epochs, seen = 0;
 	unsigned epoch;
-	size_t i;
+	size_t i, f, nnz;
 	int rc = NLP_OK;
 
 	/* the threads only when a batch's work outweighs waking them (the
@@ -148,13 +216,24 @@ nlp_learn(const struct nlp_dataset *d, const struct nlp_learn_opts *o,
 	memset(&j, 0, sizeof j);
 	j.d = d, j.o = o, j.w = w, j.bias = bias;
 	j.nparts = pool ? nlp_pool_size(pool) : 1;
+	if (j.nparts > NLP_SHARDS)
+		j.nparts = NLP_SHARDS;
+	j.S = (d->nclasses + 15) & ~15u;
+	nnz = d->n > 0 ? d->start[d->n] : 0;
 	order = malloc((d->n + 1) * sizeof *order);
+	shard = malloc(nnz + 1);
+	j.partial = aligned_alloc(64, (size_t)NLP_BATCH * NLP_SHARDS * j.S *
+	    sizeof *j.partial);
 	j.grad = malloc((size_t)NLP_BATCH * d->nclasses * sizeof *j.grad);
 	j.loss = malloc(NLP_BATCH * sizeof *j.loss);
-	if (order == NULL || j.grad == NULL || j.loss == NULL) {
+	if (order == NULL || shard == NULL || j.partial == NULL ||
+	    j.grad == NULL || j.loss == NULL) {
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 		goto out;
 	}
+	for (f = 0; f < nnz; f++)
+		shard[f] = (uint8_t)((uint64_t)d->row[f] * NLP_SHARDS / d->nrows);
+	j.shard = shard;
 	for (i = 0; i < d->n; i++)
 		order[i] = (uint32_t)i;
 	for (epoch = 1; epoch <= o->epochs; epoch++) {
@@ -169,9 +248,11 @@ nlp_learn(const struct nlp_dataset *d, const struct nlp_learn_opts *o,
 			j.nb = d->n - i < NLP_BATCH ? d->n - i : NLP_BATCH;
 			j.lr = (float)(o->lr * (1.0 - seen / total));
 			if (pool) {
+				nlp_pool_run_each(pool, logits, &j);
 				nlp_pool_run(pool, j.nb, forward, &j);
-				nlp_pool_run(pool, j.nparts, update, &j);
+				nlp_pool_run_each(pool, update, &j);
 			} else {
+				logits(&j, 0);
 				for (k = 0; k < j.nb; k++)
 					forward(&j, k);
 				update(&j, 0);
@@ -188,6 +269,8 @@ nlp_learn(const struct nlp_dataset *d, const struct nlp_learn_opts *o,
 	}
 out:
 	free(order);
+	free(shard);
+	free(j.partial);
 	free(j.grad);
 	free(j.loss);
 	return rc;

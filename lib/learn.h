@@ -4,15 +4,18 @@
  * multi-label data.
  *
  * Each epoch visits the examples in a seeded random order, in mini-batches
- * of NLP_BATCH.  For a batch, the class probabilities of every example are
- * computed from the weights as they stand at the start of the batch (in
- * parallel over examples); then the updates are applied example by example
- * in batch order, the weight rows split among the threads (each weight is
- * owned by one thread, so every weight sees the same updates in the same
- * order whatever the thread count); small batches run on the calling
- * thread alone (NLP_LEARN_PARALLEL_MIN).  The learning rate falls linearly to 0
- * over the run, as in fastText.  L2 regularization is applied to the rows
- * an example touches ("sparse L2").
+ * of NLP_BATCH.  For a batch, the class scores of every example are
+ * computed from the weights as they stand at the start of the batch; then
+ * the updates are applied example by example in batch order.  The weight
+ * rows fall in a fixed number of ranges (shards), each owned by one thread
+ * for the whole run: a thread computes its shards' partial scores and
+ * applies their updates, so a row stays in one core's caches, and an
+ * example's score is the bias plus the shards' partial sums added in shard
+ * order -- the same arithmetic, and so the same weights to the bit, at any
+ * thread count.  Small batches run on the calling thread alone
+ * (NLP_LEARN_PARALLEL_MIN).  The learning rate falls linearly to 0 over
+ * the run, as in fastText.  L2 regularization is applied to the rows an
+ * example touches ("sparse L2").
  */
 #ifndef NLP_LEARN_H
 #define NLP_LEARN_H
@@ -26,12 +29,11 @@
 #define NLP_BATCH 32
 /*
  * A batch runs on the pool's threads only from this many multiply-adds
- * (features x classes x NLP_BATCH) on: below it, waking the threads twice
- * a batch costs more than they save (debian's 51 classes: some 250,000 a
- * batch, and 2 threads took 1.4x the time of 1).  The weights are the
- * same either way.
+ * (features x classes x NLP_BATCH) on: below it, handing the threads the
+ * batch's three steps costs more than they save.  The weights are the same
+ * either way.
  */
-#define NLP_LEARN_PARALLEL_MIN 4e6
+#define NLP_LEARN_PARALLEL_MIN 1e4
 
 /* Examples as sparse rows: example i has features start[i]..start[i+1). */
 struct nlp_dataset {

@@ -10,21 +10,51 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+struct worker {
+	struct nlp_pool *p;
+	unsigned id;                 /* 1 .. nthreads - 1 */
+};
+
 struct nlp_pool {
 	unsigned nthreads;
 	pthread_t *tid;
+	struct worker *w;
 	pthread_mutex_t mu;
 	pthread_cond_t wake, done;
-	unsigned long generation;    /* bumped for each job */
-	int quit;
+	atomic_ulong generation;     /* bumped for each job */
+	atomic_int quit;
 	/* the current job */
 	void (*fn)(void *, size_t);
 	void *arg;
 	size_t n;
 	atomic_size_t next;
-	unsigned busy;               /* workers still in the job */
+	int each;                    /* nlp_pool_run_each(): index = thread */
+	atomic_uint busy;            /* workers still in the job */
 	int started;                 /* a job nlp_pool_wait() has not seen end */
 };
+
+/*
+ * Before sleeping on a condition variable, a thread polls for a while:
+ * SGD hands the workers a job every few tens of microseconds, and on a
+ * virtual machine a futex sleep and wake-up costs about as much.
+ */
+#define SPIN 4000
+
+static inline void
+relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static _Thread_local unsigned self;    /* nlp_pool_thread() */
+
+unsigned
+nlp_pool_thread(void)
+{
+	return self;
+}
 
 /* Take indices until none are left. */
 static void
@@ -39,23 +69,33 @@ drain(struct nlp_pool *p)
 static void *
 worker(void *v)
 {
-	struct nlp_pool *p = v;
+	struct nlp_pool *p = ((struct worker *)v)->p;
+	unsigned id = ((struct worker *)v)->id;
 	unsigned long seen = 0;
+	unsigned k;
 
-	pthread_mutex_lock(&p->mu);
+	self = id;
 	for (;;) {
+		for (k = 0; k < SPIN && !atomic_load(&p->quit) &&
+		    atomic_load(&p->generation) == seen; k++)
+			relax();
+		pthread_mutex_lock(&p->mu);
 		while (!p->quit && p->generation == seen)
 			pthread_cond_wait(&p->wake, &p->mu);
+		pthread_mutex_unlock(&p->mu);
 		if (p->quit)
 			break;
 		seen = p->generation;
-		pthread_mutex_unlock(&p->mu);
-		drain(p);
-		pthread_mutex_lock(&p->mu);
-		if (--p->busy == 0)
+		if (p->each)
+			p->fn(p->arg, id);
+		else
+			drain(p);
+		if (atomic_fetch_sub(&p->busy, 1) == 1) {
+			pthread_mutex_lock(&p->mu);
 			pthread_cond_signal(&p->done);
+			pthread_mutex_unlock(&p->mu);
+		}
 	}
-	pthread_mutex_unlock(&p->mu);
 	return NULL;
 }
 
@@ -73,12 +113,16 @@ nlp_pool_new(unsigned threads)
 	pthread_cond_init(&p->done, NULL);
 	if (p->nthreads > 1) {
 		p->tid = calloc(p->nthreads - 1, sizeof *p->tid);
-		if (p->tid == NULL) {
+		p->w = calloc(p->nthreads - 1, sizeof *p->w);
+		if (p->tid == NULL || p->w == NULL) {
+			p->nthreads = 1;
 			nlp_pool_close(p);
 			return NULL;
 		}
 		for (i = 0; i + 1 < p->nthreads; i++) {
-			if (pthread_create(&p->tid[i], NULL, worker, p) != 0) {
+			p->w[i].p = p;
+			p->w[i].id = i + 1;
+			if (pthread_create(&p->tid[i], NULL, worker, &p->w[i]) != 0) {
 				p->nthreads = i + 1;
 				nlp_pool_close(p);
 				return NULL;
@@ -94,6 +138,39 @@ nlp_pool_size(const struct nlp_pool *p)
 	return p->nthreads;
 }
 
+/* Hand the workers a job. */
+static void
+launch(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t), void *arg,
+    int each)
+{
+	pthread_mutex_lock(&p->mu);
+	p->fn = fn;
+	p->arg = arg;
+	p->n = n;
+	p->each = each;
+	atomic_store(&p->next, 0);
+	atomic_store(&p->busy, p->nthreads - 1);
+	atomic_fetch_add(&p->generation, 1);
+	p->started = 1;
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Wait until the workers are out of the job. */
+static void
+finish(struct nlp_pool *p)
+{
+	unsigned k;
+
+	for (k = 0; k < SPIN && atomic_load(&p->busy) > 0; k++)
+		relax();
+	pthread_mutex_lock(&p->mu);
+	while (atomic_load(&p->busy) > 0)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	p->started = 0;
+}
+
 void
 nlp_pool_start(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t),
     void *arg)
@@ -105,16 +182,7 @@ nlp_pool_start(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t),
 			fn(arg, i);
 		return;
 	}
-	pthread_mutex_lock(&p->mu);
-	p->fn = fn;
-	p->arg = arg;
-	p->n = n;
-	atomic_store(&p->next, 0);
-	p->busy = p->nthreads - 1;
-	p->generation++;
-	p->started = 1;
-	pthread_cond_broadcast(&p->wake);
-	pthread_mutex_unlock(&p->mu);
+	launch(p, n, fn, arg, 0);
 }
 
 void
@@ -123,11 +191,17 @@ nlp_pool_wait(struct nlp_pool *p)
 	if (!p->started)
 		return;
 	drain(p);
-	pthread_mutex_lock(&p->mu);
-	while (p->busy > 0)
-		pthread_cond_wait(&p->done, &p->mu);
-	pthread_mutex_unlock(&p->mu);
-	p->started = 0;
+	finish(p);
+}
+
+void
+nlp_pool_run_each(struct nlp_pool *p, void (*fn)(void *, size_t), void *arg)
+{
+	if (p->nthreads > 1)
+		launch(p, p->nthreads, fn, arg, 1);
+	fn(arg, 0);
+	if (p->nthreads > 1)
+		finish(p);
 }
 
 void
@@ -161,6 +235,7 @@ nlp_pool_close(struct nlp_pool *p)
 		for (i = 0; i + 1 < p->nthreads; i++)
 			pthread_join(p->tid[i], NULL);
 	free(p->tid);
+	free(p->w);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->wake);
 	pthread_cond_destroy(&p->done);

@@ -24,6 +24,14 @@ void nlp_pool_run(struct nlp_pool *p, size_t n,
     void (*fn)(void *arg, size_t i), void *arg);
 
 /*
+ * fn(arg, k) once for each k in [0, nlp_pool_size(p)), thread k always
+ * running index k (the caller index 0): for work split by ownership that
+ * should stay in one core's caches from one call to the next.
+ */
+void nlp_pool_run_each(struct nlp_pool *p,
+    void (*fn)(void *arg, size_t k), void *arg);
+
+/*
  * The same job in two halves, so that the caller can do other work while
  * the workers run it: nlp_pool_start() hands [0, n) to the workers and
  * returns at once (with threads <= 1 it runs the job itself first);
@@ -35,6 +43,13 @@ void nlp_pool_run(struct nlp_pool *p, size_t n,
 void nlp_pool_start(struct nlp_pool *p, size_t n,
     void (*fn)(void *arg, size_t i), void *arg);
 void nlp_pool_wait(struct nlp_pool *p);
+
+/*
+ * Which of its pool's threads calls: 1 .. size - 1 in a worker, 0 in any
+ * other thread (a pool's caller), so that a job can keep scratch memory a
+ * thread.
+ */
+unsigned nlp_pool_thread(void);
 
 /* Stop the threads and free the pool (p may be NULL). */
 void nlp_pool_close(struct nlp_pool *p);

@@ -333,6 +333,10 @@ LEAK_TEST(learn, same_weights_at_any_thread_count)
 	cr_assert(memcmp(w1, w2, sizeof w1) == 0);
 	cr_assert(memcmp(w1, w3, sizeof w1) == 0);
 	cr_assert(memcmp(b1, b2, sizeof b1) == 0);
+	/* more threads than the weight rows' shards: some sit out */
+	train_with(7, w2, b2, 0);
+	cr_assert(memcmp(w1, w2, sizeof w1) == 0);
+	cr_assert(memcmp(b1, b2, sizeof b1) == 0);
 	train_with(1, w1, b1, 1e-3);
 	train_with(2, w2, b2, 1e-3);
 	cr_assert(memcmp(w1, w2, sizeof w1) == 0);
