@@ -85,6 +85,17 @@ const struct cli_cmd cli_predict = {
 #define NCHUNKS (BATCH_RECORDS / CHUNK_RECORDS)
 #define BATCH_BYTES (2u << 20)
 
+/* What a thread writes as it scores, each in cache lines of its own
+ * (threads writing to one line slow each other down). */
+struct scratch {
+	_Alignas(64) struct nlp_scorer sc;
+	float *probs;
+};
+
+struct chunk_out {
+	_Alignas(64) struct nlp_buf b;
+};
+
 /* A batch of records copied out of the reader, for parallel scoring. */
 struct batch {
 	struct nlp_arena text;
@@ -93,9 +104,8 @@ struct batch {
 	unsigned flags[BATCH_RECORDS];   /* the records' NLP_REC_* */
 	size_t n;
 	const struct nlp_predout *o;
-	struct nlp_scorer sc[NCHUNKS];
-	float *probs[NCHUNKS];
-	struct nlp_buf out[NCHUNKS];
+	struct scratch *sc;              /* the threads' scratch: one each */
+	struct chunk_out out[NCHUNKS];
 };
 
 /* Score chunk k of the batch into its own output buffer. */
@@ -104,8 +114,9 @@ score_chunk(void *arg, size_t k)
 {
 	struct batch *b = arg;
 	size_t i, end = (k + 1) * CHUNK_RECORDS;
+	unsigned self = nlp_pool_thread();
 
-	b->out[k].len = 0;
+	b->out[k].b.len = 0;
 	if (end > b->n)
 		end = b->n;
 	for (i = k * CHUNK_RECORDS; i < end; i++) {
@@ -116,14 +127,15 @@ score_chunk(void *arg, size_t k)
 		    b->off[i + 1] - b->off[i] - 1;
 		why = nlp_predout_unscored(b->o, t, len, b->flags[i]);
 		if (why != NULL) {
-			nlp_predout_unscored_line(&b->out[k], b->o, id, why);
+			nlp_predout_unscored_line(&b->out[k].b, b->o, id, why);
 			continue;
 		}
-		if (nlp_model_predict(b->o->m, &b->sc[k], t, len, b->probs[k]) < 0) {
-			b->out[k].failed = 1;
+		if (nlp_model_predict(b->o->m, &b->sc[self].sc, t, len,
+		    b->sc[self].probs) < 0) {
+			b->out[k].b.failed = 1;
 			return;
 		}
-		nlp_predout_line(&b->out[k], b->o, b->probs[k], id,
+		nlp_predout_line(&b->out[k].b, b->o, b->sc[self].probs, id,
 		    (b->flags[i] & NLP_REC_CUT) != 0);
 	}
 }
@@ -157,10 +169,10 @@ write_batch(struct batch *b, FILE *out)
 	size_t k;
 
 	for (k = 0; k < chunks(b); k++)
-		if (b->out[k].failed)
+		if (b->out[k].b.failed)
 			return -1;
 	for (k = 0; k < chunks(b); k++)
-		if (put_out(out, b->out[k].p, b->out[k].len) < 0)
+		if (put_out(out, b->out[k].b.p, b->out[k].b.len) < 0)
 			return -2;
 	b->n = 0;
 	nlp_arena_clear(&b->text);
@@ -186,6 +198,7 @@ struct run {
 	   is read while the workers score the one before */
 	struct batch *b[2];
 	int cur;                     /* the batch being filled */
+	struct scratch *tsc;         /* each thread's scorer */
 	struct nlp_pool *pool;
 	uint64_t lines, damaged;
 	struct nlp_err e;
@@ -247,23 +260,27 @@ option(void *ctx, int id, const char *arg)
 	return rc;
 }
 
-/* Scratch for --threads: a pool and two batches with their chunks'
- * buffers. */
+/* Scratch for --threads: a pool, each thread's scorer, and two batches
+ * with their chunks' buffers. */
 static int
 make_batches(struct run *u)
 {
 	size_t i, j;
 
-	if ((u->pool = nlp_pool_new((unsigned)u->threads)) == NULL)
+	if ((u->pool = nlp_pool_new((unsigned)u->threads)) == NULL ||
+	    (u->tsc = aligned_alloc(64, u->threads * sizeof *u->tsc)) == NULL)
 		return -1;
-	for (j = 0; j < 2; j++) {
-		if ((u->b[j] = calloc(1, sizeof *u->b[j])) == NULL)
+	memset(u->tsc, 0, u->threads * sizeof *u->tsc);
+	for (i = 0; i < u->threads; i++)
+		if ((u->tsc[i].probs = malloc(u->lm.m.nclasses *
+		    sizeof(float))) == NULL)
 			return -1;
+	for (j = 0; j < 2; j++) {
+		if ((u->b[j] = aligned_alloc(64, sizeof *u->b[j])) == NULL)
+			return -1;
+		memset(u->b[j], 0, sizeof *u->b[j]);
 		u->b[j]->o = &u->po;
-		for (i = 0; i < NCHUNKS; i++)
-			if ((u->b[j]->probs[i] = malloc(u->lm.m.nclasses *
-			    sizeof(float))) == NULL)
-				return -1;
+		u->b[j]->sc = u->tsc;
 	}
 	return 0;
 }
@@ -480,14 +497,16 @@ release(struct run *u)
 	for (j = 0; j < 2; j++) {
 		if (u->b[j] == NULL)
 			continue;
-		for (i = 0; i < NCHUNKS; i++) {
-			nlp_scorer_release(&u->b[j]->sc[i]);
-			free(u->b[j]->probs[i]);
-			free(u->b[j]->out[i].p);
-		}
+		for (i = 0; i < NCHUNKS; i++)
+			free(u->b[j]->out[i].b.p);
 		nlp_arena_release(&u->b[j]->text);
 		free(u->b[j]);
 	}
+	for (i = 0; u->tsc != NULL && i < u->threads; i++) {
+		nlp_scorer_release(&u->tsc[i].sc);
+		free(u->tsc[i].probs);
+	}
+	free(u->tsc);
 	nlp_atomic_abort(&u->af);
 	nlp_atomic_abort(&u->pf);
 	nlp_drift_feed_free(u->feed);
