@@ -456,22 +456,57 @@ fail:
 	return -1;
 }
 
+/*
+ * From the keys themselves: sorted, each run of equal keys is one bucket's
+ * documents.  A radix sort of the millions of keys and a map of the rows
+ * kept cost less than counting every bucket in a map (most fall below
+ * min_df), and the smaller map is quicker to look up.
+ */
 int
 nlp_vocab_build_keys(struct nlp_vocab *v, const uint32_t *keys,
     size_t nkeys, size_t ndocs, unsigned bits, unsigned min_df)
 {
-	uint32_t *seen = NULL;
-	size_t nseen = 0, cap = 0;
+	uint32_t *a, *tmp, *row;
+	size_t i, j, n = 0;
+	int added;
 
 	memset(v, 0, sizeof *v);
-	if (count_buckets(v, keys, nkeys, &seen, &nseen, &cap) < 0 ||
-	    number_rows(v, seen, nseen, ndocs, bits, min_df) < 0) {
-		free(seen);
-		nlp_vocab_release(v);
-		return -1;
+	a = malloc((nkeys + 1) * sizeof *a);
+	tmp = malloc((nkeys + 1) * sizeof *tmp);
+	if (a == NULL || tmp == NULL)
+		goto fail;
+	memcpy(a, keys, nkeys * sizeof *a);
+	lsd_sort(a, tmp, nkeys, bits);
+	free(tmp);
+	tmp = NULL;
+	for (i = 0; i < nkeys; i = j) {
+		for (j = i + 1; j < nkeys && a[j] == a[i]; j++)
+			;
+		n += j - i >= min_df;
 	}
-	free(seen);
+	if ((v->key = malloc((n + 1) * sizeof *v->key)) == NULL ||
+	    (v->df = malloc((n + 1) * sizeof *v->df)) == NULL ||
+	    (v->idf = malloc((n + 1) * sizeof *v->idf)) == NULL)
+		goto fail;
+	for (i = 0; i < nkeys; i = j) {
+		for (j = i + 1; j < nkeys && a[j] == a[i]; j++)
+			;
+		if (j - i < min_df)
+			continue;
+		if ((row = nlp_bmap_ref(&v->rows, a[i], &added)) == NULL)
+			goto fail;
+		v->key[v->n] = a[i];
+		v->df[v->n] = (uint32_t)(j - i);
+		v->idf[v->n] = nlp_idf(ndocs, (uint32_t)(j - i));
+		*row = ++v->n;
+	}
+	free(a);
 	return 0;
+fail:
+	free(a);
+	free(tmp);
+	nlp_vocab_release(v);
+	return -1;
 }
 
 void
