@@ -207,11 +207,15 @@ nlp_learn(const struct nlp_dataset *d, const struct nlp_learn_opts *o,
 	size_t i, f, nnz;
 	int rc = NLP_OK;
 
-	/* the threads only when a batch's work outweighs waking them (the
+	/* the threads only when a batch's work outweighs waking them, and
+	   only as many as there are CPUs: three hand-overs a batch to threads
+	   that wait their turn for a CPU cost more than they save (the
 	   result is the same either way) */
-	if (d->n > 0 && (double)(d->start[d->n] - d->start[0]) / (double)d->n *
+	if ((d->n > 0 && (double)(d->start[d->n] - d->start[0]) / (double)d->n *
 	    d->nclasses * NLP_BATCH < (o->parallel_min > 0 ? o->parallel_min :
-	    NLP_LEARN_PARALLEL_MIN))
+	    NLP_LEARN_PARALLEL_MIN)) ||
+	    (pool != NULL && !o->oversubscribe &&
+	    nlp_pool_size(pool) > nlp_cpu_count()))
 		pool = NULL;
 	memset(&j, 0, sizeof j);
 	j.d = d, j.o = o, j.w = w, j.bias = bias;

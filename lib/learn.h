@@ -69,6 +69,8 @@ struct nlp_learn_opts {
 	struct nlp_pool *pool;
 	double parallel_min;     /* multiply-adds a batch from which the pool
 	                            is used; 0: NLP_LEARN_PARALLEL_MIN */
+	int oversubscribe;       /* use a pool of more threads than CPUs too
+	                            (tests: the same weights either way) */
 	/*
 	 * Called after each epoch with the weights as they are; return
 	 * nonzero to stop training there.  May be NULL.

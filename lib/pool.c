@@ -30,13 +30,16 @@ struct nlp_pool {
 	atomic_size_t next;
 	int each;                    /* nlp_pool_run_each(): index = thread */
 	atomic_uint busy;            /* workers still in the job */
+	unsigned spin;               /* SPIN, or 0 with more threads than CPUs */
 	int started;                 /* a job nlp_pool_wait() has not seen end */
 };
 
 /*
  * Before sleeping on a condition variable, a thread polls for a while:
  * SGD hands the workers a job every few tens of microseconds, and on a
- * virtual machine a futex sleep and wake-up costs about as much.
+ * virtual machine a futex sleep and wake-up costs about as much.  Not with
+ * more threads than CPUs: a polling thread would hold the CPU the thread
+ * it waits for needs.
  */
 #define SPIN 4000
 
@@ -76,7 +79,7 @@ worker(void *v)
 
 	self = id;
 	for (;;) {
-		for (k = 0; k < SPIN && !atomic_load(&p->quit) &&
+		for (k = 0; k < p->spin && !atomic_load(&p->quit) &&
 		    atomic_load(&p->generation) == seen; k++)
 			relax();
 		pthread_mutex_lock(&p->mu);
@@ -108,6 +111,7 @@ nlp_pool_new(unsigned threads)
 	if (p == NULL)
 		return NULL;
 	p->nthreads = threads < 1 ? 1 : threads;
+	p->spin = p->nthreads <= nlp_cpu_count() ? SPIN : 0;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	pthread_cond_init(&p->done, NULL);
@@ -162,7 +166,7 @@ finish(struct nlp_pool *p)
 {
 	unsigned k;
 
-	for (k = 0; k < SPIN && atomic_load(&p->busy) > 0; k++)
+	for (k = 0; k < p->spin && atomic_load(&p->busy) > 0; k++)
 		relax();
 	pthread_mutex_lock(&p->mu);
 	while (atomic_load(&p->busy) > 0)

@@ -310,6 +310,7 @@ train_opts(unsigned threads, float *w, float *b, double l2, int serial_small)
 	o.seed = 5;
 	o.pool = nlp_pool_new(threads);
 	o.parallel_min = serial_small ? 0 : 1;
+	o.oversubscribe = 1;     /* 3 and 7 threads on a 2-CPU machine too */
 	memset(w, 0, 2000 * sizeof *w);
 	memset(b, 0, 4 * sizeof *b);
 	cr_assert_eq(nlp_learn(&d, &o, w, b, &e), NLP_OK);
@@ -525,6 +526,7 @@ train_multi(unsigned threads, float *w, float *b)
 	o.seed = 5;
 	o.pool = nlp_pool_new(threads);
 	o.parallel_min = 1;
+	o.oversubscribe = 1;
 	memset(w, 0, 2000 * sizeof *w);
 	memset(b, 0, 4 * sizeof *b);
 	cr_assert_eq(nlp_learn(&d, &o, w, b, &e), NLP_OK);
