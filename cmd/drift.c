@@ -64,7 +64,7 @@ static const struct cli_opt options[] = {
 	    "fasttext;\nlabeled formats enable concept-drift signals",
 	    "plain tsv csv jsonl fasttext" },
 	CLI_OPTS_LABELED_COLUMNS,
-	CLI_OPT_THREADS("threads (default: all CPUs); the same report"),
+	CLI_OPT_THREADS("threads (default: the CPUs it may\nuse); the same report"),
 	{ 'q', 'q', "quiet", NULL, "print nothing but errors (the exit status "
 	    "says)", NULL },
 	CLI_OPT_HELP,

@@ -73,7 +73,7 @@ static const struct cli_opt options[] = {
 	    "--predictions", NULL },
 	{ CLI_ID_FIELD, 0, "id-field", "F", "JSONL id field, joining "
 	    "--predictions", NULL },
-	CLI_OPT_THREADS("threads (default: all CPUs); same results"),
+	CLI_OPT_THREADS("threads (default: the CPUs it may\nuse); same results"),
 	{ 'q', 'q', "quiet", NULL, "no summary or timing on stderr", NULL },
 	CLI_OPT_HELP,
 	CLI_OPT_END,

@@ -20,6 +20,7 @@
 
 #include "cmd.h"
 #include "opts.h"
+#include "pool.h"
 #include "server.h"
 
 enum {
@@ -35,7 +36,7 @@ static const struct cli_opt options[] = {
 	CLI_OPT_TRUST,
 	{ OPT_LISTEN, 0, "listen", "ADDR:PORT", "where to listen (default: "
 	    "127.0.0.1:8080;\nport 0: any free port, printed)", NULL },
-	CLI_OPT_THREADS("threads answering requests (default: the\nCPUs)"),
+	CLI_OPT_THREADS("threads answering requests (default: the\nCPUs it may use)"),
 	{ OPT_SHADOW, 0, "shadow", "MODEL", "score every text with this model "
 	    "too, off\nthe response path, and count where it disagrees", "ref" },
 	{ OPT_LOG, 0, "log", "FILE", "append one JSON line per scored text "
@@ -326,9 +327,9 @@ run(struct sargs *a, const sigset_t *set)
 static long
 ncpus(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = nlp_cpu_count();
 
-	return n < 1 ? 1 : n > 256 ? 256 : n;
+	return n > 256 ? 256 : n;
 }
 
 /* Every default, the trusted keys, the socket. */

@@ -81,8 +81,8 @@ static const struct cli_opt options[] = {
 	{ OPT_CV, 0, "cv", "K", "with --autotune: score each trial by K-fold "
 	    "cross-\nvalidation (2 to 20), then train the kept model\non all "
 	    "the data with the best options", NULL },
-	CLI_OPT_THREADS("threads (default: all CPUs); the model is the\n"
-	    "same whatever T is"),
+	CLI_OPT_THREADS("threads (default: the CPUs it may\nuse); the model is "
+	    "the same whatever\nT is"),
 	{ 'q', 'q', "quiet", NULL, "print nothing but errors", NULL },
 	CLI_OPT_HELP,
 	CLI_OPT_END,

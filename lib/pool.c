@@ -5,9 +5,13 @@
  */
 #include "pool.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 struct worker {
@@ -247,9 +251,68 @@ nlp_pool_close(struct nlp_pool *p)
 }
 
 unsigned
+nlp_cpu_quota(const char *text)
+{
+	long long quota, period;
+	char *end;
+
+	errno = 0;
+	quota = strtoll(text, &end, 10);
+	if (end == text || errno != 0 || quota <= 0 || *end != ' ')
+		return 0;
+	period = strtoll(end + 1, &end, 10);
+	if (errno != 0 || period <= 0 || (*end != '\0' && *end != '\n'))
+		return 0;
+	quota = (quota + period - 1) / period;
+	return quota > 4096 ? 4096 : (unsigned)quota;
+}
+
+/* The first line of file path into buf, or "" when unreadable. */
+static void
+first_line(const char *path, char *buf, size_t size)
+{
+	FILE *fp = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (fp == NULL)
+		return;
+	if (fgets(buf, (int)size, fp) == NULL)
+		buf[0] = '\0';
+	fclose(fp);
+}
+
+/* The CPUs the cgroup's quota allows (the container's cgroup is the one
+ * mounted at /sys/fs/cgroup), 0 for no limit. */
+static unsigned
+cgroup_cpus(void)
+{
+	char q[64], per[32];
+	unsigned n;
+
+	first_line("/sys/fs/cgroup/cpu.max", q, sizeof q);   /* v2 */
+	if ((n = nlp_cpu_quota(q)) > 0)
+		return n;
+	first_line("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", q, sizeof q / 2);
+	first_line("/sys/fs/cgroup/cpu/cpu.cfs_period_us", per, sizeof per);
+	q[strcspn(q, "\n")] = '\0';
+	if (q[0] == '\0' || per[0] == '\0')
+		return 0;
+	strcat(q, " ");
+	strncat(q, per, sizeof q - strlen(q) - 1);
+	return nlp_cpu_quota(q);
+}
+
+unsigned
 nlp_cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned c = n < 1 ? 1 : (unsigned)n, q;
+	cpu_set_t set;
 
-	return n < 1 ? 1 : (unsigned)n;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0 &&
+	    (unsigned)CPU_COUNT(&set) < c)
+		c = (unsigned)CPU_COUNT(&set);
+	if ((q = cgroup_cpus()) > 0 && q < c)
+		c = q;
+	return c;
 }

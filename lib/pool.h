@@ -54,7 +54,17 @@ unsigned nlp_pool_thread(void);
 /* Stop the threads and free the pool (p may be NULL). */
 void nlp_pool_close(struct nlp_pool *p);
 
-/* The number of online CPUs, at least 1. */
+/*
+ * The CPUs this process may use, at least 1: those online, fewer when it
+ * is bound to some (sched_getaffinity: taskset, cpusets) or when its
+ * cgroup's CPU quota allows less (a container's cpu.max, or cgroup v1's
+ * cpu.cfs_quota_us over cpu.cfs_period_us), rounded up.
+ */
 unsigned nlp_cpu_count(void);
+
+/* The CPUs a quota "QUOTA PERIOD" (microseconds, as in cgroup v2's
+ * cpu.max) allows, rounded up; 0 when it sets no limit ("max", a negative
+ * quota) or is not understood. */
+unsigned nlp_cpu_quota(const char *text);
 
 #endif

@@ -117,3 +117,18 @@ check "a newline in a path is shown escaped, on one line ($(cat "$T/err"))" sh -
 expect_status 4 "a model path with a newline and a tab: exit 4" "$N" predict -m "$T/no
 such	model.nlp" test.txt
 check "the file is named on one line ($(cat "$T/err"))" one_line
+
+# ---- the CPUs a process may use ----
+# bound to one CPU (taskset, as a cpuset or a container's quota would),
+# the default thread count is 1: serve says how many it answers with
+if command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null; then
+	taskset -c 0 timeout 10 "$N" serve -m m.nlp --listen 127.0.0.1:0 2>serve1.err &
+	i=0; while ! grep -q listening serve1.err 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	check "bound to one CPU, serve answers on 1 thread ($(head -1 serve1.err))" grep -q ", 1 thread\$" serve1.err
+	pkill -f "serve -m m.nlp --listen 127.0.0.1:0" 2>/dev/null; wait
+	taskset -c 0 "$N" train -q -o m1cpu.nlp train.tsv
+	"$N" train -q --threads 2 -o m2cpu.nlp train.tsv
+	check "and train makes the same artifact as with 2 threads" cmp -s m1cpu.nlp m2cpu.nlp
+else
+	echo "SKIP: environment: no taskset: the default thread count under a CPU binding not tested" >&2
+fi

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "leak_test.h"
 #include "pool.h"
@@ -73,4 +74,21 @@ LEAK_TEST(pool, run_and_start_wait_call_every_index_once_at_any_size)
 		nlp_pool_close(p);
 		check_once(&jobs[0], N);
 	}
+}
+
+LEAK_TEST(pool, cpu_quota_reads_cgroup_limits_and_the_count_stays_in_range)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+	cr_assert_eq(nlp_cpu_quota("max 100000\n"), 0);
+	cr_assert_eq(nlp_cpu_quota("200000 100000\n"), 2);
+	cr_assert_eq(nlp_cpu_quota("150000 100000"), 2);   /* rounded up */
+	cr_assert_eq(nlp_cpu_quota("50000 100000"), 1);
+	cr_assert_eq(nlp_cpu_quota("-1 100000"), 0);       /* cgroup v1: none */
+	cr_assert_eq(nlp_cpu_quota(""), 0);
+	cr_assert_eq(nlp_cpu_quota("200000"), 0);
+	cr_assert_eq(nlp_cpu_quota("200000 0"), 0);
+	cr_assert_eq(nlp_cpu_quota("2e5 100000"), 0);
+	cr_assert_geq(nlp_cpu_count(), 1);
+	cr_assert_leq(nlp_cpu_count(), online < 1 ? 1 : (unsigned long)online);
 }
