@@ -373,140 +373,84 @@ nlp_bmap_release(struct nlp_bmap *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* Count the documents of each of nkeys buckets in v->rows, noting each
- * bucket the first time in *seen (*nseen of them, grown as needed). */
+/*
+ * The vocabulary from nkeys bucket keys in a (tmp: as many, scratch; v
+ * takes both over): sorted, each run of equal keys is one bucket's
+ * documents, and the runs of at least min_df become the rows, in bucket
+ * order.  A radix sort of the keys and a map of the rows kept cost less
+ * than counting every bucket in a map (most fall below min_df), and the
+ * smaller map is quicker to look up.  Returns 0, or -1 with v released.
+ */
 static int
-count_buckets(struct nlp_vocab *v, const uint32_t *keys, size_t nkeys,
-    uint32_t **seen, size_t *nseen, size_t *cap)
+vocab_from_keys(struct nlp_vocab *v, uint32_t *a, uint32_t *tmp,
+    size_t nkeys, size_t ndocs, unsigned bits, unsigned min_df)
 {
-	size_t f;
-	uint32_t *df;
+	uint32_t *row, r;
+	size_t i, j, n = 0;
+	void *p;
 	int added;
 
-	for (f = 0; f < nkeys; f++) {
-		if ((df = nlp_bmap_ref(&v->rows, keys[f], &added)) == NULL)
-			return -1;
-		++*df;
-		if (!added)
-			continue;
-		if (grow(seen, cap, *nseen + 1, sizeof **seen) < 0)
-			return -1;
-		(*seen)[(*nseen)++] = keys[f];
-	}
-	return 0;
-}
-
-/* The rows of v from the nseen buckets counted in v->rows, in bucket
- * order: the buckets seen sorted, linear in them, where a scan of 2^bits
- * counts would cost the same for ten texts as for millions. */
-static int
-number_rows(struct nlp_vocab *v, uint32_t *seen, size_t nseen, size_t ndocs,
-    unsigned bits, unsigned min_df)
-{
-	uint32_t *tmp;
-	size_t i;
-
-	if ((tmp = malloc((nseen + 1) * sizeof *tmp)) == NULL ||
-	    (v->key = malloc((nseen + 1) * sizeof *v->key)) == NULL ||
-	    (v->df = malloc((nseen + 1) * sizeof *v->df)) == NULL ||
-	    (v->idf = malloc((nseen + 1) * sizeof *v->idf)) == NULL) {
-		free(tmp);
-		return -1;
-	}
-	radix_sort(seen, tmp, nseen, bits);
-	free(tmp);
-	for (i = 0; i < nseen; i++) {
-		int added;
-		uint32_t b = seen[i], *row = nlp_bmap_ref(&v->rows, b, &added);
-		uint32_t df = *row;      /* present: no insertion, no failure */
-
-		if (df < min_df) {
-			*row = 0;
-			continue;
+	v->key = a, v->df = tmp;
+	if (a == NULL || tmp == NULL)
+		goto fail;
+	radix_sort(a, tmp, nkeys, bits);
+	for (i = 0; i < nkeys; i = j) {
+		for (j = i + 1; j < nkeys && a[j] == a[i]; j++)
+			;
+		if (j - i >= min_df) {       /* n <= i: compacted in place */
+			a[n] = a[i];
+			tmp[n++] = (uint32_t)(j - i);
 		}
-		v->key[v->n] = b;
-		v->df[v->n] = df;
-		v->idf[v->n] = nlp_idf(ndocs, df);
-		*row = ++v->n;
 	}
+	if ((p = realloc(a, (n + 1) * sizeof *a)) != NULL)
+		v->key = p;
+	if ((p = realloc(tmp, (n + 1) * sizeof *tmp)) != NULL)
+		v->df = p;
+	if ((v->idf = malloc((n + 1) * sizeof *v->idf)) == NULL)
+		goto fail;
+	for (r = 0; r < n; r++) {
+		if ((row = nlp_bmap_ref(&v->rows, v->key[r], &added)) == NULL)
+			goto fail;
+		v->idf[r] = nlp_idf(ndocs, v->df[r]);
+		*row = r + 1;
+	}
+	v->n = (uint32_t)n;
 	return 0;
+fail:
+	nlp_vocab_release(v);
+	return -1;
 }
 
 int
 nlp_vocab_build(struct nlp_vocab *v, const struct nlp_docs *const *docs,
     size_t k, unsigned bits, unsigned min_df)
 {
-	uint32_t *seen = NULL;
-	size_t i, nseen = 0, cap = 0, ndocs = 0;
+	uint32_t *a;
+	size_t i, nkeys = 0, ndocs = 0;
 
 	memset(v, 0, sizeof *v);
 	for (i = 0; i < k; i++) {
+		nkeys += docs[i]->nnz;
 		ndocs += docs[i]->n;
-		if (count_buckets(v, docs[i]->key, docs[i]->nnz, &seen, &nseen,
-		    &cap) < 0)
-			goto fail;
 	}
-	if (number_rows(v, seen, nseen, ndocs, bits, min_df) < 0)
-		goto fail;
-	free(seen);
-	return 0;
-fail:
-	free(seen);
-	nlp_vocab_release(v);
-	return -1;
+	if ((a = malloc((nkeys + 1) * sizeof *a)) != NULL)
+		for (i = 0, nkeys = 0; i < k; nkeys += docs[i++]->nnz)
+			memcpy(a + nkeys, docs[i]->key, docs[i]->nnz * sizeof *a);
+	return vocab_from_keys(v, a, malloc((nkeys + 1) * sizeof *a), nkeys,
+	    ndocs, bits, min_df);
 }
 
-/*
- * From the keys themselves: sorted, each run of equal keys is one bucket's
- * documents.  A radix sort of the millions of keys and a map of the rows
- * kept cost less than counting every bucket in a map (most fall below
- * min_df), and the smaller map is quicker to look up.
- */
 int
 nlp_vocab_build_keys(struct nlp_vocab *v, const uint32_t *keys,
     size_t nkeys, size_t ndocs, unsigned bits, unsigned min_df)
 {
-	uint32_t *a, *tmp, *row;
-	size_t i, j, n = 0;
-	int added;
+	uint32_t *a;
 
 	memset(v, 0, sizeof *v);
-	a = malloc((nkeys + 1) * sizeof *a);
-	tmp = malloc((nkeys + 1) * sizeof *tmp);
-	if (a == NULL || tmp == NULL)
-		goto fail;
-	memcpy(a, keys, nkeys * sizeof *a);
-	lsd_sort(a, tmp, nkeys, bits);
-	free(tmp);
-	tmp = NULL;
-	for (i = 0; i < nkeys; i = j) {
-		for (j = i + 1; j < nkeys && a[j] == a[i]; j++)
-			;
-		n += j - i >= min_df;
-	}
-	if ((v->key = malloc((n + 1) * sizeof *v->key)) == NULL ||
-	    (v->df = malloc((n + 1) * sizeof *v->df)) == NULL ||
-	    (v->idf = malloc((n + 1) * sizeof *v->idf)) == NULL)
-		goto fail;
-	for (i = 0; i < nkeys; i = j) {
-		for (j = i + 1; j < nkeys && a[j] == a[i]; j++)
-			;
-		if (j - i < min_df)
-			continue;
-		if ((row = nlp_bmap_ref(&v->rows, a[i], &added)) == NULL)
-			goto fail;
-		v->key[v->n] = a[i];
-		v->df[v->n] = (uint32_t)(j - i);
-		v->idf[v->n] = nlp_idf(ndocs, (uint32_t)(j - i));
-		*row = ++v->n;
-	}
-	free(a);
-	return 0;
-fail:
-	free(a);
-	free(tmp);
-	nlp_vocab_release(v);
-	return -1;
+	if ((a = malloc((nkeys + 1) * sizeof *a)) != NULL)
+		memcpy(a, keys, nkeys * sizeof *a);
+	return vocab_from_keys(v, a, malloc((nkeys + 1) * sizeof *a), nkeys,
+	    ndocs, bits, min_df);
 }
 
 void
