@@ -215,7 +215,7 @@ nlp_learn(const struct nlp_dataset *d, const struct nlp_learn_opts *o,
 	    d->nclasses * NLP_BATCH < (o->parallel_min > 0 ? o->parallel_min :
 	    NLP_LEARN_PARALLEL_MIN)) ||
 	    (pool != NULL && !o->oversubscribe &&
-	    nlp_pool_size(pool) > nlp_cpu_count()))
+	    nlp_pool_oversubscribed(pool)))
 		pool = NULL;
 	memset(&j, 0, sizeof j);
 	j.d = d, j.o = o, j.w = w, j.bias = bias;

@@ -146,6 +146,12 @@ nlp_pool_size(const struct nlp_pool *p)
 	return p->nthreads;
 }
 
+int
+nlp_pool_oversubscribed(const struct nlp_pool *p)
+{
+	return p->spin == 0;
+}
+
 /* Hand the workers a job. */
 static void
 launch(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t), void *arg,

@@ -20,6 +20,11 @@ struct nlp_pool *nlp_pool_new(unsigned threads);
 /* The number of threads, the caller included. */
 unsigned nlp_pool_size(const struct nlp_pool *p);
 
+/* Whether p has more threads than nlp_cpu_count() (when it was made): its
+ * threads then take turns on the CPUs, and fine-grained jobs do better on
+ * the caller alone. */
+int nlp_pool_oversubscribed(const struct nlp_pool *p);
+
 void nlp_pool_run(struct nlp_pool *p, size_t n,
     void (*fn)(void *arg, size_t i), void *arg);
 
