@@ -175,59 +175,47 @@ check "naming its file and line" grep -q "bad.txt' line 2: invalid UTF-8" "$T/er
 # --- 21. An allocation failure anywhere in start-up and loading (libcrypto's
 # and the C.UTF-8 locale's initialisation included) is exit 4 or a
 # success with the right output, never a crash or other scores.
-if [ $san -eq 0 ] && [ -e "$FAILMALLOC" ]; then
-	FAILMALLOC_COUNT=$T/count LD_PRELOAD=$FAILMALLOC "$N" predict -q -m "$T/m.nlp" "$T/in.txt" >/dev/null 2>&1
+# fm_sweep LABEL WANT PLAN PREDICT-ARGS...: fail one allocation a run of
+# `predict -q PREDICT-ARGS` (PLAN: first:K, the first K; all; spread:K, K
+# points over the run), counting into crashed the runs that crash and into
+# bad those neither exit 4 "out of memory" nor WANT's output; total is the
+# run's allocations.
+fm_sweep() {
+	label=$1 want=$2 plan=$3
+	shift 3
+	FAILMALLOC_COUNT=$T/count LD_PRELOAD=$FAILMALLOC "$N" predict -q "$@" >/dev/null 2>&1
 	total=$(cat "$T/count")
-	crashed=0 bad=0 k=1
-	while [ $k -le 120 ]; do
-		FAILMALLOC_N=$k LD_PRELOAD=$FAILMALLOC "$N" predict -q -m "$T/m.nlp" "$T/in.txt" >"$T/fm.out" 2>"$T/fm.err"
+	case $plan in
+	first:*) points=$(seq 1 "${plan#first:}") ;;
+	all) points=$(seq 1 "$total") ;;
+	spread:*) points=$(awk -v n="${plan#spread:}" -v t="$total" \
+		'BEGIN { for (j = 0; j < n; j++) print 1 + int(j * t / n) }') ;;
+	esac
+	crashed=0 bad=0
+	for k in $points; do
+		FAILMALLOC_N=$k LD_PRELOAD=$FAILMALLOC "$N" predict -q "$@" >"$T/fm.out" 2>"$T/fm.err"
 		st=$?
-		if [ $st -ge 128 ]; then crashed=$((crashed + 1)); echo "allocation $k: exit $st" >&2
+		if [ $st -ge 128 ]; then crashed=$((crashed + 1)); echo "${label}allocation $k: exit $st" >&2
 		elif [ $st -ne 0 ] && { [ $st -ne 4 ] || ! grep -q "out of memory\|Cannot allocate" "$T/fm.err"; }; then
-			bad=$((bad + 1)); echo "allocation $k: exit $st: $(head -c 200 "$T/fm.err")" >&2
-		elif [ $st -eq 0 ] && ! cmp -s "$T/fm.out" "$T/want.tsv"; then
-			bad=$((bad + 1)); echo "allocation $k: exit 0 with other output" >&2
+			bad=$((bad + 1)); echo "${label}allocation $k: exit $st: $(head -c 200 "$T/fm.err")" >&2
+		elif [ $st -eq 0 ] && ! cmp -s "$T/fm.out" "$want"; then
+			bad=$((bad + 1)); echo "${label}allocation $k: exit 0 with other output" >&2
 		fi
-		k=$((k + 1))
 	done
+}
+if [ $san -eq 0 ] && [ -e "$FAILMALLOC" ]; then
+	fm_sweep "" "$T/want.tsv" first:120 -m "$T/m.nlp" "$T/in.txt"
 	check "failing each of the first 120 of $total allocations of predict: no crash" test $crashed -eq 0
 	check "and each run is exit 4 'out of memory' or the right output" test $bad -eq 0
 	# a gzip artifact and gzip input (zlib, not libarchive, inflates them):
 	# every allocation of the run
-	FAILMALLOC_COUNT=$T/count LD_PRELOAD=$FAILMALLOC "$N" predict -q -m "$T/m.nlp.gz" "$T/in.txt.gz" >/dev/null 2>&1
-	total=$(cat "$T/count")
-	crashed=0 bad=0 k=1
-	while [ $k -le "$total" ]; do
-		FAILMALLOC_N=$k LD_PRELOAD=$FAILMALLOC "$N" predict -q -m "$T/m.nlp.gz" "$T/in.txt.gz" >"$T/fm.out" 2>"$T/fm.err"
-		st=$?
-		if [ $st -ge 128 ]; then crashed=$((crashed + 1)); echo "gzip, allocation $k: exit $st" >&2
-		elif [ $st -ne 0 ] && { [ $st -ne 4 ] || ! grep -q "out of memory\|Cannot allocate" "$T/fm.err"; }; then
-			bad=$((bad + 1)); echo "gzip, allocation $k: exit $st: $(head -c 200 "$T/fm.err")" >&2
-		elif [ $st -eq 0 ] && ! cmp -s "$T/fm.out" "$T/want.tsv"; then
-			bad=$((bad + 1)); echo "gzip, allocation $k: exit 0 with other output" >&2
-		fi
-		k=$((k + 1))
-	done
+	fm_sweep "gzip, " "$T/want.tsv" all -m "$T/m.nlp.gz" "$T/in.txt.gz"
 	check "gzip model and input, each of $total allocations failed: no crash" test $crashed -eq 0
 	check "and each run is exit 4 'out of memory' or the right output" test $bad -eq 0
 	# two threads over many batches (which thread allocates first varies:
 	# 40 points spread over the run)
 	for i in $(seq 60); do cat "$T/want.tsv"; done >"$T/want60.tsv"
-	FAILMALLOC_COUNT=$T/count LD_PRELOAD=$FAILMALLOC "$N" predict -q --threads 2 -m "$T/m.nlp" "$T/in60.txt" >/dev/null 2>&1
-	total=$(cat "$T/count")
-	crashed=0 bad=0 j=0
-	while [ $j -lt 40 ]; do
-		k=$((1 + j * total / 40))
-		FAILMALLOC_N=$k LD_PRELOAD=$FAILMALLOC "$N" predict -q --threads 2 -m "$T/m.nlp" "$T/in60.txt" >"$T/fm.out" 2>"$T/fm.err"
-		st=$?
-		if [ $st -ge 128 ]; then crashed=$((crashed + 1)); echo "threads, allocation $k: exit $st" >&2
-		elif [ $st -ne 0 ] && { [ $st -ne 4 ] || ! grep -q "out of memory\|Cannot allocate" "$T/fm.err"; }; then
-			bad=$((bad + 1)); echo "threads, allocation $k: exit $st: $(head -c 200 "$T/fm.err")" >&2
-		elif [ $st -eq 0 ] && ! cmp -s "$T/fm.out" "$T/want60.tsv"; then
-			bad=$((bad + 1)); echo "threads, allocation $k: exit 0 with other output" >&2
-		fi
-		j=$((j + 1))
-	done
+	fm_sweep "threads, " "$T/want60.tsv" spread:40 --threads 2 -m "$T/m.nlp" "$T/in60.txt"
 	check "--threads 2, many batches, 40 of $total allocations failed: no crash" test $crashed -eq 0
 	check "and each run is exit 4 'out of memory' or the right output" test $bad -eq 0
 fi
