@@ -23,6 +23,7 @@ enum {
 	OPT_EPOCHS, OPT_LR, OPT_L2, OPT_CW, OPT_SEED, OPT_VALID, OPT_HOLDOUT,
 	OPT_MIN_DF, OPT_PUSH, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_REASON, OPT_SIGN,
 	OPT_AUTOTUNE, OPT_TRIALS, OPT_QUANTIZE, OPT_CV, OPT_MULTILABEL,
+	OPT_SOLVER, OPT_COST,
 };
 
 static const struct cli_opt options[] = {
@@ -58,10 +59,17 @@ static const struct cli_opt options[] = {
 	{ OPT_MIN_DF, 0, "min-df", "N", "drop features seen in fewer than N "
 	    "documents\n(default: 3 from 2000 examples, 2 from 200,\nelse 1)",
 	    NULL },
-	{ OPT_EPOCHS, 0, "epochs", "E", "passes over the data (default: 10)",
+	{ OPT_SOLVER, 0, "solver", "S", "svm: one-vs-rest linear SVMs, solved "
+	    "exactly\n(the default for single-label data); sgd:\nsoftmax "
+	    "regression by SGD (the default with\n--multilabel, and when "
+	    "--epochs, --lr or --l2\nis given)", "svm sgd" },
+	{ OPT_COST, 0, "cost", "C", "svm: the cost of a margin error, the "
+	    "inverse\nof the regularization (default: 1)", NULL },
+	{ OPT_EPOCHS, 0, "epochs", "E", "sgd: passes over the data (default: 10)",
 	    NULL },
-	{ OPT_LR, 0, "lr", "R", "initial learning rate (default: 2)", NULL },
-	{ OPT_L2, 0, "l2", "L", "L2 regularization (default: 0)", NULL },
+	{ OPT_LR, 0, "lr", "R", "sgd: initial learning rate (default: 2)",
+	    NULL },
+	{ OPT_L2, 0, "l2", "L", "sgd: L2 regularization (default: 0)", NULL },
 	{ OPT_CW, 0, "class-weight", "W", "none or balanced (default: none)",
 	    "none balanced" },
 	{ OPT_SEED, 0, "seed", "S", "random seed (default: 1)", NULL },
@@ -116,6 +124,8 @@ struct targs {
 	struct nlp_autotune_opts ao;   /* ao.fixed: the options given */
 	unsigned long trials;          /* --trials, 0: not given */
 	unsigned long cv;              /* --cv, 0: not given */
+	const char *sgd_flag;          /* the first of --epochs, --lr, --l2 */
+	int cost_given;
 	double last;                   /* when the last trial ended */
 };
 
@@ -250,7 +260,21 @@ option(void *ctx, int id, const char *arg)
 		o->bits = (unsigned)u;
 		t->ao.fixed |= NLP_TUNE_BITS;
 		break;
+	case OPT_SOLVER:
+		if (strcmp(arg, "svm") != 0 && strcmp(arg, "sgd") != 0)
+			return cli_usage_error("train", "--solver takes svm or "
+			    "sgd, not '%s'", arg);
+		o->solver = strcmp(arg, "svm") == 0 ? NLP_SOLVER_SVM :
+		    NLP_SOLVER_SGD;
+		break;
+	case OPT_COST:
+		rc = cli_double("train", "--cost", arg, 1e-6, 1e6, &o->cost);
+		t->ao.fixed |= NLP_TUNE_COST;
+		t->cost_given = 1;
+		break;
 	case OPT_EPOCHS:
+		if (t->sgd_flag == NULL)
+			t->sgd_flag = "--epochs";
 		rc = cli_uint("train", "--epochs", arg, 1, 10000, &u);
 		o->epochs = (unsigned)u;
 		t->ao.fixed |= NLP_TUNE_EPOCHS;
@@ -267,10 +291,14 @@ option(void *ctx, int id, const char *arg)
 		o->seed = u;
 		break;
 	case OPT_LR:
+		if (t->sgd_flag == NULL)
+			t->sgd_flag = "--lr";
 		rc = cli_double("train", "--lr", arg, 1e-6, 1000, &o->lr);
 		t->ao.fixed |= NLP_TUNE_LR;
 		break;
 	case OPT_L2:
+		if (t->sgd_flag == NULL)
+			t->sgd_flag = "--l2";
 		rc = cli_double("train", "--l2", arg, 0, 1, &o->l2);
 		t->ao.fixed |= NLP_TUNE_L2;
 		break;
@@ -306,6 +334,20 @@ check_args(struct targs *t)
 	if (t->o.balanced && t->o.multilabel)
 		return cli_usage_error("train", "--class-weight balanced is for "
 		    "single-label training, not --multilabel");
+	/* an SGD option asks for SGD; the other solver's options are errors,
+	   never silently unused */
+	if (t->o.solver == NLP_SOLVER_AUTO && t->sgd_flag != NULL)
+		t->o.solver = NLP_SOLVER_SGD;
+	if (t->o.solver == NLP_SOLVER_SVM && t->o.multilabel)
+		return cli_usage_error("train", "--solver svm is for single-label "
+		    "training: --multilabel learns by sgd");
+	if (nlp_train_solver(&t->o) == NLP_SOLVER_SVM && t->sgd_flag != NULL)
+		return cli_usage_error("train", "%s goes with --solver sgd, not "
+		    "svm", t->sgd_flag);
+	if (nlp_train_solver(&t->o) == NLP_SOLVER_SGD && t->cost_given)
+		return cli_usage_error("train", "--cost goes with --solver svm%s",
+		    t->sgd_flag ? t->o.multilabel ? "" : ", and the SGD option "
+		    "given asks for sgd" : "");
 	if (t->trials != 0 && !t->autotune)
 		return cli_usage_error("train", "--trials goes with --autotune");
 	t->ao.trials = t->trials ? (unsigned)t->trials : 16;
@@ -343,10 +385,18 @@ static void
 summary(const struct targs *a, const struct nlp_trained *t, double t0)
 {
 	fprintf(stderr, "nlpops train: %llu examples, %u classes, %u "
-	    "features (%u bits), %u epochs", (unsigned long long)t->examples,
-	    t->nclasses, t->nrows, t->bits, t->epochs_run);
-	if (t->best_epoch != t->epochs_run)
-		fprintf(stderr, " (kept epoch %u)", t->best_epoch);
+	    "features (%u bits), ", (unsigned long long)t->examples,
+	    t->nclasses, t->nrows, t->bits);
+	if (t->solver == NLP_SOLVER_SVM) {
+		fprintf(stderr, "svm cost %g, %u passes", t->cost, t->passes);
+		if (t->unconverged > 0)
+			fprintf(stderr, " (%u classes short of the tolerance)",
+			    t->unconverged);
+	} else {
+		fprintf(stderr, "%u epochs", t->epochs_run);
+		if (t->best_epoch != t->epochs_run)
+			fprintf(stderr, " (kept epoch %u)", t->best_epoch);
+	}
 	if (t->held_out > 0 && a->o.multilabel) {
 		fprintf(stderr, ", held-out subset accuracy %.4f macro-F1 %.4f "
 		    "micro-F1 %.4f Hamming loss %.4f (%llu examples)",
@@ -489,7 +539,10 @@ static const char *
 trial_flags(const struct nlp_train_opts *o, char *buf, size_t size)
 {
 	char num[32];
-	int n = snprintf(buf, size, "--lr %s --epochs %u --ngrams %u",
+	int n = nlp_train_solver(o) == NLP_SOLVER_SVM ?
+	    snprintf(buf, size, "--cost %s --ngrams %u",
+	    exact(o->cost, num, sizeof num), o->ngrams) :
+	    snprintf(buf, size, "--lr %s --epochs %u --ngrams %u",
 	    exact(o->lr, num, sizeof num), o->epochs, o->ngrams);
 
 	if (o->char_min != 0 && n >= 0 && (size_t)n < size)
@@ -500,7 +553,8 @@ trial_flags(const struct nlp_train_opts *o, char *buf, size_t size)
 	if (o->min_df != 0 && n >= 0 && (size_t)n < size)
 		n += snprintf(buf + n, size - (size_t)n, " --min-df %u",
 		    o->min_df);
-	if (o->l2 != 0 && n >= 0 && (size_t)n < size)
+	if (nlp_train_solver(o) == NLP_SOLVER_SGD && o->l2 != 0 && n >= 0 &&
+	    (size_t)n < size)
 		snprintf(buf + n, size - (size_t)n, " --l2 %s",
 		    exact(o->l2, num, sizeof num));
 	return buf;

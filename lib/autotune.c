@@ -18,13 +18,14 @@ static const unsigned CHARS[][2] = { { 0, 0 }, { 2, 4 }, { 3, 5 } };
 static const unsigned BITS[] = { 0, 20, 22, 24 };        /* 0: sized */
 static const unsigned MIN_DF[] = { 0, 1, 2, 3 };         /* 0: by size */
 static const double L2[] = { 0, 1e-7, 1e-6, 1e-5 };
+static const double COST[] = { 0.1, 0.3, 1, 3, 10 };
 
-#define NPARAM 7
+#define NPARAM 8
 #define LEN(a) (sizeof (a) / sizeof (a)[0])
 
 static const unsigned grid_len[NPARAM] = {
 	LEN(LR), LEN(EPOCHS), LEN(NGRAMS), LEN(CHARS), LEN(BITS), LEN(MIN_DF),
-	LEN(L2),
+	LEN(L2), LEN(COST),
 };
 
 /* A point of the grid: one index per option, in NLP_TUNE_* bit order. */
@@ -75,6 +76,7 @@ point_of(const struct nlp_train_opts *o)
 	p.i[4] = nearest_u(BITS, LEN(BITS), o->bits);
 	p.i[5] = nearest_u(MIN_DF, LEN(MIN_DF), o->min_df);
 	p.i[6] = nearest_d(L2, LEN(L2), o->l2);
+	p.i[7] = nearest_d(COST, LEN(COST), o->cost);
 	return p;
 }
 
@@ -100,6 +102,8 @@ apply(struct nlp_train_opts *o, const struct nlp_train_opts *base,
 		o->min_df = MIN_DF[p->i[5]];
 	if (!(fixed & NLP_TUNE_L2))
 		o->l2 = L2[p->i[6]];
+	if (!(fixed & NLP_TUNE_COST))
+		o->cost = COST[p->i[7]];
 }
 
 /* The options two points give are the same (fixed options aside). */
@@ -212,6 +216,9 @@ nlp_autotune(const char *const *paths, size_t n,
 	struct nlp_trained t;
 	uint64_t state = base->seed ^ 0x6175746f74756e65ULL;   /* "autotune" */
 	unsigned k, tries, random_until = (ao->trials + 1) / 2;
+	/* the other solver's options are as good as pinned */
+	unsigned fixed = ao->fixed | (nlp_train_solver(base) == NLP_SOLVER_SVM ?
+	    NLP_TUNE_LR | NLP_TUNE_EPOCHS | NLP_TUNE_L2 : NLP_TUNE_COST);
 	int rc, have = 0;
 
 	memset(best, 0, sizeof *best);
@@ -235,14 +242,14 @@ nlp_autotune(const char *const *paths, size_t n,
 			for (tries = 0; tries < 32; tries++) {
 				unsigned j;
 				p = k < random_until ? random_point(&state) :
-				    near_point(&best_p, ao->fixed, &state);
+				    near_point(&best_p, fixed, &state);
 				for (j = 0; j < k; j++)
-					if (same_point(&p, &tried[j], ao->fixed))
+					if (same_point(&p, &tried[j], fixed))
 						break;
 				if (j == k)
 					break;
 			}
-			apply(&tr.o, base, &p, ao->fixed);
+			apply(&tr.o, base, &p, fixed);
 		}
 		tried[k] = p;
 		rc = ao->cv ? cross_validate(paths, n, &tr, ao->cv, e) :

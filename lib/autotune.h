@@ -18,6 +18,10 @@
  * and the same model everywhere.  The model kept is byte for byte what
  * `train` writes with the best trial's options.
  */
+/*
+ * The solver's own options are searched, the other solver's left alone:
+ * the SVM's cost, or SGD's learning rate, epochs and L2.
+ */
 #ifndef NLP_AUTOTUNE_H
 #define NLP_AUTOTUNE_H
 
@@ -33,6 +37,7 @@ enum {
 	NLP_TUNE_BITS = 1 << 4,
 	NLP_TUNE_MIN_DF = 1 << 5,
 	NLP_TUNE_L2 = 1 << 6,
+	NLP_TUNE_COST = 1 << 7,
 };
 
 #define NLP_TUNE_MAX_TRIALS 1000

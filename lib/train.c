@@ -19,6 +19,7 @@
 #include "features.h"
 #include "jsonwatch.h"
 #include "learn.h"
+#include "svm.h"
 #include "metrics.h"
 #include "model.h"
 #include "pool.h"
@@ -39,12 +40,21 @@
  */
 #define SAMPLE_MIN_HELD_OUT 50
 
+int
+nlp_train_solver(const struct nlp_train_opts *o)
+{
+	if (o->solver != NLP_SOLVER_AUTO)
+		return o->solver;
+	return o->multilabel ? NLP_SOLVER_SGD : NLP_SOLVER_SVM;
+}
+
 void
 nlp_train_opts_init(struct nlp_train_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->reader.labeled = 1;
 	o->ngrams = 2;
+	o->cost = NLP_SVM_COST;
 	o->epochs = 10;
 	o->lr = 2.0;
 	o->l2 = 0;
@@ -704,15 +714,22 @@ meta_hyper(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
 	json_object_set_new(h, "char_ngrams", x);
 	json_object_set_new(h, "bits", json_integer(fo->bits));
 	json_object_set_new(h, "min_df", json_integer(min_df));
-	json_object_set_new(h, "epochs", json_integer(o->epochs));
-	json_object_set_new(h, "lr", json_real(o->lr));
-	json_object_set_new(h, "l2", json_real(o->l2));
+	if (nlp_train_solver(o) == NLP_SOLVER_SVM) {
+		json_object_set_new(h, "solver", json_string("svm"));
+		json_object_set_new(h, "cost", json_real(o->cost));
+		json_object_set_new(h, "tolerance", json_real(NLP_SVM_EPS));
+	} else {
+		json_object_set_new(h, "solver", json_string("sgd"));
+		json_object_set_new(h, "epochs", json_integer(o->epochs));
+		json_object_set_new(h, "lr", json_real(o->lr));
+		json_object_set_new(h, "l2", json_real(o->l2));
+		json_object_set_new(h, "batch", json_integer(NLP_BATCH));
+	}
 	json_object_set_new(h, "class_weight",
 	    json_string(o->balanced ? "balanced" : "none"));
 	json_object_set_new(h, "seed", json_integer((json_int_t)o->seed));
 	if (o->valid == NULL)
 		json_object_set_new(h, "holdout", json_real(o->holdout));
-	json_object_set_new(h, "batch", json_integer(NLP_BATCH));
 	if (o->quantize)         /* only then: older artifacts stay the same */
 		json_object_set_new(h, "quantize", json_true());
 	return h;
@@ -837,6 +854,9 @@ make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
 	json_object_set_new(root, "nlpops_version", json_string(NLP_VERSION));
 	json_object_set_new(root, "model", json_string(o->multilabel ?
 	    "one-vs-all logistic regressions on hashed tf-idf n-grams" :
+	    t->solver == NLP_SOLVER_SVM ? "one-vs-rest linear SVMs (squared "
+	    "hinge) on hashed tf-idf n-grams, softmax of the margins times a "
+	    "fitted temperature" :
 	    "softmax regression on hashed tf-idf n-grams"));
 	if (o->multilabel)       /* only then: older artifacts stay the same */
 		json_object_set_new(root, "multilabel", json_true());
@@ -852,8 +872,18 @@ make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
 	json_object_set_new(root, "tokenizer", meta_tokenizer());
 	json_object_set_new(root, "rows", json_integer(t->nrows));
 	json_object_set_new(root, "examples", json_integer((json_int_t)t->examples));
-	json_object_set_new(root, "epochs_run", json_integer(t->epochs_run));
-	json_object_set_new(root, "best_epoch", json_integer(t->best_epoch));
+	if (t->solver == NLP_SOLVER_SVM) {
+		json_object_set_new(root, "passes", json_integer(t->passes));
+		json_object_set_new(root, "unconverged",
+		    json_integer(t->unconverged));
+		json_object_set_new(root, "temperature",
+		    json_real(t->temperature));
+	} else {
+		json_object_set_new(root, "epochs_run",
+		    json_integer(t->epochs_run));
+		json_object_set_new(root, "best_epoch",
+		    json_integer(t->best_epoch));
+	}
 	json_object_set_new(root, "held_out", meta_held_out(o, t, skipped_valid));
 	json_object_set_new(root, "skipped", json_string(t->oddities));
 	if (t->warning[0] != '\0')
@@ -898,6 +928,7 @@ struct run {
 	size_t ninputs, nvinputs;
 	struct nlp_pool *pool;
 	struct epoch_ctx ctx;
+	struct nlp_svm_report svm;
 	struct nlp_class_counts cm;
 	uint32_t *order, *rank;      /* classes in label order, and back */
 	const char **labnames;
@@ -1208,6 +1239,23 @@ learn(struct run *u, struct nlp_err *e)
 	ds.ys = u->tr.ys;
 	ds.nrows = u->V;
 	ds.nclasses = u->C;
+	if (nlp_train_solver(u->o) == NLP_SOLVER_SVM) {
+		struct nlp_svm_opts so;
+		struct nlp_dataset cal = ds;
+
+		memset(&so, 0, sizeof so);
+		so.cost = u->o->cost;
+		so.class_weight = u->cw;
+		so.seed = u->o->seed;
+		so.pool = u->pool;
+		cal.n = u->ev.n;
+		cal.start = u->ev.start;
+		cal.row = u->ev.key;
+		cal.val = u->ev.val;
+		cal.y = u->ev.y;
+		so.calib = &cal;
+		return nlp_svm_train(&ds, &so, u->w, u->bias, &u->svm, e);
+	}
 	if ((rc = nlp_learn(&ds, &lo, u->w, u->bias, e)) != NLP_OK)
 		return rc;
 	if (u->ctx.early_stop && u->ctx.best_epoch > 0 &&
@@ -1280,6 +1328,11 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	t->nclasses = u->C;
 	t->nrows = u->V;
 	t->bits = u->fo.bits;
+	t->solver = nlp_train_solver(u->o);
+	t->cost = u->o->cost;
+	t->passes = u->svm.passes_max;
+	t->unconverged = u->svm.unconverged;
+	t->temperature = u->svm.temperature;
 	t->epochs_run = u->ctx.epochs_run;
 	t->best_epoch = u->ctx.early_stop && u->ctx.best_epoch ?
 	    u->ctx.best_epoch : u->ctx.epochs_run;

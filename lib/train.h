@@ -27,6 +27,8 @@ struct nlp_train_progress {
 	double valid_accuracy;   /* on --valid or the held-out slice; < 0: none */
 };
 
+enum nlp_solver { NLP_SOLVER_AUTO, NLP_SOLVER_SGD, NLP_SOLVER_SVM };
+
 struct nlp_train_opts {
 	struct nlp_reader_opts reader;
 	unsigned ngrams;         /* word n-grams, 1..5 */
@@ -37,6 +39,14 @@ struct nlp_train_opts {
 	 * examples on, 2 from 200, else 1.
 	 */
 	unsigned min_df;
+	/*
+	 * NLP_SOLVER_SVM: one-vs-rest linear SVMs solved exactly (svm.h),
+	 * with cost; NLP_SOLVER_SGD: softmax regression by SGD (learn.h),
+	 * with epochs, lr and l2.  NLP_SOLVER_AUTO: SVM, or SGD for
+	 * multi-label data.
+	 */
+	int solver;
+	double cost;
 	unsigned epochs;
 	double lr, l2;
 	int balanced;            /* class weights n / (C * n_c) */
@@ -69,6 +79,9 @@ struct nlp_train_opts {
 /* Defaults for every field. */
 void nlp_train_opts_init(struct nlp_train_opts *o);
 
+/* The solver o trains with: NLP_SOLVER_SGD or NLP_SOLVER_SVM. */
+int nlp_train_solver(const struct nlp_train_opts *o);
+
 struct nlp_trained {
 	void *weights;
 	size_t weights_len;
@@ -81,7 +94,13 @@ struct nlp_trained {
 	uint64_t examples;       /* trained on */
 	uint64_t held_out;
 	uint32_t nclasses, nrows;
-	unsigned bits, epochs_run, best_epoch;
+	unsigned bits, epochs_run, best_epoch;   /* SGD */
+	int solver;              /* NLP_SOLVER_SGD or NLP_SOLVER_SVM */
+	/* SVM: its cost, the most passes a class took, the classes that
+	   stopped at the limit short of the tolerance, the temperature */
+	double cost;
+	unsigned passes, unconverged;
+	double temperature;
 	double held_out_accuracy, held_out_macro_f1;
 	double held_out_micro_f1, held_out_hamming;   /* multi-label */
 	/* quantized: the figures of the float weights it came from (those

@@ -35,6 +35,22 @@ check "the summary line follows" grep -q '^nlpops train: 1710 examples, 2 classe
 "$N" train -q $flags -o re.nlp train.tsv
 check "the model is byte for byte train's with the best trial's options" cmp -s at.nlp re.nlp
 
+# the SVM (the default solver): its cost is searched, SGD's options never
+strials=3 spin="--ngrams 1"
+[ $san -eq 1 ] && strials=2 spin="--ngrams 1 --bits 16"
+# shellcheck disable=SC2086
+expect_status 0 "train --autotune with the SVM" \
+    "$N" train --autotune --trials $strials $spin -o svm.nlp train.tsv
+cp "$T/err" svm.err
+check "svm: trial 1 is the options given, cost 1" \
+    grep -q "^nlpops train: trial 1/$strials: --cost 1 --ngrams 1[ :]" svm.err
+check "svm: every trial searches the cost, none SGD's options" \
+    test "$(grep '^nlpops train: trial ' svm.err | grep -- '--cost ' | grep -vc -- '--lr\|--epochs\|--l2')" -eq $strials
+flags=$(sed -n 's/^nlpops train: autotune: trial [0-9]* of [0-9]* is the best: //p' svm.err)
+# shellcheck disable=SC2086
+"$N" train -q $flags -o svmre.nlp train.tsv
+check "svm: the model is train's with the best trial's options ($flags)" cmp -s svm.nlp svmre.nlp
+
 if [ $san -eq 0 ]; then
 	f1() { sed -n "s/^nlpops train: trial $1\/[0-9]*: .*: macro-F1 \([0-9.]*\), .*/\1/p" at.err; }
 	check "the best scores at least the options given ($(f1 "$best") >= $(f1 1))" \

@@ -148,8 +148,10 @@ expect_status 1 "(a) a spam-heavy feed against a ham-heavy model: drift" \
 cp "$T/out" a.json
 expect_drifted "(a) class mix" a.json predicted_labels domain
 expect_quiet "(a) class mix" a.json 1 length_tokens length_chars non_letter_share empty_share bad_utf8_share
-json_check "(a) predictions moved to spam" a.json \
-    "d['histograms']['labels']['spam'][1] > d['histograms']['labels']['ham'][1]"
+# (the reference's predictions are some 5% spam; the current ones, of
+# 643 spam and 40 ham texts, about half: the model learned from 60 spam)
+json_check "(a) predictions moved to spam: its share grew over fivefold" a.json \
+    "(lambda h: h['spam'][1] / (h['spam'][1] + h['ham'][1]) > 5 * h['spam'][0] / (h['spam'][0] + h['ham'][0]))(d['histograms']['labels'])"
 
 # --- drift (b): three novel words appended to every current line
 sed 's/$/ zorblax quuxified frobnitz/' b.txt >injected.txt

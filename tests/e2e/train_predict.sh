@@ -59,6 +59,29 @@ expect_status 0 "train on shuffled labels" "$N" train -o "$T/shuffled.nlp" "$T/s
 check "warns that the model is below the majority-class rate" grep -q "^nlpops train: warning: held-out accuracy 0\.[0-9]* is below the majority-class rate 0\.[0-9]* (always 'ham'): the model predicts worse than its commonest label$" "$T/err"
 check "and records it in meta.json" sh -c "tar -xOf '$T/shuffled.nlp' meta.json | grep -q '\"warning\": \"held-out accuracy .* below the majority-class rate'"
 
+# --- the solvers: one-vs-rest SVMs by default; an SGD option asks for SGD;
+# the other solver's options are usage errors, never silently unused
+check "the default solver is the SVM" sh -c "tar -xOf '$T/m1.nlp' meta.json | grep -q '\"solver\": \"svm\"'"
+check "with its cost and temperature recorded" sh -c "tar -xOf '$T/m1.nlp' meta.json | grep -q '\"cost\": 1' && tar -xOf '$T/m1.nlp' meta.json | grep -q '\"temperature\": [0-9]'"
+check "the summary names the solver and its passes" grep -Eq '^nlpops train: .* features \([0-9]+ bits\), svm cost 1, [0-9]+ passes, held-out accuracy' "$T/err"
+expect_status 0 "--epochs asks for sgd" "$N" train --epochs 3 -o "$T/sgd.nlp" "$T/train.tsv"
+check "sgd's summary counts epochs" grep -q ', 3 epochs, held-out' "$T/err"
+check "and its meta.json says sgd, with its options" sh -c "tar -xOf '$T/sgd.nlp' meta.json | grep -q '\"solver\": \"sgd\"' && tar -xOf '$T/sgd.nlp' meta.json | grep -q '\"epochs\": 3'"
+"$N" train -q --solver sgd --epochs 3 -o "$T/sgd2.nlp" "$T/train.tsv"
+check "--solver sgd --epochs 3 is the same model" cmp -s "$T/sgd.nlp" "$T/sgd2.nlp"
+"$N" train -q --solver svm --cost 1 -o "$T/svm1.nlp" "$DATA/spam.train.tsv.gz"
+check "--solver svm --cost 1 is the default model" cmp -s "$T/m1.nlp" "$T/svm1.nlp"
+"$N" train -q --cost 0.1 -o "$T/svm01.nlp" "$DATA/spam.train.tsv.gz"
+check "another cost, another model" sh -c "! cmp -s '$T/m1.nlp' '$T/svm01.nlp'"
+for bad in "--solver svm --lr 1" "--solver svm --epochs 2" "--solver svm --l2 0.001" \
+    "--cost 2 --epochs 2" "--solver sgd --cost 2" "--solver svm --multilabel" \
+    "--multilabel --cost 2" "--solver perceptron" "--cost 0" "--cost x"; do
+	expect_status 2 "train $bad is a usage error" "$N" train $bad -o "$T/bad.nlp" "$T/train.tsv"
+	check "train $bad names an option and writes nothing" sh -c "grep -q -- '--[a-z]' '$T/err' && test ! -e '$T/bad.nlp'"
+done
+expect_status 0 "predict with the SGD model" sh -c "'$N' predict -m '$T/sgd.nlp' <'$T/test.txt' | cut -f1 | paste -d' ' - '$T/gold' | awk '\$1 == \$2' | wc -l"
+check "the SGD model is right on most of the 500 test texts" test "$(cat "$T/out")" -gt 450
+
 # --- predicting
 expect_status 0 "predict stdin" sh -c "'$N' predict -m '$T/m1.nlp' <'$T/test.txt' >'$T/pred'"
 check "one output line per input line" test "$(wc -l <"$T/pred")" -eq "$(wc -l <"$T/test.txt")"
