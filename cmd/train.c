@@ -134,8 +134,12 @@ static void
 progress(void *arg, const struct nlp_train_progress *p)
 {
 	(void)arg;
-	fprintf(stderr, "\repoch %u/%u  %.0f examples/s  loss %.4f", p->epoch,
-	    p->epochs, p->examples_per_s, p->loss);
+	if (p->epochs == 0)
+		fprintf(stderr, "\rsvm: class %u/%u solved", p->classes,
+		    p->nclasses);
+	else
+		fprintf(stderr, "\repoch %u/%u  %.0f examples/s  loss %.4f",
+		    p->epoch, p->epochs, p->examples_per_s, p->loss);
 	if (p->valid_accuracy >= 0)
 		fprintf(stderr, "  valid accuracy %.4f", p->valid_accuracy);
 	/* clear the rest of the line: an escape code where they are wanted,

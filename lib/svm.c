@@ -45,6 +45,7 @@ struct job {
 	unsigned *free_slot, nfree;
 	pthread_mutex_t mu;
 	unsigned *passes;        /* a problem's passes over the data */
+	unsigned ndone;
 };
 
 /* Largest class first, then by index: the longest problems start first,
@@ -174,6 +175,9 @@ run_problem(void *arg, size_t p)
 	}
 	pthread_mutex_lock(&j->mu);
 	j->free_slot[j->nfree++] = slot;
+	j->ndone++;
+	if (j->o->class_done != NULL)
+		j->o->class_done(j->o->arg, j->ndone, j->nproblems);
 	pthread_mutex_unlock(&j->mu);
 }
 

@@ -604,6 +604,7 @@ epoch_done(void *arg, const struct nlp_epoch_report *r, const float *w,
 	struct nlp_train_progress p;
 	double loss = 0;
 
+	memset(&p, 0, sizeof p);
 	x->epochs_run = r->epoch;
 	p.epoch = r->epoch;
 	p.epochs = x->o->epochs;
@@ -626,6 +627,20 @@ epoch_done(void *arg, const struct nlp_epoch_report *r, const float *w,
 		return 0;
 	}
 	return ++x->worse >= 2;
+}
+
+/* The SVM's progress: classes solved. */
+static void
+class_done(void *arg, unsigned done, unsigned total)
+{
+	const struct nlp_train_opts *o = arg;
+	struct nlp_train_progress p;
+
+	memset(&p, 0, sizeof p);
+	p.classes = done;
+	p.nclasses = total;
+	p.valid_accuracy = -1;
+	o->progress(o->progress_arg, &p);
 }
 
 /* The hash width for the data: 4x the feature occurrences, within bounds. */
@@ -1254,6 +1269,10 @@ learn(struct run *u, struct nlp_err *e)
 		cal.val = u->ev.val;
 		cal.y = u->ev.y;
 		so.calib = &cal;
+		if (u->o->progress != NULL) {
+			so.class_done = class_done;
+			so.arg = (void *)u->o;
+		}
 		return nlp_svm_train(&ds, &so, u->w, u->bias, &u->svm, e);
 	}
 	if ((rc = nlp_learn(&ds, &lo, u->w, u->bias, e)) != NLP_OK)

@@ -21,6 +21,8 @@
 #define NLP_SAMPLE_BYTES 2000   /* at most, each */
 
 struct nlp_train_progress {
+	/* SVM: classes solved of all (epochs 0), the rest unset */
+	unsigned classes, nclasses;
 	unsigned epoch, epochs;
 	double loss;             /* mean training log loss of the epoch */
 	double examples_per_s;

@@ -101,9 +101,13 @@ if command -v script >/dev/null 2>&1; then
 	check "on a terminal, train clears its line with an escape code" grep -q "$(printf '\033')\[K" "$T/tty"
 	NO_COLOR=1 script -qec "'$N' train --epochs 2 -o '$T/p.nlp' '$DATA/debian.train.tsv.gz'" /dev/null >"$T/tty2" 2>&1
 	check "NO_COLOR: progress without escape codes" sh -c "grep -q 'epoch 2/2' '$T/tty2' && ! grep -q \"$(printf '\033')\" '$T/tty2'"
+	# the SVM: a line as each class is solved (the sample has 45)
+	script -qec "'$N' train -o '$T/p.nlp' '$DATA/debian.train.tsv.gz'" /dev/null >"$T/tty3" 2>&1
+	check "on a terminal, the SVM counts its classes" sh -c "grep -q 'svm: class 1/45 solved' '$T/tty3' && grep -q 'svm: class 45/45 solved' '$T/tty3'"
 fi
 "$N" train --epochs 2 -o "$T/p.nlp" "$DATA/debian.train.tsv.gz" 2>"$T/notty"
-check "not on a terminal: no progress lines" sh -c "! grep -q 'epoch [0-9]*/' '$T/notty'"
+"$N" train -o "$T/p.nlp" "$DATA/debian.train.tsv.gz" 2>>"$T/notty"
+check "not on a terminal: no progress lines" sh -c "! grep -q 'epoch [0-9]*/\|svm: class' '$T/notty'"
 
 # help CMD on a terminal opens nlpops-CMD(1) when man has it
 if command -v script >/dev/null 2>&1 && command -v man >/dev/null 2>&1; then

@@ -338,8 +338,7 @@ if ! command -v pg_virtualenv >/dev/null 2>&1; then
 	echo "SKIP: io_faults: PostgreSQL: pg_virtualenv is not installed (make check installs it)"
 	exit 0
 fi
-port=$(( (($$ * 7919) % 20000) + 30000 ))
-while ss -ltn 2>/dev/null | grep -q ":$port "; do port=$((port + 1)); done
+port=$(free_port $$)
 ART=$T pg_virtualenv -t -o "port=$port" sh "$TOP/tests/e2e/io_faults.sh" pg >pg.log 2>&1 ||
 	fail "pg: the PostgreSQL run failed: $(tail -3 pg.log)"
 grep '^io_faults.sh\|^FAIL' pg.log >&2

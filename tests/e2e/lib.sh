@@ -23,3 +23,16 @@ check() {
 	desc=$1; shift
 	if "$@"; then pass; else fail "$desc"; fi
 }
+
+# free_port SEED : a TCP port for a server of the test's own, from SEED
+# (e.g. $$): below the kernel's ephemeral range (ip_local_port_range,
+# 32768 up), where no client connection of another test can hold it, and
+# not in use in any state now.
+free_port() {
+	fp=$(( ($1 * 7919) % 12000 + 20000 ))
+	while ss -tan 2>/dev/null | awk '{ print $4 }' | grep -q ":$fp\$"; do
+		fp=$(( fp + 1 ))
+		[ $fp -lt 32000 ] || fp=20000
+	done
+	echo $fp
+}

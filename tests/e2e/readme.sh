@@ -20,8 +20,7 @@ case $NLPOPS in */obj-san/nlpops) exit 0 ;; esac
 
 if [ -z "${NLP_README_PG:-}" ] && grep -q '^<!-- run by the README test on a temporary PostgreSQL -->$' "$TOP/README.md"; then
 	if command -v pg_virtualenv >/dev/null 2>&1; then
-		port=$(( (($$ * 7907) % 20000) + 30000 ))
-		while ss -ltn 2>/dev/null | grep -q ":$port "; do port=$((port + 1)); done
+		port=$(free_port $$)
 		NLP_README_PG=1 pg_virtualenv -t -o "port=$port" sh "$0" >"$T/pg.log" 2>&1
 		rc=$?
 		grep -v '^Creating new\|^Dropping cluster\|^Ver Cluster\|^15  *regress' "$T/pg.log" >&2

@@ -58,8 +58,7 @@ if [ "${1:-}" != inner ]; then
 		exit 0
 	fi
 	# a port of our own: two runs at once never share a cluster
-	port=$(( (($$ * 7919) % 20000) + 30000 ))
-	while ss -ltn 2>/dev/null | grep -q ":$port "; do port=$((port + 1)); done
+	port=$(free_port $$)
 	OUT=$T/out/pg pg_virtualenv -t -o "port=$port" sh "$0" inner pg \
 	    >"$T/pg.log" 2>&1 || true
 	cat "$T/pg.log" | grep -v '^Creating new\|^Dropping cluster\|^Ver Cluster\|^15  *regress' >&2
