@@ -73,8 +73,9 @@ static const struct cli_opt options[] = {
 	{ OPT_CW, 0, "class-weight", "W", "none or balanced (default: none)",
 	    "none balanced" },
 	{ OPT_SEED, 0, "seed", "S", "random seed (default: 1)", NULL },
-	{ OPT_VALID, 0, "valid", "FILE", "labeled data for early stopping and "
-	    "the\nheld-out figures", "file" },
+	{ OPT_VALID, 0, "valid", "FILE", "labeled data for the held-out "
+	    "figures,\nthe SVM's temperature and SGD's early\nstopping",
+	    "file" },
 	{ OPT_HOLDOUT, 0, "holdout", "F", "without --valid: fraction held out "
 	    "to measure\nthe model, at most 2000 examples, when there\nare 1000 "
 	    "or more (default: 0.05; 0: none)", NULL },

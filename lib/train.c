@@ -1217,7 +1217,8 @@ learn_setup(struct run *u, struct nlp_err *e)
 	u->ctx.eval = u->ev.n > 0 ? &u->ev : NULL;
 	u->ctx.nclasses = C;
 	u->ctx.nweights = (size_t)u->V * C;
-	u->ctx.early_stop = u->o->valid != NULL && u->ev.n > 0;
+	u->ctx.early_stop = u->o->valid != NULL && u->ev.n > 0 &&
+	    nlp_train_solver(u->o) == NLP_SOLVER_SGD;
 	u->ctx.best_loss = INFINITY;
 	if (u->ctx.early_stop &&
 	    ((u->ctx.best_w = malloc(u->ctx.nweights * sizeof *u->w + 1)) ==
