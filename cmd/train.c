@@ -350,9 +350,11 @@ check_args(struct targs *t)
 		return cli_usage_error("train", "%s goes with --solver sgd, not "
 		    "svm", t->sgd_flag);
 	if (nlp_train_solver(&t->o) == NLP_SOLVER_SGD && t->cost_given)
-		return cli_usage_error("train", "--cost goes with --solver svm%s",
-		    t->sgd_flag ? t->o.multilabel ? "" : ", and the SGD option "
-		    "given asks for sgd" : "");
+		return cli_usage_error("train", "--cost goes with --solver svm, "
+		    "not sgd (%s %s)", t->o.multilabel ? "--multilabel" :
+		    t->sgd_flag ? t->sgd_flag : "--solver sgd",
+		    t->o.multilabel ? "learns by sgd" : t->sgd_flag ?
+		    "asks for sgd" : "given");
 	if (t->trials != 0 && !t->autotune)
 		return cli_usage_error("train", "--trials goes with --autotune");
 	t->ao.trials = t->trials ? (unsigned)t->trials : 16;

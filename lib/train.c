@@ -1255,6 +1255,9 @@ learn(struct run *u, struct nlp_err *e)
 	ds.ys = u->tr.ys;
 	ds.nrows = u->V;
 	ds.nclasses = u->C;
+	if (nlp_train_solver(u->o) == NLP_SOLVER_SVM && u->o->multilabel)
+		return nlp_errf(e, NLP_USAGE, "the SVM solver is for single-label "
+		    "training: multi-label data learns by SGD");
 	if (nlp_train_solver(u->o) == NLP_SOLVER_SVM) {
 		struct nlp_svm_opts so;
 		struct nlp_dataset cal = ds;
