@@ -11,6 +11,18 @@
 
 #include "digest.h"
 
+/* nlp_xxh64() inlined where every token is hashed: most tokens are a few
+ * bytes, where the call costs as much as the hash (the same function, the
+ * same values) */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+static inline uint64_t
+token_hash(const void *data, size_t len, uint64_t seed)
+{
+	return XXH3_64bits_withSeed(data, len, seed);
+}
+
 /* Mix an n-gram's running hash with the next token's (a 64-bit finalizer). */
 static inline uint64_t
 mix(uint64_t h, uint64_t x)
@@ -176,7 +188,7 @@ char_ngrams(struct nlp_featurizer *f, const struct nlp_feat_opts *o,
 		seed = o->seed ^ (0xc4a5ULL << 32) ^ n;
 		for (i = 0; i + n <= ncp; i++) {
 			size_t a = f->cpoff[i], b = f->cpoff[i + n];
-			push(f, nlp_xxh64(f->wrap + a, b - a, seed), o->bits);
+			push(f, token_hash(f->wrap + a, b - a, seed), o->bits);
 		}
 	}
 	return 0;
@@ -206,7 +218,7 @@ nlp_featurize(struct nlp_featurizer *f, const struct nlp_feat_opts *o,
 		size_t nbucket = 0;
 
 		for (i = 0; i < n; i++) {
-			hash[i] = nlp_xxh64(t->text + t->off[i], t->len[i], seed);
+			hash[i] = token_hash(t->text + t->off[i], t->len[i], seed);
 			bucket[nbucket++] = (uint32_t)(hash[i] >> sh);
 		}
 		if (o->ngrams >= 2)      /* nlp_ngram_hash(seed, hash + i, 2) */
