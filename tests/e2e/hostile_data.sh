@@ -195,33 +195,4 @@ elif [ "$san" = 0 ]; then
 	oom_sweep --json "$T/want.json" "$N" "$@" --json "$T/oom.tsv"
 	"$N" "$@" --confusion "$T/oom.tsv" >"$T/want.txt"
 	oom_sweep text "$T/want.txt" "$N" "$@" --confusion "$T/oom.tsv"
-
-	# train (the SVM, classes shared by 2 threads): 60 allocations spread
-	# over the run made to fail, each exit 4 'out of memory' with no
-	# artifact, or exit 0 with the very artifact.  (The SVM's own 13 fall
-	# between two of them; each was failed by hand, found with gdb:
-	# break nlp_svm_train, print failmalloc's calls before and after.)
-	zcat "$DATA/debian.train.tsv.gz" | head -800 >"$T/deb.tsv"
-	"$N" train -q --threads 2 -o "$T/svm.nlp" "$T/deb.tsv"
-	FAILMALLOC_COUNT=$T/allocs LD_PRELOAD=$FM "$N" train -q --threads 2 -o "$T/fm.nlp" "$T/deb.tsv"
-	total=$(cat "$T/allocs" 2>/dev/null || echo 0)
-	check "train: failmalloc counts allocations ($total)" test "$total" -gt 100
-	bad=
-	for k in $(awk -v t="$total" 'BEGIN { for (j = 0; j < 60; j++) print 1 + int(j * t / 60) }'); do
-		rm -f "$T/fm.nlp"
-		FAILMALLOC_N=$k LD_PRELOAD=$FM "$N" train -q --threads 2 -o "$T/fm.nlp" "$T/deb.tsv" >"$T/fm.out" 2>"$T/fm.err"
-		st=$?
-		if [ $st -eq 0 ] && cmp -s "$T/fm.nlp" "$T/svm.nlp"; then
-			:
-		elif [ $st -eq 4 ] && tail -n 1 "$T/fm.err" |
-		    grep -q 'out of memory\|Cannot allocate memory' &&
-		    [ ! -e "$T/fm.nlp" ]; then
-			# (libarchive, out of memory while writing, says so on a
-			# line of its own before ending the process)
-			:
-		else
-			bad="$bad N=$k:exit=$st:$(head -c 80 "$T/fm.err" | tr '\n' ' ')"
-		fi
-	done
-	check "train: each of 60 failed allocations is exit 4 'out of memory' and no artifact, or the very artifact:$(echo "$bad" | cut -c1-600)" test -z "$bad"
 fi

@@ -270,4 +270,9 @@ elif [ $san -eq 0 ]; then
 	sweep "train --quantize" fm.nlp wantq.nlp "$N" train -q --epochs 2 --quantize -o fm.nlp single.tsv
 	sweep "predict -o" fm.jsonl want1.tsv "$N" predict -q -m want1.nlp -o fm.jsonl single.txt
 	sweep "predict --profile-out" fm.jsonl wantp.json "$N" predict -q -m want1.nlp -o fm.tsv --profile-out fm.jsonl single.txt
+	# the SVM solver (the default), its classes shared by 2 threads
+	zcat "$DATA/debian.train.tsv.gz" | head -300 >classes.tsv
+	"$N" train -q --threads 2 -o wantsvm.nlp classes.tsv
+	pts=30
+	sweep "train (svm, 2 threads)" fm.nlp wantsvm.nlp "$N" train -q --threads 2 -o fm.nlp classes.tsv
 fi
