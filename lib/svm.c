@@ -26,6 +26,9 @@
 #define TEMP_MIN 0.01
 #define TEMP_MAX 100.0
 
+/* How many examples ahead their features are asked for. */
+#define PREFETCH 6
+
 /* One thread's working memory: a problem's weights (the bias last), dual
  * variables and visiting order. */
 struct scratch {
@@ -38,6 +41,10 @@ struct job {
 	const struct nlp_dataset *d;
 	const struct nlp_svm_opts *o;
 	const double *xx;        /* x_i.x_i + 1 (the bias feature) */
+	/* the examples' rows renumbered by how many examples have them,
+	   commonest first, and the row each new number stands for: the
+	   weights the data touches most share a few cache lines */
+	const uint32_t *xrow, *was;
 	float *w, *bias;         /* the result, row-major */
 	uint32_t nproblems;      /* nclasses, or 1 for two classes */
 	const uint32_t *order;   /* the problems, the largest classes first */
@@ -61,6 +68,39 @@ cmp_size(const void *a, const void *b, void *arg)
 	return (x > y) - (x < y);
 }
 
+/* Commonest row first, then by number. */
+static int
+cmp_uses(const void *a, const void *b, void *arg)
+{
+	const uint32_t *uses = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (uses[x] != uses[y])
+		return uses[x] > uses[y] ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+/* j->xrow and j->was for d (arrays of d's nnz and nrows); uses is
+ * scratch of nrows.  The sums are the same in any numbering. */
+static void
+renumber(const struct nlp_dataset *d, uint32_t *xrow, uint32_t *was,
+    uint32_t *uses)
+{
+	size_t k, nnz = d->start[d->n];
+	uint32_t r;
+
+	memset(uses, 0, (size_t)d->nrows * sizeof *uses);
+	for (k = 0; k < nnz; k++)
+		uses[d->row[k]]++;
+	for (r = 0; r < d->nrows; r++)
+		was[r] = r;
+	qsort_r(was, d->nrows, sizeof *was, cmp_uses, uses);
+	for (r = 0; r < d->nrows; r++)        /* uses: now the new numbers */
+		uses[was[r]] = r;
+	for (k = 0; k < nnz; k++)
+		xrow[k] = uses[d->row[k]];
+}
+
 static double
 cost_of(const struct nlp_svm_opts *o, uint32_t y)
 {
@@ -74,7 +114,7 @@ solve(const struct job *j, uint32_t c, struct scratch *s)
 {
 	const struct nlp_dataset *d = j->d;
 	const size_t *st = d->start;
-	const uint32_t *row = d->row;
+	const uint32_t *row = j->xrow;
 	const float *val = d->val;
 	float *w = s->w;
 	double *alpha = s->alpha;
@@ -101,6 +141,18 @@ solve(const struct job *j, uint32_t c, struct scratch *s)
 			double g, pg = 0, dii, old, yi;
 
 			i = index[t];
+			/* the examples come in a random order, each from
+			   anywhere in the data: ask for the features of one
+			   a few ahead, and where those of one further on are */
+			if (t + 2 * PREFETCH < active)
+				__builtin_prefetch(&st[index[t + 2 * PREFETCH]]);
+			if (t + PREFETCH < active) {
+				size_t f = st[index[t + PREFETCH]];
+				__builtin_prefetch(&row[f]);
+				__builtin_prefetch(&row[f] + 16);
+				__builtin_prefetch(&val[f]);
+				__builtin_prefetch(&val[f] + 16);
+			}
 			yi = d->y[i] == c ? 1.0 : -1.0;
 			dii = 0.5 / cost_of(j->o, d->y[i]);
 			{
@@ -166,11 +218,11 @@ run_problem(void *arg, size_t p)
 	s = &j->s[slot];
 	j->passes[c] = solve(j, c, s);
 	for (r = 0; r < nb; r++)
-		j->w[(size_t)r * C + c] = s->w[r];
+		j->w[(size_t)j->was[r] * C + c] = s->w[r];
 	j->bias[c] = s->w[nb];
 	if (j->nproblems == 1) {      /* two classes: the other is -w */
 		for (r = 0; r < nb; r++)
-			j->w[(size_t)r * C] = -s->w[r];
+			j->w[(size_t)j->was[r] * C] = -s->w[r];
 		j->bias[0] = -s->w[nb];
 	}
 	pthread_mutex_lock(&j->mu);
@@ -261,7 +313,7 @@ nlp_svm_train(const struct nlp_dataset *d, const struct nlp_svm_opts *o,
 	unsigned nt = o->pool ? nlp_pool_size(o->pool) : 1, t;
 	size_t i, k, nw = (size_t)d->nrows * d->nclasses;
 	double *xx = malloc((d->n + 1) * sizeof *xx);
-	uint32_t *order = NULL;
+	uint32_t *order = NULL, *xrow = NULL, *was = NULL, *uses = NULL;
 	size_t *size = NULL;
 	int rc = NLP_OK;
 
@@ -280,8 +332,12 @@ nlp_svm_train(const struct nlp_dataset *d, const struct nlp_svm_opts *o,
 	j.passes = calloc(d->nclasses, sizeof *j.passes);
 	order = malloc(d->nclasses * sizeof *order);
 	size = calloc(d->nclasses, sizeof *size);
+	xrow = malloc((d->start[d->n] + 1) * sizeof *xrow);
+	was = malloc(((size_t)d->nrows + 1) * sizeof *was);
+	uses = malloc(((size_t)d->nrows + 1) * sizeof *uses);
 	if (xx == NULL || j.s == NULL || j.free_slot == NULL ||
-	    j.passes == NULL || order == NULL || size == NULL) {
+	    j.passes == NULL || order == NULL || size == NULL ||
+	    xrow == NULL || was == NULL || uses == NULL) {
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 		goto out;
 	}
@@ -291,6 +347,9 @@ nlp_svm_train(const struct nlp_dataset *d, const struct nlp_svm_opts *o,
 		order[i] = (uint32_t)i;
 	qsort_r(order, d->nclasses, sizeof *order, cmp_size, size);
 	j.order = order;
+	renumber(d, xrow, was, uses);
+	j.xrow = xrow;
+	j.was = was;
 	for (t = 0; t < nt; t++) {
 		j.s[t].w = malloc(((size_t)d->nrows + 1) * sizeof *j.s[t].w);
 		j.s[t].alpha = malloc((d->n + 1) * sizeof *j.s[t].alpha);
@@ -344,6 +403,9 @@ out:
 	free(j.passes);
 	free(order);
 	free(size);
+	free(xrow);
+	free(was);
+	free(uses);
 	free(xx);
 	return rc;
 }
