@@ -55,28 +55,18 @@ struct job {
 	unsigned ndone;
 };
 
-/* Largest class first, then by index: the longest problems start first,
- * so that no thread is left with a long one at the end. */
+/* Numbers by their count (arg), largest first, then by number: the
+ * classes with the most examples (the longest problems start first, so
+ * that no thread is left with a long one at the end), the rows most
+ * examples have. */
 static int
-cmp_size(const void *a, const void *b, void *arg)
+cmp_count(const void *a, const void *b, void *arg)
 {
-	const size_t *size = arg;
+	const uint32_t *count = arg;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-	if (size[x] != size[y])
-		return size[x] > size[y] ? -1 : 1;
-	return (x > y) - (x < y);
-}
-
-/* Commonest row first, then by number. */
-static int
-cmp_uses(const void *a, const void *b, void *arg)
-{
-	const uint32_t *uses = arg;
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	if (uses[x] != uses[y])
-		return uses[x] > uses[y] ? -1 : 1;
+	if (count[x] != count[y])
+		return count[x] > count[y] ? -1 : 1;
 	return (x > y) - (x < y);
 }
 
@@ -94,7 +84,7 @@ renumber(const struct nlp_dataset *d, uint32_t *xrow, uint32_t *was,
 		uses[d->row[k]]++;
 	for (r = 0; r < d->nrows; r++)
 		was[r] = r;
-	qsort_r(was, d->nrows, sizeof *was, cmp_uses, uses);
+	qsort_r(was, d->nrows, sizeof *was, cmp_count, uses);
 	for (r = 0; r < d->nrows; r++)        /* uses: now the new numbers */
 		uses[was[r]] = r;
 	for (k = 0; k < nnz; k++)
@@ -314,7 +304,7 @@ nlp_svm_train(const struct nlp_dataset *d, const struct nlp_svm_opts *o,
 	size_t i, k, nw = (size_t)d->nrows * d->nclasses;
 	double *xx = malloc((d->n + 1) * sizeof *xx);
 	uint32_t *order = NULL, *xrow = NULL, *was = NULL, *uses = NULL;
-	size_t *size = NULL;
+	uint32_t *size = NULL;
 	int rc = NLP_OK;
 
 	memset(&j, 0, sizeof j);
@@ -345,7 +335,7 @@ nlp_svm_train(const struct nlp_dataset *d, const struct nlp_svm_opts *o,
 		size[d->y[i]]++;
 	for (i = 0; i < d->nclasses; i++)
 		order[i] = (uint32_t)i;
-	qsort_r(order, d->nclasses, sizeof *order, cmp_size, size);
+	qsort_r(order, d->nclasses, sizeof *order, cmp_count, size);
 	j.order = order;
 	renumber(d, xrow, was, uses);
 	j.xrow = xrow;
