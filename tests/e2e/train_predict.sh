@@ -73,6 +73,9 @@ check "--solver sgd --epochs 3 is the same model" cmp -s "$T/sgd.nlp" "$T/sgd2.n
 check "--solver svm --cost 1 is the default model" cmp -s "$T/m1.nlp" "$T/svm1.nlp"
 "$N" train -q --cost 0.1 -o "$T/svm01.nlp" "$DATA/spam.train.tsv.gz"
 check "another cost, another model" sh -c "! cmp -s '$T/m1.nlp' '$T/svm01.nlp'"
+# balanced class weights scale each example's cost by its class's weight
+"$N" train -q --class-weight balanced -o "$T/svmbal.nlp" "$DATA/spam.train.tsv.gz"
+check "svm with balanced class weights: another model, recorded as such" sh -c "! cmp -s '$T/m1.nlp' '$T/svmbal.nlp' && tar -xOf '$T/svmbal.nlp' meta.json | grep -q '\"class_weight\": \"balanced\"' && tar -xOf '$T/svmbal.nlp' meta.json | grep -q '\"solver\": \"svm\"'"
 for bad in "--solver svm --lr 1" "--solver svm --epochs 2" "--solver svm --l2 0.001" \
     "--cost 2 --epochs 2" "--solver sgd --cost 2" "--solver svm --multilabel" \
     "--multilabel --cost 2" "--solver perceptron" "--cost 0" "--cost x"; do
