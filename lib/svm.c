@@ -37,10 +37,17 @@ struct scratch {
 	uint32_t *index;
 };
 
+struct diag {
+	double d, q;
+};
+
 struct job {
 	const struct nlp_dataset *d;
 	const struct nlp_svm_opts *o;
-	const double *xx;        /* x_i.x_i + 1 (the bias feature) */
+	/* each example's D_ii = 1 / (2 C_i) (infinite when C_i is 0) and
+	   Q_ii + D_ii = x_i.x_i + 1 (the bias feature) + D_ii: the same for
+	   every problem, worked out once */
+	const struct diag *diag;
 	/* the examples' rows renumbered by how many examples have them,
 	   commonest first, and the row each new number stands for: the
 	   weights the data touches most share a few cache lines */
@@ -118,7 +125,7 @@ solve(const struct job *j, uint32_t c, struct scratch *s)
 	for (i = 0; i < n; i++) {
 		alpha[i] = 0;
 		/* an example of a class weighted 0 never moves */
-		if (cost_of(j->o, d->y[i]) > 0)
+		if (isfinite(j->diag[i].d))
 			index[active++] = (uint32_t)i;
 	}
 	n = active;
@@ -144,7 +151,7 @@ solve(const struct job *j, uint32_t c, struct scratch *s)
 				__builtin_prefetch(&val[f] + 16);
 			}
 			yi = d->y[i] == c ? 1.0 : -1.0;
-			dii = 0.5 / cost_of(j->o, d->y[i]);
+			dii = j->diag[i].d;
 			{
 				float dot = w[nb];
 				for (k = st[i]; k < st[i + 1]; k++)
@@ -172,7 +179,7 @@ solve(const struct job *j, uint32_t c, struct scratch *s)
 			if (fabs(pg) <= 1e-12)
 				continue;
 			old = alpha[i];
-			alpha[i] = fmax(old - g / (j->xx[i] + dii), 0);
+			alpha[i] = fmax(old - g / j->diag[i].q, 0);
 			{
 				float fdy = (float)((alpha[i] - old) * yi);
 				for (k = st[i]; k < st[i + 1]; k++)
@@ -302,7 +309,7 @@ nlp_svm_train(const struct nlp_dataset *d, const struct nlp_svm_opts *o,
 	struct job j;
 	unsigned nt = o->pool ? nlp_pool_size(o->pool) : 1, t;
 	size_t i, k, nw = (size_t)d->nrows * d->nclasses;
-	double *xx = malloc((d->n + 1) * sizeof *xx);
+	struct diag *diag = malloc((d->n + 1) * sizeof *diag);
 	uint32_t *order = NULL, *xrow = NULL, *was = NULL, *uses = NULL;
 	uint32_t *size = NULL;
 	int rc = NLP_OK;
@@ -311,7 +318,7 @@ nlp_svm_train(const struct nlp_dataset *d, const struct nlp_svm_opts *o,
 	memset(r, 0, sizeof *r);
 	j.d = d;
 	j.o = o;
-	j.xx = xx;
+	j.diag = diag;
 	j.w = w;
 	j.bias = bias;
 	j.nproblems = d->nclasses == 2 ? 1 : d->nclasses;
@@ -325,7 +332,7 @@ nlp_svm_train(const struct nlp_dataset *d, const struct nlp_svm_opts *o,
 	xrow = malloc((d->start[d->n] + 1) * sizeof *xrow);
 	was = malloc(((size_t)d->nrows + 1) * sizeof *was);
 	uses = malloc(((size_t)d->nrows + 1) * sizeof *uses);
-	if (xx == NULL || j.s == NULL || j.free_slot == NULL ||
+	if (diag == NULL || j.s == NULL || j.free_slot == NULL ||
 	    j.passes == NULL || order == NULL || size == NULL ||
 	    xrow == NULL || was == NULL || uses == NULL) {
 		rc = nlp_errf(e, NLP_IO, "out of memory");
@@ -354,7 +361,8 @@ nlp_svm_train(const struct nlp_dataset *d, const struct nlp_svm_opts *o,
 		double s = 1;             /* the bias feature */
 		for (k = d->start[i]; k < d->start[i + 1]; k++)
 			s += (double)d->val[k] * (double)d->val[k];
-		xx[i] = s;
+		diag[i].d = 0.5 / cost_of(o, d->y[i]);
+		diag[i].q = s + diag[i].d;
 	}
 	memset(w, 0, nw * sizeof *w);
 	memset(bias, 0, d->nclasses * sizeof *bias);
@@ -396,6 +404,6 @@ out:
 	free(xrow);
 	free(was);
 	free(uses);
-	free(xx);
+	free(diag);
 	return rc;
 }
