@@ -55,6 +55,9 @@ struct job {
 	float *w, *bias;         /* the result, row-major */
 	uint32_t nproblems;      /* nclasses, or 1 for two classes */
 	const uint32_t *order;   /* the problems, the largest classes first */
+	/* scratch sets, as many as problems can run at once (fewer than the
+	   pool's threads when there are fewer problems), handed out from a
+	   stack: nlp_pool_thread() would need one for every thread */
 	struct scratch *s;
 	unsigned *free_slot, nfree;
 	pthread_mutex_t mu;
