@@ -220,11 +220,63 @@ reserve(struct nlp_tokens *t, size_t want, size_t textlen)
 	return 0;
 }
 
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* The high bit of each byte of x (ASCII bytes, high bits clear) that is
+ * at least lo / more than hi: the sums never carry into the next byte. */
+#define AT_LEAST(x, lo) (((x) + (0x80 - (lo)) * ONES) & HIGHS)
+#define MORE_THAN(x, hi) (((x) + (0x7f - (hi)) * ONES) & HIGHS)
+
+/*
+ * Copy the ASCII word characters at u + *i, lowercased, to text + *out,
+ * and advance both past them.  Eight bytes at a time where eight are
+ * left: which are letters or digits, and the letters' lowercase bit
+ * (0x20), come from a few operations on the 64-bit word (text has room:
+ * nlp_tokenize() reserves 8 bytes more than it can fill).
+ */
+static inline void
+word_run(const unsigned char *u, size_t slen, size_t *i, char *text,
+    size_t *out)
+{
+	size_t a = *i, b = *out;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (a + 8 <= slen) {
+		uint64_t w, x, y, letter, word, stop;
+
+		memcpy(&w, u + a, 8);
+		x = w & ~HIGHS;
+		y = x | 0x20 * ONES;     /* a capital's lowercase */
+		letter = AT_LEAST(y, 'a') & ~MORE_THAN(y, 'z');
+		word = letter | (AT_LEAST(x, '0') & ~MORE_THAN(x, '9'));
+		word &= ~w;      /* and not a byte of a multibyte character */
+		w |= letter >> 2; /* 0x80 >> 2: the lowercase bit, 0x20 */
+		memcpy(text + b, &w, 8);
+		if ((stop = ~word & HIGHS) != 0) {
+			size_t k = (size_t)__builtin_ctzll(stop) / 8;
+			*i = a + k;
+			*out = b + k;
+			return;
+		}
+		a += 8;
+		b += 8;
+	}
+#endif
+	while (a < slen && word_lower[u[a]] != 0)
+		text[b++] = (char)word_lower[u[a++]];
+	*i = a;
+	*out = b;
+}
+
 int
 nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, out = 0;
+	size_t i = 0, out = 0, n = 0;
+	char *text;
+	uint32_t *off, *len;
+	uint8_t *kind;
 	int inword = 0;
 
 	pthread_once(&ascii_once, init_ascii);
@@ -234,54 +286,63 @@ nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t)
 	 * Lowercasing can grow a character (U+023A -> U+2C65: 2 -> 3 bytes),
 	 * never beyond 3/2; a token per byte is the most there can be.
 	 */
-	if (reserve(t, slen + 1, slen + slen / 2 + 4) < 0) {
-		t->n = 0;
+	if (reserve(t, slen + 1, slen + slen / 2 + 8) < 0)
 		return -1;
-	}
+	/* in locals: a store through the char pointer text could alias t's
+	 * fields, and the compiler would reload them at every byte */
+	text = t->text;
+	off = t->off;
+	len = t->len;
+	kind = t->kind;
 	while (i < slen) {
 		unsigned char c = u[i];
 		uint32_t cp, lower;
 		enum cls k;
-		size_t step;
 
+		/* ASCII, most of most text: a word's run of bytes at once,
+		 * a separator or a punctuation mark in a step */
 		if (c < 0x80) {
 			k = ascii_class[c];
-			lower = (c >= 'A' && c <= 'Z') ? c + 32u : c;
-			step = 1;
-		} else {
-			step = nlp_utf8_decode(u + i, slen - i, &cp);
-			k = classify(cp, &lower);
+			if (k == SEP) {
+				inword = 0;
+				i++;
+				continue;
+			}
+			if (k == SINGLE) {
+				off[n] = (uint32_t)out;
+				len[n] = 1;
+				kind[n++] = NLP_TOK_SINGLE;
+				text[out++] = (char)c;
+				inword = 0;
+				i++;
+				continue;
+			}
+			if (!inword) {
+				off[n] = (uint32_t)out;
+				kind[n++] = NLP_TOK_WORD;
+			}
+			word_run(u, slen, &i, text, &out);
+			len[n - 1] = (uint32_t)(out - off[n - 1]);
+			inword = 1;
+			continue;
 		}
-		i += step;
-		if (k == MARK) {
-			if (!inword)
-				k = SINGLE;
-			else
-				k = WORD;
-		}
+		i += nlp_utf8_decode(u + i, slen - i, &cp);
+		k = classify(cp, &lower);
+		if (k == MARK)
+			k = inword ? WORD : SINGLE;
 		if (k == SEP) {
 			inword = 0;
 			continue;
 		}
 		if (k == SINGLE || !inword) {
-			t->off[t->n] = (uint32_t)out;
-			t->len[t->n] = 0;
-			t->kind[t->n] = k == WORD ? NLP_TOK_WORD : NLP_TOK_SINGLE;
-			t->n++;
+			off[n] = (uint32_t)out;
+			kind[n++] = k == WORD ? NLP_TOK_WORD : NLP_TOK_SINGLE;
 		}
-		if (lower < 0x80)
-			t->text[out++] = (char)lower;
-		else
-			out += utf8_encode(lower, t->text + out);
-		/* the rest of an ASCII word at once: the common case */
-		if (k == WORD)
-			while (i < slen && (c = word_lower[u[i]]) != 0) {
-				t->text[out++] = (char)c;
-				i++;
-			}
-		t->len[t->n - 1] = (uint32_t)(out - t->off[t->n - 1]);
+		out += utf8_encode(lower, text + out);
+		len[n - 1] = (uint32_t)(out - off[n - 1]);
 		inword = k == WORD;
 	}
+	t->n = n;
 	return 0;
 }
 

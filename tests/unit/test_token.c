@@ -87,6 +87,47 @@ LEAK_TEST_FINI(token, arabic_digits_are_word_characters, release)
 	expect_tokens("٣٤ x", "٣٤|x");
 }
 
+/*
+ * Long ASCII words go eight bytes at a time: every ASCII byte, at every
+ * place in and around such a word, cuts and lowercases as a byte at a
+ * time would (the reference: letters and digits make words, lowercased;
+ * space, controls and DEL separate; anything else stands alone).
+ */
+LEAK_TEST_FINI(token, every_ascii_byte_anywhere_in_a_long_word, release)
+{
+	const char *base = "AbCdEfGhIjKlMnOpQrStUvWxYz0123";
+	char s[64], want[160];
+	int c;
+	size_t p, i, n;
+
+	for (c = 1; c < 128; c++)
+		for (p = 0; p < strlen(base); p++) {
+			int inword = 0;
+
+			memcpy(s, base, strlen(base) + 1);
+			s[p] = (char)c;
+			n = 0;
+			for (i = 0; s[i] != '\0'; i++) {
+				unsigned char b = (unsigned char)s[i];
+				int word = (b >= '0' && b <= '9') ||
+				    (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z');
+				if (b <= ' ' || b == 0x7f) {
+					inword = 0;
+					continue;
+				}
+				if (n > 0 && !(word && inword))
+					want[n++] = '|';
+				want[n++] = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
+				inword = word;
+			}
+			want[n] = '\0';
+			expect_tokens(s, want);
+		}
+	/* a multibyte letter ends the eight-byte run, not the word */
+	expect_tokens("ABCDEFGH\xc3\x89IJKLMNOPQRS t", "abcdefgh\xc3\xa9ijklmnopqrs|t");
+	expect_tokens("abcdefg\xe2\x82\xac" "abcdefghij", "abcdefg|\xe2\x82\xac|abcdefghij");
+}
+
 static struct nlp_featurizer feat;
 
 static void
