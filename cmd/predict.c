@@ -88,7 +88,7 @@ const struct cli_cmd cli_predict = {
 /* What a thread writes as it scores, each in cache lines of its own
  * (threads writing to one line slow each other down). */
 struct scratch {
-	_Alignas(64) struct nlp_scorer sc;
+	_Alignas(64) struct nlp_pipe pipe;
 	float *probs;
 };
 
@@ -108,36 +108,60 @@ struct batch {
 	struct chunk_out out[NCHUNKS];
 };
 
-/* Score chunk k of the batch into its own output buffer. */
+/* Record i's id, or NULL. */
+static const char *
+record_id(const struct batch *b, size_t i)
+{
+	return b->idoff[i] != SIZE_MAX ? b->text.p + b->idoff[i] : NULL;
+}
+
+/* The line of record i, whose probabilities are x->probs. */
+static void
+chunk_line(const struct batch *b, const struct scratch *x, size_t i,
+    struct nlp_buf *out)
+{
+	nlp_predout_line(out, b->o, x->probs, record_id(b, i),
+	    (b->flags[i] & NLP_REC_CUT) != 0);
+}
+
+/* Score chunk k of the batch into its own output buffer, through the
+ * thread's pipe (nlp_pipe_push()): the same lines, in order. */
 static void
 score_chunk(void *arg, size_t k)
 {
 	struct batch *b = arg;
-	size_t i, end = (k + 1) * CHUNK_RECORDS;
-	unsigned self = nlp_pool_thread();
+	struct nlp_buf *out = &b->out[k].b;
+	struct scratch *x = &b->sc[nlp_pool_thread()];
+	size_t i, done, end = (k + 1) * CHUNK_RECORDS;
+	int rc;
 
-	b->out[k].b.len = 0;
+	out->len = 0;
 	if (end > b->n)
 		end = b->n;
 	for (i = k * CHUNK_RECORDS; i < end; i++) {
 		const char *t = b->text.p + b->off[i], *why;
-		const char *id = b->idoff[i] != SIZE_MAX ? b->text.p + b->idoff[i] :
-		    NULL;
 		size_t len = b->idoff[i] != SIZE_MAX ? b->idoff[i] - b->off[i] - 1 :
 		    b->off[i + 1] - b->off[i] - 1;
 		why = nlp_predout_unscored(b->o, t, len, b->flags[i]);
 		if (why != NULL) {
-			nlp_predout_unscored_line(&b->out[k].b, b->o, id, why);
+			while (nlp_pipe_pop(&x->pipe, b->o->m, &done, x->probs))
+				chunk_line(b, x, done, out);
+			nlp_predout_unscored_line(out, b->o, record_id(b, i), why);
 			continue;
 		}
-		if (nlp_model_predict(b->o->m, &b->sc[self].sc, t, len,
-		    b->sc[self].probs) < 0) {
-			b->out[k].b.failed = 1;
+		rc = nlp_pipe_push(&x->pipe, b->o->m, t, len, i, &done,
+		    x->probs);
+		if (rc < 0) {
+			out->failed = 1;
+			while (nlp_pipe_pop(&x->pipe, b->o->m, &done, x->probs))
+				;
 			return;
 		}
-		nlp_predout_line(&b->out[k].b, b->o, b->sc[self].probs, id,
-		    (b->flags[i] & NLP_REC_CUT) != 0);
+		if (rc == 1)
+			chunk_line(b, x, done, out);
 	}
+	while (nlp_pipe_pop(&x->pipe, b->o->m, &done, x->probs))
+		chunk_line(b, x, done, out);
 }
 
 /* Write n bytes to out: 0, or -1 with errno set (a full disk, a closed
@@ -194,6 +218,14 @@ struct run {
 	float *probs;
 	struct nlp_scorer sc;
 	struct nlp_buf ob;
+	/* on one thread: records in a pipe (nlp_pipe_push()), tagged with
+	   their place in a ring of what their lines need */
+	struct nlp_pipe pipe;
+	struct pending {
+		int cut, has_id;
+		struct nlp_buf id;
+	} pend[NLP_PIPE_DEPTH + 1];
+	size_t seq;
 	/* with --threads: records in batches, two of them, so that the next
 	   is read while the workers score the one before */
 	struct batch *b[2];
@@ -417,27 +449,88 @@ batch_record(struct run *u, const struct nlp_record *rec)
 	return NLP_OK;
 }
 
-/* Score one record now and write its line. */
+/* Write the line in u->ob. */
 static int
-score_record(struct run *u, const struct nlp_record *rec)
+put_line(struct run *u)
 {
-	const char *why = nlp_predout_unscored(&u->po, rec->text,
-	    rec->text_len, rec->flags);
-
-	u->ob.len = 0;
-	if (why != NULL)
-		nlp_predout_unscored_line(&u->ob, &u->po, rec->id, why);
-	else if (nlp_model_predict(&u->lm.m, &u->sc, rec->text, rec->text_len,
-	    u->probs) < 0)
-		return nlp_errf(&u->e, NLP_IO, "out of memory");
-	else
-		nlp_predout_line(&u->ob, &u->po, u->probs, rec->id,
-		    (rec->flags & NLP_REC_CUT) != 0);
 	if (u->ob.failed)
 		return nlp_errf(&u->e, NLP_IO, "out of memory");
 	if (put_out(u->out, u->ob.p, u->ob.len) < 0)
 		return write_error(u);
 	return NLP_OK;
+}
+
+/* The line of the record in the ring at tag, whose probabilities are
+ * u->probs. */
+static int
+pending_line(struct run *u, size_t tag)
+{
+	const struct pending *p = &u->pend[tag];
+
+	u->ob.len = 0;
+	nlp_predout_line(&u->ob, &u->po, u->probs, p->has_id ? p->id.p : NULL,
+	    p->cut);
+	return put_line(u);
+}
+
+/* Score and write every record in the pipe. */
+static int
+drain_pipe(struct run *u)
+{
+	size_t tag;
+	int rc;
+
+	while (nlp_pipe_pop(&u->pipe, &u->lm.m, &tag, u->probs))
+		if ((rc = pending_line(u, tag)) != NLP_OK)
+			return rc;
+	return NLP_OK;
+}
+
+/*
+ * Score one record and write its line: with --line-buffered at once; else
+ * through the pipe, a line or two behind (a large model's rows load while
+ * the next records are cut and hashed).  The same lines, in order.
+ */
+static int
+score_record(struct run *u, const struct nlp_record *rec)
+{
+	const char *why = nlp_predout_unscored(&u->po, rec->text,
+	    rec->text_len, rec->flags);
+	struct pending *p;
+	size_t tag;
+	int rc;
+
+	if (why != NULL || u->linebuf) {
+		if ((rc = drain_pipe(u)) != NLP_OK)
+			return rc;
+		u->ob.len = 0;
+		if (why != NULL)
+			nlp_predout_unscored_line(&u->ob, &u->po, rec->id, why);
+		else if (nlp_model_predict(&u->lm.m, &u->sc, rec->text,
+		    rec->text_len, u->probs) < 0)
+			return nlp_errf(&u->e, NLP_IO, "out of memory");
+		else
+			nlp_predout_line(&u->ob, &u->po, u->probs, rec->id,
+			    (rec->flags & NLP_REC_CUT) != 0);
+		return put_line(u);
+	}
+	/* the pipe holds NLP_PIPE_DEPTH records at most: one place more,
+	   and this one's never is the one that leaves */
+	tag = u->seq++ % (NLP_PIPE_DEPTH + 1);
+	p = &u->pend[tag];
+	p->cut = (rec->flags & NLP_REC_CUT) != 0;
+	p->has_id = rec->id != NULL;
+	if (rec->id != NULL) {
+		p->id.len = 0;
+		nlp_buf_put(&p->id, rec->id, strlen(rec->id) + 1);
+		if (p->id.failed)
+			return nlp_errf(&u->e, NLP_IO, "out of memory");
+	}
+	rc = nlp_pipe_push(&u->pipe, &u->lm.m, rec->text, rec->text_len, tag,
+	    &tag, u->probs);
+	if (rc < 0)
+		return nlp_errf(&u->e, NLP_IO, "out of memory");
+	return rc == 1 ? pending_line(u, tag) : NLP_OK;
 }
 
 /* Every record, then what is left of the batch, then the output made
@@ -459,6 +552,8 @@ score_all(struct run *u)
 			return rc;
 	}
 	if (rc != NLP_OK)
+		return rc;
+	if ((rc = drain_pipe(u)) != NLP_OK)
 		return rc;
 	if (u->pool != NULL && (rc = flush_batches(u, 1)) != NLP_OK)
 		return rc;
@@ -503,7 +598,7 @@ release(struct run *u)
 		free(u->b[j]);
 	}
 	for (i = 0; u->tsc != NULL && i < u->threads; i++) {
-		nlp_scorer_release(&u->tsc[i].sc);
+		nlp_pipe_release(&u->tsc[i].pipe);
 		free(u->tsc[i].probs);
 	}
 	free(u->tsc);
@@ -514,6 +609,9 @@ release(struct run *u)
 	nlp_drift_ref_release(&u->ref);
 	nlp_reader_close(u->r);
 	nlp_scorer_release(&u->sc);
+	nlp_pipe_release(&u->pipe);
+	for (i = 0; i < NLP_PIPE_DEPTH + 1; i++)
+		free(u->pend[i].id.p);
 	free(u->probs);
 	free(u->ob.p);
 	nlp_loaded_release(&u->lm);

@@ -243,20 +243,25 @@ nlp_featurize(struct nlp_featurizer *f, const struct nlp_feat_opts *o,
 		return -1;
 	radix_sort(f->bucket, f->key, nb, o->bits);
 	{
+		/* without a branch: whether a bucket repeats the one before
+		 * is a coin toss the CPU would often guess wrong */
 		const uint32_t *bucket = f->bucket;
-		uint32_t *key = f->key, *tf = f->tf;
+		uint32_t *key = f->key, *tf = f->tf, prev, run = 1;
 		size_t nkey = 0;
 
-		for (i = 0; i < nb; i++) {
-			if (nkey > 0 && key[nkey - 1] == bucket[i]) {
-				tf[nkey - 1]++;
-			} else {
-				key[nkey] = bucket[i];
-				tf[nkey] = 1;
-				nkey++;
-			}
+		prev = nb > 0 ? bucket[0] : 0;
+		for (i = 1; i < nb; i++) {
+			uint32_t b = bucket[i];
+			size_t fresh = b != prev;
+			key[nkey] = prev;
+			tf[nkey] = run;
+			nkey += fresh;
+			run = fresh ? 1 : run + 1;
+			prev = b;
 		}
-		f->nkey = nkey;
+		key[nkey] = prev;
+		tf[nkey] = run;
+		f->nkey = nb > 0 ? nkey + 1 : 0;
 	}
 	return 0;
 }

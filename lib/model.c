@@ -593,31 +593,62 @@ scorer_reserve(struct nlp_scorer *s, size_t n)
 	return 0;
 }
 
-int
-nlp_model_vectorize(const struct nlp_model *m, struct nlp_scorer *s,
+/* The first half of vectorizing: the text's features, and their slots
+ * of the table asked for (the table is larger than the caches). */
+static int
+vectorize_start(const struct nlp_model *m, struct nlp_scorer *s,
     const char *text, size_t len)
 {
 	struct nlp_featurizer *f = &s->f;
-	size_t i, n = 0;
+	size_t i;
 
 	s->nknown = 0;
 	if (nlp_featurize(f, &m->feat, text, len) < 0 ||
 	    scorer_reserve(s, f->nkey + 1) < 0)
 		return -1;
-	/* the table is larger than the caches: start the loads early */
 	for (i = 0; i < f->nkey; i++)
 		__builtin_prefetch(&m->table[2 * slot_of(f->key[i], m->table_cap)]);
+	return 0;
+}
+
+/* The second: the rows the model knows (their idf asked for). */
+static void
+vectorize_rows(const struct nlp_model *m, struct nlp_scorer *s)
+{
+	const struct nlp_featurizer *f = &s->f;
+	size_t i, n = 0;
+
 	for (i = 0; i < f->nkey; i++) {
 		int64_t r = find_row(m, f->key[i]);
 		if (r < 0)
 			continue;
+		__builtin_prefetch(&m->idf[r]);
 		s->row[n] = (uint32_t)r;
 		s->tf[n] = f->tf[i];
-		s->idf[n] = m->idf[r];
 		n++;
 	}
-	nlp_tfidf_normalize(s->val, s->tf, s->idf, n);
 	s->nknown = n;
+}
+
+/* The third: their TF-IDF values. */
+static void
+vectorize_weigh(const struct nlp_model *m, struct nlp_scorer *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nknown; i++)
+		s->idf[i] = m->idf[s->row[i]];
+	nlp_tfidf_normalize(s->val, s->tf, s->idf, s->nknown);
+}
+
+int
+nlp_model_vectorize(const struct nlp_model *m, struct nlp_scorer *s,
+    const char *text, size_t len)
+{
+	if (vectorize_start(m, s, text, len) < 0)
+		return -1;
+	vectorize_rows(m, s);
+	vectorize_weigh(m, s);
 	return 0;
 }
 
@@ -695,12 +726,45 @@ nlp_model_logits_q(const int8_t *q, const float *scale, const float *bias,
 	}
 }
 
+/* Ask for the weight rows of the text vectorized into s (no effect on
+ * results). */
+static void
+prefetch_rows(const struct nlp_model *m, const struct nlp_scorer *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nknown; i++) {
+		size_t r = s->row[i];
+
+		if (m->q == NULL) {
+			nlp_prefetch_row(m->w + r * m->nclasses, m->nclasses);
+			continue;
+		}
+		/* a row of bytes, across two cache lines at most */
+		__builtin_prefetch(m->q + r * m->nclasses);
+		__builtin_prefetch(m->q + r * m->nclasses + m->nclasses - 1);
+		if (m->scale != NULL)
+			__builtin_prefetch(m->scale + r);
+	}
+}
+
+static void probs_of(const struct nlp_model *m, const struct nlp_scorer *s,
+    float *probs);
+
 int
 nlp_model_predict(const struct nlp_model *m, struct nlp_scorer *s,
     const char *text, size_t len, float *probs)
 {
 	if (nlp_model_vectorize(m, s, text, len) < 0)
 		return -1;
+	probs_of(m, s, probs);
+	return 0;
+}
+
+/* The probabilities of the text vectorized into s. */
+static void
+probs_of(const struct nlp_model *m, const struct nlp_scorer *s, float *probs)
+{
 	if (m->q != NULL)
 		nlp_model_logits_q(m->q, m->scale, m->bias, m->nclasses, s->row,
 		    s->val, s->nknown, probs);
@@ -711,7 +775,79 @@ nlp_model_predict(const struct nlp_model *m, struct nlp_scorer *s,
 		nlp_sigmoid(probs, m->nclasses);
 	else
 		nlp_softmax(probs, m->nclasses);
-	return 0;
+}
+
+/*
+ * The pipe's texts are at three stages, oldest first: rows looked up and
+ * their idf and weights asked for (NLP_PIPE_DEPTH - 1 behind the newest),
+ * features made and their table slots asked for, and the text just added.  Each
+ * step moves every text one stage on, so that a text's loads from memory
+ * have a whole text's work to arrive in.
+ */
+static struct nlp_scorer *
+pipe_at(struct nlp_pipe *p, unsigned age)
+{
+	return &p->sc[(p->head + NLP_PIPE_DEPTH - age) % NLP_PIPE_DEPTH];
+}
+
+/* Score the oldest text: 1 with its tag and probabilities, 0 if none. */
+static int
+pipe_out(struct nlp_pipe *p, const struct nlp_model *m, size_t *tag,
+    float *probs)
+{
+	unsigned age = p->n - 1;
+	struct nlp_scorer *s;
+
+	if (p->n == 0)
+		return 0;
+	s = pipe_at(p, age);
+	if (age == 0)            /* the newest: not yet looked up */
+		vectorize_rows(m, s);
+	vectorize_weigh(m, s);
+	probs_of(m, s, probs);
+	*tag = p->tag[(p->head + NLP_PIPE_DEPTH - age) % NLP_PIPE_DEPTH];
+	p->n--;
+	return 1;
+}
+
+int
+nlp_pipe_push(struct nlp_pipe *p, const struct nlp_model *m,
+    const char *text, size_t len, size_t tag, size_t *out_tag, float *probs)
+{
+	int done = 0;
+
+	if (p->n == NLP_PIPE_DEPTH)
+		done = pipe_out(p, m, out_tag, probs);
+	p->head = (p->head + 1) % NLP_PIPE_DEPTH;
+	if (vectorize_start(m, &p->sc[p->head], text, len) < 0) {
+		p->head = (p->head + NLP_PIPE_DEPTH - 1) % NLP_PIPE_DEPTH;
+		return -1;
+	}
+	p->tag[p->head] = tag;
+	p->n++;
+	if (p->n >= 2) {
+		struct nlp_scorer *s = pipe_at(p, 1);
+		vectorize_rows(m, s);
+		prefetch_rows(m, s);
+	}
+	return done;
+}
+
+int
+nlp_pipe_pop(struct nlp_pipe *p, const struct nlp_model *m, size_t *tag,
+    float *probs)
+{
+	return pipe_out(p, m, tag, probs);
+}
+
+void
+nlp_pipe_release(struct nlp_pipe *p)
+{
+	unsigned i;
+
+	for (i = 0; i < NLP_PIPE_DEPTH; i++)
+		nlp_scorer_release(&p->sc[i]);
+	memset(p, 0, sizeof *p);
 }
 
 int

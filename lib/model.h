@@ -159,6 +159,34 @@ int nlp_model_predict(const struct nlp_model *m, struct nlp_scorer *s,
 int nlp_model_vectorize(const struct nlp_model *m, struct nlp_scorer *s,
     const char *text, size_t len);
 
+/*
+ * A stream of texts scored in a pipe: a text's loads from memory (its
+ * features' slots in the table, then its rows of weights: most of a large
+ * model's time, scattered over more memory than the caches hold) are asked
+ * for ahead and arrive while the next texts are cut and hashed.  The same
+ * probabilities as nlp_model_predict(), NLP_PIPE_DEPTH - 1 texts later.
+ * Zero-initialize; release with nlp_pipe_release().
+ *
+ * nlp_pipe_push() adds a text with a tag of the caller's: 1 when the pipe
+ * was full and its oldest text left, its tag in *out_tag and its
+ * probabilities in probs; 0 when none left; -1 when out of memory (the
+ * text was not added).  nlp_pipe_pop() takes the oldest text out: 1 with
+ * its tag and probabilities, 0 when the pipe is empty.  Texts leave in
+ * the order they came.
+ */
+#define NLP_PIPE_DEPTH 3
+struct nlp_pipe {
+	struct nlp_scorer sc[NLP_PIPE_DEPTH];
+	size_t tag[NLP_PIPE_DEPTH];
+	unsigned head, n;        /* sc[head]: the newest text; n texts in */
+};
+
+int nlp_pipe_push(struct nlp_pipe *p, const struct nlp_model *m,
+    const char *text, size_t len, size_t tag, size_t *out_tag, float *probs);
+int nlp_pipe_pop(struct nlp_pipe *p, const struct nlp_model *m, size_t *tag,
+    float *probs);
+void nlp_pipe_release(struct nlp_pipe *p);
+
 /* Softmax of scores over the sparse vector x (rows, vals, n) into probs. */
 void nlp_model_scores(const float *w, const float *bias, uint32_t nclasses,
     const uint32_t *rows, const float *vals, size_t n, float *probs);

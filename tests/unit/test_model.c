@@ -365,6 +365,51 @@ LEAK_TEST(learn, learns_a_separable_problem)
 }
 
 /*
+ * The pipe against nlp_model_predict(): texts go in with their index as
+ * tag (a few pops in between, as a caller drains before a record it does
+ * not score) and come out in order with the same probabilities, bit for
+ * bit.
+ */
+static void
+pipe_matches_predict(const struct nlp_model *m)
+{
+	struct nlp_pipe pipe;
+	struct nlp_scorer s;
+	float want[2], got[2];
+	size_t i, next = 0, tag;
+	int r;
+
+	memset(&pipe, 0, sizeof pipe);
+	memset(&s, 0, sizeof s);
+	for (i = 0; i < 200; i++) {
+		char text[64];
+		snprintf(text, sizeof text, "w%zu x%zu y%zu z", i, i * 7, i % 13);
+		r = nlp_pipe_push(&pipe, m, text, strlen(text), i, &tag, got);
+		/* one leaves when the pipe was full */
+		cr_assert_eq(r, i - next == NLP_PIPE_DEPTH, "text %zu", i);
+		while (r == 1 || (i % 29 == 28 &&
+		    (r = nlp_pipe_pop(&pipe, m, &tag, got)) == 1)) {
+			char t[64];
+			snprintf(t, sizeof t, "w%zu x%zu y%zu z", next, next * 7,
+			    next % 13);
+			cr_assert_eq(tag, next);
+			cr_assert_eq(nlp_model_predict(m, &s, t, strlen(t), want), 0);
+			cr_assert(memcmp(want, got, sizeof want) == 0, "text %zu", next);
+			next++;
+			r = 0;
+		}
+	}
+	while (nlp_pipe_pop(&pipe, m, &tag, got) == 1) {
+		cr_assert_eq(tag, next);
+		next++;
+	}
+	cr_assert_eq(next, 200);
+	cr_assert_eq(nlp_pipe_pop(&pipe, m, &tag, got), 0, "empty stays empty");
+	nlp_pipe_release(&pipe);
+	nlp_scorer_release(&s);
+}
+
+/*
  * Value type 3, what `train --quantize` writes: the same scores as value
  * type 2 from a member a fraction of its size; the idf rebuilt from the
  * document frequencies as training computed it; and every damage to the
@@ -425,6 +470,8 @@ LEAK_TEST(quantized, compact_rows_score_as_value_type_2)
 		cr_assert_eq(nlp_model_predict(&m3, &s3, text, strlen(text), p3), 0);
 		cr_assert(memcmp(p2, p3, sizeof p2) == 0, "text %zu", i);
 	}
+	pipe_matches_predict(&m2);
+	pipe_matches_predict(&m3);
 	nlp_scorer_release(&s2);
 	nlp_scorer_release(&s3);
 	nlp_model_release(&m2);
