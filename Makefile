@@ -120,7 +120,7 @@ $(eval $(call build_tree,obj-fuzz,$(FUZZ_FLAGS),clang,))
 define fuzz_tree # $1 = object dir, $2 = extra flags, $3 = compiler
 $1/fuzz/%.o: tests/fuzz/%.c tests/fuzz/fuzz.h
 	@mkdir -p $$(@D)
-	$3 $$(NLP_CPPFLAGS) -iquote tests/fuzz $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -c $$< -o $$@
+	$3 $$(NLP_CPPFLAGS) -iquote tests/fuzz $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
 endef
 $(eval $(call fuzz_tree,obj,,$$(CC)))
 $(eval $(call fuzz_tree,obj-san,$(SAN_FLAGS),$$(SAN_CC)))
@@ -152,7 +152,7 @@ nlpops: $(CMD_SRC:%.c=obj/%.o) obj/libnlpops.a
 obj-san/nlpops: $(CMD_SRC:%.c=obj-san/%.o) obj-san/libnlpops.a $(SAN_EXTRA)
 	$(SAN_CC) $(NLP_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
 
--include $(shell find obj obj-san -name '*.d' 2>/dev/null)
+-include $(shell find obj obj-san obj-fuzz -name '*.d' 2>/dev/null)
 
 # deps: install the Debian packages that are missing (as root), or print
 # the exact apt-get line and stop.

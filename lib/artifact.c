@@ -41,10 +41,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "atomic.h"
 #include "digest.h"
 
@@ -60,7 +60,6 @@
 #define MANIFEST_MAX ((uint64_t)64 << 10)  /* 64 lines of < 160 bytes fit */
 #define BLOCKING 10240                     /* tar's zero padding at the end */
 #define HUGE_READ ((size_t)1 << 20)        /* files this large: huge pages */
-#define HUGE_ALIGN ((size_t)2 << 20)
 #define FORMAT_LINE "nlpops-artifact "
 #define MANIFEST "manifest"
 #define MEM_LABEL "(memory)"
@@ -998,20 +997,16 @@ inflate_gzip(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 
 /*
  * Make b hold the size bytes of a file it has the start of, in one block
- * aligned for
- * transparent huge pages: reading 45 MB into fresh memory cost 11000 page
- * faults, more than the read itself.  0 or ENOMEM.
+ * on transparent huge pages: reading 45 MB into fresh memory cost 11000
+ * page faults, more than the read itself.  0 or ENOMEM.
  */
 static int
 reserve_huge(struct buf *b, size_t size)
 {
-	/* whole huge pages: a 3.5 MB model is two page faults, not 900 */
-	size_t room = size + (HUGE_ALIGN - size % HUGE_ALIGN) % HUGE_ALIGN;
 	void *p;
 
-	if (room < size || posix_memalign(&p, HUGE_ALIGN, room) != 0)
+	if ((p = nlp_huge_alloc(size)) == NULL)
 		return ENOMEM;
-	(void)madvise(p, room, MADV_HUGEPAGE);
 	memcpy(p, b->p, b->len);         /* what was read so far */
 	free(b->p);
 	b->p = p;

@@ -8,6 +8,7 @@
  */
 #include "model.h"
 
+#include "arena.h"
 #include "artifact.h"
 #include "text.h"
 
@@ -42,6 +43,32 @@ static uint64_t
 align64(uint64_t x)
 {
 	return (x + 63) & ~(uint64_t)63;
+}
+
+/* The number of bits set in x. */
+static inline unsigned
+popcount64(uint64_t x)
+{
+#ifdef __POPCNT__
+	return (unsigned)__builtin_popcountll(x);
+#else
+	/* without the instruction, the builtin is a call to libgcc */
+	x -= (x >> 1) & 0x5555555555555555u;
+	x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+	return (unsigned)((x * 0x0101010101010101u) >> 56);
+#endif
+}
+
+/* Bucket b's row in the rank index, and whether the model has b (1/0). */
+static inline uint32_t
+rank_of(const struct nlp_rank_word *rank, uint32_t b, unsigned *has)
+{
+	const struct nlp_rank_word *w = &rank[b >> 6];
+	uint64_t bits = w->bits;
+
+	*has = (unsigned)(bits >> (b & 63)) & 1;
+	return w->rank + popcount64(bits & (((uint64_t)1 << (b & 63)) - 1));
 }
 
 /* The table slot where probing for bucket starts. */
@@ -336,6 +363,46 @@ check_table(const uint32_t *table, const struct header *h, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/*
+ * The rank index of a checked table (model.h), or NULL: the rows not in
+ * their buckets' order, the index more than twice the table, or no memory
+ * for it (the table answers the same, a little slower).
+ */
+static struct nlp_rank_word *
+rank_index(const uint32_t *table, uint64_t cap, uint64_t V, unsigned bits)
+{
+	uint64_t nw = (((uint64_t)1 << bits) + 63) / 64, i, r, k;
+	struct nlp_rank_word *w = NULL;
+	uint32_t *key;
+
+	if (nw * sizeof *w > 2 * cap * 8 ||
+	    (key = calloc(V + 1, sizeof *key)) == NULL)
+		return NULL;
+	for (i = 0; i < cap; i++)       /* key[row] = bucket + 1 */
+		if (table[2 * i] != 0) {
+			if (key[table[2 * i + 1]] != 0)
+				goto out;
+			key[table[2 * i + 1]] = table[2 * i];
+		}
+	for (r = 1; r < V; r++)
+		if (key[r] <= key[r - 1])
+			goto out;
+	if ((w = nlp_huge_alloc(nw * sizeof *w)) == NULL)
+		goto out;
+	memset(w, 0, nw * sizeof *w);
+	for (r = 0; r < V; r++) {
+		k = key[r] - 1;
+		w[k >> 6].bits |= (uint64_t)1 << (k & 63);
+	}
+	for (i = 0, r = 0; i < nw; i++) {
+		w[i].rank = (uint32_t)r;
+		r += popcount64(w[i].bits);
+	}
+out:
+	free(key);
+	return w;
+}
+
 int
 nlp_model_load(struct nlp_model *m, const void *data, size_t size,
     struct nlp_err *e)
@@ -395,6 +462,7 @@ nlp_model_load(struct nlp_model *m, const void *data, size_t size,
 	} else {
 		m->w = (const float *)(base + h.off_w);
 	}
+	m->rank = rank_index(m->table, h.table_cap, h.nrows, h.bits);
 	return NLP_OK;
 fail:
 	nlp_model_release(m);
@@ -404,6 +472,7 @@ fail:
 void
 nlp_model_release(struct nlp_model *m)
 {
+	free(m->rank);
 	free(m->own);
 	free(m->labels);
 	memset(m, 0, sizeof *m);
@@ -557,7 +626,12 @@ static inline int64_t
 find_row(const struct nlp_model *m, uint32_t bucket)
 {
 	uint32_t s = slot_of(bucket, m->table_cap), k;
+	unsigned has;
 
+	if (m->rank != NULL) {
+		k = rank_of(m->rank, bucket, &has);
+		return has ? (int64_t)k : -1;
+	}
 	while ((k = m->table[2 * s]) != 0) {
 		if (k == bucket + 1)
 			return m->table[2 * s + 1];
@@ -606,8 +680,13 @@ vectorize_start(const struct nlp_model *m, struct nlp_scorer *s,
 	if (nlp_featurize(f, &m->feat, text, len) < 0 ||
 	    scorer_reserve(s, f->nkey + 1) < 0)
 		return -1;
-	for (i = 0; i < f->nkey; i++)
-		__builtin_prefetch(&m->table[2 * slot_of(f->key[i], m->table_cap)]);
+	if (m->rank != NULL)
+		for (i = 0; i < f->nkey; i++)
+			__builtin_prefetch(&m->rank[f->key[i] >> 6]);
+	else
+		for (i = 0; i < f->nkey; i++)
+			__builtin_prefetch(&m->table[2 *
+			    slot_of(f->key[i], m->table_cap)]);
 	return 0;
 }
 
@@ -617,7 +696,21 @@ vectorize_rows(const struct nlp_model *m, struct nlp_scorer *s)
 {
 	const struct nlp_featurizer *f = &s->f;
 	size_t i, n = 0;
+	unsigned has;
 
+	if (m->rank != NULL) {
+		/* without a branch: whether the model has a feature is as
+		 * much a coin toss as where the probe ends */
+		for (i = 0; i < f->nkey; i++) {
+			uint32_t r = rank_of(m->rank, f->key[i], &has);
+			__builtin_prefetch(&m->idf[r]);
+			s->row[n] = r;
+			s->tf[n] = f->tf[i];
+			n += has;
+		}
+		s->nknown = n;
+		return;
+	}
 	for (i = 0; i < f->nkey; i++) {
 		int64_t r = find_row(m, f->key[i]);
 		if (r < 0)

@@ -73,6 +73,19 @@
 #define NLP_DTYPE_I8 2
 #define NLP_DTYPE_I8C 3
 
+/*
+ * When a model's rows are in the order of their buckets (as training
+ * writes them) and the index is at most twice the table's size, loading
+ * also builds a bit per bucket: a bucket's row is the number of the
+ * model's buckets below it, a 64-bit word's bits counted past the word's
+ * count of those before.  One memory access and no probing per feature,
+ * where the table needs one or more and a branch the CPU guesses wrong.
+ */
+struct nlp_rank_word {
+	uint64_t bits;           /* buckets 64 i to 64 i + 63 the model has */
+	uint32_t rank, pad;      /* how many below 64 i */
+};
+
 struct nlp_model {
 	struct nlp_feat_opts feat;
 	uint32_t nclasses, nrows, table_cap;
@@ -85,6 +98,7 @@ struct nlp_model {
 	const float *scale;      /* quantized: nrows, else NULL */
 	void *own;               /* value type 3: what loading built (table,
 	                            idf, scales), freed by release */
+	struct nlp_rank_word *rank; /* or NULL: the rows by rank (below) */
 	int multilabel;          /* sigmoid outputs: probabilities of classes
 	                            each on its own, not summing to 1 */
 };

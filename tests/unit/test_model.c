@@ -224,6 +224,92 @@ LEAK_TEST(quantized, rows_scale_to_127_and_score_as_training_measured)
 	nlp_quantized_release(&qw);
 }
 
+/*
+ * The rank index (model.h) against the table: built when the rows are in
+ * their buckets' order and it is small enough, the same row for every
+ * bucket there is, and the same scores as the table alone; not built when
+ * the rows are in another order, or the buckets' space is far larger than
+ * the table.
+ */
+LEAK_TEST(scoring, rank_index_finds_the_rows_the_table_finds)
+{
+	static const char *labels[] = { "a", "b", "c" };
+	struct nlp_feat_opts fo = { .ngrams = 2, .bits = 12, .seed = 7 };
+	enum { V = 700, C = 3 };
+	static uint32_t keys[V], pkeys[V];
+	static float idf[V], pidf[V], w[V * C], pw[V * C];
+	static unsigned char has[1 << 12];
+	float bias[C] = { 0.1f, 0, -0.1f }, p1[C], p2[C];
+	struct nlp_model m1, m2;
+	struct nlp_scorer s1, s2;
+	struct nlp_err e;
+	uint64_t rng = 3;
+	void *b1, *b2;
+	size_t n1, n2, i, j;
+	uint32_t b;
+
+	/* V distinct buckets of 4096, in order */
+	for (i = 0; i < V; i++) {
+		do
+			b = (uint32_t)(nlp_rand_next(&rng) % (1u << 12));
+		while (has[b]);
+		has[b] = 1;
+	}
+	for (b = 0, i = 0; b < (1u << 12); b++)
+		if (has[b])
+			keys[i++] = b;
+	for (i = 0; i < V; i++) {
+		idf[i] = 1.0f + (float)(i % 7) / 3;
+		for (j = 0; j < C; j++)
+			w[i * C + j] = (float)((int)((i * 5 + j * 3) % 11) - 5) / 4;
+	}
+	/* the same model with its rows reversed: bucket order lost */
+	for (i = 0; i < V; i++) {
+		pkeys[i] = keys[V - 1 - i];
+		pidf[i] = idf[V - 1 - i];
+		memcpy(pw + i * C, w + (V - 1 - i) * C, C * sizeof *w);
+	}
+	cr_assert_eq(nlp_model_serialize(&b1, &n1, &fo, labels, C, keys, idf,
+	    V, bias, w, NULL, 0, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_model_serialize(&b2, &n2, &fo, labels, C, pkeys, pidf,
+	    V, bias, pw, NULL, 0, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_model_load(&m1, b1, n1, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_model_load(&m2, b2, n2, &e), NLP_OK, "%s", e.msg);
+	cr_assert_not_null(m1.rank, "rows in bucket order: indexed");
+	cr_assert_null(m2.rank, "rows out of order: the table alone");
+	for (b = 0; b < (1u << 12); b++) {
+		cr_assert_eq(nlp_model_has_bucket(&m1, b), has[b], "bucket %u", b);
+		cr_assert_eq(nlp_model_has_bucket(&m2, b), has[b], "bucket %u", b);
+	}
+	memset(&s1, 0, sizeof s1);
+	memset(&s2, 0, sizeof s2);
+	for (i = 0; i < 300; i++) {
+		char text[96];
+		snprintf(text, sizeof text, "w%zu x%zu y%zu z w%zu", i % 37,
+		    i * 7 % 101, i % 13, i % 5);
+		cr_assert_eq(nlp_model_predict(&m1, &s1, text, strlen(text), p1), 0);
+		cr_assert_eq(nlp_model_predict(&m2, &s2, text, strlen(text), p2), 0);
+		cr_assert(memcmp(p1, p2, sizeof p1) == 0, "text %zu", i);
+		/* and the rows it found: every feature the model has */
+		for (j = 0; j < s1.nknown; j++)
+			cr_assert(s1.row[j] < V && has[keys[s1.row[j]]]);
+	}
+	nlp_scorer_release(&s1);
+	nlp_scorer_release(&s2);
+	nlp_model_release(&m1);
+	nlp_model_release(&m2);
+	free(b1);
+	free(b2);
+	/* 2^24 buckets for 700 rows: the index would be 4 MB */
+	fo.bits = 24;
+	cr_assert_eq(nlp_model_serialize(&b1, &n1, &fo, labels, C, keys, idf,
+	    V, bias, w, NULL, 0, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_model_load(&m1, b1, n1, &e), NLP_OK, "%s", e.msg);
+	cr_assert_null(m1.rank);
+	nlp_model_release(&m1);
+	free(b1);
+}
+
 LEAK_TEST(scoring, top_k_orders_by_probability_and_keeps_ties_stable)
 {
 	float p[5] = { 0.1f, 0.3f, 0.3f, 0.05f, 0.25f };
