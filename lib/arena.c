@@ -52,8 +52,9 @@ nlp_huge_alloc(size_t n)
 	size_t room = n + (HUGE_PAGE - n % HUGE_PAGE) % HUGE_PAGE;
 	void *p;
 
-	if (room < n || posix_memalign(&p, HUGE_PAGE, room > 0 ? room :
-	    HUGE_PAGE) != 0)
+	if (n < HUGE_PAGE / 2)   /* a huge page would be mostly waste */
+		return malloc(n > 0 ? n : 1);
+	if (room < n || posix_memalign(&p, HUGE_PAGE, room) != 0)
 		return NULL;
 	(void)madvise(p, room, MADV_HUGEPAGE);
 	return p;

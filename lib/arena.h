@@ -21,9 +21,10 @@ struct nlp_arena {
 size_t nlp_arena_put(struct nlp_arena *a, const char *s, size_t n);
 
 /*
- * n bytes (not zeroed) for a large table, aligned for transparent huge
- * pages and asking for them: a few megabytes cost one page fault per 2 MiB
- * rather than 512.  NULL when out of memory; free() it.
+ * n bytes (not zeroed) for a large table: from 1 MiB, aligned for
+ * transparent huge pages and asking for them (a few megabytes cost one
+ * page fault per 2 MiB rather than 512).  NULL when out of memory; free()
+ * it.
  */
 void *nlp_huge_alloc(size_t n);
 

@@ -108,10 +108,11 @@ lsd_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
  * sorted order is what makes sums over a document's features run in the
  * same order everywhere; any way of sorting gives it.  A document has a
  * few dozen to a few thousand features, hashed (so spread evenly): one
- * pass on the top bits into some n/2 buckets leaves each a key or two
+ * pass on the top bits into n to 2n buckets leaves each a key or none
  * (and the copies of a repeated word, which never move past each other),
  * which insertion puts in order as it copies them back -- a third of the
- * work of three byte-wide radix passes.  A short text is sorted by
+ * work of three byte-wide radix passes (with half as many buckets, twice
+ * as many of insertion's comparisons went the way the CPU did not guess).  A short text is sorted by
  * insertion alone; when insertion has moved keys more than a few times n
  * (keys that are not spread: the vocabulary's millions, or a text made to
  * collide) the byte radix sort starts again from the buckets.
@@ -130,7 +131,7 @@ radix_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
 		insertion_sort(a, n);
 		return;
 	}
-	while (d < TOP_BITS_MAX && ((size_t)2 << d) <= n)
+	while (d < TOP_BITS_MAX && ((size_t)1 << d) <= n)
 		d++;
 	if (d > bits || n > ((size_t)64 << TOP_BITS_MAX)) {
 		lsd_sort(a, tmp, n, bits);

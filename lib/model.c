@@ -667,8 +667,8 @@ scorer_reserve(struct nlp_scorer *s, size_t n)
 	return 0;
 }
 
-/* The first half of vectorizing: the text's features, and their slots
- * of the table asked for (the table is larger than the caches). */
+/* The first stage of vectorizing: the text's features, and their places
+ * in the model's index asked for (it is larger than the caches). */
 static int
 vectorize_start(const struct nlp_model *m, struct nlp_scorer *s,
     const char *text, size_t len)
@@ -702,7 +702,12 @@ vectorize_rows(const struct nlp_model *m, struct nlp_scorer *s)
 		/* without a branch: whether the model has a feature is as
 		 * much a coin toss as where the probe ends */
 		for (i = 0; i < f->nkey; i++) {
-			uint32_t r = rank_of(m->rank, f->key[i], &has);
+			uint32_t r;
+			/* asked for once more, closer to use: a long text's
+			 * first requests may have left the cache by now */
+			if (i + 16 < f->nkey)
+				__builtin_prefetch(&m->rank[f->key[i + 16] >> 6]);
+			r = rank_of(m->rank, f->key[i], &has);
 			__builtin_prefetch(&m->idf[r]);
 			s->row[n] = r;
 			s->tf[n] = f->tf[i];
@@ -873,9 +878,9 @@ probs_of(const struct nlp_model *m, const struct nlp_scorer *s, float *probs)
 /*
  * The pipe's texts are at three stages, oldest first: rows looked up and
  * their idf and weights asked for (NLP_PIPE_DEPTH - 1 behind the newest),
- * features made and their table slots asked for, and the text just added.  Each
- * step moves every text one stage on, so that a text's loads from memory
- * have a whole text's work to arrive in.
+ * features made and their places in the index asked for, and the text
+ * just added.  Each step moves every text one stage on, so that a text's
+ * loads from memory have a whole text's work to arrive in.
  */
 static struct nlp_scorer *
 pipe_at(struct nlp_pipe *p, unsigned age)

@@ -175,7 +175,7 @@ int nlp_model_vectorize(const struct nlp_model *m, struct nlp_scorer *s,
 
 /*
  * A stream of texts scored in a pipe: a text's loads from memory (its
- * features' slots in the table, then its rows of weights: most of a large
+ * features' places in the index, then its rows of weights: most of a large
  * model's time, scattered over more memory than the caches hold) are asked
  * for ahead and arrive while the next texts are cut and hashed.  The same
  * probabilities as nlp_model_predict(), NLP_PIPE_DEPTH - 1 texts later.
@@ -184,7 +184,8 @@ int nlp_model_vectorize(const struct nlp_model *m, struct nlp_scorer *s,
  * nlp_pipe_push() adds a text with a tag of the caller's: 1 when the pipe
  * was full and its oldest text left, its tag in *out_tag and its
  * probabilities in probs; 0 when none left; -1 when out of memory (the
- * text was not added).  nlp_pipe_pop() takes the oldest text out: 1 with
+ * text was not added, and the oldest may have left without its result:
+ * the caller stops).  nlp_pipe_pop() takes the oldest text out: 1 with
  * its tag and probabilities, 0 when the pipe is empty.  Texts leave in
  * the order they came.
  */
