@@ -514,8 +514,9 @@ score_record(struct run *u, const struct nlp_record *rec)
 			    (rec->flags & NLP_REC_CUT) != 0);
 		return put_line(u);
 	}
-	/* the pipe holds NLP_PIPE_DEPTH records at most: one place more,
-	   and this one's never is the one that leaves */
+	/* the pipe holds NLP_PIPE_DEPTH records at most: with one place
+	   more in the ring, this record's place is never that of the record
+	   that leaves as it comes in */
 	tag = u->seq++ % (NLP_PIPE_DEPTH + 1);
 	p = &u->pend[tag];
 	p->cut = (rec->flags & NLP_REC_CUT) != 0;
