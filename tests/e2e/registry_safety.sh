@@ -149,6 +149,10 @@ moves=20
 	while [ $i -le $moves ]; do
 		"$N" --registry "$R" registry alias p $((i % 2 + 1)) production >/dev/null 2>>"$T/mover.err" ||
 		    echo "move $i: exit $?" >>"$T/mover.err"
+		# at uneven intervals: moves at a steady pace and predicts
+		# taking two moves' time each can keep step, every predict
+		# landing on the same version
+		sleep "0.0$(((i * 37) % 10))"
 		i=$((i + 1))
 	done
 ) &
