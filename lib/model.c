@@ -882,10 +882,10 @@ probs_of(const struct nlp_model *m, const struct nlp_scorer *s, float *probs)
  * just added.  Each step moves every text one stage on, so that a text's
  * loads from memory have a whole text's work to arrive in.
  */
-static struct nlp_scorer *
-pipe_at(struct nlp_pipe *p, unsigned age)
+static unsigned
+pipe_slot(const struct nlp_pipe *p, unsigned age)
 {
-	return &p->sc[(p->head + NLP_PIPE_DEPTH - age) % NLP_PIPE_DEPTH];
+	return (p->head + NLP_PIPE_DEPTH - age) % NLP_PIPE_DEPTH;
 }
 
 /* Score the oldest text: 1 with its tag and probabilities, 0 if none. */
@@ -893,17 +893,16 @@ static int
 pipe_out(struct nlp_pipe *p, const struct nlp_model *m, size_t *tag,
     float *probs)
 {
-	unsigned age = p->n - 1;
-	struct nlp_scorer *s;
+	unsigned i;
 
 	if (p->n == 0)
 		return 0;
-	s = pipe_at(p, age);
-	if (age == 0)            /* the newest: not yet looked up */
-		vectorize_rows(m, s);
-	vectorize_weigh(m, s);
-	probs_of(m, s, probs);
-	*tag = p->tag[(p->head + NLP_PIPE_DEPTH - age) % NLP_PIPE_DEPTH];
+	i = pipe_slot(p, p->n - 1);
+	if (p->n == 1)           /* the newest: not yet looked up */
+		vectorize_rows(m, &p->sc[i]);
+	vectorize_weigh(m, &p->sc[i]);
+	probs_of(m, &p->sc[i], probs);
+	*tag = p->tag[i];
 	p->n--;
 	return 1;
 }
@@ -918,13 +917,13 @@ nlp_pipe_push(struct nlp_pipe *p, const struct nlp_model *m,
 		done = pipe_out(p, m, out_tag, probs);
 	p->head = (p->head + 1) % NLP_PIPE_DEPTH;
 	if (vectorize_start(m, &p->sc[p->head], text, len) < 0) {
-		p->head = (p->head + NLP_PIPE_DEPTH - 1) % NLP_PIPE_DEPTH;
+		p->head = pipe_slot(p, 1);
 		return -1;
 	}
 	p->tag[p->head] = tag;
 	p->n++;
 	if (p->n >= 2) {
-		struct nlp_scorer *s = pipe_at(p, 1);
+		struct nlp_scorer *s = &p->sc[pipe_slot(p, 1)];
 		vectorize_rows(m, s);
 		prefetch_rows(m, s);
 	}
