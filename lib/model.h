@@ -222,10 +222,12 @@ void nlp_model_logits_q(const int8_t *q, const float *scale,
 static inline void
 nlp_prefetch_row(const float *row, uint32_t C)
 {
-	const char *p = (const char *)row, *end = p + (size_t)C * sizeof *row;
+	uintptr_t p = (uintptr_t)row, end = p + (size_t)C * sizeof *row;
 
-	for (; p < end; p += 64)
-		__builtin_prefetch(p);
+	/* from the line the row starts in: a row that starts late in a
+	 * line ends in one more line than its length in lines */
+	for (p &= ~(uintptr_t)63; p < end; p += 64)
+		__builtin_prefetch((const void *)p);
 }
 
 void nlp_scorer_release(struct nlp_scorer *s);
