@@ -32,7 +32,7 @@ NLP_CPPFLAGS := -iquote lib -DNLP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
 # Warnings are errors for developers (make DEVELOPER=1, as git does; make
 # check and CI set it), never for a user whose newer compiler warns anew.
 WERROR := $(if $(DEVELOPER),-Werror)
-NLP_CFLAGS := -std=c17 -Wall -Wextra $(WERROR) -pthread \
+NLP_CFLAGS := -std=c17 -ffp-contract=off -Wall -Wextra $(WERROR) -pthread \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 NLP_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out $(DL_PKGS),$(PKGS)) \
 	2>/dev/null) -ldl -lm -pthread

@@ -784,8 +784,16 @@ nlp_model_scores(const float *w, const float *bias, uint32_t C,
 	nlp_softmax(probs, C);
 }
 
-void
-nlp_model_logits(const float *w, const float *bias, uint32_t C,
+/*
+ * The two kernels are written once each and built twice: plainly, and for
+ * AVX2 where the CPU has it (twice the classes an instruction).  Either
+ * way each class's score is the same multiplications and additions in the
+ * same order, so the same bits on any machine: never fused into FMA
+ * (which rounds once where two operations round twice), as -std=c17 and
+ * -ffp-contract=off in the Makefile make sure.
+ */
+static inline __attribute__((always_inline)) void
+logits_f(const float *w, const float *bias, uint32_t C,
     const uint32_t *rows, const float *vals, size_t n, float *probs)
 {
 	size_t i;
@@ -802,8 +810,8 @@ nlp_model_logits(const float *w, const float *bias, uint32_t C,
 	}
 }
 
-void
-nlp_model_logits_q(const int8_t *q, const float *scale, const float *bias,
+static inline __attribute__((always_inline)) void
+logits_q(const int8_t *q, const float *scale, const float *bias,
     uint32_t C, const uint32_t *rows, const float *vals, size_t n,
     float *probs)
 {
@@ -822,6 +830,51 @@ nlp_model_logits_q(const int8_t *q, const float *scale, const float *bias,
 			probs[c] += v * wc;
 		}
 	}
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_AVX2_BUILD 1
+__attribute__((target("avx2"))) static void
+logits_f_avx2(const float *w, const float *bias, uint32_t C,
+    const uint32_t *rows, const float *vals, size_t n, float *probs)
+{
+	logits_f(w, bias, C, rows, vals, n, probs);
+}
+
+__attribute__((target("avx2"))) static void
+logits_q_avx2(const int8_t *q, const float *scale, const float *bias,
+    uint32_t C, const uint32_t *rows, const float *vals, size_t n,
+    float *probs)
+{
+	logits_q(q, scale, bias, C, rows, vals, n, probs);
+}
+#endif
+
+void
+nlp_model_logits(const float *w, const float *bias, uint32_t C,
+    const uint32_t *rows, const float *vals, size_t n, float *probs)
+{
+#ifdef HAVE_AVX2_BUILD
+	if (__builtin_cpu_supports("avx2")) {
+		logits_f_avx2(w, bias, C, rows, vals, n, probs);
+		return;
+	}
+#endif
+	logits_f(w, bias, C, rows, vals, n, probs);
+}
+
+void
+nlp_model_logits_q(const int8_t *q, const float *scale, const float *bias,
+    uint32_t C, const uint32_t *rows, const float *vals, size_t n,
+    float *probs)
+{
+#ifdef HAVE_AVX2_BUILD
+	if (__builtin_cpu_supports("avx2")) {
+		logits_q_avx2(q, scale, bias, C, rows, vals, n, probs);
+		return;
+	}
+#endif
+	logits_q(q, scale, bias, C, rows, vals, n, probs);
 }
 
 /* Ask for the weight rows of the text vectorized into s (no effect on

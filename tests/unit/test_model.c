@@ -332,6 +332,75 @@ LEAK_TEST(scoring, softmax_survives_huge_scores)
 	cr_assert_float_eq(x[0] + x[1] + x[2], 1.0f, 1e-6);
 }
 
+/* A float in [-8, 8) from the generator, of varied magnitude. */
+static float
+rand_float(uint64_t *st)
+{
+	uint64_t r = nlp_rand_next(st);
+
+	return ldexpf((float)(r >> 40) / (float)(1u << 24) * 2 - 1,
+	    (int)(r & 7) - 4);
+}
+
+/*
+ * The kernels are built twice (plainly and for AVX2, chosen by the CPU):
+ * whichever runs, each class's score is bias + v0*w0 + v1*w1 + ... with
+ * every product and sum rounded, in feature order: the same bits as this
+ * plain loop, for every number of classes (vector tails of every length).
+ * A fused multiply-add would round once and differ in most scores.
+ */
+LEAK_TEST(scoring, kernels_round_every_product_and_sum_in_order)
+{
+	enum { MAXC = 67, NROWS = 40, N = 60 };
+	static float w[NROWS * MAXC], bias[MAXC], got[MAXC], scale[NROWS];
+	static int8_t q[NROWS * MAXC];
+	uint32_t rows[N], C, c;
+	float v[N], want;
+	uint64_t st = 7;
+	size_t i;
+
+	for (i = 0; i < NROWS * MAXC; i++) {
+		w[i] = rand_float(&st);
+		q[i] = (int8_t)(nlp_rand_next(&st) % 255 - 127);
+	}
+	for (i = 0; i < NROWS; i++)
+		scale[i] = fabsf(rand_float(&st)) / 127;
+	for (i = 0; i < N; i++) {
+		rows[i] = (uint32_t)(nlp_rand_next(&st) % NROWS);
+		v[i] = rand_float(&st);
+	}
+	for (c = 0; c < MAXC; c++)
+		bias[c] = rand_float(&st);
+	for (C = 1; C <= MAXC; C++) {
+		nlp_model_logits(w, bias, C, rows, v, N, got);
+		for (c = 0; c < C; c++) {
+			volatile float acc = bias[c], p;
+			for (i = 0; i < N; i++) {
+				p = v[i] * w[(size_t)rows[i] * C + c];
+				acc = acc + p;
+			}
+			want = acc;
+			cr_assert(memcmp(&want, &got[c], sizeof want) == 0,
+			    "float weights, %u classes, class %u: %a, not %a",
+			    C, c, (double)got[c], (double)want);
+		}
+		nlp_model_logits_q(q, scale, bias, C, rows, v, N, got);
+		for (c = 0; c < C; c++) {
+			volatile float acc = bias[c], wc, p;
+			for (i = 0; i < N; i++) {
+				wc = scale[rows[i]] *
+				    (float)q[(size_t)rows[i] * C + c];
+				p = v[i] * wc;
+				acc = acc + p;
+			}
+			want = acc;
+			cr_assert(memcmp(&want, &got[c], sizeof want) == 0,
+			    "8-bit weights, %u classes, class %u: %a, not %a",
+			    C, c, (double)got[c], (double)want);
+		}
+	}
+}
+
 /* A synthetic separable problem for the learner. */
 #define NEX 3000
 #define NF 6
