@@ -5,9 +5,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-
-#define HUGE_PAGE ((size_t)2 << 20)
 
 size_t
 nlp_arena_put(struct nlp_arena *a, const char *s, size_t n)
@@ -43,19 +40,4 @@ nlp_arena_release(struct nlp_arena *a)
 {
 	free(a->p);
 	memset(a, 0, sizeof *a);
-}
-
-void *
-nlp_huge_alloc(size_t n)
-{
-	/* whole huge pages: the last one partly used is still one fault */
-	size_t room = n + (HUGE_PAGE - n % HUGE_PAGE) % HUGE_PAGE;
-	void *p;
-
-	if (n < HUGE_PAGE / 2)   /* a huge page would be mostly waste */
-		return malloc(n > 0 ? n : 1);
-	if (room < n || posix_memalign(&p, HUGE_PAGE, room) != 0)
-		return NULL;
-	(void)madvise(p, room, MADV_HUGEPAGE);
-	return p;
 }

@@ -2,7 +2,7 @@
  * arena.h - a growable byte buffer that holds NUL-terminated strings one
  * after another, addressed by offset (offsets stay valid as it grows,
  * pointers do not).  Batches of records (predict, drift) copy their texts
- * here.  And the memory of large tables.
+ * here.
  */
 #ifndef NLP_ARENA_H
 #define NLP_ARENA_H
@@ -19,14 +19,6 @@ struct nlp_arena {
  * when out of memory (the arena is unchanged then).
  */
 size_t nlp_arena_put(struct nlp_arena *a, const char *s, size_t n);
-
-/*
- * n bytes (not zeroed) for a large table: from 1 MiB, aligned for
- * transparent huge pages and asking for them (a few megabytes cost one
- * page fault per 2 MiB rather than 512).  NULL when out of memory; free()
- * it.
- */
-void *nlp_huge_alloc(size_t n);
 
 /* Forget the contents, keeping the memory. */
 void nlp_arena_clear(struct nlp_arena *a);

@@ -41,10 +41,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "arena.h"
 #include "atomic.h"
 #include "digest.h"
 
@@ -59,7 +59,8 @@
 #define CHUNK_READ ((size_t)64 << 10)      /* a gzip artifact's raw reads */
 #define MANIFEST_MAX ((uint64_t)64 << 10)  /* 64 lines of < 160 bytes fit */
 #define BLOCKING 10240                     /* tar's zero padding at the end */
-#define HUGE_READ ((size_t)1 << 20)        /* files this large: huge pages */
+#define WHOLE_READ ((size_t)1 << 20)       /* files this large: room at once */
+#define HUGE_PAGE ((size_t)2 << 20)
 #define FORMAT_LINE "nlpops-artifact "
 #define MANIFEST "manifest"
 #define MEM_LABEL "(memory)"
@@ -997,21 +998,42 @@ inflate_gzip(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 
 /*
  * Make b hold the size bytes of a file it has the start of, in one block
- * on transparent huge pages: reading 45 MB into fresh memory cost 11000
- * page faults, more than the read itself.  0 or ENOMEM.
+ * (no copying as a doubling buffer grows).  Plain pages, not transparent
+ * huge ones: on a virtual machine that hands freed memory back to its host
+ * (free page reporting), fresh huge pages are the memory handed back, and
+ * touching them again costs the host's faults -- debian's 45 MB model
+ * loaded in 150 ms instead of 45 when the process started after a few
+ * seconds' pause, as a cron job or a CI step does.  0 or ENOMEM.
  */
 static int
-reserve_huge(struct buf *b, size_t size)
+reserve_whole(struct buf *b, size_t size)
 {
 	void *p;
 
-	if ((p = nlp_huge_alloc(size)) == NULL)
+	if ((p = malloc(size)) == NULL)
 		return ENOMEM;
 	memcpy(p, b->p, b->len);         /* what was read so far */
 	free(b->p);
 	b->p = p;
 	b->cap = size;
 	return 0;
+}
+
+/*
+ * Ask the kernel to gather the 2 MiB stretches of a large artifact, read
+ * into plain pages (reserve_whole()), into transparent huge pages in the
+ * background (khugepaged): a long batch then looks its rows up with fewer
+ * TLB misses (1 GB of debian text scored 1-2% faster), and no process
+ * waits for it.  A hint: nothing changes where the kernel does not.
+ */
+static void
+hint_huge(unsigned char *p, size_t n)
+{
+	uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+	uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE_PAGE - 1);
+
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 }
 
 /*
@@ -1038,7 +1060,7 @@ load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 	gz = a->file.len == 2 && a->file.p[0] == 0x1f && a->file.p[1] == 0x8b;
 	/* a large file that starts as an artifact does: room for all of it
 	 * at once (never for 200 MB of something else) */
-	if (!gz && s->known && s->size >= HUGE_READ) {
+	if (!gz && s->known && s->size >= WHOLE_READ) {
 		uint64_t msize;
 		if ((rc = fill_to(&a->file, BLOCK, max, fill_raw, s)) != 0)
 			return rc == ENOMEM ? nlp_errf(e, NLP_IO, "'%s': out of "
@@ -1046,7 +1068,7 @@ load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 			    "cannot read '%s'", a->label);
 		if (a->file.len == BLOCK && check_header(a->file.p, &msize) == NULL &&
 		    strcmp((const char *)a->file.p, MANIFEST) == 0 &&
-		    reserve_huge(&a->file, s->size) != 0)
+		    reserve_whole(&a->file, s->size) != 0)
 			return nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
 	}
 	if (gz) {
@@ -1064,6 +1086,8 @@ load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 		    "bytes, then %zu)", a->label, s->size, a->file.len);
 	a->bytes = a->file.p;
 	a->len = a->file.len;
+	if (rc == NLP_OK && a->file.cap == s->size && s->size >= WHOLE_READ)
+		hint_huge(a->file.p, a->file.len);
 	return rc;
 }
 

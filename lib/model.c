@@ -8,7 +8,6 @@
  */
 #include "model.h"
 
-#include "arena.h"
 #include "artifact.h"
 #include "text.h"
 
@@ -387,7 +386,7 @@ rank_index(const uint32_t *table, uint64_t cap, uint64_t V, unsigned bits)
 	for (r = 1; r < V; r++)
 		if (key[r] <= key[r - 1])
 			goto out;
-	if ((w = nlp_huge_alloc(nw * sizeof *w)) == NULL)
+	if ((w = malloc(nw * sizeof *w)) == NULL)
 		goto out;
 	memset(w, 0, nw * sizeof *w);
 	for (r = 0; r < V; r++) {

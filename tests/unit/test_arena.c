@@ -42,20 +42,3 @@ LEAK_TEST(arena, embedded_bytes_are_kept_as_given)
 	cr_assert_eq(memcmp(a.p + o, "a\tb\nc", 6), 0);
 	nlp_arena_release(&a);
 }
-
-/* A large table starts on a huge page's boundary and holds all it was
- * asked for; a small one is plain memory (no 2 MiB page for 100 bytes). */
-LEAK_TEST(arena, large_tables_are_aligned_for_huge_pages)
-{
-	size_t big = (3u << 20) + 5;
-	unsigned char *p = nlp_huge_alloc(big), *q = nlp_huge_alloc(100);
-
-	cr_assert_not_null(p);
-	cr_assert_not_null(q);
-	cr_assert_eq((uintptr_t)p % (2u << 20), 0);
-	memset(p, 0xab, big);
-	cr_assert_eq(p[big - 1], 0xab);
-	memset(q, 1, 100);
-	free(p);
-	free(q);
-}
