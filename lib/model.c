@@ -881,8 +881,8 @@ nlp_model_logits_q(const int8_t *q, const float *scale, const float *bias,
  * results).  A text's rows of floats are hundreds of cache lines, asked
  * for at once and wanted a little later: into the second-level cache
  * (prefetcht1; the kernel's own look-ahead brings each row the last step),
- * which on the Xeon the bench ran on made debian's scoring 5% faster than
- * asking for them all into the first.
+ * which on the Xeon the bench ran on made debian's scoring 2-5% faster
+ * than asking for them all into the first.
  */
 static void
 prefetch_rows(const struct nlp_model *m, const struct nlp_scorer *s)

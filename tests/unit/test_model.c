@@ -361,7 +361,7 @@ LEAK_TEST(scoring, kernels_round_every_product_and_sum_in_order)
 
 	for (i = 0; i < NROWS * MAXC; i++) {
 		w[i] = rand_float(&st);
-		q[i] = (int8_t)(nlp_rand_next(&st) % 255 - 127);
+		q[i] = (int8_t)((int)(nlp_rand_next(&st) % 255) - 127);
 	}
 	for (i = 0; i < NROWS; i++)
 		scale[i] = fabsf(rand_float(&st)) / 127;
