@@ -1047,7 +1047,7 @@ static int
 load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 {
 	size_t max = s->known ? s->size : MAX_LOADED;
-	int rc, gz;
+	int rc, gz, whole = 0;
 
 	if (s->known && s->size > MAX_LOADED)
 		return nlp_errf(e, NLP_DATA, "'%s': too large (%zu bytes; at most "
@@ -1067,9 +1067,12 @@ load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 			    "memory", a->label) : nlp_errnof(e, NLP_IO, s->err,
 			    "cannot read '%s'", a->label);
 		if (a->file.len == BLOCK && check_header(a->file.p, &msize) == NULL &&
-		    strcmp((const char *)a->file.p, MANIFEST) == 0 &&
-		    reserve_whole(&a->file, s->size) != 0)
-			return nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
+		    strcmp((const char *)a->file.p, MANIFEST) == 0) {
+			if (reserve_whole(&a->file, s->size) != 0)
+				return nlp_errf(e, NLP_IO, "'%s': out of memory",
+				    a->label);
+			whole = 1;
+		}
 	}
 	if (gz) {
 		s->replay = a->file.len;
@@ -1086,7 +1089,7 @@ load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 		    "bytes, then %zu)", a->label, s->size, a->file.len);
 	a->bytes = a->file.p;
 	a->len = a->file.len;
-	if (rc == NLP_OK && a->file.cap == s->size && s->size >= WHOLE_READ)
+	if (rc == NLP_OK && whole)
 		hint_huge(a->file.p, a->file.len);
 	return rc;
 }

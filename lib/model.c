@@ -386,9 +386,8 @@ rank_index(const uint32_t *table, uint64_t cap, uint64_t V, unsigned bits)
 	for (r = 1; r < V; r++)
 		if (key[r] <= key[r - 1])
 			goto out;
-	if ((w = malloc(nw * sizeof *w)) == NULL)
+	if ((w = calloc(nw, sizeof *w)) == NULL)
 		goto out;
-	memset(w, 0, nw * sizeof *w);
 	for (r = 0; r < V; r++) {
 		k = key[r] - 1;
 		w[k >> 6].bits |= (uint64_t)1 << (k & 63);
@@ -787,9 +786,13 @@ nlp_model_scores(const float *w, const float *bias, uint32_t C,
  * The two kernels are written once each and built twice: plainly, and for
  * AVX2 where the CPU has it (twice the classes an instruction).  Either
  * way each class's score is the same multiplications and additions in the
- * same order, so the same bits on any machine: never fused into FMA
- * (which rounds once where two operations round twice), as -std=c17 and
- * -ffp-contract=off in the Makefile make sure.
+ * same order, each rounded to float (the casts: x87's FPU would keep a
+ * product in extended precision), so the same bits on any machine, as long
+ * as the build never fuses them into FMA (which rounds once where two
+ * operations round twice): -ffp-contract=off in the Makefile (clang
+ * contracts by default; CFLAGS such as -Ofast would undo it), and the unit
+ * test scoring/kernels_round_every_product_and_sum_in_order checks both
+ * builds against a plain loop.
  */
 static inline __attribute__((always_inline)) void
 logits_f(const float *w, const float *bias, uint32_t C,
@@ -805,7 +808,7 @@ logits_f(const float *w, const float *bias, uint32_t C,
 		if (i + PREFETCH < n)
 			nlp_prefetch_row(w + (size_t)rows[i + PREFETCH] * C, C);
 		for (c = 0; c < C; c++)
-			probs[c] += v * wr[c];
+			probs[c] += (float)(v * wr[c]);
 	}
 }
 
@@ -825,8 +828,8 @@ logits_q(const int8_t *q, const float *scale, const float *bias,
 			__builtin_prefetch(q + (size_t)rows[i + PREFETCH] * C);
 		for (c = 0; c < C; c++) {
 			/* the weight training measured: sr * q, rounded */
-			float wc = sr * (float)qr[c];
-			probs[c] += v * wc;
+			float wc = (float)(sr * (float)qr[c]);
+			probs[c] += (float)(v * wc);
 		}
 	}
 }
@@ -849,17 +852,52 @@ logits_q_avx2(const int8_t *q, const float *scale, const float *bias,
 }
 #endif
 
-void
-nlp_model_logits(const float *w, const float *bias, uint32_t C,
-    const uint32_t *rows, const float *vals, size_t n, float *probs)
+/* Whether this CPU runs the AVX2 build. */
+static int
+use_avx2(void)
 {
 #ifdef HAVE_AVX2_BUILD
-	if (__builtin_cpu_supports("avx2")) {
+	return __builtin_cpu_supports("avx2");
+#else
+	return 0;
+#endif
+}
+
+void
+nlp_model_logits_build(int avx2, const float *w, const float *bias,
+    uint32_t C, const uint32_t *rows, const float *vals, size_t n,
+    float *probs)
+{
+#ifdef HAVE_AVX2_BUILD
+	if (avx2 && use_avx2()) {
 		logits_f_avx2(w, bias, C, rows, vals, n, probs);
 		return;
 	}
 #endif
+	(void)avx2;
 	logits_f(w, bias, C, rows, vals, n, probs);
+}
+
+void
+nlp_model_logits_q_build(int avx2, const int8_t *q, const float *scale,
+    const float *bias, uint32_t C, const uint32_t *rows, const float *vals,
+    size_t n, float *probs)
+{
+#ifdef HAVE_AVX2_BUILD
+	if (avx2 && use_avx2()) {
+		logits_q_avx2(q, scale, bias, C, rows, vals, n, probs);
+		return;
+	}
+#endif
+	(void)avx2;
+	logits_q(q, scale, bias, C, rows, vals, n, probs);
+}
+
+void
+nlp_model_logits(const float *w, const float *bias, uint32_t C,
+    const uint32_t *rows, const float *vals, size_t n, float *probs)
+{
+	nlp_model_logits_build(use_avx2(), w, bias, C, rows, vals, n, probs);
 }
 
 void
@@ -867,13 +905,8 @@ nlp_model_logits_q(const int8_t *q, const float *scale, const float *bias,
     uint32_t C, const uint32_t *rows, const float *vals, size_t n,
     float *probs)
 {
-#ifdef HAVE_AVX2_BUILD
-	if (__builtin_cpu_supports("avx2")) {
-		logits_q_avx2(q, scale, bias, C, rows, vals, n, probs);
-		return;
-	}
-#endif
-	logits_q(q, scale, bias, C, rows, vals, n, probs);
+	nlp_model_logits_q_build(use_avx2(), q, scale, bias, C, rows, vals, n,
+	    probs);
 }
 
 /*

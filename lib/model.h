@@ -213,6 +213,17 @@ void nlp_model_logits(const float *w, const float *bias, uint32_t nclasses,
 void nlp_model_logits_q(const int8_t *q, const float *scale,
     const float *bias, uint32_t nclasses, const uint32_t *rows,
     const float *vals, size_t n, float *scores);
+/*
+ * The same two, from the build of the kernel asked for (for tests: the
+ * bits must not depend on it): avx2 0 the plain one, 1 the one for AVX2
+ * where the CPU has it (else the plain one).
+ */
+void nlp_model_logits_build(int avx2, const float *w, const float *bias,
+    uint32_t nclasses, const uint32_t *rows, const float *vals, size_t n,
+    float *scores);
+void nlp_model_logits_q_build(int avx2, const int8_t *q, const float *scale,
+    const float *bias, uint32_t nclasses, const uint32_t *rows,
+    const float *vals, size_t n, float *scores);
 
 /*
  * Ask the CPU to load a weight row of C floats (no effect on results).  A

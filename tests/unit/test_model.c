@@ -344,20 +344,22 @@ rand_float(uint64_t *st)
 
 /*
  * The kernels are built twice (plainly and for AVX2, chosen by the CPU):
- * whichever runs, each class's score is bias + v0*w0 + v1*w1 + ... with
- * every product and sum rounded, in feature order: the same bits as this
- * plain loop, for every number of classes (vector tails of every length).
- * A fused multiply-add would round once and differ in most scores.
+ * each build, and the one the CPU picks, gives each class's score as bias
+ * + v0*w0 + v1*w1 + ... with every product and sum rounded, in feature
+ * order: the same bits as this plain loop, for every number of classes
+ * (vector tails of every length).  A fused multiply-add would round once
+ * and differ in most scores.  (On a CPU without AVX2 build 1 is build 0.)
  */
 LEAK_TEST(scoring, kernels_round_every_product_and_sum_in_order)
 {
 	enum { MAXC = 67, NROWS = 40, N = 60 };
 	static float w[NROWS * MAXC], bias[MAXC], got[MAXC], scale[NROWS];
 	static int8_t q[NROWS * MAXC];
-	uint32_t rows[N], C, c;
+	uint32_t rows[N], C, c, k;
 	float v[N], want;
 	uint64_t st = 7;
 	size_t i;
+	int build;
 
 	for (i = 0; i < NROWS * MAXC; i++) {
 		w[i] = rand_float(&st);
@@ -371,8 +373,15 @@ LEAK_TEST(scoring, kernels_round_every_product_and_sum_in_order)
 	}
 	for (c = 0; c < MAXC; c++)
 		bias[c] = rand_float(&st);
-	for (C = 1; C <= MAXC; C++) {
-		nlp_model_logits(w, bias, C, rows, v, N, got);
+	/* build -1: the one the CPU picks; then 0 and 1 */
+	for (k = 0; k < 3 * MAXC; k++) {
+		build = (int)(k / MAXC) - 1;
+		C = k % MAXC + 1;
+		if (build < 0)
+			nlp_model_logits(w, bias, C, rows, v, N, got);
+		else
+			nlp_model_logits_build(build, w, bias, C, rows, v, N,
+			    got);
 		for (c = 0; c < C; c++) {
 			volatile float acc = bias[c], p;
 			for (i = 0; i < N; i++) {
@@ -381,10 +390,14 @@ LEAK_TEST(scoring, kernels_round_every_product_and_sum_in_order)
 			}
 			want = acc;
 			cr_assert(memcmp(&want, &got[c], sizeof want) == 0,
-			    "float weights, %u classes, class %u: %a, not %a",
-			    C, c, (double)got[c], (double)want);
+			    "float weights, build %d, %u classes, class %u: %a, "
+			    "not %a", build, C, c, (double)got[c], (double)want);
 		}
-		nlp_model_logits_q(q, scale, bias, C, rows, v, N, got);
+		if (build < 0)
+			nlp_model_logits_q(q, scale, bias, C, rows, v, N, got);
+		else
+			nlp_model_logits_q_build(build, q, scale, bias, C, rows,
+			    v, N, got);
 		for (c = 0; c < C; c++) {
 			volatile float acc = bias[c], wc, p;
 			for (i = 0; i < N; i++) {
@@ -395,8 +408,8 @@ LEAK_TEST(scoring, kernels_round_every_product_and_sum_in_order)
 			}
 			want = acc;
 			cr_assert(memcmp(&want, &got[c], sizeof want) == 0,
-			    "8-bit weights, %u classes, class %u: %a, not %a",
-			    C, c, (double)got[c], (double)want);
+			    "8-bit weights, build %d, %u classes, class %u: %a, "
+			    "not %a", build, C, c, (double)got[c], (double)want);
 		}
 	}
 }
