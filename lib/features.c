@@ -112,8 +112,9 @@ lsd_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
  * (and the copies of a repeated word, which never move past each other),
  * which insertion puts in order as it copies them back -- a third of the
  * work of three byte-wide radix passes (with half as many buckets, twice
- * as many of insertion's comparisons went the way the CPU did not guess).  A short text is sorted by
- * insertion alone; when insertion has moved keys more than a few times n
+ * as many of insertion's comparisons went the way the CPU did not guess).
+ * A short text is sorted by insertion alone; when insertion has moved keys
+ * more than a few times n
  * (keys that are not spread: the vocabulary's millions, or a text made to
  * collide) the byte radix sort starts again from the buckets.
  */

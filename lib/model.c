@@ -852,24 +852,13 @@ logits_q_avx2(const int8_t *q, const float *scale, const float *bias,
 }
 #endif
 
-/* Whether this CPU runs the AVX2 build. */
-static int
-use_avx2(void)
-{
-#ifdef HAVE_AVX2_BUILD
-	return __builtin_cpu_supports("avx2");
-#else
-	return 0;
-#endif
-}
-
 void
 nlp_model_logits_build(int avx2, const float *w, const float *bias,
     uint32_t C, const uint32_t *rows, const float *vals, size_t n,
     float *probs)
 {
 #ifdef HAVE_AVX2_BUILD
-	if (avx2 && use_avx2()) {
+	if (avx2 && __builtin_cpu_supports("avx2")) {
 		logits_f_avx2(w, bias, C, rows, vals, n, probs);
 		return;
 	}
@@ -884,7 +873,7 @@ nlp_model_logits_q_build(int avx2, const int8_t *q, const float *scale,
     size_t n, float *probs)
 {
 #ifdef HAVE_AVX2_BUILD
-	if (avx2 && use_avx2()) {
+	if (avx2 && __builtin_cpu_supports("avx2")) {
 		logits_q_avx2(q, scale, bias, C, rows, vals, n, probs);
 		return;
 	}
@@ -897,7 +886,7 @@ void
 nlp_model_logits(const float *w, const float *bias, uint32_t C,
     const uint32_t *rows, const float *vals, size_t n, float *probs)
 {
-	nlp_model_logits_build(use_avx2(), w, bias, C, rows, vals, n, probs);
+	nlp_model_logits_build(1, w, bias, C, rows, vals, n, probs);
 }
 
 void
@@ -905,8 +894,7 @@ nlp_model_logits_q(const int8_t *q, const float *scale, const float *bias,
     uint32_t C, const uint32_t *rows, const float *vals, size_t n,
     float *probs)
 {
-	nlp_model_logits_q_build(use_avx2(), q, scale, bias, C, rows, vals, n,
-	    probs);
+	nlp_model_logits_q_build(1, q, scale, bias, C, rows, vals, n, probs);
 }
 
 /*
@@ -926,11 +914,8 @@ prefetch_rows(const struct nlp_model *m, const struct nlp_scorer *s)
 		size_t r = s->row[i];
 
 		if (m->q == NULL) {
-			uintptr_t p = (uintptr_t)(m->w + r * m->nclasses);
-			uintptr_t end = p + m->nclasses * sizeof *m->w;
-			/* from the line the row starts in (nlp_prefetch_row) */
-			for (p &= ~(uintptr_t)63; p < end; p += 64)
-				__builtin_prefetch((const void *)p, 0, 2);
+			NLP_PREFETCH_SPAN(m->w + r * m->nclasses,
+			    m->nclasses * sizeof *m->w, 2);
 			continue;
 		}
 		/* a row of bytes, across two cache lines at most */

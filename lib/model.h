@@ -226,6 +226,18 @@ void nlp_model_logits_q_build(int avx2, const int8_t *q, const float *scale,
     const float *vals, size_t n, float *scores);
 
 /*
+ * Ask the CPU for the cache lines of the n bytes at p, with
+ * __builtin_prefetch's locality loc (a constant: 3 into the first-level
+ * cache, 2 into the second), from the line p starts in: n bytes that start
+ * late in a line end in one more line than n / 64.
+ */
+#define NLP_PREFETCH_SPAN(p, n, loc) do {                                   \
+	uintptr_t nlp_a_ = (uintptr_t)(p), nlp_e_ = nlp_a_ + (n);           \
+	for (nlp_a_ &= ~(uintptr_t)63; nlp_a_ < nlp_e_; nlp_a_ += 64)        \
+		__builtin_prefetch((const void *)nlp_a_, 0, loc);           \
+} while (0)
+
+/*
  * Ask the CPU to load a weight row of C floats (no effect on results).  A
  * large model's weights do not fit in the caches and the rows a document
  * needs are scattered: asking a few features ahead overlaps the loads.
@@ -233,12 +245,7 @@ void nlp_model_logits_q_build(int avx2, const int8_t *q, const float *scale,
 static inline void
 nlp_prefetch_row(const float *row, uint32_t C)
 {
-	uintptr_t p = (uintptr_t)row, end = p + (size_t)C * sizeof *row;
-
-	/* from the line the row starts in: a row that starts late in a
-	 * line ends in one more line than its length in lines */
-	for (p &= ~(uintptr_t)63; p < end; p += 64)
-		__builtin_prefetch((const void *)p);
+	NLP_PREFETCH_SPAN(row, (size_t)C * sizeof *row, 3);
 }
 
 void nlp_scorer_release(struct nlp_scorer *s);

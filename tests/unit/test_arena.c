@@ -3,9 +3,7 @@
  * grows, each NUL-terminated.
  */
 #include <criterion/criterion.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
