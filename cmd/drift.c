@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "artifact.h"
 #include "atomic.h"
 #include "cmd.h"
 #include "drift.h"
@@ -204,7 +205,9 @@ load_reference(const char *cmd, const struct args *a, struct nlp_loaded *lm,
 	int rc;
 
 	if (a->model != NULL) {
-		if ((rc = nlp_load_model(lm, a->model, cli_registry_dir(), &e)) !=
+		struct nlp_artifact_opts ao = { a->o.threads, 1 };
+		if ((rc = nlp_load_model_opts(lm, a->model, cli_registry_dir(),
+		    &ao, &e)) !=
 		    NLP_OK || (rc = cli_trust_check(lm, &e)) != NLP_OK ||
 		    (rc = nlp_drift_ref_from_artifact(ref, lm->a, &lm->m,
 		    lm->display, &e)) != NLP_OK)

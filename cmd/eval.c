@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "artifact.h"
 #include "cmd.h"
 #include "eval.h"
 #include "eval_report.h"
@@ -395,16 +396,19 @@ eval_inputs(const char *cmd, const struct eval_args *a, int n, char **paths,
 {
 	struct nlp_err e = { 0, "" };
 	struct nlp_reader_opts ro = a->ro;
+	struct nlp_artifact_opts ao = { a->o.threads, 0 };
 	int rc;
 
-	if (nlp_load_model(lm, a->model, cli_registry_dir(), &e) != NLP_OK ||
+	if (nlp_load_model_opts(lm, a->model, cli_registry_dir(), &ao, &e) !=
+	    NLP_OK ||
 	    cli_trust_check(lm, &e) != NLP_OK)
 		return cli_error(cmd, &e);
 	if ((rc = multilabel_args(cmd, a, lm)) != NLP_OK)
 		return rc;
 	ro.multilabel = lm->m.multilabel;
 	if (a->baseline != NULL &&
-	    (nlp_load_model(lb, a->baseline, cli_registry_dir(), &e) != NLP_OK ||
+	    (nlp_load_model_opts(lb, a->baseline, cli_registry_dir(), &ao, &e) !=
+	    NLP_OK ||
 	    cli_trust_check(lb, &e) != NLP_OK)) {
 		nlp_err_prefix(&e, "baseline");
 		return cli_error(cmd, &e);

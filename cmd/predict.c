@@ -53,7 +53,8 @@ static const struct cli_opt options[] = {
 	    "fasttext\n(default: plain; or from the extension)",
 	    "plain tsv csv jsonl fasttext" },
 	CLI_OPTS_TEXT_COLUMNS,
-	CLI_OPT_THREADS("threads (default: 1); output is the same"),
+	CLI_OPT_THREADS("threads (default: 1), loading the model too;\noutput "
+	    "is the same"),
 	{ OPT_LINEBUF, 0, "line-buffered", NULL, "flush every line (default on "
 	    "a terminal)", NULL },
 	{ OPT_STRICT, 0, "strict", NULL, "the first odd record (invalid UTF-8, a "
@@ -361,10 +362,14 @@ profile_write(struct run *u)
 static int
 setup(struct run *u, char **paths, size_t npaths)
 {
+	/* the summary line names the model by its SHA-256: hashed on a CPU
+	   of the run's own while the model is checked */
+	struct nlp_artifact_opts ao = { (unsigned)u->threads, !u->quiet };
 	int rc;
 
-	if ((rc = nlp_load_model(&u->lm, u->model, cli_registry_dir(), &u->e))
-	    != NLP_OK || (rc = cli_trust_check(&u->lm, &u->e)) != NLP_OK)
+	if ((rc = nlp_load_model_opts(&u->lm, u->model, cli_registry_dir(),
+	    &ao, &u->e)) != NLP_OK || (rc = cli_trust_check(&u->lm, &u->e)) !=
+	    NLP_OK)
 		return rc;
 	u->po.m = &u->lm.m;
 	if (u->min_p_given && !u->lm.m.multilabel)

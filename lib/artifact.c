@@ -37,6 +37,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,8 @@ struct nlp_artifact {
 	const unsigned char *bytes;    /* the file as read: file.p */
 	size_t len;
 	char sha256[NLP_SHA256_HEX];   /* of those bytes, once asked for */
+	pthread_t hasher;              /* computing sha256 meanwhile, */
+	int hashing;                   /* when this is set */
 	struct buf inflated;           /* the tar inside a gzip artifact */
 	size_t n;                      /* members, manifest first */
 	const char *names[NLP_ARTIFACT_MAX_MEMBERS + 1];  /* NULL-terminated */
@@ -665,6 +668,8 @@ struct source {
 	size_t replay;                 /* a->file's first bytes, read already,
 	                                  to hand to libarchive first */
 	int err;                       /* errno of a failed read, EFBIG, ENOMEM */
+	unsigned threads;              /* nlp_artifact_opts' */
+	int sha256;
 	unsigned char block[CHUNK_READ];
 };
 
@@ -1019,6 +1024,64 @@ reserve_whole(struct buf *b, size_t size)
 	return 0;
 }
 
+/* The part of a file a second thread reads (read_halves()). */
+struct part {
+	int fd;
+	unsigned char *p;
+	size_t n, got;
+	off_t off;
+};
+
+static void *
+read_part(void *arg)
+{
+	struct part *t = arg;
+	ssize_t r;
+
+	while (t->got < t->n) {
+		r = pread(t->fd, t->p + t->got, t->n - t->got,
+		    t->off + (off_t)t->got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		t->got += (size_t)r;
+	}
+	return NULL;
+}
+
+/*
+ * Read the rest of the regular file s into b (room made for all of it) in
+ * two halves at once, the second by a thread of its own: the kernel's
+ * copying and its faulting in of fresh pages, most of a large model's
+ * load, on two CPUs.  Anything short of the whole -- a file that shrank,
+ * a failed read, no thread -- leaves b with what the first half got and
+ * the file's offset after it, for the plain reads that follow to finish
+ * (and report) as they would have.  0, or fill_to()'s error.
+ */
+static int
+read_halves(struct buf *b, struct source *s)
+{
+	struct part t = { s->fd, NULL, 0, 0, 0 };
+	size_t mid = (b->len + (s->size - b->len) / 2) & ~(size_t)4095;
+	pthread_t tid;
+	int rc, started;
+
+	if (mid <= b->len)
+		return 0;
+	t.p = b->p + mid;
+	t.n = s->size - mid;
+	t.off = (off_t)mid;
+	started = pthread_create(&tid, NULL, read_part, &t) == 0;
+	rc = fill_to(b, started ? mid : b->len, s->size, fill_raw, s);
+	if (started)
+		pthread_join(tid, NULL);
+	if (rc == 0 && started && b->len == mid && t.got == t.n &&
+	    lseek(s->fd, (off_t)s->size, SEEK_SET) == (off_t)s->size)
+		b->len = s->size;
+	return rc;
+}
+
 /*
  * Ask the kernel to gather the 2 MiB stretches of a large artifact, read
  * into plain pages (reserve_whole()), into transparent huge pages in the
@@ -1072,6 +1135,11 @@ load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 				return nlp_errf(e, NLP_IO, "'%s': out of memory",
 				    a->label);
 			whole = 1;
+			if (s->threads > 1 && s->fd >= 0 &&
+			    (rc = read_halves(&a->file, s)) != 0)
+				return rc == ENOMEM ? nlp_errf(e, NLP_IO, "'%s': "
+				    "out of memory", a->label) : nlp_errnof(e,
+				    NLP_IO, s->err, "cannot read '%s'", a->label);
 		}
 	}
 	if (gz) {
@@ -1107,6 +1175,28 @@ artifact_new(const char *label)
 	return a;
 }
 
+/* The thread that computes the SHA-256 of a's bytes (nlp_artifact_sha256()
+ * waits for it). */
+static void *
+hash_bytes(void *arg)
+{
+	struct nlp_artifact *a = arg;
+
+	if (nlp_sha256_hex(a->bytes, a->len, a->sha256) != 0)
+		a->sha256[0] = '\0';      /* asked again, later */
+	return NULL;
+}
+
+/* Wait for the SHA-256 being computed, if it is. */
+static void
+hashed(struct nlp_artifact *a)
+{
+	if (a->hashing) {
+		pthread_join(a->hasher, NULL);
+		a->hashing = 0;
+	}
+}
+
 /* Load the artifact from s and verify it (status rc so far), and hand it
  * out, or free it: the tar structure, then manifest and checksums. */
 static int
@@ -1115,6 +1205,9 @@ settle(struct nlp_artifact *a, struct source *s, int rc,
 {
 	if (rc == NLP_OK)
 		rc = load(a, s, e);
+	/* its SHA-256 on a second CPU while it is checked (and used) */
+	if (rc == NLP_OK && s->sha256 && s->threads > 1)
+		a->hashing = pthread_create(&a->hasher, NULL, hash_bytes, a) == 0;
 	if (rc == NLP_OK)
 		rc = a->inflated.p != NULL ?
 		    parse_tar(a, a->inflated.p, a->inflated.len, e) :
@@ -1132,6 +1225,13 @@ settle(struct nlp_artifact *a, struct source *s, int rc,
 int
 nlp_artifact_open_fd(struct nlp_artifact **out, int fd, const char *label,
     struct nlp_err *e)
+{
+	return nlp_artifact_open_fd_opts(out, fd, label, NULL, e);
+}
+
+int
+nlp_artifact_open_fd_opts(struct nlp_artifact **out, int fd,
+    const char *label, const struct nlp_artifact_opts *o, struct nlp_err *e)
 {
 	struct nlp_artifact *a = artifact_new(label);
 	struct source *s = calloc(1, sizeof *s);
@@ -1152,6 +1252,10 @@ nlp_artifact_open_fd(struct nlp_artifact **out, int fd, const char *label,
 		s->known = S_ISREG(st.st_mode);
 		s->size = s->known && (uint64_t)st.st_size <= SIZE_MAX ?
 		    (size_t)st.st_size : SIZE_MAX;
+		if (o != NULL) {
+			s->threads = o->threads;
+			s->sha256 = o->sha256;
+		}
 	}
 	rc = settle(a, s, rc, out, e);
 	free(s);
@@ -1162,12 +1266,19 @@ int
 nlp_artifact_open(struct nlp_artifact **out, const char *path,
     struct nlp_err *e)
 {
+	return nlp_artifact_open_opts(out, path, NULL, e);
+}
+
+int
+nlp_artifact_open_opts(struct nlp_artifact **out, const char *path,
+    const struct nlp_artifact_opts *o, struct nlp_err *e)
+{
 	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC), rc;
 
 	*out = NULL;
 	if (fd < 0)
 		return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'", path);
-	rc = nlp_artifact_open_fd(out, fd, path, e);
+	rc = nlp_artifact_open_fd_opts(out, fd, path, o, e);
 	close(fd);
 	return rc;
 }
@@ -1243,6 +1354,7 @@ nlp_artifact_sha256(struct nlp_artifact *a)
 	/* once, when asked: a model loaded from a file for predict -q is
 	 * never hashed (45 MB cost 30 ms); the bytes are our own copy, so
 	 * hashing them later hashes what was checked and used */
+	hashed(a);
 	if (a->sha256[0] == '\0' && nlp_sha256_hex(a->bytes, a->len,
 	    a->sha256) != 0)
 		a->sha256[0] = '\0';
@@ -1254,6 +1366,7 @@ nlp_artifact_close(struct nlp_artifact *a)
 {
 	if (a == NULL)
 		return;
+	hashed(a);
 	free(a->file.p);
 	free(a->inflated.p);
 	free(a->label);

@@ -79,6 +79,21 @@ struct nlp_artifact;
 int nlp_artifact_open(struct nlp_artifact **out, const char *path,
     struct nlp_err *e);
 
+/*
+ * How to read an artifact (a zeroed struct, or NULL: one thread, the
+ * SHA-256 computed when asked for).  threads > 1: a large file is read in
+ * two halves at once; with sha256 too, a second thread computes its SHA-256
+ * while the artifact is checked and used, and nlp_artifact_sha256() waits
+ * for it (a registry's check of the version, a summary line).
+ */
+struct nlp_artifact_opts {
+	unsigned threads;
+	int sha256;
+};
+
+int nlp_artifact_open_opts(struct nlp_artifact **out, const char *path,
+    const struct nlp_artifact_opts *o, struct nlp_err *e);
+
 /* Same, over bytes in memory (copied). */
 int nlp_artifact_open_mem(struct nlp_artifact **out, const void *data,
     size_t len, struct nlp_err *e);
@@ -87,10 +102,13 @@ int nlp_artifact_open_mem(struct nlp_artifact **out, const void *data,
  * its end; label names it in messages.  The caller closes fd. */
 int nlp_artifact_open_fd(struct nlp_artifact **out, int fd, const char *label,
     struct nlp_err *e);
+int nlp_artifact_open_fd_opts(struct nlp_artifact **out, int fd,
+    const char *label, const struct nlp_artifact_opts *o, struct nlp_err *e);
 
 /* The SHA-256 of the artifact's bytes as they were read and checked (for
  * a gzip artifact, of the compressed bytes, as sha256sum prints it),
- * computed on the first call (not thread-safe: ask before sharing a). */
+ * computed on the first call unless a thread computes it already
+ * (nlp_artifact_opts); not thread-safe: ask before sharing a. */
 const char *nlp_artifact_sha256(struct nlp_artifact *a);
 
 /*

@@ -270,15 +270,17 @@ int nlp_model_label_index(const struct nlp_model *m, const char *label);
 struct nlp_artifact;
 
 /*
- * Open the artifact at path (verified, see artifact.h) and load its
- * weights into m, a view into the artifact: close *a after releasing m.
- * Returns NLP_OK, NLP_IO or NLP_DATA (message names the path).
+ * Open the artifact at path (verified, see artifact.h), read as o asks
+ * (NULL: the defaults, see struct nlp_artifact_opts), and load its weights
+ * into m, a view into the artifact: close *a after releasing m.  Returns
+ * NLP_OK, NLP_IO or NLP_DATA (message names the path).
  */
+struct nlp_artifact_opts;
 int nlp_model_open(struct nlp_model *m, struct nlp_artifact **a,
-    const char *path, struct nlp_err *e);
+    const char *path, const struct nlp_artifact_opts *o, struct nlp_err *e);
 
 /* Same, from an open descriptor (label names it in messages). */
 int nlp_model_open_fd(struct nlp_model *m, struct nlp_artifact **a, int fd,
-    const char *label, struct nlp_err *e);
+    const char *label, const struct nlp_artifact_opts *o, struct nlp_err *e);
 
 #endif

@@ -128,8 +128,10 @@ nlp_modelref_exists(const char *arg, const char *regdir, int *exists,
 /* Load the version res names from r (l->display set first). */
 static int
 open_version(struct nlp_loaded *l, struct nlp_registry *r,
-    struct nlp_resolved *res, struct nlp_err *e)
+    struct nlp_resolved *res, const struct nlp_artifact_opts *o,
+    struct nlp_err *e)
 {
+	struct nlp_artifact_opts ro = { 1, 1 };
 	int rc, fd;
 
 	snprintf(l->display, sizeof l->display, "%s@%ld", res->name,
@@ -138,7 +140,9 @@ open_version(struct nlp_loaded *l, struct nlp_registry *r,
 	l->version = res->version;
 	if ((rc = nlp_registry_object_open(r, res, &fd, e)) != NLP_OK)
 		return rc;
-	rc = nlp_model_open_fd(&l->m, &l->a, fd, res->path, e);
+	if (o != NULL)
+		ro.threads = o->threads;  /* hashed as it is checked: below */
+	rc = nlp_model_open_fd(&l->m, &l->a, fd, res->path, &ro, e);
 	close(fd);
 	/*
 	 * The bytes must be the version's: an object file replaced by
@@ -160,6 +164,13 @@ int
 nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
     struct nlp_err *e)
 {
+	return nlp_load_model_opts(l, arg, regdir, NULL, e);
+}
+
+int
+nlp_load_model_opts(struct nlp_loaded *l, const char *arg, const char *regdir,
+    const struct nlp_artifact_opts *o, struct nlp_err *e)
+{
 	struct nlp_registry *r;
 	struct nlp_resolved res;
 	struct nlp_ref ref;
@@ -168,7 +179,7 @@ nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
 	memset(l, 0, sizeof *l);
 	if (nlp_modelref_is_path(arg)) {
 		snprintf(l->display, sizeof l->display, "%s", arg);
-		return nlp_model_open(&l->m, &l->a, arg, e);
+		return nlp_model_open(&l->m, &l->a, arg, o, e);
 	}
 	if ((rc = nlp_modelref_parse(arg, &ref, e)) != NLP_OK)
 		return rc;
@@ -178,10 +189,10 @@ nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
 		nlp_registry_close(r);
 		return rc;
 	}
-	rc = open_version(l, r, &res, e);
+	rc = open_version(l, r, &res, o, e);
 	/* a cached copy found wrong is fetched again, once */
 	if (rc == NLP_DATA && nlp_registry_object_evict(r, &res))
-		rc = open_version(l, r, &res, e);
+		rc = open_version(l, r, &res, o, e);
 	nlp_registry_close(r);
 	if (rc != NLP_OK)
 		nlp_err_prefix(e, "%s", l->display);

@@ -68,6 +68,13 @@ struct nlp_loaded {
 int nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
     struct nlp_err *e);
 
+/* Same, the artifact read as o asks (artifact.h: threads > 1 reads it on
+ * as many CPUs; a registry version's SHA-256 is then computed by one of
+ * them while the artifact is checked). */
+struct nlp_artifact_opts;
+int nlp_load_model_opts(struct nlp_loaded *l, const char *arg,
+    const char *regdir, const struct nlp_artifact_opts *o, struct nlp_err *e);
+
 /* The SHA-256 of the artifact's bytes as they were loaded and checked
  * (for a registry reference, checked against the version's too). */
 const char *nlp_loaded_sha256(const struct nlp_loaded *l);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "artifact.h"
 #include "modelsig.h"
 #include "server_internal.h"
 
@@ -39,12 +40,15 @@ load(struct nlp_server *s, const char *what, struct served **out,
     struct nlp_err *e)
 {
 	struct served *v = calloc(1, sizeof *v);
+	/* its SHA-256 (in /v1/model, and the registry's check) on a second
+	   CPU while it is checked */
+	struct nlp_artifact_opts ao = { s->o.threads, 1 };
 	int rc;
 
 	*out = NULL;
 	if (v == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
-	rc = nlp_load_model(&v->lm, what, s->o.regdir, e);
+	rc = nlp_load_model_opts(&v->lm, what, s->o.regdir, &ao, e);
 	if (rc == NLP_OK && s->o.trust != NULL)
 		rc = nlp_modelsig_check(s->o.trust, &v->lm, s->o.regdir, e);
 	if (rc != NLP_OK) {

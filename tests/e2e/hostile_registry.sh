@@ -188,12 +188,18 @@ chmod u+w "$o" && cp "$T/b.nlp" "$o" && chmod 444 "$o"
 expect_status 3 "predict refuses a swapped object" "$N" --registry "$R" predict -m spam "$T/in.txt"
 check "naming the SHA-256 it found and the version's" sh -c "grep -q 'damaged: its SHA-256 is $bsha, the version.s $asha' '$T/err' && [ \$(wc -l <'$T/err') -eq 1 ]"
 check "and printing no prediction" test ! -s "$T/out"
+# on two threads the object is read in halves and hashed as it is checked
+expect_status 3 "predict --threads 2 refuses it too" "$N" --registry "$R" predict --threads 2 -m spam "$T/in.txt"
+check "with the same message" sh -c "grep -q 'damaged: its SHA-256 is $bsha, the version.s $asha' '$T/err' && [ \$(wc -l <'$T/err') -eq 1 ]"
+check "and printing no prediction" test ! -s "$T/out"
 zcat "$DATA/spam.test.tsv.gz" | head -50 >"$T/test50.tsv"
 expect_status 3 "eval --record refuses it" "$N" --registry "$R" eval -m spam@1 --record "$T/test50.tsv"
 check "nothing was recorded" test "$(sqlite3 "$R/registry.db" 'SELECT count(*) FROM evaluations' 2>/dev/null || echo 0)" = 0
 chmod u+w "$o" && cp "$T/a.nlp" "$o" && chmod 444 "$o"
 expect_status 0 "restored, predict prints the hash it checked" "$N" --registry "$R" predict -m spam "$T/in.txt"
 check "that hash is the artifact's" grep -q "spam@1 (sha256 $(echo "$asha" | cut -c1-12))" "$T/err"
+expect_status 0 "and on two threads the same" "$N" --registry "$R" predict --threads 2 -m spam "$T/in.txt"
+check "the same hash" grep -q "spam@1 (sha256 $(echo "$asha" | cut -c1-12))" "$T/err"
 
 # --- 12. A full disk: reads keep working (a tmpfs in a private mount
 # namespace, filled after the push; the WAL index cannot be made).

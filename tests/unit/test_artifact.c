@@ -963,6 +963,96 @@ TEST(an_artifact_can_be_read_from_a_pipe)
 	free(p);
 }
 
+/* ---- reading on two threads ---- */
+
+/* p[0..len) into the file path. */
+static void
+put_file(const char *path, const void *p, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(p, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+}
+
+TEST(two_threads_read_the_same_bytes_members_and_sha256)
+{
+	static const struct nlp_artifact_opts opts[] = {
+		{ 2, 1 }, { 2, 0 }, { 8, 1 }, { 1, 1 }, { 0, 0 },
+	};
+	struct nlp_member m[5];
+	size_t n = sample(m), len, blen, i;
+	unsigned char *p;
+	struct nlp_artifact *a;
+	struct nlp_err e = { 0 };
+	char want[NLP_SHA256_HEX];
+	const void *bytes;
+	int gzip;
+
+	for (gzip = 0; gzip < 2; gzip++) {
+		p = write_mem(m, n, gzip, &len);
+		put_file(in_dir("m.nlp"), p, len);
+		cr_assert_eq(nlp_sha256_hex(p, len, want), 0);
+		for (i = 0; i < sizeof opts / sizeof *opts; i++) {
+			cr_assert_eq(nlp_artifact_open_opts(&a, in_dir("m.nlp"),
+			    &opts[i], &e), NLP_OK, "%s", e.msg);
+			holds(a, m, n);
+			bytes = nlp_artifact_bytes(a, &blen);
+			cr_assert_eq(blen, len);
+			cr_assert(memcmp(bytes, p, len) == 0, "opts %zu", i);
+			cr_assert_str_eq(nlp_artifact_sha256(a), want);
+			nlp_artifact_close(a);
+		}
+		/* hashing meanwhile, closed before anyone asked */
+		cr_assert_eq(nlp_artifact_open_opts(&a, in_dir("m.nlp"), &opts[0],
+		    &e), NLP_OK, "%s", e.msg);
+		nlp_artifact_close(a);
+		free(p);
+	}
+}
+
+/* Loading the file holding p[0..len) fails on two threads just as on
+ * one: the same status, the same message. */
+static void
+refused_alike(const void *p, size_t len)
+{
+	static const struct nlp_artifact_opts two = { 2, 1 };
+	struct nlp_artifact *a = (struct nlp_artifact *)&a;
+	struct nlp_err e1 = { 0 }, e2 = { 0 };
+	int rc1, rc2;
+
+	put_file(in_dir("d.nlp"), p, len);
+	rc1 = nlp_artifact_open(&a, in_dir("d.nlp"), &e1);
+	cr_assert_null(a);
+	rc2 = nlp_artifact_open_opts(&a, in_dir("d.nlp"), &two, &e2);
+	cr_assert_null(a);
+	cr_assert_eq(rc1, NLP_DATA, "len %zu: %s", len, e1.msg);
+	cr_assert_eq(rc2, rc1, "len %zu", len);
+	cr_assert_str_eq(e2.msg, e1.msg);
+}
+
+TEST(two_threads_refuse_a_cut_or_damaged_file_as_one_does)
+{
+	struct nlp_member m[5];
+	size_t n = sample(m), len, cut, off, size;
+	unsigned char *p = write_mem(m, n, 0, &len);
+
+	for (cut = 1; cut < len; cut += 300007)
+		refused_alike(p, cut);
+	refused_alike(p, len / 2);
+	refused_alike(p, len - 512);
+	refused_alike(p, len - 1);
+	/* a byte flipped in each half of the weights */
+	off = offset_of(p, len, "weights", &size);
+	for (cut = off + 17; cut < off + size; cut += size / 2) {
+		p[cut] ^= 0x40;
+		refused_alike(p, len);
+		p[cut] ^= 0x40;
+	}
+	free(p);
+}
+
 /* ---- writing ---- */
 
 TEST(writing_into_a_missing_directory_fails_and_leaves_nothing)

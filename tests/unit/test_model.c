@@ -352,7 +352,7 @@ rand_float(uint64_t *st)
  */
 LEAK_TEST(scoring, kernels_round_every_product_and_sum_in_order)
 {
-	enum { MAXC = 67, NROWS = 40, N = 60 };
+	enum { MAXC = 130, NROWS = 40, N = 60 };
 	static float w[NROWS * MAXC], bias[MAXC], got[MAXC], scale[NROWS];
 	static int8_t q[NROWS * MAXC];
 	uint32_t rows[N], C, c, k;

@@ -95,7 +95,7 @@ LEAK_TEST(train, written_artifact_loads_back)
 	cr_assert_eq(nlp_trained_write_fd(&t, fd, path, 0, &e), NLP_OK, "%s",
 	    e.msg);
 	close(fd);
-	cr_assert_eq(nlp_model_open(&m, &a, path, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_model_open(&m, &a, path, NULL, &e), NLP_OK, "%s", e.msg);
 	cr_assert_eq(m.nrows, t.nrows);
 	nlp_model_release(&m);
 	nlp_artifact_close(a);
