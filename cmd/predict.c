@@ -82,7 +82,10 @@ const struct cli_cmd cli_predict = {
 };
 
 #define BATCH_RECORDS 2048
-#define CHUNK_RECORDS 64
+/* At a batch's end a thread that finds no chunk left waits for the one
+ * still scoring the last: small chunks, short waits; but each chunk fills
+ * its thread's pipe anew (its first texts' loads are not overlapped). */
+#define CHUNK_RECORDS 32
 #define NCHUNKS (BATCH_RECORDS / CHUNK_RECORDS)
 #define BATCH_BYTES (2u << 20)
 
