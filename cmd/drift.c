@@ -205,7 +205,8 @@ load_reference(const char *cmd, const struct args *a, struct nlp_loaded *lm,
 	int rc;
 
 	if (a->model != NULL) {
-		struct nlp_artifact_opts ao = { a->o.threads, 1 };
+		/* --profiles: shards written under the model's SHA-256 */
+		struct nlp_artifact_opts ao = { a->o.threads, a->profiles };
 		if ((rc = nlp_load_model_opts(lm, a->model, cli_registry_dir(),
 		    &ao, &e)) !=
 		    NLP_OK || (rc = cli_trust_check(lm, &e)) != NLP_OK ||

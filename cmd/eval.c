@@ -396,7 +396,7 @@ eval_inputs(const char *cmd, const struct eval_args *a, int n, char **paths,
 {
 	struct nlp_err e = { 0, "" };
 	struct nlp_reader_opts ro = a->ro;
-	struct nlp_artifact_opts ao = { a->o.threads, 0 };
+	struct nlp_artifact_opts ao = { a->o.threads, 1 };  /* in its report */
 	int rc;
 
 	if (nlp_load_model_opts(lm, a->model, cli_registry_dir(), &ao, &e) !=

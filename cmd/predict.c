@@ -365,9 +365,10 @@ profile_write(struct run *u)
 static int
 setup(struct run *u, char **paths, size_t npaths)
 {
-	/* the summary line names the model by its SHA-256: hashed on a CPU
-	   of the run's own while the model is checked */
-	struct nlp_artifact_opts ao = { (unsigned)u->threads, !u->quiet };
+	/* the summary line and a profile name the model by its SHA-256:
+	   hashed on a CPU of the run's own while the model is checked */
+	struct nlp_artifact_opts ao = { (unsigned)u->threads, !u->quiet ||
+	    u->profpath != NULL };
 	int rc;
 
 	if ((rc = nlp_load_model_opts(&u->lm, u->model, cli_registry_dir(),

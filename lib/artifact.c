@@ -38,6 +38,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,7 @@
 #define MAX_LOADED ((size_t)(SIZE_MAX / 2 < (UINT64_C(4) << 30) ? \
     SIZE_MAX / 2 : UINT64_C(4) << 30))     /* read, or inflated */
 #define CHUNK_READ ((size_t)64 << 10)      /* a gzip artifact's raw reads */
+#define HASH_STEP ((size_t)8 << 20)        /* SHA-256 meanwhile: a step */
 #define MANIFEST_MAX ((uint64_t)64 << 10)  /* 64 lines of < 160 bytes fit */
 #define BLOCKING 10240                     /* tar's zero padding at the end */
 #define WHOLE_READ ((size_t)1 << 20)       /* files this large: room at once */
@@ -97,7 +99,8 @@ struct nlp_artifact {
 	size_t len;
 	char sha256[NLP_SHA256_HEX];   /* of those bytes, once asked for */
 	pthread_t hasher;              /* computing sha256 meanwhile, */
-	int hashing;                   /* when this is set */
+	int hashing;                   /* when this is set; */
+	atomic_int unwanted;           /* closed before it was asked for */
 	struct buf inflated;           /* the tar inside a gzip artifact */
 	size_t n;                      /* members, manifest first */
 	const char *names[NLP_ARTIFACT_MAX_MEMBERS + 1];  /* NULL-terminated */
@@ -1067,7 +1070,9 @@ read_halves(struct buf *b, struct source *s)
 	pthread_t tid;
 	int rc, started;
 
-	if (mid <= b->len)
+	/* mid counts from the file's start: the descriptor must be where
+	   the b->len bytes read so far leave it */
+	if (mid <= b->len || lseek(s->fd, 0, SEEK_CUR) != (off_t)b->len)
 		return 0;
 	t.p = b->p + mid;
 	t.n = s->size - mid;
@@ -1181,17 +1186,33 @@ static void *
 hash_bytes(void *arg)
 {
 	struct nlp_artifact *a = arg;
+	struct nlp_sha256 *h = nlp_sha256_new();
+	size_t off, n;
 
-	if (nlp_sha256_hex(a->bytes, a->len, a->sha256) != 0)
-		a->sha256[0] = '\0';      /* asked again, later */
+	a->sha256[0] = '\0';           /* unless finished: asked again */
+	if (h == NULL)
+		return NULL;
+	/* in steps, so that an artifact refused (or closed) early is not
+	   waited for while gigabytes are hashed */
+	for (off = 0; off < a->len; off += n) {
+		if (atomic_load(&a->unwanted)) {
+			nlp_sha256_close(h);
+			return NULL;
+		}
+		n = a->len - off < HASH_STEP ? a->len - off : HASH_STEP;
+		nlp_sha256_update(h, a->bytes + off, n);
+	}
+	nlp_sha256_final(h, a->sha256);
 	return NULL;
 }
 
-/* Wait for the SHA-256 being computed, if it is. */
+/* Wait for the SHA-256 being computed, if it is (unwanted: stop it). */
 static void
-hashed(struct nlp_artifact *a)
+hashed(struct nlp_artifact *a, int unwanted)
 {
 	if (a->hashing) {
+		if (unwanted)
+			atomic_store(&a->unwanted, 1);
 		pthread_join(a->hasher, NULL);
 		a->hashing = 0;
 	}
@@ -1354,7 +1375,7 @@ nlp_artifact_sha256(struct nlp_artifact *a)
 	/* once, when asked: a model loaded from a file for predict -q is
 	 * never hashed (45 MB cost 30 ms); the bytes are our own copy, so
 	 * hashing them later hashes what was checked and used */
-	hashed(a);
+	hashed(a, 0);
 	if (a->sha256[0] == '\0' && nlp_sha256_hex(a->bytes, a->len,
 	    a->sha256) != 0)
 		a->sha256[0] = '\0';
@@ -1366,7 +1387,7 @@ nlp_artifact_close(struct nlp_artifact *a)
 {
 	if (a == NULL)
 		return;
-	hashed(a);
+	hashed(a, 1);
 	free(a->file.p);
 	free(a->inflated.p);
 	free(a->label);

@@ -26,12 +26,14 @@
  * libxxhash's build picks XXH3's widest code for the CPU it runs on (AVX2,
  * AVX-512) where it can; the inline code above is SSE2's: the checksums of
  * a loaded model's members, its largest cost after the reading, take half
- * the time (45 MB: 4 ms, not 7).  The same hashes either way.
+ * the time (45 MB: 4 ms, not 7).  The same hashes either way.  Weak: a
+ * libxxhash built without its dispatcher leaves it NULL.
  */
 #if defined(__x86_64__) && defined(__has_include)
 #if __has_include(<xxh_x86dispatch.h>)
 #define HAVE_XXH_DISPATCH 1
-XXH128_hash_t XXH3_128bits_dispatch(const void *input, size_t len);
+XXH128_hash_t XXH3_128bits_dispatch(const void *input, size_t len)
+    __attribute__((weak));
 #endif
 #endif
 
@@ -150,12 +152,15 @@ nlp_sha256_file(const char *path, char hex[NLP_SHA256_HEX], struct nlp_err *e)
 void
 nlp_xxh128_hex(const void *data, size_t len, char hex[NLP_XXH128_HEX])
 {
-#ifdef HAVE_XXH_DISPATCH
-	XXH128_hash_t h = XXH3_128bits_dispatch(data, len);
-#else
-	XXH128_hash_t h = XXH3_128bits(data, len);
-#endif
+	XXH128_hash_t h;
 	XXH128_canonical_t c;
+
+#ifdef HAVE_XXH_DISPATCH
+	if (XXH3_128bits_dispatch != NULL)
+		h = XXH3_128bits_dispatch(data, len);
+	else
+#endif
+		h = XXH3_128bits(data, len);
 
 	XXH128_canonicalFromHash(&c, h);
 	to_hex(c.digest, sizeof c.digest, hex);

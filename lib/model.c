@@ -93,8 +93,9 @@ slot_of(uint32_t bucket, uint32_t cap)
  * negative)?  Integer compares, so that the loop vectorizes (built for
  * AVX2 too, which the loader picks where the CPU has it): checking a 45 MB
  * weights table costs a few milliseconds. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    defined(__GLIBC__)
+__attribute__((target_clones("avx2", "default")))     /* an ifunc: glibc */
 #endif
 static int
 values_ok(const float *p, uint64_t n, int min_zero)

@@ -188,7 +188,8 @@ chmod u+w "$o" && cp "$T/b.nlp" "$o" && chmod 444 "$o"
 expect_status 3 "predict refuses a swapped object" "$N" --registry "$R" predict -m spam "$T/in.txt"
 check "naming the SHA-256 it found and the version's" sh -c "grep -q 'damaged: its SHA-256 is $bsha, the version.s $asha' '$T/err' && [ \$(wc -l <'$T/err') -eq 1 ]"
 check "and printing no prediction" test ! -s "$T/out"
-# on two threads the object is read in halves and hashed as it is checked
+# on two threads the object is hashed beside its check (load_threads.sh:
+# a model large enough to be read in halves too)
 expect_status 3 "predict --threads 2 refuses it too" "$N" --registry "$R" predict --threads 2 -m spam "$T/in.txt"
 check "with the same message" sh -c "grep -q 'damaged: its SHA-256 is $bsha, the version.s $asha' '$T/err' && [ \$(wc -l <'$T/err') -eq 1 ]"
 check "and printing no prediction" test ! -s "$T/out"
