@@ -29,6 +29,16 @@ DEB_TEST := libcriterion-dev clang groff-base mandoc man-db zsh fish python3 tim
 	parallel strace
 
 NLP_CPPFLAGS := -iquote lib -DNLP_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+# libxxhash's own XXH3, built for the CPU it runs on (AVX2, AVX-512), where
+# the library has it: Debian's does, one built without its dispatcher not
+# (lib/digest.c falls back to the inline SSE2 code).  Linked once to see.
+XXH_DISPATCH := $(shell t=$$(mktemp) && printf '%s\n' \
+	'struct h { unsigned long long a, b; };' \
+	'struct h XXH3_128bits_dispatch(const void *, unsigned long);' \
+	'int main(void) { return XXH3_128bits_dispatch("", 0).a == 0; }' | \
+	$(CC) -x c - -o "$$t" $(shell $(PKG_CONFIG) --libs libxxhash 2>/dev/null) \
+	>/dev/null 2>&1 && echo -DNLP_XXH_DISPATCH; rm -f "$$t")
+NLP_CPPFLAGS += $(XXH_DISPATCH)
 # Warnings are errors for developers (make DEVELOPER=1, as git does; make
 # check and CI set it), never for a user whose newer compiler warns anew.
 WERROR := $(if $(DEVELOPER),-Werror)

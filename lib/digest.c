@@ -26,15 +26,11 @@
  * libxxhash's build picks XXH3's widest code for the CPU it runs on (AVX2,
  * AVX-512) where it can; the inline code above is SSE2's: the checksums of
  * a loaded model's members, its largest cost after the reading, take half
- * the time (45 MB: 4 ms, not 7).  The same hashes either way.  Weak: a
- * libxxhash built without its dispatcher leaves it NULL.
+ * the time (45 MB: 4 ms, not 7).  The same hashes either way.  The
+ * Makefile defines NLP_XXH_DISPATCH when the library has it.
  */
-#if defined(__x86_64__) && defined(__has_include)
-#if __has_include(<xxh_x86dispatch.h>)
-#define HAVE_XXH_DISPATCH 1
-XXH128_hash_t XXH3_128bits_dispatch(const void *input, size_t len)
-    __attribute__((weak));
-#endif
+#ifdef NLP_XXH_DISPATCH
+XXH128_hash_t XXH3_128bits_dispatch(const void *input, size_t len);
 #endif
 
 struct nlp_sha256 {
@@ -155,12 +151,11 @@ nlp_xxh128_hex(const void *data, size_t len, char hex[NLP_XXH128_HEX])
 	XXH128_hash_t h;
 	XXH128_canonical_t c;
 
-#ifdef HAVE_XXH_DISPATCH
-	if (XXH3_128bits_dispatch != NULL)
-		h = XXH3_128bits_dispatch(data, len);
-	else
+#ifdef NLP_XXH_DISPATCH
+	h = XXH3_128bits_dispatch(data, len);
+#else
+	h = XXH3_128bits(data, len);
 #endif
-		h = XXH3_128bits(data, len);
 
 	XXH128_canonicalFromHash(&c, h);
 	to_hex(c.digest, sizeof c.digest, hex);
