@@ -208,8 +208,8 @@ load_reference(const char *cmd, const struct args *a, struct nlp_loaded *lm,
 		/* --profiles: shards written under the model's SHA-256 */
 		struct nlp_artifact_opts ao = { a->o.threads, a->profiles };
 		if ((rc = nlp_load_model_opts(lm, a->model, cli_registry_dir(),
-		    &ao, &e)) !=
-		    NLP_OK || (rc = cli_trust_check(lm, &e)) != NLP_OK ||
+		    &ao, &e)) != NLP_OK ||
+		    (rc = cli_trust_check(lm, &e)) != NLP_OK ||
 		    (rc = nlp_drift_ref_from_artifact(ref, lm->a, &lm->m,
 		    lm->display, &e)) != NLP_OK)
 			return cli_error(cmd, &e);

@@ -400,16 +400,14 @@ eval_inputs(const char *cmd, const struct eval_args *a, int n, char **paths,
 	int rc;
 
 	if (nlp_load_model_opts(lm, a->model, cli_registry_dir(), &ao, &e) !=
-	    NLP_OK ||
-	    cli_trust_check(lm, &e) != NLP_OK)
+	    NLP_OK || cli_trust_check(lm, &e) != NLP_OK)
 		return cli_error(cmd, &e);
 	if ((rc = multilabel_args(cmd, a, lm)) != NLP_OK)
 		return rc;
 	ro.multilabel = lm->m.multilabel;
 	if (a->baseline != NULL &&
 	    (nlp_load_model_opts(lb, a->baseline, cli_registry_dir(), &ao, &e) !=
-	    NLP_OK ||
-	    cli_trust_check(lb, &e) != NLP_OK)) {
+	    NLP_OK || cli_trust_check(lb, &e) != NLP_OK)) {
 		nlp_err_prefix(&e, "baseline");
 		return cli_error(cmd, &e);
 	}

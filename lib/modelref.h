@@ -68,9 +68,9 @@ struct nlp_loaded {
 int nlp_load_model(struct nlp_loaded *l, const char *arg, const char *regdir,
     struct nlp_err *e);
 
-/* Same, the artifact read as o asks (artifact.h: threads > 1 reads it on
- * as many CPUs; a registry version's SHA-256 is then computed by one of
- * them while the artifact is checked). */
+/* Same, the artifact read as o asks (artifact.h: threads > 1 reads a
+ * large one in two halves at once, and a registry version's SHA-256 is
+ * then computed on a second thread while the artifact is checked). */
 struct nlp_artifact_opts;
 int nlp_load_model_opts(struct nlp_loaded *l, const char *arg,
     const char *regdir, const struct nlp_artifact_opts *o, struct nlp_err *e);
