@@ -233,7 +233,10 @@ R=$T/r17
 expect_status 4 "rollback with stdout closed is exit 4" sh -c "'$N' --registry '$R' registry rollback spam >&-"
 expect_status 4 "rollback to /dev/full is exit 4" sh -c "'$N' --registry '$R' registry rollback spam >/dev/full"
 check "saying nothing was changed" grep -q "nothing was changed" "$T/err"
-sh -c "trap '' PIPE; { '$N' --registry '$R' registry alias spam 1 staging 2>'$T/perr'; echo \$? >'$T/pst'; } | (exec 0<&-; sleep 1)"
+# (the command starts once the reader has closed its end: on a busy
+# machine it could otherwise write into the pipe's buffer first)
+rm -f "$T/closed"
+sh -c "trap '' PIPE; { while [ ! -e '$T/closed' ]; do sleep 0.05; done; '$N' --registry '$R' registry alias spam 1 staging 2>'$T/perr'; echo \$? >'$T/pst'; } | (exec 0<&-; : >'$T/closed'; sleep 1)"
 check "alias to a pipe nobody reads is exit 4" test "$(cat "$T/pst")" = 4
 check "saying the pipe is broken and nothing changed" grep -q "nothing was changed: Broken pipe" "$T/perr"
 expect_status 0 "production is still spam@2, staging absent" "$N" --registry "$R" registry show spam@production
