@@ -1068,7 +1068,7 @@ read_halves(struct buf *b, struct source *s)
 	struct part t = { s->fd, NULL, 0, 0, 0 };
 	size_t mid = (b->len + (s->size - b->len) / 2) & ~(size_t)4095;
 	pthread_t tid;
-	int rc, started;
+	int rc;
 
 	/* mid counts from the file's start: the descriptor must be where
 	   the b->len bytes read so far leave it */
@@ -1077,11 +1077,11 @@ read_halves(struct buf *b, struct source *s)
 	t.p = b->p + mid;
 	t.n = s->size - mid;
 	t.off = (off_t)mid;
-	started = pthread_create(&tid, NULL, read_part, &t) == 0;
-	rc = fill_to(b, started ? mid : b->len, s->size, fill_raw, s);
-	if (started)
-		pthread_join(tid, NULL);
-	if (rc == 0 && started && b->len == mid && t.got == t.n &&
+	if (pthread_create(&tid, NULL, read_part, &t) != 0)
+		return 0;              /* no thread: the plain reads do it all */
+	rc = fill_to(b, mid, s->size, fill_raw, s);
+	pthread_join(tid, NULL);
+	if (rc == 0 && b->len == mid && t.got == t.n &&
 	    lseek(s->fd, (off_t)s->size, SEEK_SET) == (off_t)s->size)
 		b->len = s->size;
 	return rc;
