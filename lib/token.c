@@ -1,8 +1,10 @@
 /*
  * token.c - Unicode-aware tokenization (see token.h for the definition).
  *
- * ASCII, which is most of most text, goes through a 128-entry class table;
- * other code points are decoded and classified with glibc's C.UTF-8
+ * ASCII, which is most of most text, goes 64 bytes at a time (bit masks
+ * of which bytes are word characters: ascii_run()), or where a block has
+ * other bytes through a 128-entry class table; other code points are
+ * decoded and classified with glibc's C.UTF-8
  * locale, which carries the full Unicode character classes and case
  * mappings regardless of the user's LC_ALL.
  */
@@ -220,6 +222,24 @@ reserve(struct nlp_tokens *t, size_t want, size_t textlen)
 	return 0;
 }
 
+/* Make room for at least want words of bit masks. */
+static int
+reserve_masks(struct nlp_tokens *t, size_t want)
+{
+	uint64_t *m;
+	size_t cap = t->mask_cap ? t->mask_cap : 64;
+
+	if (want <= t->mask_cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	if ((m = realloc(t->mask, cap * sizeof *m)) == NULL)
+		return -1;
+	t->mask = m;
+	t->mask_cap = cap;
+	return 0;
+}
+
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
@@ -269,11 +289,159 @@ word_run(const unsigned char *u, size_t slen, size_t *i, char *text,
 	*out = b;
 }
 
+/*
+ * The fast path, for blocks of 64 bytes all ASCII (most text): a pass over
+ * the blocks makes two bit masks per block, which bytes are word
+ * characters and which are punctuation (a token each), and the lowercased
+ * copy, all at once (SSE2, part of every x86-64; elsewhere a byte at a
+ * time); the tokens then come from the masks' bits, a word's start where a
+ * run of word bits begins and its length from the run's end, without a
+ * branch per byte.  A token stays at its place in the copy (separators
+ * are left in it, where nothing reads them).  The unit test
+ * blocks_of_ascii_cut_as_the_reference_with_other_text_anywhere checks
+ * both builds of block_masks() against a reference.
+ */
+#define BLOCK 64
+
+/* The masks of one block of BLOCK bytes at u, all ASCII, its lowercase
+ * copy at d; returns the bytes' high bits (non-zero: not ASCII after all). */
+#if defined(__x86_64__) && defined(__SSE2__) && !defined(NLP_TOKEN_PORTABLE)
+#include <emmintrin.h>
+
+static inline uint64_t
+block_masks(const unsigned char *u, char *d, uint64_t *word, uint64_t *single)
+{
+	const __m128i bit5 = _mm_set1_epi8(0x20);
+	uint64_t w = 0, p = 0, high = 0;
+	int k;
+
+	for (k = 0; k < BLOCK; k += 16) {
+		__m128i c = _mm_loadu_si128((const __m128i *)(const void *)(u + k));
+		__m128i lo = _mm_or_si128(c, bit5);
+		/* in range by a signed compare: the range moved to -128 up */
+		__m128i letter = _mm_cmplt_epi8(_mm_add_epi8(lo,
+		    _mm_set1_epi8((char)(0x80 - 'a'))), _mm_set1_epi8(-128 + 26));
+		__m128i digit = _mm_cmplt_epi8(_mm_add_epi8(c,
+		    _mm_set1_epi8((char)(0x80 - '0'))), _mm_set1_epi8(-128 + 10));
+		__m128i wd = _mm_or_si128(letter, digit);
+		/* a capital: a letter without bit 5 */
+		__m128i upper = _mm_andnot_si128(_mm_cmpeq_epi8(c, lo), letter);
+		/* visible: above the space, below DEL (and ASCII: signed) */
+		__m128i vis = _mm_andnot_si128(_mm_cmpeq_epi8(c,
+		    _mm_set1_epi8(0x7f)), _mm_cmpgt_epi8(c, bit5));
+
+		_mm_storeu_si128((__m128i *)(void *)(d + k),
+		    _mm_or_si128(c, _mm_and_si128(upper, bit5)));
+		w |= (uint64_t)(uint32_t)_mm_movemask_epi8(wd) << k;
+		p |= (uint64_t)(uint32_t)_mm_movemask_epi8(
+		    _mm_andnot_si128(wd, vis)) << k;
+		high |= (uint64_t)(uint32_t)_mm_movemask_epi8(c) << k;
+	}
+	*word = w;
+	*single = p;
+	return high;
+}
+#else
+static inline uint64_t
+block_masks(const unsigned char *u, char *d, uint64_t *word, uint64_t *single)
+{
+	uint64_t w = 0, p = 0, high = 0;
+	int k;
+
+	for (k = 0; k < BLOCK; k++) {
+		unsigned c = u[k], lw = word_lower[c];
+		high |= (uint64_t)(c >> 7) << k;
+		w |= (uint64_t)(lw != 0) << k;
+		p |= (uint64_t)(c < 0x80 && ascii_class[c] == SINGLE) << k;
+		d[k] = (char)(lw != 0 ? lw : c);
+	}
+	*word = w;
+	*single = p;
+	return high;
+}
+#endif
+
+/*
+ * Tokenize the text at u + i as ASCII, token n on, its copy at text + *out
+ * on, up to the end (slen) or up to the first block with a byte that is
+ * not ASCII.  Returns where it stopped: slen, or a place where no token
+ * goes on across (the start of that block, or of the word that runs into
+ * it), from where the general path takes over; *out and *n moved on.
+ */
+static size_t
+ascii_run(const unsigned char *u, size_t i, size_t slen,
+    struct nlp_tokens *t, size_t *out, size_t *n)
+{
+	size_t nb = (slen - i + BLOCK - 1) / BLOCK, k, stop, j = *n;
+	unsigned char tail[BLOCK];
+	uint64_t *m = t->mask;
+	char *d = t->text + *out;
+	uint32_t base = (uint32_t)*out;
+	int cross = 0;
+
+	/* the masks, word and punctuation by turns, up to the end or the
+	 * first block that is not ASCII, which counts as white space: after
+	 * it a pair of zeros, so that a word's run always ends */
+	for (k = 0; k < nb; k++) {
+		const unsigned char *b = u + i + k * BLOCK;
+		if (i + k * BLOCK + BLOCK > slen) {      /* the last, short block */
+			memset(tail, ' ', sizeof tail);
+			memcpy(tail, b, slen - i - k * BLOCK);
+			b = tail;
+		}
+		if (block_masks(b, d + k * BLOCK, &m[2 * k], &m[2 * k + 1]) != 0) {
+			cross = k > 0 && m[2 * k - 2] >> 63 != 0;
+			break;
+		}
+	}
+	stop = k < nb ? i + k * BLOCK : slen;
+	nb = k;
+	m[2 * nb] = m[2 * nb + 1] = 0;
+	for (k = 0; k < nb; k++) {
+		uint64_t w = m[2 * k], prev = k > 0 ? m[2 * k - 2] >> 63 : 0;
+		uint64_t start = m[2 * k + 1] | (w & ~(w << 1 | prev));
+
+		while (start != 0) {
+			unsigned p = (unsigned)__builtin_ctzll(start);
+			uint64_t rest = ~w >> p;
+			size_t len, q;
+
+			start &= start - 1;
+			t->off[j] = base + (uint32_t)(k * BLOCK + p);
+			if ((m[2 * k + 1] >> p & 1) != 0) {
+				t->len[j] = 1;
+				t->kind[j++] = NLP_TOK_SINGLE;
+				continue;
+			}
+			/* the run of word bits from p, into the next
+			 * blocks if it reaches this one's end */
+			if (rest != 0)
+				len = (size_t)__builtin_ctzll(rest);
+			else {
+				len = BLOCK - p;
+				for (q = k + 1; m[2 * q] == ~(uint64_t)0; q++)
+					len += BLOCK;
+				len += (size_t)__builtin_ctzll(~m[2 * q]);
+			}
+			t->len[j] = (uint32_t)len;
+			t->kind[j++] = NLP_TOK_WORD;
+		}
+	}
+	/* a word that runs into the block not ASCII: the general path's */
+	if (cross) {
+		j--;
+		stop = i + (t->off[j] - base);
+	}
+	*out += stop - i;
+	*n = j;
+	return stop;
+}
+
 int
 nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, out = 0, n = 0;
+	size_t i = 0, out = 0, n = 0, resume;
 	char *text;
 	uint32_t *off, *len;
 	uint8_t *kind;
@@ -284,9 +452,11 @@ nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t)
 	t->n = 0;
 	/*
 	 * Lowercasing can grow a character (U+023A -> U+2C65: 2 -> 3 bytes),
-	 * never beyond 3/2; a token per byte is the most there can be.
+	 * never beyond 3/2; a token per byte is the most there can be; and
+	 * the ASCII path writes whole blocks.  Its masks: a pair a block.
 	 */
-	if (reserve(t, slen + 1, slen + slen / 2 + 8) < 0)
+	if (reserve(t, slen + 1, slen + slen / 2 + BLOCK + 8) < 0 ||
+	    reserve_masks(t, 2 * (slen / BLOCK) + 4) < 0)
 		return -1;
 	/* in locals: a store through the char pointer text could alias t's
 	 * fields, and the compiler would reload them at every byte */
@@ -294,10 +464,19 @@ nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t)
 	off = t->off;
 	len = t->len;
 	kind = t->kind;
+	/* blocks of ASCII on the fast path; a block that is not, from the
+	 * start of its first token on, here, until a token ends past it */
+	resume = 0;
 	while (i < slen) {
 		unsigned char c = u[i];
 		uint32_t cp, lower;
 		enum cls k;
+
+		if (i >= resume && !inword) {
+			i = ascii_run(u, i, slen, t, &out, &n);
+			resume = i + BLOCK;
+			continue;
+		}
 
 		/* ASCII, most of most text: a word's run of bytes at once,
 		 * a separator or a punctuation mark in a step */
@@ -353,6 +532,7 @@ nlp_tokens_release(struct nlp_tokens *t)
 	free(t->off);
 	free(t->len);
 	free(t->kind);
+	free(t->mask);
 	memset(t, 0, sizeof *t);
 }
 

@@ -35,11 +35,14 @@ enum nlp_tok_kind {
  * text[off[i] .. off[i] + len[i]), lowercased UTF-8.
  */
 struct nlp_tokens {
-	char *text;          /* lowercased token bytes, concatenated */
+	char *text;          /* lowercased token bytes (and what separates
+	                        them, or not: only the tokens are defined) */
 	size_t text_cap;
 	uint32_t *off, *len;
 	uint8_t *kind;       /* enum nlp_tok_kind */
 	size_t n, cap;
+	uint64_t *mask;      /* scratch: which bytes are word characters */
+	size_t mask_cap;
 };
 
 /*

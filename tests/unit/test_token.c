@@ -128,6 +128,123 @@ LEAK_TEST_FINI(token, every_ascii_byte_anywhere_in_a_long_word, release)
 	expect_tokens("abcdefg\xe2\x82\xac" "abcdefghij", "abcdefg|\xe2\x82\xac|abcdefghij");
 }
 
+/*
+ * ASCII goes in blocks of 64 bytes (bit masks of which bytes are word
+ * characters); a block with a byte that is not ASCII goes the general
+ * way, from the start of the word that runs into it, and the blocks after
+ * it the fast way again.  Random texts of ASCII bytes, long words across
+ * blocks and a few other characters anywhere cut as the reference does
+ * (tokens joined by \x01, which never is in one).
+ */
+/* The tokenizer as built where there is no SSE2 (block masks a byte at a
+ * time): the same source, its functions under other names. */
+#define NLP_TOKEN_PORTABLE
+#define nlp_tokenize portable_tokenize
+#define nlp_token_init portable_token_init
+#define nlp_tokens_release portable_tokens_release
+#define nlp_tokens_fingerprint portable_tokens_fingerprint
+#define nlp_utf8_decode portable_utf8_decode
+#include "../../lib/token.c"
+#undef nlp_tokenize
+#undef nlp_token_init
+#undef nlp_tokens_release
+#undef nlp_tokens_fingerprint
+#undef nlp_utf8_decode
+
+struct piece {
+	const char *s;           /* the bytes */
+	const char *lower;       /* in a token, lowercased */
+	int cls;                 /* 0 separates, 1 word, 2 alone, 3 a mark */
+};
+
+static const struct piece others[] = {
+	{ "\xc3\x89", "\xc3\xa9", 1 },          /* É */
+	{ "\xc3\xa9", "\xc3\xa9", 1 },          /* é */
+	{ "\xe4\xb8\xad", "\xe4\xb8\xad", 2 },  /* 中 */
+	{ "\xe2\x82\xac", "\xe2\x82\xac", 2 },  /* € */
+	{ "\xc2\xa0", "", 0 },                  /* NBSP */
+	{ "\xcc\x81", "\xcc\x81", 3 },          /* combining acute */
+	{ "\xc8\xba", "\xe2\xb1\xa5", 1 },      /* Ⱥ, whose lowercase is longer */
+};
+
+LEAK_TEST_FINI(token, blocks_of_ascii_cut_as_the_reference_with_other_text_anywhere,
+    release)
+{
+	static const char *ways[] = { "this build", "the portable build" };
+	static char s[4096], want[8192], got[8192];
+	uint64_t r = 42;
+	int iter, way;
+
+	for (iter = 0; iter < 4000; iter++) {
+		size_t n = 0, w = 0, g = 0, i, target;
+		int inword = 0, any = 0, mix = iter % 3;
+
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		target = (size_t)(r >> 33) % 700;
+		while (n < target) {
+			struct piece one;
+			char b[2], raw[2];
+			unsigned x;
+
+			r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+			x = (unsigned)(r >> 33);
+			if (mix > 0 && x % (mix == 1 ? 9 : 300) == 0)
+				one = others[(x >> 8) % (sizeof others / sizeof *others)];
+			else if (x % 23 == 0) {         /* a long word */
+				size_t k, len = (x >> 8) % 150;
+				for (k = 0; k < len && n < sizeof s - 8; k++) {
+					unsigned char c = (unsigned char)("aK0q"[k % 4] +
+					    (k / 4) % 10);
+					s[n++] = (char)c;
+					if (!inword && any)
+						want[w++] = '\x01';
+					want[w++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+					inword = any = 1;
+				}
+				continue;
+			} else {
+				unsigned char c = (unsigned char)(1 + (x >> 8) % 127);
+				int word = (c >= '0' && c <= '9') ||
+				    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+				raw[0] = (char)c;
+				b[0] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+				raw[1] = b[1] = '\0';
+				one.s = raw;
+				one.lower = b;
+				one.cls = c <= ' ' || c == 0x7f ? 0 : word ? 1 : 2;
+			}
+			memcpy(s + n, one.s, strlen(one.s));
+			n += strlen(one.s);
+			if (one.cls == 3)                /* a mark: its word's */
+				one.cls = inword ? 1 : 2;
+			if (one.cls == 0) {
+				inword = 0;
+				continue;
+			}
+			if (any && !(one.cls == 1 && inword))
+				want[w++] = '\x01';
+			memcpy(want + w, one.lower, strlen(one.lower));
+			w += strlen(one.lower);
+			inword = one.cls == 1;
+			any = 1;
+		}
+		for (way = 0; way < 2; way++) {
+			cr_assert_eq((way == 0 ? nlp_tokenize :
+			    portable_tokenize)(s, n, &tok), 0);
+			for (i = g = 0; i < tok.n; i++) {
+				if (i > 0)
+					got[g++] = '\x01';
+				memcpy(got + g, tok.text + tok.off[i], tok.len[i]);
+				g += tok.len[i];
+			}
+			cr_assert_eq(g, w, "text %d, %s: %zu bytes of tokens, "
+			    "want %zu", iter, ways[way], g, w);
+			cr_assert(memcmp(got, want, w) == 0, "text %d, %s: other "
+			    "tokens", iter, ways[way]);
+		}
+	}
+}
+
 static struct nlp_featurizer feat;
 
 static void
