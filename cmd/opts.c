@@ -58,7 +58,10 @@ tables(const struct cli_opt *opts, struct option **longopts, char **shorts)
 static int
 refused(const struct cli_cmd *c, int ret, char **argv)
 {
+	static const char *const globals[] = { "--registry", "--cache",
+	    "--cache-max", NULL };
 	const char *arg = argv[optind - 1];
+	const char *const *g;
 
 	if (optopt != 0 && optopt < 256 && arg[0] == '-' && arg[1] != '-')
 		return ret == ':' ? cli_usage_error(c->name, "option '-%c' needs "
@@ -66,6 +69,12 @@ refused(const struct cli_cmd *c, int ret, char **argv)
 		    "an option of '%s'", optopt, c->name);
 	if (ret == ':')
 		return cli_usage_error(c->name, "option '%s' needs a value", arg);
+	for (g = globals; *g != NULL; g++) {
+		size_t n = strlen(*g);
+		if (strncmp(arg, *g, n) == 0 && (arg[n] == '\0' || arg[n] == '='))
+			return cli_usage_error(c->name, "'%s' goes before the "
+			    "command: nlpops %s VALUE %s ...", *g, *g, c->name);
+	}
 	if (strchr(arg, '=') != NULL)
 		return cli_usage_error(c->name, "'%s': is not an option of '%s', "
 		    "or takes no value", arg, c->name);

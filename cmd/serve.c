@@ -188,6 +188,19 @@ event(void *ctx, const char *kind, const char *msg)
 	nlp_buf_release(&b);
 }
 
+/* Is s a port number, 0 to 65535, in decimal?  (getaddrinfo() would
+ * take 99999 as 34463, its value modulo 65536.) */
+static int
+is_port(const char *s)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	for (i = 0; s[i] >= '0' && s[i] <= '9' && i < 5; i++)
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	return i > 0 && s[i] == '\0' && v <= 65535;
+}
+
 /* Split "HOST:PORT", "[HOST]:PORT" or "PORT" into host and port. */
 static int
 split_listen(const char *s, char *host, size_t hsize, char *port,
@@ -199,14 +212,14 @@ split_listen(const char *s, char *host, size_t hsize, char *port,
 	if (colon == NULL) {
 		snprintf(host, hsize, "127.0.0.1");
 		snprintf(port, psize, "%s", s);
-		return port[0] != '\0' ? 0 : -1;
+		return is_port(port) ? 0 : -1;
 	}
 	n = (size_t)(colon - s);
 	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
 		h++;
 		n -= 2;
 	}
-	if (n == 0 || n >= hsize || colon[1] == '\0')
+	if (n == 0 || n >= hsize || !is_port(colon + 1))
 		return -1;
 	memcpy(host, h, n);
 	host[n] = '\0';
@@ -227,7 +240,7 @@ listen_on(struct sargs *a, const char *where)
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if (split_listen(where, host, sizeof host, port, sizeof port) < 0) {
 		nlp_errf(&a->e, NLP_USAGE, "--listen takes ADDR:PORT, [ADDR]:PORT "
-		    "or PORT, not '%s'", where);
+		    "or PORT (a port: 0 to 65535), not '%s'", where);
 		return -1;
 	}
 	if ((err = getaddrinfo(host, port, &hints, &res)) != 0) {

@@ -192,8 +192,13 @@ info(struct nlp_buf *b, struct nlp_server *s)
 			continue;
 		printfb(b, "nlpops_model_info{role=\"%s\",name=\"", sl[i]->role);
 		label_value(b, v->lm.name[0] ? v->lm.name : v->lm.display);
-		printfb(b, "\",version=\"%ld\",sha256=\"%s\"} 1\n", v->lm.version,
-		    v->sha256);
+		/* a file's model has no version: empty, as drift's metrics
+		   and the absent label say (and /v1/model's null) */
+		if (v->lm.version > 0)
+			printfb(b, "\",version=\"%ld", v->lm.version);
+		else
+			printfb(b, "\",version=\"");
+		printfb(b, "\",sha256=\"%s\"} 1\n", v->sha256);
 		nlp_srv_release(v);
 	}
 	v = nlp_srv_acquire(&s->model);

@@ -509,6 +509,14 @@ expect_status 2 "registry --registry DIR list" "$N" registry --registry "$R4" li
 check "... says where it goes" grep -q "'--registry' goes before the command: nlpops --registry $R4 registry list" "$T/err"
 expect_status 2 "registry list --registry=DIR" "$N" registry list --registry="$R4"
 check "... says where it goes" grep -q "goes before the command" "$T/err"
+# the other commands: the global options, after the command, say so too
+for c in "predict -m spam" "eval -m spam x.tsv" "drift -m spam" "train x.tsv" "serve -m spam"; do
+	for g in "--registry $R4" "--registry=$R4" "--cache $T/c" "--cache-max=1G"; do
+		# shellcheck disable=SC2086
+		expect_status 2 "$c $g" "$N" $c $g
+		check "$c $g: says it goes before the command" grep -qx "nlpops ${c%% *}: '${g%%[ =]*}' goes before the command: nlpops ${g%%[ =]*} VALUE ${c%% *} ... (see 'nlpops ${c%% *} --help')" "$T/err"
+	done
+done
 for typo in rollbak:rollback lsit:list reslove:resolve histroy:history; do
 	expect_status 2 "registry ${typo%%:*}" reg4 "${typo%%:*}" spam
 	check "registry ${typo%%:*}: did you mean '${typo#*:}'" grep -q "'${typo%%:*}' is not a registry verb; did you mean '${typo#*:}'?" "$T/err"
