@@ -4,7 +4,9 @@
  * 3 bytes per input byte; clean input is left as it is, and anything
  * else is flagged; repairing it again changes nothing; every token
  * is non-empty valid UTF-8 inside the token buffer; the buckets are
- * distinct, increasing, below 2^bits, and their counts are positive.
+ * distinct, increasing, below 2^bits, and their counts are positive;
+ * and the tokens are the same with other text around them that sends the
+ * blocks of ASCII another way.
  */
 #include "fuzz.h"
 
@@ -48,6 +50,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(f.key[i] >> o.bits == 0);
 		FUZZ_CHECK(i == 0 || f.key[i] > f.key[i - 1]);
 		FUZZ_CHECK(f.tf[i] > 0);
+	}
+	/* the same tokens whichever way a block of ASCII goes: with "é "
+	 * before the text (its first block the general way, the blocks cut
+	 * three bytes later) and " é" after it (its last block too) */
+	{
+		struct nlp_tokens t;
+		char *wrapped = malloc(n + 6);
+
+		FUZZ_CHECK(wrapped != NULL);
+		memcpy(wrapped, "\xc3\xa9 ", 3);
+		memcpy(wrapped + 3, fixed, n);
+		memcpy(wrapped + 3 + n, " \xc3\xa9", 3);
+		memset(&t, 0, sizeof t);
+		FUZZ_CHECK(nlp_tokenize(wrapped, n + 6, &t) == 0);
+		FUZZ_CHECK(t.n == f.tok.n + 2);
+		for (i = 0; i < f.tok.n; i++)
+			FUZZ_CHECK(t.len[i + 1] == f.tok.len[i] &&
+			    memcmp(t.text + t.off[i + 1], f.tok.text + f.tok.off[i],
+			    f.tok.len[i]) == 0 && t.kind[i + 1] == f.tok.kind[i]);
+		nlp_tokens_release(&t);
+		free(wrapped);
 	}
 	nlp_featurizer_release(&f);
 	free(fixed);
