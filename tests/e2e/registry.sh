@@ -513,7 +513,7 @@ check "... says where it goes" grep -q "goes before the command" "$T/err"
 for c in "predict -m spam" "eval -m spam x.tsv" "drift -m spam" "train x.tsv" "serve -m spam"; do
 	for g in "--registry $R4" "--registry=$R4" "--cache $T/c" "--cache-max=1G"; do
 		# shellcheck disable=SC2086
-		expect_status 2 "$c $g" "$N" $c $g
+		expect_status 2 "$c $g" timeout -s KILL 30 "$N" $c $g   # serve would stay
 		check "$c $g: says it goes before the command" grep -qx "nlpops ${c%% *}: '${g%%[ =]*}' goes before the command: nlpops ${g%%[ =]*} VALUE ${c%% *} ... (see 'nlpops ${c%% *} --help')" "$T/err"
 	done
 done
