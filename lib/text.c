@@ -85,6 +85,13 @@ nlp_utf8_clean(const char *s, size_t n)
 			i++;
 			continue;
 		}
+		/* two bytes (Latin, Greek, Cyrillic, Hebrew, Arabic...):
+		 * nlp_utf8_seq()'s rule, inline */
+		if (u[i] >= 0xc2 && u[i] < 0xe0 && n - i >= 2 &&
+		    (u[i + 1] & 0xc0) == 0x80) {
+			i += 2;
+			continue;
+		}
 		if ((k = nlp_utf8_seq(u + i, n - i)) < 0)
 			break;
 		i += (size_t)k;

@@ -4,7 +4,8 @@
  * ASCII, which is most of most text, goes 64 bytes at a time (bit masks
  * of which bytes are word characters: ascii_run()), or where a block has
  * other bytes through a 128-entry class table; other code points are
- * decoded and classified with glibc's C.UTF-8
+ * decoded and classified with glibc's C.UTF-8 (those of two bytes once,
+ * into a table: init_two())
  * locale, which carries the full Unicode character classes and case
  * mappings regardless of the user's LC_ALL.
  */
@@ -135,6 +136,41 @@ classify(uint32_t cp, uint32_t *lower)
 	if (!iswgraph_l((wint_t)cp, utf8_locale))
 		return SEP;
 	return SINGLE;
+}
+
+/*
+ * classify()'s answers for the code points of two bytes of UTF-8, U+0080
+ * to U+07FF (Latin letters with accents, Greek, Cyrillic, Armenian,
+ * Hebrew, Arabic...), worked out once, the first time a text has one:
+ * glibc's wide-character functions cost three or four calls a character.
+ */
+#define TWO_MAX 0x800
+static unsigned char two_class[TWO_MAX];
+static uint32_t two_lower[TWO_MAX];
+static pthread_once_t two_once = PTHREAD_ONCE_INIT;
+
+static void
+init_two(void)
+{
+	uint32_t cp;
+
+	pthread_once(&locale_once, load_locale);
+	for (cp = 0x80; cp < TWO_MAX; cp++)
+		two_class[cp] = (unsigned char)classify(cp, &two_lower[cp]);
+}
+
+/* classify(cp), from the table when cp has two bytes (*two: it is made). */
+static inline enum cls
+classify_fast(uint32_t cp, uint32_t *lower, int *two)
+{
+	if (cp >= TWO_MAX)
+		return classify(cp, lower);
+	if (!*two) {
+		pthread_once(&two_once, init_two);
+		*two = 1;
+	}
+	*lower = two_lower[cp];
+	return (enum cls)two_class[cp];
 }
 
 size_t
@@ -445,7 +481,7 @@ nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t)
 	char *text;
 	uint32_t *off, *len;
 	uint8_t *kind;
-	int inword = 0;
+	int inword = 0, two = 0;
 
 	pthread_once(&ascii_once, init_ascii);
 	pthread_once(&locale_once, load_locale);
@@ -506,7 +542,7 @@ nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t)
 			continue;
 		}
 		i += nlp_utf8_decode(u + i, slen - i, &cp);
-		k = classify(cp, &lower);
+		k = classify_fast(cp, &lower, &two);
 		if (k == MARK)
 			k = inword ? WORD : SINGLE;
 		if (k == SEP) {

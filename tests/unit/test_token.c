@@ -59,6 +59,16 @@ LEAK_TEST_FINI(token, unicode_letters_are_lowercased, release)
 	expect_tokens("İstanbul", "istanbul");
 }
 
+/* Two-byte characters come from a table made once from the same Unicode
+ * functions: Greek, Cyrillic, Hebrew with its points, Arabic, Latin
+ * ligatures and letters, and their punctuation. */
+LEAK_TEST_FINI(token, two_byte_scripts_are_cut_and_lowercased, release)
+{
+	expect_tokens("ΑΘΗΝΑ Москва, ЁЖИК; Ελλάδα; שָׁלוֹם مرحبا، Ǆemal ÆØÅ "
+	    "Ωμέγα·x", "αθηνα|москва|,|ёжик|;|ελλάδα|;|שָׁלוֹם|مرحبا|،|ǆemal|"
+	    "æøå|ωμέγα|·|x");
+}
+
 LEAK_TEST_FINI(token, combining_marks_stay_in_their_word, release)
 {
 	/* "e" + U+0301 COMBINING ACUTE */
