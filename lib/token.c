@@ -4,8 +4,8 @@
  * ASCII, which is most of most text, goes 64 bytes at a time (bit masks
  * of which bytes are word characters: ascii_run()), or where a block has
  * other bytes through a 128-entry class table; other code points are
- * decoded and classified with glibc's C.UTF-8 (those of two bytes once,
- * into a table: init_two())
+ * decoded and classified with glibc's C.UTF-8 (those below U+10000 once,
+ * into a table, a page at a time: classify_fast())
  * locale, which carries the full Unicode character classes and case
  * mappings regardless of the user's LC_ALL.
  */
@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <locale.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -139,38 +140,45 @@ classify(uint32_t cp, uint32_t *lower)
 }
 
 /*
- * classify()'s answers for the code points of two bytes of UTF-8, U+0080
- * to U+07FF (Latin letters with accents, Greek, Cyrillic, Armenian,
- * Hebrew, Arabic...), worked out once, the first time a text has one:
- * glibc's wide-character functions cost three or four calls a character.
+ * classify()'s answers for the code points below U+10000 (two and three
+ * bytes of UTF-8: accented Latin, Greek, Cyrillic, Hebrew, Arabic,
+ * Devanagari, Thai, Hangul...), worked out a page of 256 at a time, the
+ * first time a text has one of the page's: glibc's wide-character
+ * functions cost three or four calls a character.  A page is filled under
+ * the lock and then marked ready (release); a reader that sees the mark
+ * (acquire) sees the page.
  */
-#define TWO_MAX 0x800
-static unsigned char two_class[TWO_MAX];
-static uint32_t two_lower[TWO_MAX];
-static pthread_once_t two_once = PTHREAD_ONCE_INIT;
+#define TABLE_MAX 0x10000
+#define PAGE 256
+static unsigned char cp_class[TABLE_MAX];
+static uint32_t cp_lower[TABLE_MAX];
+static atomic_uchar page_ready[TABLE_MAX / PAGE];
+static pthread_mutex_t page_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void
-init_two(void)
+fill_page(uint32_t page)
 {
 	uint32_t cp;
 
-	pthread_once(&locale_once, load_locale);
-	for (cp = 0x80; cp < TWO_MAX; cp++)
-		two_class[cp] = (unsigned char)classify(cp, &two_lower[cp]);
+	pthread_mutex_lock(&page_lock);
+	if (!atomic_load_explicit(&page_ready[page], memory_order_relaxed)) {
+		for (cp = page * PAGE; cp < (page + 1) * PAGE; cp++)
+			cp_class[cp] = (unsigned char)classify(cp, &cp_lower[cp]);
+		atomic_store_explicit(&page_ready[page], 1, memory_order_release);
+	}
+	pthread_mutex_unlock(&page_lock);
 }
 
-/* classify(cp), from the table when cp has two bytes (*two: it is made). */
+/* classify(cp), from the table below U+10000 (the locale is loaded). */
 static inline enum cls
-classify_fast(uint32_t cp, uint32_t *lower, int *two)
+classify_fast(uint32_t cp, uint32_t *lower)
 {
-	if (cp >= TWO_MAX)
+	if (cp >= TABLE_MAX)
 		return classify(cp, lower);
-	if (!*two) {
-		pthread_once(&two_once, init_two);
-		*two = 1;
-	}
-	*lower = two_lower[cp];
-	return (enum cls)two_class[cp];
+	if (!atomic_load_explicit(&page_ready[cp / PAGE], memory_order_acquire))
+		fill_page(cp / PAGE);
+	*lower = cp_lower[cp];
+	return (enum cls)cp_class[cp];
 }
 
 size_t
@@ -481,7 +489,7 @@ nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t)
 	char *text;
 	uint32_t *off, *len;
 	uint8_t *kind;
-	int inword = 0, two = 0;
+	int inword = 0;
 
 	pthread_once(&ascii_once, init_ascii);
 	pthread_once(&locale_once, load_locale);
@@ -542,7 +550,7 @@ nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t)
 			continue;
 		}
 		i += nlp_utf8_decode(u + i, slen - i, &cp);
-		k = classify_fast(cp, &lower, &two);
+		k = classify_fast(cp, &lower);
 		if (k == MARK)
 			k = inword ? WORD : SINGLE;
 		if (k == SEP) {

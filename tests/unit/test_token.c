@@ -59,14 +59,17 @@ LEAK_TEST_FINI(token, unicode_letters_are_lowercased, release)
 	expect_tokens("İstanbul", "istanbul");
 }
 
-/* Two-byte characters come from a table made once from the same Unicode
- * functions: Greek, Cyrillic, Hebrew with its points, Arabic, Latin
- * ligatures and letters, and their punctuation. */
-LEAK_TEST_FINI(token, two_byte_scripts_are_cut_and_lowercased, release)
+/* Characters below U+10000 come from a table made a page at a time from
+ * the same Unicode functions: Greek, Cyrillic, Hebrew with its points,
+ * Arabic, Latin ligatures and letters, Devanagari with its signs, Hangul,
+ * Thai, full-width forms, and their punctuation. */
+LEAK_TEST_FINI(token, scripts_below_u10000_are_cut_and_lowercased, release)
 {
 	expect_tokens("ΑΘΗΝΑ Москва, ЁЖИК; Ελλάδα; שָׁלוֹם مرحبا، Ǆemal ÆØÅ "
 	    "Ωμέγα·x", "αθηνα|москва|,|ёжик|;|ελλάδα|;|שָׁלוֹם|مرحبا|،|ǆemal|"
 	    "æøå|ωμέγα|·|x");
+	expect_tokens("नमस्ते दुनिया। 한국어 텍스트 สวัสดี ＡＢＣ１２ …—x",
+	    "नमस्ते|दुनिया|।|한국어|텍스트|สวัสดี|ａｂｃ１２|…|—|x");
 }
 
 LEAK_TEST_FINI(token, combining_marks_stay_in_their_word, release)
