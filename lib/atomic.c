@@ -194,10 +194,16 @@ standard_fd(const struct stat *st)
 	struct stat sd;
 	int fd;
 
-	for (fd = 0; fd <= 2; fd++)
+	for (fd = 0; fd <= 2; fd++) {
+		/* open for writing: standard input from the same file
+		 * (</dev/null under cron and systemd) is no way to write it */
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+			continue;
 		if (fstat(fd, &sd) == 0 && sd.st_dev == st->st_dev &&
 		    sd.st_ino == st->st_ino)
 			return fd;
+	}
 	return -1;
 }
 

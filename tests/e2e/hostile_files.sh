@@ -54,6 +54,14 @@ echo header >"$T/log.tsv"
 expect_status 0 "predict -o /dev/stdout with stdout appended to a file" sh -c "'$N' predict -q -m '$T/m.nlp' -o /dev/stdout '$T/in.txt' >>'$T/log.tsv'"
 check "the file keeps what was there before the scores" test "$(head -1 "$T/log.tsv")" = header
 check "and holds the scores after it" sh -c "tail -n +2 '$T/log.tsv' | cmp -s - '$T/want.tsv'"
+# standard input from the very file written (</dev/null under cron and
+# systemd; a file scored into itself): written as any other, not through
+# the read-only descriptor 0
+expect_status 0 "predict -o /dev/null with stdin from /dev/null" sh -c "'$N' predict -q -m '$T/m.nlp' -o /dev/null '$T/in.txt' </dev/null"
+expect_status 0 "drift --prom /dev/null with stdin from /dev/null" sh -c "'$N' drift -q -m '$T/m.nlp' --prom /dev/null '$T/in.txt' </dev/null"
+cp "$T/in.txt" "$T/self.txt"
+expect_status 0 "predict -o FILE <FILE" sh -c "'$N' predict -q -m '$T/m.nlp' -o '$T/self.txt' <'$T/self.txt'"
+check "... FILE holds the scores of what it held" cmp -s "$T/self.txt" "$T/want.tsv"
 ln -s real/missing.tsv "$T/dangling.tsv"
 expect_status 4 "predict -o a dangling link is refused" "$N" predict -q -m "$T/m.nlp" -o "$T/dangling.tsv" "$T/in.txt"
 check "saying so in one line" sh -c "one_line() { [ \$(wc -l <\"\$1\") -eq 1 ]; }; one_line '$T/err' && grep -q 'symbolic link to a file that does not exist' '$T/err'"
