@@ -591,9 +591,16 @@ bind_tag(void *arg, size_t i, struct nlp_regdb_param *p)
 {
 	struct lineage *l = arg;
 	const char *tag = l->o->tags[i], *eq = strchr(tag, '=');
+	size_t j, klen = (size_t)(eq - tag);
 
+	/* a key given again later: the last value wins, the one row
+	 * inserted (a plain INSERT: a role that may only insert tags,
+	 * as the README's CI role, can push with them) */
+	for (j = i + 1; j < l->o->ntags; j++)
+		if (strncmp(l->o->tags[j], tag, klen + 1) == 0)
+			return 0;
 	/* check_push_opts() made it KEY=VALUE, the key a name */
-	snprintf(l->key, sizeof l->key, "%.*s", (int)(eq - tag), tag);
+	snprintf(l->key, sizeof l->key, "%.*s", (int)klen, tag);
 	p[0] = NLP_REGDB_INT(l->vid);
 	p[1] = NLP_REGDB_TEXT(l->key);
 	p[2] = NLP_REGDB_TEXT(eq + 1);
@@ -618,9 +625,7 @@ insert_version(struct nlp_registry *r, int64_t mid, long version,
 	    "cannot record the training data", e)) != NLP_OK)
 		return rc;
 	return insert_rows(r, "INSERT INTO tags (version_id, key, value) VALUES "
-	    "(?, ?, ?) ON CONFLICT (version_id, key) DO UPDATE SET "
-	    "value = excluded.value", o->ntags, bind_tag, &l, 3,
-	    "cannot tag the version", e);
+	    "(?, ?, ?)", o->ntags, bind_tag, &l, 3, "cannot tag the version", e);
 }
 
 /* The id of model name, which is added when it is new (inside a

@@ -343,6 +343,10 @@ psql -q -c "CREATE ROLE ci LOGIN PASSWORD 'cipw'" \
 	fail "$backend: cannot make the CI role"
 CI="postgresql://ci@localhost:$PGPORT/$PGDATABASE"
 expect_status 0 "$backend: CI role: push" env PGPASSWORD=cipw "$N" --registry "$CI" registry push "$A/m10.nlp" --name cimodel
+# tags too, a key given twice (the last wins) with INSERT alone
+expect_status 0 "$backend: CI role: push with tags" env PGPASSWORD=cipw "$N" --registry "$CI" registry push "$A/m7.nlp" --name citagged --tag data=nov --tag run=1 --tag data=dec
+env PGPASSWORD=cipw "$N" --registry "$CI" registry show citagged@1 >"$T/citags" 2>&1
+check "$backend: ... its tags are data=dec,run=1 ($(grep '^tags:' "$T/citags"))" grep -q '^tags: *data=dec,run=1$' "$T/citags"
 expect_status 0 "$backend: CI role: eval --record" env PGPASSWORD=cipw "$N" --registry "$CI" eval -m cimodel@1 --record "$A/test.tsv"
 expect_status 4 "$backend: CI role: alias refused" env PGPASSWORD=cipw "$N" --registry "$CI" registry alias cimodel 1 production
 
