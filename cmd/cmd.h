@@ -116,6 +116,13 @@ int cli_trust_set(const struct nlp_trust **t, struct nlp_err *e);
  * existed already, signed by another key (it keeps that signature). */
 struct nlp_key;
 struct nlp_push_result;
+
+/* Before a push with --alias (alias, else NULL) under trusted keys
+ * (--trust, NLPOPS_TRUSTED_KEYS): the version must be signed (key, from
+ * --sign) by one of them, as registry alias requires.  NLP_OK, or
+ * NLP_DATA (or reading the keys' status) with e filled. */
+int cli_alias_signed(const struct nlp_key *key, const char *name,
+    const char *alias, struct nlp_err *e);
 void cli_signed_by(const char *cmd, const struct nlp_key *key,
     const char *name, const struct nlp_push_result *res);
 

@@ -26,7 +26,8 @@ static const char usage[] =
     "\n"
     "  init [--shared GROUP]                 create the registry\n"
     "  push ARTIFACT --name NAME [--alias A] [--tag K=V]... [--description T]\n"
-    "       [--reason T]                     store an artifact as a new version\n"
+    "       [--sign KEY] [--trust PUBKEY]... [--reason T]\n"
+    "                                        store an artifact as a new version\n"
     "  list [NAME] [--json]                  models, or one model's versions\n"
     "  show REF [--json]                     a version: lineage, metrics, events\n"
     "  alias NAME VERSION ALIAS [--if-current V] [--require EXPR]... [--reason T]\n"
@@ -35,8 +36,8 @@ static const char usage[] =
     "                                        --require 'macro_f1>=0.85' checks the\n"
     "                                        version's recorded evaluation\n"
     "  alias --delete NAME ALIAS [--reason T]\n"
-    "  rollback NAME [--alias A] [--to VERSION] [--if-current V] [--reason T]\n"
-    "                                        move an alias back (default: production)\n"
+    "  rollback NAME [--alias A] [--to VERSION] [--if-current V]\n"
+    "       [--trust PUBKEY]... [--reason T] move an alias back (default: production)\n"
     "  history NAME [--alias A] [--json]     what happened, newest first\n"
     "  diff REF REF [--json]                 what differs between two versions\n"
     "  resolve REF [--json]                  the version REF names now and its\n"
@@ -90,6 +91,7 @@ static const struct cli_opt push_opts[] = {
 	{ OPT_DESC, 0, "description", "T", "describe the version", NULL },
 	{ OPT_SIGN, 0, "sign", "KEY", "sign the version with this private key "
 	    "(nlpops key)", "file" },
+	CLI_OPT_TRUST,
 	OPT_REASON_ROW,
 	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
@@ -123,6 +125,7 @@ static const struct cli_opt rollback_opts[] = {
 	{ OPT_TO, 0, "to", "VERSION", "move the alias to this version", NULL },
 	{ OPT_IFCUR, 0, "if-current", "V", "only if the alias points at version V "
 	    "now", NULL },
+	CLI_OPT_TRUST,
 	OPT_REASON_ROW,
 	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
@@ -642,6 +645,10 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 	if (o->sign != NULL && nlp_key_load(&key, o->sign, &e) != NLP_OK)
 		return cli_error("registry", &e);
 	po.sign = key;
+	if (cli_alias_signed(key, o->name, o->alias, &e) != NLP_OK) {
+		nlp_key_close(key);
+		return cli_error("registry", &e);
+	}
 	/* read with bounds (the header first: /dev/zero or a random file is
 	 * refused after one block), then checked as predict loads it */
 	rc = strcmp(o->args[0], "-") == 0 ?
@@ -976,13 +983,30 @@ print_move(const char *alias, const char *name, long from, long to)
  * checked (0 when no keys are given), or the status with the message
  * printed (3: not signed by a trusted key).
  */
+/* Is name@version signed by one of the trusted keys t?  NLP_OK, or the
+ * status with the message printed (3: not signed by a trusted key). */
+static int
+check_signed(const struct nlp_trust *t, const char *name, long version)
+{
+	struct nlp_err e = { 0, "" };
+	struct nlp_loaded l;
+	char arg[2 * NLP_NAME_MAX + 2];
+	int rc;
+
+	snprintf(arg, sizeof arg, "%s@%ld", name, version);
+	if ((rc = nlp_load_model(&l, arg, cli_registry_dir(), &e)) == NLP_OK) {
+		rc = nlp_modelsig_check(t, &l, cli_registry_dir(), &e);
+		nlp_loaded_release(&l);
+	}
+	return rc != NLP_OK ? cli_error("registry", &e) : NLP_OK;
+}
+
 static int
 trusted_target(struct nlp_registry *r, const struct ropts *o, long *version)
 {
 	const struct nlp_trust *t = NULL;
 	struct nlp_err e = { 0, "" };
 	struct nlp_resolved res;
-	struct nlp_loaded l;
 	struct nlp_ref ref;
 	char arg[2 * NLP_NAME_MAX + 2];
 	int rc;
@@ -996,13 +1020,8 @@ trusted_target(struct nlp_registry *r, const struct ropts *o, long *version)
 	if ((rc = nlp_modelref_parse(arg, &ref, &e)) != NLP_OK ||
 	    (rc = nlp_registry_resolve(r, &ref, &res, &e)) != NLP_OK)
 		return cli_error("registry", &e);
-	snprintf(arg, sizeof arg, "%s@%ld", res.name, res.version);
-	if ((rc = nlp_load_model(&l, arg, cli_registry_dir(), &e)) == NLP_OK) {
-		rc = nlp_modelsig_check(t, &l, cli_registry_dir(), &e);
-		nlp_loaded_release(&l);
-	}
-	if (rc != NLP_OK)
-		return cli_error("registry", &e);
+	if ((rc = check_signed(t, res.name, res.version)) != NLP_OK)
+		return rc;
 	*version = res.version;
 	return NLP_OK;
 }
@@ -1062,6 +1081,7 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 static int
 verb_rollback(struct nlp_registry *r, struct ropts *o)
 {
+	const struct nlp_trust *t = NULL;
 	struct nlp_err e = { 0, "" };
 	const char *alias = o->alias ? o->alias : "production";
 	long from, to;
@@ -1072,6 +1092,20 @@ verb_rollback(struct nlp_registry *r, struct ropts *o)
 	if (strchr(o->args[0], '@') != NULL)
 		return cli_usage_error("registry", "rollback takes NAME and --alias "
 		    "ALIAS, not a reference ('%s')", o->args[0]);
+	/* with trusted keys, the version it would go to is checked first,
+	   then moved to only if the alias has not moved meanwhile */
+	if ((rc = cli_trust_set(&t, &e)) != NLP_OK)
+		return cli_error("registry", &e);
+	if (t != NULL) {
+		if ((rc = nlp_registry_rollback_plan(r, o->args[0], alias, o->to,
+		    &from, &to, &e)) != NLP_OK)
+			return cli_error("registry", &e);
+		if ((rc = check_signed(t, o->args[0], to)) != NLP_OK)
+			return rc;
+		o->to = to;
+		if (o->if_current <= 0)
+			o->if_current = from;
+	}
 	nlp_registry_before_commit(r, cli_check_stdout, NULL);
 	rc = nlp_registry_rollback(r, o->args[0], alias, o->to, o->if_current,
 	    cli_who(), o->reason, &from, &to, &e);

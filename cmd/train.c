@@ -625,6 +625,14 @@ cmd_train(int argc, char **argv)
 		nlp_atomic_abort(&out);
 		return rc == NLP_USAGE ? rc : cli_error("train", &e);
 	}
+	/* --push --alias under trusted keys: signed by one, or not trained */
+	if (a.po.name != NULL && cli_alias_signed(a.key, a.po.name,
+	    a.po.alias, &e) != NLP_OK) {
+		nlp_key_close(a.key);
+		nlp_atomic_abort(&sig);
+		nlp_atomic_abort(&out);
+		return cli_error("train", &e);
+	}
 	if (!a.quiet && cli_isatty(2))
 		a.o.progress = progress;
 	t0 = cli_now();

@@ -88,6 +88,25 @@ cli_trust_release(void)
 	loaded = 0;
 }
 
+int
+cli_alias_signed(const struct nlp_key *key, const char *name,
+    const char *alias, struct nlp_err *e)
+{
+	const struct nlp_trust *t = NULL;
+	size_t i;
+	int rc;
+
+	if (alias == NULL || (rc = cli_trust_set(&t, e)) != NLP_OK || t == NULL)
+		return alias == NULL || t == NULL ? NLP_OK : rc;
+	for (i = 0; key != NULL && i < t->n; i++)
+		if (strcmp(nlp_trust_key_id(t, i), nlp_key_id(key)) == 0)
+			return NLP_OK;
+	return nlp_errf(e, NLP_DATA, "model '%s': with trusted keys, --alias %s "
+	    "moves an alias only to a signed version: %s", name, alias,
+	    key == NULL ? "push it with --sign KEY" : "the key given to --sign "
+	    "is not one of them");
+}
+
 void
 cli_signed_by(const char *cmd, const struct nlp_key *key, const char *name,
     const struct nlp_push_result *res)

@@ -216,6 +216,15 @@ int nlp_registry_rollback(struct nlp_registry *r, const char *name,
     const char *reason, long *from, long *dest, struct nlp_err *e);
 
 /*
+ * Where nlp_registry_rollback() would move alias now (*from -> *dest),
+ * changing nothing: the same errors.  A caller that checks *dest first
+ * (its signature) then rolls back with to = *dest, if_current = *from,
+ * so that the move is the one it checked or none.
+ */
+int nlp_registry_rollback_plan(struct nlp_registry *r, const char *name,
+    const char *alias, long to, long *from, long *dest, struct nlp_err *e);
+
+/*
  * Remove a version (its object stays until gc).  Refused (NLP_REGISTRY)
  * while an alias points at it, unless force, which deletes those aliases.
  */

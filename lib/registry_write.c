@@ -1177,6 +1177,26 @@ rollback_dest(struct nlp_registry *r, int64_t mid, const char *name,
 }
 
 int
+nlp_registry_rollback_plan(struct nlp_registry *r, const char *name,
+    const char *alias, long to, long *from, long *dest, struct nlp_err *e)
+{
+	int64_t mid;
+	int rc;
+
+	*from = *dest = 0;
+	if ((rc = nlp_registry_need_model(r, name, &mid, e)) == NLP_OK &&
+	    (rc = nlp_registry_alias_version(r, mid, alias, from, e)) == NLP_OK &&
+	    *from == 0)
+		rc = nlp_registry_no_alias(r, mid, name, alias, ": nothing to roll "
+		    "back", e);
+	if (rc == NLP_OK)
+		rc = rollback_dest(r, mid, name, alias, to, *from, dest, e);
+	if (rc != NLP_OK)
+		*from = *dest = 0;
+	return rc;
+}
+
+int
 nlp_registry_rollback(struct nlp_registry *r, const char *name,
     const char *alias, long to, long if_current, const char *who,
     const char *reason, long *from, long *dest, struct nlp_err *e)

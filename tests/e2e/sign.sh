@@ -147,3 +147,30 @@ awk '/^signature /{ c = substr($2, 1, 1); $2 = (c == "0" ? "1" : "0") substr($2,
 cp m.nlp m2.nlp
 cp bad.sig m2.nlp.sig
 expect_status 3 "a signature with a changed digit" "$N" predict -q -m m2.nlp --trust k.pub in.txt
+
+# --- the registry's alias moves under trusted keys: rollback and push
+# --alias (train --push --alias too) go only to a version a trusted key
+# signed, as registry alias does
+R="$T/trustreg"
+"$N" train -q $TRAIN --seed 2 -o u.nlp train.tsv
+"$N" train -q $TRAIN --seed 3 -o v.nlp train.tsv
+"$N" --registry "$R" registry push u.nlp --name tm >/dev/null 2>&1            # tm@1, unsigned
+"$N" --registry "$R" registry push m.nlp --name tm --sign k >/dev/null 2>&1   # tm@2
+"$N" --registry "$R" registry push v.nlp --name tm --sign k >/dev/null 2>&1   # tm@3
+"$N" --registry "$R" registry alias tm 1 production >/dev/null 2>&1
+"$N" --registry "$R" registry alias tm 2 production >/dev/null 2>&1
+"$N" --registry "$R" registry alias tm 3 production >/dev/null 2>&1
+expect_status 0 "rollback --trust to a signed version" "$N" --registry "$R" registry rollback tm --trust k.pub
+check "... production: tm@3 -> tm@2" grep -qx "production: tm@3 -> tm@2" "$T/out"
+expect_status 3 "rollback --trust to an unsigned version: refused" "$N" --registry "$R" registry rollback tm --trust k.pub
+check "... saying it is not signed ($(cat "$T/err"))" grep -q "tm@1: not signed" "$T/err"
+check "... production still at tm@2" sh -c "'$N' --registry '$R' registry resolve tm@production | grep -q '^tm@2 '"
+expect_status 3 "rollback under NLPOPS_TRUSTED_KEYS: refused too" env NLPOPS_TRUSTED_KEYS="$T/k.pub" "$N" --registry "$R" registry rollback tm
+expect_status 0 "rollback without trusted keys moves as before" "$N" --registry "$R" registry rollback tm
+expect_status 3 "push --alias --trust, unsigned: refused" "$N" --registry "$R" registry push v.nlp --name tn --alias production --trust k.pub
+check "... saying to sign it" grep -q "moves an alias only to a signed version: push it with --sign KEY" "$T/err"
+check "... nothing pushed" sh -c "! '$N' --registry '$R' registry list tn >/dev/null 2>&1"
+expect_status 3 "push --alias --trust, signed by another key: refused" "$N" --registry "$R" registry push v.nlp --name tn --alias production --sign other --trust k.pub
+expect_status 0 "push --alias --trust, signed by a trusted key" "$N" --registry "$R" registry push v.nlp --name tn --alias production --sign k --trust k.pub
+expect_status 3 "train --push --alias under NLPOPS_TRUSTED_KEYS, unsigned: refused before training" env NLPOPS_TRUSTED_KEYS="$T/k.pub" "$N" --registry "$R" train -q $TRAIN --push tn --alias staging train.tsv
+expect_status 0 "push without --alias under trusted keys: as before" "$N" --registry "$R" registry push u.nlp --name tn --trust k.pub
