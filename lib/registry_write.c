@@ -1176,24 +1176,37 @@ rollback_dest(struct nlp_registry *r, int64_t mid, const char *name,
 	return NLP_OK;
 }
 
+/* Where rollback goes: the model's id, the alias's version now and the
+ * destination, checked (if_current as nlp_registry_rollback() takes it). */
+static int
+rollback_where(struct nlp_registry *r, const char *name, const char *alias,
+    long to, long if_current, int64_t *mid, long *from, long *dest,
+    struct nlp_err *e)
+{
+	int rc;
+
+	*from = *dest = 0;
+	if ((rc = nlp_registry_need_model(r, name, mid, e)) == NLP_OK &&
+	    (rc = nlp_registry_alias_version(r, *mid, alias, from, e)) ==
+	    NLP_OK && *from == 0 && if_current <= 0)
+		rc = nlp_registry_no_alias(r, *mid, name, alias, ": nothing to "
+		    "roll back", e);
+	if (rc == NLP_OK)
+		rc = check_current(r, name, alias, *from, if_current, e);
+	if (rc == NLP_OK)
+		rc = rollback_dest(r, *mid, name, alias, to, *from, dest, e);
+	if (rc != NLP_OK)
+		*from = *dest = 0;
+	return rc;
+}
+
 int
 nlp_registry_rollback_plan(struct nlp_registry *r, const char *name,
     const char *alias, long to, long *from, long *dest, struct nlp_err *e)
 {
 	int64_t mid;
-	int rc;
 
-	*from = *dest = 0;
-	if ((rc = nlp_registry_need_model(r, name, &mid, e)) == NLP_OK &&
-	    (rc = nlp_registry_alias_version(r, mid, alias, from, e)) == NLP_OK &&
-	    *from == 0)
-		rc = nlp_registry_no_alias(r, mid, name, alias, ": nothing to roll "
-		    "back", e);
-	if (rc == NLP_OK)
-		rc = rollback_dest(r, mid, name, alias, to, *from, dest, e);
-	if (rc != NLP_OK)
-		*from = *dest = 0;
-	return rc;
+	return rollback_where(r, name, alias, to, 0, &mid, from, dest, e);
 }
 
 int
@@ -1208,16 +1221,8 @@ nlp_registry_rollback(struct nlp_registry *r, const char *name,
 	*from = *dest = 0;
 	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
-	if ((rc = nlp_registry_need_model(r, name, &mid, e)) == NLP_OK &&
-	    (rc = nlp_registry_alias_version(r, mid, alias, from, e)) == NLP_OK &&
-	    *from == 0 && if_current <= 0)
-		rc = nlp_registry_no_alias(r, mid, name, alias, ": nothing to roll "
-		    "back", e);
-	if (rc == NLP_OK)
-		rc = check_current(r, name, alias, *from, if_current, e);
-	if (rc == NLP_OK &&
-	    (rc = rollback_dest(r, mid, name, alias, to, *from, dest, e)) ==
-	    NLP_OK)
+	if ((rc = rollback_where(r, name, alias, to, if_current, &mid, from,
+	    dest, e)) == NLP_OK)
 		rc = set_alias_locked(r, mid, name, *dest, alias, *from, who,
 		    reason, "rollback", &old, e);
 	if (rc != NLP_OK)
