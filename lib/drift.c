@@ -378,8 +378,22 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
 	if (rc == NLP_OK) {
 		if (p->records == 0)
 			rc = nlp_errf(e, NLP_DATA, "no current text to compare");
+		/* every record without its text (a log written without its
+		 * texts, the wrong --format): empty texts against the
+		 * reference would be a false alarm */
+		else if (p->malformed == p->records)
+			rc = nlp_errf(e, NLP_DATA, "no current text to compare: "
+			    "all %llu records are malformed, none has its text "
+			    "(first at %s; see --format and the text column or "
+			    "field)", (unsigned long long)p->records,
+			    p->malformed_at);
 		else
 			rc = report(out, ref, p, o, e);
+		if (rc == NLP_OK && p->malformed > 0)
+			nlp_drift_warn(out, "%llu of %llu records are malformed "
+			    "and were read as empty texts (first at %s)",
+			    (unsigned long long)p->malformed,
+			    (unsigned long long)p->records, p->malformed_at);
 	}
 	if (rc != NLP_OK)
 		nlp_drift_report_release(out);

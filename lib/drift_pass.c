@@ -4,6 +4,7 @@
  */
 #include "drift_pass.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -695,6 +696,16 @@ nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
 			goto oom;
 	if (rc != NLP_OK)
 		goto out;
+	{
+		const struct nlp_reader_stats *st = nlp_reader_stats(r);
+		const char *src = st->first_malformed_src;
+
+		p->malformed = st->malformed;
+		if (st->malformed > 0 && src != NULL)
+			snprintf(p->malformed_at, sizeof p->malformed_at,
+			    "%s:%llu", strcmp(src, "-") == 0 ? "stdin" : src,
+			    (unsigned long long)st->first_malformed);
+	}
 	if (nlp_drift_feed_close(f) < 0)
 		goto oom;
 	f = NULL;       /* closed: freed */

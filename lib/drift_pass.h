@@ -88,6 +88,11 @@ struct nlp_drift_pass {
 	struct nlp_class_counts cm;  /* gold x predicted, linear in C */
 	struct nlp_drift_texts texts;    /* by hash */
 	uint64_t records;
+	/* nlp_drift_pass_run(): records the reader could not parse (bad
+	   JSON, no text field or column), read as empty text, and where
+	   the first was ("FILE:LINE") */
+	uint64_t malformed;
+	char malformed_at[320];
 	/* internal: per-entry last document counted, for counting each
 	   token once per document; hashes no later record can beat */
 	uint64_t *top_last;

@@ -337,6 +337,16 @@ expect_status 4 "a missing current file" "$N" drift --reference a.txt nosuch.txt
 expect_status 3 "empty current input (a file)" "$N" drift --reference a.txt /dev/null
 check "empty current input is said" grep -q 'no current text' "$T/err"
 expect_status 3 "empty current input (stdin)" sh -c "printf '' | '$N' drift -m half.nlp"
+# records without their text (a serve log written without --log-text,
+# plain text read as JSONL): not empty texts compared, a false alarm
+head -100 b.txt | awk '{ printf "{\"id\":%d,\"label\":\"ham\"}\n", NR }' >notext.jsonl
+expect_status 3 "every record without its text: no current text" "$N" drift -q -m half.nlp --format jsonl notext.jsonl
+check "... said, with the first record ($(cat "$T/err"))" grep -q 'all 100 records are malformed, none has its text (first at notext.jsonl:1' "$T/err"
+expect_status 3 "plain text read as JSONL: the same" "$N" drift -q -m half.nlp --format jsonl b.txt
+tr -cd 'a-zA-Z0-9 .,\n' <b.txt | head -150 | awk '{ printf "{\"text\":\"%s\"}\n", $0 }' >sometext.jsonl
+head -3 notext.jsonl >>sometext.jsonl
+"$N" drift --json -m half.nlp --format jsonl sometext.jsonl >some.json 2>some.err
+check "a few records without text: a warning in the report ($(cat some.err))" grep -q '3 of 153 records are malformed and were read as empty texts (first at sometext.jsonl:151)' some.json
 # Regression (fixed): an empty reference gave "drift: no (0/0 signals)" and
 # exit 0 (and undefined behaviour in qsort).  Expected: a data error.
 : >empty.txt
