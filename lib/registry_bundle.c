@@ -542,10 +542,14 @@ write_object(struct nlp_registry *r, struct archive *a,
 	nlp_sha256_final(h, hex);       /* frees h */
 	h = NULL;
 	if (strcmp(hex, x->sha256) != 0) {
-		nlp_registry_object_evict(r, &res);
-		rc = nlp_errf(e, NLP_DATA, "registry '%s': object %s has the "
-		    "SHA-256 %s: it is damaged (run 'nlpops registry verify')",
-		    r->dir, x->sha256, hex);
+		/* this machine's cached copy (removed: the next run fetches
+		 * the object again), or the registry's own object */
+		rc = nlp_registry_object_evict(r, &res) ? nlp_errf(e, NLP_DATA,
+		    "registry '%s': the cached copy of object %s had the "
+		    "SHA-256 %s: it is removed; run the command again", r->dir,
+		    x->sha256, hex) : nlp_errf(e, NLP_DATA, "registry '%s': "
+		    "object %s has the SHA-256 %s: it is damaged (run 'nlpops "
+		    "registry verify')", r->dir, x->sha256, hex);
 		goto out;
 	}
 	if (archive_write_finish_entry(a) != ARCHIVE_OK)

@@ -390,9 +390,21 @@ nlp_registry_pull(struct nlp_registry *r, const struct nlp_ref *ref,
 		return rc;
 	if (!NLP_REGDB_IS_PG(r))
 		rc = nlp_store_export(r->dir, out->sha256, path, e);
-	else if ((rc = nlp_registry_object_open(r, out, &fd, e)) == NLP_OK) {
-		rc = nlp_store_export_fd(fd, out->path, out->sha256, path, e);
-		close(fd);
+	else {
+		int tries;
+
+		for (tries = 0; tries < 2; tries++) {
+			if ((rc = nlp_registry_object_open(r, out, &fd, e)) !=
+			    NLP_OK)
+				break;
+			rc = nlp_store_export_fd(fd, out->path, out->sha256, path,
+			    e);
+			close(fd);
+			/* a cached copy found wrong is fetched again, once, as
+			 * a model load does */
+			if (rc != NLP_DATA || !nlp_registry_object_evict(r, out))
+				break;
+		}
 	}
 	if (rc != NLP_OK && e != NULL)
 		e->status = rc;

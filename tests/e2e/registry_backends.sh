@@ -401,6 +401,10 @@ chmod u+w "$obj" && printf 'XXXX' | dd of="$obj" bs=1 seek=600 conv=notrunc 2>/d
 expect_status 0 "$backend: a damaged cached copy is fetched again" "$N" --cache "$T/c2" predict -m spam@1 "$A/texts.txt"
 check "$backend: the same predictions from the fetched copy" cmp -s "$T/out" "$T/p1"
 check "$backend: the cached copy is whole again" sh -c "sha256sum '$obj' | grep -q \"\$(basename '$obj' | cut -c1-20)\""
+# pull too (it gave up on a damaged cached copy, every time)
+chmod u+w "$obj" && printf 'XXXX' | dd of="$obj" bs=1 seek=600 conv=notrunc 2>/dev/null
+expect_status 0 "$backend: pull with a damaged cached copy fetches it again" "$N" --cache "$T/c2" registry pull spam@1 -o "$T/pulled.nlp"
+check "$backend: ... the pulled bytes are the version's" sh -c "sha256sum '$T/pulled.nlp' | grep -q \"\$(basename '$obj' | cut -c1-20)\""
 # processes sharing a cold cache: each gets a whole copy, one stays
 rm -rf "$T/c3"
 for i in 1 2 3 4; do
