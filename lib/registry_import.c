@@ -678,6 +678,7 @@ compare_model(struct nlp_registry *r, struct b_model *m, struct nlp_err *e)
 {
 	char twin[NLP_NAME_MAX + 1] = "";
 	struct nlp_registry_strings l = { 0 };
+	int64_t next = 0;
 	size_t i;
 	int rc;
 
@@ -699,6 +700,12 @@ compare_model(struct nlp_registry *r, struct b_model *m, struct nlp_err *e)
 		for (i = 0; i < m->nv; i++)
 			m->v[i].is_new = 1;
 		return NLP_OK;
+	}
+	{
+		struct nlp_regdb_param p[] = { NLP_REGDB_INT(m->mid) };
+		if ((rc = nlp_regdb_int_query(r, "SELECT next_version FROM "
+		    "models WHERE id = ?", p, 1, 0, &next, e)) != NLP_OK)
+			return rc;
 	}
 	for (i = 0; i < m->nv; i++) {
 		struct b_version *v = &m->v[i];
@@ -724,6 +731,13 @@ compare_model(struct nlp_registry *r, struct b_model *m, struct nlp_err *e)
 		nlp_registry_strings_release(&l);
 		if (!v->is_new)
 			continue;
+		/* a number this registry gave before (the version removed
+		 * since): never given again, to other bytes or the same */
+		if (v->version < next)
+			return nlp_errf(e, NLP_REGISTRY, "the bundle conflicts with "
+			    "the registry: %s@%ld was a version here, removed since, "
+			    "and a version number is never given again; nothing "
+			    "changed", m->name, v->version);
 		if ((rc = nlp_regdb_int_query(r, "SELECT version FROM versions "
 		    "WHERE model_id = ? AND sha256 = ?", q, 2, 0, &other, e)) !=
 		    NLP_OK)

@@ -263,6 +263,20 @@ expect_status 0 "$backend: export from SQLite" "$N" --registry "$S1" registry ex
 expect_status 0 "$backend: import into PostgreSQL" "$N" --registry "$PG2" registry import "$T/rt1.tar"
 expect_status 0 "$backend: export from PostgreSQL" "$N" --registry "$PG2" registry export moved -o "$T/rt2.tar"
 expect_status 0 "$backend: import into SQLite" "$N" --registry "$S3" registry import "$T/rt2.tar"
+# a number given here to a version removed since is never given again:
+# another registry's version of that number is a conflict (it was taken
+# in, its history mixed with this one's, and rollback walked wrong)
+{
+	"$N" --registry "$T/rn1" registry push "$A/m7.nlp" --name rn &&
+	"$N" --registry "$T/rn1" registry push "$A/m8.nlp" --name rn &&
+	"$N" --registry "$T/rn1" registry rm rn@2 &&
+	"$N" --registry "$T/rn2" registry push "$A/m7.nlp" --name rn &&
+	"$N" --registry "$T/rn2" registry push "$A/m9.nlp" --name rn &&
+	"$N" --registry "$T/rn2" registry export rn -o "$T/rn2.tar"
+} >/dev/null 2>&1 || fail "$backend: the removed-number registries"
+expect_status 5 "$backend: import of another rn@2 where rn@2 was removed: conflict" "$N" --registry "$T/rn1" registry import "$T/rn2.tar"
+check "$backend: ... saying the number is not given again ($(cat "$T/err"))" grep -q "rn@2 was a version here, removed since" "$T/err"
+check "$backend: ... nothing changed" sh -c "! '$N' --registry '$T/rn1' registry resolve rn@2 >/dev/null 2>&1"
 noimport() {   # a show or history document without its import events
 	/usr/bin/python3 -c 'import json, sys
 d = json.load(sys.stdin)
