@@ -517,6 +517,18 @@ object_index(const struct bundle *b, const char *name)
 	return x ? (long)(x - b->obj) : -1;
 }
 
+/* Is version object v's key (an object) the same as meta.json's mkey
+ * (an object, or absent: {}), as push records them? */
+static int
+same_part(json_t *v, const char *key, json_t *meta, const char *mkey)
+{
+	json_t *a = json_object_get(v, key), *b = json_object_get(meta, mkey);
+
+	if (b == NULL)
+		return json_is_object(a) && json_object_size(a) == 0;
+	return json_equal(a, b);
+}
+
 /* An object's bytes checked: their SHA-256, a loadable artifact, and
  * meta.json the bundle's; the meta.json text kept for its versions. */
 static int
@@ -564,6 +576,13 @@ check_object(struct bundle *b, const struct nlp_bundle_object *x,
 			    json_object_get(v->j, "meta")))
 				rc = bad(b, e, "%s@%ld: its meta does not match its "
 				    "artifact's meta.json", b->m[i].name, v->version);
+			/* what push takes from meta.json, as push takes it */
+			else if (!same_part(v->j, "metrics", meta, "held_out") ||
+			    !same_part(v->j, "hyperparameters", meta,
+			    "hyperparameters"))
+				rc = bad(b, e, "%s@%ld: its metrics or hyperparameters "
+				    "do not match its artifact's meta.json",
+				    b->m[i].name, v->version);
 			else if ((v->metatext = strndup(mj, mlen)) == NULL)
 				rc = nlp_errf(e, NLP_IO, "out of memory");
 		}

@@ -369,6 +369,11 @@ write("newer.tar", with_doc(lambda d: d.update(version=2)))
 write("dupkey.tar", [("bundle.json", members[0][1].replace(b'"format"', b'"models": [], "format"', 1))] + members[1:])
 write("kind.tar", with_doc(lambda d: d["models"][0]["events"][0].update(kind="steal")))
 write("size.tar", with_doc(lambda d: d["models"][0]["versions"][0].update(size=1)))
+def better(d):
+    v = d["models"][0]["versions"][0]
+    v["metrics"]["macro_f1"] = 0.9999
+write("metrics.tar", with_doc(better))
+write("hyper.tar", with_doc(lambda d: d["models"][0]["versions"][0]["hyperparameters"].update(epochs=99)))
 write("nosums.tar", members[:-1], sums=False)
 write("notartifact.tar", with_doc(lambda d: None)[:1] + [(n, b"x" * len(b)) for n, b in objs])
 junk = b"not an artifact"
@@ -379,7 +384,7 @@ write("junk.tar", [m for m in with_doc(swap) if m[0] != objs[0][0]] +
     [("objects/" + hashlib.sha256(junk).hexdigest(), junk)])
 PY
 "$N" --registry "$R" registry history spam >"$T/h30"
-for f in objects-first traversal newer dupkey kind size nosums notartifact junk; do
+for f in objects-first traversal newer dupkey kind size metrics hyper nosums notartifact junk; do
 	[ -e "$B/$f.tar" ] || { fail "bundles: $f.tar was not made"; continue; }
 	expect_status 3 "bundles: $f.tar is refused" "$N" --registry "$R" registry import "$B/$f.tar"
 	check "bundles: $f.tar: one line ($(head -c 200 "$T/err"))" one_line "$T/err"
