@@ -117,6 +117,9 @@ int cli_trust_set(const struct nlp_trust **t, struct nlp_err *e);
 struct nlp_key;
 struct nlp_push_result;
 
+/* Was --trust given on the command line? */
+int cli_trust_given(void);
+
 /* Before a push with --alias (alias, else NULL) under trusted keys
  * (--trust, NLPOPS_TRUSTED_KEYS): the version must be signed (key, from
  * --sign) by one of them, as registry alias requires.  NLP_OK, or

@@ -1338,6 +1338,9 @@ verb_verify(struct nlp_registry *unused, struct ropts *o)
 	(void)unused;
 	if (o->nargs != 0)
 		return cli_usage_error("registry", "verify takes no arguments");
+	if (!o->signatures && cli_trust_given())
+		return cli_usage_error("registry", "verify --trust checks "
+		    "signatures: give --signatures too");
 	if (o->signatures) {
 		if ((rc = cli_trust_set(&t, &e)) != NLP_OK)
 			return cli_error("registry", &e);

@@ -89,6 +89,12 @@ cli_trust_release(void)
 }
 
 int
+cli_trust_given(void)
+{
+	return ngiven > 0;
+}
+
+int
 cli_alias_signed(const struct nlp_key *key, const char *name,
     const char *alias, struct nlp_err *e)
 {

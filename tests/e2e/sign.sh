@@ -174,3 +174,6 @@ expect_status 3 "push --alias --trust, signed by another key: refused" "$N" --re
 expect_status 0 "push --alias --trust, signed by a trusted key" "$N" --registry "$R" registry push v.nlp --name tn --alias production --sign k --trust k.pub
 expect_status 3 "train --push --alias under NLPOPS_TRUSTED_KEYS, unsigned: refused before training" env NLPOPS_TRUSTED_KEYS="$T/k.pub" "$N" --registry "$R" train -q $TRAIN --push tn --alias staging train.tsv
 expect_status 0 "push without --alias under trusted keys: as before" "$N" --registry "$R" registry push u.nlp --name tn --trust k.pub
+expect_status 2 "registry verify --trust without --signatures: a usage error" "$N" --registry "$R" registry verify --trust k.pub
+check "... saying to give --signatures" grep -q "give --signatures too" "$T/err"
+expect_status 0 "registry verify under NLPOPS_TRUSTED_KEYS alone: as before" env NLPOPS_TRUSTED_KEYS="$T/k.pub" "$N" --registry "$R" registry verify
