@@ -1501,6 +1501,13 @@ verb_import(struct nlp_registry *unused, struct ropts *o)
 	if (strcmp(o->args[0], "-") == 0)
 		return cli_usage_error("registry", "import reads a file (it is "
 		    "read twice), not standard input");
+	/* into no registry yet: the bundle checked first, so that one
+	   refused leaves no empty registry behind */
+	if (nlp_registry_open(&r, cli_registry_dir(), 0, &e) == NLP_OK)
+		nlp_registry_close(r);
+	else if (e.status == NLP_REGISTRY &&
+	    nlp_registry_bundle_check(o->args[0], &e) != NLP_OK)
+		return cli_error("registry", &e);
 	if ((r = open_registry(1, &rc)) == NULL)
 		return rc;
 	nlp_registry_before_commit(r, cli_check_stdout, NULL);

@@ -557,6 +557,11 @@ int nlp_registry_import(struct nlp_registry *r, const char *path,
     struct nlp_err *e);
 void nlp_registry_bundle_report_release(struct nlp_registry_bundle_report *b);
 
+/* The checks of an import's first pass on the bundle at path, with no
+ * registry (before one is made for it): NLP_OK, or the error import
+ * would give (NLP_DATA, NLP_IO). */
+int nlp_registry_bundle_check(const char *path, struct nlp_err *e);
+
 /* ---- Checks ---- */
 
 struct nlp_registry_verify_report {

@@ -1156,6 +1156,19 @@ import_model(struct nlp_registry *r, const struct bundle *b, struct b_model *m,
 }
 
 int
+nlp_registry_bundle_check(const char *path, struct nlp_err *e)
+{
+	struct bundle b;
+	int rc;
+
+	memset(&b, 0, sizeof b);
+	b.path = path;
+	rc = read_bundle(&b, e);
+	bundle_release(&b);
+	return rc;
+}
+
+int
 nlp_registry_import(struct nlp_registry *r, const char *path, const char *who,
     struct nlp_registry_bundle_report *out, struct nlp_err *e)
 {

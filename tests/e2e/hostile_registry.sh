@@ -394,6 +394,7 @@ check "bundles: nothing escaped the bundle" test ! -e "$T/evil"
 "$N" --registry "$R" registry history spam >"$T/h31"
 check "bundles: the registry is as it was" cmp -s "$T/h30" "$T/h31"
 check "bundles: nothing in the new one" sh -c "! '$N' --registry '$T/r31' registry list | grep -q spam"
+check "bundles: not even an empty registry made for them" test ! -e "$T/r31"
 if [ $san -eq 0 ] && [ -e "${NLP_FAILMALLOC:-}" ]; then
 	FAILMALLOC_COUNT=$T/count2 LD_PRELOAD=$NLP_FAILMALLOC "$N" --registry "$T/r32" registry import "$B/good.tar" >/dev/null 2>&1
 	total=$(cat "$T/count2")
