@@ -657,12 +657,16 @@ check_file(struct nlp_registry *r, int dfd, const struct stat *dirst,
 		return nlp_errnof(e, NLP_IO, errno, "cannot open registry '%s'",
 		    r->dir);
 	}
+	/* removed as it was looked at (SQLite deletes the -wal and -shm
+	 * when another process's last connection closes): not there */
+	if (st.st_nlink == 0)
+		return NLP_OK;
 	*exists = 1;
 	if (S_ISLNK(st.st_mode))
 		why = "a symbolic link";
 	else if (!S_ISREG(st.st_mode))
 		why = "not a regular file";
-	else if (st.st_nlink != 1)
+	else if (st.st_nlink > 1)
 		why = "a file with other hard links";
 	else if (!nlp_store_owned(dirst, &st))
 		why = "not the registry's (another file system or owner)";
