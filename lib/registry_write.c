@@ -1063,27 +1063,64 @@ nlp_registry_alias_delete(struct nlp_registry *r, const char *name,
 
 /* ---- rollback ---- */
 
-/* The alias's past, replayed as a stack of versions. */
+/* The alias's past, replayed as a stack of versions, and the versions a
+ * rollback moved it away from since they were last set (never returned
+ * to by a rollback without --to). */
 struct alias_stack {
 	long *v;
 	size_t n, cap;
+	long *away;
+	size_t naway, awaycap;
 };
+
+static int
+is_away(const struct alias_stack *s, long v)
+{
+	size_t i;
+
+	for (i = 0; i < s->naway; i++)
+		if (s->away[i] == v)
+			return 1;
+	return 0;
+}
+
+/* v set again: no longer one rolled away from */
+static void
+not_away(struct alias_stack *s, long v)
+{
+	size_t i;
+
+	for (i = 0; i < s->naway; i++)
+		if (s->away[i] == v)
+			s->away[i--] = s->away[--s->naway];
+}
 
 /*
  * One event of the alias: a set or move pushes the new version, a
- * rollback that went to the entry below the top pops, any other rollback
- * (--to) pushes, a delete empties the stack.
+ * rollback that went to an entry below the top pops down to it, any other
+ * rollback (--to) pushes, a delete empties the stack.  A rollback also
+ * marks the version it left as rolled away from, until it is set again.
  */
 static int
 replay_event(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 {
 	struct alias_stack *s = arg;
 	const char *kind = nlp_regdb_text(st, 0);
-	long v = (long)nlp_regdb_int(st, 1), *grown;
+	long v = (long)nlp_regdb_int(st, 1), from = (long)nlp_regdb_int(st, 2),
+	    *grown;
 
 	if (strcmp(kind, "alias-delete") == 0) {
-		s->n = 0;
+		s->n = s->naway = 0;
 		return NLP_OK;
+	}
+	not_away(s, v);
+	if (strcmp(kind, "rollback") == 0 && from > 0 && from != v &&
+	    !is_away(s, from)) {
+		if ((grown = nlp_registry_grow(s->away, &s->awaycap, s->naway,
+		    sizeof *s->away)) == NULL)
+			return nlp_errf(e, NLP_IO, "out of memory");
+		s->away = grown;
+		s->away[s->naway++] = from;
 	}
 	if (strcmp(kind, "rollback") == 0) {
 		/* a rollback went down the stack to v, passing over removed
@@ -1106,15 +1143,17 @@ replay_event(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 
 /*
  * Where a rollback of alias goes: replay the alias's events (above), then
- * take the entry below the top, skipping removed versions.  *target is 0
- * when there is nothing to go back to; *skipped counts the removed
- * versions passed over.
+ * take the entry below the top, skipping removed versions and those a
+ * rollback moved the alias away from.  *target is 0 when there is nothing
+ * to go back to; *skipped counts the removed versions passed over, *away
+ * the rolled-away ones.
  */
 static int
 rollback_target(struct nlp_registry *r, int64_t mid, const char *name,
-    const char *alias, long *target, size_t *skipped, struct nlp_err *e)
+    const char *alias, long *target, size_t *skipped, size_t *away,
+    struct nlp_err *e)
 {
-	struct alias_stack s = { NULL, 0, 0 };
+	struct alias_stack s = { NULL, 0, 0, NULL, 0, 0 };
 	struct nlp_regdb_param p[] = {
 		NLP_REGDB_TEXT(name), NLP_REGDB_TEXT(alias),
 	};
@@ -1122,28 +1161,33 @@ rollback_target(struct nlp_registry *r, int64_t mid, const char *name,
 	int rc;
 
 	*target = 0;
-	*skipped = 0;
-	rc = nlp_regdb_each(r, "SELECT kind, new_version FROM events WHERE "
-	    "model = ? AND alias = ? ORDER BY id", p, NPARAM(p), replay_event, &s,
-	    e);
+	*skipped = *away = 0;
+	rc = nlp_regdb_each(r, "SELECT kind, new_version, old_version FROM "
+	    "events WHERE model = ? AND alias = ? ORDER BY id", p, NPARAM(p),
+	    replay_event, &s, e);
 	while (rc == NLP_OK && s.n >= 2) {
+		long below = s.v[s.n - 2];
 		struct nlp_regdb_param q[] = {
-			NLP_REGDB_INT(mid), NLP_REGDB_INT(s.v[s.n - 2]),
+			NLP_REGDB_INT(mid), NLP_REGDB_INT(below),
 		};
-		if (s.v[s.n - 2] != s.v[s.n - 1] &&
-		    (rc = nlp_regdb_int_query(r, "SELECT id FROM versions WHERE "
-		    "model_id = ? AND version = ?", q, 2, 0, &vid, e)) == NLP_OK &&
-		    vid != 0) {
-			*target = s.v[s.n - 2];
-			break;
+		if (below != s.v[s.n - 1] && is_away(&s, below)) {
+			(*away)++;
+		} else if (below != s.v[s.n - 1]) {
+			if ((rc = nlp_regdb_int_query(r, "SELECT id FROM versions "
+			    "WHERE model_id = ? AND version = ?", q, 2, 0, &vid,
+			    e)) != NLP_OK)
+				break;
+			if (vid != 0) {
+				*target = below;
+				break;
+			}
+			(*skipped)++;   /* removed: pass over it */
 		}
-		/* the version below was removed: pass over it */
-		if (s.v[s.n - 2] != s.v[s.n - 1])
-			(*skipped)++;
 		s.v[s.n - 2] = s.v[s.n - 1];
 		s.n--;
 	}
 	free(s.v);
+	free(s.away);
 	return rc;
 }
 
@@ -1152,19 +1196,21 @@ static int
 rollback_dest(struct nlp_registry *r, int64_t mid, const char *name,
     const char *alias, long to, long from, long *dest, struct nlp_err *e)
 {
-	size_t skipped;
+	size_t skipped, away;
 	int rc;
 
 	if (to > 0) {
 		*dest = to;
 	} else {
 		if ((rc = rollback_target(r, mid, name, alias, dest, &skipped,
-		    e)) != NLP_OK)
+		    &away, e)) != NLP_OK)
 			return rc;
-		if (*dest == 0 && skipped > 0)
+		if (*dest == 0 && skipped + away > 0)
 			return nlp_errf(e, NLP_REGISTRY, "%s@%s is at %s@%ld; the "
-			    "versions it pointed at before were removed; nothing to "
-			    "roll back to", name, alias, name, from);
+			    "versions it pointed at before were %s; nothing to "
+			    "roll back to (--to VERSION moves it anywhere)", name,
+			    alias, name, from, away == 0 ? "removed" : skipped == 0 ?
+			    "rolled back from" : "rolled back from or removed");
 		if (*dest == 0)
 			return nlp_errf(e, NLP_REGISTRY, "%s@%s is at %s@%ld, the "
 			    "oldest version it has pointed at; nothing to roll back "

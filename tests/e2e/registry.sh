@@ -230,8 +230,10 @@ expect_status 0 "rolling that move back" reg rollback spam
 check "a move after a rollback is undone by the next" out_is "production: spam@2 -> spam@1"
 expect_status 0 "rollback --to" reg rollback spam --to 3 --reason "pin"
 check "rollback --to goes there" out_is "production: spam@1 -> spam@3"
-expect_status 0 "rollback after --to" reg rollback spam
-check "rollback after --to returns" out_is "production: spam@3 -> spam@1"
+expect_status 5 "rollback after --to: not back to the version rolled back from" reg rollback spam
+check "... saying so" grep -q 'versions it pointed at before were rolled back from; nothing to roll back to' "$T/err"
+expect_status 0 "rollback --to back" reg rollback spam --to 1
+check "rollback --to back goes there" out_is "production: spam@3 -> spam@1"
 expect_status 5 "rollback --to where it is" reg rollback spam --to 1
 expect_status 5 "rollback --to no such version" reg rollback spam --to 9
 expect_status 5 "rollback of a missing alias" reg rollback spam --alias staging
@@ -253,6 +255,17 @@ reg rm osc@3 >/dev/null 2>&1
 expect_status 0 "rollback passes over a removed version" reg rollback osc
 check "... to the one before it" out_is "production: osc@2 -> osc@1"
 expect_status 5 "then there is nothing left to roll back" reg rollback osc
+
+# Regression (fixed): a plain rollback after a rollback --to returned to
+# the version --to had just moved the alias away from.
+for a in a1 a2 a3; do reg push $a.nlp --name rbto >/dev/null 2>&1; done
+reg alias rbto 1 production >/dev/null 2>&1
+reg alias rbto 3 production >/dev/null 2>&1
+expect_status 0 "rollback --to a version the alias never held" reg rollback rbto --to 2
+check "... goes there" out_is "production: rbto@3 -> rbto@2"
+expect_status 0 "a plain rollback after it" reg rollback rbto
+check "... passes over the version rolled back from" out_is "production: rbto@2 -> rbto@1"
+expect_status 5 "and then there is nothing left" reg rollback rbto
 
 # --- pull
 expect_status 0 "pull" reg pull spam@2 -o "$T/pulled.nlp"
