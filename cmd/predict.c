@@ -651,6 +651,9 @@ cmd_predict(int argc, char **argv)
 	if (rc == NLP_OK) {
 		u->po.jsonl = strcmp(u->outfmt, "jsonl") == 0;
 		u->po.want_id = u->ro.id_column != NULL || u->ro.id_field != NULL;
+		/* the profile counts the gold labels drift would read in
+		   the same text (a fastText or label<TAB>text file) */
+		u->ro.gold = u->profpath != NULL;
 		if (u->linebuf < 0)
 			u->linebuf = u->outpath == NULL && cli_isatty(1);
 		if ((rc = setup(u, argv + first, (size_t)(argc - first))) ==

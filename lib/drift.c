@@ -6,11 +6,15 @@
  */
 #include "drift.h"
 
+#include <sys/stat.h>
+
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "artifact.h"
+#include "digest.h"
 #include "drift_domain.h"
 #include "drift_pass.h"
 #include "drift_shard.h"
@@ -417,6 +421,83 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 	    &po, e), ref, o, out, e);
 }
 
+/* The xxh64 of file path's bytes; -1 if it cannot be read whole. */
+static int
+file_hash(const char *path, uint64_t *h)
+{
+	FILE *fp = fopen(path, "r");
+	char *data = NULL, *grown;
+	size_t len = 0, cap = 0, got;
+	int rc = -1;
+
+	if (fp == NULL)
+		return -1;
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 65536;
+			if ((grown = realloc(data, cap)) == NULL)
+				goto out;
+			data = grown;
+		}
+		if ((got = fread(data + len, 1, cap - len, fp)) == 0)
+			break;
+		len += got;
+	}
+	if (!ferror(fp)) {
+		*h = nlp_xxh64(data, len, 0);
+		rc = 0;
+	}
+out:
+	free(data);
+	fclose(fp);
+	return rc;
+}
+
+/*
+ * The parts named twice: the same file under two names is an error (it
+ * would be counted twice); two files of the same bytes are only warned of
+ * in warn (two parts of the same text give the same profile, but so does
+ * one part kept twice).  Files that cannot be read are left to the
+ * reading.
+ */
+static int
+same_parts(const char *const *paths, size_t n, char *warn, size_t size,
+    struct nlp_err *e)
+{
+	struct part { dev_t dev; ino_t ino; uint64_t h; int seen, ok; } *pt;
+	size_t i, j;
+	int rc = NLP_OK;
+
+	*warn = '\0';
+	if ((pt = calloc(n + 1, sizeof *pt)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	for (i = 0; i < n && rc == NLP_OK; i++) {
+		struct stat sb;
+
+		if (stat(paths[i], &sb) != 0 || !S_ISREG(sb.st_mode))
+			continue;
+		pt[i].seen = 1;
+		pt[i].dev = sb.st_dev;
+		pt[i].ino = sb.st_ino;
+		pt[i].ok = file_hash(paths[i], &pt[i].h) == 0;
+		for (j = 0; j < i && rc == NLP_OK; j++) {
+			if (!pt[j].seen)
+				continue;
+			if (pt[j].dev == pt[i].dev && pt[j].ino == pt[i].ino)
+				rc = nlp_errf(e, NLP_USAGE, "'%s' and '%s' are "
+				    "the same file: a part merged twice would be "
+				    "counted twice", paths[j], paths[i]);
+			else if (pt[j].ok && pt[i].ok && pt[j].h == pt[i].h &&
+			    *warn == '\0')
+				snprintf(warn, size, "'%s' and '%s' hold the same "
+				    "profile: its text is counted twice (one part "
+				    "kept twice?)", paths[j], paths[i]);
+		}
+	}
+	free(pt);
+	return rc;
+}
+
 int
 nlp_drift_run_profiles(const struct nlp_drift_ref *ref,
     const char *const *paths, size_t npaths,
@@ -425,14 +506,16 @@ nlp_drift_run_profiles(const struct nlp_drift_ref *ref,
 {
 	struct nlp_drift_pass_opts po;
 	struct nlp_drift_pass p, part;
+	char twice[sizeof out->warning[0]];
 	size_t i;
-	int rc = NLP_OK;
+	int rc;
 
 	memset(out, 0, sizeof *out);
 	out->domain.auc = out->domain.threshold = NAN;
 	memset(&p, 0, sizeof p);
 	nlp_drift_pass_opts_of(&po, ref, o);
-	if (nlp_drift_pass_init(&p, &po) < 0)
+	if ((rc = same_parts(paths, npaths, twice, sizeof twice, e)) ==
+	    NLP_OK && nlp_drift_pass_init(&p, &po) < 0)
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 	for (i = 0; i < npaths && rc == NLP_OK; i++) {
 		memset(&part, 0, sizeof part);
@@ -446,7 +529,9 @@ nlp_drift_run_profiles(const struct nlp_drift_ref *ref,
 	}
 	if (rc == NLP_OK && nlp_drift_pass_finish(&p) < 0)
 		rc = nlp_errf(e, NLP_IO, "out of memory");
-	return report_of(&p, rc, ref, o, out, e);
+	if ((rc = report_of(&p, rc, ref, o, out, e)) == NLP_OK && *twice)
+		nlp_drift_warn(out, "%s", twice);
+	return rc;
 }
 
 void

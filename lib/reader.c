@@ -119,6 +119,7 @@ struct nlp_reader {
 	struct labslot { uint32_t gen, idx; } *labset;
 	size_t labset_cap;
 	uint32_t labgen;
+	int gold_bad;            /* gold mode: a label of the record was bad */
 	/* JSONL: the line had invalid UTF-8, replaced before parsing */
 	int json_repaired;
 	uint64_t quote_line;     /* CSV: the line where the open quote opened */
@@ -670,6 +671,29 @@ lab_list(struct nlp_reader *r, const char *s, size_t n)
 	return lab_add(r, s, n);
 }
 
+/* Gold mode (reader.h): label s[0..n) of the record at hand, unless a
+ * label of it was bad; -1 only when out of memory. */
+static int
+gold_add(struct nlp_reader *r, const char *s, size_t n)
+{
+	int v;
+
+	if (r->gold_bad)
+		return 0;
+	if ((v = lab_add(r, s, n)) < 0)
+		return v;
+	r->gold_bad = v != V_KEEP;
+	return 0;
+}
+
+/* Gold mode: point rec at the one valid label added, if so. */
+static void
+gold_finish(struct nlp_reader *r, struct nlp_record *rec)
+{
+	if (!r->gold_bad && r->nlab == 1)
+		(void)lab_finish(r, rec);
+}
+
 /*
  * Fill a record from its text, label and id fields (TSV, CSV): labels
  * first, so that a record to skip costs no text repair.
@@ -719,9 +743,9 @@ tsv_field(char *s, size_t n, long col, char **f, size_t *fn)
 static int
 tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 {
-	char *f[NSLOT];
+	char *f[NSLOT], *tab;
 	size_t fn[NSLOT];
-	int i;
+	int i, v;
 
 	for (i = 0; i < NSLOT; i++) {
 		if (r->col[i] == COL_NONE ||
@@ -737,7 +761,17 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 			return oom(r);
 		return malformed(r, "no column %ld", r->col[i] + 1);
 	}
-	return take_fields(r, rec, f, fn);
+	if ((v = take_fields(r, rec, f, fn)) != V_KEEP || !r->o.gold ||
+	    r->o.labeled || r->spec[TEXT] != NULL || r->spec[LABEL] != NULL ||
+	    r->spec[ID] != NULL || (tab = memchr(s, '\t', n)) == NULL)
+		return v;
+	/* the label labeled reading takes: what comes before the first TAB */
+	lab_reset(r);
+	r->gold_bad = 0;
+	if ((v = gold_add(r, s, (size_t)(tab - s))) < 0)
+		return v;
+	gold_finish(r, rec);
+	return V_KEEP;
 }
 
 /* A fastText line: leading __label__ tokens, then the text. */
@@ -749,6 +783,7 @@ ft_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	int v;
 
 	lab_reset(r);
+	r->gold_bad = 0;
 	for (;;) {
 		while (s < end && (*s == ' ' || *s == '\t'))
 			s++;
@@ -760,10 +795,15 @@ ft_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 			continue;
 		if (r->o.labeled && (v = lab_add(r, s, (size_t)(t - s))) != V_KEEP)
 			return v;
+		if (!r->o.labeled && r->o.gold &&
+		    (v = gold_add(r, s, (size_t)(t - s))) < 0)
+			return v;
 		s = t;
 	}
 	if (r->o.labeled && (v = lab_finish(r, rec)) != V_KEEP)
 		return v;
+	if (!r->o.labeled && r->o.gold)
+		gold_finish(r, rec);
 	return set_text(r, rec, s, (size_t)(end - s));
 }
 

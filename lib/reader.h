@@ -93,6 +93,15 @@ struct nlp_reader_opts {
 	/* 1: the inputs are not hashed (nlp_reader_inputs() then gives
 	   their sha256 as ""), for a pass that records no data hash */
 	int no_digest;
+	/*
+	 * Unlabeled mode: records also carry the label that labeled reading
+	 * finds in the formats labeled without being told (fastText's
+	 * __label__ tokens; TSV with no columns given: what comes before the
+	 * first TAB), when it is one valid label; the records themselves are
+	 * read, kept and counted as without it (predict --profile-out: the
+	 * gold labels drift would see in the same text).
+	 */
+	int gold;
 };
 
 /* What one record says.  Pointers stay valid until the next call. */

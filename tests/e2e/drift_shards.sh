@@ -4,7 +4,8 @@
 # whole text gives, byte for byte (--json), in any order of the parts and
 # at any thread count; the scores are the ones predict prints without it.
 # A profile made under another model, seed or sample size, or damaged, is
-# refused (exit 3), an unreadable one is exit 4.  The text is the spam
+# refused (exit 3), an unreadable one is exit 4, one file given twice
+# exit 2.  Labeled text merges its concept-drift signals too.  The text is the spam
 # set's (5908 distinct mails: more than the samples keep), and a made-up
 # one with more distinct new tokens than drift itemizes.
 . "$TOP/tests/e2e/lib.sh"
@@ -64,6 +65,35 @@ expect_status 4 "--profile-out on a full device (/dev/full)" \
     "$N" predict -q -m m.nlp --profile-out /dev/full -o p.out part.00
 check "... names it, and leaves no output file" sh -c \
     "grep -q \"^nlpops predict: --profile-out '/dev/full': cannot write the profile: \" '$T/err' && [ ! -e p.out ]"
+
+expect_status 2 "the same profile file twice, under two names" \
+    "$N" drift -m m.nlp --profiles part.00.prof ./part.00.prof
+check "... says it would be counted twice" grep -q "'part.00.prof' and './part.00.prof' are the same file" "$T/err"
+cp part.00.prof again.prof
+"$N" drift -m m.nlp --json --profiles part.00.prof again.prof >twice.json 2>"$T/err"
+check "two files of the same bytes: merged, with a warning" sh -c \
+    "grep -q \"hold the same profile\" '$T/err' && grep -q 'hold the same profile' twice.json"
+
+# labeled text (label<TAB>text, fastText): the profiles carry the gold
+# labels drift reads in it, so the concept-drift signals (gold labels,
+# accuracy) merge too; here the labels are swapped, which only they see
+zcat "$DATA/spam.test.tsv.gz" | awk -F'\t' -v OFS='\t' '{ $1 = $1 == "ham" ? "spam" : "ham"; print }' >flip.tsv
+sed 's/^/__label__/; s/\t/ /' flip.tsv >flip.ft
+for f in flip.tsv flip.ft; do
+	"$N" drift -q -m m.nlp --json "$f" >"$f.one.json"; rc1=$?
+	split -n l/4 -d "$f" "$f.part."
+	ext=${f#flip.}
+	for p in "$f".part.0?; do
+		"$N" predict -q -m m.nlp --format "$ext" --profile-out "$p.prof" "$p" >/dev/null
+	done
+	"$N" drift -q -m m.nlp --json --profiles "$f".part.0?.prof >"$f.merged.json"; rc2=$?
+	check "$f, labeled: drift --profiles on 4 parts = drift on the file (exit $rc1 and $rc2)" \
+	    sh -c "[ $rc1 -eq 1 ] && [ $rc2 -eq 1 ] && cmp -s '$f.one.json' '$f.merged.json'"
+	check "... with the accuracy signal" grep -q '"name": "accuracy"' "$f.merged.json"
+done
+"$N" predict -q -m m.nlp --format tsv flip.tsv.part.01 >plain.out
+"$N" predict -q -m m.nlp --format tsv --profile-out x.prof flip.tsv.part.01 >prof.out
+check "reading the gold labels changes no score" cmp -s plain.out prof.out
 
 [ $san -eq 1 ] && exit 0     # the rest is the same code on more data
 

@@ -1550,3 +1550,37 @@ LEAK_TEST_FINI(reader, format_guess_looks_through_compression_suffixes, cleanup)
 	cr_assert_eq(nlp_format_guess("x.gz", 0), NLP_FMT_PLAIN);
 	cr_assert_eq(nlp_format_guess(".csv", 0), NLP_FMT_PLAIN);
 }
+
+/* Gold mode (predict --profile-out): every record kept and read as
+ * unlabeled text, with the one valid label labeled reading finds. */
+Test(reader, gold_labels_ride_along_unlabeled_reading)
+{
+	struct nlp_reader_opts o = { .gold = 1 };
+	struct got *g;
+
+	g = read1(TMP(".tsv", "spam\tfree money\nno tab here\n\n"
+	    "ha\x01m\tbad label\nham\ta\tb\n"), o);
+	cr_assert_eq(g->status, 0);
+	cr_assert_eq(g->n, 5, "every line is a record: %d", g->n);
+	expect(g, 0, "free money", "spam", 1);
+	expect(g, 1, "no tab here", "", 2);
+	expect(g, 2, "", "", 3);
+	expect(g, 3, "bad label", "", 4);        /* kept, without the label */
+	expect(g, 4, "b", "ham", 5);             /* the text: the last column */
+	cr_assert_eq(g->st.malformed + g->st.skipped_nolabel, 0);
+	free(g);
+
+	g = read1(TMP(".ft", "__label__spam free money\nplain words\n"
+	    "__label__a __label__b two labels\n"), o);
+	cr_assert_eq(g->n, 3);
+	expect(g, 0, "free money", "spam", 1);
+	expect(g, 1, "plain words", "", 2);
+	expect(g, 2, "two labels", "", 3);       /* not one label: none */
+	free(g);
+
+	/* a column given: no label is guessed */
+	o.text_column = "2";
+	g = read1(TMP(".tsv", "spam\tfree money\n"), o);
+	expect(g, 0, "free money", "", 1);
+	free(g);
+}
