@@ -543,6 +543,37 @@ score_record(struct run *u, const struct nlp_record *rec)
 	return rc == 1 ? pending_line(u, tag) : NLP_OK;
 }
 
+/*
+ * Not one record had its text (the wrong --format, text column or field):
+ * a file of empty labels would pass for a night's scores.  Some records
+ * malformed are said even with -q: their lines have no scores.
+ */
+static int
+all_malformed(struct run *u)
+{
+	const struct nlp_reader_stats *st = nlp_reader_stats(u->r);
+	const char *src = st->first_malformed_src, *where;
+	char buf[300];
+
+	if (st->malformed == 0)
+		return NLP_OK;
+	where = nlp_input_shown(src != NULL ? src : "-", buf, sizeof buf);
+	if (st->malformed == st->records)
+		return nlp_errf(&u->e, NLP_DATA, "no record had its text: all %llu "
+		    "are malformed (first at %s line %llu: %s; see --format and "
+		    "the text column or field)", (unsigned long long)st->records,
+		    where, (unsigned long long)st->first_malformed,
+		    st->first_malformed_why);
+	if (u->quiet)
+		fprintf(stderr, "nlpops predict: warning: %llu of %llu records "
+		    "are malformed, their lines left without a label (first at "
+		    "%s line %llu: %s)\n", (unsigned long long)st->malformed,
+		    (unsigned long long)st->records, where,
+		    (unsigned long long)st->first_malformed,
+		    st->first_malformed_why);
+	return NLP_OK;
+}
+
 /* Every record, then what is left of the batch, then the output made
  * whole (committed, or flushed: a success line must not precede a
  * failed write). */
@@ -562,6 +593,8 @@ score_all(struct run *u)
 			return rc;
 	}
 	if (rc != NLP_OK)
+		return rc;
+	if ((rc = all_malformed(u)) != NLP_OK)
 		return rc;
 	if ((rc = drain_pipe(u)) != NLP_OK)
 		return rc;

@@ -32,8 +32,12 @@
  *   counts once.  JSON numbers and booleans are labels by their text.  In
  *   a JSONL line that had invalid UTF-8, a label holding U+FFFD counts as
  *   invalid UTF-8 (the repair before parsing may have put it there).
- * - A requested id column or field that is missing makes the record
- *   malformed, like a missing text or label column.
+ * - Unlabeled mode: a record whose requested id column or field is
+ *   missing keeps its text, with an empty id, and is counted (no_id); a
+ *   malformed record keeps its id when it has one.  Labeled mode: a
+ *   missing id column or field makes the record malformed.
+ * - A JSON number as an id is its text in the line, byte for byte, and a
+ *   JSONL line with an integer too large for 64 bits is still read.
  * - JSONL lines are repaired (invalid UTF-8, NUL) before parsing; a JSONL
  *   line longer than line_cap cannot be parsed and is cut and malformed.
  * - Oddities of records that are skipped anyway (no label, malformed) are
@@ -79,6 +83,7 @@ enum {
 	V_NOLABEL,
 	V_MULTI,
 	V_MALFORMED,
+	V_NOID,         /* json_id(): no id of its own */
 	V_BADLABEL,     /* a label with a control character or bad UTF-8 */
 	V_END,          /* no record: the input is over */
 };
@@ -120,6 +125,7 @@ struct nlp_reader {
 	size_t labset_cap;
 	uint32_t labgen;
 	int gold_bad;            /* gold mode: a label of the record was bad */
+	int no_id;               /* the record at hand has no id of its own */
 	/* JSONL: the line had invalid UTF-8, replaced before parsing */
 	int json_repaired;
 	uint64_t quote_line;     /* CSV: the line where the open quote opened */
@@ -753,6 +759,12 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 			continue;
 		if (r->col[i] == COL_REST)
 			return V_NOLABEL;   /* no TAB: text without a label */
+		if (i == ID && !r->o.labeled) {
+			r->no_id = 1;       /* the text all the same */
+			f[i] = s;
+			fn[i] = 0;
+			continue;
+		}
 		/* the id, when there is one, goes with the record all the
 		 * same: predict's line for it must say which row it was */
 		if (!r->o.labeled && i != ID && r->col[ID] != COL_NONE &&
@@ -869,41 +881,166 @@ json_labels(struct nlp_reader *r, struct nlp_record *rec, const json_t *v)
 	return lab_finish(r, rec);
 }
 
+/* Past the JSON white space at p. */
+static const char *
+json_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* Past the JSON string whose opening quote is at p. */
+static const char *
+json_str_end(const char *p, const char *end)
+{
+	for (p++; p < end && *p != '"'; p++)
+		if (*p == '\\')
+			p++;
+	return p < end ? p + 1 : end;
+}
+
+/* Past the JSON value at p. */
+static const char *
+json_value_end(const char *p, const char *end)
+{
+	int depth = 0;
+
+	while (p < end) {
+		if (*p == '"') {
+			p = json_str_end(p, end);
+			if (depth == 0)
+				return p;
+			continue;
+		}
+		if (*p == '{' || *p == '[') {
+			depth++;
+		} else if (*p == '}' || *p == ']') {
+			if (depth == 0)
+				return p;
+			if (--depth == 0)
+				return p + 1;
+		} else if (depth == 0 && (*p == ',' || *p == ' ' ||
+		    *p == '\t' || *p == '\n' || *p == '\r')) {
+			return p;
+		}
+		p++;
+	}
+	return p;
+}
+
+/* Whether the quoted JSON string q[0..n), escapes and all, is key. */
+static int
+json_key_is(const char *q, size_t n, const char *key)
+{
+	json_t *k = json_loadb(q, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	int is = json_is_string(k) && json_string_length(k) == strlen(key) &&
+	    memcmp(json_string_value(k), key, strlen(key)) == 0;
+
+	json_decref(k);
+	return is;
+}
+
+/*
+ * The text of member key's value in the JSON object s[0..n), which jansson
+ * has parsed (so it is valid), as it stands in the line: a number's own
+ * digits, never reformatted.  The last of repeated members, as jansson
+ * keeps.  0 if found.
+ */
+static int
+json_member_raw(const char *s, size_t n, const char *key, const char **v,
+    size_t *vn)
+{
+	const char *end = s + n, *p = json_ws(s, end), *k, *ke, *ve;
+	size_t klen = strlen(key);
+	int found = 0;
+
+	if (p == end || *p != '{')
+		return -1;
+	for (p = json_ws(p + 1, end); p < end && *p == '"';) {
+		k = p;
+		ke = json_str_end(p, end);
+		p = json_ws(ke, end);
+		if (p == end || *p != ':')
+			return -1;
+		p = json_ws(p + 1, end);
+		ve = json_value_end(p, end);
+		if (memchr(k, '\\', (size_t)(ke - k)) == NULL ?
+		    (size_t)(ke - k) == klen + 2 && memcmp(k + 1, key, klen) == 0 :
+		    json_key_is(k, (size_t)(ke - k), key)) {
+			*v = p;
+			*vn = (size_t)(ve - p);
+			found = 1;
+		}
+		p = json_ws(ve, end);
+		if (p < end && *p == ',')
+			p = json_ws(p + 1, end);
+	}
+	return found ? 0 : -1;
+}
+
+/*
+ * The id of a JSONL record: a string's value, a number's text in the line
+ * (s[0..n)), a boolean's name; anything else, or none, is no id (V_NOID).
+ */
+static int
+json_id(struct nlp_reader *r, struct nlp_record *rec, const json_t *root,
+    const char *s, size_t n)
+{
+	const json_t *v = json_object_get(root, r->field[ID]);
+	const char *id;
+	char tmp[32];
+	size_t idlen;
+
+	if (json_is_number(v) &&
+	    json_member_raw(s, n, r->field[ID], &id, &idlen) == 0)
+		return set_id(r, rec, id, idlen);
+	if (v == NULL || json_is_null(v) || json_text(v, tmp, &id, &idlen) < 0)
+		return V_NOID;
+	return set_id(r, rec, id, idlen);
+}
+
 /* A JSONL line: an object whose fields give text, label and id. */
 static int
 json_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 {
 	const json_t *text;
-	const char *id;
 	json_error_t jerr;
 	json_t *root;
-	char tmp[32];
-	size_t idlen;
 	int rv;
 
 	r->json_repaired = nlp_utf8_clean(s, n) != n;
 	if (r->json_repaired &&
 	    (s = repaired(&r->tmp, s, n, 3 * n, &rec->flags, &n)) == NULL)
 		return oom(r);
-	if ((root = json_loadb(s, n, JSON_ALLOW_NUL, &jerr)) == NULL)
+	/* an integer past 64 bits (a snowflake id) is no reason to lose
+	   the record: read as a real, its text kept for an id */
+	if ((root = json_loadb(s, n, JSON_ALLOW_NUL, &jerr)) == NULL &&
+	    json_error_code(&jerr) == json_error_numeric_overflow)
+		root = json_loadb(s, n, JSON_ALLOW_NUL |
+		    JSON_DECODE_INT_AS_REAL, &jerr);
+	if (root == NULL)
 		return malformed(r, "invalid JSON: %s", jerr.text);
 	if (!json_is_object(root)) {
 		rv = malformed(r, "not a JSON object");
 		goto out;
 	}
+	if (r->field[ID] != NULL &&
+	    (rv = json_id(r, rec, root, s, n)) != V_KEEP) {
+		if (rv < 0)
+			goto out;
+		if (r->o.labeled) {
+			rv = malformed(r, "no field '%s'", r->field[ID]);
+			goto out;
+		}
+		r->no_id = 1;       /* the text all the same */
+		if ((rv = set_id(r, rec, "", 0)) < 0)
+			goto out;
+	}
 	text = json_object_get(root, r->field[TEXT]);
 	if (!json_is_string(text)) {
 		rv = malformed(r, "no string field '%s'", r->field[TEXT]);
 		goto out;
-	}
-	if (r->field[ID] != NULL) {
-		if (json_text(json_object_get(root, r->field[ID]), tmp, &id,
-		    &idlen) < 0) {
-			rv = malformed(r, "no field '%s'", r->field[ID]);
-			goto out;
-		}
-		if ((rv = set_id(r, rec, id, idlen)) < 0)
-			goto out;
 	}
 	if (r->o.labeled && (rv = json_labels(r, rec,
 	    json_object_get(root, r->field[LABEL]))) != V_KEEP)
@@ -1142,10 +1279,25 @@ csv_record(struct nlp_reader *r, struct nlp_record *rec)
 	for (i = 0; i < NSLOT; i++) {
 		if (r->col[i] == COL_NONE)
 			continue;
-		if ((size_t)r->col[i] >= nf)
-			return malformed(r, "no column %ld", r->col[i] + 1);
 		f[i] = r->f[i].p;
 		fn[i] = r->f[i].len;
+		if ((size_t)r->col[i] < nf)
+			continue;
+		if (i == ID && !r->o.labeled) {
+			static char none[1];
+
+			r->no_id = 1;       /* the text all the same */
+			f[i] = none;
+			fn[i] = 0;
+			continue;
+		}
+		/* the id, when there is one, goes with the record all the
+		 * same: predict's line for it must say which row it was */
+		if (!r->o.labeled && r->col[ID] != COL_NONE &&
+		    (size_t)r->col[ID] < nf &&
+		    set_id(r, rec, r->f[ID].p, r->f[ID].len) < 0)
+			return oom(r);
+		return malformed(r, "no column %ld", r->col[i] + 1);
 	}
 	return take_fields(r, rec, f, fn);
 }
@@ -1179,6 +1331,9 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 		    (unsigned long long)rec->line, r->why);
 	if (v == V_BADLABEL)
 		v = V_MALFORMED;
+	if (v == V_KEEP && r->no_id)
+		note(r, &st->no_id, &st->first_no_id, &st->first_no_id_src,
+		    rec->line);
 	switch (v) {
 	case V_BLANK:
 		st->blank++;
@@ -1198,6 +1353,10 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 		what = "record with several labels";
 		break;
 	case V_MALFORMED:
+		if (st->skipped_malformed + st->malformed == 0)
+			snprintf(st->first_malformed_why,
+			    sizeof st->first_malformed_why, "%s",
+			    r->why != NULL ? r->why : "");
 		note(r, lab ? &st->skipped_malformed : &st->malformed,
 		    &st->first_malformed, &st->first_malformed_src, rec->line);
 		if (!lab) {
@@ -1323,6 +1482,7 @@ nlp_reader_next(struct nlp_reader *r, struct nlp_record *rec,
 		memset(rec, 0, sizeof *rec);
 		rec->text = "";
 		rec->source = r->path;
+		r->no_id = 0;
 		v = r->fmt == NLP_FMT_CSV ? csv_record(r, rec) :
 		    line_record(r, rec);
 		if (v == V_END) {
@@ -1421,6 +1581,8 @@ nlp_reader_describe(const struct nlp_reader_stats *s, char *buf, size_t size)
 	    s->first_nul);
 	say(&o, s->cut, "", "record", " cut to the maximum record size",
 	    s->first_cut_src, s->first_cut);
+	say(&o, s->no_id, "", "record", " with no id (scored, the id left "
+	    "empty)", s->first_no_id_src, s->first_no_id);
 	return o.items;
 }
 

@@ -144,6 +144,12 @@ struct nlp_reader_stats {
 	/* Unlabeled mode: malformed records returned with NLP_REC_MALFORMED
 	   (first_malformed tells the first of these too). */
 	uint64_t malformed;
+	/* why the first malformed record was (either mode) */
+	char first_malformed_why[128];
+	/* Unlabeled mode: records without the id column or field asked for,
+	   returned with their text and an empty id. */
+	uint64_t no_id, first_no_id;
+	const char *first_no_id_src;
 	int labeled;             /* the reader's mode, for nlp_reader_describe() */
 };
 

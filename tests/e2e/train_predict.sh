@@ -135,6 +135,27 @@ check "empty and blank lines get an empty label and probability" awk -F'\t' '(NR
 check "in JSONL: label null, reason empty" sh -c "sed -n 2p '$T/blank.jsonl' | grep -qx '{\"label\":null,\"p\":null,\"top\":\[\],\"reason\":\"empty\"}'"
 printf 'id1\tfree money\nid2\n' | "$N" predict -q -m "$T/m1.nlp" --format tsv --text-column 2 --id-column 1 --output-format jsonl >"$T/notext.jsonl"
 check "in JSONL: a row without text keeps its id, reason no_text" sh -c "sed -n 2p '$T/notext.jsonl' | grep -q '\"id\":\"id2\",\"label\":null.*\"reason\":\"no_text\"'"
+# Ids: a row without its id is scored with an empty one; a CSV row without
+# its text keeps its id; JSON numbers as ids are copied as they stand,
+# past 64 bits too.
+printf 'id,text\n1,free money\n2\n3\n' >"$T/ids.csv"
+"$N" predict -q -m "$T/m1.nlp" --id-column id "$T/ids.csv" >"$T/ids.csv.out" 2>"$T/err"
+check "CSV: a row without its text keeps its id" sh -c "sed -n 2p '$T/ids.csv.out' | grep -qx '2		'"
+check "... and -q still warns of it" grep -q "warning: 2 of 3 records are malformed.*line 3: no column 2" "$T/err"
+printf 'free money\tx1\nmeeting at noon\n' | "$N" predict -q -m "$T/m1.nlp" --format tsv --text-column 1 --id-column 2 >"$T/noid.out" 2>"$T/err"
+check "TSV: a row without its id column is scored, the id empty" awk -F'\t' 'NR == 2 && NF == 3 && $1 == "" && $2 != "" && $3 != "" { ok = 1 } END { exit !(ok && NR == 2) }' "$T/noid.out"
+printf '{"id":12345678901234567890,"text":"free money"}\n{"id":1e2,"text":"x"}\n{"text":"no id"}\n{"id":"a","text":null}\n{"id":2,"id":-0.50E+3,"text":"dup"}\n' >"$T/ids.jsonl"
+"$N" predict -m "$T/m1.nlp" --id-field id "$T/ids.jsonl" >"$T/ids.jsonl.out" 2>"$T/err"
+check "JSONL: number ids as they stand (past 64 bits, 1e2, the last of two), a missing one empty, a record without text keeps its id" \
+    sh -c "cut -f1 '$T/ids.jsonl.out' | tr '\n' ' ' | grep -qx '12345678901234567890 1e2  a -0.50E+3 '"
+check "... the records with text are all scored" sh -c "[ \$(awk -F'\t' '\$2 != \"\"' '$T/ids.jsonl.out' | wc -l) -eq 4 ]"
+check "... and the summary counts the one with no id" grep -q "1 record with no id (scored, the id left empty) (first at $T/ids.jsonl:3)" "$T/err"
+# not one record with its text: the wrong field name is an error, not a
+# file of empty labels
+printf '{"t":"free money"}\n{"t":"x"}\n' >"$T/wrong.jsonl"
+expect_status 3 "predict where no record has its text" "$N" predict -q -m "$T/m1.nlp" -o "$T/wrong.out" "$T/wrong.jsonl"
+check "... says so, with the first reason" grep -q "no record had its text: all 2 are malformed (first at '$T/wrong.jsonl' line 1: no string field 'text'" "$T/err"
+check "... and -o leaves no file" test ! -e "$T/wrong.out"
 "$N" predict -q -m "$T/m1.nlp" --score-empty --threads 2 "$T/blank.txt" >"$T/blank2.out"
 check "--score-empty scores them (the prior), threads or not" sh -c "[ \$(awk -F'\t' '\$1 != \"\"' '$T/blank2.out' | wc -l) -eq 4 ]"
 "$N" predict -q -m "$T/m1.nlp" --threads 2 "$T/blank.txt" | cmp -s - "$T/blank.out"

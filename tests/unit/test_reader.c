@@ -1584,3 +1584,61 @@ Test(reader, gold_labels_ride_along_unlabeled_reading)
 	expect(g, 0, "free money", "", 1);
 	free(g);
 }
+
+/* Ids in unlabeled mode: a number as it stands in the line (escaped keys,
+ * nesting, repeats, white space and integers past 64 bits included), a
+ * missing id empty with the text kept, a record without text keeping
+ * its id. */
+Test(reader, ids_as_they_stand)
+{
+	struct nlp_reader_opts o = { .format = NLP_FMT_JSONL, .id_field = "id" };
+	struct got *g;
+
+	g = read1(TMP(".jsonl",
+	    "{\"id\":12345678901234567890,\"text\":\"a\"}\n"
+	    "{ \"x\" : {\"id\":[1,\"}\"]}, \"i\\u0064\" : -1.50E+3 , \"text\":\"b\"}\n"
+	    "{\"id\":1,\"text\":\"c\",\"id\":2e0}\n"
+	    "{\"text\":\"d\"}\n"
+	    "{\"id\":null,\"text\":\"e\"}\n"
+	    "{\"id\":\"s\\t1\",\"text\":null}\n"
+	    "{\"id\":true,\"text\":\"f\"}\n"), o);
+	cr_assert_eq(g->n, 7);
+	cr_assert_str_eq(g->id[0], "12345678901234567890");
+	cr_assert_str_eq(g->id[1], "-1.50E+3");
+	cr_assert_str_eq(g->id[2], "2e0");
+	cr_assert_str_eq(g->id[3], "");
+	cr_assert_str_eq(g->id[4], "");
+	cr_assert_str_eq(g->id[5], "s\t1");
+	cr_assert_str_eq(g->id[6], "true");
+	expect(g, 3, "d", "", 4);
+	expect(g, 5, "", "", 6);
+	cr_assert(g->flags[5] & NLP_REC_MALFORMED);
+	cr_assert_eq(g->st.no_id, 2);
+	cr_assert_eq(g->st.first_no_id, 4);
+	cr_assert_eq(g->st.malformed, 1);
+	cr_assert_str_eq(g->st.first_malformed_why, "no string field 'text'");
+	free(g);
+
+	o = (struct nlp_reader_opts){ .format = NLP_FMT_CSV, .id_column = "id" };
+	g = read1(TMP(".csv", "id,text\n1,a\n2\n"), o);
+	cr_assert_eq(g->n, 2);
+	cr_assert_str_eq(g->id[1], "2");
+	cr_assert(g->flags[1] & NLP_REC_MALFORMED);
+	free(g);
+	o = (struct nlp_reader_opts){ .format = NLP_FMT_CSV, .id_column = "3" };
+	g = read1(TMP(".csv", "id,text,ref\n1,a,r1\n2,b\n"), o);
+	cr_assert_eq(g->n, 2);
+	cr_assert_str_eq(g->id[0], "r1");
+	expect(g, 1, "b", "", 3);
+	cr_assert_str_eq(g->id[1], "");
+	cr_assert_eq(g->st.no_id, 1);
+	free(g);
+
+	/* labeled mode: a missing id is still a malformed record */
+	o = (struct nlp_reader_opts){ .format = NLP_FMT_JSONL, .labeled = 1,
+	    .id_field = "id" };
+	g = read1(TMP(".jsonl", "{\"label\":\"x\",\"text\":\"a\"}\n"), o);
+	cr_assert_eq(g->n, 0);
+	cr_assert_eq(g->st.skipped_malformed, 1);
+	free(g);
+}
