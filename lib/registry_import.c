@@ -750,13 +750,27 @@ compare_model(struct nlp_registry *r, struct b_model *m, struct nlp_err *e)
 		nlp_registry_strings_release(&l);
 		if (!v->is_new)
 			continue;
-		/* a number this registry gave before (the version removed
-		 * since): never given again, to other bytes or the same */
-		if (v->version < next)
-			return nlp_errf(e, NLP_REGISTRY, "the bundle conflicts with "
-			    "the registry: %s@%ld was a version here, removed since, "
-			    "and a version number is never given again; nothing "
-			    "changed", m->name, v->version);
+		/* a number whose version was removed (its rm in the log):
+		 * never given again, to other bytes or the same.  One below
+		 * next_version that no version here ever had (a later
+		 * version was imported first) is filled in. */
+		if (v->version < next) {
+			struct nlp_regdb_param w[] = {
+				NLP_REGDB_TEXT(m->name), NLP_REGDB_INT(v->version),
+			};
+			int64_t given;
+			if ((rc = nlp_regdb_int_query(r, "SELECT count(*) FROM "
+			    "events WHERE model = ? AND kind = 'rm' AND "
+			    "old_version = ?", w, NPARAM(w), 0, &given, e)) !=
+			    NLP_OK)
+				return rc;
+			if (given > 0)
+				return nlp_errf(e, NLP_REGISTRY, "the bundle "
+				    "conflicts with the registry: %s@%ld was a "
+				    "version here, removed since, and a version "
+				    "number is never given again; nothing changed",
+				    m->name, v->version);
+		}
 		if ((rc = nlp_regdb_int_query(r, "SELECT version FROM versions "
 		    "WHERE model_id = ? AND sha256 = ?", q, 2, 0, &other, e)) !=
 		    NLP_OK)

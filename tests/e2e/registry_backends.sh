@@ -277,6 +277,12 @@ expect_status 0 "$backend: import into SQLite" "$N" --registry "$S3" registry im
 expect_status 5 "$backend: import of another rn@2 where rn@2 was removed: conflict" "$N" --registry "$T/rn1" registry import "$T/rn2.tar"
 check "$backend: ... saying the number is not given again ($(cat "$T/err"))" grep -q "rn@2 was a version here, removed since" "$T/err"
 check "$backend: ... nothing changed" sh -c "! '$N' --registry '$T/rn1' registry resolve rn@2 >/dev/null 2>&1"
+# but a number no version here ever had (a later version imported first)
+# is filled in
+"$N" --registry "$T/rn2" registry export rn@2 -o "$T/rn2v2.tar" >/dev/null 2>&1
+expect_status 0 "$backend: import of rn@2 alone" "$N" --registry "$T/rn3" registry import "$T/rn2v2.tar"
+expect_status 0 "$backend: then of rn@1 and rn@2: rn@1 filled in" "$N" --registry "$T/rn3" registry import "$T/rn2.tar"
+check "$backend: ... rn@1 is there, the bytes of the bundle's" sh -c "'$N' --registry '$T/rn3' registry resolve rn@1 | grep -q '$(sha256sum "$A/m7.nlp" | cut -c1-64)'"
 noimport() {   # a show or history document without its import events
 	/usr/bin/python3 -c 'import json, sys
 d = json.load(sys.stdin)
