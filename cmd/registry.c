@@ -1362,9 +1362,10 @@ verb_verify(struct nlp_registry *unused, struct ropts *o)
 			printf("problem: %s\n", rep.problems.v[i]);
 		for (i = 0; i < rep.notes.n; i++)
 			printf("note: %s\n", rep.notes.v[i]);
-		printf("%s: %ld versions checked, %zu problems, %zu notes\n",
-		    cli_registry_shown(), rep.versions, rep.problems.n,
-		    rep.notes.n);
+		printf("%s: %ld version%s checked, %zu problem%s, %zu note%s\n",
+		    cli_registry_shown(), rep.versions, rep.versions == 1 ?
+		    "" : "s", rep.problems.n, rep.problems.n == 1 ? "" : "s",
+		    rep.notes.n, rep.notes.n == 1 ? "" : "s");
 	}
 	nlp_registry_verify_report_release(&rep);
 	return rc;
@@ -1390,8 +1391,13 @@ verb_gc(struct nlp_registry *r, struct ropts *o)
 		for (i = 0; i < rep.removed.n; i++)
 			printf("%s %s\n", o->dry ? "would remove" : "removed",
 			    rep.removed.v[i]);
-		printf("%s%zu files, %lld bytes\n", o->dry ? "would free " :
-		    "freed ", rep.removed.n, (long long)rep.bytes);
+		printf("%s%zu file%s, %lld bytes", o->dry ? "would free " :
+		    "freed ", rep.removed.n, rep.removed.n == 1 ? "" : "s",
+		    (long long)rep.bytes);
+		if (rep.young > 0)
+			printf("; kept %lld not needed but younger than "
+			    "--grace", (long long)rep.young);
+		printf("\n");
 	}
 	nlp_registry_gc_report_release(&rep);
 	return rc;

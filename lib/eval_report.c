@@ -700,6 +700,17 @@ nlp_eval_write_notes(FILE *out, const char *prefix,
 		    r->seconds, r->seconds > 0 ? (double)f->n / r->seconds : 0);
 }
 
+/* Whether a and b print differently with d decimals. */
+static int
+differ_at(double a, double b, int d)
+{
+	char x[64], y[64];
+
+	snprintf(x, sizeof x, "%.*f", d, a);
+	snprintf(y, sizeof y, "%.*f", d, b);
+	return strcmp(x, y) != 0;
+}
+
 void
 nlp_eval_write_gates(FILE *out, const char *prefix,
     const struct nlp_eval_result *r, int quiet)
@@ -717,14 +728,20 @@ nlp_eval_write_gates(FILE *out, const char *prefix,
 			note = " (bootstrap lower bound)";
 		else if (r->gate_on_lower && g->kind == NLP_GATE_MAX_DROP)
 			note = " (bootstrap upper bound of the drop)";
+		int d = 4;
+		/* digits enough to tell the figure from its bound apart
+		   (0.00104 against 0.00100, not 0.0010 against 0.0010) */
+		while (d < 10 && isfinite(g->value) &&
+		    differ_at(g->value, g->bound, d) == 0)
+			d++;
 		say(&o, "%s: gate %s failed: ", prefix, nlp_gate_name(g->kind));
 		say_safe(&o, g->metric, 0);
 		/* a figure that is not a number fails: say so, not "0.0000" */
 		if (isfinite(g->value))
-			say(&o, " %.4f", g->value);
+			say(&o, " %.*f", d, g->value);
 		else
 			say(&o, " undefined");
-		say(&o, ", bound %.4f%s\n", g->bound, note);
+		say(&o, ", bound %.*f%s\n", d, g->bound, note);
 	}
 	if (!quiet && r->ngates == 1 && r->failed == 0)
 		say(&o, "%s: the gate passed\n", prefix);

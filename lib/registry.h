@@ -607,6 +607,8 @@ struct nlp_registry_gc_report {
 	struct nlp_registry_strings removed;    /* paths, sorted */
 	int64_t bytes;                  /* their sizes, summed */
 	int dry_run;                    /* listed only, nothing removed */
+	int64_t young;                  /* files no version needs, kept:
+					   younger than the grace period */
 };
 
 /*

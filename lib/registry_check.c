@@ -289,10 +289,14 @@ gc_scan(void *arg, const struct nlp_store_entry *en)
 	struct gc *x = arg;
 	struct nlp_err ce;
 
-	if (en->bad_name || en->mtime > x->cutoff)
+	if (en->bad_name)
 		return 0;
 	if (!en->is_temp && is_referenced(&x->ref, en->hex))
 		return 0;
+	if (en->mtime > x->cutoff) {
+		x->rep->young++;
+		return 0;
+	}
 	if (!x->rep->dry_run) {
 		int removed = 0, rc = nlp_store_remove(x->dir, en, &removed, x->e);
 		if (rc == NLP_BUSY)     /* a put is writing it: not garbage */
@@ -423,6 +427,7 @@ nlp_registry_gc_report_release(struct nlp_registry_gc_report *g)
 	nlp_registry_strings_release(&g->removed);
 	g->bytes = 0;
 	g->dry_run = 0;
+	g->young = 0;
 }
 
 /* ---- verify --signatures ---- */

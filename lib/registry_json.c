@@ -267,6 +267,7 @@ nlp_registry_gc_report_json(const struct nlp_registry_gc_report *g,
 	json_object_set_new(doc, "removed", strings(&g->removed));
 	json_object_set_new(doc, "bytes", json_integer(g->bytes));
 	json_object_set_new(doc, "dry_run", json_boolean(g->dry_run));
+	json_object_set_new(doc, "kept_young", json_integer(g->young));
 	return dump(doc, mark, out, e);
 }
 
