@@ -1149,9 +1149,17 @@ TEST(rollback_to_a_given_version_and_its_refusals)
 	cr_assert_eq(from, 2);
 	cr_assert_eq(to, 1);
 	cr_assert_eq(resolve(r, "spam"), 1);
-	/* and the plain rollback after it undoes it */
+	/* and a plain rollback after it does not return to the version it
+	   moved away from (2 was rolled back from): nothing left */
+	n = nevents(r, "spam");
+	cr_assert_eq(roll(r, "spam", "production", &from, &to), NLP_REGISTRY);
+	cr_assert_eq(nevents(r, "spam"), n);
+	cr_assert_eq(resolve(r, "spam"), 1);
+	/* set anew, 2 is a version to roll back to again */
+	set_alias(r, "spam", 2, "production");
+	set_alias(r, "spam", 3, "production");
 	cr_assert_eq(roll(r, "spam", "production", &from, &to), NLP_OK);
-	cr_assert_eq(from, 1);
+	cr_assert_eq(from, 3);
 	cr_assert_eq(to, 2);
 	/* aliases are separate: staging has its own history */
 	set_alias(r, "spam", 3, "staging");
@@ -2214,7 +2222,7 @@ TEST(verify_and_gc_json_are_what_they_printed)
 	    "versions", "spam@1: object 00ab is missing" };
 	char *n[] = { "temporary file /r/tmp/put-x.tmp (gc removes it)" };
 	struct nlp_registry_verify_report v = { { p, 2, 0 }, { n, 1, 0 }, 7 };
-	struct nlp_registry_gc_report g = { { p, 1, 0 }, 123, 1 };
+	struct nlp_registry_gc_report g = { { p, 1, 0 }, 123, 1, 2 };
 	struct nlp_err e = { 0 };
 	char *doc = NULL;
 
@@ -2231,14 +2239,15 @@ TEST(verify_and_gc_json_are_what_they_printed)
 	free(doc);
 	cr_assert_eq(nlp_registry_gc_report_json(&g, &doc, &e), NLP_OK);
 	cr_assert_str_eq(doc, "{\n  \"bytes\": 123,\n  \"dry_run\": true,\n  "
-	    "\"removed\": [\n    \"database: row 3 of tags refers to a missing "
-	    "row of versions\"\n  ]\n}");
+	    "\"kept_young\": 2,\n  \"removed\": [\n    \"database: row 3 of "
+	    "tags refers to a missing row of versions\"\n  ]\n}");
 	free(doc);
 	g.removed.n = 0;
 	g.dry_run = 0;
+	g.young = 0;
 	cr_assert_eq(nlp_registry_gc_report_json(&g, &doc, &e), NLP_OK);
 	cr_assert_str_eq(doc, "{\n  \"bytes\": 123,\n  \"dry_run\": false,\n  "
-	    "\"removed\": []\n}");
+	    "\"kept_young\": 0,\n  \"removed\": []\n}");
 	free(doc);
 }
 
