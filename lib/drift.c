@@ -242,24 +242,75 @@ out:
 	return rc;
 }
 
-/* The domain classifier on the reference's sample and the current one. */
+/* A text's place in a list, for distinct(). */
+struct placed {
+	const char *s;
+	size_t at;
+};
+
+static int
+cmp_placed(const void *a, const void *b)
+{
+	const struct placed *x = a, *y = b;
+	int c = strcmp(x->s, y->s);
+
+	return c != 0 ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+/* The first copy of each text of v[0..n) into out, in v's order; the
+ * count, or (size_t)-1 when out of memory. */
+static size_t
+distinct(const char *const *v, size_t n, const char **out)
+{
+	struct placed *p = malloc((n + 1) * sizeof *p);
+	unsigned char *dup = calloc(n + 1, 1);
+	size_t i, k = 0;
+
+	if (p == NULL || dup == NULL) {
+		free(p);
+		free(dup);
+		return (size_t)-1;
+	}
+	for (i = 0; i < n; i++)
+		p[i] = (struct placed){ v[i], i };
+	qsort(p, n, sizeof *p, cmp_placed);
+	for (i = 1; i < n; i++)
+		dup[p[i].at] = strcmp(p[i].s, p[i - 1].s) == 0;
+	for (i = 0; i < n; i++)
+		if (!dup[i])
+			out[k++] = v[i];
+	free(p);
+	free(dup);
+	return k;
+}
+
+/* The domain classifier on the reference's sample and the current one,
+ * each without copies of a text (see texts_prune()). */
 static int
 domain(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
     const struct nlp_drift_pass *p, const struct nlp_drift_opts *o,
     struct nlp_err *e)
 {
-	const char **cur = malloc((p->texts.n + 1) * sizeof *cur);
-	size_t i, m = ref->ntexts < p->texts.n ? ref->ntexts : p->texts.n;
+	const char **cur = malloc((p->texts.n + 1) * sizeof *cur),
+	    **refs = malloc((ref->ntexts + 1) * sizeof *refs);
+	size_t i, nref, m;
 	int rc;
 
-	if (cur == NULL)
+	if (cur == NULL || refs == NULL ||
+	    (nref = distinct((const char *const *)ref->texts, ref->ntexts,
+	    refs)) == (size_t)-1) {
+		free(cur);
+		free(refs);
 		return nlp_errf(e, NLP_IO, "out of memory");
+	}
 	for (i = 0; i < p->texts.n; i++)
 		cur[i] = p->texts.v[i].text;
+	m = nref < p->texts.n ? nref : p->texts.n;
 	/* the classifier's sample decides whether it is small */
-	rc = nlp_drift_domain_run(&r->domain, (const char *const *)ref->texts,
-	    ref->ntexts, cur, p->texts.n, m < o->small, o, e);
+	rc = nlp_drift_domain_run(&r->domain, refs, nref, cur, p->texts.n,
+	    m < o->small, o, e);
 	free(cur);
+	free(refs);
 	return rc;
 }
 

@@ -48,17 +48,27 @@ sort_by(void *v, size_t n, size_t size, int (*cmp)(const void *,
 		qsort(v, n, size, cmp);
 }
 
-/* Keep the k texts of smallest hash. */
+/* Keep the k distinct texts of smallest hash: copies of one text (a log
+ * that repeats a request, a retried part) take one place, or the domain
+ * classifier would learn them by heart in one fold and find them in the
+ * other, telling the sides apart on that alone. */
 static void
 texts_prune(struct nlp_drift_texts *s)
 {
-	size_t i;
+	size_t i, n = 0;
 
 	sort_by(s->v, s->n, sizeof *s->v, cmp_kept);
-	for (i = s->k; i < s->n; i++)
+	for (i = 0; i < s->n; i++) {
+		if (n > 0 && s->v[i].hash == s->v[n - 1].hash &&
+		    strcmp(s->v[i].text, s->v[n - 1].text) == 0) {
+			free(s->v[i].text);
+			continue;
+		}
+		s->v[n++] = s->v[i];
+	}
+	for (i = s->k; i < n; i++)
 		free(s->v[i].text);
-	if (s->n > s->k)
-		s->n = s->k;
+	s->n = n > s->k ? s->k : n;
 }
 
 /* Room for one more text: pruned when 4k are held, else grown. */

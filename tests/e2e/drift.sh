@@ -104,8 +104,10 @@ while [ $s -le $SEEDS ]; do
 	[ $s -eq 1 ] && cp "$T/out" nodrift.json
 	s=$((s + 1))
 done
+# (two of spam's mails are the same in their first 2000 bytes, all the
+# classifier reads of a text: one of them counts once)
 json_check "halves of 1150 texts: the domain classifier's fixed AUC threshold" \
-    nodrift.json "d['domain']['method']=='threshold' and d['domain']['threshold']==0.55 and d['domain']['texts_per_side']==1150"
+    nodrift.json "d['domain']['method']=='threshold' and d['domain']['threshold']==0.55 and d['domain']['texts_per_side'] in (1149, 1150)"
 s=1
 while [ $s -le $MSEEDS ]; do
 	halves $s
@@ -116,6 +118,22 @@ while [ $s -le $MSEEDS ]; do
 	[ $s -eq 1 ] && cp "$T/out" nodrift-m.json
 	s=$((s + 1))
 done
+# Regression (fixed): a log that repeats its texts (retried requests, one
+# mail scored twice) said drift: each copy of a text was one of the domain
+# classifier's texts, learnt in one fold and found in the other (AUC 0.97
+# for the texts twice, 1.00 for 18 times).  Expected: copies count once.
+halves 1
+cat b.txt b.txt b.txt >b3.txt
+expect_status 0 "no drift between halves, the current one's texts three times each" \
+    "$N" drift --json --reference a.txt b3.txt
+cp "$T/out" b3.json
+json_check "... the domain classifier sees each text once" b3.json \
+    "d['domain']['texts_per_side']==json.load(open('nodrift.json'))['domain']['texts_per_side'] and not d['domain']['drifted']"
+cat a.txt a.txt >a2.txt
+expect_status 0 "... nor with the reference's texts twice each" \
+    "$N" drift --json --reference a2.txt b.txt
+json_check "... once there too" "$T/out" "d['domain']['texts_per_side']==json.load(open('nodrift.json'))['domain']['texts_per_side']"
+
 # Regression (fixed): with -m the domain classifier has only the model's
 # held-out texts (57 here), but the fixed AUC threshold 0.55 was used
 # whenever the current text had more than 1000 records: 7 of 20 random
@@ -275,8 +293,9 @@ check "a row judged by p-value says so (600 records: small)" \
     grep -Eq '^length_tokens +ks \(exact\) .* p < 0.05 \(small sample\)$' "$T/out"
 check "the domain row: its AUC rule" \
     grep -Eq '^domain +roc_auc .* AUC > 0\.[0-9]+ \(permutation test, 20 runs\)$' "$T/out"
+# (debian.txt has one text three times: it counts once)
 check "the texts the domain classifier compared" \
-    grep -qx 'domain classifier: 600 reference texts vs 600 current' "$T/out"
+    grep -qx 'domain classifier: 598 reference texts vs 598 current' "$T/out"
 json_check "--json: each signal's decided_by" c.json \
     "[s['decided_by'] for s in d['signals']] == ['counts','small_sample','small_sample','counts','no_p_value','no_p_value']"
 expect_status 0 "the report of no drift" "$N" drift --reference a.txt b.txt
