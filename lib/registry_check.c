@@ -404,6 +404,10 @@ nlp_registry_gc(struct nlp_registry *r, int dry_run, int64_t grace,
 	x.cutoff = (int64_t)time(NULL) - grace;
 	x.e = e;
 	if (NLP_REGDB_IS_PG(r)) {
+		if ((rc = integrity(r, e)) != NLP_OK) {
+			nlp_regdb_rollback(r);
+			return rc;
+		}
 		if ((rc = gc_pg(r, &x, e)) != NLP_OK)
 			nlp_registry_gc_report_release(out);
 		return rc;

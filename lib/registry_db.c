@@ -7,6 +7,7 @@
  */
 #include "registry_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,12 +87,102 @@ nlp_regdb_last_id(struct nlp_registry *r)
 	return r->ops->last_id(r);
 }
 
+/* The tables of a registry of schema r->schema: since which schema,
+ * and whether only on PostgreSQL. */
+static const struct {
+	const char *name;
+	int since, pg_only;
+} tables[] = {
+	{ "models", 1, 0 }, { "versions", 1, 0 }, { "inputs", 1, 0 },
+	{ "tags", 1, 0 }, { "aliases", 1, 0 }, { "events", 1, 0 },
+	{ "evaluations", 2, 0 }, { "signatures", 3, 0 },
+	{ "nlpops_meta", 1, 1 }, { "objects", 1, 1 }, { "chunks", 1, 1 },
+};
+#define NTABLES (sizeof tables / sizeof tables[0])
+
+static int
+table_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	unsigned char *have = arg;
+	const char *name = nlp_regdb_text(st, 0);
+	size_t i;
+
+	(void)e;
+	for (i = 0; name != NULL && i < NTABLES; i++)
+		if (strcmp(name, tables[i].name) == 0)
+			have[i] = 1;
+	return NLP_OK;
+}
+
+int
+nlp_regdb_missing_tables(struct nlp_registry *r,
+    int (*fn)(void *arg, const char *table), void *arg, struct nlp_err *e)
+{
+	unsigned char have[NTABLES] = { 0 };
+	size_t i;
+	int rc, pg = NLP_REGDB_IS_PG(r);
+
+	if ((rc = nlp_regdb_each(r, pg ? "SELECT tablename FROM pg_tables "
+	    "WHERE schemaname = current_schema()" : "SELECT name FROM "
+	    "sqlite_master WHERE type = 'table'", NULL, 0, table_row, have,
+	    e)) != NLP_OK)
+		return rc;
+	for (i = 0; i < NTABLES; i++)
+		if (!have[i] && r->schema >= tables[i].since &&
+		    (pg || !tables[i].pg_only) &&
+		    (rc = fn(arg, tables[i].name)) != NLP_OK)
+			return rc;
+	return NLP_OK;
+}
+
+/* A missing table, as the first problem of a check. */
+struct missing {
+	int (*fn)(void *arg, const char *problem);
+	void *arg;
+	struct nlp_err *e;
+};
+
+static int
+missing_problem(void *arg, const char *table)
+{
+	struct missing *m = arg;
+	char problem[128];
+
+	snprintf(problem, sizeof problem, "table '%s' is missing", table);
+	return m->fn(m->arg, problem);
+}
+
 int
 nlp_regdb_check(struct nlp_registry *r, int quick, int max,
     const char *what, int (*fn)(void *arg, const char *problem), void *arg,
     struct nlp_err *e)
 {
+	struct missing m = { fn, arg, e };
+	int rc;
+
+	if ((rc = nlp_regdb_missing_tables(r, missing_problem, &m, e)) !=
+	    NLP_OK)
+		return rc;
 	return r->ops->check(r, quick, max, what, fn, arg, e);
+}
+
+/* init on a registry there already: refused when a table is missing. */
+static int
+missing_error(void *arg, const char *table)
+{
+	struct missing *m = arg;
+
+	return nlp_errf(m->e, NLP_REGISTRY, "registry '%s' is damaged: its "
+	    "table '%s' is missing (see 'nlpops registry verify'; restore the "
+	    "database from a backup)", (const char *)m->arg, table);
+}
+
+int
+nlp_regdb_need_tables(struct nlp_registry *r, struct nlp_err *e)
+{
+	struct missing m = { NULL, r->dir, e };
+
+	return nlp_regdb_missing_tables(r, missing_error, &m, e);
 }
 
 int

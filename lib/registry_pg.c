@@ -250,6 +250,11 @@ pg_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
 		return busy_err(r, e);
 	if (strncmp(st, "23", 2) == 0 || strcmp(st, "P0001") == 0)
 		status = NLP_REGISTRY;
+	else if (strcmp(st, "42P01") == 0 || strcmp(st, "42703") == 0)
+		/* a table or column of ours gone: a damaged registry */
+		return nlp_errf(e, NLP_REGISTRY, "registry '%s': %s: %s (its "
+		    "schema is damaged: see 'nlpops registry verify')", r->dir,
+		    what, msg);
 	else if (strcmp(st, "XX001") == 0 || strcmp(st, "XX002") == 0) {
 		status = NLP_REGISTRY;
 		r->corrupt = 1;
@@ -707,6 +712,42 @@ tables_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/* The schema nlpops_meta records: a registry's whose meta rows are gone
+ * or garbled is damaged (never taken for no registry, nor made anew over
+ * its tables). */
+static int
+meta_schema(struct nlp_registry *r, int64_t *ver, struct nlp_err *e)
+{
+	struct nlp_registry_strings app = { NULL, 0, 0 }, sv = { NULL, 0, 0 };
+	char *end = NULL;
+	long long v = 0;
+	int rc;
+
+	if ((rc = nlp_regdb_each(r, "SELECT value FROM nlpops_meta WHERE key = "
+	    "'application'", NULL, 0, nlp_registry_string_row, &app, e)) ==
+	    NLP_OK)
+		rc = nlp_regdb_each(r, "SELECT value FROM nlpops_meta WHERE key = "
+		    "'schema'", NULL, 0, nlp_registry_string_row, &sv, e);
+	if (rc == NLP_OK && (app.n != 1 || app.v[0] == NULL ||
+	    strcmp(app.v[0], "nlpops") != 0))
+		rc = nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged, or "
+		    "another application's: its nlpops_meta table does not name "
+		    "nlpops", r->dir);
+	else if (rc == NLP_OK && (sv.n != 1 || sv.v[0] == NULL))
+		rc = nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: its "
+		    "nlpops_meta table has no schema version (restore the "
+		    "database from a backup)", r->dir);
+	else if (rc == NLP_OK && ((v = strtoll(sv.v[0], &end, 10)) < 2 ||
+	    *end != '\0'))
+		rc = nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: its "
+		    "schema version '%.40s' is none nlpops gives (restore the "
+		    "database from a backup)", r->dir, sv.v[0]);
+	nlp_registry_strings_release(&app);
+	nlp_registry_strings_release(&sv);
+	*ver = rc == NLP_OK ? (int64_t)v : 0;
+	return rc;
+}
+
 static int
 read_schema(struct nlp_registry *r, int64_t *ver, int *foreign,
     struct nlp_err *e)
@@ -725,8 +766,7 @@ read_schema(struct nlp_registry *r, int64_t *ver, int *foreign,
 	    n, e)) != NLP_OK)
 		return rc;
 	if (n[0] > 0)
-		return nlp_regdb_int_query(r, "SELECT CAST(value AS BIGINT) FROM "
-		    "nlpops_meta WHERE key = 'schema'", NULL, 0, 0, ver, e);
+		return meta_schema(r, ver, e);
 	*foreign = n[1] > 0;
 	return NLP_OK;
 }
@@ -893,8 +933,9 @@ pg_init(const char *dir, const char *group, struct nlp_err *e)
 		    "directory; on PostgreSQL, roles and GRANT share it");
 	if ((rc = nlp_registry_open(&r, dir, 1, e)) != NLP_OK)
 		return rc;
+	rc = nlp_regdb_need_tables(r, e);
 	nlp_registry_close(r);
-	return NLP_OK;
+	return rc;
 }
 
 /* ---- objects ---- */

@@ -169,6 +169,15 @@ busy_err(struct nlp_registry *r, struct nlp_err *e)
  * max_page_count is set).
  */
 static int
+schema_damage(struct nlp_registry *r)
+{
+	const char *m = sqlite3_errmsg(r->db);
+
+	return strncmp(m, "no such table", 13) == 0 ||
+	    strncmp(m, "no such column", 14) == 0;
+}
+
+static int
 sq_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
 {
 	int code = sqlite3_extended_errcode(r->db);
@@ -181,6 +190,12 @@ sq_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
 	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB) {
 		status = NLP_REGISTRY;
 		r->corrupt = 1;
+	} else if (prim == SQLITE_ERROR && schema_damage(r)) {
+		/* a table or column of ours gone: a damaged registry, not an
+		   I/O error (what it is, verify says) */
+		return nlp_errf(e, NLP_REGISTRY, "registry '%s': %s: %s (its "
+		    "schema is damaged: see 'nlpops registry verify')", r->dir,
+		    what, sqlite3_errmsg(r->db));
 	}
 	else if (prim == SQLITE_CONSTRAINT)
 		status = NLP_REGISTRY;
@@ -937,8 +952,9 @@ sq_init(const char *dir, const char *group, struct nlp_err *e)
 	}
 	if ((rc = nlp_registry_open(&r, dir, 1, e)) != NLP_OK)
 		return rc;
+	rc = nlp_regdb_need_tables(r, e);
 	nlp_registry_close(r);
-	return NLP_OK;
+	return rc;
 }
 
 /* ---- SQLite's own checks ---- */

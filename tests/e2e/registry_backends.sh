@@ -237,6 +237,43 @@ fi
 pass
 fi
 
+# a damaged schema (a table dropped, the metadata gone or garbled): verify
+# says so (1), the other verbs refuse (5), init does not pass it off as a
+# registry or make one anew over its tables; never "no registry", never 4
+# dbsql NAME SQL: run SQL in the damage registry NAME's database
+dbsql() {
+	if [ "$backend" = pg ]; then psql -q -d "$1" -c "$2"
+	else sqlite3 "$T/$1/registry.db" "PRAGMA foreign_keys = off; $2"; fi
+}
+dbreg() {
+	if [ "$backend" = pg ]; then
+		createdb "$1" && echo "postgresql://$PGUSER@localhost:$PGPORT/$1"
+	else echo "$T/$1"; fi
+}
+D1=$(dbreg dmg1) || fail "$backend: a database for the damage"
+"$N" --registry "$D1" registry push "$A/m1.nlp" --name d --alias production >/dev/null 2>&1 || fail "$backend: push to dmg1"
+dbsql dmg1 "DROP TABLE events" >/dev/null 2>&1 || fail "$backend: DROP TABLE events"
+expect_status 1 "$backend: verify with a table dropped" "$N" --registry "$D1" registry verify
+check "$backend: ... names it" grep -q "^problem: database: table 'events' is missing" "$T/out"
+expect_status 5 "$backend: init on it" "$N" --registry "$D1" registry init
+check "$backend: ... says it is damaged" grep -q "is damaged: its table 'events' is missing" "$T/err"
+expect_status 5 "$backend: history on it" "$N" --registry "$D1" registry history d
+check "$backend: ... the schema is damaged, in one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'its schema is damaged' '$T/err'"
+expect_status 5 "$backend: gc on it" "$N" --registry "$D1" registry gc
+if [ "$backend" = pg ]; then
+	D2=$(dbreg dmg2) || fail "$backend: a database for the damage"
+	"$N" --registry "$D2" registry push "$A/m1.nlp" --name d >/dev/null 2>&1 || fail "$backend: push to dmg2"
+	dbsql dmg2 "DELETE FROM nlpops_meta WHERE key = 'schema'" >/dev/null 2>&1
+	expect_status 5 "$backend: the schema row deleted: list" "$N" --registry "$D2" registry list
+	check "$backend: ... damaged, not 'no registry'" grep -q "is damaged: its nlpops_meta table has no schema version" "$T/err"
+	expect_status 5 "$backend: ... push" "$N" --registry "$D2" registry push "$A/m2.nlp" --name d
+	expect_status 5 "$backend: ... init" "$N" --registry "$D2" registry init
+	check "$backend: ... nothing made anew over its tables" test "$(psql -Atd dmg2 -c 'SELECT count(*) FROM versions')" = 1
+	dbsql dmg2 "INSERT INTO nlpops_meta VALUES ('schema', 'abc')" >/dev/null 2>&1
+	expect_status 5 "$backend: a garbled schema row" "$N" --registry "$D2" registry list
+	check "$backend: ... says which" grep -q "schema version 'abc' is none nlpops gives" "$T/err"
+fi
+
 [ "$backend" = pg ] || exit 0
 
 # ---- PostgreSQL only ----
