@@ -558,11 +558,15 @@ all_malformed(struct run *u)
 	if (st->malformed == 0)
 		return NLP_OK;
 	where = nlp_input_shown(src != NULL ? src : "-", buf, sizeof buf);
-	if (st->malformed == st->records)
-		return nlp_errf(&u->e, NLP_DATA, "no record had its text: all %llu "
-		    "are malformed (first at %s line %llu: %s; see --format and "
-		    "the text column or field)", (unsigned long long)st->records,
-		    where, (unsigned long long)st->first_malformed,
+	/* blank lines are no text either: not one record had its text */
+	if (st->malformed + st->blank >= st->records)
+		return nlp_errf(&u->e, NLP_DATA, "no record had its text: %llu "
+		    "of %llu are malformed%s (first at %s line %llu: %s; see "
+		    "--format and the text column or field)",
+		    (unsigned long long)st->malformed,
+		    (unsigned long long)st->records, st->blank > 0 ?
+		    ", the others blank" : "", where,
+		    (unsigned long long)st->first_malformed,
 		    st->first_malformed_why);
 	if (u->quiet)
 		fprintf(stderr, "nlpops predict: warning: %llu of %llu records "
@@ -594,11 +598,12 @@ score_all(struct run *u)
 	}
 	if (rc != NLP_OK)
 		return rc;
-	if ((rc = all_malformed(u)) != NLP_OK)
-		return rc;
 	if ((rc = drain_pipe(u)) != NLP_OK)
 		return rc;
 	if (u->pool != NULL && (rc = flush_batches(u, 1)) != NLP_OK)
+		return rc;
+	/* every line written (to stdout; -o is not committed then) */
+	if ((rc = all_malformed(u)) != NLP_OK)
 		return rc;
 	if (u->profpath != NULL && (rc = profile_write(u)) != NLP_OK)
 		return rc;

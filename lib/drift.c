@@ -291,24 +291,28 @@ domain(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
     const struct nlp_drift_pass *p, const struct nlp_drift_opts *o,
     struct nlp_err *e)
 {
-	const char **cur = malloc((p->texts.n + 1) * sizeof *cur),
+	const char **all = malloc((p->texts.n + 1) * sizeof *all),
+	    **cur = malloc((p->texts.n + 1) * sizeof *cur),
 	    **refs = malloc((ref->ntexts + 1) * sizeof *refs);
-	size_t i, nref, m;
+	size_t i, nref = (size_t)-1, ncur = (size_t)-1, m;
 	int rc;
 
-	if (cur == NULL || refs == NULL ||
+	for (i = 0; all != NULL && i < p->texts.n; i++)
+		all[i] = p->texts.v[i].text;
+	/* the current side too: texts the same in the bytes kept of them */
+	if (all != NULL && cur != NULL && refs != NULL &&
 	    (nref = distinct((const char *const *)ref->texts, ref->ntexts,
-	    refs)) == (size_t)-1) {
-		free(cur);
-		free(refs);
-		return nlp_errf(e, NLP_IO, "out of memory");
+	    refs)) != (size_t)-1)
+		ncur = distinct(all, p->texts.n, cur);
+	if (ncur == (size_t)-1) {
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+	} else {
+		m = nref < ncur ? nref : ncur;
+		/* the classifier's sample decides whether it is small */
+		rc = nlp_drift_domain_run(&r->domain, refs, nref, cur, ncur,
+		    m < o->small, o, e);
 	}
-	for (i = 0; i < p->texts.n; i++)
-		cur[i] = p->texts.v[i].text;
-	m = nref < p->texts.n ? nref : p->texts.n;
-	/* the classifier's sample decides whether it is small */
-	rc = nlp_drift_domain_run(&r->domain, refs, nref, cur, p->texts.n,
-	    m < o->small, o, e);
+	free(all);
 	free(cur);
 	free(refs);
 	return rc;

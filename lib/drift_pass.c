@@ -674,6 +674,8 @@ nlp_drift_feed_open(struct nlp_drift_feed **fp, struct nlp_drift_pass *p,
 int
 nlp_drift_feed_add(struct nlp_drift_feed *f, const struct nlp_record *rec)
 {
+	if (rec->gold_skip)     /* what drift's labeled reading skips */
+		return 0;
 	return batch_add(f->p, f->b, f->pool, rec);
 }
 

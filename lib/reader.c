@@ -692,12 +692,22 @@ gold_add(struct nlp_reader *r, const char *s, size_t n)
 	return 0;
 }
 
-/* Gold mode: point rec at the one valid label added, if so. */
+/* Gold mode: point rec at the one valid label added, if so; a record
+ * without one is one labeled reading skips. */
 static void
 gold_finish(struct nlp_reader *r, struct nlp_record *rec)
 {
-	if (!r->gold_bad && r->nlab == 1)
-		(void)lab_finish(r, rec);
+	rec->gold_skip = !(!r->gold_bad && r->nlab == 1 &&
+	    lab_finish(r, rec) == V_KEEP);
+}
+
+/* Gold mode on a TSV input read as labeled reading reads it. */
+static int
+gold_tsv(const struct nlp_reader *r)
+{
+	return r->o.gold && !r->o.labeled && r->fmt == NLP_FMT_TSV &&
+	    r->spec[TEXT] == NULL && r->spec[LABEL] == NULL &&
+	    r->spec[ID] == NULL;
 }
 
 /*
@@ -773,11 +783,12 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 			return oom(r);
 		return malformed(r, "no column %ld", r->col[i] + 1);
 	}
-	if ((v = take_fields(r, rec, f, fn)) != V_KEEP || !r->o.gold ||
-	    r->o.labeled || r->spec[TEXT] != NULL || r->spec[LABEL] != NULL ||
-	    r->spec[ID] != NULL || (tab = memchr(s, '\t', n)) == NULL)
+	if ((v = take_fields(r, rec, f, fn)) != V_KEEP || !gold_tsv(r))
 		return v;
 	/* the label labeled reading takes: what comes before the first TAB */
+	rec->gold_skip = 1;
+	if ((tab = memchr(s, '\t', n)) == NULL)
+		return V_KEEP;
 	lab_reset(r);
 	r->gold_bad = 0;
 	if ((v = gold_add(r, s, (size_t)(tab - s))) < 0)
@@ -1014,8 +1025,10 @@ json_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	    (s = repaired(&r->tmp, s, n, 3 * n, &rec->flags, &n)) == NULL)
 		return oom(r);
 	/* an integer past 64 bits (a snowflake id) is no reason to lose
-	   the record: read as a real, its text kept for an id */
+	   the record: read as a real, its text kept for an id (not when
+	   labeled: a label must not turn into 1.2e+19) */
 	if ((root = json_loadb(s, n, JSON_ALLOW_NUL, &jerr)) == NULL &&
+	    !r->o.labeled &&
 	    json_error_code(&jerr) == json_error_numeric_overflow)
 		root = json_loadb(s, n, JSON_ALLOW_NUL |
 		    JSON_DECODE_INT_AS_REAL, &jerr);
@@ -1337,6 +1350,9 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 	switch (v) {
 	case V_BLANK:
 		st->blank++;
+		/* labeled reading skips it */
+		rec->gold_skip = r->o.gold && (r->fmt == NLP_FMT_FASTTEXT ||
+		    gold_tsv(r));
 		if (lab)
 			what = "blank line";
 		rec->text = "";

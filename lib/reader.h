@@ -99,7 +99,9 @@ struct nlp_reader_opts {
 	 * __label__ tokens; TSV with no columns given: what comes before the
 	 * first TAB), when it is one valid label; the records themselves are
 	 * read, kept and counted as without it (predict --profile-out: the
-	 * gold labels drift would see in the same text).
+	 * gold labels drift would see in the same text).  In those formats a
+	 * record labeled reading would skip (no one valid label, a blank
+	 * line) has gold_skip set.
 	 */
 	int gold;
 };
@@ -114,6 +116,9 @@ struct nlp_record {
 	const char *source;      /* the path as given ("-" for stdin) */
 	uint64_t line;           /* 1-based line number where the record starts */
 	unsigned flags;          /* NLP_REC_* */
+	/* gold mode: labeled reading would skip this record (no one valid
+	   label, a blank line), so drift's pass over it leaves it out */
+	int gold_skip;
 };
 
 #define NLP_REC_BAD_UTF8  0x1u  /* invalid UTF-8 was replaced by U+FFFD */

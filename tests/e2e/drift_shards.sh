@@ -91,6 +91,15 @@ for f in flip.tsv flip.ft; do
 	    sh -c "[ $rc1 -eq 1 ] && [ $rc2 -eq 1 ] && cmp -s '$f.one.json' '$f.merged.json'"
 	check "... with the accuracy signal" grep -q '"name": "accuracy"' "$f.merged.json"
 done
+# lines drift's labeled reading skips (no label, two labels, blank) are
+# scored, but left out of the profile as drift leaves them out
+awk 'NR % 10 == 0 { sub(/^__label__[^ ]* /, "") } NR % 13 == 0 { $0 = "__label__x " $0 } NR % 17 == 0 { print "" } { print }' flip.ft >odd.ft
+"$N" drift -q -m m.nlp --json odd.ft >odd.one.json; rc1=$?
+"$N" predict -q -m m.nlp --profile-out odd.prof odd.ft >odd.out
+"$N" drift -q -m m.nlp --json --profiles odd.prof >odd.merged.json; rc2=$?
+check "fastText with unlabeled, two-labeled and blank lines: the profile = drift on the file (exit $rc1 and $rc2)" \
+    sh -c "[ $rc1 -eq $rc2 ] && cmp -s odd.one.json odd.merged.json"
+check "... and predict scored every line" test "$(wc -l <odd.out)" -eq "$(wc -l <odd.ft)"
 "$N" predict -q -m m.nlp --format tsv flip.tsv.part.01 >plain.out
 "$N" predict -q -m m.nlp --format tsv --profile-out x.prof flip.tsv.part.01 >prof.out
 check "reading the gold labels changes no score" cmp -s plain.out prof.out

@@ -272,6 +272,11 @@ if [ "$backend" = pg ]; then
 	dbsql dmg2 "INSERT INTO nlpops_meta VALUES ('schema', 'abc')" >/dev/null 2>&1
 	expect_status 5 "$backend: a garbled schema row" "$N" --registry "$D2" registry list
 	check "$backend: ... says which" grep -q "schema version 'abc' is none nlpops gives" "$T/err"
+	D3=$(dbreg dmg3) || fail "$backend: a database for the damage"
+	"$N" --registry "$D3" registry push "$A/m1.nlp" --name d >/dev/null 2>&1 || fail "$backend: push to dmg3"
+	dbsql dmg3 "DROP TABLE versions CASCADE" >/dev/null 2>&1
+	expect_status 1 "$backend: verify with versions dropped" "$N" --registry "$D3" registry verify
+	check "$backend: ... names it" grep -q "^problem: database: table 'versions' is missing" "$T/out"
 fi
 
 [ "$backend" = pg ] || exit 0

@@ -154,8 +154,12 @@ check "... and the summary counts the one with no id" grep -q "1 record with no 
 # file of empty labels
 printf '{"t":"free money"}\n{"t":"x"}\n' >"$T/wrong.jsonl"
 expect_status 3 "predict where no record has its text" "$N" predict -q -m "$T/m1.nlp" -o "$T/wrong.out" "$T/wrong.jsonl"
-check "... says so, with the first reason" grep -q "no record had its text: all 2 are malformed (first at '$T/wrong.jsonl' line 1: no string field 'text'" "$T/err"
+check "... says so, with the first reason" grep -q "no record had its text: 2 of 2 are malformed (first at '$T/wrong.jsonl' line 1: no string field 'text'" "$T/err"
 check "... and -o leaves no file" test ! -e "$T/wrong.out"
+printf '{"t":"free money"}\n\n{"t":"x"}\n' >"$T/wrong2.jsonl"
+expect_status 3 "... blank lines besides" "$N" predict -q -m "$T/m1.nlp" "$T/wrong2.jsonl"
+expect_status 3 "... with --threads 2" "$N" predict -q -m "$T/m1.nlp" --threads 2 "$T/wrong2.jsonl"
+check "... its lines written all the same" test "$(wc -l <"$T/out")" -eq 3
 "$N" predict -q -m "$T/m1.nlp" --score-empty --threads 2 "$T/blank.txt" >"$T/blank2.out"
 check "--score-empty scores them (the prior), threads or not" sh -c "[ \$(awk -F'\t' '\$1 != \"\"' '$T/blank2.out' | wc -l) -eq 4 ]"
 "$N" predict -q -m "$T/m1.nlp" --threads 2 "$T/blank.txt" | cmp -s - "$T/blank.out"
