@@ -645,7 +645,8 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 	if (o->sign != NULL && nlp_key_load(&key, o->sign, &e) != NLP_OK)
 		return cli_error("registry", &e);
 	po.sign = key;
-	if (cli_alias_signed(key, o->name, o->alias, &e) != NLP_OK) {
+	if (cli_alias_signed(key, o->name, o->alias, &e) != NLP_OK ||
+	    (o->alias != NULL && cli_trust_set(&po.alias_trust, &e) != NLP_OK)) {
 		nlp_key_close(key);
 		return cli_error("registry", &e);
 	}

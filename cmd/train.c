@@ -626,8 +626,9 @@ cmd_train(int argc, char **argv)
 		return rc == NLP_USAGE ? rc : cli_error("train", &e);
 	}
 	/* --push --alias under trusted keys: signed by one, or not trained */
-	if (a.po.name != NULL && cli_alias_signed(a.key, a.po.name,
-	    a.po.alias, &e) != NLP_OK) {
+	if (a.po.name != NULL && (cli_alias_signed(a.key, a.po.name,
+	    a.po.alias, &e) != NLP_OK || (a.po.alias != NULL &&
+	    cli_trust_set(&a.po.alias_trust, &e) != NLP_OK))) {
 		nlp_key_close(a.key);
 		nlp_atomic_abort(&sig);
 		nlp_atomic_abort(&out);

@@ -33,6 +33,7 @@ struct nlp_registry;
 struct nlp_ref;               /* a parsed reference: modelref.h */
 struct nlp_resolved;
 struct nlp_key;               /* a signing key: sign.h */
+struct nlp_trust;             /* trusted public keys: sign.h */
 
 /* Does s name a registry on PostgreSQL (a postgresql:// or postgres://
  * URI) rather than a directory? */
@@ -151,6 +152,10 @@ struct nlp_push_opts {
 	                                   the description is its note) and
 	                                   the alias's */
 	const struct nlp_key *sign;     /* sign the version (sign.h), or NULL */
+	/* with alias and sign: move the alias only if the version is signed
+	   by one of these keys (an existing version keeps the signature it
+	   has; another one refuses the whole push, NLP_DATA), or NULL */
+	const struct nlp_trust *alias_trust;
 };
 
 struct nlp_push_result {

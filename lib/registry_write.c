@@ -692,6 +692,18 @@ store_signature(struct nlp_registry *r, int64_t mid,
 	return rc;
 }
 
+/* Whether key id is one of t's. */
+static int
+signed_by_one(const struct nlp_trust *t, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id[0] != '\0' && i < t->n; i++)
+		if (strcmp(nlp_trust_key_id(t, i), id) == 0)
+			return 1;
+	return 0;
+}
+
 /* The rows of a push (inside its transaction): the model, the version
  * unless these bytes are one already, the alias. */
 static int
@@ -735,6 +747,14 @@ push_locked(struct nlp_registry *r, size_t len, const struct nlp_push_opts *o,
 	if (o->sign != NULL && (rc = store_signature(r, mid, res, sig, e)) !=
 	    NLP_OK)
 		return rc;
+	if (o->alias && o->alias_trust != NULL &&
+	    !signed_by_one(o->alias_trust, res->signed_by))
+		return nlp_errf(e, NLP_DATA, "%s@%ld already holds these bytes, "
+		    "signed by %s%.16s%s, which is not a trusted key: with trusted "
+		    "keys, --alias moves an alias only to a version one of them "
+		    "signed; nothing changed", o->name, res->version,
+		    res->signed_by[0] ? "key " : "no key", res->signed_by,
+		    res->signed_by[0] ? "..." : "");
 	if (o->alias) {
 		if ((rc = set_alias_locked(r, mid, o->name, res->version, o->alias,
 		    0, o->who, o->reason, NULL, &old, e)) != NLP_OK)

@@ -101,6 +101,13 @@ expect_status 3 "alias with trusted keys: an unsigned version refused" "$N" --re
 expect_status 5 "... and the alias not made" "$N" --registry reg registry resolve spam@production
 expect_status 0 "alias with trusted keys: a signed version" "$N" --registry reg registry alias spam 2 production --trust k.pub
 expect_status 3 "alias, NLPOPS_TRUSTED_KEYS: the version an alias names is checked" env NLPOPS_TRUSTED_KEYS=k.pub "$N" --registry reg registry alias spam 3 candidate
+# Regression (fixed): pushing the bytes of a version signed by an untrusted
+# key again, with a trusted --sign key and --alias, moved the alias to the
+# version, which kept its untrusted signature
+"$N" --registry reg registry pull spam@3 -o v3.nlp >/dev/null 2>&1
+expect_status 3 "push --alias of bytes already signed by an untrusted key" "$N" --registry reg registry push v3.nlp --name spam --sign k --alias candidate --trust k.pub
+check "... says so" grep -q "spam@3 already holds these bytes, signed by key .* which is not a trusted key" "$T/err"
+expect_status 5 "... and the alias not made" "$N" --registry reg registry resolve spam@candidate
 expect_status 2 "verify --signatures needs keys" env -u NLPOPS_TRUSTED_KEYS "$N" --registry reg registry verify --signatures
 expect_status 1 "verify --signatures: a version signed by an untrusted key is a problem" "$N" --registry reg registry verify --signatures --trust k.pub
 check "... named" grep -q 'problem: spam@3: .*not a trusted key' "$T/out"
