@@ -281,8 +281,10 @@ EOF
 	"$N" --registry "$REG" registry rollback spam >/dev/null 2>&1   # to 2
 	wait $wpid
 	reqs=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' wrk.out)
-	check "wrk made requests (${reqs:-none})" test "${reqs:-0}" -gt 1000
-	# once (of dozens of runs) wrk counted 580: what it said, for next time
+	# tens of thousands as a rule; once (of dozens of runs, on a busy
+	# machine) 580, which is load all the same: the bound asks for load,
+	# not for speed (bench/serve measures that)
+	check "wrk made requests (${reqs:-none})" test "${reqs:-0}" -gt 200
 	[ "${reqs:-0}" -gt 1000 ] || sed 's/^/  wrk: /' wrk.out >&2
 	check "no non-2xx response under load" sh -c '! grep -q "Non-2xx" wrk.out'
 	check "no socket error with 256 connections" sh -c '! grep -q "Socket errors" wrk.out'
