@@ -444,6 +444,11 @@ eval_report(const char *cmd, const struct eval_args *a, struct nlp_loaded *lm,
 		    res->ngates > 0 ? "the gates" : "--record: the figures",
 		    res->undecided, res->skipped);
 	nlp_eval_write_gates(stderr, "nlpops eval", res, a->quiet);
+	/* the report out whole before anything is recorded: a run that
+	   ends in status 4 records nothing */
+	if (a->record && (rc = cli_flush_stdout()) != 0)
+		return cli_errorf(cmd, NLP_IO, "cannot write standard output: "
+		    "%s; nothing was recorded", strerror(rc));
 	if (a->record && (rc = record_eval(cmd, lm, res, a->quiet)) != NLP_OK)
 		return rc;
 	return res->failed ? NLP_NO : NLP_OK;

@@ -668,6 +668,13 @@ cmd_train(int argc, char **argv)
 		fprintf(stderr, "nlpops train: warning: %s\n",
 		    cli_shown(t.warning, buf, sizeof buf));
 	}
+	/* even with -q: the held-out figures are of fewer examples than
+	   the file has */
+	if (t.valid_unknown > 0)
+		fprintf(stderr, "nlpops train: warning: %llu of %llu --valid "
+		    "records left out: their labels are not in the training "
+		    "data\n", (unsigned long long)t.valid_unknown,
+		    (unsigned long long)(t.valid_unknown + t.held_out));
 	rc = deliver(&a, &t, &out, &sig, &e);
 	nlp_atomic_abort(&out);
 	nlp_atomic_abort(&sig);

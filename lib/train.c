@@ -1090,6 +1090,14 @@ split(struct run *u, struct nlp_err *e)
 			nlp_err_prefix(e, "--valid");
 			return rc;
 		}
+		/* validation asked for and none possible: not a silent
+		   model without held-out figures */
+		if (u->val.n == 0)
+			return nlp_errf(e, NLP_DATA, "--valid '%s': no example to "
+			    "validate on%s", o->valid, u->unknown == 0 ? "" :
+			    u->unknown == 1 ? ": its one record has a label the "
+			    "training data has not" : ": all its records have "
+			    "labels the training data has not");
 		rank_classes(u, &u->val);
 	} else if (o->folds >= 2) {
 		if (u->all.n < 2 * (size_t)o->folds)
@@ -1348,6 +1356,7 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 
 	t->examples = u->ntrain;
 	t->held_out = ev->n;
+	t->valid_unknown = u->unknown;
 	t->nclasses = u->C;
 	t->nrows = u->V;
 	t->bits = u->fo.bits;

@@ -95,6 +95,8 @@ struct nlp_trained {
 	size_t sample_len;
 	uint64_t examples;       /* trained on */
 	uint64_t held_out;
+	uint64_t valid_unknown;  /* --valid records left out: labels the
+	                            training data has not */
 	uint32_t nclasses, nrows;
 	unsigned bits, epochs_run, best_epoch;   /* SGD */
 	int solver;              /* NLP_SOLVER_SGD or NLP_SOLVER_SVM */

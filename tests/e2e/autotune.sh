@@ -91,6 +91,20 @@ expect_status 2 "--cv 1" "$N" train --autotune --cv 1 -o no.nlp train.tsv
 expect_status 2 "--cv 21" "$N" train --autotune --cv 21 -o no.nlp train.tsv
 check "no artifact from a --cv refusal" test ! -e no.nlp
 
+# --valid whose labels the training data has not (issue: they were left
+# out without a word, and an empty --valid trained without held-out
+# figures): all of them, or none at all, is an error; some, a warning
+head -n 60 train.tsv | sed 's/^[^	]*	/eggs	/' >vunk.tsv
+expect_status 3 "--valid with no known label" "$N" train -q --epochs 1 --valid vunk.tsv -o no.nlp small.tsv
+check "... says so" grep -q "valid 'vunk.tsv': no example to validate on: all its records have labels the training data has not" "$T/err"
+: >vnone.tsv
+expect_status 3 "an empty --valid" "$N" train -q --epochs 1 --valid vnone.tsv -o no.nlp small.tsv
+expect_status 3 "--autotune --valid with no known label: the same" "$N" train -q --autotune --trials 2 --epochs 1 --valid vunk.tsv -o no.nlp small.tsv
+check "no artifact from them" test ! -e no.nlp
+{ head -n 10 vunk.tsv; sed -n 301,340p train.tsv; } >vmix.tsv
+expect_status 0 "--valid with some unknown labels" "$N" train -q --epochs 1 --valid vmix.tsv -o mix.nlp small.tsv
+check "... warns of them, even with -q" grep -q "warning: 10 of 50 --valid records left out: their labels are not in the training data" "$T/err"
+
 # --cv K: data too small for a held-out slice (300 examples) is
 # cross-validated; each trial's figures are the means of K folds, and the
 # model kept is train's with the best trial's options

@@ -11,6 +11,13 @@ expect_status 1 "--require with nothing recorded refuses" "$N" $R registry alias
 check "the refusal says nothing was recorded" grep -q 'has no recorded evaluation' "$T/err"
 expect_status 5 "and the alias was not set" "$N" $R registry show spam@production
 expect_status 2 "--record needs a registry reference" "$N" $R eval --record -m "$T/m.nlp" "$TEST"
+# Regression (fixed): a report that could not be written (exit 4) was
+# recorded all the same, for a later --require to promote on
+if [ -w /dev/full ]; then
+	expect_status 4 "eval --record with a full standard output" sh -c "'$N' $R eval --record -m spam@1 '$TEST' >/dev/full"
+	check "... records nothing" grep -q 'nothing was recorded' "$T/err"
+	expect_status 1 "... so --require still finds nothing" "$N" $R registry alias spam 1 production --require 'macro_f1>=0.9'
+fi
 expect_status 0 "eval --record" "$N" $R eval --record -m spam@1 "$TEST"
 check "eval says where it recorded" grep -q 'recorded on spam@1' "$T/err"
 expect_status 0 "show lists the evaluation" "$N" $R registry show spam@1

@@ -471,6 +471,36 @@ LEAK_TEST(gates, pass_and_fail_with_values_and_bounds)
 	free(res);
 }
 
+/* Regression (fixed): 0.93 - 0.92 is 0.010000000000000009 in doubles,
+ * and a drop of one example in 100 failed --max-drop 0.01, although a
+ * bound equal to the figure passes. */
+LEAK_TEST(gates, a_figure_equal_to_its_bound_passes_whatever_the_rounding)
+{
+	struct nlp_eval_figures f, base;
+	struct nlp_gate g[] = {
+		{ NLP_GATE_MAX_DROP, NULL, 0.01 },
+		{ NLP_GATE_MIN_ACCURACY, NULL, 0.92 },
+	};
+	struct nlp_gate_result *res;
+	struct nlp_err e = { 0, "" };
+	size_t n, failed;
+
+	figures(&f, 92.0 / 100, 0.8);
+	figures(&base, 93.0 / 100, 0.8);
+	cr_assert_gt(base.accuracy - f.accuracy, 0.01, "the premise: it rounds up");
+	cr_assert_eq(nlp_eval_gates(&res, &n, &failed, &f, &base, NULL, g, 2, 0,
+	    &e), NLP_OK);
+	cr_assert_eq(failed, 0);
+	free(res);
+	/* a drop past the bound by more than rounding still fails */
+	g[0].bound = 0.0099;
+	cr_assert_eq(nlp_eval_gates(&res, &n, &failed, &f, &base, NULL, g, 2, 0,
+	    &e), NLP_OK);
+	cr_assert_eq(failed, 1);
+	cr_assert_eq(res[0].passed, 0);
+	free(res);
+}
+
 LEAK_TEST(gates, on_the_lower_bounds_use_the_bootstrap)
 {
 	struct nlp_eval_figures f, base;
