@@ -632,8 +632,8 @@ read_events(struct nlp_registry *r, int64_t mid, const char *alias, int max,
 
 	snprintf(sql, sizeof sql, "SELECT at, who, kind, alias, old_version, "
 	    "new_version, reason FROM events WHERE model = (SELECT name FROM "
-	    "models WHERE id = ?)%s ORDER BY at DESC, id DESC%s",
-	    alias ? " AND alias = ?" : "", max > 0 ? " LIMIT ?" : "");
+	    "models WHERE id = ?)%s ORDER BY id DESC%s", alias ? " AND alias = ?" :
+	    "", max > 0 ? " LIMIT ?" : "");
 	p[np++] = NLP_REGDB_INT(mid);
 	if (alias != NULL)
 		p[np++] = NLP_REGDB_TEXT(alias);
