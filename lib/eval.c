@@ -1012,8 +1012,6 @@ nlp_gate_name(enum nlp_gate_kind kind)
 	return (size_t)kind < sizeof names / sizeof names[0] ? names[kind] : "?";
 }
 
-#define GATE_EPS 1e-9
-
 /*
  * One verdict of gate g on value (a lower bound, or with max an upper
  * one).  A figure that is not a finite number fails, never compares.
@@ -1030,8 +1028,8 @@ verdict(struct nlp_gate_result *res, const struct nlp_gate *g,
 	res->bound = g->bound;
 	/* within 1e-9 is equal: a drop of 0.93 - 0.92 is 0.01 however the
 	   subtraction rounds it, and a bound equal to the figure passes */
-	res->passed = defined && (max ? value <= g->bound + GATE_EPS :
-	    value >= g->bound - GATE_EPS);
+	res->passed = defined && (max ? value <= g->bound + NLP_GATE_EPS :
+	    value >= g->bound - NLP_GATE_EPS);
 	if (!res->passed)
 		(*failed)++;
 }

@@ -53,6 +53,10 @@
 #include "reader.h"
 
 #define NLP_EVAL_SCHEMA 1
+/* A figure within this of a gate's or a requirement's bound is equal to
+ * it: the last bits of a subtraction (0.93 - 0.92 = 0.010000000000000009)
+ * never decide a verdict. */
+#define NLP_GATE_EPS 1e-9
 #define NLP_ECE_BINS 15
 
 /* Labeled examples held in memory, so that several models see the same. */

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "artifact.h"
+#include "eval.h"
 #include "jsonwatch.h"
 #include "model.h"
 #include "sign.h"
@@ -909,9 +910,11 @@ check_requirement(const char *s, const struct nlp_registry_evaluation *ev,
 		    version, ev->at, ev->data_sha256 ? ev->data_sha256 : "",
 		    q.metric);
 	x = json_number_value(v);
-	ok = strcmp(q.op, ">=") == 0 ? x >= q.bound :
-	    strcmp(q.op, "<=") == 0 ? x <= q.bound :
-	    strcmp(q.op, ">") == 0 ? x > q.bound : x < q.bound;
+	/* as eval's gates compare: within NLP_GATE_EPS is equal */
+	ok = strcmp(q.op, ">=") == 0 ? x >= q.bound - NLP_GATE_EPS :
+	    strcmp(q.op, "<=") == 0 ? x <= q.bound + NLP_GATE_EPS :
+	    strcmp(q.op, ">") == 0 ? x > q.bound + NLP_GATE_EPS :
+	    x < q.bound - NLP_GATE_EPS;
 	if (!ok)
 		return nlp_errf(e, NLP_NO, "requirement '%s' failed: %s is %.4f on "
 		    "evaluation #%ld of %s@%ld (%s, data %.12s); nothing changed",

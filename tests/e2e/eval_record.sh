@@ -29,6 +29,14 @@ check "the failure names the requirement, the value and the evaluation" grep -q 
 expect_status 5 "a failed requirement changes nothing" "$N" $R registry show spam@production
 expect_status 0 "requirements that hold" "$N" $R registry alias spam 1 production --require 'macro_f1>=0.9' --require 'f1:spam>0.9' --require 'log_loss<1'
 check "the alias moved" grep -qx 'production: (none) -> spam@1' "$T/out"
+# as eval's gates: within 1e-9 of the bound is equal to it
+mf=$("$N" $R registry show --json spam@1 | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["evaluations"][0]["metrics"]["macro_f1"])')
+near=$(awk -v m="$mf" 'BEGIN { printf "%.10f", m + 5e-10 }')
+far=$(awk -v m="$mf" 'BEGIN { printf "%.10f", m + 3e-9 }')
+expect_status 0 "a requirement within 1e-9 of the figure holds (macro_f1 $mf >= $near)" "$N" $R registry alias spam 1 staging --require "macro_f1>=$near"
+expect_status 1 "... one 3e-9 past it does not (>= $far)" "$N" $R registry alias spam 1 staging --require "macro_f1>=$far"
+expect_status 1 "... nor a strict one within 1e-9 (> $mf)" "$N" $R registry alias spam 1 staging --require "macro_f1>$mf"
+"$N" $R registry alias --delete spam staging >/dev/null 2>&1
 expect_status 2 "a malformed requirement" "$N" $R registry alias spam 1 staging --require 'macro_f1 is big'
 expect_status 2 "an unknown metric" "$N" $R registry alias spam 1 staging --require 'beauty>=1'
 
