@@ -485,7 +485,14 @@ deliver(const struct targs *a, const struct nlp_trained *t,
 		if (rc != NLP_OK)
 			return rc;
 	}
-	return a->po.name != NULL ? push_model(t, &a->po, e) : NLP_OK;
+	if (a->po.name == NULL)
+		return NLP_OK;
+	/* -o is kept (the model is good), and said to be: "nothing changed"
+	   is the registry's */
+	if ((rc = push_model(t, &a->po, e)) != NLP_OK && rc > 0 &&
+	    a->out != NULL && strcmp(a->out, "-") != 0)
+		nlp_err_prefix(e, "'%s' is written, but the push failed", a->out);
+	return rc;
 }
 
 /*

@@ -108,6 +108,10 @@ expect_status 3 "alias, NLPOPS_TRUSTED_KEYS: the version an alias names is check
 expect_status 3 "push --alias of bytes already signed by an untrusted key" "$N" --registry reg registry push v3.nlp --name spam --sign k --alias candidate --trust k.pub
 check "... says so" grep -q "spam@3 already holds these bytes, signed by key .* which is not a trusted key" "$T/err"
 expect_status 5 "... and the alias not made" "$N" --registry reg registry resolve spam@candidate
+"$N" --registry reg train -q $TRAIN --seed 9 --sign k2 --push spam train.tsv >/dev/null 2>&1
+expect_status 3 "... nor by train -o --push of the same bytes" env NLPOPS_TRUSTED_KEYS=k.pub "$N" --registry reg train -q $TRAIN --seed 9 -o t9.nlp --push spam --sign k --alias candidate train.tsv
+check "... which says the file is written" grep -q "^nlpops train: 't9.nlp' is written, but the push failed: spam@[0-9]* already holds these bytes" "$T/err"
+expect_status 5 "... the alias not made" "$N" --registry reg registry resolve spam@candidate
 expect_status 2 "verify --signatures needs keys" env -u NLPOPS_TRUSTED_KEYS "$N" --registry reg registry verify --signatures
 expect_status 1 "verify --signatures: a version signed by an untrusted key is a problem" "$N" --registry reg registry verify --signatures --trust k.pub
 check "... named" grep -q 'problem: spam@3: .*not a trusted key' "$T/out"
