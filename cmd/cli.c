@@ -280,6 +280,20 @@ cli_errorf(const char *cmd, int status, const char *fmt, ...)
 }
 
 int
+cli_label(const char *cmd, const char *opt, const char *arg)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)arg; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			break;
+	if (*arg == '\0' || *p != '\0')
+		return cli_usage_error(cmd, "%s takes a label: not empty, and no "
+		    "TAB, newline or other control character", opt);
+	return NLP_OK;
+}
+
+int
 cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	char msg[4096];

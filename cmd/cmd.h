@@ -213,6 +213,11 @@ int cli_uint(const char *cmd, const char *opt, const char *arg,
 int cli_double(const char *cmd, const char *opt, const char *arg, double min,
     double max, double *out);
 
+/* opt's LABEL: NLP_OK, or (printed) NLP_USAGE for an empty one or one
+ * with a TAB, newline or other control character: a label is one field
+ * of one line. */
+int cli_label(const char *cmd, const char *opt, const char *arg);
+
 /* --threads T: 1 to 256 into *out; NLP_OK or NLP_USAGE (printed). */
 int cli_threads(const char *cmd, const char *arg, unsigned *out);
 

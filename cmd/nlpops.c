@@ -127,26 +127,41 @@ man_page(const char *cmd)
 	    WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-/* `nlpops help [COMMAND]`. */
+/* `nlpops help [COMMAND [VERB]]`. */
 static int
 help(int argc, char **argv)
 {
 	const struct command *c;
-	char *hargv[3];
+	char *hargv[4];
+	int n = 0;
 
 	if (argc < 2) {
 		list_commands(stdout);
 		return NLP_OK;
 	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0) {
+		printf("usage: nlpops help [COMMAND [VERB]]\n\n"
+		    "Show COMMAND's help (its manual on a terminal), or a registry\n"
+		    "VERB's options; with no COMMAND, list the commands.\n");
+		return NLP_OK;
+	}
 	if ((c = find_command(argv[1])) == NULL)
 		return unknown_command(argv[1]);
-	if (isatty(1) && man_page(c->name) == 0)
-		return NLP_OK;
-	hargv[0] = (char *)c->name;
-	hargv[1] = (char *)"--help";
-	hargv[2] = NULL;
+	/* a registry verb: its own options, as `registry VERB --help` */
+	if (argc >= 3 && strcmp(c->name, "registry") == 0 &&
+	    argv[2][0] != '-') {
+		hargv[n++] = (char *)c->name;
+		hargv[n++] = argv[2];
+	} else {
+		if (isatty(1) && man_page(c->name) == 0)
+			return NLP_OK;
+		hargv[n++] = (char *)c->name;
+	}
+	hargv[n++] = (char *)"--help";
+	hargv[n] = NULL;
 	optind = 0;
-	return c->fn(2, hargv);
+	return c->fn(n, hargv);
 }
 
 /* Make sure stdout reached its destination; a failure is an I/O error. */

@@ -6,6 +6,8 @@
  * formatting its own output, and the chunks written in order: the output
  * is the same bytes either way.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -268,7 +270,10 @@ option(void *ctx, int id, const char *arg)
 		rc = cli_double("predict", "--threshold", arg, 0, 1,
 		    &u->po.threshold);
 		break;
-	case OPT_FALLBACK: u->po.fallback = arg; break;
+	case OPT_FALLBACK:
+		if ((rc = cli_label("predict", "--fallback", arg)) == NLP_OK)
+			u->po.fallback = arg;
+		break;
 	case OPT_MIN_P:
 		rc = cli_double("predict", "--min-p", arg, 0, 1, &u->po.min_p);
 		u->min_p_given = 1;
@@ -294,6 +299,109 @@ option(void *ctx, int id, const char *arg)
 		break;
 	}
 	return rc;
+}
+
+/* A file as the outputs and inputs are compared: its device and inode,
+ * or, not there yet, its directory's and its last name. */
+struct fid {
+	dev_t dev;
+	ino_t ino;
+	const char *base;        /* NULL when the file exists */
+};
+
+static int
+fid_of(const char *path, struct fid *f)
+{
+	struct stat sb;
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	f->base = NULL;
+	if (stat(path, &sb) == 0) {
+		f->dev = sb.st_dev;
+		f->ino = sb.st_ino;
+		return S_ISREG(sb.st_mode);
+	}
+	snprintf(dir, sizeof dir, "%.*s", slash == NULL ? 1 : slash == path ?
+	    1 : (int)(slash - path), slash == NULL ? "." : path);
+	if (stat(dir, &sb) != 0)
+		return 0;
+	f->dev = sb.st_dev;
+	f->ino = sb.st_ino;
+	f->base = slash != NULL ? slash + 1 : path;
+	return 1;
+}
+
+static int
+fid_same(const struct fid *a, const struct fid *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && (a->base == NULL) ==
+	    (b->base == NULL) && (a->base == NULL || strcmp(a->base,
+	    b->base) == 0);
+}
+
+/*
+ * An output that is also an input (the text, or the model) would be
+ * overwritten, or read back as it grows (predict in >> in): refused, as
+ * cat refuses it, before anything is read or written; so is one file
+ * for -o and --profile-out.
+ */
+static int
+outputs_apart(struct run *u, char **paths, size_t npaths)
+{
+	struct fid out[3], in;
+	char name[3][300];
+	size_t nout = 0, i, j;
+	struct stat sb;
+	const char *p;
+
+	if (u->profpath != NULL && strcmp(u->profpath, "-") == 0)
+		return cli_usage_error("predict", "--profile-out needs a file: "
+		    "standard output carries the predictions");
+	if (u->outpath != NULL && strcmp(u->outpath, "-") != 0) {
+		if (fid_of(u->outpath, &out[nout]))
+			snprintf(name[nout++], sizeof name[0], "-o '%s'",
+			    u->outpath);
+	} else if (fstat(1, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		out[nout] = (struct fid){ sb.st_dev, sb.st_ino, NULL };
+		snprintf(name[nout++], sizeof name[0], "standard output");
+	}
+	if (u->profpath != NULL && fid_of(u->profpath, &out[nout])) {
+		for (j = 0; j < nout; j++)
+			if (fid_same(&out[j], &out[nout]))
+				return cli_usage_error("predict", "--profile-out '%s' "
+				    "is also %s: one would overwrite the other",
+				    u->profpath, name[j]);
+		snprintf(name[nout++], sizeof name[0], "--profile-out '%s'",
+		    u->profpath);
+	}
+	/* the inputs, standard input among them, and the model's file */
+	for (i = 0; i <= npaths; i++) {
+		p = i < npaths ? paths[i] : npaths == 0 ? "-" : NULL;
+		if (p == NULL)
+			continue;
+		if (strcmp(p, "-") == 0 ? fstat(0, &sb) != 0 :
+		    stat(p, &sb) != 0)
+			continue;
+		in = (struct fid){ sb.st_dev, sb.st_ino, NULL };
+		for (j = 0; S_ISREG(sb.st_mode) && j < nout; j++)
+			if (fid_same(&out[j], &in))
+				return cli_usage_error("predict", "%s is also the "
+				    "input%s%s%s: it would be overwritten, or read "
+				    "back as it grows", name[j], strcmp(p, "-") == 0 ?
+				    " (standard input)" : " '", strcmp(p, "-") == 0 ?
+				    "" : p, strcmp(p, "-") == 0 ? "" : "'");
+	}
+	if (nlp_modelref_is_path(u->model) && stat(u->model, &sb) == 0 &&
+	    S_ISREG(sb.st_mode)) {
+		in = (struct fid){ sb.st_dev, sb.st_ino, NULL };
+		for (j = 0; j < nout; j++)
+			if (fid_same(&out[j], &in))
+				return cli_usage_error("predict", "%s is also the "
+				    "model '%s': it would be overwritten", name[j],
+				    u->model);
+	}
+	return NLP_OK;
 }
 
 /* Scratch for --threads: a pool, each thread's scorer, and two batches
@@ -596,8 +704,17 @@ score_all(struct run *u)
 		    score_record(u, &rec)) != NLP_OK)
 			return rc;
 	}
-	if (rc != NLP_OK)
+	if (rc != NLP_OK) {
+		/* the input failed (damaged, --strict): the lines of the
+		   records read before are written all the same, at any
+		   --threads (-o is not committed); the input's error stands */
+		struct nlp_err read_err = u->e;
+		if (drain_pipe(u) == NLP_OK && u->pool != NULL)
+			(void)flush_batches(u, 1);
+		fflush(u->out);
+		u->e = read_err;
 		return rc;
+	}
 	if ((rc = drain_pipe(u)) != NLP_OK)
 		return rc;
 	if (u->pool != NULL && (rc = flush_batches(u, 1)) != NLP_OK)
@@ -694,6 +811,9 @@ cmd_predict(int argc, char **argv)
 		u->ro.gold = u->profpath != NULL;
 		if (u->linebuf < 0)
 			u->linebuf = u->outpath == NULL && cli_isatty(1);
+		if ((rc = outputs_apart(u, argv + first, (size_t)(argc -
+		    first))) != NLP_OK)
+			goto out;
 		if ((rc = setup(u, argv + first, (size_t)(argc - first))) ==
 		    NLP_OK)
 			rc = score_all(u);
@@ -702,6 +822,7 @@ cmd_predict(int argc, char **argv)
 		else if (!u->quiet)
 			summary(u, t0);
 	}
+out:
 	release(u);
 	free(u);
 	return rc == CLI_HELP_SHOWN ? NLP_OK : rc;

@@ -123,7 +123,10 @@ option(void *ctx, int id, const char *arg)
 		rc = cli_double("serve", "--threshold", arg, 0, 1,
 		    &a->o.fmt.threshold);
 		break;
-	case OPT_FALLBACK: a->o.fmt.fallback = arg; break;
+	case OPT_FALLBACK:
+		if ((rc = cli_label("serve", "--fallback", arg)) == NLP_OK)
+			a->o.fmt.fallback = arg;
+		break;
 	case OPT_MAX_BODY:
 		if (cli_parse_size(arg, &size) != 0 || size < 1 || size > (1 << 30))
 			return cli_usage_error("serve", "--max-body takes a size from "

@@ -12,6 +12,15 @@ for c in $("$N" __complete commands | cut -f1); do
 	expect_status 0 "help $c (not a terminal: the usage)" "$N" help "$c"
 	check "help $c is the usage when stdout is not a terminal" grep -q "^usage:" "$T/out"
 done
+# help on itself, and on a registry verb (they said "'help' is not a
+# command", status 2, and printed the registry's usage)
+for h in help -h --help; do
+	expect_status 0 "help $h" "$N" help "$h"
+	check "help $h: help's usage" grep -q '^usage: nlpops help \[COMMAND \[VERB\]\]' "$T/out"
+done
+expect_status 0 "help registry push" "$N" help registry push
+"$N" registry push --help >"$T/push.help" 2>&1
+check "help registry push = registry push --help" cmp -s "$T/out" "$T/push.help"
 check "__complete commands lists the commands" sh -c "'$N' __complete commands | cut -f1 | tr '\n' ' ' | grep -qx 'train predict eval drift registry serve key help '"
 check "each with its summary" sh -c "'$N' __complete commands | grep -qx 'eval	metrics on labeled data, and gates for CI'"
 expect_status 0 "__complete options eval" "$N" __complete options eval

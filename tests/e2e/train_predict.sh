@@ -160,6 +160,30 @@ printf '{"t":"free money"}\n\n{"t":"x"}\n' >"$T/wrong2.jsonl"
 expect_status 3 "... blank lines besides" "$N" predict -q -m "$T/m1.nlp" "$T/wrong2.jsonl"
 expect_status 3 "... with --threads 2" "$N" predict -q -m "$T/m1.nlp" --threads 2 "$T/wrong2.jsonl"
 check "... its lines written all the same" test "$(wc -l <"$T/out")" -eq 3
+# an output that is an input: refused before anything is read or written
+# (predict in >> in grew without end; -o in in, --profile-out in in and
+# -o MODEL destroyed what they named), status 2, and the files intact
+for i in 1 2 3 4 5; do cat "$T/test.txt"; done | head -n 2100 >"$T/self.txt"; cp "$T/self.txt" "$T/self.orig"; cp "$T/m1.nlp" "$T/mself.nlp"
+expect_status 2 "predict FILE >> FILE" sh -c "'$N' predict -q -m '$T/m1.nlp' '$T/self.txt' >>'$T/self.txt'"
+check "... says so" grep -q "standard output is also the input '$T/self.txt'" "$T/err"
+expect_status 2 "predict < FILE >> FILE" sh -c "'$N' predict -q -m '$T/m1.nlp' <'$T/self.txt' >>'$T/self.txt'"
+expect_status 2 "predict -o FILE FILE" "$N" predict -q -m "$T/m1.nlp" -o "$T/self.txt" "$T/self.txt"
+expect_status 2 "predict --profile-out FILE FILE" "$N" predict -q -m "$T/m1.nlp" --profile-out "$T/self.txt" "$T/self.txt"
+expect_status 2 "predict -o MODEL" "$N" predict -q -m "$T/mself.nlp" -o "$T/mself.nlp" "$T/self.txt"
+expect_status 2 "-o and --profile-out one file (not there yet)" "$N" predict -q -m "$T/m1.nlp" -o "$T/po.out" --profile-out "$T/po.out" "$T/self.txt"
+check "... none there" test ! -e "$T/po.out"
+expect_status 2 "--profile-out -" "$N" predict -q -m "$T/m1.nlp" --profile-out - "$T/self.txt"
+check "the input and the model intact" sh -c "cmp -s '$T/self.txt' '$T/self.orig' && cmp -s '$T/mself.nlp' '$T/m1.nlp'"
+# --fallback is a label: one field of one line
+for f in '' 'a	b' 'a
+b'; do
+	expect_status 2 "--fallback '$f'" "$N" predict -q -m "$T/m1.nlp" --threshold 0.99 --fallback "$f" "$T/self.txt"
+done
+# what was read before the input failed is written, at any --threads
+{ cat "$T/self.txt"; printf 'bad \377 here\nmore\n'; } >"$T/strict.txt"
+"$N" predict -q --strict -m "$T/m1.nlp" "$T/strict.txt" >"$T/strict1.out" 2>/dev/null
+"$N" predict -q --strict -m "$T/m1.nlp" --threads 3 "$T/strict.txt" >"$T/strict3.out" 2>/dev/null
+check "--strict: the 2100 lines before the failure, at 1 and 3 threads" sh -c "[ \$(wc -l <'$T/strict1.out') -eq 2100 ] && cmp -s '$T/strict1.out' '$T/strict3.out'"
 "$N" predict -q -m "$T/m1.nlp" --score-empty --threads 2 "$T/blank.txt" >"$T/blank2.out"
 check "--score-empty scores them (the prior), threads or not" sh -c "[ \$(awk -F'\t' '\$1 != \"\"' '$T/blank2.out' | wc -l) -eq 4 ]"
 "$N" predict -q -m "$T/m1.nlp" --threads 2 "$T/blank.txt" | cmp -s - "$T/blank.out"
