@@ -75,11 +75,17 @@ cli_setup_cache(void)
 		snprintf(buf, sizeof buf, "%s/nlpops", v), dir = buf;
 	if (dir == NULL && (v = getenv("HOME")) != NULL && v[0] == '/')
 		snprintf(buf, sizeof buf, "%s/.cache/nlpops", v), dir = buf;
+	/* the cache is a PostgreSQL registry's: a bad value fails only the
+	   commands that would use it */
 	if (max < 0 && (v = getenv("NLPOPS_CACHE_MAX")) != NULL && v[0] != '\0' &&
 	    cli_parse_size(v, &max) != 0) {
-		fprintf(stderr, "nlpops: NLPOPS_CACHE_MAX '%s' is not a size (like "
-		    "500M or 2G)\n", v);
-		return NLP_USAGE;
+		const char *reg = cli_registry_dir();
+		max = -1;
+		if (reg != NULL && nlp_registry_is_uri(reg)) {
+			fprintf(stderr, "nlpops: NLPOPS_CACHE_MAX '%s' is not a size "
+			    "(like 500M or 2G)\n", v);
+			return NLP_USAGE;
+		}
 	}
 	if (max < 0)
 		max = CLI_CACHE_MAX_DEFAULT;

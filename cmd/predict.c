@@ -341,17 +341,18 @@ fid_same(const struct fid *a, const struct fid *b)
 }
 
 /*
- * An output that is also an input (the text, or the model) would be
- * overwritten, or read back as it grows (predict in >> in): refused, as
- * cat refuses it, before anything is read or written; so is one file
- * for -o and --profile-out.
+ * An output that is also an input would be overwritten, or read back as
+ * it grows (predict in >> in): refused, as cat refuses it, before
+ * anything is read or written; so are --profile-out onto an input, -o
+ * onto the model, and one file for -o and --profile-out.  -o onto an
+ * input is not: it replaces the file once it is read, as sort -o does.
  */
 static int
 outputs_apart(struct run *u, char **paths, size_t npaths)
 {
 	struct fid out[3], in;
 	char name[3][300];
-	size_t nout = 0, i, j;
+	size_t nout = 0, i, j, o_at = 3;   /* o_at: -o's place in out */
 	struct stat sb;
 	const char *p;
 
@@ -359,9 +360,11 @@ outputs_apart(struct run *u, char **paths, size_t npaths)
 		return cli_usage_error("predict", "--profile-out needs a file: "
 		    "standard output carries the predictions");
 	if (u->outpath != NULL && strcmp(u->outpath, "-") != 0) {
-		if (fid_of(u->outpath, &out[nout]))
+		if (fid_of(u->outpath, &out[nout])) {
+			o_at = nout;
 			snprintf(name[nout++], sizeof name[0], "-o '%s'",
 			    u->outpath);
+		}
 	} else if (fstat(1, &sb) == 0 && S_ISREG(sb.st_mode)) {
 		out[nout] = (struct fid){ sb.st_dev, sb.st_ino, NULL };
 		snprintf(name[nout++], sizeof name[0], "standard output");
@@ -375,7 +378,9 @@ outputs_apart(struct run *u, char **paths, size_t npaths)
 		snprintf(name[nout++], sizeof name[0], "--profile-out '%s'",
 		    u->profpath);
 	}
-	/* the inputs, standard input among them, and the model's file */
+	/* the inputs, standard input among them, and the model's file; -o
+	 * onto an input is as `sort -o FILE FILE`: the scores replace the
+	 * text once it is all read (the file is written beside, renamed) */
 	for (i = 0; i <= npaths; i++) {
 		p = i < npaths ? paths[i] : npaths == 0 ? "-" : NULL;
 		if (p == NULL)
@@ -385,7 +390,7 @@ outputs_apart(struct run *u, char **paths, size_t npaths)
 			continue;
 		in = (struct fid){ sb.st_dev, sb.st_ino, NULL };
 		for (j = 0; S_ISREG(sb.st_mode) && j < nout; j++)
-			if (fid_same(&out[j], &in))
+			if (j != o_at && fid_same(&out[j], &in))
 				return cli_usage_error("predict", "%s is also the "
 				    "input%s%s%s: it would be overwritten, or read "
 				    "back as it grows", name[j], strcmp(p, "-") == 0 ?

@@ -345,6 +345,40 @@ tsv_columns(struct nlp_reader *r)
  * Open the next input: the file or stdin (input.h), its format and
  * columns.
  */
+/*
+ * A column option on input without columns, or a JSONL field option on
+ * input that is not JSONL, would be ignored (an --id-field on plain text
+ * put an empty column before every line): a usage error naming both.
+ */
+static int
+options_fit(struct nlp_reader *r)
+{
+	static const char *const col[] = { "--text-column", "--label-column",
+		"--id-column" };
+	static const char *const fld[] = { "--text-field", "--label-field",
+		"--id-field" };
+	const char *c[3] = { r->o.text_column, r->o.label_column,
+		r->o.id_column };
+	const char *f[3] = { r->o.text_field, r->o.label_field,
+		r->o.id_field };
+	int columns = r->fmt == NLP_FMT_TSV || r->fmt == NLP_FMT_CSV, i;
+	char where[300];
+
+	for (i = 0; i < 3; i++) {
+		if (c[i] != NULL && !columns)
+			return -nlp_errf(&r->err, NLP_USAGE, "%s is read as %s, "
+			    "which has no columns: %s is for TSV and CSV (see "
+			    "--format)", nlp_input_shown(r->path, where,
+			    sizeof where), nlp_format_name(r->fmt), col[i]);
+		if (f[i] != NULL && r->fmt != NLP_FMT_JSONL)
+			return -nlp_errf(&r->err, NLP_USAGE, "%s is read as %s, "
+			    "not JSONL: %s is for JSONL (see --format)",
+			    nlp_input_shown(r->path, where, sizeof where),
+			    nlp_format_name(r->fmt), fld[i]);
+	}
+	return 0;
+}
+
 static int
 input_open(struct nlp_reader *r)
 {
@@ -358,6 +392,8 @@ input_open(struct nlp_reader *r)
 		return -rc;
 	r->fmt = r->o.format != NLP_FMT_AUTO ? r->o.format :
 	    nlp_format_guess(r->path, r->o.labeled);
+	if ((rc = options_fit(r)) < 0)
+		return rc;
 	if (r->fmt == NLP_FMT_TSV)
 		return tsv_columns(r);
 	r->header = r->fmt == NLP_FMT_CSV;
@@ -1244,6 +1280,18 @@ csv_columns(struct nlp_reader *r, size_t nf)
 		for (i = 0, h = r->hdr.p; i < nf; i++, h += strlen(h) + 1)
 			if (name_is(h, want))
 				break;
+		if (i < nf) {
+			/* a name twice: which one is meant is a guess */
+			const char *h2 = h + strlen(h) + 1;
+			size_t k;
+			for (k = i + 1; k < nf; k++, h2 += strlen(h2) + 1)
+				if (name_is(h2, want))
+					return -nlp_errf(&r->err, NLP_USAGE, "%s: the "
+					    "CSV header names column '%s' twice "
+					    "(columns %zu and %zu): give the column by "
+					    "number", nlp_input_shown(r->path, where,
+					    sizeof where), want, i + 1, k + 1);
+		}
 		if (i == nf && (num = column_number(want)) > 0 &&
 		    (size_t)num <= nf)
 			i = (size_t)num - 1;

@@ -167,13 +167,25 @@ for i in 1 2 3 4 5; do cat "$T/test.txt"; done | head -n 2100 >"$T/self.txt"; cp
 expect_status 2 "predict FILE >> FILE" sh -c "'$N' predict -q -m '$T/m1.nlp' '$T/self.txt' >>'$T/self.txt'"
 check "... says so" grep -q "standard output is also the input '$T/self.txt'" "$T/err"
 expect_status 2 "predict < FILE >> FILE" sh -c "'$N' predict -q -m '$T/m1.nlp' <'$T/self.txt' >>'$T/self.txt'"
-expect_status 2 "predict -o FILE FILE" "$N" predict -q -m "$T/m1.nlp" -o "$T/self.txt" "$T/self.txt"
 expect_status 2 "predict --profile-out FILE FILE" "$N" predict -q -m "$T/m1.nlp" --profile-out "$T/self.txt" "$T/self.txt"
 expect_status 2 "predict -o MODEL" "$N" predict -q -m "$T/mself.nlp" -o "$T/mself.nlp" "$T/self.txt"
 expect_status 2 "-o and --profile-out one file (not there yet)" "$N" predict -q -m "$T/m1.nlp" -o "$T/po.out" --profile-out "$T/po.out" "$T/self.txt"
 check "... none there" test ! -e "$T/po.out"
 expect_status 2 "--profile-out -" "$N" predict -q -m "$T/m1.nlp" --profile-out - "$T/self.txt"
 check "the input and the model intact" sh -c "cmp -s '$T/self.txt' '$T/self.orig' && cmp -s '$T/mself.nlp' '$T/m1.nlp'"
+"$N" predict -q -m "$T/m1.nlp" "$T/self.txt" >"$T/self.want"
+expect_status 0 "predict -o FILE FILE, as sort -o: the scores replace the text" "$N" predict -q -m "$T/m1.nlp" -o "$T/self.txt" "$T/self.txt"
+check "... once it is read" cmp -s "$T/self.txt" "$T/self.want"
+# options that do not fit the input's format are refused, not ignored (an
+# --id-field on plain text put an empty column before every line)
+expect_status 2 "--id-field on plain text" "$N" predict -q -m "$T/m1.nlp" --id-field id "$T/self.txt"
+check "... says why" grep -q "is read as plain, not JSONL: --id-field is for JSONL" "$T/err"
+expect_status 2 "--text-column on JSONL" sh -c "echo '{\"text\":\"x\"}' | '$N' predict -q -m '$T/m1.nlp' --format jsonl --text-column 2"
+printf 'text,text\na,free money\n' >"$T/dup.csv"
+expect_status 2 "a CSV header naming the text column twice" "$N" predict -q -m "$T/m1.nlp" "$T/dup.csv"
+check "... says which" grep -q "names column 'text' twice (columns 1 and 2)" "$T/err"
+expect_status 0 "... the column by number then" "$N" predict -q -m "$T/m1.nlp" --text-column 2 "$T/dup.csv"
+expect_status 0 "a bad NLPOPS_CACHE_MAX fails no command without a PostgreSQL registry" env NLPOPS_CACHE_MAX=bogus "$N" predict -q -m "$T/m1.nlp" "$T/self.txt"
 # --fallback is a label: one field of one line
 for f in '' 'a	b' 'a
 b'; do
