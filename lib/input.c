@@ -352,6 +352,15 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 	} else if (!*cut && nl != NULL && n > 0 && (*line)[n - 1] == '\r')
 		n--;
 	(*line)[n] = '\0';
+	if (s->lineno == 0 && n >= 2 && (memcmp(*line, "\xff\xfe", 2) == 0 ||
+	    memcmp(*line, "\xfe\xff", 2) == 0))
+		/* read as UTF-8 it is NULs and garbage, one record a byte
+		   pair: refused, with the way out */
+		return -nlp_errf(e, NLP_DATA, "%s%s%s is UTF-16 (it starts with "
+		    "a UTF-16 byte order mark); nlpops reads UTF-8: convert it "
+		    "first (iconv -f UTF-16 -t UTF-8)", strcmp(s->path, "-") ==
+		    0 ? "" : "'", strcmp(s->path, "-") == 0 ? "standard input" :
+		    s->path, strcmp(s->path, "-") == 0 ? "" : "'");
 	if (s->lineno++ == 0 && n >= 3 && memcmp(*line, "\xef\xbb\xbf", 3) == 0) {
 		*line += 3;
 		n -= 3;

@@ -194,25 +194,24 @@ temp_name(const char *path)
 }
 
 /*
- * Put data[0..len) at path with mode: into a temporary file beside it
- * (created 0600), synced, then linked to path (which fails when path
- * exists: never replaced) or, with force, renamed over it.  NLP_OK or
- * NLP_IO naming path.
+ * Write data[0..len) with mode into a temporary file beside path
+ * (created 0600), synced; its name in *tmp (malloc'd).  NLP_OK or NLP_IO
+ * naming path (nothing left behind).
  */
 static int
-publish(const char *path, const void *data, size_t len, mode_t mode,
-    int force, struct nlp_err *e)
+stage(const char *path, const void *data, size_t len, mode_t mode,
+    char **tmp, struct nlp_err *e)
 {
-	char *tmp = temp_name(path);
 	const char *p = data;
 	size_t off = 0;
 	int fd, rc = NLP_OK;
 
-	if (tmp == NULL)
+	if ((*tmp = temp_name(path)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+	if ((fd = mkostemp(*tmp, O_CLOEXEC)) < 0) {
 		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
-		free(tmp);
+		free(*tmp);
+		*tmp = NULL;
 		return rc;
 	}
 	while (off < len) {
@@ -230,18 +229,127 @@ publish(const char *path, const void *data, size_t len, mode_t mode,
 		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
 	if (close(fd) != 0 && rc == NLP_OK)
 		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", path);
-	if (rc == NLP_OK && !force && link(tmp, path) != 0)
-		rc = errno == EEXIST ? nlp_errf(e, NLP_IO, "'%s' exists: a key is "
-		    "never overwritten (--force replaces it)", path) :
-		    nlp_errnof(e, NLP_IO, errno, "cannot create '%s'", path);
-	if (rc == NLP_OK && force && rename(tmp, path) != 0)
-		rc = nlp_errnof(e, NLP_IO, errno, "cannot replace '%s'", path);
-	if (!(rc == NLP_OK && force))
-		unlink(tmp);
-	if (rc == NLP_OK && nlp_fsync_dir_of(path) != 0)
-		rc = nlp_errnof(e, NLP_IO, errno, "wrote '%s', but cannot sync "
-		    "its directory", path);
-	free(tmp);
+	if (rc != NLP_OK) {
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return rc;
+}
+
+/* Drop a staged file that was not put in place. */
+static void
+unstage(char **tmp)
+{
+	if (*tmp != NULL)
+		unlink(*tmp);
+	free(*tmp);
+	*tmp = NULL;
+}
+
+/* The bytes of the small regular file at path (*data NULL: none there,
+ * or not one); -1 when out of memory. */
+static int
+slurp_small(const char *path, char **data, size_t *len)
+{
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	*data = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return 0;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+	    sb.st_size > 65536) {
+		close(fd);
+		return 0;
+	}
+	if ((*data = malloc((size_t)sb.st_size + 1)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	n = read(fd, *data, (size_t)sb.st_size);
+	close(fd);
+	if (n != sb.st_size) {
+		free(*data);
+		*data = NULL;
+		return 0;
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+/*
+ * Put the staged private key privtmp at path and the public key pubtmp at
+ * pubpath, both or neither.  Without force by link(), which fails when a
+ * file is there (a key is never overwritten); with force by rename(),
+ * the public key first: when the private key's cannot follow, the old
+ * public key is put back (a new public key beside the old private one
+ * would be a pair that does not match).  NLP_OK or NLP_IO.
+ */
+static int
+place_pair(const char *path, char **privtmp, const char *pubpath,
+    char **pubtmp, int force, struct nlp_err *e)
+{
+	char *old = NULL, *restore = NULL;
+	size_t oldlen = 0;
+	int rc = NLP_OK, err;
+
+	if (!force) {
+		if (link(*privtmp, path) != 0)
+			rc = errno == EEXIST ? nlp_errf(e, NLP_IO, "'%s' exists: a "
+			    "key is never overwritten (--force replaces it)", path) :
+			    nlp_errnof(e, NLP_IO, errno, "cannot create '%s'", path);
+		else if (link(*pubtmp, pubpath) != 0) {
+			rc = errno == EEXIST ? nlp_errf(e, NLP_IO, "'%s' exists: a "
+			    "key is never overwritten (--force replaces it)",
+			    pubpath) : nlp_errnof(e, NLP_IO, errno, "cannot create "
+			    "'%s'", pubpath);
+			unlink(path);   /* ours: linked just now, never replaced */
+		}
+		unstage(privtmp);
+		unstage(pubtmp);
+		return rc;
+	}
+	if (slurp_small(pubpath, &old, &oldlen) < 0) {
+		unstage(privtmp);
+		unstage(pubtmp);
+		return nlp_errf(e, NLP_IO, "out of memory");
+	}
+	if (rename(*pubtmp, pubpath) != 0) {
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot replace '%s' (nothing "
+		    "was changed)", pubpath);
+		goto out;
+	}
+	free(*pubtmp);          /* in place: no longer ours to remove */
+	*pubtmp = NULL;
+	if (rename(*privtmp, path) == 0) {
+		free(*privtmp);
+		*privtmp = NULL;
+		goto out;
+	}
+	err = errno;
+	/* the old public key back, or none if there was none */
+	if (old != NULL && stage(pubpath, old, oldlen, 0644, &restore, e) ==
+	    NLP_OK && rename(restore, pubpath) == 0) {
+		free(restore);
+		restore = NULL;
+		rc = nlp_errnof(e, NLP_IO, err, "cannot replace '%s' (nothing "
+		    "was changed)", path);
+	} else if (old == NULL && unlink(pubpath) == 0) {
+		rc = nlp_errnof(e, NLP_IO, err, "cannot replace '%s' (nothing "
+		    "was changed)", path);
+	} else {
+		rc = nlp_errnof(e, NLP_IO, err, "cannot replace '%s', and '%s' "
+		    "is the new key's: the two do not match; run again", path,
+		    pubpath);
+	}
+	unstage(&restore);
+out:
+	unstage(privtmp);
+	unstage(pubtmp);
+	free(old);
 	return rc;
 }
 
@@ -268,7 +376,7 @@ nlp_key_generate(const char *path, int force, char id[NLP_KEY_ID_HEX],
 	EVP_PKEY *pk = NULL;
 	BIO *priv = NULL, *pub = NULL;
 	char *pubpath = malloc(strlen(path) + 5);
-	char *pd, *bd;
+	char *pd, *bd, *privtmp = NULL, *pubtmp = NULL;
 	long plen, blen;
 	struct stat st;
 	int rc;
@@ -294,11 +402,17 @@ nlp_key_generate(const char *path, int force, char id[NLP_KEY_ID_HEX],
 		goto out;
 	plen = BIO_get_mem_data(priv, &pd);
 	blen = BIO_get_mem_data(pub, &bd);
-	if ((rc = publish(path, pd, (size_t)plen, 0600, force, e)) != NLP_OK)
+	if ((rc = stage(path, pd, (size_t)plen, 0600, &privtmp, e)) != NLP_OK)
 		goto out;
-	if ((rc = publish(pubpath, bd, (size_t)blen, 0644, force, e)) !=
-	    NLP_OK && !force)
-		unlink(path);        /* ours: linked just now, never replaced */
+	if ((rc = stage(pubpath, bd, (size_t)blen, 0644, &pubtmp, e)) !=
+	    NLP_OK) {
+		unstage(&privtmp);
+		goto out;
+	}
+	if ((rc = place_pair(path, &privtmp, pubpath, &pubtmp, force, e)) ==
+	    NLP_OK && nlp_fsync_dir_of(path) != 0)
+		rc = nlp_errnof(e, NLP_IO, errno, "wrote '%s', but cannot sync "
+		    "its directory", path);
 out:
 	if (rc != NLP_OK)
 		id[0] = '\0';

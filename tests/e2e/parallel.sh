@@ -37,8 +37,8 @@ same() {
 	fi
 }
 same "plain text: parallel --pipe --keep-order = one process" "" all.txt
-same "TSV with ids, -k 3" "--id-column 1 --text-column 2 -k 3" ids.tsv
-same "JSONL out, with ids" "--id-column 1 --text-column 2 --output-format jsonl" ids.tsv
+same "TSV with ids, -k 3" "--format tsv --id-column 1 --text-column 2 -k 3" ids.tsv
+same "JSONL out, with ids" "--format tsv --id-column 1 --text-column 2 --output-format jsonl" ids.tsv
 check "... in more than one block" test "$(wc -c <ids.tsv)" -gt $((4 * 262144))
 # a file named (--pipepart: blocks found by seeking, no byte through Perl)
 "$N" predict -q -m m.nlp <all.txt >one.out 2>/dev/null

@@ -38,6 +38,14 @@ expect_status 0 "key generate --force" "$N" key generate -o k --force
 check "--force made a new key" sh -c "! cmp -s k k.before && ! cmp -s k.pub k.pub.before"
 check "still mode 0600" test "$(stat -c %a k)" = 600
 id=$(cut -d' ' -f2 "$T/out")
+# Regression (fixed): --force that could not replace KEY.pub had replaced
+# KEY already: a new private key beside the old public one, the old
+# private key lost.  Both or neither now.
+"$N" key generate -o pair >/dev/null 2>&1; cp pair pair.before; rm -f pair.pub; mkdir pair.pub
+expect_status 4 "key generate --force where KEY.pub cannot be replaced" "$N" key generate -o pair --force
+check "... says nothing was changed" grep -q "cannot replace 'pair.pub' (nothing was changed)" "$T/err"
+check "... the private key is the old one" cmp -s pair pair.before
+rmdir pair.pub
 expect_status 2 "key without a verb" "$N" key -o x
 expect_status 2 "key generate without -o" "$N" key generate
 expect_status 2 "key with an unknown verb" "$N" key make -o x

@@ -186,6 +186,9 @@ expect_status 2 "a CSV header naming the text column twice" "$N" predict -q -m "
 check "... says which" grep -q "names column 'text' twice (columns 1 and 2)" "$T/err"
 expect_status 0 "... the column by number then" "$N" predict -q -m "$T/m1.nlp" --text-column 2 "$T/dup.csv"
 expect_status 0 "a bad NLPOPS_CACHE_MAX fails no command without a PostgreSQL registry" env NLPOPS_CACHE_MAX=bogus "$N" predict -q -m "$T/m1.nlp" "$T/self.txt"
+printf '\377\376h\000i\000\n\000' >"$T/utf16.txt"
+expect_status 3 "UTF-16 input (its byte order mark)" "$N" predict -q -m "$T/m1.nlp" "$T/utf16.txt"
+check "... says how to convert it" grep -q "is UTF-16 .*iconv -f UTF-16 -t UTF-8" "$T/err"
 # --fallback is a label: one field of one line
 for f in '' 'a	b' 'a
 b'; do
