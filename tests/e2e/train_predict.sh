@@ -160,6 +160,16 @@ printf '{"t":"free money"}\n\n{"t":"x"}\n' >"$T/wrong2.jsonl"
 expect_status 3 "... blank lines besides" "$N" predict -q -m "$T/m1.nlp" "$T/wrong2.jsonl"
 expect_status 3 "... with --threads 2" "$N" predict -q -m "$T/m1.nlp" --threads 2 "$T/wrong2.jsonl"
 check "... its lines written all the same" test "$(wc -l <"$T/out")" -eq 3
+# Regression (fixed): 3,000 one-word texts (4 copies each) were hashed
+# into 2^16 buckets, from their 12,000 occurrences, and some 70 pairs of
+# words shared one: accuracy 0.965 on the words themselves.  The width
+# now also follows the distinct features (2^22 here): 0.987.
+awk 'BEGIN { for (c = 0; c < 4; c++) for (i = 0; i < 3000; i++) printf "c%d\tq%dx%d\n", i % 10, i * 7919 % 100003, i }' >"$T/ow.train.tsv"
+awk 'BEGIN { for (i = 0; i < 3000; i++) printf "c%d\tq%dx%d\n", i % 10, i * 7919 % 100003, i }' >"$T/ow.test.tsv"
+"$N" train -q -o "$T/ow.nlp" "$T/ow.train.tsv"
+check "few distinct features: a hash of 22 bits" sh -c "tar -xOf '$T/ow.nlp' meta.json | grep -q '\"bits\": 22'"
+expect_status 0 "... and accuracy 0.98 or more on the words" "$N" eval -q -m "$T/ow.nlp" --min-accuracy 0.98 "$T/ow.test.tsv"
+
 # an output that is an input: refused before anything is read or written
 # (predict in >> in grew without end; -o in in, --profile-out in in and
 # -o MODEL destroyed what they named), status 2, and the files intact
