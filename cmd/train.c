@@ -675,6 +675,15 @@ cmd_train(int argc, char **argv)
 		fprintf(stderr, "nlpops train: warning: %s\n",
 		    cli_shown(t.warning, buf, sizeof buf));
 	}
+	/* even with -q: figures of texts the model learnt are no measure
+	   (over a tenth of them: some overlap is common, debian has 6%) */
+	if (t.held_out > 0 && t.held_out_seen * 10 > (int64_t)t.held_out)
+		fprintf(stderr, "nlpops train: warning: %lld of the %llu held-out "
+		    "texts (%.0f%%) are also training texts: the held-out figures "
+		    "are optimistic (the data has duplicates; remove them, or "
+		    "give --valid)\n", (long long)t.held_out_seen,
+		    (unsigned long long)t.held_out, 100.0 *
+		    (double)t.held_out_seen / (double)t.held_out);
 	/* even with -q: the held-out figures are of fewer examples than
 	   the file has */
 	if (t.valid_unknown > 0)

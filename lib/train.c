@@ -1367,6 +1367,49 @@ micro_f1(const struct nlp_class_counts *k)
 	return n ? 2.0 * (double)tp / (double)n : 0;
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * How many held-out texts (the held-out slice, or --valid's) are also
+ * training texts, by the fingerprint eval's "also occur in the training
+ * data" uses: with duplicated data the held-out figures are of texts the
+ * model learnt.  -1 when out of memory.
+ */
+static int64_t
+held_out_seen(struct run *u)
+{
+	const struct corpus *c = u->nhold > 0 ? &u->all : &u->val;
+	size_t n = u->nhold > 0 ? u->nhold : u->val.n, i;
+	uint64_t *fp = malloc((u->ntrain + 1) * sizeof *fp), h;
+	struct nlp_tokens tok;
+	int64_t seen = 0;
+
+	if (fp == NULL)
+		return -1;
+	memcpy(fp, u->fps, u->ntrain * sizeof *fp);
+	qsort(fp, u->ntrain, sizeof *fp, cmp_u64);
+	memset(&tok, 0, sizeof tok);
+	for (i = 0; i < n && seen >= 0; i++) {
+		size_t d = u->nhold > 0 ? u->idx[i] : i;
+		if (nlp_tokenize(c->text + c->off[d], c->off[d + 1] - c->off[d],
+		    &tok) < 0) {
+			seen = -1;
+			break;
+		}
+		h = nlp_tokens_fingerprint(&tok);
+		seen += bsearch(&h, fp, u->ntrain, sizeof *fp, cmp_u64) != NULL;
+	}
+	nlp_tokens_release(&tok);
+	free(fp);
+	return seen;
+}
+
 /* Held-out figures for the profile and meta.json: per-class counts,
  * linear in C (a C x C matrix took 3.2 GB at 20000 classes); with
  * --quantize, of the quantized model (and of the float one it came from). */
@@ -1380,6 +1423,8 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	t->examples = u->ntrain;
 	t->held_out = ev->n;
 	t->valid_unknown = u->unknown;
+	if (ev->n > 0 && (t->held_out_seen = held_out_seen(u)) < 0)
+		return oom(e);
 	t->nclasses = u->C;
 	t->nrows = u->V;
 	t->bits = u->fo.bits;

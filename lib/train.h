@@ -97,6 +97,8 @@ struct nlp_trained {
 	uint64_t held_out;
 	uint64_t valid_unknown;  /* --valid records left out: labels the
 	                            training data has not */
+	int64_t held_out_seen;   /* held-out texts also among the training
+	                            texts (duplicated data) */
 	uint32_t nclasses, nrows;
 	unsigned bits, epochs_run, best_epoch;   /* SGD */
 	int solver;              /* NLP_SOLVER_SGD or NLP_SOLVER_SVM */

@@ -170,6 +170,14 @@ awk 'BEGIN { for (i = 0; i < 3000; i++) printf "c%d\tq%dx%d\n", i % 10, i * 7919
 check "few distinct features: a hash of 22 bits" sh -c "tar -xOf '$T/ow.nlp' meta.json | grep -q '\"bits\": 22'"
 expect_status 0 "... and accuracy 0.98 or more on the words" "$N" eval -q -m "$T/ow.nlp" --min-accuracy 0.98 "$T/ow.test.tsv"
 
+# duplicated data: the held-out texts are training texts too, and their
+# figures say so (they read 1.0000 where eval on new text said 0.85)
+for i in 1 2 3; do zcat "$TOP/tests/data/spam.train.tsv.gz"; done >"$T/dup3.tsv"
+expect_status 0 "train on data given three times" "$N" train -q -o "$T/dup3.nlp" "$T/dup3.tsv"
+check "... warns that the held-out texts are training texts, even with -q" grep -q "warning: [0-9]* of the [0-9]* held-out texts (100%) are also training texts" "$T/err"
+expect_status 0 "train on the data once" "$N" train -q -o "$T/once.nlp" "$TOP/tests/data/spam.train.tsv.gz"
+check "... says nothing" test ! -s "$T/err"
+
 # an output that is an input: refused before anything is read or written
 # (predict in >> in grew without end; -o in in, --profile-out in in and
 # -o MODEL destroyed what they named), status 2, and the files intact
