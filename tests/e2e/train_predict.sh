@@ -175,7 +175,7 @@ expect_status 0 "... and accuracy 0.98 or more on the words" "$N" eval -q -m "$T
 for i in 1 2 3; do zcat "$TOP/tests/data/spam.train.tsv.gz"; done >"$T/dup3.tsv"
 expect_status 0 "train on data given three times" "$N" train -q -o "$T/dup3.nlp" "$T/dup3.tsv"
 check "... warns that the held-out texts are training texts, even with -q" grep -q "warning: [0-9]* of the [0-9]* held-out texts (100%) are also training texts" "$T/err"
-expect_status 0 "train on the data once" "$N" train -q -o "$T/once.nlp" "$TOP/tests/data/spam.train.tsv.gz"
+expect_status 0 "train on the data once" "$N" train -q -o "$T/uno.nlp" "$TOP/tests/data/spam.train.tsv.gz"
 check "... says nothing" test ! -s "$T/err"
 
 # an output that is an input: refused before anything is read or written
