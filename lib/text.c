@@ -180,16 +180,46 @@ nlp_text_escape_char(const char *s, char buf[8], size_t *len)
 	return buf;
 }
 
+/* The columns a terminal gives code point cp: 0 for a combining mark,
+ * 2 for the East Asian wide and full-width ranges, else 1 (a table of
+ * the main ranges, not wcwidth(), which depends on the locale). */
+static size_t
+columns_of(uint32_t cp)
+{
+	if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x1ab0 && cp <= 0x1aff) ||
+	    (cp >= 0x1dc0 && cp <= 0x1dff) || (cp >= 0x20d0 && cp <= 0x20ff) ||
+	    (cp >= 0xfe20 && cp <= 0xfe2f) || cp == 0x200b || cp == 0x200d)
+		return 0;
+	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0x303e) ||
+	    (cp >= 0x3041 && cp <= 0x33ff) || (cp >= 0x3400 && cp <= 0x4dbf) ||
+	    (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0xa000 && cp <= 0xa4cf) ||
+	    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+	    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) ||
+	    (cp >= 0x1f900 && cp <= 0x1f9ff) || (cp >= 0x20000 && cp <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
 size_t
 nlp_text_safe_width(const char *s)
 {
 	const char *esc;
 	size_t w = 0, len;
+	uint32_t cp = 0;
 	char buf[8];
 
 	for (; s != NULL && *s != '\0'; s += len) {
 		esc = nlp_text_escape_char(s, buf, &len);
-		w += esc != NULL ? strlen(esc) : len;
+		if (esc != NULL)
+			w += strlen(esc);
+		else if (len == 1)
+			w++;
+		else if (nlp_utf8_char((const unsigned char *)s, len, &cp) ==
+		    len)
+			w += columns_of(cp);
+		else
+			w += len;
 	}
 	return w;
 }

@@ -63,9 +63,11 @@ int nlp_text_clean(const char *s, size_t len);
 const char *nlp_text_escape_char(const char *s, char buf[8], size_t *len);
 
 /*
- * s escaped for a person (see above) on out, right-aligned in width bytes
- * like printf's %*s (width 0: no padding); s NULL is written as nothing.
- * nlp_text_safe_width() is the number of bytes written, padding aside.
+ * s escaped for a person (see above) on out, right-aligned in width
+ * columns like printf's %*s (width 0: no padding); s NULL is written as
+ * nothing.  nlp_text_safe_width() is the columns a terminal gives what is
+ * written, padding aside: an escape's bytes, a character 1 (a combining
+ * mark 0, an East Asian wide one 2).
  * Returns 0, or EOF when a write failed (errno set).
  */
 int nlp_text_put_safe(FILE *out, const char *s, int width);

@@ -18,6 +18,7 @@
 #include "eval.h"
 #include "eval_report.h"
 #include "metrics.h"
+#include "text.h"
 #include "leak_test.h"
 
 /* Build ev for a case: classes, gold labels and probability rows. */
@@ -1070,4 +1071,24 @@ LEAK_TEST(serialize, a_failed_write_is_an_error)
 	cr_assert_str_eq(e.msg, "cannot write output: No space left on device");
 	cr_assert_eq(nlp_eval_write_json(f, &r, &e), NLP_IO);
 	fclose(f);
+}
+
+/* Regression (fixed): the report padded labels by their bytes, so a
+ * Cyrillic or Japanese label's row was shifted left by its extra bytes.
+ * Widths are a terminal's columns now. */
+LEAK_TEST(report, labels_are_padded_by_columns_not_bytes)
+{
+	char buf[64];
+	FILE *f;
+
+	cr_assert_eq(nlp_text_safe_width("ham"), 3);
+	cr_assert_eq(nlp_text_safe_width("кириллица"), 9);
+	cr_assert_eq(nlp_text_safe_width("ラベル"), 6, "wide: 2 columns each");
+	cr_assert_eq(nlp_text_safe_width("e\xcc\x81"), 1, "a combining mark: 0");
+	cr_assert_eq(nlp_text_safe_width("a\tb"), 6, "an escape (\\x09): its bytes");
+	f = fmemopen(buf, sizeof buf, "w");
+	cr_assert(f != NULL);
+	cr_assert_eq(nlp_text_put_safe(f, "щи", 5), 0);
+	fclose(f);
+	cr_assert_str_eq(buf, "   щи");
 }
