@@ -663,6 +663,32 @@ joined_note(struct out *o, const char *prefix, const struct nlp_eval_result *r)
 	    (unsigned long long)c->no_gold);
 }
 
+/*
+ * A bootstrap interval of macro-F1 that lies wholly on one side of the
+ * figure: with a few examples a class, resampled macro-F1 is biased down
+ * (a class a replicate misses scores 0), and --gate-on lower judges by a
+ * bound below what the model scores.  Said, not corrected.
+ */
+static void
+biased_interval(struct out *o, const char *prefix,
+    const struct nlp_eval_result *r)
+{
+	const struct nlp_eval_bootstrap *b = &r->bootstrap;
+	double f1 = r->model.macro.f1;
+
+	if (b->replicates == 0 || !isfinite(f1) ||
+	    (f1 >= b->macro_f1[0] && f1 <= b->macro_f1[1]))
+		return;
+	say(o, "%s: warning: the bootstrap interval of macro-F1 [%.4f, %.4f] "
+	    "lies %s its figure %.4f: with few examples a class (%.1f here) "
+	    "resampling biases it%s\n", prefix, b->macro_f1[0], b->macro_f1[1],
+	    f1 > b->macro_f1[1] ? "below" : "above", f1,
+	    r->model.nclasses > 0 ? (double)r->model.n /
+	    (double)r->model.nclasses : 0.0, f1 > b->macro_f1[1] ?
+	    ", and --gate-on lower judges by a bound under what the model "
+	    "scores" : "");
+}
+
 void
 nlp_eval_write_notes(FILE *out, const char *prefix,
     const struct nlp_eval_result *r)
@@ -689,6 +715,7 @@ nlp_eval_write_notes(FILE *out, const char *prefix,
 		say(&o, "%s: examples with gold labels the model does not know, "
 		    "scored as errors: %llu\n", prefix,
 		    (unsigned long long)f->unknown);
+	biased_interval(&o, prefix, r);
 	memset(&z, 0, sizeof z);
 	zero_division(f, zd_note, &z);
 	zd_warning(&o, prefix, &z);

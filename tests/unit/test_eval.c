@@ -1092,3 +1092,52 @@ LEAK_TEST(report, labels_are_padded_by_columns_not_bytes)
 	fclose(f);
 	cr_assert_str_eq(buf, "   щи");
 }
+
+/* With a few examples a class, resampled macro-F1 is biased down: an
+ * interval wholly below the figure is said (a --gate-on lower gate would
+ * judge by it); one around it is not. */
+LEAK_TEST(report, a_bootstrap_interval_below_the_figure_is_said)
+{
+	struct nlp_eval_class *cls;
+	struct nlp_eval_result r;
+	size_t i;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	memset(&r, 0, sizeof r);
+	r.skipped = "";
+	r.model.n = 3000;
+	r.model.nclasses = 500;
+	cls = calloc(500, sizeof *cls);
+	cr_assert(cls != NULL);
+	for (i = 0; i < 500; i++) {
+		cls[i].label = "x";
+		cls[i].predicted = 6;
+		cls[i].prf.support = 6;
+	}
+	r.model.classes = cls;
+	r.model.macro.f1 = 0.7503;
+	r.model.seen_known = 1;
+	r.decisive = 1;
+	r.bootstrap.replicates = 500;
+	r.bootstrap.macro_f1[0] = 0.7149;
+	r.bootstrap.macro_f1[1] = 0.7485;
+	f = open_memstream(&buf, &len);
+	cr_assert(f != NULL);
+	nlp_eval_write_notes(f, "nlpops eval", &r);
+	fclose(f);
+	cr_assert(strstr(buf, "warning: the bootstrap interval of macro-F1 "
+	    "[0.7149, 0.7485] lies below its figure 0.7503: with few examples "
+	    "a class (6.0 here)") != NULL, "%s", buf);
+	free(buf);
+	r.bootstrap.macro_f1[1] = 0.78;
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	cr_assert(f != NULL);
+	nlp_eval_write_notes(f, "nlpops eval", &r);
+	fclose(f);
+	cr_assert(strstr(buf, "bootstrap interval") == NULL, "%s", buf);
+	free(buf);
+	free(cls);
+}
