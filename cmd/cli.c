@@ -289,13 +289,16 @@ int
 cli_label(const char *cmd, const char *opt, const char *arg)
 {
 	const unsigned char *p;
+	size_t len = strlen(arg);
 
+	/* as a label in the data: no C0, DEL or C1 control, valid UTF-8 */
 	for (p = (const unsigned char *)arg; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f)
+		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 &&
+		    p[1] <= 0x9f))
 			break;
-	if (*arg == '\0' || *p != '\0')
-		return cli_usage_error(cmd, "%s takes a label: not empty, and no "
-		    "TAB, newline or other control character", opt);
+	if (len == 0 || *p != '\0' || nlp_utf8_clean(arg, len) != len)
+		return cli_usage_error(cmd, "%s takes a label: not empty, valid "
+		    "UTF-8, and no TAB, newline or other control character", opt);
 	return NLP_OK;
 }
 
@@ -416,12 +419,6 @@ cli_escapes(void)
 
 	return isatty(2) && (nc == NULL || nc[0] == '\0') &&
 	    (term == NULL || strcmp(term, "dumb") != 0);
-}
-
-size_t
-cli_safe_width(const char *s)
-{
-	return nlp_text_safe_width(s);
 }
 
 void

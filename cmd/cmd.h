@@ -235,11 +235,9 @@ int cli_escapes(void);
  * Text from the data or a model, made safe for a terminal: escaped as
  * text.h says (nlp_text_put_safe()), so that no escape sequence in a label
  * or text reaches the terminal and every record stays on its line.
- * cli_safe_width() is the number of bytes written.  cli_put_safe()
- * right-aligns in width bytes, like printf's %*s.  s NULL is written as
- * nothing.
+ * cli_put_safe() right-aligns in width columns, like printf's %*s.  s NULL
+ * is written as nothing.
  */
-size_t cli_safe_width(const char *s);
 void cli_put_safe(FILE *out, const char *s, int width);
 
 /* Seconds since some fixed point (monotonic). */

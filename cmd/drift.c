@@ -218,6 +218,7 @@ load_reference(const char *cmd, const struct args *a, struct nlp_loaded *lm,
 		return NLP_OK;
 	}
 	ro.format = nlp_format_guess(a->reference, 0);
+	ro.options_shared = 1;       /* the current text's options too */
 	ro.labeled = ro.format == NLP_FMT_FASTTEXT || ro.format == NLP_FMT_TSV ||
 	    ro.format == NLP_FMT_CSV || ro.format == NLP_FMT_JSONL;
 	if ((rc = nlp_drift_ref_from_files(ref, paths, 1, &ro, &a->o, &e)) !=

@@ -680,10 +680,11 @@ cmd_train(int argc, char **argv)
 	if (t.held_out > 0 && t.held_out_seen * 10 > (int64_t)t.held_out)
 		fprintf(stderr, "nlpops train: warning: %lld of the %llu held-out "
 		    "texts (%.0f%%) are also training texts: the held-out figures "
-		    "are optimistic (the data has duplicates; remove them, or "
-		    "give --valid)\n", (long long)t.held_out_seen,
+		    "are optimistic (%s)\n", (long long)t.held_out_seen,
 		    (unsigned long long)t.held_out, 100.0 *
-		    (double)t.held_out_seen / (double)t.held_out);
+		    (double)t.held_out_seen / (double)t.held_out, a.o.valid !=
+		    NULL ? "the --valid file shares texts with the training data" :
+		    "the data has duplicates; remove them, or give --valid");
 	/* even with -q: the held-out figures are of fewer examples than
 	   the file has */
 	if (t.valid_unknown > 0)

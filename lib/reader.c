@@ -346,9 +346,10 @@ tsv_columns(struct nlp_reader *r)
  * columns.
  */
 /*
- * A column option on input without columns, or a JSONL field option on
- * input that is not JSONL, would be ignored (an --id-field on plain text
- * put an empty column before every line): a usage error naming both.
+ * A column option when no input has columns, or a JSONL field option when
+ * no input is JSONL, would be ignored (an --id-field on plain text put an
+ * empty column before every line): a usage error naming both.  With
+ * inputs of several formats each option serves those of its kind.
  */
 static int
 options_fit(struct nlp_reader *r)
@@ -361,20 +362,30 @@ options_fit(struct nlp_reader *r)
 		r->o.id_column };
 	const char *f[3] = { r->o.text_field, r->o.label_field,
 		r->o.id_field };
-	int columns = r->fmt == NLP_FMT_TSV || r->fmt == NLP_FMT_CSV, i;
+	int columns = 0, jsonl = 0, i;
+	enum nlp_format fmt = NLP_FMT_PLAIN;
 	char where[300];
+	size_t k;
 
+	if (r->o.options_shared)
+		return 0;
+	for (k = 0; k < r->npaths; k++) {
+		fmt = r->o.format != NLP_FMT_AUTO ? r->o.format :
+		    nlp_format_guess(r->paths[k], r->o.labeled);
+		columns |= fmt == NLP_FMT_TSV || fmt == NLP_FMT_CSV;
+		jsonl |= fmt == NLP_FMT_JSONL;
+	}
 	for (i = 0; i < 3; i++) {
 		if (c[i] != NULL && !columns)
 			return -nlp_errf(&r->err, NLP_USAGE, "%s is read as %s, "
 			    "which has no columns: %s is for TSV and CSV (see "
-			    "--format)", nlp_input_shown(r->path, where,
-			    sizeof where), nlp_format_name(r->fmt), col[i]);
-		if (f[i] != NULL && r->fmt != NLP_FMT_JSONL)
+			    "--format)", nlp_input_shown(r->paths[0], where,
+			    sizeof where), nlp_format_name(fmt), col[i]);
+		if (f[i] != NULL && !jsonl)
 			return -nlp_errf(&r->err, NLP_USAGE, "%s is read as %s, "
 			    "not JSONL: %s is for JSONL (see --format)",
-			    nlp_input_shown(r->path, where, sizeof where),
-			    nlp_format_name(r->fmt), fld[i]);
+			    nlp_input_shown(r->paths[0], where, sizeof where),
+			    nlp_format_name(fmt), fld[i]);
 	}
 	return 0;
 }
@@ -392,8 +403,6 @@ input_open(struct nlp_reader *r)
 		return -rc;
 	r->fmt = r->o.format != NLP_FMT_AUTO ? r->o.format :
 	    nlp_format_guess(r->path, r->o.labeled);
-	if ((rc = options_fit(r)) < 0)
-		return rc;
 	if (r->fmt == NLP_FMT_TSV)
 		return tsv_columns(r);
 	r->header = r->fmt == NLP_FMT_CSV;
@@ -1515,7 +1524,8 @@ nlp_reader_open(struct nlp_reader **out, const char *const *paths,
 	if (r->max_record > SIZE_MAX / 16)
 		r->max_record = SIZE_MAX / 16;
 	r->line_cap = 2 * r->max_record + LINE_SLACK;
-	if (opts->format == NLP_FMT_TSV && (rv = tsv_columns(r)) < 0) {
+	if ((rv = options_fit(r)) < 0 ||
+	    (opts->format == NLP_FMT_TSV && (rv = tsv_columns(r)) < 0)) {
 		if (e != NULL)
 			*e = r->err;
 		nlp_reader_close(r);

@@ -104,6 +104,12 @@ struct nlp_reader_opts {
 	 * line) has gold_skip set.
 	 */
 	int gold;
+	/*
+	 * The column and field options were given for other inputs as well
+	 * (train's --valid, drift's --reference): not checked against these
+	 * (else an option that fits none of the inputs is NLP_USAGE).
+	 */
+	int options_shared;
 };
 
 /* What one record says.  Pointers stay valid until the next call. */

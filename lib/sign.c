@@ -247,53 +247,52 @@ unstage(char **tmp)
 	*tmp = NULL;
 }
 
-/* The bytes of the small regular file at path (*data NULL: none there,
- * or not one); -1 when out of memory. */
+/*
+ * A second name for the file at path (as it is: a symbolic link stays
+ * one), beside it, in *bak; *bak NULL when nothing is there.  NLP_OK or
+ * NLP_IO.
+ */
 static int
-slurp_small(const char *path, char **data, size_t *len)
+keep_aside(const char *path, char **bak, struct nlp_err *e)
 {
-	struct stat sb;
-	ssize_t n;
 	int fd;
 
-	*data = NULL;
-	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return 0;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > 65536) {
-		close(fd);
-		return 0;
+	if ((*bak = temp_name(path)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	/* a fresh name: made, then freed for link() to take */
+	if ((fd = mkostemp(*bak, O_CLOEXEC)) < 0) {
+		free(*bak);
+		*bak = NULL;
+		return nlp_errnof(e, NLP_IO, errno, "cannot write beside '%s'",
+		    path);
 	}
-	if ((*data = malloc((size_t)sb.st_size + 1)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	n = read(fd, *data, (size_t)sb.st_size);
 	close(fd);
-	if (n != sb.st_size) {
-		free(*data);
-		*data = NULL;
-		return 0;
-	}
-	*len = (size_t)n;
-	return 0;
+	unlink(*bak);
+	if (link(path, *bak) == 0)
+		return NLP_OK;
+	fd = errno;
+	free(*bak);
+	*bak = NULL;
+	if (fd == ENOENT)
+		return NLP_OK;
+	return nlp_errnof(e, NLP_IO, fd, "cannot replace '%s' (nothing was "
+	    "changed)", path);
 }
 
 /*
  * Put the staged private key privtmp at path and the public key pubtmp at
  * pubpath, both or neither.  Without force by link(), which fails when a
  * file is there (a key is never overwritten); with force by rename(),
- * the public key first: when the private key's cannot follow, the old
- * public key is put back (a new public key beside the old private one
- * would be a pair that does not match).  NLP_OK or NLP_IO.
+ * the public key first, its old file kept aside under a second name:
+ * when the private key's cannot follow, the old public key is put back as
+ * it was (a new public key beside the old private one would be a pair
+ * that does not match).  NLP_OK or NLP_IO.
  */
 static int
 place_pair(const char *path, char **privtmp, const char *pubpath,
     char **pubtmp, int force, struct nlp_err *e)
 {
-	char *old = NULL, *restore = NULL;
-	size_t oldlen = 0;
+	char *old = NULL;
 	int rc = NLP_OK, err;
 
 	if (!force) {
@@ -312,10 +311,10 @@ place_pair(const char *path, char **privtmp, const char *pubpath,
 		unstage(pubtmp);
 		return rc;
 	}
-	if (slurp_small(pubpath, &old, &oldlen) < 0) {
+	if ((rc = keep_aside(pubpath, &old, e)) != NLP_OK) {
 		unstage(privtmp);
 		unstage(pubtmp);
-		return nlp_errf(e, NLP_IO, "out of memory");
+		return rc;
 	}
 	if (rename(*pubtmp, pubpath) != 0) {
 		rc = nlp_errnof(e, NLP_IO, errno, "cannot replace '%s' (nothing "
@@ -330,26 +329,24 @@ place_pair(const char *path, char **privtmp, const char *pubpath,
 		goto out;
 	}
 	err = errno;
-	/* the old public key back, or none if there was none */
-	if (old != NULL && stage(pubpath, old, oldlen, 0644, &restore, e) ==
-	    NLP_OK && rename(restore, pubpath) == 0) {
-		free(restore);
-		restore = NULL;
-		rc = nlp_errnof(e, NLP_IO, err, "cannot replace '%s' (nothing "
-		    "was changed)", path);
-	} else if (old == NULL && unlink(pubpath) == 0) {
+	/* the old public key back as it was (mode, link), or none */
+	if (old != NULL ? rename(old, pubpath) == 0 : unlink(pubpath) == 0) {
+		free(old);
+		old = NULL;
 		rc = nlp_errnof(e, NLP_IO, err, "cannot replace '%s' (nothing "
 		    "was changed)", path);
 	} else {
 		rc = nlp_errnof(e, NLP_IO, err, "cannot replace '%s', and '%s' "
-		    "is the new key's: the two do not match; run again", path,
-		    pubpath);
+		    "is the new key's: the two do not match (the old one is "
+		    "kept as '%s'); run again", path, pubpath, old != NULL ? old :
+		    "none");
+		free(old);      /* left where it is: the old public key */
+		old = NULL;
 	}
-	unstage(&restore);
 out:
 	unstage(privtmp);
 	unstage(pubtmp);
-	free(old);
+	unstage(&old);          /* the second name of the old key, if left */
 	return rc;
 }
 

@@ -1105,8 +1105,10 @@ split(struct run *u, struct nlp_err *e)
 
 	if (o->valid != NULL) {
 		const char *vp[1] = { o->valid };
+		struct nlp_reader_opts vro = o->reader;
+		vro.options_shared = 1;  /* the training data's options too */
 		u->val.multi = o->multilabel;
-		rc = read_corpus(vp, 1, &o->reader, &u->labels, 1, &u->unknown,
+		rc = read_corpus(vp, 1, &vro, &u->labels, 1, &u->unknown,
 		    &u->val, &u->vinputs, &u->nvinputs, NULL, 0, e);
 		if (rc != NLP_OK) {
 			nlp_err_prefix(e, "--valid");

@@ -46,6 +46,12 @@ expect_status 4 "key generate --force where KEY.pub cannot be replaced" "$N" key
 check "... says nothing was changed" grep -q "cannot replace 'pair.pub' (nothing was changed)" "$T/err"
 check "... the private key is the old one" cmp -s pair pair.before
 rmdir pair.pub
+# ... and a KEY.pub that is a symbolic link is put back as one when KEY
+# cannot be replaced
+"$N" key generate -o lk.real >/dev/null 2>&1; ln -s lk.real.pub lk.pub; mkdir lk
+expect_status 4 "key generate --force where KEY cannot be replaced" "$N" key generate -o lk --force
+check "... KEY.pub is still the link to the old key" sh -c "[ -L lk.pub ] && [ \"\$(readlink lk.pub)\" = lk.real.pub ] && [ -z \"\$(ls -A . | grep '^\\.lk')\" ]"
+rmdir lk
 expect_status 2 "key without a verb" "$N" key -o x
 expect_status 2 "key generate without -o" "$N" key generate
 expect_status 2 "key with an unknown verb" "$N" key make -o x

@@ -178,6 +178,17 @@ check "... warns that the held-out texts are training texts, even with -q" grep 
 expect_status 0 "train on the data once" "$N" train -q -o "$T/uno.nlp" "$TOP/tests/data/spam.train.tsv.gz"
 check "... says nothing" test ! -s "$T/err"
 
+# options serve the inputs of their kind: JSONL fields for the training
+# JSONL, not a usage error for a --valid TSV (nor for drift's --reference)
+zcat "$TOP/tests/data/spam.train.tsv.gz" | /usr/bin/python3 -c 'import json, sys
+for l in sys.stdin:
+    lab, t = l.rstrip("\n").split("\t", 1)
+    print(json.dumps({"cat": lab, "body": t}))' >"$T/tr.jsonl"
+zcat "$TOP/tests/data/spam.test.tsv.gz" >"$T/te.tsv"
+expect_status 0 "train JSONL --text-field --label-field with a --valid TSV" "$N" train -q -o "$T/mixj.nlp" --label-field cat --text-field body --valid "$T/te.tsv" "$T/tr.jsonl"
+"$N" drift -q --reference "$T/te.tsv" --text-field body "$T/tr.jsonl"
+check "drift --reference TSV with --text-field for the JSONL text: a verdict, not a usage error" test $? -le 1
+
 # an output that is an input: refused before anything is read or written
 # (predict in >> in grew without end; -o in in, --profile-out in in and
 # -o MODEL destroyed what they named), status 2, and the files intact
