@@ -363,7 +363,8 @@ options_fit(struct nlp_reader *r)
 	const char *f[3] = { r->o.text_field, r->o.label_field,
 		r->o.id_field };
 	int columns = 0, jsonl = 0, i;
-	enum nlp_format fmt = NLP_FMT_PLAIN;
+	enum nlp_format fmt, first = NLP_FMT_PLAIN;
+	const char *others = r->npaths > 1 ? " (nor is any other input)" : "";
 	char where[300];
 	size_t k;
 
@@ -372,20 +373,22 @@ options_fit(struct nlp_reader *r)
 	for (k = 0; k < r->npaths; k++) {
 		fmt = r->o.format != NLP_FMT_AUTO ? r->o.format :
 		    nlp_format_guess(r->paths[k], r->o.labeled);
+		if (k == 0)
+			first = fmt;
 		columns |= fmt == NLP_FMT_TSV || fmt == NLP_FMT_CSV;
 		jsonl |= fmt == NLP_FMT_JSONL;
 	}
 	for (i = 0; i < 3; i++) {
 		if (c[i] != NULL && !columns)
 			return -nlp_errf(&r->err, NLP_USAGE, "%s is read as %s, "
-			    "which has no columns: %s is for TSV and CSV (see "
+			    "not TSV or CSV%s: %s is for TSV and CSV (see "
 			    "--format)", nlp_input_shown(r->paths[0], where,
-			    sizeof where), nlp_format_name(fmt), col[i]);
+			    sizeof where), nlp_format_name(first), others, col[i]);
 		if (f[i] != NULL && !jsonl)
 			return -nlp_errf(&r->err, NLP_USAGE, "%s is read as %s, "
-			    "not JSONL: %s is for JSONL (see --format)",
+			    "not JSONL%s: %s is for JSONL (see --format)",
 			    nlp_input_shown(r->paths[0], where, sizeof where),
-			    nlp_format_name(fmt), fld[i]);
+			    nlp_format_name(first), others, fld[i]);
 	}
 	return 0;
 }

@@ -249,14 +249,20 @@ unstage(char **tmp)
 
 /*
  * A second name for the file at path (as it is: a symbolic link stays
- * one), beside it, in *bak; *bak NULL when nothing is there.  NLP_OK or
- * NLP_IO.
+ * one), beside it, in *bak; *bak NULL when nothing is there (*present 0)
+ * or when the file system or its protections refuse a second name
+ * (protected_hardlinks on another user's file, FAT: *present 1, and the
+ * old file cannot be put back).  NLP_OK or NLP_IO.
  */
 static int
-keep_aside(const char *path, char **bak, struct nlp_err *e)
+keep_aside(const char *path, char **bak, int *present, struct nlp_err *e)
 {
+	struct stat sb;
 	int fd;
 
+	*bak = NULL;
+	if ((*present = lstat(path, &sb) == 0) == 0)
+		return NLP_OK;
 	if ((*bak = temp_name(path)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	/* a fresh name: made, then freed for link() to take */
@@ -273,10 +279,9 @@ keep_aside(const char *path, char **bak, struct nlp_err *e)
 	fd = errno;
 	free(*bak);
 	*bak = NULL;
-	if (fd == ENOENT)
-		return NLP_OK;
-	return nlp_errnof(e, NLP_IO, fd, "cannot replace '%s' (nothing was "
-	    "changed)", path);
+	if (fd == ENOENT)       /* gone meanwhile */
+		*present = 0;
+	return NLP_OK;
 }
 
 /*
@@ -293,7 +298,7 @@ place_pair(const char *path, char **privtmp, const char *pubpath,
     char **pubtmp, int force, struct nlp_err *e)
 {
 	char *old = NULL;
-	int rc = NLP_OK, err;
+	int rc = NLP_OK, err, present;
 
 	if (!force) {
 		if (link(*privtmp, path) != 0)
@@ -311,7 +316,7 @@ place_pair(const char *path, char **privtmp, const char *pubpath,
 		unstage(pubtmp);
 		return rc;
 	}
-	if ((rc = keep_aside(pubpath, &old, e)) != NLP_OK) {
+	if ((rc = keep_aside(pubpath, &old, &present, e)) != NLP_OK) {
 		unstage(privtmp);
 		unstage(pubtmp);
 		return rc;
@@ -330,18 +335,22 @@ place_pair(const char *path, char **privtmp, const char *pubpath,
 	}
 	err = errno;
 	/* the old public key back as it was (mode, link), or none */
-	if (old != NULL ? rename(old, pubpath) == 0 : unlink(pubpath) == 0) {
+	if (old != NULL ? rename(old, pubpath) == 0 : !present &&
+	    unlink(pubpath) == 0) {
 		free(old);
 		old = NULL;
 		rc = nlp_errnof(e, NLP_IO, err, "cannot replace '%s' (nothing "
 		    "was changed)", path);
-	} else {
+	} else if (old != NULL) {
 		rc = nlp_errnof(e, NLP_IO, err, "cannot replace '%s', and '%s' "
 		    "is the new key's: the two do not match (the old one is "
-		    "kept as '%s'); run again", path, pubpath, old != NULL ? old :
-		    "none");
+		    "kept as '%s'); run again", path, pubpath, old);
 		free(old);      /* left where it is: the old public key */
 		old = NULL;
+	} else {
+		rc = nlp_errnof(e, NLP_IO, err, "cannot replace '%s', and '%s' "
+		    "is the new key's: the two do not match; run again", path,
+		    pubpath);
 	}
 out:
 	unstage(privtmp);
