@@ -476,38 +476,6 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 	    &po, e), ref, o, out, e);
 }
 
-/* The xxh64 of file path's bytes; -1 if it cannot be read whole. */
-static int
-file_hash(const char *path, uint64_t *h)
-{
-	FILE *fp = fopen(path, "r");
-	char *data = NULL, *grown;
-	size_t len = 0, cap = 0, got;
-	int rc = -1;
-
-	if (fp == NULL)
-		return -1;
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? 2 * cap : 65536;
-			if ((grown = realloc(data, cap)) == NULL)
-				goto out;
-			data = grown;
-		}
-		if ((got = fread(data + len, 1, cap - len, fp)) == 0)
-			break;
-		len += got;
-	}
-	if (!ferror(fp)) {
-		*h = nlp_xxh64(data, len, 0);
-		rc = 0;
-	}
-out:
-	free(data);
-	fclose(fp);
-	return rc;
-}
-
 /*
  * The parts named twice: the same file under two names is an error (it
  * would be counted twice); two files of the same bytes are only warned of
@@ -519,7 +487,12 @@ static int
 same_parts(const char *const *paths, size_t n, char *warn, size_t size,
     struct nlp_err *e)
 {
-	struct part { dev_t dev; ino_t ino; uint64_t h; int seen, ok; } *pt;
+	struct part {
+		dev_t dev;
+		ino_t ino;
+		char sha[NLP_SHA256_HEX];
+		int seen, ok;
+	} *pt;
 	size_t i, j;
 	int rc = NLP_OK;
 
@@ -527,6 +500,7 @@ same_parts(const char *const *paths, size_t n, char *warn, size_t size,
 	if ((pt = calloc(n + 1, sizeof *pt)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	for (i = 0; i < n && rc == NLP_OK; i++) {
+		struct nlp_err ignored;
 		struct stat sb;
 
 		if (stat(paths[i], &sb) != 0 || !S_ISREG(sb.st_mode))
@@ -534,7 +508,8 @@ same_parts(const char *const *paths, size_t n, char *warn, size_t size,
 		pt[i].seen = 1;
 		pt[i].dev = sb.st_dev;
 		pt[i].ino = sb.st_ino;
-		pt[i].ok = file_hash(paths[i], &pt[i].h) == 0;
+		pt[i].ok = nlp_sha256_file(paths[i], pt[i].sha, &ignored) ==
+		    NLP_OK;     /* unreadable: the reading says why */
 		for (j = 0; j < i && rc == NLP_OK; j++) {
 			if (!pt[j].seen)
 				continue;
@@ -542,8 +517,8 @@ same_parts(const char *const *paths, size_t n, char *warn, size_t size,
 				rc = nlp_errf(e, NLP_USAGE, "'%s' and '%s' are "
 				    "the same file: a part merged twice would be "
 				    "counted twice", paths[j], paths[i]);
-			else if (pt[j].ok && pt[i].ok && pt[j].h == pt[i].h &&
-			    *warn == '\0')
+			else if (pt[j].ok && pt[i].ok && strcmp(pt[j].sha,
+			    pt[i].sha) == 0 && *warn == '\0')
 				snprintf(warn, size, "'%s' and '%s' hold the same "
 				    "profile: its text is counted twice (one part "
 				    "kept twice?)", paths[j], paths[i]);
