@@ -288,15 +288,11 @@ cli_errorf(const char *cmd, int status, const char *fmt, ...)
 int
 cli_label(const char *cmd, const char *opt, const char *arg)
 {
-	const unsigned char *p;
-	size_t len = strlen(arg);
+	char why[64];
 
-	/* as a label in the data: no C0, DEL or C1 control, valid UTF-8 */
-	for (p = (const unsigned char *)arg; *p != '\0'; p++)
-		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 &&
-		    p[1] <= 0x9f))
-			break;
-	if (len == 0 || *p != '\0' || nlp_utf8_clean(arg, len) != len)
+	/* as a label in the data is judged (reader.c) */
+	if (*arg == '\0' || nlp_text_label_fault(arg, strlen(arg), why,
+	    sizeof why) != NULL)
 		return cli_usage_error(cmd, "%s takes a label: not empty, valid "
 		    "UTF-8, and no TAB, newline or other control character", opt);
 	return NLP_OK;

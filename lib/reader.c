@@ -608,34 +608,6 @@ lab_grow(struct nlp_reader *r)
 }
 
 /*
- * What is wrong with label s[0..n), or NULL: a control character (C0, DEL,
- * or C1: U+0080 to U+009F, UTF-8 C2 80 to C2 9F), which would reach
- * terminals and line-based output as it is, or invalid UTF-8.
- */
-static const char *
-lab_fault(const char *s, size_t n, char *buf, size_t size)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	unsigned cp = 0;
-	size_t i;
-
-	for (i = 0; i < n && cp == 0; i++)
-		if (u[i] < 0x20 || u[i] == 0x7f)
-			cp = u[i] + 0x100;
-	if (cp == 0 && nlp_utf8_clean(s, n) != n)
-		return "label with invalid UTF-8";
-	/* valid UTF-8 now: C2 is followed by one byte, 80..BF */
-	for (i = 0; i + 1 < n && cp == 0; i++)
-		if (u[i] == 0xc2 && u[i + 1] <= 0x9f)
-			cp = u[i + 1] + 0x100;
-	if (cp == 0)
-		return NULL;
-	snprintf(buf, size, "label with a control character (U+%04X)",
-	    cp - 0x100);
-	return buf;
-}
-
-/*
  * Add a label to the record at hand, trimmed; an empty one is ignored and
  * a repeated one counted once.  Returns V_KEEP, V_BADLABEL for a label
  * that cannot be one, or an error.
@@ -655,7 +627,7 @@ lab_add(struct nlp_reader *r, const char *s, size_t n)
 	    memmem(s, n, "\xef\xbf\xbd", 3) != NULL)
 		fault = "label with invalid UTF-8";
 	else
-		fault = lab_fault(s, n, r->whybuf, sizeof r->whybuf);
+		fault = nlp_text_label_fault(s, n, r->whybuf, sizeof r->whybuf);
 	if (fault != NULL) {
 		r->why = fault;
 		return V_BADLABEL;

@@ -284,3 +284,27 @@ nlp_text_distance(const char *a, const char *b)
 	}
 	return prev[lb];
 }
+
+/* C1 is U+0080 to U+009F, UTF-8 C2 80 to C2 9F. */
+const char *
+nlp_text_label_fault(const char *s, size_t n, char *buf, size_t size)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned cp = 0;
+	size_t i;
+
+	for (i = 0; i < n && cp == 0; i++)
+		if (u[i] < 0x20 || u[i] == 0x7f)
+			cp = u[i] + 0x100;
+	if (cp == 0 && nlp_utf8_clean(s, n) != n)
+		return "label with invalid UTF-8";
+	/* valid UTF-8 now: C2 is followed by one byte, 80..BF */
+	for (i = 0; i + 1 < n && cp == 0; i++)
+		if (u[i] == 0xc2 && u[i + 1] <= 0x9f)
+			cp = u[i + 1] + 0x100;
+	if (cp == 0)
+		return NULL;
+	snprintf(buf, size, "label with a control character (U+%04X)",
+	    cp - 0x100);
+	return buf;
+}

@@ -71,6 +71,14 @@ const char *nlp_text_escape_char(const char *s, char buf[8], size_t *len);
  * Returns 0, or EOF when a write failed (errno set).
  */
 int nlp_text_put_safe(FILE *out, const char *s, int width);
+
+/*
+ * What is wrong with label s[0..n), or NULL: a control character (C0, DEL
+ * or C1), which would reach terminals and line-based output as it is, or
+ * invalid UTF-8.  The reason, in buf (size bytes) or a constant.
+ */
+const char *nlp_text_label_fault(const char *s, size_t n, char *buf,
+    size_t size);
 size_t nlp_text_safe_width(const char *s);
 
 /*
