@@ -139,6 +139,9 @@ _nlpops() {
 		((COMP_CWORD == ci + 1)) &&
 			_nlpops_reply -W "$(_nlpops_names commands | grep -vx help)" \
 			    -- "$cur"
+		# help registry VERB
+		((COMP_CWORD == ci + 2)) && [[ ${COMP_WORDS[ci + 1]} == registry ]] &&
+			_nlpops_reply -W "$(_nlpops_names verbs registry)" -- "$cur"
 		return 0
 	fi
 	# registry VERB: the verb, then it is the command.

@@ -113,6 +113,10 @@ function __fish_nlpops_complete
     set -e words[1]
     if test "$cmd" = help
         set -q words[1]; or __fish_nlpops_ask commands | string match -v -r -- '^help\t'
+        # help registry VERB
+        if test (count $words) -eq 1 -a "$words[1]" = registry
+            __fish_nlpops_ask verbs registry
+        end
         return
     end
     # registry VERB: the verb, then it is the command.

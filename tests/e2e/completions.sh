@@ -69,6 +69,8 @@ q dr 'nlpops dr' drift
 q fake "$T/fake/nlpops " fakecmd
 "$NLPOPS" __complete verbs registry | cut -f1 | sort >"$T/want.verbs"
 q verbs 'nlpops registry '
+cp "$T/want.verbs" "$T/want.help-verbs"
+q help-verbs 'nlpops help registry '
 # nlpops' own options, and registry's before the verb (not in __complete).
 q dash 'nlpops -' --version -h --help --registry --cache --cache-max
 q registry-dash 'nlpops registry -' -h --help
