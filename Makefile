@@ -101,16 +101,18 @@ UNIT := $(TEST_SRC:tests/unit/%.c=obj/tests/%)
 UNIT_SAN := $(TEST_SRC:tests/unit/%.c=obj-san/tests/%)
 
 # Test tools, always from the plain build: forge (hostile artifacts, member
-# by member) and failmalloc.so (fail the Nth allocation, LD_PRELOAD).
-TOOLS := obj/tools/forge obj/tools/failmalloc.so
+# by member), failmalloc.so (fail the Nth allocation, LD_PRELOAD) and
+# slowfs.so (sleep at chosen opens, to hit race windows, LD_PRELOAD).
+TOOLS := obj/tools/forge obj/tools/failmalloc.so obj/tools/slowfs.so
 TOOL_ENV := NLP_FORGE=$(CURDIR)/obj/tools/forge \
-	NLP_FAILMALLOC=$(CURDIR)/obj/tools/failmalloc.so
+	NLP_FAILMALLOC=$(CURDIR)/obj/tools/failmalloc.so \
+	NLP_SLOWFS=$(CURDIR)/obj/tools/slowfs.so
 
 obj/tools/forge: tests/tools/forge.c obj/libnlpops.a
 	@mkdir -p $(@D)
 	$(CC) $(NLP_CPPFLAGS) $(CPPFLAGS) $(NLP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
 
-obj/tools/failmalloc.so: tests/tools/failmalloc.c
+obj/tools/failmalloc.so obj/tools/slowfs.so: obj/tools/%.so: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) -std=c17 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -O2 -fPIC -shared $(LDFLAGS) -o $@ $<
 

@@ -420,22 +420,38 @@ check_header(struct nlp_registry *r, int64_t app, int64_t ver,
 	return NLP_OK;
 }
 
+/* Is registry.db, in the directory open at dfd, a file of no bytes? */
+static int
+zero_bytes(int dfd)
+{
+	struct stat st;
+
+	return fstatat(dfd, "registry.db", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_size == 0;
+}
+
 /*
  * A database without our header and without tables: a registry being
  * created (another process may hold the lock and be making it), or one
  * whose registry.db was emptied -- by a crash, a full disk, a mistake.
  * With objects in the store it is the latter, and a new schema there
  * would silently renumber history ("spam@1" would name another model)
- * and let gc delete every artifact: refuse.
+ * and let gc delete every artifact: refuse.  dfd, when not -1, is the
+ * directory where registry.db was seen with no bytes, outside any lock:
+ * another process may have made the registry and stored its first
+ * object since (the WAL header it writes first gives the file a page),
+ * so the file is looked at again once the objects are counted.
  */
 static int
-empty_database(struct nlp_registry *r, struct nlp_err *e)
+empty_database(struct nlp_registry *r, int dfd, struct nlp_err *e)
 {
 	size_t n = 0;
 	int rc;
 
 	if ((rc = nlp_store_count(r->dir, &n, e)) != NLP_OK)
 		return rc;
+	if (n > 0 && dfd >= 0 && !zero_bytes(dfd))
+		return NLP_OK;
 	if (n > 0)
 		return nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: its "
 		    "database is empty but %zu object%s exist%s (restore "
@@ -481,7 +497,7 @@ create_or_migrate(struct nlp_registry *r, struct nlp_err *e)
 	if (ver == 0 && tables > 0)
 		return foreign_tables(r, e);
 	if (ver == 0) {
-		if ((rc = empty_database(r, e)) != NLP_OK ||
+		if ((rc = empty_database(r, -1, e)) != NLP_OK ||
 		    (rc = nlp_regdb_exec(r, schema_v1, e)) != NLP_OK)
 			return rc;
 		snprintf(sql, sizeof sql, "PRAGMA application_id = %d",
@@ -520,7 +536,7 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 				return rc;
 			if (tables > 0)
 				return foreign_tables(r, e);
-			return empty_database(r, e);
+			return empty_database(r, -1, e);
 		}
 		/* read what is there; what a newer schema adds reads as empty */
 		r->schema = (int)ver;
@@ -712,8 +728,8 @@ check_layout(struct nlp_registry *r, int dfd, const struct stat *dirst,
 		*lay = DB;
 	/* an emptied registry.db must not be written, not even the header
 	 * that setting WAL mode writes before the schema is looked at */
-	if (exists && fstatat(dfd, "registry.db", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    st.st_size == 0 && (rc = empty_database(r, e)) != NLP_OK)
+	if (exists && zero_bytes(dfd) && (rc = empty_database(r, dfd, e)) !=
+	    NLP_OK)
 		return rc;
 	for (i = 0; rc == NLP_OK && i < sizeof files / sizeof *files; i++)
 		rc = check_file(r, dfd, dirst, files[i], &exists, e);
