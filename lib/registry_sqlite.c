@@ -532,11 +532,21 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 		return rc;
 	if (!r->writable) {
 		if (ver == 0) {
+			struct nlp_err again;
+
 			if ((rc = count_tables(r, &tables, e)) != NLP_OK)
 				return rc;
 			if (tables > 0)
 				return foreign_tables(r, e);
-			return empty_database(r, -1, e);
+			/* no registry, or a damaged one -- unless a writer
+			 * committed the schema (and stored an object) while the
+			 * objects were counted: then read what it made */
+			if ((rc = empty_database(r, -1, e)) == NLP_OK ||
+			    read_header(r, &app, &ver, &again) != NLP_OK ||
+			    ver == 0)
+				return rc;
+			if ((rc = check_header(r, app, ver, e)) != NLP_OK)
+				return rc;
 		}
 		/* read what is there; what a newer schema adds reads as empty */
 		r->schema = (int)ver;

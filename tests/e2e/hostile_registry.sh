@@ -157,22 +157,42 @@ if [ -s "$R/registry.db" ]; then
 	expect_status 5 "a foreign SQLite file is not a registry, for reads too" "$N" --registry "$R" registry list
 	check "it says so" grep -q "not an nlpops registry" "$T/err"
 fi
+
 # A registry.db of no bytes is also what a first push sees while another
 # process is making the registry: it must wait its turn, not call the
 # registry damaged because that push stored its object meanwhile.
-# slowfs.so holds the window open: the first push sleeps 400 ms once it
-# has created registry.db, the second 1 s before counting the objects.
+# slowfs.so holds the window open: the first push sleeps 0.6 s once it
+# has created registry.db, the second 1.5 s before counting the objects.
+
+# appears FILE: wait (up to 10 s) until FILE is there
+appears() {
+	i=0
+	while [ ! -e "$1" ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
 if [ $san -eq 0 ] && [ -e "${NLP_SLOWFS:-}" ]; then
 	R=$T/r4c
-	SLOWFS_CREATE=registry.db:400 LD_PRELOAD=$NLP_SLOWFS "$N" --registry "$R" registry push "$T/a.nlp" --name spam >"$T/p1.out" 2>"$T/p1.err" &
-	sleep 0.2
-	SLOWFS_DIR=2:1000 LD_PRELOAD=$NLP_SLOWFS "$N" --registry "$R" registry push "$T/b.nlp" --name spam >"$T/p2.out" 2>"$T/p2.err"
+	SLOWFS_CREATE=registry.db:600 LD_PRELOAD=$NLP_SLOWFS "$N" --registry "$R" registry push "$T/a.nlp" --name spam >"$T/p1.out" 2>"$T/p1.err" &
+	appears "$R/registry.db"
+	SLOWFS_DIR=2:1500 LD_PRELOAD=$NLP_SLOWFS "$N" --registry "$R" registry push "$T/b.nlp" --name spam >"$T/p2.out" 2>"$T/p2.err"
 	st=$?
 	wait $!
 	st1=$?
 	check "a push racing the first one to a new registry succeeds ($st, $st1: $(cat "$T/p1.err" "$T/p2.err" | head -c 300))" test "$st$st1" = 00
 	check "both are versions" test "$("$N" --registry "$R" registry list spam | awk 'NR > 1 { print $1 }' | tr '\n' ' ')" = "1 2 "
 	expect_status 0 "and verify finds nothing wrong" "$N" --registry "$R" registry verify
+	# a reader in the same window: the schema was not there when it
+	# looked, the first object was when it counted them
+	R=$T/r4d
+	SLOWFS_CREATE=registry.db-wal:600 LD_PRELOAD=$NLP_SLOWFS "$N" --registry "$R" registry push "$T/a.nlp" --name spam >/dev/null 2>"$T/p1.err" &
+	appears "$R/registry.db-wal"
+	SLOWFS_DIR=2:1500 LD_PRELOAD=$NLP_SLOWFS "$N" --registry "$R" registry list >"$T/out" 2>"$T/err"
+	st=$?
+	wait $!
+	check "a list racing the first push reads the registry it made ($st: $(head -c 300 "$T/err"))" test $st = 0
+	check "and lists the model" grep -q '^spam ' "$T/out"
 fi
 
 # --- 5. An index that lost an entry: verify reports it and gc deletes
