@@ -255,7 +255,7 @@ nlp_drift_dist_signal(struct nlp_drift_report *r, const char *name,
 }
 
 size_t
-nlp_drift_pool_rare_bins(double *ref, double *cur, size_t k)
+nlp_drift_pool_rare_bins(double *ref, double *cur, size_t k, int pooled)
 {
 	double rt = 0, ct = 0;
 	size_t i, w = 0;
@@ -265,7 +265,8 @@ nlp_drift_pool_rare_bins(double *ref, double *cur, size_t k)
 	if (rt <= 0)
 		return k;
 	for (i = 0; i + 1 < k; i++) {
-		if (ref[i] / rt * ct >= 5) {
+		if ((pooled ? (ref[i] + cur[i]) / (rt + ct) : ref[i] / rt) * ct >=
+		    5) {
 			ref[w] = ref[i];
 			cur[w] = cur[i];
 			w++;
@@ -335,7 +336,7 @@ vocabulary(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	cb[k - 1] = (double)p->other;
 	if (rb[k - 1] < 0)
 		rb[k - 1] = 0;
-	k = nlp_drift_pool_rare_bins(rb, cb, k);
+	k = nlp_drift_pool_rare_bins(rb, cb, k, 0);
 	if (nlp_drift_dist_signal(r, "vocabulary", rb, cb, k, 0, 0, o) < 0)
 		return -1;
 	if (ref->model != NULL && p->tokens > 0 &&
@@ -395,7 +396,7 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 {
 	const struct nlp_model *m = ref->model;
 	const struct nlp_profile_stored *prof = &ref->profile;
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < m->nclasses; i++) {
 		const struct nlp_strmap_entry *en = !prof->has_predicted ? NULL :
@@ -409,9 +410,15 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 		    0) : (double)nlp_profile_label_count(prof, m->labels[i]);
 		v->b[i] = (double)p->pred[i];
 	}
-	if (nlp_drift_dist_signal(r, "predicted_labels", v->a, v->b,
-	    m->nclasses, NLP_DIST_PSI | (prof->has_predicted ?
-	    NLP_DIST_TWO_SAMPLE : 0), small, o) < 0)
+	/* the rare labels in one bin of their own, after the others (none
+	   when no label is rare) */
+	v->a[m->nclasses] = v->b[m->nclasses] = 0;
+	k = nlp_drift_pool_rare_bins(v->a, v->b, m->nclasses + 1, 1);
+	if (v->a[k - 1] == 0 && v->b[k - 1] == 0)
+		k--;
+	if (nlp_drift_dist_signal(r, "predicted_labels", v->a, v->b, k,
+	    NLP_DIST_PSI | (prof->has_predicted ? NLP_DIST_TWO_SAMPLE : 0),
+	    small, o) < 0)
 		return -1;
 	for (i = 0; i < p->conf.n; i++)
 		v->b[i] = p->conf.v[i].v;
@@ -475,7 +482,8 @@ concept(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 		    p->gold.ent[i].len) == NULL)
 			v->b[nl] += (double)p->gold.ent[i].value;
 	if ((nl > 0 && nlp_drift_dist_signal(r, "gold_labels", v->a, v->b,
-	    nl + 1, NLP_DIST_PSI, small, o) < 0) ||
+	    nlp_drift_pool_rare_bins(v->a, v->b, nl + 1, 1), NLP_DIST_PSI, small,
+	    o) < 0) ||
 	    (ref->model != NULL && p->scored > 0 && accuracy(r, prof, p, o) < 0))
 		return -1;
 	return 0;

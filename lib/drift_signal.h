@@ -51,9 +51,13 @@ int nlp_drift_dist_signal(struct nlp_drift_report *r, const char *name,
 /*
  * Fold into the last bin every bin where the current side is expected to
  * have fewer than 5 counts (the chi-squared rule); returns the new number
- * of bins.
+ * of bins.  Expected from the reference's shares, or with pooled set, from
+ * the two sides' counts together (as the test of homogeneity expects
+ * them): a bin that is rare in the reference but where the current text
+ * piles up is then kept, not hidden in "other".
  */
-size_t nlp_drift_pool_rare_bins(double *ref, double *cur, size_t k);
+size_t nlp_drift_pool_rare_bins(double *ref, double *cur, size_t k,
+    int pooled);
 
 /*
  * Every signal of pass p against ref, in this order: vocabulary, oov_rate

@@ -276,6 +276,41 @@ expect_status 1 "(f) labeled data from stdin with --format tsv" \
 expect_status 0 "(f) a looser --max-accuracy-drop lets it pass" \
     "$N" drift -q -m half.nlp --format tsv --max-accuracy-drop 0.5 relabeled.tsv
 
+# --- drift (g): a model of 500 labels, each with its own 30 words among 8
+# of 500 common ones.  Regression (fixed): 1500 texts like the training
+# text, about 3 a label, made predicted_labels' PSI 0.84, "yes", from
+# sampling noise alone; the rare labels now share a bin.  A text that
+# piles onto one rare label is still drift.
+cat >labels500.awk <<'EOF'
+BEGIN {
+	srand(seed)
+	for (i = 0; i < n; i++) {
+		c = only != "" ? only : int(rand() * 500)
+		s = ""
+		for (j = 0; j < 5; j++) s = s " w" c "_" int(rand() * 30)
+		for (j = 0; j < 8; j++) s = s " common" int(rand() * 500)
+		print (labeled ? "L" c "\t" : "") substr(s, 2)
+	}
+}
+EOF
+awk -v seed=1 -v n=8000 -v labeled=1 -f labels500.awk >l500.tsv
+awk -v seed=2 -v n=1500 -f labels500.awk >l500.txt
+awk -v seed=3 -v n=1500 -v only=7 -f labels500.awk >l500-7.txt
+awk -v seed=2 -v n=1500 -v labeled=1 -f labels500.awk >l500-gold.tsv
+"$N" train -q -o l500.nlp l500.tsv
+expect_status 0 "(g) 500 labels, 1500 texts like the training text: no drift" \
+    "$N" drift --json -m l500.nlp l500.txt
+cp "$T/out" g0.json
+json_check "(g) nor in the predicted labels" g0.json "not any(s['drifted'] for s in d['signals'] if s['name'] == 'predicted_labels')"
+expect_status 0 "(g) nor in their gold labels" \
+    "$N" drift --json -m l500.nlp --format tsv l500-gold.tsv
+cp "$T/out" g1.json
+json_check "(g) gold_labels says no" g1.json "not any(s['drifted'] for s in d['signals'] if s['name'] in ('gold_labels', 'predicted_labels'))"
+expect_status 1 "(g) 1500 texts of one label: drift" \
+    "$N" drift --json -m l500.nlp l500-7.txt
+cp "$T/out" g2.json
+expect_drifted "(g) one label" g2.json predicted_labels
+
 # --- output: the verdict line, the table, --json, -q
 expect_status 1 "the report of a drift" "$N" drift --reference a.txt debian.txt
 check "the first line is the verdict (yes)" \

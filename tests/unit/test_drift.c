@@ -319,7 +319,7 @@ TEST(a_distribution_signal_and_its_detail)
 TEST(rare_bins_are_pooled_into_the_last)
 {
 	double ref[5] = { 1000, 10, 990, 5, 0 }, cur[5] = { 100, 1, 99, 2, 3 };
-	size_t k = nlp_drift_pool_rare_bins(ref, cur, 5);
+	size_t k = nlp_drift_pool_rare_bins(ref, cur, 5, 0);
 
 	/* 205 current counts: bins expected below 5 join "other" */
 	cr_assert_eq(k, 3);
@@ -327,6 +327,31 @@ TEST(rare_bins_are_pooled_into_the_last)
 	cr_assert_float_eq(ref[1], 990, 0);
 	cr_assert_float_eq(ref[2], 15, 0);
 	cr_assert_float_eq(cur[2], 6, 0);
+}
+
+TEST(a_rare_bin_where_the_current_text_piles_up_is_kept_when_pooled)
+{
+	/* label 1 is rare in training (10 of 10010), but 300 of the 400
+	   current texts have it: from the reference's shares it is expected
+	   0.4 times and would vanish into "other" with the rest */
+	double ref[4] = { 9000, 10, 1000, 0 }, cur[4] = { 90, 300, 10, 0 };
+	double r2[4] = { 9000, 10, 1000, 0 }, c2[4] = { 90, 300, 10, 0 };
+	size_t k;
+
+	cr_assert_eq(nlp_drift_pool_rare_bins(r2, c2, 4, 0), 3);
+	cr_assert_float_eq(r2[2], 10, 0);     /* pooled away */
+	k = nlp_drift_pool_rare_bins(ref, cur, 4, 1);
+	cr_assert_eq(k, 4);
+	cr_assert_float_eq(ref[1], 10, 0);
+	cr_assert_float_eq(cur[1], 300, 0);
+	/* the same counts on both sides of a rare bin: expected (2 + 2) *
+	   0.5 = 2, pooled */
+	{
+		double a[3] = { 100, 2, 0 }, b[3] = { 100, 2, 0 };
+		cr_assert_eq(nlp_drift_pool_rare_bins(a, b, 3, 1), 2);
+		cr_assert_float_eq(a[1], 2, 0);
+		cr_assert_float_eq(b[1], 2, 0);
+	}
 }
 
 TEST(the_tokens_that_changed_most)
