@@ -46,8 +46,9 @@ static const struct cli_opt options[] = {
 	    "(default) or json", "text json" },
 	{ OPT_LOG_REQUESTS, 0, "log-requests", NULL, "an event line per request "
 	    "too", NULL },
-	{ 'k', 'k', "top", "N", "the N most probable labels (default: 1;\na "
-	    "request's \"k\" overrides it)", NULL },
+	{ 'k', 'k', "top", "N", "the N most probable labels (default: 1;\n"
+	    "multi-label: at most N, default 64;\na request's \"k\" overrides "
+	    "it)", NULL },
 	{ OPT_THRESHOLD, 0, "threshold", "P", "below top probability P, answer "
 	    "the fallback", NULL },
 	{ OPT_FALLBACK, 0, "fallback", "LABEL", "the label below --threshold "
@@ -380,7 +381,7 @@ cmd_serve(int argc, char **argv)
 
 	memset(&a, 0, sizeof a);
 	a.listen = "127.0.0.1:8080";
-	a.o.fmt.k = 1;
+	a.o.fmt.k = 0;          /* the model's own: 1, or 64 for multi-label */
 	a.o.fmt.fallback = "unknown";
 	a.o.fmt.min_p = NLP_MIN_P;
 	a.o.max_body = 1 << 20;

@@ -382,11 +382,15 @@ score(struct nlp_server *s, struct req *r, struct nlp_sreq *q,
 	struct scratch *x = scratch(s, v->lm.m.nclasses);
 	int rc = NLP_IO;
 
+	size_t i;
+
 	if (res != NULL && x != NULL && (rc = nlp_sreq_answer(q, &mod,
 	    &s->o.fmt, &x->sc, x->probs, b, res)) == NLP_OK) {
 		nlp_srv_metrics_labels(&s->mx, &v->lm.m, res, q->n);
 		nlp_srv_worker_add(s, q, res, v, r->id);
 	}
+	for (i = 0; res != NULL && i < q->n; i++)
+		free(res[i].members);
 	free(res);
 	nlp_srv_release(v);
 	return rc;

@@ -59,6 +59,7 @@ struct job {
 	char *id;                /* JSON, or NULL */
 	struct served *primary;  /* a reference held */
 	int label;               /* -1: not scored */
+	char *members;           /* a multi-label answer (nlp_sreq_result) */
 	float p;
 	const char *reason;
 	char *text;              /* NULL unless the shadow or the log wants it */
@@ -74,6 +75,7 @@ struct worker {
 	size_t n, bytes;
 	pthread_mutex_t log_mu;
 	FILE *log;
+	size_t log_pending;      /* lines in log's buffer, not yet written */
 	int log_failing;
 	struct nlp_scorer sc;    /* the shadow's scratch */
 	float *probs;

@@ -7,6 +7,7 @@
  * bounded (server_internal.h).
  */
 #include <errno.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ static void
 job_free(struct job *j)
 {
 	nlp_srv_release(j->primary);
+	free(j->members);
 	free(j->id);
 	free(j->text);
 	free(j);
@@ -80,7 +82,10 @@ log_line(struct nlp_server *s, const struct job *j, struct nlp_buf *b,
 	nlp_buf_json_str(b, j->primary->lm.display);
 	nlp_buf_lit(b, ",\"sha256\":");
 	nlp_buf_json_str(b, j->primary->sha256);
-	if (j->label < 0) {
+	if (j->members != NULL) {
+		nlp_buf_put(b, ",", 1);
+		nlp_buf_puts(b, j->members);
+	} else if (j->label < 0) {
 		nlp_buf_lit(b, ",\"label\":null,\"p\":null,\"reason\":");
 		nlp_buf_json_str(b, j->reason);
 	} else {
@@ -98,29 +103,72 @@ log_line(struct nlp_server *s, const struct job *j, struct nlp_buf *b,
 	nlp_buf_lit(b, "}\n");
 }
 
-/* Write b to the log (flush: at once); a failure is counted, and said
- * once until the log is written again. */
+/*
+ * The lines in the log's buffer have reached the file (ok), or are lost
+ * (err: the errno of the failed write or flush, or -1 out of memory): a
+ * line counts as written only once a flush or close has succeeded with
+ * it, as lost otherwise (what stdio still held of them is dropped, so
+ * that a later flush cannot write some of them after all).  A loss is
+ * said once until the log is written again.  With log_mu held.
+ */
+static void
+log_settle(struct nlp_server *s, int ok, int err)
+{
+	struct worker *w = &s->w;
+
+	if (ok) {
+		atomic_fetch_add(&s->mx.log_lines, w->log_pending);
+		if (w->log_pending > 0)
+			w->log_failing = 0;
+	} else {
+		atomic_fetch_add(&s->mx.log_errors, w->log_pending);
+		if (w->log != NULL) {
+			__fpurge(w->log);
+			clearerr(w->log);
+		}
+		if (!w->log_failing && w->log_pending > 0)
+			nlp_srv_event(s, "log_error", "cannot write '%s': %s",
+			    s->o.log_path, err < 0 ? "out of memory" : err > 0 ?
+			    strerror(err) : "I/O error");
+		w->log_failing = w->log_pending > 0 || w->log_failing;
+	}
+	w->log_pending = 0;
+}
+
+/* Flush and close the log, its lines counted (log_mu held, or the worker
+ * stopped).  A close that fails once the lines are written (a deferred
+ * error of a network file system) is said, with no line to count. */
+static void
+log_close(struct nlp_server *s)
+{
+	int ok;
+
+	errno = 0;
+	ok = fflush(s->w.log) == 0;
+	log_settle(s, ok, errno);
+	errno = 0;
+	if (fclose(s->w.log) != 0)
+		nlp_srv_event(s, "log_error", "cannot write '%s': %s",
+		    s->o.log_path, errno ? strerror(errno) : "I/O error");
+	s->w.log = NULL;
+}
+
+/* Write b to the log (flush: at once). */
 static void
 log_write(struct nlp_server *s, const struct nlp_buf *b, int flush)
 {
 	struct worker *w = &s->w;
-	int failed;
 
 	pthread_mutex_lock(&w->log_mu);
 	errno = 0;
-	failed = b->failed || fwrite(b->p, 1, b->len, w->log) != b->len ||
-	    (flush && fflush(w->log) != 0);
-	if (failed) {
-		atomic_fetch_add(&s->mx.log_errors, 1);
-		clearerr(w->log);
-		if (!w->log_failing)
-			nlp_srv_event(s, "log_error", "cannot write '%s': %s",
-			    s->o.log_path, b->failed ? "out of memory" : errno ?
-			    strerror(errno) : "I/O error");
-		w->log_failing = 1;
-	} else {
-		atomic_fetch_add(&s->mx.log_lines, 1);
-		w->log_failing = 0;
+	w->log_pending++;
+	if (b->failed)
+		log_settle(s, 0, -1);
+	else if (fwrite(b->p, 1, b->len, w->log) != b->len)
+		log_settle(s, 0, errno);
+	else if (flush) {
+		int ok = fflush(w->log) == 0;
+		log_settle(s, ok, errno);
 	}
 	pthread_mutex_unlock(&w->log_mu);
 }
@@ -145,13 +193,14 @@ work(struct nlp_server *s, const struct job *j)
 static void
 log_flush(struct nlp_server *s)
 {
+	int ok;
+
 	if (s->o.log_path == NULL)
 		return;
 	pthread_mutex_lock(&s->w.log_mu);
-	if (fflush(s->w.log) != 0) {
-		atomic_fetch_add(&s->mx.log_errors, 1);
-		clearerr(s->w.log);
-	}
+	errno = 0;
+	ok = fflush(s->w.log) == 0;
+	log_settle(s, ok, errno);
 	pthread_mutex_unlock(&s->w.log_mu);
 }
 
@@ -203,8 +252,12 @@ job_new(struct nlp_server *s, const struct nlp_sreq *q, size_t i,
 	j->label = r->label;
 	j->p = r->p;
 	j->reason = r->reason;
+	/* a multi-label answer without its labels would read as a
+	   single-label one: lost (counted) rather than logged so */
 	if ((q->id[i] != NULL && (j->id = strdup(q->id[i])) == NULL) ||
-	    (text && (j->text = strdup(q->text[i])) == NULL)) {
+	    (text && (j->text = strdup(q->text[i])) == NULL) ||
+	    (v->lm.m.multilabel && r->label >= 0 && (r->members == NULL ||
+	    (j->members = strdup(r->members)) == NULL))) {
 		job_free(j);
 		return NULL;
 	}
@@ -292,8 +345,7 @@ nlp_srv_log_reopen(struct nlp_server *s)
 		return;
 	}
 	pthread_mutex_lock(&s->w.log_mu);
-	if (fclose(s->w.log) != 0)
-		atomic_fetch_add(&s->mx.log_errors, 1);
+	log_close(s);
 	s->w.log = f;
 	s->w.log_failing = 0;
 	pthread_mutex_unlock(&s->w.log_mu);
@@ -336,12 +388,8 @@ nlp_srv_worker_stop(struct nlp_server *s)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
 	w->running = 0;
-	if (w->log != NULL && fclose(w->log) != 0) {
-		atomic_fetch_add(&s->mx.log_errors, 1);
-		nlp_srv_event(s, "log_error", "cannot write '%s': %s",
-		    s->o.log_path, strerror(errno));
-	}
-	w->log = NULL;
+	if (w->log != NULL)
+		log_close(s);
 	nlp_scorer_release(&w->sc);
 	free(w->probs);
 	nlp_buf_release(&w->line);

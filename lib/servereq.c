@@ -264,6 +264,7 @@ answer_one(const struct nlp_sreq *q, size_t i, const struct nlp_predout *o,
 {
 	uint32_t top;
 
+	r->members = NULL;
 	r->reason = nlp_predout_unscored(o, q->text[i], q->len[i], q->flags[i]);
 	r->label = -1;
 	r->p = 0;
@@ -274,17 +275,36 @@ answer_one(const struct nlp_sreq *q, size_t i, const struct nlp_predout *o,
 	} else {
 		if (nlp_model_predict(o->m, sc, q->text[i], q->len[i], probs) < 0)
 			return NLP_IO;
+		size_t at;
+
 		nlp_top_k(probs, o->m->nclasses, 1, &top);
 		r->label = (int)top;
 		r->p = probs[top];
 		nlp_buf_put(out, "{", 1);
+		at = out->len;
 		nlp_predout_members(out, o, probs);
+		if (o->m->multilabel && !out->failed)
+			r->members = strndup(out->p + at, out->len - at);
 	}
 	if (q->id[i] != NULL) {
 		nlp_buf_lit(out, ",\"id\":");
 		nlp_buf_puts(out, q->id[i]);
 	}
 	return NLP_OK;
+}
+
+/* A multi-label model's answer as JSON members (r->members), or NULL. */
+static char *
+members_of(const struct nlp_predout *o, const float *probs)
+{
+	struct nlp_buf b = { 0 };
+	char *s = NULL;
+
+	nlp_predout_members(&b, o, probs);
+	if (!b.failed)
+		s = strndup(b.p, b.len);
+	nlp_buf_release(&b);
+	return s;
 }
 
 /* text/plain: TSV lines, as predict prints them. */
@@ -298,6 +318,7 @@ answer_lines(const struct nlp_sreq *q, const struct nlp_predout *o,
 	size_t i;
 
 	for (i = 0; i < q->n; i++) {
+		r.members = NULL;
 		r.reason = nlp_predout_unscored(o, q->text[i], q->len[i],
 		    q->flags[i]);
 		r.label = -1;
@@ -312,6 +333,8 @@ answer_lines(const struct nlp_sreq *q, const struct nlp_predout *o,
 			r.label = (int)top;
 			r.p = probs[top];
 			nlp_predout_line(out, o, probs, NULL, 0);
+			r.members = res != NULL && o->m->multilabel ?
+			    members_of(o, probs) : NULL;
 		}
 		if (res != NULL)
 			res[i] = r;
@@ -334,9 +357,11 @@ answer_json(const struct nlp_sreq *q, const struct nlp_sreq_model *mod,
 	for (i = 0; i < q->n && rc == NLP_OK; i++) {
 		if (i > 0)
 			nlp_buf_put(out, ",", 1);
-		if ((rc = answer_one(q, i, o, sc, probs, out, &r)) == NLP_OK &&
-		    res != NULL)
+		rc = answer_one(q, i, o, sc, probs, out, &r);
+		if (res != NULL)
 			res[i] = r;
+		else
+			free(r.members);
 		if (q->kind == NLP_SREQ_MANY)
 			nlp_buf_put(out, "}", 1);
 	}

@@ -67,6 +67,9 @@ struct nlp_sreq_result {
 	int label;               /* the top class, or -1: not scored */
 	float p;
 	const char *reason;      /* why not scored ("empty"), or NULL */
+	char *members;           /* a multi-label model's answer: its "label",
+	                            "p" and "labels" members as JSON (free()),
+	                            NULL when not scored or out of memory */
 };
 
 /* The model answering, as a response names it. */
@@ -82,7 +85,8 @@ struct nlp_sreq_model {
  * "id", "model", "sha256"), {"results": [...], "model", "sha256"}, or TSV
  * lines as `nlpops predict` prints them.  fmt gives k (q->k overrides
  * it), the threshold and the fallback; its m, jsonl and want_id are set
- * here.  res[0..q->n) receives each text's result (NULL: not wanted).
+ * here.  res[0..q->n) receives each text's result (NULL: not wanted;
+ * the caller frees their members, also when the answer failed part way).
  * sc and probs (nclasses floats) are the caller's scratch.  Returns
  * NLP_OK or NLP_IO (out of memory).
  */

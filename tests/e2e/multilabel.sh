@@ -75,6 +75,34 @@ check "labels at or above 0.5, most probable first, pairs well formed" awk -F '\
 	NF % 2 != 0 { exit 1 }
 	{ for (i = 2; i <= NF; i += 2) { if ($i + 0 < 0.5) exit 1; if (i > 2 && $i + 0 > $(i - 2) + 0) exit 1 } }' p.tsv
 check "several labels on some lines" test "$(awk -F '\t' 'NF >= 4' p.tsv | wc -l)" -gt 0
+
+# serve: the same answers, and a log that says they are multi-label.
+# Regression (fixed): serve answered a multi-label model's top label only
+# (its default -k was 1), and logged that one label, which eval
+# --predictions then scored as a single-label prediction (exit 0).
+PY=/usr/bin/python3
+if command -v curl >/dev/null && [ -x "$PY" ]; then
+	timeout -s KILL 60 "$N" serve -m m.nlp --listen 127.0.0.1:0 --log srv.jsonl 2>srv.err &
+	spid=$!
+	i=0
+	while [ $i -lt 200 ] && ! grep -q 'listening on' srv.err; do sleep 0.05; i=$((i + 1)); done
+	port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' srv.err)
+	curl -s -H 'Content-Type: text/plain' --data-binary @test.txt "http://127.0.0.1:$port/v1/predict" >srv.tsv
+	check "serve answers every label of p >= 0.5, as predict prints them" cmp -s srv.tsv p.tsv
+	head -n 1 test.txt | "$PY" -c 'import json, sys; print(json.dumps({"text": sys.stdin.read().rstrip("\n"), "id": 1}))' >one.json
+	curl -s -H 'Content-Type: application/json' --data-binary @one.json "http://127.0.0.1:$port/v1/predict" >one.out
+	"$N" predict -q -m m.nlp --output-format jsonl test.txt | head -n 1 >one.want
+	check "a JSON answer has the labels of predict's JSONL" "$PY" -c 'import json, sys
+a, w = json.load(open("one.out")), json.loads(open("one.want").read())
+sys.exit(0 if a["labels"] == w["labels"] and a["label"] == w["label"] else 1)'
+	kill -TERM $(ps -o pid= --ppid $spid) 2>/dev/null
+	wait $spid
+	check "the log has a line per text, each with its labels" test "$(grep -c '"labels":\[' srv.jsonl)" -eq $((n + 1))
+	awk -F '\t' '{ print NR "\t" $0 }' test.tsv >gold-ids.tsv
+	tail -n "$n" srv.jsonl | awk '{ sub(/"id":null/, "\"id\":" NR); print }' >srv-ids.jsonl
+	expect_status 3 "eval --predictions refuses the multi-label log" "$N" eval --predictions srv-ids.jsonl \
+	    --id-column 1 --label-column 2 --text-column 3 gold-ids.tsv
+fi
 "$N" predict -q -m m.nlp --min-p 0.9 test.txt >p9.tsv
 check "--min-p 0.9: fewer labels" \
     test "$(awk -F '\t' '$1 != "" { s += NF / 2 } END { print s + 0 }' p9.tsv)" -lt \

@@ -229,6 +229,20 @@ check "--log-format json: every event line is a JSON object" "$PY" -c 'import js
 for l in open("shadow.err"):
 	j = json.loads(l); assert list(j) == ["time", "level", "event", "msg"], j'
 
+# A log that cannot be written (a full disk): every line it loses is
+# counted as lost, none as written, and the loss is said.  Regression
+# (fixed): a line counted as written once it was in stdio's buffer, the
+# failed flush as one error, and nothing on stderr.
+if [ -w /dev/full ]; then
+	check "serve with --log /dev/full" start full -m spam --log /dev/full
+	for i in 1 2 3; do post '{"texts": ["a", "b"]}' >/dev/null; done
+	i=0; while [ $i -lt 100 ] && [ "$(metric nlpops_log_errors_total)" != 6 ]; do sleep 0.05; i=$((i + 1)); done
+	is "$(metric nlpops_log_errors_total)" 6 "the 6 lines lost are counted"
+	is "$(metric nlpops_log_lines_total)" 0 "none as written"
+	stop
+	check "the loss is said once, with its reason" test "$(grep -c 'error: cannot write .*/dev/full.: No space left on device' full.err)" = 1
+fi
+
 # --- --trust: an unsigned version is never served, on start or reload
 "$N" key generate -o k >/dev/null 2>&1
 "$N" train -q --seed 4 -o fourth.nlp train.tsv
