@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "modelref.h"
 #include "registry.h"
 #include "text.h"
 
@@ -454,4 +455,114 @@ cli_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A file as outputs and inputs are compared: its device and inode, or,
+ * not there yet, its directory's and its last name. */
+struct fid {
+	dev_t dev;
+	ino_t ino;
+	const char *base;        /* NULL when the file exists */
+};
+
+/* f for path: 1, or 0 when it is no regular file that could be one
+ * (a device, a pipe: writing there reads nothing back). */
+static int
+fid_of(const char *path, struct fid *f)
+{
+	struct stat sb;
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	f->base = NULL;
+	if (stat(path, &sb) == 0) {
+		f->dev = sb.st_dev;
+		f->ino = sb.st_ino;
+		return S_ISREG(sb.st_mode);
+	}
+	snprintf(dir, sizeof dir, "%.*s", slash == NULL ? 1 : slash == path ?
+	    1 : (int)(slash - path), slash == NULL ? "." : path);
+	if (stat(dir, &sb) != 0)
+		return 0;
+	f->dev = sb.st_dev;
+	f->ino = sb.st_ino;
+	f->base = slash != NULL ? slash + 1 : path;
+	return 1;
+}
+
+/* f for a descriptor (0 or 1): 1 when it is a regular file. */
+static int
+fid_of_fd(int fd, struct fid *f)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	*f = (struct fid){ sb.st_dev, sb.st_ino, NULL };
+	return 1;
+}
+
+static int
+fid_same(const struct fid *a, const struct fid *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && (a->base == NULL) ==
+	    (b->base == NULL) && (a->base == NULL || strcmp(a->base,
+	    b->base) == 0);
+}
+
+#define FILES_MAX_OUT 4
+
+int
+cli_files_apart(const char *cmd, const struct cli_files *f)
+{
+	struct fid out[FILES_MAX_OUT], in;
+	char name[FILES_MAX_OUT][300];
+	size_t at[FILES_MAX_OUT], nout = 0, i, j;
+	const char *p;
+
+	for (i = 0; i < f->nout && nout < FILES_MAX_OUT; i++) {
+		const struct cli_output *o = &f->out[i];
+
+		if (o->path == NULL)
+			continue;
+		if (o->opt == NULL || strcmp(o->path, "-") == 0) {
+			if (!fid_of_fd(1, &out[nout]))
+				continue;
+			snprintf(name[nout], sizeof name[0], "standard output");
+		} else {
+			if (!fid_of(o->path, &out[nout]))
+				continue;
+			snprintf(name[nout], sizeof name[0], "%s '%s'", o->opt,
+			    o->path);
+		}
+		for (j = 0; j < nout; j++)
+			if (fid_same(&out[j], &out[nout]))
+				return cli_usage_error(cmd, "%s is also %s: one "
+				    "would overwrite the other", name[nout],
+				    name[j]);
+		at[nout++] = i;
+	}
+	for (i = 0; i <= f->nin; i++) {
+		p = i < f->nin ? f->in[i] : f->nin == 0 && f->in != NULL ? "-" :
+		    NULL;
+		if (p == NULL || !(strcmp(p, "-") == 0 ? fid_of_fd(0, &in) :
+		    fid_of(p, &in)) || in.base != NULL)
+			continue;
+		for (j = 0; j < nout; j++)
+			if (!f->out[at[j]].may_replace_input &&
+			    fid_same(&out[j], &in))
+				return cli_usage_error(cmd, "%s is also the "
+				    "input%s%s%s: it would be overwritten, or read "
+				    "back as it grows", name[j], strcmp(p, "-") == 0 ?
+				    " (standard input)" : " '", strcmp(p, "-") == 0 ?
+				    "" : p, strcmp(p, "-") == 0 ? "" : "'");
+	}
+	if (f->model != NULL && nlp_modelref_is_path(f->model) &&
+	    fid_of(f->model, &in) && in.base == NULL)
+		for (j = 0; j < nout; j++)
+			if (fid_same(&out[j], &in))
+				return cli_usage_error(cmd, "%s is also the model "
+				    "'%s': it would be overwritten", name[j],
+				    f->model);
+	return NLP_OK;
 }

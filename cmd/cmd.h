@@ -243,4 +243,27 @@ void cli_put_safe(FILE *out, const char *s, int width);
 /* Seconds since some fixed point (monotonic). */
 double cli_now(void);
 
+/*
+ * The files a run writes and those it reads, compared before anything is
+ * read or written (by device and inode; a file not there yet by its
+ * directory and name).  An output that is also an input, the model or
+ * another output is a usage error (printed; NLP_USAGE), as cat refuses
+ * `cat f >> f`: it would be overwritten, or read back as it grows.
+ */
+struct cli_output {
+	const char *opt;         /* "-o", "--prom"; NULL: standard output */
+	const char *path;        /* NULL: not written this run */
+	int may_replace_input;   /* predict -o: replaces its input once it is
+	                            all read, as `sort -o FILE FILE` does */
+};
+struct cli_files {
+	const struct cli_output *out;
+	size_t nout;
+	char *const *in;         /* the inputs; "-" is standard input; NULL:
+	                            none */
+	size_t nin;              /* 0: standard input alone */
+	const char *model;       /* -m, a path or a registry reference */
+};
+int cli_files_apart(const char *cmd, const struct cli_files *f);
+
 #endif

@@ -167,6 +167,26 @@ guess_labeled(struct nlp_reader_opts *ro, const char *first)
 	    ro->label_column != NULL || ro->label_field != NULL;
 }
 
+/* --prom and --html: neither onto the other, an input, the reference or
+ * the model (each is replaced whole once the report is made). */
+static int
+outputs_apart(const struct args *a, char **paths, size_t npaths)
+{
+	const struct cli_output out[2] = {
+		{ "--prom", a->prom, 0 }, { "--html", a->html, 0 },
+	};
+	struct cli_files f = { out, 2, paths, npaths, a->model };
+	char *ref[1] = { (char *)a->reference };
+	int rc;
+
+	if ((rc = cli_files_apart("drift", &f)) != NLP_OK ||
+	    a->reference == NULL)
+		return rc;
+	f.in = ref;
+	f.nin = 1;
+	return cli_files_apart("drift", &f);
+}
+
 /* Parse the options (*first is then the inputs' index in argv): NLP_OK,
  * CLI_HELP_SHOWN, or the status to exit with. */
 static int
@@ -190,7 +210,7 @@ parse(int argc, char **argv, struct args *a, int *first)
 		return cli_usage_error("drift", "--profiles needs at least one "
 		    "profile FILE");
 	guess_labeled(&a->o.reader, *first < argc ? argv[*first] : "-");
-	return NLP_OK;
+	return outputs_apart(a, argv + *first, (size_t)(argc - *first));
 }
 
 /* The reference: the profile and sample of -m's model (its registry

@@ -301,112 +301,29 @@ option(void *ctx, int id, const char *arg)
 	return rc;
 }
 
-/* A file as the outputs and inputs are compared: its device and inode,
- * or, not there yet, its directory's and its last name. */
-struct fid {
-	dev_t dev;
-	ino_t ino;
-	const char *base;        /* NULL when the file exists */
-};
-
-static int
-fid_of(const char *path, struct fid *f)
-{
-	struct stat sb;
-	char dir[4096];
-	const char *slash = strrchr(path, '/');
-
-	f->base = NULL;
-	if (stat(path, &sb) == 0) {
-		f->dev = sb.st_dev;
-		f->ino = sb.st_ino;
-		return S_ISREG(sb.st_mode);
-	}
-	snprintf(dir, sizeof dir, "%.*s", slash == NULL ? 1 : slash == path ?
-	    1 : (int)(slash - path), slash == NULL ? "." : path);
-	if (stat(dir, &sb) != 0)
-		return 0;
-	f->dev = sb.st_dev;
-	f->ino = sb.st_ino;
-	f->base = slash != NULL ? slash + 1 : path;
-	return 1;
-}
-
-static int
-fid_same(const struct fid *a, const struct fid *b)
-{
-	return a->dev == b->dev && a->ino == b->ino && (a->base == NULL) ==
-	    (b->base == NULL) && (a->base == NULL || strcmp(a->base,
-	    b->base) == 0);
-}
-
 /*
  * An output that is also an input would be overwritten, or read back as
  * it grows (predict in >> in): refused, as cat refuses it, before
  * anything is read or written; so are --profile-out onto an input, -o
  * onto the model, and one file for -o and --profile-out.  -o onto an
- * input is not: it replaces the file once it is read, as sort -o does.
+ * input is not: it replaces the file once it is read, as sort -o does
+ * (the file is written beside, renamed).
  */
 static int
 outputs_apart(struct run *u, char **paths, size_t npaths)
 {
-	struct fid out[3], in;
-	char name[3][300];
-	size_t nout = 0, i, j, o_at = 3;   /* o_at: -o's place in out */
-	struct stat sb;
-	const char *p;
+	int to_stdout = u->outpath == NULL || strcmp(u->outpath, "-") == 0;
+	struct cli_output out[2] = {
+		{ to_stdout ? NULL : "-o", to_stdout ? "-" : u->outpath,
+		    !to_stdout },
+		{ "--profile-out", u->profpath, 0 },
+	};
+	struct cli_files f = { out, 2, paths, npaths, u->model };
 
 	if (u->profpath != NULL && strcmp(u->profpath, "-") == 0)
 		return cli_usage_error("predict", "--profile-out needs a file: "
 		    "standard output carries the predictions");
-	if (u->outpath != NULL && strcmp(u->outpath, "-") != 0) {
-		if (fid_of(u->outpath, &out[nout])) {
-			o_at = nout;
-			snprintf(name[nout++], sizeof name[0], "-o '%s'",
-			    u->outpath);
-		}
-	} else if (fstat(1, &sb) == 0 && S_ISREG(sb.st_mode)) {
-		out[nout] = (struct fid){ sb.st_dev, sb.st_ino, NULL };
-		snprintf(name[nout++], sizeof name[0], "standard output");
-	}
-	if (u->profpath != NULL && fid_of(u->profpath, &out[nout])) {
-		for (j = 0; j < nout; j++)
-			if (fid_same(&out[j], &out[nout]))
-				return cli_usage_error("predict", "--profile-out '%s' "
-				    "is also %s: one would overwrite the other",
-				    u->profpath, name[j]);
-		snprintf(name[nout++], sizeof name[0], "--profile-out '%s'",
-		    u->profpath);
-	}
-	/* the inputs, standard input among them, and the model's file; -o
-	 * onto an input is as `sort -o FILE FILE`: the scores replace the
-	 * text once it is all read (the file is written beside, renamed) */
-	for (i = 0; i <= npaths; i++) {
-		p = i < npaths ? paths[i] : npaths == 0 ? "-" : NULL;
-		if (p == NULL)
-			continue;
-		if (strcmp(p, "-") == 0 ? fstat(0, &sb) != 0 :
-		    stat(p, &sb) != 0)
-			continue;
-		in = (struct fid){ sb.st_dev, sb.st_ino, NULL };
-		for (j = 0; S_ISREG(sb.st_mode) && j < nout; j++)
-			if (j != o_at && fid_same(&out[j], &in))
-				return cli_usage_error("predict", "%s is also the "
-				    "input%s%s%s: it would be overwritten, or read "
-				    "back as it grows", name[j], strcmp(p, "-") == 0 ?
-				    " (standard input)" : " '", strcmp(p, "-") == 0 ?
-				    "" : p, strcmp(p, "-") == 0 ? "" : "'");
-	}
-	if (nlp_modelref_is_path(u->model) && stat(u->model, &sb) == 0 &&
-	    S_ISREG(sb.st_mode)) {
-		in = (struct fid){ sb.st_dev, sb.st_ino, NULL };
-		for (j = 0; j < nout; j++)
-			if (fid_same(&out[j], &in))
-				return cli_usage_error("predict", "%s is also the "
-				    "model '%s': it would be overwritten", name[j],
-				    u->model);
-	}
-	return NLP_OK;
+	return cli_files_apart("predict", &f);
 }
 
 /* Scratch for --threads: a pool, each thread's scorer, and two batches

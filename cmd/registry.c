@@ -5,6 +5,7 @@
  * prints (a table, or --json) and returns an exit status.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1278,6 +1279,37 @@ pull_signature(struct nlp_registry *r, const struct nlp_resolved *res,
 	return nlp_signature_write(sigpath, &s, e);
 }
 
+/*
+ * -o onto an SQLite registry's own files (registry.db and its -wal, -shm
+ * and -journal, anything under objects/ or tmp/) is refused: the file
+ * written there, renamed over what was, would damage the registry.  A
+ * path whose directory cannot be resolved is left for the write to fail
+ * on.
+ */
+static int
+outside_registry(struct nlp_registry *r, const char *path)
+{
+	char dir[PATH_MAX], real[PATH_MAX], reg[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (strcmp(path, "-") == 0 || realpath(nlp_registry_dir(r), reg) ==
+	    NULL)
+		return NLP_OK;
+	snprintf(dir, sizeof dir, "%.*s", slash == NULL ? 1 : slash == path ?
+	    1 : (int)(slash - path), slash == NULL ? "." : path);
+	if (realpath(dir, real) == NULL)
+		return NLP_OK;
+	n = strlen(reg);
+	if (strncmp(real, reg, n) == 0 && (real[n] == '/' || (real[n] ==
+	    '\0' && strncmp(slash != NULL ? slash + 1 : path, "registry.db",
+	    11) == 0)))
+		return cli_usage_error("registry", "-o '%s' is inside the "
+		    "registry '%s': writing there would damage it",
+		    path, nlp_registry_dir(r));
+	return NLP_OK;
+}
+
 static int
 verb_pull(struct nlp_registry *r, struct ropts *o)
 {
@@ -1290,6 +1322,8 @@ verb_pull(struct nlp_registry *r, struct ropts *o)
 		return rc;
 	if (o->output == NULL)
 		return cli_usage_error("registry", "pull takes REF and -o FILE");
+	if ((rc = outside_registry(r, o->output)) != NLP_OK)
+		return rc;
 	if ((rc = nlp_registry_pull(r, &ref, o->output, &res, &e)) != NLP_OK)
 		return cli_error("registry", &e);
 	if (strcmp(o->output, "-") == 0)
@@ -1450,6 +1484,8 @@ verb_export(struct nlp_registry *r, struct ropts *o)
 	if (o->nargs < 1 || o->output == NULL)
 		return cli_usage_error("registry", "export takes REF... and -o "
 		    "FILE");
+	if ((rc = outside_registry(r, o->output)) != NLP_OK)
+		return rc;
 	to_stdout = strcmp(o->output, "-") == 0;
 	if (to_stdout && o->json)
 		return cli_usage_error("registry", "export -o - writes the bundle "

@@ -353,12 +353,20 @@ ncpus(void)
 static int
 setup(struct sargs *a)
 {
+	const struct cli_output log[1] = { { "--log", a->o.log_path, 0 } };
+	struct cli_files f = { log, 1, NULL, 0, a->o.model };
 	int rc;
 
 	if (a->o.model == NULL)
 		return cli_usage_error("serve", "no model: give -m MODEL");
 	if (a->o.log_text && a->o.log_path == NULL)
 		return cli_usage_error("serve", "--log-text goes with --log FILE");
+	/* the log appends: not to the model's file, nor the shadow's */
+	if ((rc = cli_files_apart("serve", &f)) != NLP_OK)
+		return rc;
+	f.model = a->o.shadow;
+	if (a->o.shadow != NULL && (rc = cli_files_apart("serve", &f)) != NLP_OK)
+		return rc;
 	if (a->o.threads == 0)
 		a->o.threads = (unsigned)ncpus();
 	a->o.regdir = cli_registry_dir();

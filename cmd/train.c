@@ -320,6 +320,28 @@ option(void *ctx, int id, const char *arg)
 	return rc;
 }
 
+/* -o (and its signature): not onto the training data or --valid's, which
+ * the artifact would replace. */
+static int
+outputs_apart(const struct targs *t, char **paths, size_t npaths)
+{
+	int to_stdout = t->out != NULL && strcmp(t->out, "-") == 0;
+	const struct cli_output out[2] = {
+		{ to_stdout ? NULL : "-o", t->out, 0 },
+		{ "the signature", t->sign != NULL && t->out != NULL &&
+		    !to_stdout ? t->sigpath : NULL, 0 },
+	};
+	struct cli_files f = { out, 2, paths, npaths, NULL };
+	char *valid[1] = { (char *)t->o.valid };
+	int rc;
+
+	if ((rc = cli_files_apart("train", &f)) != NLP_OK || t->o.valid == NULL)
+		return rc;
+	f.in = valid;
+	f.nin = 1;
+	return cli_files_apart("train", &f);
+}
+
 /* What cannot go together, and what the registry would refuse (checked
  * before the training, not after it). */
 static int
@@ -619,7 +641,9 @@ cmd_train(int argc, char **argv)
 	a.o.threads = nlp_cpu_count();
 	if ((rc = cli_parse(&cli_train, argc, argv, option, &a, &first)) != NLP_OK)
 		return rc == CLI_HELP_SHOWN ? NLP_OK : rc;
-	if ((rc = check_args(&a)) != NLP_OK)
+	if ((rc = check_args(&a)) != NLP_OK ||
+	    (rc = outputs_apart(&a, argv + first, (size_t)(argc - first))) !=
+	    NLP_OK)
 		return rc;
 	if (a.autotune && (rc = check_autotune_files(argc - first,
 	    argv + first)) != NLP_OK)

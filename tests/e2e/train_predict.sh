@@ -202,6 +202,27 @@ expect_status 2 "-o and --profile-out one file (not there yet)" "$N" predict -q 
 check "... none there" test ! -e "$T/po.out"
 expect_status 2 "--profile-out -" "$N" predict -q -m "$T/m1.nlp" --profile-out - "$T/self.txt"
 check "the input and the model intact" sh -c "cmp -s '$T/self.txt' '$T/self.orig' && cmp -s '$T/mself.nlp' '$T/m1.nlp'"
+# the other commands' outputs: drift --prom and --html, train -o, serve
+# --log (each had replaced the model, the data or the other report,
+# exit 0), registry pull and export -o onto the registry's own files
+expect_status 2 "drift --prom MODEL" "$N" drift -q -m "$T/mself.nlp" --prom "$T/mself.nlp" "$T/self.txt"
+check "... says so" grep -q "prom '$T/mself.nlp' is also the model" "$T/err"
+expect_status 2 "drift --html FILE FILE" "$N" drift -q -m "$T/m1.nlp" --html "$T/self.txt" "$T/self.txt"
+expect_status 2 "drift --reference FILE --prom FILE" "$N" drift -q --reference "$T/self.txt" --prom "$T/self.txt" "$T/test.txt"
+expect_status 2 "drift --prom and --html one file" "$N" drift -q -m "$T/m1.nlp" --prom "$T/rep.out" --html "$T/rep.out" "$T/self.txt"
+check "... none there" test ! -e "$T/rep.out"
+head -n 300 "$T/train.tsv" >"$T/trself.tsv"; cp "$T/trself.tsv" "$T/trself.orig"
+expect_status 2 "train -o DATA DATA" "$N" train -q -o "$T/trself.tsv" "$T/trself.tsv"
+expect_status 2 "train -o VALID --valid VALID" "$N" train -q -o "$T/trself.tsv" --valid "$T/trself.tsv" "$T/train.tsv"
+expect_status 2 "train -o - DATA >> DATA" sh -c "'$N' train -q -o - '$T/trself.tsv' >>'$T/trself.tsv'"
+check "... the data intact" cmp -s "$T/trself.tsv" "$T/trself.orig"
+expect_status 2 "serve --log MODEL" timeout -s KILL 20 "$N" serve -m "$T/mself.nlp" --log "$T/mself.nlp" --listen 127.0.0.1:0
+"$N" --registry "$T/selfreg" registry push "$T/m1.nlp" --name self >/dev/null 2>&1
+expect_status 2 "registry export -o REGISTRY/registry.db" "$N" --registry "$T/selfreg" registry export self@1 -o "$T/selfreg/registry.db"
+check "... says so" grep -q "is inside the registry" "$T/err"
+expect_status 2 "registry pull -o REGISTRY/objects/..." "$N" --registry "$T/selfreg" registry pull self@1 -o "$T/selfreg/objects/x.nlp"
+expect_status 0 "... and the registry is sound" "$N" --registry "$T/selfreg" registry verify
+check "the input and the model intact, again" sh -c "cmp -s '$T/self.txt' '$T/self.orig' && cmp -s '$T/mself.nlp' '$T/m1.nlp'"
 "$N" predict -q -m "$T/m1.nlp" "$T/self.txt" >"$T/self.want"
 expect_status 0 "predict -o FILE FILE, as sort -o: the scores replace the text" "$N" predict -q -m "$T/m1.nlp" -o "$T/self.txt" "$T/self.txt"
 check "... once it is read" cmp -s "$T/self.txt" "$T/self.want"
