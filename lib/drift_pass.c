@@ -321,7 +321,10 @@ struct record {
 };
 
 /* The model's view of a record: prediction, confidence, OOV, accuracy.
-   *t is set to its tokens. */
+   *t is set to its tokens.  A text without a token (a blank line) has no
+   prediction, as predict gives it none: the model's prior would count as
+   one, and a day of blank lines would move the label mix and the
+   confidences (empty_share is what tells of them). */
 static int
 score_record(struct nlp_drift_pass *p, struct worker *w,
     const struct record *r, const struct nlp_model *m, uint64_t h,
@@ -334,6 +337,8 @@ score_record(struct nlp_drift_pass *p, struct worker *w,
 	if (nlp_model_predict(m, &w->sc, r->text, r->len, w->probs) < 0)
 		return -1;
 	*t = &w->sc.f.tok;
+	if ((*t)->n == 0)
+		return 0;
 	nlp_top_k(w->probs, m->nclasses, 1, &best);
 	if (!m->multilabel) {
 		p->pred[best]++;

@@ -276,6 +276,21 @@ expect_status 1 "(f) labeled data from stdin with --format tsv" \
 expect_status 0 "(f) a looser --max-accuracy-drop lets it pass" \
     "$N" drift -q -m half.nlp --format tsv --max-accuracy-drop 0.5 relabeled.tsv
 
+# --- blank lines are empty_share's: they have no prediction, so they do
+# not move the label mix or the confidences.  Regression (fixed): each
+# counted as a prediction of the model's prior, and a tenth of blank lines
+# made predicted_labels and confidence drift.
+"$N" drift --json -m half.nlp b.txt >blank0.json 2>/dev/null
+awk '{ print; if (NR % 3 == 0) print "" }' b.txt >blank.txt
+"$N" drift --json -m half.nlp blank.txt >blank1.json 2>/dev/null
+check "blank lines: empty_share drifted" "$PY" -c 'import json, sys
+d = json.load(open("blank1.json"))
+sys.exit(0 if [s for s in d["signals"] if s["name"] == "empty_share"][0]["drifted"] else 1)'
+check "... predicted_labels and confidence as without them" "$PY" -c 'import json, sys
+a, b = json.load(open("blank0.json")), json.load(open("blank1.json"))
+pick = lambda d: [(s["name"], s["statistic"], s["drifted"]) for s in d["signals"] if s["name"] in ("predicted_labels", "confidence")]
+sys.exit(0 if pick(a) == pick(b) and len(pick(a)) == 2 else 1)'
+
 # --- drift (g): a model of 500 labels, each with its own 30 words among 8
 # of 500 common ones.  Regression (fixed): 1500 texts like the training
 # text, about 3 a label, made predicted_labels' PSI 0.84, "yes", from
