@@ -440,9 +440,10 @@ eval_report(const char *cmd, const struct eval_args *a, struct nlp_loaded *lm,
 	if (!a->quiet)
 		nlp_eval_write_notes(stderr, "nlpops eval", res);
 	if (!res->decisive && (res->ngates > 0 || a->record))
-		return cli_errorf(cmd, NLP_DATA, "%s have no verdict: %s: %s",
+		return cli_errorf(cmd, NLP_DATA, "%s have no verdict: %s%s%s",
 		    res->ngates > 0 ? "the gates" : "--record: the figures",
-		    res->undecided, res->skipped);
+		    res->undecided, res->skipped != NULL && res->skipped[0] !=
+		    '\0' ? ": " : "", res->skipped != NULL ? res->skipped : "");
 	nlp_eval_write_gates(stderr, "nlpops eval", res, a->quiet);
 	/* the report out whole before anything is recorded: a run that
 	   ends in status 4 records nothing */

@@ -434,6 +434,38 @@ refuse(const struct nlp_eval_opts *o, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/*
+ * Gold records the log has no prediction for (no line with their id, or a
+ * line without a label: an empty text) are records the figures leave
+ * out, as the reader's skipped ones are: past the share gates allow, the
+ * gates decide nothing.  A log of part of the day must not pass a gate on
+ * that part.  The shadow's answers are a sample by design (it skips
+ * texts under load): there, only the lines missing count.
+ */
+static void
+unjoined(struct nlp_eval_result *r, const struct nlp_evallog *l)
+{
+	uint64_t unscored = l->shadow ? 0 : l->c.unscored;
+	uint64_t missing = l->c.no_prediction + unscored;
+	uint64_t total = l->c.gold + l->data.skipped;
+	size_t i;
+
+	if (!r->decisive || (missing + l->data.skipped) * 100 <= total *
+	    NLP_MAX_SKIPPED_PERCENT)
+		return;
+	r->decisive = 0;
+	snprintf(r->undecided, sizeof r->undecided, "%llu of %llu gold "
+	    "records (%.1f%%) have no prediction in the log (%llu no line, "
+	    "%llu no label)%s, more than the %d%% gates allow",
+	    (unsigned long long)missing, (unsigned long long)total,
+	    100.0 * (double)missing / (double)total,
+	    (unsigned long long)l->c.no_prediction,
+	    (unsigned long long)unscored, l->data.skipped > 0 ?
+	    " besides the skipped ones" : "", NLP_MAX_SKIPPED_PERCENT);
+	for (i = 0; i < r->ngates; i++)
+		r->gates[i].passed = -1;
+}
+
 int
 nlp_evallog_evaluate(struct nlp_eval_result *r, struct nlp_evallog *l,
     const struct nlp_eval_opts *o, struct nlp_err *e)
@@ -470,7 +502,8 @@ nlp_evallog_evaluate(struct nlp_eval_result *r, struct nlp_evallog *l,
 	if (o->bootstrap > 0 && nlp_eval_bootstrap(&r->bootstrap, &ev, NULL,
 	    o->bootstrap, o->seed) != 0)
 		goto nomem;
-	rc = nlp_eval_conclude(r, &ev, &l->data, o, e);
+	if ((rc = nlp_eval_conclude(r, &ev, &l->data, o, e)) == NLP_OK)
+		unjoined(r, l);
 	goto out;
 nomem:
 	rc = nlp_errf(e, NLP_IO, "out of memory");

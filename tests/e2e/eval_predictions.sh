@@ -116,6 +116,16 @@ expect_status 0 "--min-f1 passes" "$N" eval -q --predictions "$T/log.jsonl" --mi
 expect_status 1 "--min-f1 fails" "$N" eval -q --predictions "$T/log.jsonl" --min-f1 0.999 $COLS "$T/gold+.tsv"
 expect_status 1 "--min-class-f1 fails on the shadow's spam" "$N" eval -q --shadow --predictions "$T/log.jsonl" --min-class-f1 spam=0.5 $COLS "$T/gold+.tsv"
 check "naming the class" grep -q "f1 of 'spam'" "$T/err"
+# a log of part of the gold data decides no gate.  Regression (fixed): a
+# log of 30 of the 202 gold records passed --min-f1 on those 30.
+head -n 30 "$T/log.jsonl" >"$T/part.jsonl"
+expect_status 3 "a log of a seventh of the gold data: no verdict" "$N" eval -q --predictions "$T/part.jsonl" --min-f1 0.5 $COLS "$T/gold+.tsv"
+check "... saying how many have no prediction" grep -q "gates have no verdict: 17[0-9] of 202 gold records (8[0-9].[0-9]%) have no prediction in the log" "$T/err"
+expect_status 0 "... its figures are still reported, without gates" "$N" eval -q --predictions "$T/part.jsonl" $COLS "$T/gold+.tsv"
+awk -F'\t' 'BEGIN { OFS = "\t" } NR % 10 == 0 { $3 = "" } { print }' "$T/gold.tsv" >"$T/gold-e.tsv"
+"$N" predict -q -m "$T/m.nlp" --id-column 1 --text-column 3 --output-format jsonl "$T/gold-e.tsv" >"$T/log-e.jsonl"
+expect_status 3 "a tenth of the texts empty (no label in the log): no verdict" "$N" eval -q --predictions "$T/log-e.jsonl" --min-f1 0.5 $COLS "$T/gold-e.tsv"
+check "... saying they have no label" grep -q "have no prediction in the log (0 no line, 20 no label)" "$T/err"
 expect_status 0 "--bootstrap works on labels" "$N" eval -q --json --bootstrap 100 --predictions "$T/log.jsonl" $COLS "$T/gold+.tsv"
 check "and reports intervals" grep -q '"bootstrap"' "$T/out"
 
