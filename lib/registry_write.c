@@ -705,6 +705,65 @@ signed_by_one(const struct nlp_trust *t, const char *id)
 	return 0;
 }
 
+/*
+ * These bytes are version v of model mid already: the push's --tag and
+ * --description must be what it has, or the push is refused (a version's
+ * tags and description are made with it; a push that dropped them would
+ * leave a user believing the version tagged).
+ */
+static int
+same_record(struct nlp_registry *r, int64_t mid, long v,
+    const struct nlp_push_opts *o, struct nlp_err *e)
+{
+	char key[NLP_NAME_MAX + 1];
+	int64_t n;
+	size_t i, j;
+	int rc;
+
+	for (i = 0; i < o->ntags; i++) {
+		const char *tag = o->tags[i], *eq = strchr(tag, '=');
+		size_t klen = (size_t)(eq - tag);
+
+		for (j = i + 1; j < o->ntags; j++)   /* the last value wins */
+			if (strncmp(o->tags[j], tag, klen + 1) == 0)
+				break;
+		if (j < o->ntags)
+			continue;
+		snprintf(key, sizeof key, "%.*s", (int)klen, tag);
+		{
+			struct nlp_regdb_param p[] = {
+				NLP_REGDB_INT(mid), NLP_REGDB_INT(v),
+				NLP_REGDB_TEXT(key), NLP_REGDB_TEXT(eq + 1),
+			};
+			if ((rc = nlp_regdb_int_query(r, "SELECT count(*) FROM tags "
+			    "t JOIN versions v ON v.id = t.version_id WHERE "
+			    "v.model_id = ? AND v.version = ? AND t.key = ? AND "
+			    "t.value = ?", p, 4, 0, &n, e)) != NLP_OK)
+				return rc;
+		}
+		if (n == 0)
+			return nlp_errf(e, NLP_REGISTRY, "these bytes are already "
+			    "%s@%ld, which has no tag %s: a version's tags are set "
+			    "when it is pushed; nothing changed", o->name, v, tag);
+	}
+	if (o->description != NULL) {
+		struct nlp_regdb_param p[] = {
+			NLP_REGDB_INT(mid), NLP_REGDB_INT(v),
+			NLP_REGDB_TEXT(o->description),
+		};
+		if ((rc = nlp_regdb_int_query(r, "SELECT count(*) FROM versions "
+		    "WHERE model_id = ? AND version = ? AND description = ?", p,
+		    3, 0, &n, e)) != NLP_OK)
+			return rc;
+		if (n == 0)
+			return nlp_errf(e, NLP_REGISTRY, "these bytes are already "
+			    "%s@%ld, with another description: a version's "
+			    "description is set when it is pushed; nothing changed",
+			    o->name, v);
+	}
+	return NLP_OK;
+}
+
 /* The rows of a push (inside its transaction): the model, the version
  * unless these bytes are one already, the alias. */
 static int
@@ -732,6 +791,8 @@ push_locked(struct nlp_registry *r, size_t len, const struct nlp_push_opts *o,
 	if (existing) {
 		res->existed = 1;
 		res->version = (long)existing;
+		if ((rc = same_record(r, mid, res->version, o, e)) != NLP_OK)
+			return rc;
 	} else {
 		struct nlp_regdb_param p[] = {
 			NLP_REGDB_INT(next + 1), NLP_REGDB_INT(mid),

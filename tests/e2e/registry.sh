@@ -358,6 +358,12 @@ expect_status 0 "predict -m the pushed model" sh -c "'$N' --registry '$R' predic
 check "one prediction per line" test "$(wc -l <"$T/out")" -eq "$(wc -l <"$T/text.txt")"
 expect_status 0 "train --push the same again" "$N" --registry "$R" train -q --bits 16 --epochs 1 --push tp "$DATA/spam.train.tsv.gz"
 check "the same model is the same version" grep -q '^tp@1 ' "$T/out"
+# the same bytes with other tags or description: refused, not dropped
+# (they were, while --alias was applied)
+expect_status 5 "train --push of the same bytes with a tag the version lacks" "$N" --registry "$R" train -q --bits 16 --epochs 1 --push tp --tag approved=yes --alias staging2 "$DATA/spam.train.tsv.gz"
+check "... says so" grep -q "already tp@1, which has no tag approved=yes" "$T/err"
+check "... and moved no alias" sh -c "! '$N' --registry '$R' registry show tp@1 | grep -q staging2"
+expect_status 5 "the same bytes with another description" "$N" --registry "$R" train -q --bits 16 --epochs 1 --push tp --description "not the first" "$DATA/spam.train.tsv.gz"
 expect_status 2 "train --push with a bad name" "$N" --registry "$R" train -q --push 'a/b' "$DATA/spam.train.tsv.gz"
 expect_status 2 "train --alias without --push" "$N" --registry "$R" train -q -o "$T/x.nlp" --alias production "$DATA/spam.train.tsv.gz"
 

@@ -92,6 +92,8 @@ check "$backend: push says spam@1" grep -q 'spam@1' "$T/out"
 expect_status 0 "$backend: push m2" "$N" registry push "$A/m2.nlp" --name spam
 expect_status 0 "$backend: push m1 again" "$N" registry push "$A/m1.nlp" --name spam
 cp "$T/out" "$OUT/push_again.txt"
+expect_status 5 "$backend: m1 again with a tag spam@1 lacks" "$N" registry push "$A/m1.nlp" --name spam --tag approved=yes
+check "$backend: ... says so" grep -q "already spam@1, which has no tag approved=yes" "$T/err"
 expect_status 0 "$backend: alias" "$N" registry alias spam 1 production
 cp "$T/out" "$OUT/alias.txt"
 expect_status 5 "$backend: --if-current refuses" "$N" registry alias spam 2 production --if-current 2
