@@ -699,6 +699,28 @@ LEAK_TEST_FINI(reader, jsonl_decodes_escapes_and_repairs_nul_and_bad_bytes, clea
 	free(g);
 }
 
+LEAK_TEST_FINI(reader, jsonl_lone_surrogate_escapes_are_repaired_not_lost, cleanup)
+{
+	/* what Python's json.dumps writes for a broken string: jansson
+	   refuses it, and the record was lost as malformed */
+	const char *p = TMP(".jsonl",
+	    "{\"text\": \"lone \\ud800 x\", \"label\": \"a\"}\n"
+	    "{\"text\": \"pair \\ud83d\\ude00 \\\\ud800\", \"label\": \"a\"}\n"
+	    "{\"text\": \"low \\uDC00\\ud800\", \"label\": \"b\"}\n");
+	struct got *g = read1(p, LABELED());
+
+	cr_assert_eq(g->n, 3);
+	cr_assert_str_eq(g->text[0], "lone \xef\xbf\xbd x");
+	cr_assert_eq(g->flags[0], NLP_REC_BAD_UTF8);
+	/* a pair is one character; an escaped backslash is no escape */
+	cr_assert_str_eq(g->text[1], "pair \xf0\x9f\x98\x80 \\ud800");
+	cr_assert_eq(g->flags[1], 0);
+	cr_assert_str_eq(g->text[2], "low \xef\xbf\xbd\xef\xbf\xbd");
+	cr_assert_eq(g->flags[2], NLP_REC_BAD_UTF8);
+	cr_assert_eq(g->st.skipped_malformed, 0);
+	free(g);
+}
+
 /*
  * CSV.
  */
