@@ -57,6 +57,13 @@
  * it: the last bits of a subtraction (0.93 - 0.92 = 0.010000000000000009)
  * never decide a verdict. */
 #define NLP_GATE_EPS 1e-9
+
+/*
+ * The decimals that tell a figure from its bound apart when printed: 4,
+ * or more (up to 10) where 4 print them alike (0.00104 against 0.00100,
+ * not 0.0010 against 0.0010); 0 when both are whole numbers (a count).
+ */
+int nlp_gate_digits(double value, double bound);
 #define NLP_ECE_BINS 15
 
 /* Labeled examples held in memory, so that several models see the same. */

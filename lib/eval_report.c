@@ -738,6 +738,19 @@ differ_at(double a, double b, int d)
 	return strcmp(x, y) != 0;
 }
 
+int
+nlp_gate_digits(double value, double bound)
+{
+	int d = 4;
+
+	if (isfinite(value) && isfinite(bound) && value == floor(value) &&
+	    bound == floor(bound) && fabs(value) < 1e15 && fabs(bound) < 1e15)
+		return 0;
+	while (d < 10 && isfinite(value) && differ_at(value, bound, d) == 0)
+		d++;
+	return d;
+}
+
 void
 nlp_eval_write_gates(FILE *out, const char *prefix,
     const struct nlp_eval_result *r, int quiet)
@@ -755,12 +768,9 @@ nlp_eval_write_gates(FILE *out, const char *prefix,
 			note = " (bootstrap lower bound)";
 		else if (r->gate_on_lower && g->kind == NLP_GATE_MAX_DROP)
 			note = " (bootstrap upper bound of the drop)";
-		int d = 4;
-		/* digits enough to tell the figure from its bound apart
-		   (0.00104 against 0.00100, not 0.0010 against 0.0010) */
-		while (d < 10 && isfinite(g->value) &&
-		    differ_at(g->value, g->bound, d) == 0)
-			d++;
+		int d = nlp_gate_digits(g->value, g->bound);
+		if (d == 0)             /* a figure here is a fraction */
+			d = 4;
 		say(&o, "%s: gate %s failed: ", prefix, nlp_gate_name(g->kind));
 		say_safe(&o, g->metric, 0);
 		/* a figure that is not a number fails: say so, not "0.0000" */

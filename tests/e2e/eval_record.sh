@@ -35,6 +35,14 @@ near=$(awk -v m="$mf" 'BEGIN { printf "%.10f", m + 5e-10 }')
 far=$(awk -v m="$mf" 'BEGIN { printf "%.10f", m + 3e-9 }')
 expect_status 0 "a requirement within 1e-9 of the figure holds (macro_f1 $mf >= $near)" "$N" $R registry alias spam 1 staging --require "macro_f1>=$near"
 expect_status 1 "... one 3e-9 past it does not (>= $far)" "$N" $R registry alias spam 1 staging --require "macro_f1>=$far"
+# the failure prints digits enough to tell the figure from the bound (it
+# said "macro_f1 is 0.9806" against a bound of 0.98058)
+close=$(awk -v m="$mf" 'BEGIN { printf "%.6f", m + 2e-6 }')
+expect_status 1 "a bound 2e-6 past the figure ($close)" "$N" $R registry alias spam 1 staging --require "macro_f1>=$close"
+shown=$(sed -n 's/.* is \([0-9.]*\) on evaluation.*/\1/p' "$T/err")
+check "... the figure shown ($shown) and the bound differ to its digits" awk -v s="$shown" -v b="$close" 'BEGIN { d = length(s) - index(s, "."); exit !(sprintf("%.*f", d, b) != s) }'
+expect_status 1 "a count is a whole number" "$N" $R registry alias spam 1 staging --require "n>100000"
+check "... shown so" grep -q "n is [0-9]* on evaluation" "$T/err"
 expect_status 1 "... nor a strict one within 1e-9 (> $mf)" "$N" $R registry alias spam 1 staging --require "macro_f1>$mf"
 "$N" $R registry alias --delete spam staging >/dev/null 2>&1
 expect_status 2 "a malformed requirement" "$N" $R registry alias spam 1 staging --require 'macro_f1 is big'
