@@ -45,6 +45,7 @@ struct req {
 	enum nlp_sreq_ctype ct;
 	struct nlp_buf body;
 	int too_big;
+	int bodiless;            /* no body: answered on the second call */
 	char id[72];             /* X-Request-Id, given or made */
 };
 
@@ -309,16 +310,35 @@ request_id(struct nlp_server *s, struct MHD_Connection *c, struct req *r)
 		    atomic_fetch_add(&s->seq, 1) + 1);
 }
 
-/* The first call, headers read: answer at once when the headers alone
- * decide (404, 405, 415, 413, 503, every GET). */
+static enum MHD_Result headers_decide(struct nlp_server *s,
+    struct MHD_Connection *c, struct req *r, const char *method);
+
+/* Does the request come without a body (no Content-Length but 0, no
+ * Transfer-Encoding)? */
+static int
+bodiless(struct MHD_Connection *c)
+{
+	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (cl == NULL || strcmp(cl, "0") == 0) &&
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING) == NULL;
+}
+
+/*
+ * The first call, headers read.  A request without a body is answered on
+ * the next call, once libmicrohttpd has it whole: a response queued on the
+ * first call is an early one, after which it closes the connection, and
+ * health checks and scrapes (every GET) would pay a connection each.  A
+ * request with a body is answered at once when the headers alone decide
+ * (404, 405, 415, 413, 503), its body then dropped.
+ */
 static enum MHD_Result
 first_call(struct nlp_server *s, struct MHD_Connection *c, const char *url,
     const char *method, void **con_cls)
 {
 	struct req *r = calloc(1, sizeof *r);
-	const char *cl;
-	char *end;
-	unsigned long long len;
 
 	if (r == NULL)
 		return MHD_NO;
@@ -327,6 +347,20 @@ first_call(struct nlp_server *s, struct MHD_Connection *c, const char *url,
 	r->t0 = nlp_srv_now();
 	r->ep = endpoint(url);
 	request_id(s, c, r);
+	r->bodiless = bodiless(c);
+	return r->bodiless ? MHD_YES : headers_decide(s, c, r, method);
+}
+
+/* What the headers alone decide: an answer (404, 405, 415, 413, 503,
+ * every GET), or MHD_YES with none yet. */
+static enum MHD_Result
+headers_decide(struct nlp_server *s, struct MHD_Connection *c, struct req *r,
+    const char *method)
+{
+	const char *cl;
+	char *end;
+	unsigned long long len;
+
 	if (r->ep == EP_OTHER)
 		return send_error(s, c, r, MHD_HTTP_NOT_FOUND, "no such path; "
 		    "see POST /v1/predict, GET /v1/model, /healthz, /readyz, "
@@ -445,6 +479,14 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		*size = 0;
 		return MHD_YES;
 	}
+	if (r->bodiless) {
+		enum MHD_Result ret;
+
+		r->bodiless = 0;
+		if ((ret = headers_decide(s, c, r, method)) != MHD_YES ||
+		    r->status != 0)
+			return ret;
+	}
 	if (*size > 0) {
 		if (r->too_big || r->body.len + *size > s->o.max_body) {
 			r->too_big = 1;      /* read on, keep nothing */
@@ -484,6 +526,42 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	atomic_fetch_sub(&s->inflight, 1);
 }
 
+/* A hex digit's value, or -1. */
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+	    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/*
+ * Decode %XX in the path and the query's names and values, in place --
+ * except %00: the strings that carry them end at their first NUL, so
+ * /v1/predict%00anything would have been /v1/predict.  It stays as
+ * written (and names no path).
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	char *w = s;
+	const char *r = s;
+	int hi, lo;
+
+	(void)cls;
+	(void)c;
+	while (*r != '\0') {
+		if (r[0] == '%' && (hi = hexval(r[1])) >= 0 &&
+		    (lo = hexval(r[2])) >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 /* The daemon on s->listen_fd (handed over to it). */
 static int
 start_daemon(struct nlp_server *s, struct nlp_err *e)
@@ -498,6 +576,7 @@ start_daemon(struct nlp_server *s, struct nlp_err *e)
 	    MHD_OPTION_CONNECTION_LIMIT, s->o.max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, s,
 	    MHD_OPTION_END);
 	if (s->d == NULL)
 		return nlp_errf(e, NLP_IO, "cannot start the HTTP server "

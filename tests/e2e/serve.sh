@@ -82,6 +82,12 @@ is "$(json 'j["sha256"]')" "$sha" "the sha256 is the version's"
 check "the response carries a request id" grep -qi '^X-Request-Id: ' headers
 curl -s -o /dev/null -D headers -H 'X-Request-Id: abc-123' -H 'Content-Type: application/json' -d '{"text":"x"}' "http://127.0.0.1:$PORT/v1/predict"
 check "a client's X-Request-Id comes back" grep -qi '^X-Request-Id: abc-123' headers
+# a request without a body keeps its connection (Regression, fixed: every
+# GET, and a 404, was answered early and the connection closed)
+curl -sv -o /dev/null -o /dev/null -o /dev/null "http://127.0.0.1:$PORT/healthz" \
+    "http://127.0.0.1:$PORT/metrics" "http://127.0.0.1:$PORT/nowhere" 2>curl.log
+is "$(grep -c 'Re-using existing connection' curl.log)" 2 "GET /healthz, /metrics and a 404 on one connection"
+check "... with no Connection: close" sh -c "! grep -qi '^< connection: close' curl.log"
 
 body=$("$PY" -c 'import json; t=[l.rstrip("\n") for l in open("texts.txt")][:50]; print(json.dumps({"texts": t, "ids": list(range(50))}))')
 is "$(post "$body")" 200 "a batch of 50"
@@ -149,6 +155,7 @@ head -c 1100000 /dev/zero | tr '\0' a >big.txt
 err 413 "a body over --max-body (Content-Length)" "$(CT=text/plain post @big.txt)"
 err 413 "a chunked body over --max-body" "$(CT=text/plain post @big.txt /v1/predict -H 'Transfer-Encoding: chunked')"
 err 404 "an unknown path" "$(get /v2/predict)"
+err 404 "a path with %00 in it is not /v1/predict (its string ended there)" "$(post '{"text": "x"}' '/v1/predict%00')"
 err 405 "GET /v1/predict" "$(get /v1/predict)"
 check "405 says Allow: POST" grep -qi '^Allow: POST' headers
 err 405 "POST /healthz" "$(post '{}' /healthz)"
