@@ -79,7 +79,9 @@ const struct cli_cmd cli_drift = {
 	"\n"
 	"Compare current text (stdin when no FILE or '-') with the training text\n"
 	"profiled in MODEL, or with a reference file.  Exit status: 0 no drift,\n"
-	"1 drift.\n"
+	"1 drift.  Gold labels (concept drift) come from fastText and TSV\n"
+	"label<TAB>text; from CSV and JSONL only with --label-column or\n"
+	"--label-field.\n"
 	"\n",
 	options, NULL, "file...",
 };
