@@ -248,8 +248,12 @@ listen_on(struct sargs *a, const char *where)
 		return -1;
 	}
 	if ((err = getaddrinfo(host, port, &hints, &res)) != 0) {
-		nlp_errf(&a->e, NLP_USAGE, "cannot listen on '%s': %s", where,
-		    gai_strerror(err));
+		/* a name that names nothing is a bad --listen; a resolver
+		   that failed may work on the next try */
+		nlp_errf(&a->e, err == EAI_NONAME || err == EAI_SERVICE ||
+		    err == EAI_FAMILY || err == EAI_BADFLAGS ? NLP_USAGE : NLP_IO,
+		    "cannot listen on '%s': %s", where, err == EAI_SYSTEM ?
+		    strerror(errno) : gai_strerror(err));
 		return -1;
 	}
 	if ((fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC |

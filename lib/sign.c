@@ -451,6 +451,28 @@ load_pem(EVP_PKEY **out, const char *path, int priv, struct nlp_err *e)
 	}
 	pk = priv ? PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL) :
 	    PEM_read_bio_PUBKEY(b, NULL, no_passphrase, NULL);
+	/* what follows the key: white space at most.  A second key would
+	   be ignored, and which key is trusted would hang on their order */
+	{
+		char rest[256];
+		int n, extra = 0, i;
+
+		while (pk != NULL && !extra && (n = BIO_read(b, rest,
+		    sizeof rest)) > 0)
+			for (i = 0; i < n; i++)
+				if (rest[i] != ' ' && rest[i] != '\t' &&
+				    rest[i] != '\n' && rest[i] != '\r')
+					extra = 1;
+		OPENSSL_cleanse(rest, sizeof rest);
+		if (extra) {
+			EVP_PKEY_free(pk);
+			BIO_free(b);
+			wipe_free(buf, len);
+			return nlp_errf(e, NLP_DATA, "'%s' holds more than its %s "
+			    "(another key, or other bytes after it): one key a "
+			    "file", path, what);
+		}
+	}
 	BIO_free(b);
 	wipe_free(buf, len);
 	if (pk == NULL) {

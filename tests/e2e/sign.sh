@@ -95,6 +95,14 @@ NLPOPS_TRUSTED_KEYS=other.pub expect_status 0 "--trust replaces NLPOPS_TRUSTED_K
 NLPOPS_TRUSTED_KEYS=k.pub: expect_status 2 "an empty entry in NLPOPS_TRUSTED_KEYS" "$N" predict -q -m m.nlp in.txt
 expect_status 4 "--trust a missing key file" "$N" predict -q -m m.nlp --trust nosuch.pub in.txt
 expect_status 3 "--trust a private key" "$N" predict -q -m m.nlp --trust k in.txt
+# one key a file: a second key was ignored, so trust hung on their order
+cat other.pub k.pub >two.pub
+expect_status 3 "--trust a file of two keys" "$N" predict -q -m m.nlp --trust two.pub in.txt
+check "... says so" grep -q "holds more than its public key" "$T/err"
+{ cat k.pub; echo 'trailing words'; } >tail.pub
+expect_status 3 "--trust a key with bytes after it" "$N" predict -q -m m.nlp --trust tail.pub in.txt
+{ cat k.pub; printf '\n\n'; } >blank.pub
+expect_status 0 "... blank lines after it are fine" "$N" predict -q -m m.nlp --trust blank.pub in.txt
 "$N" --registry reg registry push m.nlp --name spam >/dev/null
 expect_status 3 "a registry version pushed without --sign" "$N" --registry reg predict -q -m spam@1 --trust k.pub in.txt
 check "names the version" grep -q "model spam@1: not signed" "$T/err"
