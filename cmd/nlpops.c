@@ -148,6 +148,12 @@ help(int argc, char **argv)
 	}
 	if ((c = find_command(argv[1])) == NULL)
 		return unknown_command(argv[1]);
+	/* help COMMAND, or help registry VERB: nothing after */
+	if (argc > (strcmp(c->name, "registry") == 0 ? 3 : 2)) {
+		fprintf(stderr, "nlpops help: '%s' is one operand too many "
+		    "(see 'nlpops help help')\n", argv[argc - 1]);
+		return NLP_USAGE;
+	}
 	/* a registry verb: its own options, as `registry VERB --help` */
 	if (argc >= 3 && strcmp(c->name, "registry") == 0 &&
 	    argv[2][0] != '-') {
@@ -342,6 +348,13 @@ main_(int argc, char **argv)
 		return NLP_USAGE;
 	}
 	name = argv[1];
+	if ((strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 ||
+	    strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) &&
+	    argc > 2) {
+		fprintf(stderr, "nlpops: %s takes nothing after it, not '%s'\n",
+		    name, argv[2]);
+		return NLP_USAGE;
+	}
 	if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
 		list_commands(stdout);
 		return finish_stdout("help", NLP_OK);

@@ -217,6 +217,7 @@ struct run {
 	unsigned long threads;
 	int quiet, linebuf;
 	int min_p_given;          /* --min-p */
+	int fallback_given;       /* --fallback */
 	struct nlp_loaded lm;
 	struct nlp_reader *r;
 	struct nlp_atomic af;
@@ -273,6 +274,7 @@ option(void *ctx, int id, const char *arg)
 	case OPT_FALLBACK:
 		if ((rc = cli_label("predict", "--fallback", arg)) == NLP_OK)
 			u->po.fallback = arg;
+		u->fallback_given = 1;
 		break;
 	case OPT_MIN_P:
 		rc = cli_double("predict", "--min-p", arg, 0, 1, &u->po.min_p);
@@ -725,6 +727,9 @@ cmd_predict(int argc, char **argv)
 	rc = cli_parse(&cli_predict, argc, argv, option, u, &first);
 	if (rc == NLP_OK && u->model == NULL)
 		rc = cli_usage_error("predict", "no model: give -m MODEL");
+	if (rc == NLP_OK && u->fallback_given && u->po.threshold <= 0)
+		rc = cli_usage_error("predict", "--fallback goes with --threshold "
+		    "P: it is the label printed below P");
 	if (rc == NLP_OK) {
 		u->po.jsonl = strcmp(u->outfmt, "jsonl") == 0;
 		u->po.want_id = u->ro.id_column != NULL || u->ro.id_field != NULL;

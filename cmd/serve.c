@@ -88,6 +88,7 @@ struct sargs {
 	struct nlp_server_opts o;
 	const char *listen;
 	int json;                /* --log-format json */
+	int fallback_given;      /* --fallback */
 	double drain;
 	struct nlp_err e;
 };
@@ -127,6 +128,7 @@ option(void *ctx, int id, const char *arg)
 	case OPT_FALLBACK:
 		if ((rc = cli_label("serve", "--fallback", arg)) == NLP_OK)
 			a->o.fmt.fallback = arg;
+		a->fallback_given = 1;
 		break;
 	case OPT_MAX_BODY:
 		if (cli_parse_size(arg, &size) != 0 || size < 1 || size > (1 << 30))
@@ -365,6 +367,9 @@ setup(struct sargs *a)
 		return cli_usage_error("serve", "no model: give -m MODEL");
 	if (a->o.log_text && a->o.log_path == NULL)
 		return cli_usage_error("serve", "--log-text goes with --log FILE");
+	if (a->fallback_given && a->o.fmt.threshold <= 0)
+		return cli_usage_error("serve", "--fallback goes with --threshold "
+		    "P: it is the label answered below P");
 	/* the log appends: not to the model's file, nor the shadow's */
 	if ((rc = cli_files_apart("serve", &f)) != NLP_OK)
 		return rc;
