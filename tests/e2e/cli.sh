@@ -19,13 +19,13 @@ for h in help -h --help; do
 	check "help $h: help's usage" grep -q '^usage: nlpops help \[COMMAND \[VERB\]\]' "$T/out"
 done
 expect_status 0 "help registry push" "$N" help registry push
+"$N" registry push --help >"$T/push.help" 2>&1
+check "help registry push = registry push --help" cmp -s "$T/out" "$T/push.help"
 # stray operands are usage errors, not ignored
 expect_status 2 "help predict extra" "$N" help predict extra
 expect_status 2 "help registry push extra" "$N" help registry push extra
 expect_status 2 "--version extra" "$N" --version extra
 expect_status 2 "--help extra" "$N" --help extra
-"$N" registry push --help >"$T/push.help" 2>&1
-check "help registry push = registry push --help" cmp -s "$T/out" "$T/push.help"
 check "__complete commands lists the commands" sh -c "'$N' __complete commands | cut -f1 | tr '\n' ' ' | grep -qx 'train predict eval drift registry serve key help '"
 check "each with its summary" sh -c "'$N' __complete commands | grep -qx 'eval	metrics on labeled data, and gates for CI'"
 expect_status 0 "__complete options eval" "$N" __complete options eval
