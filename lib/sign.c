@@ -130,6 +130,19 @@ read_small(const char *path, const char *what, char **buf, size_t *len,
 		return nlp_errf(e, NLP_DATA, "%s '%s' is not a regular file",
 		    what, path);
 	}
+	/* as ssh: a private key others may read, or a trusted key anyone
+	   may replace, is no key to sign or trust by (a group may share
+	   one key to sign with, read-only) */
+	if (strcmp(what, "private key") == 0 ? (st.st_mode & 027) != 0 :
+	    (st.st_mode & 002) != 0) {
+		close(fd);
+		return strcmp(what, "private key") == 0 ? nlp_errf(e, NLP_DATA,
+		    "private key '%s' is not private (mode %04o: others may read "
+		    "or change it): chmod 600 '%s'", path,
+		    (unsigned)(st.st_mode & 07777), path) : nlp_errf(e, NLP_DATA,
+		    "public key '%s' may be changed by anyone (mode %04o): chmod "
+		    "o-w '%s'", path, (unsigned)(st.st_mode & 07777), path);
+	}
 	if ((p = malloc(KEY_FILE_MAX + 1)) == NULL) {
 		close(fd);
 		return nlp_errf(e, NLP_IO, "out of memory");

@@ -103,6 +103,17 @@ check "... says so" grep -q "holds more than its public key" "$T/err"
 expect_status 3 "--trust a key with bytes after it" "$N" predict -q -m m.nlp --trust tail.pub in.txt
 { cat k.pub; printf '\n\n'; } >blank.pub
 expect_status 0 "... blank lines after it are fine" "$N" predict -q -m m.nlp --trust blank.pub in.txt
+# as ssh: a trusted key anyone may replace, or a private key others may
+# read, is refused, saying how to fix it
+cp k.pub open.pub && chmod 666 open.pub
+expect_status 3 "--trust a world-writable key" "$N" predict -q -m m.nlp --trust open.pub in.txt
+check "... says so" grep -q "may be changed by anyone (mode 0666): chmod o-w" "$T/err"
+cp k open.key && chmod 644 open.key
+expect_status 3 "--sign with a world-readable private key" "$N" train -q $TRAIN -o o.nlp --sign open.key train.tsv
+check "... says so" grep -q "is not private (mode 0644" "$T/err"
+check "... and writes nothing" test ! -e o.nlp
+chmod 640 open.key
+expect_status 0 "... a key its group may read signs" "$N" train -q $TRAIN -o o.nlp --sign open.key train.tsv
 "$N" --registry reg registry push m.nlp --name spam >/dev/null
 expect_status 3 "a registry version pushed without --sign" "$N" --registry reg predict -q -m spam@1 --trust k.pub in.txt
 check "names the version" grep -q "model spam@1: not signed" "$T/err"
