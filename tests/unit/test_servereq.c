@@ -363,6 +363,12 @@ LEAK_TEST(sreq_multilabel, answers_every_label_at_or_above_the_cut_off)
 	    "label")), "ui");
 	cr_assert_float_eq(json_real_value(json_object_get(json_array_get(l, 1),
 	    "p")), 0.622459, 1e-6);
+	/* the results carry the answer's members, for the log */
+	cr_assert_str_eq(res[0].members, "\"label\":\"bug\",\"p\":0.880797,"
+	    "\"labels\":[{\"label\":\"bug\",\"p\":0.880797},{\"label\":\"ui\","
+	    "\"p\":0.622459}]");
+	free(res[0].members);
+	free(res[1].members);
 	json_decref(j);
 	nlp_buf_release(&out);
 	nlp_sreq_release(&q);
@@ -373,6 +379,10 @@ LEAK_TEST(sreq_multilabel, answers_every_label_at_or_above_the_cut_off)
 	    NLP_OK);
 	nlp_buf_put(&out, "", 1);
 	cr_assert_str_eq(out.p, "bug\t0.880797\tui\t0.622459\n");
+	cr_assert_str_eq(res[0].members, "\"label\":\"bug\",\"p\":0.880797,"
+	    "\"labels\":[{\"label\":\"bug\",\"p\":0.880797},{\"label\":\"ui\","
+	    "\"p\":0.622459}]");
+	free(res[0].members);
 	nlp_buf_release(&out);
 	nlp_sreq_release(&q);
 	nlp_scorer_release(&sc);
