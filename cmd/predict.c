@@ -438,9 +438,11 @@ setup(struct run *u, char **paths, size_t npaths)
 static int
 write_error(struct run *u)
 {
+	if (u->outpath != NULL && strcmp(u->outpath, "-") != 0)
+		return nlp_errnof(&u->e, NLP_IO, errno ? errno : EIO, "cannot "
+		    "write '%s'", u->outpath);
 	return nlp_errnof(&u->e, NLP_IO, errno ? errno : EIO, "cannot write "
-	    "'%s'", u->outpath != NULL && strcmp(u->outpath, "-") != 0 ?
-	    u->outpath : "standard output");
+	    "standard output");
 }
 
 /*
