@@ -1584,7 +1584,8 @@ verb_import(struct nlp_registry *unused, struct ropts *o)
 		fprintf(stderr, "nlpops registry: note: %s\n", rep.notes.v[k]);
 	if (rep.nmodels == 0)
 		fprintf(stderr, "nlpops registry: nothing changed: every version "
-		    "and event of '%s' is here already\n", o->args[0]);
+		    "and event of '%s' is here already%s\n", o->args[0],
+		    rep.notes.n > 0 ? ", or kept out (see the notes)" : "");
 	else
 		fprintf(stderr, "nlpops registry: imported %zu version%s, %zu "
 		    "event%s and %zu alias%s into %zu model%s from '%s'\n", added,

@@ -958,10 +958,41 @@ insert_version(struct nlp_registry *r, int64_t mid, struct b_version *v,
 	return rc;
 }
 
-/* Append the bundle's events of model m that the registry's log lacks. */
+/*
+ * Does alias (of model m) have a history of its own here: set here to
+ * another version than the bundle's (or the bundle has it no more)?  Then
+ * the import keeps it as it is, and the bundle's events of it -- moves
+ * made in another registry -- must not join its log: rollback replays the
+ * log, and would follow them to versions the alias never had here.
+ */
+static int
+alias_diverges(struct nlp_registry *r, const struct b_model *m,
+    const char *alias, int *diverges, struct nlp_err *e)
+{
+	long cur = 0, b = 0;
+	json_t *x;
+	size_t i;
+	int rc;
+
+	*diverges = 0;
+	if (alias == NULL || m->mid == 0)
+		return NLP_OK;
+	if ((rc = nlp_registry_alias_version(r, m->mid, alias, &cur, e)) !=
+	    NLP_OK || cur == 0)
+		return rc;
+	json_array_foreach(json_object_get(m->j, "aliases"), i, x)
+		if (strcmp(str(x, "alias"), alias) == 0)
+			b = (long)json_integer_value(json_object_get(x, "version"));
+	*diverges = cur != b;
+	return NLP_OK;
+}
+
+/* Append the bundle's events of model m that the registry's log lacks
+ * (not those of an alias with a history of its own here: counted in
+ * *kept). */
 static int
 import_events(struct nlp_registry *r, struct b_model *m, size_t *added,
-    struct nlp_err *e)
+    size_t *kept, struct nlp_err *e)
 {
 	struct nlp_regdb_param q[] = { NLP_REGDB_TEXT(m->name) };
 	unsigned long mark = nlp_json_watch();
@@ -992,6 +1023,17 @@ import_events(struct nlp_registry *r, struct b_model *m, size_t *added,
 			used[j] = 1;
 			start = j + 1;
 			continue;
+		}
+		{
+			int diverges;
+
+			if ((rc = alias_diverges(r, m, str(ev, "alias"), &diverges,
+			    e)) != NLP_OK)
+				break;
+			if (diverges) {
+				(*kept)++;
+				continue;
+			}
 		}
 		{
 			struct nlp_regdb_param p[] = {
@@ -1098,7 +1140,7 @@ import_model(struct nlp_registry *r, const struct bundle *b, struct b_model *m,
     struct nlp_err *e)
 {
 	int64_t next = 1;
-	size_t i, added = 0;
+	size_t i, added = 0, kept = 0;
 	json_t *ev;
 	char at[32];
 	int rc = NLP_OK;
@@ -1143,7 +1185,14 @@ import_model(struct nlp_registry *r, const struct bundle *b, struct b_model *m,
 		rc = nlp_regdb_run(r, "UPDATE models SET next_version = ? WHERE "
 		    "id = ? AND next_version < ?", p, NPARAM(p), "database", e);
 	}
-	if (rc == NLP_OK && (rc = import_events(r, m, &added, e)) == NLP_OK) {
+	if (rc == NLP_OK && (rc = import_events(r, m, &added, &kept, e)) ==
+	    NLP_OK && kept > 0)
+		rc = nlp_registry_strings_addf(&out->notes, e, "%zu event%s of "
+		    "'%s' in the bundle not logged here: %s aliases that point "
+		    "elsewhere here, and have a history of their own", kept,
+		    kept == 1 ? "" : "s", m->name, kept == 1 ? "it moves one of the" :
+		    "they move");
+	if (rc == NLP_OK) {
 		out->nevents += added;
 		m->changed |= added > 0;
 		added = 0;

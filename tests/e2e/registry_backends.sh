@@ -175,6 +175,23 @@ expect_status 0 "$backend: the same bundle again" "$N" --registry "$T/copy" regi
 "$N" --registry "$T/copy" registry history spam --json >"$T/c1" 2>&1
 check "$backend: the second import changed nothing" cmp -s "$T/c0" "$T/c1"
 check "$backend: one import event" test "$(grep -c '"import"' "$T/c1")" -eq 1
+# an alias with a history of its own here keeps it: the bundle's moves of
+# it (made elsewhere) stay out of the log that rollback replays.
+# Regression (fixed): they were logged, and rollback went to rb@2, where
+# production here had never been.
+RA=$T/ra
+for i in 1 2 3 4; do "$N" --registry "$RA" registry push "$A/m$i.nlp" --name rb >/dev/null 2>&1; done
+"$N" --registry "$RA" registry alias rb 1 production >/dev/null 2>&1
+"$N" --registry "$RA" registry export rb -o "$T/ra1.tar" >/dev/null 2>&1
+"$N" registry import "$T/ra1.tar" >/dev/null 2>&1
+"$N" registry alias rb 3 production >/dev/null 2>&1
+"$N" --registry "$RA" registry alias rb 2 production >/dev/null 2>&1
+"$N" --registry "$RA" registry alias rb 4 production >/dev/null 2>&1
+"$N" --registry "$RA" registry export rb -o "$T/ra2.tar" >/dev/null 2>&1
+expect_status 0 "$backend: import of a bundle whose production moved elsewhere" "$N" registry import "$T/ra2.tar"
+check "$backend: ... notes the moves kept out" grep -q "2 events of 'rb' in the bundle not logged here" "$T/err"
+expect_status 0 "$backend: ... rollback goes where production was here" "$N" registry rollback rb --if-current 3
+check "$backend: ... rb@3 -> rb@1" grep -qx 'production: rb@3 -> rb@1' "$T/out"
 
 
 # The races, on both backends (registry_safety.sh has more of SQLite's:
