@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int
 nlp_registry_is_uri(const char *s)
@@ -310,6 +311,34 @@ no_registry(struct nlp_err *e)
 	    "--registry DIR or set NLPOPS_REGISTRY");
 }
 
+/*
+ * A registry named like a URI that is not a postgresql:// one -- a typo
+ * in the scheme ("postgresq://", "POSTGRESQL://", "postgresql:/db", a
+ * space before it) -- must not become a directory of that name: the push
+ * would land on this machine while CI believes it shared.  Anything with
+ * "://", or starting with "postgres" and holding a ':' or "//", is one.
+ * The value is not shown: it may hold a password.
+ */
+static int
+not_a_uri(const char *dir, struct nlp_err *e)
+{
+	const char *p = dir, *sep = strstr(dir, "://");
+	size_t shown;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (sep == NULL && (strncasecmp(p, "postgres", 8) != 0 ||
+	    (strchr(p, ':') == NULL && strstr(p, "//") == NULL)))
+		return NLP_OK;
+	/* its scheme, or its first letters: never what could be a password */
+	shown = sep != NULL && sep - dir < 24 ? (size_t)(sep - dir) + 3 :
+	    (size_t)(p - dir) + 8;
+	return nlp_errf(e, NLP_USAGE, "the registry '%.*s...' looks like a URI "
+	    "but is not a postgresql:// or postgres:// one (lower case, at the "
+	    "very start): a typo?  (A directory of that name is never made.)",
+	    (int)(shown < strlen(dir) ? shown : strlen(dir)), dir);
+}
+
 int
 nlp_regdb_open(struct nlp_registry **out, const char *dir, int writable,
     int *corrupt, struct nlp_err *e)
@@ -320,6 +349,8 @@ nlp_regdb_open(struct nlp_registry **out, const char *dir, int writable,
 	*out = NULL;
 	if (dir == NULL || dir[0] == '\0')
 		return no_registry(e);
+	if (!nlp_registry_is_uri(dir) && (rc = not_a_uri(dir, e)) != NLP_OK)
+		return rc;
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	r->ops = nlp_registry_is_uri(dir) ? &nlp_regdb_pg : &nlp_regdb_sqlite;
@@ -376,8 +407,12 @@ nlp_registry_before_commit(struct nlp_registry *r, int (*fn)(void *arg),
 int
 nlp_registry_init(const char *dir, const char *group, struct nlp_err *e)
 {
+	int rc;
+
 	if (dir == NULL || dir[0] == '\0')
 		return no_registry(e);
+	if (!nlp_registry_is_uri(dir) && (rc = not_a_uri(dir, e)) != NLP_OK)
+		return rc;
 	return (nlp_registry_is_uri(dir) ? &nlp_regdb_pg :
 	    &nlp_regdb_sqlite)->init(dir, group, e);
 }
