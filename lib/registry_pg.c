@@ -1335,6 +1335,14 @@ nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
 		rc = nlp_errf(e, NLP_DATA, "object %s is damaged in registry "
 		    "'%s': %lld bytes with SHA-256 %s", hex, r->dir, (long long)n,
 		    got);
+	/* chunks missing or short: damage, or an object gc deleted while it
+	   was read (its version removed with rm --force meanwhile) */
+	if ((rc == NLP_DATA || rc == NLP_NO) && object_size(r, hex, &size,
+	    &ce) == NLP_OK && size < 0)
+		rc = nlp_errf(e, NLP_REGISTRY, "object %s was removed from "
+		    "registry '%s' while it was read (its version removed, and "
+		    "gc run, meanwhile): nothing was damaged; resolve the "
+		    "reference again", hex, r->dir);
 	if (rc != NLP_OK) {
 		close(tfd);
 		return rc == NLP_NO ? NLP_DATA : rc;
