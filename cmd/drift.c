@@ -319,9 +319,10 @@ write_outputs(const char *cmd, const struct args *a,
 			fputs(text, stdout);
 		else if (!a->quiet)
 			nlp_drift_text(stdout, rep);
-		for (i = 0; !a->quiet && i < rep->nwarnings; i++)
-			fprintf(stderr, "nlpops drift: warning: %s\n",
-			    rep->warning[i]);
+		for (i = 0; i < rep->nwarnings; i++)
+			if (!a->quiet || rep->loud[i])
+				fprintf(stderr, "nlpops drift: warning: %s\n",
+				    rep->warning[i]);
 	}
 	free(text);
 	free(page);

@@ -449,7 +449,7 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
 		else
 			rc = report(out, ref, p, o, e);
 		if (rc == NLP_OK && p->malformed > 0)
-			nlp_drift_warn(out, "%llu of %llu records are malformed "
+			nlp_drift_warn_loud(out, "%llu of %llu records are malformed "
 			    "and were read as empty texts (first at %s)",
 			    (unsigned long long)p->malformed,
 			    (unsigned long long)p->records, p->malformed_at);
@@ -560,7 +560,7 @@ nlp_drift_run_profiles(const struct nlp_drift_ref *ref,
 	if (rc == NLP_OK && nlp_drift_pass_finish(&p) < 0)
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 	if ((rc = report_of(&p, rc, ref, o, out, e)) == NLP_OK && *twice)
-		nlp_drift_warn(out, "%s", twice);
+		nlp_drift_warn_loud(out, "%s", twice);
 	return rc;
 }
 

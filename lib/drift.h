@@ -221,6 +221,9 @@ struct nlp_drift_report {
 	uint64_t current_records, reference_records, current_tokens;
 	struct nlp_drift_histograms hist;
 	char warning[NLP_DRIFT_WARNINGS_MAX][160];
+	unsigned char loud[NLP_DRIFT_WARNINGS_MAX];  /* said even with -q:
+	                                                the data is not what it
+	                                                seems */
 	size_t nwarnings;
 };
 

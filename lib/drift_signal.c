@@ -21,8 +21,22 @@ nlp_drift_warn(struct nlp_drift_report *r, const char *fmt, ...)
 	if (r->nwarnings == NLP_DRIFT_WARNINGS_MAX)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(r->warning[r->nwarnings++], sizeof r->warning[0], fmt, ap);
+	vsnprintf(r->warning[r->nwarnings], sizeof r->warning[0], fmt, ap);
 	va_end(ap);
+	r->loud[r->nwarnings++] = 0;
+}
+
+void
+nlp_drift_warn_loud(struct nlp_drift_report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nwarnings == NLP_DRIFT_WARNINGS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->warning[r->nwarnings], sizeof r->warning[0], fmt, ap);
+	va_end(ap);
+	r->loud[r->nwarnings++] = 1;
 }
 
 /*

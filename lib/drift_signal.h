@@ -71,8 +71,12 @@ int nlp_drift_signals(struct nlp_drift_report *r,
     const struct nlp_drift_ref *ref, const struct nlp_drift_pass *p,
     int small, const struct nlp_drift_opts *o);
 
-/* Add a warning to r (printf-style; beyond NLP_DRIFT_WARNINGS_MAX, none). */
+/* Add a warning to r (printf-style; beyond NLP_DRIFT_WARNINGS_MAX, none);
+ * a loud one is about the data read (malformed, counted twice), said even
+ * when the report is quiet. */
 void nlp_drift_warn(struct nlp_drift_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void nlp_drift_warn_loud(struct nlp_drift_report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*

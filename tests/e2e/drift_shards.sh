@@ -73,6 +73,8 @@ cp part.00.prof again.prof
 "$N" drift -m m.nlp --json --profiles part.00.prof again.prof >twice.json 2>"$T/err"
 check "two files of the same bytes: merged, with a warning" sh -c \
     "grep -q \"hold the same profile\" '$T/err' && grep -q 'hold the same profile' twice.json"
+"$N" drift -q -m m.nlp --profiles part.00.prof again.prof >/dev/null 2>"$T/err"
+check "... said even with -q (the counts are doubled)" grep -q "hold the same profile" "$T/err"
 
 # labeled text (label<TAB>text, fastText): the profiles carry the gold
 # labels drift reads in it, so the concept-drift signals (gold labels,
