@@ -6,6 +6,7 @@
  */
 #include "registry.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,7 +154,8 @@ struct sides {
 	struct side s[NSECTIONS];
 	const char **keys;          /* one array for all */
 	struct nlp_registry_value *vals;
-	char **names;               /* training files' keys made here */
+	char **names;               /* keys made here: training files',
+	                               metrics' members' */
 	size_t nnames;
 };
 
@@ -167,6 +169,89 @@ sides_free(struct sides *x)
 	free(x->names);
 	free(x->keys);
 	free(x->vals);
+}
+
+/* A metric that is an object of numbers (per_class_f1: {"ham": 0.98,
+ * ...}), parsed; NULL for any other. */
+static json_t *
+number_object(const struct nlp_registry_field *f)
+{
+	json_t *o, *v;
+	const char *k;
+
+	if (f->value.type != NLP_RV_JSON || f->value.s == NULL ||
+	    (o = json_loads(f->value.s, 0, NULL)) == NULL)
+		return NULL;
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_foreach(o, k, v)
+		if (!json_is_number(v)) {
+			json_decref(o);
+			return NULL;
+		}
+	return o;
+}
+
+/* How many rows the metrics make: one a member of an object of numbers,
+ * one for each other field. */
+static size_t
+metric_rows(const struct nlp_registry_object *m)
+{
+	size_t i, n = 0;
+	json_t *o;
+
+	for (i = 0; i < m->nfields; i++) {
+		if ((o = number_object(&m->fields[i])) == NULL) {
+			n++;
+			continue;
+		}
+		n += json_object_size(o);
+		json_decref(o);
+	}
+	return n;
+}
+
+/*
+ * The metrics m as rows from x->keys[*k] on (*k moved past them): an
+ * object of numbers is a row a member, "f1:ham" for per_class_f1's ham
+ * (as --require names it), KEY:MEMBER for another -- one row that
+ * changed, at 4 decimals, rather than the object's JSON, cut short.
+ * Returns the number of rows, or -1 (out of memory).
+ */
+static long
+metric_sides(const struct nlp_registry_object *m, struct sides *x, size_t *k)
+{
+	size_t i, start = *k;
+	const char *mk;
+	json_t *o, *v;
+
+	for (i = 0; i < m->nfields; i++) {
+		if ((o = number_object(&m->fields[i])) == NULL) {
+			x->keys[*k] = m->fields[i].key;
+			x->vals[(*k)++] = m->fields[i].value;
+			continue;
+		}
+		json_object_foreach(o, mk, v) {
+			const char *key = m->fields[i].key;
+			int per_class = strcmp(key, "per_class_f1") == 0;
+			size_t len = strlen(key) + strlen(mk) + 2;
+			char *name = malloc(len);
+
+			if (name == NULL) {
+				json_decref(o);
+				return -1;
+			}
+			snprintf(name, len, "%s:%s", per_class ? "f1" : key, mk);
+			x->names[x->nnames++] = name;
+			x->keys[*k] = name;
+			x->vals[*k].type = NLP_RV_REAL;
+			x->vals[(*k)++].d = json_number_value(v);
+		}
+		json_decref(o);
+	}
+	return (long)(*k - start);
 }
 
 /*
@@ -201,16 +286,21 @@ sides_of(const struct nlp_registry_shown *v, struct sides *x,
 {
 	const struct nlp_registry_evaluation *ev = v->nevaluations > 0 ?
 	    &v->evaluations[0] : NULL;
+	size_t vrows = metric_rows(&v->v.metrics);
+	size_t erows = ev ? metric_rows(&ev->metrics) : 0;
+	/* and room for each metric as one row: an object that parsed when
+	   counted may fail to (out of memory) when made into rows */
 	size_t total = v->ntraining_data + v->hyperparameters.nfields +
-	    v->nlabel_counts + v->v.metrics.nfields +
-	    (ev ? ev->metrics.nfields + 1 : 0), k = 0, i;
+	    v->nlabel_counts + vrows + v->v.metrics.nfields +
+	    (ev ? erows + ev->metrics.nfields + 1 : 0), k = 0, i;
+	long n;
 
 	memset(x, 0, sizeof *x);
 	/* total + 1: never a NULL base, even with no fields at all */
 	if ((x->keys = calloc(total + 1, sizeof *x->keys)) == NULL ||
 	    (x->vals = calloc(total + 1, sizeof *x->vals)) == NULL ||
-	    (x->names = calloc(v->ntraining_data + 1, sizeof *x->names)) ==
-	    NULL) {
+	    (x->names = calloc(v->ntraining_data + vrows + erows + 1,
+	    sizeof *x->names)) == NULL) {
 		sides_free(x);
 		return nlp_errf(e, NLP_IO, "out of memory");
 	}
@@ -241,21 +331,21 @@ sides_of(const struct nlp_registry_shown *v, struct sides *x,
 		x->s[2].n++;
 	}
 	SIDE(3);
-	for (i = 0; i < v->v.metrics.nfields; i++, k++) {
-		x->keys[k] = v->v.metrics.fields[i].key;
-		x->vals[k] = v->v.metrics.fields[i].value;
+	if ((n = metric_sides(&v->v.metrics, x, &k)) < 0) {
+		sides_free(x);
+		return nlp_errf(e, NLP_IO, "out of memory");
 	}
-	x->s[3].n = v->v.metrics.nfields;
+	x->s[3].n = (size_t)n;
 	SIDE(4);
 	if (ev != NULL) {
 		x->keys[k] = "data";
 		x->vals[k].type = ev->data_sha256 ? NLP_RV_TEXT : NLP_RV_NULL;
 		x->vals[k++].s = ev->data_sha256;
-		for (i = 0; i < ev->metrics.nfields; i++, k++) {
-			x->keys[k] = ev->metrics.fields[i].key;
-			x->vals[k] = ev->metrics.fields[i].value;
+		if ((n = metric_sides(&ev->metrics, x, &k)) < 0) {
+			sides_free(x);
+			return nlp_errf(e, NLP_IO, "out of memory");
 		}
-		x->s[4].n = ev->metrics.nfields + 1;
+		x->s[4].n = (size_t)n + 1;
 	}
 #undef SIDE
 	return NLP_OK;
