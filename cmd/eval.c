@@ -316,8 +316,10 @@ record_eval(const char *cmd, struct nlp_loaded *lm,
 	}
 	free(ms);
 	free(ds);
+	/* once: the library's message may say it already */
 	if (rc != NLP_OK) {
-		nlp_err_prefix(&e, "cannot record the evaluation");
+		if (strstr(e.msg, "cannot record the evaluation") == NULL)
+			nlp_err_prefix(&e, "cannot record the evaluation");
 		return cli_error(cmd, &e);
 	}
 	if (!quiet)

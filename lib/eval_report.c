@@ -504,6 +504,14 @@ write_table(struct out *o, const struct nlp_eval_result *r)
 		    r->bootstrap.macro_f1[0], r->bootstrap.macro_f1[1]);
 }
 
+/* x as %+.4f prints it, without "-0.0000" for a difference below half a
+ * unit of the last digit (the same figures' last bits) */
+static double
+signed4(double x)
+{
+	return fabs(x) < 0.00005 ? 0.0 : x;
+}
+
 /* The baseline's figures and the difference. */
 static void
 write_baseline(struct out *o, const struct nlp_eval_result *r)
@@ -515,13 +523,13 @@ write_baseline(struct out *o, const struct nlp_eval_result *r)
 	say_safe(o, b->ref, 0);
 	say(o, " (sha256 %.12s): accuracy %.4f, macro-F1 %.4f; candidate - "
 	    "baseline: accuracy %+.4f, macro-F1 %+.4f\n", b->sha256,
-	    b->accuracy, b->macro.f1, f->accuracy - b->accuracy,
-	    f->macro.f1 - b->macro.f1);
+	    b->accuracy, b->macro.f1, signed4(f->accuracy - b->accuracy),
+	    signed4(f->macro.f1 - b->macro.f1));
 	if (bs->replicates > 0 && bs->paired)
 		say(o, "95%% paired intervals of the difference: accuracy "
 		    "[%+.4f, %+.4f], macro-F1 [%+.4f, %+.4f]\n",
-		    bs->diff_accuracy[0], bs->diff_accuracy[1],
-		    bs->diff_macro_f1[0], bs->diff_macro_f1[1]);
+		    signed4(bs->diff_accuracy[0]), signed4(bs->diff_accuracy[1]),
+		    signed4(bs->diff_macro_f1[0]), signed4(bs->diff_macro_f1[1]));
 }
 
 /*
