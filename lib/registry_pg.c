@@ -242,9 +242,21 @@ pg_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
 	    "out of memory";
 	int status = NLP_IO;
 
-	if (PQstatus(r->pg) == CONNECTION_BAD || strncmp(st, "08", 2) == 0)
+	if (PQstatus(r->pg) == CONNECTION_BAD || strncmp(st, "08", 2) == 0) {
+		/* libpq's first sentence says it ("server closed the
+		   connection unexpectedly"); the rest guesses why */
+		const char *cut = strchr(msg, ';');
 		return nlp_errf(e, NLP_IO, "registry '%s': %s: lost the "
-		    "connection to the server: %s", r->dir, what, msg);
+		    "connection to the server: %.*s; try again once it is "
+		    "back", r->dir, what, cut != NULL ? (int)(cut - msg) :
+		    (int)strlen(msg), msg);
+	}
+	if (strcmp(st, "42501") == 0)
+		/* insufficient_privilege: a role made for less (README:
+		   the read-only role of the cron hosts, CI's push role) */
+		return nlp_errf(e, NLP_IO, "registry '%s': %s: %s (this role "
+		    "may not do that: nlpops-registry(1), POSTGRESQL, has the "
+		    "grants each job needs)", r->dir, what, msg);
 	if (strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0 ||
 	    strcmp(st, "55P03") == 0)
 		return busy_err(r, e);

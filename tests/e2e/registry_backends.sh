@@ -455,6 +455,7 @@ expect_status 0 "$backend: read-only role: predict" env PGPASSWORD=cronpw "$N" -
 expect_status 0 "$backend: read-only role: pull" env PGPASSWORD=cronpw "$N" --registry "$RO" registry pull spam -o "$T/ro.nlp"
 expect_status 4 "$backend: read-only role: push" env PGPASSWORD=cronpw "$N" --registry "$RO" registry push "$A/m9.nlp" --name spam
 check "$backend: push refused: one line, permission denied" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'permission denied' '$T/err'"
+check "$backend: ... saying the role may not, and where the grants are" grep -q "this role may not do that: nlpops-registry(1), POSTGRESQL" "$T/err"
 "$N" --registry "$T/other" registry export fresh -o "$T/fresh.tar" >/dev/null 2>&1
 expect_status 4 "$backend: read-only role: import" env PGPASSWORD=cronpw "$N" --registry "$RO" registry import "$T/fresh.tar"
 check "$backend: import refused: one line, permission denied ($(cat "$T/err"))" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'permission denied' '$T/err'"
