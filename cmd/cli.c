@@ -510,6 +510,21 @@ fid_same(const struct fid *a, const struct fid *b)
 	    b->base) == 0);
 }
 
+/* Is f the file behind standard output or error (what the atomic writer
+ * writes straight through, not beside and renamed: /dev/stdout, or a
+ * path to the file the shell's >> opened)? */
+static int
+fid_is_standard(const struct fid *f)
+{
+	struct fid s;
+	int fd;
+
+	for (fd = 1; fd <= 2; fd++)
+		if (f->base == NULL && fid_of_fd(fd, &s) && fid_same(f, &s))
+			return 1;
+	return 0;
+}
+
 #define FILES_MAX_OUT 4
 
 int
@@ -517,7 +532,8 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 {
 	struct fid out[FILES_MAX_OUT], in;
 	char name[FILES_MAX_OUT][300];
-	size_t at[FILES_MAX_OUT], nout = 0, i, j;
+	size_t nout = 0, i, j;
+	int replaces[FILES_MAX_OUT];
 	const char *p;
 
 	for (i = 0; i < f->nout && nout < FILES_MAX_OUT; i++) {
@@ -525,7 +541,7 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 
 		if (o->path == NULL)
 			continue;
-		if (o->opt == NULL || strcmp(o->path, "-") == 0) {
+		if (o->opt == NULL) {
 			if (!fid_of_fd(1, &out[nout]))
 				continue;
 			snprintf(name[nout], sizeof name[0], "standard output");
@@ -540,7 +556,11 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 				return cli_usage_error(cmd, "%s is also %s: one "
 				    "would overwrite the other", name[nout],
 				    name[j]);
-		at[nout++] = i;
+		/* replacing an input once it is read needs a file written
+		   beside it and renamed: not one written straight through */
+		replaces[nout] = o->may_replace_input &&
+		    !fid_is_standard(&out[nout]);
+		nout++;
 	}
 	for (i = 0; i <= f->nin; i++) {
 		p = i < f->nin ? f->in[i] : f->nin == 0 && f->in != NULL ? "-" :
@@ -549,8 +569,7 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 		    fid_of(p, &in)) || in.base != NULL)
 			continue;
 		for (j = 0; j < nout; j++)
-			if (!f->out[at[j]].may_replace_input &&
-			    fid_same(&out[j], &in))
+			if (!replaces[j] && fid_same(&out[j], &in))
 				return cli_usage_error(cmd, "%s is also the "
 				    "input%s%s%s: it would be overwritten, or read "
 				    "back as it grows", name[j], strcmp(p, "-") == 0 ?

@@ -251,7 +251,9 @@ double cli_now(void);
  * `cat f >> f`: it would be overwritten, or read back as it grows.
  */
 struct cli_output {
-	const char *opt;         /* "-o", "--prom"; NULL: standard output */
+	const char *opt;         /* "-o", "--prom"; NULL: standard output
+	                            (path then "-"); with an opt, "-" is a
+	                            file of that name */
 	const char *path;        /* NULL: not written this run */
 	int may_replace_input;   /* predict -o: replaces its input once it is
 	                            all read, as `sort -o FILE FILE` does */

@@ -1289,25 +1289,43 @@ pull_signature(struct nlp_registry *r, const struct nlp_resolved *res,
 static int
 outside_registry(struct nlp_registry *r, const char *path)
 {
+	static const char *const own[] = {
+		"registry.db", "registry.db-wal", "registry.db-shm",
+		"registry.db-journal",
+	};
 	char dir[PATH_MAX], real[PATH_MAX], reg[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	size_t n;
+	const char *slash = strrchr(path, '/'), *base, *rest;
+	size_t n, i;
 
 	if (strcmp(path, "-") == 0 || realpath(nlp_registry_dir(r), reg) ==
 	    NULL)
 		return NLP_OK;
-	snprintf(dir, sizeof dir, "%.*s", slash == NULL ? 1 : slash == path ?
-	    1 : (int)(slash - path), slash == NULL ? "." : path);
-	if (realpath(dir, real) == NULL)
-		return NLP_OK;
+	/* where the write lands: the file a symbolic link names (the
+	   writer follows it), else its directory resolved and its name */
+	if (realpath(path, real) == NULL) {
+		snprintf(dir, sizeof dir, "%.*s", slash == NULL ? 1 : slash ==
+		    path ? 1 : (int)(slash - path), slash == NULL ? "." : path);
+		if (realpath(dir, real) == NULL)
+			return NLP_OK;
+		base = slash != NULL ? slash + 1 : path;
+		if (strlen(real) + strlen(base) + 2 > sizeof real)
+			return NLP_OK;
+		strcat(real, "/");
+		strcat(real, base);
+	}
 	n = strlen(reg);
-	if (strncmp(real, reg, n) == 0 && (real[n] == '/' || (real[n] ==
-	    '\0' && strncmp(slash != NULL ? slash + 1 : path, "registry.db",
-	    11) == 0)))
-		return cli_usage_error("registry", "-o '%s' is inside the "
-		    "registry '%s': writing there would damage it",
-		    path, nlp_registry_dir(r));
-	return NLP_OK;
+	if (strncmp(real, reg, n) != 0 || real[n] != '/')
+		return NLP_OK;
+	rest = real + n + 1;
+	for (i = 0; i < sizeof own / sizeof *own; i++)
+		if (strcmp(rest, own[i]) == 0)
+			break;
+	if (i == sizeof own / sizeof *own && strncmp(rest, "objects/", 8) !=
+	    0 && strncmp(rest, "tmp/", 4) != 0)
+		return NLP_OK;
+	return cli_usage_error("registry", "-o '%s' is one of the registry's "
+	    "own files ('%s' in '%s'): writing there would damage it", path,
+	    rest, nlp_registry_dir(r));
 }
 
 static int

@@ -219,8 +219,13 @@ check "... the data intact" cmp -s "$T/trself.tsv" "$T/trself.orig"
 expect_status 2 "serve --log MODEL" timeout -s KILL 20 "$N" serve -m "$T/mself.nlp" --log "$T/mself.nlp" --listen 127.0.0.1:0
 "$N" --registry "$T/selfreg" registry push "$T/m1.nlp" --name self >/dev/null 2>&1
 expect_status 2 "registry export -o REGISTRY/registry.db" "$N" --registry "$T/selfreg" registry export self@1 -o "$T/selfreg/registry.db"
-check "... says so" grep -q "is inside the registry" "$T/err"
+check "... says so" grep -q "is one of the registry.s own files" "$T/err"
 expect_status 2 "registry pull -o REGISTRY/objects/..." "$N" --registry "$T/selfreg" registry pull self@1 -o "$T/selfreg/objects/x.nlp"
+ln -s "$T/selfreg/registry.db" "$T/dblink"
+expect_status 2 "registry pull -o a symbolic link to registry.db" "$N" --registry "$T/selfreg" registry pull self@1 -o "$T/dblink"
+expect_status 0 "... a backup beside the database is fine" "$N" --registry "$T/selfreg" registry pull self@1 -o "$T/selfreg/registry.db.bak"
+expect_status 2 "predict -o /dev/stdout FILE >> FILE (written through, never renamed)" sh -c "timeout 20 '$N' predict -q -m '$T/m1.nlp' -o /dev/stdout '$T/self.txt' >>'$T/self.txt'"
+expect_status 2 "drift --prom - --html - (one file named -)" sh -c "cd '$T' && '$N' drift -q -m m1.nlp --prom - --html - self.txt >/dev/null"
 expect_status 0 "... and the registry is sound" "$N" --registry "$T/selfreg" registry verify
 check "the input and the model intact, again" sh -c "cmp -s '$T/self.txt' '$T/self.orig' && cmp -s '$T/mself.nlp' '$T/m1.nlp'"
 "$N" predict -q -m "$T/m1.nlp" "$T/self.txt" >"$T/self.want"
