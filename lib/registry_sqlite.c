@@ -377,26 +377,31 @@ sq_rollback(struct nlp_registry *r)
 /* ---- the schema ---- */
 
 /*
- * The header's application_id and user_version, read in one statement:
- * two separate reads could straddle another process's schema creation and
- * see half of it.
+ * The header's application_id and user_version, and the number of
+ * tables, views, indexes and triggers (tables, when not NULL), read in one
+ * statement: separate reads could straddle another process's schema
+ * creation and see half of it (no version, but tables).
  */
 static int
 read_header(struct nlp_registry *r, int64_t *app, int64_t *ver,
-    struct nlp_err *e)
+    int64_t *tables, struct nlp_err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	*app = *ver = 0;
-	if (sqlite3_prepare_v2(r->db, "SELECT a.application_id, u.user_version "
-	    "FROM pragma_application_id AS a, pragma_user_version AS u", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (tables != NULL)
+		*tables = 0;
+	if (sqlite3_prepare_v2(r->db, "SELECT a.application_id, u.user_version, "
+	    "(SELECT count(*) FROM sqlite_master) FROM pragma_application_id "
+	    "AS a, pragma_user_version AS u", -1, &st, NULL) != SQLITE_OK)
 		return nlp_regdb_err(r, e, "database");
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*app = sqlite3_column_int64(st, 0);
 		*ver = sqlite3_column_int64(st, 1);
+		if (tables != NULL)
+			*tables = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? NLP_OK : nlp_regdb_err(r, e, "cannot read the "
@@ -464,14 +469,6 @@ empty_database(struct nlp_registry *r, int dfd, struct nlp_err *e)
 	return NLP_OK;
 }
 
-/* The number of tables, views, indexes and triggers in the database. */
-static int
-count_tables(struct nlp_registry *r, int64_t *n, struct nlp_err *e)
-{
-	return nlp_regdb_int_query(r, "SELECT count(*) FROM sqlite_master", NULL,
-	    0, 0, n, e);
-}
-
 /* A database of another application's, without our header. */
 static int
 foreign_tables(struct nlp_registry *r, struct nlp_err *e)
@@ -490,9 +487,8 @@ create_or_migrate(struct nlp_registry *r, struct nlp_err *e)
 	char sql[64];
 	int rc;
 
-	if ((rc = read_header(r, &app, &ver, e)) != NLP_OK ||
-	    (rc = check_header(r, app, ver, e)) != NLP_OK ||
-	    (rc = count_tables(r, &tables, e)) != NLP_OK)
+	if ((rc = read_header(r, &app, &ver, &tables, e)) != NLP_OK ||
+	    (rc = check_header(r, app, ver, e)) != NLP_OK)
 		return rc;
 	if (ver == 0 && tables > 0)
 		return foreign_tables(r, e);
@@ -523,7 +519,7 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 	int64_t app = 0, ver = 0, tables = 0;
 	int rc;
 
-	if ((rc = read_header(r, &app, &ver, e)) != NLP_OK)
+	if ((rc = read_header(r, &app, &ver, &tables, e)) != NLP_OK)
 		return rc;
 	r->schema = NLP_REGISTRY_SCHEMA;
 	if (app == APPLICATION_ID && ver == NLP_REGISTRY_SCHEMA)
@@ -534,15 +530,13 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 		if (ver == 0) {
 			struct nlp_err again;
 
-			if ((rc = count_tables(r, &tables, e)) != NLP_OK)
-				return rc;
 			if (tables > 0)
 				return foreign_tables(r, e);
 			/* no registry, or a damaged one -- unless a writer
 			 * committed the schema (and stored an object) while the
 			 * objects were counted: then read what it made */
 			if ((rc = empty_database(r, -1, e)) == NLP_OK ||
-			    read_header(r, &app, &ver, &again) != NLP_OK ||
+			    read_header(r, &app, &ver, NULL, &again) != NLP_OK ||
 			    ver == 0)
 				return rc;
 			if ((rc = check_header(r, app, ver, e)) != NLP_OK)

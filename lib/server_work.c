@@ -105,7 +105,7 @@ log_line(struct nlp_server *s, const struct job *j, struct nlp_buf *b,
 
 /*
  * The lines in the log's buffer have reached the file (ok), or are lost
- * (err: the errno of the failed write or flush, or -1 out of memory): a
+ * (err: the errno of the failed write or flush): a
  * line counts as written only once a flush or close has succeeded with
  * it, as lost otherwise (what stdio still held of them is dropped, so
  * that a later flush cannot write some of them after all).  A loss is
@@ -128,8 +128,7 @@ log_settle(struct nlp_server *s, int ok, int err)
 		}
 		if (!w->log_failing && w->log_pending > 0)
 			nlp_srv_event(s, "log_error", "cannot write '%s': %s",
-			    s->o.log_path, err < 0 ? "out of memory" : err > 0 ?
-			    strerror(err) : "I/O error");
+			    s->o.log_path, err > 0 ? strerror(err) : "I/O error");
 		w->log_failing = w->log_pending > 0 || w->log_failing;
 	}
 	w->log_pending = 0;
@@ -161,10 +160,19 @@ log_write(struct nlp_server *s, const struct nlp_buf *b, int flush)
 
 	pthread_mutex_lock(&w->log_mu);
 	errno = 0;
+	if (b->failed) {
+		/* this line alone is lost (out of memory making it): the
+		   lines buffered before it are sound, and stay */
+		atomic_fetch_add(&s->mx.log_errors, 1);
+		if (!w->log_failing)
+			nlp_srv_event(s, "log_error", "cannot write '%s': out of "
+			    "memory", s->o.log_path);
+		w->log_failing = 1;
+		pthread_mutex_unlock(&w->log_mu);
+		return;
+	}
 	w->log_pending++;
-	if (b->failed)
-		log_settle(s, 0, -1);
-	else if (fwrite(b->p, 1, b->len, w->log) != b->len)
+	if (fwrite(b->p, 1, b->len, w->log) != b->len)
 		log_settle(s, 0, errno);
 	else if (flush) {
 		int ok = fflush(w->log) == 0;
