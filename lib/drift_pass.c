@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "digest.h"
 #include "pool.h"
+#include "text.h"
 
 #define BATCH 4096               /* records read before scoring them */
 #define CHUNK 256                /* records a task accumulates */
@@ -321,7 +322,7 @@ struct record {
 };
 
 /* The model's view of a record: prediction, confidence, OOV, accuracy.
-   *t is set to its tokens.  A text without a token (a blank line) has no
+   *t is set to its tokens.  A blank text (white space alone) has no
    prediction, as predict gives it none: the model's prior would count as
    one, and a day of blank lines would move the label mix and the
    confidences (empty_share is what tells of them). */
@@ -337,7 +338,7 @@ score_record(struct nlp_drift_pass *p, struct worker *w,
 	if (nlp_model_predict(m, &w->sc, r->text, r->len, w->probs) < 0)
 		return -1;
 	*t = &w->sc.f.tok;
-	if ((*t)->n == 0)
+	if (nlp_text_blank(r->text, r->len))
 		return 0;
 	nlp_top_k(w->probs, m->nclasses, 1, &best);
 	if (!m->multilabel) {

@@ -131,17 +131,11 @@ const char *
 nlp_predout_unscored(const struct nlp_predout *o, const char *text,
     size_t len, unsigned flags)
 {
-	size_t i;
-
 	if (o->score_empty)
 		return NULL;
 	if (flags & NLP_REC_MALFORMED)
 		return "no_text";
-	for (i = 0; i < len; i++)
-		if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' &&
-		    text[i] != '\f' && text[i] != '\v')
-			return NULL;
-	return "empty";
+	return nlp_text_blank(text, len) ? "empty" : NULL;
 }
 
 /* The start of a result line: "{" and the id in JSONL, the id column in

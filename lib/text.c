@@ -308,3 +308,15 @@ nlp_text_label_fault(const char *s, size_t n, char *buf, size_t size)
 	    cp - 0x100);
 	return buf;
 }
+
+int
+nlp_text_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\f' &&
+		    s[i] != '\v')
+			return 0;
+	return 1;
+}

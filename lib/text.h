@@ -97,4 +97,11 @@ size_t nlp_utf8_cut(const char *s, size_t len, size_t max);
 #define NLP_DISTANCE_FAR 9999
 size_t nlp_text_distance(const char *a, const char *b);
 
+/*
+ * Is s[0..n) blank -- nothing but spaces, TABs, CRs, FFs and VTs (or
+ * empty)?  Such a text has no prediction: predict prints the empty
+ * record's marker for it, and drift counts no prediction of it.
+ */
+int nlp_text_blank(const char *s, size_t n);
+
 #endif
