@@ -269,9 +269,9 @@ nlp_drift_dist_signal(struct nlp_drift_report *r, const char *name,
 }
 
 size_t
-nlp_drift_pool_rare_bins(double *ref, double *cur, size_t k, int pooled)
+nlp_drift_pool_rare_bins(double *ref, double *cur, size_t k, unsigned how)
 {
-	double rt = 0, ct = 0;
+	double rt = 0, ct = 0, x;
 	size_t i, w = 0;
 
 	for (i = 0; i < k; i++)
@@ -279,8 +279,10 @@ nlp_drift_pool_rare_bins(double *ref, double *cur, size_t k, int pooled)
 	if (rt <= 0)
 		return k;
 	for (i = 0; i + 1 < k; i++) {
-		if ((pooled ? (ref[i] + cur[i]) / (rt + ct) : ref[i] / rt) * ct >=
-		    5) {
+		x = ((how & NLP_POOL_BOTH) ? (ref[i] + cur[i]) / (rt + ct) :
+		    ref[i] / rt) * ct;
+		if (x >= 5 || ((how & NLP_POOL_PILED) && cur[i] > x + 4 * sqrt(x) +
+		    10)) {
 			ref[w] = ref[i];
 			cur[w] = cur[i];
 			w++;
@@ -427,7 +429,8 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	/* the rare labels in one bin of their own, after the others (none
 	   when no label is rare) */
 	v->a[m->nclasses] = v->b[m->nclasses] = 0;
-	k = nlp_drift_pool_rare_bins(v->a, v->b, m->nclasses + 1, 1);
+	k = nlp_drift_pool_rare_bins(v->a, v->b, m->nclasses + 1,
+	    NLP_POOL_BOTH | NLP_POOL_PILED);
 	if (v->a[k - 1] == 0 && v->b[k - 1] == 0)
 		k--;
 	if (nlp_drift_dist_signal(r, "predicted_labels", v->a, v->b, k,
@@ -496,7 +499,8 @@ concept(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 		    p->gold.ent[i].len) == NULL)
 			v->b[nl] += (double)p->gold.ent[i].value;
 	if ((nl > 0 && nlp_drift_dist_signal(r, "gold_labels", v->a, v->b,
-	    nlp_drift_pool_rare_bins(v->a, v->b, nl + 1, 1), NLP_DIST_PSI, small,
+	    nlp_drift_pool_rare_bins(v->a, v->b, nl + 1, NLP_POOL_BOTH |
+	    NLP_POOL_PILED), NLP_DIST_PSI, small,
 	    o) < 0) ||
 	    (ref->model != NULL && p->scored > 0 && accuracy(r, prof, p, o) < 0))
 		return -1;

@@ -51,13 +51,17 @@ int nlp_drift_dist_signal(struct nlp_drift_report *r, const char *name,
 /*
  * Fold into the last bin every bin where the current side is expected to
  * have fewer than 5 counts (the chi-squared rule); returns the new number
- * of bins.  Expected from the reference's shares, or with pooled set, from
- * the two sides' counts together (as the test of homogeneity expects
- * them): a bin that is rare in the reference but where the current text
- * piles up is then kept, not hidden in "other".
+ * of bins.  Expected from the reference's shares, or with NLP_POOL_BOTH,
+ * from the two sides' counts together (as the test of homogeneity
+ * expects them).  With NLP_POOL_PILED a bin the current side fills far
+ * beyond chance -- more than its expected count plus 4 standard
+ * deviations plus 10 -- keeps its own bin however rare it was: today's
+ * text piling onto one rare label is not hidden in "other".
  */
+#define NLP_POOL_BOTH 1u
+#define NLP_POOL_PILED 2u
 size_t nlp_drift_pool_rare_bins(double *ref, double *cur, size_t k,
-    int pooled);
+    unsigned how);
 
 /*
  * Every signal of pass p against ref, in this order: vocabulary, oov_rate

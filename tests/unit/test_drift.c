@@ -340,7 +340,7 @@ TEST(a_rare_bin_where_the_current_text_piles_up_is_kept_when_pooled)
 
 	cr_assert_eq(nlp_drift_pool_rare_bins(r2, c2, 4, 0), 3);
 	cr_assert_float_eq(r2[2], 10, 0);     /* pooled away */
-	k = nlp_drift_pool_rare_bins(ref, cur, 4, 1);
+	k = nlp_drift_pool_rare_bins(ref, cur, 4, NLP_POOL_BOTH);
 	cr_assert_eq(k, 4);
 	cr_assert_float_eq(ref[1], 10, 0);
 	cr_assert_float_eq(cur[1], 300, 0);
@@ -348,10 +348,29 @@ TEST(a_rare_bin_where_the_current_text_piles_up_is_kept_when_pooled)
 	   0.5 = 2, pooled */
 	{
 		double a[3] = { 100, 2, 0 }, b[3] = { 100, 2, 0 };
-		cr_assert_eq(nlp_drift_pool_rare_bins(a, b, 3, 1), 2);
+		cr_assert_eq(nlp_drift_pool_rare_bins(a, b, 3, NLP_POOL_BOTH |
+		    NLP_POOL_PILED), 2);
 		cr_assert_float_eq(a[1], 2, 0);
 		cr_assert_float_eq(b[1], 2, 0);
 	}
+}
+
+TEST(a_rare_label_piled_onto_keeps_its_bin_against_a_large_reference)
+{
+	/* 10000 training examples, 100 current texts: label 1, 10 of the
+	   training examples, expected 0.1 times, is 30 of today's -- from
+	   both sides' counts too it would be pooled (0.4 expected) */
+	double ref[4] = { 8990, 10, 1000, 0 }, cur[4] = { 60, 30, 10, 0 };
+	double r2[4] = { 8990, 10, 1000, 0 }, c2[4] = { 60, 30, 10, 0 };
+	double r3[4] = { 8990, 10, 1000, 0 }, c3[4] = { 80, 10, 10, 0 };
+
+	cr_assert_eq(nlp_drift_pool_rare_bins(r2, c2, 4, NLP_POOL_BOTH), 3);
+	cr_assert_eq(nlp_drift_pool_rare_bins(ref, cur, 4, NLP_POOL_BOTH |
+	    NLP_POOL_PILED), 4);
+	cr_assert_float_eq(cur[1], 30, 0);
+	/* 10 of 100 is within chance's reach of 0.4 plus 4 sd plus 10: no */
+	cr_assert_eq(nlp_drift_pool_rare_bins(r3, c3, 4, NLP_POOL_BOTH |
+	    NLP_POOL_PILED), 3);
 }
 
 TEST(the_tokens_that_changed_most)
