@@ -139,6 +139,12 @@ help(int argc, char **argv)
 		list_commands(stdout);
 		return NLP_OK;
 	}
+	if ((strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0) && argc > 2) {
+		fprintf(stderr, "nlpops help: '%s' is one operand too many "
+		    "(see 'nlpops help help')\n", argv[2]);
+		return NLP_USAGE;
+	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0) {
 		printf("usage: nlpops help [COMMAND [VERB]]\n\n"
@@ -148,8 +154,10 @@ help(int argc, char **argv)
 	}
 	if ((c = find_command(argv[1])) == NULL)
 		return unknown_command(argv[1]);
-	/* help COMMAND, or help registry VERB: nothing after */
-	if (argc > (strcmp(c->name, "registry") == 0 ? 3 : 2)) {
+	/* help COMMAND, or help registry VERB: nothing after (an option is
+	   no verb) */
+	if (argc > (strcmp(c->name, "registry") == 0 ? 3 : 2) || (argc == 3 &&
+	    argv[2][0] == '-')) {
 		fprintf(stderr, "nlpops help: '%s' is one operand too many "
 		    "(see 'nlpops help help')\n", argv[argc - 1]);
 		return NLP_USAGE;

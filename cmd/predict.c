@@ -218,6 +218,7 @@ struct run {
 	int quiet, linebuf;
 	int min_p_given;          /* --min-p */
 	int fallback_given;       /* --fallback */
+	int threshold_given;      /* --threshold */
 	struct nlp_loaded lm;
 	struct nlp_reader *r;
 	struct nlp_atomic af;
@@ -268,6 +269,7 @@ option(void *ctx, int id, const char *arg)
 		u->po.k = k;
 		break;
 	case OPT_THRESHOLD:
+		u->threshold_given = 1;
 		rc = cli_double("predict", "--threshold", arg, 0, 1,
 		    &u->po.threshold);
 		break;
@@ -729,7 +731,7 @@ cmd_predict(int argc, char **argv)
 	rc = cli_parse(&cli_predict, argc, argv, option, u, &first);
 	if (rc == NLP_OK && u->model == NULL)
 		rc = cli_usage_error("predict", "no model: give -m MODEL");
-	if (rc == NLP_OK && u->fallback_given && u->po.threshold <= 0)
+	if (rc == NLP_OK && u->fallback_given && !u->threshold_given)
 		rc = cli_usage_error("predict", "--fallback goes with --threshold "
 		    "P: it is the label printed below P");
 	if (rc == NLP_OK) {

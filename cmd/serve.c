@@ -89,6 +89,7 @@ struct sargs {
 	const char *listen;
 	int json;                /* --log-format json */
 	int fallback_given;      /* --fallback */
+	int threshold_given;     /* --threshold */
 	double drain;
 	struct nlp_err e;
 };
@@ -122,6 +123,7 @@ option(void *ctx, int id, const char *arg)
 		a->o.fmt.k = u;
 		break;
 	case OPT_THRESHOLD:
+		a->threshold_given = 1;
 		rc = cli_double("serve", "--threshold", arg, 0, 1,
 		    &a->o.fmt.threshold);
 		break;
@@ -367,7 +369,7 @@ setup(struct sargs *a)
 		return cli_usage_error("serve", "no model: give -m MODEL");
 	if (a->o.log_text && a->o.log_path == NULL)
 		return cli_usage_error("serve", "--log-text goes with --log FILE");
-	if (a->fallback_given && a->o.fmt.threshold <= 0)
+	if (a->fallback_given && !a->threshold_given)
 		return cli_usage_error("serve", "--fallback goes with --threshold "
 		    "P: it is the label answered below P");
 	/* the log appends: not to the model's file, nor the shadow's */

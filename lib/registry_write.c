@@ -751,9 +751,10 @@ same_record(struct nlp_registry *r, int64_t mid, long v,
 			NLP_REGDB_INT(mid), NLP_REGDB_INT(v),
 			NLP_REGDB_TEXT(o->description),
 		};
+		/* an empty one is none */
 		if ((rc = nlp_regdb_int_query(r, "SELECT count(*) FROM versions "
-		    "WHERE model_id = ? AND version = ? AND description = ?", p,
-		    3, 0, &n, e)) != NLP_OK)
+		    "WHERE model_id = ? AND version = ? AND coalesce(description, "
+		    "'') = ?", p, 3, 0, &n, e)) != NLP_OK)
 			return rc;
 		if (n == 0)
 			return nlp_errf(e, NLP_REGISTRY, "these bytes are already "

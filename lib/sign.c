@@ -137,8 +137,8 @@ read_small(const char *path, const char *what, char **buf, size_t *len,
 	    (st.st_mode & 002) != 0) {
 		close(fd);
 		return strcmp(what, "private key") == 0 ? nlp_errf(e, NLP_DATA,
-		    "private key '%s' is not private (mode %04o: others may read "
-		    "or change it): chmod 600 '%s'", path,
+		    "private key '%s' is not private (mode %04o: others than its "
+		    "owner may read or change it): chmod 600 '%s'", path,
 		    (unsigned)(st.st_mode & 07777), path) : nlp_errf(e, NLP_DATA,
 		    "public key '%s' may be changed by anyone (mode %04o): chmod "
 		    "o-w '%s'", path, (unsigned)(st.st_mode & 07777), path);

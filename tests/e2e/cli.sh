@@ -26,6 +26,8 @@ expect_status 2 "help predict extra" "$N" help predict extra
 expect_status 2 "help registry push extra" "$N" help registry push extra
 expect_status 2 "--version extra" "$N" --version extra
 expect_status 2 "--help extra" "$N" --help extra
+expect_status 2 "help help extra" "$N" help help extra
+expect_status 2 "help registry --json (an option is no verb)" "$N" help registry --json
 check "__complete commands lists the commands" sh -c "'$N' __complete commands | cut -f1 | tr '\n' ' ' | grep -qx 'train predict eval drift registry serve key help '"
 check "each with its summary" sh -c "'$N' __complete commands | grep -qx 'eval	metrics on labeled data, and gates for CI'"
 expect_status 0 "__complete options eval" "$N" __complete options eval

@@ -13,6 +13,7 @@
  * different ones).
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -55,6 +56,7 @@ after_open(const char *path, int flags)
 {
 	char a[256];
 	const char *base;
+	int saved = errno;       /* the open's, for its caller */
 	long ms;
 
 	if ((flags & O_CREAT) && (ms = setting("SLOWFS_CREATE", a, sizeof a)) >
@@ -66,12 +68,16 @@ after_open(const char *path, int flags)
 	if ((flags & O_DIRECTORY) && (ms = setting("SLOWFS_DIR", a, sizeof a)) >
 	    0 && atomic_fetch_add(&dirs, 1) + 1 == atoi(a))
 		nap(ms);
+	errno = saved;
 }
 
 static mode_t
 mode_of(int flags, va_list ap)
 {
-	return (flags & (O_CREAT | O_TMPFILE)) ? (mode_t)va_arg(ap, int) : 0;
+	/* O_TMPFILE holds O_DIRECTORY's bit: the whole of it, as glibc
+	   tests it */
+	return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ?
+	    (mode_t)va_arg(ap, int) : 0;
 }
 
 #define OPEN(name)							\
