@@ -13,17 +13,23 @@
 #include "stats.h"
 #include "text.h"
 
+static void
+vwarn(struct nlp_drift_report *r, int loud, const char *fmt, va_list ap)
+{
+	if (r->nwarnings == NLP_DRIFT_WARNINGS_MAX)
+		return;
+	vsnprintf(r->warning[r->nwarnings], sizeof r->warning[0], fmt, ap);
+	r->loud[r->nwarnings++] = (unsigned char)loud;
+}
+
 void
 nlp_drift_warn(struct nlp_drift_report *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (r->nwarnings == NLP_DRIFT_WARNINGS_MAX)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(r->warning[r->nwarnings], sizeof r->warning[0], fmt, ap);
+	vwarn(r, 0, fmt, ap);
 	va_end(ap);
-	r->loud[r->nwarnings++] = 0;
 }
 
 void
@@ -31,12 +37,9 @@ nlp_drift_warn_loud(struct nlp_drift_report *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (r->nwarnings == NLP_DRIFT_WARNINGS_MAX)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(r->warning[r->nwarnings], sizeof r->warning[0], fmt, ap);
+	vwarn(r, 1, fmt, ap);
 	va_end(ap);
-	r->loud[r->nwarnings++] = 1;
 }
 
 /*

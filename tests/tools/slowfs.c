@@ -80,42 +80,43 @@ mode_of(int flags, va_list ap)
 	    (mode_t)va_arg(ap, int) : 0;
 }
 
-#define OPEN(name)							\
-int									\
-name(const char *path, int flags, ...)					\
-{									\
-	static open_fn real;						\
-	va_list ap;							\
-	mode_t mode;							\
-	int fd;								\
-									\
-	va_start(ap, flags);						\
-	mode = mode_of(flags, ap);					\
-	va_end(ap);							\
-	if (real == NULL)						\
-		real = (open_fn)dlsym(RTLD_NEXT, #name);		\
-	fd = real(path, flags, mode);					\
-	after_open(path, flags);					\
-	return fd;							\
+/* The real open (at -1) or openat called name, looked up once; then
+ * after_open(). */
+static int
+call(void **real, const char *name, int at, const char *path, int flags,
+    mode_t mode)
+{
+	int fd;
+
+	if (*real == NULL)
+		*real = dlsym(RTLD_NEXT, name);
+	fd = at == -1 ? ((open_fn)*real)(path, flags, mode) :
+	    ((openat_fn)*real)(at, path, flags, mode);
+	after_open(path, flags);
+	return fd;
 }
 
-#define OPENAT(name)							\
-int									\
-name(int at, const char *path, int flags, ...)				\
+#define OPEN(name)							\
+int name(const char *path, int flags, ...)				\
 {									\
-	static openat_fn real;						\
+	static void *real;						\
 	va_list ap;							\
-	mode_t mode;							\
-	int fd;								\
-									\
+	mode_t m;							\
 	va_start(ap, flags);						\
-	mode = mode_of(flags, ap);					\
+	m = mode_of(flags, ap);						\
 	va_end(ap);							\
-	if (real == NULL)						\
-		real = (openat_fn)dlsym(RTLD_NEXT, #name);		\
-	fd = real(at, path, flags, mode);				\
-	after_open(path, flags);					\
-	return fd;							\
+	return call(&real, #name, -1, path, flags, m);			\
+}
+#define OPENAT(name)							\
+int name(int at, const char *path, int flags, ...)			\
+{									\
+	static void *real;						\
+	va_list ap;							\
+	mode_t m;							\
+	va_start(ap, flags);						\
+	m = mode_of(flags, ap);						\
+	va_end(ap);							\
+	return call(&real, #name, at, path, flags, m);			\
 }
 
 int open(const char *, int, ...);
