@@ -958,60 +958,110 @@ insert_version(struct nlp_registry *r, int64_t mid, struct b_version *v,
 	return rc;
 }
 
-/*
- * Does alias (of model m) have a history of its own here: set here to
- * another version than the bundle's (or the bundle has it no more)?  Then
- * the import keeps it as it is, and the bundle's events of it -- moves
- * made in another registry -- must not join its log: rollback replays the
- * log, and would follow them to versions the alias never had here.
- */
+/* Is event ev (a JSON object of the log) one of alias's? */
 static int
-alias_diverges(struct nlp_registry *r, const struct b_model *m,
-    const char *alias, int *diverges, struct nlp_err *e)
+of_alias(json_t *ev, const char *alias)
 {
-	long cur = 0, b = 0;
+	json_t *a = json_object_get(ev, "alias");
+
+	return json_is_string(a) && strcmp(json_string_value(a), alias) == 0;
+}
+
+/* The version alias points at in the bundle's model m: 0 when none. */
+static long
+bundle_alias(const struct b_model *m, const char *alias)
+{
 	json_t *x;
 	size_t i;
-	int rc;
 
-	*diverges = 0;
-	if (alias == NULL || m->mid == 0)
-		return NLP_OK;
-	if ((rc = nlp_registry_alias_version(r, m->mid, alias, &cur, e)) !=
-	    NLP_OK || cur == 0)
-		return rc;
 	json_array_foreach(json_object_get(m->j, "aliases"), i, x)
 		if (strcmp(str(x, "alias"), alias) == 0)
-			b = (long)json_integer_value(json_object_get(x, "version"));
-	*diverges = cur != b;
+			return (long)json_integer_value(json_object_get(x,
+			    "version"));
+	return 0;
+}
+
+/*
+ * What the import does with alias of model m, given the log here before
+ * it (have): the bundle's events of the alias are appended (*adopt) only
+ * when the log here of the alias begins the bundle's -- the bundle's
+ * history continues this registry's own -- and the alias ends where the
+ * bundle has it; the alias is set (*set) only when it is absent here with
+ * such a log.  Otherwise the alias keeps its own history here: rollback
+ * replays this registry's log, and must never follow moves made in
+ * another registry to versions the alias never had here (nor a delete
+ * made there wipe its history here, nor one made here be undone).
+ */
+static int
+alias_plan(struct nlp_registry *r, const struct b_model *m, json_t *have,
+    const char *alias, int *adopt, int *set, struct nlp_err *e)
+{
+	json_t *theirs = json_object_get(m->j, "events");
+	size_t i = 0, j = 0, nh = json_array_size(have),
+	    nb = json_array_size(theirs);
+	long cur = 0, b = bundle_alias(m, alias);
+	int prefix = 0, rc;
+
+	*adopt = *set = 0;
+	if (m->mid != 0 && (rc = nlp_registry_alias_version(r, m->mid, alias,
+	    &cur, e)) != NLP_OK)
+		return rc;
+	for (;;) {
+		while (i < nh && !of_alias(json_array_get(have, i), alias))
+			i++;
+		while (j < nb && !of_alias(json_array_get(theirs, j), alias))
+			j++;
+		if (i == nh) {
+			prefix = 1;     /* ours all theirs: they go on from it */
+			break;
+		}
+		if (j == nb || !json_equal(json_array_get(have, i),
+		    json_array_get(theirs, j)))
+			break;
+		i++;
+		j++;
+	}
+	*set = cur == 0 && b != 0 && prefix;
+	*adopt = prefix && (cur != 0 ? cur : *set ? b : 0) == b;
 	return NLP_OK;
 }
 
-/* Append the bundle's events of model m that the registry's log lacks
- * (not those of an alias with a history of its own here: counted in
- * *kept). */
+/* The log of model m here, as the bundle's events are written. */
 static int
-import_events(struct nlp_registry *r, struct b_model *m, size_t *added,
-    size_t *kept, struct nlp_err *e)
+log_here(struct nlp_registry *r, const struct b_model *m, json_t **have,
+    struct nlp_err *e)
 {
 	struct nlp_regdb_param q[] = { NLP_REGDB_TEXT(m->name) };
 	unsigned long mark = nlp_json_watch();
-	json_t *have = json_array(), *ev;
-	unsigned char *used = NULL;
-	size_t i, j, k, n, start = 0;
 	int rc;
 
+	if ((*have = json_array()) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
 	rc = nlp_regdb_each(r, "SELECT at, who, kind, alias, old_version, "
 	    "new_version, reason FROM events WHERE model = ? ORDER BY id", q, 1,
-	    nlp_bundle_event_row, have, e);
+	    nlp_bundle_event_row, *have, e);
 	if (rc == NLP_OK && nlp_json_failed_since(mark))
 		rc = nlp_errf(e, NLP_IO, "out of memory");
-	n = json_array_size(have);
-	if (rc == NLP_OK && (used = calloc(n + 1, 1)) == NULL)
-		rc = nlp_errf(e, NLP_IO, "out of memory");
+	return rc;
+}
+
+/* Append the bundle's events of model m that the log here (have) lacks,
+ * but those of an alias that keeps its own history (counted in *kept). */
+static int
+import_events(struct nlp_registry *r, struct b_model *m, json_t *have,
+    size_t *added, size_t *kept, struct nlp_err *e)
+{
+	json_t *ev;
+	unsigned char *used = NULL;
+	size_t i, j, k, n = json_array_size(have), start = 0;
+	int rc = NLP_OK;
+
+	if ((used = calloc(n + 1, 1)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
 	json_array_foreach(json_object_get(m->j, "events"), i, ev) {
-		if (rc != NLP_OK)
-			break;
+		const char *alias = str(ev, "alias");
+		int adopt, set;
+
 		/* from just past the last match: logs that agree are matched
 		 * in one pass, not in n * n comparisons */
 		for (k = 0; k < n; k++) {
@@ -1024,43 +1074,40 @@ import_events(struct nlp_registry *r, struct b_model *m, size_t *added,
 			start = j + 1;
 			continue;
 		}
-		{
-			int diverges;
-
-			if ((rc = alias_diverges(r, m, str(ev, "alias"), &diverges,
-			    e)) != NLP_OK)
-				break;
-			if (diverges) {
-				(*kept)++;
-				continue;
-			}
+		if (alias != NULL && (rc = alias_plan(r, m, have, alias, &adopt,
+		    &set, e)) != NLP_OK)
+			break;
+		if (alias != NULL && !adopt) {
+			(*kept)++;
+			continue;
 		}
 		{
 			struct nlp_regdb_param p[] = {
 				NLP_REGDB_TEXT(str(ev, "at")),
 				NLP_REGDB_TEXT(str(ev, "who")),
 				NLP_REGDB_TEXT(m->name), NLP_REGDB_TEXT(str(ev, "kind")),
-				NLP_REGDB_TEXT(str(ev, "alias")),
+				NLP_REGDB_TEXT(alias),
 				int_or_null(ev, "old_version"),
 				int_or_null(ev, "new_version"),
 				NLP_REGDB_TEXT(str(ev, "reason")),
 			};
-			rc = nlp_regdb_run(r, "INSERT INTO events (at, who, model, "
-			    "kind, alias, old_version, new_version, reason) VALUES (?, "
-			    "?, ?, ?, ?, ?, ?, ?)", p, NPARAM(p),
-			    "cannot log the event", e);
+			if ((rc = nlp_regdb_run(r, "INSERT INTO events (at, who, "
+			    "model, kind, alias, old_version, new_version, reason) "
+			    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", p, NPARAM(p),
+			    "cannot log the event", e)) != NLP_OK)
+				break;
 			(*added)++;
 		}
 	}
 	free(used);
-	json_decref(have);
 	return rc;
 }
 
-/* The bundle's aliases of model m that the registry lacks, set; one that
- * points elsewhere here is kept as it is, with a note. */
+/* The bundle's aliases of model m that the registry lacks, set (the plan
+ * from the log here before the import, have); one with its own history
+ * here is kept as it is, with a note. */
 static int
-import_aliases(struct nlp_registry *r, struct b_model *m,
+import_aliases(struct nlp_registry *r, struct b_model *m, json_t *have,
     struct nlp_registry_bundle_report *out, size_t *added, struct nlp_err *e)
 {
 	json_t *x;
@@ -1071,18 +1118,20 @@ import_aliases(struct nlp_registry *r, struct b_model *m,
 		const char *alias = str(x, "alias");
 		long v = (long)json_integer_value(json_object_get(x, "version"));
 		int64_t vid;
-		long cur;
+		long cur = 0;
+		int adopt, set;
 
-		if ((rc = nlp_registry_alias_version(r, m->mid, alias, &cur, e)) !=
-		    NLP_OK)
+		if ((m->mid != 0 && (rc = nlp_registry_alias_version(r, m->mid,
+		    alias, &cur, e)) != NLP_OK) ||
+		    (rc = alias_plan(r, m, have, alias, &adopt, &set, e)) != NLP_OK)
 			break;
 		if (cur == v)
 			continue;
-		if (cur != 0) {
+		if (!set) {
 			if ((rc = nlp_registry_strings_addf(&out->notes, e, "alias "
-			    "'%s' of '%s' points at %s@%ld here, at %s@%ld in the "
-			    "bundle: kept as it is here", alias, m->name, m->name, cur,
-			    m->name, v)) != NLP_OK)
+			    "'%s' of '%s' %s here, at %s@%ld in the bundle: kept as "
+			    "it is here", alias, m->name, cur != 0 ? "points "
+			    "elsewhere" : "was deleted", m->name, v)) != NLP_OK)
 				break;
 			continue;
 		}
@@ -1141,7 +1190,7 @@ import_model(struct nlp_registry *r, const struct bundle *b, struct b_model *m,
 {
 	int64_t next = 1;
 	size_t i, added = 0, kept = 0;
-	json_t *ev;
+	json_t *ev, *have = NULL;
 	char at[32];
 	int rc = NLP_OK;
 
@@ -1185,21 +1234,23 @@ import_model(struct nlp_registry *r, const struct bundle *b, struct b_model *m,
 		rc = nlp_regdb_run(r, "UPDATE models SET next_version = ? WHERE "
 		    "id = ? AND next_version < ?", p, NPARAM(p), "database", e);
 	}
-	if (rc == NLP_OK && (rc = import_events(r, m, &added, &kept, e)) ==
-	    NLP_OK && kept > 0)
+	/* the aliases' plans from the log as it was before the import */
+	if (rc == NLP_OK && (rc = log_here(r, m, &have, e)) == NLP_OK &&
+	    (rc = import_events(r, m, have, &added, &kept, e)) == NLP_OK &&
+	    kept > 0)
 		rc = nlp_registry_strings_addf(&out->notes, e, "%zu event%s of "
-		    "'%s' in the bundle not logged here: %s aliases that point "
-		    "elsewhere here, and have a history of their own", kept,
-		    kept == 1 ? "" : "s", m->name, kept == 1 ? "it moves one of the" :
-		    "they move");
+		    "'%s' in the bundle not logged here: %s aliases with a "
+		    "history of their own here", kept, kept == 1 ? "" : "s",
+		    m->name, kept == 1 ? "it moves one of the" : "they move");
 	if (rc == NLP_OK) {
 		out->nevents += added;
 		m->changed |= added > 0;
 		added = 0;
-		rc = import_aliases(r, m, out, &added, e);
+		rc = import_aliases(r, m, have, out, &added, e);
 		out->naliases += added;
 		m->changed |= added > 0;
 	}
+	json_decref(have);
 	if (rc == NLP_OK && m->changed) {
 		char reason[NLP_TEXT_MAX];
 		struct nlp_regdb_param p[] = {

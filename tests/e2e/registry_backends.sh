@@ -192,6 +192,28 @@ expect_status 0 "$backend: import of a bundle whose production moved elsewhere" 
 check "$backend: ... notes the moves kept out" grep -q "2 events of 'rb' in the bundle not logged here" "$T/err"
 expect_status 0 "$backend: ... rollback goes where production was here" "$N" registry rollback rb --if-current 3
 check "$backend: ... rb@3 -> rb@1" grep -qx 'production: rb@3 -> rb@1' "$T/out"
+# ... nor once it points where the bundle has it again by another road
+# (production here went 1 -> 2; there 1 -> 3 -> 2): the log here must
+# not begin to look like theirs.  Regression (fixed): it did, and
+# rollback went to rc@3
+for i in 1 2 3; do "$N" --registry "$RA" registry push "$A/m$i.nlp" --name rc >/dev/null 2>&1; done
+"$N" --registry "$RA" registry alias rc 1 production >/dev/null 2>&1
+"$N" --registry "$RA" registry export rc -o "$T/rc1.tar" >/dev/null 2>&1
+"$N" registry import "$T/rc1.tar" >/dev/null 2>&1
+"$N" registry alias rc 3 production >/dev/null 2>&1
+"$N" registry alias rc 2 production >/dev/null 2>&1
+"$N" registry export rc -o "$T/rc2.tar" >/dev/null 2>&1
+"$N" --registry "$RA" registry alias rc 2 production >/dev/null 2>&1
+"$N" --registry "$RA" registry import "$T/rc2.tar" >/dev/null 2>&1
+expect_status 0 "$backend: an alias that converged by another road: rollback" "$N" --registry "$RA" registry rollback rc
+check "$backend: ... goes where it was here (rc@2 -> rc@1)" grep -qx 'production: rc@2 -> rc@1' "$T/out"
+# ... and an alias deleted here stays deleted (it came back, at rc@3)
+"$N" --registry "$RA" registry alias --delete rc production >/dev/null 2>&1
+"$N" registry alias rc 3 production >/dev/null 2>&1
+"$N" registry export rc -o "$T/rc3.tar" >/dev/null 2>&1
+expect_status 0 "$backend: import over an alias deleted here" "$N" --registry "$RA" registry import "$T/rc3.tar"
+check "$backend: ... says it was deleted here" grep -q "alias 'production' of 'rc' was deleted here" "$T/err"
+expect_status 5 "$backend: ... and it stays deleted" "$N" --registry "$RA" registry resolve rc@production
 
 
 # The races, on both backends (registry_safety.sh has more of SQLite's:
