@@ -7,10 +7,14 @@
  */
 #include "registry_internal.h"
 
+#include <ctype.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "text.h"
 
 int
 nlp_registry_is_uri(const char *s)
@@ -313,30 +317,42 @@ no_registry(struct nlp_err *e)
 
 /*
  * A registry named like a URI that is not a postgresql:// one -- a typo
- * in the scheme ("postgresq://", "POSTGRESQL://", "postgresql:/db", a
- * space before it) -- must not become a directory of that name: the push
- * would land on this machine while CI believes it shared.  Anything with
- * "://", or starting with "postgres" and holding a ':' or "//", is one.
- * The value is not shown: it may hold a password.
+ * in the scheme ("postgresq://", "POSTGRESQL://", "postgresql:/db",
+ * "postgresql//db", a space before it) -- must not become a directory of
+ * that name: the push would land on this machine while CI believes it
+ * shared.  It looks like one when its first path component is a scheme
+ * followed by "://", or a near miss of "postgres" or "postgresql" followed
+ * by ':' or "//"; a directory that exists is what it says.  Only the
+ * scheme is shown: the rest may hold a password.
  */
 static int
 not_a_uri(const char *dir, struct nlp_err *e)
 {
-	const char *p = dir, *sep = strstr(dir, "://");
-	size_t shown;
+	const char *p = dir, *q;
+	char scheme[32];
+	size_t n = 0, i;
+	struct stat st;
 
 	while (*p == ' ' || *p == '\t')
 		p++;
-	if (sep == NULL && (strncasecmp(p, "postgres", 8) != 0 ||
-	    (strchr(p, ':') == NULL && strstr(p, "//") == NULL)))
+	for (q = p; isalnum((unsigned char)*q) || *q == '+' || *q == '-' ||
+	    *q == '.' || *q == '_'; q++)
+		n++;
+	if (n == 0 || n >= sizeof scheme || (stat(dir, &st) == 0 &&
+	    S_ISDIR(st.st_mode)))
 		return NLP_OK;
-	/* its scheme, or its first letters: never what could be a password */
-	shown = sep != NULL && sep - dir < 24 ? (size_t)(sep - dir) + 3 :
-	    (size_t)(p - dir) + 8;
-	return nlp_errf(e, NLP_USAGE, "the registry '%.*s...' looks like a URI "
-	    "but is not a postgresql:// or postgres:// one (lower case, at the "
-	    "very start): a typo?  (A directory of that name is never made.)",
-	    (int)(shown < strlen(dir) ? shown : strlen(dir)), dir);
+	for (i = 0; i < n; i++)
+		scheme[i] = (char)tolower((unsigned char)p[i]);
+	scheme[n] = '\0';
+	if (strncmp(q, "://", 3) != 0 && !((q[0] == ':' || strncmp(q, "//", 2) ==
+	    0) && (nlp_text_distance(scheme, "postgres") <= 2 ||
+	    nlp_text_distance(scheme, "postgresql") <= 2)))
+		return NLP_OK;
+	return nlp_errf(e, NLP_USAGE, "the registry '%.*s%.*s...' looks like a "
+	    "URI but is not a postgresql:// or postgres:// one (lower case, at "
+	    "the very start): a typo?  (It is not made a directory.)",
+	    (int)(q - dir), dir, q[0] == ':' && q[1] == '/' && q[2] == '/' ? 3 :
+	    q[0] == ':' ? 1 : 2, q);
 }
 
 int

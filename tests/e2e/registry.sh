@@ -389,6 +389,11 @@ check "... and made no directory" sh -c "! ls -d '$T'/postgres* '$T'/POSTGRES* '
 expect_status 2 "NLPOPS_REGISTRY=postgres1://..." env NLPOPS_REGISTRY='postgres1://db/reg' "$N" registry list
 expect_status 2 "registry init of one" sh -c "cd '$T' && '$N' --registry 'postgresq://db' registry init"
 check "... made nothing" test ! -e "$T/postgresq:"
+# ... but a directory whose name has a colon, or :// past its first
+# component, is a directory
+for d in 'postgres-snap:2024-05-01' 'Postgres_2024-05-01T10:00' 'backups/s3://x'; do
+	expect_status 0 "--registry '$d' is a directory" sh -c "cd '$T' && '$N' --registry '$d' registry init"
+done
 
 # --- concurrent writers
 R3=$T/reg3
