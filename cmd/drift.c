@@ -66,8 +66,8 @@ static const struct cli_opt options[] = {
 	    "plain tsv csv jsonl fasttext" },
 	CLI_OPTS_LABELED_COLUMNS,
 	CLI_OPT_THREADS("threads (default: the CPUs it may\nuse); the same report"),
-	{ 'q', 'q', "quiet", NULL, "print nothing but errors (the exit status "
-	    "says)", NULL },
+	{ 'q', 'q', "quiet", NULL, "print nothing but errors and the warnings\n"
+	    "about the data read (the exit status says)", NULL },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };

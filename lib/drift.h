@@ -30,7 +30,7 @@
 #define NLP_DRIFT_SCHEMA 1       /* of the JSON report */
 #define NLP_DRIFT_SIGNALS_MAX 11 /* every signal below, each at most once */
 #define NLP_DRIFT_TOP 15         /* tokens and n-grams listed per side */
-#define NLP_DRIFT_WARNINGS_MAX 4
+#define NLP_DRIFT_WARNINGS_MAX 8
 
 struct nlp_drift_opts {
 	struct nlp_reader_opts reader;   /* how to read the current text */

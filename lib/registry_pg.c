@@ -1317,6 +1317,26 @@ fill_cache(const char *dir, const char *hex, int fd, int64_t size,
 	return NLP_OK;
 }
 
+/* Object hex gone because no version has it any more -- removed with rm
+ * --force and collected by gc since the reference was resolved -- rather
+ * than lost from under a version (damage)?  Said in e (status 5). */
+static int
+removed_meanwhile(struct nlp_registry *r, const char *hex,
+    struct nlp_err *e)
+{
+	struct nlp_regdb_param p[] = { NLP_REGDB_TEXT(hex) };
+	struct nlp_err ignored;
+	int64_t refs = 1;
+
+	if (nlp_regdb_int_query(r, "SELECT count(*) FROM versions WHERE "
+	    "sha256 = ?", p, 1, 1, &refs, &ignored) != NLP_OK || refs > 0)
+		return 0;
+	nlp_errf(e, NLP_REGISTRY, "object %s was removed from registry '%s' "
+	    "while it was read (its version removed, and gc run, meanwhile): "
+	    "nothing was damaged; resolve the reference again", hex, r->dir);
+	return 1;
+}
+
 int
 nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
     char *path, size_t pathsize, struct nlp_err *e)
@@ -1331,7 +1351,8 @@ nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
 	if ((rc = object_size(r, hex, &size, e)) != NLP_OK)
 		return rc;
 	if (size < 0)
-		return nlp_errf(e, NLP_DATA, "registry '%s' is damaged: object %s "
+		return removed_meanwhile(r, hex, e) ? NLP_REGISTRY :
+		    nlp_errf(e, NLP_DATA, "registry '%s' is damaged: object %s "
 		    "is missing", r->dir, hex);
 	if (dir != NULL && cached(dir, hex, size, fd, path, pathsize) == NLP_OK)
 		return NLP_OK;
@@ -1349,12 +1370,8 @@ nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
 		    got);
 	/* chunks missing or short: damage, or an object gc deleted while it
 	   was read (its version removed with rm --force meanwhile) */
-	if ((rc == NLP_DATA || rc == NLP_NO) && object_size(r, hex, &size,
-	    &ce) == NLP_OK && size < 0)
-		rc = nlp_errf(e, NLP_REGISTRY, "object %s was removed from "
-		    "registry '%s' while it was read (its version removed, and "
-		    "gc run, meanwhile): nothing was damaged; resolve the "
-		    "reference again", hex, r->dir);
+	if ((rc == NLP_DATA || rc == NLP_NO) && removed_meanwhile(r, hex, e))
+		rc = NLP_REGISTRY;
 	if (rc != NLP_OK) {
 		close(tfd);
 		return rc == NLP_NO ? NLP_DATA : rc;
