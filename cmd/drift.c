@@ -363,6 +363,23 @@ cmd_drift(int argc, char **argv)
 	if ((rc = load_reference(argv[0], &a, &lm, &ref, version,
 	    sizeof version)) != NLP_OK)
 		goto out;
+	/* drift's gold labels are one a record: a multi-label model's label
+	   lists would read as labels it never had, or records skipped */
+	if (lm.m.multilabel && a.o.reader.labeled) {
+		if (a.o.reader.label_column != NULL ||
+		    a.o.reader.label_field != NULL) {
+			rc = cli_usage_error(argv[0], "%s: drift compares one gold "
+			    "label a record, and '%s' is a multi-label model: "
+			    "leave the label option out", a.o.reader.label_column ?
+			    "--label-column" : "--label-field", lm.display);
+			goto out;
+		}
+		a.o.reader.labeled = 0;
+		if (!a.quiet)
+			fprintf(stderr, "nlpops drift: note: '%s' is a multi-label "
+			    "model: the input's gold labels are not compared (the "
+			    "predicted labels are)\n", lm.display);
+	}
 	if ((rc = a.profiles ? run_profiles(&ref, &lm, argv + first,
 	    (size_t)(argc - first), &a.o, &rep, &e) :
 	    nlp_drift_run(&ref, (const char *const *)argv + first,

@@ -416,6 +416,10 @@ setup(struct run *u, char **paths, size_t npaths)
 		    "labels)", u->model);
 	if (u->po.k == 0)
 		u->po.k = u->lm.m.multilabel ? 64 : 1;
+	/* the profile's gold labels are those drift reads: none for a
+	   multi-label model (drift compares one label a record) */
+	if (u->lm.m.multilabel)
+		u->ro.gold = 0;
 	if (u->po.k > u->lm.m.nclasses)
 		u->po.k = u->lm.m.nclasses;
 	if ((rc = nlp_reader_open(&u->r, (const char *const *)paths, npaths,

@@ -201,6 +201,14 @@ print([s["drifted"] for s in json.load(sys.stdin)["signals"] if s["name"] == "pr
 check "drift: predicted labels of the test text: no drift ($(sig test.txt))" test "$(sig test.txt)" = False
 grep -i perl test.txt >perl.txt
 check "drift: predicted labels of Perl texts alone: drift ($(sig perl.txt))" test "$(sig perl.txt)" = True
+# labeled multi-label text: drift's gold labels are one a record, so a
+# multi-label model's are not compared (with a note).  Regression (fixed):
+# a TSV label list read as one label the model never had, fastText lines
+# of several labels were skipped, and the model's own test text drifted
+expect_status 0 "drift on the labeled test TSV" "$N" drift -m m.nlp --json test.tsv
+check "... no gold_labels signal" sh -c "! grep -q '\"gold_labels\"' '$T/out'"
+check "... says why" grep -q "is a multi-label model: the input's gold labels are not compared" "$T/err"
+expect_status 2 "... --label-column with a multi-label model" "$N" drift -m m.nlp --format tsv --label-column 1 --text-column 2 test.tsv
 
 # train's refusals
 expect_status 2 "--label-sep without --multilabel" "$N" train --label-sep ';' -o x.nlp train.tsv
