@@ -158,13 +158,26 @@ line_start(struct nlp_buf *b, const struct nlp_predout *o, const char *id)
 }
 
 void
+nlp_predout_unscored_members(struct nlp_buf *b, const struct nlp_predout *o,
+    const char *why)
+{
+	/* the shape of a scored answer: "labels" for a multi-label model */
+	if (o->m != NULL && o->m->multilabel)
+		nlp_buf_lit(b, "\"label\":null,\"p\":null,\"labels\":[],"
+		    "\"reason\":");
+	else
+		nlp_buf_lit(b, "\"label\":null,\"p\":null,\"top\":[],"
+		    "\"reason\":");
+	nlp_buf_json_str(b, why);
+}
+
+void
 nlp_predout_unscored_line(struct nlp_buf *b, const struct nlp_predout *o,
     const char *id, const char *why)
 {
 	line_start(b, o, id);
 	if (o->jsonl) {
-		nlp_buf_lit(b, "\"label\":null,\"p\":null,\"top\":[],\"reason\":");
-		nlp_buf_json_str(b, why);
+		nlp_predout_unscored_members(b, o, why);
 		nlp_buf_put(b, "}\n", 2);
 	} else {
 		nlp_buf_put(b, "\t\n", 2);

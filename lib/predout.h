@@ -61,8 +61,13 @@ struct nlp_predout {
 const char *nlp_predout_unscored(const struct nlp_predout *o,
     const char *text, size_t len, unsigned flags);
 
+/* The members of a record with no scores: "label":null, "p":null, "top":[]
+ * ("labels":[] for a multi-label model) and "reason". */
+void nlp_predout_unscored_members(struct nlp_buf *b,
+    const struct nlp_predout *o, const char *why);
+
 /* The line of a record with no scores: an empty label and probability in
- * TSV, "label":null, "p":null, "top":[] and "reason" in JSONL. */
+ * TSV, the members above in JSONL. */
 void nlp_predout_unscored_line(struct nlp_buf *b, const struct nlp_predout *o,
     const char *id, const char *why);
 

@@ -572,12 +572,13 @@ start_daemon(struct nlp_server *s, struct nlp_err *e)
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, s,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	    MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, s->o.threads > 1 ? s->o.threads : 0,
 	    MHD_OPTION_CONNECTION_LIMIT, s->o.max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, s,
-	    MHD_OPTION_END);
+	    /* last: one thread is no pool (a pool of 0 draws a warning) */
+	    s->o.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+	    (unsigned)s->o.threads, MHD_OPTION_END);
 	if (s->d == NULL)
 		return nlp_errf(e, NLP_IO, "cannot start the HTTP server "
 		    "(libmicrohttpd)");

@@ -269,9 +269,8 @@ answer_one(const struct nlp_sreq *q, size_t i, const struct nlp_predout *o,
 	r->label = -1;
 	r->p = 0;
 	if (r->reason != NULL) {
-		nlp_buf_lit(out, "{\"label\":null,\"p\":null,\"top\":[],"
-		    "\"reason\":");
-		nlp_buf_json_str(out, r->reason);
+		nlp_buf_put(out, "{", 1);
+		nlp_predout_unscored_members(out, o, r->reason);
 	} else {
 		if (nlp_model_predict(o->m, sc, q->text[i], q->len[i], probs) < 0)
 			return NLP_IO;

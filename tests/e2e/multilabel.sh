@@ -107,6 +107,8 @@ fi
 check "--min-p 0.9: fewer labels" \
     test "$(awk -F '\t' '$1 != "" { s += NF / 2 } END { print s + 0 }' p9.tsv)" -lt \
     "$(awk -F '\t' '$1 != "" { s += NF / 2 } END { print s + 0 }' p.tsv)"
+printf '\n' | "$N" predict -q -m m.nlp --output-format jsonl >blank.jsonl
+check "an empty text's JSONL line has the multi-label shape" grep -qx '{"label":null,"p":null,"labels":\[\],"reason":"empty"}' blank.jsonl
 printf 'zzqx qqzv\n' | "$N" predict -q -m m.nlp --min-p 0.99 >none.tsv
 check "none that probable: the empty-record marker" test "$(cat none.tsv)" = "$(printf '\t')"
 "$N" predict -q -m m.nlp --min-p 0 -k 3 test.txt >k3.tsv
