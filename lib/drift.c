@@ -335,8 +335,9 @@ decide(struct nlp_drift_report *r, const struct nlp_drift_pass *p,
 	v->drift = v->domain_drift || v->concept_drift ||
 	    (v->signals > 0 && v->share >= o->drift_share);
 	if (p->records < 100)
-		nlp_drift_warn(r, "only %llu current records: below 100, every "
-		    "test has little power", (unsigned long long)p->records);
+		nlp_drift_warn(r, "only %llu current record%s: below 100, every "
+		    "test has little power", (unsigned long long)p->records,
+		    p->records == 1 ? "" : "s");
 	if (p->fresh_dropped > 0)
 		nlp_drift_warn(r, "more than %d distinct new tokens: those "
 		    "of smallest hash are itemized, %llu text counts of the "
@@ -436,7 +437,9 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
 {
 	if (rc == NLP_OK) {
 		if (p->records == 0)
-			rc = nlp_errf(e, NLP_DATA, "no current text to compare");
+			rc = nlp_errf(e, NLP_DATA, "no current text to compare: "
+			    "the input holds no record (an empty file, or an "
+			    "empty day?)");
 		/* every record without its text (a log written without its
 		 * texts, the wrong --format): empty texts against the
 		 * reference would be a false alarm */

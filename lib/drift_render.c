@@ -481,8 +481,9 @@ nlp_drift_text(FILE *f, const struct nlp_drift_report *r)
 	fprintf(f, "\nrule: %s sample: %llu current records)\n", v->small ?
 	    "p-values (small" : "effect sizes (large",
 	    (unsigned long long)r->current_records);
-	fprintf(f, "domain classifier: %zu reference texts vs %zu current",
-	    d->texts_per_side, d->texts_per_side);
+	fprintf(f, "domain classifier: %zu reference text%s vs %zu current",
+	    d->texts_per_side, d->texts_per_side == 1 ? "" : "s",
+	    d->texts_per_side);
 	if (d->skipped != NULL)
 		fprintf(f, ", not run: %s", d->skipped);
 	token_line(f, "\n\nwords whose share of texts grew most:", r->grew,
