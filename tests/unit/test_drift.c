@@ -1019,7 +1019,8 @@ TEST(a_run_against_a_reference_file)
 	spit_file(empty, "", 0);
 	p = empty;
 	cr_assert_eq(nlp_drift_run(&ref, &p, 1, &o, &r, &e), NLP_DATA);
-	cr_assert_str_eq(e.msg, "no current text to compare");
+	cr_assert_str_eq(e.msg, "no current text to compare: the input holds "
+	    "no record (an empty file, or an empty day?)");
 	cr_assert_eq(r.nsignals, 0, "no partial report");
 	nlp_drift_ref_release(&ref);
 	cr_assert_eq(nlp_drift_ref_from_files(&ref, &p, 1, &ro, &o, &e),
