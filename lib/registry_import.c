@@ -990,7 +990,8 @@ bundle_alias(const struct b_model *m, const char *alias)
  * such a log.  Otherwise the alias keeps its own history here: rollback
  * replays this registry's log, and must never follow moves made in
  * another registry to versions the alias never had here (nor a delete
- * made there wipe its history here, nor one made here be undone).
+ * made here be undone).  A history that does go on from ours is taken
+ * whole, a delete and set there included: the log here is then theirs.
  */
 static int
 alias_plan(struct nlp_registry *r, const struct b_model *m, json_t *have,
