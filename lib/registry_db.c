@@ -318,41 +318,52 @@ no_registry(struct nlp_err *e)
 /*
  * A registry named like a URI that is not a postgresql:// one -- a typo
  * in the scheme ("postgresq://", "POSTGRESQL://", "postgresql:/db",
- * "postgresql//db", a space before it) -- must not become a directory of
- * that name: the push would land on this machine while CI believes it
- * shared.  It looks like one when its first path component is a scheme
- * followed by "://", or a near miss of "postgres" or "postgresql" followed
- * by ':' or "//"; a directory that exists is what it says.  Only the
- * scheme is shown: the rest may hold a password.
+ * "postgresql//db"), a space, a quote or a bracket before it -- must not
+ * become a directory of that name: the push would land on this machine
+ * while CI believes it shared, with the password in the path.  It looks
+ * like one when "://" comes before any '/', or when it starts with a
+ * near miss of "postgres" or "postgresql" followed by ':' or "//"; a
+ * directory that exists is what it says.  Only what comes before "://"
+ * is shown, and only when it cannot be a user or a password.
  */
 static int
 not_a_uri(const char *dir, struct nlp_err *e)
 {
-	const char *p = dir, *q;
+	const char *p = dir, *q, *sep = strstr(dir, "://");
 	char scheme[32];
 	size_t n = 0, i;
 	struct stat st;
+	int uri;
 
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return NLP_OK;
+	uri = sep != NULL && memchr(dir, '/', (size_t)(sep - dir)) == NULL;
 	while (*p == ' ' || *p == '\t')
 		p++;
 	for (q = p; isalnum((unsigned char)*q) || *q == '+' || *q == '-' ||
 	    *q == '.' || *q == '_'; q++)
 		n++;
-	if (n == 0 || n >= sizeof scheme || (stat(dir, &st) == 0 &&
-	    S_ISDIR(st.st_mode)))
+	if (!uri && n > 0 && n < sizeof scheme) {
+		for (i = 0; i < n; i++)
+			scheme[i] = (char)tolower((unsigned char)p[i]);
+		scheme[n] = '\0';
+		uri = (q[0] == ':' || strncmp(q, "//", 2) == 0) &&
+		    (nlp_text_distance(scheme, "postgres") <= 2 ||
+		    nlp_text_distance(scheme, "postgresql") <= 2);
+	}
+	if (!uri)
 		return NLP_OK;
-	for (i = 0; i < n; i++)
-		scheme[i] = (char)tolower((unsigned char)p[i]);
-	scheme[n] = '\0';
-	if (strncmp(q, "://", 3) != 0 && !((q[0] == ':' || strncmp(q, "//", 2) ==
-	    0) && (nlp_text_distance(scheme, "postgres") <= 2 ||
-	    nlp_text_distance(scheme, "postgresql") <= 2)))
-		return NLP_OK;
-	return nlp_errf(e, NLP_USAGE, "the registry '%.*s%.*s...' looks like a "
-	    "URI but is not a postgresql:// or postgres:// one (lower case, at "
-	    "the very start): a typo?  (It is not made a directory.)",
-	    (int)(q - dir), dir, q[0] == ':' && q[1] == '/' && q[2] == '/' ? 3 :
-	    q[0] == ':' ? 1 : 2, q);
+	/* shown: up to "://" or the scheme's ':' or "//", when short and
+	   free of '@' and ':' */
+	n = sep != NULL && memchr(dir, '/', (size_t)(sep - dir)) == NULL ?
+	    (size_t)(sep - dir) : (size_t)(q - dir);
+	for (i = 0; i < n && i < 24; i++)
+		if (dir[i] == '@' || dir[i] == ':' || (unsigned char)dir[i] < ' ')
+			break;
+	return nlp_errf(e, NLP_USAGE, "the registry '%.*s...' looks like a "
+	    "URI but is not a postgresql:// or postgres:// one (lower case, "
+	    "alone, at the very start): a typo, or quotes kept?  (It is not "
+	    "made a directory.)", (int)(i == n ? n : 0), dir);
 }
 
 int

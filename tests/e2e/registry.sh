@@ -381,11 +381,12 @@ fi
 
 # --- a mistyped URI is a usage error, never a directory of that name
 # (a push to 'postgresq://...' landed in ./postgresq:/..., exit 0)
-for u in 'postgresq:///reg?host=/tmp' 'POSTGRESQL://db/reg' 'postgresql:/reg' ' postgresql://db/reg' 'https://db/reg'; do
+for u in 'postgresq:///reg?host=/tmp' 'POSTGRESQL://db/reg' 'postgresql:/reg' ' postgresql://db/reg' 'https://db/reg' '"postgresql://ci:s3cret@db/reg"' '<postgresql://ci:s3cret@db/reg>'; do
 	expect_status 2 "--registry '$u'" sh -c "cd '$T' && '$N' --registry '$u' registry push '$T/a1.nlp' --name spam"
 done
 check "... says it looks like a URI" grep -q "looks like a URI but is not a postgresql://" "$T/err"
-check "... and made no directory" sh -c "! ls -d '$T'/postgres* '$T'/POSTGRES* '$T'/https* '$T'/' postgres'* 2>/dev/null | grep -q ."
+check "... and never shows the password" sh -c "! grep -q s3cret '$T/err'"
+check "... and made no directory" sh -c "! ls -d '$T'/postgres* '$T'/POSTGRES* '$T'/https* '$T'/' postgres'* '$T'/'\"'* '$T'/'<'* 2>/dev/null | grep -q ."
 expect_status 2 "NLPOPS_REGISTRY=postgres1://..." env NLPOPS_REGISTRY='postgres1://db/reg' "$N" registry list
 expect_status 2 "registry init of one" sh -c "cd '$T' && '$N' --registry 'postgresq://db' registry init"
 check "... made nothing" test ! -e "$T/postgresq:"
