@@ -987,11 +987,15 @@ bundle_alias(const struct b_model *m, const char *alias)
  * when the log here of the alias begins the bundle's -- the bundle's
  * history continues this registry's own -- and the alias ends where the
  * bundle has it; the alias is set (*set) only when it is absent here with
- * such a log.  Otherwise the alias keeps its own history here: rollback
- * replays this registry's log, and must never follow moves made in
- * another registry to versions the alias never had here (nor a delete
- * made here be undone).  A history that does go on from ours is taken
- * whole, a delete and set there included: the log here is then theirs.
+ * such a log.  An alias the bundle does not have ends there only if its
+ * last event there deleted it: a bundle of part of a model can leave out
+ * an alias that points at a version it lacks, and its moves must not
+ * come without it.  An import never moves an alias that is here.
+ * Otherwise the alias keeps its own history here: rollback replays this
+ * registry's log, and must never follow moves made in another registry
+ * to versions the alias never had here (nor a delete made here be
+ * undone).  A history that does go on from ours is taken whole, a delete
+ * and set there included: the log here is then theirs.
  */
 static int
 alias_plan(struct nlp_registry *r, const struct b_model *m, json_t *have,
@@ -1024,6 +1028,16 @@ alias_plan(struct nlp_registry *r, const struct b_model *m, json_t *have,
 	}
 	*set = cur == 0 && b != 0 && prefix;
 	*adopt = prefix && (cur != 0 ? cur : *set ? b : 0) == b;
+	if (*adopt && b == 0) {       /* gone there: by a delete, or left out? */
+		json_t *last = NULL, *ev;
+		size_t k;
+
+		json_array_foreach(theirs, k, ev)
+			if (of_alias(ev, alias))
+				last = ev;
+		*adopt = last != NULL && strcmp(str(last, "kind"),
+		    "alias-delete") == 0;
+	}
 	return NLP_OK;
 }
 
@@ -1131,8 +1145,9 @@ import_aliases(struct nlp_registry *r, struct b_model *m, json_t *have,
 		if (!set) {
 			if ((rc = nlp_registry_strings_addf(&out->notes, e, "alias "
 			    "'%s' of '%s' %s here, at %s@%ld in the bundle: kept as "
-			    "it is here", alias, m->name, cur != 0 ? "points "
-			    "elsewhere" : "was deleted", m->name, v)) != NLP_OK)
+			    "it is here (an import never moves an alias)", alias,
+			    m->name, cur != 0 ? "points elsewhere" : "was deleted",
+			    m->name, v)) != NLP_OK)
 				break;
 			continue;
 		}
@@ -1240,9 +1255,9 @@ import_model(struct nlp_registry *r, const struct bundle *b, struct b_model *m,
 	    (rc = import_events(r, m, have, &added, &kept, e)) == NLP_OK &&
 	    kept > 0)
 		rc = nlp_registry_strings_addf(&out->notes, e, "%zu event%s of "
-		    "'%s' in the bundle not logged here: %s aliases with a "
-		    "history of their own here", kept, kept == 1 ? "" : "s",
-		    m->name, kept == 1 ? "it moves one of the" : "they move");
+		    "'%s' in the bundle not logged here: %s aliases kept as "
+		    "they are here", kept, kept == 1 ? "" : "s", m->name,
+		    kept == 1 ? "it moves one of the" : "they move");
 	if (rc == NLP_OK) {
 		out->nevents += added;
 		m->changed |= added > 0;

@@ -214,6 +214,16 @@ check "$backend: ... goes where it was here (rc@2 -> rc@1)" grep -qx 'production
 expect_status 0 "$backend: import over an alias deleted here" "$N" --registry "$RA" registry import "$T/rc3.tar"
 check "$backend: ... says it was deleted here" grep -q "alias 'production' of 'rc' was deleted here" "$T/err"
 expect_status 5 "$backend: ... and it stays deleted" "$N" --registry "$RA" registry resolve rc@production
+# a bundle of part of a model leaves out an alias that points at a
+# version it lacks, and its moves with it (they gave rollback a road the
+# alias never took here)
+for i in 1 2; do "$N" --registry "$RA" registry push "$A/m$i.nlp" --name rp >/dev/null 2>&1; done
+"$N" --registry "$RA" registry alias rp 1 production >/dev/null 2>&1
+"$N" --registry "$RA" registry alias rp 2 production >/dev/null 2>&1
+"$N" --registry "$RA" registry export rp@1 -o "$T/rp.tar" >/dev/null 2>&1
+"$N" registry import "$T/rp.tar" >/dev/null 2>&1
+"$N" registry push "$A/m3.nlp" --name rp --alias production >/dev/null 2>&1
+expect_status 5 "$backend: rollback of an alias set here after a partial import: nothing to go back to" "$N" registry rollback rp
 
 
 # The races, on both backends (registry_safety.sh has more of SQLite's:
