@@ -478,9 +478,10 @@ nlp_drift_text(FILE *f, const struct nlp_drift_report *r)
 		fprintf(f, "; domain AUC %.2f", d->auc);
 	fputs(")\n\n", f);
 	signal_table(f, r);
-	fprintf(f, "\nrule: %s sample: %llu current records)\n", v->small ?
+	fprintf(f, "\nrule: %s sample: %llu current record%s)\n", v->small ?
 	    "p-values (small" : "effect sizes (large",
-	    (unsigned long long)r->current_records);
+	    (unsigned long long)r->current_records,
+	    r->current_records == 1 ? "" : "s");
 	fprintf(f, "domain classifier: %zu reference text%s vs %zu current",
 	    d->texts_per_side, d->texts_per_side == 1 ? "" : "s",
 	    d->texts_per_side);

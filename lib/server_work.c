@@ -86,7 +86,10 @@ log_line(struct nlp_server *s, const struct job *j, struct nlp_buf *b,
 		nlp_buf_put(b, ",", 1);
 		nlp_buf_puts(b, j->members);
 	} else if (j->label < 0) {
-		nlp_buf_lit(b, ",\"label\":null,\"p\":null,\"reason\":");
+		/* the answer's shape: "labels" for a multi-label model */
+		nlp_buf_puts(b, j->primary->lm.m.multilabel ? ",\"label\":null,"
+		    "\"p\":null,\"labels\":[],\"reason\":" : ",\"label\":null,"
+		    "\"p\":null,\"reason\":");
 		nlp_buf_json_str(b, j->reason);
 	} else {
 		nlp_buf_lit(b, ",\"label\":");
