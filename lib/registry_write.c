@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -254,6 +255,60 @@ check_current(struct nlp_registry *r, const char *name, const char *alias,
 
 /* Point alias of model mid at version (inside a transaction); kind: the
  * event's, or NULL for alias-set or alias-move. */
+/* One version's row: its object's SHA-256 and size. */
+struct object_row {
+	char hex[NLP_SHA256_HEX];
+	int64_t size;
+};
+
+static int
+object_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	struct object_row *o = arg;
+	const char *h = nlp_regdb_text(st, 0);
+
+	(void)e;
+	snprintf(o->hex, sizeof o->hex, "%s", h != NULL ? h : "");
+	o->size = nlp_regdb_int(st, 1);
+	return NLP_OK;
+}
+
+/*
+ * Is version vid's artifact there, at its size (verify --quick's check)?
+ * An alias moved to a version whose object is gone or cut short would
+ * leave every model load failing until someone moves it again: refused
+ * (NLP_DATA), naming the version.  Other failures are their own.
+ */
+static int
+object_present(struct nlp_registry *r, int64_t vid, const char *name,
+    long version, struct nlp_err *e)
+{
+	struct nlp_regdb_param p[] = { NLP_REGDB_INT(vid) };
+	struct object_row o = { "", -1 };
+	struct nlp_err ce;
+	struct stat sb;
+	int rc, fd;
+
+	if ((rc = nlp_regdb_each(r, "SELECT sha256, size FROM versions WHERE "
+	    "id = ?", p, 1, object_row, &o, e)) != NLP_OK || o.hex[0] == '\0')
+		return rc;
+	if (NLP_REGDB_IS_PG(r)) {
+		rc = nlp_regpg_check_object(r, o.hex, o.size, 1, &ce);
+	} else if ((rc = nlp_store_open(r->dir, o.hex, &fd, &ce)) == NLP_OK) {
+		if (fstat(fd, &sb) == 0 && sb.st_size != o.size)
+			rc = nlp_errf(&ce, NLP_NO, "object %s has %lld bytes, not "
+			    "%lld", o.hex, (long long)sb.st_size, (long long)o.size);
+		close(fd);
+	}
+	if (rc == NLP_NO || rc == NLP_DATA || rc == NLP_REGISTRY)
+		return nlp_errf(e, NLP_DATA, "%s@%ld's artifact is damaged: %s; "
+		    "the alias was not moved (see 'nlpops registry verify')", name,
+		    version, ce.msg);
+	if (rc != NLP_OK)
+		*e = ce;
+	return rc;
+}
+
 static int
 set_alias_locked(struct nlp_registry *r, int64_t mid, const char *name,
     long version, const char *alias, long if_current, const char *who,
@@ -288,6 +343,8 @@ set_alias_locked(struct nlp_registry *r, int64_t mid, const char *name,
 	}
 	if (cur == version)
 		return NLP_OK;
+	if ((rc = object_present(r, vid, name, version, e)) != NLP_OK)
+		return rc;
 	nlp_registry_now(at);
 	{
 		struct nlp_regdb_param p[] = {

@@ -195,6 +195,20 @@ if [ $san -eq 0 ] && [ -e "${NLP_SLOWFS:-}" ]; then
 	check "and lists the model" grep -q '^spam ' "$T/out"
 fi
 
+# An alias is never moved to a version whose artifact is gone or cut
+# short (rollback and alias had done it, exit 0, and every load of
+# production failed after)
+R=$T/r4e
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias production >/dev/null 2>&1
+"$N" --registry "$R" registry push "$T/b.nlp" --name spam >/dev/null 2>&1
+"$N" --registry "$R" registry alias spam 2 production >/dev/null 2>&1
+chmod u+w "$(aobj "$R")" 2>/dev/null; rm -f "$(aobj "$R")"
+expect_status 3 "rollback to a version whose artifact is gone" "$N" --registry "$R" registry rollback spam
+check "... says so, and that the alias did not move" grep -q "spam@1's artifact is damaged: .*the alias was not moved" "$T/err"
+expect_status 0 "... production still serves spam@2" "$N" --registry "$R" registry resolve spam
+check "... spam@2" grep -q '^spam@2 ' "$T/out"
+expect_status 3 "alias to it, too" "$N" --registry "$R" registry alias spam 1 staging
+
 # --- 5. An index that lost an entry: verify reports it and gc deletes
 # nothing (the object of a live version stays).
 R=$T/r5
