@@ -216,6 +216,10 @@ cli_print_pushed(const char *cmd, const char *name, const char *alias,
 	if (alias != NULL && res->alias_created)
 		fprintf(stderr, "nlpops %s: new alias '%s' of %s\n", cmd, alias,
 		    name);
+	else if (alias != NULL && res->alias_old != res->version)
+		/* a move, as alias prints it */
+		fprintf(stderr, "nlpops %s: %s: %s@%ld -> %s@%ld\n", cmd, alias,
+		    name, res->alias_old, name, res->version);
 	snprintf(line, sizeof line, "%s@%ld %s", name, res->version, res->sha256);
 	printf("%s\n", line);
 	if ((err = cli_flush_stdout()) != 0)

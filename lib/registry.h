@@ -163,6 +163,8 @@ struct nlp_push_result {
 	char sha256[NLP_SHA256_HEX];
 	int existed;                    /* these bytes were already a version */
 	int alias_created;              /* the push's alias is new */
+	long alias_old;                 /* the version it pointed at (0:
+	                                   none) */
 	char signed_by[NLP_SHA256_HEX]; /* with sign: the id of the key the
 	                                   version is signed with (an existing
 	                                   version keeps its signature) */

@@ -880,6 +880,7 @@ push_locked(struct nlp_registry *r, size_t len, const struct nlp_push_opts *o,
 		    0, o->who, o->reason, NULL, &old, e)) != NLP_OK)
 			return rc;
 		res->alias_created = old == 0;
+		res->alias_old = old;
 	}
 	return NLP_OK;
 }

@@ -510,6 +510,9 @@ check "... says nothing of a new alias" sh -c "! grep -q 'new alias' '$T/err'"
 expect_status 0 "push --alias creating an alias" reg4 push a3.nlp --name spam --alias canary
 check "push prints its one line as before" out_is "spam@3 $S3"
 check "push says the alias is new" grep -q "new alias 'canary' of spam" "$T/err"
+expect_status 0 "push --alias moving an existing alias" reg4 push a1.nlp --name spam --alias canary
+check "... says the move, as alias prints it (it said nothing)" grep -qx "nlpops registry: canary: spam@3 -> spam@1" "$T/err"
+check "... stdout still its one line" out_is "spam@1 $S1"
 
 # --- file names as model names; references that name nothing say what exists
 for bad in spam.nlp spam.tar spam.tar.gz spam.tgz spam.gz SPAM.NLP; do
