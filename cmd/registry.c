@@ -1459,8 +1459,10 @@ verb_gc(struct nlp_registry *r, struct ropts *o)
 static int
 verb_rm(struct nlp_registry *r, struct ropts *o)
 {
+	struct nlp_registry_strings deleted = { NULL, 0, 0 };
 	struct nlp_err e = { 0, "" };
 	struct nlp_ref ref;
+	size_t i;
 	int rc;
 
 	if ((rc = one_ref(o, "rm takes NAME@VERSION", &ref)) != NLP_OK)
@@ -1469,11 +1471,17 @@ verb_rm(struct nlp_registry *r, struct ropts *o)
 		return cli_usage_error("registry", "rm takes NAME@VERSION, with a "
 		    "version number, not '%s'", o->args[0]);
 	nlp_registry_before_commit(r, cli_check_stdout, NULL);
-	rc = nlp_registry_rm(r, ref.name, ref.version, o->force, cli_who(),
-	    o->reason, &e);
+	rc = nlp_registry_rm_deleting(r, ref.name, ref.version, o->force,
+	    cli_who(), o->reason, &deleted, &e);
 	if (rc != NLP_OK)
 		return cli_error("registry", &e);
-	return print_committed("removed %s@%ld\n", ref.name, ref.version);
+	/* every change: the aliases --force took away with the version */
+	for (i = 0; rc == NLP_OK && i < deleted.n; i++)
+		rc = print_committed("%s: %s@%ld -> (none)\n", deleted.v[i],
+		    ref.name, ref.version);
+	nlp_registry_strings_release(&deleted);
+	return rc != NLP_OK ? rc : print_committed("removed %s@%ld\n",
+	    ref.name, ref.version);
 }
 
 /* export's REF: NAME alone is every version (version 0, no alias). */

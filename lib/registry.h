@@ -237,6 +237,12 @@ int nlp_registry_rollback_plan(struct nlp_registry *r, const char *name,
  */
 int nlp_registry_rm(struct nlp_registry *r, const char *name, long version,
     int force, const char *who, const char *reason, struct nlp_err *e);
+/* The same; the aliases force deleted with the version into *deleted
+ * (release it with nlp_registry_strings_release()). */
+struct nlp_registry_strings;
+int nlp_registry_rm_deleting(struct nlp_registry *r, const char *name,
+    long version, int force, const char *who, const char *reason,
+    struct nlp_registry_strings *deleted, struct nlp_err *e);
 
 /*
  * Like nlp_registry_alias_set(), but first check the requirements
@@ -337,6 +343,7 @@ struct nlp_registry_strings {
 	size_t n;
 	size_t cap;                     /* the library's */
 };
+void nlp_registry_strings_release(struct nlp_registry_strings *l);
 
 /* An alias of a model and the version it points at. */
 struct nlp_registry_alias {

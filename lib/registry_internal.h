@@ -351,7 +351,6 @@ int nlp_registry_strings_add(struct nlp_registry_strings *l, const char *s,
 int nlp_registry_strings_addf(struct nlp_registry_strings *l,
     struct nlp_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void nlp_registry_strings_release(struct nlp_registry_strings *l);
 
 /* A row callback for nlp_regdb_each(): the row's first column appended
  * to the list at arg. */

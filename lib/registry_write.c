@@ -1421,11 +1421,12 @@ nlp_registry_rollback(struct nlp_registry *r, const char *name,
 
 /* ---- rm ---- */
 
-/* Remove version row vid of model mid (inside a transaction). */
+/* Remove version row vid of model mid (inside a transaction); the
+ * aliases --force deleted with it into *deleted (NULL: not wanted). */
 static int
 rm_locked(struct nlp_registry *r, int64_t mid, int64_t vid, const char *name,
     long version, int force, const char *who, const char *reason,
-    struct nlp_err *e)
+    struct nlp_registry_strings *deleted, struct nlp_err *e)
 {
 	struct nlp_registry_strings aliases = { NULL, 0, 0 };
 	struct nlp_regdb_param p[] = { NLP_REGDB_INT(vid) };
@@ -1442,6 +1443,10 @@ rm_locked(struct nlp_registry *r, int64_t mid, int64_t vid, const char *name,
 	for (i = 0; rc == NLP_OK && i < aliases.n; i++)
 		rc = delete_alias_locked(r, mid, name, aliases.v[i], who,
 		    "rm --force", &old, e);
+	if (rc == NLP_OK && deleted != NULL) {
+		*deleted = aliases;     /* handed over */
+		memset(&aliases, 0, sizeof aliases);
+	}
 	nlp_registry_strings_release(&aliases);
 	if (rc == NLP_OK)
 		rc = nlp_regdb_run(r, "DELETE FROM versions WHERE id = ?", p, 1,
@@ -1452,19 +1457,33 @@ rm_locked(struct nlp_registry *r, int64_t mid, int64_t vid, const char *name,
 }
 
 int
-nlp_registry_rm(struct nlp_registry *r, const char *name, long version,
-    int force, const char *who, const char *reason, struct nlp_err *e)
+nlp_registry_rm_deleting(struct nlp_registry *r, const char *name,
+    long version, int force, const char *who, const char *reason,
+    struct nlp_registry_strings *deleted, struct nlp_err *e)
 {
 	int64_t mid, vid;
 	int rc;
 
+	if (deleted != NULL)
+		memset(deleted, 0, sizeof *deleted);
 	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
 	if ((rc = nlp_registry_need_model(r, name, &mid, e)) == NLP_OK &&
 	    (rc = nlp_registry_need_version(r, mid, name, version, &vid, e)) ==
 	    NLP_OK)
-		rc = rm_locked(r, mid, vid, name, version, force, who, reason, e);
-	return end_change(r, rc, e);
+		rc = rm_locked(r, mid, vid, name, version, force, who, reason,
+		    deleted, e);
+	if ((rc = end_change(r, rc, e)) != NLP_OK && deleted != NULL)
+		nlp_registry_strings_release(deleted);
+	return rc;
+}
+
+int
+nlp_registry_rm(struct nlp_registry *r, const char *name, long version,
+    int force, const char *who, const char *reason, struct nlp_err *e)
+{
+	return nlp_registry_rm_deleting(r, name, version, force, who, reason,
+	    NULL, e);
 }
 
 int
