@@ -1129,6 +1129,27 @@ verb_history(struct nlp_registry *r, struct ropts *o)
 	rc = nlp_registry_history(r, o->args[0], o->alias, &ev, &e);
 	if (rc != NLP_OK)
 		return cli_error("registry", &e);
+	/* --alias that never had an event: a typo, not an empty past */
+	if (o->alias != NULL && ev.n == 0) {
+		struct nlp_registry_events all;
+		const char *best = NULL;
+		size_t i, d, bd = 3;
+
+		if (nlp_registry_history(r, o->args[0], NULL, &all, &e) == NLP_OK) {
+			for (i = 0; i < all.n; i++)
+				if (all.v[i].alias != NULL && (d = nlp_text_distance(
+				    all.v[i].alias, o->alias)) < bd)
+					bd = d, best = all.v[i].alias;
+			rc = cli_errorf("registry", NLP_REGISTRY, "model '%s' has no "
+			    "alias '%s' in its history%s%s%s", o->args[0], o->alias,
+			    best ? "; did you mean '" : "", best ? best : "",
+			    best ? "'?" : "");
+			nlp_registry_events_release(&all);
+		} else
+			rc = cli_error("registry", &e);
+		nlp_registry_events_release(&ev);
+		return rc;
+	}
 	if (o->json)
 		rc = print_json(nlp_registry_events_json(&ev, &doc, &e), &doc, &e);
 	else

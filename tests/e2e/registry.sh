@@ -225,6 +225,8 @@ check "history --alias lists only that alias" sh -c "! grep -q 'push\\|staging' 
 check "history: the promote's reason" grep -q 'spam@3 -> spam@2  # better f1' "$T/out"
 check "history: time and who on each line" sh -c "test -s '$T/out' && ! grep -Ev '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z  $(id -un) ' '$T/out'"
 check "history: oldest last" sh -c "tail -1 '$T/out' | grep -q 'alias-set production: (none) -> spam@1'"
+expect_status 5 "history --alias with a typo (it printed nothing, exit 0)" reg history spam --alias prodution
+check "... says so, with a guess" grep -q "has no alias 'prodution' in its history; did you mean 'production'?" "$T/err"
 expect_status 0 "a move after a rollback" reg alias spam 2 production
 expect_status 0 "rolling that move back" reg rollback spam
 check "a move after a rollback is undone by the next" out_is "production: spam@2 -> spam@1"
