@@ -175,7 +175,10 @@ cli_who(void)
 	if (sudo != NULL && sudo[0] != '\0' && strcmp(sudo, me) != 0 &&
 	    strlen(sudo) < 64 && strspn(sudo, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-$") == strlen(sudo))
-		snprintf(buf, sizeof buf, "%s via sudo", sudo);
+		/* the real user stays on record when it is not root (sudo -u,
+		   or a variable anyone may set) */
+		snprintf(buf, sizeof buf, getuid() == 0 ? "%s via sudo" :
+		    "%s via sudo (as %s)", sudo, me);
 	else
 		snprintf(buf, sizeof buf, "%s", me);
 	return buf;
