@@ -142,7 +142,10 @@ nlp_utf8_repair_into(const char *s, size_t n, char *dst, size_t cap,
 int
 nlp_is_control(uint32_t cp)
 {
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+	/* and the bidirectional embeddings, overrides and isolates, which
+	   reorder what a terminal shows (a reason that reads backwards) */
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+	    (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 int

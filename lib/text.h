@@ -50,7 +50,8 @@ size_t nlp_utf8_clean(const char *s, size_t n);
 size_t nlp_utf8_repair_into(const char *s, size_t n, char *dst, size_t cap,
     unsigned *flags);
 
-/* Is cp a control character (C0, DEL, C1)? */
+/* Is cp a control character (C0, DEL, C1), or a bidirectional embedding,
+ * override or isolate (U+202A-U+202E, U+2066-U+2069)? */
 int nlp_is_control(uint32_t cp);
 
 /* Is s[0..len) clean (see above)? */

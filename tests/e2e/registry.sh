@@ -381,6 +381,10 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	check "the versions table is readable" test "$(sqlite3 "$R/registry.db" "SELECT sha256 FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'spam' AND v.version = 2")" = "$S2"
 fi
 
+# --- a right-to-left override reorders what a terminal shows: not in a
+# reason or a description (it was accepted)
+expect_status 2 "--description with U+202E" "$N" --registry "$R" registry push "$T/a1.nlp" --name spam --description "$(printf 'ok \342\200\256txt.exe')"
+
 # --- a mistyped URI is a usage error, never a directory of that name
 # (a push to 'postgresq://...' landed in ./postgresq:/..., exit 0)
 for u in 'postgresq:///reg?host=/tmp' 'POSTGRESQL://db/reg' 'postgresql:/reg' ' postgresql://db/reg' 'https://db/reg' '"postgresql://ci:s3cret@db/reg"' '<postgresql://ci:s3cret@db/reg>'; do

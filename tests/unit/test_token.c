@@ -10,6 +10,7 @@
 
 #include "digest.h"
 #include "features.h"
+#include "text.h"
 #include "token.h"
 #include "leak_test.h"
 
@@ -431,4 +432,20 @@ LEAK_TEST_FINI(features, tfidf_is_sublinear_and_unit_length, release_feat)
 	cr_assert_float_eq(val[1], b / norm, 1e-6);
 	cr_assert_float_eq(nlp_idf(10, 10), 1.0, 1e-6);
 	cr_assert_float_eq(nlp_idf(9, 1), log(10.0 / 2.0) + 1.0, 1e-6);
+}
+
+LEAK_TEST_FINI(token, bidi_overrides_are_control_characters_to_escape, release)
+{
+	char buf[8];
+	size_t len;
+
+	/* a right-to-left override would reorder what a terminal shows */
+	cr_assert(nlp_is_control(0x202e));
+	cr_assert(nlp_is_control(0x2066));
+	cr_assert(!nlp_is_control(0x200f));   /* a mark, not an override */
+	cr_assert(!nlp_text_clean("a \xe2\x80\xae b", 7));
+	cr_assert(nlp_text_clean("\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d", 8));
+	cr_assert_str_eq(nlp_text_escape_char("\xe2\x80\xae", buf, &len),
+	    "\\u202e");
+	cr_assert_eq(len, 3);
 }
