@@ -448,11 +448,14 @@ option(void *ctx, int c, const char *arg)
 	case OPT_ALIAS: o->alias = arg; break;
 	case OPT_TAG: return append(&o->tags, &o->ntags, arg);
 	case OPT_REQUIRE: return append(&o->req, &o->nreq, arg);
-	case OPT_DESC: o->desc = arg; break;
+	case OPT_DESC: o->desc = nlp_text_blank(arg, strlen(arg)) ? NULL : arg;
+	    break;
 	case OPT_JSON: o->json = 1; break;
 	case OPT_IFCUR:
 		return parse_version(o->verb, "--if-current", arg, &o->if_current);
-	case OPT_REASON: o->reason = arg; break;
+	/* a blank reason is none: history would show a lone '#' */
+	case OPT_REASON: o->reason = nlp_text_blank(arg, strlen(arg)) ? NULL :
+	    arg; break;
 	case OPT_DELETE: o->del = 1; break;
 	case OPT_TO:
 		return parse_version(o->verb, "--to", arg, &o->to);

@@ -11,6 +11,7 @@
 #include "atomic.h"
 #include "autotune.h"
 #include "cmd.h"
+#include "text.h"
 #include "opts.h"
 #include "pool.h"
 #include "reader.h"
@@ -222,8 +223,11 @@ option(void *ctx, int id, const char *arg)
 	case OPT_PUSH: t->po.name = arg; break;
 	case OPT_SIGN: t->sign = arg; break;
 	case OPT_ALIAS: t->po.alias = arg; break;
-	case OPT_DESC: t->po.description = arg; break;
-	case OPT_REASON: t->po.reason = arg; break;
+	/* blank is none: history would show a lone '#' */
+	case OPT_DESC: t->po.description = nlp_text_blank(arg, strlen(arg)) ?
+	    NULL : arg; break;
+	case OPT_REASON: t->po.reason = nlp_text_blank(arg, strlen(arg)) ?
+	    NULL : arg; break;
 	case OPT_TAG:
 		if (t->po.ntags == MAX_TAGS)
 			return cli_usage_error("train", "too many --tag (at most "
