@@ -1031,6 +1031,32 @@ trusted_target(struct nlp_registry *r, const struct ropts *o, long *version)
 	return NLP_OK;
 }
 
+/*
+ * The alias of model name its history names that is nearest alias (one
+ * or two edits, not alias itself) into buf (empty when none): 1 when
+ * found.  For a guess in a message; a failure to read is no guess.
+ */
+static int
+near_alias(struct nlp_registry *r, const char *name, const char *alias,
+    char *buf, size_t size)
+{
+	struct nlp_registry_events all;
+	struct nlp_err e;
+	size_t i, d, bd = 3;
+
+	buf[0] = '\0';
+	if (nlp_registry_history(r, name, NULL, &all, &e) != NLP_OK)
+		return 0;
+	for (i = 0; i < all.n; i++)
+		if (all.v[i].alias != NULL && strcmp(all.v[i].alias, alias) !=
+		    0 && (d = nlp_text_distance(all.v[i].alias, alias)) < bd) {
+			bd = d;
+			snprintf(buf, size, "%s", all.v[i].alias);
+		}
+	nlp_registry_events_release(&all);
+	return buf[0] != '\0';
+}
+
 static int
 verb_alias(struct nlp_registry *r, struct ropts *o)
 {
@@ -1077,9 +1103,16 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 	if (old == version)
 		fprintf(stderr, "nlpops registry: %s already points at %s@%ld\n",
 		    o->args[2], o->args[0], version);
-	if (old == 0)
-		fprintf(stderr, "nlpops registry: new alias '%s' of %s\n",
-		    o->args[2], o->args[0]);
+	if (old == 0) {
+		char best[NLP_NAME_MAX + 1];
+		int near = near_alias(r, o->args[0], o->args[2], best,
+		    sizeof best);
+
+		/* one edit from another: said, for a typo to be seen */
+		fprintf(stderr, "nlpops registry: new alias '%s' of %s%s%s%s\n",
+		    o->args[2], o->args[0], near ? " (not '" : "", best, near ?
+		    "': a typo? 'alias --delete' removes it)" : "");
+	}
 	return print_move(o->args[2], o->args[0], old, version);
 }
 
@@ -1134,24 +1167,13 @@ verb_history(struct nlp_registry *r, struct ropts *o)
 		return cli_error("registry", &e);
 	/* --alias that never had an event: a typo, not an empty past */
 	if (o->alias != NULL && ev.n == 0) {
-		struct nlp_registry_events all;
-		const char *best = NULL;
-		size_t i, d, bd = 3;
+		char best[NLP_NAME_MAX + 1];
+		int near = near_alias(r, o->args[0], o->alias, best, sizeof best);
 
-		if (nlp_registry_history(r, o->args[0], NULL, &all, &e) == NLP_OK) {
-			for (i = 0; i < all.n; i++)
-				if (all.v[i].alias != NULL && (d = nlp_text_distance(
-				    all.v[i].alias, o->alias)) < bd)
-					bd = d, best = all.v[i].alias;
-			rc = cli_errorf("registry", NLP_REGISTRY, "model '%s' has no "
-			    "alias '%s' in its history%s%s%s", o->args[0], o->alias,
-			    best ? "; did you mean '" : "", best ? best : "",
-			    best ? "'?" : "");
-			nlp_registry_events_release(&all);
-		} else
-			rc = cli_error("registry", &e);
 		nlp_registry_events_release(&ev);
-		return rc;
+		return cli_errorf("registry", NLP_REGISTRY, "model '%s' has no "
+		    "alias '%s' in its history%s%s%s", o->args[0], o->alias,
+		    near ? "; did you mean '" : "", best, near ? "'?" : "");
 	}
 	if (o->json)
 		rc = print_json(nlp_registry_events_json(&ev, &doc, &e), &doc, &e);

@@ -511,6 +511,9 @@ done
 expect_status 0 "a new alias" reg4 alias spam 3 staging
 check "the move is printed as before" out_is "staging: (none) -> spam@3"
 check "a new alias is said on stderr, beside the move's notes" grep -qx "nlpops registry: new alias 'staging' of spam" "$T/err"
+expect_status 0 "a new alias one edit from another" reg4 alias spam 3 prodution
+check "... is said with the one it is near (a typo?)" grep -q "new alias 'prodution' of spam (not 'production': a typo?" "$T/err"
+reg4 alias --delete spam prodution >/dev/null 2>&1
 expect_status 0 "moving an existing alias" reg4 alias spam 2 staging
 check "... says nothing of a new alias" sh -c "! grep -q 'new alias' '$T/err'"
 expect_status 0 "push --alias creating an alias" reg4 push a3.nlp --name spam --alias canary
