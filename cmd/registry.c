@@ -433,8 +433,8 @@ static int
 misplaced_registry(const char *verb, const char *dir)
 {
 	return cli_errorf("registry", NLP_USAGE, "'--registry' goes before the "
-	    "command: nlpops --registry %s registry %s", dir ? dir : "DIR",
-	    verb ? verb : "VERB");
+	    "command: nlpops --registry %s registry %s ... (the rest as "
+	    "given)", dir ? dir : "DIR", verb ? verb : "VERB");
 }
 
 /* One option (cli_parse()'s handler). */

@@ -551,7 +551,7 @@ check "... did you mean 'production'" grep -q "did you mean 'production'" "$T/er
 for v in "list" "show spam" "alias spam 1 production" "push a1.nlp --name spam"; do
 	# shellcheck disable=SC2086
 	expect_status 2 "registry $v --registry DIR" "$N" registry $v --registry "$R4"
-	check "registry $v --registry DIR: says where it goes" grep -qx "nlpops registry: '--registry' goes before the command: nlpops --registry $R4 registry ${v%% *}" "$T/err"
+	check "registry $v --registry DIR: says where it goes" grep -qx "nlpops registry: '--registry' goes before the command: nlpops --registry $R4 registry ${v%% *} ... (the rest as given)" "$T/err"
 done
 expect_status 2 "registry --registry DIR list" "$N" registry --registry "$R4" list
 check "... says where it goes" grep -q "'--registry' goes before the command: nlpops --registry $R4 registry list" "$T/err"
