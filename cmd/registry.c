@@ -1477,7 +1477,7 @@ verb_gc(struct nlp_registry *r, struct ropts *o)
 	struct nlp_registry_gc_report rep;
 	char *doc = NULL;
 	size_t i;
-	int rc;
+	int rc, err;
 
 	if (o->nargs != 0)
 		return cli_usage_error("registry", "gc takes no arguments");
@@ -1498,6 +1498,12 @@ verb_gc(struct nlp_registry *r, struct ropts *o)
 			    "--grace", (long long)rep.young);
 		printf("\n");
 	}
+	/* the files are gone whatever standard output does: said */
+	if (rc == NLP_OK && !o->dry && (err = cli_flush_stdout()) != 0)
+		rc = cli_errorf("registry", NLP_IO, "gc removed %zu file%s (%lld "
+		    "bytes), but standard output failed: %s", rep.removed.n,
+		    rep.removed.n == 1 ? "" : "s", (long long)rep.bytes,
+		    strerror(err));
 	nlp_registry_gc_report_release(&rep);
 	return rc;
 }
