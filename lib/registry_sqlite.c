@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -870,10 +871,29 @@ open_writable(struct nlp_registry *r, enum layout lay, struct nlp_err *e)
 	if (sqlite3_db_readonly(r->db, "main") == 1) {
 		/* writable all the same: the open for writing failed for a
 		   reason SQLite does not pass on (an I/O error) */
+		int err;
+
 		if (access(r->dbpath, W_OK) == 0)
 			return nlp_errf(e, NLP_IO, "registry '%s': cannot open its "
 			    "database for writing", r->dir);
-		return nlp_errnof(e, NLP_IO, errno, "registry '%s' is read-only",
+		err = errno;
+		/* permissions, not media: say whose file it is, and how a
+		   team shares one */
+		if (err == EACCES && stat(r->dbpath, &fsb) == 0) {
+			struct passwd *pw = getpwuid(fsb.st_uid);
+			struct group *gr = getgrgid(fsb.st_gid);
+			char u[32], g[32];
+
+			snprintf(u, sizeof u, "%u", (unsigned)fsb.st_uid);
+			snprintf(g, sizeof g, "%u", (unsigned)fsb.st_gid);
+			return nlp_errf(e, NLP_IO, "registry '%s' is read-only to "
+			    "this user: registry.db is owner %s, group %s, mode "
+			    "%04o (a registry a team writes is made with 'nlpops "
+			    "registry init --shared GROUP'; see SHARED REGISTRIES "
+			    "in nlpops-registry(1))", r->dir, pw ? pw->pw_name : u,
+			    gr ? gr->gr_name : g, (unsigned)(fsb.st_mode & 07777));
+		}
+		return nlp_errnof(e, NLP_IO, err, "registry '%s' is read-only",
 		    r->dir);
 	}
 	fd = open(r->dbpath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

@@ -401,7 +401,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
 		expect_status 0 "$s as nobody: predict" setpriv --reuid=65534 --regid=65534 --clear-groups "$N" --registry "$R" predict -m r "$T/in.txt"
 		check "$s as nobody: predict used r@$wv" grep -q "^nlpops predict: r@$wv " "$T/err"
 		expect_status 4 "$s as nobody: alias is refused" setpriv --reuid=65534 --regid=65534 --clear-groups "$N" --registry "$R" registry alias r 1 production
-		check "$s as nobody: in one line saying read-only" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'read-only: Permission denied' '$T/err'"
+		check "$s as nobody: in one line saying read-only" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'is read-only to this user: registry.db is owner ' '$T/err'"
 	done
 	chmod 700 "$T"
 else
