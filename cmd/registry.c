@@ -47,7 +47,8 @@ static const char usage[] =
     "  export REF... -o FILE [--json]        write a bundle (- for stdout): NAME\n"
     "                                        alone is every version of NAME\n"
     "  import FILE [--json]                  restore a bundle: versions, history\n"
-    "  verify [--quick] [--json]             check every object and the database\n"
+    "  verify [--quick] [--signatures] [--trust PUBKEY] [--json]\n"
+    "                                        check every object and the database\n"
     "  gc [--dry-run] [--grace DURATION] [--json]\n"
     "                                        remove unreferenced objects (grace: 1h)\n"
     "  rm NAME@VERSION [--force] [--reason T]\n"
@@ -169,7 +170,8 @@ static const struct cli_opt verify_opts[] = {
 	{ OPT_QUICK, 0, "quick", NULL, "check sizes only, not hashes", NULL },
 	{ OPT_SIGNATURES, 0, "signatures", NULL, "also check every version's "
 	    "signature\nagainst the trusted keys", NULL },
-	CLI_OPT_TRUST,
+	{ CLI_TRUST, 0, "trust", "PUBKEY", "with --signatures: a trusted public "
+	    "key\n(repeatable; default: $NLPOPS_TRUSTED_KEYS)", "file" },
 	OPT_JSON_ROW,
 	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
@@ -334,7 +336,8 @@ static const struct cli_cmd cli_registry_import = {
 
 static const struct cli_cmd cli_registry_verify = {
 	"registry verify",
-	"usage: nlpops [--registry DIR|URI] registry verify [--quick] [--json]\n"
+	"usage: nlpops [--registry DIR|URI] registry verify [--quick]\n"
+	"           [--signatures [--trust PUBKEY]...] [--json]\n"
 	"\n"
 	"Check every object and the database; exit 1 on damage.\n"
 	"\n",
