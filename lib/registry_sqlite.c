@@ -836,6 +836,13 @@ no_registry(struct nlp_registry *r, enum layout lay, struct nlp_err *e)
 		    "registry.db is missing but %zu object%s exist%s (restore it "
 		    "from a backup)", r->dir, n, n == 1 ? "" : "s", n == 1 ?
 		    "s" : "");
+	/* a command that changes a registry but does not make one (alias,
+	   rollback, rm, gc): a wrong path is likelier than a registry to
+	   start */
+	if (r->writable == NLP_REGISTRY_WRITE_EXISTING)
+		return nlp_errf(e, NLP_REGISTRY, "no registry at '%s' (is "
+		    "--registry or NLPOPS_REGISTRY right? this command makes "
+		    "none)", r->dir);
 	return nlp_errf(e, NLP_REGISTRY, "no registry at '%s' (push a model or "
 	    "run 'nlpops registry init' to make one)", r->dir);
 }

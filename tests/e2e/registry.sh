@@ -381,6 +381,12 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	check "the versions table is readable" test "$(sqlite3 "$R/registry.db" "SELECT sha256 FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'spam' AND v.version = 2")" = "$S2"
 fi
 
+# --- a rollback on a path with no registry: status 5, a hint at the path
+# (it advised pushing a model), and nothing made there
+expect_status 5 "rollback on a path with no registry" "$N" --registry "$T/noreg" registry rollback spam
+check "... asks whether the path is right" grep -q "no registry at '$T/noreg' (is --registry or NLPOPS_REGISTRY right? this command makes none)" "$T/err"
+check "... and made nothing" test ! -e "$T/noreg"
+
 # --- a right-to-left override reorders what a terminal shows: not in a
 # reason or a description (it was accepted)
 expect_status 2 "--description with U+202E" "$N" --registry "$R" registry push "$T/a1.nlp" --name spam --description "$(printf 'ok \342\200\256txt.exe')"
