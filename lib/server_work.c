@@ -108,11 +108,11 @@ log_line(struct nlp_server *s, const struct job *j, struct nlp_buf *b,
 
 /*
  * The lines in the log's buffer have reached the file (ok), or are lost
- * (err: the errno of the failed write or flush): a
- * line counts as written only once a flush or close has succeeded with
- * it, as lost otherwise (what stdio still held of them is dropped, so
- * that a later flush cannot write some of them after all).  A loss is
- * said once until the log is written again.  With log_mu held.
+ * (err: the errno of the failed write or flush): a line counts as
+ * written only once a flush or close has succeeded with it, as lost
+ * otherwise (what stdio still held of them is dropped, so that a later
+ * flush cannot write some of them after all).  A loss is said once until
+ * the log is written again.  With log_mu held.
  */
 static void
 log_settle(struct nlp_server *s, int ok, int err)
