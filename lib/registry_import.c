@@ -53,6 +53,7 @@ struct b_model {
 	size_t nv;
 	int64_t mid;
 	int changed;
+	json_t *plans;           /* alias -> its plan (alias_plan), once */
 };
 
 struct bundle {
@@ -998,16 +999,24 @@ bundle_alias(const struct b_model *m, const char *alias)
  * and set there included: the log here is then theirs.
  */
 static int
-alias_plan(struct nlp_registry *r, const struct b_model *m, json_t *have,
+alias_plan(struct nlp_registry *r, struct b_model *m, json_t *have,
     const char *alias, int *adopt, int *set, struct nlp_err *e)
 {
-	json_t *theirs = json_object_get(m->j, "events");
+	json_t *theirs = json_object_get(m->j, "events"), *known;
 	size_t i = 0, j = 0, nh = json_array_size(have),
 	    nb = json_array_size(theirs);
-	long cur = 0, b = bundle_alias(m, alias);
+	long cur = 0, b;
 	int prefix = 0, rc;
 
 	*adopt = *set = 0;
+	/* once an alias: every event of it asks (a log of thousands) */
+	if (m->plans != NULL && (known = json_object_get(m->plans, alias)) !=
+	    NULL) {
+		*adopt = (int)(json_integer_value(known) & 1);
+		*set = (int)(json_integer_value(known) >> 1 & 1);
+		return NLP_OK;
+	}
+	b = bundle_alias(m, alias);
 	if (m->mid != 0 && (rc = nlp_registry_alias_version(r, m->mid, alias,
 	    &cur, e)) != NLP_OK)
 		return rc;
@@ -1038,6 +1047,10 @@ alias_plan(struct nlp_registry *r, const struct b_model *m, json_t *have,
 		*adopt = last != NULL && strcmp(str(last, "kind"),
 		    "alias-delete") == 0;
 	}
+	if ((m->plans != NULL || (m->plans = json_object()) != NULL) &&
+	    json_object_set_new(m->plans, alias, json_integer(*adopt | *set <<
+	    1)) != 0)
+		return nlp_errf(e, NLP_IO, "out of memory");
 	return NLP_OK;
 }
 
@@ -1267,6 +1280,8 @@ import_model(struct nlp_registry *r, const struct bundle *b, struct b_model *m,
 		m->changed |= added > 0;
 	}
 	json_decref(have);
+	json_decref(m->plans);      /* made from the log as it was */
+	m->plans = NULL;
 	if (rc == NLP_OK && m->changed) {
 		char reason[NLP_TEXT_MAX];
 		struct nlp_regdb_param p[] = {
