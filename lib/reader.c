@@ -1041,9 +1041,7 @@ hex4(const char *s, size_t n)
 	if (n < 4)
 		return -1;
 	for (i = 0; i < 4; i++) {
-		int c = (unsigned char)s[i], d = c >= '0' && c <= '9' ? c - '0' :
-		    c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ?
-		    c - 'A' + 10 : -1;
+		int d = nlp_hex_digit((unsigned char)s[i]);
 		if (d < 0)
 			return -1;
 		v = v * 16 + d;

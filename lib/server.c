@@ -18,6 +18,7 @@
 
 #include "dynlib.h"
 #include "server_internal.h"
+#include "text.h"
 
 /* libmicrohttpd, loaded when a server starts (dynlib.h): MHD_foo below
  * calls through mhd_fn. */
@@ -526,14 +527,6 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	atomic_fetch_sub(&s->inflight, 1);
 }
 
-/* A hex digit's value, or -1. */
-static int
-hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
-	    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 /*
  * Decode %XX in the path and the query's names and values, in place --
  * except %00: the strings that carry them end at their first NUL, so
@@ -550,8 +543,8 @@ unescape(void *cls, struct MHD_Connection *c, char *s)
 	(void)cls;
 	(void)c;
 	while (*r != '\0') {
-		if (r[0] == '%' && (hi = hexval(r[1])) >= 0 &&
-		    (lo = hexval(r[2])) >= 0 && (hi | lo) != 0) {
+		if (r[0] == '%' && (hi = nlp_hex_digit(r[1])) >= 0 &&
+		    (lo = nlp_hex_digit(r[2])) >= 0 && (hi | lo) != 0) {
 			*w++ = (char)(hi * 16 + lo);
 			r += 3;
 		} else {

@@ -22,6 +22,7 @@
 
 #include "artifact.h"
 #include "atomic.h"
+#include "text.h"
 
 #define KEY_FILE_MAX ((size_t)64 << 10)   /* a PEM key file, at most */
 #define FORMAT_LINE "nlpops-signature 1"
@@ -92,12 +93,6 @@ to_hex(const unsigned char *p, size_t n, char *out)
 		out[2 * i + 1] = digits[p[i] & 15];
 	}
 	out[2 * n] = '\0';
-}
-
-static unsigned
-hex_value(char c)
-{
-	return c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
 }
 
 /*
@@ -676,8 +671,8 @@ nlp_signature_parse(struct nlp_signature *s, const void *text, size_t len,
 		return nlp_errf(e, NLP_DATA, "%s is not an nlpops signature: "
 		    "something follows its last line", label);
 	for (i = 0; i < NLP_SIG_BYTES; i++)
-		s->sig[i] = (unsigned char)(hex_value(hex[2 * i]) << 4 |
-		    hex_value(hex[2 * i + 1]));
+		s->sig[i] = (unsigned char)(nlp_hex_digit(hex[2 * i]) << 4 |
+		    nlp_hex_digit(hex[2 * i + 1]));
 	memcpy(s->text, text, len);
 	s->text[len] = '\0';
 	s->len = len;

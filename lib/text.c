@@ -323,3 +323,10 @@ nlp_text_blank(const char *s, size_t n)
 			return 0;
 	return 1;
 }
+
+int
+nlp_hex_digit(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
+	    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}

@@ -105,4 +105,7 @@ size_t nlp_text_distance(const char *a, const char *b);
  */
 int nlp_text_blank(const char *s, size_t n);
 
+/* The value of hex digit c (either case), or -1. */
+int nlp_hex_digit(int c);
+
 #endif
