@@ -99,6 +99,10 @@ struct nlp_model {
 	void *own;               /* value type 3: what loading built (table,
 	                            idf, scales), freed by release */
 	struct nlp_rank_word *rank; /* or NULL: the rows by rank (below) */
+	unsigned char *line;     /* quantized: the rows as nlp_model_lines()
+	                            lays them out (scored from there), or
+	                            NULL (no memory: scored from q, scale) */
+	uint32_t line_size;      /* bytes a row there */
 	int multilabel;          /* sigmoid outputs: probabilities of classes
 	                            each on its own, not summing to 1 */
 };
@@ -223,6 +227,26 @@ void nlp_model_logits_build(int avx2, const float *w, const float *bias,
     float *scores);
 void nlp_model_logits_q_build(int avx2, const int8_t *q, const float *scale,
     const float *bias, uint32_t nclasses, const uint32_t *rows,
+    const float *vals, size_t n, float *scores);
+
+/*
+ * Quantized rows laid out for scoring: row r's scale and idf (floats), then
+ * its nclasses weights (int8), side by side at *out + r * *size: the
+ * NLP_LINE_HEAD + nclasses bytes rounded up to 16, 32 or 64 bytes, or to a
+ * multiple of 64, and aligned to it, the padding zero.  Up to 56 classes a
+ * row is one cache line to load, where the artifact's layout makes it
+ * three (a line or two of weights, the scale, the idf, each far from the
+ * others): loading a model builds it (nlp_model.line; the artifact is
+ * unchanged).  idf may be NULL (then 0).  Returns 0, or -1 when out of
+ * memory; free *out with free().
+ */
+#define NLP_LINE_HEAD 8
+int nlp_model_lines(unsigned char **out, uint32_t *size, const int8_t *q,
+    const float *scale, const float *idf, uint32_t nrows, uint32_t nclasses);
+/* The scores from rows laid out so (size as nlp_model_lines() set it), from
+ * the build of the kernel asked for, as nlp_model_logits_build(). */
+void nlp_model_logits_line_build(int avx2, const unsigned char *line,
+    uint32_t size, const float *bias, uint32_t nclasses, const uint32_t *rows,
     const float *vals, size_t n, float *scores);
 
 /*

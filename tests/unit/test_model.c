@@ -411,6 +411,101 @@ LEAK_TEST(scoring, kernels_round_every_product_and_sum_in_order)
 			    "8-bit weights, build %d, %u classes, class %u: %a, "
 			    "not %a", build, C, c, (double)got[c], (double)want);
 		}
+		/* the same weights laid out in lines: the same bits */
+		{
+			unsigned char *line;
+			float got2[MAXC];
+			uint32_t L;
+			cr_assert_eq(nlp_model_lines(&line, &L, q, scale, NULL,
+			    NROWS, C), 0);
+			cr_assert(L % 16 == 0 && L >= NLP_LINE_HEAD + C &&
+			    (L <= 64 ? L / 2 < NLP_LINE_HEAD + C :
+			    L - 64 < NLP_LINE_HEAD + C), "%u classes: %u", C, L);
+			nlp_model_logits_line_build(build < 0 ? 1 : build, line,
+			    L, bias, C, rows, v, N, got2);
+			cr_assert(memcmp(got, got2, C * sizeof *got) == 0,
+			    "8-bit weights in lines, build %d, %u classes",
+			    build, C);
+			free(line);
+		}
+	}
+}
+
+/*
+ * A quantized model scores from its rows laid out in lines (model.h): the
+ * same bits as from the artifact's layout, for class counts on both sides
+ * of each row size (16, 32, 64, 128 bytes).
+ */
+LEAK_TEST(quantized, lines_score_as_the_artifact_layout)
+{
+	static const uint32_t counts[] = { 2, 8, 9, 24, 25, 51, 56, 57, 120 };
+	enum { V = 300, MAXC = 120 };
+	static uint32_t keys[V], df[V];
+	static float idf[V], w[V * MAXC];
+	static const char *labels[MAXC];
+	static char names[MAXC][8];
+	struct nlp_feat_opts fo = { .ngrams = 2, .bits = 12, .seed = 7 };
+	float bias[MAXC], p1[MAXC], p2[MAXC];
+	struct nlp_quantized qw;
+	struct nlp_scorer s;
+	struct nlp_model m;
+	struct nlp_err e;
+	uint64_t rng = 11;
+	size_t k, i, len;
+	unsigned char *line;
+	void *blob;
+
+	for (i = 0; i < MAXC; i++) {
+		snprintf(names[i], sizeof names[i], "c%zu", i);
+		labels[i] = names[i];
+		bias[i] = (float)((int)(i % 5) - 2) / 8;
+	}
+	for (i = 0; i < V; i++) {
+		keys[i] = (uint32_t)(i * 13 + 1);      /* < 4096, in order */
+		idf[i] = 1.0f + (float)(i % 7) / 3;
+	}
+	for (i = 0; i < V; i++)
+		df[i] = (uint32_t)(1 + i % 40);
+	for (k = 0; k < sizeof counts / sizeof *counts; k++) {
+		uint32_t C = counts[k];
+		size_t known = 0;
+		for (i = 0; i < (size_t)V * C; i++)
+			w[i] = rand_float(&rng);
+		cr_assert_eq(nlp_quantize(&qw, w, V, C), 0);
+		if (k % 2 == 1) {        /* value type 3 (compact) too */
+			qw.df = df;
+			qw.ndocs = 50;
+		}
+		cr_assert_eq(nlp_model_serialize(&blob, &len, &fo, labels, C,
+		    keys, idf, V, bias, w, &qw, 0, &e), NLP_OK, "%s", e.msg);
+		cr_assert_eq(nlp_model_load(&m, blob, len, &e), NLP_OK, "%s",
+		    e.msg);
+		cr_assert_not_null(m.line, "%u classes", C);
+		cr_assert_eq(m.line_size, C + NLP_LINE_HEAD <= 16 ? 16 :
+		    C + NLP_LINE_HEAD <= 32 ? 32 : C + NLP_LINE_HEAD <= 64 ? 64 :
+		    128, "%u classes", C);
+		memset(&s, 0, sizeof s);
+		for (i = 0; i < 200; i++) {
+			char text[96];
+			snprintf(text, sizeof text, "w%zu x%zu y%zu z w%zu x%zu",
+			    i % 37, i * 7 % 101, i % 13, i % 5, i % 3);
+			cr_assert_eq(nlp_model_predict(&m, &s, text,
+			    strlen(text), p1), 0);
+			line = m.line;
+			m.line = NULL;
+			cr_assert_eq(nlp_model_predict(&m, &s, text,
+			    strlen(text), p2), 0);
+			m.line = line;
+			cr_assert(memcmp(p1, p2, C * sizeof *p1) == 0,
+			    "%u classes, text %zu", C, i);
+			known += s.nknown;
+		}
+		cr_assert(known > 200, "%u classes: %zu features known", C,
+		    known);
+		nlp_scorer_release(&s);
+		nlp_model_release(&m);
+		nlp_quantized_release(&qw);
+		free(blob);
 	}
 }
 
