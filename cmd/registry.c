@@ -1790,9 +1790,9 @@ cmd_registry(int argc, char **argv)
 		    o.if_current ? "--if-current" : "--require");
 	/* writes other than push need an existing registry: never create one
 	   just to say that a model is missing */
-	if (rc == NLP_OK && verbs[i].open)
-		r = open_registry(verbs[i].open == 2 ? NLP_REGISTRY_WRITE_EXISTING :
-		    0, &rc);
+	if (rc == NLP_OK && verbs[i].open)     /* gc --dry-run only reads */
+		r = open_registry(verbs[i].open == 2 && !o.dry ?
+		    NLP_REGISTRY_WRITE_EXISTING : 0, &rc);
 	if (rc == NLP_OK)
 		rc = verbs[i].fn(r, &o);
 	nlp_registry_close(r);

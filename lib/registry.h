@@ -628,7 +628,7 @@ struct nlp_registry_gc_report {
 /*
  * Remove objects no version refers to and temporary files, both only when
  * older than grace seconds, listing them in *out; dry_run lists without
- * removing.
+ * removing, and only reads (no write lock: r may be opened read-only).
  */
 int nlp_registry_gc(struct nlp_registry *r, int dry_run, int64_t grace,
     struct nlp_registry_gc_report *out, struct nlp_err *e);

@@ -401,9 +401,11 @@ nlp_registry_gc(struct nlp_registry *r, int dry_run, int64_t grace,
 	/*
 	 * Hold the write lock while removing: a push checks its object again
 	 * inside its own transaction, so it either sees the object gone and
-	 * stores it again, or commits its row before we look.
+	 * stores it again, or commits its row before we look.  A dry run
+	 * removes nothing and only reads: no lock to wait for, and it works
+	 * where the registry is read-only.
 	 */
-	if ((rc = nlp_regdb_begin(r, e)) != NLP_OK)
+	if (!dry_run && (rc = nlp_regdb_begin(r, e)) != NLP_OK)
 		return rc;
 	x.dir = r->dir;
 	x.rep = out;

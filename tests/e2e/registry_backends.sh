@@ -127,6 +127,8 @@ grep -q "spam" "$T/err" && pass || fail "$backend: the near name is suggested: $
 expect_status 5 "$backend: no such version" "$N" predict -m spam@9 "$A/texts.txt"
 expect_status 0 "$backend: rm an unaliased version" "$N" registry push "$A/m3.nlp" --name other
 expect_status 0 "$backend: rm" "$N" registry rm other@1 --reason "not needed"
+expect_status 0 "$backend: gc --dry-run" "$N" registry gc --dry-run --grace 0s
+check "$backend: gc --dry-run lists the object rm left" sh -c "grep -q '^would remove ' '$T/out' && grep -q '^would free 1 file, ' '$T/out'"
 expect_status 0 "$backend: gc" "$N" registry gc
 expect_status 0 "$backend: verify after gc" "$N" registry verify
 expect_status 0 "$backend: pull after gc" "$N" registry pull spam@1 -o "$T/p1.nlp"

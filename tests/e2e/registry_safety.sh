@@ -360,6 +360,7 @@ run alias "$N" --registry "$R" registry alias r 1 production
 run rollback "$N" --registry "$R" registry rollback r
 run rm "$N" --registry "$R" registry rm r@1 --force
 run gc "$N" --registry "$R" registry gc --grace 0s
+run gcdry "$N" --registry "$R" registry gc --dry-run --grace 0s
 ls "$R" >"$O/files.after"
 EOF
 	for s in $states; do
@@ -369,7 +370,7 @@ EOF
 		st=$?
 		check "$s: the read-only bind mount works (exit $st)" test $st -eq 0
 		[ $st -eq 0 ] || continue
-		for c in list listr show history verify predict pull; do
+		for c in list listr show history verify predict pull gcdry; do
 			check "$s: $c on read-only media exits 0 ($(head -c 300 "$O/$c.err"))" test "$(cat "$O/$c.st")" -eq 0
 		done
 		check "$s: list shows the versions" test "$(grep -o '"version": [0-9]*' "$O/listr.out" | cut -d' ' -f2 | tr '\n' ' ')" = "$(seq 1 $wv | tr '\n' ' ')"
@@ -377,6 +378,7 @@ EOF
 		check "$s: predict used r@$wv" grep -q "^nlpops predict: r@$wv (sha256 $(cut -c1-12 "$T/a$wv.sha"))" "$O/predict.err"
 		check "$s: predict's output is r@$wv's" sh -c "'$N' predict -q -m '$T/a$wv.nlp' '$T/in.txt' | cmp -s - '$O/predict.out'"
 		check "$s: pull copied r@$wv" cmp -s "$O/pulled" "$T/a$wv.nlp"
+		check "$s: gc --dry-run lists what it would free" grep -q '^would free 0 files, 0 bytes$' "$O/gcdry.out"
 		for c in push pushsame alias rollback rm gc; do
 			check "$s: $c on read-only media exits 4 ($(cat "$O/$c.st"): $(head -c 300 "$O/$c.err"))" test "$(cat "$O/$c.st")" -eq 4
 			check "$s: $c fails in one line" one_line "$O/$c.err"
@@ -400,6 +402,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
 		check "$s as nobody: list shows the versions" test "$(grep -o '"version": [0-9]*' "$T/out" | cut -d' ' -f2 | tr '\n' ' ')" = "$(seq 1 $wv | tr '\n' ' ')"
 		expect_status 0 "$s as nobody: predict" setpriv --reuid=65534 --regid=65534 --clear-groups "$N" --registry "$R" predict -m r "$T/in.txt"
 		check "$s as nobody: predict used r@$wv" grep -q "^nlpops predict: r@$wv " "$T/err"
+		expect_status 0 "$s as nobody: gc --dry-run" setpriv --reuid=65534 --regid=65534 --clear-groups "$N" --registry "$R" registry gc --dry-run
 		expect_status 4 "$s as nobody: alias is refused" setpriv --reuid=65534 --regid=65534 --clear-groups "$N" --registry "$R" registry alias r 1 production
 		check "$s as nobody: in one line saying read-only" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'is read-only to this user: registry.db is owner ' '$T/err'"
 	done
