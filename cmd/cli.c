@@ -94,6 +94,23 @@ cli_setup_cache(void)
 	return NLP_OK;
 }
 
+static void
+registry_waiting(void *cmd, const char *msg)
+{
+	fprintf(stderr, "nlpops %s: %s\n", (const char *)cmd, msg);
+}
+
+int
+cli_registry_open(struct nlp_registry **r, int writable, const char *cmd,
+    struct nlp_err *e)
+{
+	int rc = nlp_registry_open(r, cli_registry_dir(), writable, e);
+
+	if (rc == NLP_OK)
+		nlp_registry_on_wait(*r, registry_waiting, (void *)cmd);
+	return rc;
+}
+
 const char *
 cli_registry_dir(void)
 {

@@ -26,6 +26,7 @@ int cmd_serve(int argc, char **argv);
 
 /* The commands' declarations (opts.h), for help and completion. */
 struct cli_cmd;
+struct nlp_registry;
 extern const struct cli_cmd cli_train, cli_predict, cli_eval, cli_drift,
 	cli_serve, cli_key;
 
@@ -44,6 +45,15 @@ const char *cli_registry_dir(void);
 
 /* The same as messages and results show it: a URI without its password. */
 const char *cli_registry_shown(void);
+
+/*
+ * nlp_registry_open() on cli_registry_dir(), the registry set to say on
+ * stderr, as command cmd ("registry"), when a write waits for another
+ * process's lock (nlp_registry_on_wait()): a wait of up to 30 s is never
+ * silent.
+ */
+int cli_registry_open(struct nlp_registry **r, int writable, const char *cmd,
+    struct nlp_err *e);
 
 /* The global --registry option (set by the dispatcher), or NULL. */
 extern const char *cli_registry_opt;

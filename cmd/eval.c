@@ -308,7 +308,7 @@ record_eval(const char *cmd, struct nlp_loaded *lm,
 	snprintf(ref.name, sizeof ref.name, "%s", lm->name);
 	ref.alias[0] = '\0';
 	ref.version = lm->version;
-	rc = nlp_registry_open(&r, cli_registry_dir(), 1, &e);
+	rc = cli_registry_open(&r, 1, cmd, &e);
 	if (rc == NLP_OK) {
 		rc = nlp_registry_record_eval(r, &ref, cli_who(), ds, ms, &version,
 		    &e);

@@ -490,7 +490,7 @@ open_registry(int writable, int *status)
 	struct nlp_registry *r;
 	struct nlp_err e = { 0, "" };
 
-	*status = nlp_registry_open(&r, cli_registry_dir(), writable, &e);
+	*status = cli_registry_open(&r, writable, "registry", &e);
 	if (*status != NLP_OK) {
 		cli_error("registry", &e);
 		return NULL;

@@ -192,7 +192,7 @@ push_model(const struct nlp_trained *t, const struct nlp_push_opts *po,
 
 	if ((rc = nlp_trained_bytes(t, &data, &len, e)) != NLP_OK)
 		return rc;
-	if ((rc = nlp_registry_open(&r, cli_registry_dir(), 1, e)) != NLP_OK) {
+	if ((rc = cli_registry_open(&r, 1, "train", e)) != NLP_OK) {
 		free(data);
 		return rc;
 	}

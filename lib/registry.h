@@ -105,6 +105,18 @@ void nlp_registry_before_commit(struct nlp_registry *r, int (*fn)(void *arg),
     void *arg);
 
 /*
+ * Call fn(arg, msg) once, the first time r has waited NLP_REGISTRY_WAIT_MS
+ * for another process's lock (a write waits up to 30 s in all, or
+ * PostgreSQL's lock_timeout, then fails with NLP_BUSY), msg saying so in
+ * a line ("registry 'DIR' is busy: waiting up to 30 s for another
+ * process's change to end"): for the caller to tell its user why nothing
+ * seems to happen.  fn NULL: none.
+ */
+#define NLP_REGISTRY_WAIT_MS 1000
+void nlp_registry_on_wait(struct nlp_registry *r,
+    void (*fn)(void *arg, const char *msg), void *arg);
+
+/*
  * Is s a valid model name or alias: 1 to 64 of A-Z a-z 0-9 . _ -, starting
  * with a letter or digit; an alias also may not be all digits (it would
  * read as a version).

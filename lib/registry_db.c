@@ -229,6 +229,27 @@ nlp_regdb_begin(struct nlp_registry *r, struct nlp_err *e)
 	return r->ops->begin(r, e);
 }
 
+void
+nlp_registry_on_wait(struct nlp_registry *r,
+    void (*fn)(void *arg, const char *msg), void *arg)
+{
+	r->on_wait = fn;
+	r->wait_arg = arg;
+}
+
+void
+nlp_regdb_waiting(struct nlp_registry *r, const char *limit)
+{
+	char msg[1024];
+
+	if (r->on_wait == NULL || r->waited)
+		return;
+	r->waited = 1;
+	snprintf(msg, sizeof msg, "registry '%s' is busy: waiting up to %s for "
+	    "another process's change to end", r->dir, limit);
+	r->on_wait(r->wait_arg, msg);
+}
+
 int
 nlp_regdb_commit(struct nlp_registry *r, struct nlp_err *e)
 {

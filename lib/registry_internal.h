@@ -63,6 +63,11 @@ struct nlp_registry {
 	int corrupt;                  /* SQLite said malformed, not a db */
 	int (*before_commit)(void *); /* see nlp_registry_before_commit() */
 	void *before_arg;
+	void (*on_wait)(void *, const char *); /* nlp_registry_on_wait() */
+	void *wait_arg;
+	int waited;                   /* on_wait was called */
+	int64_t busy_since;           /* registry_sqlite.c's: this wait's start
+	                                 (ms) */
 };
 
 /* ---- The database (registry_db.c) ---- */
@@ -88,6 +93,10 @@ int nlp_regdb_open(struct nlp_registry **out, const char *dir, int writable,
  * rollback ends a transaction that is open, if any.
  */
 int nlp_regdb_begin(struct nlp_registry *r, struct nlp_err *e);
+
+/* r has waited NLP_REGISTRY_WAIT_MS for another process's lock, which it
+ * waits for up to `limit` ("30 s"): tell the caller, once. */
+void nlp_regdb_waiting(struct nlp_registry *r, const char *limit);
 int nlp_regdb_commit(struct nlp_registry *r, struct nlp_err *e);
 void nlp_regdb_rollback(struct nlp_registry *r);
 

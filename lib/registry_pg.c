@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,16 +50,18 @@
  * PQfoo below calls through pq_fn. */
 #define LIBPQ_FUNCS(X, a) \
 	X(a, PQclear) X(a, PQcmdStatus) X(a, PQconnectdbParams) \
-	X(a, PQerrorMessage) X(a, PQexec) X(a, PQexecParams) X(a, PQfinish) \
-	X(a, PQftype) X(a, PQgetResult) X(a, PQgetisnull) X(a, PQgetlength) \
-	X(a, PQgetvalue) X(a, PQntuples) X(a, PQresultErrorField) \
-	X(a, PQresultStatus) X(a, PQsendQueryParams) \
-	X(a, PQsetNoticeProcessor) X(a, PQsetSingleRowMode) X(a, PQstatus) \
+	X(a, PQconsumeInput) X(a, PQerrorMessage) X(a, PQexec) \
+	X(a, PQexecParams) X(a, PQfinish) X(a, PQftype) X(a, PQgetResult) \
+	X(a, PQgetisnull) X(a, PQgetlength) X(a, PQgetvalue) X(a, PQisBusy) \
+	X(a, PQntuples) X(a, PQresultErrorField) X(a, PQresultStatus) \
+	X(a, PQsendQueryParams) X(a, PQsetNoticeProcessor) \
+	X(a, PQsetSingleRowMode) X(a, PQsocket) X(a, PQstatus) \
 	X(a, PQtransactionStatus)
 NLP_DYNLIB(pq, LIBPQ_FUNCS, "libpq.so.5", "PostgreSQL registries", "libpq5");
 #define PQclear (*pq_fn.PQclear)
 #define PQcmdStatus (*pq_fn.PQcmdStatus)
 #define PQconnectdbParams (*pq_fn.PQconnectdbParams)
+#define PQconsumeInput (*pq_fn.PQconsumeInput)
 #define PQerrorMessage (*pq_fn.PQerrorMessage)
 #define PQexec (*pq_fn.PQexec)
 #define PQexecParams (*pq_fn.PQexecParams)
@@ -68,12 +71,14 @@ NLP_DYNLIB(pq, LIBPQ_FUNCS, "libpq.so.5", "PostgreSQL registries", "libpq5");
 #define PQgetisnull (*pq_fn.PQgetisnull)
 #define PQgetlength (*pq_fn.PQgetlength)
 #define PQgetvalue (*pq_fn.PQgetvalue)
+#define PQisBusy (*pq_fn.PQisBusy)
 #define PQntuples (*pq_fn.PQntuples)
 #define PQresultErrorField (*pq_fn.PQresultErrorField)
 #define PQresultStatus (*pq_fn.PQresultStatus)
 #define PQsendQueryParams (*pq_fn.PQsendQueryParams)
 #define PQsetNoticeProcessor (*pq_fn.PQsetNoticeProcessor)
 #define PQsetSingleRowMode (*pq_fn.PQsetSingleRowMode)
+#define PQsocket (*pq_fn.PQsocket)
 #define PQstatus (*pq_fn.PQstatus)
 #define PQtransactionStatus (*pq_fn.PQtransactionStatus)
 
@@ -296,6 +301,54 @@ pg_exec(struct nlp_registry *r, const char *sql, struct nlp_err *e)
 	return ok ? NLP_OK : pg_err(r, e, "database");
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * pg_exec() for a statement that waits for a lock: when the answer has
+ * not come within NLP_REGISTRY_WAIT_MS, the caller is told why nothing
+ * happens (nlp_regdb_waiting()), and the wait goes on to lock_timeout.
+ */
+static int
+pg_exec_waiting(struct nlp_registry *r, const char *sql, struct nlp_err *e)
+{
+	int64_t end = now_ms() + NLP_REGISTRY_WAIT_MS, left;
+	PGresult *res, *last = NULL;
+	struct pollfd p;
+	int ok;
+
+	if (r->on_wait == NULL || r->waited)
+		return pg_exec(r, sql, e);
+	if (!PQsendQueryParams(r->pg, sql, 0, NULL, NULL, NULL, NULL, 0)) {
+		failed(r, NULL);
+		return pg_err(r, e, "database");
+	}
+	p.fd = PQsocket(r->pg);
+	p.events = POLLIN;
+	while (PQisBusy(r->pg)) {
+		if ((left = end - now_ms()) <= 0) {
+			nlp_regdb_waiting(r, r->pg_timeout);
+			break;  /* PQgetResult() waits for the rest */
+		}
+		if ((poll(&p, 1, (int)left) < 0 && errno != EINTR) ||
+		    !PQconsumeInput(r->pg))
+			break;  /* PQgetResult() says what went wrong */
+	}
+	while ((res = PQgetResult(r->pg)) != NULL) {
+		PQclear(last);
+		last = res;
+	}
+	ok = result_ok(r, last);
+	PQclear(last);
+	return ok ? NLP_OK : pg_err(r, e, "database");
+}
+
 /* ---- statements ---- */
 
 struct pg_stmt {
@@ -485,7 +538,7 @@ pg_begin(struct nlp_registry *r, struct nlp_err *e)
 	if ((rc = pg_exec(r, "BEGIN", e)) != NLP_OK)
 		return rc;
 	snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%d)", LOCK_KEY);
-	if ((rc = pg_exec(r, sql, e)) != NLP_OK) {
+	if ((rc = pg_exec_waiting(r, sql, e)) != NLP_OK) {
 		PQclear(PQexec(r->pg, "ROLLBACK"));
 		return rc == NLP_IO && PQstatus(r->pg) == CONNECTION_OK ?
 		    nlp_errf(e, NLP_IO, "registry '%s': cannot start a "

@@ -604,6 +604,41 @@ file_uri(const char *path, const char *q)
 	return u;
 }
 
+/*
+ * SQLite's busy timeout (BUSY_TIMEOUT_MS, with its pauses), and the user
+ * told once the wait has lasted NLP_REGISTRY_WAIT_MS: count is 0 when a
+ * new wait for a lock begins.
+ */
+static int
+sq_busy(void *arg, int count)
+{
+	static const int pause_ms[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50,
+	    50, 100 };
+	struct nlp_registry *r = arg;
+	int64_t now = now_ms(), waited;
+	struct timespec ts;
+	char limit[32];
+	int p;
+
+	if (count == 0)
+		r->busy_since = now;
+	waited = now - r->busy_since;
+	if (waited >= BUSY_TIMEOUT_MS)
+		return 0;
+	if (waited >= NLP_REGISTRY_WAIT_MS) {
+		snprintf(limit, sizeof limit, "%d s",
+		    BUSY_RETRIES * BUSY_TIMEOUT_MS / 1000);
+		nlp_regdb_waiting(r, limit);
+	}
+	p = pause_ms[count < 12 ? count : 11];
+	if (p > BUSY_TIMEOUT_MS - waited)
+		p = (int)(BUSY_TIMEOUT_MS - waited);
+	ts.tv_sec = p / 1000;
+	ts.tv_nsec = (long)(p % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 /* Open the database connection with the given flags and settings. */
 static int
 connect(struct nlp_registry *r, int flags, const char *uri, struct nlp_err *e)
@@ -616,7 +651,7 @@ connect(struct nlp_registry *r, int flags, const char *uri, struct nlp_err *e)
 		r->db = NULL;
 		return rc;
 	}
-	sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(r->db, sq_busy, r);
 	sqlite3_extended_result_codes(r->db, 1);
 	return NLP_OK;
 }
