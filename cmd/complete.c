@@ -7,6 +7,8 @@
  *   __complete commands    the commands, "name<TAB>summary"
  *   __complete models      the registry's model names
  *   __complete refs        NAME, NAME@VERSION and NAME@ALIAS for each model
+ *   __complete versions NAME   model NAME's versions (NAME@... as NAME)
+ *   __complete aliases NAME    model NAME's aliases
  *   __complete options CMD [VERB]
  *                          CMD's (or registry VERB's) options, one per line:
  *                          "--name<TAB>-x<TAB>values<TAB>help" (opts.h)
@@ -16,6 +18,7 @@
  *                          the registry's verbs, "verb<TAB>summary"
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -51,6 +54,44 @@ print_models(int refs)
 			nlp_registry_versions_release(&versions);
 		}
 		nlp_registry_models_release(&models);
+	}
+	nlp_registry_close(r);
+}
+
+/* Model name's versions (what) or aliases, a line each; name may be a
+ * reference (NAME@...). */
+static void
+print_of_model(const char *what, const char *name)
+{
+	struct nlp_registry *r;
+	struct nlp_err e = { 0, "" };
+	struct nlp_registry_models models;
+	struct nlp_registry_versions versions;
+	size_t i, j, len = strcspn(name, "@");
+
+	if (len == 0 || nlp_registry_open(&r, cli_registry_dir(), 0, &e) !=
+	    NLP_OK)
+		return;
+	if (strcmp(what, "aliases") == 0 &&
+	    nlp_registry_list(r, &models, &e) == NLP_OK) {
+		for (i = 0; i < models.n; i++) {
+			const struct nlp_registry_model *m = &models.v[i];
+			if (strlen(m->name) != len ||
+			    strncmp(m->name, name, len) != 0)
+				continue;
+			for (j = 0; j < m->naliases; j++)
+				printf("%s\n", m->aliases[j].alias);
+		}
+		nlp_registry_models_release(&models);
+	} else if (strcmp(what, "versions") == 0) {
+		char *n = strndup(name, len);
+		if (n != NULL && nlp_registry_list_versions(r, n, &versions,
+		    &e) == NLP_OK) {
+			for (j = 0; j < versions.n; j++)
+				printf("%ld\n", versions.v[j].version);
+			nlp_registry_versions_release(&versions);
+		}
+		free(n);
 	}
 	nlp_registry_close(r);
 }
@@ -96,6 +137,9 @@ cmd_complete(int argc, char **argv)
 		print_models(0);
 	else if (strcmp(argv[1], "refs") == 0)
 		print_models(1);
+	else if ((strcmp(argv[1], "versions") == 0 ||
+	    strcmp(argv[1], "aliases") == 0) && argc >= 3)
+		print_of_model(argv[1], argv[2]);
 	else if (strcmp(argv[1], "verbs") == 0 && argc >= 3 &&
 	    strcmp(argv[2], "registry") == 0)
 		cli_registry_verb_names(stdout);

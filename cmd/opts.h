@@ -37,6 +37,9 @@ struct cli_opt {
  *   ref     a model as -m takes it: an artifact file, or a registry
  *           reference (NAME, NAME@VERSION, NAME@ALIAS; __complete refs)
  *   model@  NAME@ for a reference whose version is typed
+ *   version a version of the model the first operand names
+ *           (__complete versions NAME)
+ *   alias   an alias of that model (__complete aliases NAME)
  * anything else is the words themselves, space-separated.
  */
 

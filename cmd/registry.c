@@ -109,7 +109,7 @@ static const struct cli_opt list_opts[] = {
 
 static const struct cli_opt alias_opts[] = {
 	{ OPT_IFCUR, 0, "if-current", "V", "only if the alias points at version V "
-	    "now", NULL },
+	    "now", "version" },
 	{ OPT_REQUIRE, 0, "require", "EXPR", "only if the version's latest "
 	    "recorded evaluation\nmeets EXPR ('macro_f1>=0.85'; repeatable)",
 	    NULL },
@@ -123,10 +123,11 @@ static const struct cli_opt alias_opts[] = {
 
 static const struct cli_opt rollback_opts[] = {
 	{ OPT_ALIAS, 0, "alias", "A", "the alias to move back (default: "
-	    "production)", NULL },
-	{ OPT_TO, 0, "to", "VERSION", "move the alias to this version", NULL },
+	    "production)", "alias" },
+	{ OPT_TO, 0, "to", "VERSION", "move the alias to this version",
+	    "version" },
 	{ OPT_IFCUR, 0, "if-current", "V", "only if the alias points at version V "
-	    "now", NULL },
+	    "now", "version" },
 	CLI_OPT_TRUST,
 	OPT_REASON_ROW,
 	OPT_REGISTRY_ROW,
@@ -135,7 +136,8 @@ static const struct cli_opt rollback_opts[] = {
 };
 
 static const struct cli_opt history_opts[] = {
-	{ OPT_ALIAS, 0, "alias", "A", "only the events of this alias", NULL },
+	{ OPT_ALIAS, 0, "alias", "A", "only the events of this alias",
+	    "alias" },
 	OPT_JSON_ROW,
 	OPT_REGISTRY_ROW,
 	CLI_OPT_HELP,
@@ -246,11 +248,13 @@ static const struct cli_cmd cli_registry_show = {
 	"\n"
 
 static const struct cli_cmd cli_registry_alias = {
-	"registry alias", ALIAS_HEAD("alias"), alias_opts, NULL, "model|-|-",
+	"registry alias", ALIAS_HEAD("alias"), alias_opts, NULL,
+	"model|version|alias",
 };
 
 static const struct cli_cmd cli_registry_promote = {
-	"registry promote", ALIAS_HEAD("promote"), alias_opts, NULL, "model|-|-",
+	"registry promote", ALIAS_HEAD("promote"), alias_opts, NULL,
+	"model|version|alias",
 };
 
 static const struct cli_cmd cli_registry_rollback = {

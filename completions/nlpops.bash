@@ -10,9 +10,11 @@
 #   nlpops __complete options CMD [VERB]  "--long<TAB>-x<TAB>values<TAB>help"
 #   nlpops __complete operands CMD [VERB] what completes each operand
 #   nlpops __complete models | refs       the registry's names, references
+#   nlpops __complete versions | aliases NAME   model NAME's
 # A value or operand is completed by its kind (cmd/opts.h): "-" or ""
 # nothing, file, dir, group, model, ref (a reference or a file), model@
-# (NAME@, then NAME@VERSION), or else the words given.  Only nlpops' own
+# (NAME@, then NAME@VERSION), version or alias (of the model the first
+# operand names), or else the words given.  Only nlpops' own
 # options before the command (--registry, --version, -h, --help) are
 # listed here: __complete has no table for them.
 
@@ -50,7 +52,8 @@ _nlpops_reply() {
 	mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen "$@")
 }
 
-# COMPREPLY = the candidates of kind $1 (cmd/opts.h) that start with $2.
+# COMPREPLY = the candidates of kind $1 (cmd/opts.h) that start with $2
+# ($_nlpops_model: the first operand, set by _nlpops).
 _nlpops_kind() {
 	local kind=$1 cur=$2
 
@@ -77,12 +80,20 @@ _nlpops_kind() {
 			_nlpops_reply -W "$(_nlpops_ask models | sed 's/$/@/')" \
 			    -- "$cur"
 		fi ;;
+	version)
+		[[ -n $_nlpops_model ]] &&
+			_nlpops_reply -W "$(_nlpops_ask versions "$_nlpops_model")" \
+			    -- "$cur" ;;
+	alias)
+		[[ -n $_nlpops_model ]] &&
+			_nlpops_reply -W "$(_nlpops_ask aliases "$_nlpops_model")" \
+			    -- "$cur" ;;
 	*) _nlpops_reply -W "$kind" -- "$cur" ;;
 	esac
 }
 
 _nlpops() {
-	local cur=${COMP_WORDS[COMP_CWORD]} prev='' _nlpops_regdir=''
+	local cur=${COMP_WORDS[COMP_CWORD]} prev='' _nlpops_regdir='' _nlpops_model=''
 	local ci=1 i n word line long short rest skip=0 dashdash=0
 	local -a cmd operands
 	local -A kind
@@ -179,7 +190,7 @@ _nlpops() {
 		elif ((!dashdash)) && [[ $word == -?* ]]; then
 			[[ -n ${kind[$word]+set} && ${kind[$word]} != - ]] && skip=1
 		elif [[ $word != = ]]; then
-			((n++))
+			((n++ == 0)) && _nlpops_model=$word
 		fi
 	done
 

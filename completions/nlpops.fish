@@ -7,9 +7,11 @@
 #   nlpops __complete options CMD [VERB]  "--long<TAB>-x<TAB>values<TAB>help"
 #   nlpops __complete operands CMD [VERB] what completes each operand
 #   nlpops __complete models | refs       the registry's names, references
+#   nlpops __complete versions | aliases NAME   model NAME's
 # A value or operand is completed by its kind (cmd/opts.h): "-" or ""
 # nothing, file, dir, group, model, ref (a reference or a file), model@
-# (NAME@, then NAME@VERSION), or else the words given.  Only nlpops' own
+# (NAME@, then NAME@VERSION), version or alias (of the model the first
+# operand names), or else the words given.  Only nlpops' own
 # options before the command (--registry, --version, -h, --help) are
 # listed here: __complete has no table for them.
 
@@ -39,8 +41,9 @@ function __fish_nlpops_ask
     $prog $reg __complete $argv 2>/dev/null </dev/null
 end
 
-# The candidates of a kind (cmd/opts.h) for the word CUR.
-function __fish_nlpops_kind -a kind cur
+# The candidates of a kind (cmd/opts.h) for the word CUR; MODEL: the
+# command line's first operand, for version and alias.
+function __fish_nlpops_kind -a kind cur model
     switch $kind
         case - ''
         case file
@@ -60,6 +63,10 @@ function __fish_nlpops_kind -a kind cur
             else
                 __fish_nlpops_ask models | string replace -r -- '$' @
             end
+        case version
+            test -n "$model"; and __fish_nlpops_ask versions $model
+        case alias
+            test -n "$model"; and __fish_nlpops_ask aliases $model
         case '*'
             string split -n ' ' -- $kind
     end
@@ -154,6 +161,7 @@ function __fish_nlpops_complete
     set -l n 0
     set -l value
     set -l dashdash 0
+    set -l model
     for w in $words
         if set -q value[1]
             set -e value
@@ -164,20 +172,21 @@ function __fish_nlpops_complete
             and test "$kinds[$i]" != -
             and set value "$kinds[$i]"
         else
+            test $n = 0; and set model $w
             set n (math $n + 1)
         end
     end
 
     # The value of the option before this word, or of --option=.
     if set -q value[1]
-        __fish_nlpops_kind "$value" "$cur"
+        __fish_nlpops_kind "$value" "$cur" "$model"
         return
     end
     if test $dashdash = 0; and string match -q -- '-*' "$cur"
         if string match -q -r -- '^--[^=]+=' "$cur"
             set -l opt (string replace -r -- '=.*' '' "$cur")
             set -l i (contains -i -- $opt $names); or return
-            __fish_nlpops_kind "$kinds[$i]" (string replace -r -- '^[^=]*=' '' "$cur") |
+            __fish_nlpops_kind "$kinds[$i]" (string replace -r -- '^[^=]*=' '' "$cur") "$model" |
                 string replace -r -- '^' "$opt="
             return
         end
@@ -197,7 +206,7 @@ function __fish_nlpops_complete
     else
         return
     end
-    __fish_nlpops_kind (string replace -r -- '\.\.\.$' '' $ops) "$cur"
+    __fish_nlpops_kind (string replace -r -- '\.\.\.$' '' $ops) "$cur" "$model"
 end
 
 complete -c nlpops -f -a '(__fish_nlpops_complete)'

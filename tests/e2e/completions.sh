@@ -134,7 +134,16 @@ cp "$T/models" "$T/want.alias"
 q alias "nlpops --registry $REG registry alias "
 cp "$T/models" "$T/want.alias-opt"
 q alias-opt "nlpops --registry $REG registry alias --reason why "
-q alias-2 "nlpops --registry $REG registry alias topics "
+# a version, then an alias, of the model the first operand names
+q alias-2 "nlpops --registry $REG registry alias topics " 1
+q alias-3 "nlpops --registry $REG registry alias topics 1 " production
+q alias-ifcur "nlpops --registry $REG registry alias topics 1 production --if-current " 1
+q rb-alias "nlpops --registry $REG registry rollback topics --alias " production
+q rb-to "nlpops --registry $REG registry rollback topics --reason x --to " 1
+q rb-ifcur "nlpops --registry $REG registry rollback topics --if-current " 1
+q rb-nomodel "nlpops --registry $REG registry rollback --to "
+q hist-alias "nlpops --registry $REG registry history topics --alias " production
+q hist-other "nlpops --registry $REG registry history spamfilter --alias "
 cat "$T/files" "$T/refs" >"$T/want.show"
 q show "nlpops --registry $REG registry show "
 q rm "nlpops --registry $REG registry rm " spamfilter@ topics@
