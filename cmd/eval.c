@@ -25,6 +25,8 @@ enum {
 	OPT_BASELINE_IF_EXISTS, OPT_PREDICTIONS, OPT_SHADOW, OPT_MIN_P,
 };
 
+#define BOOTSTRAP_MIN 40
+
 static const struct cli_opt options[] = {
 	{ 'm', 'm', "model", "MODEL", "the model: a file or NAME[@VERSION|@ALIAS]",
 	    "ref" },
@@ -54,8 +56,8 @@ static const struct cli_opt options[] = {
 	    "and say so", NULL },
 	{ OPT_MAX_DROP, 0, "max-drop", "X", "gate: accuracy and macro-F1 at most "
 	    "X below\nthe baseline's", NULL },
-	{ OPT_BOOTSTRAP, 0, "bootstrap", "N", "95% intervals from N resamples "
-	    "(paired with\n--baseline)", NULL },
+	{ OPT_BOOTSTRAP, 0, "bootstrap", "N", "95% intervals from N resamples, "
+	    "at least 40\n(paired with --baseline)", NULL },
 	{ OPT_GATE_ON, 0, "gate-on", "WHAT", "point (default) or lower: gate on "
 	    "the\nbootstrap's lower bounds", "point lower" },
 	{ OPT_SEED, 0, "seed", "S", "bootstrap seed (default: 1)", NULL },
@@ -182,6 +184,14 @@ option(void *ctx, int c, const char *arg)
 		return cli_double(cmd, "--max-drop", arg, 0, 1, &a->max_drop);
 	case OPT_BOOTSTRAP:
 		rc = cli_uint(cmd, "--bootstrap", arg, 1, 100000, &u);
+		/* the 2.5% and 97.5% points of fewer resamples are their
+		   extremes, or near them: an interval, and a --gate-on lower
+		   verdict, that says little (R's boot.ci warns below 39) */
+		if (rc == NLP_OK && u < BOOTSTRAP_MIN)
+			rc = cli_usage_error(cmd, "--bootstrap takes at least %d "
+			    "resamples, not %lu: with fewer, a 95%% interval's "
+			    "ends are the extreme resamples (1000 is usual)",
+			    BOOTSTRAP_MIN, u);
 		a->o.bootstrap = (unsigned)u;
 		break;
 	case OPT_GATE_ON:

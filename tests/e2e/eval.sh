@@ -70,6 +70,9 @@ expect_status 1 "--gate-on lower is stricter than the point value" "$N" eval -q 
 check "--gate-on lower says so" grep -q 'bootstrap lower bound' "$T/err"
 expect_status 2 "--max-drop needs --baseline" "$N" eval -m "$T/good.nlp" --max-drop 0.1 "$TEST"
 expect_status 2 "--gate-on lower needs --bootstrap" "$N" eval -m "$T/good.nlp" --gate-on lower "$TEST"
+expect_status 2 "--bootstrap 39: too few for a 95% interval" "$N" eval -m "$T/good.nlp" --bootstrap 39 --gate-on lower --min-accuracy 0.5 "$TEST"
+check "... says so in one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q '^nlpops eval: --bootstrap takes at least 40 resamples, not 39' '$T/err'"
+expect_status 0 "--bootstrap 40" "$N" eval -q -m "$T/good.nlp" --bootstrap 40 --gate-on lower --min-accuracy 0.5 "$TEST"
 expect_status 2 "a bad bound" "$N" eval -m "$T/good.nlp" --min-f1 abc "$TEST"
 check "a bad bound names the option" grep -q -- '--min-f1' "$T/err"
 

@@ -189,7 +189,7 @@ elif [ "$san" = 0 ]; then
 		done
 		check "$name: every failed allocation is exit 4 'out of memory' or the exact report:$(echo "$bad" | cut -c1-600)" test -z "$bad"
 	}
-	set -- eval -q --threads 1 -m "$T/m.nlp" --baseline "$T/base.nlp" --bootstrap 20 --errors 3 --min-accuracy 0.5 --max-ece 0.5 --max-drop 0.5
+	set -- eval -q --threads 1 -m "$T/m.nlp" --baseline "$T/base.nlp" --bootstrap 40 --errors 3 --min-accuracy 0.5 --max-ece 0.5 --max-drop 0.5
 	"$N" "$@" --json "$T/oom.tsv" | grep -v -e '"seconds"' -e '"examples_per_s"' >"$T/want.json"
 	check "the reference --json run has every part" sh -c "grep -q '\"baseline\"' '$T/want.json' && grep -q '\"difference\"' '$T/want.json' && grep -q '\"errors\"' '$T/want.json' && grep -q '\"gates\"' '$T/want.json'"
 	oom_sweep --json "$T/want.json" "$N" "$@" --json "$T/oom.tsv"

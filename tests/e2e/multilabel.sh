@@ -186,7 +186,7 @@ expect_status 1 "gate: --min-f1 0.99 fails" "$N" eval -m m.nlp --min-f1 0.99 tes
 expect_status 0 "gate: --min-accuracy 0.05 passes" "$N" eval -m m.nlp --min-accuracy 0.05 test.tsv
 expect_status 0 "--baseline of the same kind, --max-drop" \
     "$N" eval -m m.nlp --baseline m2.nlp --max-drop 0 test.tsv
-for o in "--bootstrap 10" "--errors 3" --confusion "--max-log-loss 1" "--max-ece 0.1"; do
+for o in "--bootstrap 40" "--errors 3" --confusion "--max-log-loss 1" "--max-ece 0.1"; do
 	# shellcheck disable=SC2086
 	expect_status 2 "eval $o with a multi-label model" "$N" eval -m m.nlp $o test.tsv
 done
