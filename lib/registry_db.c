@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "text.h"
 
@@ -227,6 +228,15 @@ int
 nlp_regdb_begin(struct nlp_registry *r, struct nlp_err *e)
 {
 	return r->ops->begin(r, e);
+}
+
+int64_t
+nlp_regdb_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void

@@ -94,6 +94,9 @@ int nlp_regdb_open(struct nlp_registry **out, const char *dir, int writable,
  */
 int nlp_regdb_begin(struct nlp_registry *r, struct nlp_err *e);
 
+/* Milliseconds on the monotonic clock. */
+int64_t nlp_regdb_now_ms(void);
+
 /* r has waited NLP_REGISTRY_WAIT_MS for another process's lock, which it
  * waits for up to `limit` ("30 s"): tell the caller, once. */
 void nlp_regdb_waiting(struct nlp_registry *r, const char *limit);

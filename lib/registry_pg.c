@@ -301,15 +301,6 @@ pg_exec(struct nlp_registry *r, const char *sql, struct nlp_err *e)
 	return ok ? NLP_OK : pg_err(r, e, "database");
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * pg_exec() for a statement that waits for a lock: when the answer has
  * not come within NLP_REGISTRY_WAIT_MS, the caller is told why nothing
@@ -318,7 +309,7 @@ now_ms(void)
 static int
 pg_exec_waiting(struct nlp_registry *r, const char *sql, struct nlp_err *e)
 {
-	int64_t end = now_ms() + NLP_REGISTRY_WAIT_MS, left;
+	int64_t end = nlp_regdb_now_ms() + NLP_REGISTRY_WAIT_MS, left;
 	PGresult *res, *last = NULL;
 	struct pollfd p;
 	int ok;
@@ -332,7 +323,7 @@ pg_exec_waiting(struct nlp_registry *r, const char *sql, struct nlp_err *e)
 	p.fd = PQsocket(r->pg);
 	p.events = POLLIN;
 	while (PQisBusy(r->pg)) {
-		if ((left = end - now_ms()) <= 0) {
+		if ((left = end - nlp_regdb_now_ms()) <= 0) {
 			nlp_regdb_waiting(r, r->pg_timeout);
 			break;  /* PQgetResult() waits for the rest */
 		}

@@ -218,16 +218,6 @@ sq_exec(struct nlp_registry *r, const char *sql, struct nlp_err *e)
 	return NLP_OK;
 }
 
-/* Milliseconds on the monotonic clock. */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Run sql, again while another process holds the lock, for up to
  * BUSY_RETRIES x BUSY_TIMEOUT_MS in all: SQLite's result.  Extended result
@@ -240,11 +230,12 @@ static int
 exec_retried(struct nlp_registry *r, const char *sql)
 {
 	const struct timespec pause = { 0, 20 * 1000000L };
-	int64_t end = now_ms() + (int64_t)BUSY_RETRIES * BUSY_TIMEOUT_MS;
+	int64_t end = nlp_regdb_now_ms() +
+	    (int64_t)BUSY_RETRIES * BUSY_TIMEOUT_MS;
 	int rc;
 
 	while (((rc = sqlite3_exec(r->db, sql, NULL, NULL, NULL)) & 0xff) ==
-	    SQLITE_BUSY && now_ms() < end)
+	    SQLITE_BUSY && nlp_regdb_now_ms() < end)
 		nanosleep(&pause, NULL);
 	return rc;
 }
@@ -615,7 +606,7 @@ sq_busy(void *arg, int count)
 	static const int pause_ms[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50,
 	    50, 100 };
 	struct nlp_registry *r = arg;
-	int64_t now = now_ms(), waited;
+	int64_t now = nlp_regdb_now_ms(), waited;
 	struct timespec ts;
 	char limit[32];
 	int p;
