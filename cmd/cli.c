@@ -104,11 +104,8 @@ int
 cli_registry_open(struct nlp_registry **r, int writable, const char *cmd,
     struct nlp_err *e)
 {
-	int rc = nlp_registry_open(r, cli_registry_dir(), writable, e);
-
-	if (rc == NLP_OK)
-		nlp_registry_on_wait(*r, registry_waiting, (void *)cmd);
-	return rc;
+	return nlp_registry_open_waiting(r, cli_registry_dir(), writable,
+	    registry_waiting, (void *)cmd, e);
 }
 
 const char *

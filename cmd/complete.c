@@ -9,6 +9,8 @@
  *   __complete refs        NAME, NAME@VERSION and NAME@ALIAS for each model
  *   __complete versions NAME   model NAME's versions (NAME@... as NAME)
  *   __complete aliases NAME    model NAME's aliases
+ *   __complete targets NAME    both (what registry alias points an alias
+ *                              at: a version, or another alias)
  *   __complete options CMD [VERB]
  *                          CMD's (or registry VERB's) options, one per line:
  *                          "--name<TAB>-x<TAB>values<TAB>help" (opts.h)
@@ -58,8 +60,8 @@ print_models(int refs)
 	nlp_registry_close(r);
 }
 
-/* Model name's versions (what) or aliases, a line each; name may be a
- * reference (NAME@...). */
+/* Model name's versions, aliases or both (what: "versions", "aliases",
+ * "targets"), a line each; name may be a reference (NAME@...). */
 static void
 print_of_model(const char *what, const char *name)
 {
@@ -72,7 +74,17 @@ print_of_model(const char *what, const char *name)
 	if (len == 0 || nlp_registry_open(&r, cli_registry_dir(), 0, &e) !=
 	    NLP_OK)
 		return;
-	if (strcmp(what, "aliases") == 0 &&
+	if (strcmp(what, "aliases") != 0) {
+		char *n = strndup(name, len);
+		if (n != NULL && nlp_registry_list_versions(r, n, &versions,
+		    &e) == NLP_OK) {
+			for (j = 0; j < versions.n; j++)
+				printf("%ld\n", versions.v[j].version);
+			nlp_registry_versions_release(&versions);
+		}
+		free(n);
+	}
+	if (strcmp(what, "versions") != 0 &&
 	    nlp_registry_list(r, &models, &e) == NLP_OK) {
 		for (i = 0; i < models.n; i++) {
 			const struct nlp_registry_model *m = &models.v[i];
@@ -83,15 +95,6 @@ print_of_model(const char *what, const char *name)
 				printf("%s\n", m->aliases[j].alias);
 		}
 		nlp_registry_models_release(&models);
-	} else if (strcmp(what, "versions") == 0) {
-		char *n = strndup(name, len);
-		if (n != NULL && nlp_registry_list_versions(r, n, &versions,
-		    &e) == NLP_OK) {
-			for (j = 0; j < versions.n; j++)
-				printf("%ld\n", versions.v[j].version);
-			nlp_registry_versions_release(&versions);
-		}
-		free(n);
 	}
 	nlp_registry_close(r);
 }
@@ -138,7 +141,8 @@ cmd_complete(int argc, char **argv)
 	else if (strcmp(argv[1], "refs") == 0)
 		print_models(1);
 	else if ((strcmp(argv[1], "versions") == 0 ||
-	    strcmp(argv[1], "aliases") == 0) && argc >= 3)
+	    strcmp(argv[1], "aliases") == 0 ||
+	    strcmp(argv[1], "targets") == 0) && argc >= 3)
 		print_of_model(argv[1], argv[2]);
 	else if (strcmp(argv[1], "verbs") == 0 && argc >= 3 &&
 	    strcmp(argv[2], "registry") == 0)

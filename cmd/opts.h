@@ -40,6 +40,7 @@ struct cli_opt {
  *   version a version of the model the first operand names
  *           (__complete versions NAME)
  *   alias   an alias of that model (__complete aliases NAME)
+ *   target  either (__complete targets NAME)
  * anything else is the words themselves, space-separated.
  */
 

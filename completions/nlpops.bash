@@ -10,11 +10,11 @@
 #   nlpops __complete options CMD [VERB]  "--long<TAB>-x<TAB>values<TAB>help"
 #   nlpops __complete operands CMD [VERB] what completes each operand
 #   nlpops __complete models | refs       the registry's names, references
-#   nlpops __complete versions | aliases NAME   model NAME's
+#   nlpops __complete versions | aliases | targets NAME   model NAME's
 # A value or operand is completed by its kind (cmd/opts.h): "-" or ""
 # nothing, file, dir, group, model, ref (a reference or a file), model@
-# (NAME@, then NAME@VERSION), version or alias (of the model the first
-# operand names), or else the words given.  Only nlpops' own
+# (NAME@, then NAME@VERSION), version, alias or target (either, of the
+# model the first operand names), or else the words given.  Only nlpops' own
 # options before the command (--registry, --version, -h, --help) are
 # listed here: __complete has no table for them.
 
@@ -87,6 +87,10 @@ _nlpops_kind() {
 	alias)
 		[[ -n $_nlpops_model ]] &&
 			_nlpops_reply -W "$(_nlpops_ask aliases "$_nlpops_model")" \
+			    -- "$cur" ;;
+	target)
+		[[ -n $_nlpops_model ]] &&
+			_nlpops_reply -W "$(_nlpops_ask targets "$_nlpops_model")" \
 			    -- "$cur" ;;
 	*) _nlpops_reply -W "$kind" -- "$cur" ;;
 	esac

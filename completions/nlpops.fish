@@ -7,11 +7,11 @@
 #   nlpops __complete options CMD [VERB]  "--long<TAB>-x<TAB>values<TAB>help"
 #   nlpops __complete operands CMD [VERB] what completes each operand
 #   nlpops __complete models | refs       the registry's names, references
-#   nlpops __complete versions | aliases NAME   model NAME's
+#   nlpops __complete versions | aliases | targets NAME   model NAME's
 # A value or operand is completed by its kind (cmd/opts.h): "-" or ""
 # nothing, file, dir, group, model, ref (a reference or a file), model@
-# (NAME@, then NAME@VERSION), version or alias (of the model the first
-# operand names), or else the words given.  Only nlpops' own
+# (NAME@, then NAME@VERSION), version, alias or target (either, of the
+# model the first operand names), or else the words given.  Only nlpops' own
 # options before the command (--registry, --version, -h, --help) are
 # listed here: __complete has no table for them.
 
@@ -67,6 +67,8 @@ function __fish_nlpops_kind -a kind cur model
             test -n "$model"; and __fish_nlpops_ask versions $model
         case alias
             test -n "$model"; and __fish_nlpops_ask aliases $model
+        case target
+            test -n "$model"; and __fish_nlpops_ask targets $model
         case '*'
             string split -n ' ' -- $kind
     end

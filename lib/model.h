@@ -236,8 +236,8 @@ void nlp_model_logits_q_build(int avx2, const int8_t *q, const float *scale,
  * multiple of 64, and aligned to it, the padding zero.  Up to 56 classes a
  * row is one cache line to load, where the artifact's layout makes it
  * three (a line or two of weights, the scale, the idf, each far from the
- * others): loading a model builds it (nlp_model.line; the artifact is
- * unchanged).  idf may be NULL (then 0).  Returns 0, or -1 when out of
+ * others): loading a model of up to 56 classes builds it (nlp_model.line;
+ * the artifact is unchanged).  idf may be NULL (then 0).  Returns 0, or -1 when out of
  * memory; free *out with free().
  */
 #define NLP_LINE_HEAD 8

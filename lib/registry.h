@@ -115,6 +115,11 @@ void nlp_registry_before_commit(struct nlp_registry *r, int (*fn)(void *arg),
 #define NLP_REGISTRY_WAIT_MS 1000
 void nlp_registry_on_wait(struct nlp_registry *r,
     void (*fn)(void *arg, const char *msg), void *arg);
+/* nlp_registry_open() with fn set already, so that a wait while opening
+ * (a new registry's schema made, an old one's upgraded) is told too. */
+int nlp_registry_open_waiting(struct nlp_registry **out, const char *dir,
+    int writable, void (*fn)(void *arg, const char *msg), void *arg,
+    struct nlp_err *e);
 
 /*
  * Is s a valid model name or alias: 1 to 64 of A-Z a-z 0-9 . _ -, starting

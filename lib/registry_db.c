@@ -397,9 +397,32 @@ not_a_uri(const char *dir, struct nlp_err *e)
 	    "made a directory.)", (int)(i == n ? n : 0), dir);
 }
 
+static int regdb_open(struct nlp_registry **, const char *, int,
+    void (*)(void *, const char *), void *, int *, struct nlp_err *);
+
 int
 nlp_regdb_open(struct nlp_registry **out, const char *dir, int writable,
     int *corrupt, struct nlp_err *e)
+{
+	return regdb_open(out, dir, writable, NULL, NULL, corrupt, e);
+}
+
+int
+nlp_registry_open_waiting(struct nlp_registry **out, const char *dir,
+    int writable, void (*fn)(void *arg, const char *msg), void *arg,
+    struct nlp_err *e)
+{
+	int corrupt = 0;
+
+	return regdb_open(out, dir, writable, fn, arg, &corrupt, e);
+}
+
+/* nlp_regdb_open(), r's nlp_registry_on_wait() set before it connects (a
+ * new registry's schema, or an upgrade, waits for the lock too). */
+static int
+regdb_open(struct nlp_registry **out, const char *dir, int writable,
+    void (*fn)(void *, const char *), void *arg, int *corrupt,
+    struct nlp_err *e)
 {
 	struct nlp_registry *r;
 	int rc;
@@ -413,6 +436,8 @@ nlp_regdb_open(struct nlp_registry **out, const char *dir, int writable,
 		return nlp_errf(e, NLP_IO, "out of memory");
 	r->ops = nlp_registry_is_uri(dir) ? &nlp_regdb_pg : &nlp_regdb_sqlite;
 	r->writable = writable;
+	r->on_wait = fn;
+	r->wait_arg = arg;
 	if (NLP_REGDB_IS_PG(r))
 		rc = nlp_regpg_names(r, dir, e);
 	else

@@ -66,8 +66,8 @@ struct nlp_registry {
 	void (*on_wait)(void *, const char *); /* nlp_registry_on_wait() */
 	void *wait_arg;
 	int waited;                   /* on_wait was called */
-	int64_t busy_since;           /* registry_sqlite.c's: this wait's start
-	                                 (ms) */
+	int64_t busy_since, busy_last; /* registry_sqlite.c's: this wait's
+	                                 start, its last pause (ms) */
 };
 
 /* ---- The database (registry_db.c) ---- */

@@ -334,6 +334,8 @@ pg_exec_waiting(struct nlp_registry *r, const char *sql, struct nlp_err *e)
 	while ((res = PQgetResult(r->pg)) != NULL) {
 		PQclear(last);
 		last = res;
+		if (PQstatus(r->pg) == CONNECTION_BAD)
+			break;  /* as libpq's own PQexec: no more to come */
 	}
 	ok = result_ok(r, last);
 	PQclear(last);

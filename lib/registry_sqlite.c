@@ -611,8 +611,11 @@ sq_busy(void *arg, int count)
 	char limit[32];
 	int p;
 
-	if (count == 0)
+	/* a new wait: count 0, or (SQLite does not reset count on every
+	   path) a call long after the last one */
+	if (count == 0 || now - r->busy_last > 250)
 		r->busy_since = now;
+	r->busy_last = now;
 	waited = now - r->busy_since;
 	if (waited >= BUSY_TIMEOUT_MS)
 		return 0;

@@ -432,9 +432,10 @@ LEAK_TEST(scoring, kernels_round_every_product_and_sum_in_order)
 }
 
 /*
- * A quantized model scores from its rows laid out in lines (model.h): the
- * same bits as from the artifact's layout, for class counts on both sides
- * of each row size (16, 32, 64, 128 bytes).
+ * A quantized model of up to 56 classes scores from its rows laid out in
+ * lines (model.h): the same bits as from the artifact's layout, for class
+ * counts on both sides of each row size (16, 32, 64 bytes); wider rows
+ * are not laid out.
  */
 LEAK_TEST(quantized, lines_score_as_the_artifact_layout)
 {
@@ -480,10 +481,17 @@ LEAK_TEST(quantized, lines_score_as_the_artifact_layout)
 		    keys, idf, V, bias, w, &qw, 0, &e), NLP_OK, "%s", e.msg);
 		cr_assert_eq(nlp_model_load(&m, blob, len, &e), NLP_OK, "%s",
 		    e.msg);
+		/* up to a line a row: wider ones score from the artifact */
+		if (C + NLP_LINE_HEAD > 64) {
+			cr_assert_null(m.line, "%u classes", C);
+			nlp_model_release(&m);
+			nlp_quantized_release(&qw);
+			free(blob);
+			continue;
+		}
 		cr_assert_not_null(m.line, "%u classes", C);
 		cr_assert_eq(m.line_size, C + NLP_LINE_HEAD <= 16 ? 16 :
-		    C + NLP_LINE_HEAD <= 32 ? 32 : C + NLP_LINE_HEAD <= 64 ? 64 :
-		    128, "%u classes", C);
+		    C + NLP_LINE_HEAD <= 32 ? 32 : 64, "%u classes", C);
 		memset(&s, 0, sizeof s);
 		for (i = 0; i < 200; i++) {
 			char text[96];
