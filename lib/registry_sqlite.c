@@ -1011,16 +1011,21 @@ static int
 sq_init(const char *dir, const char *group, struct nlp_err *e)
 {
 	struct nlp_registry *r;
+	struct group *g;
+	gid_t gid = 0;
 	int rc;
 
+	/* the group first: a usage error makes no directory */
+	if (group != NULL) {
+		if ((g = getgrnam(group)) == NULL)
+			return nlp_errf(e, NLP_USAGE, "no group '%s'", group);
+		gid = g->gr_gid;
+	}
 	if (make_dirs(dir) != 0)
 		return nlp_errnof(e, NLP_IO, errno, "cannot create registry '%s'",
 		    dir);
 	if (group != NULL) {
-		struct group *g = getgrnam(group);
-		if (g == NULL)
-			return nlp_errf(e, NLP_USAGE, "no group '%s'", group);
-		if (chown(dir, (uid_t)-1, g->gr_gid) != 0 ||
+		if (chown(dir, (uid_t)-1, gid) != 0 ||
 		    chmod(dir, 02775) != 0)
 			return nlp_errnof(e, NLP_IO, errno, "cannot share registry "
 			    "'%s' with group '%s'", dir, group);

@@ -79,6 +79,8 @@ expect_status 0 "\$NLPOPS_REGISTRY for predict -m" sh -c "NLPOPS_REGISTRY='$T/en
 check "XDG registry has only its model" sh -c "XDG_DATA_HOME='$T/xdg' '$N' registry list | grep -q '^xdg ' && ! XDG_DATA_HOME='$T/xdg' '$N' registry list | grep -q '^home '"
 expect_status 2 "--registry after the command is not taken" "$N" registry list --registry "$T/optreg"
 expect_status 2 "--registry without a directory" "$N" --registry
+expect_status 2 "registry init --shared with no such group" "$N" --registry "$T/noshare/a/b" registry init --shared nlpops-no-such-group
+check "... says so in one line, and makes no directory" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q \"no group 'nlpops-no-such-group'\" '$T/err' && [ ! -e '$T/noshare' ]"
 expect_status 0 "registry init" reg init
 check "init creates the database" test -f "$R/registry.db"
 expect_status 0 "list on an empty registry" reg list --json
