@@ -1175,22 +1175,19 @@ nlp_eval_conclude(struct nlp_eval_result *r, const struct nlp_eval *ev,
 #define FOREIGN_NAMED 3   /* unknown gold labels a message names */
 
 /*
- * More than half the examples carry gold labels the model never learned:
- * data for another model, not a model that fails its gates -- NLP_DATA,
- * naming the commonest of those labels.  NLP_OK otherwise.
+ * The commonest gold labels the model does not know, with their counts,
+ * into names ("'a' 3, 'b' 1, ..."): 0, or -1 when out of memory.
  */
 static int
-foreign_labels(const struct nlp_eval *ev, struct nlp_err *e)
+unknown_names(const struct nlp_eval *ev, char *names, size_t size)
 {
 	uint32_t top[FOREIGN_NAMED], ntop = 0, l, k;
 	uint64_t *count;
-	char names[512];
 	size_t i, len = 0, ngold = ev->multilabel ? ev->ngold : ev->n;
 
-	if (ev->unknown * 2 <= ev->n)
-		return NLP_OK;
+	names[0] = '\0';
 	if ((count = calloc(ev->nlabels, sizeof *count)) == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
+		return -1;
 	for (i = 0; i < ngold; i++)
 		if (ev->gold_class[i] < 0)
 			count[ev->gold[i]]++;
@@ -1206,19 +1203,57 @@ foreign_labels(const struct nlp_eval *ev, struct nlp_err *e)
 			ntop += ntop < FOREIGN_NAMED;
 		}
 	}
-	for (k = 0; k < ntop && len < sizeof names - 100; k++) {
+	for (k = 0; k < ntop && len < size - 100; k++) {
 		const char *s = ev->labels[top[k]];
-		int n = snprintf(names + len, sizeof names - len, "%s'%.*s' %llu",
+		int n = snprintf(names + len, size - len, "%s'%.*s' %llu",
 		    k ? ", " : "", (int)nlp_utf8_cut(s, strlen(s), 60), s,
 		    (unsigned long long)count[top[k]]);
 		len += n > 0 ? (size_t)n : 0;
 	}
+	if (ev->nlabels - ev->nclasses > ntop && len < size - 8)
+		snprintf(names + len, size - len, ", ...");
 	free(count);
+	return 0;
+}
+
+/*
+ * More than half the examples carry gold labels the model never learned:
+ * data for another model, not a model that fails its gates -- NLP_DATA,
+ * naming the commonest of those labels.  NLP_OK otherwise.
+ */
+static int
+foreign_labels(const struct nlp_eval *ev, struct nlp_err *e)
+{
+	char names[512];
+
+	if (ev->unknown * 2 <= ev->n)
+		return NLP_OK;
+	if (unknown_names(ev, names, sizeof names) < 0)
+		return nlp_errf(e, NLP_IO, "out of memory");
 	return nlp_errf(e, NLP_DATA, "%llu of %zu examples (%.0f%%) have gold "
-	    "labels the model never learned (%s%s): is this data for another "
+	    "labels the model never learned (%s): is this data for another "
 	    "model?", (unsigned long long)ev->unknown, ev->n,
-	    100.0 * (double)ev->unknown / (double)ev->n, names,
-	    ev->nlabels - ev->nclasses > ntop ? ", ..." : "");
+	    100.0 * (double)ev->unknown / (double)ev->n, names);
+}
+
+/* --strict: any gold label the model does not know is an error (NLP_DATA)
+ * naming the data and the labels. */
+static int
+strict_labels(const struct nlp_eval *ev, const struct nlp_labeled *d,
+    struct nlp_err *e)
+{
+	char names[512];
+
+	if (ev->unknown == 0)
+		return NLP_OK;
+	if (unknown_names(ev, names, sizeof names) < 0)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	return nlp_errf(e, NLP_DATA, "%s%s%s%llu of %zu example%s ha%s a gold "
+	    "label the model does not know (%s); --strict refuses %s",
+	    d->ninputs == 1 ? "'" : "", d->ninputs == 1 ? d->inputs[0].path :
+	    "", d->ninputs == 1 ? "': " : "", (unsigned long long)ev->unknown,
+	    ev->n, ev->n == 1 ? "" : "s", ev->unknown == 1 ? "s" : "ve",
+	    names, ev->unknown == 1 ? "it" : "them");
 }
 
 int
@@ -1249,11 +1284,8 @@ nlp_eval_evaluate(struct nlp_eval_result *r, struct nlp_loaded *model,
 	    e)) != NLP_OK)
 		goto out;
 	r->seconds = ev.seconds;
-	if (ev.unknown > 0 && o->strict) {
-		rc = nlp_errf(e, NLP_DATA, "%llu examples have gold labels the "
-		    "model does not know", (unsigned long long)ev.unknown);
+	if (o->strict && (rc = strict_labels(&ev, d, e)) != NLP_OK)
 		goto out;
-	}
 	if ((rc = foreign_labels(&ev, e)) != NLP_OK)
 		goto out;
 	if (baseline != NULL) {

@@ -90,6 +90,7 @@ expect_status 0 "unknown gold labels are scored as errors" "$N" eval -m "$T/good
 check "unknown gold labels are counted" grep -q 'gold labels the model does not know, scored as errors: 1' "$T/err"
 check "the unknown label has its row" grep -q '^ *maybe ' "$T/out"
 expect_status 3 "--strict refuses unknown gold labels" "$N" eval --strict -m "$T/good.nlp" "$T/unknown.tsv"
+check "... naming the file and the label, in one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q \"^nlpops eval: '$T/unknown.tsv': 1 of 2 examples has a gold label the model does not know ('maybe' 1); --strict refuses it\\\$\" '$T/err'"
 # data for another model (the spam model on the debian data): bad data,
 # not a failed gate; half the examples unknown (above) is still scored
 expect_status 3 "data mostly of labels the model never learned is refused" "$N" eval -m "$T/good.nlp" --min-accuracy 0.9 "$DATA/debian.test.tsv.gz"
