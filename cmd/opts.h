@@ -36,6 +36,7 @@ struct cli_opt {
  *   model   a registry model name
  *   ref     a model as -m takes it: an artifact file, or a registry
  *           reference (NAME, NAME@VERSION, NAME@ALIAS; __complete refs)
+ *   regref  a registry reference only (the registry verbs take no file)
  *   model@  NAME@ for a reference whose version is typed
  *   version a version of the model the first operand names
  *           (__complete versions NAME)

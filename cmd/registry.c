@@ -233,7 +233,7 @@ static const struct cli_cmd cli_registry_show = {
 	"\n"
 	"A version: lineage, metrics, evaluations, events.\n"
 	"\n",
-	list_opts, REF_TAIL, "ref",
+	list_opts, REF_TAIL, "regref",
 };
 
 #define ALIAS_HEAD(verb) \
@@ -287,7 +287,7 @@ static const struct cli_cmd cli_registry_diff = {
 	"metrics and latest recorded evaluations.  Exit 0 whether or not they\n"
 	"differ.\n"
 	"\n",
-	list_opts, REF_TAIL, "ref|ref",
+	list_opts, REF_TAIL, "regref|regref",
 };
 
 static const struct cli_cmd cli_registry_resolve = {
@@ -298,7 +298,7 @@ static const struct cli_cmd cli_registry_resolve = {
 	"\"spam@7 <sha256>\".  Resolve once, then pass spam@7 to every command\n"
 	"that must see the same model.\n"
 	"\n",
-	list_opts, REF_TAIL, "ref",
+	list_opts, REF_TAIL, "regref",
 };
 
 static const struct cli_cmd cli_registry_pull = {
@@ -307,7 +307,7 @@ static const struct cli_cmd cli_registry_pull = {
 	"\n"
 	"Copy a version's artifact out, its hash checked.\n"
 	"\n",
-	pull_opts, REF_TAIL, "ref",
+	pull_opts, REF_TAIL, "regref",
 };
 
 static const struct cli_cmd cli_registry_export = {
@@ -321,7 +321,7 @@ static const struct cli_cmd cli_registry_export = {
 	"whole history.  Prints \"spam@7 <sha256>\" per version (not with -o -).\n"
 	"\n",
 	export_opts, "\nREF is NAME (every version), NAME@VERSION or "
-	"NAME@ALIAS.\n", "ref...",
+	"NAME@ALIAS.\n", "regref...",
 };
 
 static const struct cli_cmd cli_registry_import = {

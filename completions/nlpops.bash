@@ -12,7 +12,8 @@
 #   nlpops __complete models | refs       the registry's names, references
 #   nlpops __complete versions | aliases | targets NAME   model NAME's
 # A value or operand is completed by its kind (cmd/opts.h): "-" or ""
-# nothing, file, dir, group, model, ref (a reference or a file), model@
+# nothing, file, dir, group, model, ref (a reference or a file), regref
+# (a reference only), model@
 # (NAME@, then NAME@VERSION), version, alias or target (either, of the
 # model the first operand names), or else the words given.  Only nlpops' own
 # options before the command (--registry, --version, -h, --help) are
@@ -71,6 +72,7 @@ _nlpops_kind() {
 		_nlpops_kind file "$cur"
 		[[ $cur == */* ]] ||
 			_nlpops_reply -W "$(_nlpops_ask refs)" -- "$cur" ;;
+	regref) _nlpops_reply -W "$(_nlpops_ask refs)" -- "$cur" ;;
 	model@) # NAME@, then the versions: NAME@VERSION
 		if [[ $cur == *@* ]]; then
 			_nlpops_reply -W "$(_nlpops_ask refs |

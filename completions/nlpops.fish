@@ -9,7 +9,8 @@
 #   nlpops __complete models | refs       the registry's names, references
 #   nlpops __complete versions | aliases | targets NAME   model NAME's
 # A value or operand is completed by its kind (cmd/opts.h): "-" or ""
-# nothing, file, dir, group, model, ref (a reference or a file), model@
+# nothing, file, dir, group, model, ref (a reference or a file), regref
+# (a reference only), model@
 # (NAME@, then NAME@VERSION), version, alias or target (either, of the
 # model the first operand names), or else the words given.  Only nlpops' own
 # options before the command (--registry, --version, -h, --help) are
@@ -57,6 +58,8 @@ function __fish_nlpops_kind -a kind cur model
         case ref
             __fish_complete_path "$cur"
             string match -q -- '*/*' "$cur"; or __fish_nlpops_ask refs
+        case regref
+            __fish_nlpops_ask refs
         case model@ # NAME@, then the versions: NAME@VERSION
             if string match -q -- '*@*' "$cur"
                 __fish_nlpops_ask refs | string match -r -- '^[^@]+@[0-9]+$'

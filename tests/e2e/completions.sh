@@ -145,8 +145,13 @@ q rb-ifcur "nlpops --registry $REG registry rollback topics --if-current " 1
 q rb-nomodel "nlpops --registry $REG registry rollback --to "
 q hist-alias "nlpops --registry $REG registry history topics --alias " production
 q hist-other "nlpops --registry $REG registry history spamfilter --alias "
-cat "$T/files" "$T/refs" >"$T/want.show"
+# the registry verbs take references, never files
+cp "$T/refs" "$T/want.show"
 q show "nlpops --registry $REG registry show "
+cp "$T/refs" "$T/want.diff2"
+q diff2 "nlpops --registry $REG registry diff topics@1 "
+cp "$T/refs" "$T/want.export"
+q export "nlpops --registry $REG registry export -o b.tar topics "
 q rm "nlpops --registry $REG registry rm " spamfilter@ topics@
 q rm-at "nlpops --registry $REG registry rm topics@" topics@1
 
