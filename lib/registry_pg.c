@@ -924,8 +924,16 @@ timeout_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	struct nlp_registry *r = arg;
 	const char *v = nlp_regdb_text(st, 1);
 
+	size_t n;
+
 	(void)e;
-	snprintf(r->pg_timeout, sizeof r->pg_timeout, "%s", v ? v : "?");
+	/* "30s" as the SQLite side says it: "30 s" */
+	n = v != NULL ? strspn(v, "0123456789") : 0;
+	if (n > 0 && v[n] != '\0' && strchr(v + n, ' ') == NULL)
+		snprintf(r->pg_timeout, sizeof r->pg_timeout, "%.*s %s",
+		    (int)n, v, v + n);
+	else
+		snprintf(r->pg_timeout, sizeof r->pg_timeout, "%s", v ? v : "?");
 	return NLP_OK;
 }
 

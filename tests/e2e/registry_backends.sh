@@ -437,7 +437,7 @@ while [ $i -lt 200 ] && [ "$(psql -At -c "SELECT count(*) FROM pg_locks WHERE lo
 done
 expect_status 0 "$backend: a reader while a writer holds the lock" "$N" registry list
 expect_status 75 "$backend: a writer held up past lock_timeout: exit 75" env PGOPTIONS='-c lock_timeout=2s' "$N" registry alias spam 1 production
-check "$backend: ... said it waits, then that it is busy ($(cat "$T/err"))" sh -c "[ \$(wc -l <'$T/err') -eq 2 ] && head -1 '$T/err' | grep -q \"^nlpops registry: registry '.*' is busy: waiting up to 2s for another process's change to end\\\$\" && tail -1 '$T/err' | grep -q 'is busy: another process held it for over 2s'"
+check "$backend: ... said it waits, then that it is busy ($(cat "$T/err"))" sh -c "[ \$(wc -l <'$T/err') -eq 2 ] && head -1 '$T/err' | grep -q \"^nlpops registry: registry '.*' is busy: waiting up to 2 s for another process's change to end\\\$\" && tail -1 '$T/err' | grep -q 'is busy: another process held it for over 2 s'"
 psql -q -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_advisory_xact_lock(1313624143)%'" >/dev/null 2>&1
 wait $holder
 
