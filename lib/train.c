@@ -1058,8 +1058,9 @@ load_data(struct run *u, const char *const *paths, size_t npaths,
 		    ": " : "", t->oddities);
 	if ((u->C = (uint32_t)u->labels.n) < 2)
 		return nlp_errf(e, NLP_DATA, "only one label ('%s') in %zu "
-		    "examples: a classifier needs at least two",
-		    u->labels.ent[0].key, u->all.n);
+		    "example%s: a classifier needs at least two%s%s",
+		    u->labels.ent[0].key, u->all.n, u->all.n == 1 ? "" : "s",
+		    t->oddities[0] ? "; " : "", t->oddities);
 	u->order = malloc(u->C * sizeof *u->order);
 	u->rank = malloc(u->C * sizeof *u->rank);
 	u->labnames = malloc(u->C * sizeof *u->labnames);
