@@ -48,13 +48,14 @@ static const struct cli_opt options[] = {
 	TUNE(OPT_SHARE_EFFECT, "share-effect", "X", "threshold on a share's "
 	    "change (default: 0.05)"),
 	TUNE(OPT_AUC, "auc", "X", "domain classifier ROC AUC threshold "
-	    "(default:\n0.55; small samples use permutations)"),
+	    "(default:\n0.55) when both sides have over --small texts"),
 	TUNE(OPT_DRIFT_SHARE, "drift-share", "X", "share of drifted signals "
 	    "that is drift\n(default: 0.5)"),
 	TUNE(OPT_MAX_ACC_DROP, "max-accuracy-drop", "X", "labeled data: "
 	    "accuracy drop that is drift\n(default: 0.05)"),
-	TUNE(OPT_SMALL, "small", "N", "up to N records judge by p-values "
-	    "(default: 1000)"),
+	TUNE(OPT_SMALL, "small", "N", "up to N records judge by p-values, "
+	    "and up to N\ntexts a side the domain classifier by "
+	    "permutations\n(default: 1000)"),
 	TUNE(OPT_MAX_SAMPLE, "max-sample", "N", "texts per side for the domain "
 	    "classifier\n(default: 2000)"),
 	TUNE(OPT_PERMUTATIONS, "permutations", "N", "label-shuffled domain runs "

@@ -485,6 +485,11 @@ nlp_drift_text(FILE *f, const struct nlp_drift_report *r)
 	fprintf(f, "domain classifier: %zu reference text%s vs %zu current",
 	    d->texts_per_side, d->texts_per_side == 1 ? "" : "s",
 	    d->texts_per_side);
+	/* many current records, few texts a side (a model's sample is its
+	   held-out texts): the rule above is not the classifier's */
+	if (d->skipped == NULL && d->permutation && !v->small)
+		fputs(", judged by the permutation test (few texts a side, "
+		    "however many current records)", f);
 	if (d->skipped != NULL)
 		fprintf(f, ", not run: %s", d->skipped);
 	token_line(f, "\n\nwords whose share of texts grew most:", r->grew,

@@ -153,6 +153,10 @@ json_check "-m: all nine signals are there" nodrift-m.json \
 # From here on: a = the half of seed 1 as reference, b the other half.
 halves 1
 "$N" train -q -o half.nlp a.tsv
+# the report says so when its rule line (3450 current records: effect
+# sizes) is not the domain classifier's (57 texts a side: permutations)
+expect_status 0 "-m, 3450 current records, 57 texts a side" "$N" drift -m half.nlp b3.txt
+check "... the report says the classifier was judged by the permutation test" sh -c "grep -q '^rule: effect sizes (large sample: 3450 current records)' '$T/out' && grep -q '^domain classifier: 57 reference texts vs 57 current, judged by the permutation test (few texts a side, however many current records)$' '$T/out'"
 
 # --- drift (a): another class mix.  The model learns from mostly ham (all
 # the training ham, 60 spam); the current text is mostly spam.
