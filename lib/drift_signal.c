@@ -236,8 +236,15 @@ nlp_drift_dist_signal(struct nlp_drift_report *r, const char *name,
 
 	for (i = 0; i < k; i++)
 		rt += ref[i], ct += cur[i];
-	if (rt <= 0 || ct <= 0 || k < 2)
+	if (rt <= 0 || ct <= 0 || k < 2) {
+		/* not a silent gap in the report: a short day leaves out
+		   the distributions it cannot fill */
+		nlp_drift_warn(r, "%s not compared: %s", name, rt <= 0 ?
+		    "the reference has no counts for it" : ct <= 0 ?
+		    "the current text has no counts for it" : "too few texts "
+		    "to fill two of its bins once the rare ones are pooled");
 		return 0;
+	}
 	memset(&dt, 0, sizeof dt);
 	if (dist_detail(&dt, ref, cur, k, rt, ct, how & NLP_DIST_TWO_SAMPLE) < 0)
 		return -1;
