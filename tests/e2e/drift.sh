@@ -153,6 +153,12 @@ json_check "-m: all nine signals are there" nodrift-m.json \
 # From here on: a = the half of seed 1 as reference, b the other half.
 halves 1
 "$N" train -q -o half.nlp a.tsv
+# a short day: the distributions it cannot fill are left out, and said
+head -n 5 b.txt >five.txt
+expect_status 0 "-m, 5 current records" "$N" drift --json -m half.nlp five.txt
+json_check "... some of the nine signals are left out, each named in a warning" "$T/out" \
+    "[n for n in ['vocabulary','predicted_labels'] if n not in [s['name'] for s in d['signals']]] and all(any(w.startswith(n + ' not compared: too few texts') for w in d['warnings']) for n in ['vocabulary','oov_rate','length_tokens','length_chars','non_letter_share','empty_share','bad_utf8_share','predicted_labels','confidence'] if n not in [s['name'] for s in d['signals']])"
+check "... on stderr too" grep -q '^nlpops drift: warning: predicted_labels not compared: too few texts' "$T/err"
 # the report says so when its rule line (3450 current records: effect
 # sizes) is not the domain classifier's (57 texts a side: permutations)
 expect_status 0 "-m, 3450 current records, 57 texts a side" "$N" drift -m half.nlp b3.txt
