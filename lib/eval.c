@@ -1243,17 +1243,21 @@ strict_labels(const struct nlp_eval *ev, const struct nlp_labeled *d,
     struct nlp_err *e)
 {
 	char names[512];
+	const char *src = d->ninputs != 1 ? NULL : d->inputs[0].path;
+	int std = src != NULL && strcmp(src, "-") == 0;
 
 	if (ev->unknown == 0)
 		return NLP_OK;
 	if (unknown_names(ev, names, sizeof names) < 0)
 		return nlp_errf(e, NLP_IO, "out of memory");
+	/* the one input named, as the reader names it ("stdin line 3") */
 	return nlp_errf(e, NLP_DATA, "%s%s%s%llu of %zu example%s ha%s a gold "
 	    "label the model does not know (%s); --strict refuses %s",
-	    d->ninputs == 1 ? "'" : "", d->ninputs == 1 ? d->inputs[0].path :
-	    "", d->ninputs == 1 ? "': " : "", (unsigned long long)ev->unknown,
-	    ev->n, ev->n == 1 ? "" : "s", ev->unknown == 1 ? "s" : "ve",
-	    names, ev->unknown == 1 ? "it" : "them");
+	    src == NULL || std ? "" : "'", src == NULL ? "" : std ? "stdin" :
+	    src, src == NULL ? "" : std ? ": " : "': ",
+	    (unsigned long long)ev->unknown, ev->n, ev->n == 1 ? "" : "s",
+	    ev->unknown == 1 ? "s" : "ve", names,
+	    ev->unknown == 1 ? "it" : "them");
 }
 
 int
