@@ -421,11 +421,9 @@ nlp_model_lines(unsigned char **out, uint32_t *size, const int8_t *q,
 	unsigned char *l, *p;
 	uint64_t r;
 
-	while (L < need && L < 64)
+	while (L < need)
 		L *= 2;
-	if (need > 64)
-		L = (need + 63) / 64 * 64;
-	if (nrows > (SIZE_MAX - 64) / L)
+	if (L > 64 || nrows > (SIZE_MAX - 64) / L)
 		return -1;
 	/* aligned_alloc wants a multiple of the alignment */
 	total = ((size_t)nrows * L + 63) / 64 * 64;
@@ -503,12 +501,14 @@ nlp_model_load(struct nlp_model *m, const void *data, size_t size,
 		m->w = (const float *)(base + h.off_w);
 	}
 	m->rank = rank_index(m->table, h.table_cap, h.nrows, h.bits);
-	/* up to a line a row (the AVX2 kernel's case; wider rows gain little
-	 * for the copy); without memory for it, the artifact's layout scores
+	/* rows wider than a line, or no memory: the artifact's layout scores
 	 * the same */
-	if (m->q != NULL && m->nclasses <= 64 - NLP_LINE_HEAD)
+	if (m->q != NULL)
 		(void)nlp_model_lines(&m->line, &m->line_size, m->q, m->scale,
 		    m->idf, m->nrows, m->nclasses);
+	m->idf_at = m->line != NULL ? m->line + sizeof(float) :
+	    (const unsigned char *)m->idf;
+	m->idf_stride = m->line != NULL ? m->line_size : sizeof *m->idf;
 	return NLP_OK;
 fail:
 	nlp_model_release(m);
@@ -749,9 +749,9 @@ rows_by_rank(const struct nlp_model *m, const struct nlp_featurizer *f,
     uint32_t *row, uint32_t *tf, int hw)
 {
 	const struct nlp_rank_word *rank = m->rank;
-	const unsigned char *line = m->line;
+	const unsigned char *idf_at = m->idf_at;
 	const uint32_t *key = f->key, *ftf = f->tf;
-	size_t i, n = 0, nkey = f->nkey, L = m->line_size;
+	size_t i, n = 0, nkey = f->nkey, stride = m->idf_stride;
 
 	/* without a branch: whether the model has a feature is as much a
 	 * coin toss as where the probe ends */
@@ -768,12 +768,7 @@ rows_by_rank(const struct nlp_model *m, const struct nlp_featurizer *f,
 		    popcount64(below));
 		/* a quantized row's idf comes with its weights (model.h):
 		 * wanted a text later */
-		if (line == NULL)
-			__builtin_prefetch(&m->idf[r]);
-		else if (L <= 64)
-			__builtin_prefetch(line + r * L, 0, 3);
-		else
-			NLP_PREFETCH_SPAN(line + r * L, L, 3);
+		__builtin_prefetch(idf_at + r * stride, 0, 3);
 		row[n] = r;
 		tf[n] = ftf[i];
 		n += (bits >> (key[i] & 63)) & 1;
@@ -819,11 +814,7 @@ vectorize_rows(const struct nlp_model *m, struct nlp_scorer *s)
 		int64_t r = find_row(m, f->key[i]);
 		if (r < 0)
 			continue;
-		if (m->line != NULL)
-			NLP_PREFETCH_SPAN(m->line + (size_t)r * m->line_size,
-			    m->line_size, 3);
-		else
-			__builtin_prefetch(&m->idf[r]);
+		__builtin_prefetch(m->idf_at + (size_t)r * m->idf_stride, 0, 3);
 		s->row[n] = (uint32_t)r;
 		s->tf[n] = f->tf[i];
 		n++;
@@ -837,13 +828,9 @@ vectorize_weigh(const struct nlp_model *m, struct nlp_scorer *s)
 {
 	size_t i;
 
-	if (m->line != NULL)
-		for (i = 0; i < s->nknown; i++)
-			memcpy(&s->idf[i], m->line + (size_t)s->row[i] *
-			    m->line_size + sizeof(float), sizeof *s->idf);
-	else
-		for (i = 0; i < s->nknown; i++)
-			s->idf[i] = m->idf[s->row[i]];
+	for (i = 0; i < s->nknown; i++)
+		memcpy(&s->idf[i], m->idf_at + (size_t)s->row[i] * m->idf_stride,
+		    sizeof *s->idf);
 	nlp_tfidf_normalize(s->val, s->tf, s->idf, s->nknown);
 }
 
@@ -982,7 +969,6 @@ logits_line(const unsigned char *line, uint32_t L, const float *bias,
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define HAVE_AVX2_BUILD 1
 #include <immintrin.h>
 
 /*
@@ -1030,20 +1016,12 @@ logits_line_avx2(const unsigned char *line, uint32_t L, const float *bias,
     uint32_t C, const uint32_t *rows, const float *vals, size_t n,
     float *probs)
 {
-	switch (L) {
-	case 16:
+	if (L == 16)
 		line_avx2(line, 16, bias, C, rows, vals, n, probs);
-		break;
-	case 32:
+	else if (L == 32)
 		line_avx2(line, 32, bias, C, rows, vals, n, probs);
-		break;
-	case 64:
+	else
 		line_avx2(line, 64, bias, C, rows, vals, n, probs);
-		break;
-	default:
-		logits_qs((const int8_t *)line + NLP_LINE_HEAD, L, line, L,
-		    bias, C, rows, vals, n, probs);
-	}
 }
 __attribute__((target("avx2"))) static void
 logits_f_avx2(const float *w, const float *bias, uint32_t C,
@@ -1059,6 +1037,15 @@ logits_q_avx2(const int8_t *q, const float *scale, const float *bias,
 {
 	logits_q(q, scale, bias, C, rows, vals, n, probs);
 }
+
+/* The AVX2 build when asked for and the CPU has AVX2. */
+#define USE_AVX2(avx2) ((avx2) && __builtin_cpu_supports("avx2"))
+#else
+/* no AVX2 build: the plain kernels under its names */
+#define USE_AVX2(avx2) ((void)(avx2), 0)
+#define logits_f_avx2 logits_f
+#define logits_q_avx2 logits_q
+#define logits_line_avx2 logits_line
 #endif
 
 void
@@ -1066,14 +1053,10 @@ nlp_model_logits_build(int avx2, const float *w, const float *bias,
     uint32_t C, const uint32_t *rows, const float *vals, size_t n,
     float *probs)
 {
-#ifdef HAVE_AVX2_BUILD
-	if (avx2 && __builtin_cpu_supports("avx2")) {
+	if (USE_AVX2(avx2))
 		logits_f_avx2(w, bias, C, rows, vals, n, probs);
-		return;
-	}
-#endif
-	(void)avx2;
-	logits_f(w, bias, C, rows, vals, n, probs);
+	else
+		logits_f(w, bias, C, rows, vals, n, probs);
 }
 
 void
@@ -1081,14 +1064,10 @@ nlp_model_logits_q_build(int avx2, const int8_t *q, const float *scale,
     const float *bias, uint32_t C, const uint32_t *rows, const float *vals,
     size_t n, float *probs)
 {
-#ifdef HAVE_AVX2_BUILD
-	if (avx2 && __builtin_cpu_supports("avx2")) {
+	if (USE_AVX2(avx2))
 		logits_q_avx2(q, scale, bias, C, rows, vals, n, probs);
-		return;
-	}
-#endif
-	(void)avx2;
-	logits_q(q, scale, bias, C, rows, vals, n, probs);
+	else
+		logits_q(q, scale, bias, C, rows, vals, n, probs);
 }
 
 void
@@ -1096,14 +1075,10 @@ nlp_model_logits_line_build(int avx2, const unsigned char *line, uint32_t L,
     const float *bias, uint32_t C, const uint32_t *rows, const float *vals,
     size_t n, float *probs)
 {
-#ifdef HAVE_AVX2_BUILD
-	if (avx2 && __builtin_cpu_supports("avx2")) {
+	if (USE_AVX2(avx2))
 		logits_line_avx2(line, L, bias, C, rows, vals, n, probs);
-		return;
-	}
-#endif
-	(void)avx2;
-	logits_line(line, L, bias, C, rows, vals, n, probs);
+	else
+		logits_line(line, L, bias, C, rows, vals, n, probs);
 }
 
 void

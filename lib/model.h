@@ -103,6 +103,10 @@ struct nlp_model {
 	                            lays them out (scored from there), or
 	                            NULL (no memory: scored from q, scale) */
 	uint32_t line_size;      /* bytes a row there */
+	const unsigned char *idf_at; /* row r's idf as scoring reads it: at
+	                            idf_at + r * idf_stride (in its line, or
+	                            idf) */
+	size_t idf_stride;
 	int multilabel;          /* sigmoid outputs: probabilities of classes
 	                            each on its own, not summing to 1 */
 };
@@ -232,13 +236,13 @@ void nlp_model_logits_q_build(int avx2, const int8_t *q, const float *scale,
 /*
  * Quantized rows laid out for scoring: row r's scale and idf (floats), then
  * its nclasses weights (int8), side by side at *out + r * *size: the
- * NLP_LINE_HEAD + nclasses bytes rounded up to 16, 32 or 64 bytes, or to a
- * multiple of 64, and aligned to it, the padding zero.  Up to 56 classes a
- * row is one cache line to load, where the artifact's layout makes it
- * three (a line or two of weights, the scale, the idf, each far from the
- * others): loading a model of up to 56 classes builds it (nlp_model.line;
- * the artifact is unchanged).  idf may be NULL (then 0).  Returns 0, or -1 when out of
- * memory; free *out with free().
+ * NLP_LINE_HEAD + nclasses bytes rounded up to 16, 32 or 64 bytes and
+ * aligned to it, the padding zero: a row is one cache line to load, where
+ * the artifact's layout makes it three (a line or two of weights, the
+ * scale, the idf, each far from the others).  Loading a quantized model
+ * builds it (nlp_model.line; the artifact is unchanged).  idf may be NULL
+ * (then 0).  Returns 0, or -1 when a row would not fit a line (over 56
+ * classes) or out of memory; free *out with free().
  */
 #define NLP_LINE_HEAD 8
 int nlp_model_lines(unsigned char **out, uint32_t *size, const int8_t *q,
