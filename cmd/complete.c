@@ -20,79 +20,50 @@
  *                          the registry's verbs, "verb<TAB>summary"
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "opts.h"
 #include "registry.h"
 
-/* Print every model's name, and with refs its versions and aliases. */
+enum { M_NAME = 1, M_ALIASES = 2, M_VERSIONS = 4 };
+
+/*
+ * Each model's name, aliases and versions (what), a line each, as
+ * references (NAME, NAME@ALIAS, NAME@VERSION); or, of the one model that
+ * only names (NAME or NAME@...), the aliases and versions alone.
+ */
 static void
-print_models(int refs)
+print_models(const char *only, unsigned what)
 {
 	struct nlp_registry *r;
 	struct nlp_err e = { 0, "" };
 	struct nlp_registry_models models;
 	struct nlp_registry_versions versions;
-	size_t i, j;
+	size_t i, j, len = only != NULL ? strcspn(only, "@") : 0;
 
 	if (nlp_registry_open(&r, cli_registry_dir(), 0, &e) != NLP_OK)
 		return;
 	if (nlp_registry_list(r, &models, &e) == NLP_OK) {
 		for (i = 0; i < models.n; i++) {
 			const struct nlp_registry_model *m = &models.v[i];
+			const char *name = only != NULL ? "" : m->name;
+			const char *at = only != NULL ? "" : "@";
 
-			printf("%s\n", m->name);
-			if (!refs)
+			if (only != NULL && (strlen(m->name) != len ||
+			    strncmp(m->name, only, len) != 0))
 				continue;
-			for (j = 0; j < m->naliases; j++)
-				printf("%s@%s\n", m->name, m->aliases[j].alias);
-			if (nlp_registry_list_versions(r, m->name, &versions, &e) !=
-			    NLP_OK)
+			if (what & M_NAME)
+				printf("%s\n", m->name);
+			for (j = 0; (what & M_ALIASES) && j < m->naliases; j++)
+				printf("%s%s%s\n", name, at, m->aliases[j].alias);
+			if (!(what & M_VERSIONS) || nlp_registry_list_versions(r,
+			    m->name, &versions, &e) != NLP_OK)
 				continue;
 			for (j = 0; j < versions.n; j++)
-				printf("%s@%ld\n", m->name, versions.v[j].version);
+				printf("%s%s%ld\n", name, at,
+				    versions.v[j].version);
 			nlp_registry_versions_release(&versions);
-		}
-		nlp_registry_models_release(&models);
-	}
-	nlp_registry_close(r);
-}
-
-/* Model name's versions, aliases or both (what: "versions", "aliases",
- * "targets"), a line each; name may be a reference (NAME@...). */
-static void
-print_of_model(const char *what, const char *name)
-{
-	struct nlp_registry *r;
-	struct nlp_err e = { 0, "" };
-	struct nlp_registry_models models;
-	struct nlp_registry_versions versions;
-	size_t i, j, len = strcspn(name, "@");
-
-	if (len == 0 || nlp_registry_open(&r, cli_registry_dir(), 0, &e) !=
-	    NLP_OK)
-		return;
-	if (strcmp(what, "aliases") != 0) {
-		char *n = strndup(name, len);
-		if (n != NULL && nlp_registry_list_versions(r, n, &versions,
-		    &e) == NLP_OK) {
-			for (j = 0; j < versions.n; j++)
-				printf("%ld\n", versions.v[j].version);
-			nlp_registry_versions_release(&versions);
-		}
-		free(n);
-	}
-	if (strcmp(what, "versions") != 0 &&
-	    nlp_registry_list(r, &models, &e) == NLP_OK) {
-		for (i = 0; i < models.n; i++) {
-			const struct nlp_registry_model *m = &models.v[i];
-			if (strlen(m->name) != len ||
-			    strncmp(m->name, name, len) != 0)
-				continue;
-			for (j = 0; j < m->naliases; j++)
-				printf("%s\n", m->aliases[j].alias);
 		}
 		nlp_registry_models_release(&models);
 	}
@@ -137,13 +108,15 @@ cmd_complete(int argc, char **argv)
 	if (strcmp(argv[1], "commands") == 0)
 		cli_command_names(stdout);
 	else if (strcmp(argv[1], "models") == 0)
-		print_models(0);
+		print_models(NULL, M_NAME);
 	else if (strcmp(argv[1], "refs") == 0)
-		print_models(1);
-	else if ((strcmp(argv[1], "versions") == 0 ||
-	    strcmp(argv[1], "aliases") == 0 ||
-	    strcmp(argv[1], "targets") == 0) && argc >= 3)
-		print_of_model(argv[1], argv[2]);
+		print_models(NULL, M_NAME | M_ALIASES | M_VERSIONS);
+	else if (strcmp(argv[1], "versions") == 0 && argc >= 3)
+		print_models(argv[2], M_VERSIONS);
+	else if (strcmp(argv[1], "aliases") == 0 && argc >= 3)
+		print_models(argv[2], M_ALIASES);
+	else if (strcmp(argv[1], "targets") == 0 && argc >= 3)
+		print_models(argv[2], M_VERSIONS | M_ALIASES);
 	else if (strcmp(argv[1], "verbs") == 0 && argc >= 3 &&
 	    strcmp(argv[2], "registry") == 0)
 		cli_registry_verb_names(stdout);
