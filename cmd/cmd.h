@@ -49,7 +49,7 @@ const char *cli_registry_shown(void);
 /*
  * nlp_registry_open() on cli_registry_dir(), the registry set to say on
  * stderr, as command cmd ("registry"), when a write waits for another
- * process's lock (nlp_registry_on_wait()): a wait of up to 30 s is never
+ * process's lock (nlp_registry_open_waiting()): a wait of up to 30 s is never
  * silent.
  */
 int cli_registry_open(struct nlp_registry **r, int writable, const char *cmd,

@@ -105,18 +105,15 @@ void nlp_registry_before_commit(struct nlp_registry *r, int (*fn)(void *arg),
     void *arg);
 
 /*
- * Call fn(arg, msg) once, the first time r has waited NLP_REGISTRY_WAIT_MS
- * for another process's lock (a write waits up to 30 s in all, or
- * PostgreSQL's lock_timeout, then fails with NLP_BUSY), msg saying so in
- * a line ("registry 'DIR' is busy: waiting up to 30 s for another
- * process's change to end"): for the caller to tell its user why nothing
- * seems to happen.  fn NULL: none.
+ * nlp_registry_open(), the registry then calling fn(arg, msg) once, the
+ * first time it has waited NLP_REGISTRY_WAIT_MS for another process's
+ * lock (a write waits up to 30 s in all, or PostgreSQL's lock_timeout,
+ * then fails with NLP_BUSY), opening included (a new registry's schema
+ * made, an old one's upgraded), msg saying so in a line ("registry 'DIR'
+ * is busy: waiting up to 30 s for another process's change to end"): for
+ * the caller to tell its user why nothing seems to happen.
  */
 #define NLP_REGISTRY_WAIT_MS 1000
-void nlp_registry_on_wait(struct nlp_registry *r,
-    void (*fn)(void *arg, const char *msg), void *arg);
-/* nlp_registry_open() with fn set already, so that a wait while opening
- * (a new registry's schema made, an old one's upgraded) is told too. */
 int nlp_registry_open_waiting(struct nlp_registry **out, const char *dir,
     int writable, void (*fn)(void *arg, const char *msg), void *arg,
     struct nlp_err *e);

@@ -240,14 +240,6 @@ nlp_regdb_now_ms(void)
 }
 
 void
-nlp_registry_on_wait(struct nlp_registry *r,
-    void (*fn)(void *arg, const char *msg), void *arg)
-{
-	r->on_wait = fn;
-	r->wait_arg = arg;
-}
-
-void
 nlp_regdb_waiting(struct nlp_registry *r, const char *limit)
 {
 	char msg[1024];
@@ -397,28 +389,9 @@ not_a_uri(const char *dir, struct nlp_err *e)
 	    "made a directory.)", (int)(i == n ? n : 0), dir);
 }
 
-static int regdb_open(struct nlp_registry **, const char *, int,
-    void (*)(void *, const char *), void *, int *, struct nlp_err *);
-
-int
-nlp_regdb_open(struct nlp_registry **out, const char *dir, int writable,
-    int *corrupt, struct nlp_err *e)
-{
-	return regdb_open(out, dir, writable, NULL, NULL, corrupt, e);
-}
-
-int
-nlp_registry_open_waiting(struct nlp_registry **out, const char *dir,
-    int writable, void (*fn)(void *arg, const char *msg), void *arg,
-    struct nlp_err *e)
-{
-	int corrupt = 0;
-
-	return regdb_open(out, dir, writable, fn, arg, &corrupt, e);
-}
-
-/* nlp_regdb_open(), r's nlp_registry_on_wait() set before it connects (a
- * new registry's schema, or an upgrade, waits for the lock too). */
+/* nlp_regdb_open(), r's wait callback (nlp_registry_open_waiting()) set
+ * before it connects (a new registry's schema, or an upgrade, waits for
+ * the lock too). */
 static int
 regdb_open(struct nlp_registry **out, const char *dir, int writable,
     void (*fn)(void *, const char *), void *arg, int *corrupt,
@@ -450,6 +423,23 @@ regdb_open(struct nlp_registry **out, const char *dir, int writable,
 	*corrupt = r->corrupt;
 	nlp_registry_close(r);
 	return rc;
+}
+
+int
+nlp_regdb_open(struct nlp_registry **out, const char *dir, int writable,
+    int *corrupt, struct nlp_err *e)
+{
+	return regdb_open(out, dir, writable, NULL, NULL, corrupt, e);
+}
+
+int
+nlp_registry_open_waiting(struct nlp_registry **out, const char *dir,
+    int writable, void (*fn)(void *arg, const char *msg), void *arg,
+    struct nlp_err *e)
+{
+	int corrupt = 0;
+
+	return regdb_open(out, dir, writable, fn, arg, &corrupt, e);
 }
 
 int

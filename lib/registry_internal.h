@@ -63,7 +63,8 @@ struct nlp_registry {
 	int corrupt;                  /* SQLite said malformed, not a db */
 	int (*before_commit)(void *); /* see nlp_registry_before_commit() */
 	void *before_arg;
-	void (*on_wait)(void *, const char *); /* nlp_registry_on_wait() */
+	void (*on_wait)(void *, const char *); /* see
+	                                 nlp_registry_open_waiting() */
 	void *wait_arg;
 	int waited;                   /* on_wait was called */
 	int64_t busy_since, busy_last; /* registry_sqlite.c's: this wait's
