@@ -108,7 +108,7 @@ read_small(const char *path, const char *what, char **buf, size_t *len,
 	ssize_t r;
 	size_t n = 0;
 	char *p;
-	int fd, err;
+	int fd, err, priv = strcmp(what, "private key") == 0;
 
 	*buf = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
@@ -128,10 +128,9 @@ read_small(const char *path, const char *what, char **buf, size_t *len,
 	/* as ssh: a private key others may read, or a trusted key anyone
 	   may replace, is no key to sign or trust by (a group may share
 	   one key to sign with, read-only) */
-	if (strcmp(what, "private key") == 0 ? (st.st_mode & 027) != 0 :
-	    (st.st_mode & 002) != 0) {
+	if (priv ? (st.st_mode & 027) != 0 : (st.st_mode & 002) != 0) {
 		close(fd);
-		return strcmp(what, "private key") == 0 ? nlp_errf(e, NLP_DATA,
+		return priv ? nlp_errf(e, NLP_DATA,
 		    "private key '%s' is not private (mode %04o: others than its "
 		    "owner may read or change it): chmod 600 '%s'", path,
 		    (unsigned)(st.st_mode & 07777), path) : nlp_errf(e, NLP_DATA,
