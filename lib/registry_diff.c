@@ -157,6 +157,9 @@ struct sides {
 	char **names;               /* keys made here: training files',
 	                               metrics' members' */
 	size_t nnames;
+	json_t **parsed;            /* each metric that is an object of
+	                               numbers, parsed once; else NULL */
+	size_t nparsed;
 };
 
 static void
@@ -166,6 +169,9 @@ sides_free(struct sides *x)
 
 	for (i = 0; i < x->nnames; i++)
 		free(x->names[i]);
+	for (i = 0; i < x->nparsed; i++)
+		json_decref(x->parsed[i]);
+	free(x->parsed);
 	free(x->names);
 	free(x->keys);
 	free(x->vals);
@@ -194,62 +200,56 @@ number_object(const struct nlp_registry_field *f)
 	return o;
 }
 
-/* How many rows the metrics make: one a member of an object of numbers,
- * one for each other field. */
+/* Each metric of m parsed when it is an object of numbers, into p[i]
+ * (else NULL); returns the rows they make: one a member of such an
+ * object, one for each other metric. */
 static size_t
-metric_rows(const struct nlp_registry_object *m)
+metric_parse(const struct nlp_registry_object *m, json_t **p)
 {
 	size_t i, n = 0;
-	json_t *o;
 
-	for (i = 0; i < m->nfields; i++) {
-		if ((o = number_object(&m->fields[i])) == NULL) {
-			n++;
-			continue;
-		}
-		n += json_object_size(o);
-		json_decref(o);
-	}
+	for (i = 0; i < m->nfields; i++)
+		n += (p[i] = number_object(&m->fields[i])) != NULL ?
+		    json_object_size(p[i]) : 1;
 	return n;
 }
 
 /*
- * The metrics m as rows from x->keys[*k] on (*k moved past them): an
- * object of numbers is a row a member, "f1:ham" for per_class_f1's ham
+ * The metrics m (p: as metric_parse() made them) as rows from x->keys[*k]
+ * on (*k moved past them): an object of numbers is a row a member,
+ * "f1:ham" for per_class_f1's ham
  * (as --require names it), KEY:MEMBER for another -- one row that
  * changed, at 4 decimals, rather than the object's JSON, cut short.
  * Returns the number of rows, or -1 (out of memory).
  */
 static long
-metric_sides(const struct nlp_registry_object *m, struct sides *x, size_t *k)
+metric_sides(const struct nlp_registry_object *m, json_t *const *p,
+    struct sides *x, size_t *k)
 {
 	size_t i, start = *k;
 	const char *mk;
-	json_t *o, *v;
+	json_t *v;
 
 	for (i = 0; i < m->nfields; i++) {
-		if ((o = number_object(&m->fields[i])) == NULL) {
+		if (p[i] == NULL) {
 			x->keys[*k] = m->fields[i].key;
 			x->vals[(*k)++] = m->fields[i].value;
 			continue;
 		}
-		json_object_foreach(o, mk, v) {
+		json_object_foreach(p[i], mk, v) {
 			const char *key = m->fields[i].key;
 			int per_class = strcmp(key, "per_class_f1") == 0;
 			size_t len = strlen(key) + strlen(mk) + 2;
 			char *name = malloc(len);
 
-			if (name == NULL) {
-				json_decref(o);
+			if (name == NULL)
 				return -1;
-			}
 			snprintf(name, len, "%s:%s", per_class ? "f1" : key, mk);
 			x->names[x->nnames++] = name;
 			x->keys[*k] = name;
 			x->vals[*k].type = NLP_RV_REAL;
 			x->vals[(*k)++].d = json_number_value(v);
 		}
-		json_decref(o);
 	}
 	return (long)(*k - start);
 }
@@ -286,16 +286,19 @@ sides_of(const struct nlp_registry_shown *v, struct sides *x,
 {
 	const struct nlp_registry_evaluation *ev = v->nevaluations > 0 ?
 	    &v->evaluations[0] : NULL;
-	size_t vrows = metric_rows(&v->v.metrics);
-	size_t erows = ev ? metric_rows(&ev->metrics) : 0;
-	/* and room for each metric as one row: an object that parsed when
-	   counted may fail to (out of memory) when made into rows */
-	size_t total = v->ntraining_data + v->hyperparameters.nfields +
-	    v->nlabel_counts + vrows + v->v.metrics.nfields +
-	    (ev ? erows + ev->metrics.nfields + 1 : 0), k = 0, i;
+	size_t vn = v->v.metrics.nfields, en = ev ? ev->metrics.nfields : 0;
+	size_t vrows, erows = 0, total, k = 0, i;
 	long n;
 
 	memset(x, 0, sizeof *x);
+	if ((x->parsed = calloc(vn + en + 1, sizeof *x->parsed)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	x->nparsed = vn + en;
+	vrows = metric_parse(&v->v.metrics, x->parsed);
+	if (ev != NULL)
+		erows = metric_parse(&ev->metrics, x->parsed + vn);
+	total = v->ntraining_data + v->hyperparameters.nfields +
+	    v->nlabel_counts + vrows + (ev ? erows + 1 : 0);
 	/* total + 1: never a NULL base, even with no fields at all */
 	if ((x->keys = calloc(total + 1, sizeof *x->keys)) == NULL ||
 	    (x->vals = calloc(total + 1, sizeof *x->vals)) == NULL ||
@@ -331,7 +334,7 @@ sides_of(const struct nlp_registry_shown *v, struct sides *x,
 		x->s[2].n++;
 	}
 	SIDE(3);
-	if ((n = metric_sides(&v->v.metrics, x, &k)) < 0) {
+	if ((n = metric_sides(&v->v.metrics, x->parsed, x, &k)) < 0) {
 		sides_free(x);
 		return nlp_errf(e, NLP_IO, "out of memory");
 	}
@@ -341,7 +344,8 @@ sides_of(const struct nlp_registry_shown *v, struct sides *x,
 		x->keys[k] = "data";
 		x->vals[k].type = ev->data_sha256 ? NLP_RV_TEXT : NLP_RV_NULL;
 		x->vals[k++].s = ev->data_sha256;
-		if ((n = metric_sides(&ev->metrics, x, &k)) < 0) {
+		if ((n = metric_sides(&ev->metrics, x->parsed + vn, x, &k)) <
+		    0) {
 			sides_free(x);
 			return nlp_errf(e, NLP_IO, "out of memory");
 		}
