@@ -540,8 +540,10 @@ fid_is_standard(const struct fid *f)
 	struct fid s;
 	int fd;
 
+	if (f->base != NULL)
+		return 0;
 	for (fd = 1; fd <= 2; fd++)
-		if (f->base == NULL && fid_of_fd(fd, &s) && fid_same(f, &s))
+		if (fid_of_fd(fd, &s) && fid_same(f, &s))
 			return 1;
 	return 0;
 }
