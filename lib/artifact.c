@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "bigmem.h"
 #include "digest.h"
 
 #define BLOCK 512                          /* tar block */
@@ -63,7 +64,6 @@
 #define MANIFEST_MAX ((uint64_t)64 << 10)  /* 64 lines of < 160 bytes fit */
 #define BLOCKING 10240                     /* tar's zero padding at the end */
 #define WHOLE_READ ((size_t)1 << 20)       /* files this large: room at once */
-#define HUGE_PAGE ((size_t)2 << 20)
 #define FORMAT_LINE "nlpops-artifact "
 #define MANIFEST "manifest"
 #define MEM_LABEL "(memory)"
@@ -1006,19 +1006,16 @@ inflate_gzip(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 
 /*
  * Make b hold the size bytes of a file it has the start of, in one block
- * (no copying as a doubling buffer grows).  Plain pages, not transparent
- * huge ones: on a virtual machine that hands freed memory back to its host
- * (free page reporting), fresh huge pages are the memory handed back, and
- * touching them again costs the host's faults -- debian's 45 MB model
- * loaded in 150 ms instead of 45 when the process started after a few
- * seconds' pause, as a cron job or a CI step does.  0 or ENOMEM.
+ * (no copying as a doubling buffer grows), in huge pages where the kernel
+ * has them (bigmem.h: the kernel's copying into fresh pages, one fault a
+ * page, was most of a large model's load).  0 or ENOMEM.
  */
 static int
 reserve_whole(struct buf *b, size_t size)
 {
 	void *p;
 
-	if ((p = malloc(size)) == NULL)
+	if ((p = nlp_big_alloc(size)) == NULL)
 		return ENOMEM;
 	memcpy(p, b->p, b->len);         /* what was read so far */
 	free(b->p);
@@ -1088,23 +1085,6 @@ read_halves(struct buf *b, struct source *s)
 }
 
 /*
- * Ask the kernel to gather the 2 MiB stretches of a large artifact, read
- * into plain pages (reserve_whole()), into transparent huge pages in the
- * background (khugepaged): a long batch then looks its rows up with fewer
- * TLB misses (1 GB of debian text scored 1-2% faster), and no process
- * waits for it.  A hint: nothing changes where the kernel does not.
- */
-static void
-hint_huge(unsigned char *p, size_t n)
-{
-	uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-	uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE_PAGE - 1);
-
-	if (hi > lo)
-		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-}
-
-/*
  * Read the artifact from s into a: a private copy, never a mapping (a
  * mapped file that someone truncates or rewrites in place faults or
  * changes under the scores; a copy cannot), hashed as it is read.  The
@@ -1115,7 +1095,7 @@ static int
 load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 {
 	size_t max = s->known ? s->size : MAX_LOADED;
-	int rc, gz, whole = 0;
+	int rc, gz;
 
 	if (s->known && s->size > MAX_LOADED)
 		return nlp_errf(e, NLP_DATA, "'%s': too large (%zu bytes; at most "
@@ -1139,7 +1119,6 @@ load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 			if (reserve_whole(&a->file, s->size) != 0)
 				return nlp_errf(e, NLP_IO, "'%s': out of memory",
 				    a->label);
-			whole = 1;
 			if (s->threads > 1 && s->fd >= 0 &&
 			    (rc = read_halves(&a->file, s)) != 0)
 				return rc == ENOMEM ? nlp_errf(e, NLP_IO, "'%s': "
@@ -1162,8 +1141,6 @@ load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 		    "bytes, then %zu)", a->label, s->size, a->file.len);
 	a->bytes = a->file.p;
 	a->len = a->file.len;
-	if (rc == NLP_OK && whole)
-		hint_huge(a->file.p, a->file.len);
 	return rc;
 }
 

@@ -11,6 +11,7 @@
 #include "model.h"
 
 #include "artifact.h"
+#include "bigmem.h"
 #include "text.h"
 
 #include <math.h>
@@ -317,7 +318,7 @@ load_compact(struct nlp_model *m, const struct header *h,
 	uint32_t *table, v, s;
 	float *idf, *scale;
 
-	m->own = calloc(1, (size_t)(cap * 8 + V * 8 + 8));
+	m->own = nlp_big_calloc((size_t)(cap * 8 + V * 8 + 8));
 	if (m->own == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	table = m->own;
@@ -398,7 +399,7 @@ rank_index(const uint32_t *table, uint64_t cap, uint64_t V, unsigned bits)
 	for (r = 1; r < V; r++)
 		if (key[r] <= key[r - 1])
 			goto out;
-	if ((w = calloc(nw, sizeof *w)) == NULL)
+	if ((w = nlp_big_calloc(nw * sizeof *w)) == NULL)
 		goto out;
 	for (r = 0; r < V; r++) {
 		k = key[r] - 1;
@@ -425,11 +426,9 @@ nlp_model_lines(unsigned char **out, uint32_t *size, const int8_t *q,
 		L *= 2;
 	if (L > 64 || nrows > (SIZE_MAX - 64) / L)
 		return -1;
-	/* aligned_alloc wants a multiple of the alignment */
-	total = ((size_t)nrows * L + 63) / 64 * 64;
-	if ((l = aligned_alloc(64, total > 0 ? total : 64)) == NULL)
+	total = (size_t)nrows * L;
+	if ((l = nlp_big_calloc(total)) == NULL)
 		return -1;
-	memset(l, 0, total);
 	for (r = 0, p = l; r < nrows; r++, p += L) {
 		memcpy(p, &scale[r], sizeof *scale);
 		if (idf != NULL)
