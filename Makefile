@@ -17,8 +17,9 @@ CFLAGS ?= -O3 -g
 PKG_CONFIG ?= pkg-config
 
 PKGS := libarchive libcrypto sqlite3 libpq libmicrohttpd jansson libxxhash zlib
-# Compiled against, not linked: loaded when first needed (lib/dynlib.h).
-DL_PKGS := libpq libmicrohttpd
+# Compiled against, not linked: loaded when first needed (lib/dynlib.h,
+# lib/larchive.h).
+DL_PKGS := libpq libmicrohttpd libarchive
 VERSION := 0.1.0
 
 # Debian packages: what building needs, and what the tests need on top.
@@ -47,6 +48,8 @@ NLP_CFLAGS := -std=c17 -ffp-contract=off -Wall -Wextra $(WERROR) -pthread \
 NLP_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out $(DL_PKGS),$(PKGS)) \
 	2>/dev/null) -ldl -lm -pthread
 CRIT_LIBS := $(shell $(PKG_CONFIG) --libs criterion 2>/dev/null)
+# the bundle harness makes its inputs with libarchive itself
+FUZZ_LIBS := $(NLP_LIBS) $(shell $(PKG_CONFIG) --libs libarchive 2>/dev/null)
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
 CMD_SRC := $(sort $(wildcard cmd/*.c))
@@ -139,11 +142,11 @@ $(eval $(call fuzz_tree,obj-san,$(SAN_FLAGS),$$(SAN_CC)))
 $(eval $(call fuzz_tree,obj-fuzz,$(FUZZ_FLAGS),clang))
 
 obj/fuzz/replay_%: obj/fuzz/fuzz_%.o obj/fuzz/replay.o obj/fuzz/fuzz_util.o obj/libnlpops.a
-	$(CC) $(NLP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
+	$(CC) $(NLP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
 obj-san/fuzz/replay_%: obj-san/fuzz/fuzz_%.o obj-san/fuzz/replay.o obj-san/fuzz/fuzz_util.o obj-san/libnlpops.a $(SAN_EXTRA)
-	$(SAN_CC) $(NLP_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
+	$(SAN_CC) $(NLP_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
 obj-fuzz/fuzz_%: obj-fuzz/fuzz/fuzz_%.o obj-fuzz/fuzz/fuzz_util.o obj-fuzz/libnlpops.a
-	clang $(NLP_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
+	clang $(NLP_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
 
 # make fuzz: each harness FUZZ_TIME seconds (FUZZ=NAME for some), one at a
 # time; new inputs go to obj-fuzz/corpus/NAME (the seeds in

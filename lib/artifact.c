@@ -30,8 +30,6 @@
  */
 #include "artifact.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <zlib.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +48,7 @@
 #include "atomic.h"
 #include "bigmem.h"
 #include "digest.h"
+#include "larchive.h"
 
 #define BLOCK 512                          /* tar block */
 #define NAME_MAX_LEN 99                    /* ustar name field less its NUL */
@@ -341,12 +340,17 @@ static int
 write_archive(struct sink *s, const struct nlp_member *m, size_t n, int gzip,
     const char *label, struct nlp_err *e)
 {
-	struct archive *a = archive_write_new();
-	struct archive_entry *ent = archive_entry_new();
+	struct archive *a;
+	struct archive_entry *ent;
 	size_t mlen = 0, i;
-	char *manifest = make_manifest(m, n, &mlen);
-	int rc = NLP_OK, bad;
+	char *manifest;
+	int rc, bad;
 
+	if ((rc = nlp_archive_use(e)) != NLP_OK)
+		return rc;
+	a = archive_write_new();
+	ent = archive_entry_new();
+	manifest = make_manifest(m, n, &mlen);
 	if (a == NULL || ent == NULL || manifest == NULL) {
 		rc = nlp_errf(e, NLP_IO, "cannot write '%s': out of memory", label);
 		goto out;

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <archive.h>
+#include "larchive.h"
 
 #define CHUNK (256 * 1024)       /* bytes per read, and spare room in `in` */
 
@@ -126,6 +126,8 @@ open_archive(struct nlp_stream *s, struct nlp_err *e)
 	struct archive_entry *ent;
 	int rv;
 
+	if ((rv = nlp_archive_use(e)) != NLP_OK)
+		return -rv;
 	if ((s->ar = archive_read_new()) == NULL ||
 	    archive_read_support_filter_all(s->ar) < ARCHIVE_WARN ||
 	    archive_read_support_format_raw(s->ar) < ARCHIVE_WARN ||
@@ -391,7 +393,8 @@ nlp_stream_finish(struct nlp_stream *s, char sha256[NLP_SHA256_HEX],
 void
 nlp_stream_close(struct nlp_stream *s)
 {
-	archive_read_free(s->ar);
+	if (s->ar != NULL)           /* else libarchive may not be loaded */
+		archive_read_free(s->ar);
 	if (s->gz)
 		inflateEnd(&s->z);
 	nlp_sha256_close(s->sha);

@@ -24,14 +24,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <jansson.h>
 
 #include "artifact.h"
 #include "atomic.h"
 #include "digest.h"
 #include "jsonwatch.h"
+#include "larchive.h"
 #include "modelref.h"
 #include "sign.h"
 #include "store.h"
@@ -568,11 +567,15 @@ write_bundle(struct nlp_registry *r, int fd, const char *label,
     const char *text, size_t len, struct nlp_bundle_object *x, size_t nx,
     struct nlp_err *e)
 {
-	struct archive *a = archive_write_new();
-	struct archive_entry *ent = archive_entry_new();
+	struct archive *a;
+	struct archive_entry *ent;
 	size_t i;
-	int rc = NLP_OK;
+	int rc;
 
+	if ((rc = nlp_archive_use(e)) != NLP_OK)
+		return rc;
+	a = archive_write_new();
+	ent = archive_entry_new();
 	if (a == NULL || ent == NULL) {
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 		goto out;

@@ -21,13 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <jansson.h>
 
 #include "artifact.h"
 #include "digest.h"
 #include "jsonwatch.h"
+#include "larchive.h"
 #include "sign.h"
 #include "store.h"
 #include "text.h"
@@ -447,10 +446,13 @@ archive_bad(const struct bundle *b, struct archive *a, const char *what,
 static int
 open_bundle(const struct bundle *b, struct archive **out, struct nlp_err *e)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a;
+	int rc;
 
 	*out = NULL;
-	if (a == NULL)
+	if ((rc = nlp_archive_use(e)) != NLP_OK)
+		return rc;
+	if ((a = archive_read_new()) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
 	    archive_read_support_filter_all(a) < ARCHIVE_WARN ||

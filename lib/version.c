@@ -5,10 +5,11 @@
 
 #include <stdio.h>
 
-#include <archive.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <sqlite3.h>
+
+#include "larchive.h"
 
 const char *
 nlp_version(void)
@@ -19,7 +20,10 @@ nlp_version(void)
 void
 nlp_library_versions(char *buf, size_t size)
 {
+	struct nlp_err e;
+
 	snprintf(buf, size, "SQLite %s, %s, %s, jansson %s",
-	    sqlite3_libversion(), archive_version_string(),
+	    sqlite3_libversion(), nlp_archive_use(&e) == NLP_OK ?
+	    archive_version_string() : "libarchive (not found)",
 	    OpenSSL_version(OPENSSL_VERSION), jansson_version_str());
 }
