@@ -652,6 +652,8 @@ cmd_train(int argc, char **argv)
 	if (a.autotune && (rc = check_autotune_files(argc - first,
 	    argv + first)) != NLP_OK)
 		return rc;
+	if (nlp_artifact_writer(&e) != NLP_OK)
+		return cli_error("train", &e);
 	if (a.out != NULL && strcmp(a.out, "-") != 0 &&
 	    nlp_atomic_open(&out, a.out, &e) != NLP_OK)
 		return cli_error("train", &e);

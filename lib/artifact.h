@@ -130,6 +130,15 @@ const void *nlp_artifact_bytes(const struct nlp_artifact *a, size_t *len);
 void nlp_artifact_close(struct nlp_artifact *a);
 
 /*
+ * Load what writing an artifact, or writing or reading a bundle, needs
+ * (libarchive, loaded when first needed: larchive.h): NLP_OK, or NLP_IO
+ * saying what is missing.  A command that will do so calls it first,
+ * before it creates a file or does the work, so that a missing or
+ * unloadable library costs nothing.
+ */
+int nlp_artifact_writer(struct nlp_err *e);
+
+/*
  * The header of a member of a reproducible tar (a regular file, mode
  * 0644, mtime 0, owner and group nlpops, ids 0), written to a: 0, or -1
  * with libarchive's error on a.  Artifacts and registry bundles use it.

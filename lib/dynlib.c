@@ -20,9 +20,18 @@ load(struct nlp_dynlib *l)
 
 	if (h == NULL) {
 		why = dlerror();
-		snprintf(l->err, sizeof l->err, "%s is needed for %s (Debian: "
-		    "%s) and cannot be loaded: %s", l->soname, l->why,
-		    l->package, why ? why : "not found");
+		/* the loader's own allocations failed: not a missing package
+		   ("cannot create shared object descriptor", "cannot allocate
+		   memory in static TLS block", ENOMEM's strerror) */
+		if (why != NULL && (strcasestr(why, "cannot allocate") != NULL ||
+		    strstr(why, "cannot create shared object") != NULL ||
+		    strstr(why, "out of memory") != NULL))
+			snprintf(l->err, sizeof l->err, "cannot load %s (for %s): "
+			    "out of memory", l->soname, l->why);
+		else
+			snprintf(l->err, sizeof l->err, "%s is needed for %s "
+			    "(Debian: %s) and cannot be loaded: %s", l->soname,
+			    l->why, l->package, why ? why : "not found");
 		return -1;
 	}
 	for (i = 0; i < l->nsyms; i++) {

@@ -1,8 +1,8 @@
 /*
  * failmalloc.c - an LD_PRELOAD shim for the allocation-failure tests: the
- * Nth call of malloc, calloc or realloc (counted over the whole process,
- * every thread) returns NULL with errno ENOMEM; every other call is
- * glibc's.
+ * Nth call of malloc, calloc, realloc, aligned_alloc or posix_memalign
+ * (counted over the whole process, every thread) returns NULL with errno
+ * ENOMEM; every other call is glibc's.
  *
  *   FAILMALLOC_N=N        fail the Nth allocation (1-based); unset or 0:
  *                         fail none, only count
@@ -24,6 +24,7 @@
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
 
 static atomic_ulong calls;
 static unsigned long fail_at;          /* 0: never */
@@ -98,4 +99,27 @@ realloc(void *p, size_t n)
 		return NULL;
 	}
 	return __libc_realloc(p, n);
+}
+
+void *
+aligned_alloc(size_t align, size_t n)
+{
+	if (fail()) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return __libc_memalign(align, n);
+}
+
+int
+posix_memalign(void **out, size_t align, size_t n)
+{
+	void *p;
+
+	if (fail())
+		return ENOMEM;
+	if ((p = __libc_memalign(align, n)) == NULL)
+		return ENOMEM;
+	*out = p;
+	return 0;
 }
