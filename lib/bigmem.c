@@ -11,17 +11,33 @@
 #define HUGE_PAGE ((size_t)2 << 20)
 #define LINE ((size_t)64)
 
+/* Under AddressSanitizer a block is exactly n bytes, so that a read past
+ * them is reported; otherwise whole huge pages, so that the last 2 MiB
+ * is one too (in small pages, a 12 MB table's last 1.8 MB took 450
+ * faults, a fifth of its load). */
+#if defined(__SANITIZE_ADDRESS__)
+#define EXACT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EXACT 1
+#endif
+#endif
+#ifndef EXACT
+#define EXACT 0
+#endif
+
 void *
 nlp_big_alloc(size_t n)
 {
-	size_t align = n >= HUGE_PAGE ? HUGE_PAGE : LINE, size;
+	size_t align = n >= HUGE_PAGE ? HUGE_PAGE : LINE, size = n;
 	void *p;
 
-	/* aligned_alloc wants a multiple of the alignment */
-	if (n > SIZE_MAX - align)
-		return NULL;
-	size = n == 0 ? align : (n + align - 1) / align * align;
-	if ((p = aligned_alloc(align, size)) == NULL)
+	if (!EXACT && n > 0) {
+		if (n > SIZE_MAX - align)
+			return NULL;
+		size = (n + align - 1) / align * align;
+	}
+	if (posix_memalign(&p, align, size > 0 ? size : 1) != 0)
 		return NULL;
 	/* a hint: a kernel without huge pages (or out of them) gives small
 	   ones, which only costs time */

@@ -8,7 +8,7 @@
  * (on the one bench/ ran on, 2026-12-05: 45 MB touched in 4 KiB pages
  * took 110-150 ms, in 2 MiB pages 5 ms back to back and 45-80 ms after an
  * idle spell), and loading is most of a short job's time.  Smaller blocks
- * are plain malloc memory.  Either way free() releases it.
+ * are plain heap memory.  Either way free() releases it.
  */
 #ifndef NLP_BIGMEM_H
 #define NLP_BIGMEM_H
