@@ -141,7 +141,8 @@ int nlp_artifact_writer(struct nlp_err *e);
 /*
  * The header of a member of a reproducible tar (a regular file, mode
  * 0644, mtime 0, owner and group nlpops, ids 0), written to a: 0, or -1
- * with libarchive's error on a.  Artifacts and registry bundles use it.
+ * with libarchive's error on a.  Artifacts and registry bundles use it,
+ * after nlp_artifact_writer() has loaded libarchive.
  */
 struct archive;
 struct archive_entry;
