@@ -651,24 +651,37 @@ class_done(void *arg, unsigned done, unsigned total)
  * 70 pairs of words in one, and 3 points of macro-F1 lost.  Buckets cost
  * a bit of the rank index each, rows only where features are.  0 when out
  * of memory.
+ *
+ * Past AUTO_DISTINCT distinct features the second width is 2^22 however
+ * many more there are, so they are counted only that far, in a small
+ * open-addressing set (a bitmap of every bucket was 8 MB, each page of it
+ * faulted twice, read then written: 4,000 of a small training's 5,700
+ * page faults).
  */
+#define AUTO_DISTINCT ((size_t)1 << (22 - 10))
+
 static unsigned
 auto_bits(const struct csr *c)
 {
-	uint64_t *seen = calloc(((size_t)1 << NLP_BITS_MAX) / 64,
-	    sizeof *seen);
+	const unsigned sbits = 14;       /* 4 x AUTO_DISTINCT slots */
+	uint32_t *set = calloc((size_t)1 << sbits, sizeof *set);
 	unsigned b = NLP_BITS_MIN, d = NLP_BITS_MIN;
 	size_t distinct = 0, i;
 
-	if (seen == NULL)
+	if (set == NULL)
 		return 0;
-	for (i = 0; i < c->nnz; i++) {
-		uint32_t k = c->key[i];
-		uint64_t bit = (uint64_t)1 << (k & 63);
-		distinct += (seen[k >> 6] & bit) == 0;
-		seen[k >> 6] |= bit;
+	for (i = 0; i < c->nnz && distinct <= AUTO_DISTINCT; i++) {
+		uint32_t k = c->key[i] + 1, h;   /* 0: an empty slot */
+
+		h = (uint32_t)(k * 0x9e3779b97f4a7c15ULL >> (64 - sbits));
+		while (set[h] != 0 && set[h] != k)
+			h = (h + 1) & ((1u << sbits) - 1);
+		if (set[h] == 0) {
+			set[h] = k;
+			distinct++;
+		}
 	}
-	free(seen);
+	free(set);
 	while (b < 24 && ((size_t)1 << b) < 4 * c->nnz)
 		b++;
 	while (d < 22 && ((size_t)1 << d) < 1024 * distinct)

@@ -107,9 +107,15 @@ lane() {
 		n=$r.${s##*/}
 		: >"$tmp/$n.counts"
 		t0=$(date +%s)
+		times >"$tmp/$n.times"
 		NLPOPS=$(cat "$tmp/$r.bin") TOP=$top COUNTS=$tmp/$n.counts sh "$s" >"$tmp/$n.log" 2>&1
 		echo $? >"$tmp/$n.rc"
-		echo $(($(date +%s) - t0)) >"$tmp/$n.secs"
+		times >>"$tmp/$n.times"
+		# The CPU seconds the script used: its children's user + system
+		# time, the second line of each times output.
+		echo "$(($(date +%s) - t0)) s, CPU $(awk 'NR % 2 == 0 {
+		    split($1, u, "m"); split($2, s, "m"); t[NR] = u[1] * 60 + u[2] + s[1] * 60 + s[2] }
+		    END { printf "%.0f", t[4] - t[2] }' "$tmp/$n.times") s" >"$tmp/$n.secs"
 	done
 }
 i=0
@@ -131,7 +137,7 @@ while [ $r -le $nruns ]; do
 		[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { f=1; echo "e2e ${s##*/}: exited $rc"; }
 		passed=$((passed + p)) failed=$((failed + f))
 		grep '^SKIP' "$tmp/$n.log" >>"$tmp/skips"
-		echo "e2e ${s##*/}: $p passed, $f failed ($(cat "$tmp/$n.secs" 2>/dev/null) s)"
+		echo "e2e ${s##*/}: $p passed, $f failed ($(cat "$tmp/$n.secs" 2>/dev/null))"
 	done
 	r=$((r + 1))
 done

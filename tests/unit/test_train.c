@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -135,6 +136,39 @@ train_text(const char *text, struct nlp_trained *t, struct nlp_err *e)
 	rc = nlp_train(paths, 1, &o, t, e);
 	unlink(path);
 	return rc;
+}
+
+/* The hash width training picks for data of few distinct features:
+   1024 buckets a feature (2^19 for 500 one-word texts' words, each 3
+   times), at most 2^22 (past 4096 distinct features, however many). */
+static unsigned
+bits_of(size_t lines, unsigned words, const char *extra)
+{
+	struct nlp_trained t;
+	struct nlp_model m;
+	struct nlp_err e;
+	char *text = malloc(lines * 40 + 1), *p = text;
+	unsigned bits;
+	size_t i;
+
+	cr_assert_not_null(text);
+	for (i = 0; i < lines; i++)
+		p += sprintf(p, "%s\t%s w%u\n", i % 2 ? "ham" : "spam",
+		    i % 2 ? extra : "", (unsigned)(i % words));
+	cr_assert_eq(train_text(text, &t, &e), NLP_OK, "%s", e.msg);
+	cr_assert_eq(nlp_model_load(&m, t.weights, t.weights_len, &e), NLP_OK,
+	    "%s", e.msg);
+	bits = m.feat.bits;
+	nlp_model_release(&m);
+	nlp_trained_release(&t);
+	free(text);
+	return bits;
+}
+
+LEAK_TEST(train, few_distinct_features_get_1024_buckets_each_up_to_2_22)
+{
+	cr_assert_eq(bits_of(1500, 500, ""), 19);
+	cr_assert_eq(bits_of(6000, 6000, "common"), 22);
 }
 
 /*
