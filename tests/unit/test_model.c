@@ -571,14 +571,49 @@ make_data(struct nlp_dataset *d)
 /* Train with threads threads into w (500 x 4) and b (4); the pool works
    on every batch unless serial_small (the default threshold: this data's
    batches are too small for it). */
+/*
+ * Reorder each example's features so that its rows' shards (the quarters
+ * of the 500 rows, lib/learn.c) come last first, each shard's features in
+ * their order: rows out of order, which learn.c takes feature by feature
+ * (in order, it takes each shard's run at once).  Each shard's sum, and
+ * each row's updates, are the same either way.
+ */
 static void
-train_opts(unsigned threads, float *w, float *b, double l2, int serial_small)
+shards_reversed(void)
+{
+	size_t i, j, n;
+	int s;
+
+	for (i = 0; i < NEX; i++) {
+		uint32_t r[NF];
+		float v[NF];
+
+		for (s = 3, n = 0; s >= 0; s--)
+			for (j = 0; j < NF; j++)
+				if (rows[i * NF + j] * 4 / 500 == (uint32_t)s) {
+					r[n] = rows[i * NF + j];
+					v[n++] = vals[i * NF + j];
+				}
+		memcpy(rows + i * NF, r, sizeof r);
+		memcpy(vals + i * NF, v, sizeof v);
+	}
+}
+
+static void
+train_data(unsigned threads, float *w, float *b, double l2, int serial_small,
+    int reversed, uint32_t classes)
 {
 	struct nlp_dataset d;
 	struct nlp_learn_opts o;
 	struct nlp_err e;
+	size_t i;
 
 	make_data(&d);
+	if (reversed)
+		shards_reversed();
+	for (i = 0; i < NEX; i++)     /* 2 classes: the odd ones against */
+		ys[i] %= classes;
+	d.nclasses = classes;
 	memset(&o, 0, sizeof o);
 	o.epochs = 3;
 	o.lr = 1.0f;
@@ -591,6 +626,12 @@ train_opts(unsigned threads, float *w, float *b, double l2, int serial_small)
 	memset(b, 0, 4 * sizeof *b);
 	cr_assert_eq(nlp_learn(&d, &o, w, b, &e), NLP_OK);
 	nlp_pool_close(o.pool);
+}
+
+static void
+train_opts(unsigned threads, float *w, float *b, double l2, int serial_small)
+{
+	train_data(threads, w, b, l2, serial_small, 0, 4);
 }
 
 static void
@@ -620,6 +661,34 @@ LEAK_TEST(learn, same_weights_at_any_thread_count)
 	/* small batches left to the calling thread: the same weights */
 	train_opts(2, w3, b3, 1e-3, 1);
 	cr_assert(memcmp(w1, w3, sizeof w1) == 0);
+}
+
+/* Rows in order (each shard's features a run) and out of order (feature
+   by feature): the same weights, on one thread and on two, for 4 classes
+   and for 2 (whose runs sum in registers). */
+LEAK_TEST(learn, rows_out_of_order_give_the_same_weights)
+{
+	static float w1[2000], w2[2000];
+	float b1[4], b2[4];
+	unsigned t, C;
+
+	for (C = 2; C <= 4; C += 2)
+		for (t = 1; t <= 2; t++) {
+			train_data(t, w1, b1, 0, 0, 0, C);
+			train_data(t, w2, b2, 0, 0, 1, C);
+			cr_assert(memcmp(w1, w2, sizeof w1) == 0,
+			    "%u classes, %u threads", C, t);
+			cr_assert(memcmp(b1, b2, C * sizeof *b1) == 0,
+			    "%u classes, %u threads", C, t);
+			train_data(t, w1, b1, 1e-3, 0, 0, C);
+			train_data(t, w2, b2, 1e-3, 0, 1, C);
+			cr_assert(memcmp(w1, w2, sizeof w1) == 0,
+			    "%u classes, %u threads, l2", C, t);
+		}
+	/* the reordering did reorder */
+	shards_reversed();
+	cr_assert(rows[0] * 4 / 500 > rows[NF - 1] * 4 / 500 ||
+	    rows[NF] * 4 / 500 > rows[2 * NF - 1] * 4 / 500);
 }
 
 LEAK_TEST(learn, learns_a_separable_problem)
