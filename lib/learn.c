@@ -36,8 +36,9 @@ struct job {
 	const struct nlp_learn_opts *o;
 	float *w, *bias;
 	const uint8_t *shard;    /* the shard of each feature's row */
-	const size_t *run;       /* or NULL: example i's features of shard
-	                            s from run[5i + s] to run[5i + s + 1] */
+	const uint32_t *run;     /* or NULL: where example i's runs of shards
+	                            1 to 3 start, from its first feature, at
+	                            run[3i] to run[3i + 2] (runs_of) */
 	const uint32_t *batch;   /* example indices of this batch */
 	size_t nb;
 	float *partial;          /* nb x NLP_SHARDS x S: partial logits */
@@ -59,6 +60,19 @@ owned(const struct job *j, size_t part)
 	return mask;
 }
 
+/* Example i's run of shard s: features r[s] to r[s + 1]. */
+static void
+runs_of(const struct job *j, uint32_t i, size_t r[NLP_SHARDS + 1])
+{
+	const uint32_t *o = j->run + (size_t)i * (NLP_SHARDS - 1);
+	unsigned s;
+
+	r[0] = j->d->start[i];
+	for (s = 1; s < NLP_SHARDS; s++)
+		r[s] = r[0] + o[s - 1];
+	r[NLP_SHARDS] = j->d->start[i + 1];
+}
+
 /* logits() by runs: the shards in mask, each example's run of each a sum
  * of its own (two classes: in two registers). */
 static void
@@ -67,11 +81,12 @@ logits_runs(const struct job *j, unsigned mask)
 	const struct nlp_dataset *d = j->d;
 	uint32_t C = d->nclasses, c;
 	unsigned s;
-	size_t k, f;
+	size_t k, f, r[NLP_SHARDS + 1];
 
 	for (k = 0; k < j->nb; k++) {
-		const size_t *r = j->run + (size_t)j->batch[k] * (NLP_SHARDS + 1);
 		float *pk = j->partial + k * NLP_SHARDS * j->S;
+
+		runs_of(j, j->batch[k], r);
 
 		for (s = 0; s < NLP_SHARDS; s++) {
 			float *acc = pk + s * j->S, a0 = 0, a1 = 0;
@@ -203,17 +218,18 @@ forward(void *arg, size_t k)
 		g[c] = (g[c] - (c == y ? 1.0f : 0.0f)) * cw;
 }
 
-/* update()'s step for one example by runs (r: its runs), the shards in
- * mask: the rows in the same order, as runs follow the features. */
+/* update()'s step for example i by runs, the shards in mask: the rows in
+ * the same order, as runs follow the features. */
 static void
-update_runs(const struct job *j, unsigned mask, const size_t *r,
-    const float *g, float lr, float decay)
+update_runs(const struct job *j, unsigned mask, uint32_t i, const float *g,
+    float lr, float decay)
 {
 	const struct nlp_dataset *d = j->d;
 	uint32_t C = d->nclasses, c;
 	unsigned s;
-	size_t f;
+	size_t f, r[NLP_SHARDS + 1];
 
+	runs_of(j, i, r);
 	for (s = 0; s < NLP_SHARDS; s++) {
 		size_t end = r[s + 1];
 
@@ -261,8 +277,7 @@ update(void *arg, size_t part)
 		const float *g = j->grad + k * C;
 
 		if (j->run != NULL)
-			update_runs(j, mask, j->run + (size_t)i *
-			    (NLP_SHARDS + 1), g, lr, decay);
+			update_runs(j, mask, i, g, lr, decay);
 		else
 			for (f = d->start[i]; f < end; f++) {
 				float v = lr * d->val[f];
@@ -289,38 +304,40 @@ update(void *arg, size_t part)
 }
 
 /*
- * Where each example's run of each shard starts (see NLP_SHARDS), into
- * *out (allocated), or *out NULL when some example's rows are not in
- * order.  Returns NLP_OK, or NLP_IO when out of memory.
+ * Where each example's runs of shards 1 to 3 start (see NLP_SHARDS and
+ * struct job), or NULL, for the feature-by-feature way, when an example's
+ * rows are out of order or out of range, or it has 2^32 features or more,
+ * or when out of memory (the same results, only slower).
  */
-static int
-make_runs(const struct nlp_dataset *d, const uint8_t *shard, size_t **out,
-    struct nlp_err *e)
+static uint32_t *
+make_runs(const struct nlp_dataset *d, const uint8_t *shard)
 {
-	size_t i, f, *run;
+	uint32_t *run;
+	size_t i, f;
 	unsigned s;
 
-	*out = NULL;
-	for (i = 0; i < d->n; i++)
-		for (f = d->start[i] + 1; f < d->start[i + 1]; f++)
-			if (shard[f] < shard[f - 1])
-				return NLP_OK;
-	if ((run = malloc((d->n * (NLP_SHARDS + 1) + 1) * sizeof *run)) ==
-	    NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
 	for (i = 0; i < d->n; i++) {
-		size_t *r = run + i * (NLP_SHARDS + 1);
+		if (d->start[i + 1] - d->start[i] > UINT32_MAX)
+			return NULL;
+		for (f = d->start[i]; f < d->start[i + 1]; f++)
+			if (shard[f] >= NLP_SHARDS ||
+			    (f > d->start[i] && shard[f] < shard[f - 1]))
+				return NULL;
+	}
+	if ((run = malloc((d->n * (NLP_SHARDS - 1) + 1) * sizeof *run)) ==
+	    NULL)
+		return NULL;
+	for (i = 0; i < d->n; i++) {
+		uint32_t *o = run + i * (NLP_SHARDS - 1);
 
 		f = d->start[i];
-		for (s = 0; s < NLP_SHARDS; s++) {
-			r[s] = f;
-			while (f < d->start[i + 1] && shard[f] == s)
+		for (s = 1; s < NLP_SHARDS; s++) {
+			while (f < d->start[i + 1] && shard[f] < s)
 				f++;
+			o[s - 1] = (uint32_t)(f - d->start[i]);
 		}
-		r[NLP_SHARDS] = d->start[i + 1];
 	}
-	*out = run;
-	return NLP_OK;
+	return run;
 }
 
 static double
@@ -340,7 +357,7 @@ nlp_learn(const struct nlp_dataset *d, const struct nlp_learn_opts *o,
 	struct nlp_pool *pool = o->pool;
 	uint32_t *order = NULL;
 	uint8_t *shard = NULL;
-	size_t *run = NULL;
+	uint32_t *run = NULL;
 	uint64_t rng = o->seed ^ 0x5eed5eed5eedULL;
 	double total = (double)d->n * o->epochs, seen = 0;
 	unsigned epoch;
@@ -378,9 +395,7 @@ nlp_learn(const struct nlp_dataset *d, const struct nlp_learn_opts *o,
 	for (f = 0; f < nnz; f++)
 		shard[f] = (uint8_t)((uint64_t)d->row[f] * NLP_SHARDS / d->nrows);
 	j.shard = shard;
-	if ((rc = make_runs(d, shard, &run, e)) != NLP_OK)
-		goto out;
-	j.run = run;
+	j.run = run = make_runs(d, shard);
 	for (i = 0; i < d->n; i++)
 		order[i] = (uint32_t)i;
 	for (epoch = 1; epoch <= o->epochs; epoch++) {

@@ -6,7 +6,8 @@
 # every binary share one queue, the longest first, and run four at a
 # time (many wait on sleeps, locks and servers; NLP_TEST_JOBS to change
 # it; the scripts are independent, each in its own temporary directory).
-# Each binary's output is printed whole, script by script in name order.
+# Each binary's output is printed whole, script by script in name order,
+# each script's line ending with its wall-clock and CPU seconds.
 # A script that cannot run a part says so in a line starting with "SKIP"
 # on stderr; the closing line is "N passed, N failed, N skipped", each
 # skip's reason listed above it.  Fails if anything failed.
