@@ -87,7 +87,6 @@ logits_runs(const struct job *j, unsigned mask)
 		float *pk = j->partial + k * NLP_SHARDS * j->S;
 
 		runs_of(j, j->batch[k], r);
-
 		for (s = 0; s < NLP_SHARDS; s++) {
 			float *acc = pk + s * j->S, a0 = 0, a1 = 0;
 			size_t end = r[s + 1];
