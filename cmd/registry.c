@@ -1578,7 +1578,7 @@ verb_export(struct nlp_registry *r, struct ropts *o)
 	if (to_stdout && isatty(1))
 		return cli_usage_error("registry", "export -o -: standard output "
 		    "is a terminal; redirect it to a file");
-	if (nlp_artifact_writer(&e) != NLP_OK)     /* before -o exists */
+	if (nlp_artifact_tar_load(&e) != NLP_OK)     /* before -o exists */
 		return cli_error("registry", &e);
 	if ((refs = calloc((size_t)o->nargs, sizeof *refs)) == NULL)
 		return cli_errorf("registry", NLP_IO, "out of memory");
@@ -1632,7 +1632,7 @@ verb_import(struct nlp_registry *unused, struct ropts *o)
 		return cli_usage_error("registry", "import reads a file (it is "
 		    "read twice), not standard input");
 	/* libarchive reads the bundle: loaded before the registry is made */
-	if (nlp_artifact_writer(&e) != NLP_OK)
+	if (nlp_artifact_tar_load(&e) != NLP_OK)
 		return cli_error("registry", &e);
 	/* into no registry yet: the bundle checked first, so that one
 	   refused leaves no empty registry behind */

@@ -652,7 +652,7 @@ cmd_train(int argc, char **argv)
 	if (a.autotune && (rc = check_autotune_files(argc - first,
 	    argv + first)) != NLP_OK)
 		return rc;
-	if (nlp_artifact_writer(&e) != NLP_OK)
+	if (nlp_artifact_tar_load(&e) != NLP_OK)
 		return cli_error("train", &e);
 	if (a.out != NULL && strcmp(a.out, "-") != 0 &&
 	    nlp_atomic_open(&out, a.out, &e) != NLP_OK)

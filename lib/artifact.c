@@ -294,7 +294,7 @@ sink_write(struct archive *a, void *ctx, const void *p, size_t n)
 }
 
 int
-nlp_artifact_writer(struct nlp_err *e)
+nlp_artifact_tar_load(struct nlp_err *e)
 {
 	return nlp_archive_use(e);
 }

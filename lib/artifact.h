@@ -136,13 +136,13 @@ void nlp_artifact_close(struct nlp_artifact *a);
  * before it creates a file or does the work, so that a missing or
  * unloadable library costs nothing.
  */
-int nlp_artifact_writer(struct nlp_err *e);
+int nlp_artifact_tar_load(struct nlp_err *e);
 
 /*
  * The header of a member of a reproducible tar (a regular file, mode
  * 0644, mtime 0, owner and group nlpops, ids 0), written to a: 0, or -1
  * with libarchive's error on a.  Artifacts and registry bundles use it,
- * after nlp_artifact_writer() has loaded libarchive.
+ * after nlp_artifact_tar_load() has loaded libarchive.
  */
 struct archive;
 struct archive_entry;

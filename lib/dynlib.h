@@ -39,17 +39,23 @@ struct nlp_dynlib {
  * is an X-macro list: FUNCS(X, a) expands to X(a, f) for each function f.
  * A file then defines each f as (*var_fn.f): its calls read as the
  * library's and go through the table (a macro is not expanded in itself).
+ *
+ * NLP_DYNLIB_LOADER(var, FUNCS, type, table, soname, why, package): var_lib
+ * alone, filling table (a struct type, declared with NLP_DYNLIB_PTR), for
+ * a table that several files share (larchive.h).
  */
 #define NLP_DYNLIB_PTR(t, f) __typeof__(f) *f;
 #define NLP_DYNLIB_SYM(t, f) { #f, offsetof(struct t, f) },
-#define NLP_DYNLIB(var, FUNCS, soname, why, package) \
-	static struct var##_fns { FUNCS(NLP_DYNLIB_PTR, var##_fns) } var##_fn; \
+#define NLP_DYNLIB_LOADER(var, FUNCS, type, table, soname, why, package) \
 	static const struct nlp_dynsym var##_syms[] = { \
-		FUNCS(NLP_DYNLIB_SYM, var##_fns) \
+		FUNCS(NLP_DYNLIB_SYM, type) \
 	}; \
 	static struct nlp_dynlib var##_lib = { soname, why, package, \
-	    var##_syms, sizeof var##_syms / sizeof var##_syms[0], &var##_fn, \
+	    var##_syms, sizeof var##_syms / sizeof var##_syms[0], &table, \
 	    0, "" }
+#define NLP_DYNLIB(var, FUNCS, soname, why, package) \
+	static struct var##_fns { FUNCS(NLP_DYNLIB_PTR, var##_fns) } var##_fn; \
+	NLP_DYNLIB_LOADER(var, FUNCS, var##_fns, var##_fn, soname, why, package)
 
 /*
  * Load l once (thread-safe; a failure is remembered and said again).

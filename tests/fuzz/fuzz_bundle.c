@@ -58,7 +58,7 @@ setup(void)
 	FUZZ_CHECK(nlp_registry_open(&reg, dir, 1, &e) == NLP_OK);
 	/* the bundles made here go through nlp_artifact_tar_header, which
 	   calls libarchive as loaded for the library (larchive.h) */
-	FUZZ_CHECK(nlp_artifact_writer(&e) == NLP_OK);
+	FUZZ_CHECK(nlp_artifact_tar_load(&e) == NLP_OK);
 }
 
 /* The member name of size bytes at p, into a. */
