@@ -37,10 +37,17 @@ try() {
 		timeout 20 "$@" >out 2>err; echo 0 >mem
 	fi
 	st=$?
-	mb=$(( $(tail -1 mem 2>/dev/null || echo 0) / 1024 ))
-	msg=$(grep -v '^Command exited with non-zero status\|: warning: ' err | head -1 | sed "s|$T/||g" | cut -c1-90 | sed 's/|/\\|/g')
-	cmd=$(echo "$*" | sed "s|$N|nlpops|; s|$T/||g" | cut -c1-60)
-	printf '| %s | `%s` | %s | %s | %s |\n' "$input" "$cmd" "$st" "$mb" "$msg" >>"$TABLE"
+	# the peak, the last line of mem (a shell read: this runs 400 times)
+	kb=0
+	[ -f mem ] && while read -r line; do kb=$line; done <mem
+	case $kb in ''|*[!0-9]*) kb=0 ;; esac
+	mb=$((kb / 1024))
+	cmd="$*"
+	if [ -n "${HOSTILE_TABLE:-}" ]; then
+		msg=$(grep -v '^Command exited with non-zero status\|: warning: ' err | head -1 | sed "s|$T/||g" | cut -c1-90 | sed 's/|/\\|/g')
+		cmd=$(echo "$*" | sed "s|$N|nlpops|; s|$T/||g" | cut -c1-60)
+		printf '| %s | `%s` | %s | %s | %s |\n' "$input" "$cmd" "$st" "$mb" "$msg" >>"$TABLE"
+	fi
 	case " $allowed " in
 	*" $st "*) pass ;;
 	*) fail "$input: $cmd: exit $st, want one of $allowed: $(head -c 200 err)"; return ;;
