@@ -27,9 +27,10 @@ run() {
 }
 
 # normalize FILE: placeholders for what changes from run to run.
+me=$(id -un)
 normalize() {
 	sed -e 's/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z/TIME/g' \
-	    -e "s|$T|TMP|g" -e "s/\"$(id -un)\"/\"USER\"/g" -e "s/  $(id -un) /  USER /g" \
+	    -e "s|$T|TMP|g" -e "s/\"$me\"/\"USER\"/g" -e "s/  $me /  USER /g" \
 	    -e 's/ by [a-z_][a-z0-9_-]*:/ by USER:/g' -e 's/ by [a-z_][a-z0-9_-]*$/ by USER/' \
 	    -e '/"timing": {/,/}/d' -e '/"timing":/d' "$1" >"$1.n" && mv "$1.n" "$1"
 }

@@ -153,8 +153,9 @@ one_line() {
 	{ IFS= read -r line; IFS= read -r line2; } <"$1"
 	[ -n "$line" ] && [ -z "$line2" ]
 }
-# expect_field FILE DESC FIELD: FILE (a forged m.nlp) is exit 3 with one
-# line on stderr that names the profile member and FIELD.
+# expect_field FILE DESC FIELD PROFILE: FILE (a forged m.nlp, its profile
+# member PROFILE) is exit 3 with one line on stderr that names the profile
+# member and FIELD.
 expect_field() {
 	"$N" drift -q $OPTS -m "$1" spam.txt >out 2>err
 	rc=$?
@@ -165,7 +166,8 @@ expect_field() {
 			return ;;
 		esac
 	fi
-	fail "$2: exit $rc, want 3 naming field '$3'; stderr: $(head -c 300 err)"
+	# the description names the forged file; its head, for the message
+	fail "$2 ($4: $(head -c 120 "$4" | tr -d '\n')...): exit $rc, want 3 naming field '$3'; stderr: $(head -c 300 err)"
 }
 case $N in */obj-san/*) every=4 ;; *) every=1 ;; esac
 k=0
@@ -173,7 +175,7 @@ while read -r file field; do
 	k=$((k + 1))
 	[ $((k % every)) -eq 1 ] || [ $every -eq 1 ] || continue
 	"$FORGE" m.nlp f.nlp profile="$file"
-	expect_field f.nlp "forged profile ($file: $(head -c 120 "$file" | tr -d '\n')...)" "$field"
+	expect_field f.nlp "forged profile" "$field" "$file"
 done <cases
 
 # Not JSON, not an object, NaN (not JSON either): the member is named.
