@@ -217,6 +217,25 @@ forward(void *arg, size_t k)
 		g[c] = (g[c] - (c == y ? 1.0f : 0.0f)) * cw;
 }
 
+/* One feature's step on its row wr (C weights): v is the rate times the
+ * feature's value, g the example's gradient, decay the L2 shrink (l2). */
+static inline void
+step_row(float *wr, const float *g, float v, uint32_t C, int l2,
+    float decay)
+{
+	uint32_t c;
+
+	if (l2)
+		for (c = 0; c < C; c++)
+			wr[c] = wr[c] * decay - v * g[c];
+	else if (C == 2) {
+		wr[0] -= v * g[0];
+		wr[1] -= v * g[1];
+	} else
+		for (c = 0; c < C; c++)
+			wr[c] -= v * g[c];
+}
+
 /* update()'s step for example i by runs, the shards in mask: the rows in
  * the same order, as runs follow the features. */
 static void
@@ -224,7 +243,7 @@ update_runs(const struct job *j, unsigned mask, uint32_t i, const float *g,
     float lr, float decay)
 {
 	const struct nlp_dataset *d = j->d;
-	uint32_t C = d->nclasses, c;
+	uint32_t C = d->nclasses;
 	unsigned s;
 	size_t f, r[NLP_SHARDS + 1];
 
@@ -235,21 +254,11 @@ update_runs(const struct job *j, unsigned mask, uint32_t i, const float *g,
 		if (!(mask >> s & 1))
 			continue;
 		for (f = r[s]; f < end; f++) {
-			float v = lr * d->val[f];
-			float *wr = j->w + (size_t)d->row[f] * C;
-
 			if (f + AHEAD < end)
 				nlp_prefetch_row(j->w + (size_t)d->row[f + AHEAD] *
 				    C, C);
-			if (j->o->l2 > 0)
-				for (c = 0; c < C; c++)
-					wr[c] = wr[c] * decay - v * g[c];
-			else if (C == 2) {
-				wr[0] -= v * g[0];
-				wr[1] -= v * g[1];
-			} else
-				for (c = 0; c < C; c++)
-					wr[c] -= v * g[c];
+			step_row(j->w + (size_t)d->row[f] * C, g, lr * d->val[f],
+			    C, j->o->l2 > 0, decay);
 		}
 	}
 }
@@ -279,22 +288,13 @@ update(void *arg, size_t part)
 			update_runs(j, mask, i, g, lr, decay);
 		else
 			for (f = d->start[i]; f < end; f++) {
-				float v = lr * d->val[f];
-				float *wr;
-
 				if (f + AHEAD < end &&
 				    (mask >> j->shard[f + AHEAD] & 1))
 					nlp_prefetch_row(j->w +
 					    (size_t)d->row[f + AHEAD] * C, C);
-				if (!(mask >> j->shard[f] & 1))
-					continue;
-				wr = j->w + (size_t)d->row[f] * C;
-				if (j->o->l2 > 0)
-					for (c = 0; c < C; c++)
-						wr[c] = wr[c] * decay - v * g[c];
-				else
-					for (c = 0; c < C; c++)
-						wr[c] -= v * g[c];
+				if (mask >> j->shard[f] & 1)
+					step_row(j->w + (size_t)d->row[f] * C, g,
+					    lr * d->val[f], C, j->o->l2 > 0, decay);
 			}
 		if (part == 0)
 			for (c = 0; c < C; c++)

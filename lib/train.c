@@ -653,8 +653,8 @@ class_done(void *arg, unsigned done, unsigned total)
  * of memory.
  *
  * Past AUTO_DISTINCT distinct features the second width is 2^22 however
- * many more there are, so they are counted only that far, in a small
- * open-addressing set (a bitmap of every bucket was 8 MB, each page of it
+ * many more there are, so they are counted only that far, in a map of at
+ * most 8,192 slots (a bitmap of every bucket was 8 MB, each page of it
  * faulted twice, read then written: 4,000 of a small training's 5,700
  * page faults).
  */
@@ -663,25 +663,18 @@ class_done(void *arg, unsigned done, unsigned total)
 static unsigned
 auto_bits(const struct csr *c)
 {
-	const unsigned sbits = 14;       /* 4 x AUTO_DISTINCT slots */
-	uint32_t *set = calloc((size_t)1 << sbits, sizeof *set);
+	struct nlp_bmap set = { NULL, 0, 0 };
 	unsigned b = NLP_BITS_MIN, d = NLP_BITS_MIN;
-	size_t distinct = 0, i;
+	size_t distinct, i;
+	int added;
 
-	if (set == NULL)
-		return 0;
-	for (i = 0; i < c->nnz && distinct <= AUTO_DISTINCT; i++) {
-		uint32_t k = c->key[i] + 1, h;   /* 0: an empty slot */
-
-		h = (uint32_t)(k * 0x9e3779b97f4a7c15ULL >> (64 - sbits));
-		while (set[h] != 0 && set[h] != k)
-			h = (h + 1) & ((1u << sbits) - 1);
-		if (set[h] == 0) {
-			set[h] = k;
-			distinct++;
+	for (i = 0; i < c->nnz && set.n <= AUTO_DISTINCT; i++)
+		if (nlp_bmap_ref(&set, c->key[i], &added) == NULL) {
+			nlp_bmap_release(&set);
+			return 0;
 		}
-	}
-	free(set);
+	distinct = set.n;
+	nlp_bmap_release(&set);
 	while (b < 24 && ((size_t)1 << b) < 4 * c->nnz)
 		b++;
 	while (d < 22 && ((size_t)1 << d) < 1024 * distinct)

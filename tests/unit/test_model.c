@@ -568,9 +568,6 @@ make_data(struct nlp_dataset *d)
 	d->nclasses = 4;
 }
 
-/* Train with threads threads into w (500 x 4) and b (4); the pool works
-   on every batch unless serial_small (the default threshold: this data's
-   batches are too small for it). */
 /*
  * Reorder each example's features so that its rows' shards (the quarters
  * of the 500 rows, lib/learn.c) come last first, each shard's features in
@@ -599,6 +596,10 @@ shards_reversed(void)
 	}
 }
 
+/* Train with threads threads into w (500 x classes) and b (classes); the
+   pool works on every batch unless serial_small (the default threshold:
+   this data's batches are too small for it); reversed: rows out of order
+   (shards_reversed()). */
 static void
 train_data(unsigned threads, float *w, float *b, double l2, int serial_small,
     int reversed, uint32_t classes)
