@@ -19,14 +19,16 @@ unset XDG_DATA_HOME
 mkdir -p "$HOME"
 cd "$T" || exit 4      # bare names must not match files where we run
 
-# make check runs the first 4 seeds and 2 with -m in the plain build, 1
+# make check runs the first 2 seeds and 1 with -m in the plain build, 1
 # and 1 under the sanitizers (*/obj-san/nlpops), within its 8 minutes;
 # DRIFT_SEEDS and DRIFT_MSEEDS set the counts (make stress: 100 and 20).
 # The sanitizers leave out the runs that repeat one already made (-q,
-# determinism): the same code, checked in the plain run.
+# determinism, the texts given twice or thrice, words sprinkled rather
+# than appended, the 500-label model): the same code, checked in the
+# plain run.
 case $N in
 */obj-san/nlpops) san=1 SEEDS=${DRIFT_SEEDS:-1} MSEEDS=${DRIFT_MSEEDS:-1} ;;
-*) san=0 SEEDS=${DRIFT_SEEDS:-4} MSEEDS=${DRIFT_MSEEDS:-2} ;;
+*) san=0 SEEDS=${DRIFT_SEEDS:-2} MSEEDS=${DRIFT_MSEEDS:-1} ;;
 esac
 
 # jq FILE EXPR: print the Python expression EXPR over the JSON document d.
@@ -129,10 +131,12 @@ expect_status 0 "no drift between halves, the current one's texts three times ea
 cp "$T/out" b3.json
 json_check "... the domain classifier sees each text once" b3.json \
     "d['domain']['texts_per_side']==json.load(open('nodrift.json'))['domain']['texts_per_side'] and not d['domain']['drifted']"
+if [ $san -eq 0 ]; then
 cat a.txt a.txt >a2.txt
 expect_status 0 "... nor with the reference's texts twice each" \
     "$N" drift --json --reference a2.txt b.txt
 json_check "... once there too" "$T/out" "d['domain']['texts_per_side']==json.load(open('nodrift.json'))['domain']['texts_per_side']"
+fi
 
 # Regression (fixed): with -m the domain classifier has only the model's
 # held-out texts (57 here), but the fixed AUC threshold 0.55 was used
@@ -199,6 +203,7 @@ check "(b) ... among the words that grew" grep -q '^words whose share of texts g
 # Ranked by the change of their share of all tokens, "?" came first and
 # ". : [" and "what", "your" followed (the old ranking fails here);
 # by the log-odds z they lead, and function words stay out of the top 10.
+if [ $san -eq 0 ]; then
 awk 'NR % 20 == 1 { $0 = $0 " refund invoice crypto" } { print }' b.txt >sprinkled.txt
 "$N" drift --json --reference a.txt sprinkled.txt >b2.json 2>/dev/null
 json_check "(b2) the injected words lead the words that grew" b2.json \
@@ -214,6 +219,7 @@ json_check "(b2) the injected words mark the current text" b2.json \
 "$N" drift --reference a.txt sprinkled.txt >b2.txt 2>/dev/null
 check "(b2) the text report: the injected words first" \
     grep -Eq '^words whose share of texts grew most: (crypto|invoice|refund) (crypto|invoice|refund) (crypto|invoice|refund) ' b2.txt
+fi
 
 # --- drift (c): texts of another domain (Debian package descriptions)
 expect_status 1 "(c) Debian descriptions against spam: drift" \
@@ -305,7 +311,9 @@ sys.exit(0 if pick(a) == pick(b) and len(pick(a)) == 2 else 1)'
 # of 500 common ones.  Regression (fixed): 1500 texts like the training
 # text, about 3 a label, made predicted_labels' PSI 0.84, "yes", from
 # sampling noise alone; the rare labels now share a bin.  A text that
-# piles onto one rare label is still drift.
+# piles onto one rare label is still drift.  (Plain build: under the
+# sanitizers the 500-label training alone took 4 s.)
+if [ $san -eq 0 ]; then
 cat >labels500.awk <<'EOF'
 BEGIN {
 	srand(seed)
@@ -335,6 +343,7 @@ expect_status 1 "(g) 1500 texts of one label: drift" \
     "$N" drift --json -m l500.nlp l500-7.txt
 cp "$T/out" g2.json
 expect_drifted "(g) one label" g2.json predicted_labels
+fi
 
 # --- output: the verdict line, the table, --json, -q
 expect_status 1 "the report of a drift" "$N" drift --reference a.txt debian.txt

@@ -308,7 +308,7 @@ check "drifted, -m, --json --prom --html: every failed allocation is exit 1 with
 # Clean input: 0 or 4.
 count "clean, -m" "$N" drift -q $OPTS -m m.nlp ham.txt
 bad=
-for n in $(points 0 30); do
+for n in $(points 0 15); do
 	FAILMALLOC_N=$n LD_PRELOAD=$FM "$N" drift -q $OPTS -m m.nlp ham.txt >out 2>err
 	rc=$?
 	{ [ "$rc" -eq 0 ] && [ ! -s err ]; } || { [ "$rc" -eq 4 ] && oom_line; } ||
@@ -321,7 +321,7 @@ check "clean, -m: every failed allocation is exit 0 or 4 (seed $SEED):$(echo "$b
 check "--reference: Debian descriptions against ham: drift" test -s want-r.json
 count "drifted, --reference" "$N" drift -q --json $OPTS --reference ref.txt debian.txt
 bad=
-for n in $(points 0 30); do
+for n in $(points 0 15); do
 	FAILMALLOC_N=$n LD_PRELOAD=$FM "$N" drift -q --json $OPTS \
 	    --reference ref.txt debian.txt >out 2>err
 	rc=$?
@@ -336,7 +336,7 @@ check "drifted, --reference: every failed allocation is exit 1 or 4 (seed $SEED)
 count "drifted, 2 threads" "$N" drift -q --json --threads 2 --max-sample 24 \
     --permutations 3 -m m.nlp spam.txt
 bad=
-for n in $(points 0 20); do
+for n in $(points 0 10); do
 	FAILMALLOC_N=$n LD_PRELOAD=$FM "$N" drift -q --json --threads 2 \
 	    --max-sample 24 --permutations 3 -m m.nlp spam.txt >out 2>err
 	rc=$?

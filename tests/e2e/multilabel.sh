@@ -232,7 +232,7 @@ if [ $san -eq 0 ]; then
 fi
 
 # out of memory in the multi-label paths (failmalloc, plain build only):
-# some 30 allocations spread over each run of train, predict and eval
+# some 15 allocations spread over each run of train, predict and eval
 # (MULTILABEL_OOM_POINTS; make stress: every one), from an offset a seed
 # chooses (MULTILABEL_OOM_SEED, printed: 1 unless set, "random" for any),
 # made to fail one at a time: exit 4 with one line saying so and no
@@ -269,7 +269,7 @@ elif [ $san -eq 0 ]; then
 			*.nlp) same() { cmp -s "$got" "$want"; } ;;
 			*) same() { grep -v -e '"seconds"' -e '"examples_per_s"' "$got" | cmp -s - "$want"; } ;;
 			esac
-			# fm.err read by the shell (this runs some 150 times):
+			# fm.err read by the shell (this runs some 80 times):
 			# its lines, how many, and whether a temporary is left
 			e1= e2= nerr=0
 			while IFS= read -r l || [ -n "$l" ]; do
@@ -304,7 +304,7 @@ elif [ $san -eq 0 ]; then
 		done
 		check "$name: each failed allocation is exit 4 'out of memory' or the exact output ($total allocations):$(echo "$bad" | cut -c1-500)" test -z "$bad"
 	}
-	pts=30
+	pts=15
 	sweep "train --multilabel" fm.nlp want.nlp "$N" train -q --multilabel --epochs 2 -o fm.nlp small.tsv
 	sweep "predict -o (multi-label)" fm.jsonl want.jsonl "$N" predict -q -m want.nlp --output-format jsonl -o fm.jsonl stest.txt
 	sweep "eval --json (multi-label)" - want.json "$N" eval -q -m want.nlp --json --threads 1 stest.tsv
@@ -316,7 +316,7 @@ elif [ $san -eq 0 ]; then
 	"$N" train -q --epochs 2 --quantize -o wantq.nlp single.tsv
 	"$N" predict -q -m want1.nlp -o want1.tsv single.txt
 	"$N" predict -q -m want1.nlp --profile-out wantp.json single.txt >/dev/null
-	pts=8    # make check: fewer here (the same code, one label a line)
+	pts=4    # make check: fewer here (the same code, one label a line)
 	sweep "train" fm.nlp want1.nlp "$N" train -q --epochs 2 -o fm.nlp single.tsv
 	sweep "train --quantize" fm.nlp wantq.nlp "$N" train -q --epochs 2 --quantize -o fm.nlp single.tsv
 	sweep "predict -o" fm.jsonl want1.tsv "$N" predict -q -m want1.nlp -o fm.jsonl single.txt
@@ -324,6 +324,6 @@ elif [ $san -eq 0 ]; then
 	# the SVM solver (the default), its classes shared by 2 threads
 	zcat "$DATA/debian.train.tsv.gz" | head -300 >classes.tsv
 	"$N" train -q --threads 2 -o wantsvm.nlp classes.tsv
-	pts=30
+	pts=15
 	sweep "train (svm, 2 threads)" fm.nlp wantsvm.nlp "$N" train -q --threads 2 -o fm.nlp classes.tsv
 fi

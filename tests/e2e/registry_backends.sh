@@ -3,7 +3,7 @@
 # temporary cluster of its own (pg_virtualenv, a port of its own) that
 # this script starts and that stops with it.  The two backends' outputs
 # are compared: the same verbs give the same results (timestamps aside).
-# The races (8 concurrent pushers, 40 alias moves under predicts (make
+# The races (8 concurrent pushers, 20 alias moves under predicts (make
 # check; make stress and BACKEND_MOVES: more), kill
 # -9 mid-push) run on both.
 #
@@ -18,8 +18,8 @@ DATA=$TOP/tests/data
 # the races, the server stopped mid-push and the three-registry round
 # trip: what they need is the plain run's.
 case $N in
-*/obj-san/nlpops) san=1 MOVES=${BACKEND_MOVES:-10} KILLS=2 ;;
-*) san=0 MOVES=${BACKEND_MOVES:-40} KILLS=5 ;;
+*/obj-san/nlpops) san=1 MOVES=${BACKEND_MOVES:-6} KILLS=1 ;;
+*) san=0 MOVES=${BACKEND_MOVES:-20} KILLS=3 ;;
 esac
 
 if [ "${1:-}" != inner ]; then

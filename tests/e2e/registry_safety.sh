@@ -44,11 +44,14 @@ flip() {
 	chmod 444 "$1"
 }
 
-# Eight distinct artifacts, cheaply: one epoch, eight seeds.  Small ones
-# (2^10 and 2^12 buckets) for the disk-full test.
+# Eight distinct artifacts, cheaply: 600 texts, one epoch, eight seeds.
+# Small ones (2^10 and 2^12 buckets) and a big one (2 MB, all the texts)
+# for the disk-full test.
+zcat "$DATA/spam.train.tsv.gz" | head -600 >"$T/part.tsv"
 for i in 1 2 3 4 5 6 7 8; do
-	"$N" train -q --threads 1 --epochs 1 --seed "$i" -o "$T/a$i.nlp" "$DATA/spam.train.tsv.gz" &
+	"$N" train -q --threads 1 --epochs 1 --seed "$i" -o "$T/a$i.nlp" "$T/part.tsv" &
 done
+"$N" train -q --threads 1 --epochs 1 -o "$T/big.nlp" "$DATA/spam.train.tsv.gz" &
 "$N" train -q --threads 1 --epochs 1 --bits 10 -o "$T/small.nlp" "$DATA/debian.train.tsv.gz"
 "$N" train -q --threads 1 --epochs 1 --bits 12 --seed 2 -o "$T/small2.nlp" "$DATA/debian.train.tsv.gz"
 wait
@@ -442,7 +445,7 @@ run verify3 "$N" --registry "$R" registry verify
 run push4 "$N" --registry "$R" registry push "$SMALL2" --name f
 run verify4 "$N" --registry "$R" registry verify
 EOF
-	$ns sh "$T/full.sh" "$N" "$T/full" "$T/full-out" "$T/small.nlp" "$T/small2.nlp" "$T/a1.nlp"
+	$ns sh "$T/full.sh" "$N" "$T/full" "$T/full-out" "$T/small.nlp" "$T/small2.nlp" "$T/big.nlp"
 	st=$?
 	O=$T/full-out
 	check "disk full: the tmpfs mount works (exit $st)" test $st -eq 0

@@ -3,6 +3,10 @@
 . "$TOP/tests/e2e/lib.sh"
 
 N=$NLPOPS
+# Under the sanitizers (*/obj-san/nlpops) the trainings that repeat one
+# already made to compare bytes (--solver sgd, --solver svm --cost 1, a
+# second cost) are left out: the same code, checked in the plain run.
+case $N in */obj-san/nlpops) san=1 ;; *) san=0 ;; esac
 zcat "$DATA/spam.train.tsv.gz" >"$T/train.tsv"
 zcat "$DATA/spam.test.tsv.gz" >"$T/test.tsv"
 cut -f2- "$T/test.tsv" >"$T/test.txt"
@@ -67,12 +71,14 @@ check "the summary names the solver and its passes" grep -Eq '^nlpops train: .* 
 expect_status 0 "--epochs asks for sgd" "$N" train --epochs 3 -o "$T/sgd.nlp" "$T/train.tsv"
 check "sgd's summary counts epochs" grep -q ', 3 epochs, held-out' "$T/err"
 check "and its meta.json says sgd, with its options" sh -c "tar -xOf '$T/sgd.nlp' meta.json | grep -q '\"solver\": \"sgd\"' && tar -xOf '$T/sgd.nlp' meta.json | grep -q '\"epochs\": 3'"
+if [ $san -eq 0 ]; then
 "$N" train -q --solver sgd --epochs 3 -o "$T/sgd2.nlp" "$T/train.tsv"
 check "--solver sgd --epochs 3 is the same model" cmp -s "$T/sgd.nlp" "$T/sgd2.nlp"
 "$N" train -q --solver svm --cost 1 -o "$T/svm1.nlp" "$DATA/spam.train.tsv.gz"
 check "--solver svm --cost 1 is the default model" cmp -s "$T/m1.nlp" "$T/svm1.nlp"
 "$N" train -q --cost 0.1 -o "$T/svm01.nlp" "$DATA/spam.train.tsv.gz"
 check "another cost, another model" sh -c "! cmp -s '$T/m1.nlp' '$T/svm01.nlp'"
+fi
 # balanced class weights scale each example's cost by its class's weight
 "$N" train -q --class-weight balanced -o "$T/svmbal.nlp" "$DATA/spam.train.tsv.gz"
 check "svm with balanced class weights: another model, recorded as such" sh -c "! cmp -s '$T/m1.nlp' '$T/svmbal.nlp' && tar -xOf '$T/svmbal.nlp' meta.json | grep -q '\"class_weight\": \"balanced\"' && tar -xOf '$T/svmbal.nlp' meta.json | grep -q '\"solver\": \"svm\"'"
@@ -171,8 +177,9 @@ check "few distinct features: a hash of 22 bits" sh -c "tar -xOf '$T/ow.nlp' met
 expect_status 0 "... and accuracy 0.98 or more on the words" "$N" eval -q -m "$T/ow.nlp" --min-accuracy 0.98 "$T/ow.test.tsv"
 
 # duplicated data: the held-out texts are training texts too, and their
-# figures say so (they read 1.0000 where eval on new text said 0.85)
-for i in 1 2 3; do zcat "$TOP/tests/data/spam.train.tsv.gz"; done >"$T/dup3.tsv"
+# figures say so (they read 1.0000 where eval on new text said 0.85);
+# 600 texts three times
+for i in 1 2 3; do head -600 "$T/train.tsv"; done >"$T/dup3.tsv"
 expect_status 0 "train on data given three times" "$N" train -q -o "$T/dup3.nlp" "$T/dup3.tsv"
 check "... warns that the held-out texts are training texts, even with -q" grep -q "warning: [0-9]* of the [0-9]* held-out texts (100%) are also training texts" "$T/err"
 expect_status 0 "train on the data once" "$N" train -q -o "$T/uno.nlp" "$TOP/tests/data/spam.train.tsv.gz"
