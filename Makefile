@@ -18,8 +18,8 @@ PKG_CONFIG ?= pkg-config
 
 PKGS := libarchive libcrypto sqlite3 libpq libmicrohttpd jansson libxxhash zlib
 # Compiled against, not linked: loaded when first needed (lib/dynlib.h,
-# lib/larchive.h).
-DL_PKGS := libpq libmicrohttpd libarchive
+# lib/larchive.h, lib/lcrypto.h).
+DL_PKGS := libpq libmicrohttpd libarchive libcrypto
 VERSION := 0.1.0
 
 # Debian packages: what building needs, and what the tests need on top.

@@ -343,7 +343,7 @@ main_(int argc, char **argv)
 	int status;
 
 	keep_standard_fds();
-	if (nlp_digest_init(&e) != NLP_OK || nlp_token_init(&e) != NLP_OK) {
+	if (nlp_token_init(&e) != NLP_OK) {
 		fprintf(stderr, "nlpops: %s\n", e.msg);
 		return e.status;
 	}

@@ -16,10 +16,10 @@
  * a caller's struct and allocates nothing.  EVP's digests fetch their
  * implementation from a provider on first use, and under memory pressure
  * that lazy initialisation left a NULL lock behind and crashed the next
- * call (OpenSSL 3.0.x).  Nothing else of libcrypto is used.
+ * call (OpenSSL 3.0.x).  libcrypto is loaded on the first hash
+ * (lcrypto.h), which also checks it against a known answer.
  */
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
+#include "lcrypto.h"
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 /*
@@ -63,26 +63,31 @@ to_hex(const unsigned char *b, size_t n, char *hex)
 	hex[2 * n] = '\0';
 }
 
-int
-nlp_digest_init(struct nlp_err *e)
+/* libcrypto loaded and right: 1, else 0 (nlp_sha256_why says why) */
+static int
+loaded(void)
 {
-	char hex[NLP_SHA256_HEX];
+	struct nlp_err e;
 
-	/* the known answer for "abc" (FIPS 180-2): the code that runs on
-	   this CPU is right */
-	if (nlp_sha256_hex("abc", 3, hex) != 0 || strcmp(hex, "ba7816bf8f01cfea"
-	    "414140de5dae2223b00361a396177a9cb410ff61f20015ad") != 0)
-		return nlp_errf(e, NLP_BUG, "libcrypto's SHA-256 gives a wrong "
-		    "answer");
-	return NLP_OK;
+	return nlp_crypto_use(&e) == NLP_OK;
+}
+
+int
+nlp_sha256_why(struct nlp_err *e)
+{
+	int rc = nlp_crypto_use(e);
+
+	return rc != NLP_OK ? rc : nlp_errf(e, NLP_IO, "out of memory");
 }
 
 struct nlp_sha256 *
 nlp_sha256_new(void)
 {
-	struct nlp_sha256 *s = calloc(1, sizeof *s);
+	struct nlp_sha256 *s;
 
-	if (s != NULL && SHA256_Init(&s->ctx) != 1) {
+	if (!loaded())
+		return NULL;
+	if ((s = calloc(1, sizeof *s)) != NULL && SHA256_Init(&s->ctx) != 1) {
 		free(s);
 		s = NULL;
 	}
@@ -118,8 +123,8 @@ nlp_sha256_hex(const void *data, size_t len, char hex[NLP_SHA256_HEX])
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	SHA256_CTX c;
 
-	if (SHA256_Init(&c) != 1 || SHA256_Update(&c, data, len) != 1 ||
-	    SHA256_Final(md, &c) != 1) {
+	if (!loaded() || SHA256_Init(&c) != 1 ||
+	    SHA256_Update(&c, data, len) != 1 || SHA256_Final(md, &c) != 1) {
 		hex[0] = '\0';
 		return -1;
 	}
@@ -140,7 +145,7 @@ nlp_sha256_file(const char *path, char hex[NLP_SHA256_HEX], struct nlp_err *e)
 		return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'", path);
 	if ((s = nlp_sha256_new()) == NULL) {
 		close(fd);
-		return nlp_errf(e, NLP_IO, "out of memory");
+		return nlp_sha256_why(e);
 	}
 	while ((n = read(fd, buf, sizeof buf)) != 0) {
 		if (n < 0) {

@@ -21,13 +21,13 @@
 struct nlp_sha256;          /* streaming SHA-256 state */
 
 /*
- * Check SHA-256 once at start-up against a known answer (NLP_OK, or
- * NLP_BUG).  SHA-256 here needs no initialisation that can fail: it uses
- * libcrypto's low-level interface, which allocates nothing (see digest.c).
+ * SHA-256 loads libcrypto the first time it is asked for (lcrypto.h) and
+ * checks it against a known answer; after that it needs no initialisation
+ * that can fail: libcrypto's low-level interface allocates nothing.
  */
-int nlp_digest_init(struct nlp_err *e);
 
-/* Allocate a streaming state; NULL when out of memory. */
+/* Allocate a streaming state; NULL when out of memory or libcrypto cannot
+ * be loaded (nlp_sha256_why says which). */
 struct nlp_sha256 *nlp_sha256_new(void);
 void nlp_sha256_update(struct nlp_sha256 *s, const void *data, size_t len);
 /* Write the lowercase hex digest to hex and free s. */
@@ -35,9 +35,14 @@ void nlp_sha256_final(struct nlp_sha256 *s, char hex[NLP_SHA256_HEX]);
 /* Free a state that will not be finished (s may be NULL). */
 void nlp_sha256_close(struct nlp_sha256 *s);
 
-/* One-shot SHA-256 of a buffer, as hex: 0 (-1, hex "", cannot happen with
- * the implementation in use; callers check all the same). */
+/* One-shot SHA-256 of a buffer, as hex: 0, or -1 and hex "" when
+ * libcrypto cannot be loaded (nlp_sha256_why says why). */
 int nlp_sha256_hex(const void *data, size_t len, char hex[NLP_SHA256_HEX]);
+
+/* Why nlp_sha256_new or nlp_sha256_hex failed, into e: libcrypto could
+ * not be loaded (NLP_IO naming it and its package; NLP_BUG if its answer
+ * is wrong), else out of memory (NLP_IO).  Returns the status. */
+int nlp_sha256_why(struct nlp_err *e);
 
 /* SHA-256 of a whole file, as hex; returns NLP_OK or NLP_IO. */
 int nlp_sha256_file(const char *path, char hex[NLP_SHA256_HEX], struct nlp_err *e);

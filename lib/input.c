@@ -163,8 +163,10 @@ nlp_stream_open(struct nlp_stream *s, const char *path, size_t line_cap,
 	s->max_cap = line_cap + CHUNK + 1;
 	s->cap = CHUNK + 1;
 	if ((s->in = malloc(s->cap)) == NULL || (s->rbuf = malloc(CHUNK)) ==
-	    NULL || (digest && (s->sha = nlp_sha256_new()) == NULL))
+	    NULL)
 		return -oom(e);
+	if (digest && (s->sha = nlp_sha256_new()) == NULL)
+		return nlp_sha256_why(e);
 	if (strcmp(path, "-") == 0)
 		s->fd = 0;
 	else if ((s->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "artifact.h"
+#include "digest.h"
 #include "store.h"
 #include "text.h"
 
@@ -150,8 +151,11 @@ open_version(struct nlp_loaded *l, struct nlp_registry *r,
 	 * evaluations recorded against the version) without a word.  The
 	 * SHA-256 of our own copy of the bytes (SHA-NI: about 1.4 GB/s).
 	 */
-	if (rc == NLP_OK && strcmp(nlp_artifact_sha256(l->a), res->sha256) !=
-	    0) {
+	if (rc == NLP_OK && nlp_artifact_sha256(l->a)[0] == '\0') {
+		rc = nlp_sha256_why(e);
+		nlp_loaded_release(l);
+	} else if (rc == NLP_OK && strcmp(nlp_artifact_sha256(l->a),
+	    res->sha256) != 0) {
 		rc = nlp_errf(e, NLP_DATA, "object '%s' is damaged: its SHA-256 "
 		    "is %s, the version's %s (changed or replaced)", res->path,
 		    nlp_artifact_sha256(l->a), res->sha256);

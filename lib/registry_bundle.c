@@ -509,7 +509,11 @@ write_object(struct nlp_registry *r, struct archive *a,
 		    (long long)x->size);
 		goto out;
 	}
-	if ((h = nlp_sha256_new()) == NULL || (buf = malloc(CHUNK)) == NULL) {
+	if ((h = nlp_sha256_new()) == NULL) {
+		rc = nlp_sha256_why(e);
+		goto out;
+	}
+	if ((buf = malloc(CHUNK)) == NULL) {
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 		goto out;
 	}
@@ -598,8 +602,9 @@ write_bundle(struct nlp_registry *r, int fd, const char *label,
 			rc = write_object(r, a, ent, &x[i], label, e);
 	if (rc == NLP_OK) {
 		char hex[NLP_SHA256_HEX], *sums = NULL;
-		if (nlp_sha256_hex(text, len, hex) != 0 ||
-		    (sums = nlp_bundle_sums(hex, x, nx)) == NULL)
+		if (nlp_sha256_hex(text, len, hex) != 0)
+			rc = nlp_sha256_why(e);
+		else if ((sums = nlp_bundle_sums(hex, x, nx)) == NULL)
 			rc = nlp_errf(e, NLP_IO, "out of memory");
 		else if (nlp_artifact_tar_header(a, ent, NLP_BUNDLE_SUMS,
 		    (int64_t)strlen(sums)) != 0 ||

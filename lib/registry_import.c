@@ -547,7 +547,7 @@ check_object(struct bundle *b, const struct nlp_bundle_object *x,
 	int rc;
 
 	if (nlp_sha256_hex(data, (size_t)x->size, hex) != 0)
-		return nlp_errf(e, NLP_IO, "out of memory");
+		return nlp_sha256_why(e);
 	if (strcmp(hex, x->sha256) != 0)
 		return bad(b, e, "member 'objects/%s' has the SHA-256 %s: it was "
 		    "changed", x->sha256, hex);
@@ -646,7 +646,7 @@ read_bundle(struct bundle *b, struct nlp_err *e)
 	else if (r == ARCHIVE_OK &&
 	    (rc = read_member(b, a, len, &buf, e)) == NLP_OK) {
 		if (nlp_sha256_hex(buf, (size_t)len, b->json_sha256) != 0)
-			rc = nlp_errf(e, NLP_IO, "out of memory");
+			rc = nlp_sha256_why(e);
 		else
 			rc = check_bundle_json(b, (const char *)buf, (size_t)len, e);
 	}

@@ -1025,7 +1025,7 @@ stream_object(struct nlp_registry *r, const char *hex, int fd,
 	*n = 0;
 	got[0] = '\0';
 	if (s == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
+		return nlp_sha256_why(e);
 	if (!PQsendQueryParams(r->pg, "SELECT seq, data FROM chunks WHERE "
 	    "sha256 = $1 ORDER BY seq", 1, NULL, v, NULL, NULL, 1) ||
 	    !PQsetSingleRowMode(r->pg)) {

@@ -904,7 +904,7 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 	    NLP_OK)
 		return rc;
 	if (nlp_sha256_hex(data, len, res->sha256) != 0) {
-		rc = nlp_errf(e, NLP_IO, "out of memory");
+		rc = nlp_sha256_why(e);
 		goto out;
 	}
 	if (NLP_REGDB_IS_PG(r)) {

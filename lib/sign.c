@@ -13,15 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/bio.h>
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-
 #include "artifact.h"
 #include "atomic.h"
+#include "digest.h"
+#include "lcrypto.h"     /* loaded by the three that make or read a key */
 #include "text.h"
 
 #define KEY_FILE_MAX ((size_t)64 << 10)   /* a PEM key file, at most */
@@ -394,6 +389,11 @@ nlp_key_generate(const char *path, int force, char id[NLP_KEY_ID_HEX],
 	struct stat st;
 	int rc;
 
+	if ((rc = nlp_crypto_use(e)) != NLP_OK) {
+		free(pubpath);
+		return rc;
+	}
+
 	id[0] = '\0';
 	if (pubpath == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
@@ -503,6 +503,8 @@ nlp_key_load(struct nlp_key **out, const char *path, struct nlp_err *e)
 	int rc;
 
 	*out = NULL;
+	if ((rc = nlp_crypto_use(e)) != NLP_OK)
+		return rc;
 	if ((k = calloc(1, sizeof *k)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	if ((rc = load_pem(&k->pk, path, 1, e)) != NLP_OK ||
@@ -599,8 +601,7 @@ artifact_parts(struct nlp_artifact *a, const char **sha256,
 {
 	*sha256 = nlp_artifact_sha256(a);
 	if ((*sha256)[0] == '\0')
-		return nlp_errf(e, NLP_IO, "cannot hash the artifact (out of "
-		    "memory)");
+		return nlp_sha256_why(e);
 	return nlp_artifact_member(a, "manifest", manifest, mlen, e);
 }
 
@@ -760,7 +761,8 @@ nlp_trust_add(struct nlp_trust *t, const char *path, struct nlp_err *e)
 	int rc;
 
 	memset(&k, 0, sizeof k);
-	if ((rc = load_pem(&k.pk, path, 0, e)) != NLP_OK)
+	if ((rc = nlp_crypto_use(e)) != NLP_OK ||
+	    (rc = load_pem(&k.pk, path, 0, e)) != NLP_OK)
 		return rc;
 	if ((rc = key_id(k.pk, k.id, e)) != NLP_OK) {
 		EVP_PKEY_free(k.pk);

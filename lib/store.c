@@ -633,7 +633,11 @@ hash_copy(int fd, const char *path, FILE *out, const char *out_name,
 	ssize_t got;
 
 	*n = 0;
-	if (s == NULL || buf == NULL) {
+	if (s == NULL) {
+		rc = nlp_sha256_why(e);
+		goto out;
+	}
+	if (buf == NULL) {
 		rc = nlp_errf(e, NLP_IO, "cannot read '%s': out of memory", path);
 		goto out;
 	}

@@ -6,10 +6,10 @@
 #include <stdio.h>
 
 #include <jansson.h>
-#include <openssl/crypto.h>
 #include <sqlite3.h>
 
 #include "larchive.h"
+#include "lcrypto.h"
 
 const char *
 nlp_version(void)
@@ -25,5 +25,6 @@ nlp_library_versions(char *buf, size_t size)
 	snprintf(buf, size, "SQLite %s, %s, %s, jansson %s",
 	    sqlite3_libversion(), nlp_archive_use(&e) == NLP_OK ?
 	    archive_version_string() : "libarchive (not found)",
-	    OpenSSL_version(OPENSSL_VERSION), jansson_version_str());
+	    nlp_crypto_use(&e) == NLP_OK ? OpenSSL_version(OPENSSL_VERSION) :
+	    "OpenSSL (not found)", jansson_version_str());
 }

@@ -135,3 +135,24 @@ if command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null; then
 else
 	echo "SKIP: environment: no taskset: the default thread count under a CPU binding not tested" >&2
 fi
+
+# ---- libcrypto is loaded when a command hashes or signs (lib/lcrypto.h):
+# hidden (an empty file mounted over it), predict and drift on a model
+# file still work, and train, which hashes its data, says which library
+# and package it needs, exit 4, leaving no model
+crypto=$(ldconfig -p 2>/dev/null | sed -n 's|.*libcrypto\.so\.3 (libc6,x86-64) => ||p' | head -1)
+if [ $san -eq 0 ] && [ -n "$crypto" ] && unshare -m true 2>/dev/null; then
+	: >empty.so
+	unshare -m sh -c 'mount --bind "$1" "$(readlink -f "$2")" && shift 2 && exec "$@"' sh \
+	    empty.so "$crypto" sh -c '"$1" predict -q -m m.nlp test.txt >nocrypto.tsv; echo $? >nocrypto.rc
+		"$1" drift -q -m m.nlp test.txt; echo $? >>nocrypto.rc
+		"$1" train -q -o nocrypto.nlp train.tsv 2>nocrypto.err; echo $? >>nocrypto.rc' sh "$N"
+	check "without libcrypto: predict and drift exit 0, train 4 ($(tr '\n' ' ' <nocrypto.rc))" \
+	    test "$(tr '\n' ' ' <nocrypto.rc)" = "0 0 4 "
+	check "... predict's output is the same" cmp -s want.tsv nocrypto.tsv
+	check "... train names the library and its package ($(head -c 200 nocrypto.err))" \
+	    grep -q '^nlpops train: libcrypto.so.3 is needed for SHA-256 and signing keys (Debian: libssl3) and cannot be loaded: ' nocrypto.err
+	check "... in one line, and leaves no model" sh -c 'test "$(wc -l <nocrypto.err)" -eq 1 && test ! -e nocrypto.nlp'
+elif [ $san -eq 0 ]; then
+	echo "SKIP: environment: hiding libcrypto needs root and unshare -m" >&2
+fi
