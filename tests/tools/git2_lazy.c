@@ -55,7 +55,8 @@ git_libgit2_shutdown(void)
 
 	if (inits == 0)
 		return 0;
-	if (loaded_inits > 0 && (shutdown = (int (*)(void))real("git_libgit2_shutdown"))) {
+	if (loaded_inits > 0 &&
+	    (shutdown = (int (*)(void))real("git_libgit2_shutdown"))) {
 		shutdown();
 		loaded_inits--;
 	}
@@ -63,11 +64,11 @@ git_libgit2_shutdown(void)
 }
 
 int
-git_diff_buffers(const void *old_buffer, size_t old_len, const char *old_as_path,
-    const void *new_buffer, size_t new_len, const char *new_as_path,
-    const git_diff_options *options, git_diff_file_cb file_cb,
-    git_diff_binary_cb binary_cb, git_diff_hunk_cb hunk_cb,
-    git_diff_line_cb line_cb, void *payload)
+git_diff_buffers(const void *old_buffer, size_t old_len,
+    const char *old_as_path, const void *new_buffer, size_t new_len,
+    const char *new_as_path, const git_diff_options *options,
+    git_diff_file_cb file_cb, git_diff_binary_cb binary_cb,
+    git_diff_hunk_cb hunk_cb, git_diff_line_cb line_cb, void *payload)
 {
 	int (*diff)(const void *, size_t, const char *, const void *, size_t,
 	    const char *, const git_diff_options *, git_diff_file_cb,
