@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
+
 size_t
 nlp_arena_put(struct nlp_arena *a, const char *s, size_t n)
 {
@@ -18,7 +20,7 @@ nlp_arena_put(struct nlp_arena *a, const char *s, size_t n)
 		char *p;
 		while (cap < a->len + n + 1)
 			cap *= 2;
-		if ((p = realloc(a->p, cap)) == NULL)
+		if ((p = nlp_big_realloc(a->p, a->len, cap)) == NULL)
 			return (size_t)-1;
 		a->p = p;
 		a->cap = cap;

@@ -47,6 +47,22 @@ nlp_big_alloc(size_t n)
 }
 
 void *
+nlp_big_realloc(void *p, size_t used, size_t n)
+{
+	void *q;
+
+	if (n < HUGE_PAGE)
+		return realloc(p, n > 0 ? n : 1);
+	if ((q = nlp_big_alloc(n)) == NULL)
+		return NULL;
+	if (p != NULL) {
+		memcpy(q, p, used < n ? used : n);
+		free(p);
+	}
+	return q;
+}
+
+void *
 nlp_big_calloc(size_t n)
 {
 	void *p = nlp_big_alloc(n);

@@ -21,4 +21,13 @@ void *nlp_big_alloc(size_t n);
 /* The same, zeroed. */
 void *nlp_big_calloc(size_t n);
 
+/*
+ * Grow p, whose first used bytes matter, to n bytes, as realloc() does
+ * (p may be NULL; on failure p is left as it was and NULL returned): from
+ * 2 MiB on, in huge pages (nlp_big_alloc, the used bytes copied), for the
+ * tables and buffers that double as they fill (training's corpus and
+ * features, drift's texts and n-grams); below, realloc() itself.
+ */
+void *nlp_big_realloc(void *p, size_t used, size_t n);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "digest.h"
 
 /* nlp_xxh64() inlined where every token is hashed: most tokens are a few
@@ -47,7 +48,7 @@ grow(void *pp, size_t *cap, size_t want, size_t sz)
 	/* doubling, short of the point where c * sz would overflow */
 	while (c < want)
 		c = c > SIZE_MAX / sz / 2 ? want : c * 2;
-	if ((q = realloc(*p, c * sz)) == NULL)
+	if ((q = nlp_big_realloc(*p, *cap * sz, c * sz)) == NULL)
 		return -1;
 	*p = q;
 	*cap = c;
@@ -365,8 +366,8 @@ nlp_bmap_ref(struct nlp_bmap *m, uint32_t b, int *added)
 	if ((m->n + 1) * 2 > m->cap) {       /* grown only to insert */
 		struct nlp_bmap g = { NULL, m->cap ? 2 * m->cap : 1024, m->n };
 
-		if (g.cap > SIZE_MAX / 2 / sizeof *g.kv ||
-		    (g.kv = calloc(2 * g.cap, sizeof *g.kv)) == NULL)
+		if (g.cap > SIZE_MAX / 4 / sizeof *g.kv ||
+		    (g.kv = nlp_big_calloc(2 * g.cap * sizeof *g.kv)) == NULL)
 			return NULL;
 		for (i = 0; i < m->cap; i++)
 			if (m->kv[2 * i] != 0) {

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "artifact.h"
+#include "bigmem.h"
 #include "features.h"
 #include "jsonwatch.h"
 #include "learn.h"
@@ -127,7 +128,7 @@ corpus_add(struct corpus *c, const char *text, size_t len, uint32_t y,
 		char *p;
 		while (cap < c->len + len + 1)
 			cap *= 2;
-		if ((p = realloc(c->text, cap)) == NULL)
+		if ((p = nlp_big_realloc(c->text, c->len, cap)) == NULL)
 			return -1;
 		c->text = p;
 		c->text_cap = cap;
@@ -312,10 +313,12 @@ feat_task(void *arg, size_t k)
 			void *p;
 			while (cap < ch->nnz + f.nkey)
 				cap *= 2;
-			if ((p = realloc(ch->key, cap * sizeof *ch->key)) == NULL)
+			if ((p = nlp_big_realloc(ch->key, ch->nnz *
+			    sizeof *ch->key, cap * sizeof *ch->key)) == NULL)
 				goto fail;
 			ch->key = p;
-			if ((p = realloc(ch->tf, cap * sizeof *ch->tf)) == NULL)
+			if ((p = nlp_big_realloc(ch->tf, ch->nnz *
+			    sizeof *ch->tf, cap * sizeof *ch->tf)) == NULL)
 				goto fail;
 			ch->tf = p;
 			ch->cap = cap;
@@ -397,8 +400,8 @@ featurize(const struct corpus *c, const uint32_t *idx, size_t n,
 		rc = NLP_IO;
 	if (rc == NLP_OK &&
 	    ((out->start = malloc((n + 1) * sizeof *out->start)) == NULL ||
-	    (out->key = malloc((nnz + 1) * sizeof *out->key)) == NULL ||
-	    (out->tf = malloc((nnz + 1) * sizeof *out->tf)) == NULL ||
+	    (out->key = nlp_big_alloc((nnz + 1) * sizeof *out->key)) == NULL ||
+	    (out->tf = nlp_big_alloc((nnz + 1) * sizeof *out->tf)) == NULL ||
 	    (out->y = malloc((n + 1) * sizeof *out->y)) == NULL))
 		rc = NLP_IO;
 	for (k = 0; k < nchunks; k++) {
