@@ -366,7 +366,7 @@ nlp_bmap_ref(struct nlp_bmap *m, uint32_t b, int *added)
 	if ((m->n + 1) * 2 > m->cap) {       /* grown only to insert */
 		struct nlp_bmap g = { NULL, m->cap ? 2 * m->cap : 1024, m->n };
 
-		if (g.cap > SIZE_MAX / 4 / sizeof *g.kv ||
+		if (g.cap > SIZE_MAX / 2 / sizeof *g.kv ||
 		    (g.kv = nlp_big_calloc(2 * g.cap * sizeof *g.kv)) == NULL)
 			return NULL;
 		for (i = 0; i < m->cap; i++)

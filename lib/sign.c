@@ -389,12 +389,11 @@ nlp_key_generate(const char *path, int force, char id[NLP_KEY_ID_HEX],
 	struct stat st;
 	int rc;
 
+	id[0] = '\0';
 	if ((rc = nlp_crypto_use(e)) != NLP_OK) {
 		free(pubpath);
 		return rc;
 	}
-
-	id[0] = '\0';
 	if (pubpath == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	sprintf(pubpath, "%s.pub", path);
