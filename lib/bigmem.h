@@ -7,8 +7,8 @@
  * 2 MiB instead of one per 4 KiB.  On a virtual machine a fault is dear
  * (on the one bench/ ran on, 2026-12-05: 45 MB touched in 4 KiB pages
  * took 110-150 ms, in 2 MiB pages 5 ms back to back and 45-80 ms after an
- * idle spell), and loading is most of a short job's time.  Smaller blocks
- * are plain heap memory.  Either way free() releases it.
+ * idle spell), and loading is most of a short job's time.  Blocks below
+ * 1 MiB are plain heap memory.  Either way free() releases it.
  */
 #ifndef NLP_BIGMEM_H
 #define NLP_BIGMEM_H
@@ -24,7 +24,7 @@ void *nlp_big_calloc(size_t n);
 /*
  * Grow p, whose first used bytes matter, to n bytes, as realloc() does
  * (p may be NULL; on failure p is left as it was and NULL returned): from
- * 2 MiB on, in huge pages (nlp_big_alloc, the used bytes copied), for the
+ * 1 MiB on, in huge pages (nlp_big_alloc, the used bytes copied), for the
  * tables and buffers that double as they fill (training's corpus and
  * features, drift's texts and n-grams); below, realloc() itself.
  */
