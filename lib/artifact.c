@@ -94,6 +94,7 @@ struct sink {
 struct nlp_artifact {
 	char *label;                   /* the path, for messages */
 	struct buf file;               /* the file's bytes, read or copied */
+	int borrowed;                  /* file.p is nlp_artifact_open_mem()'s */
 	const unsigned char *bytes;    /* the file as read: file.p */
 	size_t len;
 	char sha256[NLP_SHA256_HEX];   /* of those bytes, once asked for */
@@ -1116,9 +1117,18 @@ load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 		    a->label) : nlp_errnof(e, NLP_IO, s->err, "cannot read '%s'",
 		    a->label);
 	gz = a->file.len == 2 && a->file.p[0] == 0x1f && a->file.p[1] == 0x8b;
+	/* a tar in memory is used where it lies (its caller keeps it): one
+	 * copy less of a pushed or imported model */
+	if (!gz && s->fd < 0 && s->memlen >= BLOCK) {
+		free(a->file.p);
+		a->file.p = (unsigned char *)s->mem;
+		a->file.len = a->file.cap = s->memlen;
+		a->borrowed = 1;
+		s->memoff = s->memlen;
+	}
 	/* a large file that starts as an artifact does: room for all of it
 	 * at once (never for 200 MB of something else) */
-	if (!gz && s->known && s->size >= WHOLE_READ) {
+	if (!gz && !a->borrowed && s->known && s->size >= WHOLE_READ) {
 		uint64_t msize;
 		if ((rc = fill_to(&a->file, BLOCK, max, fill_raw, s)) != 0)
 			return rc == ENOMEM ? nlp_errf(e, NLP_IO, "'%s': out of "
@@ -1375,7 +1385,8 @@ nlp_artifact_close(struct nlp_artifact *a)
 	if (a == NULL)
 		return;
 	hashed(a, 1);
-	free(a->file.p);
+	if (!a->borrowed)
+		free(a->file.p);
 	free(a->inflated.p);
 	free(a->label);
 	free(a);

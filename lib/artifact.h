@@ -94,7 +94,8 @@ struct nlp_artifact_opts {
 int nlp_artifact_open_opts(struct nlp_artifact **out, const char *path,
     const struct nlp_artifact_opts *o, struct nlp_err *e);
 
-/* Same, over bytes in memory (copied). */
+/* Same, over bytes in memory, which must stay as they are until the
+ * artifact is closed (a tar is used where it lies; a gzip one inflated). */
 int nlp_artifact_open_mem(struct nlp_artifact **out, const void *data,
     size_t len, struct nlp_err *e);
 
