@@ -106,10 +106,6 @@ endef
 # The sanitized binaries also link SAN_EXTRA: tests/tools/san_prefault.c
 # (LeakSanitizer's exit scan without 2400 page faults per process).
 SAN_EXTRA := obj-san/tools/san_prefault.o
-# ... and the sanitized nlpops is not position-independent: its 38,000
-# relocations at each start touched some 140 pages (of 1,450 page faults
-# for `nlpops --help`; the test suite starts it some 3,000 times).
-SAN_LINK := -no-pie
 
 $(eval $(call build_tree,obj,,$$(CC),))
 $(eval $(call build_tree,obj-san,$(SAN_FLAGS),$$(SAN_CC),$(SAN_EXTRA)))
@@ -174,7 +170,7 @@ $(eval $(call fuzz_tree,obj-fuzz,$(FUZZ_FLAGS),clang))
 obj/fuzz/replay_%: obj/fuzz/fuzz_%.o obj/fuzz/replay.o obj/fuzz/fuzz_util.o obj/libnlpops.a
 	$(CC) $(NLP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
 obj-san/fuzz/replay_%: obj-san/fuzz/fuzz_%.o obj-san/fuzz/replay.o obj-san/fuzz/fuzz_util.o obj-san/libnlpops.a $(SAN_EXTRA)
-	$(SAN_CC) $(NLP_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(SAN_LINK) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
+	$(SAN_CC) $(NLP_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
 obj-fuzz/fuzz_%: obj-fuzz/fuzz/fuzz_%.o obj-fuzz/fuzz/fuzz_util.o obj-fuzz/libnlpops.a
 	clang $(NLP_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
 
@@ -195,7 +191,7 @@ nlpops: $(CMD_SRC:%.c=obj/%.o) obj/libnlpops.a
 	$(CC) $(NLP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
 
 obj-san/nlpops: $(CMD_SRC:%.c=obj-san/%.o) obj-san/libnlpops.a $(SAN_EXTRA)
-	$(SAN_CC) $(NLP_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(SAN_LINK) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
+	$(SAN_CC) $(NLP_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(NLP_LIBS)
 
 -include $(shell find obj obj-san obj-fuzz -name '*.d' 2>/dev/null)
 

@@ -63,6 +63,8 @@
 #define MANIFEST_MAX ((uint64_t)64 << 10)  /* 64 lines of < 160 bytes fit */
 #define BLOCKING 10240                     /* tar's zero padding at the end */
 #define WHOLE_READ ((size_t)1 << 20)       /* files this large: room at once */
+#define ALIGNED 16        /* a copy's alignment (malloc's): members' data are
+                             read in place as floats and integers */
 #define FORMAT_LINE "nlpops-artifact "
 #define MANIFEST "manifest"
 #define MEM_LABEL "(memory)"
@@ -677,6 +679,7 @@ struct source {
 	int fd;                        /* or -1: read mem */
 	const unsigned char *mem;
 	size_t memlen, memoff;
+	int borrow;                    /* mem may be used where it lies */
 	int known;                     /* the total size is known: size */
 	size_t size;
 	size_t replay;                 /* a->file's first bytes, read already,
@@ -1117,9 +1120,11 @@ load(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 		    a->label) : nlp_errnof(e, NLP_IO, s->err, "cannot read '%s'",
 		    a->label);
 	gz = a->file.len == 2 && a->file.p[0] == 0x1f && a->file.p[1] == 0x8b;
-	/* a tar in memory is used where it lies (its caller keeps it): one
-	 * copy less of a pushed or imported model */
-	if (!gz && s->fd < 0 && s->memlen >= BLOCK) {
+	/* a tar in memory its caller keeps is used where it lies, when its
+	 * members are aligned as a copy's would be: one copy less of a pushed
+	 * model */
+	if (!gz && s->borrow && s->memlen >= BLOCK &&
+	    (uintptr_t)s->mem % ALIGNED == 0) {
 		free(a->file.p);
 		a->file.p = (unsigned char *)s->mem;
 		a->file.len = a->file.cap = s->memlen;
@@ -1313,9 +1318,10 @@ unlabel(struct nlp_err *e, int rc)
 		memmove(e->msg, e->msg + n, strlen(e->msg + n) + 1);
 }
 
-int
-nlp_artifact_open_mem(struct nlp_artifact **out, const void *data,
-    size_t len, struct nlp_err *e)
+/* nlp_artifact_open_mem() and nlp_artifact_use_mem(). */
+static int
+open_mem(struct nlp_artifact **out, const void *data, size_t len, int borrow,
+    struct nlp_err *e)
 {
 	struct nlp_artifact *a = artifact_new(MEM_LABEL);
 	struct source *s = calloc(1, sizeof *s);
@@ -1328,6 +1334,7 @@ nlp_artifact_open_mem(struct nlp_artifact **out, const void *data,
 		s->fd = -1;
 		s->mem = data;
 		s->memlen = len;
+		s->borrow = borrow;
 		s->known = 1;
 		s->size = len;
 	}
@@ -1335,6 +1342,20 @@ nlp_artifact_open_mem(struct nlp_artifact **out, const void *data,
 	free(s);
 	unlabel(e, rc);
 	return rc;
+}
+
+int
+nlp_artifact_open_mem(struct nlp_artifact **out, const void *data,
+    size_t len, struct nlp_err *e)
+{
+	return open_mem(out, data, len, 0, e);
+}
+
+int
+nlp_artifact_use_mem(struct nlp_artifact **out, const void *data,
+    size_t len, struct nlp_err *e)
+{
+	return open_mem(out, data, len, 1, e);
 }
 
 int

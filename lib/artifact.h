@@ -94,9 +94,14 @@ struct nlp_artifact_opts {
 int nlp_artifact_open_opts(struct nlp_artifact **out, const char *path,
     const struct nlp_artifact_opts *o, struct nlp_err *e);
 
-/* Same, over bytes in memory, which must stay as they are until the
- * artifact is closed (a tar is used where it lies; a gzip one inflated). */
+/* Same, over bytes in memory (copied). */
 int nlp_artifact_open_mem(struct nlp_artifact **out, const void *data,
+    size_t len, struct nlp_err *e);
+
+/* Same, over bytes in memory that stay as they are until the artifact is
+ * closed: a tar at a 16-byte boundary is used where it lies, without a
+ * copy (anything else is copied). */
+int nlp_artifact_use_mem(struct nlp_artifact **out, const void *data,
     size_t len, struct nlp_err *e);
 
 /* Same, from an open descriptor (a file, a pipe, standard input), read to

@@ -467,7 +467,7 @@ artifact_meta(const void *data, size_t len, const struct nlp_key *key,
 
 	*meta = NULL;
 	*text = NULL;
-	if ((rc = nlp_artifact_open_mem(&a, data, len, e)) != NLP_OK)
+	if ((rc = nlp_artifact_use_mem(&a, data, len, e)) != NLP_OK)
 		return rc;
 	if ((rc = nlp_artifact_member(a, "weights", &w, &wlen, e)) == NLP_OK &&
 	    (rc = nlp_model_load(&m, w, wlen, e)) == NLP_OK)

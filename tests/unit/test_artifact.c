@@ -213,6 +213,45 @@ TEST(gzip_artifacts_round_trip_every_member)
 	round_trip(1);
 }
 
+/* use_mem: an aligned tar is read where it lies (its members point into
+ * the caller's bytes), an unaligned one and a gzip one from a copy; all
+ * three hold every member, and a damaged one is refused all the same. */
+TEST(an_artifact_used_in_memory_is_read_in_place_only_when_aligned)
+{
+	struct nlp_member m[5];
+	size_t n = sample(m), len, glen, blen;
+	unsigned char *p = write_mem(m, n, 0, &len);
+	unsigned char *g = write_mem(m, n, 1, &glen);
+	unsigned char *odd = malloc(len + 1);
+	struct nlp_artifact *a = NULL;
+	struct nlp_err e = { 0 };
+	const unsigned char *bytes;
+
+	cr_assert_not_null(odd);
+	cr_assert_eq(nlp_artifact_use_mem(&a, p, len, &e), NLP_OK, "%s", e.msg);
+	holds(a, m, n);
+	bytes = nlp_artifact_bytes(a, &blen);
+	cr_assert(bytes == p && blen == len, "an aligned tar was copied");
+	nlp_artifact_close(a);
+	memcpy(odd + 1, p, len);
+	cr_assert_eq(nlp_artifact_use_mem(&a, odd + 1, len, &e), NLP_OK, "%s",
+	    e.msg);
+	holds(a, m, n);
+	bytes = nlp_artifact_bytes(a, &blen);
+	cr_assert(bytes != odd + 1 && blen == len, "an unaligned tar was used");
+	cr_assert_eq(memcmp(bytes, p, len), 0);
+	nlp_artifact_close(a);
+	cr_assert_eq(nlp_artifact_use_mem(&a, g, glen, &e), NLP_OK, "%s", e.msg);
+	holds(a, m, n);
+	nlp_artifact_close(a);
+	p[len / 2] ^= 1;
+	cr_assert_eq(nlp_artifact_use_mem(&a, p, len, &e), NLP_DATA);
+	cr_assert_null(a);
+	free(odd);
+	free(g);
+	free(p);
+}
+
 TEST(an_artifact_with_no_members_holds_just_the_manifest)
 {
 	size_t len;
