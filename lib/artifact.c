@@ -96,7 +96,7 @@ struct sink {
 struct nlp_artifact {
 	char *label;                   /* the path, for messages */
 	struct buf file;               /* the file's bytes, read or copied */
-	int borrowed;                  /* file.p is nlp_artifact_open_mem()'s */
+	int borrowed;                  /* file.p is use_mem()'s caller's bytes */
 	const unsigned char *bytes;    /* the file as read: file.p */
 	size_t len;
 	char sha256[NLP_SHA256_HEX];   /* of those bytes, once asked for */
