@@ -113,7 +113,7 @@ done
 # the manifest itself (forge always writes a right one): removed, its
 # first line, a checksum, a member it names missing, a size
 for kind in removed version checksum missing size; do
-	python3 - m.nlp bad.nlp "$kind" <<'PY'
+	/usr/bin/python3 - m.nlp bad.nlp "$kind" <<'PY'
 import io, sys, tarfile
 src, dst, kind = sys.argv[1:]
 with tarfile.open(src) as t:

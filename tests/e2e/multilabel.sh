@@ -45,7 +45,7 @@ check "the same artifact on 2 threads" cmp -s m.nlp m2.nlp
 # the same records as fastText, JSONL and a ';'-separated TSV
 awk -F '\t' '{ n = split($1, l, ","); s = ""; for (i = 1; i <= n; i++) s = s "__label__" l[i] " "; print s $2 }' \
     train.tsv >train.ft
-python3 -c '
+/usr/bin/python3 -c '
 import json, sys
 for line in open("train.tsv", encoding="utf-8"):
     lab, text = line.rstrip("\n").split("\t", 1)
@@ -122,7 +122,7 @@ check "JSONL below --threshold: the fallback, no labels" \
     test "$(grep -c '"label":"other","p":0\.[0-9]*,"labels":\[\]}$' fb.jsonl)" -eq "$(grep -c '^other' fb.tsv)"
 # JSONL: the same labels
 "$N" predict -q -m m.nlp --output-format jsonl test.txt >p.jsonl
-python3 -c '
+/usr/bin/python3 -c '
 import json, sys
 tsv = [l.rstrip("\n").split("\t") for l in open("p.tsv")]
 for t, line in zip(tsv, open("p.jsonl")):
@@ -142,7 +142,7 @@ cp "$T/out" e1.json
 "$N" eval -q -m m.nlp --json --threads 2 test.tsv >e2.json
 check "the same figures on 2 threads" \
     test "$(grep -v -e seconds -e examples_per_s e1.json)" = "$(grep -v -e seconds -e examples_per_s e2.json)"
-python3 -c '
+/usr/bin/python3 -c '
 import json, sys
 gold = [set(l.split("\t", 1)[0].split(",")) for l in open("test.tsv", encoding="utf-8")]
 pred = []
@@ -197,7 +197,7 @@ expect_status 2 "eval --label-sep with a single-label model" "$N" eval -m single
 # drift: the labels predicted, against those predicted for the held-out
 # examples (a sample, tested as one): text like the training text does
 # not drift, the Perl packages alone do
-sig() { "$N" drift -m m.nlp --json "$1" 2>/dev/null | python3 -c '
+sig() { "$N" drift -m m.nlp --json "$1" 2>/dev/null | /usr/bin/python3 -c '
 import json, sys
 print([s["drifted"] for s in json.load(sys.stdin)["signals"] if s["name"] == "predicted_labels"][0])'; }
 check "drift: predicted labels of the test text: no drift ($(sig test.txt))" test "$(sig test.txt)" = False
