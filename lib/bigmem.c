@@ -10,6 +10,11 @@
 
 #define HUGE_PAGE ((size_t)2 << 20)
 #define HUGE_FROM ((size_t)1 << 20)  /* blocks this large: in huge pages */
+/* Buffers that double as they fill go into huge pages from 2 MiB on: a
+ * block from 1 MiB rounded up to 2 MiB took training on spam, whose
+ * featurizing tasks each grow two such buffers, from 74 to 99 MB of
+ * peak memory for no time saved (2026-12-05). */
+#define GROW_HUGE_FROM ((size_t)2 << 20)
 #define LINE ((size_t)64)
 
 /* Under AddressSanitizer a block is exactly n bytes, so that a read past
@@ -54,7 +59,7 @@ nlp_big_realloc(void *p, size_t used, size_t n)
 {
 	void *q;
 
-	if (n < HUGE_FROM)
+	if (n < GROW_HUGE_FROM)
 		return realloc(p, n > 0 ? n : 1);
 	if ((q = nlp_big_alloc(n)) == NULL)
 		return NULL;

@@ -24,7 +24,7 @@ void *nlp_big_calloc(size_t n);
 /*
  * Grow p, whose first used bytes matter, to n bytes, as realloc() does
  * (p may be NULL; on failure p is left as it was and NULL returned): from
- * 1 MiB on, in huge pages (nlp_big_alloc, the used bytes copied), for the
+ * 2 MiB on, in huge pages (nlp_big_alloc, the used bytes copied), for the
  * tables and buffers that double as they fill (training's corpus and
  * features, drift's texts and n-grams); below, realloc() itself.
  */

@@ -39,6 +39,7 @@ head -120 train.tsv >small.tsv
 WRAP= LISTEN="--listen 127.0.0.1:0"
 start() {
 	name=$1; shift
+	: >"$name.err"   # before the server's shell opens it: grep reads it now
 	timeout -s KILL 240 $WRAP "$N" --registry "$REG" serve $LISTEN "$@" \
 	    2>"$name.err" &
 	tpid=$!
