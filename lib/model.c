@@ -355,9 +355,26 @@ load_compact(struct nlp_model *m, const struct header *h,
 	return NLP_OK;
 }
 
-/* Table: every used slot names a distinct in-range row and bucket. */
+/*
+ * A zeroed rank index for 2^bits buckets (model.h), or NULL: more than
+ * twice the table, or no memory for it (the table answers the same, a
+ * little slower).
+ */
+static struct nlp_rank_word *
+rank_alloc(uint64_t cap, unsigned bits)
+{
+	uint64_t nw = (((uint64_t)1 << bits) + 63) / 64;
+
+	if (nw * sizeof(struct nlp_rank_word) > 2 * cap * 8)
+		return NULL;
+	return nlp_big_calloc(nw * sizeof(struct nlp_rank_word));
+}
+
+/* Table: every used slot names an in-range row and bucket, one a row;
+ * each bucket marked in the rank index w on the way (w may be NULL). */
 static int
-check_table(const uint32_t *table, const struct header *h, struct nlp_err *e)
+check_table(const uint32_t *table, const struct header *h,
+    struct nlp_rank_word *w, struct nlp_err *e)
 {
 	uint64_t i, seen = 0;
 
@@ -367,6 +384,8 @@ check_table(const uint32_t *table, const struct header *h, struct nlp_err *e)
 			continue;
 		if (row >= h->nrows || (key - 1) >> h->bits != 0)
 			return nlp_errf(e, NLP_DATA, "weights: bad bucket table");
+		if (w != NULL)
+			w[(key - 1) >> 6].bits |= (uint64_t)1 << ((key - 1) & 63);
 		seen++;
 	}
 	if (seen != h->nrows)
@@ -376,41 +395,48 @@ check_table(const uint32_t *table, const struct header *h, struct nlp_err *e)
 }
 
 /*
- * The rank index of a checked table (model.h), or NULL: the rows not in
- * their buckets' order, the index more than twice the table, or no memory
- * for it (the table answers the same, a little slower).  The index is
- * built from the buckets, then each slot's row must be its bucket's rank
- * (and the buckets V distinct ones): no array by row (a spam model's was
- * half a megabyte, 126 page faults at each load).
+ * Finish the rank index w whose buckets check_table() marked: the counts
+ * below each word, then each slot's row must be its bucket's rank (and
+ * the buckets V distinct ones); 0 when not (the rows not in their
+ * buckets' order: no index).  No array by row (a spam model's was half a
+ * megabyte, 126 page faults at each load).  Built twice, as rows_by_rank
+ * below: with the population count instruction (hw) and without.
  */
-static struct nlp_rank_word *
-rank_index(const uint32_t *table, uint64_t cap, uint64_t V, unsigned bits)
+static inline __attribute__((always_inline)) int
+rank_finish(struct nlp_rank_word *w, const uint32_t *table, uint64_t cap,
+    uint64_t V, unsigned bits, int hw)
 {
-	uint64_t nw = (((uint64_t)1 << bits) + 63) / 64, i, r, k;
-	struct nlp_rank_word *w;
-	unsigned has;
+	uint64_t nw = (((uint64_t)1 << bits) + 63) / 64, i, r, k, below;
 
-	if (nw * sizeof *w > 2 * cap * 8 ||
-	    (w = nlp_big_calloc(nw * sizeof *w)) == NULL)
-		return NULL;
-	for (i = 0; i < cap; i++)
-		if (table[2 * i] != 0) {
-			k = table[2 * i] - 1;
-			w[k >> 6].bits |= (uint64_t)1 << (k & 63);
-		}
 	for (i = 0, r = 0; i < nw; i++) {
 		w[i].rank = (uint32_t)r;
-		r += popcount64(w[i].bits);
+		r += hw ? (unsigned)__builtin_popcountll(w[i].bits) :
+		    popcount64(w[i].bits);
 	}
-	for (i = 0; r == V && i < cap; i++)
-		if (table[2 * i] != 0 &&
-		    rank_of(w, table[2 * i] - 1, &has) != table[2 * i + 1])
-			r = 0;
-	if (r != V) {
-		free(w);
-		w = NULL;
+	for (i = 0; r == V && i < cap; i++) {
+		if (table[2 * i] == 0)
+			continue;
+		k = table[2 * i] - 1;
+		below = w[k >> 6].bits & (((uint64_t)1 << (k & 63)) - 1);
+		if (w[k >> 6].rank + (hw ? (unsigned)__builtin_popcountll(below) :
+		    popcount64(below)) != table[2 * i + 1])
+			return 0;
 	}
-	return w;
+	return r == V;
+}
+
+__attribute__((target("popcnt"))) static int
+rank_finish_popcnt(struct nlp_rank_word *w, const uint32_t *table,
+    uint64_t cap, uint64_t V, unsigned bits)
+{
+	return rank_finish(w, table, cap, V, bits, 1);
+}
+
+static int
+rank_finish_plain(struct nlp_rank_word *w, const uint32_t *table,
+    uint64_t cap, uint64_t V, unsigned bits)
+{
+	return rank_finish(w, table, cap, V, bits, 0);
 }
 
 int
@@ -462,9 +488,12 @@ nlp_model_load(struct nlp_model *m, const void *data, size_t size,
 	} else {
 		m->table = (const uint32_t *)(base + h.off_table);
 		m->idf = (const float *)(base + h.off_idf);
-		if ((rc = check_table(m->table, &h, e)) != NLP_OK)
-			goto fail;
 	}
+	/* the table checked and its buckets marked in one pass (a spam
+	 * model's table is 1-2 MB, each pass over it a quarter of its load) */
+	m->rank = rank_alloc(h.table_cap, h.bits);
+	if ((rc = check_table(m->table, &h, m->rank, e)) != NLP_OK)
+		goto fail;
 	/* Values: finite and bounded, or scores would be NaN (every text then
 	 * got the first label with probability 0, and eval's calibration
 	 * error read 0). */
@@ -498,7 +527,13 @@ nlp_model_load(struct nlp_model *m, const void *data, size_t size,
 	} else {
 		m->w = (const float *)(base + h.off_w);
 	}
-	m->rank = rank_index(m->table, h.table_cap, h.nrows, h.bits);
+	if (m->rank != NULL && !(__builtin_cpu_supports("popcnt") ?
+	    rank_finish_popcnt(m->rank, m->table, h.table_cap, h.nrows,
+	    h.bits) : rank_finish_plain(m->rank, m->table, h.table_cap,
+	    h.nrows, h.bits))) {
+		free(m->rank);
+		m->rank = NULL;
+	}
 	/* rows wider than a line, or no memory: the artifact's layout scores
 	 * the same */
 	if (m->q != NULL)
