@@ -335,31 +335,6 @@ keep_first(struct ranked *best, size_t *nb, const struct ranked *r, int sign)
 	best[i] = *r;
 }
 
-/* rank[0..n) cut to its NLP_DRIFT_TOP first and last in the order
-   cmp_ranked, in that order (all that list_ngrams reads): the new n.
-   Sorting every row to list 30 was most of the domain classifier's time
-   on short inputs. */
-static size_t
-both_ends(struct ranked *rank, size_t n)
-{
-	struct ranked lo[NLP_DRIFT_TOP], hi[NLP_DRIFT_TOP];
-	size_t i, nlo = 0, nhi = 0;
-
-	if (n <= 2 * NLP_DRIFT_TOP) {
-		if (n > 1)
-			qsort(rank, n, sizeof *rank, cmp_ranked);
-		return n;
-	}
-	for (i = 0; i < n; i++) {
-		keep_first(lo, &nlo, &rank[i], 1);
-		keep_first(hi, &nhi, &rank[i], -1);
-	}
-	memcpy(rank, lo, nlo * sizeof *rank);
-	for (i = 0; i < nhi; i++)
-		rank[nlo + i] = hi[nhi - 1 - i];
-	return nlo + nhi;
-}
-
 /* Is every token of the n-gram s ("tok" or "tok1 tok2") a word? */
 static int
 all_words(const char *s)
@@ -406,7 +381,7 @@ list_ngrams(const struct ranked *rank, size_t n, int sign,
 /* The texts of each side that have each row, into cnt (2 per row) and
    the texts of each side into nside. */
 static void
-row_texts(const struct dom *d, double *cnt, double nside[2])
+row_texts(const struct dom *d, uint32_t *cnt, double nside[2])
 {
 	const struct nlp_docs *both[2] = { &d->tr, &d->te };
 	size_t k, i, j;
@@ -429,33 +404,47 @@ static int
 top_ngrams(struct dom *d, struct nlp_drift_domain *out)
 {
 	uint32_t i, V = d->v.n;
-	struct ranked *rank = malloc((V + 1) * sizeof *rank);
-	double *cnt = calloc(2 * (size_t)V + 2, sizeof *cnt), ns[2] = { 0, 0 };
-	size_t n = 0;
+	uint32_t *cnt = calloc(2 * (size_t)V + 2, sizeof *cnt);
+	double ns[2] = { 0, 0 };
+	/* the first 2 NLP_DRIFT_TOP rows, and the NLP_DRIFT_TOP first and
+	 * last in the order cmp_ranked, as the rows go by: all that
+	 * list_ngrams reads (sorting every row to list 30 was most of the
+	 * domain classifier's time on short inputs, and an array of them
+	 * all a quarter of its page faults) */
+	struct ranked all[2 * NLP_DRIFT_TOP], lo[NLP_DRIFT_TOP],
+	    hi[NLP_DRIFT_TOP], r;
+	size_t n = 0, nlo = 0, nhi = 0, k;
 	const char *name;
-	int rc;
 
-	if (rank == NULL || cnt == NULL) {
-		free(rank);
-		free(cnt);
+	if (cnt == NULL)
 		return -1;
-	}
 	row_texts(d, cnt, ns);
 	for (i = 0; i < V; i++) {
 		if ((name = row_name(d, i)) == NULL || !all_words(name))
 			continue;
-		rank[n].row = i;
-		rank[n].name = name;
-		rank[n].z = nlp_drift_log_odds_z(cnt[2 * i + 1], ns[1],
-		    cnt[2 * i], ns[0], ns[0] + ns[1]);
-		rank[n++].weight = (double)d->w[2 * i + 1] - (double)d->w[2 * i];
+		r.row = i;
+		r.name = name;
+		r.z = nlp_drift_log_odds_z(cnt[2 * i + 1], ns[1], cnt[2 * i],
+		    ns[0], ns[0] + ns[1]);
+		r.weight = (double)d->w[2 * i + 1] - (double)d->w[2 * i];
+		if (n < 2 * NLP_DRIFT_TOP)
+			all[n] = r;
+		n++;
+		keep_first(lo, &nlo, &r, 1);
+		keep_first(hi, &nhi, &r, -1);
 	}
-	n = both_ends(rank, n);
-	rc = list_ngrams(rank, n, 1, out->top_current, &out->ntop_current) |
-	    list_ngrams(rank, n, -1, out->top_reference, &out->ntop_reference);
-	free(rank);
 	free(cnt);
-	return rc;
+	if (n <= 2 * NLP_DRIFT_TOP) {
+		if (n > 1)
+			qsort(all, n, sizeof *all, cmp_ranked);
+	} else {
+		memcpy(all, lo, nlo * sizeof *all);
+		for (k = 0; k < nhi; k++)
+			all[nlo + k] = hi[nhi - 1 - k];
+		n = nlo + nhi;
+	}
+	return list_ngrams(all, n, 1, out->top_current, &out->ntop_current) |
+	    list_ngrams(all, n, -1, out->top_reference, &out->ntop_reference);
 }
 
 /* Train, judge and name: the classifier on texts already featurized. */
