@@ -67,15 +67,31 @@ popcount64(uint64_t x)
 #endif
 }
 
-/* Bucket b's row in the rank index, and whether the model has b (1/0). */
-static inline uint32_t
-rank_of(const struct nlp_rank_word *rank, uint32_t b, unsigned *has)
+/* The same, with the CPU's instruction (hw: in a function built for a
+ * CPU that has it) or without. */
+static inline __attribute__((always_inline)) unsigned
+bits_set(uint64_t x, int hw)
+{
+	return hw ? (unsigned)__builtin_popcountll(x) : popcount64(x);
+}
+
+/* The words of a rank index for 2^bits buckets. */
+static inline uint64_t
+rank_words(unsigned bits)
+{
+	return (((uint64_t)1 << bits) + 63) / 64;
+}
+
+/* Bucket b's row in the rank index, and whether the model has b (1/0);
+ * hw as bits_set(). */
+static inline __attribute__((always_inline)) uint32_t
+rank_of(const struct nlp_rank_word *rank, uint32_t b, unsigned *has, int hw)
 {
 	const struct nlp_rank_word *w = &rank[b >> 6];
 	uint64_t bits = w->bits;
 
 	*has = (unsigned)(bits >> (b & 63)) & 1;
-	return w->rank + popcount64(bits & (((uint64_t)1 << (b & 63)) - 1));
+	return w->rank + bits_set(bits & (((uint64_t)1 << (b & 63)) - 1), hw);
 }
 
 /* The table slot where probing for bucket starts. */
@@ -363,7 +379,7 @@ load_compact(struct nlp_model *m, const struct header *h,
 static struct nlp_rank_word *
 rank_alloc(uint64_t cap, unsigned bits)
 {
-	uint64_t nw = (((uint64_t)1 << bits) + 63) / 64;
+	uint64_t nw = rank_words(bits);
 
 	if (nw * sizeof(struct nlp_rank_word) > 2 * cap * 8)
 		return NULL;
@@ -406,22 +422,17 @@ static inline __attribute__((always_inline)) int
 rank_finish(struct nlp_rank_word *w, const uint32_t *table, uint64_t cap,
     uint64_t V, unsigned bits, int hw)
 {
-	uint64_t nw = (((uint64_t)1 << bits) + 63) / 64, i, r, k, below;
+	uint64_t nw = rank_words(bits), i, r;
+	unsigned has;
 
 	for (i = 0, r = 0; i < nw; i++) {
 		w[i].rank = (uint32_t)r;
-		r += hw ? (unsigned)__builtin_popcountll(w[i].bits) :
-		    popcount64(w[i].bits);
+		r += bits_set(w[i].bits, hw);
 	}
-	for (i = 0; r == V && i < cap; i++) {
-		if (table[2 * i] == 0)
-			continue;
-		k = table[2 * i] - 1;
-		below = w[k >> 6].bits & (((uint64_t)1 << (k & 63)) - 1);
-		if (w[k >> 6].rank + (hw ? (unsigned)__builtin_popcountll(below) :
-		    popcount64(below)) != table[2 * i + 1])
+	for (i = 0; r == V && i < cap; i++)
+		if (table[2 * i] != 0 &&
+		    rank_of(w, table[2 * i] - 1, &has, hw) != table[2 * i + 1])
 			return 0;
-	}
 	return r == V;
 }
 
@@ -709,7 +720,7 @@ find_row(const struct nlp_model *m, uint32_t bucket)
 	unsigned has;
 
 	if (m->rank != NULL) {
-		k = rank_of(m->rank, bucket, &has);
+		k = rank_of(m->rank, bucket, &has, 0);
 		return has ? (int64_t)k : -1;
 	}
 	while ((k = m->table[2 * s]) != 0) {
@@ -789,22 +800,19 @@ rows_by_rank(const struct nlp_model *m, const struct nlp_featurizer *f,
 	/* without a branch: whether the model has a feature is as much a
 	 * coin toss as where the probe ends */
 	for (i = 0; i < nkey; i++) {
-		const struct nlp_rank_word *w = &rank[key[i] >> 6];
-		uint64_t bits = w->bits, below;
+		unsigned has;
 		uint32_t r;
 		/* asked for once more, closer to use: a long text's first
 		 * requests may have left the cache by now */
 		if (i + 16 < nkey)
 			__builtin_prefetch(&rank[key[i + 16] >> 6]);
-		below = bits & (((uint64_t)1 << (key[i] & 63)) - 1);
-		r = w->rank + (hw ? (unsigned)__builtin_popcountll(below) :
-		    popcount64(below));
+		r = rank_of(rank, key[i], &has, hw);
 		/* a quantized row's idf comes with its weights (model.h):
 		 * wanted a text later */
 		__builtin_prefetch(idf_at + r * stride, 0, 3);
 		row[n] = r;
 		tf[n] = ftf[i];
-		n += (bits >> (key[i] & 63)) & 1;
+		n += has;
 	}
 	return n;
 }
