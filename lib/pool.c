@@ -1,7 +1,10 @@
 /*
  * pool.c - worker threads for nlp_pool_run().  Indices are handed out by an
  * atomic counter, so a slow index does not hold up the others; the caller
- * works too, so a pool of T threads starts T - 1 of them.
+ * works too, so a pool of T threads starts T - 1 of them, at its first job
+ * with more than one index: a command on a few lines, whose jobs all have
+ * one, starts none (a thread is a stack to map, and under the sanitizers
+ * a fifth of such a run).
  */
 #include "pool.h"
 
@@ -21,6 +24,8 @@ struct worker {
 
 struct nlp_pool {
 	unsigned nthreads;
+	unsigned live;               /* workers started: 1 .. live */
+	int spawned;                 /* whether they have been */
 	pthread_t *tid;
 	struct worker *w;
 	pthread_mutex_t mu;
@@ -123,21 +128,31 @@ nlp_pool_new(unsigned threads)
 		p->tid = calloc(p->nthreads - 1, sizeof *p->tid);
 		p->w = calloc(p->nthreads - 1, sizeof *p->w);
 		if (p->tid == NULL || p->w == NULL) {
-			p->nthreads = 1;
 			nlp_pool_close(p);
 			return NULL;
 		}
 		for (i = 0; i + 1 < p->nthreads; i++) {
 			p->w[i].p = p;
 			p->w[i].id = i + 1;
-			if (pthread_create(&p->tid[i], NULL, worker, &p->w[i]) != 0) {
-				p->nthreads = i + 1;
-				nlp_pool_close(p);
-				return NULL;
-			}
 		}
 	}
 	return p;
+}
+
+/*
+ * Start the workers, once.  One the system will not start (a limit on
+ * threads, no memory for a stack) leaves its share to the threads there
+ * are, the caller at least: the same job done, in the same bytes, later.
+ */
+static void
+spawn(struct nlp_pool *p)
+{
+	if (p->spawned)
+		return;
+	p->spawned = 1;
+	while (p->live + 1 < p->nthreads && pthread_create(&p->tid[p->live],
+	    NULL, worker, &p->w[p->live]) == 0)
+		p->live++;
 }
 
 unsigned
@@ -163,7 +178,7 @@ launch(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t), void *arg,
 	p->n = n;
 	p->each = each;
 	atomic_store(&p->next, 0);
-	atomic_store(&p->busy, p->nthreads - 1);
+	atomic_store(&p->busy, p->live);
 	atomic_fetch_add(&p->generation, 1);
 	p->started = 1;
 	pthread_cond_broadcast(&p->wake);
@@ -191,7 +206,8 @@ nlp_pool_start(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t),
 {
 	size_t i;
 
-	if (p->nthreads == 1) {
+	spawn(p);
+	if (p->live == 0) {
 		for (i = 0; i < n; i++)
 			fn(arg, i);
 		return;
@@ -211,10 +227,20 @@ nlp_pool_wait(struct nlp_pool *p)
 void
 nlp_pool_run_each(struct nlp_pool *p, void (*fn)(void *, size_t), void *arg)
 {
-	if (p->nthreads > 1)
+	unsigned k, was = self;
+
+	spawn(p);
+	if (p->live > 0)
 		launch(p, p->nthreads, fn, arg, 1);
 	fn(arg, 0);
-	if (p->nthreads > 1)
+	/* the indices of workers that could not be started, in the caller
+	   as their thread (nlp_pool_thread()) */
+	for (k = p->live + 1; k < p->nthreads; k++) {
+		self = k;
+		fn(arg, k);
+	}
+	self = was;
+	if (p->live > 0)
 		finish(p);
 }
 
@@ -245,9 +271,8 @@ nlp_pool_close(struct nlp_pool *p)
 	p->quit = 1;
 	pthread_cond_broadcast(&p->wake);
 	pthread_mutex_unlock(&p->mu);
-	if (p->tid != NULL)
-		for (i = 0; i + 1 < p->nthreads; i++)
-			pthread_join(p->tid[i], NULL);
+	for (i = 0; i < p->live; i++)
+		pthread_join(p->tid[i], NULL);
 	free(p->tid);
 	free(p->w);
 	pthread_mutex_destroy(&p->mu);

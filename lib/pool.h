@@ -13,8 +13,12 @@
 
 struct nlp_pool;
 
-/* A pool of threads workers in all (the caller counts as one); NULL on
-   failure.  threads <= 1 makes a pool that runs everything in the caller. */
+/* A pool of threads workers in all (the caller counts as one); NULL when
+   out of memory.  threads <= 1 makes a pool that runs everything in the
+   caller.  The threads start at the first job that can use them (one of
+   more than one index, or nlp_pool_run_each()); those the system will not
+   start leave their share to the others and the caller: the same calls,
+   the same results, later. */
 struct nlp_pool *nlp_pool_new(unsigned threads);
 
 /* The number of threads, the caller included. */

@@ -1,10 +1,15 @@
 /*
  * test_pool.c - every index runs exactly once, whether the caller waits in
- * nlp_pool_run() or starts a job, works meanwhile, and then waits.
+ * nlp_pool_run() or starts a job, works meanwhile, and then waits; the
+ * threads start when a job can use them, and a pool whose threads cannot
+ * start does its jobs in the caller.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "leak_test.h"
@@ -74,6 +79,96 @@ LEAK_TEST(pool, run_and_start_wait_call_every_index_once_at_any_size)
 		nlp_pool_close(p);
 		check_once(&jobs[0], N);
 	}
+}
+
+/* The threads this process has now (/proc/self/task's entries). */
+static int
+threads_now(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	cr_assert_not_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+LEAK_TEST(pool, threads_start_at_the_first_job_that_can_use_them)
+{
+	struct nlp_pool *p = nlp_pool_new(4);
+	int before = threads_now();
+
+	cr_assert_not_null(p);
+	cr_assert_eq(nlp_pool_size(p), 4);
+	cr_assert_eq(before, threads_now(), "made, no thread started");
+	memset(jobs, 0, sizeof jobs);
+	nlp_pool_run(p, 1, hit, &jobs[0]);
+	nlp_pool_run(p, 0, hit, &jobs[0]);
+	check_once(&jobs[0], 1);
+	cr_assert_eq(threads_now(), before, "jobs of one index: still none");
+	memset(jobs, 0, sizeof jobs);
+	nlp_pool_run(p, N, hit, &jobs[0]);
+	check_once(&jobs[0], N);
+	cr_assert_eq(threads_now(), before + 3, "a job of many: three workers");
+	nlp_pool_run(p, N, hit, &jobs[1]);
+	cr_assert_eq(threads_now(), before + 3, "the same three after");
+	nlp_pool_close(p);
+	cr_assert_eq(threads_now(), before);
+}
+
+#ifndef LEAK_CHECK
+static atomic_int each_ran[8], each_as[8];
+
+static void
+each(void *arg, size_t k)
+{
+	(void)arg;
+	atomic_fetch_add(&each_ran[k], 1);
+	atomic_store(&each_as[k], (int)nlp_pool_thread());
+}
+#endif
+
+/* Threads the system will not start (no address space left for their
+ * stacks): each job still runs every index once, and nlp_pool_run_each()
+ * index k as thread k, in the caller.  The plain build only: the
+ * sanitizers' shadow memory needs an address space without limit.
+ * (Criterion runs each test in a process of its own.) */
+LEAK_TEST(pool, workers_that_cannot_start_leave_their_share_to_the_caller)
+{
+#ifdef LEAK_CHECK
+	cr_skip_test("a limit on the address space: plain build only");
+#else
+	struct nlp_pool *p = nlp_pool_new(4);
+	struct rlimit lim;
+	long pages = 0;
+	FILE *fp = fopen("/proc/self/statm", "r");
+	int before = threads_now(), k;
+
+	cr_assert_not_null(p);
+	cr_assert_not_null(fp);
+	cr_assert_eq(fscanf(fp, "%ld", &pages), 1);
+	fclose(fp);
+	/* room for what this test maps, none for an 8 MB stack */
+	lim.rlim_cur = lim.rlim_max = (rlim_t)pages * 4096 + (2 << 20);
+	cr_assert_eq(setrlimit(RLIMIT_AS, &lim), 0);
+	memset(jobs, 0, sizeof jobs);
+	nlp_pool_run(p, N, hit, &jobs[0]);
+	check_once(&jobs[0], N);
+	cr_assert_eq(threads_now(), before, "no thread could start");
+	nlp_pool_start(p, 77, hit, &jobs[1]);
+	nlp_pool_wait(p);
+	check_once(&jobs[1], 77);
+	nlp_pool_run_each(p, each, NULL);
+	for (k = 0; k < 4; k++) {
+		cr_assert_eq(atomic_load(&each_ran[k]), 1, "index %d", k);
+		cr_assert_eq(atomic_load(&each_as[k]), k, "index %d's thread", k);
+	}
+	cr_assert_eq(nlp_pool_thread(), 0, "the caller is itself again");
+	nlp_pool_close(p);
+#endif
 }
 
 LEAK_TEST(pool, cpu_quota_reads_cgroup_limits_and_the_count_stays_in_range)
