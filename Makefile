@@ -99,7 +99,7 @@ $1/tests/%.o: tests/unit/%.c
 $1/libnlpops.a: $$(LIB_SRC:%.c=$1/%.o)
 	@rm -f $$@
 	$$(AR) rcs $$@ $$^
-$1/tests/%: $1/tests/%.o $1/libnlpops.a $4 $(CRIT_SHIM:%=$1/%)
+$1/tests/unit: $$(TEST_SRC:tests/unit/%.c=$1/tests/%.o) $1/libnlpops.a $4 $(CRIT_SHIM:%=$1/%)
 	$3 $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 $$(LDFLAGS) -o $$@ $$^ $$(CRIT_LIBS) $$(NLP_LIBS)
 endef
 
@@ -126,8 +126,12 @@ obj-san/tools/git2_lazy.o: tests/tools/git2_lazy.c
 # make check builds with this many jobs (the machine's processors).
 CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-UNIT := $(TEST_SRC:tests/unit/%.c=obj/tests/%)
-UNIT_SAN := $(TEST_SRC:tests/unit/%.c=obj-san/tests/%)
+# The unit tests: every tests/unit/test_*.c in one Criterion binary a
+# build (one link, not one a file: a tenth of make check's build time
+# went to linking them one by one); `obj/tests/unit --filter 'reader/*'`
+# runs one suite, --list names them.
+UNIT := obj/tests/unit
+UNIT_SAN := obj-san/tests/unit
 
 # Test tools, always from the plain build: forge (hostile artifacts, member
 # by member), failmalloc.so (fail the Nth allocation, LD_PRELOAD) and
@@ -145,13 +149,15 @@ obj/tools/failmalloc.so obj/tools/slowfs.so: obj/tools/%.so: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) -std=c17 -Wall -Wextra $(WERROR) -D_GNU_SOURCE -O2 -fPIC -shared $(LDFLAGS) -o $@ $<
 
-# Fuzzing (tests/fuzz): each harness built with replay.c, which runs the
-# inputs of its corpus -- plain and sanitized, for make check -- and with
+# Fuzzing (tests/fuzz): the harnesses built into one replay binary a
+# build (replay.c: `replay NAME INPUT...` runs harness NAME, its
+# LLVMFuzzerTestOneInput() renamed fuzz_one_NAME()), which runs the inputs
+# of each corpus -- plain and sanitized, for make check -- and each with
 # libFuzzer (clang, coverage, the sanitizers) for make fuzz.
 FUZZ_NAMES := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out \
 	tests/fuzz/fuzz_util.c,$(wildcard tests/fuzz/fuzz_*.c))))
-REPLAY := $(FUZZ_NAMES:%=obj/fuzz/replay_%)
-REPLAY_SAN := $(FUZZ_NAMES:%=obj-san/fuzz/replay_%)
+REPLAY := obj/fuzz/replay
+REPLAY_SAN := obj-san/fuzz/replay
 FUZZ_TIME ?= 60
 FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
@@ -162,14 +168,20 @@ define fuzz_tree # $1 = object dir, $2 = extra flags, $3 = compiler
 $1/fuzz/%.o: tests/fuzz/%.c tests/fuzz/fuzz.h
 	@mkdir -p $$(@D)
 	$3 $$(NLP_CPPFLAGS) -iquote tests/fuzz $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -MMD -MP -c $$< -o $$@
+$1/fuzz/one_%.o: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h
+	@mkdir -p $$(@D)
+	$3 $$(NLP_CPPFLAGS) -iquote tests/fuzz $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -DLLVMFuzzerTestOneInput=fuzz_one_$$* -MMD -MP -c $$< -o $$@
+$1/fuzz/replay.o: tests/fuzz/replay.c tests/fuzz/fuzz.h Makefile
+	@mkdir -p $$(@D)
+	$3 $$(NLP_CPPFLAGS) -iquote tests/fuzz $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 '-DFUZZ_HARNESSES=$(foreach n,$(FUZZ_NAMES),H($n))' -MMD -MP -c $$< -o $$@
 endef
 $(eval $(call fuzz_tree,obj,,$$(CC)))
 $(eval $(call fuzz_tree,obj-san,$(SAN_FLAGS),$$(SAN_CC)))
 $(eval $(call fuzz_tree,obj-fuzz,$(FUZZ_FLAGS),clang))
 
-obj/fuzz/replay_%: obj/fuzz/fuzz_%.o obj/fuzz/replay.o obj/fuzz/fuzz_util.o obj/libnlpops.a
+obj/fuzz/replay: obj/fuzz/replay.o $(FUZZ_NAMES:%=obj/fuzz/one_%.o) obj/fuzz/fuzz_util.o obj/libnlpops.a
 	$(CC) $(NLP_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
-obj-san/fuzz/replay_%: obj-san/fuzz/fuzz_%.o obj-san/fuzz/replay.o obj-san/fuzz/fuzz_util.o obj-san/libnlpops.a $(SAN_EXTRA)
+obj-san/fuzz/replay: obj-san/fuzz/replay.o $(FUZZ_NAMES:%=obj-san/fuzz/one_%.o) obj-san/fuzz/fuzz_util.o obj-san/libnlpops.a $(SAN_EXTRA)
 	$(SAN_CC) $(NLP_CFLAGS) $(SAN_FLAGS) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
 obj-fuzz/fuzz_%: obj-fuzz/fuzz/fuzz_%.o obj-fuzz/fuzz/fuzz_util.o obj-fuzz/libnlpops.a
 	clang $(NLP_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)

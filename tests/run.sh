@@ -46,7 +46,7 @@ units() {
 		    ! grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$tmp/out.unit"; then
 			n=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' "$tmp/out.unit" | tail -1)
 			up=$((up + ${n:-0}))
-			echo "unit $name: ${n:-0} passed"
+			echo "$name tests: ${n:-0} passed"
 		else
 			cat "$tmp/out.unit"
 			n=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' "$tmp/out.unit" | tail -1)
@@ -56,7 +56,7 @@ units() {
 			n=$((${1:-1} + ${2:-0}))
 			[ "$n" -eq 0 ] && n=1    # a sanitizer report in a passing test
 			uf=$((uf + n))
-			echo "unit $name: FAILED"
+			echo "$name tests: FAILED"
 		fi
 	done >"$tmp/$run.unit.log"
 }

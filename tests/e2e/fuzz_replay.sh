@@ -11,11 +11,11 @@ esac
 for c in "$TOP"/tests/fuzz/corpus/*/; do
 	n=$(basename "$c")
 	want=$(find "$c" -type f | wc -l)
-	if [ ! -x "$R/replay_$n" ]; then
-		fail "no replay binary $R/replay_$n (make builds it)"
+	if [ ! -x "$R/replay" ]; then
+		fail "no replay binary $R/replay (make builds it)"
 		continue
 	fi
-	(cd "$T" && "$R/replay_$n" "$c") >"$T/out" 2>"$T/err"
+	(cd "$T" && "$R/replay" "$n" "$c") >"$T/out" 2>"$T/err"
 	rc=$?
 	check "fuzz_$n: $want inputs replayed, no finding (exit $rc; $(tail -c 300 "$T/err"))" \
 	    test $rc -eq 0 -a "$(cat "$T/out")" = "$want inputs"

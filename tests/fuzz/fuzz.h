@@ -1,7 +1,7 @@
 /*
  * fuzz.h - what the harnesses in tests/fuzz share.  Each fuzz_*.c defines
- * LLVMFuzzerTestOneInput(): built with libFuzzer by `make fuzz`, and with
- * replay.c by `make check`, which runs every input of its corpus
+ * LLVMFuzzerTestOneInput(): built with libFuzzer by `make fuzz`, and into
+ * replay.c's binary by `make check`, which runs every input of its corpus
  * (tests/fuzz/corpus/NAME/) through it under the sanitizers.
  *
  * A harness must not leak, crash, hang or trip a sanitizer on any input;

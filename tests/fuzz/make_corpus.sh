@@ -94,11 +94,11 @@ PY
 printf '{"schema":1}' >"$C/profile/small"
 
 # drift profiles of parts: a valid one of fuzz_dprofile's own model
-# (obj/fuzz/replay_dprofile, built by make), checked to be read, and
+# (obj/fuzz/replay dprofile, built by make), checked to be read, and
 # variants: cut short, another model, another schema, a count negative
 mkdir -p "$C/dprofile"
-FUZZ_SEED_OUT="$C/dprofile/part" obj/fuzz/replay_dprofile /dev/null >/dev/null
-FUZZ_EXPECT_OK=1 obj/fuzz/replay_dprofile "$C/dprofile/part" >/dev/null
+FUZZ_SEED_OUT="$C/dprofile/part" obj/fuzz/replay dprofile /dev/null >/dev/null
+FUZZ_EXPECT_OK=1 obj/fuzz/replay dprofile "$C/dprofile/part" >/dev/null
 head -c 600 "$C/dprofile/part" >"$C/dprofile/cut"
 sed 's/fuzzfuzz/otherfuz/' "$C/dprofile/part" >"$C/dprofile/other-model"
 sed 's/"schema":1/"schema":2/' "$C/dprofile/part" >"$C/dprofile/schema2"

@@ -1,10 +1,14 @@
 /*
- * replay.c - run a harness over inputs without libFuzzer: each argument is
- * a file, or a directory whose files are run in name order.  `make check`
- * replays every corpus this way, so that each input ever saved (the seeds,
- * and every finding once fixed) stays a regression test.  Prints how many
- * inputs ran; exits 0, or 1 when an argument cannot be read (a finding
- * aborts the process).
+ * replay.c - replay NAME INPUT...: run harness NAME (tests/fuzz/fuzz_NAME.c)
+ * over inputs without libFuzzer: each INPUT is a file, or a directory whose
+ * files are run in name order.  `make check` replays every corpus this
+ * way, so that each input ever saved (the seeds, and every finding once
+ * fixed) stays a regression test.  Prints how many inputs ran; exits 0,
+ * 1 when an input cannot be read, 2 for a harness it does not have (a
+ * finding aborts the process).
+ *
+ * Every harness is linked in, each LLVMFuzzerTestOneInput() compiled as
+ * fuzz_one_NAME(); the Makefile lists them in FUZZ_HARNESSES, H(NAME) each.
  */
 #include "fuzz.h"
 
@@ -12,6 +16,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define H(name) int fuzz_one_##name(const uint8_t *, size_t);
+FUZZ_HARNESSES
+#undef H
+
+static const struct harness {
+	const char *name;
+	int (*one)(const uint8_t *, size_t);
+} harnesses[] = {
+#define H(name) { #name, fuzz_one_##name },
+	FUZZ_HARNESSES
+#undef H
+};
+
+static int (*one)(const uint8_t *, size_t);
 
 /* The whole file at path (malloc'd, *size bytes, at least 1 allocated),
  * or NULL when it cannot be read. */
@@ -54,7 +73,7 @@ run(const char *path)
 		fprintf(stderr, "replay: cannot read '%s'\n", path);
 		return -1;
 	}
-	LLVMFuzzerTestOneInput(data, size);
+	one(data, size);
 	free(data);
 	return 0;
 }
@@ -71,7 +90,17 @@ main(int argc, char **argv)
 	size_t ran = 0, i, n, cap;
 	int k, bad = 0;
 
-	for (k = 1; k < argc; k++) {
+	for (i = 0; argc > 1 && i < sizeof harnesses / sizeof *harnesses; i++)
+		if (strcmp(harnesses[i].name, argv[1]) == 0)
+			one = harnesses[i].one;
+	if (one == NULL) {
+		fprintf(stderr, "usage: replay NAME INPUT..., NAME one of:");
+		for (i = 0; i < sizeof harnesses / sizeof *harnesses; i++)
+			fprintf(stderr, " %s", harnesses[i].name);
+		fprintf(stderr, "\n");
+		return 2;
+	}
+	for (k = 2; k < argc; k++) {
 		DIR *d = opendir(argv[k]);
 		struct dirent *de;
 		char **names = NULL, path[4096];
