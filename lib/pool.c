@@ -3,8 +3,7 @@
  * atomic counter, so a slow index does not hold up the others; the caller
  * works too, so a pool of T threads starts T - 1 of them, at its first job
  * with more than one index: a command on a few lines, whose jobs all have
- * one, starts none (a thread is a stack to map, and under the sanitizers
- * a fifth of such a run).
+ * one, starts none.
  */
 #include "pool.h"
 
