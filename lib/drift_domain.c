@@ -13,6 +13,7 @@
 #include "learn.h"
 #include "metrics.h"
 #include "model.h"
+#include "pool.h"
 #include "rng.h"
 #include "stats.h"
 
@@ -34,7 +35,6 @@ struct dom {
 	size_t buf_cap;
 	struct nlp_docs tr, te;      /* even- and odd-numbered texts */
 	struct nlp_vocab v;
-	uint32_t *y, *y2;            /* shuffled labels of tr and te */
 	float *w;                    /* v.n x 2 weights */
 };
 
@@ -50,8 +50,6 @@ dom_release(struct dom *d)
 	nlp_docs_release(&d->tr);
 	nlp_docs_release(&d->te);
 	nlp_vocab_release(&d->v);
-	free(d->y);
-	free(d->y2);
 	free(d->w);
 }
 
@@ -161,22 +159,20 @@ featurize(struct dom *d, const char *const *rtexts, const char *const *ctexts,
 	    rows_named(d) < 0 ||
 	    nlp_docs_vectorize(&d->tr, &d->v) < 0 ||
 	    nlp_docs_vectorize(&d->te, &d->v) < 0 ||
-	    (d->w = malloc(((size_t)d->v.n * 2 + 1) * sizeof *d->w)) == NULL ||
-	    (d->y = malloc((d->tr.n + 1) * sizeof *d->y)) == NULL ||
-	    (d->y2 = malloc((d->te.n + 1) * sizeof *d->y2)) == NULL)
+	    (d->w = malloc(((size_t)d->v.n * 2 + 1) * sizeof *d->w)) == NULL)
 		return -1;
 	return 0;
 }
 
 /*
  * Train on tr (classes y) with seed and put the ROC AUC on te (classes
- * ty) in *auc; the weights stay in d->w.  Returns NLP_OK, or NLP_IO when
- * out of memory.
+ * ty) in *auc; the weights stay in w (v.n x 2).  Returns NLP_OK, or NLP_IO
+ * when out of memory.
  */
 static int
-fold_auc(struct dom *d, const struct nlp_docs *tr, const uint32_t *y,
-    const struct nlp_docs *te, const uint32_t *ty, uint64_t seed,
-    double *auc, struct nlp_err *e)
+fold_auc(const struct dom *d, float *w, const struct nlp_docs *tr,
+    const uint32_t *y, const struct nlp_docs *te, const uint32_t *ty,
+    uint64_t seed, double *auc, struct nlp_err *e)
 {
 	struct nlp_learn_opts lo;
 	float bias[2] = { 0, 0 }, p[2];
@@ -188,16 +184,16 @@ fold_auc(struct dom *d, const struct nlp_docs *tr, const uint32_t *y,
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 		goto out;
 	}
-	memset(d->w, 0, (size_t)d->v.n * 2 * sizeof *d->w);
+	memset(w, 0, (size_t)d->v.n * 2 * sizeof *w);
 	memset(&lo, 0, sizeof lo);
 	lo.epochs = EPOCHS;
 	lo.lr = 1.0f;
 	lo.seed = seed;
-	if ((rc = nlp_learn_docs(tr, y, d->v.n, 2, &lo, d->w, bias, e)) !=
+	if ((rc = nlp_learn_docs(tr, y, d->v.n, 2, &lo, w, bias, e)) !=
 	    NLP_OK)
 		goto out;
 	for (i = 0; i < te->n; i++) {
-		nlp_model_scores(d->w, bias, 2, te->key + te->start[i],
+		nlp_model_scores(w, bias, 2, te->key + te->start[i],
 		    te->val + te->start[i], te->start[i + 1] - te->start[i], p);
 		score[i] = p[1];
 		lab[i] = (int)ty[i];
@@ -211,18 +207,18 @@ out:
 }
 
 /* Both folds, averaged (half the variance of one); the fold trained on
-   the even texts runs last, so that its weights stay in d->w. */
+   the even texts runs last, so that its weights stay in w. */
 static int
-two_folds(struct dom *d, const uint32_t *ytr, const uint32_t *yte,
-    uint64_t seed, double *auc, struct nlp_err *e)
+two_folds(const struct dom *d, float *w, const uint32_t *ytr,
+    const uint32_t *yte, uint64_t seed, double *auc, struct nlp_err *e)
 {
 	double a1, a2;
 	int rc;
 
-	if ((rc = fold_auc(d, &d->te, yte, &d->tr, d->tr.y, seed, &a1, e)) !=
-	    NLP_OK ||
-	    (rc = fold_auc(d, &d->tr, ytr, &d->te, d->te.y, seed, &a2, e)) !=
-	    NLP_OK)
+	if ((rc = fold_auc(d, w, &d->te, yte, &d->tr, d->tr.y, seed, &a1,
+	    e)) != NLP_OK ||
+	    (rc = fold_auc(d, w, &d->tr, ytr, &d->te, d->te.y, seed, &a2,
+	    e)) != NLP_OK)
 		return rc;
 	*auc = (a1 + a2) / 2;
 	return NLP_OK;
@@ -256,12 +252,40 @@ balanced_labels(const struct nlp_docs *docs, uint32_t *y, uint64_t *state)
 	return 0;
 }
 
+/* The permutation runs, each on a thread of the pool: run k's labels
+ * (ys + k * (tr.n + te.n): tr's, then te's), its AUC in perm[k], its
+ * status in err[k]; the weights of thread t > 0 at w + (t - 1) * v.n * 2,
+ * the pool's caller's (thread 0) in d->w, the real run's, which comes
+ * after. */
+struct perm_job {
+	const struct dom *d;
+	const uint32_t *ys;
+	double *perm;
+	float *w;
+	struct nlp_err *err;
+};
+
+static void
+perm_task(void *arg, size_t k)
+{
+	const struct perm_job *j = arg;
+	const struct dom *d = j->d;
+	const uint32_t *y = j->ys + k * (d->tr.n + d->te.n);
+	unsigned t = nlp_pool_thread();
+	float *w = t > 0 ? j->w + (size_t)(t - 1) * d->v.n * 2 : d->w;
+
+	j->err[k].status = two_folds(d, w, y, y + d->tr.n, d->o->seed + k + 1,
+	    &j->perm[k], &j->err[k]);
+}
+
 /*
  * The permutation test's threshold: drift when the p-value (1 + #{perm >=
  * auc}) / (B + 1) is at most alpha, so at most j permuted AUCs may reach
  * the real one, which must beat the (j+1)-th largest (with B = 20, alpha
- * 0.05: all of them); and it must pass --auc too.  Runs first: the last
- * training is the real one, whose weights the n-grams report.
+ * 0.05: all of them); and it must pass --auc too.  The runs' labels are
+ * drawn one run after the other from one seeded stream, and the runs
+ * trained on --threads threads at once, each AUC in its own slot: the
+ * same threshold at any thread count.
  */
 static int
 permutation_threshold(struct dom *d, double *threshold, int *at_auc,
@@ -269,20 +293,39 @@ permutation_threshold(struct dom *d, double *threshold, int *at_auc,
 {
 	const struct nlp_drift_opts *o = d->o;
 	uint64_t state = o->seed ^ 0x9e3779b9ULL;
-	double *perm = malloc(o->permutations * sizeof *perm);
-	size_t k, j;
+	size_t B = o->permutations, n = d->tr.n + d->te.n, k, j;
+	unsigned threads = o->threads < 1 ? 1 : o->threads;
+	struct perm_job job = { d, NULL, NULL, NULL, NULL };
+	uint32_t *ys = NULL;
+	struct nlp_pool *pool = NULL;
 	int rc = NLP_OK;
 
-	if (perm == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
-	for (k = 0; k < o->permutations && rc == NLP_OK; k++) {
-		if (balanced_labels(&d->tr, d->y, &state) < 0 ||
-		    balanced_labels(&d->te, d->y2, &state) < 0)
-			rc = nlp_errf(e, NLP_IO, "out of memory");
-		else
-			rc = two_folds(d, d->y, d->y2, o->seed + k + 1, &perm[k], e);
+	if (threads > B)
+		threads = (unsigned)B;
+	if (B > SIZE_MAX / 4 / (n + 1) ||
+	    (ys = malloc(B * n * sizeof *ys + 1)) == NULL ||
+	    (job.perm = malloc(B * sizeof *job.perm)) == NULL ||
+	    (job.err = calloc(B, sizeof *job.err)) == NULL ||
+	    (job.w = malloc((size_t)(threads - 1) * d->v.n * 2 *
+	    sizeof *job.w + 1)) == NULL ||
+	    (pool = nlp_pool_new(threads)) == NULL) {
+		rc = nlp_errf(e, NLP_IO, "out of memory");
+		goto out;
 	}
+	for (k = 0; k < B; k++)
+		if (balanced_labels(&d->tr, ys + k * n, &state) < 0 ||
+		    balanced_labels(&d->te, ys + k * n + d->tr.n, &state) < 0) {
+			rc = nlp_errf(e, NLP_IO, "out of memory");
+			goto out;
+		}
+	job.ys = ys;
+	nlp_pool_run(pool, B, perm_task, &job);
+	for (k = 0; k < B && rc == NLP_OK; k++)   /* the first run's error */
+		if ((rc = job.err[k].status) != NLP_OK && e != NULL)
+			*e = job.err[k];
 	if (rc == NLP_OK) {
+		double *perm = job.perm;
+
 		qsort(perm, o->permutations, sizeof *perm, nlp_cmp_double);
 		j = (size_t)floor(o->alpha * (o->permutations + 1) + 1e-9);
 		j = j > 1 ? j - 1 : 0;
@@ -292,7 +335,12 @@ permutation_threshold(struct dom *d, double *threshold, int *at_auc,
 		if ((*at_auc = *threshold < o->auc))
 			*threshold = o->auc;
 	}
-	free(perm);
+out:
+	nlp_pool_close(pool);
+	free(ys);
+	free(job.perm);
+	free(job.err);
+	free(job.w);
 	return rc;
 }
 
@@ -463,8 +511,8 @@ classify(struct dom *d, struct nlp_drift_domain *out, int small,
 		    e)) != NLP_OK)
 			return rc;
 	}
-	if ((rc = two_folds(d, d->tr.y, d->te.y, d->o->seed, &auc, e)) !=
-	    NLP_OK)
+	if ((rc = two_folds(d, d->w, d->tr.y, d->te.y, d->o->seed, &auc,
+	    e)) != NLP_OK)
 		return rc;
 	out->auc = auc;
 	out->threshold = threshold;

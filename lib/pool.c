@@ -203,12 +203,15 @@ void
 nlp_pool_start(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t),
     void *arg)
 {
+	unsigned was = self;
 	size_t i;
 
 	spawn(p);
 	if (p->live == 0) {
+		self = 0;
 		for (i = 0; i < n; i++)
 			fn(arg, i);
+		self = was;
 		return;
 	}
 	launch(p, n, fn, arg, 0);
@@ -217,9 +220,13 @@ nlp_pool_start(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t),
 void
 nlp_pool_wait(struct nlp_pool *p)
 {
+	unsigned was = self;
+
 	if (!p->started)
 		return;
+	self = 0;
 	drain(p);
+	self = was;
 	finish(p);
 }
 
@@ -231,6 +238,7 @@ nlp_pool_run_each(struct nlp_pool *p, void (*fn)(void *, size_t), void *arg)
 	spawn(p);
 	if (p->live > 0)
 		launch(p, p->nthreads, fn, arg, 1);
+	self = 0;
 	fn(arg, 0);
 	/* the indices of workers that could not be started, in the caller
 	   as their thread (nlp_pool_thread()) */
@@ -247,11 +255,14 @@ void
 nlp_pool_run(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t),
     void *arg)
 {
+	unsigned was = self;
 	size_t i;
 
 	if (p->nthreads == 1 || n <= 1) {
+		self = 0;
 		for (i = 0; i < n; i++)
 			fn(arg, i);
+		self = was;
 		return;
 	}
 	nlp_pool_start(p, n, fn, arg);

@@ -54,9 +54,9 @@ void nlp_pool_start(struct nlp_pool *p, size_t n,
 void nlp_pool_wait(struct nlp_pool *p);
 
 /*
- * Which of its pool's threads calls: 1 .. size - 1 in a worker, 0 in any
- * other thread (a pool's caller), so that a job can keep scratch memory a
- * thread.
+ * Which of its pool's threads calls: 1 .. size - 1 in a worker, 0 in the
+ * pool's caller (also when that is a worker of another pool) and in any
+ * other thread, so that a job can keep scratch memory a thread.
  */
 unsigned nlp_pool_thread(void);
 

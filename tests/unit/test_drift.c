@@ -557,6 +557,54 @@ TEST(the_domain_classifier_tells_two_domains_apart)
 	free(cb);
 }
 
+/* The permutation runs train on --threads threads at once: the same
+ * threshold, AUC and n-grams at any count, more threads than runs too. */
+TEST(the_domain_classifiers_permutation_test_is_the_same_at_any_thread_count)
+{
+	struct nlp_drift_domain d1, d;
+	struct nlp_drift_opts o;
+	struct nlp_err e;
+	char (*rb)[128], (*cb)[128];
+	const char **r = texts(80, labeled_line, &rb),
+	    **c = texts(80, pet_line, &cb);
+	unsigned threads[] = { 2, 3, 8 }, t;
+	size_t i;
+
+	default_opts(&o);
+	o.permutations = 7;
+	o.auc = 0;            /* the threshold: the largest permuted AUC */
+	cr_assert_eq(nlp_drift_domain_run(&d1, r, 80, c, 80, 1, &o, &e), NLP_OK);
+	cr_assert(d1.permutation);
+	cr_assert(d1.threshold > 0.4 && d1.threshold < 0.9, "%g", d1.threshold);
+	cr_assert(d1.auc > 0.5 && d1.auc < 1, "sides that overlap: %g", d1.auc);
+	for (t = 0; t < sizeof threads / sizeof *threads; t++) {
+		o.threads = threads[t];
+		cr_assert_eq(nlp_drift_domain_run(&d, r, 80, c, 80, 1, &o, &e),
+		    NLP_OK);
+		cr_assert_eq(d.auc, d1.auc, "%u threads", threads[t]);
+		cr_assert_eq(d.threshold, d1.threshold, "%u threads", threads[t]);
+		cr_assert_eq(d.auc_floor, d1.auc_floor);
+		cr_assert_eq(d.drifted, d1.drifted);
+		cr_assert_eq(d.ntop_current, d1.ntop_current);
+		cr_assert_eq(d.ntop_reference, d1.ntop_reference);
+		for (i = 0; i < d.ntop_current; i++) {
+			cr_assert_str_eq(d.top_current[i].ngram,
+			    d1.top_current[i].ngram);
+			cr_assert_eq(d.top_current[i].weight,
+			    d1.top_current[i].weight);
+		}
+		for (i = 0; i < d.ntop_reference; i++)
+			cr_assert_str_eq(d.top_reference[i].ngram,
+			    d1.top_reference[i].ngram);
+		nlp_drift_domain_release(&d);
+	}
+	nlp_drift_domain_release(&d1);
+	free(r);
+	free(c);
+	free(rb);
+	free(cb);
+}
+
 TEST(the_domain_classifier_cannot_tell_a_side_from_itself)
 {
 	struct nlp_drift_domain d;

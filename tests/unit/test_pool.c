@@ -171,6 +171,50 @@ LEAK_TEST(pool, workers_that_cannot_start_leave_their_share_to_the_caller)
 #endif
 }
 
+static atomic_int inner_as[4], outer_after[4];
+static struct nlp_pool *inner;
+
+static void
+inner_job(void *arg, size_t i)
+{
+	(void)i;
+	atomic_store(&inner_as[*(size_t *)arg], (int)nlp_pool_thread());
+}
+
+static void
+outer_job(void *arg, size_t k)
+{
+	(void)arg;
+	/* each outer thread its own one-thread pool: jobs run in the caller */
+	struct nlp_pool *p = k == 0 ? inner : nlp_pool_new(1);
+
+	cr_assert_not_null(p);
+	nlp_pool_run(p, 3, inner_job, &k);
+	atomic_store(&outer_after[k], (int)nlp_pool_thread());
+	if (p != inner)
+		nlp_pool_close(p);
+}
+
+/* A worker of one pool that runs a job of another is that pool's caller,
+ * thread 0 there (its scratch memory thread 0's), and itself again after. */
+LEAK_TEST(pool, a_pools_caller_is_its_thread_0_even_when_a_worker_of_another)
+{
+	struct nlp_pool *outer = nlp_pool_new(3);
+	int k;
+
+	inner = nlp_pool_new(1);
+	cr_assert(outer != NULL && inner != NULL);
+	for (k = 0; k < 4; k++)
+		atomic_store(&inner_as[k], -1);
+	nlp_pool_run_each(outer, outer_job, NULL);
+	for (k = 0; k < 3; k++) {
+		cr_assert_eq(atomic_load(&inner_as[k]), 0, "outer thread %d", k);
+		cr_assert_eq(atomic_load(&outer_after[k]), k);
+	}
+	nlp_pool_close(outer);
+	nlp_pool_close(inner);
+}
+
 LEAK_TEST(pool, cpu_quota_reads_cgroup_limits_and_the_count_stays_in_range)
 {
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
