@@ -100,7 +100,7 @@ $1/libnlpops.a: $$(LIB_SRC:%.c=$1/%.o)
 	@rm -f $$@
 	$$(AR) rcs $$@ $$^
 $1/tests/unit: $$(TEST_SRC:tests/unit/%.c=$1/tests/%.o) $1/libnlpops.a $4 $(CRIT_SHIM:%=$1/%)
-	$3 $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 $$(LDFLAGS) -o $$@ $$^ $$(CRIT_LIBS) $$(NLP_LIBS)
+	$3 $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 $$(LDFLAGS) $$(UNIT_LDFLAGS) -o $$@ $$^ $$(CRIT_LIBS) $$(NLP_LIBS)
 endef
 
 # The sanitized binaries also link SAN_EXTRA: tests/tools/san_prefault.c
@@ -132,6 +132,9 @@ CHECK_JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # runs one suite, --list names them.
 UNIT := obj/tests/unit
 UNIT_SAN := obj-san/tests/unit
+# test_pool.c makes thread creation fail on purpose (its
+# __wrap_pthread_create; Criterion's own threads are not affected).
+UNIT_LDFLAGS := -Wl,--wrap=pthread_create
 
 # Test tools, always from the plain build: forge (hostile artifacts, member
 # by member), failmalloc.so (fail the Nth allocation, LD_PRELOAD) and
@@ -153,7 +156,9 @@ obj/tools/failmalloc.so obj/tools/slowfs.so: obj/tools/%.so: tests/tools/%.c
 # build (replay.c: `replay NAME INPUT...` runs harness NAME, its
 # LLVMFuzzerTestOneInput() renamed fuzz_one_NAME()), which runs the inputs
 # of each corpus -- plain and sanitized, for make check -- and each with
-# libFuzzer (clang, coverage, the sanitizers) for make fuzz.
+# libFuzzer (clang, coverage, the sanitizers) for make fuzz.  replay.o is
+# compiled again when the list of harnesses changes ($1/fuzz/harnesses,
+# rewritten only then).
 FUZZ_NAMES := $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out \
 	tests/fuzz/fuzz_util.c,$(wildcard tests/fuzz/fuzz_*.c))))
 REPLAY := obj/fuzz/replay
@@ -171,7 +176,10 @@ $1/fuzz/%.o: tests/fuzz/%.c tests/fuzz/fuzz.h
 $1/fuzz/one_%.o: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h
 	@mkdir -p $$(@D)
 	$3 $$(NLP_CPPFLAGS) -iquote tests/fuzz $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 -DLLVMFuzzerTestOneInput=fuzz_one_$$* -MMD -MP -c $$< -o $$@
-$1/fuzz/replay.o: tests/fuzz/replay.c tests/fuzz/fuzz.h Makefile
+$1/fuzz/harnesses: FORCE
+	@mkdir -p $$(@D)
+	@echo '$(FUZZ_NAMES)' | cmp -s - $$@ 2>/dev/null || echo '$(FUZZ_NAMES)' >$$@
+$1/fuzz/replay.o: tests/fuzz/replay.c tests/fuzz/fuzz.h $1/fuzz/harnesses
 	@mkdir -p $$(@D)
 	$3 $$(NLP_CPPFLAGS) -iquote tests/fuzz $$(CPPFLAGS) $$(NLP_CFLAGS) $2 $$(CFLAGS) $2 '-DFUZZ_HARNESSES=$(foreach n,$(FUZZ_NAMES),H($n))' -MMD -MP -c $$< -o $$@
 endef
@@ -254,6 +262,7 @@ stress: nlpops $(TOOLS)
 # a definite leak fails them.  Long (an hour or so here).
 VALGRIND_E2E ?= cli train_predict eval eval_record golden drift_shards
 VALGRIND_UNIT ?= $(UNIT)
+VALGRIND_UNIT_ARGS ?=
 check-valgrind: nlpops $(UNIT) $(TOOLS) $(REPLAY)
 	@$(MAKE) --no-print-directory deps DEPS_TEST=1
 	@sh tests/deps.sh valgrind
@@ -263,7 +272,7 @@ check-valgrind: nlpops $(UNIT) $(TOOLS) $(REPLAY)
 			--errors-for-leak-kinds=definite --show-leak-kinds=definite \
 			--trace-children=yes \
 			'--trace-children-skip=/usr/bin/*,/bin/*' \
-			$$t >/dev/null || exit 1; \
+			$$t $(VALGRIND_UNIT_ARGS) >/dev/null || exit 1; \
 	done
 	@NLP_TEST_ONLY="$(VALGRIND_E2E)" sh tests/run.sh tests/tools/valgrind-nlpops
 
@@ -296,5 +305,7 @@ uninstall:
 clean:
 	rm -rf obj obj-san obj-fuzz nlpops
 
-.PHONY: all deps check test test-san stress check-valgrind demo bench fuzz install uninstall clean
+FORCE:
+
+.PHONY: all deps check test test-san stress check-valgrind demo bench fuzz install uninstall clean FORCE
 .SECONDARY:

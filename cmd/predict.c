@@ -464,7 +464,11 @@ flush_batches(struct run *u, int last)
 	int wr = 0;
 
 	nlp_pool_wait(u->pool);
-	nlp_pool_start(u->pool, chunks(b), score_chunk, b);
+	if (last && prev->n == 0)   /* nothing to write meanwhile: a few lines
+	                               start no thread */
+		nlp_pool_run(u->pool, chunks(b), score_chunk, b);
+	else
+		nlp_pool_start(u->pool, chunks(b), score_chunk, b);
 	u->cur = !u->cur;
 	if (prev->n > 0)
 		wr = write_batch(prev, u->out);

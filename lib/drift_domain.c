@@ -252,14 +252,15 @@ balanced_labels(const struct nlp_docs *docs, uint32_t *y, uint64_t *state)
 	return 0;
 }
 
-/* The permutation runs, each on a thread of the pool: run k's labels
- * (ys + k * (tr.n + te.n): tr's, then te's), its AUC in perm[k], its
- * status in err[k]; the weights of thread t > 0 at w + (t - 1) * v.n * 2,
- * the pool's caller's (thread 0) in d->w, the real run's, which comes
- * after. */
+/* The permutation runs, each on a thread of the pool: run k's labels drawn
+ * from the stream's state st[k] into the thread's ys + thread * (tr.n +
+ * te.n) (tr's, then te's), its AUC in perm[k], its status in err[k]; the
+ * weights of thread t > 0 at w + (t - 1) * v.n * 2, the pool's caller's
+ * (thread 0) in d->w, the real run's, which comes after. */
 struct perm_job {
 	const struct dom *d;
-	const uint32_t *ys;
+	const uint64_t *st;
+	uint32_t *ys;
 	double *perm;
 	float *w;
 	struct nlp_err *err;
@@ -270,12 +271,17 @@ perm_task(void *arg, size_t k)
 {
 	const struct perm_job *j = arg;
 	const struct dom *d = j->d;
-	const uint32_t *y = j->ys + k * (d->tr.n + d->te.n);
 	unsigned t = nlp_pool_thread();
+	uint32_t *y = j->ys + (size_t)t * (d->tr.n + d->te.n);
 	float *w = t > 0 ? j->w + (size_t)(t - 1) * d->v.n * 2 : d->w;
+	uint64_t state = j->st[k];
 
-	j->err[k].status = two_folds(d, w, y, y + d->tr.n, d->o->seed + k + 1,
-	    &j->perm[k], &j->err[k]);
+	if (balanced_labels(&d->tr, y, &state) < 0 ||
+	    balanced_labels(&d->te, y + d->tr.n, &state) < 0)
+		j->err[k].status = nlp_errf(&j->err[k], NLP_IO, "out of memory");
+	else
+		j->err[k].status = two_folds(d, w, y, y + d->tr.n,
+		    d->o->seed + k + 1, &j->perm[k], &j->err[k]);
 }
 
 /*
@@ -283,27 +289,29 @@ perm_task(void *arg, size_t k)
  * auc}) / (B + 1) is at most alpha, so at most j permuted AUCs may reach
  * the real one, which must beat the (j+1)-th largest (with B = 20, alpha
  * 0.05: all of them); and it must pass --auc too.  The runs' labels are
- * drawn one run after the other from one seeded stream, and the runs
- * trained on --threads threads at once, each AUC in its own slot: the
- * same threshold at any thread count.
+ * drawn one run after the other from one seeded stream (each run's
+ * starting state kept, its labels drawn again where it runs), and the
+ * runs trained on --threads threads at once, each AUC in its own slot:
+ * the same threshold at any thread count.
  */
 static int
 permutation_threshold(struct dom *d, double *threshold, int *at_auc,
     struct nlp_err *e)
 {
 	const struct nlp_drift_opts *o = d->o;
-	uint64_t state = o->seed ^ 0x9e3779b9ULL;
+	uint64_t state = o->seed ^ 0x9e3779b9ULL, *st = NULL;
 	size_t B = o->permutations, n = d->tr.n + d->te.n, k, j;
 	unsigned threads = o->threads < 1 ? 1 : o->threads;
-	struct perm_job job = { d, NULL, NULL, NULL, NULL };
-	uint32_t *ys = NULL;
+	struct perm_job job = { d, NULL, NULL, NULL, NULL, NULL };
 	struct nlp_pool *pool = NULL;
 	int rc = NLP_OK;
 
 	if (threads > B)
 		threads = (unsigned)B;
-	if (B > SIZE_MAX / 4 / (n + 1) ||
-	    (ys = malloc(B * n * sizeof *ys + 1)) == NULL ||
+	if (n + 1 > SIZE_MAX / 4 / threads ||
+	    d->v.n > (SIZE_MAX - 1) / 8 / threads ||
+	    (st = malloc(B * sizeof *st)) == NULL ||
+	    (job.ys = malloc(threads * n * sizeof *job.ys + 1)) == NULL ||
 	    (job.perm = malloc(B * sizeof *job.perm)) == NULL ||
 	    (job.err = calloc(B, sizeof *job.err)) == NULL ||
 	    (job.w = malloc((size_t)(threads - 1) * d->v.n * 2 *
@@ -312,13 +320,15 @@ permutation_threshold(struct dom *d, double *threshold, int *at_auc,
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 		goto out;
 	}
-	for (k = 0; k < B; k++)
-		if (balanced_labels(&d->tr, ys + k * n, &state) < 0 ||
-		    balanced_labels(&d->te, ys + k * n + d->tr.n, &state) < 0) {
+	for (k = 0; k < B; k++) {
+		st[k] = state;
+		if (balanced_labels(&d->tr, job.ys, &state) < 0 ||
+		    balanced_labels(&d->te, job.ys + d->tr.n, &state) < 0) {
 			rc = nlp_errf(e, NLP_IO, "out of memory");
 			goto out;
 		}
-	job.ys = ys;
+	}
+	job.st = st;
 	nlp_pool_run(pool, B, perm_task, &job);
 	for (k = 0; k < B && rc == NLP_OK; k++)   /* the first run's error */
 		if ((rc = job.err[k].status) != NLP_OK && e != NULL)
@@ -337,7 +347,8 @@ permutation_threshold(struct dom *d, double *threshold, int *at_auc,
 	}
 out:
 	nlp_pool_close(pool);
-	free(ys);
+	free(st);
+	free(job.ys);
 	free(job.perm);
 	free(job.err);
 	free(job.w);

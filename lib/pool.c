@@ -2,8 +2,8 @@
  * pool.c - worker threads for nlp_pool_run().  Indices are handed out by an
  * atomic counter, so a slow index does not hold up the others; the caller
  * works too, so a pool of T threads starts T - 1 of them, at its first job
- * with more than one index: a command on a few lines, whose jobs all have
- * one, starts none.
+ * that can use them (pool.h): a command on a few lines, whose jobs all
+ * have one index, starts none.
  */
 #include "pool.h"
 

@@ -15,10 +15,11 @@ struct nlp_pool;
 
 /* A pool of threads workers in all (the caller counts as one); NULL when
    out of memory.  threads <= 1 makes a pool that runs everything in the
-   caller.  The threads start at the first job that can use them (one of
-   more than one index, or nlp_pool_run_each()); those the system will not
-   start leave their share to the others and the caller: the same calls,
-   the same results, later. */
+   caller.  The threads start at the first job that can use them: one of
+   more than one index in nlp_pool_run(), any nlp_pool_start() (its caller
+   works meanwhile), nlp_pool_run_each(); those the system will not start
+   leave their share to the others and the caller: the same calls, the
+   same results, later. */
 struct nlp_pool *nlp_pool_new(unsigned threads);
 
 /* The number of threads, the caller included. */
@@ -43,7 +44,8 @@ void nlp_pool_run_each(struct nlp_pool *p,
 /*
  * The same job in two halves, so that the caller can do other work while
  * the workers run it: nlp_pool_start() hands [0, n) to the workers and
- * returns at once (with threads <= 1 it runs the job itself first);
+ * returns at once (with threads <= 1, or none of them started, it runs the
+ * job itself first);
  * nlp_pool_wait() then takes the indices still left, alongside the workers,
  * and returns when all calls have returned.  One job at a time: every start
  * is followed by a wait before the next start or run.  A wait with no job

@@ -6,10 +6,10 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "leak_test.h"
@@ -96,14 +96,52 @@ threads_now(void)
 	return n;
 }
 
+/* Once joined, a thread can still be listed for a moment: the count
+ * until it is want, for at most a second. */
+static int
+threads_become(int want)
+{
+	int n, tries;
+
+	for (tries = 0; (n = threads_now()) != want && tries < 1000; tries++)
+		usleep(1000);
+	return n;
+}
+
+/*
+ * Thread creation that fails once `allow` more threads have started (the
+ * unit tests are linked with -Wl,--wrap=pthread_create; Criterion's own
+ * threads, made in its library, are not affected): -1, the default, lets
+ * every one start.  Criterion runs each test in a process of its own.
+ */
+static atomic_int allow = -1;
+
+int __real_pthread_create(pthread_t *, const pthread_attr_t *,
+    void *(*)(void *), void *);
+int __wrap_pthread_create(pthread_t *, const pthread_attr_t *,
+    void *(*)(void *), void *);
+
+int
+__wrap_pthread_create(pthread_t *t, const pthread_attr_t *a,
+    void *(*fn)(void *), void *arg)
+{
+	int left = atomic_load(&allow);
+
+	if (left == 0)
+		return EAGAIN;
+	if (left > 0)
+		atomic_fetch_sub(&allow, 1);
+	return __real_pthread_create(t, a, fn, arg);
+}
+
 LEAK_TEST(pool, threads_start_at_the_first_job_that_can_use_them)
 {
-	struct nlp_pool *p = nlp_pool_new(4);
 	int before = threads_now();
+	struct nlp_pool *p = nlp_pool_new(4);
 
 	cr_assert_not_null(p);
 	cr_assert_eq(nlp_pool_size(p), 4);
-	cr_assert_eq(before, threads_now(), "made, no thread started");
+	cr_assert_eq(threads_now(), before, "made, no thread started");
 	memset(jobs, 0, sizeof jobs);
 	nlp_pool_run(p, 1, hit, &jobs[0]);
 	nlp_pool_run(p, 0, hit, &jobs[0]);
@@ -116,10 +154,19 @@ LEAK_TEST(pool, threads_start_at_the_first_job_that_can_use_them)
 	nlp_pool_run(p, N, hit, &jobs[1]);
 	cr_assert_eq(threads_now(), before + 3, "the same three after");
 	nlp_pool_close(p);
-	cr_assert_eq(threads_now(), before);
+	cr_assert_eq(threads_become(before), before, "closed: none");
+	/* a started job hands its indices to the workers, however few (its
+	   caller works meanwhile) */
+	p = nlp_pool_new(2);
+	cr_assert_not_null(p);
+	memset(jobs, 0, sizeof jobs);
+	nlp_pool_start(p, 1, hit, &jobs[0]);
+	nlp_pool_wait(p);
+	check_once(&jobs[0], 1);
+	cr_assert_eq(threads_now(), before + 1);
+	nlp_pool_close(p);
 }
 
-#ifndef LEAK_CHECK
 static atomic_int each_ran[8], each_as[8];
 
 static void
@@ -129,90 +176,111 @@ each(void *arg, size_t k)
 	atomic_fetch_add(&each_ran[k], 1);
 	atomic_store(&each_as[k], (int)nlp_pool_thread());
 }
-#endif
 
-/* Threads the system will not start (no address space left for their
- * stacks): each job still runs every index once, and nlp_pool_run_each()
- * index k as thread k, in the caller.  The plain build only: the
- * sanitizers' shadow memory needs an address space without limit.
- * (Criterion runs each test in a process of its own.) */
+/* Threads the system will not start, none or some of them: each job still
+ * runs every index once, and nlp_pool_run_each() index k as thread k, the
+ * caller standing in for the workers that did not start. */
 LEAK_TEST(pool, workers_that_cannot_start_leave_their_share_to_the_caller)
 {
-#ifdef LEAK_CHECK
-	cr_skip_test("a limit on the address space: plain build only");
-#else
-	struct nlp_pool *p = nlp_pool_new(4);
-	struct rlimit lim;
-	long pages = 0;
-	FILE *fp = fopen("/proc/self/statm", "r");
-	int before = threads_now(), k;
+	int started, k, before = threads_now();
 
-	cr_assert_not_null(p);
-	cr_assert_not_null(fp);
-	cr_assert_eq(fscanf(fp, "%ld", &pages), 1);
-	fclose(fp);
-	/* room for what this test maps, none for an 8 MB stack */
-	lim.rlim_cur = lim.rlim_max = (rlim_t)pages * 4096 + (2 << 20);
-	cr_assert_eq(setrlimit(RLIMIT_AS, &lim), 0);
-	memset(jobs, 0, sizeof jobs);
-	nlp_pool_run(p, N, hit, &jobs[0]);
-	check_once(&jobs[0], N);
-	cr_assert_eq(threads_now(), before, "no thread could start");
-	nlp_pool_start(p, 77, hit, &jobs[1]);
-	nlp_pool_wait(p);
-	check_once(&jobs[1], 77);
-	nlp_pool_run_each(p, each, NULL);
-	for (k = 0; k < 4; k++) {
-		cr_assert_eq(atomic_load(&each_ran[k]), 1, "index %d", k);
-		cr_assert_eq(atomic_load(&each_as[k]), k, "index %d's thread", k);
+	for (started = 0; started <= 2; started++) {
+		struct nlp_pool *p = nlp_pool_new(4);
+
+		cr_assert_not_null(p);
+		atomic_store(&allow, started);
+		memset(jobs, 0, sizeof jobs);
+		nlp_pool_run(p, N, hit, &jobs[0]);
+		check_once(&jobs[0], N);
+		cr_assert_eq(threads_now(), before + started,
+		    "%d of 3 workers started", started);
+		nlp_pool_start(p, 77, hit, &jobs[1]);
+		nlp_pool_wait(p);
+		check_once(&jobs[1], 77);
+		for (k = 0; k < 8; k++)
+			atomic_store(&each_ran[k], 0), atomic_store(&each_as[k], -1);
+		nlp_pool_run_each(p, each, NULL);
+		for (k = 0; k < 4; k++) {
+			cr_assert_eq(atomic_load(&each_ran[k]), 1, "index %d", k);
+			cr_assert_eq(atomic_load(&each_as[k]), k,
+			    "index %d's thread (%d workers)", k, started);
+		}
+		cr_assert_eq(atomic_load(&each_ran[4]), 0);
+		cr_assert_eq(nlp_pool_thread(), 0, "the caller is itself again");
+		nlp_pool_close(p);
+		cr_assert_eq(threads_become(before), before);
+		atomic_store(&allow, -1);
 	}
-	cr_assert_eq(nlp_pool_thread(), 0, "the caller is itself again");
-	nlp_pool_close(p);
-#endif
 }
 
-static atomic_int inner_as[4], outer_after[4];
-static struct nlp_pool *inner;
+/* What each thread of an outer pool saw of the inner pool it started a
+ * job on: index i's nlp_pool_thread() and whether the outer thread itself
+ * ran it; its own number between start and wait, and after. */
+static atomic_int inner_as[3][8], inner_by_caller[3][8];
+static atomic_int outer_between[3], outer_after[3];
+static pthread_t outer_tid[3];
+
+struct inner_arg {
+	size_t k;
+};
 
 static void
 inner_job(void *arg, size_t i)
 {
-	(void)i;
-	atomic_store(&inner_as[*(size_t *)arg], (int)nlp_pool_thread());
+	size_t k = ((struct inner_arg *)arg)->k;
+	volatile unsigned spin;
+
+	for (spin = 0; spin < 20000; spin++)
+		;
+	atomic_store(&inner_as[k][i], (int)nlp_pool_thread());
+	atomic_store(&inner_by_caller[k][i],
+	    pthread_equal(pthread_self(), outer_tid[k]) != 0);
 }
 
 static void
 outer_job(void *arg, size_t k)
 {
-	(void)arg;
-	/* each outer thread its own one-thread pool: jobs run in the caller */
-	struct nlp_pool *p = k == 0 ? inner : nlp_pool_new(1);
+	struct nlp_pool *p = nlp_pool_new(2);
+	struct inner_arg a = { k };
 
-	cr_assert_not_null(p);
-	nlp_pool_run(p, 3, inner_job, &k);
+	(void)arg;
+	outer_tid[k] = pthread_self();
+	if (p == NULL)
+		return;              /* the main thread finds nothing recorded */
+	nlp_pool_start(p, 8, inner_job, &a);
+	atomic_store(&outer_between[k], (int)nlp_pool_thread());
+	nlp_pool_wait(p);
 	atomic_store(&outer_after[k], (int)nlp_pool_thread());
-	if (p != inner)
-		nlp_pool_close(p);
+	nlp_pool_close(p);
 }
 
-/* A worker of one pool that runs a job of another is that pool's caller,
- * thread 0 there (its scratch memory thread 0's), and itself again after. */
+/* A worker of one pool that runs a job of another is that pool's caller:
+ * thread 0 there (its scratch memory thread 0's), the inner pool's worker
+ * thread 1, and itself again between start and wait and after. */
 LEAK_TEST(pool, a_pools_caller_is_its_thread_0_even_when_a_worker_of_another)
 {
 	struct nlp_pool *outer = nlp_pool_new(3);
-	int k;
+	int k, i, by_caller;
 
-	inner = nlp_pool_new(1);
-	cr_assert(outer != NULL && inner != NULL);
-	for (k = 0; k < 4; k++)
-		atomic_store(&inner_as[k], -1);
-	nlp_pool_run_each(outer, outer_job, NULL);
+	cr_assert_not_null(outer);
 	for (k = 0; k < 3; k++) {
-		cr_assert_eq(atomic_load(&inner_as[k]), 0, "outer thread %d", k);
-		cr_assert_eq(atomic_load(&outer_after[k]), k);
+		atomic_store(&outer_between[k], -1);
+		atomic_store(&outer_after[k], -1);
+		for (i = 0; i < 8; i++)
+			atomic_store(&inner_as[k][i], -1);
 	}
+	nlp_pool_run_each(outer, outer_job, NULL);
 	nlp_pool_close(outer);
-	nlp_pool_close(inner);
+	for (k = 0; k < 3; k++) {
+		cr_assert_eq(atomic_load(&outer_between[k]), k);
+		cr_assert_eq(atomic_load(&outer_after[k]), k);
+		for (i = 0; i < 8; i++) {
+			by_caller = atomic_load(&inner_by_caller[k][i]);
+			cr_assert_eq(atomic_load(&inner_as[k][i]), by_caller ? 0 : 1,
+			    "outer thread %d, index %d (%s)", k, i,
+			    by_caller ? "its caller" : "its worker");
+		}
+	}
 }
 
 LEAK_TEST(pool, cpu_quota_reads_cgroup_limits_and_the_count_stays_in_range)
