@@ -199,22 +199,29 @@ finish(struct nlp_pool *p)
 	p->started = 0;
 }
 
-void
-nlp_pool_start(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t),
-    void *arg)
+/* fn(arg, i) for each i in [0, n) in the caller, thread 0 of the pool
+   (nlp_pool_thread()) whatever it is in another. */
+static void
+in_caller(void (*fn)(void *, size_t), void *arg, size_t n)
 {
 	unsigned was = self;
 	size_t i;
 
+	self = 0;
+	for (i = 0; i < n; i++)
+		fn(arg, i);
+	self = was;
+}
+
+void
+nlp_pool_start(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t),
+    void *arg)
+{
 	spawn(p);
-	if (p->live == 0) {
-		self = 0;
-		for (i = 0; i < n; i++)
-			fn(arg, i);
-		self = was;
-		return;
-	}
-	launch(p, n, fn, arg, 0);
+	if (p->live == 0)
+		in_caller(fn, arg, n);
+	else
+		launch(p, n, fn, arg, 0);
 }
 
 void
@@ -255,14 +262,8 @@ void
 nlp_pool_run(struct nlp_pool *p, size_t n, void (*fn)(void *, size_t),
     void *arg)
 {
-	unsigned was = self;
-	size_t i;
-
-	if (p->nthreads == 1 || n <= 1) {
-		self = 0;
-		for (i = 0; i < n; i++)
-			fn(arg, i);
-		self = was;
+	if (n <= 1) {            /* no thread started for it */
+		in_caller(fn, arg, n);
 		return;
 	}
 	nlp_pool_start(p, n, fn, arg);
