@@ -358,29 +358,45 @@ nlp_bmap_get(const struct nlp_bmap *m, uint32_t b)
 	return m->kv[2 * s] != 0 ? m->kv[2 * s + 1] : 0;
 }
 
+/* Room for n buckets (a capacity of at least 1024 and 2n slots), the
+   ones present moved over.  Returns 0, or -1 when out of memory. */
+static int
+bmap_reserve(struct nlp_bmap *m, size_t n)
+{
+	struct nlp_bmap g = { NULL, m->cap ? m->cap : 1024, m->n };
+	size_t i, s;
+
+	while (g.cap / 2 < n) {
+		if (g.cap > SIZE_MAX / 4 / sizeof *g.kv)
+			return -1;
+		g.cap *= 2;
+	}
+	if (g.cap == m->cap)
+		return 0;
+	if ((g.kv = nlp_big_calloc(2 * g.cap * sizeof *g.kv)) == NULL)
+		return -1;
+	for (i = 0; i < m->cap; i++)
+		if (m->kv[2 * i] != 0) {
+			s = bmap_slot(&g, m->kv[2 * i] - 1);
+			g.kv[2 * s] = m->kv[2 * i];
+			g.kv[2 * s + 1] = m->kv[2 * i + 1];
+		}
+	free(m->kv);
+	*m = g;
+	return 0;
+}
+
 uint32_t *
 nlp_bmap_ref(struct nlp_bmap *m, uint32_t b, int *added)
 {
-	size_t s, i;
+	size_t s;
 
 	*added = 0;
 	if (m->cap > 0 && m->kv[2 * (s = bmap_slot(m, b))] != 0)
 		return &m->kv[2 * s + 1];
-	if ((m->n + 1) * 2 > m->cap) {       /* grown only to insert */
-		struct nlp_bmap g = { NULL, m->cap ? 2 * m->cap : 1024, m->n };
-
-		if (g.cap > SIZE_MAX / 2 / sizeof *g.kv ||
-		    (g.kv = nlp_big_calloc(2 * g.cap * sizeof *g.kv)) == NULL)
-			return NULL;
-		for (i = 0; i < m->cap; i++)
-			if (m->kv[2 * i] != 0) {
-				s = bmap_slot(&g, m->kv[2 * i] - 1);
-				g.kv[2 * s] = m->kv[2 * i];
-				g.kv[2 * s + 1] = m->kv[2 * i + 1];
-			}
-		free(m->kv);
-		*m = g;
-	}
+	/* grown only to insert: doubled, as reserving m->n + 1 doubles */
+	if ((m->n + 1) * 2 > m->cap && bmap_reserve(m, m->n + 1) < 0)
+		return NULL;
 	s = bmap_slot(m, b);
 	m->kv[2 * s] = b + 1;
 	m->kv[2 * s + 1] = 0;
@@ -429,7 +445,10 @@ vocab_from_keys(struct nlp_vocab *v, uint32_t *a, uint32_t *tmp,
 		v->key = p;
 	if ((p = realloc(tmp, (n + 1) * sizeof *tmp)) != NULL)
 		v->df = p;
-	if ((v->idf = malloc((n + 1) * sizeof *v->idf)) == NULL)
+	/* the map made once at its size, not doubled into it: each doubling
+	   a new table and its pages */
+	if ((v->idf = malloc((n + 1) * sizeof *v->idf)) == NULL ||
+	    bmap_reserve(&v->rows, n) < 0)
 		goto fail;
 	for (r = 0; r < n; r++) {
 		if ((row = nlp_bmap_ref(&v->rows, v->key[r], &added)) == NULL)

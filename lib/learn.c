@@ -35,10 +35,11 @@ struct job {
 	const struct nlp_dataset *d;
 	const struct nlp_learn_opts *o;
 	float *w, *bias;
-	const uint8_t *shard;    /* the shard of each feature's row */
 	const uint32_t *run;     /* or NULL: where example i's runs of shards
 	                            1 to 3 start, from its first feature, at
 	                            run[3i] to run[3i + 2] (runs_of) */
+	const uint8_t *shard;    /* where run is NULL: the shard of each
+	                            feature's row */
 	const uint32_t *batch;   /* example indices of this batch */
 	size_t nb;
 	float *partial;          /* nb x NLP_SHARDS x S: partial logits */
@@ -47,6 +48,11 @@ struct job {
 	double *loss;            /* nb */
 	float lr;
 	unsigned nparts;         /* threads taking part */
+	int ahead;               /* ask for rows AHEAD features ahead: not
+	                            when the weights fit in the caches (4 MB),
+	                            where asking costs a quarter of a drift
+	                            classifier's instructions and saves no
+	                            wait */
 };
 
 /* The shards thread part owns, as a bit mask. */
@@ -79,7 +85,10 @@ static void
 logits_runs(const struct job *j, unsigned mask)
 {
 	const struct nlp_dataset *d = j->d;
+	const uint32_t *row = d->row;
+	const float *val = d->val, *w = j->w;
 	uint32_t C = d->nclasses, c;
+	int ahead = j->ahead;
 	unsigned s;
 	size_t k, f, r[NLP_SHARDS + 1];
 
@@ -95,11 +104,23 @@ logits_runs(const struct job *j, unsigned mask)
 				continue;
 			if (C != 2)
 				memset(acc, 0, C * sizeof *acc);
+			else if (!ahead) {   /* two classes, in the caches */
+				for (f = r[s]; f < end; f++) {
+					const float *wr = w + (size_t)row[f] * 2;
+					float v = val[f];
+
+					a0 += v * wr[0];
+					a1 += v * wr[1];
+				}
+				acc[0] = a0;
+				acc[1] = a1;
+				continue;
+			}
 			for (f = r[s]; f < end; f++) {
 				const float *wr = j->w + (size_t)d->row[f] * C;
 				float v = d->val[f];
 
-				if (f + AHEAD < end)
+				if (ahead && f + AHEAD < end)
 					nlp_prefetch_row(j->w +
 					    (size_t)d->row[f + AHEAD] * C, C);
 				if (C == 2) {
@@ -243,7 +264,11 @@ update_runs(const struct job *j, unsigned mask, uint32_t i, const float *g,
     float lr, float decay)
 {
 	const struct nlp_dataset *d = j->d;
+	const uint32_t *row = d->row;
+	const float *val = d->val;
+	float *w = j->w;
 	uint32_t C = d->nclasses;
+	int l2 = j->o->l2 > 0, ahead = j->ahead;
 	unsigned s;
 	size_t f, r[NLP_SHARDS + 1];
 
@@ -253,12 +278,22 @@ update_runs(const struct job *j, unsigned mask, uint32_t i, const float *g,
 
 		if (!(mask >> s & 1))
 			continue;
+		if (C == 2 && !l2 && !ahead) {   /* two classes, in the caches */
+			float g0 = g[0], g1 = g[1];
+
+			for (f = r[s]; f < end; f++) {
+				float *wr = w + (size_t)row[f] * 2, v = lr * val[f];
+
+				wr[0] -= v * g0;
+				wr[1] -= v * g1;
+			}
+			continue;
+		}
 		for (f = r[s]; f < end; f++) {
-			if (f + AHEAD < end)
-				nlp_prefetch_row(j->w + (size_t)d->row[f + AHEAD] *
-				    C, C);
-			step_row(j->w + (size_t)d->row[f] * C, g, lr * d->val[f],
-			    C, j->o->l2 > 0, decay);
+			if (ahead && f + AHEAD < end)
+				nlp_prefetch_row(w + (size_t)row[f + AHEAD] * C, C);
+			step_row(w + (size_t)row[f] * C, g, lr * val[f], C, l2,
+			    decay);
 		}
 	}
 }
@@ -302,6 +337,13 @@ update(void *arg, size_t part)
 	}
 }
 
+/* The shard of feature f's row. */
+static inline unsigned
+shard_of(const struct nlp_dataset *d, size_t f)
+{
+	return (unsigned)((uint64_t)d->row[f] * NLP_SHARDS / d->nrows);
+}
+
 /*
  * Where each example's runs of shards 1 to 3 start (see NLP_SHARDS and
  * struct job), or NULL, for the feature-by-feature way, when an example's
@@ -309,34 +351,34 @@ update(void *arg, size_t part)
  * or when out of memory (the same results, only slower).
  */
 static uint32_t *
-make_runs(const struct nlp_dataset *d, const uint8_t *shard)
+make_runs(const struct nlp_dataset *d)
 {
-	uint32_t *run;
+	uint32_t *run = malloc((d->n * (NLP_SHARDS - 1) + 1) * sizeof *run);
 	size_t i, f;
-	unsigned s;
+	unsigned s, sf;
 
-	for (i = 0; i < d->n; i++) {
-		if (d->start[i + 1] - d->start[i] > UINT32_MAX)
-			return NULL;
-		for (f = d->start[i]; f < d->start[i + 1]; f++)
-			if (shard[f] >= NLP_SHARDS ||
-			    (f > d->start[i] && shard[f] < shard[f - 1]))
-				return NULL;
-	}
-	if ((run = malloc((d->n * (NLP_SHARDS - 1) + 1) * sizeof *run)) ==
-	    NULL)
+	if (run == NULL)
 		return NULL;
-	for (i = 0; i < d->n; i++) {
+	for (i = 0; i < d->n; i++) {   /* one pass, a division a feature */
 		uint32_t *o = run + i * (NLP_SHARDS - 1);
 
-		f = d->start[i];
-		for (s = 1; s < NLP_SHARDS; s++) {
-			while (f < d->start[i + 1] && shard[f] < s)
-				f++;
-			o[s - 1] = (uint32_t)(f - d->start[i]);
+		if (d->start[i + 1] - d->start[i] > UINT32_MAX)
+			goto out_of_order;
+		for (s = 1, f = d->start[i]; f < d->start[i + 1]; f++) {
+			if ((sf = shard_of(d, f)) >= NLP_SHARDS)
+				goto out_of_order;
+			if (sf + 1 < s)            /* below the run before */
+				goto out_of_order;
+			for (; s <= sf; s++)       /* runs s to sf start here */
+				o[s - 1] = (uint32_t)(f - d->start[i]);
 		}
+		for (; s < NLP_SHARDS; s++)        /* and the rest are empty */
+			o[s - 1] = (uint32_t)(f - d->start[i]);
 	}
 	return run;
+out_of_order:
+	free(run);
+	return NULL;
 }
 
 static double
@@ -379,22 +421,30 @@ nlp_learn(const struct nlp_dataset *d, const struct nlp_learn_opts *o,
 	if (j.nparts > NLP_SHARDS)
 		j.nparts = NLP_SHARDS;
 	j.S = (d->nclasses + 15) & ~15u;
+	j.ahead = (double)d->nrows * d->nclasses * sizeof *w > 4e6;
 	nnz = d->n > 0 ? d->start[d->n] : 0;
 	order = malloc((d->n + 1) * sizeof *order);
-	shard = malloc(nnz + 1);
 	j.partial = aligned_alloc(64, (size_t)NLP_BATCH * NLP_SHARDS * j.S *
 	    sizeof *j.partial);
 	j.grad = malloc((size_t)NLP_BATCH * d->nclasses * sizeof *j.grad);
 	j.loss = malloc(NLP_BATCH * sizeof *j.loss);
-	if (order == NULL || shard == NULL || j.partial == NULL ||
-	    j.grad == NULL || j.loss == NULL) {
+	if (order == NULL || j.partial == NULL || j.grad == NULL ||
+	    j.loss == NULL) {
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 		goto out;
 	}
-	for (f = 0; f < nnz; f++)
-		shard[f] = (uint8_t)((uint64_t)d->row[f] * NLP_SHARDS / d->nrows);
-	j.shard = shard;
-	j.run = run = make_runs(d, shard);
+	/* each feature's shard, only for rows out of order (or a failed
+	   malloc of the runs): nnz bytes a training, where the runs are
+	   three numbers a text */
+	if ((j.run = run = make_runs(d)) == NULL) {
+		if ((shard = malloc(nnz + 1)) == NULL) {
+			rc = nlp_errf(e, NLP_IO, "out of memory");
+			goto out;
+		}
+		for (f = 0; f < nnz; f++)
+			shard[f] = (uint8_t)shard_of(d, f);
+		j.shard = shard;
+	}
 	for (i = 0; i < d->n; i++)
 		order[i] = (uint32_t)i;
 	for (epoch = 1; epoch <= o->epochs; epoch++) {

@@ -940,6 +940,22 @@ logits_f(const float *w, const float *bias, uint32_t C,
 	size_t i;
 	uint32_t c, c0, bc;
 
+	if (C == 2) {   /* two sums in registers, not a block's loop */
+		float a0 = bias[0], a1 = bias[1];
+
+		for (i = 0; i < n; i++) {
+			const float *wr = w + (size_t)rows[i] * 2;
+			float v = vals[i];
+			if (i + PREFETCH < n)
+				__builtin_prefetch(w + (size_t)rows[i + PREFETCH] *
+				    2, 0, 3);
+			a0 += (float)(v * wr[0]);
+			a1 += (float)(v * wr[1]);
+		}
+		probs[0] = a0;
+		probs[1] = a1;
+		return;
+	}
 	for (c0 = 0; c0 < C; c0 += bc) {
 		bc = C - c0 < LOGITS_BLOCK ? C - c0 : LOGITS_BLOCK;
 		memcpy(acc, bias + c0, bc * sizeof *acc);
