@@ -117,12 +117,12 @@ logits_runs(const struct job *j, unsigned mask)
 				continue;
 			}
 			for (f = r[s]; f < end; f++) {
-				const float *wr = j->w + (size_t)d->row[f] * C;
-				float v = d->val[f];
+				const float *wr = w + (size_t)row[f] * C;
+				float v = val[f];
 
 				if (ahead && f + AHEAD < end)
-					nlp_prefetch_row(j->w +
-					    (size_t)d->row[f + AHEAD] * C, C);
+					nlp_prefetch_row(w + (size_t)row[f + AHEAD] *
+					    C, C);
 				if (C == 2) {
 					a0 += v * wr[0];
 					a1 += v * wr[1];
