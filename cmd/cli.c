@@ -558,6 +558,7 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 	size_t nout = 0, i, j;
 	int replaces[FILES_MAX_OUT];
 	const char *p;
+	char keybuf[4096];
 
 	for (i = 0; i < f->nout && nout < FILES_MAX_OUT; i++) {
 		const struct cli_output *o = &f->out[i];
@@ -606,5 +607,17 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 				return cli_usage_error(cmd, "%s is also the model "
 				    "'%s': it would be overwritten", name[j],
 				    f->model);
+	/* a key, which nothing could make again: --sign's, the trusted */
+	for (i = 0, p = f->key; ; p = cli_trust_file(i++, keybuf,
+	    sizeof keybuf)) {
+		if (p != NULL && fid_of(p, &in) && in.base == NULL)
+			for (j = 0; j < nout; j++)
+				if (fid_same(&out[j], &in))
+					return cli_usage_error(cmd, "%s is also "
+					    "the key '%s': it would be "
+					    "overwritten", name[j], p);
+		if (p == NULL && i > 0)
+			break;
+	}
 	return NLP_OK;
 }

@@ -130,6 +130,10 @@ struct nlp_push_result;
 /* Was --trust given on the command line? */
 int cli_trust_given(void);
 
+/* The i-th trusted key's file (from 0): --trust's, else
+ * NLPOPS_TRUSTED_KEYS's (copied into buf), or NULL past the last. */
+const char *cli_trust_file(size_t i, char *buf, size_t size);
+
 /* Before a push with --alias (alias, else NULL) under trusted keys
  * (--trust, NLPOPS_TRUSTED_KEYS): the version must be signed (key, from
  * --sign) by one of them, as registry alias requires.  NLP_OK, or
@@ -275,6 +279,8 @@ struct cli_files {
 	                            none */
 	size_t nin;              /* 0: standard input alone */
 	const char *model;       /* -m, a path or a registry reference */
+	const char *key;         /* --sign's private key, or NULL (the
+	                            trusted public keys are always kept) */
 };
 int cli_files_apart(const char *cmd, const struct cli_files *f);
 

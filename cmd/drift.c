@@ -178,7 +178,7 @@ outputs_apart(const struct args *a, char **paths, size_t npaths)
 	const struct cli_output out[2] = {
 		{ "--prom", a->prom, 0 }, { "--html", a->html, 0 },
 	};
-	struct cli_files f = { out, 2, paths, npaths, a->model };
+	struct cli_files f = { out, 2, paths, npaths, a->model, NULL };
 	char *ref[1] = { (char *)a->reference };
 	int rc;
 

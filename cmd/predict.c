@@ -322,7 +322,7 @@ outputs_apart(struct run *u, char **paths, size_t npaths)
 		    !to_stdout },
 		{ "--profile-out", u->profpath, 0 },
 	};
-	struct cli_files f = { out, 2, paths, npaths, u->model };
+	struct cli_files f = { out, 2, paths, npaths, u->model, NULL };
 
 	if (u->profpath != NULL && strcmp(u->profpath, "-") == 0)
 		return cli_usage_error("predict", "--profile-out needs a file: "

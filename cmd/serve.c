@@ -362,7 +362,7 @@ static int
 setup(struct sargs *a)
 {
 	const struct cli_output log[1] = { { "--log", a->o.log_path, 0 } };
-	struct cli_files f = { log, 1, NULL, 0, a->o.model };
+	struct cli_files f = { log, 1, NULL, 0, a->o.model, NULL };
 	int rc;
 
 	if (a->o.model == NULL)

@@ -335,7 +335,7 @@ outputs_apart(const struct targs *t, char **paths, size_t npaths)
 		{ "the signature", t->sign != NULL && t->out != NULL &&
 		    !to_stdout ? t->sigpath : NULL, 0 },
 	};
-	struct cli_files f = { out, 2, paths, npaths, NULL };
+	struct cli_files f = { out, 2, paths, npaths, NULL, t->sign };
 	char *valid[1] = { (char *)t->o.valid };
 	int rc;
 

@@ -94,6 +94,31 @@ cli_trust_given(void)
 	return ngiven > 0;
 }
 
+const char *
+cli_trust_file(size_t i, char *buf, size_t size)
+{
+	const char *env = getenv("NLPOPS_TRUSTED_KEYS"), *p, *colon;
+
+	if (ngiven > 0)
+		return i < ngiven ? given[i] : NULL;
+	for (p = env; p != NULL && *p != '\0'; p = colon + 1) {
+		size_t len;
+
+		colon = strchr(p, ':');
+		len = colon != NULL ? (size_t)(colon - p) : strlen(p);
+		if (len > 0 && i-- == 0) {
+			if (len >= size)
+				len = size - 1;
+			memcpy(buf, p, len);
+			buf[len] = '\0';
+			return buf;
+		}
+		if (colon == NULL)
+			break;
+	}
+	return NULL;
+}
+
 int
 cli_alias_signed(const struct nlp_key *key, const char *name,
     const char *alias, struct nlp_err *e)

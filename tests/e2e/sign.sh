@@ -75,6 +75,20 @@ check "leaves neither artifact nor signature" sh -c '! ls -a | grep -q "n\.nlp"'
 expect_status 4 "train --sign, the data missing" "$N" train -q $TRAIN --sign k -o n.nlp nosuch.tsv
 check "leaves neither artifact nor signature, nor a temporary file" sh -c '! ls -a | grep -q "n\.nlp"'
 expect_status 3 "train --sign with a public key" "$N" train -q $TRAIN --sign k.pub -o n.nlp train.tsv
+# a key is the one file nothing could make again: no output lands on it
+cp k k.keep
+cp k.pub k.pub.keep
+expect_status 2 "train --sign k -o k" "$N" train -q $TRAIN --sign k -o k train.tsv
+check "names -o and the key" grep -q "^nlpops train: -o 'k' is also the key 'k': it would be overwritten" "$T/err"
+cp k ksig.nlp.sig
+expect_status 2 "train --sign KEY where -o's signature is KEY" "$N" train -q $TRAIN --sign ksig.nlp.sig -o ksig.nlp train.tsv
+check "names the signature" grep -q "the signature 'ksig.nlp.sig' is also the key" "$T/err"
+check "and writes no artifact" test ! -e ksig.nlp
+expect_status 2 "predict --trust k.pub -o k.pub" "$N" predict -q -m m.nlp --trust k.pub -o k.pub in.txt
+NLPOPS_TRUSTED_KEYS=other.pub:k.pub expect_status 2 "predict -o onto a key of NLPOPS_TRUSTED_KEYS" "$N" predict -q -m m.nlp -o k.pub in.txt
+expect_status 2 "drift --trust k.pub --prom k.pub" "$N" drift -q -m m.nlp --trust k.pub --prom k.pub in.txt in.txt
+expect_status 2 "serve --trust k.pub --log k.pub" "$N" serve -m m.nlp --trust k.pub --log k.pub --listen 127.0.0.1:0
+check "the keys are intact" sh -c 'cmp -s k k.keep && cmp -s k.pub k.pub.keep && cmp -s ksig.nlp.sig k.keep'
 "$N" train -q $TRAIN --seed 7 -o u.nlp train.tsv
 
 # --- --trust
