@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "digest.h"
 #include "drift_signal.h"
 #include "features.h"
 #include "learn.h"
@@ -33,7 +34,7 @@ struct dom {
 	struct nlp_arena name;       /* the n-gram of each bucket named */
 	char *buf;                   /* one name being made */
 	size_t buf_cap;
-	struct nlp_docs tr, te;      /* even- and odd-numbered texts */
+	struct nlp_docs tr, te;      /* the two folds (fold_of()) */
 	struct nlp_vocab v;
 	float *w;                    /* v.n x 2 weights */
 };
@@ -128,26 +129,47 @@ rows_named(struct dom *d)
 }
 
 /*
- * Featurize m texts of each side, alternately into tr and te (class 0 the
+ * A text's fold, 0 (tr) or 1 (te): a bit of its bytes' hash, so that a
+ * text both sides have is in one fold on both.  Split apart, the copy
+ * trained on would teach the classifier its side, and the copy measured
+ * (of the other side) would then score as the wrong one: the AUC pulled
+ * below 0.5 by as much as the sides share, hiding the drift of the rest
+ * (a file against itself scored 0.17).  In one fold, the two copies
+ * cancel out in training and tie when measured.  (Each side's copies of
+ * one text are made one before, drift.c's distinct().)
+ */
+static unsigned
+fold_of(const char *t, size_t len)
+{
+	return (unsigned)(nlp_xxh64(t, len, 0x666f6c64ULL) >> 63);
+}
+
+/*
+ * Featurize m texts of each side into the folds tr and te (class 0 the
  * reference, 1 the current text), naming their unigrams and bigrams; then
- * the vocabulary and idf of both halves (no labels: no leak) and the
- * TF-IDF vectors.
+ * the vocabulary and idf of both folds (no labels: no leak) and the
+ * TF-IDF vectors.  Returns 0, 1 when a fold lacks a side's texts (few
+ * texts, the hash's bits alike: nothing to measure), or -1 when out of
+ * memory.
  */
 static int
 featurize(struct dom *d, const char *const *rtexts, const char *const *ctexts,
     size_t m)
 {
 	const struct nlp_docs *both[2] = { &d->tr, &d->te };
-	size_t i, j, k;
+	size_t i, j, k, has[2][2] = { { 0, 0 }, { 0, 0 } };
 
 	if ((d->seen = calloc(((size_t)1 << d->fo.bits) / 64,
 	    sizeof *d->seen)) == NULL)
 		return -1;
 	for (i = 0; i < 2 * m; i++) {
 		const char *t = i % 2 ? ctexts[i / 2] : rtexts[i / 2];
+		size_t len = strlen(t);
+		unsigned fold = fold_of(t, len);
 
-		if (nlp_featurize(&d->f, &d->fo, t, strlen(t)) < 0 ||
-		    nlp_docs_add((i / 2) % 2 ? &d->te : &d->tr, &d->f,
+		has[fold][i % 2]++;
+		if (nlp_featurize(&d->f, &d->fo, t, len) < 0 ||
+		    nlp_docs_add(fold ? &d->te : &d->tr, &d->f,
 		    (uint32_t)(i % 2)) < 0)
 			return -1;
 		for (j = 0; j < d->f.tok.n; j++)
@@ -161,7 +183,7 @@ featurize(struct dom *d, const char *const *rtexts, const char *const *ctexts,
 	    nlp_docs_vectorize(&d->te, &d->v) < 0 ||
 	    (d->w = malloc(((size_t)d->v.n * 2 + 1) * sizeof *d->w)) == NULL)
 		return -1;
-	return 0;
+	return !has[0][0] || !has[0][1] || !has[1][0] || !has[1][1];
 }
 
 /*
@@ -207,7 +229,7 @@ out:
 }
 
 /* Both folds, averaged (half the variance of one); the fold trained on
-   the even texts runs last, so that its weights stay in w. */
+   tr runs last, so that its weights stay in w. */
 static int
 two_folds(const struct dom *d, float *w, const uint32_t *ytr,
     const uint32_t *yte, uint64_t seed, double *auc, struct nlp_err *e)
@@ -560,10 +582,14 @@ nlp_drift_domain_run(struct nlp_drift_domain *out, const char *const *rtexts,
 	d.fo.ngrams = 2;
 	d.fo.bits = 22;
 	d.fo.seed = 0x646f6dULL;
-	if (featurize(&d, rtexts, ctexts, m) < 0)
+	if ((rc = featurize(&d, rtexts, ctexts, m)) < 0) {
 		rc = nlp_errf(e, NLP_IO, "out of memory");
-	else
+	} else if (rc > 0) {
+		out->skipped = "too few texts to fill both folds";
+		rc = NLP_OK;
+	} else {
 		rc = classify(&d, out, small, e);
+	}
 	dom_release(&d);
 	if (rc != NLP_OK)
 		nlp_drift_domain_release(out);
