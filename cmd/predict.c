@@ -77,8 +77,9 @@ const struct cli_cmd cli_predict = {
 	"\n"
 	"Read one text per line (stdin when no FILE or '-') and write one line\n"
 	"per input line, in order: label<TAB>probability.  A record with no\n"
-	"text to score (empty, blank, a row without its text column) gets an\n"
-	"empty label and probability (JSONL: \"label\":null and a \"reason\").\n"
+	"text to score (empty, blank or without a token, a row without its\n"
+	"text column) gets an empty label and probability (JSONL:\n"
+	"\"label\":null and a \"reason\").\n"
 	"\n",
 	options, NULL, "file...",
 };

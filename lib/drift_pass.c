@@ -12,6 +12,7 @@
 #include "digest.h"
 #include "pool.h"
 #include "text.h"
+#include "token.h"
 
 #define BATCH 4096               /* records read before scoring them */
 #define CHUNK 256                /* records a task accumulates */
@@ -322,10 +323,11 @@ struct record {
 };
 
 /* The model's view of a record: prediction, confidence, OOV, accuracy.
-   *t is set to its tokens.  A blank text (white space alone) has no
-   prediction, as predict gives it none: the model's prior would count as
-   one, and a day of blank lines would move the label mix and the
-   confidences (empty_share is what tells of them). */
+   *t is set to its tokens.  A text without a token (white space alone,
+   or invisible characters) has no prediction, as predict gives it none:
+   the model's prior would count as one, and a day of blank lines would
+   move the label mix and the confidences (empty_share is what tells of
+   them). */
 static int
 score_record(struct nlp_drift_pass *p, struct worker *w,
     const struct record *r, const struct nlp_model *m, uint64_t h,
@@ -338,7 +340,7 @@ score_record(struct nlp_drift_pass *p, struct worker *w,
 	if (nlp_model_predict(m, &w->sc, r->text, r->len, w->probs) < 0)
 		return -1;
 	*t = &w->sc.f.tok;
-	if (nlp_text_blank(r->text, r->len))
+	if (nlp_text_tokenless(r->text, r->len))
 		return 0;
 	nlp_top_k(w->probs, m->nclasses, 1, &best);
 	if (!m->multilabel) {

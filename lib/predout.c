@@ -8,6 +8,7 @@
 #include "predout.h"
 #include "reader.h"
 #include "text.h"
+#include "token.h"
 
 /* Make room for n more bytes: 0, or -1 (failed set). */
 static int
@@ -135,7 +136,7 @@ nlp_predout_unscored(const struct nlp_predout *o, const char *text,
 		return NULL;
 	if (flags & NLP_REC_MALFORMED)
 		return "no_text";
-	return nlp_text_blank(text, len) ? "empty" : NULL;
+	return nlp_text_tokenless(text, len) ? "empty" : NULL;
 }
 
 /* The start of a result line: "{" and the id in JSONL, the id column in

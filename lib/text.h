@@ -100,8 +100,9 @@ size_t nlp_text_distance(const char *a, const char *b);
 
 /*
  * Is s[0..n) blank -- nothing but spaces, TABs, CRs, FFs and VTs (or
- * empty)?  Such a text has no prediction: predict prints the empty
- * record's marker for it, and drift counts no prediction of it.
+ * empty)?  A blank --description or --reason is none.  (A text to score
+ * is judged by token.h's nlp_text_tokenless(), which also counts the
+ * invisible characters and Unicode's white space as nothing.)
  */
 int nlp_text_blank(const char *s, size_t n);
 

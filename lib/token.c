@@ -208,6 +208,28 @@ nlp_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return 4;
 }
 
+int
+nlp_text_tokenless(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp, lower;
+	size_t i = 0;
+
+	pthread_once(&ascii_once, init_ascii);
+	while (i < n) {
+		if (u[i] < 0x80) {
+			if (ascii_class[u[i++]] != SEP)
+				return 0;
+			continue;
+		}
+		pthread_once(&locale_once, load_locale);
+		i += nlp_utf8_decode(u + i, n - i, &cp);
+		if (classify_fast(cp, &lower) != SEP)
+			return 0;
+	}
+	return 1;
+}
+
 /* Encode cp as UTF-8 into d; returns the number of bytes. */
 static size_t
 utf8_encode(uint32_t cp, char *d)

@@ -53,6 +53,15 @@ struct nlp_tokens {
 int nlp_tokenize(const char *s, size_t slen, struct nlp_tokens *t);
 
 /*
+ * Would nlp_tokenize() find no token in s[0..n)?  1 for a text of white
+ * space, control and invisible characters alone (NBSP, U+3000, ZWSP...),
+ * or empty: a text with nothing to score, which predict and drift give
+ * no prediction (the model's prior would count as one).  Stops at the
+ * first character of a token: a text's first byte, most often.
+ */
+int nlp_text_tokenless(const char *s, size_t n);
+
+/*
  * Load the Unicode tables (glibc's C.UTF-8) now and check them: NLP_OK,
  * or NLP_IO when they cannot be loaded (missing, or memory ran out:
  * tokenizing would otherwise go on without them and give other tokens

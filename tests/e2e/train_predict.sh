@@ -138,6 +138,12 @@ printf 'free money\n\n   \nmeeting at noon\n' >"$T/blank.txt"
 "$N" predict -q -m "$T/m1.nlp" "$T/blank.txt" >"$T/blank.out"
 check "empty and blank lines get an empty label and probability" awk -F'\t' '(NR == 2 || NR == 3) && NF == 2 && $1 == "" && $2 == "" { n++ } NR == 1 && $1 != "" { n++ } END { exit !(n == 3 && NR == 4) }' "$T/blank.out"
 "$N" predict -q -m "$T/m1.nlp" --output-format jsonl "$T/blank.txt" >"$T/blank.jsonl"
+# Regression (fixed): a line of NBSPs, ideographic or zero-width spaces or
+# control characters (no token: they only separate words) was scored,
+# the model's prior printed as a prediction
+printf '\302\240\302\240\n\343\200\200\n\342\200\213\n\001\002\n\314\201\nok\n' >"$T/invisible.txt"
+"$N" predict -q -m "$T/m1.nlp" "$T/invisible.txt" >"$T/invisible.out"
+check "lines without a token get no label (a lone combining mark and 'ok' do)" awk -F'\t' 'NR <= 4 && $1 == "" && $2 == "" { n++ } NR >= 5 && $1 != "" { n++ } END { exit !(n == 6 && NR == 6) }' "$T/invisible.out"
 check "in JSONL: label null, reason empty" sh -c "sed -n 2p '$T/blank.jsonl' | grep -qx '{\"label\":null,\"p\":null,\"top\":\[\],\"reason\":\"empty\"}'"
 printf 'id1\tfree money\nid2\n' | "$N" predict -q -m "$T/m1.nlp" --format tsv --text-column 2 --id-column 1 --output-format jsonl >"$T/notext.jsonl"
 check "in JSONL: a row without text keeps its id, reason no_text" sh -c "sed -n 2p '$T/notext.jsonl' | grep -q '\"id\":\"id2\",\"label\":null.*\"reason\":\"no_text\"'"

@@ -158,12 +158,14 @@ LEAK_TEST_FINI(token, every_ascii_byte_anywhere_in_a_long_word, release)
 #define nlp_tokens_release portable_tokens_release
 #define nlp_tokens_fingerprint portable_tokens_fingerprint
 #define nlp_utf8_decode portable_utf8_decode
+#define nlp_text_tokenless portable_text_tokenless
 #include "../../lib/token.c"
 #undef nlp_tokenize
 #undef nlp_token_init
 #undef nlp_tokens_release
 #undef nlp_tokens_fingerprint
 #undef nlp_utf8_decode
+#undef nlp_text_tokenless
 
 struct piece {
 	const char *s;           /* the bytes */
@@ -448,4 +450,25 @@ LEAK_TEST_FINI(token, bidi_overrides_are_control_characters_to_escape, release)
 	cr_assert_str_eq(nlp_text_escape_char("\xe2\x80\xae", buf, &len),
 	    "\\u202e");
 	cr_assert_eq(len, 3);
+}
+
+LEAK_TEST_FINI(token, a_text_is_tokenless_exactly_when_it_has_no_token, release)
+{
+	static const char *const texts[] = {
+		"", " \t\r\n", "\xc2\xa0\xc2\xa0", "\xe3\x80\x80",
+		"\xe2\x80\x8b\xef\xbb\xbf", "\x01\x02\x7f", "\xe2\x80\x8e",
+		"a", "  .", "\xcc\x81", "\xc2\xa0x", "\xe4\xb8\xad",
+		"\xe2\x80\x8b\xc3\xa9",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof texts / sizeof *texts; i++) {
+		const char *s = texts[i];
+
+		cr_assert_eq(nlp_tokenize(s, strlen(s), &tok), 0);
+		cr_assert_eq(nlp_text_tokenless(s, strlen(s)), tok.n == 0,
+		    "text %zu", i);
+	}
+	cr_assert(nlp_text_tokenless("\xc2\xa0\xe3\x80\x80", 5));
+	cr_assert(!nlp_text_tokenless("\xc2\xa0z", 3));
 }
