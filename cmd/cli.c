@@ -284,7 +284,10 @@ put_error(const char *cmd, const char *msg)
 			buf[n++] = (char)*p;
 	}
 	buf[n] = '\0';
-	fprintf(stderr, "nlpops %s: %s\n", cmd, buf);
+	if (cmd != NULL)
+		fprintf(stderr, "nlpops %s: %s\n", cmd, buf);
+	else
+		fprintf(stderr, "nlpops: %s\n", buf);
 }
 
 int
@@ -305,6 +308,19 @@ cli_errorf(const char *cmd, int status, const char *fmt, ...)
 	va_end(ap);
 	put_error(cmd, msg);
 	return status;
+}
+
+int
+cli_top_usage_error(const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	put_error(NULL, msg);
+	return NLP_USAGE;
 }
 
 int

@@ -215,6 +215,11 @@ int cli_errorf(const char *cmd, int status, const char *fmt, ...)
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The dispatcher's usage error, before a command: "nlpops: MESSAGE"
+ * (escaped to one line, as every error is); returns NLP_USAGE. */
+int cli_top_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
 /* Print usage text to stdout and return NLP_OK (for -h/--help). */
 int cli_help(const char *usage);
 

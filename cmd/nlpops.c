@@ -82,12 +82,11 @@ unknown_command(const char *name)
 	if (nlp_text_distance(name, "help") < best)
 		best = nlp_text_distance(name, "help"), bi = NCOMMANDS;
 	if (best <= 2)
-		fprintf(stderr, "nlpops: '%s' is not a command; did you mean "
-		    "'%s'?\n", name, bi < NCOMMANDS ? commands[bi].name : "help");
-	else
-		fprintf(stderr, "nlpops: '%s' is not a command (see 'nlpops "
-		    "--help')\n", name);
-	return NLP_USAGE;
+		return cli_top_usage_error("'%s' is not a command; did you "
+		    "mean '%s'?", name, bi < NCOMMANDS ? commands[bi].name :
+		    "help");
+	return cli_top_usage_error("'%s' is not a command (see 'nlpops "
+	    "--help')", name);
 }
 
 /*
@@ -141,9 +140,8 @@ help(int argc, char **argv)
 	}
 	if ((strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0) && argc > 2) {
-		fprintf(stderr, "nlpops help: '%s' is one operand too many "
-		    "(see 'nlpops help help')\n", argv[2]);
-		return NLP_USAGE;
+		return cli_errorf("help", NLP_USAGE, "'%s' is one operand too "
+		    "many (see 'nlpops help help')", argv[2]);
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0) {
@@ -158,9 +156,8 @@ help(int argc, char **argv)
 	   no verb) */
 	if (argc > (strcmp(c->name, "registry") == 0 ? 3 : 2) || (argc == 3 &&
 	    argv[2][0] == '-')) {
-		fprintf(stderr, "nlpops help: '%s' is one operand too many "
-		    "(see 'nlpops help help')\n", argv[argc - 1]);
-		return NLP_USAGE;
+		return cli_errorf("help", NLP_USAGE, "'%s' is one operand too "
+		    "many (see 'nlpops help help')", argv[argc - 1]);
 	}
 	/* a registry verb: its own options, as `registry VERB --help` */
 	if (argc >= 3 && strcmp(c->name, "registry") == 0 &&
@@ -326,11 +323,9 @@ global_options(int *argc, char ***argv)
 		*argv += used;
 		*argc -= used;
 	}
-	if (max != NULL && cli_parse_size(max, &cli_cache_max_opt) != 0) {
-		fprintf(stderr, "nlpops: --cache-max '%s' is not a size (like "
-		    "500M or 2G)\n", max);
-		return NLP_USAGE;
-	}
+	if (max != NULL && cli_parse_size(max, &cli_cache_max_opt) != 0)
+		return cli_top_usage_error("--cache-max '%s' is not a size "
+		    "(like 500M or 2G)", max);
 	return NLP_OK;
 }
 
@@ -358,11 +353,9 @@ main_(int argc, char **argv)
 	name = argv[1];
 	if ((strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 ||
 	    strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) &&
-	    argc > 2) {
-		fprintf(stderr, "nlpops: %s takes nothing after it, not '%s'\n",
-		    name, argv[2]);
-		return NLP_USAGE;
-	}
+	    argc > 2)
+		return cli_top_usage_error("%s takes nothing after it, not "
+		    "'%s'", name, argv[2]);
 	if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
 		list_commands(stdout);
 		return finish_stdout("help", NLP_OK);
@@ -374,9 +367,8 @@ main_(int argc, char **argv)
 		return finish_stdout("version", NLP_OK);
 	}
 	if (name[0] == '-') {
-		fprintf(stderr, "nlpops: unknown option '%s' (see 'nlpops "
-		    "--help')\n", name);
-		return NLP_USAGE;
+		return cli_top_usage_error("unknown option '%s' (see 'nlpops "
+		    "--help')", name);
 	}
 	if (strcmp(name, "help") == 0)
 		return finish_stdout("help", help(argc - 1, argv + 1));

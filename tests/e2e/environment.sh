@@ -138,8 +138,10 @@ fi
 
 # ---- libcrypto is loaded when a command hashes or signs (lib/lcrypto.h):
 # hidden (an empty file mounted over it), predict and drift on a model
-# file still work, and train, which hashes its data, says which library
-# and package it needs, exit 4, leaving no model
+# file still work (drift gives its verdict: 0, or 1 when its domain
+# classifier, on 50 texts a side, happens to tell them apart), and train,
+# which hashes its data, says which library and package it needs, exit 4,
+# leaving no model
 crypto=$(ldconfig -p 2>/dev/null | sed -n 's|.*libcrypto\.so\.3 (libc6,x86-64) => ||p' | head -1)
 if [ $san -eq 0 ] && [ -n "$crypto" ] && unshare -m true 2>/dev/null; then
 	: >empty.so
@@ -147,8 +149,8 @@ if [ $san -eq 0 ] && [ -n "$crypto" ] && unshare -m true 2>/dev/null; then
 	    empty.so "$crypto" sh -c '"$1" predict -q -m m.nlp test.txt >nocrypto.tsv; echo $? >nocrypto.rc
 		"$1" drift -q -m m.nlp test.txt; echo $? >>nocrypto.rc
 		"$1" train -q -o nocrypto.nlp train.tsv 2>nocrypto.err; echo $? >>nocrypto.rc' sh "$N"
-	check "without libcrypto: predict and drift exit 0, train 4 ($(tr '\n' ' ' <nocrypto.rc))" \
-	    test "$(tr '\n' ' ' <nocrypto.rc)" = "0 0 4 "
+	check "without libcrypto: predict exits 0, drift 0 or 1, train 4 ($(tr '\n' ' ' <nocrypto.rc))" \
+	    sh -c "tr '\n' ' ' <nocrypto.rc | grep -Eqx '0 [01] 4 '"
 	check "... predict's output is the same" cmp -s want.tsv nocrypto.tsv
 	check "... train names the library and its package ($(head -c 200 nocrypto.err))" \
 	    grep -q '^nlpops train: libcrypto.so.3 is needed for SHA-256 and signing keys (Debian: libssl3) and cannot be loaded: ' nocrypto.err
