@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "artifact.h"
@@ -547,19 +548,32 @@ open_signing(struct targs *a, const struct nlp_atomic *out,
 	return rc;
 }
 
-/* --autotune reads the data once per trial: files, not stdin. */
+/* --autotune reads the data once per trial: files, not stdin, nor a
+ * pipe by another name (/dev/stdin, <(zcat ...), a FIFO), whose second
+ * reading would find it empty and train nothing.  The data (n paths) and
+ * --valid's file (or NULL). */
 static int
-check_autotune_files(int n, char **paths)
+check_autotune_files(int n, char **paths, const char *valid)
 {
+	struct stat sb;
 	int i;
 
 	if (n == 0)
 		return cli_usage_error("train", "--autotune reads the data once "
 		    "per trial: give it as files, not on stdin");
-	for (i = 0; i < n; i++)
-		if (strcmp(paths[i], "-") == 0)
+	for (i = 0; i <= n; i++) {
+		const char *p = i < n ? paths[i] : valid;
+
+		if (p == NULL)
+			continue;
+		if (strcmp(p, "-") == 0)
 			return cli_usage_error("train", "--autotune reads the data "
 			    "once per trial: give it as files, not '-' (stdin)");
+		if (stat(p, &sb) == 0 && !S_ISREG(sb.st_mode))
+			return cli_usage_error("train", "--autotune reads the data "
+			    "once per trial: '%s' is not a regular file (a pipe "
+			    "reads once): give it as files", p);
+	}
 	return NLP_OK;
 }
 
@@ -650,7 +664,7 @@ cmd_train(int argc, char **argv)
 	    NLP_OK)
 		return rc;
 	if (a.autotune && (rc = check_autotune_files(argc - first,
-	    argv + first)) != NLP_OK)
+	    argv + first, a.o.valid)) != NLP_OK)
 		return rc;
 	if (nlp_artifact_tar_load(&e) != NLP_OK)
 		return cli_error("train", &e);

@@ -81,6 +81,12 @@ check "no validation data: no artifact" test ! -e no.nlp
 expect_status 2 "--autotune on stdin" sh -c "'$N' train --autotune -o no.nlp <train.tsv"
 check "stdin: says why" grep -q 'give it as files, not on stdin' "$T/err"
 expect_status 2 "--autotune with '-'" "$N" train --autotune -o no.nlp train.tsv -
+# Regression (fixed): a pipe by another name was read by the first trial
+# alone, the others trained on nothing, and the first was kept (exit 0)
+expect_status 2 "--autotune on /dev/stdin, a pipe" sh -c "cat train.tsv | '$N' train --autotune --trials 3 -o no.nlp /dev/stdin"
+check "a pipe: says why" grep -q "'/dev/stdin' is not a regular file" "$T/err"
+mkfifo valid.fifo
+expect_status 2 "--autotune --valid FIFO" "$N" train --autotune --trials 3 --valid valid.fifo -o no.nlp train.tsv
 expect_status 2 "--trials without --autotune" "$N" train --trials 3 -o no.nlp train.tsv
 expect_status 2 "--trials 0" "$N" train --autotune --trials 0 -o no.nlp train.tsv
 expect_status 2 "--trials 1001" "$N" train --autotune --trials 1001 -o no.nlp train.tsv
