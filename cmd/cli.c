@@ -403,7 +403,9 @@ cli_uint(const char *cmd, const char *opt, const char *arg, unsigned long min,
 
 	errno = 0;
 	v = strtoul(arg, &end, 10);
-	if (arg[0] == '\0' || arg[0] == '-' || *end != '\0' || errno != 0 ||
+	/* digits alone: strtoul would also take white space and a sign
+	   before them, where white space after is refused */
+	if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0 ||
 	    v < min || v > max)
 		return cli_usage_error(cmd, "%s takes a whole number from %lu "
 		    "to %lu, not '%s'", opt, min, max, arg);
@@ -420,8 +422,10 @@ cli_double(const char *cmd, const char *opt, const char *arg, double min,
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (arg[0] == '\0' || *end != '\0' || errno != 0 || !(v >= min) ||
-	    !(v <= max))
+	/* a decimal number: strtod would also take white space before it,
+	   hexadecimal, "inf" and "nan" */
+	if (arg[0] == '\0' || arg[strspn(arg, "0123456789.eE+-")] != '\0' ||
+	    *end != '\0' || errno != 0 || !(v >= min) || !(v <= max))
 		return cli_usage_error(cmd, "%s takes a number from %g to %g, "
 		    "not '%s'", opt, min, max, arg);
 	*out = v;
