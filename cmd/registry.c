@@ -1631,6 +1631,10 @@ verb_import(struct nlp_registry *unused, struct ropts *o)
 	if (strcmp(o->args[0], "-") == 0)
 		return cli_usage_error("registry", "import reads a file (it is "
 		    "read twice), not standard input");
+	/* nor a pipe or a device (/dev/stdin, a FIFO): its second reading
+	   would find nothing, or wait forever with the registry locked */
+	if (nlp_registry_bundle_file(o->args[0], &e) != NLP_OK)
+		return cli_usage_error("registry", "%s", e.msg);
 	/* libarchive reads the bundle: loaded before the registry is made */
 	if (nlp_artifact_tar_load(&e) != NLP_OK)
 		return cli_error("registry", &e);

@@ -567,7 +567,8 @@ int nlp_registry_export(struct nlp_registry *r, const struct nlp_ref *refs,
     struct nlp_registry_bundle_report *out, struct nlp_err *e);
 
 /*
- * Import the bundle at path (a file: it is read twice) in one
+ * Import the bundle at path (a regular file: it is read twice, and
+ * anything else is NLP_USAGE, see nlp_registry_bundle_file()) in one
  * transaction, keeping version numbers and the bundle's events as they
  * were.  Everything is checked before anything changes: bundle.json
  * strictly, every object's SHA-256 and size, every artifact loadable
@@ -587,8 +588,19 @@ void nlp_registry_bundle_report_release(struct nlp_registry_bundle_report *b);
 
 /* The checks of an import's first pass on the bundle at path, with no
  * registry (before one is made for it): NLP_OK, or the error import
- * would give (NLP_DATA, NLP_IO). */
+ * would give (NLP_USAGE, NLP_DATA, NLP_IO). */
 int nlp_registry_bundle_check(const char *path, struct nlp_err *e);
+
+/*
+ * Can the bundle at path be read twice, as import reads it (checked,
+ * then stored)?  NLP_OK for a regular file (a symbolic link followed),
+ * or one that cannot be looked at (the reading says why); NLP_USAGE for
+ * anything else: a pipe or a device would give the second reading
+ * nothing, or block it while the registry is locked.  Import and
+ * nlp_registry_bundle_check() begin with it; a caller checks with it
+ * before it opens or makes the registry.
+ */
+int nlp_registry_bundle_file(const char *path, struct nlp_err *e);
 
 /* ---- Checks ---- */
 

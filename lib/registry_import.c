@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -1302,12 +1303,42 @@ import_model(struct nlp_registry *r, const struct bundle *b, struct b_model *m,
 	return rc;
 }
 
+/* What a file that is not a regular one is, for a message. */
+static const char *
+file_kind(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a pipe or FIFO";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "not a regular file";
+}
+
+int
+nlp_registry_bundle_file(const char *path, struct nlp_err *e)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+		return NLP_OK;
+	return nlp_errf(e, NLP_USAGE, "import reads a regular file (it is read "
+	    "twice), not '%s' (%s)", path, file_kind(st.st_mode));
+}
+
 int
 nlp_registry_bundle_check(const char *path, struct nlp_err *e)
 {
 	struct bundle b;
 	int rc;
 
+	if ((rc = nlp_registry_bundle_file(path, e)) != NLP_OK)
+		return rc;
 	memset(&b, 0, sizeof b);
 	b.path = path;
 	rc = read_bundle(&b, e);
@@ -1330,6 +1361,8 @@ nlp_registry_import(struct nlp_registry *r, const char *path, const char *who,
 	    !nlp_text_clean(who, strlen(who))))
 		return nlp_errf(e, NLP_USAGE, "the user's name must be one line of "
 		    "printable UTF-8 text");
+	if ((rc = nlp_registry_bundle_file(path, e)) != NLP_OK)
+		return rc;
 	if (r->schema < 3) {
 		rc = nlp_errf(e, NLP_REGISTRY, "registry '%s' predates bundles "
 		    "(schema %d); open it for writing with this nlpops first",

@@ -446,6 +446,33 @@ check "bundles: nothing escaped the bundle" test ! -e "$T/evil"
 check "bundles: the registry is as it was" cmp -s "$T/h30" "$T/h31"
 check "bundles: nothing in the new one" sh -c "! '$N' --registry '$T/r31' registry list | grep -q spam"
 check "bundles: not even an empty registry made for them" test ! -e "$T/r31"
+# A FILE that cannot be read twice (import checks it, then stores it) is
+# refused at once, exit 2 as '-' is, before the registry is opened,
+# locked or made.  Regression (fixed): a FIFO's second reading waited
+# forever inside the write transaction, every other writer then exit 75;
+# a pipe as /dev/stdin was called a bad bundle (exit 3) and left an empty
+# registry.db in a new directory; a directory was exit 4.
+mkfifo "$T/bundle.fifo"
+cat "$B/good.tar" >"$T/bundle.fifo" &
+writer=$!
+expect_status 2 "import FIFO is refused" timeout -s KILL 20 "$N" --registry "$R" registry import "$T/bundle.fifo"
+check "... saying it reads a regular file, read twice, naming it" grep -q "import reads a regular file (it is read twice), not '$T/bundle.fifo' (a pipe or FIFO)" "$T/err"
+check "... in one line" one_line "$T/err"
+kill $writer 2>/dev/null; wait $writer 2>/dev/null
+expect_status 0 "... and the registry is free for a writer" "$N" --registry "$R" registry alias spam 2 staging
+"$N" --registry "$R" registry alias --delete spam staging >/dev/null 2>&1
+expect_status 2 "import FIFO into a new registry" timeout -s KILL 20 "$N" --registry "$T/r34" registry import "$T/bundle.fifo"
+check "... makes no registry" test ! -e "$T/r34"
+expect_status 2 "import /dev/stdin from a pipe" sh -c "cat '$B/good.tar' | '$N' --registry '$T/r34' registry import /dev/stdin"
+check "... says it is a pipe" grep -q "not '/dev/stdin' (a pipe or FIFO)" "$T/err"
+check "... makes no registry" test ! -e "$T/r34"
+expect_status 2 "import DIRECTORY" "$N" --registry "$T/r34" registry import "$B"
+check "... says it is a directory" grep -q "import reads a regular file (it is read twice), not '$B' (a directory)" "$T/err"
+check "... makes no registry" test ! -e "$T/r34"
+expect_status 0 "import /dev/stdin from a regular file (followed: it is one)" sh -c "'$N' --registry '$T/r34' registry import /dev/stdin <'$B/good.tar'"
+ln -s good.tar "$B/link.tar"
+expect_status 0 "import a symbolic link to a bundle" "$N" --registry "$T/r34" registry import "$B/link.tar"
+check "... reads the bundle" grep -q "already there" "$T/out"
 if [ $san -eq 0 ] && [ -e "${NLP_FAILMALLOC:-}" ]; then
 	FAILMALLOC_COUNT=$T/count2 LD_PRELOAD=$NLP_FAILMALLOC "$N" --registry "$T/r32" registry import "$B/good.tar" >/dev/null 2>&1
 	total=$(cat "$T/count2")

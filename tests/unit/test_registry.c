@@ -2342,6 +2342,40 @@ TEST(export_then_import_keeps_numbers_and_history_and_refuses_conflicts)
 	nlp_registry_close(r);
 }
 
+/* A bundle that is not a regular file (it is read twice) is NLP_USAGE,
+ * before it is opened: a FIFO's reading would block. */
+TEST(import_refuses_what_cannot_be_read_twice)
+{
+	struct nlp_registry *r = open_rw();
+	struct nlp_err e = { 0 };
+	char fifo[PATH_MAX], bundle[PATH_MAX], link[PATH_MAX];
+	size_t imported, models;
+
+	snprintf(fifo, sizeof fifo, "%s/b.fifo", dir);
+	snprintf(bundle, sizeof bundle, "%s/b.tar", dir);
+	snprintf(link, sizeof link, "%s/link.tar", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	push_n(r, "spam", 1, NULL, NULL);
+	cr_assert_eq(export_to(r, "spam", bundle), 1);
+	cr_assert_eq(nlp_registry_bundle_file(fifo, &e), NLP_USAGE);
+	assert_has(e.msg, "import reads a regular file (it is read twice)");
+	assert_has(e.msg, "(a pipe or FIFO)");
+	cr_assert_eq(nlp_registry_bundle_check(fifo, &e), NLP_USAGE);
+	cr_assert_eq(import_from(r, fifo, &imported, &models, &e), NLP_USAGE);
+	cr_assert_eq(nlp_registry_bundle_file(dir, &e), NLP_USAGE);
+	assert_has(e.msg, "(a directory)");
+	cr_assert_eq(import_from(r, dir, &imported, &models, &e), NLP_USAGE);
+	/* a regular file, also through a symbolic link; a missing one is
+	 * the reading's to say */
+	cr_assert_eq(symlink("b.tar", link), 0);
+	cr_assert_eq(nlp_registry_bundle_file(link, &e), NLP_OK);
+	cr_assert_eq(import_from(r, link, &imported, &models, &e), NLP_OK,
+	    "%s", e.msg);
+	cr_assert_eq(nlp_registry_bundle_file("/nonexistent/b.tar", &e),
+	    NLP_OK);
+	nlp_registry_close(r);
+}
+
 TEST(import_refuses_a_damaged_bundle_and_changes_nothing)
 {
 	struct nlp_registry *r = open_rw(), *r2;
