@@ -392,7 +392,8 @@ parse_version(const char *verb, const char *what, const char *s, long *v)
 	char label[64];
 
 	snprintf(label, sizeof label, "%s %s", verb, what);
-	if (cli_uint("registry", label, s, 1, 0x7fffffffUL, &u) != NLP_OK)
+	if (cli_uint("registry", label, s, 1, (unsigned long)NLP_VERSION_MAX,
+	    &u) != NLP_OK)
 		return NLP_USAGE;
 	*v = (long)u;
 	return NLP_OK;
@@ -1134,9 +1135,6 @@ verb_rollback(struct nlp_registry *r, struct ropts *o)
 
 	if (o->nargs != 1)
 		return cli_usage_error("registry", "rollback takes one NAME");
-	if (strchr(o->args[0], '@') != NULL)
-		return cli_usage_error("registry", "rollback takes NAME and --alias "
-		    "ALIAS, not a reference ('%s')", o->args[0]);
 	/* with trusted keys, the version it would go to is checked first,
 	   then moved to only if the alias has not moved meanwhile */
 	if ((rc = cli_trust_set(&t, &e)) != NLP_OK)
@@ -1526,9 +1524,6 @@ verb_rm(struct nlp_registry *r, struct ropts *o)
 
 	if ((rc = one_ref(o, "rm takes NAME@VERSION", &ref)) != NLP_OK)
 		return rc;
-	if (ref.version == 0)
-		return cli_usage_error("registry", "rm takes NAME@VERSION, with a "
-		    "version number, not '%s'", o->args[0]);
 	nlp_registry_before_commit(r, cli_check_stdout, NULL);
 	rc = nlp_registry_rm_deleting(r, ref.name, ref.version, o->force,
 	    cli_who(), o->reason, &deleted, &e);
@@ -1690,43 +1685,177 @@ verb_import(struct nlp_registry *unused, struct ropts *o)
 	return NLP_OK;
 }
 
-/* The verbs: their declarations, summaries and functions. */
+/*
+ * The operands and options that name a model, an alias or a version,
+ * checked before the registry is opened (cmd_registry): a malformed one
+ * is a usage error (status 2) whatever the registry holds, or whether
+ * there is one, in the words of the library's checks
+ * (nlp_registry_check_name(), nlp_registry_check_alias(),
+ * nlp_modelref_parse()); a well-formed one the registry does not have is
+ * the verb's to find (status 5).  How many operands there are is the
+ * verb's to say.
+ */
+
+/* A NAME operand. */
+static int
+name_arg(const char *s)
+{
+	struct nlp_err e = { 0, "" };
+
+	if (nlp_registry_check_name(s, &e) != NLP_OK)
+		return cli_error("registry", &e);
+	return NLP_OK;
+}
+
+/* An ALIAS operand, or --alias. */
+static int
+alias_arg(const char *s)
+{
+	struct nlp_err e = { 0, "" };
+
+	if (nlp_registry_check_alias(s, &e) != NLP_OK)
+		return cli_error("registry", &e);
+	return NLP_OK;
+}
+
+/* list [NAME] */
+static int
+check_list(const struct ropts *o)
+{
+	return o->nargs == 1 ? name_arg(o->args[0]) : NLP_OK;
+}
+
+/* show, resolve, pull: REF; diff: REF REF */
+static int
+check_refs(const struct ropts *o)
+{
+	struct nlp_ref ref;
+	int i, rc = NLP_OK;
+
+	for (i = 0; i < o->nargs && i < 2 && rc == NLP_OK; i++)
+		rc = ref_arg(o->args[i], &ref);
+	return rc;
+}
+
+/* alias and promote: NAME VERSION ALIAS, VERSION a number or an alias;
+ * with --delete, NAME ALIAS */
+static int
+check_alias(const struct ropts *o)
+{
+	const char *v;
+	long version;
+	int rc;
+
+	if (o->nargs != (o->del ? 2 : 3))
+		return NLP_OK;
+	if ((rc = name_arg(o->args[0])) != NLP_OK)
+		return rc;
+	if (o->del)
+		return alias_arg(o->args[1]);
+	v = o->args[1];
+	if (strspn(v, "0123456789") == strlen(v)) {
+		if ((rc = parse_version(o->verb, "VERSION", v, &version)) != NLP_OK)
+			return rc;
+	} else if (!nlp_registry_valid_alias(v))
+		return cli_errorf("registry", NLP_USAGE, "'%s' is neither a "
+		    "version number nor a valid alias", v);
+	return alias_arg(o->args[2]);
+}
+
+/* rollback NAME [--alias A] */
+static int
+check_rollback(const struct ropts *o)
+{
+	int rc;
+
+	if (o->nargs == 1 && strchr(o->args[0], '@') != NULL)
+		return cli_usage_error("registry", "rollback takes NAME and --alias "
+		    "ALIAS, not a reference ('%s')", o->args[0]);
+	if (o->nargs == 1 && (rc = name_arg(o->args[0])) != NLP_OK)
+		return rc;
+	return o->alias != NULL ? alias_arg(o->alias) : NLP_OK;
+}
+
+/* history NAME [--alias A] */
+static int
+check_history(const struct ropts *o)
+{
+	int rc;
+
+	if (o->nargs == 1 && (rc = name_arg(o->args[0])) != NLP_OK)
+		return rc;
+	return o->alias != NULL ? alias_arg(o->alias) : NLP_OK;
+}
+
+/* export REF...: NAME alone too */
+static int
+check_export(const struct ropts *o)
+{
+	struct nlp_ref ref;
+	int i, rc = NLP_OK;
+
+	for (i = 0; i < o->nargs && rc == NLP_OK; i++)
+		rc = export_ref(o->args[i], &ref);
+	return rc;
+}
+
+/* rm NAME@VERSION */
+static int
+check_rm(const struct ropts *o)
+{
+	struct nlp_ref ref;
+	int rc;
+
+	if (o->nargs != 1)
+		return NLP_OK;
+	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
+		return rc;
+	if (ref.version == 0)
+		return cli_usage_error("registry", "rm takes NAME@VERSION, with a "
+		    "version number, not '%s'", o->args[0]);
+	return NLP_OK;
+}
+
+/* The verbs: their declarations, summaries, checks and functions. */
 static const struct verb {
 	const struct cli_cmd *cmd;
 	const char *summary;
+	int (*check)(const struct ropts *);  /* before opening, or NULL */
 	int (*fn)(struct nlp_registry *, struct ropts *);
 	int open;            /* 0: none, 1: read, 2: write */
 } verbs[] = {
-	{ &cli_registry_init, "create the registry", verb_init, 0 },
+	{ &cli_registry_init, "create the registry", NULL, verb_init, 0 },
 	/* push opens after checking its input */
-	{ &cli_registry_push, "store an artifact as a new version", verb_push,
-	    0 },
-	{ &cli_registry_list, "models, or one model's versions", verb_list, 1 },
-	{ &cli_registry_show, "a version: lineage, metrics, events", verb_show,
-	    1 },
-	{ &cli_registry_alias, "set or move an alias", verb_alias, 2 },
+	{ &cli_registry_push, "store an artifact as a new version", NULL,
+	    verb_push, 0 },
+	{ &cli_registry_list, "models, or one model's versions", check_list,
+	    verb_list, 1 },
+	{ &cli_registry_show, "a version: lineage, metrics, events",
+	    check_refs, verb_show, 1 },
+	{ &cli_registry_alias, "set or move an alias", check_alias, verb_alias,
+	    2 },
 	{ &cli_registry_promote, "set or move an alias (same as alias)",
-	    verb_alias, 2 },
+	    check_alias, verb_alias, 2 },
 	{ &cli_registry_rollback, "move an alias back (default: production)",
-	    verb_rollback, 2 },
-	{ &cli_registry_history, "what happened, newest first", verb_history,
-	    1 },
-	{ &cli_registry_diff, "what differs between two versions", verb_diff,
-	    1 },
+	    check_rollback, verb_rollback, 2 },
+	{ &cli_registry_history, "what happened, newest first", check_history,
+	    verb_history, 1 },
+	{ &cli_registry_diff, "what differs between two versions", check_refs,
+	    verb_diff, 1 },
 	{ &cli_registry_resolve, "the version a reference names now, and its "
-	    "SHA-256", verb_resolve, 1 },
-	{ &cli_registry_pull, "copy an artifact out, hash checked", verb_pull,
-	    1 },
+	    "SHA-256", check_refs, verb_resolve, 1 },
+	{ &cli_registry_pull, "copy an artifact out, hash checked", check_refs,
+	    verb_pull, 1 },
 	{ &cli_registry_export, "write a bundle of models or versions",
-	    verb_export, 1 },
+	    check_export, verb_export, 1 },
 	/* import opens itself: it creates a registry that is missing */
-	{ &cli_registry_import, "restore a bundle: versions and history",
+	{ &cli_registry_import, "restore a bundle: versions and history", NULL,
 	    verb_import, 0 },
 	/* verify opens itself: damage is a finding */
-	{ &cli_registry_verify, "check every object and the database",
+	{ &cli_registry_verify, "check every object and the database", NULL,
 	    verb_verify, 0 },
-	{ &cli_registry_gc, "remove unreferenced objects", verb_gc, 2 },
-	{ &cli_registry_rm, "remove a version", verb_rm, 2 },
+	{ &cli_registry_gc, "remove unreferenced objects", NULL, verb_gc, 2 },
+	{ &cli_registry_rm, "remove a version", check_rm, verb_rm, 2 },
 };
 
 #define NVERBS (sizeof verbs / sizeof verbs[0])
@@ -1801,6 +1930,9 @@ cmd_registry(int argc, char **argv)
 	if (rc == NLP_OK && o.del && (o.if_current || o.nreq))
 		rc = cli_usage_error("registry", "alias --delete takes no %s",
 		    o.if_current ? "--if-current" : "--require");
+	/* a malformed name, alias or version: before the registry */
+	if (rc == NLP_OK && verbs[i].check != NULL)
+		rc = verbs[i].check(&o);
 	/* writes other than push need an existing registry: never create one
 	   just to say that a model is missing */
 	if (rc == NLP_OK && verbs[i].open)     /* gc --dry-run only reads */

@@ -40,7 +40,8 @@ nlp_modelref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e)
 		char *end;
 		errno = 0;
 		ref->version = strtol(at + 1, &end, 10);
-		if (*end == '\0' && errno == 0 && ref->version > 0)
+		if (*end == '\0' && errno == 0 && ref->version > 0 &&
+		    ref->version <= NLP_VERSION_MAX)
 			return NLP_OK;
 	} else if (nlp_registry_valid_alias(at + 1)) {
 		strcpy(ref->alias, at + 1);

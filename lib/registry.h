@@ -126,6 +126,12 @@ int nlp_registry_open_waiting(struct nlp_registry **out, const char *dir,
 int nlp_registry_valid_name(const char *s);
 int nlp_registry_valid_alias(const char *s);
 
+/* nlp_registry_valid_name() as a status: NLP_OK, or NLP_USAGE saying
+ * what a model name is.  Every registry function that looks a model up
+ * by a name it is given checks it so: a malformed name is a usage
+ * error, a well-formed one that is not there NLP_REGISTRY. */
+int nlp_registry_check_name(const char *s, struct nlp_err *e);
+
 /* A name for a new model, as push takes it: valid, and not ending in
  * .nlp, .tar, .tar.gz, .tgz or .gz (a file name given as the name):
  * NLP_OK, or NLP_USAGE saying why not. */
@@ -136,8 +142,13 @@ int nlp_registry_check_new_name(const char *s, struct nlp_err *e);
 size_t nlp_registry_file_suffix(const char *s);
 
 /* nlp_registry_valid_alias() as a status: NLP_OK, or NLP_USAGE saying
- * why not (all digits: it would read as a version). */
+ * why not (all digits: it would read as a version).  Every registry
+ * function that looks an alias up by a name it is given checks it so. */
 int nlp_registry_check_alias(const char *s, struct nlp_err *e);
+
+/* A version number runs 1 to NLP_VERSION_MAX (the largest a reference,
+ * or a VERSION operand, may name: a usage error above it). */
+#define NLP_VERSION_MAX 2147483647L
 
 /* What a reference resolves to. */
 struct nlp_resolved {

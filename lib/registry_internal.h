@@ -371,7 +371,8 @@ int nlp_registry_string_row(void *arg, struct nlp_regdb_stmt *st,
     struct nlp_err *e);
 
 /* The id of model name: 0 when there is none (model_id), an error naming
- * it and the models there are, nearest first (need_model). */
+ * it and the models there are, nearest first (need_model; NLP_USAGE when
+ * name is no valid model name). */
 int nlp_registry_model_id(struct nlp_registry *r, const char *name,
     int64_t *id, struct nlp_err *e);
 int nlp_registry_need_model(struct nlp_registry *r, const char *name,
@@ -387,7 +388,8 @@ int nlp_registry_no_alias(struct nlp_registry *r, int64_t mid,
 int nlp_registry_need_version(struct nlp_registry *r, int64_t mid,
     const char *name, long version, int64_t *vid, struct nlp_err *e);
 
-/* The version alias of model mid points at (0: no such alias). */
+/* The version alias of model mid points at (0: no such alias; NLP_USAGE
+ * when alias is no valid alias). */
 int nlp_registry_alias_version(struct nlp_registry *r, int64_t mid,
     const char *alias, long *version, struct nlp_err *e);
 

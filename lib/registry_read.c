@@ -198,9 +198,12 @@ nlp_registry_need_model(struct nlp_registry *r, const char *name,
 {
 	struct nlp_registry_strings l = { NULL, 0, 0 };
 	char hint[768];
-	int rc = nlp_registry_model_id(r, name, id, e);
+	int rc;
 
-	if (rc != NLP_OK || *id != 0)
+	/* a malformed name is no model's: a usage error, not "no model" */
+	*id = 0;
+	if ((rc = nlp_registry_check_name(name, e)) != NLP_OK ||
+	    (rc = nlp_registry_model_id(r, name, id, e)) != NLP_OK || *id != 0)
 		return rc;
 	if ((rc = nlp_regdb_each(r, "SELECT name FROM models ORDER BY name",
 	    NULL, 0, nlp_registry_string_row, &l, e)) != NLP_OK) {
@@ -253,9 +256,12 @@ nlp_registry_alias_version(struct nlp_registry *r, int64_t mid,
     const char *alias, long *version, struct nlp_err *e)
 {
 	struct nlp_regdb_param p[] = { NLP_REGDB_INT(mid), NLP_REGDB_TEXT(alias) };
-	int64_t v;
+	int64_t v = 0;
 	int rc;
 
+	*version = 0;
+	if ((rc = nlp_registry_check_alias(alias, e)) != NLP_OK)
+		return rc;
 	rc = nlp_regdb_int_query(r, "SELECT v.version FROM aliases a JOIN "
 	    "versions v ON v.id = a.version_id WHERE a.model_id = ? AND "
 	    "a.alias = ?", p, 2, 0, &v, e);
@@ -655,6 +661,8 @@ nlp_registry_history(struct nlp_registry *r, const char *name,
 	int rc;
 
 	memset(out, 0, sizeof *out);
+	if (alias != NULL && (rc = nlp_registry_check_alias(alias, e)) != NLP_OK)
+		return rc;
 	if ((rc = nlp_registry_need_model(r, name, &mid, e)) != NLP_OK)
 		return rc;
 	return read_events(r, mid, alias, 0, out, e);

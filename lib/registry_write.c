@@ -81,14 +81,22 @@ nlp_registry_file_suffix(const char *s)
 }
 
 int
+nlp_registry_check_name(const char *s, struct nlp_err *e)
+{
+	if (nlp_registry_valid_name(s))
+		return NLP_OK;
+	return nlp_errf(e, NLP_USAGE, "'%s' is not a valid model name (1 to 64 "
+	    "of A-Z a-z 0-9 . _ -, starting with a letter or digit)", s);
+}
+
+int
 nlp_registry_check_new_name(const char *s, struct nlp_err *e)
 {
 	size_t n = strlen(s), k;
+	int rc;
 
-	if (!nlp_registry_valid_name(s))
-		return nlp_errf(e, NLP_USAGE, "'%s' is not a valid model name "
-		    "(1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or "
-		    "digit)", s);
+	if ((rc = nlp_registry_check_name(s, e)) != NLP_OK)
+		return rc;
 	if ((k = nlp_registry_file_suffix(s)) > 0)
 		return nlp_errf(e, NLP_USAGE, "'%s' looks like a file name, "
 		    "not a model name (one may not end in .nlp, .tar, "
@@ -1124,7 +1132,8 @@ nlp_registry_promote(struct nlp_registry *r, const char *name, long version,
 	int rc;
 
 	*old = 0;
-	if ((rc = nlp_registry_check_alias(alias, e)) != NLP_OK)
+	if ((rc = nlp_registry_check_name(name, e)) != NLP_OK ||
+	    (rc = nlp_registry_check_alias(alias, e)) != NLP_OK)
 		return rc;
 	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
@@ -1142,6 +1151,8 @@ nlp_registry_promote_alias(struct nlp_registry *r, const char *name,
 	int rc;
 
 	*old = *version = 0;
+	if ((rc = nlp_registry_check_name(name, e)) != NLP_OK)
+		return rc;
 	if (!nlp_registry_valid_alias(from_alias))
 		return nlp_errf(e, NLP_USAGE, "'%s' is neither a version number nor "
 		    "a valid alias", from_alias);
@@ -1197,6 +1208,9 @@ nlp_registry_alias_delete(struct nlp_registry *r, const char *name,
 	int rc;
 
 	*old = 0;
+	if ((rc = nlp_registry_check_name(name, e)) != NLP_OK ||
+	    (rc = nlp_registry_check_alias(alias, e)) != NLP_OK)
+		return rc;
 	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
 	if ((rc = nlp_registry_need_model(r, name, &mid, e)) == NLP_OK)
@@ -1408,6 +1422,9 @@ nlp_registry_rollback(struct nlp_registry *r, const char *name,
 	int rc;
 
 	*from = *dest = 0;
+	if ((rc = nlp_registry_check_name(name, e)) != NLP_OK ||
+	    (rc = nlp_registry_check_alias(alias, e)) != NLP_OK)
+		return rc;
 	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
 	if ((rc = rollback_where(r, name, alias, to, if_current, &mid, from,
@@ -1466,6 +1483,8 @@ nlp_registry_rm_deleting(struct nlp_registry *r, const char *name,
 
 	if (deleted != NULL)
 		memset(deleted, 0, sizeof *deleted);
+	if ((rc = nlp_registry_check_name(name, e)) != NLP_OK)
+		return rc;
 	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
 	if ((rc = nlp_registry_need_model(r, name, &mid, e)) == NLP_OK &&

@@ -627,11 +627,61 @@ check "... the same bytes but the warning: nothing the sections hold differs" gr
 expect_status 5 "diff with a reference that names nothing" reg4 diff spam@1 spam@99
 expect_status 2 "diff with one reference" reg4 diff spam@1
 
+# --- a malformed NAME, ALIAS or VERSION is a usage error (2) wherever it
+# is given, in the words of the checks that already said so; a
+# well-formed one that is not there stays 5.  Regression (fixed): these
+# said "no model", "no alias" or "no version", exit 5.
+n=$(nevents spam "$R4")
+for c in "rollback spam --alias 123" "rollback spam --alias a@b" \
+    "history spam --alias 123" "history spam --alias a@b" \
+    "alias --delete spam 123" "alias --delete spam a@b" \
+    "alias --delete a@b production" "alias a@b 1 staging" "promote a@b 1 staging" \
+    "rollback a@b" "history a@b" "list a@b" "history .spam" \
+    "show spam@99999999999" "resolve spam@2147483648" "diff spam@1 spam@99999999999" \
+    "pull spam@99999999999 -o $T/x.nlp" "export spam@99999999999 -o $T/x.tar" \
+    "rm spam@99999999999"; do
+	# shellcheck disable=SC2086
+	expect_status 2 "registry $c" reg4 $c
+	check "registry $c: in one line" one_line
+done
+check "... and none of them changed anything" test "$(nevents spam "$R4")" -eq "$n"
+expect_status 2 "rollback --alias all digits" reg4 rollback spam --alias 123
+check "... says it would read as a version" grep -q "'123' is not a valid alias: it is all digits, and would read as a version number" "$T/err"
+expect_status 2 "history --alias with an '@'" reg4 history spam --alias a@b
+check "... says what an alias is" grep -q "'a@b' is not a valid alias (1 to 64 of " "$T/err"
+expect_status 2 "alias --delete of an all-digit alias" reg4 alias --delete spam 123
+check "... says it would read as a version" grep -q "'123' is not a valid alias: it is all digits" "$T/err"
+for v in history list; do
+	expect_status 2 "$v 'a b'" reg4 $v 'a b'
+	check "$v 'a b': says what a model name is" grep -q "'a b' is not a valid model name (1 to 64 of " "$T/err"
+done
+expect_status 2 "a version past 2147483647 in a reference" reg4 show spam@99999999999
+check "... is not a model reference" grep -q "'spam@99999999999' is not a model reference" "$T/err"
+for c in "predict -m spam@99999999999" "predict -m spam@2147483648" "eval -m spam@99999999999 $DATA/spam.test.tsv.gz" \
+    "eval -m spam@1 --baseline spam@99999999999 $DATA/spam.test.tsv.gz" "drift -m spam@99999999999 $DATA/spam.test.tsv.gz" \
+    "serve -m spam@99999999999"; do
+	# shellcheck disable=SC2086
+	expect_status 2 "$c" timeout -s KILL 30 "$N" --registry "$R4" $c </dev/null   # serve would stay
+	check "$c: is not a model reference" grep -q "'spam@[0-9]*' is not a model reference" "$T/err"
+done
+# well-formed, but not there: 5, as before
+for c in "history nosuch" "list nosuch" "history spam --alias nosuch" \
+    "rollback spam --alias nosuch" "alias --delete spam nosuch" "show spam@2147483647"; do
+	# shellcheck disable=SC2086
+	expect_status 5 "registry $c (not there)" reg4 $c
+done
+expect_status 5 "predict -m spam@2147483647 (not there)" sh -c "'$N' --registry '$R4' predict -m spam@2147483647 <'$T/text.txt'"
+
 # --- refused before anything is touched
 expect_status 2 "push with a malformed tag, to a registry not made yet" "$N" --registry "$T/notyet" registry push "$T/m1.nlp" --name spam --tag bad
 check "... makes no registry" test ! -e "$T/notyet"
 expect_status 2 "alias --delete takes no --if-current" "$N" --registry "$T/notyet" registry alias --delete spam production --if-current 3
 check "... saying so" grep -q "alias --delete takes no --if-current" "$T/err"
+for c in "history a@b" "list a@b" "show spam@0" "rollback spam --alias 7" "alias --delete spam 7" "alias spam 1 7" "rm spam"; do
+	# shellcheck disable=SC2086
+	expect_status 2 "registry $c, with no registry: a usage error all the same" "$N" --registry "$T/notyet" registry $c
+done
+check "... and none made one" test ! -e "$T/notyet"
 
 # --- diff compares every training file, also two of the same base name
 # (train records base names: 2024/train.tsv and 2025/train.tsv)

@@ -41,6 +41,8 @@ LEAK_TEST(modelref, refuses_malformed_references_as_usage)
 	static const char *const bad[] = {
 		"", "@x", "spam@", "a b", "spam@1@2", "spam@0",
 		"spam@99999999999999999999999", "spam@a b", "sp\tam",
+		/* past the largest version, though a long holds it */
+		"spam@2147483648", "spam@99999999999",
 	};
 	struct nlp_ref r;
 	struct nlp_err e;
@@ -52,6 +54,9 @@ LEAK_TEST(modelref, refuses_malformed_references_as_usage)
 		cr_assert(strstr(e.msg, "not a model reference") != NULL,
 		    "%s", e.msg);
 	}
+	cr_assert_eq(nlp_modelref_parse("spam@2147483647", &r, &e), NLP_OK,
+	    "%s", e.msg);
+	cr_assert_eq(r.version, NLP_VERSION_MAX);
 }
 
 LEAK_TEST(modelref, tells_paths_from_references)

@@ -892,6 +892,68 @@ TEST(alias_compare_and_swap)
 	nlp_registry_close(r);
 }
 
+/* A malformed name or alias is NLP_USAGE in every function that looks
+ * one up, a well-formed one that is not there NLP_REGISTRY; nothing
+ * changes either way. */
+TEST(malformed_names_and_aliases_are_usage_errors_in_every_lookup)
+{
+	struct nlp_registry *r = open_rw();
+	struct nlp_registry_strings deleted;
+	struct nlp_registry_versions vs;
+	struct nlp_registry_events ev;
+	struct nlp_resolved res;
+	struct nlp_err e = { 0 };
+	struct nlp_ref ref = { .version = 1 };
+	long old, from, to, v;
+	size_t n;
+
+	push_n(r, "spam", 1, "production", NULL);
+	n = nevents(r, "spam");
+	cr_assert_eq(nlp_registry_history(r, "a b", NULL, &ev, &e), NLP_USAGE);
+	assert_has(e.msg, "'a b' is not a valid model name");
+	cr_assert_eq(nlp_registry_history(r, "spam", "123", &ev, &e),
+	    NLP_USAGE);
+	assert_has(e.msg, "'123' is not a valid alias: it is all digits");
+	cr_assert_eq(nlp_registry_history(r, "spam", "a@b", &ev, &e),
+	    NLP_USAGE);
+	cr_assert_eq(nlp_registry_list_versions(r, "a b", &vs, &e), NLP_USAGE);
+	cr_assert_eq(nlp_registry_alias_delete(r, "spam", "123", "tester", NULL,
+	    &old, &e), NLP_USAGE);
+	cr_assert_eq(nlp_registry_alias_delete(r, "a b", "production",
+	    "tester", NULL, &old, &e), NLP_USAGE);
+	cr_assert_eq(nlp_registry_rollback(r, "spam", "123", 0, 0, "tester",
+	    NULL, &from, &to, &e), NLP_USAGE);
+	cr_assert_eq(nlp_registry_rollback(r, ".spam", "production", 0, 0,
+	    "tester", NULL, &from, &to, &e), NLP_USAGE);
+	cr_assert_eq(nlp_registry_rollback_plan(r, "spam", "a b", 0, &from, &to,
+	    &e), NLP_USAGE);
+	cr_assert_eq(nlp_registry_alias_set(r, "a b", 1, "staging", 0,
+	    "tester", NULL, &old, &e), NLP_USAGE);
+	cr_assert_eq(nlp_registry_promote_alias(r, "a b", "production",
+	    "staging", 0, NULL, 0, "tester", NULL, &v, &old, &e), NLP_USAGE);
+	cr_assert_eq(nlp_registry_rm_deleting(r, "a b", 1, 1, "tester", NULL,
+	    &deleted, &e), NLP_USAGE);
+	snprintf(ref.name, sizeof ref.name, "a b");
+	cr_assert_eq(nlp_registry_resolve(r, &ref, &res, &e), NLP_USAGE);
+	snprintf(ref.name, sizeof ref.name, "spam");
+	snprintf(ref.alias, sizeof ref.alias, "42");
+	cr_assert_eq(nlp_registry_resolve(r, &ref, &res, &e), NLP_USAGE);
+	cr_assert_eq(nevents(r, "spam"), n);
+	/* well-formed, not there */
+	cr_assert_eq(nlp_registry_history(r, "nosuch", NULL, &ev, &e),
+	    NLP_REGISTRY);
+	cr_assert_eq(nlp_registry_list_versions(r, "nosuch", &vs, &e),
+	    NLP_REGISTRY);
+	cr_assert_eq(nlp_registry_alias_delete(r, "spam", "nosuch", "tester",
+	    NULL, &old, &e), NLP_REGISTRY);
+	cr_assert_eq(nlp_registry_rollback(r, "spam", "nosuch", 0, 0, "tester",
+	    NULL, &from, &to, &e), NLP_REGISTRY);
+	cr_assert_eq(resolve(r, "spam@nosuch"), 0);
+	cr_assert_eq(resolve(r, "nosuch@1"), 0);
+	cr_assert_eq(resolve(r, "spam"), 1);
+	nlp_registry_close(r);
+}
+
 TEST(promote_alias_moves_to_what_another_alias_points_at)
 {
 	struct nlp_registry *r = open_rw();
