@@ -311,19 +311,6 @@ cli_errorf(const char *cmd, int status, const char *fmt, ...)
 }
 
 int
-cli_top_usage_error(const char *fmt, ...)
-{
-	char msg[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	put_error(NULL, msg);
-	return NLP_USAGE;
-}
-
-int
 cli_label(const char *cmd, const char *opt, const char *arg)
 {
 	char why[64];

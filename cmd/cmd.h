@@ -207,18 +207,14 @@ int cli_print_pushed(const char *cmd, const char *name, const char *alias,
 /* Print "nlpops CMD: MESSAGE" on stderr and return e->status. */
 int cli_error(const char *cmd, const struct nlp_err *e);
 
-/* Format and print like cli_error(); returns status. */
+/* Format and print like cli_error(); returns status.  cmd NULL: the
+ * dispatcher's own, "nlpops: MESSAGE", before a command. */
 int cli_errorf(const char *cmd, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* A usage error: the message and a pointer to --help; returns NLP_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-
-/* The dispatcher's usage error, before a command: "nlpops: MESSAGE"
- * (escaped to one line, as every error is); returns NLP_USAGE. */
-int cli_top_usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
 
 /* Print usage text to stdout and return NLP_OK (for -h/--help). */
 int cli_help(const char *usage);

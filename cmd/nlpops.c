@@ -82,10 +82,10 @@ unknown_command(const char *name)
 	if (nlp_text_distance(name, "help") < best)
 		best = nlp_text_distance(name, "help"), bi = NCOMMANDS;
 	if (best <= 2)
-		return cli_top_usage_error("'%s' is not a command; did you "
+		return cli_errorf(NULL, NLP_USAGE, "'%s' is not a command; did you "
 		    "mean '%s'?", name, bi < NCOMMANDS ? commands[bi].name :
 		    "help");
-	return cli_top_usage_error("'%s' is not a command (see 'nlpops "
+	return cli_errorf(NULL, NLP_USAGE, "'%s' is not a command (see 'nlpops "
 	    "--help')", name);
 }
 
@@ -324,7 +324,7 @@ global_options(int *argc, char ***argv)
 		*argc -= used;
 	}
 	if (max != NULL && cli_parse_size(max, &cli_cache_max_opt) != 0)
-		return cli_top_usage_error("--cache-max '%s' is not a size "
+		return cli_errorf(NULL, NLP_USAGE, "--cache-max '%s' is not a size "
 		    "(like 500M or 2G)", max);
 	return NLP_OK;
 }
@@ -354,7 +354,7 @@ main_(int argc, char **argv)
 	if ((strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 ||
 	    strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) &&
 	    argc > 2)
-		return cli_top_usage_error("%s takes nothing after it, not "
+		return cli_errorf(NULL, NLP_USAGE, "%s takes nothing after it, not "
 		    "'%s'", name, argv[2]);
 	if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
 		list_commands(stdout);
@@ -367,7 +367,7 @@ main_(int argc, char **argv)
 		return finish_stdout("version", NLP_OK);
 	}
 	if (name[0] == '-') {
-		return cli_top_usage_error("unknown option '%s' (see 'nlpops "
+		return cli_errorf(NULL, NLP_USAGE, "unknown option '%s' (see 'nlpops "
 		    "--help')", name);
 	}
 	if (strcmp(name, "help") == 0)

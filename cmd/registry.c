@@ -1696,27 +1696,19 @@ verb_import(struct nlp_registry *unused, struct ropts *o)
  * verb's to say.
  */
 
-/* A NAME operand. */
+/* The operand s, checked by the library's check (a NAME:
+ * nlp_registry_check_name, an ALIAS or --alias: nlp_registry_check_alias). */
 static int
-name_arg(const char *s)
+checked_arg(int (*check)(const char *, struct nlp_err *), const char *s)
 {
 	struct nlp_err e = { 0, "" };
 
-	if (nlp_registry_check_name(s, &e) != NLP_OK)
+	if (check(s, &e) != NLP_OK)
 		return cli_error("registry", &e);
 	return NLP_OK;
 }
-
-/* An ALIAS operand, or --alias. */
-static int
-alias_arg(const char *s)
-{
-	struct nlp_err e = { 0, "" };
-
-	if (nlp_registry_check_alias(s, &e) != NLP_OK)
-		return cli_error("registry", &e);
-	return NLP_OK;
-}
+#define name_arg(s) checked_arg(nlp_registry_check_name, (s))
+#define alias_arg(s) checked_arg(nlp_registry_check_alias, (s))
 
 /* list [NAME] */
 static int
@@ -1763,20 +1755,18 @@ check_alias(const struct ropts *o)
 }
 
 /* rollback NAME [--alias A] */
+static int check_history(const struct ropts *o);
+
 static int
 check_rollback(const struct ropts *o)
 {
-	int rc;
-
 	if (o->nargs == 1 && strchr(o->args[0], '@') != NULL)
 		return cli_usage_error("registry", "rollback takes NAME and --alias "
 		    "ALIAS, not a reference ('%s')", o->args[0]);
-	if (o->nargs == 1 && (rc = name_arg(o->args[0])) != NLP_OK)
-		return rc;
-	return o->alias != NULL ? alias_arg(o->alias) : NLP_OK;
+	return check_history(o);
 }
 
-/* history NAME [--alias A] */
+/* history NAME [--alias A] (and rollback's, after its own) */
 static int
 check_history(const struct ropts *o)
 {

@@ -3,6 +3,7 @@
  * that load a model (predict, eval, drift): the trusted set is read once
  * per process, and every model loaded is checked against it (cmd.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,26 +98,17 @@ cli_trust_given(void)
 const char *
 cli_trust_file(size_t i, char *buf, size_t size)
 {
-	const char *env = getenv("NLPOPS_TRUSTED_KEYS"), *p, *colon;
+	const char *env = getenv("NLPOPS_TRUSTED_KEYS"), *p;
+	size_t len;
 
 	if (ngiven > 0)
 		return i < ngiven ? given[i] : NULL;
-	for (p = env; p != NULL && *p != '\0'; p = colon + 1) {
-		size_t len;
-
-		colon = strchr(p, ':');
-		len = colon != NULL ? (size_t)(colon - p) : strlen(p);
-		if (len > 0 && i-- == 0) {
-			if (len >= size)
-				len = size - 1;
-			memcpy(buf, p, len);
-			buf[len] = '\0';
-			return buf;
-		}
-		if (colon == NULL)
-			break;
-	}
-	return NULL;
+	if (env == NULL || env[0] == '\0' ||
+	    !nlp_trust_list_entry(env, i, &p, &len))
+		return NULL;
+	/* an empty entry, which loading refuses, names no file */
+	snprintf(buf, size, "%.*s", (int)len, p);
+	return buf;
 }
 
 int

@@ -784,28 +784,42 @@ nlp_trust_add(struct nlp_trust *t, const char *path, struct nlp_err *e)
 }
 
 int
+nlp_trust_list_entry(const char *list, size_t i, const char **p, size_t *len)
+{
+	const char *colon;
+
+	for (*p = list; ; *p = colon + 1) {
+		colon = strchr(*p, ':');
+		if (i-- == 0) {
+			*len = colon != NULL ? (size_t)(colon - *p) : strlen(*p);
+			return 1;
+		}
+		if (colon == NULL)
+			return 0;
+	}
+}
+
+int
 nlp_trust_add_list(struct nlp_trust *t, const char *list, const char *what,
     struct nlp_err *e)
 {
-	const char *p = list, *colon;
+	const char *p;
 	char *path;
+	size_t i, len;
 	int rc;
 
-	for (;;) {
-		colon = strchr(p, ':');
-		if (colon == p || *p == '\0')
+	for (i = 0; nlp_trust_list_entry(list, i, &p, &len); i++) {
+		if (len == 0)
 			return nlp_errf(e, NLP_USAGE, "%s has an empty entry ('%s')",
 			    what, list);
-		if (colon == NULL)
-			return nlp_trust_add(t, p, e);
-		if ((path = strndup(p, (size_t)(colon - p))) == NULL)
+		if ((path = strndup(p, len)) == NULL)
 			return nlp_errf(e, NLP_IO, "out of memory");
 		rc = nlp_trust_add(t, path, e);
 		free(path);
 		if (rc != NLP_OK)
 			return rc;
-		p = colon + 1;
 	}
+	return NLP_OK;
 }
 
 const char *

@@ -162,6 +162,14 @@ struct nlp_trust {
 int nlp_trust_add(struct nlp_trust *t, const char *path, struct nlp_err *e);
 
 /*
+ * Entry i (from 0) of a colon-separated list of files (as
+ * NLPOPS_TRUSTED_KEYS holds them): 1 with its start in *p and its length
+ * in *len (0 for an empty entry), or 0 past the last.
+ */
+int nlp_trust_list_entry(const char *list, size_t i, const char **p,
+    size_t *len);
+
+/*
  * Add every key of a colon-separated list of public key files (as
  * NLPOPS_TRUSTED_KEYS holds them); what names the list in messages.  An
  * empty entry ("a::b", a leading or trailing ':') is NLP_USAGE: a list
