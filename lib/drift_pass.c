@@ -12,7 +12,6 @@
 #include "digest.h"
 #include "pool.h"
 #include "text.h"
-#include "token.h"
 
 #define BATCH 4096               /* records read before scoring them */
 #define CHUNK 256                /* records a task accumulates */
@@ -340,7 +339,7 @@ score_record(struct nlp_drift_pass *p, struct worker *w,
 	if (nlp_model_predict(m, &w->sc, r->text, r->len, w->probs) < 0)
 		return -1;
 	*t = &w->sc.f.tok;
-	if (nlp_text_tokenless(r->text, r->len))
+	if ((*t)->n == 0)        /* its tokens, just made: no second look */
 		return 0;
 	nlp_top_k(w->probs, m->nclasses, 1, &best);
 	if (!m->multilabel) {
