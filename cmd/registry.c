@@ -765,8 +765,6 @@ verb_list(struct nlp_registry *r, struct ropts *o)
 	char *doc = NULL;
 	int rc;
 
-	if (o->nargs > 1)
-		return cli_usage_error("registry", "list takes at most one NAME");
 	if (o->nargs == 0) {
 		if ((rc = nlp_registry_list(r, &m, &e)) != NLP_OK)
 			return cli_error("registry", &e);
@@ -798,15 +796,6 @@ ref_arg(const char *s, struct nlp_ref *ref)
 	if (nlp_modelref_parse(s, ref, &e) != NLP_OK)
 		return cli_error("registry", &e);
 	return NLP_OK;
-}
-
-/* The one REF operand of a verb; usage says what the verb takes. */
-static int
-one_ref(const struct ropts *o, const char *usage, struct nlp_ref *ref)
-{
-	if (o->nargs != 1)
-		return cli_usage_error("registry", "%s", usage);
-	return ref_arg(o->args[0], ref);
 }
 
 /* One line per event: time, who, what, old -> new, reason. */
@@ -931,7 +920,7 @@ verb_show(struct nlp_registry *r, struct ropts *o)
 	char *doc = NULL;
 	int rc;
 
-	if ((rc = one_ref(o, "show takes one REF", &ref)) != NLP_OK)
+	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
 		return rc;
 	if ((rc = nlp_registry_show(r, &ref, &v, &e)) != NLP_OK)
 		return cli_error("registry", &e);
@@ -1073,9 +1062,6 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 	int rc;
 
 	if (o->del) {
-		if (o->nargs != 2)
-			return cli_usage_error("registry", "alias --delete takes NAME "
-			    "ALIAS");
 		nlp_registry_before_commit(r, cli_check_stdout, NULL);
 		rc = nlp_registry_alias_delete(r, o->args[0], o->args[1], cli_who(),
 		    o->reason, &old, &e);
@@ -1083,9 +1069,6 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 			return cli_error("registry", &e);
 		return print_move(o->args[1], o->args[0], old, 0);
 	}
-	if (o->nargs != 3)
-		return cli_usage_error("registry", "%s takes NAME VERSION ALIAS",
-		    o->verb);
 	/* VERSION: a number, or another alias of the model (read in the
 	   move's transaction; with trusted keys, resolved and checked first,
 	   and that version moved to) */
@@ -1133,8 +1116,6 @@ verb_rollback(struct nlp_registry *r, struct ropts *o)
 	long from, to;
 	int rc;
 
-	if (o->nargs != 1)
-		return cli_usage_error("registry", "rollback takes one NAME");
 	/* with trusted keys, the version it would go to is checked first,
 	   then moved to only if the alias has not moved meanwhile */
 	if ((rc = cli_trust_set(&t, &e)) != NLP_OK)
@@ -1165,8 +1146,6 @@ verb_history(struct nlp_registry *r, struct ropts *o)
 	char *doc = NULL;
 	int rc;
 
-	if (o->nargs != 1)
-		return cli_usage_error("registry", "history takes one NAME");
 	rc = nlp_registry_history(r, o->args[0], o->alias, &ev, &e);
 	if (rc != NLP_OK)
 		return cli_error("registry", &e);
@@ -1263,8 +1242,6 @@ verb_diff(struct nlp_registry *r, struct ropts *o)
 	char *doc = NULL;
 	int rc;
 
-	if (o->nargs != 2)
-		return cli_usage_error("registry", "diff takes two REFs");
 	if ((rc = ref_arg(o->args[0], &a)) != NLP_OK ||
 	    (rc = ref_arg(o->args[1], &b)) != NLP_OK)
 		return rc;
@@ -1287,7 +1264,7 @@ verb_resolve(struct nlp_registry *r, struct ropts *o)
 	char *doc = NULL;
 	int rc;
 
-	if ((rc = one_ref(o, "resolve takes one REF", &ref)) != NLP_OK)
+	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
 		return rc;
 	if ((rc = nlp_registry_resolve(r, &ref, &res, &e)) != NLP_OK)
 		return cli_error("registry", &e);
@@ -1387,10 +1364,8 @@ verb_pull(struct nlp_registry *r, struct ropts *o)
 	struct nlp_ref ref;
 	int rc;
 
-	if ((rc = one_ref(o, "pull takes REF and -o FILE", &ref)) != NLP_OK)
+	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
 		return rc;
-	if (o->output == NULL)
-		return cli_usage_error("registry", "pull takes REF and -o FILE");
 	if ((rc = outside_registry(r, o->output)) != NLP_OK)
 		return rc;
 	if ((rc = nlp_registry_pull(r, &ref, o->output, &res, &e)) != NLP_OK)
@@ -1484,8 +1459,6 @@ verb_gc(struct nlp_registry *r, struct ropts *o)
 	size_t i;
 	int rc, err;
 
-	if (o->nargs != 0)
-		return cli_usage_error("registry", "gc takes no arguments");
 	if ((rc = nlp_registry_gc(r, o->dry, o->grace, &rep, &e)) != NLP_OK)
 		return cli_error("registry", &e);
 	if (o->json) {
@@ -1522,7 +1495,7 @@ verb_rm(struct nlp_registry *r, struct ropts *o)
 	size_t i;
 	int rc;
 
-	if ((rc = one_ref(o, "rm takes NAME@VERSION", &ref)) != NLP_OK)
+	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
 		return rc;
 	nlp_registry_before_commit(r, cli_check_stdout, NULL);
 	rc = nlp_registry_rm_deleting(r, ref.name, ref.version, o->force,
@@ -1561,9 +1534,6 @@ verb_export(struct nlp_registry *r, struct ropts *o)
 	int i, rc = NLP_OK, to_stdout, err;
 	size_t k;
 
-	if (o->nargs < 1 || o->output == NULL)
-		return cli_usage_error("registry", "export takes REF... and -o "
-		    "FILE");
 	if ((rc = outside_registry(r, o->output)) != NLP_OK)
 		return rc;
 	to_stdout = strcmp(o->output, "-") == 0;
@@ -1738,8 +1708,12 @@ check_alias(const struct ropts *o)
 	long version;
 	int rc;
 
-	if (o->nargs != (o->del ? 2 : 3))
-		return NLP_OK;
+	if (o->del && o->nargs != 2)
+		return cli_usage_error("registry", "alias --delete takes NAME "
+		    "ALIAS");
+	if (!o->del && o->nargs != 3)
+		return cli_usage_error("registry", "%s takes NAME VERSION ALIAS",
+		    o->verb);
 	if ((rc = name_arg(o->args[0])) != NLP_OK)
 		return rc;
 	if (o->del)
@@ -1813,39 +1787,52 @@ static const struct verb {
 	int (*check)(const struct ropts *);  /* before opening, or NULL */
 	int (*fn)(struct nlp_registry *, struct ropts *);
 	int open;            /* 0: none, 1: read, 2: write */
+	/* the verbs that open the registry here: how many operands, -o FILE
+	   or not, and the usage error otherwise (before the registry, which
+	   may be missing: a usage error is not a registry's state) */
+	int min, max;        /* max -1: no limit */
+	int output;
+	const char *takes;
 } verbs[] = {
-	{ &cli_registry_init, "create the registry", NULL, verb_init, 0 },
+	{ &cli_registry_init, "create the registry", NULL, verb_init, 0, 0, -1,
+	    0, NULL },
 	/* push opens after checking its input */
 	{ &cli_registry_push, "store an artifact as a new version", NULL,
-	    verb_push, 0 },
+	    verb_push, 0, 0, -1, 0, NULL },
 	{ &cli_registry_list, "models, or one model's versions", check_list,
-	    verb_list, 1 },
+	    verb_list, 1, 0, 1, 0, "list takes at most one NAME" },
 	{ &cli_registry_show, "a version: lineage, metrics, events",
-	    check_refs, verb_show, 1 },
+	    check_refs, verb_show, 1, 1, 1, 0, "show takes one REF" },
+	/* alias and promote: check_alias says which count */
 	{ &cli_registry_alias, "set or move an alias", check_alias, verb_alias,
-	    2 },
+	    2, 0, -1, 0, NULL },
 	{ &cli_registry_promote, "set or move an alias (same as alias)",
-	    check_alias, verb_alias, 2 },
+	    check_alias, verb_alias, 2, 0, -1, 0, NULL },
 	{ &cli_registry_rollback, "move an alias back (default: production)",
-	    check_rollback, verb_rollback, 2 },
+	    check_rollback, verb_rollback, 2, 1, 1, 0,
+	    "rollback takes one NAME" },
 	{ &cli_registry_history, "what happened, newest first", check_history,
-	    verb_history, 1 },
+	    verb_history, 1, 1, 1, 0, "history takes one NAME" },
 	{ &cli_registry_diff, "what differs between two versions", check_refs,
-	    verb_diff, 1 },
+	    verb_diff, 1, 2, 2, 0, "diff takes two REFs" },
 	{ &cli_registry_resolve, "the version a reference names now, and its "
-	    "SHA-256", check_refs, verb_resolve, 1 },
+	    "SHA-256", check_refs, verb_resolve, 1, 1, 1, 0,
+	    "resolve takes one REF" },
 	{ &cli_registry_pull, "copy an artifact out, hash checked", check_refs,
-	    verb_pull, 1 },
+	    verb_pull, 1, 1, 1, 1, "pull takes REF and -o FILE" },
 	{ &cli_registry_export, "write a bundle of models or versions",
-	    check_export, verb_export, 1 },
+	    check_export, verb_export, 1, 1, -1, 1,
+	    "export takes REF... and -o FILE" },
 	/* import opens itself: it creates a registry that is missing */
 	{ &cli_registry_import, "restore a bundle: versions and history", NULL,
-	    verb_import, 0 },
+	    verb_import, 0, 0, -1, 0, NULL },
 	/* verify opens itself: damage is a finding */
 	{ &cli_registry_verify, "check every object and the database", NULL,
-	    verb_verify, 0 },
-	{ &cli_registry_gc, "remove unreferenced objects", NULL, verb_gc, 2 },
-	{ &cli_registry_rm, "remove a version", check_rm, verb_rm, 2 },
+	    verb_verify, 0, 0, -1, 0, NULL },
+	{ &cli_registry_gc, "remove unreferenced objects", NULL, verb_gc, 2,
+	    0, 0, 0, "gc takes no arguments" },
+	{ &cli_registry_rm, "remove a version", check_rm, verb_rm, 2, 1, 1, 0,
+	    "rm takes NAME@VERSION" },
 };
 
 #define NVERBS (sizeof verbs / sizeof verbs[0])
@@ -1920,7 +1907,13 @@ cmd_registry(int argc, char **argv)
 	if (rc == NLP_OK && o.del && (o.if_current || o.nreq))
 		rc = cli_usage_error("registry", "alias --delete takes no %s",
 		    o.if_current ? "--if-current" : "--require");
-	/* a malformed name, alias or version: before the registry */
+	/* too many or too few operands, a malformed name, alias or version:
+	   before the registry */
+	if (rc == NLP_OK && verbs[i].takes != NULL &&
+	    (o.nargs < verbs[i].min ||
+	    (verbs[i].max >= 0 && o.nargs > verbs[i].max) ||
+	    (verbs[i].output && o.output == NULL)))
+		rc = cli_usage_error("registry", "%s", verbs[i].takes);
 	if (rc == NLP_OK && verbs[i].check != NULL)
 		rc = verbs[i].check(&o);
 	/* writes other than push need an existing registry: never create one

@@ -79,6 +79,19 @@ expect_status 0 "\$NLPOPS_REGISTRY for predict -m" sh -c "NLPOPS_REGISTRY='$T/en
 check "XDG registry has only its model" sh -c "XDG_DATA_HOME='$T/xdg' '$N' registry list | grep -q '^xdg ' && ! XDG_DATA_HOME='$T/xdg' '$N' registry list | grep -q '^home '"
 expect_status 2 "--registry after the command is not taken" "$N" registry list --registry "$T/optreg"
 expect_status 2 "--registry without a directory" "$N" --registry
+# Regression (fixed): too many or too few operands were judged after the
+# registry was opened: with none there, "no registry" and exit 5, a
+# registry's state, for a usage error.  Expected: exit 2 and the usage.
+for a in "list a b" "show" "show a@1 b@1" "alias m 1" "alias --delete m" \
+    "promote m 1 p x" "rollback" "history a b" "diff a@1" "resolve" \
+    "pull m@1" "export m" "gc x" "rm" "rm m@1 m@2"; do
+	# shellcheck disable=SC2086
+	expect_status 2 "registry $a, with no registry: a usage error" \
+	    "$N" --registry "$T/noreg" registry $a
+	check "... which says what the verb takes ($(cat "$T/err"))" \
+	    grep -q 'takes' "$T/err"
+done
+check "... and made no registry" test ! -e "$T/noreg"
 expect_status 2 "registry init --shared with no such group" "$N" --registry "$T/noshare/a/b" registry init --shared nlpops-no-such-group
 check "... says so in one line, and makes no directory" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q \"no group 'nlpops-no-such-group'\" '$T/err' && [ ! -e '$T/noshare' ]"
 expect_status 0 "registry init" reg init
