@@ -1662,8 +1662,8 @@ verb_import(struct nlp_registry *unused, struct ropts *o)
  * there is one, in the words of the library's checks
  * (nlp_registry_check_name(), nlp_registry_check_alias(),
  * nlp_modelref_parse()); a well-formed one the registry does not have is
- * the verb's to find (status 5).  How many operands there are is the
- * verb's to say.
+ * the verb's to find (status 5).  How many operands there are is said
+ * before, from the verbs' table.
  */
 
 /* The operand s, checked by the library's check (a NAME:
