@@ -203,12 +203,13 @@ parse(int argc, char **argv, struct args *a, int *first)
 	a->o.threads = nlp_cpu_count();
 	if ((rc = cli_parse(&cli_drift, argc, argv, option, a, first)) != NLP_OK)
 		return rc;
-	if ((a->model == NULL) == (a->reference == NULL))
-		return cli_usage_error("drift", "give either -m MODEL or "
-		    "--reference FILE");
+	/* before the either-or: --profiles wants -m, never --reference */
 	if (a->profiles && a->model == NULL)
 		return cli_usage_error("drift", "--profiles needs -m MODEL: "
 		    "the model the profiles were written under");
+	if ((a->model == NULL) == (a->reference == NULL))
+		return cli_usage_error("drift", "give either -m MODEL or "
+		    "--reference FILE");
 	if (a->profiles && *first == argc)
 		return cli_usage_error("drift", "--profiles needs at least one "
 		    "profile FILE");

@@ -57,6 +57,7 @@ expect_status 3 "a profile with a negative count" "$N" drift -m m.nlp --profiles
 check "... names the field" grep -q "field 'records'" "$T/err"
 expect_status 4 "a missing profile" "$N" drift -m m.nlp --profiles none.prof
 expect_status 2 "--profiles without -m" "$N" drift --reference all.txt --profiles part.00.prof
+check "... says --profiles needs -m, not give either" grep -q -- "--profiles needs -m MODEL" "$T/err"
 expect_status 2 "--profiles without a file" "$N" drift -m m.nlp --profiles
 expect_status 4 "--profile-out in a missing directory" \
     "$N" predict -m m.nlp --profile-out no/such.prof -o p.out part.00
