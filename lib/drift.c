@@ -484,7 +484,7 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
  * would be counted twice); two files of the same bytes are only warned of
  * in warn (two parts of the same text give the same profile, but so does
  * one part kept twice).  Files that cannot be read are left to the
- * reading.
+ * reading.  "-" is standard input, which can be given once.
  */
 static int
 same_parts(const char *const *paths, size_t n, char *warn, size_t size,
@@ -506,13 +506,22 @@ same_parts(const char *const *paths, size_t n, char *warn, size_t size,
 		struct nlp_err ignored;
 		struct stat sb;
 
-		if (stat(paths[i], &sb) != 0 || !S_ISREG(sb.st_mode))
+		int in = strcmp(paths[i], "-") == 0;
+
+		for (j = 0; in && j < i; j++)
+			if (strcmp(paths[j], "-") == 0)
+				rc = nlp_errf(e, NLP_USAGE, "'-' (standard "
+				    "input) given twice: it holds one part");
+		if (rc != NLP_OK || (in ? fstat(0, &sb) : stat(paths[i],
+		    &sb)) != 0 || !S_ISREG(sb.st_mode))
 			continue;
 		pt[i].seen = 1;
 		pt[i].dev = sb.st_dev;
 		pt[i].ino = sb.st_ino;
-		pt[i].ok = nlp_sha256_file(paths[i], pt[i].sha, &ignored) ==
-		    NLP_OK;     /* unreadable: the reading says why */
+		/* unreadable: the reading says why; standard input is not
+		   read twice */
+		pt[i].ok = !in && nlp_sha256_file(paths[i], pt[i].sha,
+		    &ignored) == NLP_OK;
 		for (j = 0; j < i && rc == NLP_OK; j++) {
 			if (!pt[j].seen)
 				continue;

@@ -453,7 +453,7 @@ nlp_drift_shard_read(struct nlp_drift_pass *p, const char *path,
 {
 	json_error_t je;
 	json_t *o;
-	FILE *fp = fopen(path, "r");
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	int rc;
 
 	if (fp == NULL)
@@ -466,7 +466,8 @@ nlp_drift_shard_read(struct nlp_drift_pass *p, const char *path,
 		    path, je.line, je.text);
 	else if ((rc = parse(p, o, id, po, e)) != NLP_OK)
 		nlp_err_prefix(e, "'%s'", path);
-	fclose(fp);
+	if (fp != stdin)
+		fclose(fp);
 	json_decref(o);
 	return rc;
 }

@@ -59,6 +59,12 @@ expect_status 4 "a missing profile" "$N" drift -m m.nlp --profiles none.prof
 expect_status 2 "--profiles without -m" "$N" drift --reference all.txt --profiles part.00.prof
 check "... says --profiles needs -m, not give either" grep -q -- "--profiles needs -m MODEL" "$T/err"
 expect_status 2 "--profiles without a file" "$N" drift -m m.nlp --profiles
+"$N" drift -q -m m.nlp --json --profiles part.00.prof - part.02.prof \
+    part.03.prof <part.01.prof >stdin.json 2>/dev/null
+check "a part read from standard input ('-'): the one-pass report" cmp -s one.json stdin.json
+expect_status 2 "'-' twice" sh -c "'$N' drift -m m.nlp --profiles - - <part.01.prof"
+expect_status 2 "'-' redirected from a part also named" \
+    sh -c "'$N' drift -m m.nlp --profiles part.01.prof - <part.01.prof"
 expect_status 4 "--profile-out in a missing directory" \
     "$N" predict -m m.nlp --profile-out no/such.prof -o p.out part.00
 check "... leaves no output file" test ! -e p.out
