@@ -123,3 +123,6 @@ flags=$(sed -n 's/^nlpops train: autotune: trial [0-9]* of [0-9]* is the best: /
 # shellcheck disable=SC2086
 "$N" train -q $flags -o cvre.nlp small.tsv
 check "--cv: the model is train's with the best options ($flags)" cmp -s cv.nlp cvre.nlp
+"$N" train --help >help.txt
+check "--help: --cv's kept model is trained with the held-out slice, not on all the data" \
+    sh -c '! grep -q "on all the data" help.txt && grep -q "usual held-out" help.txt'
