@@ -365,7 +365,11 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 		    "first (iconv -f UTF-16 -t UTF-8)", strcmp(s->path, "-") ==
 		    0 ? "" : "'", strcmp(s->path, "-") == 0 ? "standard input" :
 		    s->path, strcmp(s->path, "-") == 0 ? "" : "'");
-	if (s->lineno++ == 0 && n >= 3 && memcmp(*line, "\xef\xbb\xbf", 3) == 0) {
+	/* a UTF-8 byte order mark: at the start of an input, and of any
+	   line, where concatenated files put theirs; so a part of the input
+	   cut at that line (parallel --pipe) reads as the whole does */
+	s->lineno++;
+	if (n >= 3 && memcmp(*line, "\xef\xbb\xbf", 3) == 0) {
 		*line += 3;
 		n -= 3;
 	}

@@ -113,6 +113,24 @@ check "... and predict scored every line" test "$(wc -l <odd.out)" -eq "$(wc -l 
 "$N" predict -q -m m.nlp --format tsv --profile-out x.prof flip.tsv.part.01 >prof.out
 check "reading the gold labels changes no score" cmp -s plain.out prof.out
 
+# a UTF-8 byte order mark at the start of a line, as files put together
+# with cat have it: dropped there too, so a part that starts with that
+# line profiles as the whole does (it used to be dropped only at the
+# start of an input, and the parts' report differed)
+{ head -300 part.00; printf '\357\273\277hello there friend\n'; sed -n 301,600p part.00; } >bom.txt
+split -l 300 -d bom.txt bom.part.
+"$N" drift -q -m m.nlp --json bom.txt >bom.one.json
+for p in bom.part.0?; do
+	"$N" predict -q -m m.nlp --profile-out "$p.prof" "$p" >/dev/null
+done
+"$N" drift -q -m m.nlp --json --profiles bom.part.0?.prof >bom.merged.json
+check "a part starting with a byte order mark: the parts' report = the one pass" \
+    cmp -s bom.one.json bom.merged.json
+printf 'ham\tthe meeting is at noon\n\357\273\277spam\tfree money now\n' >bom.tsv
+"$N" eval -q -m m.nlp --json bom.tsv >bom.eval.json 2>/dev/null
+check "... and a label after one mid-file is the label (not unknown)" \
+    sh -c "grep -A1 '\"unknown_labels\"' bom.eval.json | grep -q '\"examples\": 0,*\$'"
+
 [ $san -eq 1 ] && exit 0     # the rest is the same code on more data
 
 # more distinct new tokens than drift itemizes (200000): the kept ones are
