@@ -817,12 +817,17 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	return V_KEEP;
 }
 
-/* A fastText line: leading __label__ tokens, then the text. */
+/*
+ * A fastText line: __label__ tokens, then the text; as fastText reads
+ * it, a token later in the line that starts with __label__ is a label
+ * too ("text __label__x"), cut out of the text in place with the blanks
+ * before it.
+ */
 static int
 ft_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 {
 	static const char pre[] = "__label__";
-	char *end = s + n, *t;
+	char *end = s + n, *t, *w, *p, *q, *b;
 	int v;
 
 	lab_reset(r);
@@ -843,6 +848,35 @@ ft_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 			return v;
 		s = t;
 	}
+	/* w: where the text kept so far ends; p: what is still to read */
+	for (w = p = s; (q = memmem(p, (size_t)(end - p), pre,
+	    sizeof pre - 1)) != NULL; ) {
+		if (q == s || (q[-1] != ' ' && q[-1] != '\t')) {
+			/* within a word: kept, to the word's end */
+			for (t = q + sizeof pre - 1; t < end && *t != ' ' &&
+			    *t != '\t'; t++)
+				continue;
+			memmove(w, p, (size_t)(t - p));
+			w += t - p;
+			p = t;
+			continue;
+		}
+		for (b = q; b > p && (b[-1] == ' ' || b[-1] == '\t'); b--)
+			continue;
+		memmove(w, p, (size_t)(b - p));
+		w += b - p;
+		q += sizeof pre - 1;
+		for (t = q; t < end && *t != ' ' && *t != '\t'; t++)
+			continue;
+		if (r->o.labeled && (v = lab_add(r, q, (size_t)(t - q))) != V_KEEP)
+			return v;
+		if (!r->o.labeled && r->o.gold &&
+		    (v = gold_add(r, q, (size_t)(t - q))) < 0)
+			return v;
+		p = t;
+	}
+	memmove(w, p, (size_t)(end - p));
+	end = w + (end - p);
 	if (r->o.labeled && (v = lab_finish(r, rec)) != V_KEEP)
 		return v;
 	if (!r->o.labeled && r->o.gold)

@@ -79,7 +79,7 @@ if [ -n "${NLP_TEST_ONLY:-}" ]; then   # make stress: only these scripts
 fi
 : >"$tmp/queue"
 for s in io_faults drift registry_backends hostile_table registry_safety \
-    registry multilabel oom_registry hostile_drift hostile_files completions \
+    registry train_predict multilabel oom_registry hostile_drift hostile_files completions \
     hostile_registry cli docs readme serve golden; do
 	r=$nruns
 	while [ $r -ge 1 ]; do

@@ -318,6 +318,15 @@ expect_status 0 "train on JSONL" "$N" train -q -o "$T/jsonl.nlp" "$T/d.jsonl"
 printf '__label__ham hello friend\n__label__spam win big\n' >"$T/d.ft"
 expect_status 0 "train on fastText" "$N" train -q -o "$T/ft.nlp" "$T/d.ft"
 check "fastText labels are the model's labels" sh -c "tar -xOf '$T/ft.nlp' meta.json | grep -q '\"label\": \"spam\"'"
+# Regression (fixed): a __label__ later in the line was a word of the
+# text, where fastText takes it as a label: data with its labels last
+# trained on nothing (exit 3).  Expected: the weights of labels first.
+gzip -dc "$DATA/spam.train.tsv.gz" | head -n 400 >"$T/ft400.tsv"
+awk -F'\t' '{ print "__label__" $1 " " $2 }' "$T/ft400.tsv" >"$T/lead.ft"
+awk -F'\t' '{ print $2 " __label__" $1 }' "$T/ft400.tsv" >"$T/trail.ft"
+"$N" train -q --threads 1 -o "$T/lead.nlp" "$T/lead.ft" 2>/dev/null
+expect_status 0 "train on fastText lines with their labels last" "$N" train -q --threads 1 -o "$T/trail.nlp" "$T/trail.ft"
+check "... learns the weights it learns from labels first" sh -c "[ \"\$(tar -xOf '$T/lead.nlp' weights | sha256sum)\" = \"\$(tar -xOf '$T/trail.nlp' weights | sha256sum)\" ]"
 
 # --- a mistyped model file is a missing file, not a registry question
 # (issue 11: 16): an argument ending like an artifact is a path

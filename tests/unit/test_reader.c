@@ -448,15 +448,45 @@ LEAK_TEST_FINI(reader, unlabeled_tsv_returns_a_missing_text_column_as_malformed,
 LEAK_TEST_FINI(reader, fasttext_reads_leading_labels_then_text, cleanup)
 {
 	const char *p = TMP(".ft",
-	    "__label__pos good one\n__label__neg\tbad __label__x\nno label\n");
+	    "__label__pos good one\nno label\n__label__neg\tbad\n");
 	struct got *g = read1(p, LABELED());
 
 	cr_assert_eq(g->n, 2);
 	expect(g, 0, "good one", "pos", 0);
-	expect(g, 1, "bad __label__x", "neg", 0);
+	expect(g, 1, "bad", "neg", 0);
 	cr_assert_eq(g->st.skipped_nolabel, 1);
-	cr_assert_eq(g->st.first_nolabel, 3);
+	cr_assert_eq(g->st.first_nolabel, 2);
 	free(g);
+}
+
+/* Regression (fixed): only leading __label__ tokens were labels, where
+   fastText takes one anywhere in the line ("text __label__x"): a data set
+   with its labels last lost every record, and one later in the line was
+   a word of the text.  Expected: a label wherever it is, cut out of the
+   text with the blanks before it; a word with __label__ inside it is a
+   word. */
+LEAK_TEST_FINI(reader, fasttext_takes_labels_anywhere_in_the_line, cleanup)
+{
+	const char *p = TMP(".ft",
+	    "trailing words __label__t\nin  __label__m\tthe middle\n"
+	    "__label__neg\tbad __label__x\nnot__label__y one\n"
+	    "__label__a x __label__b y __label__c\n");
+	struct got *g = read1(p, LABELED());
+	struct got *m;
+
+	cr_assert_eq(g->n, 2);
+	expect(g, 0, "trailing words", "t", 0);
+	expect(g, 1, "in\tthe middle", "m", 0);
+	cr_assert_eq(g->st.skipped_multilabel, 2);
+	cr_assert_eq(g->st.first_multilabel, 3);
+	cr_assert_eq(g->st.skipped_nolabel, 1);
+	cr_assert_eq(g->st.first_nolabel, 4);
+	free(g);
+	m = read_all(&p, 1, LABELED(), 1);
+	cr_assert_eq(m->n, 4);
+	expect(m, 2, "bad", "neg|x", 0);
+	expect(m, 3, "x y", "a|b|c", 0);
+	free(m);
 }
 
 LEAK_TEST_FINI(reader, fasttext_skips_multilabel_records_by_default, cleanup)
