@@ -1304,10 +1304,15 @@ learn_setup(struct run *u, struct nlp_err *e)
 	   threads start, in small ones */
 	u->w = (size_t)u->V * C + 1 > SIZE_MAX / sizeof *u->w ? NULL :
 	    nlp_big_calloc(((size_t)u->V * C + 1) * sizeof *u->w);
+	if (u->w == NULL)     /* said with its size: what to make smaller */
+		return nlp_errf(e, NLP_IO, "out of memory for the weights: %u "
+		    "classes x %u features, %.1f GB (--bits, --min-df or fewer "
+		    "labels make them fewer)", C, u->V, (double)u->V * C *
+		    sizeof *u->w / 1e9);
 	u->bias = calloc(C, sizeof *u->bias);
 	u->ctx.probs = malloc(C * sizeof *u->ctx.probs);
 	u->pset = malloc(C * sizeof *u->pset);
-	if (!u->w || !u->bias || !u->ctx.probs || !u->pset)
+	if (!u->bias || !u->ctx.probs || !u->pset)
 		return oom(e);
 	if (u->o->balanced) {
 		if ((u->cw = malloc(C * sizeof *u->cw)) == NULL)
