@@ -91,6 +91,27 @@ to_hex(const unsigned char *p, size_t n, char *out)
 }
 
 /*
+ * An error for a key of the other kind than the one asked for: a public
+ * key given to sign with, a private key given to trust (a PEM file whose
+ * first line says so, in buf[0..len)), NLP_DATA; else NLP_OK.
+ */
+static int
+other_kind(const char *path, int priv, const char *buf, size_t len,
+    struct nlp_err *e)
+{
+	const char *begin = priv ? "-----BEGIN PUBLIC KEY-----" :
+	    "-----BEGIN PRIVATE KEY-----";
+	size_t n = strlen(begin);
+
+	if (len < n || memcmp(buf, begin, n) != 0)
+		return NLP_OK;
+	return priv ? nlp_errf(e, NLP_DATA, "'%s' is a public key: signing "
+	    "takes the private key (KEY, not KEY.pub)", path) :
+	    nlp_errf(e, NLP_DATA, "'%s' is a private key: trusting takes the "
+	    "public key (KEY.pub)", path);
+}
+
+/*
  * Read the file at path (at most KEY_FILE_MAX bytes) into a malloc'd
  * buffer (*buf, *len; free with wipe_free()).  NLP_OK, NLP_IO or NLP_DATA
  * (too large, not a regular file).
@@ -124,7 +145,13 @@ read_small(const char *path, const char *what, char **buf, size_t *len,
 	   may replace, is no key to sign or trust by (a group may share
 	   one key to sign with, read-only) */
 	if (priv ? (st.st_mode & 027) != 0 : (st.st_mode & 002) != 0) {
+		char head[32];
+		ssize_t h = pread(fd, head, sizeof head, 0);
+
 		close(fd);
+		if (priv && h > 0 && other_kind(path, priv, head, (size_t)h, e)
+		    != NLP_OK)
+			return NLP_DATA;
 		return priv ? nlp_errf(e, NLP_DATA,
 		    "private key '%s' is not private (mode %04o: others than its "
 		    "owner may read or change it): chmod 600 '%s'", path,
@@ -480,6 +507,11 @@ load_pem(EVP_PKEY **out, const char *path, int priv, struct nlp_err *e)
 		}
 	}
 	BIO_free(b);
+	if (pk == NULL && (rc = other_kind(path, priv, buf, len, e)) != NLP_OK) {
+		ERR_clear_error();
+		wipe_free(buf, len);
+		return rc;
+	}
 	wipe_free(buf, len);
 	if (pk == NULL) {
 		ERR_clear_error();

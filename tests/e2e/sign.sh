@@ -109,6 +109,14 @@ NLPOPS_TRUSTED_KEYS=other.pub expect_status 0 "--trust replaces NLPOPS_TRUSTED_K
 NLPOPS_TRUSTED_KEYS=k.pub: expect_status 2 "an empty entry in NLPOPS_TRUSTED_KEYS" "$N" predict -q -m m.nlp in.txt
 expect_status 4 "--trust a missing key file" "$N" predict -q -m m.nlp --trust nosuch.pub in.txt
 expect_status 3 "--trust a private key" "$N" predict -q -m m.nlp --trust k in.txt
+check "... says it is the private key, not the public one" grep -q "'k' is a private key: trusting takes the public key" "$T/err"
+# the keys swapped the other way: KEY.pub (0644) to --sign was 'not private'
+expect_status 3 "--sign with the public key" "$N" train -q $TRAIN -o o.nlp --sign k.pub train.tsv
+check "... says it is the public key, not 'not private'" grep -q "'k.pub' is a public key: signing takes the private key" "$T/err"
+cp k.pub pub600 && chmod 600 pub600
+expect_status 3 "--sign with a public key of mode 0600" "$N" train -q $TRAIN -o o.nlp --sign pub600 train.tsv
+check "... says so too" grep -q "'pub600' is a public key" "$T/err"
+check "... and writes nothing" test ! -e o.nlp
 # one key a file: a second key was ignored, so trust hung on their order
 cat other.pub k.pub >two.pub
 expect_status 3 "--trust a file of two keys" "$N" predict -q -m m.nlp --trust two.pub in.txt
