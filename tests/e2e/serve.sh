@@ -155,13 +155,17 @@ err 415 "another charset" "$(CT='text/plain; charset=latin1' post 'a')"
 head -c 1100000 /dev/zero | tr '\0' a >big.txt
 err 413 "a body over --max-body (Content-Length)" "$(CT=text/plain post @big.txt)"
 err 413 "a chunked body over --max-body" "$(CT=text/plain post @big.txt /v1/predict -H 'Transfer-Encoding: chunked')"
+yes a | head -100001 >many.txt
+err 400 "more than 100000 lines of text/plain (the limit the man page states)" "$(CT=text/plain post @many.txt)"
+"$PY" -c 'import json; print(json.dumps({"texts": ["a"] * 100001}))' >many.json
+err 400 "more than 100000 texts" "$(post @many.json)"
 err 404 "an unknown path" "$(get /v2/predict)"
 err 404 "a path with %00 in it is not /v1/predict (its string ended there)" "$(post '{"text": "x"}' '/v1/predict%00')"
 err 405 "GET /v1/predict" "$(get /v1/predict)"
 check "405 says Allow: POST" grep -qi '^Allow: POST' headers
 err 405 "POST /healthz" "$(post '{}' /healthz)"
 is "$(post '{"text": "still fine"}')" 200 "the server answers after every bad request"
-is "$(metric 'nlpops_http_requests_total{endpoint="/v1/predict",code="400"}')" 14 "/metrics counts the 400s"
+is "$(metric 'nlpops_http_requests_total{endpoint="/v1/predict",code="400"}')" 16 "/metrics counts the 400s"
 
 # --- the alias moves: noticed within 2 s, without a restart
 "$N" --registry "$REG" registry alias spam 2 production >/dev/null 2>&1
