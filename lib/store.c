@@ -304,6 +304,17 @@ subdir(const struct regdir *d, int at, const char *name, const char *rel,
 		return refuse(d, rel, "not the registry's (another file system "
 		    "or owner)", e);
 	}
+	/* root at work in another user's registry (a cron job, an admin)
+	   gives what it makes to the registry's owner, as SQLite gives it
+	   the -wal and -shm: a directory of root's, 0755, would refuse the
+	   owner's objects with that prefix, and gc's removals, for good */
+	if (made && geteuid() == 0 && d->st.st_uid != 0 &&
+	    fchown(fd, d->st.st_uid, (gid_t)-1) != 0) {
+		int err = errno;
+		close(fd);
+		return nlp_errnof(e, NLP_IO, err, "cannot give '%s/%s' to the "
+		    "registry's owner", d->dir, rel);
+	}
 	if (made && d->shared && fchmod(fd, SHARED_DIR_MODE) != 0) {
 		int err = errno;
 		close(fd);

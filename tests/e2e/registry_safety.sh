@@ -412,6 +412,18 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
 		expect_status 4 "$s as nobody: alias is refused" setpriv --reuid=65534 --regid=65534 --clear-groups "$N" --registry "$R" registry alias r 1 production
 		check "$s as nobody: in one line saying read-only" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'is read-only to this user: registry.db is owner ' '$T/err'"
 	done
+	# root pushing into nobody's registry (a cron job, an admin) gives
+	# the directories it makes to nobody: one of root's, 0755, refused
+	# nobody's gc (exit 4, Permission denied) and pushes under its prefix
+	R=$T/nobodys
+	mkdir "$R" && chown 65534:65534 "$R" && cp "$T/a1.nlp" "$T/a2.nlp" "$R/" && chown 65534 "$R/a1.nlp" "$R/a2.nlp"
+	expect_status 0 "nobody pushes into its own registry" setpriv --reuid=65534 --regid=65534 --clear-groups "$N" --registry "$R/reg" registry push "$R/a1.nlp" --name n
+	expect_status 0 "root pushes into nobody's registry" "$N" --registry "$R/reg" registry push "$R/a2.nlp" --name n
+	d=$R/reg/objects/sha256/$(cut -c1-2 "$T/a2.sha")
+	check "... the object directory root made is nobody's ($(stat -c %U "$d"))" test "$(stat -c %u "$d")" -eq 65534
+	expect_status 0 "nobody removes root's version" setpriv --reuid=65534 --regid=65534 --clear-groups "$N" --registry "$R/reg" registry rm n@2
+	expect_status 0 "nobody's gc removes root's object" setpriv --reuid=65534 --regid=65534 --clear-groups "$N" --registry "$R/reg" registry gc --grace 0
+	check "... it is gone" test ! -e "$d/$(cut -c3-64 "$T/a2.sha")"
 	chmod 700 "$T"
 else
 	echo "SKIP: registry_safety: reading as a user who may not write the registry: needs root, setpriv, and a binary user nobody can run (a checkout under a private directory, such as mktemp -d, is not)" >&2
