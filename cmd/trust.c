@@ -139,4 +139,8 @@ cli_signed_by(const char *cmd, const struct nlp_key *key, const char *name,
 		fprintf(stderr, "nlpops %s: warning: %s@%ld was signed by key "
 		    "%.16s... when it was pushed; it keeps that signature\n", cmd,
 		    name, res->version, res->signed_by);
+	else if (key != NULL && res->signed_now)
+		fprintf(stderr, "nlpops %s: %s@%ld had no signature: it is now "
+		    "signed by key %.16s...\n", cmd, name, res->version,
+		    res->signed_by);
 }

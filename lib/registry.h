@@ -193,6 +193,8 @@ struct nlp_push_result {
 	char signed_by[NLP_SHA256_HEX]; /* with sign: the id of the key the
 	                                   version is signed with (an existing
 	                                   version keeps its signature) */
+	int signed_now;                 /* with sign: an existing version
+	                                   that had none is signed now */
 };
 
 /*

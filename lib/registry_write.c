@@ -727,7 +727,8 @@ model_for_push(struct nlp_registry *r, const char *name, int64_t *mid,
 /*
  * The version's signature (a push's --sign), unless it has one: a version
  * pushed again with another key keeps the signature it was made with
- * (res->signed_by says whose it is).
+ * (res->signed_by says whose it is); one that had none takes this one
+ * (res->signed_now).
  */
 static int
 store_signature(struct nlp_registry *r, int64_t mid,
@@ -742,18 +743,26 @@ store_signature(struct nlp_registry *r, int64_t mid,
 		NLP_REGDB_INT(mid), NLP_REGDB_INT(res->version),
 	};
 	struct nlp_registry_strings l = { 0 };
-	int rc;
+	int rc, pass;
 
-	if ((rc = nlp_regdb_run(r, "INSERT INTO signatures (version_id, key_id, "
-	    "signature) SELECT id, ?, ? FROM versions WHERE model_id = ? AND "
-	    "version = ? ON CONFLICT (version_id) DO NOTHING", q, NPARAM(q),
-	    "cannot store the signature", e)) != NLP_OK)
-		return rc;
-	if ((rc = nlp_regdb_each(r, "SELECT s.key_id FROM signatures s JOIN "
-	    "versions v ON v.id = s.version_id WHERE v.model_id = ? AND "
-	    "v.version = ?", p, 2, nlp_registry_string_row, &l, e)) == NLP_OK &&
-	    l.n > 0)
+	/* whose it is, before and after: an existing version pushed without
+	   one is signed now (res->signed_now) */
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1 && (rc = nlp_regdb_run(r, "INSERT INTO signatures "
+		    "(version_id, key_id, signature) SELECT id, ?, ? FROM "
+		    "versions WHERE model_id = ? AND version = ? ON CONFLICT "
+		    "(version_id) DO NOTHING", q, NPARAM(q),
+		    "cannot store the signature", e)) != NLP_OK)
+			return rc;
+		if ((rc = nlp_regdb_each(r, "SELECT s.key_id FROM signatures s "
+		    "JOIN versions v ON v.id = s.version_id WHERE v.model_id = ? "
+		    "AND v.version = ?", p, 2, nlp_registry_string_row, &l, e)) !=
+		    NLP_OK || l.n > 0)
+			break;
+	}
+	if (rc == NLP_OK && l.n > 0)
 		snprintf(res->signed_by, sizeof res->signed_by, "%s", l.v[0]);
+	res->signed_now = rc == NLP_OK && pass == 1 && res->existed;
 	nlp_registry_strings_release(&l);
 	return rc;
 }

@@ -167,6 +167,15 @@ expect_status 5 "... and the alias not made" "$N" --registry reg registry resolv
 expect_status 3 "... nor by train -o --push of the same bytes" env NLPOPS_TRUSTED_KEYS=k.pub "$N" --registry reg train -q $TRAIN --seed 9 -o t9.nlp --push spam --sign k --alias candidate train.tsv
 check "... which says the file is written" grep -q "^nlpops train: 't9.nlp' is written, but the push failed: spam@[0-9]* already holds these bytes" "$T/err"
 expect_status 5 "... the alias not made" "$N" --registry reg registry resolve spam@candidate
+# Regression (fixed): a version pushed without --sign was signed by a later
+# push of its bytes with --sign, and nothing said so.  Expected: that push
+# says it (the man page: the way to sign a version after the fact).
+"$N" --registry reg2 registry push m.nlp --name late >/dev/null 2>&1
+expect_status 0 "push --sign of an unsigned version's bytes" "$N" --registry reg2 registry push m.nlp --name late --sign k
+check "... says the version is signed now ($(cat "$T/err"))" grep -q "^nlpops registry: late@1 had no signature: it is now signed by key $(printf %.16s "$id")" "$T/err"
+expect_status 0 "... and it loads under --trust" "$N" --registry reg2 predict -q -m late@1 --trust k.pub in.txt
+expect_status 0 "a second push --sign of them" "$N" --registry reg2 registry push m.nlp --name late --sign k
+check "... says nothing of it" sh -c "! grep -q 'signature' '$T/err'"
 expect_status 2 "verify --signatures needs keys" env -u NLPOPS_TRUSTED_KEYS "$N" --registry reg registry verify --signatures
 expect_status 1 "verify --signatures: a version signed by an untrusted key is a problem" "$N" --registry reg registry verify --signatures --trust k.pub
 check "... named" grep -q 'problem: spam@3: .*not a trusted key' "$T/out"
