@@ -48,6 +48,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -886,7 +887,9 @@ ft_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 
 /*
  * The text of a JSON string, number or boolean, in tmp when it has to be
- * made; -1 for anything else.  A real takes its shortest exact form.
+ * made; -1 for anything else.  A real takes its shortest exact form; a
+ * whole one is written as an integer is (10.0 is "10", as 1.0 is "1"),
+ * not in %g's exponent form ("1e+01").
  */
 static int
 json_text(const json_t *v, char tmp[32], const char **s, size_t *n)
@@ -908,7 +911,10 @@ json_text(const json_t *v, char tmp[32], const char **s, size_t *n)
 			if (strtod(tmp, NULL) == d)
 				break;
 		}
-		snprintf(tmp, 32, "%.*g", prec, d);
+		if (d == trunc(d) && fabs(d) < 1e17)
+			snprintf(tmp, 32, "%.0f", d);
+		else
+			snprintf(tmp, 32, "%.*g", prec, d);
 	} else if (json_is_boolean(v))
 		snprintf(tmp, 32, "%s", json_is_true(v) ? "true" : "false");
 	else

@@ -619,14 +619,25 @@ LEAK_TEST_FINI(reader, jsonl_reads_string_number_and_boolean_labels, cleanup)
 	    "{\"text\": \"z\", \"label\": true}\n"
 	    "{\"text\": \"w\", \"label\": null}\n"
 	    "{\"text\": \"v\"}\n"
-	    "{\"text\": \"u\", \"label\": \"  \"}\n");
+	    "{\"text\": \"u\", \"label\": \"  \"}\n"
+	    "{\"text\": \"t\", \"label\": 10.0}\n"
+	    "{\"text\": \"s\", \"label\": 1.0}\n"
+	    "{\"text\": \"r\", \"label\": -200.0}\n"
+	    "{\"text\": \"q\", \"label\": 1e300}\n"
+	    "{\"text\": \"o\", \"label\": 0.0001}\n");
 	struct got *g = read1(p, LABELED());
 
-	cr_assert_eq(g->n, 4);
+	cr_assert_eq(g->n, 9);
 	expect(g, 0, "hi", "pos", 0);
 	cr_assert_str_eq(g->labels[1], "3");
 	cr_assert_str_eq(g->labels[2], "2.5");
 	cr_assert_str_eq(g->labels[3], "true");
+	/* a whole real is written as the integer is, not "1e+01" */
+	cr_assert_str_eq(g->labels[4], "10");
+	cr_assert_str_eq(g->labels[5], "1");
+	cr_assert_str_eq(g->labels[6], "-200");
+	cr_assert_str_eq(g->labels[7], "1e+300");
+	cr_assert_str_eq(g->labels[8], "0.0001");
 	cr_assert_eq(g->st.skipped_nolabel, 3);
 	cr_assert_eq(g->st.first_nolabel, 5);
 	free(g);
