@@ -324,6 +324,20 @@ make_room(struct nlp_stream *s, size_t *scan, struct nlp_err *e)
 	return 0;
 }
 
+/* The double quotes in p[0..n). */
+static size_t
+count_quotes(const char *p, size_t n)
+{
+	const char *end = p + n;
+	size_t k = 0;
+
+	while ((p = memchr(p, '"', (size_t)(end - p))) != NULL) {
+		k++;
+		p++;
+	}
+	return k;
+}
+
 int
 nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
     struct nlp_err *e)
@@ -333,12 +347,15 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 	int rv;
 
 	*cut = 0;
+	s->cut_quotes = 0;
 	for (;;) {
 		nl = memchr(s->in + scan, '\n', s->end - scan);
 		if (nl != NULL || s->eof)
 			break;
 		if (s->end - s->pos > s->line_cap) {
 			*cut = 1;
+			s->cut_quotes += count_quotes(s->in + s->pos +
+			    s->line_cap, s->end - s->pos - s->line_cap);
 			s->end = s->pos + s->line_cap;
 		}
 		scan = s->end;
@@ -352,6 +369,8 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 	s->pos += n + (nl != NULL);
 	if (n > s->line_cap) {
 		*cut = 1;
+		s->cut_quotes += count_quotes(*line + s->line_cap,
+		    n - s->line_cap);
 		n = s->line_cap;
 	} else if (!*cut && nl != NULL && n > 0 && (*line)[n - 1] == '\r')
 		n--;

@@ -40,6 +40,9 @@ struct nlp_stream {
 	char *in;                    /* decoded bytes, [pos, end) unread */
 	size_t pos, end, cap;
 	size_t line_cap, max_cap;    /* see above; max_cap bounds cap */
+	size_t cut_quotes;           /* '"' bytes in what was dropped of the
+	                                last line (a CSV quote may close
+	                                there) */
 };
 
 /*

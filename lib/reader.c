@@ -1287,8 +1287,18 @@ csv_fields(struct nlp_reader *r, struct nlp_record *rec, size_t *nf, int *v)
 	r->hdr.len = r->f[TEXT].len = r->f[LABEL].len = r->f[ID].len = 0;
 	for (end = s + n;;) {
 		if (quoted && (q = memchr(s, '"', (size_t)(end - s))) == NULL) {
-			if (csv_add(r, *nf, s, (size_t)(end - s)) < 0 ||
-			    csv_add(r, *nf, "\n", 1) < 0)
+			if (csv_add(r, *nf, s, (size_t)(end - s)) < 0)
+				return oom(r);
+			/* a line cut in the quoted field, whose quote closes in
+			   the part dropped (an odd number of quotes there): the
+			   record ends there, cut, as any line cut does */
+			if (cut && r->s.cut_quotes % 2 == 1) {
+				if (r->header && cap_add(r, &r->hdr, "", 1) < 0)
+					return oom(r);
+				++*nf;
+				return 1;
+			}
+			if (csv_add(r, *nf, "\n", 1) < 0)
 				return oom(r);
 			qbytes += (size_t)(end - s) + 1;
 			if (qbytes > r->max_record) {

@@ -901,6 +901,36 @@ LEAK_TEST_FINI(reader, csv_quote_open_past_the_record_limit_is_an_error, cleanup
 	free(g);
 }
 
+/*
+ * A quoted field on one line longer than the line limit (2 * max_record +
+ * 64 KiB) is cut with its line; its closing quote, in the part dropped,
+ * used to be lost, so the quote stayed open and the run stopped on an
+ * "unclosed quote" that was closed.
+ */
+LEAK_TEST_FINI(reader, csv_quoted_field_on_one_line_past_the_line_limit_is_cut, cleanup)
+{
+	size_t big = 70000;
+	char *data = malloc(big + 100), *q = data;
+	const char *p;
+	struct got *g;
+
+	cr_assert_not_null(data);
+	q += sprintf(q, "label,text\npos,\"");
+	memset(q, 'w', big);
+	q += big;
+	q += sprintf(q, " \"\"q\"\" end\",tail\nneg,after\n");
+	p = tmp_with(".csv", data, (size_t)(q - data));
+	free(data);
+	g = read1(p, LABELED(.max_record = 16));
+	cr_assert_eq(g->status, 0, "%s", g->err.msg);
+	cr_assert_eq(g->n, 2);
+	cr_assert_str_eq(g->labels[0], "pos");
+	cr_assert(g->flags[0] & NLP_REC_CUT);
+	cr_assert_eq(g->len[0], 16);
+	expect(g, 1, "after", "neg", 0);
+	free(g);
+}
+
 LEAK_TEST_FINI(reader, csv_quoted_field_over_a_few_lines_is_one_field, cleanup)
 {
 	const char *p = TMP(".csv",
