@@ -818,11 +818,20 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	return V_KEEP;
 }
 
+/* Whether c ends a fastText word, as fastText's readWord() has it. */
+static int
+ft_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' ||
+	    c == '\0';
+}
+
 /*
  * A fastText line: __label__ tokens, then the text; as fastText reads
  * it, a token later in the line that starts with __label__ is a label
  * too ("text __label__x"), cut out of the text in place with the blanks
- * before it.
+ * before it.  Words end, as in fastText, at a space, TAB, VT, FF, CR or
+ * NUL.
  */
 static int
 ft_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
@@ -834,13 +843,13 @@ ft_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	lab_reset(r);
 	r->gold_bad = 0;
 	for (;;) {
-		while (s < end && (*s == ' ' || *s == '\t'))
+		while (s < end && ft_blank(*s))
 			s++;
 		if ((size_t)(end - s) < sizeof pre - 1 ||
 		    memcmp(s, pre, sizeof pre - 1) != 0)
 			break;
 		s += sizeof pre - 1;
-		for (t = s; t < end && *t != ' ' && *t != '\t'; t++)
+		for (t = s; t < end && !ft_blank(*t); t++)
 			continue;
 		if (r->o.labeled && (v = lab_add(r, s, (size_t)(t - s))) != V_KEEP)
 			return v;
@@ -852,22 +861,22 @@ ft_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	/* w: where the text kept so far ends; p: what is still to read */
 	for (w = p = s; (q = memmem(p, (size_t)(end - p), pre,
 	    sizeof pre - 1)) != NULL; ) {
-		if (q == s || (q[-1] != ' ' && q[-1] != '\t')) {
+		if (q == s || !ft_blank(q[-1])) {
 			/* within a word: kept, to the word's end */
-			for (t = q + sizeof pre - 1; t < end && *t != ' ' &&
-			    *t != '\t'; t++)
+			for (t = q + sizeof pre - 1; t < end && !ft_blank(*t);
+			    t++)
 				continue;
 			memmove(w, p, (size_t)(t - p));
 			w += t - p;
 			p = t;
 			continue;
 		}
-		for (b = q; b > p && (b[-1] == ' ' || b[-1] == '\t'); b--)
+		for (b = q; b > p && ft_blank(b[-1]); b--)
 			continue;
 		memmove(w, p, (size_t)(b - p));
 		w += b - p;
 		q += sizeof pre - 1;
-		for (t = q; t < end && *t != ' ' && *t != '\t'; t++)
+		for (t = q; t < end && !ft_blank(*t); t++)
 			continue;
 		if (r->o.labeled && (v = lab_add(r, q, (size_t)(t - q))) != V_KEEP)
 			return v;

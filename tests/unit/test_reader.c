@@ -489,6 +489,26 @@ LEAK_TEST_FINI(reader, fasttext_takes_labels_anywhere_in_the_line, cleanup)
 	free(m);
 }
 
+/* fastText's words end at VT, FF, CR and NUL as at a space: a label
+ * there used to take the text after it in, and stop the run as a label
+ * with a control character. */
+LEAK_TEST_FINI(reader, fasttext_words_end_at_every_blank_fasttext_knows, cleanup)
+{
+	static const char data[] = "__label__a\vone\n__label__b\ftwo\n"
+	    "__label__c\rthree\n__label__d\0four\nfive\f__label__e\n";
+	const char *p = tmp_with(".ft", data, sizeof data - 1);
+	struct got *g = read1(p, LABELED(.bad_label_error = 1));
+
+	cr_assert_eq(g->status, 0, "%s", g->err.msg);
+	cr_assert_eq(g->n, 5);
+	expect(g, 0, "one", "a", 1);
+	expect(g, 1, "two", "b", 2);
+	expect(g, 2, "three", "c", 3);
+	expect(g, 3, "four", "d", 4);
+	expect(g, 4, "five", "e", 5);
+	free(g);
+}
+
 LEAK_TEST_FINI(reader, fasttext_skips_multilabel_records_by_default, cleanup)
 {
 	const char *p = TMP(".ft",
