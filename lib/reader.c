@@ -842,26 +842,12 @@ ft_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 
 	lab_reset(r);
 	r->gold_bad = 0;
-	for (;;) {
-		while (s < end && ft_blank(*s))
-			s++;
-		if ((size_t)(end - s) < sizeof pre - 1 ||
-		    memcmp(s, pre, sizeof pre - 1) != 0)
-			break;
-		s += sizeof pre - 1;
-		for (t = s; t < end && !ft_blank(*t); t++)
-			continue;
-		if (r->o.labeled && (v = lab_add(r, s, (size_t)(t - s))) != V_KEEP)
-			return v;
-		if (!r->o.labeled && r->o.gold &&
-		    (v = gold_add(r, s, (size_t)(t - s))) < 0)
-			return v;
-		s = t;
-	}
+	while (s < end && ft_blank(*s))
+		s++;
 	/* w: where the text kept so far ends; p: what is still to read */
 	for (w = p = s; (q = memmem(p, (size_t)(end - p), pre,
 	    sizeof pre - 1)) != NULL; ) {
-		if (q == s || !ft_blank(q[-1])) {
+		if (q > s && !ft_blank(q[-1])) {
 			/* within a word: kept, to the word's end */
 			for (t = q + sizeof pre - 1; t < end && !ft_blank(*t);
 			    t++)
@@ -887,6 +873,8 @@ ft_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	}
 	memmove(w, p, (size_t)(end - p));
 	end = w + (end - p);
+	while (s < end && ft_blank(*s))     /* after the leading labels */
+		s++;
 	if (r->o.labeled && (v = lab_finish(r, rec)) != V_KEEP)
 		return v;
 	if (!r->o.labeled && r->o.gold)
