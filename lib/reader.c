@@ -16,6 +16,9 @@
  * - TSV, unlabeled, no text column given: the text is the last column (the
  *   whole line when it has no TAB).
  * - TSV columns are 1-based numbers; a name is a usage error (no header).
+ *   But a labeled file's first line whose label and text fields are both
+ *   column names of the kind tables are exported with ("label<TAB>text",
+ *   "category<TAB>review") is a header, skipped and counted (tsv_header()).
  *   When only one of the label and text columns is given, the other is
  *   the first column not taken.
  * - CSV columns are looked up by header name (case-insensitive, white
@@ -86,6 +89,7 @@ enum {
 	V_MALFORMED,
 	V_NOID,         /* json_id(): no id of its own */
 	V_BADLABEL,     /* a label with a control character or bad UTF-8 */
+	V_HEADER,       /* a labeled TSV file's first line, a header */
 	V_END,          /* no record: the input is over */
 };
 
@@ -776,6 +780,45 @@ tsv_field(char *s, size_t n, long col, char **f, size_t *fn)
 	return 1;
 }
 
+/* Whether the field f[0..n), trimmed, is one of names, in any case. */
+static int
+named(const char *f, size_t n, const char *const *names)
+{
+	while (n > 0 && (*f == ' ' || *f == '\t'))
+		f++, n--;
+	while (n > 0 && (f[n - 1] == ' ' || f[n - 1] == '\t'))
+		n--;
+	for (; *names != NULL; names++)
+		if (strlen(*names) == n && strncasecmp(f, *names, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Whether a labeled TSV file's first line, its label field f[LABEL] and
+ * text field f[TEXT], is the header a table exported as TSV begins with
+ * (pandas' to_csv(sep='\t'), a spreadsheet's): TSV has none, and read as
+ * an example it would make a class of one text ("label", "text").  Both
+ * fields must be column names of the kind, so that no example is taken
+ * for one.
+ */
+static int
+tsv_header(char *const *f, const size_t *fn)
+{
+	static const char *const labels[] = {
+		"label", "labels", "class", "category", "target", "y", "tag",
+		"tags", "intent", "sentiment", "topic", "gold", NULL,
+	};
+	static const char *const texts[] = {
+		"text", "texts", "sentence", "document", "doc", "content",
+		"body", "message", "review", "title", "comment", "tweet",
+		"query", "utterance", "x", "input", "description", NULL,
+	};
+
+	return named(f[LABEL], fn[LABEL], labels) &&
+	    named(f[TEXT], fn[TEXT], texts);
+}
+
 /* A TSV line: label, text and id from their columns. */
 static int
 tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
@@ -804,6 +847,8 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 			return oom(r);
 		return malformed(r, "no column %ld", r->col[i] + 1);
 	}
+	if (r->o.labeled && rec->line == 1 && tsv_header(f, fn))
+		return V_HEADER;
 	if ((v = take_fields(r, rec, f, fn)) != V_KEEP || !gold_tsv(r))
 		return v;
 	/* the label labeled reading takes: what comes before the first TAB */
@@ -1495,6 +1540,11 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 		rec->text = "";
 		rec->text_len = 0;
 		break;
+	case V_HEADER:
+		note(r, &st->header, &st->first_header, &st->first_header_src,
+		    rec->line);
+		what = "a header line (TSV has none)";
+		break;
 	case V_NOLABEL:
 		note(r, &st->skipped_nolabel, &st->first_nolabel,
 		    &st->first_nolabel_src, rec->line);
@@ -1729,6 +1779,8 @@ nlp_reader_describe(const struct nlp_reader_stats *s, char *buf, size_t size)
 	    s->first_malformed_src, s->first_malformed);
 	if (s->labeled)
 		say(&o, s->blank, "skipped ", "blank line", "", NULL, 0);
+	say(&o, s->header, "skipped ", "header line", "", s->first_header_src,
+	    s->first_header);
 	say(&o, s->bad_utf8, "", "record", " had invalid UTF-8",
 	    s->first_bad_utf8_src, s->first_bad_utf8);
 	say(&o, s->nul, "", "record", " had NUL bytes", s->first_nul_src,

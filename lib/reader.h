@@ -161,6 +161,10 @@ struct nlp_reader_stats {
 	   returned with their text and an empty id. */
 	uint64_t no_id, first_no_id;
 	const char *first_no_id_src;
+	/* Labeled TSV: a file's first line that names its columns as an
+	   exported table's header does ("label<TAB>text"), skipped. */
+	uint64_t header, first_header;
+	const char *first_header_src;
 	int labeled;             /* the reader's mode, for nlp_reader_describe() */
 };
 

@@ -327,6 +327,13 @@ awk -F'\t' '{ print $2 " __label__" $1 }' "$T/ft400.tsv" >"$T/trail.ft"
 "$N" train -q --threads 1 -o "$T/lead.nlp" "$T/lead.ft" 2>/dev/null
 expect_status 0 "train on fastText lines with their labels last" "$N" train -q --threads 1 -o "$T/trail.nlp" "$T/trail.ft"
 check "... learns the weights it learns from labels first" sh -c "[ \"\$(tar -xOf '$T/lead.nlp' weights | sha256sum)\" = \"\$(tar -xOf '$T/trail.nlp' weights | sha256sum)\" ]"
+# Regression (fixed): a TSV exported from a table begins with its column
+# names, read as an example: a class 'label' of one text.  Expected: that
+# first line skipped and said.
+{ printf 'label\ttext\n'; cat "$T/ft400.tsv"; } >"$T/hdr.tsv"
+expect_status 0 "train on a TSV that begins with its column names" "$N" train --threads 1 -o "$T/hdr.nlp" "$T/hdr.tsv"
+check "... says the header line is skipped ($(head -c 200 "$T/err"))" grep -q "skipped 1 header line (first at $T/hdr.tsv:1)" "$T/err"
+check "... and learns no class 'label'" sh -c "tar -xOf '$T/hdr.nlp' meta.json | grep -q '\"label\": \"ham\"' && ! tar -xOf '$T/hdr.nlp' meta.json | grep -q '\"label\": \"label\"'"
 
 # --- a mistyped model file is a missing file, not a registry question
 # (issue 11: 16): an argument ending like an artifact is a path

@@ -261,6 +261,38 @@ LEAK_TEST_FINI(reader, tsv_reads_label_then_text_with_tabs_kept, cleanup)
 	free(g);
 }
 
+/* Regression (fixed): a TSV exported from a table (pandas' to_csv with
+   sep='\t', a spreadsheet) begins with its column names, which were read
+   as an example: a class "label" of one text, "text".  Expected: a first
+   line whose label and text fields are column names of the kind is
+   skipped and said; anywhere else, or one field alone, it is data. */
+LEAK_TEST_FINI(reader, tsv_skips_a_header_line_only_at_the_top, cleanup)
+{
+	const char *paths[2] = {
+		TMP(".tsv", " Category\tReview \npos\tgood\nlabel\ttext\n"),
+		TMP(".tsv", "label\tfree money\nneg\tbad\n"),
+	};
+	struct got *g = read_all(paths, 2, LABELED(), 0);
+	struct got *u;
+
+	cr_assert_eq(g->n, 4);
+	expect(g, 0, "good", "pos", 2);
+	expect(g, 1, "text", "label", 3);
+	expect(g, 2, "free money", "label", 1);
+	cr_assert_eq(g->st.header, 1);
+	cr_assert_eq(g->st.first_header, 1);
+	cr_assert_eq(g->st.first_header_src, paths[0]);
+	cr_assert(strstr(g->describe, "skipped 1 header line (first at") !=
+	    NULL, "%s", g->describe);
+	free(g);
+	/* predict's reading: a line out for every line in */
+	u = read1(paths[0], UNLABELED());
+	cr_assert_eq(u->n, 3);
+	cr_assert_str_eq(u->text[0], "Review ");
+	cr_assert_eq(u->st.header, 0);
+	free(u);
+}
+
 LEAK_TEST_FINI(reader, tsv_skips_records_without_label, cleanup)
 {
 	const char *p = TMP(".tsv",
