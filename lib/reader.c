@@ -28,7 +28,7 @@
  *   text.
  * - A blank line (empty, or white space only) gives a blank record:
  *   skipped when labeled, empty text when not.
- * - A UTF-8 byte order mark at the start of an input is dropped.
+ * - A UTF-8 byte order mark at the start of a line is dropped (input.c).
  * - Labels are trimmed; an empty label is no label; a label with a control
  *   character (C0, DEL, C1) or invalid UTF-8 makes the record malformed,
  *   or is an error with bad_label_error; a label repeated on one record
