@@ -487,7 +487,12 @@ accuracy(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
 }
 
 /* Concept drift, with gold labels: their mix (labels the reference never
-   had in one more bin), and the model's accuracy. */
+   had in one more bin), and the model's accuracy.  The reference's labels
+   are a sample too -- a --reference file as small as today's, or the
+   training examples -- so the small-sample test is homogeneity of the two
+   samples: goodness of fit against the reference's shares as if they were
+   exact raised about three times --alpha's false alarms between two
+   random halves of one file. */
 static int
 concept(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
     const struct nlp_drift_pass *p, const struct scratch *v, int small,
@@ -510,7 +515,7 @@ concept(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 			v->b[nl] += (double)p->gold.ent[i].value;
 	if ((nl > 0 && nlp_drift_dist_signal(r, "gold_labels", v->a, v->b,
 	    nlp_drift_pool_rare_bins(v->a, v->b, nl + 1, NLP_POOL_BOTH |
-	    NLP_POOL_PILED), NLP_DIST_PSI, small,
+	    NLP_POOL_PILED), NLP_DIST_PSI | NLP_DIST_TWO_SAMPLE, small,
 	    o) < 0) ||
 	    (ref->model != NULL && p->scored > 0 && accuracy(r, prof, p, o) < 0))
 		return -1;

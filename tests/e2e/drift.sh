@@ -366,6 +366,19 @@ cp "$T/out" g2.json
 expect_drifted "(g) one label" g2.json predicted_labels
 fi
 
+# Regression (fixed): gold_labels tested the current labels against the
+# reference's shares as if they were exact, though a --reference file's
+# labels are a sample as small as today's: between random halves of one
+# labeled file it said drift about 16% of the time at --alpha 0.05.  Here
+# 150/150 against 130/170 of the same texts: goodness of fit gave chi2
+# 5.33, p = 0.021, drifted; the 2 x 2 table of the two samples (as
+# scipy.stats.chi2_contingency without correction) gives 2.6786, p = 0.1017.
+awk 'NR <= 300 { print (NR % 2 ? "a" : "b") "\t" $0 }' a.txt >gl-ref.tsv
+awk 'NR <= 300 { print (NR % 2 && NR > 40 ? "a" : "b") "\t" $0 }' a.txt >gl-cur.tsv
+"$N" drift --json --reference gl-ref.tsv gl-cur.tsv >gl.json 2>/dev/null
+json_check "gold_labels against a labeled --reference: homogeneity of two samples" gl.json \
+    "abs(sig('gold_labels')['statistic'] - 2.678571429) < 1e-6 and abs(sig('gold_labels')['p_value'] - 0.1017) < 1e-4 and not drifted('gold_labels')"
+
 # --- output: the verdict line, the table, --json, -q
 expect_status 1 "the report of a drift" "$N" drift --reference a.txt debian.txt
 check "the first line is the verdict (yes)" \
