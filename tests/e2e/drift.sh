@@ -379,6 +379,24 @@ awk 'NR <= 300 { print (NR % 2 && NR > 40 ? "a" : "b") "\t" $0 }' a.txt >gl-cur.
 json_check "gold_labels against a labeled --reference: homogeneity of two samples" gl.json \
     "abs(sig('gold_labels')['statistic'] - 2.678571429) < 1e-6 and abs(sig('gold_labels')['p_value'] - 0.1017) < 1e-4 and not drifted('gold_labels')"
 
+# Regression (fixed): empty_share tested one blank line among 300 texts
+# against one among 300 reference texts by goodness of fit with an
+# expected count of 1 (chi2 0, but one in 2000 gave chi2 4.8, p = 0.03,
+# drifted from an expected 0.15).  Expected: no p-value when a cell of the
+# 2 x 2 table expects fewer than 5; with 15 of 300 against 6 of 300 the
+# test of homogeneity, as scipy.stats.chi2_contingency: chi2 3.9970,
+# p = 0.04558.
+awk 'NR <= 2000 { print (NR == 1000 ? "" : $0) }' a.txt b.txt >es-ref.txt
+awk 'NR <= 300 { print (NR == 5 ? "" : $0) }' b.txt >es-cur.txt
+"$N" drift --json --reference es-ref.txt es-cur.txt >es.json 2>/dev/null
+json_check "one blank line a side: no chi-squared from an expected 0.15" es.json \
+    "sig('empty_share')['p_value'] is None and sig('empty_share')['decided_by'] == 'no_p_value' and not drifted('empty_share')"
+awk 'NR <= 300 { print (NR % 50 == 0 ? "" : $0) }' a.txt >es-ref6.txt
+awk 'NR <= 300 { print (NR % 20 == 0 ? "" : $0) }' b.txt >es-cur15.txt
+"$N" drift --json --reference es-ref6.txt es-cur15.txt >es2.json 2>/dev/null
+json_check "empty_share: homogeneity of the 2 x 2 table" es2.json \
+    "abs(sig('empty_share')['statistic'] - 3.99703923) < 1e-6 and abs(sig('empty_share')['p_value'] - 0.04558) < 1e-5"
+
 # --- output: the verdict line, the table, --json, -q
 expect_status 1 "the report of a drift" "$N" drift --reference a.txt debian.txt
 check "the first line is the verdict (yes)" \
