@@ -117,6 +117,24 @@ magic_at(const unsigned char *p, size_t n)
 	return prefix ? 2 : 0;
 }
 
+/* The compression suffix path ends with (".gz"), or NULL: a file so named
+ * whose bytes are not compressed is damaged or mislabeled (an HTML error
+ * page saved as the night's .gz), not text to score. */
+static const char *
+compressed_name(const char *path)
+{
+	static const char *const sfx[] = {
+		".gz", ".tgz", ".xz", ".txz", ".zst", ".zstd", ".bz2", ".lz4",
+		".lz", ".lzma", ".Z", NULL,
+	};
+	size_t i, n = strlen(path), k;
+
+	for (i = 0; sfx[i] != NULL; i++)
+		if (n > (k = strlen(sfx[i])) && strcmp(path + n - k, sfx[i]) == 0)
+			return sfx[i];
+	return NULL;
+}
+
 /* Other compressed formats: libarchive, its steps one by one, each
  * checked (archive_read_open() ignores a failed set-up allocation and
  * then reads through a NULL pointer, libarchive 3.6). */
@@ -153,6 +171,7 @@ int
 nlp_stream_open(struct nlp_stream *s, const char *path, size_t line_cap,
     int digest, struct nlp_err *e)
 {
+	const char *sfx;
 	ssize_t n;
 	int m;
 
@@ -191,6 +210,11 @@ nlp_stream_open(struct nlp_stream *s, const char *path, size_t line_cap,
 		default: return nlp_errf(e, NLP_BUG, "zlib: cannot start");
 		}
 	}
+	if (s->pend > 0 && magic_at(s->rbuf, s->pend) != 1 && s->fd != 0 &&
+	    (sfx = compressed_name(path)) != NULL)
+		return nlp_errf(e, NLP_DATA, "'%s' is named as compressed (%s) "
+		    "but is not: its first bytes are no compressor's (damaged, "
+		    "or plain text misnamed)", path, sfx);
 	if (s->pend == 0 || magic_at(s->rbuf, s->pend) != 1) {
 		s->eof = s->pend == 0;
 		return NLP_OK;

@@ -62,6 +62,19 @@ check "... leaving no scores file, not an empty one" test ! -e "$T/srv/scored/$d
 check "... and no stray temporary file" sh -c "! ls -A '$T/srv/scored' | grep -q ."
 mv "$T/srv/mail/kept.gz" "$T/srv/mail/$day.txt.gz"
 
+# Regression (fixed): the night's .gz that is no gzip (an HTML error page
+# the fetch saved under that name) was read as text, and its "drift" went
+# out as the night's verdict.  Expected: a failure (3), no scores file.
+rm -f "$T/srv/scored/$day.tsv" "$T/mailed"
+mv "$T/srv/mail/$day.txt.gz" "$T/srv/mail/kept.gz"
+printf '<html><body>502 Bad Gateway</body></html>\n' >"$T/srv/mail/$day.txt.gz"
+nightly
+rc=$?
+check "a .gz that is no gzip: the script fails with 3 ($(head -c 200 "$T/err"))" test $rc -eq 3
+check "... saying the file is misnamed or damaged" grep -q "is named as compressed (.gz) but is not" "$T/err"
+check "... leaving no scores file and no mail" sh -c "[ ! -e '$T/srv/scored/$day.tsv' ] && [ ! -e '$T/mailed' ]"
+mv "$T/srv/mail/kept.gz" "$T/srv/mail/$day.txt.gz"
+
 # the alias moves between predict and drift: the night stays on spam@1
 cat >"$T/mover" <<EOS
 #!/bin/sh
