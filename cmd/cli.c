@@ -415,7 +415,9 @@ cli_double(const char *cmd, const char *opt, const char *arg, double min,
 	    *end != '\0' || errno != 0 || !(v >= min) || !(v <= max))
 		return cli_usage_error(cmd, "%s takes a number from %g to %g, "
 		    "not '%s'", opt, min, max, arg);
-	*out = v;
+	/* -0 is 0: it would be printed "-0" (a gate's bound) and stored
+	   "-0.0" (meta.json's hyperparameters, other bytes than 0's) */
+	*out = v == 0 ? 0 : v;
 	return NLP_OK;
 }
 

@@ -50,6 +50,13 @@ for o in "train --epochs abc" "train --ngrams 9" "predict -k x" "eval --bootstra
 	expect_status 2 "$o is a usage error" "$N" "$@" -o "$T/x" "$DATA/spam.test.tsv.gz"
 	check "$o names the option" grep -q -- "$2" "$T/err"
 done
+# -0 is 0: train stored "l2": -0.0 and "holdout": -0.0 in meta.json (other
+# bytes than 0 gives), and eval printed a gate's bound as -0.0000
+"$N" train -q --epochs 1 --l2 -0 --holdout -0 -o "$T/m0.nlp" "$DATA/spam.train.tsv.gz"
+"$N" train -q --epochs 1 --l2 0 --holdout 0 -o "$T/m1.nlp" "$DATA/spam.train.tsv.gz"
+check "train --l2 -0 --holdout -0: the bytes of 0" cmp -s "$T/m0.nlp" "$T/m1.nlp"
+expect_status 1 "eval --max-ece -0 fails" "$N" eval -q -m "$T/m1.nlp" --max-ece -0 "$DATA/spam.test.tsv.gz"
+check "its bound is 0, not -0" grep -q 'bound 0\.0000$' "$T/err"
 # registry verbs: each declares its options; one it does not take is a
 # usage error naming it, whichever other verb takes it: each command and
 # verb tries 8 of the options it refuses (one table-driven parser for
