@@ -158,8 +158,12 @@ parse_range(const char *arg, unsigned *lo, unsigned *hi)
 	unsigned long a, b;
 	char *end;
 
+	/* digits only, as cli_uint() takes them: strtoul() would also take
+	   white space and a sign before each number */
+	if (arg[0] < '0' || arg[0] > '9')
+		return -1;
 	a = strtoul(arg, &end, 10);
-	if (end == arg || *end != '-')
+	if (*end != '-' || end[1] < '0' || end[1] > '9')
 		return -1;
 	b = strtoul(end + 1, &end, 10);
 	if (*end != '\0' || a < 1 || b < a || b > 10)

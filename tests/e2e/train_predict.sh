@@ -88,6 +88,11 @@ for bad in "--solver svm --lr 1" "--solver svm --epochs 2" "--solver svm --l2 0.
 	expect_status 2 "train $bad is a usage error" "$N" train $bad -o "$T/bad.nlp" "$T/train.tsv"
 	check "train $bad names an option and writes nothing" sh -c "grep -q -- '--[a-z]' '$T/err' && test ! -e '$T/bad.nlp'"
 done
+# --char-ngrams takes digits, as every whole number is taken (' 3-5',
+# '3-+5' and '+3-5' were taken as 3-5)
+for bad in " 3-5" "3-+5" "+3-5" "3- 5" "3-" "-5"; do
+	expect_status 2 "train --char-ngrams '$bad' is a usage error" "$N" train --char-ngrams "$bad" -o "$T/bad.nlp" "$T/train.tsv"
+done
 expect_status 0 "predict with the SGD model" sh -c "'$N' predict -m '$T/sgd.nlp' <'$T/test.txt' | cut -f1 | paste -d' ' - '$T/gold' | awk '\$1 == \$2' | wc -l"
 check "the SGD model is right on most of the 500 test texts" test "$(cat "$T/out")" -gt 450
 
