@@ -183,15 +183,18 @@ option(void *ctx, int c, const char *arg)
 	case OPT_MAX_DROP:
 		return cli_double(cmd, "--max-drop", arg, 0, 1, &a->max_drop);
 	case OPT_BOOTSTRAP:
-		rc = cli_uint(cmd, "--bootstrap", arg, 1, 100000, &u);
 		/* the 2.5% and 97.5% points of fewer resamples are their
 		   extremes, or near them: an interval, and a --gate-on lower
-		   verdict, that says little (R's boot.ci warns below 39) */
-		if (rc == NLP_OK && u < BOOTSTRAP_MIN)
-			rc = cli_usage_error(cmd, "--bootstrap takes at least %d "
-			    "resamples, not %lu: with fewer, a 95%% interval's "
+		   verdict, that says little (R's boot.ci warns below 39);
+		   the range said is the one taken (it said 'from 1') */
+		if (arg[0] >= '0' && arg[0] <= '9' && arg[strspn(arg,
+		    "0123456789")] == '\0' &&
+		    strtoul(arg, NULL, 10) < BOOTSTRAP_MIN)
+			return cli_usage_error(cmd, "--bootstrap takes at least %d "
+			    "resamples, not %s: with fewer, a 95%% interval's "
 			    "ends are the extreme resamples (1000 is usual)",
-			    BOOTSTRAP_MIN, u);
+			    BOOTSTRAP_MIN, arg);
+		rc = cli_uint(cmd, "--bootstrap", arg, BOOTSTRAP_MIN, 100000, &u);
 		a->o.bootstrap = (unsigned)u;
 		break;
 	case OPT_GATE_ON:

@@ -72,6 +72,11 @@ expect_status 2 "--max-drop needs --baseline" "$N" eval -m "$T/good.nlp" --max-d
 expect_status 2 "--gate-on lower needs --bootstrap" "$N" eval -m "$T/good.nlp" --gate-on lower "$TEST"
 expect_status 2 "--bootstrap 39: too few for a 95% interval" "$N" eval -m "$T/good.nlp" --bootstrap 39 --gate-on lower --min-accuracy 0.5 "$TEST"
 check "... says so in one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q '^nlpops eval: --bootstrap takes at least 40 resamples, not 39' '$T/err'"
+# the range said is the one taken: 0 and 100001 were 'from 1 to 100000'
+expect_status 2 "--bootstrap 0" "$N" eval -m "$T/good.nlp" --bootstrap 0 "$TEST"
+check "... is too few, as 39 is" grep -q '^nlpops eval: --bootstrap takes at least 40 resamples, not 0' "$T/err"
+expect_status 2 "--bootstrap 100001" "$N" eval -m "$T/good.nlp" --bootstrap 100001 "$TEST"
+check "... says 'from 40 to 100000'" grep -q "^nlpops eval: --bootstrap takes a whole number from 40 to 100000, not '100001'" "$T/err"
 expect_status 0 "--bootstrap 40" "$N" eval -q -m "$T/good.nlp" --bootstrap 40 --gate-on lower --min-accuracy 0.5 "$TEST"
 expect_status 2 "a bad bound" "$N" eval -m "$T/good.nlp" --min-f1 abc "$TEST"
 check "a bad bound names the option" grep -q -- '--min-f1' "$T/err"
