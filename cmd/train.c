@@ -329,6 +329,24 @@ option(void *ctx, int id, const char *arg)
 	return rc;
 }
 
+/* --valid - with the training data on standard input too: the training
+ * data would read it to its end, leaving --valid nothing ('no example to
+ * validate on', status 3, after the reading). */
+static int
+valid_apart(const char *valid, int n, char **paths)
+{
+	int i, stdin_data = n == 0;
+
+	if (valid == NULL || strcmp(valid, "-") != 0)
+		return NLP_OK;
+	for (i = 0; i < n; i++)
+		stdin_data |= strcmp(paths[i], "-") == 0;
+	if (stdin_data)
+		return cli_usage_error("train", "--valid and the training data "
+		    "cannot both be standard input");
+	return NLP_OK;
+}
+
 /* -o (and its signature): not onto the training data or --valid's, which
  * the artifact would replace. */
 static int
@@ -665,7 +683,8 @@ cmd_train(int argc, char **argv)
 		return rc == CLI_HELP_SHOWN ? NLP_OK : rc;
 	if ((rc = check_args(&a)) != NLP_OK ||
 	    (rc = outputs_apart(&a, argv + first, (size_t)(argc - first))) !=
-	    NLP_OK)
+	    NLP_OK || (rc = valid_apart(a.o.valid, argc - first, argv +
+	    first)) != NLP_OK)
 		return rc;
 	if (a.autotune && (rc = check_autotune_files(argc - first,
 	    argv + first, a.o.valid)) != NLP_OK)

@@ -93,6 +93,12 @@ done
 for bad in " 3-5" "3-+5" "+3-5" "3- 5" "3-" "-5"; do
 	expect_status 2 "train --char-ngrams '$bad' is a usage error" "$N" train --char-ngrams "$bad" -o "$T/bad.nlp" "$T/train.tsv"
 done
+# --valid - with the training data on stdin too: the data took it all,
+# and --valid found 'no example to validate on' (status 3) after reading
+expect_status 2 "train --valid - from stdin" sh -c "'$N' train -q --valid - -o '$T/bad.nlp' <'$T/train.tsv'"
+check "... says why, and writes nothing" sh -c "grep -q 'both be standard input' '$T/err' && test ! -e '$T/bad.nlp'"
+expect_status 2 "train --valid - DATA -" sh -c "'$N' train -q --valid - -o '$T/bad.nlp' '$T/train.tsv' - <'$T/train.tsv'"
+expect_status 0 "train --valid - DATA: the valid data from stdin" sh -c "'$N' train -q --valid - -o '$T/vstdin.nlp' '$DATA/spam.train.tsv.gz' <'$T/train.tsv'"
 expect_status 0 "predict with the SGD model" sh -c "'$N' predict -m '$T/sgd.nlp' <'$T/test.txt' | cut -f1 | paste -d' ' - '$T/gold' | awk '\$1 == \$2' | wc -l"
 check "the SGD model is right on most of the 500 test texts" test "$(cat "$T/out")" -gt 450
 
