@@ -1368,6 +1368,9 @@ verb_pull(struct nlp_registry *r, struct ropts *o)
 		return rc;
 	if ((rc = outside_registry(r, o->output)) != NLP_OK)
 		return rc;
+	if (strcmp(o->output, "-") == 0 && isatty(1))   /* as export */
+		return cli_usage_error("registry", "pull -o -: standard output "
+		    "is a terminal; redirect it to a file");
 	if ((rc = nlp_registry_pull(r, &ref, o->output, &res, &e)) != NLP_OK)
 		return cli_error("registry", &e);
 	if (strcmp(o->output, "-") == 0)

@@ -423,6 +423,13 @@ check_args(struct targs *t)
 	if (t->sign != NULL && t->out != NULL && nlp_signature_path(t->out,
 	    t->sigpath, sizeof t->sigpath) != 0)
 		return cli_usage_error("train", "-o name too long");
+	/* a binary archive, its sample member the training texts as they
+	   are (escape sequences too): not for a terminal, as registry export
+	   -o - refuses one */
+	if (t->out != NULL && strcmp(t->out, "-") == 0 && t->po.name == NULL &&
+	    cli_isatty(STDOUT_FILENO))
+		return cli_usage_error("train", "-o -: standard output is a "
+		    "terminal; redirect it to a file");
 	if (t->po.name == NULL)
 		return NLP_OK;
 	if (t->out != NULL && strcmp(t->out, "-") == 0)

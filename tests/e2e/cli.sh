@@ -127,7 +127,15 @@ if command -v script >/dev/null 2>&1; then
 	# the SVM: a line as each class is solved (the sample has 45)
 	script -qec "'$N' train -o '$T/p.nlp' '$DATA/debian.train.tsv.gz'" /dev/null >"$T/tty3" 2>&1
 	check "on a terminal, the SVM counts its classes" sh -c "grep -q 'svm: class 1/45 solved' '$T/tty3' && grep -q 'svm: class 45/45 solved' '$T/tty3'"
+	# an artifact is binary, its sample the training texts as they are:
+	# train -o - and registry pull -o - wrote it onto the terminal (export
+	# -o - refused it)
+	script -qec "'$N' train -q -o - '$DATA/spam.test.tsv.gz'; echo \"rc=\$?\"" /dev/null >"$T/tty4" 2>&1
+	check "train -o - onto a terminal: status 2, nothing written" sh -c "grep -q 'rc=2' '$T/tty4' && grep -q 'standard output is a terminal' '$T/tty4' && ! grep -q 'nlpops-artifact' '$T/tty4'"
+	script -qec "'$N' --registry '$T/reg' registry pull spam@1 -o -; echo \"rc=\$?\"" /dev/null >"$T/tty5" 2>&1
+	check "registry pull -o - onto a terminal: status 2, nothing written" sh -c "grep -q 'rc=2' '$T/tty5' && grep -q 'standard output is a terminal' '$T/tty5' && ! grep -q 'nlpops-artifact' '$T/tty5'"
 fi
+check "train -o - into a pipe writes the artifact" sh -c "'$N' train -q -o - '$DATA/spam.test.tsv.gz' | tar -tf - | grep -qx manifest"
 "$N" train --epochs 2 -o "$T/p.nlp" "$DATA/debian.train.tsv.gz" 2>"$T/notty"
 "$N" train -o "$T/p.nlp" "$DATA/debian.train.tsv.gz" 2>>"$T/notty"
 check "not on a terminal: no progress lines" sh -c "! grep -q 'epoch [0-9]*/\|svm: class' '$T/notty'"
