@@ -181,7 +181,14 @@ nlp_predout_unscored_line(struct nlp_buf *b, const struct nlp_predout *o,
 		nlp_predout_unscored_members(b, o, why);
 		nlp_buf_put(b, "}\n", 2);
 	} else {
-		nlp_buf_put(b, "\t\n", 2);
+		/* as many empty fields as a scored line has (-k pairs), so that
+		   cut -f and awk find the same columns on every line; a
+		   multi-label model's lines have as many pairs as pass */
+		size_t i, k = o->m->multilabel ? 1 : o->k;
+
+		for (i = 1; i < 2 * k; i++)
+			nlp_buf_put(b, "\t", 1);
+		nlp_buf_put(b, "\n", 1);
 	}
 }
 

@@ -148,6 +148,11 @@ check "a row without its text keeps its line and its id, with no label" awk -F'\
 printf 'free money\n\n   \nmeeting at noon\n' >"$T/blank.txt"
 "$N" predict -q -m "$T/m1.nlp" "$T/blank.txt" >"$T/blank.out"
 check "empty and blank lines get an empty label and probability" awk -F'\t' '(NR == 2 || NR == 3) && NF == 2 && $1 == "" && $2 == "" { n++ } NR == 1 && $1 != "" { n++ } END { exit !(n == 3 && NR == 4) }' "$T/blank.out"
+# Regression (fixed): with -k 2 a blank line had 2 fields where scored
+# lines have 4, so cut -f3 and awk's $3 read another column there.
+# Expected: as many (empty) fields on every line.
+"$N" predict -q -k 2 -m "$T/m1.nlp" "$T/blank.txt" >"$T/blank-k2.out"
+check "-k 2: every line has 4 fields, blank ones empty" awk -F'\t' 'NF != 4 { bad++ } (NR == 2 || NR == 3) && $0 != "\t\t\t" { bad++ } END { exit !(bad == 0 && NR == 4) }' "$T/blank-k2.out"
 "$N" predict -q -m "$T/m1.nlp" --output-format jsonl "$T/blank.txt" >"$T/blank.jsonl"
 # Regression (fixed): a line of NBSPs, ideographic or zero-width spaces or
 # control characters (no token: they only separate words) was scored,
