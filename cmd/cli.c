@@ -222,18 +222,20 @@ cli_stdout_writable(void)
 
 int
 cli_print_pushed(const char *cmd, const char *name, const char *alias,
-    const struct nlp_push_result *res)
+    const struct nlp_push_result *res, int quiet)
 {
 	char line[NLP_NAME_MAX + NLP_SHA256_HEX + 32];
 	int err;
 
-	if (res->existed)
+	if (res->existed && !quiet)
 		fprintf(stderr, "nlpops %s: these bytes are already %s@%ld; no new "
 		    "version\n", cmd, name, res->version);
-	if (alias != NULL && res->alias_created)
+	if (quiet || alias == NULL)
+		;
+	else if (res->alias_created)
 		fprintf(stderr, "nlpops %s: new alias '%s' of %s\n", cmd, alias,
 		    name);
-	else if (alias != NULL && res->alias_old != res->version)
+	else if (res->alias_old != res->version)
 		/* a move, as alias prints it */
 		fprintf(stderr, "nlpops %s: %s: %s@%ld -> %s@%ld\n", cmd, alias,
 		    name, res->alias_old, name, res->version);

@@ -141,7 +141,7 @@ const char *cli_trust_file(size_t i, char *buf, size_t size);
 int cli_alias_signed(const struct nlp_key *key, const char *name,
     const char *alias, struct nlp_err *e);
 void cli_signed_by(const char *cmd, const struct nlp_key *key,
-    const char *name, const struct nlp_push_result *res);
+    const char *name, const struct nlp_push_result *res, int quiet);
 
 /*
  * The column and field options, as opts.h declares options: the text's,
@@ -196,13 +196,13 @@ int cli_stdout_writable(void);
 /* cli_stdout_writable() as a before-commit hook (registry.h). */
 int cli_check_stdout(void *unused);
 
-/* Print what a push committed ("spam@7 <sha256>"; on stderr, notes when
- * the bytes were a version already and when alias (or NULL) is new):
- * NLP_OK, or NLP_IO saying the push was committed but could not be
- * printed. */
+/* Print what a push committed ("spam@7 <sha256>"; on stderr, unless
+ * quiet, notes when the bytes were a version already and when alias (or
+ * NULL) is new or moved): NLP_OK, or NLP_IO saying the push was committed
+ * but could not be printed. */
 struct nlp_push_result;
 int cli_print_pushed(const char *cmd, const char *name, const char *alias,
-    const struct nlp_push_result *res);
+    const struct nlp_push_result *res, int quiet);
 
 /* Print "nlpops CMD: MESSAGE" on stderr and return e->status. */
 int cli_error(const char *cmd, const struct nlp_err *e);

@@ -695,9 +695,9 @@ verb_push(struct nlp_registry *unused, struct ropts *o)
 			nlp_err_prefix(&e, "'%s'", o->args[0]);
 		return cli_error("registry", &e);
 	}
-	cli_signed_by("registry", key, o->name, &res);
+	cli_signed_by("registry", key, o->name, &res, 0);
 	nlp_key_close(key);
-	return cli_print_pushed("registry", o->name, o->alias, &res);
+	return cli_print_pushed("registry", o->name, o->alias, &res, 0);
 }
 
 /* The models, as a table. */

@@ -187,7 +187,7 @@ gz_name(const char *path)
  * (reported). */
 static int
 push_model(const struct nlp_trained *t, const struct nlp_push_opts *po,
-    struct nlp_err *e)
+    int quiet, struct nlp_err *e)
 {
 	struct nlp_registry *r;
 	struct nlp_push_result res;
@@ -206,9 +206,10 @@ push_model(const struct nlp_trained *t, const struct nlp_push_opts *po,
 	nlp_registry_close(r);
 	free(data);
 	if (rc == NLP_OK)
-		cli_signed_by("train", po->sign, po->name, &res);
+		cli_signed_by("train", po->sign, po->name, &res, quiet);
 	if (rc == NLP_OK)
-		return cli_print_pushed("train", po->name, po->alias, &res) ==
+		return cli_print_pushed("train", po->name, po->alias, &res,
+		    quiet) ==
 		    NLP_OK ? NLP_OK : -NLP_IO;
 	return rc;
 }
@@ -545,7 +546,7 @@ deliver(const struct targs *a, const struct nlp_trained *t,
 		return NLP_OK;
 	/* -o is kept (the model is good), and said to be: "nothing changed"
 	   is the registry's */
-	if ((rc = push_model(t, &a->po, e)) != NLP_OK && rc > 0 &&
+	if ((rc = push_model(t, &a->po, a->quiet, e)) != NLP_OK && rc > 0 &&
 	    a->out != NULL && strcmp(a->out, "-") != 0)
 		nlp_err_prefix(e, "'%s' is written, but the push failed", a->out);
 	return rc;

@@ -132,14 +132,14 @@ cli_alias_signed(const struct nlp_key *key, const char *name,
 
 void
 cli_signed_by(const char *cmd, const struct nlp_key *key, const char *name,
-    const struct nlp_push_result *res)
+    const struct nlp_push_result *res, int quiet)
 {
 	if (key != NULL && res->signed_by[0] != '\0' &&
 	    strcmp(res->signed_by, nlp_key_id(key)) != 0)
 		fprintf(stderr, "nlpops %s: warning: %s@%ld was signed by key "
 		    "%.16s... when it was pushed; it keeps that signature\n", cmd,
 		    name, res->version, res->signed_by);
-	else if (key != NULL && res->signed_now)
+	else if (key != NULL && res->signed_now && !quiet)
 		fprintf(stderr, "nlpops %s: %s@%ld had no signature: it is now "
 		    "signed by key %.16s...\n", cmd, name, res->version,
 		    res->signed_by);

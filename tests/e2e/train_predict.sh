@@ -362,6 +362,11 @@ done
 # --- train --push takes what registry push takes (issue 11: 17)
 R="--registry $T/preg"
 expect_status 0 "train --push with --tag, --description, --reason and --alias" "$N" $R train -q --threads 1 --epochs 2 --push spam --alias staging --tag team=mail --tag data=nov --description "nightly retrain" --reason "new data" "$DATA/spam.train.tsv.gz"
+# Regression (fixed): -q printed "these bytes are already spam@1; no new
+# version" on stderr.  Expected: -q, nothing but errors.
+expect_status 0 "train -q --push of bytes already there" "$N" $R train -q --threads 1 --epochs 2 --push spam --alias staging --tag team=mail --tag data=nov --description "nightly retrain" --reason "new data" "$DATA/spam.train.tsv.gz"
+check "... prints nothing on stderr ($(head -c 200 "$T/err"))" test ! -s "$T/err"
+check "... and the version on stdout" grep -q '^spam@1 ' "$T/out"
 expect_status 0 "registry show" "$N" $R registry show spam@1
 check "the tags are on the version" grep -q 'data=nov,team=mail' "$T/out"
 check "the description is on the version" grep -q '^description: nightly retrain' "$T/out"
