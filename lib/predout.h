@@ -50,7 +50,8 @@ struct nlp_predout {
 	const char *fallback;
 	int jsonl;               /* JSONL rather than TSV */
 	int want_id;             /* each line starts with the record's id */
-	int score_empty;         /* score empty texts too (the prior) */
+	int score_empty;         /* score empty texts too (the biases
+	                            alone) */
 };
 
 /*

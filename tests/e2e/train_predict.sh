@@ -285,7 +285,7 @@ done
 "$N" predict -q --strict -m "$T/m1.nlp" --threads 3 "$T/strict.txt" >"$T/strict3.out" 2>/dev/null
 check "--strict: the 2100 lines before the failure, at 1 and 3 threads" sh -c "[ \$(wc -l <'$T/strict1.out') -eq 2100 ] && cmp -s '$T/strict1.out' '$T/strict3.out'"
 "$N" predict -q -m "$T/m1.nlp" --score-empty --threads 2 "$T/blank.txt" >"$T/blank2.out"
-check "--score-empty scores them (the prior), threads or not" sh -c "[ \$(awk -F'\t' '\$1 != \"\"' '$T/blank2.out' | wc -l) -eq 4 ]"
+check "--score-empty scores them (the biases alone), threads or not" sh -c "[ \$(awk -F'\t' '\$1 != \"\"' '$T/blank2.out' | wc -l) -eq 4 ]"
 "$N" predict -q -m "$T/m1.nlp" --threads 2 "$T/blank.txt" | cmp -s - "$T/blank.out"
 check "the same lines with --threads 2" test $? -eq 0
 head -c 1200000 /dev/zero | tr '\0' 'a' >"$T/long.txt"; echo >>"$T/long.txt"
