@@ -154,7 +154,8 @@ score_chunk(void *arg, size_t k)
 		if (why != NULL) {
 			while (nlp_pipe_pop(&x->pipe, b->o->m, &done, x->probs))
 				chunk_line(b, x, done, out);
-			nlp_predout_unscored_line(out, b->o, record_id(b, i), why);
+			nlp_predout_unscored_line(out, b->o, record_id(b, i), why,
+			    (b->flags[i] & NLP_REC_CUT) != 0);
 			continue;
 		}
 		rc = nlp_pipe_push(&x->pipe, b->o->m, t, len, i, &done,
@@ -560,7 +561,8 @@ score_record(struct run *u, const struct nlp_record *rec)
 			return rc;
 		u->ob.len = 0;
 		if (why != NULL)
-			nlp_predout_unscored_line(&u->ob, &u->po, rec->id, why);
+			nlp_predout_unscored_line(&u->ob, &u->po, rec->id, why,
+			    (rec->flags & NLP_REC_CUT) != 0);
 		else if (nlp_model_predict(&u->lm.m, &u->sc, rec->text,
 		    rec->text_len, u->probs) < 0)
 			return nlp_errf(&u->e, NLP_IO, "out of memory");

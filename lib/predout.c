@@ -174,11 +174,13 @@ nlp_predout_unscored_members(struct nlp_buf *b, const struct nlp_predout *o,
 
 void
 nlp_predout_unscored_line(struct nlp_buf *b, const struct nlp_predout *o,
-    const char *id, const char *why)
+    const char *id, const char *why, int cut)
 {
 	line_start(b, o, id);
 	if (o->jsonl) {
 		nlp_predout_unscored_members(b, o, why);
+		if (cut)
+			nlp_buf_lit(b, ",\"cut\":true");
 		nlp_buf_put(b, "}\n", 2);
 	} else {
 		/* as many empty fields as a scored line has (-k pairs), so that

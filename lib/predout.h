@@ -68,9 +68,10 @@ void nlp_predout_unscored_members(struct nlp_buf *b,
     const struct nlp_predout *o, const char *why);
 
 /* The line of a record with no scores: an empty label and probability in
- * TSV, the members above in JSONL. */
+ * TSV, the members above in JSONL (and "cut":true when cut: a record cut
+ * at 1 MiB whose kept part has no text). */
 void nlp_predout_unscored_line(struct nlp_buf *b, const struct nlp_predout *o,
-    const char *id, const char *why);
+    const char *id, const char *why, int cut);
 
 /* The line of a scored record (probs: the model's nclasses); cut adds
  * "cut":true in JSONL (scored on its first 1 MiB). */

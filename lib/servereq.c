@@ -323,7 +323,7 @@ answer_lines(const struct nlp_sreq *q, const struct nlp_predout *o,
 		r.label = -1;
 		r.p = 0;
 		if (r.reason != NULL)
-			nlp_predout_unscored_line(out, o, NULL, r.reason);
+			nlp_predout_unscored_line(out, o, NULL, r.reason, 0);
 		else if (nlp_model_predict(o->m, sc, q->text[i], q->len[i], probs)
 		    < 0)
 			return NLP_IO;

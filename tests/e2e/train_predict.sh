@@ -161,6 +161,11 @@ printf '\302\240\302\240\n\343\200\200\n\342\200\213\n\001\002\n\314\201\nok\n' 
 "$N" predict -q -m "$T/m1.nlp" "$T/invisible.txt" >"$T/invisible.out"
 check "lines without a token get no label (a lone combining mark and 'ok' do)" awk -F'\t' 'NR <= 4 && $1 == "" && $2 == "" { n++ } NR >= 5 && $1 != "" { n++ } END { exit !(n == 6 && NR == 6) }' "$T/invisible.out"
 check "in JSONL: label null, reason empty" sh -c "sed -n 2p '$T/blank.jsonl' | grep -qx '{\"label\":null,\"p\":null,\"top\":\[\],\"reason\":\"empty\"}'"
+# Regression (fixed): a record cut at 1 MiB whose kept part is blank lost
+# its "cut":true in JSONL (the summary counted it cut).  Expected: there.
+{ head -c 3000000 /dev/zero | tr '\0' ' '; echo; echo 'free money'; } >"$T/blankcut.txt"
+"$N" predict -q -m "$T/m1.nlp" --output-format jsonl "$T/blankcut.txt" >"$T/blankcut.jsonl"
+check "in JSONL: a blank record cut says cut" sh -c "sed -n 1p '$T/blankcut.jsonl' | grep -qx '{\"label\":null,\"p\":null,\"top\":\[\],\"reason\":\"empty\",\"cut\":true}' && ! sed -n 2p '$T/blankcut.jsonl' | grep -q cut"
 printf 'id1\tfree money\nid2\n' | "$N" predict -q -m "$T/m1.nlp" --format tsv --text-column 2 --id-column 1 --output-format jsonl >"$T/notext.jsonl"
 check "in JSONL: a row without text keeps its id, reason no_text" sh -c "sed -n 2p '$T/notext.jsonl' | grep -q '\"id\":\"id2\",\"label\":null.*\"reason\":\"no_text\"'"
 # Ids: a row without its id is scored with an empty one; a CSV row without
