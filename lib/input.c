@@ -30,11 +30,24 @@ oom(struct nlp_err *e)
 	return -nlp_errf(e, NLP_IO, "out of memory");
 }
 
+/* The input as messages name it: 'PATH', or standard input for "-". */
+static const char *
+shown(const struct nlp_stream *s, char *buf, size_t size)
+{
+	if (strcmp(s->path, "-") == 0)
+		return "standard input";
+	snprintf(buf, size, "'%s'", s->path);
+	return buf;
+}
+
 /* Reading failed (s->rerr): -NLP_IO. */
 static int
 read_error(const struct nlp_stream *s, struct nlp_err *e)
 {
-	return -nlp_errnof(e, NLP_IO, s->rerr, "cannot read '%s'", s->path);
+	char buf[1024];
+
+	return -nlp_errnof(e, NLP_IO, s->rerr, "cannot read %s", shown(s, buf,
+	    sizeof buf));
 }
 
 /* Read raw bytes into rbuf from its offset at, hashing and counting them:
@@ -81,13 +94,14 @@ static int
 archive_fail(const struct nlp_stream *s, struct nlp_err *e)
 {
 	const char *why = archive_error_string(s->ar);
+	char buf[1024];
 
 	if (archive_errno(s->ar) == ENOMEM)
 		return oom(e);
 	if (s->rerr != 0)
 		return read_error(s, e);
-	return -nlp_errf(e, NLP_DATA, "'%s': cannot decompress: %s", s->path,
-	    why != NULL ? why : "unknown error");
+	return -nlp_errf(e, NLP_DATA, "%s: cannot decompress: %s", shown(s,
+	    buf, sizeof buf), why != NULL ? why : "unknown error");
 }
 
 /* The magics of the formats libarchive decompresses (gzip, xz, zstd,
@@ -226,6 +240,7 @@ nlp_stream_open(struct nlp_stream *s, const char *path, size_t line_cap,
 static int
 fill_gz(struct nlp_stream *s, size_t room, struct nlp_err *e)
 {
+	char buf[1024];
 	size_t before;
 	ssize_t n;
 	int rc;
@@ -243,8 +258,9 @@ fill_gz(struct nlp_stream *s, size_t room, struct nlp_err *e)
 					s->eof = 1;
 					return 0;
 				}
-				return -nlp_errf(e, NLP_DATA, "'%s': cannot decompress: "
-				    "gzip data cut short", s->path);
+				return -nlp_errf(e, NLP_DATA, "%s: cannot "
+				    "decompress: gzip data cut short", shown(s, buf,
+				    sizeof buf));
 			} else {
 				s->pend = s->pendoff = (size_t)n;
 				s->z.next_in = s->rbuf;
@@ -274,8 +290,9 @@ fill_gz(struct nlp_stream *s, size_t room, struct nlp_err *e)
 		else if (rc == Z_MEM_ERROR)
 			return oom(e);
 		else if (rc != Z_OK && rc != Z_BUF_ERROR)
-			return -nlp_errf(e, NLP_DATA, "'%s': cannot decompress: %s",
-			    s->path, s->z.msg ? s->z.msg : "bad gzip data");
+			return -nlp_errf(e, NLP_DATA, "%s: cannot decompress: %s",
+			    shown(s, buf, sizeof buf), s->z.msg ? s->z.msg :
+			    "bad gzip data");
 		if (before != s->z.avail_out)
 			return 0;
 	}
