@@ -461,8 +461,11 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	    NLP_POOL_BOTH | NLP_POOL_PILED);
 	if (v->a[k - 1] == 0 && v->b[k - 1] == 0)
 		k--;
+	/* either reference is a sample (the training labels too, of N
+	   examples): a goodness of fit against their shares as if exact
+	   raises false alarms by a factor 1 + n/N on n current records */
 	if (nlp_drift_dist_signal(r, "predicted_labels", v->a, v->b, k,
-	    NLP_DIST_PSI | (prof->has_predicted ? NLP_DIST_TWO_SAMPLE : 0),
+	    NLP_DIST_PSI | NLP_DIST_TWO_SAMPLE,
 	    small, o) < 0)
 		return -1;
 	for (i = 0; i < p->conf.n; i++)
