@@ -230,12 +230,10 @@ cli_print_pushed(const char *cmd, const char *name, const char *alias,
 	if (res->existed && !quiet)
 		fprintf(stderr, "nlpops %s: these bytes are already %s@%ld; no new "
 		    "version\n", cmd, name, res->version);
-	if (quiet || alias == NULL)
-		;
-	else if (res->alias_created)
+	if (!quiet && alias != NULL && res->alias_created)
 		fprintf(stderr, "nlpops %s: new alias '%s' of %s\n", cmd, alias,
 		    name);
-	else if (res->alias_old != res->version)
+	else if (!quiet && alias != NULL && res->alias_old != res->version)
 		/* a move, as alias prints it */
 		fprintf(stderr, "nlpops %s: %s: %s@%ld -> %s@%ld\n", cmd, alias,
 		    name, res->alias_old, name, res->version);

@@ -61,9 +61,9 @@ static const struct cli_opt options[] = {
 	    "a terminal)", NULL },
 	{ OPT_STRICT, 0, "strict", NULL, "the first odd record (invalid UTF-8, a "
 	    "NUL, a\nrecord cut at 1 MiB, a malformed row) is an error", NULL },
-	{ OPT_SCORE_EMPTY, 0, "score-empty", NULL, "score empty records too (a text "
-	    "without\nfeatures: the model's biases alone) instead\nof an "
-	    "empty label", NULL },
+	{ OPT_SCORE_EMPTY, 0, "score-empty", NULL, "score empty records too "
+	    "(a text without\nfeatures: the model's biases alone) instead\nof "
+	    "an empty label", NULL },
 	{ OPT_PROFILE_OUT, 0, "profile-out", "FILE", "also write the text's "
 	    "drift profile here\n(atomically), for `drift --profiles`",
 	    "file" },

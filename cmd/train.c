@@ -209,8 +209,7 @@ push_model(const struct nlp_trained *t, const struct nlp_push_opts *po,
 		cli_signed_by("train", po->sign, po->name, &res, quiet);
 	if (rc == NLP_OK)
 		return cli_print_pushed("train", po->name, po->alias, &res,
-		    quiet) ==
-		    NLP_OK ? NLP_OK : -NLP_IO;
+		    quiet) == NLP_OK ? NLP_OK : -NLP_IO;
 	return rc;
 }
 
