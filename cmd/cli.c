@@ -559,6 +559,23 @@ fid_is_standard(const struct fid *f)
 
 #define FILES_MAX_OUT 4
 
+/* Is standard input, read as an input of f, a pipe or socket that the
+ * output path names too (/dev/stdin, /proc/self/fd/0)?  Writing there
+ * would put the output into the text being read, or lose it. */
+static int
+onto_piped_input(const struct cli_files *f, const char *path)
+{
+	struct stat in, out;
+	size_t i;
+	int reads = f->nin == 0 && f->in != NULL;
+
+	for (i = 0; i < f->nin; i++)
+		reads |= strcmp(f->in[i], "-") == 0;
+	return reads && fstat(0, &in) == 0 && (S_ISFIFO(in.st_mode) ||
+	    S_ISSOCK(in.st_mode)) && stat(path, &out) == 0 &&
+	    out.st_dev == in.st_dev && out.st_ino == in.st_ino;
+}
+
 int
 cli_files_apart(const char *cmd, const struct cli_files *f)
 {
@@ -574,6 +591,10 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 
 		if (o->path == NULL)
 			continue;
+		if (o->opt != NULL && onto_piped_input(f, o->path))
+			return cli_usage_error(cmd, "%s '%s' is standard input, "
+			    "which is read: it would be written into the text "
+			    "being read", o->opt, o->path);
 		if (o->opt == NULL) {
 			if (!fid_of_fd(1, &out[nout]))
 				continue;

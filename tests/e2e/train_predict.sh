@@ -230,6 +230,11 @@ for i in 1 2 3 4 5; do cat "$T/test.txt"; done | head -n 2100 >"$T/self.txt"; cp
 expect_status 2 "predict FILE >> FILE" sh -c "'$N' predict -q -m '$T/m1.nlp' '$T/self.txt' >>'$T/self.txt'"
 check "... says so" grep -q "standard output is also the input '$T/self.txt'" "$T/err"
 expect_status 2 "predict < FILE >> FILE" sh -c "'$N' predict -q -m '$T/m1.nlp' <'$T/self.txt' >>'$T/self.txt'"
+# Regression (fixed): an output named /dev/stdin while standard input, a
+# pipe, is the text read was written into the pipe and lost, exit 0.
+expect_status 2 "cat | predict -o /dev/stdin" sh -c "cat '$T/self.txt' | '$N' predict -q -m '$T/m1.nlp' -o /dev/stdin"
+check "... says so" grep -q "'/dev/stdin' is standard input, which is read" "$T/err"
+expect_status 2 "cat | drift --prom /dev/stdin" sh -c "cat '$T/self.txt' | '$N' drift -q -m '$T/m1.nlp' --prom /dev/stdin"
 expect_status 2 "predict --profile-out FILE FILE" "$N" predict -q -m "$T/m1.nlp" --profile-out "$T/self.txt" "$T/self.txt"
 expect_status 2 "predict -o MODEL" "$N" predict -q -m "$T/mself.nlp" -o "$T/mself.nlp" "$T/self.txt"
 expect_status 2 "-o and --profile-out one file (not there yet)" "$N" predict -q -m "$T/m1.nlp" -o "$T/po.out" --profile-out "$T/po.out" "$T/self.txt"
