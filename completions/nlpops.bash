@@ -16,8 +16,8 @@
 # (a reference only), model@
 # (NAME@, then NAME@VERSION), version, alias or target (either, of the
 # model the first operand names), or else the words given.  Only nlpops' own
-# options before the command (--registry, --version, -h, --help) are
-# listed here: __complete has no table for them.
+# options before the command (--registry, --cache, --cache-max,
+# --version, -h, --help) are listed here: __complete has no table for them.
 
 # A path as the shell would expand a leading ~ in it.
 _nlpops_tilde() {

@@ -13,8 +13,8 @@
 # (a reference only), model@
 # (NAME@, then NAME@VERSION), version, alias or target (either, of the
 # model the first operand names), or else the words given.  Only nlpops' own
-# options before the command (--registry, --version, -h, --help) are
-# listed here: __complete has no table for them.
+# options before the command (--registry, --cache, --cache-max,
+# --version, -h, --help) are listed here: __complete has no table for them.
 
 # nlpops __complete ARG...: the nlpops of the command line, with its
 # --registry DIR (the last one wins).
