@@ -31,6 +31,11 @@ while [ $# -gt 0 ]; do
 	[ $# -gt 0 ] && shift
 done
 [ $nruns -gt 0 ] || { echo "usage: run.sh NLPOPS UNIT... [-- NLPOPS UNIT...]" >&2; exit 2; }
+# a name in NLP_TEST_ONLY that is no script is an error, not "0 passed"
+for s in ${NLP_TEST_ONLY:-}; do
+	[ -f "$top/tests/e2e/${s%.sh}.sh" ] || {
+		echo "run.sh: NLP_TEST_ONLY: no tests/e2e/${s%.sh}.sh" >&2; exit 2; }
+done
 
 # The unit tests of every run, one after the other, beside the end-to-end
 # lanes (they are CPU while many scripts wait on sleeps, locks and
@@ -74,7 +79,7 @@ units() {
 # times in make check, the sanitized run's slower), then the rest.
 ls "$top"/tests/e2e/*.sh | grep -v '/lib\.sh$' >"$tmp/all"
 if [ -n "${NLP_TEST_ONLY:-}" ]; then   # make stress: only these scripts
-	for s in $NLP_TEST_ONLY; do grep "/$s\.sh\$" "$tmp/all"; done >"$tmp/only"
+	for s in $NLP_TEST_ONLY; do grep "/${s%.sh}\.sh\$" "$tmp/all"; done >"$tmp/only"
 	mv "$tmp/only" "$tmp/all"
 fi
 : >"$tmp/queue"
