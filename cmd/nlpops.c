@@ -126,6 +126,13 @@ man_page(const char *cmd)
 	    WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
+/* Does command c take a verb (registry VERB, key VERB)? */
+static int
+has_verbs(const struct command *c)
+{
+	return strcmp(c->name, "registry") == 0 || strcmp(c->name, "key") == 0;
+}
+
 /* `nlpops help [COMMAND [VERB]]`. */
 static int
 help(int argc, char **argv)
@@ -146,22 +153,22 @@ help(int argc, char **argv)
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0) {
 		printf("usage: nlpops help [COMMAND [VERB]]\n\n"
-		    "Show COMMAND's help (its manual on a terminal), or a registry\n"
-		    "VERB's options; with no COMMAND, list the commands.\n");
+		    "Show COMMAND's help (its manual on a terminal), or the options\n"
+		    "of a VERB of registry or key; with no COMMAND, list the\n"
+		    "commands.\n");
 		return NLP_OK;
 	}
 	if ((c = find_command(argv[1])) == NULL)
 		return unknown_command(argv[1]);
-	/* help COMMAND, or help registry VERB: nothing after (an option is
-	   no verb) */
-	if (argc > (strcmp(c->name, "registry") == 0 ? 3 : 2) || (argc == 3 &&
-	    argv[2][0] == '-')) {
+	/* help COMMAND, or help registry (or key) VERB: nothing after (an
+	   option is no verb) */
+	if (argc > (has_verbs(c) ? 3 : 2) || (argc == 3 && argv[2][0] ==
+	    '-')) {
 		return cli_errorf("help", NLP_USAGE, "'%s' is one operand too "
 		    "many (see 'nlpops help help')", argv[argc - 1]);
 	}
-	/* a registry verb: its own options, as `registry VERB --help` */
-	if (argc >= 3 && strcmp(c->name, "registry") == 0 &&
-	    argv[2][0] != '-') {
+	/* a verb: its own options, as `registry VERB --help` */
+	if (argc >= 3 && has_verbs(c) && argv[2][0] != '-') {
 		hargv[n++] = (char *)c->name;
 		hargv[n++] = argv[2];
 	} else {

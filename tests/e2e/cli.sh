@@ -21,6 +21,12 @@ done
 expect_status 0 "help registry push" "$N" help registry push
 "$N" registry push --help >"$T/push.help" 2>&1
 check "help registry push = registry push --help" cmp -s "$T/out" "$T/push.help"
+# Regression (fixed): help took a registry verb but not key's ('generate'
+# is one operand too many).  Expected: the verb's usage, as for registry.
+expect_status 0 "help key generate" "$N" help key generate
+"$N" key generate --help >"$T/keygen.help" 2>&1
+check "help key generate = key generate --help" cmp -s "$T/out" "$T/keygen.help"
+expect_status 2 "help key generate extra" "$N" help key generate extra
 # stray operands are usage errors, not ignored
 expect_status 2 "help predict extra" "$N" help predict extra
 expect_status 2 "help registry push extra" "$N" help registry push extra
