@@ -26,17 +26,17 @@ load(struct nlp_dynlib *l)
 		if (why != NULL && (strcasestr(why, "cannot allocate") != NULL ||
 		    strstr(why, "cannot create shared object") != NULL ||
 		    strstr(why, "out of memory") != NULL))
-			snprintf(l->err, sizeof l->err, "cannot load %s (for %s): "
+			snprintf(l->err, sizeof l->err, "cannot load '%s' (for %s): "
 			    "out of memory", l->soname, l->why);
-		else
-			snprintf(l->err, sizeof l->err, "%s is needed for %s "
+		else     /* named as any file is: the loader's read may fail */
+			snprintf(l->err, sizeof l->err, "'%s' is needed for %s "
 			    "(Debian: %s) and cannot be loaded: %s", l->soname,
 			    l->why, l->package, why ? why : "not found");
 		return -1;
 	}
 	for (i = 0; i < l->nsyms; i++) {
 		if ((f = dlsym(h, l->syms[i].name)) == NULL) {
-			snprintf(l->err, sizeof l->err, "%s is needed for %s "
+			snprintf(l->err, sizeof l->err, "'%s' is needed for %s "
 			    "(Debian: %s), but has no %s", l->soname, l->why,
 			    l->package, l->syms[i].name);
 			dlclose(h);

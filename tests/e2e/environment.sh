@@ -153,7 +153,7 @@ if [ $san -eq 0 ] && [ -n "$crypto" ] && unshare -m true 2>/dev/null; then
 	    sh -c "tr '\n' ' ' <nocrypto.rc | grep -Eqx '0 [01] 4 '"
 	check "... predict's output is the same" cmp -s want.tsv nocrypto.tsv
 	check "... train names the library and its package ($(head -c 200 nocrypto.err))" \
-	    grep -q '^nlpops train: libcrypto.so.3 is needed for SHA-256 and signing keys (Debian: libssl3) and cannot be loaded: ' nocrypto.err
+	    grep -q "^nlpops train: 'libcrypto.so.3' is needed for SHA-256 and signing keys (Debian: libssl3) and cannot be loaded: " nocrypto.err
 	check "... in one line, and leaves no model" sh -c 'test "$(wc -l <nocrypto.err)" -eq 1 && test ! -e nocrypto.nlp'
 elif [ $san -eq 0 ]; then
 	echo "SKIP: environment: hiding libcrypto needs root and unshare -m" >&2

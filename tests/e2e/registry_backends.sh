@@ -47,7 +47,7 @@ if [ "${1:-}" != inner ]; then
 			"$1" --registry "$2/nopq" registry push "$2/m1.nlp" --name a >/dev/null 2>&1; echo $? >>"$2/nopq.rc"' sh "$N" "$T"
 		[ "$(tr '\n' ' ' <"$T/nopq.rc")" = "4 0 " ] && pass ||
 			fail "without libpq: want exit 4 for PostgreSQL and 0 for SQLite, got $(tr '\n' ' ' <"$T/nopq.rc")"
-		grep -q '^nlpops registry: libpq.so.5 is needed for PostgreSQL registries (Debian: libpq5) and cannot be loaded: ' "$T/nopq.err" && pass ||
+		grep -q "^nlpops registry: 'libpq.so.5' is needed for PostgreSQL registries (Debian: libpq5) and cannot be loaded: " "$T/nopq.err" && pass ||
 			fail "without libpq: $(cat "$T/nopq.err")"
 	elif [ $san -eq 0 ]; then
 		echo "SKIP: registry_backends: hiding libpq needs root and unshare -m" >&2

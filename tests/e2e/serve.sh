@@ -463,7 +463,7 @@ elif [ -n "$mhd" ] && unshare -m true 2>/dev/null; then
 	    "$T/empty.so" "$mhd" sh -c '"$1" --registry "$2" serve -m spam --listen 127.0.0.1:0 2>nomhd.err; echo $? >nomhd.rc
 		"$1" --registry "$2" registry list >nomhd.list 2>&1; echo $? >>nomhd.rc' sh "$N" "$REG"
 	is "$(tr '\n' ' ' <nomhd.rc)" "4 0 " "without libmicrohttpd: serve exits 4, registry list 0"
-	check "... naming the library and the package" grep -q '^nlpops serve: libmicrohttpd.so.12 is needed for nlpops serve (Debian: libmicrohttpd12) and cannot be loaded: ' nomhd.err
+	check "... naming the library and the package" grep -q "^nlpops serve: 'libmicrohttpd.so.12' is needed for nlpops serve (Debian: libmicrohttpd12) and cannot be loaded: " nomhd.err
 else
 	echo "SKIP: serve.sh: hiding libmicrohttpd needs root and unshare -m" >&2
 fi
