@@ -1773,8 +1773,6 @@ check_rm(const struct ropts *o)
 	struct nlp_ref ref;
 	int rc;
 
-	if (o->nargs != 1)
-		return NLP_OK;
 	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
 		return rc;
 	if (ref.version == 0)
