@@ -22,6 +22,7 @@
 #include "drift.h"
 #include "drift_pass.h"
 #include "drift_shard.h"
+#include "input.h"
 #include "model.h"
 #include "modelref.h"
 #include "opts.h"

@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "larchive.h"
@@ -30,13 +31,12 @@ oom(struct nlp_err *e)
 	return -nlp_errf(e, NLP_IO, "out of memory");
 }
 
-/* The input as messages name it: 'PATH', or standard input for "-". */
-static const char *
-shown(const struct nlp_stream *s, char *buf, size_t size)
+const char *
+nlp_input_shown(const char *path, char *buf, size_t size)
 {
-	if (strcmp(s->path, "-") == 0)
-		return "standard input";
-	snprintf(buf, size, "'%s'", s->path);
+	if (strcmp(path, "-") == 0)
+		return "stdin";
+	snprintf(buf, size, "'%s'", path);
 	return buf;
 }
 
@@ -46,8 +46,8 @@ read_error(const struct nlp_stream *s, struct nlp_err *e)
 {
 	char buf[1024];
 
-	return -nlp_errnof(e, NLP_IO, s->rerr, "cannot read %s", shown(s, buf,
-	    sizeof buf));
+	return -nlp_errnof(e, NLP_IO, s->rerr, "cannot read %s",
+	    nlp_input_shown(s->path, buf, sizeof buf));
 }
 
 /* Read raw bytes into rbuf from its offset at, hashing and counting them:
@@ -100,8 +100,9 @@ archive_fail(const struct nlp_stream *s, struct nlp_err *e)
 		return oom(e);
 	if (s->rerr != 0)
 		return read_error(s, e);
-	return -nlp_errf(e, NLP_DATA, "%s: cannot decompress: %s", shown(s,
-	    buf, sizeof buf), why != NULL ? why : "unknown error");
+	return -nlp_errf(e, NLP_DATA, "%s: cannot decompress: %s",
+	    nlp_input_shown(s->path, buf, sizeof buf), why != NULL ? why :
+	    "unknown error");
 }
 
 /* The magics of the formats libarchive decompresses (gzip, xz, zstd,
@@ -131,11 +132,8 @@ magic_at(const unsigned char *p, size_t n)
 	return prefix ? 2 : 0;
 }
 
-/* The compression suffix path ends with (".gz"), or NULL: a file so named
- * whose bytes are not compressed is damaged or mislabeled (an HTML error
- * page saved as the night's .gz), not text to score. */
-static const char *
-compressed_name(const char *path)
+const char *
+nlp_compressed_suffix(const char *path)
 {
 	static const char *const sfx[] = {
 		".gz", ".tgz", ".xz", ".txz", ".zst", ".zstd", ".bz2", ".lz4",
@@ -144,7 +142,8 @@ compressed_name(const char *path)
 	size_t i, n = strlen(path), k;
 
 	for (i = 0; sfx[i] != NULL; i++)
-		if (n > (k = strlen(sfx[i])) && strcmp(path + n - k, sfx[i]) == 0)
+		if (n > (k = strlen(sfx[i])) &&
+		    strcasecmp(path + n - k, sfx[i]) == 0)
 			return sfx[i];
 	return NULL;
 }
@@ -225,7 +224,7 @@ nlp_stream_open(struct nlp_stream *s, const char *path, size_t line_cap,
 		}
 	}
 	if (s->pend > 0 && magic_at(s->rbuf, s->pend) != 1 && s->fd != 0 &&
-	    (sfx = compressed_name(path)) != NULL)
+	    (sfx = nlp_compressed_suffix(path)) != NULL)
 		return nlp_errf(e, NLP_DATA, "'%s' is named as compressed (%s) "
 		    "but is not: its first bytes are no compressor's (damaged, "
 		    "or plain text misnamed)", path, sfx);
@@ -259,8 +258,8 @@ fill_gz(struct nlp_stream *s, size_t room, struct nlp_err *e)
 					return 0;
 				}
 				return -nlp_errf(e, NLP_DATA, "%s: cannot "
-				    "decompress: gzip data cut short", shown(s, buf,
-				    sizeof buf));
+				    "decompress: gzip data cut short",
+				    nlp_input_shown(s->path, buf, sizeof buf));
 			} else {
 				s->pend = s->pendoff = (size_t)n;
 				s->z.next_in = s->rbuf;
@@ -291,8 +290,8 @@ fill_gz(struct nlp_stream *s, size_t room, struct nlp_err *e)
 			return oom(e);
 		else if (rc != Z_OK && rc != Z_BUF_ERROR)
 			return -nlp_errf(e, NLP_DATA, "%s: cannot decompress: %s",
-			    shown(s, buf, sizeof buf), s->z.msg ? s->z.msg :
-			    "bad gzip data");
+			    nlp_input_shown(s->path, buf, sizeof buf),
+			    s->z.msg ? s->z.msg : "bad gzip data");
 		if (before != s->z.avail_out)
 			return 0;
 	}

@@ -45,12 +45,22 @@ struct nlp_stream {
 	                                there) */
 };
 
+/* "'path'", or "stdin" for "-": how messages name an input (into buf). */
+const char *nlp_input_shown(const char *path, char *buf, size_t size);
+
+/* The compression suffix path ends with (".gz", ".xz", ".zst", ...; in
+ * any case), or NULL.  A file so named whose bytes are not compressed is
+ * damaged or misnamed (an HTML error page saved as the night's .gz):
+ * nlp_stream_open() refuses it.  The format is guessed from the name
+ * without it (nlp_format_guess()). */
+const char *nlp_compressed_suffix(const char *path);
+
 /*
  * Open path ("-": standard input) into s, its buffers sized for lines of
  * line_cap bytes, its bytes hashed unless digest is 0 (a scoring pass that
  * records no data hash: SHA-256 cost it a sixth of its time).  Returns
  * NLP_OK, NLP_IO (cannot open or read; out of memory), NLP_DATA (cannot
- * decompress).  nlp_stream_close() releases what s holds, also after a
+ * decompress; named as compressed, and not).  nlp_stream_close() releases what s holds, also after a
  * failure.
  */
 int nlp_stream_open(struct nlp_stream *s, const char *path, size_t line_cap,

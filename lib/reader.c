@@ -203,14 +203,11 @@ ends_with(const char *s, size_t len, const char *suffix)
 enum nlp_format
 nlp_format_guess(const char *path, int labeled)
 {
-	static const char *const zext[] = { ".gz", ".xz", ".zst" };
+	const char *z = path != NULL ? nlp_compressed_suffix(path) : NULL;
 	size_t i, len = path != NULL ? strlen(path) : 0;
 
-	for (i = 0; i < sizeof zext / sizeof zext[0]; i++)
-		if (ends_with(path, len, zext[i])) {
-			len -= strlen(zext[i]);
-			break;
-		}
+	if (z != NULL)
+		len -= strlen(z);
 	for (i = 0; i < sizeof extensions / sizeof extensions[0]; i++)
 		if (ends_with(path, len, extensions[i].name))
 			return extensions[i].f;
@@ -286,15 +283,6 @@ malformed(struct nlp_reader *r, const char *fmt, ...)
 	va_end(ap);
 	r->why = r->whybuf;
 	return V_MALFORMED;
-}
-
-const char *
-nlp_input_shown(const char *path, char *buf, size_t size)
-{
-	if (strcmp(path, "-") == 0)
-		return "stdin";
-	snprintf(buf, size, "'%s'", path);
-	return buf;
 }
 
 /* Parse a 1-based column number; 0 when s is not one. */
@@ -784,10 +772,7 @@ tsv_field(char *s, size_t n, long col, char **f, size_t *fn)
 static int
 named(const char *f, size_t n, const char *const *names)
 {
-	while (n > 0 && (*f == ' ' || *f == '\t'))
-		f++, n--;
-	while (n > 0 && (f[n - 1] == ' ' || f[n - 1] == '\t'))
-		n--;
+	f = trim(f, &n);
 	for (; *names != NULL; names++)
 		if (strlen(*names) == n && strncasecmp(f, *names, n) == 0)
 			return 1;

@@ -50,8 +50,6 @@ enum nlp_format {
 int nlp_format_parse(const char *name);
 const char *nlp_format_name(enum nlp_format f);
 
-/* "'path'", or "stdin" for "-": how messages name an input (into buf). */
-const char *nlp_input_shown(const char *path, char *buf, size_t size);
 
 /*
  * The format a path implies for AUTO, looking through a compression suffix
