@@ -57,6 +57,9 @@ struct nlp_registry {
 	char pg_state[6];             /* registry_pg.c's: the last error */
 	char pg_timeout[24];          /* registry_pg.c's: lock_timeout */
 	char *pg_msg;
+	int64_t pg_grace_ms;          /* registry_pg.c's: connect_timeout */
+	int64_t pg_quiet_ms;          /* registry_pg.c's: see pg_ready() */
+	int pg_silent;                /* registry_pg.c's: it was too long */
 	int in_txn;                   /* registry_pg.c's */
 	int writable;
 	int schema;                   /* the database's schema version */

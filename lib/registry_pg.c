@@ -37,6 +37,7 @@
 #include <time.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,22 +51,24 @@
  * PQfoo below calls through pq_fn. */
 #define LIBPQ_FUNCS(X, a) \
 	X(a, PQclear) X(a, PQcmdStatus) X(a, PQconnectdbParams) \
-	X(a, PQconsumeInput) X(a, PQerrorMessage) X(a, PQexec) \
-	X(a, PQexecParams) X(a, PQfinish) X(a, PQftype) X(a, PQgetResult) \
-	X(a, PQgetisnull) X(a, PQgetlength) X(a, PQgetvalue) X(a, PQisBusy) \
-	X(a, PQntuples) X(a, PQresultErrorField) X(a, PQresultStatus) \
+	X(a, PQconninfo) X(a, PQconninfoFree) X(a, PQconsumeInput) \
+	X(a, PQerrorMessage) X(a, PQfinish) X(a, PQflush) X(a, PQftype) \
+	X(a, PQgetResult) X(a, PQgetisnull) X(a, PQgetlength) \
+	X(a, PQgetvalue) X(a, PQisBusy) X(a, PQntuples) \
+	X(a, PQresultErrorField) X(a, PQresultStatus) X(a, PQsendQuery) \
 	X(a, PQsendQueryParams) X(a, PQsetNoticeProcessor) \
-	X(a, PQsetSingleRowMode) X(a, PQsocket) X(a, PQstatus) \
-	X(a, PQtransactionStatus)
+	X(a, PQsetSingleRowMode) X(a, PQsetnonblocking) X(a, PQsocket) \
+	X(a, PQstatus) X(a, PQtransactionStatus)
 NLP_DYNLIB(pq, LIBPQ_FUNCS, "libpq.so.5", "PostgreSQL registries", "libpq5");
 #define PQclear (*pq_fn.PQclear)
 #define PQcmdStatus (*pq_fn.PQcmdStatus)
 #define PQconnectdbParams (*pq_fn.PQconnectdbParams)
+#define PQconninfo (*pq_fn.PQconninfo)
+#define PQconninfoFree (*pq_fn.PQconninfoFree)
 #define PQconsumeInput (*pq_fn.PQconsumeInput)
 #define PQerrorMessage (*pq_fn.PQerrorMessage)
-#define PQexec (*pq_fn.PQexec)
-#define PQexecParams (*pq_fn.PQexecParams)
 #define PQfinish (*pq_fn.PQfinish)
+#define PQflush (*pq_fn.PQflush)
 #define PQftype (*pq_fn.PQftype)
 #define PQgetResult (*pq_fn.PQgetResult)
 #define PQgetisnull (*pq_fn.PQgetisnull)
@@ -75,9 +78,11 @@ NLP_DYNLIB(pq, LIBPQ_FUNCS, "libpq.so.5", "PostgreSQL registries", "libpq5");
 #define PQntuples (*pq_fn.PQntuples)
 #define PQresultErrorField (*pq_fn.PQresultErrorField)
 #define PQresultStatus (*pq_fn.PQresultStatus)
+#define PQsendQuery (*pq_fn.PQsendQuery)
 #define PQsendQueryParams (*pq_fn.PQsendQueryParams)
 #define PQsetNoticeProcessor (*pq_fn.PQsetNoticeProcessor)
 #define PQsetSingleRowMode (*pq_fn.PQsetSingleRowMode)
+#define PQsetnonblocking (*pq_fn.PQsetnonblocking)
 #define PQsocket (*pq_fn.PQsocket)
 #define PQstatus (*pq_fn.PQstatus)
 #define PQtransactionStatus (*pq_fn.PQtransactionStatus)
@@ -226,9 +231,17 @@ failed(struct nlp_registry *r, const PGresult *res)
 	const char *msg = res ? PQresultErrorField(res,
 	    PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
+	char quiet[64];
+
 	snprintf(r->pg_state, sizeof r->pg_state, "%s", state ? state : "");
 	if (msg == NULL || *msg == '\0')
 		msg = PQerrorMessage(r->pg);
+	if (r->pg_silent) {
+		/* pg_ready() shut the connection: say why */
+		snprintf(quiet, sizeof quiet, "no answer from the server for "
+		    "%lld s", (long long)(r->pg_quiet_ms + 999) / 1000);
+		msg = quiet;
+	}
 	free(r->pg_msg);
 	r->pg_msg = one_line(msg && *msg ? msg : "unknown error");
 }
@@ -291,55 +304,112 @@ result_ok(struct nlp_registry *r, PGresult *res)
 	return 0;
 }
 
-static int
-pg_exec(struct nlp_registry *r, const char *sql, struct nlp_err *e)
+/* ---- the wire ---- */
+
+/*
+ * Every statement is sent and answered through pg_ready(), on a
+ * non-blocking connection, and the server may stay silent for
+ * r->pg_quiet_ms at most -- not a byte answered, not a byte taken --
+ * before the connection is shut, libpq finds it lost and the server rolls
+ * back whatever was open.  libpq alone would wait for ever for the answer
+ * to a query it could not send whole (a send that fails is remembered,
+ * not reported, in the hope of reading the server's own error), or for a
+ * server that stopped without closing the connection.  waiting: the
+ * statement waits for the write lock, and when its answer has not come
+ * within NLP_REGISTRY_WAIT_MS the caller is told why nothing happens
+ * (nlp_regdb_waiting()).
+ *
+ * On return PQgetResult() does not block, unless poll() itself failed.
+ */
+static void
+pg_ready(struct nlp_registry *r, int waiting)
 {
-	PGresult *res = PQexec(r->pg, sql);
+	int64_t now = nlp_regdb_now_ms(), quiet = now + r->pg_quiet_ms;
+	int64_t tell = now + NLP_REGISTRY_WAIT_MS, wake;
+	struct pollfd p;
+	int more, n;
+
+	waiting = waiting && r->on_wait != NULL && !r->waited;
+	if ((p.fd = PQsocket(r->pg)) < 0)
+		return;
+	for (;;) {
+		if ((more = PQflush(r->pg)) < 0 ||
+		    (more == 0 && !PQisBusy(r->pg)))
+			return;  /* PQgetResult() says what went wrong, if anything */
+		p.events = (short)(POLLIN | (more ? POLLOUT : 0));
+		wake = waiting && tell < quiet ? tell : quiet;
+		n = poll(&p, 1, wake > now ? (int)(wake - now) : 0);
+		now = nlp_regdb_now_ms();
+		if (n < 0 && errno != EINTR)
+			return;  /* PQgetResult() waits as libpq does */
+		if (n > 0) {
+			quiet = now + r->pg_quiet_ms;
+			if ((p.revents & ~POLLOUT) != 0 && !PQconsumeInput(r->pg))
+				return;
+			continue;
+		}
+		if (waiting && now >= tell) {
+			nlp_regdb_waiting(r, r->pg_timeout);
+			waiting = 0;
+		}
+		if (now >= quiet) {
+			r->pg_silent = 1;
+			shutdown(p.fd, SHUT_RDWR);
+			return;  /* PQgetResult() finds the connection closed */
+		}
+	}
+}
+
+/* The statement sent's last result, as PQexec() gives it (NULL: none,
+ * see PQerrorMessage()), through pg_ready(). */
+static PGresult *
+pg_last(struct nlp_registry *r, int waiting)
+{
+	PGresult *res, *last = NULL;
+
+	for (;;) {
+		pg_ready(r, waiting);
+		if ((res = PQgetResult(r->pg)) == NULL)
+			break;
+		PQclear(last);
+		last = res;
+		if (PQstatus(r->pg) == CONNECTION_BAD)
+			break;  /* as libpq's own PQexec: no more to come */
+	}
+	return last;
+}
+
+/* PQexec(): sql may hold several statements. */
+static PGresult *
+pg_simple(struct nlp_registry *r, const char *sql, int waiting)
+{
+	return PQsendQuery(r->pg, sql) ? pg_last(r, waiting) : NULL;
+}
+
+/* PQexecParams(), with text results. */
+static PGresult *
+pg_params(struct nlp_registry *r, const char *sql, int n,
+    const char *const *v, const int *len, const int *fmt)
+{
+	return PQsendQueryParams(r->pg, sql, n, NULL, v, len, fmt, 0) ?
+	    pg_last(r, 0) : NULL;
+}
+
+static int
+pg_run(struct nlp_registry *r, const char *sql, int waiting,
+    struct nlp_err *e)
+{
+	PGresult *res = pg_simple(r, sql, waiting);
 	int ok = result_ok(r, res);
 
 	PQclear(res);
 	return ok ? NLP_OK : pg_err(r, e, "database");
 }
 
-/*
- * pg_exec() for a statement that waits for a lock: when the answer has
- * not come within NLP_REGISTRY_WAIT_MS, the caller is told why nothing
- * happens (nlp_regdb_waiting()), and the wait goes on to lock_timeout.
- */
 static int
-pg_exec_waiting(struct nlp_registry *r, const char *sql, struct nlp_err *e)
+pg_exec(struct nlp_registry *r, const char *sql, struct nlp_err *e)
 {
-	int64_t end = nlp_regdb_now_ms() + NLP_REGISTRY_WAIT_MS, left;
-	PGresult *res, *last = NULL;
-	struct pollfd p;
-	int ok;
-
-	if (r->on_wait == NULL || r->waited)
-		return pg_exec(r, sql, e);
-	if (!PQsendQueryParams(r->pg, sql, 0, NULL, NULL, NULL, NULL, 0)) {
-		failed(r, NULL);
-		return pg_err(r, e, "database");
-	}
-	p.fd = PQsocket(r->pg);
-	p.events = POLLIN;
-	while (PQisBusy(r->pg)) {
-		if ((left = end - nlp_regdb_now_ms()) <= 0) {
-			nlp_regdb_waiting(r, r->pg_timeout);
-			break;  /* PQgetResult() waits for the rest */
-		}
-		if ((poll(&p, 1, (int)left) < 0 && errno != EINTR) ||
-		    !PQconsumeInput(r->pg))
-			break;  /* PQgetResult() says what went wrong */
-	}
-	while ((res = PQgetResult(r->pg)) != NULL) {
-		PQclear(last);
-		last = res;
-		if (PQstatus(r->pg) == CONNECTION_BAD)
-			break;  /* as libpq's own PQexec: no more to come */
-	}
-	ok = result_ok(r, last);
-	PQclear(last);
-	return ok ? NLP_OK : pg_err(r, e, "database");
+	return pg_run(r, sql, 0, e);
 }
 
 /* ---- statements ---- */
@@ -440,8 +510,7 @@ pg_step(struct nlp_regdb_stmt *st)
 			s->r->pg_msg = strdup("too many parameters (a bug)");
 			return NLP_REGDB_ERROR;
 		}
-		s->res = PQexecParams(s->r->pg, s->sql, s->np, NULL, s->v, NULL,
-		    NULL, 0);
+		s->res = pg_params(s->r, s->sql, s->np, s->v, NULL, NULL);
 		if (!result_ok(s->r, s->res))
 			return NLP_REGDB_ERROR;
 	}
@@ -531,8 +600,8 @@ pg_begin(struct nlp_registry *r, struct nlp_err *e)
 	if ((rc = pg_exec(r, "BEGIN", e)) != NLP_OK)
 		return rc;
 	snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%d)", LOCK_KEY);
-	if ((rc = pg_exec_waiting(r, sql, e)) != NLP_OK) {
-		PQclear(PQexec(r->pg, "ROLLBACK"));
+	if ((rc = pg_run(r, sql, 1, e)) != NLP_OK) {
+		PQclear(pg_simple(r, "ROLLBACK", 0));
 		return rc == NLP_IO && PQstatus(r->pg) == CONNECTION_OK ?
 		    nlp_errf(e, NLP_IO, "registry '%s': cannot start a "
 		    "transaction: %s", r->dir, r->pg_msg) : rc;
@@ -546,7 +615,7 @@ pg_rollback(struct nlp_registry *r)
 	PGTransactionStatusType t = PQtransactionStatus(r->pg);
 
 	if (t == PQTRANS_INTRANS || t == PQTRANS_INERROR)
-		PQclear(PQexec(r->pg, "ROLLBACK"));
+		PQclear(pg_simple(r, "ROLLBACK", 0));
 }
 
 static int pg_connect(struct nlp_registry *, struct nlp_err *);
@@ -574,8 +643,8 @@ commit_fate(struct nlp_registry *r, const char *xid, struct nlp_err *e)
 	for (tries = 0; tries < 100; tries++) {
 		if (r->pg == NULL && pg_connect(r, e) != NLP_OK)
 			break;
-		res = PQexecParams(r->pg, "SELECT txid_status($1::bigint)", 1,
-		    NULL, param, NULL, NULL, 0);
+		res = pg_params(r, "SELECT txid_status($1::bigint)", 1, param,
+		    NULL, NULL);
 		/* 'c'ommitted, 'a'borted, 'i'n progress; 0: no answer */
 		fate = result_ok(r, res) && PQntuples(res) == 1 &&
 		    !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0)[0] : 0;
@@ -604,7 +673,7 @@ pg_commit(struct nlp_registry *r, struct nlp_err *e)
 	int ok;
 
 	/* the transaction's id: its fate, if the connection is lost in COMMIT */
-	res = PQexec(r->pg, "SELECT txid_current()");
+	res = pg_simple(r, "SELECT txid_current()", 0);
 	ok = result_ok(r, res) && PQntuples(res) == 1;
 	snprintf(xid, sizeof xid, "%s", ok ? PQgetvalue(res, 0, 0) : "");
 	PQclear(res);
@@ -613,7 +682,7 @@ pg_commit(struct nlp_registry *r, struct nlp_err *e)
 		pg_rollback(r);
 		return ok;
 	}
-	res = PQexec(r->pg, "COMMIT");
+	res = pg_simple(r, "COMMIT", 0);
 	ok = result_ok(r, res);
 
 	/* COMMIT of a failed transaction rolls back without an error */
@@ -917,16 +986,27 @@ quiet(void *arg, const char *message)
 	(void)arg, (void)message;     /* the library never prints */
 }
 
-/* The lock timeout in force, for the busy message. */
+/*
+ * The lock timeout in force, for the busy message, and how long the
+ * server may be silent (pg_ready()): its statement_timeout when the
+ * session has one, else the lock wait and two minutes, each with the
+ * connect timeout's grace for the network.
+ */
 static int
 timeout_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 {
 	struct nlp_registry *r = arg;
-	const char *v = nlp_regdb_text(st, 1);
-
+	const char *v = nlp_regdb_text(st, 1), *lock = nlp_regdb_text(st, 2);
+	const char *stmt = nlp_regdb_text(st, 3);
+	long long lock_ms = lock ? strtoll(lock, NULL, 10) : 0;
+	long long stmt_ms = stmt ? strtoll(stmt, NULL, 10) : 0;
 	size_t n;
 
 	(void)e;
+	if (lock_ms <= 0)
+		lock_ms = BUSY_SECONDS * 1000LL;  /* set just now, or about to */
+	r->pg_quiet_ms = r->pg_grace_ms + (stmt_ms > 0 ? stmt_ms :
+	    lock_ms + 120000);
 	/* "30s" as the SQLite side says it: "30 s" */
 	n = v != NULL ? strspn(v, "0123456789") : 0;
 	if (n > 0 && v[n] != '\0' && strchr(v + n, ' ') == NULL)
@@ -937,7 +1017,24 @@ timeout_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	return NLP_OK;
 }
 
-/* Connect, and set the session up: its messages, its lock timeout. */
+/* The connect timeout in force, in ms: 10 s unless the URI or
+ * PGCONNECT_TIMEOUT says otherwise (libpq's least, 2 s). */
+static int64_t
+connect_ms(struct nlp_registry *r)
+{
+	PQconninfoOption *o = PQconninfo(r->pg), *i;
+	long long s = 10;
+
+	for (i = o; i != NULL && i->keyword != NULL; i++)
+		if (strcmp(i->keyword, "connect_timeout") == 0 &&
+		    i->val != NULL && atoi(i->val) > 0)
+			s = atoi(i->val) < 2 ? 2 : atoi(i->val);
+	PQconninfoFree(o);
+	return s * 1000;
+}
+
+/* Connect, and set the session up: its messages, its lock timeout, how
+ * long the server may be silent. */
 static int
 pg_connect(struct nlp_registry *r, struct nlp_err *e)
 {
@@ -945,7 +1042,7 @@ pg_connect(struct nlp_registry *r, struct nlp_err *e)
 		"connect_timeout", "fallback_application_name", "dbname", NULL,
 	};
 	const char *val[] = { "10", "nlpops", r->uri, NULL };
-	char sql[256], *msg;
+	char sql[512], *msg;
 	int rc;
 
 	if ((rc = nlp_dynlib_use(&pq_lib, e)) != NLP_OK)
@@ -960,13 +1057,22 @@ pg_connect(struct nlp_registry *r, struct nlp_err *e)
 		return rc;
 	}
 	PQsetNoticeProcessor(r->pg, quiet, NULL);
+	if (PQsetnonblocking(r->pg, 1) != 0) {
+		failed(r, NULL);
+		return pg_err(r, e, "cannot connect");
+	}
+	/* the session's first answer: within the connect timeout */
+	r->pg_silent = 0;
+	r->pg_quiet_ms = r->pg_grace_ms = connect_ms(r);
 	/* the wait for the write lock: SQLite's budget, unless the connection
 	   chose its own (options=-c lock_timeout=5s, PGOPTIONS); one round
 	   trip */
 	snprintf(sql, sizeof sql, "SELECT set_config('client_min_messages', "
 	    "'error', false), CASE WHEN current_setting('lock_timeout') = '0' "
 	    "THEN set_config('lock_timeout', '%ds', false) ELSE "
-	    "current_setting('lock_timeout') END", BUSY_SECONDS);
+	    "current_setting('lock_timeout') END, (SELECT setting FROM "
+	    "pg_settings WHERE name = 'lock_timeout'), (SELECT setting FROM "
+	    "pg_settings WHERE name = 'statement_timeout')", BUSY_SECONDS);
 	return nlp_regdb_each(r, sql, NULL, 0, timeout_row, r, e);
 }
 
@@ -1033,8 +1139,12 @@ stream_object(struct nlp_registry *r, const char *hex, int fd,
 		nlp_sha256_close(s);
 		return pg_err(r, e, "cannot read object");
 	}
-	while ((res = PQgetResult(r->pg)) != NULL) {
-		ExecStatusType st = PQresultStatus(res);
+	for (;;) {
+		ExecStatusType st;
+		pg_ready(r, 0);
+		if ((res = PQgetResult(r->pg)) == NULL)
+			break;
+		st = PQresultStatus(res);
 		if (st == PGRES_SINGLE_TUPLE && rc == NLP_OK) {
 			const char *d = PQgetvalue(res, 0, 1);
 			size_t len = (size_t)PQgetlength(res, 0, 1);
@@ -1116,8 +1226,8 @@ nlp_regpg_put_object(struct nlp_registry *r, const char *hex,
 		snprintf(seqs, sizeof seqs, "%d", seq);
 		v[2] = (const char *)data + off;
 		lens[2] = (int)k;
-		res = PQexecParams(r->pg, "INSERT INTO chunks (sha256, seq, data) "
-		    "VALUES ($1, $2, $3)", 3, NULL, v, lens, fmts, 0);
+		res = pg_params(r, "INSERT INTO chunks (sha256, seq, data) "
+		    "VALUES ($1, $2, $3)", 3, v, lens, fmts);
 		ok = result_ok(r, res);
 		PQclear(res);
 		if (!ok)

@@ -93,7 +93,9 @@ sweep() {
 	check "$name: every failed call ($runs runs) ends right:$(echo "$bad" | cut -c1-700)" test -z "$bad"
 }
 
-one_line() { [ "$(wc -l <err)" -eq 1 ]; }
+# one line, but for the note of a wait for the write lock (on PostgreSQL,
+# an answer that does not come because the query was not sent whole)
+one_line() { [ "$(grep -vc 'is busy: waiting up to' err)" -eq 1 ]; }
 
 # the registry: push, alias, rollback.  A failure leaves it as it was; a
 # change committed whose result line could not be printed says so ("was
@@ -168,7 +170,10 @@ if [ "${1:-}" = pg ]; then
 	"$N" --registry "$base/pristine" registry push --name spam m2.nlp >/dev/null 2>&1
 	"$N" --registry "$base/other" registry push --name other --alias production m3.nlp >/dev/null 2>&1
 	"$N" --registry "$base/other" registry export other -o other.bundle >/dev/null 2>&1
-	R=$base/reg
+	# a query the server never got whole is not answered: the client
+	# gives up after statement_timeout and the connect timeout (else
+	# lock_timeout, two minutes, and the connect timeout)
+	R="$base/reg?connect_timeout=2&options=-c%20statement_timeout%3D2s"
 	reset_reg() {
 		psql -q -c "DROP DATABASE IF EXISTS reg" -c "CREATE DATABASE reg TEMPLATE ${PRISTINE:-pristine} STRATEGY FILE_COPY" >/dev/null 2>&1 ||
 		    echo "io_faults.sh: pg: cannot make the database again" >&2
@@ -189,6 +194,19 @@ if [ "${1:-}" = pg ]; then
 	[ $all = 0 ] || reg_sweep "rollback (PostgreSQL)" rollback spam
 	KILL=1 reg_sweep "rollback (PostgreSQL), killed" rollback spam
 	[ $all = 0 ] || reg_sweep "rm (PostgreSQL)" rm spam@1
+	# a send that fails mid-way (libpq drops the rest and waits for an
+	# answer that cannot come): exit 4 after 4 s, nothing changed
+	reset_reg
+	state >state0
+	strace -f -qq -o trace -e trace=sendto "$N" --registry "$R" registry push --name spam m3.nlp >/dev/null 2>&1
+	k=$(( $(grep -c 'sendto(' trace) / 2 ))
+	reset_reg
+	timeout 60 strace -f -qq -o /dev/null -e trace=sendto -e inject=sendto:error=EIO:when=$k \
+	    "$N" --registry "$R" registry push --name spam m3.nlp >out 2>err
+	st=$?
+	state >state1
+	check "PostgreSQL: a send failing mid-query (sendto #$k): exit 4 on no answer for 4 s, nothing changed (got $st: $(head -c 200 err))" \
+	    sh -c "[ $st -eq 4 ] && grep -q 'no answer from the server for 4 s' err && cmp -s state0 state1"
 	echo "io_faults.sh: PostgreSQL: done" >&2
 	exit 0
 fi
