@@ -25,7 +25,7 @@ enum {
 	OPT_EPOCHS, OPT_LR, OPT_L2, OPT_CW, OPT_SEED, OPT_VALID, OPT_HOLDOUT,
 	OPT_MIN_DF, OPT_PUSH, OPT_ALIAS, OPT_TAG, OPT_DESC, OPT_REASON, OPT_SIGN,
 	OPT_AUTOTUNE, OPT_TRIALS, OPT_QUANTIZE, OPT_CV, OPT_MULTILABEL,
-	OPT_SOLVER, OPT_COST,
+	OPT_SOLVER, OPT_COST, OPT_NO_REFIT,
 };
 
 static const struct cli_opt options[] = {
@@ -80,7 +80,11 @@ static const struct cli_opt options[] = {
 	    "file" },
 	{ OPT_HOLDOUT, 0, "holdout", "F", "without --valid: fraction held out "
 	    "to measure\nthe model, at most 2000 examples, when there\nare 1000 "
-	    "or more (default: 0.05; 0: none)", NULL },
+	    "or more (default: 0.05; 0: none);\nthen it trains again on all of "
+	    "them", NULL },
+	{ OPT_NO_REFIT, 0, "no-refit", NULL, "keep the model the held-out "
+	    "slice measured,\nnot trained again with it (half the time)",
+	    NULL },
 	{ OPT_QUANTIZE, 0, "quantize", NULL, "store the weights as 8-bit integers "
 	    "with a\nscale per feature: a smaller artifact; the\nheld-out figures "
 	    "are the quantized model's", NULL },
@@ -250,6 +254,7 @@ option(void *ctx, int id, const char *arg)
 		break;
 	case OPT_AUTOTUNE: t->autotune = 1; break;
 	case OPT_QUANTIZE: o->quantize = 1; break;
+	case OPT_NO_REFIT: o->refit = 0; break;
 	case OPT_MULTILABEL: o->multilabel = 1; break;
 	case OPT_CV:
 		rc = cli_uint("train", "--cv", arg, 2, NLP_TUNE_MAX_FOLDS, &t->cv);
@@ -482,6 +487,8 @@ summary(const struct targs *a, const struct nlp_trained *t, double t0)
 		    (unsigned long long)t->held_out);
 	else if (t->quantized)
 		fputs(", quantized", stderr);
+	if (t->refit)
+		fputs(", then trained on them too", stderr);
 	fprintf(stderr, ", %.2f s", cli_now() - t0);
 	if (a->out != NULL)
 		fprintf(stderr, " -> %s", a->out);

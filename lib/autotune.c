@@ -252,6 +252,7 @@ nlp_autotune(const char *const *paths, size_t n,
 			apply(&tr.o, base, &p, fixed);
 		}
 		tried[k] = p;
+		tr.o.refit = 0;  /* the trial's figures; the kept model below */
 		rc = ao->cv ? cross_validate(paths, n, &tr, ao->cv, e) :
 		    nlp_train(paths, n, &tr.o, &t, e);
 		if (rc == NLP_OK && ao->cv) {
@@ -295,8 +296,12 @@ nlp_autotune(const char *const *paths, size_t n,
 		if (report != NULL)
 			report(arg, &tr);
 	}
-	if (ao->cv) {
-		/* the model kept: the best options on all the data */
+	best_trial->o.refit = base->refit;
+	if (ao->cv || (base->refit && base->valid == NULL)) {
+		/* the model kept: the best options on all the data (after
+		   their held-out figures, the trial's again) */
+		if (have && !ao->cv)
+			nlp_trained_release(best);
 		have = 0;
 		if ((rc = nlp_train(paths, n, &best_trial->o, best, e)) !=
 		    NLP_OK)

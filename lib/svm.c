@@ -383,8 +383,10 @@ nlp_svm_train(const struct nlp_dataset *d, const struct nlp_svm_opts *o,
 			r->passes_max = p;
 		r->unconverged += j.passes[i] > NLP_SVM_ITER_MAX;
 	}
-	if (fit_temperature(o->calib && o->calib->n > 0 ? o->calib : d, w,
-	    bias, &r->temperature) < 0) {
+	if (o->temperature > 0)
+		r->temperature = o->temperature;
+	else if (fit_temperature(o->calib && o->calib->n > 0 ? o->calib : d,
+	    w, bias, &r->temperature) < 0) {
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 		goto out;
 	}

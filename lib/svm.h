@@ -39,6 +39,8 @@ struct nlp_svm_opts {
 	/* Calibration examples for the temperature (their y used), or NULL
 	 * for the training examples themselves. */
 	const struct nlp_dataset *calib;
+	/* > 0: this temperature, fitted elsewhere (calib then unused). */
+	double temperature;
 	/* Called as each class is solved, one call at a time (from the
 	   thread that solved it): done of total.  May be NULL. */
 	void (*class_done)(void *arg, unsigned done, unsigned total);

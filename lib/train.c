@@ -62,6 +62,7 @@ nlp_train_opts_init(struct nlp_train_opts *o)
 	o->seed = 1;
 	o->threads = 1;
 	o->holdout = 0.05;
+	o->refit = 1;
 }
 
 /* Texts and class ids, in input order. */
@@ -284,7 +285,7 @@ struct feat_job {
 	size_t n;
 	const struct nlp_feat_opts *fo;
 	struct feat_chunk *chunks;
-	int profile;
+	int profile, fp;         /* profile the texts; fingerprint them */
 	uint64_t seed;
 };
 
@@ -299,7 +300,7 @@ feat_task(void *arg, size_t k)
 
 	memset(&f, 0, sizeof f);
 	if ((ch->count = calloc(b - a, sizeof *ch->count)) == NULL ||
-	    (j->profile && (ch->fp = calloc(b - a, sizeof *ch->fp)) == NULL))
+	    (j->fp && (ch->fp = calloc(b - a, sizeof *ch->fp)) == NULL))
 		goto fail;
 	for (i = a; i < b; i++) {
 		uint32_t d = j->idx[i];
@@ -330,7 +331,7 @@ feat_task(void *arg, size_t k)
 		}
 		ch->nnz += f.nkey;
 		ch->count[i - a] = f.nkey;
-		if (j->profile)
+		if (j->fp)
 			ch->fp[i - a] = nlp_tokens_fingerprint(&f.tok);
 		if (j->profile && nlp_profile_add(&ch->prof, t, len, &f.tok,
 		    j->c->flags[d], nlp_xxh64(&d, sizeof d, j->seed)) < 0)
@@ -385,6 +386,7 @@ featurize(const struct corpus *c, const uint32_t *idx, size_t n,
 	memset(&j, 0, sizeof j);
 	j.c = c, j.idx = idx, j.n = n, j.fo = fo;
 	j.profile = prof != NULL;
+	j.fp = fp != NULL;
 	j.seed = seed;
 	if ((j.chunks = calloc(nchunks + 1, sizeof *j.chunks)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
@@ -395,7 +397,7 @@ featurize(const struct corpus *c, const uint32_t *idx, size_t n,
 		nnz += j.chunks[k].nnz;
 	}
 	out->n = n;
-	if (rc == NLP_OK && prof != NULL &&
+	if (rc == NLP_OK && fp != NULL &&
 	    (*fp = malloc((n + 1) * sizeof **fp)) == NULL)
 		rc = NLP_IO;
 	if (rc == NLP_OK &&
@@ -415,7 +417,7 @@ featurize(const struct corpus *c, const uint32_t *idx, size_t n,
 				    ch->nnz * sizeof *ch->tf);
 			}
 			for (i = a; i < b; i++) {
-				if (prof != NULL)
+				if (fp != NULL)
 					(*fp)[d] = ch->fp[i - a];
 				out->start[d] = out->nnz;
 				out->y[d] = c->y[idx[i]];
@@ -877,6 +879,8 @@ meta_held_out(const struct nlp_train_opts *o, const struct nlp_trained *t,
 			json_object_set_new(x, "float_macro_f1",
 			    json_real(t->float_macro_f1));
 		}
+		/* the model was trained again with them (refit()) */
+		json_object_set_new(x, "refit", json_boolean(t->refit));
 	}
 	if (o->valid)
 		json_object_set_new(x, "unknown_labels",
@@ -1035,6 +1039,11 @@ struct run {
 	const char **labnames;
 	uint64_t *counts;            /* training examples per class */
 	uint32_t *idx;               /* held out first (nhold), then training */
+	uint32_t *tidx;              /* the training examples: idx + nhold; all
+	                                of idx after a refit */
+	double temperature;          /* refit: the first model's */
+	uint64_t *hfps;              /* the held-out texts' fingerprints */
+	size_t vdocs;                /* the documents the idf counts */
 	uint32_t *keys, *df;
 	float *idf, *w, *bias, *cw, *conf;
 	uint32_t *pset;              /* multi-label: a predicted set, C */
@@ -1064,6 +1073,7 @@ run_release(struct run *u)
 	free(u->labnames);
 	free(u->counts);
 	free(u->idx);
+	free(u->hfps);
 	free(u->keys);
 	free(u->df);
 	free(u->idf);
@@ -1212,6 +1222,7 @@ split(struct run *u, struct nlp_err *e)
 		    cmp_u32_asc);
 	}
 	u->ntrain = u->all.n - u->nhold;
+	u->tidx = u->idx + u->nhold;
 	for (i = u->nhold; i < u->all.n; i++) {
 		const struct corpus *c = &u->all;
 		size_t k, d = u->idx[i];
@@ -1238,7 +1249,7 @@ featurize_all(struct run *u, struct nlp_err *e)
 	u->fo.char_max = o->char_max;
 	u->fo.bits = NLP_BITS_MAX;
 	u->fo.seed = 0x6e6c706f7073ULL;   /* "nlpops": fixed, not --seed */
-	if ((rc = featurize(&u->all, u->idx + u->nhold, u->ntrain, &u->fo,
+	if ((rc = featurize(&u->all, u->tidx, u->ntrain, &u->fo,
 	    u->pool, &u->prof, o->seed, &u->tr, &u->fps, e)) != NLP_OK)
 		return rc;
 	/* a model of no features would be the class priors, passed off as a
@@ -1248,7 +1259,7 @@ featurize_all(struct run *u, struct nlp_err *e)
 		    "%zu training examples are empty or white space", u->ntrain);
 	if (u->nhold > 0)
 		return featurize(&u->all, u->idx, u->nhold, &u->fo, u->pool, NULL,
-		    0, &u->ev, NULL, e);
+		    0, &u->ev, &u->hfps, e);
 	if (u->val.n == 0)
 		return NLP_OK;
 	if ((vidx = malloc(u->val.n * sizeof *vidx)) == NULL)
@@ -1273,6 +1284,7 @@ vocabulary(struct run *u, struct nlp_err *e)
 		return oom(e);
 	coarsen(&u->tr, u->fo.bits);
 	coarsen(&u->ev, u->fo.bits);
+	u->vdocs = u->ntrain;
 	u->min_df = u->o->min_df ? u->o->min_df : u->ntrain >= 2000 ? 3 :
 	    u->ntrain >= 200 ? 2 : 1;
 	if (nlp_vocab_build_keys(&v, u->tr.key, u->tr.nnz, u->ntrain,
@@ -1381,6 +1393,7 @@ learn(struct run *u, struct nlp_err *e)
 		cal.val = u->ev.val;
 		cal.y = u->ev.y;
 		so.calib = &cal;
+		so.temperature = u->temperature;
 		if (u->o->progress != NULL) {
 			so.class_done = class_done;
 			so.arg = (void *)u->o;
@@ -1528,7 +1541,7 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 			return oom(e);
 		/* value type 3: the idf as its inputs */
 		u->qw.df = u->df;
-		u->qw.ndocs = u->ntrain;
+		u->qw.ndocs = u->vdocs;
 	}
 	if (ev->n == 0)
 		return NLP_OK;
@@ -1559,6 +1572,125 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/* Append b's rows to a's (their keys rows of the same vocabulary); 0, or
+ * -1 when out of memory (a's rows then as they were). */
+static int
+csr_append(struct csr *a, const struct csr *b)
+{
+	size_t n = a->n + b->n, nnz = a->nnz + b->nnz, i, nys = 0;
+	void *p;
+
+	if ((p = realloc(a->start, (n + 1) * sizeof *a->start)) == NULL)
+		return -1;
+	a->start = p;
+	if ((p = nlp_big_realloc(a->key, (a->nnz + 1) * sizeof *a->key,
+	    (nnz + 1) * sizeof *a->key)) == NULL)
+		return -1;
+	a->key = p;
+	if ((p = nlp_big_realloc(a->tf, (a->nnz + 1) * sizeof *a->tf,
+	    (nnz + 1) * sizeof *a->tf)) == NULL)
+		return -1;
+	a->tf = p;
+	if ((p = realloc(a->val, (nnz + 1) * sizeof *a->val)) == NULL)
+		return -1;
+	a->val = p;
+	if ((p = realloc(a->y, (n + 1) * sizeof *a->y)) == NULL)
+		return -1;
+	a->y = p;
+	if (a->ystart != NULL) {
+		nys = a->ystart[a->n] + b->ystart[b->n];
+		if ((p = realloc(a->ystart, (n + 1) * sizeof *a->ystart)) ==
+		    NULL)
+			return -1;
+		a->ystart = p;
+		if ((p = realloc(a->ys, (nys + 1) * sizeof *a->ys)) == NULL)
+			return -1;
+		a->ys = p;
+		memcpy(a->ys + a->ystart[a->n], b->ys, b->ystart[b->n] *
+		    sizeof *b->ys);
+		for (i = 1; i <= b->n; i++)
+			a->ystart[a->n + i] = a->ystart[a->n] + b->ystart[i];
+	}
+	memcpy(a->key + a->nnz, b->key, b->nnz * sizeof *b->key);
+	memcpy(a->tf + a->nnz, b->tf, b->nnz * sizeof *b->tf);
+	memcpy(a->val + a->nnz, b->val, b->nnz * sizeof *b->val);
+	memcpy(a->y + a->n, b->y, b->n * sizeof *b->y);
+	for (i = 1; i <= b->n; i++)
+		a->start[a->n + i] = a->nnz + b->start[i];
+	a->n = n;
+	a->nnz = nnz;
+	return 0;
+}
+
+/*
+ * Refit (nlp_train_opts.refit): once the held-out figures are taken, the
+ * weights are learnt again from every example's vector, the held-out
+ * ones after the others.  What was learnt from the training texts alone
+ * stays: the vocabulary and idf (so the held-out texts, drift's sample,
+ * are as new to the model's vocabulary as today's text is), the
+ * profile's text statistics; so do the held-out figures, their confidences and predictions (drift's
+ * reference) and the SVM's temperature fitted on them, all of the model
+ * that had not seen them.  The held-out texts join the training texts'
+ * fingerprints (seen: eval's leakage guard) and the label counts.
+ */
+static int
+refit(struct run *u, struct nlp_trained *t, struct nlp_err *e)
+{
+	const struct corpus *c = &u->all;
+	size_t i, k, d;
+	void *p;
+	int rc;
+
+	if (!u->o->refit || u->nhold == 0 || u->o->valid != NULL ||
+	    u->o->folds >= 2)
+		return NLP_OK;
+	if (csr_append(&u->tr, &u->ev) < 0 ||
+	    (p = realloc(u->fps, (u->ntrain + u->nhold + 1) *
+	    sizeof *u->fps)) == NULL)
+		return oom(e);
+	u->fps = p;
+	for (i = 0; i < u->nhold; i++) {
+		d = u->idx[i];
+		u->fps[u->ntrain + i] = u->hfps[i];
+		if (!c->multi)
+			u->counts[c->y[d]]++;
+		else
+			for (k = c->ystart[d]; k < c->ystart[d + 1]; k++)
+				u->counts[c->ys[k]]++;
+	}
+	csr_release(&u->ev);
+	nlp_quantized_release(&u->qw);
+	free(u->w);
+	free(u->bias);
+	free(u->cw);
+	free(u->pset);
+	free(u->ctx.best_w);
+	free(u->ctx.best_b);
+	free(u->ctx.probs);
+	memset(&u->ctx, 0, sizeof u->ctx);
+	memset(&u->svm, 0, sizeof u->svm);
+	u->w = u->bias = u->cw = NULL;
+	u->pset = NULL;
+	u->temperature = t->temperature;
+	/* every example: the sample, if drawn from the training texts, too */
+	u->tidx = u->idx;
+	u->ntrain += u->nhold;
+	if ((rc = learn(u, e)) != NLP_OK)
+		return rc;
+	t->refit = 1;
+	t->examples = u->ntrain;
+	t->passes = u->svm.passes_max;
+	t->unconverged = u->svm.unconverged;
+	t->epochs_run = t->best_epoch = u->ctx.epochs_run;
+	if (u->o->quantize) {
+		if (nlp_quantize(&u->qw, u->w, u->V, u->C) < 0)
+			return oom(e);
+		u->qw.df = u->df;
+		u->qw.ndocs = u->vdocs;
+	}
+	return NLP_OK;
+}
+
 /* The artifact's members: profile, meta.json, seen, sample, weights. */
 static int
 members_of(struct run *u, struct nlp_trained *t, struct nlp_err *e)
@@ -1569,11 +1701,11 @@ members_of(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	pm.labels = u->labnames;
 	pm.label_counts = u->counts;
 	pm.nclasses = u->C;
-	pm.held_out = u->ev.n;
+	pm.held_out = t->held_out;
 	pm.accuracy = t->held_out_accuracy;
 	pm.macro_f1 = t->held_out_macro_f1;
 	pm.confidence = u->conf;
-	pm.predicted = u->o->multilabel && u->ev.n > 0 ? u->cm.pred : NULL;
+	pm.predicted = u->o->multilabel && t->held_out > 0 ? u->cm.pred : NULL;
 	if ((t->profile = nlp_profile_json(&u->prof, &pm)) == NULL ||
 	    (t->meta = make_meta(u->o, &u->fo, u->min_df, &u->labels, u->order,
 	    u->counts, t, u->inputs, u->ninputs, u->vinputs, u->unknown)) == NULL)
@@ -1583,7 +1715,7 @@ members_of(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 		return rc;
 	/* the sample drift reads: held-out texts when there are enough */
 	rc = u->nhold >= SAMPLE_MIN_HELD_OUT ? make_sample(&u->all, u->idx,
-	    u->nhold, u->o->seed, t, e) : make_sample(&u->all, u->idx + u->nhold,
+	    u->nhold, u->o->seed, t, e) : make_sample(&u->all, u->tidx,
 	    u->ntrain, u->o->seed, t, e);
 	if (rc != NLP_OK)
 		return rc;
@@ -1614,7 +1746,8 @@ nlp_train(const char *const *paths, size_t npaths,
 	    (rc = featurize_all(u, e)) == NLP_OK &&
 	    (rc = vocabulary(u, e)) == NLP_OK &&
 	    (rc = learn(u, e)) == NLP_OK &&
-	    (rc = held_out(u, t, e)) == NLP_OK)
+	    (rc = held_out(u, t, e)) == NLP_OK &&
+	    (rc = refit(u, t, e)) == NLP_OK)
 		rc = members_of(u, t, e);
 	if (rc != NLP_OK)
 		nlp_trained_release(t);

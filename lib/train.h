@@ -66,6 +66,14 @@ struct nlp_train_opts {
 	 * the seeded order, whatever holdout says.  0: no folds.
 	 */
 	unsigned folds, fold;
+	/*
+	 * With the holdout slice (not valid, not a fold): once the held-out
+	 * figures are taken, train again on every example, held-out ones
+	 * too, as scikit-learn's refit does; the figures, the held-out
+	 * confidences drift compares with and the SVM's temperature stay
+	 * those of the model that did not see them.  On by default.
+	 */
+	int refit;
 	int quantize;            /* int8 weights, a scale per row (model.h) */
 	/*
 	 * Multi-label: records keep every label (fastText, JSONL arrays,
@@ -95,6 +103,8 @@ struct nlp_trained {
 	size_t sample_len;
 	uint64_t examples;       /* trained on */
 	uint64_t held_out;
+	int refit;               /* trained again on the held-out examples
+	                            too, after measuring on them */
 	uint64_t valid_unknown;  /* --valid records left out: labels the
 	                            training data has not */
 	int64_t held_out_seen;   /* held-out texts also among the training

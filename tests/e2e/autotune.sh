@@ -30,7 +30,7 @@ best=$(sed -n 's/^nlpops train: autotune: trial \([0-9]*\) of [0-9]* is the best
 flags=$(sed -n 's/^nlpops train: autotune: trial [0-9]* of [0-9]* is the best: //p' at.err)
 check "the best trial is named ($best: $flags)" test -n "$best" -a -n "$flags"
 check "its line says best" grep -q "^nlpops train: trial $best/$trials: $flags: .* best$" at.err
-check "the summary line follows" grep -q '^nlpops train: 1710 examples, 2 classes, .* -> at.nlp$' at.err
+check "the summary line follows" grep -q '^nlpops train: 1800 examples, 2 classes, .*, then trained on them too, .* -> at.nlp$' at.err
 # shellcheck disable=SC2086
 "$N" train -q $flags -o re.nlp train.tsv
 check "the model is byte for byte train's with the best trial's options" cmp -s at.nlp re.nlp

@@ -203,6 +203,27 @@ awk 'BEGIN { for (i = 0; i < 3000; i++) printf "c%d\tq%dx%d\n", i % 10, i * 7919
 check "few distinct features: a hash of 22 bits" sh -c "tar -xOf '$T/ow.nlp' meta.json | grep -q '\"bits\": 22'"
 expect_status 0 "... and accuracy 0.98 or more on the words" "$N" eval -q -m "$T/ow.nlp" --min-accuracy 0.98 "$T/ow.test.tsv"
 
+# --- refit: the held-out slice measures the model, which is then
+# trained again on every example; the figures, the temperature, the
+# vocabulary and drift's sample stay the first model's
+"$N" train -q -o "$T/rf.nlp" "$T/train.tsv"
+"$N" train -q --no-refit -o "$T/nr.nlp" "$T/train.tsv"
+"$N" train -q --valid "$TOP/tests/data/spam.test.tsv.gz" -o "$T/rv.nlp" "$T/train.tsv"
+for m in rf nr rv; do mkdir -p "$T/$m.x" && tar -xf "$T/$m.nlp" -C "$T/$m.x"; done
+refit_meta() {
+	/usr/bin/python3 -c 'import json, sys
+rf, nr, rv = (json.load(open(sys.argv[1] + "/" + m + ".x/meta.json")) for m in ("rf", "nr", "rv"))
+h, k = rf["held_out"], nr["held_out"]
+assert h["refit"] is True and k["refit"] is False and rv["held_out"]["refit"] is False, "refit flags"
+assert h["n"] == k["n"] > 0 and rf["examples"] == nr["examples"] + h["n"], "examples"
+assert (h["accuracy"], h["macro_f1"]) == (k["accuracy"], k["macro_f1"]), "figures"
+assert (rf["rows"], rf["temperature"]) == (nr["rows"], nr["temperature"]), "rows, temperature"
+assert sum(l["count"] for l in rf["labels"]) == rf["examples"], "label counts"' "$T"
+}
+check "refit: the same held-out figures, rows and temperature as --no-refit; every example trained on; none with --valid" refit_meta
+check "refit: drift's sample is the same, the weights are not" sh -c "cmp -s '$T/rf.x/sample' '$T/nr.x/sample' && ! cmp -s '$T/rf.x/weights' '$T/nr.x/weights'"
+expect_status 0 "eval on the test split, refit" "$N" eval -q --json -m "$T/rf.nlp" "$TOP/tests/data/spam.test.tsv.gz"
+
 # duplicated data: the held-out texts are training texts too, and their
 # figures say so (they read 1.0000 where eval on new text said 0.85);
 # 600 texts three times
