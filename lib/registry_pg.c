@@ -31,6 +31,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,16 +232,16 @@ failed(struct nlp_registry *r, const PGresult *res)
 	const char *msg = res ? PQresultErrorField(res,
 	    PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
-	char quiet[64];
+	char why[64];
 
 	snprintf(r->pg_state, sizeof r->pg_state, "%s", state ? state : "");
 	if (msg == NULL || *msg == '\0')
 		msg = PQerrorMessage(r->pg);
 	if (r->pg_silent) {
 		/* pg_ready() shut the connection: say why */
-		snprintf(quiet, sizeof quiet, "no answer from the server for "
+		snprintf(why, sizeof why, "no answer from the server for "
 		    "%lld s", (long long)(r->pg_quiet_ms + 999) / 1000);
-		msg = quiet;
+		msg = why;
 	}
 	free(r->pg_msg);
 	r->pg_msg = one_line(msg && *msg ? msg : "unknown error");
@@ -325,7 +326,7 @@ static void
 pg_ready(struct nlp_registry *r, int waiting)
 {
 	int64_t now = nlp_regdb_now_ms(), quiet = now + r->pg_quiet_ms;
-	int64_t tell = now + NLP_REGISTRY_WAIT_MS, wake;
+	int64_t tell = now + NLP_REGISTRY_WAIT_MS, wake, left;
 	struct pollfd p;
 	int more, n;
 
@@ -338,7 +339,8 @@ pg_ready(struct nlp_registry *r, int waiting)
 			return;  /* PQgetResult() says what went wrong, if anything */
 		p.events = (short)(POLLIN | (more ? POLLOUT : 0));
 		wake = waiting && tell < quiet ? tell : quiet;
-		n = poll(&p, 1, wake > now ? (int)(wake - now) : 0);
+		left = wake > now ? wake - now : 0;
+		n = poll(&p, 1, left < INT_MAX ? (int)left : INT_MAX);
 		now = nlp_regdb_now_ms();
 		if (n < 0 && errno != EINTR)
 			return;  /* PQgetResult() waits as libpq does */
@@ -352,6 +354,9 @@ pg_ready(struct nlp_registry *r, int waiting)
 			nlp_regdb_waiting(r, r->pg_timeout);
 			waiting = 0;
 		}
+		/* bytes TLS has already read are not the socket's to poll */
+		if (now >= quiet && PQconsumeInput(r->pg) && !PQisBusy(r->pg))
+			return;
 		if (now >= quiet) {
 			r->pg_silent = 1;
 			shutdown(p.fd, SHUT_RDWR);
@@ -989,8 +994,9 @@ quiet(void *arg, const char *message)
 /*
  * The lock timeout in force, for the busy message, and how long the
  * server may be silent (pg_ready()): its statement_timeout when the
- * session has one, else the lock wait and two minutes, each with the
- * connect timeout's grace for the network.
+ * session has one, else the lock wait and ten minutes (a gc or a
+ * migration on a large registry answers only when done), either with
+ * the connect timeout's grace for the network.
  */
 static int
 timeout_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
@@ -1006,7 +1012,7 @@ timeout_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	if (lock_ms <= 0)
 		lock_ms = BUSY_SECONDS * 1000LL;  /* set just now, or about to */
 	r->pg_quiet_ms = r->pg_grace_ms + (stmt_ms > 0 ? stmt_ms :
-	    lock_ms + 120000);
+	    lock_ms + 600000);
 	/* "30s" as the SQLite side says it: "30 s" */
 	n = v != NULL ? strspn(v, "0123456789") : 0;
 	if (n > 0 && v[n] != '\0' && strchr(v + n, ' ') == NULL)
@@ -1047,6 +1053,7 @@ pg_connect(struct nlp_registry *r, struct nlp_err *e)
 
 	if ((rc = nlp_dynlib_use(&pq_lib, e)) != NLP_OK)
 		return rc;
+	r->pg_silent = 0;
 	if ((r->pg = PQconnectdbParams(kw, val, 1)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	if (PQstatus(r->pg) != CONNECTION_OK) {
@@ -1061,9 +1068,11 @@ pg_connect(struct nlp_registry *r, struct nlp_err *e)
 		failed(r, NULL);
 		return pg_err(r, e, "cannot connect");
 	}
-	/* the session's first answer: within the connect timeout */
-	r->pg_silent = 0;
-	r->pg_quiet_ms = r->pg_grace_ms = connect_ms(r);
+	/* the session's first answer: within the connect timeout and a
+	   minute (a pooler such as PgBouncer queues a new client until a
+	   server is free) */
+	r->pg_grace_ms = connect_ms(r);
+	r->pg_quiet_ms = r->pg_grace_ms + 60000;
 	/* the wait for the write lock: SQLite's budget, unless the connection
 	   chose its own (options=-c lock_timeout=5s, PGOPTIONS); one round
 	   trip */

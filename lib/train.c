@@ -1235,6 +1235,15 @@ split(struct run *u, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/* The model is trained again on the held-out slice once measured (refit()):
+ * a slice of --holdout's, not --valid, not a fold of --cv. */
+static int
+refits(const struct run *u)
+{
+	return u->o->refit && u->nhold > 0 && u->o->valid == NULL &&
+	    u->o->folds < 2;
+}
+
 /* Hash the training texts (and profile them), then the held-out ones. */
 static int
 featurize_all(struct run *u, struct nlp_err *e)
@@ -1259,7 +1268,7 @@ featurize_all(struct run *u, struct nlp_err *e)
 		    "%zu training examples are empty or white space", u->ntrain);
 	if (u->nhold > 0)
 		return featurize(&u->all, u->idx, u->nhold, &u->fo, u->pool, NULL,
-		    0, &u->ev, &u->hfps, e);
+		    0, &u->ev, refits(u) ? &u->hfps : NULL, e);
 	if (u->val.n == 0)
 		return NLP_OK;
 	if ((vidx = malloc(u->val.n * sizeof *vidx)) == NULL)
@@ -1641,8 +1650,7 @@ refit(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	void *p;
 	int rc;
 
-	if (!u->o->refit || u->nhold == 0 || u->o->valid != NULL ||
-	    u->o->folds >= 2)
+	if (!refits(u))
 		return NLP_OK;
 	if (csr_append(&u->tr, &u->ev) < 0 ||
 	    (p = realloc(u->fps, (u->ntrain + u->nhold + 1) *

@@ -172,7 +172,7 @@ if [ "${1:-}" = pg ]; then
 	"$N" --registry "$base/other" registry export other -o other.bundle >/dev/null 2>&1
 	# a query the server never got whole is not answered: the client
 	# gives up after statement_timeout and the connect timeout (else
-	# lock_timeout, two minutes, and the connect timeout)
+	# lock_timeout, ten minutes, and the connect timeout)
 	R="$base/reg?connect_timeout=2&options=-c%20statement_timeout%3D2s"
 	reset_reg() {
 		psql -q -c "DROP DATABASE IF EXISTS reg" -c "CREATE DATABASE reg TEMPLATE ${PRISTINE:-pristine} STRATEGY FILE_COPY" >/dev/null 2>&1 ||
