@@ -326,4 +326,14 @@ elif [ $san -eq 0 ]; then
 	"$N" train -q --threads 2 -o wantsvm.nlp classes.tsv
 	pts=15
 	sweep "train (svm, 2 threads)" fm.nlp wantsvm.nlp "$N" train -q --threads 2 -o fm.nlp classes.tsv
+	# the refit (from 1000 examples: the held-out slice measures the
+	# model, then every example trains it again), the SVM's and the
+	# multi-label SGD's, --quantize after it
+	zcat "$DATA/spam.train.tsv.gz" | head -1000 >refit.tsv
+	head -n 1000 train.tsv >refitm.tsv
+	"$N" train -q --bits 16 --quantize -o wantr.nlp refit.tsv
+	"$N" train -q --multilabel --epochs 1 --bits 16 -o wantrm.nlp refitm.tsv
+	pts=12
+	sweep "train, refit (svm, --quantize)" fm.nlp wantr.nlp "$N" train -q --bits 16 --quantize -o fm.nlp refit.tsv
+	sweep "train --multilabel, refit" fm.nlp wantrm.nlp "$N" train -q --multilabel --epochs 1 --bits 16 -o fm.nlp refitm.tsv
 fi
