@@ -27,6 +27,8 @@ expect_status 0 "help key generate" "$N" help key generate
 "$N" key generate --help >"$T/keygen.help" 2>&1
 check "help key generate = key generate --help" cmp -s "$T/out" "$T/keygen.help"
 expect_status 2 "help key generate extra" "$N" help key generate extra
+expect_status 2 "help key nosuch: not a verb of key" "$N" help key nosuch
+check "... says so, in one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q \"'nosuch' is not a verb of key (generate)\" '$T/err'"
 # stray operands are usage errors, not ignored
 expect_status 2 "help predict extra" "$N" help predict extra
 expect_status 2 "help registry push extra" "$N" help registry push extra
