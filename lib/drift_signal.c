@@ -115,21 +115,9 @@ nlp_drift_share_signal(struct nlp_drift_report *r, const char *name,
 		   small as today's), and only where every cell expects 5 or
 		   more: one blank line in 300 texts against one in 2000 read
 		   as chi2 4.8, p = 0.03 from an expected count of 0.15 */
-		double ps = (rk + k) / (rn + n), x = 0;
-		double obs[4] = { rk, rn - rk, k, n - k };
-		double exp[4] = { ps * rn, (1 - ps) * rn, ps * n, (1 - ps) * n };
-		int i, ok = 1;
+		double ref[2] = { rk, rn - rk }, cur[2] = { k, n - k };
 
-		for (i = 0; i < 4; i++) {
-			ok = ok && exp[i] >= 5;
-			if (exp[i] > 0)
-				x += (obs[i] - exp[i]) * (obs[i] - exp[i]) /
-				    exp[i];
-		}
-		if (ok) {
-			stat = x;
-			p = nlp_gamma_q(0.5, x / 2);
-		}
+		(void)nlp_chisquare_2samp(ref, cur, 2, 5, &stat, &p);
 	}
 	if (small && isfinite(p))
 		s = add_values(r, name, "chi2", stat, p, NLP_DRIFT_BY_P_VALUE,
@@ -215,24 +203,9 @@ dist_detail(struct nlp_drift_detail *dt, const double *ref, const double *cur,
 	}
 	if (!two_sample && m >= 2)
 		nlp_chisquare(obs, exp, m, &dt->chi2, &dt->chi2_p_value);
-	if (two_sample) {
-		/* the 2 x k table's cells against the pooled shares; k - 1
-		   degrees of freedom over the bins that have counts */
-		double x = 0, er, ec;
-		for (i = 0; i < k; i++) {
-			if (ref[i] + cur[i] <= 0)
-				continue;
-			er = (ref[i] + cur[i]) * rt / (rt + ct);
-			ec = (ref[i] + cur[i]) * ct / (rt + ct);
-			x += (ref[i] - er) * (ref[i] - er) / er +
-			    (cur[i] - ec) * (cur[i] - ec) / ec;
-			m++;
-		}
-		if (m >= 2) {
-			dt->chi2 = x;
-			dt->chi2_p_value = nlp_gamma_q((double)(m - 1) / 2, x / 2);
-		}
-	}
+	if (two_sample)      /* NAN left when there is no test */
+		(void)nlp_chisquare_2samp(ref, cur, k, 0, &dt->chi2,
+		    &dt->chi2_p_value);
 	free(obs);
 	free(exp);
 	dt->jensen_shannon = nlp_jensenshannon(ref, cur, k);

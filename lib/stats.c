@@ -863,6 +863,33 @@ nlp_chisquare(const double *obs, const double *exp, size_t k, double *stat,
 	return 0;
 }
 
+int
+nlp_chisquare_2samp(const double *a, const double *b, size_t k,
+    double min_expected, double *stat, double *p)
+{
+	double at = 0, bt = 0, x = 0, ea, eb;
+	size_t i, m = 0;
+
+	for (i = 0; i < k; i++)
+		at += a[i], bt += b[i];
+	for (i = 0; i < k; i++) {
+		if (a[i] + b[i] <= 0)
+			continue;
+		ea = (a[i] + b[i]) * at / (at + bt);
+		eb = (a[i] + b[i]) * bt / (at + bt);
+		if (ea < min_expected || eb < min_expected)
+			return -1;
+		x += (a[i] - ea) * (a[i] - ea) / ea +
+		    (b[i] - eb) * (b[i] - eb) / eb;
+		m++;
+	}
+	if (m < 2)
+		return -1;
+	*stat = x;
+	*p = nlp_gamma_q((double)(m - 1) / 2, x / 2);
+	return 0;
+}
+
 /* ----------------------------------------------------------------------
  * Divergences between two histograms.
  */

@@ -28,6 +28,17 @@ int nlp_ks_2samp(const double *x, size_t n, const double *y, size_t m,
 int nlp_chisquare(const double *obs, const double *exp, size_t k,
     double *stat, double *p);
 
+/*
+ * Pearson's chi-squared test of homogeneity of two samples' counts a and b
+ * over k bins: the 2 x k table against the pooled shares,
+ * scipy.stats.chi2_contingency([a, b], correction=False) over the bins
+ * with counts, which give its degrees of freedom (their number - 1).
+ * Returns 0, or -1 when fewer than two bins have counts or a cell's
+ * expected count is below min_expected (the test's approximation fails).
+ */
+int nlp_chisquare_2samp(const double *a, const double *b, size_t k,
+    double min_expected, double *stat, double *p);
+
 /* The regularized upper incomplete gamma function Q(a, x) (scipy gammaincc). */
 double nlp_gamma_q(double a, double x);
 

@@ -266,6 +266,38 @@ LEAK_TEST(chisquare, gives_p_one_for_a_perfect_fit_and_refuses_one_category)
 	cr_assert_eq(nlp_chisquare(o, o, 1, &stat, &p), -1);
 }
 
+/* scipy.stats.chi2_contingency(table, correction=False) over the bins
+ * with counts (scipy 1.10, Debian 12), 2026-12-06. */
+LEAK_TEST(chisquare, two_samples_match_scipy_chi2_contingency)
+{
+	static const struct {
+		double a[4], b[4];
+		size_t k;
+		double stat, p;
+	} t[] = {
+		{ { 30, 70 }, { 45, 55 }, 2, 4.8, 0.028459736916310638 },
+		{ { 10, 0, 5, 20 }, { 12, 3, 0, 9 }, 4, 10.674429019256607,
+		    0.013623150281600459 },
+		{ { 300, 2700 }, { 20, 80 }, 2, 10.454136690647482,
+		    0.0012237509314644104 },
+	};
+	double stat, p;
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		cr_assert_eq(nlp_chisquare_2samp(t[i].a, t[i].b, t[i].k, 0,
+		    &stat, &p), 0);
+		near("statistic", "2samp", stat, t[i].stat, 1);
+		near("p", "2samp", p, t[i].p, 1);
+	}
+	/* the third table's smallest expected count is 10.3: not 11 */
+	cr_assert_eq(nlp_chisquare_2samp(t[2].a, t[2].b, 2, 11, &stat, &p), -1);
+	cr_assert_eq(nlp_chisquare_2samp(t[2].a, t[2].b, 2, 10, &stat, &p), 0);
+	/* one bin with counts: no test */
+	cr_assert_eq(nlp_chisquare_2samp(t[1].a + 1, t[1].b + 1, 1, 0, &stat,
+	    &p), -1);
+}
+
 /* ------------------------------------------------------- gammaincc */
 
 LEAK_TEST(gamma_q, matches_scipy_gammaincc_on_a_grid_up_to_a_25000)
