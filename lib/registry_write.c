@@ -743,26 +743,23 @@ store_signature(struct nlp_registry *r, int64_t mid,
 		NLP_REGDB_INT(mid), NLP_REGDB_INT(res->version),
 	};
 	struct nlp_registry_strings l = { 0 };
-	int rc, pass;
+	int rc;
 
-	/* whose it is, before and after: an existing version pushed without
-	   one is signed now (res->signed_now) */
-	for (pass = 0; pass < 2; pass++) {
-		if (pass == 1 && (rc = nlp_regdb_run(r, "INSERT INTO signatures "
-		    "(version_id, key_id, signature) SELECT id, ?, ? FROM "
-		    "versions WHERE model_id = ? AND version = ? ON CONFLICT "
-		    "(version_id) DO NOTHING", q, NPARAM(q),
-		    "cannot store the signature", e)) != NLP_OK)
-			return rc;
-		if ((rc = nlp_regdb_each(r, "SELECT s.key_id FROM signatures s "
-		    "JOIN versions v ON v.id = s.version_id WHERE v.model_id = ? "
-		    "AND v.version = ?", p, 2, nlp_registry_string_row, &l, e)) !=
-		    NLP_OK || l.n > 0)
-			break;
-	}
+	/* whose it is; none (this runs under the write lock): this key's,
+	   and an existing version pushed without one is signed now */
+	rc = nlp_regdb_each(r, "SELECT s.key_id FROM signatures s JOIN "
+	    "versions v ON v.id = s.version_id WHERE v.model_id = ? AND "
+	    "v.version = ?", p, 2, nlp_registry_string_row, &l, e);
 	if (rc == NLP_OK && l.n > 0)
 		snprintf(res->signed_by, sizeof res->signed_by, "%s", l.v[0]);
-	res->signed_now = rc == NLP_OK && pass == 1 && res->existed;
+	else if (rc == NLP_OK && (rc = nlp_regdb_run(r, "INSERT INTO signatures (version_id, "
+	    "key_id, signature) SELECT id, ?, ? FROM versions WHERE model_id = "
+	    "? AND version = ?", q, NPARAM(q), "cannot store the signature",
+	    e)) == NLP_OK) {
+		snprintf(res->signed_by, sizeof res->signed_by, "%s",
+		    sig->key_id);
+		res->signed_now = res->existed;
+	}
 	nlp_registry_strings_release(&l);
 	return rc;
 }
