@@ -1054,6 +1054,25 @@ struct run {
 	unsigned min_df;
 };
 
+/* What learn() makes: the weights and their bookkeeping (refit() learns
+ * them again). */
+static void
+learnt_release(struct run *u)
+{
+	free(u->w);
+	free(u->bias);
+	free(u->cw);
+	free(u->pset);
+	free(u->ctx.best_w);
+	free(u->ctx.best_b);
+	free(u->ctx.probs);
+	nlp_quantized_release(&u->qw);
+	u->w = u->bias = u->cw = NULL;
+	u->pset = NULL;
+	memset(&u->ctx, 0, sizeof u->ctx);
+	memset(&u->svm, 0, sizeof u->svm);
+}
+
 static void
 run_release(struct run *u)
 {
@@ -1077,15 +1096,8 @@ run_release(struct run *u)
 	free(u->keys);
 	free(u->df);
 	free(u->idf);
-	free(u->w);
-	free(u->bias);
-	free(u->cw);
 	free(u->conf);
-	free(u->pset);
-	free(u->ctx.best_w);
-	nlp_quantized_release(&u->qw);
-	free(u->ctx.best_b);
-	free(u->ctx.probs);
+	learnt_release(u);
 }
 
 static int
@@ -1168,6 +1180,21 @@ rotate(uint32_t *v, size_t lo, size_t hi)
 	return 0;
 }
 
+/* Count example d of the data among the training examples of its class
+ * (multi-label: of each of its classes). */
+static void
+count_labels(struct run *u, size_t d)
+{
+	const struct corpus *c = &u->all;
+	size_t k;
+
+	if (!c->multi)
+		u->counts[c->y[d]]++;
+	else
+		for (k = c->ystart[d]; k < c->ystart[d + 1]; k++)
+			u->counts[c->ys[k]]++;
+}
+
 /* Validation data: --valid, a fold, or a seeded held-out slice of the data
  * (the first nhold of idx, each part in input order). */
 static int
@@ -1223,15 +1250,8 @@ split(struct run *u, struct nlp_err *e)
 	}
 	u->ntrain = u->all.n - u->nhold;
 	u->tidx = u->idx + u->nhold;
-	for (i = u->nhold; i < u->all.n; i++) {
-		const struct corpus *c = &u->all;
-		size_t k, d = u->idx[i];
-		if (!c->multi)
-			u->counts[c->y[d]]++;
-		else             /* multi-label: examples with the class */
-			for (k = c->ystart[d]; k < c->ystart[d + 1]; k++)
-				u->counts[c->ys[k]]++;
-	}
+	for (i = u->nhold; i < u->all.n; i++)
+		count_labels(u, u->idx[i]);
 	return NLP_OK;
 }
 
@@ -1645,8 +1665,7 @@ csr_append(struct csr *a, const struct csr *b)
 static int
 refit(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 {
-	const struct corpus *c = &u->all;
-	size_t i, k, d;
+	size_t i;
 	void *p;
 	int rc;
 
@@ -1658,27 +1677,11 @@ refit(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 		return oom(e);
 	u->fps = p;
 	for (i = 0; i < u->nhold; i++) {
-		d = u->idx[i];
 		u->fps[u->ntrain + i] = u->hfps[i];
-		if (!c->multi)
-			u->counts[c->y[d]]++;
-		else
-			for (k = c->ystart[d]; k < c->ystart[d + 1]; k++)
-				u->counts[c->ys[k]]++;
+		count_labels(u, u->idx[i]);
 	}
 	csr_release(&u->ev);
-	nlp_quantized_release(&u->qw);
-	free(u->w);
-	free(u->bias);
-	free(u->cw);
-	free(u->pset);
-	free(u->ctx.best_w);
-	free(u->ctx.best_b);
-	free(u->ctx.probs);
-	memset(&u->ctx, 0, sizeof u->ctx);
-	memset(&u->svm, 0, sizeof u->svm);
-	u->w = u->bias = u->cw = NULL;
-	u->pset = NULL;
+	learnt_release(u);
 	u->temperature = t->temperature;
 	/* every example: the sample, if drawn from the training texts, too */
 	u->tidx = u->idx;
