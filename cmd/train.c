@@ -507,10 +507,15 @@ sign_written(const struct targs *a, const struct nlp_atomic *out,
 {
 	struct nlp_artifact *art;
 	struct nlp_signature s;
+	char buf[NLP_ATOMIC_NAME_MAX];
+	const char *written = nlp_atomic_name(out, buf);
 	int rc;
 
 	/* the bytes written (not yet synced: the commit syncs them) */
-	if ((rc = nlp_artifact_open(&art, out->tmp, e)) != NLP_OK)
+	if (written == NULL)
+		return nlp_errf(e, NLP_BUG, "--sign: '%s' is not a file",
+		    a->out);
+	if ((rc = nlp_artifact_open(&art, written, e)) != NLP_OK)
 		return rc;
 	rc = nlp_sign_artifact(a->key, art, &s, e);
 	nlp_artifact_close(art);

@@ -9,9 +9,12 @@
  * through fstat() what is there.  A regular file's real name then comes
  * from /proc/self/fd, so that the file replaced is the one that was
  * looked at; a device or FIFO is reopened for writing through the same
- * descriptor.  The temporary file is created with O_EXCL and mode 0666,
- * so that open() applies the umask (umask() itself would race with other
- * threads).
+ * descriptor.  The temporary file is created with mode 0666, so that
+ * open() applies the umask (umask() itself would race with other
+ * threads): unnamed (O_TMPFILE) where the file system allows, and linked
+ * under its hidden name only once written and synced, just before the
+ * rename, so that a process killed outright (SIGKILL, the OOM killer)
+ * leaves nothing behind; elsewhere named from the start, with O_EXCL.
  */
 #include "atomic.h"
 
@@ -128,10 +131,32 @@ real_name(int fd, const char *path)
 	return NULL;
 }
 
-/* Create ".BASE.XXXXXX" beside target exclusively (mode 0666 less the
- * umask, then mode when keep is set); its name in a->tmp, fd in a->fd. */
+/* make(a) for name_temp(): create a->tmp exclusively, into a->fd. */
 static int
-create_temp(struct nlp_atomic *a, int keep, mode_t mode, struct nlp_err *e)
+make_file(struct nlp_atomic *a)
+{
+	a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0666);
+	return a->fd < 0 ? -1 : 0;
+}
+
+/* make(a) for name_temp(): link the unnamed file a->fd as a->tmp (through
+ * /proc, which needs no privilege where AT_EMPTY_PATH does). */
+static int
+link_file(struct nlp_atomic *a)
+{
+	char link[64];
+
+	snprintf(link, sizeof link, "/proc/self/fd/%d", a->fd);
+	return linkat(AT_FDCWD, link, AT_FDCWD, a->tmp, AT_SYMLINK_FOLLOW);
+}
+
+/* Name the temporary file ".BASE.XXXXXX" beside the target (into a->tmp):
+ * make(a) makes that name, failing with EEXIST when it is taken, and is
+ * tried with new letters until one is free.  NLP_OK, or NLP_IO. */
+static int
+name_temp(struct nlp_atomic *a, int (*make)(struct nlp_atomic *),
+    struct nlp_err *e)
 {
 	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -139,7 +164,7 @@ create_temp(struct nlp_atomic *a, int keep, mode_t mode, struct nlp_err *e)
 	const char *base = slash ? slash + 1 : a->target;
 	unsigned char r[6];
 	char *x;
-	int tries;
+	int tries, made = -1;
 
 	if (asprintf(&a->tmp, "%.*s.%.200s.XXXXXX", (int)(base - a->target),
 	    a->target, base) < 0) {
@@ -148,23 +173,46 @@ create_temp(struct nlp_atomic *a, int keep, mode_t mode, struct nlp_err *e)
 		    a->path);
 	}
 	x = a->tmp + strlen(a->tmp) - sizeof r;
-	for (tries = 0; a->fd < 0 && tries < 100; tries++) {
+	errno = 0;
+	for (tries = 0; made < 0 && tries < 100; tries++) {
 		if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
 			break;
 		for (size_t i = 0; i < sizeof r; i++)
 			x[i] = set[r[i] % (sizeof set - 1)];
-		a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
-		    O_NOFOLLOW, 0666);
-		if (a->fd < 0 && errno != EEXIST)
+		if ((made = make(a)) < 0 && errno != EEXIST)
 			break;
 	}
-	if (a->fd < 0) {
-		int err = errno;
+	if (made < 0) {
+		int err = errno ? errno : EEXIST;
 		free(a->tmp);
 		a->tmp = NULL;
 		return nlp_errnof(e, NLP_IO, err, "cannot write '%s'", a->path);
 	}
 	slot_take(a->tmp, &a->slot);
+	return NLP_OK;
+}
+
+/*
+ * Open the temporary file beside the target, mode 0666 less the umask
+ * (then mode when keep is set), into a->fd: unnamed when the directory's
+ * file system makes such files (O_TMPFILE: Linux 3.11 on most local file
+ * systems; not NFS, FUSE or older overlay file systems) and /proc is
+ * there to name it at commit; else ".BASE.XXXXXX" at once.
+ */
+static int
+create_temp(struct nlp_atomic *a, int keep, mode_t mode, struct nlp_err *e)
+{
+	char *dir;
+	int rc;
+
+	if (access("/proc/self/fd", X_OK) == 0 &&
+	    (dir = dir_of(a->target)) != NULL) {
+		a->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+		free(dir);
+		a->unnamed = a->fd >= 0;
+	}
+	if (!a->unnamed && (rc = name_temp(a, make_file, e)) != NLP_OK)
+		return rc;
 	if (keep && fchmod(a->fd, mode) != 0)
 		return nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", a->path);
 	return NLP_OK;
@@ -282,6 +330,11 @@ nlp_atomic_commit(struct nlp_atomic *a, struct nlp_err *e)
 		err = errno ? errno : EIO;
 	else if (!a->direct && fsync(a->fd) != 0)
 		err = errno;
+	/* written and synced: the unnamed file gets its name now */
+	if (err == 0 && a->unnamed && name_temp(a, link_file, e) != NLP_OK) {
+		nlp_atomic_abort(a);
+		return NLP_IO;
+	}
 	if (fclose(a->fp) != 0 && err == 0)
 		err = errno;
 	a->fp = NULL;
@@ -302,6 +355,17 @@ nlp_atomic_commit(struct nlp_atomic *a, struct nlp_err *e)
 	a->tmp = NULL;
 	nlp_atomic_abort(a);
 	return rc;
+}
+
+const char *
+nlp_atomic_name(const struct nlp_atomic *a, char buf[NLP_ATOMIC_NAME_MAX])
+{
+	if (a->direct)
+		return NULL;
+	if (!a->unnamed)
+		return a->tmp;
+	snprintf(buf, NLP_ATOMIC_NAME_MAX, "/proc/self/fd/%d", a->fd);
+	return buf;
 }
 
 void

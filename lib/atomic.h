@@ -6,11 +6,14 @@
  * may be:
  *
  *   - a new name, or an existing regular file: the data goes to a
- *     temporary file ".NAME.XXXXXX" beside it; commit flushes and fsyncs
- *     it, renames it over the target and fsyncs the directory.  Abort (or
- *     a crash) leaves the target as it was, and abort removes the
- *     temporary file.  A file replaced keeps its permission bits; a new
- *     one gets 0666 less the umask.
+ *     temporary file beside it; commit flushes and fsyncs it, names it
+ *     ".NAME.XXXXXX", renames it over the target and fsyncs the
+ *     directory.  Where the file system allows, the temporary file has
+ *     no name until then (O_TMPFILE), so that not even a process killed
+ *     outright leaves one behind; elsewhere it is named from the start.
+ *     Abort (or a crash) leaves the target as it was, and abort removes
+ *     the temporary file.  A file replaced keeps its permission bits; a
+ *     new one gets 0666 less the umask.
  *   - a symbolic link to a regular file: followed, as the shell's '>'
  *     follows it, and the file it points to is replaced atomically as
  *     above (the link stays a link).  A link to nothing is refused.
@@ -39,6 +42,7 @@ struct nlp_atomic {
 	int fd;                  /* open for writing: tmp, or the device */
 	FILE *fp;                /* write here (over fd) */
 	int direct;              /* a character device or FIFO */
+	int unnamed;             /* tmp not made yet: fd is O_TMPFILE's */
 	int slot;                /* see nlp_atomic_unlink_all() */
 };
 
@@ -51,6 +55,13 @@ int nlp_atomic_open(struct nlp_atomic *a, const char *path, struct nlp_err *e);
  * rename is reported too: the new file is in place but may not survive
  * a crash. */
 int nlp_atomic_commit(struct nlp_atomic *a, struct nlp_err *e);
+
+/* A name to read back what was written before commit (flushed), in a
+ * file written through a temporary one: that file's name, or for an
+ * unnamed one "/proc/self/fd/N", made in buf.  NULL when a is direct. */
+#define NLP_ATOMIC_NAME_MAX 32
+const char *nlp_atomic_name(const struct nlp_atomic *a,
+    char buf[NLP_ATOMIC_NAME_MAX]);
 
 /* Throw the temporary file away (safe on a zeroed or finished struct). */
 void nlp_atomic_abort(struct nlp_atomic *a);

@@ -1,7 +1,7 @@
 # io_faults.sh - an I/O error on one system call at a time (strace
 # -e inject, plain build): for each state-changing call S a command makes
-# (write, pwrite64, fsync, fdatasync, rename, close, ftruncate, unlink,
-# openat) and each occurrence N of it -- a sample of N here (the first,
+# (write, pwrite64, fsync, fdatasync, linkat, rename, close, ftruncate,
+# unlink, openat) and each occurrence N of it -- a sample of N here (the first,
 # the last and about IO_FAULT_POINTS between; make stress: every one),
 # with EIO and ENOSPC by turns -- the run must end one of three ways:
 #   - exit 0 and the exact result (the call did not matter: a read-only
@@ -64,7 +64,7 @@ sweep() {
 	fi
 	bad= runs=0 err=EIO
 	$reset
-	calls=${SYSCALLS:-write pwrite64 fsync fdatasync rename renameat2 close ftruncate unlink openat}
+	calls=${SYSCALLS:-write pwrite64 fsync fdatasync linkat rename renameat2 close ftruncate unlink openat}
 	strace -f -qq -c -o cnt -e trace="$(echo $calls | tr ' ' ,)" "$@" >/dev/null 2>&1
 	for s in $calls; do
 		n=$(awk -v s="$s" '$NF == s { print $4 }' cnt)

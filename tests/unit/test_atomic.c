@@ -107,6 +107,34 @@ TEST(abort_leaves_the_old_file_and_no_temporary_file)
 	nlp_atomic_abort(&a);
 }
 
+/* Where the file system makes unnamed files (O_TMPFILE), the temporary
+ * file has no name while it is written, so that a process killed then
+ * leaves nothing; elsewhere it is the one hidden name beside the target. */
+TEST(the_temporary_file_is_named_only_at_commit)
+{
+	struct nlp_atomic a;
+	struct nlp_err e = { 0 };
+	struct stat st;
+
+	spit_file(in_dir("out.txt"), "old\n", 4);
+	cr_assert_eq(nlp_atomic_open(&a, in_dir("out.txt"), &e), NLP_OK);
+	fputs("new\n", a.fp);
+	cr_assert_eq(fflush(a.fp), 0);
+	cr_assert_eq(fstat(a.fd, &st), 0);
+	if (a.unnamed) {
+		cr_assert_eq(entries(dir), 1, "an unnamed file has a name");
+		cr_assert_eq(st.st_nlink, 0);
+	} else {
+		cr_log_warn("%s: no O_TMPFILE here: a named temporary file", dir);
+		cr_assert_eq(entries(dir), 2);
+	}
+	cr_assert_eq(mode_of(in_dir("out.txt")), 0644);
+	cr_assert_eq(st.st_mode & 07777, 0644, "the mode is set before commit");
+	cr_assert_eq(nlp_atomic_commit(&a, &e), NLP_OK, "%s", e.msg);
+	cr_assert_str_eq(contents(in_dir("out.txt")), "new\n");
+	cr_assert_eq(entries(dir), 1);
+}
+
 TEST(a_symbolic_link_is_followed_and_stays_a_link)
 {
 	struct nlp_err e = { 0 };
