@@ -13,6 +13,7 @@
 #include "eval.h"
 #include "eval_report.h"
 #include "evallog.h"
+#include "input.h"
 #include "modelref.h"
 #include "opts.h"
 #include "pool.h"
@@ -434,9 +435,13 @@ eval_inputs(const char *cmd, const struct eval_args *a, int n, char **paths,
 	if (nlp_labeled_read(d, (const char *const *)paths, (size_t)n, &ro,
 	    &e) != NLP_OK)
 		return cli_error(cmd, &e);
-	if (d->n == 0)
-		return cli_errorf(cmd, NLP_DATA, "no examples to evaluate%s%s",
-		    d->oddities[0] ? ": " : "", d->oddities);
+	if (d->n == 0) {
+		char shown[300];
+		return cli_errorf(cmd, NLP_DATA, "no examples to evaluate in "
+		    "%s%s%s", nlp_inputs_shown((const char *const *)paths,
+		    (size_t)n, shown, sizeof shown), d->oddities[0] ? ": " : "",
+		    d->oddities);
+	}
 	return NLP_OK;
 }
 

@@ -40,6 +40,17 @@ nlp_input_shown(const char *path, char *buf, size_t size)
 	return buf;
 }
 
+const char *
+nlp_inputs_shown(const char *const *paths, size_t n, char *buf, size_t size)
+{
+	if (n == 0)
+		return "stdin";
+	if (n == 1)
+		return nlp_input_shown(paths[0], buf, size);
+	snprintf(buf, size, "%zu inputs", n);
+	return buf;
+}
+
 /* Reading failed (s->rerr): -NLP_IO. */
 static int
 read_error(const struct nlp_stream *s, struct nlp_err *e)

@@ -48,6 +48,11 @@ struct nlp_stream {
 /* "'path'", or "stdin" for "-": how messages name an input (into buf). */
 const char *nlp_input_shown(const char *path, char *buf, size_t size);
 
+/* The same for a command's inputs (none: stdin): "'path'" for one, else
+ * "N inputs". */
+const char *nlp_inputs_shown(const char *const *paths, size_t n, char *buf,
+    size_t size);
+
 /* The compression suffix path ends with (".gz", ".xz", ".zst", ...; in
  * any case), or NULL.  A file so named whose bytes are not compressed is
  * damaged or misnamed (an HTML error page saved as the night's .gz):

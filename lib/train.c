@@ -18,6 +18,7 @@
 #include "artifact.h"
 #include "bigmem.h"
 #include "features.h"
+#include "input.h"
 #include "jsonwatch.h"
 #include "learn.h"
 #include "svm.h"
@@ -1131,6 +1132,7 @@ static int
 load_data(struct run *u, const char *const *paths, size_t npaths,
     struct nlp_trained *t, struct nlp_err *e)
 {
+	char shown[300];
 	size_t i;
 	int rc;
 
@@ -1140,8 +1142,9 @@ load_data(struct run *u, const char *const *paths, size_t npaths,
 	if (rc != NLP_OK)
 		return rc;
 	if (u->all.n == 0)
-		return nlp_errf(e, NLP_DATA, "no examples%s%s", t->oddities[0] ?
-		    ": " : "", t->oddities);
+		return nlp_errf(e, NLP_DATA, "no examples in %s%s%s",
+		    nlp_inputs_shown(paths, npaths, shown, sizeof shown),
+		    t->oddities[0] ? ": " : "", t->oddities);
 	if ((u->C = (uint32_t)u->labels.n) < 2)
 		return nlp_errf(e, NLP_DATA, "only one label ('%s') in %zu "
 		    "example%s: a classifier needs at least two%s%s",

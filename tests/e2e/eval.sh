@@ -88,7 +88,10 @@ check "--errors prints 3 errors" test "$(sed -n '/most confident errors/,$p' "$T
 
 # bad inputs
 expect_status 3 "no examples" sh -c "printf '' | '$N' eval -m '$T/good.nlp'"
-check "no examples is said" grep -q 'no examples' "$T/err"
+check "no examples is said, of stdin" grep -q 'no examples to evaluate in stdin' "$T/err"
+: >"$T/empty.tsv"
+expect_status 3 "no examples in a file" "$N" eval -m "$T/good.nlp" "$T/empty.tsv"
+check "the file is named" grep -q "no examples to evaluate in '$T/empty.tsv'" "$T/err"
 expect_status 4 "an unreadable file" "$N" eval -m "$T/good.nlp" "$T/nosuch.tsv"
 printf 'ham\thello there\nmaybe\tan unknown label\n' >"$T/unknown.tsv"
 expect_status 0 "unknown gold labels are scored as errors" "$N" eval -m "$T/good.nlp" "$T/unknown.tsv"

@@ -333,7 +333,12 @@ fi
 
 # --- bad data and bad models
 expect_status 3 "no examples" sh -c "printf '' | '$N' train -o '$T/e.nlp'"
-check "no examples is said" grep -q 'no examples' "$T/err"
+check "no examples is said, of stdin" grep -q 'no examples in stdin' "$T/err"
+: >"$T/empty.tsv"
+expect_status 3 "no examples in a file" "$N" train -o "$T/e.nlp" "$T/empty.tsv"
+check "the file is named" grep -q "train: no examples in '$T/empty.tsv'" "$T/err"
+expect_status 3 "no examples in two files" "$N" train -o "$T/e.nlp" "$T/empty.tsv" "$T/empty.tsv"
+check "they are counted" grep -q 'no examples in 2 inputs' "$T/err"
 check "a failed train leaves no artifact" sh -c "! ls -a '$T' | grep -q 'e.nlp'"
 expect_status 3 "one class" sh -c "printf 'a\tx\na\ty\n' | '$N' train -o '$T/e.nlp'"
 printf '{"text":"a b","label":"x"}\n{"text":\n' >"$T/onelabel.jsonl"
