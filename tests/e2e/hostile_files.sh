@@ -238,6 +238,11 @@ fi
 writing() {
 	ls -l "/proc/$1/fd" 2>/dev/null | grep -q -e " $T/#[0-9]* (deleted)" -e " $T/\.sig$2\.tsv\."
 }
+# alive PID: whether process PID runs (exists, and is no zombie)
+alive() {
+	pst=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)
+	[ -n "$pst" ] && [ "$pst" != Z ]
+}
 for sig in INT TERM HUP KILL; do
 	if [ $sig = KILL ]; then
 		yes 'free money now' | "$N" predict -q -m "$T/m.nlp" -o "$T/sig$sig.tsv" 2>/dev/null &
@@ -250,6 +255,13 @@ for sig in INT TERM HUP KILL; do
 	unnamed=0
 	ls -l "/proc/$pid/fd" 2>/dev/null | grep -q " $T/#[0-9]* (deleted)" && unnamed=1
 	kill -"$sig" $pid
+	# gone within 10 s (a zombie until the wait below), else a failure
+	# rather than a suite waiting for ever
+	i=0; while alive $pid && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	if alive $pid; then
+		fail "SIG$sig: predict still runs 10 s after the signal"
+		kill -KILL $pid
+	fi
 	{ wait $pid; } 2>/dev/null    # not the shell's "Killed"
 	st=$?
 	case $sig in INT) num=2 ;; TERM) num=15 ;; HUP) num=1 ;; KILL) num=9 ;; esac
