@@ -197,7 +197,9 @@ name_temp(struct nlp_atomic *a, int (*make)(struct nlp_atomic *),
  * (then mode when keep is set), into a->fd: unnamed when the directory's
  * file system makes such files (O_TMPFILE: Linux 3.11 on most local file
  * systems; not NFS, FUSE or older overlay file systems) and /proc is
- * there to name it at commit; else ".BASE.XXXXXX" at once.
+ * there to name it at commit; else ".BASE.XXXXXX" at once.  A name too
+ * long for that (over PATH_MAX) fails here, as a named file's open would,
+ * not after the whole run.
  */
 static int
 create_temp(struct nlp_atomic *a, int keep, mode_t mode, struct nlp_err *e)
@@ -205,7 +207,9 @@ create_temp(struct nlp_atomic *a, int keep, mode_t mode, struct nlp_err *e)
 	char *dir;
 	int rc;
 
-	if (access("/proc/self/fd", X_OK) == 0 &&
+	/* ".BASE.XXXXXX" is at most 8 bytes longer than the target */
+	if (strlen(a->target) + 8 < PATH_MAX &&
+	    access("/proc/self/fd", X_OK) == 0 &&
 	    (dir = dir_of(a->target)) != NULL) {
 		a->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
 		free(dir);

@@ -7,6 +7,9 @@
  *                          (its last path component), sleep MS milliseconds
  *   SLOWFS_DIR=N:MS        after the Nth open of a directory (O_DIRECTORY),
  *                          counted over the process, sleep MS milliseconds
+ *   SLOWFS_NO_TMPFILE=1    an open with O_TMPFILE fails with EOPNOTSUPP, as
+ *                          on a file system that makes no unnamed files
+ *                          (NFS, FUSE)
  *
  * Every call is glibc's own; only the timing changes.  open, open64,
  * openat and openat64 are all caught (SQLite and the library call
@@ -88,6 +91,10 @@ call(void **real, const char *name, int at, const char *path, int flags,
 {
 	int fd;
 
+	if ((flags & O_TMPFILE) == O_TMPFILE && getenv("SLOWFS_NO_TMPFILE")) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
 	if (*real == NULL)
 		*real = dlsym(RTLD_NEXT, name);
 	fd = at == -1 ? ((open_fn)*real)(path, flags, mode) :
