@@ -9,8 +9,9 @@
  *     temporary file beside it; commit flushes and fsyncs it, names it
  *     ".NAME.XXXXXX", renames it over the target and fsyncs the
  *     directory.  Where the file system allows, the temporary file has
- *     no name until then (O_TMPFILE), so that not even a process killed
- *     outright leaves one behind; elsewhere it is named from the start.
+ *     no name until then (O_TMPFILE), so that a process killed outright
+ *     leaves none behind (but in the instant between the naming and the
+ *     rename); elsewhere it is named from the start.
  *     Abort (or a crash) leaves the target as it was, and abort removes
  *     the temporary file.  A file replaced keeps its permission bits; a
  *     new one gets 0666 less the umask.
