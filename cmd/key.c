@@ -62,6 +62,11 @@ cmd_key(int argc, char **argv)
 	char id[NLP_KEY_ID_HEX];
 	int first, rc;
 
+	/* a verb it has not is refused before --help shows generate's
+	   options (as `registry VERB --help` refuses one) */
+	if (argc > 1 && argv[1][0] != '-' && strcmp(argv[1], "generate") != 0)
+		return cli_usage_error("key", "'%s' is not a verb of key (generate)",
+		    argv[1]);
 	if ((rc = cli_parse(&cli_key, argc, argv, option, &a, &first)) != NLP_OK)
 		return rc == CLI_HELP_SHOWN ? NLP_OK : rc;
 	if (first >= argc)

@@ -167,12 +167,6 @@ help(int argc, char **argv)
 		return cli_errorf("help", NLP_USAGE, "'%s' is one operand too "
 		    "many (see 'nlpops help help')", argv[argc - 1]);
 	}
-	/* key's one verb (registry names its own: `registry VERB --help`
-	   refuses a verb it has not) */
-	if (argc >= 3 && strcmp(c->name, "key") == 0 &&
-	    strcmp(argv[2], "generate") != 0)
-		return cli_errorf("help", NLP_USAGE, "'%s' is not a verb of key "
-		    "(generate) (see 'nlpops help key')", argv[2]);
 	/* a verb: its own options, as `registry VERB --help` */
 	if (argc >= 3 && has_verbs(c) && argv[2][0] != '-') {
 		hargv[n++] = (char *)c->name;

@@ -29,6 +29,8 @@ check "help key generate = key generate --help" cmp -s "$T/out" "$T/keygen.help"
 expect_status 2 "help key generate extra" "$N" help key generate extra
 expect_status 2 "help key nosuch: not a verb of key" "$N" help key nosuch
 check "... says so, in one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q \"'nosuch' is not a verb of key (generate)\" '$T/err'"
+expect_status 2 "key nosuch --help: not a verb of key, as registry nosuch --help" "$N" key nosuch --help
+check "... says so, in one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q \"'nosuch' is not a verb of key (generate)\" '$T/err'"
 # stray operands are usage errors, not ignored
 expect_status 2 "help predict extra" "$N" help predict extra
 expect_status 2 "help registry push extra" "$N" help registry push extra
