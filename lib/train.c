@@ -1535,6 +1535,19 @@ held_out_seen(struct run *u)
 /* Held-out figures for the profile and meta.json: per-class counts,
  * linear in C (a C x C matrix took 3.2 GB at 20000 classes); with
  * --quantize, of the quantized model (and of the float one it came from). */
+/* The weights learnt, as 8-bit rows (--quantize): 0, or -1 when out of
+ * memory. */
+static int
+quantize(struct run *u)
+{
+	if (nlp_quantize(&u->qw, u->w, u->V, u->C) < 0)
+		return -1;
+	/* value type 3: the idf as its inputs */
+	u->qw.df = u->df;
+	u->qw.ndocs = u->vdocs;
+	return 0;
+}
+
 static int
 held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 {
@@ -1569,11 +1582,8 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 			t->float_macro_f1 = nlp_class_counts_macro_f1(&cm);
 			nlp_class_counts_release(&cm);
 		}
-		if (nlp_quantize(&u->qw, u->w, u->V, u->C) < 0)
+		if (quantize(u) < 0)
 			return oom(e);
-		/* value type 3: the idf as its inputs */
-		u->qw.df = u->df;
-		u->qw.ndocs = u->vdocs;
 	}
 	if (ev->n == 0)
 		return NLP_OK;
@@ -1660,9 +1670,9 @@ csr_append(struct csr *a, const struct csr *b)
  * ones after the others.  What was learnt from the training texts alone
  * stays: the vocabulary and idf (so the held-out texts, drift's sample,
  * are as new to the model's vocabulary as today's text is), the
- * profile's text statistics; so do the held-out figures, their confidences and predictions (drift's
- * reference) and the SVM's temperature fitted on them, all of the model
- * that had not seen them.  The held-out texts join the training texts'
+ * profile's text statistics; so do the held-out figures, their
+ * confidences and predictions (drift's reference) and the SVM's
+ * temperature fitted on them, all of the model that had not seen them.  The held-out texts join the training texts'
  * fingerprints (seen: eval's leakage guard) and the label counts.
  */
 static int
@@ -1696,12 +1706,8 @@ refit(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	t->passes = u->svm.passes_max;
 	t->unconverged = u->svm.unconverged;
 	t->epochs_run = t->best_epoch = u->ctx.epochs_run;
-	if (u->o->quantize) {
-		if (nlp_quantize(&u->qw, u->w, u->V, u->C) < 0)
-			return oom(e);
-		u->qw.df = u->df;
-		u->qw.ndocs = u->vdocs;
-	}
+	if (u->o->quantize && quantize(u) < 0)
+		return oom(e);
 	return NLP_OK;
 }
 
