@@ -752,10 +752,10 @@ store_signature(struct nlp_registry *r, int64_t mid,
 	    "v.version = ?", p, 2, nlp_registry_string_row, &l, e);
 	if (rc == NLP_OK && l.n > 0)
 		snprintf(res->signed_by, sizeof res->signed_by, "%s", l.v[0]);
-	else if (rc == NLP_OK && (rc = nlp_regdb_run(r, "INSERT INTO signatures (version_id, "
-	    "key_id, signature) SELECT id, ?, ? FROM versions WHERE model_id = "
-	    "? AND version = ?", q, NPARAM(q), "cannot store the signature",
-	    e)) == NLP_OK) {
+	else if (rc == NLP_OK && (rc = nlp_regdb_run(r, "INSERT INTO "
+	    "signatures (version_id, key_id, signature) SELECT id, ?, ? FROM "
+	    "versions WHERE model_id = ? AND version = ?", q, NPARAM(q),
+	    "cannot store the signature", e)) == NLP_OK) {
 		snprintf(res->signed_by, sizeof res->signed_by, "%s",
 		    sig->key_id);
 		res->signed_now = res->existed;

@@ -1672,8 +1672,9 @@ csr_append(struct csr *a, const struct csr *b)
  * are as new to the model's vocabulary as today's text is), the
  * profile's text statistics; so do the held-out figures, their
  * confidences and predictions (drift's reference) and the SVM's
- * temperature fitted on them, all of the model that had not seen them.  The held-out texts join the training texts'
- * fingerprints (seen: eval's leakage guard) and the label counts.
+ * temperature fitted on them, all of the model that had not seen them.
+ * The held-out texts join the training texts' fingerprints (seen: eval's
+ * leakage guard) and the label counts.
  */
 static int
 refit(struct run *u, struct nlp_trained *t, struct nlp_err *e)
