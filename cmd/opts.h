@@ -58,7 +58,9 @@ struct cli_cmd {
 	const char *tail;           /* --help after them, or NULL */
 	const char *operands;       /* what completes each operand, in order,
 	                               '|' between them ("model|-|-"; "-":
-	                               nothing); "file..." repeats the last */
+	                               nothing); "file..." repeats the last;
+	                               "target --delete=alias": alias once
+	                               --delete was given */
 };
 
 /* cli_parse() printed the help: the command returns success. */

@@ -15,7 +15,8 @@
 # nothing, file, dir, group, model, ref (a reference or a file), regref
 # (a reference only), model@
 # (NAME@, then NAME@VERSION), version, alias or target (either, of the
-# model the first operand names), or else the words given.  Only nlpops' own
+# model the first operand names), or else the words given; an operand
+# "KIND --opt=OTHER" is OTHER once --opt was given.  Only nlpops' own
 # options before the command (--registry, --cache, --cache-max,
 # --version, -h, --help) are listed here: __complete has no table for them.
 
@@ -100,7 +101,7 @@ _nlpops_kind() {
 
 _nlpops() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev='' _nlpops_regdir='' _nlpops_model=''
-	local ci=1 i n word line long short rest skip=0 dashdash=0
+	local ci=1 i n word line long short rest skip=0 dashdash=0 given=' '
 	local -a cmd operands
 	local -A kind
 
@@ -194,6 +195,7 @@ _nlpops() {
 		elif ((!dashdash)) && [[ $word == -- ]]; then
 			dashdash=1
 		elif ((!dashdash)) && [[ $word == -?* ]]; then
+			given+="${word%%=*} "
 			[[ -n ${kind[$word]+set} && ${kind[$word]} != - ]] && skip=1
 		elif [[ $word != = ]]; then
 			((n++ == 0)) && _nlpops_model=$word
@@ -218,6 +220,11 @@ _nlpops() {
 		[[ $word == *... ]] || return 0
 	else
 		word=${operands[n]}
+	fi
+	# "KIND --opt=OTHER": OTHER once --opt was given
+	if [[ $word == *' '*=* ]]; then
+		rest=${word#* } word=${word%% *}
+		[[ $given == *" ${rest%%=*} "* ]] && word=${rest#*=}
 	fi
 	_nlpops_kind "${word%...}" "$cur"
 	return 0

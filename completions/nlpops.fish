@@ -12,7 +12,8 @@
 # nothing, file, dir, group, model, ref (a reference or a file), regref
 # (a reference only), model@
 # (NAME@, then NAME@VERSION), version, alias or target (either, of the
-# model the first operand names), or else the words given.  Only nlpops' own
+# model the first operand names), or else the words given; an operand
+# "KIND --opt=OTHER" is OTHER once --opt was given.  Only nlpops' own
 # options before the command (--registry, --cache, --cache-max,
 # --version, -h, --help) are listed here: __complete has no table for them.
 
@@ -167,12 +168,14 @@ function __fish_nlpops_complete
     set -l value
     set -l dashdash 0
     set -l model
+    set -l given
     for w in $words
         if set -q value[1]
             set -e value
         else if test $dashdash = 0 -a "$w" = --
             set dashdash 1
         else if test $dashdash = 0; and string match -q -- '-?*' "$w"
+            set -a given (string replace -r -- '=.*' '' "$w")
             set -l i (contains -i -- "$w" $names)
             and test "$kinds[$i]" != -
             and set value "$kinds[$i]"
@@ -210,6 +213,13 @@ function __fish_nlpops_complete
         set ops $ops[-1]
     else
         return
+    end
+    # "KIND --opt=OTHER": OTHER once --opt was given
+    set -l alt (string split -m 1 ' ' -- $ops)
+    if set -q alt[2]
+        set ops $alt[1]
+        set -l o (string split -m 1 = -- $alt[2])
+        contains -- $o[1] $given; and set ops $o[2]
     end
     __fish_nlpops_kind (string replace -r -- '\.\.\.$' '' $ops) "$cur" "$model"
 end

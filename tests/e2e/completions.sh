@@ -136,7 +136,8 @@ cp "$T/models" "$T/want.alias-opt"
 q alias-opt "nlpops --registry $REG registry alias --reason why "
 # a version, then an alias, of the model the first operand names
 q alias-2 "nlpops --registry $REG registry alias topics " 1 production
-q alias-del "nlpops --registry $REG registry alias --delete topics " 1 production
+q alias-del "nlpops --registry $REG registry alias --delete topics " production
+q promote-del "nlpops --registry $REG registry promote topics --delete " production
 q alias-3 "nlpops --registry $REG registry alias topics 1 " production
 q alias-ifcur "nlpops --registry $REG registry alias topics 1 production --if-current " 1
 q rb-alias "nlpops --registry $REG registry rollback topics --alias " production
