@@ -109,18 +109,26 @@ nlp_fsync_dir_of(const char *path)
 	return rc;
 }
 
+/* "/proc/self/fd/FD": the file descriptor fd stands for, by a name any
+ * call takes (into buf). */
+static const char *
+fd_path(int fd, char buf[NLP_ATOMIC_NAME_MAX])
+{
+	snprintf(buf, NLP_ATOMIC_NAME_MAX, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
 /* The file that the O_PATH descriptor fd names, malloc'd: from
  * /proc/self/fd, or path itself when /proc is not mounted and path is no
  * symbolic link.  NULL with errno set. */
 static char *
 real_name(int fd, const char *path)
 {
-	char link[64], buf[PATH_MAX];
+	char link[NLP_ATOMIC_NAME_MAX], buf[PATH_MAX];
 	struct stat st;
 	ssize_t n;
 
-	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-	n = readlink(link, buf, sizeof buf - 1);
+	n = readlink(fd_path(fd, link), buf, sizeof buf - 1);
 	if (n > 0 && buf[0] == '/') {
 		buf[n] = '\0';
 		return strdup(buf);
@@ -145,10 +153,10 @@ make_file(struct nlp_atomic *a)
 static int
 link_file(struct nlp_atomic *a)
 {
-	char link[64];
+	char link[NLP_ATOMIC_NAME_MAX];
 
-	snprintf(link, sizeof link, "/proc/self/fd/%d", a->fd);
-	return linkat(AT_FDCWD, link, AT_FDCWD, a->tmp, AT_SYMLINK_FOLLOW);
+	return linkat(AT_FDCWD, fd_path(a->fd, link), AT_FDCWD, a->tmp,
+	    AT_SYMLINK_FOLLOW);
 }
 
 /* Name the temporary file ".BASE.XXXXXX" beside the target (into a->tmp):
@@ -226,10 +234,9 @@ create_temp(struct nlp_atomic *a, int keep, mode_t mode, struct nlp_err *e)
 static int
 open_direct(struct nlp_atomic *a, int pfd, struct nlp_err *e)
 {
-	char link[64];
+	char link[NLP_ATOMIC_NAME_MAX];
 
-	snprintf(link, sizeof link, "/proc/self/fd/%d", pfd);
-	a->fd = open(link, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	a->fd = open(fd_path(pfd, link), O_WRONLY | O_NOCTTY | O_CLOEXEC);
 	if (a->fd < 0 && errno == ENOENT)      /* no /proc */
 		a->fd = open(a->path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
 	if (a->fd < 0)
@@ -366,10 +373,7 @@ nlp_atomic_name(const struct nlp_atomic *a, char buf[NLP_ATOMIC_NAME_MAX])
 {
 	if (a->direct)
 		return NULL;
-	if (!a->unnamed)
-		return a->tmp;
-	snprintf(buf, NLP_ATOMIC_NAME_MAX, "/proc/self/fd/%d", a->fd);
-	return buf;
+	return a->unnamed ? fd_path(a->fd, buf) : a->tmp;
 }
 
 void

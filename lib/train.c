@@ -1532,9 +1532,6 @@ held_out_seen(struct run *u)
 	return seen;
 }
 
-/* Held-out figures for the profile and meta.json: per-class counts,
- * linear in C (a C x C matrix took 3.2 GB at 20000 classes); with
- * --quantize, of the quantized model (and of the float one it came from). */
 /* The weights learnt, as 8-bit rows (--quantize): 0, or -1 when out of
  * memory. */
 static int
@@ -1548,6 +1545,9 @@ quantize(struct run *u)
 	return 0;
 }
 
+/* Held-out figures for the profile and meta.json: per-class counts,
+ * linear in C (a C x C matrix took 3.2 GB at 20000 classes); with
+ * --quantize, of the quantized model (and of the float one it came from). */
 static int
 held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 {
