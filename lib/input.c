@@ -7,8 +7,10 @@
  * whose filter detection crashed, or took a failed allocation for an
  * empty input (zero records, exit 0), when memory ran out; zlib reports
  * it.  Concatenated gzip members are read one after the other, as gzip(1)
- * reads them; bytes after the last that are not another member are
- * ignored (and hashed).
+ * reads them, and zeros after the last (padding to a block) are passed
+ * over as gzip(1) passes over them; any other bytes there are refused, where
+ * gzip(1) warns and goes on: a member whose header was damaged would end
+ * the input early, the records after it lost without a word.
  */
 #include "input.h"
 
@@ -278,13 +280,24 @@ fill_gz(struct nlp_stream *s, size_t room, struct nlp_err *e)
 			}
 		}
 		if (s->gzend) {
-			/* another member follows, or bytes that are not one:
-			 * those end the input (nlp_stream_finish() hashes them) */
-			if (s->z.next_in[0] != 0x1f || (s->z.avail_in > 1 &&
-			    s->z.next_in[1] != 0x8b)) {
+			/* another member follows, or zeros to the end */
+			if (s->gzpad || s->z.next_in[0] != 0x1f ||
+			    (s->z.avail_in > 1 && s->z.next_in[1] != 0x8b)) {
+				const unsigned char *nz = s->z.next_in;
+
+				while (nz < s->z.next_in + s->z.avail_in && *nz == 0)
+					nz++;
+				if (nz < s->z.next_in + s->z.avail_in)
+					return -nlp_errf(e, NLP_DATA, "%s: cannot "
+					    "decompress: byte %ju follows the end "
+					    "of the gzip data and starts no other "
+					    "member (damaged, or something appended)",
+					    nlp_input_shown(s->path, buf, sizeof buf),
+					    (uintmax_t)(s->bytes - s->z.avail_in +
+					    (size_t)(nz - s->z.next_in) + 1));
+				s->gzpad = 1;
 				s->z.avail_in = 0;
-				s->eof = 1;
-				return 0;
+				continue;
 			}
 			if (inflateReset(&s->z) != Z_OK)
 				return oom(e);

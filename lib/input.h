@@ -31,7 +31,8 @@ struct nlp_stream {
 	int fd, own_fd, eof, rerr;
 	struct archive *ar;          /* other compressed formats */
 	z_stream z;                  /* gzip */
-	int gz, gzend;               /* gzip input; a member has ended */
+	int gz, gzend, gzpad;        /* gzip input; a member has ended; zeros
+	                                followed it */
 	struct nlp_sha256 *sha;      /* NULL: not hashed */
 	uint64_t bytes;              /* raw bytes read */
 	uint64_t lineno;             /* lines returned */

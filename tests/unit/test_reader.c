@@ -1545,6 +1545,51 @@ LEAK_TEST_FINI(reader, truncated_gzip_is_a_data_error, cleanup)
 }
 
 /*
+ * gzip members one after the other are one input, as gzip -dc reads them,
+ * zeros after the last (a block's padding) are passed over; other bytes
+ * there are refused, naming the first: they may be a member whose header
+ * was damaged, and the records in it are not to vanish.
+ */
+LEAK_TEST_FINI(reader, gzip_members_padding_and_bytes_after_them, cleanup)
+{
+	const char *a = compress("gzip -n -c", TMP(".tsv", "pos\tfirst\n"), ".gz");
+	const char *b = compress("gzip -n -c", TMP(".tsv", "neg\tsecond\n"), ".gz");
+	static const char *tails[] = { "", "printf '\\0\\0\\0'",
+	    "head -c 300000 /dev/zero", "printf '\\0\\0x'", "printf '\\37'",
+	    "printf '\\37\\213'", "printf 'PK'" };
+	/* the first byte refused, counted from 1 after the members */
+	static const int off[] = { 0, 0, 0, 3, 0, 0, 1 };
+
+	for (size_t i = 0; i < sizeof tails / sizeof *tails; i++) {
+		char cmd[1024], at[64], *z;
+		struct got *g;
+
+		cr_assert(asprintf(&z, "%s.%zu.gz", a, i) > 0);
+		keep(z);
+		snprintf(cmd, sizeof cmd, "{ cat '%s' '%s'; %s; } >'%s'", a, b,
+		    *tails[i] ? tails[i] : ":", z);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		g = read1(z, LABELED());
+		if (i < 3) {
+			cr_assert_eq(g->status, 0, "%zu: %s", i, g->err.msg);
+			cr_assert_eq(g->n, 2, "%zu", i);
+			expect(g, 0, "first", "pos", 1);
+			expect(g, 1, "second", "neg", 2);
+			expect_digest(&g->in[0], z);
+		} else {
+			cr_assert_eq(g->status, -NLP_DATA, "%zu", i);
+			cr_assert(strstr(g->err.msg, "cannot decompress") &&
+			    strstr(g->err.msg, z), "%zu: %s", i, g->err.msg);
+			snprintf(at, sizeof at, "byte %lld follows", (long long)
+			    (file_size(a) + file_size(b) + off[i]));
+			cr_assert(off[i] == 0 || strstr(g->err.msg, at),
+			    "%zu: %s", i, g->err.msg);
+		}
+		free(g);
+	}
+}
+
+/*
  * Strict mode.
  */
 
