@@ -1428,6 +1428,14 @@ csv_columns(struct nlp_reader *r, size_t nf)
 		    "the CSV header (columns: %s)",
 		    nlp_input_shown(r->path, where, sizeof where), want, list);
 	}
+	/* a label learned from itself: any gate would pass */
+	if (r->o.labeled && r->col[TEXT] == r->col[LABEL]) {
+		for (i = 0, h = r->hdr.p; i < (size_t)r->col[TEXT]; i++)
+			h += strlen(h) + 1;
+		return -nlp_errf(&r->err, NLP_USAGE, "%s: label and text cannot "
+		    "both be column %ld ('%s')", nlp_input_shown(r->path,
+		    where, sizeof where), r->col[TEXT] + 1, h);
+	}
 	return 0;
 }
 
@@ -1640,14 +1648,21 @@ nlp_reader_open(struct nlp_reader **out, const char *const *paths,
 		r->max_record = SIZE_MAX / 16;
 	r->line_cap = 2 * r->max_record + LINE_SLACK;
 	if ((rv = options_fit(r)) < 0 ||
-	    (opts->format == NLP_FMT_TSV && (rv = tsv_columns(r)) < 0)) {
-		if (e != NULL)
-			*e = r->err;
-		nlp_reader_close(r);
-		return -rv;
+	    (opts->format == NLP_FMT_TSV && (rv = tsv_columns(r)) < 0))
+		goto refused;
+	if (opts->labeled && strcmp(r->field[TEXT], r->field[LABEL]) == 0) {
+		/* a label learned from itself: any gate would pass */
+		rv = -nlp_errf(&r->err, NLP_USAGE, "label and text cannot both "
+		    "be the JSONL field '%s'", r->field[TEXT]);
+		goto refused;
 	}
 	*out = r;
 	return NLP_OK;
+refused:
+	if (e != NULL)
+		*e = r->err;
+	nlp_reader_close(r);
+	return -rv;
 nomem:
 	nlp_reader_close(r);
 	return nlp_errf(e, NLP_IO, "out of memory");

@@ -300,6 +300,13 @@ printf 'text,text\na,free money\n' >"$T/dup.csv"
 expect_status 2 "a CSV header naming the text column twice" "$N" predict -q -m "$T/m1.nlp" "$T/dup.csv"
 check "... says which" grep -q "names column 'text' twice (columns 1 and 2)" "$T/err"
 expect_status 0 "... the column by number then" "$N" predict -q -m "$T/m1.nlp" --text-column 2 "$T/dup.csv"
+# Regression (fixed): CSV took the text's own column as the label's, a
+# model learned the label from itself and eval's gates passed on it.
+printf 'label,text\nham,hello\nspam,free money\n' >"$T/self.csv"
+expect_status 2 "eval --label-column text (the text's column) on CSV" "$N" eval -q -m "$T/m1.nlp" --label-column text --min-f1 0.99 "$T/self.csv"
+check "... says why" grep -q "label and text cannot both be column 2 ('text')" "$T/err"
+expect_status 2 "train --text-column label (the label's column) on CSV" "$N" train -q -o "$T/self.nlp" --text-column label "$T/self.csv"
+check "... and writes no model" test ! -e "$T/self.nlp"
 expect_status 0 "a bad NLPOPS_CACHE_MAX fails no command without a PostgreSQL registry" env NLPOPS_CACHE_MAX=bogus "$N" predict -q -m "$T/m1.nlp" "$T/self.txt"
 printf '\377\376h\000i\000\n\000' >"$T/utf16.txt"
 expect_status 3 "UTF-16 input (its byte order mark)" "$N" predict -q -m "$T/m1.nlp" "$T/utf16.txt"

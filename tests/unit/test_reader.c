@@ -866,6 +866,48 @@ LEAK_TEST_FINI(reader, csv_selects_columns_by_number, cleanup)
 	free(g);
 }
 
+/* A label read from the text's own column passed any gate (it was read). */
+LEAK_TEST_FINI(reader, csv_and_jsonl_refuse_the_label_in_the_text_column, cleanup)
+{
+	const char *p = TMP(".csv", "label,text\nham,hello\n");
+	const char *j = TMP(".jsonl", "{\"text\": \"a\", \"label\": \"b\"}\n");
+	struct nlp_reader_opts csv[] = {
+		LABELED(.text_column = "label", .label_column = "label"),
+		LABELED(.text_column = "1"),
+		LABELED(.label_column = "text"),
+		LABELED(.text_column = "2", .label_column = "TEXT"),
+	};
+	const char *want[] = { "column 1 ('label')", "column 1 ('label')",
+	    "column 2 ('text')", "column 2 ('text')" };
+	struct nlp_reader_opts js[] = { LABELED(.text_field = "label"),
+	    LABELED(.label_field = "text"),
+	    LABELED(.text_field = "t", .label_field = "t") };
+	struct nlp_reader *r;
+	struct nlp_err e = { 0 };
+	struct got *g;
+	size_t i;
+
+	for (i = 0; i < sizeof csv / sizeof *csv; i++) {
+		g = read1(p, csv[i]);
+		cr_assert_eq(g->status, -NLP_USAGE, "%zu", i);
+		cr_assert_eq(g->n, 0);
+		cr_assert(strstr(g->err.msg, want[i]) && strstr(g->err.msg, p),
+		    "%zu: %s", i, g->err.msg);
+		free(g);
+	}
+	for (i = 0; i < sizeof js / sizeof *js; i++) {
+		cr_assert_eq(nlp_reader_open(&r, &j, 1, &js[i], &e), NLP_USAGE,
+		    "%zu", i);
+		cr_assert_null(r);
+		cr_assert(strstr(e.msg, "label and text cannot both be the "
+		    "JSONL field") != NULL, "%zu: %s", i, e.msg);
+	}
+	g = read1(p, UNLABELED(.text_column = "label"));   /* no label read */
+	cr_assert_eq(g->status, 0, "%s", g->err.msg);
+	cr_assert_eq(g->n, 1);
+	free(g);
+}
+
 LEAK_TEST_FINI(reader, csv_column_missing_from_the_header_is_a_usage_error, cleanup)
 {
 	const char *p = TMP(".csv", "body,tag\nx,y\n");
