@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -63,10 +64,22 @@ refused(const struct cli_cmd *c, int ret, char **argv)
 	const char *arg = argv[optind - 1];
 	const char *const *g;
 
-	if (optopt != 0 && optopt < 256 && arg[0] == '-' && arg[1] != '-')
-		return ret == ':' ? cli_usage_error(c->name, "option '-%c' needs "
-		    "a value", optopt) : cli_usage_error(c->name, "'-%c' is not "
-		    "an option of '%s'", optopt, c->name);
+	/* a letter refused before the end of its word (-Zq, -x.tsv): getopt
+	 * has not stepped past that word yet */
+	if (optopt != 0 && optopt < 256 && argv[optind] != NULL &&
+	    (arg[0] != '-' || arg[1] == '-' || strchr(arg, optopt) == NULL))
+		arg = argv[optind];
+	if (optopt != 0 && optopt < 256 && arg[0] == '-' && arg[1] != '-') {
+		if (ret == ':')
+			return cli_usage_error(c->name, "option '-%c' needs a "
+			    "value", optopt);
+		if (access(arg, F_OK) == 0)
+			return cli_usage_error(c->name, "'-%c' is not an option "
+			    "of '%s'; for the file '%s', write ./%s or put -- "
+			    "before it", optopt, c->name, arg, arg);
+		return cli_usage_error(c->name, "'-%c' is not an option of "
+		    "'%s'", optopt, c->name);
+	}
 	if (ret == ':')
 		return cli_usage_error(c->name, "option '%s' needs a value", arg);
 	for (g = globals; *g != NULL; g++) {

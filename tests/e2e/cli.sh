@@ -124,6 +124,16 @@ for v in $cmds; do
 	done <"$T/wopts"
 done
 check "no registry was made by refused options" test ! -e "$T/noreg"
+# Regression (fixed): a letter refused inside a cluster (-Zq), or a file
+# named -x.tsv, was blamed on the word before it ("'m.nlp' is not an
+# option").  Expected: the letter, and for a file, how to give it.
+expect_status 2 "eval -m M -Zq: refused" "$N" eval -m "$T/m0.nlp" -Zq "$T/nosuchinput"
+check "... naming -Z, not the model" sh -c "grep -q \"'-Z' is not an option of 'eval'\" '$T/err' && ! grep -q m0.nlp '$T/err'"
+printf 'ham\thello\nspam\tbuy now\n' >"$T/-x.tsv"
+expect_status 2 "train -o M -x.tsv: refused" sh -c "cd '$T' && '$N' train -o o.nlp -x.tsv"
+check "... naming -x, and how to give the file" grep -q "'-x' is not an option of 'train'; for the file '-x.tsv', write ./-x.tsv or put -- before it" "$T/err"
+check "... in one line, with no model written" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && [ ! -e '$T/o.nlp' ]"
+expect_status 0 "train -o M -- -x.tsv" sh -c "cd '$T' && '$N' train -q -o o.nlp -- -x.tsv"
 expect_status 2 "a typo names the nearest command" "$N" regsitry list
 check "regsitry -> registry" grep -q "did you mean 'registry'" "$T/err"
 
