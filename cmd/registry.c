@@ -812,7 +812,8 @@ print_events(const struct nlp_registry_events *ev, const char *name)
 		if (strcmp(x->kind, "import") == 0)
 			snprintf(what, sizeof what, "import %s", name);
 		else if (strcmp(x->kind, "push") == 0)
-			snprintf(what, sizeof what, "push %s@%lld", name, nv);
+			snprintf(what, sizeof what, "%s %s@%lld", ov == nv ?
+			    "sign" : "push", name, nv);
 		else if (strcmp(x->kind, "rm") == 0)
 			snprintf(what, sizeof what, "rm %s@%lld", name, ov);
 		else if (strcmp(x->kind, "alias-delete") == 0)

@@ -881,6 +881,18 @@ push_locked(struct nlp_registry *r, size_t len, const struct nlp_push_opts *o,
 	if (o->sign != NULL && (rc = store_signature(r, mid, res, sig, e)) !=
 	    NLP_OK)
 		return rc;
+	if (res->signed_now) {
+		/* a version signed after its push: an event of its own, a push
+		   of that version from itself (history shows "sign") */
+		char why[64];
+
+		snprintf(why, sizeof why, "signed by key %.16s...",
+		    res->signed_by);
+		if ((rc = event(r, "push", o->name, NULL, res->version,
+		    res->version, o->who, o->reason ? o->reason : why, e)) !=
+		    NLP_OK)
+			return rc;
+	}
 	if (o->alias && o->alias_trust != NULL &&
 	    !signed_by_one(o->alias_trust, res->signed_by))
 		return nlp_errf(e, NLP_DATA, "%s@%ld already holds these bytes, "

@@ -176,6 +176,19 @@ check "... says the version is signed now ($(cat "$T/err"))" grep -q "^nlpops re
 expect_status 0 "... and it loads under --trust" "$N" --registry reg2 predict -q -m late@1 --trust k.pub in.txt
 expect_status 0 "a second push --sign of them" "$N" --registry reg2 registry push m.nlp --name late --sign k
 check "... says nothing of it" sh -c "! grep -q 'signature' '$T/err'"
+# Regression (fixed): signing a version after its push left no trace in
+# the history.  Expected: one event (kind push, from that version to it),
+# shown as "sign", whose reason is --reason or the key; the later push
+# --sign, which changed nothing, none.
+"$N" --registry reg2 registry push m.nlp --name late2 >/dev/null 2>&1
+"$N" --registry reg2 registry push m.nlp --name late2 --sign k --reason "audited" >/dev/null 2>&1
+expect_status 0 "history after a late signature" "$N" --registry reg2 registry history late
+check "... has the signing, with the key ($(head -1 "$T/out"))" sh -c "[ \$(wc -l <'$T/out') -eq 2 ] && head -1 '$T/out' | grep -q ' sign late@1  # signed by key $(printf %.16s "$id")\.\.\.\$' && sed -n 2p '$T/out' | grep -q ' push late@1\$'"
+expect_status 0 "history --json" "$N" --registry reg2 registry history late2 --json
+check "... a push event from the version to itself, with the reason given" python3 -c "
+import json, sys
+d = json.load(open('$T/out'))
+sys.exit(not ([(e['kind'], e['old_version'], e['new_version'], e['reason']) for e in d] == [('push', 1, 1, 'audited'), ('push', None, 1, None)]))"
 expect_status 2 "verify --signatures needs keys" env -u NLPOPS_TRUSTED_KEYS "$N" --registry reg registry verify --signatures
 expect_status 1 "verify --signatures: a version signed by an untrusted key is a problem" "$N" --registry reg registry verify --signatures --trust k.pub
 check "... named" grep -q 'problem: spam@3: .*not a trusted key' "$T/out"
