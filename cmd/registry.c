@@ -111,8 +111,9 @@ static const struct cli_opt alias_opts[] = {
 	{ OPT_IFCUR, 0, "if-current", "V", "only if the alias points at version V "
 	    "now", "version" },
 	{ OPT_REQUIRE, 0, "require", "EXPR", "only if the version's latest "
-	    "recorded evaluation\nmeets EXPR ('macro_f1>=0.85'; repeatable)",
-	    NULL },
+	    "recorded evaluation\nmeets EXPR ('macro_f1>=0.85'; repeatable),"
+	    "\non data at most 1% seen in training unless EXPR\nsays "
+	    "otherwise ('seen<=0.05')", NULL },
 	{ OPT_DELETE, 0, "delete", NULL, "delete the alias: NAME ALIAS", NULL },
 	CLI_OPT_TRUST,
 	OPT_REASON_ROW,
@@ -902,9 +903,14 @@ print_lists(const struct nlp_registry_shown *v)
 		printf("evaluations:\n");
 	for (i = 0; i < v->nevaluations; i++) {
 		const struct nlp_registry_evaluation *x = &v->evaluations[i];
-		printf("  #%ld %s by %s: accuracy %.4f, macro-F1 %.4f, n %lld, data "
-		    "%.12s\n", x->id, x->at, cli_shown(x->who, buf, sizeof buf),
-		    x->accuracy, x->macro_f1, (long long)x->n,
+		char seen[48] = "";
+
+		if (x->seen > 0)         /* the share of the data trained on */
+			snprintf(seen, sizeof seen, ", %.1f%% seen in training",
+			    100 * x->seen);
+		printf("  #%ld %s by %s: accuracy %.4f, macro-F1 %.4f, n %lld%s, "
+		    "data %.12s\n", x->id, x->at, cli_shown(x->who, buf,
+		    sizeof buf), x->accuracy, x->macro_f1, (long long)x->n, seen,
 		    x->data_sha256 ? x->data_sha256 : "-");
 	}
 	if (v->recent_events.n > 0)

@@ -104,6 +104,10 @@ void nlp_labeled_release(struct nlp_labeled *d);
  * with the reason in why (one line).
  */
 #define NLP_MAX_SKIPPED_PERCENT 1
+/* More than this share of an evaluation's data trained on, and its
+ * recorded figures meet no `registry alias --require` that does not
+ * allow it ("seen<=X"). */
+#define NLP_SEEN_MAX 0.01
 int nlp_labeled_decisive(const struct nlp_labeled *d, char *why, size_t size);
 
 /* One model's scores on a labeled set, example by example. */

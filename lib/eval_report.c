@@ -382,6 +382,8 @@ nlp_eval_record_json(const struct nlp_eval_result *r, char **data,
 	json_object_set_new(m, "weighted_f1", num(f->weighted.f1));
 	json_object_set_new(m, "log_loss", num(f->log_loss));
 	json_object_set_new(m, "ece", num(f->ece));
+	if (f->seen_known)       /* the share of the data trained on */
+		json_object_set_new(m, "seen", num(f->seen_share));
 	for (i = 0; i < f->nclasses; i++)
 		json_object_set_new(pc, f->classes[i].label,
 		    num(f->classes[i].prf.f1));

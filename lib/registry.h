@@ -481,6 +481,7 @@ struct nlp_registry_evaluation {
 	/* read from metrics for the tables: 0 when absent */
 	double accuracy, macro_f1;
 	int64_t n;
+	double seen;                    /* share trained on; -1: not recorded */
 };
 
 /* A version, as `registry show` shows it. */

@@ -1023,10 +1023,10 @@ nlp_registry_parse_requirement(const char *s, struct nlp_requirement *q,
 	if (strcmp(q->metric, "accuracy") && strcmp(q->metric, "macro_f1") &&
 	    strcmp(q->metric, "weighted_f1") && strcmp(q->metric, "log_loss") &&
 	    strcmp(q->metric, "ece") && strcmp(q->metric, "n") &&
-	    strncmp(q->metric, "f1:", 3) != 0)
+	    strcmp(q->metric, "seen") && strncmp(q->metric, "f1:", 3) != 0)
 		return nlp_errf(e, NLP_USAGE, "requirement '%s': unknown metric "
 		    "'%s' (accuracy, macro_f1, weighted_f1, log_loss, ece, n, "
-		    "f1:LABEL)", s, q->metric);
+		    "seen, f1:LABEL)", s, q->metric);
 	return NLP_OK;
 bad:
 	return nlp_errf(e, NLP_USAGE, "requirement '%s' is not METRIC OP NUMBER "
@@ -1070,6 +1070,36 @@ check_requirement(const char *s, const struct nlp_registry_evaluation *ev,
 }
 
 /*
+ * Figures measured on the training data prove nothing: an evaluation
+ * more than NLP_SEEN_MAX of whose data the model was trained on meets no
+ * requirement, unless one names "seen" and so allows what it allows.
+ * (One recorded before the share was, has none: not refused.)
+ */
+static int
+check_unseen(const char *const *req, size_t nreq,
+    const struct nlp_registry_evaluation *ev, json_t *metrics,
+    const char *name, long version, struct nlp_err *e)
+{
+	json_t *v = json_object_get(metrics, "seen");
+	struct nlp_requirement q;
+	size_t i;
+
+	for (i = 0; i < nreq; i++)
+		if (nlp_registry_parse_requirement(req[i], &q, e) == NLP_OK &&
+		    strcmp(q.metric, "seen") == 0)
+			return NLP_OK;
+	if (!json_is_number(v) || json_number_value(v) <= NLP_SEEN_MAX +
+	    NLP_GATE_EPS)
+		return NLP_OK;
+	return nlp_errf(e, NLP_NO, "evaluation #%ld of %s@%ld (%s, data %.12s) "
+	    "was on data %.1f%% of which the model was trained on: figures on "
+	    "training data meet no requirement (evaluate on held-out data, or "
+	    "allow it with --require 'seen<=X'); nothing changed", ev->id, name,
+	    version, ev->at, ev->data_sha256 ? ev->data_sha256 : "",
+	    100 * json_number_value(v));
+}
+
+/*
  * Check requirements against the latest evaluation recorded on the
  * version (inside the caller's transaction).
  */
@@ -1102,6 +1132,8 @@ check_requirements(struct nlp_registry *r, int64_t vid, const char *name,
 		    name, version);
 	for (i = 0; rc == NLP_OK && i < nreq; i++)
 		rc = check_requirement(req[i], &ev[0], metrics, name, version, e);
+	if (rc == NLP_OK)
+		rc = check_unseen(req, nreq, &ev[0], metrics, name, version, e);
 	json_decref(metrics);
 	for (i = 0; i < n; i++)
 		nlp_registry_evaluation_release(&ev[i]);

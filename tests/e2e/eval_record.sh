@@ -45,6 +45,22 @@ expect_status 1 "a count is a whole number" "$N" $R registry alias spam 1 stagin
 check "... shown so" grep -q "n is [0-9]* on evaluation" "$T/err"
 expect_status 1 "... nor a strict one within 1e-9 (> $mf)" "$N" $R registry alias spam 1 staging --require "macro_f1>$mf"
 "$N" $R registry alias --delete spam staging >/dev/null 2>&1
+# Regression (fixed): an evaluation on the training data itself was
+# evidence a --require promoted on.  Expected: figures on data more than
+# 1% of which the model was trained on meet no requirement, unless one
+# on "seen" allows it; show says how much was seen.
+R5="--registry $T/reg5"
+"$N" $R5 registry push "$T/m.nlp" --name leak >/dev/null 2>&1
+zcat "$DATA/spam.train.tsv.gz" | head -40 >"$T/train40.tsv"
+expect_status 0 "eval --record on training data" "$N" $R5 eval -q --record -m leak@1 "$T/train40.tsv"
+expect_status 1 "... meets no requirement" "$N" $R5 registry alias leak 1 production --require 'macro_f1>=0.9'
+check "... which says why, in one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'evaluation #[0-9]* of leak@1 .* was on data 100.0% of which the model was trained on: figures on training data meet no requirement' '$T/err'"
+expect_status 5 "... and changes nothing" "$N" $R5 registry resolve leak@production
+expect_status 0 "show says how much of its data was seen" "$N" $R5 registry show leak@1
+check "... on the evaluation's line" grep -q 'n 40, 100.0% seen in training, data ' "$T/out"
+expect_status 0 "a requirement on seen allows it" "$N" $R5 registry alias leak 1 production --require 'macro_f1>=0.9' --require 'seen<=1'
+expect_status 1 "... and can refuse less than the default" "$N" $R registry alias spam 1 canary --require 'seen<0'
+check "... naming seen" grep -q "requirement 'seen<0' failed: seen is 0" "$T/err"
 expect_status 2 "a malformed requirement" "$N" $R registry alias spam 1 staging --require 'macro_f1 is big'
 expect_status 2 "an unknown metric" "$N" $R registry alias spam 1 staging --require 'beauty>=1'
 

@@ -903,7 +903,14 @@ LEAK_TEST(serialize, what_record_stores)
 	cr_assert_str_eq(metrics, "{\"accuracy\":0.8,\"ece\":0.125,"
 	    "\"log_loss\":0.25,\"macro_f1\":0.5079365079,\"n\":5,"
 	    "\"per_class_f1\":{\"ham\":0.8571428571,\"sp\\u001Bam\":"
-	    "0.6666666667,\"zz\":0.0},\"weighted_f1\":0.780952381}");
+	    "0.6666666667,\"zz\":0.0},\"seen\":0.2,\"weighted_f1\":"
+	    "0.780952381}");
+	free(data);
+	free(metrics);
+	/* no share of the data seen when it is not known */
+	r.model.seen_known = 0;
+	cr_assert_eq(nlp_eval_record_json(&r, &data, &metrics, &e), NLP_OK);
+	cr_assert_null(strstr(metrics, "seen"), "%s", metrics);
 	free(data);
 	free(metrics);
 }
