@@ -1045,15 +1045,34 @@ struct check_ctx {
 	void *arg;
 };
 
-/* A row of integrity_check or quick_check: "ok", or a problem. */
+/* A row of integrity_check or quick_check: "ok", or a problem, on one
+ * line (SQLite's may take several: "*** in database main ***\nPage 3:
+ * ...", which verify printed as a problem and a line of no kind). */
 static int
 check_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 {
 	struct check_ctx *c = arg;
 	const char *v = nlp_regdb_text(st, 0);
+	char *line, *p;
+	int rc;
 
-	(void)e;
-	return v != NULL && strcmp(v, "ok") != 0 ? c->fn(c->arg, v) : NLP_OK;
+	if (v == NULL || strcmp(v, "ok") == 0)
+		return NLP_OK;
+	if (strchr(v, '\n') == NULL)
+		return c->fn(c->arg, v);
+	if ((line = malloc(2 * strlen(v) + 1)) == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	for (p = line; *v != '\0'; v++)
+		if (*v != '\n')
+			*p++ = *v;
+		else if (v[1] != '\0' && p > line) {
+			*p++ = ';';
+			*p++ = ' ';
+		}
+	*p = '\0';
+	rc = c->fn(c->arg, line);
+	free(line);
+	return rc;
 }
 
 static int

@@ -314,9 +314,14 @@ else
 	echo "SKIP: hostile_registry: not root (or no setpriv): the unreadable registry is not tested" >&2
 fi
 sqlite3 "$R/registry.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-dd if=/dev/urandom of="$R/registry.db" bs=4096 seek=2 count=1 conv=notrunc 2>/dev/null
+head -c 4096 /dev/zero | tr '\0' X | dd of="$R/registry.db" bs=4096 seek=2 count=1 conv=notrunc 2>/dev/null
 expect_status 1 "verify on a malformed database is exit 1" "$N" --registry "$R" registry verify
 check "reporting it as a problem" grep -q "^problem: database: " "$T/out"
+# Regression (fixed): SQLite's report of a damaged page is two lines
+# ("*** in database main ***", "Page 3: ..."): the second was printed as
+# a line of no kind.  Expected: one line a problem.
+check "... one line each: a problem, a note or the count ($(head -c 300 "$T/out"))" sh -c "! grep -v -e '^problem: ' -e '^note: ' -e ' checked, [0-9]* problems*, [0-9]* notes*\$' '$T/out'"
+check "... SQLite's report of the page among them" grep -q "^problem: database: .*Page 3: " "$T/out"
 dd if=/dev/urandom of="$R/registry.db" bs=16 count=1 conv=notrunc 2>/dev/null
 expect_status 1 "verify on a file that is no database is exit 1" "$N" --registry "$R" registry verify
 expect_status 5 "list on it is exit 5" "$N" --registry "$R" registry list
