@@ -284,8 +284,9 @@ put_error(const char *cmd, const char *msg)
 			buf[n++] = (char)*p;
 	}
 	buf[n] = '\0';
-	if (cmd != NULL)
-		fprintf(stderr, "nlpops %s: %s\n", cmd, buf);
+	if (cmd != NULL)         /* "registry alias": the command's name */
+		fprintf(stderr, "nlpops %.*s: %s\n", (int)strcspn(cmd, " "), cmd,
+		    buf);
 	else
 		fprintf(stderr, "nlpops: %s\n", buf);
 }

@@ -124,6 +124,11 @@ for v in $cmds; do
 	done <"$T/wopts"
 done
 check "no registry was made by refused options" test ! -e "$T/noreg"
+# Regression (fixed): a registry verb's option errors said "nlpops
+# registry alias:", its other errors "nlpops registry:".  Expected: one
+# prefix, the command's.
+expect_status 2 "registry alias --bogus" "$N" --registry "$T/noreg" registry alias --bogus
+check "... says 'nlpops registry:', naming the verb after it" grep -qx "nlpops registry: '--bogus' is not an option of 'registry alias' (see 'nlpops registry alias --help')" "$T/err"
 # Regression (fixed): a letter refused inside a cluster (-Zq), or a file
 # named -x.tsv, was blamed on the word before it ("'m.nlp' is not an
 # option").  Expected: the letter, and for a file, how to give it.
