@@ -56,6 +56,8 @@ struct nlp_registry {
 	char *uri;                    /* registry_pg.c's: the URI as given */
 	char pg_state[6];             /* registry_pg.c's: the last error */
 	char pg_timeout[24];          /* registry_pg.c's: lock_timeout */
+	char pg_role[64];             /* registry_pg.c's: session_user, the
+	                                 role the server authenticated */
 	char *pg_msg;
 	int64_t pg_grace_ms;          /* registry_pg.c's: connect_timeout */
 	int64_t pg_quiet_ms;          /* registry_pg.c's: see pg_ready() */

@@ -1003,12 +1003,16 @@ timeout_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 {
 	struct nlp_registry *r = arg;
 	const char *v = nlp_regdb_text(st, 1), *lock = nlp_regdb_text(st, 2);
-	const char *stmt = nlp_regdb_text(st, 3);
+	const char *stmt = nlp_regdb_text(st, 3), *role = nlp_regdb_text(st, 4);
 	long long lock_ms = lock ? strtoll(lock, NULL, 10) : 0;
 	long long stmt_ms = stmt ? strtoll(stmt, NULL, 10) : 0;
 	size_t n;
 
 	(void)e;
+	/* a role name longer than this (PostgreSQL allows 63 bytes) is
+	   left out rather than cut */
+	if (role != NULL && strlen(role) < sizeof r->pg_role)
+		snprintf(r->pg_role, sizeof r->pg_role, "%s", role);
 	if (lock_ms <= 0)
 		lock_ms = BUSY_SECONDS * 1000LL;  /* set just now, or about to */
 	r->pg_quiet_ms = r->pg_grace_ms + (stmt_ms > 0 ? stmt_ms :
@@ -1040,7 +1044,7 @@ connect_ms(struct nlp_registry *r)
 }
 
 /* Connect, and set the session up: its messages, its lock timeout, how
- * long the server may be silent. */
+ * long the server may be silent; and the role it authenticated. */
 static int
 pg_connect(struct nlp_registry *r, struct nlp_err *e)
 {
@@ -1081,7 +1085,8 @@ pg_connect(struct nlp_registry *r, struct nlp_err *e)
 	    "THEN set_config('lock_timeout', '%ds', false) ELSE "
 	    "current_setting('lock_timeout') END, (SELECT setting FROM "
 	    "pg_settings WHERE name = 'lock_timeout'), (SELECT setting FROM "
-	    "pg_settings WHERE name = 'statement_timeout')", BUSY_SECONDS);
+	    "pg_settings WHERE name = 'statement_timeout'), session_user",
+	    BUSY_SECONDS);
 	return nlp_regdb_each(r, sql, NULL, 0, timeout_row, r, e);
 }
 

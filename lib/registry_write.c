@@ -189,15 +189,48 @@ version_param(long v)
 	return v > 0 ? NLP_REGDB_INT(v) : NLP_REGDB_TEXT(NULL);
 }
 
+/*
+ * Who a change is recorded as.  On PostgreSQL, a registry that many hosts
+ * share, a user's name says little (root, in every CI container): the
+ * client's host name follows it, and the role the server authenticated
+ * when that is another name: "root@ci-3 (role nlpops_ci)".  The local
+ * part is the caller's word, as on SQLite; the role is the server's.
+ */
+static const char *
+recorded_who(const struct nlp_registry *r, const char *who,
+    char buf[NLP_TEXT_MAX + 1])
+{
+	char host[256] = "";
+	size_t n, len;
+
+	if (who == NULL)
+		who = "unknown";
+	if (!NLP_REGDB_IS_PG(r))
+		return who;
+	if (gethostname(host, sizeof host - 1) != 0 ||
+	    host[strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
+	    "VWXYZ0123456789.-_")] != '\0')
+		host[0] = '\0';         /* none, or not a plain name */
+	n = strcspn(who, " ");   /* "alice via sudo": after alice */
+	snprintf(buf, NLP_TEXT_MAX + 1, "%.*s%s%s%s", (int)n, who,
+	    host[0] ? "@" : "", host, who + n);
+	len = strlen(buf);
+	if (r->pg_role[0] != '\0' && (strlen(r->pg_role) != n ||
+	    strncmp(who, r->pg_role, n) != 0))
+		snprintf(buf + len, NLP_TEXT_MAX + 1 - len, " (role %s)",
+		    r->pg_role);
+	return buf;
+}
+
 /* Append an event to the log (inside the caller's transaction). */
 static int
 event(struct nlp_registry *r, const char *kind, const char *model,
     const char *alias, long oldv, long newv, const char *who,
     const char *reason, struct nlp_err *e)
 {
-	char at[32];
+	char at[32], wbuf[NLP_TEXT_MAX + 1];
 	struct nlp_regdb_param p[] = {
-		NLP_REGDB_TEXT(at), NLP_REGDB_TEXT(who ? who : "unknown"),
+		NLP_REGDB_TEXT(at), NLP_REGDB_TEXT(recorded_who(r, who, wbuf)),
 		NLP_REGDB_TEXT(model), NLP_REGDB_TEXT(kind), NLP_REGDB_TEXT(alias),
 		version_param(oldv), version_param(newv), NLP_REGDB_TEXT(reason),
 	};
@@ -575,7 +608,7 @@ insert_version_row(struct nlp_registry *r, int64_t mid, long version,
 	unsigned long mark = nlp_json_watch();
 	char *hs = meta_object(meta, "hyperparameters");
 	char *ms = meta_object(meta, "held_out");
-	char at[32];
+	char at[32], wbuf[NLP_TEXT_MAX + 1];
 	int rc;
 
 	nlp_registry_now(at);
@@ -585,8 +618,8 @@ insert_version_row(struct nlp_registry *r, int64_t mid, long version,
 		struct nlp_regdb_param p[] = {
 			NLP_REGDB_INT(mid), NLP_REGDB_INT(version),
 			NLP_REGDB_TEXT(hex), NLP_REGDB_INT((int64_t)len),
-			NLP_REGDB_TEXT(at), NLP_REGDB_TEXT(o->who ? o->who :
-			"unknown"), NLP_REGDB_TEXT(o->source),
+			NLP_REGDB_TEXT(at), NLP_REGDB_TEXT(recorded_who(r, o->who,
+			wbuf)), NLP_REGDB_TEXT(o->source),
 			NLP_REGDB_TEXT(o->description), NLP_REGDB_TEXT(hs),
 			NLP_REGDB_TEXT(ms), NLP_REGDB_TEXT(metatext),
 		};
@@ -1224,7 +1257,7 @@ nlp_registry_record_eval(struct nlp_registry *r, const struct nlp_ref *ref,
 {
 	struct nlp_resolved res;
 	int64_t mid, vid;
-	char at[32];
+	char at[32], wbuf[NLP_TEXT_MAX + 1];
 	int rc;
 
 	*version = 0;
@@ -1236,7 +1269,7 @@ nlp_registry_record_eval(struct nlp_registry *r, const struct nlp_ref *ref,
 	    e)) == NLP_OK) {
 		struct nlp_regdb_param p[] = {
 			NLP_REGDB_INT(vid), NLP_REGDB_TEXT(at),
-			NLP_REGDB_TEXT(who ? who : "unknown"),
+			NLP_REGDB_TEXT(recorded_who(r, who, wbuf)),
 			NLP_REGDB_TEXT(data_json), NLP_REGDB_TEXT(metrics_json),
 		};
 		nlp_registry_now(at);
