@@ -74,3 +74,11 @@ nlp_err_clear(struct nlp_err *e)
 	e->status = NLP_OK;
 	e->msg[0] = '\0';
 }
+
+int
+nlp_err_recast(struct nlp_err *e, int status)
+{
+	if (e != NULL)
+		e->status = status;
+	return status;
+}

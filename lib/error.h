@@ -46,4 +46,9 @@ void nlp_err_prefix(struct nlp_err *e, const char *fmt, ...)
 /* Reset e to "no error". */
 void nlp_err_clear(struct nlp_err *e);
 
+/* Give the error in e another status, the one returned: what a callee
+ * called NLP_NO (a check said no) may be damage to its caller, and the
+ * command exits with e's status. */
+int nlp_err_recast(struct nlp_err *e, int status);
+
 #endif

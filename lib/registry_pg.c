@@ -1249,7 +1249,7 @@ nlp_regpg_put_object(struct nlp_registry *r, const char *hex,
 	}
 	/* read back: the bytes stored are the bytes named */
 	if ((rc = stream_object(r, hex, -1, got, &n, e)) != NLP_OK)
-		return rc == NLP_NO ? NLP_IO : rc;
+		return rc == NLP_NO ? nlp_err_recast(e, NLP_IO) : rc;
 	if (strcmp(got, hex) != 0 || n != (int64_t)len)
 		return nlp_errf(e, NLP_IO, "registry '%s': the artifact stored "
 		    "reads back as %lld bytes with SHA-256 %s, not %s", r->dir,
@@ -1552,7 +1552,7 @@ nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
 		rc = NLP_REGISTRY;
 	if (rc != NLP_OK) {
 		close(tfd);
-		return rc == NLP_NO ? NLP_DATA : rc;
+		return rc == NLP_NO ? nlp_err_recast(e, NLP_DATA) : rc;
 	}
 	if (dir != NULL && fill_cache(dir, hex, tfd, size, fd, path, pathsize,
 	    &ce) == NLP_OK) {

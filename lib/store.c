@@ -626,7 +626,9 @@ nlp_store_open(const char *dir, const char *hex, int *fd, struct nlp_err *e)
 	struct stat st;
 	int rc = open_object(dir, hex, path, fd, &st, e);
 
-	return rc == NLP_NO ? NLP_DATA : rc;     /* the store is damaged */
+	/* missing, or not a regular file: the store is damaged (eval and
+	   drift exited 1, a verdict, for it) */
+	return rc == NLP_NO ? nlp_err_recast(e, NLP_DATA) : rc;
 }
 
 /*
@@ -758,7 +760,7 @@ nlp_store_export(const char *dir, const char *hex, const char *path,
 	int fd, rc;
 
 	if ((rc = open_object(dir, hex, obj, &fd, &st, e)) != NLP_OK)
-		return rc == NLP_NO ? NLP_DATA : rc;   /* the store is damaged */
+		return rc == NLP_NO ? nlp_err_recast(e, NLP_DATA) : rc;
 	rc = nlp_store_export_fd(fd, obj, hex, path, e);
 	close(fd);
 	return rc;

@@ -368,6 +368,15 @@ expect_status 1 "verify --quick finds a missing object" reg2 verify --quick
 # leaves e.status NLP_NO, which the command returns).
 expect_status 3 "pull of a missing object is a data error" reg2 pull h@1 -o "$T/miss.nlp"
 check "a pull of a missing object leaves no file" test ! -e "$T/miss.nlp"
+# Regression (fixed): the same for eval, drift and export, all exit 1:
+# "a gate failed" and "drift found" for a model that is not there.
+zcat "$DATA/spam.test.tsv.gz" | head -30 >"$T/miss.tsv"
+expect_status 3 "eval of a version whose object is missing" "$N" --registry "$R2" eval -q -m h@1 "$T/miss.tsv"
+check "... names the object, in one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q \"object '.*' is missing\" '$T/err'"
+expect_status 3 "drift of a version whose object is missing" "$N" --registry "$R2" drift -q -m h@1 "$T/miss.tsv"
+expect_status 3 "predict from it" sh -c "'$N' --registry '$R2' predict -q -m h@1 <'$T/text.txt'"
+expect_status 3 "export of it" reg2 export h -o "$T/miss.tar"
+check "... leaves no bundle" test ! -e "$T/miss.tar"
 
 # --- train --push (of 600 texts, named as the whole set)
 mkdir "$T/small"
