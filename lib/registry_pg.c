@@ -1224,15 +1224,29 @@ nlp_regpg_put_object(struct nlp_registry *r, const char *hex,
 
 	if ((rc = object_size(r, hex, &have, e)) != NLP_OK)
 		return rc;
-	if (have == (int64_t)len)
-		return NLP_OK;
-	if (have >= 0)
+	if (have == (int64_t)len) {
+		/* there already: read back as a new one is, and stored again
+		   when it does not read back as these bytes (a damaged chunk
+		   was taken for a good object, as SQLite's store rewrites a
+		   damaged file) */
+		rc = stream_object(r, hex, -1, got, &n, e);
+		if (rc == NLP_OK && strcmp(got, hex) == 0 && n == (int64_t)len)
+			return NLP_OK;
+		if (rc != NLP_OK && rc != NLP_NO)
+			return rc;
+		if ((rc = nlp_regdb_run(r, "DELETE FROM chunks WHERE sha256 = ?",
+		    p, 1, "cannot store the artifact again over its damaged "
+		    "copy", e)) != NLP_OK)
+			return rc;
+	} else if (have >= 0) {
 		return nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: "
 		    "object %s has %lld bytes there, not %zu (run 'nlpops "
 		    "registry verify')", r->dir, hex, (long long)have, len);
-	if ((rc = nlp_regdb_run(r, "INSERT INTO objects (sha256, size, chunks) "
-	    "VALUES (?, ?, ?)", p, 3, "cannot store the artifact", e)) != NLP_OK)
+	} else if ((rc = nlp_regdb_run(r, "INSERT INTO objects (sha256, size, "
+	    "chunks) VALUES (?, ?, ?)", p, 3, "cannot store the artifact", e)) !=
+	    NLP_OK) {
 		return rc;
+	}
 	for (off = 0; off < len; off += CHUNK, seq++) {
 		size_t k = len - off < CHUNK ? len - off : CHUNK;
 		PGresult *res;

@@ -485,6 +485,21 @@ expect_status 4 "$backend: CI role: alias refused" env PGPASSWORD=cipw "$N" --re
 expect_status 4 "$backend: server unreachable" "$N" --registry "postgresql://$PGUSER@localhost:1/x" registry list
 check "$backend: unreachable says cannot connect" grep -q 'cannot connect to' "$T/err"
 
+# Regression (fixed): a push of bytes whose object is there with its
+# size took it as sound: a damaged or missing chunk stayed, under a new
+# version too, exit 0.  Expected: read back, and stored again (as the
+# SQLite store rewrites a damaged file).
+h10=$(sha256sum "$A/m10.nlp" | cut -c1-64)
+"$N" registry push "$A/m10.nlp" --name dmg >/dev/null 2>&1
+psql -q -c "UPDATE chunks SET data = overlay(data placing '\\xff'::bytea from 100 for 1) WHERE sha256 = '$h10' AND seq = 0" >/dev/null 2>&1 ||
+	fail "$backend: cannot damage a chunk"
+expect_status 1 "$backend: verify finds the damaged chunk" "$N" registry verify
+expect_status 0 "$backend: a push of the good bytes" "$N" registry push "$A/m10.nlp" --name dmg
+expect_status 0 "$backend: ... repaired the object" "$N" registry verify
+psql -q -c "DELETE FROM chunks WHERE sha256 = '$h10'" >/dev/null 2>&1
+expect_status 0 "$backend: a push of them as another model, the chunks gone" "$N" registry push "$A/m10.nlp" --name dmg2
+expect_status 0 "$backend: ... stored them again" "$N" registry verify
+
 # the event log is append-only in the database itself
 check "$backend: DELETE FROM events is refused by the database" \
     sh -c '! psql -q -c "DELETE FROM events" 2>/dev/null'
