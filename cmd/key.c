@@ -60,7 +60,7 @@ cmd_key(int argc, char **argv)
 	struct kargs a = { NULL, 0 };
 	struct nlp_err e = { 0, "" };
 	char id[NLP_KEY_ID_HEX];
-	int first, rc;
+	int first, rc, err;
 
 	/* a verb it has not is refused before --help shows generate's
 	   options (as `registry VERB --help` refuses one) */
@@ -82,8 +82,16 @@ cmd_key(int argc, char **argv)
 	if (strcmp(a.out, "-") == 0)
 		return cli_usage_error("key", "-o takes a file name, not '-': a key "
 		    "is kept in a file");
+	/* the key's id goes to standard output: a full or closed one is
+	   found before a key is made, not after (exit 4, two files left) */
+	if ((err = cli_stdout_writable()) != 0)
+		return cli_errorf("key", NLP_IO, "standard output: %s; no key "
+		    "was made", strerror(err));
 	if (nlp_key_generate(a.out, a.force, id, &e) != NLP_OK)
 		return cli_error("key", &e);
 	printf("%s.pub %s\n", a.out, id);
+	if ((err = cli_flush_stdout()) != 0)
+		return cli_errorf("key", NLP_IO, "'%s' and '%s.pub' are written, "
+		    "but standard output failed: %s", a.out, a.out, strerror(err));
 	return NLP_OK;
 }

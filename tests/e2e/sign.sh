@@ -34,6 +34,12 @@ check "the key is unchanged" cmp -s k k.before
 : >only.pub
 expect_status 4 "key generate when only KEY.pub exists" "$N" key generate -o only
 check "writes nothing" test ! -e only
+# Regression (fixed): with standard output full, exit 4 and both files
+# made (the id was printed after them).  Expected: no key made.
+if [ -w /dev/full ]; then
+	expect_status 4 "key generate with a full standard output" sh -c "'$N' key generate -o full >/dev/full"
+	check "... makes no key, and says so" sh -c "[ ! -e full ] && [ ! -e full.pub ] && grep -q 'no key was made' '$T/err'"
+fi
 expect_status 0 "key generate --force" "$N" key generate -o k --force
 check "--force made a new key" sh -c "! cmp -s k k.before && ! cmp -s k.pub k.pub.before"
 check "still mode 0600" test "$(stat -c %a k)" = 600
