@@ -317,28 +317,79 @@ raise_nofile(unsigned want)
 	}
 }
 
-/* Serve until SIGTERM or SIGINT; SIGHUP reloads.  The signals are
- * blocked in every thread and taken here, by sigwait(). */
+/*
+ * The signals, blocked in every thread and taken by one of its own with
+ * sigwait(): SIGHUP reloads; SIGTERM or SIGINT while the server starts
+ * (the model loading, the log opening: a FIFO with no reader waits for
+ * one) ends the process as the signal would, nothing being served yet,
+ * and once it serves, stops it, in run().
+ */
+struct watch {
+	sigset_t set;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct nlp_server *s;        /* NULL while it starts */
+	int stop;
+};
+
+static void *
+watch(void *arg)
+{
+	struct watch *w = arg;
+	sigset_t one;
+	int sig;
+
+	for (;;) {
+		if (sigwait(&w->set, &sig) != 0)
+			continue;
+		pthread_mutex_lock(&w->mu);
+		if (sig == SIGHUP) {
+			if (w->s != NULL)
+				nlp_server_hup(w->s);
+			pthread_mutex_unlock(&w->mu);
+			continue;
+		}
+		if (w->s == NULL) {
+			signal(sig, SIG_DFL);
+			sigemptyset(&one);
+			sigaddset(&one, sig);
+			pthread_sigmask(SIG_UNBLOCK, &one, NULL);
+			raise(sig);
+		}
+		w->stop = 1;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		return NULL;
+	}
+}
+
+/* Serve until SIGTERM or SIGINT (see watch()). */
 static int
 run(struct sargs *a, const sigset_t *set)
 {
+	struct watch w = { .mu = PTHREAD_MUTEX_INITIALIZER,
+	    .cv = PTHREAD_COND_INITIALIZER };
 	struct nlp_server *s;
+	pthread_t t;
 	unsigned left;
-	int rc, sig;
+	int rc;
 
+	w.set = *set;
+	if ((rc = pthread_create(&t, NULL, watch, &w)) != 0)
+		return nlp_errf(&a->e, NLP_IO, "cannot start a thread: %s",
+		    strerror(rc));
 	if ((rc = nlp_server_start(&s, &a->o, &a->e)) != NLP_OK) {
+		pthread_cancel(t);
+		pthread_join(t, NULL);
 		nlp_server_stop(s);
 		return rc;
 	}
-	for (;;) {
-		if (sigwait(set, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			nlp_server_hup(s);
-			continue;
-		}
-		break;
-	}
+	pthread_mutex_lock(&w.mu);
+	w.s = s;
+	while (!w.stop)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	pthread_join(t, NULL);
 	left = nlp_server_drain(s, a->drain);
 	nlp_server_stop(s);
 	if (left > 0)

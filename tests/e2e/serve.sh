@@ -414,6 +414,23 @@ check "... after --drain 0.5 s, not the upload's 3 s ($ms ms)" test $ms -lt 2000
 check "... and says a request was cut short" grep -q '1 request still in progress after --drain 0.5 s were cut short' cut.err
 wait $SLOW
 
+# Regression (fixed): SIGTERM and SIGINT were blocked from the start, so
+# a server still starting (here its --log a FIFO no one reads, as a model
+# loading from a silent PostgreSQL would be) could only be killed -9.
+# Expected: it ends as the signal would, nothing being served yet.
+mkfifo start.fifo
+for sig in 15 2; do   # SIGTERM, SIGINT
+	timeout -s KILL 20 "$N" --registry "$REG" serve --listen 127.0.0.1:0 -m spam --log start.fifo 2>start.err &
+	tpid=$!
+	sleep 0.5
+	pid=$(ps -o pid= --ppid $tpid | tr -d ' ')
+	kill -$sig "${pid:-$tpid}"
+	wait $tpid
+	rc=$?
+	check "signal $sig while it starts ends it, as the signal would (exit $rc)" test $rc -eq $((128 + sig))
+	check "... before it listened" sh -c "! grep -q 'listening on' start.err"
+done
+
 # --- socket activation: the listening socket inherited as fd 3, as
 # systemd passes it (LISTEN_FDS, LISTEN_PID)
 cat >activate.py <<'EOF'
