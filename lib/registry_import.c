@@ -117,6 +117,56 @@ is_line_or_null(json_t *j, size_t max)
 	return json_is_null(j) || is_line(j, max);
 }
 
+/* A time as the registry writes one: "2026-11-22T03:04:05Z" (UTC). */
+static int
+is_time(json_t *j)
+{
+	static const char form[] = "dddd-dd-ddTdd:dd:ddZ";
+	const char *s = json_string_value(j);
+	size_t i;
+
+	if (s == NULL || json_string_length(j) != sizeof form - 1)
+		return 0;
+	for (i = 0; form[i] != '\0'; i++)
+		if (form[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != form[i])
+			return 0;
+	return 1;
+}
+
+/* A figure of a recorded evaluation: a number, or null (not a number
+ * when it was measured). */
+static int
+is_figure(json_t *j)
+{
+	return json_is_number(j) || json_is_null(j);
+}
+
+/* An evaluation's metrics as eval --record writes them: figures, n a
+ * count, per_class_f1 an object of figures. */
+static int
+is_metrics(json_t *m)
+{
+	const char *k;
+	json_t *x, *y;
+	const char *l;
+
+	if (!json_is_object(m))
+		return 0;
+	json_object_foreach(m, k, x) {
+		if (strcmp(k, "per_class_f1") == 0) {
+			if (!json_is_object(x))
+				return 0;
+			json_object_foreach(x, l, y)
+				if (!is_figure(y))
+					return 0;
+		} else if (strcmp(k, "n") == 0 ? !json_is_integer(x) ||
+		    json_integer_value(x) < 0 : !is_figure(x)) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /* A version number (1 .. 2^31-1), or with null_ok null (0). */
 static int
 is_version(json_t *j, int null_ok)
@@ -143,6 +193,28 @@ has_keys(json_t *o, const char *const *keys, size_t n)
 #define HAS_KEYS(o, ...) has_keys((o), (const char *const []){ __VA_ARGS__ }, \
 	sizeof (const char *const []){ __VA_ARGS__ } / sizeof (const char *))
 
+/* An array of {name, sha256, bytes}: the files a model was trained or
+ * evaluated on. */
+static int
+is_files(json_t *a)
+{
+	json_t *x;
+	size_t i;
+
+	if (!json_is_array(a))
+		return 0;
+	json_array_foreach(a, i, x)
+		if (!HAS_KEYS(x, "name", "sha256", "bytes") ||
+		    !is_line(json_object_get(x, "name"), NLP_TEXT_MAX) ||
+		    !json_is_string(json_object_get(x, "sha256")) ||
+		    !nlp_store_valid_hex(json_string_value(json_object_get(x,
+		    "sha256"))) ||
+		    !json_is_integer(json_object_get(x, "bytes")) ||
+		    json_integer_value(json_object_get(x, "bytes")) < 0)
+			return 0;
+	return 1;
+}
+
 static int
 check_event(const struct bundle *b, const char *name, json_t *ev,
     struct nlp_err *e)
@@ -156,7 +228,7 @@ check_event(const struct bundle *b, const char *name, json_t *ev,
 
 	if (!HAS_KEYS(ev, "at", "who", "kind", "alias", "old_version",
 	    "new_version", "reason") ||
-	    !is_line(json_object_get(ev, "at"), 64) ||
+	    !is_time(json_object_get(ev, "at")) ||
 	    !is_line(json_object_get(ev, "who"), NLP_TEXT_MAX) ||
 	    !is_line_or_null(json_object_get(ev, "reason"), NLP_TEXT_MAX) ||
 	    !is_version(json_object_get(ev, "old_version"), 1) ||
@@ -197,7 +269,7 @@ check_version(const struct bundle *b, const char *name, json_t *v,
 	    json_integer_value(x) > NLP_BUNDLE_OBJECT_MAX)
 		return bad(b, e, "%s@%ld: bad sha256 or size", name, out->version);
 	out->size = json_integer_value(x);
-	if (!is_line(json_object_get(v, "created_at"), 64) ||
+	if (!is_time(json_object_get(v, "created_at")) ||
 	    !is_line(json_object_get(v, "created_by"), NLP_TEXT_MAX) ||
 	    !is_line_or_null(json_object_get(v, "source"), NLP_TEXT_MAX) ||
 	    !is_line_or_null(json_object_get(v, "description"), NLP_TEXT_MAX) ||
@@ -206,17 +278,9 @@ check_version(const struct bundle *b, const char *name, json_t *v,
 	    !json_is_object(json_object_get(v, "meta")))
 		return bad(b, e, "%s@%ld: a field has the wrong type", name,
 		    out->version);
-	json_array_foreach(json_object_get(v, "inputs"), i, x) {
-		if (!HAS_KEYS(x, "name", "sha256", "bytes") ||
-		    !is_line(json_object_get(x, "name"), NLP_TEXT_MAX) ||
-		    !json_is_string(json_object_get(x, "sha256")) ||
-		    !nlp_store_valid_hex(json_string_value(json_object_get(x,
-		    "sha256"))) ||
-		    !json_is_integer(json_object_get(x, "bytes")) ||
-		    json_integer_value(json_object_get(x, "bytes")) < 0)
-			return bad(b, e, "%s@%ld: an input is not {name, sha256, "
-			    "bytes}", name, out->version);
-	}
+	if (!is_files(json_object_get(v, "inputs")))
+		return bad(b, e, "%s@%ld: an input is not {name, sha256, bytes}",
+		    name, out->version);
 	json_array_foreach(json_object_get(v, "tags"), i, x) {
 		json_t *k = json_object_get(x, "key");
 		if (!HAS_KEYS(x, "key", "value") || !json_is_string(k) ||
@@ -227,12 +291,13 @@ check_version(const struct bundle *b, const char *name, json_t *v,
 	}
 	json_array_foreach(json_object_get(v, "evaluations"), i, x) {
 		if (!HAS_KEYS(x, "at", "who", "data", "metrics") ||
-		    !is_line(json_object_get(x, "at"), 64) ||
+		    !is_time(json_object_get(x, "at")) ||
 		    !is_line(json_object_get(x, "who"), NLP_TEXT_MAX) ||
-		    !json_is_array(json_object_get(x, "data")) ||
-		    !json_is_object(json_object_get(x, "metrics")))
+		    !is_files(json_object_get(x, "data")) ||
+		    !is_metrics(json_object_get(x, "metrics")))
 			return bad(b, e, "%s@%ld: an evaluation is not {at, who, "
-			    "data, metrics}", name, out->version);
+			    "data, metrics} (a time, a name, the files it was "
+			    "on, its figures)", name, out->version);
 	}
 	if (!json_is_array(json_object_get(v, "inputs")) ||
 	    !json_is_array(json_object_get(v, "tags")) ||
@@ -349,7 +414,7 @@ check_model(struct bundle *b, json_t *mj, struct b_model *m,
 		    !json_is_string(a) ||
 		    !nlp_registry_valid_alias(json_string_value(a)) ||
 		    !is_version(json_object_get(x, "version"), 0) ||
-		    !is_line(json_object_get(x, "updated_at"), 64))
+		    !is_time(json_object_get(x, "updated_at")))
 			return bad(b, e, "model '%s': an alias is not {alias, "
 			    "version, updated_at}", m->name);
 		v = (long)json_integer_value(json_object_get(x, "version"));

@@ -438,9 +438,27 @@ def swap(d):
     v["sha256"], v["size"] = hashlib.sha256(junk).hexdigest(), len(junk)
 write("junk.tar", [m for m in with_doc(swap) if m[0] != objs[0][0]] +
     [("objects/" + hashlib.sha256(junk).hexdigest(), junk)])
+# Regression (fixed): times that are not times, and evaluations whose
+# figures are not numbers, were imported, and show printed 0.0000 for
+# them.  Expected: refused, as any other field of the wrong shape.
+write("time.tar", with_doc(lambda d: d["models"][0]["versions"][0].update(created_at="not a time")))
+write("eventtime.tar", with_doc(lambda d: d["models"][0]["events"][0].update(at="yesterday")))
+ev = {"at": "2026-11-22T03:04:05Z", "who": "x", "data": [], "metrics": {"accuracy": 0.9, "n": 10}}
+def add_eval(**kw):
+    def f(d):
+        e = dict(ev); e.update(kw)
+        d["models"][0]["versions"][0]["evaluations"].append(e)
+    return f
+write("evalfig.tar", with_doc(add_eval(metrics={"accuracy": "NaN", "n": 10})))
+write("evaln.tar", with_doc(add_eval(metrics={"accuracy": 0.9, "n": -1})))
+write("evalclass.tar", with_doc(add_eval(metrics={"per_class_f1": {"ham": "high"}})))
+write("evaldata.tar", with_doc(add_eval(data=[1, 2])))
+write("evalat.tar", with_doc(add_eval(at="now")))
+write("evalok.tar", with_doc(add_eval()))
 PY
 "$N" --registry "$R" registry history spam >"$T/h30"
-for f in objects-first traversal newer dupkey kind size metrics hyper nosums notartifact junk; do
+for f in objects-first traversal newer dupkey kind size metrics hyper nosums notartifact junk \
+    time eventtime evalfig evaln evalclass evaldata evalat; do
 	[ -e "$B/$f.tar" ] || { fail "bundles: $f.tar was not made"; continue; }
 	expect_status 3 "bundles: $f.tar is refused" "$N" --registry "$R" registry import "$B/$f.tar"
 	check "bundles: $f.tar: one line ($(head -c 200 "$T/err"))" one_line "$T/err"
@@ -451,6 +469,7 @@ check "bundles: nothing escaped the bundle" test ! -e "$T/evil"
 check "bundles: the registry is as it was" cmp -s "$T/h30" "$T/h31"
 check "bundles: nothing in the new one" sh -c "! '$N' --registry '$T/r31' registry list | grep -q spam"
 check "bundles: not even an empty registry made for them" test ! -e "$T/r31"
+expect_status 0 "bundles: an evaluation of the right shape is imported" "$N" --registry "$T/r35" registry import "$B/evalok.tar"
 # A FILE that cannot be read twice (import checks it, then stores it) is
 # refused at once, exit 2 as '-' is, before the registry is opened,
 # locked or made.  Regression (fixed): a FIFO's second reading waited
