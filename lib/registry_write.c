@@ -1045,6 +1045,9 @@ nlp_registry_parse_requirement(const char *s, struct nlp_requirement *q,
 	}
 	while (*p == ' ' || *p == '\t')
 		p++;
+	/* a decimal number: strtod() also reads 0x1p-1, inf and nan */
+	if (p[strspn(p, "0123456789.eE+- \t")] != '\0')
+		goto bad;
 	errno = 0;
 	q->bound = strtod(p, &end);
 	while (end != p && (*end == ' ' || *end == '\t'))
@@ -1056,7 +1059,8 @@ nlp_registry_parse_requirement(const char *s, struct nlp_requirement *q,
 	if (strcmp(q->metric, "accuracy") && strcmp(q->metric, "macro_f1") &&
 	    strcmp(q->metric, "weighted_f1") && strcmp(q->metric, "log_loss") &&
 	    strcmp(q->metric, "ece") && strcmp(q->metric, "n") &&
-	    strcmp(q->metric, "seen") && strncmp(q->metric, "f1:", 3) != 0)
+	    strcmp(q->metric, "seen") && (strncmp(q->metric, "f1:", 3) != 0 ||
+	    q->metric[3] == '\0'))
 		return nlp_errf(e, NLP_USAGE, "requirement '%s': unknown metric "
 		    "'%s' (accuracy, macro_f1, weighted_f1, log_loss, ece, n, "
 		    "seen, f1:LABEL)", s, q->metric);

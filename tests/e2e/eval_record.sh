@@ -63,6 +63,10 @@ expect_status 1 "... and can refuse less than the default" "$N" $R registry alia
 check "... naming seen" grep -q "requirement 'seen<0' failed: seen is 0" "$T/err"
 expect_status 2 "a malformed requirement" "$N" $R registry alias spam 1 staging --require 'macro_f1 is big'
 expect_status 2 "an unknown metric" "$N" $R registry alias spam 1 staging --require 'beauty>=1'
+# Regression (fixed): an empty label's F1 was a requirement not met
+# (exit 1), and a hexadecimal bound was read.  Expected: usage errors.
+expect_status 2 "f1: of no label" "$N" $R registry alias spam 1 staging --require 'f1:>0.1'
+expect_status 2 "a hexadecimal bound" "$N" $R registry alias spam 1 staging --require 'macro_f1>=0x1p-1'
 
 # --- --baseline-if-exists: the first deployment has no production yet
 # (issue 11: 9)
