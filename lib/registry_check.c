@@ -11,7 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "artifact.h"
+#include "jsonwatch.h"
 #include "sign.h"
 #include "store.h"
 
@@ -190,6 +193,69 @@ verify_orphan(void *arg, const char *sha256, int64_t size)
 	    "belongs to no version (gc removes it)", sha256);
 }
 
+/*
+ * A row of: name, version, then JSON columns, each of the kind its name
+ * in json_kinds says ('{' an object, '[' an array; "hyperparameters{"):
+ * one that is not, a problem (the commands that read it refuse it as
+ * damage, where it was read as empty).
+ */
+struct json_rows {
+	struct verify *x;
+	const char *const *cols;     /* "metrics{", ... */
+	size_t ncols;
+	const char *what;            /* "", or " evaluation #" */
+};
+
+static int
+json_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	struct json_rows *jr = arg;
+	size_t i, n;
+	int rc;
+
+	for (i = 0; i < jr->ncols; i++) {
+		const char *text = nlp_regdb_text(st, 3 + (int)i);
+		const char *c = jr->cols[i];
+		unsigned long mark = nlp_json_watch();
+		json_t *j = text != NULL ? json_loads(text, 0, NULL) : NULL;
+		int ok;
+
+		n = strlen(c) - 1;
+		ok = c[n] == '{' ? json_is_object(j) : json_is_array(j);
+		json_decref(j);
+		if (nlp_json_failed_since(mark))
+			return nlp_errf(e, NLP_IO, "out of memory");
+		if (!ok && (rc = nlp_registry_strings_addf(&jr->x->rep->problems,
+		    jr->x->e, "%s@%lld%s%.0lld: its %.*s column is not a JSON %s", nlp_regdb_text(st, 0), (long long)nlp_regdb_int(st,
+		    1), jr->what, (long long)nlp_regdb_int(st, 2), (int)n, c,
+		    c[n] == '{' ? "object" : "array")) != NLP_OK)
+			return rc;
+	}
+	return NLP_OK;
+}
+
+/* The JSON the registry stores: versions' and evaluations'. */
+static int
+verify_json(struct verify *x)
+{
+	static const char *const vcols[] = { "hyperparameters{", "metrics{",
+		"meta{" };
+	static const char *const ecols[] = { "data[", "metrics{" };
+	struct json_rows v = { x, vcols, 3, "" }, ev = { x, ecols, 2,
+	    " evaluation #" };
+	int rc;
+
+	if ((rc = nlp_regdb_each(x->r, "SELECT m.name, v.version, 0, "
+	    "v.hyperparameters, v.metrics, v.meta FROM versions v JOIN models m "
+	    "ON m.id = v.model_id ORDER BY m.name, v.version", NULL, 0, json_row,
+	    &v, x->e)) != NLP_OK || x->r->schema < 2)
+		return rc;
+	return nlp_regdb_each(x->r, "SELECT m.name, v.version, e.id, e.data, "
+	    "e.metrics FROM evaluations e JOIN versions v ON v.id = e.version_id "
+	    "JOIN models m ON m.id = v.model_id ORDER BY m.name, v.version, e.id",
+	    NULL, 0, json_row, &ev, x->e);
+}
+
 /* The steps of verify, each problem found added to x's report. */
 static int
 verify_steps(struct verify *x, int quick)
@@ -202,6 +268,9 @@ verify_steps(struct verify *x, int quick)
 		return rc;
 	if ((rc = nlp_regdb_check_references(r, database_problem, x, x->e)) !=
 	    NLP_OK && (rc = verify_failed(x, rc)) != NLP_OK)
+		return rc;
+	if (!x->skip && (rc = verify_json(x)) != NLP_OK &&
+	    (rc = verify_failed(x, rc)) != NLP_OK)
 		return rc;
 	x->skip = 0;
 	if ((rc = read_referenced(r, &x->ref, x->e)) != NLP_OK &&

@@ -94,15 +94,26 @@ nlp_regdb_last_id(struct nlp_registry *r)
 }
 
 /* The tables of a registry of schema r->schema: since which schema,
- * and whether only on PostgreSQL. */
+ * whether only on PostgreSQL, and the columns the commands read (the
+ * same on both backends, since schema 1 unless the table is newer). */
 static const struct {
 	const char *name;
 	int since, pg_only;
+	const char *columns;
 } tables[] = {
-	{ "models", 1, 0 }, { "versions", 1, 0 }, { "inputs", 1, 0 },
-	{ "tags", 1, 0 }, { "aliases", 1, 0 }, { "events", 1, 0 },
-	{ "evaluations", 2, 0 }, { "signatures", 3, 0 },
-	{ "nlpops_meta", 1, 1 }, { "objects", 1, 1 }, { "chunks", 1, 1 },
+	{ "models", 1, 0, "id name next_version created_at" },
+	{ "versions", 1, 0, "id model_id version sha256 size created_at "
+	    "created_by source description hyperparameters metrics meta" },
+	{ "inputs", 1, 0, "version_id position name sha256 bytes" },
+	{ "tags", 1, 0, "version_id key value" },
+	{ "aliases", 1, 0, "model_id alias version_id updated_at" },
+	{ "events", 1, 0, "id at who model kind alias old_version new_version "
+	    "reason" },
+	{ "evaluations", 2, 0, "id version_id at who data metrics" },
+	{ "signatures", 3, 0, "version_id key_id signature" },
+	{ "nlpops_meta", 1, 1, "key value" },
+	{ "objects", 1, 1, "sha256 size chunks" },
+	{ "chunks", 1, 1, "sha256 seq data" },
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
@@ -158,6 +169,62 @@ missing_problem(void *arg, const char *table)
 	return m->fn(m->arg, problem);
 }
 
+/* The columns a table has, as one string: " a b c ". */
+struct have_columns {
+	char list[1024];
+};
+
+static int
+column_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	struct have_columns *h = arg;
+	const char *name = nlp_regdb_text(st, 0);
+	size_t n = strlen(h->list);
+
+	(void)e;
+	if (name != NULL)
+		snprintf(h->list + n, sizeof h->list - n, "%s ", name);
+	return NLP_OK;
+}
+
+/* Each column the commands read that a table there lacks, as a problem
+ * (a column dropped by hand: every read of it fails, status 5). */
+static int
+missing_columns(struct nlp_registry *r, struct missing *m)
+{
+	int pg = NLP_REGDB_IS_PG(r), rc;
+	size_t i, n;
+	const char *c;
+
+	for (i = 0; i < NTABLES; i++) {
+		struct nlp_regdb_param p[] = { NLP_REGDB_TEXT(tables[i].name) };
+		struct have_columns h = { " " };
+		char want[64], problem[192];
+
+		if (r->schema < tables[i].since || (!pg && tables[i].pg_only))
+			continue;
+		if ((rc = nlp_regdb_each(r, pg ? "SELECT column_name FROM "
+		    "information_schema.columns WHERE table_schema = "
+		    "current_schema() AND table_name = ?" : "SELECT name FROM "
+		    "pragma_table_info(?)", p, 1, column_row, &h, m->e)) !=
+		    NLP_OK)
+			return rc;
+		if (strcmp(h.list, " ") == 0)
+			continue;        /* no such table: said already */
+		for (c = tables[i].columns; *c != '\0'; c += n + (c[n] == ' ')) {
+			n = strcspn(c, " ");
+			snprintf(want, sizeof want, " %.*s ", (int)n, c);
+			if (strstr(h.list, want) != NULL)
+				continue;
+			snprintf(problem, sizeof problem, "table '%s' has no column "
+			    "'%.*s'", tables[i].name, (int)n, c);
+			if ((rc = m->fn(m->arg, problem)) != NLP_OK)
+				return rc;
+		}
+	}
+	return NLP_OK;
+}
+
 int
 nlp_regdb_check(struct nlp_registry *r, int quick, int max,
     const char *what, int (*fn)(void *arg, const char *problem), void *arg,
@@ -167,7 +234,7 @@ nlp_regdb_check(struct nlp_registry *r, int quick, int max,
 	int rc;
 
 	if ((rc = nlp_regdb_missing_tables(r, missing_problem, &m, e)) !=
-	    NLP_OK)
+	    NLP_OK || (rc = missing_columns(r, &m)) != NLP_OK)
 		return rc;
 	return r->ops->check(r, quick, max, what, fn, arg, e);
 }

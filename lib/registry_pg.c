@@ -281,8 +281,8 @@ pg_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
 		return busy_err(r, e);
 	if (strncmp(st, "23", 2) == 0 || strcmp(st, "P0001") == 0)
 		status = NLP_REGISTRY;
-	else if (strcmp(st, "42P01") == 0)
-		/* a table of ours gone: a damaged registry */
+	else if (strcmp(st, "42P01") == 0 || strcmp(st, "42703") == 0)
+		/* a table or column of ours gone: a damaged registry */
 		return nlp_errf(e, NLP_REGISTRY, "registry '%s': %s: %s (its "
 		    "schema is damaged: see 'nlpops registry verify')", r->dir,
 		    what, msg);

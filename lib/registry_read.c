@@ -507,9 +507,12 @@ parse_json(const char *text, json_t **j, struct nlp_err *e)
 	return NLP_OK;
 }
 
-/* An object the registry stored as text (NULL: none) into o. */
+/* An object the registry stored as text (NULL: none) into o: what it
+ * is, for the message when it is not one (it was read as empty, and show
+ * and diff left it out without a word). */
 static int
-object_of(const char *text, struct nlp_registry_object *o, struct nlp_err *e)
+object_of(const char *text, struct nlp_registry_object *o, const char *what,
+    struct nlp_err *e)
 {
 	unsigned long mark;
 	json_t *j = NULL;
@@ -519,6 +522,12 @@ object_of(const char *text, struct nlp_registry_object *o, struct nlp_err *e)
 	if ((rc = copy_text(&o->json, text, e)) != NLP_OK ||
 	    (rc = parse_json(text, &j, e)) != NLP_OK)
 		return rc;
+	if (text != NULL && !json_is_object(j)) {
+		json_decref(j);
+		return nlp_errf(e, NLP_REGISTRY, "the registry is damaged: %s "
+		    "column is not a JSON object (see 'nlpops registry verify')",
+		    what);
+	}
 	mark = nlp_json_watch();
 	rc = object_fields(j, o, e);
 	json_decref(j);
@@ -823,7 +832,8 @@ version_columns(struct nlp_regdb_stmt *st, struct nlp_registry_version *v,
 	    (rc = copy_text(&v->description, nlp_regdb_text(st, 5), e)) !=
 	    NLP_OK)
 		return rc;
-	return object_of(nlp_regdb_text(st, 6), &v->metrics, e);
+	return object_of(nlp_regdb_text(st, 6), &v->metrics, "a version's "
+	    "metrics", e);
 }
 
 /* A row of: key, value. */
@@ -966,7 +976,8 @@ evaluation_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	    (rc = copy_text(&ev->data_json, nlp_regdb_text(st, 3), e)) !=
 	    NLP_OK ||
 	    (rc = data_sha256(ev->data_json, &ev->data_sha256, e)) != NLP_OK ||
-	    (rc = object_of(nlp_regdb_text(st, 4), &ev->metrics, e)) != NLP_OK)
+	    (rc = object_of(nlp_regdb_text(st, 4), &ev->metrics, "an "
+	    "evaluation's metrics", e)) != NLP_OK)
 		return rc;
 	ev->accuracy = metric(&ev->metrics, "accuracy");
 	ev->macro_f1 = metric(&ev->metrics, "macro_f1");
@@ -1099,8 +1110,8 @@ shown_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	    (rc = copy_text(&s->name, nlp_regdb_text(st, c), e)) != NLP_OK ||
 	    (rc = copy_text(&s->source, nlp_regdb_text(st, c + 1), e)) !=
 	    NLP_OK ||
-	    (rc = object_of(nlp_regdb_text(st, c + 2), &s->hyperparameters, e)) !=
-	    NLP_OK)
+	    (rc = object_of(nlp_regdb_text(st, c + 2), &s->hyperparameters,
+	    "a version's hyperparameters", e)) != NLP_OK)
 		return rc;
 	return nlp_registry_meta_fields(nlp_regdb_text(st, c + 3), s, e);
 }

@@ -174,7 +174,8 @@ schema_damage(struct nlp_registry *r)
 {
 	const char *m = sqlite3_errmsg(r->db);
 
-	return strncmp(m, "no such table", 13) == 0;
+	return strncmp(m, "no such table", 13) == 0 ||
+	    strncmp(m, "no such column", 14) == 0;
 }
 
 static int
@@ -191,8 +192,8 @@ sq_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
 		status = NLP_REGISTRY;
 		r->corrupt = 1;
 	} else if (prim == SQLITE_ERROR && schema_damage(r)) {
-		/* a table of ours gone: a damaged registry, not an I/O
-		   error (what it is, verify says) */
+		/* a table or column of ours gone: a damaged registry, not
+		   an I/O error (what it is, verify says) */
 		return nlp_errf(e, NLP_REGISTRY, "registry '%s': %s: %s (its "
 		    "schema is damaged: see 'nlpops registry verify')", r->dir,
 		    what, sqlite3_errmsg(r->db));

@@ -328,6 +328,29 @@ check "$backend: ... says it is damaged" grep -q "is damaged: its table 'events'
 expect_status 5 "$backend: history on it" "$N" --registry "$D1" registry history d
 check "$backend: ... the schema is damaged, in one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'its schema is damaged' '$T/err'"
 expect_status 5 "$backend: gc on it" "$N" --registry "$D1" registry gc
+# Regression (fixed): a column dropped was no problem to verify (exit 0),
+# and the verbs that read it failed as I/O (4).  Expected: verify names
+# it, the others say the schema is damaged (5).
+D4=$(dbreg dmg4) || fail "$backend: a database for the damage"
+"$N" --registry "$D4" registry push "$A/m1.nlp" --name d >/dev/null 2>&1 || fail "$backend: push to dmg4"
+dbsql dmg4 "ALTER TABLE versions DROP COLUMN source" >/dev/null 2>&1 || fail "$backend: DROP COLUMN source"
+expect_status 1 "$backend: verify with a column dropped" "$N" --registry "$D4" registry verify
+check "$backend: ... names it" grep -q "^problem: database: table 'versions' has no column 'source'" "$T/out"
+expect_status 5 "$backend: show on it" "$N" --registry "$D4" registry show d@1
+check "$backend: ... the schema is damaged" grep -q 'its schema is damaged' "$T/err"
+expect_status 5 "$backend: gc on it" "$N" --registry "$D4" registry gc
+# Regression (fixed): a version's JSON that did not parse was read as
+# none: show and diff left it out without a word, verify found nothing.
+D5=$(dbreg dmg5) || fail "$backend: a database for the damage"
+"$N" --registry "$D5" registry push "$A/m1.nlp" --name d >/dev/null 2>&1 || fail "$backend: push to dmg5"
+"$N" --registry "$D5" registry push "$A/m2.nlp" --name d >/dev/null 2>&1
+dbsql dmg5 "UPDATE versions SET hyperparameters = 'x' WHERE version = 1" >/dev/null 2>&1 || fail "$backend: damage the JSON"
+expect_status 1 "$backend: verify with a version's JSON damaged" "$N" --registry "$D5" registry verify
+check "$backend: ... names the version and the column" grep -q "^problem: d@1: its hyperparameters column is not a JSON object" "$T/out"
+expect_status 5 "$backend: show of it" "$N" --registry "$D5" registry show d@1
+check "$backend: ... says the registry is damaged" grep -q "the registry is damaged: a version's hyperparameters column is not a JSON object" "$T/err"
+expect_status 0 "$backend: rm of it" "$N" --registry "$D5" registry rm d@1
+expect_status 0 "$backend: ... and verify is clean again" "$N" --registry "$D5" registry verify
 if [ "$backend" = pg ]; then
 	D2=$(dbreg dmg2) || fail "$backend: a database for the damage"
 	"$N" --registry "$D2" registry push "$A/m1.nlp" --name d >/dev/null 2>&1 || fail "$backend: push to dmg2"
