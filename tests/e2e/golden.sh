@@ -7,7 +7,8 @@
 # and every exit status.  A change of structure must leave all of it as it
 # is; GOLDEN_UPDATE=1 rewrites the files after a deliberate change.
 # The plain run compares the bytes; the sanitizers' run of the same
-# commands is the other scripts' (train_predict, eval, drift, registry).
+# commands is the other scripts' (train_predict, eval, drift,
+# registry_backends).
 case $NLPOPS in */obj-san/nlpops) exit 0 ;; esac
 . "$TOP/tests/e2e/lib.sh"
 

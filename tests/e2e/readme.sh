@@ -13,8 +13,8 @@
 # for a cluster this script starts (pg_virtualenv, a port of its own) and
 # that stops with it: the whole script runs again inside it.
 # The plain run runs the README: its commands under the sanitizers are
-# the other scripts' (train_predict, eval, drift, registry, registry_backends
-# with PostgreSQL, serve, sign).
+# the other scripts' (train_predict, eval, drift, registry_backends with
+# PostgreSQL, hostile_registry, serve, sign).
 case $NLPOPS in */obj-san/nlpops) exit 0 ;; esac
 . "$TOP/tests/e2e/lib.sh"
 
