@@ -308,6 +308,28 @@ nlp_bundle_event_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/* A version's signature as import will check it: a bundle that import
+ * refuses is not written (a damaged row made one, exit 0). */
+static int
+export_sig_check(const char *name, const struct nlp_bundle_object *x,
+    json_t *sig, struct nlp_err *e)
+{
+	const char *kid = json_string_value(json_object_get(sig, "key_id"));
+	json_t *t = json_object_get(sig, "signature");
+	struct nlp_err se = { 0, "" };
+	struct nlp_signature s;
+
+	if (kid == NULL || !json_is_string(t) || nlp_signature_parse(&s,
+	    json_string_value(t), json_string_length(t), "the signature",
+	    &se) != NLP_OK || strcmp(s.key_id, kid) != 0 ||
+	    strcmp(s.sha256, x->sha256) != 0)
+		return nlp_errf(e, NLP_REGISTRY, "%s@%ld: its signature in the "
+		    "registry is damaged%s%s (see 'nlpops registry verify "
+		    "--signatures'); nothing exported", name, x->version,
+		    se.msg[0] ? ": " : "", se.msg);
+	return NLP_OK;
+}
+
 /* The rows of one exported version x into its object o. */
 static int
 export_version_rows(struct export_ctx *c, const struct nlp_bundle_object *x, json_t *o,
@@ -340,6 +362,8 @@ export_version_rows(struct export_ctx *c, const struct nlp_bundle_object *x, jso
 		    "signatures WHERE version_id = ?", p, 1, export_sig_row, &sig,
 		    e);
 	json_object_set_new(o, "signature", sig);
+	if (rc == NLP_OK && json_is_object(sig))
+		rc = export_sig_check(c->sel->name, x, sig, e);
 	return rc;
 }
 

@@ -195,6 +195,16 @@ check "... a push event from the version to itself, with the reason given" pytho
 import json, sys
 d = json.load(open('$T/out'))
 sys.exit(not ([(e['kind'], e['old_version'], e['new_version'], e['reason']) for e in d] == [('push', 1, 1, 'audited'), ('push', None, 1, None)]))"
+# Regression (fixed): a signature row damaged in the database was
+# exported as it was (exit 0), into a bundle that import refuses.
+# Expected: export refuses it, naming the version, and writes nothing.
+if command -v sqlite3 >/dev/null 2>&1; then
+	"$N" --registry reg3 registry push m.nlp --name sg --sign k >/dev/null 2>&1
+	expect_status 0 "export of a signed version" "$N" --registry reg3 registry export sg -o sg.tar
+	sqlite3 reg3/registry.db "UPDATE signatures SET signature = 'garbage'"
+	expect_status 5 "export of a version whose signature row is damaged" "$N" --registry reg3 registry export sg -o sg2.tar
+	check "... names it, and writes no bundle" sh -c "grep -q 'sg@1: its signature in the registry is damaged' '$T/err' && [ ! -e sg2.tar ]"
+fi
 expect_status 2 "verify --signatures needs keys" env -u NLPOPS_TRUSTED_KEYS "$N" --registry reg registry verify --signatures
 expect_status 1 "verify --signatures: a version signed by an untrusted key is a problem" "$N" --registry reg registry verify --signatures --trust k.pub
 check "... named" grep -q 'problem: spam@3: .*not a trusted key' "$T/out"
