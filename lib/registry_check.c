@@ -173,9 +173,20 @@ verify_scan(void *arg, const struct nlp_store_entry *en)
 	if (en->is_temp)
 		return nlp_registry_strings_addf(notes, x->e, "temporary file %s "
 		    "(gc removes it)", en->path);
-	if (en->bad_name)
+	if (en->bad_name) {
+		/* a version's object that is not a regular file is a problem
+		   of that version's already (verify_objects) */
+		char hex[NLP_SHA256_HEX];
+
+		if (strlen(en->sub) == 2 && strlen(en->name) == sizeof hex - 3) {
+			memcpy(hex, en->sub, 2);
+			memcpy(hex + 2, en->name, sizeof hex - 2);
+			if (nlp_store_valid_hex(hex) && is_referenced(&x->ref, hex))
+				return NLP_OK;
+		}
 		return nlp_registry_strings_addf(notes, x->e, "stray file %s in "
 		    "the object store", en->path);
+	}
 	if (!is_referenced(&x->ref, en->hex))
 		return nlp_registry_strings_addf(notes, x->e, "object %s belongs "
 		    "to no version (gc removes it)", en->hex);

@@ -384,6 +384,14 @@ expect_status 3 "drift of a version whose object is missing" "$N" --registry "$R
 expect_status 3 "predict from it" sh -c "'$N' --registry '$R2' predict -q -m h@1 <'$T/text.txt'"
 expect_status 3 "export of it" reg2 export h -o "$T/miss.tar"
 check "... leaves no bundle" test ! -e "$T/miss.tar"
+# Regression (fixed): an object that is a symbolic link was a problem of
+# its version and a stray file too.  Expected: the problem alone.
+cp a2.nlp "$T/elsewhere.nlp"
+ln -s "$T/elsewhere.nlp" "$(object "$S2" "$R2")"
+expect_status 1 "verify with a version's object a symbolic link" reg2 verify
+check "... a problem of its version" grep -q '^problem: h@1: .*is a symbolic link' "$T/out"
+check "... and not a stray file too" sh -c "! grep -q '^note: stray file' '$T/out'"
+rm -f "$(object "$S2" "$R2")"
 
 # --- train --push (of 600 texts, named as the whole set)
 mkdir "$T/small"
