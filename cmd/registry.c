@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -1363,6 +1364,24 @@ outside_registry(struct nlp_registry *r, const char *path)
 	    rest, nlp_registry_dir(r));
 }
 
+/* FILE.sig, where pull writes a signature or removes one, must not be a
+ * directory: found before FILE is written, not after (FILE was left,
+ * exit 4). */
+static int
+sig_path_free(const char *path)
+{
+	char sigpath[4096];
+	struct stat st;
+
+	if (nlp_signature_path(path, sigpath, sizeof sigpath) != 0)
+		return cli_errorf("registry", NLP_IO, "'%s': name too long for "
+		    "its signature's", path);
+	if (lstat(sigpath, &st) == 0 && S_ISDIR(st.st_mode))
+		return cli_errorf("registry", NLP_IO, "'%s' is a directory, where "
+		    "the signature of '%s' goes; nothing written", sigpath, path);
+	return NLP_OK;
+}
+
 static int
 verb_pull(struct nlp_registry *r, struct ropts *o)
 {
@@ -1378,6 +1397,9 @@ verb_pull(struct nlp_registry *r, struct ropts *o)
 	if (strcmp(o->output, "-") == 0 && isatty(1))   /* as export */
 		return cli_usage_error("registry", "pull -o -: standard output "
 		    "is a terminal; redirect it to a file");
+	if (strcmp(o->output, "-") != 0 && (rc = sig_path_free(o->output)) !=
+	    NLP_OK)
+		return rc;
 	if ((rc = nlp_registry_pull(r, &ref, o->output, &res, &e)) != NLP_OK)
 		return cli_error("registry", &e);
 	if (strcmp(o->output, "-") == 0)

@@ -158,6 +158,11 @@ expect_status 0 "the pulled artifact and its .sig load under --trust" "$N" predi
 cp first.sig pulled.nlp.sig
 expect_status 0 "pulling an unsigned version" "$N" --registry reg registry pull spam@1 -o pulled.nlp
 check "... removes a stale FILE.sig beside it" test ! -e pulled.nlp.sig
+# Regression (fixed): with FILE.sig a directory, FILE was written, then
+# exit 4.  Expected: found first, nothing written.
+mkdir dir.nlp.sig
+expect_status 4 "pull -o FILE with FILE.sig a directory" "$N" --registry reg registry pull spam@2 -o dir.nlp
+check "... writes nothing, and says why" sh -c "[ ! -e dir.nlp ] && grep -q \"'dir.nlp.sig' is a directory\" '$T/err'"
 expect_status 3 "alias with trusted keys: an unsigned version refused" "$N" --registry reg registry alias spam 1 production --trust k.pub
 expect_status 5 "... and the alias not made" "$N" --registry reg registry resolve spam@production
 expect_status 0 "alias with trusted keys: a signed version" "$N" --registry reg registry alias spam 2 production --trust k.pub
