@@ -194,7 +194,11 @@ data_json(const struct nlp_eval_result *r)
 
 	for (i = 0; i < r->ninputs; i++) {
 		json_t *in = json_object();
-		json_object_set_new(in, "name", json_string(r->inputs[i].path));
+		char name[4097];         /* a registry keeps 4096 bytes */
+		/* escaped: a name that is not UTF-8 was left out, and the
+		   evaluation recorded with it refused by import */
+		json_object_set_new(in, "name", json_string(nlp_text_escape_into(
+		    r->inputs[i].path, name, sizeof name)));
 		json_object_set_new(in, "sha256", json_string(r->inputs[i].sha256));
 		json_object_set_new(in, "bytes", json_integer((json_int_t)
 		    r->inputs[i].bytes));

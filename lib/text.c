@@ -183,6 +183,26 @@ nlp_text_escape_char(const char *s, char buf[8], size_t *len)
 	return buf;
 }
 
+char *
+nlp_text_escape_into(const char *s, char *dst, size_t cap)
+{
+	size_t len, k, at = 0;
+	const char *esc;
+	char buf[8];
+
+	for (; cap > 0 && *s != '\0'; s += len) {
+		esc = nlp_text_escape_char(s, buf, &len);
+		k = esc != NULL ? strlen(esc) : len;
+		if (at + k >= cap)
+			break;
+		memcpy(dst + at, esc != NULL ? esc : s, k);
+		at += k;
+	}
+	if (cap > 0)
+		dst[at] = '\0';
+	return dst;
+}
+
 /* The columns a terminal gives code point cp: 0 for a combining mark,
  * 2 for the East Asian wide and full-width ranges, else 1 (a table of
  * the main ranges, not wcwidth(), which depends on the locale). */

@@ -64,6 +64,14 @@ int nlp_text_clean(const char *s, size_t len);
 const char *nlp_text_escape_char(const char *s, char buf[8], size_t *len);
 
 /*
+ * s with each character nlp_text_escape_char() escapes escaped, into dst
+ * (cap bytes, NUL included), cut before the first character that does
+ * not fit: one clean line of valid UTF-8, as a record keeps a file's name
+ * (JSON strings are UTF-8); dst.
+ */
+char *nlp_text_escape_into(const char *s, char *dst, size_t cap);
+
+/*
  * s escaped for a person (see above) on out, right-aligned in width
  * columns like printf's %*s (width 0: no padding); s NULL is written as
  * nothing.  nlp_text_safe_width() is the columns a terminal gives what is

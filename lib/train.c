@@ -900,9 +900,12 @@ meta_inputs(json_t *root, const struct nlp_input *in, size_t nin,
 
 	for (i = 0; i < nin; i++) {
 		const char *base = strrchr(in[i].path, '/');
+		char name[4097];         /* a registry keeps 4096 bytes */
 		x = json_object();
-		json_object_set_new(x, "name", json_string(base ? base + 1 :
-		    in[i].path));
+		/* escaped: a name that is not UTF-8 was left out, and the
+		   artifact refused by push and the registry */
+		json_object_set_new(x, "name", json_string(nlp_text_escape_into(
+		    base ? base + 1 : in[i].path, name, sizeof name)));
 		json_object_set_new(x, "sha256", json_string(in[i].sha256));
 		json_object_set_new(x, "bytes", json_integer((json_int_t)in[i].bytes));
 		json_array_append_new(a, x);

@@ -45,6 +45,19 @@ expect_status 1 "a count is a whole number" "$N" $R registry alias spam 1 stagin
 check "... shown so" grep -q "n is [0-9]* on evaluation" "$T/err"
 expect_status 1 "... nor a strict one within 1e-9 (> $mf)" "$N" $R registry alias spam 1 staging --require "macro_f1>$mf"
 "$N" $R registry alias --delete spam staging >/dev/null 2>&1
+# Regression (fixed): a file name that is not UTF-8 was left out of the
+# artifact's inputs (push refused the artifact) and of a recorded
+# evaluation's data (import refused the bundle).  Expected: both escaped,
+# and the round trip whole.
+R6="--registry $T/reg6"
+cp "$DATA/spam.train.tsv.gz" "$T/$(printf 'tr\377ain.tsv.gz')"
+cp "$TEST" "$T/$(printf 'te\tst.tsv.gz')"
+expect_status 0 "train --push of a file whose name is not UTF-8" "$N" $R6 train -q --push odd "$T/$(printf 'tr\377ain.tsv.gz')"
+expect_status 0 "eval --record of a file whose name has a TAB" "$N" $R6 eval -q --record -m odd@1 "$T/$(printf 'te\tst.tsv.gz')"
+expect_status 0 "show names them, escaped" "$N" $R6 registry show odd@1
+check "... the training file" grep -q 'tr\\xffain.tsv.gz' "$T/out"
+expect_status 0 "export" "$N" $R6 registry export odd -o "$T/odd.tar"
+expect_status 0 "... and import elsewhere" "$N" --registry "$T/reg7" registry import "$T/odd.tar"
 # Regression (fixed): an evaluation on the training data itself was
 # evidence a --require promoted on.  Expected: figures on data more than
 # 1% of which the model was trained on meet no requirement, unless one
