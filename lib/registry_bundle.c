@@ -98,10 +98,11 @@ col_int(struct nlp_regdb_stmt *st, int i)
 	return json_integer(nlp_regdb_int(st, i));
 }
 
-/* Stored JSON text as a value (*out); NLP_DATA when it is not JSON. */
+/* Stored JSON text, an object (kind '{') or an array ('['), as a value
+ * (*out); NLP_REGISTRY when it is not (a bundle import would refuse). */
 static int
-col_json(struct nlp_regdb_stmt *st, int i, const char *what, json_t **out,
-    struct nlp_err *e)
+col_json(struct nlp_regdb_stmt *st, int i, int kind, const char *what,
+    json_t **out, struct nlp_err *e)
 {
 	const char *s = nlp_regdb_text(st, i);
 	unsigned long mark = nlp_json_watch();
@@ -113,9 +114,12 @@ col_json(struct nlp_regdb_stmt *st, int i, const char *what, json_t **out,
 		json_decref(j);
 		return nlp_errf(e, NLP_IO, "out of memory");
 	}
-	if (j == NULL)
-		return nlp_errf(e, NLP_DATA, "%s is not JSON in the registry",
-		    what);
+	if (kind == '{' ? !json_is_object(j) : !json_is_array(j)) {
+		json_decref(j);
+		return nlp_errf(e, NLP_REGISTRY, "the registry is damaged: %s is "
+		    "not a JSON %s there (see 'nlpops registry verify')", what,
+		    kind == '{' ? "object" : "array");
+	}
 	*out = j;
 	return NLP_OK;
 }
@@ -167,9 +171,9 @@ export_version_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 		return NLP_OK;
 	snprintf(what, sizeof what, "%s@%ld: its hyperparameters, metrics or "
 	    "meta.json", c->sel->name, version);
-	if ((rc = col_json(st, 8, what, &h, e)) != NLP_OK ||
-	    (rc = col_json(st, 9, what, &m, e)) != NLP_OK ||
-	    (rc = col_json(st, 10, what, &meta, e)) != NLP_OK) {
+	if ((rc = col_json(st, 8, '{', what, &h, e)) != NLP_OK ||
+	    (rc = col_json(st, 9, '{', what, &m, e)) != NLP_OK ||
+	    (rc = col_json(st, 10, '{', what, &meta, e)) != NLP_OK) {
 		json_decref(h);
 		json_decref(m);
 		return rc;
@@ -239,8 +243,9 @@ export_eval_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	json_t *o, *d = NULL, *m = NULL;
 	int rc;
 
-	if ((rc = col_json(st, 2, "an evaluation's data", &d, e)) != NLP_OK ||
-	    (rc = col_json(st, 3, "an evaluation's metrics", &m, e)) != NLP_OK) {
+	if ((rc = col_json(st, 2, '[', "an evaluation's data", &d, e)) !=
+	    NLP_OK || (rc = col_json(st, 3, '{', "an evaluation's metrics", &m,
+	    e)) != NLP_OK) {
 		json_decref(d);
 		return rc;
 	}

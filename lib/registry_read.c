@@ -943,6 +943,12 @@ data_sha256(const char *data, char **out, struct nlp_err *e)
 	*out = NULL;
 	if ((rc = parse_json(data, &j, e)) != NLP_OK)
 		return rc;
+	if (data != NULL && !json_is_array(j)) {
+		json_decref(j);
+		return nlp_errf(e, NLP_REGISTRY, "the registry is damaged: an "
+		    "evaluation's data column is not a JSON array (see 'nlpops "
+		    "registry verify')");
+	}
 	rc = copy_text(out, json_string_value(json_object_get(json_array_get(j,
 	    0), "sha256")), e);
 	json_decref(j);
@@ -1081,6 +1087,12 @@ nlp_registry_meta_fields(const char *text, struct nlp_registry_shown *s,
 
 	if ((rc = parse_json(text, &meta, e)) != NLP_OK)
 		return rc;
+	if (text != NULL && !json_is_object(meta)) {
+		json_decref(meta);
+		return nlp_errf(e, NLP_REGISTRY, "the registry is damaged: a "
+		    "version's meta column is not a JSON object (see 'nlpops "
+		    "registry verify')");
+	}
 	mark = nlp_json_watch();
 	if ((rc = value_of(json_object_get(meta, "labels"), &s->labels, e)) ==
 	    NLP_OK &&

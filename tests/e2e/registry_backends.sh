@@ -351,6 +351,10 @@ expect_status 5 "$backend: show of it" "$N" --registry "$D5" registry show d@1
 check "$backend: ... says the registry is damaged" grep -q "the registry is damaged: a version's hyperparameters column is not a JSON object" "$T/err"
 expect_status 0 "$backend: rm of it" "$N" --registry "$D5" registry rm d@1
 expect_status 0 "$backend: ... and verify is clean again" "$N" --registry "$D5" registry verify
+dbsql dmg5 "UPDATE versions SET meta = '[1]' WHERE version = 2" >/dev/null 2>&1 || fail "$backend: damage the meta"
+expect_status 5 "$backend: show of a version whose meta.json is damaged" "$N" --registry "$D5" registry show d@2
+expect_status 5 "$backend: ... export of it" "$N" --registry "$D5" registry export d -o "$T/d5.tar"
+check "$backend: ... which writes nothing" test ! -e "$T/d5.tar"
 if [ "$backend" = pg ]; then
 	D2=$(dbreg dmg2) || fail "$backend: a database for the damage"
 	"$N" --registry "$D2" registry push "$A/m1.nlp" --name d >/dev/null 2>&1 || fail "$backend: push to dmg2"
