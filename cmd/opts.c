@@ -54,6 +54,23 @@ tables(const struct cli_opt *opts, struct option **longopts, char **shorts)
 	return 0;
 }
 
+/* Is w "--name=value" for an option of c whose id is optopt: a flag
+ * given a value, the word getopt_long has stepped past? */
+static int
+flag_given_value(const struct cli_cmd *c, const char *w)
+{
+	const struct cli_opt *o;
+	size_t n;
+
+	if (strncmp(w, "--", 2) != 0 || strchr(w, '=') == NULL)
+		return 0;
+	n = strcspn(w + 2, "=");
+	for (o = c->opts; o->name != NULL; o++)   /* an abbreviation too */
+		if (strncmp(o->name, w + 2, n) == 0 && o->id == optopt)
+			return 1;
+	return 0;
+}
+
 /* The option that getopt_long refused (ret '?': unknown, or a flag given
  * a value; ':' a value missing), in one usage line naming it. */
 static int
@@ -67,7 +84,8 @@ refused(const struct cli_cmd *c, int ret, char **argv)
 	/* a letter refused before the end of its word (-Zq, -x.tsv): getopt
 	 * has not stepped past that word yet */
 	if (optopt != 0 && optopt < 256 && argv[optind] != NULL &&
-	    (arg[0] != '-' || arg[1] == '-' || strchr(arg, optopt) == NULL))
+	    !flag_given_value(c, arg) && (arg[0] != '-' || arg[1] == '-' ||
+	    strchr(arg, optopt) == NULL))
 		arg = argv[optind];
 	if (optopt != 0 && optopt < 256 && arg[0] == '-' && arg[1] != '-') {
 		if (ret == ':')
@@ -88,6 +106,9 @@ refused(const struct cli_cmd *c, int ret, char **argv)
 			return cli_usage_error(c->name, "'%s' goes before the "
 			    "command: nlpops %s VALUE %s ...", *g, *g, c->name);
 	}
+	if (flag_given_value(c, arg))
+		return cli_usage_error(c->name, "option '%.*s' takes no value",
+		    (int)strcspn(arg, "="), arg);
 	if (strchr(arg, '=') != NULL)
 		return cli_usage_error(c->name, "'%s': is not an option of '%s', "
 		    "or takes no value", arg, c->name);

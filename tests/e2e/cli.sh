@@ -139,6 +139,10 @@ expect_status 2 "train -o M -x.tsv: refused" sh -c "cd '$T' && '$N' train -o o.n
 check "... naming -x, and how to give the file" grep -q "'-x' is not an option of 'train'; for the file '-x.tsv', write ./-x.tsv or put -- before it" "$T/err"
 check "... in one line, with no model written" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && [ ! -e '$T/o.nlp' ]"
 expect_status 0 "train -o M -- -x.tsv" sh -c "cd '$T' && '$N' train -q -o o.nlp -- -x.tsv"
+expect_status 2 "predict --quiet=1 FILE (a flag given a value)" "$N" predict --quiet=1 "$T/-x.tsv"
+check "... names the flag, not the file" grep -q "option '--quiet' takes no value" "$T/err"
+expect_status 2 "predict --text-column=2 -Zq" "$N" predict --text-column=2 -Zq
+check "... names -Z" grep -q "'-Z' is not an option of 'predict'" "$T/err"
 expect_status 2 "a typo names the nearest command" "$N" regsitry list
 check "regsitry -> registry" grep -q "did you mean 'registry'" "$T/err"
 
