@@ -84,7 +84,18 @@ const struct cli_cmd cli_serve = {
 	options, NULL, "",
 };
 
+/* The signals' thread (see watch()) and what it knows of the server. */
+struct watch {
+	sigset_t set;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int serving;                 /* it said it listens */
+	struct nlp_server *s;        /* NULL until nlp_server_start() returned */
+	int hup, stop;               /* a SIGHUP before that; SIGTERM or SIGINT */
+};
+
 struct sargs {
+	struct watch *w;
 	struct nlp_server_opts o;
 	const char *listen;
 	int json;                /* --log-format json */
@@ -176,6 +187,13 @@ event(void *ctx, const char *kind, const char *msg)
 
 	for (i = 0; errors[i] != NULL; i++)
 		error |= strcmp(kind, errors[i]) == 0;
+	if (a->w != NULL && strcmp(kind, "listening") == 0) {
+		/* from here a SIGTERM drains (a supervisor that saw this line
+		   may send one before nlp_server_start() returns) */
+		pthread_mutex_lock(&a->w->mu);
+		a->w->serving = 1;
+		pthread_mutex_unlock(&a->w->mu);
+	}
 	if (!a->json) {
 		fprintf(stderr, "nlpops serve: %s%s\n", error &&
 		    strcmp(kind, "registry_error") != 0 ? "error: " : "", msg);
@@ -319,19 +337,11 @@ raise_nofile(unsigned want)
 
 /*
  * The signals, blocked in every thread and taken by one of its own with
- * sigwait(): SIGHUP reloads; SIGTERM or SIGINT while the server starts
- * (the model loading, the log opening: a FIFO with no reader waits for
- * one) ends the process as the signal would, nothing being served yet,
- * and once it serves, stops it, in run().
+ * sigwait(): SIGHUP reloads; SIGTERM or SIGINT before the server says it
+ * listens (the model loading, the log opening: a FIFO with no reader
+ * waits for one) ends the process as the signal would, nothing being
+ * served yet, and from then on stops it, in run().
  */
-struct watch {
-	sigset_t set;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct nlp_server *s;        /* NULL while it starts */
-	int stop;
-};
-
 static void *
 watch(void *arg)
 {
@@ -346,10 +356,12 @@ watch(void *arg)
 		if (sig == SIGHUP) {
 			if (w->s != NULL)
 				nlp_server_hup(w->s);
+			else
+				w->hup = w->serving;   /* run() passes it on */
 			pthread_mutex_unlock(&w->mu);
 			continue;
 		}
-		if (w->s == NULL) {
+		if (!w->serving) {
 			signal(sig, SIG_DFL);
 			sigemptyset(&one);
 			sigaddset(&one, sig);
@@ -378,18 +390,23 @@ run(struct sargs *a, const sigset_t *set)
 	if ((rc = pthread_create(&t, NULL, watch, &w)) != 0)
 		return nlp_errf(&a->e, NLP_IO, "cannot start a thread: %s",
 		    strerror(rc));
+	a->w = &w;
 	if ((rc = nlp_server_start(&s, &a->o, &a->e)) != NLP_OK) {
 		pthread_cancel(t);
 		pthread_join(t, NULL);
+		a->w = NULL;
 		nlp_server_stop(s);
 		return rc;
 	}
 	pthread_mutex_lock(&w.mu);
 	w.s = s;
+	if (w.hup)
+		nlp_server_hup(s);
 	while (!w.stop)
 		pthread_cond_wait(&w.cv, &w.mu);
 	pthread_mutex_unlock(&w.mu);
 	pthread_join(t, NULL);
+	a->w = NULL;
 	left = nlp_server_drain(s, a->drain);
 	nlp_server_stop(s);
 	if (left > 0)

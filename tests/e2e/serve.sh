@@ -431,6 +431,21 @@ for sig in 15 2; do   # SIGTERM, SIGINT
 	check "... before it listened" sh -c "! grep -q 'listening on' start.err"
 done
 
+# ... and once it said it listens, a SIGTERM at once drains (exit 0), as
+# a supervisor that waits for that line and stops it sends one: the
+# server is told it serves when it says so, not when its start returns.
+i=0 ok=0
+while [ $i -lt 5 ]; do
+	"$N" --registry "$REG" serve --listen 127.0.0.1:0 -m spam 2>quick.err &
+	qpid=$!
+	j=0
+	while [ $j -lt 400 ] && ! grep -q 'listening on' quick.err; do sleep 0.01; j=$((j + 1)); done
+	kill -TERM $qpid
+	wait $qpid && grep -q 'stopped' quick.err && ok=$((ok + 1))
+	i=$((i + 1))
+done
+is "$ok" 5 "SIGTERM as soon as it says it listens: a drain and exit 0, 5 times of 5"
+
 # --- socket activation: the listening socket inherited as fd 3, as
 # systemd passes it (LISTEN_FDS, LISTEN_PID)
 cat >activate.py <<'EOF'
