@@ -1234,10 +1234,23 @@ nlp_regpg_put_object(struct nlp_registry *r, const char *hex,
 			return NLP_OK;
 		if (rc != NLP_OK && rc != NLP_NO)
 			return rc;
+		/* a role that may not delete (CI's, in the README) cannot
+		   repair it: the registry's state, for the operator's push */
 		if ((rc = nlp_regdb_run(r, "DELETE FROM chunks WHERE sha256 = ?",
 		    p, 1, "cannot store the artifact again over its damaged "
-		    "copy", e)) != NLP_OK)
+		    "copy", e)) != NLP_OK && rc == NLP_IO) {
+			char why[sizeof e->msg];
+
+			snprintf(why, sizeof why, "%s", e->msg);
+			return nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: "
+			    "object %s does not read back as its bytes, and this "
+			    "role may not replace it (%s); a push of these bytes by "
+			    "a role that may delete from chunks repairs it", r->dir,
+			    hex, why);
+		}
+		if (rc != NLP_OK)
 			return rc;
+		nlp_err_clear(e);
 	} else if (have >= 0) {
 		return nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: "
 		    "object %s has %lld bytes there, not %zu (run 'nlpops "

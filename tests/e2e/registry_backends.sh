@@ -507,6 +507,15 @@ env PGPASSWORD=cipw "$N" --registry "$CI" registry show citagged@1 >"$T/citags" 
 check "$backend: ... its tags are data=dec,run=1 ($(grep '^tags:' "$T/citags"))" grep -q '^tags: *data=dec,run=1$' "$T/citags"
 expect_status 0 "$backend: CI role: eval --record" env PGPASSWORD=cipw "$N" --registry "$CI" eval -m cimodel@1 --record "$A/test.tsv"
 expect_status 4 "$backend: CI role: alias refused" env PGPASSWORD=cipw "$N" --registry "$CI" registry alias cimodel 1 production
+# a damaged object, pushed again by a role that may not delete: the
+# registry's state (5), saying whose push repairs it; the owner's does
+h7=$(sha256sum "$A/m7.nlp" | cut -c1-64)
+psql -q -c "UPDATE chunks SET data = overlay(data placing '\\xff'::bytea from 100 for 1) WHERE sha256 = '$h7' AND seq = 0" >/dev/null 2>&1 ||
+	fail "$backend: cannot damage a chunk"
+expect_status 5 "$backend: CI role: a push over a damaged object" env PGPASSWORD=cipw "$N" --registry "$CI" registry push "$A/m7.nlp" --name citagged
+check "$backend: ... says a role that may delete repairs it" grep -q "this role may not replace it .*a push of these bytes by a role that may delete from chunks repairs it" "$T/err"
+expect_status 0 "$backend: ... as the owner's push does" "$N" registry push "$A/m7.nlp" --name citagged
+expect_status 0 "$backend: ... verify clean" "$N" registry verify
 
 # unreachable: exit 4, never 5
 expect_status 4 "$backend: server unreachable" "$N" --registry "postgresql://$PGUSER@localhost:1/x" registry list
