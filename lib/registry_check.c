@@ -236,9 +236,12 @@ json_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 		json_decref(j);
 		if (nlp_json_failed_since(mark))
 			return nlp_errf(e, NLP_IO, "out of memory");
+		/* "spam@6: its ...", "spam@6 evaluation #3: its ..." (an id
+		   of 0 is printed as nothing) */
 		if (!ok && (rc = nlp_registry_strings_addf(&jr->x->rep->problems,
-		    jr->x->e, "%s@%lld%s%.0lld: its %.*s column is not a JSON %s", nlp_regdb_text(st, 0), (long long)nlp_regdb_int(st,
-		    1), jr->what, (long long)nlp_regdb_int(st, 2), (int)n, c,
+		    jr->x->e, "%s@%lld%s%.0lld: its %.*s column is not a JSON "
+		    "%s", nlp_regdb_text(st, 0), (long long)nlp_regdb_int(st, 1),
+		    jr->what, (long long)nlp_regdb_int(st, 2), (int)n, c,
 		    c[n] == '{' ? "object" : "array")) != NLP_OK)
 			return rc;
 	}

@@ -1351,9 +1351,10 @@ import_model(struct nlp_registry *r, const struct bundle *b, struct b_model *m,
 	json_decref(m->plans);      /* made from the log as it was */
 	m->plans = NULL;
 	if (rc == NLP_OK && m->changed) {
-		char reason[NLP_TEXT_MAX];
+		char reason[NLP_TEXT_MAX], wbuf[NLP_TEXT_MAX + 1];
 		struct nlp_regdb_param p[] = {
-			NLP_REGDB_TEXT(at), NLP_REGDB_TEXT(who ? who : "unknown"),
+			NLP_REGDB_TEXT(at),
+			NLP_REGDB_TEXT(nlp_registry_recorded_who(r, who, wbuf)),
 			NLP_REGDB_TEXT(m->name), NLP_REGDB_TEXT("import"),
 			NLP_REGDB_TEXT(NULL), NLP_REGDB_TEXT(NULL),
 			NLP_REGDB_TEXT(NULL), NLP_REGDB_TEXT(reason),

@@ -329,6 +329,12 @@ int nlp_registry_check_meta(const void *mj, size_t mlen, struct nlp_err *e);
 
 /* What show reads of a stored meta.json (text), into s's labels,
  * examples, nlpops_version, warning and label_counts. */
+/* Who a change is recorded as (registry_write.c): who, and on
+ * PostgreSQL the client's host and the role the server authenticated;
+ * in buf, or who itself. */
+const char *nlp_registry_recorded_who(const struct nlp_registry *r,
+    const char *who, char buf[NLP_TEXT_MAX + 1]);
+
 int nlp_registry_meta_fields(const char *text, struct nlp_registry_shown *s,
     struct nlp_err *e);
 

@@ -196,8 +196,8 @@ version_param(long v)
  * when that is another name: "root@ci-3 (role nlpops_ci)".  The local
  * part is the caller's word, as on SQLite; the role is the server's.
  */
-static const char *
-recorded_who(const struct nlp_registry *r, const char *who,
+const char *
+nlp_registry_recorded_who(const struct nlp_registry *r, const char *who,
     char buf[NLP_TEXT_MAX + 1])
 {
 	char host[256] = "";
@@ -230,7 +230,8 @@ event(struct nlp_registry *r, const char *kind, const char *model,
 {
 	char at[32], wbuf[NLP_TEXT_MAX + 1];
 	struct nlp_regdb_param p[] = {
-		NLP_REGDB_TEXT(at), NLP_REGDB_TEXT(recorded_who(r, who, wbuf)),
+		NLP_REGDB_TEXT(at),
+		NLP_REGDB_TEXT(nlp_registry_recorded_who(r, who, wbuf)),
 		NLP_REGDB_TEXT(model), NLP_REGDB_TEXT(kind), NLP_REGDB_TEXT(alias),
 		version_param(oldv), version_param(newv), NLP_REGDB_TEXT(reason),
 	};
@@ -618,8 +619,9 @@ insert_version_row(struct nlp_registry *r, int64_t mid, long version,
 		struct nlp_regdb_param p[] = {
 			NLP_REGDB_INT(mid), NLP_REGDB_INT(version),
 			NLP_REGDB_TEXT(hex), NLP_REGDB_INT((int64_t)len),
-			NLP_REGDB_TEXT(at), NLP_REGDB_TEXT(recorded_who(r, o->who,
-			wbuf)), NLP_REGDB_TEXT(o->source),
+			NLP_REGDB_TEXT(at),
+			NLP_REGDB_TEXT(nlp_registry_recorded_who(r, o->who, wbuf)),
+			NLP_REGDB_TEXT(o->source),
 			NLP_REGDB_TEXT(o->description), NLP_REGDB_TEXT(hs),
 			NLP_REGDB_TEXT(ms), NLP_REGDB_TEXT(metatext),
 		};
@@ -1273,7 +1275,7 @@ nlp_registry_record_eval(struct nlp_registry *r, const struct nlp_ref *ref,
 	    e)) == NLP_OK) {
 		struct nlp_regdb_param p[] = {
 			NLP_REGDB_INT(vid), NLP_REGDB_TEXT(at),
-			NLP_REGDB_TEXT(recorded_who(r, who, wbuf)),
+			NLP_REGDB_TEXT(nlp_registry_recorded_who(r, who, wbuf)),
 			NLP_REGDB_TEXT(data_json), NLP_REGDB_TEXT(metrics_json),
 		};
 		nlp_registry_now(at);
