@@ -459,24 +459,11 @@ cli_put_safe(FILE *out, const char *s, int width)
 const char *
 cli_shown(const char *s, char *buf, size_t size)
 {
-	const char *esc;
-	size_t o = 0, len, n;
-	char one[8];
-
 	if (s == NULL)
 		return "-";
 	if (nlp_text_clean(s, strlen(s)))
 		return s;
-	for (; *s != '\0'; s += len) {
-		esc = nlp_text_escape_char(s, one, &len);
-		n = esc != NULL ? strlen(esc) : len;
-		if (o + n >= size)
-			break;
-		memcpy(buf + o, esc != NULL ? esc : s, n);
-		o += n;
-	}
-	buf[o] = '\0';
-	return buf;
+	return nlp_text_escape_into(s, buf, size);
 }
 
 double

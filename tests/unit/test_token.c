@@ -452,6 +452,28 @@ LEAK_TEST_FINI(token, bidi_overrides_are_control_characters_to_escape, release)
 	cr_assert_eq(len, 3);
 }
 
+/* A name a record keeps: clean UTF-8, escapes whole, cut at a character. */
+LEAK_TEST_FINI(token, escape_into_makes_one_clean_line, release)
+{
+	char buf[16];
+
+	cr_assert_str_eq(nlp_text_escape_into("caf\xc3\xa9.tsv", buf,
+	    sizeof buf), "caf\xc3\xa9.tsv");
+	cr_assert_str_eq(nlp_text_escape_into("t\xffx\ty", buf, sizeof buf),
+	    "t\\xffx\\x09y");
+	cr_assert_str_eq(nlp_text_escape_into("a\xe2\x80\xae" "b", buf,
+	    sizeof buf), "a\\u202eb");
+	cr_assert(nlp_text_clean(buf, strlen(buf)));
+	/* 15 bytes and the NUL: an escape that does not fit whole is left
+	   out, and so is a character, never cut */
+	cr_assert_str_eq(nlp_text_escape_into("abcdefghijkl\x01", buf,
+	    sizeof buf), "abcdefghijkl");
+	cr_assert_str_eq(nlp_text_escape_into("\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", buf, sizeof buf),
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+	cr_assert_str_eq(nlp_text_escape_into("x", buf, 1), "");
+}
+
 LEAK_TEST_FINI(token, a_text_is_tokenless_exactly_when_it_has_no_token, release)
 {
 	static const char *const texts[] = {
