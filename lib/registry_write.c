@@ -488,6 +488,11 @@ parse_meta(const void *mj, size_t mlen, json_t **meta, char **text,
 	if (*meta == NULL || !json_is_object(*meta))
 		return nlp_errf(e, NLP_DATA, "member 'meta.json' is not a JSON "
 		    "object");
+	/* the registry keeps the text up to a NUL: what is read back must
+	   be what was checked (it was read back as no meta.json at all) */
+	if (memchr(mj, '\0', mlen) != NULL)
+		return nlp_errf(e, NLP_DATA, "member 'meta.json' holds a NUL "
+		    "byte");
 	return check_meta(*meta, e);
 }
 
