@@ -194,18 +194,23 @@ has_keys(json_t *o, const char *const *keys, size_t n)
 	sizeof (const char *const []){ __VA_ARGS__ } / sizeof (const char *))
 
 /* An array of {name, sha256, bytes}: the files a model was trained or
- * evaluated on. */
+ * evaluated on.  With lax (an evaluation's data), a name may be any
+ * string, or missing: eval --record kept a name that was not clean
+ * UTF-8 as it was, or left it out, before dd25386, and such a registry
+ * must still move whole. */
 static int
-is_files(json_t *a)
+is_files(json_t *a, int lax)
 {
-	json_t *x;
+	json_t *x, *name;
 	size_t i;
 
 	if (!json_is_array(a))
 		return 0;
 	json_array_foreach(a, i, x)
-		if (!HAS_KEYS(x, "name", "sha256", "bytes") ||
-		    !is_line(json_object_get(x, "name"), NLP_TEXT_MAX) ||
+		if (!(HAS_KEYS(x, "name", "sha256", "bytes") || (lax &&
+		    HAS_KEYS(x, "sha256", "bytes"))) ||
+		    ((name = json_object_get(x, "name")) != NULL && !(lax ?
+		    json_is_string(name) : is_line(name, NLP_TEXT_MAX))) ||
 		    !json_is_string(json_object_get(x, "sha256")) ||
 		    !nlp_store_valid_hex(json_string_value(json_object_get(x,
 		    "sha256"))) ||
@@ -278,7 +283,7 @@ check_version(const struct bundle *b, const char *name, json_t *v,
 	    !json_is_object(json_object_get(v, "meta")))
 		return bad(b, e, "%s@%ld: a field has the wrong type", name,
 		    out->version);
-	if (!is_files(json_object_get(v, "inputs")))
+	if (!is_files(json_object_get(v, "inputs"), 0))
 		return bad(b, e, "%s@%ld: an input is not {name, sha256, bytes}",
 		    name, out->version);
 	json_array_foreach(json_object_get(v, "tags"), i, x) {
@@ -293,7 +298,7 @@ check_version(const struct bundle *b, const char *name, json_t *v,
 		if (!HAS_KEYS(x, "at", "who", "data", "metrics") ||
 		    !is_time(json_object_get(x, "at")) ||
 		    !is_line(json_object_get(x, "who"), NLP_TEXT_MAX) ||
-		    !is_files(json_object_get(x, "data")) ||
+		    !is_files(json_object_get(x, "data"), 1) ||
 		    !is_metrics(json_object_get(x, "metrics")))
 			return bad(b, e, "%s@%ld: an evaluation is not {at, who, "
 			    "data, metrics} (a time, a name, the files it was "

@@ -455,6 +455,10 @@ write("evalclass.tar", with_doc(add_eval(metrics={"per_class_f1": {"ham": "high"
 write("evaldata.tar", with_doc(add_eval(data=[1, 2])))
 write("evalat.tar", with_doc(add_eval(at="now")))
 write("evalok.tar", with_doc(add_eval()))
+# as eval --record wrote a name that is not clean UTF-8 before dd25386:
+# kept as it was, or left out
+write("evalold.tar", with_doc(add_eval(data=[{"sha256": "a" * 64, "bytes": 5},
+    {"name": "te\tst", "sha256": "b" * 64, "bytes": 1}])))
 PY
 "$N" --registry "$R" registry history spam >"$T/h30"
 for f in objects-first traversal newer dupkey kind size metrics hyper nosums notartifact junk \
@@ -470,6 +474,7 @@ check "bundles: the registry is as it was" cmp -s "$T/h30" "$T/h31"
 check "bundles: nothing in the new one" sh -c "! '$N' --registry '$T/r31' registry list | grep -q spam"
 check "bundles: not even an empty registry made for them" test ! -e "$T/r31"
 expect_status 0 "bundles: an evaluation of the right shape is imported" "$N" --registry "$T/r35" registry import "$B/evalok.tar"
+expect_status 0 "bundles: ... and one an older nlpops recorded, its files' names not clean" "$N" --registry "$T/r36" registry import "$B/evalold.tar"
 # A FILE that cannot be read twice (import checks it, then stores it) is
 # refused at once, exit 2 as '-' is, before the registry is opened,
 # locked or made.  Regression (fixed): a FIFO's second reading waited
