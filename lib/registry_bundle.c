@@ -99,29 +99,15 @@ col_int(struct nlp_regdb_stmt *st, int i)
 }
 
 /* Stored JSON text, an object (kind '{') or an array ('['), as a value
- * (*out); NLP_REGISTRY when it is not (a bundle import would refuse). */
+ * (*out); NLP_REGISTRY when it is not, or is none (a bundle import would
+ * refuse it). */
 static int
 col_json(struct nlp_regdb_stmt *st, int i, int kind, const char *what,
     json_t **out, struct nlp_err *e)
 {
 	const char *s = nlp_regdb_text(st, i);
-	unsigned long mark = nlp_json_watch();
-	json_t *j = s != NULL ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
 
-	/* jansson's lexer calls text it could not allocate for invalid */
-	*out = NULL;
-	if (nlp_json_failed_since(mark)) {
-		json_decref(j);
-		return nlp_errf(e, NLP_IO, "out of memory");
-	}
-	if (kind == '{' ? !json_is_object(j) : !json_is_array(j)) {
-		json_decref(j);
-		return nlp_errf(e, NLP_REGISTRY, "the registry is damaged: %s is "
-		    "not a JSON %s there (see 'nlpops registry verify')", what,
-		    kind == '{' ? "object" : "array");
-	}
-	*out = j;
-	return NLP_OK;
+	return nlp_registry_stored_json(s != NULL ? s : "", kind, what, out, e);
 }
 
 /* The versions a model's export takes: all, or those listed. */

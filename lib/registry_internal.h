@@ -329,6 +329,14 @@ int nlp_registry_check_meta(const void *mj, size_t mlen, struct nlp_err *e);
 
 /* What show reads of a stored meta.json (text), into s's labels,
  * examples, nlpops_version, warning and label_counts. */
+/* Parse JSON text the registry stored (NULL: none, *j NULL), an object
+ * (kind '{') or an array ('['): anything else is damage, NLP_REGISTRY
+ * naming what column it is; NLP_IO when parsing ran out of memory
+ * (jansson's lexer says invalid then).  registry_read.c. */
+struct json_t;
+int nlp_registry_stored_json(const char *text, int kind, const char *what,
+    struct json_t **j, struct nlp_err *e);
+
 /* Who a change is recorded as (registry_write.c): who, and on
  * PostgreSQL the client's host and the role the server authenticated;
  * in buf, or who itself. */

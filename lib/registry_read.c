@@ -491,10 +491,11 @@ object_fields(json_t *j, struct nlp_registry_object *o, struct nlp_err *e)
 	return NLP_OK;
 }
 
-/* Parse JSON text (NULL: none); *j NULL when it is not JSON.  NLP_IO when
- * parsing ran out of memory (jansson's lexer says invalid then). */
-static int
-parse_json(const char *text, json_t **j, struct nlp_err *e)
+/* (registry_internal.h) It was read as none, and show and diff left it
+ * out without a word. */
+int
+nlp_registry_stored_json(const char *text, int kind, const char *what,
+    struct json_t **j, struct nlp_err *e)
 {
 	unsigned long mark = nlp_json_watch();
 
@@ -504,12 +505,19 @@ parse_json(const char *text, json_t **j, struct nlp_err *e)
 		*j = NULL;
 		return nlp_errf(e, NLP_IO, "out of memory");
 	}
+	if (text != NULL && (kind == '{' ? !json_is_object(*j) :
+	    !json_is_array(*j))) {
+		json_decref(*j);
+		*j = NULL;
+		return nlp_errf(e, NLP_REGISTRY, "the registry is damaged: %s "
+		    "column is not a JSON %s (see 'nlpops registry verify')",
+		    what, kind == '{' ? "object" : "array");
+	}
 	return NLP_OK;
 }
 
 /* An object the registry stored as text (NULL: none) into o: what it
- * is, for the message when it is not one (it was read as empty, and show
- * and diff left it out without a word). */
+ * is, for the message when it is not one. */
 static int
 object_of(const char *text, struct nlp_registry_object *o, const char *what,
     struct nlp_err *e)
@@ -520,14 +528,8 @@ object_of(const char *text, struct nlp_registry_object *o, const char *what,
 
 	memset(o, 0, sizeof *o);
 	if ((rc = copy_text(&o->json, text, e)) != NLP_OK ||
-	    (rc = parse_json(text, &j, e)) != NLP_OK)
+	    (rc = nlp_registry_stored_json(text, '{', what, &j, e)) != NLP_OK)
 		return rc;
-	if (text != NULL && !json_is_object(j)) {
-		json_decref(j);
-		return nlp_errf(e, NLP_REGISTRY, "the registry is damaged: %s "
-		    "column is not a JSON object (see 'nlpops registry verify')",
-		    what);
-	}
 	mark = nlp_json_watch();
 	rc = object_fields(j, o, e);
 	json_decref(j);
@@ -941,14 +943,9 @@ data_sha256(const char *data, char **out, struct nlp_err *e)
 	int rc;
 
 	*out = NULL;
-	if ((rc = parse_json(data, &j, e)) != NLP_OK)
+	if ((rc = nlp_registry_stored_json(data, '[', "an evaluation's data", &j, e)) !=
+	    NLP_OK)
 		return rc;
-	if (data != NULL && !json_is_array(j)) {
-		json_decref(j);
-		return nlp_errf(e, NLP_REGISTRY, "the registry is damaged: an "
-		    "evaluation's data column is not a JSON array (see 'nlpops "
-		    "registry verify')");
-	}
 	rc = copy_text(out, json_string_value(json_object_get(json_array_get(j,
 	    0), "sha256")), e);
 	json_decref(j);
@@ -1085,14 +1082,9 @@ nlp_registry_meta_fields(const char *text, struct nlp_registry_shown *s,
 	json_t *meta;
 	int rc;
 
-	if ((rc = parse_json(text, &meta, e)) != NLP_OK)
+	if ((rc = nlp_registry_stored_json(text, '{', "a version's meta", &meta, e)) !=
+	    NLP_OK)
 		return rc;
-	if (text != NULL && !json_is_object(meta)) {
-		json_decref(meta);
-		return nlp_errf(e, NLP_REGISTRY, "the registry is damaged: a "
-		    "version's meta column is not a JSON object (see 'nlpops "
-		    "registry verify')");
-	}
 	mark = nlp_json_watch();
 	if ((rc = value_of(json_object_get(meta, "labels"), &s->labels, e)) ==
 	    NLP_OK &&

@@ -1120,19 +1120,13 @@ check_requirement(const char *s, const struct nlp_registry_evaluation *ev,
  * (One recorded before the share was, has none: not refused.)
  */
 static int
-check_unseen(const char *const *req, size_t nreq,
-    const struct nlp_registry_evaluation *ev, json_t *metrics,
-    const char *name, long version, struct nlp_err *e)
+check_unseen(int seen_named, const struct nlp_registry_evaluation *ev,
+    json_t *metrics, const char *name, long version, struct nlp_err *e)
 {
 	json_t *v = json_object_get(metrics, "seen");
-	struct nlp_requirement q;
-	size_t i;
 
-	for (i = 0; i < nreq; i++)
-		if (nlp_registry_parse_requirement(req[i], &q, e) == NLP_OK &&
-		    strcmp(q.metric, "seen") == 0)
-			return NLP_OK;
-	if (!json_is_number(v) || json_number_value(v) <= NLP_SEEN_MAX +
+	if (seen_named || !json_is_number(v) ||
+	    json_number_value(v) <= NLP_SEEN_MAX +
 	    NLP_GATE_EPS)
 		return NLP_OK;
 	return nlp_errf(e, NLP_NO, "evaluation #%ld of %s@%ld (%s, data %.12s) "
@@ -1155,11 +1149,13 @@ check_requirements(struct nlp_registry *r, int64_t vid, const char *name,
 	struct nlp_requirement q;
 	json_t *metrics = NULL;
 	size_t i, n = 0;
-	int rc;
+	int rc, seen_named = 0;
 
-	for (i = 0; i < nreq; i++)
+	for (i = 0; i < nreq; i++) {
 		if ((rc = nlp_registry_parse_requirement(req[i], &q, e)) != NLP_OK)
 			return rc;
+		seen_named |= strcmp(q.metric, "seen") == 0;
+	}
 	if (nreq == 0)
 		return NLP_OK;
 	if ((rc = nlp_registry_evaluations(r, vid, 1, &ev, &n, e)) != NLP_OK)
@@ -1177,7 +1173,7 @@ check_requirements(struct nlp_registry *r, int64_t vid, const char *name,
 	for (i = 0; rc == NLP_OK && i < nreq; i++)
 		rc = check_requirement(req[i], &ev[0], metrics, name, version, e);
 	if (rc == NLP_OK)
-		rc = check_unseen(req, nreq, &ev[0], metrics, name, version, e);
+		rc = check_unseen(seen_named, &ev[0], metrics, name, version, e);
 	json_decref(metrics);
 	for (i = 0; i < n; i++)
 		nlp_registry_evaluation_release(&ev[i]);
