@@ -128,8 +128,20 @@ solve(const struct job *j, uint32_t c, struct scratch *s)
 	for (i = 0; i < n; i++) {
 		alpha[i] = 0;
 		/* an example of a class weighted 0 never moves */
-		if (isfinite(j->diag[i].d))
-			index[active++] = (uint32_t)i;
+		if (!isfinite(j->diag[i].d))
+			continue;
+		index[active++] = (uint32_t)i;
+		if (i < j->o->alpha_n && j->o->alpha_in != NULL &&
+		    j->o->alpha_in[(size_t)c * j->o->alpha_n + i] > 0) {
+			/* a warm start: w = sum_i a_i y_i x_i */
+			float fdy;
+
+			alpha[i] = j->o->alpha_in[(size_t)c * j->o->alpha_n + i];
+			fdy = (float)(d->y[i] == c ? alpha[i] : -alpha[i]);
+			for (k = st[i]; k < st[i + 1]; k++)
+				w[row[k]] += fdy * val[k];
+			w[nb] += fdy;
+		}
 	}
 	n = active;
 	for (pass = 1; pass <= NLP_SVM_ITER_MAX; pass++) {
@@ -210,6 +222,7 @@ run_problem(void *arg, size_t p)
 	uint32_t C = j->d->nclasses, nb = j->d->nrows, r;
 	uint32_t c = j->nproblems == 1 ? 1 : j->order[p];
 	struct scratch *s;
+	size_t i;
 	unsigned slot;
 
 	pthread_mutex_lock(&j->mu);
@@ -217,6 +230,9 @@ run_problem(void *arg, size_t p)
 	pthread_mutex_unlock(&j->mu);
 	s = &j->s[slot];
 	j->passes[c] = solve(j, c, s);
+	if (j->o->alpha_out != NULL)
+		for (i = 0; i < j->d->n; i++)
+			j->o->alpha_out[(size_t)c * j->d->n + i] = (float)s->alpha[i];
 	for (r = 0; r < nb; r++)
 		j->w[(size_t)j->was[r] * C + c] = s->w[r];
 	j->bias[c] = s->w[nb];

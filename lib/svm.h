@@ -41,6 +41,17 @@ struct nlp_svm_opts {
 	const struct nlp_dataset *calib;
 	/* > 0: this temperature, fitted elsewhere (calib then unused). */
 	double temperature;
+	/* A warm start, or NULL: alpha_in[c * alpha_n + i] is example i's
+	 * dual variable in class c's problem (i < alpha_n <= d->n, the
+	 * examples after alpha_n start at 0), as alpha_out gave it for a
+	 * dataset whose first alpha_n examples were these (refit: the same
+	 * examples and a few more).  Any start >= 0 converges to the same
+	 * optimum within the tolerance; one near it, in fewer passes. */
+	const float *alpha_in;
+	size_t alpha_n;
+	/* Or NULL: where to leave the solution's dual variables, nclasses x
+	 * d->n as alpha_in reads them (a two-class problem's in class 1's). */
+	float *alpha_out;
 	/* Called as each class is solved, one call at a time (from the
 	   thread that solved it): done of total.  May be NULL. */
 	void (*class_done)(void *arg, unsigned done, unsigned total);

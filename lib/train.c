@@ -1046,6 +1046,9 @@ struct run {
 	uint32_t *tidx;              /* the training examples: idx + nhold; all
 	                                of idx after a refit */
 	double temperature;          /* refit: the first model's */
+	float *alpha;                /* the SVMs' dual variables, for the
+	                                refit to start from (nlp_svm_opts) */
+	size_t alpha_n;              /* the examples they are of */
 	uint64_t *hfps;              /* the held-out texts' fingerprints */
 	size_t vdocs;                /* the documents the idf counts */
 	uint32_t *keys, *df;
@@ -1101,6 +1104,7 @@ run_release(struct run *u)
 	free(u->df);
 	free(u->idf);
 	free(u->conf);
+	free(u->alpha);
 	learnt_release(u);
 }
 
@@ -1433,7 +1437,29 @@ learn(struct run *u, struct nlp_err *e)
 			so.class_done = class_done;
 			so.arg = (void *)u->o;
 		}
-		return nlp_svm_train(&ds, &so, u->w, u->bias, &u->svm, e);
+		/* the refit starts from the first solution (its examples come
+		   first, the held-out ones start at 0): a quarter fewer passes
+		   on debian's data.  Kept when it is no larger than the weights
+		   (or 64 MiB): with more examples than features it would be the
+		   larger part of the memory a training takes. */
+		if (u->alpha != NULL) {
+			so.alpha_in = u->alpha;
+			so.alpha_n = u->alpha_n;
+		} else if (refits(u) && (uint64_t)u->C * ds.n <=
+		    ((uint64_t)u->V * u->C > (1u << 24) ?
+		    (uint64_t)u->V * u->C : 1u << 24)) {
+			if ((u->alpha = malloc((size_t)u->C * ds.n *
+			    sizeof *u->alpha)) == NULL)
+				return oom(e);
+			u->alpha_n = ds.n;
+			so.alpha_out = u->alpha;
+		}
+		rc = nlp_svm_train(&ds, &so, u->w, u->bias, &u->svm, e);
+		if (so.alpha_in != NULL) {
+			free(u->alpha);
+			u->alpha = NULL;
+		}
+		return rc;
 	}
 	if ((rc = nlp_learn(&ds, &lo, u->w, u->bias, e)) != NLP_OK)
 		return rc;
