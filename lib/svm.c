@@ -357,8 +357,17 @@ nlp_svm_train(const struct nlp_dataset *d, const struct nlp_svm_opts *o,
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < d->n; i++)
-		size[d->y[i]]++;
+	/* the longest problems first: those with the most examples, or from
+	   a warm start those whose solution had the most support vectors
+	   (the examples a solve keeps visiting), so that no thread is left
+	   with a long one at the end; the order changes no result */
+	if (o->alpha_in != NULL)
+		for (i = 0; i < d->nclasses; i++)
+			for (k = 0; k < o->alpha_n; k++)
+				size[i] += o->alpha_in[i * o->alpha_n + k] > 0;
+	else
+		for (i = 0; i < d->n; i++)
+			size[d->y[i]]++;
 	for (i = 0; i < d->nclasses; i++)
 		order[i] = (uint32_t)i;
 	qsort_r(order, d->nclasses, sizeof *order, cmp_count, size);
