@@ -360,8 +360,9 @@ nlp_svm_train(const struct nlp_dataset *d, const struct nlp_svm_opts *o,
 	/* the longest problems first: those with the most examples, or from
 	   a warm start those whose solution had the most support vectors
 	   (the examples a solve keeps visiting), so that no thread is left
-	   with a long one at the end; the order changes no result */
-	if (o->alpha_in != NULL)
+	   with a long one at the end; the order changes no result (two
+	   classes are one problem: alpha_out left class 0's unwritten) */
+	if (o->alpha_in != NULL && d->nclasses > 2)
 		for (i = 0; i < d->nclasses; i++)
 			for (k = 0; k < o->alpha_n; k++)
 				size[i] += o->alpha_in[i * o->alpha_n + k] > 0;

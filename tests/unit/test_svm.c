@@ -1,8 +1,9 @@
 /*
  * test_svm.c - the one-vs-rest SVM solver: LIBLINEAR's optimum on the same
  * problem (tests/data/svm/README.md), also from a warm start, the same
- * weights at any thread count, two classes solved as one, and probabilities that stop short of
- * 1 on data it separates.  Run from the repository root.
+ * weights at any thread count, two classes solved as one, and
+ * probabilities that stop short of 1 on data it separates.  Run from the
+ * repository root.
  */
 #include <criterion/criterion.h>
 #include <math.h>
