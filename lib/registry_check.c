@@ -14,7 +14,6 @@
 #include <jansson.h>
 
 #include "artifact.h"
-#include "jsonwatch.h"
 #include "sign.h"
 #include "store.h"
 
@@ -225,20 +224,20 @@ json_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	int rc;
 
 	for (i = 0; i < jr->ncols; i++) {
-		const char *text = nlp_regdb_text(st, 3 + (int)i);
 		const char *c = jr->cols[i];
-		unsigned long mark = nlp_json_watch();
-		json_t *j = text != NULL ? json_loads(text, 0, NULL) : NULL;
-		int ok;
+		json_t *j;
 
+		/* what the commands that read the column would say */
 		n = strlen(c) - 1;
-		ok = c[n] == '{' ? json_is_object(j) : json_is_array(j);
+		rc = nlp_registry_stored_json(nlp_regdb_text(st, 3 + (int)i),
+		    c[n], c, &j, e);
 		json_decref(j);
-		if (nlp_json_failed_since(mark))
-			return nlp_errf(e, NLP_IO, "out of memory");
+		if (rc != NLP_OK && rc != NLP_REGISTRY)
+			return rc;
 		/* "spam@6: its ...", "spam@6 evaluation #3: its ..." (an id
 		   of 0 is printed as nothing) */
-		if (!ok && (rc = nlp_registry_strings_addf(&jr->x->rep->problems,
+		if (rc == NLP_REGISTRY &&
+		    (rc = nlp_registry_strings_addf(&jr->x->rep->problems,
 		    jr->x->e, "%s@%lld%s%.0lld: its %.*s column is not a JSON "
 		    "%s", nlp_regdb_text(st, 0), (long long)nlp_regdb_int(st, 1),
 		    jr->what, (long long)nlp_regdb_int(st, 2), (int)n, c,

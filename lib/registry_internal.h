@@ -327,8 +327,6 @@ int nlp_registry_parse_requirement(const char *s, struct nlp_requirement *q,
  * object whose fields the registry stores have their types (NLP_DATA). */
 int nlp_registry_check_meta(const void *mj, size_t mlen, struct nlp_err *e);
 
-/* What show reads of a stored meta.json (text), into s's labels,
- * examples, nlpops_version, warning and label_counts. */
 /* Parse JSON text the registry stored (NULL: none, *j NULL), an object
  * (kind '{') or an array ('['): anything else is damage, NLP_REGISTRY
  * naming what column it is; NLP_IO when parsing ran out of memory
@@ -343,6 +341,8 @@ int nlp_registry_stored_json(const char *text, int kind, const char *what,
 const char *nlp_registry_recorded_who(const struct nlp_registry *r,
     const char *who, char buf[NLP_TEXT_MAX + 1]);
 
+/* What show reads of a stored meta.json (text), into s's labels,
+ * examples, nlpops_version, warning and label_counts. */
 int nlp_registry_meta_fields(const char *text, struct nlp_registry_shown *s,
     struct nlp_err *e);
 
