@@ -1238,7 +1238,7 @@ nlp_regpg_put_object(struct nlp_registry *r, const char *hex,
 		   repair it: the registry's state, for the operator's push */
 		if ((rc = nlp_regdb_run(r, "DELETE FROM chunks WHERE sha256 = ?",
 		    p, 1, "cannot store the artifact again over its damaged "
-		    "copy", e)) != NLP_OK && rc == NLP_IO) {
+		    "copy", e)) == NLP_IO) {
 			char why[sizeof e->msg];
 
 			snprintf(why, sizeof why, "%s", e->msg);

@@ -943,8 +943,8 @@ data_sha256(const char *data, char **out, struct nlp_err *e)
 	int rc;
 
 	*out = NULL;
-	if ((rc = nlp_registry_stored_json(data, '[', "an evaluation's data", &j, e)) !=
-	    NLP_OK)
+	if ((rc = nlp_registry_stored_json(data, '[', "an evaluation's data",
+	    &j, e)) != NLP_OK)
 		return rc;
 	rc = copy_text(out, json_string_value(json_object_get(json_array_get(j,
 	    0), "sha256")), e);
@@ -1082,8 +1082,8 @@ nlp_registry_meta_fields(const char *text, struct nlp_registry_shown *s,
 	json_t *meta;
 	int rc;
 
-	if ((rc = nlp_registry_stored_json(text, '{', "a version's meta", &meta, e)) !=
-	    NLP_OK)
+	if ((rc = nlp_registry_stored_json(text, '{', "a version's meta",
+	    &meta, e)) != NLP_OK)
 		return rc;
 	mark = nlp_json_watch();
 	if ((rc = value_of(json_object_get(meta, "labels"), &s->labels, e)) ==
