@@ -66,7 +66,7 @@ static const struct cli_opt options[] = {
 	    "regression by SGD (the default with\n--multilabel, and when "
 	    "--epochs, --lr or --l2\nis given)", "svm sgd" },
 	{ OPT_COST, 0, "cost", "C", "svm: the cost of a margin error, the "
-	    "inverse\nof the regularization (default: 1)", NULL },
+	    "inverse\nof the regularization (default: 2)", NULL },
 	{ OPT_EPOCHS, 0, "epochs", "E", "sgd: passes over the data (default: 10)",
 	    NULL },
 	{ OPT_LR, 0, "lr", "R", "sgd: initial learning rate (default: 2)",

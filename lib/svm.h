@@ -25,9 +25,13 @@
 #include "learn.h"
 #include "pool.h"
 
-/* The defaults: LIBLINEAR's and scikit-learn's (C = 1, tolerance 0.1 on
- * the projected gradient, at most 1000 passes). */
-#define NLP_SVM_COST 1.0
+/* The defaults: LIBLINEAR's and scikit-learn's tolerance (0.1 on the
+ * projected gradient) and passes (at most 1000); C = 2 rather than their
+ * 1, because cross-validation on the training sets of both bundled
+ * corpora prefers it (macro-F1 on 3 and 5 folds, the test sets unused:
+ * spam 0.9837 -> 0.9845, debian 0.7803 -> 0.7809), for some 20% more
+ * passes. */
+#define NLP_SVM_COST 2.0
 #define NLP_SVM_EPS 0.1
 #define NLP_SVM_ITER_MAX 1000
 

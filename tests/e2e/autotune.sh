@@ -42,8 +42,8 @@ strials=3 spin="--ngrams 1"
 expect_status 0 "train --autotune with the SVM" \
     "$N" train --autotune --trials $strials $spin -o svm.nlp train.tsv
 cp "$T/err" svm.err
-check "svm: trial 1 is the options given, cost 1" \
-    grep -q "^nlpops train: trial 1/$strials: --cost 1 --ngrams 1[ :]" svm.err
+check "svm: trial 1 is the options given, cost 2" \
+    grep -q "^nlpops train: trial 1/$strials: --cost 2 --ngrams 1[ :]" svm.err
 check "svm: every trial searches the cost, none SGD's options" \
     test "$(grep '^nlpops train: trial ' svm.err | grep -- '--cost ' | grep -vc -- '--lr\|--epochs\|--l2')" -eq $strials
 flags=$(sed -n 's/^nlpops train: autotune: trial [0-9]* of [0-9]* is the best: //p' svm.err)
