@@ -1284,35 +1284,56 @@ verb_resolve(struct nlp_registry *r, struct ropts *o)
 }
 
 /*
+ * The signature stored with the version res names, read and checked
+ * before pull writes anything (*has 0: it has none): one that does not
+ * parse, or is for other bytes, is the registry's damage (NLP_REGISTRY),
+ * found while nothing is written yet, as export finds it.
+ */
+static int
+stored_signature(struct nlp_registry *r, const struct nlp_resolved *res,
+    struct nlp_signature *s, int *has, struct nlp_err *e)
+{
+	struct nlp_err se = { 0, "" };
+	char buf[NLP_SIG_MAX];
+	size_t len = 0;
+	int rc;
+
+	*has = 0;
+	if ((rc = nlp_registry_signature(r, res->name, res->version, buf,
+	    sizeof buf, &len, e)) != NLP_OK || len == 0)
+		return rc;
+	if (nlp_signature_parse(s, buf, len, "the signature", &se) == NLP_OK &&
+	    strcmp(s->sha256, res->sha256) != 0)
+		snprintf(se.msg, sizeof se.msg, "it is for other bytes");
+	if (se.msg[0] != '\0')
+		return nlp_errf(e, NLP_REGISTRY, "%s@%ld: its signature in the "
+		    "registry is damaged: %s (see 'nlpops registry verify "
+		    "--signatures'); nothing written", res->name, res->version,
+		    se.msg);
+	*has = 1;
+	return NLP_OK;
+}
+
+/*
  * The signature of the version pulled to path, written beside it as
- * path.sig (sign.h), when the version has one; a path.sig left from
+ * path.sig (sign.h), when the version has one (has); a path.sig left from
  * another artifact is removed, so that --trust never pairs them.
  */
 static int
-pull_signature(struct nlp_registry *r, const struct nlp_resolved *res,
-    const char *path, struct nlp_err *e)
+place_signature(const char *path, const struct nlp_signature *s, int has,
+    struct nlp_err *e)
 {
-	struct nlp_signature s;
-	char buf[NLP_SIG_MAX], sigpath[4096];
-	size_t len = 0;
-	int rc;
+	char sigpath[4096];
 
 	if (nlp_signature_path(path, sigpath, sizeof sigpath) != 0)
 		return nlp_errf(e, NLP_IO, "'%s': name too long for its "
 		    "signature's", path);
-	if ((rc = nlp_registry_signature(r, res->name, res->version, buf,
-	    sizeof buf, &len, e)) != NLP_OK)
-		return rc;
-	if (len == 0) {
-		if (unlink(sigpath) != 0 && errno != ENOENT)
-			return nlp_errnof(e, NLP_IO, errno, "cannot remove '%s' (a "
-			    "signature of other bytes)", sigpath);
-		return NLP_OK;
-	}
-	if ((rc = nlp_signature_parse(&s, buf, len, "the stored signature",
-	    e)) != NLP_OK)
-		return rc;
-	return nlp_signature_write(sigpath, &s, e);
+	if (has)
+		return nlp_signature_write(sigpath, s, e);
+	if (unlink(sigpath) != 0 && errno != ENOENT)
+		return nlp_errnof(e, NLP_IO, errno, "cannot remove '%s' (a "
+		    "signature of other bytes)", sigpath);
+	return NLP_OK;
 }
 
 /*
@@ -1386,26 +1407,35 @@ static int
 verb_pull(struct nlp_registry *r, struct ropts *o)
 {
 	struct nlp_err e = { 0, "" };
+	struct nlp_signature sig;
 	struct nlp_resolved res;
 	struct nlp_ref ref;
-	int rc;
+	int rc, has = 0, file = strcmp(o->output, "-") != 0;
 
 	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
 		return rc;
 	if ((rc = outside_registry(r, o->output)) != NLP_OK)
 		return rc;
-	if (strcmp(o->output, "-") == 0 && isatty(1))   /* as export */
+	if (!file && isatty(1))   /* as export */
 		return cli_usage_error("registry", "pull -o -: standard output "
 		    "is a terminal; redirect it to a file");
-	if (strcmp(o->output, "-") != 0 && (rc = sig_path_free(o->output)) !=
-	    NLP_OK)
+	if (file && (rc = sig_path_free(o->output)) != NLP_OK)
 		return rc;
+	/* to a file: the version and its signature first, then that version
+	   (not the alias again, which may have moved meanwhile) */
+	if (file && ((rc = nlp_registry_resolve(r, &ref, &res, &e)) != NLP_OK ||
+	    (rc = stored_signature(r, &res, &sig, &has, &e)) != NLP_OK))
+		return cli_error("registry", &e);
+	if (file) {
+		ref.alias[0] = '\0';
+		ref.version = res.version;
+	}
 	if ((rc = nlp_registry_pull(r, &ref, o->output, &res, &e)) != NLP_OK)
 		return cli_error("registry", &e);
-	if (strcmp(o->output, "-") == 0)
+	if (!file)
 		return NLP_OK;
 	/* the artifact is in place from here on: a failure says so */
-	if ((rc = pull_signature(r, &res, o->output, &e)) != NLP_OK)
+	if ((rc = place_signature(o->output, &sig, has, &e)) != NLP_OK)
 		return cli_errorf("registry", rc, "wrote '%s' (%s@%ld), but %s",
 		    o->output, res.name, res.version, e.msg);
 	printf("%s@%ld %s -> %s\n", res.name, res.version, res.sha256,

@@ -209,6 +209,18 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	sqlite3 reg3/registry.db "UPDATE signatures SET signature = 'garbage'"
 	expect_status 5 "export of a version whose signature row is damaged" "$N" --registry reg3 registry export sg -o sg2.tar
 	check "... names it, and writes no bundle" sh -c "grep -q 'sg@1: its signature in the registry is damaged' '$T/err' && [ ! -e sg2.tar ]"
+	# Regression (fixed): pull wrote the artifact, then found its
+	# signature damaged (exit 3, FILE left behind).  Expected: found
+	# first, nothing written, exit 5 as export.
+	expect_status 5 "pull of a version whose signature row is damaged" "$N" --registry reg3 registry pull sg@1 -o sgp.nlp
+	check "... names it, and writes nothing" sh -c "grep -q 'sg@1: its signature in the registry is damaged: ' '$T/err' && [ ! -e sgp.nlp ] && [ ! -e sgp.nlp.sig ]"
+	# a signature that parses but is another version's
+	"$N" --registry reg3 registry push u.nlp --name sg --sign k >/dev/null 2>&1
+	sqlite3 reg3/registry.db "UPDATE signatures SET signature = (SELECT signature FROM signatures WHERE version_id = (SELECT max(version_id) FROM signatures))"
+	expect_status 5 "pull of a version whose signature row is another's" "$N" --registry reg3 registry pull sg@1 -o sgp.nlp
+	check "... says it is for other bytes, and writes nothing" sh -c "grep -q 'sg@1: its signature in the registry is damaged: it is for other bytes' '$T/err' && [ ! -e sgp.nlp ]"
+	expect_status 0 "the other version pulls, signed" "$N" --registry reg3 registry pull sg@2 -o sgp.nlp
+	check "... its signature beside it" sh -c "cmp -s sgp.nlp u.nlp && sed -n 3p sgp.nlp.sig | grep -qx \"sha256 \$(sha256sum u.nlp | cut -d' ' -f1)\""
 fi
 expect_status 2 "verify --signatures needs keys" env -u NLPOPS_TRUSTED_KEYS "$N" --registry reg registry verify --signatures
 expect_status 1 "verify --signatures: a version signed by an untrusted key is a problem" "$N" --registry reg registry verify --signatures --trust k.pub
