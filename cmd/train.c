@@ -83,7 +83,7 @@ static const struct cli_opt options[] = {
 	    "or more (default: 0.05; 0: none);\nthen it trains again on all of "
 	    "them", NULL },
 	{ OPT_NO_REFIT, 0, "no-refit", NULL, "keep the model the held-out "
-	    "slice measured,\nnot trained again with it (some 60% of the time)",
+	    "slice measured,\nnot trained again with it (some 80% of the time)",
 	    NULL },
 	{ OPT_QUANTIZE, 0, "quantize", NULL, "store the weights as 8-bit integers "
 	    "with a\nscale per feature: a smaller artifact; the\nheld-out figures "

@@ -120,6 +120,7 @@ solve(const struct job *j, uint32_t c, struct scratch *s)
 	double *alpha = s->alpha;
 	uint32_t *index = s->index, nb = d->nrows;
 	double pgmax_old = INFINITY;   /* no upper bound: only a = 0 shrinks */
+	double eps = j->o->eps > 0 ? j->o->eps : NLP_SVM_EPS;
 	uint64_t rng = j->o->seed ^ (0x5e3a11ULL << 20) ^ c;
 	size_t n = d->n, active = 0, i, k;
 	unsigned pass;
@@ -202,7 +203,7 @@ solve(const struct job *j, uint32_t c, struct scratch *s)
 				w[nb] += fdy;
 			}
 		}
-		if (pgmax - pgmin <= NLP_SVM_EPS) {
+		if (pgmax - pgmin <= eps) {
 			if (active == n)
 				break;
 			/* converged on the active ones: check all once more */

@@ -1046,6 +1046,7 @@ struct run {
 	uint32_t *tidx;              /* the training examples: idx + nhold; all
 	                                of idx after a refit */
 	double temperature;          /* refit: the first model's */
+	int refitting;               /* refit(): the second learn() */
 	float *alpha;                /* the SVMs' dual variables, for the
 	                                refit to start from (nlp_svm_opts) */
 	size_t alpha_n;              /* the examples they are of */
@@ -1423,6 +1424,9 @@ learn(struct run *u, struct nlp_err *e)
 
 		memset(&so, 0, sizeof so);
 		so.cost = u->o->cost;
+		/* a model measured, then solved again from its solution with
+		   the held-out examples: the second solve is the one kept */
+		so.eps = refits(u) && !u->refitting ? NLP_SVM_EPS_FIRST : 0;
 		so.class_weight = u->cw;
 		so.seed = u->o->seed;
 		so.pool = u->pool;
@@ -1726,6 +1730,7 @@ refit(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	csr_release(&u->ev);
 	learnt_release(u);
 	u->temperature = t->temperature;
+	u->refitting = 1;
 	/* every example: the sample, if drawn from the training texts, too */
 	u->tidx = u->idx;
 	u->ntrain += u->nhold;

@@ -205,7 +205,9 @@ expect_status 0 "... and accuracy 0.98 or more on the words" "$N" eval -q -m "$T
 
 # --- refit: the held-out slice measures the model, which is then
 # trained again on every example; the figures, the temperature, the
-# vocabulary and drift's sample stay the first model's
+# vocabulary and drift's sample stay the first model's.  That one is
+# solved to a tolerance of 1 (then solved again), --no-refit's to 0.1:
+# the figures within two held-out examples, the temperature within 5%
 "$N" train -q -o "$T/rf.nlp" "$T/train.tsv"
 "$N" train -q --no-refit -o "$T/nr.nlp" "$T/train.tsv"
 "$N" train -q --valid "$TOP/tests/data/spam.test.tsv.gz" -o "$T/rv.nlp" "$T/train.tsv"
@@ -216,11 +218,13 @@ rf, nr, rv = (json.load(open(sys.argv[1] + "/" + m + ".x/meta.json")) for m in (
 h, k = rf["held_out"], nr["held_out"]
 assert h["refit"] is True and k["refit"] is False and rv["held_out"]["refit"] is False, "refit flags"
 assert h["n"] == k["n"] > 0 and rf["examples"] == nr["examples"] + h["n"], "examples"
-assert (h["accuracy"], h["macro_f1"]) == (k["accuracy"], k["macro_f1"]), "figures"
-assert (rf["rows"], rf["temperature"]) == (nr["rows"], nr["temperature"]), "rows, temperature"
+assert abs(h["accuracy"] - k["accuracy"]) <= 2.0 / h["n"] + 1e-9, "accuracy"
+assert abs(h["macro_f1"] - k["macro_f1"]) <= 0.05, "macro-F1"
+assert rf["rows"] == nr["rows"], "rows"
+assert abs(rf["temperature"] / nr["temperature"] - 1) <= 0.05, "temperature"
 assert sum(l["count"] for l in rf["labels"]) == rf["examples"], "label counts"' "$T"
 }
-check "refit: the same held-out figures, rows and temperature as --no-refit; every example trained on; none with --valid" refit_meta
+check "refit: the held-out figures and temperature of --no-refit's, nearly (a first solve to 1); its rows; every example trained on; none with --valid" refit_meta
 check "refit: drift's sample is the same, the weights are not" sh -c "cmp -s '$T/rf.x/sample' '$T/nr.x/sample' && ! cmp -s '$T/rf.x/weights' '$T/nr.x/weights'"
 expect_status 0 "eval on the test split, refit" "$N" eval -q --json -m "$T/rf.nlp" "$TOP/tests/data/spam.test.tsv.gz"
 

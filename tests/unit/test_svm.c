@@ -96,6 +96,7 @@ train_warm(const struct nlp_dataset *d, unsigned threads,
 	if (warm != NULL) {
 		o.alpha_in = warm->alpha_in;
 		o.alpha_n = warm->alpha_n;
+		o.eps = warm->eps;
 	}
 	o.alpha_out = alpha_out;
 	*w = malloc((size_t)d->nrows * d->nclasses * sizeof **w);
@@ -217,6 +218,47 @@ LEAK_TEST(svm, a_warm_start_reaches_the_same_optimum_in_fewer_passes)
 	free(w), free(b), free(wc), free(bc);
 	free(a300);
 	free(a350);
+	free_problem(&p);
+}
+
+/* The first solve of train's refit, to NLP_SVM_EPS_FIRST: fewer passes
+ * than to the default tolerance, and the refit that starts from it (to
+ * the default) still reaches LIBLINEAR's optimum for the 350. */
+LEAK_TEST(svm, a_looser_first_solve_stops_sooner_and_its_refit_reaches_the_optimum)
+{
+	static const double optimum[] = { 52.183444, 30.618242, 38.533993,
+	    20.477864 };
+	struct problem p;
+	struct nlp_svm_report rtight, rloose, rwarm;
+	struct nlp_svm_opts loose, warm;
+	float *a300, *w, *b;
+	uint32_t c;
+
+	read_problem(&p, "tests/data/svm/debian4.svm");
+	a300 = malloc(4 * 300 * sizeof *a300);
+	cr_assert(a300 != NULL);
+	p.d.n = 300;
+	train_warm(&p.d, 1, NULL, NULL, &w, &b, &rtight);
+	free(w), free(b);
+	memset(&loose, 0, sizeof loose);
+	loose.eps = NLP_SVM_EPS_FIRST;
+	train_warm(&p.d, 1, &loose, a300, &w, &b, &rloose);
+	free(w), free(b);
+	cr_assert_lt(rloose.passes_max, rtight.passes_max, "%u passes, %u to "
+	    "the default tolerance", rloose.passes_max, rtight.passes_max);
+	p.d.n = 350;
+	memset(&warm, 0, sizeof warm);
+	warm.alpha_in = a300;
+	warm.alpha_n = 300;
+	train_warm(&p.d, 2, &warm, NULL, &w, &b, &rwarm);
+	cr_assert_eq(rwarm.unconverged, 0);
+	for (c = 0; c < 4; c++) {
+		double v = primal(&p.d, w, b, c, rwarm.temperature);
+		cr_assert(v >= optimum[c] * (1 - 1e-4) && v <= optimum[c] * 1.01,
+		    "class %u: %.6f, the optimum %.6f", c, v, optimum[c]);
+	}
+	free(w), free(b);
+	free(a300);
 	free_problem(&p);
 }
 
