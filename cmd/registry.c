@@ -1293,7 +1293,6 @@ static int
 stored_signature(struct nlp_registry *r, const struct nlp_resolved *res,
     struct nlp_signature *s, int *has, struct nlp_err *e)
 {
-	struct nlp_err se = { 0, "" };
 	char buf[NLP_SIG_MAX];
 	size_t len = 0;
 	int rc;
@@ -1302,14 +1301,9 @@ stored_signature(struct nlp_registry *r, const struct nlp_resolved *res,
 	if ((rc = nlp_registry_signature(r, res->name, res->version, buf,
 	    sizeof buf, &len, e)) != NLP_OK || len == 0)
 		return rc;
-	if (nlp_signature_parse(s, buf, len, "the signature", &se) == NLP_OK &&
-	    strcmp(s->sha256, res->sha256) != 0)
-		snprintf(se.msg, sizeof se.msg, "it is for other bytes");
-	if (se.msg[0] != '\0')
-		return nlp_errf(e, NLP_REGISTRY, "%s@%ld: its signature in the "
-		    "registry is damaged: %s (see 'nlpops registry verify "
-		    "--signatures'); nothing written", res->name, res->version,
-		    se.msg);
+	if ((rc = nlp_registry_signature_check(res->name, res->version,
+	    res->sha256, buf, len, NULL, "written", s, e)) != NLP_OK)
+		return rc;
 	*has = 1;
 	return NLP_OK;
 }

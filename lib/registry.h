@@ -33,6 +33,7 @@ struct nlp_registry;
 struct nlp_ref;               /* a parsed reference: modelref.h */
 struct nlp_resolved;
 struct nlp_key;               /* a signing key: sign.h */
+struct nlp_signature;         /* a parsed signature: sign.h */
 struct nlp_trust;             /* trusted public keys: sign.h */
 
 /* Does s name a registry on PostgreSQL (a postgresql:// or postgres://
@@ -316,6 +317,18 @@ int nlp_registry_pull(struct nlp_registry *r, const struct nlp_ref *ref,
  */
 int nlp_registry_signature(struct nlp_registry *r, const char *name,
     long version, char *buf, size_t size, size_t *len, struct nlp_err *e);
+
+/*
+ * A signature stored with name@version (text, len bytes, or NULL) parsed
+ * into *s and checked as import would check it: a signature, of the
+ * artifact sha256 names, and with key_id (the row's key column; NULL: not
+ * checked) by that key.  NLP_OK, or NLP_REGISTRY: "NAME@V: its signature
+ * in the registry is damaged: why (...); nothing " then done ("written",
+ * "exported"), found before anything is.
+ */
+int nlp_registry_signature_check(const char *name, long version,
+    const char *sha256, const char *text, size_t len, const char *key_id,
+    const char *done, struct nlp_signature *s, struct nlp_err *e);
 
 /* ---- Reads: typed results ----
  *

@@ -307,18 +307,12 @@ export_sig_check(const char *name, const struct nlp_bundle_object *x,
 {
 	const char *kid = json_string_value(json_object_get(sig, "key_id"));
 	json_t *t = json_object_get(sig, "signature");
-	struct nlp_err se = { 0, "" };
 	struct nlp_signature s;
 
-	if (kid == NULL || !json_is_string(t) || nlp_signature_parse(&s,
-	    json_string_value(t), json_string_length(t), "the signature",
-	    &se) != NLP_OK || strcmp(s.key_id, kid) != 0 ||
-	    strcmp(s.sha256, x->sha256) != 0)
-		return nlp_errf(e, NLP_REGISTRY, "%s@%ld: its signature in the "
-		    "registry is damaged%s%s (see 'nlpops registry verify "
-		    "--signatures'); nothing exported", name, x->version,
-		    se.msg[0] ? ": " : "", se.msg);
-	return NLP_OK;
+	/* a key column that is not text names no key: "" */
+	return nlp_registry_signature_check(name, x->version, x->sha256,
+	    json_string_value(t), json_string_length(t), kid ? kid : "",
+	    "exported", &s, e);
 }
 
 /* The rows of one exported version x into its object o. */

@@ -21,6 +21,7 @@
 
 #include "jsonwatch.h"
 #include "modelref.h"
+#include "sign.h"
 #include "store.h"
 #include "text.h"
 
@@ -352,6 +353,30 @@ nlp_registry_object_evict(struct nlp_registry *r,
     const struct nlp_resolved *res)
 {
 	return NLP_REGDB_IS_PG(r) && nlp_regpg_evict(res->sha256);
+}
+
+int
+nlp_registry_signature_check(const char *name, long version,
+    const char *sha256, const char *text, size_t len, const char *key_id,
+    const char *done, struct nlp_signature *s, struct nlp_err *e)
+{
+	struct nlp_err se = { 0, "" };
+
+	/* why it is damaged into se.msg; a parse that fails says so there */
+	if (text == NULL)
+		snprintf(se.msg, sizeof se.msg, "it has no text");
+	else if (nlp_signature_parse(s, text, len, "the signature", &se) ==
+	    NLP_OK && strcmp(s->sha256, sha256) != 0)
+		snprintf(se.msg, sizeof se.msg, "it is for other bytes");
+	else if (se.msg[0] == '\0' && key_id != NULL &&
+	    strcmp(s->key_id, key_id) != 0)
+		snprintf(se.msg, sizeof se.msg, "it names another key than its "
+		    "row");
+	if (se.msg[0] == '\0')
+		return NLP_OK;
+	return nlp_errf(e, NLP_REGISTRY, "%s@%ld: its signature in the "
+	    "registry is damaged: %s (see 'nlpops registry verify "
+	    "--signatures'); nothing %s", name, version, se.msg, done);
 }
 
 int
