@@ -1421,12 +1421,13 @@ learn(struct run *u, struct nlp_err *e)
 	if (nlp_train_solver(u->o) == NLP_SOLVER_SVM) {
 		struct nlp_svm_opts so;
 		struct nlp_dataset cal = ds;
+		/* a model measured, then solved again from its solution with
+		   the held-out examples: the second solve is the one kept */
+		int first = refits(u) && !u->refitting;
 
 		memset(&so, 0, sizeof so);
 		so.cost = u->o->cost;
-		/* a model measured, then solved again from its solution with
-		   the held-out examples: the second solve is the one kept */
-		so.eps = refits(u) && !u->refitting ? NLP_SVM_EPS_FIRST : 0;
+		so.eps = first ? NLP_SVM_EPS_FIRST : 0;
 		so.class_weight = u->cw;
 		so.seed = u->o->seed;
 		so.pool = u->pool;
@@ -1449,7 +1450,7 @@ learn(struct run *u, struct nlp_err *e)
 		if (u->alpha != NULL) {
 			so.alpha_in = u->alpha;
 			so.alpha_n = u->alpha_n;
-		} else if (refits(u) && (uint64_t)u->C * ds.n <=
+		} else if (first && (uint64_t)u->C * ds.n <=
 		    ((uint64_t)u->V * u->C > (1u << 24) ?
 		    (uint64_t)u->V * u->C : 1u << 24)) {
 			if ((u->alpha = malloc((size_t)u->C * ds.n *
