@@ -24,6 +24,7 @@ enum {
 	OPT_MIN_CLASS_F1, OPT_MAX_LL, OPT_MAX_ECE, OPT_BASELINE, OPT_MAX_DROP,
 	OPT_BOOTSTRAP, OPT_GATE_ON, OPT_SEED, OPT_STRICT, OPT_RECORD,
 	OPT_BASELINE_IF_EXISTS, OPT_PREDICTIONS, OPT_SHADOW, OPT_MIN_P,
+	OPT_MAX_SEEN,
 };
 
 #define BOOTSTRAP_MIN 40
@@ -50,6 +51,8 @@ static const struct cli_opt options[] = {
 	{ OPT_MAX_LL, 0, "max-log-loss", "X", "gate: log loss <= X", NULL },
 	{ OPT_MAX_ECE, 0, "max-ece", "X", "gate: expected calibration error <= X",
 	    NULL },
+	{ OPT_MAX_SEEN, 0, "max-seen", "X", "gate: the share of the examples that "
+	    "also occur\nin the model's training data <= X (0 to 1)", NULL },
 	{ OPT_BASELINE, 0, "baseline", "MODEL", "evaluate this model on the same "
 	    "data too", "ref" },
 	{ OPT_BASELINE_IF_EXISTS, 0, "baseline-if-exists", NULL, "no such "
@@ -143,6 +146,7 @@ gate_option(struct eval_args *a, const char *cmd, int c, const char *value)
 	case OPT_MIN_ACC: g->kind = NLP_GATE_MIN_ACCURACY; break;
 	case OPT_MIN_F1: g->kind = NLP_GATE_MIN_F1; break;
 	case OPT_MAX_LL: g->kind = NLP_GATE_MAX_LOG_LOSS; break;
+	case OPT_MAX_SEEN: g->kind = NLP_GATE_MAX_SEEN; break;
 	default: g->kind = NLP_GATE_MAX_ECE; break;
 	}
 	a->o.ngates++;
@@ -177,7 +181,7 @@ option(void *ctx, int c, const char *arg)
 		a->o.errors = u;
 		break;
 	case OPT_MIN_ACC: case OPT_MIN_F1: case OPT_MAX_LL: case OPT_MAX_ECE:
-	case OPT_MIN_CLASS_F1:
+	case OPT_MIN_CLASS_F1: case OPT_MAX_SEEN:
 		return gate_option(a, cmd, c, arg);
 	case OPT_BASELINE: a->baseline = arg; break;
 	case OPT_BASELINE_IF_EXISTS: a->baseline_if_exists = 1; break;
@@ -237,7 +241,8 @@ predictions_args(struct eval_args *a, int n, char **gold)
 
 	for (g = 0; no == NULL && g < a->o.ngates; g++)
 		if (a->gates[g].kind == NLP_GATE_MAX_LOG_LOSS ||
-		    a->gates[g].kind == NLP_GATE_MAX_ECE)
+		    a->gates[g].kind == NLP_GATE_MAX_ECE ||
+		    a->gates[g].kind == NLP_GATE_MAX_SEEN)
 			no = nlp_gate_name(a->gates[g].kind);
 	if (no != NULL)
 		return cli_usage_error("eval", "%s needs a model; a prediction log "

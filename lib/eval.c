@@ -1007,6 +1007,7 @@ nlp_gate_name(enum nlp_gate_kind kind)
 		[NLP_GATE_MAX_LOG_LOSS] = "--max-log-loss",
 		[NLP_GATE_MAX_ECE] = "--max-ece",
 		[NLP_GATE_MAX_DROP] = "--max-drop",
+		[NLP_GATE_MAX_SEEN] = "--max-seen",
 	};
 
 	return (size_t)kind < sizeof names / sizeof names[0] ? names[kind] : "?";
@@ -1100,6 +1101,10 @@ nlp_eval_gates(struct nlp_gate_result **out, size_t *count, size_t *failed,
 		case NLP_GATE_MAX_DROP:
 			n += drop_verdicts(&res[n], g, f, base, b != NULL &&
 			    b->paired ? b : NULL, failed);
+			break;
+		case NLP_GATE_MAX_SEEN:
+			verdict(&res[n++], g, "seen_in_training share",
+			    f->seen_known ? f->seen_share : NAN, 1, failed);
 			break;
 		}
 	}

@@ -318,6 +318,7 @@ int nlp_eval_errors(struct nlp_eval_error **out, size_t *count,
 enum nlp_gate_kind {
 	NLP_GATE_MIN_ACCURACY, NLP_GATE_MIN_F1, NLP_GATE_MIN_CLASS_F1,
 	NLP_GATE_MAX_LOG_LOSS, NLP_GATE_MAX_ECE, NLP_GATE_MAX_DROP,
+	NLP_GATE_MAX_SEEN,       /* the share of the examples trained on */
 };
 
 struct nlp_gate {
@@ -344,7 +345,8 @@ struct nlp_gate_result {
  * Decide the gates on f (and base, for MAX_DROP, on accuracy and
  * macro-F1).  gate_on_lower: with bs (replicates > 0), accuracy and
  * macro-F1 gates use the bootstrap's lower bounds and MAX_DROP the paired
- * difference's.  A figure that is undefined fails its gate (value NaN).
+ * difference's.  A figure that is undefined fails its gate (value NaN):
+ * MAX_SEEN's when the model cannot tell what it was trained on.
  * *out is malloc'd (*count results); *failed counts the failures.  NLP_OK,
  * or NLP_IO when out of memory.
  */

@@ -428,7 +428,8 @@ refuse(const struct nlp_eval_opts *o, struct nlp_err *e)
 	for (i = 0; i < o->ngates; i++)
 		if (o->gates[i].kind == NLP_GATE_MAX_LOG_LOSS ||
 		    o->gates[i].kind == NLP_GATE_MAX_ECE ||
-		    o->gates[i].kind == NLP_GATE_MAX_DROP)
+		    o->gates[i].kind == NLP_GATE_MAX_DROP ||
+		    o->gates[i].kind == NLP_GATE_MAX_SEEN)
 			return nlp_errf(e, NLP_USAGE, "%s cannot be decided on a "
 			    "prediction log", nlp_gate_name(o->gates[i].kind));
 	return NLP_OK;

@@ -116,3 +116,17 @@ expect_status 0 "eval on training lines, --no-refit model" "$N" eval -m "$T/fres
 check "eval counts the examples seen in training (95 trained on, 5 held out)" grep -q '95 of 100 examples (95.0%) also occur in the training data' "$T/err"
 expect_status 0 "eval on the test split" "$N" eval -q --json -m "$T/fresh.nlp" "$TEST"
 check "no test example occurs in training" grep -q '"examples": 0' "$T/out"
+# --max-seen gates on that share: a holdout of training lines fails
+expect_status 1 "--max-seen 0.5 fails on the training lines (95%)" "$N" eval -q -m "$T/fresh.nlp" --min-f1 0.5 --max-seen 0.5 "$T/seen.tsv"
+check "... in one line, naming the figure and the bound" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q '^nlpops eval: gate --max-seen failed: seen_in_training share 0.9500, bound 0.5000\$' '$T/err'"
+expect_status 0 "--max-seen 0.95 passes them (a bound equal to the share)" "$N" eval -q -m "$T/fresh.nlp" --max-seen 0.95 "$T/seen.tsv"
+expect_status 0 "--max-seen 0 passes the test split" "$N" eval -q --json -m "$T/fresh.nlp" --max-seen 0 "$TEST"
+check "... its verdict in the JSON gates" /usr/bin/python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+g = [x for x in d['gates'] if x['gate'] == '--max-seen']
+sys.exit(0 if d['passed'] and len(g) == 1 and g[0]['value'] == 0 and g[0]['metric'] == 'seen_in_training share' else 1)" "$T/out"
+head -3 "$T/seen.tsv" >"$T/seen3.tsv"; zcat "$TEST" | head -97 >>"$T/seen3.tsv"
+expect_status 1 "--max-seen 0.01 fails a holdout with 3 training lines in 100" "$N" eval -q -m "$T/fresh.nlp" --max-seen 0.01 "$T/seen3.tsv"
+check "... at 3%" grep -q 'seen_in_training share 0.0300, bound 0.0100' "$T/err"
+expect_status 2 "--max-seen 1.5 is a usage error" "$N" eval -m "$T/fresh.nlp" --max-seen 1.5 "$TEST"

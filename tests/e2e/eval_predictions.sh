@@ -135,6 +135,8 @@ expect_status 2 "--predictions without an id option" "$N" eval --predictions "$T
 check "says to give one" grep -q -- '--id-column' "$T/err"
 expect_status 2 "--max-log-loss on a log" "$N" eval --predictions "$T/log.jsonl" --max-log-loss 1 $COLS "$T/gold.tsv"
 expect_status 2 "--max-ece on a log" "$N" eval --predictions "$T/log.jsonl" --max-ece 0.5 $COLS "$T/gold.tsv"
+expect_status 2 "--max-seen on a log (no model to ask)" "$N" eval --predictions "$T/log.jsonl" --max-seen 0 $COLS "$T/gold.tsv"
+check "... saying it needs a model" grep -q -- "--max-seen needs a model" "$T/err"
 expect_status 2 "--errors on a log" "$N" eval --predictions "$T/log.jsonl" --errors 3 $COLS "$T/gold.tsv"
 expect_status 2 "--shadow without --predictions" "$N" eval -m "$T/m.nlp" --shadow "$T/gold.tsv"
 expect_status 0 "-m takes the id options too (the same columns for both)" "$N" eval -m "$T/m.nlp" $COLS "$T/gold.tsv"

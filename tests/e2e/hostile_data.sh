@@ -132,6 +132,10 @@ check "--json says why the figure is missing" sh -c "grep -q '\"seen_in_training
 "$FORGE" "$T/m.nlp" "$T/noseen.nlp" -seen
 expect_status 0 "no 'seen' member" "$N" eval -m "$T/noseen.nlp" "$T/trained.tsv"
 check "is warned about too" grep -q "warning: cannot tell how many examples the model was trained on: '$T/noseen.nlp' has no member 'seen'" "$T/err"
+# a gate on the share cannot pass on a figure that is not there
+expect_status 1 "--max-seen with no 'seen' member fails" "$N" eval -m "$T/noseen.nlp" --max-seen 1 "$T/trained.tsv"
+check "... the figure undefined, and why" sh -c "grep -q 'gate --max-seen failed: seen_in_training share undefined, bound 1.0000' '$T/err' && grep -q \"has no member 'seen'\" '$T/err'"
+expect_status 1 "--max-seen with a damaged one fails too" "$N" eval -q -m "$T/badseen.nlp" --max-seen 1 "$T/trained.tsv"
 expect_status 0 "an intact artifact" "$N" eval -m "$T/m.nlp" "$T/trained.tsv"
 check "gives the figure" grep -q 'nlpops eval: 50 of 50 examples (100.0%) also occur in the training data' "$T/err"
 tail -n +2 "$T/out" >"$T/intact.tail"     # all but the title (path, SHA-256)
