@@ -240,9 +240,7 @@ predictions_args(struct eval_args *a, int n, char **gold)
 	size_t g;
 
 	for (g = 0; no == NULL && g < a->o.ngates; g++)
-		if (a->gates[g].kind == NLP_GATE_MAX_LOG_LOSS ||
-		    a->gates[g].kind == NLP_GATE_MAX_ECE ||
-		    a->gates[g].kind == NLP_GATE_MAX_SEEN)
+		if (nlp_gate_needs_model(a->gates[g].kind))
 			no = nlp_gate_name(a->gates[g].kind);
 	if (no != NULL)
 		return cli_usage_error("eval", "%s needs a model; a prediction log "

@@ -1013,6 +1013,13 @@ nlp_gate_name(enum nlp_gate_kind kind)
 	return (size_t)kind < sizeof names / sizeof names[0] ? names[kind] : "?";
 }
 
+int
+nlp_gate_needs_model(enum nlp_gate_kind kind)
+{
+	return kind == NLP_GATE_MAX_LOG_LOSS || kind == NLP_GATE_MAX_ECE ||
+	    kind == NLP_GATE_MAX_DROP || kind == NLP_GATE_MAX_SEEN;
+}
+
 /*
  * One verdict of gate g on value (a lower bound, or with max an upper
  * one).  A figure that is not a finite number fails, never compares.

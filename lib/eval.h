@@ -330,6 +330,11 @@ struct nlp_gate {
 /* The option that sets a gate of this kind ("--min-accuracy"). */
 const char *nlp_gate_name(enum nlp_gate_kind kind);
 
+/* Does a gate of this kind need the model itself, a figure a prediction
+ * log (predicted labels alone) cannot give: log loss, ECE, a baseline's
+ * drop, the share of the examples trained on?  1 or 0. */
+int nlp_gate_needs_model(enum nlp_gate_kind kind);
+
 /* A gate's verdict; NLP_GATE_MAX_DROP gives two, accuracy and macro-F1. */
 struct nlp_gate_result {
 	enum nlp_gate_kind kind;

@@ -426,10 +426,7 @@ refuse(const struct nlp_eval_opts *o, struct nlp_err *e)
 		return nlp_errf(e, NLP_USAGE, "--errors needs the texts and the "
 		    "probabilities of a model");
 	for (i = 0; i < o->ngates; i++)
-		if (o->gates[i].kind == NLP_GATE_MAX_LOG_LOSS ||
-		    o->gates[i].kind == NLP_GATE_MAX_ECE ||
-		    o->gates[i].kind == NLP_GATE_MAX_DROP ||
-		    o->gates[i].kind == NLP_GATE_MAX_SEEN)
+		if (nlp_gate_needs_model(o->gates[i].kind))
 			return nlp_errf(e, NLP_USAGE, "%s cannot be decided on a "
 			    "prediction log", nlp_gate_name(o->gates[i].kind));
 	return NLP_OK;

@@ -30,8 +30,10 @@
  * 1, because cross-validation on the training sets of both bundled
  * corpora prefers it (mean macro-F1 over 3 folds, the test sets unused:
  * spam 0.9837 -> 0.9845, debian 0.7803 -> 0.7809; 5 folds agree), for
- * some 20% more passes.  NLP_SVM_EPS_FIRST: the tolerance of a model that is measured
- * on held-out data and then solved again with them (train's refit, which
+ * some 20% more passes.
+ *
+ * NLP_SVM_EPS_FIRST: the tolerance of a model that is measured on
+ * held-out data and then solved again with them (train's refit, which
  * starts from its solution): on debian's data a third fewer coordinate
  * steps for that first solve and none more for the second, whose model
  * is the one kept, solved to NLP_SVM_EPS (the kept models' test figures
