@@ -442,7 +442,10 @@ ascii_run(const unsigned char *u, size_t i, size_t slen,
 	unsigned char tail[BLOCK];
 	uint64_t *m = t->mask;
 	char *d = t->text + *out;
-	uint32_t base = (uint32_t)*out;
+	uint32_t base = (uint32_t)*out, *off = t->off, *lens = t->len;
+	uint8_t *kind = t->kind;   /* in locals: stores through a byte
+	                              pointer may change t's, for all the
+	                              compiler knows */
 	int cross = 0;
 
 	/* the masks, word and punctuation by turns, up to the end or the
@@ -469,18 +472,18 @@ ascii_run(const unsigned char *u, size_t i, size_t slen,
 
 		while (start != 0) {
 			unsigned p = (unsigned)__builtin_ctzll(start);
+			unsigned single = (unsigned)(m[2 * k + 1] >> p) & 1;
 			uint64_t rest = ~w >> p;
 			size_t len, q;
 
 			start &= start - 1;
-			t->off[j] = base + (uint32_t)(k * BLOCK + p);
-			if ((m[2 * k + 1] >> p & 1) != 0) {
-				t->len[j] = 1;
-				t->kind[j++] = NLP_TOK_SINGLE;
-				continue;
-			}
+			off[j] = base + (uint32_t)(k * BLOCK + p);
 			/* the run of word bits from p, into the next
-			 * blocks if it reaches this one's end */
+			 * blocks if it reaches this one's end; none for a
+			 * punctuation mark (its word bit is 0), whose
+			 * length is then 1: without a branch, for a text's
+			 * marks and words come in no order the CPU could
+			 * guess */
 			if (rest != 0)
 				len = (size_t)__builtin_ctzll(rest);
 			else {
@@ -489,14 +492,14 @@ ascii_run(const unsigned char *u, size_t i, size_t slen,
 					len += BLOCK;
 				len += (size_t)__builtin_ctzll(~m[2 * q]);
 			}
-			t->len[j] = (uint32_t)len;
-			t->kind[j++] = NLP_TOK_WORD;
+			lens[j] = (uint32_t)len | single;
+			kind[j++] = single ? NLP_TOK_SINGLE : NLP_TOK_WORD;
 		}
 	}
 	/* a word that runs into the block not ASCII: the general path's */
 	if (cross) {
 		j--;
-		stop = i + (t->off[j] - base);
+		stop = i + (off[j] - base);
 	}
 	*out += stop - i;
 	*n = j;
