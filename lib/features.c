@@ -109,14 +109,15 @@ lsd_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
  * sorted order is what makes sums over a document's features run in the
  * same order everywhere; any way of sorting gives it.  A document has a
  * few dozen to a few thousand features, hashed (so spread evenly): one
- * pass on the top bits into 2n to 4n buckets leaves each a key or none
- * (and the copies of a repeated word, which never move past each other),
- * which insertion puts in order as it copies them back -- a third of the
- * work of three byte-wide radix passes (with half as many buckets, more
- * of insertion's comparisons go the way the CPU did not guess: n to 2n
- * scored debian's 51 MB 1-3% slower and spam's 4-5%, 4n to 8n 2-4%
- * slower, on the AMD EPYC of 2026-12-05; n/2 to n, on a Xeon, slower
- * still).
+ * pass on the top bits into n to 2n buckets leaves each a key or two at
+ * most, as a rule (and the copies of a repeated word, which never move
+ * past each other), which are put in order as they are copied back -- a
+ * third of the work of three byte-wide radix passes.  While that copy
+ * was an insertion that branched on each comparison, 2n to 4n buckets
+ * were faster (fewer keys to move, so fewer of the CPU's guesses wrong);
+ * without the branches, n to 2n buckets scored debian's 51 MB 4% faster
+ * than 2n to 4n with the branches, spam's 5% (the AMD EPYC, 2026-12-06,
+ * taken in turns: half the buckets to count and sum).
  * A short text is sorted by insertion alone; when insertion has moved keys
  * more than a few times n
  * (keys that are not spread: the vocabulary's millions, or a text made to
@@ -128,7 +129,7 @@ lsd_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
 static void
 radix_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
 {
-	uint32_t count[1u << TOP_BITS_MAX];
+	uint32_t count[1u << TOP_BITS_MAX], p1, p2;
 	unsigned d = 1, shift;
 	size_t i, j, sum = 0, moves = 0;
 
@@ -136,7 +137,7 @@ radix_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
 		insertion_sort(a, n);
 		return;
 	}
-	while (d < TOP_BITS_MAX && ((size_t)1 << d) <= 2 * n)
+	while (d < TOP_BITS_MAX && ((size_t)1 << d) <= n)
 		d++;
 	if (d > bits || n > ((size_t)64 << TOP_BITS_MAX)) {
 		lsd_sort(a, tmp, n, bits);
@@ -153,14 +154,32 @@ radix_sort(uint32_t *a, uint32_t *tmp, size_t n, unsigned bits)
 	}
 	for (i = 0; i < n; i++)
 		tmp[count[a[i] >> shift]++] = a[i];
-	/* in order by the top bits: insertion moves a key back past the few
-	 * of its own bucket at most */
-	for (i = 0; i < n; i++) {
+	/* in order by the top bits: each key is put in place among the last
+	 * two by compare-exchanges without a branch (whether a key goes
+	 * before the one in front of it is a coin toss the CPU would guess
+	 * wrong), and one that belongs further back (the third key of a
+	 * bucket, or more) moved there by insertion */
+	p1 = tmp[0];
+	p2 = 0;
+	a[0] = p1;
+	for (i = 1; i < n; i++) {
 		uint32_t x = tmp[i];
-		for (j = i; j > 0 && a[j - 1] > x; j--)
+		uint32_t hi = x > p1 ? x : p1, lo = x > p1 ? p1 : x;
+		uint32_t mid = lo > p2 ? lo : p2, low = lo > p2 ? p2 : lo;
+
+		a[i] = hi;
+		a[i - 1] = mid;
+		p1 = hi;
+		p2 = mid;
+		if (i < 2)
+			continue;
+		a[i - 2] = low;
+		if (i < 3 || a[i - 3] <= low)
+			continue;
+		for (j = i - 2; j > 0 && a[j - 1] > low; j--)
 			a[j] = a[j - 1];
-		a[j] = x;
-		moves += i - j;
+		a[j] = low;
+		moves += i - 2 - j;
 		if (moves > 4 * n) {
 			lsd_sort(tmp, a, n, bits);
 			memcpy(a, tmp, n * sizeof *a);

@@ -334,14 +334,16 @@ cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* nwords words "w<k>" (k from a small LCG over vocab words), their
- * unigram and bigram buckets of `bits` bits counted by qsort -- the
- * oracle -- against what nlp_featurize() gives. */
+/* nwords words "<p>w<k>" (k from a small LCG over vocab words, p the
+ * first k % 15 letters of the alphabet: words of 2 to 24 bytes, which
+ * XXH3 hashes each length class its own way), their unigram and bigram
+ * buckets of `bits` bits counted by qsort -- the oracle -- against what
+ * nlp_featurize() gives. */
 static void
 check_counts(size_t nwords, unsigned vocab, unsigned bits)
 {
 	struct nlp_feat_opts o = { .ngrams = 2, .bits = bits, .seed = 5 };
-	char *text = malloc(nwords * 12 + 1), *p = text;
+	char *text = malloc(nwords * 26 + 1), *p = text;
 	uint64_t *h = malloc((nwords + 1) * sizeof *h);
 	uint32_t *want = malloc((2 * nwords + 1) * sizeof *want), x = 12345;
 	size_t i, nw = 0, k = 0;
@@ -349,10 +351,13 @@ check_counts(size_t nwords, unsigned vocab, unsigned bits)
 	cr_assert(text != NULL && h != NULL && want != NULL);
 	*p = '\0';
 	for (i = 0; i < nwords; i++) {
+		unsigned w;
 		int len;
 
 		x = x * 1103515245u + 12345u;
-		len = sprintf(p, "%sw%u", i ? " " : "", (x >> 8) % vocab);
+		w = (x >> 8) % vocab;
+		len = sprintf(p, "%s%.*sw%u", i ? " " : "", (int)(w % 15),
+		    "abcdefghijklmno", w);
 		h[i] = nlp_xxh64(p + (i ? 1 : 0), (size_t)len - (i ? 1 : 0), o.seed);
 		want[nw++] = (uint32_t)(h[i] >> (64 - bits));
 		p += len;
