@@ -254,11 +254,12 @@ void nlp_model_logits_line_build(int avx2, const unsigned char *line,
     const float *vals, size_t n, float *scores);
 
 /*
- * Ask the CPU for the cache lines of the n bytes at p (n > 0), with
+ * Ask the CPU for the cache lines of the n bytes at p, with
  * __builtin_prefetch's locality loc (a constant: 3 into the first-level
  * cache, 2 into the second): a request every 64 bytes from p, which meets
  * every line up to the last byte's, and one for the last byte (n bytes
- * that start late in a line end in one more line than n / 64).  As many
+ * that start late in a line end in one more line than n / 64; for none,
+ * one for p: a hint, which never faults).  As many
  * requests for every row of a model, wherever it starts: counting the
  * lines a row touches instead made the loop's end a guess the CPU got
  * wrong for a row in four or so (debian's 204-byte rows: four lines or
@@ -269,7 +270,7 @@ void nlp_model_logits_line_build(int avx2, const unsigned char *line,
 	size_t nlp_o_, nlp_n_ = (n);                                        \
 	for (nlp_o_ = 0; nlp_o_ < nlp_n_; nlp_o_ += 64)                     \
 		__builtin_prefetch(nlp_p_ + nlp_o_, 0, loc);                \
-	__builtin_prefetch(nlp_p_ + nlp_n_ - 1, 0, loc);                    \
+	__builtin_prefetch(nlp_p_ + nlp_n_ - (nlp_n_ > 0), 0, loc);         \
 } while (0)
 
 /*

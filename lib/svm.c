@@ -165,12 +165,8 @@ solve(const struct job *j, uint32_t c, struct scratch *s)
 			if (t + PREFETCH < active) {
 				size_t f = st[index[t + PREFETCH]];
 				size_t nf = st[index[t + PREFETCH] + 1] - f;
-				if (nf > 0) {
-					NLP_PREFETCH_SPAN(&row[f],
-					    nf * sizeof *row, 3);
-					NLP_PREFETCH_SPAN(&val[f],
-					    nf * sizeof *val, 3);
-				}
+				NLP_PREFETCH_SPAN(&row[f], nf * sizeof *row, 3);
+				NLP_PREFETCH_SPAN(&val[f], nf * sizeof *val, 3);
 			}
 			yi = d->y[i] == c ? 1.0 : -1.0;
 			dii = j->diag[i].d;
