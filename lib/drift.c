@@ -334,6 +334,15 @@ decide(struct nlp_drift_report *r, const struct nlp_drift_pass *p,
 	v->domain_drift = r->domain.drifted;
 	v->drift = v->domain_drift || v->concept_drift ||
 	    (v->signals > 0 && v->share >= o->drift_share);
+	/* as far below chance as the threshold is above it: no chance
+	   result (its spread is the same on both sides of 0.5), but held-out
+	   texts scored by their copies, or near copies, on the other side,
+	   learned in the other fold: the classifier is blind to such a pair */
+	if (isfinite(r->domain.auc) && isfinite(r->domain.threshold) &&
+	    r->domain.auc < 1 - r->domain.threshold)
+		nlp_drift_warn_loud(r, "domain AUC %.2f is below chance: the "
+		    "sides share texts or near copies of them, and the domain "
+		    "test cannot judge them", r->domain.auc);
 	if (p->records < 100)
 		nlp_drift_warn(r, "only %llu current record%s: below 100, every "
 		    "test has little power", (unsigned long long)p->records,

@@ -63,7 +63,9 @@ void nlp_eval_write_notes(FILE *out, const char *prefix,
 
 /*
  * One line per failed gate, "PREFIX: gate --min-f1 failed: macro_f1
- * 0.8123, bound 0.9000", and unless quiet a line when all passed.  For
+ * 0.8123, bound 0.9000", and unless quiet a line when all passed; when
+ * quiet (nlp_eval_write_notes() not called) and a gate failed, the count
+ * of examples whose gold label the model does not know, if any.  For
  * gates that decided (r->decisive).
  */
 void nlp_eval_write_gates(FILE *out, const char *prefix,

@@ -97,6 +97,12 @@ printf 'ham\thello there\nmaybe\tan unknown label\n' >"$T/unknown.tsv"
 expect_status 0 "unknown gold labels are scored as errors" "$N" eval -m "$T/good.nlp" "$T/unknown.tsv"
 check "unknown gold labels are counted" grep -q 'gold labels the model does not know, scored as errors: 1' "$T/err"
 check "the unknown label has its row" grep -q '^ *maybe ' "$T/out"
+# -q, as a CI job runs it: a failed gate still says what pulled it down;
+# a passing one says nothing
+expect_status 1 "-q: unknown gold labels fail a gate" "$N" eval -q -m "$T/good.nlp" --min-accuracy 0.9 "$T/unknown.tsv"
+check "... and -q still counts them ($(cat "$T/err"))" sh -c "[ \$(wc -l <'$T/err') -eq 2 ] && grep -q '^nlpops eval: examples with gold labels the model does not know, scored as errors: 1\$' '$T/err'"
+expect_status 0 "-q: a passing gate" "$N" eval -q -m "$T/good.nlp" --min-accuracy 0 "$T/unknown.tsv"
+check "... says nothing" test ! -s "$T/err"
 expect_status 3 "--strict refuses unknown gold labels" "$N" eval --strict -m "$T/good.nlp" "$T/unknown.tsv"
 check "... naming the file and the label, in one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q \"^nlpops eval: '$T/unknown.tsv': 1 of 2 examples has a gold label the model does not know ('maybe' 1); --strict refuses it\\\$\" '$T/err'"
 # data for another model (the spam model on the debian data): bad data,
