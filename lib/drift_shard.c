@@ -457,10 +457,11 @@ nlp_drift_shard_read(struct nlp_drift_pass *p, const char *path,
 	int rc;
 
 	if (fp == NULL)
-		return nlp_errf(e, NLP_IO, "'%s': %s", path, strerror(errno));
+		return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'", path);
 	o = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
 	if (o == NULL && ferror(fp))
-		rc = nlp_errf(e, NLP_IO, "'%s': %s", path, strerror(errno));
+		rc = nlp_errnof(e, NLP_IO, errno ? errno : EIO, "cannot read "
+		    "'%s'", path);
 	else if (o == NULL)
 		rc = nlp_errf(e, NLP_DATA, "'%s': not a profile: line %d: %s",
 		    path, je.line, je.text);

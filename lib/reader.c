@@ -131,6 +131,8 @@ struct nlp_reader {
 	uint32_t labgen;
 	int gold_bad;            /* gold mode: a label of the record was bad */
 	int no_id;               /* the record at hand has no id of its own */
+	int wide;                /* its text from the last of more than two
+	                            TSV columns, none chosen */
 	/* JSONL: the line had invalid UTF-8, replaced before parsing */
 	int json_repaired;
 	uint64_t quote_line;     /* CSV: the line where the open quote opened */
@@ -834,6 +836,10 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	}
 	if (r->o.labeled && rec->line == 1 && tsv_header(f, fn))
 		return V_HEADER;
+	/* "label<TAB>text<TAB>source" would be scored on its source: said */
+	if (r->col[TEXT] == COL_LAST && f[TEXT] != s &&
+	    memchr(s, '\t', n) != f[TEXT] - 1)
+		r->wide = 1;
 	if ((v = take_fields(r, rec, f, fn)) != V_KEEP || !gold_tsv(r))
 		return v;
 	/* the label labeled reading takes: what comes before the first TAB */
@@ -1522,6 +1528,9 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 	if (v == V_KEEP && r->no_id)
 		note(r, &st->no_id, &st->first_no_id, &st->first_no_id_src,
 		    rec->line);
+	if (v == V_KEEP && r->wide)
+		note(r, &st->wide, &st->first_wide, &st->first_wide_src,
+		    rec->line);
 	switch (v) {
 	case V_BLANK:
 		st->blank++;
@@ -1686,7 +1695,7 @@ nlp_reader_next(struct nlp_reader *r, struct nlp_record *rec,
 		memset(rec, 0, sizeof *rec);
 		rec->text = "";
 		rec->source = r->path;
-		r->no_id = 0;
+		r->no_id = r->wide = 0;
 		v = r->fmt == NLP_FMT_CSV ? csv_record(r, rec) :
 		    line_record(r, rec);
 		if (v == V_END) {
@@ -1789,6 +1798,9 @@ nlp_reader_describe(const struct nlp_reader_stats *s, char *buf, size_t size)
 	    s->first_cut_src, s->first_cut);
 	say(&o, s->no_id, "", "record", " with no id (scored, the id left "
 	    "empty)", s->first_no_id_src, s->first_no_id);
+	say(&o, s->wide, "", "record", " of more than two TSV columns scored "
+	    "on the last (--text-column chooses)", s->first_wide_src,
+	    s->first_wide);
 	return o.items;
 }
 

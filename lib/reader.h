@@ -159,6 +159,11 @@ struct nlp_reader_stats {
 	   returned with their text and an empty id. */
 	uint64_t no_id, first_no_id;
 	const char *first_no_id_src;
+	/* Unlabeled TSV without a text column given: records of more than two
+	   columns, whose text is the last (a "label<TAB>text<TAB>source" row
+	   would be scored on its source). */
+	uint64_t wide, first_wide;
+	const char *first_wide_src;
 	/* Labeled TSV: a file's first line that names its columns as an
 	   exported table's header does ("label<TAB>text"), skipped. */
 	uint64_t header, first_header;

@@ -56,6 +56,8 @@ sed 's/"records":[0-9]*/"records":-1/' part.00.prof >neg.prof
 expect_status 3 "a profile with a negative count" "$N" drift -m m.nlp --profiles neg.prof
 check "... names the field" grep -q "field 'records'" "$T/err"
 expect_status 4 "a missing profile" "$N" drift -m m.nlp --profiles none.prof
+check "... said as for any file ($(cat "$T/err"))" \
+    grep -q "^nlpops drift: cannot open 'none.prof': No such file or directory\$" "$T/err"
 expect_status 2 "--profiles without -m" "$N" drift --reference all.txt --profiles part.00.prof
 check "... says --profiles needs -m, not give either" grep -q -- "--profiles needs -m MODEL" "$T/err"
 expect_status 2 "--profiles without a file" "$N" drift -m m.nlp --profiles

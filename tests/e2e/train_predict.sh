@@ -183,6 +183,17 @@ check "JSONL: number ids as they stand (past 64 bits, 1e2, the last of two), a m
     sh -c "cut -f1 '$T/ids.jsonl.out' | tr '\n' ' ' | grep -qx '12345678901234567890 1e2  a -0.50E+3 '"
 check "... the records with text are all scored" sh -c "[ \$(awk -F'\t' '\$2 != \"\"' '$T/ids.jsonl.out' | wc -l) -eq 4 ]"
 check "... and the summary counts the one with no id" grep -q "1 record with no id (scored, the id left empty) (first at $T/ids.jsonl:3)" "$T/err"
+# a TSV without --text-column is scored on its last column: a row of more
+# than two ("label<TAB>text<TAB>source") is counted in the summary, with
+# where the first was; two columns, or a column chosen, are not
+printf 'spam\tfree money\nham\tmeeting at noon\tmail\nx\ty\tz\n' >"$T/wide.tsv"
+"$N" predict -m "$T/m1.nlp" "$T/wide.tsv" >"$T/wide.out" 2>"$T/err"
+check "TSV: rows of more than two columns are counted ($(tail -1 "$T/err"))" \
+    grep -q "^nlpops predict: 2 records of more than two TSV columns scored on the last (--text-column chooses) (first at $T/wide.tsv:2)\$" "$T/err"
+"$N" predict -m "$T/m1.nlp" --text-column 2 "$T/wide.tsv" >"$T/wide2.out" 2>"$T/err"
+check "... not with --text-column" sh -c "! grep -q 'more than two' '$T/err'"
+printf 'spam\tfree money\n' | "$N" predict -m "$T/m1.nlp" --format tsv >/dev/null 2>"$T/err"
+check "... nor of two columns" sh -c "! grep -q 'more than two' '$T/err'"
 # not one record with its text: the wrong field name is an error, not a
 # file of empty labels
 printf '{"t":"free money"}\n{"t":"x"}\n' >"$T/wrong.jsonl"
