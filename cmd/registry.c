@@ -16,6 +16,7 @@
 
 #include "cmd.h"
 #include "artifact.h"
+#include "eval.h"
 #include "modelref.h"
 #include "modelsig.h"
 #include "sign.h"
@@ -735,9 +736,10 @@ figure(const struct nlp_registry_object *o, const char *key, char *buf,
 
 /* A model's versions, as a table: each one's headline figures (held-out
  * macro-F1 at training, macro-F1 of its latest recorded evaluation) and
- * aliases. */
+ * aliases; on stderr, a note for each latest evaluation made on the
+ * training data, whose figure looks best and proves nothing. */
 static void
-print_versions(const struct nlp_registry_versions *v)
+print_versions(const char *name, const struct nlp_registry_versions *v)
 {
 	char b1[64], b2[64], b3[512], b4[64], b5[64];
 	size_t i;
@@ -755,6 +757,17 @@ print_versions(const struct nlp_registry_versions *v)
 		    cli_shown(v->v[i].created_by, b4, sizeof b4),
 		    figure(&v->v[i].metrics, "macro_f1", b2, sizeof b2), b5,
 		    v->v[i].sha256, joined(&v->v[i].aliases, b3, sizeof b3));
+	}
+	fflush(stdout);
+	for (i = 0; i < v->n; i++) {
+		const struct nlp_registry_evaluation *ev = v->v[i].latest;
+		if (ev != NULL && ev->seen > NLP_SEEN_MAX + NLP_GATE_EPS)
+			fprintf(stderr, "nlpops registry: note: the last "
+			    "evaluation of %s@%ld (#%ld) was on data %.1f%% of "
+			    "which it was trained on: figures on training "
+			    "data prove nothing\n",
+			    cli_shown(name, b3, sizeof b3), v->v[i].version,
+			    ev->id, 100 * ev->seen);
 	}
 }
 
@@ -784,7 +797,7 @@ verb_list(struct nlp_registry *r, struct ropts *o)
 		rc = print_json(nlp_registry_versions_json(&v, &doc, &e), &doc,
 		    &e);
 	else
-		print_versions(&v);
+		print_versions(o->args[0], &v);
 	nlp_registry_versions_release(&v);
 	return rc;
 }

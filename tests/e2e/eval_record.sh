@@ -71,6 +71,15 @@ check "... which says why, in one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && 
 expect_status 5 "... and changes nothing" "$N" $R5 registry resolve leak@production
 expect_status 0 "show says how much of its data was seen" "$N" $R5 registry show leak@1
 check "... on the evaluation's line" grep -q 'n 40, 100.0% seen in training, data ' "$T/out"
+# list's LAST-EVAL-F1 would show its 1.0000 as the best figure: a note on
+# stderr says what it is worth, the table as it was
+expect_status 0 "list with a last evaluation on training data" "$N" $R5 registry list leak
+check "... has its row" grep -q '^ *1  .* (#1)  ' "$T/out"
+check "... and a note says it was on training data ($(cat "$T/err"))" \
+    grep -qx 'nlpops registry: note: the last evaluation of leak@1 (#1) was on data 100.0% of which it was trained on: figures on training data prove nothing' "$T/err"
+expect_status 0 "an evaluation on held-out data" "$N" $R5 eval -q --record -m leak@1 "$DATA/spam.test.tsv.gz"
+expect_status 0 "... then list" "$N" $R5 registry list leak
+check "... has no note" test ! -s "$T/err"
 expect_status 0 "a requirement on seen allows it" "$N" $R5 registry alias leak 1 production --require 'macro_f1>=0.9' --require 'seen<=1'
 expect_status 1 "... and can refuse less than the default" "$N" $R registry alias spam 1 canary --require 'seen<0'
 check "... naming seen" grep -q "requirement 'seen<0' failed: seen is 0" "$T/err"
