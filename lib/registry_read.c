@@ -238,6 +238,27 @@ nlp_registry_no_alias(struct nlp_registry *r, int64_t mid, const char *name,
 	    name, alias, then ? then : "", hint);
 }
 
+/* "no version NAME@VERSION", with the latest there is (a typo, or a
+ * version made on another registry). */
+static int
+no_version(struct nlp_registry *r, int64_t mid, const char *name,
+    long version, struct nlp_err *e)
+{
+	struct nlp_regdb_param p[] = { NLP_REGDB_INT(mid) };
+	int64_t latest = 0;
+	int rc;
+
+	rc = nlp_regdb_int_query(r, "SELECT coalesce(max(version), 0) FROM "
+	    "versions WHERE model_id = ?", p, 1, 0, &latest, e);
+	if (rc != NLP_OK)
+		return rc;
+	if (latest == 0)
+		return nlp_errf(e, NLP_REGISTRY, "no version %s@%ld (%s has "
+		    "none)", name, version, name);
+	return nlp_errf(e, NLP_REGISTRY, "no version %s@%ld (the latest is "
+	    "%s@%lld)", name, version, name, (long long)latest);
+}
+
 int
 nlp_registry_need_version(struct nlp_registry *r, int64_t mid,
     const char *name, long version, int64_t *vid, struct nlp_err *e)
@@ -248,7 +269,7 @@ nlp_registry_need_version(struct nlp_registry *r, int64_t mid,
 	rc = nlp_regdb_int_query(r, "SELECT id FROM versions WHERE model_id = ? "
 	    "AND version = ?", p, 2, 0, vid, e);
 	if (rc == NLP_OK && *vid == 0)
-		return nlp_errf(e, NLP_REGISTRY, "no version %s@%ld", name, version);
+		return no_version(r, mid, name, version, e);
 	return rc;
 }
 
@@ -324,8 +345,7 @@ nlp_registry_resolve(struct nlp_registry *r, const struct nlp_ref *ref,
 			return rc;
 	}
 	if (!f.found)
-		return nlp_errf(e, NLP_REGISTRY, "no version %s@%ld", ref->name,
-		    version);
+		return no_version(r, mid, ref->name, version, e);
 	snprintf(out->name, sizeof out->name, "%s", ref->name);
 	out->version = version;
 	if (!nlp_store_valid_hex(out->sha256))

@@ -140,6 +140,8 @@ expect_status 0 "$backend: verify" "$N" registry verify
 expect_status 5 "$backend: no such model" "$N" predict -m spma "$A/texts.txt"
 grep -q "spam" "$T/err" && pass || fail "$backend: the near name is suggested: $(cat "$T/err")"
 expect_status 5 "$backend: no such version" "$N" predict -m spam@9 "$A/texts.txt"
+check "$backend: ... says which is the latest ($(cat "$T/err"))" \
+    grep -qx 'nlpops predict: no version spam@9 (the latest is spam@2)' "$T/err"
 expect_status 0 "$backend: rm an unaliased version" "$N" registry push "$A/m3.nlp" --name other
 expect_status 0 "$backend: rm" "$N" registry rm other@1 --reason "not needed"
 expect_status 0 "$backend: gc --dry-run" "$N" registry gc --dry-run --grace 0s
