@@ -295,6 +295,8 @@ result_json(const struct nlp_eval_result *r)
 	if (r->joined != NULL)
 		json_object_set_new(o, "predictions", joined_json(r));
 	json_object_set_new(o, "skipped", json_string(r->skipped));
+	json_object_set_new(o, "records_skipped",
+	    json_integer((json_int_t)r->records_skipped));
 	/* the verdict: false when a gate failed or the gates could not
 	 * decide; true when every gate passed, or none was given */
 	json_object_set_new(o, "passed", json_boolean(r->ngates == 0 ||

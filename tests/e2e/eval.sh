@@ -96,6 +96,13 @@ expect_status 4 "an unreadable file" "$N" eval -m "$T/good.nlp" "$T/nosuch.tsv"
 printf 'ham\thello there\nmaybe\tan unknown label\n' >"$T/unknown.tsv"
 expect_status 0 "unknown gold labels are scored as errors" "$N" eval -m "$T/good.nlp" "$T/unknown.tsv"
 check "unknown gold labels are counted" grep -q 'gold labels the model does not know, scored as errors: 1' "$T/err"
+printf 'ham\thello there\n\tno label\nspam\tfree money\nham\tok\n' >"$T/skip1.tsv"
+"$N" eval -q --json -m "$T/good.nlp" "$T/skip1.tsv" >"$T/skip1.json" 2>/dev/null
+check "--json: the skipped records counted, for a CI job to read" \
+    /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d['records_skipped'] == 1 and d['n'] == 3 and 'without a label' in d['skipped']))" "$T/skip1.json"
+"$N" eval -q --json -m "$T/good.nlp" "$T/unknown.tsv" >"$T/skip0.json" 2>/dev/null
+check "... 0 when none was" \
+    /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d['records_skipped'] == 0 and d['skipped'] == ''))" "$T/skip0.json"
 check "the unknown label has its row" grep -q '^ *maybe ' "$T/out"
 # -q, as a CI job runs it: a failed gate still says what pulled it down;
 # a passing one says nothing

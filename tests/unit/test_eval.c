@@ -831,6 +831,7 @@ static const char sample_json[] =
 "      \"support\": 0\n"
 "    }\n"
 "  },\n"
+"  \"records_skipped\": 0,\n"
 "  \"schema\": 1,\n"
 "  \"seen_in_training\": {\n"
 "    \"examples\": 1,\n"
