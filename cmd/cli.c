@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "modelref.h"
 #include "registry.h"
+#include "sign.h"
 #include "text.h"
 
 const char *cli_registry_opt;
@@ -625,6 +626,16 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 				return cli_usage_error(cmd, "%s is also the model "
 				    "'%s': it would be overwritten", name[j],
 				    f->model);
+	/* and its signature beside it, read at every load (--trust), there
+	   or not yet (`registry pull`, `train --sign` write it) */
+	if (f->model != NULL && nlp_modelref_is_path(f->model) &&
+	    nlp_signature_path(f->model, keybuf, sizeof keybuf) == 0 &&
+	    fid_of(keybuf, &in))
+		for (j = 0; j < nout; j++)
+			if (fid_same(&out[j], &in))
+				return cli_usage_error(cmd, "%s is also the model's "
+				    "signature '%s': it would be overwritten",
+				    name[j], keybuf);
 	/* a key, which nothing could make again: --sign's, the trusted */
 	for (i = 0, p = f->key; ; p = cli_trust_file(i++, keybuf,
 	    sizeof keybuf)) {

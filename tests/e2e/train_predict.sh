@@ -292,6 +292,15 @@ expect_status 2 "train -o VALID --valid VALID" "$N" train -q -o "$T/trself.tsv" 
 expect_status 2 "train -o - DATA >> DATA" sh -c "'$N' train -q -o - '$T/trself.tsv' >>'$T/trself.tsv'"
 check "... the data intact" cmp -s "$T/trself.tsv" "$T/trself.orig"
 expect_status 2 "serve --log MODEL" timeout -s KILL 20 "$N" serve -m "$T/mself.nlp" --log "$T/mself.nlp" --listen 127.0.0.1:0
+# nor onto the model's signature, read at each load under --trust (the
+# log had made the next start fail, exit 3), there or not yet
+expect_status 2 "serve --log MODEL.sig (none yet)" timeout -s KILL 20 "$N" serve -m "$T/mself.nlp" --log "$T/mself.nlp.sig" --listen 127.0.0.1:0
+check "... says so ($(cat "$T/err"))" grep -q "^nlpops serve: --log '$T/mself.nlp.sig' is also the model's signature '$T/mself.nlp.sig': it would be overwritten" "$T/err"
+check "... and writes none" test ! -e "$T/mself.nlp.sig"
+printf 'x\n' >"$T/mself.nlp.sig"
+expect_status 2 "predict -o MODEL.sig" "$N" predict -q -m "$T/mself.nlp" -o "$T/mself.nlp.sig" "$T/self.txt"
+check "... which is as it was" sh -c "[ \"\$(cat '$T/mself.nlp.sig')\" = x ]"
+rm -f "$T/mself.nlp.sig"
 "$N" --registry "$T/selfreg" registry push "$T/m1.nlp" --name self >/dev/null 2>&1
 expect_status 2 "registry export -o REGISTRY/registry.db" "$N" --registry "$T/selfreg" registry export self@1 -o "$T/selfreg/registry.db"
 check "... says so" grep -q "is one of the registry.s own files" "$T/err"
