@@ -96,6 +96,11 @@ log_line(struct nlp_server *s, const struct job *j, struct nlp_buf *b,
 		nlp_buf_json_str(b, j->primary->lm.m.labels[j->label]);
 		nlp_buf_lit(b, ",\"p\":");
 		nlp_buf_prob(b, j->p);
+		/* the model's label above; the client was answered this */
+		if (s->o.fmt.threshold > 0 && j->p < s->o.fmt.threshold) {
+			nlp_buf_lit(b, ",\"answered\":");
+			nlp_buf_json_str(b, s->o.fmt.fallback);
+		}
 	}
 	if (s->o.log_text && j->text != NULL) {
 		nlp_buf_lit(b, ",\"text\":");

@@ -241,6 +241,30 @@ check "--log-format json: every event line is a JSON object" "$PY" -c 'import js
 for l in open("shadow.err"):
 	j = json.loads(l); assert list(j) == ["time", "level", "event", "msg"], j'
 
+# --threshold: a log line keeps the model's label and p, and says the
+# fallback the client was answered below it ("answered"), as eval
+# --predictions scores the model and an audit needs the answer
+check "serve with --threshold and --log" start thr -m spam --threshold 0.9 --log "$T/thr.jsonl"
+is "$(post "$body")" 200 "a batch under --threshold"
+cp body thr.body
+i=0; while [ $i -lt 100 ] && [ "$(wc -l <thr.jsonl)" -lt 50 ]; do sleep 0.05; i=$((i + 1)); done
+stop
+"$PY" -c 'import json
+got = json.load(open("thr.body"))["results"]
+log = [json.loads(l) for l in open("thr.jsonl")]
+assert len(got) == len(log) == 50, (len(got), len(log))
+low = 0
+for a, l in zip(got, log):
+	assert l["label"] != "unknown" and a["top"][0]["label"] == l["label"], (a, l)
+	if l["p"] < 0.9:
+		low += 1
+		assert a["label"] == "unknown" and l["answered"] == "unknown", (a, l)
+	else:
+		assert a["label"] == l["label"] and "answered" not in l, (a, l)
+assert 0 < low < 50, low
+' 2>thr.py.err
+check "--threshold: the log says what was answered below it ($(tail -1 thr.py.err))" test ! -s thr.py.err
+
 # A log that cannot be written (a full disk): every line it loses is
 # counted as lost, none as written, and the loss is said.  Regression
 # (fixed): a line counted as written once it was in stdio's buffer, the
