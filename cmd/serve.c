@@ -35,7 +35,8 @@ static const struct cli_opt options[] = {
 	    "followed as it moves)", "ref" },
 	CLI_OPT_TRUST,
 	{ OPT_LISTEN, 0, "listen", "ADDR:PORT", "where to listen (default: "
-	    "127.0.0.1:8080;\nport 0: any free port, printed)", NULL },
+	    "127.0.0.1:8080;\nPORT alone: 127.0.0.1; [ADDR]:PORT for IPv6;\n"
+	    "port 0: any free port, printed)", NULL },
 	CLI_OPT_THREADS("threads answering requests (default: the\nCPUs it may use)"),
 	{ OPT_SHADOW, 0, "shadow", "MODEL", "score every text with this model "
 	    "too, off\nthe response path, and count where it disagrees", "ref" },
@@ -45,7 +46,7 @@ static const struct cli_opt options[] = {
 	{ OPT_LOG_FORMAT, 0, "log-format", "F", "stderr's event lines: text "
 	    "(default) or json", "text json" },
 	{ OPT_LOG_REQUESTS, 0, "log-requests", NULL, "an event line per request "
-	    "too", NULL },
+	    "too (id,\nmethod, endpoint, status, seconds)", NULL },
 	{ 'k', 'k', "top", "N", "the N most probable labels (default: 1;\n"
 	    "multi-label: at most N, default 64;\na request's \"k\" overrides "
 	    "it)", NULL },
@@ -78,8 +79,8 @@ const struct cli_cmd cli_serve = {
 	"predict prints them); GET /v1/model, /healthz, /readyz, /metrics\n"
 	"(Prometheus).  When MODEL's alias moves, the new version is loaded\n"
 	"beside the old one and swapped in without failing a request.\n"
-	"SIGHUP: look at the registry now and reopen the log; SIGTERM: finish\n"
-	"the requests in progress and exit 0.\n"
+	"SIGHUP: look at the registry now and reopen the log; SIGTERM or\n"
+	"SIGINT: finish the requests in progress and exit 0.\n"
 	"\n",
 	options, NULL, "",
 };

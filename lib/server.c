@@ -48,6 +48,8 @@ struct req {
 	int too_big;
 	int bodiless;            /* no body: answered on the second call */
 	char id[72];             /* X-Request-Id, given or made */
+	char method[12];         /* for --log-requests: the client's word,
+	                            when it is one of capitals, else "?" */
 };
 
 /* Each daemon thread's scratch for scoring. */
@@ -190,15 +192,16 @@ send_error(struct nlp_server *s, struct MHD_Connection *c, struct req *r,
 	return send_body(s, c, r, status, &b, "application/json");
 }
 
+static const char *const paths[] = {
+	[EP_PREDICT] = "/v1/predict", [EP_MODEL] = "/v1/model",
+	[EP_HEALTHZ] = "/healthz", [EP_READYZ] = "/readyz",
+	[EP_METRICS] = "/metrics", [EP_OTHER] = "other",
+};
+
 /* The endpoint url names. */
 static int
 endpoint(const char *url)
 {
-	static const char *const paths[] = {
-		[EP_PREDICT] = "/v1/predict", [EP_MODEL] = "/v1/model",
-		[EP_HEALTHZ] = "/healthz", [EP_READYZ] = "/readyz",
-		[EP_METRICS] = "/metrics",
-	};
 	int i;
 
 	for (i = 0; i < EP_OTHER; i++)
@@ -340,6 +343,7 @@ first_call(struct nlp_server *s, struct MHD_Connection *c, const char *url,
     const char *method, void **con_cls)
 {
 	struct req *r = calloc(1, sizeof *r);
+	size_t n;
 
 	if (r == NULL)
 		return MHD_NO;
@@ -347,6 +351,9 @@ first_call(struct nlp_server *s, struct MHD_Connection *c, const char *url,
 	*con_cls = r;
 	r->t0 = nlp_srv_now();
 	r->ep = endpoint(url);
+	n = strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	snprintf(r->method, sizeof r->method, "%s", n > 0 && method[n] == '\0'
+	    && n < sizeof r->method ? method : "?");
 	request_id(s, c, r);
 	r->bodiless = bodiless(c);
 	return r->bodiless ? MHD_YES : headers_decide(s, c, r, method);
@@ -518,7 +525,8 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (r->status != 0)
 		nlp_srv_metrics_request(&s->mx, r->ep, r->status, t);
 	if (s->o.log_requests)
-		nlp_srv_event(s, "request", "%s %u %.6f s%s", r->id, r->status, t,
+		nlp_srv_event(s, "request", "%s %s %s %u %.6f s%s", r->id,
+		    r->method, paths[r->ep], r->status, t,
 		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
 		    " (connection ended early)");
 	nlp_buf_release(&r->body);

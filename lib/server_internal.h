@@ -47,6 +47,9 @@ struct metrics {
 	atomic_ulong lat_count, lat_sum_ns;
 	atomic_ulong texts, reloads, reload_failures, shadow_scored,
 	    shadow_disagree, shadow_skipped, log_lines, log_errors;
+	atomic_ulong lookup_failing;           /* registry references (the
+	                                          model's, the shadow's) that
+	                                          cannot be looked up now */
 	pthread_mutex_t label_mu;
 	struct nlp_strmap labels;              /* predicted label -> count */
 };

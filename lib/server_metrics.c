@@ -224,6 +224,11 @@ nlp_srv_metrics_text(struct nlp_server *s, struct nlp_buf *b)
 	counter(b, "nlpops_reload_failures_total", "New versions that failed "
 	    "to load or verify (the old one kept serving).",
 	    &mx->reload_failures);
+	head(b, "nlpops_registry_lookup_failing", "gauge", "Registry "
+	    "references served (the model's, the shadow's) that cannot be "
+	    "looked up now (what they last named keeps serving).");
+	printfb(b, "nlpops_registry_lookup_failing %lu\n",
+	    atomic_load(&mx->lookup_failing));
 	counter(b, "nlpops_shadow_scored_total", "Texts the shadow model "
 	    "scored.", &mx->shadow_scored);
 	counter(b, "nlpops_shadow_disagreements_total", "Texts the shadow "

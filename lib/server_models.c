@@ -138,16 +138,20 @@ wanted(struct nlp_server *s, struct slot *sl, int force, char *what,
 		return force && nlp_modelref_is_path(sl->arg);
 	}
 	if (resolve(s, sl, &res, &e) != NLP_OK) {
-		if (!sl->registry_failing)
+		if (!sl->registry_failing) {
 			nlp_srv_event(s, "registry_error", "%s: cannot look up %s: "
 			    "%s; %s keeps serving", sl->role, sl->arg, e.msg,
 			    sl->cur->lm.display);
+			atomic_fetch_add(&s->mx.lookup_failing, 1);
+		}
 		sl->registry_failing = 1;
 		return 0;
 	}
-	if (sl->registry_failing)
+	if (sl->registry_failing) {
 		nlp_srv_event(s, "registry_error", "%s: %s can be looked up "
 		    "again", sl->role, sl->arg);
+		atomic_fetch_sub(&s->mx.lookup_failing, 1);
+	}
 	sl->registry_failing = 0;
 	if (res.version == sl->cur->lm.version &&
 	    strcmp(res.sha256, sl->cur->sha256) == 0)

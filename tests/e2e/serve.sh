@@ -203,6 +203,20 @@ is "$(metric nlpops_reload_failures_total)" 2 "SIGHUP retries it"
 "$N" --registry "$REG" registry rollback spam >/dev/null 2>&1
 "$N" --registry "$REG" registry alias spam 1 production >/dev/null 2>&1
 
+# the alias deleted: the lookup fails, said once on stderr and shown by a
+# gauge an alert can watch (the failed-reload counter does not move),
+# while what it named keeps serving; the alias back, 0 again
+is "$(metric nlpops_registry_lookup_failing)" 0 "/metrics: no lookup failing"
+"$N" --registry "$REG" registry alias --delete spam production >/dev/null 2>&1
+i=0; while [ $i -lt 100 ] && [ "$(metric nlpops_registry_lookup_failing)" != 1 ]; do sleep 0.05; i=$((i + 1)); done
+is "$(metric nlpops_registry_lookup_failing)" 1 "the alias deleted: /metrics shows the lookup failing"
+check "... said on stderr" grep -q 'model: cannot look up spam: .* keeps serving' main.err
+is "$(post '{"text": "hello"}')" 200 "... and what it named answers"
+"$N" --registry "$REG" registry alias spam 1 production >/dev/null 2>&1
+i=0; while [ $i -lt 100 ] && [ "$(metric nlpops_registry_lookup_failing)" != 0 ]; do sleep 0.05; i=$((i + 1)); done
+is "$(metric nlpops_registry_lookup_failing)" 0 "the alias back: 0"
+check "... said on stderr" grep -q 'model: spam can be looked up again' main.err
+
 # --log-format json: every event line is one JSON object
 stop
 is "$RC" 0 "SIGTERM: exit 0"
@@ -244,11 +258,17 @@ for l in open("shadow.err"):
 # --threshold: a log line keeps the model's label and p, and says the
 # fallback the client was answered below it ("answered"), as eval
 # --predictions scores the model and an audit needs the answer
-check "serve with --threshold and --log" start thr -m spam --threshold 0.9 --log "$T/thr.jsonl"
+check "serve with --threshold and --log" start thr -m spam --threshold 0.9 --log "$T/thr.jsonl" --log-requests
 is "$(post "$body")" 200 "a batch under --threshold"
 cp body thr.body
 i=0; while [ $i -lt 100 ] && [ "$(wc -l <thr.jsonl)" -lt 50 ]; do sleep 0.05; i=$((i + 1)); done
+curl -s -o /dev/null -H 'X-Request-Id: q-1' "http://127.0.0.1:$PORT/nowhere"
 stop
+# --log-requests: a line a request, its id, method, endpoint and status
+check "--log-requests: the batch's line ($(grep -c ' POST ' thr.err))" \
+    grep -Eq '^nlpops serve: [^ ]+ POST /v1/predict 200 [0-9]+\.[0-9]{6} s$' thr.err
+check "... and an unknown path's, as 'other', with the client's id" \
+    grep -Eq '^nlpops serve: q-1 GET other 404 [0-9]+\.[0-9]{6} s$' thr.err
 "$PY" -c 'import json
 got = json.load(open("thr.body"))["results"]
 log = [json.loads(l) for l in open("thr.jsonl")]
