@@ -42,7 +42,8 @@ static const struct cli_opt options[] = {
 	    "too, off\nthe response path, and count where it disagrees", "ref" },
 	{ OPT_LOG, 0, "log", "FILE", "append one JSON line per scored text "
 	    "(reopened\non SIGHUP)", "file" },
-	{ OPT_LOG_TEXT, 0, "log-text", NULL, "put the text in the log too", NULL },
+	{ OPT_LOG_TEXT, 0, "log-text", NULL, "put the text in the log too (a "
+	    "log made\nthen is mode 0600)", NULL },
 	{ OPT_LOG_FORMAT, 0, "log-format", "F", "stderr's event lines: text "
 	    "(default) or json", "text json" },
 	{ OPT_LOG_REQUESTS, 0, "log-requests", NULL, "an event line per request "

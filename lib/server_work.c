@@ -7,9 +7,11 @@
  * bounded (server_internal.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server_internal.h"
 
@@ -341,11 +343,23 @@ nlp_srv_worker_add(struct nlp_server *s, const struct nlp_sreq *q,
 	}
 }
 
-/* Open the log for appending (close-on-exec). */
+/* Open the log for appending (close-on-exec); made 0600 (less the umask)
+ * when it holds the texts (--log-text), users' words, else 0644. */
 static FILE *
-log_open(const char *path)
+log_open(const struct nlp_server *s)
 {
-	return fopen(path, "ae");
+	int fd = open(s->o.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    s->o.log_text ? 0600 : 0644);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, "a")) == NULL) {
+		int err = errno;
+		close(fd);
+		errno = err;
+	}
+	return f;
 }
 
 void
@@ -355,7 +369,7 @@ nlp_srv_log_reopen(struct nlp_server *s)
 
 	if (s->o.log_path == NULL)
 		return;
-	if ((f = log_open(s->o.log_path)) == NULL) {
+	if ((f = log_open(s)) == NULL) {
 		nlp_srv_event(s, "log_error", "cannot reopen '%s': %s; writing "
 		    "on to the file open before", s->o.log_path, strerror(errno));
 		return;
@@ -375,7 +389,7 @@ nlp_srv_worker_start(struct nlp_server *s, struct nlp_err *e)
 
 	if (s->o.log_path == NULL && s->shadow.arg == NULL)
 		return NLP_OK;           /* nothing to do off the response path */
-	if (s->o.log_path != NULL && (w->log = log_open(s->o.log_path)) == NULL)
+	if (s->o.log_path != NULL && (w->log = log_open(s)) == NULL)
 		return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'",
 		    s->o.log_path);
 	pthread_mutex_init(&w->mu, NULL);

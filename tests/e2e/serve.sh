@@ -230,6 +230,8 @@ i=0; while [ $i -lt 100 ] && [ "$(metric nlpops_shadow_scored_total)" != 50 ]; d
 is "$(metric nlpops_shadow_scored_total)" 50 "the shadow scored the 50 texts"
 i=0; while [ $i -lt 100 ] && [ "$(wc -l <log.jsonl)" -lt 50 ]; do sleep 0.05; i=$((i + 1)); done
 is "$(wc -l <log.jsonl)" 50 "one log line per text"
+check "--log-text: a log it makes is its owner's alone (mode $(stat -c %a log.jsonl)), the texts users' words" \
+    test $((0$(stat -c %a log.jsonl) & 077)) -eq 0
 dis=$(grep -c '"agree":false' log.jsonl)
 check "the weak shadow disagrees with the model at times ($dis)" test "$dis" -gt 0
 is "$(metric nlpops_shadow_disagreements_total)" "$dis" "/metrics counts the disagreements the log shows"
