@@ -118,9 +118,9 @@ swap(struct nlp_server *s, struct slot *sl, struct served *v, double t0)
 	pthread_mutex_unlock(&sl->mu);
 	atomic_fetch_add(&s->mx.reloads, 1);
 	sl->failed[0] = '\0';
-	nlp_srv_event(s, "reload", "%s: now serving %s (sha256 %.12s), was %s; "
-	    "loaded in %.3f s", sl->role, v->lm.display, v->sha256,
-	    old->lm.display, nlp_srv_now() - t0);
+	nlp_srv_event(s, "reload", "%s: now serving %s (sha256 %.12s), was %s "
+	    "(sha256 %.12s); loaded in %.3f s", sl->role, v->lm.display,
+	    v->sha256, old->lm.display, old->sha256, nlp_srv_now() - t0);
 	nlp_srv_release(old);
 }
 

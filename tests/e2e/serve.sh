@@ -177,7 +177,7 @@ done
 ms=$((($(date +%s%N) - t0) / 1000000))
 is "$v" 2 "the alias moved: spam@2 in service"
 check "... within 2 s of the move ($ms ms)" test $ms -lt 2000
-check "the reload is an event on stderr" grep -q 'model: now serving spam@2 (sha256 [0-9a-f]*), was spam@1' main.err
+check "the reload is an event on stderr" grep -q 'model: now serving spam@2 (sha256 [0-9a-f]*), was spam@1 (sha256 [0-9a-f]*); loaded in ' main.err
 is "$(metric nlpops_reloads_total)" 1 "/metrics counts the reload"
 
 # a new version that cannot be loaded (its stored bytes damaged) is
