@@ -337,10 +337,13 @@ decide(struct nlp_drift_report *r, const struct nlp_drift_pass *p,
 	/* as far below chance as the threshold is above it: no chance
 	   result (its spread is the same on both sides of 0.5), but held-out
 	   texts scored by their copies, or near copies, on the other side,
-	   learned in the other fold: the classifier is blind to such a pair */
+	   learned in the other fold: the classifier is blind to such a pair.
+	   Not said under -q: small samples of text with many near copies
+	   (templated mail) get there without drift (3 of 30 halves of spam's
+	   texts, 200 a side), where the verdict stands on the other signals */
 	if (isfinite(r->domain.auc) && isfinite(r->domain.threshold) &&
 	    r->domain.auc < 1 - r->domain.threshold)
-		nlp_drift_warn_loud(r, "domain AUC %.2f is below chance: the "
+		nlp_drift_warn(r, "domain AUC %.2f is below chance: the "
 		    "sides share texts or near copies of them, and the domain "
 		    "test cannot judge them", r->domain.auc);
 	if (p->records < 100)

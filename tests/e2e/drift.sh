@@ -159,13 +159,16 @@ json_check "... once there too" "$T/out" "d['domain']['texts_per_side']==json.lo
 fi
 # Near copies of the reference's texts (each with a word before it):
 # each fold's texts are scored by their near copies learnt in the other,
-# far below chance (0.35 here), which says nothing of drift: said, even
-# with -q.  (Exact copies fall in one fold: 0.50.)  Halves of one text
+# far below chance (0.35 here), which says nothing of drift: said (not
+# under -q).  (Exact copies fall in one fold: 0.50.)  Halves of one text
 # (nodrift.json) are not below chance.
 sed 's/^/note: /' a.txt >a-note.txt
-expect_status 0 "the reference's texts, each after one word" "$N" drift -q --reference a.txt a-note.txt
+expect_status 0 "the reference's texts, each after one word" "$N" drift --reference a.txt a-note.txt
 check "... and the domain test says it cannot judge them ($(cat "$T/err"))" \
     grep -q '^nlpops drift: warning: domain AUC 0\.[0-4][0-9] is below chance: the sides share texts' "$T/err"
+"$N" drift -q --json --reference a.txt a-note.txt >a-note.json 2>"$T/err"
+json_check "... in --json's warnings" a-note.json "[w for w in d['warnings'] if 'below chance' in w]"
+check "... and not on stderr under -q" test ! -s "$T/err"
 json_check "... a warning halves of one text do not get" nodrift.json \
     "d['domain']['auc'] >= 0.45 and not [w for w in d['warnings'] if 'below chance' in w]"
 
