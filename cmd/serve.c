@@ -81,7 +81,8 @@ const struct cli_cmd cli_serve = {
 	"(Prometheus).  When MODEL's alias moves, the new version is loaded\n"
 	"beside the old one and swapped in without failing a request.\n"
 	"SIGHUP: look at the registry now and reopen the log; SIGTERM or\n"
-	"SIGINT: finish the requests in progress and exit 0.\n"
+	"SIGINT: finish the requests in progress and exit 0 (a second one:\n"
+	"at once).\n"
 	"\n",
 	options, NULL, "",
 };
@@ -94,6 +95,7 @@ struct watch {
 	int serving;                 /* it said it listens */
 	struct nlp_server *s;        /* NULL until nlp_server_start() returned */
 	int hup, stop;               /* a SIGHUP before that; SIGTERM or SIGINT */
+	int cut;                     /* another one since: the drain cut */
 };
 
 struct sargs {
@@ -342,7 +344,8 @@ raise_nofile(unsigned want)
  * sigwait(): SIGHUP reloads; SIGTERM or SIGINT before the server says it
  * listens (the model loading, the log opening: a FIFO with no reader
  * waits for one) ends the process as the signal would, nothing being
- * served yet, and from then on stops it, in run().
+ * served yet, and from then on stops it, in run(); a second one cuts the
+ * drain short (an operator's second Ctrl-C).  run() cancels the thread.
  */
 static void *
 watch(void *arg)
@@ -355,6 +358,14 @@ watch(void *arg)
 		if (sigwait(&w->set, &sig) != 0)
 			continue;
 		pthread_mutex_lock(&w->mu);
+		if (w->stop) {           /* draining: HUP ignored */
+			if (sig != SIGHUP && w->s != NULL) {
+				nlp_server_cut(w->s);
+				w->cut = 1;
+			}
+			pthread_mutex_unlock(&w->mu);
+			continue;
+		}
 		if (sig == SIGHUP) {
 			if (w->s != NULL)
 				nlp_server_hup(w->s);
@@ -373,8 +384,8 @@ watch(void *arg)
 		w->stop = 1;
 		pthread_cond_signal(&w->cv);
 		pthread_mutex_unlock(&w->mu);
-		return NULL;
 	}
+	return NULL;
 }
 
 /* Serve until SIGTERM or SIGINT (see watch()). */
@@ -407,11 +418,16 @@ run(struct sargs *a, const sigset_t *set)
 	while (!w.stop)
 		pthread_cond_wait(&w.cv, &w.mu);
 	pthread_mutex_unlock(&w.mu);
+	left = nlp_server_drain(s, a->drain);
+	pthread_cancel(t);           /* in sigwait(), or about to be */
 	pthread_join(t, NULL);
 	a->w = NULL;
-	left = nlp_server_drain(s, a->drain);
 	nlp_server_stop(s);
-	if (left > 0)
+	if (left > 0 && w.cut)
+		fprintf(stderr, "nlpops serve: %u request%s still in progress "
+		    "were cut short by a second signal\n", left, left == 1 ? "" :
+		    "s");
+	else if (left > 0)
 		fprintf(stderr, "nlpops serve: %u request%s still in progress "
 		    "after --drain %g s were cut short\n", left, left == 1 ? "" :
 		    "s", a->drain);

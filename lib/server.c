@@ -667,9 +667,16 @@ nlp_server_drain(struct nlp_server *s, double seconds)
 	nlp_srv_event(s, "draining", "no new connections; answering the %u "
 	    "request%s in progress", atomic_load(&s->inflight),
 	    atomic_load(&s->inflight) == 1 ? "" : "s");
-	while (atomic_load(&s->inflight) > 0 && nlp_srv_now() - t0 < seconds)
+	while (atomic_load(&s->inflight) > 0 && nlp_srv_now() - t0 < seconds &&
+	    !atomic_load(&s->cut))
 		nanosleep(&ts, NULL);
 	return atomic_load(&s->inflight);
+}
+
+void
+nlp_server_cut(struct nlp_server *s)
+{
+	atomic_store(&s->cut, 1);
 }
 
 void

@@ -73,6 +73,10 @@ void nlp_server_hup(struct nlp_server *s);
  */
 unsigned nlp_server_drain(struct nlp_server *s, double seconds);
 
+/* From any thread (a second SIGTERM): a drain under way, or one to come,
+ * gives up at once. */
+void nlp_server_cut(struct nlp_server *s);
+
 /* Stop, write out the log, free everything (NULL: nothing to do). */
 void nlp_server_stop(struct nlp_server *s);
 

@@ -103,6 +103,7 @@ struct nlp_server {
 	int scratch_made;
 	atomic_uint inflight;
 	atomic_int draining;
+	atomic_int cut;              /* nlp_server_cut(): stop waiting */
 	atomic_ulong seq;        /* request ids */
 	double started;
 };

@@ -459,6 +459,24 @@ is "$RC" 0 "a drain cut short exits 0"
 check "... after --drain 0.5 s, not the upload's 3 s ($ms ms)" test $ms -lt 2000
 check "... and says a request was cut short" grep -q '1 request still in progress after --drain 0.5 s were cut short' cut.err
 wait $SLOW
+# a second SIGTERM or SIGINT while draining (an operator's second
+# Ctrl-C) cuts the drain short at once, exit 0, and says so; a SIGHUP
+# then changes nothing
+check "serve for a drain cut by a second signal" start cut2 -m spam
+slow
+kill -TERM $PID
+i=0; while [ $i -lt 60 ] && ! grep -q 'no new connections' cut2.err; do sleep 0.05; i=$((i + 1)); done
+kill -HUP $PID
+sleep 0.2
+check "... a SIGHUP while draining leaves it draining" kill -0 $PID
+t0=$(date +%s%N)
+kill -INT $PID
+wait $TPID; RC=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+is "$RC" 0 "a drain cut by a second signal exits 0"
+check "... at once, not after the upload's 3 s ($ms ms)" test $ms -lt 1500
+check "... and says so ($(tail -2 cut2.err | tr '\n' ' '))" grep -q '^nlpops serve: 1 request still in progress were cut short by a second signal$' cut2.err
+wait $SLOW
 
 # Regression (fixed): SIGTERM and SIGINT were blocked from the start, so
 # a server still starting (here its --log a FIFO no one reads, as a model
