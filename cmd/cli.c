@@ -548,6 +548,25 @@ fid_is_standard(const struct fid *f)
 
 #define FILES_MAX_OUT 4
 
+/* None of the nout outputs (out, named name) is the file at path, what
+ * ("the model"): NLP_OK, else the usage error said.  A path not there
+ * counts only when may_be_new (by its directory and name). */
+static int
+not_onto(const char *cmd, const struct fid *out, char (*name)[300],
+    size_t nout, const char *what, const char *path, int may_be_new)
+{
+	struct fid in;
+	size_t j;
+
+	if (!fid_of(path, &in) || (in.base != NULL && !may_be_new))
+		return NLP_OK;
+	for (j = 0; j < nout; j++)
+		if (fid_same(&out[j], &in))
+			return cli_usage_error(cmd, "%s is also %s '%s': it would "
+			    "be overwritten", name[j], what, path);
+	return NLP_OK;
+}
+
 /* Is standard input, read as an input of f, a pipe or socket that the
  * output path names too (/dev/stdin, /proc/self/fd/0)?  Writing there
  * would put the output into the text being read, or lose it. */
@@ -620,31 +639,19 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 				    "" : p, strcmp(p, "-") == 0 ? "" : "'");
 	}
 	if (f->model != NULL && nlp_modelref_is_path(f->model) &&
-	    fid_of(f->model, &in) && in.base == NULL)
-		for (j = 0; j < nout; j++)
-			if (fid_same(&out[j], &in))
-				return cli_usage_error(cmd, "%s is also the model "
-				    "'%s': it would be overwritten", name[j],
-				    f->model);
-	/* and its signature beside it, read at every load (--trust), there
-	   or not yet (`registry pull`, `train --sign` write it) */
-	if (f->model != NULL && nlp_modelref_is_path(f->model) &&
-	    nlp_signature_path(f->model, keybuf, sizeof keybuf) == 0 &&
-	    fid_of(keybuf, &in))
-		for (j = 0; j < nout; j++)
-			if (fid_same(&out[j], &in))
-				return cli_usage_error(cmd, "%s is also the model's "
-				    "signature '%s': it would be overwritten",
-				    name[j], keybuf);
+	    (not_onto(cmd, out, name, nout, "the model", f->model, 0) != NLP_OK ||
+	    /* and its signature beside it, read at every load (--trust),
+	       there or not yet (`registry pull`, `train --sign` write it) */
+	    (nlp_signature_path(f->model, keybuf, sizeof keybuf) == 0 &&
+	    not_onto(cmd, out, name, nout, "the model's signature", keybuf, 1) !=
+	    NLP_OK)))
+		return NLP_USAGE;
 	/* a key, which nothing could make again: --sign's, the trusted */
 	for (i = 0, p = f->key; ; p = cli_trust_file(i++, keybuf,
 	    sizeof keybuf)) {
-		if (p != NULL && fid_of(p, &in) && in.base == NULL)
-			for (j = 0; j < nout; j++)
-				if (fid_same(&out[j], &in))
-					return cli_usage_error(cmd, "%s is also "
-					    "the key '%s': it would be "
-					    "overwritten", name[j], p);
+		if (p != NULL && not_onto(cmd, out, name, nout, "the key", p, 0) !=
+		    NLP_OK)
+			return NLP_USAGE;
 		if (p == NULL && i > 0)
 			break;
 	}
