@@ -254,48 +254,13 @@ load_reference(const char *cmd, const struct args *a, struct nlp_loaded *lm,
 }
 
 /*
- * The output files, --prom and --html: both are written to temporary
- * files first and published only when both are whole, so that a failure
- * (out of memory, a full disk) leaves each target as it was.  A write
- * that fails shows in the commit (the stream's error).
- */
-static int
-write_files(const char *cmd, const struct args *a, const char *page,
-    const struct nlp_drift_report *rep, const char *model,
-    const char *version)
-{
-	struct nlp_err e = { 0, "" };
-	struct nlp_atomic pa, ha;
-	int rc;
-
-	memset(&pa, 0, sizeof pa);
-	memset(&ha, 0, sizeof ha);
-	pa.fd = ha.fd = -1;
-	if (a->prom != NULL) {
-		if ((rc = nlp_atomic_open(&pa, a->prom, &e)) != NLP_OK)
-			goto fail;
-		nlp_drift_prom(pa.fp, rep, model, version);
-	}
-	if (a->html != NULL) {
-		if ((rc = nlp_atomic_open(&ha, a->html, &e)) != NLP_OK)
-			goto fail;
-		fputs(page, ha.fp);
-	}
-	if ((a->prom != NULL && (rc = nlp_atomic_commit(&pa, &e)) != NLP_OK) ||
-	    (a->html != NULL && (rc = nlp_atomic_commit(&ha, &e)) != NLP_OK))
-		goto fail;
-	return NLP_OK;
-fail:
-	/* a committed or failed one is already clean: abort is a no-op */
-	nlp_atomic_abort(&pa);
-	nlp_atomic_abort(&ha);
-	return cli_error(cmd, &e);
-}
-
-/*
  * Everything that needs memory comes first (the JSON document, the page),
- * then the files, then stdout: a failure leaves no partial output
- * anywhere.  The warnings go to stderr.
+ * then --prom and --html to temporary files, then the report on stdout,
+ * and only then the files published: a failure anywhere (out of memory, a
+ * full disk, a closed or full standard output) leaves each target as it
+ * was, so that a run that ends in status 4 leaves no new metrics for an
+ * alert to read.  A write to a file that fails shows in its commit (the
+ * stream's error).  The warnings go to stderr.
  */
 static int
 write_outputs(const char *cmd, const struct args *a,
@@ -305,30 +270,61 @@ write_outputs(const char *cmd, const struct args *a,
 	const char *title = a->model ? lm->display : a->reference;
 	const char *name = a->model ? (lm->name[0] ? lm->name : lm->display) :
 	    a->reference;
+	struct nlp_err e = { 0, "" };
+	struct nlp_atomic pa, ha;
 	char *text = NULL, *page = NULL;
 	size_t i;
-	int rc = NLP_OK;
+	int rc = NLP_OK, err;
 
+	memset(&pa, 0, sizeof pa);
+	memset(&ha, 0, sizeof ha);
+	pa.fd = ha.fd = -1;
 	if ((a->json && (text = nlp_drift_json(rep)) == NULL) ||
-	    (a->html != NULL && (page = nlp_drift_html(rep, title)) == NULL))
+	    (a->html != NULL && (page = nlp_drift_html(rep, title)) == NULL)) {
 		rc = cli_errorf(cmd, NLP_IO, "out of memory");
-	else if (a->prom != NULL || a->html != NULL)
-		rc = write_files(cmd, a, page, rep, name, version);
-	/* stdout's write errors are the dispatcher's to report (nlpops.c:
-	   finish_stdout), the files' their commit's */
-	if (rc == NLP_OK) {
-		if (a->json)
-			fputs(text, stdout);
-		else if (!a->quiet)
-			nlp_drift_text(stdout, rep);
-		for (i = 0; i < rep->nwarnings; i++)
-			if (!a->quiet || rep->loud[i])
-				fprintf(stderr, "nlpops drift: warning: %s\n",
-				    rep->warning[i]);
+		goto out;
 	}
+	if (a->prom != NULL) {
+		if ((rc = nlp_atomic_open(&pa, a->prom, &e)) != NLP_OK)
+			goto fail;
+		nlp_drift_prom(pa.fp, rep, name, version);
+	}
+	if (a->html != NULL) {
+		if ((rc = nlp_atomic_open(&ha, a->html, &e)) != NLP_OK)
+			goto fail;
+		fputs(page, ha.fp);
+	}
+	if (a->json)
+		fputs(text, stdout);
+	else if (!a->quiet)
+		nlp_drift_text(stdout, rep);
+	/* without files, stdout's write errors are the dispatcher's to
+	   report (nlpops.c: finish_stdout) */
+	if ((a->prom != NULL || a->html != NULL) &&
+	    (err = cli_flush_stdout()) != 0) {
+		nlp_atomic_abort(&pa);
+		nlp_atomic_abort(&ha);
+		rc = cli_errorf(cmd, NLP_IO, "cannot write standard output: "
+		    "%s (--prom and --html left as they were)", strerror(err));
+		goto out;
+	}
+	if ((a->prom != NULL && (rc = nlp_atomic_commit(&pa, &e)) != NLP_OK) ||
+	    (a->html != NULL && (rc = nlp_atomic_commit(&ha, &e)) != NLP_OK))
+		goto fail;
+	for (i = 0; i < rep->nwarnings; i++)
+		if (!a->quiet || rep->loud[i])
+			fprintf(stderr, "nlpops drift: warning: %s\n",
+			    rep->warning[i]);
+out:
 	free(text);
 	free(page);
 	return rc;
+fail:
+	/* a committed or failed one is already clean: abort is a no-op */
+	nlp_atomic_abort(&pa);
+	nlp_atomic_abort(&ha);
+	rc = cli_error(cmd, &e);
+	goto out;
 }
 
 /* The report from the profiles in paths, written under lm with o's seed

@@ -439,7 +439,7 @@ eval_inputs(const char *cmd, const struct eval_args *a, int n, char **paths,
 	    &e) != NLP_OK)
 		return cli_error(cmd, &e);
 	if (d->n == 0) {
-		char shown[300];
+		char shown[1024];
 		return cli_errorf(cmd, NLP_DATA, "no examples to evaluate in "
 		    "%s%s%s", nlp_inputs_shown((const char *const *)paths,
 		    (size_t)n, shown, sizeof shown), d->oddities[0] ? ": " : "",

@@ -602,7 +602,7 @@ all_malformed(struct run *u)
 {
 	const struct nlp_reader_stats *st = nlp_reader_stats(u->r);
 	const char *src = st->first_malformed_src, *where;
-	char buf[300];
+	char buf[1024];
 
 	if (st->malformed == 0)
 		return NLP_OK;
@@ -679,8 +679,11 @@ score_all(struct run *u)
 static void
 summary(struct run *u, double t0)
 {
+	char shown[4 * sizeof u->lm.display];
+
 	fprintf(stderr, "nlpops predict: %s (sha256 %.12s): %llu line%s, %llu "
-	    "damaged, %.2f s\n", u->lm.display, nlp_loaded_sha256(&u->lm),
+	    "damaged, %.2f s\n", cli_shown(u->lm.display, shown, sizeof shown),
+	    nlp_loaded_sha256(&u->lm),
 	    (unsigned long long)u->lines, u->lines == 1 ? "" : "s",
 	    (unsigned long long)u->damaged, cli_now() - t0);
 	if (nlp_reader_describe(nlp_reader_stats(u->r), u->e.msg,

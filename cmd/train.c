@@ -217,6 +217,21 @@ push_model(const struct nlp_trained *t, const struct nlp_push_opts *po,
 	return rc;
 }
 
+/* Open the registry --push names and check the push there, changing
+ * nothing: NLP_OK, or the error. */
+static int
+push_preflight(const struct nlp_push_opts *po, struct nlp_err *e)
+{
+	struct nlp_registry *r;
+	int rc;
+
+	if ((rc = cli_registry_open(&r, 1, "train", e)) != NLP_OK)
+		return rc;
+	rc = nlp_registry_check_push_in(r, po, e);
+	nlp_registry_close(r);
+	return rc;
+}
+
 /* One option (cli_parse()'s handler). */
 static int
 option(void *ctx, int id, const char *arg)
@@ -452,6 +467,8 @@ check_args(struct targs *t)
 static void
 summary(const struct targs *a, const struct nlp_trained *t, double t0)
 {
+	char shown[4 * 4096];
+
 	fprintf(stderr, "nlpops train: %llu examples, %u classes, %u "
 	    "features (%u bits), ", (unsigned long long)t->examples,
 	    t->nclasses, t->nrows, t->bits);
@@ -491,7 +508,8 @@ summary(const struct targs *a, const struct nlp_trained *t, double t0)
 		fputs(", then trained on them too", stderr);
 	fprintf(stderr, ", %.2f s", cli_now() - t0);
 	if (a->out != NULL)
-		fprintf(stderr, " -> %s", a->out);
+		fprintf(stderr, " -> %s", cli_shown(a->out, shown,
+		    sizeof shown));
 	fputc('\n', stderr);
 }
 
@@ -727,6 +745,15 @@ cmd_train(int argc, char **argv)
 		nlp_atomic_abort(&out);
 		return cli_error("train", &e);
 	}
+	/* the registry as the push will find it, before hours of training:
+	   one that cannot be opened for writing, or a name the push would
+	   refuse (the registry made now when missing, as the push would) */
+	if (a.po.name != NULL && (rc = push_preflight(&a.po, &e)) != NLP_OK) {
+		nlp_key_close(a.key);
+		nlp_atomic_abort(&sig);
+		nlp_atomic_abort(&out);
+		return cli_error("train", &e);
+	}
 	if (!a.quiet && cli_isatty(2))
 		a.o.progress = progress;
 	t0 = cli_now();
@@ -754,8 +781,11 @@ cmd_train(int argc, char **argv)
 		nlp_key_close(a.key);
 		return cli_error("train", &e);
 	}
-	if (!a.quiet && t.oddities[0])
-		fprintf(stderr, "nlpops train: %s\n", t.oddities);
+	if (!a.quiet && t.oddities[0]) {
+		char shown[sizeof t.oddities * 4];
+		fprintf(stderr, "nlpops train: %s\n", cli_shown(t.oddities,
+		    shown, sizeof shown));
+	}
 	if (!a.quiet && t.warning[0]) {
 		char buf[sizeof t.warning * 4];
 		fprintf(stderr, "nlpops train: warning: %s\n",

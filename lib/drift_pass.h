@@ -92,7 +92,7 @@ struct nlp_drift_pass {
 	   JSON, no text field or column), read as empty text, and where
 	   the first was ("FILE:LINE") */
 	uint64_t malformed;
-	char malformed_at[320];
+	char malformed_at[1100];
 	/* internal: per-entry last document counted, for counting each
 	   token once per document; hashes no later record can beat */
 	uint64_t *top_last;

@@ -22,6 +22,8 @@
 	X(other_chars, p->prof.other) X(non_ascii, p->prof.non_ascii) \
 	X(token_docs, p->prof.token_docs)
 
+#define COUNT_MAX ((json_int_t)1 << 53)
+
 static json_t *
 hash_hex(uint64_t h)
 {
@@ -176,6 +178,10 @@ get_count(const json_t *x, const char *field, uint64_t *v, struct nlp_err *e)
 		return bad(e, field, "is missing");
 	if (!json_is_integer(x) || json_integer_value(x) < 0)
 		return bad(e, field, "is not a count");
+	/* past any real day's text: sums of parts of this size cannot
+	   wrap, nor lose a unit as doubles */
+	if (json_integer_value(x) > COUNT_MAX)
+		return bad(e, field, "is past 2^53");
 	*v = (uint64_t)json_integer_value(x);
 	return NLP_OK;
 }
@@ -408,6 +414,52 @@ check_id(const json_t *o, const struct nlp_drift_shard_id *id,
 	return NLP_OK;
 }
 
+/*
+ * Counts that contradict one another (each a count, and within 2^53, by
+ * now): a profile edited or damaged, whose merge would report shares
+ * past 1 or rates past 100%.
+ */
+static int
+consistent(const struct nlp_drift_pass *p, size_t ntop,
+    const struct nlp_model *m, struct nlp_err *e)
+{
+	uint64_t th = 0, ch = 0, pr = 0;
+	size_t i;
+
+	for (i = 0; i < NLP_PROFILE_BINS; i++) {
+		th += p->prof.tok_hist[i];
+		ch += p->prof.char_hist[i];
+	}
+	if (p->oov > p->tokens)
+		return bad(e, "oov", "is more than the tokens");
+	if (p->prof.docs > p->records)
+		return bad(e, "docs", "is more than the records");
+	if (p->prof.empty > p->prof.docs)
+		return bad(e, "empty", "is more than the documents");
+	if (p->prof.bad_utf8 > p->prof.docs)
+		return bad(e, "bad_utf8", "is more than the documents");
+	if (p->scored > p->records || p->correct > p->scored)
+		return bad(e, "correct", "is more than scored, or scored more "
+		    "than the records");
+	if (th != p->prof.docs)
+		return bad(e, "token_length_hist", "does not add up to the "
+		    "documents");
+	if (ch != p->prof.docs)
+		return bad(e, "char_length_hist", "does not add up to the "
+		    "documents");
+	for (i = 0; i < ntop; i++)
+		if (p->topcnt[i] > p->prof.docs)
+			return bad(e, "top", "has a count past the documents");
+	/* a text's one class, or (multi-label) each class at most once */
+	for (i = 0; m != NULL && i < m->nclasses; i++) {
+		pr = m->multilabel ? p->pred[i] : pr + p->pred[i];
+		if (pr > p->records)
+			return bad(e, "predicted", "counts more texts than the "
+			    "records");
+	}
+	return NLP_OK;
+}
+
 /* A part's fields into p. */
 static int
 parse(struct nlp_drift_pass *p, const json_t *o,
@@ -441,9 +493,10 @@ parse(struct nlp_drift_pass *p, const json_t *o,
 	    (rc = get_pairs(o, "new_tokens", NLP_DRIFT_NEW_TOKENS_MAX,
 	    &p->fresh, e)) != NLP_OK ||
 	    (rc = get_pairs(o, "gold", SIZE_MAX, &p->gold, e)) != NLP_OK ||
-	    (rc = get_samples(p, o, po->keep, e)) != NLP_OK)
+	    (rc = get_samples(p, o, po->keep, e)) != NLP_OK ||
+	    (rc = get_model(p, o, po->model, e)) != NLP_OK)
 		return rc;
-	return get_model(p, o, po->model, e);
+	return consistent(p, ntop, po->model, e);
 }
 
 int

@@ -1309,6 +1309,12 @@ nlp_eval_evaluate(struct nlp_eval_result *r, struct nlp_loaded *model,
 		if ((rc = score_model(&r->baseline, &evb, baseline, d, o->min_p,
 		    o->threads, e)) != NLP_OK)
 			goto out;
+		/* a baseline for other data scores near 0, and any candidate
+		   passes --max-drop against it: refused as -m would be */
+		if ((rc = foreign_labels(&evb, e)) != NLP_OK) {
+			nlp_err_prefix(e, "--baseline");
+			goto out;
+		}
 	}
 	if (o->bootstrap > 0 && nlp_eval_bootstrap(&r->bootstrap, &ev,
 	    baseline != NULL ? &evb : NULL, o->bootstrap, o->seed) != 0) {

@@ -180,7 +180,7 @@ nlp_evallog_read(struct nlp_evallog *l, const char *path, int shadow,
     struct nlp_err *e)
 {
 	struct nlp_stream s;
-	char why[256], buf[256];
+	char why[256], buf[1024];
 	const char *bad, *shown;
 	size_t len;
 	char *p;
@@ -243,7 +243,7 @@ static int
 gold_record(struct nlp_evallog *l, const struct nlp_record *rec,
     struct nlp_err *e)
 {
-	char b1[256], b2[256];
+	char b1[1024], b2[1024];
 	struct evallog_id *x;
 	uint32_t g;
 

@@ -95,10 +95,12 @@ archive_chunk(struct archive *a, void *arg, const void **out)
 	if (s->pend > 0) {
 		n = (ssize_t)s->pend;
 		s->pend = 0;
+		s->rlast = (size_t)n;
 		return n;
 	}
 	if ((n = raw_read_at(s, 0)) < 0)
 		archive_set_error(a, s->rerr, "read error");
+	s->rlast = n > 0 ? (size_t)n : 0;
 	return n;
 }
 
@@ -345,6 +347,62 @@ fill_plain(struct nlp_stream *s, size_t room, struct nlp_err *e)
 	return 0;
 }
 
+/* The first byte at p[0..n) that is not zero, or NULL. */
+static const unsigned char *
+nonzero(const unsigned char *p, size_t n)
+{
+	for (; n > 0; p++, n--)
+		if (*p != 0)
+			return p;
+	return NULL;
+}
+
+/*
+ * At the end of libarchive's data: the raw bytes after what it decoded
+ * (read and left, or not yet read) must be none, or zeros, as after
+ * gzip's last member.  Its bzip2 reader stops without a word at bytes
+ * that start no other stream: a second stream damaged, or something
+ * appended, and the records there were lost with exit status 0.
+ * 0, or -NLP_DATA naming the first such byte (-NLP_IO: a read failed).
+ */
+static int
+archive_rest(struct nlp_stream *s, struct nlp_err *e)
+{
+	int last = archive_filter_count(s->ar) - 1;
+	int64_t used = last >= 0 ? archive_filter_bytes(s->ar, last) : -1;
+	const unsigned char *nz = NULL;
+	uint64_t at, left;
+	char buf[1024];
+	ssize_t n;
+
+	if (used < 0 || (uint64_t)used > s->bytes)
+		return 0;               /* not told: as libarchive has it */
+	at = (uint64_t)used;
+	left = s->bytes - at;
+	if (left > s->rlast)        /* no longer at hand: not zeros */
+		nz = s->rbuf;
+	else if (left > 0)
+		nz = nonzero(s->rbuf + s->rlast - left, (size_t)left);
+	if (nz != NULL)
+		at += (uint64_t)(nz - (s->rbuf + s->rlast - left));
+	else
+		at = s->bytes;
+	while (nz == NULL && (n = raw_read_at(s, 0)) != 0) {
+		if (n < 0)
+			return read_error(s, e);
+		if ((nz = nonzero(s->rbuf, (size_t)n)) == NULL)
+			at += (uint64_t)n;
+		else
+			at += (uint64_t)(nz - s->rbuf);
+	}
+	if (nz == NULL)
+		return 0;
+	return -nlp_errf(e, NLP_DATA, "%s: cannot decompress: byte %ju follows "
+	    "the end of the compressed data and starts no other stream "
+	    "(damaged, or something appended)", nlp_input_shown(s->path, buf,
+	    sizeof buf), (uintmax_t)at + 1);
+}
+
 /* Decode more bytes into `in` after end; sets eof at the end. */
 static int
 fill(struct nlp_stream *s, struct nlp_err *e)
@@ -358,8 +416,11 @@ fill(struct nlp_stream *s, struct nlp_err *e)
 		return fill_plain(s, room, e);
 	if ((n = archive_read_data(s->ar, s->in + s->end, room)) < 0)
 		return archive_fail(s, e);
-	if (n == 0)
+	if (n == 0) {
+		if ((n = archive_rest(s, e)) < 0)
+			return (int)n;
 		s->eof = 1;
+	}
 	s->end += (size_t)n;
 	return 0;
 }

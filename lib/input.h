@@ -38,6 +38,8 @@ struct nlp_stream {
 	uint64_t lineno;             /* lines returned */
 	unsigned char *rbuf;         /* raw bytes, one chunk */
 	size_t pend, pendoff;        /* rbuf[pendoff..pend): not used yet */
+	size_t rlast;                /* rbuf[0..rlast): the last chunk handed
+	                                to libarchive */
 	char *in;                    /* decoded bytes, [pos, end) unread */
 	size_t pos, end, cap;
 	size_t line_cap, max_cap;    /* see above; max_cap bounds cap */

@@ -28,7 +28,8 @@
 	X(a, archive_entry_set_perm) X(a, archive_entry_set_size) \
 	X(a, archive_entry_set_uid) X(a, archive_entry_set_uname) \
 	X(a, archive_entry_size) X(a, archive_errno) \
-	X(a, archive_error_string) X(a, archive_read_data) \
+	X(a, archive_error_string) X(a, archive_filter_bytes) \
+	X(a, archive_filter_count) X(a, archive_read_data) \
 	X(a, archive_read_free) X(a, archive_read_new) \
 	X(a, archive_read_next_header) X(a, archive_read_open1) \
 	X(a, archive_read_open_filename) \
@@ -74,6 +75,8 @@ int nlp_archive_use(struct nlp_err *e);
 #define archive_entry_size (*nlp_archive_fn.archive_entry_size)
 #define archive_errno (*nlp_archive_fn.archive_errno)
 #define archive_error_string (*nlp_archive_fn.archive_error_string)
+#define archive_filter_bytes (*nlp_archive_fn.archive_filter_bytes)
+#define archive_filter_count (*nlp_archive_fn.archive_filter_count)
 #define archive_read_data (*nlp_archive_fn.archive_read_data)
 #define archive_read_free (*nlp_archive_fn.archive_read_free)
 #define archive_read_new (*nlp_archive_fn.archive_read_new)

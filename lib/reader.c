@@ -135,6 +135,8 @@ struct nlp_reader {
 	                            TSV columns, none chosen */
 	/* JSONL: the line had invalid UTF-8, replaced before parsing */
 	int json_repaired;
+	int json_overflow;       /* the line has an integer past 64 bits,
+	                            read as a real */
 	uint64_t quote_line;     /* CSV: the line where the open quote opened */
 	int csv_cut;
 	const char *why;
@@ -360,7 +362,7 @@ options_fit(struct nlp_reader *r)
 	int columns = 0, jsonl = 0, i;
 	enum nlp_format fmt, first = NLP_FMT_PLAIN;
 	const char *others = r->npaths > 1 ? " (nor is any other input)" : "";
-	char where[300];
+	char where[1024];
 	size_t k;
 
 	if (r->o.options_shared)
@@ -846,6 +848,13 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	rec->gold_skip = 1;
 	if ((tab = memchr(s, '\t', n)) == NULL)
 		return V_KEEP;
+	/* a header, which labeled reading skips (scored all the same) */
+	f[LABEL] = s;
+	fn[LABEL] = (size_t)(tab - s);
+	f[TEXT] = tab + 1;
+	fn[TEXT] = n - fn[LABEL] - 1;
+	if (rec->line == 1 && tsv_header(f, fn))
+		return V_KEEP;
 	lab_reset(r);
 	r->gold_bad = 0;
 	if ((v = gold_add(r, s, (size_t)(tab - s))) < 0)
@@ -957,6 +966,15 @@ json_text(const json_t *v, char tmp[32], const char **s, size_t *n)
 	return 0;
 }
 
+/* Whether v is a number that was an integer past 64 bits (read as a
+ * real): as a label, its digits are lost. */
+static int
+json_overflowed(const struct nlp_reader *r, const json_t *v)
+{
+	return r->json_overflow && json_is_real(v) &&
+	    fabs(json_real_value(v)) >= 0x1p63;
+}
+
 /* The labels of a JSON object's label field: a scalar or an array. */
 static int
 json_labels(struct nlp_reader *r, struct nlp_record *rec, const json_t *v)
@@ -967,8 +985,14 @@ json_labels(struct nlp_reader *r, struct nlp_record *rec, const json_t *v)
 	int rv;
 
 	lab_reset(r);
+	if (json_overflowed(r, v))
+		return malformed(r, "field '%s' is an integer past 64 bits",
+		    r->field[LABEL]);
 	if (json_is_array(v)) {
 		for (i = 0; i < json_array_size(v); i++) {
+			if (json_overflowed(r, json_array_get(v, i)))
+				return malformed(r, "field '%s' holds an integer "
+				    "past 64 bits", r->field[LABEL]);
 			if (json_text(json_array_get(v, i), tmp, &s, &n) < 0)
 				return malformed(r, "field '%s' is not a list "
 				    "of labels", r->field[LABEL]);
@@ -1173,16 +1197,19 @@ json_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	if (r->json_repaired &&
 	    (s = repaired(&r->tmp, s, n, 3 * n, &rec->flags, &n)) == NULL)
 		return oom(r);
-	if (json_lone_surrogates(s, n) > 0)
+	if (json_lone_surrogates(s, n) > 0) {
 		rec->flags |= NLP_REC_BAD_UTF8;
+		r->json_repaired = 1;
+	}
 	/* an integer past 64 bits (a snowflake id) is no reason to lose
-	   the record: read as a real, its text kept for an id (not when
-	   labeled: a label must not turn into 1.2e+19) */
+	   the record: read as a real, its text kept for an id (a label
+	   that was one is refused: it must not turn into 1.2e+19) */
+	r->json_overflow = 0;
 	if ((root = json_loadb(s, n, JSON_ALLOW_NUL, &jerr)) == NULL &&
-	    !r->o.labeled &&
-	    json_error_code(&jerr) == json_error_numeric_overflow)
-		root = json_loadb(s, n, JSON_ALLOW_NUL |
-		    JSON_DECODE_INT_AS_REAL, &jerr);
+	    json_error_code(&jerr) == json_error_numeric_overflow &&
+	    (root = json_loadb(s, n, JSON_ALLOW_NUL |
+	    JSON_DECODE_INT_AS_REAL, &jerr)) != NULL)
+		r->json_overflow = 1;
 	if (root == NULL)
 		return malformed(r, "invalid JSON: %s", jerr.text);
 	if (!json_is_object(root)) {
@@ -1267,8 +1294,17 @@ csv_add(struct nlp_reader *r, size_t f, const char *s, size_t n)
 {
 	int i;
 
-	if (r->header)
-		return cap_add(r, &r->hdr, s, n);
+	if (r->header) {
+		size_t k = r->hdr.len;
+		if (cap_add(r, &r->hdr, s, n) < 0)
+			return -1;
+		/* a NUL would end the name early and shift every column
+		   after it: a space, as in a text */
+		for (; k < r->hdr.len; k++)
+			if (r->hdr.p[k] == '\0')
+				r->hdr.p[k] = ' ';
+		return 0;
+	}
 	for (i = 0; i < NSLOT; i++)
 		if (r->col[i] >= 0 && (size_t)r->col[i] == f &&
 		    cap_add(r, &r->f[i], s, n) < 0)
@@ -1284,7 +1320,7 @@ csv_add(struct nlp_reader *r, size_t f, const char *s, size_t n)
 static int
 unclosed(struct nlp_reader *r, const char *how)
 {
-	char where[300];
+	char where[1024];
 
 	return -nlp_errf(&r->err, NLP_DATA, "%s line %llu: unclosed quote (%s)",
 	    nlp_input_shown(r->path, where, sizeof where),
@@ -1391,7 +1427,7 @@ static int
 csv_columns(struct nlp_reader *r, size_t nf)
 {
 	static const char *const defname[NSLOT] = { "text", "label", NULL };
-	char list[640], where[300];
+	char list[640], where[1024];
 	const char *want, *h;
 	size_t i, len;
 	long num;
@@ -1449,7 +1485,7 @@ csv_columns(struct nlp_reader *r, size_t nf)
 static int
 csv_record(struct nlp_reader *r, struct nlp_record *rec)
 {
-	char *f[NSLOT], where[300];
+	char *f[NSLOT], where[1024];
 	size_t nf, fn[NSLOT];
 	int i, v, rv;
 
@@ -1516,7 +1552,7 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 {
 	struct nlp_reader_stats *st = &r->st;
 	const char *what = NULL;
-	char where[300], big[64];
+	char where[1024], big[64];
 	int lab = r->o.labeled;
 
 	if (v == V_BADLABEL && r->o.bad_label_error)
@@ -1751,15 +1787,18 @@ static void
 say(struct said *o, uint64_t n, const char *pre, const char *noun,
     const char *post, const char *src, uint64_t line)
 {
-	char at[300] = "";
+	char at[1100] = "", esc[1024];
 	int k;
 
 	if (n == 0)
 		return;
+	/* a name with a newline or an escape sequence in it, escaped: the
+	   summary stays one line, and does nothing to a terminal */
 	if (src != NULL)
 		snprintf(at, sizeof at, " (first at %s:%llu)",
-		    strcmp(src, "-") == 0 ? "stdin" : src,
-		    (unsigned long long)line);
+		    strcmp(src, "-") == 0 ? "stdin" : nlp_text_clean(src,
+		    strlen(src)) ? src : nlp_text_escape_into(src, esc,
+		    sizeof esc), (unsigned long long)line);
 	if (o->len < o->size) {
 		k = snprintf(o->buf + o->len, o->size - o->len,
 		    "%s%s%llu %s%s%s%s", o->items > 0 ? "; " : "", pre,

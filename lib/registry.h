@@ -216,6 +216,14 @@ int nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
  * NLP_OK or NLP_USAGE. */
 int nlp_registry_check_push(const struct nlp_push_opts *o, struct nlp_err *e);
 
+/* Those checks and, in r, the ones of the registry's state a push of any
+ * artifact would meet now (a new model or alias name that differs from
+ * another only in case), changing nothing: for `train --push` to refuse
+ * before it trains what the push would refuse after.  NLP_OK, NLP_USAGE,
+ * or the registry's error. */
+int nlp_registry_check_push_in(struct nlp_registry *r,
+    const struct nlp_push_opts *o, struct nlp_err *e);
+
 /* The artifact checks of push, without a registry (so that a command can
  * refuse a bad artifact before it creates one): NLP_OK or NLP_DATA. */
 int nlp_registry_check_artifact(const void *data, size_t len,

@@ -138,6 +138,47 @@ case_twin(struct nlp_registry *r, const char *sql,
 	return rc;
 }
 
+/* A new model name must not differ from another only in case:
+ * NLP_USAGE naming the other. */
+static int
+model_twin(struct nlp_registry *r, const char *name, struct nlp_err *e)
+{
+	struct nlp_regdb_param p[] = { NLP_REGDB_TEXT(name) };
+	char twin[NLP_NAME_MAX + 1];
+	int rc;
+
+	if ((rc = case_twin(r, "SELECT name FROM models WHERE lower(name) = "
+	    "lower(?) ORDER BY name", p, 1, twin, sizeof twin, e)) != NLP_OK)
+		return rc;
+	if (twin[0])
+		return nlp_errf(e, NLP_USAGE, "no model '%s' in the registry; did "
+		    "you mean '%s'? (a new model name may not differ from another "
+		    "only in case)", name, twin);
+	return NLP_OK;
+}
+
+/* Nor a new alias of model mid (name) from another of its aliases. */
+static int
+alias_twin(struct nlp_registry *r, int64_t mid, const char *name,
+    const char *alias, struct nlp_err *e)
+{
+	struct nlp_regdb_param p[] = {
+		NLP_REGDB_INT(mid), NLP_REGDB_TEXT(alias), NLP_REGDB_TEXT(alias),
+	};
+	char twin[NLP_NAME_MAX + 1];
+	int rc;
+
+	if ((rc = case_twin(r, "SELECT alias FROM aliases WHERE model_id = ? "
+	    "AND lower(alias) = lower(?) AND alias <> ? ORDER BY alias", p,
+	    NPARAM(p), twin, sizeof twin, e)) != NLP_OK)
+		return rc;
+	if (twin[0])
+		return nlp_errf(e, NLP_USAGE, "no alias '%s' on %s; did you "
+		    "mean '%s'? (a new alias may not differ from another "
+		    "only in case)", alias, name, twin);
+	return NLP_OK;
+}
+
 /* Is s, a free text for the records (a reason, a description, a tag's
  * value), one printable line of reasonable length?  A newline in a
  * reason forged lines in 'registry history'. */
@@ -368,21 +409,9 @@ set_alias_locked(struct nlp_registry *r, int64_t mid, const char *name,
 	*old = cur;
 	if ((rc = check_current(r, name, alias, cur, if_current, e)) != NLP_OK)
 		return rc;
-	if (cur == 0) {
-		/* a new alias: not one that differs from another only in case */
-		char twin[NLP_NAME_MAX + 1];
-		struct nlp_regdb_param p[] = {
-			NLP_REGDB_INT(mid), NLP_REGDB_TEXT(alias), NLP_REGDB_TEXT(alias),
-		};
-		if ((rc = case_twin(r, "SELECT alias FROM aliases WHERE model_id = ? "
-		    "AND lower(alias) = lower(?) AND alias <> ? ORDER BY alias", p,
-		    NPARAM(p), twin, sizeof twin, e)) != NLP_OK)
-			return rc;
-		if (twin[0])
-			return nlp_errf(e, NLP_USAGE, "no alias '%s' on %s; did you "
-			    "mean '%s'? (a new alias may not differ from another "
-			    "only in case)", alias, name, twin);
-	}
+	/* a new alias: not one that differs from another only in case */
+	if (cur == 0 && (rc = alias_twin(r, mid, name, alias, e)) != NLP_OK)
+		return rc;
 	if (cur == version)
 		return NLP_OK;
 	if ((rc = object_present(r, vid, name, version, e)) != NLP_OK)
@@ -744,18 +773,11 @@ model_for_push(struct nlp_registry *r, const char *name, int64_t *mid,
 	struct nlp_regdb_param p[] = { NLP_REGDB_TEXT(name), NLP_REGDB_TEXT(at) };
 	int rc;
 
-	char twin[NLP_NAME_MAX + 1];
-
 	if ((rc = nlp_registry_model_id(r, name, mid, e)) != NLP_OK || *mid != 0)
 		return rc;
 	/* a new model: not one whose name differs from another only in case */
-	if ((rc = case_twin(r, "SELECT name FROM models WHERE lower(name) = "
-	    "lower(?) ORDER BY name", p, 1, twin, sizeof twin, e)) != NLP_OK)
+	if ((rc = model_twin(r, name, e)) != NLP_OK)
 		return rc;
-	if (twin[0])
-		return nlp_errf(e, NLP_USAGE, "no model '%s' in the registry; did "
-		    "you mean '%s'? (a new model name may not differ from another "
-		    "only in case)", name, twin);
 	nlp_registry_now(at);
 	if ((rc = nlp_regdb_run(r, "INSERT INTO models (name, created_at) VALUES "
 	    "(?, ?)", p, NPARAM(p), "cannot add the model", e)) != NLP_OK)
@@ -1599,4 +1621,25 @@ int
 nlp_registry_check_push(const struct nlp_push_opts *o, struct nlp_err *e)
 {
 	return check_push_opts(o, e);
+}
+
+int
+nlp_registry_check_push_in(struct nlp_registry *r,
+    const struct nlp_push_opts *o, struct nlp_err *e)
+{
+	int64_t mid;
+	long cur;
+	int rc;
+
+	if ((rc = nlp_registry_check_push(o, e)) != NLP_OK ||
+	    (rc = nlp_registry_model_id(r, o->name, &mid, e)) != NLP_OK)
+		return rc;
+	if (mid == 0)
+		return model_twin(r, o->name, e);
+	if (o->alias == NULL)
+		return NLP_OK;
+	if ((rc = nlp_registry_alias_version(r, mid, o->alias, &cur, e)) !=
+	    NLP_OK)
+		return rc;
+	return cur == 0 ? alias_twin(r, mid, o->name, o->alias, e) : NLP_OK;
 }

@@ -1140,7 +1140,7 @@ static int
 load_data(struct run *u, const char *const *paths, size_t npaths,
     struct nlp_trained *t, struct nlp_err *e)
 {
-	char shown[300];
+	char shown[1024];
 	size_t i;
 	int rc;
 

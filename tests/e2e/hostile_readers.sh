@@ -1,0 +1,151 @@
+# hostile_readers.sh - the readers against the hostile-input campaign of
+# 2026-12-07: a NUL in a CSV header name, a lone surrogate escape in a
+# JSONL label, an integer past 64 bits in a field that is not the label,
+# a TSV header in predict --profile-out's pass, shard profiles whose
+# counts contradict one another, drift's --prom and --html after standard
+# output failed, bzip2 data followed by bytes that start no other stream,
+# and a long path in a data error; and from a new user's walk the same
+# day, a --baseline for other data (a gate passed against a baseline that
+# scored 0), train --push refusing the registry only after training, and
+# file names unescaped in the summaries.  Each of these failed before
+# (silently: exit 0 with a wrong reading or verdict, files written after a
+# failure, a lost training run).
+. "$TOP/tests/e2e/lib.sh"
+
+N=$NLPOPS
+
+zcat "$DATA/spam.train.tsv.gz" | head -600 >"$T/small.tsv"
+"$N" train -q --epochs 3 -o "$T/m.nlp" "$T/small.tsv"
+zcat "$DATA/spam.test.tsv.gz" | head -300 >"$T/test.tsv"
+cut -f2 "$T/test.tsv" >"$T/day.txt"
+
+# --- a NUL in a CSV header name ---------------------------------------------
+# it split the name in two: every column after it shifted by one, the text
+# read from the label column and the labels from the next, exit 0
+printf 'id\000x,text,label,note\n1,win free cash now,spam,ham\n2,lunch at noon with the team,ham,spam\n' >"$T/nul.csv"
+printf 'id,text,label,note\n1,win free cash now,spam,ham\n2,lunch at noon with the team,ham,spam\n' >"$T/clean.csv"
+keep='"bytes"\|"name"\|"sha256"\|"seconds"\|_per_s"'
+expect_status 0 "eval of a CSV whose header has a NUL" "$N" eval -q --json -m "$T/m.nlp" "$T/nul.csv"
+grep -v "$keep" "$T/out" >"$T/nul.json"
+"$N" eval -q --json -m "$T/m.nlp" "$T/clean.csv" | grep -v "$keep" >"$T/clean.json"
+check "the same report as with a space there: labels from 'label', text from 'text'" cmp -s "$T/clean.json" "$T/nul.json"
+check "(the report has both labels)" sh -c "grep -q '\"ham\": {' '$T/nul.json' && grep -q '\"spam\": {' '$T/nul.json'"
+
+# --- a lone surrogate escape in a JSONL label ---------------------------------
+# repaired to U+FFFD and learned as a class of its own ('sp\ufffdam')
+printf '{"text":"hi there","label":"ham"}\n{"text":"win cash","label":"sp\\ud800am"}\n{"text":"free","label":"spam"}\n' >"$T/sur.jsonl"
+expect_status 3 "a label with a lone surrogate escape is refused" "$N" train -o "$T/sur.nlp" "$T/sur.jsonl"
+check "as a raw invalid byte in a label is: line 2" grep -q "'.*sur.jsonl' line 2: label with invalid UTF-8" "$T/err"
+check "and no model is left" test ! -e "$T/sur.nlp"
+
+# --- an integer past 64 bits in a field that is not the label ----------------
+# labeled reading dropped the record as malformed; unlabeled reading kept it
+printf '{"id":12345678901234567890,"text":"free money now","label":"spam"}\n{"id":1,"text":"hi how are you","label":"ham"}\n{"id":2,"text":"win a prize","label":"spam"}\n' >"$T/big.jsonl"
+expect_status 0 "train on JSONL with a 20-digit id" "$N" train -o "$T/big.nlp" "$T/big.jsonl"
+check "all three examples are read" grep -q "3 examples, 2 classes" "$T/err"
+check "none is skipped" sh -c "! grep -q 'malformed' '$T/err'"
+printf '{"text":"hi","label":"ham"}\n{"text":"win","label":12345678901234567890}\n{"text":"free","label":"spam"}\n' >"$T/biglab.jsonl"
+expect_status 0 "a label that is an integer past 64 bits" "$N" train -o "$T/biglab.nlp" "$T/biglab.jsonl"
+check "is malformed, not a class named 1.2e+19" grep -q "skipped 1 malformed record (first at .*biglab.jsonl:2)" "$T/err"
+
+# --- predict --profile-out on a TSV with a header -----------------------------
+# drift's labeled reading skips the header; the profile counted it, with
+# the gold label 'label', so that the merged report was not the one-pass one
+{ printf 'label\ttext\n'; cat "$T/test.tsv"; } >"$T/head.tsv"
+"$N" drift -q --json -m "$T/m.nlp" "$T/head.tsv" | grep -v '"timing\|_s":' >"$T/one.json"
+expect_status 0 "predict --profile-out on a TSV with a header" "$N" predict -q -m "$T/m.nlp" --profile-out "$T/head.prof" "$T/head.tsv"
+check "predict still writes a line for each input line" test "$(wc -l <"$T/out")" -eq 301
+"$N" drift -q --json -m "$T/m.nlp" --profiles "$T/head.prof" | grep -v '"timing\|_s":' >"$T/merged.json"
+check "the report from the profile is the one-pass report" cmp -s "$T/one.json" "$T/merged.json"
+
+# --- shard profiles whose counts contradict one another -----------------------
+"$N" predict -q -m "$T/m.nlp" --profile-out "$T/p.prof" "$T/day.txt" >/dev/null
+sed 's/"tokens":[0-9]*/"tokens":9223372036854775807/' "$T/p.prof" >"$T/huge.prof"
+expect_status 3 "a count past 2^53 (two of them wrapped the sum)" "$N" drift -m "$T/m.nlp" --profiles "$T/p.prof" "$T/huge.prof"
+check "names the profile and the field" grep -q "huge.prof': field 'tokens' is past 2^53" "$T/err"
+sed 's/"empty":[0-9]*/"empty":100000/' "$T/p.prof" >"$T/empty.prof"
+expect_status 3 "more empty texts than texts (an empty share of 250)" "$N" drift -m "$T/m.nlp" --profiles "$T/empty.prof"
+check "says which count" grep -q "field 'empty' is more than the documents" "$T/err"
+sed 's/"oov":[0-9]*/"oov":100000000/' "$T/p.prof" >"$T/oov.prof"
+expect_status 3 "more unknown tokens than tokens" "$N" drift -m "$T/m.nlp" --profiles "$T/oov.prof"
+check "says which count" grep -q "field 'oov' is more than the tokens" "$T/err"
+head -150 "$T/day.txt" | "$N" predict -q -m "$T/m.nlp" --profile-out "$T/h1.prof" >/dev/null
+tail -n +151 "$T/day.txt" | "$N" predict -q -m "$T/m.nlp" --profile-out "$T/h2.prof" >/dev/null
+"$N" drift -q --json -m "$T/m.nlp" --profiles "$T/h1.prof" "$T/h2.prof" >"$T/halves.json"
+check "profiles as written still merge (a verdict, 0 or 1)" test $? -le 1
+"$N" drift -q --json -m "$T/m.nlp" --profiles "$T/p.prof" >"$T/whole.json"
+check "into the whole day's report" sh -c "grep -v '\"timing\|_s\":' '$T/halves.json' >'$T/a' && grep -v '\"timing\|_s\":' '$T/whole.json' >'$T/b' && cmp -s '$T/a' '$T/b'"
+
+# --- drift's --prom and --html when standard output fails --------------------
+if [ -w /dev/full ]; then
+	expect_status 4 "drift with a full standard output" sh -c "'$N' drift -m '$T/m.nlp' --prom '$T/d.prom' --html '$T/d.html' '$T/day.txt' >/dev/full"
+	check "says so once, and that the files were left" grep -q "cannot write standard output: .*(--prom and --html left as they were)" "$T/err"
+	check "no metrics for the alert to read" test ! -e "$T/d.prom" -a ! -e "$T/d.html"
+fi
+expect_status 4 "drift with standard output closed" sh -c "'$N' drift -m '$T/m.nlp' --prom '$T/d.prom' '$T/day.txt' >&-"
+check "no metrics then either" test ! -e "$T/d.prom"
+check "nor a temporary file beside them" test -z "$(ls -A "$T" | grep '^\.d\.')"
+"$N" drift -q -m "$T/m.nlp" --prom "$T/d.prom" --html "$T/d.html" "$T/day.txt"
+check "with standard output whole, a verdict (0 or 1)" test $? -le 1
+check "--prom and --html in place" test -s "$T/d.prom" -a -s "$T/d.html"
+
+# --- bzip2: bytes after the end of the data ----------------------------------
+# libarchive's bzip2 reader stops quietly at bytes that start no other
+# stream: the records of a damaged second stream were lost with exit 0
+if command -v bzip2 >/dev/null; then
+	bzip2 -c "$T/test.tsv" >"$T/a.bz2"
+	cp "$T/a.bz2" "$T/d.bz2"
+	printf X | dd of="$T/d.bz2" bs=1 seek=2 conv=notrunc 2>/dev/null
+	cat "$T/a.bz2" "$T/d.bz2" >"$T/two.tsv.bz2"
+	size=$(wc -c <"$T/a.bz2")
+	expect_status 3 "a damaged second bzip2 stream" "$N" eval -m "$T/m.nlp" "$T/two.tsv.bz2"
+	check "names the first byte after the first stream" grep -q "two.tsv.bz2': cannot decompress: byte $((size + 1)) follows the end of the compressed data" "$T/err"
+	{ cat "$T/a.bz2"; echo junk; } >"$T/junk.tsv.bz2"
+	expect_status 3 "something appended to bzip2 data" "$N" eval -m "$T/m.nlp" "$T/junk.tsv.bz2"
+	{ cat "$T/a.bz2"; cat "$T/a.bz2"; } >"$T/both.tsv.bz2"
+	expect_status 0 "two whole bzip2 streams" "$N" eval --json -m "$T/m.nlp" "$T/both.tsv.bz2"
+	check "are read one after the other" sh -c "tr -d ' \n' <'$T/out' | grep -q '\"weighted_avg\":{[^}]*\"support\":600'"
+	{ cat "$T/a.bz2"; head -c 512 /dev/zero; } >"$T/pad.tsv.bz2"
+	expect_status 0 "zeros after bzip2 data (a block's padding)" "$N" eval -m "$T/m.nlp" "$T/pad.tsv.bz2"
+	expect_status 3 "the same through stdin" sh -c "'$N' predict -q -m '$T/m.nlp' <'$T/junk.tsv.bz2'"
+fi
+
+# --- a long path in a data error ----------------------------------------------
+# cut at 300 bytes: no file name, no closing quote
+L=$(printf 'd%.0s' $(seq 200))
+mkdir -p "$T/$L/$L"
+printf 'label,text\nham,"x\n' >"$T/$L/$L/x.csv"
+expect_status 3 "an unclosed quote under a 420-byte path" "$N" eval -m "$T/m.nlp" "$T/$L/$L/x.csv"
+check "the message names the whole path" grep -q "$L/x.csv' line 2: unclosed quote" "$T/err"
+
+# --- eval --baseline: a model for other data --------------------------------
+# it scored 0 on every example, and any candidate passed --max-drop against it
+printf 'kernel\tlinux kernel module loading\ngames\ta puzzle game for kids\n' >"$T/other.tsv"
+"$N" train -q -o "$T/other.nlp" "$T/other.tsv"
+head -50 "$T/test.tsv" >"$T/t50.tsv"
+expect_status 3 "a --baseline that never learned the data's labels" "$N" eval -m "$T/m.nlp" --baseline "$T/other.nlp" --max-drop 0.01 "$T/t50.tsv"
+check "is refused as -m would be, and says it is the baseline" grep -q "^nlpops eval: --baseline: 50 of 50 examples (100%) have gold labels the model never learned" "$T/err"
+check "with no verdict printed" sh -c "! grep -q 'gates passed' '$T/err'"
+expect_status 0 "a baseline for the same data still compares" "$N" eval -q -m "$T/m.nlp" --baseline "$T/m.nlp" --max-drop 0.01 "$T/t50.tsv"
+
+# --- train --push: the registry checked before training ----------------------
+mkdir "$T/notreg"
+: >"$T/notreg/x"
+# (the order told by data that training refuses, exit 3: checked first,
+# the registry's refusal is what is said)
+printf 'ham\t\n' >"$T/none.tsv"
+expect_status 5 "--push into a directory that holds no registry" "$N" --registry "$T/notreg" train -q --push spam "$T/none.tsv"
+check "is refused before training" sh -c "grep -q 'is not empty and holds no registry' '$T/err' && test \"\$(ls '$T/notreg')\" = x"
+"$N" --registry "$T/reg" train -q --push spam --alias production -o "$T/p1.nlp" "$T/small.tsv" >/dev/null
+expect_status 2 "--alias that differs from one the model has only in case" "$N" --registry "$T/reg" train --push spam --alias Production -o "$T/p2.nlp" "$T/small.tsv"
+check "is refused before training" sh -c "grep -q \"no alias 'Production' on spam; did you mean 'production'?\" '$T/err' && ! grep -q 'examples,' '$T/err' && test ! -e '$T/p2.nlp'"
+expect_status 2 "a new model name that differs from one only in case" "$N" --registry "$T/reg" train -q --push Spam "$T/none.tsv"
+check "is refused before training" grep -q "no model 'Spam' in the registry; did you mean 'spam'?" "$T/err"
+expect_status 0 "a push the registry takes still goes through" "$N" --registry "$T/reg" train -q --push spam --alias candidate --epochs 2 "$T/small.tsv"
+check "as a new version" grep -q '^spam@2 ' "$T/out"
+
+# --- file names in the summaries, escaped ------------------------------------
+bad=$(printf 'bad\nname\033[7m.txt')
+printf 'caf\377 ok\n' >"$T/$bad"
+expect_status 0 "predict on a file whose name has a newline and an escape" "$N" predict -m "$T/m.nlp" "$T/$bad"
+check "its summary lines are one line each, without the raw ESC" sh -c "test \$(wc -l <'$T/err') -eq 2 && ! grep -q \"\$(printf '\\033')\" '$T/err' && grep -q 'bad.x0aname.x1b.7m.txt:1)' '$T/err'"
