@@ -377,15 +377,14 @@ archive_rest(struct nlp_stream *s, struct nlp_err *e)
 
 	if (used < 0 || (uint64_t)used > s->bytes)
 		return 0;               /* not told: as libarchive has it */
-	at = (uint64_t)used;
+	at = (uint64_t)used;        /* the first byte left, counted from 0 */
 	left = s->bytes - at;
 	if (left > s->rlast)        /* no longer at hand: not zeros */
 		nz = s->rbuf;
-	else if (left > 0)
-		nz = nonzero(s->rbuf + s->rlast - left, (size_t)left);
-	if (nz != NULL)
-		at += (uint64_t)(nz - (s->rbuf + s->rlast - left));
-	else
+	else if (left > 0 && (nz = nonzero(s->rbuf + (s->rlast - left),
+	    (size_t)left)) != NULL)
+		at += (uint64_t)(nz - (s->rbuf + (s->rlast - left)));
+	if (nz == NULL)
 		at = s->bytes;
 	while (nz == NULL && (n = raw_read_at(s, 0)) != 0) {
 		if (n < 0)
