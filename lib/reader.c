@@ -137,6 +137,7 @@ struct nlp_reader {
 	int json_repaired;
 	int json_overflow;       /* the line has an integer past 64 bits,
 	                            read as a real */
+	int cr_first;            /* the input's first line holds a CR */
 	uint64_t quote_line;     /* CSV: the line where the open quote opened */
 	int csv_cut;
 	const char *why;
@@ -453,6 +454,10 @@ get_line(struct nlp_reader *r, char **line, size_t *len, int *cut)
 
 	if (rv > 0)
 		r->st.lines++;
+	/* a carriage return left in an input's first line (a CRLF's is
+	   gone): lines that end in CR alone, an old Mac's, all read as one */
+	if (rv > 0 && r->s.lineno == 1)
+		r->cr_first = memchr(*line, '\r', *len) != NULL;
 	return rv;
 }
 
@@ -1567,13 +1572,20 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 	if (v == V_KEEP && r->wide)
 		note(r, &st->wide, &st->first_wide, &st->first_wide_src,
 		    rec->line);
+	if (r->cr_first && rec->line == 1) {
+		r->cr_first = 0;
+		note(r, &st->bare_cr, &st->first_bare_cr, &st->first_bare_cr_src,
+		    rec->line);
+		what = "a carriage return inside the line (lines that end in CR "
+		    "alone, an old Mac's?)";
+	}
 	switch (v) {
 	case V_BLANK:
 		st->blank++;
 		/* labeled reading skips it */
 		rec->gold_skip = r->o.gold && (r->fmt == NLP_FMT_FASTTEXT ||
 		    gold_tsv(r));
-		if (lab)
+		if (lab && what == NULL)
 			what = "blank line";
 		rec->text = "";
 		rec->text_len = 0;
@@ -1581,17 +1593,17 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 	case V_HEADER:
 		note(r, &st->header, &st->first_header, &st->first_header_src,
 		    rec->line);
-		what = "a header line (TSV has none)";
+		what = what != NULL ? what : "a header line (TSV has none)";
 		break;
 	case V_NOLABEL:
 		note(r, &st->skipped_nolabel, &st->first_nolabel,
 		    &st->first_nolabel_src, rec->line);
-		what = "record without a label";
+		what = what != NULL ? what : "record without a label";
 		break;
 	case V_MULTI:
 		note(r, &st->skipped_multilabel, &st->first_multilabel,
 		    &st->first_multilabel_src, rec->line);
-		what = "record with several labels";
+		what = what != NULL ? what : "record with several labels";
 		break;
 	case V_MALFORMED:
 		if (st->skipped_malformed + st->malformed == 0)
@@ -1607,7 +1619,7 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 			rec->labels = NULL;
 			rec->nlabels = 0;
 		}
-		what = r->why;
+		what = what != NULL ? what : r->why;
 		break;
 	}
 	if (!lab || v == V_KEEP) {
@@ -1840,6 +1852,10 @@ nlp_reader_describe(const struct nlp_reader_stats *s, char *buf, size_t size)
 	say(&o, s->wide, "", "record", " of more than two TSV columns scored "
 	    "on the last (--text-column chooses)", s->first_wide_src,
 	    s->first_wide);
+	say(&o, s->bare_cr, "", "input", " whose first line holds a carriage "
+	    "return (lines that end in CR alone, an old Mac's, are read as "
+	    "one: tr '\\r' '\\n' splits them)", s->first_bare_cr_src,
+	    s->first_bare_cr);
 	return o.items;
 }
 

@@ -149,3 +149,13 @@ bad=$(printf 'bad\nname\033[7m.txt')
 printf 'caf\377 ok\n' >"$T/$bad"
 expect_status 0 "predict on a file whose name has a newline and an escape" "$N" predict -m "$T/m.nlp" "$T/$bad"
 check "its summary lines are one line each, without the raw ESC" sh -c "test \$(wc -l <'$T/err') -eq 2 && ! grep -q \"\$(printf '\\033')\" '$T/err' && grep -q 'bad.x0aname.x1b.7m.txt:1)' '$T/err'"
+
+# --- lines that end in CR alone (an old Mac's) --------------------------------
+# read as one line, one record, and nothing said (exit 0 under --strict)
+printf 'ham\thello there\rspam\tfree money now\r' >"$T/cr.tsv"
+expect_status 3 "eval --strict of lines ending in CR alone" "$N" eval --strict -m "$T/m.nlp" "$T/cr.tsv"
+check "names the file, the line and why" grep -q "cr.tsv' line 1: a carriage return inside the line (lines that end in CR alone, an old Mac's?)" "$T/err"
+expect_status 0 "predict of them" sh -c "printf 'a\rb\rc\r' | '$N' predict -m '$T/m.nlp'"
+check "says they were read as one, and how to split them" grep -q "1 input whose first line holds a carriage return (lines that end in CR alone, an old Mac's, are read as one: tr '.r' '.n' splits them) (first at stdin:1)" "$T/err"
+expect_status 0 "CRLF line ends" sh -c "printf 'a\r\nb\r\n' | '$N' predict --strict -m '$T/m.nlp'"
+check "are lines, and nothing is said of them" sh -c "test \$(wc -l <'$T/out') -eq 2 && ! grep -q 'carriage' '$T/err'"
