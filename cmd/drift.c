@@ -305,7 +305,9 @@ write_outputs(const char *cmd, const struct args *a,
 		nlp_atomic_abort(&pa);
 		nlp_atomic_abort(&ha);
 		rc = cli_errorf(cmd, NLP_IO, "cannot write standard output: "
-		    "%s (--prom and --html left as they were)", strerror(err));
+		    "%s (%s left as %s)", strerror(err), a->prom == NULL ?
+		    "--html" : a->html == NULL ? "--prom" : "--prom and --html",
+		    a->prom != NULL && a->html != NULL ? "they were" : "it was");
 		goto out;
 	}
 	if ((a->prom != NULL && (rc = nlp_atomic_commit(&pa, &e)) != NLP_OK) ||

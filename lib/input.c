@@ -89,7 +89,9 @@ static la_ssize_t
 archive_chunk(struct archive *a, void *arg, const void **out)
 {
 	struct nlp_stream *s = arg;
+	unsigned char keep[sizeof s->tail];
 	ssize_t n;
+	size_t k;
 
 	*out = s->rbuf;
 	if (s->pend > 0) {
@@ -98,9 +100,18 @@ archive_chunk(struct archive *a, void *arg, const void **out)
 		s->rlast = (size_t)n;
 		return n;
 	}
+	/* the end of the chunk before kept: libarchive may have read past
+	   its data into it (archive_rest()); at the end of the input rbuf
+	   still holds that chunk */
+	k = s->rlast < sizeof keep ? s->rlast : sizeof keep;
+	memcpy(keep, s->rbuf + s->rlast - k, k);
 	if ((n = raw_read_at(s, 0)) < 0)
 		archive_set_error(a, s->rerr, "read error");
-	s->rlast = n > 0 ? (size_t)n : 0;
+	if (n > 0) {
+		memcpy(s->tail, keep, k);
+		s->ntail = k;
+		s->rlast = (size_t)n;
+	}
 	return n;
 }
 
@@ -371,7 +382,7 @@ archive_rest(struct nlp_stream *s, struct nlp_err *e)
 	int last = archive_filter_count(s->ar) - 1;
 	int64_t used = last >= 0 ? archive_filter_bytes(s->ar, last) : -1;
 	const unsigned char *nz = NULL;
-	uint64_t at, left;
+	uint64_t at, left, intail;
 	char buf[1024];
 	ssize_t n;
 
@@ -379,11 +390,16 @@ archive_rest(struct nlp_stream *s, struct nlp_err *e)
 		return 0;               /* not told: as libarchive has it */
 	at = (uint64_t)used;        /* the first byte left, counted from 0 */
 	left = s->bytes - at;
-	if (left > s->rlast)        /* no longer at hand: not zeros */
+	if (left > s->rlast + s->ntail) /* no longer at hand: not zeros */
 		nz = s->rbuf;
-	else if (left > 0 && (nz = nonzero(s->rbuf + (s->rlast - left),
-	    (size_t)left)) != NULL)
-		at += (uint64_t)(nz - (s->rbuf + (s->rlast - left)));
+	intail = left > s->rlast ? left - s->rlast : 0;
+	if (nz == NULL && intail > 0 && (nz = nonzero(s->tail + (s->ntail -
+	    intail), (size_t)intail)) != NULL)
+		at += (uint64_t)(nz - (s->tail + (s->ntail - intail)));
+	else if (nz == NULL && left > intail && (nz = nonzero(s->rbuf +
+	    (s->rlast - (left - intail)), (size_t)(left - intail))) != NULL)
+		at += intail + (uint64_t)(nz - (s->rbuf + (s->rlast - (left -
+		    intail))));
 	if (nz == NULL)
 		at = s->bytes;
 	while (nz == NULL && (n = raw_read_at(s, 0)) != 0) {
@@ -489,6 +505,7 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 	if (nl == NULL && s->pos == s->end)
 		return 0;
 	n = (nl != NULL ? (size_t)(nl - s->in) : s->end) - s->pos;
+	s->lf = nl != NULL;
 	*line = s->in + s->pos;
 	s->pos += n + (nl != NULL);
 	if (n > s->line_cap) {

@@ -40,6 +40,9 @@ struct nlp_stream {
 	size_t pend, pendoff;        /* rbuf[pendoff..pend): not used yet */
 	size_t rlast;                /* rbuf[0..rlast): the last chunk handed
 	                                to libarchive */
+	unsigned char tail[4096];    /* the last bytes of the chunk before it */
+	size_t ntail;
+	int lf;                      /* the last line ended at a newline */
 	char *in;                    /* decoded bytes, [pos, end) unread */
 	size_t pos, end, cap;
 	size_t line_cap, max_cap;    /* see above; max_cap bounds cap */

@@ -454,10 +454,10 @@ get_line(struct nlp_reader *r, char **line, size_t *len, int *cut)
 
 	if (rv > 0)
 		r->st.lines++;
-	/* a carriage return left in an input's first line (a CRLF's is
-	   gone): lines that end in CR alone, an old Mac's, all read as one */
+	/* an input's first line that is all of it, with a carriage return
+	   in it: lines that end in CR alone, an old Mac's, read as one */
 	if (rv > 0 && r->s.lineno == 1)
-		r->cr_first = memchr(*line, '\r', *len) != NULL;
+		r->cr_first = !r->s.lf && memchr(*line, '\r', *len) != NULL;
 	return rv;
 }
 
@@ -971,13 +971,14 @@ json_text(const json_t *v, char tmp[32], const char **s, size_t *n)
 	return 0;
 }
 
-/* Whether v is a number that was an integer past 64 bits (read as a
- * real): as a label, its digits are lost. */
+/* Whether v is a number whose digits may be lost: in a line read with
+ * its integers as reals (one of them past 64 bits), a real from 2^53 up,
+ * where a double no longer holds every integer. */
 static int
 json_overflowed(const struct nlp_reader *r, const json_t *v)
 {
 	return r->json_overflow && json_is_real(v) &&
-	    fabs(json_real_value(v)) >= 0x1p63;
+	    fabs(json_real_value(v)) >= 0x1p53;
 }
 
 /* The labels of a JSON object's label field: a scalar or an array. */
@@ -991,13 +992,15 @@ json_labels(struct nlp_reader *r, struct nlp_record *rec, const json_t *v)
 
 	lab_reset(r);
 	if (json_overflowed(r, v))
-		return malformed(r, "field '%s' is an integer past 64 bits",
+		return malformed(r, "field '%s' is a number whose digits "
+		    "would be lost (a line with an integer past 64 bits)",
 		    r->field[LABEL]);
 	if (json_is_array(v)) {
 		for (i = 0; i < json_array_size(v); i++) {
 			if (json_overflowed(r, json_array_get(v, i)))
-				return malformed(r, "field '%s' holds an integer "
-				    "past 64 bits", r->field[LABEL]);
+				return malformed(r, "field '%s' holds a number "
+				    "whose digits would be lost (a line with an "
+				    "integer past 64 bits)", r->field[LABEL]);
 			if (json_text(json_array_get(v, i), tmp, &s, &n) < 0)
 				return malformed(r, "field '%s' is not a list "
 				    "of labels", r->field[LABEL]);
