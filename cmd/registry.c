@@ -1510,8 +1510,10 @@ verb_verify(struct nlp_registry *unused, struct ropts *o)
 			printf("problem: %s\n", rep.problems.v[i]);
 		for (i = 0; i < rep.notes.n; i++)
 			printf("note: %s\n", rep.notes.v[i]);
+		char shown[4 * 4096];
 		printf("%s: %ld version%s checked, %zu problem%s, %zu note%s\n",
-		    cli_registry_shown(), rep.versions, rep.versions == 1 ?
+		    cli_shown(cli_registry_shown(), shown, sizeof shown),
+		    rep.versions, rep.versions == 1 ?
 		    "" : "s", rep.problems.n, rep.problems.n == 1 ? "" : "s",
 		    rep.notes.n, rep.notes.n == 1 ? "" : "s");
 	}

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
@@ -122,7 +123,10 @@ static int
 is_time(json_t *j)
 {
 	static const char form[] = "dddd-dd-ddTdd:dd:ddZ";
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
 	const char *s = json_string_value(j);
+	int y, mo, d, h, mi, se;
 	size_t i;
 
 	if (s == NULL || json_string_length(j) != sizeof form - 1)
@@ -130,7 +134,14 @@ is_time(json_t *j)
 	for (i = 0; form[i] != '\0'; i++)
 		if (form[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != form[i])
 			return 0;
-	return 1;
+	/* a time the registry could have written: a day of the calendar,
+	   since 1970 (2026-13-07 would sort and read as nonsense) */
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi,
+	    &se) != 6 || y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60)
+		return 0;
+	return mo != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 ||
+	    y % 400 == 0));
 }
 
 /* A figure of a recorded evaluation: a number, or null (not a number
@@ -390,6 +401,10 @@ check_model(struct bundle *b, json_t *mj, struct b_model *m,
 	    !nlp_registry_valid_name(m->name))
 		return bad(b, e, "a model is not {name, versions, aliases, "
 		    "events} with a valid name");
+	/* as push names a model: never one a reference reads as a file */
+	if (nlp_registry_file_suffix(m->name) > 0)
+		return bad(b, e, "model '%s': a name that looks like a file "
+		    "name, which push refuses", m->name);
 	versions = json_object_get(mj, "versions");
 	if (!json_is_array(versions) ||
 	    !json_is_array(json_object_get(mj, "aliases")) ||
@@ -423,6 +438,18 @@ check_model(struct bundle *b, json_t *mj, struct b_model *m,
 			return bad(b, e, "model '%s': an alias is not {alias, "
 			    "version, updated_at}", m->name);
 		v = (long)json_integer_value(json_object_get(x, "version"));
+		/* one alias once, and none that differs from another only in
+		   case (as alias refuses it) */
+		for (j = 0; j < i; j++) {
+			const char *o = json_string_value(json_object_get(
+			    json_array_get(json_object_get(mj, "aliases"), j),
+			    "alias"));
+			if (strcasecmp(o, json_string_value(a)) == 0)
+				return bad(b, e, "model '%s': aliases '%s' and '%s' "
+				    "are the same%s", m->name, o,
+				    json_string_value(a), strcmp(o,
+				    json_string_value(a)) == 0 ? "" : " but for case");
+		}
 		for (j = 0; j < m->nv && m->v[j].version != v; j++)
 			;
 		if (j == m->nv)
@@ -477,9 +504,11 @@ check_bundle_json(struct bundle *b, const char *text, size_t len,
 		if (rc != NLP_OK)
 			return rc;
 		for (j = 0; j < i; j++)
-			if (strcmp(b->m[j].name, b->m[i].name) == 0)
-				return bad(b, e, "model '%s' is there twice",
-				    b->m[i].name);
+			if (strcasecmp(b->m[j].name, b->m[i].name) == 0)
+				return bad(b, e, strcmp(b->m[j].name,
+				    b->m[i].name) == 0 ? "model '%s' is there twice" :
+				    "models '%s' and '%s' differ only in case",
+				    b->m[j].name, b->m[i].name);
 	}
 	if ((rc = objects_sorted(b, e)) != NLP_OK)
 		return rc;
@@ -799,6 +828,27 @@ compare_model(struct nlp_registry *r, struct b_model *m, struct nlp_err *e)
 		if ((rc = nlp_regdb_int_query(r, "SELECT next_version FROM "
 		    "models WHERE id = ?", p, 1, 0, &next, e)) != NLP_OK)
 			return rc;
+	}
+	/* an alias that differs from one the model has here only in case */
+	for (i = 0; i < json_array_size(json_object_get(m->j, "aliases"));
+	    i++) {
+		const char *a = json_string_value(json_object_get(json_array_get(
+		    json_object_get(m->j, "aliases"), i), "alias"));
+		struct nlp_regdb_param p[] = {
+			NLP_REGDB_INT(m->mid), NLP_REGDB_TEXT(a), NLP_REGDB_TEXT(a),
+		};
+		if ((rc = nlp_regdb_each(r, "SELECT alias FROM aliases WHERE "
+		    "model_id = ? AND lower(alias) = lower(?) AND alias <> ? "
+		    "ORDER BY alias", p, NPARAM(p), nlp_registry_string_row, &l,
+		    e)) == NLP_OK && l.n > 0)
+			snprintf(twin, sizeof twin, "%s", l.v[0]);
+		nlp_registry_strings_release(&l);
+		if (rc != NLP_OK)
+			return rc;
+		if (twin[0])
+			return nlp_errf(e, NLP_REGISTRY, "the bundle's alias '%s' of "
+			    "'%s' differs from the registry's '%s' only in case; "
+			    "nothing changed", a, m->name, twin);
 	}
 	for (i = 0; i < m->nv; i++) {
 		struct b_version *v = &m->v[i];

@@ -975,16 +975,59 @@ open_readonly(struct nlp_registry *r, struct nlp_err *e)
 	return nlp_regdb_err(r, e, "cannot read the database");
 }
 
+/*
+ * The database's path: DIR/registry.db, with DIR as realpath(3) has it
+ * (or its parent, when DIR is still to be made).  SQLite's
+ * SQLITE_OPEN_NOFOLLOW refuses a symbolic link anywhere in the path, and
+ * a registry reached through one (/var/lib/nlpops -> /data/nlpops, a
+ * home directory that is a link) could not be opened at all; the links
+ * it is meant to refuse are registry.db's own (and -wal's, -shm's).
+ * NULL when out of memory.
+ */
+static char *
+db_path(const char *dir)
+{
+	char *real = realpath(dir, NULL), *p = NULL, *slash;
+	const char *base = "";
+	size_t n;
+
+	if (real == NULL && errno == ENOENT && (p = strdup(dir)) != NULL) {
+		/* a new registry: its parent resolved, its own name kept */
+		while ((slash = strrchr(p, '/')) != NULL && slash[1] == '\0' &&
+		    slash > p)
+			*slash = '\0';
+		if ((slash = strrchr(p, '/')) != NULL) {
+			*slash = '\0';
+			base = slash + 1;
+			real = realpath(slash == p ? "/" : p, NULL);
+		} else {
+			base = p;
+			real = realpath(".", NULL);
+		}
+	}
+	n = (real != NULL ? strlen(real) : strlen(dir)) + strlen(base) + 16;
+	if ((slash = malloc(n)) != NULL) {
+		if (real == NULL)           /* as given */
+			snprintf(slash, n, "%s/registry.db", dir);
+		else if (base[0] != '\0')
+			snprintf(slash, n, "%s%s%s/registry.db", real,
+			    strcmp(real, "/") == 0 ? "" : "/", base);
+		else
+			snprintf(slash, n, "%s/registry.db", real);
+	}
+	free(real);
+	free(p);
+	return slash;
+}
+
 static int
 sq_open(struct nlp_registry *r, struct nlp_err *e)
 {
-	size_t n = strlen(r->dir) + 16;
 	int rc, empty;
 	enum layout lay;
 
-	if ((r->dbpath = malloc(n)) == NULL)
+	if ((r->dbpath = db_path(r->dir)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
-	snprintf(r->dbpath, n, "%s/registry.db", r->dir);
 	if ((rc = inspect(r, &lay, &empty, e)) != NLP_OK)
 		return rc;
 	if (lay != DB && (r->writable != 1 || (lay == NO_DB && !empty)))

@@ -931,6 +931,12 @@ push_locked(struct nlp_registry *r, size_t len, const struct nlp_push_opts *o,
 		struct nlp_regdb_param p[] = {
 			NLP_REGDB_INT(next + 1), NLP_REGDB_INT(mid),
 		};
+		/* past it, no reference could name the version (an import
+		   can bring the numbers up to it) */
+		if (next > NLP_VERSION_MAX)
+			return nlp_errf(e, NLP_REGISTRY, "%s has used every version "
+			    "number up to %ld: push it under a new name", o->name,
+			    NLP_VERSION_MAX);
 		res->version = (long)next;
 		if ((rc = nlp_regdb_run(r, "UPDATE models SET next_version = ? "
 		    "WHERE id = ?", p, NPARAM(p), "database", e)) != NLP_OK ||

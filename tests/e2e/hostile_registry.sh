@@ -459,10 +459,32 @@ write("evalok.tar", with_doc(add_eval()))
 # kept as it was, or left out
 write("evalold.tar", with_doc(add_eval(data=[{"sha256": "a" * 64, "bytes": 5},
     {"name": "te\tst", "sha256": "b" * 64, "bytes": 1}])))
+# Regression (fixed 2026-12-07): what push and alias refuse, import let in:
+# a day that is no day, an alias twice or twice but for case, two models
+# but for case, a name a reference reads as a file.
+write("month13.tar", with_doc(lambda d: d["models"][0]["versions"][0].update(created_at="2026-13-07T05:05:39Z")))
+write("feb29.tar", with_doc(lambda d: d["models"][0]["versions"][0].update(created_at="2025-02-29T05:05:39Z")))
+def alias_twice(name):
+    def f(d):
+        a = dict(d["models"][0]["aliases"][0]); a["alias"] = name
+        d["models"][0]["aliases"].append(a)
+    return f
+write("aliasdup.tar", with_doc(alias_twice("production")))
+write("aliascase.tar", with_doc(alias_twice("PRODUCTION")))
+def model_twice(d):
+    m = json.loads(json.dumps(d["models"][0])); m["name"] = "SPAM"
+    for ev in m["events"]:
+        ev["model"] = "SPAM" if "model" in ev else None
+        if ev["model"] is None: del ev["model"]
+    d["models"].append(m)
+write("namecase.tar", with_doc(model_twice))
+def file_name(d):
+    d["models"][0]["name"] = "x.nlp"
+write("namefile.tar", with_doc(file_name))
 PY
 "$N" --registry "$R" registry history spam >"$T/h30"
 for f in objects-first traversal newer dupkey kind size metrics hyper nosums notartifact junk \
-    time eventtime evalfig evaln evalclass evaldata evalat; do
+    time eventtime evalfig evaln evalclass evaldata evalat month13 feb29 aliasdup aliascase namecase namefile; do
 	[ -e "$B/$f.tar" ] || { fail "bundles: $f.tar was not made"; continue; }
 	expect_status 3 "bundles: $f.tar is refused" "$N" --registry "$R" registry import "$B/$f.tar"
 	check "bundles: $f.tar: one line ($(head -c 200 "$T/err"))" one_line "$T/err"
@@ -521,3 +543,55 @@ if [ $san -eq 0 ] && [ -e "${NLP_FAILMALLOC:-}" ]; then
 	done
 	check "import with one of its $total allocations failed: exit 4 or 0, and a failure changes nothing" test $bad -eq 0
 fi
+
+# --- Regressions (fixed 2026-12-07) ---------------------------------------
+# A registry reached through a symbolic link (/var/lib/nlpops -> /data/...,
+# a home directory that is a link) could not be opened at all: SQLite's
+# NOFOLLOW refuses a link anywhere in the path.  Only registry.db's own
+# link is meant to be refused.
+R=$T/r40
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam >/dev/null 2>&1
+ln -s "$R" "$T/r40link"
+expect_status 0 "a registry reached through a symbolic link" "$N" --registry "$T/r40link" registry list
+check "lists its model" grep -q '^spam ' "$T/out"
+expect_status 0 "and verify finds it sound" "$N" --registry "$T/r40link" registry verify
+mkdir "$T/parent"
+ln -s "$T/parent" "$T/plink"
+expect_status 0 "a new registry under a linked directory" "$N" --registry "$T/plink/new" registry push "$T/a.nlp" --name spam
+check "is made there" test -f "$T/parent/new/registry.db"
+mkdir -p "$T/r41"
+cp -R "$R/objects" "$R/tmp" "$T/r41/" 2>/dev/null
+ln -s "$R/registry.db" "$T/r41/registry.db"
+expect_status 5 "a registry.db that is a link is still refused" "$N" --registry "$T/r41" registry list
+check "and says so" grep -q "registry.db' is a symbolic link" "$T/err"
+# A bundle whose version numbers reach 2147483647: the next push made
+# spam@2147483648, which no reference can name (nor rm remove).
+R=$T/r42
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam >/dev/null 2>&1
+"$N" --registry "$R" registry export spam -o "$T/vmax.tar" >/dev/null 2>&1
+/usr/bin/python3 - "$T/vmax.tar" <<'PY' || fail "cannot make the bundle of version 2147483647"
+import hashlib, io, json, sys, tarfile
+src = tarfile.open(sys.argv[1])
+ms = [(m.name, src.extractfile(m).read()) for m in src.getmembers()]
+d = json.loads(ms[0][1])
+d["models"][0]["versions"][0]["version"] = 2147483647
+d["models"][0]["events"] = []
+d["models"][0]["aliases"] = []
+ms[0] = ("bundle.json", json.dumps(d).encode())
+ms = [m for m in ms if m[0] != "SHA256SUMS"]
+ms.append(("SHA256SUMS", "".join("%s  %s\n" % (hashlib.sha256(b).hexdigest(), n) for n, b in ms).encode()))
+with tarfile.open(sys.argv[1] + ".max", "w", format=tarfile.USTAR_FORMAT) as t:
+    for n, b in ms:
+        i = tarfile.TarInfo(n); i.size = len(b); t.addfile(i, io.BytesIO(b))
+PY
+expect_status 0 "a bundle of spam@2147483647 imports" "$N" --registry "$T/r43" registry import "$T/vmax.tar.max"
+expect_status 5 "the next push has no number left" "$N" --registry "$T/r43" registry push "$T/b.nlp" --name spam
+check "and says so" grep -q "spam has used every version number up to 2147483647" "$T/err"
+# An alias that differs from one the model has here only in case: import
+# made both ('PROD=2,prod=1')
+R=$T/r44
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam --alias prod >/dev/null 2>&1
+"$N" --registry "$T/r45" registry push "$T/a.nlp" --name spam --alias PROD >/dev/null 2>&1
+"$N" --registry "$T/r45" registry export spam -o "$T/prod.tar" >/dev/null 2>&1
+expect_status 5 "import of alias 'PROD' where the model has 'prod'" "$N" --registry "$R" registry import "$T/prod.tar"
+check "says which, and that nothing changed" grep -q "the bundle's alias 'PROD' of 'spam' differs from the registry's 'prod' only in case; nothing changed" "$T/err"
