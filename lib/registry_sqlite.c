@@ -1051,6 +1051,37 @@ sq_close(struct nlp_registry *r)
 
 /* registry init: the directory (shared with group, if not NULL) and the
  * database in it. */
+static int sq_check(struct nlp_registry *r, int quick, int max,
+    const char *what, int (*fn)(void *arg, const char *problem), void *arg,
+    struct nlp_err *e);
+
+/* quick_check's first problem into arg (a char[256]). */
+static int
+first_problem(void *arg, const char *problem)
+{
+	char *buf = arg;
+
+	if (buf[0] == '\0')
+		snprintf(buf, 256, "%s", problem);
+	return NLP_OK;
+}
+
+/* NLP_REGISTRY when SQLite's quick check finds r's database damaged. */
+static int
+damaged(struct nlp_registry *r, struct nlp_err *e)
+{
+	char problem[256] = "";
+	int rc;
+
+	if ((rc = sq_check(r, 1, 1, "cannot check the database", first_problem,
+	    problem, e)) != NLP_OK)
+		return rc;
+	if (problem[0] != '\0')
+		return nlp_errf(e, NLP_REGISTRY, "registry '%s': its database is "
+		    "damaged (%s): see 'nlpops registry verify'", r->dir, problem);
+	return NLP_OK;
+}
+
 static int
 sq_init(const char *dir, const char *group, struct nlp_err *e)
 {
@@ -1077,6 +1108,10 @@ sq_init(const char *dir, const char *group, struct nlp_err *e)
 	if ((rc = nlp_registry_open(&r, dir, 1, e)) != NLP_OK)
 		return rc;
 	rc = nlp_regdb_need_tables(r, e);
+	/* a registry adopted: its pages read back whole (init said a
+	   damaged one was fine, where every write then failed) */
+	if (rc == NLP_OK)
+		rc = damaged(r, e);
 	nlp_registry_close(r);
 	return rc;
 }

@@ -595,3 +595,11 @@ R=$T/r44
 "$N" --registry "$T/r45" registry export spam -o "$T/prod.tar" >/dev/null 2>&1
 expect_status 5 "import of alias 'PROD' where the model has 'prod'" "$N" --registry "$R" registry import "$T/prod.tar"
 check "says which, and that nothing changed" grep -q "the bundle's alias 'PROD' of 'spam' differs from the registry's 'prod' only in case; nothing changed" "$T/err"
+# registry init on a database whose pages are damaged said it was fine
+# (exit 0) while every write then failed
+R=$T/r46
+for m in a b; do "$N" --registry "$R" registry push "$T/$m.nlp" --name "spam$m" >/dev/null 2>&1; done
+expect_status 0 "init of a sound registry" "$N" --registry "$R" registry init
+dd if=/dev/urandom of="$R/registry.db" bs=4096 seek=2 count=1 conv=notrunc 2>/dev/null
+expect_status 5 "init of a registry whose database is damaged" "$N" --registry "$R" registry init
+check "says so in one line, and points at verify" sh -c "one_line() { [ \"\$(wc -l <\"\$1\")\" -eq 1 ]; }; one_line '$T/err' && grep -q \"its database is damaged (.*): see 'nlpops registry verify'\" '$T/err'"
