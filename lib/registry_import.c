@@ -387,6 +387,48 @@ objects_sorted(struct bundle *b, struct nlp_err *e)
 }
 
 /* Check one model's record into *m. */
+/*
+ * Each alias of model mj where its own events leave it: the last event of
+ * the alias in the log moves it to the version the alias row names.  A
+ * bundle that says otherwise (edited) would have rollback replay moves
+ * the alias never made.
+ */
+static int
+aliases_as_logged(const struct bundle *b, json_t *mj, const char *name,
+    struct nlp_err *e)
+{
+	json_t *x, *ev, *last;
+	size_t i, k;
+
+	json_array_foreach(json_object_get(mj, "aliases"), i, x) {
+		const char *alias = json_string_value(json_object_get(x, "alias"));
+		json_int_t v = json_integer_value(json_object_get(x, "version"));
+		json_t *to;
+
+		last = NULL;
+		json_array_foreach(json_object_get(mj, "events"), k, ev) {
+			json_t *a = json_object_get(ev, "alias");
+			if (json_is_string(a) && strcmp(json_string_value(a),
+			    alias) == 0)
+				last = ev;
+		}
+		if (last == NULL)
+			continue;       /* no history in the bundle: as it is */
+		to = json_object_get(last, "new_version");
+		if (!json_is_integer(to))
+			return bad(b, e, "alias '%s' of '%s' is version %lld, but "
+			    "its last event (%s) deletes it", alias, name,
+			    (long long)v, json_string_value(json_object_get(last,
+			    "kind")));
+		if (json_integer_value(to) != v)
+			return bad(b, e, "alias '%s' of '%s' is version %lld, but "
+			    "its last event (%s) leaves it at version %lld", alias,
+			    name, (long long)v, json_string_value(json_object_get(
+			    last, "kind")), (long long)json_integer_value(to));
+	}
+	return NLP_OK;
+}
+
 static int
 check_model(struct bundle *b, json_t *mj, struct b_model *m,
     struct nlp_err *e)
@@ -460,7 +502,7 @@ check_model(struct bundle *b, json_t *mj, struct b_model *m,
 	json_array_foreach(json_object_get(mj, "events"), i, x)
 		if ((rc = check_event(b, m->name, x, e)) != NLP_OK)
 			return rc;
-	return NLP_OK;
+	return aliases_as_logged(b, mj, m->name, e);
 }
 
 /* Parse and check bundle.json (text, len bytes). */
