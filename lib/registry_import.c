@@ -850,12 +850,9 @@ compare_model(struct nlp_registry *r, struct b_model *m, struct nlp_err *e)
 		return rc;
 	if (m->mid == 0) {
 		struct nlp_regdb_param p[] = { NLP_REGDB_TEXT(m->name) };
-		if ((rc = nlp_regdb_each(r, "SELECT name FROM models WHERE "
-		    "lower(name) = lower(?) ORDER BY name", p, 1,
-		    nlp_registry_string_row, &l, e)) == NLP_OK && l.n > 0)
-			snprintf(twin, sizeof twin, "%s", l.v[0]);
-		nlp_registry_strings_release(&l);
-		if (rc != NLP_OK)
+		if ((rc = nlp_registry_case_twin(r, "SELECT name FROM models "
+		    "WHERE lower(name) = lower(?) ORDER BY name", p, 1, twin,
+		    sizeof twin, e)) != NLP_OK)
 			return rc;
 		if (twin[0])
 			return nlp_errf(e, NLP_REGISTRY, "the bundle's model '%s' "
@@ -879,13 +876,10 @@ compare_model(struct nlp_registry *r, struct b_model *m, struct nlp_err *e)
 		struct nlp_regdb_param p[] = {
 			NLP_REGDB_INT(m->mid), NLP_REGDB_TEXT(a), NLP_REGDB_TEXT(a),
 		};
-		if ((rc = nlp_regdb_each(r, "SELECT alias FROM aliases WHERE "
-		    "model_id = ? AND lower(alias) = lower(?) AND alias <> ? "
-		    "ORDER BY alias", p, NPARAM(p), nlp_registry_string_row, &l,
-		    e)) == NLP_OK && l.n > 0)
-			snprintf(twin, sizeof twin, "%s", l.v[0]);
-		nlp_registry_strings_release(&l);
-		if (rc != NLP_OK)
+		if ((rc = nlp_registry_case_twin(r, "SELECT alias FROM aliases "
+		    "WHERE model_id = ? AND lower(alias) = lower(?) AND alias <> "
+		    "? ORDER BY alias", p, NPARAM(p), twin, sizeof twin, e)) !=
+		    NLP_OK)
 			return rc;
 		if (twin[0])
 			return nlp_errf(e, NLP_REGISTRY, "the bundle's alias '%s' of "

@@ -384,6 +384,14 @@ int nlp_registry_strings_addf(struct nlp_registry_strings *l,
     struct nlp_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * The first row of a query for an existing name that differs from a new
+ * one only in case (sql, its parameters p): into buf, "" when none.
+ */
+int nlp_registry_case_twin(struct nlp_registry *r, const char *sql,
+    const struct nlp_regdb_param *p, size_t np, char *buf, size_t size,
+    struct nlp_err *e);
+
 /* A row callback for nlp_regdb_each(): the row's first column appended
  * to the list at arg. */
 int nlp_registry_string_row(void *arg, struct nlp_regdb_stmt *st,

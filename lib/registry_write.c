@@ -118,12 +118,8 @@ nlp_registry_check_alias(const char *s, struct nlp_err *e)
 	    "digits)", s);
 }
 
-/*
- * The first row of a query for an existing name that differs from a new
- * one only in case (sql, its parameters p): into buf, "" when none.
- */
-static int
-case_twin(struct nlp_registry *r, const char *sql,
+int
+nlp_registry_case_twin(struct nlp_registry *r, const char *sql,
     const struct nlp_regdb_param *p, size_t np, char *buf, size_t size,
     struct nlp_err *e)
 {
@@ -147,7 +143,7 @@ model_twin(struct nlp_registry *r, const char *name, struct nlp_err *e)
 	char twin[NLP_NAME_MAX + 1];
 	int rc;
 
-	if ((rc = case_twin(r, "SELECT name FROM models WHERE lower(name) = "
+	if ((rc = nlp_registry_case_twin(r, "SELECT name FROM models WHERE lower(name) = "
 	    "lower(?) ORDER BY name", p, 1, twin, sizeof twin, e)) != NLP_OK)
 		return rc;
 	if (twin[0])
@@ -168,7 +164,7 @@ alias_twin(struct nlp_registry *r, int64_t mid, const char *name,
 	char twin[NLP_NAME_MAX + 1];
 	int rc;
 
-	if ((rc = case_twin(r, "SELECT alias FROM aliases WHERE model_id = ? "
+	if ((rc = nlp_registry_case_twin(r, "SELECT alias FROM aliases WHERE model_id = ? "
 	    "AND lower(alias) = lower(?) AND alias <> ? ORDER BY alias", p,
 	    NPARAM(p), twin, sizeof twin, e)) != NLP_OK)
 		return rc;
