@@ -137,7 +137,8 @@ struct nlp_reader {
 	int json_repaired;
 	int json_overflow;       /* the line has an integer past 64 bits,
 	                            read as a real */
-	int cr_first;            /* the input's first line holds a CR */
+	int cr_first;            /* the input's first line is all of it,
+	                            and holds a CR */
 	uint64_t quote_line;     /* CSV: the line where the open quote opened */
 	int csv_cut;
 	const char *why;
