@@ -94,6 +94,20 @@ struct args {
 	int json, quiet, profiles;
 };
 
+/* A threshold that a change of 0 meets (effect >= X): at 0 identical
+ * text is drift, so 0 is refused. */
+static int
+above_zero(const char *cmd, const char *opt, const char *arg, double max,
+    double *out)
+{
+	int rc = cli_double(cmd, opt, arg, 0, max, out);
+
+	if (rc == NLP_OK && *out == 0)
+		return cli_usage_error(cmd, "%s takes a number above 0, up to %g "
+		    "(at 0, identical text would be drift)", opt, max);
+	return rc;
+}
+
 /* One option (cli_parse()'s handler): NLP_OK, or the status to exit with
  * (the message printed). */
 static int
@@ -112,19 +126,27 @@ option(void *ctx, int c, const char *arg)
 	case OPT_REFERENCE: a->reference = arg; break;
 	case OPT_JSON: a->json = 1; break;
 	case OPT_PROFILES: a->profiles = 1; break;
-	case OPT_HTML: a->html = arg; break;
-	case OPT_PROM: a->prom = arg; break;
+	case OPT_HTML:
+	case OPT_PROM:
+		/* a file: standard output is the report's (a file named '-'
+		   was made) */
+		if (strcmp(arg, "-") == 0)
+			return cli_usage_error(cmd, "%s writes a file, not "
+			    "standard output ('-'), which the report takes",
+			    c == OPT_HTML ? "--html" : "--prom");
+		*(c == OPT_HTML ? &a->html : &a->prom) = arg;
+		break;
 	case OPT_ALPHA:
 		return cli_double(cmd, "--alpha", arg, 0, 1, &o->alpha);
 	case OPT_EFFECT:
-		return cli_double(cmd, "--effect", arg, 0, 1e9, &o->effect);
+		return above_zero(cmd, "--effect", arg, 1e9, &o->effect);
 	case OPT_SHARE_EFFECT:
-		return cli_double(cmd, "--share-effect", arg, 0, 1,
+		return above_zero(cmd, "--share-effect", arg, 1,
 		    &o->share_effect);
 	case OPT_AUC:
 		return cli_double(cmd, "--auc", arg, 0, 1, &o->auc);
 	case OPT_DRIFT_SHARE:
-		return cli_double(cmd, "--drift-share", arg, 0, 1,
+		return above_zero(cmd, "--drift-share", arg, 1,
 		    &o->drift_share);
 	case OPT_MAX_ACC_DROP:
 		return cli_double(cmd, "--max-accuracy-drop", arg, 0, 1,
@@ -213,6 +235,17 @@ parse(int argc, char **argv, struct args *a, int *first)
 	if (a->profiles && *first == argc)
 		return cli_usage_error("drift", "--profiles needs at least one "
 		    "profile FILE");
+	/* standard input read once: the reference would take all of it,
+	   and leave the current text empty */
+	if (a->reference != NULL && strcmp(a->reference, "-") == 0) {
+		int i, std = *first == argc;
+		for (i = *first; i < argc; i++)
+			std |= strcmp(argv[i], "-") == 0;
+		if (std)
+			return cli_usage_error("drift", "--reference - and the "
+			    "current text cannot both be standard input: name a "
+			    "FILE for one of them");
+	}
 	guess_labeled(&a->o.reader, *first < argc ? argv[*first] : "-");
 	return outputs_apart(a, argv + *first, (size_t)(argc - *first));
 }

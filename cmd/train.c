@@ -418,6 +418,12 @@ check_args(struct targs *t)
 	if (nlp_train_solver(&t->o) == NLP_SOLVER_SVM && t->sgd_flag != NULL)
 		return cli_usage_error("train", "%s goes with --solver sgd, not "
 		    "svm", t->sgd_flag);
+	/* each step shrinks a weight by 1 - lr x l2: at 0 or below, the
+	   weights swing and grow until they are no numbers */
+	if (nlp_train_solver(&t->o) == NLP_SOLVER_SGD && t->o.lr * t->o.l2 >= 1)
+		return cli_usage_error("train", "--lr %g with --l2 %g: their "
+		    "product must be below 1 (each step shrinks the weights by "
+		    "1 - lr x l2)", t->o.lr, t->o.l2);
 	if (nlp_train_solver(&t->o) == NLP_SOLVER_SGD && t->cost_given)
 		return cli_usage_error("train", "--cost goes with --solver svm, "
 		    "not sgd (%s %s)", t->o.multilabel ? "--multilabel" :

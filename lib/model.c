@@ -665,6 +665,13 @@ nlp_model_serialize(void **out, size_t *len, const struct nlp_feat_opts *feat,
 	uint32_t *table;
 	uint32_t c;
 
+	/* never an artifact loading would refuse as damaged: weights that
+	   left the finite numbers (a learning rate too large) */
+	if (!values_ok(bias, nclasses, 0) || (w != NULL &&
+	    !values_ok(w, (uint64_t)nrows * nclasses, 0)))
+		return nlp_errf(e, NLP_DATA, "training diverged: a weight is not "
+		    "a finite number within +-1e30 (a smaller --lr, or --l2, "
+		    "keeps it in bounds)");
 	for (c = 0; c < nclasses; c++)
 		lb += strlen(labels[c]) + 1;
 	header_init(&h, feat, nclasses, nrows, lb, multilabel);

@@ -175,3 +175,24 @@ if command -v bzip2 >/dev/null; then
 	expect_status 0 "4 zeros after bzip2 data" "$N" eval -m "$T/m.nlp" "$T/z4.tsv.bz2"
 	expect_status 0 "zeros after bzip2 data through a pipe, in two writes" sh -c "{ cat '$T/a.bz2'; head -c 5 /dev/zero; sleep 0.2; head -c 512 /dev/zero; } | '$N' eval -m '$T/m.nlp'"
 fi
+
+# --- options a campaign of odd values found wanting (2026-12-07) -------------
+# SGD with lr x l2 above 1: the weights swung to inf, training said exit 0
+# and wrote an artifact that predict then refused as "damaged or forged"
+expect_status 2 "train --lr 5 --l2 0.5 (each step's decay 1 - lr x l2 below 0)" "$N" train -o "$T/div.nlp" --lr 5 --l2 0.5 "$T/small.tsv"
+check "says why, and writes nothing" sh -c "grep -q 'product must be below 1' '$T/err' && test ! -e '$T/div.nlp'"
+expect_status 0 "a product below 1 trains" "$N" train -q -o "$T/ok.nlp" --lr 1.9 --l2 0.5 "$T/small.tsv"
+# drift thresholds of 0 called identical text drift
+for opt in --effect --share-effect --drift-share; do
+	expect_status 2 "drift $opt 0" "$N" drift --reference "$T/day.txt" "$opt" 0 "$T/day.txt"
+	check "drift $opt 0: says a threshold of 0 calls identical text drift" grep -q -e "$opt takes a number above 0" "$T/err"
+done
+# --reference - with the current text on standard input too: the reference
+# took all of it, and the error blamed an empty day
+expect_status 2 "drift --reference - with the current text on stdin" sh -c "'$N' drift --reference - <'$T/day.txt'"
+check "says both cannot be standard input" grep -q "cannot both be standard input" "$T/err"
+expect_status 0 "--reference - with a named current file" sh -c "'$N' drift -q --reference - '$T/day.txt' <'$T/day.txt'"
+# --html - and --prom - made a file named '-'
+(cd "$T" && "$N" drift -m "$T/m.nlp" --html - "$T/day.txt" >/dev/null 2>"$T/err"; echo $? >"$T/rc")
+check "drift --html - is a usage error" test "$(cat "$T/rc")" = 2
+check "and makes no file named '-'" test ! -e "$T/-"
