@@ -2,6 +2,7 @@
  * drift.c - `nlpops drift`: has the current text drifted from the training
  * text?  The exit status says (0 no, 1 yes); the report says why.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,7 @@ struct args {
 	struct nlp_drift_opts o;
 	const char *model, *reference, *html, *prom;
 	int json, quiet, profiles;
+	int permutations_given;      /* --permutations */
 };
 
 /* A threshold that a change of 0 meets (effect >= X): at 0 identical
@@ -106,6 +108,25 @@ above_zero(const char *cmd, const char *opt, const char *arg, double max,
 		return cli_usage_error(cmd, "%s takes a number above 0, up to %g "
 		    "(at 0, identical text would be drift)", opt, max);
 	return rc;
+}
+
+/*
+ * The domain classifier's permutation test can say drift only at a
+ * p-value of 1/(N + 1) or more: under an --alpha below that, the default
+ * number of runs grows to what --alpha asks (99 for 0.01, at most 1000).
+ * A number given is kept (its largest AUC is then the threshold).
+ */
+static void
+permutations_for_alpha(struct args *a)
+{
+	struct nlp_drift_opts *o = &a->o;
+	double need;
+
+	if (a->permutations_given || o->alpha <= 0 || o->permutations == 0 ||
+	    o->alpha * (o->permutations + 1) >= 1 - 1e-9)
+		return;
+	need = ceil(1 / o->alpha - 1e-9) - 1;
+	o->permutations = need > 1000 ? 1000 : (unsigned)need;
 }
 
 /* One option (cli_parse()'s handler): NLP_OK, or the status to exit with
@@ -162,6 +183,7 @@ option(void *ctx, int c, const char *arg)
 	case OPT_PERMUTATIONS:
 		rc = cli_uint(cmd, "--permutations", arg, 0, 1000, &u);
 		o->permutations = (unsigned)u;
+		a->permutations_given = 1;
 		break;
 	case OPT_SEED:
 		rc = cli_uint(cmd, "--seed", arg, 0, 0xffffffffUL, &u);
@@ -235,6 +257,7 @@ parse(int argc, char **argv, struct args *a, int *first)
 	if (a->profiles && *first == argc)
 		return cli_usage_error("drift", "--profiles needs at least one "
 		    "profile FILE");
+	permutations_for_alpha(a);
 	/* standard input read once: the reference would take all of it,
 	   and leave the current text empty */
 	if (a->reference != NULL && strcmp(a->reference, "-") == 0) {

@@ -363,6 +363,15 @@ permutation_threshold(struct dom *d, double *threshold, int *at_auc,
 
 		qsort(perm, o->permutations, sizeof *perm, nlp_cmp_double);
 		j = (size_t)floor(o->alpha * (o->permutations + 1) + 1e-9);
+		if (o->alpha <= 0) {
+			/* no p-value is at most 0: no AUC is drift, as none
+			   is above 1 (it took the largest permuted one) */
+			*threshold = 1;
+			*at_auc = 0;
+			goto out;
+		}
+		/* fewer runs than alpha needs (drift's default grows to
+		   it): their largest AUC, a p-value of 1/(B + 1) */
 		j = j > 1 ? j - 1 : 0;
 		if (j >= o->permutations)
 			j = o->permutations - 1;

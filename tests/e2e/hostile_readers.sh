@@ -196,3 +196,12 @@ expect_status 0 "--reference - with a named current file" sh -c "'$N' drift -q -
 (cd "$T" && "$N" drift -m "$T/m.nlp" --html - "$T/day.txt" >/dev/null 2>"$T/err"; echo $? >"$T/rc")
 check "drift --html - is a usage error" test "$(cat "$T/rc")" = 2
 check "and makes no file named '-'" test ! -e "$T/-"
+# --alpha below what the permutation test can reach: it said drift at a
+# p-value of 1/21 under --alpha 0.01, and at --alpha 0 too
+zcat "$DATA/debian.test.tsv.gz" | cut -f2 | head -200 >"$T/other.txt"
+"$N" drift -q --json -m "$T/m.nlp" --alpha 0.01 "$T/other.txt" >"$T/a01.json"
+check "--alpha 0.01 takes 99 permutations by default" grep -q '"permutations": 99' "$T/a01.json"
+"$N" drift -q --json -m "$T/m.nlp" --alpha 0.01 --permutations 20 "$T/other.txt" >"$T/a20.json"
+check "a number given is kept" grep -q '"permutations": 20' "$T/a20.json"
+"$N" drift -q --json -m "$T/m.nlp" --alpha 0 "$T/other.txt" >"$T/a0.json"
+check "--alpha 0: the permutation test says no drift either" sh -c "tr -d ' \n' <'$T/a0.json' | grep -q '\"domain\":{[^}]*\"drifted\":false'"
