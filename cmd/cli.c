@@ -585,6 +585,34 @@ onto_piped_input(const struct cli_files *f, const char *path)
 }
 
 int
+cli_inputs_once(const char *cmd, char *const *in, size_t n)
+{
+	struct fid *f;
+	size_t i, j, nstd = 0;
+	int rc = NLP_OK;
+
+	for (i = 0; i < n; i++)
+		nstd += strcmp(in[i], "-") == 0;
+	if (nstd > 1)
+		return cli_usage_error(cmd, "standard input ('-') is given %zu "
+		    "times: it is read once", nstd);
+	if (n < 2 || (f = calloc(n, sizeof *f)) == NULL)
+		return NLP_OK;      /* out of memory: not checked */
+	for (i = 0; i < n; i++)
+		if (strcmp(in[i], "-") == 0 || !fid_of(in[i], &f[i]) ||
+		    f[i].base != NULL)
+			f[i].base = "";     /* not a file there: not compared */
+	for (i = 0; i < n && rc == NLP_OK; i++)
+		for (j = i + 1; j < n && rc == NLP_OK && f[i].base == NULL; j++)
+			if (f[j].base == NULL && fid_same(&f[i], &f[j]))
+				rc = cli_usage_error(cmd, "'%s' and '%s' are the same "
+				    "file: its records would count twice", in[i],
+				    in[j]);
+	free(f);
+	return rc;
+}
+
+int
 cli_files_apart(const char *cmd, const struct cli_files *f)
 {
 	struct fid out[FILES_MAX_OUT], in;

@@ -285,4 +285,8 @@ struct cli_files {
 };
 int cli_files_apart(const char *cmd, const struct cli_files *f);
 
+/* Inputs whose records are pooled (train's, eval's, drift's current
+ * text): no file twice, standard input once (NLP_USAGE, said). */
+int cli_inputs_once(const char *cmd, char *const *in, size_t n);
+
 #endif

@@ -226,7 +226,8 @@ outputs_apart(const struct args *a, char **paths, size_t npaths)
 	char *ref[1] = { (char *)a->reference };
 	int rc;
 
-	if ((rc = cli_files_apart("drift", &f)) != NLP_OK ||
+	if ((!a->profiles && (rc = cli_inputs_once("drift", paths, npaths)) !=
+	    NLP_OK) || (rc = cli_files_apart("drift", &f)) != NLP_OK ||
 	    a->reference == NULL)
 		return rc;
 	f.in = ref;

@@ -275,6 +275,9 @@ eval_args(struct eval_args *a, int argc, char **argv, int *first)
 	if (a->model != NULL && a->predictions != NULL)
 		return cli_usage_error("eval", "-m and --predictions exclude each "
 		    "other: a model scores the data, a log has scored it");
+	if ((rc = cli_inputs_once("eval", argv + *first, (size_t)(argc -
+	    *first))) != NLP_OK)
+		return rc;
 	if (a->shadow && a->predictions == NULL)
 		return cli_usage_error("eval", "--shadow needs --predictions LOG");
 	if (a->model == NULL && a->predictions == NULL)

@@ -382,7 +382,8 @@ outputs_apart(const struct targs *t, char **paths, size_t npaths)
 	char *valid[1] = { (char *)t->o.valid };
 	int rc;
 
-	if ((rc = cli_files_apart("train", &f)) != NLP_OK || t->o.valid == NULL)
+	if ((rc = cli_inputs_once("train", paths, npaths)) != NLP_OK ||
+	    (rc = cli_files_apart("train", &f)) != NLP_OK || t->o.valid == NULL)
 		return rc;
 	f.in = valid;
 	f.nin = 1;

@@ -1095,6 +1095,16 @@ nlp_registry_parse_requirement(const char *s, struct nlp_requirement *q,
 		return nlp_errf(e, NLP_USAGE, "requirement '%s': unknown metric "
 		    "'%s' (accuracy, macro_f1, weighted_f1, log_loss, ece, n, "
 		    "seen, f1:LABEL)", s, q->metric);
+	/* a bound no figure can cross checks nothing ('seen<=5' meant 5%?),
+	   or fails every version: refused, as eval refuses --max-seen 5 */
+	if (strcmp(q->metric, "log_loss") == 0 || strcmp(q->metric, "n") == 0) {
+		if (q->bound < 0)
+			return nlp_errf(e, NLP_USAGE, "requirement '%s': %s is never "
+			    "below 0", s, q->metric);
+	} else if (q->bound < 0 || q->bound > 1)
+		return nlp_errf(e, NLP_USAGE, "requirement '%s': %s is a share "
+		    "from 0 to 1 (%g%% is %g)", s, q->metric, q->bound,
+		    q->bound / 100);
 	return NLP_OK;
 bad:
 	return nlp_errf(e, NLP_USAGE, "requirement '%s' is not METRIC OP NUMBER "

@@ -205,3 +205,22 @@ check "--alpha 0.01 takes 99 permutations by default" grep -q '"permutations": 9
 check "a number given is kept" grep -q '"permutations": 20' "$T/a20.json"
 "$N" drift -q --json -m "$T/m.nlp" --alpha 0 "$T/other.txt" >"$T/a0.json"
 check "--alpha 0: the permutation test says no drift either" sh -c "tr -d ' \n' <'$T/a0.json' | grep -q '\"domain\":{[^}]*\"drifted\":false'"
+# registry alias --require with a bound no figure can cross: seen<=5 (5%
+# meant) passed whatever the evaluation, macro_f1>=1.5 failed every one
+"$N" --registry "$T/rq" registry push "$T/m.nlp" --name spam >/dev/null 2>&1
+for req in 'seen<=5' 'macro_f1>=1.5' 'ece<-1' 'n>=-1'; do
+	expect_status 2 "--require '$req'" "$N" --registry "$T/rq" registry alias spam 1 production --require "$req"
+done
+check "says what the share's range is" grep -q "requirement 'n>=-1': n is never below 0" "$T/err"
+# the same input twice (train, eval, drift pool their records): eval scored
+# its examples twice, drift doubled its sample, '-' '-' read stdin once
+expect_status 2 "eval of one file given twice" "$N" eval -m "$T/m.nlp" "$T/test.tsv" "$T/test.tsv"
+check "says so" grep -q "are the same file: its records would count twice" "$T/err"
+ln -s "$T/test.tsv" "$T/test-link.tsv"
+expect_status 2 "also by another path" "$N" eval -m "$T/m.nlp" "$T/test.tsv" "$T/test-link.tsv"
+expect_status 2 "train on one file twice" "$N" train -o "$T/twice.nlp" "$T/small.tsv" "$T/small.tsv"
+expect_status 2 "drift of one day twice" "$N" drift -m "$T/m.nlp" "$T/day.txt" "$T/day.txt"
+expect_status 2 "eval - -" sh -c "'$N' eval -m '$T/m.nlp' - - <'$T/test.tsv'"
+check "standard input is read once" grep -q "standard input ('-') is given 2 times" "$T/err"
+expect_status 0 "predict reads a file twice, as cat would" "$N" predict -q -m "$T/m.nlp" "$T/day.txt" "$T/day.txt"
+check "(its lines twice)" test "$(wc -l <"$T/out")" -eq 600
