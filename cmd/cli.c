@@ -4,6 +4,7 @@
  * output's state, and what a terminal may be shown.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
@@ -34,9 +35,17 @@ cli_parse_size(const char *s, int64_t *out)
 	char *end;
 	double v;
 
+	/* decimal digits and a fraction, then a unit: strtod would also take
+	   0x20, 1e3, '+1' and ' 1' */
+	if (s[0] < '0' || s[0] > '9' || strspn(s, "0123456789.") !=
+	    strcspn(s, units) || strchr(s, '.') != strrchr(s, '.'))
+		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || errno != 0 || !(v >= 0) || s[0] == '-' || s[0] == ' ')
+	if (end == s || errno != 0 || !(v >= 0))
+		return -1;
+	/* a fraction of a byte is no size */
+	if (*end == '\0' && v != floor(v))
 		return -1;
 	if (*end != '\0') {
 		if ((u = strchr(units, *end)) == NULL)

@@ -407,10 +407,15 @@ static int
 parse_duration(const char *s, int64_t *out)
 {
 	char *end;
-	long long v = strtoll(s, &end, 10);
+	long long v;
 	int64_t mult = 1;
 
-	if (end == s || v < 0)
+	/* digits first: strtoll would also take ' 1h', '+1h' and '-0' */
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || v < 0 || errno != 0)
 		return -1;
 	if (*end == 's')
 		mult = 1, end++;

@@ -224,3 +224,13 @@ expect_status 2 "eval - -" sh -c "'$N' eval -m '$T/m.nlp' - - <'$T/test.tsv'"
 check "standard input is read once" grep -q "standard input ('-') is given 2 times" "$T/err"
 expect_status 0 "predict reads a file twice, as cat would" "$N" predict -q -m "$T/m.nlp" "$T/day.txt" "$T/day.txt"
 check "(its lines twice)" test "$(wc -l <"$T/out")" -eq 600
+# sizes and durations read as strtod/strtoll read them: --max-body 0x20
+# was 32 bytes, 1e3 a thousand, 1.9 one byte; --grace ' 1h', +1h and -0
+for v in 0x20 1e3 1.9 +1 ' 1' 1.5.5M; do
+	expect_status 2 "--cache-max '$v'" "$N" --cache-max "$v" --registry "$T/rq" registry list
+done
+expect_status 0 "--cache-max 1.5M" "$N" --cache-max 1.5M --registry "$T/rq" registry list
+for g in ' 1h' +1h -0 1x; do
+	expect_status 2 "registry gc --grace '$g'" "$N" --registry "$T/rq" registry gc --dry-run --grace "$g"
+done
+expect_status 0 "registry gc --grace 90s" "$N" --registry "$T/rq" registry gc --dry-run --grace 90s
