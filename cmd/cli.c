@@ -600,8 +600,11 @@ cli_inputs_once(const char *cmd, char *const *in, size_t n)
 	size_t i, j, nstd = 0;
 	int rc = NLP_OK;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (in[i][0] == '\0')
+			return cli_usage_error(cmd, "an input file name is empty");
 		nstd += strcmp(in[i], "-") == 0;
+	}
 	if (nstd > 1)
 		return cli_usage_error(cmd, "standard input ('-') is given %zu "
 		    "times: it is read once", nstd);
@@ -631,6 +634,16 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 	const char *p;
 	char keybuf[4096];
 
+	/* an empty name (a variable unset in a script): no file, a usage
+	   error, not "cannot open ''" (status 4, as if the disk failed) */
+	for (i = 0; i < f->nout; i++)
+		if (f->out[i].path != NULL && f->out[i].path[0] == '\0')
+			return cli_usage_error(cmd, "%s takes a file name, not an "
+			    "empty one", f->out[i].opt != NULL ? f->out[i].opt :
+			    "the output");
+	for (i = 0; i < f->nin; i++)
+		if (f->in[i] != NULL && f->in[i][0] == '\0')
+			return cli_usage_error(cmd, "an input file name is empty");
 	for (i = 0; i < f->nout && nout < FILES_MAX_OUT; i++) {
 		const struct cli_output *o = &f->out[i];
 

@@ -234,3 +234,10 @@ for g in ' 1h' +1h -0 1x; do
 	expect_status 2 "registry gc --grace '$g'" "$N" --registry "$T/rq" registry gc --dry-run --grace "$g"
 done
 expect_status 0 "registry gc --grace 90s" "$N" --registry "$T/rq" registry gc --dry-run --grace 90s
+# an empty file name (a variable unset in a script) was "cannot open ''",
+# exit 4, as if the disk had failed
+expect_status 2 "train -o ''" "$N" train -o '' "$T/small.tsv"
+check "names the option" grep -q -e "-o takes a file name, not an empty one" "$T/err"
+expect_status 2 "drift --prom ''" "$N" drift -m "$T/m.nlp" --prom '' "$T/day.txt"
+expect_status 2 "eval of ''" "$N" eval -m "$T/m.nlp" ''
+expect_status 2 "predict of ''" "$N" predict -m "$T/m.nlp" ''
