@@ -560,6 +560,26 @@ fid_is_standard(const struct fid *f)
 /* None of the nout outputs (out, named name) is the file at path, what
  * ("the model"): NLP_OK, else the usage error said.  A path not there
  * counts only when may_be_new (by its directory and name). */
+/* Does path hold a PEM key ("-----BEGIN ... KEY-----"), a public one
+ * too: a file nothing could make again, whoever's it is? */
+static int
+holds_key(const char *path)
+{
+	char head[64] = "";
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, head, sizeof head - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	head[n] = '\0';
+	return strncmp(head, "-----BEGIN ", 11) == 0 && strstr(head, "KEY-----") !=
+	    NULL;
+}
+
 static int
 not_onto(const char *cmd, const struct fid *out, char (*name)[300],
     size_t nout, const char *what, const char *path, int may_be_new)
@@ -704,6 +724,15 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 			return NLP_USAGE;
 		if (p == NULL && i > 0)
 			break;
+	}
+	/* any other key (a public one: train -o k.pub for k.nlp) */
+	for (i = 0; i < f->nout; i++) {
+		const struct cli_output *o = &f->out[i];
+		struct fid x;
+		if (o->opt != NULL && o->path != NULL && fid_of(o->path, &x) &&
+		    x.base == NULL && holds_key(o->path))
+			return cli_usage_error(cmd, "%s '%s' holds a key, which it "
+			    "would overwrite", o->opt, o->path);
 	}
 	return NLP_OK;
 }

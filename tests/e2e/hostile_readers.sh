@@ -241,3 +241,8 @@ check "names the option" grep -q -e "-o takes a file name, not an empty one" "$T
 expect_status 2 "drift --prom ''" "$N" drift -m "$T/m.nlp" --prom '' "$T/day.txt"
 expect_status 2 "eval of ''" "$N" eval -m "$T/m.nlp" ''
 expect_status 2 "predict of ''" "$N" predict -m "$T/m.nlp" ''
+# an output onto a key file: train --sign k -o k.pub (for k.nlp) replaced
+# the public key with an artifact
+"$N" key generate -o "$T/k" >/dev/null 2>&1
+expect_status 2 "train --sign k -o k.pub" "$N" train --sign "$T/k" -o "$T/k.pub" "$T/small.tsv"
+check "says it holds a key, and leaves it" sh -c "grep -q 'holds a key, which it would overwrite' '$T/err' && head -1 '$T/k.pub' | grep -q 'BEGIN PUBLIC KEY'"
