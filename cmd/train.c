@@ -119,6 +119,7 @@ const struct cli_cmd cli_train = {
 #define MAX_TAGS 64
 
 struct targs {
+	int holdout_given;          /* --holdout */
 	struct nlp_train_opts o;
 	const char *out;
 	struct nlp_push_opts po;       /* po.name: --push NAME, or NULL */
@@ -339,6 +340,7 @@ option(void *ctx, int id, const char *arg)
 	case OPT_HOLDOUT:
 		rc = cli_double("train", "--holdout", arg, 0, 0.5, &d);
 		o->holdout = d;
+		t->holdout_given = 1;
 		break;
 	default:
 		if ((rc = cli_reader_option("train", id, arg, &o->reader, 0)) < 0)
@@ -419,6 +421,9 @@ check_args(struct targs *t)
 	if (nlp_train_solver(&t->o) == NLP_SOLVER_SVM && t->sgd_flag != NULL)
 		return cli_usage_error("train", "%s goes with --solver sgd, not "
 		    "svm", t->sgd_flag);
+	if (t->holdout_given && t->o.valid != NULL)
+		return cli_usage_error("train", "--holdout and --valid exclude each "
+		    "other: the held-out figures come from one or the other");
 	/* each step shrinks a weight by 1 - lr x l2: at 0 or below, the
 	   weights swing and grow until they are no numbers */
 	if (nlp_train_solver(&t->o) == NLP_SOLVER_SGD && t->o.lr * t->o.l2 >= 1)

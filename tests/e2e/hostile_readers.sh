@@ -246,3 +246,6 @@ expect_status 2 "predict of ''" "$N" predict -m "$T/m.nlp" ''
 "$N" key generate -o "$T/k" >/dev/null 2>&1
 expect_status 2 "train --sign k -o k.pub" "$N" train --sign "$T/k" -o "$T/k.pub" "$T/small.tsv"
 check "says it holds a key, and leaves it" sh -c "grep -q 'holds a key, which it would overwrite' '$T/err' && head -1 '$T/k.pub' | grep -q 'BEGIN PUBLIC KEY'"
+# train --valid with --holdout: --holdout was ignored without a word
+expect_status 2 "train --valid with --holdout" "$N" train -o "$T/vh.nlp" --valid "$T/test.tsv" --holdout 0.2 "$T/small.tsv"
+check "says they exclude each other" grep -q -e "--holdout and --valid exclude each other" "$T/err"
