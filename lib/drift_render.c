@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "jsonwatch.h"
+#include "text.h"
 
 #define TEXT_LIST 10             /* tokens and n-grams in the text report */
 
@@ -504,10 +505,17 @@ nlp_drift_text(FILE *f, const struct nlp_drift_report *r)
 	return ferror(f) ? -1 : 0;
 }
 
-/* A Prometheus label value: backslash, quote and newline escaped. */
+/* A Prometheus label value: backslash, quote and newline escaped; a name
+ * that is not clean UTF-8 escaped first (\xff, as messages show it),
+ * which promtool and the node exporter would refuse, and the whole file
+ * with it. */
 static void
 prom_label(FILE *f, const char *s)
 {
+	char esc[4 * 4096 + 1];
+
+	if (!nlp_text_clean(s, strlen(s)))
+		s = nlp_text_escape_into(s, esc, sizeof esc);
 	for (; *s; s++) {
 		if (*s == '\\' || *s == '"')
 			fputc('\\', f);

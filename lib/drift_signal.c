@@ -65,8 +65,10 @@ add(struct nlp_drift_report *r, const char *name, const char *stat_name,
 	s->decided_by = method == NLP_DRIFT_BY_P_VALUE ? NLP_DRIFT_SMALL_SAMPLE :
 	    NLP_DRIFT_LARGE_SAMPLE;
 	s->threshold = threshold;
+	/* within 1e-9 of the threshold is at it, as eval's gates have it:
+	   0.30 - 0.25 is 0.04999999999999999 in doubles, and printed 0.0500 */
 	s->drifted = method == NLP_DRIFT_BY_P_VALUE ? p < threshold :
-	    stat >= threshold;
+	    stat >= threshold - 1e-9;
 	return s;
 }
 
@@ -469,8 +471,9 @@ accuracy(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
 	    NLP_DRIFT_BY_EFFECT, o->max_accuracy_drop)) == NULL)
 		return -1;
 	s->decided_by = NLP_DRIFT_ACCURACY_DROP;
-	/* "past the bound": a drop equal to it is not drift */
-	s->drifted = prof->accuracy - acc > o->max_accuracy_drop;
+	/* "past the bound": a drop equal to it is not drift (within 1e-9:
+	   1 - 0.95 is 0.050000000000000044 in doubles) */
+	s->drifted = prof->accuracy - acc > o->max_accuracy_drop + 1e-9;
 	s->value = NLP_DRIFT_VALUE_SCORES;
 	s->reference = prof->accuracy;
 	s->reference_f1 = prof->macro_f1;
@@ -513,6 +516,13 @@ concept(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	    o) < 0) ||
 	    (ref->model != NULL && p->scored > 0 && accuracy(r, prof, p, o) < 0))
 		return -1;
+	/* no accuracy to judge: said, even with -q (eval refuses such data
+	   as another model's) */
+	if (ref->model != NULL && p->scored == 0 && p->gold.n > 0)
+		nlp_drift_warn_loud(r, "no current record has a gold label the "
+		    "model knows (%zu label%s, none of its classes): the accuracy "
+		    "signal is left out (is this data for another model?)",
+		    p->gold.n, p->gold.n == 1 ? "" : "s");
 	return 0;
 }
 

@@ -128,6 +128,7 @@ figures_json(const struct nlp_eval_figures *f)
 {
 	json_t *o = json_object(), *per = json_object(), *zd = json_array();
 	json_t *unk = json_object(), *model = json_object();
+	char ref[4 * 4096 + 1];
 	uint32_t i;
 
 	for (i = 0; i < f->nclasses; i++)
@@ -135,7 +136,10 @@ figures_json(const struct nlp_eval_figures *f)
 		    prf_json(&f->classes[i].prf));
 	zero_division(f, zd_append, zd);
 	json_object_set_new(unk, "examples", json_integer((json_int_t)f->unknown));
-	json_object_set_new(model, "ref", json_string(f->ref));
+	/* escaped as the data's names are: a path that is not UTF-8 made
+	   json_string() NULL, and "ref" went missing */
+	json_object_set_new(model, "ref", f->ref != NULL ? json_string(
+	    nlp_text_escape_into(f->ref, ref, sizeof ref)) : json_null());
 	json_object_set_new(model, "sha256", f->sha256 != NULL ?
 	    json_string(f->sha256) : json_null());
 	json_object_set_new(o, "schema", json_integer(NLP_EVAL_SCHEMA));

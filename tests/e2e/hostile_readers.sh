@@ -249,3 +249,38 @@ check "says it holds a key, and leaves it" sh -c "grep -q 'holds a key, which it
 # train --valid with --holdout: --holdout was ignored without a word
 expect_status 2 "train --valid with --holdout" "$N" train -o "$T/vh.nlp" --valid "$T/test.tsv" --holdout 0.2 "$T/small.tsv"
 check "says they exclude each other" grep -q -e "--holdout and --valid exclude each other" "$T/err"
+
+# --- drift and eval outputs at the edges (a campaign of 2026-12-07) ---------
+# a change printed as the threshold, judged as doubles hold it: 0.30 - 0.25
+# is 0.04999999999999999 (not drift at --share-effect 0.05), 1 - 0.95 is
+# 0.050000000000000044 (drift at --max-accuracy-drop 0.05)
+/usr/bin/python3 -c "
+r = ['' if i % 4 == 3 else 'some text %d here' % i for i in range(1200)]
+c = ['' if i % 10 < 3 else 'some text %d here' % i for i in range(1100)]
+open('$T/ref25.txt', 'w').write('\n'.join(r) + '\n')
+open('$T/cur30.txt', 'w').write('\n'.join(c) + '\n')"
+"$N" drift --reference "$T/ref25.txt" "$T/cur30.txt" >"$T/out" 2>"$T/err"
+check "an empty share from 0.25 to 0.30 is a change of 0.05: drifted at 0.05" grep -q '^empty_share .* 0\.0500 .* yes ' "$T/out"
+# a model whose held-out accuracy is 1 (two classes no text confuses), and
+# 20 texts of which it gets 19 right: a drop of 0.05
+awk 'BEGIN { for (i = 0; i < 1200; i++) print (i % 2 ? "a\talpha apple anchor " : "b\tbeta banana bridge ") i }' >"$T/ab.tsv"
+"$N" train -o "$T/ab.nlp" "$T/ab.tsv" 2>"$T/tr.err"
+check "(the model's held-out accuracy is 1)" grep -q 'held-out accuracy 1.0000' "$T/tr.err"
+{ head -19 "$T/ab.tsv"; printf 'a\tbeta banana bridge\n'; } >"$T/acc20.tsv"
+"$N" eval -q --json -m "$T/ab.nlp" "$T/acc20.tsv" >"$T/acc.json" 2>/dev/null
+check "(it gets 19 of the 20 right)" grep -q '"accuracy": 0.95,' "$T/acc.json"
+expect_status 0 "a drop of exactly --max-accuracy-drop" "$N" drift -m "$T/ab.nlp" "$T/acc20.tsv"
+check "is not drift (past the bound, as the man page says)" grep -q '^accuracy .* 0\.0500 .* no ' "$T/out"
+# gold labels none of the model's: the accuracy signal left out without a word
+awk -F'\t' '{ print "mystery\t" $2 }' "$T/test.tsv" >"$T/mystery.tsv"
+"$N" drift -q -m "$T/m.nlp" "$T/mystery.tsv" >/dev/null 2>"$T/err"
+check "gold labels the model does not know: said, even with -q" grep -q "no current record has a gold label the model knows" "$T/err"
+# a model path that is not UTF-8: --prom wrote raw bytes (promtool refuses
+# the file), eval --json left out "ref"
+bad=$(printf 'sp\377am.nlp')
+cp "$T/m.nlp" "$T/$bad"
+"$N" drift -q -m "$T/$bad" --prom "$T/u.prom" "$T/day.txt"
+check "--prom: the label value is UTF-8, escaped" grep -q -F 'sp\\xffam.nlp"' "$T/u.prom"
+check "(no raw byte in it)" sh -c "! grep -q \"\$(printf '\\377')\" '$T/u.prom'"
+"$N" eval -q --json -m "$T/$bad" "$T/test.tsv" >"$T/u.json" 2>/dev/null
+check "eval --json keeps \"ref\"" grep -q '"ref": ".*sp\\\\xffam.nlp"' "$T/u.json"
