@@ -796,8 +796,10 @@ measure_multi(struct nlp_eval_figures *f, const struct nlp_eval *ev)
 	}
 	f->weighted.support = gold;
 	f->macro.support = gold;
+	/* support: the gold labels, as scikit-learn's report has it on
+	   every average row (the examples' number is n) */
 	f->samples = (struct nlp_eval_prf){ k->n ? k->sample_p / n : 0,
-	    k->n ? k->sample_r / n : 0, k->n ? k->sample_f1 / n : 0, k->n };
+	    k->n ? k->sample_r / n : 0, k->n ? k->sample_f1 / n : 0, gold };
 	f->hamming_loss = nlp_class_counts_hamming(k);
 	f->log_loss = f->ece = NAN;
 	return 0;

@@ -284,3 +284,14 @@ check "--prom: the label value is UTF-8, escaped" grep -q -F 'sp\\xffam.nlp"' "$
 check "(no raw byte in it)" sh -c "! grep -q \"\$(printf '\\377')\" '$T/u.prom'"
 "$N" eval -q --json -m "$T/$bad" "$T/test.tsv" >"$T/u.json" 2>/dev/null
 check "eval --json keeps \"ref\"" grep -q '"ref": ".*sp\\\\xffam.nlp"' "$T/u.json"
+# multi-label "samples avg": its support was the examples' number, where
+# scikit-learn's report (and every other average row here) has the gold
+# labels'
+zcat "$DATA/debtags.train.tsv.gz" | head -1500 >"$T/ml.tsv"
+zcat "$DATA/debtags.test.tsv.gz" | head -300 >"$T/mltest.tsv"
+"$N" train -q --multilabel -o "$T/ml.nlp" "$T/ml.tsv"
+"$N" eval -q --json -m "$T/ml.nlp" "$T/mltest.tsv" 2>/dev/null | tr -d ' \n' >"$T/ml.json"
+micro=$(grep -o '"micro_avg":{[^}]*}' "$T/ml.json" | grep -o '"support":[0-9]*')
+samples=$(grep -o '"samples_avg":{[^}]*}' "$T/ml.json" | grep -o '"support":[0-9]*')
+check "samples avg's support is the gold labels' ($samples, micro $micro)" test -n "$micro" -a "$micro" = "$samples"
+check "(more than the 300 examples)" test "${samples#\"support\":}" -gt 300
