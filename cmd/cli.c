@@ -613,6 +613,19 @@ onto_piped_input(const struct cli_files *f, const char *path)
 	    out.st_dev == in.st_dev && out.st_ino == in.st_ino;
 }
 
+/* An empty name among the n inputs (a variable unset in a script): a
+ * usage error, not "cannot open ''" (status 4, as if the disk failed). */
+static int
+empty_input(const char *cmd, char *const *in, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (in[i] != NULL && in[i][0] == '\0')
+			return cli_usage_error(cmd, "an input file name is empty");
+	return NLP_OK;
+}
+
 int
 cli_inputs_once(const char *cmd, char *const *in, size_t n)
 {
@@ -620,11 +633,10 @@ cli_inputs_once(const char *cmd, char *const *in, size_t n)
 	size_t i, j, nstd = 0;
 	int rc = NLP_OK;
 
-	for (i = 0; i < n; i++) {
-		if (in[i][0] == '\0')
-			return cli_usage_error(cmd, "an input file name is empty");
+	if (empty_input(cmd, in, n) != NLP_OK)
+		return NLP_USAGE;
+	for (i = 0; i < n; i++)
 		nstd += strcmp(in[i], "-") == 0;
-	}
 	if (nstd > 1)
 		return cli_usage_error(cmd, "standard input ('-') is given %zu "
 		    "times: it is read once", nstd);
@@ -654,16 +666,14 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 	const char *p;
 	char keybuf[4096];
 
-	/* an empty name (a variable unset in a script): no file, a usage
-	   error, not "cannot open ''" (status 4, as if the disk failed) */
+	/* an empty name, as empty_input() says of inputs */
 	for (i = 0; i < f->nout; i++)
 		if (f->out[i].path != NULL && f->out[i].path[0] == '\0')
 			return cli_usage_error(cmd, "%s takes a file name, not an "
 			    "empty one", f->out[i].opt != NULL ? f->out[i].opt :
 			    "the output");
-	for (i = 0; i < f->nin; i++)
-		if (f->in[i] != NULL && f->in[i][0] == '\0')
-			return cli_usage_error(cmd, "an input file name is empty");
+	if (empty_input(cmd, f->in, f->nin) != NLP_OK)
+		return NLP_USAGE;
 	for (i = 0; i < f->nout && nout < FILES_MAX_OUT; i++) {
 		const struct cli_output *o = &f->out[i];
 

@@ -261,6 +261,16 @@ nlp_stream_open(struct nlp_stream *s, const char *path, size_t line_cap,
 	return -open_archive(s, e);
 }
 
+/* The first byte at p[0..n) that is not zero, or NULL. */
+static const unsigned char *
+nonzero(const unsigned char *p, size_t n)
+{
+	for (; n > 0; p++, n--)
+		if (*p != 0)
+			return p;
+	return NULL;
+}
+
 /* Inflate gzip input into `in` (room bytes free): 0, or -status. */
 static int
 fill_gz(struct nlp_stream *s, size_t room, struct nlp_err *e)
@@ -296,11 +306,10 @@ fill_gz(struct nlp_stream *s, size_t room, struct nlp_err *e)
 			/* another member follows, or zeros to the end */
 			if (s->gzpad || s->z.next_in[0] != 0x1f ||
 			    (s->z.avail_in > 1 && s->z.next_in[1] != 0x8b)) {
-				const unsigned char *nz = s->z.next_in;
+				const unsigned char *nz = nonzero(s->z.next_in,
+				    s->z.avail_in);
 
-				while (nz < s->z.next_in + s->z.avail_in && *nz == 0)
-					nz++;
-				if (nz < s->z.next_in + s->z.avail_in)
+				if (nz != NULL)
 					return -nlp_errf(e, NLP_DATA, "%s: cannot "
 					    "decompress: byte %ju follows the end "
 					    "of the gzip data and starts no other "
@@ -356,16 +365,6 @@ fill_plain(struct nlp_stream *s, size_t room, struct nlp_err *e)
 	s->pendoff += k;
 	s->end += k;
 	return 0;
-}
-
-/* The first byte at p[0..n) that is not zero, or NULL. */
-static const unsigned char *
-nonzero(const unsigned char *p, size_t n)
-{
-	for (; n > 0; p++, n--)
-		if (*p != 0)
-			return p;
-	return NULL;
 }
 
 /*

@@ -387,6 +387,15 @@ objects_sorted(struct bundle *b, struct nlp_err *e)
 }
 
 /* Check one model's record into *m. */
+/* Is event ev (a JSON object of the log) one of alias's? */
+static int
+of_alias(json_t *ev, const char *alias)
+{
+	json_t *a = json_object_get(ev, "alias");
+
+	return json_is_string(a) && strcmp(json_string_value(a), alias) == 0;
+}
+
 /*
  * Each alias of model mj where its own events leave it: the last event of
  * the alias in the log moves it to the version the alias row names.  A
@@ -406,12 +415,9 @@ aliases_as_logged(const struct bundle *b, json_t *mj, const char *name,
 		json_t *to;
 
 		last = NULL;
-		json_array_foreach(json_object_get(mj, "events"), k, ev) {
-			json_t *a = json_object_get(ev, "alias");
-			if (json_is_string(a) && strcmp(json_string_value(a),
-			    alias) == 0)
+		json_array_foreach(json_object_get(mj, "events"), k, ev)
+			if (of_alias(ev, alias))
 				last = ev;
-		}
 		if (last == NULL)
 			continue;       /* no history in the bundle: as it is */
 		to = json_object_get(last, "new_version");
@@ -1116,15 +1122,6 @@ insert_version(struct nlp_registry *r, int64_t mid, struct b_version *v,
 		    "cannot store the signature", e);
 	}
 	return rc;
-}
-
-/* Is event ev (a JSON object of the log) one of alias's? */
-static int
-of_alias(json_t *ev, const char *alias)
-{
-	json_t *a = json_object_get(ev, "alias");
-
-	return json_is_string(a) && strcmp(json_string_value(a), alias) == 0;
 }
 
 /* The version alias points at in the bundle's model m: 0 when none. */
