@@ -1793,6 +1793,7 @@ struct said {
 	char *buf;
 	size_t size, len;
 	int items;
+	int names;               /* a place's file by its name alone */
 };
 
 /*
@@ -1810,6 +1811,8 @@ say(struct said *o, uint64_t n, const char *pre, const char *noun,
 		return;
 	/* a name with a newline or an escape sequence in it, escaped: the
 	   summary stays one line, and does nothing to a terminal */
+	if (src != NULL && o->names && strrchr(src, '/') != NULL)
+		src = strrchr(src, '/') + 1;
 	if (src != NULL)
 		snprintf(at, sizeof at, " (first at %s:%llu)",
 		    strcmp(src, "-") == 0 ? "stdin" : nlp_text_clean(src,
@@ -1825,10 +1828,10 @@ say(struct said *o, uint64_t n, const char *pre, const char *noun,
 	o->items++;
 }
 
-int
-nlp_reader_describe(const struct nlp_reader_stats *s, char *buf, size_t size)
+static int
+describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names)
 {
-	struct said o = { buf, size, 0, 0 };
+	struct said o = { buf, size, 0, 0, names };
 
 	if (size > 0)
 		buf[0] = '\0';
@@ -1861,6 +1864,19 @@ nlp_reader_describe(const struct nlp_reader_stats *s, char *buf, size_t size)
 	    "one: tr '\\r' '\\n' splits them)", s->first_bare_cr_src,
 	    s->first_bare_cr);
 	return o.items;
+}
+
+int
+nlp_reader_describe(const struct nlp_reader_stats *s, char *buf, size_t size)
+{
+	return describe(s, buf, size, 0);
+}
+
+int
+nlp_reader_describe_names(const struct nlp_reader_stats *s, char *buf,
+    size_t size)
+{
+	return describe(s, buf, size, 1);
 }
 
 void

@@ -237,6 +237,12 @@ const struct nlp_input *nlp_reader_inputs(const struct nlp_reader *r,
 int nlp_reader_describe(const struct nlp_reader_stats *s, char *buf,
     size_t size);
 
+/* The same with each place's file by its name alone, not the path it was
+ * given by ("first at x.tsv:3" for data/x.tsv): for what must not depend
+ * on where a file was read from (an artifact's meta.json). */
+int nlp_reader_describe_names(const struct nlp_reader_stats *s, char *buf,
+    size_t size);
+
 /* Close what nlp_reader_open() opened (NULL: nothing to do). */
 void nlp_reader_close(struct nlp_reader *r);
 

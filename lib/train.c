@@ -225,8 +225,8 @@ static int
 read_corpus(const char *const *paths, size_t npaths,
     const struct nlp_reader_opts *ro, struct nlp_strmap *labels,
     int labels_fixed, uint64_t *unknown, struct corpus *c,
-    struct nlp_input **inputs, size_t *ninputs, char *odd, size_t oddsize,
-    struct nlp_err *e)
+    struct nlp_input **inputs, size_t *ninputs, char *odd, char *odd_names,
+    size_t oddsize, struct nlp_err *e)
 {
 	struct nlp_reader_opts o = *ro;
 	struct nlp_reader *r = NULL;
@@ -253,8 +253,11 @@ read_corpus(const char *const *paths, size_t npaths,
 		nlp_reader_close(r);
 		return rc;
 	}
-	if (odd != NULL)
+	if (odd != NULL) {
 		nlp_reader_describe(nlp_reader_stats(r), odd, oddsize);
+		nlp_reader_describe_names(nlp_reader_stats(r), odd_names,
+		    oddsize);
+	}
 	if (inputs != NULL) {
 		const struct nlp_input *in = nlp_reader_inputs(r, ninputs);
 		size_t i;
@@ -946,7 +949,7 @@ make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
     const struct nlp_strmap *labels, const uint32_t *order,
     const uint64_t *counts, const struct nlp_trained *t,
     const struct nlp_input *in, size_t nin, const struct nlp_input *valid,
-    uint64_t skipped_valid)
+    uint64_t skipped_valid, const char *skipped)
 {
 	unsigned long mark;
 	json_t *root, *a, *x;
@@ -994,7 +997,7 @@ make_meta(const struct nlp_train_opts *o, const struct nlp_feat_opts *fo,
 		    json_integer(t->best_epoch));
 	}
 	json_object_set_new(root, "held_out", meta_held_out(o, t, skipped_valid));
-	json_object_set_new(root, "skipped", json_string(t->oddities));
+	json_object_set_new(root, "skipped", json_string(skipped));
 	if (t->warning[0] != '\0')
 		json_object_set_new(root, "warning", json_string(t->warning));
 	meta_inputs(root, in, nin, valid);
@@ -1035,6 +1038,9 @@ struct run {
 	struct nlp_feat_opts fo;
 	struct nlp_input *inputs, *vinputs;
 	size_t ninputs, nvinputs;
+	/* the reader's summary as meta.json has it: a file by its name, as
+	   in "inputs" (the artifact's bytes the same wherever it was read) */
+	char odd_names[sizeof ((struct nlp_trained *)0)->oddities];
 	struct nlp_pool *pool;
 	struct epoch_ctx ctx;
 	struct nlp_svm_report svm;
@@ -1146,7 +1152,8 @@ load_data(struct run *u, const char *const *paths, size_t npaths,
 
 	u->all.multi = u->o->multilabel;
 	rc = read_corpus(paths, npaths, &u->o->reader, &u->labels, 0, NULL,
-	    &u->all, &u->inputs, &u->ninputs, t->oddities, sizeof t->oddities, e);
+	    &u->all, &u->inputs, &u->ninputs, t->oddities, u->odd_names,
+	    sizeof t->oddities, e);
 	if (rc != NLP_OK)
 		return rc;
 	if (u->all.n == 0)
@@ -1222,7 +1229,7 @@ split(struct run *u, struct nlp_err *e)
 		vro.options_shared = 1;  /* the training data's options too */
 		u->val.multi = o->multilabel;
 		rc = read_corpus(vp, 1, &vro, &u->labels, 1, &u->unknown,
-		    &u->val, &u->vinputs, &u->nvinputs, NULL, 0, e);
+		    &u->val, &u->vinputs, &u->nvinputs, NULL, NULL, 0, e);
 		if (rc != NLP_OK) {
 			nlp_err_prefix(e, "--valid");
 			return rc;
@@ -1764,7 +1771,8 @@ members_of(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	pm.predicted = u->o->multilabel && t->held_out > 0 ? u->cm.pred : NULL;
 	if ((t->profile = nlp_profile_json(&u->prof, &pm)) == NULL ||
 	    (t->meta = make_meta(u->o, &u->fo, u->min_df, &u->labels, u->order,
-	    u->counts, t, u->inputs, u->ninputs, u->vinputs, u->unknown)) == NULL)
+	    u->counts, t, u->inputs, u->ninputs, u->vinputs, u->unknown,
+	    u->odd_names)) == NULL)
 		return oom(e);
 	if ((rc = nlp_seen_build(u->fps, u->ntrain, &t->seen, &t->seen_len, e))
 	    != NLP_OK)

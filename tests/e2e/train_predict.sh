@@ -48,6 +48,15 @@ bytes=$(wc -c <"$DATA/spam.train.tsv.gz")
 check "meta.json records the input's sha256sum" grep -q "\"sha256\": \"$sum\"" "$T/meta.json"
 check "meta.json records the input's size" grep -q "\"bytes\": $bytes" "$T/meta.json"
 check "meta.json has no --threads" sh -c "! grep -q threads '$T/meta.json'"
+# the same file by any path: the same bytes, the reader's summary in
+# meta.json naming it as "inputs" does, by its name alone
+mkdir -p "$T/where"
+{ printf 'label\ttext\n'; head -n 300 "$T/train.tsv"; } >"$T/where/hdr.tsv"
+(cd "$T/where" && "$N" train -q -o "$T/w1.nlp" hdr.tsv &&
+	"$N" train -q -o "$T/w2.nlp" ./hdr.tsv &&
+	"$N" train -q -o "$T/w3.nlp" "$T/where/../where/hdr.tsv") 2>"$T/err"
+check "a file read by another path gives the same artifact" sh -c "cmp -s '$T/w1.nlp' '$T/w2.nlp' && cmp -s '$T/w1.nlp' '$T/w3.nlp'"
+check "... whose meta.json names the skipped header's file alone" sh -c "tar -xOf '$T/w3.nlp' meta.json | grep -q '\"skipped\": \"skipped 1 header line (first at hdr.tsv:1)\"'"
 
 expect_status 0 "train from stdin" sh -c "'$N' train -o '$T/m3.nlp' - <'$T/train.tsv'"
 check "train reports a summary on stderr" grep -q 'examples, 2 classes' "$T/err"
