@@ -358,7 +358,16 @@ vocabulary(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	k = nlp_drift_pool_rare_bins(rb, cb, k, 0);
 	if (nlp_drift_dist_signal(r, "vocabulary", rb, cb, k, 0, 0, o) < 0)
 		return -1;
+	/* training texts in the sample: not a reference for the words the
+	   model lacks, which they all have (every new text would look out of
+	   vocabulary) */
 	if (ref->model != NULL && p->tokens > 0 &&
+	    prof->held_out < NLP_PROFILE_SAMPLE_MIN_HELD_OUT)
+		nlp_drift_warn(r, "oov_rate not compared: the model held out "
+		    "%llu examples, fewer than %d, and its sample is training "
+		    "texts, whose words it has", (unsigned long long)
+		    prof->held_out, NLP_PROFILE_SAMPLE_MIN_HELD_OUT);
+	else if (ref->model != NULL && p->tokens > 0 &&
 	    (reference_oov(ref, &roov) < 0 ||
 	    nlp_drift_share_signal(r, "oov_rate", roov * 1e6, 1e6,
 	    (double)p->oov, (double)p->tokens, 0, o) < 0))
@@ -417,6 +426,15 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	const struct nlp_profile_stored *prof = &ref->profile;
 	size_t i, k;
 
+	/* a multi-label model predicts fewer labels than its training data
+	   has, the rare ones least: without its own predictions on held-out
+	   examples there is no reference for the labels it predicts */
+	if (m->multilabel && !prof->has_predicted) {
+		nlp_drift_warn(r, "predicted_labels not compared: the "
+		    "multi-label model held out no examples to record the "
+		    "labels it predicts");
+		goto confidence;
+	}
 	for (i = 0; i < m->nclasses; i++) {
 		const struct nlp_strmap_entry *en = !prof->has_predicted ? NULL :
 		    nlp_strmap_get(&prof->predicted, m->labels[i],
@@ -443,9 +461,13 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	    NLP_DIST_PSI | NLP_DIST_TWO_SAMPLE,
 	    small, o) < 0)
 		return -1;
+confidence:
 	for (i = 0; i < p->conf.n; i++)
 		v->b[i] = p->conf.v[i].v;
-	if (prof->nconfidence > 0 && p->conf.n > 0 &&
+	if (prof->nconfidence == 0 && p->conf.n > 0)
+		nlp_drift_warn(r, "confidence not compared: the model held out "
+		    "no examples to record its confidence on");
+	else if (p->conf.n > 0 &&
 	    nlp_drift_sample_signal(r, "confidence", prof->confidence,
 	    prof->nconfidence, v->b, p->conf.n, small, o) < 0)
 		return -1;

@@ -41,6 +41,10 @@
 #define NLP_PROFILE_BINS 20
 #define NLP_PROFILE_SAMPLE 4096
 #define NLP_PROFILE_TOP 2000
+/* An artifact's "sample" member holds its held-out texts when at least
+   this many were held out, else training texts (which the model's
+   vocabulary has by construction). */
+#define NLP_PROFILE_SAMPLE_MIN_HELD_OUT 50
 
 struct nlp_length_sample {
 	uint64_t hash;

@@ -40,7 +40,7 @@
  * for vocabulary the model lacks (training texts would make any new text
  * look out of vocabulary).
  */
-#define SAMPLE_MIN_HELD_OUT 50
+#define SAMPLE_MIN_HELD_OUT NLP_PROFILE_SAMPLE_MIN_HELD_OUT
 
 int
 nlp_train_solver(const struct nlp_train_opts *o)

@@ -198,6 +198,16 @@ expect_status 0 "-m, 5 current records" "$N" drift --json -m half.nlp five.txt
 json_check "... some of the nine signals are left out, each named in a warning" "$T/out" \
     "[n for n in ['vocabulary','predicted_labels'] if n not in [s['name'] for s in d['signals']]] and all(any(w.startswith(n + ' not compared: too few texts') for w in d['warnings']) for n in ['vocabulary','oov_rate','length_tokens','length_chars','non_letter_share','empty_share','bad_utf8_share','predicted_labels','confidence'] if n not in [s['name'] for s in d['signals']])"
 check "... on stderr too" grep -q '^nlpops drift: warning: predicted_labels not compared: too few texts' "$T/err"
+# a model of 600 examples holds none out: its sample is training texts,
+# no reference for the words it lacks (all of theirs it has), and it has
+# no held-out confidences.  Regression (fixed): oov_rate was compared
+# with the training texts' rate, near 0, and drifted on text like them
+head -n 600 a.tsv >a600.tsv
+"$N" train -q -o few.nlp a600.tsv
+expect_status 0 "-m a model that held out nothing, text like its own" "$N" drift --json -m few.nlp b.txt
+json_check "... oov_rate and confidence left out, each said" "$T/out" \
+    "not [s for s in d['signals'] if s['name'] in ('oov_rate', 'confidence')] and any(w.startswith('oov_rate not compared: the model held out 0 examples, fewer than 50') for w in d['warnings']) and any(w.startswith('confidence not compared: the model held out no examples') for w in d['warnings'])"
+check "... the other signals kept" sh -c "grep -q '\"predicted_labels\"' '$T/out' && grep -q '\"vocabulary\"' '$T/out'"
 # the report says so when its rule line (3450 current records: effect
 # sizes) is not the domain classifier's (57 texts a side: permutations)
 expect_status 0 "-m, 3450 current records, 57 texts a side" "$N" drift -m half.nlp b3.txt

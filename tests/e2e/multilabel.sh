@@ -203,6 +203,14 @@ print([s["drifted"] for s in json.load(sys.stdin)["signals"] if s["name"] == "pr
 check "drift: predicted labels of the test text: no drift ($(sig test.txt))" test "$(sig test.txt)" = False
 grep -i perl test.txt >perl.txt
 check "drift: predicted labels of Perl texts alone: drift ($(sig perl.txt))" test "$(sig perl.txt)" = True
+# a model of 600 examples holds none out, so has no predictions of its
+# own to compare with.  Regression (fixed): its predictions were compared
+# with the training labels, of which it predicts fewer, and drifted
+# (chi2 p 1e-71) on text like its training text
+head -n 600 train.tsv >t600.tsv
+"$N" train -q --multilabel -o t600.nlp t600.tsv
+expect_status 0 "drift, a multi-label model that held out nothing: no drift on its test text" "$N" drift -m t600.nlp test.txt
+check "... predicted_labels left out, and said" sh -c "! grep -q '^predicted_labels' '$T/out' && grep -q 'warning: predicted_labels not compared: the multi-label model held out no examples' '$T/err'"
 # labeled multi-label text: drift's gold labels are one a record, so a
 # multi-label model's are not compared (with a note).  Regression (fixed):
 # a TSV label list read as one label the model never had, fastText lines
