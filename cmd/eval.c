@@ -81,7 +81,7 @@ static const struct cli_opt options[] = {
 	{ CLI_ID_FIELD, 0, "id-field", "F", "JSONL id field, joining "
 	    "--predictions", NULL },
 	CLI_OPT_THREADS("threads (default: the CPUs it may\nuse); same results"),
-	{ 'q', 'q', "quiet", NULL, "no summary or timing on stderr", NULL },
+	{ 'q', 'q', "quiet", NULL, "no summary or timing on stderr (records\nskipped or damaged still said)", NULL },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -463,8 +463,14 @@ eval_report(const char *cmd, const struct eval_args *a, struct nlp_loaded *lm,
 	    nlp_eval_write_text(stdout, res, a->confusion, &e);
 	if (rc != NLP_OK)
 		return cli_error(cmd, &e);
-	if (!a->quiet)
+	if (!a->quiet) {
 		nlp_eval_write_notes(stderr, "nlpops eval", res);
+	} else if (res->losses != NULL && res->losses[0] != '\0') {
+		/* records lost or changed: said even so */
+		char shown[4 * sizeof ((struct nlp_labeled *)0)->losses];
+		fprintf(stderr, "nlpops eval: warning: %s\n",
+		    cli_shown(res->losses, shown, sizeof shown));
+	}
 	if (!res->decisive && (res->ngates > 0 || a->record))
 		return cli_errorf(cmd, NLP_DATA, "%s have no verdict: %s%s%s",
 		    res->ngates > 0 ? "the gates" : "--record: the figures",

@@ -98,7 +98,8 @@ static const struct cli_opt options[] = {
 	    "the best options (and the usual held-out\nslice)", NULL },
 	CLI_OPT_THREADS("threads (default: the CPUs it may\nuse); the model is "
 	    "the same whatever\nT is"),
-	{ 'q', 'q', "quiet", NULL, "print nothing but errors", NULL },
+	{ 'q', 'q', "quiet", NULL, "print nothing but errors and warnings\n"
+	    "(records skipped or damaged, a poor model)", NULL },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };
@@ -793,12 +794,19 @@ cmd_train(int argc, char **argv)
 		nlp_key_close(a.key);
 		return cli_error("train", &e);
 	}
+	/* with -q, the records lost or changed still (a header passed over
+	   is not news) */
 	if (!a.quiet && t.oddities[0]) {
 		char shown[sizeof t.oddities * 4];
 		fprintf(stderr, "nlpops train: %s\n", cli_shown(t.oddities,
 		    shown, sizeof shown));
+	} else if (a.quiet && t.losses[0]) {
+		char shown[sizeof t.losses * 4];
+		fprintf(stderr, "nlpops train: warning: %s\n",
+		    cli_shown(t.losses, shown, sizeof shown));
 	}
-	if (!a.quiet && t.warning[0]) {
+	/* even with -q: a model worse than its commonest label */
+	if (t.warning[0]) {
 		char buf[sizeof t.warning * 4];
 		fprintf(stderr, "nlpops train: warning: %s\n",
 		    cli_shown(t.warning, buf, sizeof buf));

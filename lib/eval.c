@@ -125,6 +125,7 @@ labeled_finish(struct nlp_labeled *d, struct labeled_build *b,
 	if (d->gstart != NULL)
 		d->gstart[d->n] = b->ngi;
 	nlp_reader_describe(st, d->oddities, sizeof d->oddities);
+	nlp_reader_describe_losses(st, d->losses, sizeof d->losses);
 	d->multilabel = st->skipped_multilabel;
 	d->skipped = st->skipped_nolabel + st->skipped_multilabel +
 	    st->skipped_malformed;
@@ -1288,6 +1289,7 @@ nlp_eval_evaluate(struct nlp_eval_result *r, struct nlp_loaded *model,
 	r->inputs = d->inputs;
 	r->ninputs = d->ninputs;
 	r->skipped = d->oddities;
+	r->losses = d->losses;
 	r->records_skipped = d->skipped;
 	r->gate_on_lower = o->gate_on_lower;
 	if (model->m.multilabel != (d->gstart != NULL) || (baseline != NULL &&

@@ -81,6 +81,7 @@ struct nlp_labeled {
 	struct nlp_input *inputs;
 	size_t ninputs;
 	char oddities[1024];     /* the reader's summary, or "" */
+	char losses[1024];       /* of its records skipped or changed, or "" */
 	uint64_t multilabel;     /* skipped multi-label records */
 	uint64_t skipped;        /* records skipped: no label, several labels,
 	                            malformed (blank lines are not records) */
@@ -393,6 +394,7 @@ struct nlp_eval_result {
 	const struct nlp_input *inputs;    /* the data read */
 	size_t ninputs;
 	const char *skipped;     /* the reader's oddities, "" when none */
+	const char *losses;      /* of the records skipped or changed alone */
 	uint64_t records_skipped;  /* no label, several labels, malformed */
 	int errors_asked;        /* errors below were asked for */
 	struct nlp_eval_error *errors;

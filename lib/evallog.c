@@ -287,6 +287,7 @@ gold_finish(struct nlp_evallog *l, const struct nlp_reader *r)
 	size_t i;
 
 	nlp_reader_describe(st, l->data.oddities, sizeof l->data.oddities);
+	nlp_reader_describe_losses(st, l->data.losses, sizeof l->data.losses);
 	l->data.multilabel = st->skipped_multilabel;
 	l->data.skipped = st->skipped_nolabel + st->skipped_multilabel +
 	    st->skipped_malformed;
@@ -483,6 +484,7 @@ nlp_evallog_evaluate(struct nlp_eval_result *r, struct nlp_evallog *l,
 	r->inputs = l->data.inputs;
 	r->ninputs = l->data.ninputs;
 	r->skipped = l->data.oddities;
+	r->losses = l->data.losses;
 	r->records_skipped = l->data.skipped;
 	r->gate_on_lower = o->gate_on_lower;
 	r->joined = &l->c;

@@ -1794,6 +1794,7 @@ struct said {
 	size_t size, len;
 	int items;
 	int names;               /* a place's file by its name alone */
+	int losses;              /* records skipped or changed only */
 };
 
 /*
@@ -1829,9 +1830,10 @@ say(struct said *o, uint64_t n, const char *pre, const char *noun,
 }
 
 static int
-describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names)
+describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names,
+    int losses)
 {
-	struct said o = { buf, size, 0, 0, names };
+	struct said o = { buf, size, 0, 0, names, losses };
 
 	if (size > 0)
 		buf[0] = '\0';
@@ -1844,21 +1846,24 @@ describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names)
 	    s->first_malformed_src, s->first_malformed);
 	say(&o, s->malformed, "", "malformed record", " read as empty text",
 	    s->first_malformed_src, s->first_malformed);
-	if (s->labeled)
+	if (s->labeled && !losses)
 		say(&o, s->blank, "skipped ", "blank line", "", NULL, 0);
-	say(&o, s->header, "skipped ", "header line", "", s->first_header_src,
-	    s->first_header);
+	if (!losses)
+		say(&o, s->header, "skipped ", "header line", "",
+		    s->first_header_src, s->first_header);
 	say(&o, s->bad_utf8, "", "record", " had invalid UTF-8",
 	    s->first_bad_utf8_src, s->first_bad_utf8);
 	say(&o, s->nul, "", "record", " had NUL bytes", s->first_nul_src,
 	    s->first_nul);
 	say(&o, s->cut, "", "record", " cut to the maximum record size",
 	    s->first_cut_src, s->first_cut);
-	say(&o, s->no_id, "", "record", " with no id (scored, the id left "
-	    "empty)", s->first_no_id_src, s->first_no_id);
-	say(&o, s->wide, "", "record", " of more than two TSV columns scored "
-	    "on the last (--text-column chooses)", s->first_wide_src,
-	    s->first_wide);
+	if (!losses) {
+		say(&o, s->no_id, "", "record", " with no id (scored, the id "
+		    "left empty)", s->first_no_id_src, s->first_no_id);
+		say(&o, s->wide, "", "record", " of more than two TSV columns "
+		    "scored on the last (--text-column chooses)",
+		    s->first_wide_src, s->first_wide);
+	}
 	say(&o, s->bare_cr, "", "input", " whose first line holds a carriage "
 	    "return (lines that end in CR alone, an old Mac's, are read as "
 	    "one: tr '\\r' '\\n' splits them)", s->first_bare_cr_src,
@@ -1869,14 +1874,21 @@ describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names)
 int
 nlp_reader_describe(const struct nlp_reader_stats *s, char *buf, size_t size)
 {
-	return describe(s, buf, size, 0);
+	return describe(s, buf, size, 0, 0);
 }
 
 int
 nlp_reader_describe_names(const struct nlp_reader_stats *s, char *buf,
     size_t size)
 {
-	return describe(s, buf, size, 1);
+	return describe(s, buf, size, 1, 0);
+}
+
+int
+nlp_reader_describe_losses(const struct nlp_reader_stats *s, char *buf,
+    size_t size)
+{
+	return describe(s, buf, size, 0, 1);
 }
 
 void

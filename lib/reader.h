@@ -243,6 +243,13 @@ int nlp_reader_describe(const struct nlp_reader_stats *s, char *buf,
 int nlp_reader_describe_names(const struct nlp_reader_stats *s, char *buf,
     size_t size);
 
+/* The same of the records skipped or changed alone (no label, several,
+ * malformed, invalid UTF-8, NUL bytes, cut, lines run together by bare
+ * carriage returns), not the header or blank lines passed over: what a
+ * quiet run still says. */
+int nlp_reader_describe_losses(const struct nlp_reader_stats *s, char *buf,
+    size_t size);
+
 /* Close what nlp_reader_open() opened (NULL: nothing to do). */
 void nlp_reader_close(struct nlp_reader *r);
 

@@ -215,9 +215,17 @@ record_classes(const struct nlp_record *rec, struct nlp_strmap *labels,
 	return 1;
 }
 
+/* The reader's summary of odd input, in three forms (each size bytes): as
+ * shown to the user, as meta.json has it (files by their names alone),
+ * and of the records lost or changed alone (nlp_reader_describe_*()). */
+struct oddities {
+	char *shown, *names, *losses;
+	size_t size;
+};
+
 /*
  * Read labeled records into c; labels are entries of the map, in order of
- * first appearance.  When labels_fixed, a label not yet in the map is
+ * first appearance.  With odd, its summaries of odd input.  When labels_fixed, a label not yet in the map is
  * counted in *unknown and the record dropped (validation data).  With
  * c->multi, records keep all their labels.
  */
@@ -225,8 +233,8 @@ static int
 read_corpus(const char *const *paths, size_t npaths,
     const struct nlp_reader_opts *ro, struct nlp_strmap *labels,
     int labels_fixed, uint64_t *unknown, struct corpus *c,
-    struct nlp_input **inputs, size_t *ninputs, char *odd, char *odd_names,
-    size_t oddsize, struct nlp_err *e)
+    struct nlp_input **inputs, size_t *ninputs, const struct oddities *odd,
+    struct nlp_err *e)
 {
 	struct nlp_reader_opts o = *ro;
 	struct nlp_reader *r = NULL;
@@ -254,9 +262,10 @@ read_corpus(const char *const *paths, size_t npaths,
 		return rc;
 	}
 	if (odd != NULL) {
-		nlp_reader_describe(nlp_reader_stats(r), odd, oddsize);
-		nlp_reader_describe_names(nlp_reader_stats(r), odd_names,
-		    oddsize);
+		const struct nlp_reader_stats *st = nlp_reader_stats(r);
+		nlp_reader_describe(st, odd->shown, odd->size);
+		nlp_reader_describe_names(st, odd->names, odd->size);
+		nlp_reader_describe_losses(st, odd->losses, odd->size);
 	}
 	if (inputs != NULL) {
 		const struct nlp_input *in = nlp_reader_inputs(r, ninputs);
@@ -1146,14 +1155,15 @@ static int
 load_data(struct run *u, const char *const *paths, size_t npaths,
     struct nlp_trained *t, struct nlp_err *e)
 {
+	struct oddities odd = { t->oddities, u->odd_names, t->losses,
+		sizeof t->oddities };
 	char shown[1024];
 	size_t i;
 	int rc;
 
 	u->all.multi = u->o->multilabel;
 	rc = read_corpus(paths, npaths, &u->o->reader, &u->labels, 0, NULL,
-	    &u->all, &u->inputs, &u->ninputs, t->oddities, u->odd_names,
-	    sizeof t->oddities, e);
+	    &u->all, &u->inputs, &u->ninputs, &odd, e);
 	if (rc != NLP_OK)
 		return rc;
 	if (u->all.n == 0)
@@ -1229,7 +1239,7 @@ split(struct run *u, struct nlp_err *e)
 		vro.options_shared = 1;  /* the training data's options too */
 		u->val.multi = o->multilabel;
 		rc = read_corpus(vp, 1, &vro, &u->labels, 1, &u->unknown,
-		    &u->val, &u->vinputs, &u->nvinputs, NULL, NULL, 0, e);
+		    &u->val, &u->vinputs, &u->nvinputs, NULL, e);
 		if (rc != NLP_OK) {
 			nlp_err_prefix(e, "--valid");
 			return rc;

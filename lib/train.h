@@ -126,6 +126,7 @@ struct nlp_trained {
 	double held_out_majority; /* the share of the commonest held-out label:
 	                             what always saying it would score */
 	char oddities[1024];     /* the reader's summary of odd input, or "" */
+	char losses[1024];       /* of its records skipped or changed, or "" */
 	char warning[512];       /* about the model itself (below the majority
 	                            rate), also in meta.json; or "" */
 };

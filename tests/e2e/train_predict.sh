@@ -77,6 +77,21 @@ check "and records it in meta.json" sh -c "tar -xOf '$T/shuffled.nlp' meta.json 
 check "the default solver is the SVM" sh -c "tar -xOf '$T/m1.nlp' meta.json | grep -q '\"solver\": \"svm\"'"
 check "with its cost and temperature recorded" sh -c "tar -xOf '$T/m1.nlp' meta.json | grep -q '\"cost\": 2' && tar -xOf '$T/m1.nlp' meta.json | grep -q '\"temperature\": [0-9]'"
 check "the summary names the solver and its passes" grep -Eq '^nlpops train: .* features \([0-9]+ bits\), svm cost 2, [0-9]+ passes, held-out accuracy' "$T/err"
+expect_status 0 "... -q" "$N" train -q -o "$T/shuffled.nlp" "$T/shuffled.tsv"
+check "... warns even so (a CI log's one line)" grep -q "^nlpops train: warning: held-out accuracy 0\.[0-9]* is below the majority-class rate" "$T/err"
+# -q: records lost or changed are still said, as a warning; a header
+# passed over is not.  Regression (fixed): train -q and eval -q dropped a
+# record without a label and mangled one of invalid UTF-8 in silence
+{ printf 'label\ttext\n'; head -n 200 "$T/train.tsv"; printf 'no label here\n'; head -n 400 "$T/train.tsv" | tail -n 200; printf 'ham\tbad \377 byte\n'; } >"$T/lossy.tsv"
+expect_status 0 "train -q, a record skipped and one of invalid UTF-8" "$N" train -q -o "$T/lossy.nlp" "$T/lossy.tsv"
+check "... said in one warning, the header not" test "$(cat "$T/err")" = "nlpops train: warning: skipped 1 record without a label (first at $T/lossy.tsv:202); 1 record had invalid UTF-8 (first at $T/lossy.tsv:403)"
+expect_status 0 "eval -q, the same" "$N" eval -q -m "$T/lossy.nlp" "$T/lossy.tsv"
+check "... said in one warning, the header not" test "$(cat "$T/err")" = "nlpops eval: warning: skipped 1 record without a label (first at $T/lossy.tsv:202); 1 record had invalid UTF-8 (first at $T/lossy.tsv:403)"
+{ printf 'label\ttext\n'; head -n 200 "$T/train.tsv"; } >"$T/header.tsv"
+expect_status 0 "train -q, a header line alone passed over" "$N" train -q -o "$T/header.nlp" "$T/header.tsv"
+check "... in silence" test ! -s "$T/err"
+expect_status 0 "eval -q, the same" "$N" eval -q -m "$T/header.nlp" "$T/header.tsv"
+check "... in silence" test ! -s "$T/err"
 expect_status 0 "--epochs asks for sgd" "$N" train --epochs 3 -o "$T/sgd.nlp" "$T/train.tsv"
 check "sgd's summary counts epochs" grep -q ', 3 epochs, held-out' "$T/err"
 check "and its meta.json says sgd, with its options" sh -c "tar -xOf '$T/sgd.nlp' meta.json | grep -q '\"solver\": \"sgd\"' && tar -xOf '$T/sgd.nlp' meta.json | grep -q '\"epochs\": 3'"
