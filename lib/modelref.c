@@ -56,8 +56,10 @@ nlp_modelref_is_path(const char *s)
 {
 	struct stat sb;
 
+	/* a directory is never a model: -m man in a source tree with a man/
+	   is the registry's model 'man' */
 	return strchr(s, '/') != NULL || nlp_registry_file_suffix(s) > 0 ||
-	    stat(s, &sb) == 0;
+	    (stat(s, &sb) == 0 && !S_ISDIR(sb.st_mode));
 }
 
 /* A name that is not there but near one that is (in case, or by a letter

@@ -216,6 +216,13 @@ check "NAME@VERSION is that version" cmp -s "$T/out" "$T/p.a1"
 expect_status 0 "predict -m NAME@ALIAS" sh -c "'$N' --registry '$R' predict -q -m spam@production <'$T/text.txt'"
 check "NAME@ALIAS is where it points" cmp -s "$T/out" "$T/p.a2"
 expect_status 0 "predict -m PATH still works" sh -c "'$N' --registry '$R' predict -q -m ./a1.nlp <'$T/text.txt'"
+# a directory by the name where it runs is never the model (a model is a
+# file).  Regression (fixed): -m spam beside a spam/ read the directory,
+# "Is a directory", exit 4
+mkdir "$T/spam"
+expect_status 0 "predict -m NAME beside a directory NAME" sh -c "'$N' --registry '$R' predict -q -m spam <'$T/text.txt'"
+check "... is the registry's NAME" cmp -s "$T/out" "$T/p.a2"
+rmdir "$T/spam"
 for ref in nosuch spam@99 spam@nosuchalias nosuch@production; do
 	expect_status 5 "predict -m $ref" sh -c "'$N' --registry '$R' predict -m $ref <'$T/text.txt'"
 	check "predict -m $ref: one line" one_line
