@@ -17,6 +17,7 @@
 #include "seen.h"
 #include "strmap.h"
 #include "text.h"
+#include "token.h"
 
 #define EPS 2.220446049250313e-16   /* float64 epsilon, scikit-learn's */
 
@@ -100,6 +101,10 @@ labeled_add(struct nlp_labeled *d, struct labeled_build *b,
 		    labeled_push(b, (uint32_t)(en - b->names.ent)) < 0)
 			return -1;
 	}
+	/* malformed ones are the reader's to say */
+	if (!(rec->flags & NLP_REC_MALFORMED) &&
+	    nlp_text_tokenless(rec->text, rec->text_len))
+		d->textless++;
 	d->off[d->n] = b->len;
 	memcpy(d->text + b->len, rec->text, rec->text_len);
 	b->len += rec->text_len;
@@ -1290,6 +1295,7 @@ nlp_eval_evaluate(struct nlp_eval_result *r, struct nlp_loaded *model,
 	r->ninputs = d->ninputs;
 	r->skipped = d->oddities;
 	r->losses = d->losses;
+	r->textless = d->textless;
 	r->records_skipped = d->skipped;
 	r->gate_on_lower = o->gate_on_lower;
 	if (model->m.multilabel != (d->gstart != NULL) || (baseline != NULL &&

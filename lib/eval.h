@@ -85,6 +85,8 @@ struct nlp_labeled {
 	uint64_t multilabel;     /* skipped multi-label records */
 	uint64_t skipped;        /* records skipped: no label, several labels,
 	                            malformed (blank lines are not records) */
+	uint64_t textless;       /* examples without a token (not malformed):
+	                            scored on the model's bias alone */
 };
 
 /*
@@ -395,6 +397,8 @@ struct nlp_eval_result {
 	size_t ninputs;
 	const char *skipped;     /* the reader's oddities, "" when none */
 	const char *losses;      /* of the records skipped or changed alone */
+	uint64_t textless;       /* examples without a token, scored on the
+	                            bias alone (0 with a prediction log) */
 	uint64_t records_skipped;  /* no label, several labels, malformed */
 	int errors_asked;        /* errors below were asked for */
 	struct nlp_eval_error *errors;

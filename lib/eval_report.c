@@ -301,6 +301,8 @@ result_json(const struct nlp_eval_result *r)
 	json_object_set_new(o, "skipped", json_string(r->skipped));
 	json_object_set_new(o, "records_skipped",
 	    json_integer((json_int_t)r->records_skipped));
+	json_object_set_new(o, "examples_without_text",
+	    json_integer((json_int_t)r->textless));
 	/* the verdict: false when a gate failed or the gates could not
 	 * decide; true when every gate passed, or none was given */
 	json_object_set_new(o, "passed", json_boolean(r->ngates == 0 ||
@@ -743,6 +745,12 @@ nlp_eval_write_notes(FILE *out, const char *prefix,
 		say(&o, "\n");
 	}
 	unknown_note(&o, prefix, r);
+	if (r->textless > 0)
+		say(&o, "%s: %llu example%s without text (not a word or mark), "
+		    "scored on the model's bias alone (predict leaves such a "
+		    "line unlabeled, without --score-empty)\n", prefix,
+		    (unsigned long long)r->textless, r->textless == 1 ? "" :
+		    "s");
 	biased_interval(&o, prefix, r);
 	memset(&z, 0, sizeof z);
 	zero_division(f, zd_note, &z);

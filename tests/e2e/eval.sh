@@ -11,6 +11,13 @@ zcat "$DATA/spam.train.tsv.gz" | head -60 >"$T/small.tsv"
 expect_status 0 "eval prints a report" "$N" eval -m "$T/good.nlp" "$TEST"
 check "the report has the classes and averages" sh -c "grep -q '^ *ham ' '$T/out' && grep -q 'macro avg' '$T/out' && grep -q 'log loss' '$T/out'"
 check "throughput goes to stderr" grep -q 'examples in' "$T/err"
+# texts without a word are scored on the bias alone, and said.
+# Regression (fixed): 40 of 90 such examples counted in silence
+{ zcat "$TEST" | head -n 50; printf 'ham\t\nspam\t   \n'; } >"$T/textless.tsv"
+expect_status 0 "eval, two examples without text" "$N" eval -m "$T/good.nlp" "$T/textless.tsv"
+check "... said" grep -q "^nlpops eval: 2 examples without text (not a word or mark), scored on the model's bias alone" "$T/err"
+expect_status 0 "... --json" "$N" eval -q --json -m "$T/good.nlp" "$T/textless.tsv"
+check "... counted in --json" grep -q '"examples_without_text": 2,' "$T/out"
 expect_status 0 "eval from stdin" sh -c "zcat '$TEST' | '$N' eval -q -m '$T/good.nlp' >'$T/stdin.out'"
 "$N" eval -q -m "$T/good.nlp" "$TEST" >"$T/file.out"
 check "stdin and file give the same report" cmp -s "$T/stdin.out" "$T/file.out"

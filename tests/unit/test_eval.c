@@ -776,6 +776,7 @@ static const char sample_json[] =
 "      \"text\": \"free\\tmoney\"\n"
 "    }\n"
 "  ],\n"
+"  \"examples_without_text\": 0,\n"
 "  \"gates\": [\n"
 "    {\n"
 "      \"bound\": 0.9,\n"
