@@ -117,108 +117,75 @@ static const struct {
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
-static int
-table_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
-{
-	unsigned char *have = arg;
-	const char *name = nlp_regdb_text(st, 0);
-	size_t i;
-
-	(void)e;
-	for (i = 0; name != NULL && i < NTABLES; i++)
-		if (strcmp(name, tables[i].name) == 0)
-			have[i] = 1;
-	return NLP_OK;
-}
-
-int
-nlp_regdb_missing_tables(struct nlp_registry *r,
-    int (*fn)(void *arg, const char *table), void *arg, struct nlp_err *e)
-{
-	unsigned char have[NTABLES] = { 0 };
-	size_t i;
-	int rc, pg = NLP_REGDB_IS_PG(r);
-
-	if ((rc = nlp_regdb_each(r, pg ? "SELECT tablename FROM pg_tables "
-	    "WHERE schemaname = current_schema()" : "SELECT name FROM "
-	    "sqlite_master WHERE type = 'table'", NULL, 0, table_row, have,
-	    e)) != NLP_OK)
-		return rc;
-	for (i = 0; i < NTABLES; i++)
-		if (!have[i] && r->schema >= tables[i].since &&
-		    (pg || !tables[i].pg_only) &&
-		    (rc = fn(arg, tables[i].name)) != NLP_OK)
-			return rc;
-	return NLP_OK;
-}
-
-/* A missing table, as the first problem of a check. */
-struct missing {
-	int (*fn)(void *arg, const char *problem);
-	void *arg;
-	struct nlp_err *e;
+/* The registry's tables there, and each one's columns as one string:
+ * " a b c " (empty for a table not there). */
+struct schema_seen {
+	char cols[NTABLES][256];
 };
 
 static int
-missing_problem(void *arg, const char *table)
+schema_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 {
-	struct missing *m = arg;
-	char problem[128];
-
-	snprintf(problem, sizeof problem, "table '%s' is missing", table);
-	return m->fn(m->arg, problem);
-}
-
-/* The columns a table has, as one string: " a b c ". */
-struct have_columns {
-	char list[1024];
-};
-
-static int
-column_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
-{
-	struct have_columns *h = arg;
-	const char *name = nlp_regdb_text(st, 0);
-	size_t n = strlen(h->list);
+	struct schema_seen *h = arg;
+	const char *table = nlp_regdb_text(st, 0), *col = nlp_regdb_text(st, 1);
+	size_t i, n;
 
 	(void)e;
-	if (name != NULL)
-		snprintf(h->list + n, sizeof h->list - n, "%s ", name);
+	for (i = 0; table != NULL && col != NULL && i < NTABLES; i++) {
+		if (strcmp(table, tables[i].name) != 0)
+			continue;
+		n = strlen(h->cols[i]);
+		snprintf(h->cols[i] + n, sizeof h->cols[i] - n, "%s%s ",
+		    n == 0 ? " " : "", col);
+	}
 	return NLP_OK;
 }
 
-/* Each column the commands read that a table there lacks, as a problem
- * (a column dropped by hand: every read of it fails, status 5). */
+/*
+ * Each table of ours missing, then each column the commands read that a
+ * table there lacks (a table or column dropped by hand: every read of it
+ * fails), as fn(arg, problem) until it returns other than NLP_OK.  One
+ * query: every column of every table in the registry's schema.
+ */
 static int
-missing_columns(struct nlp_registry *r, struct missing *m)
+schema_problems(struct nlp_registry *r, int (*fn)(void *arg,
+    const char *problem), void *arg, struct nlp_err *e)
 {
+	struct schema_seen h;
 	int pg = NLP_REGDB_IS_PG(r), rc;
 	size_t i, n;
 	const char *c;
+	char want[64], problem[192];
 
+	memset(&h, 0, sizeof h);
+	if ((rc = nlp_regdb_each(r, pg ? "SELECT c.relname, a.attname FROM "
+	    "pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON "
+	    "a.attrelid = c.oid WHERE c.relnamespace = "
+	    "current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND "
+	    "a.attnum > 0 AND NOT a.attisdropped" : "SELECT m.name, p.name "
+	    "FROM sqlite_master AS m, pragma_table_info(m.name) AS p WHERE "
+	    "m.type = 'table'", NULL, 0, schema_row, &h, e)) != NLP_OK)
+		return rc;
 	for (i = 0; i < NTABLES; i++) {
-		struct nlp_regdb_param p[] = { NLP_REGDB_TEXT(tables[i].name) };
-		struct have_columns h = { " " };
-		char want[64], problem[192];
-
-		if (r->schema < tables[i].since || (!pg && tables[i].pg_only))
+		if (r->schema < tables[i].since || (!pg && tables[i].pg_only) ||
+		    h.cols[i][0] != '\0')
 			continue;
-		if ((rc = nlp_regdb_each(r, pg ? "SELECT column_name FROM "
-		    "information_schema.columns WHERE table_schema = "
-		    "current_schema() AND table_name = ?" : "SELECT name FROM "
-		    "pragma_table_info(?)", p, 1, column_row, &h, m->e)) !=
-		    NLP_OK)
+		snprintf(problem, sizeof problem, "table '%s' is missing",
+		    tables[i].name);
+		if ((rc = fn(arg, problem)) != NLP_OK)
 			return rc;
-		if (strcmp(h.list, " ") == 0)
-			continue;        /* no such table: said already */
+	}
+	for (i = 0; i < NTABLES; i++) {
+		if (h.cols[i][0] == '\0')
+			continue;        /* not there, or not ours here */
 		for (c = tables[i].columns; *c != '\0'; c += n + (c[n] == ' ')) {
 			n = strcspn(c, " ");
 			snprintf(want, sizeof want, " %.*s ", (int)n, c);
-			if (strstr(h.list, want) != NULL)
+			if (strstr(h.cols[i], want) != NULL)
 				continue;
 			snprintf(problem, sizeof problem, "table '%s' has no column "
 			    "'%.*s'", tables[i].name, (int)n, c);
-			if ((rc = m->fn(m->arg, problem)) != NLP_OK)
+			if ((rc = fn(arg, problem)) != NLP_OK)
 				return rc;
 		}
 	}
@@ -230,32 +197,35 @@ nlp_regdb_check(struct nlp_registry *r, int quick, int max,
     const char *what, int (*fn)(void *arg, const char *problem), void *arg,
     struct nlp_err *e)
 {
-	struct missing m = { fn, arg, e };
 	int rc;
 
-	if ((rc = nlp_regdb_missing_tables(r, missing_problem, &m, e)) !=
-	    NLP_OK || (rc = missing_columns(r, &m)) != NLP_OK)
+	if ((rc = schema_problems(r, fn, arg, e)) != NLP_OK)
 		return rc;
 	return r->ops->check(r, quick, max, what, fn, arg, e);
 }
 
-/* init on a registry there already: refused when a table is missing. */
-static int
-missing_error(void *arg, const char *table)
-{
-	struct missing *m = arg;
+/* The first problem of schema_problems() as a damaged registry's error. */
+struct damaged {
+	const struct nlp_registry *r;
+	struct nlp_err *e;
+};
 
-	return nlp_errf(m->e, NLP_REGISTRY, "registry '%s' is damaged: its "
-	    "table '%s' is missing (see 'nlpops registry verify'; restore the "
-	    "database from a backup)", (const char *)m->arg, table);
+static int
+damaged(void *arg, const char *problem)
+{
+	struct damaged *d = arg;
+
+	return nlp_errf(d->e, NLP_REGISTRY, "registry '%s' is damaged: its %s "
+	    "(see 'nlpops registry verify'; restore the database from a "
+	    "backup)", d->r->dir, problem);
 }
 
 int
-nlp_regdb_need_tables(struct nlp_registry *r, struct nlp_err *e)
+nlp_regdb_need_schema(struct nlp_registry *r, struct nlp_err *e)
 {
-	struct missing m = { NULL, r->dir, e };
+	struct damaged d = { r, e };
 
-	return nlp_regdb_missing_tables(r, missing_error, &m, e);
+	return schema_problems(r, damaged, &d, e);
 }
 
 int
@@ -499,6 +469,18 @@ nlp_regdb_open(struct nlp_registry **out, const char *dir, int writable,
 	return regdb_open(out, dir, writable, NULL, NULL, corrupt, e);
 }
 
+/* An opened registry *out whose schema lacks a table or column of ours
+ * closed and refused (status 5): every verb but verify's check. */
+static int
+schema_whole(struct nlp_registry **out, int rc, struct nlp_err *e)
+{
+	if (rc == NLP_OK && (rc = nlp_regdb_need_schema(*out, e)) != NLP_OK) {
+		nlp_registry_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int
 nlp_registry_open_waiting(struct nlp_registry **out, const char *dir,
     int writable, void (*fn)(void *arg, const char *msg), void *arg,
@@ -506,7 +488,8 @@ nlp_registry_open_waiting(struct nlp_registry **out, const char *dir,
 {
 	int corrupt = 0;
 
-	return regdb_open(out, dir, writable, fn, arg, &corrupt, e);
+	return schema_whole(out, regdb_open(out, dir, writable, fn, arg,
+	    &corrupt, e), e);
 }
 
 int
@@ -515,7 +498,8 @@ nlp_registry_open(struct nlp_registry **out, const char *dir, int writable,
 {
 	int corrupt = 0;
 
-	return nlp_regdb_open(out, dir, writable, &corrupt, e);
+	return schema_whole(out, nlp_regdb_open(out, dir, writable, &corrupt,
+	    e), e);
 }
 
 void

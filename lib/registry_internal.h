@@ -193,14 +193,13 @@ int64_t nlp_regdb_last_id(struct nlp_registry *r);
  * the check cannot run), and the references between tables.
  */
 /*
- * The tables a registry of r's schema has and r lacks, each given to fn
- * (its name); nlp_regdb_need_tables() makes the first an NLP_REGISTRY
- * error (init of a damaged registry).  nlp_regdb_check() reports them as
- * its first problems.
+ * The tables a registry of r's schema has and r lacks, and the columns
+ * the commands read that its tables lack (dropped by hand): the first an
+ * NLP_REGISTRY error ("registry '...' is damaged: its table 'events' is
+ * missing"), as every verb but verify meets it at open; nlp_regdb_check()
+ * reports them all as its first problems.
  */
-int nlp_regdb_missing_tables(struct nlp_registry *r,
-    int (*fn)(void *arg, const char *table), void *arg, struct nlp_err *e);
-int nlp_regdb_need_tables(struct nlp_registry *r, struct nlp_err *e);
+int nlp_regdb_need_schema(struct nlp_registry *r, struct nlp_err *e);
 int nlp_regdb_check(struct nlp_registry *r, int quick, int max,
     const char *what, int (*fn)(void *arg, const char *problem), void *arg,
     struct nlp_err *e);

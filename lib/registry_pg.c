@@ -276,9 +276,14 @@ pg_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
 		return nlp_errf(e, NLP_IO, "registry '%s': %s: %s (this role "
 		    "may not do that: nlpops-registry(1), POSTGRESQL, has the "
 		    "grants each job needs)", r->dir, what, msg);
-	if (strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0 ||
-	    strcmp(st, "55P03") == 0)
+	if (strcmp(st, "55P03") == 0)
 		return busy_err(r, e);
+	if (strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0)
+		/* not a lock held too long: the server gave up on this
+		   transaction for another's sake (nothing was changed) */
+		return nlp_errf(e, NLP_BUSY, "registry '%s': %s: %s (the server "
+		    "cancelled the transaction for another; nothing was "
+		    "changed: try again)", r->dir, what, msg);
 	if (strncmp(st, "23", 2) == 0 || strcmp(st, "P0001") == 0)
 		status = NLP_REGISTRY;
 	else if (strcmp(st, "42P01") == 0 || strcmp(st, "42703") == 0)
@@ -1052,7 +1057,7 @@ pg_connect(struct nlp_registry *r, struct nlp_err *e)
 		"connect_timeout", "fallback_application_name", "dbname", NULL,
 	};
 	const char *val[] = { "10", "nlpops", r->uri, NULL };
-	char sql[512], *msg;
+	char sql[768], *msg;
 	int rc;
 
 	if ((rc = nlp_dynlib_use(&pq_lib, e)) != NLP_OK)
@@ -1078,15 +1083,21 @@ pg_connect(struct nlp_registry *r, struct nlp_err *e)
 	r->pg_grace_ms = connect_ms(r);
 	r->pg_quiet_ms = r->pg_grace_ms + 60000;
 	/* the wait for the write lock: SQLite's budget, unless the connection
-	   chose its own (options=-c lock_timeout=5s, PGOPTIONS); one round
-	   trip */
+	   chose its own (options=-c lock_timeout=5s, PGOPTIONS); and every
+	   transaction at read committed, whatever the server, database or
+	   role makes the default: a write reads what the writer before it
+	   committed while it waited for the lock (under repeatable read it
+	   read what was there before, and two imports each logged the same
+	   events; under serializable the server cancelled the waiters).  One
+	   round trip */
 	snprintf(sql, sizeof sql, "SELECT set_config('client_min_messages', "
 	    "'error', false), CASE WHEN current_setting('lock_timeout') = '0' "
 	    "THEN set_config('lock_timeout', '%ds', false) ELSE "
 	    "current_setting('lock_timeout') END, (SELECT setting FROM "
 	    "pg_settings WHERE name = 'lock_timeout'), (SELECT setting FROM "
-	    "pg_settings WHERE name = 'statement_timeout'), session_user",
-	    BUSY_SECONDS);
+	    "pg_settings WHERE name = 'statement_timeout'), session_user, "
+	    "set_config('default_transaction_isolation', 'read committed', "
+	    "false)", BUSY_SECONDS);
 	return nlp_regdb_each(r, sql, NULL, 0, timeout_row, r, e);
 }
 
@@ -1117,11 +1128,11 @@ pg_init(const char *dir, const char *group, struct nlp_err *e)
 	if (group != NULL)
 		return nlp_errf(e, NLP_USAGE, "--shared is for a registry "
 		    "directory; on PostgreSQL, roles and GRANT share it");
+	/* a damaged registry's schema refused by the open */
 	if ((rc = nlp_registry_open(&r, dir, 1, e)) != NLP_OK)
 		return rc;
-	rc = nlp_regdb_need_tables(r, e);
 	nlp_registry_close(r);
-	return rc;
+	return NLP_OK;
 }
 
 /* ---- objects ---- */

@@ -175,7 +175,8 @@ schema_damage(struct nlp_registry *r)
 	const char *m = sqlite3_errmsg(r->db);
 
 	return strncmp(m, "no such table", 13) == 0 ||
-	    strncmp(m, "no such column", 14) == 0;
+	    strncmp(m, "no such column", 14) == 0 ||
+	    strstr(m, " has no column named ") != NULL;
 }
 
 static int
@@ -1105,13 +1106,12 @@ sq_init(const char *dir, const char *group, struct nlp_err *e)
 			return nlp_errnof(e, NLP_IO, errno, "cannot share registry "
 			    "'%s' with group '%s'", dir, group);
 	}
+	/* a damaged registry's schema refused by the open */
 	if ((rc = nlp_registry_open(&r, dir, 1, e)) != NLP_OK)
 		return rc;
-	rc = nlp_regdb_need_tables(r, e);
 	/* a registry adopted: its pages read back whole (init said a
 	   damaged one was fine, where every write then failed) */
-	if (rc == NLP_OK)
-		rc = damaged(r, e);
+	rc = damaged(r, e);
 	nlp_registry_close(r);
 	return rc;
 }
