@@ -950,6 +950,41 @@ open_writable(struct nlp_registry *r, enum layout lay, struct nlp_err *e)
 	    "PRAGMA foreign_keys = ON", e);
 }
 
+/*
+ * A hot journal (a write in the old rollback mode cut short: an init
+ * killed before it set WAL) that a read-only connection cannot roll back:
+ * a connection that may write rolls it back as it first reads, then
+ * reading goes on read-only.  Not allowed to write (a reader's role, a
+ * read-only mount): status 5, saying who can mend it.
+ */
+static int
+rolled_back(struct nlp_registry *r, struct nlp_err *e)
+{
+	int rc;
+
+	sqlite3_close(r->db);
+	r->db = NULL;
+	if (connect(r, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL,
+	    e) != NLP_OK || sqlite3_exec(r->db, "SELECT 1 FROM sqlite_master "
+	    "LIMIT 1", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_close(r->db);
+		r->db = NULL;
+		return nlp_errf(e, NLP_REGISTRY, "registry '%s': a write was cut "
+		    "short and its journal (registry.db-journal) must be rolled "
+		    "back by a process that may write the registry (any nlpops "
+		    "registry command run as its owner does)", r->dir);
+	}
+	sqlite3_close(r->db);
+	r->db = NULL;
+	if ((rc = connect(r, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL,
+	    e)) != NLP_OK)
+		return rc;
+	if (sqlite3_exec(r->db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL,
+	    NULL, NULL) != SQLITE_OK)
+		return nlp_regdb_err(r, e, "cannot read the database");
+	return NLP_OK;
+}
+
 /* Open the database for reading. */
 static int
 open_readonly(struct nlp_registry *r, struct nlp_err *e)
@@ -973,6 +1008,8 @@ open_readonly(struct nlp_registry *r, struct nlp_err *e)
 	if (sq == SQLITE_CANTOPEN || sq == SQLITE_READONLY_DIRECTORY ||
 	    no_shm(sq))
 		return open_unshared(r, e);
+	if (sq == SQLITE_READONLY_ROLLBACK)
+		return rolled_back(r, e);
 	return nlp_regdb_err(r, e, "cannot read the database");
 }
 
