@@ -52,7 +52,8 @@
  * PQfoo below calls through pq_fn. */
 #define LIBPQ_FUNCS(X, a) \
 	X(a, PQclear) X(a, PQcmdStatus) X(a, PQconnectdbParams) \
-	X(a, PQconninfo) X(a, PQconninfoFree) X(a, PQconsumeInput) \
+	X(a, PQconninfo) X(a, PQconninfoFree) X(a, PQconninfoParse) \
+	X(a, PQconsumeInput) X(a, PQfreemem) \
 	X(a, PQerrorMessage) X(a, PQfinish) X(a, PQflush) X(a, PQftype) \
 	X(a, PQgetResult) X(a, PQgetisnull) X(a, PQgetlength) \
 	X(a, PQgetvalue) X(a, PQisBusy) X(a, PQntuples) \
@@ -66,6 +67,8 @@ NLP_DYNLIB(pq, LIBPQ_FUNCS, "libpq.so.5", "PostgreSQL registries", "libpq5");
 #define PQconnectdbParams (*pq_fn.PQconnectdbParams)
 #define PQconninfo (*pq_fn.PQconninfo)
 #define PQconninfoFree (*pq_fn.PQconninfoFree)
+#define PQconninfoParse (*pq_fn.PQconninfoParse)
+#define PQfreemem (*pq_fn.PQfreemem)
 #define PQconsumeInput (*pq_fn.PQconsumeInput)
 #define PQerrorMessage (*pq_fn.PQerrorMessage)
 #define PQfinish (*pq_fn.PQfinish)
@@ -1048,6 +1051,44 @@ connect_ms(struct nlp_registry *r)
 	return s * 1000;
 }
 
+/*
+ * A URI no connection can come of is a usage error (status 2), never one
+ * to try again (4): one libpq cannot parse (an unknown parameter, a bad
+ * %-escape, an unclosed '['), or one whose user information holds a
+ * second '@' (a password's, unescaped: libpq takes the host from after
+ * the first, and its message then showed the password's tail).  libpq's
+ * own words only when the URI holds no password they could quote.
+ */
+static int
+uri_ok(struct nlp_registry *r, struct nlp_err *e)
+{
+	const char *p = strstr(r->uri, "://"), *end, *at;
+	PQconninfoOption *o;
+	char *err = NULL;
+	int secret, rc = NLP_OK;
+
+	p = p != NULL ? p + 3 : r->uri;
+	end = p + strcspn(p, "/?#");
+	at = memchr(p, '@', (size_t)(end - p));
+	secret = (at != NULL && memchr(p, ':', (size_t)(at - p)) != NULL) ||
+	    strstr(r->uri, "password=") != NULL;
+	if (at != NULL && memchr(at + 1, '@', (size_t)(end - at - 1)) != NULL)
+		return nlp_errf(e, NLP_USAGE, "registry '%s': the URI's user "
+		    "name or password holds an '@': write it %%40", r->dir);
+	if ((o = PQconninfoParse(r->uri, &err)) == NULL) {
+		char *msg = err != NULL && !secret ? one_line(err) : NULL;
+		rc = nlp_errf(e, err == NULL ? NLP_IO : NLP_USAGE, "registry "
+		    "'%s': %s", r->dir, err == NULL ? "out of memory" :
+		    msg != NULL ? msg : "not a connection URI libpq reads "
+		    "(a parameter, a %-escape or a bracket)");
+		free(msg);
+	}
+	PQconninfoFree(o);
+	if (err != NULL)
+		PQfreemem(err);
+	return rc;
+}
+
 /* Connect, and set the session up: its messages, its lock timeout, how
  * long the server may be silent; and the role it authenticated. */
 static int
@@ -1060,7 +1101,8 @@ pg_connect(struct nlp_registry *r, struct nlp_err *e)
 	char sql[768], *msg;
 	int rc;
 
-	if ((rc = nlp_dynlib_use(&pq_lib, e)) != NLP_OK)
+	if ((rc = nlp_dynlib_use(&pq_lib, e)) != NLP_OK ||
+	    (rc = uri_ok(r, e)) != NLP_OK)
 		return rc;
 	r->pg_silent = 0;
 	if ((r->pg = PQconnectdbParams(kw, val, 1)) == NULL)

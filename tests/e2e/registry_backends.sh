@@ -551,6 +551,17 @@ expect_status 0 "$backend: ... verify clean" "$N" registry verify
 # unreachable: exit 4, never 5
 expect_status 4 "$backend: server unreachable" "$N" --registry "postgresql://$PGUSER@localhost:1/x" registry list
 check "$backend: unreachable says cannot connect" grep -q 'cannot connect to' "$T/err"
+# a URI no connection can come of: a usage error, not one to retry; an
+# '@' of a password unescaped said, the password never shown.
+# Regression (fixed): exit 4, and libpq's message quoted the password's
+# tail as a host name
+for u in "postgresql://localhost/x?bogusparam=1" "postgresql://%zz@localhost/x" "postgresql://[::1:5432/x"; do
+	expect_status 2 "$backend: a URI libpq cannot read: $u" "$N" --registry "$u" registry list
+done
+expect_status 2 "$backend: an unescaped '@' in the password" "$N" --registry "postgresql://u:S3CR@ETb@localhost:1/x" registry list
+check "$backend: ... says so, no part of the password shown" sh -c "grep -q \"holds an '@': write it %40\" '$T/err' && ! grep -q 'ETb\|S3CR' '$T/err'"
+expect_status 2 "$backend: a bad %-escape in a password" "$N" --registry "postgresql://u:p%zzass@localhost:1/x" registry list
+check "$backend: ... libpq's words, which quote it, not shown" sh -c "! grep -q 'zzass' '$T/err'"
 
 # Regression (fixed): a push of bytes whose object is there with its
 # size took it as sound: a damaged or missing chunk stayed, under a new
