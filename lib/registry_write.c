@@ -353,10 +353,11 @@ object_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 }
 
 /*
- * Is version vid's artifact there, at its size (verify --quick's check)?
- * An alias moved to a version whose object is gone or cut short would
- * leave every model load failing until someone moves it again: refused
- * (NLP_DATA), naming the version.  Other failures are their own.
+ * Is version vid's artifact there, whole: its size and its bytes' SHA-256
+ * (verify's check of one object)?  An alias moved to a version whose
+ * object is gone, cut short or damaged would leave every model load
+ * failing until someone moves it again: refused (NLP_DATA), naming the
+ * version.  Other failures are their own.
  */
 static int
 object_present(struct nlp_registry *r, int64_t vid, const char *name,
@@ -365,20 +366,13 @@ object_present(struct nlp_registry *r, int64_t vid, const char *name,
 	struct nlp_regdb_param p[] = { NLP_REGDB_INT(vid) };
 	struct object_row o = { "", -1 };
 	struct nlp_err ce;
-	struct stat sb;
-	int rc, fd;
+	int rc;
 
 	if ((rc = nlp_regdb_each(r, "SELECT sha256, size FROM versions WHERE "
 	    "id = ?", p, 1, object_row, &o, e)) != NLP_OK || o.hex[0] == '\0')
 		return rc;
-	if (NLP_REGDB_IS_PG(r)) {
-		rc = nlp_regpg_check_object(r, o.hex, o.size, 1, &ce);
-	} else if ((rc = nlp_store_open(r->dir, o.hex, &fd, &ce)) == NLP_OK) {
-		if (fstat(fd, &sb) == 0 && sb.st_size != o.size)
-			rc = nlp_errf(&ce, NLP_NO, "object %s has %lld bytes, not "
-			    "%lld", o.hex, (long long)sb.st_size, (long long)o.size);
-		close(fd);
-	}
+	rc = NLP_REGDB_IS_PG(r) ? nlp_regpg_check_object(r, o.hex, o.size, 0,
+	    &ce) : nlp_store_check(r->dir, o.hex, o.size, &ce);
 	if (rc == NLP_NO || rc == NLP_DATA || rc == NLP_REGISTRY)
 		return nlp_errf(e, NLP_DATA, "%s@%ld's artifact is damaged: %s; "
 		    "the alias was not moved (see 'nlpops registry verify')", name,

@@ -208,6 +208,18 @@ check "... says so, and that the alias did not move" grep -q "spam@1's artifact 
 expect_status 0 "... production still serves spam@2" "$N" --registry "$R" registry resolve spam
 check "... spam@2" grep -q '^spam@2 ' "$T/out"
 expect_status 3 "alias to it, too" "$N" --registry "$R" registry alias spam 1 staging
+# nor to one whose bytes are damaged, at their size.  Regression (fixed):
+# alias and rollback --to checked the size alone, moved production onto
+# it, exit 0, and the next load failed (3)
+R=$T/r4f
+"$N" --registry "$R" registry push "$T/b.nlp" --name spam --alias production >/dev/null 2>&1
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam >/dev/null 2>&1
+o=$(aobj "$R"); chmod u+w "$o" && printf 'XXXX' | dd of="$o" bs=1 seek=600 conv=notrunc 2>/dev/null
+expect_status 3 "alias to a version whose bytes are damaged, at their size" "$N" --registry "$R" registry alias spam 2 production
+check "... says so, and that the alias did not move" grep -q "spam@2's artifact is damaged: .*the alias was not moved" "$T/err"
+expect_status 3 "... rollback --to it, too" "$N" --registry "$R" registry rollback spam --to 2
+expect_status 0 "... production still serves spam@1" "$N" --registry "$R" registry resolve spam
+check "... spam@1" grep -q '^spam@1 ' "$T/out"
 
 # --- 5. An index that lost an entry: verify reports it and gc deletes
 # nothing (the object of a live version stays).
