@@ -117,10 +117,11 @@ static const struct {
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
-/* The registry's tables there, and each one's columns as one string:
- * " a b c " (empty for a table not there). */
+/* The registry's tables there, and for each, which of the columns the
+ * commands read it has: bit k for the k-th of its columns list. */
 struct schema_seen {
-	char cols[NTABLES][256];
+	unsigned char there[NTABLES];
+	uint32_t cols[NTABLES];
 };
 
 static int
@@ -128,15 +129,19 @@ schema_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 {
 	struct schema_seen *h = arg;
 	const char *table = nlp_regdb_text(st, 0), *col = nlp_regdb_text(st, 1);
-	size_t i, n;
+	const char *c;
+	size_t i, n, k;
 
 	(void)e;
 	for (i = 0; table != NULL && col != NULL && i < NTABLES; i++) {
 		if (strcmp(table, tables[i].name) != 0)
 			continue;
-		n = strlen(h->cols[i]);
-		snprintf(h->cols[i] + n, sizeof h->cols[i] - n, "%s%s ",
-		    n == 0 ? " " : "", col);
+		h->there[i] = 1;
+		for (c = tables[i].columns, k = 0; *c != '\0';
+		    c += n + (c[n] == ' '), k++)
+			if ((n = strcspn(c, " ")) == strlen(col) &&
+			    strncmp(c, col, n) == 0)
+				h->cols[i] |= (uint32_t)1 << k;
 	}
 	return NLP_OK;
 }
@@ -153,9 +158,9 @@ schema_problems(struct nlp_registry *r, int (*fn)(void *arg,
 {
 	struct schema_seen h;
 	int pg = NLP_REGDB_IS_PG(r), rc;
-	size_t i, n;
+	size_t i, n, k;
 	const char *c;
-	char want[64], problem[192];
+	char problem[192];
 
 	memset(&h, 0, sizeof h);
 	if ((rc = nlp_regdb_each(r, pg ? "SELECT c.relname, a.attname FROM "
@@ -168,7 +173,7 @@ schema_problems(struct nlp_registry *r, int (*fn)(void *arg,
 		return rc;
 	for (i = 0; i < NTABLES; i++) {
 		if (r->schema < tables[i].since || (!pg && tables[i].pg_only) ||
-		    h.cols[i][0] != '\0')
+		    h.there[i])
 			continue;
 		snprintf(problem, sizeof problem, "table '%s' is missing",
 		    tables[i].name);
@@ -176,12 +181,13 @@ schema_problems(struct nlp_registry *r, int (*fn)(void *arg,
 			return rc;
 	}
 	for (i = 0; i < NTABLES; i++) {
-		if (h.cols[i][0] == '\0')
-			continue;        /* not there, or not ours here */
-		for (c = tables[i].columns; *c != '\0'; c += n + (c[n] == ' ')) {
+		if (!h.there[i] || r->schema < tables[i].since ||
+		    (!pg && tables[i].pg_only))
+			continue;        /* said above, or not ours here */
+		for (c = tables[i].columns, k = 0; *c != '\0';
+		    c += n + (c[n] == ' '), k++) {
 			n = strcspn(c, " ");
-			snprintf(want, sizeof want, " %.*s ", (int)n, c);
-			if (strstr(h.cols[i], want) != NULL)
+			if (h.cols[i] & (uint32_t)1 << k)
 				continue;
 			snprintf(problem, sizeof problem, "table '%s' has no column "
 			    "'%.*s'", tables[i].name, (int)n, c);
