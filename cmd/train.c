@@ -121,6 +121,7 @@ const struct cli_cmd cli_train = {
 
 struct targs {
 	int holdout_given;          /* --holdout */
+	int no_refit_given;         /* --no-refit */
 	struct nlp_train_opts o;
 	const char *out;
 	struct nlp_push_opts po;       /* po.name: --push NAME, or NULL */
@@ -271,7 +272,7 @@ option(void *ctx, int id, const char *arg)
 		break;
 	case OPT_AUTOTUNE: t->autotune = 1; break;
 	case OPT_QUANTIZE: o->quantize = 1; break;
-	case OPT_NO_REFIT: o->refit = 0; break;
+	case OPT_NO_REFIT: o->refit = 0; t->no_refit_given = 1; break;
 	case OPT_MULTILABEL: o->multilabel = 1; break;
 	case OPT_CV:
 		rc = cli_uint("train", "--cv", arg, 2, NLP_TUNE_MAX_FOLDS, &t->cv);
@@ -425,6 +426,10 @@ check_args(struct targs *t)
 	if (t->holdout_given && t->o.valid != NULL)
 		return cli_usage_error("train", "--holdout and --valid exclude each "
 		    "other: the held-out figures come from one or the other");
+	if (t->no_refit_given && t->o.valid != NULL)
+		return cli_usage_error("train", "--no-refit and --valid exclude "
+		    "each other: --valid's examples are never trained on, so "
+		    "there is no refit to leave out");
 	/* each step shrinks a weight by 1 - lr x l2: at 0 or below, the
 	   weights swing and grow until they are no numbers */
 	if (nlp_train_solver(&t->o) == NLP_SOLVER_SGD && t->o.lr * t->o.l2 >= 1)

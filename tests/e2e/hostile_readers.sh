@@ -249,6 +249,10 @@ check "says it holds a key, and leaves it" sh -c "grep -q 'holds a key, which it
 # train --valid with --holdout: --holdout was ignored without a word
 expect_status 2 "train --valid with --holdout" "$N" train -o "$T/vh.nlp" --valid "$T/test.tsv" --holdout 0.2 "$T/small.tsv"
 check "says they exclude each other" grep -q -e "--holdout and --valid exclude each other" "$T/err"
+# and with --no-refit, ignored as well (no refit with --valid)
+expect_status 2 "train --valid with --no-refit" "$N" train -o "$T/vh.nlp" --valid "$T/test.tsv" --no-refit "$T/small.tsv"
+check "says they exclude each other" grep -q -e "--no-refit and --valid exclude each other" "$T/err"
+check "... and writes nothing" test ! -e "$T/vh.nlp"
 
 # --- drift and eval outputs at the edges (a campaign of 2026-12-07) ---------
 # a change printed as the threshold, judged as doubles hold it: 0.30 - 0.25
