@@ -255,6 +255,9 @@ parse(int argc, char **argv, struct args *a, int *first)
 	if ((a->model == NULL) == (a->reference == NULL))
 		return cli_usage_error("drift", "give either -m MODEL or "
 		    "--reference FILE");
+	if (a->reference != NULL && cli_trust_given())
+		return cli_usage_error("drift", "--trust checks a model's "
+		    "signature: it goes with -m, not --reference");
 	if (a->profiles && *first == argc)
 		return cli_usage_error("drift", "--profiles needs at least one "
 		    "profile FILE");

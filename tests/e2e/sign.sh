@@ -233,6 +233,10 @@ expect_status 3 "eval --trust: an unsigned baseline" "$N" eval -q -m m.nlp --bas
 check "names the baseline" grep -q "baseline: model 'u.nlp': not signed" "$T/err"
 cut -f2 test.tsv >drift.txt
 expect_status 0 "drift --trust" "$N" drift -q -m m.nlp --trust k.pub drift.txt
+# --reference loads no model: --trust checked nothing, without a word
+expect_status 2 "drift --reference with --trust: a usage error" "$N" drift -q --reference drift.txt --trust k.pub drift.txt
+check "... saying it goes with -m" grep -q "it goes with -m, not --reference" "$T/err"
+expect_status 0 "drift --reference under NLPOPS_TRUSTED_KEYS: as before" env NLPOPS_TRUSTED_KEYS="$T/k.pub" "$N" drift -q --reference drift.txt drift.txt
 expect_status 3 "drift --trust: a key not trusted" "$N" drift -q -m m.nlp --trust k2.pub drift.txt
 
 # --- tampered and garbage signatures
