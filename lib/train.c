@@ -1283,6 +1283,19 @@ split(struct run *u, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/* The indices 0 .. n - 1 (a whole corpus, --valid's), or NULL when out of
+ * memory. */
+static uint32_t *
+all_of(size_t n)
+{
+	uint32_t *idx = malloc((n + 1) * sizeof *idx);
+	size_t i;
+
+	for (i = 0; idx != NULL && i < n; i++)
+		idx[i] = (uint32_t)i;
+	return idx;
+}
+
 /* The model is trained again on the held-out slice once measured (refit()):
  * a slice of --holdout's, not --valid, not a fold of --cv. */
 static int
@@ -1298,7 +1311,6 @@ featurize_all(struct run *u, struct nlp_err *e)
 {
 	const struct nlp_train_opts *o = u->o;
 	uint32_t *vidx;
-	size_t i;
 	int rc;
 
 	u->fo.ngrams = o->ngrams;
@@ -1319,10 +1331,8 @@ featurize_all(struct run *u, struct nlp_err *e)
 		    0, &u->ev, refits(u) ? &u->hfps : NULL, e);
 	if (u->val.n == 0)
 		return NLP_OK;
-	if ((vidx = malloc(u->val.n * sizeof *vidx)) == NULL)
+	if ((vidx = all_of(u->val.n)) == NULL)
 		return oom(e);
-	for (i = 0; i < u->val.n; i++)
-		vidx[i] = (uint32_t)i;
 	rc = featurize(&u->val, vidx, u->val.n, &u->fo, u->pool, NULL, 0, &u->ev,
 	    NULL, e);
 	free(vidx);
@@ -1787,10 +1797,21 @@ members_of(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	if ((rc = nlp_seen_build(u->fps, u->ntrain, &t->seen, &t->seen_len, e))
 	    != NLP_OK)
 		return rc;
-	/* the sample drift reads: held-out texts when there are enough */
-	rc = u->nhold >= SAMPLE_MIN_HELD_OUT ? make_sample(&u->all, u->idx,
-	    u->nhold, u->o->seed, t, e) : make_sample(&u->all, u->tidx,
-	    u->ntrain, u->o->seed, t, e);
+	/* the sample drift reads: texts the model was not trained on when
+	   there are enough, the held-out slice's or --valid's (whose count
+	   the profile's held_out.n is, either way) */
+	if (u->nhold >= SAMPLE_MIN_HELD_OUT) {
+		rc = make_sample(&u->all, u->idx, u->nhold, u->o->seed, t, e);
+	} else if (u->val.n >= SAMPLE_MIN_HELD_OUT) {
+		uint32_t *vidx = all_of(u->val.n);
+
+		if (vidx == NULL)
+			return oom(e);
+		rc = make_sample(&u->val, vidx, u->val.n, u->o->seed, t, e);
+		free(vidx);
+	} else {
+		rc = make_sample(&u->all, u->tidx, u->ntrain, u->o->seed, t, e);
+	}
 	if (rc != NLP_OK)
 		return rc;
 	return nlp_model_serialize(&t->weights, &t->weights_len, &u->fo,

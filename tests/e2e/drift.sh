@@ -208,6 +208,16 @@ expect_status 0 "-m a model that held out nothing, text like its own" "$N" drift
 json_check "... oov_rate and confidence left out, each said" "$T/out" \
     "not [s for s in d['signals'] if s['name'] in ('oov_rate', 'confidence')] and any(w.startswith('oov_rate not compared: the model held out 0 examples, fewer than 50') for w in d['warnings']) and any(w.startswith('confidence not compared: the model held out no examples') for w in d['warnings'])"
 check "... the other signals kept" sh -c "grep -q '\"predicted_labels\"' '$T/out' && grep -q '\"vocabulary\"' '$T/out'"
+# with --valid (100 examples, none trained on) its sample is --valid's
+# texts, and oov_rate compared.  Regression (fixed): a --valid model's
+# sample was training texts, whose out-of-vocabulary rate was the
+# reference all the same
+head -n 100 b.tsv >v100.tsv
+"$N" train -q -o fewv.nlp --valid v100.tsv a600.tsv
+check "a model with --valid: its sample is --valid's texts" sh -c "tar -xOf fewv.nlp sample | tr '\\000' '\\n' | head -n 5 | while IFS= read -r s; do grep -qF -- \"\$s\" v100.tsv || exit 1; done"
+expect_status 0 "... drift on text like its own" "$N" drift --json -m fewv.nlp b.txt
+json_check "... oov_rate compared, against --valid's texts" "$T/out" \
+    "[s for s in d['signals'] if s['name'] == 'oov_rate'] and not [w for w in d['warnings'] if w.startswith('oov_rate not compared')]"
 # the report says so when its rule line (3450 current records: effect
 # sizes) is not the domain classifier's (57 texts a side: permutations)
 expect_status 0 "-m, 3450 current records, 57 texts a side" "$N" drift -m half.nlp b3.txt
