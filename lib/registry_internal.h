@@ -66,6 +66,9 @@ struct nlp_registry {
 	int writable;
 	int schema;                   /* the database's schema version */
 	int corrupt;                  /* SQLite said malformed, not a db */
+	char whole[65];               /* registry_write.c's: the SHA-256 of
+	                                 an object just written or found
+	                                 whole, or "" */
 	int (*before_commit)(void *); /* see nlp_registry_before_commit() */
 	void *before_arg;
 	void (*on_wait)(void *, const char *); /* see

@@ -211,6 +211,7 @@ begin_change(struct nlp_registry *r, const char *who, const char *reason,
 static int
 end_change(struct nlp_registry *r, int rc, struct nlp_err *e)
 {
+	r->whole[0] = '\0';
 	if (rc == NLP_OK)
 		return nlp_regdb_commit(r, e);
 	nlp_regdb_rollback(r);
@@ -353,26 +354,40 @@ object_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 }
 
 /*
- * Is version vid's artifact there, whole: its size and its bytes' SHA-256
- * (verify's check of one object)?  An alias moved to a version whose
- * object is gone, cut short or damaged would leave every model load
- * failing until someone moves it again: refused (NLP_DATA), naming the
- * version.  Other failures are their own.
+ * Is version vid's artifact there, whole: its size, and its bytes'
+ * SHA-256 (verify's check of one object), unless this handle wrote the
+ * object or found it whole a moment ago (r->whole: an object never
+ * changes)?  An alias moved to a version whose object is gone, cut short
+ * or damaged would leave every model load failing until someone moves it
+ * again: refused (NLP_DATA), naming the version.  Other failures are
+ * their own.
  */
 static int
-object_present(struct nlp_registry *r, int64_t vid, const char *name,
+object_whole(struct nlp_registry *r, int64_t vid, const char *name,
     long version, struct nlp_err *e)
 {
 	struct nlp_regdb_param p[] = { NLP_REGDB_INT(vid) };
 	struct object_row o = { "", -1 };
 	struct nlp_err ce;
-	int rc;
+	struct stat sb;
+	int rc, fd, quick;
 
 	if ((rc = nlp_regdb_each(r, "SELECT sha256, size FROM versions WHERE "
 	    "id = ?", p, 1, object_row, &o, e)) != NLP_OK || o.hex[0] == '\0')
 		return rc;
-	rc = NLP_REGDB_IS_PG(r) ? nlp_regpg_check_object(r, o.hex, o.size, 0,
-	    &ce) : nlp_store_check(r->dir, o.hex, o.size, &ce);
+	quick = strcmp(o.hex, r->whole) == 0;
+	if (NLP_REGDB_IS_PG(r)) {
+		rc = nlp_regpg_check_object(r, o.hex, o.size, quick, &ce);
+	} else if (!quick) {
+		rc = nlp_store_check(r->dir, o.hex, o.size, &ce);
+	} else if ((rc = nlp_store_open(r->dir, o.hex, &fd, &ce)) == NLP_OK) {
+		if (fstat(fd, &sb) == 0 && sb.st_size != o.size)
+			rc = nlp_errf(&ce, NLP_NO, "object %s has %lld bytes, not "
+			    "%lld", o.hex, (long long)sb.st_size, (long long)o.size);
+		close(fd);
+	}
+	if (rc == NLP_OK)
+		snprintf(r->whole, sizeof r->whole, "%s", o.hex);
 	if (rc == NLP_NO || rc == NLP_DATA || rc == NLP_REGISTRY)
 		return nlp_errf(e, NLP_DATA, "%s@%ld's artifact is damaged: %s; "
 		    "the alias was not moved (see 'nlpops registry verify')", name,
@@ -380,6 +395,28 @@ object_present(struct nlp_registry *r, int64_t vid, const char *name,
 	if (rc != NLP_OK)
 		*e = ce;
 	return rc;
+}
+
+/*
+ * Before a change takes the write lock: hash the object of name@version,
+ * the alias's destination, so that the change checks its size alone (the
+ * whole object read, a big model's or over the network, is too long to
+ * keep other writers waiting for).  Damage is refused here; what the
+ * change would say itself (no such model or version) is left to it.
+ */
+static int
+prewhole(struct nlp_registry *r, const char *name, long version,
+    struct nlp_err *e)
+{
+	struct nlp_err ignored;
+	int64_t mid, vid;
+
+	r->whole[0] = '\0';
+	if (version <= 0 || nlp_registry_need_model(r, name, &mid,
+	    &ignored) != NLP_OK || nlp_registry_need_version(r, mid, name,
+	    version, &vid, &ignored) != NLP_OK)
+		return NLP_OK;
+	return object_whole(r, vid, name, version, e);
 }
 
 static int
@@ -404,7 +441,8 @@ set_alias_locked(struct nlp_registry *r, int64_t mid, const char *name,
 		return rc;
 	if (cur == version)
 		return NLP_OK;
-	if ((rc = object_present(r, vid, name, version, e)) != NLP_OK)
+	/* hashed before the lock was taken (prewhole()), else now */
+	if ((rc = object_whole(r, vid, name, version, e)) != NLP_OK)
 		return rc;
 	nlp_registry_now(at);
 	{
@@ -996,9 +1034,12 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 		if ((rc = nlp_regdb_begin(r, e)) != NLP_OK)
 			goto out;
 		if ((rc = nlp_regpg_put_object(r, res->sha256, data, len, e)) ==
-		    NLP_OK)
+		    NLP_OK) {
+			/* read back and hashed: --alias need not again */
+			snprintf(r->whole, sizeof r->whole, "%s", res->sha256);
 			rc = push_locked(r, len, o, meta, metatext, &sig, res,
 			    e);
+		}
 		rc = end_change(r, rc, e);
 		goto out;
 	}
@@ -1016,6 +1057,10 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 		goto out;
 	if (stat(objpath, &sb) != 0)
 		rc = nlp_store_put(r->dir, res->sha256, data, len, &created, e);
+	/* written from these bytes: --alias need not hash it again (one
+	   there already, at its size, it hashes) */
+	if (rc == NLP_OK && created)
+		snprintf(r->whole, sizeof r->whole, "%s", res->sha256);
 	if (rc == NLP_OK)
 		rc = push_locked(r, len, o, meta, metatext, &sig, res, e);
 	rc = end_change(r, rc, e);
@@ -1253,7 +1298,8 @@ nlp_registry_promote(struct nlp_registry *r, const char *name, long version,
 	if ((rc = nlp_registry_check_name(name, e)) != NLP_OK ||
 	    (rc = nlp_registry_check_alias(alias, e)) != NLP_OK)
 		return rc;
-	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
+	if ((rc = prewhole(r, name, version, e)) != NLP_OK ||
+	    (rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
 	rc = promote_locked(r, name, NULL, &version, alias, if_current, req, nreq,
 	    who, reason, old, e);
@@ -1276,6 +1322,19 @@ nlp_registry_promote_alias(struct nlp_registry *r, const char *name,
 		    "a valid alias", from_alias);
 	if ((rc = nlp_registry_check_alias(alias, e)) != NLP_OK)
 		return rc;
+	{
+		/* where from_alias points now, hashed before the lock (it is
+		   read again under it) */
+		struct nlp_err ignored;
+		int64_t mid;
+		long v = 0;
+
+		if (nlp_registry_need_model(r, name, &mid, &ignored) == NLP_OK &&
+		    nlp_registry_alias_version(r, mid, from_alias, &v,
+		    &ignored) == NLP_OK && (rc = prewhole(r, name, v, e)) !=
+		    NLP_OK)
+			return rc;
+	}
 	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
 	rc = promote_locked(r, name, from_alias, version, alias, if_current, req,
@@ -1543,6 +1602,17 @@ nlp_registry_rollback(struct nlp_registry *r, const char *name,
 	if ((rc = nlp_registry_check_name(name, e)) != NLP_OK ||
 	    (rc = nlp_registry_check_alias(alias, e)) != NLP_OK)
 		return rc;
+	{
+		/* the destination as it stands, hashed before the lock (it is
+		   found again under it) */
+		struct nlp_err ignored;
+		long f, d;
+
+		if (nlp_registry_rollback_plan(r, name, alias, to, &f, &d,
+		    &ignored) == NLP_OK && (rc = prewhole(r, name, d, e)) !=
+		    NLP_OK)
+			return rc;
+	}
 	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
 	if ((rc = rollback_where(r, name, alias, to, if_current, &mid, from,
