@@ -652,6 +652,15 @@ connect(struct nlp_registry *r, int flags, const char *uri, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/* The first read of a connection: SQLite's code (it reads the schema,
+ * finding a hot journal, a -shm it cannot make, a lock). */
+static int
+first_read(struct nlp_registry *r)
+{
+	return sqlite3_exec(r->db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL,
+	    NULL, NULL);
+}
+
 /*
  * A WAL database whose -shm file is missing and cannot be created (read-only
  * media, or a directory we may not write) cannot be opened the usual way.
@@ -692,8 +701,7 @@ open_unshared(struct nlp_registry *r, struct nlp_err *e)
 	sqlite3_free(uri);
 	if (rc == NLP_OK && use_wal)
 		rc = nlp_regdb_exec(r, "PRAGMA locking_mode = EXCLUSIVE", e);
-	if (rc == NLP_OK && sqlite3_exec(r->db, "SELECT 1 FROM sqlite_master "
-	    "LIMIT 1", NULL, NULL, NULL) != SQLITE_OK)
+	if (rc == NLP_OK && first_read(r) != SQLITE_OK)
 		rc = nlp_regdb_err(r, e, "cannot read the database");
 	return rc;
 }
@@ -955,32 +963,36 @@ open_writable(struct nlp_registry *r, enum layout lay, struct nlp_err *e)
  * killed before it set WAL) that a read-only connection cannot roll back:
  * a connection that may write rolls it back as it first reads, then
  * reading goes on read-only.  Not allowed to write (a reader's role, a
- * read-only mount): status 5, saying who can mend it.
+ * read-only mount): status 5, saying who can mend it; busy, I/O, memory
+ * as ever.
  */
 static int
 rolled_back(struct nlp_registry *r, struct nlp_err *e)
 {
-	int rc;
+	int rc, sq;
 
 	sqlite3_close(r->db);
 	r->db = NULL;
-	if (connect(r, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL,
-	    e) != NLP_OK || sqlite3_exec(r->db, "SELECT 1 FROM sqlite_master "
-	    "LIMIT 1", NULL, NULL, NULL) != SQLITE_OK) {
-		sqlite3_close(r->db);
-		r->db = NULL;
-		return nlp_errf(e, NLP_REGISTRY, "registry '%s': a write was cut "
-		    "short and its journal (registry.db-journal) must be rolled "
-		    "back by a process that may write the registry (any nlpops "
-		    "registry command run as its owner does)", r->dir);
+	if ((rc = connect(r, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL,
+	    e)) != NLP_OK)
+		return rc;
+	if ((sq = first_read(r)) != SQLITE_OK) {
+		/* SQLite opens read-only what it may not write */
+		if ((sq & 0xff) == SQLITE_READONLY ||
+		    sqlite3_db_readonly(r->db, "main") == 1)
+			return nlp_errf(e, NLP_REGISTRY, "registry '%s': a write "
+			    "was cut short and its journal (registry.db-journal) "
+			    "must be rolled back by a process that may write the "
+			    "registry (any nlpops registry command run as its owner "
+			    "does)", r->dir);
+		return nlp_regdb_err(r, e, "cannot read the database");
 	}
 	sqlite3_close(r->db);
 	r->db = NULL;
 	if ((rc = connect(r, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL,
 	    e)) != NLP_OK)
 		return rc;
-	if (sqlite3_exec(r->db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL,
-	    NULL, NULL) != SQLITE_OK)
+	if (first_read(r) != SQLITE_OK)
 		return nlp_regdb_err(r, e, "cannot read the database");
 	return NLP_OK;
 }
@@ -994,8 +1006,7 @@ open_readonly(struct nlp_registry *r, struct nlp_err *e)
 	if ((rc = connect(r, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL,
 	    e)) != NLP_OK)
 		return rc;
-	if ((sq = sqlite3_exec(r->db, "SELECT 1 FROM sqlite_master LIMIT 1",
-	    NULL, NULL, NULL)) == SQLITE_OK)
+	if ((sq = first_read(r)) == SQLITE_OK)
 		return NLP_OK;
 	/*
 	 * Only a -shm that cannot be made calls for reading without locks:
