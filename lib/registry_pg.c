@@ -132,24 +132,49 @@ no_cache(const char *fmt, ...)
  * The URI without its password, for every message: the ":password" of
  * the user information and a password= parameter are left out.
  */
+/*
+ * The user information of URI: [*start, return) before the '@' that ends
+ * it, or NULL when there is none.  That '@' is the last before the query
+ * ('?') or fragment ('#'), where a password holding '/' unescaped still
+ * puts it, or the last in a first query part that is no key=value (a
+ * password holding '?' or '#' unescaped): libpq would then take a host or
+ * a port from the password, and say it.
+ */
+static const char *
+userinfo(const char *uri, const char **start)
+{
+	const char *p = strstr(uri, "://"), *q, *s, *at = NULL;
+	size_t n;
+
+	p = p != NULL ? p + 3 : uri;
+	*start = p;
+	q = p + strcspn(p, "?#");
+	for (s = p; s < q; s++)
+		if (*s == '@')
+			at = s;
+	if (at == NULL && *q != '\0') {
+		n = strcspn(q + 1, "&");
+		if (memchr(q + 1, '=', n) == NULL)
+			for (s = q + 1; s < q + 1 + n; s++)
+				if (*s == '@')
+					at = s;
+	}
+	return at;
+}
+
 static char *
 redact(const char *uri)
 {
-	const char *p = strstr(uri, "://"), *q, *at = NULL, *colon = NULL, *s;
+	const char *p, *at, *colon = NULL, *s;
 	size_t n = strlen(uri);
 	char *out = malloc(n + 1), *o;
 
 	if (out == NULL)
 		return NULL;
-	p = p != NULL ? p + 3 : uri;
-	q = p + strcspn(p, "/?#");
-	for (s = p; s < q; s++)
-		if (*s == '@')
-			at = s;
-	if (at != NULL)
+	if ((at = userinfo(uri, &p)) != NULL)
 		colon = memchr(p, ':', (size_t)(at - p));
 	o = out;
-	for (s = uri; *s && *s != '?'; s++) {
+	for (s = uri; *s && (*s != '?' || (at != NULL && s < at)); s++) {
 		if (colon != NULL && s >= colon && s < at)
 			continue;
 		*o++ = *s;
@@ -159,7 +184,8 @@ redact(const char *uri)
 		s++;
 		while (*s) {
 			size_t len = strcspn(s, "&#");
-			if (!(len >= 9 && strncmp(s, "password=", 9) == 0)) {
+			if (!(len >= 9 && strncmp(s, "password=", 9) == 0) &&
+			    !(len >= 12 && strncmp(s, "sslpassword=", 12) == 0)) {
 				*o++ = sep;
 				memcpy(o, s, len);
 				o += len;
@@ -1062,19 +1088,18 @@ connect_ms(struct nlp_registry *r)
 static int
 uri_ok(struct nlp_registry *r, struct nlp_err *e)
 {
-	const char *p = strstr(r->uri, "://"), *end, *at;
+	const char *p, *at = userinfo(r->uri, &p), *s;
 	PQconninfoOption *o;
 	char *err = NULL;
 	int secret, rc = NLP_OK;
 
-	p = p != NULL ? p + 3 : r->uri;
-	end = p + strcspn(p, "/?#");
-	at = memchr(p, '@', (size_t)(end - p));
 	secret = (at != NULL && memchr(p, ':', (size_t)(at - p)) != NULL) ||
 	    strstr(r->uri, "password=") != NULL;
-	if (at != NULL && memchr(at + 1, '@', (size_t)(end - at - 1)) != NULL)
-		return nlp_errf(e, NLP_USAGE, "registry '%s': the URI's user "
-		    "name or password holds an '@': write it %%40", r->dir);
+	for (s = p; at != NULL && s < at; s++)
+		if (strchr("@/?#", *s) != NULL)
+			return nlp_errf(e, NLP_USAGE, "registry '%s': the URI's "
+			    "user name or password holds a '%c': write it %%%02X",
+			    r->dir, *s, (unsigned)*s);
 	if ((o = PQconninfoParse(r->uri, &err)) == NULL) {
 		char *msg = err != NULL && !secret ? one_line(err) : NULL;
 		rc = nlp_errf(e, err == NULL ? NLP_IO : NLP_USAGE, "registry "

@@ -565,7 +565,13 @@ for u in "postgresql://localhost/x?bogusparam=1" "postgresql://%zz@localhost/x" 
 	expect_status 2 "$backend: a URI libpq cannot read: $u" "$N" --registry "$u" registry list
 done
 expect_status 2 "$backend: an unescaped '@' in the password" "$N" --registry "postgresql://u:S3CR@ETb@localhost:1/x" registry list
-check "$backend: ... says so, no part of the password shown" sh -c "grep -q \"holds an '@': write it %40\" '$T/err' && ! grep -q 'ETb\|S3CR' '$T/err'"
+check "$backend: ... says so, no part of the password shown" sh -c "grep -q \"holds a '@': write it %40\" '$T/err' && ! grep -q 'ETb\|S3CR' '$T/err'"
+for c in / '?' '#'; do
+	expect_status 2 "$backend: an unescaped '$c' in the password" "$N" --registry "postgresql://u:pa${c}ss@localhost:1/x" registry list
+	check "$backend: ... said, no part of the password shown ($(cat "$T/err"))" sh -c "grep -qF \"holds a '$c'\" '$T/err' && ! grep -q 'pa.ss' '$T/err'"
+done
+expect_status 4 "$backend: sslpassword= is never shown" "$N" --registry "postgresql://u@localhost:1/x?sslpassword=s3cr3t&application_name=x" registry list
+check "$backend: ... the rest is ($(cat "$T/err"))" sh -c "grep -q 'application_name=x' '$T/err' && ! grep -q s3cr3t '$T/err'"
 expect_status 2 "$backend: a bad %-escape in a password" "$N" --registry "postgresql://u:p%zzass@localhost:1/x" registry list
 check "$backend: ... libpq's words, which quote it, not shown" sh -c "! grep -q 'zzass' '$T/err'"
 
