@@ -158,18 +158,25 @@ schema_problems(struct nlp_registry *r, int (*fn)(void *arg,
 {
 	struct schema_seen h;
 	int pg = NLP_REGDB_IS_PG(r), rc;
-	size_t i, n, k;
+	size_t i, n, k, len;
 	const char *c;
-	char problem[192];
+	char problem[192], names[256], sql[640];
 
-	memset(&h, 0, sizeof h);
-	if ((rc = nlp_regdb_each(r, pg ? "SELECT c.relname, a.attname FROM "
+	/* our tables alone: a table of someone else's that cannot be read
+	   (a virtual one whose module is not here) is none of ours */
+	for (i = 0, len = 0; i < NTABLES; i++)
+		len += (size_t)snprintf(names + len, sizeof names - len, "%s'%s'",
+		    i > 0 ? ", " : "", tables[i].name);
+	snprintf(sql, sizeof sql, pg ? "SELECT c.relname, a.attname FROM "
 	    "pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON "
 	    "a.attrelid = c.oid WHERE c.relnamespace = "
 	    "current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND "
-	    "a.attnum > 0 AND NOT a.attisdropped" : "SELECT m.name, p.name "
-	    "FROM sqlite_master AS m, pragma_table_info(m.name) AS p WHERE "
-	    "m.type = 'table'", NULL, 0, schema_row, &h, e)) != NLP_OK)
+	    "c.relname IN (%s) AND a.attnum > 0 AND NOT a.attisdropped" :
+	    "SELECT m.name, p.name FROM sqlite_master AS m, "
+	    "pragma_table_info(m.name) AS p WHERE m.type = 'table' AND "
+	    "m.name IN (%s)", names);
+	memset(&h, 0, sizeof h);
+	if ((rc = nlp_regdb_each(r, sql, NULL, 0, schema_row, &h, e)) != NLP_OK)
 		return rc;
 	for (i = 0; i < NTABLES; i++) {
 		if (r->schema < tables[i].since || (!pg && tables[i].pg_only) ||
