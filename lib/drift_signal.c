@@ -181,13 +181,16 @@ nlp_drift_sample_signal(struct nlp_drift_report *r, const char *name,
 }
 
 /* The distribution's figures, and chi-squared over the bins the reference
-   saw (the others have no expected count). */
+   saw (the others have no expected count: the current counts in them are
+   left out of the total the expected counts share, or the two would not
+   add up, and the statistic would be scipy.stats.chisquare's refusal). */
 static int
 dist_detail(struct nlp_drift_detail *dt, const double *ref, const double *cur,
-    size_t k, double rt, double ct, int two_sample)
+    size_t k, double rt, int two_sample)
 {
 	double *obs = malloc((k + 1) * sizeof *obs);
 	double *exp = malloc((k + 1) * sizeof *exp);
+	double seen = 0;
 	size_t i, m = 0;
 
 	if (obs == NULL || exp == NULL) {
@@ -196,11 +199,14 @@ dist_detail(struct nlp_drift_detail *dt, const double *ref, const double *cur,
 		return -1;
 	}
 	dt->chi2 = dt->chi2_p_value = NAN;
+	for (i = 0; !two_sample && i < k; i++)
+		if (ref[i] > 0)
+			seen += cur[i];
 	for (i = 0; !two_sample && i < k; i++) {
 		if (ref[i] <= 0)
 			continue;
 		obs[m] = cur[i];
-		exp[m] = ref[i] / rt * ct;
+		exp[m] = ref[i] / rt * seen;
 		m++;
 	}
 	if (!two_sample && m >= 2)
@@ -239,7 +245,7 @@ nlp_drift_dist_signal(struct nlp_drift_report *r, const char *name,
 		return 0;
 	}
 	memset(&dt, 0, sizeof dt);
-	if (dist_detail(&dt, ref, cur, k, rt, ct, how & NLP_DIST_TWO_SAMPLE) < 0)
+	if (dist_detail(&dt, ref, cur, k, rt, how & NLP_DIST_TWO_SAMPLE) < 0)
 		return -1;
 	p = dt.chi2_p_value;
 	if (small && isfinite(p)) {
@@ -299,10 +305,10 @@ nlp_drift_pool_rare_bins(double *ref, double *cur, size_t k, unsigned how)
 	return w + 1;
 }
 
-/* The OOV rate of the reference sample texts under the model in *rate;
-   0, or -1 when out of memory. */
+/* The reference sample texts' tokens the model has no row for, and all
+   their tokens, in *oov and *n: 0, or -1 when out of memory. */
 static int
-reference_oov(const struct nlp_drift_ref *ref, double *rate)
+reference_oov(const struct nlp_drift_ref *ref, double *oov_out, double *n_out)
 {
 	const struct nlp_model *m = ref->model;
 	struct nlp_featurizer f;
@@ -322,7 +328,8 @@ reference_oov(const struct nlp_drift_ref *ref, double *rate)
 		n += f.tok.n;
 	}
 	nlp_featurizer_release(&f);
-	*rate = n ? (double)oov / (double)n : 0;
+	*oov_out = (double)oov;
+	*n_out = (double)n;
 	return 0;
 }
 
@@ -343,7 +350,7 @@ vocabulary(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
     const struct nlp_drift_opts *o)
 {
 	const struct nlp_profile_stored *prof = &ref->profile;
-	double *rb = v->a, *cb = v->b, roov;
+	double *rb = v->a, *cb = v->b, roov, rtok;
 	size_t i, k = prof->top.n + 1, before = r->nsignals;
 
 	rb[k - 1] = (double)prof->token_docs;
@@ -368,8 +375,8 @@ vocabulary(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 		    "texts, whose words it has", (unsigned long long)
 		    prof->held_out, NLP_PROFILE_SAMPLE_MIN_HELD_OUT);
 	else if (ref->model != NULL && p->tokens > 0 &&
-	    (reference_oov(ref, &roov) < 0 ||
-	    nlp_drift_share_signal(r, "oov_rate", roov * 1e6, 1e6,
+	    (reference_oov(ref, &roov, &rtok) < 0 ||
+	    nlp_drift_share_signal(r, "oov_rate", roov, rtok,
 	    (double)p->oov, (double)p->tokens, 0, o) < 0))
 		return -1;
 	by_counts(r, before);
@@ -415,6 +422,10 @@ shape(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
 	return 0;
 }
 
+/* Held-out predictions a class that make a single-label model's own
+   predictions its reference (predictions()). */
+#define PREDICTED_PER_CLASS 20
+
 /* The model's predictions, without gold labels: the label mix and the
    top-1 confidences. */
 static int
@@ -425,26 +436,36 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	const struct nlp_model *m = ref->model;
 	const struct nlp_profile_stored *prof = &ref->profile;
 	size_t i, k;
+	int own;
 
 	/* a multi-label model predicts fewer labels than its training data
 	   has, the rare ones least: without its own predictions on held-out
 	   examples there is no reference for the labels it predicts */
 	if (m->multilabel && !prof->has_predicted) {
-		nlp_drift_warn(r, "predicted_labels not compared: the "
-		    "multi-label model held out no examples to record the "
-		    "labels it predicts");
+		nlp_drift_warn(r, "predicted_labels not compared: %s",
+		    prof->held_out == 0 ? "the multi-label model held out no "
+		    "examples to record the labels it predicts" : "the "
+		    "multi-label model records no labels it predicted for its "
+		    "held-out examples (an artifact of an older nlpops)");
 		goto confidence;
 	}
+	/* the reference: the model's own predictions on the held-out
+	   examples (what it predicts of text like the training text), not
+	   the labels, whose mix an imperfect model does not predict (a
+	   multi-label one predicts fewer, the rare ones least).  A
+	   single-label model's, when they are enough for its classes (a
+	   sample of 20 a class: fewer would make their own noise drift,
+	   400 texts over 500 classes did); else, or without them (none
+	   held out, an artifact of an older nlpops), the training labels,
+	   all of them */
+	own = prof->has_predicted && (m->multilabel ||
+	    prof->held_out >= (uint64_t)PREDICTED_PER_CLASS * m->nclasses);
 	for (i = 0; i < m->nclasses; i++) {
-		const struct nlp_strmap_entry *en = !prof->has_predicted ? NULL :
+		const struct nlp_strmap_entry *en = !own ? NULL :
 		    nlp_strmap_get(&prof->predicted, m->labels[i],
 		    strlen(m->labels[i]));
-		/* a multi-label model's reference: its own predictions on the
-		   held-out examples (what it predicts of text like the
-		   training text), not the labels, which it predicts fewer
-		   of, and the rare ones least */
-		v->a[i] = prof->has_predicted ? (en != NULL ? (double)en->value :
-		    0) : (double)nlp_profile_label_count(prof, m->labels[i]);
+		v->a[i] = own ? (en != NULL ? (double)en->value : 0) :
+		    (double)nlp_profile_label_count(prof, m->labels[i]);
 		v->b[i] = (double)p->pred[i];
 	}
 	/* the rare labels in one bin of their own, after the others (none

@@ -1788,7 +1788,10 @@ members_of(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	pm.accuracy = t->held_out_accuracy;
 	pm.macro_f1 = t->held_out_macro_f1;
 	pm.confidence = u->conf;
-	pm.predicted = u->o->multilabel && t->held_out > 0 ? u->cm.pred : NULL;
+	/* what the model predicts of text like its own: drift's reference
+	   for the labels it predicts (the training labels' mix is not: an
+	   imperfect model predicts another, even on such text) */
+	pm.predicted = t->held_out > 0 ? u->cm.pred : NULL;
 	if ((t->profile = nlp_profile_json(&u->prof, &pm)) == NULL ||
 	    (t->meta = make_meta(u->o, &u->fo, u->min_df, &u->labels, u->order,
 	    u->counts, t, u->inputs, u->ninputs, u->vinputs, u->unknown,
