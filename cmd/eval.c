@@ -122,16 +122,39 @@ struct eval_args {
 	int min_p_given;
 };
 
-/* A gate option's bound into the next gate: NLP_OK or NLP_USAGE. */
+/*
+ * The gate of kind (and label) given before, for a second --min-f1 to
+ * replace, as any option given twice counts as given last (a CI script's
+ * looser bound appended to a default failed on the stricter one); else
+ * the next one, counted.
+ */
+static struct nlp_gate *
+gate_slot(struct eval_args *a, enum nlp_gate_kind kind, const char *label)
+{
+	struct nlp_gate *g;
+	size_t i;
+
+	for (i = 0; i < a->o.ngates; i++) {
+		g = &a->gates[i];
+		if (g->kind == kind && (label == NULL ||
+		    strcmp(g->label, label) == 0))
+			return g;
+	}
+	g = &a->gates[a->o.ngates++];
+	g->kind = kind;
+	g->label = label;
+	return g;
+}
+
+/* A gate option's bound into its gate: NLP_OK or NLP_USAGE. */
 static int
 gate_option(struct eval_args *a, const char *cmd, int c, const char *value)
 {
 	/* the value is in argv, which is ours to cut at the '=' */
 	char *arg = (char *)value;
-	struct nlp_gate *g = &a->gates[a->o.ngates];
+	enum nlp_gate_kind kind;
 	char *eq;
 
-	g->label = NULL;
 	switch (c) {
 	case OPT_MIN_CLASS_F1:
 		eq = strrchr(arg, '=');
@@ -139,19 +162,16 @@ gate_option(struct eval_args *a, const char *cmd, int c, const char *value)
 			return cli_usage_error(cmd, "--min-class-f1 takes "
 			    "LABEL=X, not '%s'", arg);
 		*eq = '\0';
-		g->kind = NLP_GATE_MIN_CLASS_F1;
-		g->label = arg;
-		a->o.ngates++;
-		return cli_double(cmd, "--min-class-f1", eq + 1, 0, 1, &g->bound);
-	case OPT_MIN_ACC: g->kind = NLP_GATE_MIN_ACCURACY; break;
-	case OPT_MIN_F1: g->kind = NLP_GATE_MIN_F1; break;
-	case OPT_MAX_LL: g->kind = NLP_GATE_MAX_LOG_LOSS; break;
-	case OPT_MAX_SEEN: g->kind = NLP_GATE_MAX_SEEN; break;
-	default: g->kind = NLP_GATE_MAX_ECE; break;
+		return cli_double(cmd, "--min-class-f1", eq + 1, 0, 1,
+		    &gate_slot(a, NLP_GATE_MIN_CLASS_F1, arg)->bound);
+	case OPT_MIN_ACC: kind = NLP_GATE_MIN_ACCURACY; break;
+	case OPT_MIN_F1: kind = NLP_GATE_MIN_F1; break;
+	case OPT_MAX_LL: kind = NLP_GATE_MAX_LOG_LOSS; break;
+	case OPT_MAX_SEEN: kind = NLP_GATE_MAX_SEEN; break;
+	default: kind = NLP_GATE_MAX_ECE; break;
 	}
-	a->o.ngates++;
-	return cli_double(cmd, nlp_gate_name(g->kind), arg, 0,
-	    c == OPT_MAX_LL ? 1e9 : 1, &g->bound);
+	return cli_double(cmd, nlp_gate_name(kind), arg, 0,
+	    c == OPT_MAX_LL ? 1e9 : 1, &gate_slot(a, kind, NULL)->bound);
 }
 
 /* One option (cli_parse()'s handler): NLP_OK, or the status to exit with

@@ -18,6 +18,13 @@ expect_status 0 "eval, two examples without text" "$N" eval -m "$T/good.nlp" "$T
 check "... said" grep -q "^nlpops eval: 2 examples without text (not a word or mark), scored on the model's bias alone" "$T/err"
 expect_status 0 "... --json" "$N" eval -q --json -m "$T/good.nlp" "$T/textless.tsv"
 check "... counted in --json" grep -q '"examples_without_text": 2,' "$T/out"
+# a gate given twice counts as given last, as any option does.
+# Regression (fixed): both applied, and a looser --min-f1 appended to a
+# default still failed on the stricter one
+expect_status 0 "--min-f1 0.999 --min-f1 0.5: the last" "$N" eval -m "$T/good.nlp" --min-f1 0.999 --min-f1 0.5 "$TEST"
+check "... one gate, passed" grep -q "the gate passed" "$T/err"
+expect_status 1 "--min-f1 0.5 --min-f1 0.999: the last" "$N" eval -q -m "$T/good.nlp" --min-f1 0.5 --min-f1 0.999 "$TEST"
+expect_status 0 "--min-class-f1 twice for one label: the last" "$N" eval -q -m "$T/good.nlp" --min-class-f1 spam=0.999 --min-class-f1 ham=0.5 --min-class-f1 spam=0.5 "$TEST"
 expect_status 0 "eval from stdin" sh -c "zcat '$TEST' | '$N' eval -q -m '$T/good.nlp' >'$T/stdin.out'"
 "$N" eval -q -m "$T/good.nlp" "$TEST" >"$T/file.out"
 check "stdin and file give the same report" cmp -s "$T/stdin.out" "$T/file.out"
