@@ -81,7 +81,8 @@ static const struct cli_opt options[] = {
 	{ CLI_ID_FIELD, 0, "id-field", "F", "JSONL id field, joining "
 	    "--predictions", NULL },
 	CLI_OPT_THREADS("threads (default: the CPUs it may\nuse); same results"),
-	{ 'q', 'q', "quiet", NULL, "no summary or timing on stderr (records\nskipped or damaged still said)", NULL },
+	{ 'q', 'q', "quiet", NULL, "no summary or timing on stderr (records\n"
+	    "skipped or damaged still said)", NULL },
 	CLI_OPT_HELP,
 	CLI_OPT_END,
 };

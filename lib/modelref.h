@@ -29,8 +29,8 @@ int nlp_modelref_parse(const char *s, struct nlp_ref *ref, struct nlp_err *e);
  * Does a -m argument name a file rather than a registry reference?  A path
  * (it contains '/'), a name ending like an artifact's (the endings of
  * nlp_registry_file_suffix(), which push refuses in a model name), or an
- * existing file other than a directory (never a model).  So a mistyped file name is "no such file", not a
- * registry's "no model".
+ * existing file other than a directory (never a model).  So a mistyped
+ * file name is "no such file", not a registry's "no model".
  */
 int nlp_modelref_is_path(const char *s);
 
