@@ -386,9 +386,9 @@ histograms(struct nlp_drift_histograms *h, const struct nlp_drift_ref *ref,
 		return -1;
 	h->nlabels = m->nclasses;
 	h->labels = (const char *const *)m->labels;
+	h->label_predicted = nlp_drift_predicted_own(ref);
 	for (i = 0; i < m->nclasses; i++) {
-		h->label_reference[i] = (double)nlp_profile_label_count(prof,
-		    m->labels[i]);
+		h->label_reference[i] = nlp_drift_predicted_reference(ref, i);
 		h->label_current[i] = p->pred[i];
 	}
 	h->has_reference_confidence = prof->has_confidence;

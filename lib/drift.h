@@ -198,7 +198,11 @@ struct nlp_drift_histograms {
 	size_t nlabels;
 	const char *const *labels;   /* the model's, borrowed: it must outlive
 	                                the report */
-	double *label_reference;     /* training count of each label */
+	double *label_reference;     /* predicted_labels' reference count of
+	                                each label: the model's predictions
+	                                on its held-out examples, or its
+	                                training labels (label_predicted 0) */
+	int label_predicted;
 	uint64_t *label_current;     /* current predictions of each */
 	int has_reference_confidence;    /* the profile has them */
 	double *reference_confidence;    /* held-out top-1 probabilities */

@@ -702,8 +702,10 @@ label_bars(struct out *o, const struct nlp_drift_histograms *hs)
 		o->oom = 1;
 		return;
 	}
-	put(o, "<figure><figcaption>Labels: reference (training) "
-	    "vs current (predicted)</figcaption>\n");
+	put(o, hs->label_predicted ? "<figure><figcaption>Labels: reference "
+	    "(predicted, held-out) vs current (predicted)</figcaption>\n" :
+	    "<figure><figcaption>Labels: reference (training) vs current "
+	    "(predicted)</figcaption>\n");
 	if (shown == 0 || (rt <= 0 && ct <= 0)) {
 		put(o, "<p class=\"none\">no labels</p></figure>\n");
 		free(rows);

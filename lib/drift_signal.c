@@ -423,8 +423,40 @@ shape(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
 }
 
 /* Held-out predictions a class that make a single-label model's own
-   predictions its reference (predictions()). */
+   predictions its reference (nlp_drift_predicted_reference()). */
 #define PREDICTED_PER_CLASS 20
+
+int
+nlp_drift_predicted_own(const struct nlp_drift_ref *ref)
+{
+	const struct nlp_model *m = ref->model;
+	const struct nlp_profile_stored *prof = &ref->profile;
+
+	/* the model's own predictions on the held-out examples (what it
+	   predicts of text like the training text), not the labels, whose
+	   mix an imperfect model does not predict (a multi-label one
+	   predicts fewer, the rare ones least).  A single-label model's,
+	   when they are enough for its classes (20 a class: fewer made
+	   their own noise drift, 400 texts over 500 classes did); else, or
+	   without them (none held out, an artifact of an older nlpops), the
+	   training labels, all of them */
+	return prof->has_predicted && (m->multilabel || prof->held_out >=
+	    (uint64_t)PREDICTED_PER_CLASS * m->nclasses);
+}
+
+double
+nlp_drift_predicted_reference(const struct nlp_drift_ref *ref, size_t i)
+{
+	const struct nlp_model *m = ref->model;
+	const struct nlp_strmap_entry *en;
+
+	if (!nlp_drift_predicted_own(ref))
+		return (double)nlp_profile_label_count(&ref->profile,
+		    m->labels[i]);
+	en = nlp_strmap_get(&ref->profile.predicted, m->labels[i],
+	    strlen(m->labels[i]));
+	return en != NULL ? (double)en->value : 0;
+}
 
 /* The model's predictions, without gold labels: the label mix and the
    top-1 confidences. */
@@ -436,7 +468,6 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	const struct nlp_model *m = ref->model;
 	const struct nlp_profile_stored *prof = &ref->profile;
 	size_t i, k;
-	int own;
 
 	/* a multi-label model predicts fewer labels than its training data
 	   has, the rare ones least: without its own predictions on held-out
@@ -449,23 +480,8 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 		    "held-out examples (an artifact of an older nlpops)");
 		goto confidence;
 	}
-	/* the reference: the model's own predictions on the held-out
-	   examples (what it predicts of text like the training text), not
-	   the labels, whose mix an imperfect model does not predict (a
-	   multi-label one predicts fewer, the rare ones least).  A
-	   single-label model's, when they are enough for its classes (a
-	   sample of 20 a class: fewer would make their own noise drift,
-	   400 texts over 500 classes did); else, or without them (none
-	   held out, an artifact of an older nlpops), the training labels,
-	   all of them */
-	own = prof->has_predicted && (m->multilabel ||
-	    prof->held_out >= (uint64_t)PREDICTED_PER_CLASS * m->nclasses);
 	for (i = 0; i < m->nclasses; i++) {
-		const struct nlp_strmap_entry *en = !own ? NULL :
-		    nlp_strmap_get(&prof->predicted, m->labels[i],
-		    strlen(m->labels[i]));
-		v->a[i] = own ? (en != NULL ? (double)en->value : 0) :
-		    (double)nlp_profile_label_count(prof, m->labels[i]);
+		v->a[i] = nlp_drift_predicted_reference(ref, i);
 		v->b[i] = (double)p->pred[i];
 	}
 	/* the rare labels in one bin of their own, after the others (none
