@@ -357,6 +357,18 @@ decide(struct nlp_drift_report *r, const struct nlp_drift_pass *p,
 		    (unsigned long long)p->fresh_dropped);
 }
 
+/* The most current confidences the reports draw (histograms()). */
+#define CONF_DRAWN 16384.0
+
+/* The values drawn for a text of count copies, at scale: at least one. */
+static size_t
+copies_drawn(uint64_t count, double scale)
+{
+	double k = nearbyint((double)count * scale);
+
+	return k < 1 ? 1 : (size_t)k;
+}
+
 /* What reports draw: the length histograms, and with a model the label
    counts of each side and the confidences. */
 static int
@@ -365,7 +377,8 @@ histograms(struct nlp_drift_histograms *h, const struct nlp_drift_ref *ref,
 {
 	const struct nlp_profile_stored *prof = &ref->profile;
 	const struct nlp_model *m = ref->model;
-	size_t i, n;
+	size_t i, n, k, nc = 0;
+	double total = 0, scale = 1;
 
 	memcpy(h->length_bins, prof->length_bins, sizeof h->length_bins);
 	memcpy(h->reference_token_length, prof->tok_hist, sizeof prof->tok_hist);
@@ -377,11 +390,21 @@ histograms(struct nlp_drift_histograms *h, const struct nlp_drift_ref *ref,
 	if (m == NULL)
 		return 0;
 	n = prof->nconfidence;
+	/* the current confidences, each text's as many times as it has
+	   copies (the sample keeps one with its count), so many at most
+	   that a day of one text repeated a million times draws the same
+	   picture in CONF_DRAWN values */
+	for (i = 0; i < p->conf.n; i++)
+		total += (double)p->conf.v[i].count;
+	if (total > CONF_DRAWN)
+		scale = CONF_DRAWN / total;
+	for (i = 0; i < p->conf.n; i++)
+		nc += copies_drawn(p->conf.v[i].count, scale);
 	if ((h->label_reference = malloc((m->nclasses + 1) * sizeof(double))) ==
 	    NULL || (h->label_current = malloc((m->nclasses + 1) *
 	    sizeof(uint64_t))) == NULL ||
 	    (h->reference_confidence = malloc((n + 1) * sizeof(double))) ==
-	    NULL || (h->current_confidence = malloc((p->conf.n + 1) *
+	    NULL || (h->current_confidence = malloc((nc + 1) *
 	    sizeof(double))) == NULL)
 		return -1;
 	h->nlabels = m->nclasses;
@@ -396,12 +419,13 @@ histograms(struct nlp_drift_histograms *h, const struct nlp_drift_ref *ref,
 		memcpy(h->reference_confidence, prof->confidence,
 		    n * sizeof(double));
 	h->nreference_confidence = n;
-	for (i = 0; i < p->conf.n; i++)
-		h->current_confidence[i] = p->conf.v[i].v;
-	if (p->conf.n > 1)
-		qsort(h->current_confidence, p->conf.n, sizeof(double),
+	for (i = 0, nc = 0; i < p->conf.n; i++)
+		for (k = copies_drawn(p->conf.v[i].count, scale); k > 0; k--)
+			h->current_confidence[nc++] = p->conf.v[i].v;
+	if (nc > 1)
+		qsort(h->current_confidence, nc, sizeof(double),
 		    nlp_cmp_double);
-	h->ncurrent_confidence = p->conf.n;
+	h->ncurrent_confidence = nc;
 	return 0;
 }
 

@@ -124,17 +124,29 @@ texts_release(struct nlp_drift_texts *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* Keep the k numbers of smallest hash. */
+/* Keep the k numbers of smallest hash, the entries of one hash (the
+   copies of one text) folded into one that counts them all
+   (nlp_length_sample_fold()'s way). */
 static void
 numbers_prune(struct nlp_drift_numbers *s)
 {
+	size_t i, w = 0;
+
 	sort_by(s->v, s->n, sizeof *s->v, cmp_number);
-	if (s->n > s->k)
-		s->n = s->k;
+	for (i = 0; i < s->n; i++) {
+		if (w > 0 && s->v[w - 1].hash == s->v[i].hash)
+			s->v[w - 1].count += s->v[i].count;
+		else if (w < s->k)
+			s->v[w++] = s->v[i];
+		else
+			break;
+	}
+	s->n = w;
 }
 
 static int
-numbers_add(struct nlp_drift_numbers *s, uint64_t hash, double v)
+numbers_add(struct nlp_drift_numbers *s, uint64_t hash, double v,
+    uint64_t count)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
@@ -151,6 +163,7 @@ numbers_add(struct nlp_drift_numbers *s, uint64_t hash, double v)
 		}
 	}
 	s->v[s->n].hash = hash;
+	s->v[s->n].count = count;
 	s->v[s->n++].v = v;
 	return 0;
 }
@@ -351,7 +364,9 @@ score_record(struct nlp_drift_pass *p, struct worker *w,
 		for (i = 0; i < m->nclasses; i++)
 			p->pred[i] += w->probs[i] >= NLP_MIN_P;
 	}
-	if (h < p->conf_max && numbers_add(&p->conf, h, w->probs[best]) < 0)
+	/* the k-th hash kept is still in: its copies count */
+	if (h <= p->conf_max && numbers_add(&p->conf, h, w->probs[best], 1) <
+	    0)
 		return -1;
 	for (i = 0; i < (*t)->n; i++)
 		p->oov += !nlp_model_has_bucket(m, (uint32_t)(w->sc.f.hash[i] >>
@@ -488,7 +503,8 @@ nlp_drift_pass_merge(struct nlp_drift_pass *p, struct nlp_drift_pass *c,
 	if (m != NULL)
 		merge_model(p, c, m);
 	for (i = 0; i < c->conf.n; i++)
-		if (numbers_add(&p->conf, c->conf.v[i].hash, c->conf.v[i].v) < 0)
+		if (numbers_add(&p->conf, c->conf.v[i].hash, c->conf.v[i].v,
+		    c->conf.v[i].count) < 0)
 			return -1;
 	for (i = 0; i < c->texts.n; i++) {
 		/* hand the string over: texts_add would copy it */
@@ -625,11 +641,8 @@ nlp_drift_pass_finish(struct nlp_drift_pass *p)
 
 	texts_prune(&p->texts);
 	numbers_prune(&p->conf);
-	if (p->prof.nsample > 1)
-		qsort(p->prof.sample, p->prof.nsample, sizeof *p->prof.sample,
-		    nlp_length_sample_cmp);
-	if (p->prof.nsample > NLP_PROFILE_SAMPLE)
-		p->prof.nsample = NLP_PROFILE_SAMPLE;
+	p->prof.nsample = nlp_length_sample_fold(p->prof.sample,
+	    p->prof.nsample, NLP_PROFILE_SAMPLE);
 	if (fresh_prune(p, p->seed) < 0)
 		return -1;
 	p->fresh_dropped = p->other;

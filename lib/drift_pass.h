@@ -44,7 +44,11 @@ struct nlp_drift_texts {
 
 /* A bottom-k sample of numbers (confidences). */
 struct nlp_drift_numbers {
-	struct nlp_drift_number { uint64_t hash; double v; } *v;
+	struct nlp_drift_number {
+		uint64_t hash;
+		double v;
+		uint64_t count;  /* the records of that text (its copies) */
+	} *v;
 	size_t n, cap, k;
 };
 

@@ -65,16 +65,23 @@ samples_json(json_t *o, const struct nlp_drift_pass *p)
 
 	if (ls == NULL || cf == NULL || tx == NULL)
 		goto out;
-	for (i = 0; i < p->prof.nsample; i++)
-		if (json_array_append_new(ls, json_pack("[oII]",
-		    hash_hex(p->prof.sample[i].hash),
-		    (json_int_t)p->prof.sample[i].tokens,
-		    (json_int_t)p->prof.sample[i].chars)) < 0)
+	/* an entry's count after it when its text had copies */
+	for (i = 0; i < p->prof.nsample; i++) {
+		const struct nlp_length_sample *s = &p->prof.sample[i];
+		if (json_array_append_new(ls, s->count > 1 ? json_pack("[oIII]",
+		    hash_hex(s->hash), (json_int_t)s->tokens,
+		    (json_int_t)s->chars, (json_int_t)s->count) :
+		    json_pack("[oII]", hash_hex(s->hash), (json_int_t)s->tokens,
+		    (json_int_t)s->chars)) < 0)
 			goto out;
-	for (i = 0; i < p->conf.n; i++)
-		if (json_array_append_new(cf, json_pack("[of]",
-		    hash_hex(p->conf.v[i].hash), p->conf.v[i].v)) < 0)
+	}
+	for (i = 0; i < p->conf.n; i++) {
+		const struct nlp_drift_number *c = &p->conf.v[i];
+		if (json_array_append_new(cf, c->count > 1 ? json_pack("[ofI]",
+		    hash_hex(c->hash), c->v, (json_int_t)c->count) :
+		    json_pack("[of]", hash_hex(c->hash), c->v)) < 0)
 			goto out;
+	}
 	for (i = 0; i < p->texts.n; i++)
 		if (json_array_append_new(tx, json_pack("[os]",
 		    hash_hex(p->texts.v[i].hash), p->texts.v[i].text)) < 0)
@@ -186,6 +193,23 @@ get_count(const json_t *x, const char *field, uint64_t *v, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/* The count of copies at entry[i] of a sample's entry, 1 when it has none
+ * (a text without copies); written only from 2 on. */
+static int
+get_copies(const json_t *entry, size_t i, const char *field, uint64_t *v,
+    struct nlp_err *e)
+{
+	int rc;
+
+	*v = 1;
+	if (json_array_size(entry) <= i)
+		return NLP_OK;
+	if ((rc = get_count(json_array_get(entry, i), field, v, e)) != NLP_OK)
+		return rc;
+	return *v >= 2 ? NLP_OK : bad(e, field, "has a count of copies below "
+	    "2");
+}
+
 static int
 get_hash(const json_t *x, const char *field, uint64_t *v, struct nlp_err *e)
 {
@@ -292,15 +316,19 @@ get_samples(struct nlp_drift_pass *p, const json_t *o, size_t keep,
 	p->prof.sample_cap = json_array_size(a);
 	json_array_foreach(a, i, x) {
 		struct nlp_length_sample *s = &p->prof.sample[i];
-		if (!json_is_array(x) || json_array_size(x) != 3)
+		if (!json_is_array(x) || json_array_size(x) < 3 ||
+		    json_array_size(x) > 4)
 			return bad(e, "length_sample", "has an entry that is "
-			    "not [hash, tokens, chars]");
+			    "not [hash, tokens, chars] or [hash, tokens, chars, "
+			    "count]");
 		if ((rc = get_hash(json_array_get(x, 0), "length_sample",
 		    &s->hash, e)) != NLP_OK ||
 		    (rc = get_count(json_array_get(x, 1), "length_sample", &t,
 		    e)) != NLP_OK ||
 		    (rc = get_count(json_array_get(x, 2), "length_sample", &c,
-		    e)) != NLP_OK)
+		    e)) != NLP_OK ||
+		    (rc = get_copies(x, 3, "length_sample", &s->count, e)) !=
+		    NLP_OK)
 			return rc;
 		if (t > UINT32_MAX || c > UINT32_MAX)
 			return bad(e, "length_sample", "has a length out of "
@@ -318,13 +346,15 @@ get_samples(struct nlp_drift_pass *p, const json_t *o, size_t keep,
 	p->conf.cap = json_array_size(a);
 	json_array_foreach(a, i, x) {
 		const json_t *v = json_array_get(x, 1);
-		if (!json_is_array(x) || json_array_size(x) != 2 ||
-		    !json_is_number(v) || !(json_number_value(v) >= 0 &&
-		    json_number_value(v) <= 1))
+		if (!json_is_array(x) || json_array_size(x) < 2 ||
+		    json_array_size(x) > 3 || !json_is_number(v) ||
+		    !(json_number_value(v) >= 0 && json_number_value(v) <= 1))
 			return bad(e, "confidence", "has an entry that is not "
-			    "[hash, probability]");
+			    "[hash, probability] or [hash, probability, count]");
 		if ((rc = get_hash(json_array_get(x, 0), "confidence",
-		    &p->conf.v[i].hash, e)) != NLP_OK)
+		    &p->conf.v[i].hash, e)) != NLP_OK ||
+		    (rc = get_copies(x, 2, "confidence", &p->conf.v[i].count,
+		    e)) != NLP_OK)
 			return rc;
 		p->conf.v[i].v = json_number_value(v);
 		p->conf.n++;
@@ -457,6 +487,16 @@ consistent(const struct nlp_drift_pass *p, size_t ntop,
 			return bad(e, "predicted", "counts more texts than the "
 			    "records");
 	}
+	/* the samples' copies: records of the part, each counted once
+	   (checked as they add up: each at most 2^53, no sum wraps) */
+	for (i = 0, pr = 0; i < p->prof.nsample; i++)
+		if ((pr += p->prof.sample[i].count) > p->prof.docs)
+			return bad(e, "length_sample", "counts more texts than "
+			    "the documents");
+	for (i = 0, pr = 0; i < p->conf.n; i++)
+		if ((pr += p->conf.v[i].count) > p->records)
+			return bad(e, "confidence", "counts more texts than the "
+			    "records");
 	return NLP_OK;
 }
 

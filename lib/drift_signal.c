@@ -130,25 +130,28 @@ nlp_drift_share_signal(struct nlp_drift_report *r, const char *name,
 	return s == NULL ? -1 : 0;
 }
 
-/* Mean and standard deviation of v[0..n). */
+/* Mean and standard deviation of v[0..n), each value counted w[i] times
+ * (NULL: once). */
 static void
-mean_sd(const double *v, size_t n, double *mean, double *sd)
+mean_sd(const double *v, const double *w, size_t n, double *mean, double *sd)
 {
-	double s = 0, ss = 0;
+	double s = 0, ss = 0, t = 0;
 	size_t i;
 
+	for (i = 0; i < n; i++) {
+		s += w != NULL ? w[i] * v[i] : v[i];
+		t += w != NULL ? w[i] : 1;
+	}
+	*mean = t > 0 ? s / t : 0;
 	for (i = 0; i < n; i++)
-		s += v[i];
-	*mean = n ? s / n : 0;
-	for (i = 0; i < n; i++)
-		ss += (v[i] - *mean) * (v[i] - *mean);
-	*sd = n > 1 ? sqrt(ss / (n - 1)) : 0;
+		ss += (w != NULL ? w[i] : 1) * (v[i] - *mean) * (v[i] - *mean);
+	*sd = t > 1 ? sqrt(ss / (t - 1)) : 0;
 }
 
 int
 nlp_drift_sample_signal(struct nlp_drift_report *r, const char *name,
-    const double *ref, size_t rn, const double *cur, size_t cn, int small,
-    const struct nlp_drift_opts *o)
+    const double *ref, const double *rw, size_t rn, const double *cur,
+    const double *cw, size_t cn, int small, const struct nlp_drift_opts *o)
 {
 	double d, p, w, mean, sd, cmean, csd;
 	struct nlp_drift_signal *s;
@@ -158,16 +161,16 @@ nlp_drift_sample_signal(struct nlp_drift_report *r, const char *name,
 		return 0;
 	/* neither sample is empty and every value is finite: failing here is
 	   out of memory (stats.h) */
-	if (nlp_ks_2samp(ref, rn, cur, cn, &d, &p, &exact) < 0 ||
-	    isnan(w = nlp_wasserstein(ref, rn, cur, cn)))
+	if (nlp_ks_2samp_w(ref, rw, rn, cur, cw, cn, &d, &p, &exact) < 0 ||
+	    isnan(w = nlp_wasserstein_w(ref, rw, rn, cur, cw, cn)))
 		return -1;
 	/* a small reference sample is small whatever the current one is: a
 	   model's held-out confidences may be 50 values, whose normed
 	   Wasserstein distance to any large sample is above the effect
-	   threshold most of the time */
-	small = small || rn <= o->small;
-	mean_sd(ref, rn, &mean, &sd);
-	mean_sd(cur, cn, &cmean, &csd);
+	   threshold most of the time (a weighted one: its effective size) */
+	small = small || nlp_effective_size(rw, rn) <= (double)o->small;
+	mean_sd(ref, rw, rn, &mean, &sd);
+	mean_sd(cur, cw, cn, &cmean, &csd);
 	w /= sd > 0 ? sd : 1;
 	if (!small)
 		return add_values(r, name, "wasserstein_normed", w, p,
@@ -333,11 +336,25 @@ reference_oov(const struct nlp_drift_ref *ref, double *oov_out, double *n_out)
 	return 0;
 }
 
-/* Two vectors of counts or values that the signals below fill in turn:
-   n entries each, the most any of them needs. */
+/* Two vectors of counts or values that the signals below fill in turn,
+   and the weights of b's values: n entries each, the most any of them
+   needs. */
 struct scratch {
-	double *a, *b;
+	double *a, *b, *w;
 };
+
+/* w, unless every weight is 1: then NULL (the unweighted statistics, bit
+   for bit). */
+static const double *
+weights(const double *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; w != NULL && i < n; i++)
+		if (w[i] != 1)
+			return w;
+	return NULL;
+}
 
 /*
  * Tokens: the documents of each of the reference's top tokens and of
@@ -398,14 +415,18 @@ shape(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
 	double cnl = (double)(p->prof.digit + p->prof.punct + p->prof.other);
 	size_t before;
 
+	/* each distinct text of the samples weighed by its copies */
 	for (i = 0; i < cn; i++) {
 		v->a[i] = p->prof.sample[i].tokens;
 		v->b[i] = p->prof.sample[i].chars;
+		v->w[i] = (double)p->prof.sample[i].count;
 	}
 	if (nlp_drift_sample_signal(r, "length_tokens", prof->sample_tokens,
-	    prof->nsample, v->a, cn, small, o) < 0 ||
+	    weights(prof->sample_count, prof->nsample), prof->nsample, v->a,
+	    weights(v->w, cn), cn, small, o) < 0 ||
 	    nlp_drift_sample_signal(r, "length_chars", prof->sample_chars,
-	    prof->nsample, v->b, cn, small, o) < 0)
+	    weights(prof->sample_count, prof->nsample), prof->nsample, v->b,
+	    weights(v->w, cn), cn, small, o) < 0)
 		return -1;
 	before = r->nsignals;
 	if (nlp_drift_share_signal(r, "non_letter_share", rnl, rl + rnl, cnl,
@@ -499,14 +520,17 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	    small, o) < 0)
 		return -1;
 confidence:
-	for (i = 0; i < p->conf.n; i++)
+	for (i = 0; i < p->conf.n; i++) {
 		v->b[i] = p->conf.v[i].v;
+		v->w[i] = (double)p->conf.v[i].count;
+	}
 	if (prof->nconfidence == 0 && p->conf.n > 0)
 		nlp_drift_warn(r, "confidence not compared: the model held out "
 		    "no examples to record its confidence on");
 	else if (p->conf.n > 0 &&
-	    nlp_drift_sample_signal(r, "confidence", prof->confidence,
-	    prof->nconfidence, v->b, p->conf.n, small, o) < 0)
+	    nlp_drift_sample_signal(r, "confidence", prof->confidence, NULL,
+	    prof->nconfidence, v->b, weights(v->w, p->conf.n), p->conf.n,
+	    small, o) < 0)
 		return -1;
 	return 0;
 }
@@ -604,7 +628,8 @@ nlp_drift_signals(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 		n = max3(n, ref->model->nclasses, p->conf.n);
 	v.a = malloc((n + 1) * sizeof *v.a);
 	v.b = malloc((n + 1) * sizeof *v.b);
-	if (v.a != NULL && v.b != NULL &&
+	v.w = malloc((n + 1) * sizeof *v.w);
+	if (v.a != NULL && v.b != NULL && v.w != NULL &&
 	    vocabulary(r, ref, p, &v, o) == 0 &&
 	    shape(r, &ref->profile, p, &v, small, o) == 0 &&
 	    (ref->model == NULL || predictions(r, ref, p, &v, small, o) == 0) &&
@@ -612,6 +637,7 @@ nlp_drift_signals(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 		rc = 0;
 	free(v.a);
 	free(v.b);
+	free(v.w);
 	return rc;
 }
 

@@ -69,12 +69,12 @@ sample_push(struct nlp_profile *p, const struct nlp_length_sample *s)
 	}
 	p->sample[p->nsample++] = *s;
 	/* keep the smallest hashes only: a bottom-k sample stays bounded, and
-	   pruning early gives the same sample as pruning at the end */
-	if (p->nsample >= 4 * NLP_PROFILE_SAMPLE) {
-		qsort(p->sample, p->nsample, sizeof *p->sample,
-		    nlp_length_sample_cmp);
-		p->nsample = NLP_PROFILE_SAMPLE;
-	}
+	   pruning early gives the same sample as pruning at the end (a text
+	   cut now has k smaller ones kept: it, and the copies of it still
+	   to come, never make the final sample) */
+	if (p->nsample >= 4 * NLP_PROFILE_SAMPLE)
+		p->nsample = nlp_length_sample_fold(p->sample, p->nsample,
+		    NLP_PROFILE_SAMPLE);
 	return 0;
 }
 
@@ -92,6 +92,7 @@ nlp_profile_add(struct nlp_profile *p, const char *text, size_t len,
 		p->bad_utf8++;
 	p->tokens += tok->n;
 	s.hash = doc_hash;
+	s.count = 1;
 	s.tokens = (uint32_t)tok->n;
 	s.chars = (uint32_t)count_chars(p, text, len);
 	p->tok_hist[nlp_profile_bin(s.tokens)]++;
@@ -147,6 +148,24 @@ nlp_profile_merge(struct nlp_profile *dst, const struct nlp_profile *src)
 		if (sample_push(dst, &src->sample[i]) < 0)
 			return -1;
 	return 0;
+}
+
+size_t
+nlp_length_sample_fold(struct nlp_length_sample *s, size_t n, size_t k)
+{
+	size_t i, w = 0;
+
+	if (n > 1)
+		qsort(s, n, sizeof *s, nlp_length_sample_cmp);
+	for (i = 0; i < n; i++) {
+		if (w > 0 && s[w - 1].hash == s[i].hash)
+			s[w - 1].count += s[i].count;
+		else if (w < k)
+			s[w++] = s[i];
+		else
+			break;
+	}
+	return w;
 }
 
 int
@@ -256,7 +275,8 @@ counts_json(json_t *root, const struct nlp_profile *p)
 	return r;
 }
 
-/* The length sample: [tokens, chars] of the documents of smallest hash. */
+/* The length sample: [tokens, chars] of the documents of smallest hash,
+ * and their count after them when a text had copies. */
 static int
 sample_json(json_t *root, struct nlp_profile *p)
 {
@@ -264,13 +284,15 @@ sample_json(json_t *root, struct nlp_profile *p)
 	size_t i;
 	int r = 0;
 
-	if (p->nsample > 1)
-		qsort(p->sample, p->nsample, sizeof *p->sample,
-		    nlp_length_sample_cmp);
-	for (i = 0; a && i < p->nsample && i < NLP_PROFILE_SAMPLE; i++) {
+	p->nsample = nlp_length_sample_fold(p->sample, p->nsample,
+	    NLP_PROFILE_SAMPLE);
+	for (i = 0; a && i < p->nsample; i++) {
 		json_t *pair = json_array();
 		r |= json_array_append_new(pair, json_integer(p->sample[i].tokens));
 		r |= json_array_append_new(pair, json_integer(p->sample[i].chars));
+		if (p->sample[i].count > 1)
+			r |= json_array_append_new(pair, json_integer((json_int_t)
+			    p->sample[i].count));
 		r |= json_array_append_new(a, pair);
 	}
 	return r | json_object_set_new(root, "length_sample", a);
@@ -542,6 +564,7 @@ parse_sample(const json_t *prof, struct nlp_profile_stored *s,
     struct nlp_err *e)
 {
 	const json_t *x = json_object_get(prof, "length_sample"), *y;
+	double total = 0;
 	char f[96];
 	size_t i, j, n = json_array_size(x);
 	uint64_t v = 0;
@@ -551,20 +574,33 @@ parse_sample(const json_t *prof, struct nlp_profile_stored *s,
 	    NLP_OK)
 		return rc;
 	if ((s->sample_tokens = malloc((n + 1) * sizeof(double))) == NULL ||
-	    (s->sample_chars = malloc((n + 1) * sizeof(double))) == NULL)
+	    (s->sample_chars = malloc((n + 1) * sizeof(double))) == NULL ||
+	    (s->sample_count = malloc((n + 1) * sizeof(double))) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	json_array_foreach(x, i, y) {
+		size_t k = json_array_size(y);
 		snprintf(f, sizeof f, "length_sample[%zu]", i);
-		if (!json_is_array(y) || json_array_size(y) != 2)
-			return bad_field(e, f, "is not [tokens, chars]");
-		for (j = 0; j < 2; j++) {
+		if (!json_is_array(y) || k < 2 || k > 3)
+			return bad_field(e, f, "is not [tokens, chars] or "
+			    "[tokens, chars, count]");
+		s->sample_count[i] = 1;
+		for (j = 0; j < k; j++) {
 			snprintf(f, sizeof f, "length_sample[%zu][%zu]", i, j);
-			if ((rc = check_count(json_array_get(y, j), f, UINT32_MAX,
-			    &v, e)) != NLP_OK)
+			/* a count of copies: at least 2, within what a double
+			   holds exactly */
+			if ((rc = check_count(json_array_get(y, j), f, j < 2 ?
+			    UINT32_MAX : (UINT64_C(1) << 53), &v, e)) != NLP_OK)
 				return rc;
-			(j == 0 ? s->sample_tokens : s->sample_chars)[i] =
-			    (double)v;
+			if (j == 2 && v < 2)
+				return bad_field(e, f, "is a count of copies below 2");
+			(j == 0 ? s->sample_tokens : j == 1 ? s->sample_chars :
+			    s->sample_count)[i] = (double)v;
 		}
+		/* its texts' copies, each counted once, are the documents' */
+		total += s->sample_count[i];
+		if (total > (double)s->docs)
+			return bad_field(e, "length_sample", "counts more texts "
+			    "than docs");
 	}
 	s->nsample = n;
 	return NLP_OK;
@@ -737,6 +773,7 @@ void
 nlp_profile_stored_release(struct nlp_profile_stored *s)
 {
 	free(s->sample_tokens);
+	free(s->sample_count);
 	free(s->sample_chars);
 	free(s->confidence);
 	nlp_strmap_release(&s->top);

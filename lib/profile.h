@@ -49,6 +49,7 @@
 struct nlp_length_sample {
 	uint64_t hash;
 	uint32_t tokens, chars;
+	uint64_t count;          /* the records of that text (its copies) */
 };
 
 struct nlp_profile {
@@ -73,6 +74,18 @@ int nlp_doc_once(uint64_t **last, size_t *cap, size_t k, uint64_t doc);
 
 /* Order length samples by hash (then value): the bottom-k order. */
 int nlp_length_sample_cmp(const void *a, const void *b);
+
+/*
+ * Sort s[0..n) into the bottom-k order, fold the entries of one hash
+ * (copies of one text) into one that counts them all, and keep the first
+ * k: the new n.  A sample of distinct texts, each with its count, is the
+ * same whatever the order the records came in and however they were
+ * split and merged, and a text repeated many times is in it, or not, as
+ * one text with its weight, never as thousands of entries that crowd out
+ * the rest (or none of them).
+ */
+size_t nlp_length_sample_fold(struct nlp_length_sample *s, size_t n,
+    size_t k);
 
 /* The bin of a length: 0, 1, 2-3, 4-7, ... (powers of two). */
 unsigned nlp_profile_bin(uint64_t len);
@@ -122,6 +135,7 @@ struct nlp_profile_stored {
 	uint64_t length_bins[NLP_PROFILE_BINS];  /* upper bounds */
 	uint64_t tok_hist[NLP_PROFILE_BINS], char_hist[NLP_PROFILE_BINS];
 	double *sample_tokens, *sample_chars;    /* the length sample */
+	double *sample_count;    /* each one's records (its text's copies) */
 	size_t nsample;
 	struct nlp_strmap top;       /* top tokens -> documents, in file order */
 	struct nlp_strmap labels;    /* label -> count, in file order */

@@ -674,6 +674,10 @@ kolmogorov_sf(long n, double x)
  * Else kstwo.sf(D, round(mn / (m + n))), rounding half to even as NumPy.
  * Sorting is O(n) (radix); the exact lattice is bounded as explained above.
  */
+/* The largest sample the exact two-sample distribution is taken for
+   (SciPy's 'auto'). */
+#define KS_EXACT_MAX 10000
+
 int
 nlp_ks_2samp(const double *x, size_t n, const double *y, size_t m,
     double *d, double *p, int *exact)
@@ -711,7 +715,7 @@ nlp_ks_2samp(const double *x, size_t n, const double *y, size_t m,
 	D = mins > maxs ? mins : maxs;
 	if (D > 1)
 		D = 1;
-	if ((n > m ? n : m) <= 10000) {
+	if ((n > m ? n : m) <= KS_EXACT_MAX) {
 		long a = (long)n, b = (long)m, g = a, r = b, lcm, h;
 		while (r) {
 			long t = g % r;
@@ -1030,6 +1034,175 @@ nlp_wasserstein(const double *x, size_t n, const double *y, size_t m)
 		started = 1;
 	}
 	free(xs), free(ys);
+	return ksum_value(&s);
+}
+
+/* ----------------------------------------------------------------------
+ * Weighted samples (nlp_ks_2samp_w, nlp_wasserstein_w).
+ */
+
+struct wvalue {
+	double v, w;
+};
+
+static int
+cmp_wvalue(const void *a, const void *b)
+{
+	const struct wvalue *x = a, *y = b;
+
+	return before(x->v, y->v) ? -1 : before(y->v, x->v) ? 1 : 0;
+}
+
+/* x with its weights, sorted by value (NULL when out of memory); the
+ * weights' sum in *total. */
+static struct wvalue *
+wsorted(const double *x, const double *w, size_t n, double *total)
+{
+	struct wvalue *s = malloc((n ? n : 1) * sizeof *s);
+	size_t i;
+
+	*total = 0;
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		s[i].v = x[i];
+		s[i].w = w != NULL ? w[i] : 1;
+		*total += s[i].w;
+	}
+	qsort(s, n, sizeof *s, cmp_wvalue);
+	return s;
+}
+
+double
+nlp_effective_size(const double *w, size_t n)
+{
+	double s = 0, ss = 0;
+	size_t i;
+
+	if (w == NULL)
+		return (double)n;
+	for (i = 0; i < n; i++) {
+		s += w[i];
+		ss += w[i] * w[i];
+	}
+	return ss > 0 ? s * s / ss : 0;
+}
+
+/* The two weighted CDFs walked together: the largest differences each
+ * way (KS) and, with area, the integral of their absolute difference
+ * (Wasserstein).  -1 when out of memory. */
+static int
+wwalk(const double *x, const double *xw, size_t n, const double *y,
+    const double *yw, size_t m, double *d, struct ksum *area)
+{
+	struct wvalue *xs, *ys;
+	double tn, tm, ci = 0, cj = 0, maxs = 0, mins = 0, prev = 0;
+	size_t i = 0, j = 0;
+	int started = 0;
+
+	xs = wsorted(x, xw, n, &tn);
+	ys = wsorted(y, yw, m, &tm);
+	if (xs == NULL || ys == NULL || !(tn > 0 && tm > 0)) {
+		free(xs), free(ys);
+		return -1;
+	}
+	while (i < n || j < m) {
+		double v, diff;
+		if (j >= m || (i < n && !before(ys[j].v, xs[i].v)))
+			v = xs[i].v;
+		else
+			v = ys[j].v;
+		if (area != NULL && started)
+			kadd(area, fabs(ci / tn - cj / tm) * (v - prev));
+		while (i < n && !before(v, xs[i].v))
+			ci += xs[i++].w;
+		while (j < m && !before(v, ys[j].v))
+			cj += ys[j++].w;
+		diff = ci / tn - cj / tm;
+		if (diff > maxs)
+			maxs = diff;
+		if (-diff > mins)
+			mins = -diff;
+		prev = v;
+		started = 1;
+	}
+	free(xs), free(ys);
+	*d = mins > maxs ? mins : maxs;
+	if (*d > 1)
+		*d = 1;
+	return 0;
+}
+
+/* x with each value written out w[i] times (w NULL: x itself, copied), or
+ * NULL when out of memory; the number in *len. */
+static double *
+copies(const double *x, const double *w, size_t n, size_t *len)
+{
+	double *out;
+	size_t i, k, t = 0;
+
+	for (i = 0; i < n; i++)
+		t += w != NULL ? (size_t)w[i] : 1;
+	if ((out = malloc((t ? t : 1) * sizeof *out)) == NULL)
+		return NULL;
+	for (i = 0, t = 0; i < n; i++)
+		for (k = 0; k < (w != NULL ? (size_t)w[i] : 1); k++)
+			out[t++] = x[i];
+	*len = t;
+	return out;
+}
+
+int
+nlp_ks_2samp_w(const double *x, const double *xw, size_t n,
+    const double *y, const double *yw, size_t m, double *d, double *p,
+    int *exact)
+{
+	double D, ne, me, en, prob, tn = 0, tm = 0;
+	size_t i;
+
+	if (xw == NULL && yw == NULL)
+		return nlp_ks_2samp(x, n, y, m, d, p, exact);
+	for (i = 0; i < n; i++)
+		tn += xw != NULL ? xw[i] : 1;
+	for (i = 0; i < m; i++)
+		tm += yw != NULL ? yw[i] : 1;
+	if (tn <= KS_EXACT_MAX && tm <= KS_EXACT_MAX) {
+		/* the copies written out, within the exact test's reach:
+		   the test of the records themselves (when the sample holds
+		   every distinct text, as a day's few hundred texts, the
+		   records are all there) */
+		size_t nx, ny;
+		double *cx = copies(x, xw, n, &nx), *cy = copies(y, yw, m, &ny);
+		int rc = cx != NULL && cy != NULL ? nlp_ks_2samp(cx, nx, cy, ny,
+		    d, p, exact) : -1;
+		free(cx), free(cy);
+		return rc;
+	}
+	if (n == 0 || m == 0 || wwalk(x, xw, n, y, yw, m, &D, NULL) < 0)
+		return -1;
+	ne = nlp_effective_size(xw, n);
+	me = nlp_effective_size(yw, m);
+	en = ne * me / (ne + me);
+	prob = kolmogorov_sf((long)nearbyint(en < 1 ? 1 : en), D);
+	if (isnan(prob))
+		return -1;
+	*d = D;
+	*p = clip01(prob);
+	*exact = 0;
+	return 0;
+}
+
+double
+nlp_wasserstein_w(const double *x, const double *xw, size_t n,
+    const double *y, const double *yw, size_t m)
+{
+	struct ksum s = { 0, 0 };
+	double d;
+
+	if (xw == NULL && yw == NULL)
+		return nlp_wasserstein(x, n, y, m);
+	if (n == 0 || m == 0 || wwalk(x, xw, n, y, yw, m, &d, &s) < 0)
+		return NAN;
 	return ksum_value(&s);
 }
 

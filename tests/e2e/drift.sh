@@ -223,6 +223,34 @@ yes "hello world" | head -n 1200 >hw.txt
 "$N" drift --json --reference hw.txt hw2.txt >hw.json 2>/dev/null
 json_check "vocabulary: the same mix over the reference's tokens, chi2 0" hw.json \
     "sig('vocabulary')['detail']['chi2'] == 0 and sig('vocabulary')['detail']['chi2_p_value'] == 1"
+# the length sample: bottom-k of distinct texts, each with its copies.
+# 5000 records, 2000 of them one text: its copies are one entry that
+# counts 2000, and the 3001 distinct texts are all there, so the figures
+# are the records' own (scipy.stats' distance on every line).  Regression (fixed): the
+# copies, of one hash, were all in the sample or none (here all: 2000 of
+# its 4096 entries), and the distance read 1.95 where it is 1.59
+"$PY" -c '
+import random
+r = random.Random(5)
+def line(n): return " ".join("w%s" % "".join(r.choice("abcdefgh") for _ in range(3)) for _ in range(n))
+open("lr.txt", "w").write("".join(line(r.randint(1, 30)) + "\n" for _ in range(1500)))
+cur = [line(r.randint(1, 30)) for _ in range(3000)] + [line(50)] * 2000
+r.shuffle(cur)
+open("lc.txt", "w").write("\n".join(cur) + "\n")'
+"$N" drift --json --reference lr.txt lc.txt >lc.json 2>/dev/null
+res=$("$PY" -c '
+import json, statistics
+def wasserstein_distance(u, v):   # scipy.stats, without SciPy
+    vals = sorted(set(u) | set(v)); w = 0
+    for a, b in zip(vals, vals[1:]):
+        w += abs(sum(x <= a for x in u) / len(u) - sum(x <= a for x in v) / len(v)) * (b - a)
+    return w
+d = json.load(open("lc.json"))
+ref = [len(l.split()) for l in open("lr.txt")]; cur = [len(l.split()) for l in open("lc.txt")]
+want = wasserstein_distance(ref, cur) / statistics.stdev(ref)
+s = [x for x in d["signals"] if x["name"] == "length_tokens"][0]
+print("ok" if abs(s["statistic"] - want) <= 1e-9 and abs(s["current"] - sum(cur) / len(cur)) <= 1e-6 else "%r, want %r" % (s["statistic"], want))' 2>&1)
+check "a text of 2000 copies: length_tokens as SciPy on every record ($res)" test "$res" = ok
 # a short day: the distributions it cannot fill are left out, and said
 head -n 5 b.txt >five.txt
 expect_status 0 "-m, 5 current records" "$N" drift --json -m half.nlp five.txt

@@ -37,6 +37,21 @@ check "drift --profiles on 4 parts = drift on the whole text, --json byte for by
 "$N" drift -q -m m.nlp --json --profiles part.03.prof part.01.prof \
     part.00.prof part.02.prof >shuffled.json 2>/dev/null
 check "... in any order of the parts" cmp -s one.json shuffled.json
+# past the samples' 4096 distinct texts, with copies of two texts spread
+# over the parts (a sample keeps a text once, with its count): the same
+{ cat all.txt; sed 's/^/again /' all.txt; yes "$(sed -n 5p all.txt)" | head -n 1500
+	yes "$(sed -n 9p all.txt)" | head -n 700; } | awk 'BEGIN { srand(3) } { print rand() "\t" $0 }' |
+	sort -k1,1 | cut -f2- >dup.txt
+split -n l/4 -d dup.txt dpart.
+"$N" drift -q -m m.nlp --json dup.txt >dup-one.json 2>/dev/null
+for p in dpart.00 dpart.01 dpart.02 dpart.03; do
+	"$N" predict -q -m m.nlp --profile-out "$p.prof" "$p" >/dev/null 2>&1
+done
+"$N" drift -q -m m.nlp --json --profiles dpart.00.prof dpart.01.prof \
+    dpart.02.prof dpart.03.prof >dup-merged.json 2>/dev/null
+check "copies over 4 parts, $(wc -l <dup.txt) records: the merged report is the one pass's" \
+    sh -c "[ -s dup-one.json ] && cmp -s dup-one.json dup-merged.json"
+check "... whose parts count a text's copies" grep -q '\[ *"[0-9a-f]\{16\}", *[0-9]*, *[0-9]*, *[0-9][0-9]* *\]' dpart.01.prof
 check "... the report covers all $(wc -l <all.txt) records" \
     grep -q "\"current_records\": $(wc -l <all.txt)," merged.json
 "$N" predict -q -m m.nlp --threads 2 --profile-out t2.prof part.01 >/dev/null

@@ -115,8 +115,11 @@ for k in ["length_bins", "token_length_hist", "char_length_hist"]:
         case([k, 3], v)
 for v in ["x", {}, None, MISSING, [[1, 1]] * 4097]:
     case(["length_sample"], v)
-for v in [[5], [5, 5, 5], "x", None, {"a": 1}]:
+for v in [[5], [5, 5, 5, 5], "x", None, {"a": 1}]:
     case(["length_sample", 2], v)
+# a text's count of copies: 2 or more, all of them at most the documents
+case(["length_sample", 2], [5, 5, 1], "length_sample[2][2]")
+case(["length_sample", 2], [5, 5, docs + 1], "length_sample")
 for v in ["x", -1, 1e308, None, 2 ** 32]:
     case(["length_sample", 2, 0], v)
     case(["length_sample", 2, 1], v)

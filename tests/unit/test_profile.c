@@ -357,10 +357,31 @@ TEST(doc_once_counts_each_entry_once_per_document)
 
 TEST(length_samples_order_by_hash_then_value)
 {
-	struct nlp_length_sample a = { 1, 5, 9 }, b = { 2, 1, 1 }, c = { 1, 5, 10 };
+	struct nlp_length_sample a = { 1, 5, 9, 1 }, b = { 2, 1, 1, 1 },
+	    c = { 1, 5, 10, 1 };
 
 	cr_assert_lt(nlp_length_sample_cmp(&a, &b), 0);
 	cr_assert_gt(nlp_length_sample_cmp(&b, &a), 0);
 	cr_assert_lt(nlp_length_sample_cmp(&a, &c), 0);
 	cr_assert_eq(nlp_length_sample_cmp(&a, &a), 0);
+}
+
+/* Copies of one text (one hash) fold into one entry that counts them,
+   whatever their order; the k distinct hashes of smallest value are kept,
+   with their whole counts. */
+TEST(length_samples_fold_copies_into_counts)
+{
+	struct nlp_length_sample s[] = {
+		{ 9, 3, 30, 1 }, { 4, 2, 20, 1 }, { 9, 3, 30, 1 },
+		{ 7, 1, 10, 1 }, { 4, 2, 20, 2 }, { 9, 3, 30, 1 },
+		{ 12, 5, 50, 1 },
+	};
+	size_t n = nlp_length_sample_fold(s, 7, 3);
+
+	cr_assert_eq(n, 3);
+	cr_assert(s[0].hash == 4 && s[0].count == 3);
+	cr_assert(s[1].hash == 7 && s[1].count == 1);
+	cr_assert(s[2].hash == 9 && s[2].count == 3);
+	cr_assert_eq(nlp_length_sample_fold(s, 3, 2), 2);
+	cr_assert(s[0].count == 3 && s[1].count == 1);
 }

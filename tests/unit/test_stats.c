@@ -375,6 +375,64 @@ LEAK_TEST(wasserstein, matches_scipy_on_samples_with_ties)
 	json_decref(cases);
 }
 
+/* Weighted samples: a value of weight w is w copies of it.  The distance
+   and the KS statistic are those of the samples written out copy by copy
+   (and SciPy's weighted wasserstein_distance([1,2,3], [2,4], [1,1,3],
+   [2,1]) is 0.8); without weights, the unweighted functions' bits. */
+LEAK_TEST(wasserstein, weighted_samples_are_their_copies)
+{
+	double x[] = { 1, 2, 3 }, xw[] = { 1, 1, 3 }, y[] = { 2, 4 },
+	    yw[] = { 2, 1 };
+	double xx[] = { 1, 2, 3, 3, 3 }, yy[] = { 2, 2, 4 };
+	double d, p, d2, p2, u[40], uw[40], ue[400], v[30], ve[200];
+	size_t i, j, n = 0, m = 0;
+	int ex, ex2;
+	unsigned s = 7;
+
+	near("W1", "weighted", nlp_wasserstein_w(x, xw, 3, y, yw, 2), 0.8, 0);
+	near("W1", "copies", nlp_wasserstein_w(x, xw, 3, y, yw, 2),
+	    nlp_wasserstein(xx, 5, yy, 3), 0);
+	/* within the exact test's reach: the test of the copies */
+	cr_assert_eq(nlp_ks_2samp_w(x, xw, 3, y, yw, 2, &d, &p, &ex), 0);
+	cr_assert_eq(nlp_ks_2samp(xx, 5, yy, 3, &d2, &p2, &ex2), 0);
+	cr_assert(d == d2 && p == p2 && ex == 1 && ex2 == 1);
+	/* beyond it: the asymptotic p-value at the effective sizes */
+	{
+		double bw[] = { 4000, 4000, 4000 };
+		cr_assert_eq(nlp_ks_2samp_w(x, bw, 3, y, yw, 2, &d, &p, &ex), 0);
+		cr_assert_float_eq(d, 1.0 / 3.0, 1e-15);
+		cr_assert_eq(ex, 0);
+		cr_assert(p > 0 && p <= 1);
+	}
+	/* random whole weights against the samples written out */
+	for (i = 0; i < 40; i++) {
+		s = s * 1103515245u + 12345u;
+		u[i] = (double)(s >> 16 & 31);
+		uw[i] = (double)(1 + (s >> 8 & 7));
+		for (j = 0; j < (size_t)uw[i]; j++)
+			ue[n++] = u[i];
+	}
+	for (i = 0; i < 30; i++) {
+		s = s * 1103515245u + 12345u;
+		v[i] = (double)(s >> 16 & 31) + 0.5 * (double)(i & 1);
+		ve[m++] = v[i];
+	}
+	near("W1", "random", nlp_wasserstein_w(u, uw, 40, v, NULL, 30),
+	    nlp_wasserstein(ue, n, ve, m), 0);
+	cr_assert_eq(nlp_ks_2samp_w(u, uw, 40, v, NULL, 30, &d, &p, &ex), 0);
+	cr_assert_eq(nlp_ks_2samp(ue, n, ve, m, &d2, &p2, &ex2), 0);
+	cr_assert_float_eq(d, d2, 1e-15);
+	/* no weights: the same bits */
+	cr_assert_eq(nlp_ks_2samp_w(v, NULL, 30, u, NULL, 40, &d, &p, &ex), 0);
+	cr_assert_eq(nlp_ks_2samp(v, 30, u, 40, &d2, &p2, &ex2), 0);
+	cr_assert(d == d2 && p == p2 && ex == ex2);
+	cr_assert(nlp_wasserstein_w(v, NULL, 30, u, NULL, 40) ==
+	    nlp_wasserstein(v, 30, u, 40));
+	/* effective sizes: (sum w)^2 / sum w^2 */
+	cr_assert_float_eq(nlp_effective_size(xw, 3), 25.0 / 11.0, 1e-15);
+	cr_assert_float_eq(nlp_effective_size(NULL, 3), 3.0, 0);
+}
+
 LEAK_TEST(wasserstein, is_nan_for_an_empty_sample)
 {
 	double x[] = { 1 };
