@@ -563,9 +563,12 @@ bound_samples(struct nlp_drift_pass *p)
 	texts_prune(&p->texts);
 	if (p->texts.n >= p->texts.k && p->texts.k > 0)
 		p->texts_max = p->texts.v[p->texts.k - 1].hash;
+	/* pruned first: the copies of a text fold into one entry, and
+	   fewer than k may be left, none of them the k-th */
 	if (p->conf.n >= p->conf.k && p->conf.k > 0) {
 		numbers_prune(&p->conf);
-		p->conf_max = p->conf.v[p->conf.k - 1].hash;
+		if (p->conf.n >= p->conf.k)
+			p->conf_max = p->conf.v[p->conf.k - 1].hash;
 	}
 }
 
