@@ -150,8 +150,9 @@ mean_sd(const double *v, const double *w, size_t n, double *mean, double *sd)
 
 int
 nlp_drift_sample_signal(struct nlp_drift_report *r, const char *name,
-    const double *ref, const double *rw, size_t rn, const double *cur,
-    const double *cw, size_t cn, int small, const struct nlp_drift_opts *o)
+    const double *ref, const double *rw, size_t rn, int rall,
+    const double *cur, const double *cw, size_t cn, int call, int small,
+    const struct nlp_drift_opts *o)
 {
 	double d, p, w, mean, sd, cmean, csd;
 	struct nlp_drift_signal *s;
@@ -161,14 +162,15 @@ nlp_drift_sample_signal(struct nlp_drift_report *r, const char *name,
 		return 0;
 	/* neither sample is empty and every value is finite: failing here is
 	   out of memory (stats.h) */
-	if (nlp_ks_2samp_w(ref, rw, rn, cur, cw, cn, &d, &p, &exact) < 0 ||
+	if (nlp_ks_2samp_w(ref, rw, rn, rall, cur, cw, cn, call, &d, &p,
+	    &exact) < 0 ||
 	    isnan(w = nlp_wasserstein_w(ref, rw, rn, cur, cw, cn)))
 		return -1;
 	/* a small reference sample is small whatever the current one is: a
 	   model's held-out confidences may be 50 values, whose normed
 	   Wasserstein distance to any large sample is above the effect
-	   threshold most of the time (a weighted one: its effective size) */
-	small = small || nlp_effective_size(rw, rn) <= (double)o->small;
+	   threshold most of the time (a weighted one: its test's size) */
+	small = small || nlp_sample_size(rw, rn, rall) <= (double)o->small;
 	mean_sd(ref, rw, rn, &mean, &sd);
 	mean_sd(cur, cw, cn, &cmean, &csd);
 	w /= sd > 0 ? sd : 1;
@@ -343,6 +345,19 @@ struct scratch {
 	double *a, *b, *w;
 };
 
+/* Whether the sample's weights w[0..n) (NULL: 1 each) count records
+   records: the sample holds every one of them. */
+static int
+whole(const double *w, size_t n, uint64_t records)
+{
+	double t = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		t += w != NULL ? w[i] : 1;
+	return t == (double)records;
+}
+
 /* w, unless every weight is 1: then NULL (the unweighted statistics, bit
    for bit). */
 static const double *
@@ -414,6 +429,7 @@ shape(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
 	double cl = (double)(p->prof.letter + p->prof.non_ascii);
 	double cnl = (double)(p->prof.digit + p->prof.punct + p->prof.other);
 	size_t before;
+	int rall, call;
 
 	/* each distinct text of the samples weighed by its copies */
 	for (i = 0; i < cn; i++) {
@@ -421,12 +437,14 @@ shape(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
 		v->b[i] = p->prof.sample[i].chars;
 		v->w[i] = (double)p->prof.sample[i].count;
 	}
+	rall = whole(prof->sample_count, prof->nsample, prof->docs);
+	call = whole(v->w, cn, p->prof.docs);
 	if (nlp_drift_sample_signal(r, "length_tokens", prof->sample_tokens,
-	    weights(prof->sample_count, prof->nsample), prof->nsample, v->a,
-	    weights(v->w, cn), cn, small, o) < 0 ||
+	    weights(prof->sample_count, prof->nsample), prof->nsample, rall,
+	    v->a, weights(v->w, cn), cn, call, small, o) < 0 ||
 	    nlp_drift_sample_signal(r, "length_chars", prof->sample_chars,
-	    weights(prof->sample_count, prof->nsample), prof->nsample, v->b,
-	    weights(v->w, cn), cn, small, o) < 0)
+	    weights(prof->sample_count, prof->nsample), prof->nsample, rall,
+	    v->b, weights(v->w, cn), cn, call, small, o) < 0)
 		return -1;
 	before = r->nsignals;
 	if (nlp_drift_share_signal(r, "non_letter_share", rnl, rl + rnl, cnl,
@@ -529,8 +547,9 @@ confidence:
 		    "no examples to record its confidence on");
 	else if (p->conf.n > 0 &&
 	    nlp_drift_sample_signal(r, "confidence", prof->confidence, NULL,
-	    prof->nconfidence, v->b, weights(v->w, p->conf.n), p->conf.n,
-	    small, o) < 0)
+	    prof->nconfidence, 1, v->b, weights(v->w, p->conf.n), p->conf.n,
+	    whole(v->w, p->conf.n, p->prof.docs - p->prof.empty), small, o) <
+	    0)
 		return -1;
 	return 0;
 }

@@ -29,11 +29,13 @@ int nlp_drift_share_signal(struct nlp_drift_report *r, const char *name,
  * the reference sample is), else the Wasserstein distance normed by the
  * reference's standard deviation; the values shown are the means.  rw and
  * cw weigh the values (a distinct text's copies: stats.h's weighted
- * forms), NULL for 1 each.
+ * forms), NULL for 1 each; rall and call say a sample holds every record
+ * of its side (nlp_ks_2samp_w()).
  */
 int nlp_drift_sample_signal(struct nlp_drift_report *r, const char *name,
-    const double *ref, const double *rw, size_t rn, const double *cur,
-    const double *cw, size_t cn, int small, const struct nlp_drift_opts *o);
+    const double *ref, const double *rw, size_t rn, int rall,
+    const double *cur, const double *cw, size_t cn, int call, int small,
+    const struct nlp_drift_opts *o);
 
 /*
  * Two distributions of counts over the same k bins: chi-squared when

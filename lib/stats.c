@@ -1152,25 +1152,33 @@ copies(const double *x, const double *w, size_t n, size_t *len)
 	return out;
 }
 
-int
-nlp_ks_2samp_w(const double *x, const double *xw, size_t n,
-    const double *y, const double *yw, size_t m, double *d, double *p,
-    int *exact)
+double
+nlp_sample_size(const double *w, size_t n, int all)
 {
-	double D, ne, me, en, prob, tn = 0, tm = 0;
+	double t = 0;
 	size_t i;
+
+	if (!all)
+		return nlp_effective_size(w, n);
+	for (i = 0; i < n; i++)
+		t += w != NULL ? w[i] : 1;
+	return t;
+}
+
+int
+nlp_ks_2samp_w(const double *x, const double *xw, size_t n, int xall,
+    const double *y, const double *yw, size_t m, int yall, double *d,
+    double *p, int *exact)
+{
+	double D, ne, me, en, prob;
 
 	if (xw == NULL && yw == NULL)
 		return nlp_ks_2samp(x, n, y, m, d, p, exact);
-	for (i = 0; i < n; i++)
-		tn += xw != NULL ? xw[i] : 1;
-	for (i = 0; i < m; i++)
-		tm += yw != NULL ? yw[i] : 1;
-	if (tn <= KS_EXACT_MAX && tm <= KS_EXACT_MAX) {
-		/* the copies written out, within the exact test's reach:
-		   the test of the records themselves (when the sample holds
-		   every distinct text, as a day's few hundred texts, the
-		   records are all there) */
+	ne = nlp_sample_size(xw, n, xall);
+	me = nlp_sample_size(yw, m, yall);
+	if (xall && yall && ne <= KS_EXACT_MAX && me <= KS_EXACT_MAX) {
+		/* every record of both sides, within the exact test's
+		   reach: the test of the records, written out */
 		size_t nx, ny;
 		double *cx = copies(x, xw, n, &nx), *cy = copies(y, yw, m, &ny);
 		int rc = cx != NULL && cy != NULL ? nlp_ks_2samp(cx, nx, cy, ny,
@@ -1180,8 +1188,6 @@ nlp_ks_2samp_w(const double *x, const double *xw, size_t n,
 	}
 	if (n == 0 || m == 0 || wwalk(x, xw, n, y, yw, m, &D, NULL) < 0)
 		return -1;
-	ne = nlp_effective_size(xw, n);
-	me = nlp_effective_size(yw, m);
 	en = ne * me / (ne + me);
 	prob = kolmogorov_sf((long)nearbyint(en < 1 ? 1 : en), D);
 	if (isnan(prob))

@@ -67,23 +67,28 @@ double nlp_wasserstein(const double *x, size_t n, const double *y, size_t m);
  * The same of weighted samples: x[i] counts xw[i] times, y[j] yw[j] times
  * (whole numbers: the copies of one text, a sample that keeps each
  * distinct text once with its count).  The distributions are the weighted
- * ones (scipy.stats.wasserstein_distance(x, y, xw, yw)).  KS: on samples of
- * 10000 values or fewer once written out copy by copy, nlp_ks_2samp() of
- * those copies (the records themselves when the sample holds every
- * distinct text); beyond, the asymptotic p-value at the samples'
- * effective sizes, (sum w)^2 / sum w^2 (the copies of one text are one
- * draw of the sample), *exact 0.  NULL weights are 1 each: then these are
- * nlp_ks_2samp() and nlp_wasserstein(), bit for bit.
+ * ones (scipy.stats.wasserstein_distance(x, y, xw, yw)).  KS: xall (yall)
+ * says the sample holds every record of its side, each text with all its
+ * copies; its size is then the records' number, sum w, else its effective
+ * size, (sum w)^2 / sum w^2 (the copies of one text are one draw of the
+ * sample).  Two whole sides of 10000 records or fewer are nlp_ks_2samp() of
+ * the records written out (exact, as SciPy on them); any other, the
+ * asymptotic p-value at those sizes, *exact 0.  NULL weights are 1 each:
+ * then these are nlp_ks_2samp() and nlp_wasserstein(), bit for bit.
  */
-int nlp_ks_2samp_w(const double *x, const double *xw, size_t n,
-    const double *y, const double *yw, size_t m, double *d, double *p,
-    int *exact);
+int nlp_ks_2samp_w(const double *x, const double *xw, size_t n, int xall,
+    const double *y, const double *yw, size_t m, int yall, double *d,
+    double *p, int *exact);
 double nlp_wasserstein_w(const double *x, const double *xw, size_t n,
     const double *y, const double *yw, size_t m);
 
 /* Kish's effective size of a weighted sample, (sum w)^2 / sum w^2 (n when
  * w is NULL). */
 double nlp_effective_size(const double *w, size_t n);
+
+/* The size a weighted sample's test takes: sum w when it holds every
+ * record (all), else nlp_effective_size(). */
+double nlp_sample_size(const double *w, size_t n, int all);
 
 /*
  * Area under the ROC curve of scores against 0/1 labels, ties counted half

@@ -272,25 +272,25 @@ TEST(a_sample_signal_by_ks_or_by_wasserstein)
 		x[i] = (double)(i % 100);
 		y[i] = (double)(i % 100) + 50;
 	}
-	cr_assert_eq(nlp_drift_sample_signal(&r, "len", x, NULL, 30, y, NULL, 30, 1, &o), 0);
+	cr_assert_eq(nlp_drift_sample_signal(&r, "len", x, NULL, 30, 1, y, NULL, 30, 1, 1, &o), 0);
 	cr_assert_str_eq(r.signal[0].statistic_name, "ks (exact)");
 	cr_assert(r.signal[0].drifted);
 	cr_assert_float_eq(r.signal[0].reference, 14.5, 1e-9, "the mean");
 	cr_assert_eq(r.signal[0].decided_by, NLP_DRIFT_SMALL_SAMPLE);
 	/* large samples: Wasserstein distance over the reference's sd */
-	cr_assert_eq(nlp_drift_sample_signal(&r, "len", x, NULL, 2000, y, NULL, 2000, 0,
+	cr_assert_eq(nlp_drift_sample_signal(&r, "len", x, NULL, 2000, 1, y, NULL, 2000, 1, 0,
 	    &o), 0);
 	cr_assert_str_eq(r.signal[1].statistic_name, "wasserstein_normed");
 	cr_assert_float_eq(r.signal[1].statistic, 50 / 28.8733, 1e-4);
 	cr_assert(r.signal[1].drifted);
 	cr_assert_eq(r.signal[1].decided_by, NLP_DRIFT_LARGE_SAMPLE);
 	/* a small reference is judged by KS whatever the current side */
-	cr_assert_eq(nlp_drift_sample_signal(&r, "len", x, NULL, 30, y, NULL, 2000, 0, &o),
+	cr_assert_eq(nlp_drift_sample_signal(&r, "len", x, NULL, 30, 1, y, NULL, 2000, 1, 0, &o),
 	    0);
 	cr_assert_eq(r.signal[2].method, NLP_DRIFT_BY_P_VALUE);
 	cr_assert(strncmp(r.signal[2].statistic_name, "ks", 2) == 0);
 	cr_assert_eq(r.signal[2].decided_by, NLP_DRIFT_SMALL_REFERENCE);
-	cr_assert_eq(nlp_drift_sample_signal(&r, "len", x, NULL, 0, y, NULL, 10, 0, &o), 0);
+	cr_assert_eq(nlp_drift_sample_signal(&r, "len", x, NULL, 0, 1, y, NULL, 10, 1, 0, &o), 0);
 	cr_assert_eq(r.nsignals, 3);
 }
 

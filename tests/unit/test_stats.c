@@ -393,16 +393,23 @@ LEAK_TEST(wasserstein, weighted_samples_are_their_copies)
 	near("W1", "copies", nlp_wasserstein_w(x, xw, 3, y, yw, 2),
 	    nlp_wasserstein(xx, 5, yy, 3), 0);
 	/* within the exact test's reach: the test of the copies */
-	cr_assert_eq(nlp_ks_2samp_w(x, xw, 3, y, yw, 2, &d, &p, &ex), 0);
+	cr_assert_eq(nlp_ks_2samp_w(x, xw, 3, 1, y, yw, 2, 1, &d, &p, &ex), 0);
 	cr_assert_eq(nlp_ks_2samp(xx, 5, yy, 3, &d2, &p2, &ex2), 0);
 	cr_assert(d == d2 && p == p2 && ex == 1 && ex2 == 1);
 	/* beyond it: the asymptotic p-value at the effective sizes */
 	{
 		double bw[] = { 4000, 4000, 4000 };
-		cr_assert_eq(nlp_ks_2samp_w(x, bw, 3, y, yw, 2, &d, &p, &ex), 0);
+		double p2b;
+		cr_assert_eq(nlp_ks_2samp_w(x, bw, 3, 1, y, yw, 2, 1, &d, &p,
+		    &ex), 0);
 		cr_assert_float_eq(d, 1.0 / 3.0, 1e-15);
 		cr_assert_eq(ex, 0);
 		cr_assert(p > 0 && p <= 1);
+		/* a sample, not every record: the effective sizes, a larger
+		   p-value than the records' (12000 and 3) */
+		cr_assert_eq(nlp_ks_2samp_w(x, bw, 3, 0, y, yw, 2, 1, &d, &p2b,
+		    &ex), 0);
+		cr_assert(p2b > p, "effective size: p %g, records %g", p2b, p);
 	}
 	/* random whole weights against the samples written out */
 	for (i = 0; i < 40; i++) {
@@ -419,11 +426,13 @@ LEAK_TEST(wasserstein, weighted_samples_are_their_copies)
 	}
 	near("W1", "random", nlp_wasserstein_w(u, uw, 40, v, NULL, 30),
 	    nlp_wasserstein(ue, n, ve, m), 0);
-	cr_assert_eq(nlp_ks_2samp_w(u, uw, 40, v, NULL, 30, &d, &p, &ex), 0);
+	cr_assert_eq(nlp_ks_2samp_w(u, uw, 40, 1, v, NULL, 30, 1, &d, &p, &ex),
+	    0);
 	cr_assert_eq(nlp_ks_2samp(ue, n, ve, m, &d2, &p2, &ex2), 0);
 	cr_assert_float_eq(d, d2, 1e-15);
 	/* no weights: the same bits */
-	cr_assert_eq(nlp_ks_2samp_w(v, NULL, 30, u, NULL, 40, &d, &p, &ex), 0);
+	cr_assert_eq(nlp_ks_2samp_w(v, NULL, 30, 1, u, NULL, 40, 1, &d, &p, &ex),
+	    0);
 	cr_assert_eq(nlp_ks_2samp(v, 30, u, 40, &d2, &p2, &ex2), 0);
 	cr_assert(d == d2 && p == p2 && ex == ex2);
 	cr_assert(nlp_wasserstein_w(v, NULL, 30, u, NULL, 40) ==
