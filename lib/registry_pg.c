@@ -26,6 +26,7 @@
  */
 #include "registry_internal.h"
 
+#include <ctype.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -129,39 +130,69 @@ no_cache(const char *fmt, ...)
 /* ---- names ---- */
 
 /*
- * The URI without its password, for every message: the ":password" of
- * the user information and a password= parameter are left out.
- */
-/*
- * The user information of URI: [*start, return) before the '@' that ends
- * it, or NULL when there is none.  That '@' is the last before the query
- * ('?') or fragment ('#'), where a password holding '/' unescaped still
- * puts it, or the last in a first query part that is no key=value (a
- * password holding '?' or '#' unescaped): libpq would then take a host or
- * a port from the password, and say it.
+ * The user information of URI, [*start, return), the part before its '@'
+ * (NULL when there is none), read as libpq reads it: up to the last '@'
+ * before the first '/' (libpq takes the first, and the host from after
+ * it: a second is a password's '@' unescaped, which uri_ok() refuses; a
+ * '?' or '#' there is the password's).  With no '@' before the first '/'
+ * but a ':' (user:password, or host:port), an '@' after the '/' and before
+ * the query ends it too: a password's '/' unescaped, from which libpq
+ * would read a port (an '@' in a database name after a port reads so too:
+ * it is written %40).
  */
 static const char *
 userinfo(const char *uri, const char **start)
 {
-	const char *p = strstr(uri, "://"), *q, *s, *at = NULL;
-	size_t n;
+	const char *p = strstr(uri, "://"), *slash, *q, *s, *at = NULL;
 
 	p = p != NULL ? p + 3 : uri;
 	*start = p;
-	q = p + strcspn(p, "?#");
-	for (s = p; s < q; s++)
+	slash = p + strcspn(p, "/");
+	for (s = p; s < slash; s++)
 		if (*s == '@')
 			at = s;
-	if (at == NULL && *q != '\0') {
-		n = strcspn(q + 1, "&");
-		if (memchr(q + 1, '=', n) == NULL)
-			for (s = q + 1; s < q + 1 + n; s++)
-				if (*s == '@')
-					at = s;
+	if (at == NULL && *slash == '/' &&
+	    memchr(p, ':', (size_t)(slash - p)) != NULL) {
+		q = slash + strcspn(slash, "?");
+		for (s = slash; s < q; s++)
+			if (*s == '@')
+				at = s;
 	}
 	return at;
 }
 
+/* Whether the query parameter at s (up to '=', n bytes in all) is a
+ * password, its key %-decoded as libpq decodes it. */
+static int
+secret_key(const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char key[16];
+	size_t i, k = 0;
+
+	for (i = 0; i < n && s[i] != '='; i++) {
+		if (k + 1 >= sizeof key)
+			return 0;
+		if (s[i] == '%' && i + 2 < n &&
+		    isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			key[k++] = (char)((strchr(hex, tolower((unsigned char)
+			    s[i + 1])) - hex) * 16 + (strchr(hex, tolower(
+			    (unsigned char)s[i + 2])) - hex));
+			i += 2;
+		} else {
+			key[k++] = s[i];
+		}
+	}
+	key[k] = '\0';
+	return strcmp(key, "password") == 0 || strcmp(key, "sslpassword") == 0;
+}
+
+/*
+ * The URI without its password, for every message: the ":password" of
+ * the user information and the password= and sslpassword= parameters are
+ * left out (libpq reads the query to its end, a '#' too).
+ */
 static char *
 redact(const char *uri)
 {
@@ -183,9 +214,8 @@ redact(const char *uri)
 		char sep = '?';
 		s++;
 		while (*s) {
-			size_t len = strcspn(s, "&#");
-			if (!(len >= 9 && strncmp(s, "password=", 9) == 0) &&
-			    !(len >= 12 && strncmp(s, "sslpassword=", 12) == 0)) {
+			size_t len = strcspn(s, "&");
+			if (!secret_key(s, len)) {
 				*o++ = sep;
 				memcpy(o, s, len);
 				o += len;
@@ -194,11 +224,7 @@ redact(const char *uri)
 			s += len;
 			if (*s == '&')
 				s++;
-			else
-				break;
 		}
-		strcpy(o, s);
-		o += strlen(s);
 	}
 	*o = '\0';
 	return out;
@@ -1093,10 +1119,16 @@ uri_ok(struct nlp_registry *r, struct nlp_err *e)
 	char *err = NULL;
 	int secret, rc = NLP_OK;
 
-	secret = (at != NULL && memchr(p, ':', (size_t)(at - p)) != NULL) ||
-	    strstr(r->uri, "password=") != NULL;
+	secret = at != NULL && memchr(p, ':', (size_t)(at - p)) != NULL;
+	for (s = strchr(r->uri, '?'); s != NULL && !secret;
+	    s = strchr(s + 1, '&'))
+		secret = secret_key(s + 1, strcspn(s + 1, "&"));
 	for (s = p; at != NULL && s < at; s++)
-		if (strchr("@/?#", *s) != NULL)
+		if (*s == '/')
+			return nlp_errf(e, NLP_USAGE, "registry '%s': the URI holds "
+			    "an '@' after its first '/': a password's '/' is "
+			    "written %%2F, a database name's '@' %%40", r->dir);
+		else if (strchr("@?#", *s) != NULL)
 			return nlp_errf(e, NLP_USAGE, "registry '%s': the URI's "
 			    "user name or password holds a '%c': write it %%%02X",
 			    r->dir, *s, (unsigned)*s);

@@ -566,12 +566,18 @@ for u in "postgresql://localhost/x?bogusparam=1" "postgresql://%zz@localhost/x" 
 done
 expect_status 2 "$backend: an unescaped '@' in the password" "$N" --registry "postgresql://u:S3CR@ETb@localhost:1/x" registry list
 check "$backend: ... says so, no part of the password shown" sh -c "grep -q \"holds a '@': write it %40\" '$T/err' && ! grep -q 'ETb\|S3CR' '$T/err'"
-for c in / '?' '#'; do
-	expect_status 2 "$backend: an unescaped '$c' in the password" "$N" --registry "postgresql://u:pa${c}ss@localhost:1/x" registry list
-	check "$backend: ... said, no part of the password shown ($(cat "$T/err"))" sh -c "grep -qF \"holds a '$c'\" '$T/err' && ! grep -q 'pa.ss' '$T/err'"
+# (libpq reads the user information up to the first '@' before the first
+# '/', a '?' or '#' in it the password's, and the query to its end)
+for u in "u:pa?ss@localhost:1/x" "u:pa?ss@localhost:1/x?sslmode=disable" "u:pa#ss@localhost:1/x" "u:pa#ss@localhost:1/x?sslmode=disable"; do
+	expect_status 2 "$backend: postgresql://$u: an unescaped '?' or '#' in the password" "$N" --registry "postgresql://$u" registry list
+	check "$backend: ... said, no part of the password shown ($(cat "$T/err"))" sh -c "grep -q \"holds a '[?#]'\" '$T/err' && ! grep -q 'pa.ss' '$T/err'"
 done
-expect_status 4 "$backend: sslpassword= is never shown" "$N" --registry "postgresql://u@localhost:1/x?sslpassword=s3cr3t&application_name=x" registry list
-check "$backend: ... the rest is ($(cat "$T/err"))" sh -c "grep -q 'application_name=x' '$T/err' && ! grep -q s3cr3t '$T/err'"
+expect_status 2 "$backend: an unescaped '/' in the password" "$N" --registry "postgresql://u:pa/ss@localhost:1/x" registry list
+check "$backend: ... said, no part of the password shown ($(cat "$T/err"))" sh -c "grep -q \"a password's '/' is written %2F\" '$T/err' && ! grep -q 'pa.ss' '$T/err'"
+for q in "sslpassword=s3cr3t&application_name=x" "application_name=x&password=s3c#r3t" "application_name=x&pass%77ord=s3cr3t"; do
+	expect_status 4 "$backend: ?$q: the password is never shown" "$N" --registry "postgresql://u@localhost:1/x?$q" registry list
+	check "$backend: ... the rest is ($(cat "$T/err"))" sh -c "grep -q 'application_name=x' '$T/err' && ! grep -q 's3c' '$T/err'"
+done
 expect_status 2 "$backend: a bad %-escape in a password" "$N" --registry "postgresql://u:p%zzass@localhost:1/x" registry list
 check "$backend: ... libpq's words, which quote it, not shown" sh -c "! grep -q 'zzass' '$T/err'"
 
