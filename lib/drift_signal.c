@@ -475,7 +475,7 @@ nlp_drift_predicted_own(const struct nlp_drift_ref *ref)
 	   predicts of text like the training text), not the labels, whose
 	   mix an imperfect model does not predict (a multi-label one
 	   predicts fewer, the rare ones least).  A single-label model's,
-	   when they are enough for its classes (20 a class: fewer made
+	   when they are enough for its classes (20 a class on average: fewer made
 	   their own noise drift, 400 texts over 500 classes did); else, or
 	   without them (none held out, an artifact of an older nlpops), the
 	   training labels, all of them */

@@ -75,17 +75,17 @@ size_t nlp_drift_pool_rare_bins(double *ref, double *cur, size_t k,
  * r->verdict.concept_drift and adds the warning that the model has no
  * held-out accuracy when it matters.
  */
+int nlp_drift_signals(struct nlp_drift_report *r,
+    const struct nlp_drift_ref *ref, const struct nlp_drift_pass *p,
+    int small, const struct nlp_drift_opts *o);
+
 /* The reference count of class i of ref's model for predicted_labels (and
  * the reports' label histogram): its predictions on its held-out
- * examples, when the profile has enough of them (then
+ * examples, when the profile has 20 of them a class on average (then
  * nlp_drift_predicted_own() is 1), else its training label count. */
 int nlp_drift_predicted_own(const struct nlp_drift_ref *ref);
 double nlp_drift_predicted_reference(const struct nlp_drift_ref *ref,
     size_t i);
-
-int nlp_drift_signals(struct nlp_drift_report *r,
-    const struct nlp_drift_ref *ref, const struct nlp_drift_pass *p,
-    int small, const struct nlp_drift_opts *o);
 
 /* Add a warning to r (printf-style; beyond NLP_DRIFT_WARNINGS_MAX, none);
  * a loud one is about the data read (malformed, counted twice), said even

@@ -977,8 +977,11 @@ rolled_back(struct nlp_registry *r, struct nlp_err *e)
 	    e)) != NLP_OK)
 		return rc;
 	if ((sq = first_read(r)) != SQLITE_OK) {
-		/* SQLite opens read-only what it may not write */
+		/* SQLite opens read-only a file it may not write; in a
+		   directory it may not write, it cannot delete the journal */
 		if ((sq & 0xff) == SQLITE_READONLY ||
+		    (sq & 0xff) == SQLITE_CANTOPEN ||
+		    sq == SQLITE_IOERR_DELETE ||
 		    sqlite3_db_readonly(r->db, "main") == 1)
 			return nlp_errf(e, NLP_REGISTRY, "registry '%s': a write "
 			    "was cut short and its journal (registry.db-journal) "

@@ -202,9 +202,10 @@ begin_change(struct nlp_registry *r, const char *who, const char *reason,
 	int rc;
 
 	if ((rc = check_text("--reason", reason, e)) != NLP_OK ||
-	    (rc = check_text("the user's name", who, e)) != NLP_OK)
-		return rc;
-	return nlp_regdb_begin(r, e);
+	    (rc = check_text("the user's name", who, e)) != NLP_OK ||
+	    (rc = nlp_regdb_begin(r, e)) != NLP_OK)
+		r->whole[0] = '\0';     /* no change for it to serve */
+	return rc;
 }
 
 /* The end of a change: committed when rc is NLP_OK, else rolled back. */
@@ -399,22 +400,29 @@ object_whole(struct nlp_registry *r, int64_t vid, const char *name,
 
 /*
  * Before a change takes the write lock: hash the object of name@version,
- * the alias's destination, so that the change checks its size alone (the
+ * where alias is to move, so that the change checks its size alone (the
  * whole object read, a big model's or over the network, is too long to
  * keep other writers waiting for).  Damage is refused here; what the
- * change would say itself (no such model or version) is left to it.
+ * change would say itself (no such model or version, the alias there
+ * already, an --if-current it does not meet) is left to it, and nothing
+ * hashed for it.
  */
 static int
-prewhole(struct nlp_registry *r, const char *name, long version,
-    struct nlp_err *e)
+prewhole(struct nlp_registry *r, const char *name, const char *alias,
+    long version, long if_current, struct nlp_err *e)
 {
 	struct nlp_err ignored;
 	int64_t mid, vid;
+	long cur = 0;
 
 	r->whole[0] = '\0';
 	if (version <= 0 || nlp_registry_need_model(r, name, &mid,
-	    &ignored) != NLP_OK || nlp_registry_need_version(r, mid, name,
-	    version, &vid, &ignored) != NLP_OK)
+	    &ignored) != NLP_OK || nlp_registry_alias_version(r, mid, alias,
+	    &cur, &ignored) != NLP_OK || cur == version ||
+	    (if_current == -1 && cur != 0) ||
+	    (if_current > 0 && cur != if_current) ||
+	    nlp_registry_need_version(r, mid, name, version, &vid,
+	    &ignored) != NLP_OK)
 		return NLP_OK;
 	return object_whole(r, vid, name, version, e);
 }
@@ -1057,9 +1065,9 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 		goto out;
 	if (stat(objpath, &sb) != 0)
 		rc = nlp_store_put(r->dir, res->sha256, data, len, &created, e);
-	/* written from these bytes: --alias need not hash it again (one
-	   there already, at its size, it hashes) */
-	if (rc == NLP_OK && created)
+	/* these bytes, written or found there and hashed (nlp_store_put()):
+	   --alias need not hash them again */
+	if (rc == NLP_OK)
 		snprintf(r->whole, sizeof r->whole, "%s", res->sha256);
 	if (rc == NLP_OK)
 		rc = push_locked(r, len, o, meta, metatext, &sig, res, e);
@@ -1298,7 +1306,7 @@ nlp_registry_promote(struct nlp_registry *r, const char *name, long version,
 	if ((rc = nlp_registry_check_name(name, e)) != NLP_OK ||
 	    (rc = nlp_registry_check_alias(alias, e)) != NLP_OK)
 		return rc;
-	if ((rc = prewhole(r, name, version, e)) != NLP_OK ||
+	if ((rc = prewhole(r, name, alias, version, if_current, e)) != NLP_OK ||
 	    (rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
 	rc = promote_locked(r, name, NULL, &version, alias, if_current, req, nreq,
@@ -1331,7 +1339,8 @@ nlp_registry_promote_alias(struct nlp_registry *r, const char *name,
 
 		if (nlp_registry_need_model(r, name, &mid, &ignored) == NLP_OK &&
 		    nlp_registry_alias_version(r, mid, from_alias, &v,
-		    &ignored) == NLP_OK && (rc = prewhole(r, name, v, e)) !=
+		    &ignored) == NLP_OK && (rc = prewhole(r, name, alias, v,
+		    if_current, e)) !=
 		    NLP_OK)
 			return rc;
 	}
@@ -1609,7 +1618,8 @@ nlp_registry_rollback(struct nlp_registry *r, const char *name,
 		long f, d;
 
 		if (nlp_registry_rollback_plan(r, name, alias, to, &f, &d,
-		    &ignored) == NLP_OK && (rc = prewhole(r, name, d, e)) !=
+		    &ignored) == NLP_OK && (rc = prewhole(r, name, alias, d,
+		    if_current, e)) !=
 		    NLP_OK)
 			return rc;
 	}

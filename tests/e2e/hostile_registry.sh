@@ -220,6 +220,15 @@ check "... says so, and that the alias did not move" grep -q "spam@2's artifact 
 expect_status 3 "... rollback --to it, too" "$N" --registry "$R" registry rollback spam --to 2
 expect_status 0 "... production still serves spam@1" "$N" --registry "$R" registry resolve spam
 check "... spam@1" grep -q '^spam@1 ' "$T/out"
+# the checks of the move come first: a lost --if-current race is still
+# its own status 5, an alias there already still a no-op (0), whatever
+# the destination's bytes.  Regression (fixed): both were 3 once the
+# destination was hashed before the lock
+expect_status 5 "... --if-current not met: the race's 5, not 3" "$N" --registry "$R" registry alias spam 2 production --if-current 2
+check "... saying so" grep -q "not spam@2 as expected" "$T/err"
+sqlite3 "$R/registry.db" "INSERT INTO aliases (model_id, alias, version_id, updated_at) SELECT m.id, 'canary', v.id, '2026-01-01T00:00:00Z' FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'spam' AND v.version = 2" ||
+	fail "cannot point canary at the damaged spam@2"
+expect_status 0 "... an alias there already: the no-op's 0" "$N" --registry "$R" registry alias spam 2 canary
 
 # --- 5. An index that lost an entry: verify reports it and gc deletes
 # nothing (the object of a live version stays).
