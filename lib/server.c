@@ -563,11 +563,18 @@ unescape(void *cls, struct MHD_Connection *c, char *s)
 	return (size_t)(w - s);
 }
 
-/* The daemon on s->listen_fd (handed over to it). */
+/*
+ * The daemon on s->listen_fd (handed over to it).  poll(), not epoll:
+ * libmicrohttpd 0.9.75's MHD_quiesce_daemon() and a pool worker's event
+ * loop both take the listening socket out of the worker's epoll set, unlocked,
+ * and the loser's ENOENT is a panic (daemon.c: "Failed to remove listen
+ * FD from epoll set", abort) -- a drain that killed the server now and
+ * then; with poll() the quiesce is a message down each worker's ITC.
+ */
 static int
 start_daemon(struct nlp_server *s, struct nlp_err *e)
 {
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
 	    MHD_USE_ERROR_LOG;
 
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, s,
