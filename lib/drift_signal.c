@@ -466,7 +466,7 @@ shape(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
 #define PREDICTED_PER_CLASS 20
 
 int
-nlp_drift_predicted_own(const struct nlp_drift_ref *ref)
+nlp_drift_predicted_own(const struct nlp_drift_ref *ref, int small)
 {
 	const struct nlp_model *m = ref->model;
 	const struct nlp_profile_stored *prof = &ref->profile;
@@ -474,22 +474,25 @@ nlp_drift_predicted_own(const struct nlp_drift_ref *ref)
 	/* the model's own predictions on the held-out examples (what it
 	   predicts of text like the training text), not the labels, whose
 	   mix an imperfect model does not predict (a multi-label one
-	   predicts fewer, the rare ones least).  A single-label model's,
-	   when they are enough for its classes (20 a class on average: fewer made
+	   predicts fewer, the rare ones least).  A single-label model's for
+	   a small sample, whose test (of two samples' homogeneity) weighs
+	   the reference's size; for a large one, judged by PSI, when they
+	   are enough for its classes (20 a class on average: fewer made
 	   their own noise drift, 400 texts over 500 classes did); else, or
 	   without them (none held out, an artifact of an older nlpops), the
 	   training labels, all of them */
-	return prof->has_predicted && (m->multilabel || prof->held_out >=
-	    (uint64_t)PREDICTED_PER_CLASS * m->nclasses);
+	return prof->has_predicted && (m->multilabel || small ||
+	    prof->held_out >= (uint64_t)PREDICTED_PER_CLASS * m->nclasses);
 }
 
 double
-nlp_drift_predicted_reference(const struct nlp_drift_ref *ref, size_t i)
+nlp_drift_predicted_reference(const struct nlp_drift_ref *ref, int small,
+    size_t i)
 {
 	const struct nlp_model *m = ref->model;
 	const struct nlp_strmap_entry *en;
 
-	if (!nlp_drift_predicted_own(ref))
+	if (!nlp_drift_predicted_own(ref, small))
 		return (double)nlp_profile_label_count(&ref->profile,
 		    m->labels[i]);
 	en = nlp_strmap_get(&ref->profile.predicted, m->labels[i],
@@ -520,7 +523,7 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 		goto confidence;
 	}
 	for (i = 0; i < m->nclasses; i++) {
-		v->a[i] = nlp_drift_predicted_reference(ref, i);
+		v->a[i] = nlp_drift_predicted_reference(ref, small, i);
 		v->b[i] = (double)p->pred[i];
 	}
 	/* the rare labels in one bin of their own, after the others (none

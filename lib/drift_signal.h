@@ -80,12 +80,13 @@ int nlp_drift_signals(struct nlp_drift_report *r,
     int small, const struct nlp_drift_opts *o);
 
 /* The reference count of class i of ref's model for predicted_labels (and
- * the reports' label histogram): its predictions on its held-out
- * examples, when the profile has 20 of them a class on average (then
- * nlp_drift_predicted_own() is 1), else its training label count. */
-int nlp_drift_predicted_own(const struct nlp_drift_ref *ref);
+ * the reports' label histogram) on a small current sample or not: its
+ * predictions on its held-out examples (then nlp_drift_predicted_own() is
+ * 1), for a large sample when the profile has 20 of them a class on
+ * average; else its training label count. */
+int nlp_drift_predicted_own(const struct nlp_drift_ref *ref, int small);
 double nlp_drift_predicted_reference(const struct nlp_drift_ref *ref,
-    size_t i);
+    int small, size_t i);
 
 /* Add a warning to r (printf-style; beyond NLP_DRIFT_WARNINGS_MAX, none);
  * a loud one is about the data read (malformed, counted twice), said even
