@@ -664,6 +664,10 @@ kolmogorov_sf(long n, double x)
 	return clip01(1.0 - pelz_good_cdf(n, x));
 }
 
+/* The largest sample the exact two-sample distribution is taken for
+   (SciPy's 'auto'). */
+#define KS_EXACT_MAX 10000
+
 /*
  * scipy.stats.ks_2samp(x, y), two-sided, method 'auto'.  D as SciPy
  * computes it (the largest difference of the empirical CDFs, as doubles).
@@ -674,10 +678,6 @@ kolmogorov_sf(long n, double x)
  * Else kstwo.sf(D, round(mn / (m + n))), rounding half to even as NumPy.
  * Sorting is O(n) (radix); the exact lattice is bounded as explained above.
  */
-/* The largest sample the exact two-sample distribution is taken for
-   (SciPy's 'auto'). */
-#define KS_EXACT_MAX 10000
-
 int
 nlp_ks_2samp(const double *x, size_t n, const double *y, size_t m,
     double *d, double *p, int *exact)
