@@ -137,8 +137,8 @@ struct nlp_reader {
 	int json_repaired;
 	int json_overflow;       /* the line has an integer past 64 bits,
 	                            read as a real */
-	int cr_first;            /* the input's first line is all of it,
-	                            and holds a CR */
+	int cr_inside;           /* the line holds a CR that ends no line:
+	                            lines that end in CR alone, read as one */
 	uint64_t quote_line;     /* CSV: the line where the open quote opened */
 	int csv_cut;
 	const char *why;
@@ -455,10 +455,16 @@ get_line(struct nlp_reader *r, char **line, size_t *len, int *cut)
 
 	if (rv > 0)
 		r->st.lines++;
-	/* an input's first line that is all of it, with a carriage return
-	   in it: lines that end in CR alone, an old Mac's, read as one */
-	if (rv > 0 && r->s.lineno == 1)
-		r->cr_first = !r->s.lf && memchr(*line, '\r', *len) != NULL;
+	/* a carriage return inside the line, not the last byte before its
+	   LF (a CRLF file's): lines that end in CR alone, an old Mac's, read
+	   as one -- anywhere in the input, not only a first line that is all
+	   of it (a file of LF lines, then CR ones, lost its records in
+	   silence, --strict too) */
+	if (rv > 0) {
+		const char *cr = memchr(*line, '\r', *len);
+		r->cr_inside |= cr != NULL && (cr + 1 < *line + *len ||
+		    !r->s.lf);
+	}
 	return rv;
 }
 
@@ -1576,8 +1582,8 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 	if (v == V_KEEP && r->wide)
 		note(r, &st->wide, &st->first_wide, &st->first_wide_src,
 		    rec->line);
-	if (r->cr_first && rec->line == 1) {
-		r->cr_first = 0;
+	if (r->cr_inside) {
+		r->cr_inside = 0;
 		note(r, &st->bare_cr, &st->first_bare_cr, &st->first_bare_cr_src,
 		    rec->line);
 		what = "a carriage return inside the line (lines that end in CR "
@@ -1864,9 +1870,9 @@ describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names,
 		    "scored on the last (--text-column chooses)",
 		    s->first_wide_src, s->first_wide);
 	}
-	say(&o, s->bare_cr, "", "input", " whose first line holds a carriage "
-	    "return (lines that end in CR alone, an old Mac's, are read as "
-	    "one: tr '\\r' '\\n' splits them)", s->first_bare_cr_src,
+	say(&o, s->bare_cr, "", "record", " whose line holds a carriage "
+	    "return inside it (lines that end in CR alone, an old Mac's, are "
+	    "read as one: tr '\\r' '\\n' splits them)", s->first_bare_cr_src,
 	    s->first_bare_cr);
 	return o.items;
 }

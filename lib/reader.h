@@ -168,8 +168,8 @@ struct nlp_reader_stats {
 	   exported table's header does ("label<TAB>text"), skipped. */
 	uint64_t header, first_header;
 	const char *first_header_src;
-	/* Inputs whose first line holds a carriage return (not a CRLF's):
-	   lines ending in CR alone, read as one. */
+	/* Records whose line holds a carriage return inside it (not a
+	   CRLF's): lines ending in CR alone, read as one. */
 	uint64_t bare_cr, first_bare_cr;
 	const char *first_bare_cr_src;
 	int labeled;             /* the reader's mode, for nlp_reader_describe() */

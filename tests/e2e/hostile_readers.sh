@@ -156,12 +156,21 @@ printf 'ham\thello there\rspam\tfree money now\r' >"$T/cr.tsv"
 expect_status 3 "eval --strict of lines ending in CR alone" "$N" eval --strict -m "$T/m.nlp" "$T/cr.tsv"
 check "names the file, the line and why" grep -q "cr.tsv' line 1: a carriage return inside the line (lines that end in CR alone, an old Mac's?)" "$T/err"
 expect_status 0 "predict of them" sh -c "printf 'a\rb\rc\r' | '$N' predict -m '$T/m.nlp'"
-check "says they were read as one, and how to split them" grep -q "1 input whose first line holds a carriage return (lines that end in CR alone, an old Mac's, are read as one: tr '.r' '.n' splits them) (first at stdin:1)" "$T/err"
+check "says they were read as one, and how to split them" grep -q "1 record whose line holds a carriage return inside it (lines that end in CR alone, an old Mac's, are read as one: tr '.r' '.n' splits them) (first at stdin:1)" "$T/err"
 expect_status 0 "CRLF line ends" sh -c "printf 'a\r\nb\r\n' | '$N' predict --strict -m '$T/m.nlp'"
 check "are lines, and nothing is said of them" sh -c "test \$(wc -l <'$T/out') -eq 2 && ! grep -q 'carriage' '$T/err'"
 printf 'ham\thello\rworld\nspam\tfree money now\n' >"$T/cr1.tsv"
-expect_status 0 "a carriage return inside line 1 of an LF file, under --strict" "$N" eval --strict -m "$T/m.nlp" "$T/cr1.tsv"
-check "is a record's text, nothing said" sh -c "! grep -q 'carriage' '$T/err'"
+expect_status 3 "a carriage return inside line 1 of an LF file, under --strict" "$N" eval --strict -m "$T/m.nlp" "$T/cr1.tsv"
+# lines ending in LF, then lines ending in CR alone: every one of those
+# is one record, said even under -q, and --strict refuses them.
+# Regression (fixed): only a first line that was all of the input was
+# looked at: 11 records read as 2, the gate passed, nothing said
+{ printf 'spam\tfree money win prize now\n'; for i in 1 2 3 4 5 6 7 8 9; do printf 'spam\tfree money win prize now\r'; done
+	printf 'ham\tmeeting tomorrow about the report\r'; printf 'ham\tmeeting tomorrow about the report\n'; } >"$T/cr5.tsv"
+expect_status 0 "eval -q of LF lines, then CR ones" "$N" eval -q -m "$T/m.nlp" "$T/cr5.tsv"
+check "... says so, under -q" grep -q "warning: 1 record whose line holds a carriage return inside it .* (first at .*cr5.tsv:2)" "$T/err"
+expect_status 3 "... --strict refuses them" "$N" eval -q --strict -m "$T/m.nlp" "$T/cr5.tsv"
+check "... naming line 2" grep -q "cr5.tsv' line 2: a carriage return inside the line" "$T/err"
 
 # --- review of the above: what the first fixes missed --------------------------
 # a label from 2^53 up in a line read with reals (it lost its last digits,
