@@ -1098,12 +1098,16 @@ nlp_registry_parse_requirement(const char *s, struct nlp_requirement *q,
 	char *end;
 
 	/* spaces around the metric, the operator and the number are allowed
-	   ('macro_f1 >= 0.85') */
+	   ('macro_f1 >= 0.85'); the operator is the last '<' or '>', so that
+	   a label of f1:LABEL may hold '=', '<' or '>' ('f1:a>=b>=0.9', as
+	   --min-class-f1 takes the last '=') */
 	while (*m == ' ' || *m == '\t')
 		m++;
-	p = m;
-	while (*p && strchr("<>=!", *p) == NULL)
-		p++;
+	if ((p = strrchr(m, '>')) == NULL || (strrchr(m, '<') != NULL &&
+	    strrchr(m, '<') > p))
+		p = strrchr(m, '<');
+	if (p == NULL)
+		goto bad;
 	n = (size_t)(p - m);
 	while (n > 0 && (m[n - 1] == ' ' || m[n - 1] == '\t'))
 		n--;

@@ -29,6 +29,11 @@ check "the failure names the requirement, the value and the evaluation" grep -q 
 expect_status 5 "a failed requirement changes nothing" "$N" $R registry show spam@production
 expect_status 0 "requirements that hold" "$N" $R registry alias spam 1 production --require 'macro_f1>=0.9' --require 'f1:spam>0.9' --require 'log_loss<1'
 check "the alias moved" grep -qx 'production: (none) -> spam@1' "$T/out"
+# f1:LABEL of a label that holds '=', '<' or '>': the operator is the
+# last one.  Regression (fixed): 'f1:a>=b>=0.9' was not METRIC OP NUMBER
+# (exit 2), where --min-class-f1 'a>=b=0.9' works
+expect_status 1 "f1:LABEL with '>=' in the label: read, the label not scored" "$N" $R registry alias spam 1 staging --require 'f1:a>=b>=0.9'
+check "... named as the label, not a malformed requirement" sh -c "! grep -q 'is not METRIC OP NUMBER' '$T/err' && grep -q 'a>=b' '$T/err'"
 # as eval's gates: within 1e-9 of the bound is equal to it
 mf=$("$N" $R registry show --json spam@1 | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["evaluations"][0]["metrics"]["macro_f1"])')
 near=$(awk -v m="$mf" 'BEGIN { printf "%.10f", m + 5e-10 }')
