@@ -350,12 +350,7 @@ struct scratch {
 static int
 whole(const double *w, size_t n, uint64_t records)
 {
-	double t = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		t += w != NULL ? w[i] : 1;
-	return t == (double)records;
+	return nlp_sample_size(w, n, 1) == (double)records;
 }
 
 /* w, unless every weight is 1: then NULL (the unweighted statistics, bit
