@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,7 +25,8 @@
  * calls through mhd_fn. */
 #define HTTPD_FUNCS(X, a) \
 	X(a, MHD_add_response_header) X(a, MHD_create_response_from_buffer) \
-	X(a, MHD_destroy_response) X(a, MHD_lookup_connection_value) \
+	X(a, MHD_destroy_response) X(a, MHD_get_connection_values) \
+	X(a, MHD_lookup_connection_value) \
 	X(a, MHD_queue_response) X(a, MHD_quiesce_daemon) \
 	X(a, MHD_start_daemon) X(a, MHD_stop_daemon)
 NLP_DYNLIB(mhd, HTTPD_FUNCS, "libmicrohttpd.so.12", "nlpops serve",
@@ -32,6 +34,7 @@ NLP_DYNLIB(mhd, HTTPD_FUNCS, "libmicrohttpd.so.12", "nlpops serve",
 #define MHD_add_response_header (*mhd_fn.MHD_add_response_header)
 #define MHD_create_response_from_buffer (*mhd_fn.MHD_create_response_from_buffer)
 #define MHD_destroy_response (*mhd_fn.MHD_destroy_response)
+#define MHD_get_connection_values (*mhd_fn.MHD_get_connection_values)
 #define MHD_lookup_connection_value (*mhd_fn.MHD_lookup_connection_value)
 #define MHD_queue_response (*mhd_fn.MHD_queue_response)
 #define MHD_quiesce_daemon (*mhd_fn.MHD_quiesce_daemon)
@@ -330,6 +333,47 @@ bodiless(struct MHD_Connection *c)
 	    MHD_HTTP_HEADER_TRANSFER_ENCODING) == NULL;
 }
 
+/* The Content-Length headers seen (framing_ok()). */
+struct lengths {
+	const char *first;
+	int differ;
+};
+
+static enum MHD_Result
+each_length(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct lengths *l = cls;
+
+	(void)kind;
+	if (key != NULL && value != NULL && strcasecmp(key,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (l->first == NULL)
+			l->first = value;
+		else if (strcmp(value, l->first) != 0)
+			l->differ = 1;
+	}
+	return MHD_YES;
+}
+
+/*
+ * Is the body's length told one way only?  libmicrohttpd reads the first
+ * of two Content-Length headers, and Transfer-Encoding over Content-Length,
+ * and keeps the connection: where a proxy in front went by the other, the
+ * rest of the body would be read here as a request of its own (request
+ * smuggling).  Such a request is refused (RFC 9112, 6.3), and the early
+ * answer closes the connection.
+ */
+static int
+framing_ok(struct MHD_Connection *c)
+{
+	struct lengths l = { NULL, 0 };
+
+	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, each_length, &l);
+	return !l.differ && (l.first == NULL || MHD_lookup_connection_value(c,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) == NULL);
+}
+
 /*
  * The first call, headers read.  A request without a body is answered on
  * the next call, once libmicrohttpd has it whole: a response queued on the
@@ -355,6 +399,10 @@ first_call(struct nlp_server *s, struct MHD_Connection *c, const char *url,
 	snprintf(r->method, sizeof r->method, "%s", n > 0 && method[n] == '\0'
 	    && n < sizeof r->method ? method : "?");
 	request_id(s, c, r);
+	if (!framing_ok(c))
+		return send_error(s, c, r, MHD_HTTP_BAD_REQUEST, "the body's "
+		    "length is told twice (Content-Length headers that differ, "
+		    "or Content-Length and Transfer-Encoding)");
 	r->bodiless = bodiless(c);
 	return r->bodiless ? MHD_YES : headers_decide(s, c, r, method);
 }

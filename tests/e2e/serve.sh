@@ -159,13 +159,42 @@ yes a | head -100001 >many.txt
 err 400 "more than 100000 lines of text/plain (the limit the man page states)" "$(CT=text/plain post @many.txt)"
 "$PY" -c 'import json; print(json.dumps({"texts": ["a"] * 100001}))' >many.json
 err 400 "more than 100000 texts" "$(post @many.json)"
+# the body's length told twice: libmicrohttpd would go by one header,
+# a proxy in front perhaps by the other, and read the rest of the body
+# as a request of its own (smuggled): refused, the connection closed
+cat >raw.py <<'PYEOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode("latin-1"))
+s.settimeout(5)
+out = b""
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        out += d
+except socket.timeout:
+    out += b"\n(still open)"
+s.close()
+sys.stdout.write(out.decode("latin-1"))
+PYEOF
+raw() { "$PY" raw.py "$PORT" "$1" >rawout; sed -n 's/^HTTP\/1.1 \([0-9]*\).*/\1/p' rawout | tr '\n' ' '; }
+smuggle='Content-Type: text/plain\r\nContent-Length: 6\r\n'
+is "$(raw "POST /v1/predict HTTP/1.1\r\nHost: a\r\n${smuggle}Content-Length: 60\r\n\r\nhello\nGET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")" "400 " \
+    "two Content-Length headers that differ: 400, and what follows the first's body is not answered as a request"
+check "... with a message, and the connection closed" sh -c 'grep -q "told twice" rawout && ! grep -q "still open" rawout'
+is "$(raw "POST /v1/predict HTTP/1.1\r\nHost: a\r\n${smuggle}Transfer-Encoding: chunked\r\n\r\n6\r\nhello\n\r\n0\r\n\r\n")" "400 " \
+    "Content-Length and Transfer-Encoding both: 400"
+is "$(raw "POST /v1/predict HTTP/1.1\r\nHost: a\r\n${smuggle}Content-Length: 6\r\nConnection: close\r\n\r\nhello\n")" "200 " \
+    "the same Content-Length twice is one length: 200"
 err 404 "an unknown path" "$(get /v2/predict)"
 err 404 "a path with %00 in it is not /v1/predict (its string ended there)" "$(post '{"text": "x"}' '/v1/predict%00')"
 err 405 "GET /v1/predict" "$(get /v1/predict)"
 check "405 says Allow: POST" grep -qi '^Allow: POST' headers
 err 405 "POST /healthz" "$(post '{}' /healthz)"
 is "$(post '{"text": "still fine"}')" 200 "the server answers after every bad request"
-is "$(metric 'nlpops_http_requests_total{endpoint="/v1/predict",code="400"}')" 16 "/metrics counts the 400s"
+is "$(metric 'nlpops_http_requests_total{endpoint="/v1/predict",code="400"}')" 18 "/metrics counts the 400s"
 
 # --- the alias moves: noticed within 2 s, without a restart
 "$N" --registry "$REG" registry alias spam 2 production >/dev/null 2>&1
