@@ -93,9 +93,9 @@ static const struct cli_opt options[] = {
 	    "macro-F1 on --valid or the held-out slice", NULL },
 	{ OPT_TRIALS, 0, "trials", "N", "with --autotune: trials, 1 to 1000 "
 	    "(default: 16)", NULL },
-	{ OPT_CV, 0, "cv", "K", "with --autotune: score each trial by K-fold "
-	    "cross-\nvalidation (2 to 20), then train the kept model\nwith "
-	    "the best options (and the usual held-out\nslice)", NULL },
+	{ OPT_CV, 0, "cv", "K", "with --autotune: score each trial by stratified\n"
+	    "K-fold cross-validation (2 to 20), then train\nthe kept model "
+	    "with the best options (and the\nusual held-out slice)", NULL },
 	CLI_OPT_THREADS("threads (default: the CPUs it may\nuse); the model is "
 	    "the same whatever\nT is"),
 	{ 'q', 'q', "quiet", NULL, "print nothing but errors and warnings\n"

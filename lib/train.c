@@ -1193,19 +1193,42 @@ load_data(struct run *u, const char *const *paths, size_t npaths,
 	return rank_classes(u, &u->all);
 }
 
-/* Move v[lo..hi) to the front of v[0..hi), the rest after it in order. */
+/*
+ * Fold `fold` of `folds`, stratified as scikit-learn's cross-validation of
+ * a classifier is: the examples in idx (shuffled) grouped by class (a
+ * multi-label example by its first), each group in its shuffled order,
+ * and dealt to the folds in turn, so that each fold holds its share of
+ * every class (one more or less), not whatever a random slice gives a
+ * small class.  The fold's examples to the front of idx, the rest after.
+ */
 static int
-rotate(uint32_t *v, size_t lo, size_t hi)
+deal_fold(struct run *u, unsigned fold, unsigned folds)
 {
-	uint32_t *t = malloc((hi - lo) * sizeof *t);
+	const struct corpus *c = &u->all;
+	size_t n = c->n, i, at = 0, held = 0, rest;
+	uint32_t *by = malloc(n * sizeof *by);
+	size_t *start = calloc((size_t)u->C + 1, sizeof *start);
 
-	if (t == NULL)
+	if (by == NULL || start == NULL) {
+		free(by);
+		free(start);
 		return -1;
-	memcpy(t, v + lo, (hi - lo) * sizeof *t);
-	memmove(v + (hi - lo), v, lo * sizeof *v);
-	memcpy(v, t, (hi - lo) * sizeof *t);
-	free(t);
-	return 0;
+	}
+	for (i = 0; i < n; i++)
+		start[c->y[u->idx[i]] + 1]++;
+	for (i = 0; i < u->C; i++)
+		start[i + 1] += start[i];
+	for (i = 0; i < n; i++)
+		by[start[c->y[u->idx[i]]]++] = u->idx[i];
+	rest = u->nhold;
+	for (i = 0; i < n; i++, at = at + 1 == folds ? 0 : at + 1)
+		if (at == fold)
+			u->idx[held++] = by[i];
+		else
+			u->idx[rest++] = by[i];
+	free(by);
+	free(start);
+	return held == u->nhold ? 0 : -1;
 }
 
 /* Count example d of the data among the training examples of its class
@@ -1230,7 +1253,7 @@ split(struct run *u, struct nlp_err *e)
 {
 	const struct nlp_train_opts *o = u->o;
 	uint64_t rng;
-	size_t i, lo = 0;
+	size_t i;
 	int rc;
 
 	if (o->valid != NULL) {
@@ -1257,8 +1280,8 @@ split(struct run *u, struct nlp_err *e)
 		if (u->all.n < 2 * (size_t)o->folds)
 			return nlp_errf(e, NLP_DATA, "%zu examples are too few for "
 			    "%u folds (2 a fold at least)", u->all.n, o->folds);
-		lo = u->all.n * o->fold / o->folds;
-		u->nhold = u->all.n * (o->fold + 1) / o->folds - lo;
+		/* the examples dealt to this fold (deal_fold()) */
+		u->nhold = (u->all.n - o->fold + o->folds - 1) / o->folds;
 	} else if (o->holdout > 0 && u->all.n >= HOLDOUT_MIN_DOCS) {
 		u->nhold = (size_t)(u->all.n * o->holdout);
 		if (u->nhold > HOLDOUT_MAX)
@@ -1269,8 +1292,7 @@ split(struct run *u, struct nlp_err *e)
 	rng = o->seed ^ 0x401d0c7ULL;
 	if (u->nhold > 0) {
 		nlp_shuffle(u->idx, u->all.n, &rng);
-		/* a fold: its slice of the seeded order to the front */
-		if (lo > 0 && rotate(u->idx, lo, lo + u->nhold) < 0)
+		if (o->folds >= 2 && deal_fold(u, o->fold, o->folds) < 0)
 			return nlp_errf(e, NLP_IO, "out of memory");
 		qsort(u->idx, u->nhold, sizeof *u->idx, cmp_u32_asc);
 		qsort(u->idx + u->nhold, u->all.n - u->nhold, sizeof *u->idx,

@@ -123,6 +123,20 @@ flags=$(sed -n 's/^nlpops train: autotune: trial [0-9]* of [0-9]* is the best: /
 # shellcheck disable=SC2086
 "$N" train -q $flags -o cvre.nlp small.tsv
 check "--cv: the model is train's with the best options ($flags)" cmp -s cv.nlp cvre.nlp
+# --cv's folds are stratified: each of 2 folds holds two of each small
+# class's four examples, so that every fold's model has seen every class,
+# and on data a class's own word separates the char n-gram trial
+# scores every example right (dealt at random, a fold held a small
+# class's three or four examples, and macro-F1 came out 0.85)
+awk 'BEGIN { split("alpha beta gamma delta eps zeta eta theta iota kappa", w, " "); s = 7
+	for (c = 1; c <= 8; c++) for (j = 0; j < (c <= 2 ? 100 : 4); j++) {
+		t = "tokc" c
+		for (k = 0; k < 4; k++) { s = (s * 1103515245 + 12345) % 2147483648; t = t " " w[int(s / 65536) % 10 + 1] }
+		print "c" c "\t" t } }' >strat.tsv
+expect_status 0 "--cv 2 on 6 classes of 4 examples and 2 of 100" \
+    "$N" train --autotune --trials 2 --cv 2 -o strat.nlp strat.tsv
+check "--cv: stratified folds, every small class in every fold's training part (macro-F1 1.0000)" \
+    grep -q '^nlpops train: trial 2/2: .*--char-ngrams 2-4: cross-validated macro-F1 1\.0000, accuracy 1\.0000 ' "$T/err"
 "$N" train --help >help.txt
 check "--help: --cv's kept model is trained with the held-out slice, not on all the data" \
     sh -c '! grep -q "on all the data" help.txt && grep -q "usual held-out" help.txt'
