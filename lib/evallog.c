@@ -417,6 +417,64 @@ name_models(struct nlp_evallog *l)
 		snprintf(l->ref + len, sizeof l->ref - len, ", ...");
 }
 
+/* Up to 3 of the labels marked in `is` (entries of l->labels), quoted,
+ * into buf. */
+static void
+some_labels(const struct nlp_evallog *l, const unsigned char *is, char *buf,
+    size_t size)
+{
+	size_t i, len = 0, k = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < l->labels.n && len < size; i++) {
+		if (!is[i])
+			continue;
+		n = k == 3 ? snprintf(buf + len, size - len, ", ...") :
+		    snprintf(buf + len, size - len, "%s'%s'", k > 0 ? ", " : "",
+		    l->labels.ent[i].key);
+		len += n > 0 ? (size_t)n : 0;
+		if (k++ == 3)
+			break;
+	}
+}
+
+/*
+ * A log whose predicted labels are none of the gold labels, two or more of
+ * each: the log of a model of other labels, or labels spelled otherwise
+ * ("HAM" for "ham"), not a model that got every example wrong -- NLP_DATA
+ * rather than a verdict.  (One gold label, or one predicted, can be a
+ * small sample's bad luck.)  NLP_OK otherwise.
+ */
+static int
+disjoint_labels(const struct nlp_evallog *l, struct nlp_err *e)
+{
+	unsigned char *g = calloc(2 * (l->labels.n + 1), 1), *p;
+	size_t i, ng = 0, np = 0;
+	char gs[160], ps[160];
+
+	if (g == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	p = g + l->labels.n + 1;
+	for (i = 0; i < l->n; i++) {
+		ng += !g[l->gold[i]];
+		np += !p[l->pred[i]];
+		g[l->gold[i]] = p[l->pred[i]] = 1;
+	}
+	for (i = 0; i < l->labels.n && !(g[i] && p[i]); i++)
+		;
+	if (i < l->labels.n || ng < 2 || np < 2) {
+		free(g);
+		return NLP_OK;
+	}
+	some_labels(l, p, ps, sizeof ps);
+	some_labels(l, g, gs, sizeof gs);
+	free(g);
+	return nlp_errf(e, NLP_DATA, "none of the %zu labels '%s' predicts (%s) "
+	    "is one of the %zu gold labels (%s): a log of a model of other "
+	    "labels, or labels spelled otherwise?", np, l->path, ps, ng, gs);
+}
+
 /* What --predictions cannot do: NLP_USAGE, or NLP_OK. */
 static int
 refuse(const struct nlp_eval_opts *o, struct nlp_err *e)
@@ -479,6 +537,8 @@ nlp_evallog_evaluate(struct nlp_eval_result *r, struct nlp_evallog *l,
 		return nlp_errf(e, NLP_DATA, "no gold record joins a scored "
 		    "prediction (%" PRIu64 " gold records, %" PRIu64 " ids in "
 		    "the log)", l->c.gold, l->c.ids);
+	if ((rc = disjoint_labels(l, e)) != NLP_OK)
+		return rc;
 	if (build_eval(&ev, l) < 0)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	r->inputs = l->data.inputs;

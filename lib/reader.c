@@ -337,6 +337,14 @@ tsv_columns(struct nlp_reader *r)
 		r->col[TEXT] = n[TEXT] - 1;
 	}
 	r->col[ID] = n[ID] > 0 ? n[ID] - 1 : COL_NONE;
+	/* ids taken for labels: every example wrong, a report of one class
+	 * per id, and no error */
+	if (r->o.labeled && r->col[ID] != COL_NONE &&
+	    (r->col[LABEL] == r->col[ID] ||
+	    (r->col[LABEL] == 0 && r->col[ID] == 0)))
+		return -nlp_errf(&r->err, NLP_USAGE, "label and id cannot both "
+		    "be column %ld%s", n[ID], n[LABEL] == 0 ? " (the label's "
+		    "by default: give --label-column, and --text-column)" : "");
 	return 0;
 }
 
@@ -1484,6 +1492,15 @@ csv_columns(struct nlp_reader *r, size_t nf)
 		return -nlp_errf(&r->err, NLP_USAGE, "%s: no column '%s' in "
 		    "the CSV header (columns: %s)",
 		    nlp_input_shown(r->path, where, sizeof where), want, list);
+	}
+	/* ids taken for labels: every example wrong */
+	if (r->o.labeled && r->col[ID] != COL_NONE &&
+	    r->col[ID] == r->col[LABEL]) {
+		for (i = 0, h = r->hdr.p; i < (size_t)r->col[ID]; i++)
+			h += strlen(h) + 1;
+		return -nlp_errf(&r->err, NLP_USAGE, "%s: label and id cannot "
+		    "both be column %ld ('%s')", nlp_input_shown(r->path,
+		    where, sizeof where), r->col[ID] + 1, h);
 	}
 	/* a label learned from itself: any gate would pass */
 	if (r->o.labeled && r->col[TEXT] == r->col[LABEL]) {

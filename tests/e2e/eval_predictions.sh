@@ -155,6 +155,27 @@ expect_status 3 "a gold id twice" "$N" eval --predictions "$T/log.jsonl" $COLS "
 check "names both lines" grep -q "'$T/dup.tsv' line 201: id '7' repeated (first at '$T/dup.tsv' line 7)" "$T/err"
 printf '900\tham\tx\n' >"$T/none.tsv"
 expect_status 3 "no gold record joins" "$N" eval --predictions "$T/log.jsonl" $COLS "$T/none.tsv"
+# a log of other labels (or labels spelled otherwise): not a model that
+# got every example wrong, and no verdict, gate or not
+sed 's/"label":"ham"/"label":"HAM"/; s/"label":"spam"/"label":"SPAM"/' "$T/log.jsonl" >"$T/upper.jsonl"
+expect_status 3 "predicted labels none of the gold ones ('HAM', 'SPAM' for 'ham', 'spam')" \
+    "$N" eval --predictions "$T/upper.jsonl" --min-accuracy 0.5 $COLS "$T/gold.tsv"
+check "... says so, naming both" grep -q "none of the 2 labels '$T/upper.jsonl' predicts ('HAM', 'SPAM') is one of the 2 gold labels ('ham', 'spam')" "$T/err"
+sed 's/"label":"spam"/"label":"ham"/' "$T/log.jsonl" >"$T/allham.jsonl"
+awk -F'\t' -v OFS='\t' '{ $2 = "spam"; print }' "$T/gold.tsv" >"$T/allspam.tsv"
+expect_status 1 "one label predicted, another the only gold one: a model that got them all wrong, a verdict" \
+    "$N" eval -q --predictions "$T/allham.jsonl" --min-accuracy 0.5 $COLS "$T/allspam.tsv"
+# ids taken for labels: a usage error, not a report of a class per id
+expect_status 2 "--id-column 1 alone: the label's column by default" \
+    "$N" eval --predictions "$T/log.jsonl" --id-column 1 "$T/gold.tsv"
+check "... says to give --label-column" grep -q "label and id cannot both be column 1 (the label's by default: give --label-column" "$T/err"
+expect_status 2 "--label-column 2 --id-column 2" \
+    "$N" eval --predictions "$T/log.jsonl" --id-column 2 --label-column 2 "$T/gold.tsv"
+{ printf 'id,label,text\n'; awk -F'\t' '{ print $1 "," $2 ",x" }' "$T/gold.tsv"; } >"$T/gold.csv"
+expect_status 2 "CSV: --id-column label" \
+    "$N" eval --predictions "$T/log.jsonl" --id-column label "$T/gold.csv"
+expect_status 0 "CSV: --id-column id, the label by its name" \
+    "$N" eval -q --predictions "$T/log.jsonl" --id-column id "$T/gold.csv"
 
 # drift reads the log's texts (the other keys, the shadow object ignored):
 # the same report as on the texts themselves
