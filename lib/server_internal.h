@@ -80,6 +80,8 @@ struct worker {
 	FILE *log;
 	size_t log_pending;      /* lines in log's buffer, not yet written */
 	int log_failing;
+	long long log_good;      /* the log's size after its last line written
+	                            whole (-1: not a regular file) */
 	struct nlp_scorer sc;    /* the shadow's scratch */
 	float *probs;
 	size_t probs_cap;

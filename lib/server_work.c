@@ -11,6 +11,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "server_internal.h"
@@ -113,6 +114,17 @@ log_line(struct nlp_server *s, const struct job *j, struct nlp_buf *b,
 	nlp_buf_lit(b, "}\n");
 }
 
+/* The size of the log, or -1 when it is not a regular file (a FIFO, a
+ * device: nothing to cut back). */
+static long long
+log_size(FILE *f)
+{
+	struct stat st;
+
+	return fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ?
+	    (long long)st.st_size : -1;
+}
+
 /*
  * The lines in the log's buffer have reached the file (ok), or are lost
  * (err: the errno of the failed write or flush): a line counts as
@@ -130,11 +142,20 @@ log_settle(struct nlp_server *s, int ok, int err)
 		atomic_fetch_add(&s->mx.log_lines, w->log_pending);
 		if (w->log_pending > 0)
 			w->log_failing = 0;
+		if (w->log != NULL)
+			w->log_good = log_size(w->log);
 	} else {
 		atomic_fetch_add(&s->mx.log_errors, w->log_pending);
 		if (w->log != NULL) {
 			__fpurge(w->log);
 			clearerr(w->log);
+			/* a write cut short (a full disk) leaves part of a line,
+			 * onto which the next line would be written: the lines
+			 * not written whole are cut off, so that every line of
+			 * the log is one JSON object */
+			if (w->log_good >= 0 && log_size(w->log) > w->log_good)
+				(void)!ftruncate(fileno(w->log),
+				    (off_t)w->log_good);
 		}
 		if (!w->log_failing && w->log_pending > 0)
 			nlp_srv_event(s, "log_error", "cannot write '%s': %s",
@@ -378,6 +399,7 @@ nlp_srv_log_reopen(struct nlp_server *s)
 	log_close(s);
 	s->w.log = f;
 	s->w.log_failing = 0;
+	s->w.log_good = log_size(f);
 	pthread_mutex_unlock(&s->w.log_mu);
 	nlp_srv_event(s, "log_reopened", "reopened '%s'", s->o.log_path);
 }
@@ -392,6 +414,8 @@ nlp_srv_worker_start(struct nlp_server *s, struct nlp_err *e)
 	if (s->o.log_path != NULL && (w->log = log_open(s)) == NULL)
 		return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'",
 		    s->o.log_path);
+	if (w->log != NULL)
+		w->log_good = log_size(w->log);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_mutex_init(&w->log_mu, NULL);
 	pthread_cond_init(&w->cv, NULL);

@@ -333,6 +333,35 @@ if [ -w /dev/full ]; then
 	check "the loss is said once, with its reason" test "$(grep -c 'error: cannot write .*/dev/full.: No space left on device' full.err)" = 1
 fi
 
+# A disk that fills in the middle of a line (here the file size limit,
+# whose write stops short as a full disk's does): the lines not written
+# whole are cut off, so that the log stays a JSON object a line, and a
+# line written once there is room again starts a line of its own.
+# Regression (fixed): the log ended in part of a line, the next line was
+# written onto it, and `eval --predictions` refused the whole log.
+if command -v prlimit >/dev/null; then
+	printf '%s\n' "trap '' XFSZ" 'exec prlimit --fsize=6000:unlimited "$@"' >fsize.sh
+	WRAP="sh $T/fsize.sh"
+	check "serve with its log limited to 6000 bytes" start fsz -m spam --log fsz.jsonl
+	WRAP=
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		post '{"texts": ["a b c d e f", "g h i j k l", "m n o p q r"]}' >/dev/null
+	done
+	i=0; while [ $i -lt 100 ] && [ "$(metric nlpops_log_errors_total)" = 0 ]; do sleep 0.05; i=$((i + 1)); done
+	check "some lines are lost ($(metric nlpops_log_errors_total)), some written ($(metric nlpops_log_lines_total))" \
+	    sh -c "[ '$(metric nlpops_log_errors_total)' -gt 0 ] && [ '$(metric nlpops_log_lines_total)' -gt 0 ]"
+	check "the log ends with a whole line" sh -c '[ "$(tail -c 1 fsz.jsonl | od -An -tx1 | tr -d " ")" = 0a ]'
+	check "... every line of it JSON" "$PY" -c 'import json; [json.loads(l) for l in open("fsz.jsonl")]'
+	check "... and only the lines counted as written ($(metric nlpops_log_lines_total))" \
+	    test "$(wc -l <fsz.jsonl)" = "$(metric nlpops_log_lines_total)"
+	prlimit --pid "$PID" --fsize=unlimited:unlimited
+	post '{"texts": ["room again"], "ids": ["after"]}' >/dev/null
+	i=0; while [ $i -lt 100 ] && ! grep -q '"after"' fsz.jsonl; do sleep 0.05; i=$((i + 1)); done
+	check "with room again, the next line is a line of its own" "$PY" -c 'import json
+assert [json.loads(l) for l in open("fsz.jsonl")][-1]["id"] == "after"'
+	stop
+fi
+
 # --- --trust: an unsigned version is never served, on start or reload
 "$N" key generate -o k >/dev/null 2>&1
 "$N" train -q --seed 4 -o fourth.nlp train.tsv

@@ -385,6 +385,11 @@ check "a failed predict -o leaves no file" sh -c "! ls -a '$T' | grep -q half"
 if [ -w /dev/full ]; then
 	expect_status 4 "a full disk is an error" sh -c "'$N' predict -q -m '$T/m1.nlp' <'$T/test.txt' >/dev/full"
 fi
+# past a file size limit: an error said (EFBIG), no file left, where
+# SIGXFSZ killed the process (status 153, nothing said)
+expect_status 4 "predict -o past the file size limit (ulimit -f 1)" sh -c "ulimit -f 1; exec '$N' predict -q -m '$T/m1.nlp' -o '$T/big.tsv' '$T/test.txt' '$T/test.txt' '$T/test.txt' '$T/test.txt'"
+check "... says so" grep -q "cannot write '$T/big.tsv': File too large" "$T/err"
+check "... and leaves no file" sh -c "! ls -a '$T' | grep -q big"
 
 # --- bad data and bad models
 expect_status 3 "no examples" sh -c "printf '' | '$N' train -o '$T/e.nlp'"
