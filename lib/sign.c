@@ -112,6 +112,45 @@ other_kind(const char *path, int priv, const char *buf, size_t len,
 }
 
 /*
+ * Whoever may replace the key file at path, which the user or root owns:
+ * is that only the user and root, as ssh's StrictModes has it?  Each
+ * directory above the file (symbolic links resolved) must be owned by the
+ * user or root, and writable by others only when sticky (/tmp), else its
+ * owner or anyone could rename another key over it.  NLP_OK, or NLP_DATA
+ * naming the directory; a path that cannot be resolved is left to the
+ * open that follows.
+ */
+static int
+key_dirs_safe(const char *path, const char *what, struct nlp_err *e)
+{
+	char *real = realpath(path, NULL), *slash;
+	struct stat st;
+	uid_t me = geteuid();
+	int rc = NLP_OK;
+
+	if (real == NULL)
+		return NLP_OK;
+	while ((slash = strrchr(real, '/')) != NULL && rc == NLP_OK) {
+		slash[slash == real] = '\0';      /* "/a/b" -> "/a", "/a" -> "/" */
+		if (stat(real, &st) != 0)
+			break;
+		if (st.st_uid != me && st.st_uid != 0)
+			rc = nlp_errf(e, NLP_DATA, "%s '%s' is in a directory "
+			    "another user (uid %lu) owns, who could replace it: "
+			    "'%s'", what, path, (unsigned long)st.st_uid, real);
+		else if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+			rc = nlp_errf(e, NLP_DATA, "%s '%s' is in a directory "
+			    "anyone may write, where anyone could replace it "
+			    "(mode %04o): '%s'", what, path,
+			    (unsigned)(st.st_mode & 07777), real);
+		if (strcmp(real, "/") == 0)
+			break;
+	}
+	free(real);
+	return rc;
+}
+
+/*
  * Read the file at path (at most KEY_FILE_MAX bytes) into a malloc'd
  * buffer (*buf, *len; free with wipe_free()).  NLP_OK, NLP_IO or NLP_DATA
  * (too large, not a regular file).
@@ -158,6 +197,18 @@ read_small(const char *path, const char *what, char **buf, size_t *len,
 		    (unsigned)(st.st_mode & 07777), path) : nlp_errf(e, NLP_DATA,
 		    "public key '%s' may be changed by anyone (mode %04o): chmod "
 		    "o-w '%s'", path, (unsigned)(st.st_mode & 07777), path);
+	}
+	/* nor one that another user owns, or that sits where another may
+	   put a key in its place */
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		close(fd);
+		return nlp_errf(e, NLP_DATA, "%s '%s' belongs to another user "
+		    "(uid %lu), who could change it: it must be yours or root's",
+		    what, path, (unsigned long)st.st_uid);
+	}
+	if (key_dirs_safe(path, what, e) != NLP_OK) {
+		close(fd);
+		return NLP_DATA;
 	}
 	if ((p = malloc(KEY_FILE_MAX + 1)) == NULL) {
 		close(fd);

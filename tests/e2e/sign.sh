@@ -142,6 +142,26 @@ check "... says so" grep -q "is not private (mode 0644" "$T/err"
 check "... and writes nothing" test ! -e o.nlp
 chmod 640 open.key
 expect_status 0 "... a key its group may read signs" "$N" train -q $TRAIN -o o.nlp --sign open.key train.tsv
+# as ssh's StrictModes: nor one that another user may replace -- a key
+# in a directory anyone may write (not sticky), even through a link, or
+# a key or directory another user owns (root only can make those)
+mkdir open.d && cp k.pub open.d/k.pub && cp k open.d/k && chmod 777 open.d
+expect_status 3 "--trust a key in a directory anyone may write" "$N" predict -q -m m.nlp --trust open.d/k.pub in.txt
+check "... says so, naming the directory" grep -q "public key 'open.d/k.pub' is in a directory anyone may write, where anyone could replace it (mode 0777): '$T/open.d'" "$T/err"
+ln -s "$T/open.d/k.pub" via.pub
+expect_status 3 "... through a link from a safe one" "$N" predict -q -m m.nlp --trust via.pub in.txt
+expect_status 3 "--sign with a key in such a directory" "$N" train -q $TRAIN -o o2.nlp --sign open.d/k train.tsv
+check "... writes nothing" test ! -e o2.nlp
+chmod 1777 open.d
+expect_status 0 "... a sticky one (as /tmp) is fine" "$N" predict -q -m m.nlp --trust open.d/k.pub in.txt
+if [ "$(id -u)" = 0 ]; then
+	cp k.pub theirs.pub && chown 65534 theirs.pub
+	expect_status 3 "--trust a key another user owns" "$N" predict -q -m m.nlp --trust theirs.pub in.txt
+	check "... says so" grep -q "public key 'theirs.pub' belongs to another user (uid 65534), who could change it" "$T/err"
+	mkdir theirs.d && cp k.pub theirs.d/k.pub && chown 65534 theirs.d
+	expect_status 3 "--trust a key in a directory another user owns" "$N" predict -q -m m.nlp --trust theirs.d/k.pub in.txt
+	check "... says so" grep -q "is in a directory another user (uid 65534) owns" "$T/err"
+fi
 "$N" --registry reg registry push m.nlp --name spam >/dev/null
 expect_status 3 "a registry version pushed without --sign" "$N" --registry reg predict -q -m spam@1 --trust k.pub in.txt
 check "names the version" grep -q "model spam@1: not signed" "$T/err"
