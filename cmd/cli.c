@@ -70,7 +70,10 @@ cli_parse_size(const char *s, int64_t *out)
 static void
 cache_warning(const char *msg)
 {
-	fprintf(stderr, "nlpops %s: warning: %s\n", cli_command_name, msg);
+	char shown[4 * 1024];
+
+	fprintf(stderr, "nlpops %s: warning: %s\n", cli_command_name,
+	    cli_shown(msg, shown, sizeof shown));
 }
 
 int
@@ -107,7 +110,10 @@ cli_setup_cache(void)
 static void
 registry_waiting(void *cmd, const char *msg)
 {
-	fprintf(stderr, "nlpops %s: %s\n", (const char *)cmd, msg);
+	char shown[4 * 1024];
+
+	fprintf(stderr, "nlpops %s: %s\n", (const char *)cmd,
+	    cli_shown(msg, shown, sizeof shown));
 }
 
 int

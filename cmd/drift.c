@@ -375,8 +375,11 @@ write_outputs(const char *cmd, const struct args *a,
 		goto fail;
 	for (i = 0; i < rep->nwarnings; i++)
 		if (!a->quiet || rep->loud[i])
+		{
+			char shown[4 * 1024];
 			fprintf(stderr, "nlpops drift: warning: %s\n",
-			    rep->warning[i]);
+			    cli_shown(rep->warning[i], shown, sizeof shown));
+		}
 out:
 	free(text);
 	free(page);

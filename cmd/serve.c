@@ -199,8 +199,11 @@ event(void *ctx, const char *kind, const char *msg)
 		pthread_mutex_unlock(&a->w->mu);
 	}
 	if (!a->json) {
+		/* one line whatever a file name in it holds */
+		char shown[4 * 2048];
 		fprintf(stderr, "nlpops serve: %s%s\n", error &&
-		    strcmp(kind, "registry_error") != 0 ? "error: " : "", msg);
+		    strcmp(kind, "registry_error") != 0 ? "error: " : "",
+		    cli_shown(msg, shown, sizeof shown));
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);

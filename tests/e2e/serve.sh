@@ -362,6 +362,13 @@ assert [json.loads(l) for l in open("fsz.jsonl")][-1]["id"] == "after"'
 	stop
 fi
 
+# a model file named with a newline: every event line stays one line
+odd=$(printf 'new\nline.nlp')
+cp good.nlp "$odd"
+check "serve a model named with a newline" start odd -m "$T/$odd"
+stop
+check "... its event lines are one line each, the name escaped" sh -c 'grep -q "listening on .*new.x0aline.nlp (sha256" odd.err && ! grep -q "^line.nlp" odd.err'
+
 # --- --trust: an unsigned version is never served, on start or reload
 "$N" key generate -o k >/dev/null 2>&1
 "$N" train -q --seed 4 -o fourth.nlp train.tsv
