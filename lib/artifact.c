@@ -966,10 +966,19 @@ inflate_gzip(struct nlp_artifact *a, struct source *s, struct nlp_err *e)
 			return nlp_errnof(e, NLP_IO, errno, "cannot read '%s'",
 			    a->label);
 		stated = t ? gzip_isize(t, s->size) : gzip_isize(tail, 4);
+		/* a tar is a header, a member and its end at least: less
+		 * stated is no gzip trailer (bytes appended to the stream),
+		 * not an empty artifact */
+		if (stated < 3 * BLOCK)
+			return nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data, or "
+			    "data after the gzip stream: its last 4 bytes state "
+			    "%zu bytes inflated, too few for an artifact",
+			    a->label, stated);
 		if (stated > MAX_LOADED || stated / DEFLATE_MAX_RATIO > s->size)
-			return nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: %zu "
-			    "bytes cannot inflate to the %zu its trailer states",
-			    a->label, s->size, stated);
+			return nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data, or "
+			    "data after the gzip stream: %zu bytes cannot inflate "
+			    "to the %zu its last 4 bytes state", a->label, s->size,
+			    stated);
 		max = stated;
 	}
 	memset(&g, 0, sizeof g);

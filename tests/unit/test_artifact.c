@@ -532,6 +532,27 @@ TEST(a_gzip_artifact_cut_short_anywhere_is_refused)
 	free(p);
 }
 
+/* Bytes after the gzip stream are refused as such: zeros appended (a
+ * padded copy) made the last 4 bytes state 0 bytes inflated, and the
+ * artifact was called empty. */
+TEST(bytes_after_a_gzip_artifact_are_said_to_be_there)
+{
+	struct nlp_member m[3];
+	size_t n = small(m), len, k;
+	unsigned char *p = write_mem(m, n, 1, &len), *q;
+	static const size_t extra[] = { 512, 4, 9 };
+
+	for (k = 0; k < sizeof extra / sizeof *extra; k++) {
+		q = malloc(len + extra[k]);
+		cr_assert_not_null(q);
+		memcpy(q, p, len);
+		memset(q + len, k == 2 ? 'x' : 0, extra[k]);
+		refused(q, len + extra[k], "after the gzip stream");
+		free(q);
+	}
+	free(p);
+}
+
 TEST(one_flipped_byte_in_a_member_is_a_checksum_mismatch)
 {
 	struct nlp_member m[5];
@@ -633,7 +654,7 @@ TEST(the_size_in_the_gzip_trailer_must_be_plausible_and_exact)
 	refused(p, len, "corrupt gzip data: incorrect length check");
 	(void)want;
 	set_stated(p, len, UINT32_MAX);
-	refused(p, len, "cannot inflate to the 4294967295 its trailer states");
+	refused(p, len, "cannot inflate to the 4294967295 its last 4 bytes state");
 	free(p);
 }
 
