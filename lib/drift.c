@@ -430,6 +430,52 @@ histograms(struct nlp_drift_histograms *h, const struct nlp_drift_ref *ref,
 	return 0;
 }
 
+/*
+ * More than half the labeled records carry gold labels the model never
+ * learned: data for another model (or labels spelled otherwise), as eval
+ * refuses it, not a verdict -- NLP_DATA naming the commonest of them.
+ */
+static int
+foreign_labels(const struct nlp_drift_ref *ref, const struct nlp_drift_pass *p,
+    struct nlp_err *e)
+{
+	uint64_t unknown = p->scored - p->cm.n, top[3] = { 0, 0, 0 };
+	size_t i, k, at[3] = { 0, 0, 0 }, len = 0;
+	char names[400];
+	int n;
+
+	if (ref->model == NULL || p->scored < p->cm.n || unknown * 2 <=
+	    p->scored)
+		return NLP_OK;
+	for (i = 0; i < p->gold.n; i++) {
+		uint64_t c = p->gold.ent[i].value;
+		if (nlp_model_label_index(ref->model, p->gold.ent[i].key) >= 0)
+			continue;
+		for (k = 3; k > 0 && c > top[k - 1]; k--)
+			if (k < 3) {
+				top[k] = top[k - 1];
+				at[k] = at[k - 1];
+			}
+		if (k < 3) {
+			top[k] = c;
+			at[k] = i;
+		}
+	}
+	names[0] = '\0';
+	for (k = 0; k < 3 && top[k] > 0 && len < sizeof names; k++) {
+		n = snprintf(names + len, sizeof names - len, "%s'%.60s' %llu",
+		    k ? ", " : "", p->gold.ent[at[k]].key,
+		    (unsigned long long)top[k]);
+		len += n > 0 ? (size_t)n : 0;
+	}
+	return nlp_errf(e, NLP_DATA, "%llu of %llu labeled records (%.0f%%) "
+	    "have gold labels the model never learned (%s%s): is this data "
+	    "for another model?", (unsigned long long)unknown,
+	    (unsigned long long)p->scored, 100.0 * (double)unknown /
+	    (double)p->scored, names, k == 3 && unknown > top[0] + top[1] +
+	    top[2] ? ", ..." : "");
+}
+
 /* The report of pass p against ref. */
 static int
 report(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
@@ -439,6 +485,8 @@ report(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	int small = p->records <= o->small, rc;
 
 	r->verdict.small = small;
+	if ((rc = foreign_labels(ref, p, e)) != NLP_OK)
+		return rc;
 	if (nlp_drift_signals(r, ref, p, small, o) < 0)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	if ((rc = domain(r, ref, p, o, e)) != NLP_OK)

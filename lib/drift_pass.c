@@ -373,12 +373,18 @@ score_record(struct nlp_drift_pass *p, struct worker *w,
 		    (64 - m->feat.bits)));
 	p->tokens += (*t)->n;
 	/* a multi-label model's labels are sets: the accuracy and the
-	   per-class counts here are a single label's */
-	if (r->label != NULL && !m->multilabel &&
-	    (g = nlp_model_label_index(m, r->label)) >= 0) {
-		nlp_class_counts_add(&p->cm, (uint32_t)g, best);
+	   per-class counts here are a single label's.  A gold label the
+	   model never learned is an answer it got wrong, as eval counts it
+	   (a new class in the traffic is concept drift): scored, and its
+	   prediction counted, its gold label not a class of the counts */
+	if (r->label != NULL && !m->multilabel) {
 		p->scored++;
-		p->correct += (uint32_t)g == best;
+		if ((g = nlp_model_label_index(m, r->label)) >= 0) {
+			nlp_class_counts_add(&p->cm, (uint32_t)g, best);
+			p->correct += (uint32_t)g == best;
+		} else {
+			p->cm.pred[best]++;   /* its precision, as eval's */
+		}
 	}
 	return 0;
 }

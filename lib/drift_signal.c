@@ -556,11 +556,14 @@ confidence:
    the bound is drift on its own (--max-accuracy-drop: "accuracy drop that
    is drift"), not one vote among the signals. */
 static int
-accuracy(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
+accuracy(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
     const struct nlp_drift_pass *p, const struct nlp_drift_opts *o)
 {
+	const struct nlp_profile_stored *prof = &ref->profile;
 	double acc = (double)p->correct / (double)p->scored;
 	struct nlp_drift_signal *s;
+	uint32_t used;
+	size_t i, unknown = 0;
 
 	if (!prof->has_accuracy) {
 		nlp_drift_warn(r, "the model records no held-out accuracy to "
@@ -578,7 +581,14 @@ accuracy(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
 	s->reference = prof->accuracy;
 	s->reference_f1 = prof->macro_f1;
 	s->current = acc;
-	s->current_f1 = nlp_class_counts_macro_f1(&p->cm);
+	/* as eval's: each gold label the model never learned a class of F1
+	   0 besides those of the counts */
+	used = nlp_class_counts_used(&p->cm);
+	for (i = 0; i < p->gold.n; i++)
+		unknown += nlp_model_label_index(ref->model,
+		    p->gold.ent[i].key) < 0;
+	s->current_f1 = used + unknown > 0 ? nlp_class_counts_macro_f1(&p->cm) *
+	    (double)used / (double)(used + unknown) : 0;
 	r->verdict.concept_drift = s->drifted;
 	return 0;
 }
@@ -614,15 +624,10 @@ concept(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	    nlp_drift_pool_rare_bins(v->a, v->b, nl + 1, NLP_POOL_BOTH |
 	    NLP_POOL_PILED), NLP_DIST_PSI | NLP_DIST_TWO_SAMPLE, small,
 	    o) < 0) ||
-	    (ref->model != NULL && p->scored > 0 && accuracy(r, prof, p, o) < 0))
+	    (ref->model != NULL && p->scored > 0 && accuracy(r, ref, p, o) < 0))
 		return -1;
-	/* no accuracy to judge: said, even with -q (eval refuses such data
-	   as another model's) */
-	if (ref->model != NULL && p->scored == 0 && p->gold.n > 0)
-		nlp_drift_warn_loud(r, "no current record has a gold label the "
-		    "model knows (%zu label%s, none of its classes): the accuracy "
-		    "signal is left out (is this data for another model?)",
-		    p->gold.n, p->gold.n == 1 ? "" : "s");
+	/* (more than half of them labels the model never learned was
+	   refused before: drift.c, foreign_labels()) */
 	return 0;
 }
 

@@ -405,6 +405,24 @@ expect_status 1 "(f) labeled data from stdin with --format tsv" \
     sh -c "'$N' drift -q -m half.nlp --format tsv <relabeled.tsv"
 expect_status 0 "(f) a looser --max-accuracy-drop lets it pass" \
     "$N" drift -q -m half.nlp --format tsv --max-accuracy-drop 0.5 relabeled.tsv
+# a new class in a third of the traffic, which the model cannot predict:
+# those records are answers it got wrong, as eval counts them, and the
+# accuracy is eval's.  Regression (fixed): only records of labels the
+# model knew were counted, and drift said no (exit 0) where eval gave
+# 0.66 against 0.99 held out.
+awk -F'\t' -v OFS='\t' 'NR % 3 == 0 { $1 = "new product line" } { print }' b.tsv >newclass.tsv
+expect_status 1 "(f) a new class in a third of the records: drift" \
+    "$N" drift --json -m half.nlp --format tsv newclass.tsv
+cp "$T/out" f-new.json
+figs=$("$N" eval --json -m half.nlp newclass.tsv 2>/dev/null | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["accuracy"], d["macro_avg"]["f1"])')
+json_check "(f) its accuracy and macro-F1 are eval's ($figs), and the verdict concept drift" f-new.json \
+    "[round(sig('accuracy')['current'][k], 9) for k in ('accuracy', 'macro_f1')] == [round(float(x), 9) for x in '$figs'.split()] and d['verdict']['concept_drift']"
+# more than half: data for another model (or labels spelled otherwise),
+# refused as eval refuses it
+awk -F'\t' -v OFS='\t' 'NR % 3 != 0 { $1 = "x" $1 } { print }' b.tsv >renamed.tsv
+expect_status 3 "(f) two thirds of the gold labels unknown to the model" \
+    "$N" drift -m half.nlp --format tsv renamed.tsv
+check "... says so, naming the commonest" grep -q "^nlpops drift: [0-9]* of 1150 labeled records (67%) have gold labels the model never learned ('x[a-z]*' [0-9]*, 'x[a-z]*' [0-9]*): is this data for another model?$" "$T/err"
 
 # --- blank lines are empty_share's: they have no prediction, so they do
 # not move the label mix or the confidences.  Regression (fixed): each
