@@ -810,6 +810,12 @@ cmd_train(int argc, char **argv)
 		fprintf(stderr, "nlpops train: warning: %s\n",
 		    cli_shown(t.losses, shown, sizeof shown));
 	}
+	/* examples without text: a class with no other even with -q */
+	if (t.textless[0] && (!a.quiet || t.textless_class)) {
+		char buf[sizeof t.textless * 4];
+		fprintf(stderr, "nlpops train: %s%s\n", t.textless_class ?
+		    "warning: " : "", cli_shown(t.textless, buf, sizeof buf));
+	}
 	/* even with -q: a model worse than its commonest label */
 	if (t.warning[0]) {
 		char buf[sizeof t.warning * 4];

@@ -30,6 +30,7 @@
 #include "seen.h"
 #include "strmap.h"
 #include "text.h"
+#include "token.h"
 
 #define CHUNK 512            /* documents per featurization task */
 #define HOLDOUT_MIN_DOCS 1000
@@ -1844,6 +1845,56 @@ members_of(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	    u->o->quantize ? &u->qw : NULL, u->o->multilabel, e);
 }
 
+/*
+ * Examples without text (not a word or mark: predict leaves such a text
+ * unlabeled) teach nothing but the class priors: said in t->textless, and
+ * loudest when a class has no example with text, which the model then
+ * says of any text that shares no feature with the training texts (a
+ * table exported with the text cells of one class missing).  0, or -1
+ * when out of memory.
+ */
+static int
+textless_note(const struct run *u, struct nlp_trained *t)
+{
+	const struct corpus *c = &u->all;
+	unsigned char *with = calloc(u->C + 1, 1);
+	size_t d, k, n = 0, lo, hi;
+	uint32_t cls, bare = UINT32_MAX;
+
+	if (with == NULL)
+		return -1;
+	for (d = 0; d < c->n; d++) {
+		int none = nlp_text_tokenless(c->text + c->off[d],
+		    c->off[d + 1] - c->off[d]);
+		n += none != 0;
+		lo = c->multi ? c->ystart[d] : 0;
+		hi = c->multi ? c->ystart[d + 1] : 1;
+		for (k = lo; k < hi && !none; k++)
+			with[c->multi ? c->ys[k] : c->y[d]] = 1;
+	}
+	/* the first such class in the model's (bytewise) order: classes
+	   are ranks in it by now (rank_classes()) */
+	for (cls = 0; cls < u->C && n > 0 && bare == UINT32_MAX; cls++)
+		if (!with[cls])
+			bare = cls;
+	free(with);
+	if (n == 0)
+		return 0;
+	t->textless_class = bare != UINT32_MAX;
+	if (bare == UINT32_MAX)
+		snprintf(t->textless, sizeof t->textless, "%zu of %zu examples "
+		    "have no text (not a word or mark): they teach the class "
+		    "priors alone", n, c->n);
+	else
+		snprintf(t->textless, sizeof t->textless, "%zu of %zu examples "
+		    "have no text (not a word or mark), and class '%.*s' has no "
+		    "other: the model says it of any text that shares no "
+		    "feature with the training texts", n, c->n,
+		    (int)nlp_utf8_cut(u->labnames[bare], strlen(u->labnames[bare]),
+		    100), u->labnames[bare]);
+	return 0;
+}
+
 int
 nlp_train(const char *const *paths, size_t npaths,
     const struct nlp_train_opts *o, struct nlp_trained *t, struct nlp_err *e)
@@ -1867,8 +1918,9 @@ nlp_train(const char *const *paths, size_t npaths,
 	    (rc = vocabulary(u, e)) == NLP_OK &&
 	    (rc = learn(u, e)) == NLP_OK &&
 	    (rc = held_out(u, t, e)) == NLP_OK &&
-	    (rc = refit(u, t, e)) == NLP_OK)
-		rc = members_of(u, t, e);
+	    (rc = refit(u, t, e)) == NLP_OK &&
+	    (rc = members_of(u, t, e)) == NLP_OK && textless_note(u, t) < 0)
+		rc = oom(e);
 	if (rc != NLP_OK)
 		nlp_trained_release(t);
 	run_release(u);

@@ -129,6 +129,9 @@ struct nlp_trained {
 	char losses[1024];       /* of its records skipped or changed, or "" */
 	char warning[512];       /* about the model itself (below the majority
 	                            rate), also in meta.json; or "" */
+	char textless[512];      /* examples without text (not a word or mark),
+	                            which teach the class priors alone; or "" */
+	int textless_class;      /* ... and a class has no example with text */
 };
 
 /*

@@ -391,6 +391,24 @@ expect_status 4 "predict -o past the file size limit (ulimit -f 1)" sh -c "ulimi
 check "... says so" grep -q "cannot write '$T/big.tsv': File too large" "$T/err"
 check "... and leaves no file" sh -c "! ls -a '$T' | grep -q big"
 
+# examples without text teach the class priors alone: said; and a class
+# with no other (a table exported with one class's text cells missing)
+# is said even with -q, as the model says it of any text that shares no
+# feature with the training texts.  Regression (fixed): nothing was said
+# and 'other' came out on top for "hello".
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	printf 'spam\twin free cash prize now %d\nham\tsee you at lunch tomorrow %d\n' $i $i
+done >"$T/textless.tsv"
+printf 'other\t \nother\t\n' >>"$T/textless.tsv"
+expect_status 0 "a class whose examples have no text" "$N" train -q -o "$T/tl.nlp" "$T/textless.tsv"
+check "... is said, even with -q" grep -q "^nlpops train: warning: 2 of 42 examples have no text (not a word or mark), and class 'other' has no other: " "$T/err"
+head -n 40 "$T/textless.tsv" >"$T/textless2.tsv"
+printf 'ham\t\n' >>"$T/textless2.tsv"
+expect_status 0 "one example without text among others" "$N" train -o "$T/tl2.nlp" "$T/textless2.tsv"
+check "... is a note" grep -q "^nlpops train: 1 of 41 examples have no text (not a word or mark): they teach the class priors alone$" "$T/err"
+expect_status 0 "... which -q leaves out" "$N" train -q -o "$T/tl2.nlp" "$T/textless2.tsv"
+check "... (nothing said)" test ! -s "$T/err"
+
 # --- bad data and bad models
 expect_status 3 "no examples" sh -c "printf '' | '$N' train -o '$T/e.nlp'"
 check "no examples is said, of stdin" grep -q 'no examples in stdin' "$T/err"
