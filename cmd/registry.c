@@ -1235,9 +1235,9 @@ section_name(const char *s, char *buf, size_t size)
 static void
 print_diff(const struct nlp_registry_diff *d)
 {
-	char ka[4 * NLP_TEXT_MAX + 1], a[256], b[256], name[64];
+	char a[256], b[256], name[64];
 	const char *sec, *last = NULL;
-	size_t i, nsame = 0;
+	size_t i, nsame = 0, w;
 	unsigned j;
 
 	printf("%s -> %s\n", d->a, d->b);
@@ -1247,8 +1247,13 @@ print_diff(const struct nlp_registry_diff *d)
 			printf("%s:\n", section_name(x->section, name, sizeof name));
 			last = x->section;
 		}
-		printf("  %-16s %s -> %s\n", cli_shown(x->key, ka, sizeof ka),
-		    diff_value(x->section, &x->a, a, sizeof a),
+		/* padded by the columns a terminal gives the key (a label
+		   of accents or CJK), not by its bytes */
+		printf("  ");
+		cli_put_safe(stdout, x->key, 0);
+		for (w = nlp_text_safe_width(x->key); w < 16; w++)
+			putchar(' ');
+		printf(" %s -> %s\n", diff_value(x->section, &x->a, a, sizeof a),
 		    diff_value(x->section, &x->b, b, sizeof b));
 	}
 	for (j = 0; (sec = nlp_registry_diff_section(j)) != NULL; j++)

@@ -742,6 +742,20 @@ zcat "$DATA/spam.train.tsv.gz" | sed -n 601,1300p >"$T/y25/train.tsv"
 "$N" --registry "$R5" train -q --threads 1 --epochs 1 --push twin "$T/y24/train.tsv" "$T/y25/train.tsv" >/dev/null
 expect_status 0 "diff: the second of two files named alike changed" "$N" --registry "$R5" registry diff twin@1 twin@2
 check "... is listed as a difference" sh -c "grep -qx 'training data:' '$T/out' && grep -q '^  train.tsv (2) ' '$T/out' && ! grep -q '^  train.tsv [0-9a-f]' '$T/out'"
+# labels of accents, Cyrillic and CJK: the columns line up, padded by
+# what a terminal shows, not by bytes (Türkçe was two columns short)
+printf 'Deutsch\thallo welt wie geht es\nTürkçe\tmerhaba dünya nasılsın\nРусский язык\tпривет мир как дела\n中文\t你好 世界\n' >"$T/l1.tsv"
+for i in 1 2 3 4 5 6; do cat "$T/l1.tsv"; done >"$T/lang.tsv"
+"$N" --registry "$R5" train -q --push langs "$T/lang.tsv" >/dev/null
+expect_status 0 "diff of two models of other labels" "$N" --registry "$R5" registry diff langs@1 twin@1
+check "... their labels' counts line up" "$PY" -c '
+import re, sys, unicodedata
+cols = set()
+for l in open(sys.argv[1], encoding="utf-8"):
+    m = re.match(r"  (\S.*?) +(\d+|\(none\)) -> ", l)
+    if m and m.group(1) in ("Deutsch", "Türkçe", "Русский язык", "中文", "ham", "spam"):
+        cols.add(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in l[:m.start(2)]))
+sys.exit(0 if cols == {19} else 1)' "$T/out"
 
 # --- a schema-2 registry (before signatures) is read as it is, and
 # migrated to 3 by the first write: the event log copied whole, still
