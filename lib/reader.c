@@ -1233,6 +1233,9 @@ json_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	    (root = json_loadb(s, n, JSON_ALLOW_NUL |
 	    JSON_DECODE_INT_AS_REAL, &jerr)) != NULL)
 		r->json_overflow = 1;
+	if (root == NULL && (rec->flags & NLP_REC_CUT))
+		return malformed(r, "a line longer than %zu bytes, cut there, "
+		    "cannot be read as JSON", r->line_cap);
 	if (root == NULL)
 		return malformed(r, "invalid JSON: %s", jerr.text);
 	if (!json_is_object(root)) {

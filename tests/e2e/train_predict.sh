@@ -377,6 +377,11 @@ check "the same lines with --threads 2" test $? -eq 0
 head -c 1200000 /dev/zero | tr '\0' 'a' >"$T/long.txt"; echo >>"$T/long.txt"
 "$N" predict -q -m "$T/m1.nlp" --output-format jsonl "$T/long.txt" >"$T/long.jsonl"
 check "a record cut at 1 MiB says so in JSONL" grep -q '"cut":true}$' "$T/long.jsonl"
+# a JSONL line past the 2 MiB and 64 KiB a line is read to: cut there, so
+# no JSON, which the message says, where it said 'premature end of input'
+{ printf '{"text":"'; head -c 2200000 /dev/zero | tr '\0' 'a'; printf '"}\n'; } >"$T/huge.jsonl"
+expect_status 3 "a JSONL line longer than a line is read to" "$N" predict -m "$T/m1.nlp" "$T/huge.jsonl"
+check "... says it was cut, not that the JSON is bad" grep -q "huge.jsonl' line 1: a line longer than 2162688 bytes, cut there, cannot be read as JSON" "$T/err"
 
 expect_status 0 "predict -o" "$N" predict -q -m "$T/m1.nlp" -o "$T/out.tsv" "$T/test.txt"
 check "predict -o writes the same output" cmp -s "$T/out.tsv" "$T/pred"
