@@ -1578,6 +1578,33 @@ note(const struct nlp_reader *r, uint64_t *count, uint64_t *first,
 	}
 }
 
+/* Why a record of the input at hand has no label, by its format, with
+ * the option that reads it otherwise: the wrong field, column or format
+ * makes every record one. */
+static void
+nolabel_why(const struct nlp_reader *r, char *buf, size_t size)
+{
+	switch (r->fmt) {
+	case NLP_FMT_JSONL:
+		snprintf(buf, size, "no label in field '%.40s', see "
+		    "--label-field", r->o.label_field != NULL ?
+		    r->o.label_field : "label");
+		break;
+	case NLP_FMT_TSV:
+		snprintf(buf, size, "no label before a TAB, see --format");
+		break;
+	case NLP_FMT_CSV:
+		snprintf(buf, size, "an empty label column");
+		break;
+	case NLP_FMT_FASTTEXT:
+		snprintf(buf, size, "no __label__ word");
+		break;
+	default:
+		buf[0] = '\0';
+		break;
+	}
+}
+
 /*
  * Count what is odd about a record and decide: 1 to return it, 0 to skip
  * it, or (strict) an error naming the first oddity.
@@ -1626,6 +1653,9 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 		what = what != NULL ? what : "a header line (TSV has none)";
 		break;
 	case V_NOLABEL:
+		if (st->skipped_nolabel == 0)
+			nolabel_why(r, st->first_nolabel_why,
+			    sizeof st->first_nolabel_why);
 		note(r, &st->skipped_nolabel, &st->first_nolabel,
 		    &st->first_nolabel_src, rec->line);
 		what = what != NULL ? what : "record without a label";
@@ -1828,8 +1858,8 @@ struct said {
  * when n > 0 (the place only when src is given).
  */
 static void
-say(struct said *o, uint64_t n, const char *pre, const char *noun,
-    const char *post, const char *src, uint64_t line)
+say_why(struct said *o, uint64_t n, const char *pre, const char *noun,
+    const char *post, const char *src, uint64_t line, const char *why)
 {
 	char at[1100] = "", esc[1024];
 	int k;
@@ -1841,10 +1871,11 @@ say(struct said *o, uint64_t n, const char *pre, const char *noun,
 	if (src != NULL && o->names && strrchr(src, '/') != NULL)
 		src = strrchr(src, '/') + 1;
 	if (src != NULL)
-		snprintf(at, sizeof at, " (first at %s:%llu)",
+		snprintf(at, sizeof at, " (first at %s:%llu%s%s)",
 		    strcmp(src, "-") == 0 ? "stdin" : nlp_text_clean(src,
 		    strlen(src)) ? src : nlp_text_escape_into(src, esc,
-		    sizeof esc), (unsigned long long)line);
+		    sizeof esc), (unsigned long long)line, why != NULL &&
+		    why[0] != '\0' ? ": " : "", why != NULL ? why : "");
 	if (o->len < o->size) {
 		k = snprintf(o->buf + o->len, o->size - o->len,
 		    "%s%s%llu %s%s%s%s", o->items > 0 ? "; " : "", pre,
@@ -1855,6 +1886,14 @@ say(struct said *o, uint64_t n, const char *pre, const char *noun,
 	o->items++;
 }
 
+/* The same, without a reason. */
+static void
+say(struct said *o, uint64_t n, const char *pre, const char *noun,
+    const char *post, const char *src, uint64_t line)
+{
+	say_why(o, n, pre, noun, post, src, line, NULL);
+}
+
 static int
 describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names,
     int losses)
@@ -1863,8 +1902,9 @@ describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names,
 
 	if (size > 0)
 		buf[0] = '\0';
-	say(&o, s->skipped_nolabel, "skipped ", "record", " without a label",
-	    s->first_nolabel_src, s->first_nolabel);
+	say_why(&o, s->skipped_nolabel, "skipped ", "record",
+	    " without a label", s->first_nolabel_src, s->first_nolabel,
+	    s->first_nolabel_why);
 	say(&o, s->skipped_multilabel, "skipped ", "record",
 	    " with several labels", s->first_multilabel_src,
 	    s->first_multilabel);

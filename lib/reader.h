@@ -155,6 +155,8 @@ struct nlp_reader_stats {
 	uint64_t malformed;
 	/* why the first malformed record was (either mode) */
 	char first_malformed_why[128];
+	/* why the first record without a label had none, and what to try */
+	char first_nolabel_why[128];
 	/* Unlabeled mode: records without the id column or field asked for,
 	   returned with their text and an empty id. */
 	uint64_t no_id, first_no_id;

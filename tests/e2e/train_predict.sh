@@ -84,9 +84,16 @@ check "... warns even so (a CI log's one line)" grep -q "^nlpops train: warning:
 # record without a label and mangled one of invalid UTF-8 in silence
 { printf 'label\ttext\n'; head -n 200 "$T/train.tsv"; printf 'no label here\n'; head -n 400 "$T/train.tsv" | tail -n 200; printf 'ham\tbad \377 byte\n'; } >"$T/lossy.tsv"
 expect_status 0 "train -q, a record skipped and one of invalid UTF-8" "$N" train -q -o "$T/lossy.nlp" "$T/lossy.tsv"
-check "... said in one warning, the header not" test "$(cat "$T/err")" = "nlpops train: warning: skipped 1 record without a label (first at $T/lossy.tsv:202); 1 record had invalid UTF-8 (first at $T/lossy.tsv:403)"
+check "... said in one warning, the header not" test "$(cat "$T/err")" = "nlpops train: warning: skipped 1 record without a label (first at $T/lossy.tsv:202: no label before a TAB, see --format); 1 record had invalid UTF-8 (first at $T/lossy.tsv:403)"
 expect_status 0 "eval -q, the same" "$N" eval -q -m "$T/lossy.nlp" "$T/lossy.tsv"
-check "... said in one warning, the header not" test "$(cat "$T/err")" = "nlpops eval: warning: skipped 1 record without a label (first at $T/lossy.tsv:202); 1 record had invalid UTF-8 (first at $T/lossy.tsv:403)"
+check "... said in one warning, the header not" test "$(cat "$T/err")" = "nlpops eval: warning: skipped 1 record without a label (first at $T/lossy.tsv:202: no label before a TAB, see --format); 1 record had invalid UTF-8 (first at $T/lossy.tsv:403)"
+# the wrong JSONL field, or JSONL on stdin read as TSV: every record
+# without a label, and the message says where the label was looked for
+head -n 20 "$T/train.tsv" | awk -F'\t' '{ gsub(/["\\]/, "", $2); print "{\"lang\":\"" $1 "\",\"text\":\"" $2 "\"}" }' >"$T/wrongfield.jsonl"
+expect_status 3 "JSONL whose label is in another field" "$N" train -o "$T/wf.nlp" "$T/wrongfield.jsonl"
+check "... says the field looked in, and the option" grep -q "skipped 20 records without a label (first at $T/wrongfield.jsonl:1: no label in field 'label', see --label-field)" "$T/err"
+expect_status 3 "JSONL on stdin, read as TSV" sh -c "'$N' train -o '$T/wf.nlp' <'$T/wrongfield.jsonl'"
+check "... points at --format" grep -q "(first at stdin:1: no label before a TAB, see --format)" "$T/err"
 { printf 'label\ttext\n'; head -n 200 "$T/train.tsv"; } >"$T/header.tsv"
 expect_status 0 "train -q, a header line alone passed over" "$N" train -q -o "$T/header.nlp" "$T/header.tsv"
 check "... in silence" test ! -s "$T/err"
