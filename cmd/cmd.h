@@ -149,15 +149,15 @@ void cli_signed_by(const char *cmd, const struct nlp_key *key,
  * to the output -- by column (TSV/CSV) and by field (JSONL).
  */
 #define CLI_OPTS_COLUMNS(col, colname, colhelp, field, fieldname, fieldhelp) \
-	{ CLI_TEXT_COLUMN, 0, "text-column", "C", "TSV/CSV text column (name " \
-	    "or number)", NULL }, \
+	{ CLI_TEXT_COLUMN, 0, "text-column", "C", "TSV/CSV text column (a " \
+	    "number from 1;\nCSV: or its name in the header)", NULL }, \
 	{ col, 0, colname, "C", colhelp, NULL }, \
 	{ CLI_TEXT_FIELD, 0, "text-field", "F", "JSONL text field (default: " \
 	    "text)", NULL }, \
 	{ field, 0, fieldname, "F", fieldhelp, NULL }
 #define CLI_OPTS_LABELED_COLUMNS CLI_OPTS_COLUMNS( \
-	CLI_LABEL_COLUMN, "label-column", "TSV/CSV label column (name or " \
-	"number)", CLI_LABEL_FIELD, "label-field", "JSONL label field " \
+	CLI_LABEL_COLUMN, "label-column", "TSV/CSV label column (a number " \
+	"from 1;\nCSV: or its name in the header)", CLI_LABEL_FIELD, "label-field", "JSONL label field " \
 	"(default: label)")
 /* Multi-label TSV/CSV: the separator of a label field's list. */
 #define CLI_OPT_LABEL_SEP \
