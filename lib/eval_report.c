@@ -481,8 +481,8 @@ write_table(struct out *o, const struct nlp_eval_result *r)
 			w = nlp_text_safe_width(f->classes[i].label);
 	say(o, "model ");
 	say_safe(o, f->ref, 0);
-	say(o, " (sha256 %.12s), %zu examples", f->sha256 != NULL ? f->sha256 :
-	    "unknown", f->n);
+	say(o, " (sha256 %.12s), %zu example%s", f->sha256 != NULL ?
+	    f->sha256 : "unknown", f->n, f->n == 1 ? "" : "s");
 	if (r->joined != NULL) {
 		say(o, ", %s of ", r->log_shadow ? "the shadow predictions" :
 		    "predictions");
@@ -676,13 +676,13 @@ joined_note(struct out *o, const char *prefix, const struct nlp_eval_result *r)
 	say_safe(o, r->log->path, 0);
 	say(o, ": %llu lines, %llu ids (%llu repeated: the last line counts; "
 	    "%llu without an id); %llu gold records: %llu scored, %llu "
-	    "unscored, %llu had no prediction; %llu predictions had no gold "
+	    "unscored, %llu had no prediction; %llu prediction%s had no gold "
 	    "record\n", (unsigned long long)c->lines, (unsigned long long)c->ids,
 	    (unsigned long long)c->repeated, (unsigned long long)c->no_id,
 	    (unsigned long long)c->gold, (unsigned long long)c->scored,
 	    (unsigned long long)c->unscored,
 	    (unsigned long long)c->no_prediction,
-	    (unsigned long long)c->no_gold);
+	    (unsigned long long)c->no_gold, c->no_gold == 1 ? "" : "s");
 }
 
 /*
@@ -759,8 +759,9 @@ nlp_eval_write_notes(FILE *out, const char *prefix,
 		say(&o, "%s: warning: %s: the figures stand on the rest\n", prefix,
 		    r->undecided);
 	if (r->joined == NULL)
-		say(&o, "%s: %zu examples in %.2f s (%.0f/s)\n", prefix, f->n,
-		    r->seconds, r->seconds > 0 ? (double)f->n / r->seconds : 0);
+		say(&o, "%s: %zu example%s in %.2f s (%.0f/s)\n", prefix, f->n,
+		    f->n == 1 ? "" : "s", r->seconds, r->seconds > 0 ?
+		    (double)f->n / r->seconds : 0);
 }
 
 /* Whether a and b print differently with d decimals. */

@@ -1883,13 +1883,15 @@ textless_note(const struct run *u, struct nlp_trained *t)
 	t->textless_class = bare != UINT32_MAX;
 	if (bare == UINT32_MAX)
 		snprintf(t->textless, sizeof t->textless, "%zu of %zu examples "
-		    "have no text (not a word or mark): they teach the class "
-		    "priors alone", n, c->n);
+		    "ha%s no text (not a word or mark): %s the class "
+		    "priors alone", n, c->n, n == 1 ? "s" : "ve", n == 1 ?
+		    "it teaches" : "they teach");
 	else
 		snprintf(t->textless, sizeof t->textless, "%zu of %zu examples "
-		    "have no text (not a word or mark), and class '%.*s' has no "
+		    "ha%s no text (not a word or mark), and class '%.*s' has no "
 		    "other: the model says it of any text that shares no "
-		    "feature with the training texts", n, c->n,
+		    "feature with the training texts", n, c->n, n == 1 ? "s" :
+		    "ve",
 		    (int)nlp_utf8_cut(u->labnames[bare], strlen(u->labnames[bare]),
 		    100), u->labnames[bare]);
 	return 0;

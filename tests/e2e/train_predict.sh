@@ -417,7 +417,7 @@ check "... is said, even with -q" grep -q "^nlpops train: warning: 2 of 42 examp
 head -n 40 "$T/textless.tsv" >"$T/textless2.tsv"
 printf 'ham\t\n' >>"$T/textless2.tsv"
 expect_status 0 "one example without text among others" "$N" train -o "$T/tl2.nlp" "$T/textless2.tsv"
-check "... is a note" grep -q "^nlpops train: 1 of 41 examples have no text (not a word or mark): they teach the class priors alone$" "$T/err"
+check "... is a note" grep -q "^nlpops train: 1 of 41 examples has no text (not a word or mark): it teaches the class priors alone$" "$T/err"
 expect_status 0 "... which -q leaves out" "$N" train -q -o "$T/tl2.nlp" "$T/textless2.tsv"
 check "... (nothing said)" test ! -s "$T/err"
 
