@@ -10,6 +10,7 @@
 
 #include "reader.h"
 #include "servereq.h"
+#include "text.h"
 
 enum nlp_sreq_ctype
 nlp_sreq_ctype(const char *ct)
@@ -207,10 +208,24 @@ parse_json(struct nlp_sreq *q, const char *body, size_t len,
 {
 	json_error_t jerr;
 	json_t *root, *text, *texts;
+	char *fixed = NULL;
 	int rc;
 
-	if ((root = json_loadb(body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL |
-	    JSON_REJECT_DUPLICATES, &jerr)) == NULL)
+	/* a lone surrogate's escape (a string cut inside a pair, as
+	 * JSON.stringify writes it) becomes U+FFFD, as predict reads JSONL,
+	 * rather than a 400: on a copy, when there may be one */
+	if ((memmem(body, len, "\\ud", 3) != NULL ||
+	    memmem(body, len, "\\uD", 3) != NULL)) {
+		if ((fixed = malloc(len + 1)) == NULL)
+			return nlp_errf(e, NLP_IO, "out of memory");
+		memcpy(fixed, body, len);
+		if (nlp_json_lone_surrogates(fixed, len) > 0)
+			body = fixed;
+	}
+	root = json_loadb(body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL |
+	    JSON_REJECT_DUPLICATES, &jerr);
+	free(fixed);
+	if (root == NULL)
 		return nlp_errf(e, NLP_USAGE, "malformed JSON: %s (at byte %d)",
 		    jerr.text, jerr.position);
 	text = json_object_get(root, "text");

@@ -350,3 +350,59 @@ nlp_hex_digit(int c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
 	    c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
+
+/* The value of 4 hex digits at s (n bytes there), or -1. */
+static long
+hex4(const char *s, size_t n)
+{
+	long v = 0;
+	size_t i;
+
+	if (n < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		int d = nlp_hex_digit((unsigned char)s[i]);
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/*
+ * The escapes of lone UTF-16 surrogates (a \ud800 without its low half
+ * after it, or a low half alone) turned into \ufffd, in place and the
+ * same length: jansson refuses them, and a writer such as Python's
+ * json.dumps of a broken string makes them.  Like invalid UTF-8, they
+ * are repaired and counted (the record's flag), not a record lost.
+ * Returns how many were.
+ */
+size_t
+nlp_json_lone_surrogates(char *s, size_t n)
+{
+	size_t i = 0, fixed = 0;
+	long u, v;
+
+	while (i + 1 < n) {
+		if (s[i] != '\\') {
+			i++;
+			continue;
+		}
+		if (s[i + 1] != 'u' || (u = hex4(s + i + 2, n - i - 2)) < 0) {
+			i += 2;             /* \" \\ \n ...: one escape */
+			continue;
+		}
+		if (u >= 0xd800 && u <= 0xdbff && i + 12 <= n &&
+		    s[i + 6] == '\\' && s[i + 7] == 'u' &&
+		    (v = hex4(s + i + 8, n - i - 8)) >= 0xdc00 && v <= 0xdfff) {
+			i += 12;            /* a pair: one character */
+			continue;
+		}
+		if (u >= 0xd800 && u <= 0xdfff) {
+			memcpy(s + i + 2, "fffd", 4);
+			fixed++;
+		}
+		i += 6;
+	}
+	return fixed;
+}

@@ -117,4 +117,13 @@ int nlp_text_blank(const char *s, size_t n);
 /* The value of hex digit c (either case), or -1. */
 int nlp_hex_digit(int c);
 
+/*
+ * The JSON escapes of lone UTF-16 surrogates in s[0..n) (a \ud800 without
+ * its low half after it, or a low half alone) turned into \ufffd, in
+ * place and the same length: jansson refuses them, and writers make them
+ * of a broken string (Python's json.dumps, JavaScript's JSON.stringify of
+ * a string cut inside a pair).  Returns how many were.
+ */
+size_t nlp_json_lone_surrogates(char *s, size_t n);
+
 #endif

@@ -64,6 +64,23 @@ LEAK_TEST(sreq_parse, one_text_with_id_and_k)
 	nlp_sreq_release(&q);
 }
 
+/* A lone surrogate's escape (a string cut inside a pair, as
+ * JSON.stringify writes it) is U+FFFD, as predict reads JSONL; a pair
+ * stays the one character.  Regression (fixed): a 400, malformed JSON. */
+LEAK_TEST(sreq_parse, lone_surrogates_become_replacement_characters)
+{
+	static const char body[] = "{\"texts\": [\"cut \\ud83d\", "
+	    "\"\\uDE00 low\", \"pair \\ud83d\\ude00\"]}";
+	struct nlp_sreq q;
+
+	parse_ok(&q, NLP_CT_JSON, body, sizeof body - 1);
+	cr_assert_eq(q.n, 3);
+	cr_assert_str_eq(q.text[0], "cut \xef\xbf\xbd");
+	cr_assert_str_eq(q.text[1], "\xef\xbf\xbd low");
+	cr_assert_str_eq(q.text[2], "pair \xf0\x9f\x98\x80");
+	nlp_sreq_release(&q);
+}
+
 LEAK_TEST(sreq_parse, a_batch_with_string_integer_and_null_ids)
 {
 	static const char body[] = "{\"texts\": [\"one\", \"\", \"three\"], "
