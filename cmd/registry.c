@@ -576,7 +576,7 @@ pairs(size_t n, const char *(*pair)(const void *arg, size_t i,
 {
 	size_t i, used = 0;
 	const char *k, *val;
-	char v[32];
+	char v[4 * NLP_TEXT_MAX + 3];     /* a tag's value, escaped, quoted */
 
 	buf[0] = '\0';
 	for (i = 0; i < n && used < size; i++) {
@@ -585,6 +585,25 @@ pairs(size_t n, const char *(*pair)(const void *arg, size_t i,
 		    used ? "," : "", k, val);
 	}
 	return buf[0] ? buf : "-";
+}
+
+/* s, in single quotes when it holds what would blur where a value of a
+ * k=v,k=v list ends (a comma, '=', a space or a quote), written into buf
+ * (size bytes) if it must be; s itself otherwise. */
+static const char *
+quoted_if(const char *s, char *buf, size_t size)
+{
+	size_t n = strlen(s);
+
+	if (s[0] != '\0' && s[strcspn(s, " ,='\"")] == '\0')
+		return s;
+	if (n + 3 > size)
+		n = size > 3 ? size - 3 : 0;
+	memmove(buf + 1, s, n);          /* s may be buf itself */
+	buf[0] = '\'';
+	buf[n + 1] = '\'';
+	buf[n + 2] = '\0';
+	return buf;
 }
 
 /* A field of an object (metrics, hyperparameters). */
@@ -604,7 +623,7 @@ tag_pair(const void *arg, size_t i, const char **k, char *v, size_t vsize)
 	const struct nlp_registry_version *ver = arg;
 
 	*k = ver->tags[i].key;
-	return cli_shown(ver->tags[i].value, v, vsize);
+	return quoted_if(cli_shown(ver->tags[i].value, v, vsize), v, vsize);
 }
 
 /* An alias of a model. */
@@ -886,9 +905,15 @@ print_version(const struct nlp_registry_shown *v)
 		    field_pair, &v->v.metrics, buf, sizeof buf));
 	if (v->nlabel_counts > 0) {
 		printf("labels:     ");
-		for (i = 0; i < v->nlabel_counts; i++)
-			printf(" %s(%lld)", cli_shown(v->label_counts[i].label, buf,
-			    sizeof buf), (long long)v->label_counts[i].count);
+		for (i = 0; i < v->nlabel_counts; i++) {
+			const char *l = cli_shown(v->label_counts[i].label, buf,
+			    sizeof buf);
+			/* quoted when it holds what would blur where it ends
+			   ('Français, France'(309)); --json has it plain */
+			int q = l[0] == '\0' || l[strcspn(l, " ,()'\"=")] != '\0';
+			printf(" %s%s%s(%lld)", q ? "'" : "", l, q ? "'" : "",
+			    (long long)v->label_counts[i].count);
+		}
 		printf("\n");
 	}
 	if (v->hyperparameters.nfields > 0)
