@@ -461,19 +461,22 @@ foreign_labels(const struct nlp_drift_ref *ref, const struct nlp_drift_pass *p,
 			at[k] = i;
 		}
 	}
+	/* the commonest first, named without counts: these count the
+	   records without text too, which the accuracy leaves out */
 	names[0] = '\0';
 	for (k = 0; k < 3 && top[k] > 0 && len < sizeof names; k++) {
-		n = snprintf(names + len, sizeof names - len, "%s'%.60s' %llu",
-		    k ? ", " : "", p->gold.ent[at[k]].key,
-		    (unsigned long long)top[k]);
+		const char *l = p->gold.ent[at[k]].key;
+		n = snprintf(names + len, sizeof names - len, "%s'%.*s'",
+		    k ? ", " : "", (int)nlp_utf8_cut(l, strlen(l), 60), l);
 		len += n > 0 ? (size_t)n : 0;
 	}
+	for (i = 0, n = 0; i < p->gold.n; i++)
+		n += nlp_model_label_index(ref->model, p->gold.ent[i].key) < 0;
 	return nlp_errf(e, NLP_DATA, "%llu of %llu labeled records (%.0f%%) "
 	    "have gold labels the model never learned (%s%s): is this data "
 	    "for another model?", (unsigned long long)unknown,
 	    (unsigned long long)p->scored, 100.0 * (double)unknown /
-	    (double)p->scored, names, k == 3 && unknown > top[0] + top[1] +
-	    top[2] ? ", ..." : "");
+	    (double)p->scored, names, n > 3 ? ", ..." : "");
 }
 
 /* The report of pass p against ref. */

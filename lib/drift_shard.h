@@ -23,7 +23,8 @@
 #include "error.h"
 #include "model.h"
 
-#define NLP_DRIFT_SHARD_SCHEMA 1
+#define NLP_DRIFT_SHARD_SCHEMA 2     /* 2: scored counts records of labels the
+                                        model never learned (2026-12-07) */
 #define NLP_DRIFT_SHARD_FORMAT "nlpops drift profile"
 
 /* What a part was made under: parts merge only with their own kind. */

@@ -422,7 +422,7 @@ json_check "(f) its accuracy and macro-F1 are eval's ($figs), and the verdict co
 awk -F'\t' -v OFS='\t' 'NR % 3 != 0 { $1 = "x" $1 } { print }' b.tsv >renamed.tsv
 expect_status 3 "(f) two thirds of the gold labels unknown to the model" \
     "$N" drift -m half.nlp --format tsv renamed.tsv
-check "... says so, naming the commonest" grep -q "^nlpops drift: [0-9]* of 1150 labeled records (67%) have gold labels the model never learned ('x[a-z]*' [0-9]*, 'x[a-z]*' [0-9]*): is this data for another model?$" "$T/err"
+check "... says so, naming the commonest" grep -q "^nlpops drift: [0-9]* of 1150 labeled records (67%) have gold labels the model never learned ('x[a-z]*', 'x[a-z]*'): is this data for another model?$" "$T/err"
 
 # --- blank lines are empty_share's: they have no prediction, so they do
 # not move the label mix or the confidences.  Regression (fixed): each

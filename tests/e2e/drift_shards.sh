@@ -107,6 +107,12 @@ expect_status 3 "a truncated profile" "$N" drift -m m.nlp --profiles cut.prof
 sed 's/"records":[0-9]*/"records":-1/' part.00.prof >neg.prof
 expect_status 3 "a profile with a negative count" "$N" drift -m m.nlp --profiles neg.prof
 check "... names the field" grep -q "field 'records'" "$T/err"
+# schema 1 counted only the records of labels the model knew: read as 2,
+# a new class in it would go unseen
+sed 's/"schema":2,/"schema":1,/' part.00.prof >old.prof
+check "(the schema is 2, and was made 1)" sh -c "grep -q '\"schema\":1,' old.prof && grep -q '\"schema\":2,' part.00.prof"
+expect_status 3 "a profile of schema 1 (an older nlpops)" "$N" drift -m m.nlp --profiles old.prof part.01.prof
+check "... says so" grep -q "profile schema is not 2 (another nlpops wrote it)" "$T/err"
 expect_status 4 "a missing profile" "$N" drift -m m.nlp --profiles none.prof
 check "... said as for any file ($(cat "$T/err"))" \
     grep -q "^nlpops drift: cannot open 'none.prof': No such file or directory\$" "$T/err"
