@@ -80,8 +80,9 @@ struct worker {
 	FILE *log;
 	size_t log_pending;      /* lines in log's buffer, not yet written */
 	int log_failing;
-	long long log_good;      /* the log's size after its last line written
-	                            whole (-1: not a regular file) */
+	size_t log_bytes;        /* the bytes of those lines */
+	long long log_before;    /* the log's size before the last write (-1:
+	                            not a regular file) */
 	struct nlp_scorer sc;    /* the shadow's scratch */
 	float *probs;
 	size_t probs_cap;

@@ -16,6 +16,8 @@
 
 #include "server_internal.h"
 
+#define LOG_BUFFER ((size_t)64 << 10)   /* the log's stdio buffer */
+
 #define QUEUE_JOBS 8192
 #define QUEUE_BYTES (64u << 20)
 
@@ -131,7 +133,8 @@ log_size(FILE *f)
  * written only once a flush or close has succeeded with it, as lost
  * otherwise (what stdio still held of them is dropped, so that a later
  * flush cannot write some of them after all).  A loss is said once until
- * the log is written again.  With log_mu held.
+ * the log is written again.  With log_mu held, and w->log_before the
+ * log's size taken just before the write that failed.
  */
 static void
 log_settle(struct nlp_server *s, int ok, int err)
@@ -142,20 +145,20 @@ log_settle(struct nlp_server *s, int ok, int err)
 		atomic_fetch_add(&s->mx.log_lines, w->log_pending);
 		if (w->log_pending > 0)
 			w->log_failing = 0;
-		if (w->log != NULL)
-			w->log_good = log_size(w->log);
 	} else {
 		atomic_fetch_add(&s->mx.log_errors, w->log_pending);
 		if (w->log != NULL) {
 			__fpurge(w->log);
 			clearerr(w->log);
 			/* a write cut short (a full disk) leaves part of a line,
-			 * onto which the next line would be written: the lines
-			 * not written whole are cut off, so that every line of
-			 * the log is one JSON object */
-			if (w->log_good >= 0 && log_size(w->log) > w->log_good)
+			 * onto which the next line would be written: what that
+			 * write added is cut off, so that every line of the log
+			 * is one JSON object (the lines are written only in the
+			 * flushes log_flush_now() makes, each a write of whole
+			 * lines, measured just before) */
+			if (w->log_before >= 0 && log_size(w->log) > w->log_before)
 				(void)!ftruncate(fileno(w->log),
-				    (off_t)w->log_good);
+				    (off_t)w->log_before);
 		}
 		if (!w->log_failing && w->log_pending > 0)
 			nlp_srv_event(s, "log_error", "cannot write '%s': %s",
@@ -163,6 +166,27 @@ log_settle(struct nlp_server *s, int ok, int err)
 		w->log_failing = w->log_pending > 0 || w->log_failing;
 	}
 	w->log_pending = 0;
+	w->log_bytes = 0;
+}
+
+/* Flush the log's buffer and settle, w->log_before taken.  With log_mu
+ * held. */
+static void
+log_flush_measured(struct nlp_server *s)
+{
+	int ok;
+
+	errno = 0;
+	ok = fflush(s->w.log) == 0;
+	log_settle(s, ok, errno);
+}
+
+/* The same, the log's size taken first. */
+static void
+log_flush_now(struct nlp_server *s)
+{
+	s->w.log_before = log_size(s->w.log);
+	log_flush_measured(s);
 }
 
 /* Flush and close the log, its lines counted (log_mu held, or the worker
@@ -171,11 +195,7 @@ log_settle(struct nlp_server *s, int ok, int err)
 static void
 log_close(struct nlp_server *s)
 {
-	int ok;
-
-	errno = 0;
-	ok = fflush(s->w.log) == 0;
-	log_settle(s, ok, errno);
+	log_flush_now(s);
 	errno = 0;
 	if (fclose(s->w.log) != 0)
 		nlp_srv_event(s, "log_error", "cannot write '%s': %s",
@@ -202,13 +222,23 @@ log_write(struct nlp_server *s, const struct nlp_buf *b, int flush)
 		pthread_mutex_unlock(&w->log_mu);
 		return;
 	}
+	/* no line goes out but in a flush of whole lines: one that would
+	   not fit in the buffer flushes those before it first (stdio would
+	   fill the buffer and write it, a line cut in two), and one longer
+	   than the buffer, which stdio writes in part at once, is flushed
+	   whole with it, the log measured before either */
+	if (w->log_pending > 0 && w->log_bytes + b->len > LOG_BUFFER)
+		log_flush_now(s);
 	w->log_pending++;
+	w->log_bytes += b->len;
+	w->log_before = log_size(w->log);
+	errno = 0;
 	if (fwrite(b->p, 1, b->len, w->log) != b->len)
 		log_settle(s, 0, errno);
-	else if (flush) {
-		int ok = fflush(w->log) == 0;
-		log_settle(s, ok, errno);
-	}
+	else if (b->len > LOG_BUFFER)
+		log_flush_measured(s);
+	else if (flush)
+		log_flush_now(s);
 	pthread_mutex_unlock(&w->log_mu);
 }
 
@@ -232,14 +262,10 @@ work(struct nlp_server *s, const struct job *j)
 static void
 log_flush(struct nlp_server *s)
 {
-	int ok;
-
 	if (s->o.log_path == NULL)
 		return;
 	pthread_mutex_lock(&s->w.log_mu);
-	errno = 0;
-	ok = fflush(s->w.log) == 0;
-	log_settle(s, ok, errno);
+	log_flush_now(s);
 	pthread_mutex_unlock(&s->w.log_mu);
 }
 
@@ -379,7 +405,10 @@ log_open(const struct nlp_server *s)
 		int err = errno;
 		close(fd);
 		errno = err;
+		return NULL;
 	}
+	/* a buffer of its own size, which log_write() keeps from filling */
+	(void)setvbuf(f, NULL, _IOFBF, LOG_BUFFER);
 	return f;
 }
 
@@ -399,7 +428,6 @@ nlp_srv_log_reopen(struct nlp_server *s)
 	log_close(s);
 	s->w.log = f;
 	s->w.log_failing = 0;
-	s->w.log_good = log_size(f);
 	pthread_mutex_unlock(&s->w.log_mu);
 	nlp_srv_event(s, "log_reopened", "reopened '%s'", s->o.log_path);
 }
@@ -414,8 +442,6 @@ nlp_srv_worker_start(struct nlp_server *s, struct nlp_err *e)
 	if (s->o.log_path != NULL && (w->log = log_open(s)) == NULL)
 		return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'",
 		    s->o.log_path);
-	if (w->log != NULL)
-		w->log_good = log_size(w->log);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_mutex_init(&w->log_mu, NULL);
 	pthread_cond_init(&w->cv, NULL);

@@ -359,6 +359,15 @@ if command -v prlimit >/dev/null; then
 	i=0; while [ $i -lt 100 ] && ! grep -q '"after"' fsz.jsonl; do sleep 0.05; i=$((i + 1)); done
 	check "with room again, the next line is a line of its own" "$PY" -c 'import json
 assert [json.loads(l) for l in open("fsz.jsonl")][-1]["id"] == "after"'
+	# a line another process appended meanwhile is not serve's to cut
+	echo '{"other":"writer"}' >>fsz.jsonl
+	prlimit --pid "$PID" --fsize=$(($(wc -c <fsz.jsonl) + 100)):unlimited
+	errs=$(metric nlpops_log_errors_total)
+	post '{"texts": ["a b c d e f", "g h i j k l", "m n o p q r"]}' >/dev/null
+	i=0; while [ $i -lt 100 ] && [ "$(metric nlpops_log_errors_total)" = "$errs" ]; do sleep 0.05; i=$((i + 1)); done
+	check "a write cut short after another process's line: that line stays, every line JSON" "$PY" -c 'import json
+lines = [json.loads(l) for l in open("fsz.jsonl")]
+assert lines[-1] == {"other": "writer"}, lines[-1]'
 	stop
 fi
 
