@@ -492,6 +492,13 @@ eval_report(const char *cmd, const struct eval_args *a, struct nlp_loaded *lm,
 		fprintf(stderr, "nlpops eval: warning: %s\n",
 		    cli_shown(res->losses, shown, sizeof shown));
 	}
+	/* a recorded evaluation that no requirement will take: said even
+	   with -q, a CI step's log being where it shows */
+	if (a->quiet && a->record && res->joined == NULL &&
+	    !res->model.seen_known)
+		fprintf(stderr, "nlpops eval: warning: cannot tell how many "
+		    "examples the model was trained on, so the evaluation "
+		    "recorded meets no 'registry alias --require'\n");
 	if (!res->decisive && (res->ngates > 0 || a->record))
 		return cli_errorf(cmd, NLP_DATA, "%s have no verdict: %s%s%s",
 		    res->ngates > 0 ? "the gates" : "--record: the figures",

@@ -394,8 +394,13 @@ nlp_eval_record_json(const struct nlp_eval_result *r, char **data,
 	json_object_set_new(m, "weighted_f1", num(f->weighted.f1));
 	json_object_set_new(m, "log_loss", num(f->log_loss));
 	json_object_set_new(m, "ece", num(f->ece));
-	if (f->seen_known)       /* the share of the data trained on */
+	/* the share of the data trained on; unknown (a model with no record
+	   of its training texts), null, which meets no requirement, where
+	   an evaluation recorded before the share was has none */
+	if (f->seen_known)
 		json_object_set_new(m, "seen", num(f->seen_share));
+	else if (r->joined == NULL)
+		json_object_set_new(m, "seen", json_null());
 	for (i = 0; i < f->nclasses; i++)
 		json_object_set_new(pc, f->classes[i].label,
 		    num(f->classes[i].prf.f1));

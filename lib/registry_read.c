@@ -1031,8 +1031,9 @@ evaluation_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	ev->macro_f1 = metric(&ev->metrics, "macro_f1");
 	n = object_get(&ev->metrics, "n");
 	ev->n = n != NULL && n->type == NLP_RV_INT ? n->i : 0;
-	ev->seen = object_get(&ev->metrics, "seen") != NULL ?
-	    metric(&ev->metrics, "seen") : -1;
+	n = object_get(&ev->metrics, "seen");    /* null: not known */
+	ev->seen = n != NULL && (n->type == NLP_RV_INT || n->type ==
+	    NLP_RV_REAL) ? metric(&ev->metrics, "seen") : -1;
 	return NLP_OK;
 }
 

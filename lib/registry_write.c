@@ -1210,6 +1210,15 @@ check_unseen(int seen_named, const struct nlp_registry_evaluation *ev,
 {
 	json_t *v = json_object_get(metrics, "seen");
 
+	/* null: recorded when the model could not tell which texts it was
+	   trained on (no 'seen' member, or a damaged one) */
+	if (!seen_named && json_is_null(v))
+		return nlp_errf(e, NLP_NO, "evaluation #%ld of %s@%ld (%s, data "
+		    "%.12s) cannot tell how much of its data the model was "
+		    "trained on (the model has no record of its training texts): "
+		    "such figures meet no requirement (--require 'seen<=X' "
+		    "cannot allow them either); nothing changed", ev->id, name,
+		    version, ev->at, ev->data_sha256 ? ev->data_sha256 : "");
 	if (seen_named || !json_is_number(v) ||
 	    json_number_value(v) <= NLP_SEEN_MAX +
 	    NLP_GATE_EPS)

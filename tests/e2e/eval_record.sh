@@ -88,6 +88,19 @@ check "... has no note" test ! -s "$T/err"
 expect_status 0 "a requirement on seen allows it" "$N" $R5 registry alias leak 1 production --require 'macro_f1>=0.9' --require 'seen<=1'
 expect_status 1 "... and can refuse less than the default" "$N" $R registry alias spam 1 canary --require 'seen<0'
 check "... naming seen" grep -q "requirement 'seen<0' failed: seen is 0" "$T/err"
+# a model with no record of its training texts (no 'seen' member: an
+# older nlpops's, or a damaged one): its evaluation is recorded with the
+# share unknown (null), which meets no requirement, and -q says so.
+# Regression (fixed): recorded without the share, it passed as one made
+# before the share was, and the training data promoted it.
+mkdir "$T/noseen" && (cd "$T/noseen" && tar -xf "$T/m.nlp" && grep -v ' seen$' manifest >m && mv m manifest &&
+    tar --format=ustar --owner=nlpops --group=nlpops --mtime=@0 -cf "$T/noseen.nlp" manifest weights meta.json profile sample)
+"$N" $R5 registry push "$T/noseen.nlp" --name blind >/dev/null 2>&1
+expect_status 0 "eval -q --record of a model without 'seen'" "$N" $R5 eval -q --record -m blind@1 "$T/train40.tsv"
+check "... warns that no requirement will take it" grep -q "^nlpops eval: warning: cannot tell how many examples the model was trained on, so the evaluation recorded meets no 'registry alias --require'$" "$T/err"
+expect_status 1 "... and none does" "$N" $R5 registry alias blind 1 production --require 'macro_f1>=0.9'
+check "... saying why" grep -q "evaluation #[0-9]* of blind@1 .* cannot tell how much of its data the model was trained on" "$T/err"
+expect_status 1 "... not even one on seen" "$N" $R5 registry alias blind 1 production --require 'macro_f1>=0.9' --require 'seen<=1'
 expect_status 2 "a malformed requirement" "$N" $R registry alias spam 1 staging --require 'macro_f1 is big'
 expect_status 2 "an unknown metric" "$N" $R registry alias spam 1 staging --require 'beauty>=1'
 # Regression (fixed): an empty label's F1 was a requirement not met
