@@ -341,8 +341,11 @@ pg_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
 		    "changed: try again)", r->dir, what, msg);
 	if (strncmp(st, "23", 2) == 0 || strcmp(st, "P0001") == 0)
 		status = NLP_REGISTRY;
-	else if (strcmp(st, "42P01") == 0 || strcmp(st, "42703") == 0)
-		/* a table or column of ours gone: a damaged registry */
+	else if (strcmp(st, "42P01") == 0 || strcmp(st, "42703") == 0 ||
+	    strcmp(st, "42P07") == 0 || strcmp(st, "42710") == 0)
+		/* a table or column of ours gone, or one there that the
+		   schema recorded says is not (a migration meeting it): a
+		   damaged registry */
 		return nlp_errf(e, NLP_REGISTRY, "registry '%s': %s: %s (its "
 		    "schema is damaged: see 'nlpops registry verify')", r->dir,
 		    what, msg);
@@ -920,6 +923,10 @@ meta_schema(struct nlp_registry *r, int64_t *ver, struct nlp_err *e)
 	    NLP_OK)
 		rc = nlp_regdb_each(r, "SELECT value FROM nlpops_meta WHERE key = "
 		    "'schema'", NULL, 0, nlp_registry_string_row, &sv, e);
+	/* damage verify reports (status 1), not an error it stops at */
+	r->corrupt = rc == NLP_OK && (app.n != 1 || app.v[0] == NULL ||
+	    strcmp(app.v[0], "nlpops") != 0 || sv.n != 1 || sv.v[0] == NULL ||
+	    (v = strtoll(sv.v[0], &end, 10)) < 2 || *end != '\0');
 	if (rc == NLP_OK && (app.n != 1 || app.v[0] == NULL ||
 	    strcmp(app.v[0], "nlpops") != 0))
 		rc = nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged, or "

@@ -388,6 +388,11 @@ if [ "$backend" = pg ]; then
 	dbsql dmg2 "INSERT INTO nlpops_meta VALUES ('schema', 'abc')" >/dev/null 2>&1
 	expect_status 5 "$backend: a garbled schema row" "$N" --registry "$D2" registry list
 	check "$backend: ... says which" grep -q "schema version 'abc' is none nlpops gives" "$T/err"
+	# verify reports such damage (status 1), as it does a dropped table
+	expect_status 1 "$backend: ... verify reports it" "$N" --registry "$D2" registry verify
+	check "$backend: ... as a problem" grep -q "^problem: database: .*schema version 'abc' is none nlpops gives" "$T/out"
+	dbsql dmg2 "DELETE FROM nlpops_meta" >/dev/null 2>&1
+	expect_status 1 "$backend: nlpops_meta emptied: verify reports it" "$N" --registry "$D2" registry verify
 	D3=$(dbreg dmg3) || fail "$backend: a database for the damage"
 	"$N" --registry "$D3" registry push "$A/m1.nlp" --name d >/dev/null 2>&1 || fail "$backend: push to dmg3"
 	dbsql dmg3 "DROP TABLE versions CASCADE" >/dev/null 2>&1
@@ -632,6 +637,15 @@ expect_status 0 "$backend: a schema-2 registry is readable" "$N" registry histor
 expect_status 0 "$backend: its first write" "$N" registry alias spam 1 production
 check "$backend: ... migrates it to schema 3" test "$(psql -Atc "SELECT value FROM nlpops_meta WHERE key = 'schema'")" = 3
 expect_status 0 "$backend: a signed push after the migration" "$N" registry push "$A/m9.nlp" --name signedlater --sign "$A/k"
+# a schema row saying 2 over a schema-3 database: the migration meets a
+# table the row says is not there -- a damaged registry (status 5, the
+# transaction undone), not an I/O error to retry
+psql -q -c "UPDATE nlpops_meta SET value = '2' WHERE key = 'schema'" >/dev/null 2>&1 ||
+	fail "$backend: cannot set the schema row to 2"
+expect_status 5 "$backend: a migration that meets the table it makes" "$N" registry alias spam 2 production
+check "$backend: ... says the schema is damaged" grep -q "cannot migrate the registry to schema 3: .*its schema is damaged" "$T/err"
+check "$backend: ... and left the row as it was" test "$(psql -Atc "SELECT value FROM nlpops_meta WHERE key = 'schema'")" = 2
+psql -q -c "UPDATE nlpops_meta SET value = '3' WHERE key = 'schema'" >/dev/null 2>&1
 
 # the cache: a warm predict reads no object; a cached copy damaged is
 # fetched again; a bound keeps the most recent; no usable cache: one warning
