@@ -1110,6 +1110,55 @@ connect_ms(struct nlp_registry *r)
 	return s * 1000;
 }
 
+/* The URI's port (a list of them, for several hosts: 5432,5433) and
+ * sslmode, which libpq checks only when it connects (status 4, as if the
+ * server were down): a usage error here. */
+static int
+values_ok(struct nlp_registry *r, const PQconninfoOption *o,
+    struct nlp_err *e)
+{
+	static const char *const modes[] = { "disable", "allow", "prefer",
+		"require", "verify-ca", "verify-full", NULL };
+	const char *v, *q;
+	size_t i, k;
+	long port;
+	char *end;
+
+	for (; o != NULL && o->keyword != NULL; o++) {
+		if ((v = o->val) == NULL)
+			continue;
+		if (strcmp(o->keyword, "port") == 0)
+			for (q = v; ; q = end + 1) {
+				errno = 0;
+				port = strtol(q, &end, 10);
+				if (end == q && (*q == ',' || *q == '\0'))
+					;        /* this host's: the default */
+				else if (end == q || errno != 0 || port < 1 ||
+				    port > 65535 || (*end != ',' && *end != '\0'))
+					return nlp_errf(e, NLP_USAGE, "registry '%s': "
+					    "port '%.40s' is not a port number (1 to "
+					    "65535)", r->dir, v);
+				if (*end == '\0')
+					break;
+			}
+		else if (strcmp(o->keyword, "sslmode") == 0) {
+			for (k = 0; modes[k] != NULL && strcmp(v, modes[k]) != 0;
+			    k++)
+				;
+			if (modes[k] == NULL) {
+				char list[96] = "";
+				for (i = 0; modes[i] != NULL; i++)
+					snprintf(list + strlen(list), sizeof list -
+					    strlen(list), "%s%s", i ? ", " : "",
+					    modes[i]);
+				return nlp_errf(e, NLP_USAGE, "registry '%s': sslmode "
+				    "'%.40s' is none of %s", r->dir, v, list);
+			}
+		}
+	}
+	return NLP_OK;
+}
+
 /*
  * A URI no connection can come of is a usage error (status 2), never one
  * to try again (4): one libpq cannot parse (an unknown parameter, a bad
@@ -1147,6 +1196,8 @@ uri_ok(struct nlp_registry *r, struct nlp_err *e)
 		    "(a parameter, a %-escape or a bracket)");
 		free(msg);
 	}
+	if (rc == NLP_OK)
+		rc = values_ok(r, o, e);
 	PQconninfoFree(o);
 	if (err != NULL)
 		PQfreemem(err);

@@ -585,6 +585,12 @@ for q in "sslpassword=s3cr3t&application_name=x" "application_name=x&password=s3
 done
 expect_status 2 "$backend: a bad %-escape in a password" "$N" --registry "postgresql://u:p%zzass@localhost:1/x" registry list
 check "$backend: ... libpq's words, which quote it, not shown" sh -c "! grep -q 'zzass' '$T/err'"
+# a port or sslmode libpq checks only when it connects: usage errors
+# (were status 4, as if the server were down)
+for u in "u@localhost:abc/x" "u@localhost:99999/x" "u@h1:5432,h2:x/x" "u@localhost/x?sslmode=bogus"; do
+	expect_status 2 "$backend: postgresql://$u" "$N" --registry "postgresql://$u" registry list
+done
+expect_status 4 "$backend: ... where an empty port of several hosts is the default" "$N" --registry "postgresql://u@localhost,localhost:1/x?connect_timeout=2" registry list
 
 # Regression (fixed): a push of bytes whose object is there with its
 # size took it as sound: a damaged or missing chunk stayed, under a new
