@@ -1858,8 +1858,10 @@ textless_note(const struct run *u, struct nlp_trained *t)
 {
 	const struct corpus *c = &u->all;
 	unsigned char *with = calloc(u->C + 1, 1);
-	size_t d, k, n = 0, lo, hi;
-	uint32_t cls, bare = UINT32_MAX;
+	size_t d, k, n = 0, lo, hi, len = 0;
+	uint32_t cls, best = 0, nbare = 0;
+	int takes = 0;
+	char names[300];
 
 	if (with == NULL)
 		return -1;
@@ -1872,28 +1874,44 @@ textless_note(const struct run *u, struct nlp_trained *t)
 		for (k = lo; k < hi && !none; k++)
 			with[c->multi ? c->ys[k] : c->y[d]] = 1;
 	}
-	/* the first such class in the model's (bytewise) order: classes
-	   are ranks in it by now (rank_classes()) */
-	for (cls = 0; cls < u->C && n > 0 && bare == UINT32_MAX; cls++)
-		if (!with[cls])
-			bare = cls;
+	/* the classes with no example with text, in the model's (bytewise)
+	   order -- classes are ranks in it by now (rank_classes()) -- and
+	   whether the model gives one to a text of no known feature: its
+	   biases alone decide those */
+	names[0] = '\0';
+	for (cls = 0; cls < u->C && n > 0; cls++) {
+		if (u->bias[cls] > u->bias[best])
+			best = cls;
+		if (with[cls])
+			continue;
+		nbare++;
+		takes |= c->multi && u->bias[cls] >= 0;
+		if (nbare <= 3 && len < sizeof names)
+			len += (size_t)snprintf(names + len, sizeof names - len,
+			    "%s'%.*s'", nbare > 1 ? ", " : "",
+			    (int)nlp_utf8_cut(u->labnames[cls],
+			    strlen(u->labnames[cls]), 60), u->labnames[cls]);
+	}
+	takes |= !c->multi && nbare > 0 && !with[best];
 	free(with);
 	if (n == 0)
 		return 0;
-	t->textless_class = bare != UINT32_MAX;
-	if (bare == UINT32_MAX)
+	t->textless_class = nbare > 0;
+	if (nbare == 0)
 		snprintf(t->textless, sizeof t->textless, "%zu of %zu examples "
 		    "ha%s no text (not a word or mark): %s the class "
 		    "priors alone", n, c->n, n == 1 ? "s" : "ve", n == 1 ?
 		    "it teaches" : "they teach");
 	else
 		snprintf(t->textless, sizeof t->textless, "%zu of %zu examples "
-		    "ha%s no text (not a word or mark), and class '%.*s' has no "
-		    "other: the model says it of any text that shares no "
-		    "feature with the training texts", n, c->n, n == 1 ? "s" :
-		    "ve",
-		    (int)nlp_utf8_cut(u->labnames[bare], strlen(u->labnames[bare]),
-		    100), u->labnames[bare]);
+		    "ha%s no text (not a word or mark), and class%s %s%s ha%s no "
+		    "other: %s", n, c->n, n == 1 ? "s" : "ve", nbare > 1 ? "es" :
+		    "", names, nbare > 3 ? ", ..." : "", nbare > 1 ? "ve" : "s",
+		    takes ? (nbare > 1 ? "the model gives one to a text that "
+		    "shares no feature with the training texts" : "the model "
+		    "gives it to a text that shares no feature with the training "
+		    "texts") : nbare > 1 ? "the model learned them from no text" :
+		    "the model learned it from no text");
 	return 0;
 }
 
