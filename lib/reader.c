@@ -1535,7 +1535,11 @@ nolabel_why(const struct nlp_reader *r, char *buf, size_t size)
 		    r->o.label_field : "label");
 		break;
 	case NLP_FMT_TSV:
-		snprintf(buf, size, "no label before a TAB, see --format");
+		if (r->col[LABEL] == 0)
+			snprintf(buf, size, "no label before a TAB, see --format");
+		else
+			snprintf(buf, size, "no label in column %ld, see "
+			    "--label-column", r->col[LABEL] + 1);
 		break;
 	case NLP_FMT_CSV:
 		snprintf(buf, size, "an empty label column");
@@ -1852,10 +1856,10 @@ describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names,
 	say(&o, s->skipped_multilabel, "skipped ", "record",
 	    " with several labels", s->first_multilabel_src,
 	    s->first_multilabel);
-	say(&o, s->skipped_malformed, "skipped ", "malformed record", "",
-	    s->first_malformed_src, s->first_malformed);
-	say(&o, s->malformed, "", "malformed record", " read as empty text",
-	    s->first_malformed_src, s->first_malformed);
+	say_why(&o, s->skipped_malformed, "skipped ", "malformed record", "",
+	    s->first_malformed_src, s->first_malformed, s->first_malformed_why);
+	say_why(&o, s->malformed, "", "malformed record", " read as empty text",
+	    s->first_malformed_src, s->first_malformed, s->first_malformed_why);
 	if (s->labeled && !losses)
 		say(&o, s->blank, "skipped ", "blank line", "", NULL, 0);
 	if (!losses)
