@@ -733,7 +733,7 @@ LEAK_TEST_FINI(reader, jsonl_skips_bad_json_in_labeled_mode, cleanup)
 	cr_assert_eq(g->st.skipped_malformed, 4);
 	cr_assert_eq(g->st.first_malformed, 2);
 	snprintf(want, sizeof want, "skipped 4 malformed records (first at "
-	    "%s:2)", p);
+	    "%s:2: invalid JSON: string or '}' expected near 'bad')", p);
 	cr_assert_str_eq(g->describe, want);
 	free(g);
 }
