@@ -340,11 +340,13 @@ tsv_columns(struct nlp_reader *r)
 	/* ids taken for labels: every example wrong, a report of one class
 	 * per id, and no error */
 	if (r->o.labeled && r->col[ID] != COL_NONE &&
-	    (r->col[LABEL] == r->col[ID] ||
-	    (r->col[LABEL] == 0 && r->col[ID] == 0)))
-		return -nlp_errf(&r->err, NLP_USAGE, "label and id cannot both "
-		    "be column %ld%s", n[ID], n[LABEL] == 0 ? " (the label's "
-		    "by default: give --label-column, and --text-column)" : "");
+	    r->col[LABEL] == r->col[ID]) {
+		char where[1024];
+		return -nlp_errf(&r->err, NLP_USAGE, "%s: label and id cannot "
+		    "both be column %ld%s", nlp_input_shown(r->path, where,
+		    sizeof where), n[ID], n[LABEL] == 0 ? " (the label's by "
+		    "default: give --label-column, and --text-column)" : "");
+	}
 	return 0;
 }
 

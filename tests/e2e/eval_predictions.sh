@@ -168,7 +168,7 @@ expect_status 1 "one label predicted, another the only gold one: a model that go
 # ids taken for labels: a usage error, not a report of a class per id
 expect_status 2 "--id-column 1 alone: the label's column by default" \
     "$N" eval --predictions "$T/log.jsonl" --id-column 1 "$T/gold.tsv"
-check "... says to give --label-column" grep -q "label and id cannot both be column 1 (the label's by default: give --label-column" "$T/err"
+check "... says to give --label-column, naming the file" grep -q "gold.tsv.: label and id cannot both be column 1 (the label's by default: give --label-column" "$T/err"
 expect_status 2 "--label-column 2 --id-column 2" \
     "$N" eval --predictions "$T/log.jsonl" --id-column 2 --label-column 2 "$T/gold.tsv"
 { printf 'id,label,text\n'; awk -F'\t' '{ print $1 "," $2 ",x" }' "$T/gold.tsv"; } >"$T/gold.csv"
