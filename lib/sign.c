@@ -112,41 +112,87 @@ other_kind(const char *path, int priv, const char *buf, size_t len,
 }
 
 /*
- * Whoever may replace the key file at path, which the user or root owns:
- * is that only the user and root, as ssh's StrictModes has it?  Each
- * directory above the file (symbolic links resolved) must be owned by the
- * user or root, and writable by others only when sticky (/tmp), else its
- * owner or anyone could rename another key over it.  NLP_OK, or NLP_DATA
- * naming the directory; a path that cannot be resolved is left to the
- * open that follows.
+ * Is the directory dir (resolved) and each one above it owned by the user
+ * or root, and writable by others only when sticky (/tmp)?  Else its
+ * owner or anyone could rename another key over what is in it.  NLP_OK,
+ * or NLP_DATA naming the directory and the key file at path.
  */
 static int
-key_dirs_safe(const char *path, const char *what, struct nlp_err *e)
+dir_chain_safe(const char *dir, const char *path, const char *what,
+    struct nlp_err *e)
 {
-	char *real = realpath(path, NULL), *slash;
+	char *d = strdup(dir), *slash;
 	struct stat st;
 	uid_t me = geteuid();
 	int rc = NLP_OK;
 
-	if (real == NULL)
-		return NLP_OK;
-	while ((slash = strrchr(real, '/')) != NULL && rc == NLP_OK) {
-		slash[slash == real] = '\0';      /* "/a/b" -> "/a", "/a" -> "/" */
-		if (stat(real, &st) != 0)
+	if (d == NULL)
+		return nlp_errf(e, NLP_IO, "out of memory");
+	for (;;) {
+		if (stat(d, &st) != 0)
 			break;
 		if (st.st_uid != me && st.st_uid != 0)
 			rc = nlp_errf(e, NLP_DATA, "%s '%s' is in a directory "
 			    "another user (uid %lu) owns, who could replace it: "
-			    "'%s'", what, path, (unsigned long)st.st_uid, real);
+			    "'%s'", what, path, (unsigned long)st.st_uid, d);
 		else if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
 			rc = nlp_errf(e, NLP_DATA, "%s '%s' is in a directory "
 			    "anyone may write, where anyone could replace it "
 			    "(mode %04o): '%s'", what, path,
-			    (unsigned)(st.st_mode & 07777), real);
-		if (strcmp(real, "/") == 0)
+			    (unsigned)(st.st_mode & 07777), d);
+		if (rc != NLP_OK || strcmp(d, "/") == 0 ||
+		    (slash = strrchr(d, '/')) == NULL)
+			break;
+		slash[slash == d] = '\0';       /* "/a/b" -> "/a", "/a" -> "/" */
+	}
+	free(d);
+	return rc;
+}
+
+/*
+ * Whoever may replace the key file at path, which the user or root owns:
+ * is that only the user and root, as ssh's StrictModes has it?  The
+ * directories above the file (symbolic links resolved), and above every
+ * symbolic link the path goes through (whoever may write where a link is
+ * may point it elsewhere), are checked by dir_chain_safe().  A path that
+ * cannot be resolved is left to the open that follows.
+ */
+static int
+key_dirs_safe(const char *path, const char *what, struct nlp_err *e)
+{
+	char *real = realpath(path, NULL), *p, *slash, *at;
+	struct stat st;
+	int rc = NLP_OK;
+
+	if (real == NULL)
+		return NLP_OK;
+	*((slash = strrchr(real, '/')) == real ? slash + 1 : slash) = '\0';
+	rc = dir_chain_safe(real, path, what, e);
+	free(real);
+	if (rc != NLP_OK || (p = strdup(path)) == NULL)
+		return rc != NLP_OK ? rc : nlp_errf(e, NLP_IO, "out of memory");
+	/* each prefix of the path as given: "a", "a/b", ..., the whole */
+	for (at = p + (p[0] == '/'); rc == NLP_OK; at++) {
+		char keep;
+		at += strcspn(at, "/");
+		keep = *at;
+		*at = '\0';
+		if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode)) {
+			char *cut = strrchr(p, '/'), *dir;
+			if (cut != NULL)
+				*cut = '\0';
+			dir = realpath(cut == NULL ? "." : cut == p ? "/" : p, NULL);
+			if (cut != NULL)
+				*cut = '/';
+			if (dir != NULL)
+				rc = dir_chain_safe(dir, path, what, e);
+			free(dir);
+		}
+		*at = keep;
+		if (keep == '\0')
 			break;
 	}
-	free(real);
+	free(p);
 	return rc;
 }
 

@@ -152,6 +152,15 @@ ln -s "$T/open.d/k.pub" via.pub
 expect_status 3 "... through a link from a safe one" "$N" predict -q -m m.nlp --trust via.pub in.txt
 expect_status 3 "--sign with a key in such a directory" "$N" train -q $TRAIN -o o2.nlp --sign open.d/k train.tsv
 check "... writes nothing" test ! -e o2.nlp
+# a link in such a directory to a key in a safe one: whoever may write
+# there may point the link elsewhere (at a key of theirs in their own
+# directory, which the checks of the target alone would pass)
+mkdir safe.d && cp k.pub safe.d/k.pub && ln -s "$T/safe.d/k.pub" open.d/link.pub
+expect_status 3 "--trust a link, in a directory anyone may write, to a safe key" "$N" predict -q -m m.nlp --trust open.d/link.pub in.txt
+check "... names the link's directory" grep -q "is in a directory anyone may write, where anyone could replace it (mode 0777): '$T/open.d'" "$T/err"
+ln -s "$T/safe.d" open.d/keys
+expect_status 3 "... a link to a safe directory, in such a one" "$N" predict -q -m m.nlp --trust open.d/keys/k.pub in.txt
+expect_status 0 "... the key itself, through no such link, is fine" "$N" predict -q -m m.nlp --trust safe.d/k.pub in.txt
 chmod 1777 open.d
 expect_status 0 "... a sticky one (as /tmp) is fine" "$N" predict -q -m m.nlp --trust open.d/k.pub in.txt
 if [ "$(id -u)" = 0 ]; then
