@@ -920,8 +920,9 @@ fail:
 	if (err == ENOMEM)
 		return nlp_errf(e, NLP_IO, "'%s': out of memory", a->label);
 	if (err == EFBIG && max_is_isize)
-		return nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data: inflates "
-		    "past the %zu bytes its trailer states", a->label, max);
+		return nlp_errf(e, NLP_DATA, "'%s': corrupt gzip data, or data "
+		    "after the gzip stream: inflates past the %zu bytes its last "
+		    "4 bytes state", a->label, max);
 	if (err == EFBIG)
 		return nlp_errf(e, NLP_DATA, "'%s': too large (over %zu bytes)",
 		    a->label, max);

@@ -668,7 +668,7 @@ TEST(a_gzip_bomb_is_refused_once_it_passes_its_stated_size)
 	cr_assert_lt(len, big / 500, "%zu bytes: not a bomb", len);
 	nlp_artifact_close(open_mem(p, len));     /* a real high ratio is fine */
 	set_stated(p, len, 1 << 20);
-	refused(p, len, "inflates past the 1048576 bytes its trailer states");
+	refused(p, len, "inflates past the 1048576 bytes its last 4 bytes state");
 	free(p);
 	free(zeros);
 }
