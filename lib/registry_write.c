@@ -1191,10 +1191,12 @@ check_requirement(const char *s, const struct nlp_registry_evaluation *ev,
 	    strcmp(q.op, ">") == 0 ? x > q.bound + NLP_GATE_EPS :
 	    x < q.bound - NLP_GATE_EPS;
 	if (!ok)
+		/* a count (n) as the integer it is */
 		return nlp_errf(e, NLP_NO, "requirement '%s' failed: %s is %.*f on "
 		    "evaluation #%ld of %s@%ld (%s, data %.12s); nothing changed",
-		    s, q.metric, nlp_gate_digits(x, q.bound), x, ev->id, name,
-		    version, ev->at, ev->data_sha256 ? ev->data_sha256 : "");
+		    s, q.metric, json_is_integer(v) ? 0 :
+		    nlp_gate_digits(x, q.bound), x, ev->id, name, version, ev->at,
+		    ev->data_sha256 ? ev->data_sha256 : "");
 	return NLP_OK;
 }
 
