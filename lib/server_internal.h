@@ -69,6 +69,8 @@ struct job {
 	size_t len;
 };
 
+#define NLP_SRV_LOG_BUFFER ((size_t)64 << 10)   /* the log's stdio buffer */
+
 struct worker {
 	pthread_t thread;
 	int running, stop;
@@ -81,6 +83,8 @@ struct worker {
 	size_t log_pending;      /* lines in log's buffer, not yet written */
 	int log_failing;
 	size_t log_bytes;        /* the bytes of those lines */
+	size_t log_cap;          /* what log's buffer holds (0: setvbuf failed) */
+	char log_buf[NLP_SRV_LOG_BUFFER];
 	long long log_before;    /* the log's size before the last write (-1:
 	                            not a regular file) */
 	struct nlp_scorer sc;    /* the shadow's scratch */

@@ -16,8 +16,6 @@
 
 #include "server_internal.h"
 
-#define LOG_BUFFER ((size_t)64 << 10)   /* the log's stdio buffer */
-
 #define QUEUE_JOBS 8192
 #define QUEUE_BYTES (64u << 20)
 
@@ -227,7 +225,7 @@ log_write(struct nlp_server *s, const struct nlp_buf *b, int flush)
 	   fill the buffer and write it, a line cut in two), and one longer
 	   than the buffer, which stdio writes in part at once, is flushed
 	   whole with it, the log measured before either */
-	if (w->log_pending > 0 && w->log_bytes + b->len > LOG_BUFFER)
+	if (w->log_pending > 0 && w->log_bytes + b->len > w->log_cap)
 		log_flush_now(s);
 	w->log_pending++;
 	w->log_bytes += b->len;
@@ -235,7 +233,7 @@ log_write(struct nlp_server *s, const struct nlp_buf *b, int flush)
 	errno = 0;
 	if (fwrite(b->p, 1, b->len, w->log) != b->len)
 		log_settle(s, 0, errno);
-	else if (b->len > LOG_BUFFER)
+	else if (b->len > w->log_cap)
 		log_flush_measured(s);
 	else if (flush)
 		log_flush_now(s);
@@ -407,9 +405,20 @@ log_open(const struct nlp_server *s)
 		errno = err;
 		return NULL;
 	}
-	/* a buffer of its own size, which log_write() keeps from filling */
-	(void)setvbuf(f, NULL, _IOFBF, LOG_BUFFER);
 	return f;
+}
+
+/* Make f the log, with the worker's buffer (which log_write() keeps from
+ * filling: no write but of whole lines), the one before it closed.  With
+ * log_mu held, or before the worker runs. */
+static void
+log_use(struct worker *w, FILE *f)
+{
+	w->log = f;
+	/* glibc takes a size only with a buffer; without one it would write
+	   every 4 KiB, cutting lines */
+	w->log_cap = setvbuf(f, w->log_buf, _IOFBF, sizeof w->log_buf) == 0 ?
+	    sizeof w->log_buf : 0;
 }
 
 void
@@ -426,7 +435,7 @@ nlp_srv_log_reopen(struct nlp_server *s)
 	}
 	pthread_mutex_lock(&s->w.log_mu);
 	log_close(s);
-	s->w.log = f;
+	log_use(&s->w, f);
 	s->w.log_failing = 0;
 	pthread_mutex_unlock(&s->w.log_mu);
 	nlp_srv_event(s, "log_reopened", "reopened '%s'", s->o.log_path);
@@ -439,9 +448,13 @@ nlp_srv_worker_start(struct nlp_server *s, struct nlp_err *e)
 
 	if (s->o.log_path == NULL && s->shadow.arg == NULL)
 		return NLP_OK;           /* nothing to do off the response path */
-	if (s->o.log_path != NULL && (w->log = log_open(s)) == NULL)
-		return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'",
-		    s->o.log_path);
+	if (s->o.log_path != NULL) {
+		FILE *f = log_open(s);
+		if (f == NULL)
+			return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'",
+			    s->o.log_path);
+		log_use(w, f);
+	}
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_mutex_init(&w->log_mu, NULL);
 	pthread_cond_init(&w->cv, NULL);

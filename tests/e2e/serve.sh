@@ -340,12 +340,16 @@ fi
 # Regression (fixed): the log ended in part of a line, the next line was
 # written onto it, and `eval --predictions` refused the whole log.
 if command -v prlimit >/dev/null; then
-	printf '%s\n' "trap '' XFSZ" 'exec prlimit --fsize=6000:unlimited "$@"' >fsize.sh
+	printf '%s\n' "trap '' XFSZ" 'exec prlimit --fsize=20000:unlimited "$@"' >fsize.sh
 	WRAP="sh $T/fsize.sh"
-	check "serve with its log limited to 6000 bytes" start fsz -m spam --log fsz.jsonl
+	check "serve with its log limited to 20000 bytes" start fsz -m spam --log fsz.jsonl --log-text
 	WRAP=
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
-		post '{"texts": ["a b c d e f", "g h i j k l", "m n o p q r"]}' >/dev/null
+	# lines of some 800 bytes (the texts logged): stdio's own 4 KiB
+	# writes would cut them anywhere (regression: it did, the buffer
+	# asked for not being given)
+	"$PY" -c 'import json; print(json.dumps({"texts": [("word%d " % i) * 120 for i in range(12)]}))' >long12.json
+	for i in 1 2 3; do
+		post @long12.json >/dev/null
 	done
 	i=0; while [ $i -lt 100 ] && [ "$(metric nlpops_log_errors_total)" = 0 ]; do sleep 0.05; i=$((i + 1)); done
 	check "some lines are lost ($(metric nlpops_log_errors_total)), some written ($(metric nlpops_log_lines_total))" \
