@@ -5,6 +5,7 @@
 #include "sign.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -150,50 +151,86 @@ dir_chain_safe(const char *dir, const char *path, const char *what,
 }
 
 /*
+ * The directory of every symbolic link the path goes through -- links
+ * reached through links too, the path resolved a component at a time as
+ * the kernel does -- checked by dir_chain_safe(): whoever may write where
+ * a link is may point it elsewhere.  What cannot be resolved (a loop, a
+ * name too long, a part missing) is left to the open that follows.
+ */
+static int
+links_safe(const char *path, const char *what, struct nlp_err *e)
+{
+	char cur[PATH_MAX], rest[2 * PATH_MAX], next[2 * PATH_MAX];
+	char cand[PATH_MAX + NAME_MAX + 2], link[PATH_MAX], *r, *cut;
+	struct stat st;
+	size_t n;
+	ssize_t k;
+	int hops = 0, rc;
+
+	if (path[0] == '/')
+		strcpy(cur, "/");
+	else if (getcwd(cur, sizeof cur) == NULL)
+		return NLP_OK;
+	if (snprintf(rest, sizeof rest, "%s", path) >= (int)sizeof rest)
+		return NLP_OK;
+	for (r = rest; ; ) {
+		r += strspn(r, "/");
+		if (*r == '\0' || (n = strcspn(r, "/")) > NAME_MAX)
+			return NLP_OK;
+		if (n == 1 && r[0] == '.') {
+			r += n;
+			continue;
+		}
+		if (n == 2 && r[0] == '.' && r[1] == '.') {
+			if ((cut = strrchr(cur, '/')) != NULL)
+				cut[cut == cur] = '\0';
+			r += n;
+			continue;
+		}
+		if (snprintf(cand, sizeof cand, "%s%s%.*s", cur, strcmp(cur, "/") ?
+		    "/" : "", (int)n, r) >= (int)sizeof cand ||
+		    strlen(cand) >= sizeof cur || lstat(cand, &st) != 0)
+			return NLP_OK;
+		r += n;
+		if (!S_ISLNK(st.st_mode)) {
+			strcpy(cur, cand);
+			continue;
+		}
+		if (++hops > 40 || (k = readlink(cand, link, sizeof link - 1)) <= 0)
+			return NLP_OK;
+		link[k] = '\0';
+		if ((rc = dir_chain_safe(cur, path, what, e)) != NLP_OK)
+			return rc;
+		/* the link's target, then what was left of the path */
+		if (snprintf(next, sizeof next, "%s%s", link, r) >=
+		    (int)sizeof next)
+			return NLP_OK;
+		strcpy(rest, next);
+		r = rest;
+		if (link[0] == '/')
+			strcpy(cur, "/");
+	}
+}
+
+/*
  * Whoever may replace the key file at path, which the user or root owns:
  * is that only the user and root, as ssh's StrictModes has it?  The
- * directories above the file (symbolic links resolved), and above every
- * symbolic link the path goes through (whoever may write where a link is
- * may point it elsewhere), are checked by dir_chain_safe().  A path that
- * cannot be resolved is left to the open that follows.
+ * directories above the file (symbolic links resolved), and those of the
+ * links the path goes through, are checked by dir_chain_safe().  A path
+ * that cannot be resolved is left to the open that follows.
  */
 static int
 key_dirs_safe(const char *path, const char *what, struct nlp_err *e)
 {
-	char *real = realpath(path, NULL), *p, *slash, *at;
-	struct stat st;
-	int rc = NLP_OK;
+	char *real = realpath(path, NULL), *slash;
+	int rc;
 
 	if (real == NULL)
 		return NLP_OK;
 	*((slash = strrchr(real, '/')) == real ? slash + 1 : slash) = '\0';
 	rc = dir_chain_safe(real, path, what, e);
 	free(real);
-	if (rc != NLP_OK || (p = strdup(path)) == NULL)
-		return rc != NLP_OK ? rc : nlp_errf(e, NLP_IO, "out of memory");
-	/* each prefix of the path as given: "a", "a/b", ..., the whole */
-	for (at = p + (p[0] == '/'); rc == NLP_OK; at++) {
-		char keep;
-		at += strcspn(at, "/");
-		keep = *at;
-		*at = '\0';
-		if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode)) {
-			char *cut = strrchr(p, '/'), *dir;
-			if (cut != NULL)
-				*cut = '\0';
-			dir = realpath(cut == NULL ? "." : cut == p ? "/" : p, NULL);
-			if (cut != NULL)
-				*cut = '/';
-			if (dir != NULL)
-				rc = dir_chain_safe(dir, path, what, e);
-			free(dir);
-		}
-		*at = keep;
-		if (keep == '\0')
-			break;
-	}
-	free(p);
-	return rc;
+	return rc != NLP_OK ? rc : links_safe(path, what, e);
 }
 
 /*
@@ -252,9 +289,9 @@ read_small(const char *path, const char *what, char **buf, size_t *len,
 		    "(uid %lu), who could change it: it must be yours or root's",
 		    what, path, (unsigned long)st.st_uid);
 	}
-	if (key_dirs_safe(path, what, e) != NLP_OK) {
+	if ((err = key_dirs_safe(path, what, e)) != NLP_OK) {
 		close(fd);
-		return NLP_DATA;
+		return err;              /* NLP_DATA, or NLP_IO: out of memory */
 	}
 	if ((p = malloc(KEY_FILE_MAX + 1)) == NULL) {
 		close(fd);

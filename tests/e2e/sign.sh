@@ -161,6 +161,13 @@ check "... names the link's directory" grep -q "is in a directory anyone may wri
 ln -s "$T/safe.d" open.d/keys
 expect_status 3 "... a link to a safe directory, in such a one" "$N" predict -q -m m.nlp --trust open.d/keys/k.pub in.txt
 expect_status 0 "... the key itself, through no such link, is fine" "$N" predict -q -m m.nlp --trust safe.d/k.pub in.txt
+# a link in a safe directory to a link in such a one: the second link is
+# checked too, reached through the first
+mkdir mine.d && ln -s "$T/open.d/link.pub" mine.d/chain.pub
+expect_status 3 "... a link to such a link" "$N" predict -q -m m.nlp --trust mine.d/chain.pub in.txt
+check "... names the second link's directory" grep -q "public key 'mine.d/chain.pub' is in a directory anyone may write, where anyone could replace it (mode 0777): '$T/open.d'" "$T/err"
+ln -s loop2 mine.d/loop1 && ln -s loop1 mine.d/loop2
+expect_status 4 "... a loop of links is the open's error" "$N" predict -q -m m.nlp --trust mine.d/loop1 in.txt
 chmod 1777 open.d
 expect_status 0 "... a sticky one (as /tmp) is fine" "$N" predict -q -m m.nlp --trust open.d/k.pub in.txt
 if [ "$(id -u)" = 0 ]; then
