@@ -1530,11 +1530,12 @@ note(const struct nlp_reader *r, uint64_t *count, uint64_t *first,
 static void
 nolabel_why(const struct nlp_reader *r, char *buf, size_t size)
 {
+	const char *f = r->o.label_field != NULL ? r->o.label_field : "label";
+
 	switch (r->fmt) {
 	case NLP_FMT_JSONL:
-		snprintf(buf, size, "no label in field '%.40s', see "
-		    "--label-field", r->o.label_field != NULL ?
-		    r->o.label_field : "label");
+		snprintf(buf, size, "no label in field '%.*s', see "
+		    "--label-field", (int)nlp_utf8_cut(f, strlen(f), 40), f);
 		break;
 	case NLP_FMT_TSV:
 		if (r->col[LABEL] == 0)
@@ -1616,10 +1617,15 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 		what = what != NULL ? what : "record with several labels";
 		break;
 	case V_MALFORMED:
-		if (st->skipped_malformed + st->malformed == 0)
+		if (st->skipped_malformed + st->malformed == 0) {
+			/* cut on a character: a summary is one line of UTF-8
+			   (eval --json would drop one that is not) */
+			const char *why = r->why != NULL ? r->why : "";
 			snprintf(st->first_malformed_why,
-			    sizeof st->first_malformed_why, "%s",
-			    r->why != NULL ? r->why : "");
+			    sizeof st->first_malformed_why, "%.*s",
+			    (int)nlp_utf8_cut(why, strlen(why),
+			    sizeof st->first_malformed_why - 1), why);
+		}
 		note(r, lab ? &st->skipped_malformed : &st->malformed,
 		    &st->first_malformed, &st->first_malformed_src, rec->line);
 		if (!lab) {

@@ -310,3 +310,13 @@ micro=$(grep -o '"micro_avg":{[^}]*}' "$T/ml.json" | grep -o '"support":[0-9]*')
 samples=$(grep -o '"samples_avg":{[^}]*}' "$T/ml.json" | grep -o '"support":[0-9]*')
 check "samples avg's support is the gold labels' ($samples, micro $micro)" test -n "$micro" -a "$micro" = "$samples"
 check "(more than the 300 examples)" test "${samples#\"support\":}" -gt 300
+
+# a malformed record's reason cut to fit the summary is cut on a
+# character: the summary stays UTF-8, and eval --json keeps it.
+# Regression (fixed): cut inside an 'é', stderr got half a character and
+# --json lost its "skipped"
+F="a$(printf 'é%.0s' $(seq 60))"
+printf '{"label":"ham","%s":"hello there"}\n{"label":"spam","x":"y"}\n' "$F" >"$T/fj.jsonl"
+"$N" eval --json -m "$T/m.nlp" --text-field "$F" "$T/fj.jsonl" >"$T/fj.json" 2>"$T/fj.err"
+check "a long reason cut on a character: eval --json keeps \"skipped\"" /usr/bin/python3 -c 'import json,sys; assert "skipped" in json.load(open(sys.argv[1]))' "$T/fj.json"
+check "... and stderr is UTF-8" /usr/bin/python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$T/fj.err"
