@@ -134,7 +134,10 @@ compare(struct nlp_registry_diff *d, size_t *cap, const char *section,
 		y = lookup(b, a->keys[i]);
 		if (lookup(a, a->keys[i]) != &a->vals[i])
 			continue;           /* a repeated key: the first counts */
-		if ((y == NULL || !same(&a->vals[i], y)) &&
+		/* a null and no value at all are the same: none ("seen":
+		   null, an evaluation's share unknown) */
+		if ((y == NULL ? a->vals[i].type != NLP_RV_NULL :
+		    !same(&a->vals[i], y)) &&
 		    (rc = add(d, cap, section, a->keys[i], &a->vals[i], y, e)) !=
 		    NLP_OK)
 			return rc;
@@ -142,6 +145,7 @@ compare(struct nlp_registry_diff *d, size_t *cap, const char *section,
 	for (i = 0; i < b->n; i++) {
 		x = lookup(a, b->keys[i]);
 		if (x == NULL && lookup(b, b->keys[i]) == &b->vals[i] &&
+		    b->vals[i].type != NLP_RV_NULL &&
 		    (rc = add(d, cap, section, b->keys[i], NULL, &b->vals[i], e)) !=
 		    NLP_OK)
 			return rc;

@@ -341,14 +341,19 @@ pg_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
 		    "changed: try again)", r->dir, what, msg);
 	if (strncmp(st, "23", 2) == 0 || strcmp(st, "P0001") == 0)
 		status = NLP_REGISTRY;
-	else if (strcmp(st, "42P01") == 0 || strcmp(st, "42703") == 0 ||
-	    strcmp(st, "42P07") == 0 || strcmp(st, "42710") == 0)
-		/* a table or column of ours gone, or one there that the
-		   schema recorded says is not (a migration meeting it): a
-		   damaged registry */
+	else if (strcmp(st, "42P01") == 0 || strcmp(st, "42703") == 0)
+		/* a table or column of ours gone: a damaged registry */
 		return nlp_errf(e, NLP_REGISTRY, "registry '%s': %s: %s (its "
 		    "schema is damaged: see 'nlpops registry verify')", r->dir,
 		    what, msg);
+	else if (strcmp(st, "42P07") == 0 || strcmp(st, "42710") == 0)
+		/* one there that the schema recorded says is not (a
+		   migration meeting it): damaged too, in a way verify, which
+		   reads the tables there, does not see */
+		return nlp_errf(e, NLP_REGISTRY, "registry '%s': %s: %s (its "
+		    "schema is damaged: its tables are not those of the schema "
+		    "version its nlpops_meta table records; restore the "
+		    "database from a backup)", r->dir, what, msg);
 	else if (strcmp(st, "XX001") == 0 || strcmp(st, "XX002") == 0) {
 		status = NLP_REGISTRY;
 		r->corrupt = 1;
@@ -934,8 +939,9 @@ meta_schema(struct nlp_registry *r, int64_t *ver, struct nlp_err *e)
 		    "nlpops", r->dir);
 	else if (rc == NLP_OK && (sv.n != 1 || sv.v[0] == NULL))
 		rc = nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: its "
-		    "nlpops_meta table has no schema version (restore the "
-		    "database from a backup)", r->dir);
+		    "nlpops_meta table has %s schema version (restore the "
+		    "database from a backup)", r->dir, sv.n > 1 ? "more than "
+		    "one" : "no");
 	else if (rc == NLP_OK && ((v = strtoll(sv.v[0], &end, 10)) < 2 ||
 	    *end != '\0'))
 		rc = nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: its "

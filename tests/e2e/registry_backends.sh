@@ -649,7 +649,7 @@ expect_status 0 "$backend: a signed push after the migration" "$N" registry push
 psql -q -c "UPDATE nlpops_meta SET value = '2' WHERE key = 'schema'" >/dev/null 2>&1 ||
 	fail "$backend: cannot set the schema row to 2"
 expect_status 5 "$backend: a migration that meets the table it makes" "$N" registry alias spam 2 production
-check "$backend: ... says the schema is damaged" grep -q "cannot migrate the registry to schema 3: .*its schema is damaged" "$T/err"
+check "$backend: ... says the schema is damaged" grep -q "cannot migrate the registry to schema 3: .*its schema is damaged: its tables are not those of the schema version" "$T/err"
 check "$backend: ... and left the row as it was" test "$(psql -Atc "SELECT value FROM nlpops_meta WHERE key = 'schema'")" = 2
 psql -q -c "UPDATE nlpops_meta SET value = '3' WHERE key = 'schema'" >/dev/null 2>&1
 
