@@ -858,7 +858,9 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 			return oom(r);
 		return malformed(r, "no column %ld", r->col[i] + 1);
 	}
-	if (r->o.labeled && rec->line == 1 && tsv_header(f, fn))
+	/* at any line: files of exports concatenated (cat a.tsv b.tsv) hold
+	   one each, and a part of one split anywhere reads as the whole */
+	if (r->o.labeled && tsv_header(f, fn))
 		return V_HEADER;
 	/* "label<TAB>text<TAB>source" would be scored on its source: said */
 	if (r->col[TEXT] == COL_LAST && f[TEXT] != s &&
@@ -875,7 +877,7 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	fn[LABEL] = (size_t)(tab - s);
 	f[TEXT] = tab + 1;
 	fn[TEXT] = n - fn[LABEL] - 1;
-	if (rec->line == 1 && tsv_header(f, fn))
+	if (tsv_header(f, fn))
 		return V_KEEP;
 	lab_reset(r);
 	r->gold_bad = 0;

@@ -80,6 +80,20 @@ done
 "$N" drift -q -m m.nlp --json --profiles cpart.00.prof cpart.01.prof \
     cpart.02.prof cpart.03.prof >cc-merged.json 2>/dev/null
 check "... and over 4 parts" cmp -s cc.json cc-merged.json
+# two exports with their headers, concatenated, and cut at the second:
+# a header line is skipped wherever it is, in one pass and in each part.
+# Regression (fixed): one pass read the second header as a record, each
+# part skipped it as its first line, and the reports differed
+zcat "$DATA/spam.test.tsv.gz" | head -n 100 >lab100.tsv
+{ printf 'label\ttext\n'; head -n 50 lab100.tsv; printf 'label\ttext\n'; tail -n 50 lab100.tsv; } >day.tsv
+"$N" drift -q -m m.nlp --json day.tsv >day.json 2>/dev/null
+split -l 51 -d day.tsv hpart.
+for p in hpart.00 hpart.01; do
+	"$N" predict -q -m m.nlp --format tsv --profile-out "$p.prof" "$p" >/dev/null 2>&1
+done
+"$N" drift -q -m m.nlp --json --profiles hpart.00.prof hpart.01.prof >day-merged.json 2>/dev/null
+check "concatenated exports cut at the second header: the parts' report is the one pass's" cmp -s day.json day-merged.json
+check "... of the 100 records" /usr/bin/python3 -c 'import json,sys; sys.exit(json.load(open("day.json"))["counts"]["current_records"] != 100)'
 # a day of every record in the sample is tested as its records, exact to
 # 10000 and asymptotic past them at their number.  Regression (fixed):
 # past 10000 the sizes were the effective ones, about 2 under a text of
