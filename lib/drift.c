@@ -570,12 +570,13 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 /*
  * The parts named twice: the same file under two names is an error (it
  * would be counted twice); two files of the same bytes are only warned of
- * in warn (two parts of the same text give the same profile, but so does
- * one part kept twice).  Files that cannot be read are left to the
- * reading.  "-" is standard input, which can be given once.
+ * (two parts of the same text give the same profile, but so does one
+ * part kept twice): twin[i] is 1 + the index of the first part before i
+ * of the same bytes, 0 when none.  Files that cannot be read are left to
+ * the reading.  "-" is standard input, which can be given once.
  */
 static int
-same_parts(const char *const *paths, size_t n, char *warn, size_t size,
+same_parts(const char *const *paths, size_t n, size_t *twin,
     struct nlp_err *e)
 {
 	struct part {
@@ -587,7 +588,6 @@ same_parts(const char *const *paths, size_t n, char *warn, size_t size,
 	size_t i, j;
 	int rc = NLP_OK;
 
-	*warn = '\0';
 	if ((pt = calloc(n + 1, sizeof *pt)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	for (i = 0; i < n && rc == NLP_OK; i++) {
@@ -618,10 +618,8 @@ same_parts(const char *const *paths, size_t n, char *warn, size_t size,
 				    "the same file: a part merged twice would be "
 				    "counted twice", paths[j], paths[i]);
 			else if (pt[j].ok && pt[i].ok && strcmp(pt[j].sha,
-			    pt[i].sha) == 0 && *warn == '\0')
-				snprintf(warn, size, "'%s' and '%s' hold the same "
-				    "profile: its text is counted twice (one part "
-				    "kept twice?)", paths[j], paths[i]);
+			    pt[i].sha) == 0 && twin[i] == 0)
+				twin[i] = j + 1;
 		}
 	}
 	free(pt);
@@ -636,15 +634,14 @@ nlp_drift_run_profiles(const struct nlp_drift_ref *ref,
 {
 	struct nlp_drift_pass_opts po;
 	struct nlp_drift_pass p, part;
-	char twice[sizeof out->warning[0]];
-	size_t i;
-	int rc;
+	size_t i, *twin = calloc(npaths + 1, sizeof *twin), dup = 0;
+	int rc = twin == NULL ? nlp_errf(e, NLP_IO, "out of memory") : NLP_OK;
 
 	memset(out, 0, sizeof *out);
 	out->domain.auc = out->domain.threshold = NAN;
 	memset(&p, 0, sizeof p);
 	nlp_drift_pass_opts_of(&po, ref, o);
-	if ((rc = same_parts(paths, npaths, twice, sizeof twice, e)) ==
+	if (rc == NLP_OK && (rc = same_parts(paths, npaths, twin, e)) ==
 	    NLP_OK && nlp_drift_pass_init(&p, &po) < 0)
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 	for (i = 0; i < npaths && rc == NLP_OK; i++) {
@@ -655,12 +652,19 @@ nlp_drift_run_profiles(const struct nlp_drift_ref *ref,
 		    e)) == NLP_OK && nlp_drift_pass_merge(&p, &part,
 		    ref->model) < 0)
 			rc = nlp_errf(e, NLP_IO, "out of memory");
+		/* parts of no record are alike, and count nothing twice (two
+		   hours without traffic) */
+		if (rc == NLP_OK && twin[i] > 0 && part.records > 0 && dup == 0)
+			dup = i + 1;
 		nlp_drift_pass_release(&part);
 	}
 	if (rc == NLP_OK && nlp_drift_pass_finish(&p) < 0)
 		rc = nlp_errf(e, NLP_IO, "out of memory");
-	if ((rc = report_of(&p, rc, ref, o, out, e)) == NLP_OK && *twice)
-		nlp_drift_warn_loud(out, "%s", twice);
+	if ((rc = report_of(&p, rc, ref, o, out, e)) == NLP_OK && dup > 0)
+		nlp_drift_warn_loud(out, "'%s' and '%s' hold the same profile: "
+		    "its text is counted twice (one part kept twice?)",
+		    paths[twin[dup - 1] - 1], paths[dup - 1]);
+	free(twin);
 	return rc;
 }
 

@@ -94,6 +94,15 @@ done
 "$N" drift -q -m m.nlp --json --profiles hpart.00.prof hpart.01.prof >day-merged.json 2>/dev/null
 check "concatenated exports cut at the second header: the parts' report is the one pass's" cmp -s day.json day-merged.json
 check "... of the 100 records" /usr/bin/python3 -c 'import json,sys; sys.exit(json.load(open("day.json"))["counts"]["current_records"] != 100)'
+# two empty parts (two hours without traffic) are alike, and count
+# nothing twice: no warning, the one pass's report.  Regression (fixed):
+# 'hold the same profile: its text is counted twice', even under -q
+: >e1; : >e2
+for p in hpart.00 e1 hpart.01 e2; do
+	"$N" predict -q -m m.nlp --format tsv --profile-out "$p.eprof" "$p" >/dev/null 2>&1
+done
+"$N" drift -q -m m.nlp --json --profiles hpart.00.eprof e1.eprof hpart.01.eprof e2.eprof >day-e.json 2>"$T/err"
+check "two empty parts among the others: the one pass's report, and nothing said" sh -c "cmp -s day.json day-e.json && test ! -s '$T/err'"
 # a day of every record in the sample is tested as its records, exact to
 # 10000 and asymptotic past them at their number.  Regression (fixed):
 # past 10000 the sizes were the effective ones, about 2 under a text of
