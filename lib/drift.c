@@ -635,6 +635,7 @@ nlp_drift_run_profiles(const struct nlp_drift_ref *ref,
 	struct nlp_drift_pass_opts po;
 	struct nlp_drift_pass p, part;
 	size_t i, *twin = calloc(npaths + 1, sizeof *twin), dup = 0;
+	size_t gold = 0, plain = 0;     /* 1 + a part with, without labels */
 	int rc = twin == NULL ? nlp_errf(e, NLP_IO, "out of memory") : NLP_OK;
 
 	memset(out, 0, sizeof *out);
@@ -656,6 +657,19 @@ nlp_drift_run_profiles(const struct nlp_drift_ref *ref,
 		   hours without traffic) */
 		if (rc == NLP_OK && twin[i] > 0 && part.records > 0 && dup == 0)
 			dup = i + 1;
+		if (rc == NLP_OK && part.records > 0 && part.gold.n > 0 &&
+		    gold == 0)
+			gold = i + 1;
+		if (rc == NLP_OK && part.records > 0 && part.gold.n == 0 &&
+		    plain == 0)
+			plain = i + 1;
+		/* a part read with its gold labels and one without: no one
+		   pass reads so (labeled reading skips what has none) */
+		if (rc == NLP_OK && gold > 0 && plain > 0)
+			rc = nlp_errf(e, NLP_DATA, "'%s' holds gold labels and "
+			    "'%s' none: parts read in two ways (labeled TSV and "
+			    "plain text?): give every part the same --format",
+			    paths[gold - 1], paths[plain - 1]);
 		nlp_drift_pass_release(&part);
 	}
 	if (rc == NLP_OK && nlp_drift_pass_finish(&p) < 0)

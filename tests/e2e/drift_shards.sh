@@ -94,6 +94,14 @@ done
 "$N" drift -q -m m.nlp --json --profiles hpart.00.prof hpart.01.prof >day-merged.json 2>/dev/null
 check "concatenated exports cut at the second header: the parts' report is the one pass's" cmp -s day.json day-merged.json
 check "... of the 100 records" /usr/bin/python3 -c 'import json,sys; sys.exit(json.load(open("day.json"))["counts"]["current_records"] != 100)'
+# a part read as labeled TSV and one read as plain text (--format
+# forgotten): no one pass reads so -- refused.  Regression (fixed): merged
+# in silence, the gold labels and accuracy of half the records, and
+# 'ham'/'spam' among the words whose share grew
+cp hpart.01 plainpart
+"$N" predict -q -m m.nlp --profile-out plainpart.prof plainpart >/dev/null 2>&1
+expect_status 3 "a labeled part and a part read as plain text" "$N" drift -m m.nlp --profiles hpart.00.prof plainpart.prof
+check "... says so, naming both" grep -q "'hpart.00.prof' holds gold labels and 'plainpart.prof' none: parts read in two ways" "$T/err"
 # two empty parts (two hours without traffic) are alike, and count
 # nothing twice: no warning, the one pass's report.  Regression (fixed):
 # 'hold the same profile: its text is counted twice', even under -q
