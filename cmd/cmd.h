@@ -157,8 +157,8 @@ void cli_signed_by(const char *cmd, const struct nlp_key *key,
 	{ field, 0, fieldname, "F", fieldhelp, NULL }
 #define CLI_OPTS_LABELED_COLUMNS CLI_OPTS_COLUMNS( \
 	CLI_LABEL_COLUMN, "label-column", "TSV/CSV label column (a number " \
-	"from 1;\nCSV: or its name in the header)", CLI_LABEL_FIELD, "label-field", "JSONL label field " \
-	"(default: label)")
+	"from 1;\nCSV: or its name in the header)", CLI_LABEL_FIELD, \
+	"label-field", "JSONL label field (default: label)")
 /* Multi-label TSV/CSV: the separator of a label field's list. */
 #define CLI_OPT_LABEL_SEP \
 	{ CLI_LABEL_SEP, 0, "label-sep", "C", "multi-label TSV/CSV: the label " \

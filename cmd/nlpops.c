@@ -262,7 +262,8 @@ catch_signals(void)
 		/* a signal the parent ignores (nohup) stays ignored */
 		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
 			sigaction(sigs[i], &sa, NULL);
-	}	/* past a file size limit (ulimit -f, systemd's LimitFSIZE=) a write
+	}
+	/* past a file size limit (ulimit -f, systemd's LimitFSIZE=) a write
 	 * fails with EFBIG, an error said and cleaned up after like a full
 	 * disk's, rather than the process killed with its temporary file
 	 * left behind (and serve with it, for its log) */

@@ -430,9 +430,10 @@ some_labels(const struct nlp_evallog *l, const unsigned char *is, char *buf,
 	for (i = 0; i < l->labels.n && len < size; i++) {
 		if (!is[i])
 			continue;
+		const char *lab = l->labels.ent[i].key;
 		n = k == 3 ? snprintf(buf + len, size - len, ", ...") :
-		    snprintf(buf + len, size - len, "%s'%s'", k > 0 ? ", " : "",
-		    l->labels.ent[i].key);
+		    snprintf(buf + len, size - len, "%s'%.*s'", k > 0 ? ", " :
+		    "", (int)nlp_utf8_cut(lab, strlen(lab), 30), lab);
 		len += n > 0 ? (size_t)n : 0;
 		if (k++ == 3)
 			break;
