@@ -376,6 +376,14 @@ get_samples(struct nlp_drift_pass *p, const json_t *o, size_t keep,
 		if ((rc = get_hash(json_array_get(x, 0), "texts",
 		    &p->texts.v[i].hash, e)) != NLP_OK)
 			return rc;
+		/* a text kept whole is its hash's (one cut to
+		   NLP_DRIFT_TEXT_BYTES, on a character, keeps 3 bytes less at
+		   most): one changed under it would be compared as if read */
+		if (json_string_length(s) + 3 < NLP_DRIFT_TEXT_BYTES &&
+		    nlp_xxh64(json_string_value(s), json_string_length(s),
+		    p->seed) != p->texts.v[i].hash)
+			return bad(e, "texts", "has a text that is not its hash's "
+			    "(changed by hand?)");
 		if ((p->texts.v[i].text = strdup(json_string_value(s))) == NULL)
 			return nlp_errf(e, NLP_IO, "out of memory");
 		p->texts.n++;

@@ -135,6 +135,16 @@ expect_status 3 "another --max-sample" "$N" drift -m m.nlp --max-sample 10 --pro
 expect_status 3 "a text file given as a profile" "$N" drift -m m.nlp --profiles part.00
 head -c 5000 part.00.prof >cut.prof
 expect_status 3 "a truncated profile" "$N" drift -m m.nlp --profiles cut.prof
+# a text of the sample changed under its hash (by hand): refused.
+# Regression (fixed): merged, and compared as if read
+/usr/bin/python3 -c '
+import json, sys
+d = json.load(open("part.00.prof"))
+h, t = d["texts"][0]
+d["texts"][0] = [h, t + " changed"]
+open("edited.prof", "w").write(json.dumps(d, separators=(",", ":")) + "\n")'
+expect_status 3 "a profile with a sampled text changed under its hash" "$N" drift -m m.nlp --profiles edited.prof
+check "... names the field" grep -q "field 'texts' has a text that is not its hash's" "$T/err"
 sed 's/"records":[0-9]*/"records":-1/' part.00.prof >neg.prof
 expect_status 3 "a profile with a negative count" "$N" drift -m m.nlp --profiles neg.prof
 check "... names the field" grep -q "field 'records'" "$T/err"
