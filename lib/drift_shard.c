@@ -501,10 +501,20 @@ consistent(const struct nlp_drift_pass *p, size_t ntop,
 		if ((pr += p->prof.sample[i].count) > p->prof.docs)
 			return bad(e, "length_sample", "counts more texts than "
 			    "the documents");
+	/* a bottom-k sample with room for more holds every text: one that
+	   holds fewer was cut (by hand), and would skew the lengths */
+	if (p->prof.nsample < NLP_PROFILE_SAMPLE && pr != p->prof.docs)
+		return bad(e, "length_sample", "holds fewer texts than the "
+		    "documents though it has room for more");
 	for (i = 0, pr = 0; i < p->conf.n; i++)
 		if ((pr += p->conf.v[i].count) > p->records)
 			return bad(e, "confidence", "counts more texts than the "
 			    "records");
+	/* ... and every text with a token the model scored */
+	if (m != NULL && p->conf.n < NLP_PROFILE_SAMPLE &&
+	    pr != p->prof.docs - p->prof.empty)
+		return bad(e, "confidence", "holds fewer texts than were "
+		    "scored though it has room for more");
 	return NLP_OK;
 }
 

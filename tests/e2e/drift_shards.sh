@@ -143,6 +143,20 @@ d = json.load(open("part.00.prof"))
 h, t = d["texts"][0]
 d["texts"][0] = [h, t + " changed"]
 open("edited.prof", "w").write(json.dumps(d, separators=(",", ":")) + "\n")'
+# samples emptied by hand: a bottom-k sample with room for more holds
+# every text.  Regression (fixed): merged, and compared as if read
+/usr/bin/python3 -c '
+import json
+d = json.load(open("part.00.prof"))
+d["length_sample"] = []
+open("nolengths.prof", "w").write(json.dumps(d, separators=(",", ":")) + "\n")
+d = json.load(open("part.00.prof"))
+d["confidence"] = d["confidence"][:1]
+open("noconf.prof", "w").write(json.dumps(d, separators=(",", ":")) + "\n")'
+expect_status 3 "a profile whose length sample was emptied" "$N" drift -m m.nlp --profiles nolengths.prof
+check "... names the field" grep -q "field 'length_sample' holds fewer texts than the documents" "$T/err"
+expect_status 3 "a profile whose confidences were cut to one" "$N" drift -m m.nlp --profiles noconf.prof
+check "... names the field" grep -q "field 'confidence' holds fewer texts than were scored" "$T/err"
 expect_status 3 "a profile with a sampled text changed under its hash" "$N" drift -m m.nlp --profiles edited.prof
 check "... names the field" grep -q "field 'texts' has a text that is not its hash's" "$T/err"
 sed 's/"records":[0-9]*/"records":-1/' part.00.prof >neg.prof
