@@ -113,6 +113,10 @@ struct nlp_reader {
 	const char *path;
 	enum nlp_format fmt;
 	int header;
+	/* the column names a labeled TSV input began with, to know the same
+	   line again later (exports concatenated) */
+	char hdr_line[256];
+	size_t hdr_line_len;
 	struct nlp_stream s;     /* its bytes, as lines (input.h) */
 	long col[NSLOT];
 
@@ -830,6 +834,31 @@ tsv_header(char *const *f, const size_t *fn)
 	    named(f[TEXT], fn[TEXT], texts);
 }
 
+/*
+ * Is the TSV line s[0..n) (label field f[LABEL], text f[TEXT]) a line of
+ * column names?  An input's first line, when both fields are names of
+ * the kind (tsv_header()); and later, that same line again, byte for
+ * byte: files of exports concatenated (cat a.tsv b.tsv) hold one each,
+ * and a part of a file cut there reads as the whole does -- while an
+ * example that only looks like one ('y<TAB>input') stays an example.
+ */
+static int
+header_line(struct nlp_reader *r, const struct nlp_record *rec,
+    const char *s, size_t n, char *const *f, const size_t *fn)
+{
+	if (rec->line == 1) {
+		if (!tsv_header(f, fn))
+			return 0;
+		if (r->hdr_line_len == 0 && n <= sizeof r->hdr_line) {
+			memcpy(r->hdr_line, s, n);
+			r->hdr_line_len = n;
+		}
+		return 1;
+	}
+	return r->hdr_line_len > 0 && n == r->hdr_line_len &&
+	    memcmp(s, r->hdr_line, n) == 0;
+}
+
 /* A TSV line: label, text and id from their columns. */
 static int
 tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
@@ -858,9 +887,7 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 			return oom(r);
 		return malformed(r, "no column %ld", r->col[i] + 1);
 	}
-	/* at any line: files of exports concatenated (cat a.tsv b.tsv) hold
-	   one each, and a part of one split anywhere reads as the whole */
-	if (r->o.labeled && tsv_header(f, fn))
+	if (r->o.labeled && header_line(r, rec, s, n, f, fn))
 		return V_HEADER;
 	/* "label<TAB>text<TAB>source" would be scored on its source: said */
 	if (r->col[TEXT] == COL_LAST && f[TEXT] != s &&
@@ -877,7 +904,7 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	fn[LABEL] = (size_t)(tab - s);
 	f[TEXT] = tab + 1;
 	fn[TEXT] = n - fn[LABEL] - 1;
-	if (tsv_header(f, fn))
+	if (header_line(r, rec, s, n, f, fn))
 		return V_KEEP;
 	lab_reset(r);
 	r->gold_bad = 0;

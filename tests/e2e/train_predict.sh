@@ -87,6 +87,13 @@ expect_status 0 "train -q, a record skipped and one of invalid UTF-8" "$N" train
 check "... said in one warning, the header not" test "$(cat "$T/err")" = "nlpops train: warning: skipped 1 record without a label (first at $T/lossy.tsv:202: no label before a TAB, see --format); 1 record had invalid UTF-8 (first at $T/lossy.tsv:403)"
 expect_status 0 "eval -q, the same" "$N" eval -q -m "$T/lossy.nlp" "$T/lossy.tsv"
 check "... said in one warning, the header not" test "$(cat "$T/err")" = "nlpops eval: warning: skipped 1 record without a label (first at $T/lossy.tsv:202: no label before a TAB, see --format); 1 record had invalid UTF-8 (first at $T/lossy.tsv:403)"
+# a header line is the first line of column names and its repeats
+# (exports concatenated), not every line that looks like one: classes
+# y and n with a one-word text stay examples
+{ printf 'label\ttext\n'; for i in 1 2 3 4 5 6 7 8 9 10; do printf 'y\tyes indeed %d\nn\tno way %d\n' $i $i; done
+  printf 'y\tinput\nn\tquery\nlabel\ttext\n'; } >"$T/yn.tsv"
+expect_status 0 "train on y/n data, two of whose examples look like column names" "$N" train -o "$T/yn.nlp" "$T/yn.tsv"
+check "... keeps them: 22 examples, 2 header lines skipped" sh -c "grep -q 'skipped 2 header lines (first at' '$T/err' && grep -q '^nlpops train: 22 examples' '$T/err'"
 # the wrong JSONL field, or JSONL on stdin read as TSV: every record
 # without a label, and the message says where the label was looked for
 head -n 20 "$T/train.tsv" | awk -F'\t' '{ gsub(/["\\]/, "", $2); print "{\"lang\":\"" $1 "\",\"text\":\"" $2 "\"}" }' >"$T/wrongfield.jsonl"
