@@ -150,12 +150,23 @@ dir_chain_safe(const char *dir, const char *path, const char *what,
 	return rc;
 }
 
+/* A key file whose path cannot be resolved to check (too long, a part
+ * gone since it was opened): not one to trust or sign with. */
+static int
+unresolved(const char *path, const char *what, struct nlp_err *e)
+{
+	return nlp_errf(e, NLP_DATA, "%s '%s': cannot tell who may replace it "
+	    "(its path cannot be resolved to check: %s)", what, path,
+	    errno != 0 ? strerror(errno) : "too long");
+}
+
 /*
  * The directory of every symbolic link the path goes through -- links
  * reached through links too, the path resolved a component at a time as
  * the kernel does -- checked by dir_chain_safe(): whoever may write where
- * a link is may point it elsewhere.  What cannot be resolved (a loop, a
- * name too long, a part missing) is left to the open that follows.
+ * a link is may point it elsewhere.  A path that cannot be resolved so
+ * (longer than PATH_MAX, a part gone since the open) is refused:
+ * unchecked, it is no key to trust (unresolved()).
  */
 static int
 links_safe(const char *path, const char *what, struct nlp_err *e)
@@ -167,16 +178,19 @@ links_safe(const char *path, const char *what, struct nlp_err *e)
 	ssize_t k;
 	int hops = 0, rc;
 
+	errno = 0;
 	if (path[0] == '/')
 		strcpy(cur, "/");
 	else if (getcwd(cur, sizeof cur) == NULL)
-		return NLP_OK;
+		return unresolved(path, what, e);
 	if (snprintf(rest, sizeof rest, "%s", path) >= (int)sizeof rest)
-		return NLP_OK;
+		return unresolved(path, what, e);
 	for (r = rest; ; ) {
 		r += strspn(r, "/");
-		if (*r == '\0' || (n = strcspn(r, "/")) > NAME_MAX)
+		if (*r == '\0')
 			return NLP_OK;
+		if ((n = strcspn(r, "/")) > NAME_MAX)
+			return unresolved(path, what, e);
 		if (n == 1 && r[0] == '.') {
 			r += n;
 			continue;
@@ -190,21 +204,21 @@ links_safe(const char *path, const char *what, struct nlp_err *e)
 		if (snprintf(cand, sizeof cand, "%s%s%.*s", cur, strcmp(cur, "/") ?
 		    "/" : "", (int)n, r) >= (int)sizeof cand ||
 		    strlen(cand) >= sizeof cur || lstat(cand, &st) != 0)
-			return NLP_OK;
+			return unresolved(path, what, e);
 		r += n;
 		if (!S_ISLNK(st.st_mode)) {
 			strcpy(cur, cand);
 			continue;
 		}
 		if (++hops > 40 || (k = readlink(cand, link, sizeof link - 1)) <= 0)
-			return NLP_OK;
+			return unresolved(path, what, e);
 		link[k] = '\0';
 		if ((rc = dir_chain_safe(cur, path, what, e)) != NLP_OK)
 			return rc;
 		/* the link's target, then what was left of the path */
 		if (snprintf(next, sizeof next, "%s%s", link, r) >=
 		    (int)sizeof next)
-			return NLP_OK;
+			return unresolved(path, what, e);
 		strcpy(rest, next);
 		r = rest;
 		if (link[0] == '/')
@@ -217,16 +231,17 @@ links_safe(const char *path, const char *what, struct nlp_err *e)
  * is that only the user and root, as ssh's StrictModes has it?  The
  * directories above the file (symbolic links resolved), and those of the
  * links the path goes through, are checked by dir_chain_safe().  A path
- * that cannot be resolved is left to the open that follows.
+ * that cannot be resolved is refused (unresolved()).
  */
 static int
 key_dirs_safe(const char *path, const char *what, struct nlp_err *e)
 {
-	char *real = realpath(path, NULL), *slash;
+	char *real, *slash;
 	int rc;
 
-	if (real == NULL)
-		return NLP_OK;
+	errno = 0;
+	if ((real = realpath(path, NULL)) == NULL)
+		return unresolved(path, what, e);
 	*((slash = strrchr(real, '/')) == real ? slash + 1 : slash) = '\0';
 	rc = dir_chain_safe(real, path, what, e);
 	free(real);

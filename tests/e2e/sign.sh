@@ -166,6 +166,22 @@ expect_status 0 "... the key itself, through no such link, is fine" "$N" predict
 mkdir mine.d && ln -s "$T/open.d/link.pub" mine.d/chain.pub
 expect_status 3 "... a link to such a link" "$N" predict -q -m m.nlp --trust mine.d/chain.pub in.txt
 check "... names the second link's directory" grep -q "public key 'mine.d/chain.pub' is in a directory anyone may write, where anyone could replace it (mode 0777): '$T/open.d'" "$T/err"
+# a key whose path cannot be resolved to check (a working directory
+# past PATH_MAX): refused, not trusted unchecked
+mkdir deep
+/usr/bin/python3 -c '
+import os, shutil, subprocess, sys
+os.chdir("deep")
+for i in range(17):
+    os.mkdir("d" * 250)
+    os.chdir("d" * 250)
+shutil.copy(sys.argv[2] + "/k.pub", "k.pub")
+r = subprocess.run([sys.argv[1], "predict", "-q", "-m", sys.argv[2] + "/m.nlp", "--trust", "k.pub", sys.argv[2] + "/in.txt"], capture_output=True)
+sys.stderr.write(r.stderr.decode())
+sys.exit(r.returncode)' "$N" "$T" >/dev/null 2>deep.err
+rc=$?
+check "a key below a working directory past PATH_MAX: refused, status 3 (rc $rc: $(head -c 200 deep.err))" sh -c "[ $rc = 3 ] && grep -q \"public key 'k.pub': cannot tell who may replace it (its path cannot be resolved to check\" deep.err"
+rm -rf deep
 ln -s loop2 mine.d/loop1 && ln -s loop1 mine.d/loop2
 expect_status 4 "... a loop of links is the open's error" "$N" predict -q -m m.nlp --trust mine.d/loop1 in.txt
 chmod 1777 open.d
