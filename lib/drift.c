@@ -524,12 +524,10 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
     struct nlp_err *e)
 {
 	if (rc == NLP_OK) {
-		if (p->records == 0 && p->unlabeled > 0)
+		if (p->records == 0 && p->skipped[0] != '\0')
 			rc = nlp_errf(e, NLP_DATA, "no current text to compare: "
-			    "none of the %llu records has a label%s%s%s, and "
-			    "labeled reading skips those", (unsigned long long)
-			    p->unlabeled, p->unlabeled_why[0] ? " (" : "",
-			    p->unlabeled_why, p->unlabeled_why[0] ? ")" : "");
+			    "the input holds no record but those the reading "
+			    "skipped: %s", p->skipped);
 		else if (p->records == 0)
 			rc = nlp_errf(e, NLP_DATA, "no current text to compare: "
 			    "the input holds no record (an empty file, or an "

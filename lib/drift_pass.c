@@ -742,10 +742,7 @@ nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
 		const char *src = st->first_malformed_src;
 
 		p->malformed = st->malformed;
-		p->unlabeled = st->skipped_nolabel + st->skipped_multilabel;
-		snprintf(p->unlabeled_why, sizeof p->unlabeled_why, "%s",
-		    st->skipped_nolabel > 0 ? st->first_nolabel_why :
-		    "several labels");
+		(void)nlp_reader_describe(st, p->skipped, sizeof p->skipped);
 		if (st->malformed > 0 && src != NULL)
 			snprintf(p->malformed_at, sizeof p->malformed_at,
 			    "%s:%llu", strcmp(src, "-") == 0 ? "stdin" : src,

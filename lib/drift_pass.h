@@ -97,10 +97,10 @@ struct nlp_drift_pass {
 	   the first was ("FILE:LINE") */
 	uint64_t malformed;
 	char malformed_at[1100];
-	/* nlp_drift_pass_run(): records labeled reading skipped for want of
-	   one label (not kept in a part's profile), and why the first was */
-	uint64_t unlabeled;
-	char unlabeled_why[160];
+	/* nlp_drift_pass_run(): what the reader skipped (records without
+	   a label, header lines, ...: not kept in a part's profile), said
+	   when nothing is left */
+	char skipped[1024];
 	/* internal: per-entry last document counted, for counting each
 	   token once per document; hashes no later record can beat */
 	uint64_t *top_last;

@@ -409,7 +409,7 @@ expect_status 0 "(f) a looser --max-accuracy-drop lets it pass" \
 # such.  Regression (fixed): 'the input holds no record (an empty file,
 # or an empty day?)' of a file of 1150 lines
 expect_status 3 "plain text read as labeled TSV" "$N" drift -m half.nlp --format tsv b.txt
-check "... says no record has a label, and where to look" grep -q "no current text to compare: none of the 1150 records has a label (no label before a TAB, see --format), and labeled reading skips those" "$T/err"
+check "... says what the reading skipped, and where to look" grep -q "no current text to compare: the input holds no record but those the reading skipped: skipped 1150 records without a label (first at b.txt:1: no label before a TAB, see --format)" "$T/err"
 # a new class in a third of the traffic, which the model cannot predict:
 # those records are answers it got wrong, as eval counts them, and the
 # accuracy is eval's.  Regression (fixed): only records of labels the
