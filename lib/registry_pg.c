@@ -1021,7 +1021,16 @@ create_schema(struct nlp_registry *r, struct nlp_err *e)
 		    "('schema', '%d')", NLP_REGISTRY_SCHEMA);
 		if ((rc = pg_exec(r, schema, e)) == NLP_OK)
 			rc = pg_exec(r, sql, e);
-		if (rc != NLP_OK)
+		/* an object of one of our names there already, in a database
+		   with no registry: another application's, not damage */
+		if (rc != NLP_OK && (strcmp(r->pg_state, "42P07") == 0 ||
+		    strcmp(r->pg_state, "42710") == 0))
+			rc = nlp_errf(e, NLP_REGISTRY, "'%s' is not an nlpops "
+			    "registry, and cannot be made one: %s (another "
+			    "application's object of a name nlpops uses; give a "
+			    "database or schema of its own)", r->dir, r->pg_msg ?
+			    r->pg_msg : "an object of that name exists");
+		else if (rc != NLP_OK)
 			nlp_err_prefix(e, "cannot create the registry");
 	} else if (rc == NLP_OK && ver == 2) {
 		if ((rc = pg_exec(r, migrate_v3, e)) != NLP_OK)

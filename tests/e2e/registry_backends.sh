@@ -393,6 +393,13 @@ if [ "$backend" = pg ]; then
 	check "$backend: ... as a problem" grep -q "^problem: database: .*schema version 'abc' is none nlpops gives" "$T/out"
 	dbsql dmg2 "DELETE FROM nlpops_meta" >/dev/null 2>&1
 	expect_status 1 "$backend: nlpops_meta emptied: verify reports it" "$N" --registry "$D2" registry verify
+	# a database where another application has a table of a name nlpops
+	# uses (not one of the six it checks for): not a registry, and not
+	# damage to restore from a backup
+	D4=$(dbreg other4) || fail "$backend: a database for another application"
+	dbsql other4 "CREATE TABLE tags (x int)" >/dev/null 2>&1
+	expect_status 5 "$backend: init where another application has a table 'tags'" "$N" --registry "$D4" registry init
+	check "$backend: ... says it is not an nlpops registry, not damage" sh -c "grep -q 'is not an nlpops registry, and cannot be made one: .*tags' '$T/err' && ! grep -q 'backup' '$T/err'"
 	D3=$(dbreg dmg3) || fail "$backend: a database for the damage"
 	"$N" --registry "$D3" registry push "$A/m1.nlp" --name d >/dev/null 2>&1 || fail "$backend: push to dmg3"
 	dbsql dmg3 "DROP TABLE versions CASCADE" >/dev/null 2>&1
