@@ -393,12 +393,21 @@ nlp_srv_worker_add(struct nlp_server *s, const struct nlp_sreq *q,
 static FILE *
 log_open(const struct nlp_server *s)
 {
-	int fd = open(s->o.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    s->o.log_text ? 0600 : 0644);
+	/* not blocking: a FIFO no one reads fails (ENXIO) rather than
+	   holding the start, or a SIGHUP's reopen, until someone does */
+	int fd = open(s->o.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NONBLOCK, s->o.log_text ? 0600 : 0644), fl;
 	FILE *f;
 
 	if (fd < 0)
 		return NULL;
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int err = errno;
+		close(fd);
+		errno = err;
+		return NULL;
+	}
 	if ((f = fdopen(fd, "a")) == NULL) {
 		int err = errno;
 		close(fd);
@@ -451,7 +460,9 @@ nlp_srv_worker_start(struct nlp_server *s, struct nlp_err *e)
 	if (s->o.log_path != NULL) {
 		FILE *f = log_open(s);
 		if (f == NULL)
-			return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'",
+			return errno == ENXIO ? nlp_errf(e, NLP_IO, "cannot open "
+			    "'%s': a FIFO that no process reads", s->o.log_path) :
+			    nlp_errnof(e, NLP_IO, errno, "cannot open '%s'",
 			    s->o.log_path);
 		log_use(w, f);
 	}
