@@ -113,10 +113,11 @@ struct nlp_reader {
 	const char *path;
 	enum nlp_format fmt;
 	int header;
-	/* the column names a labeled TSV input began with, to know the same
-	   line again later (exports concatenated) */
-	char hdr_line[256];
-	size_t hdr_line_len;
+	/* the lines of column names the TSV inputs began with, to know one
+	   again later (exports concatenated): copies, and their lengths */
+	char **hdr_lines;
+	size_t *hdr_lens;
+	size_t nhdr_lines;
 	struct nlp_stream s;     /* its bytes, as lines (input.h) */
 	long col[NSLOT];
 
@@ -846,17 +847,33 @@ static int
 header_line(struct nlp_reader *r, const struct nlp_record *rec,
     const char *s, size_t n, char *const *f, const size_t *fn)
 {
-	if (rec->line == 1) {
-		if (!tsv_header(f, fn))
-			return 0;
-		if (r->hdr_line_len == 0 && n <= sizeof r->hdr_line) {
-			memcpy(r->hdr_line, s, n);
-			r->hdr_line_len = n;
+	size_t i;
+
+	for (i = 0; i < r->nhdr_lines; i++)
+		if (n == r->hdr_lens[i] && memcmp(s, r->hdr_lines[i], n) == 0)
+			return 1;
+	if (rec->line != 1 || !tsv_header(f, fn))
+		return 0;
+	/* remembered when there is memory for it (each input's one, so a
+	   handful): without, its repeats are examples, as before */
+	if (r->nhdr_lines < 64) {
+		char **l = realloc(r->hdr_lines, (r->nhdr_lines + 1) *
+		    sizeof *r->hdr_lines);
+		size_t *k = l != NULL ? realloc(r->hdr_lens, (r->nhdr_lines + 1) *
+		    sizeof *r->hdr_lens) : NULL;
+		char *c = k != NULL ? malloc(n + 1) : NULL;
+		if (l != NULL)
+			r->hdr_lines = l;
+		if (k != NULL)
+			r->hdr_lens = k;
+		if (c != NULL) {
+			memcpy(c, s, n);
+			c[n] = '\0';
+			r->hdr_lines[r->nhdr_lines] = c;
+			r->hdr_lens[r->nhdr_lines++] = n;
 		}
-		return 1;
 	}
-	return r->hdr_line_len > 0 && n == r->hdr_line_len &&
-	    memcmp(s, r->hdr_line, n) == 0;
+	return 1;
 }
 
 /* A TSV line: label, text and id from their columns. */
@@ -1960,6 +1977,10 @@ nlp_reader_close(struct nlp_reader *r)
 	free(r->tmp.p);
 	free(r->lab.p);
 	free(r->hdr.p);
+	while (r->nhdr_lines > 0)
+		free(r->hdr_lines[--r->nhdr_lines]);
+	free(r->hdr_lines);
+	free(r->hdr_lens);
 	free(r->laboff);
 	free(r->labptr);
 	free(r->labset);

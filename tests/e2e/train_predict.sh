@@ -94,6 +94,16 @@ check "... said in one warning, the header not" test "$(cat "$T/err")" = "nlpops
   printf 'y\tinput\nn\tquery\nlabel\ttext\n'; } >"$T/yn.tsv"
 expect_status 0 "train on y/n data, two of whose examples look like column names" "$N" train -o "$T/yn.nlp" "$T/yn.tsv"
 check "... keeps them: 22 examples, 2 header lines skipped" sh -c "grep -q 'skipped 2 header lines (first at' '$T/err' && grep -q '^nlpops train: 22 examples' '$T/err'"
+# each input's own header, repeated in it, and a wide one (past 256
+# bytes): skipped wherever they come again, in either order of the files
+{ printf 'category\treview\n'; head -n 20 "$T/train.tsv"; printf 'category\treview\n'; sed -n 21,40p "$T/train.tsv"; } >"$T/hB.tsv"
+wide="label	text$(for i in $(seq 20); do printf '\tcolumn_number_%d' $i; done)"
+{ printf '%s\n' "$wide"; sed -n 41,60p "$T/train.tsv"; printf '%s\n' "$wide"; sed -n 61,80p "$T/train.tsv"; } >"$T/hW.tsv"
+for order in "hB.tsv hW.tsv" "hW.tsv hB.tsv"; do
+	# shellcheck disable=SC2086
+	expect_status 0 "train on $order" sh -c "cd '$T' && '$N' train --label-column 1 --text-column 2 -o hh.nlp $order"
+	check "... skips their 4 header lines, 80 examples of 2 classes" sh -c "grep -q 'skipped 4 header lines' '$T/err' && grep -q '^nlpops train: 80 examples, 2 classes' '$T/err'"
+done
 # the wrong JSONL field, or JSONL on stdin read as TSV: every record
 # without a label, and the message says where the label was looked for
 head -n 20 "$T/train.tsv" | awk -F'\t' '{ gsub(/["\\]/, "", $2); print "{\"lang\":\"" $1 "\",\"text\":\"" $2 "\"}" }' >"$T/wrongfield.jsonl"
