@@ -459,11 +459,15 @@ nlp_srv_worker_start(struct nlp_server *s, struct nlp_err *e)
 		return NLP_OK;           /* nothing to do off the response path */
 	if (s->o.log_path != NULL) {
 		FILE *f = log_open(s);
+		struct stat st;
+		int err = errno;
+
 		if (f == NULL)
-			return errno == ENXIO ? nlp_errf(e, NLP_IO, "cannot open "
-			    "'%s': a FIFO that no process reads", s->o.log_path) :
-			    nlp_errnof(e, NLP_IO, errno, "cannot open '%s'",
-			    s->o.log_path);
+			return err == ENXIO && stat(s->o.log_path, &st) == 0 &&
+			    S_ISFIFO(st.st_mode) ? nlp_errf(e, NLP_IO, "cannot "
+			    "open '%s': a FIFO that no process reads",
+			    s->o.log_path) : nlp_errnof(e, NLP_IO, err, "cannot "
+			    "open '%s'", s->o.log_path);
 		log_use(w, f);
 	}
 	pthread_mutex_init(&w->mu, NULL);

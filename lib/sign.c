@@ -210,7 +210,11 @@ links_safe(const char *path, const char *what, struct nlp_err *e)
 			strcpy(cur, cand);
 			continue;
 		}
-		if (++hops > 40 || (k = readlink(cand, link, sizeof link - 1)) <= 0)
+		if (++hops > 40) {
+			errno = ELOOP;
+			return unresolved(path, what, e);
+		}
+		if ((k = readlink(cand, link, sizeof link - 1)) <= 0)
 			return unresolved(path, what, e);
 		link[k] = '\0';
 		if ((rc = dir_chain_safe(cur, path, what, e)) != NLP_OK)
