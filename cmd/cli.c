@@ -428,8 +428,10 @@ cli_double(const char *cmd, const char *opt, const char *arg, double min,
 	v = strtod(arg, &end);
 	/* a decimal number: strtod would also take white space before it,
 	   hexadecimal, "inf" and "nan" */
+	/* (an underflow, 1e-320, is the tiny number it is: ERANGE too) */
 	if (arg[0] == '\0' || arg[strspn(arg, "0123456789.eE+-")] != '\0' ||
-	    *end != '\0' || errno != 0 || !(v >= min) || !(v <= max))
+	    *end != '\0' || (errno != 0 && !(errno == ERANGE && v > -1 &&
+	    v < 1)) || !(v >= min) || !(v <= max))
 		return cli_usage_error(cmd, "%s takes a number from %g to %g, "
 		    "not '%s'", opt, min, max, arg);
 	/* -0 is 0: it would be printed "-0" (a gate's bound) and stored

@@ -54,8 +54,8 @@ static const struct cli_opt options[] = {
 	    NULL },
 	{ OPT_NGRAMS, 0, "ngrams", "N", "word n-grams, 1 to 5 (default: 2)",
 	    NULL },
-	{ OPT_CHAR, 0, "char-ngrams", "MIN-MAX", "character n-grams, e.g. 3-5 "
-	    "(default: none)", NULL },
+	{ OPT_CHAR, 0, "char-ngrams", "MIN-MAX", "character n-grams, e.g. 3-5, "
+	    "or none\n(default: none)", NULL },
 	{ OPT_BITS, 0, "bits", "B", "hash 2^B buckets, 10 to 26 (default: "
 	    "sized\nto the data, at most 24)", NULL },
 	{ OPT_MIN_DF, 0, "min-df", "N", "drop features seen in fewer than N "
@@ -265,9 +265,11 @@ option(void *ctx, int id, const char *arg)
 	case OPT_STRICT: o->reader.strict = 1; break;
 	case OPT_VALID: o->valid = arg; break;
 	case OPT_CHAR:
-		if (parse_range(arg, &o->char_min, &o->char_max) < 0)
+		if (strcmp(arg, "none") == 0)     /* the default, said */
+			o->char_min = o->char_max = 0;
+		else if (parse_range(arg, &o->char_min, &o->char_max) < 0)
 			return cli_usage_error("train", "--char-ngrams takes MIN-MAX "
-			    "with 1 <= MIN <= MAX <= 10, not '%s'", arg);
+			    "with 1 <= MIN <= MAX <= 10, or none, not '%s'", arg);
 		t->ao.fixed |= NLP_TUNE_CHAR;
 		break;
 	case OPT_AUTOTUNE: t->autotune = 1; break;
@@ -430,6 +432,15 @@ check_args(struct targs *t)
 		return cli_usage_error("train", "--no-refit and --valid exclude "
 		    "each other: --valid's examples are never trained on, so "
 		    "there is no refit to leave out");
+	if (t->no_refit_given && t->holdout_given && t->o.holdout == 0)
+		return cli_usage_error("train", "--no-refit and --holdout 0 "
+		    "exclude each other: with no held-out slice there is no "
+		    "refit to leave out");
+	if (t->autotune && t->holdout_given && t->o.holdout == 0 &&
+	    t->o.valid == NULL && t->cv == 0)
+		return cli_usage_error("train", "--autotune with --holdout 0 has "
+		    "no validation data to choose by: give --valid FILE, --cv K, "
+		    "or a held-out share");
 	/* each step shrinks a weight by 1 - lr x l2: at 0 or below, the
 	   weights swing and grow until they are no numbers */
 	if (nlp_train_solver(&t->o) == NLP_SOLVER_SGD && t->o.lr * t->o.l2 >= 1)
@@ -487,9 +498,9 @@ summary(const struct targs *a, const struct nlp_trained *t, double t0)
 {
 	char shown[4 * 4096];
 
-	fprintf(stderr, "nlpops train: %llu examples, %u classes, %u "
+	fprintf(stderr, "nlpops train: %llu example%s, %u classes, %u "
 	    "features (%u bits), ", (unsigned long long)t->examples,
-	    t->nclasses, t->nrows, t->bits);
+	    t->examples == 1 ? "" : "s", t->nclasses, t->nrows, t->bits);
 	if (t->solver == NLP_SOLVER_SVM) {
 		fprintf(stderr, "svm cost %g, %u passes", t->cost, t->passes);
 		if (t->unconverged > 0)
@@ -502,24 +513,25 @@ summary(const struct targs *a, const struct nlp_trained *t, double t0)
 	}
 	if (t->held_out > 0 && a->o.multilabel) {
 		fprintf(stderr, ", held-out subset accuracy %.4f macro-F1 %.4f "
-		    "micro-F1 %.4f Hamming loss %.4f (%llu examples)",
+		    "micro-F1 %.4f Hamming loss %.4f (%llu example%s)",
 		    t->held_out_accuracy, t->held_out_macro_f1,
 		    t->held_out_micro_f1, t->held_out_hamming,
-		    (unsigned long long)t->held_out);
+		    (unsigned long long)t->held_out, t->held_out == 1 ? "" : "s");
 		if (t->quantized)
 			fprintf(stderr, ", quantized (float weights: subset "
 			    "accuracy %.4f macro-F1 %.4f)", t->float_accuracy,
 			    t->float_macro_f1);
 	} else if (t->held_out > 0 && t->quantized)
 		fprintf(stderr, ", quantized: held-out accuracy %.4f macro-F1 "
-		    "%.4f (%llu examples; float weights %.4f and %.4f)",
+		    "%.4f (%llu example%s; float weights %.4f and %.4f)",
 		    t->held_out_accuracy, t->held_out_macro_f1,
-		    (unsigned long long)t->held_out, t->float_accuracy,
+		    (unsigned long long)t->held_out, t->held_out == 1 ? "" : "s",
+		    t->float_accuracy,
 		    t->float_macro_f1);
 	else if (t->held_out > 0)
 		fprintf(stderr, ", held-out accuracy %.4f macro-F1 %.4f (%llu "
-		    "examples)", t->held_out_accuracy, t->held_out_macro_f1,
-		    (unsigned long long)t->held_out);
+		    "example%s)", t->held_out_accuracy, t->held_out_macro_f1,
+		    (unsigned long long)t->held_out, t->held_out == 1 ? "" : "s");
 	else if (t->quantized)
 		fputs(", quantized", stderr);
 	if (t->refit)

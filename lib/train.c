@@ -1285,6 +1285,8 @@ split(struct run *u, struct nlp_err *e)
 		u->nhold = (u->all.n - o->fold + o->folds - 1) / o->folds;
 	} else if (o->holdout > 0 && u->all.n >= HOLDOUT_MIN_DOCS) {
 		u->nhold = (size_t)(u->all.n * o->holdout);
+		if (u->nhold == 0)      /* a share asked for: one at least */
+			u->nhold = 1;
 		if (u->nhold > HOLDOUT_MAX)
 			u->nhold = HOLDOUT_MAX;
 	}

@@ -94,6 +94,13 @@ check "no artifact from any refusal" test ! -e no.nlp
 expect_status 2 "--cv without --autotune" "$N" train --cv 3 -o no.nlp train.tsv
 expect_status 2 "--cv with --valid" "$N" train --autotune --cv 3 --valid train.tsv -o no.nlp train.tsv
 expect_status 2 "--cv 1" "$N" train --autotune --cv 1 -o no.nlp train.tsv
+expect_status 2 "--autotune --holdout 0, no --valid nor --cv: nothing to choose by" "$N" train --autotune --holdout 0 -o no.nlp train.tsv
+expect_status 2 "--no-refit --holdout 0: no refit to leave out" "$N" train --no-refit --holdout 0 -o no.nlp train.tsv
+expect_status 0 "--char-ngrams none, fixed under --autotune" "$N" train -q --autotune --trials 3 --char-ngrams none -o none.nlp train.tsv
+check "... no trial has char n-grams" sh -c "! grep -q 'trial .*--char-ngrams [0-9]' '$T/err'"
+expect_status 0 "a --holdout too small for one example holds one out" "$N" train --holdout 0.0001 -o tiny.nlp train.tsv
+check "... and says so (1 example)" grep -q "held-out accuracy [01]\.[0-9]* macro-F1 [01]\.[0-9]* (1 example)," "$T/err"
+expect_status 0 "--l2 1e-320 (an underflow) is a number in range" "$N" train -q --solver sgd --epochs 1 --l2 1e-320 -o l2.nlp train.tsv
 expect_status 2 "--cv 21" "$N" train --autotune --cv 21 -o no.nlp train.tsv
 check "no artifact from a --cv refusal" test ! -e no.nlp
 
