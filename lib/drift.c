@@ -543,6 +543,13 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
 			    p->malformed_at);
 		else
 			rc = report(out, ref, p, o, e);
+		/* a record without a label is skipped: said, the figures
+		   being of the others (a part's profile counts them too) */
+		if (rc == NLP_OK && p->unlabeled > 0)
+			nlp_drift_warn_loud(out, "%llu record%s without a label "
+			    "skipped: the report is of the %llu labeled",
+			    (unsigned long long)p->unlabeled, p->unlabeled == 1 ?
+			    "" : "s", (unsigned long long)p->records);
 		if (rc == NLP_OK && p->malformed > 0)
 			nlp_drift_warn_loud(out, "%llu of %llu records are malformed "
 			    "and were read as empty texts (first at %s)",

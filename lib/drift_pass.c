@@ -505,6 +505,7 @@ nlp_drift_pass_merge(struct nlp_drift_pass *p, struct nlp_drift_pass *c,
 	p->oov += c->oov;
 	p->correct += c->correct;
 	p->scored += c->scored;
+	p->unlabeled += c->unlabeled;
 	p->records += c->records;
 	if (m != NULL)
 		merge_model(p, c, m);
@@ -703,8 +704,10 @@ nlp_drift_feed_open(struct nlp_drift_feed **fp, struct nlp_drift_pass *p,
 int
 nlp_drift_feed_add(struct nlp_drift_feed *f, const struct nlp_record *rec)
 {
-	if (rec->gold_skip)     /* what drift's labeled reading skips */
+	if (rec->gold_skip) {   /* what drift's labeled reading skips */
+		f->p->unlabeled += rec->gold_skip == 1;
 		return 0;
+	}
 	return batch_add(f->p, f->b, f->pool, rec);
 }
 
@@ -743,6 +746,7 @@ nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
 
 		p->malformed = st->malformed;
 		(void)nlp_reader_describe(st, p->skipped, sizeof p->skipped);
+		p->unlabeled = st->skipped_nolabel + st->skipped_multilabel;
 		if (st->malformed > 0 && src != NULL)
 			snprintf(p->malformed_at, sizeof p->malformed_at,
 			    "%s:%llu", strcmp(src, "-") == 0 ? "stdin" : src,

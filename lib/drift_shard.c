@@ -15,6 +15,7 @@
 #define PASS_COUNTS(X) \
 	X(records, p->records) X(other, p->other) X(tokens, p->tokens) \
 	X(oov, p->oov) X(correct, p->correct) X(scored, p->scored) \
+	X(unlabeled, p->unlabeled) \
 	X(docs, p->prof.docs) X(profile_tokens, p->prof.tokens) \
 	X(empty, p->prof.empty) X(bad_utf8, p->prof.bad_utf8) \
 	X(letter, p->prof.letter) X(digit, p->prof.digit) \

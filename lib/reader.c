@@ -921,8 +921,10 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	fn[LABEL] = (size_t)(tab - s);
 	f[TEXT] = tab + 1;
 	fn[TEXT] = n - fn[LABEL] - 1;
-	if (header_line(r, rec, s, n, f, fn))
+	if (header_line(r, rec, s, n, f, fn)) {
+		rec->gold_skip = 2;
 		return V_KEEP;
+	}
 	lab_reset(r);
 	r->gold_bad = 0;
 	if ((v = gold_add(r, s, (size_t)(tab - s))) < 0)
@@ -1638,7 +1640,7 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 		st->blank++;
 		/* labeled reading skips it */
 		rec->gold_skip = r->o.gold && (r->fmt == NLP_FMT_FASTTEXT ||
-		    gold_tsv(r));
+		    gold_tsv(r)) ? 2 : 0;
 		if (lab && what == NULL)
 			what = "blank line";
 		rec->text = "";

@@ -120,8 +120,9 @@ struct nlp_record {
 	const char *source;      /* the path as given ("-" for stdin) */
 	uint64_t line;           /* 1-based line number where the record starts */
 	unsigned flags;          /* NLP_REC_* */
-	/* gold mode: labeled reading would skip this record (no one valid
-	   label, a blank line), so drift's pass over it leaves it out */
+	/* gold mode: labeled reading would skip this record, so drift's
+	   pass over it leaves it out: 1 for want of one valid label, 2 a
+	   blank line or a line of column names */
 	int gold_skip;
 };
 

@@ -102,6 +102,18 @@ cp hpart.01 plainpart
 "$N" predict -q -m m.nlp --profile-out plainpart.prof plainpart >/dev/null 2>&1
 expect_status 3 "a labeled part and a part read as plain text" "$N" drift -m m.nlp --profiles hpart.00.prof plainpart.prof
 check "... says so, naming both" grep -q "'hpart.00.prof' holds gold labels and 'plainpart.prof' none: parts read in two ways" "$T/err"
+# partly labeled input: the records without a label are skipped, and
+# said (a warning in the report, even under -q), in one pass and from
+# parts alike.  Regression (fixed): skipped in silence, a smaller answer
+{ head -n 50 lab100.tsv; tail -n 50 lab100.tsv | cut -f2; } >half.tsv
+"$N" drift -q -m m.nlp --json half.tsv >half.json 2>"$T/err"
+check "partly labeled input: the records without a label are said, even with -q" sh -c "grep -q 'warning: 50 records without a label skipped: the report is of the 50 labeled' '$T/err' && grep -q '50 records without a label skipped' half.json"
+split -l 70 -d half.tsv qpart.
+for p in qpart.00 qpart.01; do
+	"$N" predict -q -m m.nlp --format tsv --profile-out "$p.prof" "$p" >/dev/null 2>&1
+done
+"$N" drift -q -m m.nlp --json --profiles qpart.00.prof qpart.01.prof >half-merged.json 2>/dev/null
+check "... and the parts' report is the one pass's" cmp -s half.json half-merged.json
 # two empty parts (two hours without traffic) are alike, and count
 # nothing twice: no warning, the one pass's report.  Regression (fixed):
 # 'hold the same profile: its text is counted twice', even under -q
