@@ -85,13 +85,19 @@ check "... and over 4 parts" cmp -s cc.json cc-merged.json
 # Regression (fixed): one pass read the second header as a record, each
 # part skipped it as its first line, and the reports differed
 zcat "$DATA/spam.test.tsv.gz" | head -n 100 >lab100.tsv
+# tsv_parts FILE LINES PREFIX OUT: FILE cut every LINES lines into parts
+# PREFIX.00, PREFIX.01, each profiled by predict as labeled TSV, and the
+# parts' drift --json report in OUT
+tsv_parts() {
+	split -l "$2" -d "$1" "$3."
+	for p in "$3".0?; do
+		"$N" predict -q -m m.nlp --format tsv --profile-out "$p.prof" "$p" >/dev/null 2>&1
+	done
+	"$N" drift -q -m m.nlp --json --profiles "$3".0?.prof >"$4" 2>/dev/null
+}
 { printf 'label\ttext\n'; head -n 50 lab100.tsv; printf 'label\ttext\n'; tail -n 50 lab100.tsv; } >day.tsv
 "$N" drift -q -m m.nlp --json day.tsv >day.json 2>/dev/null
-split -l 51 -d day.tsv hpart.
-for p in hpart.00 hpart.01; do
-	"$N" predict -q -m m.nlp --format tsv --profile-out "$p.prof" "$p" >/dev/null 2>&1
-done
-"$N" drift -q -m m.nlp --json --profiles hpart.00.prof hpart.01.prof >day-merged.json 2>/dev/null
+tsv_parts day.tsv 51 hpart day-merged.json
 check "concatenated exports cut at the second header: the parts' report is the one pass's" cmp -s day.json day-merged.json
 check "... of the 100 records" /usr/bin/python3 -c 'import json,sys; sys.exit(json.load(open("day.json"))["counts"]["current_records"] != 100)'
 # a part read as labeled TSV and one read as plain text (--format
@@ -108,11 +114,7 @@ check "... says so, naming both" grep -q "'hpart.00.prof' holds gold labels and 
 { head -n 50 lab100.tsv; tail -n 50 lab100.tsv | cut -f2; } >half.tsv
 "$N" drift -q -m m.nlp --json half.tsv >half.json 2>"$T/err"
 check "partly labeled input: the records without a label are said, even with -q" sh -c "grep -q 'warning: 50 records without a label skipped: the report is of the 50 labeled' '$T/err' && grep -q '50 records without a label skipped' half.json"
-split -l 70 -d half.tsv qpart.
-for p in qpart.00 qpart.01; do
-	"$N" predict -q -m m.nlp --format tsv --profile-out "$p.prof" "$p" >/dev/null 2>&1
-done
-"$N" drift -q -m m.nlp --json --profiles qpart.00.prof qpart.01.prof >half-merged.json 2>/dev/null
+tsv_parts half.tsv 70 qpart half-merged.json
 check "... and the parts' report is the one pass's" cmp -s half.json half-merged.json
 # two empty parts (two hours without traffic) are alike, and count
 # nothing twice: no warning, the one pass's report.  Regression (fixed):
