@@ -161,15 +161,18 @@ unresolved(const char *path, const char *what, struct nlp_err *e)
 }
 
 /*
- * The directory of every symbolic link the path goes through -- links
- * reached through links too, the path resolved a component at a time as
- * the kernel does -- checked by dir_chain_safe(): whoever may write where
- * a link is may point it elsewhere.  A path that cannot be resolved so
- * (longer than PATH_MAX, a part gone since the open) is refused:
- * unchecked, it is no key to trust (unresolved()).
+ * Whoever may replace the key file at path, which the user or root owns:
+ * is that only the user and root, as ssh's StrictModes has it?  The path
+ * is resolved a component at a time, as the kernel does, and the
+ * directory of every symbolic link it goes through (links reached
+ * through links too: whoever may write where a link is may point it
+ * elsewhere) and the directory the file is in are checked, each up to /,
+ * by dir_chain_safe().  A path that cannot be resolved so (longer than
+ * PATH_MAX, a part gone since the open) is refused: unchecked, it is no
+ * key to trust (unresolved()).
  */
 static int
-links_safe(const char *path, const char *what, struct nlp_err *e)
+key_dirs_safe(const char *path, const char *what, struct nlp_err *e)
 {
 	char cur[PATH_MAX], rest[2 * PATH_MAX], next[2 * PATH_MAX];
 	char cand[PATH_MAX + NAME_MAX + 2], link[PATH_MAX], *r, *cut;
@@ -187,8 +190,12 @@ links_safe(const char *path, const char *what, struct nlp_err *e)
 		return unresolved(path, what, e);
 	for (r = rest; ; ) {
 		r += strspn(r, "/");
-		if (*r == '\0')
-			return NLP_OK;
+		if (*r == '\0') {
+			/* resolved: cur is the file; its directory's turn */
+			if ((cut = strrchr(cur, '/')) != NULL)
+				cut[cut == cur] = '\0';
+			return dir_chain_safe(cur, path, what, e);
+		}
 		if ((n = strcspn(r, "/")) > NAME_MAX)
 			return unresolved(path, what, e);
 		if (n == 1 && r[0] == '.') {
@@ -228,28 +235,6 @@ links_safe(const char *path, const char *what, struct nlp_err *e)
 		if (link[0] == '/')
 			strcpy(cur, "/");
 	}
-}
-
-/*
- * Whoever may replace the key file at path, which the user or root owns:
- * is that only the user and root, as ssh's StrictModes has it?  The
- * directories above the file (symbolic links resolved), and those of the
- * links the path goes through, are checked by dir_chain_safe().  A path
- * that cannot be resolved is refused (unresolved()).
- */
-static int
-key_dirs_safe(const char *path, const char *what, struct nlp_err *e)
-{
-	char *real, *slash;
-	int rc;
-
-	errno = 0;
-	if ((real = realpath(path, NULL)) == NULL)
-		return unresolved(path, what, e);
-	*((slash = strrchr(real, '/')) == real ? slash + 1 : slash) = '\0';
-	rc = dir_chain_safe(real, path, what, e);
-	free(real);
-	return rc != NLP_OK ? rc : links_safe(path, what, e);
 }
 
 /*
