@@ -440,7 +440,7 @@ foreign_labels(const struct nlp_drift_ref *ref, const struct nlp_drift_pass *p,
     struct nlp_err *e)
 {
 	uint64_t unknown = p->scored - p->cm.n, top[3] = { 0, 0, 0 };
-	size_t i, k, at[3] = { 0, 0, 0 }, len = 0;
+	size_t i, k, at[3] = { 0, 0, 0 }, len = 0, labels = 0;
 	char names[400];
 	int n;
 
@@ -451,6 +451,7 @@ foreign_labels(const struct nlp_drift_ref *ref, const struct nlp_drift_pass *p,
 		uint64_t c = p->gold.ent[i].value;
 		if (nlp_model_label_index(ref->model, p->gold.ent[i].key) >= 0)
 			continue;
+		labels++;
 		for (k = 3; k > 0 && c > top[k - 1]; k--)
 			if (k < 3) {
 				top[k] = top[k - 1];
@@ -470,13 +471,11 @@ foreign_labels(const struct nlp_drift_ref *ref, const struct nlp_drift_pass *p,
 		    k ? ", " : "", (int)nlp_utf8_cut(l, strlen(l), 60), l);
 		len += n > 0 ? (size_t)n : 0;
 	}
-	for (i = 0, n = 0; i < p->gold.n; i++)
-		n += nlp_model_label_index(ref->model, p->gold.ent[i].key) < 0;
 	return nlp_errf(e, NLP_DATA, "%llu of %llu labeled records (%.0f%%) "
 	    "have gold labels the model never learned (%s%s): is this data "
 	    "for another model?", (unsigned long long)unknown,
 	    (unsigned long long)p->scored, 100.0 * (double)unknown /
-	    (double)p->scored, names, n > 3 ? ", ..." : "");
+	    (double)p->scored, names, labels > 3 ? ", ..." : "");
 }
 
 /* The report of pass p against ref. */
