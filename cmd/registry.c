@@ -587,15 +587,16 @@ pairs(size_t n, const char *(*pair)(const void *arg, size_t i,
 	return buf[0] ? buf : "-";
 }
 
-/* s, in single quotes when it holds what would blur where a value of a
- * k=v,k=v list ends (a comma, '=', a space or a quote), written into buf
- * (size bytes) if it must be; s itself otherwise. */
+/* s, in single quotes when it holds what would blur where it ends in a
+ * list of show's (a space, comma, parenthesis, '=' or quote: the
+ * k=v,k=v of tags, the label(count) of labels) or is empty, written into
+ * buf (size bytes) if it must be; s itself otherwise. */
 static const char *
 quoted_if(const char *s, char *buf, size_t size)
 {
 	size_t n = strlen(s);
 
-	if (s[0] != '\0' && s[strcspn(s, " ,='\"")] == '\0')
+	if (s[0] != '\0' && s[strcspn(s, " ,()='\"")] == '\0')
 		return s;
 	if (n + 3 > size)
 		n = size > 3 ? size - 3 : 0;
@@ -905,15 +906,11 @@ print_version(const struct nlp_registry_shown *v)
 		    field_pair, &v->v.metrics, buf, sizeof buf));
 	if (v->nlabel_counts > 0) {
 		printf("labels:     ");
-		for (i = 0; i < v->nlabel_counts; i++) {
-			const char *l = cli_shown(v->label_counts[i].label, buf,
-			    sizeof buf);
-			/* quoted when it holds what would blur where it ends
-			   ('Français, France'(309)); --json has it plain */
-			int q = l[0] == '\0' || l[strcspn(l, " ,()'\"=")] != '\0';
-			printf(" %s%s%s(%lld)", q ? "'" : "", l, q ? "'" : "",
-			    (long long)v->label_counts[i].count);
-		}
+		for (i = 0; i < v->nlabel_counts; i++)
+			/* 'Français, France'(309); --json has it plain */
+			printf(" %s(%lld)", quoted_if(cli_shown(
+			    v->label_counts[i].label, buf, sizeof buf), buf,
+			    sizeof buf), (long long)v->label_counts[i].count);
 		printf("\n");
 	}
 	if (v->hyperparameters.nfields > 0)
