@@ -333,10 +333,12 @@ bodiless(struct MHD_Connection *c)
 	    MHD_HTTP_HEADER_TRANSFER_ENCODING) == NULL;
 }
 
-/* The Content-Length headers seen (framing_ok()). */
+/* The Content-Length and Transfer-Encoding headers seen (framing_ok()). */
 struct lengths {
 	const char *first;
 	int differ;
+	unsigned te;             /* Transfer-Encoding headers */
+	int te_other;            /* one of them not "chunked" alone */
 };
 
 static enum MHD_Result
@@ -346,32 +348,40 @@ each_length(void *cls, enum MHD_ValueKind kind, const char *key,
 	struct lengths *l = cls;
 
 	(void)kind;
-	if (key != NULL && value != NULL && strcasecmp(key,
-	    MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+	if (key == NULL || value == NULL)
+		return MHD_YES;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
 		if (l->first == NULL)
 			l->first = value;
 		else if (strcmp(value, l->first) != 0)
 			l->differ = 1;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		l->te++;
+		if (strcasecmp(value, "chunked") != 0)
+			l->te_other = 1;
 	}
 	return MHD_YES;
 }
 
 /*
  * Is the body's length told one way only?  libmicrohttpd reads the first
- * of two Content-Length headers, and Transfer-Encoding over Content-Length,
- * and keeps the connection: where a proxy in front went by the other, the
- * rest of the body would be read here as a request of its own (request
- * smuggling).  Such a request is refused (RFC 9112, 6.3), and the early
- * answer closes the connection.
+ * of two Content-Length headers, the first of two Transfer-Encoding
+ * headers, and Transfer-Encoding over Content-Length, and keeps the
+ * connection: where a proxy in front went by the other, the rest of the
+ * body would be read here as a request of its own (request smuggling).
+ * Such a request is refused (RFC 9112, 6.3: a Transfer-Encoding whose
+ * last coding is not chunked cannot tell where the body ends), and the
+ * early answer closes the connection.  The only coding accepted is
+ * "chunked" alone, in one header.
  */
 static int
 framing_ok(struct MHD_Connection *c)
 {
-	struct lengths l = { NULL, 0 };
+	struct lengths l = { NULL, 0, 0, 0 };
 
 	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, each_length, &l);
-	return !l.differ && (l.first == NULL || MHD_lookup_connection_value(c,
-	    MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) == NULL);
+	return !l.differ && l.te <= 1 && !l.te_other &&
+	    (l.first == NULL || l.te == 0);
 }
 
 /*
@@ -401,8 +411,9 @@ first_call(struct nlp_server *s, struct MHD_Connection *c, const char *url,
 	request_id(s, c, r);
 	if (!framing_ok(c))
 		return send_error(s, c, r, MHD_HTTP_BAD_REQUEST, "the body's "
-		    "length is told twice (Content-Length headers that differ, "
-		    "or Content-Length and Transfer-Encoding)");
+		    "length is told twice or not at all (Content-Length headers "
+		    "that differ, Content-Length and Transfer-Encoding, or a "
+		    "Transfer-Encoding other than one 'chunked')");
 	r->bodiless = bodiless(c);
 	return r->bodiless ? MHD_YES : headers_decide(s, c, r, method);
 }

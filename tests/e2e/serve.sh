@@ -186,6 +186,14 @@ is "$(raw "POST /v1/predict HTTP/1.1\r\nHost: a\r\n${smuggle}Content-Length: 60\
 check "... with a message, and the connection closed" sh -c 'grep -q "told twice" rawout && ! grep -q "still open" rawout'
 is "$(raw "POST /v1/predict HTTP/1.1\r\nHost: a\r\n${smuggle}Transfer-Encoding: chunked\r\n\r\n6\r\nhello\n\r\n0\r\n\r\n")" "400 " \
     "Content-Length and Transfer-Encoding both: 400"
+te='Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n'
+is "$(raw "POST /v1/predict HTTP/1.1\r\nHost: a\r\n${te}Transfer-Encoding: identity\r\n\r\n6\r\nhello\n\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")" "400 " \
+    "two Transfer-Encoding headers (chunked, then identity): 400, and what follows is not answered"
+check "... the connection closed" sh -c '! grep -q "still open" rawout'
+is "$(raw "POST /v1/predict HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nTransfer-Encoding: gzip, chunked\r\n\r\n6\r\nhello\n\r\n0\r\n\r\n")" "400 " \
+    "a Transfer-Encoding other than chunked alone: 400"
+is "$(raw "POST /v1/predict HTTP/1.1\r\nHost: a\r\n${te}Connection: close\r\n\r\n6\r\nhello\n\r\n0\r\n\r\n")" "200 " \
+    "one Transfer-Encoding: chunked is a length told once: 200"
 is "$(raw "POST /v1/predict HTTP/1.1\r\nHost: a\r\n${smuggle}Content-Length: 6\r\nConnection: close\r\n\r\nhello\n")" "200 " \
     "the same Content-Length twice is one length: 200"
 err 404 "an unknown path" "$(get /v2/predict)"
@@ -194,7 +202,7 @@ err 405 "GET /v1/predict" "$(get /v1/predict)"
 check "405 says Allow: POST" grep -qi '^Allow: POST' headers
 err 405 "POST /healthz" "$(post '{}' /healthz)"
 is "$(post '{"text": "still fine"}')" 200 "the server answers after every bad request"
-is "$(metric 'nlpops_http_requests_total{endpoint="/v1/predict",code="400"}')" 18 "/metrics counts the 400s"
+is "$(metric 'nlpops_http_requests_total{endpoint="/v1/predict",code="400"}')" 20 "/metrics counts the 400s"
 
 # --- the alias moves: noticed within 2 s, without a restart
 "$N" --registry "$REG" registry alias spam 2 production >/dev/null 2>&1
