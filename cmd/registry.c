@@ -589,21 +589,33 @@ pairs(size_t n, const char *(*pair)(const void *arg, size_t i,
 
 /* s, in single quotes when it holds what would blur where it ends in a
  * list of show's (a space, comma, parenthesis, '=' or quote: the
- * k=v,k=v of tags, the label(count) of labels) or is empty, written into
- * buf (size bytes) if it must be; s itself otherwise. */
+ * k=v,k=v of tags, the label(count) of labels) or is empty, a single
+ * quote within it doubled, written into buf (size bytes) if it must be;
+ * s itself otherwise. */
 static const char *
 quoted_if(const char *s, char *buf, size_t size)
 {
-	size_t n = strlen(s);
+	size_t n = strlen(s), i, j, q = 0;
 
 	if (s[0] != '\0' && s[strcspn(s, " ,()='\"")] == '\0')
 		return s;
-	if (n + 3 > size)
-		n = size > 3 ? size - 3 : 0;
-	memmove(buf + 1, s, n);          /* s may be buf itself */
+	for (i = 0; i < n; i++)
+		q += s[i] == '\'';
+	/* fits: n + q + 2 bytes and a NUL (cut short otherwise, never
+	 * inside a doubled quote) */
+	while (n > 0 && n + q + 3 > size)
+		q -= s[--n] == '\'';
+	if (n + q + 3 > size)
+		return "''";
+	/* from the end, so that s may be buf itself */
+	buf[n + q + 2] = '\0';
+	buf[n + q + 1] = '\'';
+	for (i = n, j = n + q + 1; i > 0; i--) {
+		buf[--j] = s[i - 1];
+		if (s[i - 1] == '\'')
+			buf[--j] = '\'';
+	}
 	buf[0] = '\'';
-	buf[n + 1] = '\'';
-	buf[n + 2] = '\0';
 	return buf;
 }
 

@@ -759,13 +759,13 @@ sys.exit(0 if cols == {19} else 1)' "$T/out"
 
 # show quotes a label or a tag value whose end a space, comma or '='
 # would blur ('Français, France'(5)), and leaves plain ones plain
-printf 'Français, France\tbonjour le monde\nham\thello world\n' >"$T/fr1.tsv"
+printf "Français, France\tbonjour le monde\nham\thello world\nit's (a)\tsalut\n" >"$T/fr1.tsv"
 for i in 1 2 3 4 5; do cat "$T/fr1.tsv"; done >"$T/fr.tsv"
 "$N" train -q -o "$T/fr.nlp" "$T/fr.tsv"
-"$N" --registry "$R5" registry push "$T/fr.nlp" --name fr --tag 'note=chars, 1-3' --tag 'k=v=w' --tag plain=x >/dev/null 2>&1
+"$N" --registry "$R5" registry push "$T/fr.nlp" --name fr --tag 'note=chars, 1-3' --tag 'k=v=w' --tag plain=x --tag "q=b' x(3) 'c" >/dev/null 2>&1
 expect_status 0 "show a version of odd labels and tags" "$N" --registry "$R5" registry show fr@1
-check "... labels quoted where needed" grep -qx "labels:      'Français, France'(5) ham(5)" "$T/out"
-check "... tag values too" grep -qx "tags:        k='v=w',note='chars, 1-3',plain=x" "$T/out"
+check "... labels quoted where needed, a quote within doubled" grep -qx "labels:      'Français, France'(5) ham(5) 'it''s (a)'(5)" "$T/out"
+check "... tag values too" grep -qx "tags:        k='v=w',note='chars, 1-3',plain=x,q='b'' x(3) ''c'" "$T/out"
 
 # --- a schema-2 registry (before signatures) is read as it is, and
 # migrated to 3 by the first write: the event log copied whole, still
