@@ -15,6 +15,7 @@ if ! command -v parallel >/dev/null 2>&1; then
 fi
 cd "$T" || exit 4
 export HOME="$T"     # parallel keeps its state (~/.parallel) here
+PY=/usr/bin/python3
 
 "$N" train -q -o m.nlp "$DATA/spam.train.tsv.gz"
 zcat "$DATA/spam.train.tsv.gz" "$DATA/spam.test.tsv.gz" >all.tsv
@@ -28,7 +29,7 @@ check "the input is distinct records, over 2 MB" sh -c \
 same() {
 	desc=$1 opts=$2 file=$3
 	"$N" predict -q -m m.nlp $opts <"$file" >one.out 2>one.err; rc1=$?
-	parallel --will-cite --pipe --keep-order --block 256k -j2 \
+	parallel --will-cite --pipe --keep-order --block 256k -j2 ${PAR-} \
 	    "$N" predict -q -m m.nlp $opts <"$file" >par.out 2>par.err; rc2=$?
 	if [ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ -s one.out ] && cmp -s one.out par.out; then
 		pass
@@ -40,6 +41,16 @@ same "plain text: parallel --pipe --keep-order = one process" "" all.txt
 same "TSV with ids, -k 3" "--format tsv --id-column 1 --text-column 2 -k 3" ids.tsv
 same "JSONL out, with ids" "--format tsv --id-column 1 --text-column 2 --output-format jsonl" ids.tsv
 check "... in more than one block" test "$(wc -c <ids.tsv)" -gt $((4 * 262144))
+# CSV with a header row, its columns by name: --header 1 gives each block
+# the header (the README's recipe)
+"$PY" -c '
+import csv, sys
+w = csv.writer(sys.stdout, lineterminator="\n")
+w.writerow(["id", "Body"])
+sys.stdout.reconfigure(encoding="utf-8")
+for i, l in enumerate(open("all.txt", encoding="utf-8", errors="replace")):
+    w.writerow(["r%d" % i, l.rstrip("\n")])' >all.csv
+PAR="--header 1" same "CSV with a header, --header 1, columns by name" "--format csv --id-column id --text-column Body" all.csv
 # a file named (--pipepart: blocks found by seeking, no byte through Perl)
 "$N" predict -q -m m.nlp <all.txt >one.out 2>/dev/null
 parallel --will-cite --pipepart -a all.txt --keep-order --block 256k -j2 \
