@@ -122,7 +122,8 @@ struct nlp_reader {
 	long col[NSLOT];
 
 	struct buf out, id, tmp, lab, hdr, f[NSLOT];
-	size_t nhdr, nlab, labcap, *laboff;
+	size_t nhdr;             /* CSV: the header's fields, in hdr */
+	size_t nlab, labcap, *laboff;
 	const char **labptr;
 	/*
 	 * The record's labels as a hash set, so that spotting a repeated
@@ -1510,6 +1511,34 @@ csv_columns(struct nlp_reader *r, size_t nf)
 	return 0;
 }
 
+/*
+ * Is the labeled CSV record just read (nf fields) the input's header row
+ * again, its label and text fields the names of their columns?  Exports
+ * concatenated (cat a.csv b.csv) hold one each, where an example would
+ * make a class of one text ("label", "text"); TSV's are skipped the same
+ * way (header_line()).  Unlabeled reading scores every record.
+ */
+static int
+csv_header_again(const struct nlp_reader *r, size_t nf)
+{
+	static const int slot[] = { TEXT, LABEL };
+	const char *h;
+	size_t i, k;
+
+	if (!r->o.labeled || nf != r->nhdr)
+		return 0;
+	for (k = 0; k < sizeof slot / sizeof *slot; k++) {
+		if (r->col[slot[k]] < 0)
+			return 0;
+		for (i = 0, h = r->hdr.p; i < (size_t)r->col[slot[k]]; i++)
+			h += strlen(h) + 1;
+		if (strlen(h) != r->f[slot[k]].len ||
+		    memcmp(h, r->f[slot[k]].p, r->f[slot[k]].len) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 /* One CSV record, after the header of the input if it comes first. */
 static int
 csv_record(struct nlp_reader *r, struct nlp_record *rec)
@@ -1527,6 +1556,7 @@ csv_record(struct nlp_reader *r, struct nlp_record *rec)
 			    (unsigned long long)rec->line);
 		if ((rv = csv_columns(r, nf)) < 0)
 			return rv;
+		r->nhdr = nf;
 		r->header = 0;
 	}
 	if ((rv = csv_fields(r, rec, &nf, &v)) <= 0)
@@ -1535,6 +1565,8 @@ csv_record(struct nlp_reader *r, struct nlp_record *rec)
 		rec->flags |= NLP_REC_CUT;
 	if (v != V_KEEP)
 		return v;
+	if (csv_header_again(r, nf))
+		return V_HEADER;
 	for (i = 0; i < NSLOT; i++) {
 		if (r->col[i] == COL_NONE)
 			continue;
@@ -1649,7 +1681,8 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 	case V_HEADER:
 		note(r, &st->header, &st->first_header, &st->first_header_src,
 		    rec->line);
-		what = what != NULL ? what : "a header line (TSV has none)";
+		what = what != NULL ? what : r->fmt == NLP_FMT_CSV ?
+		    "the CSV header row again" : "a header line (TSV has none)";
 		break;
 	case V_NOLABEL:
 		if (st->skipped_nolabel == 0)

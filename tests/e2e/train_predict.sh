@@ -104,6 +104,18 @@ for order in "hB.tsv hW.tsv" "hW.tsv hB.tsv"; do
 	expect_status 0 "train on $order" sh -c "cd '$T' && '$N' train --label-column 1 --text-column 2 -o hh.nlp $order"
 	check "... skips their 4 header lines, 80 examples of 2 classes" sh -c "grep -q 'skipped 4 header lines' '$T/err' && grep -q '^nlpops train: 80 examples, 2 classes' '$T/err'"
 done
+# CSV exports concatenated: the header row again is skipped, where it
+# made a class "label" of one example; a record that only matches in part
+# stays an example; predict scores every record, one line each
+{ printf 'id,label,text\r\n'; head -n 20 "$T/train.tsv" | awk -F'\t' '{ gsub(/"/, "", $2); printf "%d,%s,\"%s\"\r\n", NR, $1, $2 }'; } >"$T/c1.csv"
+{ cat "$T/c1.csv" "$T/c1.csv"; printf '9,label,a text\r\n'; } >"$T/cc.csv"
+expect_status 0 "train on two CSV exports concatenated" sh -c "'$N' train --format csv -o '$T/cc.nlp' <'$T/cc.csv'"
+check "... skips the header row again: 41 examples, 3 classes (one of them 'label')" sh -c "grep -q 'skipped 1 header line (first at stdin:22)' '$T/err' && grep -q '^nlpops train: 41 examples, 3 classes' '$T/err'"
+expect_status 0 "eval the same: 41 examples" sh -c "'$N' eval -q --json -m '$T/cc.nlp' --format csv <'$T/cc.csv' >'$T/cc.json'"
+check "... n 41" grep -q '"n": 41,' "$T/cc.json"
+expect_status 3 "train --strict: the header row again is the first odd record" sh -c "'$N' train --strict --format csv -o '$T/cc2.nlp' <'$T/cc.csv'"
+check "... said" grep -q "stdin line 22: the CSV header row again" "$T/err"
+check "predict scores it as a record: 42 lines" test "$("$N" predict -q -m "$T/cc.nlp" --format csv <"$T/cc.csv" | wc -l)" -eq 42
 # the wrong JSONL field, or JSONL on stdin read as TSV: every record
 # without a label, and the message says where the label was looked for
 head -n 20 "$T/train.tsv" | awk -F'\t' '{ gsub(/["\\]/, "", $2); print "{\"lang\":\"" $1 "\",\"text\":\"" $2 "\"}" }' >"$T/wrongfield.jsonl"
