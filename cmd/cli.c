@@ -634,6 +634,11 @@ empty_input(const char *cmd, char *const *in, size_t n)
 	return NLP_OK;
 }
 
+/* An input's name in a message: 'path', or standard input for '-'. */
+#define QUOTED_INPUT(p) strcmp((p), "-") == 0 ? "" : "'",                 \
+	strcmp((p), "-") == 0 ? "standard input" : (p),                     \
+	strcmp((p), "-") == 0 ? "" : "'"
+
 int
 cli_inputs_once(const char *cmd, char *const *in, size_t n)
 {
@@ -650,16 +655,25 @@ cli_inputs_once(const char *cmd, char *const *in, size_t n)
 		    "times: it is read once", nstd);
 	if (n < 2 || (f = calloc(n, sizeof *f)) == NULL)
 		return NLP_OK;      /* out of memory: not checked */
-	for (i = 0; i < n; i++)
-		if (strcmp(in[i], "-") == 0 || !fid_of(in[i], &f[i]) ||
-		    f[i].base != NULL)
+	for (i = 0; i < n; i++) {
+		struct stat st;
+		/* standard input redirected from a file (< f) is that file */
+		if (strcmp(in[i], "-") == 0 && fstat(0, &st) == 0 &&
+		    S_ISREG(st.st_mode)) {
+			f[i].dev = st.st_dev;
+			f[i].ino = st.st_ino;
+			f[i].base = NULL;
+		} else if (strcmp(in[i], "-") == 0 || !fid_of(in[i], &f[i]) ||
+		    f[i].base != NULL) {
 			f[i].base = "";     /* not a file there: not compared */
+		}
+	}
 	for (i = 0; i < n && rc == NLP_OK; i++)
 		for (j = i + 1; j < n && rc == NLP_OK && f[i].base == NULL; j++)
 			if (f[j].base == NULL && fid_same(&f[i], &f[j]))
-				rc = cli_usage_error(cmd, "'%s' and '%s' are the same "
-				    "file: its records would count twice", in[i],
-				    in[j]);
+				rc = cli_usage_error(cmd, "%s%s%s and %s%s%s are the "
+				    "same file: its records would count twice",
+				    QUOTED_INPUT(in[i]), QUOTED_INPUT(in[j]));
 	free(f);
 	return rc;
 }

@@ -231,6 +231,10 @@ expect_status 2 "train on one file twice" "$N" train -o "$T/twice.nlp" "$T/small
 expect_status 2 "drift of one day twice" "$N" drift -m "$T/m.nlp" "$T/day.txt" "$T/day.txt"
 expect_status 2 "eval - -" sh -c "'$N' eval -m '$T/m.nlp' - - <'$T/test.tsv'"
 check "standard input is read once" grep -q "standard input ('-') is given 2 times" "$T/err"
+expect_status 2 "eval FILE - <FILE: standard input is that file" sh -c "'$N' eval -m '$T/m.nlp' '$T/test.tsv' - <'$T/test.tsv'"
+check "... says so" grep -q "'$T/test.tsv' and standard input are the same file" "$T/err"
+expect_status 2 "train - FILE <FILE" sh -c "'$N' train -o '$T/twice.nlp' - '$T/small.tsv' <'$T/small.tsv'"
+expect_status 0 "eval FILE - fed by a pipe: not a file to compare" sh -c "cat '$T/test.tsv' | '$N' eval -q -m '$T/m.nlp' '$T/small.tsv' -"
 expect_status 0 "predict reads a file twice, as cat would" "$N" predict -q -m "$T/m.nlp" "$T/day.txt" "$T/day.txt"
 check "(its lines twice)" test "$(wc -l <"$T/out")" -eq 600
 # sizes and durations read as strtod/strtoll read them: --max-body 0x20
