@@ -112,6 +112,12 @@ parse_lines(struct nlp_sreq *q, const char *body, size_t len,
 		l = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
 		if (nl != NULL && l > 0 && p[l - 1] == '\r')
 			l--;
+		/* a UTF-8 byte order mark at a line's start, which predict
+		   drops too (input.h): not the text's, nor the log's */
+		if (l >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
+			p += 3;
+			l -= 3;
+		}
 		if (set_text(q, i, p, l) < 0)
 			return nlp_errf(e, NLP_IO, "out of memory");
 		p = nl != NULL ? nl + 1 : end;

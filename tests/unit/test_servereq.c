@@ -120,6 +120,16 @@ LEAK_TEST(sreq_parse, plain_lines_as_predict_reads_them)
 	parse_ok(&q, NLP_CT_PLAIN, "one\n", 4);
 	cr_assert_eq(q.n, 1, "a final newline ends the last line");
 	nlp_sreq_release(&q);
+
+	/* a byte order mark at a line's start is dropped, as predict drops
+	 * it; one inside a line is the text's */
+	parse_ok(&q, NLP_CT_PLAIN, "\xef\xbb\xbfhi\r\n\xef\xbb\xbf\nx\xef\xbb\xbfy",
+	    16);
+	cr_assert_eq(q.n, 3);
+	cr_assert_str_eq(q.text[0], "hi");
+	cr_assert_str_eq(q.text[1], "");
+	cr_assert_str_eq(q.text[2], "x\xef\xbb\xbfy");
+	nlp_sreq_release(&q);
 }
 
 /* Every body that is a 400, and a word its message must hold. */
