@@ -928,8 +928,9 @@ meta_schema(struct nlp_registry *r, int64_t *ver, struct nlp_err *e)
 	    NLP_OK)
 		rc = nlp_regdb_each(r, "SELECT value FROM nlpops_meta WHERE key = "
 		    "'schema'", NULL, 0, nlp_registry_string_row, &sv, e);
-	/* damage verify reports (status 1), not an error it stops at */
-	r->corrupt = rc == NLP_OK && (app.n != 1 || app.v[0] == NULL ||
+	/* damage verify reports (status 1), not an error it stops at (nor
+	 * what pg_err() found: a data-corruption error reading the rows) */
+	r->corrupt |= rc == NLP_OK && (app.n != 1 || app.v[0] == NULL ||
 	    strcmp(app.v[0], "nlpops") != 0 || sv.n != 1 || sv.v[0] == NULL ||
 	    (v = strtoll(sv.v[0], &end, 10)) < 2 || *end != '\0');
 	if (rc == NLP_OK && (app.n != 1 || app.v[0] == NULL ||
@@ -1125,27 +1126,49 @@ connect_ms(struct nlp_registry *r)
 	return s * 1000;
 }
 
+/* The number of items of a comma-separated list of libpq's (hosts,
+ * ports): 1 for none. */
+static size_t
+list_items(const char *v)
+{
+	size_t n = 1;
+
+	for (; v != NULL && *v != '\0'; v++)
+		n += *v == ',';
+	return n;
+}
+
 /* The URI's port (a list of them, for several hosts: 5432,5433) and
  * sslmode, which libpq checks only when it connects (status 4, as if the
- * server were down): a usage error here. */
+ * server were down): a usage error here.  A port is read as libpq reads
+ * it: white space around the number allowed; as many as the hosts, or
+ * one for all. */
 static int
 values_ok(struct nlp_registry *r, const PQconninfoOption *o,
     struct nlp_err *e)
 {
 	static const char *const modes[] = { "disable", "allow", "prefer",
 		"require", "verify-ca", "verify-full", NULL };
+	const PQconninfoOption *o0 = o, *h;
 	const char *v, *q;
-	size_t i, k;
+	size_t i, k, nhosts = 1;
 	long port;
 	char *end;
 
+	for (h = o0; h != NULL && h->keyword != NULL; h++)
+		if ((strcmp(h->keyword, "host") == 0 || strcmp(h->keyword,
+		    "hostaddr") == 0) && h->val != NULL && *h->val != '\0' &&
+		    list_items(h->val) > nhosts)
+			nhosts = list_items(h->val);
 	for (; o != NULL && o->keyword != NULL; o++) {
 		if ((v = o->val) == NULL)
 			continue;
-		if (strcmp(o->keyword, "port") == 0)
+		if (strcmp(o->keyword, "port") == 0) {
 			for (q = v; ; q = end + 1) {
 				errno = 0;
 				port = strtol(q, &end, 10);
+				while (end != q && isspace((unsigned char)*end))
+					end++;
 				if (end == q && (*q == ',' || *q == '\0'))
 					;        /* this host's: the default */
 				else if (end == q || errno != 0 || port < 1 ||
@@ -1156,7 +1179,12 @@ values_ok(struct nlp_registry *r, const PQconninfoOption *o,
 				if (*end == '\0')
 					break;
 			}
-		else if (strcmp(o->keyword, "sslmode") == 0) {
+			if (list_items(v) > 1 && list_items(v) != nhosts)
+				return nlp_errf(e, NLP_USAGE, "registry '%s': %zu "
+				    "ports ('%.40s') for %zu host%s: give one port, "
+				    "or one for each host", r->dir, list_items(v), v,
+				    nhosts, nhosts == 1 ? "" : "s");
+		} else if (strcmp(o->keyword, "sslmode") == 0) {
 			for (k = 0; modes[k] != NULL && strcmp(v, modes[k]) != 0;
 			    k++)
 				;

@@ -594,9 +594,13 @@ expect_status 2 "$backend: a bad %-escape in a password" "$N" --registry "postgr
 check "$backend: ... libpq's words, which quote it, not shown" sh -c "! grep -q 'zzass' '$T/err'"
 # a port or sslmode libpq checks only when it connects: usage errors
 # (were status 4, as if the server were down)
-for u in "u@localhost:abc/x" "u@localhost:99999/x" "u@h1:5432,h2:x/x" "u@localhost/x?sslmode=bogus"; do
+for u in "u@localhost:abc/x" "u@localhost:99999/x" "u@h1:5432,h2:x/x" "u@localhost/x?sslmode=bogus" "u@localhost/x?port=1,2" "u@h1,h2,h3/x?port=1,2"; do
 	expect_status 2 "$backend: postgresql://$u" "$N" --registry "postgresql://$u" registry list
 done
+check "$backend: ... two ports for one host said so" sh -c "'$N' --registry 'postgresql://u@localhost/x?port=1,' registry list 2>&1 | grep -q \"2 ports ('1,') for 1 host: give one port, or one for each host\""
+# white space around a port, which libpq allows: tried (status 4 here,
+# where nothing listens), not a usage error
+expect_status 4 "$backend: ?port=1%20 (libpq reads it as 1)" "$N" --registry "postgresql://u@localhost/x?port=%201%20&connect_timeout=2" registry list
 expect_status 4 "$backend: ... where an empty port of several hosts is the default" "$N" --registry "postgresql://u@localhost,localhost:1/x?connect_timeout=2" registry list
 
 # Regression (fixed): a push of bytes whose object is there with its
