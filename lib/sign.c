@@ -167,12 +167,18 @@ unresolved(const char *path, const char *what, struct nlp_err *e)
  * directory of every symbolic link it goes through (links reached
  * through links too: whoever may write where a link is may point it
  * elsewhere) and the directory the file is in are checked, each up to /,
- * by dir_chain_safe().  A path that cannot be resolved so (longer than
- * PATH_MAX, a part gone since the open) is refused: unchecked, it is no
- * key to trust (unresolved()).
+ * by dir_chain_safe(); so is each directory a '..' leaves (whoever may
+ * write there may make the step before it lead elsewhere).  Each link
+ * must be the user's or root's: one another user owns in a sticky
+ * directory (/tmp) is one that user may remove and make anew, pointing
+ * elsewhere.  The file the path leads to must be the one read (*opened):
+ * a path changed between the open and this check is refused.  A path
+ * that cannot be resolved so (longer than PATH_MAX, a part gone since
+ * the open) is refused: unchecked, it is no key to trust (unresolved()).
  */
 static int
-key_dirs_safe(const char *path, const char *what, struct nlp_err *e)
+key_dirs_safe(const char *path, const struct stat *opened, const char *what,
+    struct nlp_err *e)
 {
 	char cur[PATH_MAX], rest[2 * PATH_MAX], next[2 * PATH_MAX];
 	char cand[PATH_MAX + NAME_MAX + 2], link[PATH_MAX], *r, *cut;
@@ -191,7 +197,15 @@ key_dirs_safe(const char *path, const char *what, struct nlp_err *e)
 	for (r = rest; ; ) {
 		r += strspn(r, "/");
 		if (*r == '\0') {
-			/* resolved: cur is the file; its directory's turn */
+			/* resolved: cur is the file, the one read?  then its
+			   directory's turn */
+			if (lstat(cur, &st) != 0)
+				return unresolved(path, what, e);
+			if (st.st_dev != opened->st_dev ||
+			    st.st_ino != opened->st_ino)
+				return nlp_errf(e, NLP_DATA, "%s '%s' changed while "
+				    "it was read (its path now leads to another "
+				    "file)", what, path);
 			if ((cut = strrchr(cur, '/')) != NULL)
 				cut[cut == cur] = '\0';
 			return dir_chain_safe(cur, path, what, e);
@@ -203,6 +217,8 @@ key_dirs_safe(const char *path, const char *what, struct nlp_err *e)
 			continue;
 		}
 		if (n == 2 && r[0] == '.' && r[1] == '.') {
+			if ((rc = dir_chain_safe(cur, path, what, e)) != NLP_OK)
+				return rc;
 			if ((cut = strrchr(cur, '/')) != NULL)
 				cut[cut == cur] = '\0';
 			r += n;
@@ -221,6 +237,11 @@ key_dirs_safe(const char *path, const char *what, struct nlp_err *e)
 			errno = ELOOP;
 			return unresolved(path, what, e);
 		}
+		if (st.st_uid != geteuid() && st.st_uid != 0)
+			return nlp_errf(e, NLP_DATA, "%s '%s' is reached through "
+			    "a link another user (uid %lu) owns, who could point "
+			    "it elsewhere: '%s'", what, path,
+			    (unsigned long)st.st_uid, cand);
 		if ((k = readlink(cand, link, sizeof link - 1)) <= 0)
 			return unresolved(path, what, e);
 		link[k] = '\0';
@@ -293,7 +314,7 @@ read_small(const char *path, const char *what, char **buf, size_t *len,
 		    "(uid %lu), who could change it: it must be yours or root's",
 		    what, path, (unsigned long)st.st_uid);
 	}
-	if ((err = key_dirs_safe(path, what, e)) != NLP_OK) {
+	if ((err = key_dirs_safe(path, &st, what, e)) != NLP_OK) {
 		close(fd);
 		return err;              /* NLP_DATA, or NLP_IO: out of memory */
 	}

@@ -193,7 +193,18 @@ if [ "$(id -u)" = 0 ]; then
 	mkdir theirs.d && cp k.pub theirs.d/k.pub && chown 65534 theirs.d
 	expect_status 3 "--trust a key in a directory another user owns" "$N" predict -q -m m.nlp --trust theirs.d/k.pub in.txt
 	check "... says so" grep -q "is in a directory another user (uid 65534) owns" "$T/err"
+	# a link another user owns in a sticky directory (as /tmp): that user
+	# may remove it and make it anew, pointing elsewhere
+	ln -s "$T/safe.d/k.pub" open.d/their-link.pub && chown -h 65534 open.d/their-link.pub
+	expect_status 3 "--trust through a link another user owns, in a sticky directory" "$N" predict -q -m m.nlp --trust open.d/their-link.pub in.txt
+	check "... says so" grep -q "is reached through a link another user (uid 65534) owns, who could point it elsewhere: '$T/open.d/their-link.pub'" "$T/err"
 fi
+# a '..' out of a directory anyone may write: whoever may write there may
+# make the step before it lead elsewhere
+chmod 0777 open.d && mkdir -p open.d/sub
+expect_status 3 "--trust a path that passes through a directory anyone may write, by '..'" "$N" predict -q -m m.nlp --trust open.d/sub/../../safe.d/k.pub in.txt
+check "... names it" grep -q "is in a directory anyone may write, where anyone could replace it (mode 0777): '$T/open.d'" "$T/err"
+chmod 1777 open.d
 "$N" --registry reg registry push m.nlp --name spam >/dev/null
 expect_status 3 "a registry version pushed without --sign" "$N" --registry reg predict -q -m spam@1 --trust k.pub in.txt
 check "names the version" grep -q "model spam@1: not signed" "$T/err"
