@@ -746,7 +746,10 @@ nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
 
 		p->malformed = st->malformed;
 		(void)nlp_reader_describe(st, p->skipped, sizeof p->skipped);
-		p->unlabeled = st->skipped_nolabel + st->skipped_multilabel;
+		/* as a part counts them (gold_skip 1): no label, several,
+		   or one that is not a label (a control character) */
+		p->unlabeled = st->skipped_nolabel + st->skipped_multilabel +
+		    st->skipped_malformed;
 		if (st->malformed > 0 && src != NULL)
 			snprintf(p->malformed_at, sizeof p->malformed_at,
 			    "%s:%llu", strcmp(src, "-") == 0 ? "stdin" : src,
