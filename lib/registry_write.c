@@ -1174,11 +1174,32 @@ check_requirement(const char *s, const struct nlp_registry_evaluation *ev,
 	int ok;
 
 	nlp_registry_parse_requirement(s, &q, e);
-	if (strncmp(q.metric, "f1:", 3) == 0)
-		v = json_object_get(json_object_get(metrics, "per_class_f1"),
-		    q.metric + 3);
-	else
+	if (strncmp(q.metric, "f1:", 3) == 0) {
+		json_t *pc = json_object_get(metrics, "per_class_f1");
+		v = json_object_get(pc, q.metric + 3);
+		/* a class the evaluation has not: a typo in the gate, which
+		   no evaluation would pass -- said as one, with the classes */
+		if (v == NULL && json_is_object(pc)) {
+			char list[200] = "";
+			const char *k;
+			json_t *x;
+			size_t n = 0;
+			json_object_foreach(pc, k, x) {
+				size_t l = strlen(list);
+				if (l + strlen(k) + 8 >= sizeof list) {
+					snprintf(list + l, sizeof list - l, ", ...");
+					break;
+				}
+				snprintf(list + l, sizeof list - l, "%s%s",
+				    n++ ? ", " : "", k);
+			}
+			return nlp_errf(e, NLP_USAGE, "requirement '%s': evaluation "
+			    "#%ld of %s@%ld has no class '%s' (its classes: %s)", s,
+			    ev->id, name, version, q.metric + 3, list);
+		}
+	} else {
 		v = json_object_get(metrics, q.metric);
+	}
 	if (!json_is_number(v))
 		return nlp_errf(e, NLP_NO, "requirement '%s' failed: evaluation "
 		    "#%ld of %s@%ld (%s, data %.12s) has no %s", s, ev->id, name,

@@ -32,8 +32,12 @@ check "the alias moved" grep -qx 'production: (none) -> spam@1' "$T/out"
 # f1:LABEL of a label that holds '=', '<' or '>': the operator is the
 # last one.  Regression (fixed): 'f1:a>=b>=0.9' was not METRIC OP NUMBER
 # (exit 2), where --min-class-f1 'a>=b=0.9' works
-expect_status 1 "f1:LABEL with '>=' in the label: read, the label not scored" "$N" $R registry alias spam 1 staging --require 'f1:a>=b>=0.9'
+expect_status 2 "f1:LABEL with '>=' in the label: read, a label the evaluation has not" "$N" $R registry alias spam 1 staging --require 'f1:a>=b>=0.9'
 check "... named as the label, not a malformed requirement" sh -c "! grep -q 'is not METRIC OP NUMBER' '$T/err' && grep -q 'a>=b' '$T/err'"
+# a label no class of the evaluation (a typo in the gate): a usage error
+# with the classes, not a gate that said no (status 1)
+expect_status 2 "f1: of a label the evaluation has not" "$N" $R registry alias spam 1 staging --require 'f1:spma>=0.9'
+check "... names its classes" grep -q "requirement 'f1:spma>=0.9': evaluation #1 of spam@1 has no class 'spma' (its classes: ham, spam)" "$T/err"
 # as eval's gates: within 1e-9 of the bound is equal to it
 mf=$("$N" $R registry show --json spam@1 | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["evaluations"][0]["metrics"]["macro_f1"])')
 near=$(awk -v m="$mf" 'BEGIN { printf "%.10f", m + 5e-10 }')
