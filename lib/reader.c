@@ -1443,6 +1443,9 @@ name_is(const char *h, const char *name)
 	return strlen(name) == n && strncasecmp(h, name, n) == 0;
 }
 
+/* The header's names shown in an error: at most this many bytes. */
+#define LIST_SHOWN 200
+
 /* Find the CSV columns of the options in the header just read. */
 static int
 csv_columns(struct nlp_reader *r, size_t nf)
@@ -1483,10 +1486,22 @@ csv_columns(struct nlp_reader *r, size_t nf)
 		}
 		list[0] = '\0';
 		for (i = 0, h = r->hdr.p; i < nf; i++, h += strlen(h) + 1) {
+			/* lines that end in CR alone: the whole input is
+			   the header, its names run into the rows */
+			if (strchr(h, '\r') != NULL)
+				return -nlp_errf(&r->err, NLP_DATA, "%s: the CSV "
+				    "header holds a carriage return: its lines end "
+				    "in CR alone (an old Mac's?); make them end in "
+				    "LF or CRLF first (tr '\\r' '\\n')",
+				    nlp_input_shown(r->path, where, sizeof where));
 			len = strlen(list);
 			snprintf(list + len, sizeof list - len, "%s%s",
 			    i > 0 ? ", " : "", h);
 		}
+		/* a row taken for the header (no header) is long: its start */
+		if ((len = strlen(list)) > LIST_SHOWN)
+			memcpy(list + nlp_utf8_cut(list, len, LIST_SHOWN - 4),
+			    " ...", 5);
 		return -nlp_errf(&r->err, NLP_USAGE, "%s: no column '%s' in "
 		    "the CSV header (columns: %s)",
 		    nlp_input_shown(r->path, where, sizeof where), want, list);

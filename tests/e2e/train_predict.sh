@@ -384,6 +384,15 @@ printf 'text,text\na,free money\n' >"$T/dup.csv"
 expect_status 2 "a CSV header naming the text column twice" "$N" predict -q -m "$T/m1.nlp" "$T/dup.csv"
 check "... says which" grep -q "names column 'text' twice (columns 1 and 2)" "$T/err"
 expect_status 0 "... the column by number then" "$N" predict -q -m "$T/m1.nlp" --text-column 2 "$T/dup.csv"
+# CSV whose lines end in CR alone (an old Mac's): the whole input is one
+# header row -- bad data (status 3), said so, not a column not found (2)
+printf 'label,text\rham,hello there\rspam,buy now\r' >"$T/mac.csv"
+expect_status 3 "CSV with lines ending in CR alone" "$N" train -o "$T/mac.nlp" "$T/mac.csv"
+check "... says so" grep -q "'$T/mac.csv': the CSV header holds a carriage return: its lines end in CR alone" "$T/err"
+# a header-less CSV: the row taken for the header is shown cut short
+{ printf 'ham,%0600d\n' 0; printf 'spam,x\n'; } >"$T/nohdr.csv"
+expect_status 2 "CSV without a header row" "$N" predict -q -m "$T/m1.nlp" "$T/nohdr.csv"
+check "... the columns shown cut short ($(wc -c <"$T/err") bytes)" sh -c "[ $(wc -c <"$T/err") -lt 400 ] && grep -q ' \.\.\.)\$' '$T/err'"
 # Regression (fixed): CSV took the text's own column as the label's, a
 # model learned the label from itself and eval's gates passed on it.
 printf 'label,text\nham,hello\nspam,free money\n' >"$T/self.csv"
