@@ -417,6 +417,18 @@ log_open(const struct nlp_server *s)
 	return f;
 }
 
+/* Why log_open() failed with errno err, in words: a FIFO no process
+ * reads says so, where strerror(ENXIO) says "No such device or address". */
+static const char *
+log_open_why(const struct nlp_server *s, int err)
+{
+	struct stat st;
+
+	return err == ENXIO && stat(s->o.log_path, &st) == 0 &&
+	    S_ISFIFO(st.st_mode) ? "a FIFO that no process reads" :
+	    strerror(err);
+}
+
 /* Make f the log, with the worker's buffer (which log_write() keeps from
  * filling: no write but of whole lines), the one before it closed.  With
  * log_mu held, or before the worker runs. */
@@ -439,7 +451,8 @@ nlp_srv_log_reopen(struct nlp_server *s)
 		return;
 	if ((f = log_open(s)) == NULL) {
 		nlp_srv_event(s, "log_error", "cannot reopen '%s': %s; writing "
-		    "on to the file open before", s->o.log_path, strerror(errno));
+		    "on to the file open before", s->o.log_path,
+		    log_open_why(s, errno));
 		return;
 	}
 	pthread_mutex_lock(&s->w.log_mu);
@@ -459,15 +472,11 @@ nlp_srv_worker_start(struct nlp_server *s, struct nlp_err *e)
 		return NLP_OK;           /* nothing to do off the response path */
 	if (s->o.log_path != NULL) {
 		FILE *f = log_open(s);
-		struct stat st;
 		int err = errno;
 
 		if (f == NULL)
-			return err == ENXIO && stat(s->o.log_path, &st) == 0 &&
-			    S_ISFIFO(st.st_mode) ? nlp_errf(e, NLP_IO, "cannot "
-			    "open '%s': a FIFO that no process reads",
-			    s->o.log_path) : nlp_errnof(e, NLP_IO, err, "cannot "
-			    "open '%s'", s->o.log_path);
+			return nlp_errf(e, NLP_IO, "cannot open '%s': %s",
+			    s->o.log_path, log_open_why(s, err));
 		log_use(w, f);
 	}
 	pthread_mutex_init(&w->mu, NULL);
