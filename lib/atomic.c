@@ -210,7 +210,7 @@ name_temp(struct nlp_atomic *a, int (*make)(struct nlp_atomic *),
  * not after the whole run.
  */
 static int
-create_temp(struct nlp_atomic *a, int keep, mode_t mode, struct nlp_err *e)
+create_temp(struct nlp_atomic *a, const struct stat *keep, struct nlp_err *e)
 {
 	char *dir;
 	int rc;
@@ -225,7 +225,13 @@ create_temp(struct nlp_atomic *a, int keep, mode_t mode, struct nlp_err *e)
 	}
 	if (!a->unnamed && (rc = name_temp(a, make_file, e)) != NLP_OK)
 		return rc;
-	if (keep && fchmod(a->fd, mode) != 0)
+	/* the owner and group kept where the user may (root, or a group
+	   of the user's), as sed -i keeps them; then the permission bits,
+	   which a change of owner may have cleared */
+	if (keep != NULL && (keep->st_uid != geteuid() ||
+	    keep->st_gid != getegid()))
+		(void)!fchown(a->fd, keep->st_uid, keep->st_gid);
+	if (keep != NULL && fchmod(a->fd, keep->st_mode & 07777) != 0)
 		return nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", a->path);
 	return NLP_OK;
 }
@@ -283,7 +289,7 @@ prepare(struct nlp_atomic *a, struct nlp_err *e)
 		if ((a->target = strdup(a->path)) == NULL)
 			return nlp_errf(e, NLP_IO, "cannot write '%s': out of "
 			    "memory", a->path);
-		return create_temp(a, 0, 0, e);
+		return create_temp(a, NULL, e);
 	}
 	if (fstat(pfd, &st) != 0) {
 		rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", a->path);
@@ -300,8 +306,15 @@ prepare(struct nlp_atomic *a, struct nlp_err *e)
 		if ((a->target = real_name(pfd, a->path)) == NULL)
 			rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s': "
 			    "cannot tell where its symbolic link leads", a->path);
+		/* a file the user may not write is not replaced, as the
+		   shell's > would not write it (renaming over it needs only
+		   the directory's permission) */
+		else if (faccessat(AT_FDCWD, a->target, W_OK, AT_EACCESS) != 0 &&
+		    errno != ENOENT)
+			rc = nlp_errnof(e, NLP_IO, errno, "cannot write '%s'",
+			    a->path);
 		else
-			rc = create_temp(a, 1, st.st_mode & 07777, e);
+			rc = create_temp(a, &st, e);
 	} else if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
 		rc = open_direct(a, pfd, e);
 	} else if (S_ISDIR(st.st_mode)) {

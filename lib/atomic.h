@@ -13,8 +13,12 @@
  *     leaves none behind (but in the instant between the naming and the
  *     rename); elsewhere it is named from the start.
  *     Abort (or a crash) leaves the target as it was, and abort removes
- *     the temporary file.  A file replaced keeps its permission bits; a
- *     new one gets 0666 less the umask.
+ *     the temporary file.  A file replaced keeps its permission bits,
+ *     and its owner and group where the user may give them (root, or a
+ *     group of the user's); a new one gets 0666 less the umask.  A file
+ *     the user may not write (its mode, a read-only file system) is
+ *     refused, as the shell's '>' refuses it, though the directory would
+ *     let it be replaced.
  *   - a symbolic link to a regular file: followed, as the shell's '>'
  *     follows it, and the file it points to is replaced atomically as
  *     above (the link stays a link).  A link to nothing is refused.

@@ -62,6 +62,25 @@ expect_status 0 "drift --prom /dev/null with stdin from /dev/null" sh -c "'$N' d
 cp "$T/in.txt" "$T/self.txt"
 expect_status 0 "predict -o FILE <FILE" sh -c "'$N' predict -q -m '$T/m.nlp' -o '$T/self.txt' <'$T/self.txt'"
 check "... FILE holds the scores of what it held" cmp -s "$T/self.txt" "$T/want.tsv"
+# a file the user may not write is not replaced, as the shell's > would
+# not write it (the rename needs only the directory).  Regression (fixed):
+# replaced, and its owner became the writer
+if [ $root -eq 1 ] && command -v setpriv >/dev/null 2>&1; then
+	mkdir "$T/open" && chmod 777 "$T/open" && chmod 755 "$T"
+	echo root >"$T/open/roots.tsv" && chmod 644 "$T/open/roots.tsv"
+	expect_status 4 "as another user, predict -o a file of root's in a directory anyone may write" setpriv --reuid=65534 --regid=65534 --clear-groups "$N" predict -q -m "$T/m.nlp" -o "$T/open/roots.tsv" "$T/in.txt"
+	check "... says why, and leaves the file as it was" sh -c "grep -q \"cannot write '$T/open/roots.tsv': Permission denied\" '$T/err' && [ \"\$(cat '$T/open/roots.tsv')\" = root ] && [ \"\$(stat -c %U '$T/open/roots.tsv')\" = root ]"
+	setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "echo y >'$T/open/theirs.tsv' && chmod 640 '$T/open/theirs.tsv'"
+	expect_status 0 "root's predict -o another user's file" "$N" predict -q -m "$T/m.nlp" -o "$T/open/theirs.tsv" "$T/in.txt"
+	check "... keeps its owner and mode, as the shell's > would" sh -c "[ \"\$(stat -c '%U %a' '$T/open/theirs.tsv')\" = 'nobody 640' ] && cmp -s '$T/open/theirs.tsv' '$T/want.tsv'"
+else
+	echo "SKIP: hostile_files: not root (setpriv): outputs of other users not tested" >&2
+fi
+echo mine >"$T/ro.tsv" && chmod 444 "$T/ro.tsv"
+if [ $root -eq 0 ]; then
+	expect_status 4 "predict -o a file of mode 0444" "$N" predict -q -m "$T/m.nlp" -o "$T/ro.tsv" "$T/in.txt"
+	check "... left as it was" test "$(cat "$T/ro.tsv")" = mine
+fi
 ln -s real/missing.tsv "$T/dangling.tsv"
 expect_status 4 "predict -o a dangling link is refused" "$N" predict -q -m "$T/m.nlp" -o "$T/dangling.tsv" "$T/in.txt"
 check "saying so in one line" sh -c "one_line() { [ \$(wc -l <\"\$1\") -eq 1 ]; }; one_line '$T/err' && grep -q 'symbolic link to a file that does not exist' '$T/err'"
