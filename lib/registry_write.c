@@ -561,6 +561,59 @@ parse_meta(const void *mj, size_t mlen, json_t **meta, char **text,
 	return check_meta(*meta, e);
 }
 
+/* Does meta.json's integer field k of object o say x (or say nothing)? */
+static int
+meta_int_is(json_t *o, const char *k, long long x)
+{
+	json_t *v = json_object_get(o, k);
+
+	return v == NULL || (json_is_integer(v) && json_integer_value(v) == x);
+}
+
+/*
+ * Does meta.json describe the weights m: the same labels in the same
+ * order, rows, hash bits and n-grams?  An artifact put together from two
+ * models' members (each checked against a manifest made anew) would show
+ * one model in the registry and score with the other.
+ */
+static int
+meta_matches(json_t *meta, const struct nlp_model *m, struct nlp_err *e)
+{
+	json_t *labels = json_object_get(meta, "labels"), *l, *v;
+	json_t *h = json_object_get(meta, "hyperparameters");
+	json_t *cn = json_object_get(h, "char_ngrams");
+	const char *what = NULL;
+	size_t i;
+
+	if (labels != NULL && json_array_size(labels) != m->nclasses)
+		what = "labels";
+	json_array_foreach(labels, i, l) {
+		if (what != NULL)
+			break;
+		v = json_is_object(l) ? json_object_get(l, "label") : l;
+		if (!json_is_string(v) || i >= m->nclasses ||
+		    strcmp(json_string_value(v), m->labels[i]) != 0)
+			what = "labels";
+	}
+	if (what == NULL && !meta_int_is(meta, "rows", m->nrows))
+		what = "rows";
+	if (what == NULL && !meta_int_is(h, "bits", m->feat.bits))
+		what = "hyperparameters.bits";
+	if (what == NULL && !meta_int_is(h, "ngrams", m->feat.ngrams))
+		what = "hyperparameters.ngrams";
+	if (what == NULL && cn != NULL && (json_array_size(cn) != 2 ||
+	    !json_is_integer(json_array_get(cn, 0)) ||
+	    !json_is_integer(json_array_get(cn, 1)) ||
+	    json_integer_value(json_array_get(cn, 0)) != m->feat.char_min ||
+	    json_integer_value(json_array_get(cn, 1)) != m->feat.char_max))
+		what = "hyperparameters.char_ngrams";
+	if (what == NULL)
+		return NLP_OK;
+	return nlp_errf(e, NLP_DATA, "member 'meta.json' does not describe the "
+	    "weights: its %s differ (members of two models put together?)",
+	    what);
+}
+
 /*
  * The artifact's meta.json, parsed and checked, after its weights loaded
  * the way predict loads them: NLP_DATA when it is not an artifact, or not
@@ -582,11 +635,13 @@ artifact_meta(const void *data, size_t len, const struct nlp_key *key,
 	if ((rc = nlp_artifact_use_mem(&a, data, len, e)) != NLP_OK)
 		return rc;
 	if ((rc = nlp_artifact_member(a, "weights", &w, &wlen, e)) == NLP_OK &&
-	    (rc = nlp_model_load(&m, w, wlen, e)) == NLP_OK)
+	    (rc = nlp_model_load(&m, w, wlen, e)) == NLP_OK) {
+		if ((rc = nlp_artifact_member(a, "meta.json", &mj, &mlen, e)) ==
+		    NLP_OK && (rc = parse_meta(mj, mlen, meta, text, e)) ==
+		    NLP_OK)
+			rc = meta_matches(*meta, &m, e);
 		nlp_model_release(&m);
-	if (rc == NLP_OK &&
-	    (rc = nlp_artifact_member(a, "meta.json", &mj, &mlen, e)) == NLP_OK)
-		rc = parse_meta(mj, mlen, meta, text, e);
+	}
 	if (rc == NLP_OK && key != NULL)
 		rc = nlp_sign_artifact(key, a, sig, e);
 	if (rc != NLP_OK) {

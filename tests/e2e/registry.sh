@@ -655,6 +655,16 @@ check "... lists it" grep -q '^evaluations:' "$T/out"
 "$PY" -c "import json,sys; m=json.load(open(sys.argv[1])); m['warning']='held-out accuracy 0.5000 is below the majority-class rate 0.6000'; json.dump(m, open(sys.argv[1], 'w'))" "$T/meta.json"
 "$NLP_FORGE" a1.nlp "$T/warned.nlp" meta.json="$T/meta.json"
 expect_status 0 "push a model whose meta.json has a warning" reg4 push "$T/warned.nlp" --name warned
+# meta.json of another model (labels, rows, bits, n-grams), behind a
+# manifest made anew: refused, where show said one model and predict
+# scored with the other
+for edit in "m['labels'][0]['label']='Ham'" "m['labels']=m['labels'][:1]" "m['rows']+=1" "m['hyperparameters']['bits']-=1" "m['hyperparameters']['ngrams']=3" "m['hyperparameters']['char_ngrams']=[3,5]"; do
+	"$NLP_FORGE" --cat a1.nlp meta.json >"$T/meta2.json"
+	"$PY" -c "import json,sys; m=json.load(open(sys.argv[1])); $edit; json.dump(m, open(sys.argv[1], 'w'))" "$T/meta2.json"
+	"$NLP_FORGE" a1.nlp "$T/mixed.nlp" meta.json="$T/meta2.json"
+	expect_status 3 "push an artifact whose meta.json does not describe its weights ($edit)" reg4 push "$T/mixed.nlp" --name mixed
+	check "... says so" grep -q "member 'meta.json' does not describe the weights: its .* differ" "$T/err"
+done
 expect_status 0 "show it" reg4 show warned@1
 check "show prints meta.json's warning" grep -qx 'warning:     held-out accuracy 0.5000 is below the majority-class rate 0.6000' "$T/out"
 expect_status 0 "show --json" reg4 show warned@1 --json
