@@ -583,22 +583,20 @@ nlp_drift_run(const struct nlp_drift_ref *ref, const char *const *paths,
 }
 
 /*
- * The parts named twice: the same file under two names is an error (it
- * would be counted twice); two files of the same bytes are only warned of
- * (two parts of the same text give the same profile, but so does one
- * part kept twice): twin[i] is 1 + the index of the first part before i
- * of the same bytes, 0 when none.  Files that cannot be read are left to
- * the reading.  "-" is standard input, which can be given once.
+ * The parts named twice: the same file under two names (standard input
+ * redirected from one of them too) is an error (it would be counted
+ * twice).  Files that cannot be read are left to the reading.  "-" is
+ * standard input, which can be given once.  (Two files of the same bytes
+ * are only warned of, once read: two parts of the same text give the
+ * same profile, but so does one part kept twice.)
  */
 static int
-same_parts(const char *const *paths, size_t n, size_t *twin,
-    struct nlp_err *e)
+same_parts(const char *const *paths, size_t n, struct nlp_err *e)
 {
 	struct part {
 		dev_t dev;
 		ino_t ino;
-		char sha[NLP_SHA256_HEX];
-		int seen, ok;
+		int seen;
 	} *pt;
 	size_t i, j;
 	int rc = NLP_OK;
@@ -606,7 +604,6 @@ same_parts(const char *const *paths, size_t n, size_t *twin,
 	if ((pt = calloc(n + 1, sizeof *pt)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	for (i = 0; i < n && rc == NLP_OK; i++) {
-		struct nlp_err ignored;
 		struct stat sb;
 
 		int in = strcmp(paths[i], "-") == 0;
@@ -621,21 +618,12 @@ same_parts(const char *const *paths, size_t n, size_t *twin,
 		pt[i].seen = 1;
 		pt[i].dev = sb.st_dev;
 		pt[i].ino = sb.st_ino;
-		/* unreadable: the reading says why; standard input is not
-		   read twice */
-		pt[i].ok = !in && nlp_sha256_file(paths[i], pt[i].sha,
-		    &ignored) == NLP_OK;
-		for (j = 0; j < i && rc == NLP_OK; j++) {
-			if (!pt[j].seen)
-				continue;
-			if (pt[j].dev == pt[i].dev && pt[j].ino == pt[i].ino)
+		for (j = 0; j < i && rc == NLP_OK; j++)
+			if (pt[j].seen && pt[j].dev == pt[i].dev &&
+			    pt[j].ino == pt[i].ino)
 				rc = nlp_errf(e, NLP_USAGE, "'%s' and '%s' are "
 				    "the same file: a part merged twice would be "
 				    "counted twice", paths[j], paths[i]);
-			else if (pt[j].ok && pt[i].ok && strcmp(pt[j].sha,
-			    pt[i].sha) == 0 && twin[i] == 0)
-				twin[i] = j + 1;
-		}
 	}
 	free(pt);
 	return rc;
@@ -649,15 +637,18 @@ nlp_drift_run_profiles(const struct nlp_drift_ref *ref,
 {
 	struct nlp_drift_pass_opts po;
 	struct nlp_drift_pass p, part;
-	size_t i, *twin = calloc(npaths + 1, sizeof *twin), dup = 0;
+	/* each part's SHA-256, as read; dup: 1 + the first part of the
+	   bytes of one before it (twin: 1 + that one) */
+	char (*sha)[NLP_SHA256_HEX] = calloc(npaths + 1, sizeof *sha);
+	size_t i, j, twin = 0, dup = 0;
 	size_t gold = 0, plain = 0;     /* 1 + a part with, without labels */
-	int rc = twin == NULL ? nlp_errf(e, NLP_IO, "out of memory") : NLP_OK;
+	int rc = sha == NULL ? nlp_errf(e, NLP_IO, "out of memory") : NLP_OK;
 
 	memset(out, 0, sizeof *out);
 	out->domain.auc = out->domain.threshold = NAN;
 	memset(&p, 0, sizeof p);
 	nlp_drift_pass_opts_of(&po, ref, o);
-	if (rc == NLP_OK && (rc = same_parts(paths, npaths, twin, e)) ==
+	if (rc == NLP_OK && (rc = same_parts(paths, npaths, e)) ==
 	    NLP_OK && nlp_drift_pass_init(&p, &po) < 0)
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 	for (i = 0; i < npaths && rc == NLP_OK; i++) {
@@ -665,13 +656,17 @@ nlp_drift_run_profiles(const struct nlp_drift_ref *ref,
 		if (nlp_drift_pass_init(&part, &po) < 0)
 			rc = nlp_errf(e, NLP_IO, "out of memory");
 		else if ((rc = nlp_drift_shard_read(&part, paths[i], id, &po,
-		    e)) == NLP_OK && nlp_drift_pass_merge(&p, &part,
+		    sha[i], e)) == NLP_OK && nlp_drift_pass_merge(&p, &part,
 		    ref->model) < 0)
 			rc = nlp_errf(e, NLP_IO, "out of memory");
 		/* parts of no record are alike, and count nothing twice (two
 		   hours without traffic) */
-		if (rc == NLP_OK && twin[i] > 0 && part.records > 0 && dup == 0)
-			dup = i + 1;
+		for (j = 0; rc == NLP_OK && sha[i][0] != '\0' && j < i &&
+		    part.records > 0 && dup == 0; j++)
+			if (strcmp(sha[j], sha[i]) == 0) {
+				dup = i + 1;
+				twin = j + 1;
+			}
 		if (rc == NLP_OK && part.records > 0 && part.gold.n > 0 &&
 		    gold == 0)
 			gold = i + 1;
@@ -692,8 +687,8 @@ nlp_drift_run_profiles(const struct nlp_drift_ref *ref,
 	if ((rc = report_of(&p, rc, ref, o, out, e)) == NLP_OK && dup > 0)
 		nlp_drift_warn_loud(out, "'%s' and '%s' hold the same profile: "
 		    "its text is counted twice (one part kept twice?)",
-		    paths[twin[dup - 1] - 1], paths[dup - 1]);
-	free(twin);
+		    paths[twin - 1], paths[dup - 1]);
+	free(sha);
 	return rc;
 }
 

@@ -2,9 +2,11 @@
  * drift_shard.c - a drift pass as a file, and back (see drift_shard.h).
  */
 #include "drift_shard.h"
+#include "digest.h"
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -454,6 +456,62 @@ check_id(const json_t *o, const struct nlp_drift_shard_id *id,
 }
 
 /*
+ * The confusion counts against one another and the pass's (those of a
+ * single-label model's scored records; a multi-label model's are zero):
+ * each scored record a prediction, each with a known gold label a gold
+ * count too, its hits the class's right answers.
+ */
+static int
+confusion_consistent(const struct nlp_drift_pass *p,
+    const struct nlp_model *m, struct nlp_err *e)
+{
+	uint64_t gold = 0, pred = 0, tp = 0;
+	size_t c;
+
+	for (c = 0; c < m->nclasses; c++) {
+		if (p->cm.tp[c] > p->cm.gold[c] || p->cm.tp[c] > p->cm.pred[c])
+			return bad(e, "confusion", "has a class right more often "
+			    "than it was the gold label or the prediction");
+		gold += p->cm.gold[c];
+		pred += p->cm.pred[c];
+		tp += p->cm.tp[c];
+	}
+	if (gold != p->cm.n || tp != p->cm.correct || tp != p->correct ||
+	    pred != p->scored || p->cm.n > p->scored)
+		return bad(e, "confusion", "does not add up to the records "
+		    "scored and the right answers");
+	return NLP_OK;
+}
+
+/* Do two of the n entries (size bytes each, at base) hold the same 64-bit
+ * hash at offset off?  (n is at most a sample's size.) */
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+dup_hash(const void *base, size_t n, size_t size, size_t off)
+{
+	uint64_t *h;
+	size_t i;
+	int dup = 0;
+
+	if (n < 2 || (h = malloc(n * sizeof *h)) == NULL)
+		return 0;    /* out of memory: not checked */
+	for (i = 0; i < n; i++)
+		memcpy(&h[i], (const char *)base + i * size + off, sizeof *h);
+	qsort(h, n, sizeof *h, cmp_u64);
+	for (i = 1; i < n && !dup; i++)
+		dup = h[i] == h[i - 1];
+	free(h);
+	return dup;
+}
+
+/*
  * Counts that contradict one another (each a count, and within 2^53, by
  * now): a profile edited or damaged, whose merge would report shares
  * past 1 or rates past 100%.
@@ -464,6 +522,7 @@ consistent(const struct nlp_drift_pass *p, size_t ntop,
 {
 	uint64_t th = 0, ch = 0, pr = 0;
 	size_t i;
+	int rc;
 
 	for (i = 0; i < NLP_PROFILE_BINS; i++) {
 		th += p->prof.tok_hist[i];
@@ -471,8 +530,11 @@ consistent(const struct nlp_drift_pass *p, size_t ntop,
 	}
 	if (p->oov > p->tokens)
 		return bad(e, "oov", "is more than the tokens");
-	if (p->prof.docs > p->records)
-		return bad(e, "docs", "is more than the records");
+	/* each record a pass reads is one document of its profile */
+	if (p->prof.docs != p->records)
+		return bad(e, "docs", "is not the records' count");
+	if (p->prof.token_docs > p->prof.tokens)
+		return bad(e, "token_docs", "is more than the tokens");
 	if (p->prof.empty > p->prof.docs)
 		return bad(e, "empty", "is more than the documents");
 	if (p->prof.bad_utf8 > p->prof.docs)
@@ -480,6 +542,18 @@ consistent(const struct nlp_drift_pass *p, size_t ntop,
 	if (p->scored > p->records || p->correct > p->scored)
 		return bad(e, "correct", "is more than scored, or scored more "
 		    "than the records");
+	if (m != NULL && (rc = confusion_consistent(p, m, e)) != NLP_OK)
+		return rc;
+	if (dup_hash(p->prof.sample, p->prof.nsample, sizeof *p->prof.sample,
+	    offsetof(struct nlp_length_sample, hash)) ||
+	    dup_hash(p->conf.v, p->conf.n, sizeof *p->conf.v,
+	    offsetof(struct nlp_drift_number, hash)) ||
+	    dup_hash(p->texts.v, p->texts.n, sizeof *p->texts.v,
+	    offsetof(struct nlp_drift_kept, hash)))
+		return bad(e, "length_sample, confidence or texts", "holds a "
+		    "text twice (a sample holds each text once)");
+	if (p->texts.n > p->prof.docs)
+		return bad(e, "texts", "holds more texts than the documents");
 	if (th != p->prof.docs)
 		return bad(e, "token_length_hist", "does not add up to the "
 		    "documents");
@@ -558,19 +632,53 @@ parse(struct nlp_drift_pass *p, const json_t *o,
 	return consistent(p, ntop, po->model, e);
 }
 
+/* The bytes of a part as jansson reads them, hashed on the way. */
+struct hashing_read {
+	FILE *fp;
+	struct nlp_sha256 *h;
+};
+
+static size_t
+read_hashing(void *buf, size_t n, void *arg)
+{
+	struct hashing_read *r = arg;
+	size_t k = fread(buf, 1, n, r->fp);
+
+	if (k == 0 && ferror(r->fp))
+		return (size_t)-1;
+	if (r->h != NULL)
+		nlp_sha256_update(r->h, buf, k);
+	return k;
+}
+
 int
 nlp_drift_shard_read(struct nlp_drift_pass *p, const char *path,
     const struct nlp_drift_shard_id *id, const struct nlp_drift_pass_opts *po,
-    struct nlp_err *e)
+    char *sha256, struct nlp_err *e)
 {
 	json_error_t je;
 	json_t *o;
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	struct hashing_read hr;
 	int rc;
 
+	if (sha256 != NULL)
+		sha256[0] = '\0';
 	if (fp == NULL)
 		return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'", path);
-	o = json_loadf(fp, JSON_REJECT_DUPLICATES, &je);
+	hr.fp = fp;
+	hr.h = sha256 != NULL ? nlp_sha256_new() : NULL;
+	o = json_load_callback(read_hashing, &hr, JSON_REJECT_DUPLICATES, &je);
+	if (hr.h != NULL) {
+		/* the rest, past the JSON (json_loadf's own check refuses
+		   anything but white space there) */
+		char buf[4096];
+		size_t k;
+		while (o != NULL && (k = read_hashing(buf, sizeof buf, &hr)) >
+		    0 && k != (size_t)-1)
+			;
+		nlp_sha256_final(hr.h, sha256);     /* and frees it */
+	}
 	if (o == NULL && ferror(fp))
 		rc = nlp_errnof(e, NLP_IO, errno ? errno : EIO, "cannot read "
 		    "'%s'", path);

@@ -51,10 +51,12 @@ int nlp_drift_shard_write(FILE *fp, const struct nlp_drift_pass *p,
  * with po (po's model and top list must be the ones id names); every
  * field is checked.  Returns NLP_OK, NLP_DATA (not a profile, damaged,
  * made under another model or other settings: the message, which names
- * path, says which), NLP_IO (unreadable, out of memory).
+ * path, says which), NLP_IO (unreadable, out of memory).  sha256, unless
+ * NULL, gets the SHA-256 of the bytes read (standard input's too), or ""
+ * when it could not be computed (no libcrypto).
  */
 int nlp_drift_shard_read(struct nlp_drift_pass *p, const char *path,
     const struct nlp_drift_shard_id *id, const struct nlp_drift_pass_opts *po,
-    struct nlp_err *e);
+    char *sha256, struct nlp_err *e);
 
 #endif

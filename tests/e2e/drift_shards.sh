@@ -224,6 +224,21 @@ check "two files of the same bytes: merged, with a warning" sh -c \
     "grep -q \"hold the same profile\" '$T/err' && grep -q 'hold the same profile' twice.json"
 "$N" drift -q -m m.nlp --profiles part.00.prof again.prof >/dev/null 2>"$T/err"
 check "... said even with -q (the counts are doubled)" grep -q "hold the same profile" "$T/err"
+# Regression (fixed): a part read from standard input was left out of the
+# same-bytes check, merged twice in silence
+"$N" drift -q -m m.nlp --profiles - again.prof <part.00.prof >/dev/null 2>"$T/err"
+check "... a part on standard input too" grep -q "'-' and 'again.prof' hold the same profile" "$T/err"
+cat part.00.prof | "$N" drift -q -m m.nlp --profiles again.prof - >/dev/null 2>"$T/err"
+check "... through a pipe too" grep -q "'again.prof' and '-' hold the same profile" "$T/err"
+# counts that contradict one another, each edit by hand: refused (status
+# 3) naming the field.  Regression (fixed): merged, and the report changed
+# (records 10^6: the domain test went from small to large sample)
+for edit in "d['counts']['records'] = 10**6" "d['counts']['token_docs'] = 10**6" \
+    "d['confusion']['n'] = 7" "d['confusion']['pred'][0] += 500" "d['texts'].append(d['texts'][0])"; do
+	/usr/bin/python3 -c "import json, sys; d = json.load(open('part.00.prof')); $edit; json.dump(d, open('edited.prof', 'w'))"
+	expect_status 3 "a part edited by hand: $edit" "$N" drift -q -m m.nlp --profiles edited.prof
+	check "... names the part and a field" grep -q "^nlpops drift: 'edited.prof': .*field '" "$T/err"
+done
 
 # labeled text (label<TAB>text, fastText): the profiles carry the gold
 # labels drift reads in it, so the concept-drift signals (gold labels,

@@ -118,7 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&part, 0, sizeof part);
 	FUZZ_CHECK(nlp_drift_pass_init(&p, &po) == 0);
 	FUZZ_CHECK(nlp_drift_pass_init(&part, &po) == 0);
-	rc = nlp_drift_shard_read(&part, path, &id, &po, &e);
+	rc = nlp_drift_shard_read(&part, path, &id, &po, NULL, &e);
 	/* make_corpus.sh checks that its seed is read */
 	if (rc != NLP_OK && getenv("FUZZ_EXPECT_OK") != NULL) {
 		fprintf(stderr, "%s\n", e.msg);

@@ -66,9 +66,9 @@ TestSuite(registry, .init = setup, .fini = teardown);
 /* A tiny valid weights member (malloc'd): two labels, one feature; the
  * registry loads the weights of what it is pushed, as predict would. */
 static void *
-tiny_weights(size_t *len)
+tiny_weights_of(size_t *len, const char *l0, const char *l1)
 {
-	static const char *const labels[] = { "a", "b" };
+	const char *const labels[] = { l0, l1 };
 	struct nlp_feat_opts f = { .ngrams = 1, .bits = NLP_BITS_MIN, .seed = 1 };
 	const uint32_t keys[] = { 7 };
 	const float idf[] = { 1 }, bias[] = { 0, 0 }, w[] = { 1, -1 };
@@ -78,6 +78,13 @@ tiny_weights(size_t *len)
 	cr_assert_eq(nlp_model_serialize(&out, len, &f, labels, 2, keys, idf, 1,
 	    bias, w, NULL, 0, &e), NLP_OK, "%s", e.msg);
 	return out;
+}
+
+/* Weights of labels a and b, as the meta.json of most tests says. */
+static void *
+tiny_weights(size_t *len)
+{
+	return tiny_weights_of(len, "a", "b");
 }
 
 /* A small artifact (malloc'd) whose meta.json says seed n. */
@@ -1786,6 +1793,9 @@ rich_registry(void)
 	void *a, *w = tiny_weights(&wlen);
 	long v, from, to;
 
+	/* the labels meta.json says (push checks they are the weights') */
+	free(w);
+	w = tiny_weights_of(&wlen, "ham", "spam");
 	snprintf(text, sizeof text, meta, 1, 2);
 	m[0] = (struct nlp_member){ "weights", w, wlen };
 	m[1] = (struct nlp_member){ "meta.json", text, strlen(text) };
