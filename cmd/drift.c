@@ -2,6 +2,7 @@
  * drift.c - `nlpops drift`: has the current text drifted from the training
  * text?  The exit status says (0 no, 1 yes); the report says why.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,7 +353,16 @@ write_outputs(const char *cmd, const struct args *a,
 	if (a->html != NULL) {
 		if ((rc = nlp_atomic_open(&ha, a->html, &e)) != NLP_OK)
 			goto fail;
-		fputs(page, ha.fp);
+		/* why it failed is known now (the stream's error flag alone
+		   tells nothing at commit) */
+		if (fputs(page, ha.fp) == EOF) {
+			err = errno;
+			nlp_atomic_abort(&pa);
+			nlp_atomic_abort(&ha);
+			rc = cli_errorf(cmd, NLP_IO, "cannot write '%s': %s",
+			    a->html, strerror(err));
+			goto out;
+		}
 	}
 	if (a->json)
 		fputs(text, stdout);

@@ -81,6 +81,10 @@ if [ -w /dev/full ]; then
 	expect_status 4 "drift with a full standard output" sh -c "'$N' drift -m '$T/m.nlp' --prom '$T/d.prom' --html '$T/d.html' '$T/day.txt' >/dev/full"
 	check "says so once, and that the files were left" grep -q "cannot write standard output: .*(--prom and --html left as they were)" "$T/err"
 	check "no metrics for the alert to read" test ! -e "$T/d.prom" -a ! -e "$T/d.html"
+	# --html onto a full device: why, as --prom says it (it said
+	# 'Input/output error')
+	expect_status 4 "drift --html /dev/full" "$N" drift -q -m "$T/m.nlp" --prom "$T/d.prom" --html /dev/full "$T/day.txt"
+	check "... says the device is full, and writes no metrics" sh -c "grep -q \"cannot write '/dev/full': No space left on device\" '$T/err' && [ ! -e '$T/d.prom' ]"
 fi
 expect_status 4 "drift with standard output closed" sh -c "'$N' drift -m '$T/m.nlp' --prom '$T/d.prom' '$T/day.txt' >&-"
 check "no metrics then either" test ! -e "$T/d.prom"
