@@ -554,6 +554,15 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
 			    "label skipped: the report is of the %llu labeled",
 			    (unsigned long long)p->unlabeled, p->unlabeled == 1 ?
 			    "" : "s", (unsigned long long)p->records);
+		/* a JSONL file read as plain text (a serve log named .log):
+		   every word of the report would be its keys' and values' */
+		if (rc == NLP_OK && p->json_like > 0 && p->json_like * 2 >
+		    p->records)
+			nlp_drift_warn_loud(out, "%llu of %llu records are in the "
+			    "form of a JSON object, read as plain text: give "
+			    "--format jsonl (and --text-field) to read their "
+			    "text", (unsigned long long)p->json_like,
+			    (unsigned long long)p->records);
 		if (rc == NLP_OK && p->malformed > 0)
 			nlp_drift_warn_loud(out, "%llu of %llu records are malformed "
 			    "and were read as empty texts (first at %s)",

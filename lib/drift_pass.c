@@ -745,6 +745,7 @@ nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
 		const char *src = st->first_malformed_src;
 
 		p->malformed = st->malformed;
+		p->json_like = st->json_like;
 		(void)nlp_reader_describe(st, p->skipped, sizeof p->skipped);
 		/* as a part counts them (gold_skip 1): no label, several,
 		   or one that is not a label (a control character) */

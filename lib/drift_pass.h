@@ -97,6 +97,8 @@ struct nlp_drift_pass {
 	   the first was ("FILE:LINE") */
 	uint64_t malformed;
 	char malformed_at[1100];
+	uint64_t json_like;          /* plain records in the form of a JSON
+	                                object (reader.h) */
 	uint64_t unlabeled;          /* records skipped for want of one
 	                                valid label (labeled reading) */
 	/* nlp_drift_pass_run(): what the reader skipped (records without

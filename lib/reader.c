@@ -1608,6 +1608,15 @@ csv_record(struct nlp_reader *r, struct nlp_record *rec)
 	return take_fields(r, rec, f, fn);
 }
 
+/* Does the plain text s[0..n) look like a JSON object: {"key": ... }? */
+static int
+json_like(const char *s, size_t n)
+{
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n >= 4 && s[0] == '{' && s[1] == '"' && s[n - 1] == '}';
+}
+
 /* Count one oddity, remembering where it first happened. */
 static void
 note(const struct nlp_reader *r, uint64_t *count, uint64_t *first,
@@ -1675,6 +1684,10 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 	if (v == V_KEEP && r->wide)
 		note(r, &st->wide, &st->first_wide, &st->first_wide_src,
 		    rec->line);
+	if (v == V_KEEP && r->fmt == NLP_FMT_PLAIN &&
+	    json_like(rec->text, rec->text_len))
+		note(r, &st->json_like, &st->first_json_like,
+		    &st->first_json_like_src, rec->line);
 	if (r->cr_inside) {
 		r->cr_inside = 0;
 		note(r, &st->bare_cr, &st->first_bare_cr, &st->first_bare_cr_src,
@@ -1981,6 +1994,9 @@ describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names,
 		say(&o, s->wide, "", "record", " of more than two TSV columns "
 		    "scored on the last (--text-column chooses)",
 		    s->first_wide_src, s->first_wide);
+		say(&o, s->json_like, "", "record", " in the form of a JSON "
+		    "object read as plain text (--format jsonl reads the text "
+		    "field)", s->first_json_like_src, s->first_json_like);
 	}
 	say(&o, s->bare_cr, "", "record", " whose line holds a carriage "
 	    "return inside it (lines that end in CR alone, an old Mac's, are "

@@ -175,6 +175,10 @@ struct nlp_reader_stats {
 	   CRLF's): lines ending in CR alone, read as one. */
 	uint64_t bare_cr, first_bare_cr;
 	const char *first_bare_cr_src;
+	/* Plain text: records that look like a JSON object ({"...": ...}),
+	   a JSONL file read as plain (a .log name, --format forgotten). */
+	uint64_t json_like, first_json_like;
+	const char *first_json_like_src;
 	int labeled;             /* the reader's mode, for nlp_reader_describe() */
 };
 

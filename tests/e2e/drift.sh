@@ -192,6 +192,16 @@ json_check "-m: all nine signals are there" nodrift-m.json \
 # From here on: a = the half of seed 1 as reference, b the other half.
 halves 1
 "$N" train -q -o half.nlp a.tsv
+# --- a JSONL file read as plain text (a serve log named .log): said, as
+# the report is then of its keys and values
+head -n 60 a.txt | /usr/bin/python3 -c 'import json, sys; [print(json.dumps({"text": l.rstrip("\n"), "id": i})) for i, l in enumerate(sys.stdin)]' >served.log
+"$N" drift -q -m half.nlp served.log >/dev/null 2>"$T/err"
+check "drift of JSON lines read as plain text: a warning, even with -q" grep -q "warning: 60 of 60 records are in the form of a JSON object, read as plain text: give --format jsonl" "$T/err"
+"$N" drift -q -m half.nlp --format jsonl served.log >/dev/null 2>"$T/err"
+check "... none with --format jsonl" test ! -s "$T/err"
+"$N" predict -m half.nlp served.log >/dev/null 2>"$T/err"
+check "predict says it too" grep -q "60 records in the form of a JSON object read as plain text (--format jsonl reads the text field) (first at served.log:1)" "$T/err"
+
 # predicted_labels: the current predictions against the model's own on
 # its held-out examples (57, above 20 a label), recorded in the profile,
 # not the training labels.  Regression (fixed): an imperfect model's
