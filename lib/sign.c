@@ -114,9 +114,10 @@ other_kind(const char *path, int priv, const char *buf, size_t len,
 
 /*
  * Is the directory dir (resolved) and each one above it owned by the user
- * or root, and writable by others only when sticky (/tmp)?  Else its
- * owner or anyone could rename another key over what is in it.  NLP_OK,
- * or NLP_DATA naming the directory and the key file at path.
+ * or root, and writable by its group or others only when sticky (/tmp)?
+ * Else its owner, a member of its group or anyone could rename another
+ * key over what is in it.  NLP_OK, or NLP_DATA naming the directory and
+ * the key file at path.
  */
 static int
 dir_chain_safe(const char *dir, const char *path, const char *what,
@@ -136,11 +137,14 @@ dir_chain_safe(const char *dir, const char *path, const char *what,
 			rc = nlp_errf(e, NLP_DATA, "%s '%s' is in a directory "
 			    "another user (uid %lu) owns, who could replace it: "
 			    "'%s'", what, path, (unsigned long)st.st_uid, d);
-		else if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+		else if ((st.st_mode & (S_IWOTH | S_IWGRP)) &&
+		    !(st.st_mode & S_ISVTX))
 			rc = nlp_errf(e, NLP_DATA, "%s '%s' is in a directory "
-			    "anyone may write, where anyone could replace it "
-			    "(mode %04o): '%s'", what, path,
-			    (unsigned)(st.st_mode & 07777), d);
+			    "%s may write, where %s could replace it (mode "
+			    "%04o): '%s'", what, path, st.st_mode & S_IWOTH ?
+			    "anyone" : "its group", st.st_mode & S_IWOTH ?
+			    "anyone" : "any member", (unsigned)(st.st_mode &
+			    07777), d);
 		if (rc != NLP_OK || strcmp(d, "/") == 0 ||
 		    (slash = strrchr(d, '/')) == NULL)
 			break;
@@ -291,7 +295,7 @@ read_small(const char *path, const char *what, char **buf, size_t *len,
 	/* as ssh: a private key others may read, or a trusted key anyone
 	   may replace, is no key to sign or trust by (a group may share
 	   one key to sign with, read-only) */
-	if (priv ? (st.st_mode & 027) != 0 : (st.st_mode & 002) != 0) {
+	if (priv ? (st.st_mode & 027) != 0 : (st.st_mode & 022) != 0) {
 		char head[32];
 		ssize_t h = pread(fd, head, sizeof head, 0);
 
@@ -303,8 +307,9 @@ read_small(const char *path, const char *what, char **buf, size_t *len,
 		    "private key '%s' is not private (mode %04o: others than its "
 		    "owner may read or change it): chmod 600 '%s'", path,
 		    (unsigned)(st.st_mode & 07777), path) : nlp_errf(e, NLP_DATA,
-		    "public key '%s' may be changed by anyone (mode %04o): chmod "
-		    "o-w '%s'", path, (unsigned)(st.st_mode & 07777), path);
+		    "public key '%s' may be changed by %s (mode %04o): chmod "
+		    "go-w '%s'", path, st.st_mode & 002 ? "anyone" : "its group",
+		    (unsigned)(st.st_mode & 07777), path);
 	}
 	/* nor one that another user owns, or that sits where another may
 	   put a key in its place */
