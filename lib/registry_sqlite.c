@@ -1152,8 +1152,13 @@ sq_init(const char *dir, const char *group, struct nlp_err *e)
 		return nlp_errnof(e, NLP_IO, errno, "cannot create registry '%s'",
 		    dir);
 	if (group != NULL) {
-		if (chown(dir, (uid_t)-1, gid) != 0 ||
-		    chmod(dir, 02775) != 0)
+		struct stat st;
+		/* already so (a member checking a registry shared by
+		   another, who alone may chown and chmod it): nothing to do */
+		int done = stat(dir, &st) == 0 && st.st_gid == gid &&
+		    (st.st_mode & 07777) == 02775;
+		if (!done && (chown(dir, (uid_t)-1, gid) != 0 ||
+		    chmod(dir, 02775) != 0))
 			return nlp_errnof(e, NLP_IO, errno, "cannot share registry "
 			    "'%s' with group '%s'", dir, group);
 	}

@@ -447,6 +447,13 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
 	expect_status 0 "nobody removes root's version" setpriv --reuid=65534 --regid=65534 --clear-groups "$NB" --registry "$R/reg" registry rm n@2
 	expect_status 0 "nobody's gc removes root's object" setpriv --reuid=65534 --regid=65534 --clear-groups "$NB" --registry "$R/reg" registry gc --grace 0
 	check "... it is gone" test ! -e "$d/$(cut -c3-64 "$T/a2.sha")"
+	# init --shared by a member of the group, of a registry already
+	# shared so: a check, nothing to change.  Regression (fixed): exit 4,
+	# the chown and chmod only the directory's owner may make refused
+	if getent group nogroup >/dev/null 2>&1; then
+		expect_status 0 "root: registry init --shared nogroup" "$N" --registry "$T/pub/team" registry init --shared nogroup
+		expect_status 0 "... a member checks it: registry init --shared nogroup" setpriv --reuid=65534 --regid=65534 --clear-groups "$NB" --registry "$T/pub/team" registry init --shared nogroup
+	fi
 	chmod 700 "$T"
 else
 	echo "SKIP: registry_safety: reading as a user who may not write the registry: needs root and setpriv" >&2
