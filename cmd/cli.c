@@ -89,6 +89,15 @@ cli_setup_cache(void)
 		snprintf(buf, sizeof buf, "%s/nlpops", v), dir = buf;
 	if (dir == NULL && (v = getenv("HOME")) != NULL && v[0] == '/')
 		snprintf(buf, sizeof buf, "%s/.cache/nlpops", v), dir = buf;
+	/* HOME unset (cron under env -i, a service): the user's entry, as
+	   the registry's place is found (cli_registry_dir()) */
+	if (dir == NULL) {
+		struct passwd *pw = getpwuid(getuid());
+		if (pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/' &&
+		    pw->pw_dir[1] != '\0')
+			snprintf(buf, sizeof buf, "%s/.cache/nlpops", pw->pw_dir),
+			    dir = buf;
+	}
 	/* the cache is a PostgreSQL registry's: a bad value fails only the
 	   commands that would use it */
 	if (max < 0 && (v = getenv("NLPOPS_CACHE_MAX")) != NULL && v[0] != '\0' &&

@@ -228,9 +228,16 @@ create_temp(struct nlp_atomic *a, const struct stat *keep, struct nlp_err *e)
 	/* the owner and group kept where the user may (root, or a group
 	   of the user's), as sed -i keeps them; then the permission bits,
 	   which a change of owner may have cleared */
-	if (keep != NULL && (keep->st_uid != geteuid() ||
-	    keep->st_gid != getegid()))
-		(void)!fchown(a->fd, keep->st_uid, keep->st_gid);
+	if (keep != NULL) {
+		struct stat t;
+		/* against what the new file got (a setgid directory gives it
+		   the directory's group, not ours); the group alone where
+		   the owner may not be given (a user, a file of a team's) */
+		if (fstat(a->fd, &t) == 0 && (t.st_uid != keep->st_uid ||
+		    t.st_gid != keep->st_gid) && fchown(a->fd, keep->st_uid,
+		    keep->st_gid) != 0 && t.st_gid != keep->st_gid)
+			(void)!fchown(a->fd, (uid_t)-1, keep->st_gid);
+	}
 	if (keep != NULL && fchmod(a->fd, keep->st_mode & 07777) != 0)
 		return nlp_errnof(e, NLP_IO, errno, "cannot write '%s'", a->path);
 	return NLP_OK;

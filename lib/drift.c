@@ -529,8 +529,8 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
 			    "skipped: %s", p->skipped);
 		else if (p->records == 0 && p->unlabeled > 0)   /* parts' */
 			rc = nlp_errf(e, NLP_DATA, "no current text to compare: "
-			    "the input holds no record but %llu without a valid "
-			    "label, which labeled reading skips",
+			    "the input holds no record but %llu that labeled "
+			    "reading skips (no valid label, or malformed)",
 			    (unsigned long long)p->unlabeled);
 		else if (p->records == 0)
 			rc = nlp_errf(e, NLP_DATA, "no current text to compare: "
@@ -550,8 +550,9 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
 		/* a record without a label is skipped: said, the figures
 		   being of the others (a part's profile counts them too) */
 		if (rc == NLP_OK && p->unlabeled > 0)
-			nlp_drift_warn_loud(out, "%llu record%s without a valid "
-			    "label skipped: the report is of the %llu labeled",
+			nlp_drift_warn_loud(out, "%llu record%s skipped (no "
+			    "valid label, or malformed): the report is of the "
+			    "%llu labeled",
 			    (unsigned long long)p->unlabeled, p->unlabeled == 1 ?
 			    "" : "s", (unsigned long long)p->records);
 		/* a JSONL file read as plain text (a serve log named .log):

@@ -748,7 +748,9 @@ nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
 		p->json_like = st->json_like;
 		(void)nlp_reader_describe(st, p->skipped, sizeof p->skipped);
 		/* as a part counts them (gold_skip 1): no label, several,
-		   or one that is not a label (a control character) */
+		   or one that is not a label (a control character) -- the
+		   reader counts the last among the malformed records, which
+		   labeled reading skips too (bad JSON, a column missing) */
 		p->unlabeled = st->skipped_nolabel + st->skipped_multilabel +
 		    st->skipped_malformed;
 		if (st->malformed > 0 && src != NULL)

@@ -102,6 +102,7 @@ NLP_DYNLIB(pq, LIBPQ_FUNCS, "libpq.so.5", "PostgreSQL registries", "libpq5");
 static const char *cache_dir;         /* NULL: none; the caller's */
 static int64_t cache_max;             /* 0: unbounded */
 static void (*cache_warn)(const char *msg);
+static int cache_said;                /* why there is none, said */
 
 void
 nlp_registry_set_cache(const char *dir, int64_t max,
@@ -110,6 +111,7 @@ nlp_registry_set_cache(const char *dir, int64_t max,
 	cache_dir = dir;
 	cache_max = max;
 	cache_warn = warn;
+	cache_said = 0;
 }
 
 /* The cache cannot be used: say so (once: it is dropped), go on without. */
@@ -125,6 +127,7 @@ no_cache(const char *fmt, ...)
 	if (cache_warn != NULL)
 		cache_warn(msg);
 	cache_dir = NULL;
+	cache_said = 1;
 }
 
 /* ---- names ---- */
@@ -1155,11 +1158,17 @@ values_ok(struct nlp_registry *r, const PQconninfoOption *o,
 	long port;
 	char *end;
 
+	/* the URI's hosts; none there (PGHOST, a service file: libpq's to
+	   count, not this parse's), no count to check the ports against */
+	int hosts_known = 0;
+
 	for (h = o0; h != NULL && h->keyword != NULL; h++)
 		if ((strcmp(h->keyword, "host") == 0 || strcmp(h->keyword,
-		    "hostaddr") == 0) && h->val != NULL && *h->val != '\0' &&
-		    list_items(h->val) > nhosts)
-			nhosts = list_items(h->val);
+		    "hostaddr") == 0) && h->val != NULL && *h->val != '\0') {
+			hosts_known = 1;
+			if (list_items(h->val) > nhosts)
+				nhosts = list_items(h->val);
+		}
 	for (; o != NULL && o->keyword != NULL; o++) {
 		if ((v = o->val) == NULL)
 			continue;
@@ -1179,7 +1188,8 @@ values_ok(struct nlp_registry *r, const PQconninfoOption *o,
 				if (*end == '\0')
 					break;
 			}
-			if (list_items(v) > 1 && list_items(v) != nhosts)
+			if (hosts_known && list_items(v) > 1 &&
+			    list_items(v) != nhosts)
 				return nlp_errf(e, NLP_USAGE, "registry '%s': %zu "
 				    "ports ('%.40s') for %zu host%s: give one port, "
 				    "or one for each host", r->dir, list_items(v), v,
@@ -1594,6 +1604,15 @@ make_cache_dir(const char *dir)
 static const char *
 usable_cache(void)
 {
+	/* no place for one at all (no home): said once too, as a cron job
+	   would fetch every version on every run */
+	if (cache_dir == NULL && !cache_said) {
+		cache_said = 1;
+		if (cache_warn != NULL)
+			cache_warn("no cache directory (no HOME, XDG_CACHE_HOME, "
+			    "NLPOPS_CACHE or --cache, nor a home in the user's "
+			    "entry): running without one");
+	}
 	if (cache_dir == NULL)
 		return NULL;
 	if (make_cache_dir(cache_dir) == 0)
@@ -1773,11 +1792,21 @@ nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
 	if (dir != NULL && cached(dir, hex, size, fd, path, pathsize) == NLP_OK)
 		return NLP_OK;
 	snprintf(path, pathsize, "%s: object %s", r->dir, hex);
+	/* its tmp/ as the umask has it: a cache a team shares (setgid,
+	   umask 002) is every member's to fetch into */
 	if (dir != NULL)
 		snprintf(tmp, sizeof tmp, "%s/tmp", dir);
-	if (dir != NULL && mkdir(tmp, 0700) != 0 && errno != EEXIST)
+	if (dir != NULL && mkdir(tmp, 0777) != 0 && errno != EEXIST)
 		dir = NULL;
-	if ((rc = temp_file(dir != NULL ? tmp : NULL, &tfd, e)) != NLP_OK)
+	/* one this user may not write in (another's, made under umask 022):
+	   the cache cannot be used, said once, and the object fetched into
+	   a temporary file elsewhere */
+	if (dir != NULL && temp_file(tmp, &tfd, &ce) != NLP_OK) {
+		no_cache("cannot use the cache '%s': %s; running without it",
+		    dir, ce.msg);
+		dir = NULL;
+	}
+	if (dir == NULL && (rc = temp_file(NULL, &tfd, e)) != NLP_OK)
 		return rc;
 	if ((rc = stream_object(r, hex, tfd, got, &n, e)) == NLP_OK &&
 	    (strcmp(got, hex) != 0 || n != size))

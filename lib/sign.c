@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,8 +115,66 @@ other_kind(const char *path, int priv, const char *buf, size_t len,
 }
 
 /*
+ * Is gid the private group of owner (Debian's user private groups: the
+ * owner's own group, which names no other member), whose write bit lets
+ * no one else in?  Debian's ssh grants the same.  /etc/passwd and
+ * /etc/group are read directly first, as cli.c's user_name() reads them
+ * (glibc's NSS set-up crashes when one of its allocations fails), then
+ * through NSS; unknown: not private.
+ */
+static int
+private_group(uid_t owner, gid_t gid)
+{
+	struct passwd *pw = NULL;
+	struct group *gr = NULL;
+	char name[256];
+	size_t i;
+	int found = 0, only = 0;
+	FILE *f;
+
+	if ((f = fopen("/etc/passwd", "re")) != NULL) {
+		while ((pw = fgetpwent(f)) != NULL && pw->pw_uid != owner)
+			;
+		found = pw != NULL && pw->pw_gid == gid &&
+		    snprintf(name, sizeof name, "%s", pw->pw_name) <
+		    (int)sizeof name;
+		fclose(f);
+	}
+	if (pw == NULL && (pw = getpwuid(owner)) != NULL)
+		found = pw->pw_gid == gid && snprintf(name, sizeof name, "%s",
+		    pw->pw_name) < (int)sizeof name;
+	if (!found)
+		return 0;
+	if ((f = fopen("/etc/group", "re")) != NULL) {
+		while ((gr = fgetgrent(f)) != NULL && gr->gr_gid != gid)
+			;
+		for (i = 0; gr != NULL && gr->gr_mem[i] != NULL &&
+		    strcmp(gr->gr_mem[i], name) == 0; i++)
+			;
+		only = gr != NULL && gr->gr_mem[i] == NULL;
+		fclose(f);
+	}
+	if (gr == NULL && (gr = getgrgid(gid)) != NULL) {
+		for (i = 0; gr->gr_mem[i] != NULL &&
+		    strcmp(gr->gr_mem[i], name) == 0; i++)
+			;
+		only = gr->gr_mem[i] == NULL;
+	}
+	return only;
+}
+
+/* May a member of its group other than its owner write st? */
+static int
+group_writable(const struct stat *st)
+{
+	return (st->st_mode & S_IWGRP) && !private_group(st->st_uid,
+	    st->st_gid);
+}
+
+/*
  * Is the directory dir (resolved) and each one above it owned by the user
- * or root, and writable by its group or others only when sticky (/tmp)?
+ * or root, and writable by its group (but a private one) or others only
+ * when sticky (/tmp)?
  * Else its owner, a member of its group or anyone could rename another
  * key over what is in it.  NLP_OK, or NLP_DATA naming the directory and
  * the key file at path.
@@ -137,7 +197,7 @@ dir_chain_safe(const char *dir, const char *path, const char *what,
 			rc = nlp_errf(e, NLP_DATA, "%s '%s' is in a directory "
 			    "another user (uid %lu) owns, who could replace it: "
 			    "'%s'", what, path, (unsigned long)st.st_uid, d);
-		else if ((st.st_mode & (S_IWOTH | S_IWGRP)) &&
+		else if (((st.st_mode & S_IWOTH) || group_writable(&st)) &&
 		    !(st.st_mode & S_ISVTX))
 			rc = nlp_errf(e, NLP_DATA, "%s '%s' is in a directory "
 			    "%s may write, where %s could replace it (mode "
@@ -295,7 +355,8 @@ read_small(const char *path, const char *what, char **buf, size_t *len,
 	/* as ssh: a private key others may read, or a trusted key anyone
 	   may replace, is no key to sign or trust by (a group may share
 	   one key to sign with, read-only) */
-	if (priv ? (st.st_mode & 027) != 0 : (st.st_mode & 022) != 0) {
+	if (priv ? (st.st_mode & 027) != 0 : ((st.st_mode & 002) != 0 ||
+	    group_writable(&st))) {
 		char head[32];
 		ssize_t h = pread(fd, head, sizeof head, 0);
 

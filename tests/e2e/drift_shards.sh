@@ -113,7 +113,7 @@ check "... says so, naming both" grep -q "'hpart.00.prof' holds gold labels and 
 # parts alike.  Regression (fixed): skipped in silence, a smaller answer
 { head -n 50 lab100.tsv; tail -n 50 lab100.tsv | cut -f2; } >half.tsv
 "$N" drift -q -m m.nlp --json half.tsv >half.json 2>"$T/err"
-check "partly labeled input: the records without a label are said, even with -q" sh -c "grep -q 'warning: 50 records without a valid label skipped: the report is of the 50 labeled' '$T/err' && grep -q '50 records without a valid label skipped' half.json"
+check "partly labeled input: the records without a label are said, even with -q" sh -c "grep -q 'warning: 50 records skipped (no valid label, or malformed): the report is of the 50 labeled' '$T/err' && grep -q '50 records skipped (no valid label, or malformed)' half.json"
 tsv_parts half.tsv 70 qpart half-merged.json
 check "... and the parts' report is the one pass's" cmp -s half.json half-merged.json
 # a label that is none (a control character in it): skipped and said the
@@ -121,14 +121,14 @@ check "... and the parts' report is the one pass's" cmp -s half.json half-merged
 # silent
 { head -n 50 lab100.tsv; printf '\001bad\tsome text\n'; } >badl.tsv
 "$N" drift -q -m m.nlp --json badl.tsv >badl.json 2>"$T/err"
-check "a record with a bad label: said by one pass" grep -q 'warning: 1 record without a valid label skipped: the report is of the 50 labeled' "$T/err"
+check "a record with a bad label: said by one pass" grep -q 'warning: 1 record skipped (no valid label, or malformed): the report is of the 50 labeled' "$T/err"
 tsv_parts badl.tsv 30 bpart badl-merged.json
 check "... and the parts' report is the one pass's" cmp -s badl.json badl-merged.json
 # no labeled record at all: the parts say what there was, as one pass
 printf 'no tab here\n\001bad\ttext\n' >nolab.tsv
 "$N" predict -q -m m.nlp --format tsv --profile-out nolab.prof nolab.tsv >/dev/null 2>&1
 expect_status 3 "parts of records none of which has a valid label" "$N" drift -q -m m.nlp --profiles nolab.prof
-check "... say so" grep -q "the input holds no record but 2 without a valid label" "$T/err"
+check "... say so" grep -q "the input holds no record but 2 that labeled reading skips (no valid label, or malformed)" "$T/err"
 # two empty parts (two hours without traffic) are alike, and count
 # nothing twice: no warning, the one pass's report.  Regression (fixed):
 # 'hold the same profile: its text is counted twice', even under -q

@@ -73,6 +73,12 @@ if [ $root -eq 1 ] && command -v setpriv >/dev/null 2>&1; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "echo y >'$T/open/theirs.tsv' && chmod 640 '$T/open/theirs.tsv'"
 	expect_status 0 "root's predict -o another user's file" "$N" predict -q -m "$T/m.nlp" -o "$T/open/theirs.tsv" "$T/in.txt"
 	check "... keeps its owner and mode, as the shell's > would" sh -c "[ \"\$(stat -c '%U %a' '$T/open/theirs.tsv')\" = 'nobody 640' ] && cmp -s '$T/open/theirs.tsv' '$T/want.tsv'"
+	# in a setgid directory a new file gets the directory's group: the
+	# replaced one's is given back (a 0640 file became readable by it)
+	mkdir "$T/sgid" && chgrp nogroup "$T/sgid" && chmod 2777 "$T/sgid"
+	echo x >"$T/sgid/r.tsv" && chgrp root "$T/sgid/r.tsv" && chmod 640 "$T/sgid/r.tsv"
+	expect_status 0 "predict -o a file of another group than its setgid directory's" "$N" predict -q -m "$T/m.nlp" -o "$T/sgid/r.tsv" "$T/in.txt"
+	check "... keeps its group ($(stat -c '%U:%G %a' "$T/sgid/r.tsv"))" test "$(stat -c '%U:%G %a' "$T/sgid/r.tsv")" = "root:root 640"
 else
 	echo "SKIP: hostile_files: not root (setpriv): outputs of other users not tested" >&2
 fi

@@ -597,6 +597,9 @@ check "$backend: ... libpq's words, which quote it, not shown" sh -c "! grep -q 
 for u in "u@localhost:abc/x" "u@localhost:99999/x" "u@h1:5432,h2:x/x" "u@localhost/x?sslmode=bogus" "u@localhost/x?port=1,2" "u@h1,h2,h3/x?port=1,2"; do
 	expect_status 2 "$backend: postgresql://$u" "$N" --registry "postgresql://$u" registry list
 done
+# hosts from PGHOST (or a service file), which the URI's parse does not
+# see: libpq counts them, not this check (they were a usage error)
+expect_status 4 "$backend: PGHOST with two hosts, ?port=1,2" env PGHOST=127.0.0.1,127.0.0.1 "$N" --registry "postgresql:///x?port=1,2&connect_timeout=2" registry list
 check "$backend: ... two ports for one host said so" sh -c "'$N' --registry 'postgresql://u@localhost/x?port=1,' registry list 2>&1 | grep -q \"2 ports ('1,') for 1 host: give one port, or one for each host\""
 # white space around a port, which libpq allows: tried (status 4 here,
 # where nothing listens), not a usage error
@@ -696,6 +699,23 @@ check "$backend: --cache-max keeps the most recent object only ($n)" test "$n" -
 : >"$T/notadir"
 expect_status 0 "$backend: no usable cache: runs uncached" "$N" --cache "$T/notadir/c" predict -m spam "$A/texts.txt"
 check "$backend: one warning about the cache ($(cat "$T/err"))" sh -c "[ \$(grep -c 'warning: cannot use the cache' '$T/err') -eq 1 ]"
+# a cache whose tmp/ this user may not write in (another's, made under
+# umask 022): the same, one warning and uncached.  Regression (fixed):
+# exit 4, 'cannot make a temporary file'.  And with no HOME at all, the
+# user's entry's home (nobody's: /nonexistent, no cache there): a warning,
+# where the cache was silently none
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 && [ -n "${PGPASSWORD-}" ] &&
+    mkdir -p "$T/pub" && cp "$N" "$T/pub/nlpops" && cp "$A/texts.txt" "$T/pub/" &&
+    chmod 755 "$T/pub" "$T/pub/nlpops" && chmod 644 "$T/pub/texts.txt" && chmod 711 "$T"; then
+	mkdir -p "$T/pub/team/tmp" && chmod 777 "$T/pub/team" && chmod 755 "$T/pub/team/tmp"
+	expect_status 0 "$backend: as another user, a cache whose tmp/ it may not write in: runs uncached" \
+	    setpriv --reuid=65534 --regid=65534 --clear-groups "$T/pub/nlpops" --cache "$T/pub/team" predict -m spam "$T/pub/texts.txt"
+	check "$backend: ... one warning ($(head -c 300 "$T/err"))" sh -c "[ \$(grep -c 'warning: cannot use the cache' '$T/err') -eq 1 ]"
+	expect_status 0 "$backend: no HOME, XDG_CACHE_HOME or NLPOPS_CACHE: runs" \
+	    env -u HOME -u XDG_CACHE_HOME -u NLPOPS_CACHE setpriv --reuid=65534 --regid=65534 --clear-groups "$T/pub/nlpops" predict -m spam "$T/pub/texts.txt"
+	check "$backend: ... warning of the cache it has not ($(head -c 300 "$T/err"))" grep -q "warning: cannot use the cache '$(getent passwd nobody | cut -d: -f6)/.cache/nlpops'" "$T/err"
+	chmod 700 "$T"
+fi
 
 if [ $san -eq 0 ]; then
 # the server stopped in the middle of a push: exit 4 and nothing
