@@ -1612,9 +1612,11 @@ csv_record(struct nlp_reader *r, struct nlp_record *rec)
 static int
 json_like(const char *s, size_t n)
 {
+	if (n < 4 || s[0] != '{' || s[1] != '"')
+		return 0;
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
-	return n >= 4 && s[0] == '{' && s[1] == '"' && s[n - 1] == '}';
+	return n >= 4 && s[n - 1] == '}';
 }
 
 /* Count one oddity, remembering where it first happened. */
