@@ -1157,11 +1157,10 @@ values_ok(struct nlp_registry *r, const PQconninfoOption *o,
 	size_t i, k, nhosts = 1;
 	long port;
 	char *end;
+	int hosts_known = 0;
 
 	/* the URI's hosts; none there (PGHOST, a service file: libpq's to
 	   count, not this parse's), no count to check the ports against */
-	int hosts_known = 0;
-
 	for (h = o0; h != NULL && h->keyword != NULL; h++)
 		if ((strcmp(h->keyword, "host") == 0 || strcmp(h->keyword,
 		    "hostaddr") == 0) && h->val != NULL && *h->val != '\0') {
