@@ -76,10 +76,41 @@ cache_warning(const char *msg)
 	    cli_shown(msg, shown, sizeof shown));
 }
 
+/*
+ * The home directory of the user's entry (HOME unset: cron under env -i,
+ * a service) into buf: /etc/passwd read directly first, as user_name()
+ * reads it (glibc's NSS set-up crashes when one of its allocations
+ * fails), then through getpwuid().  NULL when there is none, or it is /
+ * or relative.
+ */
+static const char *
+home_of_user(char *buf, size_t size)
+{
+	struct passwd *pw = NULL;
+	uid_t uid = getuid();
+	FILE *f = fopen("/etc/passwd", "re");
+
+	while (f != NULL && (pw = fgetpwent(f)) != NULL && pw->pw_uid != uid)
+		;
+	if (pw == NULL)
+		pw = getpwuid(uid);
+	if (pw == NULL || pw->pw_dir == NULL || pw->pw_dir[0] != '/' ||
+	    pw->pw_dir[1] == '\0' || snprintf(buf, size, "%s", pw->pw_dir) >=
+	    (int)size) {
+		if (f != NULL)
+			fclose(f);
+		return NULL;
+	}
+	if (f != NULL)
+		fclose(f);
+	return buf;
+}
+
 int
 cli_setup_cache(void)
 {
 	static char buf[4096];
+	char home[4000];
 	const char *dir = cli_cache_opt, *v;
 	int64_t max = cli_cache_max_opt;
 
@@ -91,13 +122,8 @@ cli_setup_cache(void)
 		snprintf(buf, sizeof buf, "%s/.cache/nlpops", v), dir = buf;
 	/* HOME unset (cron under env -i, a service): the user's entry, as
 	   the registry's place is found (cli_registry_dir()) */
-	if (dir == NULL) {
-		struct passwd *pw = getpwuid(getuid());
-		if (pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/' &&
-		    pw->pw_dir[1] != '\0')
-			snprintf(buf, sizeof buf, "%s/.cache/nlpops", pw->pw_dir),
-			    dir = buf;
-	}
+	if (dir == NULL && home_of_user(home, sizeof home) != NULL)
+		snprintf(buf, sizeof buf, "%s/.cache/nlpops", home), dir = buf;
 	/* the cache is a PostgreSQL registry's: a bad value fails only the
 	   commands that would use it */
 	if (max < 0 && (v = getenv("NLPOPS_CACHE_MAX")) != NULL && v[0] != '\0' &&
@@ -151,12 +177,10 @@ cli_registry_dir(void)
 		/* HOME unset, empty or relative: the user's entry; no home at
 		   all is "" (the library asks which registry when one is
 		   needed), never a registry under / or the current directory */
-		struct passwd *pw = getpwuid(getuid());
+		char home[4000];
 		buf[0] = '\0';
-		if (pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/' &&
-		    pw->pw_dir[1] != '\0')
-			snprintf(buf, sizeof buf, "%s/.local/share/nlpops",
-			    pw->pw_dir);
+		if (home_of_user(home, sizeof home) != NULL)
+			snprintf(buf, sizeof buf, "%s/.local/share/nlpops", home);
 	}
 	return buf;
 }

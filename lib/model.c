@@ -237,6 +237,7 @@ load_labels(struct nlp_model *m, const struct header *h, const char *lab,
 {
 	uint32_t seen = 0, C = h->nclasses;
 	uint64_t i;
+	char why[64];
 
 	if (h->label_bytes == 0 || lab[h->label_bytes - 1] != '\0')
 		return nlp_errf(e, NLP_DATA, "weights: bad label table");
@@ -252,8 +253,12 @@ load_labels(struct nlp_model *m, const struct header *h, const char *lab,
 	}
 	if (seen != C)
 		return nlp_errf(e, NLP_DATA, "weights: bad label table");
+	/* the rule training reads labels by (a bidirectional control is a
+	   label's character, which reports show escaped): a model train
+	   wrote always loads */
 	for (i = 0; i < C; i++)
-		if (!nlp_text_clean(m->labels[i], strlen(m->labels[i])))
+		if (nlp_text_label_fault(m->labels[i], strlen(m->labels[i]),
+		    why, sizeof why) != NULL)
 			return nlp_errf(e, NLP_DATA, "weights: label %llu is not "
 			    "printable UTF-8 (it has control characters or invalid "
 			    "bytes)", (unsigned long long)i + 1);

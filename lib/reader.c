@@ -1608,15 +1608,24 @@ csv_record(struct nlp_reader *r, struct nlp_record *rec)
 	return take_fields(r, rec, f, fn);
 }
 
-/* Does the plain text s[0..n) look like a JSON object: {"key": ... }? */
+/* Does the plain text s[0..n) look like a JSON object, {"key": ... }: a
+ * string, a colon, a closing brace? */
 static int
 json_like(const char *s, size_t n)
 {
-	if (n < 4 || s[0] != '{' || s[1] != '"')
+	size_t i;
+
+	if (n < 6 || s[0] != '{' || s[1] != '"')
+		return 0;
+	for (i = 2; i < n && s[i] != '"'; i += s[i] == '\\' ? 2 : 1)
+		;
+	for (i++; i < n && (s[i] == ' ' || s[i] == '\t'); i++)
+		;
+	if (i >= n || s[i] != ':')
 		return 0;
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
-	return n >= 4 && s[n - 1] == '}';
+	return s[n - 1] == '}';
 }
 
 /* Count one oddity, remembering where it first happened. */
@@ -1686,8 +1695,9 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 	if (v == V_KEEP && r->wide)
 		note(r, &st->wide, &st->first_wide, &st->first_wide_src,
 		    rec->line);
+	/* not when plain was asked for: the user knows */
 	if (v == V_KEEP && r->fmt == NLP_FMT_PLAIN &&
-	    json_like(rec->text, rec->text_len))
+	    r->o.format == NLP_FMT_AUTO && json_like(rec->text, rec->text_len))
 		note(r, &st->json_like, &st->first_json_like,
 		    &st->first_json_like_src, rec->line);
 	if (r->cr_inside) {

@@ -1795,8 +1795,17 @@ nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
 	   umask 002) is every member's to fetch into */
 	if (dir != NULL)
 		snprintf(tmp, sizeof tmp, "%s/tmp", dir);
-	if (dir != NULL && mkdir(tmp, 0777) != 0 && errno != EEXIST)
+	if (dir != NULL && mkdir(tmp, 0777) == 0) {
+		/* in a shared (setgid, group-writable) cache, 02775 whatever
+		   the umask, as the store makes its own directories */
+		int dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			nlp_store_fix_mode(dir, dfd, 1);
+			close(dfd);
+		}
+	} else if (dir != NULL && errno != EEXIST) {
 		dir = NULL;
+	}
 	/* one this user may not write in (another's, made under umask 022):
 	   the cache cannot be used, said once, and the object fetched into
 	   a temporary file elsewhere */

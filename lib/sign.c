@@ -116,8 +116,8 @@ other_kind(const char *path, int priv, const char *buf, size_t len,
 
 /*
  * Is gid the private group of owner (Debian's user private groups: the
- * owner's own group, which names no other member), whose write bit lets
- * no one else in?  Debian's ssh grants the same.  /etc/passwd and
+ * owner's own group, which names no other member and is no other user's
+ * primary group), whose write bit lets no one else in?  Debian's ssh grants the same.  /etc/passwd and
  * /etc/group are read directly first, as cli.c's user_name() reads them
  * (glibc's NSS set-up crashes when one of its allocations fails), then
  * through NSS; unknown: not private.
@@ -125,25 +125,38 @@ other_kind(const char *path, int priv, const char *buf, size_t len,
 static int
 private_group(uid_t owner, gid_t gid)
 {
-	struct passwd *pw = NULL;
+	struct passwd *pw;
 	struct group *gr = NULL;
 	char name[256];
 	size_t i;
-	int found = 0, only = 0;
+	int found = 0, other = 0, only = 0;
 	FILE *f;
 
+	/* the owner's entry, and anyone else's whose primary group it is
+	   (such members are not listed in the group's entry) */
 	if ((f = fopen("/etc/passwd", "re")) != NULL) {
-		while ((pw = fgetpwent(f)) != NULL && pw->pw_uid != owner)
-			;
-		found = pw != NULL && pw->pw_gid == gid &&
-		    snprintf(name, sizeof name, "%s", pw->pw_name) <
-		    (int)sizeof name;
+		while ((pw = fgetpwent(f)) != NULL) {
+			if (pw->pw_uid != owner)
+				other |= pw->pw_gid == gid;
+			else if (found == 0)
+				found = pw->pw_gid == gid && snprintf(name,
+				    sizeof name, "%s", pw->pw_name) <
+				    (int)sizeof name ? 1 : -1;
+		}
 		fclose(f);
 	}
-	if (pw == NULL && (pw = getpwuid(owner)) != NULL)
-		found = pw->pw_gid == gid && snprintf(name, sizeof name, "%s",
-		    pw->pw_name) < (int)sizeof name;
-	if (!found)
+	if (found == 0) {        /* not a local user: through NSS */
+		if ((pw = getpwuid(owner)) == NULL || pw->pw_gid != gid ||
+		    snprintf(name, sizeof name, "%s", pw->pw_name) >=
+		    (int)sizeof name)
+			return 0;
+		found = 1;
+		setpwent();
+		while ((pw = getpwent()) != NULL)
+			other |= pw->pw_uid != owner && pw->pw_gid == gid;
+		endpwent();
+	}
+	if (found != 1 || other)
 		return 0;
 	if ((f = fopen("/etc/group", "re")) != NULL) {
 		while ((gr = fgetgrent(f)) != NULL && gr->gr_gid != gid)

@@ -116,6 +116,13 @@ check "... n 41" grep -q '"n": 41,' "$T/cc.json"
 expect_status 3 "train --strict: the header row again is the first odd record" sh -c "'$N' train --strict --format csv -o '$T/cc2.nlp' <'$T/cc.csv'"
 check "... said" grep -q "stdin line 22: the CSV header row again" "$T/err"
 check "predict scores it as a record: 42 lines" test "$("$N" predict -q -m "$T/cc.nlp" --format csv <"$T/cc.csv" | wc -l)" -eq 42
+# a label with a bidirectional control (U+202E) is a label (shown escaped
+# in reports): the model train writes loads.  Regression (fixed): train
+# wrote it, eval and predict refused it as not printable (status 3)
+for i in 1 2 3 4 5 6 7 8 9 10; do printf 'good\tfine nice %d\nbad\342\200\256evil\tawful poor %d\n' $i $i; done >"$T/bidi.tsv"
+expect_status 0 "train with a label holding U+202E" "$N" train -q -o "$T/bidi.nlp" "$T/bidi.tsv"
+expect_status 0 "... eval loads the model" "$N" eval -q -m "$T/bidi.nlp" "$T/bidi.tsv"
+check "... and shows the label escaped" grep -q 'bad\\u202eevil' "$T/out"
 # the wrong JSONL field, or JSONL on stdin read as TSV: every record
 # without a label, and the message says where the label was looked for
 head -n 20 "$T/train.tsv" | awk -F'\t' '{ gsub(/["\\]/, "", $2); print "{\"lang\":\"" $1 "\",\"text\":\"" $2 "\"}" }' >"$T/wrongfield.jsonl"
