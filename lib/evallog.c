@@ -512,14 +512,27 @@ unjoined(struct nlp_eval_result *r, const struct nlp_evallog *l)
 	    NLP_MAX_SKIPPED_PERCENT)
 		return;
 	r->decisive = 0;
-	snprintf(r->undecided, sizeof r->undecided, "%llu of %llu gold "
-	    "records (%.1f%%) have no prediction in the log (%llu no line, "
-	    "%llu no label)%s, more than the %d%% gates allow",
-	    (unsigned long long)missing, (unsigned long long)total,
-	    100.0 * (double)missing / (double)total,
-	    (unsigned long long)l->c.no_prediction,
-	    (unsigned long long)unscored, l->data.skipped > 0 ?
-	    " besides the skipped ones" : "", NLP_MAX_SKIPPED_PERCENT);
+	/* the share the rule is about, said: with skipped records too, the
+	   missing ones alone may be under it */
+	if (l->data.skipped > 0)
+		snprintf(r->undecided, sizeof r->undecided, "%llu of %llu gold "
+		    "records have no prediction in the log (%llu no line, %llu "
+		    "no label) and %llu were skipped: %.1f%% left out, more "
+		    "than the %d%% gates allow", (unsigned long long)missing,
+		    (unsigned long long)total,
+		    (unsigned long long)l->c.no_prediction,
+		    (unsigned long long)unscored,
+		    (unsigned long long)l->data.skipped, 100.0 *
+		    (double)(missing + l->data.skipped) / (double)total,
+		    NLP_MAX_SKIPPED_PERCENT);
+	else
+		snprintf(r->undecided, sizeof r->undecided, "%llu of %llu gold "
+		    "records (%.1f%%) have no prediction in the log (%llu no "
+		    "line, %llu no label), more than the %d%% gates allow",
+		    (unsigned long long)missing, (unsigned long long)total,
+		    100.0 * (double)missing / (double)total,
+		    (unsigned long long)l->c.no_prediction,
+		    (unsigned long long)unscored, NLP_MAX_SKIPPED_PERCENT);
 	for (i = 0; i < r->ngates; i++)
 		r->gates[i].passed = -1;
 }
