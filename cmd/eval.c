@@ -492,6 +492,15 @@ eval_report(const char *cmd, const struct eval_args *a, struct nlp_loaded *lm,
 		fprintf(stderr, "nlpops eval: warning: %s\n",
 		    cli_shown(res->losses, shown, sizeof shown));
 	}
+	/* a log that scored too few of the gold records for a verdict,
+	   without gates: said even so, as records lost are */
+	if (a->quiet && !res->decisive && res->ngates == 0 && !a->record &&
+	    res->joined != NULL) {
+		char shown[4 * sizeof res->undecided];
+		fprintf(stderr, "nlpops eval: warning: %s: the figures stand on "
+		    "the rest\n", cli_shown(res->undecided, shown,
+		    sizeof shown));
+	}
 	/* a recorded evaluation that no requirement will take: said even
 	   with -q, a CI step's log being where it shows */
 	if (a->quiet && a->record && res->joined == NULL &&
