@@ -1141,27 +1141,68 @@ list_items(const char *v)
 	return n;
 }
 
-/* The URI's port (a list of them, for several hosts: 5432,5433) and
- * sslmode, which libpq checks only when it connects (status 4, as if the
- * server were down): a usage error here.  A port is read as libpq reads
- * it: white space around the number allowed; as many as the hosts, or
- * one for all. */
+/* A port list as libpq reads one (5432, or 5432,5433 for several hosts;
+ * an empty item is that host's default; white space around a number). */
 static int
-values_ok(struct nlp_registry *r, const PQconninfoOption *o,
+ports_ok(const char *v)
+{
+	const char *q;
+	char *end;
+	long port;
+
+	for (q = v; ; q = end + 1) {
+		errno = 0;
+		port = strtol(q, &end, 10);
+		while (end != q && isspace((unsigned char)*end))
+			end++;
+		if (end == q && (*q == ',' || *q == '\0'))
+			;        /* this host's: the default */
+		else if (end == q || errno != 0 || port < 1 || port > 65535 ||
+		    (*end != ',' && *end != '\0'))
+			return 0;
+		if (*end == '\0')
+			return 1;
+	}
+}
+
+/* An sslmode libpq has, or NLP_USAGE naming them (what: where v is from,
+ * "sslmode" or "PGSSLMODE"). */
+static int
+sslmode_ok(struct nlp_registry *r, const char *what, const char *v,
     struct nlp_err *e)
 {
 	static const char *const modes[] = { "disable", "allow", "prefer",
 		"require", "verify-ca", "verify-full", NULL };
-	const PQconninfoOption *o0 = o, *h;
-	const char *v, *q;
-	size_t i, k, nhosts = 1;
-	long port;
-	char *end;
-	int hosts_known = 0;
+	char list[96] = "";
+	size_t i;
+
+	for (i = 0; modes[i] != NULL; i++)
+		if (strcmp(v, modes[i]) == 0)
+			return NLP_OK;
+	for (i = 0; modes[i] != NULL; i++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+		    i ? ", " : "", modes[i]);
+	return nlp_errf(e, NLP_USAGE, "registry '%s': %s '%.40s' is none of %s",
+	    r->dir, what, v, list);
+}
+
+/* The URI's port and sslmode (or, where it gives none, PGPORT's and
+ * PGSSLMODE's, which libpq takes then), which libpq checks only when it
+ * connects (status 4, as if the server were down): a usage error here.
+ * A port is read as libpq reads it: white space around the number
+ * allowed; as many as the URI's hosts, or one for all. */
+static int
+values_ok(struct nlp_registry *r, const PQconninfoOption *o,
+    struct nlp_err *e)
+{
+	const PQconninfoOption *h;
+	const char *v;
+	size_t nhosts = 1;
+	int hosts_known = 0, has_port = 0, has_mode = 0, rc;
 
 	/* the URI's hosts; none there (PGHOST, a service file: libpq's to
 	   count, not this parse's), no count to check the ports against */
-	for (h = o0; h != NULL && h->keyword != NULL; h++)
+	for (h = o; h != NULL && h->keyword != NULL; h++)
 		if ((strcmp(h->keyword, "host") == 0 || strcmp(h->keyword,
 		    "hostaddr") == 0) && h->val != NULL && *h->val != '\0') {
 			hosts_known = 1;
@@ -1172,21 +1213,11 @@ values_ok(struct nlp_registry *r, const PQconninfoOption *o,
 		if ((v = o->val) == NULL)
 			continue;
 		if (strcmp(o->keyword, "port") == 0) {
-			for (q = v; ; q = end + 1) {
-				errno = 0;
-				port = strtol(q, &end, 10);
-				while (end != q && isspace((unsigned char)*end))
-					end++;
-				if (end == q && (*q == ',' || *q == '\0'))
-					;        /* this host's: the default */
-				else if (end == q || errno != 0 || port < 1 ||
-				    port > 65535 || (*end != ',' && *end != '\0'))
-					return nlp_errf(e, NLP_USAGE, "registry '%s': "
-					    "port '%.40s' is not a port number (1 to "
-					    "65535)", r->dir, v);
-				if (*end == '\0')
-					break;
-			}
+			has_port = 1;
+			if (!ports_ok(v))
+				return nlp_errf(e, NLP_USAGE, "registry '%s': "
+				    "port '%.40s' is not a port number (1 to "
+				    "65535)", r->dir, v);
 			if (hosts_known && list_items(v) > 1 &&
 			    list_items(v) != nhosts)
 				return nlp_errf(e, NLP_USAGE, "registry '%s': %zu "
@@ -1194,20 +1225,17 @@ values_ok(struct nlp_registry *r, const PQconninfoOption *o,
 				    "or one for each host", r->dir, list_items(v), v,
 				    nhosts, nhosts == 1 ? "" : "s");
 		} else if (strcmp(o->keyword, "sslmode") == 0) {
-			for (k = 0; modes[k] != NULL && strcmp(v, modes[k]) != 0;
-			    k++)
-				;
-			if (modes[k] == NULL) {
-				char list[96] = "";
-				for (i = 0; modes[i] != NULL; i++)
-					snprintf(list + strlen(list), sizeof list -
-					    strlen(list), "%s%s", i ? ", " : "",
-					    modes[i]);
-				return nlp_errf(e, NLP_USAGE, "registry '%s': sslmode "
-				    "'%.40s' is none of %s", r->dir, v, list);
-			}
+			has_mode = 1;
+			if ((rc = sslmode_ok(r, "sslmode", v, e)) != NLP_OK)
+				return rc;
 		}
 	}
+	if (!has_port && (v = getenv("PGPORT")) != NULL && *v != '\0' &&
+	    !ports_ok(v))
+		return nlp_errf(e, NLP_USAGE, "registry '%s': PGPORT '%.40s' is "
+		    "not a port number (1 to 65535)", r->dir, v);
+	if (!has_mode && (v = getenv("PGSSLMODE")) != NULL && *v != '\0')
+		return sslmode_ok(r, "PGSSLMODE", v, e);
 	return NLP_OK;
 }
 

@@ -597,6 +597,12 @@ check "$backend: ... libpq's words, which quote it, not shown" sh -c "! grep -q 
 for u in "u@localhost:abc/x" "u@localhost:99999/x" "u@h1:5432,h2:x/x" "u@localhost/x?sslmode=bogus" "u@localhost/x?port=1,2" "u@h1,h2,h3/x?port=1,2"; do
 	expect_status 2 "$backend: postgresql://$u" "$N" --registry "postgresql://$u" registry list
 done
+# PGPORT and PGSSLMODE, which libpq takes where the URI gives none: the
+# same checks (they were status 4, as if the server were down)
+expect_status 2 "$backend: PGPORT=abc" env PGPORT=abc "$N" --registry "postgresql://u@localhost/x" registry list
+check "$backend: ... says so" grep -q "PGPORT 'abc' is not a port number" "$T/err"
+expect_status 2 "$backend: PGSSLMODE=bogus" env PGSSLMODE=bogus "$N" --registry "postgresql://u@localhost/x" registry list
+expect_status 4 "$backend: PGPORT=abc under a URI with its port: not libpq's to take" env PGPORT=abc "$N" --registry "postgresql://u@localhost:1/x?connect_timeout=2" registry list
 # hosts from PGHOST (or a service file), which the URI's parse does not
 # see: libpq counts them, not this check (they were a usage error)
 expect_status 4 "$backend: PGHOST with two hosts, ?port=1,2" env PGHOST=127.0.0.1,127.0.0.1 "$N" --registry "postgresql:///x?port=1,2&connect_timeout=2" registry list
