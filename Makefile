@@ -12,6 +12,10 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share
+# zsh looks in site-functions under /usr/local (its own default), and
+# Debian's zsh in vendor-completions under /usr (packages' place)
+ZSHDIR ?= $(if $(filter /usr,$(PREFIX)),$(DATADIR)/zsh/vendor-completions,$(DATADIR)/zsh/site-functions)
+MANPAGES := $(notdir $(wildcard man/*.1))
 CC ?= cc
 CFLAGS ?= -O3 -g
 PKG_CONFIG ?= pkg-config
@@ -289,19 +293,20 @@ bench: nlpops
 install: nlpops
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions \
-		$(DESTDIR)$(DATADIR)/zsh/vendor-completions \
+		$(DESTDIR)$(ZSHDIR) \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
 	install -m 755 nlpops $(DESTDIR)$(BINDIR)/nlpops
 	for f in man/*.1; do [ -e "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(MANDIR)/man1/ || :; done
 	[ ! -e completions/nlpops.bash ] || install -m 644 completions/nlpops.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/nlpops
-	[ ! -e completions/_nlpops ] || install -m 644 completions/_nlpops $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_nlpops
+	[ ! -e completions/_nlpops ] || install -m 644 completions/_nlpops $(DESTDIR)$(ZSHDIR)/_nlpops
 	[ ! -e completions/nlpops.fish ] || install -m 644 completions/nlpops.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/nlpops.fish
 
+# what install put there, and nothing else (another nlpops-*.1 stays)
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/nlpops $(DESTDIR)$(MANDIR)/man1/nlpops.1 \
-		$(DESTDIR)$(MANDIR)/man1/nlpops-*.1 \
+	rm -f $(DESTDIR)$(BINDIR)/nlpops \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(MANPAGES)) \
 		$(DESTDIR)$(DATADIR)/bash-completion/completions/nlpops \
-		$(DESTDIR)$(DATADIR)/zsh/vendor-completions/_nlpops \
+		$(DESTDIR)$(ZSHDIR)/_nlpops \
 		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/nlpops.fish
 
 clean:

@@ -61,7 +61,7 @@ static const struct cli_opt options[] = {
 	TUNE(OPT_MAX_SAMPLE, "max-sample", "N", "texts per side for the domain "
 	    "classifier\n(default: 2000)"),
 	TUNE(OPT_PERMUTATIONS, "permutations", "N", "label-shuffled domain runs "
-	    "for small samples\n(default: 20)"),
+	    "for small samples\n(default: 20, or as many as --alpha needs)"),
 	TUNE(OPT_SEED, "seed", "S", "seed for samples and the classifier "
 	    "(default: 1)"),
 	{ CLI_FORMAT, 0, "format", "F", "input format: plain, tsv, csv, jsonl, "

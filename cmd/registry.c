@@ -252,12 +252,12 @@ static const struct cli_cmd cli_registry_show = {
 
 static const struct cli_cmd cli_registry_alias = {
 	"registry alias", ALIAS_HEAD("alias"), alias_opts, NULL,
-	"model|target --delete=alias|alias",
+	"model|target --delete=alias|alias --delete=-",
 };
 
 static const struct cli_cmd cli_registry_promote = {
 	"registry promote", ALIAS_HEAD("promote"), alias_opts, NULL,
-	"model|target --delete=alias|alias",
+	"model|target --delete=alias|alias --delete=-",
 };
 
 static const struct cli_cmd cli_registry_rollback = {

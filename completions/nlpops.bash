@@ -99,34 +99,79 @@ _nlpops_kind() {
 	esac
 }
 
+# words[] and cword: COMP_WORDS and COMP_CWORD with the words bash split
+# at '@' and ':' (in COMP_WORDBREAKS) joined back as the command line has
+# them -- spam@production, postgresql://ops@db/registry -- each break a
+# word of its own there, with no blank before it or the word after it.
+_nlpops_words() {
+	local line=${COMP_LINE:0:COMP_POINT} w pos=0 blank i
+
+	words=() cword=-1
+	for ((i = 0; i < ${#COMP_WORDS[@]}; i++)); do
+		w=${COMP_WORDS[i]} blank=0
+		while [[ ${line:pos:1} == [[:space:]] ]]; do
+			((pos++)); blank=1
+		done
+		if [[ ${line:pos:${#w}} != "$w" ]]; then
+			# not the line as expected: as bash split it
+			words=("${COMP_WORDS[@]}") cword=$COMP_CWORD
+			return
+		fi
+		((pos += ${#w}))
+		if ((i > 0 && !blank && ${#words[@]})) &&
+		    [[ $w =~ ^[@:]+$ || ${COMP_WORDS[i - 1]} =~ ^[@:]+$ ]]; then
+			words[-1]+=$w
+		else
+			words+=("$w")
+		fi
+		((i == COMP_CWORD)) && cword=$((${#words[@]} - 1))
+	done
+	((cword >= 0)) || { words+=(''); cword=$((${#words[@]} - 1)); }
+}
+
 _nlpops() {
-	local cur=${COMP_WORDS[COMP_CWORD]} prev='' _nlpops_regdir='' _nlpops_model=''
+	local -a words
+	local cword
+	_nlpops_words
+	local cur=${words[cword]} prev='' _nlpops_regdir='' _nlpops_model=''
 	local ci=1 i n word line long short rest skip=0 dashdash=0 given=' '
 	local -a cmd operands
 	local -A kind
 
 	COMPREPLY=()
+	_nlpops_complete
+	# bash replaces only what follows the word's last '@' or ':' (a
+	# break): the candidates without what comes before it
+	if [[ $cur == *[@:]* && ${COMP_WORDS[COMP_CWORD]} != "$cur" ]]; then
+		local pre=${cur%"${cur##*[@:]}"}
+		COMPREPLY=("${COMPREPLY[@]#"$pre"}")
+	fi
+	return 0
+}
+
+# The completion proper, on words[] and cword (_nlpops' locals).
+_nlpops_complete() {
 	# bash splits "--opt=val" into "--opt" "=" "val".
-	if ((COMP_CWORD >= 2)); then
-		prev=${COMP_WORDS[COMP_CWORD - 1]}
+	if ((cword >= 2)); then
+		prev=${words[cword - 1]}
 		if [[ $cur == = ]]; then
 			cur=
 		elif [[ $prev == = ]]; then
-			prev=${COMP_WORDS[COMP_CWORD - 2]}
+			prev=${words[cword - 2]}
 		fi
 	fi
 
 	# nlpops' own options before the command: --registry DIR (or =DIR),
 	# --cache DIR, --cache-max SIZE.
-	while ((ci < COMP_CWORD)); do
-		word=${COMP_WORDS[ci]} val=
+	while ((ci < cword)); do
+		word=${words[ci]} val=
 		case $word in
 		--registry | --cache | --cache-max)
-			if [[ ${COMP_WORDS[ci + 1]} == = ]]; then
-				val=${COMP_WORDS[ci + 2]}
+			if [[ ${words[ci + 1]} == = ]]; then
+				val=${words[ci + 2]}
 				((ci += 3))
 			else
-				val=${COMP_WORDS[ci + 1]}
+				val=${words[ci + 1]}
 				((ci += 2))
 			fi ;;
 		--registry=* | --cache=* | --cache-max=*)
@@ -137,14 +182,14 @@ _nlpops() {
 		esac
 		[[ $word == --registry ]] && _nlpops_regdir=$val
 	done
-	if [[ $prev == --registry || $prev == --cache ]] && ((COMP_CWORD <= ci)); then
+	if [[ $prev == --registry || $prev == --cache ]] && ((cword <= ci)); then
 		_nlpops_kind dir "$cur"
 		return 0
 	fi
-	[[ $prev == --cache-max ]] && ((COMP_CWORD <= ci)) && return 0
+	[[ $prev == --cache-max ]] && ((cword <= ci)) && return 0
 
 	# The command.
-	if ((COMP_CWORD <= ci)); then
+	if ((cword <= ci)); then
 		if [[ $cur == -* ]]; then
 			_nlpops_reply -W '--version -h --help --registry --cache --cache-max' -- "$cur"
 		else
@@ -152,20 +197,20 @@ _nlpops() {
 		fi
 		return 0
 	fi
-	cmd=("${COMP_WORDS[ci]}")
+	cmd=("${words[ci]}")
 	if [[ $cmd == help ]]; then
-		((COMP_CWORD == ci + 1)) &&
+		((cword == ci + 1)) &&
 			_nlpops_reply -W "$(_nlpops_names commands | grep -vx help)" \
 			    -- "$cur"
 		# help registry VERB
-		((COMP_CWORD == ci + 2)) && [[ ${COMP_WORDS[ci + 1]} == registry ]] &&
+		((cword == ci + 2)) && [[ ${words[ci + 1]} == registry ]] &&
 			_nlpops_reply -W "$(_nlpops_names verbs registry)" -- "$cur"
 		return 0
 	fi
 	# registry VERB: the verb, then it is the command.
 	if [[ $cmd == registry ]]; then
 		((ci++))
-		if ((COMP_CWORD == ci)); then
+		if ((cword == ci)); then
 			if [[ $cur == -* ]]; then
 				_nlpops_reply -W '-h --help' -- "$cur"
 			else
@@ -174,7 +219,7 @@ _nlpops() {
 			fi
 			return 0
 		fi
-		cmd+=("${COMP_WORDS[ci]}")
+		cmd+=("${words[ci]}")
 	fi
 
 	# The options: kind[--long] = kind[-x] = what completes the value.
@@ -188,8 +233,8 @@ _nlpops() {
 
 	# Count the operands before this word; "--" ends the options.
 	n=0
-	for ((i = ci + 1; i < COMP_CWORD; i++)); do
-		word=${COMP_WORDS[i]}
+	for ((i = ci + 1; i < cword; i++)); do
+		word=${words[i]}
 		if ((skip)); then
 			[[ $word == = ]] || skip=0
 		elif ((!dashdash)) && [[ $word == -- ]]; then

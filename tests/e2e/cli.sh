@@ -81,7 +81,7 @@ check "__complete verbs registry lists the verbs of registry --help (and promote
 expect_status 0 "__complete options registry alias" "$N" __complete options registry alias
 check "registry alias's options, from its table" grep -q -- '^--if-current	' "$T/out"
 expect_status 0 "__complete operands registry alias" "$N" __complete operands registry alias
-check "registry alias's operands: a model, then a version or alias of it (with --delete: an alias), then an alias of it" test "$(tr '\n' ' ' <"$T/out")" = "model target --delete=alias alias "
+check "registry alias's operands: a model, then a version or alias of it (with --delete: an alias), then an alias of it (with --delete: nothing)" test "$(tr '\n' ' ' <"$T/out")" = "model target --delete=alias alias --delete=- "
 expect_status 2 "__complete options registry nosuch" "$N" __complete options registry nosuch
 for v in $(cat "$T/verbs"); do
 	"$N" __complete options registry "$v" >"$T/opts.registry-$v"

@@ -155,6 +155,12 @@ cp "$T/refs" "$T/want.export"
 q export "nlpops --registry $REG registry export -o b.tar topics "
 q rm "nlpops --registry $REG registry rm " spamfilter@ topics@
 q rm-at "nlpops --registry $REG registry rm topics@" topics@1
+# alias --delete NAME ALIAS takes no third operand: none offered
+q alias-del3 "nlpops --registry $REG registry alias --delete topics production "
+# as typed in a real bash, which breaks the word at "@" and ":"
+q ref-at "nlpops --registry $REG predict -m topics@p" topics@production
+cp "$T/want.verbs" "$T/want.uri-verbs" 2>/dev/null || :
+q uri-verbs "nlpops --registry postgresql://ops@db.invalid/registry registry "
 
 # shell NAME: what shell NAME offered for each q line, "word<TAB>descr" lines
 # in $T/r/NAME.QNAME.
@@ -164,16 +170,23 @@ run_bash() {
 		fn=$(complete -p nlpops | sed -n "s/.*-F \([^ ]*\).*/\1/p")
 		[ -n "$fn" ] || exit 8
 		while IFS=$'\''\t'\'' read -r name line; do
-			# COMP_WORDBREAKS splits "--format=j" into "--format" "=" "j".
-			l=${line//=/ = }
+			# COMP_WORDBREAKS (" \t\n\"'\''@><=;|&(:" by default)
+			# splits "--format=j" into "--format" "=" "j", and
+			# "topics@p" into "topics" "@" "p", as a real bash does.
+			l=${line//=/ = } l=${l//@/ @ } l=${l//:/ : }
 			COMP_LINE=$line COMP_POINT=${#line}
 			read -r -a COMP_WORDS <<<"$l"
-			[[ $l == *" " ]] && COMP_WORDS+=("")
+			[[ $line == *" " || $line == *= ]] && COMP_WORDS+=("")
 			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 			COMPREPLY=()
 			"$fn" nlpops "${COMP_WORDS[COMP_CWORD]}" \
 			    "${COMP_WORDS[COMP_CWORD - 1]}" 2>/dev/null
-			printf "%s\n" "${COMPREPLY[@]}" >"$3/bash.$name"
+			# bash replaces what follows the last "@" or ":" of the
+			# word: the word the user sees is what comes before it,
+			# then the candidate
+			lw=${line##* } pre=
+			[[ $lw == *[@:]* ]] && pre=${lw%"${lw##*[@:]}"}
+			printf "%s\n" "${COMPREPLY[@]/#/$pre}" >"$3/bash.$name"
 		done <"$2"
 	' bcomp "$C/nlpops.bash" "$T/q" "$T/r")
 }

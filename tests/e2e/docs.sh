@@ -171,6 +171,16 @@ if [ -x "$TOP/nlpops" ] && command -v make >/dev/null 2>&1; then
 	    make --no-print-directory -o nlpops -C "$TOP" uninstall DESTDIR="$d" PREFIX=/usr
 	check "make uninstall leaves no file behind: $(find "$d" -type f | head -3)" \
 	    test -z "$(find "$d" -type f)"
+	# under /usr/local, zsh's completion goes where zsh looks there
+	# (site-functions; vendor-completions is Debian's for /usr); and
+	# uninstall removes what install put, not another nlpops-*.1
+	make --no-print-directory -o nlpops -C "$TOP" install DESTDIR="$d" >/dev/null 2>&1
+	check "PREFIX=/usr/local: the zsh completion in site-functions" \
+	    cmp -s "$TOP/completions/_nlpops" "$d/usr/local/share/zsh/site-functions/_nlpops"
+	: >"$d/usr/local/share/man/man1/nlpops-local.1"
+	make --no-print-directory -o nlpops -C "$TOP" uninstall DESTDIR="$d" >/dev/null 2>&1
+	check "make uninstall leaves a man page it did not install" \
+	    test "$(find "$d" -type f)" = "$d/usr/local/share/man/man1/nlpops-local.1"
 else
 	echo "SKIP docs.sh: make install (no $TOP/nlpops or no make)" >&2
 fi
