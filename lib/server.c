@@ -50,6 +50,8 @@ struct req {
 	struct nlp_buf body;
 	int too_big;
 	int bodiless;            /* no body: answered on the second call */
+	int close;               /* the connection to close after the answer
+	                            (its framing could not be trusted) */
 	char id[72];             /* X-Request-Id, given or made */
 	char method[12];         /* for --log-requests: the client's word,
 	                            when it is one of capitals, else "?" */
@@ -177,7 +179,7 @@ send_body(struct nlp_server *s, struct MHD_Connection *c, struct req *r,
 		    r->ep == EP_PREDICT ? "POST" : "GET, HEAD");
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-	if (atomic_load(&s->draining))
+	if (atomic_load(&s->draining) || r->close)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
@@ -207,6 +209,14 @@ endpoint(const char *url)
 {
 	int i;
 
+	/* the absolute form, http://host/path (RFC 9112, 3.2.2: to be
+	   accepted): its path */
+	if (strncasecmp(url, "http://", 7) == 0 ||
+	    strncasecmp(url, "https://", 8) == 0) {
+		url = strchr(url + (url[4] == ':' ? 7 : 8), '/');
+		if (url == NULL)
+			url = "/";
+	}
 	for (i = 0; i < EP_OTHER; i++)
 		if (strcmp(url, paths[i]) == 0)
 			return i;
@@ -333,12 +343,16 @@ bodiless(struct MHD_Connection *c)
 	    MHD_HTTP_HEADER_TRANSFER_ENCODING) == NULL;
 }
 
-/* The Content-Length and Transfer-Encoding headers seen (framing_ok()). */
+/* The Content-Length, Transfer-Encoding and Host headers seen
+ * (framing_ok()). */
 struct lengths {
 	const char *first;
 	int differ;
 	unsigned te;             /* Transfer-Encoding headers */
 	int te_other;            /* one of them not "chunked" alone */
+	int bad;                 /* a name with white space in it (before
+	                            the colon), a length not digits alone */
+	unsigned host;           /* Host headers */
 };
 
 static enum MHD_Result
@@ -350,7 +364,18 @@ each_length(void *cls, enum MHD_ValueKind kind, const char *key,
 	(void)kind;
 	if (key == NULL || value == NULL)
 		return MHD_YES;
+	/* "Content-Length : 57", which libmicrohttpd keeps as another name,
+	   and a proxy may read as the length (RFC 9112, 5.1: a 400) */
+	if (key[strcspn(key, " \t")] != '\0')
+		l->bad = 1;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		l->host++;
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		/* digits alone (a value folded onto the next line, or
+		   empty, is none that two readers agree on) */
+		if (value[0] == '\0' || value[strspn(value, "0123456789")] !=
+		    '\0')
+			l->bad = 1;
 		if (l->first == NULL)
 			l->first = value;
 		else if (strcmp(value, l->first) != 0)
@@ -375,13 +400,15 @@ each_length(void *cls, enum MHD_ValueKind kind, const char *key,
  * "chunked" alone, in one header.
  */
 static int
-framing_ok(struct MHD_Connection *c)
+framing_ok(struct MHD_Connection *c, const char *version)
 {
-	struct lengths l = { NULL, 0, 0, 0 };
+	struct lengths l = { NULL, 0, 0, 0, 0, 0 };
 
 	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, each_length, &l);
-	return !l.differ && l.te <= 1 && !l.te_other &&
-	    (l.first == NULL || l.te == 0);
+	/* and one Host (RFC 9112, 3.2: none in HTTP/1.1, or two, a 400) */
+	return !l.differ && !l.bad && l.te <= 1 && !l.te_other &&
+	    (l.first == NULL || l.te == 0) && l.host <= 1 && (l.host == 1 ||
+	    strcmp(version, MHD_HTTP_VERSION_1_1) != 0);
 }
 
 /*
@@ -394,7 +421,7 @@ framing_ok(struct MHD_Connection *c)
  */
 static enum MHD_Result
 first_call(struct nlp_server *s, struct MHD_Connection *c, const char *url,
-    const char *method, void **con_cls)
+    const char *method, const char *version, void **con_cls)
 {
 	struct req *r = calloc(1, sizeof *r);
 	size_t n;
@@ -409,12 +436,25 @@ first_call(struct nlp_server *s, struct MHD_Connection *c, const char *url,
 	snprintf(r->method, sizeof r->method, "%s", n > 0 && method[n] == '\0'
 	    && n < sizeof r->method ? method : "?");
 	request_id(s, c, r);
-	if (!framing_ok(c))
-		return send_error(s, c, r, MHD_HTTP_BAD_REQUEST, "the body's "
-		    "length is told twice or not at all (Content-Length headers "
-		    "that differ, Content-Length and Transfer-Encoding, or a "
-		    "Transfer-Encoding other than one 'chunked')");
+	/* answered early when a body is on its way, which closes the
+	   connection; a request libmicrohttpd saw no body in closes it too,
+	   lest what it took for the next request be one */
+	if (!framing_ok(c, version) && (r->close = 1))
+		return send_error(s, c, r, MHD_HTTP_BAD_REQUEST, "the request's "
+		    "framing is ambiguous: the body's length told twice or not "
+		    "at all (Content-Length headers that differ or not a number, "
+		    "Content-Length and Transfer-Encoding, a Transfer-Encoding "
+		    "other than one 'chunked', white space before a header's "
+		    "colon), or not one Host");
 	r->bodiless = bodiless(c);
+	/* a POST with no length told (an empty body, a 400): closed after,
+	   as its length may have been told in a way libmicrohttpd does not
+	   read and a proxy in front did (a Content-Length folded onto the
+	   next line), its body then taken for the next request */
+	if (r->bodiless && strcmp(method, "POST") == 0 &&
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH) == NULL)
+		r->close = 1;
 	return r->bodiless ? MHD_YES : headers_decide(s, c, r, method);
 }
 
@@ -424,7 +464,7 @@ static enum MHD_Result
 headers_decide(struct nlp_server *s, struct MHD_Connection *c, struct req *r,
     const char *method)
 {
-	const char *cl;
+	const char *cl, *ce;
 	char *end;
 	unsigned long long len;
 
@@ -447,6 +487,13 @@ headers_decide(struct nlp_server *s, struct MHD_Connection *c, struct req *r,
 	if (r->ct == NLP_CT_OTHER)
 		return send_error(s, c, r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "the "
 		    "body must be application/json or text/plain (UTF-8)");
+	/* a compressed body would be scored as its bytes (RFC 9110, 15.5.16:
+	   a coding the server does not take is a 415) */
+	ce = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_ENCODING);
+	if (ce != NULL && strcasecmp(ce, "identity") != 0)
+		return send_error(s, c, r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "the "
+		    "body must not be compressed (Content-Encoding)");
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && (errno = 0, len = strtoull(cl, &end, 10), errno == 0)
@@ -539,9 +586,8 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	struct nlp_server *s = cls;
 	struct req *r = *con_cls;
 
-	(void)version;
 	if (r == NULL)
-		return first_call(s, c, url, method, con_cls);
+		return first_call(s, c, url, method, version, con_cls);
 	if (r->status != 0) {            /* answered: the rest is dropped */
 		*size = 0;
 		return MHD_YES;
@@ -598,7 +644,9 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
  * Decode %XX in the path and the query's names and values, in place --
  * except %00: the strings that carry them end at their first NUL, so
  * /v1/predict%00anything would have been /v1/predict.  It stays as
- * written (and names no path).
+ * written (and names no path).  So does %2F: an encoded slash is not a
+ * slash (RFC 3986, 6.2.2.2), and /v1%2Fpredict answered as /v1/predict
+ * would slip past a proxy's rule on the path.
  */
 static size_t
 unescape(void *cls, struct MHD_Connection *c, char *s)
@@ -611,7 +659,8 @@ unescape(void *cls, struct MHD_Connection *c, char *s)
 	(void)c;
 	while (*r != '\0') {
 		if (r[0] == '%' && (hi = nlp_hex_digit(r[1])) >= 0 &&
-		    (lo = nlp_hex_digit(r[2])) >= 0 && (hi | lo) != 0) {
+		    (lo = nlp_hex_digit(r[2])) >= 0 && (hi | lo) != 0 &&
+		    hi * 16 + lo != '/') {
 			*w++ = (char)(hi * 16 + lo);
 			r += 3;
 		} else {

@@ -28,13 +28,40 @@ nlp_sreq_ctype(const char *ct)
 	while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
 		n--;
 	/* a charset other than UTF-8 (or its subset, ASCII) would be read
-	 * as UTF-8 all the same: refuse it rather than garble the text */
-	if (semi != NULL && (cs = strcasestr(semi, "charset=")) != NULL) {
-		cs += 8;
-		cs += *cs == '"';
-		if (strncasecmp(cs, "utf-8", 5) != 0 &&
-		    strncasecmp(cs, "utf8", 4) != 0 &&
-		    strncasecmp(cs, "us-ascii", 8) != 0)
+	 * as UTF-8 all the same: refuse it rather than garble the text.  Each
+	 * parameter name=value (value perhaps "quoted") after a ';': the
+	 * charset's value whole, not a prefix (utf-8x), nor "charset=" inside
+	 * another parameter's value */
+	for (cs = semi; cs != NULL && *cs == ';'; ) {
+		const char *name, *val;
+		size_t nn, vn;
+		cs++;
+		cs += strspn(cs, " \t");
+		name = cs;
+		nn = strcspn(cs, "=;");
+		while (nn > 0 && (name[nn - 1] == ' ' || name[nn - 1] == '\t'))
+			nn--;
+		cs += strcspn(cs, "=;");
+		if (*cs != '=')
+			continue;
+		cs++;
+		cs += strspn(cs, " \t");
+		if (*cs == '"') {
+			val = ++cs;
+			vn = strcspn(cs, "\"");
+			cs += vn + (cs[vn] == '"');
+		} else {
+			val = cs;
+			vn = strcspn(cs, ";");
+			while (vn > 0 && (val[vn - 1] == ' ' ||
+			    val[vn - 1] == '\t'))
+				vn--;
+		}
+		cs += strcspn(cs, ";");
+		if (nn == 7 && strncasecmp(name, "charset", 7) == 0 &&
+		    !(vn == 5 && strncasecmp(val, "utf-8", 5) == 0) &&
+		    !(vn == 4 && strncasecmp(val, "utf8", 4) == 0) &&
+		    !(vn == 8 && strncasecmp(val, "us-ascii", 8) == 0))
 			return NLP_CT_OTHER;
 	}
 	for (i = 0; i < sizeof known / sizeof known[0]; i++)

@@ -30,6 +30,18 @@ Test(sreq_ctype, names_the_two_types_and_refuses_the_rest)
 	    NLP_CT_PLAIN);
 	cr_assert_eq(nlp_sreq_ctype("text/plain; charset=latin1"), NLP_CT_OTHER);
 	cr_assert_eq(nlp_sreq_ctype("text/plainer"), NLP_CT_OTHER);
+	/* the charset whole, not a prefix; another parameter's value is
+	   not a charset */
+	cr_assert_eq(nlp_sreq_ctype("text/plain; charset=utf-8x"), NLP_CT_OTHER);
+	cr_assert_eq(nlp_sreq_ctype("text/plain;charset=utf8mb4"), NLP_CT_OTHER);
+	cr_assert_eq(nlp_sreq_ctype("text/plain; charset=\"UTF-8\""),
+	    NLP_CT_PLAIN);
+	cr_assert_eq(nlp_sreq_ctype("text/plain; charset = utf-8 ; x=y"),
+	    NLP_CT_PLAIN);
+	cr_assert_eq(nlp_sreq_ctype("text/plain; foo=\"charset=latin1\""),
+	    NLP_CT_PLAIN);
+	cr_assert_eq(nlp_sreq_ctype("application/json; x=1; charset=latin1"),
+	    NLP_CT_OTHER);
 	cr_assert_eq(nlp_sreq_ctype("text/html"), NLP_CT_OTHER);
 	cr_assert_eq(nlp_sreq_ctype("application/x-www-form-urlencoded"),
 	    NLP_CT_OTHER);
