@@ -308,7 +308,8 @@ global_option(char **argv, int argc, const char *name, const char *what,
 		*used = 2;
 	}
 	if (*used == 0 || (*value)[0] == '\0') {
-		fprintf(stderr, "nlpops: %s needs %s\n", name, what);
+		fprintf(stderr, "nlpops: %s needs %s (see 'nlpops --help')\n",
+		    name, what);
 		*used = -1;
 	}
 	return 1;
@@ -337,7 +338,7 @@ global_options(int *argc, char ***argv)
 	}
 	if (max != NULL && cli_parse_size(max, &cli_cache_max_opt) != 0)
 		return cli_errorf(NULL, NLP_USAGE, "--cache-max '%s' is not a size "
-		    "(like 500M or 2G)", max);
+		    "(like 500M or 2G; see 'nlpops --help')", max);
 	return NLP_OK;
 }
 
@@ -363,11 +364,14 @@ main_(int argc, char **argv)
 		return NLP_USAGE;
 	}
 	name = argv[1];
-	if ((strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 ||
-	    strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) &&
+	/* nlpops --help CMD [VERB]: help CMD's, as git --help CMD */
+	if ((strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) &&
+	    argc > 2)
+		return finish_stdout("help", help(argc - 1, argv + 1));
+	if ((strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) &&
 	    argc > 2)
 		return cli_errorf(NULL, NLP_USAGE, "%s takes nothing after it, not "
-		    "'%s'", name, argv[2]);
+		    "'%s' (see 'nlpops --help')", name, argv[2]);
 	if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
 		list_commands(stdout);
 		return finish_stdout("help", NLP_OK);

@@ -178,3 +178,10 @@ if command -v script >/dev/null 2>&1 && command -v man >/dev/null 2>&1; then
 	MANPATH=$T/empty script -qec "'$N' help train" /dev/null >"$T/helptty2" 2>&1
 	check "without the page, help train on a terminal prints the usage" grep -q '^usage: nlpops train' "$T/helptty2"
 fi
+
+# nlpops --help CMD is help CMD's (as git --help CMD); a global option
+# without its value points at --help
+expect_status 0 "nlpops --help train" "$N" --help train
+check "... prints train's help" grep -q '^usage: nlpops train' "$T/out"
+expect_status 2 "nlpops --registry (no value)" "$N" --registry
+check "... points at --help" grep -q "^nlpops: --registry needs a directory or a postgresql:// URI (see 'nlpops --help')" "$T/err"
