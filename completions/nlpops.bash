@@ -140,10 +140,11 @@ _nlpops() {
 
 	COMPREPLY=()
 	_nlpops_complete
-	# bash replaces only what follows the word's last '@' or ':' (a
-	# break): the candidates without what comes before it
-	if [[ $cur == *[@:]* && ${COMP_WORDS[COMP_CWORD]} != "$cur" ]]; then
-		local pre=${cur%"${cur##*[@:]}"}
+	# readline replaces only the word it was given ($2: what follows
+	# the last ':', with an '@' before it kept): the candidates without
+	# what comes before that
+	if [[ $cur != "$2" && $cur == *"$2" ]]; then
+		local pre=${cur%"$2"}
 		COMPREPLY=("${COMPREPLY[@]#"$pre"}")
 	fi
 	return 0

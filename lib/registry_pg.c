@@ -1198,7 +1198,7 @@ values_ok(struct nlp_registry *r, const PQconninfoOption *o,
 	const PQconninfoOption *h;
 	const char *v;
 	size_t nhosts = 1;
-	int hosts_known = 0, has_port = 0, has_mode = 0, rc;
+	int hosts_known = 0, has_port = 0, has_mode = 0, service = 0, rc;
 
 	/* the URI's hosts; none there (PGHOST, a service file: libpq's to
 	   count, not this parse's), no count to check the ports against */
@@ -1224,17 +1224,24 @@ values_ok(struct nlp_registry *r, const PQconninfoOption *o,
 				    "ports ('%.40s') for %zu host%s: give one port, "
 				    "or one for each host", r->dir, list_items(v), v,
 				    nhosts, nhosts == 1 ? "" : "s");
+		} else if (strcmp(o->keyword, "service") == 0 && *v != '\0') {
+			service = 1;
 		} else if (strcmp(o->keyword, "sslmode") == 0) {
 			has_mode = 1;
 			if ((rc = sslmode_ok(r, "sslmode", v, e)) != NLP_OK)
 				return rc;
 		}
 	}
-	if (!has_port && (v = getenv("PGPORT")) != NULL && *v != '\0' &&
-	    !ports_ok(v))
+	/* a service (its file's port and sslmode come before the
+	   environment's) leaves them to libpq */
+	if ((v = getenv("PGSERVICE")) != NULL && *v != '\0')
+		service = 1;
+	if (!has_port && !service && (v = getenv("PGPORT")) != NULL &&
+	    *v != '\0' && !ports_ok(v))
 		return nlp_errf(e, NLP_USAGE, "registry '%s': PGPORT '%.40s' is "
 		    "not a port number (1 to 65535)", r->dir, v);
-	if (!has_mode && (v = getenv("PGSSLMODE")) != NULL && *v != '\0')
+	if (!has_mode && !service && (v = getenv("PGSSLMODE")) != NULL &&
+	    *v != '\0')
 		return sslmode_ok(r, "PGSSLMODE", v, e);
 	return NLP_OK;
 }

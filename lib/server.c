@@ -343,6 +343,19 @@ bodiless(struct MHD_Connection *c)
 	    MHD_HTTP_HEADER_TRANSFER_ENCODING) == NULL;
 }
 
+/* A Content-Encoding other than identity into *cls (a const char *). */
+static enum MHD_Result
+each_encoding(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	(void)kind;
+	if (key != NULL && value != NULL && strcasecmp(key,
+	    MHD_HTTP_HEADER_CONTENT_ENCODING) == 0 &&
+	    strcasecmp(value, "identity") != 0)
+		*(const char **)cls = value;
+	return MHD_YES;
+}
+
 /* The Content-Length, Transfer-Encoding and Host headers seen
  * (framing_ok()). */
 struct lengths {
@@ -488,10 +501,10 @@ headers_decide(struct nlp_server *s, struct MHD_Connection *c, struct req *r,
 		return send_error(s, c, r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "the "
 		    "body must be application/json or text/plain (UTF-8)");
 	/* a compressed body would be scored as its bytes (RFC 9110, 15.5.16:
-	   a coding the server does not take is a 415) */
-	ce = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_CONTENT_ENCODING);
-	if (ce != NULL && strcasecmp(ce, "identity") != 0)
+	   a coding the server does not take is a 415); every such header */
+	ce = NULL;
+	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, each_encoding, &ce);
+	if (ce != NULL)
 		return send_error(s, c, r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "the "
 		    "body must not be compressed (Content-Encoding)");
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,

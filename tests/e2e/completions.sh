@@ -179,13 +179,15 @@ run_bash() {
 			[[ $line == *" " || $line == *= ]] && COMP_WORDS+=("")
 			COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 			COMPREPLY=()
-			"$fn" nlpops "${COMP_WORDS[COMP_CWORD]}" \
-			    "${COMP_WORDS[COMP_CWORD - 1]}" 2>/dev/null
-			# bash replaces what follows the last "@" or ":" of the
-			# word: the word the user sees is what comes before it,
-			# then the candidate
-			lw=${line##* } pre=
-			[[ $lw == *[@:]* ]] && pre=${lw%"${lw##*[@:]}"}
+			# the word readline hands over and replaces: what
+			# follows the last ":" (or "="), an "@" before it kept
+			lw=${line##* } w2=${lw##*:}
+			if [[ $w2 == *@* ]]; then w2=@${w2##*@}; else w2=${w2##*=}; fi
+			"$fn" nlpops "$w2" "${COMP_WORDS[COMP_CWORD - 1]}" 2>/dev/null
+			# the word the user then sees: what came before it, and
+			# the candidate
+			pre=${lw%"$w2"}
+			[[ $lw == *=* && $lw != *[@:]* ]] && pre=
 			printf "%s\n" "${COMPREPLY[@]/#/$pre}" >"$3/bash.$name"
 		done <"$2"
 	' bcomp "$C/nlpops.bash" "$T/q" "$T/r")

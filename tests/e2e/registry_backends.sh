@@ -603,6 +603,9 @@ expect_status 2 "$backend: PGPORT=abc" env PGPORT=abc "$N" --registry "postgresq
 check "$backend: ... says so" grep -q "PGPORT 'abc' is not a port number" "$T/err"
 expect_status 2 "$backend: PGSSLMODE=bogus" env PGSSLMODE=bogus "$N" --registry "postgresql://u@localhost/x" registry list
 expect_status 4 "$backend: PGPORT=abc under a URI with its port: not libpq's to take" env PGPORT=abc "$N" --registry "postgresql://u@localhost:1/x?connect_timeout=2" registry list
+# a service's file gives its own port and sslmode, before the environment's
+printf '[svc]\nhost=localhost\nport=1\nsslmode=disable\nconnect_timeout=2\n' >"$T/pg_service.conf"
+expect_status 4 "$backend: PGPORT=abc beside ?service= (its file's port is taken)" env PGSERVICEFILE="$T/pg_service.conf" PGPORT=abc PGSSLMODE=bogus "$N" --registry "postgresql:///x?service=svc" registry list
 # hosts from PGHOST (or a service file), which the URI's parse does not
 # see: libpq counts them, not this check (they were a usage error)
 expect_status 4 "$backend: PGHOST with two hosts, ?port=1,2" env PGHOST=127.0.0.1,127.0.0.1 "$N" --registry "postgresql:///x?port=1,2&connect_timeout=2" registry list

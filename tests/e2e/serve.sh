@@ -212,6 +212,8 @@ is "$(raw "POST /v1%2Fpredict HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\
     "/v1%2Fpredict is no /v1/predict (an encoded slash is not one): 404"
 is "$(printf 'see you at lunch\n' | gzip | CT=text/plain post @- /v1/predict -H 'Content-Encoding: gzip')" 415 \
     "a gzip-compressed body (Content-Encoding): 415, not scored as its bytes"
+is "$(printf 'see you at lunch\n' | gzip | CT=text/plain post @- /v1/predict -H 'Content-Encoding: identity' -H 'Content-Encoding: gzip')" 415 \
+    "... the same after a Content-Encoding: identity"
 is "$(CT='text/plain; charset=utf-8x' post 'hi' /v1/predict)" 415 "charset=utf-8x is not UTF-8: 415"
 is "$(raw "POST /v1/predict HTTP/1.1\r\nHost: a\r\n${smuggle}Content-Length: 6\r\nConnection: close\r\n\r\nhello\n")" "200 " \
     "the same Content-Length twice is one length: 200"
