@@ -18,6 +18,19 @@
 
 Test(sreq_ctype, names_the_two_types_and_refuses_the_rest)
 {
+	static const struct {
+		const char *ct;
+		enum nlp_sreq_ctype want;
+	} params[] = {
+		{ "text/plain; charset=utf-8x", NLP_CT_OTHER },
+		{ "text/plain;charset=utf8mb4", NLP_CT_OTHER },
+		{ "text/plain; charset=\"UTF-8\"", NLP_CT_PLAIN },
+		{ "text/plain; charset = utf-8 ; x=y", NLP_CT_PLAIN },
+		{ "text/plain; foo=\"charset=latin1\"", NLP_CT_PLAIN },
+		{ "application/json; x=1; charset=latin1", NLP_CT_OTHER },
+	};
+	size_t i;
+
 	cr_assert_eq(nlp_sreq_ctype(NULL), NLP_CT_JSON);
 	cr_assert_eq(nlp_sreq_ctype(""), NLP_CT_JSON);
 	cr_assert_eq(nlp_sreq_ctype("application/json"), NLP_CT_JSON);
@@ -32,16 +45,9 @@ Test(sreq_ctype, names_the_two_types_and_refuses_the_rest)
 	cr_assert_eq(nlp_sreq_ctype("text/plainer"), NLP_CT_OTHER);
 	/* the charset whole, not a prefix; another parameter's value is
 	   not a charset */
-	cr_assert_eq(nlp_sreq_ctype("text/plain; charset=utf-8x"), NLP_CT_OTHER);
-	cr_assert_eq(nlp_sreq_ctype("text/plain;charset=utf8mb4"), NLP_CT_OTHER);
-	cr_assert_eq(nlp_sreq_ctype("text/plain; charset=\"UTF-8\""),
-	    NLP_CT_PLAIN);
-	cr_assert_eq(nlp_sreq_ctype("text/plain; charset = utf-8 ; x=y"),
-	    NLP_CT_PLAIN);
-	cr_assert_eq(nlp_sreq_ctype("text/plain; foo=\"charset=latin1\""),
-	    NLP_CT_PLAIN);
-	cr_assert_eq(nlp_sreq_ctype("application/json; x=1; charset=latin1"),
-	    NLP_CT_OTHER);
+	for (i = 0; i < sizeof params / sizeof *params; i++)
+		cr_assert_eq(nlp_sreq_ctype(params[i].ct), params[i].want, "%s",
+		    params[i].ct);
 	cr_assert_eq(nlp_sreq_ctype("text/html"), NLP_CT_OTHER);
 	cr_assert_eq(nlp_sreq_ctype("application/x-www-form-urlencoded"),
 	    NLP_CT_OTHER);
