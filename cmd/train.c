@@ -611,6 +611,14 @@ deliver(const struct targs *a, const struct nlp_trained *t,
 	return rc;
 }
 
+/* --sign with -o naming no file: a usage error, printed. */
+static int
+sign_needs_file(void)
+{
+	return cli_usage_error("train", "--sign needs -o to name a file, not "
+	    "a device or FIFO: the signature is written beside it");
+}
+
 /*
  * --sign KEY, before the training (a key that cannot be used fails at
  * once): load the key (for the push too), and with -o open ARTIFACT.sig
@@ -624,8 +632,7 @@ open_signing(struct targs *a, const struct nlp_atomic *out,
 	int rc;
 
 	if (a->out != NULL && out->direct)
-		return cli_usage_error("train", "--sign needs -o to name a file, "
-		    "not a device or FIFO: the signature is written beside it");
+		return sign_needs_file();
 	if ((rc = nlp_key_load(&a->key, a->sign, e)) != NLP_OK)
 		return rc;
 	a->po.sign = a->key;
@@ -758,6 +765,14 @@ cmd_train(int argc, char **argv)
 		return rc;
 	if (nlp_artifact_tar_load(&e) != NLP_OK)
 		return cli_error("train", &e);
+	/* --sign with -o a FIFO or device: said before the open, which
+	   would wait for a FIFO's reader (with no reader, for ever) */
+	if (a.sign != NULL && a.out != NULL && strcmp(a.out, "-") != 0) {
+		struct stat st;
+		if (stat(a.out, &st) == 0 && (S_ISFIFO(st.st_mode) ||
+		    S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+			return sign_needs_file();
+	}
 	if (a.out != NULL && strcmp(a.out, "-") != 0 &&
 	    nlp_atomic_open(&out, a.out, &e) != NLP_OK)
 		return cli_error("train", &e);

@@ -75,6 +75,12 @@ cp m.nlp.sig first.sig
 "$N" train -q $TRAIN --sign k -o m.nlp train.tsv
 check "the same key and data: a byte-identical signature" cmp -s m.nlp.sig first.sig
 expect_status 0 "train --sign -o a .gz artifact" "$N" train -q $TRAIN --sign k2 -o g.nlp.gz train.tsv
+# -o a FIFO with --sign: a usage error at once.  Regression (fixed): the
+# open waited for a reader, for ever without one
+mkfifo sign.fifo
+expect_status 2 "train --sign -o a FIFO nobody reads: status 2, no wait" timeout 20 "$N" train -q $TRAIN --sign k -o sign.fifo train.tsv
+check "... says why" grep -q "sign needs -o to name a file, not a device or FIFO" "$T/err"
+rm -f sign.fifo
 expect_status 2 "train --sign -o -" "$N" train -q $TRAIN --sign k -o - train.tsv
 expect_status 4 "train --sign with no such key" "$N" train -q $TRAIN --sign nokey -o n.nlp train.tsv
 check "leaves neither artifact nor signature" sh -c '! ls -a | grep -q "n\.nlp"'
