@@ -647,6 +647,12 @@ lab_add(struct nlp_reader *r, const char *s, size_t n)
 	s = trim(s, &n);
 	if (n == 0)
 		return V_KEEP;
+	/* a label as long as a record may be (whose text alone is cut to
+	   that): no label, a line's worth of text in the wrong column */
+	if (n > r->max_record) {
+		r->why = "label longer than the maximum record size";
+		return V_BADLABEL;
+	}
 	/* a U+FFFD that repairing the JSONL line may have put there */
 	if (r->fmt == NLP_FMT_JSONL && r->json_repaired &&
 	    memmem(s, n, "\xef\xbf\xbd", 3) != NULL)

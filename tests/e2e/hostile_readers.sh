@@ -328,3 +328,11 @@ printf '{"label":"ham","%s":"hello there"}\n{"label":"spam","x":"y"}\n' "$F" >"$
 "$N" eval --json -m "$T/m.nlp" --text-field "$F" "$T/fj.jsonl" >"$T/fj.json" 2>"$T/fj.err"
 check "a long reason cut on a character: eval --json keeps \"skipped\"" /usr/bin/python3 -c 'import json,sys; assert "skipped" in json.load(open(sys.argv[1]))' "$T/fj.json"
 check "... and stderr is UTF-8" /usr/bin/python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$T/fj.err"
+
+# a label of 1.5 MB (a line's text in the label's column): an error naming
+# the line, as a control character in one is.  Regression (fixed): no
+# record cut, no --strict error, a class of that name
+/usr/bin/python3 -c "import sys; sys.stdout.write('a' * 1500000 + '\\thello\\nb\\tbye\\n')" >"$T/longlabel.tsv"
+expect_status 3 "train on a label of 1.5 MB" "$N" train -q -o "$T/ll.nlp" "$T/longlabel.tsv"
+check "... says which line and why" grep -q "longlabel.tsv' line 1: label longer than the maximum record size" "$T/err"
+check "... and writes nothing" test ! -e "$T/ll.nlp"
