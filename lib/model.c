@@ -242,7 +242,8 @@ load_labels(struct nlp_model *m, const struct header *h, const char *lab,
 	if (h->label_bytes == 0 || lab[h->label_bytes - 1] != '\0')
 		return nlp_errf(e, NLP_DATA, "weights: bad label table");
 	if ((m->labels = calloc(C, sizeof *m->labels)) == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
+		return nlp_errf(e, NLP_IO, "weights: out of memory for the "
+		    "labels");
 	for (i = 0; i < h->label_bytes; i++) {
 		if (i == 0 || lab[i - 1] == '\0') {
 			if (seen == C || lab[i] == '\0')
@@ -341,7 +342,8 @@ load_compact(struct nlp_model *m, const struct header *h,
 
 	m->own = nlp_big_calloc((size_t)(cap * 8 + V * 8 + 8));
 	if (m->own == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
+		return nlp_errf(e, NLP_IO, "weights: out of memory for the "
+		    "table of %llu rows", (unsigned long long)V);
 	table = m->own;
 	idf = (float *)(table + 2 * cap);
 	scale = idf + V;

@@ -33,7 +33,8 @@ nlp_seen_build(uint64_t *fp, size_t n, void **out, size_t *len,
 		if (k == 0 || fp[k - 1] != fp[i])
 			fp[k++] = fp[i];
 	if ((buf = malloc(HEADER + k * sizeof *fp + 1)) == NULL)
-		return nlp_errf(e, NLP_IO, "out of memory");
+		return nlp_errf(e, NLP_IO, "out of memory for the record of the "
+		    "training texts (seen)");
 	count = k;
 	memcpy(buf, MAGIC, 8);
 	memcpy(buf + 8, &version, 4);

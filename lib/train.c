@@ -1410,9 +1410,9 @@ learn_setup(struct run *u, struct nlp_err *e)
 	    nlp_big_calloc(((size_t)u->V * C + 1) * sizeof *u->w);
 	if (u->w == NULL)     /* said with its size: what to make smaller */
 		return nlp_errf(e, NLP_IO, "out of memory for the weights: %u "
-		    "classes x %u features, %.1f GB (--bits, --min-df or fewer "
-		    "labels make them fewer)", C, u->V, (double)u->V * C *
-		    sizeof *u->w / 1e9);
+		    "classes x %u features, %.0f MB (--bits, --min-df or fewer "
+		    "labels make them fewer)", C, u->V, ceil((double)u->V * C *
+		    sizeof *u->w / 1e6));
 	u->bias = calloc(C, sizeof *u->bias);
 	u->ctx.probs = malloc(C * sizeof *u->ctx.probs);
 	u->pset = malloc(C * sizeof *u->pset);
