@@ -810,6 +810,10 @@ cmd_train(int argc, char **argv)
 		rc = nlp_autotune((const char *const *)argv + first,
 		    (size_t)(argc - first), &a.o, &a.ao, trial_line, &a, &t,
 		    &best, &e);
+		/* the kept model's training line erased before the verdict
+		   (it was written on after it) */
+		if (a.o.progress)
+			fputs(cli_escapes() ? "\r\033[K" : "\n", stderr);
 		if (rc == NLP_OK && !a.quiet)
 			fprintf(stderr, "nlpops train: autotune: trial %u of %u is "
 			    "the best: %s\n", best.number, best.trials,
@@ -817,9 +821,9 @@ cmd_train(int argc, char **argv)
 	} else {
 		rc = nlp_train((const char *const *)argv + first,
 		    (size_t)(argc - first), &a.o, &t, &e);
+		if (a.o.progress)
+			fputs(cli_escapes() ? "\r\033[K" : "\n", stderr);
 	}
-	if (a.o.progress)
-		fputs(cli_escapes() ? "\r\033[K" : "\n", stderr);
 	if (rc != NLP_OK) {
 		nlp_atomic_abort(&out);
 		nlp_atomic_abort(&sig);
