@@ -53,6 +53,19 @@ check "the report was mailed, naming the pinned version" grep -q "^subject: nlpo
 check "the mail carries the report" grep -q 'drift: yes' "$T/mailed"
 check "the metrics say drift" grep -q '^nlpops_drift{.*} 1$' "$T/prom/nlpops.prom"
 
+# no mail(1) on the machine (a stock Debian): the report goes to standard
+# output, which cron mails, and the job exits 1 -- the alert is not lost
+# (the script named mail, "not found", and went on)
+if ! PATH=/usr/bin:/bin command -v mail >/dev/null 2>&1; then
+	rm -f "$T/mailed"
+	env -i PATH="/usr/bin:/bin" NLPOPS="$N" NLPOPS_REGISTRY="$T/reg" \
+	    NIGHTLY_DIR="$T/srv" NIGHTLY_PROM="$T/prom/nlpops.prom" \
+	    NIGHTLY_MAILTO=ops@test "$T/nightly" >"$T/out" 2>"$T/err"
+	check "no mail(1): a night with drift exits 1 ($?)" test $? -eq 1
+	check "... its report on standard output, for cron to mail" sh -c "grep -q '^nlpops: drift in $day (spam@1)' '$T/out' && grep -q 'drift: yes' '$T/out'"
+	check "... nothing said of a missing command" sh -c "! grep -q 'not found' '$T/err'"
+fi
+
 # predict fails (the input is not there): no empty scores file
 rm -f "$T/srv/scored/$day.tsv" "$T/mailed"
 mv "$T/srv/mail/$day.txt.gz" "$T/srv/mail/kept.gz"
