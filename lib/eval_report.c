@@ -820,7 +820,13 @@ nlp_eval_write_gates(FILE *out, const char *prefix,
 			say(&o, " %.*f", d, g->value);
 		else
 			say(&o, " undefined");
-		say(&o, ", bound %.*f%s\n", d, g->bound, note);
+		say(&o, ", bound %.*f", d, g->bound);
+		/* and by how much, that the log says it (a min gate short of
+		   its bound, a max gate over it) */
+		if (isfinite(g->value))
+			say(&o, " (%.*f %s)", d, fabs(g->value - g->bound),
+			    g->value < g->bound ? "short" : "over");
+		say(&o, "%s\n", note);
 	}
 	/* a CI job runs with -q: a failed gate still says when gold labels
 	   the model does not know, each scored as an error, pulled it down */

@@ -145,7 +145,7 @@ expect_status 0 "eval on the test split" "$N" eval -q --json -m "$T/fresh.nlp" "
 check "no test example occurs in training" grep -q '"examples": 0' "$T/out"
 # --max-seen gates on that share: a holdout of training lines fails
 expect_status 1 "--max-seen 0.5 fails on the training lines (95%)" "$N" eval -q -m "$T/fresh.nlp" --min-f1 0.5 --max-seen 0.5 "$T/seen.tsv"
-check "... in one line, naming the figure and the bound" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q '^nlpops eval: gate --max-seen failed: seen_in_training share 0.9500, bound 0.5000\$' '$T/err'"
+check "... in one line, naming the figure and the bound" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q '^nlpops eval: gate --max-seen failed: seen_in_training share 0.9500, bound 0.5000 (0.4500 over)\$' '$T/err'"
 expect_status 0 "--max-seen 0.95 passes them (a bound equal to the share)" "$N" eval -q -m "$T/fresh.nlp" --max-seen 0.95 "$T/seen.tsv"
 expect_status 0 "--max-seen 0 passes the test split" "$N" eval -q --json -m "$T/fresh.nlp" --max-seen 0 "$TEST"
 check "... its verdict in the JSON gates" /usr/bin/python3 -c "

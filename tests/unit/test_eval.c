@@ -1045,7 +1045,7 @@ LEAK_TEST(serialize, the_notes_and_the_gates_lines)
 	s = written(gate_lines, &r);
 	cr_assert_str_eq(s,
 	    "nlpops eval: gate --min-accuracy failed: accuracy 0.8000, bound "
-	    "0.9000\n"
+	    "0.9000 (0.1000 short)\n"
 	    "nlpops eval: gate --max-ece failed: ece undefined, bound 0.5000\n");
 	free(s);
 	r.gate_on_lower = 1;
@@ -1053,7 +1053,7 @@ LEAK_TEST(serialize, the_notes_and_the_gates_lines)
 	s = written(gate_lines, &r);
 	cr_assert_str_eq(s,
 	    "nlpops eval: gate --min-accuracy failed: accuracy 0.8000, bound "
-	    "0.9000 (bootstrap lower bound)\n");
+	    "0.9000 (0.1000 short) (bootstrap lower bound)\n");
 	free(s);
 	r.gates = &ok;
 	r.failed = 0;
