@@ -1266,13 +1266,20 @@ check_requirement(const char *s, const struct nlp_registry_evaluation *ev,
 	    strcmp(q.op, "<=") == 0 ? x <= q.bound + NLP_GATE_EPS :
 	    strcmp(q.op, ">") == 0 ? x > q.bound + NLP_GATE_EPS :
 	    x < q.bound - NLP_GATE_EPS;
-	if (!ok)
-		/* a count (n) as the integer it is */
-		return nlp_errf(e, NLP_NO, "requirement '%s' failed: %s is %.*f on "
-		    "evaluation #%ld of %s@%ld (%s, data %.12s); nothing changed",
-		    s, q.metric, json_is_integer(v) ? 0 :
-		    nlp_gate_digits(x, q.bound), x, ev->id, name, version, ev->at,
-		    ev->data_sha256 ? ev->data_sha256 : "");
+	if (!ok) {
+		/* a count (n) as the integer it is; and by how much */
+		int d = json_is_integer(v) ? 0 : nlp_gate_digits(x, q.bound);
+		char gap[64];
+		if (fabs(x - q.bound) < 0.5 * pow(10, -d))
+			snprintf(gap, sizeof gap, "at the bound");
+		else
+			snprintf(gap, sizeof gap, "%.*f %s", d, fabs(x - q.bound),
+			    x < q.bound ? "short" : "over");
+		return nlp_errf(e, NLP_NO, "requirement '%s' failed: %s is %.*f "
+		    "(%s) on evaluation #%ld of %s@%ld (%s, data %.12s); nothing "
+		    "changed", s, q.metric, d, x, gap, ev->id, name, version,
+		    ev->at, ev->data_sha256 ? ev->data_sha256 : "");
+	}
 	return NLP_OK;
 }
 

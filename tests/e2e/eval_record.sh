@@ -25,7 +25,7 @@ check "the evaluation names the data's sha256" grep -q "data $(sha256sum "$TEST"
 expect_status 0 "show --json has the metrics" "$N" $R registry show --json spam@1
 check "--json evaluations carry macro_f1" grep -q '"macro_f1"' "$T/out"
 expect_status 1 "a requirement that fails" "$N" $R registry alias spam 1 production --require 'macro_f1>=0.999'
-check "the failure names the requirement, the value and the evaluation" grep -q "requirement 'macro_f1>=0.999' failed: macro_f1 is 0\.9[0-9]* on evaluation #1 of spam@1" "$T/err"
+check "the failure names the requirement, the value and the evaluation" grep -q "requirement 'macro_f1>=0.999' failed: macro_f1 is 0\.9[0-9]* (0\.0[0-9]* short) on evaluation #1 of spam@1" "$T/err"
 expect_status 5 "a failed requirement changes nothing" "$N" $R registry show spam@production
 expect_status 0 "requirements that hold" "$N" $R registry alias spam 1 production --require 'macro_f1>=0.9' --require 'f1:spam>0.9' --require 'log_loss<1'
 check "the alias moved" grep -qx 'production: (none) -> spam@1' "$T/out"
@@ -48,10 +48,10 @@ expect_status 1 "... one 3e-9 past it does not (>= $far)" "$N" $R registry alias
 # said "macro_f1 is 0.9806" against a bound of 0.98058)
 close=$(awk -v m="$mf" 'BEGIN { printf "%.6f", m + 2e-6 }')
 expect_status 1 "a bound 2e-6 past the figure ($close)" "$N" $R registry alias spam 1 staging --require "macro_f1>=$close"
-shown=$(sed -n 's/.* is \([0-9.]*\) on evaluation.*/\1/p' "$T/err")
+shown=$(sed -n 's/.* is \([0-9.]*\) (.*) on evaluation.*/\1/p' "$T/err")
 check "... the figure shown ($shown) and the bound differ to its digits" awk -v s="$shown" -v b="$close" 'BEGIN { d = length(s) - index(s, "."); exit !(sprintf("%.*f", d, b) != s) }'
 expect_status 1 "a count is a whole number" "$N" $R registry alias spam 1 staging --require "n>100000"
-check "... shown so" grep -q "n is [0-9]* on evaluation" "$T/err"
+check "... shown so, and by how much" grep -q "n is [0-9]* ([0-9]* short) on evaluation" "$T/err"
 expect_status 1 "... nor a strict one within 1e-9 (> $mf)" "$N" $R registry alias spam 1 staging --require "macro_f1>$mf"
 "$N" $R registry alias --delete spam staging >/dev/null 2>&1
 # Regression (fixed): a file name that is not UTF-8 was left out of the
