@@ -117,10 +117,10 @@ other_kind(const char *path, int priv, const char *buf, size_t len,
 /*
  * Is gid the private group of owner (Debian's user private groups: the
  * owner's own group, which names no other member and is no other user's
- * primary group), whose write bit lets no one else in?  Debian's ssh grants the same.  /etc/passwd and
- * /etc/group are read directly first, as cli.c's user_name() reads them
- * (glibc's NSS set-up crashes when one of its allocations fails), then
- * through NSS; unknown: not private.
+ * primary group), whose write bit lets no one else in?  Debian's ssh
+ * grants the same.  /etc/passwd and /etc/group are read directly first,
+ * as cli.c's user_name() reads them (glibc's NSS set-up crashes when one
+ * of its allocations fails), then through NSS; unknown: not private.
  */
 static int
 private_group(uid_t owner, gid_t gid)
@@ -187,10 +187,9 @@ group_writable(const struct stat *st)
 /*
  * Is the directory dir (resolved) and each one above it owned by the user
  * or root, and writable by its group (but a private one) or others only
- * when sticky (/tmp)?
- * Else its owner, a member of its group or anyone could rename another
- * key over what is in it.  NLP_OK, or NLP_DATA naming the directory and
- * the key file at path.
+ * when sticky (/tmp)?  Else its owner, a member of its group or anyone
+ * could rename another key over what is in it.  NLP_OK, or NLP_DATA
+ * naming the directory and the key file at path.
  */
 static int
 dir_chain_safe(const char *dir, const char *path, const char *what,
