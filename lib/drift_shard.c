@@ -483,8 +483,6 @@ confusion_consistent(const struct nlp_drift_pass *p,
 	return NLP_OK;
 }
 
-/* Do two of the n entries (size bytes each, at base) hold the same 64-bit
- * hash at offset off?  (n is at most a sample's size.) */
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -493,6 +491,8 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Do two of the n entries (size bytes each, at base) hold the same 64-bit
+ * hash at offset off?  (n is at most a sample's size.) */
 static int
 dup_hash(const void *base, size_t n, size_t size, size_t off)
 {
