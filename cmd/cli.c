@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "input.h"
 #include "modelref.h"
 #include "registry.h"
 #include "sign.h"
@@ -667,11 +668,6 @@ empty_input(const char *cmd, char *const *in, size_t n)
 	return NLP_OK;
 }
 
-/* An input's name in a message: 'path', or standard input for '-'. */
-#define QUOTED_INPUT(p) strcmp((p), "-") == 0 ? "" : "'",                 \
-	strcmp((p), "-") == 0 ? "standard input" : (p),                     \
-	strcmp((p), "-") == 0 ? "" : "'"
-
 int
 cli_inputs_once(const char *cmd, char *const *in, size_t n)
 {
@@ -703,10 +699,13 @@ cli_inputs_once(const char *cmd, char *const *in, size_t n)
 	}
 	for (i = 0; i < n && rc == NLP_OK; i++)
 		for (j = i + 1; j < n && rc == NLP_OK && f[i].base == NULL; j++)
-			if (f[j].base == NULL && fid_same(&f[i], &f[j]))
-				rc = cli_usage_error(cmd, "%s%s%s and %s%s%s are the "
-				    "same file: its records would count twice",
-				    QUOTED_INPUT(in[i]), QUOTED_INPUT(in[j]));
+			if (f[j].base == NULL && fid_same(&f[i], &f[j])) {
+				char a[1024], b[1024];
+				rc = cli_usage_error(cmd, "%s and %s are the same "
+				    "file: its records would count twice",
+				    nlp_input_shown(in[i], a, sizeof a),
+				    nlp_input_shown(in[j], b, sizeof b));
+			}
 	free(f);
 	return rc;
 }
