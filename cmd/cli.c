@@ -78,33 +78,38 @@ cache_warning(const char *msg)
 }
 
 /*
- * The home directory of the user's entry (HOME unset: cron under env -i,
- * a service) into buf: /etc/passwd read directly first, as user_name()
- * reads it (glibc's NSS set-up crashes when one of its allocations
- * fails), then through getpwuid().  NULL when there is none, or it is /
- * or relative.
+ * The name (home 0) or home directory (home 1) of user uid's entry into
+ * buf: /etc/passwd read directly first, else through getpwuid() (NSS:
+ * LDAP and the like) -- glibc's NSS set-up crashes when one of its
+ * allocations fails, and a local user never gets there.  NULL when there
+ * is none, or (home) it is / or relative.
  */
 static const char *
-home_of_user(char *buf, size_t size)
+passwd_field(uid_t uid, int home, char *buf, size_t size)
 {
 	struct passwd *pw = NULL;
-	uid_t uid = getuid();
 	FILE *f = fopen("/etc/passwd", "re");
+	const char *v;
 
 	while (f != NULL && (pw = fgetpwent(f)) != NULL && pw->pw_uid != uid)
 		;
 	if (pw == NULL)
 		pw = getpwuid(uid);
-	if (pw == NULL || pw->pw_dir == NULL || pw->pw_dir[0] != '/' ||
-	    pw->pw_dir[1] == '\0' || snprintf(buf, size, "%s", pw->pw_dir) >=
-	    (int)size) {
-		if (f != NULL)
-			fclose(f);
-		return NULL;
-	}
+	v = pw == NULL ? NULL : home ? pw->pw_dir : pw->pw_name;
+	if (v != NULL && home && (v[0] != '/' || v[1] == '\0'))
+		v = NULL;
+	if (v != NULL && snprintf(buf, size, "%s", v) >= (int)size)
+		v = NULL;
 	if (f != NULL)
 		fclose(f);
-	return buf;
+	return v != NULL ? buf : NULL;
+}
+
+/* HOME unset (cron under env -i, a service): the user's entry's. */
+static const char *
+home_of_user(char *buf, size_t size)
+{
+	return passwd_field(getuid(), 1, buf, size);
 }
 
 int
@@ -195,30 +200,11 @@ cli_registry_shown(void)
 	return buf;
 }
 
-/*
- * The name of user uid into buf: from /etc/passwd read directly first,
- * else through getpwuid() (NSS: LDAP and the like).  glibc's NSS set-up
- * crashes when one of its allocations fails; a local user never gets
- * there.  NULL when there is no name.
- */
+/* The name of user uid into buf, or NULL (passwd_field()). */
 static const char *
 user_name(uid_t uid, char *buf, size_t size)
 {
-	struct passwd *pw;
-	FILE *f = fopen("/etc/passwd", "re");
-
-	while (f != NULL && (pw = fgetpwent(f)) != NULL)
-		if (pw->pw_uid == uid) {
-			snprintf(buf, size, "%s", pw->pw_name);
-			fclose(f);
-			return buf;
-		}
-	if (f != NULL)
-		fclose(f);
-	if ((pw = getpwuid(uid)) == NULL)
-		return NULL;
-	snprintf(buf, size, "%s", pw->pw_name);
-	return buf;
+	return passwd_field(uid, 0, buf, size);
 }
 
 const char *
