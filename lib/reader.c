@@ -123,6 +123,7 @@ struct nlp_reader {
 
 	struct buf out, id, tmp, lab, hdr, f[NSLOT];
 	size_t nhdr;             /* CSV: the header's fields, in hdr */
+	const char *hdr_text, *hdr_label; /* their names there, or NULL */
 	size_t nlab, labcap, *laboff;
 	const char **labptr;
 	/*
@@ -1449,6 +1450,20 @@ name_is(const char *h, const char *name)
 	return strlen(name) == n && strncasecmp(h, name, n) == 0;
 }
 
+/* The name of column col in the header just read (nf names), or NULL. */
+static const char *
+header_name(const struct nlp_reader *r, long col, size_t nf)
+{
+	const char *h = r->hdr.p;
+	long i;
+
+	if (col < 0 || (size_t)col >= nf)
+		return NULL;
+	for (i = 0; i < col; i++)
+		h += strlen(h) + 1;
+	return h;
+}
+
 /* The header's names shown in an error: at most this many bytes. */
 #define LIST_SHOWN 200
 
@@ -1514,21 +1529,17 @@ csv_columns(struct nlp_reader *r, size_t nf)
 	}
 	/* ids taken for labels: every example wrong */
 	if (r->o.labeled && r->col[ID] != COL_NONE &&
-	    r->col[ID] == r->col[LABEL]) {
-		for (i = 0, h = r->hdr.p; i < (size_t)r->col[ID]; i++)
-			h += strlen(h) + 1;
+	    r->col[ID] == r->col[LABEL])
 		return -nlp_errf(&r->err, NLP_USAGE, "%s: label and id cannot "
 		    "both be column %ld ('%s')", nlp_input_shown(r->path,
-		    where, sizeof where), r->col[ID] + 1, h);
-	}
+		    where, sizeof where), r->col[ID] + 1,
+		    header_name(r, r->col[ID], nf));
 	/* a label learned from itself: any gate would pass */
-	if (r->o.labeled && r->col[TEXT] == r->col[LABEL]) {
-		for (i = 0, h = r->hdr.p; i < (size_t)r->col[TEXT]; i++)
-			h += strlen(h) + 1;
+	if (r->o.labeled && r->col[TEXT] == r->col[LABEL])
 		return -nlp_errf(&r->err, NLP_USAGE, "%s: label and text cannot "
 		    "both be column %ld ('%s')", nlp_input_shown(r->path,
-		    where, sizeof where), r->col[TEXT] + 1, h);
-	}
+		    where, sizeof where), r->col[TEXT] + 1,
+		    header_name(r, r->col[TEXT], nf));
 	return 0;
 }
 
@@ -1542,23 +1553,13 @@ csv_columns(struct nlp_reader *r, size_t nf)
 static int
 csv_header_again(const struct nlp_reader *r, size_t nf)
 {
-	static const int slot[] = { TEXT, LABEL };
-	const char *h;
-	size_t i, k;
-
-	if (!r->o.labeled || nf != r->nhdr)
-		return 0;
-	for (k = 0; k < sizeof slot / sizeof *slot; k++) {
-		if (r->col[slot[k]] < 0)
-			return 0;
-		for (i = 0, h = r->hdr.p; i < (size_t)r->col[slot[k]]; i++)
-			h += strlen(h) + 1;
-		if (strlen(h) != r->f[slot[k]].len ||
-		    memcmp(h, r->f[slot[k]].p, r->f[slot[k]].len) != 0)
-			return 0;
-	}
-	return 1;
+	return r->o.labeled && nf == r->nhdr && r->hdr_text != NULL &&
+	    r->hdr_label != NULL && strlen(r->hdr_text) == r->f[TEXT].len &&
+	    memcmp(r->hdr_text, r->f[TEXT].p, r->f[TEXT].len) == 0 &&
+	    strlen(r->hdr_label) == r->f[LABEL].len &&
+	    memcmp(r->hdr_label, r->f[LABEL].p, r->f[LABEL].len) == 0;
 }
+
 
 /* One CSV record, after the header of the input if it comes first. */
 static int
@@ -1578,6 +1579,8 @@ csv_record(struct nlp_reader *r, struct nlp_record *rec)
 		if ((rv = csv_columns(r, nf)) < 0)
 			return rv;
 		r->nhdr = nf;
+		r->hdr_text = header_name(r, r->col[TEXT], nf);
+		r->hdr_label = header_name(r, r->col[LABEL], nf);
 		r->header = 0;
 	}
 	if ((rv = csv_fields(r, rec, &nf, &v)) <= 0)
