@@ -52,6 +52,7 @@ struct req {
 	int bodiless;            /* no body: answered on the second call */
 	int close;               /* the connection to close after the answer
 	                            (its framing could not be trusted) */
+	int compressed;          /* a Content-Encoding: a 415 */
 	char id[72];             /* X-Request-Id, given or made */
 	char method[12];         /* for --log-requests: the client's word,
 	                            when it is one of capitals, else "?" */
@@ -343,21 +344,8 @@ bodiless(struct MHD_Connection *c)
 	    MHD_HTTP_HEADER_TRANSFER_ENCODING) == NULL;
 }
 
-/* A Content-Encoding other than identity into *cls (a const char *). */
-static enum MHD_Result
-each_encoding(void *cls, enum MHD_ValueKind kind, const char *key,
-    const char *value)
-{
-	(void)kind;
-	if (key != NULL && value != NULL && strcasecmp(key,
-	    MHD_HTTP_HEADER_CONTENT_ENCODING) == 0 &&
-	    strcasecmp(value, "identity") != 0)
-		*(const char **)cls = value;
-	return MHD_YES;
-}
-
-/* The Content-Length, Transfer-Encoding and Host headers seen
- * (framing_ok()). */
+/* The Content-Length, Transfer-Encoding, Host and Content-Encoding
+ * headers seen, in one walk (framing_ok(), headers_decide()). */
 struct lengths {
 	const char *first;
 	int differ;
@@ -366,6 +354,7 @@ struct lengths {
 	int bad;                 /* a name with white space in it (before
 	                            the colon), a length not digits alone */
 	unsigned host;           /* Host headers */
+	int compressed;          /* a Content-Encoding other than identity */
 };
 
 static enum MHD_Result
@@ -397,6 +386,9 @@ each_length(void *cls, enum MHD_ValueKind kind, const char *key,
 		l->te++;
 		if (strcasecmp(value, "chunked") != 0)
 			l->te_other = 1;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_ENCODING) == 0 &&
+	    strcasecmp(value, "identity") != 0) {
+		l->compressed = 1;
 	}
 	return MHD_YES;
 }
@@ -413,15 +405,12 @@ each_length(void *cls, enum MHD_ValueKind kind, const char *key,
  * "chunked" alone, in one header.
  */
 static int
-framing_ok(struct MHD_Connection *c, const char *version)
+framing_ok(const struct lengths *l, const char *version)
 {
-	struct lengths l = { NULL, 0, 0, 0, 0, 0 };
-
-	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, each_length, &l);
 	/* and one Host (RFC 9112, 3.2: none in HTTP/1.1, or two, a 400) */
-	return !l.differ && !l.bad && l.te <= 1 && !l.te_other &&
-	    (l.first == NULL || l.te == 0) && l.host <= 1 && (l.host == 1 ||
-	    strcmp(version, MHD_HTTP_VERSION_1_1) != 0);
+	return !l->differ && !l->bad && l->te <= 1 && !l->te_other &&
+	    (l->first == NULL || l->te == 0) && l->host <= 1 &&
+	    (l->host == 1 || strcmp(version, MHD_HTTP_VERSION_1_1) != 0);
 }
 
 /*
@@ -437,6 +426,7 @@ first_call(struct nlp_server *s, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, void **con_cls)
 {
 	struct req *r = calloc(1, sizeof *r);
+	struct lengths l = { 0 };
 	size_t n;
 
 	if (r == NULL)
@@ -452,7 +442,9 @@ first_call(struct nlp_server *s, struct MHD_Connection *c, const char *url,
 	/* answered early when a body is on its way, which closes the
 	   connection; a request libmicrohttpd saw no body in closes it too,
 	   lest what it took for the next request be one */
-	if (!framing_ok(c, version) && (r->close = 1))
+	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, each_length, &l);
+	r->compressed = l.compressed;
+	if (!framing_ok(&l, version) && (r->close = 1))
 		return send_error(s, c, r, MHD_HTTP_BAD_REQUEST, "the request's "
 		    "framing is ambiguous: the body's length told twice or not "
 		    "at all (Content-Length headers that differ or not a number, "
@@ -477,7 +469,7 @@ static enum MHD_Result
 headers_decide(struct nlp_server *s, struct MHD_Connection *c, struct req *r,
     const char *method)
 {
-	const char *cl, *ce;
+	const char *cl;
 	char *end;
 	unsigned long long len;
 
@@ -501,10 +493,8 @@ headers_decide(struct nlp_server *s, struct MHD_Connection *c, struct req *r,
 		return send_error(s, c, r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "the "
 		    "body must be application/json or text/plain (UTF-8)");
 	/* a compressed body would be scored as its bytes (RFC 9110, 15.5.16:
-	   a coding the server does not take is a 415); every such header */
-	ce = NULL;
-	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, each_encoding, &ce);
-	if (ce != NULL)
+	   a coding the server does not take is a 415); any such header */
+	if (r->compressed)
 		return send_error(s, c, r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "the "
 		    "body must not be compressed (Content-Encoding)");
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
