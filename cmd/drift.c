@@ -275,6 +275,8 @@ parse(int argc, char **argv, struct args *a, int *first)
 			    "FILE for one of them");
 	}
 	guess_labeled(&a->o.reader, *first < argc ? argv[*first] : "-");
+	if (a->reference != NULL)   /* the options may be the reference's */
+		a->o.reader.also_format = nlp_format_guess(a->reference, 0);
 	return outputs_apart(a, argv + *first, (size_t)(argc - *first));
 }
 
@@ -304,8 +306,9 @@ load_reference(const char *cmd, const struct args *a, struct nlp_loaded *lm,
 	}
 	ro.format = nlp_format_guess(a->reference, 0);
 	ro.options_shared = 1;       /* the current text's options too */
-	ro.labeled = ro.format == NLP_FMT_FASTTEXT || ro.format == NLP_FMT_TSV ||
-	    ro.format == NLP_FMT_CSV || ro.format == NLP_FMT_JSONL;
+	/* labeled by the current text's rule: a JSONL or CSV reference
+	   without labels is text, not a file of skipped records */
+	guess_labeled(&ro, a->reference);
 	if ((rc = nlp_drift_ref_from_files(ref, paths, 1, &ro, &a->o, &e)) !=
 	    NLP_OK) {
 		nlp_err_prefix(&e, "--reference");

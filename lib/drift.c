@@ -213,6 +213,23 @@ texts_of(struct nlp_drift_ref *ref, const struct nlp_drift_pass *p)
 	return split_texts(ref, buf, len);
 }
 
+/* The error of a pass p that found no text: what, and why (empty: the
+ * guess when the input held nothing). */
+static int
+no_text(const struct nlp_drift_pass *p, const char *what, const char *empty,
+    struct nlp_err *e)
+{
+	if (p->skipped[0] != '\0')
+		return nlp_errf(e, NLP_DATA, "%s: the input holds no record but "
+		    "those the reading skipped: %s", what, p->skipped);
+	if (p->unlabeled > 0)   /* parts' */
+		return nlp_errf(e, NLP_DATA, "%s: the input holds no record but "
+		    "%llu that labeled reading skips (no valid label, or "
+		    "malformed)", what, (unsigned long long)p->unlabeled);
+	return nlp_errf(e, NLP_DATA, "%s: the input holds no record (%s)",
+	    what, empty);
+}
+
 int
 nlp_drift_ref_from_files(struct nlp_drift_ref *ref, const char *const *paths,
     size_t n, const struct nlp_reader_opts *ro, const struct nlp_drift_opts *o,
@@ -232,7 +249,7 @@ nlp_drift_ref_from_files(struct nlp_drift_ref *ref, const char *const *paths,
 		goto out;
 	/* nothing to compare with: not "no drift" */
 	if (p.records == 0)
-		rc = nlp_errf(e, NLP_DATA, "no reference text");
+		rc = no_text(&p, "no reference text", "an empty file?", e);
 	else if ((rc = profile_of(ref, &p, e)) == NLP_OK && texts_of(ref, &p) < 0)
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 out:
@@ -523,19 +540,9 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
     struct nlp_err *e)
 {
 	if (rc == NLP_OK) {
-		if (p->records == 0 && p->skipped[0] != '\0')
-			rc = nlp_errf(e, NLP_DATA, "no current text to compare: "
-			    "the input holds no record but those the reading "
-			    "skipped: %s", p->skipped);
-		else if (p->records == 0 && p->unlabeled > 0)   /* parts' */
-			rc = nlp_errf(e, NLP_DATA, "no current text to compare: "
-			    "the input holds no record but %llu that labeled "
-			    "reading skips (no valid label, or malformed)",
-			    (unsigned long long)p->unlabeled);
-		else if (p->records == 0)
-			rc = nlp_errf(e, NLP_DATA, "no current text to compare: "
-			    "the input holds no record (an empty file, or an "
-			    "empty day?)");
+		if (p->records == 0)
+			rc = no_text(p, "no current text to compare",
+			    "an empty file, or an empty day?", e);
 		/* every record without its text (a log written without its
 		 * texts, the wrong --format): empty texts against the
 		 * reference would be a false alarm */

@@ -380,7 +380,8 @@ options_fit(struct nlp_reader *r)
 		r->o.id_field };
 	int columns = 0, jsonl = 0, i;
 	enum nlp_format fmt, first = NLP_FMT_PLAIN;
-	const char *others = r->npaths > 1 ? " (nor is any other input)" : "";
+	const char *others = r->npaths > 1 || r->o.also_format !=
+	    NLP_FMT_AUTO ? " (nor is any other input)" : "";
 	char where[1024];
 	size_t k;
 
@@ -394,6 +395,9 @@ options_fit(struct nlp_reader *r)
 		columns |= fmt == NLP_FMT_TSV || fmt == NLP_FMT_CSV;
 		jsonl |= fmt == NLP_FMT_JSONL;
 	}
+	fmt = r->o.also_format;
+	columns |= fmt == NLP_FMT_TSV || fmt == NLP_FMT_CSV;
+	jsonl |= fmt == NLP_FMT_JSONL;
 	for (i = 0; i < 3; i++) {
 		if (c[i] != NULL && !columns)
 			return -nlp_errf(&r->err, NLP_USAGE, "%s is read as %s, "

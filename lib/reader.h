@@ -108,6 +108,12 @@ struct nlp_reader_opts {
 	 * (else an option that fits none of the inputs is NLP_USAGE).
 	 */
 	int options_shared;
+	/*
+	 * The format of that other input (NLP_FMT_AUTO: none), for the
+	 * reader of the inputs it goes with: an option that fits it fits
+	 * (train TSV data with a JSONL --valid and --text-field).
+	 */
+	enum nlp_format also_format;
 };
 
 /* What one record says.  Pointers stay valid until the next call. */

@@ -1158,12 +1158,17 @@ load_data(struct run *u, const char *const *paths, size_t npaths,
 {
 	struct oddities odd = { t->oddities, u->odd_names, t->losses,
 		sizeof t->oddities };
+	struct nlp_reader_opts ro;
 	char shown[1024];
 	size_t i;
 	int rc;
 
 	u->all.multi = u->o->multilabel;
-	rc = read_corpus(paths, npaths, &u->o->reader, &u->labels, 0, NULL,
+	ro = u->o->reader;
+	if (u->o->valid != NULL)   /* its options may be --valid's */
+		ro.also_format = ro.format != NLP_FMT_AUTO ? ro.format :
+		    nlp_format_guess(u->o->valid, 1);
+	rc = read_corpus(paths, npaths, &ro, &u->labels, 0, NULL,
 	    &u->all, &u->inputs, &u->ninputs, &odd, e);
 	if (rc != NLP_OK)
 		return rc;

@@ -626,7 +626,21 @@ check "a few records without text: a warning in the report ($(cat some.err))" gr
 # exit 0 (and undefined behaviour in qsort).  Expected: a data error.
 : >empty.txt
 expect_status 3 "an empty reference" "$N" drift --reference empty.txt b.txt
-check "an empty reference is said" grep -q 'no reference text' "$T/err"
+check "an empty reference is said" grep -q 'no reference text: the input holds no record (an empty file?)' "$T/err"
+# Regression (fixed): a JSONL (or CSV) reference was read as labeled, so
+# one without a "label" field was "no reference text" (status 3) while the
+# same file as the current text was read; and --text-field for a JSONL
+# reference was refused for a TSV current text.  Expected: the current
+# text's rule for both, and an option that fits either input taken.
+head -60 b.txt | tr -cd 'a-zA-Z0-9 .,\n' >ref_plain.txt
+awk '{ printf "{\"body\":\"%s\"}\n", $0 }' ref_plain.txt >ref_nolabel.jsonl
+expect_status 0 "a JSONL reference without labels is text" "$N" drift -q --reference ref_nolabel.jsonl --text-field body ref_nolabel.jsonl
+expect_status 0 "--text-field for the JSONL reference, a plain current text" "$N" drift -q --reference ref_nolabel.jsonl --text-field body ref_plain.txt
+expect_status 2 "--text-field that fits neither input" "$N" drift -q --reference b.txt --text-field body b.txt
+check "... said, naming both ($(cat "$T/err"))" grep -q "'b.txt' is read as plain, not JSONL (nor is any other input): --text-field is for JSONL" "$T/err"
+printf '\tx\n\ty\n' >nolabel.tsv
+expect_status 3 "a TSV reference whose every record lacks a label" "$N" drift --reference nolabel.tsv b.txt
+check "... says the reading skipped them ($(cat "$T/err"))" grep -q 'no reference text: the input holds no record but those the reading skipped: skipped 2 records without a label' "$T/err"
 
 # --- determinism: the same inputs and --seed give the same bytes
 # (under the sanitizers: stdin against a file)

@@ -325,6 +325,11 @@ zcat "$TOP/tests/data/spam.test.tsv.gz" >"$T/te.tsv"
 expect_status 0 "train JSONL --text-field --label-field with a --valid TSV" "$N" train -q -o "$T/mixj.nlp" --label-field cat --text-field body --valid "$T/te.tsv" "$T/tr.jsonl"
 "$N" drift -q --reference "$T/te.tsv" --text-field body "$T/tr.jsonl"
 check "drift --reference TSV with --text-field for the JSONL text: a verdict, not a usage error" test $? -le 1
+# and the other way round (a usage error until fixed): TSV training data
+# with a JSONL --valid, whose fields the options name
+head -300 "$T/tr.jsonl" >"$T/va.jsonl"
+expect_status 0 "train TSV with a JSONL --valid and its --text-field --label-field" "$N" train -q -o "$T/mixv.nlp" --label-field cat --text-field body --valid "$T/va.jsonl" "$T/te.tsv"
+check "... validated on its 300 records" sh -c "tar -xOf '$T/mixv.nlp' meta.json | tr -d ' \\n' | grep -q '\"n\":300,\"refit\":false,\"source\":\"valid\"'"
 
 # an output that is an input: refused before anything is read or written
 # (predict in >> in grew without end; -o in in, --profile-out in in and

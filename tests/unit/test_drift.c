@@ -1085,7 +1085,8 @@ TEST(a_run_against_a_reference_file)
 	nlp_drift_ref_release(&ref);
 	cr_assert_eq(nlp_drift_ref_from_files(&ref, &p, 1, &ro, &o, &e),
 	    NLP_DATA);
-	cr_assert_str_eq(e.msg, "no reference text");
+	cr_assert_str_eq(e.msg, "no reference text: the input holds no record "
+	    "(an empty file?)");
 }
 
 TEST(a_damaged_sample_is_refused)
