@@ -243,7 +243,7 @@ unresolved(const char *path, const char *what, struct nlp_err *e)
  * directory of every symbolic link it goes through (links reached
  * through links too: whoever may write where a link is may point it
  * elsewhere) and the directory the file is in are checked, each up to /,
- * by dir_chain_safe(); so is each directory a '..' leaves (whoever may
+ * by dir_chain_safe(); so is each directory a '..' leads to (whoever may
  * write there may make the step before it lead elsewhere).  Each link
  * must be the user's or root's: one another user owns in a sticky
  * directory (/tmp) is one that user may remove and make anew, pointing
@@ -293,10 +293,13 @@ key_dirs_safe(const char *path, const struct stat *opened, const char *what,
 			continue;
 		}
 		if (n == 2 && r[0] == '.' && r[1] == '.') {
-			if ((rc = dir_chain_safe(cur, path, what, e)) != NLP_OK)
-				return rc;
+			/* the directory it leads to: whoever may write there
+			   may put another directory in the place of the one
+			   it leaves (whoever may write the one left may not) */
 			if ((cut = strrchr(cur, '/')) != NULL)
 				cut[cut == cur] = '\0';
+			if ((rc = dir_chain_safe(cur, path, what, e)) != NLP_OK)
+				return rc;
 			r += n;
 			continue;
 		}

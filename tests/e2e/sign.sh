@@ -230,6 +230,10 @@ chmod 0777 open.d && mkdir -p open.d/sub
 expect_status 3 "--trust a path that passes through a directory anyone may write, by '..'" "$N" predict -q -m m.nlp --trust open.d/sub/../../safe.d/k.pub in.txt
 check "... names it" grep -q "is in a directory anyone may write, where anyone could replace it (mode 0777): '$T/open.d'" "$T/err"
 chmod 1777 open.d
+# but a '..' from such a directory into a safe one: whoever may write the
+# directory left cannot change where its '..' leads (refused until fixed)
+mkdir -m 0777 wide.d
+expect_status 0 "--trust ../KEY from a directory anyone may write" sh -c "cd wide.d && '$N' predict -q -m ../m.nlp --trust ../safe.d/k.pub ../in.txt"
 "$N" --registry reg registry push m.nlp --name spam >/dev/null
 expect_status 3 "a registry version pushed without --sign" "$N" --registry reg predict -q -m spam@1 --trust k.pub in.txt
 check "names the version" grep -q "model spam@1: not signed" "$T/err"
