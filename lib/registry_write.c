@@ -1217,11 +1217,43 @@ bad:
 	    "(like macro_f1>=0.85)", s);
 }
 
+/* Class k appended to the list of n classes in list (size bytes): 0, or
+ * -1 when it is full (", ..." appended then). */
+static int
+list_class(char *list, size_t size, size_t *n, const char *k)
+{
+	size_t l = strlen(list);
+
+	if (l + strlen(k) + 8 >= size) {
+		snprintf(list + l, size - l, ", ...");
+		return -1;
+	}
+	snprintf(list + l, size - l, "%s%s", (*n)++ ? ", " : "", k);
+	return 0;
+}
+
+/* A row callback for "SELECT meta FROM versions": the labels of the
+ * version's meta.json into the nlp_registry_shown at arg (one that cannot
+ * be read leaves them unknown: only the evaluation's then). */
+static int
+meta_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	const char *text = nlp_regdb_text(st, 0);
+	int rc;
+
+	if (text == NULL || (rc = nlp_registry_meta_fields(text, arg, e)) ==
+	    NLP_OK)
+		return NLP_OK;
+	return rc == NLP_IO ? rc : NLP_OK;
+}
+
 /* Check requirement s against evaluation ev of name@version, whose
- * metrics are parsed in metrics. */
+ * metrics are parsed in metrics; meta: the version's labels (none when
+ * unknown). */
 static int
 check_requirement(const char *s, const struct nlp_registry_evaluation *ev,
-    json_t *metrics, const char *name, long version, struct nlp_err *e)
+    json_t *metrics, const struct nlp_registry_shown *meta, const char *name,
+    long version, struct nlp_err *e)
 {
 	struct nlp_requirement q;
 	json_t *v;
@@ -1231,26 +1263,42 @@ check_requirement(const char *s, const struct nlp_registry_evaluation *ev,
 	nlp_registry_parse_requirement(s, &q, e);
 	if (strncmp(q.metric, "f1:", 3) == 0) {
 		json_t *pc = json_object_get(metrics, "per_class_f1");
-		v = json_object_get(pc, q.metric + 3);
-		/* a class the evaluation has not: a typo in the gate, which
-		   no evaluation would pass -- said as one, with the classes */
-		if (v == NULL && json_is_object(pc)) {
-			char list[200] = "";
-			const char *k;
-			json_t *x;
-			size_t n = 0;
-			json_object_foreach(pc, k, x) {
-				size_t l = strlen(list);
-				if (l + strlen(k) + 8 >= sizeof list) {
-					snprintf(list + l, sizeof list - l, ", ...");
+		const char *label = q.metric + 3, *k;
+		char list[200] = "";
+		size_t i, n = 0;
+		int known = 0;
+
+		v = json_object_get(pc, label);
+		for (i = 0; i < meta->nlabel_counts; i++)
+			known |= strcmp(meta->label_counts[i].label, label) == 0;
+		/* a class of the model's that the evaluation's data lacks,
+		   and it never predicted: no figure, a gate not met */
+		if (v == NULL && known)
+			return nlp_errf(e, NLP_NO, "requirement '%s' failed: "
+			    "evaluation #%ld of %s@%ld (%s, data %.12s) has no "
+			    "f1:%s: the class is neither in its data nor "
+			    "predicted; nothing changed", s, ev->id, name, version,
+			    ev->at, ev->data_sha256 ? ev->data_sha256 : "", label);
+		/* a class the model has not (or, its classes unknown, the
+		   evaluation): a typo in the gate, which no evaluation would
+		   pass -- said as one, with the classes */
+		if (v == NULL && meta->nlabel_counts > 0) {
+			for (i = 0; i < meta->nlabel_counts; i++)
+				if (list_class(list, sizeof list, &n,
+				    meta->label_counts[i].label) < 0)
 					break;
-				}
-				snprintf(list + l, sizeof list - l, "%s%s",
-				    n++ ? ", " : "", k);
-			}
+			return nlp_errf(e, NLP_USAGE, "requirement '%s': %s@%ld "
+			    "has no class '%s' (its classes: %s)", s, name,
+			    version, label, list);
+		}
+		if (v == NULL && json_is_object(pc)) {
+			json_t *jx;
+			json_object_foreach(pc, k, jx)
+				if (list_class(list, sizeof list, &n, k) < 0)
+					break;
 			return nlp_errf(e, NLP_USAGE, "requirement '%s': evaluation "
 			    "#%ld of %s@%ld has no class '%s' (its classes: %s)", s,
-			    ev->id, name, version, q.metric + 3, list);
+			    ev->id, name, version, label, list);
 		}
 	} else {
 		v = json_object_get(metrics, q.metric);
@@ -1324,21 +1372,34 @@ static int
 check_requirements(struct nlp_registry *r, int64_t vid, const char *name,
     long version, const char *const *req, size_t nreq, struct nlp_err *e)
 {
+	struct nlp_regdb_param p[] = { NLP_REGDB_INT(vid) };
 	struct nlp_registry_evaluation *ev = NULL;
+	struct nlp_registry_shown meta;
 	struct nlp_requirement q;
 	json_t *metrics = NULL;
 	size_t i, n = 0;
-	int rc, seen_named = 0;
+	int rc, seen_named = 0, f1_named = 0;
 
 	for (i = 0; i < nreq; i++) {
 		if ((rc = nlp_registry_parse_requirement(req[i], &q, e)) != NLP_OK)
 			return rc;
 		seen_named |= strcmp(q.metric, "seen") == 0;
+		f1_named |= strncmp(q.metric, "f1:", 3) == 0;
 	}
 	if (nreq == 0)
 		return NLP_OK;
-	if ((rc = nlp_registry_evaluations(r, vid, 1, &ev, &n, e)) != NLP_OK)
+	memset(&meta, 0, sizeof meta);
+	/* f1:LABEL: the model's classes, to tell a typo from a class the
+	   evaluation's data lacks */
+	if (f1_named && (rc = nlp_regdb_each(r, "SELECT meta FROM versions "
+	    "WHERE id = ?", p, 1, meta_row, &meta, e)) != NLP_OK) {
+		nlp_registry_shown_release(&meta);
 		return rc;
+	}
+	if ((rc = nlp_registry_evaluations(r, vid, 1, &ev, &n, e)) != NLP_OK) {
+		nlp_registry_shown_release(&meta);
+		return rc;
+	}
 	if (n > 0 && ev[0].metrics.json != NULL) {
 		unsigned long mark = nlp_json_watch();
 		metrics = json_loads(ev[0].metrics.json, 0, NULL);
@@ -1350,9 +1411,11 @@ check_requirements(struct nlp_registry *r, int64_t vid, const char *name,
 		    "'nlpops eval -m %s@%ld --record DATA' first)", name, version,
 		    name, version);
 	for (i = 0; rc == NLP_OK && i < nreq; i++)
-		rc = check_requirement(req[i], &ev[0], metrics, name, version, e);
+		rc = check_requirement(req[i], &ev[0], metrics, &meta, name,
+		    version, e);
 	if (rc == NLP_OK)
 		rc = check_unseen(seen_named, &ev[0], metrics, name, version, e);
+	nlp_registry_shown_release(&meta);
 	json_decref(metrics);
 	for (i = 0; i < n; i++)
 		nlp_registry_evaluation_release(&ev[i]);

@@ -37,7 +37,17 @@ check "... named as the label, not a malformed requirement" sh -c "! grep -q 'is
 # a label no class of the evaluation (a typo in the gate): a usage error
 # with the classes, not a gate that said no (status 1)
 expect_status 2 "f1: of a label the evaluation has not" "$N" $R registry alias spam 1 staging --require 'f1:spma>=0.9'
-check "... names its classes" grep -q "requirement 'f1:spma>=0.9': evaluation #1 of spam@1 has no class 'spma' (its classes: ham, spam)" "$T/err"
+check "... names its classes" grep -q "requirement 'f1:spma>=0.9': spam@1 has no class 'spma' (its classes: ham, spam)" "$T/err"
+# a class of the model's that the evaluation's data lacks and it never
+# predicted: a gate not met (status 1), not a typo.  Regression (fixed):
+# taken for a typo (status 2) as the evaluation's classes were the list
+{ zcat "$DATA/spam.train.tsv.gz"; for i in $(seq 40); do printf 'urgent\tqqzx%d fire alarm qqzx now\n' "$i"; done; } >"$T/three.tsv"
+"$N" $R train -q --push three -o "$T/three.nlp" "$T/three.tsv" >/dev/null
+"$N" $R eval -q --record -m three@1 "$TEST" >/dev/null 2>&1
+expect_status 1 "f1: of a class the evaluation's data lacks" "$N" $R registry alias three 1 production --require 'f1:urgent>=0.8'
+check "... says so ($(cat "$T/err"))" grep -q "requirement 'f1:urgent>=0.8' failed: evaluation #[0-9]* of three@1 (.*) has no f1:urgent: the class is neither in its data nor predicted; nothing changed" "$T/err"
+expect_status 2 "... and a typo of it still a usage error, with the model's classes" "$N" $R registry alias three 1 production --require 'f1:urgnet>=0.8'
+check "... naming them ($(cat "$T/err"))" grep -q "requirement 'f1:urgnet>=0.8': three@1 has no class 'urgnet' (its classes: ham, spam, urgent)" "$T/err"
 # as eval's gates: within 1e-9 of the bound is equal to it
 mf=$("$N" $R registry show --json spam@1 | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["evaluations"][0]["metrics"]["macro_f1"])')
 near=$(awk -v m="$mf" 'BEGIN { printf "%.10f", m + 5e-10 }')
