@@ -357,6 +357,36 @@ struct lengths {
 	int compressed;          /* a Content-Encoding other than identity */
 };
 
+/* Whether the n bytes at v are word (case not minded), the white space
+ * around them left out: none of a field's value (RFC 9110, 5.5), which
+ * libmicrohttpd keeps at its end. */
+static int
+value_is(const char *v, size_t n, const char *word)
+{
+	while (n > 0 && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	return n == strlen(word) && strncasecmp(v, word, n) == 0;
+}
+
+/* Whether the Content-Encoding value v says no coding: identity alone,
+ * as a list too ("identity, identity"; an empty item is none). */
+static int
+no_coding(const char *v)
+{
+	size_t n;
+
+	for (;; v += n + 1) {
+		n = strcspn(v, ",");
+		if (v[strspn(v, " \t")] != ',' && v[strspn(v, " \t")] !=
+		    '\0' && !value_is(v, n, "identity"))
+			return 0;
+		if (v[n] == '\0')
+			return 1;
+	}
+}
+
 static enum MHD_Result
 each_length(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *value)
@@ -384,10 +414,11 @@ each_length(void *cls, enum MHD_ValueKind kind, const char *key,
 			l->differ = 1;
 	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
 		l->te++;
+		/* "chunked " too: libmicrohttpd would not read it so */
 		if (strcasecmp(value, "chunked") != 0)
 			l->te_other = 1;
 	} else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_ENCODING) == 0 &&
-	    strcasecmp(value, "identity") != 0) {
+	    !no_coding(value)) {
 		l->compressed = 1;
 	}
 	return MHD_YES;
