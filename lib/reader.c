@@ -113,6 +113,7 @@ struct nlp_reader {
 	const char *path;
 	enum nlp_format fmt;
 	int header;
+	int hdr_cols;            /* TSV columns from its header line */
 	/* the lines of column names the TSV inputs began with, to know one
 	   again later (exports concatenated): copies, and their lengths */
 	char **hdr_lines;
@@ -420,6 +421,7 @@ input_open(struct nlp_reader *r)
 
 	r->path = r->paths[r->ipath];
 	r->header = 0;
+	r->hdr_cols = 0;
 	r->active = 1;
 	if ((rc = nlp_stream_open(&r->s, r->path, r->line_cap,
 	    !r->o.no_digest, &r->err)) != NLP_OK)
@@ -763,7 +765,7 @@ gold_tsv(const struct nlp_reader *r)
 {
 	return r->o.gold && !r->o.labeled && r->fmt == NLP_FMT_TSV &&
 	    r->spec[TEXT] == NULL && r->spec[LABEL] == NULL &&
-	    r->spec[ID] == NULL;
+	    r->spec[ID] == NULL && !r->hdr_cols;
 }
 
 /*
@@ -830,21 +832,65 @@ named(const char *f, size_t n, const char *const *names)
  * fields must be column names of the kind, so that no example is taken
  * for one.
  */
+static const char *const label_names[] = {
+	"label", "labels", "class", "category", "target", "y", "tag",
+	"tags", "intent", "sentiment", "topic", "gold", NULL,
+};
+static const char *const text_names[] = {
+	"text", "texts", "sentence", "document", "doc", "content",
+	"body", "message", "review", "title", "comment", "tweet",
+	"query", "utterance", "x", "input", "description", NULL,
+};
+
 static int
 tsv_header(char *const *f, const size_t *fn)
 {
-	static const char *const labels[] = {
-		"label", "labels", "class", "category", "target", "y", "tag",
-		"tags", "intent", "sentiment", "topic", "gold", NULL,
-	};
-	static const char *const texts[] = {
-		"text", "texts", "sentence", "document", "doc", "content",
-		"body", "message", "review", "title", "comment", "tweet",
-		"query", "utterance", "x", "input", "description", NULL,
-	};
+	return named(f[LABEL], fn[LABEL], label_names) &&
+	    named(f[TEXT], fn[TEXT], text_names);
+}
 
-	return named(f[LABEL], fn[LABEL], labels) &&
-	    named(f[TEXT], fn[TEXT], texts);
+/*
+ * The first line of a TSV input read with the default columns, when it
+ * is a header that puts the label and the text elsewhere than first and
+ * rest: pandas' to_csv(sep='\t') writes its row index first, under an
+ * empty name ("<TAB>label<TAB>text"), a spreadsheet may put the text
+ * first ("text<TAB>label").  One column of each kind named, each once:
+ * their columns are the input's from there on (the text's alone for
+ * unlabeled reading), and 1 is returned; else 0, nothing changed.
+ */
+static int
+tsv_header_columns(struct nlp_reader *r, const char *s, size_t n)
+{
+	const char *end = s + n, *t;
+	long col, lab = -1, txt = -1;
+	size_t fl;
+
+	if (r->spec[TEXT] != NULL || r->spec[LABEL] != NULL ||
+	    r->spec[ID] != NULL || memchr(s, '\t', n) == NULL)
+		return 0;
+	for (col = 0; ; col++, s = t + 1) {
+		t = memchr(s, '\t', (size_t)(end - s));
+		fl = (size_t)((t != NULL ? t : end) - s);
+		if (named(s, fl, label_names)) {
+			if (lab >= 0)
+				return 0;
+			lab = col;
+		} else if (named(s, fl, text_names)) {
+			if (txt >= 0)
+				return 0;
+			txt = col;
+		}
+		if (t == NULL)
+			break;
+	}
+	/* label<TAB>text is the default's own header (tsv_header()) */
+	if (lab < 0 || txt < 0 || (lab == 0 && txt == 1))
+		return 0;
+	r->col[TEXT] = txt;
+	if (r->o.labeled)
+		r->col[LABEL] = lab;
+	r->hdr_cols = 1;
+	return 1;
 }
 
 /*
@@ -896,6 +942,13 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	size_t fn[NSLOT];
 	int i, v;
 
+	if (rec->line == 1 && tsv_header_columns(r, s, n) && r->o.labeled) {
+		/* remembered as a header, its repeats skipped too */
+		(void)tsv_field(s, n, r->col[LABEL], &f[LABEL], &fn[LABEL]);
+		(void)tsv_field(s, n, r->col[TEXT], &f[TEXT], &fn[TEXT]);
+		(void)header_line(r, rec, s, n, f, fn);
+		return V_HEADER;
+	}
 	for (i = 0; i < NSLOT; i++) {
 		if (r->col[i] == COL_NONE ||
 		    tsv_field(s, n, r->col[i], &f[i], &fn[i]))

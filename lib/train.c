@@ -1150,6 +1150,9 @@ rank_classes(const struct run *u, struct corpus *c)
 	return NLP_OK;
 }
 
+/* Examples from which a label for each is no accident. */
+#define UNIQUE_MIN 20
+
 /* Read the data; classes in bytewise label order, so that the model does
  * not depend on which label came first. */
 static int
@@ -1181,6 +1184,14 @@ load_data(struct run *u, const char *const *paths, size_t npaths,
 		    "example%s: a classifier needs at least two%s%s",
 		    u->labels.ent[0].key, u->all.n, u->all.n == 1 ? "" : "s",
 		    t->oddities[0] ? "; " : "", t->oddities);
+	/* a label of its own for every example: a row number or an id read
+	   as the label (pandas' index column), a model of nothing */
+	if (!u->o->multilabel && u->C == u->all.n && u->all.n >= UNIQUE_MIN)
+		return nlp_errf(e, NLP_DATA, "each of the %zu examples in %s has "
+		    "a label of its own: no class has two examples to learn "
+		    "from (is the label column a row number or an id? see "
+		    "--label-column and --format)", u->all.n,
+		    nlp_inputs_shown(paths, npaths, shown, sizeof shown));
 	u->order = malloc(u->C * sizeof *u->order);
 	u->rank = malloc(u->C * sizeof *u->rank);
 	u->labnames = malloc(u->C * sizeof *u->labnames);

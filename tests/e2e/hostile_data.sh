@@ -49,7 +49,8 @@ check "which counts them and names the first five" grep -q "warning: undefined, 
 expect_status 0 "eval --json of 20000 gold labels in 500 MB" limited 500 "$N" eval -q --json --threads 2 -m "$T/m.nlp" "$T/labels.tsv"
 check "--json: the matrix is 100 labels, with the total and what is outside" sh -c "grep -q '\"labels_total\": 20002' '$T/out' && grep -q '\"examples_outside\": 19902' '$T/out'"
 # train with 10000 classes: a 10000 x 10000 matrix for the held-out figures
-awk 'BEGIN { for (i = 0; i < 10000; i++) printf "c%05d\tthe same words\n", i }' >"$T/classes.tsv"
+# (two examples each: one each is refused, a row number read as a label)
+awk 'BEGIN { for (i = 0; i < 10000; i++) printf "c%05d\tthe same words\nc%05d\tother words\n", i, i }' >"$T/classes.tsv"
 expect_status 0 "train with 10000 classes in 500 MB" limited 500 "$N" train -q --threads 2 --epochs 1 -o "$T/many.nlp" "$T/classes.tsv"
 # two fastText lines of 80000 labels each: a repeated label was looked for
 # among all those before it (87000 labels on one line: 14 s)

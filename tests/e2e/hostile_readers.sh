@@ -336,3 +336,27 @@ check "... and stderr is UTF-8" /usr/bin/python3 -c 'import sys; open(sys.argv[1
 expect_status 3 "train on a label of 1.5 MB" "$N" train -q -o "$T/ll.nlp" "$T/longlabel.tsv"
 check "... says which line and why" grep -q "longlabel.tsv' line 1: label longer than the maximum record size" "$T/err"
 check "... and writes nothing" test ! -e "$T/ll.nlp"
+
+# --- a TSV exported by pandas, its row index first ---------------------------
+# (2026-12-07, a campaign with other data) pandas' to_csv(sep='\t') writes
+# the row index first under an empty name: '<TAB>label<TAB>text'.
+# Regression (fixed): the index was read as the label, one class per row,
+# a model of nothing, exit 0
+{ printf '\tlabel\ttext\n'; awk -F'\t' '{ print NR - 1 "\t" $0 }' "$T/small.tsv"; } >"$T/pandas.tsv"
+expect_status 0 "train on a pandas TSV with its index column" "$N" train -o "$T/pd.nlp" "$T/pandas.tsv"
+check "... 2 classes, its header skipped ($(cat "$T/err"))" sh -c "grep -q 'skipped 1 header line (first at $T/pandas.tsv:1)' '$T/err' && grep -q '600 examples, 2 classes' '$T/err'"
+"$N" train -q -o "$T/plain.nlp" "$T/small.tsv"
+"$N" predict -q -m "$T/pd.nlp" "$T/day.txt" >"$T/pd.day"
+"$N" predict -q -m "$T/plain.nlp" "$T/day.txt" >"$T/plain.day"
+check "... the same scores as the model from label<TAB>text" cmp -s "$T/pd.day" "$T/plain.day"
+"$N" predict -q -m "$T/m.nlp" "$T/pandas.tsv" | tail -n +2 >"$T/pd.pred"
+cut -f2- "$T/small.tsv" | "$N" predict -q -m "$T/m.nlp" >"$T/plain.pred"
+check "predict on it scores the text column" cmp -s "$T/pd.pred" "$T/plain.pred"
+# the text first, another column after
+{ printf 'text\tlabel\tsource\n'; awk -F'\t' '{ print $2 "\t" $1 "\tweb" }' "$T/small.tsv"; } >"$T/textfirst.tsv"
+expect_status 0 "eval on a TSV whose header puts the text first" "$N" eval -q --json -m "$T/m.nlp" "$T/textfirst.tsv"
+check "... reads its 600 labeled examples" sh -c "grep -q '\"n\": 600' '$T/out'"
+# an index read as the label all the same (columns given): refused
+expect_status 3 "train with a label of its own for every example" "$N" train -q -o "$T/ids.nlp" --label-column 1 --text-column 3 "$T/pandas.tsv"
+check "... says so ($(cat "$T/err"))" grep -q "each of the 600 examples in '$T/pandas.tsv' has a label of its own: no class has two examples to learn from (is the label column a row number or an id?" "$T/err"
+check "... and writes nothing" test ! -e "$T/ids.nlp"
