@@ -29,8 +29,8 @@ nlp_seen_build(uint64_t *fp, size_t n, void **out, size_t *len,
 	uint64_t count;
 
 	qsort(fp, n, sizeof *fp, cmp_u64);
-	for (i = 0; i < n; i++)
-		if (k == 0 || fp[k - 1] != fp[i])
+	for (i = 0; i < n; i++)     /* 0: a text without a token */
+		if (fp[i] != 0 && (k == 0 || fp[k - 1] != fp[i]))
 			fp[k++] = fp[i];
 	if ((buf = malloc(HEADER + k * sizeof *fp + 1)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory for the record of the "
@@ -92,6 +92,8 @@ nlp_seen_has(const struct nlp_seen *s, uint64_t fp)
 {
 	size_t lo = 0, hi = s->n;
 
+	if (fp == 0)        /* a text without a token: never seen */
+		return 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (s->fp[mid] == fp)

@@ -611,6 +611,8 @@ nlp_tokens_fingerprint(const struct nlp_tokens *t)
 	XXH3_state_t st;
 	size_t i;
 
+	if (t->n == 0)      /* no text: nothing seen, whatever was trained */
+		return 0;
 	XXH3_64bits_reset(&st);
 	for (i = 0; i < t->n; i++)
 		XXH3_64bits_update(&st, t->text + t->off[i], (size_t)t->len[i] + 0);

@@ -1627,7 +1627,8 @@ held_out_seen(struct run *u)
 			break;
 		}
 		h = nlp_tokens_fingerprint(&tok);
-		seen += bsearch(&h, fp, u->ntrain, sizeof *fp, cmp_u64) != NULL;
+		seen += h != 0 && bsearch(&h, fp, u->ntrain, sizeof *fp,
+		    cmp_u64) != NULL;
 	}
 	nlp_tokens_release(&tok);
 	free(fp);

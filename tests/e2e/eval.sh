@@ -156,4 +156,12 @@ sys.exit(0 if d['passed'] and len(g) == 1 and g[0]['value'] == 0 and g[0]['metri
 head -3 "$T/seen.tsv" >"$T/seen3.tsv"; zcat "$TEST" | head -97 >>"$T/seen3.tsv"
 expect_status 1 "--max-seen 0.01 fails a holdout with 3 training lines in 100" "$N" eval -q -m "$T/fresh.nlp" --max-seen 0.01 "$T/seen3.tsv"
 check "... at 3%" grep -q 'seen_in_training share 0.0300, bound 0.0100' "$T/err"
+# texts without a token tell nothing of the training data: with one in
+# training, 20 in the test data were "seen" (they share a fingerprint).
+# Regression (fixed): --max-seen 0.01 failed on them
+{ zcat "$DATA/spam.train.tsv.gz" | head -400; printf 'spam\t\nham\t ...\n'; } >"$T/tr_empty.tsv"
+{ zcat "$TEST" | head -100; for i in $(seq 20); do printf 'spam\t\nham\t!!\n'; done; } >"$T/te_empty.tsv"
+"$N" train -q -o "$T/empty.nlp" "$T/tr_empty.tsv"
+expect_status 0 "--max-seen 0.01: empty texts are not seen in training" "$N" eval -m "$T/empty.nlp" --max-seen 0.01 "$T/te_empty.tsv"
+check "... 0 of them counted ($(grep 'training data' "$T/err"))" grep -q '^nlpops eval: 0 of 140 examples (0.0%) also occur in the training data' "$T/err"
 expect_status 2 "--max-seen 1.5 is a usage error" "$N" eval -m "$T/fresh.nlp" --max-seen 1.5 "$TEST"
