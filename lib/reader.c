@@ -513,6 +513,54 @@ trim(const char *s, size_t *n)
 	return s;
 }
 
+/* The length of the UTF-8 of a space or an invisible character (no-break,
+ * en to zero-width spaces and joiners, line and paragraph separators,
+ * word joiner, ideographic space, BOM) that s[0..n) begins with (end: ends
+ * with), or 0: none a label begins or ends with, whose two labels would
+ * look the same ("spam" and "spam<NBSP>"). */
+static size_t
+wide_space(const char *s, size_t n, int end)
+{
+	const unsigned char *u;
+
+	if (n >= 2) {
+		u = (const unsigned char *)s + (end ? n - 2 : 0);
+		if (u[0] == 0xc2 && u[1] == 0xa0)
+			return 2;
+	}
+	if (n < 3)
+		return 0;
+	u = (const unsigned char *)s + (end ? n - 3 : 0);
+	if ((u[0] == 0xe2 && u[1] == 0x80 && (u[2] <= 0x8d || u[2] == 0xa8 ||
+	    u[2] == 0xa9 || u[2] == 0xaf)) ||
+	    (u[0] == 0xe2 && u[1] == 0x81 && (u[2] == 0x9f || u[2] == 0xa0)) ||
+	    (u[0] == 0xe1 && u[1] == 0x9a && u[2] == 0x80) ||
+	    (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80) ||
+	    (u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf))
+		return 3;
+	return 0;
+}
+
+/* s[0..*n) without white space or invisible characters at either end
+ * (wide_space()): a label. */
+static const char *
+trim_label(const char *s, size_t *n)
+{
+	size_t k;
+
+	for (;;) {
+		s = trim(s, n);
+		if ((k = wide_space(s, *n, 0)) > 0) {
+			s += k;
+			*n -= k;
+		} else if ((k = wide_space(s, *n, 1)) > 0) {
+			*n -= k;
+		} else {
+			return s;
+		}
+	}
+}
+
 /* Whether s[0..n) holds nothing but white space. */
 static int
 is_blank(const char *s, size_t n)
@@ -651,7 +699,7 @@ lab_add(struct nlp_reader *r, const char *s, size_t n)
 	const char *fault;
 	size_t *off, cap, k;
 
-	s = trim(s, &n);
+	s = trim_label(s, &n);
 	if (n == 0)
 		return V_KEEP;
 	/* a label as long as a record may be (whose text alone is cut to

@@ -360,3 +360,11 @@ check "... reads its 600 labeled examples" sh -c "grep -q '\"n\": 600' '$T/out'"
 expect_status 3 "train with a label of its own for every example" "$N" train -q -o "$T/ids.nlp" --label-column 1 --text-column 3 "$T/pandas.tsv"
 check "... says so ($(cat "$T/err"))" grep -q "each of the 600 examples in '$T/pandas.tsv' has a label of its own: no class has two examples to learn from (is the label column a row number or an id?" "$T/err"
 check "... and writes nothing" test ! -e "$T/ids.nlp"
+
+# --- labels that look the same -----------------------------------------------
+# a no-break space or a zero-width space at a label's end (a spreadsheet
+# export, a copy from a web page).  Regression (fixed): four classes,
+# two pairs that print alike
+printf 'spam\302\240\tfree money now\nham\342\200\213\thello my friend\nspam\tfree cash prize\nham\thi there friend\n\357\273\277\343\200\200ham\thi again\n' >"$T/ws.tsv"
+expect_status 0 "train on labels ending in a no-break or zero-width space" "$N" train -o "$T/ws.nlp" "$T/ws.tsv"
+check "... two classes ($(cat "$T/err"))" grep -q '5 examples, 2 classes' "$T/err"
