@@ -484,6 +484,13 @@ eval_report(const char *cmd, const struct eval_args *a, struct nlp_loaded *lm,
 	    nlp_eval_write_text(stdout, res, a->confusion, &e);
 	if (rc != NLP_OK)
 		return cli_error(cmd, &e);
+	/* the report out whole before the notes and the gates' verdicts
+	   (no "passed" before a failed write), and before anything is
+	   recorded: a run that ends in status 4 records nothing */
+	if ((rc = cli_flush_stdout()) != 0)
+		return cli_errorf(cmd, NLP_IO, "cannot write standard output: "
+		    "%s%s", strerror(rc), a->record ? "; nothing was recorded" :
+		    "");
 	if (!a->quiet) {
 		nlp_eval_write_notes(stderr, "nlpops eval", res);
 	} else if (res->losses != NULL && res->losses[0] != '\0') {
@@ -514,11 +521,6 @@ eval_report(const char *cmd, const struct eval_args *a, struct nlp_loaded *lm,
 		    res->undecided, res->skipped != NULL && res->skipped[0] !=
 		    '\0' ? ": " : "", res->skipped != NULL ? res->skipped : "");
 	nlp_eval_write_gates(stderr, "nlpops eval", res, a->quiet);
-	/* the report out whole before anything is recorded: a run that
-	   ends in status 4 records nothing */
-	if (a->record && (rc = cli_flush_stdout()) != 0)
-		return cli_errorf(cmd, NLP_IO, "cannot write standard output: "
-		    "%s; nothing was recorded", strerror(rc));
 	if (a->record && (rc = record_eval(cmd, lm, res, a->quiet)) != NLP_OK)
 		return rc;
 	return res->failed ? NLP_NO : NLP_OK;

@@ -156,6 +156,13 @@ sys.exit(0 if d['passed'] and len(g) == 1 and g[0]['value'] == 0 and g[0]['metri
 head -3 "$T/seen.tsv" >"$T/seen3.tsv"; zcat "$TEST" | head -97 >>"$T/seen3.tsv"
 expect_status 1 "--max-seen 0.01 fails a holdout with 3 training lines in 100" "$N" eval -q -m "$T/fresh.nlp" --max-seen 0.01 "$T/seen3.tsv"
 check "... at 3%" grep -q 'seen_in_training share 0.0300, bound 0.0100' "$T/err"
+# a report that cannot be written: the error alone, no gate's verdict
+# before it.  Regression (fixed): the summary and "gate ... passed" lines
+# came first, then the write error (exit 4)
+if [ -w /dev/full ]; then
+	expect_status 4 "eval with a gate, standard output full" sh -c "'$N' eval -m '$T/fresh.nlp' --min-accuracy 0.5 '$TEST' >/dev/full"
+	check "... says only that ($(cat "$T/err"))" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q '^nlpops eval: cannot write standard output: No space left on device\$' '$T/err'"
+fi
 # texts without a token tell nothing of the training data: with one in
 # training, 20 in the test data were "seen" (they share a fingerprint).
 # Regression (fixed): --max-seen 0.01 failed on them
