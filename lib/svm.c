@@ -23,6 +23,9 @@
 /* The temperature is fitted on at most this many examples (their scores,
  * C floats each, are kept), and lies in [TEMP_MIN, TEMP_MAX]. */
 #define CALIB_MAX 5000
+/* Held-out examples fewer than this leave the temperature to the training
+ * data's fit: one example classified right gave a temperature of 100. */
+#define CALIB_MIN 100
 #define TEMP_MIN 0.01
 #define TEMP_MAX 100.0
 
@@ -414,8 +417,8 @@ nlp_svm_train(const struct nlp_dataset *d, const struct nlp_svm_opts *o,
 	}
 	if (o->temperature > 0)
 		r->temperature = o->temperature;
-	else if (fit_temperature(o->calib && o->calib->n > 0 ? o->calib : d,
-	    w, bias, &r->temperature) < 0) {
+	else if (fit_temperature(o->calib && o->calib->n >= CALIB_MIN ?
+	    o->calib : d, w, bias, &r->temperature) < 0) {
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 		goto out;
 	}

@@ -368,3 +368,15 @@ check "... and writes nothing" test ! -e "$T/ids.nlp"
 printf 'spam\302\240\tfree money now\nham\342\200\213\thello my friend\nspam\tfree cash prize\nham\thi there friend\n\357\273\277\343\200\200ham\thi again\n' >"$T/ws.tsv"
 expect_status 0 "train on labels ending in a no-break or zero-width space" "$N" train -o "$T/ws.nlp" "$T/ws.tsv"
 check "... two classes ($(cat "$T/err"))" grep -q '5 examples, 2 classes' "$T/err"
+
+# --- a temperature fitted on one held-out example ----------------------------
+# (the campaign with other data) --holdout 0.0001 held out one example,
+# classified right, and the temperature fitted on it (100) made every
+# probability near 0 or 1: a log loss of 0.49 on the test split against
+# 0.02.  Fewer than 100 held out: fitted on the training data, as with none
+"$N" train -q --holdout 0.0001 -o "$T/h1.nlp" "$DATA/spam.train.tsv.gz"
+"$N" eval -q --json -m "$T/h1.nlp" "$DATA/spam.test.tsv.gz" >"$T/h1.json"
+check "one held-out example: the probabilities still calibrated ($(grep -E '"(log_loss|ece)"' "$T/h1.json" | tr -d ' \n'))" /usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["log_loss"] < 0.1 and d["ece"] < 0.05 else 1)' "$T/h1.json"
