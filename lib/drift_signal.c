@@ -708,10 +708,13 @@ nlp_drift_is_word(const char *s, size_t len)
 		}
 		if ((k = nlp_utf8_char(u + i, len - i, &cp)) == 0)
 			return 0;
-		/* not Latin-1's signs (U+00A0-U+00BF, x, division), general
-		   punctuation (U+2000-U+206F), or U+FFFD */
+		/* a letter or an ideograph: not Latin-1's signs (U+00A0-
+		   U+00BF, x, division), general punctuation (U+2000-U+206F),
+		   U+FFFD, nor (by the C library's tables) CJK or fullwidth
+		   punctuation (U+3002, U+FF0C), other symbols, emoji */
 		if (!(cp <= 0xbf || cp == 0xd7 || cp == 0xf7 ||
-		    (cp >= 0x2000 && cp <= 0x206f) || cp == 0xfffd))
+		    (cp >= 0x2000 && cp <= 0x206f) || cp == 0xfffd) &&
+		    nlp_token_is_letter(cp))
 			return 1;
 		i += k;
 	}

@@ -115,6 +115,14 @@ is_invisible(uint32_t cp)
 	    (cp >= 0x205f && cp <= 0x206f) || cp == 0xfeff || cp == 0x180e;
 }
 
+int
+nlp_token_is_letter(uint32_t cp)
+{
+	pthread_once(&locale_once, load_locale);
+	return utf8_locale == (locale_t)0 || iswalpha_l((wint_t)cp,
+	    utf8_locale);
+}
+
 /* Classify a non-ASCII code point and lowercase it. */
 static enum cls
 classify(uint32_t cp, uint32_t *lower)

@@ -73,6 +73,11 @@ int nlp_token_init(struct nlp_err *e);
 
 void nlp_tokens_release(struct nlp_tokens *t);
 
+/* Whether the non-ASCII code point cp is a letter or an ideograph, by the
+ * C.UTF-8 tables nlp_tokenize() uses (1 for any when they are not
+ * loaded): no digit, punctuation, symbol or emoji. */
+int nlp_token_is_letter(uint32_t cp);
+
 /*
  * A 64-bit fingerprint of the token sequence (XXH3 of the tokens' bytes
  * and lengths): texts that differ only in case or in the white space and

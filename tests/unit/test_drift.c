@@ -443,6 +443,12 @@ TEST(the_log_odds_z_and_what_a_word_is)
 	cr_assert(!nlp_drift_is_word("\xef\xbf\xbd", 3), "U+FFFD");
 	cr_assert(!nlp_drift_is_word("\xe2\x80\x94", 3), "em dash");
 	cr_assert(!nlp_drift_is_word("\xc2\xa3", 2), "pound sign");
+	cr_assert(!nlp_drift_is_word("\xe3\x80\x82", 3), "ideographic full stop");
+	cr_assert(!nlp_drift_is_word("\xef\xbc\x8c", 3), "fullwidth comma");
+	cr_assert(!nlp_drift_is_word("\xe2\x86\x92", 3), "right arrow");
+	cr_assert(!nlp_drift_is_word("\xf0\x9f\x98\x80", 4), "emoji");
+	cr_assert(nlp_drift_is_word("\xe4\xb8\xad", 3), "an ideograph");
+	cr_assert(nlp_drift_is_word("\xd0\xb6", 2), "Cyrillic zhe");
 	cr_assert(!nlp_drift_is_word("", 0));
 }
 

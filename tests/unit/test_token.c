@@ -159,6 +159,7 @@ LEAK_TEST_FINI(token, every_ascii_byte_anywhere_in_a_long_word, release)
 #define nlp_tokens_fingerprint portable_tokens_fingerprint
 #define nlp_utf8_decode portable_utf8_decode
 #define nlp_text_tokenless portable_text_tokenless
+#define nlp_token_is_letter portable_token_is_letter
 #include "../../lib/token.c"
 #undef nlp_tokenize
 #undef nlp_token_init
@@ -166,6 +167,7 @@ LEAK_TEST_FINI(token, every_ascii_byte_anywhere_in_a_long_word, release)
 #undef nlp_tokens_fingerprint
 #undef nlp_utf8_decode
 #undef nlp_text_tokenless
+#undef nlp_token_is_letter
 
 struct piece {
 	const char *s;           /* the bytes */
