@@ -1705,6 +1705,11 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 		if (u->cm.gold[i] > u->cm.gold[best])
 			best = (uint32_t)i;
 	t->held_out_majority = (double)u->cm.gold[best] / (double)ev->n;
+	/* balanced class weights trade the commonest label's examples for
+	 * the others': an accuracy below the majority-class rate is what
+	 * they were asked for, no sign of a model of nothing */
+	if (u->o->balanced)
+		return NLP_OK;
 	/* a model worse than always saying the commonest label learned
 	 * nothing worth keeping (shuffled labels, texts not matching) */
 	if (t->held_out_accuracy < t->held_out_majority)

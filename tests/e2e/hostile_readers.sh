@@ -380,3 +380,4 @@ check "one held-out example: the probabilities still calibrated ($(grep -E '"(lo
 import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(0 if d["log_loss"] < 0.1 and d["ece"] < 0.05 else 1)' "$T/h1.json"
+
