@@ -60,6 +60,7 @@ struct nlp_registry {
 	                                 role the server authenticated */
 	char *pg_msg;
 	int64_t pg_grace_ms;          /* registry_pg.c's: connect_timeout */
+	int pg_own_timeout;           /* registry_pg.c's: none given, 10 s */
 	int64_t pg_quiet_ms;          /* registry_pg.c's: see pg_ready() */
 	int pg_silent;                /* registry_pg.c's: it was too long */
 	int in_txn;                   /* registry_pg.c's */

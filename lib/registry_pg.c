@@ -1113,7 +1113,7 @@ timeout_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	return NLP_OK;
 }
 
-/* The connect timeout in force, in ms: 10 s unless the URI or
+/* The connect timeout in force, in ms: 10 s unless the URI, a service or
  * PGCONNECT_TIMEOUT says otherwise (libpq's least, 2 s). */
 static int64_t
 connect_ms(struct nlp_registry *r)
@@ -1127,6 +1127,67 @@ connect_ms(struct nlp_registry *r)
 			s = atoi(i->val) < 2 ? 2 : atoi(i->val);
 	PQconninfoFree(o);
 	return s * 1000;
+}
+
+/*
+ * Whether service's section of the service file at path sets
+ * connect_timeout: 1, 0 (it does not), -1 (no such section or file).
+ * Read as libpq reads it: "[name]" lines, "key=value" lines, '#' lines.
+ */
+static int
+service_file_timeout(const char *path, const char *service)
+{
+	FILE *f = path != NULL ? fopen(path, "r") : NULL;
+	char line[1024];
+	int in = 0, found = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *s = line, *end;
+		s += strspn(s, " \t");
+		end = s + strlen(s);
+		while (end > s && strchr(" \t\r\n", end[-1]) != NULL)
+			*--end = '\0';
+		if (*s == '[') {
+			if (in)
+				break;
+			in = end > s + 1 && end[-1] == ']' &&
+			    (size_t)(end - s - 2) == strlen(service) &&
+			    strncmp(s + 1, service, strlen(service)) == 0;
+			if (in)
+				found = 0;
+		} else if (in && strncmp(s, "connect_timeout", 15) == 0 &&
+		    s[15 + strspn(s + 15, " \t")] == '=') {
+			found = 1;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Whether the service (libpq's files: the user's, then the system's)
+ * sets connect_timeout. */
+static int
+service_timeout(const char *service)
+{
+	const char *v = getenv("PGSERVICEFILE"), *home = getenv("HOME");
+	char path[4096];
+	int k;
+
+	if (v != NULL && *v != '\0')
+		snprintf(path, sizeof path, "%s", v);
+	else if (home != NULL && *home != '\0')
+		snprintf(path, sizeof path, "%s/.pg_service.conf", home);
+	else
+		path[0] = '\0';
+	if (path[0] != '\0' && (k = service_file_timeout(path, service)) >= 0)
+		return k;
+	v = getenv("PGSYSCONFDIR");
+	snprintf(path, sizeof path, "%s/pg_service.conf", v != NULL && *v !=
+	    '\0' ? v : "/etc/postgresql-common");
+	return service_file_timeout(path, service) == 1;
 }
 
 /* The number of items of a comma-separated list of libpq's (hosts,
@@ -1196,9 +1257,10 @@ values_ok(struct nlp_registry *r, const PQconninfoOption *o,
     struct nlp_err *e)
 {
 	const PQconninfoOption *h;
-	const char *v;
+	const char *v, *svc = NULL;
 	size_t nhosts = 1;
 	int hosts_known = 0, has_port = 0, has_mode = 0, service = 0, rc;
+	int has_timeout = 0;
 
 	/* the URI's hosts; none there (PGHOST, a service file: libpq's to
 	   count, not this parse's), no count to check the ports against */
@@ -1226,6 +1288,10 @@ values_ok(struct nlp_registry *r, const PQconninfoOption *o,
 				    nhosts, nhosts == 1 ? "" : "s");
 		} else if (strcmp(o->keyword, "service") == 0 && *v != '\0') {
 			service = 1;
+			svc = v;
+		} else if (strcmp(o->keyword, "connect_timeout") == 0 &&
+		    *v != '\0') {
+			has_timeout = 1;
 		} else if (strcmp(o->keyword, "sslmode") == 0) {
 			has_mode = 1;
 			if ((rc = sslmode_ok(r, "sslmode", v, e)) != NLP_OK)
@@ -1234,8 +1300,17 @@ values_ok(struct nlp_registry *r, const PQconninfoOption *o,
 	}
 	/* a service (its file's port and sslmode come before the
 	   environment's) leaves them to libpq */
-	if ((v = getenv("PGSERVICE")) != NULL && *v != '\0')
+	if ((v = getenv("PGSERVICE")) != NULL && *v != '\0') {
 		service = 1;
+		if (svc == NULL)
+			svc = v;
+	}
+	/* the connect timeout: the URI's, the service's, PGCONNECT_TIMEOUT,
+	   as libpq takes them; none of them, 10 s (libpq's is to wait for
+	   ever: a cron job on a silent server) */
+	r->pg_own_timeout = !has_timeout && (svc == NULL ||
+	    !service_timeout(svc)) && ((v = getenv("PGCONNECT_TIMEOUT")) ==
+	    NULL || *v == '\0');
 	if (!has_port && !service && (v = getenv("PGPORT")) != NULL &&
 	    *v != '\0' && !ports_ok(v))
 		return nlp_errf(e, NLP_USAGE, "registry '%s': PGPORT '%.40s' is "
@@ -1307,6 +1382,8 @@ pg_connect(struct nlp_registry *r, struct nlp_err *e)
 	    (rc = uri_ok(r, e)) != NLP_OK)
 		return rc;
 	r->pg_silent = 0;
+	if (!r->pg_own_timeout)   /* the URI's, a service's, the variable's */
+		val[0] = "";
 	if ((r->pg = PQconnectdbParams(kw, val, 1)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	if (PQstatus(r->pg) != CONNECTION_OK) {

@@ -614,6 +614,23 @@ check "$backend: ... two ports for one host said so" sh -c "'$N' --registry 'pos
 # where nothing listens), not a usage error
 expect_status 4 "$backend: ?port=1%20 (libpq reads it as 1)" "$N" --registry "postgresql://u@localhost/x?port=%201%20&connect_timeout=2" registry list
 expect_status 4 "$backend: ... where an empty port of several hosts is the default" "$N" --registry "postgresql://u@localhost,localhost:1/x?connect_timeout=2" registry list
+# a server that takes the connection and never answers: the connect
+# timeout PGCONNECT_TIMEOUT or a service's file gives, as libpq takes
+# them.  Regression (fixed): 10 s whatever they said (only the URI's was
+# taken)
+/usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True); time.sleep(60)' >"$T/silent.port" &
+silent=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/silent.port" ] && break; sleep 0.2; done
+sp=$(cat "$T/silent.port")
+elapsed() { s=$(date +%s); "$@" >/dev/null 2>&1; echo $(( $(date +%s) - s )); }
+t=$(elapsed env PGCONNECT_TIMEOUT=2 "$N" --registry "postgresql://u@127.0.0.1:$sp/x?sslmode=disable" registry list)
+check "$backend: PGCONNECT_TIMEOUT=2 on a silent server: given up in ${t} s (under 8, not 10)" test "$t" -lt 8
+printf '[silent]\nhost=127.0.0.1\nport=%s\nsslmode=disable\nconnect_timeout=2\n' "$sp" >"$T/silent_service.conf"
+t=$(elapsed env PGSERVICEFILE="$T/silent_service.conf" "$N" --registry "postgresql:///x?service=silent" registry list)
+check "$backend: a service's connect_timeout=2 on a silent server: given up in ${t} s (under 8)" test "$t" -lt 8
+kill "$silent" 2>/dev/null
 
 # Regression (fixed): a push of bytes whose object is there with its
 # size took it as sound: a damaged or missing chunk stayed, under a new
