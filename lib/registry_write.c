@@ -1870,6 +1870,61 @@ nlp_registry_check_push(const struct nlp_push_opts *o, struct nlp_err *e)
 	return check_push_opts(o, e);
 }
 
+/*
+ * On PostgreSQL, whether the role may write what the push writes, asked
+ * of the server (has_table_privilege()): NLP_OK, or NLP_IO naming the
+ * first table it may not -- what the push itself would meet as
+ * 'permission denied', after train --push had trained (the model thrown
+ * away).  SQLite's file permissions are checked at the open.
+ */
+static int
+push_privileges(struct nlp_registry *r, const struct nlp_push_opts *o,
+    int new_model, struct nlp_err *e)
+{
+	static const struct {
+		const char *table, *priv;
+		int when;                /* 0 always, 1 with --sign, 2 --alias,
+		                            3 a new model, 4 --tag */
+	} need[] = {
+		{ "models", "INSERT", 3 }, { "versions", "INSERT", 0 },
+		{ "inputs", "INSERT", 0 }, { "tags", "INSERT", 4 },
+		{ "objects", "INSERT", 0 }, { "chunks", "INSERT", 0 },
+		{ "events", "INSERT", 0 }, { "signatures", "INSERT", 1 },
+		{ "aliases", "INSERT", 2 }, { "aliases", "UPDATE", 2 },
+	};
+	const size_t nneed = sizeof need / sizeof *need;
+	const char *what;
+	char sql[2048];
+	size_t i, n = 0;
+	int64_t k = 0;
+	int rc;
+
+	if (!NLP_REGDB_IS_PG(r))
+		return NLP_OK;
+	n += (size_t)snprintf(sql, sizeof sql, "SELECT CASE WHEN NOT "
+	    "has_column_privilege('models', 'next_version', 'UPDATE') THEN %zu",
+	    nneed + 1);
+	for (i = 0; i < nneed; i++)
+		if (need[i].when == 0 || (need[i].when == 1 && o->sign != NULL) ||
+		    (need[i].when == 2 && o->alias != NULL) ||
+		    (need[i].when == 3 && new_model) ||
+		    (need[i].when == 4 && o->ntags > 0))
+			n += (size_t)snprintf(sql + n, sizeof sql - n, " WHEN NOT "
+			    "has_table_privilege('%s', '%s') THEN %zu",
+			    need[i].table, need[i].priv, i + 1);
+	snprintf(sql + n, sizeof sql - n, " ELSE 0 END");
+	if ((rc = nlp_regdb_int_query(r, sql, NULL, 0, 0, &k, e)) != NLP_OK ||
+	    k == 0)
+		return rc;
+	what = (size_t)k > nneed ? "update" : strcmp(need[k - 1].priv,
+	    "INSERT") == 0 ? "insert into" : "update";
+	return nlp_errf(e, NLP_IO, "registry '%s': permission denied: role "
+	    "'%s' may not %s %s, which the push writes; nothing was done (this "
+	    "role may not do that: nlpops-registry(1), POSTGRESQL, has the "
+	    "grants each job needs)", r->dir, r->pg_role, what, (size_t)k >
+	    nneed ? "models.next_version" : need[k - 1].table);
+}
+
 int
 nlp_registry_check_push_in(struct nlp_registry *r,
     const struct nlp_push_opts *o, struct nlp_err *e)
@@ -1879,7 +1934,8 @@ nlp_registry_check_push_in(struct nlp_registry *r,
 	int rc;
 
 	if ((rc = nlp_registry_check_push(o, e)) != NLP_OK ||
-	    (rc = nlp_registry_model_id(r, o->name, &mid, e)) != NLP_OK)
+	    (rc = nlp_registry_model_id(r, o->name, &mid, e)) != NLP_OK ||
+	    (rc = push_privileges(r, o, mid == 0, e)) != NLP_OK)
 		return rc;
 	if (mid == 0)
 		return model_twin(r, o->name, e);

@@ -556,6 +556,11 @@ env PGPASSWORD=cipw "$N" --registry "$CI" registry show citagged@1 >"$T/citags" 
 check "$backend: ... its tags are data=dec,run=1 ($(grep '^tags:' "$T/citags"))" grep -q '^tags: *data=dec,run=1$' "$T/citags"
 expect_status 0 "$backend: CI role: eval --record" env PGPASSWORD=cipw "$N" --registry "$CI" eval -m cimodel@1 --record "$A/test.tsv"
 expect_status 4 "$backend: CI role: alias refused" env PGPASSWORD=cipw "$N" --registry "$CI" registry alias cimodel 1 production
+# train --push --alias by a role that may not move aliases: refused before
+# the training.  Regression (fixed): trained, then 'permission denied for
+# table aliases' and the model thrown away
+expect_status 4 "$backend: CI role: train --push --alias" env PGPASSWORD=cipw "$N" --registry "$CI" train --push cimodel --alias production "$A/test.tsv"
+check "$backend: ... refused before training ($(cat "$T/err"))" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q \"permission denied: role 'ci' may not insert into aliases, which the push writes; nothing was done\" '$T/err'"
 # a damaged object, pushed again by a role that may not delete: the
 # registry's state (5), saying whose push repairs it; the owner's does
 h7=$(sha256sum "$A/m7.nlp" | cut -c1-64)
@@ -666,6 +671,8 @@ done
 expect_status 0 "$backend: read-only role: predict" env PGPASSWORD=cronpw "$N" --registry "$RO" --cache "$T/rocache" predict -m spam "$A/texts.txt"
 expect_status 0 "$backend: read-only role: pull" env PGPASSWORD=cronpw "$N" --registry "$RO" registry pull spam -o "$T/ro.nlp"
 expect_status 4 "$backend: read-only role: push" env PGPASSWORD=cronpw "$N" --registry "$RO" registry push "$A/m9.nlp" --name spam
+expect_status 4 "$backend: read-only role: train --push" env PGPASSWORD=cronpw "$N" --registry "$RO" train --push spam "$A/test.tsv"
+check "$backend: ... refused before training ($(cat "$T/err"))" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q \"permission denied: role 'cron' may not update models.next_version, which the push writes\" '$T/err'"
 check "$backend: push refused: one line, permission denied" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'permission denied' '$T/err'"
 check "$backend: ... saying the role may not, and where the grants are" grep -q "this role may not do that: nlpops-registry(1), POSTGRESQL" "$T/err"
 "$N" --registry "$T/other" registry export fresh -o "$T/fresh.tar" >/dev/null 2>&1
