@@ -1161,6 +1161,10 @@ sq_init(const char *dir, const char *group, struct nlp_err *e)
 		    chmod(dir, 02775) != 0))
 			return nlp_errnof(e, NLP_IO, errno, "cannot share registry "
 			    "'%s' with group '%s'", dir, group);
+		/* a registry made private: what is in it too (only the
+		   directory was, and every other member's write failed) */
+		if ((rc = nlp_store_share(dir, gid, group, e)) != NLP_OK)
+			return rc;
 	}
 	/* a damaged registry's schema refused by the open */
 	if ((rc = nlp_registry_open(&r, dir, 1, e)) != NLP_OK)

@@ -192,6 +192,129 @@ nlp_store_fix_mode(const char *dir, int fd, int is_dir)
 		(void)fchmod(fd, is_dir ? SHARED_DIR_MODE : SHARED_FILE_MODE);
 }
 
+/* Entry name of the directory open at dirfd (path: its path, for
+ * messages) made the group's with mode: 1 done (or already so), 0 there
+ * is none (or it is not of the kind: a link, another type), -1 e set.
+ * *fd (when not NULL) is left open on it for a directory. */
+static int
+share_one(int dirfd, const char *name, const char *path, int want_dir,
+    gid_t gid, mode_t mode, const char *group, int *out, struct nlp_err *e)
+{
+	struct stat st;
+	int fd, err = 0;
+
+	if (out != NULL)
+		*out = -1;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+	    (want_dir ? O_DIRECTORY : 0));
+	if (fd < 0)
+		return errno == ENOENT || errno == ELOOP || errno == ENOTDIR ? 0 :
+		    -nlp_errnof(e, NLP_IO, errno, "cannot share '%s' with group "
+		    "'%s'", path, group);
+	if (fstat(fd, &st) != 0)
+		err = errno;
+	else if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	} else if (st.st_gid != gid && fchown(fd, (uid_t)-1, gid) != 0)
+		err = errno;
+	else if ((st.st_mode & 07777) != mode && fchmod(fd, mode) != 0)
+		err = errno;
+	if (err != 0) {
+		close(fd);
+		if (err == EPERM)
+			return -nlp_errnof(e, NLP_IO, err, "cannot share '%s' "
+			    "with group '%s' (uid %lu owns it: its owner, or root, "
+			    "must run 'registry init --shared')", path, group,
+			    (unsigned long)st.st_uid);
+		return -nlp_errnof(e, NLP_IO, err, "cannot share '%s' with "
+		    "group '%s'", path, group);
+	}
+	if (out != NULL)
+		*out = fd;
+	else
+		close(fd);
+	return 1;
+}
+
+int
+nlp_store_share(const char *dir, gid_t gid, const char *group,
+    struct nlp_err *e)
+{
+	static const char *const db[] = { "registry.db", "registry.db-wal",
+		"registry.db-shm", "registry.db-journal" };
+	char path[PATH_MAX + 64];
+	int top, objs = -1, sha = -1, sub = -1, rc = NLP_OK;
+	DIR *d = NULL, *s = NULL;
+	struct dirent *de, *se;
+	size_t i;
+
+	if ((top = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return nlp_errnof(e, NLP_IO, errno, "cannot share registry '%s'",
+		    dir);
+	for (i = 0; rc == NLP_OK && i < sizeof db / sizeof *db; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, db[i]);
+		if (share_one(top, db[i], path, 0, gid, SHARED_FILE_MODE, group,
+		    NULL, e) < 0)
+			rc = NLP_IO;
+	}
+	snprintf(path, sizeof path, "%s/tmp", dir);
+	if (rc == NLP_OK && share_one(top, "tmp", path, 1, gid,
+	    SHARED_DIR_MODE, group, NULL, e) < 0)
+		rc = NLP_IO;
+	snprintf(path, sizeof path, "%s/objects", dir);
+	if (rc == NLP_OK && share_one(top, "objects", path, 1, gid,
+	    SHARED_DIR_MODE, group, &objs, e) < 0)
+		rc = NLP_IO;
+	snprintf(path, sizeof path, "%s/objects/sha256", dir);
+	if (rc == NLP_OK && objs >= 0 && share_one(objs, "sha256", path, 1, gid,
+	    SHARED_DIR_MODE, group, &sha, e) < 0)
+		rc = NLP_IO;
+	if (rc == NLP_OK && sha >= 0 && (d = fdopendir(sha)) == NULL)
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot share '%s'", path);
+	else if (d != NULL)
+		sha = -1;           /* d's now */
+	/* the two-digit directories, and the objects in them */
+	while (rc == NLP_OK && d != NULL && (errno = 0, de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != 2 ||
+		    strspn(de->d_name, "0123456789abcdef") != 2)
+			continue;
+		snprintf(path, sizeof path, "%s/objects/sha256/%s", dir,
+		    de->d_name);
+		if (share_one(dirfd(d), de->d_name, path, 1, gid,
+		    SHARED_DIR_MODE, group, &sub, e) < 0) {
+			rc = NLP_IO;
+			break;
+		}
+		if (sub < 0)
+			continue;
+		if ((s = fdopendir(sub)) == NULL) {
+			close(sub);
+			rc = nlp_errnof(e, NLP_IO, errno, "cannot share '%s'", path);
+			break;
+		}
+		while (rc == NLP_OK && (errno = 0, se = readdir(s)) != NULL) {
+			if (strlen(se->d_name) != 62 ||
+			    strspn(se->d_name, "0123456789abcdef") != 62)
+				continue;
+			snprintf(path, sizeof path, "%s/objects/sha256/%s/%s", dir,
+			    de->d_name, se->d_name);
+			if (share_one(dirfd(s), se->d_name, path, 0, gid,
+			    OBJECT_MODE, group, NULL, e) < 0)
+				rc = NLP_IO;
+		}
+		closedir(s);
+	}
+	if (d != NULL)
+		closedir(d);
+	if (sha >= 0)
+		close(sha);
+	if (objs >= 0)
+		close(objs);
+	close(top);
+	return rc;
+}
+
 /* The registry directory, open, with what its children are checked
  * against. */
 struct regdir {

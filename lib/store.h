@@ -148,4 +148,19 @@ int nlp_store_shared(const char *dir);
  */
 void nlp_store_fix_mode(const char *dir, int fd, int is_dir);
 
+/*
+ * Share an existing registry's store and database with group gid (named
+ * group, for messages), as a shared registry makes them: objects/,
+ * objects/sha256, its two-digit directories and tmp/ the group's, 02775;
+ * each object the group's, 0444; the database files (registry.db and its
+ * -wal, -shm, -journal) the group's, 0664.  Nothing else is touched: not
+ * another program's file in tmp/, not a symbolic link, not a stray name
+ * (a registry made in $HOME holds the user's own directories).  Each is
+ * opened without following a link and changed through its descriptor.
+ * NLP_OK, or NLP_IO naming the first that could not be changed (another
+ * user's: its owner or root must share it).
+ */
+int nlp_store_share(const char *dir, gid_t gid, const char *group,
+    struct nlp_err *e);
+
 #endif

@@ -453,6 +453,21 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
 	if getent group nogroup >/dev/null 2>&1; then
 		expect_status 0 "root: registry init --shared nogroup" "$N" --registry "$T/pub/team" registry init --shared nogroup
 		expect_status 0 "... a member checks it: registry init --shared nogroup" setpriv --reuid=65534 --regid=65534 --clear-groups "$NB" --registry "$T/pub/team" registry init --shared nogroup
+		# a private registry with a version in it, shared afterwards:
+		# its store and database too, nothing else.  Regression
+		# (fixed): only the directory, so a member's alias and push
+		# failed (exit 4)
+		S=$T/pub/made-private
+		(umask 022 && "$N" --registry "$S" registry push "$T/a1.nlp" --name s >/dev/null 2>&1)
+		touch "$S/tmp/other-program.txt" && ln -s /etc/passwd "$S/objects/link"
+		expect_status 0 "root: init --shared nogroup of a private registry with a version" "$N" --registry "$S" registry init --shared nogroup
+		obj=$(find "$S/objects/sha256" -type f | head -1)
+		check "... its store is the group's ($(stat -c '%a %G' "$S/objects" "$S/objects/sha256" "$(dirname "$obj")" "$obj" "$S/registry.db" "$S/tmp" | tr '\n' ' '))" \
+		    test "$(stat -c '%a %G' "$S/objects" "$S/objects/sha256" "$(dirname "$obj")" "$obj" "$S/registry.db" "$S/tmp" | tr '\n' ' ')" = "2775 nogroup 2775 nogroup 2775 nogroup 444 nogroup 664 nogroup 2775 nogroup "
+		check "... another program's file and a link left as they were" sh -c "[ \"\$(stat -c '%a %G' '$S/tmp/other-program.txt')\" = '644 root' ] && [ \"\$(stat -c '%G' /etc/passwd)\" = root ]"
+		chmod 644 "$T/a2.nlp"
+		expect_status 0 "... a member pushes into it" setpriv --reuid=65534 --regid=65534 --clear-groups "$NB" --registry "$S" registry push "$T/a2.nlp" --name s
+		expect_status 0 "... and moves an alias" setpriv --reuid=65534 --regid=65534 --clear-groups "$NB" --registry "$S" registry alias s 1 production
 	fi
 	chmod 700 "$T"
 else
