@@ -1046,21 +1046,21 @@ print_move(const char *alias, const char *name, long from, long to)
  * printed (3: not signed by a trusted key).
  */
 /* Is name@version signed by one of the trusted keys t?  NLP_OK, or the
- * status with the message printed (3: not signed by a trusted key). */
+ * status with e set (3: not signed by a trusted key). */
 static int
-check_signed(const struct nlp_trust *t, const char *name, long version)
+check_signed(const struct nlp_trust *t, const char *name, long version,
+    struct nlp_err *e)
 {
-	struct nlp_err e = { 0, "" };
 	struct nlp_loaded l;
 	char arg[2 * NLP_NAME_MAX + 2];
 	int rc;
 
 	snprintf(arg, sizeof arg, "%s@%ld", name, version);
-	if ((rc = nlp_load_model(&l, arg, cli_registry_dir(), &e)) == NLP_OK) {
-		rc = nlp_modelsig_check(t, &l, cli_registry_dir(), &e);
+	if ((rc = nlp_load_model(&l, arg, cli_registry_dir(), e)) == NLP_OK) {
+		rc = nlp_modelsig_check(t, &l, cli_registry_dir(), e);
 		nlp_loaded_release(&l);
 	}
-	return rc != NLP_OK ? cli_error("registry", &e) : NLP_OK;
+	return rc;
 }
 
 static int
@@ -1082,8 +1082,8 @@ trusted_target(struct nlp_registry *r, const struct ropts *o, long *version)
 	if ((rc = nlp_modelref_parse(arg, &ref, &e)) != NLP_OK ||
 	    (rc = nlp_registry_resolve(r, &ref, &res, &e)) != NLP_OK)
 		return cli_error("registry", &e);
-	if ((rc = check_signed(t, res.name, res.version)) != NLP_OK)
-		return rc;
+	if (check_signed(t, res.name, res.version, &e) != NLP_OK)
+		return cli_error("registry", &e);
 	*version = res.version;
 	return NLP_OK;
 }
@@ -1184,8 +1184,15 @@ verb_rollback(struct nlp_registry *r, struct ropts *o)
 		if ((rc = nlp_registry_rollback_plan(r, o->args[0], alias, o->to,
 		    &from, &to, &e)) != NLP_OK)
 			return cli_error("registry", &e);
-		if ((rc = check_signed(t, o->args[0], to)) != NLP_OK)
-			return rc;
+		/* at 3 a.m.: which version was refused, and that the alias
+		   stayed where it was */
+		if ((rc = check_signed(t, o->args[0], to, &e)) != NLP_OK) {
+			nlp_err_prefix(&e, "rollback of %s refused, it stays at "
+			    "%s@%ld (--to V goes to another version): %s@%ld, the "
+			    "version before", alias, o->args[0], from, o->args[0],
+			    to);
+			return cli_error("registry", &e);
+		}
 		o->to = to;
 		if (o->if_current <= 0)
 			o->if_current = from;
