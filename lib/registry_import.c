@@ -1383,8 +1383,8 @@ import_model(struct nlp_registry *r, const struct bundle *b, struct b_model *m,
 		struct nlp_regdb_param p[] = {
 			NLP_REGDB_TEXT(m->name), NLP_REGDB_TEXT(at),
 		};
-		nlp_registry_now(at);
-		if ((rc = nlp_regdb_run(r, "INSERT INTO models (name, created_at) "
+		if ((rc = nlp_registry_now(r, at, e)) != NLP_OK ||
+		    (rc = nlp_regdb_run(r, "INSERT INTO models (name, created_at) "
 		    "VALUES (?, ?)", p, NPARAM(p), "cannot add the model", e)) !=
 		    NLP_OK)
 			return rc;
@@ -1448,10 +1448,11 @@ import_model(struct nlp_registry *r, const struct bundle *b, struct b_model *m,
 			NLP_REGDB_TEXT(NULL), NLP_REGDB_TEXT(reason),
 		};
 		import_reason(b, m, reason, sizeof reason);
-		nlp_registry_now(at);
-		rc = nlp_regdb_run(r, "INSERT INTO events (at, who, model, kind, "
-		    "alias, old_version, new_version, reason) VALUES (?, ?, ?, ?, ?, "
-		    "?, ?, ?)", p, NPARAM(p), "cannot log the event", e);
+		if ((rc = nlp_registry_now(r, at, e)) == NLP_OK)
+			rc = nlp_regdb_run(r, "INSERT INTO events (at, who, model, "
+			    "kind, alias, old_version, new_version, reason) VALUES "
+			    "(?, ?, ?, ?, ?, ?, ?, ?)", p, NPARAM(p), "cannot log the "
+			    "event", e);
 		out->nmodels++;
 	}
 	return rc;

@@ -371,8 +371,12 @@ int nlp_bundle_report_add(struct nlp_registry_bundle_report *b,
 
 /* ---- Shared by the modules (registry_read.c) ---- */
 
-/* The current time, UTC, ISO 8601 to the second. */
-void nlp_registry_now(char buf[32]);
+/* The current time, UTC, ISO 8601 to the second, into buf: on PostgreSQL
+ * the server's (its transaction's start: one clock for every client of a
+ * shared registry, where a workstation's slow clock put its events before
+ * older ones), else this machine's.  NLP_OK, or the query's error. */
+int nlp_registry_now(struct nlp_registry *r, char buf[32],
+    struct nlp_err *e);
 
 /* Array v (capacity *cap elements of size bytes) with room for n + 1:
  * v itself, or a larger copy (*cap updated, v freed); NULL when out of

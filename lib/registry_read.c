@@ -32,14 +32,30 @@
 
 /* ---- shared parts ---- */
 
-void
-nlp_registry_now(char buf[32])
+/* A row of the server's time: its text into arg (a char[32]). */
+static int
+now_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	const char *v = nlp_regdb_text(st, 0);
+
+	(void)e;
+	if (v != NULL && strlen(v) == 20)
+		memcpy(arg, v, 21);
+	return NLP_OK;
+}
+
+int
+nlp_registry_now(struct nlp_registry *r, char buf[32], struct nlp_err *e)
 {
 	time_t t = time(NULL);
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!NLP_REGDB_IS_PG(r))
+		return NLP_OK;
+	return nlp_regdb_each(r, "SELECT to_char(now() AT TIME ZONE 'UTC', "
+	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", NULL, 0, now_row, buf, e);
 }
 
 void *

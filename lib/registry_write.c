@@ -275,7 +275,8 @@ event(struct nlp_registry *r, const char *kind, const char *model,
 		version_param(oldv), version_param(newv), NLP_REGDB_TEXT(reason),
 	};
 
-	nlp_registry_now(at);
+	if (nlp_registry_now(r, at, e) != NLP_OK)
+		return e->status;
 	return nlp_regdb_run(r, "INSERT INTO events (at, who, model, kind, "
 	    "alias, old_version, new_version, reason) VALUES (?, ?, ?, ?, ?, ?, "
 	    "?, ?)", p, NPARAM(p), "cannot log the event", e);
@@ -450,9 +451,9 @@ set_alias_locked(struct nlp_registry *r, int64_t mid, const char *name,
 	if (cur == version)
 		return NLP_OK;
 	/* hashed before the lock was taken (prewhole()), else now */
-	if ((rc = object_whole(r, vid, name, version, e)) != NLP_OK)
+	if ((rc = object_whole(r, vid, name, version, e)) != NLP_OK ||
+	    (rc = nlp_registry_now(r, at, e)) != NLP_OK)
 		return rc;
-	nlp_registry_now(at);
 	{
 		struct nlp_regdb_param p[] = {
 			NLP_REGDB_INT(mid), NLP_REGDB_TEXT(alias), NLP_REGDB_INT(vid),
@@ -737,10 +738,9 @@ insert_version_row(struct nlp_registry *r, int64_t mid, long version,
 	char at[32], wbuf[NLP_TEXT_MAX + 1];
 	int rc;
 
-	nlp_registry_now(at);
 	if (hs == NULL || ms == NULL || nlp_json_failed_since(mark)) {
 		rc = nlp_errf(e, NLP_IO, "out of memory");
-	} else {
+	} else if ((rc = nlp_registry_now(r, at, e)) == NLP_OK) {
 		struct nlp_regdb_param p[] = {
 			NLP_REGDB_INT(mid), NLP_REGDB_INT(version),
 			NLP_REGDB_TEXT(hex), NLP_REGDB_INT((int64_t)len),
@@ -867,9 +867,9 @@ model_for_push(struct nlp_registry *r, const char *name, int64_t *mid,
 	if ((rc = nlp_registry_model_id(r, name, mid, e)) != NLP_OK || *mid != 0)
 		return rc;
 	/* a new model: not one whose name differs from another only in case */
-	if ((rc = model_twin(r, name, e)) != NLP_OK)
+	if ((rc = model_twin(r, name, e)) != NLP_OK ||
+	    (rc = nlp_registry_now(r, at, e)) != NLP_OK)
 		return rc;
-	nlp_registry_now(at);
 	if ((rc = nlp_regdb_run(r, "INSERT INTO models (name, created_at) VALUES "
 	    "(?, ?)", p, NPARAM(p), "cannot add the model", e)) != NLP_OK)
 		return rc;
@@ -1536,10 +1536,10 @@ nlp_registry_record_eval(struct nlp_registry *r, const struct nlp_ref *ref,
 			NLP_REGDB_TEXT(nlp_registry_recorded_who(r, who, wbuf)),
 			NLP_REGDB_TEXT(data_json), NLP_REGDB_TEXT(metrics_json),
 		};
-		nlp_registry_now(at);
-		rc = nlp_regdb_run(r, "INSERT INTO evaluations (version_id, at, "
-		    "who, data, metrics) VALUES (?, ?, ?, ?, ?)", p, NPARAM(p),
-		    "cannot record the evaluation", e);
+		if ((rc = nlp_registry_now(r, at, e)) == NLP_OK)
+			rc = nlp_regdb_run(r, "INSERT INTO evaluations (version_id, "
+			    "at, who, data, metrics) VALUES (?, ?, ?, ?, ?)", p,
+			    NPARAM(p), "cannot record the evaluation", e);
 	}
 	if (rc == NLP_OK)
 		*version = res.version;

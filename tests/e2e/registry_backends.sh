@@ -619,6 +619,15 @@ check "$backend: ... two ports for one host said so" sh -c "'$N' --registry 'pos
 # where nothing listens), not a usage error
 expect_status 4 "$backend: ?port=1%20 (libpq reads it as 1)" "$N" --registry "postgresql://u@localhost/x?port=%201%20&connect_timeout=2" registry list
 expect_status 4 "$backend: ... where an empty port of several hosts is the default" "$N" --registry "postgresql://u@localhost,localhost:1/x?connect_timeout=2" registry list
+# a client whose clock is two hours slow: the server's time on what it
+# records, one clock for every client.  Regression (fixed): its push was
+# recorded two hours before the pushes before it
+if [ -e "${NLP_SLOWFS:-}" ] && [ "${N##*/obj-san/}" = "$N" ]; then
+	env LD_PRELOAD="$NLP_SLOWFS" SLOWFS_SKEW=7200 "$N" registry push "$A/m5.nlp" --name skewed >/dev/null 2>&1
+	at=$("$N" registry history skewed 2>/dev/null | tail -1 | cut -c1-20)
+	d=$(( $(date -u +%s) - $(date -u -d "$at" +%s 2>/dev/null || echo 0) ))
+	check "$backend: a push from a client two hours slow: recorded at the server's time ($at, ${d} s ago)" test "$d" -ge -300 -a "$d" -le 300
+fi
 # a server that takes the connection and never answers: the connect
 # timeout PGCONNECT_TIMEOUT or a service's file gives, as libpq takes
 # them.  Regression (fixed): 10 s whatever they said (only the URI's was

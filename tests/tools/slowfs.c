@@ -10,6 +10,8 @@
  *   SLOWFS_NO_TMPFILE=1    an open with O_TMPFILE fails with EOPNOTSUPP, as
  *                          on a file system that makes no unnamed files
  *                          (NFS, FUSE)
+ *   SLOWFS_SKEW=S          time() S seconds behind the clock: a
+ *                          workstation whose clock is slow
  *
  * Every call is glibc's own; only the timing changes.  open, open64,
  * openat and openat64 are all caught (SQLite and the library call
@@ -135,3 +137,19 @@ OPEN(open)
 OPEN(open64)
 OPENAT(openat)
 OPENAT(openat64)
+
+/* time(), SLOWFS_SKEW seconds behind */
+time_t
+time(time_t *t)
+{
+	static time_t (*real)(time_t *);
+	const char *skew = getenv("SLOWFS_SKEW");
+	time_t now;
+
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "time");
+	now = real(NULL) - (skew != NULL ? (time_t)atol(skew) : 0);
+	if (t != NULL)
+		*t = now;
+	return now;
+}
