@@ -641,8 +641,13 @@ connect(struct nlp_registry *r, int flags, const char *uri, struct nlp_err *e)
 {
 	if (sqlite3_open_v2(uri ? uri : r->dbpath, &r->db, flags, NULL) !=
 	    SQLITE_OK) {
-		int rc = nlp_errf(e, NLP_IO, "cannot open registry '%s': %s",
-		    r->dir, r->db ? sqlite3_errmsg(r->db) : "out of memory");
+		/* the system's reason too ("unable to open database file"
+		   alone did not say Permission denied) */
+		int err = r->db ? sqlite3_system_errno(r->db) : 0;
+		int rc = nlp_errf(e, NLP_IO, "cannot open registry '%s': %s%s%s%s",
+		    r->dir, r->db ? sqlite3_errmsg(r->db) : "out of memory",
+		    err ? " (registry.db: " : "", err ? strerror(err) : "",
+		    err ? ")" : "");
 		sqlite3_close(r->db);
 		r->db = NULL;
 		return rc;

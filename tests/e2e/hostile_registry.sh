@@ -330,6 +330,12 @@ if [ $root -eq 1 ] && command -v setpriv >/dev/null 2>&1; then
 	expect_status 4 "another user on a registry directory of mode 000: exit 4" setpriv --reuid=65534 --regid=65534 --clear-groups "$T/pub/nlpops" --registry "$R" registry list
 	check "permission denied, not 'no registry'" grep -q "Permission denied" "$T/err"
 	chmod 755 "$R"
+	# the database alone unreadable: SQLite's words and the reason.
+	# Regression (fixed): 'unable to open database file' alone
+	chmod 600 "$R/registry.db"
+	expect_status 4 "another user on a registry.db of mode 600: exit 4" setpriv --reuid=65534 --regid=65534 --clear-groups "$T/pub/nlpops" --registry "$R" registry list
+	check "... says Permission denied ($(cat "$T/err"))" grep -q "unable to open database file (registry.db: Permission denied)" "$T/err"
+	chmod 644 "$R/registry.db"
 	chmod 0700 "$T"
 else
 	echo "SKIP: hostile_registry: not root (or no setpriv): the unreadable registry is not tested" >&2
