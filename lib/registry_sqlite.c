@@ -635,6 +635,27 @@ sq_busy(void *arg, int count)
 	return 1;
 }
 
+/* Whether this process is in group gid (its own or a supplementary). */
+static int
+in_group(gid_t gid)
+{
+	gid_t *g;
+	int i, n, in = 0;
+
+	if (getegid() == gid)
+		return 1;
+	/* unknown (no memory, a failure): not said to be out */
+	if ((n = getgroups(0, NULL)) < 0 ||
+	    (g = malloc(((size_t)n + 1) * sizeof *g)) == NULL)
+		return 1;
+	if ((n = getgroups(n, g)) < 0)
+		in = 1;
+	for (i = 0; i < n; i++)
+		in |= g[i] == gid;
+	free(g);
+	return in;
+}
+
 /* Open the database connection with the given flags and settings. */
 static int
 connect(struct nlp_registry *r, int flags, const char *uri, struct nlp_err *e)
@@ -937,6 +958,17 @@ open_writable(struct nlp_registry *r, enum layout lay, struct nlp_err *e)
 
 			snprintf(u, sizeof u, "%u", (unsigned)fsb.st_uid);
 			snprintf(g, sizeof g, "%u", (unsigned)fsb.st_gid);
+			/* shared, and the file its group may write: this
+			   session is not in the group (a user just added to it
+			   has not logged in again) */
+			if (nlp_store_shared(r->dir) && (fsb.st_mode & S_IWGRP) &&
+			    !in_group(fsb.st_gid))
+				return nlp_errf(e, NLP_IO, "registry '%s' is read-only "
+				    "to this user: it is shared with group %s, which "
+				    "this session is not in (a user just added to "
+				    "the group must log in again, or run 'newgrp "
+				    "%s')", r->dir, gr ? gr->gr_name : g,
+				    gr ? gr->gr_name : g);
 			return nlp_errf(e, NLP_IO, "registry '%s' is read-only to "
 			    "this user: registry.db is owner %s, group %s, mode "
 			    "%04o (a registry a team writes is made with 'nlpops "

@@ -468,6 +468,11 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
 		chmod 644 "$T/a2.nlp"
 		expect_status 0 "... a member pushes into it" setpriv --reuid=65534 --regid=65534 --clear-groups "$NB" --registry "$S" registry push "$T/a2.nlp" --name s
 		expect_status 0 "... and moves an alias" setpriv --reuid=65534 --regid=65534 --clear-groups "$NB" --registry "$S" registry alias s 1 production
+		# a session outside the group (a user just added to it, not
+		# logged in again): said so.  Regression (fixed): the hint was
+		# to make the registry shared, which it was
+		expect_status 4 "... a session outside its group: refused" setpriv --reuid=65534 --regid=54321 --clear-groups "$NB" --registry "$S" registry alias s 2 production
+		check "... saying the session is not in the group ($(cat "$T/err"))" grep -q "is read-only to this user: it is shared with group nogroup, which this session is not in (a user just added to the group must log in again" "$T/err"
 	fi
 	chmod 700 "$T"
 else
