@@ -20,6 +20,7 @@
  *                          the registry's verbs, "verb<TAB>summary"
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -42,6 +43,9 @@ print_models(const char *only, unsigned what)
 	struct nlp_registry_versions versions;
 	size_t i, j, len = only != NULL ? strcspn(only, "@") : 0;
 
+	/* a Tab waits 2 s at most for a silent PostgreSQL server, not the
+	   10 s of a command (unless the URI or a service says) */
+	(void)setenv("PGCONNECT_TIMEOUT", "2", 0);
 	if (nlp_registry_open(&r, cli_registry_dir(), 0, &e) != NLP_OK)
 		return;
 	if (nlp_registry_list(r, &models, &e) == NLP_OK) {

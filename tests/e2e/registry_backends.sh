@@ -644,6 +644,9 @@ check "$backend: PGCONNECT_TIMEOUT=2 on a silent server: given up in ${t} s (und
 printf '[silent]\nhost=127.0.0.1\nport=%s\nsslmode=disable\nconnect_timeout=2\n' "$sp" >"$T/silent_service.conf"
 t=$(elapsed env PGSERVICEFILE="$T/silent_service.conf" "$N" --registry "postgresql:///x?service=silent" registry list)
 check "$backend: a service's connect_timeout=2 on a silent server: given up in ${t} s (under 8)" test "$t" -lt 8
+# a Tab's completion of references: 2 s at most (it froze the shell 10 s)
+t=$(elapsed "$N" --registry "postgresql://u@127.0.0.1:$sp/x?sslmode=disable" __complete refs)
+check "$backend: completing references on a silent server: ${t} s (under 5)" test "$t" -lt 5
 kill "$silent" 2>/dev/null
 
 # Regression (fixed): a push of bytes whose object is there with its
