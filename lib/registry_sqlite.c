@@ -1176,8 +1176,9 @@ sq_init(const char *dir, const char *group, struct nlp_err *e)
 {
 	struct nlp_registry *r;
 	struct group *g;
+	struct stat dst;
 	gid_t gid = 0;
-	int rc;
+	int rc, existed = stat(dir, &dst) == 0;
 
 	/* the group first: a usage error makes no directory */
 	if (group != NULL) {
@@ -1195,9 +1196,13 @@ sq_init(const char *dir, const char *group, struct nlp_err *e)
 		int done = stat(dir, &st) == 0 && st.st_gid == gid &&
 		    (st.st_mode & 07777) == 02775;
 		if (!done && (chown(dir, (uid_t)-1, gid) != 0 ||
-		    chmod(dir, 02775) != 0))
-			return nlp_errnof(e, NLP_IO, errno, "cannot share registry "
+		    chmod(dir, 02775) != 0)) {
+			rc = nlp_errnof(e, NLP_IO, errno, "cannot share registry "
 			    "'%s' with group '%s'", dir, group);
+			if (!existed)   /* not left behind, made for nothing */
+				(void)rmdir(dir);
+			return rc;
+		}
 		/* a registry made private: what is in it too (only the
 		   directory was, and every other member's write failed) */
 		if ((rc = nlp_store_share(dir, gid, group, e)) != NLP_OK)

@@ -473,6 +473,11 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
 		# to make the registry shared, which it was
 		expect_status 4 "... a session outside its group: refused" setpriv --reuid=65534 --regid=54321 --clear-groups "$NB" --registry "$S" registry alias s 2 production
 		check "... saying the session is not in the group ($(cat "$T/err"))" grep -q "is read-only to this user: it is shared with group nogroup, which this session is not in (a user just added to the group must log in again" "$T/err"
+		# init --shared with a group the user is not in: refused, and
+		# the directory it made not left behind (it was)
+		mkdir -m 0777 "$T/pub/open"
+		expect_status 4 "init --shared with a group the user is not in" setpriv --reuid=65534 --regid=65534 --clear-groups "$NB" --registry "$T/pub/open/reg" registry init --shared root
+		check "... leaves no directory" test ! -e "$T/pub/open/reg"
 	fi
 	chmod 700 "$T"
 else
