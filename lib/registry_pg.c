@@ -900,6 +900,12 @@ static const char schema[] =
     "  nlpops_append_only('evaluations are append-only');"
     "INSERT INTO nlpops_meta VALUES ('application', 'nlpops');";
 
+/* What read_schema() asks of the server. */
+struct tables {
+	int64_t n[2];            /* nlpops_meta; the registry's other tables */
+	char unusable[256];      /* schemas of the search path without USAGE */
+};
+
 /*
  * What is in the current schema: *ver our schema version (0: no
  * nlpops_meta), *foreign when a table of ours is there without it.
@@ -907,11 +913,13 @@ static const char schema[] =
 static int
 tables_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 {
-	int64_t *n = arg;
+	struct tables *t = arg;
+	const char *v = nlp_regdb_text(st, 2);
 
 	(void)e;
-	n[0] = nlp_regdb_int(st, 0);
-	n[1] = nlp_regdb_int(st, 1);
+	t->n[0] = nlp_regdb_int(st, 0);
+	t->n[1] = nlp_regdb_int(st, 1);
+	snprintf(t->unusable, sizeof t->unusable, "%s", v != NULL ? v : "");
 	return NLP_OK;
 }
 
@@ -961,22 +969,34 @@ static int
 read_schema(struct nlp_registry *r, int64_t *ver, int *foreign,
     struct nlp_err *e)
 {
-	int64_t n[2] = { 0, 0 };
+	struct tables t;
 	int rc;
 
 	*ver = 0;
 	*foreign = 0;
+	memset(&t, 0, sizeof t);
 	/* pg_tables, not information_schema: a new backend's catalog caches
-	   are cold, and the latter's views cost tens of milliseconds */
+	   are cold, and the latter's views cost tens of milliseconds.  And
+	   the schemas of the search path the role may not use, which the
+	   server skips in silence: the registry in one is out of sight */
 	if ((rc = nlp_regdb_each(r, "SELECT count(*) FILTER (WHERE tablename = "
 	    "'nlpops_meta'), count(*) FILTER (WHERE tablename IN ('models', "
-	    "'versions', 'aliases', 'events', 'objects', 'chunks')) FROM "
-	    "pg_tables WHERE schemaname = current_schema()", NULL, 0, tables_row,
-	    n, e)) != NLP_OK)
+	    "'versions', 'aliases', 'events', 'objects', 'chunks')), (SELECT "
+	    "string_agg(nspname, ', ') FROM pg_namespace WHERE nspname = ANY "
+	    "(string_to_array(replace(replace(current_setting('search_path'), "
+	    "' ', ''), '\"', ''), ',')) AND NOT has_schema_privilege(oid, "
+	    "'USAGE')) FROM pg_tables WHERE schemaname = current_schema()",
+	    NULL, 0, tables_row, &t, e)) != NLP_OK)
 		return rc;
-	if (n[0] > 0)
+	if (t.unusable[0] != '\0')
+		return nlp_errf(e, NLP_REGISTRY, "registry '%s': schema %s of the "
+		    "connection's search_path is there, but role '%s' may not use "
+		    "it, and the server skips it (GRANT USAGE ON SCHEMA %s TO "
+		    "%s)", r->dir, t.unusable, r->pg_role, t.unusable,
+		    r->pg_role);
+	if (t.n[0] > 0)
 		return meta_schema(r, ver, e);
-	*foreign = n[1] > 0;
+	*foreign = t.n[1] > 0;
 	return NLP_OK;
 }
 

@@ -693,6 +693,18 @@ check "$backend: import refused: one line, permission denied ($(cat "$T/err"))" 
 expect_status 4 "$backend: read-only role: alias" env PGPASSWORD=cronpw "$N" --registry "$RO" registry alias spam 2 production
 "$N" registry alias spam 2 production >/dev/null 2>&1
 expect_status 4 "$backend: read-only role: rollback" env PGPASSWORD=cronpw "$N" --registry "$RO" registry rollback spam
+# a registry in a schema of its own, for a role without USAGE on it: the
+# server skips such a schema in silence.  Regression (fixed): 'no registry
+# (run registry init)', whose advice then failed; with public after it in
+# the search path, the registry there was used instead
+psql -q -c "CREATE SCHEMA nlpopsx" >/dev/null 2>&1 || fail "$backend: cannot make a schema"
+"$N" --registry "$REG?options=-csearch_path%3Dnlpopsx" registry push "$A/m5.nlp" --name inx >/dev/null 2>&1
+expect_status 5 "$backend: a role without USAGE on the registry's schema" env PGPASSWORD=cronpw "$N" --registry "$RO?options=-csearch_path%3Dnlpopsx" registry list
+check "$backend: ... says which schema and the grant ($(cat "$T/err"))" grep -q "schema nlpopsx of the connection's search_path is there, but role 'cron' may not use it, and the server skips it (GRANT USAGE ON SCHEMA nlpopsx TO cron)" "$T/err"
+expect_status 5 "$backend: ... not the registry in public after it" env PGPASSWORD=cronpw "$N" --registry "$RO?options=-csearch_path%3Dnlpopsx,public" registry list
+psql -q -c "GRANT USAGE ON SCHEMA nlpopsx TO cron" -c "GRANT SELECT ON ALL TABLES IN SCHEMA nlpopsx TO cron" >/dev/null 2>&1
+expect_status 0 "$backend: ... granted USAGE: it reads the registry there" env PGPASSWORD=cronpw "$N" --registry "$RO?options=-csearch_path%3Dnlpopsx" registry list
+check "$backend: ... the model in that schema" grep -q '^inx ' "$T/out"
 
 # a schema-2 registry (before signatures) is read as it is and migrated
 # by the first write
