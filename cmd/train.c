@@ -361,9 +361,14 @@ option(void *ctx, int id, const char *arg)
 static int
 valid_apart(const char *valid, int n, char **paths)
 {
+	struct stat vs, is;
 	int i, stdin_data = n == 0;
 
-	if (valid == NULL || strcmp(valid, "-") != 0)
+	/* '-', or a name of the same stream (/dev/stdin, /dev/fd/0) */
+	if (valid == NULL || (strcmp(valid, "-") != 0 &&
+	    (stat(valid, &vs) != 0 || fstat(0, &is) != 0 ||
+	    vs.st_dev != is.st_dev || vs.st_ino != is.st_ino ||
+	    S_ISREG(vs.st_mode))))
 		return NLP_OK;
 	for (i = 0; i < n; i++)
 		stdin_data |= strcmp(paths[i], "-") == 0;

@@ -165,6 +165,9 @@ done
 expect_status 2 "train --valid - from stdin" sh -c "'$N' train -q --valid - -o '$T/bad.nlp' <'$T/train.tsv'"
 check "... says why, and writes nothing" sh -c "grep -q 'both be standard input' '$T/err' && test ! -e '$T/bad.nlp'"
 expect_status 2 "train --valid - DATA -" sh -c "'$N' train -q --valid - -o '$T/bad.nlp' '$T/train.tsv' - <'$T/train.tsv'"
+# the same stream by another name (a pipe): as '-'.  Regression (fixed):
+# 'no example to validate on' (status 3) after the training data took it
+expect_status 2 "train --valid /dev/stdin from a pipe, the data on it too" sh -c "cat '$T/train.tsv' | '$N' train -q --valid /dev/stdin -o '$T/bad.nlp'"
 expect_status 0 "train --valid - DATA: the valid data from stdin" sh -c "'$N' train -q --valid - -o '$T/vstdin.nlp' '$DATA/spam.train.tsv.gz' <'$T/train.tsv'"
 expect_status 0 "predict with the SGD model" sh -c "'$N' predict -m '$T/sgd.nlp' <'$T/test.txt' | cut -f1 | paste -d' ' - '$T/gold' | awk '\$1 == \$2' | wc -l"
 check "the SGD model is right on most of the 500 test texts" test "$(cat "$T/out")" -gt 450
