@@ -1748,6 +1748,11 @@ usable_cache(void)
 		return NULL;
 	if (make_cache_dir(cache_dir) == 0)
 		return cache_dir;
+	/* one this user may read but not write (a team's, filled by
+	   another): its objects are read all the same; what it lacks is
+	   fetched elsewhere (said then, by the fill that cannot be) */
+	if (errno == EACCES && access(cache_dir, R_OK | X_OK) == 0)
+		return cache_dir;
 	no_cache("cannot use the cache '%s': %s; running without it",
 	    cache_dir, strerror(errno));
 	return NULL;

@@ -771,6 +771,14 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 && [ -n "${PGPASSW
 	expect_status 0 "$backend: no HOME, XDG_CACHE_HOME or NLPOPS_CACHE: runs" \
 	    env -u HOME -u XDG_CACHE_HOME -u NLPOPS_CACHE setpriv --reuid=65534 --regid=65534 --clear-groups "$T/pub/nlpops" predict -m spam "$T/pub/texts.txt"
 	check "$backend: ... warning of the cache it has not ($(head -c 300 "$T/err"))" grep -q "warning: cannot use the cache '$(getent passwd nobody | cut -d: -f6)/.cache/nlpops'" "$T/err"
+	# a cache another filled, readable to this user but not writable:
+	# its object read from there.  Regression (fixed): the cache passed
+	# over whole ('cannot use the cache'), the object fetched every run
+	"$N" --cache "$T/pub/filled" predict -q -m spam "$A/texts.txt" >/dev/null 2>&1
+	chmod -R a+rX "$T/pub/filled"
+	expect_status 0 "$backend: as another user, a cache it may read, not write" \
+	    setpriv --reuid=65534 --regid=65534 --clear-groups "$T/pub/nlpops" --cache "$T/pub/filled" predict -m spam "$T/pub/texts.txt"
+	check "$backend: ... the cached object used, no warning ($(head -c 300 "$T/err"))" sh -c "! grep -q 'cache' '$T/err'"
 	chmod 700 "$T"
 fi
 
