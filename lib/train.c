@@ -1185,13 +1185,13 @@ load_data(struct run *u, const char *const *paths, size_t npaths,
 		    u->labels.ent[0].key, u->all.n, u->all.n == 1 ? "" : "s",
 		    t->oddities[0] ? "; " : "", t->oddities);
 	/* a label of its own for every example: a row number or an id read
-	   as the label (pandas' index column), a model of nothing */
+	   as the label, a model of nothing -- or a few-shot task of one
+	   example a class: said, loud, and kept in the artifact */
 	if (!u->o->multilabel && u->C == u->all.n && u->all.n >= UNIQUE_MIN)
-		return nlp_errf(e, NLP_DATA, "each of the %zu examples in %s has "
-		    "a label of its own: no class has two examples to learn "
-		    "from (is the label column a row number or an id? see "
-		    "--label-column and --format)", u->all.n,
-		    nlp_inputs_shown(paths, npaths, shown, sizeof shown));
+		snprintf(t->warning, sizeof t->warning, "each of the %zu "
+		    "examples has a label of its own: no class has two examples "
+		    "to learn from (is the label a row number or an id? see "
+		    "--label-column, --label-field, --format)", u->all.n);
 	u->order = malloc(u->C * sizeof *u->order);
 	u->rank = malloc(u->C * sizeof *u->rank);
 	u->labnames = malloc(u->C * sizeof *u->labnames);
@@ -1707,12 +1707,33 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	t->held_out_majority = (double)u->cm.gold[best] / (double)ev->n;
 	/* balanced class weights trade the commonest label's examples for
 	 * the others': an accuracy below the majority-class rate is what
-	 * they were asked for, no sign of a model of nothing */
+	 * they were asked for, and a sign of a model of nothing only when
+	 * the classes' mean recall is near chance too (1/k, within 0.05) */
+	if (u->o->balanced && t->held_out_accuracy < t->held_out_majority) {
+		double recall = 0;
+		size_t k = 0;
+		for (i = 0; i < u->C; i++)
+			if (u->cm.gold[i] > 0) {
+				recall += (double)u->cm.tp[i] /
+				    (double)u->cm.gold[i];
+				k++;
+			}
+		if (k >= 2 && recall / (double)k < 1.0 / (double)k + 0.05 &&
+		    t->warning[0] == '\0')
+			snprintf(t->warning, sizeof t->warning, "held-out "
+			    "balanced accuracy %.4f is near chance (%.4f for %zu "
+			    "classes), and accuracy %.4f below the majority-class "
+			    "rate %.4f: the model predicts no better than chance",
+			    recall / (double)k, 1.0 / (double)k, k,
+			    t->held_out_accuracy, t->held_out_majority);
+		return NLP_OK;
+	}
 	if (u->o->balanced)
 		return NLP_OK;
 	/* a model worse than always saying the commonest label learned
 	 * nothing worth keeping (shuffled labels, texts not matching) */
-	if (t->held_out_accuracy < t->held_out_majority)
+	if (t->held_out_accuracy < t->held_out_majority &&
+	    t->warning[0] == '\0')
 		snprintf(t->warning, sizeof t->warning, "held-out accuracy %.4f "
 		    "is below the majority-class rate %.4f (always '%.*s'): the "
 		    "model predicts worse than its commonest label",
