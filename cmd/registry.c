@@ -1187,10 +1187,15 @@ verb_rollback(struct nlp_registry *r, struct ropts *o)
 		/* at 3 a.m.: which version was refused, and that the alias
 		   stayed where it was */
 		if ((rc = check_signed(t, o->args[0], to, &e)) != NLP_OK) {
-			nlp_err_prefix(&e, "rollback of %s refused, it stays at "
-			    "%s@%ld (--to V goes to another version): %s@%ld, the "
-			    "version before", alias, o->args[0], from, o->args[0],
-			    to);
+			if (o->to > 0)
+				nlp_err_prefix(&e, "rollback of %s to %s@%ld "
+				    "refused, it stays at %s@%ld", alias,
+				    o->args[0], to, o->args[0], from);
+			else
+				nlp_err_prefix(&e, "rollback of %s refused, it stays "
+				    "at %s@%ld (--to V goes to another version): "
+				    "%s@%ld, the version before", alias, o->args[0],
+				    from, o->args[0], to);
 			return cli_error("registry", &e);
 		}
 		o->to = to;

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <time.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1152,7 +1153,8 @@ connect_ms(struct nlp_registry *r)
 /*
  * Whether service's section of the service file at path sets
  * connect_timeout: 1, 0 (it does not), -1 (no such section or file).
- * Read as libpq reads it: "[name]" lines, "key=value" lines, '#' lines.
+ * Read as libpq reads it: a line that begins "[name]" (whatever follows),
+ * "key=value" lines, '#' lines.
  */
 static int
 service_file_timeout(const char *path, const char *service)
@@ -1172,9 +1174,8 @@ service_file_timeout(const char *path, const char *service)
 		if (*s == '[') {
 			if (in)
 				break;
-			in = end > s + 1 && end[-1] == ']' &&
-			    (size_t)(end - s - 2) == strlen(service) &&
-			    strncmp(s + 1, service, strlen(service)) == 0;
+			in = strncmp(s + 1, service, strlen(service)) == 0 &&
+			    s[strlen(service) + 1] == ']';
 			if (in)
 				found = 0;
 		} else if (in && strncmp(s, "connect_timeout", 15) == 0 &&
@@ -1196,6 +1197,10 @@ service_timeout(const char *service)
 	char path[4096];
 	int k;
 
+	if (home == NULL || *home == '\0') {     /* as libpq: the user's */
+		struct passwd *pw = getpwuid(geteuid());
+		home = pw != NULL ? pw->pw_dir : NULL;
+	}
 	if (v != NULL && *v != '\0')
 		snprintf(path, sizeof path, "%s", v);
 	else if (home != NULL && *home != '\0')

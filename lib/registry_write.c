@@ -1885,22 +1885,26 @@ push_privileges(struct nlp_registry *r, const struct nlp_push_opts *o,
 		const char *table, *priv;
 		int when;                /* 0 always, 1 with --sign, 2 --alias,
 		                            3 a new model, 4 --tag */
+		int serial;              /* its id drawn from a sequence */
 	} need[] = {
-		{ "models", "INSERT", 3 }, { "versions", "INSERT", 0 },
-		{ "inputs", "INSERT", 0 }, { "tags", "INSERT", 4 },
-		{ "objects", "INSERT", 0 }, { "chunks", "INSERT", 0 },
-		{ "events", "INSERT", 0 }, { "signatures", "INSERT", 1 },
-		{ "aliases", "INSERT", 2 }, { "aliases", "UPDATE", 2 },
+		{ "models", "INSERT", 3, 1 }, { "versions", "INSERT", 0, 1 },
+		{ "inputs", "INSERT", 0, 0 }, { "tags", "INSERT", 4, 0 },
+		{ "objects", "INSERT", 0, 0 }, { "chunks", "INSERT", 0, 0 },
+		{ "events", "INSERT", 0, 1 }, { "signatures", "INSERT", 1, 0 },
+		{ "aliases", "INSERT", 2, 0 }, { "aliases", "UPDATE", 2, 0 },
 	};
 	const size_t nneed = sizeof need / sizeof *need;
 	const char *what;
-	char sql[2048];
+	char sql[4096];             /* 10 tests of 170 bytes at most */
 	size_t i, n = 0;
 	int64_t k = 0;
 	int rc;
 
 	if (!NLP_REGDB_IS_PG(r))
 		return NLP_OK;
+	/* a grant of some columns is one (has_any_column_privilege()), and
+	   a row of a table with an id drawn from a sequence needs its USAGE
+	   too */
 	n += (size_t)snprintf(sql, sizeof sql, "SELECT CASE WHEN NOT "
 	    "has_column_privilege('models', 'next_version', 'UPDATE') THEN %zu",
 	    nneed + 1);
@@ -1908,14 +1912,26 @@ push_privileges(struct nlp_registry *r, const struct nlp_push_opts *o,
 		if (need[i].when == 0 || (need[i].when == 1 && o->sign != NULL) ||
 		    (need[i].when == 2 && o->alias != NULL) ||
 		    (need[i].when == 3 && new_model) ||
-		    (need[i].when == 4 && o->ntags > 0))
+		    (need[i].when == 4 && o->ntags > 0)) {
 			n += (size_t)snprintf(sql + n, sizeof sql - n, " WHEN NOT "
-			    "has_table_privilege('%s', '%s') THEN %zu",
+			    "has_any_column_privilege('%s', '%s') THEN %zu",
 			    need[i].table, need[i].priv, i + 1);
+			if (need[i].serial)
+				n += (size_t)snprintf(sql + n, sizeof sql - n,
+				    " WHEN NOT has_sequence_privilege("
+				    "pg_get_serial_sequence('%s', 'id'), 'USAGE') "
+				    "THEN %zu", need[i].table, nneed + 2 + i);
+		}
 	snprintf(sql + n, sizeof sql - n, " ELSE 0 END");
 	if ((rc = nlp_regdb_int_query(r, sql, NULL, 0, 0, &k, e)) != NLP_OK ||
 	    k == 0)
 		return rc;
+	if ((size_t)k > nneed + 1)      /* a sequence */
+		return nlp_errf(e, NLP_IO, "registry '%s': permission denied: "
+		    "role '%s' may not use the sequence of %s.id, which the push "
+		    "draws from; nothing was done (this role may not do that: "
+		    "nlpops-registry(1), POSTGRESQL, has the grants each job "
+		    "needs)", r->dir, r->pg_role, need[k - nneed - 2].table);
 	what = (size_t)k > nneed ? "update" : strcmp(need[k - 1].priv,
 	    "INSERT") == 0 ? "insert into" : "update";
 	return nlp_errf(e, NLP_IO, "registry '%s': permission denied: role "

@@ -216,6 +216,14 @@ share_one(int dirfd, const char *name, const char *path, int want_dir,
 	else if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
 		close(fd);
 		return 0;
+	} else if (!want_dir && st.st_nlink != 1 && (st.st_gid != gid ||
+	    (st.st_mode & 07777) != mode)) {
+		/* another name of a file elsewhere (a group member's hard
+		   link, to have root give it away): never changed */
+		close(fd);
+		return -nlp_errf(e, NLP_IO, "cannot share '%s' with group '%s': "
+		    "it has %lu names (a hard link to a file elsewhere?), not "
+		    "changed", path, group, (unsigned long)st.st_nlink);
 	} else if (st.st_gid != gid && fchown(fd, (uid_t)-1, gid) != 0)
 		err = errno;
 	else if ((st.st_mode & 07777) != mode && fchmod(fd, mode) != 0)

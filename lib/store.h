@@ -156,7 +156,8 @@ void nlp_store_fix_mode(const char *dir, int fd, int is_dir);
  * -wal, -shm, -journal) the group's, 0664.  Nothing else is touched: not
  * another program's file in tmp/, not a symbolic link, not a stray name
  * (a registry made in $HOME holds the user's own directories).  Each is
- * opened without following a link and changed through its descriptor.
+ * opened without following a link and changed through its descriptor; a
+ * file with another name (a hard link) is refused, never changed.
  * NLP_OK, or NLP_IO naming the first that could not be changed (another
  * user's: its owner or root must share it).
  */

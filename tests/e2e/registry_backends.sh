@@ -556,6 +556,23 @@ env PGPASSWORD=cipw "$N" --registry "$CI" registry show citagged@1 >"$T/citags" 
 check "$backend: ... its tags are data=dec,run=1 ($(grep '^tags:' "$T/citags"))" grep -q '^tags: *data=dec,run=1$' "$T/citags"
 expect_status 0 "$backend: CI role: eval --record" env PGPASSWORD=cipw "$N" --registry "$CI" eval -m cimodel@1 --record "$A/test.tsv"
 expect_status 4 "$backend: CI role: alias refused" env PGPASSWORD=cipw "$N" --registry "$CI" registry alias cimodel 1 production
+# a role granted INSERT on some columns of versions (enough for a push),
+# and one without USAGE on the sequences: the first pushes, the second is
+# refused before training (it was after: 'permission denied for sequence')
+psql -q -c "CREATE ROLE colci LOGIN PASSWORD 'cipw'" \
+    -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO colci" \
+    -c "GRANT INSERT ON models, inputs, tags, objects, chunks, events, evaluations, signatures TO colci" \
+    -c "GRANT INSERT (model_id, version, sha256, size, created_at, created_by, source, description, hyperparameters, metrics, meta) ON versions TO colci" \
+    -c "GRANT UPDATE (next_version) ON models TO colci" \
+    -c "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO colci" \
+    -c "CREATE ROLE seqci LOGIN PASSWORD 'cipw'" \
+    -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO seqci" \
+    -c "GRANT INSERT ON models, versions, inputs, tags, objects, chunks, events, evaluations, signatures TO seqci" \
+    -c "GRANT UPDATE (next_version) ON models TO seqci" >/dev/null 2>&1 ||
+	fail "$backend: cannot make the column and sequence roles"
+expect_status 0 "$backend: a role with column grants on versions: train --push" env PGPASSWORD=cipw "$N" --registry "postgresql://colci@localhost:$PGPORT/$PGDATABASE" train -q --push colmodel "$A/test.tsv"
+expect_status 4 "$backend: a role without the sequences' USAGE: train --push" env PGPASSWORD=cipw "$N" --registry "postgresql://seqci@localhost:$PGPORT/$PGDATABASE" train --push seqmodel "$A/test.tsv"
+check "$backend: ... refused before training ($(cat "$T/err"))" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q \"permission denied: role 'seqci' may not use the sequence of models.id, which the push draws from\" '$T/err'"
 # train --push --alias by a role that may not move aliases: refused before
 # the training.  Regression (fixed): trained, then 'permission denied for
 # table aliases' and the model thrown away
@@ -641,7 +658,8 @@ sp=$(cat "$T/silent.port")
 elapsed() { s=$(date +%s); "$@" >/dev/null 2>&1; echo $(( $(date +%s) - s )); }
 t=$(elapsed env PGCONNECT_TIMEOUT=2 "$N" --registry "postgresql://u@127.0.0.1:$sp/x?sslmode=disable" registry list)
 check "$backend: PGCONNECT_TIMEOUT=2 on a silent server: given up in ${t} s (under 8, not 10)" test "$t" -lt 8
-printf '[silent]\nhost=127.0.0.1\nport=%s\nsslmode=disable\nconnect_timeout=2\n' "$sp" >"$T/silent_service.conf"
+# (its section's line with a comment after it, as libpq reads it)
+printf '[silent]  # a server that says nothing\nhost=127.0.0.1\nport=%s\nsslmode=disable\nconnect_timeout=2\n' "$sp" >"$T/silent_service.conf"
 t=$(elapsed env PGSERVICEFILE="$T/silent_service.conf" "$N" --registry "postgresql:///x?service=silent" registry list)
 check "$backend: a service's connect_timeout=2 on a silent server: given up in ${t} s (under 8)" test "$t" -lt 8
 # a Tab's completion of references: 2 s at most (it froze the shell 10 s)

@@ -473,6 +473,16 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
 		# to make the registry shared, which it was
 		expect_status 4 "... a session outside its group: refused" setpriv --reuid=65534 --regid=54321 --clear-groups "$NB" --registry "$S" registry alias s 2 production
 		check "... saying the session is not in the group ($(cat "$T/err"))" grep -q "is read-only to this user: it is shared with group nogroup, which this session is not in (a user just added to the group must log in again" "$T/err"
+		# a file elsewhere hard-linked in as an object (a member's, for
+		# root to give away): refused, never changed.  Regression
+		# (fixed): made 0444 and the group's
+		H=$T/pub/hardlinked
+		(umask 022 && "$N" --registry "$H" registry push "$T/a1.nlp" --name s >/dev/null 2>&1)
+		printf 'secret' >"$T/secret" && chmod 600 "$T/secret"
+		mkdir -p "$H/objects/sha256/ab" && ln "$T/secret" "$H/objects/sha256/ab/$(printf 'c%.0s' $(seq 62))"
+		expect_status 4 "init --shared over a hard link to a file elsewhere" "$N" --registry "$H" registry init --shared nogroup
+		check "... refused, naming it ($(cat "$T/err"))" grep -q "has 2 names (a hard link to a file elsewhere?), not changed" "$T/err"
+		check "... the file elsewhere unchanged ($(stat -c '%a %G' "$T/secret"))" test "$(stat -c '%a %G' "$T/secret")" = "600 root"
 		# init --shared with a group the user is not in: refused, and
 		# the directory it made not left behind (it was)
 		mkdir -m 0777 "$T/pub/open"

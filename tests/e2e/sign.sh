@@ -382,6 +382,8 @@ check "... production: tm@3 -> tm@2" grep -qx "production: tm@3 -> tm@2" "$T/out
 expect_status 3 "rollback --trust to an unsigned version: refused" "$N" --registry "$R" registry rollback tm --trust k.pub
 check "... saying it is not signed ($(cat "$T/err"))" grep -q "tm@1: not signed" "$T/err"
 check "... and that the alias stayed, which version was refused, and --to" grep -q "^nlpops registry: rollback of production refused, it stays at tm@2 (--to V goes to another version): tm@1, the version before: model tm@1: not signed" "$T/err"
+expect_status 3 "rollback --to 1 --trust, unsigned: refused" "$N" --registry "$R" registry rollback tm --to 1 --trust k.pub
+check "... naming the version asked for ($(cat "$T/err"))" grep -q "^nlpops registry: rollback of production to tm@1 refused, it stays at tm@2: model tm@1: not signed" "$T/err"
 check "... production still at tm@2" sh -c "'$N' --registry '$R' registry resolve tm@production | grep -q '^tm@2 '"
 expect_status 3 "rollback under NLPOPS_TRUSTED_KEYS: refused too" env NLPOPS_TRUSTED_KEYS="$T/k.pub" "$N" --registry "$R" registry rollback tm
 expect_status 0 "rollback without trusted keys moves as before" "$N" --registry "$R" registry rollback tm
