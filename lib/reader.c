@@ -114,6 +114,7 @@ struct nlp_reader {
 	enum nlp_format fmt;
 	int header;
 	int hdr_cols;            /* TSV columns from its header line */
+	long gold_col;           /* and the label's, for gold mode */
 	/* the lines of column names the TSV inputs began with, to know one
 	   again later (exports concatenated): copies, and their lengths */
 	char **hdr_lines;
@@ -813,7 +814,7 @@ gold_tsv(const struct nlp_reader *r)
 {
 	return r->o.gold && !r->o.labeled && r->fmt == NLP_FMT_TSV &&
 	    r->spec[TEXT] == NULL && r->spec[LABEL] == NULL &&
-	    r->spec[ID] == NULL && !r->hdr_cols;
+	    r->spec[ID] == NULL;
 }
 
 /*
@@ -931,12 +932,14 @@ tsv_header_columns(struct nlp_reader *r, const char *s, size_t n)
 		if (t == NULL)
 			break;
 	}
-	/* label<TAB>text is the default's own header (tsv_header()) */
-	if (lab < 0 || txt < 0 || (lab == 0 && txt == 1))
+	/* label<TAB>text alone is the default's own header (tsv_header());
+	   with more columns after it, the text is its column alone */
+	if (lab < 0 || txt < 0 || (lab == 0 && txt == 1 && col == 1))
 		return 0;
 	r->col[TEXT] = txt;
 	if (r->o.labeled)
 		r->col[LABEL] = lab;
+	r->gold_col = lab;
 	r->hdr_cols = 1;
 	return 1;
 }
@@ -1025,22 +1028,28 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 		r->wide = 1;
 	if ((v = take_fields(r, rec, f, fn)) != V_KEEP || !gold_tsv(r))
 		return v;
-	/* the label labeled reading takes: what comes before the first TAB */
+	/* the label labeled reading takes: what comes before the first TAB,
+	   or the column the header named */
 	rec->gold_skip = 1;
-	if ((tab = memchr(s, '\t', n)) == NULL)
-		return V_KEEP;
+	if (r->hdr_cols) {
+		if (!tsv_field(s, n, r->gold_col, &f[LABEL], &fn[LABEL]))
+			return V_KEEP;
+	} else {
+		if ((tab = memchr(s, '\t', n)) == NULL)
+			return V_KEEP;
+		f[LABEL] = s;
+		fn[LABEL] = (size_t)(tab - s);
+		f[TEXT] = tab + 1;
+		fn[TEXT] = n - fn[LABEL] - 1;
+	}
 	/* a header, which labeled reading skips (scored all the same) */
-	f[LABEL] = s;
-	fn[LABEL] = (size_t)(tab - s);
-	f[TEXT] = tab + 1;
-	fn[TEXT] = n - fn[LABEL] - 1;
 	if (header_line(r, rec, s, n, f, fn)) {
 		rec->gold_skip = 2;
 		return V_KEEP;
 	}
 	lab_reset(r);
 	r->gold_bad = 0;
-	if ((v = gold_add(r, s, (size_t)(tab - s))) < 0)
+	if ((v = gold_add(r, f[LABEL], fn[LABEL])) < 0)
 		return v;
 	gold_finish(r, rec);
 	return V_KEEP;

@@ -352,6 +352,19 @@ check "... the same scores as the model from label<TAB>text" cmp -s "$T/pd.day" 
 "$N" predict -q -m "$T/m.nlp" "$T/pandas.tsv" | tail -n +2 >"$T/pd.pred"
 cut -f2- "$T/small.tsv" | "$N" predict -q -m "$T/m.nlp" >"$T/plain.pred"
 check "predict on it scores the text column" cmp -s "$T/pd.pred" "$T/plain.pred"
+# its profile (predict --profile-out) as the plain file's: the gold labels
+# from the header's label column, the header not a text.  Regression
+# (fixed): no gold labels, and one record more
+"$N" predict -q -m "$T/m.nlp" --profile-out "$T/pd.prof" "$T/pandas.tsv" >/dev/null
+"$N" predict -q -m "$T/m.nlp" --profile-out "$T/plain.prof" "$T/small.tsv" >/dev/null
+"$N" drift --json -m "$T/m.nlp" --profiles "$T/pd.prof" 2>/dev/null | grep -v '"seconds"\|timing' >"$T/pd.drift"
+"$N" drift --json -m "$T/m.nlp" --profiles "$T/plain.prof" 2>/dev/null | grep -v '"seconds"\|timing' >"$T/plain.drift"
+check "--profile-out of the pandas TSV: the plain file's drift report" cmp -s "$T/pd.drift" "$T/plain.drift"
+# label<TAB>text<TAB>source: the text its column alone.  Regression
+# (fixed): the header was an example of a class 'label'
+{ printf 'label\ttext\tsource\n'; awk -F'\t' '{ print $0 "\tweb" }' "$T/small.tsv"; } >"$T/withsource.tsv"
+expect_status 0 "eval on label<TAB>text<TAB>source with its header" "$N" eval -q --json -m "$T/m.nlp" "$T/withsource.tsv"
+check "... 600 examples, no class 'label'" sh -c "grep -q '\"n\": 600' '$T/out' && ! grep -q '\"label\": {' '$T/out'"
 # the text first, another column after
 { printf 'text\tlabel\tsource\n'; awk -F'\t' '{ print $2 "\t" $1 "\tweb" }' "$T/small.tsv"; } >"$T/textfirst.tsv"
 expect_status 0 "eval on a TSV whose header puts the text first" "$N" eval -q --json -m "$T/m.nlp" "$T/textfirst.tsv"
