@@ -311,8 +311,14 @@ nlp_store_share(const char *dir, gid_t gid, const char *group,
 			    OBJECT_MODE, group, NULL, e) < 0)
 				rc = NLP_IO;
 		}
+		if (rc == NLP_OK && errno != 0)   /* readdir() failed */
+			rc = nlp_errnof(e, NLP_IO, errno, "cannot read "
+			    "'%s/objects/sha256/%s'", dir, de->d_name);
 		closedir(s);
 	}
+	if (rc == NLP_OK && d != NULL && errno != 0)
+		rc = nlp_errnof(e, NLP_IO, errno, "cannot read '%s/objects/"
+		    "sha256'", dir);
 	if (d != NULL)
 		closedir(d);
 	if (sha >= 0)
