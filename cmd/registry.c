@@ -780,18 +780,26 @@ print_versions(const char *name, const struct nlp_registry_versions *v)
 {
 	char b1[64], b2[64], b3[512], b4[64], b5[64];
 	size_t i;
+	int by = 16;
 
-	printf("%7s  %-20s %-16s %11s %13s  %-12s %s\n", "VERSION", "CREATED",
-	    "BY", "HELD-OUT-F1", "LAST-EVAL-F1", "SHA256", "ALIASES");
+	/* BY as wide as its longest entry (on PostgreSQL 'root@ci-3 (role
+	   nlpops_ci)'), 16 at least: the columns after it stay aligned */
+	for (i = 0; i < v->n; i++) {
+		size_t w = strlen(cli_shown(v->v[i].created_by, b4, sizeof b4));
+		if (w > (size_t)by)
+			by = (int)w;
+	}
+	printf("%7s  %-20s %-*s %11s %13s  %-12s %s\n", "VERSION", "CREATED",
+	    by, "BY", "HELD-OUT-F1", "LAST-EVAL-F1", "SHA256", "ALIASES");
 	for (i = 0; i < v->n; i++) {
 		const struct nlp_registry_evaluation *ev = v->v[i].latest;
 		if (ev != NULL)
 			snprintf(b5, sizeof b5, "%.4f (#%ld)", ev->macro_f1, ev->id);
 		else
 			snprintf(b5, sizeof b5, "-");
-		printf("%7s  %-20s %-16s %11s %13s  %.12s %s\n",
+		printf("%7s  %-20s %-*s %11s %13s  %.12s %s\n",
 		    num(v->v[i].version, b1, sizeof b1), v->v[i].created_at,
-		    cli_shown(v->v[i].created_by, b4, sizeof b4),
+		    by, cli_shown(v->v[i].created_by, b4, sizeof b4),
 		    figure(&v->v[i].metrics, "macro_f1", b2, sizeof b2), b5,
 		    v->v[i].sha256, joined(&v->v[i].aliases, b3, sizeof b3));
 	}

@@ -792,3 +792,16 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	check "... the event log still append-only" sh -c "! sqlite3 '$R5/registry.db' 'DELETE FROM events' 2>/dev/null"
 	expect_status 0 "... and verify clean" "$N" --registry "$R5" registry verify
 fi
+
+# list NAME: the BY column as wide as its longest entry, the columns after
+# it aligned.  Regression (fixed): a long entry (on PostgreSQL 'root@ci-3
+# (role nlpops_ci)') pushed the rest of its row to the right
+R6=$T/wideby
+"$N" --registry "$R6" registry push "$T/a1.nlp" --name wide >/dev/null 2>&1
+SUDO_USER=alice_the_night_operator "$N" --registry "$R6" registry push "$T/a2.nlp" --name wide >/dev/null 2>&1
+"$N" --registry "$R6" registry list wide >"$T/wide.out" 2>/dev/null
+check "list: the columns after BY aligned ($(cat "$T/wide.out" | tr '\n' '|'))" /usr/bin/python3 -c '
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+col = lines[0].index("HELD-OUT-F1") + len("HELD-OUT-F1")
+sys.exit(0 if len(lines) == 3 and all(l[col - 1] != " " and l[col:col + 2] == "  " for l in lines) else 1)' "$T/wide.out"
