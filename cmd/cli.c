@@ -291,9 +291,16 @@ cli_check_stdout(void *unused)
 int
 cli_flush_stdout(void)
 {
+	/* the first failure's errno, kept: stdio keeps only that one failed
+	   (a later flush has nothing to write, and errno is another call's) */
+	static int first;
+
 	errno = 0;
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return errno ? errno : EIO;
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (first == 0)
+			first = errno ? errno : EIO;
+		return first;
+	}
 	return 0;
 }
 

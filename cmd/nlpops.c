@@ -189,8 +189,8 @@ finish_stdout(const char *cmd, int status)
 	/* a command that failed has said why; its output is moot */
 	if (status != NLP_OK && status != NLP_NO)
 		return status;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		int err = errno ? errno : EIO;
+	if (cli_flush_stdout() != 0) {
+		int err = cli_flush_stdout();
 		fprintf(stderr, "nlpops %s: cannot write standard output: %s\n",
 		    cmd, strerror(err));
 		return status == NLP_OK || status == NLP_NO ? NLP_IO : status;

@@ -803,7 +803,7 @@ print_versions(const char *name, const struct nlp_registry_versions *v)
 		    figure(&v->v[i].metrics, "macro_f1", b2, sizeof b2), b5,
 		    v->v[i].sha256, joined(&v->v[i].aliases, b3, sizeof b3));
 	}
-	fflush(stdout);
+	(void)cli_flush_stdout();     /* its failure kept, said at the end */
 	for (i = 0; i < v->n; i++) {
 		const struct nlp_registry_evaluation *ev = v->v[i].latest;
 		if (ev != NULL && ev->seen > NLP_SEEN_MAX + NLP_GATE_EPS)
@@ -1686,7 +1686,7 @@ verb_export(struct nlp_registry *r, struct ropts *o)
 		rc = export_ref(o->args[i], &refs[i]);
 	if (rc == NLP_OK) {
 		if (to_stdout)
-			fflush(stdout);
+			(void)cli_flush_stdout();
 		rc = nlp_registry_export(r, refs, (size_t)o->nargs,
 		    to_stdout ? NULL : o->output, 1, &rep, &e);
 		if (rc != NLP_OK)

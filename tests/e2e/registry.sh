@@ -805,3 +805,10 @@ import sys
 lines = open(sys.argv[1]).read().splitlines()
 col = lines[0].index("HELD-OUT-F1") + len("HELD-OUT-F1")
 sys.exit(0 if len(lines) == 3 and all(l[col - 1] != " " and l[col:col + 2] == "  " for l in lines) else 1)' "$T/wide.out"
+# a full standard output: the write's own reason.  Regression (fixed):
+# 'Bad file descriptor', another call's errno (list NAME flushes its
+# table before its notes, and the failure's errno was gone by the end)
+if [ -w /dev/full ]; then
+	expect_status 4 "list NAME to a full standard output" sh -c "'$N' --registry '$R6' registry list wide >/dev/full"
+	check "... says so ($(cat "$T/err"))" grep -q "^nlpops registry: cannot write standard output: No space left on device$" "$T/err"
+fi
