@@ -411,6 +411,13 @@ json_check "show lists the training data's sha256sum and size" "d['version'] == 
 expect_status 0 "predict -m the pushed model" sh -c "'$N' --registry '$R' predict -q -m tp <'$T/text.txt'"
 check "one prediction per line" test "$(wc -l <"$T/out")" -eq "$(wc -l <"$T/text.txt")"
 expect_status 0 "train --push the same again" "$N" --registry "$R" train -q --bits 16 --epochs 1 --push tp "$SMALL"
+# a train --push that fails (no data) into a registry not made yet: none
+# made.  Regression (fixed): an empty registry was left there, where a
+# mistyped path then read as a registry without the model
+expect_status 4 "train --push with a missing data file, a new registry" "$N" --registry "$T/newreg/r" train -q --push tp "$T/no-such.tsv"
+check "... no registry left behind" test ! -e "$T/newreg"
+expect_status 0 "... the same with the data: made by the push" "$N" --registry "$T/newreg/r" train -q --bits 16 --epochs 1 --push tp "$SMALL"
+check "... there" test -s "$T/newreg/r/registry.db"
 check "the same model is the same version" grep -q '^tp@1 ' "$T/out"
 # the same bytes with other tags or description: refused, not dropped
 # (they were, while --alias was applied)
