@@ -219,9 +219,18 @@ nlp_registry_need_model(struct nlp_registry *r, const char *name,
 
 	/* a malformed name is no model's: a usage error, not "no model" */
 	*id = 0;
+	size_t k;
+
 	if ((rc = nlp_registry_check_name(name, e)) != NLP_OK ||
 	    (rc = nlp_registry_model_id(r, name, id, e)) != NLP_OK || *id != 0)
 		return rc;
+	/* a file's name ("spam.nlp"), which no model may have: the verb
+	   takes a reference, a usage error saying so */
+	if ((k = nlp_registry_file_suffix(name)) > 0)
+		return nlp_errf(e, NLP_USAGE, "'%s' looks like a file name, not "
+		    "a model in registry '%s' (registry verbs take NAME, "
+		    "NAME@VERSION or NAME@ALIAS); did you mean '%.*s'?", name,
+		    r->dir, (int)(strlen(name) - k), name);
 	if ((rc = nlp_regdb_each(r, "SELECT name FROM models ORDER BY name",
 	    NULL, 0, nlp_registry_string_row, &l, e)) != NLP_OK) {
 		nlp_registry_strings_release(&l);

@@ -593,7 +593,8 @@ for bad in spam.nlp spam.tar spam.tar.gz spam.tgz spam.gz SPAM.NLP; do
 	expect_status 2 "push --name $bad (a file name) is refused" reg4 push a1.nlp --name "$bad"
 	check "push --name $bad: says it looks like a file name" grep -q "'$bad' looks like a file name, not a model name" "$T/err"
 done
-expect_status 5 "... and makes no model" reg4 list spam.nlp
+expect_status 2 "... and makes no model (a file's name to list: a usage error)" reg4 list spam.nlp
+check "... none made" sh -c "! '$N' --registry '$R4' registry list | grep -q '^spam.nlp'"
 expect_status 2 "train --push spam.nlp is refused" "$N" --registry "$R4" train -q --bits 16 --epochs 1 --push spam.nlp "$DATA/spam.train.tsv.gz"
 check "train --push spam.nlp: did you mean 'spam'" grep -q "did you mean 'spam'" "$T/err"
 expect_status 0 "a name with a dot elsewhere is still a name" reg4 push a1.nlp --name spam.v2
@@ -819,3 +820,7 @@ if [ -w /dev/full ]; then
 	expect_status 4 "list NAME to a full standard output" sh -c "'$N' --registry '$R6' registry list wide >/dev/full"
 	check "... says so ($(cat "$T/err"))" grep -q "^nlpops registry: cannot write standard output: No space left on device$" "$T/err"
 fi
+# a file's name given to a registry verb: a usage error saying so.
+# Regression (fixed): "no model 'x.nlp'" (status 5), no hint
+expect_status 2 "registry show FILE.nlp" "$N" --registry "$R6" registry show wide.nlp
+check "... says it looks like a file name ($(cat "$T/err"))" grep -q "'wide.nlp' looks like a file name, not a model in registry '$R6' (registry verbs take NAME, NAME@VERSION or NAME@ALIAS); did you mean 'wide'?" "$T/err"
