@@ -898,6 +898,14 @@ tsv_header(char *const *f, const size_t *fn)
 	    named(f[TEXT], fn[TEXT], text_names);
 }
 
+/* Whether the TSV line s[0..n) begins "label<TAB>text<TAB>" (in any
+ * case). */
+static int
+first_names(const char *s, size_t n)
+{
+	return n > 11 && strncasecmp(s, "label\ttext\t", 11) == 0;
+}
+
 /*
  * The first line of a TSV input read with the default columns, when it
  * is a header that puts the label and the text elsewhere than first and
@@ -910,7 +918,7 @@ tsv_header(char *const *f, const size_t *fn)
 static int
 tsv_header_columns(struct nlp_reader *r, const char *s, size_t n)
 {
-	const char *end = s + n, *t;
+	const char *end = s + n, *line = s, *t;
 	long col, lab = -1, txt = -1;
 	size_t fl;
 
@@ -933,8 +941,12 @@ tsv_header_columns(struct nlp_reader *r, const char *s, size_t n)
 			break;
 	}
 	/* label<TAB>text alone is the default's own header (tsv_header());
-	   with more columns after it, the text is its column alone */
-	if (lab < 0 || txt < 0 || (lab == 0 && txt == 1 && col == 1))
+	   with more columns after it, only the names "label" and "text"
+	   themselves make it one (the text its column alone): a first
+	   example such as 'y<TAB>input<TAB>...' stays an example, never
+	   cutting every text after it to one column */
+	if (lab < 0 || txt < 0 || (lab == 0 && txt == 1 && (col == 1 ||
+	    !first_names(line, n))))
 		return 0;
 	r->col[TEXT] = txt;
 	if (r->o.labeled)

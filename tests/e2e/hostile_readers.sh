@@ -365,6 +365,14 @@ check "--profile-out of the pandas TSV: the plain file's drift report" cmp -s "$
 { printf 'label\ttext\tsource\n'; awk -F'\t' '{ print $0 "\tweb" }' "$T/small.tsv"; } >"$T/withsource.tsv"
 expect_status 0 "eval on label<TAB>text<TAB>source with its header" "$N" eval -q --json -m "$T/m.nlp" "$T/withsource.tsv"
 check "... 600 examples, no class 'label'" sh -c "grep -q '\"n\": 600' '$T/out' && ! grep -q '\"label\": {' '$T/out'"
+# a first example that only looks like names, with more columns after:
+# an example, and every text after it whole.  Regression (fixed, in the
+# same day's change): read as a header, every text cut to one column
+{ printf 'y\tinput\tz\n'; awk -F'\t' '{ print $1 "\tfw:\t" $2 }' "$T/small.tsv"; } >"$T/ylike.tsv"
+"$N" predict -q -m "$T/m.nlp" "$T/ylike.tsv" | tail -n +2 >"$T/ylike.pred"
+tail -n +2 "$T/ylike.tsv" >"$T/ylike-rest.tsv"
+"$N" predict -q -m "$T/m.nlp" "$T/ylike-rest.tsv" >"$T/ylike.want"
+check "'y<TAB>input<TAB>z' first: the texts after it scored whole" cmp -s "$T/ylike.pred" "$T/ylike.want"
 # the text first, another column after
 { printf 'text\tlabel\tsource\n'; awk -F'\t' '{ print $2 "\t" $1 "\tweb" }' "$T/small.tsv"; } >"$T/textfirst.tsv"
 expect_status 0 "eval on a TSV whose header puts the text first" "$N" eval -q --json -m "$T/m.nlp" "$T/textfirst.tsv"
