@@ -1916,11 +1916,17 @@ push_privileges(struct nlp_registry *r, const struct nlp_push_opts *o,
 			n += (size_t)snprintf(sql + n, sizeof sql - n, " WHEN NOT "
 			    "has_any_column_privilege('%s', '%s') THEN %zu",
 			    need[i].table, need[i].priv, i + 1);
+			/* nextval() takes USAGE or UPDATE, lastval() USAGE
+			   or SELECT */
 			if (need[i].serial)
 				n += (size_t)snprintf(sql + n, sizeof sql - n,
-				    " WHEN NOT has_sequence_privilege("
-				    "pg_get_serial_sequence('%s', 'id'), 'USAGE') "
-				    "THEN %zu", need[i].table, nneed + 2 + i);
+				    " WHEN NOT (has_sequence_privilege("
+				    "pg_get_serial_sequence('%s', 'id'), 'USAGE') OR "
+				    "has_sequence_privilege(pg_get_serial_sequence("
+				    "'%s', 'id'), 'UPDATE') AND "
+				    "has_sequence_privilege(pg_get_serial_sequence("
+				    "'%s', 'id'), 'SELECT')) THEN %zu", need[i].table,
+				    need[i].table, need[i].table, nneed + 2 + i);
 		}
 	snprintf(sql + n, sizeof sql - n, " ELSE 0 END");
 	if ((rc = nlp_regdb_int_query(r, sql, NULL, 0, 0, &k, e)) != NLP_OK ||

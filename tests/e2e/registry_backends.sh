@@ -570,6 +570,13 @@ psql -q -c "CREATE ROLE colci LOGIN PASSWORD 'cipw'" \
     -c "GRANT INSERT ON models, versions, inputs, tags, objects, chunks, events, evaluations, signatures TO seqci" \
     -c "GRANT UPDATE (next_version) ON models TO seqci" >/dev/null 2>&1 ||
 	fail "$backend: cannot make the column and sequence roles"
+psql -q -c "CREATE ROLE upsel LOGIN PASSWORD 'cipw'" \
+    -c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO upsel" \
+    -c "GRANT INSERT ON models, versions, inputs, tags, objects, chunks, events, evaluations, signatures TO upsel" \
+    -c "GRANT UPDATE (next_version) ON models TO upsel" \
+    -c "GRANT SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO upsel" >/dev/null 2>&1 ||
+	fail "$backend: cannot make the SELECT, UPDATE sequences role"
+expect_status 0 "$backend: a role with SELECT and UPDATE on the sequences (no USAGE): train --push" env PGPASSWORD=cipw "$N" --registry "postgresql://upsel@localhost:$PGPORT/$PGDATABASE" train -q --push upselmodel "$A/test.tsv"
 expect_status 0 "$backend: a role with column grants on versions: train --push" env PGPASSWORD=cipw "$N" --registry "postgresql://colci@localhost:$PGPORT/$PGDATABASE" train -q --push colmodel "$A/test.tsv"
 expect_status 4 "$backend: a role without the sequences' USAGE: train --push" env PGPASSWORD=cipw "$N" --registry "postgresql://seqci@localhost:$PGPORT/$PGDATABASE" train --push seqmodel "$A/test.tsv"
 check "$backend: ... refused before training ($(cat "$T/err"))" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q \"permission denied: role 'seqci' may not use the sequence of models.id, which the push draws from\" '$T/err'"
