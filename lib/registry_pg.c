@@ -115,6 +115,24 @@ nlp_registry_set_cache(const char *dir, int64_t max,
 	cache_said = 0;
 }
 
+/* The cache cannot take an object (one it may only read): said once, and
+ * kept for the objects it has. */
+static void
+no_fill(const char *fmt, ...)
+{
+	static int said;
+	char msg[768];
+	va_list ap;
+
+	if (said++)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (cache_warn != NULL)
+		cache_warn(msg);
+}
+
 /* The cache cannot be used: say so (once: it is dropped), go on without. */
 static void
 no_cache(const char *fmt, ...)
@@ -1756,7 +1774,8 @@ usable_cache(void)
 	/* one this user may read but not write (a team's, filled by
 	   another): its objects are read all the same; what it lacks is
 	   fetched elsewhere (said then, by the fill that cannot be) */
-	if (errno == EACCES && access(cache_dir, R_OK | X_OK) == 0)
+	if ((errno == EACCES || errno == EROFS) &&
+	    access(cache_dir, R_OK | X_OK) == 0)
 		return cache_dir;
 	no_cache("cannot use the cache '%s': %s; running without it",
 	    cache_dir, strerror(errno));
@@ -1946,14 +1965,16 @@ nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
 			close(dfd);
 		}
 	} else if (dir != NULL && errno != EEXIST) {
+		no_fill("cannot add to the cache '%s': %s; what it lacks is "
+		    "fetched without it", dir, strerror(errno));
 		dir = NULL;
 	}
 	/* one this user may not write in (another's, made under umask 022):
 	   the cache cannot be used, said once, and the object fetched into
 	   a temporary file elsewhere */
 	if (dir != NULL && temp_file(tmp, &tfd, &ce) != NLP_OK) {
-		no_cache("cannot use the cache '%s': %s; running without it",
-		    dir, ce.msg);
+		no_fill("cannot add to the cache '%s': %s; what it lacks is "
+		    "fetched without it", dir, ce.msg);
 		dir = NULL;
 	}
 	if (dir == NULL && (rc = temp_file(NULL, &tfd, e)) != NLP_OK)
@@ -1977,8 +1998,8 @@ nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
 		return NLP_OK;
 	}
 	if (dir != NULL)
-		no_cache("cannot use the cache '%s': %s; running without it", dir,
-		    ce.msg);
+		no_fill("cannot add to the cache '%s': %s; what it lacks is "
+		    "fetched without it", dir, ce.msg);
 	if (lseek(tfd, 0, SEEK_SET) != 0) {
 		rc = nlp_errnof(e, NLP_IO, errno, "cannot read object %s", hex);
 		close(tfd);

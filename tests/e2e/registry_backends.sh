@@ -792,7 +792,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 && [ -n "${PGPASSW
 	mkdir -p "$T/pub/team/tmp" && chmod 777 "$T/pub/team" && chmod 755 "$T/pub/team/tmp"
 	expect_status 0 "$backend: as another user, a cache whose tmp/ it may not write in: runs uncached" \
 	    setpriv --reuid=65534 --regid=65534 --clear-groups "$T/pub/nlpops" --cache "$T/pub/team" predict -m spam "$T/pub/texts.txt"
-	check "$backend: ... one warning ($(head -c 300 "$T/err"))" sh -c "[ \$(grep -c 'warning: cannot use the cache' '$T/err') -eq 1 ]"
+	check "$backend: ... one warning ($(head -c 300 "$T/err"))" sh -c "[ \$(grep -c 'warning: cannot add to the cache' '$T/err') -eq 1 ]"
 	expect_status 0 "$backend: no HOME, XDG_CACHE_HOME or NLPOPS_CACHE: runs" \
 	    env -u HOME -u XDG_CACHE_HOME -u NLPOPS_CACHE setpriv --reuid=65534 --regid=65534 --clear-groups "$T/pub/nlpops" predict -m spam "$T/pub/texts.txt"
 	check "$backend: ... warning of the cache it has not ($(head -c 300 "$T/err"))" grep -q "warning: cannot use the cache '$(getent passwd nobody | cut -d: -f6)/.cache/nlpops'" "$T/err"
