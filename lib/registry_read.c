@@ -224,17 +224,23 @@ nlp_registry_need_model(struct nlp_registry *r, const char *name,
 	if ((rc = nlp_registry_check_name(name, e)) != NLP_OK ||
 	    (rc = nlp_registry_model_id(r, name, id, e)) != NLP_OK || *id != 0)
 		return rc;
-	/* a file's name ("spam.nlp"), which no model may have: the verb
-	   takes a reference, a usage error saying so */
-	if ((k = nlp_registry_file_suffix(name)) > 0)
-		return nlp_errf(e, NLP_USAGE, "'%s' looks like a file name, not "
-		    "a model in registry '%s' (registry verbs take NAME, "
-		    "NAME@VERSION or NAME@ALIAS); did you mean '%.*s'?", name,
-		    r->dir, (int)(strlen(name) - k), name);
 	if ((rc = nlp_regdb_each(r, "SELECT name FROM models ORDER BY name",
 	    NULL, 0, nlp_registry_string_row, &l, e)) != NLP_OK) {
 		nlp_registry_strings_release(&l);
 		return rc;
+	}
+	/* a file's name ("spam.nlp"), which no model may have: the verb
+	   takes a reference, a usage error saying so, with the models
+	   nearest the name without its suffix */
+	if ((k = nlp_registry_file_suffix(name)) > 0 && k < strlen(name)) {
+		char stem[NLP_NAME_MAX + 1];
+		snprintf(stem, sizeof stem, "%.*s", (int)(strlen(name) - k),
+		    name);
+		suggest(&l, stem, "models", hint, sizeof hint);
+		nlp_registry_strings_release(&l);
+		return nlp_errf(e, NLP_USAGE, "'%s' looks like a file name, not "
+		    "a model in registry '%s' (registry verbs take NAME, "
+		    "NAME@VERSION or NAME@ALIAS)%s", name, r->dir, hint);
 	}
 	suggest(&l, name, "models", hint, sizeof hint);
 	nlp_registry_strings_release(&l);

@@ -824,3 +824,5 @@ fi
 # Regression (fixed): "no model 'x.nlp'" (status 5), no hint
 expect_status 2 "registry show FILE.nlp" "$N" --registry "$R6" registry show wide.nlp
 check "... says it looks like a file name ($(cat "$T/err"))" grep -q "'wide.nlp' looks like a file name, not a model in registry '$R6' (registry verbs take NAME, NAME@VERSION or NAME@ALIAS); did you mean 'wide'?" "$T/err"
+expect_status 2 "registry show FILE.nlp of no model's name" "$N" --registry "$R6" registry show wdie.nlp
+check "... the nearest model ($(cat "$T/err"))" grep -q "'wdie.nlp' looks like a file name.*; did you mean 'wide'? (models: wide)" "$T/err"
