@@ -1189,6 +1189,11 @@ sq_init(const char *dir, const char *group, struct nlp_err *e)
 	if (make_dirs(dir) != 0)
 		return nlp_errnof(e, NLP_IO, errno, "cannot create registry '%s'",
 		    dir);
+	/* the store and database checked first: a refusal changes
+	   nothing, rather than leaving the registry half shared */
+	if (group != NULL && existed &&
+	    (rc = nlp_store_share(dir, gid, group, 1, e)) != NLP_OK)
+		return rc;
 	if (group != NULL) {
 		struct stat st;
 		/* already so (a member checking a registry shared by
@@ -1205,7 +1210,7 @@ sq_init(const char *dir, const char *group, struct nlp_err *e)
 		}
 		/* a registry made private: what is in it too (only the
 		   directory was, and every other member's write failed) */
-		if ((rc = nlp_store_share(dir, gid, group, e)) != NLP_OK)
+		if ((rc = nlp_store_share(dir, gid, group, 0, e)) != NLP_OK)
 			return rc;
 	}
 	/* a damaged registry's schema refused by the open */

@@ -198,7 +198,8 @@ nlp_store_fix_mode(const char *dir, int fd, int is_dir)
  * *fd (when not NULL) is left open on it for a directory. */
 static int
 share_one(int dirfd, const char *name, const char *path, int want_dir,
-    gid_t gid, mode_t mode, const char *group, int *out, struct nlp_err *e)
+    gid_t gid, mode_t mode, const char *group, int dry, int *out,
+    struct nlp_err *e)
 {
 	struct stat st;
 	int fd, err = 0;
@@ -222,8 +223,15 @@ share_one(int dirfd, const char *name, const char *path, int want_dir,
 		   link, to have root give it away): never changed */
 		close(fd);
 		return -nlp_errf(e, NLP_IO, "cannot share '%s' with group '%s': "
-		    "it has %lu names (a hard link to a file elsewhere?), not "
-		    "changed", path, group, (unsigned long)st.st_nlink);
+		    "it has %lu names (a hard link to a file elsewhere, or a "
+		    "killed push's leftover in tmp/, which 'registry gc' "
+		    "removes), not changed", path, group,
+		    (unsigned long)st.st_nlink);
+	} else if (dry) {
+		/* only whether it could be changed: by its owner or root */
+		if ((st.st_gid != gid || (st.st_mode & 07777) != mode) &&
+		    geteuid() != 0 && st.st_uid != geteuid())
+			err = EPERM;
 	} else if (st.st_gid != gid && fchown(fd, (uid_t)-1, gid) != 0)
 		err = errno;
 	else if ((st.st_mode & 07777) != mode && fchmod(fd, mode) != 0)
@@ -246,7 +254,7 @@ share_one(int dirfd, const char *name, const char *path, int want_dir,
 }
 
 int
-nlp_store_share(const char *dir, gid_t gid, const char *group,
+nlp_store_share(const char *dir, gid_t gid, const char *group, int dry,
     struct nlp_err *e)
 {
 	static const char *const db[] = { "registry.db", "registry.db-wal",
@@ -263,20 +271,20 @@ nlp_store_share(const char *dir, gid_t gid, const char *group,
 	for (i = 0; rc == NLP_OK && i < sizeof db / sizeof *db; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, db[i]);
 		if (share_one(top, db[i], path, 0, gid, SHARED_FILE_MODE, group,
-		    NULL, e) < 0)
+		    dry, NULL, e) < 0)
 			rc = NLP_IO;
 	}
 	snprintf(path, sizeof path, "%s/tmp", dir);
 	if (rc == NLP_OK && share_one(top, "tmp", path, 1, gid,
-	    SHARED_DIR_MODE, group, NULL, e) < 0)
+	    SHARED_DIR_MODE, group, dry, NULL, e) < 0)
 		rc = NLP_IO;
 	snprintf(path, sizeof path, "%s/objects", dir);
 	if (rc == NLP_OK && share_one(top, "objects", path, 1, gid,
-	    SHARED_DIR_MODE, group, &objs, e) < 0)
+	    SHARED_DIR_MODE, group, dry, &objs, e) < 0)
 		rc = NLP_IO;
 	snprintf(path, sizeof path, "%s/objects/sha256", dir);
 	if (rc == NLP_OK && objs >= 0 && share_one(objs, "sha256", path, 1, gid,
-	    SHARED_DIR_MODE, group, &sha, e) < 0)
+	    SHARED_DIR_MODE, group, dry, &sha, e) < 0)
 		rc = NLP_IO;
 	if (rc == NLP_OK && sha >= 0 && (d = fdopendir(sha)) == NULL)
 		rc = nlp_errnof(e, NLP_IO, errno, "cannot share '%s'", path);
@@ -290,7 +298,7 @@ nlp_store_share(const char *dir, gid_t gid, const char *group,
 		snprintf(path, sizeof path, "%s/objects/sha256/%s", dir,
 		    de->d_name);
 		if (share_one(dirfd(d), de->d_name, path, 1, gid,
-		    SHARED_DIR_MODE, group, &sub, e) < 0) {
+		    SHARED_DIR_MODE, group, dry, &sub, e) < 0) {
 			rc = NLP_IO;
 			break;
 		}
@@ -308,7 +316,7 @@ nlp_store_share(const char *dir, gid_t gid, const char *group,
 			snprintf(path, sizeof path, "%s/objects/sha256/%s/%s", dir,
 			    de->d_name, se->d_name);
 			if (share_one(dirfd(s), se->d_name, path, 0, gid,
-			    OBJECT_MODE, group, NULL, e) < 0)
+			    OBJECT_MODE, group, dry, NULL, e) < 0)
 				rc = NLP_IO;
 		}
 		if (rc == NLP_OK && errno != 0)   /* readdir() failed */

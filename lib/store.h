@@ -159,9 +159,11 @@ void nlp_store_fix_mode(const char *dir, int fd, int is_dir);
  * opened without following a link and changed through its descriptor; a
  * file with another name (a hard link) is refused, never changed.
  * NLP_OK, or NLP_IO naming the first that could not be changed (another
- * user's: its owner or root must share it).
+ * user's: its owner or root must share it).  With dry, nothing is
+ * changed: only whether all of it could be (a first pass, so that a
+ * refusal leaves the registry as it was, not half shared).
  */
-int nlp_store_share(const char *dir, gid_t gid, const char *group,
+int nlp_store_share(const char *dir, gid_t gid, const char *group, int dry,
     struct nlp_err *e);
 
 #endif
