@@ -1070,6 +1070,9 @@ push_locked(struct nlp_registry *r, size_t len, const struct nlp_push_opts *o,
 	return NLP_OK;
 }
 
+static int push_privileges(struct nlp_registry *r,
+    const struct nlp_push_opts *o, int new_model, struct nlp_err *e);
+
 int
 nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
     const struct nlp_push_opts *o, struct nlp_push_result *res,
@@ -1093,6 +1096,13 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 		goto out;
 	}
 	if (NLP_REGDB_IS_PG(r)) {
+		int64_t mid;
+		/* what the role may not do, said before anything is sent
+		   (a sequence it may draw from but not read back failed
+		   as 'current transaction is aborted') */
+		if ((rc = nlp_registry_model_id(r, o->name, &mid, e)) != NLP_OK ||
+		    (rc = push_privileges(r, o, mid == 0, e)) != NLP_OK)
+			goto out;
 		/* the object in the version's own transaction */
 		if ((rc = nlp_regdb_begin(r, e)) != NLP_OK)
 			goto out;
