@@ -873,14 +873,7 @@ named(const char *f, size_t n, const char *const *names)
 	return 0;
 }
 
-/*
- * Whether a labeled TSV file's first line, its label field f[LABEL] and
- * text field f[TEXT], is the header a table exported as TSV begins with
- * (pandas' to_csv(sep='\t'), a spreadsheet's): TSV has none, and read as
- * an example it would make a class of one text ("label", "text").  Both
- * fields must be column names of the kind, so that no example is taken
- * for one.
- */
+/* The column names of the kind, in any case. */
 static const char *const label_names[] = {
 	"label", "labels", "class", "category", "target", "y", "tag",
 	"tags", "intent", "sentiment", "topic", "gold", NULL,
@@ -891,6 +884,14 @@ static const char *const text_names[] = {
 	"query", "utterance", "x", "input", "description", NULL,
 };
 
+/*
+ * Whether a labeled TSV file's first line, its label field f[LABEL] and
+ * text field f[TEXT], is the header a table exported as TSV begins with
+ * (pandas' to_csv(sep='\t'), a spreadsheet's): TSV has none, and read as
+ * an example it would make a class of one text ("label", "text").  Both
+ * fields must be column names of the kind, so that no example is taken
+ * for one.
+ */
 static int
 tsv_header(char *const *f, const size_t *fn)
 {

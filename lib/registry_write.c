@@ -1882,7 +1882,8 @@ nlp_registry_check_push(const struct nlp_push_opts *o, struct nlp_err *e)
 
 /*
  * On PostgreSQL, whether the role may write what the push writes, asked
- * of the server (has_table_privilege()): NLP_OK, or NLP_IO naming the
+ * of the server (has_any_column_privilege(), has_sequence_privilege()):
+ * NLP_OK, or NLP_IO naming the
  * first table it may not -- what the push itself would meet as
  * 'permission denied', after train --push had trained (the model thrown
  * away).  SQLite's file permissions are checked at the open.
@@ -1905,7 +1906,7 @@ push_privileges(struct nlp_registry *r, const struct nlp_push_opts *o,
 	};
 	const size_t nneed = sizeof need / sizeof *need;
 	const char *what;
-	char sql[4096];             /* 10 tests of 170 bytes at most */
+	char sql[4096];             /* 13 tests of 260 bytes at most */
 	size_t i, n = 0;
 	int64_t k = 0;
 	int rc;
@@ -1913,8 +1914,8 @@ push_privileges(struct nlp_registry *r, const struct nlp_push_opts *o,
 	if (!NLP_REGDB_IS_PG(r))
 		return NLP_OK;
 	/* a grant of some columns is one (has_any_column_privilege()), and
-	   a row of a table with an id drawn from a sequence needs its USAGE
-	   too */
+	   a row of a table with an id drawn from a sequence needs that
+	   sequence too */
 	n += (size_t)snprintf(sql, sizeof sql, "SELECT CASE WHEN NOT "
 	    "has_column_privilege('models', 'next_version', 'UPDATE') THEN %zu",
 	    nneed + 1);
