@@ -315,6 +315,7 @@ nlp_evallog_join(struct nlp_evallog *l, const char *const *paths, size_t n,
 		    "--id-column or --id-field");
 	o.labeled = 1;
 	o.bad_label_error = 1;   /* as eval reads labeled data */
+	o.text_optional = 1;     /* late labels: an id and a label suffice */
 	if ((rc = nlp_reader_open(&r, paths, n, &o, e)) != NLP_OK)
 		return rc;
 	while ((rc = nlp_reader_next(r, &rec, e)) == NLP_OK && rec.text != NULL)

@@ -114,6 +114,8 @@ struct nlp_reader {
 	enum nlp_format fmt;
 	int header;
 	int hdr_cols;            /* TSV columns from its header line */
+	char no_text[1];         /* the empty text of a record without one
+	                            (set_text() ends it with a NUL) */
 	long gold_col;           /* and the label's, for gold mode */
 	/* the lines of column names the TSV inputs began with, to know one
 	   again later (exports concatenated): copies, and their lengths */
@@ -514,9 +516,10 @@ trim(const char *s, size_t *n)
 	return s;
 }
 
-/* The length of the UTF-8 of a space or an invisible character (no-break,
- * en to zero-width spaces and joiners, line and paragraph separators,
- * word joiner, ideographic space, BOM) that s[0..n) begins with (end: ends
+/* The length of the UTF-8 of a space or an invisible character (no-break
+ * space, soft hyphen, Mongolian vowel separator, en to zero-width spaces
+ * and joiners, line and paragraph separators, word joiner, ideographic
+ * space, BOM) that s[0..n) begins with (end: ends
  * with), or 0: none a label begins or ends with, whose two labels would
  * look the same ("spam" and "spam<NBSP>"). */
 static size_t
@@ -524,9 +527,9 @@ wide_space(const char *s, size_t n, int end)
 {
 	const unsigned char *u;
 
-	if (n >= 2) {
+	if (n >= 2) {      /* no-break space, soft hyphen */
 		u = (const unsigned char *)s + (end ? n - 2 : 0);
-		if (u[0] == 0xc2 && u[1] == 0xa0)
+		if (u[0] == 0xc2 && (u[1] == 0xa0 || u[1] == 0xad))
 			return 2;
 	}
 	if (n < 3)
@@ -536,6 +539,7 @@ wide_space(const char *s, size_t n, int end)
 	    u[2] == 0xa9 || u[2] == 0xaf)) ||
 	    (u[0] == 0xe2 && u[1] == 0x81 && (u[2] == 0x9f || u[2] == 0xa0)) ||
 	    (u[0] == 0xe1 && u[1] == 0x9a && u[2] == 0x80) ||
+	    (u[0] == 0xe1 && u[1] == 0xa0 && u[2] == 0x8e) ||
 	    (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80) ||
 	    (u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf))
 		return 3;
@@ -904,7 +908,7 @@ tsv_header(char *const *f, const size_t *fn)
 static int
 first_names(const char *s, size_t n)
 {
-	return n > 11 && strncasecmp(s, "label\ttext\t", 11) == 0;
+	return n >= 11 && strncasecmp(s, "label\ttext\t", 11) == 0;
 }
 
 /*
@@ -1384,7 +1388,9 @@ json_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 			goto out;
 	}
 	text = json_object_get(root, r->field[TEXT]);
-	if (!json_is_string(text)) {
+	if (r->o.text_optional && (text == NULL || json_is_null(text)))
+		text = NULL;        /* an id and a label alone: no text */
+	else if (!json_is_string(text)) {
 		rv = malformed(r, "no string field '%s'", r->field[TEXT]);
 		goto out;
 	}
@@ -1392,11 +1398,12 @@ json_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	    json_object_get(root, r->field[LABEL]))) != V_KEEP)
 		goto out;
 	r->f[TEXT].len = 0;
-	if (buf_add(&r->f[TEXT], json_string_value(text),
+	if (text != NULL && buf_add(&r->f[TEXT], json_string_value(text),
 	    json_string_length(text)) < 0)
 		rv = oom(r);
 	else
-		rv = set_text(r, rec, r->f[TEXT].p, r->f[TEXT].len);
+		rv = set_text(r, rec, r->f[TEXT].p != NULL ? r->f[TEXT].p :
+		    r->no_text, r->f[TEXT].len);
 out:
 	json_decref(root);
 	return rv;
@@ -1632,6 +1639,10 @@ csv_columns(struct nlp_reader *r, size_t nf)
 			r->col[s] = (long)i;
 			continue;
 		}
+		/* no text column by its default name, where records may
+		   come without their text: none */
+		if (s == TEXT && r->spec[TEXT] == NULL && r->o.text_optional)
+			continue;
 		list[0] = '\0';
 		for (i = 0, h = r->hdr.p; i < nf; i++, h += strlen(h) + 1) {
 			/* lines that end in CR alone: the whole input is
@@ -1718,6 +1729,8 @@ csv_record(struct nlp_reader *r, struct nlp_record *rec)
 		return v;
 	if (csv_header_again(r, nf))
 		return V_HEADER;
+	f[TEXT] = r->no_text;        /* no text column (text_optional) */
+	fn[TEXT] = 0;
 	for (i = 0; i < NSLOT; i++) {
 		if (r->col[i] == COL_NONE)
 			continue;

@@ -114,6 +114,13 @@ struct nlp_reader_opts {
 	 * (train TSV data with a JSONL --valid and --text-field).
 	 */
 	enum nlp_format also_format;
+	/*
+	 * Records may come without their text (late gold labels, id and
+	 * label alone): a JSONL record without the text field (or null),
+	 * a CSV file without the text column (unless asked for by
+	 * --text-column) are read with an empty text, not as malformed.
+	 */
+	int text_optional;
 };
 
 /* What one record says.  Pointers stay valid until the next call. */

@@ -197,3 +197,22 @@ check "drift reads the log (status $rc: 0 or 1, and a report)" \
 awk '/"id":5,/ && !n++ { next } 1' "$T/log.jsonl" >"$T/once.jsonl"
 "$N" drift -m "$T/m.nlp" "$T/once.jsonl" >"$T/d2" 2>&1
 check "drift on the log (each text once) and on its texts agree: $(diff "$T/d1" "$T/d2" | head -4 | tr '\n' ' ')" cmp -s "$T/d1" "$T/d2"
+
+# late gold labels as an id and a label alone, in JSONL (no text field, or
+# "text": null) and CSV (no text column): as the TSV of the same.
+# Regression (fixed): every JSONL record skipped as malformed, unsaid
+# ("no gold record joins", status 3); the CSV a usage error (no column
+# 'text')
+awk -F'\t' '{ printf "{\"id\":%s,\"label\":\"%s\"}\n", $1, $2 }' "$T/gold.tsv" >"$T/gold_il.jsonl"
+awk -F'\t' '{ printf "{\"id\":%s,\"label\":\"%s\",\"text\":null}\n", $1, $2 }' "$T/gold.tsv" >"$T/gold_null.jsonl"
+{ echo id,label; awk -F'\t' '{ print $1 "," $2 }' "$T/gold.tsv"; } >"$T/gold_il.csv"
+cut -f1,2 "$T/gold.tsv" >"$T/gold_il.tsv"
+"$N" eval -q --json --predictions "$T/pred.jsonl" --id-column 1 --label-column 2 "$T/gold_il.tsv" 2>/dev/null | grep -v '"seconds"\|_per_s"\|"name"\|"sha256"\|"bytes"' >"$T/il.want"
+for f in gold_il.jsonl gold_null.jsonl gold_il.csv; do
+	case $f in *.csv) idopt="--id-column id" ;; *) idopt="--id-field id" ;; esac
+	# shellcheck disable=SC2086
+	expect_status 0 "--predictions with gold ids and labels alone: $f" "$N" eval -q --json --predictions "$T/pred.jsonl" $idopt "$T/$f"
+	grep -v '"seconds"\|_per_s"\|"name"\|"sha256"\|"bytes"' "$T/out" >"$T/il.got"
+	check "... the figures of the TSV of the same" cmp -s "$T/il.got" "$T/il.want"
+done
+expect_status 3 "eval -m on gold ids and labels alone (texts needed): refused" "$N" eval -q -m "$T/m.nlp" "$T/gold_il.jsonl"

@@ -396,6 +396,15 @@ check "balanced weights on shuffled labels: warned ($(cat "$T/shuf.err"))" grep 
 printf 'spam\302\240\tfree money now\nham\342\200\213\thello my friend\nspam\tfree cash prize\nham\thi there friend\n\357\273\277\343\200\200ham\thi again\n' >"$T/ws.tsv"
 expect_status 0 "train on labels ending in a no-break or zero-width space" "$N" train -o "$T/ws.nlp" "$T/ws.tsv"
 check "... two classes ($(cat "$T/err"))" grep -q '5 examples, 2 classes' "$T/err"
+printf '__label__spam\302\255 free money\n__label__spam free cash\n__label__ham meeting notes\n__label__ham\341\240\216 lunch\n' >"$T/shy.ft"
+expect_status 0 "labels ending in a soft hyphen or U+180E" "$N" train -o "$T/shy.nlp" "$T/shy.ft"
+check "... two classes ($(cat "$T/err"))" grep -q '4 examples, 2 classes' "$T/err"
+# a header whose last name is empty (each line ends in a TAB): predict
+# scores the text column.  Regression (fixed): the empty last column, no
+# line scored, exit 0
+printf 'label\ttext\t\nspam\tfree money now win prize\t\nham\tmeeting notes for tomorrow\t\n' >"$T/trailtab.tsv"
+"$N" predict -q -m "$T/m.nlp" "$T/trailtab.tsv" >"$T/trailtab.out"
+check "a header ending in a TAB: predict scores the texts ($(tr '\n' '|' <"$T/trailtab.out"))" sh -c "[ \$(cut -f1 '$T/trailtab.out' | grep -c .) -eq 3 ]"
 
 # --- a temperature fitted on one held-out example ----------------------------
 # (the campaign with other data) --holdout 0.0001 held out one example,
