@@ -288,20 +288,28 @@ cli_check_stdout(void *unused)
 	return cli_stdout_writable();
 }
 
+/* The first failed write's errno on standard output, kept: stdio keeps
+ * only that one failed (a later flush has nothing to write, and errno is
+ * another call's by then). */
+static int stdout_err;
+
 int
 cli_flush_stdout(void)
 {
-	/* the first failure's errno, kept: stdio keeps only that one failed
-	   (a later flush has nothing to write, and errno is another call's) */
-	static int first;
-
 	errno = 0;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (first == 0)
-			first = errno ? errno : EIO;
-		return first;
+		if (stdout_err == 0)
+			stdout_err = errno ? errno : EIO;
+		return stdout_err;
 	}
 	return 0;
+}
+
+void
+cli_stdout_failed(int err)
+{
+	if (stdout_err == 0 && err != 0)
+		stdout_err = err;
 }
 
 /*

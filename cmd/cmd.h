@@ -186,6 +186,10 @@ const char *cli_shown(const char *s, char *buf, size_t size);
  * before-commit hook, see registry.h). */
 int cli_flush_stdout(void);
 
+/* A write to standard output failed with err (a caller that saw it, as
+ * fputs() returned EOF): kept as the reason cli_flush_stdout() gives. */
+void cli_stdout_failed(int err);
+
 /*
  * Can standard output take a result: 0, or the errno that writing would
  * meet (closed, a full device, a pipe nobody reads)?  Registry writes ask

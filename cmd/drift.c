@@ -367,9 +367,10 @@ write_outputs(const char *cmd, const struct args *a,
 			goto out;
 		}
 	}
-	if (a->json)
-		fputs(text, stdout);
-	else if (!a->quiet)
+	errno = 0;
+	if (a->json && fputs(text, stdout) == EOF)
+		cli_stdout_failed(errno);   /* the reason, before it is lost */
+	else if (!a->json && !a->quiet)
 		nlp_drift_text(stdout, rep);
 	/* without files, stdout's write errors are the dispatcher's to
 	   report (nlpops.c: finish_stdout) */

@@ -661,3 +661,11 @@ check "--reference --json is byte-identical at 1 thread and all" cmp -s r1.json 
 "$N" drift --json --seed 8 -m half.nlp debian.txt >m4.json 2>/dev/null
 check "another --seed samples differently" sh -c "! cmp -s m1.json m4.json"
 fi
+
+# --json to a full standard output: the write's reason.  Regression
+# (fixed): 'Input/output error' (the JSON, larger than stdio's buffer,
+# failed inside fputs(), whose errno was gone by the end)
+if [ -w /dev/full ]; then
+	expect_status 4 "drift --json to a full standard output" sh -c "'$N' drift --json -m half.nlp debian.txt >/dev/full"
+	check "... says No space left on device ($(cat "$T/err"))" grep -q "^nlpops drift: cannot write standard output: No space left on device$" "$T/err"
+fi
