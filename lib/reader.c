@@ -887,6 +887,10 @@ static const char *const text_names[] = {
 	"body", "message", "review", "title", "comment", "tweet",
 	"query", "utterance", "x", "input", "description", NULL,
 };
+static const char *const id_names[] = {
+	"id", "ids", "uid", "uuid", "key", "index", "idx", "request",
+	"request_id", "doc_id", "row", NULL,
+};
 
 /*
  * Whether a labeled TSV file's first line, its label field f[LABEL] and
@@ -978,7 +982,11 @@ header_line(struct nlp_reader *r, const struct nlp_record *rec,
 	for (i = 0; i < r->nhdr_lines; i++)
 		if (n == r->hdr_lens[i] && memcmp(s, r->hdr_lines[i], n) == 0)
 			return 1;
-	if (rec->line != 1 || !tsv_header(f, fn))
+	/* with an id column, names of its kind too: late gold labels'
+	   'id<TAB>label' (their texts not needed) */
+	if (rec->line != 1 || (!tsv_header(f, fn) && !(r->col[ID] != COL_NONE &&
+	    named(f[LABEL], fn[LABEL], label_names) &&
+	    named(f[ID], fn[ID], id_names))))
 		return 0;
 	/* remembered when there is memory for it (each input's one, so a
 	   handful): without, its repeats are examples, as before */

@@ -216,3 +216,8 @@ for f in gold_il.jsonl gold_null.jsonl gold_il.csv; do
 	check "... the figures of the TSV of the same" cmp -s "$T/il.got" "$T/il.want"
 done
 expect_status 3 "eval -m on gold ids and labels alone (texts needed): refused" "$N" eval -q -m "$T/m.nlp" "$T/gold_il.jsonl"
+# a TSV of late labels with its header, 'id<TAB>label': skipped as one.
+# Regression (fixed): read as a gold record of id 'id', which had no
+# prediction: 1 in 51, past the 1% the gates allow, no verdict (status 3)
+{ printf 'id\tlabel\n'; head -50 "$T/gold_il.tsv"; } >"$T/gold_hdr.tsv"
+expect_status 0 "--predictions, gold 'id<TAB>label' with its header, a gate" "$N" eval -q --predictions "$T/pred.jsonl" --id-column 1 --label-column 2 --min-accuracy 0.5 "$T/gold_hdr.tsv"
