@@ -186,11 +186,12 @@ help(int argc, char **argv)
 static int
 finish_stdout(const char *cmd, int status)
 {
+	int err;
+
 	/* a command that failed has said why; its output is moot */
 	if (status != NLP_OK && status != NLP_NO)
 		return status;
-	if (cli_flush_stdout() != 0) {
-		int err = cli_flush_stdout();
+	if ((err = cli_flush_stdout()) != 0) {
 		fprintf(stderr, "nlpops %s: cannot write standard output: %s\n",
 		    cmd, strerror(err));
 		return status == NLP_OK || status == NLP_NO ? NLP_IO : status;
