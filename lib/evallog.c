@@ -548,10 +548,27 @@ nlp_evallog_evaluate(struct nlp_eval_result *r, struct nlp_evallog *l,
 	memset(r, 0, sizeof *r);
 	if ((rc = refuse(o, e)) != NLP_OK)
 		return rc;
-	if (l->n == 0)
+	if (l->n == 0) {
+		/* ids of both sides that never met: one of each shown, for
+		   the difference that keeps them apart ('7' against '7.0') */
+		const char *lid = NULL, *gid = NULL;
+		size_t i;
+		for (i = 0; i < l->ids.n && (lid == NULL || gid == NULL); i++) {
+			if (lid == NULL && l->id[i].line > 0)
+				lid = l->ids.ent[i].key;
+			if (gid == NULL && l->id[i].gold_line > 0)
+				gid = l->ids.ent[i].key;
+		}
+		if (lid != NULL && gid != NULL)
+			return nlp_errf(e, NLP_DATA, "no gold record joins a "
+			    "scored prediction (%" PRIu64 " gold records, %"
+			    PRIu64 " ids in the log; ids compare as text: the "
+			    "log's such as '%.40s', the gold data's such as "
+			    "'%.40s')", l->c.gold, l->c.ids, lid, gid);
 		return nlp_errf(e, NLP_DATA, "no gold record joins a scored "
 		    "prediction (%" PRIu64 " gold records, %" PRIu64 " ids in "
 		    "the log)", l->c.gold, l->c.ids);
+	}
 	if ((rc = disjoint_labels(l, e)) != NLP_OK)
 		return rc;
 	if (build_eval(&ev, l) < 0)

@@ -221,3 +221,8 @@ expect_status 3 "eval -m on gold ids and labels alone (texts needed): refused" "
 # prediction: 1 in 51, past the 1% the gates allow, no verdict (status 3)
 { printf 'id\tlabel\n'; head -50 "$T/gold_il.tsv"; } >"$T/gold_hdr.tsv"
 expect_status 0 "--predictions, gold 'id<TAB>label' with its header, a gate" "$N" eval -q --predictions "$T/pred.jsonl" --id-column 1 --label-column 2 --min-accuracy 0.5 "$T/gold_hdr.tsv"
+# no id joins: one of each side shown ('7' against '7.0', pandas' float
+# ids).  Regression (fixed): the counts alone
+awk -F'\t' '{ printf "{\"id\":%s.0,\"label\":\"%s\"}\n", $1, $2 }' "$T/gold.tsv" >"$T/gold_float.jsonl"
+expect_status 3 "--predictions, gold ids as floats: none joins" "$N" eval -q --predictions "$T/pred.jsonl" --id-field id "$T/gold_float.jsonl"
+check "... an id of each side shown ($(cat "$T/err"))" grep -q "ids compare as text: the log's such as '[0-9]*', the gold data's such as '[0-9]*\.0')" "$T/err"
