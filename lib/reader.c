@@ -1164,7 +1164,8 @@ json_text(const json_t *v, char tmp[32], const char **s, size_t *n)
 	if (json_is_integer(v))
 		snprintf(tmp, 32, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else if (json_is_real(v)) {
-		d = json_real_value(v);
+		/* -0.0 as 0, the integer -0 is: one label, not two */
+		d = json_real_value(v) == 0 ? 0 : json_real_value(v);
 		for (prec = 1; prec < 17; prec++) {
 			snprintf(tmp, 32, "%.*g", prec, d);
 			if (strtod(tmp, NULL) == d)

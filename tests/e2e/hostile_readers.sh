@@ -418,3 +418,10 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(0 if d["log_loss"] < 0.1 and d["ece"] < 0.05 else 1)' "$T/h1.json"
 
+
+# --- a JSONL label -0.0 -------------------------------------------------------
+# the number as a label reads as 0 does (10.0 as 10).  Regression (fixed):
+# a class '-0' beside '0'
+printf '{"text":"free money","label":-0.0}\n{"text":"free cash","label":0}\n{"text":"meeting notes","label":1}\n{"text":"lunch notes","label":1.0}\n' >"$T/negzero.jsonl"
+expect_status 0 "labels -0.0 and 0 in JSONL" "$N" train -o "$T/negzero.nlp" "$T/negzero.jsonl"
+check "... one class ($(cat "$T/err"))" grep -q '4 examples, 2 classes' "$T/err"
