@@ -115,22 +115,19 @@ nlp_registry_set_cache(const char *dir, int64_t max,
 	cache_said = 0;
 }
 
-/* The cache cannot take an object (one it may only read): said once, and
- * kept for the objects it has. */
+/* The cache dir cannot take an object (one it may only read; why):
+ * said once, and kept for the objects it has. */
 static void
-no_fill(const char *fmt, ...)
+no_fill(const char *dir, const char *why)
 {
 	static int said;
 	char msg[768];
-	va_list ap;
 
-	if (said++)
+	if (said++ || cache_warn == NULL)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (cache_warn != NULL)
-		cache_warn(msg);
+	snprintf(msg, sizeof msg, "cannot add to the cache '%.300s': %.400s; what it "
+	    "lacks is fetched without it", dir, why);
+	cache_warn(msg);
 }
 
 /* The cache cannot be used: say so (once: it is dropped), go on without. */
@@ -1302,8 +1299,7 @@ values_ok(struct nlp_registry *r, const PQconninfoOption *o,
 	const PQconninfoOption *h;
 	const char *v, *svc = NULL;
 	size_t nhosts = 1;
-	int hosts_known = 0, has_port = 0, has_mode = 0, service = 0, rc;
-	int has_timeout = 0;
+	int hosts_known = 0, has_port = 0, has_mode = 0, has_timeout = 0, rc;
 
 	/* the URI's hosts; none there (PGHOST, a service file: libpq's to
 	   count, not this parse's), no count to check the ports against */
@@ -1330,7 +1326,6 @@ values_ok(struct nlp_registry *r, const PQconninfoOption *o,
 				    "or one for each host", r->dir, list_items(v), v,
 				    nhosts, nhosts == 1 ? "" : "s");
 		} else if (strcmp(o->keyword, "service") == 0 && *v != '\0') {
-			service = 1;
 			svc = v;
 		} else if (strcmp(o->keyword, "connect_timeout") == 0 &&
 		    *v != '\0') {
@@ -1343,22 +1338,19 @@ values_ok(struct nlp_registry *r, const PQconninfoOption *o,
 	}
 	/* a service (its file's port and sslmode come before the
 	   environment's) leaves them to libpq */
-	if ((v = getenv("PGSERVICE")) != NULL && *v != '\0') {
-		service = 1;
-		if (svc == NULL)
-			svc = v;
-	}
+	if (svc == NULL && (v = getenv("PGSERVICE")) != NULL && *v != '\0')
+		svc = v;
 	/* the connect timeout: the URI's, the service's, PGCONNECT_TIMEOUT,
 	   as libpq takes them; none of them, 10 s (libpq's is to wait for
 	   ever: a cron job on a silent server) */
 	r->pg_own_timeout = !has_timeout && (svc == NULL ||
 	    !service_timeout(svc)) && ((v = getenv("PGCONNECT_TIMEOUT")) ==
 	    NULL || *v == '\0');
-	if (!has_port && !service && (v = getenv("PGPORT")) != NULL &&
+	if (!has_port && svc == NULL && (v = getenv("PGPORT")) != NULL &&
 	    *v != '\0' && !ports_ok(v))
 		return nlp_errf(e, NLP_USAGE, "registry '%s': PGPORT '%.40s' is "
 		    "not a port number (1 to 65535)", r->dir, v);
-	if (!has_mode && !service && (v = getenv("PGSSLMODE")) != NULL &&
+	if (!has_mode && svc == NULL && (v = getenv("PGSSLMODE")) != NULL &&
 	    *v != '\0')
 		return sslmode_ok(r, "PGSSLMODE", v, e);
 	return NLP_OK;
@@ -1965,16 +1957,14 @@ nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
 			close(dfd);
 		}
 	} else if (dir != NULL && errno != EEXIST) {
-		no_fill("cannot add to the cache '%s': %s; what it lacks is "
-		    "fetched without it", dir, strerror(errno));
+		no_fill(dir, strerror(errno));
 		dir = NULL;
 	}
 	/* one this user may not write in (another's, made under umask 022):
-	   the cache cannot be used, said once, and the object fetched into
-	   a temporary file elsewhere */
+	   said once, and the object fetched into a temporary file elsewhere
+	   (the cache still read for the objects it has) */
 	if (dir != NULL && temp_file(tmp, &tfd, &ce) != NLP_OK) {
-		no_fill("cannot add to the cache '%s': %s; what it lacks is "
-		    "fetched without it", dir, ce.msg);
+		no_fill(dir, ce.msg);
 		dir = NULL;
 	}
 	if (dir == NULL && (rc = temp_file(NULL, &tfd, e)) != NLP_OK)
@@ -1998,8 +1988,7 @@ nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
 		return NLP_OK;
 	}
 	if (dir != NULL)
-		no_fill("cannot add to the cache '%s': %s; what it lacks is "
-		    "fetched without it", dir, ce.msg);
+		no_fill(dir, ce.msg);
 	if (lseek(tfd, 0, SEEK_SET) != 0) {
 		rc = nlp_errnof(e, NLP_IO, errno, "cannot read object %s", hex);
 		close(tfd);
