@@ -47,6 +47,7 @@
  *   not counted: their text is never looked at.
  */
 #include "reader.h"
+#include "token.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -516,34 +517,30 @@ trim(const char *s, size_t *n)
 	return s;
 }
 
-/* The length of the UTF-8 of a space or an invisible character (no-break
- * space, soft hyphen, Mongolian vowel separator, en to zero-width spaces
- * and joiners, line and paragraph separators, word joiner, ideographic
- * space, BOM) that s[0..n) begins with (end: ends
- * with), or 0: none a label begins or ends with, whose two labels would
- * look the same ("spam" and "spam<NBSP>"). */
+/* The length of the UTF-8 of the non-ASCII character that s[0..n) begins
+ * with (end: ends with) when it is one the tokenizer sees as blank
+ * (nlp_token_is_blank(): a no-break space, a zero-width space, a BOM...),
+ * else 0: none a label begins or ends with, whose two labels would look
+ * the same ("spam" and "spam<NBSP>"). */
 static size_t
 wide_space(const char *s, size_t n, int end)
 {
-	const unsigned char *u;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t at = 0, k;
+	uint32_t cp;
 
-	if (n >= 2) {      /* no-break space, soft hyphen */
-		u = (const unsigned char *)s + (end ? n - 2 : 0);
-		if (u[0] == 0xc2 && (u[1] == 0xa0 || u[1] == 0xad))
-			return 2;
-	}
-	if (n < 3)
+	if (n == 0)
 		return 0;
-	u = (const unsigned char *)s + (end ? n - 3 : 0);
-	if ((u[0] == 0xe2 && u[1] == 0x80 && (u[2] <= 0x8d || u[2] == 0xa8 ||
-	    u[2] == 0xa9 || u[2] == 0xaf)) ||
-	    (u[0] == 0xe2 && u[1] == 0x81 && (u[2] == 0x9f || u[2] == 0xa0)) ||
-	    (u[0] == 0xe1 && u[1] == 0x9a && u[2] == 0x80) ||
-	    (u[0] == 0xe1 && u[1] == 0xa0 && u[2] == 0x8e) ||
-	    (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80) ||
-	    (u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf))
-		return 3;
-	return 0;
+	if (end)      /* the last character's first byte, 3 back at most */
+		for (at = n - 1; at > 0 && n - at < 4 && (u[at] & 0xc0) == 0x80;
+		    at--)
+			;
+	if (u[at] < 0x80)
+		return 0;
+	k = nlp_utf8_decode(u + at, n - at, &cp);
+	if (k < 2 || (end && at + k != n))
+		return 0;
+	return nlp_token_is_blank(cp) ? k : 0;
 }
 
 /* s[0..*n) without white space or invisible characters at either end

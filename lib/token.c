@@ -116,6 +116,14 @@ is_invisible(uint32_t cp)
 }
 
 int
+nlp_token_is_blank(uint32_t cp)
+{
+	pthread_once(&locale_once, load_locale);
+	return is_invisible(cp) || (utf8_locale != (locale_t)0 &&
+	    iswspace_l((wint_t)cp, utf8_locale));
+}
+
+int
 nlp_token_is_letter(uint32_t cp)
 {
 	pthread_once(&locale_once, load_locale);

@@ -78,6 +78,12 @@ void nlp_tokens_release(struct nlp_tokens *t);
  * loaded): no digit, punctuation, symbol or emoji. */
 int nlp_token_is_letter(uint32_t cp);
 
+/* Whether code point cp separates words without being seen, as the
+ * tokenizer has it: a space (in the C.UTF-8 tables), a control, or an
+ * invisible format character (no-break space, soft hyphen, zero-width
+ * spaces and joiners, bidi marks, word joiner, BOM). */
+int nlp_token_is_blank(uint32_t cp);
+
 /*
  * A 64-bit fingerprint of the token sequence (XXH3 of the tokens' bytes
  * and lengths): texts that differ only in case or in the white space and

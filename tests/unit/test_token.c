@@ -160,6 +160,7 @@ LEAK_TEST_FINI(token, every_ascii_byte_anywhere_in_a_long_word, release)
 #define nlp_utf8_decode portable_utf8_decode
 #define nlp_text_tokenless portable_text_tokenless
 #define nlp_token_is_letter portable_token_is_letter
+#define nlp_token_is_blank portable_token_is_blank
 #include "../../lib/token.c"
 #undef nlp_tokenize
 #undef nlp_token_init
@@ -168,6 +169,7 @@ LEAK_TEST_FINI(token, every_ascii_byte_anywhere_in_a_long_word, release)
 #undef nlp_utf8_decode
 #undef nlp_text_tokenless
 #undef nlp_token_is_letter
+#undef nlp_token_is_blank
 
 struct piece {
 	const char *s;           /* the bytes */
