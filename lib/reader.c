@@ -114,10 +114,10 @@ struct nlp_reader {
 	const char *path;
 	enum nlp_format fmt;
 	int header;
-	int hdr_cols;            /* TSV columns from its header line */
 	char no_text[1];         /* the empty text of a record without one
 	                            (set_text() ends it with a NUL) */
-	long gold_col;           /* and the label's, for gold mode */
+	long tsv_label;          /* TSV: the label's column its header named
+	                            (tsv_header_columns()), or COL_NONE */
 	/* the lines of column names the TSV inputs began with, to know one
 	   again later (exports concatenated): copies, and their lengths */
 	char **hdr_lines;
@@ -425,7 +425,7 @@ input_open(struct nlp_reader *r)
 
 	r->path = r->paths[r->ipath];
 	r->header = 0;
-	r->hdr_cols = 0;
+	r->tsv_label = COL_NONE;
 	r->active = 1;
 	if ((rc = nlp_stream_open(&r->s, r->path, r->line_cap,
 	    !r->o.no_digest, &r->err)) != NLP_OK)
@@ -957,8 +957,7 @@ tsv_header_columns(struct nlp_reader *r, const char *s, size_t n)
 	r->col[TEXT] = txt;
 	if (r->o.labeled)
 		r->col[LABEL] = lab;
-	r->gold_col = lab;
-	r->hdr_cols = 1;
+	r->tsv_label = lab;
 	return 1;
 }
 
@@ -1053,8 +1052,8 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	/* the label labeled reading takes: what comes before the first TAB,
 	   or the column the header named */
 	rec->gold_skip = 1;
-	if (r->hdr_cols) {
-		if (!tsv_field(s, n, r->gold_col, &f[LABEL], &fn[LABEL]))
+	if (r->tsv_label != COL_NONE) {
+		if (!tsv_field(s, n, r->tsv_label, &f[LABEL], &fn[LABEL]))
 			return V_KEEP;
 	} else {
 		if ((tab = memchr(s, '\t', n)) == NULL)
