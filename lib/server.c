@@ -379,8 +379,7 @@ no_coding(const char *v)
 
 	for (;; v += n + 1) {
 		n = strcspn(v, ",");
-		if (v[strspn(v, " \t")] != ',' && v[strspn(v, " \t")] !=
-		    '\0' && !value_is(v, n, "identity"))
+		if (!value_is(v, n, "") && !value_is(v, n, "identity"))
 			return 0;
 		if (v[n] == '\0')
 			return 1;
