@@ -225,32 +225,16 @@ push_model(const struct nlp_trained *t, const struct nlp_push_opts *po,
 static int
 push_preflight(const struct nlp_push_opts *po, struct nlp_err *e)
 {
-	const char *dir = cli_registry_dir();
 	struct nlp_registry *r;
-	struct stat st;
-	char path[4096], *cut;
 	int rc;
 
 	/* a registry directory not made yet: made by the push, not now (a
 	   training that fails would leave an empty registry behind, where
-	   a mistyped path then reads as a registry without the model) --
-	   only whether it can be made, in its nearest existing parent */
-	if (!nlp_registry_is_uri(dir) && dir[0] != '\0' &&
-	    strlen(dir) < sizeof path && lstat(dir, &st) != 0 &&
-	    errno == ENOENT) {
-		if ((rc = nlp_registry_check_push(po, e)) != NLP_OK)
-			return rc;
-		snprintf(path, sizeof path, "%s", dir);
-		while (lstat(path, &st) != 0 && (cut = strrchr(path, '/')) !=
-		    NULL)
-			cut[cut == path] = '\0';
-		if (lstat(path, &st) != 0 && strchr(path, '/') == NULL)
-			snprintf(path, sizeof path, ".");
-		if (access(path, W_OK | X_OK) != 0)
-			return nlp_errnof(e, NLP_IO, errno, "cannot create "
-			    "registry '%s'", dir);
-		return NLP_OK;
-	}
+	   a mistyped path then reads as a registry without the model) */
+	if ((rc = nlp_registry_missing_dir(cli_registry_dir(), e)) < 0)
+		return -rc;
+	if (rc == 1)
+		return nlp_registry_check_push(po, e);
 	if ((rc = cli_registry_open(&r, 1, "train", e)) != NLP_OK)
 		return rc;
 	rc = nlp_registry_check_push_in(r, po, e);

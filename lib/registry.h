@@ -40,6 +40,16 @@ struct nlp_trust;             /* trusted public keys: sign.h */
  * URI) rather than a directory? */
 int nlp_registry_is_uri(const char *s);
 
+/*
+ * A registry directory that is not there yet, which a push would make:
+ * 1 when dir does not exist and its nearest existing parent may take it
+ * (checked, nothing made), 0 when dir exists or is a URI (opening decides
+ * then), or -NLP_IO when it could not be made (e says why).  For train
+ * --push, which checks the push before training: a training that fails
+ * then leaves no empty registry behind.
+ */
+int nlp_registry_missing_dir(const char *dir, struct nlp_err *e);
+
 /* A registry's location as messages show it, into buf: a URI without its
  * password (a directory as it is). */
 void nlp_registry_shown(const char *loc, char *buf, size_t size);

@@ -8,12 +8,14 @@
 #include "registry_internal.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "text.h"
 
@@ -22,6 +24,27 @@ nlp_registry_is_uri(const char *s)
 {
 	return s != NULL && (strncmp(s, "postgresql://", 13) == 0 ||
 	    strncmp(s, "postgres://", 11) == 0);
+}
+
+int
+nlp_registry_missing_dir(const char *dir, struct nlp_err *e)
+{
+	char path[4096], *cut;
+	struct stat st;
+
+	if (nlp_registry_is_uri(dir) || dir[0] == '\0' ||
+	    strlen(dir) >= sizeof path || lstat(dir, &st) == 0 ||
+	    errno != ENOENT)
+		return 0;
+	snprintf(path, sizeof path, "%s", dir);
+	while (lstat(path, &st) != 0 && (cut = strrchr(path, '/')) != NULL)
+		cut[cut == path] = '\0';
+	if (lstat(path, &st) != 0 && strchr(path, '/') == NULL)
+		snprintf(path, sizeof path, ".");
+	if (access(path, W_OK | X_OK) != 0)
+		return -nlp_errnof(e, NLP_IO, errno, "cannot create registry "
+		    "'%s'", dir);
+	return 1;
 }
 
 int
