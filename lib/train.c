@@ -1709,7 +1709,7 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 	 * the others': an accuracy below the majority-class rate is what
 	 * they were asked for, and a sign of a model of nothing only when
 	 * the classes' mean recall is near chance too (1/k, within 0.05) */
-	if (u->o->balanced && t->held_out_accuracy < t->held_out_majority) {
+	if (u->o->balanced) {
 		double recall = 0;
 		size_t k = 0;
 		for (i = 0; i < u->C; i++)
@@ -1718,7 +1718,8 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 				    (double)u->cm.gold[i];
 				k++;
 			}
-		if (k >= 2 && recall / (double)k < 1.0 / (double)k + 0.05 &&
+		if (t->held_out_accuracy < t->held_out_majority && k >= 2 &&
+		    recall / (double)k < 1.0 / (double)k + 0.05 &&
 		    t->warning[0] == '\0')
 			snprintf(t->warning, sizeof t->warning, "held-out "
 			    "balanced accuracy %.4f is near chance (%.4f for %zu "
@@ -1728,8 +1729,6 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 			    t->held_out_accuracy, t->held_out_majority);
 		return NLP_OK;
 	}
-	if (u->o->balanced)
-		return NLP_OK;
 	/* a model worse than always saying the commonest label learned
 	 * nothing worth keeping (shuffled labels, texts not matching) */
 	if (t->held_out_accuracy < t->held_out_majority &&
