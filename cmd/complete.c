@@ -16,8 +16,8 @@
  *                          "--name<TAB>-x<TAB>values<TAB>help" (opts.h)
  *   __complete operands CMD [VERB]
  *                          what completes each operand, one per line
- *   __complete verbs registry
- *                          the registry's verbs, "verb<TAB>summary"
+ *   __complete verbs CMD
+ *                          CMD's verbs (registry's, key's), "verb<TAB>summary"
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +124,11 @@ cmd_complete(int argc, char **argv)
 	else if (strcmp(argv[1], "verbs") == 0 && argc >= 3 &&
 	    strcmp(argv[2], "registry") == 0)
 		cli_registry_verb_names(stdout);
+	else if (strcmp(argv[1], "verbs") == 0 && argc >= 3 &&
+	    strcmp(argv[2], "key") == 0)
+		printf("generate\tmake an Ed25519 key pair for signing models\n");
+	else if (strcmp(argv[1], "verbs") == 0 && argc >= 3)
+		;               /* a command without verbs: none */
 	else if ((strcmp(argv[1], "options") == 0 ||
 	    strcmp(argv[1], "operands") == 0) && argc >= 3) {
 		if ((c = find_cmd(argc - 2, argv + 2)) == NULL)

@@ -203,15 +203,19 @@ cli_complete_options(const struct cli_cmd *c, FILE *out)
 	const struct cli_opt *o;
 
 	for (o = c->opts; o->name != NULL; o++) {
-		const char *nl = o->help ? strchr(o->help, '\n') : NULL;
+		const char *h;
 
 		if (o->help == NULL)
 			continue;
 		char shortform[3] = { '-', o->shortname, '\0' };
 
-		fprintf(out, "--%s\t%s\t%s\t%.*s\n", o->name,
+		fprintf(out, "--%s\t%s\t%s\t", o->name,
 		    o->shortname ? shortform : "",
-		    o->arg == NULL ? "-" : o->values ? o->values : "",
-		    nl ? (int)(nl - o->help) : (int)strlen(o->help), o->help);
+		    o->arg == NULL ? "-" : o->values ? o->values : "");
+		/* the whole description on one line: a first line alone
+		   often stops mid-sentence */
+		for (h = o->help; *h != '\0'; h++)
+			putc(*h == '\n' ? ' ' : *h, out);
+		putc('\n', out);
 	}
 }

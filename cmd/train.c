@@ -43,6 +43,9 @@ static const struct cli_opt options[] = {
 	    NULL },
 	{ OPT_REASON, 0, "reason", "T", "with --push: why, for the event log",
 	    NULL },
+	{ CLI_TRUST, 0, "trust", "PUBKEY", "with --push --alias: move the alias "
+	    "only\nif --sign is this key (repeatable; default:\n"
+	    "$NLPOPS_TRUSTED_KEYS)", "file" },
 	{ CLI_FORMAT, 0, "format", "F", "input format: tsv, csv, jsonl, fasttext\n"
 	    "(default: from the extension; tsv for stdin)",
 	    "tsv csv jsonl fasttext" },
@@ -256,6 +259,7 @@ option(void *ctx, int id, const char *arg)
 	case 'o': t->out = arg; break;
 	case OPT_PUSH: t->po.name = arg; break;
 	case OPT_SIGN: t->sign = arg; break;
+	case CLI_TRUST: return cli_trust_option("train", arg);
 	case OPT_ALIAS: t->po.alias = arg; break;
 	/* blank is none: history would show a lone '#' */
 	case OPT_DESC: t->po.description = nlp_text_blank(arg, strlen(arg)) ?
@@ -476,6 +480,8 @@ check_args(struct targs *t)
 	t->ao.cv = (unsigned)t->cv;
 	if (alone != NULL && t->po.name == NULL)
 		return cli_usage_error("train", "%s goes with --push", alone);
+	if (cli_trust_given() && t->po.name == NULL)
+		return cli_usage_error("train", "--trust goes with --push");
 	/* --sign: the version pushed is signed (stored with it), and an
 	   artifact written to a file gets its signature beside it */
 	if (t->sign != NULL && t->out != NULL && strcmp(t->out, "-") == 0)

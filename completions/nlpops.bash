@@ -203,9 +203,10 @@ _nlpops_complete() {
 		((cword == ci + 1)) &&
 			_nlpops_reply -W "$(_nlpops_names commands | grep -vx help)" \
 			    -- "$cur"
-		# help registry VERB
-		((cword == ci + 2)) && [[ ${words[ci + 1]} == registry ]] &&
-			_nlpops_reply -W "$(_nlpops_names verbs registry)" -- "$cur"
+		# help CMD VERB, for a CMD with verbs
+		((cword == ci + 2)) &&
+			_nlpops_reply -W "$(_nlpops_names verbs "${words[ci + 1]}")" \
+			    -- "$cur"
 		return 0
 	fi
 	# registry VERB: the verb, then it is the command.

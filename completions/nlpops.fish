@@ -126,9 +126,9 @@ function __fish_nlpops_complete
     set -e words[1]
     if test "$cmd" = help
         set -q words[1]; or __fish_nlpops_ask commands | string match -v -r -- '^help\t'
-        # help registry VERB
-        if test (count $words) -eq 1 -a "$words[1]" = registry
-            __fish_nlpops_ask verbs registry
+        # help CMD VERB, for a CMD with verbs
+        if test (count $words) -eq 1
+            __fish_nlpops_ask verbs $words[1]
         end
         return
     end

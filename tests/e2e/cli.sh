@@ -43,7 +43,7 @@ check "each with its summary" sh -c "'$N' __complete commands | grep -qx 'eval	m
 expect_status 0 "__complete options eval" "$N" __complete options eval
 check "gives each option, its short form, what completes it and its help" grep -qx -- '--model	-m	ref	the model: a file or NAME\[@VERSION|@ALIAS\]' "$T/out"
 check "a flag's values are '-'" grep -qx -- '--json		-	one JSON object (schema 1) on stdout' "$T/out"
-check "the words a value takes" grep -qx -- '--gate-on		point lower	point (default) or lower: gate on the' "$T/out"
+check "the words a value takes, and the whole help on one line" grep -qx -- "--gate-on		point lower	point (default) or lower: gate on the bootstrap's lower bounds" "$T/out"
 expect_status 0 "__complete operands predict" "$N" __complete operands predict
 check "is files, repeated" sh -c "test \"\$(cat '$T/out')\" = file..."
 expect_status 2 "__complete options of no command" "$N" __complete options nosuch

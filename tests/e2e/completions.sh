@@ -71,6 +71,8 @@ q fake "$T/fake/nlpops " fakecmd
 q verbs 'nlpops registry '
 cp "$T/want.verbs" "$T/want.help-verbs"
 q help-verbs 'nlpops help registry '
+q help-key-verbs 'nlpops help key ' generate
+q help-no-verbs 'nlpops help train '
 # nlpops' own options, and registry's before the verb (not in __complete).
 q dash 'nlpops -' --version -h --help --registry --cache --cache-max
 q registry-dash 'nlpops registry -' -h --help
@@ -210,6 +212,7 @@ fdir=$1 q=$2 r=$3
 cat >$r/zcap.rc <<'RC'
 PS1='' PS2='' RPS1=''
 unset zle_bracketed_paste
+stty columns 1000 2>/dev/null; COLUMNS=1000	# whole descriptions, untruncated
 LISTMAX=100000
 unsetopt auto_list list_beep beep
 autoload -Uz compinit; compinit -u -D

@@ -393,6 +393,13 @@ check "... nothing pushed" sh -c "! '$N' --registry '$R' registry list tn >/dev/
 expect_status 3 "push --alias --trust, signed by another key: refused" "$N" --registry "$R" registry push v.nlp --name tn --alias production --sign other --trust k.pub
 expect_status 0 "push --alias --trust, signed by a trusted key" "$N" --registry "$R" registry push v.nlp --name tn --alias production --sign k --trust k.pub
 expect_status 3 "train --push --alias under NLPOPS_TRUSTED_KEYS, unsigned: refused before training" env NLPOPS_TRUSTED_KEYS="$T/k.pub" "$N" --registry "$R" train -q $TRAIN --push tn --alias staging train.tsv
+expect_status 3 "train --push --alias --trust, signed by another key: refused" "$N" --registry "$R" train -q $TRAIN --push tt --alias staging --sign other --trust k.pub train.tsv
+check "... saying the key is not one of them" grep -q "the key given to --sign is not one of them" "$T/err"
+check "... nothing pushed" sh -c "! '$N' --registry '$R' registry list tt >/dev/null 2>&1"
+expect_status 0 "train --push --alias --trust replaces NLPOPS_TRUSTED_KEYS" env NLPOPS_TRUSTED_KEYS="$T/k.pub" "$N" --registry "$R" train -q $TRAIN --push tt --alias staging --sign other --trust other.pub train.tsv
+check "... staging at tt@1" sh -c "'$N' --registry '$R' registry resolve tt@staging | grep -q '^tt@1 '"
+expect_status 2 "train --trust without --push: a usage error" "$N" train -q $TRAIN -o tt.nlp --trust k.pub train.tsv
+check "... saying it goes with --push" grep -q "trust goes with --push" "$T/err"
 expect_status 0 "push without --alias under trusted keys: as before" "$N" --registry "$R" registry push u.nlp --name tn --trust k.pub
 expect_status 2 "registry verify --trust without --signatures: a usage error" "$N" --registry "$R" registry verify --trust k.pub
 check "... saying to give --signatures" grep -q "give --signatures too" "$T/err"
