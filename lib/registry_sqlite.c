@@ -1194,6 +1194,17 @@ sq_init(const char *dir, const char *group, struct nlp_err *e)
 	if (group != NULL && existed &&
 	    (rc = nlp_store_share(dir, gid, group, 1, e)) != NLP_OK)
 		return rc;
+	/* and an existing directory opened as a registry before its group
+	   and modes change: one that is none (a home directory, another
+	   program's SQLite file) or a damaged one is refused as it was */
+	if (group != NULL && existed) {
+		if ((rc = nlp_registry_open(&r, dir, 1, e)) != NLP_OK)
+			return rc;
+		rc = damaged(r, e);
+		nlp_registry_close(r);
+		if (rc != NLP_OK)
+			return rc;
+	}
 	if (group != NULL) {
 		struct stat st;
 		/* already so (a member checking a registry shared by

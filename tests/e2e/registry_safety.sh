@@ -484,6 +484,16 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
 		check "... refused, naming it ($(cat "$T/err"))" grep -q "has 2 names (a hard link to a file elsewhere, or a killed push's leftover in tmp/, which 'registry gc' removes), not changed" "$T/err"
 		check "... the file elsewhere unchanged ($(stat -c '%a %G' "$T/secret"))" test "$(stat -c '%a %G' "$T/secret")" = "600 root"
 		check "... and the registry as it was, not half shared ($(stat -c '%a %G' "$H" "$H/registry.db" "$H/objects" | tr '\n' ' '))" test "$(stat -c '%a %G' "$H" "$H/objects" | tr '\n' ' ')" = "755 root 755 root "
+		# init --shared on a directory that is no registry (a home
+		# directory; another program's SQLite file): refused, and
+		# nothing changed.  Regression (fixed): refused after the
+		# directory and the file were given to the group, group-writable
+		mkdir -m 0700 "$T/pub/home" "$T/pub/home/tmp" && echo notes >"$T/pub/home/notes"
+		expect_status 5 "init --shared on a directory that is no registry" "$N" --registry "$T/pub/home" registry init --shared nogroup
+		check "... changed nothing ($(stat -c '%a %G' "$T/pub/home" "$T/pub/home/tmp" | tr '\n' ' '))" test "$(stat -c '%a %G' "$T/pub/home" "$T/pub/home/tmp" | tr '\n' ' ')" = "700 root 700 root "
+		mkdir -m 0700 "$T/pub/other" && sqlite3 "$T/pub/other/registry.db" 'create table secrets(x)' && chmod 600 "$T/pub/other/registry.db"
+		expect_status 5 "init --shared over another program's registry.db" "$N" --registry "$T/pub/other" registry init --shared nogroup
+		check "... changed nothing ($(stat -c '%a %G' "$T/pub/other" "$T/pub/other/registry.db" | tr '\n' ' '))" test "$(stat -c '%a %G' "$T/pub/other" "$T/pub/other/registry.db" | tr '\n' ' ')" = "700 root 600 root "
 		# init --shared with a group the user is not in: refused, and
 		# the directory it made not left behind (it was)
 		mkdir -m 0777 "$T/pub/open"
