@@ -777,6 +777,17 @@ check_file(struct nlp_registry *r, int dfd, const struct stat *dirst,
 	return NLP_OK;
 }
 
+/* The size of the registry.db-wal in the directory open at dfd (0: none,
+ * or not a regular file, which check_file() refuses). */
+static off_t
+wal_bytes(int dfd)
+{
+	struct stat st;
+
+	return fstatat(dfd, "registry.db-wal", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode) ? st.st_size : 0;
+}
+
 /* The files and directories of the registry in the directory open at dfd
  * (stat data dirst): *lay DB when registry.db is there, else NO_DB. */
 static int
@@ -796,6 +807,17 @@ check_layout(struct nlp_registry *r, int dfd, const struct stat *dirst,
 		return rc;
 	if (exists)
 		*lay = DB;
+	/* a lost database's WAL, its last changes: SQLite would apply them
+	 * to whatever registry.db is made or restored beside it (a backup's
+	 * copy, damaged so beyond what removing the WAL afterwards mends) */
+	if ((!exists || zero_bytes(dfd)) && wal_bytes(dfd) > 0)
+		return nlp_errf(e, NLP_REGISTRY, "registry '%s' is damaged: "
+		    "registry.db is %s but registry.db-wal holds %lld bytes of "
+		    "its last changes (restore registry.db from a backup, after "
+		    "moving registry.db-wal and registry.db-shm aside: SQLite "
+		    "would apply them to the copy and damage it); nothing was "
+		    "changed", r->dir, exists ? "empty" : "missing",
+		    (long long)wal_bytes(dfd));
 	/* an emptied registry.db must not be written, not even the header
 	 * that setting WAL mode writes before the schema is looked at */
 	if (exists && zero_bytes(dfd) && (rc = empty_database(r, dfd, e)) !=

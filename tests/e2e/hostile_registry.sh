@@ -151,6 +151,29 @@ rm "$R/registry.db"
 expect_status 5 "registry.db missing beside objects is damage too" "$N" --registry "$R" registry list
 check "it says so" grep -q "registry.db is missing but 1 object exists" "$T/err"
 expect_status 5 "and push does not make a new one" "$N" --registry "$R" registry push "$T/b.nlp" --name spam
+# A writer killed after its commit leaves the registry.db-wal with its
+# last changes; the database then lost, restoring a backup beside that
+# WAL would let SQLite apply it to the copy and damage it: refused, the
+# WAL named.  Regression (fixed): "restore registry.db from a backup"
+# alone, and a copy restored so was damaged beyond removing the WAL.
+R=$T/r4w
+"$N" --registry "$R" registry push "$T/a.nlp" --name spam >/dev/null 2>&1
+cp "$R/registry.db" "$T/r4w.backup"
+sqlite3 "$R/registry.db" "UPDATE models SET name = name;" ".system kill -9 \$PPID" >/dev/null 2>&1
+if [ -s "$R/registry.db-wal" ]; then
+	rm "$R/registry.db"
+	expect_status 5 "registry.db lost beside a WAL of its last changes: refused" "$N" --registry "$R" registry list
+	check "... saying to move the WAL aside before restoring ($(cat "$T/err"))" grep -q "registry.db is missing but registry.db-wal holds [0-9]* bytes of its last changes (restore registry.db from a backup, after moving registry.db-wal and registry.db-shm aside" "$T/err"
+	expect_status 5 "... push does not make a database beside it" "$N" --registry "$R" registry push "$T/b.nlp" --name spam
+	check "... none made" test ! -e "$R/registry.db"
+	: >"$R/registry.db"
+	expect_status 5 "an emptied registry.db beside such a WAL: refused too" "$N" --registry "$R" registry list
+	check "... saying it is empty" grep -q "registry.db is empty but registry.db-wal holds" "$T/err"
+	mv "$R/registry.db-wal" "$R/registry.db-shm" "$T/" && cp "$T/r4w.backup" "$R/registry.db"
+	expect_status 0 "the backup restored with the WAL moved aside: verify is clean" "$N" --registry "$R" registry verify
+else
+	echo "SKIP: hostile_registry: no WAL left by a killed sqlite3" >&2
+fi
 R=$T/r4b
 mkdir "$R" && sqlite3 "$R/registry.db" "CREATE TABLE t(x)" 2>/dev/null
 if [ -s "$R/registry.db" ]; then
