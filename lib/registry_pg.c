@@ -1501,7 +1501,7 @@ pg_init(const char *dir, const char *group, struct nlp_err *e)
  */
 static int
 stream_object(struct nlp_registry *r, const char *hex, int fd,
-    char got[NLP_SHA256_HEX], int64_t *n, struct nlp_err *e)
+    char got[NLP_SHA256_HEX], int64_t *n, int *werr, struct nlp_err *e)
 {
 	const char *v[1] = { hex };
 	struct nlp_sha256 *s = nlp_sha256_new();
@@ -1554,6 +1554,8 @@ stream_object(struct nlp_registry *r, const char *hex, int fd,
 		}
 		PQclear(res);
 	}
+	if (werr != NULL)
+		*werr = err;
 	if (rc == NLP_IO && err != 0)
 		rc = nlp_errnof(e, NLP_IO, err, "cannot write object %s", hex);
 	if (rc == NLP_OK)
@@ -1596,7 +1598,7 @@ nlp_regpg_put_object(struct nlp_registry *r, const char *hex,
 		   when it does not read back as these bytes (a damaged chunk
 		   was taken for a good object, as SQLite's store rewrites a
 		   damaged file) */
-		rc = stream_object(r, hex, -1, got, &n, e);
+		rc = stream_object(r, hex, -1, got, &n, NULL, e);
 		if (rc == NLP_OK && strcmp(got, hex) == 0 && n == (int64_t)len)
 			return NLP_OK;
 		if (rc != NLP_OK && rc != NLP_NO)
@@ -1642,7 +1644,7 @@ nlp_regpg_put_object(struct nlp_registry *r, const char *hex,
 			return pg_err(r, e, "cannot store the artifact");
 	}
 	/* read back: the bytes stored are the bytes named */
-	if ((rc = stream_object(r, hex, -1, got, &n, e)) != NLP_OK)
+	if ((rc = stream_object(r, hex, -1, got, &n, NULL, e)) != NLP_OK)
 		return rc == NLP_NO ? nlp_err_recast(e, NLP_IO) : rc;
 	if (strcmp(got, hex) != 0 || n != (int64_t)len)
 		return nlp_errf(e, NLP_IO, "registry '%s': the artifact stored "
@@ -1669,7 +1671,7 @@ nlp_regpg_check_object(struct nlp_registry *r, const char *hex,
 		    "octet_length(data)), 0) FROM chunks WHERE sha256 = ?", p, 1,
 		    0, &n, e)) != NLP_OK)
 			return rc;
-	} else if ((rc = stream_object(r, hex, -1, got, &n, e)) != NLP_OK) {
+	} else if ((rc = stream_object(r, hex, -1, got, &n, NULL, e)) != NLP_OK) {
 		return rc;
 	}
 	if (n != size || have != size)
@@ -1746,6 +1748,17 @@ make_cache_dir(const char *dir)
 	return access(dir, W_OK | X_OK);
 }
 
+/* Does dir hold a registry.db (whatever it is: not ours to trim)? */
+static int
+is_registry_dir(const char *dir)
+{
+	struct stat st;
+	char path[4096];
+
+	return (size_t)snprintf(path, sizeof path, "%s/registry.db", dir) <
+	    sizeof path && lstat(path, &st) == 0;
+}
+
 /* The cache, if there is one we can use (else one warning, kept). */
 static const char *
 usable_cache(void)
@@ -1761,6 +1774,15 @@ usable_cache(void)
 	}
 	if (cache_dir == NULL)
 		return NULL;
+	/* a SQLite registry's directory (the same objects/sha256/ layout,
+	   named by mistake while moving to PostgreSQL): its objects are
+	   not a cache's to trim */
+	if (is_registry_dir(cache_dir)) {
+		no_cache("cannot use the cache '%s': it is a registry's directory "
+		    "(it holds registry.db), whose objects are not a cache's to "
+		    "remove; running without it", cache_dir);
+		return NULL;
+	}
 	if (make_cache_dir(cache_dir) == 0)
 		return cache_dir;
 	/* one this user may read but not write (a team's, filled by
@@ -1932,7 +1954,7 @@ nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
 	char got[NLP_SHA256_HEX], tmp[4096];
 	struct nlp_err ce;
 	int64_t size, n;
-	int rc, tfd;
+	int rc, tfd, werr = 0;
 
 	*fd = -1;
 	if ((rc = object_size(r, hex, &size, e)) != NLP_OK)
@@ -1969,7 +1991,19 @@ nlp_regpg_open_object(struct nlp_registry *r, const char *hex, int *fd,
 	}
 	if (dir == NULL && (rc = temp_file(NULL, &tfd, e)) != NLP_OK)
 		return rc;
-	if ((rc = stream_object(r, hex, tfd, got, &n, e)) == NLP_OK &&
+	rc = stream_object(r, hex, tfd, got, &n, &werr, e);
+	/* the cache's file system full (or over quota): said once, and
+	   fetched again into a temporary file elsewhere, as for a cache
+	   that cannot be written at all */
+	if (rc == NLP_IO && werr != 0 && dir != NULL) {
+		close(tfd);
+		no_fill(dir, strerror(werr));
+		dir = NULL;
+		if ((rc = temp_file(NULL, &tfd, e)) != NLP_OK)
+			return rc;
+		rc = stream_object(r, hex, tfd, got, &n, NULL, e);
+	}
+	if (rc == NLP_OK &&
 	    (strcmp(got, hex) != 0 || n != size))
 		rc = nlp_errf(e, NLP_DATA, "object %s is damaged in registry "
 		    "'%s': %lld bytes with SHA-256 %s", hex, r->dir, (long long)n,

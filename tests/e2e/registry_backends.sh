@@ -781,6 +781,27 @@ check "$backend: --cache-max keeps the most recent object only ($n)" test "$n" -
 : >"$T/notadir"
 expect_status 0 "$backend: no usable cache: runs uncached" "$N" --cache "$T/notadir/c" predict -m spam "$A/texts.txt"
 check "$backend: one warning about the cache ($(cat "$T/err"))" sh -c "[ \$(grep -c 'warning: cannot use the cache' '$T/err') -eq 1 ]"
+# a SQLite registry's directory named as the cache (a slip while moving
+# to PostgreSQL: the same objects/sha256/ layout): not used, its objects
+# never trimmed.  Regression (fixed): --cache-max removed them
+"$N" --registry "$T/sqlreg" registry push "$A/m5.nlp" --name s >/dev/null 2>&1
+"$N" --registry "$T/sqlreg" registry push "$A/m6.nlp" --name s >/dev/null 2>&1
+touch -d '1 day ago' "$T"/sqlreg/objects/sha256/*/*
+expect_status 0 "$backend: a SQLite registry's directory as the cache: runs uncached" "$N" --cache "$T/sqlreg" --cache-max 1 predict -m spam@2 "$A/texts.txt"
+check "$backend: ... saying why ($(cat "$T/err"))" grep -q "warning: cannot use the cache '$T/sqlreg': it is a registry's directory" "$T/err"
+expect_status 0 "$backend: ... the registry's objects all kept" "$N" --registry "$T/sqlreg" registry verify
+# a cache on a full file system: one warning, fetched into a temporary
+# file elsewhere.  Regression (fixed): exit 4, 'No space left on device',
+# for pull -o to a disk with room too
+if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
+	mkdir "$T/fullc"
+	full() { unshare -m sh -c 'mount -t tmpfs -o size=8k tmpfs "$1" && shift && exec "$@"' sh "$T/fullc" "$@"; }
+	expect_status 0 "$backend: a cache on a full file system: predict runs" full "$N" --cache "$T/fullc/c" predict -m spam@1 "$A/texts.txt"
+	check "$backend: ... the same scores" cmp -s "$T/out" "$T/p1"
+	check "$backend: ... one warning ($(head -c 300 "$T/err"))" sh -c "[ \$(grep -c 'warning: cannot add to the cache.*No space left on device' '$T/err') -eq 1 ]"
+	expect_status 0 "$backend: ... and pull -o to a disk with room" full "$N" --cache "$T/fullc/c" registry pull spam@1 -o "$T/fullpull.nlp"
+	check "$backend: ... the artifact whole" cmp -s "$T/fullpull.nlp" "$A/m1.nlp"
+fi
 # a cache whose tmp/ this user may not write in (another's, made under
 # umask 022): the same, one warning and uncached.  Regression (fixed):
 # exit 4, 'cannot make a temporary file'.  And with no HOME at all, the
