@@ -95,6 +95,10 @@ NLP_DYNLIB(pq, LIBPQ_FUNCS, "libpq.so.5", "PostgreSQL registries", "libpq5");
 
 #define LOCK_KEY 0x4e4c504f           /* "NLPO", the advisory lock */
 #define BUSY_SECONDS 30               /* as SQLite's retries: then NLP_BUSY */
+/* a session stopped in a transaction (^Z, a laptop asleep, a frozen VM)
+   ended by the server after this, its write lock with it, unless the
+   role or connection chose otherwise */
+#define IDLE_SECONDS 60
 #define CHUNK (1 << 20)
 #define MAX_PARAMS 16
 
@@ -683,10 +687,56 @@ pg_last_id(struct nlp_registry *r)
 
 /* ---- transactions ---- */
 
+/*
+ * Who holds the write lock, for the busy message: "pid 4242, role alice,
+ * application 'nlpops', idle in transaction for 89 s" (as much of it as
+ * the server shows this role), or "" when nobody can be told.
+ */
+static void
+lock_holder(struct nlp_registry *r, char *buf, size_t size)
+{
+	char sql[640];
+	PGresult *res;
+	size_t n;
+
+	buf[0] = '\0';
+	snprintf(sql, sizeof sql, "SELECT a.pid, a.usename, a.application_name, "
+	    "a.client_addr, a.state, extract(epoch FROM now() - "
+	    "a.state_change)::bigint FROM pg_locks l JOIN pg_stat_activity a "
+	    "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND "
+	    "l.classid = 0 AND l.objid = %d AND l.objsubid = 1 AND l.pid <> "
+	    "pg_backend_pid() AND l.database = (SELECT oid FROM pg_database "
+	    "WHERE datname = current_database()) LIMIT 1", LOCK_KEY);
+	res = pg_simple(r, sql, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		n = (size_t)snprintf(buf, size, "pid %s", PQgetvalue(res, 0, 0));
+		if (n < size && !PQgetisnull(res, 0, 1))
+			n += (size_t)snprintf(buf + n, size - n, ", role %.64s",
+			    PQgetvalue(res, 0, 1));
+		if (n < size && !PQgetisnull(res, 0, 2) &&
+		    *PQgetvalue(res, 0, 2) != '\0')
+			n += (size_t)snprintf(buf + n, size - n, ", application "
+			    "'%.64s'", PQgetvalue(res, 0, 2));
+		if (n < size && !PQgetisnull(res, 0, 3))
+			n += (size_t)snprintf(buf + n, size - n, " from %.64s",
+			    PQgetvalue(res, 0, 3));
+		if (n < size && !PQgetisnull(res, 0, 4) &&
+		    !PQgetisnull(res, 0, 5))
+			snprintf(buf + n, size - n, ", %.32s for %s s",
+			    PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5));
+		/* a role name or application with a control character: as
+		   one line */
+		for (n = 0; buf[n] != '\0'; n++)
+			if ((unsigned char)buf[n] < 0x20 || buf[n] == 0x7f)
+				buf[n] = '?';
+	}
+	PQclear(res);
+}
+
 static int
 pg_begin(struct nlp_registry *r, struct nlp_err *e)
 {
-	char sql[64];
+	char sql[64], who[400];
 	int rc;
 
 	if ((rc = pg_exec(r, "BEGIN", e)) != NLP_OK)
@@ -694,6 +744,14 @@ pg_begin(struct nlp_registry *r, struct nlp_err *e)
 	snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock(%d)", LOCK_KEY);
 	if ((rc = pg_run(r, sql, 1, e)) != NLP_OK) {
 		PQclear(pg_simple(r, "ROLLBACK", 0));
+		/* the operator at 3 a.m.: which session to look at */
+		if (rc == NLP_BUSY && PQstatus(r->pg) == CONNECTION_OK) {
+			lock_holder(r, who, sizeof who);
+			if (who[0] != '\0')
+				return nlp_errf(e, NLP_BUSY, "registry '%s' is busy: "
+				    "another process held it for over %s (%s); try "
+				    "again later", r->dir, r->pg_timeout, who);
+		}
 		return rc == NLP_IO && PQstatus(r->pg) == CONNECTION_OK ?
 		    nlp_errf(e, NLP_IO, "registry '%s': cannot start a "
 		    "transaction: %s", r->dir, r->pg_msg) : rc;
@@ -1453,7 +1511,10 @@ pg_connect(struct nlp_registry *r, struct nlp_err *e)
 	    "pg_settings WHERE name = 'lock_timeout'), (SELECT setting FROM "
 	    "pg_settings WHERE name = 'statement_timeout'), session_user, "
 	    "set_config('default_transaction_isolation', 'read committed', "
-	    "false)", BUSY_SECONDS);
+	    "false), CASE WHEN current_setting("
+	    "'idle_in_transaction_session_timeout') = '0' THEN set_config("
+	    "'idle_in_transaction_session_timeout', '%ds', false) END",
+	    BUSY_SECONDS, IDLE_SECONDS);
 	return nlp_regdb_each(r, sql, NULL, 0, timeout_row, r, e);
 }
 

@@ -529,6 +529,7 @@ done
 expect_status 0 "$backend: a reader while a writer holds the lock" "$N" registry list
 expect_status 75 "$backend: a writer held up past lock_timeout: exit 75" env PGOPTIONS='-c lock_timeout=2s' "$N" registry alias spam 1 production
 check "$backend: ... said it waits, then that it is busy ($(cat "$T/err"))" sh -c "[ \$(wc -l <'$T/err') -eq 2 ] && head -1 '$T/err' | grep -q \"^nlpops registry: registry '.*' is busy: waiting up to 2 s for another process's change to end\\\$\" && tail -1 '$T/err' | grep -q 'is busy: another process held it for over 2 s'"
+check "$backend: ... naming the session that holds it ($(tail -1 "$T/err"))" sh -c "tail -1 '$T/err' | grep -q \"held it for over 2 s (pid [0-9]*, role $PGUSER, application 'psql'.*, active for [0-9]* s); try again later\\\$\""
 psql -q -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_advisory_xact_lock(1313624143)%'" >/dev/null 2>&1
 wait $holder
 
