@@ -1386,21 +1386,45 @@ stored_signature(struct nlp_registry *r, const struct nlp_resolved *res,
 }
 
 /*
- * The signature of the version pulled to path, written beside it as
- * path.sig (sign.h), when the version has one (has); a path.sig left from
- * another artifact is removed, so that --trust never pairs them.
+ * Is there something at path.sig that is not an nlpops signature (a GPG
+ * detached signature, a link, a directory)?  Such a file is the user's:
+ * never replaced or removed.
  */
 static int
-place_signature(const char *path, const struct nlp_signature *s, int has,
-    struct nlp_err *e)
+foreign_signature(const char *sigpath)
 {
-	char sigpath[4096];
+	struct nlp_signature old;
+	struct nlp_err ignored;
+	struct stat st;
+	char buf[NLP_SIG_MAX];
+	size_t len = 0;
+	int found = 0;
 
-	if (nlp_signature_path(path, sigpath, sizeof sigpath) != 0)
-		return nlp_errf(e, NLP_IO, "'%s': name too long for its "
-		    "signature's", path);
+	if (lstat(sigpath, &st) != 0)
+		return 0;
+	return !(S_ISREG(st.st_mode) && nlp_signature_read(sigpath, buf, &len,
+	    &found, &ignored) == NLP_OK && found && nlp_signature_parse(&old,
+	    buf, len, sigpath, &ignored) == NLP_OK);
+}
+
+/*
+ * The signature of the version ref pulled to path, written beside it as
+ * sigpath (sign.h), when the version has one (has); a signature left
+ * there from another artifact is removed, so that --trust never pairs
+ * them; a file there that is not one (foreign_signature()) is left as it
+ * is, with a warning.
+ */
+static int
+place_signature(const char *sigpath, const char *ref,
+    const struct nlp_signature *s, int has, struct nlp_err *e)
+{
 	if (has)
 		return nlp_signature_write(sigpath, s, e);
+	if (foreign_signature(sigpath)) {
+		fprintf(stderr, "nlpops registry: warning: '%s' is not an nlpops "
+		    "signature: left as it is (%s has none)\n", sigpath, ref);
+		return NLP_OK;
+	}
 	if (unlink(sigpath) != 0 && errno != ENOENT)
 		return nlp_errnof(e, NLP_IO, errno, "cannot remove '%s' (a "
 		    "signature of other bytes)", sigpath);
@@ -1460,12 +1484,11 @@ outside_registry(struct nlp_registry *r, const char *path)
  * directory: found before FILE is written, not after (FILE was left,
  * exit 4). */
 static int
-sig_path_free(const char *path)
+sig_path_free(const char *path, char sigpath[4096])
 {
-	char sigpath[4096];
 	struct stat st;
 
-	if (nlp_signature_path(path, sigpath, sizeof sigpath) != 0)
+	if (nlp_signature_path(path, sigpath, 4096) != 0)
 		return cli_errorf("registry", NLP_IO, "'%s': name too long for "
 		    "its signature's", path);
 	if (lstat(sigpath, &st) == 0 && S_ISDIR(st.st_mode))
@@ -1481,6 +1504,7 @@ verb_pull(struct nlp_registry *r, struct ropts *o)
 	struct nlp_signature sig;
 	struct nlp_resolved res;
 	struct nlp_ref ref;
+	char sigpath[4096], vref[NLP_NAME_MAX + 24];
 	int rc, has = 0, file = strcmp(o->output, "-") != 0;
 
 	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
@@ -1490,13 +1514,21 @@ verb_pull(struct nlp_registry *r, struct ropts *o)
 	if (!file && isatty(1))   /* as export */
 		return cli_usage_error("registry", "pull -o -: standard output "
 		    "is a terminal; redirect it to a file");
-	if (file && (rc = sig_path_free(o->output)) != NLP_OK)
+	if (file && (rc = sig_path_free(o->output, sigpath)) != NLP_OK)
 		return rc;
 	/* to a file: the version and its signature first, then that version
 	   (not the alias again, which may have moved meanwhile) */
 	if (file && ((rc = nlp_registry_resolve(r, &ref, &res, &e)) != NLP_OK ||
 	    (rc = stored_signature(r, &res, &sig, &has, &e)) != NLP_OK))
 		return cli_error("registry", &e);
+	if (file)
+		snprintf(vref, sizeof vref, "%s@%ld", res.name, res.version);
+	/* the version's signature goes where something else is: refused
+	   before anything is written */
+	if (file && has && foreign_signature(sigpath))
+		return cli_errorf("registry", NLP_IO, "'%s' is there and is not "
+		    "an nlpops signature, where %s's goes: move it away; nothing "
+		    "written", sigpath, vref);
 	if (file) {
 		ref.alias[0] = '\0';
 		ref.version = res.version;
@@ -1506,7 +1538,7 @@ verb_pull(struct nlp_registry *r, struct ropts *o)
 	if (!file)
 		return NLP_OK;
 	/* the artifact is in place from here on: a failure says so */
-	if ((rc = place_signature(o->output, &sig, has, &e)) != NLP_OK)
+	if ((rc = place_signature(sigpath, vref, &sig, has, &e)) != NLP_OK)
 		return cli_errorf("registry", rc, "wrote '%s' (%s@%ld), but %s",
 		    o->output, res.name, res.version, e.msg);
 	printf("%s@%ld %s -> %s\n", res.name, res.version, res.sha256,

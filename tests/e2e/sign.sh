@@ -255,6 +255,17 @@ check "... removes a stale FILE.sig beside it" test ! -e pulled.nlp.sig
 mkdir dir.nlp.sig
 expect_status 4 "pull -o FILE with FILE.sig a directory" "$N" --registry reg registry pull spam@2 -o dir.nlp
 check "... writes nothing, and says why" sh -c "[ ! -e dir.nlp ] && grep -q \"'dir.nlp.sig' is a directory\" '$T/err'"
+# A FILE.sig that is not an nlpops signature (a GPG detached signature)
+# is the user's: never removed nor replaced.  Regression (fixed): an
+# unsigned version's pull deleted it without a word
+printf -- '-----BEGIN PGP SIGNATURE-----\nabc\n-----END PGP SIGNATURE-----\n' >gpg.nlp.sig
+cp gpg.nlp.sig gpg.before
+expect_status 0 "pull of an unsigned version beside another program's FILE.sig" "$N" --registry reg registry pull spam@1 -o gpg.nlp
+check "... leaves it as it was" cmp -s gpg.nlp.sig gpg.before
+check "... and says so ($(cat "$T/err"))" grep -q "warning: 'gpg.nlp.sig' is not an nlpops signature: left as it is (spam@1 has none)" "$T/err"
+rm -f gpg.nlp
+expect_status 4 "pull of a signed version where another program's FILE.sig is" "$N" --registry reg registry pull spam@2 -o gpg.nlp
+check "... writes nothing, the file kept, and says why" sh -c "[ ! -e gpg.nlp ] && cmp -s gpg.nlp.sig gpg.before && grep -q \"'gpg.nlp.sig' is there and is not an nlpops signature, where spam@2's goes: move it away; nothing written\" '$T/err'"
 expect_status 3 "alias with trusted keys: an unsigned version refused" "$N" --registry reg registry alias spam 1 production --trust k.pub
 expect_status 5 "... and the alias not made" "$N" --registry reg registry resolve spam@production
 expect_status 0 "alias with trusted keys: a signed version" "$N" --registry reg registry alias spam 2 production --trust k.pub
