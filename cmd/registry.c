@@ -1808,11 +1808,11 @@ verb_import(struct nlp_registry *unused, struct ropts *o)
 	}
 	for (k = 0; k < rep.notes.n; k++)
 		fprintf(stderr, "nlpops registry: note: %s\n", rep.notes.v[k]);
-	if (rep.nmodels == 0)
+	if (rep.nmodels == 0 && rep.nrestored == 0)
 		fprintf(stderr, "nlpops registry: nothing changed: every version "
 		    "and event of '%s' is here already%s\n", o->args[0],
 		    rep.notes.n > 0 ? ", or kept out (see the notes)" : "");
-	else
+	else if (rep.nmodels > 0)
 		fprintf(stderr, "nlpops registry: imported %zu version%s, %zu "
 		    "event%s and %zu alias%s into %zu model%s from '%s'\n", added,
 		    added == 1 ? "" : "s", rep.nevents, rep.nevents == 1 ? "" : "s",

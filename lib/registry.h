@@ -591,6 +591,8 @@ struct nlp_registry_bundle_report {
 	                                   each) */
 	size_t nevents;                 /* import: events added */
 	size_t naliases;                /* import: aliases added */
+	size_t nrestored;               /* import: lost objects of versions
+	                                   here restored from the bundle */
 	struct nlp_registry_strings notes;     /* import: aliases kept as the
 	                                          registry has them */
 };

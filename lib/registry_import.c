@@ -45,6 +45,7 @@ struct b_version {
 	int64_t size;
 	char *metatext;                 /* the artifact's meta.json */
 	int is_new;                     /* not in the registry yet */
+	int restore;                    /* there, its object missing */
 };
 
 struct b_model {
@@ -950,8 +951,31 @@ compare_model(struct nlp_registry *r, struct b_model *m, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/* Is the object of version v, already in the registry, missing from its
+ * store (or of another size: cut short)?  Then the bundle's copy restores
+ * it, as a push of the same bytes would. */
+static int
+object_lost(struct nlp_registry *r, const struct b_version *v,
+    struct nlp_err *e)
+{
+	struct nlp_regdb_param p[] = { NLP_REGDB_TEXT(v->sha256) };
+	char path[4096];
+	struct stat st;
+	int64_t size = -1;
+
+	if (NLP_REGDB_IS_PG(r))
+		return nlp_regdb_int_query(r, "SELECT size FROM objects WHERE "
+		    "sha256 = ?", p, 1, -1, &size, e) == NLP_OK ? size != v->size :
+		    -1;
+	if (nlp_store_path(r->dir, v->sha256, path, sizeof path) != 0)
+		return 0;
+	return lstat(path, &st) != 0 ? errno == ENOENT :
+	    !S_ISREG(st.st_mode) || st.st_size != v->size;
+}
+
 /* Pass 2, under the lock: the objects the new versions need, stored
- * (re-hashed: the file may have changed since pass 1). */
+ * (re-hashed: the file may have changed since pass 1), and those of
+ * versions already here whose object was lost (object_lost()). */
 static int
 store_objects(struct nlp_registry *r, struct bundle *b, struct nlp_err *e)
 {
@@ -966,9 +990,17 @@ store_objects(struct nlp_registry *r, struct bundle *b, struct nlp_err *e)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	for (i = 0; i < b->nm; i++)
 		for (j = 0; j < b->m[i].nv; j++) {
+			struct b_version *v = &b->m[i].v[j];
 			char name[96];
-			snprintf(name, sizeof name, "objects/%s", b->m[i].v[j].sha256);
-			if (b->m[i].v[j].is_new && (x = object_index(b, name)) >= 0)
+			int lost = 0;
+			snprintf(name, sizeof name, "objects/%s", v->sha256);
+			if (!v->is_new && (lost = object_lost(r, v, e)) < 0) {
+				free(need);
+				return e->status;
+			}
+			v->restore = lost;
+			if ((v->is_new || lost) &&
+			    (x = object_index(b, name)) >= 0)
 				need[x] = 1;
 		}
 	if ((rc = open_bundle(b, &a, e)) != NLP_OK) {
@@ -1402,6 +1434,12 @@ import_model(struct nlp_registry *r, const struct bundle *b, struct b_model *m,
 		if (rc == NLP_OK)
 			rc = nlp_bundle_report_add(out, m->name, v->version, v->sha256, v->size,
 			    v->is_new, e);
+		if (rc == NLP_OK && v->restore) {
+			rc = nlp_registry_strings_addf(&out->notes, e, "%s@%ld: its "
+			    "object was missing: restored from the bundle", m->name,
+			    v->version);
+			out->nrestored++;
+		}
 	}
 	/* never a number the history mentions again: a removed version's */
 	json_array_foreach(json_object_get(m->j, "events"), i, ev) {

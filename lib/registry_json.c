@@ -298,6 +298,8 @@ nlp_registry_bundle_report_json(const struct nlp_registry_bundle_report *b,
 		    json_integer((json_int_t)b->nevents));
 		json_object_set_new(doc, "aliases_added",
 		    json_integer((json_int_t)b->naliases));
+		json_object_set_new(doc, "objects_restored",
+		    json_integer((json_int_t)b->nrestored));
 		json_object_set_new(doc, "notes", strings(&b->notes));
 	} else {
 		json_object_set_new(doc, "models",

@@ -194,6 +194,17 @@ expect_status 0 "$backend: the same bundle again" "$N" --registry "$T/copy" regi
 "$N" --registry "$T/copy" registry history spam --json >"$T/c1" 2>&1
 check "$backend: the second import changed nothing" cmp -s "$T/c0" "$T/c1"
 check "$backend: one import event" test "$(grep -c '"import"' "$T/c1")" -eq 1
+# a bundle as a backup of the artifacts: a version here whose object was
+# lost gets it back from the bundle, as a push of its bytes would.
+# Regression (fixed): "already there", nothing changed, verify still 1
+rm -rf "$T/copy/objects"
+expect_status 1 "$backend: a registry that lost its objects: verify says so" "$N" --registry "$T/copy" registry verify
+expect_status 0 "$backend: ... the bundle imported again" "$N" --registry "$T/copy" registry import "$T/b1.tar" --json
+check "$backend: ... two objects restored ($(cat "$T/out"))" grep -q '"objects_restored": 2' "$T/out"
+check "$backend: ... said in notes ($(cat "$T/err"))" grep -q "note: spam@1: its object was missing: restored from the bundle" "$T/err"
+expect_status 0 "$backend: ... verify is clean again" "$N" --registry "$T/copy" registry verify
+"$N" --registry "$T/copy" registry history spam --json >"$T/c2" 2>&1
+check "$backend: ... no event logged" cmp -s "$T/c1" "$T/c2"
 # an alias with a history of its own here keeps it: the bundle's moves of
 # it (made elsewhere) stay out of the log that rollback replays.
 # Regression (fixed): they were logged, and rollback went to rb@2, where
