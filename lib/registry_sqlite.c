@@ -1131,6 +1131,23 @@ db_path(const char *dir)
 	return slash;
 }
 
+/* Is the database's path, dbpath, too long for SQLite (its VFS's limit,
+ * 512 bytes on Unix, its -wal's name included)?  Said in e (status 2):
+ * SQLite's own error named neither the cause nor the limit. */
+static int
+path_too_long(const char *dir, const char *dbpath, struct nlp_err *e)
+{
+	sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+	size_t n = strlen(dbpath) + strlen("-wal");
+
+	if (vfs == NULL || n < (size_t)vfs->mxPathname)
+		return 0;
+	nlp_errf(e, NLP_USAGE, "registry '%.200s...': its path is too long for "
+	    "SQLite (%zu bytes with '/registry.db-wal', links resolved; at "
+	    "most %d)", dir, n, vfs->mxPathname - 1);
+	return 1;
+}
+
 static int
 sq_open(struct nlp_registry *r, struct nlp_err *e)
 {
@@ -1139,6 +1156,8 @@ sq_open(struct nlp_registry *r, struct nlp_err *e)
 
 	if ((r->dbpath = db_path(r->dir)) == NULL)
 		return nlp_errf(e, NLP_IO, "out of memory");
+	if (path_too_long(r->dir, r->dbpath, e))
+		return NLP_USAGE;
 	if ((rc = inspect(r, &lay, &empty, e)) != NLP_OK)
 		return rc;
 	if (lay != DB && (r->writable != 1 || (lay == NO_DB && !empty)))
@@ -1207,6 +1226,16 @@ sq_init(const char *dir, const char *group, struct nlp_err *e)
 		if ((g = getgrnam(group)) == NULL)
 			return nlp_errf(e, NLP_USAGE, "no group '%s'", group);
 		gid = g->gr_gid;
+	}
+	/* a path SQLite cannot open: said before any directory is made */
+	{
+		char *dbpath = db_path(dir);
+		int long_path = dbpath != NULL && path_too_long(dir, dbpath, e);
+		free(dbpath);
+		if (dbpath == NULL)
+			return nlp_errf(e, NLP_IO, "out of memory");
+		if (long_path)
+			return NLP_USAGE;
 	}
 	if (make_dirs(dir) != 0)
 		return nlp_errnof(e, NLP_IO, errno, "cannot create registry '%s'",

@@ -102,6 +102,13 @@ for a in "list a b" "show" "show a@1 b@1" "alias m 1" "alias --delete m" \
 	    grep -q 'takes' "$T/err"
 done
 check "... and made no registry" test ! -e "$T/noreg"
+# a path longer than SQLite opens: said, status 2, no directory made.
+# Regression (fixed): "unable to open database file (registry.db: File
+# exists)", exit 4, the empty directories left behind
+L=$T/long/$(printf 'd%.0s' $(seq 170))/$(printf 'e%.0s' $(seq 170))/$(printf 'f%.0s' $(seq 170))
+expect_status 2 "a registry path too long for SQLite" "$N" --registry "$L" registry push "$T/a1.nlp" --name spam
+check "... says so ($(cut -c1-80 "$T/err")...)" grep -q "its path is too long for SQLite ([0-9]* bytes with '/registry.db-wal', links resolved; at most 511)" "$T/err"
+check "... and makes no directory" test ! -e "$T/long"
 expect_status 2 "registry init --shared with no such group" "$N" --registry "$T/noshare/a/b" registry init --shared nlpops-no-such-group
 check "... says so in one line, and makes no directory" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q \"no group 'nlpops-no-such-group'\" '$T/err' && [ ! -e '$T/noshare' ]"
 expect_status 0 "registry init" reg init
