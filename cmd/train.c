@@ -832,6 +832,10 @@ cmd_train(int argc, char **argv)
 		   (it was written on after it) */
 		if (a.o.progress)
 			fputs(cli_escapes() ? "\r\033[K" : "\n", stderr);
+		if (rc == NLP_OK && !a.quiet && best.trials < a.ao.trials)
+			fprintf(stderr, "nlpops train: autotune: stopped after %u "
+			    "trials: the options given leave no other point of the "
+			    "grid to try\n", best.trials);
 		if (rc == NLP_OK && !a.quiet)
 			fprintf(stderr, "nlpops train: autotune: trial %u of %u is "
 			    "the best: %s\n", best.number, best.trials,

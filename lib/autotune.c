@@ -18,7 +18,9 @@ static const unsigned CHARS[][2] = { { 0, 0 }, { 2, 4 }, { 3, 5 } };
 static const unsigned BITS[] = { 0, 20, 22, 24 };        /* 0: sized */
 static const unsigned MIN_DF[] = { 0, 1, 2, 3 };         /* 0: by size */
 static const double L2[] = { 0, 1e-7, 1e-6, 1e-5 };
-static const double COST[] = { 0.1, 0.3, 1, 3, 10 };
+/* the default, 2, on it: a trial near the first must not move it to 1
+   or 3 unasked, nor can one of cost 1 be taken for the first */
+static const double COST[] = { 0.1, 0.3, 1, 2, 3, 10 };
 
 #define NPARAM 8
 #define LEN(a) (sizeof (a) / sizeof (a)[0])
@@ -174,8 +176,8 @@ better(const struct nlp_autotune_trial *a, const struct nlp_autotune_trial *b)
 }
 
 /* Score trial tr by K-fold cross-validation: its figures are the means
-   over the folds.  NLP_DATA from a fold of a trial after the first marks
-   the trial failed; anything else is returned. */
+   over the folds.  NLP_DATA from a fold marks the trial failed; anything
+   else is returned. */
 static int
 cross_validate(const char *const *paths, size_t n,
     struct nlp_autotune_trial *tr, unsigned folds, struct nlp_err *e)
@@ -190,7 +192,7 @@ cross_validate(const char *const *paths, size_t n,
 	for (f = 0; f < folds; f++) {
 		o.fold = f;
 		if ((rc = nlp_train(paths, n, &o, &t, e)) != NLP_OK) {
-			if (rc != NLP_DATA || tr->number == 1)
+			if (rc != NLP_DATA)
 				return rc;
 			tr->failed = 1;
 			snprintf(tr->msg, sizeof tr->msg, "%s", e->msg);
@@ -213,13 +215,14 @@ nlp_autotune(const char *const *paths, size_t n,
 {
 	struct point tried[NLP_TUNE_MAX_TRIALS], best_p, p;
 	struct nlp_autotune_trial tr;
+	char first_failure[sizeof e->msg] = "";
 	struct nlp_trained t;
 	uint64_t state = base->seed ^ 0x6175746f74756e65ULL;   /* "autotune" */
 	unsigned k, tries, random_until = (ao->trials + 1) / 2;
 	/* the other solver's options are as good as pinned */
 	unsigned fixed = ao->fixed | (nlp_train_solver(base) == NLP_SOLVER_SVM ?
 	    NLP_TUNE_LR | NLP_TUNE_EPOCHS | NLP_TUNE_L2 : NLP_TUNE_COST);
-	int rc, have = 0;
+	int rc, have = 0, fresh, alike = 1, stop = 0;
 
 	memset(best, 0, sizeof *best);
 	memset(best_trial, 0, sizeof *best_trial);
@@ -238,23 +241,48 @@ nlp_autotune(const char *const *paths, size_t n,
 			tr.o = *base;
 			p = best_p;
 		} else {
-			/* a point not tried yet, if a few draws find one */
-			for (tries = 0; tries < 32; tries++) {
+			/* a point not tried yet: a few draws where the phase
+			   looks, then anywhere on the grid; none left (the
+			   options given pin most of it), the search ends */
+			for (tries = 0, fresh = 0; !fresh && tries < 32 + 4096;
+			    tries++) {
 				unsigned j;
-				p = k < random_until ? random_point(&state) :
+				p = k < random_until || tries >= 32 ?
+				    random_point(&state) :
 				    near_point(&best_p, fixed, &state);
 				for (j = 0; j < k; j++)
 					if (same_point(&p, &tried[j], fixed))
 						break;
-				if (j == k)
-					break;
+				fresh = j == k;
 			}
+			if (!fresh)
+				break;
 			apply(&tr.o, base, &p, fixed);
 		}
 		tried[k] = p;
 		tr.o.refit = 0;  /* the trial's figures; the kept model below */
 		rc = ao->cv ? cross_validate(paths, n, &tr, ao->cv, e) :
 		    nlp_train(paths, n, &tr.o, &t, e);
+		/* a trial whose options leave no model (--min-df over every
+		   feature), the first too: the search goes on -- unless the
+		   first three fail alike for a reason no searched option
+		   changes, the data's (one label, no example) */
+		if ((rc == NLP_DATA && !ao->cv) || (rc == NLP_OK && tr.failed)) {
+			const char *why = tr.failed ? tr.msg : e->msg;
+			if (k == 0) {
+				snprintf(first_failure, sizeof first_failure, "%s",
+				    why);
+				/* features too rare: char n-grams or a lower
+				   --min-df may make some */
+				alike = strstr(why, "(--min-df)") == NULL;
+			}
+			else if (strcmp(why, first_failure) != 0)
+				alike = 0;
+			else if (k == 2 && alike && !have)
+				stop = 1;
+		} else {
+			alike = 0;
+		}
 		if (rc == NLP_OK && ao->cv) {
 			/* the figures, not a model: keep the options */
 			if (!tr.failed && (!have || better(&tr, best_trial))) {
@@ -265,9 +293,11 @@ nlp_autotune(const char *const *paths, size_t n,
 			tr.best = have ? best_trial->number : 0;
 			if (report != NULL)
 				report(arg, &tr);
+			if (stop)
+				break;
 			continue;
 		}
-		if (rc == NLP_DATA && k > 0) {
+		if (rc == NLP_DATA) {
 			tr.failed = 1;
 			snprintf(tr.msg, sizeof tr.msg, "%s", e->msg);
 		} else if (rc != NLP_OK) {
@@ -292,10 +322,18 @@ nlp_autotune(const char *const *paths, size_t n,
 				nlp_trained_release(&t);
 			}
 		}
-		tr.best = best_trial->number;
+		tr.best = have ? best_trial->number : 0;
 		if (report != NULL)
 			report(arg, &tr);
+		if (stop)
+			break;
 	}
+	/* no trial made a model: the first one's reason */
+	if (!have) {
+		rc = nlp_errf(e, NLP_DATA, "%s", first_failure);
+		goto fail;
+	}
+	best_trial->trials = k;     /* fewer when the grid ran out */
 	best_trial->o.refit = base->refit;
 	if (ao->cv || (base->refit && base->valid == NULL)) {
 		/* the model kept: the best options on all the data (after

@@ -96,6 +96,23 @@ expect_status 2 "--cv with --valid" "$N" train --autotune --cv 3 --valid train.t
 expect_status 2 "--cv 1" "$N" train --autotune --cv 1 -o no.nlp train.tsv
 expect_status 2 "--autotune --holdout 0, no --valid nor --cv: nothing to choose by" "$N" train --autotune --holdout 0 -o no.nlp train.tsv
 expect_status 2 "--no-refit --holdout 0: no refit to leave out" "$N" train --no-refit --holdout 0 -o no.nlp train.tsv
+# the options given leave 6 points (the costs): 8 trials asked, 6 run,
+# each other.  Regression (fixed): trials repeated the same options
+head -n 1200 train.tsv >mid.tsv
+expect_status 0 "--autotune on a grid of 6 points, 8 trials asked" "$N" train --autotune --trials 8 --ngrams 1 --char-ngrams none --bits 16 --min-df 1 -o six.nlp mid.tsv
+check "... six trials, no two alike" sh -c "[ \$(grep '^nlpops train: trial ' '$T/err' | sed 's/^nlpops train: trial [0-9]*\/8: //; s/: macro.*//' | sort -u | wc -l) -eq 6 ] && [ \$(grep -c '^nlpops train: trial ' '$T/err') -eq 6 ]"
+check "... saying why it stopped" grep -q "autotune: stopped after 6 trials: the options given leave no other point of the grid to try" "$T/err"
+check "... the default cost 2 among them, no trial 'cost 1' taken for it" sh -c "grep -q 'trial 1/8: --cost 2 ' '$T/err' && grep -q 'trial [0-9]/8: --cost 1 ' '$T/err'"
+# a first trial whose options leave no feature (every word once): the
+# search goes on to options that make some.  Regression (fixed): exit 3
+awk '{ printf "%s\tw%d v%d\n", NR % 2 ? "a" : "b", NR, NR }' mid.tsv >unique.tsv
+expect_status 0 "--autotune whose first trial has no feature" "$N" train --autotune --trials 8 --seed 3 -o rare.nlp unique.tsv
+check "... trial 1 says why it made no model" grep -q "^nlpops train: trial 1/8: .*no model: no usable examples: no feature occurs" "$T/err"
+check "... a later one made the model kept" grep -q "^nlpops train: autotune: trial [2-8] of 8 is the best" "$T/err"
+# data no option mends (one label): three trials, then the reason
+awk -F '\t' '{ print "a\t" $2 }' mid.tsv >onelabel.tsv
+expect_status 3 "--autotune on data of one label" "$N" train --autotune --trials 8 -o one.nlp onelabel.tsv
+check "... three trials tried, then the reason ($(tail -1 "$T/err"))" sh -c "[ \$(grep -c '^nlpops train: trial ' '$T/err') -eq 3 ] && tail -1 '$T/err' | grep -q \"^nlpops train: only one label ('a')\""
 expect_status 0 "--char-ngrams none, fixed under --autotune" "$N" train -q --autotune --trials 3 --char-ngrams none -o none.nlp train.tsv
 check "... no trial has char n-grams" sh -c "! grep -q 'trial .*--char-ngrams [0-9]' '$T/err'"
 expect_status 0 "a --holdout too small for one example holds one out" "$N" train --holdout 0.0001 -o tiny.nlp train.tsv
