@@ -963,10 +963,12 @@ object_lost(struct nlp_registry *r, const struct b_version *v,
 	struct stat st;
 	int64_t size = -1;
 
+	/* on PostgreSQL the objects row stays (versions refer to it): what
+	   is lost is its chunks, all or some */
 	if (NLP_REGDB_IS_PG(r))
-		return nlp_regdb_int_query(r, "SELECT size FROM objects WHERE "
-		    "sha256 = ?", p, 1, -1, &size, e) == NLP_OK ? size != v->size :
-		    -1;
+		return nlp_regdb_int_query(r, "SELECT coalesce(sum(octet_length("
+		    "data)), 0) FROM chunks WHERE sha256 = ?", p, 1, -1, &size,
+		    e) == NLP_OK ? size != v->size : -1;
 	if (nlp_store_path(r->dir, v->sha256, path, sizeof path) != 0)
 		return 0;
 	return lstat(path, &st) != 0 ? errno == ENOENT :
@@ -977,7 +979,8 @@ object_lost(struct nlp_registry *r, const struct b_version *v,
  * (re-hashed: the file may have changed since pass 1), and those of
  * versions already here whose object was lost (object_lost()). */
 static int
-store_objects(struct nlp_registry *r, struct bundle *b, struct nlp_err *e)
+store_objects(struct nlp_registry *r, struct bundle *b, size_t *restored,
+    struct nlp_err *e)
 {
 	struct archive *a;
 	struct archive_entry *ent;
@@ -1000,8 +1003,11 @@ store_objects(struct nlp_registry *r, struct bundle *b, struct nlp_err *e)
 			}
 			v->restore = lost;
 			if ((v->is_new || lost) &&
-			    (x = object_index(b, name)) >= 0)
+			    (x = object_index(b, name)) >= 0) {
+				/* one object, however many versions have it */
+				*restored += lost && !need[x];
 				need[x] = 1;
+			}
 		}
 	if ((rc = open_bundle(b, &a, e)) != NLP_OK) {
 		free(need);
@@ -1434,12 +1440,10 @@ import_model(struct nlp_registry *r, const struct bundle *b, struct b_model *m,
 		if (rc == NLP_OK)
 			rc = nlp_bundle_report_add(out, m->name, v->version, v->sha256, v->size,
 			    v->is_new, e);
-		if (rc == NLP_OK && v->restore) {
+		if (rc == NLP_OK && v->restore)
 			rc = nlp_registry_strings_addf(&out->notes, e, "%s@%ld: its "
 			    "object was missing: restored from the bundle", m->name,
 			    v->version);
-			out->nrestored++;
-		}
 	}
 	/* never a number the history mentions again: a removed version's */
 	json_array_foreach(json_object_get(m->j, "events"), i, ev) {
@@ -1566,10 +1570,16 @@ nlp_registry_import(struct nlp_registry *r, const char *path, const char *who,
 		goto out;
 	if ((rc = nlp_regdb_begin(r, e)) != NLP_OK)
 		goto out;
+	/* the bundle's members are read (inflated, hashed) between the
+	   statements: however long that takes, the server keeps the
+	   session (its idle timeout, registry_pg.c, is for one stopped) */
+	if (NLP_REGDB_IS_PG(r))
+		rc = nlp_regdb_exec(r, "SET LOCAL "
+		    "idle_in_transaction_session_timeout = 0", e);
 	for (i = 0; i < b.nm && rc == NLP_OK; i++)
 		rc = compare_model(r, &b.m[i], e);
 	if (rc == NLP_OK)
-		rc = store_objects(r, &b, e);
+		rc = store_objects(r, &b, &out->nrestored, e);
 	for (i = 0; i < b.nm && rc == NLP_OK; i++)
 		rc = import_model(r, &b, &b.m[i], who, out, e);
 	if (rc == NLP_OK)

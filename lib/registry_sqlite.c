@@ -1131,20 +1131,51 @@ db_path(const char *dir)
 	return slash;
 }
 
+/* The length of path once absolute and its links resolved, as SQLite
+ * will open it: its deepest existing directory resolved, the names not
+ * made yet added as they are.  0 when it cannot be told. */
+static size_t
+resolved_length(const char *path)
+{
+	char *p = strdup(path), *real = NULL, *slash;
+	size_t rest = 0, n = 0;
+
+	while (p != NULL && (real = realpath(p[0] != '\0' ? p : ".", NULL)) ==
+	    NULL && errno == ENOENT) {
+		if ((slash = strrchr(p, '/')) == NULL) {
+			rest += strlen(p) + 1;          /* "name" below "." */
+			p[0] = '\0';
+			continue;
+		}
+		rest += strlen(slash);                   /* "/name" */
+		*slash = '\0';
+		if (p[0] == '\0') {                      /* below "/" */
+			real = strdup("");
+			break;
+		}
+	}
+	if (real != NULL)
+		n = strlen(real) + rest;
+	free(real);
+	free(p);
+	return n;
+}
+
 /* Is the database's path, dbpath, too long for SQLite (its VFS's limit,
- * 512 bytes on Unix, its -wal's name included)?  Said in e (status 2):
- * SQLite's own error named neither the cause nor the limit. */
+ * 512 bytes on Unix, less the room it keeps for the name of the -wal and
+ * -journal)?  Said in e (status 2): SQLite's own error named neither the
+ * cause nor the limit, and came after directories were made. */
 static int
 path_too_long(const char *dir, const char *dbpath, struct nlp_err *e)
 {
 	sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
-	size_t n = strlen(dbpath) + strlen("-wal");
+	size_t n = resolved_length(dbpath);
 
-	if (vfs == NULL || n < (size_t)vfs->mxPathname)
+	if (vfs == NULL || n + 8 <= (size_t)vfs->mxPathname)
 		return 0;
-	nlp_errf(e, NLP_USAGE, "registry '%.200s...': its path is too long for "
-	    "SQLite (%zu bytes with '/registry.db-wal', links resolved; at "
-	    "most %d)", dir, n, vfs->mxPathname - 1);
+	nlp_errf(e, NLP_USAGE, "registry '%.200s%s': its path is too long for "
+	    "SQLite (%zu bytes to '/registry.db', links resolved; at most %d)",
+	    dir, strlen(dir) > 200 ? "..." : "", n, vfs->mxPathname - 8);
 	return 1;
 }
 
@@ -1177,6 +1208,23 @@ sq_close(struct nlp_registry *r)
 	r->db = NULL;
 	free(r->dbpath);
 	r->dbpath = NULL;
+}
+
+/* Does the directory dir hold nothing (or cannot be read: then the open
+ * that follows says why)? */
+static int
+empty_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int empty = 1;
+
+	if (d == NULL)
+		return 0;
+	while (empty && (de = readdir(d)) != NULL)
+		empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+	closedir(d);
+	return empty;
 }
 
 /* registry init: the directory (shared with group, if not NULL) and the
@@ -1247,8 +1295,10 @@ sq_init(const char *dir, const char *group, struct nlp_err *e)
 		return rc;
 	/* and an existing directory opened as a registry before its group
 	   and modes change: one that is none (a home directory, another
-	   program's SQLite file) or a damaged one is refused as it was */
-	if (group != NULL && existed) {
+	   program's SQLite file) or a damaged one is refused as it was (an
+	   empty one is made a registry after, as a new one: nothing is
+	   left in it when the change fails) */
+	if (group != NULL && existed && !empty_dir(dir)) {
 		if ((rc = nlp_registry_open(&r, dir, 1, e)) != NLP_OK)
 			return rc;
 		rc = damaged(r, e);

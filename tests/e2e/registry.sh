@@ -107,8 +107,20 @@ check "... and made no registry" test ! -e "$T/noreg"
 # exists)", exit 4, the empty directories left behind
 L=$T/long/$(printf 'd%.0s' $(seq 170))/$(printf 'e%.0s' $(seq 170))/$(printf 'f%.0s' $(seq 170))
 expect_status 2 "a registry path too long for SQLite" "$N" --registry "$L" registry push "$T/a1.nlp" --name spam
-check "... says so ($(cut -c1-80 "$T/err")...)" grep -q "its path is too long for SQLite ([0-9]* bytes with '/registry.db-wal', links resolved; at most 511)" "$T/err"
+check "... says so ($(cut -c1-80 "$T/err")...)" grep -q "its path is too long for SQLite ([0-9]* bytes to '/registry.db', links resolved; at most 504)" "$T/err"
 check "... and makes no directory" test ! -e "$T/long"
+# at the edge: a path to registry.db of 504 bytes opens, 505 is refused
+# before anything is made (and relative to a deep working directory)
+mkdir -p "$T/edge" && cd "$T/edge"
+E=$(pwd -P); pad=$((504 - ${#E} - 1 - 200 - 1 - 200 - 1 - 12))
+d1=$(printf 'a%.0s' $(seq 200)); d2=$(printf 'b%.0s' $(seq 200)); d3=$(printf 'c%.0s' $(seq $pad))
+expect_status 0 "a registry whose registry.db is 504 bytes from / opens" "$N" --registry "$d1/$d2/$d3" registry init
+expect_status 2 "... one of 505 bytes, relative, is refused" "$N" --registry "$d1/$d2/${d3}x" registry init
+check "... none of its directories made" test ! -e "$d1/$d2/${d3}x"
+rm -rf "$d1"
+expect_status 2 "... from directories not made yet too" "$N" --registry "$d1/$d2/${d3}x" registry push "$T/a1.nlp" --name spam
+check "... none made" test ! -e "$d1"
+cd "$T"
 expect_status 2 "registry init --shared with no such group" "$N" --registry "$T/noshare/a/b" registry init --shared nlpops-no-such-group
 check "... says so in one line, and makes no directory" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q \"no group 'nlpops-no-such-group'\" '$T/err' && [ ! -e '$T/noshare' ]"
 expect_status 0 "registry init" reg init

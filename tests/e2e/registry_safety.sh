@@ -499,6 +499,11 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
 		mkdir -m 0777 "$T/pub/open"
 		expect_status 4 "init --shared with a group the user is not in" setpriv --reuid=65534 --regid=65534 --clear-groups "$NB" --registry "$T/pub/open/reg" registry init --shared root
 		check "... leaves no directory" test ! -e "$T/pub/open/reg"
+		# the same in an empty directory of the user's own: nothing
+		# made in it.  Regression (fixed): a private registry.db left
+		mkdir "$T/pub/open/mine" && chown 65534:65534 "$T/pub/open/mine"
+		expect_status 4 "init --shared, a group the user is not in, in its empty directory" setpriv --reuid=65534 --regid=65534 --clear-groups "$NB" --registry "$T/pub/open/mine" registry init --shared root
+		check "... leaves it empty ($(ls -A "$T/pub/open/mine" | tr '\n' ' '))" test -z "$(ls -A "$T/pub/open/mine")"
 	fi
 	chmod 700 "$T"
 else
