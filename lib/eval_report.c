@@ -740,9 +740,12 @@ nlp_eval_write_notes(FILE *out, const char *prefix,
 	if (r->joined != NULL)
 		joined_note(&o, prefix, r);
 	else if (f->seen_known) {
-		say(&o, "%s: %llu of %zu examples (%.1f%%) also occur in the "
-		    "training data\n", prefix, (unsigned long long)f->seen, f->n,
-		    100 * f->seen_share);
+		/* more than 'registry alias --require' takes: a warning */
+		say(&o, "%s: %s%llu of %zu examples (%.1f%%) also occur in the "
+		    "training data%s\n", prefix, f->seen_share > NLP_SEEN_MAX ?
+		    "warning: " : "", (unsigned long long)f->seen, f->n,
+		    100 * f->seen_share, f->seen_share > NLP_SEEN_MAX ?
+		    ": the figures are partly on training data" : "");
 	} else {
 		say(&o, "%s: warning: cannot tell how many examples the model "
 		    "was trained on: ", prefix);

@@ -141,6 +141,14 @@ check "eval counts the examples seen in training (all 100: the held-out ones too
 "$N" train -q --no-refit -o "$T/fresh.nlp" "$DATA/spam.train.tsv.gz"
 expect_status 0 "eval on training lines, --no-refit model" "$N" eval -m "$T/fresh.nlp" "$T/seen.tsv"
 check "eval counts the examples seen in training (95 trained on, 5 held out)" grep -q '95 of 100 examples (95.0%) also occur in the training data' "$T/err"
+# gates on figures partly on training data: said with -q too, unless
+# --max-seen gates on it.  Regression (fixed): silent, the gate passed
+expect_status 0 "eval -q with a gate, on the training data" "$N" eval -q -m "$T/fresh.nlp" "$T/seen.tsv" --min-f1 0.1
+check "... warns of it even so ($(cat "$T/err"))" grep -q "^nlpops eval: warning: 95 of 100 examples (95.0%) also occur in the training data: the figures are partly on training data (--max-seen gates on that share" "$T/err"
+expect_status 1 "... --max-seen decides instead" "$N" eval -q -m "$T/fresh.nlp" "$T/seen.tsv" --min-f1 0.1 --max-seen 0.5
+check "... without the warning" sh -c "! grep -q 'partly on training data' '$T/err'"
+expect_status 0 "... no gate, -q: no warning" "$N" eval -q -m "$T/fresh.nlp" "$T/seen.tsv"
+check "... nothing on stderr" test ! -s "$T/err"
 expect_status 0 "eval on the test split" "$N" eval -q --json -m "$T/fresh.nlp" "$TEST"
 check "no test example occurs in training" grep -q '"examples": 0' "$T/out"
 # --max-seen gates on that share: a holdout of training lines fails

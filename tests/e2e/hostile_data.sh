@@ -138,7 +138,7 @@ expect_status 1 "--max-seen with no 'seen' member fails" "$N" eval -m "$T/noseen
 check "... the figure undefined, and why" sh -c "grep -q 'gate --max-seen failed: seen_in_training share undefined, bound 1.0000' '$T/err' && grep -q \"has no member 'seen'\" '$T/err'"
 expect_status 1 "--max-seen with a damaged one fails too" "$N" eval -q -m "$T/badseen.nlp" --max-seen 1 "$T/trained.tsv"
 expect_status 0 "an intact artifact" "$N" eval -m "$T/m.nlp" "$T/trained.tsv"
-check "gives the figure" grep -q 'nlpops eval: 50 of 50 examples (100.0%) also occur in the training data' "$T/err"
+check "gives the figure" grep -q 'nlpops eval: warning: 50 of 50 examples (100.0%) also occur in the training data' "$T/err"
 tail -n +2 "$T/out" >"$T/intact.tail"     # all but the title (path, SHA-256)
 # eval reads no field of meta.json: wrong types there change nothing
 printf '{"examples": "many", "labels": 7, "held_out": [], "hyperparameters": null, "format": -1}\n' >"$T/meta"
