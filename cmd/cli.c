@@ -257,6 +257,60 @@ cli_stdout_writable(void)
 }
 
 int
+cli_near_alias(struct nlp_registry *r, const char *name, const char *alias,
+    char *buf, size_t size)
+{
+	struct nlp_registry_models models = { NULL, 0 };
+	struct nlp_registry *own = NULL;
+	struct nlp_err e;
+	size_t i, j, d, bd = 3;
+
+	buf[0] = '\0';
+	/* production, the alias every deployment has, even before */
+	if (strcmp(alias, "production") != 0 &&
+	    nlp_text_distance("production", alias) < bd) {
+		bd = nlp_text_distance("production", alias);
+		snprintf(buf, size, "production");
+	}
+	if (r == NULL && nlp_registry_open(&own, cli_registry_dir(), 0, &e) ==
+	    NLP_OK)
+		r = own;
+	if (r != NULL && nlp_registry_list(r, &models, &e) == NLP_OK)
+		for (i = 0; i < models.n; i++) {
+			if (strcmp(models.v[i].name, name) != 0)
+				continue;
+			for (j = 0; j < models.v[i].naliases; j++) {
+				const char *a = models.v[i].aliases[j].alias;
+				if (strcmp(a, alias) != 0 &&
+				    (d = nlp_text_distance(a, alias)) < bd) {
+					bd = d;
+					snprintf(buf, size, "%s", a);
+				}
+			}
+		}
+	nlp_registry_models_release(&models);
+	if (own != NULL)
+		nlp_registry_close(own);
+	return buf[0] != '\0';
+}
+
+void
+cli_new_alias(const char *cmd, struct nlp_registry *r, const char *name,
+    const char *alias, int quiet)
+{
+	char best[NLP_NAME_MAX + 1];
+
+	if (cli_near_alias(r, name, alias, best, sizeof best))
+		/* a typo to be seen, -q or not: the alias meant stays */
+		fprintf(stderr, "nlpops %s: warning: new alias '%s' of %s, not "
+		    "'%s': a typo? ('registry alias --delete %s %s' removes "
+		    "it)\n", cmd, alias, name, best, name, alias);
+	else if (!quiet)
+		fprintf(stderr, "nlpops %s: new alias '%s' of %s\n", cmd, alias,
+		    name);
+}
+
+int
 cli_print_pushed(const char *cmd, const char *name, const char *alias,
     const struct nlp_push_result *res, int quiet)
 {
@@ -266,9 +320,8 @@ cli_print_pushed(const char *cmd, const char *name, const char *alias,
 	if (res->existed && !quiet)
 		fprintf(stderr, "nlpops %s: these bytes are already %s@%ld; no new "
 		    "version\n", cmd, name, res->version);
-	if (!quiet && alias != NULL && res->alias_created)
-		fprintf(stderr, "nlpops %s: new alias '%s' of %s\n", cmd, alias,
-		    name);
+	if (alias != NULL && res->alias_created)
+		cli_new_alias(cmd, NULL, name, alias, quiet);
 	else if (!quiet && alias != NULL && res->alias_old != res->version)
 		/* a move, as alias prints it */
 		fprintf(stderr, "nlpops %s: %s: %s@%ld -> %s@%ld\n", cmd, alias,

@@ -200,6 +200,19 @@ int cli_stdout_writable(void);
 /* cli_stdout_writable() as a before-commit hook (registry.h). */
 int cli_check_stdout(void *unused);
 
+/*
+ * The alias of model name nearest alias (one or two edits; production
+ * always a candidate), among those it has now, into buf (empty when
+ * none): 1 when found.  r: the registry, or NULL to open the command's.
+ * cli_new_alias() says a new alias was made: a warning naming the near
+ * one (even when quiet), else one line unless quiet.
+ */
+struct nlp_registry;
+int cli_near_alias(struct nlp_registry *r, const char *name,
+    const char *alias, char *buf, size_t size);
+void cli_new_alias(const char *cmd, struct nlp_registry *r,
+    const char *name, const char *alias, int quiet);
+
 /* Print what a push committed ("spam@7 <sha256>"; on stderr, unless
  * quiet, notes when the bytes were a version already and when alias (or
  * NULL) is new or moved): NLP_OK, or NLP_IO saying the push was committed

@@ -1162,16 +1162,10 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 	if (old == version)
 		fprintf(stderr, "nlpops registry: %s already points at %s@%ld\n",
 		    o->args[2], o->args[0], version);
-	if (old == 0) {
-		char best[NLP_NAME_MAX + 1];
-		int near = near_alias(r, o->args[0], o->args[2], best,
-		    sizeof best);
-
-		/* one edit from another: said, for a typo to be seen */
-		fprintf(stderr, "nlpops registry: new alias '%s' of %s%s%s%s\n",
-		    o->args[2], o->args[0], near ? " (not '" : "", best, near ?
-		    "': a typo? 'alias --delete' removes it)" : "");
-	}
+	/* one or two edits from another alias of the model: said, for a
+	   typo to be seen */
+	if (old == 0)
+		cli_new_alias("registry", r, o->args[0], o->args[2], 0);
 	return print_move(o->args[2], o->args[0], old, version);
 }
 

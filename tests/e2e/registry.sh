@@ -596,7 +596,18 @@ expect_status 0 "a new alias" reg4 alias spam 3 staging
 check "the move is printed as before" out_is "staging: (none) -> spam@3"
 check "a new alias is said on stderr, beside the move's notes" grep -qx "nlpops registry: new alias 'staging' of spam" "$T/err"
 expect_status 0 "a new alias one edit from another" reg4 alias spam 3 prodution
-check "... is said with the one it is near (a typo?)" grep -q "new alias 'prodution' of spam (not 'production': a typo?" "$T/err"
+check "... is said with the one it is near (a typo?)" grep -q "warning: new alias 'prodution' of spam, not 'production': a typo? ('registry alias --delete spam prodution' removes it)" "$T/err"
+reg4 alias --delete spam prodution >/dev/null 2>&1
+# an alias deleted is no alias to be near.  Regression (fixed): after
+# 'stagin' was deleted, making 'staging' was asked if it was a typo
+reg4 alias spam 3 canary >/dev/null 2>&1 && reg4 alias --delete spam canary >/dev/null 2>&1
+expect_status 0 "a new alias near one deleted before" reg4 alias spam 3 canari
+check "... is no typo ($(cat "$T/err"))" grep -qx "nlpops registry: new alias 'canari' of spam" "$T/err"
+reg4 alias --delete spam canari >/dev/null 2>&1
+# push --alias and train --push --alias say it too, even with -q.
+# Regression (fixed): no hint from push, nothing at all from train -q
+expect_status 0 "push --alias near production" reg4 push a3.nlp --name spam --alias prodution
+check "... warns of a typo" grep -q "^nlpops registry: warning: new alias 'prodution' of spam, not 'production': a typo?" "$T/err"
 reg4 alias --delete spam prodution >/dev/null 2>&1
 expect_status 0 "moving an existing alias" reg4 alias spam 2 staging
 check "... says nothing of a new alias" sh -c "! grep -q 'new alias' '$T/err'"
