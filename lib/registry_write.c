@@ -1736,6 +1736,57 @@ rollback_dest(struct nlp_registry *r, int64_t mid, const char *name,
 	return NLP_OK;
 }
 
+/* An alias deleted: its last event, and the version it pointed at then. */
+struct deleted {
+	char text[NLP_NAME_MAX + 2 * NLP_TEXT_MAX + 128];
+	long version;
+};
+
+static int
+deleted_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	struct deleted *d = arg;
+	const char *reason = nlp_regdb_text(st, 3);
+
+	(void)e;
+	if (strcmp(nlp_regdb_text(st, 2), "alias-delete") != 0)
+		return NLP_OK;
+	d->version = (long)nlp_regdb_int(st, 4);
+	snprintf(d->text, sizeof d->text, "by %s at %s%s%s%s",
+	    nlp_regdb_text(st, 1), nlp_regdb_text(st, 0), reason ? " (\"" : "",
+	    reason ? reason : "", reason ? "\")" : "");
+	return NLP_OK;
+}
+
+/* Nothing to roll back: alias of name is not there.  When its last event
+ * deleted it (a slip at 3 a.m.), the message says so, and how to make it
+ * again where it was; else the aliases there are. */
+static int
+deleted_alias(struct nlp_registry *r, int64_t mid, const char *name,
+    const char *alias, struct nlp_err *e)
+{
+	struct deleted d = { "", 0 };
+	char then[sizeof d.text + 3 * NLP_NAME_MAX + 160];
+	struct nlp_regdb_param p[] = {
+		NLP_REGDB_TEXT(name), NLP_REGDB_TEXT(alias),
+	};
+	int rc;
+
+	if ((rc = nlp_regdb_each(r, "SELECT at, who, kind, reason, old_version "
+	    "FROM events WHERE model = ? AND alias = ? ORDER BY id DESC LIMIT 1",
+	    p, 2, deleted_row, &d, e)) != NLP_OK)
+		return rc;
+	if (d.version <= 0)
+		return nlp_registry_no_alias(r, mid, name, alias, ": nothing to "
+		    "roll back", e);
+	/* the aliases there, and one it is near, said after (a typo of
+	   production may have been made and deleted before) */
+	snprintf(then, sizeof then, ": it was deleted %s, pointing at %s@%ld; "
+	    "nothing to roll back ('nlpops registry alias %s %ld %s' makes it "
+	    "again)", d.text, name, d.version, name, d.version, alias);
+	return nlp_registry_no_alias(r, mid, name, alias, then, e);
+}
+
 /* Where rollback goes: the model's id, the alias's version now and the
  * destination, checked (if_current as nlp_registry_rollback() takes it). */
 static int
@@ -1749,8 +1800,7 @@ rollback_where(struct nlp_registry *r, const char *name, const char *alias,
 	if ((rc = nlp_registry_need_model(r, name, mid, e)) == NLP_OK &&
 	    (rc = nlp_registry_alias_version(r, *mid, alias, from, e)) ==
 	    NLP_OK && *from == 0 && if_current <= 0)
-		rc = nlp_registry_no_alias(r, *mid, name, alias, ": nothing to "
-		    "roll back", e);
+		rc = deleted_alias(r, *mid, name, alias, e);
 	if (rc == NLP_OK)
 		rc = check_current(r, name, alias, *from, if_current, e);
 	if (rc == NLP_OK)

@@ -278,6 +278,13 @@ check "history: time and who on each line" sh -c "test -s '$T/out' && ! grep -Ev
 check "history: oldest last" sh -c "tail -1 '$T/out' | grep -q 'alias-set production: (none) -> spam@1'"
 expect_status 5 "history --alias with a typo (it printed nothing, exit 0)" reg history spam --alias prodution
 check "... says so, with a guess" grep -q "has no alias 'prodution' in its history; did you mean 'production'?" "$T/err"
+# an alias deleted by mistake: rollback says when, by whom, where it
+# pointed and the command that makes it again.  Regression (fixed): only
+# "has no alias 'canary': nothing to roll back"
+reg alias spam 3 canary >/dev/null 2>&1
+reg alias --delete spam canary --reason "slip" >/dev/null 2>&1
+expect_status 5 "rollback of an alias deleted" reg rollback spam --alias canary
+check "... says it was deleted, where it pointed, and how to make it again ($(cat "$T/err"))" grep -q "^nlpops registry: model 'spam' has no alias 'canary': it was deleted by $(id -un) at [0-9T:Z-]* (\"slip\"), pointing at spam@3; nothing to roll back ('nlpops registry alias spam 3 canary' makes it again)" "$T/err"
 expect_status 0 "a move after a rollback" reg alias spam 2 production
 expect_status 0 "rolling that move back" reg rollback spam
 check "a move after a rollback is undone by the next" out_is "production: spam@2 -> spam@1"
