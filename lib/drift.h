@@ -225,11 +225,17 @@ struct nlp_drift_report {
 	uint64_t current_records, reference_records, current_tokens;
 	struct nlp_drift_histograms hist;
 	char warning[NLP_DRIFT_WARNINGS_MAX][160];
-	unsigned char loud[NLP_DRIFT_WARNINGS_MAX];  /* said even with -q:
-	                                                the data is not what it
-	                                                seems */
+	unsigned char loud[NLP_DRIFT_WARNINGS_MAX];  /* NLP_DRIFT_LOUD: said
+	                                                even with -q, the data
+	                                                is not what it seems;
+	                                                NLP_DRIFT_OF_MODEL: a
+	                                                fact of the model, the
+	                                                same every run: in the
+	                                                report, not on stderr */
 	size_t nwarnings;
 };
+#define NLP_DRIFT_LOUD 1
+#define NLP_DRIFT_OF_MODEL 2
 
 /*
  * Compare the current text (paths, or stdin when n == 0) with ref into

@@ -472,6 +472,7 @@ nlp_drift_text(FILE *f, const struct nlp_drift_report *r)
 {
 	const struct nlp_drift_verdict *v = &r->verdict;
 	const struct nlp_drift_domain *d = &r->domain;
+	size_t i, n;
 
 	fprintf(f, "drift: %s (%zu/%zu signals", v->drift ? "yes" : "no",
 	    v->drifted, v->signals);
@@ -502,6 +503,11 @@ nlp_drift_text(FILE *f, const struct nlp_drift_report *r)
 	ngram_line(f, "\nn-grams that mark the reference text:",
 	    d->top_reference, d->ntop_reference);
 	fputc('\n', f);
+	/* the signals the model leaves out, every run alike */
+	for (i = 0, n = 0; i < r->nwarnings; i++)
+		if (r->loud[i] == NLP_DRIFT_OF_MODEL)
+			fprintf(f, "%s%s\n", n++ ? "" : "\nleft out by the model:\n",
+			    r->warning[i]);
 	return ferror(f) ? -1 : 0;
 }
 

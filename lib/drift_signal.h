@@ -95,6 +95,10 @@ void nlp_drift_warn(struct nlp_drift_report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void nlp_drift_warn_loud(struct nlp_drift_report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A fact of the model that leaves a signal out (it held out no examples):
+ * the same every run, so in the report (text and JSON), not on stderr. */
+void nlp_drift_note_model(struct nlp_drift_report *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * The words whose share of texts grew and shrank most (r->grew, r->shrank,

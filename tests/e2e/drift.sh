@@ -277,6 +277,12 @@ expect_status 0 "-m a model that held out nothing, text like its own" "$N" drift
 json_check "... oov_rate and confidence left out, each said" "$T/out" \
     "not [s for s in d['signals'] if s['name'] in ('oov_rate', 'confidence')] and any(w.startswith('oov_rate not compared: the model held out 0 examples, fewer than 50') for w in d['warnings']) and any(w.startswith('confidence not compared: the model held out no examples') for w in d['warnings'])"
 check "... the other signals kept" sh -c "grep -q '\"predicted_labels\"' '$T/out' && grep -q '\"vocabulary\"' '$T/out'"
+# in the text report, under its own heading, and not on stderr: a fact
+# of the model, the same every night.  Regression (fixed): a warning on
+# stderr each run, which cron mailed every night of no drift
+expect_status 0 "... the text report of that model" "$N" drift -m few.nlp b.txt
+check "... lists what the model leaves out" sh -c "grep -qx 'left out by the model:' '$T/out' && grep -q '^oov_rate not compared: the model held out 0 examples' '$T/out' && grep -q '^confidence not compared: the model held out no examples' '$T/out'"
+check "... and stderr says none of it" sh -c "! grep -q 'not compared' '$T/err'"
 # with --valid (100 examples, none trained on) its sample is --valid's
 # texts, and oov_rate compared.  Regression (fixed): a --valid model's
 # sample was training texts, whose out-of-vocabulary rate was the
