@@ -1025,8 +1025,8 @@ LEAK_TEST(serialize, the_notes_and_the_gates_lines)
 	s = written(notes, &r);
 	cr_assert_str_eq(s,
 	    "nlpops eval: skipped 1 record without a label (first at d.tsv:3)\n"
-	    "nlpops eval: 1 of 5 examples (20.0%) also occur in the training "
-	    "data\n"
+	    "nlpops eval: warning: 1 of 5 examples (20.0%) also occur in the "
+	    "training data: the figures are partly on training data\n"
 	    "nlpops eval: examples with gold labels the model does not know, "
 	    "scored as errors: 2\n"
 	    "nlpops eval: warning: undefined, counted as 0: precision of 1 "
