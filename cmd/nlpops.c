@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "opts.h"
 #include "atomic.h"
 #include "digest.h"
 #include "text.h"
@@ -73,6 +74,7 @@ static int
 unknown_command(const char *name)
 {
 	size_t i, best = NLP_DISTANCE_FAR, bi = 0;
+	const struct cli_cmd *const *v;
 
 	for (i = 0; i < NCOMMANDS; i++) {
 		size_t d = nlp_text_distance(name, commands[i].name);
@@ -85,6 +87,11 @@ unknown_command(const char *name)
 		return cli_errorf(NULL, NLP_USAGE, "'%s' is not a command; did you "
 		    "mean '%s'?", name, bi < NCOMMANDS ? commands[bi].name :
 		    "help");
+	/* a verb of the registry's given as a command (nlpops rollback) */
+	for (v = cli_registry_verbs; *v != NULL; v++)
+		if (strcmp((*v)->name + strlen("registry "), name) == 0)
+			return cli_errorf(NULL, NLP_USAGE, "'%s' is not a command; "
+			    "did you mean 'nlpops registry %s'?", name, name);
 	return cli_errorf(NULL, NLP_USAGE, "'%s' is not a command (see 'nlpops "
 	    "--help')", name);
 }

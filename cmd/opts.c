@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "text.h"
 
 #define HELP_COLUMN 27       /* where the help text starts */
 
@@ -112,6 +113,17 @@ refused(const struct cli_cmd *c, int ret, char **argv)
 	if (strchr(arg, '=') != NULL)
 		return cli_usage_error(c->name, "'%s': is not an option of '%s', "
 		    "or takes no value", arg, c->name);
+	/* a long option one or two edits from one it has: a typo */
+	if (arg[0] == '-' && arg[1] == '-') {
+		const struct cli_opt *o, *near = NULL;
+		size_t d, best = 3;
+		for (o = c->opts; o->name != NULL; o++)
+			if ((d = nlp_text_distance(arg + 2, o->name)) < best)
+				best = d, near = o;
+		if (near != NULL)
+			return cli_usage_error(c->name, "'%s' is not an option of "
+			    "'%s'; did you mean '--%s'?", arg, c->name, near->name);
+	}
 	return cli_usage_error(c->name, "'%s' is not an option of '%s'", arg,
 	    c->name);
 }

@@ -145,6 +145,12 @@ expect_status 2 "predict --text-column=2 -Zq" "$N" predict --text-column=2 -Zq
 check "... names -Z" grep -q "'-Z' is not an option of 'predict'" "$T/err"
 expect_status 2 "a typo names the nearest command" "$N" regsitry list
 check "regsitry -> registry" grep -q "did you mean 'registry'" "$T/err"
+expect_status 2 "a registry verb given as a command" "$N" rollback spam
+check "... names the registry verb" grep -q "^nlpops: 'rollback' is not a command; did you mean 'nlpops registry rollback'?" "$T/err"
+expect_status 2 "a typo in a long option" "$N" train --theads 2 -o x.nlp x.tsv
+check "... names the nearest option" grep -q "'--theads' is not an option of 'train'; did you mean '--threads'?" "$T/err"
+expect_status 2 "a long option far from any" "$N" predict --zzzzzz
+check "... names none" sh -c "! grep -q 'did you mean' '$T/err'"
 
 # progress: only on a terminal, and without escape codes under NO_COLOR
 if command -v script >/dev/null 2>&1; then
