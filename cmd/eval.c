@@ -331,7 +331,8 @@ eval_args(struct eval_args *a, int argc, char **argv, int *first)
 		return predictions_args(a, argc - *first, argv + *first);
 	if (a->record && nlp_modelref_is_path(a->model))
 		return cli_usage_error("eval", "--record needs a registry reference "
-		    "(NAME, NAME@VERSION or NAME@ALIAS), not the file '%s'", a->model);
+		    "(NAME, NAME@VERSION or NAME@ALIAS), not the file '%s'",
+		    a->model);
 	if (a->max_drop >= 0) {
 		a->gates[a->o.ngates].kind = NLP_GATE_MAX_DROP;
 		a->gates[a->o.ngates].label = NULL;
