@@ -287,8 +287,8 @@ static const struct cli_cmd cli_registry_diff = {
 	"\n"
 	"What differs between two versions: their training data (by file\n"
 	"name, its SHA-256), hyperparameters, labels (their counts), held-out\n"
-	"metrics and latest recorded evaluations.  Exit 0 whether or not they\n"
-	"differ.\n"
+	"metrics, latest recorded evaluations, descriptions and tags.  Exit 0\n"
+	"whether or not they differ.\n"
 	"\n",
 	list_opts, REF_TAIL, "regref|regref",
 };

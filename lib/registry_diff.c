@@ -13,12 +13,12 @@
 
 #include "modelref.h"
 
-#define NSECTIONS 5
+#define NSECTIONS 6
 
 /* The sections, in the order they are compared and listed. */
 static const char *const sections[NSECTIONS] = {
 	"training_data", "hyperparameters", "labels", "metrics",
-	"latest_evaluation",
+	"latest_evaluation", "description_and_tags",
 };
 
 /* One side of a section: its keys and values (borrowed from a shown
@@ -302,7 +302,7 @@ sides_of(const struct nlp_registry_shown *v, struct sides *x,
 	if (ev != NULL)
 		erows = metric_parse(&ev->metrics, x->parsed + vn);
 	total = v->ntraining_data + v->hyperparameters.nfields +
-	    v->nlabel_counts + vrows + (ev ? erows + 1 : 0);
+	    v->nlabel_counts + vrows + (ev ? erows + 1 : 0) + 1 + v->v.ntags;
 	/* total + 1: never a NULL base, even with no fields at all */
 	if ((x->keys = calloc(total + 1, sizeof *x->keys)) == NULL ||
 	    (x->vals = calloc(total + 1, sizeof *x->vals)) == NULL ||
@@ -355,6 +355,18 @@ sides_of(const struct nlp_registry_shown *v, struct sides *x,
 		}
 		x->s[4].n = (size_t)n + 1;
 	}
+	/* what the pusher said of it: its description (a key no tag can
+	   have), then its tags by key */
+	SIDE(5);
+	x->keys[k] = "(description)";
+	x->vals[k].type = v->v.description ? NLP_RV_TEXT : NLP_RV_NULL;
+	x->vals[k++].s = v->v.description;
+	for (i = 0; i < v->v.ntags; i++, k++) {
+		x->keys[k] = v->v.tags[i].key;
+		x->vals[k].type = NLP_RV_TEXT;
+		x->vals[k].s = v->v.tags[i].value;
+	}
+	x->s[5].n = 1 + v->v.ntags;
 #undef SIDE
 	return NLP_OK;
 }

@@ -34,11 +34,13 @@ version_or_null(long v)
 	return v > 0 ? json_integer(v) : json_null();
 }
 
-/* JSON the registry stored as text: parsed, or null when it is not JSON. */
+/* JSON the registry stored as text: parsed, or null when it is not JSON
+ * (any value: a metric's true, a hyperparameter's number, not only the
+ * objects and arrays jansson takes without JSON_DECODE_ANY). */
 static json_t *
 stored(const char *s)
 {
-	json_t *j = s != NULL ? json_loads(s, 0, NULL) : NULL;
+	json_t *j = s != NULL ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
 
 	return j != NULL ? j : json_null();
 }

@@ -720,11 +720,19 @@ check "diff shows the hyperparameter that differs" sh -c "grep -qx 'hyperparamet
 check "diff shows the label counts that differ" grep -Eqx "  ham +1056 -> 1008" "$T/out"
 check "diff shows the refit that differs" grep -Eqx "  refit +true -> false" "$T/out"
 check "diff shows the evaluation one has" sh -c "grep -qx 'latest evaluation:' '$T/out' && grep -Eq '^  macro_f1 +\\(none\\) -> 0\\.[0-9]{4}' '$T/out'"
-check "diff names what is the same" grep -qx "same: training data" "$T/out"
+check "diff names what is the same" grep -q "^same: training data" "$T/out"
+# the description and tags too.  Regression (fixed): left out, and a
+# metric's true was null in --json
+"$N" --registry "$T/r4d" registry push a1.nlp --name d --tag data=oct --description "October's mail" >/dev/null 2>&1
+"$N" --registry "$T/r4d" registry push a2.nlp --name d --tag data=nov >/dev/null 2>&1
+expect_status 0 "diff of the description and tags" "$N" --registry "$T/r4d" registry diff d@1 d@2
+check "... shows both ($(tr '\n' '|' <"$T/out"))" sh -c "grep -qx 'description and tags:' '$T/out' && grep -Eqx \"  \\(description\\) +October's mail -> \\(none\\)\" '$T/out' && grep -Eqx '  data +oct -> nov' '$T/out'"
+expect_status 0 "diff --json: a metric's true" reg4 diff spam@1 spam@2 --json
+json_check "... is true, not null" "{'section': 'metrics', 'key': 'refit', 'a': True, 'b': False} in d['differences']"
 expect_status 0 "diff --json" reg4 diff spam@1 spam@production --json
 json_check "diff --json: a, b and each difference" "d['a'] == 'spam@1' and d['b'] == 'spam@2' and {'section': 'hyperparameters', 'key': 'seed', 'a': 1, 'b': 2} in d['differences']"
 expect_status 0 "diff a version with itself" reg4 diff spam@2 spam@2
-check "... nothing differs" test "$(tail -1 "$T/out")" = "same: training data, hyperparameters, labels, metrics, latest evaluation"
+check "... nothing differs" test "$(tail -1 "$T/out")" = "same: training data, hyperparameters, labels, metrics, latest evaluation, description and tags"
 expect_status 0 "diff across models" reg4 diff spam@1 warned@1
 check "... the same bytes but the warning: nothing the sections hold differs" grep -q '^same: ' "$T/out"
 expect_status 5 "diff with a reference that names nothing" reg4 diff spam@1 spam@99
