@@ -1092,7 +1092,8 @@ TEST(diff_lists_what_differs_between_two_versions)
 	cr_assert(seed, "the seeds differ");
 	cr_assert_neq(d.differs & 1u, 0, "each one's input is its own");
 	cr_assert_str_eq(nlp_registry_diff_section(0), "training_data");
-	cr_assert_null(nlp_registry_diff_section(5));
+	cr_assert_str_eq(nlp_registry_diff_section(5), "description_and_tags");
+	cr_assert_null(nlp_registry_diff_section(6));
 	cr_assert_eq(nlp_registry_diff_json(&d, &doc, &e), NLP_OK, "%s", e.msg);
 	assert_has(doc, "\"key\": \"seed\"");
 	free(doc);
