@@ -275,11 +275,11 @@ nlp_autotune(const char *const *paths, size_t n,
 				/* features too rare: char n-grams or a lower
 				   --min-df may make some */
 				alike = strstr(why, "(--min-df)") == NULL;
-			}
-			else if (strcmp(why, first_failure) != 0)
+			} else if (strcmp(why, first_failure) != 0) {
 				alike = 0;
-			else if (k == 2 && alike && !have)
+			} else if (k == 2 && alike && !have) {
 				stop = 1;
+			}
 		} else {
 			alike = 0;
 		}
