@@ -334,6 +334,31 @@ outputs_apart(struct run *u, char **paths, size_t npaths)
 	return cli_files_apart("predict", &f);
 }
 
+/*
+ * Every input named is there and readable before the first is scored: a
+ * missing second file (a night's part not delivered) would otherwise end
+ * the run after the first's lines went to a '>' redirect, a partial file
+ * standing as the night's scores.  Said as the reader says it, status 4.
+ */
+static int
+inputs_there(char **paths, size_t npaths)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < npaths; i++) {
+		if (strcmp(paths[i], "-") == 0)
+			continue;
+		if (stat(paths[i], &st) != 0 || access(paths[i], R_OK) != 0)
+			return cli_errorf("predict", NLP_IO, "cannot open '%s': %s; "
+			    "nothing scored", paths[i], strerror(errno));
+		if (S_ISDIR(st.st_mode))
+			return cli_errorf("predict", NLP_IO, "cannot read '%s': %s; "
+			    "nothing scored", paths[i], strerror(EISDIR));
+	}
+	return NLP_OK;
+}
+
 /* Scratch for --threads: a pool, each thread's scorer, and two batches
  * with their chunks' buffers. */
 static int
@@ -759,7 +784,8 @@ cmd_predict(int argc, char **argv)
 		if (u->linebuf < 0)
 			u->linebuf = u->outpath == NULL && cli_isatty(1);
 		if ((rc = outputs_apart(u, argv + first, (size_t)(argc -
-		    first))) != NLP_OK)
+		    first))) != NLP_OK || (rc = inputs_there(argv + first,
+		    (size_t)(argc - first))) != NLP_OK)
 			goto out;
 		if ((rc = setup(u, argv + first, (size_t)(argc - first))) ==
 		    NLP_OK)

@@ -447,6 +447,11 @@ expect_status 0 "predict -o" "$N" predict -q -m "$T/m1.nlp" -o "$T/out.tsv" "$T/
 check "predict -o writes the same output" cmp -s "$T/out.tsv" "$T/pred"
 expect_status 4 "predict -o with a missing input" "$N" predict -q -m "$T/m1.nlp" -o "$T/half.tsv" "$T/test.txt" "$T/nosuch"
 check "a failed predict -o leaves no file" sh -c "! ls -a '$T' | grep -q half"
+# to a '>' redirect too, nothing: every input is looked for first.
+# Regression (fixed): the first file's lines, then exit 4 on the second
+expect_status 4 "predict > FILE with a missing second input" sh -c "'$N' predict -q -m '$T/m1.nlp' '$T/test.txt' '$T/nosuch' >'$T/half.tsv'"
+check "... nothing written, and said ($(cat "$T/err"))" sh -c "[ ! -s '$T/half.tsv' ] && grep -q \"cannot open '$T/nosuch': No such file or directory; nothing scored\" '$T/err'"
+rm -f "$T/half.tsv"
 if [ -w /dev/full ]; then
 	expect_status 4 "a full disk is an error" sh -c "'$N' predict -q -m '$T/m1.nlp' <'$T/test.txt' >/dev/full"
 fi
