@@ -400,7 +400,7 @@ run(struct sargs *a, const sigset_t *set)
 	struct nlp_server *s;
 	pthread_t t;
 	unsigned left;
-	int rc;
+	int rc, stuck;
 
 	w.set = *set;
 	if ((rc = pthread_create(&t, NULL, watch, &w)) != 0)
@@ -425,7 +425,7 @@ run(struct sargs *a, const sigset_t *set)
 	pthread_cancel(t);           /* in sigwait(), or about to be */
 	pthread_join(t, NULL);
 	a->w = NULL;
-	nlp_server_stop(s);
+	stuck = nlp_server_stop(s) != 0;
 	if (left > 0 && w.cut)
 		fprintf(stderr, "nlpops serve: %u request%s still in progress "
 		    "were cut short by a second signal\n", left, left == 1 ? "" :
@@ -435,6 +435,14 @@ run(struct sargs *a, const sigset_t *set)
 		    "after --drain %g s were cut short\n", left, left == 1 ? "" :
 		    "s", a->drain);
 	event(a, "stopped", "stopped");
+	/* a thread left in write() to a log not read (holding its stream's
+	   lock) or in a registry call: exit() would flush that stream and
+	   wait on it for ever -- ended here, what is ours flushed */
+	if (stuck) {
+		fflush(stdout);
+		fflush(stderr);
+		_exit(NLP_OK);
+	}
 	return NLP_OK;
 }
 

@@ -827,17 +827,21 @@ nlp_server_cut(struct nlp_server *s)
 	atomic_store(&s->cut, 1);
 }
 
-void
+int
 nlp_server_stop(struct nlp_server *s)
 {
 	if (s == NULL)
-		return;
+		return 0;
 	nlp_srv_reloader_stop(s);
 	if (s->d != NULL)
 		MHD_stop_daemon(s->d);
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
 	nlp_srv_worker_stop(s);
+	/* a thread not joined (stuck in the registry or the log, said) may
+	   still use what is below: left to the process's end, close by */
+	if (s->reloader_running || s->w.running)
+		return -1;
 	if (s->scratch_made)
 		pthread_key_delete(s->scratch);
 	nlp_srv_slot_release(&s->model);
@@ -847,6 +851,7 @@ nlp_server_stop(struct nlp_server *s)
 	pthread_mutex_destroy(&s->event_mu);
 	pthread_cond_destroy(&s->rcv);
 	free(s);
+	return 0;
 }
 
 void

@@ -77,8 +77,12 @@ unsigned nlp_server_drain(struct nlp_server *s, double seconds);
  * gives up at once. */
 void nlp_server_cut(struct nlp_server *s);
 
-/* Stop, write out the log, free everything (NULL: nothing to do). */
-void nlp_server_stop(struct nlp_server *s);
+/* Stop, write out the log, free everything (NULL: nothing to do): 0, or
+ * -1 when a thread stuck past STOP_WAIT -- in a registry lookup that does
+ * not answer, or in write() to a log no one reads -- was left running
+ * (said in an event) with what it uses: the caller ends the process then
+ * with _exit(), as exit() would flush that log's stream and wait on it. */
+int nlp_server_stop(struct nlp_server *s);
 
 /* Unix time t as "2026-12-03T01:55:35.123Z" (UTC, milliseconds): how
  * the log, the events and /v1/model write times. */

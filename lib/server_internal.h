@@ -76,6 +76,10 @@ struct worker {
 	int running, stop;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	pthread_cond_t room;     /* a job taken off a full queue */
+	int stalled;             /* the queue stayed full past QUEUE_WAIT:
+	                            jobs dropped, unwaited, until one is
+	                            taken off again */
 	struct job *head, *tail;
 	size_t n, bytes;
 	pthread_mutex_t log_mu;
@@ -92,6 +96,14 @@ struct worker {
 	size_t probs_cap;
 	struct nlp_buf line;
 };
+
+/* How long stopping waits for the reloader (a registry lookup that does
+ * not answer) and the log's worker (a log not being written), seconds:
+ * past it the process ends without them. */
+#define STOP_WAIT 5
+
+/* Join thread t within seconds: 0, or ETIMEDOUT (not joined). */
+int nlp_srv_join(pthread_t t, int seconds);
 
 struct nlp_server {
 	struct nlp_server_opts o;

@@ -242,6 +242,14 @@ nlp_srv_reloader_stop(struct nlp_server *s)
 	s->stop = 1;
 	pthread_cond_signal(&s->rcv);
 	pthread_mutex_unlock(&s->rmu);
-	pthread_join(s->reloader, NULL);
+	/* a registry lookup that does not answer (a table locked, a server
+	   gone silent: up to its lock or statement timeout) is not waited
+	   for past STOP_WAIT: the process ends without it */
+	if (nlp_srv_join(s->reloader, STOP_WAIT) != 0) {
+		nlp_srv_event(s, "registry_error", "the registry lookup in "
+		    "progress did not end within %d s: not waited for",
+		    STOP_WAIT);
+		return;
+	}
 	s->reloader_running = 0;
 }

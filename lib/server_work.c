@@ -18,6 +18,11 @@
 
 #define QUEUE_JOBS 8192
 #define QUEUE_BYTES (64u << 20)
+/* how long a request waits for room in a full queue: a log written slowly
+   (a large batch, a busy disk) catches up, one not written at all (a
+   FIFO whose reader stopped, a hung NFS mount) never holds the answers
+   longer than this; then lines are dropped and counted */
+#define QUEUE_WAIT 2.0
 
 static void
 job_free(struct job *j)
@@ -285,6 +290,8 @@ worker(void *arg)
 			w->tail = NULL;
 		w->n--;
 		w->bytes -= j->len;
+		w->stalled = 0;
+		pthread_cond_broadcast(&w->room);
 		pthread_mutex_unlock(&w->mu);
 		work(s, j);
 		job_free(j);
@@ -330,11 +337,32 @@ job_new(struct nlp_server *s, const struct nlp_sreq *q, size_t i,
 	return j;
 }
 
-/* Queue j: 0, or -1 when the queue is full. */
+/* Queue j, waiting up to QUEUE_WAIT for room (none when the queue has
+ * stalled already): 0, or -1 when there is none (-2: the queue stalled
+ * just now, past its wait). */
 static int
 enqueue(struct worker *w, struct job *j)
 {
+	struct timespec until;
+	double t;
+
 	pthread_mutex_lock(&w->mu);
+	if ((w->n >= QUEUE_JOBS || w->bytes + j->len > QUEUE_BYTES) &&
+	    !w->stalled) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		t = (double)until.tv_nsec / 1e9 + QUEUE_WAIT;
+		until.tv_sec += (time_t)t;
+		until.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
+		while ((w->n >= QUEUE_JOBS || w->bytes + j->len > QUEUE_BYTES) &&
+		    !w->stalled && !w->stop && pthread_cond_timedwait(&w->room,
+		    &w->mu, &until) == 0)
+			;
+		if (w->n >= QUEUE_JOBS || w->bytes + j->len > QUEUE_BYTES) {
+			w->stalled = 1;
+			pthread_mutex_unlock(&w->mu);
+			return -2;
+		}
+	}
 	if (w->n >= QUEUE_JOBS || w->bytes + j->len > QUEUE_BYTES) {
 		pthread_mutex_unlock(&w->mu);
 		return -1;
@@ -351,19 +379,22 @@ enqueue(struct worker *w, struct job *j)
 	return 0;
 }
 
-/* A job the queue had no room for: its log line now, without the
- * shadow. */
+/* A job the queue had no room for: dropped, counted (a lost log line, a
+ * shadow not scored), and said when the queue has just stalled.  Never
+ * written here: a log that is not being written must not hold the
+ * answers. */
 static void
-overflow(struct nlp_server *s, struct job *j)
+overflow(struct nlp_server *s, struct job *j, int stalled_now)
 {
-	struct nlp_buf b = { 0 };
-
 	if (s->shadow.arg != NULL && j->label >= 0)
 		atomic_fetch_add(&s->mx.shadow_skipped, 1);
 	if (s->o.log_path != NULL) {
-		log_line(s, j, &b, 0);
-		log_write(s, &b, 1);
-		nlp_buf_release(&b);
+		atomic_fetch_add(&s->mx.log_errors, 1);
+		if (stalled_now)
+			nlp_srv_event(s, "log_error", "cannot write '%s' fast "
+			    "enough: its queue stayed full for %.0f s; lines are "
+			    "dropped, and counted, until it is written again",
+			    s->o.log_path, QUEUE_WAIT);
 	}
 	job_free(j);
 }
@@ -375,6 +406,7 @@ nlp_srv_worker_add(struct nlp_server *s, const struct nlp_sreq *q,
 	double now = nlp_srv_now();
 	struct job *j;
 	size_t i;
+	int rc;
 
 	if (!s->w.running)
 		return;
@@ -383,8 +415,8 @@ nlp_srv_worker_add(struct nlp_server *s, const struct nlp_sreq *q,
 			atomic_fetch_add(&s->mx.log_errors, 1);
 			continue;
 		}
-		if (enqueue(&s->w, j) < 0)
-			overflow(s, j);
+		if ((rc = enqueue(&s->w, j)) < 0)
+			overflow(s, j, rc == -2);
 	}
 }
 
@@ -482,6 +514,7 @@ nlp_srv_worker_start(struct nlp_server *s, struct nlp_err *e)
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_mutex_init(&w->log_mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
+	pthread_cond_init(&w->room, NULL);
 	if (pthread_create(&w->thread, NULL, worker, s) != 0) {
 		if (w->log != NULL)
 			fclose(w->log);
@@ -502,8 +535,17 @@ nlp_srv_worker_stop(struct nlp_server *s)
 	pthread_mutex_lock(&w->mu);
 	w->stop = 1;
 	pthread_cond_signal(&w->cv);
+	pthread_cond_broadcast(&w->room);
 	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);
+	/* a log not being written (a FIFO whose reader stopped) holds the
+	   worker in write(): not waited for past STOP_WAIT, the process
+	   ending without it */
+	if (nlp_srv_join(w->thread, STOP_WAIT) != 0) {
+		nlp_srv_event(s, "log_error", "cannot write '%s': the lines still "
+		    "queued are lost (the log was not written for %d s)",
+		    s->o.log_path ? s->o.log_path : "the log", STOP_WAIT);
+		return;
+	}
 	w->running = 0;
 	if (w->log != NULL)
 		log_close(s);
@@ -513,4 +555,15 @@ nlp_srv_worker_stop(struct nlp_server *s)
 	pthread_mutex_destroy(&w->mu);
 	pthread_mutex_destroy(&w->log_mu);
 	pthread_cond_destroy(&w->cv);
+	pthread_cond_destroy(&w->room);
+}
+
+int
+nlp_srv_join(pthread_t t, int seconds)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += seconds;
+	return pthread_timedjoin_np(t, NULL, &until);
 }

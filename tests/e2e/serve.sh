@@ -422,6 +422,29 @@ mkfifo nofifo.log
 expect_status 4 "--log onto a FIFO that no process reads" timeout -s KILL 20 "$N" --registry "$REG" serve --listen 127.0.0.1:0 -m spam --log nofifo.log
 check "... says so" grep -q "cannot open 'nofifo.log': a FIFO that no process reads" "$T/err"
 
+# a FIFO whose reader stops reading: the answers never wait on it past
+# the queue's 2 s, and SIGTERM ends the server, the lines lost said.
+# Regression (fixed): every request hung on the log, and SIGTERM and
+# SIGINT never ended the server (blocked in write() to the FIFO)
+mkfifo stalled.log
+(exec 3<stalled.log; head -c 50000 <&3 >/dev/null; sleep 60) &
+reader=$!
+"$PY" -c 'import json; print(json.dumps({"texts": ["win cash now %d" % i for i in range(10000)]}))' >batch.json
+if start stall -m spam --log stalled.log --drain 1; then
+	t0=$(date +%s)
+	is "$(post @batch.json /v1/predict -m 20)" 200 "a batch of 10000 while the log is not read"
+	is "$(post '{"text": "hi"}' /v1/predict -m 5)" 200 "... and the next request, at once"
+	check "... the lines dropped said ($(grep log_error stall.err | head -1))" grep -q "cannot write 'stalled.log' fast enough: its queue stayed full for 2 s; lines are dropped, and counted" stall.err
+	kill -TERM $PID
+	i=0; while [ $i -lt 300 ] && kill -0 $PID 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+	check "... SIGTERM ends it within seconds ($(($(date +%s) - t0)) s)" sh -c "! kill -0 $PID 2>/dev/null"
+	check "... saying the queued lines are lost" grep -q "the lines still queued are lost (the log was not written for 5 s)" stall.err
+	kill -KILL $PID 2>/dev/null; wait $TPID 2>/dev/null
+else
+	fail "serve --log onto a FIFO being read"
+fi
+kill $reader 2>/dev/null; wait $reader 2>/dev/null
+
 # a model file named with a newline: every event line stays one line
 odd=$(printf 'new\nline.nlp')
 cp good.nlp "$odd"
