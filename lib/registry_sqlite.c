@@ -153,13 +153,19 @@ static const char schema_v3[] =
 
 /* ---- errors, statements, transactions ---- */
 
-/* The registry stayed busy past the retries (exit 75). */
+/* The registry stayed busy past the retries (exit 75), or past one busy
+ * timeout (a read, which is not retried: ms, the time it waited). */
+static int
+busy_for(struct nlp_registry *r, int ms, struct nlp_err *e)
+{
+	return nlp_errf(e, NLP_BUSY, "registry '%s' is busy: another process "
+	    "held it for over %d s; try again later", r->dir, ms / 1000);
+}
+
 static int
 busy_err(struct nlp_registry *r, struct nlp_err *e)
 {
-	return nlp_errf(e, NLP_BUSY, "registry '%s' is busy: another process "
-	    "held it for over %d s; try again later", r->dir,
-	    BUSY_RETRIES * BUSY_TIMEOUT_MS / 1000);
+	return busy_for(r, BUSY_RETRIES * BUSY_TIMEOUT_MS, e);
 }
 
 /*
@@ -188,7 +194,7 @@ sq_err(struct nlp_registry *r, struct nlp_err *e, const char *what)
 	int status = NLP_IO;
 
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
-		return busy_err(r, e);
+		return busy_for(r, BUSY_TIMEOUT_MS, e);
 	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB) {
 		status = NLP_REGISTRY;
 		r->corrupt = 1;
