@@ -33,6 +33,8 @@ struct slot {
 	pthread_mutex_t mu;
 	struct served *cur;
 	char failed[NLP_SHA256_HEX];   /* the version that last failed */
+	double failed_at;        /* when (tried again a minute on, or once
+	                            the alias has moved away and back) */
 	int registry_failing;    /* said once, until it works again */
 };
 

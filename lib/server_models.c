@@ -13,6 +13,10 @@
 #include "modelsig.h"
 #include "server_internal.h"
 
+/* A version that failed to load is tried again after this many seconds
+ * (or at once on SIGHUP, or when the alias has moved away and back). */
+#define FAILED_RETRY 60.0
+
 struct served *
 nlp_srv_acquire(struct slot *sl)
 {
@@ -153,11 +157,18 @@ wanted(struct nlp_server *s, struct slot *sl, int force, char *what,
 		atomic_fetch_sub(&s->mx.lookup_failing, 1);
 	}
 	sl->registry_failing = 0;
+	/* an alias moved away from the version that failed: one moved back
+	   to it later is tried again (its object may be whole by then) */
+	if (strcmp(res.sha256, sl->failed) != 0)
+		sl->failed[0] = '\0';
 	if (res.version == sl->cur->lm.version &&
 	    strcmp(res.sha256, sl->cur->sha256) == 0)
 		return 0;
-	if (!force && strcmp(res.sha256, sl->failed) == 0)
-		return 0;                /* failed already: not every second */
+	/* failed already: not every second, but again after a minute, the
+	   cause may have passed (a connection lost, descriptors short) */
+	if (!force && strcmp(res.sha256, sl->failed) == 0 &&
+	    nlp_srv_now() - sl->failed_at < FAILED_RETRY)
+		return 0;
 	snprintf(what, size, "%s@%ld", res.name, res.version);
 	snprintf(sha, NLP_SHA256_HEX, "%s", res.sha256);
 	return 1;
@@ -177,6 +188,7 @@ check(struct nlp_server *s, struct slot *sl, int force)
 	if (load(s, what, &v, &e) != NLP_OK) {
 		atomic_fetch_add(&s->mx.reload_failures, 1);
 		snprintf(sl->failed, sizeof sl->failed, "%s", sha);
+		sl->failed_at = nlp_srv_now();
 		nlp_srv_event(s, "reload_failed", "%s: cannot load %s: %s; %s "
 		    "keeps serving", sl->role, what, e.msg, sl->cur->lm.display);
 		return;

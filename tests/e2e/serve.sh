@@ -274,6 +274,13 @@ kill -HUP $PID
 i=0; while [ $i -lt 60 ] && [ "$(metric nlpops_reload_failures_total)" != 2 ]; do sleep 0.05; i=$((i + 1)); done
 is "$(metric nlpops_reload_failures_total)" 2 "SIGHUP retries it"
 "$N" --registry "$REG" registry rollback spam >/dev/null 2>&1
+# moved away and back to it: tried again.  Regression (fixed): a version
+# that failed once was passed over until another was swapped in
+sleep 1.5
+sqlite3 "$REG/registry.db" "UPDATE aliases SET version_id = (SELECT v.id FROM versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'spam' AND v.version = 3) WHERE alias = 'production'"
+i=0; while [ $i -lt 60 ] && [ "$(metric nlpops_reload_failures_total)" != 3 ]; do sleep 0.05; i=$((i + 1)); done
+is "$(metric nlpops_reload_failures_total)" 3 "an alias moved away from a failed version and back: it is tried again"
+"$N" --registry "$REG" registry alias spam 2 production >/dev/null 2>&1
 "$N" --registry "$REG" registry alias spam 1 production >/dev/null 2>&1
 
 # the alias deleted: the lookup fails, said once on stderr and shown by a
