@@ -330,15 +330,29 @@ inherited_socket(struct sargs *a)
 	return 3;
 }
 
-/* Room for the connections: the soft limit on open files raised. */
+/* Room for the connections: the soft limit on open files raised, and
+ * where the hard limit allows fewer, the connections held to what it
+ * leaves after 64 for the registry, the log and the models (past it,
+ * accept() failed, and with it a reload's open: a version that would not
+ * load), said once. */
 static void
-raise_nofile(unsigned want)
+raise_nofile(unsigned *want)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want + 64) {
-		rl.rlim_cur = rl.rlim_max < want + 64 ? rl.rlim_max : want + 64;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= *want + 64)
+		return;
+	rl.rlim_cur = rl.rlim_max < *want + 64 ? rl.rlim_max : *want + 64;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 && getrlimit(RLIMIT_NOFILE,
+	    &rl) != 0)
+		return;
+	if (rl.rlim_cur < *want + 64) {
+		unsigned held = rl.rlim_cur > 64 + 16 ? (unsigned)rl.rlim_cur -
+		    64 : 16;
+		fprintf(stderr, "nlpops serve: warning: at most %u connections "
+		    "(--max-connections %u): the open files limit is %llu "
+		    "(ulimit -n)\n", held, *want, (unsigned long long)rl.rlim_cur);
+		*want = held;
 	}
 }
 
@@ -484,7 +498,7 @@ setup(struct sargs *a)
 		a->o.listen_fd = listen_on(a, a->listen);
 	if (a->o.listen_fd < 0)
 		return cli_error("serve", &a->e);
-	raise_nofile(a->o.max_connections);
+	raise_nofile(&a->o.max_connections);
 	return NLP_OK;
 }
 

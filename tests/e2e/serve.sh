@@ -452,6 +452,17 @@ else
 fi
 kill $reader 2>/dev/null; wait $reader 2>/dev/null
 
+# an open files limit below --max-connections: the connections held to
+# it, said.  Regression (fixed): accept() failed past it, and a reload's
+# open with it (a version that would not load)
+if command -v prlimit >/dev/null 2>&1; then
+	WRAP="prlimit --nofile=128:128"
+	check "serve under ulimit -n 128" start nofile -m spam
+	check "... says the connections it holds to ($(head -1 nofile.err))" grep -q "warning: at most 64 connections (--max-connections 1024): the open files limit is 128 (ulimit -n)" nofile.err
+	stop
+	WRAP=
+fi
+
 # a model file named with a newline: every event line stays one line
 odd=$(printf 'new\nline.nlp')
 cp good.nlp "$odd"
