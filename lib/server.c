@@ -23,6 +23,9 @@
 
 /* libmicrohttpd, loaded when a server starts (dynlib.h): MHD_foo below
  * calls through mhd_fn. */
+/* The largest answer /v1/predict builds, bytes (estimated before) */
+#define MAX_ANSWER 32000000
+
 #define HTTPD_FUNCS(X, a) \
 	X(a, MHD_add_response_header) X(a, MHD_create_response_from_buffer) \
 	X(a, MHD_destroy_response) X(a, MHD_get_connection_values) \
@@ -555,7 +558,7 @@ query_k(struct MHD_Connection *c)
  * metrics, the shadow and the log. */
 static int
 score(struct nlp_server *s, struct req *r, struct nlp_sreq *q,
-    struct nlp_buf *b)
+    struct nlp_buf *b, double *too_large)
 {
 	struct served *v = nlp_srv_acquire(&s->model);
 	struct nlp_sreq_model mod = { &v->lm.m, v->lm.display, v->sha256 };
@@ -563,8 +566,30 @@ score(struct nlp_server *s, struct req *r, struct nlp_sreq *q,
 	struct scratch *x = scratch(s, v->lm.m.nclasses);
 	int rc = NLP_IO;
 
-	size_t i;
+	size_t i, k, longest = 0;
+	double bytes;
 
+	/* an answer far larger than its request (100000 one-letter texts,
+	   each with 64 labels of a 51-class model: 166 MB from 400 KB),
+	   built whole before it is sent, is refused before it is made */
+	k = q->k ? q->k : s->o.fmt.k ? s->o.fmt.k : 1;
+	if (k > v->lm.m.nclasses)
+		k = v->lm.m.nclasses;
+	/* a multi-label answer holds the labels past --min-p alone: a few,
+	   not k, for the estimate */
+	if (v->lm.m.multilabel && k > 4)
+		k = 4;
+	for (i = 0; i < v->lm.m.nclasses; i++)
+		if (strlen(v->lm.m.labels[i]) > longest)
+			longest = strlen(v->lm.m.labels[i]);
+	bytes = (double)q->n * ((double)k * ((double)longest + 28) +
+	    (q->kind == NLP_SREQ_LINES ? 4 : 64));
+	if (bytes > MAX_ANSWER) {
+		*too_large = bytes;
+		free(res);
+		nlp_srv_release(v);
+		return NLP_USAGE;
+	}
 	if (res != NULL && x != NULL && (rc = nlp_sreq_answer(q, &mod,
 	    &s->o.fmt, &x->sc, x->probs, b, res)) == NLP_OK) {
 		nlp_srv_metrics_labels(&s->mx, &v->lm.m, res, q->n);
@@ -584,6 +609,7 @@ predict(struct nlp_server *s, struct MHD_Connection *c, struct req *r)
 	struct nlp_buf out = { 0 };
 	struct nlp_sreq q;
 	struct nlp_err e;
+	double too_large = 0;
 	long k = r->ct == NLP_CT_PLAIN ? query_k(c) : 0;
 	enum MHD_Result ret;
 	int rc;
@@ -598,8 +624,16 @@ predict(struct nlp_server *s, struct MHD_Connection *c, struct req *r)
 	if (rc == NLP_OK && k > 0)
 		q.k = (size_t)k;
 	if (rc == NLP_OK)
-		rc = score(s, r, &q, &out);
+		rc = score(s, r, &q, &out, &too_large);
 	nlp_sreq_release(&q);
+	if (too_large > 0) {
+		char msg[160];
+		nlp_buf_release(&out);
+		snprintf(msg, sizeof msg, "the answer would be some %.0f MB, more "
+		    "than the %d MB one may be: fewer texts a request, or a "
+		    "smaller k", too_large / 1e6, MAX_ANSWER / 1000000);
+		return send_error(s, c, r, MHD_HTTP_CONTENT_TOO_LARGE, msg);
+	}
 	if (rc != NLP_OK) {
 		nlp_buf_release(&out);
 		return send_error(s, c, r, rc == NLP_USAGE ? MHD_HTTP_BAD_REQUEST :

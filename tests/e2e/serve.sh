@@ -463,6 +463,19 @@ if command -v prlimit >/dev/null 2>&1; then
 	WRAP=
 fi
 
+# an answer far larger than its request (100000 texts of one letter, with
+# every label of a 51-class model): refused before it is built.
+# Regression (fixed): 166 MB built from 400 KB, for each such client
+"$N" train -q --epochs 1 -o deb.nlp "$DATA/debian.train.tsv.gz"
+if start amp -m "$T/deb.nlp"; then
+	"$PY" -c 'import json; print(json.dumps({"texts": ["a"] * 100000, "k": 64}))' >amp.json
+	err 413 "an answer of some 200 MB" "$(post @amp.json)"
+	check "... says how large, and what to ask instead ($(cat body))" grep -q 'the answer would be some [0-9]* MB, more than the 32 MB one may be: fewer texts a request, or a smaller k' body
+	"$PY" -c 'import json; print(json.dumps({"texts": ["a"] * 100000}))' >amp1.json
+	is "$(post @amp1.json)" 200 "... the same texts with k = 1 are answered"
+	stop
+fi
+
 # a model file named with a newline: every event line stays one line
 odd=$(printf 'new\nline.nlp')
 cp good.nlp "$odd"
