@@ -256,6 +256,28 @@ cli_stdout_writable(void)
 	return 0;
 }
 
+/* Do a and b differ in their digits alone (canary1, canary2; v1, v2)?
+ * Such names are a series, not a typo. */
+static int
+digits_apart(const char *a, const char *b)
+{
+	while (*a != '\0' || *b != '\0') {
+		if (*a >= '0' && *a <= '9') {
+			a++;
+			continue;
+		}
+		if (*b >= '0' && *b <= '9') {
+			b++;
+			continue;
+		}
+		if (*a != *b)
+			return 0;
+		a++;
+		b++;
+	}
+	return 1;
+}
+
 int
 cli_near_alias(struct nlp_registry *r, const char *name, const char *alias,
     char *buf, size_t size)
@@ -263,7 +285,9 @@ cli_near_alias(struct nlp_registry *r, const char *name, const char *alias,
 	struct nlp_registry_models models = { NULL, 0 };
 	struct nlp_registry *own = NULL;
 	struct nlp_err e;
-	size_t i, j, d, bd = 3;
+	/* two edits from a name of five letters or more, one below: two
+	   from 'v2' is any other two letters */
+	size_t i, j, d, bd = strlen(alias) < 5 ? 2 : 3;
 
 	buf[0] = '\0';
 	/* production, the alias every deployment has, even before */
@@ -281,8 +305,9 @@ cli_near_alias(struct nlp_registry *r, const char *name, const char *alias,
 				continue;
 			for (j = 0; j < models.v[i].naliases; j++) {
 				const char *a = models.v[i].aliases[j].alias;
-				if (strcmp(a, alias) != 0 &&
-				    (d = nlp_text_distance(a, alias)) < bd) {
+				if (strcmp(a, alias) != 0 && !digits_apart(a,
+				    alias) && (d = nlp_text_distance(a, alias)) <
+				    bd) {
 					bd = d;
 					snprintf(buf, size, "%s", a);
 				}

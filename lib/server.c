@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stddef.h>
@@ -572,12 +573,15 @@ score(struct nlp_server *s, struct req *r, struct nlp_sreq *q,
 	/* an answer far larger than its request (100000 one-letter texts,
 	   each with 64 labels of a 51-class model: 166 MB from 400 KB),
 	   built whole before it is sent, is refused before it is made */
-	k = q->k ? q->k : s->o.fmt.k ? s->o.fmt.k : 1;
+	/* k as nlp_sreq_answer() takes it: a multi-label model's default
+	   is 64, the labels past --min-p of them */
+	k = q->k ? q->k : s->o.fmt.k;
+	if (k == 0)
+		k = v->lm.m.multilabel ? 64 : 1;
 	if (k > v->lm.m.nclasses)
 		k = v->lm.m.nclasses;
-	/* a multi-label answer holds the labels past --min-p alone: a few,
-	   not k, for the estimate */
-	if (v->lm.m.multilabel && k > 4)
+	/* at --min-p 0.5 or above, a few labels pass, not k: the estimate's */
+	if (v->lm.m.multilabel && s->o.fmt.min_p >= 0.5 && k > 4)
 		k = 4;
 	for (i = 0; i < v->lm.m.nclasses; i++)
 		if (strlen(v->lm.m.labels[i]) > longest)
@@ -631,7 +635,7 @@ predict(struct nlp_server *s, struct MHD_Connection *c, struct req *r)
 		nlp_buf_release(&out);
 		snprintf(msg, sizeof msg, "the answer would be some %.0f MB, more "
 		    "than the %d MB one may be: fewer texts a request, or a "
-		    "smaller k", too_large / 1e6, MAX_ANSWER / 1000000);
+		    "smaller k", ceil(too_large / 1e6), MAX_ANSWER / 1000000);
 		return send_error(s, c, r, MHD_HTTP_CONTENT_TOO_LARGE, msg);
 	}
 	if (rc != NLP_OK) {

@@ -234,7 +234,7 @@ nlp_srv_metrics_text(struct nlp_server *s, struct nlp_buf *b)
 	counter(b, "nlpops_shadow_disagreements_total", "Texts the shadow "
 	    "model labeled otherwise.", &mx->shadow_disagree);
 	counter(b, "nlpops_shadow_skipped_total", "Texts the shadow model "
-	    "skipped, its queue full.", &mx->shadow_skipped);
+	    "skipped, its queue full or behind.", &mx->shadow_skipped);
 	counter(b, "nlpops_log_lines_total", "Lines written to the "
 	    "prediction log.", &mx->log_lines);
 	counter(b, "nlpops_log_errors_total", "Prediction log lines that "

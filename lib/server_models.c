@@ -258,9 +258,9 @@ nlp_srv_reloader_stop(struct nlp_server *s)
 	   gone silent: up to its lock or statement timeout) is not waited
 	   for past STOP_WAIT: the process ends without it */
 	if (nlp_srv_join(s->reloader, STOP_WAIT) != 0) {
-		nlp_srv_event(s, "registry_error", "the registry lookup in "
-		    "progress did not end within %d s: not waited for",
-		    STOP_WAIT);
+		nlp_srv_event(s, "reload_error", "the reload in progress (a "
+		    "registry lookup, a model's load) did not end within %d s: "
+		    "not waited for", STOP_WAIT);
 		return;
 	}
 	s->reloader_running = 0;

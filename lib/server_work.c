@@ -22,7 +22,7 @@
    (a large batch, a busy disk) catches up, one not written at all (a
    FIFO whose reader stopped, a hung NFS mount) never holds the answers
    longer than this; then lines are dropped and counted */
-#define QUEUE_WAIT 2.0
+#define QUEUE_WAIT 2
 
 static void
 job_free(struct job *j)
@@ -245,20 +245,24 @@ log_write(struct nlp_server *s, const struct nlp_buf *b, int flush)
 	pthread_mutex_unlock(&w->log_mu);
 }
 
-/* Do job j: the shadow, then the log. */
+/* Do job j: the shadow (not when the queue is behind: the one worker
+ * scoring it would hold the answers waiting for room), then the log. */
 static void
-work(struct nlp_server *s, const struct job *j)
+work(struct nlp_server *s, const struct job *j, int behind)
 {
 	struct nlp_buf *b = &s->w.line;
+	int shadow = s->shadow.arg != NULL && !behind;
 
 	b->len = 0;
 	b->failed = 0;
+	if (s->shadow.arg != NULL && behind && j->label >= 0)
+		atomic_fetch_add(&s->mx.shadow_skipped, 1);
 	if (s->o.log_path == NULL) {
-		if (j->label >= 0 && j->text != NULL)
+		if (shadow && j->label >= 0 && j->text != NULL)
 			shadow_score(s, j, b);
 		return;
 	}
-	log_line(s, j, b, s->shadow.arg != NULL);
+	log_line(s, j, b, shadow);
 	log_write(s, b, 0);
 }
 
@@ -278,6 +282,7 @@ worker(void *arg)
 	struct nlp_server *s = arg;
 	struct worker *w = &s->w;
 	struct job *j;
+	int behind;
 
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
@@ -290,10 +295,14 @@ worker(void *arg)
 			w->tail = NULL;
 		w->n--;
 		w->bytes -= j->len;
-		w->stalled = 0;
+		behind = w->n >= QUEUE_JOBS / 2 || w->bytes >= QUEUE_BYTES / 2;
+		/* stalled until half the queue is written: a log that frees
+		   a line now and then does not hold every text 2 s */
+		if (!behind)
+			w->stalled = 0;
 		pthread_cond_broadcast(&w->room);
 		pthread_mutex_unlock(&w->mu);
-		work(s, j);
+		work(s, j, behind);
 		job_free(j);
 		pthread_mutex_lock(&w->mu);
 		if (w->head == NULL) {   /* idle: the log to the disk */
@@ -337,35 +346,36 @@ job_new(struct nlp_server *s, const struct nlp_sreq *q, size_t i,
 	return j;
 }
 
-/* Queue j, waiting up to QUEUE_WAIT for room (none when the queue has
- * stalled already): 0, or -1 when there is none (-2: the queue stalled
- * just now, past its wait). */
+/* Is the queue too full for j?  (A job larger than the queue's bytes
+ * goes into an empty one.) */
 static int
-enqueue(struct worker *w, struct job *j)
+full(const struct worker *w, const struct job *j)
 {
-	struct timespec until;
-	double t;
+	return w->n > 0 && (w->n >= QUEUE_JOBS || w->bytes + j->len >
+	    QUEUE_BYTES);
+}
+
+/* Queue j, waiting for room until *until (NULL: not at all; a queue
+ * stalled already: not either): 0, or -1 when there is none, -2 when the
+ * queue stalled just now (said once: the other waiters woken to drop
+ * their jobs too). */
+static int
+enqueue(struct worker *w, struct job *j, const struct timespec *until)
+{
+	int was;
 
 	pthread_mutex_lock(&w->mu);
-	if ((w->n >= QUEUE_JOBS || w->bytes + j->len > QUEUE_BYTES) &&
-	    !w->stalled) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		t = (double)until.tv_nsec / 1e9 + QUEUE_WAIT;
-		until.tv_sec += (time_t)t;
-		until.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
-		while ((w->n >= QUEUE_JOBS || w->bytes + j->len > QUEUE_BYTES) &&
-		    !w->stalled && !w->stop && pthread_cond_timedwait(&w->room,
-		    &w->mu, &until) == 0)
-			;
-		if (w->n >= QUEUE_JOBS || w->bytes + j->len > QUEUE_BYTES) {
+	while (full(w, j) && until != NULL && !w->stalled && !w->stop &&
+	    pthread_cond_timedwait(&w->room, &w->mu, until) == 0)
+		;
+	if (full(w, j)) {
+		was = w->stalled;
+		if (until != NULL && !was) {
 			w->stalled = 1;
-			pthread_mutex_unlock(&w->mu);
-			return -2;
+			pthread_cond_broadcast(&w->room);
 		}
-	}
-	if (w->n >= QUEUE_JOBS || w->bytes + j->len > QUEUE_BYTES) {
 		pthread_mutex_unlock(&w->mu);
-		return -1;
+		return until != NULL && !was ? -2 : -1;
 	}
 	if (w->tail != NULL)
 		w->tail->next = j;
@@ -392,8 +402,8 @@ overflow(struct nlp_server *s, struct job *j, int stalled_now)
 		atomic_fetch_add(&s->mx.log_errors, 1);
 		if (stalled_now)
 			nlp_srv_event(s, "log_error", "cannot write '%s' fast "
-			    "enough: its queue stayed full for %.0f s; lines are "
-			    "dropped, and counted, until it is written again",
+			    "enough: its queue stayed full for %d s; lines are "
+			    "dropped, and counted, until half of it is written",
 			    s->o.log_path, QUEUE_WAIT);
 	}
 	job_free(j);
@@ -404,18 +414,25 @@ nlp_srv_worker_add(struct nlp_server *s, const struct nlp_sreq *q,
     const struct nlp_sreq_result *res, struct served *v, const char *request)
 {
 	double now = nlp_srv_now();
+	struct timespec until;
 	struct job *j;
 	size_t i;
 	int rc;
 
 	if (!s->w.running)
 		return;
+	/* one deadline for the request's texts: the answer waits QUEUE_WAIT
+	   for the log at most, however many texts; without a log (the
+	   shadow alone) not at all, the shadow skipping what finds no room */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)QUEUE_WAIT;
 	for (i = 0; i < q->n; i++) {
 		if ((j = job_new(s, q, i, &res[i], v, request, now)) == NULL) {
 			atomic_fetch_add(&s->mx.log_errors, 1);
 			continue;
 		}
-		if ((rc = enqueue(&s->w, j)) < 0)
+		if ((rc = enqueue(&s->w, j, s->o.log_path != NULL ? &until :
+		    NULL)) < 0)
 			overflow(s, j, rc == -2);
 	}
 }
@@ -541,9 +558,14 @@ nlp_srv_worker_stop(struct nlp_server *s)
 	   worker in write(): not waited for past STOP_WAIT, the process
 	   ending without it */
 	if (nlp_srv_join(w->thread, STOP_WAIT) != 0) {
-		nlp_srv_event(s, "log_error", "cannot write '%s': the lines still "
-		    "queued are lost (the log was not written for %d s)",
-		    s->o.log_path ? s->o.log_path : "the log", STOP_WAIT);
+		if (s->o.log_path != NULL)
+			nlp_srv_event(s, "log_error", "cannot write '%s': the "
+			    "lines still queued are lost (the log did not take "
+			    "them within %d s)", s->o.log_path, STOP_WAIT);
+		else
+			nlp_srv_event(s, "shadow_error", "the shadow's scoring "
+			    "still queued did not end within %d s: left",
+			    STOP_WAIT);
 		return;
 	}
 	w->running = 0;

@@ -611,6 +611,11 @@ reg4 alias spam 3 canary >/dev/null 2>&1 && reg4 alias --delete spam canary >/de
 expect_status 0 "a new alias near one deleted before" reg4 alias spam 3 canari
 check "... is no typo ($(cat "$T/err"))" grep -qx "nlpops registry: new alias 'canari' of spam" "$T/err"
 reg4 alias --delete spam canari >/dev/null 2>&1
+# names of a series (canary1, canary2; v1, v2) are no typos
+reg4 alias spam 3 canary1 >/dev/null 2>&1
+expect_status 0 "a new alias numbered after another" reg4 alias spam 3 canary2
+check "... is no typo ($(cat "$T/err"))" grep -qx "nlpops registry: new alias 'canary2' of spam" "$T/err"
+reg4 alias --delete spam canary1 >/dev/null 2>&1; reg4 alias --delete spam canary2 >/dev/null 2>&1
 # push --alias and train --push --alias say it too, even with -q.
 # Regression (fixed): no hint from push, nothing at all from train -q
 expect_status 0 "push --alias near production" reg4 push a3.nlp --name spam --alias prodution

@@ -445,7 +445,7 @@ if start stall -m spam --log stalled.log --drain 1; then
 	kill -TERM $PID
 	i=0; while [ $i -lt 300 ] && kill -0 $PID 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
 	check "... SIGTERM ends it within seconds ($(($(date +%s) - t0)) s)" sh -c "! kill -0 $PID 2>/dev/null"
-	check "... saying the queued lines are lost" grep -q "the lines still queued are lost (the log was not written for 5 s)" stall.err
+	check "... saying the queued lines are lost" grep -q "the lines still queued are lost (the log did not take them within 5 s)" stall.err
 	kill -KILL $PID 2>/dev/null; wait $TPID 2>/dev/null
 else
 	fail "serve --log onto a FIFO being read"
