@@ -1094,77 +1094,57 @@ open_readonly(struct nlp_registry *r, struct nlp_err *e)
 
 /*
  * The database's path: DIR/registry.db, with DIR as realpath(3) has it
- * (or its parent, when DIR is still to be made).  SQLite's
- * SQLITE_OPEN_NOFOLLOW refuses a symbolic link anywhere in the path, and
- * a registry reached through one (/var/lib/nlpops -> /data/nlpops, a
- * home directory that is a link) could not be opened at all; the links
- * it is meant to refuse are registry.db's own (and -wal's, -shm's).
- * NULL when out of memory.
+ * -- or, when DIR is still to be made, its deepest directory there is,
+ * with the names below it as given (a/b/c of which a/ is there).
+ * SQLite's SQLITE_OPEN_NOFOLLOW refuses a symbolic link anywhere in the
+ * path, and a registry reached through one (/var/lib/nlpops ->
+ * /data/nlpops, a home directory that is a link) could not be opened at
+ * all; the links it is meant to refuse are registry.db's own (and
+ * -wal's, -shm's).  The path is also the one whose length SQLite limits
+ * (path_too_long()).  NULL when out of memory.
  */
 static char *
 db_path(const char *dir)
 {
-	char *real = realpath(dir, NULL), *p = NULL, *slash;
-	const char *base = "";
-	size_t n;
+	char *q = strdup(dir), *p = q != NULL ? strdup(q) : NULL;
+	char *real = NULL, *out = NULL, *slash;
+	const char *tail;
+	size_t n, cut;
 
-	if (real == NULL && errno == ENOENT && (p = strdup(dir)) != NULL) {
-		/* a new registry: its parent resolved, its own name kept */
-		while ((slash = strrchr(p, '/')) != NULL && slash[1] == '\0' &&
-		    slash > p)
-			*slash = '\0';
-		if ((slash = strrchr(p, '/')) != NULL) {
-			*slash = '\0';
-			base = slash + 1;
-			real = realpath(slash == p ? "/" : p, NULL);
-		} else {
-			base = p;
-			real = realpath(".", NULL);
-		}
-	}
-	n = (real != NULL ? strlen(real) : strlen(dir)) + strlen(base) + 16;
-	if ((slash = malloc(n)) != NULL) {
-		if (real == NULL)           /* as given */
-			snprintf(slash, n, "%s/registry.db", dir);
-		else if (base[0] != '\0')
-			snprintf(slash, n, "%s%s%s/registry.db", real,
-			    strcmp(real, "/") == 0 ? "" : "/", base);
-		else
-			snprintf(slash, n, "%s/registry.db", real);
-	}
-	free(real);
-	free(p);
-	return slash;
-}
-
-/* The length of path once absolute and its links resolved, as SQLite
- * will open it: its deepest existing directory resolved, the names not
- * made yet added as they are.  0 when it cannot be told. */
-static size_t
-resolved_length(const char *path)
-{
-	char *p = strdup(path), *real = NULL, *slash;
-	size_t rest = 0, n = 0;
-
-	while (p != NULL && (real = realpath(p[0] != '\0' ? p : ".", NULL)) ==
-	    NULL && errno == ENOENT) {
+	if (p == NULL)
+		goto done;
+	for (n = strlen(q); n > 1 && q[n - 1] == '/'; n--)   /* "reg/" */
+		q[n - 1] = p[n - 1] = '\0';
+	tail = q + n;
+	cut = n;
+	while ((real = realpath(cut > 0 ? p : ".", NULL)) == NULL &&
+	    errno == ENOENT && cut > 0) {
 		if ((slash = strrchr(p, '/')) == NULL) {
-			rest += strlen(p) + 1;          /* "name" below "." */
-			p[0] = '\0';
-			continue;
-		}
-		rest += strlen(slash);                   /* "/name" */
-		*slash = '\0';
-		if (p[0] == '\0') {                      /* below "/" */
-			real = strdup("");
-			break;
+			cut = 0;                     /* below "." */
+			tail = q;
+		} else if (slash == p) {
+			cut = 1;                     /* below "/" */
+			p[1] = '\0';
+			tail = q + 1;
+		} else {
+			cut = (size_t)(slash - p);
+			*slash = '\0';
+			tail = q + cut + 1;
 		}
 	}
-	if (real != NULL)
-		n = strlen(real) + rest;
+	n = (real != NULL ? strlen(real) : strlen(q)) + strlen(tail) + 16;
+	if ((out = malloc(n)) == NULL)
+		goto done;
+	if (real == NULL)                    /* as given */
+		snprintf(out, n, "%s/registry.db", q);
+	else
+		snprintf(out, n, "%s%s%s/registry.db", real, tail[0] == '\0' ||
+		    strcmp(real, "/") == 0 ? "" : "/", tail);
+done:
 	free(real);
 	free(p);
-	return n;
+	free(q);
+	return out;
 }
 
 /* Is the database's path, dbpath, too long for SQLite (its VFS's limit,
@@ -1175,7 +1155,7 @@ static int
 path_too_long(const char *dir, const char *dbpath, struct nlp_err *e)
 {
 	sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
-	size_t n = resolved_length(dbpath);
+	size_t n = strlen(dbpath);
 
 	if (vfs == NULL || n + 8 <= (size_t)vfs->mxPathname)
 		return 0;

@@ -102,6 +102,13 @@ for a in "list a b" "show" "show a@1 b@1" "alias m 1" "alias --delete m" \
 	    grep -q 'takes' "$T/err"
 done
 check "... and made no registry" test ! -e "$T/noreg"
+# a new registry two levels below a link (/srv -> /data, say): made
+# through it.  Regression (fixed): only the parent was resolved, and
+# SQLite, refusing links, could not open 'lnk/a/b/registry.db' (exit 4)
+mkdir "$T/linked" && ln -s "$T/linked" "$T/lnk"
+expect_status 0 "a new registry two levels below a link" "$N" --registry "$T/lnk/a/b" registry push "$T/a1.nlp" --name spam
+check "... made where the link leads" test -f "$T/linked/a/b/registry.db"
+
 # a path longer than SQLite opens: said, status 2, no directory made.
 # Regression (fixed): "unable to open database file (registry.db: File
 # exists)", exit 4, the empty directories left behind
