@@ -282,9 +282,12 @@ event(struct nlp_registry *r, const char *kind, const char *model,
 	    "?, ?)", p, NPARAM(p), "cannot log the event", e);
 }
 
-/* A row of the alias's last event: at, who, kind, reason. */
+/* An alias's last event: "by WHO at AT ("REASON")", whether it deleted
+ * the alias, and the version the alias left (empty text: none). */
 struct last_event {
 	char text[NLP_NAME_MAX + 2 * NLP_TEXT_MAX + 128];
+	int deleted;
+	long old_version;
 };
 
 static int
@@ -294,11 +297,27 @@ last_event_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
 	const char *reason = nlp_regdb_text(st, 3);
 
 	(void)e;
-	snprintf(l->text, sizeof l->text, "; %s by %s at %s%s%s%s",
-	    strcmp(nlp_regdb_text(st, 2), "alias-delete") == 0 ? "deleted" :
-	    "last moved", nlp_regdb_text(st, 1), nlp_regdb_text(st, 0),
-	    reason ? " (\"" : "", reason ? reason : "", reason ? "\")" : "");
+	l->deleted = strcmp(nlp_regdb_text(st, 2), "alias-delete") == 0;
+	l->old_version = (long)nlp_regdb_int(st, 4);
+	snprintf(l->text, sizeof l->text, "by %s at %s%s%s%s",
+	    nlp_regdb_text(st, 1), nlp_regdb_text(st, 0), reason ? " (\"" : "",
+	    reason ? reason : "", reason ? "\")" : "");
 	return NLP_OK;
+}
+
+/* The last event of alias of model name into l, from the event log. */
+static int
+last_event(struct nlp_registry *r, const char *name, const char *alias,
+    struct last_event *l, struct nlp_err *e)
+{
+	struct nlp_regdb_param p[] = {
+		NLP_REGDB_TEXT(name), NLP_REGDB_TEXT(alias),
+	};
+
+	memset(l, 0, sizeof *l);
+	return nlp_regdb_each(r, "SELECT at, who, kind, reason, old_version "
+	    "FROM events WHERE model = ? AND alias = ? ORDER BY id DESC LIMIT 1",
+	    p, 2, last_event_row, l, e);
 }
 
 /*
@@ -310,10 +329,8 @@ static int
 check_current(struct nlp_registry *r, const char *name, const char *alias,
     long cur, long if_current, struct nlp_err *e)
 {
-	struct last_event l = { "" };
-	struct nlp_regdb_param p[] = {
-		NLP_REGDB_TEXT(name), NLP_REGDB_TEXT(alias),
-	};
+	struct last_event l;
+	char said[sizeof l.text + 16] = "";
 	int rc;
 
 	if (if_current == -1 && cur != 0)
@@ -322,17 +339,18 @@ check_current(struct nlp_registry *r, const char *name, const char *alias,
 		    name, cur);
 	if (if_current <= 0 || cur == if_current)
 		return NLP_OK;
-	if ((rc = nlp_regdb_each(r, "SELECT at, who, kind, reason FROM events "
-	    "WHERE model = ? AND alias = ? ORDER BY id DESC LIMIT 1", p, 2,
-	    last_event_row, &l, e)) != NLP_OK)
+	if ((rc = last_event(r, name, alias, &l, e)) != NLP_OK)
 		return rc;
+	if (l.text[0] != '\0')
+		snprintf(said, sizeof said, "; %s %s", l.deleted ? "deleted" :
+		    "last moved", l.text);
 	if (cur == 0)
 		return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' does not "
 		    "exist, not %s@%ld as expected%s; nothing changed", alias, name,
-		    name, if_current, l.text);
+		    name, if_current, said);
 	return nlp_errf(e, NLP_REGISTRY, "alias '%s' of '%s' points at %s@%ld, "
 	    "not %s@%ld as expected%s; nothing changed", alias, name, name, cur,
-	    name, if_current, l.text);
+	    name, if_current, said);
 }
 
 /* Point alias of model mid at version (inside a transaction); kind: the
@@ -1736,28 +1754,6 @@ rollback_dest(struct nlp_registry *r, int64_t mid, const char *name,
 	return NLP_OK;
 }
 
-/* An alias deleted: its last event, and the version it pointed at then. */
-struct deleted {
-	char text[NLP_NAME_MAX + 2 * NLP_TEXT_MAX + 128];
-	long version;
-};
-
-static int
-deleted_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
-{
-	struct deleted *d = arg;
-	const char *reason = nlp_regdb_text(st, 3);
-
-	(void)e;
-	if (strcmp(nlp_regdb_text(st, 2), "alias-delete") != 0)
-		return NLP_OK;
-	d->version = (long)nlp_regdb_int(st, 4);
-	snprintf(d->text, sizeof d->text, "by %s at %s%s%s%s",
-	    nlp_regdb_text(st, 1), nlp_regdb_text(st, 0), reason ? " (\"" : "",
-	    reason ? reason : "", reason ? "\")" : "");
-	return NLP_OK;
-}
-
 /* Nothing to roll back: alias of name is not there.  When its last event
  * deleted it (a slip at 3 a.m.), the message says so, and how to make it
  * again where it was; else the aliases there are. */
@@ -1765,25 +1761,20 @@ static int
 deleted_alias(struct nlp_registry *r, int64_t mid, const char *name,
     const char *alias, struct nlp_err *e)
 {
-	struct deleted d = { "", 0 };
+	struct last_event d;
 	char then[sizeof d.text + 3 * NLP_NAME_MAX + 160];
-	struct nlp_regdb_param p[] = {
-		NLP_REGDB_TEXT(name), NLP_REGDB_TEXT(alias),
-	};
 	int rc;
 
-	if ((rc = nlp_regdb_each(r, "SELECT at, who, kind, reason, old_version "
-	    "FROM events WHERE model = ? AND alias = ? ORDER BY id DESC LIMIT 1",
-	    p, 2, deleted_row, &d, e)) != NLP_OK)
+	if ((rc = last_event(r, name, alias, &d, e)) != NLP_OK)
 		return rc;
-	if (d.version <= 0)
+	if (!d.deleted || d.old_version <= 0)
 		return nlp_registry_no_alias(r, mid, name, alias, ": nothing to "
 		    "roll back", e);
 	/* the aliases there, and one it is near, said after (a typo of
 	   production may have been made and deleted before) */
 	snprintf(then, sizeof then, ": it was deleted %s, pointing at %s@%ld; "
 	    "nothing to roll back ('nlpops registry alias %s %ld %s' makes it "
-	    "again)", d.text, name, d.version, name, d.version, alias);
+	    "again)", d.text, name, d.old_version, name, d.old_version, alias);
 	return nlp_registry_no_alias(r, mid, name, alias, then, e);
 }
 
