@@ -557,7 +557,8 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
 		/* a record without a label is skipped: said, the figures
 		   being of the others (a part's profile counts them too) */
 		if (rc == NLP_OK && p->unlabeled > 0)
-			nlp_drift_warn_loud(out, "%llu record%s skipped (no "
+			nlp_drift_warn_as(out, NLP_DRIFT_LOUD,
+			    "%llu record%s skipped (no "
 			    "valid label, or malformed): the report is of the "
 			    "%llu labeled",
 			    (unsigned long long)p->unlabeled, p->unlabeled == 1 ?
@@ -566,13 +567,15 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
 		   every word of the report would be its keys' and values' */
 		if (rc == NLP_OK && p->json_like > 0 && p->json_like * 2 >
 		    p->records)
-			nlp_drift_warn_loud(out, "%llu of %llu records are in the "
+			nlp_drift_warn_as(out, NLP_DRIFT_LOUD,
+			    "%llu of %llu records are in the "
 			    "form of a JSON object, read as plain text: give "
 			    "--format jsonl (and --text-field) to read their "
 			    "text", (unsigned long long)p->json_like,
 			    (unsigned long long)p->records);
 		if (rc == NLP_OK && p->malformed > 0)
-			nlp_drift_warn_loud(out, "%llu of %llu records are malformed "
+			nlp_drift_warn_as(out, NLP_DRIFT_LOUD,
+			    "%llu of %llu records are malformed "
 			    "and were read as empty texts (first at %s)",
 			    (unsigned long long)p->malformed,
 			    (unsigned long long)p->records, p->malformed_at);
@@ -702,7 +705,8 @@ nlp_drift_run_profiles(const struct nlp_drift_ref *ref,
 	if (rc == NLP_OK && nlp_drift_pass_finish(&p) < 0)
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 	if ((rc = report_of(&p, rc, ref, o, out, e)) == NLP_OK && dup > 0)
-		nlp_drift_warn_loud(out, "'%s' and '%s' hold the same profile: "
+		nlp_drift_warn_as(out, NLP_DRIFT_LOUD,
+		    "'%s' and '%s' hold the same profile: "
 		    "its text is counted twice (one part kept twice?)",
 		    paths[twin - 1], paths[dup - 1]);
 	free(sha);

@@ -33,22 +33,12 @@ nlp_drift_warn(struct nlp_drift_report *r, const char *fmt, ...)
 }
 
 void
-nlp_drift_warn_loud(struct nlp_drift_report *r, const char *fmt, ...)
+nlp_drift_warn_as(struct nlp_drift_report *r, int kind, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vwarn(r, NLP_DRIFT_LOUD, fmt, ap);
-	va_end(ap);
-}
-
-void
-nlp_drift_note_model(struct nlp_drift_report *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarn(r, NLP_DRIFT_OF_MODEL, fmt, ap);
+	vwarn(r, kind, fmt, ap);
 	va_end(ap);
 }
 
@@ -407,7 +397,8 @@ vocabulary(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	   vocabulary) */
 	if (ref->model != NULL && p->tokens > 0 &&
 	    prof->held_out < NLP_PROFILE_SAMPLE_MIN_HELD_OUT)
-		nlp_drift_note_model(r, "oov_rate not compared: the model held out "
+		nlp_drift_warn_as(r, NLP_DRIFT_OF_MODEL,
+		    "oov_rate not compared: the model held out "
 		    "%llu examples, fewer than %d, and its sample is training "
 		    "texts, whose words it has", (unsigned long long)
 		    prof->held_out, NLP_PROFILE_SAMPLE_MIN_HELD_OUT);
@@ -521,7 +512,8 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	   has, the rare ones least: without its own predictions on held-out
 	   examples there is no reference for the labels it predicts */
 	if (m->multilabel && !prof->has_predicted) {
-		nlp_drift_note_model(r, "predicted_labels not compared: %s",
+		nlp_drift_warn_as(r, NLP_DRIFT_OF_MODEL,
+		    "predicted_labels not compared: %s",
 		    prof->held_out == 0 ? "the multi-label model held out no "
 		    "examples to record the labels it predicts" : "the "
 		    "multi-label model records no labels it predicted for its "
@@ -562,7 +554,8 @@ confidence:
 		v->w[i] = (double)p->conf.v[i].count;
 	}
 	if (prof->nconfidence == 0 && p->conf.n > 0)
-		nlp_drift_note_model(r, "confidence not compared: the model held out "
+		nlp_drift_warn_as(r, NLP_DRIFT_OF_MODEL,
+		    "confidence not compared: the model held out "
 		    "no examples to record its confidence on");
 	else if (p->conf.n > 0 &&
 	    nlp_drift_sample_signal(r, "confidence", prof->confidence, NULL,
@@ -587,7 +580,8 @@ accuracy(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	size_t i, unknown = 0;
 
 	if (!prof->has_accuracy) {
-		nlp_drift_note_model(r, "the model records no held-out accuracy to "
+		nlp_drift_warn_as(r, NLP_DRIFT_OF_MODEL,
+		    "the model records no held-out accuracy to "
 		    "compare with");
 		return 0;
 	}

@@ -88,17 +88,16 @@ int nlp_drift_predicted_own(const struct nlp_drift_ref *ref, int small);
 double nlp_drift_predicted_reference(const struct nlp_drift_ref *ref,
     int small, size_t i);
 
-/* Add a warning to r (printf-style; beyond NLP_DRIFT_WARNINGS_MAX, none);
- * a loud one is about the data read (malformed, counted twice), said even
- * when the report is quiet. */
+/* Add a warning to r (printf-style; beyond NLP_DRIFT_WARNINGS_MAX, none).
+ * nlp_drift_warn_as() gives it a kind (drift.h): NLP_DRIFT_LOUD, about
+ * the data read (malformed, counted twice), said even when the report is
+ * quiet; NLP_DRIFT_OF_MODEL, a fact of the model that leaves a signal out
+ * (it held out no examples), the same every run, so in the report (text
+ * and JSON), not on stderr. */
 void nlp_drift_warn(struct nlp_drift_report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void nlp_drift_warn_loud(struct nlp_drift_report *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-/* A fact of the model that leaves a signal out (it held out no examples):
- * the same every run, so in the report (text and JSON), not on stderr. */
-void nlp_drift_note_model(struct nlp_drift_report *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void nlp_drift_warn_as(struct nlp_drift_report *r, int kind,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
  * The words whose share of texts grew and shrank most (r->grew, r->shrank,
