@@ -567,7 +567,7 @@ score(struct nlp_server *s, struct req *r, struct nlp_sreq *q,
 	struct scratch *x = scratch(s, v->lm.m.nclasses);
 	int rc = NLP_IO;
 
-	size_t i, k, longest = 0;
+	size_t i, k;
 	double bytes;
 
 	/* an answer far larger than its request (100000 one-letter texts,
@@ -583,10 +583,7 @@ score(struct nlp_server *s, struct req *r, struct nlp_sreq *q,
 	/* at --min-p 0.5 or above, a few labels pass, not k: the estimate's */
 	if (v->lm.m.multilabel && s->o.fmt.min_p >= 0.5 && k > 4)
 		k = 4;
-	for (i = 0; i < v->lm.m.nclasses; i++)
-		if (strlen(v->lm.m.labels[i]) > longest)
-			longest = strlen(v->lm.m.labels[i]);
-	bytes = (double)q->n * ((double)k * ((double)longest + 28) +
+	bytes = (double)q->n * ((double)k * ((double)v->longest_label + 28) +
 	    (q->kind == NLP_SREQ_LINES ? 4 : 64));
 	if (bytes > MAX_ANSWER) {
 		*too_large = bytes;

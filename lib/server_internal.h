@@ -23,6 +23,7 @@ struct served {
 	atomic_uint refs;        /* the slot's, and one per user */
 	double loaded_at;        /* Unix time */
 	char sha256[NLP_SHA256_HEX];
+	size_t longest_label;    /* bytes: for the size of an answer */
 };
 
 /* The version in service for -m, or for --shadow. */

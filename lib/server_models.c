@@ -47,6 +47,7 @@ load(struct nlp_server *s, const char *what, struct served **out,
 	/* its SHA-256 (in /v1/model, and the registry's check) on a second
 	   CPU while it is checked */
 	struct nlp_artifact_opts ao = { s->o.threads, 1 };
+	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -63,6 +64,9 @@ load(struct nlp_server *s, const char *what, struct served **out,
 	atomic_init(&v->refs, 1);
 	v->loaded_at = nlp_srv_now();
 	snprintf(v->sha256, sizeof v->sha256, "%s", nlp_loaded_sha256(&v->lm));
+	for (i = 0; i < v->lm.m.nclasses; i++)
+		if (strlen(v->lm.m.labels[i]) > v->longest_label)
+			v->longest_label = strlen(v->lm.m.labels[i]);
 	*out = v;
 	return NLP_OK;
 }
