@@ -524,15 +524,9 @@ eval_report(const char *cmd, const struct eval_args *a, struct nlp_loaded *lm,
 	/* gates judging figures partly on training data (the test file is
 	   the training file, or overlaps it): said even with -q, where a
 	   CI step's log shows it -- unless --max-seen gates on that share */
-	if (a->quiet && (res->ngates > 0 || a->record) && res->joined == NULL &&
-	    res->model.seen_known && res->model.seen_share > NLP_SEEN_MAX &&
+	if (a->quiet && (res->ngates > 0 || a->record) &&
 	    !gate_given(a, NLP_GATE_MAX_SEEN))
-		fprintf(stderr, "nlpops eval: warning: %llu of %zu examples "
-		    "(%.1f%%) also occur in the training data: the figures are "
-		    "partly on training data (--max-seen gates on that share; "
-		    "'registry alias --require' takes no figures above %.0f%%)\n",
-		    (unsigned long long)res->model.seen, res->model.n,
-		    100 * res->model.seen_share, 100 * NLP_SEEN_MAX);
+		nlp_eval_write_seen_warning(stderr, "nlpops eval", res);
 	/* a recorded evaluation that no requirement will take: said even
 	   with -q, a CI step's log being where it shows */
 	if (a->quiet && a->record && res->joined == NULL &&

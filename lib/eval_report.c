@@ -727,6 +727,36 @@ unknown_note(struct out *o, const char *prefix,
 		    (unsigned long long)r->model.unknown);
 }
 
+/* How many examples occur in the training data; more than 'registry
+ * alias --require' takes is a warning (hint: with what gates on it). */
+static void
+seen_line(struct out *o, const char *prefix, const struct nlp_eval_figures *f,
+    int hint)
+{
+	int many = f->seen_share > NLP_SEEN_MAX;
+
+	say(o, "%s: %s%llu of %zu examples (%.1f%%) also occur in the "
+	    "training data%s", prefix, many ? "warning: " : "",
+	    (unsigned long long)f->seen, f->n, 100 * f->seen_share, many ?
+	    ": the figures are partly on training data" : "");
+	if (many && hint)
+		say(o, " (--max-seen gates on that share; 'registry alias "
+		    "--require' takes no figures above %.0f%%)", 100 *
+		    NLP_SEEN_MAX);
+	say(o, "\n");
+}
+
+void
+nlp_eval_write_seen_warning(FILE *out, const char *prefix,
+    const struct nlp_eval_result *r)
+{
+	struct out o = { out, 0 };
+
+	if (r->joined == NULL && r->model.seen_known &&
+	    r->model.seen_share > NLP_SEEN_MAX)
+		seen_line(&o, prefix, &r->model, 1);
+}
+
 void
 nlp_eval_write_notes(FILE *out, const char *prefix,
     const struct nlp_eval_result *r)
@@ -740,12 +770,7 @@ nlp_eval_write_notes(FILE *out, const char *prefix,
 	if (r->joined != NULL)
 		joined_note(&o, prefix, r);
 	else if (f->seen_known) {
-		/* more than 'registry alias --require' takes: a warning */
-		say(&o, "%s: %s%llu of %zu examples (%.1f%%) also occur in the "
-		    "training data%s\n", prefix, f->seen_share > NLP_SEEN_MAX ?
-		    "warning: " : "", (unsigned long long)f->seen, f->n,
-		    100 * f->seen_share, f->seen_share > NLP_SEEN_MAX ?
-		    ": the figures are partly on training data" : "");
+		seen_line(&o, prefix, f, 0);
 	} else {
 		say(&o, "%s: warning: cannot tell how many examples the model "
 		    "was trained on: ", prefix);

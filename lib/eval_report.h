@@ -51,6 +51,12 @@ int nlp_eval_record_json(const struct nlp_eval_result *r, char **data,
 int nlp_eval_write_text(FILE *out, const struct nlp_eval_result *r,
     int confusion, struct nlp_err *e);
 
+/* The line of nlp_eval_write_notes() on the examples that occur in the
+ * training data, when more than NLP_SEEN_MAX of them do (a warning,
+ * saying what gates on it), for a quiet caller; nothing otherwise. */
+void nlp_eval_write_seen_warning(FILE *out, const char *prefix,
+    const struct nlp_eval_result *r);
+
 /*
  * The notes for a person, one line each, "PREFIX: ...", on out (the error
  * stream): the reader's oddities, the examples seen in training (or why
