@@ -196,13 +196,23 @@ nlp_labeled_decisive(const struct nlp_labeled *d, char *why, size_t size)
 
 	if (size > 0)
 		why[0] = '\0';
-	if (d->skipped * 100 <= total * NLP_MAX_SKIPPED_PERCENT)
-		return 1;
-	snprintf(why, size, "%llu of %llu records (%.1f%%) were skipped, more "
-	    "than the %d%% gates allow", (unsigned long long)d->skipped,
-	    (unsigned long long)total, 100.0 * (double)d->skipped /
-	    (double)total, NLP_MAX_SKIPPED_PERCENT);
-	return 0;
+	if (d->skipped * 100 > total * NLP_MAX_SKIPPED_PERCENT) {
+		snprintf(why, size, "%llu of %llu records (%.1f%%) were "
+		    "skipped, more than the %d%% gates allow",
+		    (unsigned long long)d->skipped, (unsigned long long)total,
+		    100.0 * (double)d->skipped / (double)total,
+		    NLP_MAX_SKIPPED_PERCENT);
+		return 0;
+	}
+	if (d->n > 0 && d->textless * 100 > d->n * NLP_MAX_TEXTLESS_PERCENT) {
+		snprintf(why, size, "%llu of %llu examples (%.1f%%) have no text "
+		    "(not a word or mark), scored on the model's bias alone: "
+		    "is the text column or field the right one? (see --format)",
+		    (unsigned long long)d->textless, (unsigned long long)d->n,
+		    100.0 * (double)d->textless / (double)d->n);
+		return 0;
+	}
+	return 1;
 }
 
 static int

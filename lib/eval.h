@@ -107,6 +107,10 @@ void nlp_labeled_release(struct nlp_labeled *d);
  * with the reason in why (one line).
  */
 #define NLP_MAX_SKIPPED_PERCENT 1
+/* Nor when more than this share of the examples have no text at all:
+ * figures on the model's bias alone, as a wrong text column leaves them
+ * (`awk '{print $1 "\t" $3}'` on two columns), say nothing of the model. */
+#define NLP_MAX_TEXTLESS_PERCENT 50
 /* More than this share of an evaluation's data trained on, and its
  * recorded figures meet no `registry alias --require` that does not
  * allow it ("seen<=X"). */
