@@ -1126,7 +1126,7 @@ static int
 verb_alias(struct nlp_registry *r, struct ropts *o)
 {
 	struct nlp_err e = { 0, "" };
-	long version, old;
+	long version, old, checked;
 	int rc;
 
 	if (o->del) {
@@ -1139,14 +1139,11 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 	}
 	/* VERSION: a number, or another alias of the model (read in the
 	   move's transaction; with trusted keys, resolved and checked first,
-	   and that version moved to) */
+	   and moved to only if that alias still points there) */
 	nlp_registry_before_commit(r, cli_check_stdout, NULL);
-	if ((rc = trusted_target(r, o, &version)) != NLP_OK)
+	if ((rc = trusted_target(r, o, &checked)) != NLP_OK)
 		return rc;
-	if (version > 0) {
-		rc = nlp_registry_promote(r, o->args[0], version, o->args[2],
-		    o->if_current, o->req, o->nreq, cli_who(), o->reason, &old, &e);
-	} else if (strspn(o->args[1], "0123456789") == strlen(o->args[1])) {
+	if (strspn(o->args[1], "0123456789") == strlen(o->args[1])) {
 		if ((rc = parse_version(o->verb, "VERSION", o->args[1],
 		    &version)) != NLP_OK)
 			return rc;
@@ -1154,7 +1151,7 @@ verb_alias(struct nlp_registry *r, struct ropts *o)
 		    o->if_current, o->req, o->nreq, cli_who(), o->reason, &old, &e);
 	} else {
 		rc = nlp_registry_promote_alias(r, o->args[0], o->args[1],
-		    o->args[2], o->if_current, o->req, o->nreq, cli_who(),
+		    checked, o->args[2], o->if_current, o->req, o->nreq, cli_who(),
 		    o->reason, &version, &old, &e);
 	}
 	if (rc != NLP_OK)

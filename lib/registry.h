@@ -307,12 +307,14 @@ int nlp_registry_promote(struct nlp_registry *r, const char *name,
 /*
  * nlp_registry_promote() to the version another alias of the model,
  * from_alias, points at now: read in the same transaction as the move
- * (NLP_REGISTRY when the model has no such alias).  *version is set to
- * the version alias was pointed at (0 on failure).
+ * (NLP_REGISTRY when the model has no such alias).  from_version > 0:
+ * from_alias must still point at that version (one checked before, such
+ * as its signature), else NLP_REGISTRY and nothing changed.  *version is
+ * set to the version alias was pointed at (0 on failure).
  */
 int nlp_registry_promote_alias(struct nlp_registry *r, const char *name,
-    const char *from_alias, const char *alias, long if_current,
-    const char *const *req, size_t nreq, const char *who, const char *reason,
+    const char *from_alias, long from_version, const char *alias,
+    long if_current, const char *const *req, size_t nreq, const char *who, const char *reason,
     long *version, long *old, struct nlp_err *e);
 
 /*

@@ -1454,11 +1454,12 @@ check_requirements(struct nlp_registry *r, int64_t vid, const char *name,
 /*
  * Promote (inside begin/end_change): point alias at version, or, when
  * from_alias is given, at the version from_alias points at now, read in
- * the same transaction; *version is set to the version it went to.
+ * the same transaction (which must be expect, when expect > 0); *version
+ * is set to the version it went to.
  */
 static int
 promote_locked(struct nlp_registry *r, const char *name, const char *from_alias,
-    long *version, const char *alias, long if_current,
+    long expect, long *version, const char *alias, long if_current,
     const char *const *req, size_t nreq, const char *who, const char *reason,
     long *old, struct nlp_err *e)
 {
@@ -1474,6 +1475,9 @@ promote_locked(struct nlp_registry *r, const char *name, const char *from_alias,
 		if (*version == 0)
 			return nlp_registry_no_alias(r, mid, name, from_alias, NULL,
 			    e);
+		if (expect > 0 && (rc = check_current(r, name, from_alias,
+		    *version, expect, e)) != NLP_OK)
+			return rc;
 	}
 	if ((rc = nlp_registry_need_version(r, mid, name, *version, &vid, e)) !=
 	    NLP_OK ||
@@ -1498,16 +1502,17 @@ nlp_registry_promote(struct nlp_registry *r, const char *name, long version,
 	if ((rc = prewhole(r, name, alias, version, if_current, e)) != NLP_OK ||
 	    (rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
-	rc = promote_locked(r, name, NULL, &version, alias, if_current, req, nreq,
+	rc = promote_locked(r, name, NULL, 0, &version, alias, if_current, req,
+	    nreq,
 	    who, reason, old, e);
 	return end_change(r, rc, e);
 }
 
 int
 nlp_registry_promote_alias(struct nlp_registry *r, const char *name,
-    const char *from_alias, const char *alias, long if_current,
-    const char *const *req, size_t nreq, const char *who, const char *reason,
-    long *version, long *old, struct nlp_err *e)
+    const char *from_alias, long from_version, const char *alias,
+    long if_current, const char *const *req, size_t nreq, const char *who,
+    const char *reason, long *version, long *old, struct nlp_err *e)
 {
 	int rc;
 
@@ -1535,8 +1540,8 @@ nlp_registry_promote_alias(struct nlp_registry *r, const char *name,
 	}
 	if ((rc = begin_change(r, who, reason, e)) != NLP_OK)
 		return rc;
-	rc = promote_locked(r, name, from_alias, version, alias, if_current, req,
-	    nreq, who, reason, old, e);
+	rc = promote_locked(r, name, from_alias, from_version, version, alias,
+	    if_current, req, nreq, who, reason, old, e);
 	if (rc != NLP_OK)
 		*version = 0;
 	return end_change(r, rc, e);

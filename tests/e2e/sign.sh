@@ -415,3 +415,29 @@ expect_status 0 "push without --alias under trusted keys: as before" "$N" --regi
 expect_status 2 "registry verify --trust without --signatures: a usage error" "$N" --registry "$R" registry verify --trust k.pub
 check "... saying to give --signatures" grep -q "give --signatures too" "$T/err"
 expect_status 0 "registry verify under NLPOPS_TRUSTED_KEYS alone: as before" env NLPOPS_TRUSTED_KEYS="$T/k.pub" "$N" --registry "$R" registry verify
+
+# alias NAME SRCALIAS DST under trusted keys: the version SRCALIAS points
+# at is checked, then moved to only if SRCALIAS still points there when the
+# move commits.  Regression (fixed): candidate moved off a version (v2
+# withdrawn) while its signature was checked, and production went to it.
+# slowfs holds the check's window open; a run that misses it (a slow
+# machine) moves production to rc@3, never to rc@2
+if [ "${N##*/obj-san/}" = "$N" ] && [ -e "${NLP_SLOWFS:-}" ]; then
+	R=$T/rrace
+	for s in 1 2 3; do
+		"$N" train -q $TRAIN --seed $s -o race$s.nlp train.tsv
+		"$N" --registry "$R" registry push race$s.nlp --name rc --sign k >/dev/null 2>&1
+	done
+	"$N" --registry "$R" registry alias rc 1 production >/dev/null 2>&1
+	"$N" --registry "$R" registry alias rc 2 candidate >/dev/null 2>&1
+	SLOWFS_DIR=2:1500 LD_PRELOAD=$NLP_SLOWFS "$N" --registry "$R" registry alias rc candidate production --trust k.pub >"$T/race.out" 2>"$T/race.err" &
+	sleep 0.7
+	"$N" --registry "$R" registry alias rc 3 candidate --reason "v2 withdrawn" >/dev/null 2>&1
+	wait $!
+	st=$?
+	prod=$("$N" --registry "$R" registry resolve rc@production | cut -d' ' -f1)
+	check "alias rc candidate production --trust, candidate moved meanwhile: production not at the version it left ($st, $prod: $(head -c 300 "$T/race.err"))" test "$prod" != rc@2
+	if [ $st = 5 ]; then
+		check "... refused, saying candidate moved" grep -q "alias 'candidate' of 'rc' points at rc@3, not rc@2 as expected; last moved by .* (\"v2 withdrawn\"); nothing changed" "$T/race.err"
+	fi
+fi

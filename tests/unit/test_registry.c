@@ -936,7 +936,7 @@ TEST(malformed_names_and_aliases_are_usage_errors_in_every_lookup)
 	    &e), NLP_USAGE);
 	cr_assert_eq(nlp_registry_alias_set(r, "a b", 1, "staging", 0,
 	    "tester", NULL, &old, &e), NLP_USAGE);
-	cr_assert_eq(nlp_registry_promote_alias(r, "a b", "production",
+	cr_assert_eq(nlp_registry_promote_alias(r, "a b", "production", 0,
 	    "staging", 0, NULL, 0, "tester", NULL, &v, &old, &e), NLP_USAGE);
 	cr_assert_eq(nlp_registry_rm_deleting(r, "a b", 1, 1, "tester", NULL,
 	    &deleted, &e), NLP_USAGE);
@@ -975,14 +975,25 @@ TEST(promote_alias_moves_to_what_another_alias_points_at)
 	n = nevents(r, "spam");
 
 	/* a stale --if-current: refused, nothing changed or logged */
-	cr_assert_eq(nlp_registry_promote_alias(r, "spam", "candidate",
+	cr_assert_eq(nlp_registry_promote_alias(r, "spam", "candidate", 0,
 	    "production", 2, NULL, 0, "tester", NULL, &v, &old, &e),
 	    NLP_REGISTRY);
 	cr_assert_eq(v, 0);
 	cr_assert_eq(resolve(r, "spam"), 1);
 	cr_assert_eq(nevents(r, "spam"), n);
 
-	cr_assert_eq(nlp_registry_promote_alias(r, "spam", "candidate",
+	/* candidate expected at a version it has left (its signature
+	   checked there): refused, nothing changed or logged */
+	cr_assert_eq(nlp_registry_promote_alias(r, "spam", "candidate", 1,
+	    "production", 1, NULL, 0, "tester", NULL, &v, &old, &e),
+	    NLP_REGISTRY);
+	assert_has(e.msg, "alias 'candidate' of 'spam' points at spam@2, not "
+	    "spam@1 as expected");
+	cr_assert_eq(v, 0);
+	cr_assert_eq(resolve(r, "spam"), 1);
+	cr_assert_eq(nevents(r, "spam"), n);
+
+	cr_assert_eq(nlp_registry_promote_alias(r, "spam", "candidate", 2,
 	    "production", 1, NULL, 0, "tester", "ship", &v, &old, &e), NLP_OK,
 	    "%s", e.msg);
 	cr_assert_eq(v, 2);
@@ -991,11 +1002,11 @@ TEST(promote_alias_moves_to_what_another_alias_points_at)
 	cr_assert_eq(nevents(r, "spam"), n + 1);
 
 	/* an alias the model lacks; not an alias at all */
-	cr_assert_eq(nlp_registry_promote_alias(r, "spam", "nosuch",
+	cr_assert_eq(nlp_registry_promote_alias(r, "spam", "nosuch", 0,
 	    "production", 0, NULL, 0, "tester", NULL, &v, &old, &e),
 	    NLP_REGISTRY);
 	assert_has(e.msg, "nosuch");
-	cr_assert_eq(nlp_registry_promote_alias(r, "spam", "a b", "production",
+	cr_assert_eq(nlp_registry_promote_alias(r, "spam", "a b", 0, "production",
 	    0, NULL, 0, "tester", NULL, &v, &old, &e), NLP_USAGE);
 	cr_assert_eq(resolve(r, "spam"), 2);
 	nlp_registry_close(r);
