@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -790,6 +791,51 @@ cli_inputs_once(const char *cmd, char *const *in, size_t n)
 }
 
 int
+cli_outside_registry(const char *cmd, const char *opt, const char *path,
+    const char *regdir)
+{
+	static const char *const own[] = {
+		"registry.db", "registry.db-wal", "registry.db-shm",
+		"registry.db-journal",
+	};
+	char dir[PATH_MAX], real[PATH_MAX], reg[PATH_MAX];
+	const char *slash, *base, *rest;
+	size_t n, i;
+
+	if (path == NULL || strcmp(path, "-") == 0 || regdir == NULL ||
+	    regdir[0] == '\0' || nlp_registry_is_uri(regdir) ||
+	    realpath(regdir, reg) == NULL)
+		return NLP_OK;
+	slash = strrchr(path, '/');
+	/* where the write lands: the file a symbolic link names (the
+	   writer follows it), else its directory resolved and its name */
+	if (realpath(path, real) == NULL) {
+		snprintf(dir, sizeof dir, "%.*s", slash == NULL ? 1 : slash ==
+		    path ? 1 : (int)(slash - path), slash == NULL ? "." : path);
+		if (realpath(dir, real) == NULL)
+			return NLP_OK;
+		base = slash != NULL ? slash + 1 : path;
+		if (strlen(real) + strlen(base) + 2 > sizeof real)
+			return NLP_OK;
+		strcat(real, "/");
+		strcat(real, base);
+	}
+	n = strlen(reg);
+	if (strncmp(real, reg, n) != 0 || real[n] != '/')
+		return NLP_OK;
+	rest = real + n + 1;
+	for (i = 0; i < sizeof own / sizeof *own; i++)
+		if (strcmp(rest, own[i]) == 0)
+			break;
+	if (i == sizeof own / sizeof *own && strncmp(rest, "objects/", 8) !=
+	    0 && strncmp(rest, "tmp/", 4) != 0)
+		return NLP_OK;
+	return cli_usage_error(cmd, "%s '%s' is one of the registry's own "
+	    "files ('%s' in '%s'): writing there would damage it", opt, path,
+	    rest, regdir);
+}
+
+int
 cli_files_apart(const char *cmd, const struct cli_files *f)
 {
 	struct fid out[FILES_MAX_OUT], in;
@@ -812,6 +858,9 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 
 		if (o->path == NULL)
 			continue;
+		if (o->opt != NULL && cli_outside_registry(cmd, o->opt,
+		    o->path, cli_registry_dir()) != NLP_OK)
+			return NLP_USAGE;
 		if (o->opt != NULL && onto_piped_input(f, o->path))
 			return cli_usage_error(cmd, "%s '%s' is standard input, "
 			    "which is read: it would be written into the text "

@@ -302,6 +302,18 @@ struct cli_files {
 };
 int cli_files_apart(const char *cmd, const struct cli_files *f);
 
+/*
+ * path, written by option opt ("-o", "--log"), is not one of the SQLite
+ * registry regdir's own files (registry.db and its -wal, -shm and
+ * -journal, anything under objects/ or tmp/): the file written there,
+ * renamed over what was or appended to, would damage the registry
+ * (NLP_USAGE, said).  cli_files_apart() checks its outputs against the
+ * command's registry (cli_registry_dir()).  A path whose directory
+ * cannot be resolved is left for the write to fail on.
+ */
+int cli_outside_registry(const char *cmd, const char *opt, const char *path,
+    const char *regdir);
+
 /* Inputs whose records are pooled (train's, eval's, drift's current
  * text): no file twice, standard input once (NLP_USAGE, said). */
 int cli_inputs_once(const char *cmd, char *const *in, size_t n);

@@ -1422,53 +1422,12 @@ place_signature(const char *sigpath, const char *ref,
 	return NLP_OK;
 }
 
-/*
- * -o onto an SQLite registry's own files (registry.db and its -wal, -shm
- * and -journal, anything under objects/ or tmp/) is refused: the file
- * written there, renamed over what was, would damage the registry.  A
- * path whose directory cannot be resolved is left for the write to fail
- * on.
- */
+/* -o onto the registry r's own files: refused (cli_outside_registry()). */
 static int
 outside_registry(struct nlp_registry *r, const char *path)
 {
-	static const char *const own[] = {
-		"registry.db", "registry.db-wal", "registry.db-shm",
-		"registry.db-journal",
-	};
-	char dir[PATH_MAX], real[PATH_MAX], reg[PATH_MAX];
-	const char *slash = strrchr(path, '/'), *base, *rest;
-	size_t n, i;
-
-	if (strcmp(path, "-") == 0 || realpath(nlp_registry_dir(r), reg) ==
-	    NULL)
-		return NLP_OK;
-	/* where the write lands: the file a symbolic link names (the
-	   writer follows it), else its directory resolved and its name */
-	if (realpath(path, real) == NULL) {
-		snprintf(dir, sizeof dir, "%.*s", slash == NULL ? 1 : slash ==
-		    path ? 1 : (int)(slash - path), slash == NULL ? "." : path);
-		if (realpath(dir, real) == NULL)
-			return NLP_OK;
-		base = slash != NULL ? slash + 1 : path;
-		if (strlen(real) + strlen(base) + 2 > sizeof real)
-			return NLP_OK;
-		strcat(real, "/");
-		strcat(real, base);
-	}
-	n = strlen(reg);
-	if (strncmp(real, reg, n) != 0 || real[n] != '/')
-		return NLP_OK;
-	rest = real + n + 1;
-	for (i = 0; i < sizeof own / sizeof *own; i++)
-		if (strcmp(rest, own[i]) == 0)
-			break;
-	if (i == sizeof own / sizeof *own && strncmp(rest, "objects/", 8) !=
-	    0 && strncmp(rest, "tmp/", 4) != 0)
-		return NLP_OK;
-	return cli_usage_error("registry", "-o '%s' is one of the registry's "
-	    "own files ('%s' in '%s'): writing there would damage it", path,
-	    rest, nlp_registry_dir(r));
+	return cli_outside_registry("registry", "-o", path,
+	    nlp_registry_dir(r));
 }
 
 /* FILE.sig, where pull writes a signature or removes one, must not be a

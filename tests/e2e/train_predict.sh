@@ -383,6 +383,19 @@ expect_status 2 "registry pull -o REGISTRY/objects/..." "$N" --registry "$T/self
 ln -s "$T/selfreg/registry.db" "$T/dblink"
 expect_status 2 "registry pull -o a symbolic link to registry.db" "$N" --registry "$T/selfreg" registry pull self@1 -o "$T/dblink"
 expect_status 0 "... a backup beside the database is fine" "$N" --registry "$T/selfreg" registry pull self@1 -o "$T/selfreg/registry.db.bak"
+# nor by the other commands' outputs.  Regression (fixed): predict -o,
+# --profile-out, train -o, drift --html/--prom replaced registry.db, exit
+# 0, and every verb after said "file is not a database"; serve --log onto
+# the object of the version it served appended its log to the artifact
+expect_status 2 "predict -m NAME@1 -o REGISTRY/registry.db" "$N" --registry "$T/selfreg" predict -q -m self@1 -o "$T/selfreg/registry.db" "$T/self.txt"
+check "... says so ($(cat "$T/err"))" grep -q "^nlpops predict: -o '$T/selfreg/registry.db' is one of the registry's own files ('registry.db' in '$T/selfreg'): writing there would damage it" "$T/err"
+expect_status 2 "predict --profile-out REGISTRY/registry.db-wal" "$N" --registry "$T/selfreg" predict -q -m "$T/m1.nlp" --profile-out "$T/selfreg/registry.db-wal" "$T/self.txt"
+expect_status 2 "train -o REGISTRY/registry.db" env NLPOPS_REGISTRY="$T/selfreg" "$N" train -q --epochs 1 -o "$T/selfreg/registry.db" "$T/trself.tsv"
+expect_status 2 "drift --prom REGISTRY/registry.db" "$N" --registry "$T/selfreg" drift -q -m self@1 --prom "$T/selfreg/registry.db" "$T/self.txt"
+obj=$(find "$T/selfreg/objects" -type f | head -n 1)
+expect_status 2 "serve -m NAME@1 --log REGISTRY/objects/... (the served version's artifact)" timeout -s KILL 20 "$N" --registry "$T/selfreg" serve -m self@1 --log "$obj" --listen 127.0.0.1:0
+check "... says so" grep -q "^nlpops serve: --log '$obj' is one of the registry's own files" "$T/err"
+expect_status 0 "... and the registry is sound" "$N" --registry "$T/selfreg" registry verify
 expect_status 2 "predict -o /dev/stdout FILE >> FILE (written through, never renamed)" sh -c "timeout 20 '$N' predict -q -m '$T/m1.nlp' -o /dev/stdout '$T/self.txt' >>'$T/self.txt'"
 expect_status 2 "drift --prom - --html - (one file named -)" sh -c "cd '$T' && '$N' drift -q -m m1.nlp --prom - --html - self.txt >/dev/null"
 expect_status 0 "... and the registry is sound" "$N" --registry "$T/selfreg" registry verify
