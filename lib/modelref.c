@@ -96,10 +96,10 @@ nlp_modelref_exists(const char *arg, const char *regdir, int *exists,
 		return rc;
 	if ((rc = nlp_registry_open(&r, regdir, 0, e)) != NLP_OK)
 		return rc;
-	rc = nlp_registry_list(r, &models, e);
-	nlp_registry_close(r);
-	if (rc != NLP_OK)
+	if ((rc = nlp_registry_list(r, &models, e)) != NLP_OK) {
+		nlp_registry_close(r);
 		return rc;
+	}
 	for (i = 0; i < models.n && m == NULL; i++)
 		if (strcmp(models.v[i].name, ref.name) == 0)
 			m = &models.v[i];
@@ -119,10 +119,20 @@ nlp_modelref_exists(const char *arg, const char *regdir, int *exists,
 		if (rc == NLP_OK && !*exists &&
 		    strcmp(ref.alias, "production") != 0)
 			rc = not_a_typo(ref.alias, "production", "alias", e);
+		/* an alias the history has moved: not a first deployment
+		   but one whose alias was deleted (or its version removed),
+		   which the load then says */
+		if (rc == NLP_OK && !*exists) {
+			struct nlp_registry_events ev = { NULL, 0 };
+			rc = nlp_registry_history(r, ref.name, ref.alias, &ev, e);
+			*exists = rc == NLP_OK && ev.n > 0;
+			nlp_registry_events_release(&ev);
+		}
 		if (!*exists)
 			snprintf(why, whysize, "model '%s' has no alias '%s' yet",
 			    ref.name, ref.alias);
 	}
+	nlp_registry_close(r);
 	nlp_registry_models_release(&models);
 	if (rc != NLP_OK)
 		*exists = 1;

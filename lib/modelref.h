@@ -37,8 +37,10 @@ int nlp_modelref_is_path(const char *s);
 /*
  * Is there something for arg to name?  *exists = 0 when arg is a registry
  * reference and the registry at regdir has no model of that name, or the
- * model no such alias -- what a first deployment meets, before any
- * version was made production -- and why says which (whysize bytes).  A
+ * model no such alias and never had one (its history: an alias deleted,
+ * or gone with its version, exists, for the load to say so) -- what a
+ * first deployment meets, before any version was made production -- and
+ * why says which (whysize bytes).  A
  * path, and a version number, are taken to exist (loading them says
  * whether they do).  Returns NLP_OK, or the error of reaching the registry
  * (a registry that is not there, unreadable or busy is no answer), or

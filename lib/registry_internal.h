@@ -412,6 +412,18 @@ int nlp_registry_model_id(struct nlp_registry *r, const char *name,
 int nlp_registry_need_model(struct nlp_registry *r, const char *name,
     int64_t *id, struct nlp_err *e);
 
+/* The last event of alias of model name, from the event log: who, when
+ * and why in text ("by alice at 2026-12-01T03:00:00Z (\"why\")"; empty
+ * when it has none), whether it deleted the alias, and the version the
+ * alias pointed at before it. */
+struct nlp_registry_last_event {
+	char text[NLP_NAME_MAX + 2 * NLP_TEXT_MAX + 128];
+	int deleted;
+	long old_version;
+};
+int nlp_registry_last_event(struct nlp_registry *r, const char *name,
+    const char *alias, struct nlp_registry_last_event *l, struct nlp_err *e);
+
 /* NLP_REGISTRY: "model 'spam' has no alias 'x'", then the text then (or
  * NULL), then its aliases, nearest first, and a guess when one is near. */
 int nlp_registry_no_alias(struct nlp_registry *r, int64_t mid,

@@ -248,6 +248,35 @@ nlp_registry_need_model(struct nlp_registry *r, const char *name,
 	    name, r->dir, hint);
 }
 
+static int
+last_event_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
+{
+	struct nlp_registry_last_event *l = arg;
+	const char *reason = nlp_regdb_text(st, 3);
+
+	(void)e;
+	l->deleted = strcmp(nlp_regdb_text(st, 2), "alias-delete") == 0;
+	l->old_version = (long)nlp_regdb_int(st, 4);
+	snprintf(l->text, sizeof l->text, "by %s at %s%s%s%s",
+	    nlp_regdb_text(st, 1), nlp_regdb_text(st, 0), reason ? " (\"" : "",
+	    reason ? reason : "", reason ? "\")" : "");
+	return NLP_OK;
+}
+
+int
+nlp_registry_last_event(struct nlp_registry *r, const char *name,
+    const char *alias, struct nlp_registry_last_event *l, struct nlp_err *e)
+{
+	struct nlp_regdb_param p[] = {
+		NLP_REGDB_TEXT(name), NLP_REGDB_TEXT(alias),
+	};
+
+	memset(l, 0, sizeof *l);
+	return nlp_regdb_each(r, "SELECT at, who, kind, reason, old_version "
+	    "FROM events WHERE model = ? AND alias = ? ORDER BY id DESC LIMIT 1",
+	    p, 2, last_event_row, l, e);
+}
+
 int
 nlp_registry_no_alias(struct nlp_registry *r, int64_t mid, const char *name,
     const char *alias, const char *then, struct nlp_err *e)
@@ -267,6 +296,25 @@ nlp_registry_no_alias(struct nlp_registry *r, int64_t mid, const char *name,
 	nlp_registry_strings_release(&l);
 	return nlp_errf(e, NLP_REGISTRY, "model '%s' has no alias '%s'%s%s",
 	    name, alias, then ? then : "", hint);
+}
+
+/* "no alias", saying who deleted it, when and why, when the event log
+ * has it (an alias gone at 3 a.m. is not a typo). */
+static int
+alias_gone(struct nlp_registry *r, int64_t mid, const char *name,
+    const char *alias, struct nlp_err *e)
+{
+	struct nlp_registry_last_event d;
+	char then[sizeof d.text + NLP_NAME_MAX + 64] = "";
+	int rc;
+
+	if ((rc = nlp_registry_last_event(r, name, alias, &d, e)) != NLP_OK)
+		return rc;
+	if (d.deleted && d.old_version > 0)
+		snprintf(then, sizeof then, ": deleted %s (it pointed at "
+		    "%s@%ld)", d.text, name, d.old_version);
+	return nlp_registry_no_alias(r, mid, name, alias, then[0] ? then :
+	    NULL, e);
 }
 
 /* "no version NAME@VERSION", with the latest there is (a typo, or a
@@ -363,8 +411,7 @@ nlp_registry_resolve(struct nlp_registry *r, const struct nlp_ref *ref,
 		    e)) != NLP_OK)
 			return rc;
 		if (version == 0)
-			return nlp_registry_no_alias(r, mid, ref->name, ref->alias,
-			    NULL, e);
+			return alias_gone(r, mid, ref->name, ref->alias, e);
 	}
 	{
 		struct nlp_regdb_param p[] = {

@@ -284,42 +284,6 @@ event(struct nlp_registry *r, const char *kind, const char *model,
 
 /* An alias's last event: "by WHO at AT ("REASON")", whether it deleted
  * the alias, and the version the alias left (empty text: none). */
-struct last_event {
-	char text[NLP_NAME_MAX + 2 * NLP_TEXT_MAX + 128];
-	int deleted;
-	long old_version;
-};
-
-static int
-last_event_row(void *arg, struct nlp_regdb_stmt *st, struct nlp_err *e)
-{
-	struct last_event *l = arg;
-	const char *reason = nlp_regdb_text(st, 3);
-
-	(void)e;
-	l->deleted = strcmp(nlp_regdb_text(st, 2), "alias-delete") == 0;
-	l->old_version = (long)nlp_regdb_int(st, 4);
-	snprintf(l->text, sizeof l->text, "by %s at %s%s%s%s",
-	    nlp_regdb_text(st, 1), nlp_regdb_text(st, 0), reason ? " (\"" : "",
-	    reason ? reason : "", reason ? "\")" : "");
-	return NLP_OK;
-}
-
-/* The last event of alias of model name into l, from the event log. */
-static int
-last_event(struct nlp_registry *r, const char *name, const char *alias,
-    struct last_event *l, struct nlp_err *e)
-{
-	struct nlp_regdb_param p[] = {
-		NLP_REGDB_TEXT(name), NLP_REGDB_TEXT(alias),
-	};
-
-	memset(l, 0, sizeof *l);
-	return nlp_regdb_each(r, "SELECT at, who, kind, reason, old_version "
-	    "FROM events WHERE model = ? AND alias = ? ORDER BY id DESC LIMIT 1",
-	    p, 2, last_event_row, l, e);
-}
-
 /*
  * May alias (pointing at cur, 0: none) be moved, given if_current (see
  * nlp_registry_alias_set())?  When it may not, the message says who last
@@ -329,7 +293,7 @@ static int
 check_current(struct nlp_registry *r, const char *name, const char *alias,
     long cur, long if_current, struct nlp_err *e)
 {
-	struct last_event l;
+	struct nlp_registry_last_event l;
 	char said[sizeof l.text + 16] = "";
 	int rc;
 
@@ -339,7 +303,7 @@ check_current(struct nlp_registry *r, const char *name, const char *alias,
 		    name, cur);
 	if (if_current <= 0 || cur == if_current)
 		return NLP_OK;
-	if ((rc = last_event(r, name, alias, &l, e)) != NLP_OK)
+	if ((rc = nlp_registry_last_event(r, name, alias, &l, e)) != NLP_OK)
 		return rc;
 	if (l.text[0] != '\0')
 		snprintf(said, sizeof said, "; %s %s", l.deleted ? "deleted" :
@@ -1766,20 +1730,31 @@ static int
 deleted_alias(struct nlp_registry *r, int64_t mid, const char *name,
     const char *alias, struct nlp_err *e)
 {
-	struct last_event d;
+	struct nlp_registry_last_event d;
 	char then[sizeof d.text + 3 * NLP_NAME_MAX + 160];
+	struct nlp_err ignored;
+	int64_t vid = 0;
 	int rc;
 
-	if ((rc = last_event(r, name, alias, &d, e)) != NLP_OK)
+	if ((rc = nlp_registry_last_event(r, name, alias, &d, e)) != NLP_OK)
 		return rc;
 	if (!d.deleted || d.old_version <= 0)
 		return nlp_registry_no_alias(r, mid, name, alias, ": nothing to "
 		    "roll back", e);
 	/* the aliases there, and one it is near, said after (a typo of
-	   production may have been made and deleted before) */
-	snprintf(then, sizeof then, ": it was deleted %s, pointing at %s@%ld; "
-	    "nothing to roll back ('nlpops registry alias %s %ld %s' makes it "
-	    "again)", d.text, name, d.old_version, name, d.old_version, alias);
+	   production may have been made and deleted before); the version
+	   it pointed at may be gone too (rm --force deletes its aliases) */
+	if (nlp_registry_need_version(r, mid, name, d.old_version, &vid,
+	    &ignored) == NLP_OK)
+		snprintf(then, sizeof then, ": it was deleted %s, pointing at "
+		    "%s@%ld; nothing to roll back ('nlpops registry alias %s %ld "
+		    "%s' makes it again)", d.text, name, d.old_version, name,
+		    d.old_version, alias);
+	else
+		snprintf(then, sizeof then, ": it was deleted %s, pointing at "
+		    "%s@%ld, which is removed; nothing to roll back ('nlpops "
+		    "registry alias %s VERSION %s' makes it again)", d.text, name,
+		    d.old_version, name, alias);
 	return nlp_registry_no_alias(r, mid, name, alias, then, e);
 }
 

@@ -149,3 +149,11 @@ R3="--registry $T/reg3"
 "$N" $R3 registry push "$T/m.nlp" --name solo >/dev/null 2>&1
 expect_status 0 "-q still says the drop gate was skipped" "$N" $R3 eval -q -m solo@1 --baseline solo@production --baseline-if-exists --max-drop 0.01 "$TEST"
 check "... on stderr" grep -q "the drop gate is skipped" "$T/err"
+# production deleted, or gone with its version: no first deployment, no
+# verdict.  Regression (fixed): the gate was skipped as if production had
+# never been, and a worse candidate passed
+"$N" $R3 registry alias solo 1 production >/dev/null 2>&1
+"$N" $R3 registry alias --delete solo production >/dev/null 2>&1
+expect_status 5 "--baseline-if-exists, production deleted: no verdict" "$N" $R3 eval -q -m solo@1 --baseline solo@production --baseline-if-exists --max-drop 0.01 "$TEST"
+check "... saying the alias is gone ($(cat "$T/err"))" grep -q "no alias 'production'" "$T/err"
+check "... not that the gate is skipped" sh -c "! grep -q 'skipped' '$T/err'"
