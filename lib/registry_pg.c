@@ -1157,6 +1157,13 @@ setup_schema(struct nlp_registry *r, struct nlp_err *e)
 		r->schema = NLP_REGISTRY_SCHEMA;
 		return create_schema(r, e);
 	}
+	/* as for SQLite (registry_sqlite.c): a command that changes a
+	   registry but makes none (alias, rollback, rm, gc) more likely names
+	   the wrong database than one to start */
+	if (r->writable == NLP_REGISTRY_WRITE_EXISTING)
+		return nlp_errf(e, NLP_REGISTRY, "no registry at '%s' (is "
+		    "--registry or NLPOPS_REGISTRY right? this command makes "
+		    "none)", r->dir);
 	if (r->writable != 1)
 		return nlp_errf(e, NLP_REGISTRY, "no registry at '%s' (push a "
 		    "model or run 'nlpops registry init' to make one)", r->dir);

@@ -54,8 +54,11 @@ nlp_registry_now(struct nlp_registry *r, char buf[32], struct nlp_err *e)
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (!NLP_REGDB_IS_PG(r))
 		return NLP_OK;
-	return nlp_regdb_each(r, "SELECT to_char(now() AT TIME ZONE 'UTC', "
-	    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", NULL, 0, now_row, buf, e);
+	/* the time of the change, not of its transaction's start (now()),
+	   which may have waited 30 s for the lock, or an upload */
+	return nlp_regdb_each(r, "SELECT to_char(clock_timestamp() AT TIME "
+	    "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')", NULL, 0, now_row,
+	    buf, e);
 }
 
 void *

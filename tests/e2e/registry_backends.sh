@@ -346,6 +346,12 @@ dbreg() {
 		createdb "$1" && echo "postgresql://$PGUSER@localhost:$PGPORT/$1"
 	else echo "$T/$1"; fi
 }
+# a command that makes no registry (rollback, alias, gc) on a database
+# without one: the wrong database, likelier than a registry to start.
+# Regression (fixed): PostgreSQL advised 'registry init' there
+E1=$(dbreg empty1) || fail "$backend: an empty database"
+expect_status 5 "$backend: rollback where there is no registry" "$N" --registry "$E1" registry rollback spam
+check "$backend: ... asks whether --registry is right ($(cat "$T/err"))" grep -q "(is --registry or NLPOPS_REGISTRY right? this command makes none)" "$T/err"
 D1=$(dbreg dmg1) || fail "$backend: a database for the damage"
 "$N" --registry "$D1" registry push "$A/m1.nlp" --name d --alias production >/dev/null 2>&1 || fail "$backend: push to dmg1"
 dbsql dmg1 "DROP TABLE events" >/dev/null 2>&1 || fail "$backend: DROP TABLE events"
@@ -553,6 +559,21 @@ check "$backend: ... said it waits, then that it is busy ($(cat "$T/err"))" sh -
 check "$backend: ... naming the session that holds it ($(tail -1 "$T/err"))" sh -c "tail -1 '$T/err' | grep -q \"held it for over 2 s (pid [0-9]*, role $PGUSER, application 'psql'.*, active for [0-9]* s); try again later\\\$\""
 psql -q -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_advisory_xact_lock(1313624143)%'" >/dev/null 2>&1
 wait $holder
+# the time recorded is the change's, not its transaction's start: a move
+# that waited 3 s for the lock is recorded after the wait.  Regression
+# (fixed): history said the time it began to wait (now())
+psql -q -c "SELECT pg_advisory_xact_lock(1313624143), pg_sleep(3)" >/dev/null 2>&1 &
+holder=$!
+i=0
+while [ $i -lt 200 ] && [ "$(psql -At -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = 1313624143 AND granted" 2>/dev/null)" != 1 ]; do
+	sleep 0.05; i=$((i + 1))
+done
+t0=$(date -u +%s)
+expect_status 0 "$backend: a move waiting for the lock" "$N" registry alias spam 1 waited
+wait $holder
+at=$("$N" registry history spam --alias waited | head -n 1 | cut -d' ' -f1)
+check "$backend: ... recorded at the time of the change, after the wait ($at; began at $(date -u -d "@$t0" +%Y-%m-%dT%H:%M:%SZ))" test $(($(date -u -d "$at" +%s) - t0)) -ge 2
+"$N" registry alias --delete spam waited >/dev/null 2>&1
 
 # libpq's own ways: postgres://, the password from a PGPASSFILE, the
 # cache under $XDG_CACHE_HOME by default
