@@ -69,7 +69,7 @@
 _Static_assert(NLP_REC_BAD_UTF8 == NLP_UTF8_BAD && NLP_REC_NUL == NLP_UTF8_NUL &&
     NLP_REC_CUT == NLP_UTF8_CUT, "text.h's repair flags are the records'");
 
-#define MAX_RECORD   (1024 * 1024)  /* default max_record */
+#define MAX_RECORD   NLP_RECORD_MAX /* default max_record */
 #define LINE_SLACK   (64 * 1024)    /* room for labels, ids, syntax */
 #define MAX_COLUMN   1000000L       /* largest column number taken */
 

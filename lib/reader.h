@@ -78,7 +78,8 @@ struct nlp_reader_opts {
 	 * train and eval must not quietly drop the examples that carry it.
 	 */
 	int bad_label_error;
-	size_t max_record;       /* bytes of text kept per record; 0: 1 MiB */
+	size_t max_record;       /* bytes of text kept per record; 0:
+	                            NLP_RECORD_MAX */
 	/* Labeled mode: records may have several labels, as
 	   nlp_reader_allow_multilabel() allows (else they are skipped). */
 	int multilabel;
@@ -142,6 +143,11 @@ struct nlp_record {
 #define NLP_REC_BAD_UTF8  0x1u  /* invalid UTF-8 was replaced by U+FFFD */
 #define NLP_REC_NUL       0x2u  /* NUL bytes were replaced by spaces */
 #define NLP_REC_CUT       0x4u  /* longer than max_record; cut */
+
+/* The bytes of text a record keeps by default (the rest is cut, on a
+ * character boundary): what predict scores of a line, and serve of a
+ * text. */
+#define NLP_RECORD_MAX    (1024 * 1024)
 #define NLP_REC_MALFORMED 0x8u  /* unlabeled mode: the record could not be
                                    parsed (bad JSON, missing column); text
                                    is empty (its id kept when the row has

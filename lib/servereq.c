@@ -103,13 +103,16 @@ make_room(struct nlp_sreq *q, size_t n)
 	return 0;
 }
 
-/* Text i: s[0..n) repaired (invalid UTF-8, NUL) into a copy: 0 or -1. */
+/* Text i: s[0..n) repaired (invalid UTF-8, NUL) into a copy, and cut
+ * at NLP_RECORD_MAX bytes as predict cuts a record (reader.h): 0 or -1. */
 static int
 set_text(struct nlp_sreq *q, size_t i, const char *s, size_t n)
 {
-	if (n > (SIZE_MAX - 1) / 3 || (q->text[i] = malloc(3 * n + 1)) == NULL)
+	size_t cap = n > NLP_RECORD_MAX / 3 ? NLP_RECORD_MAX : 3 * n;
+
+	if ((q->text[i] = malloc(cap + 1)) == NULL)
 		return -1;
-	q->len[i] = nlp_utf8_repair(s, n, q->text[i], &q->flags[i]);
+	q->len[i] = nlp_utf8_repair_into(s, n, q->text[i], cap, &q->flags[i]);
 	q->text[i][q->len[i]] = '\0';
 	return 0;
 }
@@ -333,6 +336,8 @@ answer_one(const struct nlp_sreq *q, size_t i, const struct nlp_predout *o,
 		if (o->m->multilabel && !out->failed)
 			r->members = strndup(out->p + at, out->len - at);
 	}
+	if (q->flags[i] & NLP_REC_CUT)    /* scored on its first 1 MiB */
+		nlp_buf_lit(out, ",\"cut\":true");
 	if (q->id[i] != NULL) {
 		nlp_buf_lit(out, ",\"id\":");
 		nlp_buf_puts(out, q->id[i]);

@@ -618,6 +618,19 @@ get /v1/model >/dev/null
 is "$(json 'j["version"]')" None "/v1/model: a file's model's version"
 stop
 
+# a text over 1 MiB is cut there, as predict cuts a record.  Regression
+# (fixed): scored whole, an answer predict does not give
+"$PY" -c 'import sys; sys.stdout.write("hello\n" + "free " * 250000 + "\nbye\n")' >long.txt
+check "serve --max-body 4M" start long -m "$PWD/file.nlp" --max-body 4M
+CT=text/plain post @long.txt >/dev/null
+"$N" predict -q -m file.nlp long.txt >long.want
+check "a text/plain line over 1 MiB: predict's line, byte for byte" cmp -s body long.want
+"$PY" -c 'import json; print(json.dumps({"text": open("long.txt").read().split("\n")[1]}))' >long.json
+post @long.json >/dev/null
+"$N" predict -q -m file.nlp --output-format jsonl long.txt | sed -n 2p >long.jsonl
+is "$(json 'j["p"], j["cut"]')" "$("$PY" -c 'import json; j=json.load(open("long.jsonl")); print(j["p"], j["cut"])')" "a JSON text over 1 MiB: predict's probability, and cut: true"
+stop
+
 # --- SIGTERM drains: no new connection, the request in progress is
 # answered in full, exit 0; --drain bounds the wait
 check "serve for the drain" start drain -m spam
