@@ -65,6 +65,8 @@ struct job {
 	char *id;                /* JSON, or NULL */
 	struct served *primary;  /* a reference held */
 	int label;               /* -1: not scored */
+	int first;               /* the first class answered (see
+	                            nlp_sreq_result), or -1 */
 	char *members;           /* a multi-label answer (nlp_sreq_result) */
 	float p;
 	const char *reason;

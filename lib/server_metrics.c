@@ -64,9 +64,9 @@ nlp_srv_metrics_labels(struct metrics *mx, const struct nlp_model *m,
 	atomic_fetch_add(&mx->texts, n);
 	pthread_mutex_lock(&mx->label_mu);
 	for (i = 0; i < n; i++) {
-		if (res[i].label < 0)
+		if (res[i].first < 0)    /* a multi-label answer of none */
 			continue;
-		l = m->labels[res[i].label];
+		l = m->labels[res[i].first];
 		if ((en = nlp_strmap_add(&mx->labels, l, strlen(l))) != NULL)
 			en->value++;
 	}

@@ -42,7 +42,7 @@ shadow_score(struct nlp_server *s, const struct job *j, struct nlp_buf *b)
 	struct served *v = nlp_srv_acquire(&s->shadow);
 	const struct nlp_model *m = &v->lm.m;
 	uint32_t top;
-	int agree;
+	int agree, first;
 	float *p;
 
 	if (m->nclasses > w->probs_cap) {
@@ -54,8 +54,11 @@ shadow_score(struct nlp_server *s, const struct job *j, struct nlp_buf *b)
 	if (nlp_model_predict(m, &w->sc, j->text, j->len, w->probs) < 0)
 		goto out;
 	nlp_top_k(w->probs, m->nclasses, 1, &top);
-	agree = strcmp(m->labels[top],
-	    j->primary->lm.m.labels[j->label]) == 0;
+	/* the first label each answers (a multi-label model's may be none,
+	   all below --min-p: agreeing with none only) */
+	first = m->multilabel && w->probs[top] < s->o.fmt.min_p ? -1 : (int)top;
+	agree = first < 0 || j->first < 0 ? first == j->first :
+	    strcmp(m->labels[first], j->primary->lm.m.labels[j->first]) == 0;
 	atomic_fetch_add(&s->mx.shadow_scored, 1);
 	if (!agree)
 		atomic_fetch_add(&s->mx.shadow_disagree, 1);
@@ -63,10 +66,14 @@ shadow_score(struct nlp_server *s, const struct job *j, struct nlp_buf *b)
 	nlp_buf_json_str(b, v->lm.display);
 	nlp_buf_lit(b, ",\"sha256\":");
 	nlp_buf_json_str(b, v->sha256);
-	nlp_buf_lit(b, ",\"label\":");
-	nlp_buf_json_str(b, m->labels[top]);
-	nlp_buf_lit(b, ",\"p\":");
-	nlp_buf_prob(b, w->probs[top]);
+	if (first < 0) {
+		nlp_buf_lit(b, ",\"label\":null,\"p\":null");
+	} else {
+		nlp_buf_lit(b, ",\"label\":");
+		nlp_buf_json_str(b, m->labels[first]);
+		nlp_buf_lit(b, ",\"p\":");
+		nlp_buf_prob(b, w->probs[first]);
+	}
 	nlp_buf_puts(b, agree ? ",\"agree\":true}" : ",\"agree\":false}");
 out:
 	nlp_srv_release(v);
@@ -329,6 +336,7 @@ job_new(struct nlp_server *s, const struct nlp_sreq *q, size_t i,
 	j->time = now;
 	snprintf(j->request, sizeof j->request, "%s", request);
 	j->label = r->label;
+	j->first = r->first;
 	j->p = r->p;
 	j->reason = r->reason;
 	/* a multi-label answer without its labels would read as a

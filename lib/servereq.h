@@ -65,6 +65,9 @@ void nlp_sreq_release(struct nlp_sreq *q);
 /* What one text came to, for the server's log, metrics and shadow. */
 struct nlp_sreq_result {
 	int label;               /* the top class, or -1: not scored */
+	int first;               /* the first class answered: label, or -1
+	                            when not scored or a multi-label answer
+	                            has none (all below --min-p) */
 	float p;
 	const char *reason;      /* why not scored ("empty"), or NULL */
 	char *members;           /* a multi-label model's answer: its "label",

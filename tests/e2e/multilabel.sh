@@ -82,7 +82,7 @@ check "several labels on some lines" test "$(awk -F '\t' 'NF >= 4' p.tsv | wc -l
 # --predictions then scored as a single-label prediction (exit 0).
 PY=/usr/bin/python3
 if command -v curl >/dev/null && [ -x "$PY" ]; then
-	timeout -s KILL 60 "$N" serve -m m.nlp --listen 127.0.0.1:0 --log srv.jsonl 2>srv.err &
+	timeout -s KILL 60 "$N" serve -m m.nlp --shadow m.nlp --listen 127.0.0.1:0 --log srv.jsonl 2>srv.err &
 	spid=$!
 	i=0
 	while [ $i -lt 200 ] && ! grep -q 'listening on' srv.err; do sleep 0.05; i=$((i + 1)); done
@@ -95,9 +95,25 @@ if command -v curl >/dev/null && [ -x "$PY" ]; then
 	check "a JSON answer has the labels of predict's JSONL" "$PY" -c 'import json, sys
 a, w = json.load(open("one.out")), json.loads(open("one.want").read())
 sys.exit(0 if a["labels"] == w["labels"] and a["label"] == w["label"] else 1)'
+	# /metrics counts a text under the first label it was answered, none
+	# when it got none.  Regression (fixed): under its top label, below 0.5
+	i=0
+	while [ $i -lt 100 ] && [ "$(wc -l <srv.jsonl)" -lt $((n + 1)) ]; do sleep 0.05; i=$((i + 1)); done
+	curl -s "http://127.0.0.1:$port/metrics" >srv.prom
 	kill -TERM $(ps -o pid= --ppid $spid) 2>/dev/null
 	wait $spid
+	want=$(cat p.tsv one.want | awk -F '\t' '/^\{/ { if ($0 !~ /"labels":\[\]/) c++; next } $1 != "" { c++ } END { print c + 0 }')
+	check "/metrics: texts by the first label answered, none for none ($want)" test "$(awk '/^nlpops_predictions_total\{/ { s += $2 } END { print s + 0 }' srv.prom)" -eq "$want"
+	check "some texts were answered no label" grep -q '"labels":\[\]' srv.jsonl
 	check "the log has a line per text, each with its labels" test "$(grep -c '"labels":\[' srv.jsonl)" -eq $((n + 1))
+	# the shadow (the same model here) answers as the model does: no label
+	# where it has none, and agrees.  Regression (fixed): its top label
+	check "the shadow's first label is the answer's, null for none, and agrees" "$PY" -c 'import json, sys
+for l in open("srv.jsonl"):
+	j = json.loads(l)
+	s = j["shadow"]
+	if s["label"] != j["label"] or s["p"] != j["p"] or not s["agree"]:
+		sys.exit(1)'
 	awk -F '\t' '{ print NR "\t" $0 }' test.tsv >gold-ids.tsv
 	tail -n "$n" srv.jsonl | awk '{ sub(/"id":null/, "\"id\":" NR); print }' >srv-ids.jsonl
 	expect_status 3 "eval --predictions refuses the multi-label log" "$N" eval --predictions srv-ids.jsonl \
