@@ -182,15 +182,20 @@ event(void *ctx, const char *kind, const char *msg)
 	static const char *const errors[] = {
 		"reload_failed", "registry_error", "log_error", "http", NULL,
 	};
+	static const char *const warnings[] = {
+		"connections_capped", "drain_cut", NULL,
+	};
 	struct sargs *a = ctx;
 	struct nlp_buf b = { 0 };
 	struct timespec ts;
 	char t[32];
 	size_t i;
-	int error = 0;
+	int error = 0, warning = 0;
 
 	for (i = 0; errors[i] != NULL; i++)
 		error |= strcmp(kind, errors[i]) == 0;
+	for (i = 0; warnings[i] != NULL; i++)
+		warning |= strcmp(kind, warnings[i]) == 0;
 	if (a->w != NULL && strcmp(kind, "listening") == 0) {
 		/* from here a SIGTERM drains (a supervisor that saw this line
 		   may send one before nlp_server_start() returns) */
@@ -202,15 +207,16 @@ event(void *ctx, const char *kind, const char *msg)
 		/* one line whatever a file name in it holds */
 		char shown[4 * 2048];
 		fprintf(stderr, "nlpops serve: %s%s\n", error &&
-		    strcmp(kind, "registry_error") != 0 ? "error: " : "",
-		    cli_shown(msg, shown, sizeof shown));
+		    strcmp(kind, "registry_error") != 0 ? "error: " : warning ?
+		    "warning: " : "", cli_shown(msg, shown, sizeof shown));
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	nlp_server_time((double)ts.tv_sec + (double)ts.tv_nsec / 1e9, t);
 	nlp_buf_lit(&b, "{\"time\":");
 	nlp_buf_json_str(&b, t);
-	nlp_buf_puts(&b, error ? ",\"level\":\"error\"" : ",\"level\":\"info\"");
+	nlp_buf_puts(&b, error ? ",\"level\":\"error\"" : warning ?
+	    ",\"level\":\"warning\"" : ",\"level\":\"info\"");
 	nlp_buf_lit(&b, ",\"event\":");
 	nlp_buf_json_str(&b, kind);
 	nlp_buf_lit(&b, ",\"msg\":");
@@ -336,9 +342,10 @@ inherited_socket(struct sargs *a)
  * accept() failed, and with it a reload's open: a version that would not
  * load), said once. */
 static void
-raise_nofile(unsigned *want)
+raise_nofile(struct sargs *a, unsigned *want)
 {
 	struct rlimit rl;
+	char msg[160];
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= *want + 64)
 		return;
@@ -349,9 +356,10 @@ raise_nofile(unsigned *want)
 	if (rl.rlim_cur < *want + 64) {
 		unsigned held = rl.rlim_cur > 64 + 16 ? (unsigned)rl.rlim_cur -
 		    64 : 16;
-		fprintf(stderr, "nlpops serve: warning: at most %u connections "
+		snprintf(msg, sizeof msg, "at most %u connections "
 		    "(--max-connections %u): the open files limit is %llu "
-		    "(ulimit -n)\n", held, *want, (unsigned long long)rl.rlim_cur);
+		    "(ulimit -n)", held, *want, (unsigned long long)rl.rlim_cur);
+		event(a, "connections_capped", msg);
 		*want = held;
 	}
 }
@@ -440,14 +448,18 @@ run(struct sargs *a, const sigset_t *set)
 	pthread_join(t, NULL);
 	a->w = NULL;
 	stuck = nlp_server_stop(s) != 0;
-	if (left > 0 && w.cut)
-		fprintf(stderr, "nlpops serve: %u request%s still in progress "
-		    "were cut short by a second signal\n", left, left == 1 ? "" :
-		    "s");
-	else if (left > 0)
-		fprintf(stderr, "nlpops serve: %u request%s still in progress "
-		    "after --drain %g s were cut short\n", left, left == 1 ? "" :
-		    "s", a->drain);
+	if (left > 0) {
+		char msg[160];
+		if (w.cut)
+			snprintf(msg, sizeof msg, "%u request%s still in "
+			    "progress were cut short by a second signal", left,
+			    left == 1 ? "" : "s");
+		else
+			snprintf(msg, sizeof msg, "%u request%s still in "
+			    "progress after --drain %g s were cut short", left,
+			    left == 1 ? "" : "s", a->drain);
+		event(a, "drain_cut", msg);
+	}
 	event(a, "stopped", "stopped");
 	/* a thread left in write() to a log not read (holding its stream's
 	   lock) or in a registry call: exit() would flush that stream and
@@ -498,7 +510,7 @@ setup(struct sargs *a)
 		a->o.listen_fd = listen_on(a, a->listen);
 	if (a->o.listen_fd < 0)
 		return cli_error("serve", &a->e);
-	raise_nofile(&a->o.max_connections);
+	raise_nofile(a, &a->o.max_connections);
 	return NLP_OK;
 }
 

@@ -460,6 +460,10 @@ if command -v prlimit >/dev/null 2>&1; then
 	check "serve under ulimit -n 128" start nofile -m spam
 	check "... says the connections it holds to ($(head -1 nofile.err))" grep -q "warning: at most 64 connections (--max-connections 1024): the open files limit is 128 (ulimit -n)" nofile.err
 	stop
+	# Regression (fixed): a plain line under --log-format json
+	check "serve under ulimit -n 128, --log-format json" start nofilej -m spam --log-format json
+	check "... the warning a JSON event ($(head -1 nofilej.err))" grep -q '^{"time":"[^"]*","level":"warning","event":"connections_capped","msg":"at most 64 connections (--max-connections 1024): the open files limit is 128 (ulimit -n)"}$' nofilej.err
+	stop
 	WRAP=
 fi
 
@@ -645,14 +649,17 @@ is "$(cat slow.code)" 200 "the request in progress is answered"
 is "$(wc -l <slow.body)" "$(wc -l <slow.txt)" "... in full"
 wait $TPID
 is $? 0 "then the server exits 0"
-check "serve --drain 0.5" start cut -m spam --drain 0.5
+check "serve --drain 0.5 --log-format json" start cut -m spam --drain 0.5 --log-format json
 slow
 t0=$(date +%s%N)
 stop
 ms=$((($(date +%s%N) - t0) / 1000000))
 is "$RC" 0 "a drain cut short exits 0"
 check "... after --drain 0.5 s, not the upload's 3 s ($ms ms)" test $ms -lt 2000
-check "... and says a request was cut short" grep -q '1 request still in progress after --drain 0.5 s were cut short' cut.err
+check "... and says a request was cut short, as a JSON event" grep -q '"level":"warning","event":"drain_cut","msg":"1 request still in progress after --drain 0.5 s were cut short"}$' cut.err
+# Regression (fixed): that line was plain text under --log-format json
+check "... every line of it JSON" "$PY" -c 'import json
+for l in open("cut.err"): json.loads(l)'
 wait $SLOW
 # a second SIGTERM or SIGINT while draining (an operator's second
 # Ctrl-C) cuts the drain short at once, exit 0, and says so; a SIGHUP
@@ -670,7 +677,7 @@ wait $TPID; RC=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
 is "$RC" 0 "a drain cut by a second signal exits 0"
 check "... at once, not after the upload's 3 s ($ms ms)" test $ms -lt 1500
-check "... and says so ($(tail -2 cut2.err | tr '\n' ' '))" grep -q '^nlpops serve: 1 request still in progress were cut short by a second signal$' cut2.err
+check "... and says so ($(tail -2 cut2.err | tr '\n' ' '))" grep -q '^nlpops serve: warning: 1 request still in progress were cut short by a second signal$' cut2.err
 wait $SLOW
 
 # Regression (fixed): SIGTERM and SIGINT were blocked from the start, so
