@@ -960,8 +960,10 @@ domain_words(struct out *o, const struct nlp_drift_domain *d)
 		put_num(o, d->threshold);
 	}
 	if (d->permutation) {
-		put(o, d->auc_floor ? " (--auc, above the threshold of " :
-		    " (95th percentile of ");
+		/* the order statistic --alpha picks of the runs (not always
+		   a 95th percentile): said as the text report says it */
+		put(o, d->auc_floor ? " (--auc, above the permutation test's "
+		    "threshold from " : " (permutation test, from ");
 		put_count(o, d->permutations);
 		put(o, " label-shuffled runs)");
 	}

@@ -423,7 +423,7 @@ TEST(report_without_model)
 	cr_assert(!has(html, "confidence"), "no confidence chart");
 	cr_assert(!has(html, "id=\"model\""), "no predictions section");
 	cr_assert(!has(html, "id=\"warnings\""), "no warnings section");
-	cr_assert(has(html, "95th percentile of 20 label-shuffled runs"));
+	cr_assert(has(html, "(permutation test, from 20 label-shuffled runs)"));
 	cr_assert(has(html, "<span class=\"badge no\">not drifted</span>"));
 	cr_assert_eq(count(html, "<p class=\"none\">none</p>"), 2,
 	    "empty token lists are said to be empty");
