@@ -143,6 +143,7 @@ struct nlp_reader {
 	uint32_t labgen;
 	int gold_bad;            /* gold mode: a label of the record was bad */
 	int no_id;               /* the record at hand has no id of its own */
+	int wide_empty;          /* ... and that last column empty */
 	int wide;                /* its text from the last of more than two
 	                            TSV columns, none chosen */
 	/* JSONL: the line had invalid UTF-8, replaced before parsing */
@@ -332,6 +333,9 @@ tsv_columns(struct nlp_reader *r)
 			    r->spec[i]);
 	}
 	if (!r->o.labeled) {
+		if (n[TEXT] > 0 && n[TEXT] == n[ID])
+			return -nlp_errf(&r->err, NLP_USAGE, "text and id cannot "
+			    "both be column %ld", n[TEXT]);
 		r->col[TEXT] = n[TEXT] > 0 ? n[TEXT] - 1 : COL_LAST;
 		r->col[LABEL] = COL_NONE;
 	} else if (n[TEXT] == 0 && n[LABEL] == 0) {
@@ -1043,10 +1047,17 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	}
 	if (r->o.labeled && header_line(r, rec, s, n, f, fn))
 		return V_HEADER;
+	/* --id-column naming the last column: the text is the one before it
+	   ("text<TAB>id"), not the id */
+	if (!r->o.labeled && r->col[TEXT] == COL_LAST && r->col[ID] > 0 &&
+	    f[ID] == f[TEXT])
+		(void)tsv_field(s, n, r->col[ID] - 1, &f[TEXT], &fn[TEXT]);
 	/* "label<TAB>text<TAB>source" would be scored on its source: said */
-	if (r->col[TEXT] == COL_LAST && f[TEXT] != s &&
-	    memchr(s, '\t', n) != f[TEXT] - 1)
+	else if (r->col[TEXT] == COL_LAST && f[TEXT] != s &&
+	    memchr(s, '\t', n) != f[TEXT] - 1) {
 		r->wide = 1;
+		r->wide_empty = fn[TEXT] == 0;   /* "label<TAB>text<TAB>" */
+	}
 	if ((v = take_fields(r, rec, f, fn)) != V_KEEP || !gold_tsv(r))
 		return v;
 	/* the label labeled reading takes: what comes before the first TAB,
@@ -1849,6 +1860,9 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 	if (v == V_KEEP && r->wide)
 		note(r, &st->wide, &st->first_wide, &st->first_wide_src,
 		    rec->line);
+	if (v == V_KEEP && r->wide_empty)
+		note(r, &st->wide_empty, &st->first_wide_empty,
+		    &st->first_wide_empty_src, rec->line);
 	/* not when plain was asked for: the user knows */
 	if (v == V_KEEP && r->fmt == NLP_FMT_PLAIN &&
 	    r->o.format == NLP_FMT_AUTO && json_like(rec->text, rec->text_len))
@@ -2034,7 +2048,7 @@ nlp_reader_next(struct nlp_reader *r, struct nlp_record *rec,
 		memset(rec, 0, sizeof *rec);
 		rec->text = "";
 		rec->source = r->path;
-		r->no_id = r->wide = 0;
+		r->no_id = r->wide = r->wide_empty = 0;
 		v = r->fmt == NLP_FMT_CSV ? csv_record(r, rec) :
 		    line_record(r, rec);
 		if (v == V_END) {
@@ -2160,6 +2174,9 @@ describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names,
 		say(&o, s->wide, "", "record", " of more than two TSV columns "
 		    "scored on the last (--text-column chooses)",
 		    s->first_wide_src, s->first_wide);
+		say(&o, s->wide_empty, "", "record", " whose last TSV column "
+		    "is empty (a line ending in a TAB?), scored as an empty "
+		    "text", s->first_wide_empty_src, s->first_wide_empty);
 		say(&o, s->json_like, "", "record", " in the form of a JSON "
 		    "object read as plain text (--format jsonl reads the text "
 		    "field)", s->first_json_like_src, s->first_json_like);

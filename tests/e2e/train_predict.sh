@@ -264,6 +264,23 @@ check "TSV: rows of more than two columns are counted ($(tail -1 "$T/err"))" \
 check "... not with --text-column" sh -c "! grep -q 'more than two' '$T/err'"
 printf 'spam\tfree money\n' | "$N" predict -m "$T/m1.nlp" --format tsv >/dev/null 2>"$T/err"
 check "... nor of two columns" sh -c "! grep -q 'more than two' '$T/err'"
+# --id-column naming the last column: the text is the one before it, not
+# the id; the same column for both is a usage error.  Regression (fixed):
+# 'text<TAB>id' rows were scored on their ids, exit 0
+printf 'free money now\tmsg-1\nmeeting at noon\tmsg-2\n' >"$T/textid.tsv"
+"$N" predict -q -m "$T/m1.nlp" --id-column 2 --text-column 1 "$T/textid.tsv" >"$T/textid.want"
+expect_status 0 "TSV: --id-column the last column" "$N" predict -q -m "$T/m1.nlp" --id-column 2 "$T/textid.tsv"
+check "... scores the column before it, as --text-column 1 does" cmp -s "$T/out" "$T/textid.want"
+expect_status 2 "TSV: --id-column 2 --text-column 2" "$N" predict -q -m "$T/m1.nlp" --id-column 2 --text-column 2 "$T/textid.tsv"
+check "... says so" grep -q "text and id cannot both be column 2" "$T/err"
+# rows of more than two columns ending in a TAB: the last column, the
+# text's by default, empty on every line -- no record had its text.
+# Regression (fixed): every line unlabeled, exit 0, nothing said under -q
+printf 'spam\tfree money\t\nham\tmeeting at noon\t\n' >"$T/tabend.tsv"
+expect_status 3 "TSV: every row ending in a TAB" "$N" predict -q -m "$T/m1.nlp" -o "$T/tabend.out" "$T/tabend.tsv"
+check "... says the last column is empty on every line ($(cat "$T/err"))" grep -q "no record had its text: the last TSV column, the text's by default, is empty on every line (first at '$T/tabend.tsv' line 1: does each line end in a TAB? --text-column chooses)" "$T/err"
+check "... and -o leaves no file" test ! -e "$T/tabend.out"
+expect_status 0 "... --text-column 2 reads it" "$N" predict -q -m "$T/m1.nlp" --text-column 2 "$T/tabend.tsv"
 # not one record with its text: the wrong field name is an error, not a
 # file of empty labels
 printf '{"t":"free money"}\n{"t":"x"}\n' >"$T/wrong.jsonl"
