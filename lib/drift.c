@@ -250,8 +250,22 @@ nlp_drift_ref_from_files(struct nlp_drift_ref *ref, const char *const *paths,
 	/* nothing to compare with: not "no drift" */
 	if (p.records == 0)
 		rc = no_text(&p, "no reference text", "an empty file?", e);
+	/* every record without its text: empty texts against today's would
+	   be a false alarm, as on the current side */
+	else if (p.malformed == p.records)
+		rc = nlp_errf(e, NLP_DATA, "no reference text: all %llu records "
+		    "are malformed, none has its text (first at %s; see --format "
+		    "and the text column or field)",
+		    (unsigned long long)p.records, p.malformed_at);
 	else if ((rc = profile_of(ref, &p, e)) == NLP_OK && texts_of(ref, &p) < 0)
 		rc = nlp_errf(e, NLP_IO, "out of memory");
+	if (rc == NLP_OK) {
+		ref->records = p.records;
+		ref->malformed = p.malformed;
+		ref->unlabeled = p.unlabeled;
+		ref->json_like = p.json_like;
+		memcpy(ref->malformed_at, p.malformed_at, sizeof ref->malformed_at);
+	}
 out:
 	if (rc != NLP_OK)
 		nlp_drift_ref_release(ref);
@@ -533,6 +547,32 @@ nlp_drift_pass_opts_of(struct nlp_drift_pass_opts *po,
 	po->threads = o->threads;
 }
 
+/* What the reference file's reading lost or changed, said as the current
+ * text's is: its figures stand on what was left (a reference half of
+ * whose records lost their text was a false "drift: yes"). */
+static void
+ref_warnings(struct nlp_drift_report *out, const struct nlp_drift_ref *ref)
+{
+	if (ref->unlabeled > 0)
+		nlp_drift_warn_as(out, NLP_DRIFT_LOUD, "the reference: %llu "
+		    "record%s skipped (no valid label, or malformed): its "
+		    "figures are of the %llu labeled",
+		    (unsigned long long)ref->unlabeled, ref->unlabeled == 1 ?
+		    "" : "s", (unsigned long long)ref->records);
+	if (ref->json_like > 0 && ref->json_like * 2 > ref->records)
+		nlp_drift_warn_as(out, NLP_DRIFT_LOUD, "the reference: %llu of "
+		    "%llu records are in the form of a JSON object, read as "
+		    "plain text (its format is told by its name: a .jsonl "
+		    "one is read as JSONL, with --text-field)",
+		    (unsigned long long)ref->json_like,
+		    (unsigned long long)ref->records);
+	if (ref->malformed > 0)
+		nlp_drift_warn_as(out, NLP_DRIFT_LOUD, "the reference: %llu of "
+		    "%llu records are malformed and were read as empty texts "
+		    "(first at %s)", (unsigned long long)ref->malformed,
+		    (unsigned long long)ref->records, ref->malformed_at);
+}
+
 /* The report of the finished pass p (or the error rc it ended with). */
 static int
 report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
@@ -579,6 +619,8 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
 			    "and were read as empty texts (first at %s)",
 			    (unsigned long long)p->malformed,
 			    (unsigned long long)p->records, p->malformed_at);
+		if (rc == NLP_OK)
+			ref_warnings(out, ref);
 	}
 	if (rc != NLP_OK)
 		nlp_drift_report_release(out);

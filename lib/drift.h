@@ -61,6 +61,12 @@ struct nlp_drift_ref {
 	size_t ntexts;
 	char *text_buf;          /* backing store of texts */
 	const struct nlp_model *model;   /* NULL with --reference */
+	/* a reference file's records (nlp_drift_ref_from_files()): kept,
+	   read as empty texts for want of their text (first at
+	   malformed_at, "FILE:LINE"), skipped for want of a label, in the
+	   form of a JSON object read as plain text -- said in the report */
+	uint64_t records, malformed, unlabeled, json_like;
+	char malformed_at[1100];
 };
 
 /*

@@ -628,6 +628,16 @@ tr -cd 'a-zA-Z0-9 .,\n' <b.txt | head -150 | awk '{ printf "{\"text\":\"%s\"}\n"
 head -3 notext.jsonl >>sometext.jsonl
 "$N" drift --json -m half.nlp --format jsonl sometext.jsonl >some.json 2>some.err
 check "a few records without text: a warning in the report ($(cat some.err))" grep -q '3 of 153 records are malformed and were read as empty texts (first at sometext.jsonl:151)' some.json
+# the same of a reference file: said, as of the current text, even with
+# -q; all of them, no reference text.  Regression (fixed): a reference a
+# third of whose records lost their text said "drift: yes", no warning
+expect_status 1 "a reference with records without text" "$N" drift -q --reference sometext.jsonl b.txt
+check "... said with where the first was ($(cat "$T/err"))" grep -q "^nlpops drift: warning: the reference: 3 of 153 records are malformed and were read as empty texts (first at sometext.jsonl:151)" "$T/err"
+expect_status 3 "a reference none of whose records has its text" "$N" drift -q --reference notext.jsonl b.txt
+check "... no reference text ($(cat "$T/err"))" grep -q "no reference text: all 100 records are malformed, none has its text (first at notext.jsonl:1" "$T/err"
+{ head -50 a.tsv; head -50 a.tsv | cut -f2; } >halflab.tsv
+"$N" drift --json --reference halflab.tsv a.tsv >halflab.json 2>"$T/err"
+check "a labeled reference half of whose records lack a label: said ($(cat "$T/err"))" grep -q "the reference: 50 records skipped (no valid label, or malformed): its figures are of the 50 labeled" halflab.json
 # Regression (fixed): an empty reference gave "drift: no (0/0 signals)" and
 # exit 0 (and undefined behaviour in qsort).  Expected: a data error.
 : >empty.txt
