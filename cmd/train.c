@@ -863,6 +863,17 @@ cmd_train(int argc, char **argv)
 		fprintf(stderr, "nlpops train: warning: %s\n",
 		    cli_shown(t.losses, shown, sizeof shown));
 	}
+	/* the same of the --valid file, whose held-out figures stand on
+	   what was left of it */
+	if (!a.quiet && t.valid_oddities[0]) {
+		char shown[sizeof t.valid_oddities * 4];
+		fprintf(stderr, "nlpops train: --valid: %s\n",
+		    cli_shown(t.valid_oddities, shown, sizeof shown));
+	} else if (a.quiet && t.valid_losses[0]) {
+		char shown[sizeof t.valid_losses * 4];
+		fprintf(stderr, "nlpops train: warning: --valid: %s\n",
+		    cli_shown(t.valid_losses, shown, sizeof shown));
+	}
 	/* examples without text: a class with no other even with -q */
 	if (t.textless[0] && (!a.quiet || t.textless_class)) {
 		char buf[sizeof t.textless * 4];

@@ -1266,7 +1266,7 @@ count_labels(struct run *u, size_t d)
 /* Validation data: --valid, a fold, or a seeded held-out slice of the data
  * (the first nhold of idx, each part in input order). */
 static int
-split(struct run *u, struct nlp_err *e)
+split(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 {
 	const struct nlp_train_opts *o = u->o;
 	uint64_t rng;
@@ -1276,10 +1276,15 @@ split(struct run *u, struct nlp_err *e)
 	if (o->valid != NULL) {
 		const char *vp[1] = { o->valid };
 		struct nlp_reader_opts vro = o->reader;
+		char names[sizeof t->valid_oddities];
+		/* its records skipped or changed, said as the training
+		   data's are: the held-out figures stand on the rest */
+		struct oddities odd = { t->valid_oddities, names,
+			t->valid_losses, sizeof t->valid_oddities };
 		vro.options_shared = 1;  /* the training data's options too */
 		u->val.multi = o->multilabel;
 		rc = read_corpus(vp, 1, &vro, &u->labels, 1, &u->unknown,
-		    &u->val, &u->vinputs, &u->nvinputs, NULL, e);
+		    &u->val, &u->vinputs, &u->nvinputs, &odd, e);
 		if (rc != NLP_OK) {
 			nlp_err_prefix(e, "--valid");
 			return rc;
@@ -1288,10 +1293,12 @@ split(struct run *u, struct nlp_err *e)
 		   model without held-out figures */
 		if (u->val.n == 0)
 			return nlp_errf(e, NLP_DATA, "--valid '%s': no example to "
-			    "validate on%s", o->valid, u->unknown == 0 ? "" :
+			    "validate on%s%s%s", o->valid, u->unknown == 0 ? "" :
 			    u->unknown == 1 ? ": its one record has a label the "
 			    "training data has not" : ": all its records have "
-			    "labels the training data has not");
+			    "labels the training data has not",
+			    u->unknown == 0 && t->valid_oddities[0] ? ": " : "",
+			    u->unknown == 0 ? t->valid_oddities : "");
 		rank_classes(u, &u->val);
 	} else if (o->folds >= 2) {
 		if (u->all.n < 2 * (size_t)o->folds)
@@ -1977,7 +1984,7 @@ nlp_train(const char *const *paths, size_t npaths,
 	}
 	u->o = o;
 	if ((rc = load_data(u, paths, npaths, t, e)) == NLP_OK &&
-	    (rc = split(u, e)) == NLP_OK &&
+	    (rc = split(u, t, e)) == NLP_OK &&
 	    (rc = featurize_all(u, e)) == NLP_OK &&
 	    (rc = vocabulary(u, e)) == NLP_OK &&
 	    (rc = learn(u, e)) == NLP_OK &&

@@ -127,6 +127,8 @@ struct nlp_trained {
 	                             what always saying it would score */
 	char oddities[1024];     /* the reader's summary of odd input, or "" */
 	char losses[1024];       /* of its records skipped or changed, or "" */
+	char valid_oddities[1024];   /* the same of the --valid file */
+	char valid_losses[1024];
 	char warning[512];       /* about the model itself (below the majority
 	                            rate), also in meta.json; or "" */
 	char textless[512];      /* examples without text (not a word or mark),
