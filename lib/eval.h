@@ -126,6 +126,8 @@ struct nlp_eval {
 	double *loss;            /* -ln p(gold), clipped and renormalized */
 	size_t n;
 	uint64_t unknown;        /* examples whose gold label the model lacks */
+	uint64_t foreign;        /* multi-label: examples none of whose gold
+	                            labels the model has (else unknown) */
 	uint32_t nclasses;       /* the model's classes */
 	uint32_t *class_label;   /* model class -> index into labels */
 	int32_t *gold_class;     /* n: model class of the gold label, or -1 */

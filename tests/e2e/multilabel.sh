@@ -207,6 +207,14 @@ for o in "--bootstrap 40" "--errors 3" --confusion "--max-log-loss 1" "--max-ece
 	expect_status 2 "eval $o with a multi-label model" "$N" eval -m m.nlp $o test.tsv
 done
 expect_status 2 "a single-label baseline" "$N" eval -m m.nlp --baseline single.nlp test.tsv
+# a tag the model never learned beside tags it knows, on most examples:
+# misses to count, not data for another model; only such tags is.
+# Regression (fixed): refused, status 3, as soon as half had a new tag
+awk -F '\t' 'BEGIN { OFS = "\t" } NR % 3 { $1 = $1 ",zz::new" } { print }' test.tsv >newtag.tsv
+expect_status 0 "eval: a new tag beside known ones on two thirds of the examples" "$N" eval -q -m m.nlp newtag.tsv
+awk -F '\t' 'BEGIN { OFS = "\t" } NR % 3 { $1 = "zz::new" } { print }' test.tsv >onlynew.tsv
+expect_status 3 "eval: only a new tag on two thirds of the examples" "$N" eval -q -m m.nlp onlynew.tsv
+check "... data for another model ($(cat "$T/err"))" grep -q "have only gold labels the model never learned ('zz::new'" "$T/err"
 expect_status 2 "eval --min-p with a single-label model" "$N" eval -m single.nlp --min-p 0.5 test.tsv
 expect_status 2 "eval --label-sep with a single-label model" "$N" eval -m single.nlp --label-sep ';' test.tsv
 
