@@ -547,12 +547,17 @@ check "$backend: a wrong password: cannot connect" grep -q "cannot connect to re
 # it waits; readers do not wait
 # (held until cancelled, and the lock seen granted before going on: on a
 # loaded machine a fixed sleep let the holder finish first)
-psql -q -c "SELECT pg_advisory_xact_lock(1313624143), pg_sleep(60)" >/dev/null 2>&1 &
-holder=$!
-i=0
-while [ $i -lt 200 ] && [ "$(psql -At -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = 1313624143 AND granted" 2>/dev/null)" != 1 ]; do
-	sleep 0.05; i=$((i + 1))
-done
+# hold_lock SECONDS: another session holds the registry's lock that long
+# (in the background, its pid in $holder), seen granted before going on
+hold_lock() {
+	psql -q -c "SELECT pg_advisory_xact_lock(1313624143), pg_sleep($1)" >/dev/null 2>&1 &
+	holder=$!
+	i=0
+	while [ $i -lt 200 ] && [ "$(psql -At -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = 1313624143 AND granted" 2>/dev/null)" != 1 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+}
+hold_lock 60
 expect_status 0 "$backend: a reader while a writer holds the lock" "$N" registry list
 expect_status 75 "$backend: a writer held up past lock_timeout: exit 75" env PGOPTIONS='-c lock_timeout=2s' "$N" registry alias spam 1 production
 check "$backend: ... said it waits, then that it is busy ($(cat "$T/err"))" sh -c "[ \$(wc -l <'$T/err') -eq 2 ] && head -1 '$T/err' | grep -q \"^nlpops registry: registry '.*' is busy: waiting up to 2 s for another process's change to end\\\$\" && tail -1 '$T/err' | grep -q 'is busy: another process held it for over 2 s'"
@@ -562,12 +567,7 @@ wait $holder
 # the time recorded is the change's, not its transaction's start: a move
 # that waited 3 s for the lock is recorded after the wait.  Regression
 # (fixed): history said the time it began to wait (now())
-psql -q -c "SELECT pg_advisory_xact_lock(1313624143), pg_sleep(3)" >/dev/null 2>&1 &
-holder=$!
-i=0
-while [ $i -lt 200 ] && [ "$(psql -At -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = 1313624143 AND granted" 2>/dev/null)" != 1 ]; do
-	sleep 0.05; i=$((i + 1))
-done
+hold_lock 3
 t0=$(date -u +%s)
 expect_status 0 "$backend: a move waiting for the lock" "$N" registry alias spam 1 waited
 wait $holder
