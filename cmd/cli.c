@@ -806,6 +806,16 @@ cli_outside_registry(const char *cmd, const char *opt, const char *path,
 	    regdir[0] == '\0' || nlp_registry_is_uri(regdir) ||
 	    realpath(regdir, reg) == NULL)
 		return NLP_OK;
+	/* a registry there: its database or its objects (a directory
+	   that is none yet holds the user's own tmp/ and objects/) */
+	if (strlen(reg) + sizeof "/registry.db" > sizeof dir)
+		return NLP_OK;
+	snprintf(dir, sizeof dir, "%s/registry.db", reg);
+	if (access(dir, F_OK) != 0) {
+		snprintf(dir, sizeof dir, "%s/objects", reg);
+		if (access(dir, F_OK) != 0)
+			return NLP_OK;
+	}
 	slash = strrchr(path, '/');
 	/* where the write lands: the file a symbolic link names (the
 	   writer follows it), else its directory resolved and its name */

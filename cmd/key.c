@@ -82,6 +82,15 @@ cmd_key(int argc, char **argv)
 	if (strcmp(a.out, "-") == 0)
 		return cli_usage_error("key", "-o takes a file name, not '-': a key "
 		    "is kept in a file");
+	/* nor one of the registry's files, the key or its .pub */
+	{
+		char pub[4096];
+		if (cli_outside_registry("key", "-o", a.out, cli_registry_dir()) !=
+		    NLP_OK || (snprintf(pub, sizeof pub, "%s.pub", a.out) <
+		    (int)sizeof pub && cli_outside_registry("key", "-o", pub,
+		    cli_registry_dir()) != NLP_OK))
+			return NLP_USAGE;
+	}
 	/* the key's id goes to standard output: a full or closed one is
 	   found before a key is made, not after (exit 4, two files left) */
 	if ((err = cli_stdout_writable()) != 0)

@@ -629,16 +629,16 @@ all_malformed(struct run *u)
 	const char *src = st->first_malformed_src, *where;
 	char buf[1024];
 
-	/* rows of more than two columns ending in a TAB: the last column,
-	   the text by default, empty on every one */
-	if (st->wide_empty > 0 && st->wide_empty + st->blank >= st->records) {
-		where = nlp_input_shown(st->first_wide_empty_src != NULL ?
-		    st->first_wide_empty_src : "-", buf, sizeof buf);
+	/* rows ending in a TAB ("label<TAB>"): the text's column empty on
+	   every one */
+	if (st->text_empty > 0 && st->text_empty + st->blank >= st->records) {
+		where = nlp_input_shown(st->first_text_empty_src != NULL ?
+		    st->first_text_empty_src : "-", buf, sizeof buf);
 		return nlp_errf(&u->e, NLP_DATA, "no record had its text: the "
-		    "last TSV column, the text's by default, is empty on every "
+		    "TSV text column (the last, by default) is empty on every "
 		    "line (first at %s line %llu: does each line end in a TAB? "
 		    "--text-column chooses)", where,
-		    (unsigned long long)st->first_wide_empty);
+		    (unsigned long long)st->first_text_empty);
 	}
 	if (st->malformed == 0)
 		return NLP_OK;

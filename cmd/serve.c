@@ -180,7 +180,8 @@ static void
 event(void *ctx, const char *kind, const char *msg)
 {
 	static const char *const errors[] = {
-		"reload_failed", "registry_error", "log_error", "http", NULL,
+		"reload_failed", "registry_error", "log_error", "http",
+		"reload_error", "shadow_error", NULL,
 	};
 	static const char *const warnings[] = {
 		"connections_capped", "drain_cut", NULL,

@@ -213,6 +213,19 @@ texts_of(struct nlp_drift_ref *ref, const struct nlp_drift_pass *p)
 	return split_texts(ref, buf, len);
 }
 
+/* The error of a pass p whose every record is a TSV line with an empty
+ * text column ("label<TAB>"): empty texts compared would be a false
+ * alarm. */
+static int
+text_column_empty(const struct nlp_drift_pass *p, const char *what,
+    struct nlp_err *e)
+{
+	return nlp_errf(e, NLP_DATA, "%s: the TSV text column is empty on all "
+	    "%llu records (first at %s: does each line end in a TAB? see "
+	    "--format and the text column)", what,
+	    (unsigned long long)p->records, p->text_empty_at);
+}
+
 /* The error of a pass p that found no text: what, and why (empty: the
  * guess when the input held nothing). */
 static int
@@ -257,6 +270,8 @@ nlp_drift_ref_from_files(struct nlp_drift_ref *ref, const char *const *paths,
 		    "are malformed, none has its text (first at %s; see --format "
 		    "and the text column or field)",
 		    (unsigned long long)p.records, p.malformed_at);
+	else if (p.text_empty >= p.records)
+		rc = text_column_empty(&p, "no reference text", e);
 	else if ((rc = profile_of(ref, &p, e)) == NLP_OK && texts_of(ref, &p) < 0)
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 	if (rc == NLP_OK) {
@@ -592,6 +607,9 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
 			    "(first at %s; see --format and the text column or "
 			    "field)", (unsigned long long)p->records,
 			    p->malformed_at);
+		else if (p->text_empty >= p->records)
+			rc = text_column_empty(p, "no current text to compare",
+			    e);
 		else
 			rc = report(out, ref, p, o, e);
 		/* a record without a label is skipped: said, the figures

@@ -757,6 +757,12 @@ nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
 			snprintf(p->malformed_at, sizeof p->malformed_at,
 			    "%s:%llu", strcmp(src, "-") == 0 ? "stdin" : src,
 			    (unsigned long long)st->first_malformed);
+		p->text_empty = st->text_empty;
+		src = st->first_text_empty_src;
+		if (st->text_empty > 0 && src != NULL)
+			snprintf(p->text_empty_at, sizeof p->text_empty_at,
+			    "%s:%llu", strcmp(src, "-") == 0 ? "stdin" : src,
+			    (unsigned long long)st->first_text_empty);
 	}
 	if (nlp_drift_feed_close(f) < 0)
 		goto oom;

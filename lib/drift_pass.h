@@ -97,6 +97,10 @@ struct nlp_drift_pass {
 	   the first was ("FILE:LINE") */
 	uint64_t malformed;
 	char malformed_at[1100];
+	/* ... records of TSV lines whose text column is empty (rows ending
+	   in a TAB), and where the first was */
+	uint64_t text_empty;
+	char text_empty_at[1100];
 	uint64_t json_like;          /* plain records in the form of a JSON
 	                                object (reader.h) */
 	uint64_t unlabeled;          /* records skipped for want of one

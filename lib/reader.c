@@ -143,7 +143,7 @@ struct nlp_reader {
 	uint32_t labgen;
 	int gold_bad;            /* gold mode: a label of the record was bad */
 	int no_id;               /* the record at hand has no id of its own */
-	int wide_empty;          /* ... and that last column empty */
+	int text_empty;          /* a TSV line with columns, its text's empty */
 	int wide;                /* its text from the last of more than two
 	                            TSV columns, none chosen */
 	/* JSONL: the line had invalid UTF-8, replaced before parsing */
@@ -1054,10 +1054,12 @@ tsv_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 		(void)tsv_field(s, n, r->col[ID] - 1, &f[TEXT], &fn[TEXT]);
 	/* "label<TAB>text<TAB>source" would be scored on its source: said */
 	else if (r->col[TEXT] == COL_LAST && f[TEXT] != s &&
-	    memchr(s, '\t', n) != f[TEXT] - 1) {
+	    memchr(s, '\t', n) != f[TEXT] - 1)
 		r->wide = 1;
-		r->wide_empty = fn[TEXT] == 0;   /* "label<TAB>text<TAB>" */
-	}
+	/* "label<TAB>" (awk printing a column that is not there), or
+	   "label<TAB>text<TAB>" scored on its last column: counted, and
+	   when every line is so there is no text (the caller's to say) */
+	r->text_empty = fn[TEXT] == 0 && memchr(s, '\t', n) != NULL;
 	if ((v = take_fields(r, rec, f, fn)) != V_KEEP || !gold_tsv(r))
 		return v;
 	/* the label labeled reading takes: what comes before the first TAB,
@@ -1688,6 +1690,13 @@ csv_columns(struct nlp_reader *r, size_t nf)
 		    "both be column %ld ('%s')", nlp_input_shown(r->path,
 		    where, sizeof where), r->col[ID] + 1,
 		    header_name(r, r->col[ID], nf));
+	/* ids scored as the texts ("--id-column text"): every answer the
+	   id's */
+	if (r->col[ID] != COL_NONE && r->col[ID] == r->col[TEXT])
+		return -nlp_errf(&r->err, NLP_USAGE, "%s: text and id cannot "
+		    "both be column %ld ('%s')", nlp_input_shown(r->path,
+		    where, sizeof where), r->col[ID] + 1,
+		    header_name(r, r->col[ID], nf));
 	/* a label learned from itself: any gate would pass */
 	if (r->o.labeled && r->col[TEXT] == r->col[LABEL])
 		return -nlp_errf(&r->err, NLP_USAGE, "%s: label and text cannot "
@@ -1860,9 +1869,9 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 	if (v == V_KEEP && r->wide)
 		note(r, &st->wide, &st->first_wide, &st->first_wide_src,
 		    rec->line);
-	if (v == V_KEEP && r->wide_empty)
-		note(r, &st->wide_empty, &st->first_wide_empty,
-		    &st->first_wide_empty_src, rec->line);
+	if (v == V_KEEP && r->text_empty)
+		note(r, &st->text_empty, &st->first_text_empty,
+		    &st->first_text_empty_src, rec->line);
 	/* not when plain was asked for: the user knows */
 	if (v == V_KEEP && r->fmt == NLP_FMT_PLAIN &&
 	    r->o.format == NLP_FMT_AUTO && json_like(rec->text, rec->text_len))
@@ -2018,6 +2027,12 @@ nlp_reader_open(struct nlp_reader **out, const char *const *paths,
 		    "be the JSONL field '%s'", r->field[TEXT]);
 		goto refused;
 	}
+	if (r->field[ID] != NULL && strcmp(r->field[TEXT], r->field[ID]) == 0) {
+		/* ids scored as the texts */
+		rv = -nlp_errf(&r->err, NLP_USAGE, "text and id cannot both "
+		    "be the JSONL field '%s'", r->field[TEXT]);
+		goto refused;
+	}
 	*out = r;
 	return NLP_OK;
 refused:
@@ -2048,7 +2063,7 @@ nlp_reader_next(struct nlp_reader *r, struct nlp_record *rec,
 		memset(rec, 0, sizeof *rec);
 		rec->text = "";
 		rec->source = r->path;
-		r->no_id = r->wide = r->wide_empty = 0;
+		r->no_id = r->wide = r->text_empty = 0;
 		v = r->fmt == NLP_FMT_CSV ? csv_record(r, rec) :
 		    line_record(r, rec);
 		if (v == V_END) {
@@ -2174,9 +2189,9 @@ describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names,
 		say(&o, s->wide, "", "record", " of more than two TSV columns "
 		    "scored on the last (--text-column chooses)",
 		    s->first_wide_src, s->first_wide);
-		say(&o, s->wide_empty, "", "record", " whose last TSV column "
+		say(&o, s->text_empty, "", "record", " whose TSV text column "
 		    "is empty (a line ending in a TAB?), scored as an empty "
-		    "text", s->first_wide_empty_src, s->first_wide_empty);
+		    "text", s->first_text_empty_src, s->first_text_empty);
 		say(&o, s->json_like, "", "record", " in the form of a JSON "
 		    "object read as plain text (--format jsonl reads the text "
 		    "field)", s->first_json_like_src, s->first_json_like);

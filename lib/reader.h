@@ -186,10 +186,11 @@ struct nlp_reader_stats {
 	   would be scored on its source). */
 	uint64_t wide, first_wide;
 	const char *first_wide_src;
-	/* ... of which the last column is empty (a row ending in a TAB),
-	   scored as an empty text */
-	uint64_t wide_empty, first_wide_empty;
-	const char *first_wide_empty_src;
+	/* TSV: records whose text column is empty while the line has
+	   others ("label<TAB>", a row ending in a TAB), read as an empty
+	   text; when every record is one, there is no text to read */
+	uint64_t text_empty, first_text_empty;
+	const char *first_text_empty_src;
 	/* Labeled TSV: a file's first line that names its columns as an
 	   exported table's header does ("label<TAB>text"), skipped. */
 	uint64_t header, first_header;

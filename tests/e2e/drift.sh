@@ -635,6 +635,13 @@ expect_status 1 "a reference with records without text" "$N" drift -q --referenc
 check "... said with where the first was ($(cat "$T/err"))" grep -q "^nlpops drift: warning: the reference: 3 of 153 records are malformed and were read as empty texts (first at sometext.jsonl:151)" "$T/err"
 expect_status 3 "a reference none of whose records has its text" "$N" drift -q --reference notext.jsonl b.txt
 check "... no reference text ($(cat "$T/err"))" grep -q "no reference text: all 100 records are malformed, none has its text (first at notext.jsonl:1" "$T/err"
+# a TSV whose text column is empty on every line ("label<TAB>"): no
+# text, current or reference.  Regression (fixed): empty texts compared,
+# "drift: yes", exit 1
+awk -F '\t' '{ print $1 "\t" }' a.tsv >tabonly.tsv
+expect_status 3 "current text: the TSV text column empty on every line" "$N" drift -q --reference a.tsv tabonly.tsv
+check "... says so ($(cat "$T/err"))" grep -q "no current text to compare: the TSV text column is empty on all 1150 records (first at tabonly.tsv:1: does each line end in a TAB?" "$T/err"
+expect_status 3 "reference: the same" "$N" drift -q --reference tabonly.tsv a.tsv
 { head -50 a.tsv; head -50 a.tsv | cut -f2; } >halflab.tsv
 "$N" drift --json --reference halflab.tsv a.tsv >halflab.json 2>"$T/err"
 check "a labeled reference half of whose records lack a label: said ($(cat "$T/err"))" grep -q "the reference: 50 records skipped (no valid label, or malformed): its figures are of the 50 labeled" halflab.json

@@ -287,9 +287,13 @@ check "... says so" grep -q "text and id cannot both be column 2" "$T/err"
 # Regression (fixed): every line unlabeled, exit 0, nothing said under -q
 printf 'spam\tfree money\t\nham\tmeeting at noon\t\n' >"$T/tabend.tsv"
 expect_status 3 "TSV: every row ending in a TAB" "$N" predict -q -m "$T/m1.nlp" -o "$T/tabend.out" "$T/tabend.tsv"
-check "... says the last column is empty on every line ($(cat "$T/err"))" grep -q "no record had its text: the last TSV column, the text's by default, is empty on every line (first at '$T/tabend.tsv' line 1: does each line end in a TAB? --text-column chooses)" "$T/err"
+check "... says the text column is empty on every line ($(cat "$T/err"))" grep -q "no record had its text: the TSV text column (the last, by default) is empty on every line (first at '$T/tabend.tsv' line 1: does each line end in a TAB? --text-column chooses)" "$T/err"
 check "... and -o leaves no file" test ! -e "$T/tabend.out"
 expect_status 0 "... --text-column 2 reads it" "$N" predict -q -m "$T/m1.nlp" --text-column 2 "$T/tabend.tsv"
+printf 'spam\t\nham\t\n' >"$T/twocol.tsv"
+expect_status 3 "TSV: 'label<TAB>' on every line (awk printing a column not there)" "$N" predict -q -m "$T/m1.nlp" "$T/twocol.tsv"
+printf 'spam\t\nham\tmeeting at noon\n' >"$T/onecol.tsv"
+expect_status 0 "... on some lines only: empty texts, scored" "$N" predict -q -m "$T/m1.nlp" "$T/onecol.tsv"
 # not one record with its text: the wrong field name is an error, not a
 # file of empty labels
 printf '{"t":"free money"}\n{"t":"x"}\n' >"$T/wrong.jsonl"
@@ -421,6 +425,10 @@ expect_status 2 "drift --prom REGISTRY/registry.db" "$N" --registry "$T/selfreg"
 obj=$(find "$T/selfreg/objects" -type f | head -n 1)
 expect_status 2 "serve -m NAME@1 --log REGISTRY/objects/... (the served version's artifact)" timeout -s KILL 20 "$N" --registry "$T/selfreg" serve -m self@1 --log "$obj" --listen 127.0.0.1:0
 check "... says so" grep -q "^nlpops serve: --log '$obj' is one of the registry's own files" "$T/err"
+expect_status 2 "key generate -o REGISTRY/registry.db" "$N" --registry "$T/selfreg" key generate -o "$T/selfreg/registry.db" --force
+# a directory that holds no registry (yet) is the user's: its tmp/ too
+mkdir -p "$T/noreg/tmp"
+expect_status 0 "predict -o DIR/tmp/FILE where DIR holds no registry" "$N" --registry "$T/noreg" predict -q -m "$T/m1.nlp" -o "$T/noreg/tmp/x.tsv" "$T/self.txt"
 expect_status 0 "... and the registry is sound" "$N" --registry "$T/selfreg" registry verify
 expect_status 2 "predict -o /dev/stdout FILE >> FILE (written through, never renamed)" sh -c "timeout 20 '$N' predict -q -m '$T/m1.nlp' -o /dev/stdout '$T/self.txt' >>'$T/self.txt'"
 expect_status 2 "drift --prom - --html - (one file named -)" sh -c "cd '$T' && '$N' drift -q -m m1.nlp --prom - --html - self.txt >/dev/null"
