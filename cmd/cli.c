@@ -845,6 +845,44 @@ cli_outside_registry(const char *cmd, const char *opt, const char *path,
 	    rest, regdir);
 }
 
+/* The pipe or socket an output lands in (standard output's, for opt
+ * NULL): 1 with its device and inode, else 0 (a file or a device, which
+ * fid_of() compares, or nothing there). */
+static int
+pipe_of(const struct cli_output *o, struct stat *sb)
+{
+	if (o->path == NULL || (o->opt == NULL ? fstat(1, sb) :
+	    stat(o->path, sb)) != 0)
+		return 0;
+	return S_ISFIFO(sb->st_mode) || S_ISSOCK(sb->st_mode);
+}
+
+/* Two outputs into one pipe (--profile-out /dev/stdout while the
+ * results go to standard output, a pipe): their bytes would mix. */
+static int
+pipes_apart(const char *cmd, const struct cli_files *f)
+{
+	struct stat a, b;
+	size_t i, j;
+
+	for (i = 0; i < f->nout; i++)
+		for (j = i + 1; pipe_of(&f->out[i], &a) && j < f->nout; j++)
+			if (pipe_of(&f->out[j], &b) && a.st_dev == b.st_dev &&
+			    a.st_ino == b.st_ino) {
+				const struct cli_output *x = &f->out[i],
+				    *y = &f->out[j];
+				return cli_usage_error(cmd, "%s%s%s%s is also %s%s%s%s: "
+				    "one pipe, their bytes would mix",
+				    y->opt ? y->opt : "standard output",
+				    y->opt ? " '" : "", y->opt ? y->path : "",
+				    y->opt ? "'" : "",
+				    x->opt ? x->opt : "standard output",
+				    x->opt ? " '" : "", x->opt ? x->path : "",
+				    x->opt ? "'" : "");
+			}
+	return NLP_OK;
+}
+
 int
 cli_files_apart(const char *cmd, const struct cli_files *f)
 {
@@ -861,7 +899,8 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 			return cli_usage_error(cmd, "%s takes a file name, not an "
 			    "empty one", f->out[i].opt != NULL ? f->out[i].opt :
 			    "the output");
-	if (empty_input(cmd, f->in, f->nin) != NLP_OK)
+	if (empty_input(cmd, f->in, f->nin) != NLP_OK ||
+	    pipes_apart(cmd, f) != NLP_OK)
 		return NLP_USAGE;
 	for (i = 0; i < f->nout && nout < FILES_MAX_OUT; i++) {
 		const struct cli_output *o = &f->out[i];

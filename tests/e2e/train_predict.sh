@@ -432,6 +432,13 @@ expect_status 0 "predict -o DIR/tmp/FILE where DIR holds no registry" "$N" --reg
 expect_status 0 "... and the registry is sound" "$N" --registry "$T/selfreg" registry verify
 expect_status 2 "predict -o /dev/stdout FILE >> FILE (written through, never renamed)" sh -c "timeout 20 '$N' predict -q -m '$T/m1.nlp' -o /dev/stdout '$T/self.txt' >>'$T/self.txt'"
 expect_status 2 "drift --prom - --html - (one file named -)" sh -c "cd '$T' && '$N' drift -q -m m1.nlp --prom - --html - self.txt >/dev/null"
+# two outputs into one pipe (the normal case under GNU parallel, Hadoop,
+# Spark): refused.  Regression (fixed): the profile's JSON went into the
+# scores, exit 0 (only a regular file or '-' was compared)
+expect_status 2 "predict --profile-out /dev/stdout, standard output a pipe" sh -c "{ '$N' predict -q -m '$T/m1.nlp' --profile-out /dev/stdout '$T/self.txt'; echo \$? >'$T/st'; } | cat >'$T/piped.out'; exit \$(cat '$T/st')"
+check "... says so, nothing written ($(cat "$T/err"))" sh -c "grep -q \"^nlpops predict: --profile-out '/dev/stdout' is also standard output: one pipe, their bytes would mix\" '$T/err' && test ! -s '$T/piped.out'"
+expect_status 2 "predict -o /dev/stdout --profile-out /dev/stdout, a pipe" sh -c "{ '$N' predict -q -m '$T/m1.nlp' -o /dev/stdout --profile-out /dev/stdout '$T/self.txt'; echo \$? >'$T/st'; } | cat >/dev/null; exit \$(cat '$T/st')"
+expect_status 0 "predict -o /dev/stdout alone, a pipe: the results" sh -c "{ '$N' predict -q -m '$T/m1.nlp' -o /dev/stdout '$T/self.txt'; echo \$? >'$T/st'; } | cat >/dev/null; exit \$(cat '$T/st')"
 expect_status 0 "... and the registry is sound" "$N" --registry "$T/selfreg" registry verify
 check "the input and the model intact, again" sh -c "cmp -s '$T/self.txt' '$T/self.orig' && cmp -s '$T/mself.nlp' '$T/m1.nlp'"
 "$N" predict -q -m "$T/m1.nlp" "$T/self.txt" >"$T/self.want"
