@@ -516,9 +516,14 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 		n--;
 	(*line)[n] = '\0';
 	if (s->lineno == 0 && n >= 2 && (memcmp(*line, "\xff\xfe", 2) == 0 ||
-	    memcmp(*line, "\xfe\xff", 2) == 0))
+	    memcmp(*line, "\xfe\xff", 2) == 0) && (n == 2 ||
+	    memchr(*line + 2, '\0', n - 2 < 64 ? n - 2 : 64) != NULL))
 		/* read as UTF-8 it is NULs and garbage, one record a byte
-		   pair: refused, with the way out */
+		   pair: refused, with the way out.  The mark and the NULs of
+		   UTF-16 text after it, not the mark's bytes alone: a line of
+		   invalid UTF-8 that starts so, repaired in the middle of an
+		   input, must be read so at the start of a part of it too
+		   (parallel --pipe) */
 		return -nlp_errf(e, NLP_DATA, "%s%s%s is UTF-16 (it starts with "
 		    "a UTF-16 byte order mark); nlpops reads UTF-8: convert it "
 		    "first (iconv -f UTF-16 -t UTF-8)", strcmp(s->path, "-") ==

@@ -473,6 +473,12 @@ expect_status 0 "a bad NLPOPS_CACHE_MAX fails no command without a PostgreSQL re
 printf '\377\376h\000i\000\n\000' >"$T/utf16.txt"
 expect_status 3 "UTF-16 input (its byte order mark)" "$N" predict -q -m "$T/m1.nlp" "$T/utf16.txt"
 check "... says how to convert it" grep -q "is UTF-16 .*iconv -f UTF-16 -t UTF-8" "$T/err"
+# a UTF-8 input whose first line merely starts with the bytes FF FE (a
+# part of an input cut there by parallel --pipe): repaired and scored, as
+# in the middle of the input.  Regression (fixed): the part refused
+printf '\377\376 odd bytes win cash\nbye now\n' >"$T/fffe.txt"
+expect_status 0 "a first line of invalid UTF-8 starting FF FE, no NULs: read" "$N" predict -q -m "$T/m1.nlp" "$T/fffe.txt"
+check "... both lines scored" test "$(cut -f1 "$T/out" | grep -c .)" -eq 2
 expect_status 2 "--fallback without --threshold (it would never be printed)" "$N" predict -q -m "$T/m1.nlp" --fallback other "$T/self.txt"
 # --fallback is a label: one field of one line
 for f in '' 'a	b' 'a
