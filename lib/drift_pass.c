@@ -507,6 +507,15 @@ nlp_drift_pass_merge(struct nlp_drift_pass *p, struct nlp_drift_pass *c,
 	p->scored += c->scored;
 	p->unlabeled += c->unlabeled;
 	p->records += c->records;
+	/* what the reading changed: counted, the first part's first said */
+	if (p->malformed == 0 && c->malformed > 0)
+		memcpy(p->malformed_at, c->malformed_at, sizeof p->malformed_at);
+	if (p->text_empty == 0 && c->text_empty > 0)
+		memcpy(p->text_empty_at, c->text_empty_at,
+		    sizeof p->text_empty_at);
+	p->malformed += c->malformed;
+	p->json_like += c->json_like;
+	p->text_empty += c->text_empty;
 	if (m != NULL)
 		merge_model(p, c, m);
 	for (i = 0; i < c->conf.n; i++)
@@ -711,6 +720,30 @@ nlp_drift_feed_add(struct nlp_drift_feed *f, const struct nlp_record *rec)
 	return batch_add(f->p, f->b, f->pool, rec);
 }
 
+/* "FILE:LINE" of a reader's first such record into at (size bytes). */
+static void
+where_at(char *at, size_t size, const char *src, uint64_t line)
+{
+	if (src != NULL)
+		snprintf(at, size, "%s:%llu", strcmp(src, "-") == 0 ? "stdin" :
+		    src, (unsigned long long)line);
+}
+
+void
+nlp_drift_pass_read(struct nlp_drift_pass *p,
+    const struct nlp_reader_stats *st)
+{
+	p->malformed = st->malformed;
+	p->json_like = st->json_like;
+	p->text_empty = st->text_empty;
+	if (st->malformed > 0)
+		where_at(p->malformed_at, sizeof p->malformed_at,
+		    st->first_malformed_src, st->first_malformed);
+	if (st->text_empty > 0)
+		where_at(p->text_empty_at, sizeof p->text_empty_at,
+		    st->first_text_empty_src, st->first_text_empty);
+}
+
 int
 nlp_drift_feed_close(struct nlp_drift_feed *f)
 {
@@ -742,10 +775,8 @@ nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
 		goto out;
 	{
 		const struct nlp_reader_stats *st = nlp_reader_stats(r);
-		const char *src = st->first_malformed_src;
 
-		p->malformed = st->malformed;
-		p->json_like = st->json_like;
+		nlp_drift_pass_read(p, st);
 		(void)nlp_reader_describe(st, p->skipped, sizeof p->skipped);
 		/* as a part counts them (gold_skip 1): no label, several,
 		   or one that is not a label (a control character) -- the
@@ -753,16 +784,6 @@ nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
 		   labeled reading skips too (bad JSON, a column missing) */
 		p->unlabeled = st->skipped_nolabel + st->skipped_multilabel +
 		    st->skipped_malformed;
-		if (st->malformed > 0 && src != NULL)
-			snprintf(p->malformed_at, sizeof p->malformed_at,
-			    "%s:%llu", strcmp(src, "-") == 0 ? "stdin" : src,
-			    (unsigned long long)st->first_malformed);
-		p->text_empty = st->text_empty;
-		src = st->first_text_empty_src;
-		if (st->text_empty > 0 && src != NULL)
-			snprintf(p->text_empty_at, sizeof p->text_empty_at,
-			    "%s:%llu", strcmp(src, "-") == 0 ? "stdin" : src,
-			    (unsigned long long)st->first_text_empty);
 	}
 	if (nlp_drift_feed_close(f) < 0)
 		goto oom;

@@ -144,6 +144,12 @@ nlp_drift_shard_write(FILE *fp, const struct nlp_drift_pass *p,
 	bad = o == NULL || c == NULL || put(o, "counts", json_incref(c)) < 0
 	    PASS_COUNTS(PUT_COUNT);
 #undef PUT_COUNT
+	/* the reading's changes, for the merged report's warnings */
+	bad = bad || put(c, "malformed", json_integer((json_int_t)p->malformed))
+	    < 0 || put(c, "json_like", json_integer((json_int_t)p->json_like)) <
+	    0 || put(c, "text_empty", json_integer((json_int_t)p->text_empty)) <
+	    0 || put(o, "malformed_at", json_string(p->malformed_at)) < 0 ||
+	    put(o, "text_empty_at", json_string(p->text_empty_at)) < 0;
 	bad = bad ||
 	    put(o, "format", json_string(NLP_DRIFT_SHARD_FORMAT)) < 0 ||
 	    put(o, "schema", json_integer(NLP_DRIFT_SHARD_SCHEMA)) < 0 ||
@@ -593,6 +599,34 @@ consistent(const struct nlp_drift_pass *p, size_t ntop,
 	return NLP_OK;
 }
 
+/* An optional count (a profile written before it was kept: 0). */
+static int
+get_optional(const json_t *c, const char *field, uint64_t *v,
+    struct nlp_err *e)
+{
+	const json_t *x = json_object_get(c, field);
+
+	*v = 0;
+	return x == NULL ? NLP_OK : get_count(x, field, v, e);
+}
+
+/* An optional "FILE:LINE" string into at (absent: ""). */
+static int
+get_where(const json_t *o, const char *field, char *at, size_t size,
+    struct nlp_err *e)
+{
+	const json_t *x = json_object_get(o, field);
+
+	at[0] = '\0';
+	if (x == NULL)
+		return NLP_OK;
+	if (!json_is_string(x) || json_string_length(x) >= size ||
+	    strlen(json_string_value(x)) != json_string_length(x))
+		return bad(e, field, "is not a string of a file and line");
+	memcpy(at, json_string_value(x), json_string_length(x) + 1);
+	return NLP_OK;
+}
+
 /* A part's fields into p. */
 static int
 parse(struct nlp_drift_pass *p, const json_t *o,
@@ -616,6 +650,18 @@ parse(struct nlp_drift_pass *p, const json_t *o,
 		return rc;
 	PASS_COUNTS(GET_COUNT)
 #undef GET_COUNT
+	if ((rc = get_optional(c, "malformed", &p->malformed, e)) != NLP_OK ||
+	    (rc = get_optional(c, "json_like", &p->json_like, e)) != NLP_OK ||
+	    (rc = get_optional(c, "text_empty", &p->text_empty, e)) != NLP_OK ||
+	    (rc = get_where(o, "malformed_at", p->malformed_at,
+	    sizeof p->malformed_at, e)) != NLP_OK ||
+	    (rc = get_where(o, "text_empty_at", p->text_empty_at,
+	    sizeof p->text_empty_at, e)) != NLP_OK)
+		return rc;
+	if (p->malformed > p->records || p->text_empty > p->records ||
+	    p->json_like > p->records)
+		return bad(e, "counts", "counts more records read as empty "
+		    "texts than records");
 	if ((rc = get_counts(o, "token_length_hist", p->prof.tok_hist,
 	    NLP_PROFILE_BINS, e)) != NLP_OK ||
 	    (rc = get_counts(o, "char_length_hist", p->prof.char_hist,

@@ -37,6 +37,19 @@ check "drift --profiles on 4 parts = drift on the whole text, --json byte for by
 "$N" drift -q -m m.nlp --json --profiles part.03.prof part.01.prof \
     part.00.prof part.02.prof >shuffled.json 2>/dev/null
 check "... in any order of the parts" cmp -s one.json shuffled.json
+# records read as empty texts (JSONL without its text field, plain text
+# in a JSON object's form): the merged report warns as one pass does,
+# the counts summed.  Regression (fixed): the parts' profiles kept no such
+# count, and the merged report had no warning
+head -n 200 all.txt | awk '{ gsub(/[\\"]/, ""); if (NR % 10 == 0) print "{\"body\":\"x\"}"; else print "{\"text\":\"" $0 "\"}" }' >mal.jsonl
+split -n l/2 -d mal.jsonl malpart.
+"$N" drift -q -m m.nlp --json --format jsonl mal.jsonl >mal1.json 2>/dev/null
+for p in malpart.00 malpart.01; do
+	"$N" predict -q -m m.nlp --format jsonl --profile-out "$p.prof" "$p" >/dev/null 2>&1
+done
+"$N" drift -q -m m.nlp --json --profiles malpart.00.prof malpart.01.prof >mal2.json 2>/dev/null
+check "records without text: the merged report warns as one pass does ($(grep -o '[0-9]* of [0-9]* records are malformed[^(]*' mal2.json))" \
+    sh -c "grep -q '20 of 200 records are malformed and were read as empty texts (first at mal.jsonl:10)' mal1.json && grep -q '20 of 200 records are malformed and were read as empty texts (first at malpart.00:10)' mal2.json"
 # past the samples' 4096 distinct texts, with copies of two texts spread
 # over the parts (a sample keeps a text once, with its count): the same
 { cat all.txt; sed 's/^/again /' all.txt; yes "$(sed -n 5p all.txt)" | head -n 1500
