@@ -806,16 +806,6 @@ cli_outside_registry(const char *cmd, const char *opt, const char *path,
 	    regdir[0] == '\0' || nlp_registry_is_uri(regdir) ||
 	    realpath(regdir, reg) == NULL)
 		return NLP_OK;
-	/* a registry there: its database or its objects (a directory
-	   that is none yet holds the user's own tmp/ and objects/) */
-	if (strlen(reg) + sizeof "/registry.db" > sizeof dir)
-		return NLP_OK;
-	snprintf(dir, sizeof dir, "%s/registry.db", reg);
-	if (access(dir, F_OK) != 0) {
-		snprintf(dir, sizeof dir, "%s/objects", reg);
-		if (access(dir, F_OK) != 0)
-			return NLP_OK;
-	}
 	slash = strrchr(path, '/');
 	/* where the write lands: the file a symbolic link names (the
 	   writer follows it), else its directory resolved and its name */
@@ -837,9 +827,24 @@ cli_outside_registry(const char *cmd, const char *opt, const char *path,
 	for (i = 0; i < sizeof own / sizeof *own; i++)
 		if (strcmp(rest, own[i]) == 0)
 			break;
-	if (i == sizeof own / sizeof *own && strncmp(rest, "objects/", 8) !=
-	    0 && strncmp(rest, "tmp/", 4) != 0)
-		return NLP_OK;
+	if (i == sizeof own / sizeof *own) {
+		/* objects/ and tmp/: where a registry is (its database or
+		   its objects; a directory that is none yet holds the user's
+		   own tmp/ and objects/); the database's names always (a
+		   registry about to be made there: train -o registry.db
+		   --push) */
+		if (strncmp(rest, "objects/", 8) != 0 && strncmp(rest, "tmp/",
+		    4) != 0)
+			return NLP_OK;
+		if (strlen(reg) + sizeof "/registry.db" > sizeof dir)
+			return NLP_OK;
+		snprintf(dir, sizeof dir, "%s/registry.db", reg);
+		if (access(dir, F_OK) != 0) {
+			snprintf(dir, sizeof dir, "%s/objects", reg);
+			if (access(dir, F_OK) != 0)
+				return NLP_OK;
+		}
+	}
 	return cli_usage_error(cmd, "%s '%s' is one of the registry's own "
 	    "files ('%s' in '%s'): writing there would damage it", opt, path,
 	    rest, regdir);

@@ -308,9 +308,9 @@ int cli_files_apart(const char *cmd, const struct cli_files *f);
  * -journal, anything under objects/ or tmp/): the file written there,
  * renamed over what was or appended to, would damage the registry
  * (NLP_USAGE, said).  cli_files_apart() checks its outputs against the
- * command's registry (cli_registry_dir()).  Only where a registry is
- * (its registry.db or objects/ there); a path whose directory cannot be
- * resolved is left for the write to fail on.
+ * command's registry (cli_registry_dir()).  objects/ and tmp/ only where
+ * a registry is (its registry.db or objects/ there); a path whose
+ * directory cannot be resolved is left for the write to fail on.
  */
 int cli_outside_registry(const char *cmd, const char *opt, const char *path,
     const char *regdir);

@@ -220,10 +220,13 @@ guess_labeled(struct nlp_reader_opts *ro, const char *first)
 static int
 outputs_apart(const struct args *a, char **paths, size_t npaths)
 {
-	const struct cli_output out[2] = {
+	/* and not onto the report on standard output (--json, or the
+	   table without -q): --prom /dev/stdout would mix into it */
+	const struct cli_output out[3] = {
 		{ "--prom", a->prom, 0 }, { "--html", a->html, 0 },
+		{ NULL, a->json || !a->quiet ? "-" : NULL, 0 },
 	};
-	struct cli_files f = { out, 2, paths, npaths, a->model, NULL };
+	struct cli_files f = { out, 3, paths, npaths, a->model, NULL };
 	char *ref[1] = { (char *)a->reference };
 	int rc;
 

@@ -414,9 +414,6 @@ profile_write(struct run *u)
 	if (nlp_drift_feed_close(u->feed) < 0)
 		return nlp_errf(&u->e, NLP_IO, "out of memory");
 	u->feed = NULL;     /* closed: freed */
-	/* the records the reading read as empty texts, as drift's own pass
-	   counts them, for the merged report's warnings */
-	nlp_drift_pass_read(&u->pass, nlp_reader_stats(u->r));
 	nlp_drift_shard_id_init(&id, nlp_loaded_sha256(&u->lm), u->dopts.seed,
 	    u->dopts.max_sample);
 	if (nlp_drift_shard_write(u->pf.fp, &u->pass, &id, &u->lm.m, &u->e) !=

@@ -1447,6 +1447,17 @@ sig_path_free(const char *path, char sigpath[4096])
 	return NLP_OK;
 }
 
+/* Is path standard output's file or pipe (/dev/stdout, or the file a
+ * shell's > opened)? */
+static int
+names_stdout(const char *path)
+{
+	struct stat a, b;
+
+	return stat(path, &a) == 0 && fstat(1, &b) == 0 && a.st_dev ==
+	    b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int
 verb_pull(struct nlp_registry *r, struct ropts *o)
 {
@@ -1455,7 +1466,10 @@ verb_pull(struct nlp_registry *r, struct ropts *o)
 	struct nlp_resolved res;
 	struct nlp_ref ref;
 	char sigpath[4096], vref[NLP_NAME_MAX + 24];
-	int rc, has = 0, file = strcmp(o->output, "-") != 0;
+	/* -o /dev/stdout is -o -: the artifact's bytes alone, not its
+	   line after them (the file then failed to load) */
+	int rc, has = 0, file = strcmp(o->output, "-") != 0 &&
+	    !names_stdout(o->output);
 
 	if ((rc = ref_arg(o->args[0], &ref)) != NLP_OK)
 		return rc;

@@ -562,6 +562,10 @@ nlp_drift_pass_opts_of(struct nlp_drift_pass_opts *po,
 	po->threads = o->threads;
 }
 
+/* " (first at FILE:LINE)" when at is known (a part's profile made by
+ * hand may not say): three arguments for "%s%s%s". */
+#define AT(at) (at)[0] ? " (first at " : "", (at), (at)[0] ? ")" : ""
+
 /* What the reference file's reading lost or changed, said as the current
  * text's is: its figures stand on what was left (a reference half of
  * whose records lost their text was a false "drift: yes"). */
@@ -583,9 +587,9 @@ ref_warnings(struct nlp_drift_report *out, const struct nlp_drift_ref *ref)
 		    (unsigned long long)ref->records);
 	if (ref->malformed > 0)
 		nlp_drift_warn_as(out, NLP_DRIFT_LOUD, "the reference: %llu of "
-		    "%llu records are malformed and were read as empty texts "
-		    "(first at %s)", (unsigned long long)ref->malformed,
-		    (unsigned long long)ref->records, ref->malformed_at);
+		    "%llu records are malformed and were read as empty texts"
+		    "%s%s%s", (unsigned long long)ref->malformed,
+		    (unsigned long long)ref->records, AT(ref->malformed_at));
 }
 
 /* The report of the finished pass p (or the error rc it ended with). */
@@ -634,9 +638,9 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
 		if (rc == NLP_OK && p->malformed > 0)
 			nlp_drift_warn_as(out, NLP_DRIFT_LOUD,
 			    "%llu of %llu records are malformed "
-			    "and were read as empty texts (first at %s)",
+			    "and were read as empty texts%s%s%s",
 			    (unsigned long long)p->malformed,
-			    (unsigned long long)p->records, p->malformed_at);
+			    (unsigned long long)p->records, AT(p->malformed_at));
 		if (rc == NLP_OK)
 			ref_warnings(out, ref);
 	}

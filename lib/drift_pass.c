@@ -710,39 +710,43 @@ nlp_drift_feed_open(struct nlp_drift_feed **fp, struct nlp_drift_pass *p,
 	return 0;
 }
 
-int
-nlp_drift_feed_add(struct nlp_drift_feed *f, const struct nlp_record *rec)
-{
-	if (rec->gold_skip) {   /* what drift's labeled reading skips */
-		f->p->unlabeled += rec->gold_skip == 1;
-		return 0;
-	}
-	return batch_add(f->p, f->b, f->pool, rec);
-}
-
-/* "FILE:LINE" of a reader's first such record into at (size bytes). */
+/* "FILE:LINE" of a record into at (size bytes): valid UTF-8 (a file's
+ * name may not be, and a JSON profile keeps it), cut on a character. */
 static void
 where_at(char *at, size_t size, const char *src, uint64_t line)
 {
-	if (src != NULL)
-		snprintf(at, size, "%s:%llu", strcmp(src, "-") == 0 ? "stdin" :
-		    src, (unsigned long long)line);
+	char buf[1100];
+	unsigned flags = 0;
+	size_t n;
+
+	snprintf(buf, sizeof buf, "%s:%llu", src == NULL || strcmp(src, "-") ==
+	    0 ? "stdin" : src, (unsigned long long)line);
+	n = nlp_utf8_repair_into(buf, strlen(buf), at, size - 1, &flags);
+	at[n] = '\0';
 }
 
-void
-nlp_drift_pass_read(struct nlp_drift_pass *p,
-    const struct nlp_reader_stats *st)
+int
+nlp_drift_feed_add(struct nlp_drift_feed *f, const struct nlp_record *rec)
 {
-	p->malformed = st->malformed;
-	p->json_like = st->json_like;
-	p->text_empty = st->text_empty;
-	if (st->malformed > 0)
-		where_at(p->malformed_at, sizeof p->malformed_at,
-		    st->first_malformed_src, st->first_malformed);
-	if (st->text_empty > 0)
-		where_at(p->text_empty_at, sizeof p->text_empty_at,
-		    st->first_text_empty_src, st->first_text_empty);
+	struct nlp_drift_pass *p = f->p;
+
+	if (rec->gold_skip) {   /* what drift's labeled reading skips */
+		p->unlabeled += rec->gold_skip == 1;
+		return 0;
+	}
+	/* the records this pass takes that the reading read as empty
+	   texts, or as plain text in a JSON object's form, and where the
+	   first were (in order: the reading thread's) */
+	if ((rec->flags & NLP_REC_MALFORMED) && p->malformed++ == 0)
+		where_at(p->malformed_at, sizeof p->malformed_at, rec->source,
+		    rec->line);
+	if ((rec->flags & NLP_REC_EMPTY_COLUMN) && p->text_empty++ == 0)
+		where_at(p->text_empty_at, sizeof p->text_empty_at, rec->source,
+		    rec->line);
+	p->json_like += (rec->flags & NLP_REC_JSON_LIKE) != 0;
+	return batch_add(p, f->b, f->pool, rec);
 }
+
 
 int
 nlp_drift_feed_close(struct nlp_drift_feed *f)
@@ -776,7 +780,6 @@ nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
 	{
 		const struct nlp_reader_stats *st = nlp_reader_stats(r);
 
-		nlp_drift_pass_read(p, st);
 		(void)nlp_reader_describe(st, p->skipped, sizeof p->skipped);
 		/* as a part counts them (gold_skip 1): no label, several,
 		   or one that is not a label (a control character) -- the

@@ -140,13 +140,6 @@ int nlp_drift_feed_open(struct nlp_drift_feed **f, struct nlp_drift_pass *p,
 int nlp_drift_feed_add(struct nlp_drift_feed *f, const struct nlp_record *rec);
 int nlp_drift_feed_close(struct nlp_drift_feed *f);
 
-/* The reader's counts of records it read as empty texts (malformed, an
- * empty TSV text column) or as plain text in a JSON object's form, and
- * where the first were, into p: after a pass fed by another's reading
- * (predict --profile-out). */
-struct nlp_reader_stats;
-void nlp_drift_pass_read(struct nlp_drift_pass *p,
-    const struct nlp_reader_stats *st);
 void nlp_drift_feed_free(struct nlp_drift_feed *f);
 
 /*

@@ -189,6 +189,20 @@ nlp_labeled_read(struct nlp_labeled *d, const char *const *paths, size_t n,
 	return rc;
 }
 
+/* More records skipped than gates allow? */
+static int
+skipped_over(const struct nlp_labeled *d)
+{
+	return d->skipped * 100 > (d->n + d->skipped) * NLP_MAX_SKIPPED_PERCENT;
+}
+
+/* More examples without text than gates allow? */
+static int
+textless_over(const struct nlp_labeled *d)
+{
+	return d->n > 0 && d->textless * 100 > d->n * NLP_MAX_TEXTLESS_PERCENT;
+}
+
 int
 nlp_labeled_decisive(const struct nlp_labeled *d, char *why, size_t size)
 {
@@ -196,7 +210,7 @@ nlp_labeled_decisive(const struct nlp_labeled *d, char *why, size_t size)
 
 	if (size > 0)
 		why[0] = '\0';
-	if (d->skipped * 100 > total * NLP_MAX_SKIPPED_PERCENT) {
+	if (skipped_over(d)) {
 		snprintf(why, size, "%llu of %llu records (%.1f%%) were "
 		    "skipped, more than the %d%% gates allow",
 		    (unsigned long long)d->skipped, (unsigned long long)total,
@@ -204,7 +218,7 @@ nlp_labeled_decisive(const struct nlp_labeled *d, char *why, size_t size)
 		    NLP_MAX_SKIPPED_PERCENT);
 		return 0;
 	}
-	if (d->n > 0 && d->textless * 100 > d->n * NLP_MAX_TEXTLESS_PERCENT) {
+	if (textless_over(d)) {
 		snprintf(why, size, "%llu of %llu examples (%.1f%%) have no text "
 		    "(not a word or mark), scored on the model's bias alone: "
 		    "is the text column or field the right one? (see --format)",
@@ -1190,6 +1204,8 @@ nlp_eval_conclude(struct nlp_eval_result *r, const struct nlp_eval *ev,
 			    o->gates[i].label);
 	/* figures on a fraction of the data decide nothing: no verdict */
 	r->decisive = nlp_labeled_decisive(d, r->undecided, sizeof r->undecided);
+	r->undecided_textless = !r->decisive && !skipped_over(d) &&
+	    textless_over(d);
 	if (o->ngates > 0 && (rc = nlp_eval_gates(&r->gates, &r->ngates,
 	    &r->failed, &r->model, r->has_baseline ? &r->baseline : NULL,
 	    &r->bootstrap, o->gates, o->ngates, o->gate_on_lower, e)) != NLP_OK)

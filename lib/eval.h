@@ -415,6 +415,8 @@ struct nlp_eval_result {
 	int decisive;            /* the gates may decide (else undecided says
 	                            why, and every gate's passed is -1) */
 	char undecided[256];
+	int undecided_textless;  /* ... for want of text: the figures are
+	                            of every example (the bias scored) */
 	double seconds;          /* scoring the model */
 	/* --predictions (evallog.h): the figures are a prediction log's,
 	   joined by id to the gold data; NULL for a model's */

@@ -1869,14 +1869,18 @@ judge(struct nlp_reader *r, struct nlp_record *rec, int v)
 	if (v == V_KEEP && r->wide)
 		note(r, &st->wide, &st->first_wide, &st->first_wide_src,
 		    rec->line);
-	if (v == V_KEEP && r->text_empty)
+	if (v == V_KEEP && r->text_empty) {
 		note(r, &st->text_empty, &st->first_text_empty,
 		    &st->first_text_empty_src, rec->line);
+		rec->flags |= NLP_REC_EMPTY_COLUMN;
+	}
 	/* not when plain was asked for: the user knows */
 	if (v == V_KEEP && r->fmt == NLP_FMT_PLAIN &&
-	    r->o.format == NLP_FMT_AUTO && json_like(rec->text, rec->text_len))
+	    r->o.format == NLP_FMT_AUTO && json_like(rec->text, rec->text_len)) {
 		note(r, &st->json_like, &st->first_json_like,
 		    &st->first_json_like_src, rec->line);
+		rec->flags |= NLP_REC_JSON_LIKE;
+	}
 	if (r->cr_inside) {
 		r->cr_inside = 0;
 		note(r, &st->bare_cr, &st->first_bare_cr, &st->first_bare_cr_src,
@@ -2190,7 +2194,7 @@ describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names,
 		    "scored on the last (--text-column chooses)",
 		    s->first_wide_src, s->first_wide);
 		say(&o, s->text_empty, "", "record", " whose TSV text column "
-		    "is empty (a line ending in a TAB?), scored as an empty "
+		    "is empty (a line ending in a TAB?), read as an empty "
 		    "text", s->first_text_empty_src, s->first_text_empty);
 		say(&o, s->json_like, "", "record", " in the form of a JSON "
 		    "object read as plain text (--format jsonl reads the text "

@@ -153,6 +153,9 @@ struct nlp_record {
                                    is empty (its id kept when the row has
                                    one), but the record is still returned
                                    so that output stays aligned */
+#define NLP_REC_EMPTY_COLUMN 0x10u  /* TSV: its text column empty while
+                                   the line has others ("label<TAB>") */
+#define NLP_REC_JSON_LIKE 0x20u /* plain text in a JSON object's form */
 
 struct nlp_reader_stats {
 	uint64_t records;        /* records returned */

@@ -113,6 +113,14 @@ tsv_parts() {
 tsv_parts day.tsv 51 hpart day-merged.json
 check "concatenated exports cut at the second header: the parts' report is the one pass's" cmp -s day.json day-merged.json
 check "... of the 100 records" /usr/bin/python3 -c 'import json,sys; sys.exit(json.load(open("day.json"))["counts"]["current_records"] != 100)'
+# lines drift's labeled reading skips (a label with a control character)
+# whose text column is empty: not counted among the records read as
+# empty texts.  Regression (fixed): counted, and the parts' profiles
+# refused ("counts more records read as empty texts than records")
+awk '{ print; printf "a\001b\t\n" }' lab100.tsv >ctl.tsv
+"$N" drift -q -m m.nlp --json ctl.tsv >ctl.json 2>/dev/null; rc1=$?
+tsv_parts ctl.tsv 60 ctlpart ctl-merged.json; rc2=$?
+check "skipped lines with an empty text: the parts' report is the one pass's (exit $rc1)" sh -c "[ -s ctl.json ] && cmp -s ctl.json ctl-merged.json"
 # a part read as labeled TSV and one read as plain text (--format
 # forgotten): no one pass reads so -- refused.  Regression (fixed): merged
 # in silence, the gold labels and accuracy of half the records, and

@@ -426,6 +426,9 @@ obj=$(find "$T/selfreg/objects" -type f | head -n 1)
 expect_status 2 "serve -m NAME@1 --log REGISTRY/objects/... (the served version's artifact)" timeout -s KILL 20 "$N" --registry "$T/selfreg" serve -m self@1 --log "$obj" --listen 127.0.0.1:0
 check "... says so" grep -q "^nlpops serve: --log '$obj' is one of the registry's own files" "$T/err"
 expect_status 2 "key generate -o REGISTRY/registry.db" "$N" --registry "$T/selfreg" key generate -o "$T/selfreg/registry.db" --force
+# the database's name is refused where a registry is about to be made
+mkdir -p "$T/newreg"
+expect_status 2 "train -o DIR/registry.db --push, DIR holding no registry yet" env NLPOPS_REGISTRY="$T/newreg" "$N" train -q --epochs 1 -o "$T/newreg/registry.db" --push spam "$T/trself.tsv"
 # a directory that holds no registry (yet) is the user's: its tmp/ too
 mkdir -p "$T/noreg/tmp"
 expect_status 0 "predict -o DIR/tmp/FILE where DIR holds no registry" "$N" --registry "$T/noreg" predict -q -m "$T/m1.nlp" -o "$T/noreg/tmp/x.tsv" "$T/self.txt"
@@ -439,6 +442,12 @@ expect_status 2 "predict --profile-out /dev/stdout, standard output a pipe" sh -
 check "... says so, nothing written ($(cat "$T/err"))" sh -c "grep -q \"^nlpops predict: --profile-out '/dev/stdout' is also standard output: one pipe, their bytes would mix\" '$T/err' && test ! -s '$T/piped.out'"
 expect_status 2 "predict -o /dev/stdout --profile-out /dev/stdout, a pipe" sh -c "{ '$N' predict -q -m '$T/m1.nlp' -o /dev/stdout --profile-out /dev/stdout '$T/self.txt'; echo \$? >'$T/st'; } | cat >/dev/null; exit \$(cat '$T/st')"
 expect_status 0 "predict -o /dev/stdout alone, a pipe: the results" sh -c "{ '$N' predict -q -m '$T/m1.nlp' -o /dev/stdout '$T/self.txt'; echo \$? >'$T/st'; } | cat >/dev/null; exit \$(cat '$T/st')"
+expect_status 2 "drift --json --prom /dev/stdout, a pipe: the report and the metrics would mix" sh -c "{ '$N' drift -q --json -m '$T/m1.nlp' --prom /dev/stdout '$T/self.txt'; echo \$? >'$T/st'; } | cat >/dev/null; exit \$(cat '$T/st')"
+expect_status 0 "drift -q --prom /dev/stdout: the metrics alone" sh -c "'$N' drift -q -m '$T/m1.nlp' --prom /dev/stdout '$T/self.txt' | grep -q '^nlpops_drift '; exit 0"
+# -o /dev/stdout is -o -: the artifact's bytes alone.  Regression (fixed):
+# the pull's line after them, and the file failed to load
+expect_status 0 "registry pull -o /dev/stdout > FILE" sh -c "'$N' --registry '$T/selfreg' registry pull self@1 -o /dev/stdout >'$T/pulled.nlp'"
+check "... FILE is the artifact, nothing after it" cmp -s "$T/pulled.nlp" "$T/m1.nlp"
 expect_status 0 "... and the registry is sound" "$N" --registry "$T/selfreg" registry verify
 check "the input and the model intact, again" sh -c "cmp -s '$T/self.txt' '$T/self.orig' && cmp -s '$T/mself.nlp' '$T/m1.nlp'"
 "$N" predict -q -m "$T/m1.nlp" "$T/self.txt" >"$T/self.want"
