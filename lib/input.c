@@ -517,13 +517,16 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 	(*line)[n] = '\0';
 	if (s->lineno == 0 && n >= 2 && (memcmp(*line, "\xff\xfe", 2) == 0 ||
 	    memcmp(*line, "\xfe\xff", 2) == 0) && (n == 2 ||
-	    memchr(*line + 2, '\0', n - 2 < 64 ? n - 2 : 64) != NULL))
+	    memchr(*line + 2, '\0', n - 2) != NULL || (nl != NULL &&
+	    s->pos < s->end && s->in[s->pos] == '\0')))
 		/* read as UTF-8 it is NULs and garbage, one record a byte
-		   pair: refused, with the way out.  The mark and the NULs of
-		   UTF-16 text after it, not the mark's bytes alone: a line of
-		   invalid UTF-8 that starts so, repaired in the middle of an
-		   input, must be read so at the start of a part of it too
-		   (parallel --pipe) */
+		   pair: refused, with the way out.  The mark and a NUL of
+		   UTF-16 text after it -- in the line (ASCII, or a big-endian
+		   newline's 00 0A) or just after its newline (a little-endian
+		   0A 00: Chinese or Russian text has no other) -- not the
+		   mark's bytes alone: a line of invalid UTF-8 that starts so,
+		   repaired in the middle of an input, must be read so at the
+		   start of a part of it too (parallel --pipe) */
 		return -nlp_errf(e, NLP_DATA, "%s%s%s is UTF-16 (it starts with "
 		    "a UTF-16 byte order mark); nlpops reads UTF-8: convert it "
 		    "first (iconv -f UTF-16 -t UTF-8)", strcmp(s->path, "-") ==

@@ -482,6 +482,10 @@ expect_status 0 "a bad NLPOPS_CACHE_MAX fails no command without a PostgreSQL re
 printf '\377\376h\000i\000\n\000' >"$T/utf16.txt"
 expect_status 3 "UTF-16 input (its byte order mark)" "$N" predict -q -m "$T/m1.nlp" "$T/utf16.txt"
 check "... says how to convert it" grep -q "is UTF-16 .*iconv -f UTF-16 -t UTF-8" "$T/err"
+# UTF-16 Chinese text: no NUL in its first line (the newline's 0A 00 puts
+# it on the next).  Regression (fixed): scored as garbage, exit 0
+printf '\377\376\140\117\175\131\012\000\215\115\071\162\012\000' >"$T/cjk16.txt"
+expect_status 3 "UTF-16 Chinese text (no NUL before the first newline)" "$N" predict -q -m "$T/m1.nlp" "$T/cjk16.txt"
 # a UTF-8 input whose first line merely starts with the bytes FF FE (a
 # part of an input cut there by parallel --pipe): repaired and scored, as
 # in the middle of the input.  Regression (fixed): the part refused
