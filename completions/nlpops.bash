@@ -69,10 +69,22 @@ _nlpops_kind() {
 		_nlpops_reply -d -- "$cur" ;;
 	group) _nlpops_reply -g -- "$cur" ;;
 	model) _nlpops_reply -W "$(_nlpops_ask models)" -- "$cur" ;;
-	ref)
-		_nlpops_kind file "$cur"
-		[[ $cur == */* ]] ||
-			_nlpops_reply -W "$(_nlpops_ask refs)" -- "$cur" ;;
+	ref) # NAME@... a reference; with a / a file; else either.  Files'
+		# -o filenames only when no reference is offered: bash would
+		# quote the "@" of one (spam\@production)
+		if [[ $cur == *@* ]]; then
+			_nlpops_reply -W "$(_nlpops_ask refs)" -- "$cur"
+		elif [[ $cur == */* ]]; then
+			_nlpops_kind file "$cur"
+		else
+			local n=${#COMPREPLY[@]}
+			_nlpops_reply -W "$(_nlpops_ask refs)" -- "$cur"
+			if ((${#COMPREPLY[@]} == n)); then
+				_nlpops_kind file "$cur"
+			else
+				_nlpops_reply -f -- "$cur"
+			fi
+		fi ;;
 	regref) _nlpops_reply -W "$(_nlpops_ask refs)" -- "$cur" ;;
 	model@) # NAME@, then the versions: NAME@VERSION
 		if [[ $cur == *@* ]]; then

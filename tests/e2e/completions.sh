@@ -169,6 +169,10 @@ q uri-verbs "nlpops --registry postgresql://ops@db.invalid/registry registry "
 run_bash() {
 	(cd "$T/cwd" && bash --norc --noprofile -c '
 		. "$1" || exit 9
+		# the options the function sets, per line (-o filenames
+		# makes bash quote an "@": spam\@production)
+		out=$3
+		compopt() { printf "%s\n" "$*" >>"$out/bash.$name.compopt"; }
 		fn=$(complete -p nlpops | sed -n "s/.*-F \([^ ]*\).*/\1/p")
 		[ -n "$fn" ] || exit 8
 		while IFS=$'\''\t'\'' read -r name line; do
@@ -302,6 +306,8 @@ done
 printf 'envreg\tnlpops predict -m \n' >"$T/q"
 NLPOPS_REGISTRY=$REG run_bash
 got bash envreg
+check "bash: predict -m NAME@<TAB> sets no -o filenames (bash quoted the @: topics\\@production)" \
+    sh -c "! grep -q filenames '$T/r/bash.ref-at.compopt' 2>/dev/null"
 check "bash: NLPOPS_REGISTRY, predict -m <TAB> offers its references too" \
     test -z "$(comm -23 "$T/refs" "$T/got")"
 
