@@ -737,8 +737,9 @@ seen_line(struct out *o, const char *prefix, const struct nlp_eval_figures *f,
 
 	say(o, "%s: %s%llu of %zu examples (%.1f%%) also occur in the "
 	    "training data%s", prefix, many ? "warning: " : "",
-	    (unsigned long long)f->seen, f->n, 100 * f->seen_share, many ?
-	    ": the figures are partly on training data" : "");
+	    (unsigned long long)f->seen, f->n, 100 * f->seen_share, !many ?
+	    "" : f->seen < f->n ? ": the figures are partly on training data" :
+	    ": the figures are all on training data");
 	if (many && hint)
 		say(o, " (--max-seen gates on that share; 'registry alias "
 		    "--require' takes no figures above %.0f%%)", 100 *

@@ -171,7 +171,7 @@ verify_scan(void *arg, const struct nlp_store_entry *en)
 		return NLP_OK;
 	if (en->is_temp)
 		return nlp_registry_strings_addf(notes, x->e, "temporary file %s "
-		    "(gc removes it)", en->path);
+		    "(gc removes it once older than its --grace)", en->path);
 	if (en->bad_name) {
 		/* a version's object that is not a regular file is a problem
 		   of that version's already (verify_objects) */
@@ -188,7 +188,8 @@ verify_scan(void *arg, const struct nlp_store_entry *en)
 	}
 	if (!is_referenced(&x->ref, en->hex))
 		return nlp_registry_strings_addf(notes, x->e, "object %s belongs "
-		    "to no version (gc removes it)", en->hex);
+		    "to no version (gc removes it once older than its "
+		    "--grace)", en->hex);
 	return NLP_OK;
 }
 
@@ -200,7 +201,8 @@ verify_orphan(void *arg, const char *sha256, int64_t size)
 
 	(void)size;
 	return nlp_registry_strings_addf(&x->rep->notes, x->e, "object %s "
-	    "belongs to no version (gc removes it)", sha256);
+	    "belongs to no version (gc removes it once older than its "
+	    "--grace)", sha256);
 }
 
 /*
