@@ -327,6 +327,11 @@ no_version(struct nlp_registry *r, int64_t mid, const char *name,
     long version, struct nlp_err *e)
 {
 	struct nlp_regdb_param p[] = { NLP_REGDB_INT(mid) };
+	struct nlp_regdb_param q[] = {
+		NLP_REGDB_TEXT(name), NLP_REGDB_INT(version),
+	};
+	struct nlp_registry_last_event rm;
+	char gone[sizeof rm.text + 16] = "";
 	int64_t latest = 0;
 	int rc;
 
@@ -334,11 +339,21 @@ no_version(struct nlp_registry *r, int64_t mid, const char *name,
 	    "versions WHERE model_id = ?", p, 1, 0, &latest, e);
 	if (rc != NLP_OK)
 		return rc;
+	/* a version removed is not a typo: who removed it, when and why
+	   (the event log keeps it) */
+	memset(&rm, 0, sizeof rm);
+	if ((rc = nlp_regdb_each(r, "SELECT at, who, kind, reason, "
+	    "old_version FROM events WHERE model = ? AND kind = 'rm' AND "
+	    "old_version = ? ORDER BY id DESC LIMIT 1", q, 2, last_event_row,
+	    &rm, e)) != NLP_OK)
+		return rc;
+	if (rm.text[0] != '\0')
+		snprintf(gone, sizeof gone, ": removed %s", rm.text);
 	if (latest == 0)
-		return nlp_errf(e, NLP_REGISTRY, "no version %s@%ld (%s has "
-		    "none)", name, version, name);
-	return nlp_errf(e, NLP_REGISTRY, "no version %s@%ld (the latest is "
-	    "%s@%lld)", name, version, name, (long long)latest);
+		return nlp_errf(e, NLP_REGISTRY, "no version %s@%ld%s (%s has "
+		    "none)", name, version, gone, name);
+	return nlp_errf(e, NLP_REGISTRY, "no version %s@%ld%s (the latest is "
+	    "%s@%lld)", name, version, gone, name, (long long)latest);
 }
 
 int

@@ -361,6 +361,9 @@ expect_status 0 "still there after the refusal" reg show spam@1
 expect_status 0 "rm of an unaliased version" reg rm spam@3 --reason "never used"
 check "rm says what it removed" out_is "removed spam@3"
 expect_status 5 "spam@3 is gone" reg show spam@3
+# who removed it, when and why: not "no version" as if a typo.
+# Regression (fixed): "no version spam@3 (the latest is spam@4)" alone
+check "... saying who removed it, when and why ($(cat "$T/err"))" grep -q "^nlpops registry: no version spam@3: removed by $(id -un) at [0-9T:Z-]* (\"never used\") (the latest is spam@[0-9]*)" "$T/err"
 expect_status 0 "rm --force" reg rm spam@1 --force --reason "withdrawn"
 expect_status 5 "the alias went with it" reg show spam
 expect_status 0 "history after rm" reg history spam
