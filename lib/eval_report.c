@@ -484,11 +484,20 @@ write_table(struct out *o, const struct nlp_eval_result *r)
 	for (i = 0; i < f->nclasses; i++)
 		if (nlp_text_safe_width(f->classes[i].label) > w)
 			w = nlp_text_safe_width(f->classes[i].label);
-	say(o, "model ");
-	say_safe(o, f->ref, 0);
-	say(o, " (sha256 %.12s), %zu example%s", f->sha256 != NULL ?
-	    f->sha256 : "unknown", f->n, f->n == 1 ? "" : "s");
-	if (r->joined != NULL) {
+	if (r->joined != NULL && f->sha256 == NULL) {
+		/* a log that names no model (predict's JSONL): the log, once */
+		say(o, "%s of ", r->log_shadow ? "the shadow predictions" :
+		    "predictions");
+		say_safe(o, r->log->path, 0);
+		say(o, " (their model not named), %zu example%s", f->n,
+		    f->n == 1 ? "" : "s");
+	} else {
+		say(o, "model ");
+		say_safe(o, f->ref, 0);
+		say(o, " (sha256 %.12s), %zu example%s", f->sha256 != NULL ?
+		    f->sha256 : "unknown", f->n, f->n == 1 ? "" : "s");
+	}
+	if (r->joined != NULL && f->sha256 != NULL) {
 		say(o, ", %s of ", r->log_shadow ? "the shadow predictions" :
 		    "predictions");
 		say_safe(o, r->log->path, 0);

@@ -87,7 +87,9 @@ fi
 expect_status 0 "predict's JSONL as the log" "$N" eval --predictions "$T/pred.jsonl" $COLS "$T/gold.tsv"
 table "$T/out" >"$T/t3"
 check "gives eval -m's table" cmp -s "$T/t1" "$T/t3"
-check "and is named by its path" grep -q "^model $T/pred.jsonl (sha256 unknown)" "$T/out"
+# Regression (fixed): titled "model LOG (sha256 unknown), ..., predictions
+# of LOG", the log named twice, as a model
+check "and is named by its path, once ($(head -1 "$T/out"))" grep -q "^predictions of $T/pred.jsonl (their model not named), [0-9]* examples\$" "$T/out"
 gzip -c "$T/log.jsonl" >"$T/log.jsonl.gz"
 expect_status 0 "a compressed log" "$N" eval --predictions "$T/log.jsonl.gz" $COLS "$T/gold+.tsv"
 table "$T/out" >"$T/t4"
