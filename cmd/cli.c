@@ -28,6 +28,7 @@ const char *cli_registry_opt;
 const char *cli_cache_opt;
 int64_t cli_cache_max_opt = -1;
 const char *cli_command_name = "";
+const char *cli_usage_help;
 
 int
 cli_parse_size(const char *s, int64_t *out)
@@ -465,7 +466,8 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	n = strlen(msg);
-	snprintf(msg + n, sizeof msg - n, " (see 'nlpops %s --help')", cmd);
+	snprintf(msg + n, sizeof msg - n, " (see 'nlpops %s --help')",
+	    cli_usage_help != NULL ? cli_usage_help : cmd);
 	put_error(cmd, msg);
 	return NLP_USAGE;
 }

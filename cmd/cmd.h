@@ -68,6 +68,9 @@ int cli_setup_cache(void);
 
 /* The command running (for messages from callbacks). */
 extern const char *cli_command_name;
+/* The help page a usage error points to, when not the command's own
+ * ("registry rollback" once registry's verb is known); NULL: cmd's. */
+extern const char *cli_usage_help;
 
 /* A size: a number of bytes, or with K, M, G, T (powers of 1024, "KiB"
  * and "KB" alike); 0, or -1 when s is not one. */

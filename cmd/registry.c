@@ -2026,6 +2026,7 @@ cmd_registry(int argc, char **argv)
 			break;
 	if (i == NVERBS)
 		return unknown_verb(argc, argv);
+	cli_usage_help = verbs[i].cmd->name;   /* its page, where --to is */
 	memset(&o, 0, sizeof o);
 	o.verb = argv[1];
 	o.grace = 3600;

@@ -34,6 +34,10 @@ check "... says so, in one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q
 # stray operands are usage errors, not ignored
 expect_status 2 "help predict extra" "$N" help predict extra
 expect_status 2 "help registry push extra" "$N" help registry push extra
+# a registry verb's usage error points to the verb's page, where its
+# options are.  Regression (fixed): to 'nlpops registry --help'
+expect_status 2 "registry rollback --to x" "$N" --registry "$T/noreg" registry rollback spam --to x
+check "... points to 'nlpops registry rollback --help' ($(cat "$T/err"))" grep -q "(see 'nlpops registry rollback --help')\$" "$T/err"
 expect_status 2 "--version extra" "$N" --version extra
 expect_status 2 "--help extra" "$N" --help extra
 expect_status 2 "help help extra" "$N" help help extra
