@@ -674,7 +674,7 @@ score_all(struct run *u)
 
 	while ((rc = nlp_reader_next(u->r, &rec, &u->e)) == NLP_OK && rec.text) {
 		u->lines++;
-		u->damaged += rec.flags != 0;
+		u->damaged += (rec.flags & NLP_REC_DAMAGED) != 0;
 		if (u->feed != NULL && nlp_drift_feed_add(u->feed, &rec) < 0)
 			return nlp_errf(&u->e, NLP_IO, "out of memory");
 		if ((rc = u->pool != NULL ? batch_record(u, &rec) :

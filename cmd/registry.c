@@ -1667,7 +1667,8 @@ verb_export(struct nlp_registry *r, struct ropts *o)
 
 	if ((rc = outside_registry(r, o->output)) != NLP_OK)
 		return rc;
-	to_stdout = strcmp(o->output, "-") == 0;
+	/* -o /dev/stdout is -o -, as for pull: the bundle's bytes alone */
+	to_stdout = strcmp(o->output, "-") == 0 || names_stdout(o->output);
 	if (to_stdout && o->json)
 		return cli_usage_error("registry", "export -o - writes the bundle "
 		    "to standard output: no --json there");

@@ -69,21 +69,23 @@ _nlpops_kind() {
 		_nlpops_reply -d -- "$cur" ;;
 	group) _nlpops_reply -g -- "$cur" ;;
 	model) _nlpops_reply -W "$(_nlpops_ask models)" -- "$cur" ;;
-	ref) # NAME@... a reference; with a / a file; else either.  Files'
-		# -o filenames only when no reference is offered: bash would
-		# quote the "@" of one (spam\@production)
-		if [[ $cur == *@* ]]; then
-			_nlpops_reply -W "$(_nlpops_ask refs)" -- "$cur"
-		elif [[ $cur == */* ]]; then
+	ref) # with a / a file; NAME@... a reference (else a file with an
+		# @ in its name); else either.  Files' -o filenames only when no
+		# reference is offered: bash would quote the "@" of one
+		# (spam\@production)
+		local n=${#COMPREPLY[@]} f
+		if [[ $cur == */* ]]; then
 			_nlpops_kind file "$cur"
-		else
-			local n=${#COMPREPLY[@]}
-			_nlpops_reply -W "$(_nlpops_ask refs)" -- "$cur"
-			if ((${#COMPREPLY[@]} == n)); then
-				_nlpops_kind file "$cur"
-			else
-				_nlpops_reply -f -- "$cur"
-			fi
+			return
+		fi
+		_nlpops_reply -W "$(_nlpops_ask refs)" -- "$cur"
+		if ((${#COMPREPLY[@]} == n)); then
+			_nlpops_kind file "$cur"
+		else    # beside references: files as they are, directories
+			while IFS= read -r f; do
+				[[ -d $f ]] && f+=/
+				COMPREPLY+=("$f")
+			done < <(compgen -f -- "$cur")
 		fi ;;
 	regref) _nlpops_reply -W "$(_nlpops_ask refs)" -- "$cur" ;;
 	model@) # NAME@, then the versions: NAME@VERSION

@@ -156,6 +156,10 @@ struct nlp_record {
 #define NLP_REC_EMPTY_COLUMN 0x10u  /* TSV: its text column empty while
                                    the line has others ("label<TAB>") */
 #define NLP_REC_JSON_LIKE 0x20u /* plain text in a JSON object's form */
+/* The flags that say a record was damaged (repaired, cut, unparsed): the
+ * others describe whole records read as they are */
+#define NLP_REC_DAMAGED (NLP_REC_BAD_UTF8 | NLP_REC_NUL | NLP_REC_CUT | \
+	NLP_REC_MALFORMED)
 
 struct nlp_reader_stats {
 	uint64_t records;        /* records returned */

@@ -200,9 +200,9 @@ verify_orphan(void *arg, const char *sha256, int64_t size)
 	struct verify *x = arg;
 
 	(void)size;
+	/* PostgreSQL's gc has no grace (gc_pg()) */
 	return nlp_registry_strings_addf(&x->rep->notes, x->e, "object %s "
-	    "belongs to no version (gc removes it once older than its "
-	    "--grace)", sha256);
+	    "belongs to no version (gc removes it)", sha256);
 }
 
 /*

@@ -22,6 +22,7 @@ export PATH HOME
 unset XDG_DATA_HOME XDG_CONFIG_HOME
 : >"$T/cwd/spam.nlp"
 : >"$T/cwd/report.html"
+: >"$T/cwd/run@old.nlp"
 # An nlpops elsewhere, with commands of its own: the scripts must ask the
 # nlpops of the command line.
 printf '#!/bin/sh\n[ "$1 $2" = "__complete commands" ] && printf "fakecmd\\tx\\n"\n' \
@@ -161,6 +162,9 @@ q rm-at "nlpops --registry $REG registry rm topics@" topics@1
 q alias-del3 "nlpops --registry $REG registry alias --delete topics production "
 # as typed in a real bash, which breaks the word at "@" and ":"
 q ref-at "nlpops --registry $REG predict -m topics@p" topics@production
+# a file with an @ in its name, where no reference matches: the file.
+# Regression (fixed in review): nothing offered after the @
+q file-at "nlpops --registry $REG predict -m run@o" run@old.nlp
 cp "$T/want.verbs" "$T/want.uri-verbs" 2>/dev/null || :
 q uri-verbs "nlpops --registry postgresql://ops@db.invalid/registry registry "
 
