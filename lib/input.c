@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "larchive.h"
+#include "text.h"
 
 #define CHUNK (256 * 1024)       /* bytes per read, and spare room in `in` */
 
@@ -477,6 +478,35 @@ count_quotes(const char *p, size_t n)
 	return k;
 }
 
+/* The bytes after a UTF-16 byte order mark that tell UTF-16 text. */
+#define UTF16_WINDOW 256
+
+/*
+ * Does p[0..n), an input's first bytes (all there are, or UTF16_WINDOW
+ * after the first two at least), start as UTF-16 text: its byte order
+ * mark and, after it, a NUL (an ASCII character's, a newline's 0A 00 or
+ * 00 0A, whatever the script) or bytes that are no UTF-8 -- or nothing?
+ * The mark's two bytes alone are not enough: a line of invalid UTF-8
+ * that starts with them is repaired in the middle of an input, and must
+ * be read so at the start of a part of it (parallel --pipe) too; decided
+ * on a fixed window, not on where the first line ends, so that a pipe
+ * delivering the bytes in pieces decides as a file does.
+ */
+static int
+utf16_start(const char *p, size_t n)
+{
+	if (n < 2 || (memcmp(p, "\xff\xfe", 2) != 0 &&
+	    memcmp(p, "\xfe\xff", 2) != 0))
+		return 0;
+	p += 2;
+	n -= 2;
+	if (n > UTF16_WINDOW)
+		n = UTF16_WINDOW;
+	/* the window's last bytes may cut a UTF-8 character: not counted */
+	return n == 0 || memchr(p, '\0', n) != NULL ||
+	    nlp_utf8_clean(p, n) + 3 < n;
+}
+
 int
 nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
     struct nlp_err *e)
@@ -487,6 +517,30 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 
 	*cut = 0;
 	s->cut_quotes = 0;
+	/* the first line: the input's first bytes, as many as tell UTF-16
+	   (read up to them, or to the end), refused as such, with the way
+	   out: read as UTF-8 it is NULs and garbage, a record a byte pair.
+	   Read on past the first line only after a mark: a terminal or a
+	   pipe's first line is answered when it comes (--line-buffered) */
+	if (s->lineno == 0) {
+		while (!s->eof && (s->end - s->pos < 2 ? memchr(s->in + s->pos,
+		    '\n', s->end - s->pos) == NULL : s->end - s->pos <
+		    UTF16_WINDOW + 2 && (memcmp(s->in + s->pos, "\xff\xfe", 2) ==
+		    0 || memcmp(s->in + s->pos, "\xfe\xff", 2) == 0))) {
+			scan = s->end;
+			if ((rv = make_room(s, &scan, e)) < 0 ||
+			    (rv = fill(s, e)) < 0)
+				return rv;
+		}
+		scan = s->pos;
+		if (utf16_start(s->in + s->pos, s->end - s->pos))
+			return -nlp_errf(e, NLP_DATA, "%s%s%s is UTF-16 (it starts "
+			    "with a UTF-16 byte order mark); nlpops reads UTF-8: "
+			    "convert it first (iconv -f UTF-16 -t UTF-8)",
+			    strcmp(s->path, "-") == 0 ? "" : "'",
+			    strcmp(s->path, "-") == 0 ? "standard input" :
+			    s->path, strcmp(s->path, "-") == 0 ? "" : "'");
+	}
 	for (;;) {
 		nl = memchr(s->in + scan, '\n', s->end - scan);
 		if (nl != NULL || s->eof)
@@ -515,23 +569,6 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 	} else if (!*cut && nl != NULL && n > 0 && (*line)[n - 1] == '\r')
 		n--;
 	(*line)[n] = '\0';
-	if (s->lineno == 0 && n >= 2 && (memcmp(*line, "\xff\xfe", 2) == 0 ||
-	    memcmp(*line, "\xfe\xff", 2) == 0) && (n == 2 ||
-	    memchr(*line + 2, '\0', n - 2) != NULL || (nl != NULL &&
-	    s->pos < s->end && s->in[s->pos] == '\0')))
-		/* read as UTF-8 it is NULs and garbage, one record a byte
-		   pair: refused, with the way out.  The mark and a NUL of
-		   UTF-16 text after it -- in the line (ASCII, or a big-endian
-		   newline's 00 0A) or just after its newline (a little-endian
-		   0A 00: Chinese or Russian text has no other) -- not the
-		   mark's bytes alone: a line of invalid UTF-8 that starts so,
-		   repaired in the middle of an input, must be read so at the
-		   start of a part of it too (parallel --pipe) */
-		return -nlp_errf(e, NLP_DATA, "%s%s%s is UTF-16 (it starts with "
-		    "a UTF-16 byte order mark); nlpops reads UTF-8: convert it "
-		    "first (iconv -f UTF-16 -t UTF-8)", strcmp(s->path, "-") ==
-		    0 ? "" : "'", strcmp(s->path, "-") == 0 ? "standard input" :
-		    s->path, strcmp(s->path, "-") == 0 ? "" : "'");
 	/* a UTF-8 byte order mark: at the start of an input, and of any
 	   line, where concatenated files put theirs; so a part of the input
 	   cut at that line (parallel --pipe) reads as the whole does */

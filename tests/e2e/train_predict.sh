@@ -494,6 +494,23 @@ check "... says how to convert it" grep -q "is UTF-16 .*iconv -f UTF-16 -t UTF-8
 # it on the next).  Regression (fixed): scored as garbage, exit 0
 printf '\377\376\140\117\175\131\012\000\215\115\071\162\012\000' >"$T/cjk16.txt"
 expect_status 3 "UTF-16 Chinese text (no NUL before the first newline)" "$N" predict -q -m "$T/m1.nlp" "$T/cjk16.txt"
+# decided on the input's first bytes, not on where its first line ends:
+# a pipe handing over the first line alone, a character with a 0A byte
+# (U+4E0A), decide as a file does.  Regression (fixed in review): exit 0
+expect_status 3 "... through a pipe that hands over its first line alone" sh -c "{ head -c 7 '$T/cjk16.txt'; sleep 1; tail -c +8 '$T/cjk16.txt'; } | '$N' predict -q -m '$T/m1.nlp'"
+# ... but a first line that starts otherwise is answered when it comes,
+# not after more input (--line-buffered from a pipe that stays open)
+mkfifo "$T/first.fifo"
+"$N" predict -q --line-buffered -m "$T/m1.nlp" <"$T/first.fifo" >"$T/first.out" 2>/dev/null &
+fpid=$!
+exec 5>"$T/first.fifo"
+printf 'hi\n' >&5
+i=0; while [ "$(wc -l <"$T/first.out")" -lt 1 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+check "--line-buffered: a 3-byte first line answered while the pipe stays open" test "$(wc -l <"$T/first.out")" -eq 1
+exec 5>&-
+wait $fpid
+printf '\377\376\050\127\012\116\167\155\012\000' >"$T/up16.txt"
+expect_status 3 "UTF-16 text whose first character has a 0A byte" "$N" predict -q -m "$T/m1.nlp" "$T/up16.txt"
 # a UTF-8 input whose first line merely starts with the bytes FF FE (a
 # part of an input cut there by parallel --pipe): repaired and scored, as
 # in the middle of the input.  Regression (fixed): the part refused
