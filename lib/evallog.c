@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "input.h"
+#include "jsonwatch.h"
 #include "text.h"
 
 #define LOG_LINE_CAP (16u << 20)   /* a line with a text of 1 MiB, escaped */
@@ -140,8 +141,14 @@ log_line(struct nlp_evallog *l, const char *s, size_t len, uint64_t line,
 	size_t idn = 0;
 	char tmp[32];
 	int k = 0;
+	unsigned long mark = nlp_json_watch();
 
-	if ((root = json_loadb(s, len, 0, &jerr)) == NULL) {
+	root = json_loadb(s, len, 0, &jerr);
+	if (nlp_json_failed_since(mark)) {      /* not a line "not JSON" */
+		json_decref(root);
+		return "out of memory";
+	}
+	if (root == NULL) {
 		snprintf(why, size, "not JSON: %s", jerr.text);
 		return why;
 	}

@@ -9,7 +9,9 @@
  * nlp_json_watch(), jansson allocates through a malloc() that notes a
  * failure on the calling thread, and nlp_json_failed() says whether one
  * has failed since: a caller that parses or writes JSON checks it, so that
- * out of memory is said as such, never passed on as other data.
+ * out of memory is said as such, never passed on as other data.  While a
+ * reserve lasts, a failed allocation is served from it (noted as failed
+ * all the same): jansson's lexer does not survive one it is refused.
  */
 #ifndef NLP_JSONWATCH_H
 #define NLP_JSONWATCH_H

@@ -64,6 +64,7 @@
 
 #include "digest.h"
 #include "input.h"
+#include "jsonwatch.h"
 #include "text.h"
 
 _Static_assert(NLP_REC_BAD_UTF8 == NLP_UTF8_BAD && NLP_REC_NUL == NLP_UTF8_NUL &&
@@ -1365,6 +1366,7 @@ json_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	const json_t *text;
 	json_error_t jerr;
 	json_t *root;
+	unsigned long mark;
 	int rv;
 
 	r->json_repaired = nlp_utf8_clean(s, n) != n;
@@ -1379,11 +1381,18 @@ json_parse(struct nlp_reader *r, struct nlp_record *rec, char *s, size_t n)
 	   the record: read as a real, its text kept for an id (a label
 	   that was one is refused: it must not turn into 1.2e+19) */
 	r->json_overflow = 0;
+	mark = nlp_json_watch();
 	if ((root = json_loadb(s, n, JSON_ALLOW_NUL, &jerr)) == NULL &&
 	    json_error_code(&jerr) == json_error_numeric_overflow &&
 	    (root = json_loadb(s, n, JSON_ALLOW_NUL |
 	    JSON_DECODE_INT_AS_REAL, &jerr)) != NULL)
 		r->json_overflow = 1;
+	/* out of memory in jansson: said so, never "invalid JSON" (a record
+	   read as empty) nor a string it kept a character short of */
+	if (nlp_json_failed_since(mark)) {
+		json_decref(root);
+		return oom(r);
+	}
 	if (root == NULL && (rec->flags & NLP_REC_CUT))
 		return malformed(r, "a line longer than %zu bytes, cut there, "
 		    "cannot be read as JSON", r->line_cap);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jsonwatch.h"
 #include "reader.h"
 #include "servereq.h"
 #include "text.h"
@@ -245,6 +246,7 @@ parse_json(struct nlp_sreq *q, const char *body, size_t len,
 	json_error_t jerr;
 	json_t *root, *text, *texts;
 	char *fixed = NULL;
+	unsigned long mark;
 	int rc;
 
 	/* a lone surrogate's escape (a string cut inside a pair, as
@@ -258,9 +260,15 @@ parse_json(struct nlp_sreq *q, const char *body, size_t len,
 		if (nlp_json_lone_surrogates(fixed, len) > 0)
 			body = fixed;
 	}
+	mark = nlp_json_watch();
 	root = json_loadb(body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL |
 	    JSON_REJECT_DUPLICATES, &jerr);
 	free(fixed);
+	/* out of memory in jansson: not the client's malformed JSON */
+	if (nlp_json_failed_since(mark)) {
+		json_decref(root);
+		return nlp_errf(e, NLP_IO, "out of memory");
+	}
 	if (root == NULL)
 		return nlp_errf(e, NLP_USAGE, "malformed JSON: %s (at byte %d)",
 		    jerr.text, jerr.position);

@@ -185,7 +185,8 @@ elif [ "$san" = 0 ]; then
 				:
 			elif [ $st -eq 4 ] && [ "$(wc -l <"$T/fm.err")" -eq 1 ] &&
 			    grep -q 'out of memory\|Cannot allocate memory' "$T/fm.err" &&
-			    { [ "$name" = text ] || [ ! -s "$T/fm.out" ]; }; then
+			    { [ "$name" = text ] || [ "$name" = jsonl ] ||
+			    [ ! -s "$T/fm.out" ]; }; then
 				:
 			else
 				bad="$bad N=$k:exit=$st:$(head -c 80 "$T/fm.err" | tr '\n' ' ')"
@@ -200,4 +201,16 @@ elif [ "$san" = 0 ]; then
 	oom_sweep --json "$T/want.json" "$N" "$@" --json "$T/oom.tsv"
 	"$N" "$@" --confusion "$T/oom.tsv" >"$T/want.txt"
 	oom_sweep text "$T/want.txt" "$N" "$@" --confusion "$T/oom.tsv"
+	# JSONL read by jansson, every allocation failed in turn: jansson
+	# 2.14's lexer does not stop at one it is refused (lib/jsonwatch.c).
+	# Regression (fixed): an assertion or a heap overrun (SIGABRT), a
+	# record read as invalid JSON (an empty label, exit 0), a string a
+	# character short (another score).  A filter, predict has written the
+	# lines before the failure (to -o FILE it leaves nothing)
+	STRIDE=1
+	for i in 1 2 3 4 5 6; do
+		printf '{"text":"free money now, click \\"here\\"\\n today \\u00e9 %s"}\n{"text":"meeting at noon tomorrow %s"}\n' "$i" "$i"
+	done >"$T/oom.jsonl"
+	"$N" predict -q --threads 1 -m "$T/base.nlp" "$T/oom.jsonl" >"$T/want.jsonl.out"
+	oom_sweep jsonl "$T/want.jsonl.out" "$N" predict -q --threads 1 -m "$T/base.nlp" "$T/oom.jsonl"
 fi
