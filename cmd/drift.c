@@ -307,7 +307,10 @@ load_reference(const char *cmd, const struct args *a, struct nlp_loaded *lm,
 			snprintf(version, size, "%ld", lm->version);
 		return NLP_OK;
 	}
-	ro.format = nlp_format_guess(a->reference, 0);
+	/* told by its own name (not --format, the current text's), as the
+	   reader tells an input's: so plain text in a JSON object's form is
+	   said, as of the current text */
+	ro.format = NLP_FMT_AUTO;
 	ro.options_shared = 1;       /* the current text's options too */
 	/* labeled by the current text's rule: a JSONL or CSV reference
 	   without labels is text, not a file of skipped records */

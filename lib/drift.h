@@ -230,7 +230,7 @@ struct nlp_drift_report {
 	size_t ngrew, nshrank;
 	uint64_t current_records, reference_records, current_tokens;
 	struct nlp_drift_histograms hist;
-	char warning[NLP_DRIFT_WARNINGS_MAX][160];
+	char warning[NLP_DRIFT_WARNINGS_MAX][512];   /* valid UTF-8 */
 	unsigned char loud[NLP_DRIFT_WARNINGS_MAX];  /* NLP_DRIFT_LOUD: said
 	                                                even with -q, the data
 	                                                is not what it seems;

@@ -13,12 +13,24 @@
 #include "stats.h"
 #include "text.h"
 
+/* A warning, valid UTF-8 whatever a file's name in it holds, and cut on a
+ * character when too long (JSON takes nothing else: a name cut in a
+ * character made the report fail as out of memory). */
 static void
 vwarn(struct nlp_drift_report *r, int loud, const char *fmt, va_list ap)
 {
+	char buf[4 * sizeof r->warning[0]];
+	char *w;
+	unsigned flags = 0;
+	size_t n;
+
 	if (r->nwarnings == NLP_DRIFT_WARNINGS_MAX)
 		return;
-	vsnprintf(r->warning[r->nwarnings], sizeof r->warning[0], fmt, ap);
+	w = r->warning[r->nwarnings];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	n = nlp_utf8_repair_into(buf, strlen(buf), w, sizeof r->warning[0] - 1,
+	    &flags);
+	w[n] = '\0';
 	r->loud[r->nwarnings++] = (unsigned char)loud;
 }
 

@@ -196,7 +196,18 @@ nlp_load_model_opts(struct nlp_loaded *l, const char *arg, const char *regdir,
 	memset(l, 0, sizeof *l);
 	if (nlp_modelref_is_path(arg)) {
 		snprintf(l->display, sizeof l->display, "%s", arg);
-		return nlp_model_open(&l->m, &l->a, arg, o, e);
+		rc = nlp_model_open(&l->m, &l->a, arg, o, e);
+		/* its SHA-256 asked for (a profile's, serve's answers): made
+		   now, and a failure to is out of memory, never an empty hash
+		   passed on (a registry version's is checked in
+		   open_version()) */
+		if (rc == NLP_OK && o != NULL && o->sha256 &&
+		    nlp_artifact_sha256(l->a)[0] == '\0') {
+			nlp_loaded_release(l);
+			return nlp_errf(e, NLP_IO, "'%s': out of memory for its "
+			    "SHA-256", arg);
+		}
+		return rc;
 	}
 	if ((rc = nlp_modelref_parse(arg, &ref, e)) != NLP_OK)
 		return rc;

@@ -635,6 +635,19 @@ expect_status 1 "a reference with records without text" "$N" drift -q --referenc
 check "... said with where the first was ($(cat "$T/err"))" grep -q "^nlpops drift: warning: the reference: 3 of 153 records are malformed and were read as empty texts (first at sometext.jsonl:151)" "$T/err"
 expect_status 3 "a reference none of whose records has its text" "$N" drift -q --reference notext.jsonl b.txt
 check "... no reference text ($(cat "$T/err"))" grep -q "no reference text: all 100 records are malformed, none has its text (first at notext.jsonl:1" "$T/err"
+# a warning naming a file of a long non-ASCII name: valid UTF-8, whole
+# characters.  Regression (fixed): cut inside a character at 160 bytes,
+# and drift --json failed as out of memory (exit 4)
+long=$(printf 'a%.0s\303\251' $(seq 80)).jsonl
+cp sometext.jsonl "$long"
+"$N" drift -q --json -m half.nlp --format jsonl "$long" >longname.json 2>/dev/null
+check "drift --json, a malformed record in a file of a long non-ASCII name: the report is JSON, the warning in it" /usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not any("malformed" in w for w in j["warnings"]))' longname.json
+# plain text in a JSON object's form as the reference: said, as of the
+# current text.  Regression (fixed): the reference's format was set by
+# its name, and the check runs only for a format guessed
+head -30 sometext.jsonl >jsonref.txt
+"$N" drift -q --reference jsonref.txt b.txt >/dev/null 2>"$T/err"
+check "a reference of JSON objects named .txt: said ($(cat "$T/err"))" grep -q "the reference: 30 of 30 records are in the form of a JSON object, read as plain text" "$T/err"
 # a TSV whose text column is empty on every line ("label<TAB>"): no
 # text, current or reference.  Regression (fixed): empty texts compared,
 # "drift: yes", exit 1
