@@ -3,6 +3,7 @@
  */
 #include "drift_shard.h"
 #include "digest.h"
+#include "jsonwatch.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -704,6 +705,7 @@ nlp_drift_shard_read(struct nlp_drift_pass *p, const char *path,
 {
 	json_error_t je;
 	json_t *o;
+	unsigned long mark;
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	struct hashing_read hr;
 	int rc;
@@ -714,6 +716,7 @@ nlp_drift_shard_read(struct nlp_drift_pass *p, const char *path,
 		return nlp_errnof(e, NLP_IO, errno, "cannot open '%s'", path);
 	hr.fp = fp;
 	hr.h = sha256 != NULL ? nlp_sha256_new() : NULL;
+	mark = nlp_json_watch();
 	o = json_load_callback(read_hashing, &hr, JSON_REJECT_DUPLICATES, &je);
 	if (hr.h != NULL) {
 		/* the rest, past the JSON (json_loadf's own check refuses
@@ -728,6 +731,10 @@ nlp_drift_shard_read(struct nlp_drift_pass *p, const char *path,
 	if (o == NULL && ferror(fp))
 		rc = nlp_errnof(e, NLP_IO, errno ? errno : EIO, "cannot read "
 		    "'%s'", path);
+	/* out of memory in jansson: not a part damaged (a good one thrown
+	   away as corrupt) */
+	else if (nlp_json_failed_since(mark))
+		rc = nlp_errf(e, NLP_IO, "'%s': out of memory", path);
 	else if (o == NULL)
 		rc = nlp_errf(e, NLP_DATA, "'%s': not a profile: line %d: %s",
 		    path, je.line, je.text);

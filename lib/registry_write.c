@@ -1744,8 +1744,13 @@ deleted_alias(struct nlp_registry *r, int64_t mid, const char *name,
 	/* the aliases there, and one it is near, said after (a typo of
 	   production may have been made and deleted before); the version
 	   it pointed at may be gone too (rm --force deletes its aliases) */
-	if (nlp_registry_need_version(r, mid, name, d.old_version, &vid,
-	    &ignored) == NLP_OK)
+	rc = nlp_registry_need_version(r, mid, name, d.old_version, &vid,
+	    &ignored);
+	if (rc != NLP_OK && rc != NLP_REGISTRY) {    /* not "no such version" */
+		*e = ignored;
+		return rc;
+	}
+	if (rc == NLP_OK)
 		snprintf(then, sizeof then, ": it was deleted %s, pointing at "
 		    "%s@%ld; nothing to roll back ('nlpops registry alias %s %ld "
 		    "%s' makes it again)", d.text, name, d.old_version, name,
