@@ -501,7 +501,8 @@ expect_status 3 "... through a pipe that hands over its first line alone" sh -c 
 # ... but a first line that starts otherwise is answered when it comes,
 # not after more input (--line-buffered from a pipe that stays open)
 mkfifo "$T/first.fifo"
-"$N" predict -q --line-buffered -m "$T/m1.nlp" <"$T/first.fifo" >"$T/first.out" 2>/dev/null &
+: >"$T/first.out"     # there before the reader below looks (the job opens it after the FIFO)
+"$N" predict -q --line-buffered -m "$T/m1.nlp" <"$T/first.fifo" >>"$T/first.out" 2>/dev/null &
 fpid=$!
 exec 5>"$T/first.fifo"
 printf 'hi\n' >&5
