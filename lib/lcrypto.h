@@ -35,6 +35,7 @@
 	X(a, BIO_read) X(a, BIO_s_mem) \
 	X(a, BIO_s_secmem) X(a, CRYPTO_free) \
 	X(a, ERR_clear_error) X(a, ERR_error_string_n) \
+	X(a, ERR_get_error) \
 	X(a, ERR_peek_last_error) X(a, EVP_DigestSign) \
 	X(a, EVP_DigestSignInit) X(a, EVP_DigestVerify) \
 	X(a, EVP_DigestVerifyInit) X(a, EVP_MD_CTX_free) \
@@ -71,6 +72,7 @@ int nlp_crypto_use(struct nlp_err *e);
 #define CRYPTO_free (*nlp_crypto_fn.CRYPTO_free)
 #define ERR_clear_error (*nlp_crypto_fn.ERR_clear_error)
 #define ERR_error_string_n (*nlp_crypto_fn.ERR_error_string_n)
+#define ERR_get_error (*nlp_crypto_fn.ERR_get_error)
 #define ERR_peek_last_error (*nlp_crypto_fn.ERR_peek_last_error)
 #define EVP_DigestSign (*nlp_crypto_fn.EVP_DigestSign)
 #define EVP_DigestSignInit (*nlp_crypto_fn.EVP_DigestSignInit)

@@ -1120,6 +1120,18 @@ nlp_trust_release(struct nlp_trust *t)
 	t->n = 0;
 }
 
+/* Did libcrypto fail for want of memory (its error queue says)? */
+static int
+malloc_failed(void)
+{
+	unsigned long err;
+	int oom = 0;
+
+	while ((err = ERR_get_error()) != 0)
+		oom |= ERR_GET_REASON(err) == ERR_R_MALLOC_FAILURE;
+	return oom;
+}
+
 /* Does sig verify under pk over the message for sha256 and manifest?
  * NLP_OK, NLP_NO, or NLP_IO (out of memory). */
 static int
@@ -1140,6 +1152,10 @@ verifies(EVP_PKEY *pk, const struct nlp_signature *s, const void *manifest,
 	rc = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1 &&
 	    EVP_DigestVerify(ctx, s->sig, NLP_SIG_BYTES, msg, len) == 1 ?
 	    NLP_OK : NLP_NO;
+	/* libcrypto out of memory is no bad signature (a well-signed
+	   version refused as tampered with) */
+	if (rc != NLP_OK && malloc_failed())
+		rc = nlp_errf(e, NLP_IO, "out of memory");
 	ERR_clear_error();
 	EVP_MD_CTX_free(ctx);
 	free(msg);
