@@ -90,8 +90,11 @@ samples_json(json_t *o, const struct nlp_drift_pass *p)
 		if (json_array_append_new(tx, json_pack("[os]",
 		    hash_hex(p->texts.v[i].hash), p->texts.v[i].text)) < 0)
 			goto out;
-	rc = put(o, "length_sample", ls) < 0 || put(o, "confidence", cf) < 0 ||
-	    put(o, "texts", tx) < 0 ? -1 : 0;
+	/* put() takes each whatever happens: the ones after a failure are
+	   freed here (leaked when the first failed) */
+	rc = put(o, "length_sample", ls) < 0 ? -1 : 0;
+	rc |= put(o, "confidence", cf) < 0 ? -1 : 0;
+	rc |= put(o, "texts", tx) < 0 ? -1 : 0;
 	return rc;
 out:
 	json_decref(ls);

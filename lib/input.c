@@ -492,11 +492,18 @@ count_quotes(const char *p, size_t n)
  * on a fixed window, not on where the first line ends, so that a pipe
  * delivering the bytes in pieces decides as a file does.
  */
+/* Do p[0..n) start with a UTF-16 byte order mark? */
+static int
+utf16_mark(const char *p, size_t n)
+{
+	return n >= 2 && (memcmp(p, "\xff\xfe", 2) == 0 ||
+	    memcmp(p, "\xfe\xff", 2) == 0);
+}
+
 static int
 utf16_start(const char *p, size_t n)
 {
-	if (n < 2 || (memcmp(p, "\xff\xfe", 2) != 0 &&
-	    memcmp(p, "\xfe\xff", 2) != 0))
+	if (!utf16_mark(p, n))
 		return 0;
 	p += 2;
 	n -= 2;
@@ -522,25 +529,27 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 	   out: read as UTF-8 it is NULs and garbage, a record a byte pair.
 	   Read on past the first line only after a mark: a terminal or a
 	   pipe's first line is answered when it comes (--line-buffered) */
-	if (s->lineno == 0) {
-		while (!s->eof && (s->end - s->pos < 2 ? memchr(s->in + s->pos,
-		    '\n', s->end - s->pos) == NULL : s->end - s->pos <
-		    UTF16_WINDOW + 2 && (memcmp(s->in + s->pos, "\xff\xfe", 2) ==
-		    0 || memcmp(s->in + s->pos, "\xfe\xff", 2) == 0))) {
-			scan = s->end;
-			if ((rv = make_room(s, &scan, e)) < 0 ||
-			    (rv = fill(s, e)) < 0)
-				return rv;
-		}
-		scan = s->pos;
-		if (utf16_start(s->in + s->pos, s->end - s->pos))
-			return -nlp_errf(e, NLP_DATA, "%s%s%s is UTF-16 (it starts "
-			    "with a UTF-16 byte order mark); nlpops reads UTF-8: "
-			    "convert it first (iconv -f UTF-16 -t UTF-8)",
-			    strcmp(s->path, "-") == 0 ? "" : "'",
-			    strcmp(s->path, "-") == 0 ? "standard input" :
-			    s->path, strcmp(s->path, "-") == 0 ? "" : "'");
+	while (s->lineno == 0 && !s->eof) {
+		const char *p = s->in + s->pos;
+		size_t have = s->end - s->pos;
+
+		/* two bytes to tell a mark (unless a line ends sooner), then
+		   the window after one */
+		if (have < 2 ? memchr(p, '\n', have) != NULL :
+		    !utf16_mark(p, have) || have >= UTF16_WINDOW + 2)
+			break;
+		scan = s->end;
+		if ((rv = make_room(s, &scan, e)) < 0 || (rv = fill(s, e)) < 0)
+			return rv;
 	}
+	scan = s->pos;
+	if (s->lineno == 0 && utf16_start(s->in + s->pos, s->end - s->pos))
+		return -nlp_errf(e, NLP_DATA, "%s%s%s is UTF-16 (it starts "
+		    "with a UTF-16 byte order mark); nlpops reads UTF-8: "
+		    "convert it first (iconv -f UTF-16 -t UTF-8)",
+		    strcmp(s->path, "-") == 0 ? "" : "'",
+		    strcmp(s->path, "-") == 0 ? "standard input" : s->path,
+		    strcmp(s->path, "-") == 0 ? "" : "'");
 	for (;;) {
 		nl = memchr(s->in + scan, '\n', s->end - scan);
 		if (nl != NULL || s->eof)

@@ -282,8 +282,6 @@ event(struct nlp_registry *r, const char *kind, const char *model,
 	    "?, ?)", p, NPARAM(p), "cannot log the event", e);
 }
 
-/* An alias's last event: "by WHO at AT ("REASON")", whether it deleted
- * the alias, and the version the alias left (empty text: none). */
 /*
  * May alias (pointing at cur, 0: none) be moved, given if_current (see
  * nlp_registry_alias_set())?  When it may not, the message says who last
