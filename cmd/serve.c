@@ -175,40 +175,6 @@ option(void *ctx, int id, const char *arg)
 	return rc;
 }
 
-/* s as a JSON string's content into out (size bytes, cut on a byte
- * before an escape that does not fit): quotes, backslashes and control
- * characters escaped, invalid UTF-8 shown as escapes first (cli_shown). */
-static void
-json_chars(char *out, size_t size, const char *s)
-{
-	char shown[4 * 1024];
-	const unsigned char *p;
-	size_t n = 0;
-
-	for (p = (const unsigned char *)cli_shown(s, shown, sizeof shown);
-	    *p != '\0' && n + 7 < size; p++)
-		if (*p == '"' || *p == '\\')
-			n += (size_t)snprintf(out + n, size - n, "\\%c", *p);
-		else if (*p < 0x20)
-			n += (size_t)snprintf(out + n, size - n, "\\u%04x", *p);
-		else
-			out[n++] = (char)*p;
-	out[n] = '\0';
-}
-
-/* An event's JSON line without the heap (none left for it). */
-static void
-json_event_fallback(const char *t, const char *level, const char *kind,
-    const char *msg)
-{
-	char k[128], m[4 * 1024];
-
-	json_chars(k, sizeof k, kind);
-	json_chars(m, sizeof m, msg);
-	fprintf(stderr, "{\"time\":\"%s\",\"level\":\"%s\",\"event\":\"%s\","
-	    "\"msg\":\"%s\"}\n", t, level, k, m);
-}
-
 /* The event line on stderr: "nlpops serve: MSG", or one JSON object. */
 static void
 event(void *ctx, const char *kind, const char *msg)
@@ -221,7 +187,11 @@ event(void *ctx, const char *kind, const char *msg)
 		"connections_capped", "drain_cut", NULL,
 	};
 	struct sargs *a = ctx;
-	struct nlp_buf b = { 0 };
+	/* the line made on the stack, never the heap: one that has no room
+	   left must not lose it (the "listening" line says a --listen :0
+	   port) */
+	char line[32 * 1024];
+	struct nlp_buf b = NLP_BUF_FIXED(line);
 	struct timespec ts;
 	char t[32];
 	size_t i;
@@ -259,11 +229,6 @@ event(void *ctx, const char *kind, const char *msg)
 	nlp_buf_lit(&b, "}\n");
 	if (!b.failed)
 		fwrite(b.p, 1, b.len, stderr);
-	else    /* no memory for the line: made on the stack, never lost (the
-		   "listening" one is where a --listen :0 port is said) */
-		json_event_fallback(t, error ? "error" : warning ? "warning" :
-		    "info", kind, msg);
-	nlp_buf_release(&b);
 }
 
 /* Is s a port number, 0 to 65535, in decimal?  (getaddrinfo() would

@@ -21,6 +21,10 @@ reserve(struct nlp_buf *b, size_t n)
 		return -1;
 	if (b->len + n <= b->cap)
 		return 0;
+	if (b->fixed) {
+		b->failed = 1;
+		return -1;
+	}
 	while (cap < b->len + n) {
 		if (cap > SIZE_MAX / 2) {
 			b->failed = 1;
@@ -99,7 +103,8 @@ nlp_buf_json_str(struct nlp_buf *b, const char *s)
 void
 nlp_buf_release(struct nlp_buf *b)
 {
-	free(b->p);
+	if (!b->fixed)
+		free(b->p);
 	memset(b, 0, sizeof *b);
 }
 

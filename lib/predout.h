@@ -23,12 +23,16 @@
 
 /* A growable output buffer; zero-initialize.  After a failed allocation
  * failed is set and every later put is dropped: check it once, at the
- * end. */
+ * end.  NLP_BUF_FIXED(storage) is one over the caller's storage instead,
+ * never grown (failed when full) nor freed: a line made where the heap
+ * may have no room left. */
 struct nlp_buf {
 	char *p;
 	size_t len, cap;
 	int failed;
+	int fixed;
 };
+#define NLP_BUF_FIXED(a) { (a), 0, sizeof(a), 0, 1 }
 
 void nlp_buf_put(struct nlp_buf *b, const char *s, size_t n);
 void nlp_buf_puts(struct nlp_buf *b, const char *s);
