@@ -243,6 +243,27 @@ no_text(const struct nlp_drift_pass *p, const char *what, const char *empty,
 	    what, empty);
 }
 
+/* NLP_OK if the pass p has text to compare, else its error (what: "no
+ * reference text"...; empty: the guess when the input held nothing).
+ * Nothing to compare is not "no drift", and every record without its
+ * text (a log written without its texts, the wrong --format), empty
+ * texts compared, would be a false alarm. */
+static int
+has_text(const struct nlp_drift_pass *p, const char *what, const char *empty,
+    struct nlp_err *e)
+{
+	if (p->records == 0)
+		return no_text(p, what, empty, e);
+	if (p->malformed == p->records)
+		return nlp_errf(e, NLP_DATA, "%s: all %llu records are "
+		    "malformed, none has its text (first at %s; see --format "
+		    "and the text column or field)", what,
+		    (unsigned long long)p->records, p->malformed_at);
+	if (p->text_empty >= p->records)
+		return text_column_empty(p, what, e);
+	return NLP_OK;
+}
+
 int
 nlp_drift_ref_from_files(struct nlp_drift_ref *ref, const char *const *paths,
     size_t n, const struct nlp_reader_opts *ro, const struct nlp_drift_opts *o,
@@ -260,19 +281,9 @@ nlp_drift_ref_from_files(struct nlp_drift_ref *ref, const char *const *paths,
 	po.threads = o->threads;
 	if ((rc = nlp_drift_pass_run(&p, paths, n, ro, &po, e)) != NLP_OK)
 		goto out;
-	/* nothing to compare with: not "no drift" */
-	if (p.records == 0)
-		rc = no_text(&p, "no reference text", "an empty file?", e);
-	/* every record without its text: empty texts against today's would
-	   be a false alarm, as on the current side */
-	else if (p.malformed == p.records)
-		rc = nlp_errf(e, NLP_DATA, "no reference text: all %llu records "
-		    "are malformed, none has its text (first at %s; see --format "
-		    "and the text column or field)",
-		    (unsigned long long)p.records, p.malformed_at);
-	else if (p.text_empty >= p.records)
-		rc = text_column_empty(&p, "no reference text", e);
-	else if ((rc = profile_of(ref, &p, e)) == NLP_OK && texts_of(ref, &p) < 0)
+	if ((rc = has_text(&p, "no reference text", "an empty file?", e)) ==
+	    NLP_OK && (rc = profile_of(ref, &p, e)) == NLP_OK &&
+	    texts_of(ref, &p) < 0)
 		rc = nlp_errf(e, NLP_IO, "out of memory");
 	if (rc == NLP_OK) {
 		ref->records = p.records;
@@ -566,30 +577,37 @@ nlp_drift_pass_opts_of(struct nlp_drift_pass_opts *po,
  * hand may not say): three arguments for "%s%s%s". */
 #define AT(at) (at)[0] ? " (first at " : "", (at), (at)[0] ? ")" : ""
 
-/* What the reference file's reading lost or changed, said as the current
- * text's is: its figures stand on what was left (a reference half of
- * whose records lost their text was a false "drift: yes"). */
+/* What the reading of the current text (of_ref 0) or of the reference
+ * file (1) lost or changed: its figures stand on what was left (a
+ * reference half of whose records lost their text was a false "drift:
+ * yes"; a JSONL file read as plain text, a serve log named .log, has
+ * every word of the report its keys' and values'). */
 static void
-ref_warnings(struct nlp_drift_report *out, const struct nlp_drift_ref *ref)
+read_warnings(struct nlp_drift_report *out, int of_ref, uint64_t records,
+    uint64_t unlabeled, uint64_t json_like, uint64_t malformed,
+    const char *malformed_at)
 {
-	if (ref->unlabeled > 0)
-		nlp_drift_warn_as(out, NLP_DRIFT_LOUD, "the reference: %llu "
-		    "record%s skipped (no valid label, or malformed): its "
-		    "figures are of the %llu labeled",
-		    (unsigned long long)ref->unlabeled, ref->unlabeled == 1 ?
-		    "" : "s", (unsigned long long)ref->records);
-	if (ref->json_like > 0 && ref->json_like * 2 > ref->records)
-		nlp_drift_warn_as(out, NLP_DRIFT_LOUD, "the reference: %llu of "
-		    "%llu records are in the form of a JSON object, read as "
-		    "plain text (its format is told by its name: a .jsonl "
-		    "one is read as JSONL, with --text-field)",
-		    (unsigned long long)ref->json_like,
-		    (unsigned long long)ref->records);
-	if (ref->malformed > 0)
-		nlp_drift_warn_as(out, NLP_DRIFT_LOUD, "the reference: %llu of "
-		    "%llu records are malformed and were read as empty texts"
-		    "%s%s%s", (unsigned long long)ref->malformed,
-		    (unsigned long long)ref->records, AT(ref->malformed_at));
+	const char *who = of_ref ? "the reference: " : "";
+
+	if (unlabeled > 0)
+		nlp_drift_warn_as(out, NLP_DRIFT_LOUD, "%s%llu record%s skipped "
+		    "(no valid label, or malformed): %s of the %llu labeled",
+		    who, (unsigned long long)unlabeled, unlabeled == 1 ? "" :
+		    "s", of_ref ? "its figures are" : "the report is",
+		    (unsigned long long)records);
+	if (json_like > 0 && json_like * 2 > records)
+		nlp_drift_warn_as(out, NLP_DRIFT_LOUD, "%s%llu of %llu records "
+		    "are in the form of a JSON object, read as plain text%s",
+		    who, (unsigned long long)json_like,
+		    (unsigned long long)records, of_ref ? " (its format is "
+		    "told by its name: a .jsonl one is read as JSONL, with "
+		    "--text-field)" : ": give --format jsonl (and --text-field)"
+		    " to read their text");
+	if (malformed > 0)
+		nlp_drift_warn_as(out, NLP_DRIFT_LOUD, "%s%llu of %llu records "
+		    "are malformed and were read as empty texts%s%s%s", who,
+		    (unsigned long long)malformed, (unsigned long long)records,
+		    AT(malformed_at));
 }
 
 /* The report of the finished pass p (or the error rc it ended with). */
@@ -598,51 +616,14 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
     const struct nlp_drift_opts *o, struct nlp_drift_report *out,
     struct nlp_err *e)
 {
-	if (rc == NLP_OK) {
-		if (p->records == 0)
-			rc = no_text(p, "no current text to compare",
-			    "an empty file, or an empty day?", e);
-		/* every record without its text (a log written without its
-		 * texts, the wrong --format): empty texts against the
-		 * reference would be a false alarm */
-		else if (p->malformed == p->records)
-			rc = nlp_errf(e, NLP_DATA, "no current text to compare: "
-			    "all %llu records are malformed, none has its text "
-			    "(first at %s; see --format and the text column or "
-			    "field)", (unsigned long long)p->records,
-			    p->malformed_at);
-		else if (p->text_empty >= p->records)
-			rc = text_column_empty(p, "no current text to compare",
-			    e);
-		else
-			rc = report(out, ref, p, o, e);
-		/* a record without a label is skipped: said, the figures
-		   being of the others (a part's profile counts them too) */
-		if (rc == NLP_OK && p->unlabeled > 0)
-			nlp_drift_warn_as(out, NLP_DRIFT_LOUD,
-			    "%llu record%s skipped (no "
-			    "valid label, or malformed): the report is of the "
-			    "%llu labeled",
-			    (unsigned long long)p->unlabeled, p->unlabeled == 1 ?
-			    "" : "s", (unsigned long long)p->records);
-		/* a JSONL file read as plain text (a serve log named .log):
-		   every word of the report would be its keys' and values' */
-		if (rc == NLP_OK && p->json_like > 0 && p->json_like * 2 >
-		    p->records)
-			nlp_drift_warn_as(out, NLP_DRIFT_LOUD,
-			    "%llu of %llu records are in the "
-			    "form of a JSON object, read as plain text: give "
-			    "--format jsonl (and --text-field) to read their "
-			    "text", (unsigned long long)p->json_like,
-			    (unsigned long long)p->records);
-		if (rc == NLP_OK && p->malformed > 0)
-			nlp_drift_warn_as(out, NLP_DRIFT_LOUD,
-			    "%llu of %llu records are malformed "
-			    "and were read as empty texts%s%s%s",
-			    (unsigned long long)p->malformed,
-			    (unsigned long long)p->records, AT(p->malformed_at));
-		if (rc == NLP_OK)
-			ref_warnings(out, ref);
+	if (rc == NLP_OK && (rc = has_text(p, "no current text to compare",
+	    "an empty file, or an empty day?", e)) == NLP_OK &&
+	    (rc = report(out, ref, p, o, e)) == NLP_OK) {
+		/* a part's profile counts its reading's losses too */
+		read_warnings(out, 0, p->records, p->unlabeled, p->json_like,
+		    p->malformed, p->malformed_at);
+		read_warnings(out, 1, ref->records, ref->unlabeled,
+		    ref->json_like, ref->malformed, ref->malformed_at);
 	}
 	if (rc != NLP_OK)
 		nlp_drift_report_release(out);
