@@ -335,3 +335,10 @@ nlp_predout_line(struct nlp_buf *b, const struct nlp_predout *o,
 	}
 	nlp_buf_put(b, "\n", 1);
 }
+
+int
+nlp_predout_first(const struct nlp_predout *o, const float *probs,
+    uint32_t top)
+{
+	return o->m->multilabel && probs[top] < o->min_p ? -1 : (int)top;
+}

@@ -90,4 +90,10 @@ void nlp_predout_line(struct nlp_buf *b, const struct nlp_predout *o,
 void nlp_predout_members(struct nlp_buf *b, const struct nlp_predout *o,
     const float *probs);
 
+/* The first class a scored record answers, top (its most probable), or
+ * -1 for a multi-label model's answer without a label (every one below
+ * its cut-off, min_p). */
+int nlp_predout_first(const struct nlp_predout *o, const float *probs,
+    uint32_t top);
+
 #endif

@@ -41,6 +41,7 @@ shadow_score(struct nlp_server *s, const struct job *j, struct nlp_buf *b)
 	struct worker *w = &s->w;
 	struct served *v = nlp_srv_acquire(&s->shadow);
 	const struct nlp_model *m = &v->lm.m;
+	struct nlp_predout o = s->o.fmt;
 	uint32_t top;
 	int agree, first;
 	float *p;
@@ -56,7 +57,8 @@ shadow_score(struct nlp_server *s, const struct job *j, struct nlp_buf *b)
 	nlp_top_k(w->probs, m->nclasses, 1, &top);
 	/* the first label each answers (a multi-label model's may be none,
 	   all below --min-p: agreeing with none only) */
-	first = m->multilabel && w->probs[top] < s->o.fmt.min_p ? -1 : (int)top;
+	o.m = m;
+	first = nlp_predout_first(&o, w->probs, top);
 	agree = first < 0 || j->first < 0 ? first == j->first :
 	    strcmp(m->labels[first], j->primary->lm.m.labels[j->first]) == 0;
 	atomic_fetch_add(&s->mx.shadow_scored, 1);

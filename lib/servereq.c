@@ -315,14 +315,6 @@ model_members(struct nlp_buf *out, const struct nlp_sreq_model *mod)
 	nlp_buf_json_str(out, mod->sha256);
 }
 
-/* The first class answered, top's, or -1 for a multi-label model's
- * answer without a label (every one below its cut-off, --min-p). */
-static int
-first_answered(const struct nlp_predout *o, const float *probs, uint32_t top)
-{
-	return o->m->multilabel && probs[top] < o->min_p ? -1 : (int)top;
-}
-
 /* One text's JSON object (without model members), its result in *r. */
 static int
 answer_one(const struct nlp_sreq *q, size_t i, const struct nlp_predout *o,
@@ -345,7 +337,7 @@ answer_one(const struct nlp_sreq *q, size_t i, const struct nlp_predout *o,
 
 		nlp_top_k(probs, o->m->nclasses, 1, &top);
 		r->label = (int)top;
-		r->first = first_answered(o, probs, top);
+		r->first = nlp_predout_first(o, probs, top);
 		r->p = probs[top];
 		nlp_buf_put(out, "{", 1);
 		at = out->len;
@@ -400,7 +392,7 @@ answer_lines(const struct nlp_sreq *q, const struct nlp_predout *o,
 		else {
 			nlp_top_k(probs, o->m->nclasses, 1, &top);
 			r.label = (int)top;
-			r.first = first_answered(o, probs, top);
+			r.first = nlp_predout_first(o, probs, top);
 			r.p = probs[top];
 			nlp_predout_line(out, o, probs, NULL, 0);
 			r.members = res != NULL && o->m->multilabel ?
