@@ -567,6 +567,22 @@ summary(const struct targs *a, const struct nlp_trained *t, double t0)
  * own temporary file): both are committed by the caller, only when both
  * are whole.
  */
+/* The reader's summary of odd input (of the file said by who: "" or
+ * "--valid: "), or with quiet its records lost or changed only (a header
+ * passed over is not news). */
+static void
+oddities(int quiet, const char *who, const char *odd, const char *losses)
+{
+	char shown[sizeof ((struct nlp_trained *)0)->oddities * 4];
+
+	if (!quiet && odd[0])
+		fprintf(stderr, "nlpops train: %s%s\n", who,
+		    cli_shown(odd, shown, sizeof shown));
+	else if (quiet && losses[0])
+		fprintf(stderr, "nlpops train: warning: %s%s\n", who,
+		    cli_shown(losses, shown, sizeof shown));
+}
+
 static int
 sign_written(const struct targs *a, const struct nlp_atomic *out,
     struct nlp_atomic *sig, struct nlp_err *e)
@@ -852,28 +868,10 @@ cmd_train(int argc, char **argv)
 		nlp_key_close(a.key);
 		return cli_error("train", &e);
 	}
-	/* with -q, the records lost or changed still (a header passed over
-	   is not news) */
-	if (!a.quiet && t.oddities[0]) {
-		char shown[sizeof t.oddities * 4];
-		fprintf(stderr, "nlpops train: %s\n", cli_shown(t.oddities,
-		    shown, sizeof shown));
-	} else if (a.quiet && t.losses[0]) {
-		char shown[sizeof t.losses * 4];
-		fprintf(stderr, "nlpops train: warning: %s\n",
-		    cli_shown(t.losses, shown, sizeof shown));
-	}
-	/* the same of the --valid file, whose held-out figures stand on
-	   what was left of it */
-	if (!a.quiet && t.valid_oddities[0]) {
-		char shown[sizeof t.valid_oddities * 4];
-		fprintf(stderr, "nlpops train: --valid: %s\n",
-		    cli_shown(t.valid_oddities, shown, sizeof shown));
-	} else if (a.quiet && t.valid_losses[0]) {
-		char shown[sizeof t.valid_losses * 4];
-		fprintf(stderr, "nlpops train: warning: --valid: %s\n",
-		    cli_shown(t.valid_losses, shown, sizeof shown));
-	}
+	oddities(a.quiet, "", t.oddities, t.losses);
+	/* the --valid file's, whose held-out figures stand on what was left
+	   of it */
+	oddities(a.quiet, "--valid: ", t.valid_oddities, t.valid_losses);
 	/* examples without text: a class with no other even with -q */
 	if (t.textless[0] && (!a.quiet || t.textless_class)) {
 		char buf[sizeof t.textless * 4];
