@@ -864,6 +864,17 @@ pipe_of(const struct cli_output *o, struct stat *sb)
 	return S_ISFIFO(sb->st_mode) || S_ISSOCK(sb->st_mode);
 }
 
+/* An output's name in a message: "standard output", or "OPT 'PATH'". */
+static const char *
+output_name(const struct cli_output *o, char *buf, size_t size)
+{
+	if (o->opt == NULL)
+		snprintf(buf, size, "standard output");
+	else
+		snprintf(buf, size, "%s '%s'", o->opt, o->path);
+	return buf;
+}
+
 /* Two outputs into one pipe (--profile-out /dev/stdout while the
  * results go to standard output, a pipe): their bytes would mix. */
 static int
@@ -876,16 +887,11 @@ pipes_apart(const char *cmd, const struct cli_files *f)
 		for (j = i + 1; pipe_of(&f->out[i], &a) && j < f->nout; j++)
 			if (pipe_of(&f->out[j], &b) && a.st_dev == b.st_dev &&
 			    a.st_ino == b.st_ino) {
-				const struct cli_output *x = &f->out[i],
-				    *y = &f->out[j];
-				return cli_usage_error(cmd, "%s%s%s%s is also %s%s%s%s: "
-				    "one pipe, their bytes would mix",
-				    y->opt ? y->opt : "standard output",
-				    y->opt ? " '" : "", y->opt ? y->path : "",
-				    y->opt ? "'" : "",
-				    x->opt ? x->opt : "standard output",
-				    x->opt ? " '" : "", x->opt ? x->path : "",
-				    x->opt ? "'" : "");
+				char x[300], y[300];
+				return cli_usage_error(cmd, "%s is also %s: one "
+				    "pipe, their bytes would mix",
+				    output_name(&f->out[j], y, sizeof y),
+				    output_name(&f->out[i], x, sizeof x));
 			}
 	return NLP_OK;
 }
@@ -921,16 +927,10 @@ cli_files_apart(const char *cmd, const struct cli_files *f)
 			return cli_usage_error(cmd, "%s '%s' is standard input, "
 			    "which is read: it would be written into the text "
 			    "being read", o->opt, o->path);
-		if (o->opt == NULL) {
-			if (!fid_of_fd(1, &out[nout]))
-				continue;
-			snprintf(name[nout], sizeof name[0], "standard output");
-		} else {
-			if (!fid_of(o->path, &out[nout]))
-				continue;
-			snprintf(name[nout], sizeof name[0], "%s '%s'", o->opt,
-			    o->path);
-		}
+		if (!(o->opt == NULL ? fid_of_fd(1, &out[nout]) :
+		    fid_of(o->path, &out[nout])))
+			continue;
+		output_name(o, name[nout], sizeof name[0]);
 		for (j = 0; j < nout; j++)
 			if (fid_same(&out[j], &out[nout]))
 				return cli_usage_error(cmd, "%s is also %s: one "
