@@ -40,12 +40,12 @@ int nlp_modelref_is_path(const char *s);
  * model no such alias and never had one (its history: an alias deleted,
  * or gone with its version, exists, for the load to say so) -- what a
  * first deployment meets, before any version was made production -- and
- * why says which (whysize bytes).  A
- * path, and a version number, are taken to exist (loading them says
- * whether they do).  Returns NLP_OK, or the error of reaching the registry
- * (a registry that is not there, unreadable or busy is no answer), or
- * NLP_REGISTRY when the name or alias is near one that exists (the same
- * but for case, or one or two letters): a typo, never a first deployment.
+ * why says which (whysize bytes).  A path, and a version number, are
+ * taken to exist (loading them says whether they do).  Returns NLP_OK, or
+ * the error of reaching the registry (a registry that is not there,
+ * unreadable or busy is no answer), or NLP_REGISTRY when the name or
+ * alias is near one that exists (the same but for case, or one or two
+ * letters): a typo, never a first deployment.
  */
 int nlp_modelref_exists(const char *arg, const char *regdir, int *exists,
     char *why, size_t whysize, struct nlp_err *e);
