@@ -256,9 +256,13 @@ parse(int argc, char **argv, struct args *a, int *first)
 	if (a->profiles && a->model == NULL)
 		return cli_usage_error("drift", "--profiles needs -m MODEL: "
 		    "the model the profiles were written under");
-	if ((a->model == NULL) == (a->reference == NULL))
+	if (a->model != NULL && a->reference != NULL)
+		return cli_usage_error("drift", "-m MODEL and --reference FILE "
+		    "both given: the reference is one or the other (the "
+		    "model's profile, or a file's text)");
+	if (a->model == NULL && a->reference == NULL)
 		return cli_usage_error("drift", "give either -m MODEL or "
-		    "--reference FILE");
+		    "--reference FILE: the text to compare with");
 	if (a->reference != NULL && cli_trust_given())
 		return cli_usage_error("drift", "--trust checks a model's "
 		    "signature: it goes with -m, not --reference");

@@ -1062,7 +1062,7 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 	json_t *meta = NULL;
 	char *metatext = NULL, objpath[4096];
 	struct stat sb;
-	int created, rc;
+	int created = 0, rc;
 
 	memset(res, 0, sizeof *res);
 	memset(&sig, 0, sizeof sig);
@@ -1116,6 +1116,12 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 		snprintf(r->whole, sizeof r->whole, "%s", res->sha256);
 	if (rc == NLP_OK)
 		rc = push_locked(r, len, o, meta, metatext, &sig, res, e);
+	/* a push refused (a name differing from another only in case, an
+	   alias it may not move) takes away the object it made: removed
+	   under the lock, as gc removes one, so that a push of the same
+	   bytes waiting for the lock stores it again (the stat() above) */
+	if (rc != NLP_OK && created)
+		(void)unlink(objpath);
 	rc = end_change(r, rc, e);
 out:
 	json_decref(meta);

@@ -606,8 +606,9 @@ check "--prom into a missing directory creates nothing" test ! -e nosuch
 
 # --- exit statuses
 expect_status 2 "both -m and --reference" "$N" drift -m half.nlp --reference a.txt b.txt
-check "both: the error says which" grep -q 'either -m MODEL or --reference FILE' "$T/err"
+check "both: the error says both were given ($(cat "$T/err"))" grep -q -- '-m MODEL and --reference FILE both given' "$T/err"
 expect_status 2 "neither -m nor --reference" "$N" drift b.txt
+check "neither: the error asks for one ($(cat "$T/err"))" grep -q 'give either -m MODEL or --reference FILE' "$T/err"
 expect_status 2 "a bad --auc" "$N" drift --reference a.txt --auc 2 b.txt
 expect_status 2 "an unknown option" "$N" drift --reference a.txt --nosuch b.txt
 expect_status 4 "a missing model file" "$N" drift -m "$T/nosuch.nlp" b.txt

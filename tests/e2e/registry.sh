@@ -610,6 +610,14 @@ check "... and changes nothing" test "$(nevents spam "$R4")" -eq "$n"
 expect_status 2 "push to a new model name differing only in case" reg4 push a1.nlp --name Spam
 check "... names the existing model" grep -q "no model 'Spam' in the registry; did you mean 'spam'?" "$T/err"
 expect_status 5 "... and makes no model" reg4 list Spam
+# bytes the registry has not seen, refused: their object goes with them
+"$N" train -q --bits 16 --epochs 1 --seed 77 -o fresh.nlp "$SMALL" 2>/dev/null
+nobj=$(find "$R4/objects" -type f | wc -l)
+expect_status 2 "a new artifact pushed to a name differing only in case" reg4 push fresh.nlp --name Spam
+check "... leaves no object behind ($(find "$R4/objects" -type f | wc -l) objects, $nobj before)" \
+    test "$(find "$R4/objects" -type f | wc -l)" -eq "$nobj"
+expect_status 0 "... and verify finds no stray object" reg4 verify
+check "... not even a note ($(cat "$T/err"))" sh -c "! grep -q 'belongs to no version' '$T/err' '$T/out'"
 expect_status 2 "train --push to a name differing only in case" "$N" --registry "$R4" train -q --bits 16 --epochs 1 --push SPAM "$SMALL"
 check "train --push SPAM: did you mean 'spam'" grep -q "did you mean 'spam'" "$T/err"
 expect_status 0 "an existing alias of the same case still moves" reg4 alias spam 2 production
