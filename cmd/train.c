@@ -583,6 +583,38 @@ oddities(int quiet, const char *who, const char *odd, const char *losses)
 		    cli_shown(losses, shown, sizeof shown));
 }
 
+/*
+ * A signature beside -o that is not of the artifact written (trained
+ * before with --sign, now without): predict --trust refuses the pair, so
+ * it is said (even with -q), never removed -- the file is the user's.
+ */
+static void
+stale_signature(const struct targs *a)
+{
+	char sigpath[4096], text[NLP_SIG_MAX], shown[4 * 4096];
+	struct nlp_err e = { 0, "" };
+	struct nlp_signature s;
+	struct nlp_artifact *art;
+	const char *sha;
+	size_t len;
+	int found = 0, other;
+
+	if (a->key != NULL || a->out == NULL || strcmp(a->out, "-") == 0 ||
+	    nlp_signature_path(a->out, sigpath, sizeof sigpath) != 0 ||
+	    nlp_signature_read(sigpath, text, &len, &found, &e) != NLP_OK ||
+	    !found || nlp_signature_parse(&s, text, len, sigpath, &e) !=
+	    NLP_OK || nlp_artifact_open(&art, a->out, &e) != NLP_OK)
+		return;
+	sha = nlp_artifact_sha256(art);
+	other = sha[0] != '\0' && strcmp(sha, s.sha256) != 0;
+	nlp_artifact_close(art);
+	if (other)
+		fprintf(stderr, "nlpops train: warning: '%s' is the signature of "
+		    "the artifact replaced (SHA-256 %.12s), not of this one: "
+		    "--trust refuses the pair (train with --sign, or remove "
+		    "it)\n", cli_shown(sigpath, shown, sizeof shown), s.sha256);
+}
+
 static int
 sign_written(const struct targs *a, const struct nlp_atomic *out,
     struct nlp_atomic *sig, struct nlp_err *e)
@@ -902,6 +934,8 @@ cmd_train(int argc, char **argv)
 		    "data\n", (unsigned long long)t.valid_unknown,
 		    (unsigned long long)(t.valid_unknown + t.held_out));
 	rc = deliver(&a, &t, &out, &sig, &e);
+	if (rc == NLP_OK)
+		stale_signature(&a);
 	nlp_atomic_abort(&out);
 	nlp_atomic_abort(&sig);
 	nlp_key_close(a.key);

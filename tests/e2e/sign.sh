@@ -74,6 +74,16 @@ check "the signature names the key and the artifact's SHA-256" sh -c \
 cp m.nlp.sig first.sig
 "$N" train -q $TRAIN --sign k -o m.nlp train.tsv
 check "the same key and data: a byte-identical signature" cmp -s m.nlp.sig first.sig
+# trained again without --sign: the signature beside it is said to be
+# the replaced artifact's (kept: the file is the user's), not when the
+# bytes are the same
+expect_status 0 "the same training without --sign" "$N" train -q $TRAIN -o m.nlp train.tsv
+check "... says nothing of the signature, still this artifact's ($(cat "$T/err"))" test ! -s "$T/err"
+expect_status 0 "other options without --sign, over a signed artifact" "$N" train -q $TRAIN --seed 9 -o m.nlp train.tsv
+check "... says the signature beside it is the replaced artifact's ($(cat "$T/err"))" \
+    grep -q "^nlpops train: warning: 'm.nlp.sig' is the signature of the artifact replaced (SHA-256 [0-9a-f]\{12\}), not of this one" "$T/err"
+check "... and leaves it" cmp -s m.nlp.sig first.sig
+"$N" train -q $TRAIN --sign k -o m.nlp train.tsv
 expect_status 0 "train --sign -o a .gz artifact" "$N" train -q $TRAIN --sign k2 -o g.nlp.gz train.tsv
 # -o a FIFO with --sign: a usage error at once.  Regression (fixed): the
 # open waited for a reader, for ever without one
