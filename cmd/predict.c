@@ -103,6 +103,7 @@ struct scratch {
 
 struct chunk_out {
 	_Alignas(64) struct nlp_buf b;
+	size_t unscored;             /* its records without scores */
 };
 
 /* A batch of records copied out of the reader, for parallel scoring. */
@@ -145,6 +146,7 @@ score_chunk(void *arg, size_t k)
 	int rc;
 
 	out->len = 0;
+	b->out[k].unscored = 0;
 	if (end > b->n)
 		end = b->n;
 	for (i = k * CHUNK_RECORDS; i < end; i++) {
@@ -153,6 +155,7 @@ score_chunk(void *arg, size_t k)
 		    b->off[i + 1] - b->off[i] - 1;
 		why = nlp_predout_unscored(b->o, t, len, b->flags[i]);
 		if (why != NULL) {
+			b->out[k].unscored++;
 			while (nlp_pipe_pop(&x->pipe, b->o->m, &done, x->probs))
 				chunk_line(b, x, done, out);
 			nlp_predout_unscored_line(out, b->o, record_id(b, i), why,
@@ -198,7 +201,7 @@ chunks(const struct batch *b)
 /* Write out a scored batch in order and empty it: 0, -1 (memory) or -2 (a
  * write failed, errno set). */
 static int
-write_batch(struct batch *b, FILE *out)
+write_batch(struct batch *b, FILE *out, uint64_t *unscored)
 {
 	size_t k;
 
@@ -208,6 +211,8 @@ write_batch(struct batch *b, FILE *out)
 	for (k = 0; k < chunks(b); k++)
 		if (put_out(out, b->out[k].b.p, b->out[k].b.len) < 0)
 			return -2;
+		else
+			*unscored += b->out[k].unscored;
 	b->n = 0;
 	nlp_arena_clear(&b->text);
 	return 0;
@@ -244,7 +249,7 @@ struct run {
 	int cur;                     /* the batch being filled */
 	struct scratch *tsc;         /* each thread's scorer */
 	struct nlp_pool *pool;
-	uint64_t lines, damaged;
+	uint64_t lines, damaged, unscored;
 	struct nlp_err e;
 	/* --profile-out: drift's pass over the same records */
 	const char *profpath;
@@ -500,10 +505,10 @@ flush_batches(struct run *u, int last)
 		nlp_pool_start(u->pool, chunks(b), score_chunk, b);
 	u->cur = !u->cur;
 	if (prev->n > 0)
-		wr = write_batch(prev, u->out);
+		wr = write_batch(prev, u->out, &u->unscored);
 	if (wr == 0 && last) {
 		nlp_pool_wait(u->pool);
-		wr = write_batch(b, u->out);
+		wr = write_batch(b, u->out, &u->unscored);
 	}
 	if (wr < 0)
 		return wr == -1 ? nlp_errf(&u->e, NLP_IO, "out of memory") :
@@ -582,6 +587,7 @@ score_record(struct run *u, const struct nlp_record *rec)
 	size_t tag;
 	int rc;
 
+	u->unscored += why != NULL;
 	if (why != NULL || u->linebuf) {
 		if ((rc = drain_pipe(u)) != NLP_OK)
 			return rc;
@@ -718,10 +724,11 @@ summary(struct run *u, double t0)
 	char shown[4 * sizeof u->lm.display];
 
 	fprintf(stderr, "nlpops predict: %s (sha256 %.12s): %llu line%s, %llu "
-	    "damaged, %.2f s\n", cli_shown(u->lm.display, shown, sizeof shown),
-	    nlp_loaded_sha256(&u->lm),
+	    "damaged, %llu unscored, %.2f s\n", cli_shown(u->lm.display, shown,
+	    sizeof shown), nlp_loaded_sha256(&u->lm),
 	    (unsigned long long)u->lines, u->lines == 1 ? "" : "s",
-	    (unsigned long long)u->damaged, cli_now() - t0);
+	    (unsigned long long)u->damaged, (unsigned long long)u->unscored,
+	    cli_now() - t0);
 	if (nlp_reader_describe(nlp_reader_stats(u->r), u->e.msg,
 	    sizeof u->e.msg))
 		fprintf(stderr, "nlpops predict: %s\n", u->e.msg);

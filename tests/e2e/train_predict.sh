@@ -297,7 +297,15 @@ expect_status 0 "... on some lines only: empty texts, scored" "$N" predict -q -m
 # such lines, and plain lines in a JSON object's form, are read as they
 # are: not damaged.  Regression (fixed): counted "damaged" in the summary
 expect_status 0 "... said in the summary" "$N" predict -m "$T/m1.nlp" "$T/onecol.tsv"
-check "... as no damage ($(head -1 "$T/err"))" grep -q ": 2 lines, 0 damaged, " "$T/err"
+check "... as no damage, the empty text unscored ($(head -1 "$T/err"))" grep -q ": 2 lines, 0 damaged, 1 unscored, " "$T/err"
+# the lines left without scores (blank) counted at any thread count: a
+# batch scored by the workers counts its own
+cut -f2 "$T/test.tsv" "$T/test.tsv" "$T/test.tsv" | awk '{print} NR % 7 == 0 {print ""}' >"$T/blanks.txt"
+nb=$(grep -c '^$' "$T/blanks.txt")
+for th in 1 2; do
+	expect_status 0 "blank lines, --threads $th" "$N" predict --threads $th -m "$T/m1.nlp" "$T/blanks.txt"
+	check "... counted unscored ($nb): $(cat "$T/err")" grep -q " 0 damaged, $nb unscored, " "$T/err"
+done
 # not one record with its text: the wrong field name is an error, not a
 # file of empty labels
 printf '{"t":"free money"}\n{"t":"x"}\n' >"$T/wrong.jsonl"
