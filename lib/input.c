@@ -481,6 +481,14 @@ count_quotes(const char *p, size_t n)
 /* The bytes after a UTF-16 byte order mark that tell UTF-16 text. */
 #define UTF16_WINDOW 256
 
+/* Do p[0..n) start with a UTF-16 byte order mark? */
+static int
+utf16_mark(const char *p, size_t n)
+{
+	return n >= 2 && (memcmp(p, "\xff\xfe", 2) == 0 ||
+	    memcmp(p, "\xfe\xff", 2) == 0);
+}
+
 /*
  * Does p[0..n), an input's first bytes (all there are, or UTF16_WINDOW
  * after the first two at least), start as UTF-16 text: its byte order
@@ -492,14 +500,6 @@ count_quotes(const char *p, size_t n)
  * on a fixed window, not on where the first line ends, so that a pipe
  * delivering the bytes in pieces decides as a file does.
  */
-/* Do p[0..n) start with a UTF-16 byte order mark? */
-static int
-utf16_mark(const char *p, size_t n)
-{
-	return n >= 2 && (memcmp(p, "\xff\xfe", 2) == 0 ||
-	    memcmp(p, "\xfe\xff", 2) == 0);
-}
-
 static int
 utf16_start(const char *p, size_t n)
 {
@@ -514,10 +514,34 @@ utf16_start(const char *p, size_t n)
 	    nlp_utf8_clean(p, n) + 3 < n;
 }
 
+/*
+ * Is the first line p[0..n) a tar archive's first header (its name field
+ * NUL-padded, "ustar" at byte 257)?  A model artifact given where text
+ * is read: as text it is a line of NULs and octal numbers.
+ */
+static int
+tar_start(const char *p, size_t n)
+{
+	return n >= 262 && memchr(p, '\0', 100) != NULL &&
+	    memcmp(p + 257, "ustar", 5) == 0;
+}
+
+/* How a message names the stream's input: "'PATH'", "standard input". */
+static const char *
+stream_shown(const struct nlp_stream *s, char *buf, size_t size)
+{
+	if (strcmp(s->path, "-") == 0)
+		snprintf(buf, size, "standard input");
+	else
+		snprintf(buf, size, "'%s'", s->path);
+	return buf;
+}
+
 int
 nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
     struct nlp_err *e)
 {
+	char shown[4200];
 	size_t scan = s->pos, n;
 	char *nl;
 	int rv;
@@ -544,12 +568,10 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 	}
 	scan = s->pos;
 	if (s->lineno == 0 && utf16_start(s->in + s->pos, s->end - s->pos))
-		return -nlp_errf(e, NLP_DATA, "%s%s%s is UTF-16 (it starts "
+		return -nlp_errf(e, NLP_DATA, "%s is UTF-16 (it starts "
 		    "with a UTF-16 byte order mark); nlpops reads UTF-8: "
 		    "convert it first (iconv -f UTF-16 -t UTF-8)",
-		    strcmp(s->path, "-") == 0 ? "" : "'",
-		    strcmp(s->path, "-") == 0 ? "standard input" : s->path,
-		    strcmp(s->path, "-") == 0 ? "" : "'");
+		    stream_shown(s, shown, sizeof shown));
 	for (;;) {
 		nl = memchr(s->in + scan, '\n', s->end - scan);
 		if (nl != NULL || s->eof)
@@ -578,6 +600,10 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 	} else if (!*cut && nl != NULL && n > 0 && (*line)[n - 1] == '\r')
 		n--;
 	(*line)[n] = '\0';
+	if (s->lineno == 0 && tar_start(*line, n))
+		return -nlp_errf(e, NLP_DATA, "%s is a tar archive, not text "
+		    "(an nlpops model artifact? one is given with -m, not as "
+		    "data)", stream_shown(s, shown, sizeof shown));
 	/* a UTF-8 byte order mark: at the start of an input, and of any
 	   line, where concatenated files put theirs; so a part of the input
 	   cut at that line (parallel --pipe) reads as the whole does */

@@ -526,6 +526,17 @@ expect_status 3 "UTF-16 text whose first character has a 0A byte" "$N" predict -
 printf '\377\376 odd bytes win cash\nbye now\n' >"$T/fffe.txt"
 expect_status 0 "a first line of invalid UTF-8 starting FF FE, no NULs: read" "$N" predict -q -m "$T/m1.nlp" "$T/fffe.txt"
 check "... both lines scored" test "$(cut -f1 "$T/out" | grep -c .)" -eq 2
+# a model artifact given as data (a tar archive: NULs and octal numbers
+# read as a label, "control character U+0000" at its line 7): said as
+# what it is, plain or compressed, by every reader of text
+expect_status 3 "a model artifact given as the text to score" "$N" predict -q -m "$T/m1.nlp" "$T/m1.nlp"
+check "... said to be a tar archive, not text ($(cat "$T/err"))" grep -q "^nlpops predict: '$T/m1.nlp' is a tar archive, not text (an nlpops model artifact? one is given with -m, not as data)$" "$T/err"
+check "... no line written" test ! -s "$T/out"
+gzip -c "$T/m1.nlp" >"$T/m1.nlp.gz"
+expect_status 3 "... compressed, on standard input, to eval" sh -c "\"$N\" eval -q -m '$T/m1.nlp' - <'$T/m1.nlp.gz'"
+check "... said so ($(cat "$T/err"))" grep -q "standard input is a tar archive, not text" "$T/err"
+expect_status 3 "... to train" "$N" train -q -o "$T/tar.nlp" "$T/m1.nlp"
+check "... said so, no model written ($(cat "$T/err"))" sh -c "grep -q 'is a tar archive, not text' '$T/err' && test ! -e '$T/tar.nlp'"
 expect_status 2 "--fallback without --threshold (it would never be printed)" "$N" predict -q -m "$T/m1.nlp" --fallback other "$T/self.txt"
 # --fallback is a label: one field of one line
 for f in '' 'a	b' 'a
