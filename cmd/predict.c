@@ -208,11 +208,11 @@ write_batch(struct batch *b, FILE *out, uint64_t *unscored)
 	for (k = 0; k < chunks(b); k++)
 		if (b->out[k].b.failed)
 			return -1;
-	for (k = 0; k < chunks(b); k++)
+	for (k = 0; k < chunks(b); k++) {
 		if (put_out(out, b->out[k].b.p, b->out[k].b.len) < 0)
 			return -2;
-		else
-			*unscored += b->out[k].unscored;
+		*unscored += b->out[k].unscored;
+	}
 	b->n = 0;
 	nlp_arena_clear(&b->text);
 	return 0;

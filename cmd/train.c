@@ -561,12 +561,6 @@ summary(const struct targs *a, const struct nlp_trained *t, double t0)
 	fputc('\n', stderr);
 }
 
-/*
- * --sign: sign the artifact written to out's temporary file, read back
- * and checked as a loader would, and write the signature into sig (its
- * own temporary file): both are committed by the caller, only when both
- * are whole.
- */
 /* The reader's summary of odd input (of the file said by who: "" or
  * "--valid: "), or with quiet its records lost or changed only (a header
  * passed over is not news). */
@@ -615,6 +609,12 @@ stale_signature(const struct targs *a)
 		    "it)\n", cli_shown(sigpath, shown, sizeof shown), s.sha256);
 }
 
+/*
+ * --sign: sign the artifact written to out's temporary file, read back
+ * and checked as a loader would, and write the signature into sig (its
+ * own temporary file): both are committed by the caller, only when both
+ * are whole.
+ */
 static int
 sign_written(const struct targs *a, const struct nlp_atomic *out,
     struct nlp_atomic *sig, struct nlp_err *e)

@@ -526,22 +526,21 @@ tar_start(const char *p, size_t n)
 	    memcmp(p + 257, "ustar", 5) == 0;
 }
 
-/* How a message names the stream's input: "'PATH'", "standard input". */
-static const char *
-stream_shown(const struct nlp_stream *s, char *buf, size_t size)
+/* The stream's input refused as not UTF-8 text: "'PATH' WHY", or
+ * "standard input WHY" (NLP_DATA, negated as nlp_stream_line() returns
+ * it). */
+static int
+not_text(const struct nlp_stream *s, const char *why, struct nlp_err *e)
 {
 	if (strcmp(s->path, "-") == 0)
-		snprintf(buf, size, "standard input");
-	else
-		snprintf(buf, size, "'%s'", s->path);
-	return buf;
+		return -nlp_errf(e, NLP_DATA, "standard input %s", why);
+	return -nlp_errf(e, NLP_DATA, "'%s' %s", s->path, why);
 }
 
 int
 nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
     struct nlp_err *e)
 {
-	char shown[4200];
 	size_t scan = s->pos, n;
 	char *nl;
 	int rv;
@@ -568,10 +567,9 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 	}
 	scan = s->pos;
 	if (s->lineno == 0 && utf16_start(s->in + s->pos, s->end - s->pos))
-		return -nlp_errf(e, NLP_DATA, "%s is UTF-16 (it starts "
-		    "with a UTF-16 byte order mark); nlpops reads UTF-8: "
-		    "convert it first (iconv -f UTF-16 -t UTF-8)",
-		    stream_shown(s, shown, sizeof shown));
+		return not_text(s, "is UTF-16 (it starts with a UTF-16 byte "
+		    "order mark); nlpops reads UTF-8: convert it first (iconv "
+		    "-f UTF-16 -t UTF-8)", e);
 	for (;;) {
 		nl = memchr(s->in + scan, '\n', s->end - scan);
 		if (nl != NULL || s->eof)
@@ -601,9 +599,8 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 		n--;
 	(*line)[n] = '\0';
 	if (s->lineno == 0 && tar_start(*line, n))
-		return -nlp_errf(e, NLP_DATA, "%s is a tar archive, not text "
-		    "(an nlpops model artifact? one is given with -m, not as "
-		    "data)", stream_shown(s, shown, sizeof shown));
+		return not_text(s, "is a tar archive, not text (an nlpops "
+		    "model artifact? one is given with -m, not as data)", e);
 	/* a UTF-8 byte order mark: at the start of an input, and of any
 	   line, where concatenated files put theirs; so a part of the input
 	   cut at that line (parallel --pipe) reads as the whole does */
