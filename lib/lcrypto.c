@@ -28,6 +28,15 @@ nlp_crypto_use(struct nlp_err *e)
 
 	if (rc != NLP_OK)
 		return rc;
+	/* started at once, its failure said: left to start on first use,
+	   a default context that failed for want of memory is used all the
+	   same, without its lock, and the next call crashes on it (OpenSSL
+	   3.0); once failed, the start fails again on every call */
+	if (nlp_crypto_fn.OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG,
+	    NULL) != 1 || nlp_crypto_fn.OSSL_LIB_CTX_get0_global_default() ==
+	    NULL)
+		return nlp_errf(e, NLP_IO, "cannot start libcrypto: out of "
+		    "memory");
 	/* the known answer for "abc" (FIPS 180-2): the code that runs on
 	   this CPU is right (two threads may both ask: the same answer) */
 	if ((st = atomic_load(&checked)) == 0) {

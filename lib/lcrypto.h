@@ -30,6 +30,7 @@
 #define NLP_CRYPTO_FUNCS(X, a) \
 	X(a, SHA256_Init) X(a, SHA256_Update) \
 	X(a, SHA256_Final) X(a, OpenSSL_version) \
+	X(a, OPENSSL_init_crypto) X(a, OSSL_LIB_CTX_get0_global_default) \
 	X(a, BIO_ctrl) X(a, BIO_free) \
 	X(a, BIO_new) X(a, BIO_new_mem_buf) \
 	X(a, BIO_read) X(a, BIO_s_mem) \

@@ -36,20 +36,40 @@ struct nlp_trusted_key {
 	char *path;
 };
 
-/* libcrypto's reason for the last failure, for a message; clears its
- * queue (a failure must not be reported again by a later call). */
-static const char *
-ssl_reason(void)
+/* Did libcrypto fail for want of memory (its error queue says)?  The
+ * queue is emptied. */
+static int
+malloc_failed(void)
 {
-	static _Thread_local char buf[160];
-	unsigned long code = ERR_peek_last_error();
+	unsigned long err;
+	int oom = 0;
 
-	if (code == 0)
-		snprintf(buf, sizeof buf, "unknown libcrypto error");
+	while ((err = ERR_get_error()) != 0)
+		oom |= ERR_GET_REASON(err) == ERR_R_MALLOC_FAILURE;
+	return oom;
+}
+
+/* The error of a libcrypto call that failed (what: "cannot sign..."):
+ * "out of memory" when its error queue says so, else libcrypto's reason
+ * for its last failure; NLP_IO either way, as the calls are made with
+ * fixed, valid arguments: what fails is the machine (memory, its
+ * random source, libcrypto's providers and configuration; libcrypto
+ * runs short of memory saying "passed invalid argument" too), not a bug
+ * to report.  The queue is emptied: a failure must not be reported
+ * again by a later call. */
+static int
+crypto_failed(const char *what, struct nlp_err *e)
+{
+	unsigned long last = ERR_peek_last_error();
+	char why[160];
+
+	if (malloc_failed())
+		return nlp_errf(e, NLP_IO, "%s: out of memory", what);
+	if (last == 0)
+		snprintf(why, sizeof why, "unknown libcrypto error");
 	else
-		ERR_error_string_n(code, buf, sizeof buf);
-	ERR_clear_error();
-	return buf;
+		ERR_error_string_n(last, why, sizeof why);
+	return nlp_errf(e, NLP_IO, "%s: %s", what, why);
 }
 
 /* The key id of pk (sign.h): SHA-256 of its DER SubjectPublicKeyInfo. */
@@ -57,15 +77,14 @@ static int
 key_id(EVP_PKEY *pk, char id[NLP_KEY_ID_HEX], struct nlp_err *e)
 {
 	unsigned char *der = NULL;
-	int n = i2d_PUBKEY(pk, &der);
+	int n = i2d_PUBKEY(pk, &der), rc = NLP_OK;
 
-	if (n <= 0 || nlp_sha256_hex(der, (size_t)n, id) != 0) {
-		OPENSSL_free(der);
-		return nlp_errf(e, NLP_BUG, "cannot encode a public key: %s",
-		    ssl_reason());
-	}
+	if (n <= 0)
+		rc = crypto_failed("cannot encode a public key", e);
+	else if (nlp_sha256_hex(der, (size_t)n, id) != 0)
+		rc = nlp_sha256_why(e);
 	OPENSSL_free(der);
-	return NLP_OK;
+	return rc;
 }
 
 /* Are s[0..n) n lowercase hex digits (and s[n] the end when nul)? */
@@ -673,8 +692,7 @@ nlp_key_generate(const char *path, int force, char id[NLP_KEY_ID_HEX],
 	}
 	if ((pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) == NULL ||
 	    (priv = pem_of(pk, 0)) == NULL || (pub = pem_of(pk, 1)) == NULL) {
-		rc = nlp_errf(e, NLP_BUG, "cannot make an Ed25519 key: %s",
-		    ssl_reason());
+		rc = crypto_failed("cannot make an Ed25519 key", e);
 		goto out;
 	}
 	if ((rc = key_id(pk, id, e)) != NLP_OK)
@@ -841,6 +859,7 @@ nlp_sign(const struct nlp_key *k, const char *sha256, const void *manifest,
 	EVP_MD_CTX *ctx = NULL;
 	unsigned char *msg;
 	size_t len = 0, slen = NLP_SIG_BYTES;
+	char what[NLP_KEY_ID_HEX + 32];
 	int rc;
 
 	memset(s, 0, sizeof *s);
@@ -849,12 +868,13 @@ nlp_sign(const struct nlp_key *k, const char *sha256, const void *manifest,
 		    "lowercase hex digits)", sha256);
 	if ((rc = message(sha256, manifest, mlen, &msg, &len, e)) != NLP_OK)
 		return rc;
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit(ctx, NULL, NULL, NULL, k->pk) != 1 ||
+	snprintf(what, sizeof what, "cannot sign with key %s", k->id);
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		rc = nlp_errf(e, NLP_IO, "%s: out of memory", what);
+	else if (EVP_DigestSignInit(ctx, NULL, NULL, NULL, k->pk) != 1 ||
 	    EVP_DigestSign(ctx, s->sig, &slen, msg, len) != 1 ||
 	    slen != NLP_SIG_BYTES)
-		rc = nlp_errf(e, NLP_BUG, "cannot sign with key %s: %s", k->id,
-		    ssl_reason());
+		rc = crypto_failed(what, e);
 	EVP_MD_CTX_free(ctx);
 	free(msg);
 	if (rc != NLP_OK)
@@ -1120,18 +1140,6 @@ nlp_trust_release(struct nlp_trust *t)
 	t->n = 0;
 }
 
-/* Did libcrypto fail for want of memory (its error queue says)? */
-static int
-malloc_failed(void)
-{
-	unsigned long err;
-	int oom = 0;
-
-	while ((err = ERR_get_error()) != 0)
-		oom |= ERR_GET_REASON(err) == ERR_R_MALLOC_FAILURE;
-	return oom;
-}
-
 /* Does sig verify under pk over the message for sha256 and manifest?
  * NLP_OK, NLP_NO, or NLP_IO (out of memory). */
 static int
@@ -1141,7 +1149,7 @@ verifies(EVP_PKEY *pk, const struct nlp_signature *s, const void *manifest,
 	EVP_MD_CTX *ctx;
 	unsigned char *msg;
 	size_t len = 0;
-	int rc;
+	int rc, v;
 
 	if ((rc = message(s->sha256, manifest, mlen, &msg, &len, e)) != NLP_OK)
 		return rc;
@@ -1149,13 +1157,21 @@ verifies(EVP_PKEY *pk, const struct nlp_signature *s, const void *manifest,
 		free(msg);
 		return nlp_errf(e, NLP_IO, "out of memory");
 	}
-	rc = EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1 &&
-	    EVP_DigestVerify(ctx, s->sig, NLP_SIG_BYTES, msg, len) == 1 ?
-	    NLP_OK : NLP_NO;
-	/* libcrypto out of memory is no bad signature (a well-signed
-	   version refused as tampered with) */
-	if (rc != NLP_OK && malloc_failed())
-		rc = nlp_errf(e, NLP_IO, "out of memory");
+	/* only a check made that said no is a bad signature: libcrypto
+	   failing to make it (short of memory) is an error, never a
+	   well-signed version refused as tampered with.  A "no" says
+	   nothing more; a failure says why in the error queue (Ed25519
+	   answers 0 for both: its digest not fetched for want of memory) */
+	ERR_clear_error();
+	if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) != 1)
+		rc = crypto_failed("cannot check a signature", e);
+	else if ((v = EVP_DigestVerify(ctx, s->sig, NLP_SIG_BYTES, msg,
+	    len)) == 1)
+		rc = NLP_OK;
+	else if (v == 0 && ERR_peek_last_error() == 0)
+		rc = NLP_NO;
+	else
+		rc = crypto_failed("cannot check a signature", e);
 	ERR_clear_error();
 	EVP_MD_CTX_free(ctx);
 	free(msg);
