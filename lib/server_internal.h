@@ -48,7 +48,7 @@ struct metrics {
 	atomic_ulong requests[EP_N][ST_N];
 	atomic_ulong bucket[NLP_NBUCKETS];     /* not cumulative */
 	atomic_ulong lat_count, lat_sum_ns;
-	atomic_ulong texts, reloads, reload_failures, shadow_scored,
+	atomic_ulong texts, unscored, reloads, reload_failures, shadow_scored,
 	    shadow_disagree, shadow_skipped, log_lines, log_errors;
 	atomic_ulong lookup_failing;           /* registry references (the
 	                                          model's, the shadow's) that

@@ -59,9 +59,12 @@ nlp_srv_metrics_labels(struct metrics *mx, const struct nlp_model *m,
 {
 	struct nlp_strmap_entry *en;
 	const char *l;
-	size_t i;
+	size_t i, unscored = 0;
 
-	atomic_fetch_add(&mx->texts, n);
+	for (i = 0; i < n; i++)
+		unscored += res[i].reason != NULL;
+	atomic_fetch_add(&mx->texts, n - unscored);
+	atomic_fetch_add(&mx->unscored, unscored);
 	pthread_mutex_lock(&mx->label_mu);
 	for (i = 0; i < n; i++) {
 		if (res[i].first < 0)    /* a multi-label answer of none */
@@ -217,6 +220,8 @@ nlp_srv_metrics_text(struct nlp_server *s, struct nlp_buf *b)
 	latency(b, mx);
 	counter(b, "nlpops_texts_scored_total", "Texts scored by the model.",
 	    &mx->texts);
+	counter(b, "nlpops_texts_unscored_total", "Texts answered without "
+	    "scores (empty or blank, or without their text).", &mx->unscored);
 	labels(b, mx);
 	info(b, s);
 	counter(b, "nlpops_reloads_total", "New versions put in service.",

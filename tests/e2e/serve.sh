@@ -129,6 +129,11 @@ for m in nlpops_http_requests_total nlpops_request_duration_seconds_bucket nlpop
 done
 check "/metrics names the version in service" grep -q "^nlpops_model_info{role=\"model\",name=\"spam\",version=\"1\",sha256=\"$sha\"} 1" body
 check "/metrics counts the texts scored" test "$(metric nlpops_texts_scored_total)" -ge 112
+# those answered without scores (the text/plain bodies' empty lines)
+# apart: the texts scored are the labels predicted.  Regression (fixed):
+# counted as scored
+check "/metrics counts the texts answered without scores apart ($(metric nlpops_texts_unscored_total))" test "$(metric nlpops_texts_unscored_total)" -ge 2
+check "... the texts scored are the labels predicted" test "$(metric nlpops_texts_scored_total)" -eq "$(grep '^nlpops_predictions_total{' body | awk '{s += $2} END {print s}')"
 
 # --- every error: a status and one line of JSON
 err() {  # err WANT DESC CODE
