@@ -4,6 +4,7 @@
  */
 #include "sign.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -131,6 +132,49 @@ other_kind(const char *path, int priv, const char *buf, size_t len,
 	    "takes the private key (KEY, not KEY.pub)", path) :
 	    nlp_errf(e, NLP_DATA, "'%s' is a private key: trusting takes the "
 	    "public key (KEY.pub)", path);
+}
+
+/* p past the white space at its start, up to end. */
+static const char *
+past_space(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/*
+ * Is buf[0..len) an Ed25519 key's PEM (private: priv != 0) in its shape,
+ * as nlpops and `openssl genpkey` write it: the label, then in base64
+ * the DER prefix every such key has, its length, and the end line?
+ * libcrypto failing to read such a file failed for itself (short of
+ * memory: its error queue does not always say so), not for the file.
+ */
+static int
+ed25519_pem(const char *buf, size_t len, int priv)
+{
+	const char *begin = priv ? "-----BEGIN PRIVATE KEY-----" :
+	    "-----BEGIN PUBLIC KEY-----";
+	const char *last = priv ? "-----END PRIVATE KEY-----" :
+	    "-----END PUBLIC KEY-----";
+	/* 302e020100300506032b657004220420 and 302a300506032b6570032100 */
+	const char *prefix = priv ? "MC4CAQAwBQYDK2VwBCIEI" : "MCowBQYDK2VwAyEA";
+	const char *p = buf, *end = buf + len;
+	size_t body = priv ? 64 : 60, i;
+
+	if (len < strlen(begin) || memcmp(p, begin, strlen(begin)) != 0)
+		return 0;
+	p = past_space(p + strlen(begin), end);
+	if ((size_t)(end - p) < body || memcmp(p, prefix, strlen(prefix)) != 0)
+		return 0;
+	for (i = 0; i < body; i++)
+		if (!(isalnum((unsigned char)p[i]) || p[i] == '+' ||
+		    p[i] == '/' || (!priv && i == body - 1 && p[i] == '=')))
+			return 0;
+	p = past_space(p + body, end);
+	if ((size_t)(end - p) < strlen(last) || memcmp(p, last, strlen(last)))
+		return 0;
+	return past_space(p + strlen(last), end) == end;
 }
 
 /*
@@ -765,6 +809,12 @@ load_pem(EVP_PKEY **out, const char *path, int priv, struct nlp_err *e)
 		}
 	}
 	BIO_free(b);
+	/* not read for want of memory: no verdict on the file */
+	if (pk == NULL && (malloc_failed() || ed25519_pem(buf, len, priv))) {
+		wipe_free(buf, len);
+		return nlp_errf(e, NLP_IO, "libcrypto could not read the %s "
+		    "'%s', a well-formed one (out of memory?)", what, path);
+	}
 	if (pk == NULL && (rc = other_kind(path, priv, buf, len, e)) != NLP_OK) {
 		ERR_clear_error();
 		wipe_free(buf, len);

@@ -85,6 +85,19 @@ check "... says the signature beside it is the replaced artifact's ($(cat "$T/er
 check "... and leaves it" cmp -s m.nlp.sig first.sig
 "$N" train -q $TRAIN --sign k -o m.nlp train.tsv
 expect_status 0 "train --sign -o a .gz artifact" "$N" train -q $TRAIN --sign k2 -o g.nlp.gz train.tsv
+# a key file that is not a key is bad data, status 3; one in a key's
+# shape that libcrypto cannot read is the machine's failure (see the
+# failmalloc sweep below), never called a bad key
+{ head -1 k; sed -n 2p k | cut -c1-40; tail -1 k; } >cut.key
+chmod 600 cut.key
+expect_status 3 "--sign with a private key cut short" "$N" train -q $TRAIN --sign cut.key -o n.nlp train.tsv
+check "... is not a PEM private key ($(cat "$T/err"))" grep -q "'cut.key' is not a PEM private key" "$T/err"
+sed '2s/^MC4C/MC5C/' k >bent.key
+chmod 600 bent.key
+expect_status 3 "--sign with a private key whose DER is bent" "$N" train -q $TRAIN --sign bent.key -o n.nlp train.tsv
+{ head -1 k.pub; echo 'bm90IGEga2V5IGF0IGFsbA=='; tail -1 k.pub; } >junk.pub
+expect_status 3 "--trust a public key file of junk" "$N" predict -q -m m.nlp --trust junk.pub in.txt
+check "... is not a PEM public key ($(cat "$T/err"))" grep -q "'junk.pub' is not a PEM public key" "$T/err"
 # -o a FIFO with --sign: a usage error at once.  Regression (fixed): the
 # open waited for a reader, for ever without one
 mkfifo sign.fifo
@@ -452,41 +465,47 @@ if [ "${N##*/obj-san/}" = "$N" ] && [ -e "${NLP_SLOWFS:-}" ]; then
 	fi
 fi
 
-# Every 17th allocation of a key's making and of a signed model's check
-# made to fail (failmalloc, plain build only): exit 4 with one line, the
-# key never half written, or the whole answer.  Regression (fixed):
-# libcrypto's start failing for want of memory left its default context
-# without a lock, and the next call crashed on it (SIGSEGV; OpenSSL 3.0);
-# libcrypto's failures were status 70, a bug, for a machine short of
-# memory ("passed invalid argument", "error instantiating drbg").
+# Every STRIDE-th allocation of a key's making, of a signed model's check
+# and of a signed push made to fail (failmalloc, plain build only): exit
+# 4 with one line, nothing half written, or the whole answer.
+# Regression (fixed): libcrypto's start failing for want of memory left
+# its default context without a lock, and the next call crashed on it
+# (SIGSEGV; OpenSSL 3.0); libcrypto's failures were status 70, a bug, for
+# a machine short of memory ("passed invalid argument", "error
+# instantiating drbg"); a signature check it could not make was "does not
+# match", and a key it could not read "not a PEM private key" (status 3:
+# a good model or key refused as bad).
 if [ "${N##*/obj-san/}" = "$N" ] && [ -e "${NLP_FAILMALLOC:-}" ]; then
 	FM=$NLP_FAILMALLOC
-	# fm_sweep NAME CHECK CMD...: CHECK (a shell command) judges exit 0
+	# fm_sweep NAME STRIDE CHECK CMD...: CHECK (a shell command) judges
+	# exit 0; fmk, fmk.pub and the registry fmr start afresh each run
 	fm_sweep() {
-		name=$1 ok=$2; shift 2
-		rm -f fmk fmk.pub
+		name=$1 stride=$2 ok=$3; shift 3
+		rm -rf fmk fmk.pub fmr
 		FAILMALLOC_COUNT=$T/allocs LD_PRELOAD=$FM "$@" >/dev/null 2>&1
 		total=$(cat "$T/allocs" 2>/dev/null || echo 0)
 		check "$name: failmalloc counts allocations ($total)" test "$total" -gt 1000
 		bad= k=1
 		while [ "$k" -le $((total + 1)) ]; do
-			rm -f fmk fmk.pub
+			rm -rf fmk fmk.pub fmr
 			FAILMALLOC_N=$k LD_PRELOAD=$FM "$@" >"$T/fm.out" 2>"$T/fm.err"
 			st=$?
 			if [ $st -eq 0 ] && sh -c "$ok"; then
 				:
 			elif [ $st -eq 4 ] && [ "$(wc -l <"$T/fm.err")" -eq 1 ] &&
-			    [ ! -s "$T/fm.out" ] && [ ! -e fmk ] && [ ! -e fmk.pub ]; then
+			    [ ! -s "$T/fm.out" ] && [ ! -e fmk ] && [ ! -e fmk.pub ] &&
+			    { [ ! -e fmr ] || ! "$N" --registry fmr registry resolve fm@1 >/dev/null 2>&1; }; then
 				:
 			else
 				bad="$bad N=$k:exit=$st:$(head -c 80 "$T/fm.err" | tr '\n' ' ')"
 			fi
-			k=$((k + 17))
+			k=$((k + stride))
 		done
 		check "$name: every failed allocation is exit 4 in one line, or the whole answer:$(echo "$bad" | cut -c1-600)" test -z "$bad"
 	}
-	fm_sweep "key generate" "test -s fmk && test -s fmk.pub && grep -q ' [0-9a-f]\{64\}\$' '$T/fm.out'" "$N" key generate -o fmk
+	fm_sweep "key generate" 17 "test -s fmk && test -s fmk.pub && grep -q ' [0-9a-f]\{64\}\$' '$T/fm.out'" "$N" key generate -o fmk
 	expect_status 0 "the signed model's answer, for the sweep" "$N" predict -q -m m.nlp --trust k.pub in.txt
 	cp "$T/out" "$T/trusted.want"
-	fm_sweep "predict --trust" "cmp -s '$T/fm.out' '$T/trusted.want'" "$N" predict -q -m m.nlp --trust k.pub in.txt
+	fm_sweep "predict --trust" 17 "cmp -s '$T/fm.out' '$T/trusted.want'" "$N" predict -q -m m.nlp --trust k.pub in.txt
+	fm_sweep "registry push --sign" 31 "'$N' --registry fmr registry verify --signatures --trust k.pub >/dev/null 2>&1" "$N" --registry fmr registry push m.nlp --name fm --sign k
 fi
