@@ -430,7 +430,7 @@ copies_drawn(uint64_t count, double scale)
    counts of each side and the confidences. */
 static int
 histograms(struct nlp_drift_histograms *h, const struct nlp_drift_ref *ref,
-    const struct nlp_drift_pass *p, int small)
+    const struct nlp_drift_pass *p)
 {
 	const struct nlp_profile_stored *prof = &ref->profile;
 	const struct nlp_model *m = ref->model;
@@ -466,10 +466,9 @@ histograms(struct nlp_drift_histograms *h, const struct nlp_drift_ref *ref,
 		return -1;
 	h->nlabels = m->nclasses;
 	h->labels = (const char *const *)m->labels;
-	h->label_predicted = nlp_drift_predicted_own(ref, small);
+	h->label_predicted = nlp_drift_predicted_own(ref);
 	for (i = 0; i < m->nclasses; i++) {
-		h->label_reference[i] = nlp_drift_predicted_reference(ref, small,
-		    i);
+		h->label_reference[i] = nlp_drift_predicted_reference(ref, i);
 		h->label_current[i] = p->pred[i];
 	}
 	h->has_reference_confidence = prof->has_confidence;
@@ -555,7 +554,7 @@ report(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	r->reference_records = ref->profile.docs;
 	r->current_tokens = p->tokens ? p->tokens : p->prof.tokens;
 	if (nlp_drift_token_changes(r, &ref->profile, p) < 0 ||
-	    histograms(&r->hist, ref, p, small) < 0)
+	    histograms(&r->hist, ref, p) < 0)
 		return nlp_errf(e, NLP_IO, "out of memory");
 	return NLP_OK;
 }

@@ -469,38 +469,36 @@ shape(struct nlp_drift_report *r, const struct nlp_profile_stored *prof,
 	return 0;
 }
 
-/* Held-out predictions a class that make a single-label model's own
-   predictions its reference (nlp_drift_predicted_reference()). */
+/* Held-out predictions a class below which a large current sample is
+   judged against them by the test of two samples, not by PSI. */
 #define PREDICTED_PER_CLASS 20
 
 int
-nlp_drift_predicted_own(const struct nlp_drift_ref *ref, int small)
+nlp_drift_predicted_own(const struct nlp_drift_ref *ref)
 {
-	const struct nlp_model *m = ref->model;
 	const struct nlp_profile_stored *prof = &ref->profile;
 
 	/* the model's own predictions on the held-out examples (what it
 	   predicts of text like the training text), not the labels, whose
 	   mix an imperfect model does not predict (a multi-label one
-	   predicts fewer, the rare ones least).  A single-label model's for
-	   a small sample, whose test (of two samples' homogeneity) weighs
-	   the reference's size; for a large one, judged by PSI, when they
-	   are enough for its classes (20 a class on average: fewer made
-	   their own noise drift, 400 texts over 500 classes did); else, or
-	   without them (none held out, an artifact of an older nlpops), the
+	   predicts fewer, the rare ones least; a 57% accurate one of 153
+	   languages gave a fifth of its texts one label, and the labels
+	   were a false "drift" on its own test text).  However few: fewer
+	   than 20 a class make a large sample judged by the test of two
+	   samples, which weighs the reference's size, not by PSI (their own
+	   noise, 400 texts over 500 classes, was PSI's drift).  Without
+	   them (none held out, an artifact of an older nlpops), the
 	   training labels, all of them */
-	return prof->has_predicted && (m->multilabel || small ||
-	    prof->held_out >= (uint64_t)PREDICTED_PER_CLASS * m->nclasses);
+	return prof->has_predicted;
 }
 
 double
-nlp_drift_predicted_reference(const struct nlp_drift_ref *ref, int small,
-    size_t i)
+nlp_drift_predicted_reference(const struct nlp_drift_ref *ref, size_t i)
 {
 	const struct nlp_model *m = ref->model;
 	const struct nlp_strmap_entry *en;
 
-	if (!nlp_drift_predicted_own(ref, small))
+	if (!nlp_drift_predicted_own(ref))
 		return (double)nlp_profile_label_count(&ref->profile,
 		    m->labels[i]);
 	en = nlp_strmap_get(&ref->profile.predicted, m->labels[i],
@@ -533,7 +531,7 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 		goto confidence;
 	}
 	for (i = 0; i < m->nclasses; i++) {
-		v->a[i] = nlp_drift_predicted_reference(ref, small, i);
+		v->a[i] = nlp_drift_predicted_reference(ref, i);
 		v->b[i] = (double)p->pred[i];
 	}
 	/* the rare labels in one bin of their own, after the others (none
@@ -546,11 +544,11 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	/* either reference is a sample (the training labels too, of N
 	   examples): a goodness of fit against their shares as if exact
 	   raises false alarms by a factor 1 + n/N on n current records */
-	/* a multi-label model's own predictions are its only reference,
-	   however few its held-out examples: fewer than 20 a label make a
-	   PSI of their own noise (0.13 for 318 examples of the same
-	   text), so the test of the two samples decides then */
-	small_ref = !small && m->multilabel && prof->held_out <
+	/* the model's own predictions are the reference however few its
+	   held-out examples: fewer than 20 a label make a PSI of their own
+	   noise (0.13 for 318 examples of the same text), so the test of
+	   the two samples decides then */
+	small_ref = !small && prof->has_predicted && prof->held_out <
 	    (uint64_t)PREDICTED_PER_CLASS * m->nclasses;
 	before = r->nsignals;
 	if (nlp_drift_dist_signal(r, "predicted_labels", v->a, v->b, k,

@@ -80,13 +80,12 @@ int nlp_drift_signals(struct nlp_drift_report *r,
     int small, const struct nlp_drift_opts *o);
 
 /* The reference count of class i of ref's model for predicted_labels (and
- * the reports' label histogram) on a small current sample or not: its
- * predictions on its held-out examples (then nlp_drift_predicted_own() is
- * 1), for a large sample when the profile has 20 of them a class on
- * average; else its training label count. */
-int nlp_drift_predicted_own(const struct nlp_drift_ref *ref, int small);
+ * the reports' label histogram): its predictions on its held-out examples
+ * when its profile has them (then nlp_drift_predicted_own() is 1), else
+ * its training label count. */
+int nlp_drift_predicted_own(const struct nlp_drift_ref *ref);
 double nlp_drift_predicted_reference(const struct nlp_drift_ref *ref,
-    int small, size_t i);
+    size_t i);
 
 /* Add a warning to r (printf-style; beyond NLP_DRIFT_WARNINGS_MAX, none).
  * nlp_drift_warn_as() gives it a kind (drift.h): NLP_DRIFT_LOUD, about

@@ -526,6 +526,18 @@ expect_status 3 "UTF-16 text whose first character has a 0A byte" "$N" predict -
 printf '\377\376 odd bytes win cash\nbye now\n' >"$T/fffe.txt"
 expect_status 0 "a first line of invalid UTF-8 starting FF FE, no NULs: read" "$N" predict -q -m "$T/m1.nlp" "$T/fffe.txt"
 check "... both lines scored" test "$(cut -f1 "$T/out" | grep -c .)" -eq 2
+# the default --min-df: 3 from 2000 examples when the classes have 500
+# each or more on average, else 1 (the rare features are much of a small
+# class's evidence: 153 languages in short messages scored 0.588 macro-F1
+# at 3, 0.673 at 1)
+for k in 2 8; do
+	awk -v k=$k 'BEGIN { srand(3); for (i = 0; i < 2400; i++) { c = int(rand() * k); s = ""
+		for (j = 0; j < 6; j++) s = s " c" c "w" int(rand() * 40)
+		print "L" c "\t" substr(s, 2) } }' >"$T/mindf$k.tsv"
+	"$N" train -q -o "$T/mindf$k.nlp" "$T/mindf$k.tsv"
+done
+check "2400 examples in 2 classes: --min-df 3" sh -c "tar -xOf '$T/mindf2.nlp' meta.json | grep -q '\"min_df\": *3,'"
+check "2400 examples in 8 classes, 300 each: --min-df 1" sh -c "tar -xOf '$T/mindf8.nlp' meta.json | grep -q '\"min_df\": *1,'"
 # a model artifact given as data (a tar archive: NULs and octal numbers
 # read as a label, "control character U+0000" at its line 7): said as
 # what it is, plain or compressed, by every reader of text
