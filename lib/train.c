@@ -1668,6 +1668,10 @@ quantize(struct run *u)
 	return 0;
 }
 
+/* Held-out examples from which a model that answers one label for all
+ * of them is said to (held_out()): fewer say little. */
+#define ONE_LABEL_MIN 30
+
 /* Held-out figures for the profile and meta.json: per-class counts,
  * linear in C (a C x C matrix took 3.2 GB at 20000 classes); with
  * --quantize, of the quantized model (and of the float one it came from). */
@@ -1675,8 +1679,8 @@ static int
 held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 {
 	const struct csr *ev = &u->ev;
-	uint32_t best;
-	size_t i;
+	uint32_t best, only;
+	size_t i, npred, ngold;
 
 	t->examples = u->ntrain;
 	t->held_out = ev->n;
@@ -1759,6 +1763,23 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 		    t->held_out_accuracy, t->held_out_majority,
 		    (int)nlp_utf8_cut(u->labnames[best], strlen(u->labnames[best]),
 		    100), u->labnames[best]);
+	/* nor is one that says one label whatever the text, however its
+	 * accuracy compares (single words as sentiment: 19 features kept,
+	 * every answer 'neg') */
+	for (i = 0, npred = 0, ngold = 0, only = 0; i < u->C; i++) {
+		npred += u->cm.pred[i] > 0;
+		ngold += u->cm.gold[i] > 0;
+		if (u->cm.pred[i] > 0)
+			only = (uint32_t)i;
+	}
+	if (npred == 1 && ngold >= 2 && ev->n >= ONE_LABEL_MIN &&
+	    t->warning[0] == '\0')
+		snprintf(t->warning, sizeof t->warning, "the model answers '%.*s' "
+		    "for every one of the %zu held-out examples, of %zu labels: "
+		    "it tells their texts apart no better than its commonest "
+		    "label", (int)nlp_utf8_cut(u->labnames[only],
+		    strlen(u->labnames[only]), 100), u->labnames[only], ev->n,
+		    ngold);
 	return NLP_OK;
 }
 

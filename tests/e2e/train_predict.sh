@@ -538,6 +538,12 @@ for k in 2 8; do
 done
 check "2400 examples in 2 classes: --min-df 3" sh -c "tar -xOf '$T/mindf2.nlp' meta.json | grep -q '\"min_df\": *3,'"
 check "2400 examples in 8 classes, 300 each: --min-df 1" sh -c "tar -xOf '$T/mindf8.nlp' meta.json | grep -q '\"min_df\": *1,'"
+# a model that answers one label whatever the text is said, even with -q,
+# though its accuracy is the majority rate's (no warning below it then)
+awk 'BEGIN { srand(4); for (i = 0; i < 2400; i++) print (rand() < 0.6 ? "neg" : "pos") "\tthe w" i }' >"$T/oneway.tsv"
+expect_status 0 "a model of one answer is written" "$N" train -q -o "$T/oneway.nlp" "$T/oneway.tsv"
+check "... said to answer one label for every held-out example ($(cat "$T/err"))" grep -q "^nlpops train: warning: the model answers 'neg' for every one of the [0-9]* held-out examples, of 2 labels" "$T/err"
+check "... and not the model of 2 classes above" sh -c "! '$N' train -q -o '$T/mindf2b.nlp' '$T/mindf2.tsv' 2>&1 | grep -q warning"
 # a model artifact given as data (a tar archive: NULs and octal numbers
 # read as a label, "control character U+0000" at its line 7): said as
 # what it is, plain or compressed, by every reader of text
