@@ -2178,9 +2178,10 @@ describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names,
 	say_why(&o, s->skipped_nolabel, "skipped ", "record",
 	    " without a label", s->first_nolabel_src, s->first_nolabel,
 	    s->first_nolabel_why);
-	say(&o, s->skipped_multilabel, "skipped ", "record",
+	say_why(&o, s->skipped_multilabel, "skipped ", "record",
 	    " with several labels", s->first_multilabel_src,
-	    s->first_multilabel);
+	    s->first_multilabel, "a model trained with --multilabel takes "
+	    "them");
 	say_why(&o, s->skipped_malformed, "skipped ", "malformed record", "",
 	    s->first_malformed_src, s->first_malformed, s->first_malformed_why);
 	say_why(&o, s->malformed, "", "malformed record", " read as empty text",

@@ -58,6 +58,7 @@ awk 'BEGIN { for (l = 0; l < 2; l++) { for (i = 0; i < 80000; i++) printf "__lab
 	print "__label__ham hello"; print "__label__spam buy now" }' >"$T/many.ft"
 expect_status 0 "two lines of 80000 fastText labels take well under 10 s" timeout 10 "$N" eval -m "$T/m.nlp" "$T/many.ft"
 check "they are skipped as multi-label records" grep -q 'skipped 2 records with several labels (first at' "$T/err"
+check "... saying what takes them ($(cat "$T/err"))" grep -q 'skipped 2 records with several labels (first at [^)]*: a model trained with --multilabel takes them)' "$T/err"
 
 # --- 8: an unclosed CSV quote; skipped records never decide a gate -------
 # quotes and commas out of the texts, then a quote that never closes
