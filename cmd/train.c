@@ -910,6 +910,12 @@ cmd_train(int argc, char **argv)
 		fprintf(stderr, "nlpops train: %s%s\n", t.textless_class ?
 		    "warning: " : "", cli_shown(t.textless, buf, sizeof buf));
 	}
+	/* even with -q: multi-label data learned as combinations */
+	if (t.lists[0]) {
+		char buf[sizeof t.lists * 4];
+		fprintf(stderr, "nlpops train: warning: %s\n",
+		    cli_shown(t.lists, buf, sizeof buf));
+	}
 	/* even with -q: a model worse than its commonest label */
 	if (t.warning[0]) {
 		char buf[sizeof t.warning * 4];

@@ -2097,6 +2097,60 @@ textless_note(const struct run *u, struct nlp_trained *t)
 	return 0;
 }
 
+/*
+ * Single-label classes whose names are lists of other classes at the
+ * label separator ("libc,python" beside "libc" and "python"): multi-label
+ * data trained without --multilabel, each combination a class of its
+ * own.  Said in t->lists.  A name that merely holds the separator ("Smith,
+ * John") is no list: its parts are not classes.
+ */
+static void
+lists_note(const struct run *u, struct nlp_trained *t)
+{
+	char sep = u->o->reader.label_sep ? u->o->reader.label_sep : ',';
+	char first[80] = "";
+	uint64_t examples = 0;
+	size_t nlists = 0;
+	uint32_t c;
+
+	if (u->o->multilabel)
+		return;
+	for (c = 0; c < u->C; c++) {
+		const char *p = u->labnames[c], *q;
+		int parts = 0, all = 1;
+
+		if (strchr(p, sep) == NULL)
+			continue;
+		for (; all; p = q + 1) {
+			size_t a = 0, n;
+			q = strchr(p, sep);
+			n = q != NULL ? (size_t)(q - p) : strlen(p);
+			while (a < n && p[a] == ' ')
+				a++;
+			while (n > a && p[n - 1] == ' ')
+				n--;
+			all = n > a && nlp_strmap_get(&u->labels, p + a, n - a) !=
+			    NULL;
+			parts++;
+			if (q == NULL)
+				break;
+		}
+		if (!all || parts < 2)
+			continue;
+		if (nlists++ == 0)
+			snprintf(first, sizeof first, "%.*s", (int)nlp_utf8_cut(
+			    u->labnames[c], strlen(u->labnames[c]), 60),
+			    u->labnames[c]);
+		examples += u->counts[c];
+	}
+	if (nlists > 0)
+		snprintf(t->lists, sizeof t->lists, "%zu classes are lists of "
+		    "others ('%s'%s, %llu examples): each combination learned as "
+		    "a class of its own; --multilabel reads each label of a "
+		    "list", nlists, first, nlists > 1 ? ", ..." : "",
+		    (unsigned long long)examples);
+}
+
 int
 nlp_train(const char *const *paths, size_t npaths,
     const struct nlp_train_opts *o, struct nlp_trained *t, struct nlp_err *e)
@@ -2123,6 +2177,8 @@ nlp_train(const char *const *paths, size_t npaths,
 	    (rc = refit(u, t, e)) == NLP_OK &&
 	    (rc = members_of(u, t, e)) == NLP_OK && textless_note(u, t) < 0)
 		rc = oom(e);
+	if (rc == NLP_OK)
+		lists_note(u, t);
 	if (rc != NLP_OK)
 		nlp_trained_release(t);
 	run_release(u);

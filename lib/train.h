@@ -134,6 +134,8 @@ struct nlp_trained {
 	char textless[512];      /* examples without text (not a word or mark),
 	                            which teach the class priors alone; or "" */
 	int textless_class;      /* ... and a class has no example with text */
+	char lists[512];         /* single-label classes that are lists of
+	                            others ("libc,python"), or "" */
 };
 
 /*

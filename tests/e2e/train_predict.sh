@@ -544,6 +544,17 @@ awk 'BEGIN { srand(4); for (i = 0; i < 2400; i++) print (rand() < 0.6 ? "neg" : 
 expect_status 0 "a model of one answer is written" "$N" train -q -o "$T/oneway.nlp" "$T/oneway.tsv"
 check "... said to answer one label for every held-out example ($(cat "$T/err"))" grep -q "^nlpops train: warning: the model answers 'neg' for every one of the [0-9]* held-out examples, of 2 labels" "$T/err"
 check "... and not the model of 2 classes above" sh -c "! '$N' train -q -o '$T/mindf2b.nlp' '$T/mindf2.tsv' 2>&1 | grep -q warning"
+# multi-label TSV trained without --multilabel: classes that are lists of
+# other classes are said, even with -q; a label that merely holds a comma
+# is not a list
+{ for i in 1 2 3 4 5 6; do
+	printf 'libc\thello world %s\npython\tsnake code %s\nlibc,python\thello snake %s\n' $i $i $i
+	printf 'python, libc\tcode world %s\nSmith, John\tjohn text %s\n' $i $i
+done; } >"$T/lists.tsv"
+expect_status 0 "label lists without --multilabel: trained" "$N" train -q -o "$T/lists.nlp" "$T/lists.tsv"
+check "... said to be lists, once ($(cat "$T/err"))" sh -c "[ \$(grep -c . '$T/err') -eq 1 ] && grep -q \"^nlpops train: warning: 2 classes are lists of others ('libc,python', ..., 12 examples): each combination learned as a class of its own; --multilabel reads each label of a list\" '$T/err'"
+expect_status 0 "... with --multilabel" "$N" train -q --multilabel -o "$T/lists.nlp" "$T/lists.tsv"
+check "... not said then" test ! -s "$T/err"
 # a model artifact given as data (a tar archive: NULs and octal numbers
 # read as a label, "control character U+0000" at its line 7): said as
 # what it is, plain or compressed, by every reader of text
