@@ -1053,6 +1053,30 @@ push_locked(struct nlp_registry *r, size_t len, const struct nlp_push_opts *o,
 static int push_privileges(struct nlp_registry *r,
     const struct nlp_push_opts *o, int new_model, struct nlp_err *e);
 
+/*
+ * A push refused (a name differing from another only in case, an alias
+ * it may not move) takes away the object it wrote at objpath, when no
+ * version needs it: its own rows undone (ROLLBACK TO the savepoint), no
+ * version's row names the object -- one committed by another push of the
+ * same bytes while this one waited for the lock, or one whose damaged
+ * object this push repaired, keeps it.  Under the lock, as gc removes
+ * objects, so that a push of the same bytes waiting for the lock stores
+ * it again (nlp_registry_push()'s stat()).  Anything in doubt leaves the
+ * object, for verify to note and gc to remove.
+ */
+static void
+drop_unused(struct nlp_registry *r, const char *objpath, const char *hex)
+{
+	struct nlp_regdb_param p[] = { NLP_REGDB_TEXT(hex) };
+	struct nlp_err ignored;
+	int64_t refs = 1;
+
+	if (nlp_regdb_exec(r, "ROLLBACK TO nlp_push", &ignored) == NLP_OK &&
+	    nlp_regdb_int_query(r, "SELECT count(*) FROM versions WHERE "
+	    "sha256 = ?", p, 1, 1, &refs, &ignored) == NLP_OK && refs == 0)
+		(void)unlink(objpath);
+}
+
 int
 nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
     const struct nlp_push_opts *o, struct nlp_push_result *res,
@@ -1114,14 +1138,12 @@ nlp_registry_push(struct nlp_registry *r, const void *data, size_t len,
 	   --alias need not hash them again */
 	if (rc == NLP_OK)
 		snprintf(r->whole, sizeof r->whole, "%s", res->sha256);
-	if (rc == NLP_OK)
+	if (rc == NLP_OK && (rc = nlp_regdb_exec(r, "SAVEPOINT nlp_push", e)) ==
+	    NLP_OK) {
 		rc = push_locked(r, len, o, meta, metatext, &sig, res, e);
-	/* a push refused (a name differing from another only in case, an
-	   alias it may not move) takes away the object it made: removed
-	   under the lock, as gc removes one, so that a push of the same
-	   bytes waiting for the lock stores it again (the stat() above) */
-	if (rc != NLP_OK && created)
-		(void)unlink(objpath);
+		if (rc != NLP_OK && created)
+			drop_unused(r, objpath, res->sha256);
+	}
 	rc = end_change(r, rc, e);
 out:
 	json_decref(meta);

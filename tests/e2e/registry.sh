@@ -618,6 +618,16 @@ check "... leaves no object behind ($(find "$R4/objects" -type f | wc -l) object
     test "$(find "$R4/objects" -type f | wc -l)" -eq "$nobj"
 expect_status 0 "... and verify finds no stray object" reg4 verify
 check "... not even a note ($(cat "$T/err"))" sh -c "! grep -q 'belongs to no version' '$T/err' '$T/out'"
+# bytes a version has, their object damaged: the refused push repairs it
+# and leaves it.  Regression (fixed in review): the object it rewrote
+# counted as its own, and was removed, the version's with it
+h=$(sha256sum a1.nlp | cut -d' ' -f1)
+obj=$R4/objects/sha256/$(echo "$h" | cut -c1-2)/$(echo "$h" | cut -c3-)
+chmod u+w "$obj" 2>/dev/null
+printf 'X' | dd of="$obj" bs=1 seek=100 conv=notrunc 2>/dev/null
+expect_status 2 "the bytes of a version whose object is damaged, pushed to a name differing only in case" reg4 push a1.nlp --name Spam
+expect_status 0 "... the object repaired and kept: verify finds no problem" reg4 verify
+check "... the object is whole ($(cat "$T/out"))" sh -c "sha256sum '$obj' | grep -q '^$h '"
 expect_status 2 "train --push to a name differing only in case" "$N" --registry "$R4" train -q --bits 16 --epochs 1 --push SPAM "$SMALL"
 check "train --push SPAM: did you mean 'spam'" grep -q "did you mean 'spam'" "$T/err"
 expect_status 0 "an existing alias of the same case still moves" reg4 alias spam 2 production
