@@ -28,13 +28,14 @@ nlp_crypto_use(struct nlp_err *e)
 
 	if (rc != NLP_OK)
 		return rc;
-	/* started at once, its failure said: left to start on first use,
-	   a default context that failed for want of memory is used all the
-	   same, without its lock, and the next call crashes on it (OpenSSL
-	   3.0); once failed, the start fails again on every call */
-	if (nlp_crypto_fn.OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG,
-	    NULL) != 1 || nlp_crypto_fn.OSSL_LIB_CTX_get0_global_default() ==
-	    NULL)
+	/* its default context made at once, its failure said: left to be
+	   made on first use, one that failed for want of memory (its lock)
+	   is used all the same, and the next call crashes on it (OpenSSL
+	   3.0); once failed, it fails again on every call.  Its
+	   configuration is loaded when signing needs it, not here: a file
+	   it refuses is no reason to refuse a SHA-256 */
+	if (nlp_crypto_fn.OPENSSL_init_crypto(0, NULL) != 1 ||
+	    nlp_crypto_fn.OSSL_LIB_CTX_get0_global_default() == NULL)
 		return nlp_errf(e, NLP_IO, "cannot start libcrypto: out of "
 		    "memory");
 	/* the known answer for "abc" (FIPS 180-2): the code that runs on

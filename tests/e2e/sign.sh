@@ -85,6 +85,11 @@ check "... says the signature beside it is the replaced artifact's ($(cat "$T/er
 check "... and leaves it" cmp -s m.nlp.sig first.sig
 "$N" train -q $TRAIN --sign k -o m.nlp train.tsv
 expect_status 0 "train --sign -o a .gz artifact" "$N" train -q $TRAIN --sign k2 -o g.nlp.gz train.tsv
+# a libcrypto configuration it refuses (OPENSSL_CONF) is no reason to
+# refuse a SHA-256.  Regression (fixed in review): every train failed,
+# "out of memory", once libcrypto was started with its configuration
+printf 'config_diagnostics = 1\nopenssl_conf = openssl_init\n[openssl_init]\nbogus_module = bogus_sect\n[bogus_sect]\nfoo = bar\n' >bad.cnf
+OPENSSL_CONF=$PWD/bad.cnf expect_status 0 "train under an OPENSSL_CONF libcrypto refuses" "$N" train -q $TRAIN -o cnf.nlp train.tsv
 # a key file that is not a key is bad data, status 3; one in a key's
 # shape that libcrypto cannot read is the machine's failure (see the
 # failmalloc sweep below), never called a bad key
