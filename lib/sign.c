@@ -143,34 +143,68 @@ past_space(const char *p, const char *end)
 	return p;
 }
 
+/* The value of base64 digit c, or -1. */
+static int
+b64(int c)
+{
+	const char *d = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/", *p = c != '\0' ? strchr(d, c) : NULL;
+
+	return p != NULL ? (int)(p - d) : -1;
+}
+
 /*
  * Is buf[0..len) an Ed25519 key's PEM (private: priv != 0) in its shape,
- * as nlpops and `openssl genpkey` write it: the label, then in base64
- * the DER prefix every such key has, its length, and the end line?
+ * as nlpops and `openssl genpkey` write it: the label, a body of base64
+ * digits as long as such a key's (48 bytes of DER, or 44 with one pad)
+ * that starts with the DER every such key starts with, and the end line?
  * libcrypto failing to read such a file failed for itself (short of
  * memory: its error queue does not always say so), not for the file.
  */
 static int
 ed25519_pem(const char *buf, size_t len, int priv)
 {
+	static const unsigned char der_priv[] = {
+		0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b,
+		0x65, 0x70, 0x04, 0x22, 0x04, 0x20
+	}, der_pub[] = {
+		0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03,
+		0x21, 0x00
+	};
 	const char *begin = priv ? "-----BEGIN PRIVATE KEY-----" :
 	    "-----BEGIN PUBLIC KEY-----";
 	const char *last = priv ? "-----END PRIVATE KEY-----" :
 	    "-----END PUBLIC KEY-----";
-	/* 302e020100300506032b657004220420 and 302a300506032b6570032100 */
-	const char *prefix = priv ? "MC4CAQAwBQYDK2VwBCIEI" : "MCowBQYDK2VwAyEA";
+	const unsigned char *der = priv ? der_priv : der_pub;
+	size_t nder = priv ? sizeof der_priv : sizeof der_pub;
 	const char *p = buf, *end = buf + len;
 	size_t body = priv ? 64 : 60, i;
+	unsigned char got[18];
+	unsigned long v = 0;
 
 	if (len < strlen(begin) || memcmp(p, begin, strlen(begin)) != 0)
 		return 0;
 	p = past_space(p + strlen(begin), end);
-	if ((size_t)(end - p) < body || memcmp(p, prefix, strlen(prefix)) != 0)
+	if ((size_t)(end - p) < body)
 		return 0;
-	for (i = 0; i < body; i++)
-		if (!(isalnum((unsigned char)p[i]) || p[i] == '+' ||
-		    p[i] == '/' || (!priv && i == body - 1 && p[i] == '=')))
+	for (i = 0; i < body; i++) {
+		if (!priv && i == body - 1 && p[i] == '=')
+			break;
+		if (b64((unsigned char)p[i]) < 0)
 			return 0;
+		/* the DER's first bytes, from the first 24 digits */
+		if (i < 24) {
+			v = v << 6 | (unsigned long)b64((unsigned char)p[i]);
+			if (i % 4 == 3) {
+				got[i / 4 * 3] = (unsigned char)(v >> 16);
+				got[i / 4 * 3 + 1] = (unsigned char)(v >> 8);
+				got[i / 4 * 3 + 2] = (unsigned char)v;
+				v = 0;
+			}
+		}
+	}
+	if (memcmp(got, der, nder) != 0)
+		return 0;
 	p = past_space(p + body, end);
 	if ((size_t)(end - p) < strlen(last) || memcmp(p, last, strlen(last)))
 		return 0;
@@ -784,6 +818,7 @@ load_pem(EVP_PKEY **out, const char *path, int priv, struct nlp_err *e)
 		wipe_free(buf, len);
 		return nlp_errf(e, NLP_IO, "out of memory");
 	}
+	ERR_clear_error();       /* what follows is this read's alone */
 	pk = priv ? PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL) :
 	    PEM_read_bio_PUBKEY(b, NULL, no_passphrase, NULL);
 	/* what follows the key: white space at most.  A second key would
