@@ -1729,6 +1729,24 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 		if (u->cm.gold[i] > u->cm.gold[best])
 			best = (uint32_t)i;
 	t->held_out_majority = (double)u->cm.gold[best] / (double)ev->n;
+	/* a model that says one label whatever the text is no model,
+	 * however its accuracy compares, balanced class weights or not
+	 * (single words as sentiment: 19 features kept, every answer
+	 * 'neg', at the majority rate) */
+	for (i = 0, npred = 0, ngold = 0, only = 0; i < u->C; i++) {
+		npred += u->cm.pred[i] > 0;
+		ngold += u->cm.gold[i] > 0;
+		if (u->cm.pred[i] > 0)
+			only = (uint32_t)i;
+	}
+	if (npred == 1 && ngold >= 2 && ev->n >= ONE_LABEL_MIN &&
+	    t->warning[0] == '\0')
+		snprintf(t->warning, sizeof t->warning, "the model answers '%.*s' "
+		    "for every one of the %zu held-out examples, of %zu labels: "
+		    "it tells their texts apart no better than its commonest "
+		    "label", (int)nlp_utf8_cut(u->labnames[only],
+		    strlen(u->labnames[only]), 100), u->labnames[only], ev->n,
+		    ngold);
 	/* balanced class weights trade the commonest label's examples for
 	 * the others': an accuracy below the majority-class rate is what
 	 * they were asked for, and a sign of a model of nothing only when
@@ -1763,23 +1781,6 @@ held_out(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 		    t->held_out_accuracy, t->held_out_majority,
 		    (int)nlp_utf8_cut(u->labnames[best], strlen(u->labnames[best]),
 		    100), u->labnames[best]);
-	/* nor is one that says one label whatever the text, however its
-	 * accuracy compares (single words as sentiment: 19 features kept,
-	 * every answer 'neg') */
-	for (i = 0, npred = 0, ngold = 0, only = 0; i < u->C; i++) {
-		npred += u->cm.pred[i] > 0;
-		ngold += u->cm.gold[i] > 0;
-		if (u->cm.pred[i] > 0)
-			only = (uint32_t)i;
-	}
-	if (npred == 1 && ngold >= 2 && ev->n >= ONE_LABEL_MIN &&
-	    t->warning[0] == '\0')
-		snprintf(t->warning, sizeof t->warning, "the model answers '%.*s' "
-		    "for every one of the %zu held-out examples, of %zu labels: "
-		    "it tells their texts apart no better than its commonest "
-		    "label", (int)nlp_utf8_cut(u->labnames[only],
-		    strlen(u->labnames[only]), 100), u->labnames[only], ev->n,
-		    ngold);
 	return NLP_OK;
 }
 

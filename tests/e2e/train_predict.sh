@@ -544,6 +544,8 @@ awk 'BEGIN { srand(4); for (i = 0; i < 2400; i++) print (rand() < 0.6 ? "neg" : 
 expect_status 0 "a model of one answer is written" "$N" train -q -o "$T/oneway.nlp" "$T/oneway.tsv"
 check "... said to answer one label for every held-out example ($(cat "$T/err"))" grep -q "^nlpops train: warning: the model answers 'neg' for every one of the [0-9]* held-out examples, of 2 labels" "$T/err"
 check "... and not the model of 2 classes above" sh -c "! '$N' train -q -o '$T/mindf2b.nlp' '$T/mindf2.tsv' 2>&1 | grep -q warning"
+expect_status 0 "... with balanced class weights too" "$N" train -q --class-weight balanced --min-df 1 -o "$T/oneway.nlp" "$T/oneway.tsv"
+check "... said as well ($(cat "$T/err"))" grep -q "warning: the model answers '[a-z]*' for every one of the" "$T/err"
 # multi-label TSV trained without --multilabel: classes that are lists of
 # other classes are said, even with -q; a label that merely holds a comma
 # is not a list
