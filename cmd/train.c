@@ -62,7 +62,7 @@ static const struct cli_opt options[] = {
 	{ OPT_BITS, 0, "bits", "B", "hash 2^B buckets, 10 to 26 (default: "
 	    "sized\nto the data, at most 24)", NULL },
 	{ OPT_MIN_DF, 0, "min-df", "N", "drop features seen in fewer than N "
-	    "documents\n(default: 3 from 2000 examples, 2 from 200,\nelse 1)",
+	    "documents\n(default: from 2000 examples 3, or 1 below\n500 a class; 2 from 200; else 1)",
 	    NULL },
 	{ OPT_SOLVER, 0, "solver", "S", "svm: one-vs-rest linear SVMs, solved "
 	    "exactly\n(the default for single-label data); sgd:\nsoftmax "
