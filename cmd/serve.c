@@ -22,6 +22,7 @@
 #include "opts.h"
 #include "pool.h"
 #include "server.h"
+#include "text.h"
 
 enum {
 	OPT_LISTEN = 256, OPT_SHADOW, OPT_LOG, OPT_LOG_TEXT, OPT_LOG_FORMAT,
@@ -175,6 +176,9 @@ option(void *ctx, int id, const char *arg)
 	return rc;
 }
 
+/* The bytes of an event's message its JSON line keeps. */
+#define EVENT_MSG_MAX 4096
+
 /* The event line on stderr: "nlpops serve: MSG", or one JSON object. */
 static void
 event(void *ctx, const char *kind, const char *msg)
@@ -225,7 +229,18 @@ event(void *ctx, const char *kind, const char *msg)
 	nlp_buf_lit(&b, ",\"event\":");
 	nlp_buf_json_str(&b, kind);
 	nlp_buf_lit(&b, ",\"msg\":");
-	nlp_buf_json_str(&b, msg);
+	/* at most EVENT_MSG_MAX bytes of it, cut on a character: escaped,
+	   six bytes a byte at most, it fits the line (a longer one would be
+	   dropped whole) */
+	if (strlen(msg) > EVENT_MSG_MAX) {
+		char cut[EVENT_MSG_MAX + 1];
+		size_t n = nlp_utf8_cut(msg, strlen(msg), EVENT_MSG_MAX);
+		memcpy(cut, msg, n);
+		cut[n] = '\0';
+		nlp_buf_json_str(&b, cut);
+	} else {
+		nlp_buf_json_str(&b, msg);
+	}
 	nlp_buf_lit(&b, "}\n");
 	if (!b.failed)
 		fwrite(b.p, 1, b.len, stderr);
