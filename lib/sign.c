@@ -4,7 +4,6 @@
  */
 #include "sign.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>

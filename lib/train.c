@@ -1855,7 +1855,7 @@ static void
 count_answer(struct run *u, const float *probs, uint64_t *counts, size_t n,
     int sub)
 {
-	uint32_t best, k;
+	uint32_t best;
 	size_t i, np;
 
 	if (u->o->multilabel) {
@@ -1866,8 +1866,7 @@ count_answer(struct run *u, const float *probs, uint64_t *counts, size_t n,
 		return;
 	}
 	nlp_top_k(probs, u->C, 1, &best);
-	k = best;
-	counts[k] = sub ? counts[k] - n : counts[k] + n;
+	counts[best] = sub ? counts[best] - n : counts[best] + n;
 }
 
 /*
@@ -1945,9 +1944,9 @@ refit_learn(struct run *u, struct nlp_trained *t, struct nlp_err *e)
  * stays: the vocabulary and idf (so the held-out texts, drift's sample,
  * are as new to the model's vocabulary as today's text is), the
  * profile's text statistics; so do the held-out figures, their
- * confidences and predictions (drift's reference) and the SVM's
- * temperature fitted on them, all of the model that had not seen them.
- * The held-out texts join the training texts' fingerprints (seen: eval's
+ * confidences and predictions (drift's reference; but for texts with no
+ * feature, bare_answers()) and the SVM's temperature fitted on them, all
+ * of the model that had not seen them.  The held-out texts join the training texts' fingerprints (seen: eval's
  * leakage guard) and the label counts.
  */
 static int
