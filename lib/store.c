@@ -852,7 +852,7 @@ nlp_store_check(const char *dir, const char *hex, int64_t size,
 	if (size < 0 || n == (uint64_t)size)
 		rc = hash_copy(fd, path, NULL, NULL, got, &n, e);
 	if (rc == NLP_OK && size >= 0 && n != (uint64_t)size)
-		rc = nlp_errf(e, NLP_NO, "object '%s' has %ju bytes, expected %jd",
+		rc = nlp_errf(e, NLP_NO, "object '%s' has %ju bytes, not %jd",
 		    path, (uintmax_t)n, (intmax_t)size);
 	else if (rc == NLP_OK && strcmp(got, hex) != 0)
 		rc = damaged(path, got, NLP_NO, e);

@@ -269,7 +269,7 @@ TEST(check_finds_a_truncated_object_by_size_or_by_hash)
 	put("some bytes", 10, hex, NULL);
 	truncate_object(hex, 4);
 	cr_assert_eq(nlp_store_check(dir, hex, 10, &e), NLP_NO);
-	assert_has(e.msg, "has 4 bytes, expected 10");
+	assert_has(e.msg, "has 4 bytes, not 10");
 	cr_assert_eq(nlp_store_check(dir, hex, -1, &e), NLP_NO);
 	assert_has(e.msg, "is damaged");
 }
