@@ -525,7 +525,7 @@ unjoined(struct nlp_eval_result *r, const struct nlp_evallog *l)
 	if (l->data.skipped > 0)
 		snprintf(r->undecided, sizeof r->undecided, "%llu of %llu gold "
 		    "records have no prediction in the log (%llu no line, %llu "
-		    "no label) and %llu were skipped: %.1f%% left out, more "
+		    "no label) and %llu skipped: %.1f%% left out, more "
 		    "than the %d%% gates allow", (unsigned long long)missing,
 		    (unsigned long long)total,
 		    (unsigned long long)l->c.no_prediction,

@@ -1401,7 +1401,9 @@ check_requirements(struct nlp_registry *r, int64_t vid, const char *name,
 	for (i = 0; i < nreq; i++) {
 		if ((rc = nlp_registry_parse_requirement(req[i], &q, e)) != NLP_OK)
 			return rc;
-		seen_named |= strcmp(q.metric, "seen") == 0;
+		/* a ceiling on it allows the share it names; a floor
+		   ('seen>=0') allows nothing */
+		seen_named |= strcmp(q.metric, "seen") == 0 && q.op[0] == '<';
 		f1_named |= strncmp(q.metric, "f1:", 3) == 0;
 	}
 	if (nreq == 0)

@@ -135,7 +135,7 @@ check "... saying they have no label" grep -q "have no prediction in the log (0 
 head -n -2 "$T/log.jsonl" >"$T/log-2.jsonl"
 { cat "$T/gold+.tsv"; printf '9001\t\tx\n9002\t\ty\n'; } >"$T/gold-s.tsv"
 expect_status 3 "2 without a prediction and 2 skipped of 204: no verdict" "$N" eval -q --predictions "$T/log-2.jsonl" --min-f1 0.5 $COLS "$T/gold-s.tsv"
-check "... saying the share together" grep -q "have no prediction in the log (1 no line, 1 no label) and 2 were skipped: 2.0% left out, more than the 1% gates allow" "$T/err"
+check "... saying the share together" grep -q "have no prediction in the log (1 no line, 1 no label) and 2 skipped: 2.0% left out, more than the 1% gates allow" "$T/err"
 expect_status 0 "--bootstrap works on labels" "$N" eval -q --json --bootstrap 100 --predictions "$T/log.jsonl" $COLS "$T/gold+.tsv"
 check "and reports intervals" grep -q '"bootstrap"' "$T/out"
 

@@ -88,6 +88,12 @@ expect_status 0 "eval --record on training data" "$N" $R5 eval -q --record -m le
 expect_status 1 "... meets no requirement" "$N" $R5 registry alias leak 1 production --require 'macro_f1>=0.9'
 check "... which says why, in one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'evaluation #[0-9]* of leak@1 .* was on data 100.0% of which the model was trained on: figures on training data meet no requirement' '$T/err'"
 expect_status 5 "... and changes nothing" "$N" $R5 registry resolve leak@production
+# a floor on seen allows nothing: only a ceiling names the share allowed.
+# Regression (fixed): 'seen>=0' lifted the guard, and promoted
+for req in 'seen>=0' 'seen>0.5'; do
+	expect_status 1 "... nor with --require '$req'" "$N" $R5 registry alias leak 1 production --require 'macro_f1>=0.9' --require "$req"
+	check "... saying it was training data" grep -q 'figures on training data meet no requirement' "$T/err"
+done
 expect_status 0 "show says how much of its data was seen" "$N" $R5 registry show leak@1
 check "... on the evaluation's line" grep -q 'n 40, 100.0% seen in training, data ' "$T/out"
 # list's LAST-EVAL-F1 would show its 1.0000 as the best figure: a note on
