@@ -25,7 +25,8 @@
  *   space around names ignored), then as 1-based numbers.  Blank lines before
  *   the header are ignored.  A quote opens a quoted field only at the
  *   start of the field; elsewhere, and after the closing quote, it is
- *   text.
+ *   text -- but a quoted field of several lines that closes before more
+ *   text makes the record malformed (a stray quote took the rows between).
  * - A blank line (empty, or white space only) gives a blank record:
  *   skipped when labeled, empty text when not.
  * - A UTF-8 byte order mark at the start of a line is dropped (input.c).
@@ -154,6 +155,9 @@ struct nlp_reader {
 	int cr_inside;           /* the line holds a CR that ends no line:
 	                            lines that end in CR alone, read as one */
 	uint64_t quote_line;     /* CSV: the line where the open quote opened */
+	uint64_t stray_quote;    /* CSV: the line where a quoted field of
+	                            several lines opened that closed before
+	                            more text (a stray quote), or 0 */
 	int csv_cut;
 	const char *why;
 	char whybuf[256];
@@ -1543,6 +1547,7 @@ csv_fields(struct nlp_reader *r, struct nlp_record *rec, size_t *nf, int *v)
 		return 1;
 	}
 	r->hdr.len = r->f[TEXT].len = r->f[LABEL].len = r->f[ID].len = 0;
+	r->stray_quote = 0;
 	for (end = s + n;;) {
 		if (quoted && (q = memchr(s, '"', (size_t)(end - s))) == NULL) {
 			if (csv_add(r, *nf, s, (size_t)(end - s)) < 0)
@@ -1579,8 +1584,16 @@ csv_fields(struct nlp_reader *r, struct nlp_record *rec, size_t *nf, int *v)
 				if (csv_add(r, *nf, "\"", 1) < 0)
 					return oom(r);
 				s++;
-			} else
+			} else {
 				quoted = 0;
+				/* closed lines later, with more text before the
+				   comma: no field ends so, but a stray quote that
+				   took the lines between, records and all, into
+				   one field does */
+				if (s < end && *s != ',' &&
+				    r->quote_line < r->s.lineno)
+					r->stray_quote = r->quote_line;
+			}
 		} else if (start && s < end && *s == '"') {
 			quoted = 1;
 			start = 0;
@@ -1761,6 +1774,11 @@ csv_record(struct nlp_reader *r, struct nlp_record *rec)
 		rec->flags |= NLP_REC_CUT;
 	if (v != V_KEEP)
 		return v;
+	if (r->stray_quote)
+		return malformed(r, "a quote opened there closed at line %llu "
+		    "before more text: %llu lines read as one field (a stray "
+		    "quote?)", (unsigned long long)r->s.lineno,
+		    (unsigned long long)(r->s.lineno - r->stray_quote + 1));
 	if (csv_header_again(r, nf))
 		return V_HEADER;
 	f[TEXT] = r->no_text;        /* no text column (text_optional) */

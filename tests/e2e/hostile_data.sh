@@ -66,6 +66,19 @@ check "... saying what takes them ($(cat "$T/err"))" grep -q 'skipped 2 records 
 expect_status 3 "an unclosed quote is an error, gates or not" "$N" eval -m "$T/m.nlp" --min-accuracy 0.5 "$T/unclosed.csv"
 check "it names the file and the line where the quote opened" grep -q "nlpops eval: '$T/unclosed.csv' line 7: unclosed quote (the quoted field runs to the end of the input)" "$T/err"
 expect_status 3 "train refuses it too" "$N" train -o "$T/u.nlp" "$T/unclosed.csv"
+# a stray quote that a quote in a later row's text closes, before more
+# text: the rows between are one malformed record, not a field, and the
+# gate has no verdict.  Regression (fixed): 130 of 200 rows went into one
+# text, silently, and the gate passed on the 70 left.  A quote closed on
+# its own line, before more text, is still text.
+{ echo 'label,text'; tr -d '",' <"$T/test.tsv" | head -200 | awk -F'\t' '
+	NR == 20 { print $1 ",\"" $2; next }
+	NR == 150 { print $1 "," substr($2, 1, 10) "\" and on" substr($2, 11); next }
+	NR == 160 { print $1 ",\"quoted\" then more " $2; next }
+	{ print $1 "," $2 }'; } >"$T/stray.csv"
+expect_status 3 "a stray quote closed 130 rows later: no verdict" "$N" eval -m "$T/m.nlp" --min-accuracy 0.5 "$T/stray.csv"
+check "... the rows read as one field said ($(head -1 "$T/err"))" grep -q "skipped 1 malformed record (first at [^ ]*stray.csv:21: a quote opened there closed at line 151 before more text: 131 lines read as one field (a stray quote?))" "$T/err"
+check "... the 69 other rows scored, the row quoted on its own line among them ($(head -1 "$T/out"))" grep -q ', 69 examples$' "$T/out"
 # 10 records without a label among 500: 2 % skipped
 awk 'NR % 50 == 0 { print "a line without a label" } { print }' "$T/test.tsv" >"$T/skip2.tsv"
 awk 'NR % 250 == 0 { print "a line without a label" } { print }' "$T/test.tsv" >"$T/skip04.tsv"
