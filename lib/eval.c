@@ -134,6 +134,7 @@ labeled_finish(struct nlp_labeled *d, struct labeled_build *b,
 	d->multilabel = st->skipped_multilabel;
 	d->skipped = st->skipped_nolabel + st->skipped_multilabel +
 	    st->skipped_malformed;
+	d->bare_crs = st->bare_crs;
 	if ((d->inputs = calloc(d->ninputs + 1, sizeof *d->inputs)) == NULL)
 		return -1;
 	memcpy(d->inputs, in, d->ninputs * sizeof *in);
@@ -210,6 +211,20 @@ nlp_labeled_decisive(const struct nlp_labeled *d, char *why, size_t size)
 
 	if (size > 0)
 		why[0] = '\0';
+	/* lines that end in CR alone are records read as one: 100 of them
+	   were one example, and a gate passed on the 101 left of 200 */
+	if (d->bare_crs * 100 > (total + d->bare_crs) *
+	    NLP_MAX_SKIPPED_PERCENT) {
+		snprintf(why, size, "%llu carriage returns inside the records: "
+		    "some %llu of %llu records (%.1f%%) read as one with the "
+		    "line before, more than the %d%% gates allow",
+		    (unsigned long long)d->bare_crs,
+		    (unsigned long long)d->bare_crs,
+		    (unsigned long long)(total + d->bare_crs),
+		    100.0 * (double)d->bare_crs / (double)(total + d->bare_crs),
+		    NLP_MAX_SKIPPED_PERCENT);
+		return 0;
+	}
 	if (skipped_over(d)) {
 		snprintf(why, size, "%llu of %llu records (%.1f%%) were "
 		    "skipped, more than the %d%% gates allow",

@@ -87,6 +87,8 @@ struct nlp_labeled {
 	                            malformed (blank lines are not records) */
 	uint64_t textless;       /* examples without a token (not malformed):
 	                            scored on the model's bias alone */
+	uint64_t bare_crs;       /* carriage returns inside records: lines
+	                            that end in CR alone, read as one */
 };
 
 /*
@@ -103,7 +105,9 @@ void nlp_labeled_release(struct nlp_labeled *d);
  * NLP_MAX_SKIPPED_PERCENT % of the records (examples + skipped) were
  * skipped, figures on what is left say nothing about the data given (an
  * unclosed quote or a wrong --label-field can leave 5 examples of 1000),
- * so the gates have no verdict.  Returns 1 when they may decide, else 0
+ * so the gates have no verdict; each carriage return inside a record (a
+ * line that ends in CR alone, read as one with the next) counts as a
+ * record left out.  Returns 1 when they may decide, else 0
  * with the reason in why (one line).
  */
 #define NLP_MAX_SKIPPED_PERCENT 1

@@ -497,9 +497,12 @@ get_line(struct nlp_reader *r, char **line, size_t *len, int *cut)
 	   of it (a file of LF lines, then CR ones, lost its records in
 	   silence, --strict too) */
 	if (rv > 0) {
-		const char *cr = memchr(*line, '\r', *len);
-		r->cr_inside |= cr != NULL && (cr + 1 < *line + *len ||
-		    !r->s.lf);
+		const char *cr = memchr(*line, '\r', *len), *end = *line + *len;
+		r->cr_inside |= cr != NULL && (cr + 1 < end || !r->s.lf);
+		/* a CRLF's CR is gone by now: each one left may end a line */
+		for (; cr != NULL; cr = memchr(cr + 1, '\r', (size_t)(end -
+		    cr - 1)))
+			r->st.bare_crs++;
 	}
 	return rv;
 }

@@ -206,6 +206,8 @@ struct nlp_reader_stats {
 	   CRLF's): lines ending in CR alone, read as one. */
 	uint64_t bare_cr, first_bare_cr;
 	const char *first_bare_cr_src;
+	uint64_t bare_crs;           /* the carriage returns inside them: the
+	                                lines they may have ended */
 	/* Plain text: records that look like a JSON object ({"...": ...}),
 	   a JSONL file read as plain (a .log name, --format forgotten). */
 	uint64_t json_like, first_json_like;
