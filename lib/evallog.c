@@ -500,13 +500,18 @@ refuse(const struct nlp_eval_opts *o, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/* The shadow's answers a --shadow gate needs, unless it answered every
+ * record (a sample of fewer says too little). */
+#define SHADOW_MIN 30
+
 /*
  * Gold records the log has no prediction for (no line with their id, or a
  * line without a label: an empty text) are records the figures leave
  * out, as the reader's skipped ones are: past the share gates allow, the
  * gates decide nothing.  A log of part of the day must not pass a gate on
  * that part.  The shadow's answers are a sample by design (it skips
- * texts under load): there, only the lines missing count.
+ * texts under load): there, only the lines missing count, and the sample
+ * must hold SHADOW_MIN answers or every record.
  */
 static void
 unjoined(struct nlp_eval_result *r, const struct nlp_evallog *l)
@@ -516,7 +521,21 @@ unjoined(struct nlp_eval_result *r, const struct nlp_evallog *l)
 	uint64_t total = l->c.gold + l->data.skipped;
 	size_t i;
 
-	if (!r->decisive || (missing + l->data.skipped) * 100 <= total *
+	if (!r->decisive)
+		return;
+	/* a sample, but not one of a handful: a shadow that answered 1 of
+	   200 records passed a gate on that one */
+	if (l->shadow && l->c.scored < SHADOW_MIN && l->c.unscored > 0) {
+		r->decisive = 0;
+		snprintf(r->undecided, sizeof r->undecided, "the shadow answered "
+		    "%llu of the %llu gold records the log has (its answers are "
+		    "a sample of the traffic): fewer than %d, too few to decide "
+		    "on", (unsigned long long)l->c.scored,
+		    (unsigned long long)(l->c.scored + l->c.unscored),
+		    SHADOW_MIN);
+		goto undecided;
+	}
+	if ((missing + l->data.skipped) * 100 <= total *
 	    NLP_MAX_SKIPPED_PERCENT)
 		return;
 	r->decisive = 0;
@@ -541,6 +560,7 @@ unjoined(struct nlp_eval_result *r, const struct nlp_evallog *l)
 		    100.0 * (double)missing / (double)total,
 		    (unsigned long long)l->c.no_prediction,
 		    (unsigned long long)unscored, NLP_MAX_SKIPPED_PERCENT);
+undecided:
 	for (i = 0; i < r->ngates; i++)
 		r->gates[i].passed = -1;
 }

@@ -118,6 +118,11 @@ expect_status 0 "--min-f1 passes" "$N" eval -q --predictions "$T/log.jsonl" --mi
 expect_status 1 "--min-f1 fails" "$N" eval -q --predictions "$T/log.jsonl" --min-f1 0.999 $COLS "$T/gold+.tsv"
 expect_status 1 "--min-class-f1 fails on the shadow's spam" "$N" eval -q --shadow --predictions "$T/log.jsonl" --min-class-f1 spam=0.5 $COLS "$T/gold+.tsv"
 check "naming the class" grep -q "f1 of 'spam'" "$T/err"
+# a shadow that answered a handful of the records decides nothing.
+# Regression (fixed): 1 answer of 200 passed a gate
+awk '/"shadow"/ && n++ >= 20 { gsub(/,"shadow":\{[^}]*\}/, "") } { print }' "$T/log.jsonl" >"$T/log20.jsonl"
+expect_status 3 "--shadow with 20 shadow answers: no verdict" "$N" eval -q --shadow --predictions "$T/log20.jsonl" --min-accuracy 0.1 $COLS "$T/gold+.tsv"
+check "... saying so ($(cat "$T/err"))" grep -q "the gates have no verdict: the shadow answered 20 of the [0-9]* gold records the log has (its answers are a sample of the traffic): fewer than 30, too few to decide on" "$T/err"
 # a log of part of the gold data decides no gate.  Regression (fixed): a
 # log of 30 of the 202 gold records passed --min-f1 on those 30.
 head -n 30 "$T/log.jsonl" >"$T/part.jsonl"
