@@ -516,7 +516,8 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	const struct nlp_model *m = ref->model;
 	const struct nlp_profile_stored *prof = &ref->profile;
 	size_t i, k, before;
-	int small_ref;
+	double *refconf = NULL;
+	int small_ref, rc;
 
 	/* a multi-label model predicts fewer labels than its training data
 	   has, the rare ones least: without its own predictions on held-out
@@ -560,20 +561,32 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 		r->signal[before].decided_by = NLP_DRIFT_SMALL_REFERENCE;
 confidence:
 	for (i = 0; i < p->conf.n; i++) {
-		v->b[i] = p->conf.v[i].v;
+		v->b[i] = nlp_drift_confidence(p->conf.v[i].v);
 		v->w[i] = (double)p->conf.v[i].count;
 	}
-	if (prof->nconfidence == 0 && p->conf.n > 0)
+	if (prof->nconfidence == 0 && p->conf.n > 0) {
 		nlp_drift_warn_as(r, NLP_DRIFT_OF_MODEL,
 		    "confidence not compared: the model held out "
 		    "no examples to record its confidence on");
-	else if (p->conf.n > 0 &&
-	    nlp_drift_sample_signal(r, "confidence", prof->confidence, NULL,
-	    prof->nconfidence, 1, v->b, weights(v->w, p->conf.n), p->conf.n,
-	    whole(v->w, p->conf.n, p->prof.docs - p->prof.empty), small, o) <
-	    0)
+		return 0;
+	}
+	if (p->conf.n == 0)
+		return 0;
+	if ((refconf = malloc(prof->nconfidence * sizeof *refconf)) == NULL)
 		return -1;
-	return 0;
+	for (i = 0; i < prof->nconfidence; i++)
+		refconf[i] = nlp_drift_confidence(prof->confidence[i]);
+	rc = nlp_drift_sample_signal(r, "confidence", refconf, NULL,
+	    prof->nconfidence, 1, v->b, weights(v->w, p->conf.n), p->conf.n,
+	    whole(v->w, p->conf.n, p->prof.docs - p->prof.empty), small, o);
+	free(refconf);
+	return rc < 0 ? -1 : 0;
+}
+
+double
+nlp_drift_confidence(double x)
+{
+	return round(x * NLP_DRIFT_CONF_STEPS) / NLP_DRIFT_CONF_STEPS;
 }
 
 /* The accuracy on labeled data against the held-out accuracy: a drop past

@@ -87,6 +87,17 @@ int nlp_drift_predicted_own(const struct nlp_drift_ref *ref);
 double nlp_drift_predicted_reference(const struct nlp_drift_ref *ref,
     size_t i);
 
+/*
+ * A top-1 probability as the confidence signal compares it: to the
+ * nearest 1/NLP_DRIFT_CONF_STEPS.  The reference's were measured by the
+ * model before its refit (and stored to 7 digits), today's by the model
+ * kept: a difference in the fourth decimal is no drift, but between the
+ * ties of a model whose answers tie (one feature: every text the same
+ * probability) a test of ranks made it a KS distance of 1.0.
+ */
+#define NLP_DRIFT_CONF_STEPS 1000.0
+double nlp_drift_confidence(double x);
+
 /* Add a warning to r (printf-style; beyond NLP_DRIFT_WARNINGS_MAX, none).
  * nlp_drift_warn_as() gives it a kind (drift.h): NLP_DRIFT_LOUD, about
  * the data read (malformed, counted twice), said even when the report is

@@ -535,6 +535,17 @@ label, p = open('bare.out').read().split()
 n = sum(1 for c in h['confidence'] if abs(c - float(p)) < 1e-6)
 sys.exit(0 if n >= 3 and h['predicted'][label] >= n else 1)"
 
+# confidences tied on both sides (a model of one feature: every text the
+# same probability; --no-refit, its held-out answers the kept model's)
+# are ties, both compared to 0.001.  Regression (fixed): today's float
+# against the stored 7-digit decimal differed in the last bits, and the KS
+# distance between identical samples was 1.0, "drift" on every sample
+awk 'BEGIN { srand(4); for (i = 0; i < 2400; i++) print (rand() < 0.6 ? "neg" : "pos") "\tthe w" i }' >tie.tsv
+"$N" train -q --no-refit -o tie.nlp tie.tsv 2>/dev/null
+awk 'BEGIN { for (i = 0; i < 300; i++) print "the z" i }' >tie.txt
+"$N" drift --json -m tie.nlp tie.txt >tie.json 2>/dev/null
+json_check "tied confidences: no distance between identical samples" tie.json "sig('confidence')['statistic'] == 0 and not sig('confidence')['drifted']"
+
 # Regression (fixed): gold_labels tested the current labels against the
 # reference's shares as if they were exact, though a --reference file's
 # labels are a sample as small as today's: between random halves of one
