@@ -515,7 +515,7 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 {
 	const struct nlp_model *m = ref->model;
 	const struct nlp_profile_stored *prof = &ref->profile;
-	size_t i, k, before;
+	size_t i, k, before, one;
 	double *refconf = NULL;
 	int small_ref, rc;
 
@@ -531,9 +531,21 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 		    "held-out examples (an artifact of an older nlpops)");
 		goto confidence;
 	}
-	for (i = 0; i < m->nclasses; i++) {
+	for (i = 0, k = 0, one = 0; i < m->nclasses; i++) {
 		v->a[i] = nlp_drift_predicted_reference(ref, i);
 		v->b[i] = (double)p->pred[i];
+		if (v->a[i] > 0 || v->b[i] > 0) {
+			k++;
+			one = i;
+		}
+	}
+	/* one label on both sides: nothing to compare, and said so (not
+	   "too few texts", of a model that answers one label to all) */
+	if (k == 1 && v->a[one] > 0 && v->b[one] > 0) {
+		nlp_drift_warn_as(r, NLP_DRIFT_OF_MODEL, "predicted_labels not "
+		    "compared: the model answers one label ('%.60s') to every "
+		    "text, held-out and current", m->labels[one]);
+		goto confidence;
 	}
 	/* the rare labels in one bin of their own, after the others (none
 	   when no label is rare) */

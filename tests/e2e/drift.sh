@@ -545,6 +545,7 @@ awk 'BEGIN { srand(4); for (i = 0; i < 2400; i++) print (rand() < 0.6 ? "neg" : 
 awk 'BEGIN { for (i = 0; i < 300; i++) print "the z" i }' >tie.txt
 "$N" drift --json -m tie.nlp tie.txt >tie.json 2>/dev/null
 json_check "tied confidences: no distance between identical samples" tie.json "sig('confidence')['statistic'] == 0 and not sig('confidence')['drifted']"
+json_check "... and the labels predicted, all one, said so (not 'too few texts')" tie.json "any(\"the model answers one label ('neg') to every text, held-out and current\" in w for w in d['warnings'])"
 
 # Regression (fixed): gold_labels tested the current labels against the
 # reference's shares as if they were exact, though a --reference file's
