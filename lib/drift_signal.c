@@ -559,17 +559,20 @@ predictions(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	   raises false alarms by a factor 1 + n/N on n current records */
 	/* the model's own predictions are the reference however few its
 	   held-out examples: fewer than 20 a label make a PSI of their own
-	   noise (0.13 for 318 examples of the same text), so the test of
-	   the two samples decides then */
+	   noise (0.13 for 318 examples of the same text), and a test of the
+	   two samples, at 3000 current texts, finds the refit's change to
+	   the model (153 languages: 62% of samples of its own test text):
+	   the Jensen-Shannon distance corrected for sampling noise decides
+	   then, as vocabulary's does (those samples 0.000, 40 of the 153
+	   languages 0.46) */
 	small_ref = !small && prof->has_predicted && prof->held_out <
 	    (uint64_t)PREDICTED_PER_CLASS * m->nclasses;
 	before = r->nsignals;
 	if (nlp_drift_dist_signal(r, "predicted_labels", v->a, v->b, k,
-	    NLP_DIST_PSI | NLP_DIST_TWO_SAMPLE,
-	    small || small_ref, o) < 0)
+	    small_ref ? NLP_DIST_TWO_SAMPLE : NLP_DIST_PSI | NLP_DIST_TWO_SAMPLE,
+	    small, o) < 0)
 		return -1;
-	if (small_ref && r->nsignals > before &&
-	    r->signal[before].method == NLP_DRIFT_BY_P_VALUE)
+	if (small_ref && r->nsignals > before)
 		r->signal[before].decided_by = NLP_DRIFT_SMALL_REFERENCE;
 confidence:
 	for (i = 0; i < p->conf.n; i++) {
