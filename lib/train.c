@@ -1567,6 +1567,20 @@ learn(struct run *u, struct nlp_err *e)
 	return NLP_OK;
 }
 
+/* The answer of the weights learnt for a vector of n rows (none: the
+ * bias alone, a text with no feature in the vocabulary), probabilities
+ * into probs (C floats). */
+static void
+answer(const struct run *u, const uint32_t *rows, const float *vals,
+    size_t n, float *probs)
+{
+	nlp_model_logits(u->w, u->bias, u->C, rows, vals, n, probs);
+	if (u->o->multilabel)
+		nlp_sigmoid(probs, u->C);
+	else
+		nlp_softmax(probs, u->C);
+}
+
 /* Score the held-out examples with the weights as they are: their
  * per-class counts into cm (initialized here), and with conf != NULL each
  * one's top probability.  Returns 0, or -1 when out of memory. */
@@ -1581,12 +1595,8 @@ score_held_out(struct run *u, struct nlp_class_counts *cm, float *conf)
 		return -1;
 	for (i = 0; i < ev->n; i++) {
 		a = ev->start[i];
-		nlp_model_logits(u->w, u->bias, u->C, ev->key + a, ev->val + a,
-		    ev->start[i + 1] - a, u->ctx.probs);
-		if (u->o->multilabel)
-			nlp_sigmoid(u->ctx.probs, u->C);
-		else
-			nlp_softmax(u->ctx.probs, u->C);
+		answer(u, ev->key + a, ev->val + a, ev->start[i + 1] - a,
+		    u->ctx.probs);
 		nlp_top_k(u->ctx.probs, u->C, 1, &best);
 		if (u->o->multilabel)
 			nlp_class_counts_add_sets(cm, ev->ys + ev->ystart[i],
@@ -1837,18 +1847,6 @@ csr_append(struct csr *a, const struct csr *b)
 	return 0;
 }
 
-/* The model's answer, of the weights learnt, for a text with no feature
- * in the vocabulary: its bias alone, into probs (C floats). */
-static void
-featureless(const struct run *u, float *probs)
-{
-	nlp_model_logits(u->w, u->bias, u->C, NULL, NULL, 0, probs);
-	if (u->o->multilabel)
-		nlp_sigmoid(probs, u->C);
-	else
-		nlp_softmax(probs, u->C);
-}
-
 /* counts[c] += n for (sub: -= n) each class the answer probs gives: its
  * top one, or a multi-label model's set. */
 static void
@@ -1891,7 +1889,7 @@ bare_answers(struct run *u, const uint32_t *bare, size_t nbare,
 	    (after = malloc(u->C * sizeof *after)) == NULL)
 		return -1;
 	memcpy(u->ref_pred, u->cm.pred, u->C * sizeof *u->ref_pred);
-	featureless(u, after);
+	answer(u, NULL, NULL, 0, after);
 	count_answer(u, before, u->ref_pred, nbare, 1);
 	count_answer(u, after, u->ref_pred, nbare, 0);
 	nlp_top_k(after, u->C, 1, &best);
@@ -1970,7 +1968,7 @@ refit(struct run *u, struct nlp_trained *t, struct nlp_err *e)
 		for (i = 0, nbare = 0; i < u->ev.n; i++)
 			if (u->ev.start[i + 1] == u->ev.start[i])
 				bare[nbare++] = (uint32_t)i;
-		featureless(u, before);
+		answer(u, NULL, NULL, 0, before);
 	}
 	rc = refit_learn(u, t, e);
 	if (rc == NLP_OK && nbare > 0 && bare_answers(u, bare, nbare, before) <
