@@ -537,22 +537,21 @@ not_text(const struct nlp_stream *s, const char *why, struct nlp_err *e)
 	return -nlp_errf(e, NLP_DATA, "'%s' %s", s->path, why);
 }
 
-int
-nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
-    struct nlp_err *e)
+/*
+ * Before the first line: the input's first bytes, as many as tell UTF-16
+ * (read up to them, or to the end), refused as such, with the way out:
+ * read as UTF-8 it is NULs and garbage, a record a byte pair.  Read on
+ * past the first line only after a mark: a terminal or a pipe's first
+ * line is answered when it comes (--line-buffered).  0, or as
+ * nlp_stream_line() fails.
+ */
+static int
+first_bytes(struct nlp_stream *s, struct nlp_err *e)
 {
-	size_t scan = s->pos, n;
-	char *nl;
+	size_t scan;
 	int rv;
 
-	*cut = 0;
-	s->cut_quotes = 0;
-	/* the first line: the input's first bytes, as many as tell UTF-16
-	   (read up to them, or to the end), refused as such, with the way
-	   out: read as UTF-8 it is NULs and garbage, a record a byte pair.
-	   Read on past the first line only after a mark: a terminal or a
-	   pipe's first line is answered when it comes (--line-buffered) */
-	while (s->lineno == 0 && !s->eof) {
+	while (!s->eof) {
 		const char *p = s->in + s->pos;
 		size_t have = s->end - s->pos;
 
@@ -565,11 +564,26 @@ nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
 		if ((rv = make_room(s, &scan, e)) < 0 || (rv = fill(s, e)) < 0)
 			return rv;
 	}
-	scan = s->pos;
-	if (s->lineno == 0 && utf16_start(s->in + s->pos, s->end - s->pos))
+	if (utf16_start(s->in + s->pos, s->end - s->pos))
 		return not_text(s, "is UTF-16 (it starts with a UTF-16 byte "
 		    "order mark); nlpops reads UTF-8: convert it first (iconv "
 		    "-f UTF-16 -t UTF-8)", e);
+	return 0;
+}
+
+int
+nlp_stream_line(struct nlp_stream *s, char **line, size_t *len, int *cut,
+    struct nlp_err *e)
+{
+	size_t scan, n;
+	char *nl;
+	int rv;
+
+	*cut = 0;
+	s->cut_quotes = 0;
+	if (s->lineno == 0 && (rv = first_bytes(s, e)) < 0)
+		return rv;
+	scan = s->pos;           /* after first_bytes(), which may move it */
 	for (;;) {
 		nl = memchr(s->in + scan, '\n', s->end - scan);
 		if (nl != NULL || s->eof)
