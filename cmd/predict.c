@@ -734,6 +734,17 @@ summary(struct run *u, double t0)
 		fprintf(stderr, "nlpops predict: %s\n", u->e.msg);
 }
 
+/* What -q still says: lines that ran together (carriage returns). */
+static void
+quiet_warnings(struct run *u)
+{
+	char buf[1024];
+
+	if (nlp_reader_describe_bare_cr(nlp_reader_stats(u->r), buf,
+	    sizeof buf))
+		fprintf(stderr, "nlpops predict: warning: %s\n", buf);
+}
+
 /* Free what the run holds. */
 static void
 release(struct run *u)
@@ -812,6 +823,8 @@ cmd_predict(int argc, char **argv)
 			cli_error("predict", &u->e);
 		else if (!u->quiet)
 			summary(u, t0);
+		else       /* lines run together: said even with -q */
+			quiet_warnings(u);
 	}
 out:
 	release(u);

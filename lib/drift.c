@@ -623,6 +623,8 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
 		    p->malformed, p->malformed_at);
 		read_warnings(out, 1, ref->records, ref->unlabeled,
 		    ref->json_like, ref->malformed, ref->malformed_at);
+		if (p->bare_cr[0] != '\0')
+			nlp_drift_warn_as(out, NLP_DRIFT_LOUD, "%s", p->bare_cr);
 	}
 	if (rc != NLP_OK)
 		nlp_drift_report_release(out);

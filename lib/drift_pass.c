@@ -781,6 +781,8 @@ nlp_drift_pass_run(struct nlp_drift_pass *p, const char *const *paths,
 		const struct nlp_reader_stats *st = nlp_reader_stats(r);
 
 		(void)nlp_reader_describe(st, p->skipped, sizeof p->skipped);
+		(void)nlp_reader_describe_bare_cr(st, p->bare_cr,
+		    sizeof p->bare_cr);
 		/* as a part counts them (gold_skip 1): no label, several,
 		   or one that is not a label (a control character) -- the
 		   reader counts the last among the malformed records, which

@@ -109,6 +109,9 @@ struct nlp_drift_pass {
 	   a label, header lines, ...: not kept in a part's profile), said
 	   when nothing is left */
 	char skipped[1024];
+	/* ... and its records whose lines ran together by carriage returns
+	   (nlp_reader_describe_bare_cr()), or "" */
+	char bare_cr[512];
 	/* internal: per-entry last document counted, for counting each
 	   token once per document; hashes no later record can beat */
 	uint64_t *top_last;

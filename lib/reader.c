@@ -2188,6 +2188,16 @@ say(struct said *o, uint64_t n, const char *pre, const char *noun,
 	say_why(o, n, pre, noun, post, src, line, NULL);
 }
 
+/* The records whose line holds a carriage return, said. */
+static void
+say_bare_cr(struct said *o, const struct nlp_reader_stats *s)
+{
+	say(o, s->bare_cr, "", "record", " whose line holds a carriage "
+	    "return inside it (lines that end in CR alone, an old Mac's, are "
+	    "read as one: tr '\\r' '\\n' splits them)", s->first_bare_cr_src,
+	    s->first_bare_cr);
+}
+
 static int
 describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names,
     int losses)
@@ -2231,10 +2241,7 @@ describe(const struct nlp_reader_stats *s, char *buf, size_t size, int names,
 		    "object read as plain text (--format jsonl reads the text "
 		    "field)", s->first_json_like_src, s->first_json_like);
 	}
-	say(&o, s->bare_cr, "", "record", " whose line holds a carriage "
-	    "return inside it (lines that end in CR alone, an old Mac's, are "
-	    "read as one: tr '\\r' '\\n' splits them)", s->first_bare_cr_src,
-	    s->first_bare_cr);
+	say_bare_cr(&o, s);
 	return o.items;
 }
 
@@ -2256,6 +2263,18 @@ nlp_reader_describe_losses(const struct nlp_reader_stats *s, char *buf,
     size_t size)
 {
 	return describe(s, buf, size, 0, 1);
+}
+
+int
+nlp_reader_describe_bare_cr(const struct nlp_reader_stats *s, char *buf,
+    size_t size)
+{
+	struct said o = { buf, size, 0, 0, 0, 1 };
+
+	if (size > 0)
+		buf[0] = '\0';
+	say_bare_cr(&o, s);
+	return o.items;
 }
 
 void

@@ -290,6 +290,12 @@ int nlp_reader_describe_names(const struct nlp_reader_stats *s, char *buf,
 int nlp_reader_describe_losses(const struct nlp_reader_stats *s, char *buf,
     size_t size);
 
+/* The same of the records whose line holds a carriage return alone (the
+ * lines run together): what a command that says no other oddity under
+ * -q still says (predict, drift). */
+int nlp_reader_describe_bare_cr(const struct nlp_reader_stats *s,
+    char *buf, size_t size);
+
 /* Close what nlp_reader_open() opened (NULL: nothing to do). */
 void nlp_reader_close(struct nlp_reader *r);
 

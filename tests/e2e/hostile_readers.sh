@@ -161,6 +161,13 @@ expect_status 3 "eval --strict of lines ending in CR alone" "$N" eval --strict -
 check "names the file, the line and why" grep -q "cr.tsv' line 1: a carriage return inside the line (lines that end in CR alone, an old Mac's?)" "$T/err"
 expect_status 0 "predict of them" sh -c "printf 'a\rb\rc\r' | '$N' predict -m '$T/m.nlp'"
 check "says they were read as one, and how to split them" grep -q "1 record whose line holds a carriage return inside it (lines that end in CR alone, an old Mac's, are read as one: tr '.r' '.n' splits them) (first at stdin:1)" "$T/err"
+# said even with -q, by predict and drift too (as the README says).
+# Regression (fixed): predict -q and drift said nothing
+expect_status 0 "predict -q of them" sh -c "printf 'a\rb\rc\r' | '$N' predict -q -m '$T/m.nlp'"
+check "... warns ($(cat "$T/err"))" grep -q "^nlpops predict: warning: 1 record whose line holds a carriage return inside it .* (first at stdin:1)" "$T/err"
+{ zcat "$DATA/spam.test.tsv.gz" | cut -f2 | head -200; printf 'a\rb\rc\n'; } | "$N" drift -q -m "$T/m.nlp" >/dev/null 2>"$T/err"
+check "drift -q of text with such a line: a verdict, no error ($?)" test $? -le 1
+check "... warns ($(cat "$T/err"))" grep -q "^nlpops drift: warning: 1 record whose line holds a carriage return inside it .* (first at stdin:201)" "$T/err"
 expect_status 0 "CRLF line ends" sh -c "printf 'a\r\nb\r\n' | '$N' predict --strict -m '$T/m.nlp'"
 check "are lines, and nothing is said of them" sh -c "test \$(wc -l <'$T/out') -eq 2 && ! grep -q 'carriage' '$T/err'"
 printf 'ham\thello\rworld\nspam\tfree money now\n' >"$T/cr1.tsv"
