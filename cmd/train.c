@@ -604,7 +604,7 @@ stale_signature(const struct targs *a)
 	nlp_artifact_close(art);
 	if (other)
 		fprintf(stderr, "nlpops train: warning: '%s' is the signature of "
-		    "the artifact replaced (SHA-256 %.12s), not of this one: "
+		    "another artifact (SHA-256 %.12s), not of this one: "
 		    "--trust refuses the pair (train with --sign, or remove "
 		    "it)\n", cli_shown(sigpath, shown, sizeof shown), s.sha256);
 }

@@ -81,7 +81,7 @@ expect_status 0 "the same training without --sign" "$N" train -q $TRAIN -o m.nlp
 check "... says nothing of the signature, still this artifact's ($(cat "$T/err"))" test ! -s "$T/err"
 expect_status 0 "other options without --sign, over a signed artifact" "$N" train -q $TRAIN --seed 9 -o m.nlp train.tsv
 check "... says the signature beside it is the replaced artifact's ($(cat "$T/err"))" \
-    grep -q "^nlpops train: warning: 'm.nlp.sig' is the signature of the artifact replaced (SHA-256 [0-9a-f]\{12\}), not of this one" "$T/err"
+    grep -q "^nlpops train: warning: 'm.nlp.sig' is the signature of another artifact (SHA-256 [0-9a-f]\{12\}), not of this one" "$T/err"
 check "... and leaves it" cmp -s m.nlp.sig first.sig
 "$N" train -q $TRAIN --sign k -o m.nlp train.tsv
 expect_status 0 "train --sign -o a .gz artifact" "$N" train -q $TRAIN --sign k2 -o g.nlp.gz train.tsv
