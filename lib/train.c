@@ -2110,8 +2110,8 @@ lists_note(const struct run *u, struct nlp_trained *t)
 {
 	char sep = u->o->reader.label_sep ? u->o->reader.label_sep : ',';
 	char first[80] = "";
-	uint64_t examples = 0;
-	size_t nlists = 0;
+	uint64_t examples = 0, held = 0;
+	size_t nlists = 0, nheld = 0;
 	uint32_t c;
 
 	if (u->o->multilabel)
@@ -2122,6 +2122,8 @@ lists_note(const struct run *u, struct nlp_trained *t)
 
 		if (strchr(p, sep) == NULL)
 			continue;
+		nheld++;
+		held += u->counts[c];
 		for (; all; p = q + 1) {
 			size_t a = 0, n;
 			q = strchr(p, sep);
@@ -2144,12 +2146,16 @@ lists_note(const struct run *u, struct nlp_trained *t)
 			    u->labnames[c]);
 		examples += u->counts[c];
 	}
+	/* the lists shown to be such, and all the names that hold the
+	   separator (lists of labels that are no class alone among them) */
 	if (nlists > 0)
 		snprintf(t->lists, sizeof t->lists, "%zu classes are lists of "
-		    "others ('%s'%s, %llu examples): each combination learned as "
-		    "a class of its own; --multilabel reads each label of a "
-		    "list", nlists, first, nlists > 1 ? ", ..." : "",
-		    (unsigned long long)examples);
+		    "others ('%s'%s, %llu examples; %zu classes, %llu examples, "
+		    "hold a '%c'): each combination learned as a class of its "
+		    "own; --multilabel reads each label of a list", nlists,
+		    first, nlists > 1 ? ", ..." : "",
+		    (unsigned long long)examples, nheld,
+		    (unsigned long long)held, sep);
 }
 
 int
