@@ -12,6 +12,7 @@
 #include "atomic.h"
 #include "autotune.h"
 #include "cmd.h"
+#include "input.h"
 #include "text.h"
 #include "opts.h"
 #include "pool.h"
@@ -29,8 +30,8 @@ enum {
 };
 
 static const struct cli_opt options[] = {
-	{ 'o', 'o', "output", "ARTIFACT", "artifact to write (atomically); "
-	    "'.gz' name: gzip", "file" },
+	{ 'o', 'o', "output", "ARTIFACT", "artifact to write (atomically);\n"
+	    "'.gz' or '.tgz' name: gzip", "file" },
 	{ OPT_SIGN, 0, "sign", "KEY", "sign the artifact with the private key "
 	    "KEY:\ninto ARTIFACT.sig beside -o, and with --push", "file" },
 	{ OPT_PUSH, 0, "push", "NAME", "push the artifact to the registry as "
@@ -183,13 +184,14 @@ parse_range(const char *arg, unsigned *lo, unsigned *hi)
 	return 0;
 }
 
-/* Does the name end in ".gz"? */
+/* Does the name end in ".gz" or ".tgz" (in any case)? */
 static int
 gz_name(const char *path)
 {
-	size_t n = strlen(path);
+	const char *sfx = nlp_compressed_suffix(path);
 
-	return n > 3 && strcmp(path + n - 3, ".gz") == 0;
+	return sfx != NULL && (strcmp(sfx, ".gz") == 0 ||
+	    strcmp(sfx, ".tgz") == 0);
 }
 
 /* Push the trained artifact as po says; prints NAME@VERSION SHA256 on
@@ -425,6 +427,13 @@ check_args(struct targs *t)
 	if (t->out == NULL && t->po.name == NULL)
 		return cli_usage_error("train", "no output: give -o ARTIFACT or "
 		    "--push NAME");
+	/* a name another compressor's: the tar under it would be a file
+	   that is not what its name says (xz -d refuses it) */
+	if (t->out != NULL && nlp_compressed_suffix(t->out) != NULL &&
+	    !gz_name(t->out))
+		return cli_usage_error("train", "-o '%s': an artifact is written "
+		    "as a tar, or gzip-compressed for a '.gz' or '.tgz' name, "
+		    "not as '%s'", t->out, nlp_compressed_suffix(t->out));
 	if (t->o.reader.label_sep != '\0' && !t->o.multilabel)
 		return cli_usage_error("train", "--label-sep goes with "
 		    "--multilabel");
@@ -559,6 +568,18 @@ summary(const struct targs *a, const struct nlp_trained *t, double t0)
 		fprintf(stderr, " -> %s", cli_shown(a->out, shown,
 		    sizeof shown));
 	fputc('\n', stderr);
+}
+
+/* "nlpops train: warning: TEXT", unless TEXT is "" (one of
+ * struct nlp_trained's notes, 512 bytes). */
+static void
+warning(const char *text)
+{
+	char buf[512 * 4];
+
+	if (text[0])
+		fprintf(stderr, "nlpops train: warning: %s\n",
+		    cli_shown(text, buf, sizeof buf));
 }
 
 /* The reader's summary of odd input (of the file said by who: "" or
@@ -910,18 +931,11 @@ cmd_train(int argc, char **argv)
 		fprintf(stderr, "nlpops train: %s%s\n", t.textless_class ?
 		    "warning: " : "", cli_shown(t.textless, buf, sizeof buf));
 	}
-	/* even with -q: multi-label data learned as combinations */
-	if (t.lists[0]) {
-		char buf[sizeof t.lists * 4];
-		fprintf(stderr, "nlpops train: warning: %s\n",
-		    cli_shown(t.lists, buf, sizeof buf));
-	}
-	/* even with -q: a model worse than its commonest label */
-	if (t.warning[0]) {
-		char buf[sizeof t.warning * 4];
-		fprintf(stderr, "nlpops train: warning: %s\n",
-		    cli_shown(t.warning, buf, sizeof buf));
-	}
+	/* even with -q: multi-label data learned as combinations; one
+	   label spelled two ways; a model worse than its commonest label */
+	warning(t.lists);
+	warning(t.cases);
+	warning(t.warning);
 	/* even with -q: figures of texts the model learnt are no measure
 	   (over a tenth of them: some overlap is common, debian has 6%) */
 	if (t.held_out > 0 && t.held_out_seen * 10 > (int64_t)t.held_out)

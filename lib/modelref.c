@@ -4,6 +4,7 @@
  */
 #include "modelref.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,14 +63,37 @@ nlp_modelref_is_path(const char *s)
 	    (stat(s, &sb) == 0 && !S_ISDIR(sb.st_mode));
 }
 
-/* A name that is not there but near one that is (in case, or by a letter
- * or two) is a typo, not a first deployment: NLP_REGISTRY, else NLP_OK. */
+/* Is one of a and b the other cut short inside a word ("prod" of
+ * "production"; not "prod" of "prod-eu", where a word ends)? */
 static int
-not_a_typo(const char *given, const char *there, const char *what,
+abbreviates(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	const char *rest;
+
+	if (na > nb) {
+		const char *t = a;
+		size_t nt = na;
+		a = b, na = nb;
+		b = t, nb = nt;
+	}
+	if (na < 2 || na == nb || strncasecmp(a, b, na) != 0)
+		return 0;
+	rest = b + na;
+	return isalnum((unsigned char)*rest) && isalnum((unsigned char)
+	    rest[-1]);
+}
+
+/* A name that is not there but near one that is (in case, or by a letter
+ * or two; with cut, also cut short: "prod" of an alias "production" there
+ * is) is a typo, not a first deployment: NLP_REGISTRY, else NLP_OK. */
+static int
+not_a_typo(const char *given, const char *there, const char *what, int cut,
     struct nlp_err *e)
 {
 	if (strcasecmp(given, there) != 0 &&
-	    nlp_text_distance(given, there) > 2)
+	    nlp_text_distance(given, there) > 2 &&
+	    (!cut || !abbreviates(given, there)))
 		return NLP_OK;
 	return nlp_errf(e, NLP_REGISTRY, "no %s '%s'; did you mean '%s'? (so "
 	    "near, it is taken for a typo, not for one still to come)", what,
@@ -105,7 +129,8 @@ nlp_modelref_exists(const char *arg, const char *regdir, int *exists,
 			m = &models.v[i];
 	if (m == NULL) {
 		for (i = 0; i < models.n && rc == NLP_OK; i++)
-			rc = not_a_typo(ref.name, models.v[i].name, "model", e);
+			rc = not_a_typo(ref.name, models.v[i].name, "model", 0,
+			    e);
 		*exists = 0;
 		snprintf(why, whysize, "no model '%s' in the registry", ref.name);
 	} else if (ref.alias[0] != '\0') {
@@ -114,11 +139,12 @@ nlp_modelref_exists(const char *arg, const char *regdir, int *exists,
 			if (strcmp(m->aliases[i].alias, ref.alias) == 0)
 				*exists = 1;
 		for (i = 0; i < m->naliases && rc == NLP_OK && !*exists; i++)
-			rc = not_a_typo(ref.alias, m->aliases[i].alias, "alias", e);
+			rc = not_a_typo(ref.alias, m->aliases[i].alias, "alias",
+			    1, e);
 		/* production, the alias every deployment has, even before */
 		if (rc == NLP_OK && !*exists &&
 		    strcmp(ref.alias, "production") != 0)
-			rc = not_a_typo(ref.alias, "production", "alias", e);
+			rc = not_a_typo(ref.alias, "production", "alias", 0, e);
 		/* an alias the history has moved: not a first deployment
 		   but one whose alias was deleted (or its version removed),
 		   which the load then says */

@@ -1533,7 +1533,7 @@ unclosed(struct nlp_reader *r, const char *how)
 static int
 csv_fields(struct nlp_reader *r, struct nlp_record *rec, size_t *nf, int *v)
 {
-	char *s, *end, *q, how[64];
+	char *s, *end, *q, how[96];
 	int cut, rv, quoted = 0, start = 1;
 	size_t n, qbytes = 0;
 
@@ -1568,8 +1568,9 @@ csv_fields(struct nlp_reader *r, struct nlp_record *rec, size_t *nf, int *v)
 				return oom(r);
 			qbytes += (size_t)(end - s) + 1;
 			if (qbytes > r->max_record) {
-				snprintf(how, sizeof how, "the quoted field runs "
-				    "past %zu bytes", r->max_record);
+				snprintf(how, sizeof how, "or a quoted field longer "
+				    "than %zu bytes, the most a record holds",
+				    r->max_record);
 				return unclosed(r, how);
 			}
 			if ((rv = get_line(r, &s, &n, &cut)) < 0)
@@ -1867,7 +1868,7 @@ nolabel_why(const struct nlp_reader *r, char *buf, size_t size)
 		snprintf(buf, size, "an empty label column");
 		break;
 	case NLP_FMT_FASTTEXT:
-		snprintf(buf, size, "no __label__ word");
+		snprintf(buf, size, "no __label__NAME word");
 		break;
 	default:
 		buf[0] = '\0';

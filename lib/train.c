@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -2158,6 +2159,56 @@ lists_note(const struct run *u, struct nlp_trained *t)
 		    (unsigned long long)held, sep);
 }
 
+static int
+by_name_nocase(const void *a, const void *b)
+{
+	return strcasecmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Labels that differ only in ASCII case ("NEG" and "neg", "Pos" and
+ * "pos"): each a class of its own, which a registry's names are not
+ * allowed to be; said in t->cases (a typo, or two sources' spellings of
+ * one label, as a rule).  Out of memory, nothing is said.
+ */
+static void
+cases_note(const struct run *u, struct nlp_trained *t)
+{
+	const char **v = malloc(u->C * sizeof *v);
+	const char *a = NULL, *b = NULL;
+	size_t groups = 0, labels = 0, i, run = 1;
+
+	if (v == NULL || u->C < 2) {
+		free(v);
+		return;
+	}
+	for (i = 0; i < u->C; i++)
+		v[i] = u->labnames[i];
+	qsort(v, u->C, sizeof *v, by_name_nocase);
+	for (i = 1; i <= u->C; i++) {
+		if (i < u->C && strcasecmp(v[i - 1], v[i]) == 0) {
+			if (run++ == 1 && groups == 0) {
+				a = v[i - 1];
+				b = v[i];
+			}
+			continue;
+		}
+		if (run > 1) {
+			groups++;
+			labels += run;
+		}
+		run = 1;
+	}
+	if (groups > 0)
+		snprintf(t->cases, sizeof t->cases, "%zu labels differ from "
+		    "another only in case ('%.*s' and '%.*s'%s): each is learned "
+		    "as a class of its own", labels,
+		    (int)nlp_utf8_cut(a, strlen(a), 60), a,
+		    (int)nlp_utf8_cut(b, strlen(b), 60), b,
+		    groups > 1 ? ", ..." : "");
+	free(v);
+}
+
 int
 nlp_train(const char *const *paths, size_t npaths,
     const struct nlp_train_opts *o, struct nlp_trained *t, struct nlp_err *e)
@@ -2184,8 +2235,10 @@ nlp_train(const char *const *paths, size_t npaths,
 	    (rc = refit(u, t, e)) == NLP_OK &&
 	    (rc = members_of(u, t, e)) == NLP_OK && textless_note(u, t) < 0)
 		rc = oom(e);
-	if (rc == NLP_OK)
+	if (rc == NLP_OK) {
 		lists_note(u, t);
+		cases_note(u, t);
+	}
 	if (rc != NLP_OK)
 		nlp_trained_release(t);
 	run_release(u);

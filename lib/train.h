@@ -136,6 +136,8 @@ struct nlp_trained {
 	int textless_class;      /* ... and a class has no example with text */
 	char lists[512];         /* single-label classes that are lists of
 	                            others ("libc,python"), or "" */
+	char cases[512];         /* labels that differ only in case ("NEG"
+	                            and "neg"), or "" */
 };
 
 /*

@@ -147,12 +147,19 @@ check "... with both drops in the gates, and no -0" sh -c "jq -e '(.gates | leng
 expect_status 2 "--baseline-if-exists needs --baseline" "$N" $R2 eval -m first@1 --baseline-if-exists "$TEST"
 # a misspelt baseline is a typo, never a first deployment: no verdict
 # (exit 5, with the name meant), even with -q
-for b in frist first@prodution first@Production; do
+# (an existing alias cut short, too: first@prod while production is
+# there)
+for b in frist first@prodution first@Production first@prod first@produc; do
 	expect_status 5 "--baseline-if-exists: '$b' is a typo" "$N" $R2 eval -q -m first@1 --baseline "$b" --baseline-if-exists --max-drop 0.01 "$TEST"
 	check "... naming what was meant" grep -q "did you mean '\(first\|production\)'" "$T/err"
 done
 R3="--registry $T/reg3"
 "$N" $R3 registry push "$T/m.nlp" --name solo >/dev/null 2>&1
+# but not a name whose word ends where the other's goes on ('prod' beside
+# 'prod-eu'), nor 'prod' where no production is yet (a team's own name)
+"$N" $R3 registry alias solo 1 prod-eu >/dev/null 2>&1
+expect_status 0 "--baseline-if-exists: 'solo@prod' beside 'prod-eu' is a first deployment" "$N" $R3 eval -q -m solo@1 --baseline solo@prod --baseline-if-exists --max-drop 0.01 "$TEST"
+check "... the drop gate skipped ($(cat "$T/err"))" grep -q "has no alias 'prod' yet; the drop gate is skipped" "$T/err"
 expect_status 0 "-q still says the drop gate was skipped" "$N" $R3 eval -q -m solo@1 --baseline solo@production --baseline-if-exists --max-drop 0.01 "$TEST"
 check "... on stderr" grep -q "the drop gate is skipped" "$T/err"
 # production deleted, or gone with its version: no first deployment, no

@@ -557,6 +557,24 @@ expect_status 0 "label lists without --multilabel: trained" "$N" train -q -o "$T
 check "... said to be lists, once ($(cat "$T/err"))" sh -c "[ \$(grep -c . '$T/err') -eq 1 ] && grep -q \"^nlpops train: warning: 2 classes are lists of others ('libc,python', ..., 12 examples; 3 classes, 18 examples, hold a ','): each combination learned as a class of its own; --multilabel reads each label of a list\" '$T/err'"
 expect_status 0 "... with --multilabel" "$N" train -q --multilabel -o "$T/lists.nlp" "$T/lists.tsv"
 check "... not said then" test ! -s "$T/err"
+# labels that differ only in case: two classes, said even with -q
+{ for i in 1 2 3 4 5 6; do
+	printf 'NEG\tawful bad %s\nneg\tterrible bad %s\npos\tgreat good %s\nPos\tfine good %s\nother\tplain %s\n' $i $i $i $i $i
+done; } >"$T/cases.tsv"
+expect_status 0 "labels that differ only in case: trained" "$N" train -q -o "$T/cases.nlp" "$T/cases.tsv"
+check "... said, once ($(cat "$T/err"))" sh -c "[ \$(grep -c . '$T/err') -eq 1 ] && grep -q \"^nlpops train: warning: 4 labels differ from another only in case ('NEG' and 'neg', ...): each is learned as a class of its own\$\" '$T/err'"
+expect_status 0 "... one label, one spelling: not said" "$N" train -q -o "$T/cases.nlp" "$T/lists.tsv" --multilabel
+check "... nothing on stderr" test ! -s "$T/err"
+# -o with another compressor's name: refused before training (the tar
+# under it would not be what its name says); .tgz and .GZ are gzip
+for o in m.nlp.xz m.zst m.bz2; do
+	expect_status 2 "-o $o: refused" "$N" train -q -o "$T/$o" "$T/cases.tsv"
+	check "... said, nothing written ($(cat "$T/err"))" sh -c "grep -q \"^nlpops train: -o '$T/$o': an artifact is written as a tar, or gzip-compressed for a '.gz' or '.tgz' name\" '$T/err' && test ! -e '$T/$o'"
+done
+for o in m.tgz m.nlp.GZ; do
+	expect_status 0 "-o $o: gzip" "$N" train -q -o "$T/$o" "$T/lists.tsv"
+	check "... gzip-compressed, and loads" sh -c "gzip -t '$T/$o' && echo hello | '$N' predict -q -m '$T/$o' | grep -q ."
+done
 # a model artifact given as data (a tar archive: NULs and octal numbers
 # read as a label, "control character U+0000" at its line 7): said as
 # what it is, plain or compressed, by every reader of text
