@@ -1586,6 +1586,9 @@ verb_gc(struct nlp_registry *r, struct ropts *o)
 {
 	struct nlp_err e = { 0, "" };
 	struct nlp_registry_gc_report rep;
+	/* PostgreSQL keeps objects as rows, not files */
+	const char *unit = nlp_registry_is_uri(cli_registry_dir()) ? "object" :
+	    "file";
 	char *doc = NULL;
 	size_t i;
 	int rc, err;
@@ -1599,8 +1602,8 @@ verb_gc(struct nlp_registry *r, struct ropts *o)
 		for (i = 0; i < rep.removed.n; i++)
 			printf("%s %s\n", o->dry ? "would remove" : "removed",
 			    rep.removed.v[i]);
-		printf("%s%zu file%s, %lld bytes", o->dry ? "would free " :
-		    "freed ", rep.removed.n, rep.removed.n == 1 ? "" : "s",
+		printf("%s%zu %s%s, %lld bytes", o->dry ? "would free " :
+		    "freed ", rep.removed.n, unit, rep.removed.n == 1 ? "" : "s",
 		    (long long)rep.bytes);
 		if (rep.young > 0)
 			printf("; kept %lld not needed but younger than "
@@ -1609,9 +1612,9 @@ verb_gc(struct nlp_registry *r, struct ropts *o)
 	}
 	/* the files are gone whatever standard output does: said */
 	if (rc == NLP_OK && !o->dry && (err = cli_flush_stdout()) != 0)
-		rc = cli_errorf("registry", NLP_IO, "gc removed %zu file%s (%lld "
+		rc = cli_errorf("registry", NLP_IO, "gc removed %zu %s%s (%lld "
 		    "bytes), but standard output failed: %s", rep.removed.n,
-		    rep.removed.n == 1 ? "" : "s", (long long)rep.bytes,
+		    unit, rep.removed.n == 1 ? "" : "s", (long long)rep.bytes,
 		    strerror(err));
 	nlp_registry_gc_report_release(&rep);
 	return rc;

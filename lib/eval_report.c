@@ -485,12 +485,18 @@ write_table(struct out *o, const struct nlp_eval_result *r)
 		if (nlp_text_safe_width(f->classes[i].label) > w)
 			w = nlp_text_safe_width(f->classes[i].label);
 	if (r->joined != NULL && f->sha256 == NULL) {
-		/* a log that names no model (predict's JSONL): the log, once */
+		/* a log that names no model (predict's JSONL): the log, once;
+		   or several (serve's, the alias moved): those, as in JSON */
 		say(o, "%s of ", r->log_shadow ? "the shadow predictions" :
 		    "predictions");
 		say_safe(o, r->log->path, 0);
-		say(o, " (their model not named), %zu example%s", f->n,
-		    f->n == 1 ? "" : "s");
+		if (f->ref != NULL && strcmp(f->ref, r->log->path) != 0) {
+			say(o, " (");
+			say_safe(o, f->ref, 0);
+			say(o, ")");
+		} else
+			say(o, " (their model not named)");
+		say(o, ", %zu example%s", f->n, f->n == 1 ? "" : "s");
 	} else {
 		say(o, "model ");
 		say_safe(o, f->ref, 0);

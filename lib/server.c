@@ -355,8 +355,9 @@ struct lengths {
 	int differ;
 	unsigned te;             /* Transfer-Encoding headers */
 	int te_other;            /* one of them not "chunked" alone */
-	int bad;                 /* a name with white space in it (before
-	                            the colon), a length not digits alone */
+	int spaced;              /* a name with white space in it (before
+	                            the colon) */
+	int bad;                 /* a length not digits alone */
 	unsigned host;           /* Host headers */
 	int compressed;          /* a Content-Encoding other than identity */
 };
@@ -402,7 +403,7 @@ each_length(void *cls, enum MHD_ValueKind kind, const char *key,
 	/* "Content-Length : 57", which libmicrohttpd keeps as another name,
 	   and a proxy may read as the length (RFC 9112, 5.1: a 400) */
 	if (key[strcspn(key, " \t")] != '\0')
-		l->bad = 1;
+		l->spaced = 1;
 	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
 		l->host++;
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
@@ -428,7 +429,8 @@ each_length(void *cls, enum MHD_ValueKind kind, const char *key,
 }
 
 /*
- * Is the body's length told one way only?  libmicrohttpd reads the first
+ * Is the body's length told one way only (NULL), and by one Host, or what
+ * is wrong?  libmicrohttpd reads the first
  * of two Content-Length headers, the first of two Transfer-Encoding
  * headers, and Transfer-Encoding over Content-Length, and keeps the
  * connection: where a proxy in front went by the other, the rest of the
@@ -438,13 +440,25 @@ each_length(void *cls, enum MHD_ValueKind kind, const char *key,
  * early answer closes the connection.  The only coding accepted is
  * "chunked" alone, in one header.
  */
-static int
-framing_ok(const struct lengths *l, const char *version)
+static const char *
+framing_problem(const struct lengths *l, const char *version)
 {
+	if (l->spaced)
+		return "white space before a header's colon (RFC 9112, 5.1)";
+	if (l->bad)
+		return "a Content-Length that is not a number";
+	if (l->differ)
+		return "Content-Length headers that differ";
+	if (l->te > 1 || l->te_other)
+		return "a Transfer-Encoding other than one 'chunked'";
+	if (l->first != NULL && l->te > 0)
+		return "both Content-Length and Transfer-Encoding";
 	/* and one Host (RFC 9112, 3.2: none in HTTP/1.1, or two, a 400) */
-	return !l->differ && !l->bad && l->te <= 1 && !l->te_other &&
-	    (l->first == NULL || l->te == 0) && l->host <= 1 &&
-	    (l->host == 1 || strcmp(version, MHD_HTTP_VERSION_1_1) != 0);
+	if (l->host > 1)
+		return "more than one Host header";
+	if (l->host == 0 && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
+		return "no Host header (HTTP/1.1 requires one)";
+	return NULL;
 }
 
 /*
@@ -461,6 +475,7 @@ first_call(struct nlp_server *s, struct MHD_Connection *c, const char *url,
 {
 	struct req *r = calloc(1, sizeof *r);
 	struct lengths l = { 0 };
+	const char *why;
 	size_t n;
 
 	if (r == NULL)
@@ -478,13 +493,12 @@ first_call(struct nlp_server *s, struct MHD_Connection *c, const char *url,
 	   lest what it took for the next request be one */
 	(void)MHD_get_connection_values(c, MHD_HEADER_KIND, each_length, &l);
 	r->compressed = l.compressed;
-	if (!framing_ok(&l, version) && (r->close = 1))
-		return send_error(s, c, r, MHD_HTTP_BAD_REQUEST, "the request's "
-		    "framing is ambiguous: the body's length told twice or not "
-		    "at all (Content-Length headers that differ or not a number, "
-		    "Content-Length and Transfer-Encoding, a Transfer-Encoding "
-		    "other than one 'chunked', white space before a header's "
-		    "colon), or not one Host");
+	if ((why = framing_problem(&l, version)) != NULL) {
+		char msg[128];
+		r->close = 1;
+		snprintf(msg, sizeof msg, "a malformed request: %s", why);
+		return send_error(s, c, r, MHD_HTTP_BAD_REQUEST, msg);
+	}
 	r->bodiless = bodiless(c);
 	/* a POST with no length told (an empty body, a 400): closed after,
 	   as its length may have been told in a way libmicrohttpd does not

@@ -90,6 +90,11 @@ check "gives eval -m's table" cmp -s "$T/t1" "$T/t3"
 # Regression (fixed): titled "model LOG (sha256 unknown), ..., predictions
 # of LOG", the log named twice, as a model
 check "and is named by its path, once ($(head -1 "$T/out"))" grep -q "^predictions of $T/pred.jsonl (their model not named), [0-9]* examples\$" "$T/out"
+# a log of two models (the alias moved during the day): both named, as in
+# --json; regression (fixed): titled "(their model not named)"
+sed '1,100s/"model":"spam@7"/"model":"spam@6"/' "$T/log.jsonl" >"$T/mixed.jsonl"
+expect_status 0 "a log of two models" "$N" eval --predictions "$T/mixed.jsonl" $COLS "$T/gold+.tsv"
+check "... both named in the title ($(head -1 "$T/out"))" grep -q "^predictions of $T/mixed.jsonl (several models: spam@6, spam@7), 200 examples\$" "$T/out"
 gzip -c "$T/log.jsonl" >"$T/log.jsonl.gz"
 expect_status 0 "a compressed log" "$N" eval --predictions "$T/log.jsonl.gz" $COLS "$T/gold+.tsv"
 table "$T/out" >"$T/t4"

@@ -188,7 +188,7 @@ raw() { "$PY" raw.py "$PORT" "$1" >rawout; sed -n 's/^HTTP\/1.1 \([0-9]*\).*/\1/
 smuggle='Content-Type: text/plain\r\nContent-Length: 6\r\n'
 is "$(raw "POST /v1/predict HTTP/1.1\r\nHost: a\r\n${smuggle}Content-Length: 60\r\n\r\nhello\nGET /healthz HTTP/1.1\r\nHost: a\r\n\r\n")" "400 " \
     "two Content-Length headers that differ: 400, and what follows the first's body is not answered as a request"
-check "... with a message, and the connection closed" sh -c 'grep -q "told twice" rawout && ! grep -q "still open" rawout'
+check "... with a message, and the connection closed" sh -c 'grep -q "a malformed request: Content-Length headers that differ" rawout && ! grep -q "still open" rawout'
 is "$(raw "POST /v1/predict HTTP/1.1\r\nHost: a\r\n${smuggle}Transfer-Encoding: chunked\r\n\r\n6\r\nhello\n\r\n0\r\n\r\n")" "400 " \
     "Content-Length and Transfer-Encoding both: 400"
 te='Content-Type: text/plain\r\nTransfer-Encoding: chunked\r\n'
@@ -218,11 +218,14 @@ inner='GET /readyz HTTP/1.1\r\nHost: a\r\nX-Request-Id: SMUGGLED\r\n\r\n'
 is "$(raw "POST /v1/predict HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nContent-Length : 57\r\n\r\n$inner")" "400 " \
     "'Content-Length : 57' (white space before the colon): 400, the body not answered as a request"
 check "... the connection closed, nothing smuggled" sh -c '! grep -q "still open" rawout && ! grep -q SMUGGLED rawout'
+check "... saying why" grep -q "a malformed request: white space before a header's colon" rawout
 is "$(raw "POST /v1/predict HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nContent-Length:\r\n 57\r\n\r\n$inner")" "400 " \
     "a Content-Length folded onto the next line: 400"
 check "... nothing smuggled" sh -c '! grep -q SMUGGLED rawout'
 is "$(raw "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n")" "400 " "HTTP/1.1 without Host: 400 (RFC 9112, 3.2)"
+check "... saying so ($(tail -c 100 rawout))" grep -q '"a malformed request: no Host header (HTTP/1.1 requires one)"' rawout
 is "$(raw "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n")" "400 " "two Host headers: 400"
+check "... saying so" grep -q '"a malformed request: more than one Host header"' rawout
 is "$(raw "GET /healthz HTTP/1.0\r\n\r\n")" "200 " "HTTP/1.0 without Host: 200"
 is "$(raw "GET http://127.0.0.1/healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")" "200 " "an absolute-form target (RFC 9112, 3.2.2): 200"
 is "$(raw "POST /v1%2Fpredict HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nContent-Length: 6\r\nConnection: close\r\n\r\nhello\n")" "404 " \
