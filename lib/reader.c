@@ -1705,9 +1705,13 @@ csv_columns(struct nlp_reader *r, size_t nf)
 		if ((len = strlen(list)) > LIST_SHOWN)
 			memcpy(list + nlp_utf8_cut(list, len, LIST_SHOWN - 4),
 			    " ...", 5);
+		/* a default name not there: the option that names another */
 		return -nlp_errf(&r->err, NLP_USAGE, "%s: no column '%s' in "
-		    "the CSV header (columns: %s)",
-		    nlp_input_shown(r->path, where, sizeof where), want, list);
+		    "the CSV header (columns: %s)%s%s",
+		    nlp_input_shown(r->path, where, sizeof where), want, list,
+		    r->spec[s] != NULL ? "" : "; name the column with ",
+		    r->spec[s] != NULL ? "" : s == TEXT ? "--text-column" :
+		    s == LABEL ? "--label-column" : "--id-column");
 	}
 	/* ids taken for labels: every example wrong */
 	if (r->o.labeled && r->col[ID] != COL_NONE &&

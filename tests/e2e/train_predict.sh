@@ -486,7 +486,7 @@ check "... says so" grep -q "'$T/mac.csv': the CSV header holds a carriage retur
 # a header-less CSV: the row taken for the header is shown cut short
 { printf 'ham,%0600d\n' 0; printf 'spam,x\n'; } >"$T/nohdr.csv"
 expect_status 2 "CSV without a header row" "$N" predict -q -m "$T/m1.nlp" "$T/nohdr.csv"
-check "... the columns shown cut short ($(wc -c <"$T/err") bytes)" sh -c "[ $(wc -c <"$T/err") -lt 400 ] && grep -q ' \.\.\.)\$' '$T/err'"
+check "... the columns shown cut short ($(wc -c <"$T/err") bytes)" sh -c "[ $(wc -c <"$T/err") -lt 400 ] && grep -q ' \.\.\.); name the column with --text-column\$' '$T/err'"
 # Regression (fixed): CSV took the text's own column as the label's, a
 # model learned the label from itself and eval's gates passed on it.
 printf 'label,text\nham,hello\nspam,free money\n' >"$T/self.csv"

@@ -923,9 +923,17 @@ LEAK_TEST_FINI(reader, csv_column_missing_from_the_header_is_a_usage_error, clea
 	cr_assert_eq(g->err.status, NLP_USAGE);
 	cr_assert(strstr(g->err.msg, "no column 'label'") != NULL, "%s",
 	    g->err.msg);
-	cr_assert(strstr(g->err.msg, "(columns: body, tag)") != NULL, "%s",
-	    g->err.msg);
+	cr_assert(strstr(g->err.msg, "(columns: body, tag); name the column "
+	    "with --label-column") != NULL, "%s", g->err.msg);
 	cr_assert(strstr(g->err.msg, p) != NULL, "%s", g->err.msg);
+	free(g);
+	/* a name given and not there: no advice to give it */
+	g = read1(p, LABELED(.text_column = "bod", .label_column = "tag"));
+	cr_assert_eq(g->status, -NLP_USAGE);
+	cr_assert(strstr(g->err.msg, "no column 'bod' in the CSV header "
+	    "(columns: body, tag)") != NULL, "%s", g->err.msg);
+	cr_assert(strstr(g->err.msg, "name the column") == NULL, "%s",
+	    g->err.msg);
 	free(g);
 }
 
