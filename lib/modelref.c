@@ -63,25 +63,15 @@ nlp_modelref_is_path(const char *s)
 	    (stat(s, &sb) == 0 && !S_ISDIR(sb.st_mode));
 }
 
-/* Is one of a and b the other cut short inside a word ("prod" of
- * "production"; not "prod" of "prod-eu", where a word ends)? */
+/* Is a b cut short inside a word ("prod" of "production"; not "prod" of
+ * "prod-eu", where a word ends, nor "production" of "prod")? */
 static int
 abbreviates(const char *a, const char *b)
 {
 	size_t na = strlen(a), nb = strlen(b);
-	const char *rest;
 
-	if (na > nb) {
-		const char *t = a;
-		size_t nt = na;
-		a = b, na = nb;
-		b = t, nb = nt;
-	}
-	if (na < 2 || na == nb || strncasecmp(a, b, na) != 0)
-		return 0;
-	rest = b + na;
-	return isalnum((unsigned char)*rest) && isalnum((unsigned char)
-	    rest[-1]);
+	return na >= 2 && na < nb && strncasecmp(a, b, na) == 0 &&
+	    isalnum((unsigned char)b[na]) && isalnum((unsigned char)b[na - 1]);
 }
 
 /* A name that is not there but near one that is (in case, or by a letter

@@ -160,6 +160,10 @@ R3="--registry $T/reg3"
 "$N" $R3 registry alias solo 1 prod-eu >/dev/null 2>&1
 expect_status 0 "--baseline-if-exists: 'solo@prod' beside 'prod-eu' is a first deployment" "$N" $R3 eval -q -m solo@1 --baseline solo@prod --baseline-if-exists --max-drop 0.01 "$TEST"
 check "... the drop gate skipped ($(cat "$T/err"))" grep -q "has no alias 'prod' yet; the drop gate is skipped" "$T/err"
+# nor a name that an alias there starts ('production' beside 'prod')
+"$N" $R3 registry alias solo 1 prod >/dev/null 2>&1
+expect_status 0 "--baseline-if-exists: 'solo@production' beside 'prod' is a first deployment" "$N" $R3 eval -q -m solo@1 --baseline solo@production --baseline-if-exists --max-drop 0.01 "$TEST"
+"$N" $R3 registry alias --delete solo prod >/dev/null 2>&1
 expect_status 0 "-q still says the drop gate was skipped" "$N" $R3 eval -q -m solo@1 --baseline solo@production --baseline-if-exists --max-drop 0.01 "$TEST"
 check "... on stderr" grep -q "the drop gate is skipped" "$T/err"
 # production deleted, or gone with its version: no first deployment, no
