@@ -291,6 +291,9 @@ nlp_drift_ref_from_files(struct nlp_drift_ref *ref, const char *const *paths,
 		ref->unlabeled = p.unlabeled;
 		ref->json_like = p.json_like;
 		memcpy(ref->malformed_at, p.malformed_at, sizeof ref->malformed_at);
+		_Static_assert(sizeof ref->bare_cr == sizeof p.bare_cr,
+		    "the reference keeps the pass's words whole");
+		memcpy(ref->bare_cr, p.bare_cr, sizeof ref->bare_cr);
 	}
 out:
 	if (rc != NLP_OK)
@@ -625,6 +628,9 @@ report_of(struct nlp_drift_pass *p, int rc, const struct nlp_drift_ref *ref,
 		    ref->json_like, ref->malformed, ref->malformed_at);
 		if (p->bare_cr[0] != '\0')
 			nlp_drift_warn_as(out, NLP_DRIFT_LOUD, "%s", p->bare_cr);
+		if (ref->bare_cr[0] != '\0')
+			nlp_drift_warn_as(out, NLP_DRIFT_LOUD, "the reference: %s",
+			    ref->bare_cr);
 	}
 	if (rc != NLP_OK)
 		nlp_drift_report_release(out);

@@ -67,6 +67,8 @@ struct nlp_drift_ref {
 	   form of a JSON object read as plain text -- said in the report */
 	uint64_t records, malformed, unlabeled, json_like;
 	char malformed_at[1100];
+	char bare_cr[512];          /* its lines run together by carriage
+	                               returns (nlp_drift_pass's), or "" */
 };
 
 /*

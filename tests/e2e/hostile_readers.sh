@@ -168,6 +168,12 @@ check "... warns ($(cat "$T/err"))" grep -q "^nlpops predict: warning: 1 record 
 { zcat "$DATA/spam.test.tsv.gz" | cut -f2 | head -200; printf 'a\rb\rc\n'; } | "$N" drift -q -m "$T/m.nlp" >/dev/null 2>"$T/err"
 check "drift -q of text with such a line: a verdict, no error ($?)" test $? -le 1
 check "... warns ($(cat "$T/err"))" grep -q "^nlpops drift: warning: 1 record whose line holds a carriage return inside it .* (first at stdin:201)" "$T/err"
+# and in a --reference file, as its other reading losses are.
+# Regression (fixed): said of the current text only
+{ zcat "$DATA/spam.test.tsv.gz" | cut -f2 | head -200; printf 'a\rb\rc\n'; } >"$T/crref.txt"
+zcat "$DATA/spam.test.tsv.gz" | cut -f2 | sed -n 201,400p >"$T/crcur.txt"
+"$N" drift -q --reference "$T/crref.txt" "$T/crcur.txt" >/dev/null 2>"$T/err"
+check "drift -q --reference with such a line warns of the reference ($(cat "$T/err"))" grep -q "^nlpops drift: warning: the reference: 1 record whose line holds a carriage return inside it .* (first at $T/crref.txt:201)" "$T/err"
 expect_status 0 "CRLF line ends" sh -c "printf 'a\r\nb\r\n' | '$N' predict --strict -m '$T/m.nlp'"
 check "are lines, and nothing is said of them" sh -c "test \$(wc -l <'$T/out') -eq 2 && ! grep -q 'carriage' '$T/err'"
 printf 'ham\thello\rworld\nspam\tfree money now\n' >"$T/cr1.tsv"
