@@ -843,11 +843,26 @@ load_pem(EVP_PKEY **out, const char *path, int priv, struct nlp_err *e)
 		}
 	}
 	BIO_free(b);
-	/* not read for want of memory: no verdict on the file */
-	if (pk == NULL && (malloc_failed() || ed25519_pem(buf, len, priv))) {
-		wipe_free(buf, len);
-		return nlp_errf(e, NLP_IO, "libcrypto could not read the %s "
-		    "'%s', a well-formed one (out of memory?)", what, path);
+	/* not read for want of memory, or for libcrypto's own reason (its
+	   configuration, its providers): no verdict on the file */
+	if (pk == NULL) {
+		unsigned long last = ERR_peek_last_error();
+		int oom = malloc_failed();      /* empties the queue */
+		char why[160];
+
+		if (oom || ed25519_pem(buf, len, priv)) {
+			wipe_free(buf, len);
+			if (oom)
+				snprintf(why, sizeof why, "out of memory");
+			else if (last != 0)
+				ERR_error_string_n(last, why, sizeof why);
+			else
+				snprintf(why, sizeof why, "no reason given (out "
+				    "of memory?)");
+			return nlp_errf(e, NLP_IO, "libcrypto could not read "
+			    "the %s '%s', a well-formed one: %s", what, path,
+			    why);
+		}
 	}
 	if (pk == NULL && (rc = other_kind(path, priv, buf, len, e)) != NLP_OK) {
 		ERR_clear_error();

@@ -90,6 +90,11 @@ expect_status 0 "train --sign -o a .gz artifact" "$N" train -q $TRAIN --sign k2 
 # "out of memory", once libcrypto was started with its configuration
 printf 'config_diagnostics = 1\nopenssl_conf = openssl_init\n[openssl_init]\nbogus_module = bogus_sect\n[bogus_sect]\nfoo = bar\n' >bad.cnf
 OPENSSL_CONF=$PWD/bad.cnf expect_status 0 "train under an OPENSSL_CONF libcrypto refuses" "$N" train -q $TRAIN -o cnf.nlp train.tsv
+# but signing under a provider it cannot load fails (status 4) with
+# libcrypto's reason.  Regression (fixed in review): "(out of memory?)"
+printf 'openssl_conf = x\n[x]\nproviders = p\n[p]\nfoo = bar_sect\n[bar_sect]\nactivate = 1\nmodule = /nonexistent.so\n' >noprov.cnf
+OPENSSL_CONF=$PWD/noprov.cnf expect_status 4 "train --sign under a provider libcrypto cannot load" "$N" train -q $TRAIN --sign k -o np.nlp train.tsv
+check "... says libcrypto's reason, not memory ($(cat "$T/err"))" sh -c "grep -q \"^nlpops train: libcrypto could not read the private key 'k', a well-formed one: error:\" '$T/err' && ! grep -q 'memory' '$T/err' && test ! -e np.nlp"
 # a key file that is not a key is bad data, status 3; one in a key's
 # shape that libcrypto cannot read is the machine's failure (see the
 # failmalloc sweep below), never called a bad key
