@@ -197,6 +197,15 @@ skipped_over(const struct nlp_labeled *d)
 	return d->skipped * 100 > (d->n + d->skipped) * NLP_MAX_SKIPPED_PERCENT;
 }
 
+/* More carriage returns inside records (records read as one) than gates
+ * allow? */
+static int
+bare_crs_over(const struct nlp_labeled *d)
+{
+	return d->bare_crs * 100 > (d->n + d->skipped + d->bare_crs) *
+	    NLP_MAX_SKIPPED_PERCENT;
+}
+
 /* More examples without text than gates allow? */
 static int
 textless_over(const struct nlp_labeled *d)
@@ -213,8 +222,7 @@ nlp_labeled_decisive(const struct nlp_labeled *d, char *why, size_t size)
 		why[0] = '\0';
 	/* lines that end in CR alone are records read as one: 100 of them
 	   were one example, and a gate passed on the 101 left of 200 */
-	if (d->bare_crs * 100 > (total + d->bare_crs) *
-	    NLP_MAX_SKIPPED_PERCENT) {
+	if (bare_crs_over(d)) {
 		snprintf(why, size, "%llu carriage returns inside the records: "
 		    "some %llu of %llu records (%.1f%%) read as one with the "
 		    "line before, more than the %d%% gates allow",
@@ -1219,8 +1227,8 @@ nlp_eval_conclude(struct nlp_eval_result *r, const struct nlp_eval *ev,
 			    o->gates[i].label);
 	/* figures on a fraction of the data decide nothing: no verdict */
 	r->decisive = nlp_labeled_decisive(d, r->undecided, sizeof r->undecided);
-	r->undecided_textless = !r->decisive && !skipped_over(d) &&
-	    textless_over(d);
+	r->undecided_skipped = !r->decisive && !bare_crs_over(d) &&
+	    skipped_over(d);
 	if (o->ngates > 0 && (rc = nlp_eval_gates(&r->gates, &r->ngates,
 	    &r->failed, &r->model, r->has_baseline ? &r->baseline : NULL,
 	    &r->bootstrap, o->gates, o->ngates, o->gate_on_lower, e)) != NLP_OK)

@@ -419,8 +419,9 @@ struct nlp_eval_result {
 	int decisive;            /* the gates may decide (else undecided says
 	                            why, and every gate's passed is -1) */
 	char undecided[256];
-	int undecided_textless;  /* ... for want of text: the figures are
-	                            of every example (the bias scored) */
+	int undecided_skipped;   /* ... for records skipped: the figures
+	                            stand on the rest (not for examples
+	                            without text, or records run together) */
 	double seconds;          /* scoring the model */
 	/* --predictions (evallog.h): the figures are a prediction log's,
 	   joined by id to the gold data; NULL for a model's */

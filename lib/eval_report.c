@@ -808,8 +808,8 @@ nlp_eval_write_notes(FILE *out, const char *prefix,
 	   text are in them (scored on the bias, said above) */
 	if (!r->decisive && r->ngates == 0)
 		say(&o, "%s: warning: %s%s\n", prefix, r->undecided,
-		    r->undecided_textless ? "" :
-		    ": the figures stand on the rest");
+		    r->undecided_skipped ? ": the figures stand on the rest" :
+		    "");
 	if (r->joined == NULL)
 		say(&o, "%s: %zu example%s in %.2f s (%.0f/s)\n", prefix, f->n,
 		    f->n == 1 ? "" : "s", r->seconds, r->seconds > 0 ?

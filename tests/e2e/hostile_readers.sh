@@ -192,6 +192,11 @@ check "... naming line 2" grep -q "cr5.tsv' line 2: a carriage return inside the
 # left out.  Regression (fixed): the 11 records as 2, and the gate passed
 expect_status 3 "... a gate on them has no verdict" "$N" eval -q -m "$T/m.nlp" --min-accuracy 0.5 "$T/cr5.tsv"
 check "... saying why ($(tail -1 "$T/err" | cut -c1-160))" grep -q "the gates have no verdict: 10 carriage returns inside the records: some 10 of 12 records (83.3%) read as one with the line before" "$T/err"
+# without a gate, the report says so, and not that the figures stand on
+# "the rest" (nothing was left out: records were run together).
+# Regression (fixed in review): it ended ": the figures stand on the rest"
+"$N" eval -m "$T/m.nlp" "$T/cr5.tsv" >"$T/out" 2>&1
+check "... no gate: the report warns, nothing 'on the rest' ($(grep 'more than the' "$T/out" | cut -c1-200))" sh -c "grep -q 'read as one with the line before, more than the 1% gates allow\$' '$T/out' && ! grep -q 'stand on the rest' '$T/out'"
 # one CR inside one text of some hundreds: a text's own byte, decided
 { zcat "$DATA/spam.test.tsv.gz" | head -300; printf 'ham	see the note\rbelow\n'; } | tr -d '\r' >"$T/cr1of300.tsv"
 printf 'ham\tone text with a \r inside\n' >>"$T/cr1of300.tsv"
