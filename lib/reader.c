@@ -1783,9 +1783,10 @@ csv_record(struct nlp_reader *r, struct nlp_record *rec)
 	if (v != V_KEEP)
 		return v;
 	if (r->stray_quote)
-		return malformed(r, "a quote opened there closed at line %llu "
-		    "before more text: %llu lines read as one field (a stray "
-		    "quote?)", (unsigned long long)r->s.lineno,
+		return malformed(r, "a quote opened at line %llu closed at line "
+		    "%llu before more text: %llu lines read as one field (a "
+		    "stray quote?)", (unsigned long long)r->stray_quote,
+		    (unsigned long long)r->s.lineno,
 		    (unsigned long long)(r->s.lineno - r->stray_quote + 1));
 	if (csv_header_again(r, nf))
 		return V_HEADER;

@@ -77,8 +77,14 @@ expect_status 3 "train refuses it too" "$N" train -o "$T/u.nlp" "$T/unclosed.csv
 	NR == 160 { print $1 ",\"quoted\" then more " $2; next }
 	{ print $1 "," $2 }'; } >"$T/stray.csv"
 expect_status 3 "a stray quote closed 130 rows later: no verdict" "$N" eval -m "$T/m.nlp" --min-accuracy 0.5 "$T/stray.csv"
-check "... the rows read as one field said ($(head -1 "$T/err"))" grep -q "skipped 1 malformed record (first at [^ ]*stray.csv:21: a quote opened there closed at line 151 before more text: 131 lines read as one field (a stray quote?))" "$T/err"
+check "... the rows read as one field said ($(head -1 "$T/err"))" grep -q "skipped 1 malformed record (first at [^ ]*stray.csv:21: a quote opened at line 21 closed at line 151 before more text: 131 lines read as one field (a stray quote?))" "$T/err"
 check "... the 69 other rows scored, the row quoted on its own line among them ($(head -1 "$T/out"))" grep -q ', 69 examples$' "$T/out"
+# the line the stray quote opened at, not the record's first, when a
+# field of several lines closed well before it.  Regression (fixed in
+# review): "a quote opened there" named the record's first line
+printf 'label,text,note\nham,"a\nb","c\nd\ne" x\nspam,buy now,z\n' >"$T/q2.csv"
+"$N" predict -m "$T/m.nlp" "$T/q2.csv" >/dev/null 2>"$T/err"
+check "... a quote opened on a later line of the record named ($(tail -1 "$T/err"))" grep -q "q2.csv:2: a quote opened at line 3 closed at line 5 before more text: 3 lines read as one field" "$T/err"
 # 10 records without a label among 500: 2 % skipped
 awk 'NR % 50 == 0 { print "a line without a label" } { print }' "$T/test.tsv" >"$T/skip2.tsv"
 awk 'NR % 250 == 0 { print "a line without a label" } { print }' "$T/test.tsv" >"$T/skip04.tsv"
