@@ -101,8 +101,11 @@ enum nlp_drift_method { NLP_DRIFT_BY_P_VALUE, NLP_DRIFT_BY_EFFECT };
 enum nlp_drift_basis {
 	NLP_DRIFT_SMALL_SAMPLE,      /* by p-value: at most --small current
 	                                records */
-	NLP_DRIFT_SMALL_REFERENCE,   /* by p-value: the current sample is
-	                                large, the reference's small */
+	NLP_DRIFT_SMALL_REFERENCE,   /* the current sample is large, the
+	                                reference's small: by p-value (the
+	                                samples' KS), or by the distance
+	                                corrected for sampling noise
+	                                (predicted_labels) */
 	NLP_DRIFT_LARGE_SAMPLE,      /* by effect: more than --small records */
 	NLP_DRIFT_COUNTS,            /* by effect, always: counts of tokens or
 	                                characters */

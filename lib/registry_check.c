@@ -124,29 +124,26 @@ verify_failed(struct verify *x, int rc)
 /* Check each version's object: its size (quick) or its whole SHA-256.
  * Damage goes to the problems; any other failure stops the check (its
  * status, e filled). */
+int
+nlp_registry_check_object(struct nlp_registry *r, const char *hex,
+    int64_t size, int quick, struct nlp_err *e)
+{
+	if (NLP_REGDB_IS_PG(r))
+		return nlp_regpg_check_object(r, hex, size, quick, e);
+	return quick ? nlp_store_check_size(r->dir, hex, size, e) :
+	    nlp_store_check(r->dir, hex, size, e);
+}
+
 static int
 verify_objects(struct verify *x, int quick)
 {
 	struct nlp_err ce;
-	struct stat sb;
 	size_t i;
-	int c, fd;
+	int c;
 
 	for (i = 0; i < x->ref.n; i++) {
 		const struct object_ref *o = &x->ref.v[i];
-		if (NLP_REGDB_IS_PG(x->r)) {
-			c = nlp_regpg_check_object(x->r, o->hex, o->size, quick,
-			    &ce);
-		} else if (!quick) {
-			c = nlp_store_check(x->r->dir, o->hex, o->size, &ce);
-		} else if ((c = nlp_store_open(x->r->dir, o->hex, &fd, &ce)) ==
-		    NLP_OK) {
-			if (fstat(fd, &sb) == 0 && sb.st_size != o->size)
-				c = nlp_errf(&ce, NLP_NO, "object %s has %lld bytes, "
-				    "not %lld", o->hex, (long long)sb.st_size,
-				    (long long)o->size);
-			close(fd);
-		}
+		c = nlp_registry_check_object(x->r, o->hex, o->size, quick, &ce);
 		if (c == NLP_NO || c == NLP_DATA || c == NLP_REGISTRY)
 			c = nlp_registry_strings_addf(&x->rep->problems, x->e,
 			    "%s: %s", o->name, ce.msg);

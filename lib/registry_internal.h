@@ -289,6 +289,13 @@ int nlp_regpg_evict(const char *hex);
 int nlp_regpg_check_object(struct nlp_registry *r, const char *hex,
     int64_t size, int quick, struct nlp_err *e);
 
+/* Check object hex on either backend: its size (quick) or its bytes'
+ * SHA-256: NLP_OK; NLP_NO, NLP_DATA or NLP_REGISTRY for damage (e says
+ * what: missing, its size, its hash, in the same words by either way);
+ * else the failure to read it. */
+int nlp_registry_check_object(struct nlp_registry *r, const char *hex,
+    int64_t size, int quick, struct nlp_err *e);
+
 /* fn for each object no version refers to, by SHA-256; with remove, they
  * are deleted too (inside the caller's transaction). */
 int nlp_regpg_orphans(struct nlp_registry *r, int remove,

@@ -351,23 +351,13 @@ object_whole(struct nlp_registry *r, int64_t vid, const char *name,
 	struct nlp_regdb_param p[] = { NLP_REGDB_INT(vid) };
 	struct object_row o = { "", -1 };
 	struct nlp_err ce;
-	struct stat sb;
-	int rc, fd, quick;
+	int rc;
 
 	if ((rc = nlp_regdb_each(r, "SELECT sha256, size FROM versions WHERE "
 	    "id = ?", p, 1, object_row, &o, e)) != NLP_OK || o.hex[0] == '\0')
 		return rc;
-	quick = strcmp(o.hex, r->whole) == 0;
-	if (NLP_REGDB_IS_PG(r)) {
-		rc = nlp_regpg_check_object(r, o.hex, o.size, quick, &ce);
-	} else if (!quick) {
-		rc = nlp_store_check(r->dir, o.hex, o.size, &ce);
-	} else if ((rc = nlp_store_open(r->dir, o.hex, &fd, &ce)) == NLP_OK) {
-		if (fstat(fd, &sb) == 0 && sb.st_size != o.size)
-			rc = nlp_errf(&ce, NLP_NO, "object %s has %lld bytes, not "
-			    "%lld", o.hex, (long long)sb.st_size, (long long)o.size);
-		close(fd);
-	}
+	rc = nlp_registry_check_object(r, o.hex, o.size, strcmp(o.hex,
+	    r->whole) == 0, &ce);
 	if (rc == NLP_OK)
 		snprintf(r->whole, sizeof r->whole, "%s", o.hex);
 	if (rc == NLP_NO || rc == NLP_DATA || rc == NLP_REGISTRY)

@@ -835,6 +835,30 @@ damaged(const char *path, const char *got, int status, struct nlp_err *e)
 	    path, got);
 }
 
+/* An object of n bytes where size were recorded: NLP_NO. */
+static int
+wrong_size(const char *path, uint64_t n, int64_t size, struct nlp_err *e)
+{
+	return nlp_errf(e, NLP_NO, "object '%s' has %ju bytes, not %jd", path,
+	    (uintmax_t)n, (intmax_t)size);
+}
+
+int
+nlp_store_check_size(const char *dir, const char *hex, int64_t size,
+    struct nlp_err *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, rc;
+
+	if ((rc = open_object(dir, hex, path, &fd, &st, e)) != NLP_OK)
+		return rc;
+	if ((uint64_t)st.st_size != (uint64_t)size)
+		rc = wrong_size(path, (uint64_t)st.st_size, size, e);
+	close(fd);
+	return rc;
+}
+
 int
 nlp_store_check(const char *dir, const char *hex, int64_t size,
     struct nlp_err *e)
@@ -852,8 +876,7 @@ nlp_store_check(const char *dir, const char *hex, int64_t size,
 	if (size < 0 || n == (uint64_t)size)
 		rc = hash_copy(fd, path, NULL, NULL, got, &n, e);
 	if (rc == NLP_OK && size >= 0 && n != (uint64_t)size)
-		rc = nlp_errf(e, NLP_NO, "object '%s' has %ju bytes, not %jd",
-		    path, (uintmax_t)n, (intmax_t)size);
+		rc = wrong_size(path, n, size, e);
 	else if (rc == NLP_OK && strcmp(got, hex) != 0)
 		rc = damaged(path, got, NLP_NO, e);
 	close(fd);

@@ -63,6 +63,10 @@ int nlp_store_put(const char *dir, const char *hex, const void *data,
 int nlp_store_check(const char *dir, const char *hex, int64_t size,
     struct nlp_err *e);
 
+/* As nlp_store_check(), its size alone (no reading of its bytes). */
+int nlp_store_check_size(const char *dir, const char *hex, int64_t size,
+    struct nlp_err *e);
+
 /*
  * Open object hex for reading (*fd, the caller closes it), through the
  * registry's own directories and never a link: NLP_OK, NLP_DATA when it is

@@ -2150,13 +2150,14 @@ lists_note(const struct run *u, struct nlp_trained *t)
 	/* the lists shown to be such, and all the names that hold the
 	   separator (lists of labels that are no class alone among them) */
 	if (nlists > 0)
-		snprintf(t->lists, sizeof t->lists, "%zu classes are lists of "
-		    "others ('%s'%s, %llu examples; %zu classes, %llu examples, "
-		    "hold a '%c'): each combination learned as a class of its "
+		snprintf(t->lists, sizeof t->lists, "%zu class%s %s of "
+		    "others ('%s'%s, %llu examples; %zu class%s, %llu examples, "
+		    "hold%s a '%c'): each combination learned as a class of its "
 		    "own; --multilabel reads each label of a list", nlists,
-		    first, nlists > 1 ? ", ..." : "",
-		    (unsigned long long)examples, nheld,
-		    (unsigned long long)held, sep);
+		    nlists > 1 ? "es" : "", nlists > 1 ? "are lists" :
+		    "is a list", first, nlists > 1 ? ", ..." : "",
+		    (unsigned long long)examples, nheld, nheld > 1 ? "es" : "",
+		    (unsigned long long)held, nheld > 1 ? "" : "s", sep);
 }
 
 static int

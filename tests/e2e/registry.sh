@@ -445,6 +445,15 @@ expect_status 1 "verify with a version's object a symbolic link" reg2 verify
 check "... a problem of its version" grep -q '^problem: h@1: .*is a symbolic link' "$T/out"
 check "... and not a stray file too" sh -c "! grep -q '^note: stray file' '$T/out'"
 rm -f "$(object "$S2" "$R2")"
+# an object cut short: verify and verify --quick say it in the same words.
+# Regression (fixed in review): --quick named the object by its hash
+head -c 1000 a2.nlp >"$(object "$S2" "$R2")"
+expect_status 1 "verify of an object cut short" reg2 verify
+grep '^problem: h@1' "$T/out" >"$T/cut.full"
+expect_status 1 "verify --quick of it" reg2 verify --quick
+grep '^problem: h@1' "$T/out" >"$T/cut.quick"
+check "... the same problem, naming the file ($(cat "$T/cut.quick"))" sh -c "grep -q \"^problem: h@1: object '.*' has 1000 bytes, not $(wc -c <a2.nlp)\\$\" '$T/cut.full' && cmp -s '$T/cut.full' '$T/cut.quick'"
+rm -f "$(object "$S2" "$R2")"
 
 # --- train --push (of 600 texts, named as the whole set)
 mkdir "$T/small"
