@@ -240,9 +240,9 @@ two_folds(const struct dom *d, float *w, const uint32_t *ytr,
 	double a1, a2;
 	int rc;
 
-	if ((rc = fold_auc(d, w, &d->te, yte, &d->tr, d->tr.y, seed, &a1,
+	if ((rc = fold_auc(d, w, &d->te, yte, &d->tr, ytr, seed, &a1,
 	    e)) != NLP_OK ||
-	    (rc = fold_auc(d, w, &d->tr, ytr, &d->te, d->te.y, seed, &a2,
+	    (rc = fold_auc(d, w, &d->tr, ytr, &d->te, yte, seed, &a2,
 	    e)) != NLP_OK)
 		return rc;
 	*auc = (a1 + a2) / 2;
