@@ -78,6 +78,8 @@ struct nlp_registry {
 	int waited;                   /* on_wait was called */
 	int64_t busy_since, busy_last; /* registry_sqlite.c's: this wait's
 	                                 start, its last pause (ms) */
+	int busy_retried;             /* registry_sqlite.c's: the wait is a
+	                                 change's, retried (else a read's) */
 };
 
 /* ---- The database (registry_db.c) ---- */

@@ -242,9 +242,11 @@ exec_retried(struct nlp_registry *r, const char *sql)
 	    (int64_t)BUSY_RETRIES * BUSY_TIMEOUT_MS;
 	int rc;
 
+	r->busy_retried = 1;
 	while (((rc = sqlite3_exec(r->db, sql, NULL, NULL, NULL)) & 0xff) ==
 	    SQLITE_BUSY && nlp_regdb_now_ms() < end)
 		nanosleep(&pause, NULL);
+	r->busy_retried = 0;
 	return rc;
 }
 
@@ -627,9 +629,11 @@ sq_busy(void *arg, int count)
 	waited = now - r->busy_since;
 	if (waited >= BUSY_TIMEOUT_MS)
 		return 0;
+	/* a read is not retried: it waits one timeout (while it waits, it
+	   may hold up a writer that needs it gone to end its change) */
 	if (waited >= NLP_REGISTRY_WAIT_MS) {
-		snprintf(limit, sizeof limit, "%d s",
-		    BUSY_RETRIES * BUSY_TIMEOUT_MS / 1000);
+		snprintf(limit, sizeof limit, "%d s", (r->busy_retried ?
+		    BUSY_RETRIES : 1) * BUSY_TIMEOUT_MS / 1000);
 		nlp_regdb_waiting(r, limit);
 	}
 	p = pause_ms[count < 12 ? count : 11];
