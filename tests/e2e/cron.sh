@@ -75,6 +75,16 @@ check "... leaving no scores file, not an empty one" test ! -e "$T/srv/scored/$d
 check "... and no stray temporary file" sh -c "! ls -A '$T/srv/scored' | grep -q ."
 mv "$T/srv/mail/kept.gz" "$T/srv/mail/$day.txt.gz"
 
+# drift fails (the metrics' directory is not there): the error is the exit
+# status, and no report stands for the night.  Regression (fixed): an
+# empty drift-DAY.txt was left by the redirection
+rm -f "$T/srv/reports/drift-$day.txt"
+env -i PATH="$T/stub:/usr/bin:/bin" NLPOPS="$N" NLPOPS_REGISTRY="$T/reg" \
+    NIGHTLY_DIR="$T/srv" NIGHTLY_PROM="$T/noprom/nlpops.prom" \
+    NIGHTLY_MAILTO=ops@test "$T/nightly" >"$T/out" 2>"$T/err"
+check "drift cannot write its metrics: the script fails with 4 ($?)" test $? -eq 4
+check "... leaving no report for the night, nor a temporary one" sh -c "! ls -A '$T/srv/reports' | grep -q 'drift-$day.txt'"
+
 # Regression (fixed): the night's .gz that is no gzip (an HTML error page
 # the fetch saved under that name) was read as text, and its "drift" went
 # out as the night's verdict.  Expected: a failure (3), no scores file.
