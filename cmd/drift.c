@@ -40,6 +40,8 @@ static const struct cli_opt options[] = {
 	CLI_OPT_TRUST,
 	{ OPT_JSON, 0, "json", NULL, "one JSON object (schema 1) on stdout",
 	    NULL },
+	{ 'o', 'o', "output", "FILE", "write the report (or --json) to FILE, "
+	    "atomically,\nwith the run's warnings at its end", "file" },
 	{ OPT_HTML, 0, "html", "FILE", "write a self-contained HTML report",
 	    "file" },
 	{ OPT_PROM, 0, "prom", "FILE", "write Prometheus textfile metrics "
@@ -92,7 +94,7 @@ const struct cli_cmd cli_drift = {
 /* What the command was asked. */
 struct args {
 	struct nlp_drift_opts o;
-	const char *model, *reference, *html, *prom;
+	const char *model, *reference, *html, *prom, *out;
 	int json, quiet, profiles;
 	int permutations_given;      /* --permutations */
 };
@@ -147,6 +149,10 @@ option(void *ctx, int c, const char *arg)
 	case 'q': a->quiet = 1; break;
 	case OPT_REFERENCE: a->reference = arg; break;
 	case OPT_JSON: a->json = 1; break;
+	case 'o':
+		/* '-' is standard output, where the report goes anyway */
+		a->out = strcmp(arg, "-") == 0 ? NULL : arg;
+		break;
 	case OPT_PROFILES: a->profiles = 1; break;
 	case OPT_HTML:
 	case OPT_PROM:
@@ -222,11 +228,12 @@ outputs_apart(const struct args *a, char **paths, size_t npaths)
 {
 	/* and not onto the report on standard output (--json, or the
 	   table without -q): --prom /dev/stdout would mix into it */
-	const struct cli_output out[3] = {
+	const struct cli_output out[4] = {
 		{ "--prom", a->prom, 0 }, { "--html", a->html, 0 },
-		{ NULL, a->json || !a->quiet ? "-" : NULL, 0 },
+		{ "-o", a->out, 0 },
+		{ NULL, a->out == NULL && (a->json || !a->quiet) ? "-" : NULL, 0 },
 	};
-	struct cli_files f = { out, 3, paths, npaths, a->model, NULL };
+	struct cli_files f = { out, 4, paths, npaths, a->model, NULL };
 	char *ref[1] = { (char *)a->reference };
 	int rc;
 
@@ -329,8 +336,8 @@ load_reference(const char *cmd, const struct args *a, struct nlp_loaded *lm,
 
 /*
  * Everything that needs memory comes first (the JSON document, the page),
- * then --prom and --html to temporary files, then the report on stdout,
- * and only then the files published: a failure anywhere (out of memory, a
+ * then --prom and --html to temporary files, then the report on stdout
+ * (or to -o's temporary file), and only then the files published: a failure anywhere (out of memory, a
  * full disk, a closed or full standard output) leaves each target as it
  * was, so that a run that ends in status 4 leaves no new metrics for an
  * alert to read.  A write to a file that fails shows in its commit (the
@@ -345,14 +352,16 @@ write_outputs(const char *cmd, const struct args *a,
 	const char *name = a->model ? (lm->name[0] ? lm->name : lm->display) :
 	    a->reference;
 	struct nlp_err e = { 0, "" };
-	struct nlp_atomic pa, ha;
+	struct nlp_atomic pa, ha, oa;
 	char *text = NULL, *page = NULL;
+	FILE *rf = stdout;           /* the report's: stdout, or -o's */
 	size_t i;
 	int rc = NLP_OK, err;
 
 	memset(&pa, 0, sizeof pa);
 	memset(&ha, 0, sizeof ha);
-	pa.fd = ha.fd = -1;
+	memset(&oa, 0, sizeof oa);
+	pa.fd = ha.fd = oa.fd = -1;
 	if ((a->json && (text = nlp_drift_json(rep)) == NULL) ||
 	    (a->html != NULL && (page = nlp_drift_html(rep, title)) == NULL)) {
 		rc = cli_errorf(cmd, NLP_IO, "out of memory");
@@ -377,14 +386,20 @@ write_outputs(const char *cmd, const struct args *a,
 			goto out;
 		}
 	}
+	if (a->out != NULL) {
+		if ((rc = nlp_atomic_open(&oa, a->out, &e)) != NLP_OK)
+			goto fail;
+		rf = oa.fp;
+	}
+	/* a write to -o's file that fails shows in its commit */
 	errno = 0;
-	if (a->json && fputs(text, stdout) == EOF)
+	if (a->json && fputs(text, rf) == EOF && rf == stdout)
 		cli_stdout_failed(errno);   /* the reason, before it is lost */
-	else if (!a->json && !a->quiet)
-		nlp_drift_text(stdout, rep);
+	else if (!a->json && (a->out != NULL || !a->quiet))
+		nlp_drift_text(rf, rep, a->out != NULL);
 	/* without files, stdout's write errors are the dispatcher's to
 	   report (nlpops.c: finish_stdout) */
-	if ((a->prom != NULL || a->html != NULL) &&
+	if (a->out == NULL && (a->prom != NULL || a->html != NULL) &&
 	    (err = cli_flush_stdout()) != 0) {
 		nlp_atomic_abort(&pa);
 		nlp_atomic_abort(&ha);
@@ -395,7 +410,8 @@ write_outputs(const char *cmd, const struct args *a,
 		goto out;
 	}
 	if ((a->prom != NULL && (rc = nlp_atomic_commit(&pa, &e)) != NLP_OK) ||
-	    (a->html != NULL && (rc = nlp_atomic_commit(&ha, &e)) != NLP_OK))
+	    (a->html != NULL && (rc = nlp_atomic_commit(&ha, &e)) != NLP_OK) ||
+	    (a->out != NULL && (rc = nlp_atomic_commit(&oa, &e)) != NLP_OK))
 		goto fail;
 	/* a fact of the model (it held out nothing) is the report's, the
 	   same every night: not on stderr, where cron would mail it */
@@ -415,6 +431,7 @@ fail:
 	/* a committed or failed one is already clean: abort is a no-op */
 	nlp_atomic_abort(&pa);
 	nlp_atomic_abort(&ha);
+	nlp_atomic_abort(&oa);
 	rc = cli_error(cmd, &e);
 	goto out;
 }

@@ -468,7 +468,7 @@ signal_table(FILE *f, const struct nlp_drift_report *r)
 }
 
 int
-nlp_drift_text(FILE *f, const struct nlp_drift_report *r)
+nlp_drift_text(FILE *f, const struct nlp_drift_report *r, int warned)
 {
 	const struct nlp_drift_verdict *v = &r->verdict;
 	const struct nlp_drift_domain *d = &r->domain;
@@ -507,6 +507,10 @@ nlp_drift_text(FILE *f, const struct nlp_drift_report *r)
 	for (i = 0, n = 0; i < r->nwarnings; i++)
 		if (r->loud[i] == NLP_DRIFT_OF_MODEL)
 			fprintf(f, "%s%s\n", n++ ? "" : "\nleft out by the model:\n",
+			    r->warning[i]);
+	for (i = 0, n = 0; warned && i < r->nwarnings; i++)
+		if (r->loud[i] != NLP_DRIFT_OF_MODEL)
+			fprintf(f, "%s%s\n", n++ ? "" : "\nwarnings:\n",
 			    r->warning[i]);
 	return ferror(f) ? -1 : 0;
 }

@@ -62,10 +62,12 @@ char *nlp_drift_json(const struct nlp_drift_report *r);
  * The text report to f: the verdict line ("drift: yes (4/7 signals;
  * domain AUC 0.81)"), a table of the signals and the domain classifier
  * with the rule that decided each row, the rule, the texts the domain
- * classifier compared, the words and n-grams that changed most.  Returns 0, or -1
- * when writing to f failed.
+ * classifier compared, the words and n-grams that changed most; with
+ * warned, the run's warnings too (a report that stands alone in a file,
+ * without the run's standard error).  Returns 0, or -1 when writing to f
+ * failed.
  */
-int nlp_drift_text(FILE *f, const struct nlp_drift_report *r);
+int nlp_drift_text(FILE *f, const struct nlp_drift_report *r, int warned);
 
 /*
  * Prometheus textfile-collector metrics to f, labeled with the model's

@@ -46,6 +46,15 @@ check "every line scored" test "$(wc -l <"$T/srv/scored/$day.tsv")" -eq "$(zcat 
 check "the metrics were written" grep -q '^nlpops_drift{model="spam",version="1"} 0$' "$T/prom/nlpops.prom"
 check "no mail" test ! -e "$T/mailed"
 
+# a small night (50 texts): quiet, its warning in the report.
+# Regression (fixed): "only 50 current records: ..." on stderr every
+# such night, which cron mailed
+zcat "$DATA/spam.test.tsv.gz" | cut -f2 | head -50 | gzip >"$T/srv/mail/$day.txt.gz"
+expect_status 0 "a small night without drift" nightly
+check "... says nothing ($(cat "$T/out" "$T/err" | head -c 200))" sh -c "[ ! -s '$T/out' ] && [ ! -s '$T/err' ]"
+check "... the report ends in its warning" sh -c "tail -2 '$T/srv/reports/drift-$day.txt' | tr '\n' '|' | grep -q '^warnings:|only 50 current records: below 100, every test has little power|\$'"
+zcat "$DATA/spam.test.tsv.gz" | cut -f2 | gzip >"$T/srv/mail/$day.txt.gz"
+
 # a night of other text: drift, exit 1 caught, the mail goes
 zcat "$DATA/debian.test.tsv.gz" | cut -f2 | gzip >"$T/srv/mail/$day.txt.gz"
 expect_status 0 "a night with drift still ends 0 (the mail is the alert)" nightly

@@ -651,6 +651,19 @@ expect_status 4 "--prom into a missing directory" \
     "$N" drift -q --reference a.txt --prom nosuch/drift.prom b.txt
 check "--prom into a missing directory creates nothing" test ! -e nosuch
 
+# --- -o: the report into a file, atomically, with the run's warnings
+expect_status 1 "-o on drift" "$N" drift -q -m half.nlp -o prom/report.txt debian.txt
+check "-o: nothing on standard output" test ! -s "$T/out"
+check "-o: the report in the file, the verdict first" sh -c "head -1 prom/report.txt | grep -q '^drift: yes ('"
+check "-o: the same report as on standard output, and its warnings after" sh -c "'$N' drift -m half.nlp debian.txt 2>/dev/null >report.stdout; cmp -s report.stdout prom/report.txt || { head -c \$(wc -c <report.stdout) prom/report.txt | cmp -s - report.stdout && sed -n '\$(( \$(wc -l <report.stdout) + 1 )),\$p' prom/report.txt | head -2 | grep -qx 'warnings:'; }"
+expect_status 0 "-o --json" "$N" drift -q --json --reference a.txt -o prom/report.json b.txt
+json_check "-o --json: the document" prom/report.json "d['verdict']['drift'] is False"
+cp prom/report.json prom/report.kept
+expect_status 4 "-o with --prom into a missing directory: status 4" "$N" drift -q --json --reference a.txt -o prom/report.json --prom nosuch/x.prom debian.txt
+check "... the report left as it was, no temporary file" sh -c "cmp -s prom/report.json prom/report.kept && [ \$(ls -A prom | wc -l) -eq 4 ]"
+expect_status 2 "-o onto the current text" "$N" drift -q --reference a.txt -o b.txt b.txt
+expect_status 2 "-o and --prom one file" "$N" drift -q --reference a.txt -o prom/x --prom prom/x b.txt
+
 # --- exit statuses
 expect_status 2 "both -m and --reference" "$N" drift -m half.nlp --reference a.txt b.txt
 check "both: the error says both were given ($(cat "$T/err"))" grep -q -- '-m MODEL and --reference FILE both given' "$T/err"

@@ -819,14 +819,16 @@ static const char want_prom[] =
 static char *
 written(int (*render)(FILE *, const struct nlp_drift_report *,
     const char *, const char *), int (*text)(FILE *,
-    const struct nlp_drift_report *), const struct nlp_drift_report *r)
+    const struct nlp_drift_report *, int), const struct nlp_drift_report *r,
+    int warned)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	cr_assert_not_null(f);
-	cr_assert_eq(render ? render(f, r, "m\"1", "") : text(f, r), 0);
+	cr_assert_eq(render ? render(f, r, "m\"1", "") : text(f, r, warned),
+	    0);
 	cr_assert_eq(fclose(f), 0);
 	return buf;
 }
@@ -955,8 +957,39 @@ TEST(the_text_report_byte_for_byte)
 	char *text;
 
 	small_report(&r);
-	text = written(NULL, nlp_drift_text, &r);
+	text = written(NULL, nlp_drift_text, &r, 0);
 	cr_assert_str_eq(text, want_text);
+	free(text);
+}
+
+/* drift -o: the report that stands alone in a file ends in the run's
+   warnings, after the model's facts */
+TEST(the_text_report_with_its_warnings)
+{
+	struct nlp_drift_report r;
+	char *text, *want;
+
+	small_report(&r);
+	r.loud[r.nwarnings] = NLP_DRIFT_OF_MODEL;
+	snprintf(r.warning[r.nwarnings++], sizeof r.warning[0],
+	    "confidence not compared: the model held out no examples");
+	r.loud[r.nwarnings] = NLP_DRIFT_LOUD;
+	snprintf(r.warning[r.nwarnings++], sizeof r.warning[0],
+	    "2 of 4 records are malformed and were read as empty texts");
+	cr_assert(asprintf(&want, "%s\nleft out by the model:\nconfidence not "
+	    "compared: the model held out no examples\n\nwarnings:\nonly 4 "
+	    "current records: below 100, every test has little power\n2 of 4 "
+	    "records are malformed and were read as empty texts\n",
+	    want_text) > 0);
+	text = written(NULL, nlp_drift_text, &r, 1);
+	cr_assert_str_eq(text, want);
+	free(text);
+	free(want);
+	/* on standard output, beside them on standard error: the report
+	   alone, the model's facts in it */
+	text = written(NULL, nlp_drift_text, &r, 0);
+	cr_assert_not_null(strstr(text, "left out by the model:"));
+	cr_assert_null(strstr(text, "warnings:"));
 	free(text);
 }
 
@@ -966,7 +999,7 @@ TEST(the_prometheus_metrics_byte_for_byte)
 	char *prom;
 
 	small_report(&r);
-	prom = written(nlp_drift_prom, NULL, &r);
+	prom = written(nlp_drift_prom, NULL, &r, 0);
 	cr_assert_str_eq(prom, want_prom);
 	free(prom);
 }
