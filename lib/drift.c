@@ -441,11 +441,20 @@ decide(struct nlp_drift_report *r, const struct nlp_drift_pass *p,
 	size_t i;
 
 	v->signals = r->nsignals;
-	for (i = 0; i < r->nsignals; i++)
-		v->drifted += r->signal[i].drifted;
+	for (i = 0; i < r->nsignals; i++) {
+		struct nlp_drift_signal *s = &r->signal[i];
+		v->drifted += s->drifted;
+		/* a day 30% blank, or a feed that broke its encoding, is the
+		   input broken: drift on its own, not one vote of nine (the
+		   texts' statistics leave blank records out) */
+		s->broken = s->drifted && (strcmp(s->name, "empty_share") == 0 ||
+		    strcmp(s->name, "bad_utf8_share") == 0) &&
+		    s->current - s->reference >= o->share_effect - 1e-9;
+		v->quality_drift |= s->broken;
+	}
 	v->share = v->signals ? (double)v->drifted / (double)v->signals : 0;
 	v->domain_drift = r->domain.drifted;
-	v->drift = v->domain_drift || v->concept_drift ||
+	v->drift = v->domain_drift || v->concept_drift || v->quality_drift ||
 	    (v->signals > 0 && v->share >= o->drift_share);
 	/* as far below chance as the threshold is above it: no chance
 	   result (its spread is the same on both sides of 0.5), but held-out

@@ -145,6 +145,9 @@ struct nlp_drift_signal {
 	enum nlp_drift_method method;
 	enum nlp_drift_basis decided_by;
 	int drifted;
+	int broken;                        /* empty_share, bad_utf8_share:
+	                                      drifted up by --share-effect
+	                                      or more, the verdict's alone */
 	enum nlp_drift_value value;
 	double reference, current;         /* NUMBER: the values; SCORES: the
 	                                      accuracies */
@@ -194,6 +197,10 @@ struct nlp_drift_verdict {
 	double share;            /* drifted / signals, 0 when none */
 	int domain_drift;        /* the domain classifier tells them apart */
 	int concept_drift;       /* labeled data: accuracy fell too far */
+	int quality_drift;       /* empty or invalid-UTF-8 records: their
+	                            share drifted up by --share-effect or
+	                            more (the input broke, whatever its
+	                            words) */
 	int small;               /* the rule: p-values (small sample), else
 	                            effect sizes (large sample) */
 };

@@ -1090,6 +1090,9 @@ banner(struct out *o, const struct nlp_drift_report *r)
 	put(o, v->domain_drift ?
 	    " " U_MIDDOT " the domain classifier tells the texts apart" :
 	    " " U_MIDDOT " the domain classifier cannot tell the texts apart");
+	if (v->quality_drift)
+		put(o, " " U_MIDDOT " empty or invalid-UTF-8 records rose: the "
+		    "input is broken");
 	put(o, "</p>\n</header>\n");
 }
 

@@ -109,6 +109,8 @@ verdict_json(const struct nlp_drift_verdict *v)
 	    json_boolean(v->domain_drift));
 	r |= json_object_set_new(o, "concept_drift",
 	    json_boolean(v->concept_drift));
+	r |= json_object_set_new(o, "quality_drift",
+	    json_boolean(v->quality_drift));
 	r |= json_object_set_new(o, "rule", json_string(v->small ?
 	    "p-values (small sample)" : "effect sizes (large sample)"));
 	return whole(o, r);
@@ -416,8 +418,8 @@ nlp_drift_decided_by(char *buf, size_t size, const struct nlp_drift_signal *s)
 		what = "p";
 		op = s->drifted ? "<" : ">=";
 	}
-	snprintf(buf, size, "%s %s %.4g (%s)", what, op, s->threshold,
-	    basis_words(s->decided_by));
+	snprintf(buf, size, "%s %s %.4g (%s)%s", what, op, s->threshold,
+	    basis_words(s->decided_by), s->broken ? " (input broken)" : "");
 }
 
 void

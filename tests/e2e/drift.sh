@@ -578,6 +578,21 @@ awk 'NR <= 300 { print (NR % 20 == 0 ? "" : $0) }' b.txt >es-cur15.txt
 json_check "empty_share: homogeneity of the 2 x 2 table" es2.json \
     "abs(sig('empty_share')['statistic'] - 3.99703923) < 1e-6 and abs(sig('empty_share')['p_value'] - 0.04558) < 1e-5"
 
+# a day much of it blank, or of invalid UTF-8: the input broken, drift on
+# its own (one vote of nine let 90% blank pass).  Regression (fixed)
+awk 'NR <= 500 { print (NR % 10 < 3 ? "" : $0) }' b.txt >blank30.txt
+expect_status 1 "30% blank records: drift" "$N" drift -q --json --reference a.txt blank30.txt
+json_check "... by the input broken, whatever the other signals" "$T/out" \
+    "d['verdict']['quality_drift'] and drifted('empty_share') and d['verdict']['drifted'] < 5 and not d['verdict']['domain_drift']"
+"$N" drift --reference a.txt blank30.txt >blank30.out 2>/dev/null
+check "... the row says so" grep -Eq '^empty_share .* yes .*\(input broken\)$' blank30.out
+awk 'NR <= 500 { if (NR % 10 < 3) printf "%s \377\376\n", $0; else print }' b.txt >bad30.txt
+expect_status 1 "30% records with invalid UTF-8: drift" "$N" drift -q --json --reference a.txt bad30.txt
+json_check "... by the input broken" "$T/out" "d['verdict']['quality_drift'] and drifted('bad_utf8_share')"
+awk 'NR <= 500 { print (NR % 50 == 0 ? "" : $0) }' b.txt >blank2.txt
+"$N" drift -q --json --reference a.txt blank2.txt >blank2.json 2>/dev/null
+json_check "2% blank: not the input broken" blank2.json "not d['verdict']['quality_drift']"
+
 # --- output: the verdict line, the table, --json, -q
 expect_status 1 "the report of a drift" "$N" drift --reference a.txt debian.txt
 check "the first line is the verdict (yes)" \

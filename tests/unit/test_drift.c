@@ -895,6 +895,7 @@ TEST(the_json_document_byte_for_byte)
 	    "    \"domain_drift\": false,\n"
 	    "    \"drift\": true,\n"
 	    "    \"drifted\": 1,\n"
+	    "    \"quality_drift\": false,\n"
 	    "    \"rule\": \"p-values (small sample)\",\n"
 	    "    \"share\": 0.3333333333,\n"
 	    "    \"signals\": 3\n"
