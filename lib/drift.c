@@ -449,7 +449,7 @@ decide(struct nlp_drift_report *r, const struct nlp_drift_pass *p,
 		   texts' statistics leave blank records out) */
 		s->broken = s->drifted && (strcmp(s->name, "empty_share") == 0 ||
 		    strcmp(s->name, "bad_utf8_share") == 0) &&
-		    s->current - s->reference >= o->share_effect - 1e-9;
+		    s->sure_rise >= o->share_effect - 1e-9;
 		v->quality_drift |= s->broken;
 	}
 	v->share = v->signals ? (double)v->drifted / (double)v->signals : 0;

@@ -145,9 +145,15 @@ struct nlp_drift_signal {
 	enum nlp_drift_method method;
 	enum nlp_drift_basis decided_by;
 	int drifted;
+	double sure_rise;                  /* a share's: its rise beyond
+	                                      both samples' noise (the
+	                                      current's lower Wilson bound
+	                                      at --alpha less the
+	                                      reference's upper); else 0 */
 	int broken;                        /* empty_share, bad_utf8_share:
-	                                      drifted up by --share-effect
-	                                      or more, the verdict's alone */
+	                                      drifted, and surely up by
+	                                      --share-effect or more: the
+	                                      verdict's alone */
 	enum nlp_drift_value value;
 	double reference, current;         /* NUMBER: the values; SCORES: the
 	                                      accuracies */

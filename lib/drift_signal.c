@@ -139,6 +139,16 @@ nlp_drift_share_signal(struct nlp_drift_report *r, const char *name,
 	else if ((s = add_values(r, name, "abs_change", fabs(cs - rs), p,
 	    NLP_DRIFT_BY_EFFECT, o->share_effect, rs, cs)) != NULL && small)
 		s->decided_by = NLP_DRIFT_NO_P_VALUE;
+	if (s != NULL) {
+		/* how much it rose for sure: one blank record of 20 is a
+		   share of 0.05, and no broken input (decide()) */
+		double z = o->alpha > 0 && o->alpha < 0.5 ?
+		    nlp_normal_isf(o->alpha) : o->alpha > 0 ? 0 : 40;
+		double clo, chi, rlo, rhi;
+		nlp_wilson(k, n, z, &clo, &chi);
+		nlp_wilson(rk, rn, z, &rlo, &rhi);
+		s->sure_rise = clo - rhi;
+	}
 	return s == NULL ? -1 : 0;
 }
 

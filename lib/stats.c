@@ -1283,3 +1283,39 @@ nlp_cmp_double(const void *a, const void *b)
 
 	return (x > y) - (x < y);
 }
+
+double
+nlp_normal_isf(double p)
+{
+	double lo = -40, hi = 40, mid = 0;
+	int i;
+
+	/* the upper tail falls as z grows: bisect on it (erfc is exact in
+	   both tails, where 1 - erf would lose the digits) */
+	for (i = 0; i < 200 && hi - lo > 1e-13; i++) {
+		mid = (lo + hi) / 2;
+		if (0.5 * erfc(mid / M_SQRT2) > p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
+void
+nlp_wilson(double k, double n, double z, double *lo, double *hi)
+{
+	double p, z2, c, w;
+
+	if (n <= 0) {
+		*lo = 0;
+		*hi = 1;
+		return;
+	}
+	p = k / n;
+	z2 = z * z;
+	c = (p + z2 / (2 * n)) / (1 + z2 / n);
+	w = z * sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n);
+	*lo = c - w > 0 ? c - w : 0;
+	*hi = c + w < 1 ? c + w : 1;
+}

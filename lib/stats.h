@@ -42,6 +42,15 @@ int nlp_chisquare_2samp(const double *a, const double *b, size_t k,
 /* The regularized upper incomplete gamma function Q(a, x) (scipy gammaincc). */
 double nlp_gamma_q(double a, double x);
 
+/* The z of the standard normal whose upper tail is p (0 < p < 1):
+ * scipy.stats.norm.isf(p), to some 1e-12. */
+double nlp_normal_isf(double p);
+
+/* Wilson's score interval for k successes of n at the normal quantile z
+ * (one side's z for a one-sided bound): *lo and *hi (0 and 1 when n is
+ * 0). */
+void nlp_wilson(double k, double n, double z, double *lo, double *hi);
+
 /*
  * Jensen-Shannon distance with base 2: scipy.spatial.distance.jensenshannon
  * (p, q, base=2) -- p and q are normalized to sum 1 first.  In [0, 1].

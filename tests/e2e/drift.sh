@@ -592,6 +592,12 @@ json_check "... by the input broken" "$T/out" "d['verdict']['quality_drift'] and
 awk 'NR <= 500 { print (NR % 50 == 0 ? "" : $0) }' b.txt >blank2.txt
 "$N" drift -q --json --reference a.txt blank2.txt >blank2.json 2>/dev/null
 json_check "2% blank: not the input broken" blank2.json "not d['verdict']['quality_drift']"
+# one blank record in 20 is a share of 0.05, and no broken input: the
+# rise must be sure beyond both samples' noise.  Regression (fixed in
+# review): such a night was drift
+{ head -19 b.txt; echo; } >blank1of20.txt
+"$N" drift -q --json --reference a.txt blank1of20.txt >blank1.json 2>/dev/null
+json_check "one blank record of 20: not the input broken" blank1.json "not d['verdict']['quality_drift'] and sig('empty_share')['current'] == 0.05"
 
 # --- output: the verdict line, the table, --json, -q
 expect_status 1 "the report of a drift" "$N" drift --reference a.txt debian.txt

@@ -543,3 +543,25 @@ LEAK_TEST(psi_kl, are_zero_for_equal_histograms_and_psi_is_symmetric)
 	cr_assert(fabs(nlp_kl(pz, qz, 2, 0) - log(2)) < 1e-15);
 	cr_assert(isinf(nlp_psi(pz, qz, 2, 0)));
 }
+
+/* scipy.stats.norm.isf, and Wilson's bounds as statsmodels'
+ * proportion_confint(k, n, alpha=2 * 0.05, method='wilson') gives them */
+LEAK_TEST(normal_isf_and_wilson, match_scipy_and_the_closed_form)
+{
+	double lo, hi, z = nlp_normal_isf(0.05);
+
+	cr_assert(fabs(z - 1.6448536269514729) < 1e-11, "%.17g", z);
+	cr_assert(fabs(nlp_normal_isf(0.025) - 1.959963984540054) < 1e-11);
+	cr_assert(fabs(nlp_normal_isf(1e-6) - 4.753424308822899) < 1e-10);
+	cr_assert(fabs(nlp_normal_isf(0.5)) < 1e-12);
+	/* one blank record of 20: surely more than 1.1%, no more */
+	nlp_wilson(1, 20, z, &lo, &hi);
+	cr_assert(fabs(lo - 0.011234816850851634) < 1e-12, "%.17g", lo);
+	cr_assert(fabs(hi - 0.19600723677401644) < 1e-12, "%.17g", hi);
+	nlp_wilson(150, 500, z, &lo, &hi);
+	cr_assert(fabs(lo - 0.26744053120075184) < 1e-12, "%.17g", lo);
+	nlp_wilson(0, 2000, z, &lo, &hi);
+	cr_assert(lo == 0 && fabs(hi - 0.0013509442079184168) < 1e-12);
+	nlp_wilson(0, 0, z, &lo, &hi);
+	cr_assert(lo == 0 && hi == 1);
+}
