@@ -149,10 +149,7 @@ option(void *ctx, int c, const char *arg)
 	case 'q': a->quiet = 1; break;
 	case OPT_REFERENCE: a->reference = arg; break;
 	case OPT_JSON: a->json = 1; break;
-	case 'o':
-		/* '-' is standard output, where the report goes anyway */
-		a->out = strcmp(arg, "-") == 0 ? NULL : arg;
-		break;
+	case 'o': a->out = arg; break;
 	case OPT_PROFILES: a->profiles = 1; break;
 	case OPT_HTML:
 	case OPT_PROM:
@@ -228,10 +225,12 @@ outputs_apart(const struct args *a, char **paths, size_t npaths)
 {
 	/* and not onto the report on standard output (--json, or the
 	   table without -q): --prom /dev/stdout would mix into it */
+	int to_file = a->out != NULL && strcmp(a->out, "-") != 0;
 	const struct cli_output out[4] = {
 		{ "--prom", a->prom, 0 }, { "--html", a->html, 0 },
-		{ "-o", a->out, 0 },
-		{ NULL, a->out == NULL && (a->json || !a->quiet) ? "-" : NULL, 0 },
+		{ "-o", to_file ? a->out : NULL, 0 },
+		{ NULL, !to_file && (a->out != NULL || a->json || !a->quiet) ?
+		    "-" : NULL, 0 },
 	};
 	struct cli_files f = { out, 4, paths, npaths, a->model, NULL };
 	char *ref[1] = { (char *)a->reference };
@@ -355,6 +354,8 @@ write_outputs(const char *cmd, const struct args *a,
 	struct nlp_atomic pa, ha, oa;
 	char *text = NULL, *page = NULL;
 	FILE *rf = stdout;           /* the report's: stdout, or -o's */
+	/* -o FILE; -o - is standard output, the report printed even with -q */
+	int to_file = a->out != NULL && strcmp(a->out, "-") != 0;
 	size_t i;
 	int rc = NLP_OK, err;
 
@@ -386,20 +387,30 @@ write_outputs(const char *cmd, const struct args *a,
 			goto out;
 		}
 	}
-	if (a->out != NULL) {
+	if (to_file) {
 		if ((rc = nlp_atomic_open(&oa, a->out, &e)) != NLP_OK)
 			goto fail;
 		rf = oa.fp;
 	}
-	/* a write to -o's file that fails shows in its commit */
 	errno = 0;
 	if (a->json && fputs(text, rf) == EOF && rf == stdout)
 		cli_stdout_failed(errno);   /* the reason, before it is lost */
 	else if (!a->json && (a->out != NULL || !a->quiet))
 		nlp_drift_text(rf, rep, a->out != NULL);
+	/* -o's file whole before any file is published: a full disk there
+	   leaves --prom and --html as they were too, and says why */
+	if (to_file && (fflush(oa.fp) == EOF || ferror(oa.fp))) {
+		err = errno ? errno : EIO;
+		nlp_atomic_abort(&pa);
+		nlp_atomic_abort(&ha);
+		nlp_atomic_abort(&oa);
+		rc = cli_errorf(cmd, NLP_IO, "cannot write '%s': %s", a->out,
+		    strerror(err));
+		goto out;
+	}
 	/* without files, stdout's write errors are the dispatcher's to
 	   report (nlpops.c: finish_stdout) */
-	if (a->out == NULL && (a->prom != NULL || a->html != NULL) &&
+	if (!to_file && (a->prom != NULL || a->html != NULL) &&
 	    (err = cli_flush_stdout()) != 0) {
 		nlp_atomic_abort(&pa);
 		nlp_atomic_abort(&ha);
@@ -411,7 +422,7 @@ write_outputs(const char *cmd, const struct args *a,
 	}
 	if ((a->prom != NULL && (rc = nlp_atomic_commit(&pa, &e)) != NLP_OK) ||
 	    (a->html != NULL && (rc = nlp_atomic_commit(&ha, &e)) != NLP_OK) ||
-	    (a->out != NULL && (rc = nlp_atomic_commit(&oa, &e)) != NLP_OK))
+	    (to_file && (rc = nlp_atomic_commit(&oa, &e)) != NLP_OK))
 		goto fail;
 	/* a fact of the model (it held out nothing) is the report's, the
 	   same every night: not on stderr, where cron would mail it */

@@ -433,7 +433,8 @@ check_args(struct targs *t)
 	    !gz_name(t->out))
 		return cli_usage_error("train", "-o '%s': an artifact is written "
 		    "as a tar, or gzip-compressed for a '.gz' or '.tgz' name, "
-		    "not as '%s'", t->out, nlp_compressed_suffix(t->out));
+		    "not as '%s'", t->out, t->out + strlen(t->out) -
+		    strlen(nlp_compressed_suffix(t->out)));
 	if (t->o.reader.label_sep != '\0' && !t->o.multilabel)
 		return cli_usage_error("train", "--label-sep goes with "
 		    "--multilabel");
