@@ -112,7 +112,10 @@ enum nlp_drift_basis {
 	NLP_DRIFT_NO_P_VALUE,        /* by effect: a small sample, but the test
 	                                has no p-value (a reference share of 0
 	                                or 1, fewer than 2 bins) */
-	NLP_DRIFT_ACCURACY_DROP,     /* the accuracy's drop, always */
+	NLP_DRIFT_ACCURACY_DROP,     /* the accuracy's drop: more than
+	                                --small records */
+	NLP_DRIFT_ACCURACY_DROP_SURE, /* its drop beyond the sample's noise:
+	                                at most --small records */
 };
 
 /* What a signal shows of each side, beside its statistic. */

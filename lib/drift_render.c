@@ -41,6 +41,8 @@ nlp_drift_basis_name(enum nlp_drift_basis b)
 		return "no_p_value";
 	case NLP_DRIFT_ACCURACY_DROP:
 		return "accuracy_drop";
+	case NLP_DRIFT_ACCURACY_DROP_SURE:
+		return "accuracy_drop_sure";
 	}
 	return "?";
 }
@@ -399,6 +401,7 @@ basis_words(enum nlp_drift_basis b)
 	case NLP_DRIFT_NO_P_VALUE:
 		return "small sample, no p-value";
 	case NLP_DRIFT_ACCURACY_DROP:
+	case NLP_DRIFT_ACCURACY_DROP_SURE:
 		return "concept drift";
 	}
 	return "?";
@@ -412,6 +415,12 @@ nlp_drift_decided_by(char *buf, size_t size, const struct nlp_drift_signal *s)
 	if (s->decided_by == NLP_DRIFT_ACCURACY_DROP) {
 		snprintf(buf, size, "drop %s %.4g%s", s->drifted ? ">" : "<=",
 		    s->threshold, s->drifted ? " (concept drift)" : "");
+		return;
+	}
+	if (s->decided_by == NLP_DRIFT_ACCURACY_DROP_SURE) {
+		snprintf(buf, size, "drop %s %.4g beyond noise (small sample)%s",
+		    s->drifted ? ">" : "<=", s->threshold, s->drifted ?
+		    " (concept drift)" : "");
 		return;
 	}
 	if (s->method == NLP_DRIFT_BY_P_VALUE) {

@@ -39,7 +39,8 @@
 #include "drift.h"
 
 /* The JSON name of a basis (a signal's decided_by): small_sample,
- * small_reference, large_sample, counts, no_p_value, accuracy_drop. */
+ * small_reference, large_sample, counts, no_p_value, accuracy_drop,
+ * accuracy_drop_sure. */
 const char *nlp_drift_basis_name(enum nlp_drift_basis b);
 
 /*

@@ -110,6 +110,16 @@ by_counts(struct nlp_drift_report *r, size_t n)
 		r->signal[n].decided_by = NLP_DRIFT_COUNTS;
 }
 
+/* The normal quantile of a one-sided bound at --alpha (0: no bound is
+ * ever passed). */
+static double
+one_sided_z(const struct nlp_drift_opts *o)
+{
+	if (o->alpha <= 0)
+		return 40;
+	return o->alpha < 0.5 ? nlp_normal_isf(o->alpha) : 0;
+}
+
 int
 nlp_drift_share_signal(struct nlp_drift_report *r, const char *name,
     double rk, double rn, double k, double n, int small,
@@ -142,9 +152,7 @@ nlp_drift_share_signal(struct nlp_drift_report *r, const char *name,
 	if (s != NULL) {
 		/* how much it rose for sure: one blank record of 20 is a
 		   share of 0.05, and no broken input (decide()) */
-		double z = o->alpha > 0 && o->alpha < 0.5 ?
-		    nlp_normal_isf(o->alpha) : o->alpha > 0 ? 0 : 40;
-		double clo, chi, rlo, rhi;
+		double z = one_sided_z(o), clo, chi, rlo, rhi;
 		nlp_wilson(k, n, z, &clo, &chi);
 		nlp_wilson(rk, rn, z, &rlo, &rhi);
 		s->sure_rise = clo - rhi;
@@ -619,7 +627,7 @@ nlp_drift_confidence(double x)
    is drift"), not one vote among the signals. */
 static int
 accuracy(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
-    const struct nlp_drift_pass *p, const struct nlp_drift_opts *o)
+    const struct nlp_drift_pass *p, int small, const struct nlp_drift_opts *o)
 {
 	const struct nlp_profile_stored *prof = &ref->profile;
 	double acc = (double)p->correct / (double)p->scored;
@@ -640,6 +648,18 @@ accuracy(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	/* "past the bound": a drop equal to it is not drift (within 1e-9:
 	   1 - 0.95 is 0.050000000000000044 in doubles) */
 	s->drifted = prof->accuracy - acc > o->max_accuracy_drop + 1e-9;
+	if (small) {
+		/* on 50 records the accuracy moves by 0.05 as often as not:
+		   drift when even its upper Wilson bound at --alpha dropped
+		   past the bound (debian's model, 50 records a night of its
+		   own test text: 41 nights of 200 said drift by the drop
+		   alone) */
+		double lo, hi;
+		nlp_wilson((double)p->correct, (double)p->scored,
+		    one_sided_z(o), &lo, &hi);
+		s->decided_by = NLP_DRIFT_ACCURACY_DROP_SURE;
+		s->drifted = prof->accuracy - hi > o->max_accuracy_drop + 1e-9;
+	}
 	s->value = NLP_DRIFT_VALUE_SCORES;
 	s->reference = prof->accuracy;
 	s->reference_f1 = prof->macro_f1;
@@ -687,7 +707,8 @@ concept(struct nlp_drift_report *r, const struct nlp_drift_ref *ref,
 	    nlp_drift_pool_rare_bins(v->a, v->b, nl + 1, NLP_POOL_BOTH |
 	    NLP_POOL_PILED), NLP_DIST_PSI | NLP_DIST_TWO_SAMPLE, small,
 	    o) < 0) ||
-	    (ref->model != NULL && p->scored > 0 && accuracy(r, ref, p, o) < 0))
+	    (ref->model != NULL && p->scored > 0 && accuracy(r, ref, p, small,
+	    o) < 0))
 		return -1;
 	/* (more than half of them labels the model never learned was
 	   refused before: drift.c, foreign_labels()) */
