@@ -41,12 +41,14 @@ static const struct cli_opt options[] = {
 	{ OPT_JSON, 0, "json", NULL, "one JSON object (schema 1) on stdout",
 	    NULL },
 	{ 'o', 'o', "output", "FILE", "write the report (or --json) to FILE, "
-	    "atomically,\nwith the run's warnings at its end", "file" },
+	    "atomically,\nwith the run's warnings at its end ('-': standard\n"
+	    "output, even with -q)", "file" },
 	{ OPT_HTML, 0, "html", "FILE", "write a self-contained HTML report",
 	    "file" },
 	{ OPT_PROM, 0, "prom", "FILE", "write Prometheus textfile metrics "
 	    "(atomically)", "file" },
-	TUNE(OPT_ALPHA, "alpha", "P", "p-value threshold (default: 0.05)"),
+	TUNE(OPT_ALPHA, "alpha", "P", "p-value threshold, and the noise "
+	    "bounds' (default:\n0.05)"),
 	TUNE(OPT_EFFECT, "effect", "X", "effect-size threshold: Jensen-Shannon, "
 	    "PSI,\nnormed Wasserstein (default: 0.1)"),
 	TUNE(OPT_SHARE_EFFECT, "share-effect", "X", "threshold on a share's "
@@ -397,17 +399,12 @@ write_outputs(const char *cmd, const struct args *a,
 		cli_stdout_failed(errno);   /* the reason, before it is lost */
 	else if (!a->json && (a->out != NULL || !a->quiet))
 		nlp_drift_text(rf, rep, a->out != NULL);
-	/* -o's file whole before any file is published: a full disk there
-	   leaves --prom and --html as they were too, and says why */
-	if (to_file && (fflush(oa.fp) == EOF || ferror(oa.fp))) {
-		err = errno ? errno : EIO;
-		nlp_atomic_abort(&pa);
-		nlp_atomic_abort(&ha);
-		nlp_atomic_abort(&oa);
-		rc = cli_errorf(cmd, NLP_IO, "cannot write '%s': %s", a->out,
-		    strerror(err));
-		goto out;
-	}
+	/* every file whole before any is published: a full disk under one
+	   leaves the others as they were too, and says why */
+	if ((a->prom != NULL && (rc = nlp_atomic_ready(&pa, &e)) != NLP_OK) ||
+	    (a->html != NULL && (rc = nlp_atomic_ready(&ha, &e)) != NLP_OK) ||
+	    (to_file && (rc = nlp_atomic_ready(&oa, &e)) != NLP_OK))
+		goto fail;
 	/* without files, stdout's write errors are the dispatcher's to
 	   report (nlpops.c: finish_stdout) */
 	if (!to_file && (a->prom != NULL || a->html != NULL) &&

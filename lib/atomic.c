@@ -353,14 +353,36 @@ nlp_atomic_open(struct nlp_atomic *a, const char *path, struct nlp_err *e)
 }
 
 int
-nlp_atomic_commit(struct nlp_atomic *a, struct nlp_err *e)
+nlp_atomic_ready(struct nlp_atomic *a, struct nlp_err *e)
 {
-	int err = 0, rc = NLP_OK;
+	int err = 0;
 
+	/* errno not cleared: a write that failed before (the error flag
+	   alone tells nothing) left its reason there, as commit reads it */
 	if (fflush(a->fp) != 0 || ferror(a->fp))
 		err = errno ? errno : EIO;
 	else if (!a->direct && fsync(a->fd) != 0)
 		err = errno;
+	if (err != 0) {
+		nlp_errnof(e, NLP_IO, err, "cannot write '%s'", a->path);
+		nlp_atomic_abort(a);
+		return NLP_IO;
+	}
+	a->ready = 1;
+	return NLP_OK;
+}
+
+int
+nlp_atomic_commit(struct nlp_atomic *a, struct nlp_err *e)
+{
+	int err = 0, rc = NLP_OK;
+
+	if (!a->ready) {             /* else flushed and synced already */
+		if (fflush(a->fp) != 0 || ferror(a->fp))
+			err = errno ? errno : EIO;
+		else if (!a->direct && fsync(a->fd) != 0)
+			err = errno;
+	}
 	/* written and synced: the unnamed file gets its name now */
 	if (err == 0 && a->unnamed && name_temp(a, link_file, e) != NLP_OK) {
 		nlp_atomic_abort(a);

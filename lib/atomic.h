@@ -49,11 +49,18 @@ struct nlp_atomic {
 	int direct;              /* a character device or FIFO */
 	int unnamed;             /* tmp not made yet: fd is O_TMPFILE's */
 	int slot;                /* see nlp_atomic_unlink_all() */
+	int ready;               /* nlp_atomic_ready() saw it whole */
 };
 
 /* Prepare to write path; a->fp (and a->fd) are then open for writing.
  * NLP_OK, or NLP_IO naming path. */
 int nlp_atomic_open(struct nlp_atomic *a, const char *path, struct nlp_err *e);
+
+/* Flush and sync the file, short of publishing it: NLP_OK, or NLP_IO
+ * (and the temporary file is gone, the target as it was).  A command
+ * that publishes several files readies them all before committing any,
+ * so that a full disk under the last leaves the first as they were. */
+int nlp_atomic_ready(struct nlp_atomic *a, struct nlp_err *e);
 
 /* Publish the file: NLP_OK, or NLP_IO (and the temporary file is gone,
  * the target as it was).  A failed fsync of the directory after the

@@ -1175,7 +1175,8 @@ page(struct out *o, const struct nlp_drift_report *r, const char *title)
 	put(o, "<section id=\"signals\"><h2>Signals</h2>\n<p class=\"note\">"
 	    "A signal tested by p-value drifts when p is below its threshold; "
 	    "one judged by effect size, when its statistic reaches the "
-	    "threshold.</p>\n");
+	    "threshold (the accuracy's drop on a small sample, when it does "
+	    "so beyond the sample's noise).</p>\n");
 	signal_table(o, r);
 	put(o, "</section>\n");
 	charts(o, &r->hist);

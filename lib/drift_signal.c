@@ -110,14 +110,17 @@ by_counts(struct nlp_drift_report *r, size_t n)
 		r->signal[n].decided_by = NLP_DRIFT_COUNTS;
 }
 
-/* The normal quantile of a one-sided bound at --alpha (0: no bound is
- * ever passed). */
+/* The normal quantile of a one-sided noise bound at --alpha, at least
+ * 1e-6: --alpha 0 silences the p-values, but a day all blank is still
+ * the input broken (z 4.75, not a bound no sample passes). */
+#define NOISE_ALPHA_MIN 1e-6
+
 static double
 one_sided_z(const struct nlp_drift_opts *o)
 {
-	if (o->alpha <= 0)
-		return 40;
-	return o->alpha < 0.5 ? nlp_normal_isf(o->alpha) : 0;
+	double a = o->alpha > NOISE_ALPHA_MIN ? o->alpha : NOISE_ALPHA_MIN;
+
+	return a < 0.5 ? nlp_normal_isf(a) : 0;
 }
 
 int
